@@ -1,0 +1,119 @@
+//! `ecenterd`: the ecenter hub daemon (its `main` is in the root package, `src/bin/ecenterd.rs`).
+//!
+//! Configuration is layered: embedded defaults, then the TOML file (`--config`), then `ECENTER_*`
+//! environment variables and flags. Prints `listening on ADDR` once it serves, so scripts started
+//! with `--listen 127.0.0.1:0` can learn the port.
+
+use anyhow::{Context, Result};
+use clap::{Parser, ValueEnum};
+use ecenter_server::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The ecenter court document hub (收转发E中心).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// TOML configuration file; unset keys keep their defaults.
+    #[arg(long, env = "ECENTER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory holding the event log and the documents.
+    #[arg(long, env = "ECENTER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address of the gRPC port, e.g. 127.0.0.1:50051 (port 0 picks a free port).
+    #[arg(long, env = "ECENTER_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Development mode: no TLS, callers name themselves in x-ecenter-identity. Loopback only.
+    #[arg(long, env = "ECENTER_DEV")]
+    dev: bool,
+    /// Log format on stderr.
+    #[arg(long, env = "ECENTER_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Print the effective configuration as TOML and exit.
+    #[arg(long)]
+    print_config: bool,
+}
+
+fn load_config(args: &Args) -> Result<Config> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Config::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => Config::default(),
+    };
+    if let Some(dir) = &args.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    config.dev_mode |= args.dev;
+    Ok(config)
+}
+
+/// Parses the command line, then serves until SIGINT or SIGTERM; on failure prints why and exits 1.
+pub fn main() {
+    let args = Args::parse();
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(run(args)));
+    if let Err(e) = result {
+        eprintln!("ecenterd: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ECENTER_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    let config = load_config(&args)?;
+    if args.print_config {
+        print!("{}", toml::to_string_pretty(&config)?);
+        return Ok(());
+    }
+    let hub = ecenter_server::Hub::open(config.clone(), config.listen)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    println!("listening on {}", listener.local_addr()?);
+    hub.serve(listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot watch SIGTERM");
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,307 @@
+//! Chinese court case numbers (案号), as laid down by the SPC's 《关于人民法院案件案号的若干规定》:
+//! `（年份）法院代字 类型代字 案件编号 号`, e.g. `（2026）鄂06民初123号`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a text is not a case number, in words a lawyer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("「{input}」 is not a valid case number: {reason} (expected e.g. （2026）鄂06民初123号)")]
+pub struct CaseNumberError {
+    /// The text as given.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// A parsed case number; its parts drive routing and search, so they are kept, not re-parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CaseNumber {
+    /// 收案年度.
+    pub year: u16,
+    /// 法院代字, e.g. `鄂06`, `京73`, `最高法`.
+    pub court_code: String,
+    /// 类型代字, e.g. `民初`, `刑终`, `执`.
+    pub case_type: String,
+    /// 案件编号.
+    pub sequence: u32,
+}
+
+/// Broad kind of case, derived from the case type, so routing rules need not list every type code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseCategory {
+    /// 刑事.
+    Criminal,
+    /// 民事.
+    Civil,
+    /// 行政.
+    Administrative,
+    /// 执行.
+    Enforcement,
+    /// 国家赔偿.
+    StateCompensation,
+    /// 知识产权.
+    IntellectualProperty,
+    /// 强制清算与破产.
+    Bankruptcy,
+    /// Anything else (司法救助, 司法协助, ...).
+    Other,
+}
+
+impl CaseCategory {
+    /// Stable lowercase name used in the API and in routing rules.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseCategory::Criminal => "criminal",
+            CaseCategory::Civil => "civil",
+            CaseCategory::Administrative => "administrative",
+            CaseCategory::Enforcement => "enforcement",
+            CaseCategory::StateCompensation => "state_compensation",
+            CaseCategory::IntellectualProperty => "intellectual_property",
+            CaseCategory::Bankruptcy => "bankruptcy",
+            CaseCategory::Other => "other",
+        }
+    }
+}
+
+/// 省级行政区 abbreviations that open a court code, plus 兵 (兵团) and 军 (军事法院).
+const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新兵军";
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+}
+
+/// Full-width digits (０-９) become ASCII so both spellings parse.
+fn ascii_digit(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => c.to_digit(10),
+        '０'..='９' => Some(c as u32 - '０' as u32),
+        _ => None,
+    }
+}
+
+impl CaseNumber {
+    /// Parses ASCII `()`, full-width `（）` or `〔〕` brackets and full-width digits; spaces around are ignored.
+    pub fn parse(input: &str) -> Result<CaseNumber, CaseNumberError> {
+        let fail = |reason: &str| CaseNumberError {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
+        let text: Vec<char> = input
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if text.is_empty() {
+            return Err(fail("it is empty"));
+        }
+        let mut i = 0;
+        if !matches!(text[0], '(' | '（' | '〔' | '[') {
+            return Err(fail("it must start with the year in brackets"));
+        }
+        i += 1;
+        let mut year: u32 = 0;
+        let start = i;
+        while i < text.len() {
+            match ascii_digit(text[i]) {
+                Some(d) => year = year * 10 + d,
+                None => break,
+            }
+            i += 1;
+        }
+        if i - start != 4 {
+            return Err(fail("the year must have four digits"));
+        }
+        if !(1949..=2100).contains(&year) {
+            return Err(fail("the year is out of range"));
+        }
+        if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
+            return Err(fail("the year must be followed by a closing bracket"));
+        }
+        i += 1;
+        let rest: String = text[i..].iter().collect();
+        let mut court_code = String::new();
+        if rest.starts_with("最高法") {
+            court_code.push_str("最高法");
+            i += 3;
+        } else if i < text.len() && PROVINCES.contains(text[i]) {
+            court_code.push(text[i]);
+            i += 1;
+            let digits_start = i;
+            while i < text.len() && ascii_digit(text[i]).is_some() {
+                court_code
+                    .push(char::from_digit(ascii_digit(text[i]).unwrap_or(0), 10).unwrap_or('0'));
+                i += 1;
+            }
+            if i - digits_start > 4 {
+                return Err(fail(
+                    "the case type (e.g. 民初, 刑终, 执) is missing after the court code",
+                ));
+            }
+            if !matches!(i - digits_start, 0 | 2 | 4) {
+                return Err(fail(
+                    "the court code must be a province abbreviation followed by 0, 2 or 4 digits",
+                ));
+            }
+        } else {
+            return Err(fail(
+                "the court code must start with a province abbreviation such as 鄂 or with 最高法",
+            ));
+        }
+        let type_start = i;
+        while i < text.len() && is_cjk(text[i]) && text[i] != '号' {
+            i += 1;
+        }
+        let case_type: String = text[type_start..i].iter().collect();
+        if case_type.is_empty() {
+            return Err(fail("the case type (e.g. 民初, 刑终, 执) is missing"));
+        }
+        if case_type.chars().count() > 6 {
+            return Err(fail("the case type is longer than six characters"));
+        }
+        let seq_start = i;
+        let mut sequence: u64 = 0;
+        while i < text.len() {
+            match ascii_digit(text[i]) {
+                Some(d) => sequence = sequence * 10 + u64::from(d),
+                None => break,
+            }
+            if i - seq_start >= 9 {
+                return Err(fail("the case sequence number is too long"));
+            }
+            i += 1;
+        }
+        if i == seq_start {
+            return Err(fail("the case sequence number is missing"));
+        }
+        if sequence == 0 {
+            return Err(fail("the case sequence number must not be zero"));
+        }
+        if i >= text.len() || text[i] != '号' {
+            return Err(fail("it must end with 号"));
+        }
+        if i + 1 != text.len() {
+            return Err(fail("there is text after 号"));
+        }
+        Ok(CaseNumber {
+            year: year as u16,
+            court_code,
+            case_type,
+            sequence: sequence as u32,
+        })
+    }
+
+    /// The spelling the hub stores and shows: full-width brackets, ASCII digits.
+    pub fn normalized(&self) -> String {
+        format!(
+            "（{}）{}{}{}号",
+            self.year, self.court_code, self.case_type, self.sequence
+        )
+    }
+
+    /// Category of the case type, by its leading characters.
+    pub fn category(&self) -> CaseCategory {
+        let t = self.case_type.as_str();
+        if t.starts_with('刑') {
+            CaseCategory::Criminal
+        } else if t.starts_with('知') {
+            CaseCategory::IntellectualProperty
+        } else if t.starts_with('破') || t.starts_with("强清") {
+            CaseCategory::Bankruptcy
+        } else if t.starts_with('民') {
+            CaseCategory::Civil
+        } else if t.starts_with('行') {
+            CaseCategory::Administrative
+        } else if t.starts_with('执') {
+            CaseCategory::Enforcement
+        } else if t.starts_with('赔') || t.starts_with("委赔") {
+            CaseCategory::StateCompensation
+        } else {
+            CaseCategory::Other
+        }
+    }
+}
+
+impl fmt::Display for CaseNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.normalized())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_full_width_and_ascii_brackets_alike() {
+        let a = CaseNumber::parse("（2026）鄂06民初123号").unwrap();
+        let b = CaseNumber::parse("(2026)鄂06民初123号").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.year, 2026);
+        assert_eq!(a.court_code, "鄂06");
+        assert_eq!(a.case_type, "民初");
+        assert_eq!(a.sequence, 123);
+        assert_eq!(a.normalized(), "（2026）鄂06民初123号");
+        assert_eq!(a.category(), CaseCategory::Civil);
+    }
+
+    #[test]
+    fn parses_other_court_levels_and_types() {
+        let spc = CaseNumber::parse("（2025）最高法民终45号").unwrap();
+        assert_eq!(spc.court_code, "最高法");
+        assert_eq!(spc.case_type, "民终");
+        let basic = CaseNumber::parse(" 〔2024〕京0105刑初９号 ").unwrap();
+        assert_eq!(basic.court_code, "京0105");
+        assert_eq!(basic.sequence, 9);
+        assert_eq!(basic.category(), CaseCategory::Criminal);
+        let high = CaseNumber::parse("（2026）鄂执12号").unwrap();
+        assert_eq!(high.court_code, "鄂");
+        assert_eq!(high.category(), CaseCategory::Enforcement);
+        let ip = CaseNumber::parse("（2026）京73知民初1号").unwrap();
+        assert_eq!(ip.category(), CaseCategory::IntellectualProperty);
+    }
+
+    #[test]
+    fn refuses_malformed_numbers_with_a_reason() {
+        for (bad, why) in [
+            ("", "empty"),
+            ("2026鄂06民初123号", "brackets"),
+            ("（26）鄂06民初123号", "four digits"),
+            ("（2026鄂06民初123号", "closing bracket"),
+            ("（2026）X06民初123号", "province"),
+            ("（2026）鄂6民初123号", "0, 2 or 4 digits"),
+            ("（2026）鄂06123号", "case type"),
+            ("（2026）鄂06民初号", "sequence number is missing"),
+            ("（2026）鄂06民初0号", "zero"),
+            ("（2026）鄂06民初123", "号"),
+            ("（2026）鄂06民初123号之一", "after 号"),
+        ] {
+            let err = CaseNumber::parse(bad).unwrap_err();
+            assert!(err.reason.contains(why), "{bad}: {}", err.reason);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalized_form_parses_back_to_the_same_parts(
+            year in 1949u16..=2100,
+            province in 0usize..33,
+            digits in proptest::sample::select(vec![0usize, 2, 4]),
+            num in 0u32..10000,
+            case_type in proptest::sample::select(vec!["民初", "民终", "刑初", "行终", "执", "执异", "知民初"]),
+            sequence in 1u32..1_000_000,
+        ) {
+            let mut court_code: String = PROVINCES.chars().nth(province).unwrap().to_string();
+            let n = format!("{:04}", num % 10000);
+            court_code.push_str(&n[..digits]);
+            let parts = CaseNumber { year, court_code, case_type: case_type.to_string(), sequence };
+            proptest::prop_assert_eq!(CaseNumber::parse(&parts.normalized()).unwrap(), parts);
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_text(s in "\\PC{0,40}") {
+            let _ = CaseNumber::parse(&s);
+        }
+    }
+}

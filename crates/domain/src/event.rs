@@ -1,0 +1,136 @@
+//! Events: the only way state changes. Each is appended to the hash-chained log and projected.
+
+use crate::case_number::CaseNumber;
+use crate::lifecycle::{DocumentDecision, FilingState};
+use serde::{Deserialize, Serialize};
+
+/// A document as received: its bytes live in the blob store under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedDocument {
+    /// `D1`, `D2`, ... within the filing.
+    pub document_id: String,
+    /// Sanitised file name.
+    pub name: String,
+    /// Byte count.
+    pub size: u64,
+    /// Media type detected from the content.
+    pub media_type: String,
+    /// Lowercase hex SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// A filing as the hub received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingReceived {
+    /// Hub-assigned id.
+    pub filing_id: String,
+    /// The client's idempotency key.
+    pub request_id: String,
+    /// Digest of the submission's content, to tell a retry from a reuse of the key.
+    pub fingerprint: String,
+    /// Identity of the submitter.
+    pub submitter: String,
+    /// The case, if it exists already.
+    pub case_number: Option<CaseNumber>,
+    /// 起诉状, 答辩状, ...
+    pub filing_kind: String,
+    /// Short title.
+    pub title: String,
+    /// The documents, in order.
+    pub documents: Vec<ReceivedDocument>,
+    /// The returned filing this one corrects.
+    pub corrects_filing_id: Option<String>,
+}
+
+/// Everything that can happen, as recorded in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// 收: a filing arrived, its documents durable.
+    FilingReceived(FilingReceived),
+    /// 转: the filing was put in a department's queue.
+    FilingRouted {
+        /// The filing.
+        filing_id: String,
+        /// The department queue.
+        department: String,
+        /// Which routing rule matched (index in the table), none for the default.
+        rule: Option<usize>,
+    },
+    /// A court system took the filing into review.
+    ReviewStarted {
+        /// The filing.
+        filing_id: String,
+        /// Identity of the reviewing system.
+        reviewer: String,
+    },
+    /// The court decided on every document.
+    FilingReviewed {
+        /// The filing.
+        filing_id: String,
+        /// Identity of the reviewing system.
+        reviewer: String,
+        /// One per document.
+        decisions: Vec<DocumentDecision>,
+        /// Free comment to the lawyer.
+        comment: String,
+        /// Resulting state.
+        outcome: FilingState,
+    },
+    /// The filing entered the case file.
+    FilingDocketed {
+        /// The filing.
+        filing_id: String,
+        /// Who docketed it.
+        by: String,
+        /// The case it belongs to (assigned now if it had none).
+        case_number: CaseNumber,
+    },
+    /// The submitter withdrew the filing.
+    FilingCancelled {
+        /// The filing.
+        filing_id: String,
+        /// Who withdrew it.
+        by: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The filing an event is about.
+    pub fn filing_id(&self) -> &str {
+        match self {
+            Event::FilingReceived(r) => &r.filing_id,
+            Event::FilingRouted { filing_id, .. }
+            | Event::ReviewStarted { filing_id, .. }
+            | Event::FilingReviewed { filing_id, .. }
+            | Event::FilingDocketed { filing_id, .. }
+            | Event::FilingCancelled { filing_id, .. } => filing_id,
+        }
+    }
+
+    /// Short kind name shown to watchers.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::FilingReceived(_) => "received",
+            Event::FilingRouted { .. } => "routed",
+            Event::ReviewStarted { .. } => "review_started",
+            Event::FilingReviewed { .. } => "reviewed",
+            Event::FilingDocketed { .. } => "docketed",
+            Event::FilingCancelled { .. } => "cancelled",
+        }
+    }
+
+    /// Who caused it.
+    pub fn actor(&self) -> &str {
+        match self {
+            Event::FilingReceived(r) => &r.submitter,
+            Event::FilingRouted { .. } => "hub",
+            Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
+                reviewer
+            }
+            Event::FilingDocketed { by, .. } | Event::FilingCancelled { by, .. } => by,
+        }
+    }
+}

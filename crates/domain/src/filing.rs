@@ -1,0 +1,161 @@
+//! The current state of a filing: a projection of its events.
+
+use crate::case_number::CaseNumber;
+use crate::event::{Event, ReceivedDocument};
+use crate::lifecycle::{Decision, DocumentStatus, FilingState};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A document of a filing with its review status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingDocument {
+    /// As received.
+    #[serde(flatten)]
+    pub received: ReceivedDocument,
+    /// Review status.
+    pub status: DocumentStatus,
+    /// The court's reason, if not accepted.
+    pub reason: String,
+}
+
+/// Where in the log something was recorded: lets anyone check a receipt against the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPosition {
+    /// Sequence number of the entry.
+    pub seq: u64,
+    /// Lowercase hex SHA-256 of the entry.
+    pub hash: String,
+    /// When the hub recorded it.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A filing as it stands now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filing {
+    /// Hub-assigned id.
+    pub filing_id: String,
+    /// The client's idempotency key.
+    pub request_id: String,
+    /// Digest of the submitted content.
+    pub fingerprint: String,
+    /// Who submitted it.
+    pub submitter: String,
+    /// The case, once known.
+    pub case_number: Option<CaseNumber>,
+    /// 起诉状, ...
+    pub filing_kind: String,
+    /// Short title.
+    pub title: String,
+    /// Lifecycle state.
+    pub state: FilingState,
+    /// Department queue; empty until routed.
+    pub department: String,
+    /// Documents with their status.
+    pub documents: Vec<FilingDocument>,
+    /// The log entry that recorded its receipt.
+    pub received: LogPosition,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Sequence number of the last event about it.
+    pub last_event_seq: u64,
+    /// Who reviewed it.
+    pub reviewer: String,
+    /// The review comment.
+    pub review_comment: String,
+    /// Why it was cancelled.
+    pub cancel_reason: String,
+    /// The returned filing this one corrects.
+    pub corrects_filing_id: Option<String>,
+}
+
+impl Filing {
+    /// Applies one event to the current state (`None` before the filing exists) and returns the new
+    /// state; events about other filings or before receipt leave it unchanged.
+    pub fn apply(current: Option<Filing>, event: &Event, at: &LogPosition) -> Option<Filing> {
+        let mut filing = match (current, event) {
+            (None, Event::FilingReceived(r)) => {
+                return Some(Filing {
+                    filing_id: r.filing_id.clone(),
+                    request_id: r.request_id.clone(),
+                    fingerprint: r.fingerprint.clone(),
+                    submitter: r.submitter.clone(),
+                    case_number: r.case_number.clone(),
+                    filing_kind: r.filing_kind.clone(),
+                    title: r.title.clone(),
+                    state: FilingState::Received,
+                    department: String::new(),
+                    documents: r
+                        .documents
+                        .iter()
+                        .map(|d| FilingDocument {
+                            received: d.clone(),
+                            status: DocumentStatus::Pending,
+                            reason: String::new(),
+                        })
+                        .collect(),
+                    received: at.clone(),
+                    updated_at: at.recorded_at,
+                    last_event_seq: at.seq,
+                    reviewer: String::new(),
+                    review_comment: String::new(),
+                    cancel_reason: String::new(),
+                    corrects_filing_id: r.corrects_filing_id.clone(),
+                });
+            }
+            (None, _) => return None,
+            (Some(f), _) if f.filing_id != event.filing_id() => return Some(f),
+            (Some(f), _) => f,
+        };
+        match event {
+            Event::FilingReceived(_) => return Some(filing),
+            Event::FilingRouted { department, .. } => filing.department = department.clone(),
+            Event::ReviewStarted { reviewer, .. } => {
+                filing.state = FilingState::UnderReview;
+                filing.reviewer = reviewer.clone();
+            }
+            Event::FilingReviewed {
+                reviewer,
+                decisions,
+                comment,
+                outcome,
+                ..
+            } => {
+                filing.state = *outcome;
+                filing.reviewer = reviewer.clone();
+                filing.review_comment = comment.clone();
+                for doc in &mut filing.documents {
+                    if let Some(d) = decisions
+                        .iter()
+                        .find(|d| d.document_id == doc.received.document_id)
+                    {
+                        doc.status = match d.decision {
+                            Decision::Accept => DocumentStatus::Accepted,
+                            Decision::Reject => DocumentStatus::Rejected,
+                            Decision::ReturnForCorrection => DocumentStatus::ReturnedForCorrection,
+                        };
+                        doc.reason = d.reason.clone();
+                    }
+                }
+            }
+            Event::FilingDocketed { case_number, .. } => {
+                filing.state = FilingState::Docketed;
+                filing.case_number = Some(case_number.clone());
+            }
+            Event::FilingCancelled { reason, .. } => {
+                filing.state = FilingState::Cancelled;
+                filing.cancel_reason = reason.clone();
+            }
+        }
+        filing.updated_at = at.recorded_at;
+        filing.last_event_seq = at.seq;
+        Some(filing)
+    }
+
+    /// Ids of the documents, in order.
+    pub fn document_ids(&self) -> Vec<String> {
+        self.documents
+            .iter()
+            .map(|d| d.received.document_id.clone())
+            .collect()
+    }
+}

@@ -1,0 +1,24 @@
+//! The court-filing domain of ecenter: case numbers, the filing lifecycle, events and their
+//! projection, routing rules and document checks.
+//!
+//! Invariant: this crate does no I/O. Everything here is a pure function of its inputs, so it can be
+//! tested exhaustively and reused by every backend and client.
+#![warn(missing_docs)]
+
+pub mod case_number;
+pub mod error;
+pub mod event;
+pub mod filing;
+pub mod lifecycle;
+pub mod media;
+pub mod routing;
+pub mod submission;
+pub mod time;
+
+pub use case_number::{CaseCategory, CaseNumber, CaseNumberError};
+pub use error::{DomainError, FieldViolation};
+pub use event::{Event, FilingReceived, ReceivedDocument};
+pub use filing::{Filing, FilingDocument, LogPosition};
+pub use lifecycle::{Action, Decision, DocumentDecision, DocumentStatus, FilingState};
+pub use media::MediaType;
+pub use routing::{Route, RoutingRule, RoutingTable};

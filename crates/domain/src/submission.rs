@@ -1,0 +1,329 @@
+//! Validation of a submission's header before any byte is stored: every problem is reported at once.
+
+use crate::case_number::CaseNumber;
+use crate::error::{DomainError, FieldViolation};
+use crate::media::{MediaType, sanitize_file_name};
+
+/// Limits a court sets on one filing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest document, in bytes.
+    pub max_document_bytes: u64,
+    /// Most documents in one filing.
+    pub max_documents: usize,
+}
+
+impl Default for Limits {
+    /// 100 MiB and 50 documents.
+    fn default() -> Self {
+        Limits {
+            max_document_bytes: 100 * 1024 * 1024,
+            max_documents: 50,
+        }
+    }
+}
+
+/// A document as announced by the client.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocumentAnnouncement {
+    /// File name as given.
+    pub name: String,
+    /// Announced byte count.
+    pub size: u64,
+    /// Optional hex SHA-256.
+    pub sha256: String,
+    /// Optional claimed media type.
+    pub media_type: String,
+}
+
+/// A submission header as the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SubmissionHeader {
+    /// Idempotency key.
+    pub request_id: String,
+    /// Case number text, empty for a new case.
+    pub case_number: String,
+    /// 起诉状, ...
+    pub filing_kind: String,
+    /// Short title.
+    pub title: String,
+    /// Documents in upload order.
+    pub documents: Vec<DocumentAnnouncement>,
+    /// Filing corrected by this one, or empty.
+    pub corrects_filing_id: String,
+}
+
+/// A document the hub agreed to receive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedDocument {
+    /// Sanitised name.
+    pub name: String,
+    /// Exact byte count to receive.
+    pub size: u64,
+    /// Lowercase hex SHA-256 the bytes must have, if announced.
+    pub sha256: Option<String>,
+    /// Media type the content must be, if announced.
+    pub media_type: Option<MediaType>,
+}
+
+/// A header that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidHeader {
+    /// Idempotency key.
+    pub request_id: String,
+    /// Parsed case number.
+    pub case_number: Option<CaseNumber>,
+    /// Trimmed filing kind.
+    pub filing_kind: String,
+    /// Trimmed title.
+    pub title: String,
+    /// Documents to receive.
+    pub documents: Vec<ExpectedDocument>,
+    /// Filing corrected by this one.
+    pub corrects_filing_id: Option<String>,
+}
+
+/// Checks a request id: 8 to 128 characters of `A-Z a-z 0-9 . _ : -`.
+pub fn check_request_id(id: &str) -> Result<(), String> {
+    if !(8..=128).contains(&id.len()) {
+        return Err(format!(
+            "must be 8 to 128 characters long, not {}; a UUID is a good choice",
+            id.len()
+        ));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || ".:_-".contains(*c)))
+    {
+        return Err(format!(
+            "may contain only A-Z, a-z, 0-9 and . _ : - (found 「{c}」)"
+        ));
+    }
+    Ok(())
+}
+
+fn is_hex_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl SubmissionHeader {
+    /// Validates against `limits`, collecting every violation.
+    pub fn validate(&self, limits: &Limits) -> Result<ValidHeader, DomainError> {
+        let mut v = Vec::new();
+        if let Err(e) = check_request_id(&self.request_id) {
+            v.push(FieldViolation::new("header.request_id", e));
+        }
+        let case_number = match self.case_number.trim() {
+            "" => None,
+            text => match CaseNumber::parse(text) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    v.push(FieldViolation::new("header.case_number", e.to_string()));
+                    None
+                }
+            },
+        };
+        let filing_kind = self.filing_kind.trim().to_string();
+        if filing_kind.is_empty() {
+            v.push(FieldViolation::new(
+                "header.filing_kind",
+                "say what is filed, e.g. 起诉状, 答辩状 or 证据材料",
+            ));
+        } else if filing_kind.chars().count() > 32 || filing_kind.chars().any(char::is_control) {
+            v.push(FieldViolation::new(
+                "header.filing_kind",
+                "must be at most 32 printable characters",
+            ));
+        }
+        let title = self.title.trim().to_string();
+        if title.chars().count() > 200 || title.chars().any(char::is_control) {
+            v.push(FieldViolation::new(
+                "header.title",
+                "must be at most 200 printable characters",
+            ));
+        }
+        if self.documents.is_empty() {
+            v.push(FieldViolation::new(
+                "header.documents",
+                "a filing needs at least one document",
+            ));
+        }
+        if self.documents.len() > limits.max_documents {
+            v.push(FieldViolation::new(
+                "header.documents",
+                format!(
+                    "{} documents is more than the {} allowed in one filing; split it",
+                    self.documents.len(),
+                    limits.max_documents
+                ),
+            ));
+        }
+        let mut documents = Vec::new();
+        for (i, d) in self.documents.iter().enumerate() {
+            let field = |f: &str| format!("header.documents[{i}].{f}");
+            let name = sanitize_file_name(&d.name);
+            if name.is_none() {
+                v.push(FieldViolation::new(
+                    field("name"),
+                    "the file name is empty once paths and control characters are removed",
+                ));
+            }
+            if d.size == 0 {
+                v.push(FieldViolation::new(field("size"), "the document is empty"));
+            } else if d.size > limits.max_document_bytes {
+                v.push(FieldViolation::new(
+                    field("size"),
+                    format!(
+                        "{} bytes is more than the limit of {} bytes ({} MiB)",
+                        d.size,
+                        limits.max_document_bytes,
+                        limits.max_document_bytes / (1024 * 1024)
+                    ),
+                ));
+            }
+            let sha256 = d.sha256.trim().to_ascii_lowercase();
+            if !sha256.is_empty() && !is_hex_sha256(&sha256) {
+                v.push(FieldViolation::new(
+                    field("sha256"),
+                    "must be 64 hex digits, or empty",
+                ));
+            }
+            let media_type = match d.media_type.trim() {
+                "" => None,
+                m => {
+                    let parsed = MediaType::from_name(m);
+                    if parsed.is_none() {
+                        v.push(FieldViolation::new(
+                            field("media_type"),
+                            format!(
+                                "「{m}」 is not accepted; send {}",
+                                MediaType::accepted_list()
+                            ),
+                        ));
+                    }
+                    parsed
+                }
+            };
+            documents.push(ExpectedDocument {
+                name: name.unwrap_or_default(),
+                size: d.size,
+                sha256: (!sha256.is_empty()).then_some(sha256),
+                media_type,
+            });
+        }
+        let corrects = self.corrects_filing_id.trim();
+        if !v.is_empty() {
+            return Err(DomainError::InvalidInput(v));
+        }
+        Ok(ValidHeader {
+            request_id: self.request_id.clone(),
+            case_number,
+            filing_kind,
+            title,
+            documents,
+            corrects_filing_id: (!corrects.is_empty()).then(|| corrects.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> SubmissionHeader {
+        SubmissionHeader {
+            request_id: "req-0001-abcd".into(),
+            case_number: "(2026)鄂06民初123号".into(),
+            filing_kind: "答辩状".into(),
+            title: "被告答辩状".into(),
+            documents: vec![DocumentAnnouncement {
+                name: "答辩状.pdf".into(),
+                size: 10,
+                ..Default::default()
+            }],
+            corrects_filing_id: String::new(),
+        }
+    }
+
+    fn fields(err: DomainError) -> Vec<String> {
+        match err {
+            DomainError::InvalidInput(v) => v.into_iter().map(|f| f.field).collect(),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn a_good_header_passes_with_parsed_case_number() {
+        let ok = header().validate(&Limits::default()).unwrap();
+        assert_eq!(
+            ok.case_number.unwrap().normalized(),
+            "（2026）鄂06民初123号"
+        );
+        assert_eq!(ok.documents[0].name, "答辩状.pdf");
+    }
+
+    #[test]
+    fn every_violation_is_reported_with_its_field() {
+        let mut h = header();
+        h.request_id = "short".into();
+        h.case_number = "123".into();
+        h.filing_kind = " ".into();
+        h.documents = vec![
+            DocumentAnnouncement {
+                name: "/".into(),
+                size: 0,
+                sha256: "xyz".into(),
+                media_type: "text/html".into(),
+            },
+            DocumentAnnouncement {
+                name: "big.pdf".into(),
+                size: 200 * 1024 * 1024,
+                ..Default::default()
+            },
+        ];
+        let f = fields(h.validate(&Limits::default()).unwrap_err());
+        for expected in [
+            "header.request_id",
+            "header.case_number",
+            "header.filing_kind",
+            "header.documents[0].name",
+            "header.documents[0].size",
+            "header.documents[0].sha256",
+            "header.documents[0].media_type",
+            "header.documents[1].size",
+        ] {
+            assert!(
+                f.contains(&expected.to_string()),
+                "missing {expected} in {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn document_count_is_limited() {
+        let mut h = header();
+        h.documents = vec![h.documents[0].clone(); 3];
+        let limits = Limits {
+            max_documents: 2,
+            ..Limits::default()
+        };
+        assert_eq!(
+            fields(h.validate(&limits).unwrap_err()),
+            vec!["header.documents".to_string()]
+        );
+        h.documents.clear();
+        assert_eq!(
+            fields(h.validate(&limits).unwrap_err()),
+            vec!["header.documents".to_string()]
+        );
+    }
+
+    #[test]
+    fn request_ids_are_restricted() {
+        assert!(check_request_id("0b7f6c1e-2f1d-4c55-9d0e-3c1f0a3b9e21").is_ok());
+        assert!(check_request_id("請求請求請求請求").is_err());
+        assert!(check_request_id(&"a".repeat(129)).is_err());
+    }
+}

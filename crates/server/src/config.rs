@@ -1,0 +1,107 @@
+//! Hub configuration: embedded defaults, overridden by a TOML file, then by environment and flags
+//! (the binary applies those last two).
+
+use ecenter_domain::RoutingTable;
+use ecenter_domain::submission::Limits;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the hub needs to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the gRPC port.
+    pub listen: SocketAddr,
+    /// Where the log and the documents live.
+    pub data_dir: PathBuf,
+    /// Serve without TLS. Only allowed on loopback, and only when asked for.
+    pub dev_mode: bool,
+    /// Filing limits.
+    pub limits: LimitsConfig,
+    /// Department routing.
+    pub routing: RoutingTable,
+}
+
+impl Default for Config {
+    /// A hub on loopback with its data in `./ecenter-data`.
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:50051".parse().expect("constant address"),
+            data_dir: PathBuf::from("ecenter-data"),
+            dev_mode: false,
+            limits: LimitsConfig::default(),
+            routing: RoutingTable::default(),
+        }
+    }
+}
+
+/// Filing limits as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest document in bytes (default 100 MiB).
+    pub max_document_bytes: u64,
+    /// Most documents in one filing (default 50).
+    pub max_documents: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let l = Limits::default();
+        LimitsConfig {
+            max_document_bytes: l.max_document_bytes,
+            max_documents: l.max_documents,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The domain's view of the limits.
+    pub fn to_limits(&self) -> Limits {
+        Limits {
+            max_document_bytes: self.max_document_bytes,
+            max_documents: self.max_documents,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a TOML document on top of the defaults.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let c = Config::from_toml(
+            r#"
+            listen = "127.0.0.1:7000"
+            [limits]
+            max_documents = 5
+            [routing]
+            default_department = "立案庭"
+            [[routing.rules]]
+            department = "民一庭"
+            case_type_prefix = "民"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 7000);
+        assert_eq!(c.limits.max_documents, 5);
+        assert_eq!(c.limits.max_document_bytes, 100 * 1024 * 1024);
+        assert_eq!(c.routing.rules[0].department, "民一庭");
+        assert!(!c.dev_mode);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = Config::from_toml("listn = \"127.0.0.1:1\"").unwrap_err();
+        assert!(err.contains("listn"), "{err}");
+    }
+}

@@ -1,0 +1,569 @@
+//! `FilingService`: receive (收), route (转) and review filings.
+
+use crate::convert;
+use crate::error::{domain_status, invalid, store_status};
+use crate::identity::Identity;
+use crate::intake;
+use ecenter_domain::lifecycle::review_outcome;
+use ecenter_domain::submission::Limits;
+use ecenter_domain::{
+    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, FilingReceived,
+    RoutingTable,
+};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::filing_service_server::FilingService;
+use ecenter_store::{EventStore, FilingFilter, ReadView, StoreError};
+use std::collections::HashMap;
+use std::io::Read;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+/// Chunk size of downloads, well under the 4 MiB message limit.
+const CHUNK: usize = 1024 * 1024;
+/// Entries read per step by a watch stream.
+const WATCH_BATCH: usize = 256;
+
+/// The service, generic over the storage backend.
+pub struct FilingApi<S> {
+    store: Arc<S>,
+    limits: Limits,
+    routing: Arc<RoutingTable>,
+    stopping: watch::Receiver<bool>,
+}
+
+impl<S: EventStore> FilingApi<S> {
+    /// Builds the service; `stopping` turns true when the hub shuts down, ending watch streams.
+    pub fn new(
+        store: Arc<S>,
+        limits: Limits,
+        routing: RoutingTable,
+        stopping: watch::Receiver<bool>,
+    ) -> Self {
+        FilingApi {
+            store,
+            limits,
+            routing: Arc::new(routing),
+            stopping,
+        }
+    }
+
+    async fn durable_filing(&self, filing_id: &str) -> Result<ecenter_domain::Filing, Status> {
+        if filing_id.trim().is_empty() {
+            return Err(invalid("filing_id", "is required"));
+        }
+        let filing = self
+            .store
+            .filing(filing_id)
+            .map_err(store_status)?
+            .ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
+        self.store
+            .wait_durable(filing.last_event_seq)
+            .await
+            .map_err(store_status)?;
+        Ok(filing)
+    }
+
+    /// Appends the event `make` builds for an existing filing whose state allows `action`.
+    async fn transition(
+        &self,
+        filing_id: String,
+        action: Action,
+        make: impl FnOnce(&ecenter_domain::Filing) -> Result<Event, DomainError> + Send + 'static,
+    ) -> Result<Response<pb::Filing>, Status> {
+        if filing_id.trim().is_empty() {
+            return Err(invalid("filing_id", "is required"));
+        }
+        let id = filing_id.clone();
+        let decide = Box::new(move |view: &dyn ReadView| {
+            let filing = view
+                .filing(&id)?
+                .ok_or_else(|| DomainError::FilingNotFound(id.clone()))?;
+            filing.state.check(&id, action)?;
+            Ok((vec![make(&filing)?], ()))
+        });
+        self.store.append(decide).await.map_err(store_status)?;
+        let filing = self.durable_filing(&filing_id).await?;
+        Ok(Response::new(convert::filing(&filing)))
+    }
+}
+
+fn page_size(requested: u32) -> Result<usize, Status> {
+    match requested {
+        0 => Ok(50),
+        1..=500 => Ok(requested as usize),
+        _ => Err(invalid(
+            "page_size",
+            format!("{requested} is more than the 500 allowed"),
+        )),
+    }
+}
+
+fn page_token(token: &str) -> Result<Option<&str>, Status> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    if token.len() > 64 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(invalid(
+            "page_token",
+            "is not a token this hub issued; pass next_page_token unchanged",
+        ));
+    }
+    Ok(Some(token))
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::FilingEvent, Status>> + Send>>;
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::DocumentChunk, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl<S: EventStore> FilingService for FilingApi<S> {
+    async fn submit_filing(
+        &self,
+        request: Request<Streaming<pb::SubmitFilingRequest>>,
+    ) -> Result<Response<pb::SubmitFilingResponse>, Status> {
+        let submitter = Identity::of(&request)?.to_string();
+        let mut stream = request.into_inner();
+        let header = intake::read_header(&mut stream).await?;
+        let header = intake::header_from_proto(header)
+            .validate(&self.limits)
+            .map_err(domain_status)?;
+        let documents = intake::receive_documents(&mut stream, &header, self.store.blobs()).await?;
+        let fingerprint = intake::fingerprint(&header, &documents);
+        let routing = self.routing.clone();
+        let decide = Box::new(move |view: &dyn ReadView| {
+            if let Some(existing) = view.filing_for_request(&submitter, &header.request_id)? {
+                let filing = view.filing(&existing)?.ok_or_else(|| {
+                    StoreError::Database(format!("request index names missing filing {existing}"))
+                })?;
+                if filing.fingerprint != fingerprint {
+                    return Err(DomainError::RequestIdReused {
+                        request_id: header.request_id.clone(),
+                        filing_id: existing,
+                    }
+                    .into());
+                }
+                return Ok((Vec::new(), (existing, true)));
+            }
+            if let Some(corrected) = &header.corrects_filing_id {
+                let original = view.filing(corrected)?;
+                let ok = original.as_ref().is_some_and(|o| {
+                    o.submitter == submitter
+                        && o.state == ecenter_domain::FilingState::ReturnedForCorrection
+                });
+                if !ok {
+                    return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
+                        "header.corrects_filing_id",
+                        format!("「{corrected}」 is not a filing of yours that was returned for correction"),
+                    )])
+                    .into());
+                }
+            }
+            let filing_id = format!("F{:012}", view.next_seq());
+            let route = routing.route(header.case_number.as_ref(), &header.filing_kind);
+            let events = vec![
+                Event::FilingReceived(FilingReceived {
+                    filing_id: filing_id.clone(),
+                    request_id: header.request_id.clone(),
+                    fingerprint,
+                    submitter,
+                    case_number: header.case_number.clone(),
+                    filing_kind: header.filing_kind.clone(),
+                    title: header.title.clone(),
+                    documents,
+                    corrects_filing_id: header.corrects_filing_id.clone(),
+                }),
+                Event::FilingRouted {
+                    filing_id: filing_id.clone(),
+                    department: route.department,
+                    rule: route.rule,
+                },
+            ];
+            Ok((events, (filing_id, false)))
+        });
+        let (_, (filing_id, replayed)) = self.store.append(decide).await.map_err(store_status)?;
+        let filing = self.durable_filing(&filing_id).await?;
+        tracing::info!(filing_id, replayed, department = %filing.department, "filing received");
+        Ok(Response::new(pb::SubmitFilingResponse {
+            receipt: Some(convert::receipt(&filing)),
+            replayed,
+        }))
+    }
+
+    async fn get_filing(
+        &self,
+        request: Request<pb::GetFilingRequest>,
+    ) -> Result<Response<pb::Filing>, Status> {
+        Identity::of(&request)?;
+        let filing = self.durable_filing(&request.into_inner().filing_id).await?;
+        Ok(Response::new(convert::filing(&filing)))
+    }
+
+    async fn list_filings(
+        &self,
+        request: Request<pb::ListFilingsRequest>,
+    ) -> Result<Response<pb::ListFilingsResponse>, Status> {
+        Identity::of(&request)?;
+        let r = request.into_inner();
+        let case_number = match r.case_number.trim() {
+            "" => None,
+            text => Some(
+                CaseNumber::parse(text)
+                    .map_err(|e| invalid("case_number", e.to_string()))?
+                    .normalized(),
+            ),
+        };
+        let state = match pb::FilingState::try_from(r.state) {
+            Ok(pb::FilingState::Unspecified) => None,
+            Ok(s) => convert::state_from(s),
+            Err(_) => {
+                return Err(invalid(
+                    "state",
+                    format!("{} is not a filing state", r.state),
+                ));
+            }
+        };
+        let filter = FilingFilter {
+            case_number,
+            state,
+            submitter: (!r.submitter.is_empty()).then_some(r.submitter),
+            department: (!r.department.is_empty()).then_some(r.department),
+        };
+        let page = self
+            .store
+            .list_filings(&filter, page_token(&r.page_token)?, page_size(r.page_size)?)
+            .map_err(store_status)?;
+        if let Some(max) = page.filings.iter().map(|f| f.last_event_seq).max() {
+            self.store.wait_durable(max).await.map_err(store_status)?;
+        }
+        Ok(Response::new(pb::ListFilingsResponse {
+            filings: page.filings.iter().map(convert::filing).collect(),
+            next_page_token: page.next_after.unwrap_or_default(),
+        }))
+    }
+
+    async fn get_receipt(
+        &self,
+        request: Request<pb::GetReceiptRequest>,
+    ) -> Result<Response<pb::Receipt>, Status> {
+        Identity::of(&request)?;
+        let filing = self.durable_filing(&request.into_inner().filing_id).await?;
+        Ok(Response::new(convert::receipt(&filing)))
+    }
+
+    async fn cancel_filing(
+        &self,
+        request: Request<pb::CancelFilingRequest>,
+    ) -> Result<Response<pb::Filing>, Status> {
+        let by = Identity::of(&request)?.to_string();
+        let r = request.into_inner();
+        if r.reason.chars().count() > 500 {
+            return Err(invalid("reason", "must be at most 500 characters"));
+        }
+        self.transition(r.filing_id, Action::Cancel, move |f| {
+            Ok(Event::FilingCancelled {
+                filing_id: f.filing_id.clone(),
+                by,
+                reason: r.reason.trim().to_string(),
+            })
+        })
+        .await
+    }
+
+    async fn start_review(
+        &self,
+        request: Request<pb::StartReviewRequest>,
+    ) -> Result<Response<pb::Filing>, Status> {
+        let reviewer = Identity::of(&request)?.to_string();
+        let r = request.into_inner();
+        self.transition(r.filing_id, Action::StartReview, move |f| {
+            Ok(Event::ReviewStarted {
+                filing_id: f.filing_id.clone(),
+                reviewer,
+            })
+        })
+        .await
+    }
+
+    async fn review_filing(
+        &self,
+        request: Request<pb::ReviewFilingRequest>,
+    ) -> Result<Response<pb::Filing>, Status> {
+        let reviewer = Identity::of(&request)?.to_string();
+        let r = request.into_inner();
+        let mut decisions = Vec::with_capacity(r.decisions.len());
+        for (i, d) in r.decisions.into_iter().enumerate() {
+            let decision = match pb::ReviewDecision::try_from(d.decision) {
+                Ok(pb::ReviewDecision::Accept) => Decision::Accept,
+                Ok(pb::ReviewDecision::Reject) => Decision::Reject,
+                Ok(pb::ReviewDecision::ReturnForCorrection) => Decision::ReturnForCorrection,
+                _ => {
+                    return Err(invalid(
+                        &format!("decisions[{i}].decision"),
+                        "must be ACCEPT, REJECT or RETURN_FOR_CORRECTION",
+                    ));
+                }
+            };
+            decisions.push(DocumentDecision {
+                document_id: d.document_id,
+                decision,
+                reason: d.reason.trim().to_string(),
+            });
+        }
+        let comment = r.comment.trim().to_string();
+        self.transition(r.filing_id, Action::Review, move |f| {
+            let outcome = review_outcome(&f.document_ids(), &decisions)?;
+            Ok(Event::FilingReviewed {
+                filing_id: f.filing_id.clone(),
+                reviewer,
+                decisions,
+                comment,
+                outcome,
+            })
+        })
+        .await
+    }
+
+    async fn docket_filing(
+        &self,
+        request: Request<pb::DocketFilingRequest>,
+    ) -> Result<Response<pb::Filing>, Status> {
+        let by = Identity::of(&request)?.to_string();
+        let r = request.into_inner();
+        let given = match r.case_number.trim() {
+            "" => None,
+            text => {
+                Some(CaseNumber::parse(text).map_err(|e| invalid("case_number", e.to_string()))?)
+            }
+        };
+        self.transition(r.filing_id, Action::Docket, move |f| {
+            let case_number = match (&f.case_number, given) {
+                (Some(existing), None) => existing.clone(),
+                (Some(existing), Some(g)) if &g == existing => g,
+                (Some(existing), Some(_)) => {
+                    return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
+                        "case_number",
+                        format!("the filing belongs to {existing}; leave case_number empty or give that number"),
+                    )]));
+                }
+                (None, Some(g)) => g,
+                (None, None) => {
+                    return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
+                        "case_number",
+                        "this filing starts a new case: give the case number assigned to it",
+                    )]));
+                }
+            };
+            Ok(Event::FilingDocketed { filing_id: f.filing_id.clone(), by, case_number })
+        })
+        .await
+    }
+
+    type DownloadDocumentStream = ChunkStream;
+
+    async fn download_document(
+        &self,
+        request: Request<pb::DownloadDocumentRequest>,
+    ) -> Result<Response<Self::DownloadDocumentStream>, Status> {
+        Identity::of(&request)?;
+        let r = request.into_inner();
+        let filing = self.durable_filing(&r.filing_id).await?;
+        let doc = filing
+            .documents
+            .iter()
+            .find(|d| d.received.document_id == r.document_id)
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "filing {} has no document 「{}」",
+                    filing.filing_id, r.document_id
+                ))
+            })?;
+        let mut file = self
+            .store
+            .blobs()
+            .open_read(&doc.received.sha256)
+            .map_err(store_status)?;
+        let (tx, rx) = mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            loop {
+                let mut buf = vec![0; CHUNK];
+                let n = match read_full(&mut file, &mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading a document failed");
+                        let _ =
+                            tx.blocking_send(Err(Status::internal("reading the document failed")));
+                        return;
+                    }
+                };
+                if n == 0 {
+                    return;
+                }
+                buf.truncate(n);
+                if tx
+                    .blocking_send(Ok(pb::DocumentChunk {
+                        document_index: 0,
+                        data: buf,
+                    }))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn list_department_queue(
+        &self,
+        request: Request<pb::ListDepartmentQueueRequest>,
+    ) -> Result<Response<pb::ListDepartmentQueueResponse>, Status> {
+        Identity::of(&request)?;
+        let r = request.into_inner();
+        let departments = self.routing.departments();
+        if !departments.contains(&r.department) {
+            return Err(invalid(
+                "department",
+                format!(
+                    "「{}」 is not a department of this hub; known: {}",
+                    r.department,
+                    departments.join(", ")
+                ),
+            ));
+        }
+        let page = self
+            .store
+            .department_queue(
+                &r.department,
+                page_token(&r.page_token)?,
+                page_size(r.page_size)?,
+            )
+            .map_err(store_status)?;
+        if let Some(max) = page.filings.iter().map(|f| f.last_event_seq).max() {
+            self.store.wait_durable(max).await.map_err(store_status)?;
+        }
+        Ok(Response::new(pb::ListDepartmentQueueResponse {
+            filings: page.filings.iter().map(convert::filing).collect(),
+            next_page_token: page.next_after.unwrap_or_default(),
+        }))
+    }
+
+    type WatchEventsStream = EventStream;
+
+    async fn watch_events(
+        &self,
+        request: Request<pb::WatchEventsRequest>,
+    ) -> Result<Response<Self::WatchEventsStream>, Status> {
+        Identity::of(&request)?;
+        let r = request.into_inner();
+        let scope = match r.scope {
+            Some(pb::watch_events_request::Scope::FilingId(id)) => {
+                self.durable_filing(&id).await?;
+                Scope::Filing(id)
+            }
+            Some(pb::watch_events_request::Scope::Department(d)) => {
+                if !self.routing.departments().contains(&d) {
+                    return Err(invalid(
+                        "department",
+                        format!("「{d}」 is not a department of this hub"),
+                    ));
+                }
+                Scope::Department(d)
+            }
+            None => {
+                return Err(invalid(
+                    "scope",
+                    "give a filing_id or a department to watch",
+                ));
+            }
+        };
+        let (tx, rx) = mpsc::channel(64);
+        let store = self.store.clone();
+        let stopping = self.stopping.clone();
+        tokio::spawn(watch_loop(store, scope, r.after_seq, tx, stopping));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = file.read(&mut buf[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+enum Scope {
+    Filing(String),
+    Department(String),
+}
+
+/// Sends the scope's durable entries after `cursor`, then follows the durable head until the client
+/// goes away or the hub stops.
+async fn watch_loop<S: EventStore>(
+    store: Arc<S>,
+    scope: Scope,
+    mut cursor: u64,
+    tx: mpsc::Sender<Result<pb::FilingEvent, Status>>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let mut heads = store.subscribe();
+    let mut departments: HashMap<String, String> = HashMap::new();
+    loop {
+        let entries = match store.entries_after(cursor, WATCH_BATCH) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = tx.send(Err(store_status(e))).await;
+                return;
+            }
+        };
+        let full = entries.len() == WATCH_BATCH;
+        for entry in entries {
+            cursor = entry.seq;
+            let filing_id = entry.event.filing_id();
+            let department = match departments.get(filing_id) {
+                Some(d) => d.clone(),
+                None => {
+                    let d = store
+                        .filing(filing_id)
+                        .ok()
+                        .flatten()
+                        .map(|f| f.department)
+                        .unwrap_or_default();
+                    departments.insert(filing_id.to_string(), d.clone());
+                    d
+                }
+            };
+            let wanted = match &scope {
+                Scope::Filing(id) => id == filing_id,
+                Scope::Department(d) => d == &department,
+            };
+            if wanted
+                && tx
+                    .send(Ok(convert::filing_event(&entry, &department)))
+                    .await
+                    .is_err()
+            {
+                return;
+            }
+        }
+        if full {
+            continue;
+        }
+        heads.borrow_and_update();
+        if store.head().seq > cursor {
+            continue;
+        }
+        tokio::select! {
+            changed = heads.changed() => if changed.is_err() { return },
+            _ = stopping.wait_for(|s| *s) => return,
+            _ = tx.closed() => return,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! 收: receiving a submission stream into durable blobs, checking each document against what the
+//! header announced. Nothing is recorded until every document is complete and checked.
+
+use crate::error::{invalid, store_status};
+use ecenter_domain::media::{Sniffed, classify_zip, sniff};
+use ecenter_domain::submission::{
+    DocumentAnnouncement, ExpectedDocument, SubmissionHeader, ValidHeader,
+};
+use ecenter_domain::{MediaType, ReceivedDocument};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::submit_filing_request::Part;
+use ecenter_store::{BlobStore, BlobWriter};
+use tonic::{Status, Streaming};
+
+/// The header in domain terms.
+pub fn header_from_proto(h: pb::SubmissionHeader) -> SubmissionHeader {
+    SubmissionHeader {
+        request_id: h.request_id,
+        case_number: h.case_number,
+        filing_kind: h.filing_kind,
+        title: h.title,
+        documents: h
+            .documents
+            .into_iter()
+            .map(|d| DocumentAnnouncement {
+                name: d.name,
+                size: d.size,
+                sha256: d.sha256,
+                media_type: d.media_type,
+            })
+            .collect(),
+        corrects_filing_id: h.corrects_filing_id,
+    }
+}
+
+/// Reads the first message, which must be the header.
+pub async fn read_header(
+    stream: &mut Streaming<pb::SubmitFilingRequest>,
+) -> Result<pb::SubmissionHeader, Status> {
+    match stream.message().await? {
+        Some(pb::SubmitFilingRequest {
+            part: Some(Part::Header(h)),
+        }) => Ok(h),
+        Some(_) => Err(invalid(
+            "header",
+            "the first message of a submission must be the header, before any document chunk",
+        )),
+        None => Err(invalid(
+            "header",
+            "the submission is empty: send the header, then the documents",
+        )),
+    }
+}
+
+/// Receives every document's bytes, in order, into durable blobs.
+pub async fn receive_documents(
+    stream: &mut Streaming<pb::SubmitFilingRequest>,
+    header: &ValidHeader,
+    blobs: &BlobStore,
+) -> Result<Vec<ReceivedDocument>, Status> {
+    let expected = &header.documents;
+    let mut received = Vec::with_capacity(expected.len());
+    let mut current: Option<BlobWriter> = None;
+    while let Some(msg) = stream.message().await? {
+        let chunk = match msg.part {
+            Some(Part::Chunk(c)) => c,
+            Some(Part::Header(_)) => {
+                return Err(invalid("header", "only the first message may be a header"));
+            }
+            None => {
+                return Err(invalid(
+                    "part",
+                    "a message carries neither a header nor a chunk",
+                ));
+            }
+        };
+        let index = chunk.document_index as usize;
+        if index >= expected.len() {
+            return Err(invalid(
+                "chunk.document_index",
+                format!(
+                    "document index {index} does not exist: the header announced {} documents",
+                    expected.len()
+                ),
+            ));
+        }
+        if index < received.len() {
+            return Err(invalid(
+                "chunk.document_index",
+                format!(
+                    "a chunk of document {index} came after document {}: send the documents one after another",
+                    received.len()
+                ),
+            ));
+        }
+        while received.len() < index {
+            let writer = current.take();
+            received.push(finish(writer, &expected[received.len()], received.len(), blobs).await?);
+        }
+        let writer = match &mut current {
+            Some(w) => w,
+            None => current.insert(blobs.writer().map_err(store_status)?),
+        };
+        let doc = &expected[index];
+        if writer.size() + chunk.data.len() as u64 > doc.size {
+            return Err(invalid(
+                format!("header.documents[{index}].size").as_str(),
+                format!(
+                    "document {index} 「{}」 has more bytes than the {} announced",
+                    doc.name, doc.size
+                ),
+            ));
+        }
+        if !chunk.data.is_empty() {
+            writer.write(chunk.data).await.map_err(store_status)?;
+        }
+    }
+    while received.len() < expected.len() {
+        let writer = current.take();
+        received.push(finish(writer, &expected[received.len()], received.len(), blobs).await?);
+    }
+    Ok(received)
+}
+
+async fn finish(
+    writer: Option<BlobWriter>,
+    doc: &ExpectedDocument,
+    index: usize,
+    blobs: &BlobStore,
+) -> Result<ReceivedDocument, Status> {
+    let got = writer.as_ref().map_or(0, BlobWriter::size);
+    let field = format!("header.documents[{index}]");
+    if got != doc.size {
+        return Err(invalid(
+            &field,
+            format!(
+                "document {index} 「{}」 is truncated: {got} of the {} announced bytes arrived; nothing was recorded, send the filing again",
+                doc.name, doc.size
+            ),
+        ));
+    }
+    let info = writer
+        .expect("non-empty document has a writer")
+        .commit()
+        .await
+        .map_err(store_status)?;
+    if let Some(want) = &doc.sha256 {
+        if want != &info.sha256 {
+            return Err(invalid(
+                &format!("{field}.sha256"),
+                format!(
+                    "document {index} 「{}」 arrived with SHA-256 {} but {want} was announced: it was damaged on the way",
+                    doc.name, info.sha256
+                ),
+            ));
+        }
+    }
+    let media = match sniff(&info.head) {
+        Sniffed::Known(m) => Some(m),
+        Sniffed::Zip => {
+            let path = blobs.path(&info.sha256);
+            tokio::task::spawn_blocking(move || zip_media_type(&path))
+                .await
+                .unwrap_or(None)
+        }
+        Sniffed::Unknown => None,
+    };
+    let Some(media) = media else {
+        return Err(invalid(
+            &field,
+            format!(
+                "document {index} 「{}」 is not a {} file (judged by its content)",
+                doc.name,
+                MediaType::accepted_list()
+            ),
+        ));
+    };
+    if let Some(claimed) = doc.media_type {
+        if claimed != media {
+            return Err(invalid(
+                &format!("{field}.media_type"),
+                format!(
+                    "document {index} 「{}」 was announced as {} but its content is {}",
+                    doc.name,
+                    claimed.as_str(),
+                    media.as_str()
+                ),
+            ));
+        }
+    }
+    Ok(ReceivedDocument {
+        document_id: format!("D{}", index + 1),
+        name: doc.name.clone(),
+        size: info.size,
+        media_type: media.as_str().to_string(),
+        sha256: info.sha256,
+    })
+}
+
+fn zip_media_type(path: &std::path::Path) -> Option<MediaType> {
+    let file = std::fs::File::open(path).ok()?;
+    let archive = zip::ZipArchive::new(file).ok()?;
+    classify_zip(archive.file_names())
+}
+
+/// Digest of what a submission contains, to tell a retry from a reuse of its request id.
+pub fn fingerprint(header: &ValidHeader, documents: &[ReceivedDocument]) -> String {
+    let canonical = serde_json::json!({
+        "case_number": header.case_number.as_ref().map(|c| c.normalized()),
+        "filing_kind": header.filing_kind,
+        "title": header.title,
+        "corrects": header.corrects_filing_id,
+        "documents": documents.iter().map(|d| (&d.name, d.size, &d.sha256)).collect::<Vec<_>>(),
+    });
+    let bytes = serde_json::to_vec(&canonical).expect("json serialises");
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes))
+}

@@ -1,0 +1,137 @@
+//! Durable storage of ecenter: the hash-chained event log, the projections built from it in the same
+//! transaction, and the content-addressed document blobs.
+//!
+//! Invariants: only this crate knows sled; a caller of [`EventStore::append`] is answered only after
+//! the flush that holds its events has returned (concurrent appends share one flush: group commit);
+//! blobs are durable before any event names them.
+#![warn(missing_docs)]
+
+pub mod blobs;
+pub mod chain;
+mod sled_store;
+#[cfg(feature = "tamper")]
+pub mod tamper;
+
+pub use blobs::{BlobInfo, BlobStore, BlobWriter};
+pub use chain::{ChainError, ChainHead, StoredEntry};
+pub use sled_store::SledStore;
+
+use ecenter_domain::{DomainError, Event, Filing, FilingState};
+use std::future::Future;
+use tokio::sync::watch;
+
+/// Why storage refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The domain refused the change.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The log does not verify; the hub must not serve it.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// A file or disk error.
+    #[error("storage I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// sled reported an error.
+    #[error("database error: {0}")]
+    Database(String),
+    /// A flush failed earlier; nothing more is written until the hub restarts and re-verifies.
+    #[error("the event log stopped accepting writes after a failed flush; restart the hub")]
+    Poisoned,
+    /// The writer is gone (shutting down).
+    #[error("the event log is shutting down")]
+    ShuttingDown,
+    /// A blob writer was used after it failed.
+    #[error("blob writer used after a failure")]
+    BlobWriterSpent,
+}
+
+/// Read access given to a decision while the writer holds the log: what it reads cannot change
+/// before its events are written.
+pub trait ReadView {
+    /// A filing's current state.
+    fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError>;
+    /// The filing a submitter's request id already created, if any.
+    fn filing_for_request(
+        &self,
+        submitter: &str,
+        request_id: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// The sequence number the first appended event will get (unique ids can derive from it).
+    fn next_seq(&self) -> u64;
+}
+
+/// Where an appended event landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Sequence number.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: [u8; 32],
+    /// Recording time.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilingFilter {
+    /// Normalised case number.
+    pub case_number: Option<String>,
+    /// State.
+    pub state: Option<FilingState>,
+    /// Submitter identity.
+    pub submitter: Option<String>,
+    /// Department queue name.
+    pub department: Option<String>,
+}
+
+/// One page of filings.
+#[derive(Debug, Clone, Default)]
+pub struct FilingPage {
+    /// The filings, in id order.
+    pub filings: Vec<Filing>,
+    /// The id to continue after, if there is more.
+    pub next_after: Option<String>,
+}
+
+/// A decision made under the writer: reads through the view, returns events to append and a value
+/// for the caller.
+pub type Decide<T> = Box<dyn FnOnce(&dyn ReadView) -> Result<(Vec<Event>, T), StoreError> + Send>;
+
+/// The storage contract the server relies on; sled now, PostgreSQL later.
+pub trait EventStore: Send + Sync + 'static {
+    /// Runs `decide` serialised with every other append, appends its events with their projections
+    /// atomically, and returns once they are durable.
+    fn append<T: Send + 'static>(
+        &self,
+        decide: Decide<T>,
+    ) -> impl Future<Output = Result<(Vec<Appended>, T), StoreError>> + Send;
+    /// A filing as of the last write (wait for [`EventStore::wait_durable`] before showing it).
+    fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError>;
+    /// Filings matching `filter`, after the id `after`, at most `limit`.
+    fn list_filings(
+        &self,
+        filter: &FilingFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FilingPage, StoreError>;
+    /// Filings waiting in a department's queue (received or under review), oldest first.
+    fn department_queue(
+        &self,
+        department: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FilingPage, StoreError>;
+    /// Durable entries with `seq > after`, at most `limit`, in order.
+    fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
+    /// The last durable entry.
+    fn head(&self) -> ChainHead;
+    /// Follows the durable head; changes after every flush.
+    fn subscribe(&self) -> watch::Receiver<ChainHead>;
+    /// Returns once entry `seq` is durable.
+    fn wait_durable(&self, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The document bytes.
+    fn blobs(&self) -> &BlobStore;
+    /// Flushes and stops the writer.
+    fn close(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

@@ -1,0 +1,524 @@
+//! The sled 0.34.7 backend. One writer thread owns the log: it runs decisions in order, writes each
+//! one's entries and projections in a single sled transaction, then flushes once for the whole batch
+//! of requests that queued meanwhile (group commit) before answering any of them. Readers read sled
+//! directly and wait for the durable head where it matters.
+
+use crate::chain::{ChainHead, ChainVerifier, StoredEntry, decode_entry, encode_entry, entry_key};
+use crate::{
+    Appended, BlobStore, Decide, EventStore, FilingFilter, FilingPage, ReadView, StoreError,
+};
+use chrono::Utc;
+use ecenter_domain::{Event, Filing, LogPosition};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Most requests committed by one flush; bounds the latency a batch adds.
+const MAX_BATCH: usize = 512;
+
+type Job = (
+    Box<dyn FnOnce(&dyn ReadView) -> Result<Vec<Event>, StoreError> + Send>,
+    oneshot::Sender<Result<Vec<Appended>, StoreError>>,
+);
+
+#[derive(Clone)]
+struct Trees {
+    events: sled::Tree,
+    filings: sled::Tree,
+    requests: sled::Tree,
+    by_case: sled::Tree,
+    by_submitter: sled::Tree,
+    queues: sled::Tree,
+}
+
+impl Trees {
+    fn open(db: &sled::Db) -> sled::Result<Self> {
+        Ok(Trees {
+            events: db.open_tree("events")?,
+            filings: db.open_tree("filings")?,
+            requests: db.open_tree("requests")?,
+            by_case: db.open_tree("by_case")?,
+            by_submitter: db.open_tree("by_submitter")?,
+            queues: db.open_tree("queues")?,
+        })
+    }
+}
+
+/// The sled-backed [`EventStore`].
+#[derive(Clone)]
+pub struct SledStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    trees: Trees,
+    blobs: BlobStore,
+    jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    head: watch::Receiver<ChainHead>,
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        match e {
+            sled::Error::Io(io) => StoreError::Io(io),
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+fn key2(a: &str, b: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(a.len() + b.len() + 1);
+    k.extend_from_slice(a.as_bytes());
+    k.push(0);
+    k.extend_from_slice(b.as_bytes());
+    k
+}
+
+fn decode_filing(bytes: &[u8]) -> Result<Filing, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Database(format!("stored filing does not decode: {e}")))
+}
+
+impl SledStore {
+    /// Opens the store under `data_dir` (sled in `log/`, blobs in `blobs/`), verifies the whole
+    /// chain and starts the writer. A log that does not verify is refused, naming the first bad entry.
+    pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let blobs = BlobStore::open(data_dir.join("blobs"))?;
+        let db = sled::Config::new().path(data_dir.join("log")).open()?;
+        let trees = Trees::open(&db)?;
+        let mut verifier = ChainVerifier::default();
+        for item in trees.events.iter() {
+            let (k, v) = item?;
+            verifier.push(&k, &v)?;
+        }
+        let head = verifier.head();
+        tracing::info!(seq = head.seq, hash = %hex::encode(head.hash), "event log verified");
+        let (head_tx, head_rx) = watch::channel(head);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let writer = Writer {
+            db,
+            trees: trees.clone(),
+            next_seq: head.seq + 1,
+            prev: head.hash,
+            head_tx,
+            poisoned: false,
+        };
+        let handle = std::thread::Builder::new()
+            .name("ecenter-log-writer".into())
+            .spawn(move || writer.run(rx))?;
+        Ok(SledStore {
+            inner: Arc::new(Inner {
+                trees,
+                blobs,
+                jobs: Mutex::new(Some(tx)),
+                writer: Mutex::new(Some(handle)),
+                head: head_rx,
+            }),
+        })
+    }
+
+    fn page(
+        &self,
+        index: &sled::Tree,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Filing) -> bool,
+    ) -> Result<FilingPage, StoreError> {
+        let mut start = key2(prefix, after.unwrap_or(""));
+        if after.is_some() {
+            start.push(0);
+        }
+        let mut filings = Vec::new();
+        let mut next_after = None;
+        let mut end = prefix.as_bytes().to_vec();
+        end.push(1);
+        for item in index.range(start..end) {
+            let (k, _) = item?;
+            let id = std::str::from_utf8(&k[prefix.len() + 1..])
+                .map_err(|e| StoreError::Database(e.to_string()))?;
+            let Some(f) = self.filing(id)? else { continue };
+            if !keep(&f) {
+                continue;
+            }
+            if filings.len() == limit {
+                next_after = filings.last().map(|f: &Filing| f.filing_id.clone());
+                break;
+            }
+            filings.push(f);
+        }
+        Ok(FilingPage {
+            filings,
+            next_after,
+        })
+    }
+}
+
+impl EventStore for SledStore {
+    async fn append<T: Send + 'static>(
+        &self,
+        decide: Decide<T>,
+    ) -> Result<(Vec<Appended>, T), StoreError> {
+        let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
+        let out = slot.clone();
+        let job_decide = Box::new(move |view: &dyn ReadView| {
+            let (events, value) = decide(view)?;
+            *out.lock().expect("slot lock") = Some(value);
+            Ok(events)
+        });
+        let (reply_tx, reply_rx) = oneshot::channel();
+        {
+            let jobs = self.inner.jobs.lock().expect("jobs lock");
+            let sender = jobs.as_ref().ok_or(StoreError::ShuttingDown)?;
+            sender
+                .send((job_decide, reply_tx))
+                .map_err(|_| StoreError::ShuttingDown)?;
+        }
+        let appended = reply_rx.await.map_err(|_| StoreError::ShuttingDown)??;
+        let value = slot
+            .lock()
+            .expect("slot lock")
+            .take()
+            .ok_or(StoreError::ShuttingDown)?;
+        Ok((appended, value))
+    }
+
+    fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
+        self.inner
+            .trees
+            .filings
+            .get(filing_id)?
+            .map(|v| decode_filing(&v))
+            .transpose()
+    }
+
+    fn list_filings(
+        &self,
+        filter: &FilingFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FilingPage, StoreError> {
+        let keep = |f: &Filing| {
+            filter.state.is_none_or(|s| f.state == s)
+                && filter.submitter.as_ref().is_none_or(|s| &f.submitter == s)
+                && filter
+                    .department
+                    .as_ref()
+                    .is_none_or(|d| &f.department == d)
+                && filter
+                    .case_number
+                    .as_ref()
+                    .is_none_or(|c| f.case_number.as_ref().is_some_and(|n| &n.normalized() == c))
+        };
+        let t = &self.inner.trees;
+        if let Some(case) = &filter.case_number {
+            return self.page(&t.by_case, case, after, limit, keep);
+        }
+        if let Some(submitter) = &filter.submitter {
+            return self.page(&t.by_submitter, submitter, after, limit, keep);
+        }
+        let start = after.map(|a| {
+            let mut k = a.as_bytes().to_vec();
+            k.push(0);
+            k
+        });
+        let iter = match start {
+            Some(s) => t.filings.range(s..),
+            None => t.filings.iter(),
+        };
+        let mut filings = Vec::new();
+        let mut next_after = None;
+        for item in iter {
+            let (_, v) = item?;
+            let f = decode_filing(&v)?;
+            if !keep(&f) {
+                continue;
+            }
+            if filings.len() == limit {
+                next_after = filings.last().map(|f: &Filing| f.filing_id.clone());
+                break;
+            }
+            filings.push(f);
+        }
+        Ok(FilingPage {
+            filings,
+            next_after,
+        })
+    }
+
+    fn department_queue(
+        &self,
+        department: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FilingPage, StoreError> {
+        self.page(&self.inner.trees.queues, department, after, limit, |f| {
+            f.state.is_queued()
+        })
+    }
+
+    fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError> {
+        let durable = self.head().seq;
+        let mut out = Vec::new();
+        if after >= durable {
+            return Ok(out);
+        }
+        for item in self
+            .inner
+            .trees
+            .events
+            .range(entry_key(after + 1)..=entry_key(durable))
+            .take(limit)
+        {
+            let (k, v) = item?;
+            out.push(decode_entry(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    fn head(&self) -> ChainHead {
+        *self.inner.head.borrow()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<ChainHead> {
+        self.inner.head.clone()
+    }
+
+    async fn wait_durable(&self, seq: u64) -> Result<(), StoreError> {
+        let mut rx = self.inner.head.clone();
+        rx.wait_for(|h| h.seq >= seq)
+            .await
+            .map(|_| ())
+            .map_err(|_| StoreError::ShuttingDown)
+    }
+
+    fn blobs(&self) -> &BlobStore {
+        &self.inner.blobs
+    }
+
+    async fn close(&self) -> Result<(), StoreError> {
+        drop(self.inner.jobs.lock().expect("jobs lock").take());
+        let handle = self.inner.writer.lock().expect("writer lock").take();
+        if let Some(handle) = handle {
+            tokio::task::spawn_blocking(move || handle.join())
+                .await
+                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+                .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
+        }
+        Ok(())
+    }
+}
+
+struct Writer {
+    db: sled::Db,
+    trees: Trees,
+    next_seq: u64,
+    prev: [u8; 32],
+    head_tx: watch::Sender<ChainHead>,
+    poisoned: bool,
+}
+
+struct WriterView<'a> {
+    trees: &'a Trees,
+    next_seq: u64,
+}
+
+impl ReadView for WriterView<'_> {
+    fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
+        self.trees
+            .filings
+            .get(filing_id)?
+            .map(|v| decode_filing(&v))
+            .transpose()
+    }
+
+    fn filing_for_request(
+        &self,
+        submitter: &str,
+        request_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .trees
+            .requests
+            .get(key2(submitter, request_id))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+}
+
+type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let mut outcomes = Vec::with_capacity(batch.len());
+            let mut wrote = false;
+            for (decide, reply) in batch {
+                let result = if self.poisoned {
+                    Err(StoreError::Poisoned)
+                } else {
+                    self.process(decide)
+                };
+                wrote |= matches!(&result, Ok(a) if !a.is_empty());
+                outcomes.push((reply, result));
+            }
+            if wrote {
+                if let Err(e) = self.db.flush() {
+                    tracing::error!(error = %e, "flush of the event log failed; refusing further writes");
+                    self.poisoned = true;
+                    for (_, result) in &mut outcomes {
+                        if result.is_ok() {
+                            *result = Err(StoreError::Database(format!("flush failed: {e}")));
+                        }
+                    }
+                } else {
+                    let at = outcomes.iter().rev().find_map(|(_, r)| {
+                        r.as_ref()
+                            .ok()
+                            .and_then(|a| a.last())
+                            .map(|a| a.recorded_at)
+                    });
+                    self.head_tx.send_replace(ChainHead {
+                        seq: self.next_seq - 1,
+                        hash: self.prev,
+                        recorded_at: at,
+                    });
+                }
+            }
+            for (reply, result) in outcomes {
+                let _ = reply.send(result);
+            }
+        }
+        if let Err(e) = self.db.flush() {
+            tracing::error!(error = %e, "final flush of the event log failed");
+        }
+    }
+
+    fn process(
+        &mut self,
+        decide: Box<dyn FnOnce(&dyn ReadView) -> Result<Vec<Event>, StoreError> + Send>,
+    ) -> Result<Vec<Appended>, StoreError> {
+        let events = decide(&WriterView {
+            trees: &self.trees,
+            next_seq: self.next_seq,
+        })?;
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now();
+        let mut prev = self.prev;
+        let mut prepared = Vec::with_capacity(events.len());
+        for (i, event) in events.iter().enumerate() {
+            let seq = self.next_seq + i as u64;
+            let (hash, value) = encode_entry(seq, &prev, now, event);
+            prepared.push((seq, hash, value, event));
+            prev = hash;
+        }
+        let t = &self.trees;
+        let result = (
+            &t.events,
+            &t.filings,
+            &t.requests,
+            &t.by_case,
+            &t.by_submitter,
+            &t.queues,
+        )
+            .transaction(
+                |(events_t, filings_t, requests_t, case_t, submitter_t, queues_t)| {
+                    for (seq, hash, value, event) in &prepared {
+                        events_t.insert(&entry_key(*seq), value.as_slice())?;
+                        let pos = LogPosition {
+                            seq: *seq,
+                            hash: hex::encode(hash),
+                            recorded_at: now,
+                        };
+                        let before = match filings_t.get(event.filing_id())? {
+                            Some(v) => Some(
+                                decode_filing(&v).map_err(ConflictableTransactionError::Abort)?,
+                            ),
+                            None => None,
+                        };
+                        let Some(after) = Filing::apply(before.clone(), event, &pos) else {
+                            continue;
+                        };
+                        let json = serde_json::to_vec(&after).expect("filings always serialise");
+                        filings_t.insert(after.filing_id.as_bytes(), json)?;
+                        project_indexes(
+                            before.as_ref(),
+                            &after,
+                            requests_t,
+                            case_t,
+                            submitter_t,
+                            queues_t,
+                        )?;
+                    }
+                    Ok(())
+                },
+            );
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        }
+        self.next_seq += prepared.len() as u64;
+        self.prev = prev;
+        Ok(prepared
+            .into_iter()
+            .map(|(seq, hash, _, _)| Appended {
+                seq,
+                hash,
+                recorded_at: now,
+            })
+            .collect())
+    }
+}
+
+fn project_indexes(
+    before: Option<&Filing>,
+    after: &Filing,
+    requests: &TransactionalTree,
+    by_case: &TransactionalTree,
+    by_submitter: &TransactionalTree,
+    queues: &TransactionalTree,
+) -> TxResult {
+    let id = after.filing_id.as_str();
+    if before.is_none() {
+        requests.insert(key2(&after.submitter, &after.request_id), id.as_bytes())?;
+        by_submitter.insert(key2(&after.submitter, id), &[])?;
+    }
+    let old_case = before
+        .and_then(|b| b.case_number.as_ref())
+        .map(|c| c.normalized());
+    let new_case = after.case_number.as_ref().map(|c| c.normalized());
+    if old_case != new_case {
+        if let Some(old) = &old_case {
+            by_case.remove(key2(old, id))?;
+        }
+        if let Some(new) = &new_case {
+            by_case.insert(key2(new, id), &[])?;
+        }
+    }
+    let queued = |f: &Filing| f.state.is_queued() && !f.department.is_empty();
+    let was = before.is_some_and(queued);
+    let is = queued(after);
+    if was && !is {
+        queues.remove(key2(&before.expect("was queued").department, id))?;
+    } else if is && !was {
+        queues.insert(key2(&after.department, id), &[])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! Test support (feature `tamper`): alters a stored event the way an intruder with file access
+//! would, so tests can prove the hub notices. Never enabled in the hub itself.
+
+use crate::StoreError;
+use crate::chain::entry_key;
+use std::path::Path;
+
+/// Flips the lowest bit of byte `offset` of entry `seq`'s stored value (0..32 is its hash,
+/// the rest its JSON body). The store must not be open.
+pub fn flip_event_byte(data_dir: &Path, seq: u64, offset: usize) -> Result<(), StoreError> {
+    let db = sled::Config::new().path(data_dir.join("log")).open()?;
+    let events = db.open_tree("events")?;
+    let key = entry_key(seq);
+    let mut value = events
+        .get(key)?
+        .ok_or_else(|| StoreError::Database(format!("no entry {seq}")))?
+        .to_vec();
+    value[offset] ^= 1;
+    events.insert(key, value)?;
+    db.flush()?;
+    Ok(())
+}

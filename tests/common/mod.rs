@@ -1,0 +1,322 @@
+//! Shared helpers of the integration tests: a real hub on 127.0.0.1:0 and a real tonic client.
+#![allow(dead_code)]
+
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
+use ecenter_server::Config;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+pub const LAWYER_A: &str = "urn:ecenter:lawyer:14201202010000001";
+pub const LAWYER_B: &str = "urn:ecenter:lawyer:14201202010000002";
+pub const COURT: &str = "urn:ecenter:court:xiangyang-cms";
+pub const CLERK: &str = "urn:ecenter:clerk:c0001";
+pub const CASE: &str = "（2026）鄂06民初123号";
+
+/// A hub served in this process on 127.0.0.1:0.
+pub struct TestHub {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), ecenter_server::ServeError>>>,
+}
+
+impl TestHub {
+    pub async fn start(data_dir: &Path) -> TestHub {
+        Self::start_with(data_dir, |_| {}).await
+    }
+
+    pub async fn start_with(data_dir: &Path, adjust: impl FnOnce(&mut Config)) -> TestHub {
+        let mut config = Config {
+            dev_mode: true,
+            data_dir: data_dir.to_path_buf(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hub = ecenter_server::Hub::open(config, addr).expect("hub opens");
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(hub.serve(listener, async {
+            let _ = rx.await;
+        }));
+        TestHub {
+            addr,
+            data_dir: data_dir.to_path_buf(),
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Graceful shutdown; returns once the log is flushed.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap().unwrap();
+    }
+
+    pub async fn client(&self, identity: &str) -> Client {
+        client(self.addr, identity).await
+    }
+
+    pub async fn log_client(
+        &self,
+        identity: &str,
+    ) -> EventLogServiceClient<InterceptedService<Channel, As>> {
+        let channel = channel(self.addr).await;
+        EventLogServiceClient::with_interceptor(channel, As::new(identity))
+    }
+}
+
+/// Adds the caller's identity header, as a development-mode client does.
+#[derive(Clone)]
+pub struct As(MetadataValue<tonic::metadata::Ascii>);
+
+impl As {
+    pub fn new(identity: &str) -> As {
+        As(identity.parse().unwrap())
+    }
+}
+
+impl Interceptor for As {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        request
+            .metadata_mut()
+            .insert("x-ecenter-identity", self.0.clone());
+        Ok(request)
+    }
+}
+
+pub type Client = FilingServiceClient<InterceptedService<Channel, As>>;
+
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+pub async fn client(addr: SocketAddr, identity: &str) -> Client {
+    FilingServiceClient::with_interceptor(channel(addr).await, As::new(identity))
+        .max_decoding_message_size(8 * 1024 * 1024)
+}
+
+/// A minimal but well-formed one-page PDF whose text carries `marker`.
+pub fn pdf(marker: &str) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 720 Td ({marker}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A ZIP with the given entries (stored, uncompressed).
+pub fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+pub fn ofd() -> Vec<u8> {
+    zip_with(&[
+        (
+            "OFD.xml",
+            b"<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"/>",
+        ),
+        ("Doc_0/Document.xml", b"<x/>"),
+    ])
+}
+
+pub fn docx() -> Vec<u8> {
+    zip_with(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w:document/>"),
+    ])
+}
+
+pub fn png() -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    v.extend_from_slice(&[0; 32]);
+    v
+}
+
+pub fn jpeg() -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+    v.extend_from_slice(b"JFIF\0");
+    v.extend_from_slice(&[0; 32]);
+    v.extend_from_slice(&[0xFF, 0xD9]);
+    v
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, data))
+}
+
+/// A header for `docs`, each named `name_i.pdf`, announcing size and hash.
+pub fn header(
+    request_id: &str,
+    case_number: &str,
+    kind: &str,
+    docs: &[(&str, &[u8])],
+) -> pb::SubmissionHeader {
+    pb::SubmissionHeader {
+        request_id: request_id.to_string(),
+        case_number: case_number.to_string(),
+        filing_kind: kind.to_string(),
+        title: format!("{kind}（测试）"),
+        documents: docs
+            .iter()
+            .map(|(name, data)| pb::DocumentHeader {
+                name: name.to_string(),
+                size: data.len() as u64,
+                sha256: sha256_hex(data),
+                media_type: String::new(),
+            })
+            .collect(),
+        corrects_filing_id: String::new(),
+    }
+}
+
+/// The request messages of a submission: the header, then each document in chunks of `chunk` bytes.
+pub fn messages(
+    header: pb::SubmissionHeader,
+    docs: &[&[u8]],
+    chunk: usize,
+) -> Vec<pb::SubmitFilingRequest> {
+    use pb::submit_filing_request::Part;
+    let mut out = vec![pb::SubmitFilingRequest {
+        part: Some(Part::Header(header)),
+    }];
+    for (i, doc) in docs.iter().enumerate() {
+        for piece in doc.chunks(chunk) {
+            out.push(pb::SubmitFilingRequest {
+                part: Some(Part::Chunk(pb::DocumentChunk {
+                    document_index: i as u32,
+                    data: piece.to_vec(),
+                })),
+            });
+        }
+    }
+    out
+}
+
+/// Submits the given messages as one client stream.
+pub async fn submit_messages(
+    client: &mut Client,
+    msgs: Vec<pb::SubmitFilingRequest>,
+) -> Result<pb::SubmitFilingResponse, Status> {
+    client
+        .submit_filing(tokio_stream::iter(msgs))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// Submits named documents in 256 KiB chunks.
+pub async fn submit(
+    client: &mut Client,
+    request_id: &str,
+    case_number: &str,
+    kind: &str,
+    docs: &[(&str, &[u8])],
+) -> Result<pb::SubmitFilingResponse, Status> {
+    let h = header(request_id, case_number, kind, docs);
+    let bodies: Vec<&[u8]> = docs.iter().map(|(_, d)| *d).collect();
+    submit_messages(client, messages(h, &bodies, 256 * 1024)).await
+}
+
+/// Downloads a document whole.
+pub async fn download(
+    client: &mut Client,
+    filing_id: &str,
+    document_id: &str,
+) -> Result<Vec<u8>, Status> {
+    let mut stream = client
+        .download_document(pb::DownloadDocumentRequest {
+            filing_id: filing_id.into(),
+            document_id: document_id.into(),
+        })
+        .await?
+        .into_inner();
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.message().await? {
+        out.extend_from_slice(&chunk.data);
+    }
+    Ok(out)
+}
+
+/// Every filing visible through ListFilings with `filter`, following pages.
+pub async fn list_all(client: &mut Client, mut filter: pb::ListFilingsRequest) -> Vec<pb::Filing> {
+    let mut all = Vec::new();
+    loop {
+        let page = client
+            .list_filings(filter.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        all.extend(page.filings);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        filter.page_token = page.next_page_token;
+    }
+}
+
+/// Asserts a status code and that the message mentions `needle`.
+#[track_caller]
+pub fn assert_status<T: std::fmt::Debug>(
+    result: Result<T, Status>,
+    code: tonic::Code,
+    needle: &str,
+) -> Status {
+    let status = result.expect_err("call should fail");
+    assert_eq!(status.code(), code, "unexpected status: {status:?}");
+    assert!(
+        status.message().contains(needle),
+        "message {:?} should mention {needle:?}",
+        status.message()
+    );
+    status
+}

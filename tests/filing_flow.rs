@@ -1,0 +1,434 @@
+//! The whole intake flow over a real tonic client against a hub on 127.0.0.1:0.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use std::time::Duration;
+use tokio_stream::StreamExt;
+
+async fn next_events(
+    stream: &mut tonic::Streaming<pb::FilingEvent>,
+    n: usize,
+) -> Vec<pb::FilingEvent> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let e = tokio::time::timeout(Duration::from_secs(20), stream.next())
+            .await
+            .expect("event arrives")
+            .unwrap()
+            .unwrap();
+        out.push(e);
+    }
+    out
+}
+
+#[tokio::test]
+async fn submit_receipt_review_docket_and_watch_every_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut court = hub.client(COURT).await;
+
+    let mut dept_watch = court
+        .watch_events(pb::WatchEventsRequest {
+            scope: Some(pb::watch_events_request::Scope::Department(
+                "民事审判庭".into(),
+            )),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let complaint = pdf("answer of the defendant");
+    let evidence = png();
+    let receipt = submit(
+        &mut lawyer,
+        "req-flow-0001",
+        "(2026)鄂06民初123号",
+        "答辩状",
+        &[
+            ("C:\\案件\\答辩状.pdf", &complaint),
+            ("证据一.png", &evidence),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(!receipt.replayed);
+    let r = receipt.receipt.unwrap();
+    assert_eq!(r.case_number.as_ref().unwrap().normalized, CASE);
+    assert_eq!(r.case_number.as_ref().unwrap().court_code, "鄂06");
+    assert_eq!(r.submitter, LAWYER_A);
+    assert_eq!(r.department, "民事审判庭");
+    assert!(
+        r.received_at_local.ends_with("+08:00"),
+        "{}",
+        r.received_at_local
+    );
+    assert_eq!(r.documents.len(), 2);
+    assert_eq!(
+        r.documents[0].name, "答辩状.pdf",
+        "path is stripped from the name"
+    );
+    assert_eq!(r.documents[0].media_type, "application/pdf");
+    assert_eq!(r.documents[0].sha256, sha256_hex(&complaint));
+    assert_eq!(r.documents[0].size, complaint.len() as u64);
+    assert_eq!(r.documents[1].media_type, "image/png");
+    assert_eq!(r.log_hash.len(), 64);
+
+    // The receipt's log entry is the filing's received event, and the chain head is at or past it.
+    let mut log = hub.log_client(CLERK).await;
+    let head = log
+        .get_chain_head(pb::GetChainHeadRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(head.seq >= r.log_seq);
+
+    let mut filing_watch = court
+        .watch_events(pb::WatchEventsRequest {
+            scope: Some(pb::watch_events_request::Scope::FilingId(
+                r.filing_id.clone(),
+            )),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let got = lawyer
+        .get_filing(pb::GetFilingRequest {
+            filing_id: r.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.state(), pb::FilingState::Received);
+    assert_eq!(got.documents[1].status(), pb::DocumentStatus::Pending);
+    let again = lawyer
+        .get_receipt(pb::GetReceiptRequest {
+            filing_id: r.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, r);
+
+    let queue = court
+        .list_department_queue(pb::ListDepartmentQueueRequest {
+            department: "民事审判庭".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        queue
+            .filings
+            .iter()
+            .map(|f| f.filing_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![r.filing_id.as_str()]
+    );
+
+    let under = court
+        .start_review(pb::StartReviewRequest {
+            filing_id: r.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(under.state(), pb::FilingState::UnderReview);
+    assert_eq!(under.reviewer, COURT);
+    let reviewed = court
+        .review_filing(pb::ReviewFilingRequest {
+            filing_id: r.filing_id.clone(),
+            decisions: vec![
+                pb::DocumentDecision {
+                    document_id: "D1".into(),
+                    decision: pb::ReviewDecision::Accept as i32,
+                    reason: String::new(),
+                },
+                pb::DocumentDecision {
+                    document_id: "D2".into(),
+                    decision: pb::ReviewDecision::Reject as i32,
+                    reason: "证据与本案无关".into(),
+                },
+            ],
+            comment: "部分接收".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reviewed.state(), pb::FilingState::PartiallyAccepted);
+    assert_eq!(reviewed.documents[0].status(), pb::DocumentStatus::Accepted);
+    assert_eq!(reviewed.documents[1].status(), pb::DocumentStatus::Rejected);
+    assert_eq!(reviewed.documents[1].reason, "证据与本案无关");
+
+    let docketed = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: r.filing_id.clone(),
+            case_number: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(docketed.state(), pb::FilingState::Docketed);
+
+    // Out of the queue once decided.
+    let queue = court
+        .list_department_queue(pb::ListDepartmentQueueRequest {
+            department: "民事审判庭".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(queue.filings.is_empty());
+
+    let expected = [
+        "received",
+        "routed",
+        "review_started",
+        "reviewed",
+        "docketed",
+    ];
+    for stream in [&mut filing_watch, &mut dept_watch] {
+        let events = next_events(stream, expected.len()).await;
+        assert_eq!(
+            events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            expected
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.filing_id == r.filing_id && e.department == "民事审判庭")
+        );
+        assert_eq!(events[0].seq, r.log_seq);
+        assert_eq!(events[0].hash, r.log_hash);
+        for pair in events.windows(2) {
+            assert_eq!(
+                pair[1].prev_hash, pair[0].hash,
+                "watchers see the hash chain"
+            );
+        }
+        assert_eq!(events[3].state_after(), pb::FilingState::PartiallyAccepted);
+        assert_eq!(events[3].actor, COURT);
+        assert!(events[3].detail_json.contains("证据与本案无关"));
+    }
+
+    // Downloads give back exactly the bytes received.
+    assert_eq!(
+        download(&mut court, &r.filing_id, "D1").await.unwrap(),
+        complaint
+    );
+    assert_eq!(
+        download(&mut court, &r.filing_id, "D2").await.unwrap(),
+        evidence
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn new_cases_route_to_the_filing_division_and_get_their_number_at_docketing() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut court = hub.client(COURT).await;
+    let doc = pdf("complaint");
+    let r = submit(
+        &mut lawyer,
+        "req-newcase-1",
+        "",
+        "起诉状",
+        &[("起诉状.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    assert_eq!(r.department, "立案庭");
+    assert!(r.case_number.is_none());
+    court
+        .start_review(pb::StartReviewRequest {
+            filing_id: r.filing_id.clone(),
+        })
+        .await
+        .unwrap();
+    court
+        .review_filing(pb::ReviewFilingRequest {
+            filing_id: r.filing_id.clone(),
+            decisions: vec![pb::DocumentDecision {
+                document_id: "D1".into(),
+                decision: pb::ReviewDecision::Accept as i32,
+                reason: String::new(),
+            }],
+            comment: String::new(),
+        })
+        .await
+        .unwrap();
+    let missing = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: r.filing_id.clone(),
+            case_number: String::new(),
+        })
+        .await;
+    assert_status(missing, tonic::Code::InvalidArgument, "new case");
+    let f = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: r.filing_id.clone(),
+            case_number: "（2026）鄂06民初777号".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(f.case_number.unwrap().normalized, "（2026）鄂06民初777号");
+    // Listing by the new case number finds it, whichever bracket style the query uses.
+    let by_case = list_all(
+        &mut court,
+        pb::ListFilingsRequest {
+            case_number: "(2026)鄂06民初777号".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(by_case.len(), 1);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn lists_filter_and_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut a = hub.client(LAWYER_A).await;
+    let mut b = hub.client(LAWYER_B).await;
+    let mut court = hub.client(COURT).await;
+    let doc = pdf("x");
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let (client, case) = if i % 2 == 0 {
+            (&mut a, CASE)
+        } else {
+            (&mut b, "（2026）鄂06刑初9号")
+        };
+        let r = submit(
+            client,
+            &format!("req-list-{i:04}"),
+            case,
+            "证据材料",
+            &[("e.pdf", &doc)],
+        )
+        .await
+        .unwrap();
+        ids.push(r.receipt.unwrap().filing_id);
+    }
+    let all = list_all(
+        &mut court,
+        pb::ListFilingsRequest {
+            page_size: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        all.iter().map(|f| f.filing_id.clone()).collect::<Vec<_>>(),
+        ids
+    );
+    let of_a = list_all(
+        &mut court,
+        pb::ListFilingsRequest {
+            submitter: LAWYER_A.into(),
+            page_size: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(of_a.len(), 4);
+    assert!(of_a.iter().all(|f| f.submitter == LAWYER_A));
+    let criminal = list_all(
+        &mut court,
+        pb::ListFilingsRequest {
+            case_number: "（2026）鄂06刑初9号".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(criminal.len(), 3);
+    assert!(criminal.iter().all(|f| f.department == "刑事审判庭"));
+    court
+        .start_review(pb::StartReviewRequest {
+            filing_id: ids[0].clone(),
+        })
+        .await
+        .unwrap();
+    let under = list_all(
+        &mut court,
+        pb::ListFilingsRequest {
+            state: pb::FilingState::UnderReview as i32,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(under.len(), 1);
+    assert_eq!(under[0].filing_id, ids[0]);
+    let civil = list_all(
+        &mut court,
+        pb::ListFilingsRequest {
+            department: "民事审判庭".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(civil.len(), 4);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn health_and_reflection_let_a_generic_client_discover_the_api() {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut health = HealthClient::new(channel(hub.addr).await);
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "ecenter.v1.FilingService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        status.status(),
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+
+    let mut reflection = ServerReflectionClient::new(channel(hub.addr).await);
+    let request = tonic_reflection::pb::v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = reflection
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.message().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected {response:?}")
+    };
+    let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    for expected in [
+        "ecenter.v1.FilingService",
+        "ecenter.v1.EventLogService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    hub.stop().await;
+}
