@@ -166,10 +166,10 @@ impl BlobWriter {
 }
 
 impl Drop for BlobWriter {
+    /// Removes the temporary file whatever happened: after a commit it is already gone, and when the
+    /// request was cancelled mid-write (its state then sits in a blocking task) it must not linger.
     fn drop(&mut self) {
-        if self.state.is_some() {
-            let _ = fs::remove_file(&self.tmp);
-        }
+        let _ = fs::remove_file(&self.tmp);
     }
 }
 
@@ -204,6 +204,31 @@ mod tests {
             .unwrap();
         assert_eq!(again.commit().await.unwrap().sha256, expected);
         assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_writer_cancelled_mid_write_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let mut w = store.writer().unwrap();
+        w.write(vec![1; 1000]).await.unwrap();
+        {
+            // Poll a large write once, then drop it: its state is inside the blocking task.
+            let fut = w.write(vec![2; 8 << 20]);
+            let mut fut = std::pin::pin!(fut);
+            let _ = futures_poll_once(fut.as_mut()).await;
+        }
+        drop(w);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    async fn futures_poll_once<F: std::future::Future + Unpin>(mut f: F) -> Option<F::Output> {
+        std::future::poll_fn(|cx| match std::pin::Pin::new(&mut f).poll(cx) {
+            std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+            std::task::Poll::Pending => std::task::Poll::Ready(None),
+        })
+        .await
     }
 
     #[tokio::test]
