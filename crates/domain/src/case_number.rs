@@ -83,6 +83,15 @@ fn ascii_digit(c: char) -> Option<u32> {
 
 impl CaseNumber {
     /// Parses ASCII `()`, full-width `（）` or `〔〕` brackets and full-width digits; spaces around are ignored.
+    ///
+    /// ```
+    /// use ecenter_domain::{CaseCategory, CaseNumber};
+    /// let case = CaseNumber::parse("(2026)鄂06民初123号").unwrap();
+    /// assert_eq!(case.court_code, "鄂06");
+    /// assert_eq!(case.category(), CaseCategory::Civil);
+    /// assert_eq!(case.normalized(), "（2026）鄂06民初123号");
+    /// assert!(CaseNumber::parse("鄂06民初123号").is_err());
+    /// ```
     pub fn parse(input: &str) -> Result<CaseNumber, CaseNumberError> {
         let fail = |reason: &str| CaseNumberError {
             input: input.to_string(),

@@ -99,10 +99,11 @@ impl RoutingTable {
     }
 
     fn matches(rule: &RoutingRule, case: Option<&CaseNumber>, filing_kind: &str) -> bool {
-        if let Some(new_case) = rule.new_case {
-            if new_case != case.is_none() {
-                return false;
-            }
+        if rule
+            .new_case
+            .is_some_and(|new_case| new_case != case.is_none())
+        {
+            return false;
         }
         if rule.filing_kind.as_ref().is_some_and(|k| k != filing_kind) {
             return false;

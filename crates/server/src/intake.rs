@@ -144,16 +144,16 @@ async fn finish(
         .commit()
         .await
         .map_err(store_status)?;
-    if let Some(want) = &doc.sha256 {
-        if want != &info.sha256 {
-            return Err(invalid(
-                &format!("{field}.sha256"),
-                format!(
-                    "document {index} 「{}」 arrived with SHA-256 {} but {want} was announced: it was damaged on the way",
-                    doc.name, info.sha256
-                ),
-            ));
-        }
+    if let Some(want) = &doc.sha256
+        && want != &info.sha256
+    {
+        return Err(invalid(
+            &format!("{field}.sha256"),
+            format!(
+                "document {index} 「{}」 arrived with SHA-256 {} but {want} was announced: it was damaged on the way",
+                doc.name, info.sha256
+            ),
+        ));
     }
     let media = match sniff(&info.head) {
         Sniffed::Known(m) => Some(m),
@@ -175,18 +175,18 @@ async fn finish(
             ),
         ));
     };
-    if let Some(claimed) = doc.media_type {
-        if claimed != media {
-            return Err(invalid(
-                &format!("{field}.media_type"),
-                format!(
-                    "document {index} 「{}」 was announced as {} but its content is {}",
-                    doc.name,
-                    claimed.as_str(),
-                    media.as_str()
-                ),
-            ));
-        }
+    if let Some(claimed) = doc.media_type
+        && claimed != media
+    {
+        return Err(invalid(
+            &format!("{field}.media_type"),
+            format!(
+                "document {index} 「{}」 was announced as {} but its content is {}",
+                doc.name,
+                claimed.as_str(),
+                media.as_str()
+            ),
+        ));
     }
     Ok(ReceivedDocument {
         document_id: format!("D{}", index + 1),

@@ -18,8 +18,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 /// Most requests committed by one flush; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
 
+/// A decision with its caller's value already captured: what the writer runs.
+type ErasedDecide = Box<dyn FnOnce(&dyn ReadView) -> Result<Vec<Event>, StoreError> + Send>;
 type Job = (
-    Box<dyn FnOnce(&dyn ReadView) -> Result<Vec<Event>, StoreError> + Send>,
+    ErasedDecide,
     oneshot::Sender<Result<Vec<Appended>, StoreError>>,
 );
 
@@ -408,10 +410,7 @@ impl Writer {
         }
     }
 
-    fn process(
-        &mut self,
-        decide: Box<dyn FnOnce(&dyn ReadView) -> Result<Vec<Event>, StoreError> + Send>,
-    ) -> Result<Vec<Appended>, StoreError> {
+    fn process(&mut self, decide: ErasedDecide) -> Result<Vec<Appended>, StoreError> {
         let events = decide(&WriterView {
             trees: &self.trees,
             next_seq: self.next_seq,
