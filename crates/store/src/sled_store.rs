@@ -108,6 +108,7 @@ impl SledStore {
             prev: head.hash,
             head_tx,
             poisoned: false,
+            blobs: blobs.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("ecenter-log-writer".into())
@@ -322,6 +323,7 @@ struct Writer {
     prev: [u8; 32],
     head_tx: watch::Sender<ChainHead>,
     poisoned: bool,
+    blobs: BlobStore,
 }
 
 struct WriterView<'a> {
@@ -379,7 +381,11 @@ impl Writer {
                 outcomes.push((reply, result));
             }
             if wrote {
-                if let Err(e) = self.db.flush() {
+                if let Err(e) = self
+                    .blobs
+                    .sync()
+                    .and_then(|()| self.db.flush().map_err(StoreError::from))
+                {
                     tracing::error!(error = %e, "flush of the event log failed; refusing further writes");
                     self.poisoned = true;
                     for (_, result) in &mut outcomes {
