@@ -1,0 +1,159 @@
+//! The ecenterd binary: configuration layering, refusal without TLS, graceful shutdown.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn ecenterd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+}
+
+#[test]
+fn configuration_layers_defaults_file_environment_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hub.toml");
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:7001\"\ndata_dir = \"/from/file\"\n[limits]\nmax_documents = 7\n[routing]\ndefault_department = \"诉讼服务中心\"\n",
+    )
+    .unwrap();
+    let out = ecenterd()
+        .args(["--print-config", "--config"])
+        .arg(&file)
+        .env("ECENTER_DATA_DIR", "/from/env")
+        .args(["--listen", "127.0.0.1:7002"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("listen = \"127.0.0.1:7002\""),
+        "flag wins over file: {text}"
+    );
+    assert!(
+        text.contains("data_dir = \"/from/env\""),
+        "environment wins over file: {text}"
+    );
+    assert!(
+        text.contains("max_documents = 7"),
+        "file wins over defaults: {text}"
+    );
+    assert!(
+        text.contains("max_document_bytes = 104857600"),
+        "defaults fill the rest: {text}"
+    );
+    assert!(text.contains("诉讼服务中心"));
+
+    std::fs::write(&file, "listn = 1\n").unwrap();
+    let out = ecenterd().arg("--config").arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `listn`"));
+}
+
+#[test]
+fn without_tls_the_hub_starts_only_in_explicit_development_mode_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ecenterd()
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dev"));
+    let out = ecenterd()
+        .args(["--dev", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only on loopback"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_upload_in_flight_then_flushes_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = ecenterd()
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let doc = {
+        let mut d = pdf("in flight");
+        d.resize(4 * 1024 * 1024, b'%');
+        d
+    };
+    let msgs = messages(
+        header("req-sigterm-01", CASE, "证据材料", &[("a.pdf", &doc)]),
+        &[&doc],
+        1024 * 1024,
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let mut lawyer = client(addr, LAWYER_A).await;
+    let call = tokio::spawn(async move {
+        lawyer
+            .submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    let mut msgs = msgs.into_iter();
+    tx.send(msgs.next().unwrap()).await.unwrap();
+    tx.send(msgs.next().unwrap()).await.unwrap();
+    // The upload has begun once the hub writes a temporary file.
+    let tmp = dir.path().join("blobs/tmp");
+    while std::fs::read_dir(&tmp)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(true)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for m in msgs {
+        tx.send(m).await.unwrap();
+    }
+    drop(tx);
+    let receipt = call
+        .await
+        .unwrap()
+        .expect("the in-flight upload completes")
+        .into_inner()
+        .receipt
+        .unwrap();
+    assert_eq!(receipt.documents[0].sha256, sha256_hex(&doc));
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "graceful exit, got {exit:?}");
+
+    // The receipt's entry is in the log that the next start verifies.
+    let hub = TestHub::start(dir.path()).await;
+    let mut court = hub.client(COURT).await;
+    let f = court
+        .get_filing(pb::GetFilingRequest {
+            filing_id: receipt.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(f.last_event_seq, receipt.log_seq + 1);
+    hub.stop().await;
+}
