@@ -2,3 +2,4 @@
 //! `src/bin/*.rs` only call their `main`, so integration tests can run the real binaries.
 
 pub mod ecenterd;
+pub mod pki;

@@ -1,0 +1,102 @@
+//! `ecenter-pki`: makes the court's development PKI (its `main` is in `src/bin/ecenter-pki.rs`).
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use ecenter_pki::ClientSpec;
+use std::path::PathBuf;
+
+/// Development PKI of ecenter: CAs, the hub's server certificate, client, seal and TSA certificates.
+/// Everything it makes is for development and tests only.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The PKI directory.
+    #[arg(long, global = true, default_value = "certs", env = "ECENTER_PKI_DIR")]
+    dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the whole development PKI.
+    Init {
+        /// Replace an existing PKI in the directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Issue one more client certificate under the client CA.
+    IssueClient {
+        /// court, clerk or lawyer.
+        #[arg(long)]
+        role: String,
+        /// System code, staff number or bar licence number.
+        #[arg(long)]
+        id: String,
+        /// Name shown to people, e.g. "律师 赵六".
+        #[arg(long)]
+        name: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 730)]
+        days: i64,
+    },
+    /// Revoke a client certificate and rewrite the client CA's CRL.
+    Revoke {
+        /// The certificate (PEM) to revoke.
+        cert: PathBuf,
+    },
+    /// Re-issue the client CA's CRL with a fresh validity.
+    Crl,
+}
+
+/// Runs the command line; on failure prints why and exits 1.
+pub fn main() {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("ecenter-pki: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Init { force } => {
+            ecenter_pki::init(&args.dir, force)?;
+            println!(
+                "development PKI written to {} (NOT FOR PRODUCTION)",
+                args.dir.display()
+            );
+        }
+        Command::IssueClient {
+            role,
+            id,
+            name,
+            days,
+        } => {
+            let mut spec = ClientSpec::new(&role, &id, &name);
+            spec.not_after = spec.not_before + time::Duration::days(days);
+            let (cert, key) = ecenter_pki::issue_client(&args.dir, &spec)?;
+            println!(
+                "{} issued: {} and {}",
+                spec.urn(),
+                cert.display(),
+                key.display()
+            );
+        }
+        Command::Revoke { cert } => {
+            ecenter_pki::revoke(&args.dir, &cert)?;
+            println!(
+                "revoked {}; CRL rewritten: {}",
+                cert.display(),
+                args.dir.join("client-ca.crl.pem").display()
+            );
+        }
+        Command::Crl => {
+            ecenter_pki::refresh_crl(&args.dir)?;
+            println!(
+                "CRL re-issued: {}",
+                args.dir.join("client-ca.crl.pem").display()
+            );
+        }
+    }
+    Ok(())
+}
