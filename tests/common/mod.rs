@@ -320,3 +320,58 @@ pub fn assert_status<T: std::fmt::Debug>(
     );
     status
 }
+
+/// A hub serving mutual TLS with the PKI in `pki`.
+pub async fn start_tls(data_dir: &Path, pki: &Path) -> TestHub {
+    let pki = pki.to_path_buf();
+    TestHub::start_with(data_dir, move |c| {
+        c.dev_mode = false;
+        c.tls = Some(ecenter_server::tls::TlsConfig {
+            cert: pki.join("server.pem"),
+            key: pki.join("server.key"),
+            client_ca: pki.join("client-ca.pem"),
+            client_crl: Some(pki.join("client-ca.crl.pem")),
+        });
+    })
+    .await
+}
+
+/// Connects over mTLS with the given client certificate chain and key (or none), trusting `pki`'s root.
+pub async fn tls_channel(
+    addr: SocketAddr,
+    pki: &Path,
+    client: Option<(&Path, &Path)>,
+) -> Result<Channel, tonic::transport::Error> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
+    let root = std::fs::read(pki.join("root-ca.pem")).unwrap();
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(root))
+        .domain_name("localhost");
+    if let Some((cert, key)) = client {
+        tls = tls.identity(Identity::from_pem(
+            std::fs::read(cert).unwrap(),
+            std::fs::read(key).unwrap(),
+        ));
+    }
+    Channel::from_shared(format!("https://{addr}"))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+}
+
+/// A FilingService client over mTLS as the development client `stem` (e.g. `lawyer-14201202010000001`).
+pub async fn tls_client(addr: SocketAddr, pki: &Path, stem: &str) -> FilingServiceClient<Channel> {
+    let layout = ecenter_pki::Layout {
+        dir: pki.to_path_buf(),
+    };
+    let channel = tls_channel(
+        addr,
+        pki,
+        Some((&layout.client_cert(stem), &layout.client_key(stem))),
+    )
+    .await
+    .unwrap();
+    FilingServiceClient::new(channel).max_decoding_message_size(8 * 1024 * 1024)
+}

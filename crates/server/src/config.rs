@@ -17,6 +17,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Serve without TLS. Only allowed on loopback, and only when asked for.
     pub dev_mode: bool,
+    /// Mutual TLS; when set, the hub serves only mTLS (dev_mode is ignored).
+    pub tls: Option<crate::tls::TlsConfig>,
     /// Filing limits.
     pub limits: LimitsConfig,
     /// Department routing.
@@ -30,6 +32,7 @@ impl Default for Config {
             listen: "127.0.0.1:50051".parse().expect("constant address"),
             data_dir: PathBuf::from("ecenter-data"),
             dev_mode: false,
+            tls: None,
             limits: LimitsConfig::default(),
             routing: RoutingTable::default(),
         }

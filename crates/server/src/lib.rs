@@ -10,6 +10,7 @@ pub mod filing;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod tls;
 
 pub use config::Config;
 
@@ -20,6 +21,7 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 
 /// Why the hub could not start or stopped with an error.
@@ -37,30 +39,42 @@ pub enum ServeError {
     /// Reflection could not load the descriptor set.
     #[error("reflection setup failed: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The TLS material could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A hub whose configuration was accepted and whose event log verified; ready to serve.
 pub struct Hub {
     config: Config,
     store: Arc<SledStore>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Hub {
     /// Checks the configuration for `listen_on` and opens the data directory, verifying the whole
     /// event log; a log that does not verify is refused, naming its first bad entry.
     pub fn open(config: Config, listen_on: std::net::SocketAddr) -> Result<Hub, ServeError> {
-        if !config.dev_mode {
-            return Err(ServeError::Config(
-                "TLS is not configured; start with dev_mode (flag --dev) for a local development hub on loopback".into(),
-            ));
-        }
-        if !listen_on.ip().is_loopback() {
-            return Err(ServeError::Config(format!(
-                "development mode serves only on loopback, not on {listen_on}"
-            )));
-        }
+        let acceptor = match &config.tls {
+            Some(tls_config) => Some(tls::acceptor(tls_config)?),
+            None if !config.dev_mode => {
+                return Err(ServeError::Config(
+                    "TLS is not configured: set [tls] in the configuration, or start with dev_mode (flag --dev) for a local development hub on loopback".into(),
+                ));
+            }
+            None if !listen_on.ip().is_loopback() => {
+                return Err(ServeError::Config(format!(
+                    "development mode serves only on loopback, not on {listen_on}"
+                )));
+            }
+            None => None,
+        };
         let store = Arc::new(SledStore::open(&config.data_dir)?);
-        Ok(Hub { config, store })
+        Ok(Hub {
+            config,
+            store,
+            acceptor,
+        })
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests, ends watch
@@ -70,7 +84,14 @@ impl Hub {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), ServeError> {
-        let result = serve_store(listener, self.store.clone(), self.config, shutdown).await;
+        let result = serve_store(
+            listener,
+            self.store.clone(),
+            self.config,
+            self.acceptor,
+            shutdown,
+        )
+        .await;
         self.store.close().await?;
         tracing::info!("event log flushed; hub stopped");
         result
@@ -91,6 +112,7 @@ async fn serve_store<S: EventStore>(
     listener: TcpListener,
     store: Arc<S>,
     config: Config,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -117,22 +139,39 @@ async fn serve_store<S: EventStore>(
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stop_tx.send(true);
     };
-    tracing::info!(addr = %listener.local_addr().map_err(StoreError::Io)?, "serving gRPC (development mode, no TLS)");
-    tonic::transport::Server::builder()
+    let addr = listener.local_addr().map_err(StoreError::Io)?;
+    let authentication = if acceptor.is_some() {
+        identity::Authentication::MutualTls
+    } else {
+        identity::Authentication::DevHeader
+    };
+    let router = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(tonic::service::interceptor::InterceptedService::new(
+        .add_service(InterceptedService::new(
             FilingServiceServer::new(filing),
-            identity::dev_identity,
+            authentication,
         ))
-        .add_service(tonic::service::interceptor::InterceptedService::new(
+        .add_service(InterceptedService::new(
             EventLogServiceServer::new(log),
-            identity::dev_identity,
-        ))
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        )
-        .await?;
+            authentication,
+        ));
+    match acceptor {
+        Some(acceptor) => {
+            tracing::info!(%addr, "serving gRPC over mutual TLS");
+            router
+                .serve_with_incoming_shutdown(tls::incoming(listener, acceptor), shutdown)
+                .await?;
+        }
+        None => {
+            tracing::warn!(%addr, "serving gRPC in DEVELOPMENT MODE: no TLS, callers name themselves");
+            router
+                .serve_with_incoming_shutdown(
+                    TcpIncoming::from(listener).with_nodelay(Some(true)),
+                    shutdown,
+                )
+                .await?;
+        }
+    }
     Ok(())
 }

@@ -1,0 +1,198 @@
+//! Mutual TLS: only certificates of the court's client CA, valid now, for client authentication and
+//! not revoked, get in; the caller's identity comes from the certificate alone.
+
+mod common;
+
+use common::*;
+use ecenter_pki::{ClientSpec, Layout};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
+use std::path::Path;
+use time::{Duration, OffsetDateTime};
+
+const LAWYER_A_STEM: &str = "lawyer-14201202010000001";
+
+/// Tries one call with the given client certificate; Ok only if the hub answered it.
+async fn call_with(
+    hub: &TestHub,
+    pki: &Path,
+    client: Option<(&Path, &Path)>,
+) -> Result<pb::Filing, String> {
+    let channel = tls_channel(hub.addr, pki, client)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let mut c = FilingServiceClient::new(channel);
+    match c
+        .get_filing(pb::GetFilingRequest {
+            filing_id: "F000000000001".into(),
+        })
+        .await
+    {
+        Ok(r) => Ok(r.into_inner()),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(pb::Filing::default()),
+        Err(s) => Err(format!("{:?}: {}", s.code(), s.message())),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lawyer_certificate_files_and_its_identity_comes_from_the_certificate() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER_A_STEM).await;
+    let doc = pdf("over mTLS");
+    let h = header("req-mtls-0001", CASE, "答辩状", &[("答辩状.pdf", &doc)]);
+    let mut request = tonic::Request::new(tokio_stream::iter(messages(h, &[&doc], 1024)));
+    // A header claiming another identity is ignored under mTLS.
+    request
+        .metadata_mut()
+        .insert("x-ecenter-identity", COURT.parse().unwrap());
+    let receipt = lawyer
+        .submit_filing(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .receipt
+        .unwrap();
+    assert_eq!(receipt.submitter, "urn:ecenter:lawyer:14201202010000001");
+    let f = lawyer
+        .get_filing(pb::GetFilingRequest {
+            filing_id: receipt.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(f.submitter, receipt.submitter);
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_rogue_expired_early_wrong_purpose_and_plaintext_clients_are_refused() {
+    let pki = tempfile::tempdir().unwrap();
+    let layout = ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let good = (
+        layout.client_cert(LAWYER_A_STEM),
+        layout.client_key(LAWYER_A_STEM),
+    );
+    assert!(
+        call_with(&hub, pki.path(), Some((&good.0, &good.1)))
+            .await
+            .is_ok()
+    );
+
+    // No client certificate at all.
+    let err = call_with(&hub, pki.path(), None).await.unwrap_err();
+    eprintln!("no certificate: {err}");
+
+    // A rogue CA with exactly the same names issues a certificate for the same lawyer.
+    let rogue = tempfile::tempdir().unwrap();
+    let rogue_layout = ecenter_pki::init(rogue.path(), false).unwrap();
+    let rogue_cert = (
+        rogue_layout.client_cert(LAWYER_A_STEM),
+        rogue_layout.client_key(LAWYER_A_STEM),
+    );
+    let err = call_with(&hub, pki.path(), Some((&rogue_cert.0, &rogue_cert.1)))
+        .await
+        .unwrap_err();
+    eprintln!("rogue CA: {err}");
+
+    let now = OffsetDateTime::now_utc();
+    let mut expired = ClientSpec::new("lawyer", "14201202010000007", "律师 过期");
+    expired.not_before = now - Duration::days(30);
+    expired.not_after = now - Duration::days(1);
+    let expired = ecenter_pki::issue_client(pki.path(), &expired).unwrap();
+    let err = call_with(&hub, pki.path(), Some((&expired.0, &expired.1)))
+        .await
+        .unwrap_err();
+    eprintln!("expired: {err}");
+
+    let mut early = ClientSpec::new("lawyer", "14201202010000008", "律师 未生效");
+    early.not_before = now + Duration::days(1);
+    early.not_after = now + Duration::days(30);
+    let early = ecenter_pki::issue_client(pki.path(), &early).unwrap();
+    let err = call_with(&hub, pki.path(), Some((&early.0, &early.1)))
+        .await
+        .unwrap_err();
+    eprintln!("not yet valid: {err}");
+
+    let server_only = ecenter_pki::issue_server_only(
+        pki.path(),
+        &ClientSpec::new("lawyer", "14201202010000006", "服务器证书"),
+    )
+    .unwrap();
+    let err = call_with(&hub, pki.path(), Some((&server_only.0, &server_only.1)))
+        .await
+        .unwrap_err();
+    eprintln!("server-only: {err}");
+
+    // A certificate of the seal CA (same root, other branch) is not a client certificate either.
+    let err = call_with(
+        &hub,
+        pki.path(),
+        Some((&layout.file("seal.pem"), &layout.file("seal.key"))),
+    )
+    .await
+    .unwrap_err();
+    eprintln!("seal certificate: {err}");
+
+    // Plaintext HTTP/2 against the TLS port, even with a development identity header.
+    let plain = tonic::transport::Channel::from_shared(format!("http://{}", hub.addr))
+        .unwrap()
+        .connect()
+        .await;
+    if let Ok(channel) = plain {
+        let mut c = FilingServiceClient::with_interceptor(channel, As::new(LAWYER_A));
+        assert!(
+            c.get_filing(pb::GetFilingRequest {
+                filing_id: "F1".into()
+            })
+            .await
+            .is_err()
+        );
+    }
+
+    // None of this reached the log, and the good certificate still works.
+    assert!(
+        call_with(&hub, pki.path(), Some((&good.0, &good.1)))
+            .await
+            .is_ok()
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_revoked_while_the_hub_runs_is_refused_from_then_on() {
+    let pki = tempfile::tempdir().unwrap();
+    let layout: Layout = ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let b = (
+        layout.client_cert("lawyer-14201202010000002"),
+        layout.client_key("lawyer-14201202010000002"),
+    );
+    assert!(
+        call_with(&hub, pki.path(), Some((&b.0, &b.1)))
+            .await
+            .is_ok()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct modification time
+    ecenter_pki::revoke(pki.path(), &b.0).unwrap();
+    let err = call_with(&hub, pki.path(), Some((&b.0, &b.1)))
+        .await
+        .unwrap_err();
+    eprintln!("revoked: {err}");
+    // Others are unaffected.
+    let a = (
+        layout.client_cert(LAWYER_A_STEM),
+        layout.client_key(LAWYER_A_STEM),
+    );
+    assert!(
+        call_with(&hub, pki.path(), Some((&a.0, &a.1)))
+            .await
+            .is_ok()
+    );
+    hub.stop().await;
+}
