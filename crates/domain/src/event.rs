@@ -86,6 +86,17 @@ pub enum Event {
         /// The case it belongs to (assigned now if it had none).
         case_number: CaseNumber,
     },
+    /// A caller was refused an operation (audit: who, what, when — the entry's time).
+    AccessDenied {
+        /// The caller's identity.
+        identity: String,
+        /// The operation refused, e.g. `GetFiling`.
+        operation: String,
+        /// The filing concerned, if any.
+        filing_id: Option<String>,
+        /// Why, as the caller was told.
+        reason: String,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -98,15 +109,16 @@ pub enum Event {
 }
 
 impl Event {
-    /// The filing an event is about.
-    pub fn filing_id(&self) -> &str {
+    /// The filing an event changes; `None` for audit events, which change no filing.
+    pub fn filing_id(&self) -> Option<&str> {
         match self {
-            Event::FilingReceived(r) => &r.filing_id,
+            Event::FilingReceived(r) => Some(&r.filing_id),
             Event::FilingRouted { filing_id, .. }
             | Event::ReviewStarted { filing_id, .. }
             | Event::FilingReviewed { filing_id, .. }
             | Event::FilingDocketed { filing_id, .. }
-            | Event::FilingCancelled { filing_id, .. } => filing_id,
+            | Event::FilingCancelled { filing_id, .. } => Some(filing_id),
+            Event::AccessDenied { .. } => None,
         }
     }
 
@@ -119,6 +131,7 @@ impl Event {
             Event::FilingReviewed { .. } => "reviewed",
             Event::FilingDocketed { .. } => "docketed",
             Event::FilingCancelled { .. } => "cancelled",
+            Event::AccessDenied { .. } => "access_denied",
         }
     }
 
@@ -131,6 +144,7 @@ impl Event {
                 reviewer
             }
             Event::FilingDocketed { by, .. } | Event::FilingCancelled { by, .. } => by,
+            Event::AccessDenied { identity, .. } => identity,
         }
     }
 }

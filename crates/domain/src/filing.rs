@@ -103,11 +103,11 @@ impl Filing {
                 });
             }
             (None, _) => return None,
-            (Some(f), _) if f.filing_id != event.filing_id() => return Some(f),
+            (Some(f), _) if event.filing_id() != Some(f.filing_id.as_str()) => return Some(f),
             (Some(f), _) => f,
         };
         match event {
-            Event::FilingReceived(_) => return Some(filing),
+            Event::FilingReceived(_) | Event::AccessDenied { .. } => return Some(filing),
             Event::FilingRouted { department, .. } => filing.department = department.clone(),
             Event::ReviewStarted { reviewer, .. } => {
                 filing.state = FilingState::UnderReview;

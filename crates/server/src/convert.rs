@@ -116,15 +116,17 @@ pub fn receipt(f: &Filing) -> pb::Receipt {
     }
 }
 
-/// The state a filing is in right after `event` (derivable from the event alone).
-pub fn state_after(event: &Event) -> FilingState {
-    match event {
+/// The state a filing is in right after `event` (derivable from the event alone); `None` for
+/// events that change no filing.
+pub fn state_after(event: &Event) -> Option<FilingState> {
+    Some(match event {
+        Event::AccessDenied { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,
         Event::FilingDocketed { .. } => FilingState::Docketed,
         Event::FilingCancelled { .. } => FilingState::Cancelled,
-    }
+    })
 }
 
 /// A log entry for watchers.
@@ -134,11 +136,11 @@ pub fn filing_event(e: &StoredEntry, department: &str) -> pb::FilingEvent {
         hash: hex::encode(e.hash),
         prev_hash: hex::encode(e.prev),
         recorded_at: Some(timestamp(e.recorded_at)),
-        filing_id: e.event.filing_id().to_string(),
+        filing_id: e.event.filing_id().unwrap_or_default().to_string(),
         department: department.to_string(),
         kind: e.event.kind().to_string(),
         actor: e.event.actor().to_string(),
-        state_after: state(state_after(&e.event)) as i32,
+        state_after: state_after(&e.event).map_or(pb::FilingState::Unspecified, state) as i32,
         detail_json: String::from_utf8_lossy(&e.body).into_owned(),
     }
 }

@@ -1,8 +1,9 @@
 //! `FilingService`: receive (收), route (转) and review filings.
 
+use crate::authz::{Operation, authorize};
 use crate::convert;
 use crate::error::{domain_status, invalid, store_status};
-use crate::identity::Identity;
+use crate::identity::{Identity, Role};
 use crate::intake;
 use ecenter_domain::lifecycle::review_outcome;
 use ecenter_domain::submission::Limits;
@@ -67,6 +68,25 @@ impl<S: EventStore> FilingApi<S> {
         Ok(filing)
     }
 
+    /// Loads a filing (NOT_FOUND if unknown) and authorizes `operation` on it for `identity`.
+    async fn authorized_filing(
+        &self,
+        identity: &Identity,
+        operation: Operation,
+        filing_id: &str,
+    ) -> Result<ecenter_domain::Filing, Status> {
+        let filing = self.durable_filing(filing_id).await?;
+        authorize(
+            &*self.store,
+            identity,
+            operation,
+            Some(&filing.submitter),
+            Some(filing_id),
+        )
+        .await?;
+        Ok(filing)
+    }
+
     /// Appends the event `make` builds for an existing filing whose state allows `action`.
     async fn transition(
         &self,
@@ -124,7 +144,9 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<Streaming<pb::SubmitFilingRequest>>,
     ) -> Result<Response<pb::SubmitFilingResponse>, Status> {
-        let submitter = Identity::of(&request)?.to_string();
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::SubmitFiling, None, None).await?;
+        let submitter = identity.to_string();
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
         let header = intake::header_from_proto(header)
@@ -196,8 +218,14 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::GetFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        Identity::of(&request)?;
-        let filing = self.durable_filing(&request.into_inner().filing_id).await?;
+        let identity = Identity::of(&request)?;
+        let filing = self
+            .authorized_filing(
+                &identity,
+                Operation::GetFiling,
+                &request.into_inner().filing_id,
+            )
+            .await?;
         Ok(Response::new(convert::filing(&filing)))
     }
 
@@ -205,8 +233,13 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::ListFilingsRequest>,
     ) -> Result<Response<pb::ListFilingsResponse>, Status> {
-        Identity::of(&request)?;
-        let r = request.into_inner();
+        let identity = Identity::of(&request)?;
+        let mut r = request.into_inner();
+        if identity.role == Role::Lawyer && r.submitter.is_empty() {
+            r.submitter = identity.to_string();
+        }
+        let owner = (!r.submitter.is_empty()).then_some(r.submitter.as_str());
+        authorize(&*self.store, &identity, Operation::ListFilings, owner, None).await?;
         let case_number = match r.case_number.trim() {
             "" => None,
             text => Some(
@@ -248,8 +281,14 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::GetReceiptRequest>,
     ) -> Result<Response<pb::Receipt>, Status> {
-        Identity::of(&request)?;
-        let filing = self.durable_filing(&request.into_inner().filing_id).await?;
+        let identity = Identity::of(&request)?;
+        let filing = self
+            .authorized_filing(
+                &identity,
+                Operation::GetReceipt,
+                &request.into_inner().filing_id,
+            )
+            .await?;
         Ok(Response::new(convert::receipt(&filing)))
     }
 
@@ -257,8 +296,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::CancelFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let by = Identity::of(&request)?.to_string();
+        let identity = Identity::of(&request)?;
+        let by = identity.to_string();
         let r = request.into_inner();
+        self.authorized_filing(&identity, Operation::CancelFiling, &r.filing_id)
+            .await?;
         if r.reason.chars().count() > 500 {
             return Err(invalid("reason", "must be at most 500 characters"));
         }
@@ -276,8 +318,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::StartReviewRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let reviewer = Identity::of(&request)?.to_string();
+        let identity = Identity::of(&request)?;
+        let reviewer = identity.to_string();
         let r = request.into_inner();
+        self.authorized_filing(&identity, Operation::StartReview, &r.filing_id)
+            .await?;
         self.transition(r.filing_id, Action::StartReview, move |f| {
             Ok(Event::ReviewStarted {
                 filing_id: f.filing_id.clone(),
@@ -291,8 +336,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::ReviewFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let reviewer = Identity::of(&request)?.to_string();
+        let identity = Identity::of(&request)?;
+        let reviewer = identity.to_string();
         let r = request.into_inner();
+        self.authorized_filing(&identity, Operation::ReviewFiling, &r.filing_id)
+            .await?;
         let mut decisions = Vec::with_capacity(r.decisions.len());
         for (i, d) in r.decisions.into_iter().enumerate() {
             let decision = match pb::ReviewDecision::try_from(d.decision) {
@@ -330,8 +378,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::DocketFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let by = Identity::of(&request)?.to_string();
+        let identity = Identity::of(&request)?;
+        let by = identity.to_string();
         let r = request.into_inner();
+        self.authorized_filing(&identity, Operation::DocketFiling, &r.filing_id)
+            .await?;
         let given = match r.case_number.trim() {
             "" => None,
             text => {
@@ -367,9 +418,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::DownloadDocumentRequest>,
     ) -> Result<Response<Self::DownloadDocumentStream>, Status> {
-        Identity::of(&request)?;
+        let identity = Identity::of(&request)?;
         let r = request.into_inner();
-        let filing = self.durable_filing(&r.filing_id).await?;
+        let filing = self
+            .authorized_filing(&identity, Operation::DownloadDocument, &r.filing_id)
+            .await?;
         let doc = filing
             .documents
             .iter()
@@ -420,7 +473,15 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::ListDepartmentQueueRequest>,
     ) -> Result<Response<pb::ListDepartmentQueueResponse>, Status> {
-        Identity::of(&request)?;
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::ListDepartmentQueue,
+            None,
+            None,
+        )
+        .await?;
         let r = request.into_inner();
         let departments = self.routing.departments();
         if !departments.contains(&r.department) {
@@ -456,14 +517,23 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::WatchEventsRequest>,
     ) -> Result<Response<Self::WatchEventsStream>, Status> {
-        Identity::of(&request)?;
+        let identity = Identity::of(&request)?;
         let r = request.into_inner();
         let scope = match r.scope {
             Some(pb::watch_events_request::Scope::FilingId(id)) => {
-                self.durable_filing(&id).await?;
+                self.authorized_filing(&identity, Operation::WatchFiling, &id)
+                    .await?;
                 Scope::Filing(id)
             }
             Some(pb::watch_events_request::Scope::Department(d)) => {
+                authorize(
+                    &*self.store,
+                    &identity,
+                    Operation::WatchDepartment,
+                    None,
+                    None,
+                )
+                .await?;
                 if !self.routing.departments().contains(&d) {
                     return Err(invalid(
                         "department",
@@ -526,7 +596,10 @@ async fn watch_loop<S: EventStore>(
         let full = entries.len() == WATCH_BATCH;
         for entry in entries {
             cursor = entry.seq;
-            let filing_id = entry.event.filing_id();
+            // Audit entries are for auditors (EventLogService), not for a filing's watchers.
+            let Some(filing_id) = entry.event.filing_id() else {
+                continue;
+            };
             let department = match departments.get(filing_id) {
                 Some(d) => d.clone(),
                 None => {

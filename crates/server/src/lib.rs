@@ -3,6 +3,7 @@
 //! Invariant: only this crate knows tonic; library errors become `tonic::Status` in [`error`] only.
 #![warn(missing_docs)]
 
+pub mod authz;
 pub mod config;
 pub mod convert;
 pub mod error;

@@ -1,6 +1,9 @@
 //! `EventLogService`: the chain head, so that it can be recorded outside the hub.
 
+use crate::authz::{Operation, authorize};
+use crate::convert::filing_event;
 use crate::convert::timestamp;
+use crate::error::{invalid, store_status};
 use crate::identity::Identity;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::event_log_service_server::EventLogService;
@@ -26,12 +29,52 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
         &self,
         request: Request<pb::GetChainHeadRequest>,
     ) -> Result<Response<pb::ChainHead>, Status> {
-        Identity::of(&request)?;
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::GetChainHead, None, None).await?;
         let head = self.store.head();
         Ok(Response::new(pb::ChainHead {
             seq: head.seq,
             hash: hex::encode(head.hash),
             recorded_at: head.recorded_at.map(timestamp),
+        }))
+    }
+
+    async fn list_entries(
+        &self,
+        request: Request<pb::ListEntriesRequest>,
+    ) -> Result<Response<pb::ListEntriesResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::ListLogEntries,
+            None,
+            None,
+        )
+        .await?;
+        let r = request.into_inner();
+        let limit = match r.page_size {
+            0 => 100,
+            n @ 1..=1000 => n as usize,
+            n => {
+                return Err(invalid(
+                    "page_size",
+                    format!("{n} is more than the 1000 allowed"),
+                ));
+            }
+        };
+        let entries = self
+            .store
+            .entries_after(r.after_seq, limit)
+            .map_err(store_status)?;
+        let next_after_seq = if entries.len() == limit {
+            entries.last().map_or(0, |e| e.seq)
+        } else {
+            0
+        };
+        Ok(Response::new(pb::ListEntriesResponse {
+            entries: entries.iter().map(|e| filing_event(e, "")).collect(),
+            next_after_seq,
         }))
     }
 }

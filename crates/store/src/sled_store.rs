@@ -451,7 +451,10 @@ impl Writer {
                             hash: hex::encode(hash),
                             recorded_at: now,
                         };
-                        let before = match filings_t.get(event.filing_id())? {
+                        let Some(filing_id) = event.filing_id() else {
+                            continue;
+                        };
+                        let before = match filings_t.get(filing_id)? {
                             Some(v) => Some(
                                 decode_filing(&v).map_err(ConflictableTransactionError::Abort)?,
                             ),

@@ -1,0 +1,196 @@
+//! Authorization, deny by default: one table of (operation, role) → grant, checked in one function.
+//! Anything not in the table is refused. ARCHITECTURE.md shows the same table.
+
+use crate::identity::{Identity, Role};
+
+/// Every operation the hub authorizes (one per RPC; watching is split by scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// FilingService.SubmitFiling.
+    SubmitFiling,
+    /// FilingService.GetFiling.
+    GetFiling,
+    /// FilingService.GetReceipt.
+    GetReceipt,
+    /// FilingService.DownloadDocument.
+    DownloadDocument,
+    /// FilingService.ListFilings.
+    ListFilings,
+    /// FilingService.CancelFiling.
+    CancelFiling,
+    /// FilingService.StartReview.
+    StartReview,
+    /// FilingService.ReviewFiling.
+    ReviewFiling,
+    /// FilingService.DocketFiling.
+    DocketFiling,
+    /// FilingService.ListDepartmentQueue.
+    ListDepartmentQueue,
+    /// FilingService.WatchEvents of one filing.
+    WatchFiling,
+    /// FilingService.WatchEvents of a department.
+    WatchDepartment,
+    /// EventLogService.GetChainHead.
+    GetChainHead,
+    /// EventLogService.ListEntries.
+    ListLogEntries,
+}
+
+impl Operation {
+    /// Name used in audit events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::SubmitFiling => "SubmitFiling",
+            Operation::GetFiling => "GetFiling",
+            Operation::GetReceipt => "GetReceipt",
+            Operation::DownloadDocument => "DownloadDocument",
+            Operation::ListFilings => "ListFilings",
+            Operation::CancelFiling => "CancelFiling",
+            Operation::StartReview => "StartReview",
+            Operation::ReviewFiling => "ReviewFiling",
+            Operation::DocketFiling => "DocketFiling",
+            Operation::ListDepartmentQueue => "ListDepartmentQueue",
+            Operation::WatchFiling => "WatchEvents(filing)",
+            Operation::WatchDepartment => "WatchEvents(department)",
+            Operation::GetChainHead => "GetChainHead",
+            Operation::ListLogEntries => "ListEntries",
+        }
+    }
+}
+
+/// What a role may do with an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// On anything.
+    Any,
+    /// Only on filings the caller submitted.
+    Own,
+}
+
+use Grant::{Any, Own};
+use Operation::*;
+use Role::{Clerk, Court, Lawyer};
+
+/// The whole policy. A missing (operation, role) pair is a refusal.
+pub const TABLE: &[(Operation, Role, Grant)] = &[
+    (SubmitFiling, Lawyer, Any),
+    (GetFiling, Court, Any),
+    (GetFiling, Clerk, Any),
+    (GetFiling, Lawyer, Own),
+    (GetReceipt, Court, Any),
+    (GetReceipt, Clerk, Any),
+    (GetReceipt, Lawyer, Own),
+    (DownloadDocument, Court, Any),
+    (DownloadDocument, Clerk, Any),
+    (DownloadDocument, Lawyer, Own),
+    (ListFilings, Court, Any),
+    (ListFilings, Clerk, Any),
+    (ListFilings, Lawyer, Own),
+    (CancelFiling, Lawyer, Own),
+    (StartReview, Court, Any),
+    (ReviewFiling, Court, Any),
+    (DocketFiling, Court, Any),
+    (ListDepartmentQueue, Court, Any),
+    (ListDepartmentQueue, Clerk, Any),
+    (WatchFiling, Court, Any),
+    (WatchFiling, Clerk, Any),
+    (WatchFiling, Lawyer, Own),
+    (WatchDepartment, Court, Any),
+    (WatchDepartment, Clerk, Any),
+    (GetChainHead, Court, Any),
+    (GetChainHead, Clerk, Any),
+    (ListLogEntries, Court, Any),
+    (ListLogEntries, Clerk, Any),
+];
+
+/// The grant of `role` for `operation`, if any.
+pub fn grant(operation: Operation, role: Role) -> Option<Grant> {
+    TABLE
+        .iter()
+        .find(|(o, r, _)| *o == operation && *r == role)
+        .map(|(_, _, g)| *g)
+}
+
+/// Allows or refuses `operation` by `identity`; `owner` is the submitter of the filing concerned
+/// (for list operations: the submitter asked for, `None` when the caller asked for all).
+pub fn check(identity: &Identity, operation: Operation, owner: Option<&str>) -> Result<(), String> {
+    let role = identity.role.as_str();
+    match grant(operation, identity.role) {
+        Some(Grant::Any) => Ok(()),
+        Some(Grant::Own) if owner == Some(identity.to_string().as_str()) => Ok(()),
+        Some(Grant::Own) => Err(format!(
+            "a {role} may {} only for their own filings",
+            operation.name()
+        )),
+        None => Err(format!("a {role} may not call {}", operation.name())),
+    }
+}
+
+/// Checks `operation` and, when refused, records the refusal in the log (who, what, which filing;
+/// the entry's time is when) before answering PERMISSION_DENIED.
+pub async fn authorize<S: ecenter_store::EventStore>(
+    store: &S,
+    identity: &Identity,
+    operation: Operation,
+    owner: Option<&str>,
+    filing_id: Option<&str>,
+) -> Result<(), tonic::Status> {
+    let Err(reason) = check(identity, operation, owner) else {
+        return Ok(());
+    };
+    tracing::warn!(identity = %identity, operation = operation.name(), filing_id, %reason, "access denied");
+    let event = ecenter_domain::Event::AccessDenied {
+        identity: identity.to_string(),
+        operation: operation.name().to_string(),
+        filing_id: filing_id.map(str::to_string),
+        reason: reason.clone(),
+    };
+    if let Err(e) = store
+        .append(Box::new(move |_: &dyn ecenter_store::ReadView| {
+            Ok((vec![event], ()))
+        }))
+        .await
+    {
+        return Err(crate::error::store_status(e));
+    }
+    Err(tonic::Status::permission_denied(format!(
+        "not permitted: {reason}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unlisted_pairs_are_refused_and_own_means_own() {
+        let a = Identity::parse("urn:ecenter:lawyer:1").unwrap();
+        let clerk = Identity::parse("urn:ecenter:clerk:c1").unwrap();
+        assert!(check(&a, GetFiling, Some("urn:ecenter:lawyer:1")).is_ok());
+        assert!(
+            check(&a, GetFiling, Some("urn:ecenter:lawyer:2"))
+                .unwrap_err()
+                .contains("only for their own")
+        );
+        assert!(check(&a, GetFiling, None).is_err());
+        assert!(
+            check(&clerk, ReviewFiling, None)
+                .unwrap_err()
+                .contains("may not call ReviewFiling")
+        );
+        assert!(
+            check(&clerk, CancelFiling, None).is_err(),
+            "clerks cannot alter filings"
+        );
+        for (op, role, _) in TABLE {
+            assert_eq!(
+                TABLE
+                    .iter()
+                    .filter(|(o, r, _)| o == op && r == role)
+                    .count(),
+                1,
+                "{op:?} {role:?} listed twice"
+            );
+        }
+    }
+}

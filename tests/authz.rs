@@ -1,0 +1,376 @@
+//! Authorization over real mTLS connections: every cell of the table in ARCHITECTURE.md, allowed and
+//! denied, and every refusal recorded in the log.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
+use ecenter_server::authz::{Grant, Operation, TABLE, grant};
+use ecenter_server::identity::Role;
+use tonic::transport::Channel;
+
+const A: &str = "lawyer-14201202010000001";
+const B: &str = "lawyer-14201202010000002";
+
+struct World {
+    pki: tempfile::TempDir,
+    hub: TestHub,
+    n: u32,
+}
+
+impl World {
+    async fn client(&self, stem: &str) -> FilingServiceClient<Channel> {
+        tls_client(self.hub.addr, self.pki.path(), stem).await
+    }
+
+    async fn log(&self, stem: &str) -> EventLogServiceClient<Channel> {
+        let layout = ecenter_pki::Layout {
+            dir: self.pki.path().to_path_buf(),
+        };
+        let channel = tls_channel(
+            self.hub.addr,
+            self.pki.path(),
+            Some((&layout.client_cert(stem), &layout.client_key(stem))),
+        )
+        .await
+        .unwrap();
+        EventLogServiceClient::new(channel)
+    }
+
+    /// A new filing by `owner`, brought to `state` by the court.
+    async fn filing(&mut self, owner: &str, state: pb::FilingState) -> String {
+        self.n += 1;
+        let doc = pdf(&format!("fixture {}", self.n));
+        let mut c = self.client(owner).await;
+        let id = submit_tls(&mut c, &format!("req-authz-{:05}", self.n), &doc)
+            .await
+            .unwrap()
+            .receipt
+            .unwrap()
+            .filing_id;
+        let mut court = self.client("court-xiangyang-cms").await;
+        if matches!(
+            state,
+            pb::FilingState::UnderReview | pb::FilingState::Accepted
+        ) {
+            court
+                .start_review(pb::StartReviewRequest {
+                    filing_id: id.clone(),
+                })
+                .await
+                .unwrap();
+        }
+        if state == pb::FilingState::Accepted {
+            court.review_filing(accept_all(&id)).await.unwrap();
+        }
+        id
+    }
+}
+
+fn accept_all(id: &str) -> pb::ReviewFilingRequest {
+    pb::ReviewFilingRequest {
+        filing_id: id.into(),
+        decisions: vec![pb::DocumentDecision {
+            document_id: "D1".into(),
+            decision: pb::ReviewDecision::Accept as i32,
+            reason: String::new(),
+        }],
+        comment: String::new(),
+    }
+}
+
+async fn submit_tls(
+    c: &mut FilingServiceClient<Channel>,
+    request_id: &str,
+    doc: &[u8],
+) -> Result<pb::SubmitFilingResponse, tonic::Status> {
+    let h = header(request_id, CASE, "证据材料", &[("证据.pdf", doc)]);
+    c.submit_filing(tokio_stream::iter(messages(h, &[doc], 64 * 1024)))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// Runs `op` as `stem` against a filing of `owner` (prepared in the state the operation needs).
+/// Returns true when the hub let the call through, false on PERMISSION_DENIED.
+async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool {
+    let needed = match op {
+        Operation::ReviewFiling => pb::FilingState::UnderReview,
+        Operation::DocketFiling => pb::FilingState::Accepted,
+        _ => pb::FilingState::Received,
+    };
+    let id = w.filing(owner, needed).await;
+    let mut c = w.client(stem).await;
+    let owner_urn = format!("urn:ecenter:lawyer:{}", owner.trim_start_matches("lawyer-"));
+    let result: Result<(), tonic::Status> = match op {
+        Operation::SubmitFiling => {
+            w.n += 1;
+            submit_tls(&mut c, &format!("req-authz-sub-{:05}", w.n), &pdf("submit"))
+                .await
+                .map(drop)
+        }
+        Operation::GetFiling => c
+            .get_filing(pb::GetFilingRequest { filing_id: id })
+            .await
+            .map(drop),
+        Operation::GetReceipt => c
+            .get_receipt(pb::GetReceiptRequest { filing_id: id })
+            .await
+            .map(drop),
+        Operation::DownloadDocument => {
+            match c
+                .download_document(pb::DownloadDocumentRequest {
+                    filing_id: id,
+                    document_id: "D1".into(),
+                })
+                .await
+            {
+                Ok(s) => {
+                    let mut s = s.into_inner();
+                    s.message().await.map(drop)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Operation::ListFilings => c
+            .list_filings(pb::ListFilingsRequest {
+                submitter: owner_urn,
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Operation::CancelFiling => c
+            .cancel_filing(pb::CancelFilingRequest {
+                filing_id: id,
+                reason: "撤回".into(),
+            })
+            .await
+            .map(drop),
+        Operation::StartReview => c
+            .start_review(pb::StartReviewRequest { filing_id: id })
+            .await
+            .map(drop),
+        Operation::ReviewFiling => c.review_filing(accept_all(&id)).await.map(drop),
+        Operation::DocketFiling => c
+            .docket_filing(pb::DocketFilingRequest {
+                filing_id: id,
+                case_number: String::new(),
+            })
+            .await
+            .map(drop),
+        Operation::ListDepartmentQueue => c
+            .list_department_queue(pb::ListDepartmentQueueRequest {
+                department: "民事审判庭".into(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Operation::WatchFiling => c
+            .watch_events(pb::WatchEventsRequest {
+                scope: Some(pb::watch_events_request::Scope::FilingId(id)),
+                after_seq: 0,
+            })
+            .await
+            .map(drop),
+        Operation::WatchDepartment => c
+            .watch_events(pb::WatchEventsRequest {
+                scope: Some(pb::watch_events_request::Scope::Department(
+                    "民事审判庭".into(),
+                )),
+                after_seq: 0,
+            })
+            .await
+            .map(drop),
+        Operation::GetChainHead => w
+            .log(stem)
+            .await
+            .get_chain_head(pb::GetChainHeadRequest {})
+            .await
+            .map(drop),
+        Operation::ListLogEntries => w
+            .log(stem)
+            .await
+            .list_entries(pb::ListEntriesRequest::default())
+            .await
+            .map(drop),
+    };
+    match result {
+        Ok(()) => true,
+        Err(s) if s.code() == tonic::Code::PermissionDenied => {
+            assert!(
+                s.message().starts_with("not permitted: "),
+                "{}",
+                s.message()
+            );
+            false
+        }
+        Err(s) => panic!("{op:?} as {stem} failed for another reason: {s:?}"),
+    }
+}
+
+const OPERATIONS: [Operation; 14] = [
+    Operation::SubmitFiling,
+    Operation::GetFiling,
+    Operation::GetReceipt,
+    Operation::DownloadDocument,
+    Operation::ListFilings,
+    Operation::CancelFiling,
+    Operation::StartReview,
+    Operation::ReviewFiling,
+    Operation::DocketFiling,
+    Operation::ListDepartmentQueue,
+    Operation::WatchFiling,
+    Operation::WatchDepartment,
+    Operation::GetChainHead,
+    Operation::ListLogEntries,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_audited() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut w = World { pki, hub, n: 0 };
+    let callers = [
+        (Role::Court, "court-xiangyang-cms"),
+        (Role::Clerk, "clerk-c0001"),
+        (Role::Lawyer, A),
+    ];
+    let mut denied = 0;
+    assert_eq!(TABLE.len(), 28, "a new grant needs its cell tested here");
+    for op in OPERATIONS {
+        for (role, stem) in callers {
+            // On the caller's own filing (for non-lawyers: A's), and on another lawyer's.
+            for (owner, own) in [(A, true), (B, false)] {
+                let expected = match grant(op, role) {
+                    Some(Grant::Any) => true,
+                    Some(Grant::Own) => own,
+                    None => false,
+                };
+                let allowed = attempt(&mut w, op, stem, owner).await;
+                assert_eq!(
+                    allowed,
+                    expected,
+                    "{op:?} by {role:?} on {} filing",
+                    if own { "own" } else { "another's" }
+                );
+                denied += usize::from(!allowed);
+            }
+        }
+    }
+
+    // Every refusal is an entry in the log: who, what, when.
+    let mut log = w.log("clerk-c0001").await;
+    let mut refusals = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = log
+            .list_entries(pb::ListEntriesRequest {
+                after_seq: after,
+                page_size: 1000,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        refusals.extend(
+            page.entries
+                .into_iter()
+                .filter(|e| e.kind == "access_denied"),
+        );
+        if page.next_after_seq == 0 {
+            break;
+        }
+        after = page.next_after_seq;
+    }
+    assert_eq!(refusals.len(), denied);
+    let one = refusals
+        .iter()
+        .find(|e| {
+            e.actor == "urn:ecenter:clerk:c0001"
+                && e.detail_json.contains("\"operation\":\"ReviewFiling\"")
+        })
+        .unwrap();
+    assert!(one.recorded_at.is_some());
+    assert!(one.detail_json.contains("may not call ReviewFiling"));
+    w.hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lawyer_a_cannot_get_list_watch_or_download_lawyer_bs_filing_even_knowing_its_id() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut w = World { pki, hub, n: 0 };
+    let theirs = w.filing(B, pb::FilingState::Received).await;
+    let mine = w.filing(A, pb::FilingState::Received).await;
+    let mut a = w.client(A).await;
+    let denied = |r: Result<_, tonic::Status>| matches!(r, Err(s) if s.code() == tonic::Code::PermissionDenied);
+    assert!(denied(
+        a.get_filing(pb::GetFilingRequest {
+            filing_id: theirs.clone()
+        })
+        .await
+        .map(drop)
+    ));
+    assert!(denied(
+        a.get_receipt(pb::GetReceiptRequest {
+            filing_id: theirs.clone()
+        })
+        .await
+        .map(drop)
+    ));
+    assert!(denied(
+        a.download_document(pb::DownloadDocumentRequest {
+            filing_id: theirs.clone(),
+            document_id: "D1".into()
+        })
+        .await
+        .map(drop)
+    ));
+    assert!(denied(
+        a.watch_events(pb::WatchEventsRequest {
+            scope: Some(pb::watch_events_request::Scope::FilingId(theirs.clone())),
+            after_seq: 0
+        })
+        .await
+        .map(drop)
+    ));
+    assert!(denied(
+        a.cancel_filing(pb::CancelFilingRequest {
+            filing_id: theirs.clone(),
+            reason: String::new()
+        })
+        .await
+        .map(drop)
+    ));
+    let b_urn = "urn:ecenter:lawyer:14201202010000002".to_string();
+    assert!(denied(
+        a.list_filings(pb::ListFilingsRequest {
+            submitter: b_urn,
+            ..Default::default()
+        })
+        .await
+        .map(drop)
+    ));
+    // An unfiltered list shows a lawyer only their own filings; a case filter does not widen it.
+    let listed = a
+        .list_filings(pb::ListFilingsRequest {
+            case_number: CASE.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        listed
+            .filings
+            .iter()
+            .map(|f| f.filing_id.clone())
+            .collect::<Vec<_>>(),
+        vec![mine]
+    );
+    w.hub.stop().await;
+}
