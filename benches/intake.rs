@@ -163,7 +163,13 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let config = ecenter_server::Config { dev_mode: true, data_dir: dir.path().join("hub"), ..Default::default() };
+        let config = ecenter_server::Config {
+            dev_mode: true,
+            data_dir: dir.path().join("hub"),
+            // One benchmark identity at full speed: the limiter is not what is measured.
+            request_limits: ecenter_server::guard::RequestLimits { requests_per_second: 0, burst: 0, max_concurrent: 10_000 },
+            ..Default::default()
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hub = ecenter_server::Hub::open(config, addr).unwrap();

@@ -119,7 +119,16 @@ struct Daemon {
 
 impl Daemon {
     fn start(data_dir: &Path) -> Daemon {
+        // The load below is one lawyer at full speed: lift the per-identity limits.
+        let config = data_dir.with_extension("toml");
+        std::fs::write(
+            &config,
+            "[request_limits]\nrequests_per_second = 0\nmax_concurrent = 10000\n",
+        )
+        .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+            .arg("--config")
+            .arg(&config)
             .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("ECENTER_LOG", "warn")

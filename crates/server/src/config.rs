@@ -21,6 +21,8 @@ pub struct Config {
     pub tls: Option<crate::tls::TlsConfig>,
     /// Filing limits.
     pub limits: LimitsConfig,
+    /// Per-identity rate and concurrency limits.
+    pub request_limits: crate::guard::RequestLimits,
     /// Department routing.
     pub routing: RoutingTable,
 }
@@ -34,6 +36,7 @@ impl Default for Config {
             dev_mode: false,
             tls: None,
             limits: LimitsConfig::default(),
+            request_limits: crate::guard::RequestLimits::default(),
             routing: RoutingTable::default(),
         }
     }

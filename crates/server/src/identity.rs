@@ -91,50 +91,6 @@ impl fmt::Display for Identity {
     }
 }
 
-/// How callers are authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Authentication {
-    /// The identity in the client certificate checked at the TLS handshake.
-    MutualTls,
-    /// Development only: the caller states its identity in [`IDENTITY_HEADER`].
-    DevHeader,
-}
-
-impl tonic::service::Interceptor for Authentication {
-    /// Attaches the caller's [`Identity`] to the request, or refuses it.
-    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
-        match self {
-            Authentication::MutualTls => tls_identity(request),
-            Authentication::DevHeader => dev_identity(request),
-        }
-    }
-}
-
-fn tls_identity(mut request: Request<()>) -> Result<Request<()>, Status> {
-    let identity = match request.extensions().get::<crate::tls::PeerInfo>() {
-        Some(info) => info.identity.clone().map_err(Status::unauthenticated)?,
-        None => return Err(Status::unauthenticated("no client certificate")),
-    };
-    request.extensions_mut().insert(identity);
-    Ok(request)
-}
-
-/// Development-mode interceptor: takes the identity from the metadata header.
-pub fn dev_identity(mut request: Request<()>) -> Result<Request<()>, Status> {
-    let value = request.metadata().get(IDENTITY_HEADER).ok_or_else(|| {
-        Status::unauthenticated(format!(
-            "no caller identity: in development mode send the metadata header {IDENTITY_HEADER}: urn:ecenter:<court|clerk|lawyer>:<id>"
-        ))
-    })?;
-    let text = value
-        .to_str()
-        .map_err(|_| Status::unauthenticated(format!("{IDENTITY_HEADER} is not ASCII")))?;
-    let identity = Identity::parse(text)
-        .map_err(|e| Status::unauthenticated(format!("{IDENTITY_HEADER}: {e}")))?;
-    request.extensions_mut().insert(identity);
-    Ok(request)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod convert;
 pub mod error;
 pub mod filing;
+pub mod guard;
 pub mod identity;
 pub mod intake;
 pub mod log;
@@ -22,7 +23,6 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 
 /// Why the hub could not start or stopped with an error.
@@ -142,21 +142,19 @@ async fn serve_store<S: EventStore>(
     };
     let addr = listener.local_addr().map_err(StoreError::Io)?;
     let authentication = if acceptor.is_some() {
-        identity::Authentication::MutualTls
+        guard::Authentication::MutualTls
     } else {
-        identity::Authentication::DevHeader
+        guard::Authentication::DevHeader
     };
     let router = tonic::transport::Server::builder()
+        .layer(guard::GuardLayer::new(
+            authentication,
+            config.request_limits.clone(),
+        ))
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(InterceptedService::new(
-            FilingServiceServer::new(filing),
-            authentication,
-        ))
-        .add_service(InterceptedService::new(
-            EventLogServiceServer::new(log),
-            authentication,
-        ));
+        .add_service(FilingServiceServer::new(filing))
+        .add_service(EventLogServiceServer::new(log));
     match acceptor {
         Some(acceptor) => {
             tracing::info!(%addr, "serving gRPC over mutual TLS");

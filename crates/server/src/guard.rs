@@ -1,0 +1,222 @@
+//! The tower layer in front of every service: it authenticates the caller (certificate identity
+//! under mTLS, the development header otherwise), attaches the [`Identity`] to the request, and
+//! enforces per-identity rate and concurrency limits with RESOURCE_EXHAUSTED and a retry hint.
+
+use crate::identity::{IDENTITY_HEADER, Identity};
+use crate::tls::PeerInfo;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tonic::Code;
+use tonic::body::Body;
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// Per-identity request limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestLimits {
+    /// Sustained requests per second for one identity.
+    pub requests_per_second: u32,
+    /// Requests one identity may send at once above the sustained rate.
+    pub burst: u32,
+    /// Requests of one identity in progress at the same time (an upload counts until its receipt).
+    pub max_concurrent: usize,
+}
+
+impl Default for RequestLimits {
+    /// Generous for a lawyer's client, a court system's queries and a clerk's audits alike.
+    fn default() -> Self {
+        RequestLimits {
+            requests_per_second: 200,
+            burst: 400,
+            max_concurrent: 64,
+        }
+    }
+}
+
+/// How callers are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authentication {
+    /// The identity in the client certificate, checked at the TLS handshake.
+    MutualTls,
+    /// Development only: the caller states its identity in [`IDENTITY_HEADER`].
+    DevHeader,
+}
+
+/// Paths that need no identity: health checks and reflection.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")
+}
+
+struct Shared {
+    authentication: Authentication,
+    limits: RequestLimits,
+    rate: Option<DefaultKeyedRateLimiter<String>>,
+    in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// The layer; cheap to clone.
+#[derive(Clone)]
+pub struct GuardLayer {
+    shared: Arc<Shared>,
+}
+
+impl GuardLayer {
+    /// Builds the layer; a rate of 0 disables rate limiting.
+    pub fn new(authentication: Authentication, limits: RequestLimits) -> GuardLayer {
+        let rate = NonZeroU32::new(limits.requests_per_second).map(|rps| {
+            let burst =
+                NonZeroU32::new(limits.burst.max(limits.requests_per_second)).unwrap_or(rps);
+            DefaultKeyedRateLimiter::keyed(Quota::per_second(rps).allow_burst(burst))
+        });
+        GuardLayer {
+            shared: Arc::new(Shared {
+                authentication,
+                limits,
+                rate,
+                in_flight: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service the layer wraps around the router.
+#[derive(Clone)]
+pub struct Guard<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+fn refuse(status: tonic::Status) -> http::Response<Body> {
+    status.into_http()
+}
+
+impl Shared {
+    fn identify<B>(&self, request: &http::Request<B>) -> Result<Identity, tonic::Status> {
+        match self.authentication {
+            Authentication::MutualTls => match request.extensions().get::<PeerInfo>() {
+                Some(info) => info
+                    .identity
+                    .clone()
+                    .map_err(tonic::Status::unauthenticated),
+                None => Err(tonic::Status::unauthenticated("no client certificate")),
+            },
+            Authentication::DevHeader => {
+                let value = request.headers().get(IDENTITY_HEADER).ok_or_else(|| {
+                    tonic::Status::unauthenticated(format!(
+                        "no caller identity: in development mode send the metadata header {IDENTITY_HEADER}: urn:ecenter:<court|clerk|lawyer>:<id>"
+                    ))
+                })?;
+                let text = value.to_str().map_err(|_| {
+                    tonic::Status::unauthenticated(format!("{IDENTITY_HEADER} is not ASCII"))
+                })?;
+                Identity::parse(text)
+                    .map_err(|e| tonic::Status::unauthenticated(format!("{IDENTITY_HEADER}: {e}")))
+            }
+        }
+    }
+
+    fn check_rate(&self, key: &String) -> Result<(), tonic::Status> {
+        let Some(limiter) = &self.rate else {
+            return Ok(());
+        };
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until
+                .wait_time_from(limiter.clock().now())
+                .max(Duration::from_millis(1));
+            tonic::Status::with_error_details(
+                Code::ResourceExhausted,
+                format!(
+                    "{key} sent more than {} requests per second; retry in {} ms",
+                    self.limits.requests_per_second,
+                    wait.as_millis().max(1)
+                ),
+                ErrorDetails::with_retry_info(Some(wait)),
+            )
+        })
+    }
+
+    fn acquire(&self, key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, tonic::Status> {
+        let semaphore = {
+            let mut map = self.in_flight.lock().expect("in-flight lock");
+            map.entry(key.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.limits.max_concurrent)))
+                .clone()
+        };
+        semaphore.try_acquire_owned().map_err(|_| {
+            tonic::Status::with_error_details(
+                Code::ResourceExhausted,
+                format!(
+                    "{key} already has {} requests in progress; retry when one of them has finished",
+                    self.limits.max_concurrent
+                ),
+                ErrorDetails::with_retry_info(Some(Duration::from_millis(100))),
+            )
+        })
+    }
+}
+
+impl<S, B> tower::Service<http::Request<B>> for Guard<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        // The clone that was polled ready serves this call (tower's usual swap).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if is_public(request.uri().path()) {
+            return Box::pin(inner.call(request));
+        }
+        let identity = match self.shared.identify(&request) {
+            Ok(i) => i,
+            Err(status) => return Box::pin(async move { Ok(refuse(status)) }),
+        };
+        let key = identity.to_string();
+        if let Err(status) = self.shared.check_rate(&key) {
+            tracing::warn!(identity = %key, "rate limit exceeded");
+            return Box::pin(async move { Ok(refuse(status)) });
+        }
+        let permit = match self.shared.acquire(&key) {
+            Ok(p) => p,
+            Err(status) => {
+                tracing::warn!(identity = %key, "concurrency limit exceeded");
+                return Box::pin(async move { Ok(refuse(status)) });
+            }
+        };
+        request.extensions_mut().insert(identity);
+        Box::pin(async move {
+            let response = inner.call(request).await;
+            drop(permit);
+            response
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! Per-identity request limits: RESOURCE_EXHAUSTED with a retry hint, other callers unaffected.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_server::guard::RequestLimits;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+#[tokio::test]
+async fn a_caller_over_its_rate_is_told_when_to_retry_and_others_are_unaffected() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start_with(dir.path(), |c| {
+        c.request_limits = RequestLimits {
+            requests_per_second: 2,
+            burst: 3,
+            max_concurrent: 100,
+        };
+    })
+    .await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut refused = None;
+    for _ in 0..30 {
+        match lawyer.list_filings(pb::ListFilingsRequest::default()).await {
+            Ok(_) => {}
+            Err(s) => {
+                refused = Some(s);
+                break;
+            }
+        }
+    }
+    let status = refused.expect("30 calls at once exceed 2 per second with a burst of 3");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("more than 2 requests per second"),
+        "{}",
+        status.message()
+    );
+    let retry = status
+        .get_details_retry_info()
+        .expect("a RetryInfo detail")
+        .retry_delay
+        .expect("a delay");
+    assert!(retry > std::time::Duration::ZERO);
+
+    // Another identity has its own budget.
+    let mut court = hub.client(COURT).await;
+    court
+        .list_filings(pb::ListFilingsRequest::default())
+        .await
+        .unwrap();
+    // After the hinted delay the caller is served again.
+    tokio::time::sleep(retry + std::time::Duration::from_millis(50)).await;
+    lawyer
+        .list_filings(pb::ListFilingsRequest::default())
+        .await
+        .unwrap();
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_in_progress_count_against_the_concurrency_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start_with(dir.path(), |c| {
+        c.request_limits = RequestLimits {
+            requests_per_second: 0,
+            burst: 0,
+            max_concurrent: 2,
+        };
+    })
+    .await;
+    let doc = pdf("slow upload");
+    let mut senders = Vec::new();
+    let mut calls = Vec::new();
+    for i in 0..2 {
+        let msgs = messages(
+            header(
+                &format!("req-conc-{i:04}"),
+                CASE,
+                "证据材料",
+                &[("a.pdf", &doc)],
+            ),
+            &[&doc],
+            64,
+        );
+        let (tx, rx) = tokio::sync::mpsc::channel(msgs.len());
+        let mut msgs = msgs.into_iter();
+        tx.send(msgs.next().unwrap()).await.unwrap(); // the header only, for now
+        let mut c = hub.client(LAWYER_A).await;
+        calls.push(tokio::spawn(async move {
+            c.submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
+                .await
+        }));
+        senders.push((tx, msgs));
+    }
+    // Both uploads hold a slot from the moment the hub accepts their streams: a third call of the
+    // same lawyer is refused as soon as both have arrived.
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let refused = loop {
+        match lawyer.list_filings(pb::ListFilingsRequest::default()).await {
+            Err(s) if s.code() == Code::ResourceExhausted => break s,
+            _ => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+        }
+    };
+    assert!(
+        refused
+            .message()
+            .contains("already has 2 requests in progress"),
+        "{}",
+        refused.message()
+    );
+    assert!(refused.get_details_retry_info().is_some());
+    let mut court = hub.client(COURT).await;
+    court
+        .list_filings(pb::ListFilingsRequest::default())
+        .await
+        .expect("other identities are unaffected");
+
+    // Finish the uploads: their receipts come, and the lawyer is served again.
+    for (tx, msgs) in senders {
+        for m in msgs {
+            tx.send(m).await.unwrap();
+        }
+    }
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    lawyer
+        .list_filings(pb::ListFilingsRequest::default())
+        .await
+        .unwrap();
+    hub.stop().await;
+}
