@@ -17,7 +17,11 @@ async fn start(data: &Path, tls: Option<&Path>) -> (SocketAddr, tokio::sync::one
     let mut config = ecenter_server::Config {
         dev_mode: tls.is_none(),
         data_dir: data.to_path_buf(),
-        request_limits: RequestLimits { requests_per_second: 0, burst: 0, max_concurrent: 10_000 },
+        request_limits: RequestLimits {
+            requests_per_second: 0,
+            burst: 0,
+            max_concurrent: 10_000,
+        },
         ..Default::default()
     };
     if let Some(pki) = tls {
@@ -40,16 +44,28 @@ async fn start(data: &Path, tls: Option<&Path>) -> (SocketAddr, tokio::sync::one
 
 async fn connect(addr: SocketAddr, tls: Option<&Path>) -> Channel {
     match tls {
-        None => Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap(),
+        None => Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
         Some(pki) => {
             let cfg = ClientTlsConfig::new()
-                .ca_certificate(Certificate::from_pem(std::fs::read(pki.join("root-ca.pem")).unwrap()))
+                .ca_certificate(Certificate::from_pem(
+                    std::fs::read(pki.join("root-ca.pem")).unwrap(),
+                ))
                 .identity(Identity::from_pem(
                     std::fs::read(pki.join(format!("clients/{CLERK}.pem"))).unwrap(),
                     std::fs::read(pki.join(format!("clients/{CLERK}.key"))).unwrap(),
                 ))
                 .domain_name("localhost");
-            Channel::from_shared(format!("https://{addr}")).unwrap().tls_config(cfg).unwrap().connect().await.unwrap()
+            Channel::from_shared(format!("https://{addr}"))
+                .unwrap()
+                .tls_config(cfg)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap()
         }
     }
 }
@@ -57,9 +73,15 @@ async fn connect(addr: SocketAddr, tls: Option<&Path>) -> Channel {
 async fn call(channel: Channel, dev: bool) {
     let mut request = tonic::Request::new(pb::GetChainHeadRequest {});
     if dev {
-        request.metadata_mut().insert("x-ecenter-identity", "urn:ecenter:clerk:c0001".parse().unwrap());
+        request.metadata_mut().insert(
+            "x-ecenter-identity",
+            "urn:ecenter:clerk:c0001".parse().unwrap(),
+        );
     }
-    EventLogServiceClient::new(channel).get_chain_head(request).await.unwrap();
+    EventLogServiceClient::new(channel)
+        .get_chain_head(request)
+        .await
+        .unwrap();
 }
 
 /// Mean time of a fresh connection plus one call, in ms.
@@ -105,7 +127,10 @@ fn main() {
     let pki = tempfile::tempdir().unwrap();
     ecenter_pki::init(pki.path(), false).unwrap();
     let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let (plain, _stop_plain) = start(d1.path(), None).await;
         let (tls, _stop_tls) = start(d2.path(), Some(pki.path())).await;
@@ -120,8 +145,17 @@ fn main() {
         println!("## The cost of mutual TLS (GetChainHead as a clerk)\n");
         println!("| measure | no TLS (dev mode) | mutual TLS | ratio mTLS / plain |");
         println!("|---|---|---|---|");
-        println!("| new connection + handshake + one call, ms | {c_plain:.2} | {c_tls:.2} | {:.2} |", c_tls / c_plain);
-        println!("| kept connection, 1 client, calls/s | {k1_plain:.0} | {k1_tls:.0} | {:.2} |", k1_tls / k1_plain);
-        println!("| kept connections, 8 clients, calls/s | {k8_plain:.0} | {k8_tls:.0} | {:.2} |", k8_tls / k8_plain);
+        println!(
+            "| new connection + handshake + one call, ms | {c_plain:.2} | {c_tls:.2} | {:.2} |",
+            c_tls / c_plain
+        );
+        println!(
+            "| kept connection, 1 client, calls/s | {k1_plain:.0} | {k1_tls:.0} | {:.2} |",
+            k1_tls / k1_plain
+        );
+        println!(
+            "| kept connections, 8 clients, calls/s | {k8_plain:.0} | {k8_tls:.0} | {:.2} |",
+            k8_tls / k8_plain
+        );
     });
 }
