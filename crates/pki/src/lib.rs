@@ -260,6 +260,20 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     )?;
     write(&layout.file("seal.key"), &key.serialize_pem())?;
 
+    // The seal maker (制章者) signs seals (SESeal) for the court.
+    let key = new_key()?;
+    let mut p = base_params("襄阳中院电子印章制作者（开发用）", 730);
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    let cert = p.signed_by(&key, &seal_ca)?;
+    write(
+        &layout.file("seal-maker.pem"),
+        &format!("{}{}", cert.pem(), seal_pem),
+    )?;
+    write(&layout.file("seal-maker.key"), &key.serialize_pem())?;
+
     let key = new_key()?;
     let mut p = base_params("ecenter 时间戳服务（开发用）", 730);
     p.key_usages = vec![
@@ -301,6 +315,7 @@ machine, and never configure a real hub with these files. Production paths come 
 | server.pem / .key | the hub's TLS certificate (localhost, 127.0.0.1, ::1), chain included |\n\
 | clients/<role>-<id>.pem / .key | client certificates, SAN URI urn:ecenter:<role>:<id>, chain included |\n\
 | seal.pem / .key | seal-signing certificate (digitalSignature, nonRepudiation) |\n\
+| seal-maker.pem / .key | the seal maker's certificate, signs SESeal structures |\n\
 | tsa.pem / .key | timestamp authority (critical EKU timeStamping) |\n\
 | client-ca.crl.pem | CRL of the client CA; client-ca.revoked lists its revoked serials |\n\n\
 Issue another client: `ecenter-pki issue-client --role lawyer --id 14201202010000003 --name 律师 赵六`.\n\

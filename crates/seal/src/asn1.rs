@@ -1,0 +1,112 @@
+//! The ASN.1 structures of GB/T 38540-2020 (《信息安全技术 安全电子签章密码技术规范》), version 4,
+//! DER-encoded with the `der` crate. Field names follow the standard.
+
+use der::Sequence;
+use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
+
+/// `SES_Header`: format id `"ES"`, version 4, vendor id.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SesHeader {
+    /// Always `ES`.
+    pub id: Ia5String,
+    /// 4 for GB/T 38540-2020.
+    pub version: u32,
+    /// Who made the software that made the seal.
+    pub vid: Ia5String,
+}
+
+/// `SES_ESPropertyInfo`: what the seal is and who may sign with it.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SesPropertyInfo {
+    /// 1 单位印章 (an organisation's seal), 2 个人印章.
+    pub seal_type: u32,
+    /// The seal's name, e.g. 襄阳市中级人民法院诉讼服务专用章.
+    pub name: String,
+    /// 1: `cert_list` holds whole certificates.
+    pub cert_list_type: u32,
+    /// DER certificates of the signers allowed to use the seal.
+    pub cert_list: Vec<OctetString>,
+    /// When the seal was made.
+    pub create_date: GeneralizedTime,
+    /// Start of the seal's validity.
+    pub valid_start: GeneralizedTime,
+    /// End of the seal's validity.
+    pub valid_end: GeneralizedTime,
+}
+
+/// `SES_ESPictrueInfo` (sic, as in the standard): the seal's picture.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SesPictureInfo {
+    /// `PNG`, `JPG`, `SVG`, ...
+    pub picture_type: Ia5String,
+    /// The picture.
+    pub data: OctetString,
+    /// Display width in millimetres.
+    pub width: u32,
+    /// Display height in millimetres.
+    pub height: u32,
+}
+
+/// `SES_SealInfo`: everything the seal maker signs.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SesSealInfo {
+    /// Header.
+    pub header: SesHeader,
+    /// Seal id (印章编码).
+    pub es_id: Ia5String,
+    /// Properties.
+    pub property: SesPropertyInfo,
+    /// Picture.
+    pub picture: SesPictureInfo,
+}
+
+/// `SES_SignInfo`: the seal maker's signature over the DER of `SES_SealInfo`.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SesSignInfo {
+    /// The maker's certificate (DER).
+    pub cert: OctetString,
+    /// Signature algorithm.
+    pub signature_algorithm: ObjectIdentifier,
+    /// The signature (DER ECDSA for P-256).
+    pub sign_data: BitString,
+}
+
+/// `SESeal`: a seal, signed by its maker.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SeSeal {
+    /// What is sealed.
+    pub eseal_info: SesSealInfo,
+    /// The maker's signature.
+    pub sign_info: SesSignInfo,
+}
+
+/// `TBS_Sign`: what a seal signature signs.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct TbsSign {
+    /// 4.
+    pub version: u32,
+    /// The whole seal.
+    pub eseal: SeSeal,
+    /// The signer's claimed signing time (trusted only with a timestamp).
+    pub time_info: GeneralizedTime,
+    /// Hash of the sealed document (SHA-256 for P-256).
+    pub data_hash: BitString,
+    /// What was sealed, e.g. the document's name and id.
+    pub property_info: Ia5String,
+}
+
+/// `SES_Signature`: a detached seal signature over a document.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SesSignature {
+    /// The signed data.
+    pub to_sign: TbsSign,
+    /// The signer's certificate (DER).
+    pub cert: OctetString,
+    /// Signature algorithm.
+    pub signature_alg_id: ObjectIdentifier,
+    /// The signature over the DER of `to_sign`.
+    pub signature: BitString,
+    /// RFC 3161 timestamp token over `signature`, when one was obtained.
+    #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+    pub time_stamp: Option<BitString>,
+}

@@ -1,0 +1,525 @@
+//! Electronic seals (电子签章) after GB/T 38540-2020: a seal maker makes a seal (`SESeal`) naming the
+//! certificates allowed to use it; a signer seals a document with a detached `SES_Signature`; anyone
+//! verifies it against configured trust stores and gets a [`ValidationReport`].
+//!
+//! Invariants: algorithms come from an explicit allow-list ([`SignatureAlgorithm`]); chains are built
+//! only to configured trust anchors, never to certificates carried inside a signature; the decoder
+//! accepts strict DER only.
+#![warn(missing_docs)]
+
+pub mod asn1;
+pub mod report;
+
+use asn1::*;
+use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
+use der::{Decode, Encode};
+pub use report::{Check, CheckStatus, Indication, SubIndication, ValidationReport};
+use ring::signature::{self, EcdsaKeyPair, KeyPair};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer, UnixTime};
+use std::time::{Duration, SystemTime};
+
+/// ecdsa-with-SHA256 (1.2.840.10045.4.3.2).
+pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// SM2 with SM3 (1.2.156.10197.1.501): recognised, not yet allowed (a later feature).
+pub const SM2_WITH_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.501");
+/// id-kp-documentSigning; signer certificates may carry it, or no EKU at all.
+const DOCUMENT_SIGNING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x24];
+
+/// The signature algorithms this build accepts. SM2/SM3 joins as a feature later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    /// ECDSA on P-256 with SHA-256, DER-encoded signatures.
+    EcdsaP256Sha256,
+}
+
+impl SignatureAlgorithm {
+    /// The allow-list.
+    pub const ALLOWED: [SignatureAlgorithm; 1] = [SignatureAlgorithm::EcdsaP256Sha256];
+
+    /// Its OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            SignatureAlgorithm::EcdsaP256Sha256 => ECDSA_WITH_SHA256,
+        }
+    }
+
+    /// The allowed algorithm with this OID, if any.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<SignatureAlgorithm> {
+        Self::ALLOWED.into_iter().find(|a| &a.oid() == oid)
+    }
+
+    fn hash(self, data: &[u8]) -> Vec<u8> {
+        ring::digest::digest(&ring::digest::SHA256, data)
+            .as_ref()
+            .to_vec()
+    }
+}
+
+/// Why making or applying a seal failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// A key or certificate is unusable.
+    #[error("{0}")]
+    Key(String),
+    /// DER encoding failed.
+    #[error("encoding failed: {0}")]
+    Der(#[from] der::Error),
+    /// The input is not what was expected.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A certificate with its private key: a seal maker or a signer.
+pub struct KeyHolder {
+    cert: Vec<u8>,
+    key: EcdsaKeyPair,
+    rng: ring::rand::SystemRandom,
+}
+
+impl KeyHolder {
+    /// From a PEM certificate (the first one in the file counts) and a PEM PKCS#8 key.
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<KeyHolder, SealError> {
+        let cert = CertificateDer::from_pem_slice(cert_pem)
+            .map_err(|e| SealError::Key(format!("certificate: {e}")))?;
+        let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem)
+            .map_err(|e| SealError::Key(format!("key: {e}")))?;
+        let rng = ring::rand::SystemRandom::new();
+        let key = EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            key.secret_pkcs8_der(),
+            &rng,
+        )
+        .map_err(|e| SealError::Key(format!("not a P-256 PKCS#8 key: {e}")))?;
+        let spki = public_key_of(cert.as_ref()).map_err(SealError::Key)?;
+        if spki != key.public_key().as_ref() {
+            return Err(SealError::Key(
+                "the key does not belong to the certificate".into(),
+            ));
+        }
+        Ok(KeyHolder {
+            cert: cert.as_ref().to_vec(),
+            key,
+            rng,
+        })
+    }
+
+    /// The certificate (DER).
+    pub fn cert(&self) -> &[u8] {
+        &self.cert
+    }
+
+    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.key
+            .sign(&self.rng, data)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| SealError::Key("signing failed".into()))
+    }
+}
+
+fn public_key_of(cert_der: &[u8]) -> Result<Vec<u8>, String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|e| format!("certificate does not parse: {e}"))?;
+    Ok(cert.public_key().subject_public_key.data.to_vec())
+}
+
+fn generalized(t: SystemTime) -> Result<GeneralizedTime, SealError> {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(|_| SealError::Invalid("time before 1970".into()))?;
+    Ok(GeneralizedTime::from_unix_duration(Duration::from_secs(
+        secs.as_secs(),
+    ))?)
+}
+
+/// What a seal is: the standard's property and picture.
+#[derive(Debug, Clone)]
+pub struct SealSpec {
+    /// 印章编码.
+    pub seal_id: String,
+    /// 印章名称, e.g. 襄阳市中级人民法院诉讼服务专用章.
+    pub name: String,
+    /// 1 for an organisation's seal.
+    pub seal_type: u32,
+    /// DER certificates of the signers allowed to use it.
+    pub signers: Vec<Vec<u8>>,
+    /// Validity window.
+    pub valid_from: SystemTime,
+    /// End of validity.
+    pub valid_to: SystemTime,
+    /// `PNG`, ...
+    pub picture_type: String,
+    /// The picture bytes.
+    pub picture: Vec<u8>,
+    /// Width and height in millimetres.
+    pub size_mm: (u32, u32),
+}
+
+/// Makes a seal, signed by its maker; returns the DER of `SESeal`.
+pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealError> {
+    let ia5 = |s: &str, what: &str| {
+        Ia5String::new(s).map_err(|_| SealError::Invalid(format!("{what} must be ASCII")))
+    };
+    let info = SesSealInfo {
+        header: SesHeader {
+            id: ia5("ES", "id")?,
+            version: 4,
+            vid: ia5("ecenter", "vid")?,
+        },
+        es_id: ia5(&spec.seal_id, "seal id")?,
+        property: SesPropertyInfo {
+            seal_type: spec.seal_type,
+            name: spec.name.clone(),
+            cert_list_type: 1,
+            cert_list: spec
+                .signers
+                .iter()
+                .map(|c| OctetString::new(c.clone()))
+                .collect::<Result<_, _>>()?,
+            create_date: generalized(SystemTime::now())?,
+            valid_start: generalized(spec.valid_from)?,
+            valid_end: generalized(spec.valid_to)?,
+        },
+        picture: SesPictureInfo {
+            picture_type: ia5(&spec.picture_type, "picture type")?,
+            data: OctetString::new(spec.picture.clone())?,
+            width: spec.size_mm.0,
+            height: spec.size_mm.1,
+        },
+    };
+    let signature = maker.sign(&info.to_der()?)?;
+    let seal = SeSeal {
+        eseal_info: info,
+        sign_info: SesSignInfo {
+            cert: OctetString::new(maker.cert().to_vec())?,
+            signature_algorithm: ECDSA_WITH_SHA256,
+            sign_data: BitString::from_bytes(&signature)?,
+        },
+    };
+    Ok(seal.to_der()?)
+}
+
+/// Seals `document` with the seal `seal_der`, as `signer`, at the claimed time `at`; returns the DER
+/// of the detached `SES_Signature`. `property_info` names what was sealed (ASCII, e.g. an id).
+pub fn seal_document(
+    seal_der: &[u8],
+    document: &[u8],
+    signer: &KeyHolder,
+    at: SystemTime,
+    property_info: &str,
+) -> Result<Vec<u8>, SealError> {
+    let eseal = SeSeal::from_der(seal_der)?;
+    let digest = SignatureAlgorithm::EcdsaP256Sha256.hash(document);
+    let to_sign = TbsSign {
+        version: 4,
+        eseal,
+        time_info: generalized(at)?,
+        data_hash: BitString::from_bytes(&digest)?,
+        property_info: Ia5String::new(property_info)
+            .map_err(|_| SealError::Invalid("property info must be ASCII".into()))?,
+    };
+    let signature = signer.sign(&to_sign.to_der()?)?;
+    let sealed = SesSignature {
+        to_sign,
+        cert: OctetString::new(signer.cert().to_vec())?,
+        signature_alg_id: ECDSA_WITH_SHA256,
+        signature: BitString::from_bytes(&signature)?,
+        time_stamp: None,
+    };
+    Ok(sealed.to_der()?)
+}
+
+/// Where trust comes from, per purpose. Certificates inside a signature are never anchors.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStores {
+    /// Anchors for seal makers' certificates.
+    pub seal_makers: Vec<Vec<u8>>,
+    /// Anchors for signers' certificates.
+    pub signers: Vec<Vec<u8>>,
+    /// Intermediate CA certificates that may complete chains.
+    pub intermediates: Vec<Vec<u8>>,
+    /// CRLs (DER) used for revocation.
+    pub crls: Vec<Vec<u8>>,
+}
+
+fn check(name: &'static str, result: Result<String, (SubIndication, String)>) -> Check {
+    match result {
+        Ok(detail) => Check {
+            name,
+            status: CheckStatus::Passed,
+            detail,
+        },
+        Err((sub, detail)) => Check {
+            name,
+            status: CheckStatus::Failed(sub),
+            detail,
+        },
+    }
+}
+
+fn verify_raw(
+    alg: SignatureAlgorithm,
+    cert_der: &[u8],
+    message: &[u8],
+    sig: &[u8],
+) -> Result<(), String> {
+    let public_key = public_key_of(cert_der)?;
+    let algorithm = match alg {
+        SignatureAlgorithm::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
+    };
+    signature::UnparsedPublicKey::new(algorithm, public_key)
+        .verify(message, sig)
+        .map_err(|_| "the signature does not verify".to_string())
+}
+
+fn chain(
+    cert_der: &[u8],
+    anchors: &[Vec<u8>],
+    trust: &TrustStores,
+    at: SystemTime,
+    claimed_earlier: bool,
+) -> Result<String, (SubIndication, String)> {
+    let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
+    let anchor_ders: Vec<CertificateDer<'_>> = anchors
+        .iter()
+        .map(|a| CertificateDer::from(a.as_slice()))
+        .collect();
+    let anchors = anchor_ders
+        .iter()
+        .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| general(format!("a configured trust anchor is unusable: {e}")))?;
+    let intermediates: Vec<CertificateDer<'_>> = trust
+        .intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let ee_der = CertificateDer::from(cert_der);
+    let ee = webpki::EndEntityCert::try_from(&ee_der)
+        .map_err(|e| general(format!("certificate unusable: {e}")))?;
+    let crls = trust
+        .crls
+        .iter()
+        .map(|d| webpki::OwnedCertRevocationList::from_der(d).map(webpki::CertRevocationList::from))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| general(format!("a configured CRL does not parse: {e}")))?;
+    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().collect();
+    let revocation = match webpki::RevocationOptionsBuilder::new(&crl_refs) {
+        Ok(b) => Some(
+            b.with_depth(webpki::RevocationCheckDepth::EndEntity)
+                .with_status_policy(webpki::UnknownStatusPolicy::Allow)
+                .build(),
+        ),
+        Err(_) => None,
+    };
+    let since = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let usage = webpki::KeyUsage::required_if_present(DOCUMENT_SIGNING_EKU);
+    match ee.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &anchors, &intermediates, UnixTime::since_unix_epoch(since), usage, revocation, None) {
+        Ok(_) => Ok(format!("chains to a configured anchor; not revoked ({} CRL(s) checked)", crl_refs.len())),
+        Err(webpki::Error::UnknownIssuer) => Err((
+            SubIndication::NoCertificateChainFound,
+            "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
+        )),
+        Err(webpki::Error::CertRevoked) => Err((SubIndication::Revoked, "the certificate is revoked".into())),
+        Err(webpki::Error::CertNotValidYet { .. }) => Err((SubIndication::NotYetValid, "the certificate was not yet valid".into())),
+        Err(webpki::Error::CertExpired { .. }) => Err((
+            SubIndication::OutOfBoundsNoPoe,
+            if claimed_earlier {
+                "the certificate has expired; the claimed earlier signing time is not proven by a timestamp".into()
+            } else {
+                "the certificate has expired".into()
+            },
+        )),
+        Err(webpki::Error::InvalidSignatureForPublicKey) | Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)) => {
+            Err((SubIndication::NoCertificateChainFound, "the chain's signatures do not verify against the configured anchors".into()))
+        }
+        Err(e) => Err(general(format!("chain validation failed: {e}"))),
+    }
+}
+
+fn key_usage_ok(cert_der: &[u8]) -> Result<String, (SubIndication, String)> {
+    let bad = |m: &str| (SubIndication::ChainConstraintsFailure, m.to_string());
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|_| bad("certificate does not parse"))?;
+    match cert.key_usage() {
+        Ok(Some(ku)) if ku.value.digital_signature() || ku.value.non_repudiation() => {
+            Ok("keyUsage allows digitalSignature or nonRepudiation".into())
+        }
+        Ok(Some(_)) => Err(bad(
+            "keyUsage allows neither digitalSignature nor nonRepudiation",
+        )),
+        Ok(None) => Err(bad("the certificate has no keyUsage extension")),
+        Err(_) => Err(bad("keyUsage is malformed")),
+    }
+}
+
+fn subject(cert_der: &[u8]) -> Option<String> {
+    x509_parser::parse_x509_certificate(cert_der)
+        .ok()
+        .map(|(_, c)| c.subject().to_string())
+}
+
+fn to_system(t: &GeneralizedTime) -> SystemTime {
+    SystemTime::UNIX_EPOCH + t.to_unix_duration()
+}
+
+/// Verifies a detached seal signature over `document` at the time `now`.
+pub fn verify(
+    signature_der: &[u8],
+    document: &[u8],
+    trust: &TrustStores,
+    now: SystemTime,
+) -> ValidationReport {
+    let mut checks = Vec::new();
+    let sealed = match SesSignature::from_der(signature_der) {
+        Ok(s) => s,
+        Err(e) => {
+            checks.push(check(
+                "strict_der",
+                Err((
+                    SubIndication::FormatFailure,
+                    format!("not a strict-DER SES_Signature: {e}"),
+                )),
+            ));
+            return ValidationReport::from_checks(checks, None, None);
+        }
+    };
+    checks.push(check(
+        "strict_der",
+        Ok("strict DER SES_Signature, version 4".into()),
+    ));
+    let seal = &sealed.to_sign.eseal;
+    let seal_name = Some(seal.eseal_info.property.name.clone());
+    let signer_cert = sealed.cert.as_bytes();
+    let signer_name = subject(signer_cert);
+
+    let alg = SignatureAlgorithm::from_oid(&sealed.signature_alg_id);
+    let maker_alg = SignatureAlgorithm::from_oid(&seal.sign_info.signature_algorithm);
+    checks.push(check(
+        "algorithm",
+        match (alg, maker_alg) {
+            (Some(_), Some(_)) => Ok("ECDSA P-256 with SHA-256 (allow-listed)".into()),
+            _ => Err((
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256)",
+                    sealed.signature_alg_id, seal.sign_info.signature_algorithm
+                ),
+            )),
+        },
+    ));
+    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
+        return ValidationReport::from_checks(checks, seal_name, signer_name);
+    };
+
+    let tbs = match sealed.to_sign.to_der() {
+        Ok(t) => t,
+        Err(e) => {
+            checks.push(check(
+                "signature",
+                Err((
+                    SubIndication::FormatFailure,
+                    format!("cannot re-encode: {e}"),
+                )),
+            ));
+            return ValidationReport::from_checks(checks, seal_name, signer_name);
+        }
+    };
+    checks.push(check(
+        "signature",
+        verify_raw(alg, signer_cert, &tbs, sealed.signature.raw_bytes())
+            .map(|()| "the signer's signature over TBS_Sign verifies".to_string())
+            .map_err(|e| (SubIndication::SigCryptoFailure, e)),
+    ));
+    let digest = alg.hash(document);
+    checks.push(check(
+        "document_hash",
+        if sealed.to_sign.data_hash.raw_bytes() == digest.as_slice() {
+            Ok("the document's SHA-256 matches the signed hash".into())
+        } else {
+            Err((
+                SubIndication::HashFailure,
+                "the document differs from the one that was sealed".into(),
+            ))
+        },
+    ));
+    let maker_cert = seal.sign_info.cert.as_bytes();
+    checks.push(check(
+        "seal_maker_signature",
+        match seal.eseal_info.to_der() {
+            Ok(info) => verify_raw(
+                maker_alg,
+                maker_cert,
+                &info,
+                seal.sign_info.sign_data.raw_bytes(),
+            )
+            .map(|()| "the seal maker's signature over the seal verifies".to_string())
+            .map_err(|e| {
+                (
+                    SubIndication::SigCryptoFailure,
+                    format!("seal: {e} (picture or property altered?)"),
+                )
+            }),
+            Err(e) => Err((SubIndication::FormatFailure, e.to_string())),
+        },
+    ));
+    checks.push(check(
+        "seal_maker_chain",
+        chain(maker_cert, &trust.seal_makers, trust, now, false),
+    ));
+
+    // Without a valid timestamp the only trusted time is now: a claimed earlier time is not proof.
+    let claimed = to_system(&sealed.to_sign.time_info);
+    let best_time = now;
+    checks.push(Check {
+        name: "timestamp",
+        status: CheckStatus::NotApplicable,
+        detail: "no timestamp token: the signing time is taken as the validation time".into(),
+    });
+    let property = &seal.eseal_info.property;
+    let (start, end) = (
+        to_system(&property.valid_start),
+        to_system(&property.valid_end),
+    );
+    checks.push(check(
+        "seal_validity",
+        if start <= best_time && best_time <= end {
+            Ok("the seal is within its validity window".into())
+        } else {
+            Err((
+                SubIndication::SigConstraintsFailure,
+                "the seal is outside its validity window at the signing time".into(),
+            ))
+        },
+    ));
+    checks.push(check(
+        "signer_listed_in_seal",
+        if property.cert_list_type == 1
+            && property
+                .cert_list
+                .iter()
+                .any(|c| c.as_bytes() == signer_cert)
+        {
+            Ok("the signer's certificate is listed in the seal".into())
+        } else {
+            Err((
+                SubIndication::SigConstraintsFailure,
+                "the signer's certificate is not listed in the seal".into(),
+            ))
+        },
+    ));
+    checks.push(check(
+        "signer_chain",
+        chain(
+            signer_cert,
+            &trust.signers,
+            trust,
+            best_time,
+            claimed < best_time,
+        ),
+    ));
+    checks.push(check("key_usage", key_usage_ok(signer_cert)));
+    ValidationReport::from_checks(checks, seal_name, signer_name)
+}

@@ -1,0 +1,350 @@
+//! Seal verification: the good case passes, and each attack is refused with the right sub-indication.
+
+use der::asn1::{BitString, ObjectIdentifier, OctetString};
+use der::{Decode, Encode};
+use ecenter_seal::asn1::SesSignature;
+use ecenter_seal::*;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    maker: KeyHolder,
+    signer: KeyHolder,
+    lawyer: KeyHolder,
+    trust: TrustStores,
+    seal: Vec<u8>,
+}
+
+fn pem_der(path: &Path) -> Vec<u8> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    CertificateDer::from_pem_file(path)
+        .unwrap()
+        .as_ref()
+        .to_vec()
+}
+
+fn holder(dir: &Path, stem: &str) -> KeyHolder {
+    KeyHolder::from_pem(
+        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
+        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
+    )
+    .unwrap()
+}
+
+fn trust_of(dir: &Path) -> TrustStores {
+    TrustStores {
+        seal_makers: vec![pem_der(&dir.join("root-ca.pem"))],
+        signers: vec![pem_der(&dir.join("root-ca.pem"))],
+        intermediates: vec![pem_der(&dir.join("seal-ca.pem"))],
+        crls: Vec::new(),
+    }
+}
+
+fn spec(signers: Vec<Vec<u8>>) -> SealSpec {
+    SealSpec {
+        seal_id: "4206000000001".into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        seal_type: 1,
+        signers,
+        valid_from: SystemTime::now() - DAY,
+        valid_to: SystemTime::now() + 365 * DAY,
+        picture_type: "PNG".into(),
+        picture: b"\x89PNG\r\n\x1a\n red seal".to_vec(),
+        size_mm: (42, 42),
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    ecenter_pki::init(dir.path(), false).unwrap();
+    let maker = holder(dir.path(), "seal-maker");
+    let signer = holder(dir.path(), "seal");
+    let lawyer = holder(&dir.path().join("clients"), "lawyer-14201202010000001");
+    let seal = make_seal(&spec(vec![signer.cert().to_vec()]), &maker).unwrap();
+    let trust = trust_of(dir.path());
+    Fixture {
+        _dir: dir,
+        maker,
+        signer,
+        lawyer,
+        trust,
+        seal,
+    }
+}
+
+const DOC: &[u8] = "%PDF-1.7 （2026）鄂06民初123号 民事判决书".as_bytes();
+
+fn sealed(f: &Fixture) -> Vec<u8> {
+    seal_document(
+        &f.seal,
+        DOC,
+        &f.signer,
+        SystemTime::now(),
+        "F000000000001/D1",
+    )
+    .unwrap()
+}
+
+fn assert_refused(report: &ValidationReport, indication: Indication, sub: SubIndication) {
+    assert_eq!(
+        (report.indication, report.sub_indication),
+        (indication, Some(sub)),
+        "{report:#?}"
+    );
+}
+
+fn edit(der: &[u8], change: impl FnOnce(&mut SesSignature)) -> Vec<u8> {
+    let mut s = SesSignature::from_der(der).unwrap();
+    change(&mut s);
+    s.to_der().unwrap()
+}
+
+#[test]
+fn a_good_seal_passes_every_check() {
+    let f = fixture();
+    let report = verify(&sealed(&f), DOC, &f.trust, SystemTime::now());
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(
+        report.seal_name.as_deref(),
+        Some("襄阳市中级人民法院诉讼服务专用章")
+    );
+    for name in [
+        "strict_der",
+        "algorithm",
+        "signature",
+        "document_hash",
+        "seal_maker_signature",
+        "seal_maker_chain",
+        "seal_validity",
+        "signer_listed_in_seal",
+        "signer_chain",
+        "key_usage",
+    ] {
+        assert_eq!(
+            report.check(name).unwrap().status,
+            CheckStatus::Passed,
+            "{name}: {report:#?}"
+        );
+    }
+    assert_eq!(
+        report.check("timestamp").unwrap().status,
+        CheckStatus::NotApplicable
+    );
+}
+
+#[test]
+fn a_document_modified_after_sealing_fails_its_hash() {
+    let f = fixture();
+    let mut changed = DOC.to_vec();
+    changed[10] ^= 1;
+    assert_refused(
+        &verify(&sealed(&f), &changed, &f.trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::HashFailure,
+    );
+}
+
+#[test]
+fn a_forged_signature_and_a_wrong_key_fail_cryptographically() {
+    let f = fixture();
+    let forged = edit(&sealed(&f), |s| {
+        let mut bytes = s.signature.raw_bytes().to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x55;
+        s.signature = BitString::from_bytes(&bytes).unwrap();
+    });
+    assert_refused(
+        &verify(&forged, DOC, &f.trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::SigCryptoFailure,
+    );
+    // Signed with the lawyer's key, presenting the seal signer's certificate.
+    let by_lawyer = seal_document(&f.seal, DOC, &f.lawyer, SystemTime::now(), "x").unwrap();
+    let wrong_key = edit(&by_lawyer, |s| {
+        s.cert = OctetString::new(f.signer.cert().to_vec()).unwrap()
+    });
+    let report = verify(&wrong_key, DOC, &f.trust, SystemTime::now());
+    assert_refused(&report, Indication::Failed, SubIndication::SigCryptoFailure);
+    assert!(matches!(
+        report.check("signature").unwrap().status,
+        CheckStatus::Failed(_)
+    ));
+}
+
+#[test]
+fn a_swapped_seal_picture_or_property_breaks_the_makers_signature() {
+    let f = fixture();
+    for change in [0, 1] {
+        let swapped = edit(&sealed(&f), |s| {
+            let info = &mut s.to_sign.eseal.eseal_info;
+            if change == 0 {
+                info.picture.data =
+                    OctetString::new(b"\x89PNG\r\n\x1a\n another seal".to_vec()).unwrap();
+            } else {
+                info.property.name = "襄阳市中级人民法院".into();
+            }
+        });
+        let report = verify(&swapped, DOC, &f.trust, SystemTime::now());
+        assert_refused(&report, Indication::Failed, SubIndication::SigCryptoFailure);
+        assert!(
+            matches!(
+                report.check("seal_maker_signature").unwrap().status,
+                CheckStatus::Failed(_)
+            ),
+            "{report:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_signer_not_listed_in_the_seal_is_refused() {
+    let f = fixture();
+    let seal = make_seal(&spec(vec![f.lawyer.cert().to_vec()]), &f.maker).unwrap();
+    let der = seal_document(&seal, DOC, &f.signer, SystemTime::now(), "x").unwrap();
+    let report = verify(&der, DOC, &f.trust, SystemTime::now());
+    assert_refused(
+        &report,
+        Indication::Indeterminate,
+        SubIndication::SigConstraintsFailure,
+    );
+    assert!(matches!(
+        report.check("signer_listed_in_seal").unwrap().status,
+        CheckStatus::Failed(_)
+    ));
+}
+
+#[test]
+fn a_chain_to_an_untrusted_same_name_root_is_refused() {
+    let f = fixture();
+    let rogue = tempfile::tempdir().unwrap();
+    ecenter_pki::init(rogue.path(), false).unwrap();
+    let rogue_signer = holder(rogue.path(), "seal");
+    let rogue_maker = holder(rogue.path(), "seal-maker");
+    let seal = make_seal(&spec(vec![rogue_signer.cert().to_vec()]), &rogue_maker).unwrap();
+    let der = seal_document(&seal, DOC, &rogue_signer, SystemTime::now(), "x").unwrap();
+    // Same names, other keys: the configured anchors are f's, so nothing chains.
+    let report = verify(&der, DOC, &f.trust, SystemTime::now());
+    assert_refused(
+        &report,
+        Indication::Indeterminate,
+        SubIndication::NoCertificateChainFound,
+    );
+    // Even if the rogue intermediate is offered, anchors are never taken from the signature side.
+    let mut trust = f.trust.clone();
+    trust
+        .intermediates
+        .push(pem_der(&rogue.path().join("seal-ca.pem")));
+    assert_refused(
+        &verify(&der, DOC, &trust, SystemTime::now()),
+        Indication::Indeterminate,
+        SubIndication::NoCertificateChainFound,
+    );
+}
+
+#[test]
+fn expired_and_not_yet_valid_certificates_and_a_back_dated_claim_are_refused() {
+    let f = fixture();
+    // Validated three years on: the signer's two-year certificate has expired, and the claimed
+    // (earlier) signing time is not proven by any timestamp.
+    let report = verify(
+        &sealed(&f),
+        DOC,
+        &f.trust,
+        SystemTime::now() + 3 * 365 * DAY,
+    );
+    assert_eq!(
+        report.check("signer_chain").unwrap().status,
+        CheckStatus::Failed(SubIndication::OutOfBoundsNoPoe)
+    );
+    assert!(
+        report
+            .check("signer_chain")
+            .unwrap()
+            .detail
+            .contains("not proven by a timestamp")
+    );
+    assert_eq!(report.indication, Indication::Indeterminate);
+    // A signature claiming a time before the certificate existed, checked "then": not yet valid.
+    let report = verify(&sealed(&f), DOC, &f.trust, SystemTime::now() - 30 * DAY);
+    assert_refused(&report, Indication::Failed, SubIndication::NotYetValid);
+}
+
+#[test]
+fn an_algorithm_outside_the_allow_list_is_refused() {
+    let f = fixture();
+    let sm2 = edit(&sealed(&f), |s| s.signature_alg_id = SM2_WITH_SM3);
+    assert_refused(
+        &verify(&sm2, DOC, &f.trust, SystemTime::now()),
+        Indication::Indeterminate,
+        SubIndication::CryptoConstraintsFailure,
+    );
+    let made_up = edit(&sealed(&f), |s| {
+        s.to_sign.eseal.sign_info.signature_algorithm = ObjectIdentifier::new_unwrap("1.2.3.4")
+    });
+    assert_refused(
+        &verify(&made_up, DOC, &f.trust, SystemTime::now()),
+        Indication::Indeterminate,
+        SubIndication::CryptoConstraintsFailure,
+    );
+}
+
+#[test]
+fn truncated_and_non_der_input_is_a_format_failure() {
+    let f = fixture();
+    let der = sealed(&f);
+    assert_refused(
+        &verify(&der[..der.len() - 1], DOC, &f.trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::FormatFailure,
+    );
+    assert_refused(
+        &verify(&[], DOC, &f.trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::FormatFailure,
+    );
+    // The same content in BER with an indefinite length is not DER.
+    let mut ber = vec![0x30, 0x80];
+    ber.extend_from_slice(&der[4..]);
+    ber.extend_from_slice(&[0, 0]);
+    assert_refused(
+        &verify(&ber, DOC, &f.trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::FormatFailure,
+    );
+    // Trailing bytes after the structure.
+    let mut trailing = der.clone();
+    trailing.push(0);
+    assert_refused(
+        &verify(&trailing, DOC, &f.trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::FormatFailure,
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn the_decoder_never_panics_on_mutated_or_random_input(
+        flips in proptest::collection::vec((0usize..4096, 0u8..=255), 0..8),
+        cut in 0usize..4096,
+        random in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+    ) {
+        let f = FIXTURE.with(|f| (sealed(f), f.trust.clone()));
+        let (mut der, trust) = f;
+        for (at, x) in flips {
+            let n = der.len();
+            der[at % n] ^= x;
+        }
+        der.truncate(cut.max(1).min(der.len()));
+        let _ = verify(&der, DOC, &trust, SystemTime::now());
+        let _ = verify(&random, DOC, &trust, SystemTime::now());
+    }
+}
+
+thread_local! {
+    static FIXTURE: Fixture = fixture();
+}
