@@ -9,6 +9,7 @@
 
 pub mod asn1;
 pub mod report;
+pub mod tsa;
 
 use asn1::*;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
@@ -109,7 +110,7 @@ impl KeyHolder {
         &self.cert
     }
 
-    fn sign(&self, data: &[u8]) -> Result<Vec<u8>, SealError> {
+    pub(crate) fn sign(&self, data: &[u8]) -> Result<Vec<u8>, SealError> {
         self.key
             .sign(&self.rng, data)
             .map(|s| s.as_ref().to_vec())
@@ -240,6 +241,20 @@ pub struct TrustStores {
     pub intermediates: Vec<Vec<u8>>,
     /// CRLs (DER) used for revocation.
     pub crls: Vec<Vec<u8>>,
+    /// Anchors for timestamp authorities.
+    pub tsas: Vec<Vec<u8>>,
+}
+
+/// Adds an RFC 3161 timestamp over the signature value to a sealed signature; returns the new DER.
+pub fn add_timestamp(
+    signature_der: &[u8],
+    tsa: &tsa::TimestampAuthority,
+    now: SystemTime,
+) -> Result<Vec<u8>, SealError> {
+    let mut sealed = SesSignature::from_der(signature_der)?;
+    let token = tsa.timestamp(sealed.signature.raw_bytes(), now)?;
+    sealed.time_stamp = Some(BitString::from_bytes(&token)?);
+    Ok(sealed.to_der()?)
 }
 
 fn check(name: &'static str, result: Result<String, (SubIndication, String)>) -> Check {
@@ -470,14 +485,37 @@ pub fn verify(
         chain(maker_cert, &trust.seal_makers, trust, now, false),
     ));
 
-    // Without a valid timestamp the only trusted time is now: a claimed earlier time is not proof.
+    // The trusted signing time is the timestamp's, when a valid one is present; otherwise now: a
+    // claimed earlier time alone proves nothing.
     let claimed = to_system(&sealed.to_sign.time_info);
-    let best_time = now;
-    checks.push(Check {
-        name: "timestamp",
-        status: CheckStatus::NotApplicable,
-        detail: "no timestamp token: the signing time is taken as the validation time".into(),
-    });
+    let mut best_time = now;
+    let mut proven = false;
+    match &sealed.time_stamp {
+        None => checks.push(Check {
+            name: "timestamp",
+            status: CheckStatus::NotApplicable,
+            detail: "no timestamp token: the signing time is taken as the validation time".into(),
+        }),
+        Some(token) => {
+            let tsa_intermediates = &trust.intermediates;
+            match tsa::verify_timestamp(
+                token.raw_bytes(),
+                sealed.signature.raw_bytes(),
+                &trust.tsas,
+                tsa_intermediates,
+            ) {
+                Ok(ts) => {
+                    best_time = ts.gen_time;
+                    proven = true;
+                    checks.push(check(
+                        "timestamp",
+                        Ok(format!("valid RFC 3161 timestamp by {}", ts.tsa)),
+                    ));
+                }
+                Err(e) => checks.push(check("timestamp", Err((SubIndication::NoPoe, e)))),
+            }
+        }
+    }
     let property = &seal.eseal_info.property;
     let (start, end) = (
         to_system(&property.valid_start),
@@ -517,7 +555,7 @@ pub fn verify(
             &trust.signers,
             trust,
             best_time,
-            claimed < best_time,
+            !proven && claimed < best_time,
         ),
     ));
     checks.push(check("key_usage", key_usage_ok(signer_cert)));

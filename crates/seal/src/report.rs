@@ -39,6 +39,8 @@ pub enum SubIndication {
     SigConstraintsFailure,
     /// The algorithm is not on the allow-list.
     CryptoConstraintsFailure,
+    /// A timestamp is present but proves nothing (untrusted TSA, wrong imprint, bad signature).
+    NoPoe,
 }
 
 impl SubIndication {
@@ -56,6 +58,7 @@ impl SubIndication {
             SubIndication::ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
             SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             SubIndication::CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
+            SubIndication::NoPoe => "NO_POE",
         }
     }
 

@@ -39,8 +39,12 @@ fn trust_of(dir: &Path) -> TrustStores {
     TrustStores {
         seal_makers: vec![pem_der(&dir.join("root-ca.pem"))],
         signers: vec![pem_der(&dir.join("root-ca.pem"))],
-        intermediates: vec![pem_der(&dir.join("seal-ca.pem"))],
+        intermediates: vec![
+            pem_der(&dir.join("seal-ca.pem")),
+            pem_der(&dir.join("tsa-ca.pem")),
+        ],
         crls: Vec::new(),
+        tsas: vec![pem_der(&dir.join("root-ca.pem"))],
     }
 }
 
@@ -347,4 +351,126 @@ proptest::proptest! {
 
 thread_local! {
     static FIXTURE: Fixture = fixture();
+}
+
+fn tsa_of(dir: &Path) -> ecenter_seal::tsa::TimestampAuthority {
+    ecenter_seal::tsa::TimestampAuthority::new(holder(dir, "tsa"))
+}
+
+#[test]
+fn a_timestamp_proves_the_signing_time_after_the_signer_certificate_expired() {
+    let f = fixture();
+    let tsa = tsa_of(f._dir.path());
+    let stamped = add_timestamp(&sealed(&f), &tsa, SystemTime::now()).unwrap();
+    let report = verify(&stamped, DOC, &f.trust, SystemTime::now());
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(
+        report.check("timestamp").unwrap().status,
+        CheckStatus::Passed
+    );
+    // Three years on, the signer's certificate has expired, but the timestamp proves it was valid
+    // when the seal was applied.
+    let later = verify(&stamped, DOC, &f.trust, SystemTime::now() + 3 * 365 * DAY);
+    assert_eq!(
+        later.check("signer_chain").unwrap().status,
+        CheckStatus::Passed,
+        "{later:#?}"
+    );
+}
+
+#[test]
+fn a_back_dated_time_with_a_timestamp_from_an_untrusted_tsa_proves_nothing() {
+    let f = fixture();
+    let rogue = tempfile::tempdir().unwrap();
+    ecenter_pki::init(rogue.path(), false).unwrap();
+    let back_dated =
+        seal_document(&f.seal, DOC, &f.signer, SystemTime::now() - 10 * DAY, "x").unwrap();
+    let stamped = add_timestamp(
+        &back_dated,
+        &tsa_of(rogue.path()),
+        SystemTime::now() - 10 * DAY,
+    )
+    .unwrap();
+    let report = verify(&stamped, DOC, &f.trust, SystemTime::now());
+    assert_eq!(
+        report.check("timestamp").unwrap().status,
+        CheckStatus::Failed(SubIndication::NoPoe),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .check("timestamp")
+            .unwrap()
+            .detail
+            .contains("not trusted for time-stamping")
+    );
+    assert_refused(&report, Indication::Indeterminate, SubIndication::NoPoe);
+}
+
+#[test]
+fn a_timestamp_over_another_signature_is_refused() {
+    let f = fixture();
+    let tsa = tsa_of(f._dir.path());
+    let one = add_timestamp(&sealed(&f), &tsa, SystemTime::now()).unwrap();
+    let other = sealed(&f); // ECDSA signatures differ each time
+    let token = SesSignature::from_der(&one).unwrap().time_stamp.unwrap();
+    let moved = edit(&other, |s| s.time_stamp = Some(token));
+    let report = verify(&moved, DOC, &f.trust, SystemTime::now());
+    assert_eq!(
+        report.check("timestamp").unwrap().status,
+        CheckStatus::Failed(SubIndication::NoPoe)
+    );
+    assert!(
+        report
+            .check("timestamp")
+            .unwrap()
+            .detail
+            .contains("imprint")
+    );
+}
+
+#[test]
+fn openssl_ts_verify_accepts_the_hubs_timestamp_tokens() {
+    let f = fixture();
+    let dir = f._dir.path();
+    let tsa = tsa_of(dir);
+    let data = "签章值 signature value bytes".as_bytes();
+    let token = tsa.timestamp(data, SystemTime::now()).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("data.bin"), data).unwrap();
+    std::fs::write(work.path().join("token.der"), &token).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["ts", "-verify", "-token_in", "-in"])
+        .arg(work.path().join("token.der"))
+        .arg("-data")
+        .arg(work.path().join("data.bin"))
+        .arg("-CAfile")
+        .arg(dir.join("root-ca.pem"))
+        .arg("-untrusted")
+        .arg(dir.join("tsa-ca.pem"))
+        .output()
+        .expect("openssl runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("Verification: OK"),
+        "{text}"
+    );
+    // And refuses it for other data.
+    std::fs::write(work.path().join("data.bin"), b"other").unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["ts", "-verify", "-token_in", "-in"])
+        .arg(work.path().join("token.der"))
+        .arg("-data")
+        .arg(work.path().join("data.bin"))
+        .arg("-CAfile")
+        .arg(dir.join("root-ca.pem"))
+        .arg("-untrusted")
+        .arg(dir.join("tsa-ca.pem"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
 }

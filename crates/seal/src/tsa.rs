@@ -1,0 +1,322 @@
+//! The hub's timestamp authority: RFC 3161 timestamp tokens (CMS SignedData over a TSTInfo, with the
+//! ESS signing-certificate-v2 attribute), signed through ring, and their verification against
+//! configured TSA trust anchors with the timeStamping purpose required.
+
+use crate::{KeyHolder, SealError};
+use cms::cert::IssuerAndSerialNumber;
+use cms::cert::x509::attr::Attribute;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{GeneralizedTime, Int, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Sequence};
+use rustls_pki_types::{CertificateDer, UnixTime};
+use std::time::{Duration, SystemTime};
+use x509_cert::Certificate;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+use x509_tsp::{MessageImprint, TspVersion, TstInfo};
+
+const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+/// id-kp-timeStamping, as webpki wants it (OID contents).
+const TIME_STAMPING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+/// The hub's (development) timestamp policy.
+pub const DEFAULT_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.59648.1.1");
+
+/// ESSCertIDv2 with the default hash algorithm (SHA-256) and no issuerSerial.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
+}
+
+/// SigningCertificateV2 (RFC 5035) without policies.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+fn sha256(data: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .to_vec()
+}
+
+/// Big-endian bytes of a positive INTEGER in minimal DER form (no leading zeros, a zero byte only
+/// where the top bit would otherwise make it negative).
+fn minimal_unsigned(n: u64) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
+    let mut out = bytes[first..].to_vec();
+    if out[0] & 0x80 != 0 {
+        out.insert(0, 0);
+    }
+    out
+}
+
+fn alg(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
+    }
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// A timestamp authority: its certificate (with the critical timeStamping EKU) and key.
+pub struct TimestampAuthority {
+    holder: KeyHolder,
+    policy: ObjectIdentifier,
+    serial: std::sync::atomic::AtomicU64,
+}
+
+impl TimestampAuthority {
+    /// A TSA with the development policy; serial numbers start from the current time in µs so they
+    /// stay unique across restarts.
+    pub fn new(holder: KeyHolder) -> TimestampAuthority {
+        let start = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros() as u64;
+        TimestampAuthority {
+            holder,
+            policy: DEFAULT_POLICY,
+            serial: std::sync::atomic::AtomicU64::new(start),
+        }
+    }
+
+    /// Issues a TimeStampToken (DER ContentInfo) over the SHA-256 imprint of `data` at `now`.
+    pub fn timestamp(&self, data: &[u8], now: SystemTime) -> Result<Vec<u8>, SealError> {
+        let serial = self
+            .serial
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_err(|_| SealError::Invalid("time before 1970".into()))?;
+        let tst = TstInfo {
+            version: TspVersion::V1,
+            policy: self.policy,
+            message_imprint: MessageImprint {
+                hash_algorithm: x509_cert::spki::AlgorithmIdentifier {
+                    oid: SHA256,
+                    parameters: None,
+                },
+                hashed_message: OctetString::new(sha256(data))?,
+            },
+            serial_number: Int::new(&minimal_unsigned(serial))?,
+            gen_time: GeneralizedTime::from_unix_duration(Duration::from_secs(secs.as_secs()))?,
+            accuracy: None,
+            ordering: false,
+            nonce: None,
+            tsa: None,
+            extensions: None,
+        };
+        let tst_der = tst.to_der()?;
+        let cert = Certificate::from_der(self.holder.cert())?;
+        let signing_cert = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                cert_hash: OctetString::new(sha256(self.holder.cert()))?,
+            }],
+        };
+        let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
+            attribute(CONTENT_TYPE, Any::encode_from(&TST_INFO)?)?,
+            attribute(
+                MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(sha256(&tst_der))?)?,
+            )?,
+            attribute(SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_cert)?)?,
+        ])?;
+        let signature = self.holder.sign(&signed_attrs.to_der()?)?;
+        let signer = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: cert.tbs_certificate.issuer.clone(),
+                serial_number: cert.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: alg(SHA256),
+            signed_attrs: Some(signed_attrs),
+            signature_algorithm: alg(ECDSA_SHA256),
+            signature: OctetString::new(signature)?,
+            unsigned_attrs: None,
+        };
+        let signed_data = SignedData {
+            version: CmsVersion::V3,
+            digest_algorithms: SetOfVec::try_from(vec![alg(SHA256)])?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: TST_INFO,
+                econtent: Some(Any::encode_from(&OctetString::new(tst_der)?)?),
+            },
+            certificates: Some(CertificateSet(SetOfVec::try_from(vec![
+                cms::cert::CertificateChoices::Certificate(cert),
+            ])?)),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![signer])?),
+        };
+        let token = ContentInfo {
+            content_type: SIGNED_DATA,
+            content: Any::encode_from(&signed_data)?,
+        };
+        Ok(token.to_der()?)
+    }
+}
+
+/// A verified token: when, and by whom.
+#[derive(Debug, Clone)]
+pub struct VerifiedTimestamp {
+    /// The TSA's time.
+    pub gen_time: SystemTime,
+    /// The TSA certificate's subject.
+    pub tsa: String,
+}
+
+/// Verifies that `token` is a valid timestamp over `data` by a TSA chaining to `anchors`
+/// (with `intermediates`) whose certificate carries the timeStamping purpose.
+pub fn verify_timestamp(
+    token: &[u8],
+    data: &[u8],
+    anchors: &[Vec<u8>],
+    intermediates: &[Vec<u8>],
+) -> Result<VerifiedTimestamp, String> {
+    let info = ContentInfo::from_der(token).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
+    if info.content_type != SIGNED_DATA {
+        return Err("not a CMS SignedData".into());
+    }
+    let sd: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|e| format!("SignedData does not decode: {e}"))?;
+    if sd.encap_content_info.econtent_type != TST_INFO {
+        return Err("the token does not carry a TSTInfo".into());
+    }
+    let tst_der = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or("the token has no content")?
+        .decode_as::<OctetString>()
+        .map_err(|e| format!("TSTInfo is not in an OCTET STRING: {e}"))?;
+    let tst = TstInfo::from_der(tst_der.as_bytes())
+        .map_err(|e| format!("TSTInfo does not decode: {e}"))?;
+    if tst.message_imprint.hash_algorithm.oid != SHA256
+        || tst.message_imprint.hashed_message.as_bytes() != sha256(data).as_slice()
+    {
+        return Err("the timestamp's imprint is not the SHA-256 of this signature value".into());
+    }
+    let signer = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or("the token has no signer")?;
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err("the TSA signer is not identified by issuer and serial".into());
+    };
+    let certs = sd
+        .certificates
+        .as_ref()
+        .ok_or("the token carries no TSA certificate")?;
+    let tsa_cert = certs
+        .0
+        .iter()
+        .find_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c)
+                if c.tbs_certificate.issuer == sid.issuer
+                    && c.tbs_certificate.serial_number == sid.serial_number =>
+            {
+                Some(c)
+            }
+            _ => None,
+        })
+        .ok_or("the TSA's certificate is not in the token")?;
+    let tsa_der = tsa_cert.to_der().map_err(|e| e.to_string())?;
+    let attrs = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or("the token has no signed attributes")?;
+    let find = |oid: ObjectIdentifier| {
+        attrs
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.iter().next())
+    };
+    let digest = find(MESSAGE_DIGEST)
+        .ok_or("no messageDigest attribute")?
+        .decode_as::<OctetString>()
+        .map_err(|e| e.to_string())?;
+    if digest.as_bytes() != sha256(tst_der.as_bytes()).as_slice() {
+        return Err("the signed messageDigest does not match the TSTInfo".into());
+    }
+    if signer.signature_algorithm.oid != ECDSA_SHA256 {
+        return Err(format!(
+            "TSA signature algorithm {} is not on the allow-list",
+            signer.signature_algorithm.oid
+        ));
+    }
+    let public_key = tsa_cert
+        .tbs_certificate
+        .subject_public_key_info
+        .subject_public_key
+        .raw_bytes()
+        .to_vec();
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, public_key)
+        .verify(
+            &attrs.to_der().map_err(|e| e.to_string())?,
+            signer.signature.as_bytes(),
+        )
+        .map_err(|_| "the TSA's signature does not verify".to_string())?;
+    let gen_time = SystemTime::UNIX_EPOCH + tst.gen_time.to_unix_duration();
+    // The TSA's certificate must chain to a configured TSA anchor and be for time-stamping, at genTime.
+    let anchor_ders: Vec<CertificateDer<'_>> = anchors
+        .iter()
+        .map(|a| CertificateDer::from(a.as_slice()))
+        .collect();
+    let anchors = anchor_ders
+        .iter()
+        .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("a configured TSA anchor is unusable: {e}"))?;
+    let inter: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let ee_der = CertificateDer::from(tsa_der.as_slice());
+    let ee = webpki::EndEntityCert::try_from(&ee_der)
+        .map_err(|e| format!("TSA certificate unusable: {e}"))?;
+    let at = UnixTime::since_unix_epoch(tst.gen_time.to_unix_duration());
+    // webpki applies an EKU requirement to every certificate of the path (intermediates without EKU
+    // would fail `required`), so the chain is built with `required_if_present` and the TSA's own
+    // certificate is then held to RFC 3161 §2.3: exactly the timeStamping purpose, marked critical.
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors,
+        &inter,
+        at,
+        webpki::KeyUsage::required_if_present(TIME_STAMPING_EKU),
+        None,
+        None,
+    )
+    .map_err(|e| format!("the TSA is not trusted for time-stamping: {e}"))?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&tsa_der)
+        .map_err(|e| format!("TSA certificate: {e}"))?;
+    match parsed.extended_key_usage() {
+        Ok(Some(eku)) if eku.critical && eku.value.time_stamping && !eku.value.any && eku.value.other.is_empty() => {}
+        _ => return Err("the TSA is not trusted for time-stamping: its certificate lacks the critical timeStamping purpose".into()),
+    }
+    let tsa = parsed.subject().to_string();
+
+    Ok(VerifiedTimestamp { gen_time, tsa })
+}
