@@ -12,6 +12,7 @@ use rcgen::{
     DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
     KeyUsagePurpose, RevokedCertParams, SanType, SerialNumber,
 };
+pub use rcgen::{ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
 use std::fs;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
@@ -300,7 +301,7 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
         )?;
     }
     write(&layout.file("client-ca.revoked"), "")?;
-    write_crl(&layout, &client_ca, &[])?;
+    write_crl(&layout.client_crl(), &client_ca, &[])?;
     write(&layout.file("README.md"), README)?;
     Ok(layout)
 }
@@ -321,10 +322,47 @@ machine, and never configure a real hub with these files. Production paths come 
 Issue another client: `ecenter-pki issue-client --role lawyer --id 14201202010000003 --name 律师 赵六`.\n\
 Revoke one: `ecenter-pki revoke clients/lawyer-14201202010000003.pem` (rewrites the CRL).\n";
 
-fn load_client_ca(layout: &Layout) -> Result<(Issuer<'static, KeyPair>, String), PkiError> {
-    let pem = read(&layout.file("client-ca.pem"))?;
-    let key = KeyPair::from_pem(&read(&layout.file("client-ca.key"))?)?;
+fn load_ca(layout: &Layout, ca_stem: &str) -> Result<(Issuer<'static, KeyPair>, String), PkiError> {
+    let pem = read(&layout.file(&format!("{ca_stem}.pem")))?;
+    let key = KeyPair::from_pem(&read(&layout.file(&format!("{ca_stem}.key")))?)?;
     Ok((Issuer::from_ca_cert_pem(&pem, key)?, pem))
+}
+
+fn load_client_ca(layout: &Layout) -> Result<(Issuer<'static, KeyPair>, String), PkiError> {
+    load_ca(layout, "client-ca")
+}
+
+/// A leaf certificate to issue under one of the PKI's CAs (for tests of other purposes).
+#[derive(Debug, Clone)]
+pub struct LeafSpec {
+    /// Common name.
+    pub name: String,
+    /// Start of validity.
+    pub not_before: OffsetDateTime,
+    /// End of validity.
+    pub not_after: OffsetDateTime,
+    /// Key usages.
+    pub key_usages: Vec<Ku>,
+    /// Extended key usages.
+    pub extended_key_usages: Vec<Eku>,
+}
+
+/// Issues a leaf under the CA `ca_stem` (e.g. `seal-ca`), written as `<out_stem>.pem` (chain) and
+/// `<out_stem>.key` in the PKI directory.
+pub fn issue_leaf(dir: &Path, ca_stem: &str, spec: &LeafSpec, out_stem: &str) -> Result<(PathBuf, PathBuf), PkiError> {
+    let layout = Layout { dir: dir.to_path_buf() };
+    let (ca, ca_pem) = load_ca(&layout, ca_stem)?;
+    let key = new_key()?;
+    let mut p = base_params(&spec.name, 1);
+    p.not_before = spec.not_before;
+    p.not_after = spec.not_after;
+    p.key_usages = spec.key_usages.clone();
+    p.extended_key_usages = spec.extended_key_usages.clone();
+    let cert = p.signed_by(&key, &ca)?;
+    let (cert_path, key_path) = (layout.file(&format!("{out_stem}.pem")), layout.file(&format!("{out_stem}.key")));
+    write(&cert_path, &format!("{}{}", cert.pem(), ca_pem))?;
+    write(&key_path, &key.serialize_pem())?;
+    Ok((cert_path, key_path))
 }
 
 fn issue_client_with(
@@ -419,25 +457,21 @@ pub fn serial_of(cert_pem_path: &Path) -> Result<String, PkiError> {
 
 /// Adds a certificate to the client CA's revocation list and rewrites the CRL.
 pub fn revoke(dir: &Path, cert_pem_path: &Path) -> Result<(), PkiError> {
-    let layout = Layout {
-        dir: dir.to_path_buf(),
-    };
+    revoke_under(dir, "client-ca", cert_pem_path)
+}
+
+/// Adds a certificate to the revocation list of the CA `ca_stem` and rewrites `<ca_stem>.crl.pem`.
+pub fn revoke_under(dir: &Path, ca_stem: &str, cert_pem_path: &Path) -> Result<(), PkiError> {
+    let layout = Layout { dir: dir.to_path_buf() };
     let serial = serial_of(cert_pem_path)?;
-    let list_path = layout.file("client-ca.revoked");
-    let mut serials: Vec<String> = read(&list_path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let list_path = layout.file(&format!("{ca_stem}.revoked"));
+    let mut serials: Vec<String> = read(&list_path).unwrap_or_default().lines().map(str::to_string).collect();
     if !serials.contains(&serial) {
         serials.push(serial);
     }
-    write(
-        &list_path,
-        &serials.iter().map(|s| format!("{s}\n")).collect::<String>(),
-    )?;
-    let (ca, _) = load_client_ca(&layout)?;
-    write_crl(&layout, &ca, &serials)
+    write(&list_path, &serials.iter().map(|s| format!("{s}\n")).collect::<String>())?;
+    let (ca, _) = load_ca(&layout, ca_stem)?;
+    write_crl(&layout.file(&format!("{ca_stem}.crl.pem")), &ca, &serials)
 }
 
 /// Re-issues the client CA's CRL from its revoked list (a fresh CRL before the old one expires).
@@ -451,11 +485,11 @@ pub fn refresh_crl(dir: &Path) -> Result<(), PkiError> {
         .map(str::to_string)
         .collect();
     let (ca, _) = load_client_ca(&layout)?;
-    write_crl(&layout, &ca, &serials)
+    write_crl(&layout.client_crl(), &ca, &serials)
 }
 
 fn write_crl(
-    layout: &Layout,
+    path: &Path,
     ca: &Issuer<'_, KeyPair>,
     serials: &[String],
 ) -> Result<(), PkiError> {
@@ -488,7 +522,7 @@ fn write_crl(
         key_identifier_method: KeyIdMethod::Sha256,
     };
     let crl = params.signed_by(ca)?;
-    write(&layout.client_crl(), &crl.pem()?)
+    write(path, &crl.pem()?)
 }
 
 #[cfg(test)]

@@ -18,9 +18,10 @@ struct Fixture {
     seal: Vec<u8>,
 }
 
+use rustls_pki_types::pem::PemObject;
+
 fn pem_der(path: &Path) -> Vec<u8> {
     use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
     CertificateDer::from_pem_file(path)
         .unwrap()
         .as_ref()
@@ -473,4 +474,45 @@ fn openssl_ts_verify_accepts_the_hubs_timestamp_tokens() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+fn leaf(dir: &Path, out: &str, key_usages: Vec<ecenter_pki::Ku>) -> KeyHolder {
+    let now = time::OffsetDateTime::now_utc();
+    let spec = ecenter_pki::LeafSpec {
+        name: format!("测试签章人 {out}"),
+        not_before: now - time::Duration::hours(1),
+        not_after: now + time::Duration::days(365),
+        key_usages,
+        extended_key_usages: Vec::new(),
+    };
+    ecenter_pki::issue_leaf(dir, "seal-ca", &spec, out).unwrap();
+    holder(dir, out)
+}
+
+#[test]
+fn a_signer_revoked_by_the_seal_ca_is_refused() {
+    let f = fixture();
+    let dir = f._dir.path();
+    let signer = leaf(dir, "revoked-signer", vec![ecenter_pki::Ku::DigitalSignature]);
+    let seal = make_seal(&spec(vec![signer.cert().to_vec()]), &f.maker).unwrap();
+    let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "x").unwrap();
+    let mut trust = f.trust.clone();
+    ecenter_pki::revoke_under(dir, "seal-ca", &dir.join("revoked-signer.pem")).unwrap();
+    let crl = std::fs::read(dir.join("seal-ca.crl.pem")).unwrap();
+    let crl = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(&crl).unwrap();
+    trust.crls.push(crl.as_ref().to_vec());
+    assert_refused(&verify(&der, DOC, &trust, SystemTime::now()), Indication::Failed, SubIndication::Revoked);
+    // The CRL does not touch other signers.
+    assert_eq!(verify(&sealed(&f), DOC, &trust, SystemTime::now()).indication, Indication::Passed);
+}
+
+#[test]
+fn a_signer_certificate_without_a_signing_key_usage_is_refused() {
+    let f = fixture();
+    let signer = leaf(f._dir.path(), "encipher-only", vec![ecenter_pki::Ku::KeyEncipherment]);
+    let seal = make_seal(&spec(vec![signer.cert().to_vec()]), &f.maker).unwrap();
+    let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "x").unwrap();
+    let report = verify(&der, DOC, &f.trust, SystemTime::now());
+    assert_refused(&report, Indication::Indeterminate, SubIndication::ChainConstraintsFailure);
+    assert!(report.check("key_usage").unwrap().detail.contains("neither digitalSignature nor nonRepudiation"));
 }
