@@ -349,8 +349,15 @@ pub struct LeafSpec {
 
 /// Issues a leaf under the CA `ca_stem` (e.g. `seal-ca`), written as `<out_stem>.pem` (chain) and
 /// `<out_stem>.key` in the PKI directory.
-pub fn issue_leaf(dir: &Path, ca_stem: &str, spec: &LeafSpec, out_stem: &str) -> Result<(PathBuf, PathBuf), PkiError> {
-    let layout = Layout { dir: dir.to_path_buf() };
+pub fn issue_leaf(
+    dir: &Path,
+    ca_stem: &str,
+    spec: &LeafSpec,
+    out_stem: &str,
+) -> Result<(PathBuf, PathBuf), PkiError> {
+    let layout = Layout {
+        dir: dir.to_path_buf(),
+    };
     let (ca, ca_pem) = load_ca(&layout, ca_stem)?;
     let key = new_key()?;
     let mut p = base_params(&spec.name, 1);
@@ -359,7 +366,10 @@ pub fn issue_leaf(dir: &Path, ca_stem: &str, spec: &LeafSpec, out_stem: &str) ->
     p.key_usages = spec.key_usages.clone();
     p.extended_key_usages = spec.extended_key_usages.clone();
     let cert = p.signed_by(&key, &ca)?;
-    let (cert_path, key_path) = (layout.file(&format!("{out_stem}.pem")), layout.file(&format!("{out_stem}.key")));
+    let (cert_path, key_path) = (
+        layout.file(&format!("{out_stem}.pem")),
+        layout.file(&format!("{out_stem}.key")),
+    );
     write(&cert_path, &format!("{}{}", cert.pem(), ca_pem))?;
     write(&key_path, &key.serialize_pem())?;
     Ok((cert_path, key_path))
@@ -462,14 +472,23 @@ pub fn revoke(dir: &Path, cert_pem_path: &Path) -> Result<(), PkiError> {
 
 /// Adds a certificate to the revocation list of the CA `ca_stem` and rewrites `<ca_stem>.crl.pem`.
 pub fn revoke_under(dir: &Path, ca_stem: &str, cert_pem_path: &Path) -> Result<(), PkiError> {
-    let layout = Layout { dir: dir.to_path_buf() };
+    let layout = Layout {
+        dir: dir.to_path_buf(),
+    };
     let serial = serial_of(cert_pem_path)?;
     let list_path = layout.file(&format!("{ca_stem}.revoked"));
-    let mut serials: Vec<String> = read(&list_path).unwrap_or_default().lines().map(str::to_string).collect();
+    let mut serials: Vec<String> = read(&list_path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
     if !serials.contains(&serial) {
         serials.push(serial);
     }
-    write(&list_path, &serials.iter().map(|s| format!("{s}\n")).collect::<String>())?;
+    write(
+        &list_path,
+        &serials.iter().map(|s| format!("{s}\n")).collect::<String>(),
+    )?;
     let (ca, _) = load_ca(&layout, ca_stem)?;
     write_crl(&layout.file(&format!("{ca_stem}.crl.pem")), &ca, &serials)
 }
@@ -488,11 +507,7 @@ pub fn refresh_crl(dir: &Path) -> Result<(), PkiError> {
     write_crl(&layout.client_crl(), &ca, &serials)
 }
 
-fn write_crl(
-    path: &Path,
-    ca: &Issuer<'_, KeyPair>,
-    serials: &[String],
-) -> Result<(), PkiError> {
+fn write_crl(path: &Path, ca: &Issuer<'_, KeyPair>, serials: &[String]) -> Result<(), PkiError> {
     let now = OffsetDateTime::now_utc();
     let revoked = serials
         .iter()

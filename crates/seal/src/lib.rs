@@ -209,25 +209,72 @@ pub fn seal_document(
     at: SystemTime,
     property_info: &str,
 ) -> Result<Vec<u8>, SealError> {
-    let eseal = SeSeal::from_der(seal_der)?;
-    let digest = SignatureAlgorithm::EcdsaP256Sha256.hash(document);
-    let to_sign = TbsSign {
-        version: 4,
-        eseal,
-        time_info: generalized(at)?,
-        data_hash: BitString::from_bytes(&digest)?,
-        property_info: Ia5String::new(property_info)
-            .map_err(|_| SealError::Invalid("property info must be ASCII".into()))?,
-    };
-    let signature = signer.sign(&to_sign.to_der()?)?;
-    let sealed = SesSignature {
-        to_sign,
-        cert: OctetString::new(signer.cert().to_vec())?,
-        signature_alg_id: ECDSA_WITH_SHA256,
-        signature: BitString::from_bytes(&signature)?,
-        time_stamp: None,
-    };
-    Ok(sealed.to_der()?)
+    Sealer::new(seal_der, signer)?.seal(document, at, property_info)
+}
+
+/// Wraps DER `parts` in a SEQUENCE.
+fn sequence(parts: &[&[u8]]) -> Result<Vec<u8>, SealError> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = der::Header::new(der::Tag::Sequence, der::Length::try_from(len)?)?.to_der()?;
+    out.reserve(len);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    Ok(out)
+}
+
+/// Applies one seal many times: the seal's DER is checked once and then copied verbatim into each
+/// `TBS_Sign`, so only the small per-document fields are encoded per seal.
+pub struct Sealer<'a> {
+    seal_der: &'a [u8],
+    signer: &'a KeyHolder,
+    version: Vec<u8>,
+    cert: Vec<u8>,
+    algorithm: Vec<u8>,
+}
+
+impl<'a> Sealer<'a> {
+    /// Checks that `seal_der` is a strict-DER `SESeal` and that the signer is listed in it.
+    pub fn new(seal_der: &'a [u8], signer: &'a KeyHolder) -> Result<Sealer<'a>, SealError> {
+        let seal = SeSeal::from_der(seal_der)?;
+        if !seal
+            .eseal_info
+            .property
+            .cert_list
+            .iter()
+            .any(|c| c.as_bytes() == signer.cert())
+        {
+            return Err(SealError::Invalid(format!(
+                "the signer's certificate is not listed in the seal 「{}」",
+                seal.eseal_info.property.name
+            )));
+        }
+        Ok(Sealer {
+            seal_der,
+            signer,
+            version: 4u32.to_der()?,
+            cert: OctetString::new(signer.cert().to_vec())?.to_der()?,
+            algorithm: ECDSA_WITH_SHA256.to_der()?,
+        })
+    }
+
+    /// Seals `document` at the claimed time `at`; returns the DER of the `SES_Signature`.
+    pub fn seal(
+        &self,
+        document: &[u8],
+        at: SystemTime,
+        property_info: &str,
+    ) -> Result<Vec<u8>, SealError> {
+        let digest = SignatureAlgorithm::EcdsaP256Sha256.hash(document);
+        let time = generalized(at)?.to_der()?;
+        let hash = BitString::from_bytes(&digest)?.to_der()?;
+        let info = Ia5String::new(property_info)
+            .map_err(|_| SealError::Invalid("property info must be ASCII".into()))?
+            .to_der()?;
+        let tbs = sequence(&[&self.version, self.seal_der, &time, &hash, &info])?;
+        let signature = BitString::from_bytes(&self.signer.sign(&tbs)?)?.to_der()?;
+        sequence(&[&tbs, &self.cert, &self.algorithm, &signature])
+    }
 }
 
 /// Where trust comes from, per purpose. Certificates inside a signature are never anchors.
@@ -293,7 +340,20 @@ fn chain(
     trust: &TrustStores,
     at: SystemTime,
     claimed_earlier: bool,
+    cache: Option<&ChainCache>,
 ) -> Result<String, (SubIndication, String)> {
+    let key = cache.map(|_| {
+        let mut k = sha256_of(cert_der);
+        k.extend_from_slice(&sha256_of(&anchors.concat()));
+        k
+    });
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some((from, to)) = cache.get(key)
+        && from <= at
+        && at <= to
+    {
+        return Ok("chains to a configured anchor; not revoked (cached)".into());
+    }
     let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
@@ -332,7 +392,18 @@ fn chain(
         .unwrap_or_default();
     let usage = webpki::KeyUsage::required_if_present(DOCUMENT_SIGNING_EKU);
     match ee.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &anchors, &intermediates, UnixTime::since_unix_epoch(since), usage, revocation, None) {
-        Ok(_) => Ok(format!("chains to a configured anchor; not revoked ({} CRL(s) checked)", crl_refs.len())),
+        Ok(path) => {
+            if let (Some(cache), Some(key)) = (cache, key) {
+                let mut window = validity(cert_der);
+                for c in path.intermediate_certificates() {
+                    window = intersect(window, validity(c.der().as_ref()));
+                }
+                if let Some(w) = window {
+                    cache.put(key, w);
+                }
+            }
+            Ok(format!("chains to a configured anchor; not revoked ({} CRL(s) checked)", crl_refs.len()))
+        }
         Err(webpki::Error::UnknownIssuer) => Err((
             SubIndication::NoCertificateChainFound,
             "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
@@ -351,6 +422,78 @@ fn chain(
             Err((SubIndication::NoCertificateChainFound, "the chain's signatures do not verify against the configured anchors".into()))
         }
         Err(e) => Err(general(format!("chain validation failed: {e}"))),
+    }
+}
+
+fn sha256_of(data: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .to_vec()
+}
+
+type Window = (SystemTime, SystemTime);
+
+fn validity(cert_der: &[u8]) -> Option<Window> {
+    let (_, c) = x509_parser::parse_x509_certificate(cert_der).ok()?;
+    let v = c.validity();
+    let t = |s: i64| {
+        u64::try_from(s)
+            .ok()
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+    };
+    Some((t(v.not_before.timestamp())?, t(v.not_after.timestamp())?))
+}
+
+fn intersect(a: Option<Window>, b: Option<Window>) -> Option<Window> {
+    let ((a0, a1), (b0, b1)) = (a?, b?);
+    let w = (a0.max(b0), a1.min(b1));
+    (w.0 <= w.1).then_some(w)
+}
+
+/// Remembers, per certificate and anchor set, the time window in which its whole path is valid.
+/// Sound because a [`Verifier`]'s trust stores and CRLs never change: build a new one when they do.
+#[derive(Debug, Default)]
+struct ChainCache(std::sync::Mutex<std::collections::HashMap<Vec<u8>, Window>>);
+
+impl ChainCache {
+    fn get(&self, key: &[u8]) -> Option<Window> {
+        self.0.lock().ok()?.get(key).copied()
+    }
+
+    fn put(&self, key: Vec<u8>, window: Window) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(key, window);
+        }
+    }
+}
+
+/// Verifies many seals against one set of trust stores, caching validated chains.
+#[derive(Debug)]
+pub struct Verifier {
+    trust: TrustStores,
+    cache: ChainCache,
+}
+
+impl Verifier {
+    /// A verifier for these trust stores (and CRLs).
+    pub fn new(trust: TrustStores) -> Verifier {
+        Verifier {
+            trust,
+            cache: ChainCache::default(),
+        }
+    }
+
+    /// As [`verify`], reusing chains validated before.
+    pub fn verify(
+        &self,
+        signature_der: &[u8],
+        document: &[u8],
+        now: SystemTime,
+    ) -> ValidationReport {
+        verify_with(signature_der, document, &self.trust, now, Some(&self.cache))
     }
 }
 
@@ -386,6 +529,16 @@ pub fn verify(
     document: &[u8],
     trust: &TrustStores,
     now: SystemTime,
+) -> ValidationReport {
+    verify_with(signature_der, document, trust, now, None)
+}
+
+fn verify_with(
+    signature_der: &[u8],
+    document: &[u8],
+    trust: &TrustStores,
+    now: SystemTime,
+    cache: Option<&ChainCache>,
 ) -> ValidationReport {
     let mut checks = Vec::new();
     let sealed = match SesSignature::from_der(signature_der) {
@@ -482,7 +635,7 @@ pub fn verify(
     ));
     checks.push(check(
         "seal_maker_chain",
-        chain(maker_cert, &trust.seal_makers, trust, now, false),
+        chain(maker_cert, &trust.seal_makers, trust, now, false, cache),
     ));
 
     // The trusted signing time is the timestamp's, when a valid one is present; otherwise now: a
@@ -556,6 +709,7 @@ pub fn verify(
             trust,
             best_time,
             !proven && claimed < best_time,
+            cache,
         ),
     ));
     checks.push(check("key_usage", key_usage_ok(signer_cert)));

@@ -168,7 +168,8 @@ fn a_forged_signature_and_a_wrong_key_fail_cryptographically() {
         SubIndication::SigCryptoFailure,
     );
     // Signed with the lawyer's key, presenting the seal signer's certificate.
-    let by_lawyer = seal_document(&f.seal, DOC, &f.lawyer, SystemTime::now(), "x").unwrap();
+    let lawyer_seal = make_seal(&spec(vec![f.lawyer.cert().to_vec()]), &f.maker).unwrap();
+    let by_lawyer = seal_document(&lawyer_seal, DOC, &f.lawyer, SystemTime::now(), "x").unwrap();
     let wrong_key = edit(&by_lawyer, |s| {
         s.cert = OctetString::new(f.signer.cert().to_vec()).unwrap()
     });
@@ -209,7 +210,16 @@ fn a_swapped_seal_picture_or_property_breaks_the_makers_signature() {
 fn a_signer_not_listed_in_the_seal_is_refused() {
     let f = fixture();
     let seal = make_seal(&spec(vec![f.lawyer.cert().to_vec()]), &f.maker).unwrap();
-    let der = seal_document(&seal, DOC, &f.signer, SystemTime::now(), "x").unwrap();
+    // The API refuses to make this, so build it as a forger would: seal with a seal that lists the
+    // signer, put the seal that does not list it in its place, and sign again with the signer's key.
+    let listing = make_seal(&spec(vec![f.signer.cert().to_vec()]), &f.maker).unwrap();
+    let der = seal_document(&listing, DOC, &f.signer, SystemTime::now(), "x").unwrap();
+    let mut parsed = SesSignature::from_der(&der).unwrap();
+    parsed.to_sign.eseal = ecenter_seal::asn1::SeSeal::from_der(&seal).unwrap();
+    let tbs = parsed.to_sign.to_der().unwrap();
+    parsed.signature = BitString::from_bytes(&resign(&f, &tbs)).unwrap();
+    let der = parsed.to_der().unwrap();
+    assert!(ecenter_seal::Sealer::new(&seal, &f.signer).is_err());
     let report = verify(&der, DOC, &f.trust, SystemTime::now());
     assert_refused(
         &report,
@@ -493,7 +503,11 @@ fn leaf(dir: &Path, out: &str, key_usages: Vec<ecenter_pki::Ku>) -> KeyHolder {
 fn a_signer_revoked_by_the_seal_ca_is_refused() {
     let f = fixture();
     let dir = f._dir.path();
-    let signer = leaf(dir, "revoked-signer", vec![ecenter_pki::Ku::DigitalSignature]);
+    let signer = leaf(
+        dir,
+        "revoked-signer",
+        vec![ecenter_pki::Ku::DigitalSignature],
+    );
     let seal = make_seal(&spec(vec![signer.cert().to_vec()]), &f.maker).unwrap();
     let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "x").unwrap();
     let mut trust = f.trust.clone();
@@ -501,18 +515,107 @@ fn a_signer_revoked_by_the_seal_ca_is_refused() {
     let crl = std::fs::read(dir.join("seal-ca.crl.pem")).unwrap();
     let crl = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(&crl).unwrap();
     trust.crls.push(crl.as_ref().to_vec());
-    assert_refused(&verify(&der, DOC, &trust, SystemTime::now()), Indication::Failed, SubIndication::Revoked);
+    assert_refused(
+        &verify(&der, DOC, &trust, SystemTime::now()),
+        Indication::Failed,
+        SubIndication::Revoked,
+    );
     // The CRL does not touch other signers.
-    assert_eq!(verify(&sealed(&f), DOC, &trust, SystemTime::now()).indication, Indication::Passed);
+    assert_eq!(
+        verify(&sealed(&f), DOC, &trust, SystemTime::now()).indication,
+        Indication::Passed
+    );
 }
 
 #[test]
 fn a_signer_certificate_without_a_signing_key_usage_is_refused() {
     let f = fixture();
-    let signer = leaf(f._dir.path(), "encipher-only", vec![ecenter_pki::Ku::KeyEncipherment]);
+    let signer = leaf(
+        f._dir.path(),
+        "encipher-only",
+        vec![ecenter_pki::Ku::KeyEncipherment],
+    );
     let seal = make_seal(&spec(vec![signer.cert().to_vec()]), &f.maker).unwrap();
     let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "x").unwrap();
     let report = verify(&der, DOC, &f.trust, SystemTime::now());
-    assert_refused(&report, Indication::Indeterminate, SubIndication::ChainConstraintsFailure);
-    assert!(report.check("key_usage").unwrap().detail.contains("neither digitalSignature nor nonRepudiation"));
+    assert_refused(
+        &report,
+        Indication::Indeterminate,
+        SubIndication::ChainConstraintsFailure,
+    );
+    assert!(
+        report
+            .check("key_usage")
+            .unwrap()
+            .detail
+            .contains("neither digitalSignature nor nonRepudiation")
+    );
+}
+
+#[test]
+fn a_cached_chain_gives_the_same_answers_and_expires_with_its_certificates() {
+    let f = fixture();
+    let verifier = Verifier::new(f.trust.clone());
+    let der = sealed(&f);
+    for _ in 0..3 {
+        let report = verifier.verify(&der, DOC, SystemTime::now());
+        assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    }
+    assert!(
+        verifier
+            .verify(&der, DOC, SystemTime::now())
+            .check("signer_chain")
+            .unwrap()
+            .detail
+            .contains("cached")
+    );
+    // Outside the cached window the chain is validated again, and fails.
+    let later = verifier.verify(&der, DOC, SystemTime::now() + 3 * 365 * DAY);
+    assert_eq!(
+        later.check("signer_chain").unwrap().status,
+        CheckStatus::Failed(SubIndication::OutOfBoundsNoPoe)
+    );
+    // A modified document is still caught with a warm cache.
+    assert_refused(
+        &verifier.verify(&der, b"other", SystemTime::now()),
+        Indication::Failed,
+        SubIndication::HashFailure,
+    );
+}
+
+#[test]
+fn the_fast_sealer_writes_exactly_the_der_of_the_standard_structure() {
+    let f = fixture();
+    let der = sealed(&f);
+    let parsed = SesSignature::from_der(&der).unwrap();
+    assert_eq!(
+        parsed.to_der().unwrap(),
+        der,
+        "splicing produced canonical DER"
+    );
+    assert_eq!(
+        parsed.to_sign.eseal.to_der().unwrap(),
+        f.seal,
+        "the seal is carried verbatim"
+    );
+    // A signer the seal does not list cannot use it.
+    let err = seal_document(&f.seal, DOC, &f.lawyer, SystemTime::now(), "x")
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("not listed in the seal"), "{err}");
+}
+
+/// Signs raw bytes with the seal signer's key (for building forgeries the API refuses to make).
+fn resign(f: &Fixture, data: &[u8]) -> Vec<u8> {
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    let key = std::fs::read(f._dir.path().join("seal.key")).unwrap();
+    let pkcs8 = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(&key).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_ASN1_SIGNING,
+        pkcs8.secret_pkcs8_der(),
+        &rng,
+    )
+    .unwrap();
+    pair.sign(&rng, data).unwrap().as_ref().to_vec()
 }
