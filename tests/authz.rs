@@ -39,6 +39,36 @@ impl World {
         EventLogServiceClient::new(channel)
     }
 
+    async fn seals(
+        &self,
+        stem: &str,
+    ) -> ecenter_proto::v1::seal_service_client::SealServiceClient<Channel> {
+        let layout = ecenter_pki::Layout {
+            dir: self.pki.path().to_path_buf(),
+        };
+        let channel = tls_channel(
+            self.hub.addr,
+            self.pki.path(),
+            Some((&layout.client_cert(stem), &layout.client_key(stem))),
+        )
+        .await
+        .unwrap();
+        ecenter_proto::v1::seal_service_client::SealServiceClient::new(channel)
+    }
+
+    /// A new active seal, created by the court.
+    async fn new_seal(&mut self) -> String {
+        self.n += 1;
+        let request = seal_request(self.n);
+        let id = request.seal_id.clone();
+        self.seals("court-xiangyang-cms")
+            .await
+            .create_seal(request)
+            .await
+            .unwrap();
+        id
+    }
+
     /// A new filing by `owner`, brought to `state` by the court.
     async fn filing(&mut self, owner: &str, state: pb::FilingState) -> String {
         self.n += 1;
@@ -66,6 +96,15 @@ impl World {
             court.review_filing(accept_all(&id)).await.unwrap();
         }
         id
+    }
+}
+
+fn seal_request(n: u32) -> pb::CreateSealRequest {
+    pb::CreateSealRequest {
+        seal_id: format!("SEAL-{n:05}"),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        picture_png: seal_png(),
+        valid_days: 0,
     }
 }
 
@@ -194,6 +233,53 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             .list_entries(pb::ListEntriesRequest::default())
             .await
             .map(drop),
+        Operation::CreateSeal => {
+            w.n += 1;
+            let n = w.n;
+            w.seals(stem)
+                .await
+                .create_seal(seal_request(n))
+                .await
+                .map(drop)
+        }
+        Operation::ListSeals => w
+            .seals(stem)
+            .await
+            .list_seals(pb::ListSealsRequest {})
+            .await
+            .map(drop),
+        Operation::RevokeSeal => {
+            let seal_id = w.new_seal().await;
+            w.seals(stem)
+                .await
+                .revoke_seal(pb::RevokeSealRequest {
+                    seal_id,
+                    reason: "测试吊销".into(),
+                })
+                .await
+                .map(drop)
+        }
+        Operation::ApplySeal => {
+            let seal_id = w.new_seal().await;
+            w.seals(stem)
+                .await
+                .apply_seal(pb::ApplySealRequest {
+                    seal_id,
+                    filing_id: id,
+                    document_id: "D1".into(),
+                })
+                .await
+                .map(drop)
+        }
+        Operation::VerifySeal => w
+            .seals(stem)
+            .await
+            .verify_seal(pb::VerifySealRequest {
+                signature: b"not a seal".to_vec(),
+                document: Some(pb::verify_seal_request::Document::Content(b"doc".to_vec())),
+            })
+            .await
+            .map(drop),
     };
     match result {
         Ok(()) => true,
@@ -209,7 +295,12 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
     }
 }
 
-const OPERATIONS: [Operation; 14] = [
+const OPERATIONS: [Operation; 19] = [
+    Operation::CreateSeal,
+    Operation::ListSeals,
+    Operation::RevokeSeal,
+    Operation::ApplySeal,
+    Operation::VerifySeal,
     Operation::SubmitFiling,
     Operation::GetFiling,
     Operation::GetReceipt,
@@ -239,7 +330,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 28, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 36, "a new grant needs its cell tested here");
     for op in OPERATIONS {
         for (role, stem) in callers {
             // On the caller's own filing (for non-lawyers: A's), and on another lawyer's.

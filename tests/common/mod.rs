@@ -332,8 +332,33 @@ pub async fn start_tls(data_dir: &Path, pki: &Path) -> TestHub {
             client_ca: pki.join("client-ca.pem"),
             client_crl: Some(pki.join("client-ca.crl.pem")),
         });
+        c.seals = Some(seal_config(&pki));
     })
     .await
+}
+
+/// Seal keys and trust stores from a PKI made by `ecenter-pki init`.
+pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
+    ecenter_server::seal::SealConfig {
+        maker_cert: pki.join("seal-maker.pem"),
+        maker_key: pki.join("seal-maker.key"),
+        signer_cert: pki.join("seal.pem"),
+        signer_key: pki.join("seal.key"),
+        tsa_cert: Some(pki.join("tsa.pem")),
+        tsa_key: Some(pki.join("tsa.key")),
+        trust_seal_makers: vec![pki.join("root-ca.pem")],
+        trust_signers: vec![pki.join("root-ca.pem")],
+        trust_tsas: vec![pki.join("root-ca.pem")],
+        intermediates: vec![pki.join("seal-ca.pem"), pki.join("tsa-ca.pem")],
+        crls: Vec::new(),
+    }
+}
+
+/// A small red-seal PNG (the header is what the hub checks).
+pub fn seal_png() -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    v.extend_from_slice("红色印章".as_bytes());
+    v
 }
 
 /// Connects over mTLS with the given client certificate chain and key (or none), trusting `pki`'s root.

@@ -86,6 +86,24 @@ pub enum Event {
         /// The case it belongs to (assigned now if it had none).
         case_number: CaseNumber,
     },
+    /// A court system registered a seal.
+    SealCreated(crate::seal::SealRecord),
+    /// A court system revoked a seal: it can no longer be applied.
+    SealRevoked {
+        /// The seal.
+        seal_id: String,
+        /// Who revoked it.
+        by: String,
+        /// Why.
+        reason: String,
+    },
+    /// A seal was applied to a document of a filing; the signature is stored beside it.
+    DocumentSealed {
+        /// The filing.
+        filing_id: String,
+        /// The seal applied.
+        applied: crate::seal::AppliedSeal,
+    },
     /// A caller was refused an operation (audit: who, what, when — the entry's time).
     AccessDenied {
         /// The caller's identity.
@@ -117,8 +135,9 @@ impl Event {
             | Event::ReviewStarted { filing_id, .. }
             | Event::FilingReviewed { filing_id, .. }
             | Event::FilingDocketed { filing_id, .. }
-            | Event::FilingCancelled { filing_id, .. } => Some(filing_id),
-            Event::AccessDenied { .. } => None,
+            | Event::FilingCancelled { filing_id, .. }
+            | Event::DocumentSealed { filing_id, .. } => Some(filing_id),
+            Event::AccessDenied { .. } | Event::SealCreated(_) | Event::SealRevoked { .. } => None,
         }
     }
 
@@ -132,6 +151,9 @@ impl Event {
             Event::FilingDocketed { .. } => "docketed",
             Event::FilingCancelled { .. } => "cancelled",
             Event::AccessDenied { .. } => "access_denied",
+            Event::SealCreated(_) => "seal_created",
+            Event::SealRevoked { .. } => "seal_revoked",
+            Event::DocumentSealed { .. } => "document_sealed",
         }
     }
 
@@ -145,6 +167,9 @@ impl Event {
             }
             Event::FilingDocketed { by, .. } | Event::FilingCancelled { by, .. } => by,
             Event::AccessDenied { identity, .. } => identity,
+            Event::SealCreated(r) => &r.created_by,
+            Event::SealRevoked { by, .. } => by,
+            Event::DocumentSealed { applied, .. } => &applied.by,
         }
     }
 }

@@ -66,6 +66,9 @@ pub struct Filing {
     pub cancel_reason: String,
     /// The returned filing this one corrects.
     pub corrects_filing_id: Option<String>,
+    /// Seals applied to its documents.
+    #[serde(default)]
+    pub seals: Vec<crate::seal::AppliedSeal>,
 }
 
 impl Filing {
@@ -100,6 +103,7 @@ impl Filing {
                     review_comment: String::new(),
                     cancel_reason: String::new(),
                     corrects_filing_id: r.corrects_filing_id.clone(),
+                    seals: Vec::new(),
                 });
             }
             (None, _) => return None,
@@ -107,7 +111,13 @@ impl Filing {
             (Some(f), _) => f,
         };
         match event {
-            Event::FilingReceived(_) | Event::AccessDenied { .. } => return Some(filing),
+            Event::FilingReceived(_)
+            | Event::AccessDenied { .. }
+            | Event::SealCreated(_)
+            | Event::SealRevoked { .. } => {
+                return Some(filing);
+            }
+            Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),
             Event::FilingRouted { department, .. } => filing.department = department.clone(),
             Event::ReviewStarted { reviewer, .. } => {
                 filing.state = FilingState::UnderReview;

@@ -12,6 +12,7 @@ pub mod filing;
 pub mod lifecycle;
 pub mod media;
 pub mod routing;
+pub mod seal;
 pub mod submission;
 pub mod time;
 
@@ -22,3 +23,4 @@ pub use filing::{Filing, FilingDocument, LogPosition};
 pub use lifecycle::{Action, Decision, DocumentDecision, DocumentStatus, FilingState};
 pub use media::MediaType;
 pub use routing::{Route, RoutingRule, RoutingTable};
+pub use seal::{AppliedSeal, SealRecord};

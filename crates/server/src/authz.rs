@@ -34,6 +34,16 @@ pub enum Operation {
     GetChainHead,
     /// EventLogService.ListEntries.
     ListLogEntries,
+    /// SealService.CreateSeal.
+    CreateSeal,
+    /// SealService.ListSeals.
+    ListSeals,
+    /// SealService.RevokeSeal.
+    RevokeSeal,
+    /// SealService.ApplySeal.
+    ApplySeal,
+    /// SealService.VerifySeal.
+    VerifySeal,
 }
 
 impl Operation {
@@ -54,6 +64,11 @@ impl Operation {
             Operation::WatchDepartment => "WatchEvents(department)",
             Operation::GetChainHead => "GetChainHead",
             Operation::ListLogEntries => "ListEntries",
+            Operation::CreateSeal => "CreateSeal",
+            Operation::ListSeals => "ListSeals",
+            Operation::RevokeSeal => "RevokeSeal",
+            Operation::ApplySeal => "ApplySeal",
+            Operation::VerifySeal => "VerifySeal",
         }
     }
 }
@@ -101,6 +116,14 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (GetChainHead, Clerk, Any),
     (ListLogEntries, Court, Any),
     (ListLogEntries, Clerk, Any),
+    (CreateSeal, Court, Any),
+    (ListSeals, Court, Any),
+    (ListSeals, Clerk, Any),
+    (RevokeSeal, Court, Any),
+    (ApplySeal, Court, Any),
+    (VerifySeal, Court, Any),
+    (VerifySeal, Clerk, Any),
+    (VerifySeal, Lawyer, Any),
 ];
 
 /// The grant of `role` for `operation`, if any.

@@ -23,6 +23,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Per-identity rate and concurrency limits.
     pub request_limits: crate::guard::RequestLimits,
+    /// Electronic seals: keys and trust stores; SealService answers FAILED_PRECONDITION without them.
+    pub seals: Option<crate::seal::SealConfig>,
     /// Department routing.
     pub routing: RoutingTable,
 }
@@ -37,6 +39,7 @@ impl Default for Config {
             tls: None,
             limits: LimitsConfig::default(),
             request_limits: crate::guard::RequestLimits::default(),
+            seals: None,
             routing: RoutingTable::default(),
         }
     }

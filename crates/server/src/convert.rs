@@ -120,7 +120,10 @@ pub fn receipt(f: &Filing) -> pb::Receipt {
 /// events that change no filing.
 pub fn state_after(event: &Event) -> Option<FilingState> {
     Some(match event {
-        Event::AccessDenied { .. } => return None,
+        Event::AccessDenied { .. }
+        | Event::SealCreated(_)
+        | Event::SealRevoked { .. }
+        | Event::DocumentSealed { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

@@ -423,10 +423,13 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let filing = self
             .authorized_filing(&identity, Operation::DownloadDocument, &r.filing_id)
             .await?;
+        // Originals (D1, D2, ...) and the seal signatures stored beside them (S1, S2, ...).
         let doc = filing
             .documents
             .iter()
-            .find(|d| d.received.document_id == r.document_id)
+            .map(|d| &d.received)
+            .chain(filing.seals.iter().map(|s| &s.signature))
+            .find(|d| d.document_id == r.document_id)
             .ok_or_else(|| {
                 Status::not_found(format!(
                     "filing {} has no document 「{}」",
@@ -436,7 +439,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let mut file = self
             .store
             .blobs()
-            .open_read(&doc.received.sha256)
+            .open_read(&doc.sha256)
             .map_err(store_status)?;
         let (tx, rx) = mpsc::channel(4);
         tokio::task::spawn_blocking(move || {

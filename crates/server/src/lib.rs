@@ -12,12 +12,14 @@ pub mod guard;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod seal;
 pub mod tls;
 
 pub use config::Config;
 
 use ecenter_proto::v1::event_log_service_server::EventLogServiceServer;
 use ecenter_proto::v1::filing_service_server::FilingServiceServer;
+use ecenter_proto::v1::seal_service_server::SealServiceServer;
 use ecenter_store::{EventStore, SledStore, StoreError};
 use std::future::Future;
 use std::sync::Arc;
@@ -40,6 +42,9 @@ pub enum ServeError {
     /// Reflection could not load the descriptor set.
     #[error("reflection setup failed: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The seal keys or trust stores could not be loaded.
+    #[error("seal configuration refused: {0}")]
+    Seals(String),
     /// The TLS material could not be loaded.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
@@ -50,6 +55,7 @@ pub struct Hub {
     config: Config,
     store: Arc<SledStore>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
+    seals: Option<Arc<seal::SealContext>>,
 }
 
 impl Hub {
@@ -70,11 +76,16 @@ impl Hub {
             }
             None => None,
         };
+        let seals = match &config.seals {
+            Some(s) => Some(Arc::new(s.load().map_err(ServeError::Seals)?)),
+            None => None,
+        };
         let store = Arc::new(SledStore::open(&config.data_dir)?);
         Ok(Hub {
             config,
             store,
             acceptor,
+            seals,
         })
     }
 
@@ -90,6 +101,7 @@ impl Hub {
             self.store.clone(),
             self.config,
             self.acceptor,
+            self.seals,
             shutdown,
         )
         .await;
@@ -114,9 +126,11 @@ async fn serve_store<S: EventStore>(
     store: Arc<S>,
     config: Config,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
+    seals: Option<Arc<seal::SealContext>>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let seal_api = seal::SealApi::new(store.clone(), seals);
     let filing = filing::FilingApi::new(
         store.clone(),
         config.limits.to_limits(),
@@ -130,6 +144,9 @@ async fn serve_store<S: EventStore>(
         .await;
     health
         .set_serving::<EventLogServiceServer<log::EventLogApi<S>>>()
+        .await;
+    health
+        .set_serving::<SealServiceServer<seal::SealApi<S>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(ecenter_proto::FILE_DESCRIPTOR_SET)
@@ -154,7 +171,8 @@ async fn serve_store<S: EventStore>(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(FilingServiceServer::new(filing))
-        .add_service(EventLogServiceServer::new(log));
+        .add_service(EventLogServiceServer::new(log))
+        .add_service(SealServiceServer::new(seal_api));
     match acceptor {
         Some(acceptor) => {
             tracing::info!(%addr, "serving gRPC over mutual TLS");

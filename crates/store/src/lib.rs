@@ -16,7 +16,7 @@ pub use blobs::{BlobInfo, BlobStore, BlobWriter};
 pub use chain::{ChainError, ChainHead, StoredEntry};
 pub use sled_store::SledStore;
 
-use ecenter_domain::{DomainError, Event, Filing, FilingState};
+use ecenter_domain::{DomainError, Event, Filing, FilingState, SealRecord};
 use std::future::Future;
 use tokio::sync::watch;
 
@@ -59,6 +59,8 @@ pub trait ReadView {
     ) -> Result<Option<String>, StoreError>;
     /// The sequence number the first appended event will get (unique ids can derive from it).
     fn next_seq(&self) -> u64;
+    /// A seal of the registry.
+    fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError>;
 }
 
 /// Where an appended event landed.
@@ -122,6 +124,10 @@ pub trait EventStore: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<FilingPage, StoreError>;
+    /// A seal of the registry.
+    fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError>;
+    /// Every seal of the registry, by id.
+    fn list_seals(&self) -> Result<Vec<SealRecord>, StoreError>;
     /// Durable entries with `seq > after`, at most `limit`, in order.
     fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
     /// The last durable entry.

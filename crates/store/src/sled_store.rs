@@ -8,7 +8,7 @@ use crate::{
     Appended, BlobStore, Decide, EventStore, FilingFilter, FilingPage, ReadView, StoreError,
 };
 use chrono::Utc;
-use ecenter_domain::{Event, Filing, LogPosition};
+use ecenter_domain::{Event, Filing, LogPosition, SealRecord};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use std::path::Path;
@@ -33,6 +33,7 @@ struct Trees {
     by_case: sled::Tree,
     by_submitter: sled::Tree,
     queues: sled::Tree,
+    seals: sled::Tree,
 }
 
 impl Trees {
@@ -44,6 +45,7 @@ impl Trees {
             by_case: db.open_tree("by_case")?,
             by_submitter: db.open_tree("by_submitter")?,
             queues: db.open_tree("queues")?,
+            seals: db.open_tree("seals")?,
         })
     }
 }
@@ -77,6 +79,11 @@ fn key2(a: &str, b: &str) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(b.as_bytes());
     k
+}
+
+fn decode_seal(bytes: &[u8]) -> Result<SealRecord, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Database(format!("stored seal does not decode: {e}")))
 }
 
 fn decode_filing(bytes: &[u8]) -> Result<Filing, StoreError> {
@@ -253,6 +260,24 @@ impl EventStore for SledStore {
         })
     }
 
+    fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError> {
+        self.inner
+            .trees
+            .seals
+            .get(seal_id)?
+            .map(|v| decode_seal(&v))
+            .transpose()
+    }
+
+    fn list_seals(&self) -> Result<Vec<SealRecord>, StoreError> {
+        self.inner
+            .trees
+            .seals
+            .iter()
+            .map(|item| decode_seal(&item?.1))
+            .collect()
+    }
+
     fn department_queue(
         &self,
         department: &str,
@@ -355,6 +380,14 @@ impl ReadView for WriterView<'_> {
     fn next_seq(&self) -> u64 {
         self.next_seq
     }
+
+    fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError> {
+        self.trees
+            .seals
+            .get(seal_id)?
+            .map(|v| decode_seal(&v))
+            .transpose()
+    }
 }
 
 type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
@@ -441,9 +474,10 @@ impl Writer {
             &t.by_case,
             &t.by_submitter,
             &t.queues,
+            &t.seals,
         )
             .transaction(
-                |(events_t, filings_t, requests_t, case_t, submitter_t, queues_t)| {
+                |(events_t, filings_t, requests_t, case_t, submitter_t, queues_t, seals_t)| {
                     for (seq, hash, value, event) in &prepared {
                         events_t.insert(&entry_key(*seq), value.as_slice())?;
                         let pos = LogPosition {
@@ -451,6 +485,7 @@ impl Writer {
                             hash: hex::encode(hash),
                             recorded_at: now,
                         };
+                        project_seal(event, seals_t)?;
                         let Some(filing_id) = event.filing_id() else {
                             continue;
                         };
@@ -493,6 +528,30 @@ impl Writer {
             })
             .collect())
     }
+}
+
+/// Keeps the seal registry: created seals are stored, revoked ones marked.
+fn project_seal(event: &Event, seals: &TransactionalTree) -> TxResult {
+    match event {
+        Event::SealCreated(record) => {
+            let json = serde_json::to_vec(record).expect("seals always serialise");
+            seals.insert(record.seal_id.as_bytes(), json)?;
+        }
+        Event::SealRevoked {
+            seal_id, reason, ..
+        } => {
+            if let Some(v) = seals.get(seal_id.as_bytes())? {
+                let mut record = decode_seal(&v).map_err(ConflictableTransactionError::Abort)?;
+                record.revoked = Some(reason.clone());
+                seals.insert(
+                    seal_id.as_bytes(),
+                    serde_json::to_vec(&record).expect("seals always serialise"),
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn project_indexes(

@@ -1,0 +1,565 @@
+//! `SealService`: the seal registry, applying seals to stored documents, and verification reports.
+
+use crate::authz::{Operation, authorize};
+use crate::convert::timestamp;
+use crate::error::{domain_status, invalid, store_status};
+use crate::identity::Identity;
+use chrono::{DateTime, Utc};
+use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_server::SealService;
+use ecenter_seal::tsa::TimestampAuthority;
+use ecenter_seal::{
+    CheckStatus, Indication, KeyHolder, SealSpec, Sealer, TrustStores, ValidationReport, Verifier,
+};
+use ecenter_store::{BlobStore, EventStore, ReadView};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tonic::{Request, Response, Status};
+
+/// Where the seal keys and trust stores are. Production paths come from here; `certs/` is for development.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealConfig {
+    /// The seal maker's certificate (PEM) and key: it signs every SESeal of the registry.
+    pub maker_cert: PathBuf,
+    /// The seal maker's key (PEM PKCS#8).
+    pub maker_key: PathBuf,
+    /// The seal-signing certificate (PEM) the registry's seals are bound to.
+    pub signer_cert: PathBuf,
+    /// Its key.
+    pub signer_key: PathBuf,
+    /// The hub's timestamp authority (certificate with the critical timeStamping EKU), if any.
+    #[serde(default)]
+    pub tsa_cert: Option<PathBuf>,
+    /// Its key.
+    #[serde(default)]
+    pub tsa_key: Option<PathBuf>,
+    /// Trust anchors for seal makers.
+    pub trust_seal_makers: Vec<PathBuf>,
+    /// Trust anchors for signers.
+    pub trust_signers: Vec<PathBuf>,
+    /// Trust anchors for timestamp authorities.
+    #[serde(default)]
+    pub trust_tsas: Vec<PathBuf>,
+    /// Intermediate CAs that may complete chains.
+    #[serde(default)]
+    pub intermediates: Vec<PathBuf>,
+    /// CRLs (PEM) for revocation.
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
+}
+
+/// Loaded keys and trust.
+pub struct SealContext {
+    maker: KeyHolder,
+    signer: KeyHolder,
+    signer_subject: String,
+    tsa: Option<TimestampAuthority>,
+    verifier: Verifier,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        for c in CertificateDer::pem_file_iter(p).map_err(|e| format!("{}: {e}", p.display()))? {
+            out.push(
+                c.map_err(|e| format!("{}: {e}", p.display()))?
+                    .as_ref()
+                    .to_vec(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+impl SealConfig {
+    /// Loads the keys and trust stores, refusing anything unusable with the file it came from.
+    pub fn load(&self) -> Result<SealContext, String> {
+        let holder = |c: &Path, k: &Path| {
+            KeyHolder::from_pem(&read(c)?, &read(k)?).map_err(|e| format!("{}: {e}", c.display()))
+        };
+        let maker = holder(&self.maker_cert, &self.maker_key)?;
+        let signer = holder(&self.signer_cert, &self.signer_key)?;
+        let tsa = match (&self.tsa_cert, &self.tsa_key) {
+            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(c, k)?)),
+            (None, None) => None,
+            _ => return Err("set both tsa_cert and tsa_key, or neither".into()),
+        };
+        let mut crls = Vec::new();
+        for p in &self.crls {
+            for c in CertificateRevocationListDer::pem_file_iter(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+            {
+                crls.push(
+                    c.map_err(|e| format!("{}: {e}", p.display()))?
+                        .as_ref()
+                        .to_vec(),
+                );
+            }
+        }
+        let trust = TrustStores {
+            seal_makers: certs(&self.trust_seal_makers)?,
+            signers: certs(&self.trust_signers)?,
+            intermediates: certs(&self.intermediates)?,
+            crls,
+            tsas: certs(&self.trust_tsas)?,
+        };
+        let signer_subject = x509_parser::parse_x509_certificate(signer.cert())
+            .map(|(_, c)| c.subject().to_string())
+            .map_err(|e| format!("signer certificate: {e}"))?;
+        Ok(SealContext {
+            maker,
+            signer,
+            signer_subject,
+            tsa,
+            verifier: Verifier::new(trust),
+        })
+    }
+}
+
+/// The service, generic over the storage backend.
+pub struct SealApi<S> {
+    store: Arc<S>,
+    context: Option<Arc<SealContext>>,
+}
+
+impl<S> SealApi<S> {
+    /// Builds the service; without a context every seal operation is FAILED_PRECONDITION.
+    pub fn new(store: Arc<S>, context: Option<Arc<SealContext>>) -> Self {
+        SealApi { store, context }
+    }
+
+    fn context(&self) -> Result<&SealContext, Status> {
+        self.context.as_deref().ok_or_else(|| Status::failed_precondition("electronic seals are not configured on this hub (set [seals] in its configuration)"))
+    }
+}
+
+fn seal_message(r: &SealRecord) -> pb::Seal {
+    pb::Seal {
+        seal_id: r.seal_id.clone(),
+        name: r.name.clone(),
+        signer: r.signer.clone(),
+        valid_from: Some(timestamp(r.valid_from)),
+        valid_to: Some(timestamp(r.valid_to)),
+        revoked: r.revoked.is_some(),
+        revoke_reason: r.revoked.clone().unwrap_or_default(),
+        created_by: r.created_by.clone(),
+        created_at: Some(timestamp(r.created_at)),
+        der_sha256: r.der_sha256.clone(),
+    }
+}
+
+/// A report for the API.
+pub fn report_message(r: &ValidationReport) -> pb::ValidationReport {
+    pb::ValidationReport {
+        indication: match r.indication {
+            Indication::Passed => pb::Indication::Passed,
+            Indication::Failed => pb::Indication::Failed,
+            Indication::Indeterminate => pb::Indication::Indeterminate,
+        } as i32,
+        sub_indication: r
+            .sub_indication
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        checks: r
+            .checks
+            .iter()
+            .map(|c| {
+                let (status, sub) = match c.status {
+                    CheckStatus::Passed => ("PASSED", String::new()),
+                    CheckStatus::Failed(s) => ("FAILED", s.as_str().to_string()),
+                    CheckStatus::NotApplicable => ("NOT_APPLICABLE", String::new()),
+                };
+                pb::ValidationCheck {
+                    name: c.name.to_string(),
+                    status: status.into(),
+                    sub_indication: sub,
+                    detail: c.detail.clone(),
+                }
+            })
+            .collect(),
+        seal_name: r.seal_name.clone().unwrap_or_default(),
+        signer: r.signer.clone().unwrap_or_default(),
+    }
+}
+
+async fn read_blob(blobs: &BlobStore, sha256: &str) -> Result<Vec<u8>, Status> {
+    let path = blobs.path(sha256);
+    tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|_| Status::internal("reading a stored document failed"))?
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a stored document failed");
+            Status::internal("reading a stored document failed")
+        })
+}
+
+async fn store_blob(blobs: &BlobStore, data: Vec<u8>) -> Result<ecenter_store::BlobInfo, Status> {
+    let mut w = blobs.writer().map_err(store_status)?;
+    w.write(data).await.map_err(store_status)?;
+    w.commit().await.map_err(store_status)
+}
+
+fn check_seal_id(id: &str) -> Result<(), Status> {
+    if id.is_empty()
+        || id.len() > 32
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(invalid(
+            "seal_id",
+            "must be 1 to 32 characters of A-Z a-z 0-9 . _ -",
+        ));
+    }
+    Ok(())
+}
+
+impl<S: EventStore> SealApi<S> {
+    /// Loads a filing and one of its documents (originals or seal signatures) after authorizing
+    /// `operation` on it.
+    async fn stored_document(
+        &self,
+        identity: &Identity,
+        operation: Operation,
+        filing_id: &str,
+        document_id: &str,
+    ) -> Result<(ecenter_domain::Filing, ReceivedDocument), Status> {
+        let filing = self
+            .store
+            .filing(filing_id)
+            .map_err(store_status)?
+            .ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
+        self.store
+            .wait_durable(filing.last_event_seq)
+            .await
+            .map_err(store_status)?;
+        authorize(
+            &*self.store,
+            identity,
+            operation,
+            Some(&filing.submitter),
+            Some(filing_id),
+        )
+        .await?;
+        let doc = filing
+            .documents
+            .iter()
+            .map(|d| &d.received)
+            .chain(filing.seals.iter().map(|s| &s.signature))
+            .find(|d| d.document_id == document_id)
+            .cloned()
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "filing {filing_id} has no document 「{document_id}」"
+                ))
+            })?;
+        Ok((filing, doc))
+    }
+}
+
+#[tonic::async_trait]
+impl<S: EventStore> SealService for SealApi<S> {
+    async fn create_seal(
+        &self,
+        request: Request<pb::CreateSealRequest>,
+    ) -> Result<Response<pb::Seal>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::CreateSeal, None, None).await?;
+        let ctx = self.context()?;
+        let r = request.into_inner();
+        check_seal_id(&r.seal_id)?;
+        let name = r.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(invalid(
+                "name",
+                "give the seal's name (至多 64 字), e.g. 襄阳市中级人民法院诉讼服务专用章",
+            ));
+        }
+        if !r.picture_png.starts_with(b"\x89PNG\r\n\x1a\n") || r.picture_png.len() > 256 * 1024 {
+            return Err(invalid(
+                "picture_png",
+                "must be a PNG image of at most 256 KiB",
+            ));
+        }
+        let days = match r.valid_days {
+            0 => 365,
+            d @ 1..=3650 => d,
+            d => return Err(invalid("valid_days", format!("{d} is more than 3650 days"))),
+        };
+        if self.store.seal(&r.seal_id).map_err(store_status)?.is_some() {
+            return Err(Status::already_exists(format!(
+                "seal 「{}」 already exists",
+                r.seal_id
+            )));
+        }
+        let now = SystemTime::now();
+        let valid_to = now + Duration::from_secs(u64::from(days) * 86_400);
+        let spec = SealSpec {
+            seal_id: r.seal_id.clone(),
+            name: name.clone(),
+            seal_type: 1,
+            signers: vec![ctx.signer.cert().to_vec()],
+            valid_from: now,
+            valid_to,
+            picture_type: "PNG".into(),
+            picture: r.picture_png,
+            size_mm: (42, 42),
+        };
+        let der = ecenter_seal::make_seal(&spec, &ctx.maker)
+            .map_err(|e| Status::internal(format!("making the seal failed: {e}")))?;
+        let blob = store_blob(self.store.blobs(), der).await?;
+        let record = SealRecord {
+            seal_id: r.seal_id.clone(),
+            name,
+            der_sha256: blob.sha256,
+            signer: ctx.signer_subject.clone(),
+            valid_from: DateTime::<Utc>::from(now),
+            valid_to: DateTime::<Utc>::from(valid_to),
+            created_by: identity.to_string(),
+            created_at: DateTime::<Utc>::from(now),
+            revoked: None,
+        };
+        let event_record = record.clone();
+        self.store
+            .append(Box::new(move |view: &dyn ReadView| {
+                if view.seal(&event_record.seal_id)?.is_some() {
+                    return Err(DomainError::InvalidInput(vec![
+                        ecenter_domain::FieldViolation::new("seal_id", "already exists"),
+                    ])
+                    .into());
+                }
+                Ok((vec![Event::SealCreated(event_record)], ()))
+            }))
+            .await
+            .map_err(store_status)?;
+        Ok(Response::new(seal_message(&record)))
+    }
+
+    async fn list_seals(
+        &self,
+        request: Request<pb::ListSealsRequest>,
+    ) -> Result<Response<pb::ListSealsResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::ListSeals, None, None).await?;
+        let seals = self.store.list_seals().map_err(store_status)?;
+        Ok(Response::new(pb::ListSealsResponse {
+            seals: seals.iter().map(seal_message).collect(),
+        }))
+    }
+
+    async fn revoke_seal(
+        &self,
+        request: Request<pb::RevokeSealRequest>,
+    ) -> Result<Response<pb::Seal>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::RevokeSeal, None, None).await?;
+        let r = request.into_inner();
+        check_seal_id(&r.seal_id)?;
+        if r.reason.trim().is_empty() {
+            return Err(invalid(
+                "reason",
+                "say why the seal is revoked; it is recorded",
+            ));
+        }
+        let (id, by, reason) = (
+            r.seal_id.clone(),
+            identity.to_string(),
+            r.reason.trim().to_string(),
+        );
+        let result = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let seal = view.seal(&id)?.ok_or_else(|| {
+                    DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
+                        "seal_id",
+                        format!("no seal 「{id}」"),
+                    )])
+                })?;
+                if seal.revoked.is_some() {
+                    return Ok((Vec::new(), false));
+                }
+                Ok((
+                    vec![Event::SealRevoked {
+                        seal_id: id,
+                        by,
+                        reason,
+                    }],
+                    true,
+                ))
+            }))
+            .await
+            .map_err(store_status)?;
+        if !result.1 {
+            return Err(Status::failed_precondition(format!(
+                "seal 「{}」 is already revoked",
+                r.seal_id
+            )));
+        }
+        let seal = self
+            .store
+            .seal(&r.seal_id)
+            .map_err(store_status)?
+            .ok_or_else(|| Status::internal("revoked seal vanished"))?;
+        Ok(Response::new(seal_message(&seal)))
+    }
+
+    async fn apply_seal(
+        &self,
+        request: Request<pb::ApplySealRequest>,
+    ) -> Result<Response<pb::ApplySealResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::ApplySeal, None, None).await?;
+        let ctx = self.context()?;
+        let r = request.into_inner();
+        check_seal_id(&r.seal_id)?;
+        let seal = self
+            .store
+            .seal(&r.seal_id)
+            .map_err(store_status)?
+            .ok_or_else(|| Status::not_found(format!("no seal 「{}」", r.seal_id)))?;
+        if let Some(reason) = &seal.revoked {
+            return Err(Status::failed_precondition(format!(
+                "seal 「{}」 is revoked ({reason}) and cannot be applied",
+                r.seal_id
+            )));
+        }
+        let now = SystemTime::now();
+        if DateTime::<Utc>::from(now) > seal.valid_to
+            || DateTime::<Utc>::from(now) < seal.valid_from
+        {
+            return Err(Status::failed_precondition(format!(
+                "seal 「{}」 is outside its validity window",
+                r.seal_id
+            )));
+        }
+        let (filing, doc) = self
+            .stored_document(
+                &identity,
+                Operation::ApplySeal,
+                &r.filing_id,
+                &r.document_id,
+            )
+            .await?;
+        if !filing
+            .documents
+            .iter()
+            .any(|d| d.received.document_id == doc.document_id)
+        {
+            return Err(invalid(
+                "document_id",
+                "seal an original document, not a seal signature",
+            ));
+        }
+        let bytes = read_blob(self.store.blobs(), &doc.sha256).await?;
+        let seal_der = read_blob(self.store.blobs(), &seal.der_sha256).await?;
+        let sealer = Sealer::new(&seal_der, &ctx.signer).map_err(|e| {
+            Status::failed_precondition(format!(
+                "seal 「{}」 cannot be used by the hub's signer: {e}",
+                r.seal_id
+            ))
+        })?;
+        let property = format!("{}/{}", filing.filing_id, doc.document_id);
+        let mut signature = sealer
+            .seal(&bytes, now, &property)
+            .map_err(|e| Status::internal(format!("sealing failed: {e}")))?;
+        if let Some(tsa) = &ctx.tsa {
+            signature = ecenter_seal::add_timestamp(&signature, tsa, now)
+                .map_err(|e| Status::internal(format!("timestamping failed: {e}")))?;
+        }
+        let report = ctx.verifier.verify(&signature, &bytes, now);
+        let blob = store_blob(self.store.blobs(), signature).await?;
+        let (filing_id, by, seal_id, timestamped) = (
+            filing.filing_id.clone(),
+            identity.to_string(),
+            seal.seal_id.clone(),
+            ctx.tsa.is_some(),
+        );
+        let (name, of) = (doc.name.clone(), doc.document_id.clone());
+        let sig_blob = blob.clone();
+        let (_, document_id) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let current = view
+                    .filing(&filing_id)?
+                    .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
+                let document_id = format!("S{}", current.seals.len() + 1);
+                let applied = AppliedSeal {
+                    of_document_id: of,
+                    seal_id,
+                    signature: ReceivedDocument {
+                        document_id: document_id.clone(),
+                        name: format!("{name}.ses"),
+                        size: sig_blob.size,
+                        media_type: "application/x-gbt38540-ses-signature".into(),
+                        sha256: sig_blob.sha256,
+                    },
+                    timestamped,
+                    by,
+                    at: DateTime::<Utc>::from(now),
+                };
+                Ok((
+                    vec![Event::DocumentSealed { filing_id, applied }],
+                    document_id,
+                ))
+            }))
+            .await
+            .map_err(store_status)?;
+        Ok(Response::new(pb::ApplySealResponse {
+            signature_document_id: document_id,
+            signature_sha256: blob.sha256,
+            signature_size: blob.size,
+            timestamped,
+            report: Some(report_message(&report)),
+        }))
+    }
+
+    async fn verify_seal(
+        &self,
+        request: Request<pb::VerifySealRequest>,
+    ) -> Result<Response<pb::ValidationReport>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
+        let ctx = self.context()?;
+        let r = request.into_inner();
+        if r.signature.is_empty() {
+            return Err(invalid(
+                "signature",
+                "give the detached SES_Signature (DER)",
+            ));
+        }
+        let document = match r.document {
+            Some(pb::verify_seal_request::Document::Content(bytes)) => bytes,
+            Some(pb::verify_seal_request::Document::Stored(d)) => {
+                let (_, doc) = self
+                    .stored_document(
+                        &identity,
+                        Operation::DownloadDocument,
+                        &d.filing_id,
+                        &d.document_id,
+                    )
+                    .await?;
+                read_blob(self.store.blobs(), &doc.sha256).await?
+            }
+            None => {
+                return Err(invalid(
+                    "document",
+                    "give the document's bytes or a stored document",
+                ));
+            }
+        };
+        let report = ctx
+            .verifier
+            .verify(&r.signature, &document, SystemTime::now());
+        Ok(Response::new(report_message(&report)))
+    }
+}

@@ -1,0 +1,274 @@
+//! SealService over mTLS: the registry, applying a timestamped seal to a stored document, and
+//! verification reports for good and altered documents.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use tonic::Code;
+use tonic::transport::Channel;
+
+async fn seals(hub: &TestHub, pki: &std::path::Path, stem: &str) -> SealServiceClient<Channel> {
+    let layout = ecenter_pki::Layout {
+        dir: pki.to_path_buf(),
+    };
+    let channel = tls_channel(
+        hub.addr,
+        pki,
+        Some((&layout.client_cert(stem), &layout.client_key(stem))),
+    )
+    .await
+    .unwrap();
+    SealServiceClient::new(channel)
+}
+
+fn create(id: &str) -> pb::CreateSealRequest {
+    pb::CreateSealRequest {
+        seal_id: id.into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        picture_png: seal_png(),
+        valid_days: 365,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = seals(&hub, pki.path(), "court-xiangyang-cms").await;
+
+    // The registry.
+    let seal = court
+        .create_seal(create("4206-SSFW-01"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(seal.name, "襄阳市中级人民法院诉讼服务专用章");
+    assert!(
+        seal.signer.contains("诉讼服务专用章签名证书"),
+        "{}",
+        seal.signer
+    );
+    assert!(!seal.revoked);
+    assert_status(
+        court.create_seal(create("4206-SSFW-01")).await,
+        Code::AlreadyExists,
+        "already exists",
+    );
+    let mut not_png = create("4206-SSFW-02");
+    not_png.picture_png = b"GIF89a".to_vec();
+    assert_status(
+        court.create_seal(not_png).await,
+        Code::InvalidArgument,
+        "PNG",
+    );
+    assert_status(
+        court.create_seal(create("bad id!")).await,
+        Code::InvalidArgument,
+        "seal_id",
+    );
+    let listed = court
+        .list_seals(pb::ListSealsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.seals.len(), 1);
+
+    // A lawyer files a judgment-to-be-served stand-in; the court seals its document.
+    let doc = pdf("民事判决书 （2026）鄂06民初123号");
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let h = header("req-seal-0001", CASE, "证据材料", &[("判决书.pdf", &doc)]);
+    let filing_id = lawyer
+        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 4096)))
+        .await
+        .unwrap()
+        .into_inner()
+        .receipt
+        .unwrap()
+        .filing_id;
+    let applied = court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            filing_id: filing_id.clone(),
+            document_id: "D1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(applied.signature_document_id, "S1");
+    assert!(applied.timestamped);
+    let report = applied.report.unwrap();
+    assert_eq!(report.indication(), pb::Indication::Passed, "{report:#?}");
+    assert!(
+        report
+            .checks
+            .iter()
+            .any(|c| c.name == "timestamp" && c.status == "PASSED")
+    );
+
+    // The signature is stored beside the document and can be downloaded.
+    let mut court_files = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut stream = court_files
+        .download_document(pb::DownloadDocumentRequest {
+            filing_id: filing_id.clone(),
+            document_id: "S1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut signature = Vec::new();
+    while let Some(chunk) = stream.message().await.unwrap() {
+        signature.extend_from_slice(&chunk.data);
+    }
+    assert_eq!(sha256_hex(&signature), applied.signature_sha256);
+
+    // Verification: of the stored document, of the same bytes, and of altered bytes.
+    let stored = |filing_id: &str| {
+        pb::verify_seal_request::Document::Stored(pb::DocumentRef {
+            filing_id: filing_id.into(),
+            document_id: "D1".into(),
+        })
+    };
+    let ok = court
+        .verify_seal(pb::VerifySealRequest {
+            signature: signature.clone(),
+            document: Some(stored(&filing_id)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.indication(), pb::Indication::Passed);
+    assert_eq!(ok.seal_name, "襄阳市中级人民法院诉讼服务专用章");
+    let mut altered = doc.clone();
+    altered[20] ^= 1;
+    let bad = court
+        .verify_seal(pb::VerifySealRequest {
+            signature: signature.clone(),
+            document: Some(pb::verify_seal_request::Document::Content(altered)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (bad.indication(), bad.sub_indication.as_str()),
+        (pb::Indication::Failed, "HASH_FAILURE")
+    );
+    // The filing's lawyer may verify against their own stored document; another lawyer may not.
+    let mut own = seals(&hub, pki.path(), "lawyer-14201202010000001").await;
+    assert_eq!(
+        own.verify_seal(pb::VerifySealRequest {
+            signature: signature.clone(),
+            document: Some(stored(&filing_id))
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .indication(),
+        pb::Indication::Passed
+    );
+    let mut other = seals(&hub, pki.path(), "lawyer-14201202010000002").await;
+    assert_status(
+        other
+            .verify_seal(pb::VerifySealRequest {
+                signature: signature.clone(),
+                document: Some(stored(&filing_id)),
+            })
+            .await,
+        Code::PermissionDenied,
+        "own filings",
+    );
+
+    // Revoking stops further use; what was sealed before still verifies.
+    court
+        .revoke_seal(pb::RevokeSealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            reason: "印章更换".into(),
+        })
+        .await
+        .unwrap();
+    assert_status(
+        court
+            .apply_seal(pb::ApplySealRequest {
+                seal_id: "4206-SSFW-01".into(),
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })
+            .await,
+        Code::FailedPrecondition,
+        "is revoked",
+    );
+    assert_status(
+        court
+            .revoke_seal(pb::RevokeSealRequest {
+                seal_id: "4206-SSFW-01".into(),
+                reason: "再次".into(),
+            })
+            .await,
+        Code::FailedPrecondition,
+        "already revoked",
+    );
+    assert_eq!(
+        court
+            .verify_seal(pb::VerifySealRequest {
+                signature,
+                document: Some(stored(&filing_id))
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .indication(),
+        pb::Indication::Passed
+    );
+
+    // Every change is an event in the log.
+    let layout = ecenter_pki::Layout {
+        dir: pki.path().to_path_buf(),
+    };
+    let channel = tls_channel(
+        hub.addr,
+        pki.path(),
+        Some((
+            &layout.client_cert("clerk-c0001"),
+            &layout.client_key("clerk-c0001"),
+        )),
+    )
+    .await
+    .unwrap();
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);
+    let kinds: Vec<String> = log
+        .list_entries(pb::ListEntriesRequest {
+            after_seq: 0,
+            page_size: 1000,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    for kind in ["seal_created", "document_sealed", "seal_revoked"] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "{kind} missing from {kinds:?}"
+        );
+    }
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_hub_without_seal_keys_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let channel = channel(hub.addr).await;
+    let mut court = SealServiceClient::with_interceptor(channel, As::new(COURT));
+    assert_status(
+        court.create_seal(create("X1")).await,
+        Code::FailedPrecondition,
+        "[seals]",
+    );
+    hub.stop().await;
+}
