@@ -265,8 +265,10 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
                 .await
                 .apply_seal(pb::ApplySealRequest {
                     seal_id,
-                    filing_id: id,
-                    document_id: "D1".into(),
+                    target: Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
+                        filing_id: id,
+                        document_id: "D1".into(),
+                    })),
                 })
                 .await
                 .map(drop)

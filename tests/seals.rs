@@ -92,8 +92,10 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     let applied = court
         .apply_seal(pb::ApplySealRequest {
             seal_id: "4206-SSFW-01".into(),
-            filing_id: filing_id.clone(),
-            document_id: "D1".into(),
+            target: Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })),
         })
         .await
         .unwrap()
@@ -193,8 +195,10 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         court
             .apply_seal(pb::ApplySealRequest {
                 seal_id: "4206-SSFW-01".into(),
-                filing_id: filing_id.clone(),
-                document_id: "D1".into(),
+                target: Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
+                    filing_id: filing_id.clone(),
+                    document_id: "D1".into(),
+                })),
             })
             .await,
         Code::FailedPrecondition,
@@ -270,5 +274,124 @@ async fn a_hub_without_seal_keys_says_so() {
         Code::FailedPrecondition,
         "[seals]",
     );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = seals(&hub, pki.path(), "court-xiangyang-cms").await;
+    court.create_seal(create("4206-SSFW-09")).await.unwrap();
+    let notice = "送达通知书：请于十日内领取（2026）鄂06民初123号判决书。"
+        .as_bytes()
+        .to_vec();
+    let applied = court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-SSFW-09".into(),
+            target: Some(pb::apply_seal_request::Target::Content(notice.clone())),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(applied.signature_document_id.is_empty());
+    assert_eq!(sha256_hex(&applied.signature), applied.signature_sha256);
+    assert_eq!(applied.report.unwrap().indication(), pb::Indication::Passed);
+    let report = court
+        .verify_seal(pb::VerifySealRequest {
+            signature: applied.signature,
+            document: Some(pb::verify_seal_request::Document::Content(notice)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(report.indication(), pb::Indication::Passed);
+
+    assert_status(
+        court
+            .apply_seal(pb::ApplySealRequest {
+                seal_id: "4206-SSFW-09".into(),
+                target: None,
+            })
+            .await,
+        Code::InvalidArgument,
+        "target",
+    );
+    // A seal signature is not itself sealed.
+    let doc = pdf("x");
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let h = header("req-seal-0009", CASE, "证据材料", &[("a.pdf", &doc)]);
+    let filing_id = lawyer
+        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 4096)))
+        .await
+        .unwrap()
+        .into_inner()
+        .receipt
+        .unwrap()
+        .filing_id;
+    let stored = |d: &str| {
+        Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
+            filing_id: filing_id.clone(),
+            document_id: d.into(),
+        }))
+    };
+    court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-SSFW-09".into(),
+            target: stored("D1"),
+        })
+        .await
+        .unwrap();
+    assert_status(
+        court
+            .apply_seal(pb::ApplySealRequest {
+                seal_id: "4206-SSFW-09".into(),
+                target: stored("S1"),
+            })
+            .await,
+        Code::InvalidArgument,
+        "not a seal signature",
+    );
+    assert_status(
+        court
+            .apply_seal(pb::ApplySealRequest {
+                seal_id: "NOPE".into(),
+                target: stored("D1"),
+            })
+            .await,
+        Code::NotFound,
+        "no seal",
+    );
+
+    let layout = ecenter_pki::Layout {
+        dir: pki.path().to_path_buf(),
+    };
+    let channel = tls_channel(
+        hub.addr,
+        pki.path(),
+        Some((
+            &layout.client_cert("clerk-c0001"),
+            &layout.client_key("clerk-c0001"),
+        )),
+    )
+    .await
+    .unwrap();
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);
+    let entries = log
+        .list_entries(pb::ListEntriesRequest {
+            after_seq: 0,
+            page_size: 1000,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let sealed = entries
+        .iter()
+        .find(|e| e.kind == "bytes_sealed")
+        .expect("bytes_sealed is logged");
+    assert_eq!(sealed.actor, "urn:ecenter:court:xiangyang-cms");
     hub.stop().await;
 }

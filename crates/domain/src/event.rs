@@ -104,6 +104,11 @@ pub enum Event {
         /// The seal applied.
         applied: crate::seal::AppliedSeal,
     },
+    /// A seal was applied to bytes sent by a court system, outside any filing.
+    BytesSealed {
+        /// The seal applied; `of_document_id` is `sha256:<hex>` of the bytes.
+        applied: crate::seal::AppliedSeal,
+    },
     /// A caller was refused an operation (audit: who, what, when — the entry's time).
     AccessDenied {
         /// The caller's identity.
@@ -137,7 +142,10 @@ impl Event {
             | Event::FilingDocketed { filing_id, .. }
             | Event::FilingCancelled { filing_id, .. }
             | Event::DocumentSealed { filing_id, .. } => Some(filing_id),
-            Event::AccessDenied { .. } | Event::SealCreated(_) | Event::SealRevoked { .. } => None,
+            Event::AccessDenied { .. }
+            | Event::SealCreated(_)
+            | Event::SealRevoked { .. }
+            | Event::BytesSealed { .. } => None,
         }
     }
 
@@ -154,6 +162,7 @@ impl Event {
             Event::SealCreated(_) => "seal_created",
             Event::SealRevoked { .. } => "seal_revoked",
             Event::DocumentSealed { .. } => "document_sealed",
+            Event::BytesSealed { .. } => "bytes_sealed",
         }
     }
 
@@ -169,7 +178,7 @@ impl Event {
             Event::AccessDenied { identity, .. } => identity,
             Event::SealCreated(r) => &r.created_by,
             Event::SealRevoked { by, .. } => by,
-            Event::DocumentSealed { applied, .. } => &applied.by,
+            Event::DocumentSealed { applied, .. } | Event::BytesSealed { applied } => &applied.by,
         }
     }
 }

@@ -114,7 +114,8 @@ impl Filing {
             Event::FilingReceived(_)
             | Event::AccessDenied { .. }
             | Event::SealCreated(_)
-            | Event::SealRevoked { .. } => {
+            | Event::SealRevoked { .. }
+            | Event::BytesSealed { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

@@ -123,7 +123,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         Event::AccessDenied { .. }
         | Event::SealCreated(_)
         | Event::SealRevoked { .. }
-        | Event::DocumentSealed { .. } => return None,
+        | Event::DocumentSealed { .. }
+        | Event::BytesSealed { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

@@ -442,25 +442,40 @@ impl<S: EventStore> SealService for SealApi<S> {
                 r.seal_id
             )));
         }
-        let (filing, doc) = self
-            .stored_document(
-                &identity,
-                Operation::ApplySeal,
-                &r.filing_id,
-                &r.document_id,
-            )
-            .await?;
-        if !filing
-            .documents
-            .iter()
-            .any(|d| d.received.document_id == doc.document_id)
-        {
-            return Err(invalid(
-                "document_id",
-                "seal an original document, not a seal signature",
-            ));
-        }
-        let bytes = read_blob(self.store.blobs(), &doc.sha256).await?;
+        // What is sealed: a stored original of a filing, or bytes sent now.
+        let (target, bytes) = match r.target {
+            Some(pb::apply_seal_request::Target::Stored(d)) => {
+                let (filing, doc) = self
+                    .stored_document(
+                        &identity,
+                        Operation::ApplySeal,
+                        &d.filing_id,
+                        &d.document_id,
+                    )
+                    .await?;
+                if !filing
+                    .documents
+                    .iter()
+                    .any(|x| x.received.document_id == doc.document_id)
+                {
+                    return Err(invalid(
+                        "stored.document_id",
+                        "seal an original document (D1, D2, ...), not a seal signature",
+                    ));
+                }
+                let bytes = read_blob(self.store.blobs(), &doc.sha256).await?;
+                (Some((filing.filing_id, doc)), bytes)
+            }
+            Some(pb::apply_seal_request::Target::Content(bytes)) if !bytes.is_empty() => {
+                (None, bytes)
+            }
+            _ => {
+                return Err(invalid(
+                    "target",
+                    "give a stored document (filing and document id) or the bytes to seal",
+                ));
+            }
+        };
         let seal_der = read_blob(self.store.blobs(), &seal.der_sha256).await?;
         let sealer = Sealer::new(&seal_der, &ctx.signer).map_err(|e| {
             Status::failed_precondition(format!(
@@ -468,7 +483,11 @@ impl<S: EventStore> SealService for SealApi<S> {
                 r.seal_id
             ))
         })?;
-        let property = format!("{}/{}", filing.filing_id, doc.document_id);
+        let document_sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+        let property = match &target {
+            Some((filing_id, doc)) => format!("{filing_id}/{}", doc.document_id),
+            None => format!("sha256:{document_sha256}"),
+        };
         let mut signature = sealer
             .seal(&bytes, now, &property)
             .map_err(|e| Status::internal(format!("sealing failed: {e}")))?;
@@ -477,40 +496,40 @@ impl<S: EventStore> SealService for SealApi<S> {
                 .map_err(|e| Status::internal(format!("timestamping failed: {e}")))?;
         }
         let report = ctx.verifier.verify(&signature, &bytes, now);
-        let blob = store_blob(self.store.blobs(), signature).await?;
-        let (filing_id, by, seal_id, timestamped) = (
-            filing.filing_id.clone(),
-            identity.to_string(),
-            seal.seal_id.clone(),
-            ctx.tsa.is_some(),
-        );
-        let (name, of) = (doc.name.clone(), doc.document_id.clone());
-        let sig_blob = blob.clone();
+        let blob = store_blob(self.store.blobs(), signature.clone()).await?;
+        let timestamped = ctx.tsa.is_some();
+        let applied = AppliedSeal {
+            of_document_id: target
+                .as_ref()
+                .map_or_else(|| property.clone(), |(_, d)| d.document_id.clone()),
+            seal_id: seal.seal_id.clone(),
+            signature: ReceivedDocument {
+                document_id: String::new(),
+                name: format!(
+                    "{}.ses",
+                    target.as_ref().map_or("document", |(_, d)| d.name.as_str())
+                ),
+                size: blob.size,
+                media_type: "application/x-gbt38540-ses-signature".into(),
+                sha256: blob.sha256.clone(),
+            },
+            timestamped,
+            by: identity.to_string(),
+            at: DateTime::<Utc>::from(now),
+        };
         let (_, document_id) = self
             .store
-            .append(Box::new(move |view: &dyn ReadView| {
-                let current = view
-                    .filing(&filing_id)?
-                    .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
-                let document_id = format!("S{}", current.seals.len() + 1);
-                let applied = AppliedSeal {
-                    of_document_id: of,
-                    seal_id,
-                    signature: ReceivedDocument {
-                        document_id: document_id.clone(),
-                        name: format!("{name}.ses"),
-                        size: sig_blob.size,
-                        media_type: "application/x-gbt38540-ses-signature".into(),
-                        sha256: sig_blob.sha256,
-                    },
-                    timestamped,
-                    by,
-                    at: DateTime::<Utc>::from(now),
-                };
-                Ok((
-                    vec![Event::DocumentSealed { filing_id, applied }],
-                    document_id,
-                ))
+            .append(Box::new(move |view: &dyn ReadView| match target {
+                Some((filing_id, _)) => {
+                    let current = view
+                        .filing(&filing_id)?
+                        .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
+                    let mut applied = applied;
+                    applied.signature.document_id = format!("S{}", current.seals.len() + 1);
+                    let id = applied.signature.document_id.clone();
+                    Ok((vec![Event::DocumentSealed { filing_id, applied }], id))
+                }
+                None => Ok((vec![Event::BytesSealed { applied }], String::new())),
             }))
             .await
             .map_err(store_status)?;
@@ -520,6 +539,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             signature_size: blob.size,
             timestamped,
             report: Some(report_message(&report)),
+            signature,
         }))
     }
 
