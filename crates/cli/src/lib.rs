@@ -3,3 +3,4 @@
 
 pub mod ecenterd;
 pub mod pki;
+pub mod similar;

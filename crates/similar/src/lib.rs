@@ -1,0 +1,8 @@
+//! Similar-case recommendation (类案推送): statute and charge extraction, a tantivy index with jieba
+//! segmentation, ranking fused with legal structure, and the evaluation harness on public benchmarks.
+#![warn(missing_docs)]
+
+pub mod eval;
+pub mod index;
+pub mod metrics;
+pub mod statutes;

@@ -1,0 +1,210 @@
+//! Statute references in Chinese judgments: `依照《中华人民共和国刑法》第二百六十四条、第五十二条第一款之规定`
+//! becomes 刑法第264条, 刑法第52条第1款. Later articles without a law name belong to the last law named.
+
+use std::fmt;
+
+/// One cited provision.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Statute {
+    /// The law, short form: `中华人民共和国` and brackets removed, e.g. `刑法`, `刑事诉讼法`.
+    pub law: String,
+    /// 条.
+    pub article: u32,
+    /// 款, if cited.
+    pub paragraph: Option<u32>,
+}
+
+impl Statute {
+    /// The article-level key used for matching (paragraphs are too fine to compare cases by).
+    pub fn article_key(&self) -> String {
+        format!("{}第{}条", self.law, self.article)
+    }
+}
+
+impl fmt::Display for Statute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}第{}条", self.law, self.article)?;
+        if let Some(p) = self.paragraph {
+            write!(f, "第{p}款")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a number written in Chinese numerals (二百六十四, 十一, 一百零五) or ASCII/full-width digits.
+pub fn parse_number(s: &str) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.chars()
+        .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    {
+        let ascii: String = s
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    c
+                } else {
+                    char::from(b'0' + (c as u32 - '０' as u32) as u8)
+                }
+            })
+            .collect();
+        return ascii.parse().ok();
+    }
+    let (mut total, mut digit) = (0u32, None::<u32>);
+    for c in s.chars() {
+        let d = match c {
+            '零' | '〇' => Some(0),
+            '一' => Some(1),
+            '二' | '两' => Some(2),
+            '三' => Some(3),
+            '四' => Some(4),
+            '五' => Some(5),
+            '六' => Some(6),
+            '七' => Some(7),
+            '八' => Some(8),
+            '九' => Some(9),
+            _ => None,
+        };
+        if let Some(d) = d {
+            digit = Some(d);
+            continue;
+        }
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            _ => return None,
+        };
+        total += digit.unwrap_or(1) * unit;
+        digit = None;
+    }
+    Some(total + digit.unwrap_or(0))
+}
+
+fn is_numeral(c: char) -> bool {
+    "零〇一二两三四五六七八九十百千".contains(c) || c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+fn short_law(name: &str) -> String {
+    let name = name.trim();
+    let name = name.strip_prefix("中华人民共和国").unwrap_or(name);
+    // 《最高人民法院关于…的解释》 keeps its full name; ordinary laws are known by their short name.
+    name.to_string()
+}
+
+/// Finds every provision cited in `text`, in order, without duplicates.
+pub fn extract(text: &str) -> Vec<Statute> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<Statute> = Vec::new();
+    let mut law: Option<String> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '《' => {
+                if let Some(end) = chars[i + 1..].iter().position(|&c| c == '》') {
+                    let name: String = chars[i + 1..i + 1 + end].iter().collect();
+                    law = Some(short_law(&name));
+                    i += end + 2;
+                    continue;
+                }
+            }
+            // A sentence end forgets the law: a bare 第X条 later in another sentence is not a citation.
+            '。' | '；' | '\n' => law = None,
+            '第' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < chars.len() && is_numeral(chars[j]) {
+                    j += 1;
+                }
+                if j > start
+                    && j < chars.len()
+                    && chars[j] == '条'
+                    && let (Some(law_name), Some(article)) = (
+                        &law,
+                        parse_number(&chars[start..j].iter().collect::<String>()),
+                    )
+                {
+                    let mut paragraph = None;
+                    let mut k = j + 1;
+                    if k < chars.len() && chars[k] == '第' {
+                        let ps = k + 1;
+                        let mut pe = ps;
+                        while pe < chars.len() && is_numeral(chars[pe]) {
+                            pe += 1;
+                        }
+                        if pe > ps && pe < chars.len() && chars[pe] == '款' {
+                            paragraph = parse_number(&chars[ps..pe].iter().collect::<String>());
+                            k = pe + 1;
+                        }
+                    }
+                    let statute = Statute {
+                        law: law_name.clone(),
+                        article,
+                        paragraph,
+                    };
+                    if !out.contains(&statute) {
+                        out.push(statute);
+                    }
+                    i = k;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numerals_parse() {
+        for (s, n) in [
+            ("一", 1),
+            ("十", 10),
+            ("十一", 11),
+            ("二十", 20),
+            ("六十七", 67),
+            ("一百零五", 105),
+            ("二百六十四", 264),
+            ("一千零一", 1001),
+            ("133", 133),
+            ("１３３", 133),
+            ("两百", 200),
+        ] {
+            assert_eq!(parse_number(s), Some(n), "{s}");
+        }
+        assert_eq!(parse_number("条"), None);
+        assert_eq!(parse_number(""), None);
+    }
+
+    #[test]
+    fn statutes_are_extracted_with_their_law_and_paragraphs() {
+        let text = "本院认为……依照《中华人民共和国刑法》第二百六十四条、第六十七条第三款、第五十二条之规定，判决如下。\
+                    另据《最高人民法院关于审理盗窃刑事案件适用法律若干问题的解释》第一条。又查明第九条所述情节。";
+        let found: Vec<String> = extract(text).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            vec![
+                "刑法第264条",
+                "刑法第67条第3款",
+                "刑法第52条",
+                "最高人民法院关于审理盗窃刑事案件适用法律若干问题的解释第1条"
+            ]
+        );
+    }
+
+    #[test]
+    fn ascii_digits_and_repeated_citations() {
+        let s =
+            extract("根据《刑法》第133条之一、《刑法》第133条和《中华人民共和国刑事诉讼法》第15条");
+        assert_eq!(
+            s.iter().map(Statute::article_key).collect::<Vec<_>>(),
+            vec!["刑法第133条", "刑事诉讼法第15条"]
+        );
+    }
+}
