@@ -359,17 +359,27 @@ pub fn issue_leaf(
         dir: dir.to_path_buf(),
     };
     let (ca, ca_pem) = load_ca(&layout, ca_stem)?;
-    let key = new_key()?;
     let mut p = base_params(&spec.name, 1);
     p.not_before = spec.not_before;
     p.not_after = spec.not_after;
     p.key_usages = spec.key_usages.clone();
     p.extended_key_usages = spec.extended_key_usages.clone();
-    let cert = p.signed_by(&key, &ca)?;
-    let (cert_path, key_path) = (
+    let paths = (
         layout.file(&format!("{out_stem}.pem")),
         layout.file(&format!("{out_stem}.key")),
     );
+    write_leaf(&p, &ca, &ca_pem, paths)
+}
+
+/// Signs `params` with a fresh key under `ca` and writes the chain (leaf, CA) and the key.
+fn write_leaf(
+    params: &CertificateParams,
+    ca: &Issuer<'_, KeyPair>,
+    ca_pem: &str,
+    (cert_path, key_path): (PathBuf, PathBuf),
+) -> Result<(PathBuf, PathBuf), PkiError> {
+    let key = new_key()?;
+    let cert = params.signed_by(&key, ca)?;
     write(&cert_path, &format!("{}{}", cert.pem(), ca_pem))?;
     write(&key_path, &key.serialize_pem())?;
     Ok((cert_path, key_path))
@@ -399,21 +409,17 @@ fn issue_client_with(
             spec.id
         )));
     }
-    let key = new_key()?;
     let mut p = base_params(&spec.name, 1);
     p.not_before = spec.not_before;
     p.not_after = spec.not_after;
     p.subject_alt_names = vec![SanType::URI(spec.urn().as_str().try_into()?)];
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.extended_key_usages = eku.to_vec();
-    let cert = p.signed_by(&key, ca)?;
-    let (cert_path, key_path) = (
+    let paths = (
         layout.client_cert(&spec.file_stem()),
         layout.client_key(&spec.file_stem()),
     );
-    write(&cert_path, &format!("{}{}", cert.pem(), ca_pem))?;
-    write(&key_path, &key.serialize_pem())?;
-    Ok((cert_path, key_path))
+    write_leaf(&p, ca, ca_pem, paths)
 }
 
 /// Issues one client certificate under the client CA of `dir`; returns the chain and key paths.

@@ -53,19 +53,7 @@ impl<S: EventStore> FilingApi<S> {
     }
 
     async fn durable_filing(&self, filing_id: &str) -> Result<ecenter_domain::Filing, Status> {
-        if filing_id.trim().is_empty() {
-            return Err(invalid("filing_id", "is required"));
-        }
-        let filing = self
-            .store
-            .filing(filing_id)
-            .map_err(store_status)?
-            .ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
-        self.store
-            .wait_durable(filing.last_event_seq)
-            .await
-            .map_err(store_status)?;
-        Ok(filing)
+        durable_filing(&*self.store, filing_id).await
     }
 
     /// Loads a filing (NOT_FOUND if unknown) and authorizes `operation` on it for `identity`.
@@ -75,16 +63,7 @@ impl<S: EventStore> FilingApi<S> {
         operation: Operation,
         filing_id: &str,
     ) -> Result<ecenter_domain::Filing, Status> {
-        let filing = self.durable_filing(filing_id).await?;
-        authorize(
-            &*self.store,
-            identity,
-            operation,
-            Some(&filing.submitter),
-            Some(filing_id),
-        )
-        .await?;
-        Ok(filing)
+        authorized_filing(&*self.store, identity, operation, filing_id).await
     }
 
     /// Appends the event `make` builds for an existing filing whose state allows `action`.
@@ -109,6 +88,44 @@ impl<S: EventStore> FilingApi<S> {
         let filing = self.durable_filing(&filing_id).await?;
         Ok(Response::new(convert::filing(&filing)))
     }
+}
+
+/// A filing as of its last durable event (NOT_FOUND if unknown).
+pub async fn durable_filing<S: EventStore>(
+    store: &S,
+    filing_id: &str,
+) -> Result<ecenter_domain::Filing, Status> {
+    if filing_id.trim().is_empty() {
+        return Err(invalid("filing_id", "is required"));
+    }
+    let filing = store
+        .filing(filing_id)
+        .map_err(store_status)?
+        .ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
+    store
+        .wait_durable(filing.last_event_seq)
+        .await
+        .map_err(store_status)?;
+    Ok(filing)
+}
+
+/// A durable filing on which `identity` may perform `operation` (refusals are audited).
+pub async fn authorized_filing<S: EventStore>(
+    store: &S,
+    identity: &Identity,
+    operation: Operation,
+    filing_id: &str,
+) -> Result<ecenter_domain::Filing, Status> {
+    let filing = durable_filing(store, filing_id).await?;
+    authorize(
+        store,
+        identity,
+        operation,
+        Some(&filing.submitter),
+        Some(filing_id),
+    )
+    .await?;
+    Ok(filing)
 }
 
 fn page_size(requested: u32) -> Result<usize, Status> {

@@ -2,7 +2,7 @@
 
 use crate::authz::{Operation, authorize};
 use crate::convert::timestamp;
-use crate::error::{domain_status, invalid, store_status};
+use crate::error::{invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
 use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
@@ -234,23 +234,8 @@ impl<S: EventStore> SealApi<S> {
         filing_id: &str,
         document_id: &str,
     ) -> Result<(ecenter_domain::Filing, ReceivedDocument), Status> {
-        let filing = self
-            .store
-            .filing(filing_id)
-            .map_err(store_status)?
-            .ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
-        self.store
-            .wait_durable(filing.last_event_seq)
-            .await
-            .map_err(store_status)?;
-        authorize(
-            &*self.store,
-            identity,
-            operation,
-            Some(&filing.submitter),
-            Some(filing_id),
-        )
-        .await?;
+        let filing =
+            crate::filing::authorized_filing(&*self.store, identity, operation, filing_id).await?;
         let doc = filing
             .documents
             .iter()
