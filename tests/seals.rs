@@ -111,7 +111,28 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
             .any(|c| c.name == "timestamp" && c.status == "PASSED")
     );
 
-    // The signature is stored beside the document and can be downloaded.
+    // The filing lists the seal; the signature is stored beside the document and can be downloaded.
+    let mut court_view = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let f = court_view
+        .get_filing(pb::GetFilingRequest {
+            filing_id: filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(f.seals.len(), 1);
+    assert_eq!(
+        (
+            f.seals[0].of_document_id.as_str(),
+            f.seals[0].seal_id.as_str()
+        ),
+        ("D1", "4206-SSFW-01")
+    );
+    assert_eq!(
+        f.seals[0].signature.as_ref().unwrap().sha256,
+        applied.signature_sha256
+    );
+    assert!(f.seals[0].timestamped);
     let mut court_files = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
     let mut stream = court_files
         .download_document(pb::DownloadDocumentRequest {

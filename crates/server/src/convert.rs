@@ -86,6 +86,26 @@ pub fn filing(f: &Filing) -> pb::Filing {
         cancel_reason: f.cancel_reason.clone(),
         corrects_filing_id: f.corrects_filing_id.clone().unwrap_or_default(),
         last_event_seq: f.last_event_seq,
+        seals: f
+            .seals
+            .iter()
+            .map(|a| pb::AppliedSeal {
+                of_document_id: a.of_document_id.clone(),
+                seal_id: a.seal_id.clone(),
+                signature: Some(pb::Document {
+                    document_id: a.signature.document_id.clone(),
+                    name: a.signature.name.clone(),
+                    size: a.signature.size,
+                    media_type: a.signature.media_type.clone(),
+                    sha256: a.signature.sha256.clone(),
+                    status: pb::DocumentStatus::Unspecified as i32,
+                    reason: String::new(),
+                }),
+                timestamped: a.timestamped,
+                applied_by: a.by.clone(),
+                applied_at: Some(timestamp(a.at)),
+            })
+            .collect(),
     }
 }
 
