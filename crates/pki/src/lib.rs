@@ -230,8 +230,18 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     ] = <[_; 4]>::try_from(intermediates)
         .map_err(|_| PkiError::Invalid("four intermediates".into()))?;
 
+    let paths = |stem: &str| {
+        (
+            layout.file(&format!("{stem}.pem")),
+            layout.file(&format!("{stem}.key")),
+        )
+    };
+    let signing = [
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+
     // The hub's server certificate.
-    let key = new_key()?;
     let mut p = base_params("ecenter hub (development)", 730);
     p.subject_alt_names = vec![
         SanType::DnsName("localhost".try_into()?),
@@ -240,56 +250,25 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     ];
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = p.signed_by(&key, &tls_ca)?;
-    write(
-        &layout.file("server.pem"),
-        &format!("{}{}", cert.pem(), tls_pem),
-    )?;
-    write(&layout.file("server.key"), &key.serialize_pem())?;
+    write_leaf(&p, &tls_ca, &tls_pem, paths("server"))?;
 
-    // The seal-signing certificate (for 诉讼服务专用章) and the timestamp authority.
-    let key = new_key()?;
-    let mut p = base_params("襄阳中院诉讼服务专用章签名证书（开发用）", 730);
-    p.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
-    let cert = p.signed_by(&key, &seal_ca)?;
-    write(
-        &layout.file("seal.pem"),
-        &format!("{}{}", cert.pem(), seal_pem),
-    )?;
-    write(&layout.file("seal.key"), &key.serialize_pem())?;
+    // The seal-signing certificate (for 诉讼服务专用章), and the seal maker (制章者) who signs SESeals.
+    for (stem, cn) in [
+        ("seal", "襄阳中院诉讼服务专用章签名证书（开发用）"),
+        ("seal-maker", "襄阳中院电子印章制作者（开发用）"),
+    ] {
+        let mut p = base_params(cn, 730);
+        p.key_usages = signing.to_vec();
+        write_leaf(&p, &seal_ca, &seal_pem, paths(stem))?;
+    }
 
-    // The seal maker (制章者) signs seals (SESeal) for the court.
-    let key = new_key()?;
-    let mut p = base_params("襄阳中院电子印章制作者（开发用）", 730);
-    p.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
-    let cert = p.signed_by(&key, &seal_ca)?;
-    write(
-        &layout.file("seal-maker.pem"),
-        &format!("{}{}", cert.pem(), seal_pem),
-    )?;
-    write(&layout.file("seal-maker.key"), &key.serialize_pem())?;
-
-    let key = new_key()?;
+    // The timestamp authority: RFC 3161 wants the timeStamping purpose, alone and critical.
     let mut p = base_params("ecenter 时间戳服务（开发用）", 730);
-    p.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
+    p.key_usages = signing.to_vec();
     let mut eku = CustomExtension::from_oid_content(&[2, 5, 29, 37], TIME_STAMPING_EKU.to_vec());
     eku.set_criticality(true);
     p.custom_extensions = vec![eku];
-    let cert = p.signed_by(&key, &tsa_ca)?;
-    write(
-        &layout.file("tsa.pem"),
-        &format!("{}{}", cert.pem(), tsa_pem),
-    )?;
-    write(&layout.file("tsa.key"), &key.serialize_pem())?;
+    write_leaf(&p, &tsa_ca, &tsa_pem, paths("tsa"))?;
 
     for spec in default_clients() {
         issue_client_with(
