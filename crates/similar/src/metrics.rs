@@ -106,9 +106,21 @@ impl std::fmt::Display for LecardMetrics {
 mod tests {
     use super::*;
 
-    /// The shared benchmark data beside the project (never copied into it).
+    /// The shared benchmark data beside the project (never copied into it); `ECENTER_SHARED_DATA`
+    /// names another place.
     fn lecard_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lecard")
+        let data = std::env::var_os("ECENTER_SHARED_DATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+            });
+        let dir = data.join("lecard");
+        assert!(
+            dir.is_dir(),
+            "benchmark data expected at {} (../shared/data beside the project, or set ECENTER_SHARED_DATA)",
+            dir.display()
+        );
+        dir
     }
 
     fn load_ranking(name: &str) -> HashMap<String, Vec<String>> {
