@@ -2,6 +2,7 @@
 //! segmentation, ranking fused with legal structure, and the evaluation harness on public benchmarks.
 #![warn(missing_docs)]
 
+pub mod charges;
 pub mod eval;
 pub mod index;
 pub mod metrics;
