@@ -96,6 +96,7 @@ impl Lecard {
                 id: c.id.clone(),
                 charges: c.charges.clone(),
                 text: c.text.clone(),
+                statutes: Vec::new(),
             })
             .collect();
         index.add(&docs)?;
@@ -167,6 +168,7 @@ pub fn cail(path: &Path, weights: &Weights) -> Result<(usize, f64), EvalError> {
                     id,
                     charges: Vec::new(),
                     text: text.clone(),
+                    statutes: Vec::new(),
                 });
             }
         }

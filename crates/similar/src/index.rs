@@ -32,6 +32,23 @@ pub struct CaseDoc {
     pub charges: Vec<String>,
     /// Facts (or full text).
     pub text: String,
+    /// Statutes cited, as article keys (刑法第264条).
+    pub statutes: Vec<String>,
+}
+
+/// One result of a search, with why it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Case id.
+    pub id: String,
+    /// Fused score.
+    pub score: f32,
+    /// BM25 part, before normalisation.
+    pub text_score: f32,
+    /// Charges the case shares with the query.
+    pub shared_charges: Vec<String>,
+    /// Statutes the case shares with the query.
+    pub shared_statutes: Vec<String>,
 }
 
 /// Weights of the fusion, tuned on the development split only (see docs/SIMILAR.md).
@@ -67,6 +84,7 @@ pub struct CaseIndex {
     words: Field,
     bigrams: Field,
     charges: Field,
+    statutes: Field,
     words_analyzer: std::sync::Mutex<TextAnalyzer>,
     bigram_analyzer: std::sync::Mutex<TextAnalyzer>,
 }
@@ -84,6 +102,7 @@ fn schema() -> Schema {
     b.add_text_field("words", indexed("legal_jieba"));
     b.add_text_field("bigrams", indexed("char_bigrams"));
     b.add_text_field("charges", STRING | STORED);
+    b.add_text_field("statutes", STRING | STORED);
     b.build()
 }
 
@@ -127,6 +146,7 @@ impl CaseIndex {
             words: field("words"),
             bigrams: field("bigrams"),
             charges: field("charges"),
+            statutes: field("statutes"),
             writer: std::sync::Mutex::new(writer),
             reader,
             index,
@@ -143,6 +163,9 @@ impl CaseIndex {
             let mut document = doc!(self.id => d.id.clone(), self.words => d.text.clone(), self.bigrams => d.text.clone());
             for c in &d.charges {
                 document.add_text(self.charges, c);
+            }
+            for s in &d.statutes {
+                document.add_text(self.statutes, s);
             }
             w.add_document(document)?;
         }
@@ -237,6 +260,75 @@ impl CaseIndex {
             }
         }
         Ok(out)
+    }
+
+    /// The best `k` cases for a query over the whole index (optionally only those with `charge`):
+    /// BM25 finds candidates, the fusion with shared charges and statutes orders them.
+    pub fn search(
+        &self,
+        text: &str,
+        query_charges: &[String],
+        query_statutes: &[String],
+        charge: Option<&str>,
+        k: usize,
+        weights: &Weights,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let text_query = self.text_query(text, weights)?;
+        let query: Box<dyn Query> = match charge {
+            Some(c) => Box::new(BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(self.charges, c),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>,
+                ),
+                (Occur::Should, Box::new(text_query)),
+            ])),
+            None => Box::new(text_query),
+        };
+        let searcher = self.reader.searcher();
+        let found = searcher.search(
+            &query,
+            &TopDocs::with_limit((k * 10).max(100)).order_by_score(),
+        )?;
+        let best = found.first().map_or(0.0, |(s, _)| *s);
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, addr) in found {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let all = |f: Field| {
+                d.get_all(f)
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            };
+            let (charges, statutes) = (all(self.charges), all(self.statutes));
+            let shared = |a: &[String], b: &[String]| {
+                a.iter()
+                    .filter(|x| b.contains(x))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            hits.push(Hit {
+                id: d
+                    .get_first(self.id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                score: fuse(
+                    score,
+                    best,
+                    jaccard(query_charges, &charges),
+                    jaccard(query_statutes, &statutes),
+                    weights,
+                ),
+                text_score: score,
+                shared_charges: shared(query_charges, &charges),
+                shared_statutes: shared(query_statutes, &statutes),
+            });
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        hits.truncate(k);
+        Ok(hits)
     }
 
     /// The charges stored for a case.

@@ -8,6 +8,7 @@ fn cases() -> Vec<CaseDoc> {
         id: id.into(),
         charges: vec![charge.into()],
         text: text.into(),
+        statutes: Vec::new(),
     };
     vec![
         doc(

@@ -1,0 +1,128 @@
+//! `ecenter-similar import` and `query` as programs, on the real judgments beside the project.
+
+use std::process::Command;
+
+fn judgments() -> (String, Vec<serde_json::Value>) {
+    let data = std::env::var("ECENTER_SHARED_DATA")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").to_string());
+    let path = format!("{data}/lecardv2/judgments.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("{path}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)")
+    });
+    (
+        path,
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    )
+}
+
+fn similar(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ecenter-similar"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn query_json(index: &str, text: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["query", "--index", index, "--json", "--text", text];
+    args.extend_from_slice(extra);
+    let out = similar(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
+    let (path, rows) = judgments();
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let index = index.to_str().unwrap();
+    let out = similar(&["import", &path, "--index", index]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 160 judgments"));
+
+    // A judgment's own facts find it first, in a fresh process each time (the index is on disk).
+    for row in rows.iter().step_by(40) {
+        let facts = row["fact"].as_str().unwrap();
+        let facts: String = facts.chars().take(1500).collect();
+        let hits = query_json(index, &facts, &["--top", "3"]);
+        assert_eq!(
+            hits[0]["id"],
+            row["id"].to_string().trim_matches('"'),
+            "facts of {}",
+            row["id"]
+        );
+    }
+    // A full judgment names its charge and statutes: the hits say what they share, and a charge filter holds.
+    let full = rows
+        .iter()
+        .find(|r| r["query"].as_str().unwrap().contains("犯盗窃罪"))
+        .expect("a theft judgment");
+    let text: String = full["query"].as_str().unwrap().chars().take(4000).collect();
+    let hits = query_json(index, &text, &["--charge", "盗窃罪", "--top", "5"]);
+    assert!(!hits.is_empty());
+    for h in &hits {
+        let shared: Vec<&str> = h["shared_charges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(shared.contains(&"盗窃罪"), "{h}");
+    }
+    assert!(
+        !hits[0]["shared_statutes"].as_array().unwrap().is_empty(),
+        "{}",
+        hits[0]
+    );
+
+    // Bad input gets a reason and a non-zero exit.
+    for (args, needle) in [
+        (vec!["query", "--index", index, "--text", " "], "empty"),
+        (
+            vec![
+                "query",
+                "--index",
+                index,
+                "--text",
+                "盗窃",
+                "--charge",
+                "不存在罪",
+            ],
+            "unknown charge",
+        ),
+        (
+            vec!["query", "--index", index, "--text", "盗窃", "--top", "0"],
+            "--top",
+        ),
+        (
+            vec!["query", "--index", "/nonexistent-index", "--text", "盗窃"],
+            "not an index",
+        ),
+    ] {
+        let out = similar(&args);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let huge = "盗".repeat(20_001);
+    let out = similar(&["query", "--index", index, "--text", &huge]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("longer than"));
+}
