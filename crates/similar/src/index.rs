@@ -72,6 +72,10 @@ impl Default for Weights {
     }
 }
 
+/// Terms kept per field of a query: the most informative by (1 + ln qtf) · idf. Long queries (a whole
+/// facts section) otherwise expand into hundreds of frequent terms and cost hundreds of milliseconds.
+pub const QUERY_TERMS_PER_FIELD: usize = 40;
+
 /// Longest query text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 20_000;
 
@@ -204,7 +208,12 @@ impl CaseIndex {
         out
     }
 
-    fn text_query(&self, text: &str, weights: &Weights) -> Result<BooleanQuery, IndexError> {
+    fn text_query(
+        &self,
+        text: &str,
+        weights: &Weights,
+        limit: Option<usize>,
+    ) -> Result<BooleanQuery, IndexError> {
         if text.trim().is_empty() {
             return Err(IndexError::BadQuery("the query text is empty".into()));
         }
@@ -214,6 +223,8 @@ impl CaseIndex {
             )));
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let searcher = self.reader.searcher();
+        let docs = searcher.num_docs().max(1) as f32;
         for (field, analyzer, weight, filter) in [
             (self.words, &self.words_analyzer, 1.0, true),
             (self.bigrams, &self.bigram_analyzer, weights.bigrams, false),
@@ -221,13 +232,21 @@ impl CaseIndex {
             if weight <= 0.0 {
                 continue;
             }
-            for (term, tf) in self.terms(analyzer, field, text, filter) {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, &term),
-                    IndexRecordOption::WithFreqs,
-                );
+            let mut terms: Vec<(f32, Term, f32)> = Vec::new();
+            for (text, tf) in self.terms(analyzer, field, text, filter) {
+                let term = Term::from_field_text(field, &text);
+                let df = searcher.doc_freq(&term).unwrap_or(0) as f32;
+                if df == 0.0 {
+                    continue; // matches nothing
+                }
                 // Query term frequency counts, dampened like BM25's k3 saturation.
                 let boost = weight * (1.0 + (tf as f32).ln());
+                let idf = (1.0 + (docs - df + 0.5) / (df + 0.5)).ln();
+                terms.push((boost * idf, term, boost));
+            }
+            terms.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (_, term, boost) in terms.into_iter().take(limit.unwrap_or(usize::MAX)) {
+                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
@@ -241,7 +260,7 @@ impl CaseIndex {
         pool: &[String],
         weights: &Weights,
     ) -> Result<HashMap<String, f32>, IndexError> {
-        let text_query = self.text_query(text, weights)?;
+        let text_query = self.text_query(text, weights, None)?;
         let restrict = TermSetQuery::new(pool.iter().map(|id| Term::from_field_text(self.id, id)));
         let query = BooleanQuery::new(vec![
             (Occur::Must, Box::new(restrict) as Box<dyn Query>),
@@ -262,8 +281,10 @@ impl CaseIndex {
         Ok(out)
     }
 
-    /// The best `k` cases for a query over the whole index (optionally only those with `charge`):
-    /// BM25 finds candidates, the fusion with shared charges and statutes orders them.
+    /// The best `k` cases for a query over the whole index (optionally only those with `charge`), in
+    /// two stages: the query's most informative terms find candidates fast, then the whole query
+    /// scores those candidates (as the evaluation does) and the fusion with shared charges and
+    /// statutes orders them.
     pub fn search(
         &self,
         text: &str,
@@ -273,7 +294,7 @@ impl CaseIndex {
         k: usize,
         weights: &Weights,
     ) -> Result<Vec<Hit>, IndexError> {
-        let text_query = self.text_query(text, weights)?;
+        let reduced = self.text_query(text, weights, Some(QUERY_TERMS_PER_FIELD))?;
         let query: Box<dyn Query> = match charge {
             Some(c) => Box::new(BooleanQuery::new(vec![
                 (
@@ -283,52 +304,81 @@ impl CaseIndex {
                         IndexRecordOption::Basic,
                     )) as Box<dyn Query>,
                 ),
-                (Occur::Should, Box::new(text_query)),
+                (Occur::Should, Box::new(reduced)),
             ])),
-            None => Box::new(text_query),
+            None => Box::new(reduced),
         };
         let searcher = self.reader.searcher();
         let found = searcher.search(
             &query,
             &TopDocs::with_limit((k * 10).max(100)).order_by_score(),
         )?;
-        let best = found.first().map_or(0.0, |(s, _)| *s);
-        let mut hits = Vec::with_capacity(found.len());
-        for (score, addr) in found {
+        let mut candidates = Vec::with_capacity(found.len());
+        for (_, addr) in found {
             let d: TantivyDocument = searcher.doc(addr)?;
             let all = |f: Field| {
                 d.get_all(f)
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect::<Vec<_>>()
             };
-            let (charges, statutes) = (all(self.charges), all(self.statutes));
-            let shared = |a: &[String], b: &[String]| {
-                a.iter()
-                    .filter(|x| b.contains(x))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            };
-            hits.push(Hit {
-                id: d
-                    .get_first(self.id)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                score: fuse(
-                    score,
-                    best,
-                    jaccard(query_charges, &charges),
-                    jaccard(query_statutes, &statutes),
-                    weights,
-                ),
-                text_score: score,
-                shared_charges: shared(query_charges, &charges),
-                shared_statutes: shared(query_statutes, &statutes),
-            });
+            let id = d
+                .get_first(self.id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            candidates.push((id, all(self.charges), all(self.statutes)));
         }
+        let ids: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
+        let scores = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            self.pool_scores(text, &ids, weights)?
+        };
+        let best = scores.values().copied().fold(0.0f32, f32::max);
+        let shared = |a: &[String], b: &[String]| {
+            a.iter()
+                .filter(|x| b.contains(x))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let mut hits: Vec<Hit> = candidates
+            .into_iter()
+            .map(|(id, charges, statutes)| {
+                let score = scores.get(&id).copied().unwrap_or(0.0);
+                Hit {
+                    score: fuse(
+                        score,
+                        best,
+                        jaccard(query_charges, &charges),
+                        jaccard(query_statutes, &statutes),
+                        weights,
+                    ),
+                    text_score: score,
+                    shared_charges: shared(query_charges, &charges),
+                    shared_statutes: shared(query_statutes, &statutes),
+                    id,
+                }
+            })
+            .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         hits.truncate(k);
         Ok(hits)
+    }
+
+    /// A bare tantivy BM25 query with the whole query text, top `k`, no fusion and no stored fields
+    /// read: the baseline benchmarks compare [`CaseIndex::search`] with.
+    pub fn bare_search(
+        &self,
+        text: &str,
+        k: usize,
+        weights: &Weights,
+    ) -> Result<usize, IndexError> {
+        let query = self.text_query(text, weights, None)?;
+        Ok(self
+            .reader
+            .searcher()
+            .search(&query, &TopDocs::with_limit(k).order_by_score())?
+            .len())
     }
 
     /// The charges stored for a case.

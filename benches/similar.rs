@@ -1,0 +1,156 @@
+//! Similar-case index speed: indexing 100,000 synthetic-plus-real judgments, and top-10 queries with
+//! explanations on one core, as a ratio to the bare tantivy BM25 query on the same index, same run.
+//!
+//! Synthetic judgments recombine sentences of the real texts in ../shared/data (read by path, never
+//! copied), each keeping the charges of the real judgment it is based on. Run: `cargo bench --bench
+//! similar` (ECENTER_BENCH_DOCS changes the count; ECENTER_SHARED_DATA the data location).
+
+use ecenter_similar::index::{CaseDoc, CaseIndex, Weights};
+use hdrhistogram::Histogram;
+use std::time::Instant;
+
+fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)",
+                path.display()
+            )
+        })
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let full = args.iter().any(|a| a == "--bench");
+    let total: usize = std::env::var("ECENTER_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 100_000 } else { 2_000 });
+    let data = std::env::var("ECENTER_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
+
+    // Real judgments with their charges, and a pool of real sentences.
+    let real: Vec<(Vec<String>, String)> = jsonl(&data.join("lecard/candidates.jsonl"))
+        .into_iter()
+        .map(|v| {
+            let charges = v["charges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
+            (charges, v["text"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let sentences: Vec<String> = jsonl(&data.join("lecardv2/judgments.jsonl"))
+        .iter()
+        .flat_map(|v| {
+            v["fact"]
+                .as_str()
+                .unwrap_or_default()
+                .split('。')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .chain(
+            real.iter()
+                .flat_map(|(_, t)| t.split('。').map(str::to_string).collect::<Vec<_>>()),
+        )
+        .filter(|s| s.chars().count() > 10)
+        .collect();
+    let queries: Vec<String> = jsonl(&data.join("lecard/queries.jsonl"))
+        .iter()
+        .map(|v| v["text"].as_str().unwrap().to_string())
+        .collect();
+    let mut charges: Vec<String> = real.iter().flat_map(|(c, _)| c.clone()).collect();
+    charges.sort();
+    charges.dedup();
+
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let docs: Vec<CaseDoc> = (0..total)
+        .map(|i| {
+            let (c, base) = &real[i % real.len()];
+            let mut text = base.clone();
+            for _ in 0..4 {
+                text.push_str(&sentences[(next() % sentences.len() as u64) as usize]);
+                text.push('。');
+            }
+            CaseDoc {
+                id: format!("s{i}"),
+                charges: c.clone(),
+                text,
+                statutes: Vec::new(),
+            }
+        })
+        .collect();
+    let chars: usize = docs.iter().map(|d| d.text.chars().count()).sum();
+
+    let dir = tempfile::Builder::new()
+        .prefix(".bench-similar-")
+        .tempdir_in(".")
+        .unwrap();
+    let index = CaseIndex::open(Some(dir.path()), &charges).unwrap();
+    let t = Instant::now();
+    for chunk in docs.chunks(5_000) {
+        index.add(chunk).unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let rate = total as f64 / secs;
+
+    let w = Weights::default();
+    let rounds = if full { 5 } else { 1 };
+    let mut ours = Histogram::<u64>::new(3).unwrap();
+    let mut bare = Histogram::<u64>::new(3).unwrap();
+    for _ in 0..rounds {
+        for q in &queries {
+            let t = Instant::now();
+            let hits = index.search(q, &[], &[], None, 10, &w).unwrap();
+            ours.record(t.elapsed().as_micros() as u64).unwrap();
+            assert_eq!(hits.len(), 10);
+            let t = Instant::now();
+            index.bare_search(q, 10, &w).unwrap();
+            bare.record(t.elapsed().as_micros() as u64).unwrap();
+        }
+    }
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "## Similar-case index: {total} judgments ({:.0} characters each on average), one core\n",
+        chars as f64 / total as f64
+    );
+    println!("| measure | value | target |");
+    println!("|---|---|---|");
+    println!(
+        "| indexing (jieba + bigrams, one writer thread) | {rate:.0} docs/s ({secs:.1} s) | ≥ 1,000 docs/s |"
+    );
+    println!(
+        "| top-10 query with explanations, p50 | {:.2} ms | ≤ 5 ms |",
+        ms(&ours, 0.5)
+    );
+    println!(
+        "| top-10 query with explanations, p99 | {:.2} ms | ≤ 20 ms |",
+        ms(&ours, 0.99)
+    );
+    println!(
+        "| bare tantivy BM25 top-10, p50 / p99 | {:.2} / {:.2} ms | |",
+        ms(&bare, 0.5),
+        ms(&bare, 0.99)
+    );
+    println!(
+        "| ratio ours / bare at p50 | {:.2} | |",
+        ms(&ours, 0.5) / ms(&bare, 0.5).max(0.001)
+    );
+}
