@@ -330,3 +330,29 @@ async fn a_flipped_byte_in_a_stored_event_stops_start_up_naming_the_entry() {
         "a refused hub never says it is listening"
     );
 }
+
+#[tokio::test]
+async fn a_second_hub_on_a_data_directory_in_use_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let err = tokio::task::spawn_blocking(move || {
+        ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap())
+            .err()
+            .expect("refused")
+    })
+    .await
+    .unwrap();
+    assert!(
+        err.to_string().contains("is in use by another hub"),
+        "{err}"
+    );
+    hub.stop().await;
+    // Once the first hub has stopped, the directory opens again.
+    let hub = TestHub::start(dir.path()).await;
+    hub.stop().await;
+}

@@ -81,6 +81,27 @@ fn key2(a: &str, b: &str) -> Vec<u8> {
     k
 }
 
+/// Opens sled, waiting up to five seconds for a previous holder of the data directory to let go:
+/// sled keeps its file lock until its background threads have finished, which can outlast the drop of
+/// the last handle (an in-process restart, or a new hub starting while the old one exits).
+pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(StoreError::Io(std::io::Error::other(format!(
+                        "{} is in use by another hub (its lock was not released within 5 s)",
+                        path.display()
+                    ))));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.map_err(StoreError::from),
+        }
+    }
+}
+
 fn decode_seal(bytes: &[u8]) -> Result<SealRecord, StoreError> {
     serde_json::from_slice(bytes)
         .map_err(|e| StoreError::Database(format!("stored seal does not decode: {e}")))
@@ -97,7 +118,7 @@ impl SledStore {
     pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(data_dir)?;
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
-        let db = sled::Config::new().path(data_dir.join("log")).open()?;
+        let db = open_db(&data_dir.join("log"))?;
         let trees = Trees::open(&db)?;
         let mut verifier = ChainVerifier::default();
         for item in trees.events.iter() {

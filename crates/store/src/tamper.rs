@@ -8,7 +8,7 @@ use std::path::Path;
 /// Flips the lowest bit of byte `offset` of entry `seq`'s stored value (0..32 is its hash,
 /// the rest its JSON body). The store must not be open.
 pub fn flip_event_byte(data_dir: &Path, seq: u64, offset: usize) -> Result<(), StoreError> {
-    let db = sled::Config::new().path(data_dir.join("log")).open()?;
+    let db = crate::sled_store::open_db(&data_dir.join("log"))?;
     let events = db.open_tree("events")?;
     let key = entry_key(seq);
     let mut value = events
