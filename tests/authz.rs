@@ -26,16 +26,7 @@ impl World {
     }
 
     async fn log(&self, stem: &str) -> EventLogServiceClient<Channel> {
-        let layout = ecenter_pki::Layout {
-            dir: self.pki.path().to_path_buf(),
-        };
-        let channel = tls_channel(
-            self.hub.addr,
-            self.pki.path(),
-            Some((&layout.client_cert(stem), &layout.client_key(stem))),
-        )
-        .await
-        .unwrap();
+        let channel = channel_as(self.hub.addr, self.pki.path(), stem).await;
         EventLogServiceClient::new(channel)
     }
 
@@ -43,16 +34,7 @@ impl World {
         &self,
         stem: &str,
     ) -> ecenter_proto::v1::seal_service_client::SealServiceClient<Channel> {
-        let layout = ecenter_pki::Layout {
-            dir: self.pki.path().to_path_buf(),
-        };
-        let channel = tls_channel(
-            self.hub.addr,
-            self.pki.path(),
-            Some((&layout.client_cert(stem), &layout.client_key(stem))),
-        )
-        .await
-        .unwrap();
+        let channel = channel_as(self.hub.addr, self.pki.path(), stem).await;
         ecenter_proto::v1::seal_service_client::SealServiceClient::new(channel)
     }
 

@@ -10,16 +10,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 async fn seals(hub: &TestHub, pki: &std::path::Path, stem: &str) -> SealServiceClient<Channel> {
-    let layout = ecenter_pki::Layout {
-        dir: pki.to_path_buf(),
-    };
-    let channel = tls_channel(
-        hub.addr,
-        pki,
-        Some((&layout.client_cert(stem), &layout.client_key(stem))),
-    )
-    .await
-    .unwrap();
+    let channel = channel_as(hub.addr, pki, stem).await;
     SealServiceClient::new(channel)
 }
 
@@ -249,19 +240,7 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     );
 
     // Every change is an event in the log.
-    let layout = ecenter_pki::Layout {
-        dir: pki.path().to_path_buf(),
-    };
-    let channel = tls_channel(
-        hub.addr,
-        pki.path(),
-        Some((
-            &layout.client_cert("clerk-c0001"),
-            &layout.client_key("clerk-c0001"),
-        )),
-    )
-    .await
-    .unwrap();
+    let channel = channel_as(hub.addr, pki.path(), "clerk-c0001").await;
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);
     let kinds: Vec<String> = log
         .list_entries(pb::ListEntriesRequest {
@@ -386,19 +365,7 @@ async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
         "no seal",
     );
 
-    let layout = ecenter_pki::Layout {
-        dir: pki.path().to_path_buf(),
-    };
-    let channel = tls_channel(
-        hub.addr,
-        pki.path(),
-        Some((
-            &layout.client_cert("clerk-c0001"),
-            &layout.client_key("clerk-c0001"),
-        )),
-    )
-    .await
-    .unwrap();
+    let channel = channel_as(hub.addr, pki.path(), "clerk-c0001").await;
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);
     let entries = log
         .list_entries(pb::ListEntriesRequest {

@@ -386,17 +386,22 @@ pub async fn tls_channel(
         .await
 }
 
-/// A FilingService client over mTLS as the development client `stem` (e.g. `lawyer-14201202010000001`).
-pub async fn tls_client(addr: SocketAddr, pki: &Path, stem: &str) -> FilingServiceClient<Channel> {
+/// An mTLS channel as the development client `stem` of the PKI in `pki` (e.g. `clerk-c0001`).
+pub async fn channel_as(addr: SocketAddr, pki: &Path, stem: &str) -> Channel {
     let layout = ecenter_pki::Layout {
         dir: pki.to_path_buf(),
     };
-    let channel = tls_channel(
+    tls_channel(
         addr,
         pki,
         Some((&layout.client_cert(stem), &layout.client_key(stem))),
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// A FilingService client over mTLS as the development client `stem` (e.g. `lawyer-14201202010000001`).
+pub async fn tls_client(addr: SocketAddr, pki: &Path, stem: &str) -> FilingServiceClient<Channel> {
+    let channel = channel_as(addr, pki, stem).await;
     FilingServiceClient::new(channel).max_decoding_message_size(8 * 1024 * 1024)
 }

@@ -440,6 +440,21 @@ fn a_timestamp_over_another_signature_is_refused() {
     );
 }
 
+/// `openssl ts -verify` of `token.der` over `data.bin` in `work`, trusting the PKI in `pki`.
+fn openssl_ts_verify(work: &Path, pki: &Path) -> std::process::Output {
+    std::process::Command::new("openssl")
+        .args(["ts", "-verify", "-token_in", "-in"])
+        .arg(work.join("token.der"))
+        .arg("-data")
+        .arg(work.join("data.bin"))
+        .arg("-CAfile")
+        .arg(pki.join("root-ca.pem"))
+        .arg("-untrusted")
+        .arg(pki.join("tsa-ca.pem"))
+        .output()
+        .expect("openssl runs")
+}
+
 #[test]
 fn openssl_ts_verify_accepts_the_hubs_timestamp_tokens() {
     let f = fixture();
@@ -450,17 +465,7 @@ fn openssl_ts_verify_accepts_the_hubs_timestamp_tokens() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("data.bin"), data).unwrap();
     std::fs::write(work.path().join("token.der"), &token).unwrap();
-    let out = std::process::Command::new("openssl")
-        .args(["ts", "-verify", "-token_in", "-in"])
-        .arg(work.path().join("token.der"))
-        .arg("-data")
-        .arg(work.path().join("data.bin"))
-        .arg("-CAfile")
-        .arg(dir.join("root-ca.pem"))
-        .arg("-untrusted")
-        .arg(dir.join("tsa-ca.pem"))
-        .output()
-        .expect("openssl runs");
+    let out = openssl_ts_verify(work.path(), dir);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -472,17 +477,7 @@ fn openssl_ts_verify_accepts_the_hubs_timestamp_tokens() {
     );
     // And refuses it for other data.
     std::fs::write(work.path().join("data.bin"), b"other").unwrap();
-    let out = std::process::Command::new("openssl")
-        .args(["ts", "-verify", "-token_in", "-in"])
-        .arg(work.path().join("token.der"))
-        .arg("-data")
-        .arg(work.path().join("data.bin"))
-        .arg("-CAfile")
-        .arg(dir.join("root-ca.pem"))
-        .arg("-untrusted")
-        .arg(dir.join("tsa-ca.pem"))
-        .output()
-        .unwrap();
+    let out = openssl_ts_verify(work.path(), dir);
     assert!(!out.status.success());
 }
 
