@@ -5,7 +5,7 @@
 //! copied), each keeping the charges of the real judgment it is based on. Run: `cargo bench --bench
 //! similar` (ECENTER_BENCH_DOCS changes the count; ECENTER_SHARED_DATA the data location).
 
-use ecenter_similar::index::{CaseDoc, CaseIndex, Weights};
+use ecenter_similar::index::{CaseDoc, CaseIndex, Filter, SearchRequest, Weights};
 use hdrhistogram::Histogram;
 use std::time::Instant;
 
@@ -91,9 +91,14 @@ fn main() {
             }
             CaseDoc {
                 id: format!("s{i}"),
+                case_number: format!("（{}）鄂{:02}刑初{}号", 2015 + i % 11, 1 + i % 17, i),
+                court: format!("鄂{:02}", 1 + i % 17),
+                year: Some(2015 + (i % 11) as u32),
+                procedure: "first_instance".into(),
                 charges: c.clone(),
+                full_text: text.clone(),
                 text,
-                statutes: Vec::new(),
+                ..Default::default()
             }
         })
         .collect();
@@ -118,7 +123,20 @@ fn main() {
     for _ in 0..rounds {
         for q in &queries {
             let t = Instant::now();
-            let hits = index.search(q, &[], &[], None, 10, &w).unwrap();
+            let (charges, statutes) = index.legal_features(q);
+            let hits = index
+                .search(
+                    &SearchRequest {
+                        text: q,
+                        charges: &charges,
+                        statutes: &statutes,
+                        filter: &Filter::default(),
+                        k: 10,
+                        exclude: None,
+                    },
+                    &w,
+                )
+                .unwrap();
             ours.record(t.elapsed().as_micros() as u64).unwrap();
             assert_eq!(hits.len(), 10);
             let t = Instant::now();

@@ -38,6 +38,27 @@ impl World {
         ecenter_proto::v1::seal_service_client::SealServiceClient::new(channel)
     }
 
+    async fn similar(
+        &self,
+        stem: &str,
+    ) -> ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient<Channel> {
+        let channel = channel_as(self.hub.addr, self.pki.path(), stem).await;
+        ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient::new(channel)
+    }
+
+    /// A judgment to index, numbered.
+    fn judgment(&mut self) -> pb::IndexCaseRequest {
+        self.n += 1;
+        pb::IndexCaseRequest {
+            case: Some(pb::IndexedCase {
+                case_number: format!("（2025）鄂06刑初{}号", self.n),
+                facts: "被告人窃取他人手机一部，价值三千元。".into(),
+                charges: vec!["盗窃罪".into()],
+                ..Default::default()
+            }),
+        }
+    }
+
     /// A new active seal, created by the court.
     async fn new_seal(&mut self) -> String {
         self.n += 1;
@@ -264,6 +285,46 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             })
             .await
             .map(drop),
+        // The similar-case operations need no filing; they run below.
+        Operation::IndexCase | Operation::RemoveCase | Operation::FindSimilar => Ok(()),
+    };
+    let result = match (result, op) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Operation::IndexCase) => {
+            let request = w.judgment();
+            w.similar(stem).await.index_case(request).await.map(drop)
+        }
+        (Ok(()), Operation::RemoveCase) => {
+            let request = w.judgment();
+            let case_id = w
+                .similar("court-xiangyang-cms")
+                .await
+                .index_case(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .case_id;
+            w.similar(stem)
+                .await
+                .remove_case(pb::RemoveCaseRequest {
+                    case_id,
+                    reason: "判决已撤销".into(),
+                })
+                .await
+                .map(drop)
+        }
+        (Ok(()), Operation::FindSimilar) => w
+            .similar(stem)
+            .await
+            .find_similar(pb::FindSimilarRequest {
+                query: Some(pb::find_similar_request::Query::Text(
+                    "被告人盗窃手机".into(),
+                )),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        (Ok(()), _) => Ok(()),
     };
     match result {
         Ok(()) => true,
@@ -279,7 +340,10 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
     }
 }
 
-const OPERATIONS: [Operation; 19] = [
+const OPERATIONS: [Operation; 22] = [
+    Operation::IndexCase,
+    Operation::RemoveCase,
+    Operation::FindSimilar,
     Operation::CreateSeal,
     Operation::ListSeals,
     Operation::RevokeSeal,
@@ -314,7 +378,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 36, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 40, "a new grant needs its cell tested here");
     for op in OPERATIONS {
         for (role, stem) in callers {
             // On the caller's own filing (for non-lawyers: A's), and on another lawyer's.

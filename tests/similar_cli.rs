@@ -113,6 +113,38 @@ fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
             vec!["query", "--index", "/nonexistent-index", "--text", "盗窃"],
             "not an index",
         ),
+        (
+            vec![
+                "query", "--index", index, "--text", "盗窃", "--court", "沪02",
+            ],
+            "unknown court 「沪02」",
+        ),
+        (
+            vec![
+                "query",
+                "--index",
+                index,
+                "--text",
+                "盗窃",
+                "--procedure",
+                "appeal",
+            ],
+            "unknown procedure 「appeal」",
+        ),
+        (
+            vec![
+                "query",
+                "--index",
+                index,
+                "--text",
+                "盗窃",
+                "--year-from",
+                "2024",
+                "--year-to",
+                "2020",
+            ],
+            "2024–2020",
+        ),
     ] {
         let out = similar(&args);
         assert!(!out.status.success());
@@ -124,5 +156,7 @@ fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
     }
     let huge = "盗".repeat(20_001);
     let out = similar(&["query", "--index", index, "--text", &huge]);
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("longer than"));
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("at most 20000")
+    );
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
-    let files = ["ecenter/v1/filing.proto", "ecenter/v1/seal.proto"];
+    let files = [
+        "ecenter/v1/filing.proto",
+        "ecenter/v1/seal.proto",
+        "ecenter/v1/similar.proto",
+    ];
     for file in &files {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
     }

@@ -15,7 +15,8 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Imports judgments from JSON Lines ({"id", "text" | "fact" | "query", "charges"?}) into an index.
+    /// Imports judgments from JSON Lines into an index: {"id", "fact" | "text" | "query",
+    /// "charges"?, "case_number"?, "court"?, "year"?, "procedure"?, "holding"?, "full_text"?}.
     Import {
         /// The JSON Lines file.
         file: PathBuf,
@@ -31,9 +32,22 @@ enum Command {
         /// The facts of the new case.
         #[arg(long)]
         text: String,
-        /// Only cases with this charge (罪名).
+        /// Only cases with one of these charges or causes of action (罪名 / 案由); repeatable.
         #[arg(long)]
-        charge: Option<String>,
+        charge: Vec<String>,
+        /// Only cases from one of these courts; repeatable.
+        #[arg(long)]
+        court: Vec<String>,
+        /// Only cases judged in or after this year.
+        #[arg(long)]
+        year_from: Option<u32>,
+        /// Only cases judged in or before this year.
+        #[arg(long)]
+        year_to: Option<u32>,
+        /// Only cases at one of these stages (first_instance, second_instance, retrial,
+        /// enforcement, other); repeatable.
+        #[arg(long)]
+        procedure: Vec<String>,
         /// How many results.
         #[arg(long, default_value_t = 10)]
         top: usize,
@@ -63,16 +77,6 @@ pub fn main() {
     }
 }
 
-/// The charge names the index has learned, kept beside it so queries segment text as indexing did.
-fn known_charges(index: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(index.join("charges.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
 fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
     use ecenter_similar::index::{CaseDoc, CaseIndex};
     let text =
@@ -87,7 +91,8 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("{}:{}: {e}", file.display(), n + 1))?;
         records.push((n + 1, v));
     }
-    let mut known: Vec<String> = known_charges(index_dir);
+    let index = CaseIndex::open(Some(index_dir), &[])?;
+    let mut known: Vec<String> = index.known_charges();
     for (_, v) in &records {
         if let Some(cs) = v["charges"].as_array() {
             known.extend(cs.iter().filter_map(|c| c.as_str().map(str::to_string)));
@@ -128,20 +133,41 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
             .iter()
             .map(|s| s.article_key())
             .collect();
+        let string = |key: &str| v[key].as_str().unwrap_or_default().trim().to_string();
+        let procedure = string("procedure");
+        if !procedure.is_empty() && ecenter_domain::Procedure::from_name(&procedure).is_none() {
+            anyhow::bail!(
+                "{}:{line}: unknown procedure 「{procedure}」; use one of {}",
+                file.display(),
+                ecenter_domain::similar::procedure_names()
+            );
+        }
         docs.push(CaseDoc {
             id,
+            case_number: string("case_number"),
+            court: string("court"),
+            year: v["year"].as_u64().map(|y| y as u32),
+            procedure,
             charges,
-            text: facts.to_string(),
             statutes,
+            text: facts.to_string(),
+            holding: string("holding"),
+            full_text: string("full_text"),
         });
     }
-    let mut all_charges = known.clone();
-    all_charges.extend(docs.iter().flat_map(|d| d.charges.clone()));
-    all_charges.sort();
-    all_charges.dedup();
-    std::fs::create_dir_all(index_dir)?;
-    std::fs::write(index_dir.join("charges.txt"), all_charges.join("\n"))?;
-    let index = CaseIndex::open(Some(index_dir), &all_charges)?;
+    // Charge names new to the index go into jieba's dictionary before these cases are segmented.
+    let fresh = known
+        .iter()
+        .chain(docs.iter().flat_map(|d| &d.charges))
+        .any(|c| !index.known_charges().contains(c));
+    let index = if fresh {
+        let mut all: Vec<String> = known.clone();
+        all.extend(docs.iter().flat_map(|d| d.charges.clone()));
+        drop(index);
+        CaseIndex::open(Some(index_dir), &all)?
+    } else {
+        index
+    };
     let bar = indicatif::ProgressBar::new(docs.len() as u64);
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{bar:40} {pos}/{len} judgments {per_sec} {eta}",
@@ -160,68 +186,108 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn query(
-    index_dir: &std::path::Path,
-    text: &str,
-    charge: Option<&str>,
+/// What `query` searches for.
+struct QueryArgs {
+    text: String,
+    filter: ecenter_similar::index::Filter,
     top: usize,
     json: bool,
-) -> Result<()> {
+}
+
+/// Pads `s` to `width` terminal columns (a Chinese character takes two).
+fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn query(index_dir: &std::path::Path, q: QueryArgs) -> Result<()> {
+    use ecenter_similar::index::{CaseIndex, SearchRequest};
     if !index_dir.join("meta.json").exists() {
         anyhow::bail!(
             "{} is not an index: run `ecenter-similar import` first",
             index_dir.display()
         );
     }
-    if !(1..=100).contains(&top) {
-        anyhow::bail!("--top must be 1 to 100");
+    if !(1..=ecenter_similar::index::MAX_HITS).contains(&q.top) {
+        anyhow::bail!("--top must be 1 to {}", ecenter_similar::index::MAX_HITS);
     }
-    let known = known_charges(index_dir);
-    if let Some(c) = charge
-        && !known.iter().any(|k| k == c)
-    {
-        anyhow::bail!(
-            "unknown charge 「{c}」: the index knows {} charges (e.g. {})",
-            known.len(),
-            known.iter().take(3).cloned().collect::<Vec<_>>().join("、")
-        );
-    }
-    let index = ecenter_similar::index::CaseIndex::open(Some(index_dir), &known)?;
-    let dictionary: std::collections::HashSet<String> = known.iter().cloned().collect();
-    let charges = ecenter_similar::charges::extract(text, &dictionary);
-    let statutes: Vec<String> = ecenter_similar::statutes::extract(text)
-        .iter()
-        .map(|s| s.article_key())
-        .collect();
-    let hits = index.search(text, &charges, &statutes, charge, top, &Weights::default())?;
-    if json {
-        let rows: Vec<serde_json::Value> = hits
-            .iter()
-            .map(|h| serde_json::json!({"id": h.id, "score": h.score, "bm25": h.text_score, "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes}))
-            .collect();
-        println!("{}", serde_json::Value::Array(rows));
-    } else {
-        println!(
-            "{:<4} {:<12} {:>7} {:>8}  why",
-            "rank", "case", "score", "bm25"
-        );
-        for (i, h) in hits.iter().enumerate() {
-            let mut why = Vec::new();
-            if !h.shared_charges.is_empty() {
-                why.push(format!("同罪名 {}", h.shared_charges.join("、")));
-            }
-            if !h.shared_statutes.is_empty() {
-                why.push(format!("同法条 {}", h.shared_statutes.join("、")));
-            }
-            println!(
-                "{:<4} {:<12} {:>7.3} {:>8.2}  {}",
-                i + 1,
-                h.id,
-                h.score,
-                h.text_score,
-                why.join("；")
+    for p in &q.filter.procedures {
+        if ecenter_domain::Procedure::from_name(p).is_none() {
+            anyhow::bail!(
+                "unknown procedure 「{p}」; use one of {}",
+                ecenter_domain::similar::procedure_names()
             );
         }
+    }
+    let index = CaseIndex::open(Some(index_dir), &[])?;
+    let (charges, statutes) = index.legal_features(&q.text);
+    let hits = index.search(
+        &SearchRequest {
+            text: &q.text,
+            charges: &charges,
+            statutes: &statutes,
+            filter: &q.filter,
+            k: q.top,
+            exclude: None,
+        },
+        &Weights::default(),
+    )?;
+    if q.json {
+        let rows: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "id": h.id, "case_number": h.case_number, "court": h.court, "year": h.year,
+                    "procedure": h.procedure, "score": h.score, "bm25": h.text_score,
+                    "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
+                    "shared_terms": h.shared_terms.iter().map(|t| serde_json::json!({"term": t.term, "weight": t.weight})).collect::<Vec<_>>(),
+                    "summary": h.summary,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if hits.is_empty() {
+        println!("no similar case found");
+        return Ok(());
+    }
+    println!(
+        "{}{}{:>7} {:>8}  why",
+        pad("rank", 5),
+        pad("case", 26),
+        "score",
+        "bm25"
+    );
+    for (i, h) in hits.iter().enumerate() {
+        let mut why = Vec::new();
+        if !h.shared_charges.is_empty() {
+            why.push(format!("同罪名 {}", h.shared_charges.join("、")));
+        }
+        if !h.shared_statutes.is_empty() {
+            why.push(format!("同法条 {}", h.shared_statutes.join("、")));
+        }
+        if !h.shared_terms.is_empty() {
+            let terms: Vec<String> = h
+                .shared_terms
+                .iter()
+                .map(|t| format!("{}({:.1})", t.term, t.weight))
+                .collect();
+            why.push(format!("共同词 {}", terms.join(" ")));
+        }
+        let shown = if h.case_number.is_empty() {
+            &h.id
+        } else {
+            &h.case_number
+        };
+        println!(
+            "{}{}{:>7.3} {:>8.2}  {}",
+            pad(&(i + 1).to_string(), 5),
+            pad(shown, 26),
+            h.score,
+            h.text_score,
+            why.join("；")
+        );
     }
     Ok(())
 }
@@ -233,9 +299,27 @@ fn run(args: Args) -> Result<()> {
             index,
             text,
             charge,
+            court,
+            year_from,
+            year_to,
+            procedure,
             top,
             json,
-        } => query(&index, &text, charge.as_deref(), top, json)?,
+        } => query(
+            &index,
+            QueryArgs {
+                text,
+                filter: ecenter_similar::index::Filter {
+                    courts: court,
+                    year_from,
+                    year_to,
+                    procedures: procedure,
+                    charges: charge,
+                },
+                top,
+                json,
+            },
+        )?,
         Command::Eval {
             lecard,
             scm,

@@ -232,6 +232,67 @@ impl CaseNumber {
     }
 }
 
+/// Stage of proceedings (审级 / 程序), from the case type; similar-case search filters on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// 一审 (…初).
+    FirstInstance,
+    /// 二审 (…终).
+    SecondInstance,
+    /// 审判监督: 再审, 申请再审, 抗诉 (…再, …申, …监, …抗).
+    Retrial,
+    /// 执行 (执…).
+    Enforcement,
+    /// Anything else (特别程序, 司法救助, ...).
+    Other,
+}
+
+impl Procedure {
+    /// Every procedure, for listing valid filter values.
+    pub const ALL: [Procedure; 5] = [
+        Procedure::FirstInstance,
+        Procedure::SecondInstance,
+        Procedure::Retrial,
+        Procedure::Enforcement,
+        Procedure::Other,
+    ];
+
+    /// Stable lowercase name used in the API and the index.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Procedure::FirstInstance => "first_instance",
+            Procedure::SecondInstance => "second_instance",
+            Procedure::Retrial => "retrial",
+            Procedure::Enforcement => "enforcement",
+            Procedure::Other => "other",
+        }
+    }
+
+    /// The procedure named `name` (as [`Procedure::as_str`] spells it).
+    pub fn from_name(name: &str) -> Option<Procedure> {
+        Procedure::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+impl CaseNumber {
+    /// Stage of proceedings, by the case type's characters (执 first: 执恢 and 执监 are enforcement).
+    pub fn procedure(&self) -> Procedure {
+        let t = self.case_type.as_str();
+        if t.starts_with('执') {
+            Procedure::Enforcement
+        } else if t.ends_with('初') {
+            Procedure::FirstInstance
+        } else if t.ends_with('终') {
+            Procedure::SecondInstance
+        } else if ['再', '申', '监', '抗'].iter().any(|c| t.ends_with(*c)) {
+            Procedure::Retrial
+        } else {
+            Procedure::Other
+        }
+    }
+}
+
 impl fmt::Display for CaseNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.normalized())
@@ -312,5 +373,16 @@ mod tests {
         fn never_panics_on_arbitrary_text(s in "\\PC{0,40}") {
             let _ = CaseNumber::parse(&s);
         }
+    }
+
+    #[test]
+    fn procedure_follows_the_case_type() {
+        let p = |n: &str| CaseNumber::parse(n).unwrap().procedure();
+        assert_eq!(p("（2026）鄂06民初123号"), Procedure::FirstInstance);
+        assert_eq!(p("（2025）鄂06刑终8号"), Procedure::SecondInstance);
+        assert_eq!(p("（2024）最高法民申77号"), Procedure::Retrial);
+        assert_eq!(p("（2023）鄂06执恢3号"), Procedure::Enforcement);
+        assert_eq!(Procedure::from_name("retrial"), Some(Procedure::Retrial));
+        assert_eq!(Procedure::from_name("appeal"), None);
     }
 }

@@ -120,6 +120,17 @@ pub enum Event {
         /// Why, as the caller was told.
         reason: String,
     },
+    /// A court system offered a judgment to similar-case search (replacing any case of that id).
+    CaseIndexed(crate::similar::IndexedCase),
+    /// A court system withdrew a judgment from similar-case search.
+    CaseRemoved {
+        /// The case.
+        case_id: String,
+        /// Who removed it.
+        by: String,
+        /// Why.
+        reason: String,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -145,7 +156,9 @@ impl Event {
             Event::AccessDenied { .. }
             | Event::SealCreated(_)
             | Event::SealRevoked { .. }
-            | Event::BytesSealed { .. } => None,
+            | Event::BytesSealed { .. }
+            | Event::CaseIndexed(_)
+            | Event::CaseRemoved { .. } => None,
         }
     }
 
@@ -163,6 +176,8 @@ impl Event {
             Event::SealRevoked { .. } => "seal_revoked",
             Event::DocumentSealed { .. } => "document_sealed",
             Event::BytesSealed { .. } => "bytes_sealed",
+            Event::CaseIndexed(_) => "case_indexed",
+            Event::CaseRemoved { .. } => "case_removed",
         }
     }
 
@@ -177,7 +192,8 @@ impl Event {
             Event::FilingDocketed { by, .. } | Event::FilingCancelled { by, .. } => by,
             Event::AccessDenied { identity, .. } => identity,
             Event::SealCreated(r) => &r.created_by,
-            Event::SealRevoked { by, .. } => by,
+            Event::SealRevoked { by, .. } | Event::CaseRemoved { by, .. } => by,
+            Event::CaseIndexed(c) => &c.indexed_by,
             Event::DocumentSealed { applied, .. } | Event::BytesSealed { applied } => &applied.by,
         }
     }

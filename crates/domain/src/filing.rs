@@ -115,7 +115,9 @@ impl Filing {
             | Event::AccessDenied { .. }
             | Event::SealCreated(_)
             | Event::SealRevoked { .. }
-            | Event::BytesSealed { .. } => {
+            | Event::BytesSealed { .. }
+            | Event::CaseIndexed(_)
+            | Event::CaseRemoved { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

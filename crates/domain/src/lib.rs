@@ -13,10 +13,11 @@ pub mod lifecycle;
 pub mod media;
 pub mod routing;
 pub mod seal;
+pub mod similar;
 pub mod submission;
 pub mod time;
 
-pub use case_number::{CaseCategory, CaseNumber, CaseNumberError};
+pub use case_number::{CaseCategory, CaseNumber, CaseNumberError, Procedure};
 pub use error::{DomainError, FieldViolation};
 pub use event::{Event, FilingReceived, ReceivedDocument};
 pub use filing::{Filing, FilingDocument, LogPosition};
@@ -24,3 +25,4 @@ pub use lifecycle::{Action, Decision, DocumentDecision, DocumentStatus, FilingSt
 pub use media::MediaType;
 pub use routing::{Route, RoutingRule, RoutingTable};
 pub use seal::{AppliedSeal, SealRecord};
+pub use similar::IndexedCase;

@@ -44,6 +44,12 @@ pub enum Operation {
     ApplySeal,
     /// SealService.VerifySeal.
     VerifySeal,
+    /// SimilarCaseService.IndexCase.
+    IndexCase,
+    /// SimilarCaseService.RemoveCase.
+    RemoveCase,
+    /// SimilarCaseService.FindSimilar.
+    FindSimilar,
 }
 
 impl Operation {
@@ -69,6 +75,9 @@ impl Operation {
             Operation::RevokeSeal => "RevokeSeal",
             Operation::ApplySeal => "ApplySeal",
             Operation::VerifySeal => "VerifySeal",
+            Operation::IndexCase => "IndexCase",
+            Operation::RemoveCase => "RemoveCase",
+            Operation::FindSimilar => "FindSimilar",
         }
     }
 }
@@ -124,6 +133,10 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (VerifySeal, Court, Any),
     (VerifySeal, Clerk, Any),
     (VerifySeal, Lawyer, Any),
+    (IndexCase, Court, Any),
+    (RemoveCase, Court, Any),
+    (FindSimilar, Court, Any),
+    (FindSimilar, Clerk, Any),
 ];
 
 /// The grant of `role` for `operation`, if any.

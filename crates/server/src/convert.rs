@@ -144,7 +144,9 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::SealCreated(_)
         | Event::SealRevoked { .. }
         | Event::DocumentSealed { .. }
-        | Event::BytesSealed { .. } => return None,
+        | Event::BytesSealed { .. }
+        | Event::CaseIndexed(_)
+        | Event::CaseRemoved { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

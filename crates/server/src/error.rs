@@ -43,6 +43,20 @@ pub fn domain_status(e: DomainError) -> Status {
     }
 }
 
+/// Maps a similar-case index error: a bad query is the caller's to fix, the rest is the operator's.
+pub fn similar_status(e: ecenter_similar::index::IndexError) -> Status {
+    use ecenter_similar::index::IndexError;
+    match e {
+        IndexError::BadQuery(m) => Status::invalid_argument(m),
+        IndexError::Tantivy(_) | IndexError::File { .. } => {
+            tracing::error!(error = %e, "similar-case index error");
+            Status::internal(
+                "the similar-case index failed; the hub operator has the details in the log",
+            )
+        }
+    }
+}
+
 /// Maps a storage error; internal details go to the log, not to the caller.
 pub fn store_status(e: StoreError) -> Status {
     match e {

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod intake;
 pub mod log;
 pub mod seal;
+pub mod similar;
 pub mod tls;
 
 pub use config::Config;
@@ -20,6 +21,7 @@ pub use config::Config;
 use ecenter_proto::v1::event_log_service_server::EventLogServiceServer;
 use ecenter_proto::v1::filing_service_server::FilingServiceServer;
 use ecenter_proto::v1::seal_service_server::SealServiceServer;
+use ecenter_proto::v1::similar_case_service_server::SimilarCaseServiceServer;
 use ecenter_store::{EventStore, SledStore, StoreError};
 use std::future::Future;
 use std::sync::Arc;
@@ -45,6 +47,9 @@ pub enum ServeError {
     /// The seal keys or trust stores could not be loaded.
     #[error("seal configuration refused: {0}")]
     Seals(String),
+    /// The similar-case index could not be opened or brought up to date with the log.
+    #[error("similar-case index: {0}")]
+    Similar(String),
     /// The TLS material could not be loaded.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
@@ -56,6 +61,7 @@ pub struct Hub {
     store: Arc<SledStore>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     seals: Option<Arc<seal::SealContext>>,
+    similar: Arc<similar::SimilarIndex>,
 }
 
 impl Hub {
@@ -81,11 +87,14 @@ impl Hub {
             None => None,
         };
         let store = Arc::new(SledStore::open(&config.data_dir)?);
+        let similar = similar::SimilarIndex::open(&config.data_dir.join("similar"))
+            .map_err(|e| ServeError::Similar(e.to_string()))?;
         Ok(Hub {
             config,
             store,
             acceptor,
             seals,
+            similar: Arc::new(similar),
         })
     }
 
@@ -96,12 +105,20 @@ impl Hub {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), ServeError> {
+        // The index is a projection of the log: apply what it missed (all of it, if it was deleted).
+        self.similar
+            .catch_up(&self.store, None)
+            .await
+            .map_err(|e| ServeError::Similar(e.message().to_string()))?;
         let result = serve_store(
             listener,
             self.store.clone(),
             self.config,
             self.acceptor,
-            self.seals,
+            Services {
+                seals: self.seals,
+                similar: self.similar,
+            },
             shutdown,
         )
         .await;
@@ -121,16 +138,23 @@ pub async fn serve(
     Hub::open(config, local)?.serve(listener, shutdown).await
 }
 
+/// What the optional services run on.
+struct Services {
+    seals: Option<Arc<seal::SealContext>>,
+    similar: Arc<similar::SimilarIndex>,
+}
+
 async fn serve_store<S: EventStore>(
     listener: TcpListener,
     store: Arc<S>,
     config: Config,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
-    seals: Option<Arc<seal::SealContext>>,
+    services: Services,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let seal_api = seal::SealApi::new(store.clone(), seals);
+    let seal_api = seal::SealApi::new(store.clone(), services.seals);
+    let similar_api = similar::SimilarApi::new(store.clone(), services.similar);
     let filing = filing::FilingApi::new(
         store.clone(),
         config.limits.to_limits(),
@@ -147,6 +171,9 @@ async fn serve_store<S: EventStore>(
         .await;
     health
         .set_serving::<SealServiceServer<seal::SealApi<S>>>()
+        .await;
+    health
+        .set_serving::<SimilarCaseServiceServer<similar::SimilarApi<S>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(ecenter_proto::FILE_DESCRIPTOR_SET)
@@ -172,7 +199,8 @@ async fn serve_store<S: EventStore>(
         .add_service(reflection)
         .add_service(FilingServiceServer::new(filing))
         .add_service(EventLogServiceServer::new(log))
-        .add_service(SealServiceServer::new(seal_api));
+        .add_service(SealServiceServer::new(seal_api))
+        .add_service(SimilarCaseServiceServer::new(similar_api));
     match acceptor {
         Some(acceptor) => {
             tracing::info!(%addr, "serving gRPC over mutual TLS");

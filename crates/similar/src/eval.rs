@@ -97,6 +97,7 @@ impl Lecard {
                 charges: c.charges.clone(),
                 text: c.text.clone(),
                 statutes: Vec::new(),
+                ..Default::default()
             })
             .collect();
         index.add(&docs)?;
@@ -169,6 +170,7 @@ pub fn cail(path: &Path, weights: &Weights) -> Result<(usize, f64), EvalError> {
                     charges: Vec::new(),
                     text: text.clone(),
                     statutes: Vec::new(),
+                    ..Default::default()
                 });
             }
         }

@@ -1,14 +1,16 @@
 //! The case index: a case queried by its own facts ranks first, deletion removes, a restart keeps
 //! the results identical, and bad queries are refused with a reason.
 
-use ecenter_similar::index::{CaseDoc, CaseIndex, IndexError, MAX_QUERY_CHARS, Weights};
+use ecenter_similar::index::{
+    CaseDoc, CaseIndex, Filter, IndexError, MAX_QUERY_CHARS, SearchRequest, Weights,
+};
 
 fn cases() -> Vec<CaseDoc> {
     let doc = |id: &str, charge: &str, text: &str| CaseDoc {
         id: id.into(),
         charges: vec![charge.into()],
         text: text.into(),
-        statutes: Vec::new(),
+        ..Default::default()
     };
     vec![
         doc(
@@ -107,5 +109,183 @@ fn empty_and_huge_queries_are_refused_with_a_reason() {
     let err = index
         .pool_scores(&huge, &ids(), &Weights::default())
         .unwrap_err();
-    assert!(err.to_string().contains("longer than"), "{err}");
+    assert!(err.to_string().contains("at most 20000"), "{err}");
+}
+
+/// Cases with court, year and procedure, for the filters.
+fn located_cases() -> Vec<CaseDoc> {
+    let mut out = Vec::new();
+    for (i, c) in cases().into_iter().enumerate() {
+        for (court, year, procedure) in [
+            ("鄂06", 2020 + i as u32, "first_instance"),
+            ("鄂01", 2023 + i as u32, "second_instance"),
+        ] {
+            let mut d = c.clone();
+            d.id = format!("{}-{court}", c.id);
+            d.case_number = format!("（{year}）{court}刑初{}号", i + 1);
+            d.court = court.into();
+            d.year = Some(year);
+            d.procedure = procedure.into();
+            d.holding = "本院认为，被告人的行为构成犯罪。".into();
+            d.full_text = format!("{}\n{}", d.text, d.holding);
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn search(index: &CaseIndex, text: &str, filter: &Filter, exclude: Option<&str>) -> Vec<String> {
+    let (charges, statutes) = index.legal_features(text);
+    index
+        .search(
+            &SearchRequest {
+                text,
+                charges: &charges,
+                statutes: &statutes,
+                filter,
+                k: 10,
+                exclude,
+            },
+            &Weights::default(),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+#[test]
+fn filters_hold_and_hits_explain_themselves() {
+    let index = CaseIndex::open(None, &["盗窃罪".to_string()]).unwrap();
+    index.add(&located_cases()).unwrap();
+    let theft = "被告人窃取被害人的手机一部及现金，构成盗窃罪。";
+    let all = search(&index, theft, &Filter::default(), None);
+    assert_eq!(all.len(), 6);
+    assert!(all[0].starts_with("c2-"), "{all:?}");
+
+    let court = Filter {
+        courts: vec!["鄂01".into()],
+        ..Default::default()
+    };
+    let hits = search(&index, theft, &court, None);
+    assert_eq!(hits.len(), 3);
+    assert!(hits.iter().all(|h| h.ends_with("-鄂01")), "{hits:?}");
+
+    let years = Filter {
+        year_from: Some(2021),
+        year_to: Some(2023),
+        ..Default::default()
+    };
+    let mut hits = search(&index, theft, &years, None);
+    hits.sort();
+    // 鄂06: 2020, 2021, 2022; 鄂01: 2023, 2024, 2025.
+    assert_eq!(hits, ["c1-鄂01", "c2-鄂06", "c3-鄂06"]);
+
+    let appeal_theft = Filter {
+        procedures: vec!["second_instance".into()],
+        charges: vec!["盗窃罪".into()],
+        ..Default::default()
+    };
+    assert_eq!(search(&index, theft, &appeal_theft, None), ["c2-鄂01"]);
+    assert_eq!(
+        search(&index, theft, &appeal_theft, Some("c2-鄂01")),
+        Vec::<String>::new()
+    );
+
+    let (charges, statutes) = index.legal_features(theft);
+    assert_eq!(charges, ["盗窃罪"]);
+    let hit = &index
+        .search(
+            &SearchRequest {
+                text: theft,
+                charges: &charges,
+                statutes: &statutes,
+                filter: &Filter::default(),
+                k: 1,
+                exclude: None,
+            },
+            &Weights::default(),
+        )
+        .unwrap()[0];
+    assert_eq!(hit.shared_charges, ["盗窃罪"]);
+    let terms: Vec<&str> = hit.shared_terms.iter().map(|t| t.term.as_str()).collect();
+    assert!(
+        terms.contains(&"手机") && terms.contains(&"现金"),
+        "{terms:?}"
+    );
+    assert!(
+        hit.shared_terms
+            .windows(2)
+            .all(|w| w[0].weight >= w[1].weight)
+    );
+    assert!(hit.shared_terms.iter().all(|t| t.weight > 0.0));
+    assert_eq!(hit.court, hit.id.rsplit('-').next().unwrap());
+    assert!(hit.case_number.contains("刑初") && hit.year.is_some());
+    assert!(hit.summary.starts_with("被告人趁被害人熟睡之际"));
+}
+
+#[test]
+fn unknown_filter_values_and_empty_ranges_are_refused_by_name() {
+    let index = CaseIndex::open(None, &["盗窃罪".to_string()]).unwrap();
+    index.add(&located_cases()).unwrap();
+    let refused = |filter: Filter| {
+        let err = index
+            .search(
+                &SearchRequest {
+                    text: "窃取手机",
+                    charges: &[],
+                    statutes: &[],
+                    filter: &filter,
+                    k: 10,
+                    exclude: None,
+                },
+                &Weights::default(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, IndexError::BadQuery(_)));
+        err.to_string()
+    };
+    let m = refused(Filter {
+        courts: vec!["京73".into()],
+        ..Default::default()
+    });
+    assert!(m.contains("unknown court 「京73」"), "{m}");
+    let m = refused(Filter {
+        charges: vec!["偷窃罪".into()],
+        ..Default::default()
+    });
+    assert!(
+        m.contains("unknown charge 「偷窃罪」") && m.contains("盗窃罪"),
+        "{m}"
+    );
+    let m = refused(Filter {
+        year_from: Some(2025),
+        year_to: Some(2020),
+        ..Default::default()
+    });
+    assert!(m.contains("2025–2020"), "{m}");
+}
+
+#[test]
+fn the_log_position_and_whole_cases_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = located_cases();
+    {
+        let index = CaseIndex::open(Some(dir.path()), &[]).unwrap();
+        assert_eq!(index.applied_seq().unwrap(), 0);
+        index.apply(&cases, &[], Some(41)).unwrap();
+        index
+            .apply(&[], &["c1-鄂06".to_string()], Some(42))
+            .unwrap();
+    }
+    let index = CaseIndex::open(Some(dir.path()), &[]).unwrap();
+    assert_eq!(index.applied_seq().unwrap(), 42);
+    assert_eq!(index.len(), 5);
+    assert_eq!(index.get("c1-鄂06").unwrap(), None);
+    assert_eq!(index.get("c2-鄂01").unwrap().as_ref(), Some(&cases[3]));
+    // Charge names learned from indexed cases are kept beside the index.
+    assert!(index.known_charges().contains(&"信用卡诈骗罪".to_string()));
+    index.clear().unwrap();
+    assert!(index.is_empty());
+    assert_eq!(index.applied_seq().unwrap(), 0);
 }

@@ -1,0 +1,257 @@
+//! Judgments offered to similar-case search (类案推送): what a court system sends to be indexed, and
+//! the checks it must pass before it enters the log.
+
+use crate::case_number::{CaseNumber, Procedure};
+use crate::error::{DomainError, FieldViolation};
+use serde::{Deserialize, Serialize};
+
+/// Longest case id accepted.
+pub const MAX_CASE_ID_CHARS: usize = 128;
+/// Longest facts or holding section accepted, in characters.
+pub const MAX_SECTION_CHARS: usize = 200_000;
+/// Longest full text accepted, in characters (a long judgment is about 100,000).
+pub const MAX_FULL_TEXT_CHARS: usize = 1_000_000;
+/// Most charges (罪名 / 案由) one case may list.
+pub const MAX_CHARGES: usize = 20;
+/// Earliest judgment year accepted (the People's Republic's courts).
+pub const FIRST_YEAR: u32 = 1949;
+/// Latest judgment year accepted: far enough ahead for any clock, near enough to catch typos.
+pub const LAST_YEAR: u32 = 2100;
+
+/// A judgment as a court system sends it for indexing; stored whole in the log so the index can be
+/// rebuilt from the log alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedCase {
+    /// Stable id (the normalised case number when the caller gave none).
+    pub case_id: String,
+    /// 案号, normalised, if known.
+    pub case_number: Option<String>,
+    /// Court name or code.
+    pub court: String,
+    /// Year of judgment.
+    pub year: Option<u32>,
+    /// Stage of proceedings.
+    pub procedure: Option<Procedure>,
+    /// Charges or causes of action (罪名 / 案由).
+    pub charges: Vec<String>,
+    /// Statutes cited, as article keys (刑法第264条).
+    pub statutes: Vec<String>,
+    /// 经审理查明: the facts.
+    pub facts: String,
+    /// 本院认为 / 判决如下: the holding.
+    pub holding: String,
+    /// The whole judgment.
+    pub full_text: String,
+    /// Who indexed it.
+    pub indexed_by: String,
+}
+
+/// What a court system asks to index, before checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseSubmission {
+    /// Stable id; may be empty when a case number is given.
+    pub case_id: String,
+    /// 案号 as typed.
+    pub case_number: String,
+    /// Court name or code; defaults to the case number's court code.
+    pub court: String,
+    /// Year of judgment (0: from the case number).
+    pub year: u32,
+    /// Procedure name (empty: from the case number).
+    pub procedure: String,
+    /// Charges or causes of action.
+    pub charges: Vec<String>,
+    /// Statute keys, if the caller extracted them.
+    pub statutes: Vec<String>,
+    /// Facts.
+    pub facts: String,
+    /// Holding.
+    pub holding: String,
+    /// Whole judgment.
+    pub full_text: String,
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control())
+}
+
+impl CaseSubmission {
+    /// Checks every field and fills what the case number implies (court, year, procedure); every
+    /// problem is reported at once.
+    pub fn validate(self, indexed_by: &str) -> Result<IndexedCase, DomainError> {
+        let mut bad = Vec::new();
+        let case_number = match self.case_number.trim() {
+            "" => None,
+            typed => match CaseNumber::parse(typed) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    bad.push(FieldViolation::new("case.case_number", e.to_string()));
+                    None
+                }
+            },
+        };
+        let case_id = match (self.case_id.trim(), &case_number) {
+            ("", Some(n)) => n.normalized(),
+            ("", None) => {
+                bad.push(FieldViolation::new(
+                    "case.case_id",
+                    "give a case id or a case number",
+                ));
+                String::new()
+            }
+            (id, _) => id.to_string(),
+        };
+        if case_id.chars().count() > MAX_CASE_ID_CHARS || has_control(&case_id) {
+            bad.push(FieldViolation::new(
+                "case.case_id",
+                format!("at most {MAX_CASE_ID_CHARS} characters, no control characters"),
+            ));
+        }
+        let court = match (self.court.trim(), &case_number) {
+            ("", Some(n)) => n.court_code.clone(),
+            (c, _) => c.to_string(),
+        };
+        if court.chars().count() > 64 || has_control(&court) {
+            bad.push(FieldViolation::new(
+                "case.court",
+                "at most 64 characters, no control characters",
+            ));
+        }
+        let year = match (self.year, &case_number) {
+            (0, Some(n)) => Some(u32::from(n.year)),
+            (0, None) => None,
+            (y, _) if (FIRST_YEAR..=LAST_YEAR).contains(&y) => Some(y),
+            (y, _) => {
+                bad.push(FieldViolation::new(
+                    "case.year",
+                    format!("{y} is not a judgment year ({FIRST_YEAR}–{LAST_YEAR})"),
+                ));
+                None
+            }
+        };
+        let procedure = match (self.procedure.trim(), &case_number) {
+            ("", Some(n)) => Some(n.procedure()),
+            ("", None) => None,
+            (name, _) => match Procedure::from_name(name) {
+                Some(p) => Some(p),
+                None => {
+                    bad.push(FieldViolation::new(
+                        "case.procedure",
+                        format!(
+                            "unknown procedure 「{name}」; use one of {}",
+                            procedure_names()
+                        ),
+                    ));
+                    None
+                }
+            },
+        };
+        let charges: Vec<String> = self
+            .charges
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if charges.len() > MAX_CHARGES
+            || charges
+                .iter()
+                .any(|c| c.chars().count() > 40 || has_control(c))
+        {
+            bad.push(FieldViolation::new(
+                "case.charges",
+                format!("at most {MAX_CHARGES} charges of at most 40 characters each"),
+            ));
+        }
+        for (field, text, limit) in [
+            ("case.facts", &self.facts, MAX_SECTION_CHARS),
+            ("case.holding", &self.holding, MAX_SECTION_CHARS),
+            ("case.full_text", &self.full_text, MAX_FULL_TEXT_CHARS),
+        ] {
+            let n = text.chars().count();
+            if n > limit {
+                bad.push(FieldViolation::new(
+                    field,
+                    format!("{n} characters; at most {limit} are accepted"),
+                ));
+            }
+        }
+        if self.facts.trim().is_empty() && self.full_text.trim().is_empty() {
+            bad.push(FieldViolation::new(
+                "case.facts",
+                "give the facts or the full text: a case without text cannot be matched",
+            ));
+        }
+        if !bad.is_empty() {
+            return Err(DomainError::InvalidInput(bad));
+        }
+        Ok(IndexedCase {
+            case_id,
+            case_number: case_number.map(|n| n.normalized()),
+            court,
+            year,
+            procedure,
+            charges,
+            statutes: self.statutes,
+            facts: self.facts,
+            holding: self.holding,
+            full_text: self.full_text,
+            indexed_by: indexed_by.to_string(),
+        })
+    }
+}
+
+/// The valid procedure names, for error messages.
+pub fn procedure_names() -> String {
+    Procedure::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_number_fills_id_court_year_and_procedure() {
+        let case = CaseSubmission {
+            case_number: "(2025)鄂06刑初12号".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            charges: vec![" 盗窃罪 ".into()],
+            ..Default::default()
+        }
+        .validate("urn:ecenter:court:c1")
+        .unwrap();
+        assert_eq!(case.case_id, "（2025）鄂06刑初12号");
+        assert_eq!(case.court, "鄂06");
+        assert_eq!(case.year, Some(2025));
+        assert_eq!(case.procedure, Some(Procedure::FirstInstance));
+        assert_eq!(case.charges, vec!["盗窃罪".to_string()]);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let Err(DomainError::InvalidInput(v)) = CaseSubmission {
+            case_number: "2025-12".into(),
+            year: 1800,
+            procedure: "appeal".into(),
+            ..Default::default()
+        }
+        .validate("x") else {
+            panic!("accepted");
+        };
+        let fields: Vec<&str> = v.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "case.case_number",
+                "case.case_id",
+                "case.year",
+                "case.procedure",
+                "case.facts"
+            ]
+        );
+        assert!(v[3].description.contains("first_instance"));
+    }
+}

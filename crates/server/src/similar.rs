@@ -1,0 +1,480 @@
+//! `SimilarCaseService`: similar-case recommendation (类案推送) over the hub's case index.
+//!
+//! The index is a projection of the event log: `IndexCase` and `RemoveCase` append `CaseIndexed` /
+//! `CaseRemoved` and answer once the index has caught up with their entry. The index records the
+//! last log position it applied, so a restarted hub resumes there and a deleted index is rebuilt
+//! from the log alone.
+
+use crate::authz::{Operation, authorize};
+use crate::error::{domain_status, invalid, similar_status, store_status};
+use crate::identity::Identity;
+use ecenter_domain::similar::{CaseSubmission, FIRST_YEAR, LAST_YEAR, procedure_names};
+use ecenter_domain::{Event, IndexedCase, Procedure};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::similar_case_service_server::SimilarCaseService;
+use ecenter_similar::index::{
+    CaseDoc, CaseIndex, Filter, MAX_HITS, MAX_QUERY_CHARS, SearchRequest, Weights,
+};
+use ecenter_store::{EventStore, ReadView};
+use std::path::Path;
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+/// Log entries read per step while the index catches up.
+const CATCH_UP_PAGE: usize = 1_000;
+
+/// Hits returned when the caller does not say.
+const DEFAULT_HITS: u32 = 10;
+
+/// The hub's case index and where in the log it stands.
+pub struct SimilarIndex {
+    index: CaseIndex,
+    /// Held while the index applies log entries, so they are applied once and in order.
+    applying: tokio::sync::Mutex<()>,
+}
+
+fn case_doc(c: &IndexedCase) -> CaseDoc {
+    CaseDoc {
+        id: c.case_id.clone(),
+        case_number: c.case_number.clone().unwrap_or_default(),
+        court: c.court.clone(),
+        year: c.year,
+        procedure: c
+            .procedure
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        charges: c.charges.clone(),
+        statutes: c.statutes.clone(),
+        text: if c.facts.trim().is_empty() {
+            c.full_text.clone()
+        } else {
+            c.facts.clone()
+        },
+        holding: c.holding.clone(),
+        full_text: c.full_text.clone(),
+    }
+}
+
+impl SimilarIndex {
+    /// Opens (or creates) the index in `dir`.
+    pub fn open(dir: &Path) -> Result<SimilarIndex, ecenter_similar::index::IndexError> {
+        Ok(SimilarIndex {
+            index: CaseIndex::open(Some(dir), &[])?,
+            applying: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Applies every durable log entry after the index's position, up to `until` (or the head).
+    pub async fn catch_up<S: EventStore>(
+        self: &Arc<Self>,
+        store: &Arc<S>,
+        until: Option<u64>,
+    ) -> Result<(), Status> {
+        let _guard = self.applying.lock().await;
+        let this = self.clone();
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || this.apply_entries(&*store, until))
+            .await
+            .map_err(|_| Status::internal("the similar-case index stopped"))?
+    }
+
+    fn apply_entries<S: EventStore>(&self, store: &S, until: Option<u64>) -> Result<(), Status> {
+        let mut at = self.index.applied_seq().map_err(similar_status)?;
+        let head = until.unwrap_or_else(|| store.head().seq);
+        while at < head {
+            let entries = store
+                .entries_after(at, CATCH_UP_PAGE)
+                .map_err(store_status)?;
+            let Some(last) = entries.last().map(|e| e.seq) else {
+                break;
+            };
+            let mut added: Vec<CaseDoc> = Vec::new();
+            let mut removed: Vec<String> = Vec::new();
+            for e in &entries {
+                match &e.event {
+                    Event::CaseIndexed(c) => {
+                        removed.retain(|id| id != &c.case_id);
+                        added.retain(|d| d.id != c.case_id);
+                        added.push(case_doc(c));
+                    }
+                    Event::CaseRemoved { case_id, .. } => {
+                        added.retain(|d| &d.id != case_id);
+                        removed.push(case_id.clone());
+                    }
+                    _ => {}
+                }
+            }
+            // One commit per page, recording how far the log was applied.
+            self.index
+                .apply(&added, &removed, Some(last))
+                .map_err(similar_status)?;
+            at = last;
+        }
+        Ok(())
+    }
+
+    /// The underlying index.
+    pub fn index(&self) -> &CaseIndex {
+        &self.index
+    }
+}
+
+/// The service, generic over the storage backend.
+pub struct SimilarApi<S> {
+    store: Arc<S>,
+    index: Arc<SimilarIndex>,
+}
+
+impl<S> SimilarApi<S> {
+    /// Builds the service over the hub's index.
+    pub fn new(store: Arc<S>, index: Arc<SimilarIndex>) -> Self {
+        SimilarApi { store, index }
+    }
+}
+
+fn procedure_from_proto(value: i32, field: &str) -> Result<Option<Procedure>, Status> {
+    Ok(match pb::Procedure::try_from(value) {
+        Ok(pb::Procedure::Unspecified) => None,
+        Ok(pb::Procedure::FirstInstance) => Some(Procedure::FirstInstance),
+        Ok(pb::Procedure::SecondInstance) => Some(Procedure::SecondInstance),
+        Ok(pb::Procedure::Retrial) => Some(Procedure::Retrial),
+        Ok(pb::Procedure::Enforcement) => Some(Procedure::Enforcement),
+        Ok(pb::Procedure::Other) => Some(Procedure::Other),
+        Err(_) => {
+            return Err(invalid(
+                field,
+                format!(
+                    "unknown procedure value {value}; use one of {}",
+                    procedure_names()
+                ),
+            ));
+        }
+    })
+}
+
+fn procedure_to_proto(name: &str) -> pb::Procedure {
+    match Procedure::from_name(name) {
+        Some(Procedure::FirstInstance) => pb::Procedure::FirstInstance,
+        Some(Procedure::SecondInstance) => pb::Procedure::SecondInstance,
+        Some(Procedure::Retrial) => pb::Procedure::Retrial,
+        Some(Procedure::Enforcement) => pb::Procedure::Enforcement,
+        Some(Procedure::Other) => pb::Procedure::Other,
+        None => pb::Procedure::Unspecified,
+    }
+}
+
+fn filter_from_proto(f: Option<pb::SimilarFilter>) -> Result<Filter, Status> {
+    let f = f.unwrap_or_default();
+    let year = |y: u32, field: &str| match y {
+        0 => Ok(None),
+        y if (FIRST_YEAR..=LAST_YEAR).contains(&y) => Ok(Some(y)),
+        y => Err(invalid(
+            field,
+            format!("{y} is not a judgment year ({FIRST_YEAR}–{LAST_YEAR}); 0 means no bound"),
+        )),
+    };
+    let mut procedures = Vec::new();
+    for (i, p) in f.procedures.iter().enumerate() {
+        let field = format!("filter.procedures[{i}]");
+        match procedure_from_proto(*p, &field)? {
+            Some(p) => procedures.push(p.as_str().to_string()),
+            None => {
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "PROCEDURE_UNSPECIFIED is not a filter; use one of {}",
+                        procedure_names()
+                    ),
+                ));
+            }
+        }
+    }
+    let clean = |values: Vec<String>, field: &str| -> Result<Vec<String>, Status> {
+        let values: Vec<String> = values.into_iter().map(|v| v.trim().to_string()).collect();
+        if values.iter().any(String::is_empty) {
+            return Err(invalid(field, "empty value"));
+        }
+        if values.len() > 50 {
+            return Err(invalid(field, "at most 50 values"));
+        }
+        Ok(values)
+    };
+    Ok(Filter {
+        courts: clean(f.courts, "filter.courts")?,
+        year_from: year(f.year_from, "filter.year_from")?,
+        year_to: year(f.year_to, "filter.year_to")?,
+        procedures,
+        charges: clean(f.charges, "filter.charges")?,
+    })
+}
+
+/// A filing's text: its documents in order, as far as they carry text, cut to a query's length.
+async fn filing_text(
+    blobs: &ecenter_store::BlobStore,
+    filing: &ecenter_domain::Filing,
+) -> Result<(String, bool), Status> {
+    let mut parts = Vec::new();
+    for d in &filing.documents {
+        let path = blobs.path(&d.received.sha256);
+        let media_type = d.received.media_type.clone();
+        let text = tokio::task::spawn_blocking(move || {
+            let bytes = std::fs::read(&path)?;
+            Ok::<_, std::io::Error>(ecenter_extract::text_of(&media_type, &bytes))
+        })
+        .await
+        .map_err(|_| Status::internal("reading a stored document failed"))?
+        .map_err(|e| {
+            tracing::error!(error = %e, "stored document unreadable");
+            Status::internal(
+                "a stored document could not be read; the hub operator has the details in the log",
+            )
+        })?;
+        match text {
+            Ok(t) if !t.trim().is_empty() => parts.push(t),
+            Ok(_) | Err(ecenter_extract::ExtractError::NoText(_)) => {}
+            Err(e) => {
+                return Err(Status::failed_precondition(format!(
+                    "document {} ({}) of filing {}: {e}",
+                    d.received.document_id, d.received.name, filing.filing_id
+                )));
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Err(Status::failed_precondition(format!(
+            "filing {} has no document with text (DOCX, OFD or PDF with text; images are not read): send the facts as text instead",
+            filing.filing_id
+        )));
+    }
+    let text = parts.join("\n");
+    let truncated = text.chars().count() > MAX_QUERY_CHARS;
+    Ok(if truncated {
+        (text.chars().take(MAX_QUERY_CHARS).collect(), true)
+    } else {
+        (text, false)
+    })
+}
+
+fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
+    pb::SimilarHit {
+        procedure: procedure_to_proto(&h.procedure) as i32,
+        case_id: h.id,
+        case_number: h.case_number,
+        court: h.court,
+        year: h.year.unwrap_or(0),
+        score: h.score,
+        text_score: h.text_score,
+        shared_charges: h.shared_charges,
+        shared_statutes: h.shared_statutes,
+        shared_terms: h
+            .shared_terms
+            .into_iter()
+            .map(|t| pb::SharedTerm {
+                term: t.term,
+                weight: t.weight,
+            })
+            .collect(),
+        summary: h.summary,
+    }
+}
+
+#[tonic::async_trait]
+impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
+    async fn index_case(
+        &self,
+        request: Request<pb::IndexCaseRequest>,
+    ) -> Result<Response<pb::IndexCaseResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::IndexCase, None, None).await?;
+        let c = request
+            .into_inner()
+            .case
+            .ok_or_else(|| invalid("case", "is required"))?;
+        let submission = CaseSubmission {
+            procedure: procedure_from_proto(c.procedure, "case.procedure")?
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+            case_id: c.case_id,
+            case_number: c.case_number,
+            court: c.court,
+            year: c.year,
+            charges: c.charges,
+            statutes: c.statutes,
+            facts: c.facts,
+            holding: c.holding,
+            full_text: c.full_text,
+        };
+        let mut case = submission
+            .validate(&identity.to_string())
+            .map_err(domain_status)?;
+        // Charges and statutes the caller left out are read from the judgment now, so the log
+        // holds what was indexed and a rebuild gives the same index.
+        if case.charges.is_empty() || case.statutes.is_empty() {
+            let source = if case.full_text.trim().is_empty() {
+                format!("{}\n{}", case.facts, case.holding)
+            } else {
+                case.full_text.clone()
+            };
+            let (charges, statutes) = self.index.index().judgment_features(&source);
+            if case.charges.is_empty() {
+                case.charges = charges;
+            }
+            if case.statutes.is_empty() {
+                case.statutes = statutes;
+            }
+        }
+        let replaced = self
+            .index
+            .index()
+            .get(&case.case_id)
+            .map_err(similar_status)?
+            .is_some();
+        let (charges, statutes, case_id) = (
+            case.charges.clone(),
+            case.statutes.clone(),
+            case.case_id.clone(),
+        );
+        let (appended, ()) = self
+            .store
+            .append(Box::new(move |_: &dyn ReadView| {
+                Ok((vec![Event::CaseIndexed(case)], ()))
+            }))
+            .await
+            .map_err(store_status)?;
+        let seq = appended.last().map_or(0, |a| a.seq);
+        self.index.catch_up(&self.store, Some(seq)).await?;
+        tracing::info!(%case_id, seq, by = %identity, "case indexed");
+        Ok(Response::new(pb::IndexCaseResponse {
+            case_id,
+            log_seq: seq,
+            charges,
+            statutes,
+            replaced,
+        }))
+    }
+
+    async fn remove_case(
+        &self,
+        request: Request<pb::RemoveCaseRequest>,
+    ) -> Result<Response<pb::RemoveCaseResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::RemoveCase, None, None).await?;
+        let r = request.into_inner();
+        let case_id = r.case_id.trim().to_string();
+        if case_id.is_empty() {
+            return Err(invalid("case_id", "is required"));
+        }
+        let reason = r.reason.trim().to_string();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(invalid(
+                "reason",
+                "say why the case is withdrawn (1 to 500 characters): the log keeps it",
+            ));
+        }
+        if self
+            .index
+            .index()
+            .get(&case_id)
+            .map_err(similar_status)?
+            .is_none()
+        {
+            return Err(Status::not_found(format!(
+                "no indexed case has id 「{case_id}」"
+            )));
+        }
+        let by = identity.to_string();
+        let event = Event::CaseRemoved {
+            case_id: case_id.clone(),
+            by,
+            reason,
+        };
+        let (appended, ()) = self
+            .store
+            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
+            .await
+            .map_err(store_status)?;
+        let seq = appended.last().map_or(0, |a| a.seq);
+        self.index.catch_up(&self.store, Some(seq)).await?;
+        tracing::info!(%case_id, seq, by = %identity, "case removed from the index");
+        Ok(Response::new(pb::RemoveCaseResponse { log_seq: seq }))
+    }
+
+    async fn find_similar(
+        &self,
+        request: Request<pb::FindSimilarRequest>,
+    ) -> Result<Response<pb::FindSimilarResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::FindSimilar, None, None).await?;
+        let r = request.into_inner();
+        let filter = filter_from_proto(r.filter)?;
+        let k = match r.top_k {
+            0 => DEFAULT_HITS,
+            k if k as usize <= MAX_HITS => k,
+            k => {
+                return Err(invalid(
+                    "top_k",
+                    format!("{k} hits asked; at most {MAX_HITS}"),
+                ));
+            }
+        } as usize;
+        let index = self.index.clone();
+        let mut truncated = false;
+        let (text, given, exclude) = match r.query {
+            None => {
+                return Err(invalid(
+                    "query",
+                    "give the facts as text, a filing_id or a case_id",
+                ));
+            }
+            Some(pb::find_similar_request::Query::Text(text)) => (text, None, None),
+            Some(pb::find_similar_request::Query::FilingId(filing_id)) => {
+                let filing = crate::filing::durable_filing(&*self.store, filing_id.trim()).await?;
+                let (text, cut) = filing_text(self.store.blobs(), &filing).await?;
+                truncated = cut;
+                (text, None, None)
+            }
+            Some(pb::find_similar_request::Query::CaseId(case_id)) => {
+                let case_id = case_id.trim().to_string();
+                if case_id.is_empty() {
+                    return Err(invalid("case_id", "is empty"));
+                }
+                let case = index
+                    .index()
+                    .get(&case_id)
+                    .map_err(similar_status)?
+                    .ok_or_else(|| {
+                        Status::not_found(format!("no indexed case has id 「{case_id}」"))
+                    })?;
+                let text: String = case.text.chars().take(MAX_QUERY_CHARS).collect();
+                (text, Some((case.charges, case.statutes)), Some(case_id))
+            }
+        };
+        let (hits, charges, statutes) = tokio::task::spawn_blocking(move || {
+            let (charges, statutes) = match given {
+                Some(features) => features,
+                None => index.index().legal_features(&text),
+            };
+            let hits = index.index().search(
+                &SearchRequest {
+                    text: &text,
+                    charges: &charges,
+                    statutes: &statutes,
+                    filter: &filter,
+                    k,
+                    exclude: exclude.as_deref(),
+                },
+                &Weights::default(),
+            );
+            (hits, charges, statutes)
+        })
+        .await
+        .map_err(|_| Status::internal("the similar-case search stopped"))?;
+        let hits = hits.map_err(similar_status)?;
+        Ok(Response::new(pb::FindSimilarResponse {
+            hits: hits.into_iter().map(hit_message).collect(),
+            query_charges: charges,
+            query_statutes: statutes,
+            query_truncated: truncated,
+        }))
+    }
+}
