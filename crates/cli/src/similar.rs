@@ -177,6 +177,8 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
         bar.inc(chunk.len() as u64);
     }
     bar.finish();
+    // One segment answers queries fastest: each query term is then looked up once.
+    index.optimize()?;
     println!(
         "imported {} judgments into {} ({} in the index)",
         docs.len(),

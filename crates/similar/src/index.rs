@@ -266,6 +266,120 @@ struct QueryTerm {
     informativeness: f32,
     /// Words (true) or bigrams.
     is_word: bool,
+    /// Documents holding it.
+    doc_freq: u64,
+}
+
+/// BM25 statistics for one query, read once: tantivy would otherwise look each term up again
+/// for every scorer it builds.
+struct QueryStatistics {
+    docs: u64,
+    tokens: HashMap<Field, u64>,
+    doc_freq: HashMap<Term, u64>,
+}
+
+impl QueryStatistics {
+    fn new(searcher: &Searcher, fields: &[Field], terms: &[QueryTerm]) -> tantivy::Result<Self> {
+        use tantivy::query::Bm25StatisticsProvider;
+        let mut tokens = HashMap::new();
+        for f in fields {
+            tokens.insert(*f, searcher.total_num_tokens(*f)?);
+        }
+        Ok(QueryStatistics {
+            docs: searcher.total_num_docs()?,
+            tokens,
+            doc_freq: terms.iter().map(|t| (t.term.clone(), t.doc_freq)).collect(),
+        })
+    }
+}
+
+impl tantivy::query::Bm25StatisticsProvider for QueryStatistics {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self.tokens.get(&field).copied().unwrap_or(0))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(self.doc_freq.get(term).copied().unwrap_or(0))
+    }
+}
+
+/// The legal structure of candidates in one segment, compared by term ordinal: strings are only
+/// read for the hits returned.
+struct SegmentLabels {
+    charges: Option<StrColumn>,
+    statutes: Option<StrColumn>,
+    /// Ordinals of the query's charges and statutes in this segment's dictionaries.
+    query_charges: HashMap<u64, String>,
+    query_statutes: HashMap<u64, String>,
+}
+
+impl SegmentLabels {
+    fn new(
+        reader: &tantivy::SegmentReader,
+        charges: &[String],
+        statutes: &[String],
+    ) -> Result<Self, IndexError> {
+        let column = |name: &str, values: &[String]| -> Result<_, IndexError> {
+            let col: Option<StrColumn> = reader.fast_fields().str(name)?;
+            let mut ords = HashMap::new();
+            if let Some(c) = &col {
+                for v in values {
+                    if let Some(ord) = c
+                        .dictionary()
+                        .term_ord(v.as_bytes())
+                        .map_err(|e| IndexError::Tantivy(e.into()))?
+                    {
+                        ords.insert(ord, v.clone());
+                    }
+                }
+            }
+            Ok((col, ords))
+        };
+        let (charges_col, query_charges) = column("charges", charges)?;
+        let (statutes_col, query_statutes) = column("statutes", statutes)?;
+        Ok(SegmentLabels {
+            charges: charges_col,
+            statutes: statutes_col,
+            query_charges,
+            query_statutes,
+        })
+    }
+
+    /// The labels of `doc` the query shares, and Jaccard's overlap, for charges then statutes.
+    fn compare(
+        &self,
+        doc: DocId,
+        query_charges: usize,
+        query_statutes: usize,
+    ) -> [(Vec<String>, f32); 2] {
+        let one = |col: &Option<StrColumn>, query: &HashMap<u64, String>, query_len: usize| {
+            let mut shared = Vec::new();
+            let mut count = 0usize;
+            if let Some(c) = col {
+                for ord in c.term_ords(doc) {
+                    count += 1;
+                    if let Some(v) = query.get(&ord) {
+                        shared.push(v.clone());
+                    }
+                }
+            }
+            let union = query_len + count - shared.len();
+            let overlap = if union == 0 {
+                0.0
+            } else {
+                shared.len() as f32 / union as f32
+            };
+            (shared, overlap)
+        };
+        [
+            one(&self.charges, &self.query_charges, query_charges),
+            one(&self.statutes, &self.query_statutes, query_statutes),
+        ]
+    }
 }
 
 /// Text scores of candidates, with each word's contribution.
@@ -438,6 +552,25 @@ impl CaseIndex {
         Ok(())
     }
 
+    /// Merges every segment into one, dropping deleted cases for good: after a bulk import, every
+    /// query then looks each term up once instead of once per segment. Returns the segment count
+    /// before the merge.
+    pub fn optimize(&self) -> Result<usize, IndexError> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            let mut w = self.writer.lock().expect("writer lock");
+            w.merge(&ids).wait()?;
+            drop(w);
+            self.reader.reload()?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Number of segments searched (each costs a lookup per query term).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// The event-log position the last commit recorded (0 when none did).
     pub fn applied_seq(&self) -> Result<u64, IndexError> {
         Ok(self
@@ -579,6 +712,7 @@ impl CaseIndex {
                     boost,
                     informativeness: boost * idf,
                     is_word,
+                    doc_freq: df as u64,
                 });
             }
             terms.sort_by(|a, b| {
@@ -635,7 +769,9 @@ impl CaseIndex {
         for list in by_segment.values_mut() {
             list.sort_unstable();
         }
-        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        let statistics =
+            QueryStatistics::new(searcher, &[self.fields.words, self.fields.bigrams], terms)?;
+        let scoring = EnableScoring::enabled_from_statistics_provider(&statistics, searcher);
         for (ti, t) in terms.iter().enumerate() {
             let weight =
                 TermQuery::new(t.term.clone(), IndexRecordOption::WithFreqs).weight(scoring)?;
@@ -833,27 +969,27 @@ impl CaseIndex {
         let addrs: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
         let scored = self.score_docs(&searcher, &terms, &addrs)?;
         let best = scored.iter().map(|s| s.score).fold(0.0f32, f32::max);
+        let distinct = |v: &[String]| v.iter().collect::<HashSet<_>>().len();
+        let (query_charges, query_statutes) =
+            (distinct(request.charges), distinct(request.statutes));
+        let mut labels: HashMap<u32, SegmentLabels> = HashMap::new();
         let mut ranked = Vec::with_capacity(addrs.len());
         for (addr, s) in addrs.into_iter().zip(scored) {
-            let charges = self.fast_strings(&searcher, addr, "charges")?;
-            let statutes = self.fast_strings(&searcher, addr, "statutes")?;
-            let fused = fuse(
-                s.score,
-                best,
-                jaccard(request.charges, &charges),
-                jaccard(request.statutes, &statutes),
-                weights,
-            );
+            let segment = match labels.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(SegmentLabels::new(
+                    searcher.segment_reader(addr.segment_ord),
+                    request.charges,
+                    request.statutes,
+                )?),
+            };
+            let [(charges, charge_overlap), (statutes, statute_overlap)] =
+                segment.compare(addr.doc_id, query_charges, query_statutes);
+            let fused = fuse(s.score, best, charge_overlap, statute_overlap, weights);
             ranked.push((fused, addr, s, charges, statutes));
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         ranked.truncate(request.k);
-        let shared = |a: &[String], b: &[String]| {
-            a.iter()
-                .filter(|x| b.contains(x))
-                .cloned()
-                .collect::<Vec<_>>()
-        };
         let mut hits = Vec::with_capacity(ranked.len());
         for (fused, addr, s, charges, statutes) in ranked {
             let d: TantivyDocument = searcher.doc(addr)?;
@@ -869,8 +1005,8 @@ impl CaseIndex {
                 id: text(self.fields.id),
                 score: fused,
                 text_score: s.score,
-                shared_charges: shared(request.charges, &charges),
-                shared_statutes: shared(request.statutes, &statutes),
+                shared_charges: charges,
+                shared_statutes: statutes,
                 shared_terms: words
                     .iter()
                     .take(SHARED_TERMS_SHOWN)
@@ -895,17 +1031,19 @@ impl CaseIndex {
         Ok(hits)
     }
 
-    /// A bare tantivy BM25 query with the whole query text, top `k`, no fusion and no stored fields
-    /// read: the baseline benchmarks compare [`CaseIndex::search`] with.
+    /// A bare tantivy BM25 query with the query text (all its terms, or the `terms_per_field` most
+    /// informative per field), top `k`, no fusion and no stored fields read: the baselines
+    /// benchmarks compare [`CaseIndex::search`] with.
     pub fn bare_search(
         &self,
         text: &str,
         k: usize,
         weights: &Weights,
+        terms_per_field: Option<usize>,
     ) -> Result<usize, IndexError> {
         let searcher = self.reader.searcher();
         let terms = self.query_terms(&searcher, text, weights)?;
-        let query = Self::text_query(&terms, usize::MAX);
+        let query = Self::text_query(&terms, terms_per_field.unwrap_or(usize::MAX));
         Ok(searcher
             .search(&query, &TopDocs::with_limit(k).order_by_score())?
             .len())
