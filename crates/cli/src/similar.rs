@@ -352,6 +352,27 @@ fn run(args: Args) -> Result<()> {
                             },
                         ),
                         (
+                            "fused-words-only",
+                            Weights {
+                                bigrams: 0.0,
+                                ..fused
+                            },
+                        ),
+                        (
+                            "fused-charge-weight-1",
+                            Weights {
+                                charges: 1.0,
+                                ..fused
+                            },
+                        ),
+                        (
+                            "fused-charge-weight-4",
+                            Weights {
+                                charges: 4.0,
+                                ..fused
+                            },
+                        ),
+                        (
                             "charges-first",
                             Weights {
                                 charges: 1000.0,

@@ -110,6 +110,10 @@ impl Hub {
             .catch_up(&self.store, None)
             .await
             .map_err(|e| ServeError::Similar(e.message().to_string()))?;
+        self.similar
+            .compact()
+            .await
+            .map_err(|e| ServeError::Similar(e.message().to_string()))?;
         let result = serve_store(
             listener,
             self.store.clone(),

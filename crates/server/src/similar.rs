@@ -23,6 +23,9 @@ use tonic::{Request, Response, Status};
 /// Log entries read per step while the index catches up.
 const CATCH_UP_PAGE: usize = 1_000;
 
+/// Segments the index may have at start-up before it is merged into one.
+pub const MAX_SEGMENTS_AT_START: usize = 8;
+
 /// Hits returned when the caller does not say.
 const DEFAULT_HITS: u32 = 10;
 
@@ -110,6 +113,25 @@ impl SimilarIndex {
                 .map_err(similar_status)?;
             at = last;
         }
+        Ok(())
+    }
+
+    /// Merges the index into one segment when indexing case by case has left it in more than
+    /// [`MAX_SEGMENTS_AT_START`]: every query term costs a lookup per segment.
+    pub async fn compact(self: &Arc<Self>) -> Result<(), Status> {
+        if self.index.segments() <= MAX_SEGMENTS_AT_START {
+            return Ok(());
+        }
+        let _guard = self.applying.lock().await;
+        let this = self.clone();
+        let merged = tokio::task::spawn_blocking(move || this.index.optimize())
+            .await
+            .map_err(|_| Status::internal("the similar-case index stopped"))?
+            .map_err(similar_status)?;
+        tracing::info!(
+            segments = merged,
+            "similar-case index merged into one segment"
+        );
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The evaluation harness on the public benchmarks, read from where they lie (never copied into the
 //! project): LeCaRD-style graded pools and CAIL2019-SCM triplets.
 
-use crate::index::{CaseDoc, CaseIndex, IndexError, Weights, fuse, jaccard};
+use crate::index::{CaseDoc, CaseIndex, IndexError, Weights, coverage, fuse};
 use crate::metrics::{Labels, LecardMetrics, evaluate};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -129,7 +129,7 @@ impl Lecard {
                         fuse(
                             scores[&id],
                             best,
-                            jaccard(&q.charges, charges),
+                            coverage(&q.charges, charges),
                             0.0,
                             weights,
                         ),

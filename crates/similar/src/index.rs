@@ -137,9 +137,9 @@ pub struct SearchRequest<'a> {
 pub struct Weights {
     /// Weight of the character-bigram BM25 relative to the word BM25.
     pub bigrams: f32,
-    /// Weight of the Jaccard overlap of charges, against text scores normalised to [0, 1].
+    /// Weight of the coverage of the query's charges, against text scores normalised to [0, 1].
     pub charges: f32,
-    /// Weight of the Jaccard overlap of cited statutes.
+    /// Weight of the coverage of the query's cited statutes.
     pub statutes: f32,
 }
 
@@ -349,7 +349,8 @@ impl SegmentLabels {
         })
     }
 
-    /// The labels of `doc` the query shares, and Jaccard's overlap, for charges then statutes.
+    /// The labels of `doc` the query shares, and the share of the query's labels it has (see
+    /// [`coverage`]), for charges then statutes.
     fn compare(
         &self,
         doc: DocId,
@@ -357,21 +358,20 @@ impl SegmentLabels {
         query_statutes: usize,
     ) -> [(Vec<String>, f32); 2] {
         let one = |col: &Option<StrColumn>, query: &HashMap<u64, String>, query_len: usize| {
-            let mut shared = Vec::new();
-            let mut count = 0usize;
+            let mut shared: Vec<String> = Vec::new();
             if let Some(c) = col {
                 for ord in c.term_ords(doc) {
-                    count += 1;
-                    if let Some(v) = query.get(&ord) {
+                    if let Some(v) = query.get(&ord)
+                        && !shared.contains(v)
+                    {
                         shared.push(v.clone());
                     }
                 }
             }
-            let union = query_len + count - shared.len();
-            let overlap = if union == 0 {
+            let overlap = if query_len == 0 {
                 0.0
             } else {
-                shared.len() as f32 / union as f32
+                shared.len() as f32 / query_len as f32
             };
             (shared, overlap)
         };
@@ -1111,16 +1111,17 @@ impl CaseIndex {
     }
 }
 
-/// Jaccard overlap of two sets of labels (charges, statute keys).
-pub fn jaccard(a: &[String], b: &[String]) -> f32 {
-    let a: HashSet<&String> = a.iter().collect();
-    let b: HashSet<&String> = b.iter().collect();
-    let union = a.union(&b).count();
-    if union == 0 {
-        0.0
-    } else {
-        a.intersection(&b).count() as f32 / union as f32
+/// The share of the query's labels (charges, statute keys) that a case has: 1.0 when the case has
+/// every charge of the new case. A case's further charges do not count against it — a judgment on
+/// several charges is as useful for each of them — which ranks better on LeCaRD's development
+/// split than Jaccard's overlap did (docs/SIMILAR.md).
+pub fn coverage(query: &[String], case: &[String]) -> f32 {
+    let query: HashSet<&String> = query.iter().collect();
+    if query.is_empty() {
+        return 0.0;
     }
+    let case: HashSet<&String> = case.iter().collect();
+    query.intersection(&case).count() as f32 / query.len() as f32
 }
 
 /// Fuses text scores (normalised by the pool's best) with shared charges and statutes.
