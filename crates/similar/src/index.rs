@@ -176,6 +176,9 @@ const SUMMARY_CHARS: usize = 120;
 /// in queries and accepted as filters.
 const CHARGES_FILE: &str = "charges.txt";
 
+/// Legal terms always in jieba's dictionary (see the file's header).
+const LEGAL_TERMS: &str = include_str!("legal_terms.txt");
+
 /// File beside the index listing the words added to jieba's dictionary. It only grows when the
 /// index is opened with new names, never while cases are indexed, so that every case and query is
 /// segmented alike and a rebuild gives the same index.
@@ -426,6 +429,17 @@ impl CaseIndex {
             None => Index::create_in_ram(schema),
         };
         let mut jieba = jieba_rs::Jieba::new();
+        let built_in = LEGAL_TERMS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        for term in built_in {
+            jieba.add_word(term, Some(100_000), Some("nz"));
+            if let Some(short) = term.strip_suffix('罪') {
+                jieba.add_word(short, Some(100_000), Some("nz"));
+            }
+            known.insert(term.to_string());
+        }
         for c in &dictionary {
             jieba.add_word(c, Some(100_000), Some("nz"));
             if let Some(short) = c.strip_suffix('罪') {
