@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod asn1;
+pub mod cades;
 pub mod report;
 pub mod tsa;
 

@@ -17,13 +17,17 @@ use x509_cert::Certificate;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_tsp::{MessageImprint, TspVersion, TstInfo};
 
-const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+pub(crate) const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub(crate) const ECDSA_SHA256: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub(crate) const SIGNED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
-const CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+pub(crate) const CONTENT_TYPE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+pub(crate) const MESSAGE_DIGEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+pub(crate) const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 /// id-kp-timeStamping, as webpki wants it (OID contents).
 const TIME_STAMPING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
@@ -32,17 +36,17 @@ pub const DEFAULT_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6
 
 /// ESSCertIDv2 with the default hash algorithm (SHA-256) and no issuerSerial.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct EssCertIdV2 {
-    cert_hash: OctetString,
+pub(crate) struct EssCertIdV2 {
+    pub(crate) cert_hash: OctetString,
 }
 
 /// SigningCertificateV2 (RFC 5035) without policies.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct SigningCertificateV2 {
-    certs: Vec<EssCertIdV2>,
+pub(crate) struct SigningCertificateV2 {
+    pub(crate) certs: Vec<EssCertIdV2>,
 }
 
-fn sha256(data: &[u8]) -> Vec<u8> {
+pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, data)
         .as_ref()
         .to_vec()
@@ -63,14 +67,14 @@ fn minimal_unsigned(n: u64) -> Vec<u8> {
     out
 }
 
-fn alg(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+pub(crate) fn alg(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid,
         parameters: None,
     }
 }
 
-fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
+pub(crate) fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
     Ok(Attribute {
         oid,
         values: SetOfVec::try_from(vec![value])?,
