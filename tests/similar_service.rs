@@ -254,56 +254,52 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         Code::InvalidArgument,
         "at most 20000",
     );
-    let unknown_court = pb::SimilarFilter {
-        courts: vec!["沪02".into()],
-        ..Default::default()
-    };
-    assert_refused(
-        court
-            .find_similar(by_text("盗窃", Some(unknown_court)))
-            .await,
-        Code::InvalidArgument,
-        "unknown court 「沪02」",
-    );
-    let unknown_charge = pb::SimilarFilter {
-        charges: vec!["偷东西罪".into()],
-        ..Default::default()
-    };
-    assert_refused(
-        court
-            .find_similar(by_text("盗窃", Some(unknown_charge)))
-            .await,
-        Code::InvalidArgument,
-        "unknown charge 「偷东西罪」",
-    );
-    let bad_years = pb::SimilarFilter {
-        year_from: 1800,
-        ..Default::default()
-    };
-    assert_refused(
-        court.find_similar(by_text("盗窃", Some(bad_years))).await,
-        Code::InvalidArgument,
-        "filter.year_from",
-    );
-    let reversed = pb::SimilarFilter {
-        year_from: 2022,
-        year_to: 2020,
-        ..Default::default()
-    };
-    assert_refused(
-        court.find_similar(by_text("盗窃", Some(reversed))).await,
-        Code::InvalidArgument,
-        "2022–2020",
-    );
-    let unspecified = pb::SimilarFilter {
-        procedures: vec![0],
-        ..Default::default()
-    };
-    assert_refused(
-        court.find_similar(by_text("盗窃", Some(unspecified))).await,
-        Code::InvalidArgument,
-        "first_instance",
-    );
+    // Filters naming what the index does not hold, or impossible ranges, are refused by name.
+    let bad_filters = [
+        (
+            pb::SimilarFilter {
+                courts: vec!["沪02".into()],
+                ..Default::default()
+            },
+            "unknown court 「沪02」",
+        ),
+        (
+            pb::SimilarFilter {
+                charges: vec!["偷东西罪".into()],
+                ..Default::default()
+            },
+            "unknown charge 「偷东西罪」",
+        ),
+        (
+            pb::SimilarFilter {
+                year_from: 1800,
+                ..Default::default()
+            },
+            "filter.year_from",
+        ),
+        (
+            pb::SimilarFilter {
+                year_from: 2022,
+                year_to: 2020,
+                ..Default::default()
+            },
+            "2022–2020",
+        ),
+        (
+            pb::SimilarFilter {
+                procedures: vec![0],
+                ..Default::default()
+            },
+            "first_instance",
+        ),
+    ];
+    for (filter, says) in bad_filters {
+        assert_refused(
+            court.find_similar(by_text("盗窃", Some(filter))).await,
+            Code::InvalidArgument,
+            says,
+        );
+    }
     let mut too_many = by_text("盗窃", None);
     too_many.top_k = 101;
     assert_refused(

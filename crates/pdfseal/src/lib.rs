@@ -381,6 +381,11 @@ fn fill_signature(
 /// A plain, valid PDF of `pages` A4 pages, each with a line of text and then filler text up to about
 /// `page_bytes` bytes of content: what the tests and benchmarks seal.
 pub fn sample_pdf(pages: usize, page_bytes: usize) -> Vec<u8> {
+    sample_pdf_titled("Judgment page", pages, page_bytes)
+}
+
+/// [`sample_pdf`] whose pages begin with `title` (and the page number when there are several).
+pub fn sample_pdf_titled(title: &str, pages: usize, page_bytes: usize) -> Vec<u8> {
     let mut objects: Vec<String> = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".into(),
         String::new(), // the page tree, once the pages are numbered
@@ -388,7 +393,12 @@ pub fn sample_pdf(pages: usize, page_bytes: usize) -> Vec<u8> {
     ];
     let mut kids = Vec::new();
     for p in 0..pages {
-        let mut content = format!("BT /F1 12 Tf 72 720 Td (Judgment page {}) Tj ET\n", p + 1);
+        let heading = if pages == 1 {
+            title.to_string()
+        } else {
+            format!("{title} {}", p + 1)
+        };
+        let mut content = format!("BT /F1 12 Tf 72 720 Td ({heading}) Tj ET\n");
         let mut y = 700;
         while content.len() < page_bytes {
             content.push_str(&format!(

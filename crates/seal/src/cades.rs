@@ -4,16 +4,13 @@
 //! signature timestamp from the hub's TSA (PAdES-B-T).
 
 use crate::tsa::{
-    CONTENT_TYPE, ECDSA_SHA256, EssCertIdV2, MESSAGE_DIGEST, SHA256, SIGNED_DATA,
-    SIGNING_CERTIFICATE_V2, SigningCertificateV2, TimestampAuthority, alg, attribute, sha256,
+    CONTENT_TYPE, EssCertIdV2, MESSAGE_DIGEST, SHA256, SIGNED_DATA, SIGNING_CERTIFICATE_V2,
+    SigningCertificateV2, TimestampAuthority, alg, attribute, sha256, signer_info,
 };
 use crate::{KeyHolder, SealError};
-use cms::cert::IssuerAndSerialNumber;
 use cms::cert::x509::attr::Attribute;
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
+use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerInfos};
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
 use std::time::SystemTime;
@@ -65,18 +62,7 @@ pub fn sign_detached(
             Certificate::from_der(c)?,
         ));
     }
-    let signer_info = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: cert.tbs_certificate.issuer.clone(),
-            serial_number: cert.tbs_certificate.serial_number.clone(),
-        }),
-        digest_alg: alg(SHA256),
-        signed_attrs: Some(signed_attrs),
-        signature_algorithm: alg(ECDSA_SHA256),
-        signature: OctetString::new(signature)?,
-        unsigned_attrs,
-    };
+    let signer_info = signer_info(&cert, signed_attrs, signature, unsigned_attrs)?;
     let signed_data = SignedData {
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![alg(SHA256)])?,

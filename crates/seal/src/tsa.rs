@@ -81,6 +81,27 @@ pub(crate) fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, 
     })
 }
 
+/// A SignerInfo for an ECDSA P-256 / SHA-256 signature by `cert` over `signed_attrs`.
+pub(crate) fn signer_info(
+    cert: &Certificate,
+    signed_attrs: SetOfVec<Attribute>,
+    signature: Vec<u8>,
+    unsigned_attrs: Option<SetOfVec<Attribute>>,
+) -> Result<SignerInfo, der::Error> {
+    Ok(SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: cert.tbs_certificate.issuer.clone(),
+            serial_number: cert.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: alg(SHA256),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: alg(ECDSA_SHA256),
+        signature: OctetString::new(signature)?,
+        unsigned_attrs,
+    })
+}
+
 /// A timestamp authority: its certificate (with the critical timeStamping EKU) and key.
 pub struct TimestampAuthority {
     holder: KeyHolder,
@@ -145,18 +166,7 @@ impl TimestampAuthority {
             attribute(SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_cert)?)?,
         ])?;
         let signature = self.holder.sign(&signed_attrs.to_der()?)?;
-        let signer = SignerInfo {
-            version: CmsVersion::V1,
-            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-                issuer: cert.tbs_certificate.issuer.clone(),
-                serial_number: cert.tbs_certificate.serial_number.clone(),
-            }),
-            digest_alg: alg(SHA256),
-            signed_attrs: Some(signed_attrs),
-            signature_algorithm: alg(ECDSA_SHA256),
-            signature: OctetString::new(signature)?,
-            unsigned_attrs: None,
-        };
+        let signer = signer_info(&cert, signed_attrs, signature, None)?;
         let signed_data = SignedData {
             version: CmsVersion::V3,
             digest_algorithms: SetOfVec::try_from(vec![alg(SHA256)])?,
