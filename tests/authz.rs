@@ -276,6 +276,21 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
                 .await
                 .map(drop)
         }
+        Operation::SealPdf => {
+            let seal_id = w.new_seal().await;
+            w.seals(stem)
+                .await
+                .seal_pdf(pb::SealPdfRequest {
+                    seal_id,
+                    target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+                        filing_id: id,
+                        document_id: "D1".into(),
+                    })),
+                    ..Default::default()
+                })
+                .await
+                .map(drop)
+        }
         Operation::VerifySeal => w
             .seals(stem)
             .await
@@ -340,7 +355,8 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
     }
 }
 
-const OPERATIONS: [Operation; 22] = [
+const OPERATIONS: [Operation; 23] = [
+    Operation::SealPdf,
     Operation::IndexCase,
     Operation::RemoveCase,
     Operation::FindSimilar,
@@ -378,7 +394,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 40, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 41, "a new grant needs its cell tested here");
     for op in OPERATIONS {
         for (role, stem) in callers {
             // On the caller's own filing (for non-lawyers: A's), and on another lawyer's.

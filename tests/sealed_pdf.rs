@@ -2,12 +2,18 @@
 //! the trust anchor) and poppler's `pdfsig` accept what we seal, and both reject it once a byte of
 //! the signed range changes.
 
+mod common;
+
+use common::{CASE, assert_status, channel_as, header, messages, seal_png, start_tls, tls_client};
 use ecenter_pdfseal::{Placement, SignatureInfo, seal_pdf};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use ecenter_seal::KeyHolder;
 use ecenter_seal::tsa::TimestampAuthority;
 use std::path::Path;
 use std::process::Command;
 use std::time::SystemTime;
+use tonic::Code;
 
 /// A well-formed PDF of `pages` pages with a line of text on each.
 fn pdf_of(pages: usize) -> Vec<u8> {
@@ -210,5 +216,144 @@ fn pages_that_do_not_exist_encrypted_and_broken_pdfs_are_refused_with_a_reason()
             .filter(|w| w == b"/ETSI.CAdES.detached")
             .count(),
         2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_copy() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court =
+        SealServiceClient::new(channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await);
+    court
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+        })
+        .await
+        .unwrap();
+
+    // A lawyer files a 3-page PDF and a DOCX; the court seals the PDF on its first page.
+    let judgment = pdf_of(3);
+    let docx = common::docx();
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let h = header(
+        "req-pdfseal-1",
+        CASE,
+        "证据材料",
+        &[("判决书.pdf", &judgment), ("说明.docx", &docx)],
+    );
+    let filing_id = lawyer
+        .submit_filing(tokio_stream::iter(messages(
+            h,
+            &[&judgment, &docx],
+            64 * 1024,
+        )))
+        .await
+        .unwrap()
+        .into_inner()
+        .receipt
+        .unwrap()
+        .filing_id;
+    let stored = |document_id: &str| {
+        Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+            filing_id: filing_id.clone(),
+            document_id: document_id.into(),
+        }))
+    };
+    let sealed = court
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: stored("D1"),
+            page: 1,
+            position: None,
+            reason: "电子送达".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sealed.document_id, "S1");
+    assert!(sealed.timestamped);
+    assert!(sealed.sealed_pdf.is_empty());
+
+    // The sealed copy is a document of the filing: the clerk downloads it and both validators accept it.
+    let mut clerk = tls_client(hub.addr, pki.path(), "clerk-c0001").await;
+    let bytes = common::download(&mut clerk, &filing_id, "S1")
+        .await
+        .unwrap();
+    assert_eq!(common::sha256_hex(&bytes), sealed.sha256);
+    assert!(bytes.starts_with(&judgment));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("S1.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    let (ok, report) = pyhanko(pki.path(), &file);
+    assert!(
+        ok && report.contains("The signature is judged VALID."),
+        "{report}"
+    );
+    let nss_dir = tempfile::tempdir().unwrap();
+    let report = pdfsig(&nss_trusting(pki.path(), nss_dir.path()), &file);
+    assert!(
+        report.contains("Signature is Valid") && report.contains("Certificate is Trusted"),
+        "{report}"
+    );
+
+    // Bytes sent now come back sealed.
+    let from_bytes = court
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_pdf_request::Target::Content(pdf_of(1))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(from_bytes.document_id.is_empty());
+    assert!(from_bytes.sealed_pdf.starts_with(&pdf_of(1)));
+
+    // Refusals, each with its reason.
+    let request = |target, page| pb::SealPdfRequest {
+        seal_id: "4206-SSFW-01".into(),
+        target,
+        page,
+        ..Default::default()
+    };
+    assert_status(
+        court.seal_pdf(request(stored("D2"), 0)).await,
+        Code::InvalidArgument,
+        "only PDF documents can be sealed in place",
+    );
+    assert_status(
+        court.seal_pdf(request(stored("D1"), 9)).await,
+        Code::InvalidArgument,
+        "page 9 does not exist: the PDF has 3 pages",
+    );
+    assert_status(
+        court.seal_pdf(request(stored("S1"), 0)).await,
+        Code::InvalidArgument,
+        "seal an original document",
+    );
+    assert_status(
+        court.seal_pdf(request(None, 0)).await,
+        Code::InvalidArgument,
+        "give a stored document",
+    );
+    let mut unknown = request(stored("D1"), 0);
+    unknown.seal_id = "NO-SUCH-SEAL".into();
+    assert_status(
+        court.seal_pdf(unknown).await,
+        Code::NotFound,
+        "NO-SUCH-SEAL",
+    );
+    let mut lawyer_seals =
+        SealServiceClient::new(channel_as(hub.addr, pki.path(), "lawyer-14201202010000001").await);
+    assert_status(
+        lawyer_seals.seal_pdf(request(stored("D1"), 0)).await,
+        Code::PermissionDenied,
+        "SealPdf",
     );
 }

@@ -125,18 +125,7 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     );
     assert!(f.seals[0].timestamped);
     let mut court_files = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
-    let mut stream = court_files
-        .download_document(pb::DownloadDocumentRequest {
-            filing_id: filing_id.clone(),
-            document_id: "S1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut signature = Vec::new();
-    while let Some(chunk) = stream.message().await.unwrap() {
-        signature.extend_from_slice(&chunk.data);
-    }
+    let signature = download(&mut court_files, &filing_id, "S1").await.unwrap();
     assert_eq!(sha256_hex(&signature), applied.signature_sha256);
 
     // Verification: of the stored document, of the same bytes, and of altered bytes.

@@ -10,8 +10,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ecenter/v1/seal.proto",
         "ecenter/v1/similar.proto",
     ];
+    // Relative to this package: clones at other paths share the target directory (CI does), and an
+    // absolute path would make one clone's build skip regenerating after another's proto changed.
     for file in &files {
-        println!("cargo:rerun-if-changed={}", root.join(file).display());
+        println!("cargo:rerun-if-changed=../../proto/{file}");
     }
     let fds = protox::compile(files, [&root])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);

@@ -240,11 +240,17 @@ pub async fn submit(
 }
 
 /// Downloads a document whole.
-pub async fn download(
-    client: &mut Client,
+pub async fn download<T>(
+    client: &mut FilingServiceClient<T>,
     filing_id: &str,
     document_id: &str,
-) -> Result<Vec<u8>, Status> {
+) -> Result<Vec<u8>, Status>
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
     let mut stream = client
         .download_document(pb::DownloadDocumentRequest {
             filing_id: filing_id.into(),

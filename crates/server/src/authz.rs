@@ -44,6 +44,8 @@ pub enum Operation {
     ApplySeal,
     /// SealService.VerifySeal.
     VerifySeal,
+    /// SealService.SealPdf.
+    SealPdf,
     /// SimilarCaseService.IndexCase.
     IndexCase,
     /// SimilarCaseService.RemoveCase.
@@ -75,6 +77,7 @@ impl Operation {
             Operation::RevokeSeal => "RevokeSeal",
             Operation::ApplySeal => "ApplySeal",
             Operation::VerifySeal => "VerifySeal",
+            Operation::SealPdf => "SealPdf",
             Operation::IndexCase => "IndexCase",
             Operation::RemoveCase => "RemoveCase",
             Operation::FindSimilar => "FindSimilar",
@@ -133,6 +136,7 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (VerifySeal, Court, Any),
     (VerifySeal, Clerk, Any),
     (VerifySeal, Lawyer, Any),
+    (SealPdf, Court, Any),
     (IndexCase, Court, Any),
     (RemoveCase, Court, Any),
     (FindSimilar, Court, Any),

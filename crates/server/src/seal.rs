@@ -61,6 +61,8 @@ pub struct SealContext {
     signer_subject: String,
     tsa: Option<TimestampAuthority>,
     verifier: Verifier,
+    /// Intermediate certificates embedded in PDF signatures so validators can build the chain.
+    chain: Vec<Vec<u8>>,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -106,10 +108,11 @@ impl SealConfig {
                 );
             }
         }
+        let chain = certs(&self.intermediates)?;
         let trust = TrustStores {
             seal_makers: certs(&self.trust_seal_makers)?,
             signers: certs(&self.trust_signers)?,
-            intermediates: certs(&self.intermediates)?,
+            intermediates: chain.clone(),
             crls,
             tsas: certs(&self.trust_tsas)?,
         };
@@ -122,6 +125,7 @@ impl SealConfig {
             signer_subject,
             tsa,
             verifier: Verifier::new(trust),
+            chain,
         })
     }
 }
@@ -224,7 +228,98 @@ fn check_seal_id(id: &str) -> Result<(), Status> {
     Ok(())
 }
 
+/// What a seal is applied to.
+enum Target {
+    /// A document of a filing.
+    Stored(pb::DocumentRef),
+    /// Bytes sent with the request.
+    Content(Vec<u8>),
+}
+
 impl<S: EventStore> SealApi<S> {
+    /// The seal `seal_id` if it may be applied at `now`: registered, not revoked, within its window.
+    fn usable_seal(&self, seal_id: &str, now: SystemTime) -> Result<SealRecord, Status> {
+        check_seal_id(seal_id)?;
+        let seal = self
+            .store
+            .seal(seal_id)
+            .map_err(store_status)?
+            .ok_or_else(|| Status::not_found(format!("no seal 「{seal_id}」")))?;
+        if let Some(reason) = &seal.revoked {
+            return Err(Status::failed_precondition(format!(
+                "seal 「{seal_id}」 is revoked ({reason}) and cannot be applied"
+            )));
+        }
+        if DateTime::<Utc>::from(now) > seal.valid_to
+            || DateTime::<Utc>::from(now) < seal.valid_from
+        {
+            return Err(Status::failed_precondition(format!(
+                "seal 「{seal_id}」 is outside its validity window"
+            )));
+        }
+        Ok(seal)
+    }
+
+    /// What is sealed: a stored original of a filing (after authorizing `operation` on it), or
+    /// bytes sent now.
+    async fn sealing_target(
+        &self,
+        identity: &Identity,
+        operation: Operation,
+        target: Option<Target>,
+    ) -> Result<(Option<(String, ReceivedDocument)>, Vec<u8>), Status> {
+        match target {
+            Some(Target::Stored(d)) => {
+                let (filing, doc) = self
+                    .stored_document(identity, operation, &d.filing_id, &d.document_id)
+                    .await?;
+                if !filing
+                    .documents
+                    .iter()
+                    .any(|x| x.received.document_id == doc.document_id)
+                {
+                    return Err(invalid(
+                        "stored.document_id",
+                        "seal an original document (D1, D2, ...), not a seal signature or a sealed copy",
+                    ));
+                }
+                let bytes = read_blob(self.store.blobs(), &doc.sha256).await?;
+                Ok((Some((filing.filing_id, doc)), bytes))
+            }
+            Some(Target::Content(bytes)) if !bytes.is_empty() => Ok((None, bytes)),
+            _ => Err(invalid(
+                "target",
+                "give a stored document (filing and document id) or the bytes to seal",
+            )),
+        }
+    }
+
+    /// Records a sealing in the log: beside the filing's document (numbered S1, S2, ... and
+    /// downloadable), or as sealed bytes. Returns the stored document's id (empty for bytes).
+    async fn record_sealing(
+        &self,
+        target: Option<(String, ReceivedDocument)>,
+        applied: AppliedSeal,
+    ) -> Result<String, Status> {
+        let (_, document_id) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| match target {
+                Some((filing_id, _)) => {
+                    let current = view
+                        .filing(&filing_id)?
+                        .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
+                    let mut applied = applied;
+                    applied.signature.document_id = format!("S{}", current.seals.len() + 1);
+                    let id = applied.signature.document_id.clone();
+                    Ok((vec![Event::DocumentSealed { filing_id, applied }], id))
+                }
+                None => Ok((vec![Event::BytesSealed { applied }], String::new())),
+            }))
+            .await
+            .map_err(store_status)?;
+        Ok(document_id)
+    }
+
     /// Loads a filing and one of its documents (originals or seal signatures) after authorizing
     /// `operation` on it.
     async fn stored_document(
@@ -406,61 +501,18 @@ impl<S: EventStore> SealService for SealApi<S> {
         authorize(&*self.store, &identity, Operation::ApplySeal, None, None).await?;
         let ctx = self.context()?;
         let r = request.into_inner();
-        check_seal_id(&r.seal_id)?;
-        let seal = self
-            .store
-            .seal(&r.seal_id)
-            .map_err(store_status)?
-            .ok_or_else(|| Status::not_found(format!("no seal 「{}」", r.seal_id)))?;
-        if let Some(reason) = &seal.revoked {
-            return Err(Status::failed_precondition(format!(
-                "seal 「{}」 is revoked ({reason}) and cannot be applied",
-                r.seal_id
-            )));
-        }
         let now = SystemTime::now();
-        if DateTime::<Utc>::from(now) > seal.valid_to
-            || DateTime::<Utc>::from(now) < seal.valid_from
-        {
-            return Err(Status::failed_precondition(format!(
-                "seal 「{}」 is outside its validity window",
-                r.seal_id
-            )));
-        }
-        // What is sealed: a stored original of a filing, or bytes sent now.
-        let (target, bytes) = match r.target {
-            Some(pb::apply_seal_request::Target::Stored(d)) => {
-                let (filing, doc) = self
-                    .stored_document(
-                        &identity,
-                        Operation::ApplySeal,
-                        &d.filing_id,
-                        &d.document_id,
-                    )
-                    .await?;
-                if !filing
-                    .documents
-                    .iter()
-                    .any(|x| x.received.document_id == doc.document_id)
-                {
-                    return Err(invalid(
-                        "stored.document_id",
-                        "seal an original document (D1, D2, ...), not a seal signature",
-                    ));
-                }
-                let bytes = read_blob(self.store.blobs(), &doc.sha256).await?;
-                (Some((filing.filing_id, doc)), bytes)
-            }
-            Some(pb::apply_seal_request::Target::Content(bytes)) if !bytes.is_empty() => {
-                (None, bytes)
-            }
-            _ => {
-                return Err(invalid(
-                    "target",
-                    "give a stored document (filing and document id) or the bytes to seal",
-                ));
-            }
-        };
+        let seal = self.usable_seal(&r.seal_id, now)?;
+        let (target, bytes) = self
+            .sealing_target(
+                &identity,
+                Operation::ApplySeal,
+                r.target.map(|t| match t {
+                    pb::apply_seal_request::Target::Stored(d) => Target::Stored(d),
+                    pb::apply_seal_request::Target::Content(c) => Target::Content(c),
+                }),
+            )
+            .await?;
         let seal_der = read_blob(self.store.blobs(), &seal.der_sha256).await?;
         let sealer = Sealer::new(&seal_der, &ctx.signer).map_err(|e| {
             Status::failed_precondition(format!(
@@ -502,22 +554,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             by: identity.to_string(),
             at: DateTime::<Utc>::from(now),
         };
-        let (_, document_id) = self
-            .store
-            .append(Box::new(move |view: &dyn ReadView| match target {
-                Some((filing_id, _)) => {
-                    let current = view
-                        .filing(&filing_id)?
-                        .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
-                    let mut applied = applied;
-                    applied.signature.document_id = format!("S{}", current.seals.len() + 1);
-                    let id = applied.signature.document_id.clone();
-                    Ok((vec![Event::DocumentSealed { filing_id, applied }], id))
-                }
-                None => Ok((vec![Event::BytesSealed { applied }], String::new())),
-            }))
-            .await
-            .map_err(store_status)?;
+        let document_id = self.record_sealing(target, applied).await?;
         Ok(Response::new(pb::ApplySealResponse {
             signature_document_id: document_id,
             signature_sha256: blob.sha256,
@@ -525,6 +562,107 @@ impl<S: EventStore> SealService for SealApi<S> {
             timestamped,
             report: Some(report_message(&report)),
             signature,
+        }))
+    }
+
+    async fn seal_pdf(
+        &self,
+        request: Request<pb::SealPdfRequest>,
+    ) -> Result<Response<pb::SealPdfResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::SealPdf, None, None).await?;
+        self.context()?;
+        let ctx = self.context.clone().expect("checked just above");
+        let r = request.into_inner();
+        let now = SystemTime::now();
+        let seal = self.usable_seal(&r.seal_id, now)?;
+        if r.reason.chars().count() > 200 {
+            return Err(invalid("reason", "at most 200 characters"));
+        }
+        let (target, bytes) = self
+            .sealing_target(
+                &identity,
+                Operation::SealPdf,
+                r.target.map(|t| match t {
+                    pb::seal_pdf_request::Target::Stored(d) => Target::Stored(d),
+                    pb::seal_pdf_request::Target::Content(c) => Target::Content(c),
+                }),
+            )
+            .await?;
+        if !bytes.starts_with(b"%PDF-") {
+            return Err(invalid(
+                "target",
+                "only PDF documents can be sealed in place; use ApplySeal for other documents",
+            ));
+        }
+        let placement = ecenter_pdfseal::Placement {
+            page: (r.page > 0).then_some(r.page),
+            origin: r.position.map(|p| (p.x, p.y)),
+        };
+        let info = ecenter_pdfseal::SignatureInfo {
+            name: seal.name.clone(),
+            reason: if r.reason.trim().is_empty() {
+                "电子签章".into()
+            } else {
+                r.reason.trim().to_string()
+            },
+            location: String::new(),
+        };
+        let sealed = tokio::task::spawn_blocking(move || {
+            ecenter_pdfseal::seal_pdf(
+                &bytes,
+                &ctx.signer,
+                &ctx.chain,
+                ctx.tsa.as_ref(),
+                now,
+                &placement,
+                &info,
+            )
+        })
+        .await
+        .map_err(|_| Status::internal("sealing the PDF stopped"))?
+        .map_err(|e| match e {
+            ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("page", m),
+            ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
+            ecenter_pdfseal::PdfSealError::Seal(e) => {
+                Status::internal(format!("signing the PDF failed: {e}"))
+            }
+        })?;
+        let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
+        let timestamped = self.context()?.tsa.is_some();
+        let applied = AppliedSeal {
+            of_document_id: target.as_ref().map_or_else(
+                || {
+                    format!(
+                        "sha256:{}",
+                        hex::encode(ring::digest::digest(&ring::digest::SHA256, &sealed))
+                    )
+                },
+                |(_, d)| d.document_id.clone(),
+            ),
+            seal_id: seal.seal_id.clone(),
+            signature: ReceivedDocument {
+                document_id: String::new(),
+                name: match &target {
+                    Some((_, d)) => format!("{}（已签章）.pdf", d.name.trim_end_matches(".pdf")),
+                    None => "sealed.pdf".into(),
+                },
+                size: blob.size,
+                media_type: "application/pdf".into(),
+                sha256: blob.sha256.clone(),
+            },
+            timestamped,
+            by: identity.to_string(),
+            at: DateTime::<Utc>::from(now),
+        };
+        let stored = target.is_some();
+        let document_id = self.record_sealing(target, applied).await?;
+        Ok(Response::new(pb::SealPdfResponse {
+            document_id,
+            sha256: blob.sha256,
+            size: blob.size,
+            timestamped,
+            sealed_pdf: if stored { Vec::new() } else { sealed },
         }))
     }
 
