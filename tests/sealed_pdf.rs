@@ -357,3 +357,188 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         "SealPdf",
     );
 }
+
+fn trust(pki: &Path) -> ecenter_seal::TrustStores {
+    ecenter_seal::TrustStores {
+        seal_makers: vec![der_of(&pki.join("root-ca.pem"))],
+        signers: vec![der_of(&pki.join("root-ca.pem"))],
+        intermediates: vec![
+            der_of(&pki.join("seal-ca.pem")),
+            der_of(&pki.join("tsa-ca.pem")),
+        ],
+        crls: Vec::new(),
+        tsas: vec![der_of(&pki.join("root-ca.pem"))],
+    }
+}
+
+/// The signature's `/ByteRange [...]` rewritten by `change`, padded to the same length.
+fn with_range(pdf: &[u8], change: impl Fn([i64; 4]) -> [i64; 4]) -> Vec<u8> {
+    let key = b"/ByteRange";
+    let name = pdf.windows(key.len()).rposition(|w| w == key).unwrap();
+    let at = name + pdf[name..].iter().position(|b| *b == b'[').unwrap();
+    let end = at + pdf[at..].iter().position(|b| *b == b']').unwrap() + 1;
+    let numbers: Vec<i64> = std::str::from_utf8(&pdf[at + 1..end - 1])
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    // The sealer pads the range with spaces to its placeholder's width: that room may be used.
+    let end = end + pdf[end..].iter().take_while(|b| **b == b' ').count();
+    let new = change(numbers.try_into().unwrap());
+    let text = format!("[{} {} {} {}]", new[0], new[1], new[2], new[3]);
+    let padded = format!("{text:<width$}", width = end - at);
+    assert_eq!(padded.len(), end - at, "the new range must fit in place");
+    let mut out = pdf.to_vec();
+    out[at..end].copy_from_slice(padded.as_bytes());
+    out
+}
+
+fn failed(report: &ecenter_pdfseal::PdfReport, signature: usize) -> Vec<(&'static str, String)> {
+    report.signatures[signature]
+        .report
+        .checks
+        .iter()
+        .filter_map(|c| match c.status {
+            ecenter_seal::CheckStatus::Failed(s) => Some((c.name, format!("{s}: {}", c.detail))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
+    use ecenter_pdfseal::verify_pdf;
+    use ecenter_seal::{Indication, SubIndication};
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let trust = trust(pki.path());
+    let now = SystemTime::now();
+    let good = sealed(pki.path(), 3);
+
+    let report = verify_pdf(&good, &trust, now).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:?}");
+    assert_eq!(report.signatures.len(), 1);
+    let names: Vec<&str> = report.signatures[0]
+        .report
+        .checks
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    for name in [
+        "byte_range",
+        "message_digest",
+        "signature",
+        "timestamp",
+        "signer_chain",
+        "modifications",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    assert_eq!(report.signatures[0].field, "ecenterSeal1");
+    assert!(
+        report.signatures[0]
+            .report
+            .signer
+            .as_deref()
+            .unwrap()
+            .contains("诉讼服务专用章")
+    );
+
+    // A byte changed inside the signed range (what pyHanko and pdfsig refuse above).
+    let mut changed = good.clone();
+    let at = changed
+        .windows(15)
+        .position(|w| w == b"Judgment page 2")
+        .unwrap();
+    changed[at] = b'j';
+    let report = verify_pdf(&changed, &trust, now).unwrap();
+    assert_eq!(report.indication, Indication::Failed);
+    assert_eq!(
+        report.signatures[0].report.sub_indication,
+        Some(SubIndication::HashFailure)
+    );
+
+    // An incremental update appended after sealing that changes the text shown on page 1.
+    let mut update = lopdf::IncrementalDocument::load_from(good.as_slice()).unwrap();
+    let page_one = update.get_prev_documents().get_pages()[&1];
+    let content_id = update
+        .get_prev_documents()
+        .get_dictionary(page_one)
+        .unwrap()
+        .get(b"Contents")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    update.opt_clone_object_to_new_document(content_id).unwrap();
+    let forged = b"BT /F1 12 Tf 72 720 Td (Judgment: the claim is DISMISSED) Tj ET".to_vec();
+    update
+        .new_document
+        .get_object_mut(content_id)
+        .unwrap()
+        .as_stream_mut()
+        .unwrap()
+        .set_content(forged);
+    let mut shadowed = Vec::new();
+    update.save_to(&mut shadowed).unwrap();
+    assert!(shadowed.starts_with(&good));
+    let report = verify_pdf(&shadowed, &trust, now).unwrap();
+    assert_ne!(report.indication, Indication::Passed);
+    let why = failed(&report, 0);
+    assert!(
+        why.iter().any(|(name, detail)| *name == "modifications"
+            && detail.contains("appended after the last signature")),
+        "{why:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shadowed.pdf");
+    std::fs::write(&file, &shadowed).unwrap();
+    let nss_dir = tempfile::tempdir().unwrap();
+    let nss = nss_trusting(pki.path(), nss_dir.path());
+    assert!(pdfsig(&nss, &file).contains("Not total document signed"));
+
+    // A byte range that stops short of the end of the file.
+    let short = with_range(&good, |[a, b, c, d]| [a, b, c, d - 10]);
+    let report = verify_pdf(&short, &trust, now).unwrap();
+    assert_ne!(report.indication, Indication::Passed);
+    let why = failed(&report, 0);
+    assert!(
+        why.iter().any(|(name, _)| *name == "modifications"),
+        "{why:?}"
+    );
+
+    // Overlapping byte ranges.
+    let overlapping = with_range(&good, |[a, _, c, d]| [a, c + 10, c, d]);
+    let report = verify_pdf(&overlapping, &trust, now).unwrap();
+    assert_eq!(report.indication, Indication::Failed);
+    let why = failed(&report, 0);
+    assert!(
+        why.iter().any(|(_, detail)| detail.contains("overlap")),
+        "{why:?}"
+    );
+
+    // A second signature by a key that does not chain to our anchors.
+    let rogue = tempfile::tempdir().unwrap();
+    ecenter_pki::init(rogue.path(), false).unwrap();
+    let twice = seal_pdf(
+        &good,
+        &holder(rogue.path(), "seal"),
+        &[der_of(&rogue.path().join("seal-ca.pem"))],
+        None,
+        now,
+        &Placement::default(),
+        &SignatureInfo::default(),
+    )
+    .unwrap();
+    let report = verify_pdf(&twice, &trust, now).unwrap();
+    assert_eq!(report.signatures.len(), 2);
+    assert_eq!(
+        report.signatures[0].report.indication,
+        Indication::Passed,
+        "the court's own seal stays valid"
+    );
+    assert_eq!(
+        report.signatures[1].report.sub_indication,
+        Some(SubIndication::NoCertificateChainFound)
+    );
+    assert_ne!(report.indication, Indication::Passed);
+}

@@ -8,7 +8,10 @@
 #![warn(missing_docs)]
 
 use ecenter_seal::tsa::TimestampAuthority;
-use ecenter_seal::{KeyHolder, SealError};
+use ecenter_seal::{
+    Check, CheckStatus, Indication, KeyHolder, SealError, SubIndication, TrustStores,
+    ValidationReport,
+};
 use lopdf::{Dictionary, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
 use std::time::SystemTime;
 
@@ -376,6 +379,183 @@ fn fill_signature(
         out[start + 2 + 2 * i] = HEX[usize::from(b & 0x0F)];
     }
     Ok(())
+}
+
+/// One signature of a PDF and what its verification found.
+#[derive(Debug, Clone)]
+pub struct PdfSignatureReport {
+    /// The signature field's name (T), when a field points at it.
+    pub field: String,
+    /// The signed byte range as written.
+    pub byte_range: Vec<i64>,
+    /// The checks on the PDF structure and on the CMS signature, with the overall indication.
+    pub report: ValidationReport,
+}
+
+/// Every signature of a PDF, in the order they cover the file.
+#[derive(Debug, Clone)]
+pub struct PdfReport {
+    /// One per signature dictionary found.
+    pub signatures: Vec<PdfSignatureReport>,
+    /// The overall indication: PASSED only if there is a signature and every one passed.
+    pub indication: Indication,
+}
+
+fn structure_check(name: &'static str, result: Result<String, String>) -> Check {
+    match result {
+        Ok(detail) => Check {
+            name,
+            status: CheckStatus::Passed,
+            detail,
+        },
+        Err(detail) => Check {
+            name,
+            status: CheckStatus::Failed(SubIndication::FormatFailure),
+            detail,
+        },
+    }
+}
+
+/// The signed range's two parts, and the hole between them, when the range is well formed: starts
+/// at 0, leaves exactly the /Contents hex string out, stays inside the file.
+fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), String> {
+    let [start, first_len, second_start, second_len] = range else {
+        return Err(format!("the byte range has {} numbers, not 4", range.len()));
+    };
+    if range.iter().any(|n| *n < 0) {
+        return Err("the byte range has a negative number".into());
+    }
+    let (first_len, second_start, second_len) = (
+        *first_len as usize,
+        *second_start as usize,
+        *second_len as usize,
+    );
+    if *start != 0 {
+        return Err("the byte range does not start at the beginning of the file".into());
+    }
+    if second_start < first_len {
+        return Err("the byte range's two parts overlap".into());
+    }
+    let end = second_start
+        .checked_add(second_len)
+        .filter(|e| *e <= pdf.len())
+        .ok_or("the byte range reaches past the end of the file")?;
+    let hole = &pdf[first_len..second_start];
+    let is_hex_string = hole.len() >= 2
+        && hole[0] == b'<'
+        && hole[hole.len() - 1] == b'>'
+        && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
+    if !is_hex_string {
+        return Err(
+            "the bytes left out of the signed range are not exactly the signature's /Contents"
+                .into(),
+        );
+    }
+    Ok((first_len, second_start, end))
+}
+
+fn unhex(hex: &[u8]) -> Vec<u8> {
+    let value = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    hex.chunks(2)
+        .map(|p| value(p[0]) << 4 | p.get(1).map_or(0, |c| value(*c)))
+        .collect()
+}
+
+/// Verifies every signature of `pdf`: its byte range (starts at 0, leaves out exactly its own
+/// /Contents, no overlap), the CMS signature against `trust` (see
+/// [`ecenter_seal::cades::verify_detached`]), and that nothing was appended after the last
+/// signature (an incremental update that changes what is shown after sealing).
+pub fn verify_pdf(
+    pdf: &[u8],
+    trust: &TrustStores,
+    now: SystemTime,
+) -> Result<PdfReport, PdfSealError> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
+    // Field names by the signature dictionary they point at.
+    let mut names = std::collections::HashMap::new();
+    let mut found = Vec::new();
+    for (id, object) in &doc.objects {
+        let Ok(dict) = object.as_dict() else { continue };
+        if let (Ok(Object::Reference(v)), Ok(t)) = (dict.get(b"V"), dict.get(b"T"))
+            && let Ok(t) = t.as_str()
+        {
+            names.insert(*v, String::from_utf8_lossy(t).into_owned());
+        }
+        if let Ok(range) = dict.get(b"ByteRange").and_then(Object::as_array) {
+            let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
+            found.push((*id, numbers));
+        }
+    }
+    found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
+    let last_end = found
+        .iter()
+        .filter_map(|(_, r)| check_range(pdf, r).ok().map(|(_, _, end)| end))
+        .max();
+    let mut signatures = Vec::new();
+    for (id, range) in found {
+        let mut checks = Vec::new();
+        let mut signer = None;
+        match check_range(pdf, &range) {
+            Err(e) => checks.push(structure_check("byte_range", Err(e))),
+            Ok((first_len, second_start, end)) => {
+                checks.push(structure_check(
+                    "byte_range",
+                    Ok("starts at 0 and leaves out exactly the signature's /Contents".into()),
+                ));
+                let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+                ctx.update(&pdf[..first_len]);
+                ctx.update(&pdf[second_start..end]);
+                let digest: [u8; 32] = ctx.finish().as_ref().try_into().expect("32 bytes");
+                let cms = unhex(&pdf[first_len + 1..second_start - 1]);
+                let (cms_checks, subject) =
+                    ecenter_seal::cades::verify_detached(&cms, &digest, trust, now);
+                checks.extend(cms_checks);
+                signer = subject;
+                if Some(end) == last_end {
+                    checks.push(if end == pdf.len() {
+                        Check {
+                            name: "modifications",
+                            status: CheckStatus::Passed,
+                            detail: "the signature covers the whole file".into(),
+                        }
+                    } else {
+                        Check {
+                            name: "modifications",
+                            status: CheckStatus::Failed(SubIndication::SigConstraintsFailure),
+                            detail: format!(
+                                "{} bytes were appended after the last signature: the document was changed after sealing",
+                                pdf.len() - end
+                            ),
+                        }
+                    });
+                }
+            }
+        }
+        signatures.push(PdfSignatureReport {
+            field: names.get(&id).cloned().unwrap_or_default(),
+            byte_range: range,
+            report: ValidationReport::from_checks(checks, None, signer),
+        });
+    }
+    let indication = if signatures.is_empty() {
+        Indication::Indeterminate
+    } else if signatures
+        .iter()
+        .all(|s| s.report.indication == Indication::Passed)
+    {
+        Indication::Passed
+    } else if signatures
+        .iter()
+        .any(|s| s.report.indication == Indication::Failed)
+    {
+        Indication::Failed
+    } else {
+        Indication::Indeterminate
+    };
+    Ok(PdfReport {
+        signatures,
+        indication,
+    })
 }
 
 /// A plain, valid PDF of `pages` A4 pages, each with a line of text and then filler text up to about

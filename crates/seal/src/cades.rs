@@ -12,7 +12,7 @@ use cms::cert::x509::attr::Attribute;
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignedData, SignerInfos};
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
-use der::{Any, Decode, Encode};
+use der::{Any, Decode, Encode, Reader};
 use std::time::SystemTime;
 use x509_cert::Certificate;
 
@@ -79,4 +79,220 @@ pub fn sign_detached(
         content: Any::encode_from(&signed_data)?,
     }
     .to_der()?)
+}
+
+/// Verifies a detached CAdES signature (DER ContentInfo, as a PDF's /Contents holds it, trailing
+/// zero padding allowed) over bytes whose SHA-256 is `digest`: format, message digest, signature,
+/// signing-certificate-v2, the signer's chain to the configured signer anchors (at the timestamp's
+/// time when a valid one is present), key usage and the signature timestamp. Returns the checks and
+/// the signer's subject.
+pub fn verify_detached(
+    cms_der: &[u8],
+    digest: &[u8; 32],
+    trust: &crate::TrustStores,
+    now: SystemTime,
+) -> (Vec<crate::Check>, Option<String>) {
+    use crate::{SubIndication, check};
+    let mut checks = Vec::new();
+    let parsed = (|| -> Result<_, String> {
+        // The hex string is padded with zeros after the DER: read exactly one ContentInfo.
+        let mut reader = der::SliceReader::new(cms_der).map_err(|e| e.to_string())?;
+        let info =
+            ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
+        if !cms_der[reader.position().try_into().unwrap_or(0usize)..]
+            .iter()
+            .all(|b| *b == 0)
+        {
+            return Err("bytes other than zero padding follow the signature".into());
+        }
+        if info.content_type != SIGNED_DATA {
+            return Err("not a CMS SignedData".into());
+        }
+        let sd: SignedData = info
+            .content
+            .decode_as()
+            .map_err(|e| format!("SignedData does not decode: {e}"))?;
+        if sd.encap_content_info.econtent.is_some() {
+            return Err("the signature is not detached".into());
+        }
+        let mut signers = sd.signer_infos.0.iter();
+        let signer = signers.next().ok_or("no signer")?.clone();
+        if signers.next().is_some() {
+            return Err("more than one signer in one signature".into());
+        }
+        Ok((sd, signer))
+    })();
+    let (sd, signer) = match parsed {
+        Ok(p) => {
+            checks.push(check(
+                "format",
+                Ok("a detached CMS SignedData with one signer".into()),
+            ));
+            p
+        }
+        Err(e) => {
+            checks.push(check("format", Err((SubIndication::FormatFailure, e))));
+            return (checks, None);
+        }
+    };
+    if signer.digest_alg.oid != SHA256 || signer.signature_algorithm.oid != crate::tsa::ECDSA_SHA256
+    {
+        checks.push(check(
+            "algorithm",
+            Err((
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "{} with {} is not on the allow-list (SHA-256 with ECDSA P-256)",
+                    signer.digest_alg.oid, signer.signature_algorithm.oid
+                ),
+            )),
+        ));
+        return (checks, None);
+    }
+    checks.push(check("algorithm", Ok("ECDSA P-256 with SHA-256".into())));
+    let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        checks.push(check(
+            "signer_certificate",
+            Err((
+                SubIndication::FormatFailure,
+                "the signer is not identified by issuer and serial".into(),
+            )),
+        ));
+        return (checks, None);
+    };
+    let cert_der = sd.certificates.as_ref().and_then(|set| {
+        set.0.iter().find_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c)
+                if c.tbs_certificate.issuer == sid.issuer
+                    && c.tbs_certificate.serial_number == sid.serial_number =>
+            {
+                c.to_der().ok()
+            }
+            _ => None,
+        })
+    });
+    let Some(cert_der) = cert_der else {
+        checks.push(check(
+            "signer_certificate",
+            Err((
+                SubIndication::NoCertificateChainFound,
+                "the signer's certificate is not in the signature".into(),
+            )),
+        ));
+        return (checks, None);
+    };
+    let signer_subject = crate::subject(&cert_der);
+    let Some(attrs) = signer.signed_attrs.as_ref() else {
+        checks.push(check(
+            "message_digest",
+            Err((SubIndication::FormatFailure, "no signed attributes".into())),
+        ));
+        return (checks, signer_subject);
+    };
+    let find = |oid: ObjectIdentifier| {
+        attrs
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.iter().next())
+    };
+    let signed_digest = find(MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok());
+    checks.push(check(
+        "message_digest",
+        match signed_digest {
+            Some(d) if d.as_bytes() == digest => {
+                Ok("the signed digest is the SHA-256 of the signed byte range".into())
+            }
+            Some(_) => Err((
+                SubIndication::HashFailure,
+                "the signed bytes were changed: their SHA-256 differs from the signed digest"
+                    .into(),
+            )),
+            None => Err((
+                SubIndication::FormatFailure,
+                "no messageDigest attribute".into(),
+            )),
+        },
+    ));
+    checks.push(check(
+        "signature",
+        attrs
+            .to_der()
+            .map_err(|e| e.to_string())
+            .and_then(|tbs| {
+                crate::verify_raw(
+                    crate::SignatureAlgorithm::EcdsaP256Sha256,
+                    &cert_der,
+                    &tbs,
+                    signer.signature.as_bytes(),
+                )
+            })
+            .map(|()| "the signer's signature over the signed attributes verifies".to_string())
+            .map_err(|e| (SubIndication::SigCryptoFailure, e)),
+    ));
+    checks.push(
+        match find(SIGNING_CERTIFICATE_V2).map(|v| v.decode_as::<SigningCertificateV2>()) {
+            Some(Ok(sc))
+                if sc
+                    .certs
+                    .first()
+                    .is_some_and(|c| c.cert_hash.as_bytes() == sha256(&cert_der).as_slice()) =>
+            {
+                check(
+                    "signing_certificate",
+                    Ok("signing-certificate-v2 names the signer's certificate".into()),
+                )
+            }
+            Some(_) => check(
+                "signing_certificate",
+                Err((
+                    SubIndication::SigConstraintsFailure,
+                    "signing-certificate-v2 names another certificate".into(),
+                )),
+            ),
+            None => check(
+                "signing_certificate",
+                Err((
+                    SubIndication::FormatFailure,
+                    "no signing-certificate-v2 attribute (required by PAdES)".into(),
+                )),
+            ),
+        },
+    );
+    // The trusted signing time: the timestamp's, when a valid one is present.
+    let token = signer
+        .unsigned_attrs
+        .as_ref()
+        .and_then(|u| u.iter().find(|a| a.oid == SIGNATURE_TIMESTAMP))
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.to_der().ok());
+    let mut at = now;
+    match token {
+        None => checks.push(crate::Check {
+            name: "timestamp",
+            status: crate::CheckStatus::NotApplicable,
+            detail: "no signature timestamp: the signing time is taken as the validation time"
+                .into(),
+        }),
+        Some(token) => match crate::tsa::verify_timestamp(
+            &token,
+            signer.signature.as_bytes(),
+            &trust.tsas,
+            &trust.intermediates,
+        ) {
+            Ok(ts) => {
+                at = ts.gen_time;
+                checks.push(check(
+                    "timestamp",
+                    Ok(format!("valid RFC 3161 signature timestamp by {}", ts.tsa)),
+                ));
+            }
+            Err(e) => checks.push(check("timestamp", Err((SubIndication::NoPoe, e)))),
+        },
+    }
+    checks.push(check(
+        "signer_chain",
+        crate::chain(&cert_der, &trust.signers, trust, at, false, None),
+    ));
+    checks.push(check("key_usage", crate::key_usage_ok(&cert_der)));
+    (checks, signer_subject)
 }

@@ -119,7 +119,8 @@ pub struct ValidationReport {
 }
 
 impl ValidationReport {
-    pub(crate) fn from_checks(
+    /// The report of `checks`: FAILED if any proves invalidity, INDETERMINATE if any other fails.
+    pub fn from_checks(
         checks: Vec<Check>,
         seal_name: Option<String>,
         signer: Option<String>,
