@@ -302,6 +302,54 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         "{report}"
     );
 
+    // The hub's own verifier agrees: on the stored copy (as the clerk) and on bytes (as a lawyer).
+    let mut clerk_seals =
+        SealServiceClient::new(channel_as(hub.addr, pki.path(), "clerk-c0001").await);
+    let verified = clerk_seals
+        .verify_pdf(pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "S1".into(),
+            })),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        verified.indication,
+        pb::Indication::Passed as i32,
+        "{verified:?}"
+    );
+    assert_eq!(verified.signatures.len(), 1);
+    assert_eq!(verified.signatures[0].field, "ecenterSeal1");
+    let mut changed = bytes.clone();
+    let at = changed
+        .windows(15)
+        .position(|w| w == b"Judgment page 2")
+        .unwrap();
+    changed[at] = b'j';
+    let mut lawyer_seals =
+        SealServiceClient::new(channel_as(hub.addr, pki.path(), "lawyer-14201202010000001").await);
+    let verified = lawyer_seals
+        .verify_pdf(pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Content(changed)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(verified.indication, pb::Indication::Failed as i32);
+    let report = verified.signatures[0].report.as_ref().unwrap();
+    assert_eq!(report.sub_indication, "HASH_FAILURE");
+    assert_status(
+        lawyer_seals
+            .verify_pdf(pb::VerifyPdfRequest {
+                document: Some(pb::verify_pdf_request::Document::Content(docx.clone())),
+            })
+            .await,
+        Code::InvalidArgument,
+        "not a PDF",
+    );
+
     // Bytes sent now come back sealed.
     let from_bytes = court
         .seal_pdf(pb::SealPdfRequest {
@@ -349,8 +397,6 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         Code::NotFound,
         "NO-SUCH-SEAL",
     );
-    let mut lawyer_seals =
-        SealServiceClient::new(channel_as(hub.addr, pki.path(), "lawyer-14201202010000001").await);
     assert_status(
         lawyer_seals.seal_pdf(request(stored("D1"), 0)).await,
         Code::PermissionDenied,

@@ -479,6 +479,11 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// The trust stores it checks against (also what PDF signatures are verified with).
+    pub fn trust(&self) -> &TrustStores {
+        &self.trust
+    }
+
     /// A verifier for these trust stores (and CRLs).
     pub fn new(trust: TrustStores) -> Verifier {
         Verifier {

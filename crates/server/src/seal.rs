@@ -162,14 +162,19 @@ fn seal_message(r: &SealRecord) -> pb::Seal {
     }
 }
 
+/// An indication for the API.
+fn indication_message(i: Indication) -> pb::Indication {
+    match i {
+        Indication::Passed => pb::Indication::Passed,
+        Indication::Failed => pb::Indication::Failed,
+        Indication::Indeterminate => pb::Indication::Indeterminate,
+    }
+}
+
 /// A report for the API.
 pub fn report_message(r: &ValidationReport) -> pb::ValidationReport {
     pb::ValidationReport {
-        indication: match r.indication {
-            Indication::Passed => pb::Indication::Passed,
-            Indication::Failed => pb::Indication::Failed,
-            Indication::Indeterminate => pb::Indication::Indeterminate,
-        } as i32,
+        indication: indication_message(r.indication) as i32,
         sub_indication: r
             .sub_indication
             .map(|s| s.as_str().to_string())
@@ -663,6 +668,60 @@ impl<S: EventStore> SealService for SealApi<S> {
             size: blob.size,
             timestamped,
             sealed_pdf: if stored { Vec::new() } else { sealed },
+        }))
+    }
+
+    async fn verify_pdf(
+        &self,
+        request: Request<pb::VerifyPdfRequest>,
+    ) -> Result<Response<pb::VerifyPdfResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
+        self.context()?;
+        let ctx = self.context.clone().expect("checked just above");
+        let pdf = match request.into_inner().document {
+            Some(pb::verify_pdf_request::Document::Content(bytes)) if !bytes.is_empty() => bytes,
+            Some(pb::verify_pdf_request::Document::Stored(d)) => {
+                let (_, doc) = self
+                    .stored_document(
+                        &identity,
+                        Operation::DownloadDocument,
+                        &d.filing_id,
+                        &d.document_id,
+                    )
+                    .await?;
+                read_blob(self.store.blobs(), &doc.sha256).await?
+            }
+            _ => {
+                return Err(invalid(
+                    "document",
+                    "give the PDF's bytes or a stored document",
+                ));
+            }
+        };
+        if !pdf.starts_with(b"%PDF-") {
+            return Err(invalid(
+                "document",
+                "not a PDF (it does not start with %PDF-)",
+            ));
+        }
+        let report = tokio::task::spawn_blocking(move || {
+            ecenter_pdfseal::verify_pdf(&pdf, ctx.verifier.trust(), SystemTime::now())
+        })
+        .await
+        .map_err(|_| Status::internal("verifying the PDF stopped"))?
+        .map_err(|e| invalid("document", e.to_string()))?;
+        Ok(Response::new(pb::VerifyPdfResponse {
+            indication: indication_message(report.indication) as i32,
+            signatures: report
+                .signatures
+                .iter()
+                .map(|s| pb::PdfSignature {
+                    field: s.field.clone(),
+                    byte_range: s.byte_range.clone(),
+                    report: Some(report_message(&s.report)),
+                })
+                .collect(),
         }))
     }
 
