@@ -588,3 +588,89 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
     );
     assert_ne!(report.indication, Indication::Passed);
 }
+
+#[test]
+fn clerk_verifies_a_sealed_pdf_offline_and_exits_non_zero_when_it_does_not_verify() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("送达文书.pdf");
+    let bytes = sealed(pki.path(), 2);
+    std::fs::write(&good, &bytes).unwrap();
+    let mut changed = bytes.clone();
+    let at = changed
+        .windows(15)
+        .position(|w| w == b"Judgment page 2")
+        .unwrap();
+    changed[at] = b'j';
+    let bad = dir.path().join("changed.pdf");
+    std::fs::write(&bad, &changed).unwrap();
+    let clerk = |file: &Path, extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_clerk"));
+        c.arg("verify-pdf").arg(file);
+        for (flag, stem) in [
+            ("--trust", "root-ca"),
+            ("--intermediate", "seal-ca"),
+            ("--intermediate", "tsa-ca"),
+        ] {
+            c.arg(flag).arg(pki.path().join(format!("{stem}.pem")));
+        }
+        c.args(extra).output().unwrap()
+    };
+
+    let out = clerk(&good, &["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["indication"], "PASSED");
+    assert_eq!(json["signatures"][0]["field"], "ecenterSeal1");
+    let table = clerk(&good, &[]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.status.success() && text.contains("PASSED") && text.contains("诉讼服务专用章"),
+        "{text}"
+    );
+
+    let out = clerk(&bad, &["--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["indication"], "FAILED");
+    assert_eq!(json["signatures"][0]["sub_indication"], "HASH_FAILURE");
+
+    // Nothing is trusted unless named: without --trust clap refuses, naming the flag.
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .arg("verify-pdf")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trust"));
+    // With another root, the same PDF does not verify.
+    let other = tempfile::tempdir().unwrap();
+    ecenter_pki::init(other.path(), false).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .arg("verify-pdf")
+        .arg(&good)
+        .arg("--trust")
+        .arg(other.path().join("root-ca.pem"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["indication"], "INDETERMINATE");
+    let chain = json["signatures"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "signer_chain")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        chain["status"], "FAILED (NO_CERTIFICATE_CHAIN_FOUND)",
+        "{chain}"
+    );
+}

@@ -1,0 +1,4 @@
+//! The clerks' audit tool; see `ecenter_cli::clerk`.
+fn main() {
+    ecenter_cli::clerk::main();
+}
