@@ -187,7 +187,10 @@ fn pages_that_do_not_exist_encrypted_and_broken_pdfs_are_refused_with_a_reason()
             &[],
             None,
             SystemTime::now(),
-            &Placement { page, origin: None },
+            &Placement {
+                page,
+                ..Default::default()
+            },
             &SignatureInfo::default(),
         )
     };
@@ -287,6 +290,13 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         .unwrap();
     assert_eq!(common::sha256_hex(&bytes), sealed.sha256);
     assert!(bytes.starts_with(&judgment));
+    // The seal shown is the registry's picture (an image with its transparency), not a drawing.
+    let update = &bytes[judgment.len()..];
+    let has = |needle: &[u8]| update.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        has(b"/Image") && has(b"/SMask") && has(b"/Seal Do"),
+        "no seal picture in the update"
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("S1.pdf");
     std::fs::write(&file, &bytes).unwrap();

@@ -56,6 +56,15 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         Code::InvalidArgument,
         "PNG",
     );
+    let mut broken_png = create("4206-SSFW-03");
+    let mut broken = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    broken.extend_from_slice("红色印章".as_bytes());
+    broken_png.picture_png = broken;
+    assert_status(
+        court.create_seal(broken_png).await,
+        Code::InvalidArgument,
+        "not a readable PNG",
+    );
     assert_status(
         court.create_seal(create("bad id!")).await,
         Code::InvalidArgument,

@@ -332,11 +332,28 @@ pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
     }
 }
 
-/// A small red-seal PNG (the header is what the hub checks).
+/// A small red-seal PNG: a red ring on a transparent 64×64 square.
 pub fn seal_png() -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    v.extend_from_slice("红色印章".as_bytes());
-    v
+    let mut pixels = Vec::with_capacity(64 * 64 * 4);
+    for y in 0..64i32 {
+        for x in 0..64i32 {
+            let d2 = (x - 32).pow(2) + (y - 32).pow(2);
+            let on_ring = (26 * 26..=30 * 30).contains(&d2);
+            pixels.extend_from_slice(if on_ring {
+                &[0xD9, 0x1A, 0x1A, 0xFF]
+            } else {
+                &[0, 0, 0, 0]
+            });
+        }
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 64, 64);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
 }
 
 /// Connects over mTLS with the given client certificate chain and key (or none), trusting `pki`'s root.

@@ -50,6 +50,91 @@ pub struct Placement {
     pub page: Option<u32>,
     /// Lower-left corner of the seal in points; `None` puts it at the page's lower right.
     pub origin: Option<(f32, f32)>,
+    /// The seal's picture (PNG, as the seal registry holds it); `None` draws a red ring and star.
+    pub picture: Option<Vec<u8>>,
+}
+
+/// A PNG decoded for PDF: 8-bit RGB samples, and the alpha channel when it has one.
+struct Picture {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+    alpha: Option<Vec<u8>>,
+}
+
+/// Decodes a PNG of any colour type (palette, grey and 16-bit are expanded to 8-bit RGB).
+fn decode_png(png: &[u8]) -> Result<Picture, PdfSealError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        PdfSealError::BadRequest(format!("the seal picture is not a readable PNG: {e}"))
+    };
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| bad(&e))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| bad(&"the picture is too large"))?;
+    if size > 64 * 1024 * 1024 {
+        return Err(bad(&"the picture is too large"));
+    }
+    let mut buf = vec![0; size];
+    let frame = reader.next_frame(&mut buf).map_err(|e| bad(&e))?;
+    let pixels = &buf[..frame.buffer_size()];
+    let count = (frame.width * frame.height) as usize;
+    let (mut rgb, mut alpha) = (Vec::with_capacity(count * 3), Vec::with_capacity(count));
+    let channels = frame.color_type.samples();
+    for px in pixels.chunks(channels) {
+        match px {
+            [g] => rgb.extend_from_slice(&[*g, *g, *g]),
+            [g, a] => {
+                rgb.extend_from_slice(&[*g, *g, *g]);
+                alpha.push(*a);
+            }
+            [r, g, b] => rgb.extend_from_slice(&[*r, *g, *b]),
+            [r, g, b, a] => {
+                rgb.extend_from_slice(&[*r, *g, *b]);
+                alpha.push(*a);
+            }
+            _ => return Err(bad(&"unexpected pixel layout")),
+        }
+    }
+    Ok(Picture {
+        width: frame.width,
+        height: frame.height,
+        rgb,
+        alpha: (!alpha.is_empty()).then_some(alpha),
+    })
+}
+
+/// Width and height of a seal picture, or why it cannot be shown (the seal registry checks
+/// pictures with this before it accepts them).
+pub fn picture_size(png: &[u8]) -> Result<(u32, u32), PdfSealError> {
+    decode_png(png).map(|p| (p.width, p.height))
+}
+
+/// An image XObject (Flate-compressed) for `samples` of `components` per pixel.
+fn image_stream(
+    width: u32,
+    height: u32,
+    components: u8,
+    samples: Vec<u8>,
+) -> Result<Stream, PdfSealError> {
+    let mut dict = Dictionary::new();
+    dict.set("Type", Object::Name(b"XObject".to_vec()));
+    dict.set("Subtype", Object::Name(b"Image".to_vec()));
+    dict.set("Width", Object::Integer(i64::from(width)));
+    dict.set("Height", Object::Integer(i64::from(height)));
+    dict.set(
+        "ColorSpace",
+        Object::Name(if components == 3 {
+            b"DeviceRGB".to_vec()
+        } else {
+            b"DeviceGray".to_vec()
+        }),
+    );
+    dict.set("BitsPerComponent", Object::Integer(8));
+    let mut stream = Stream::new(dict, samples);
+    stream.compress().map_err(pdf_error)?;
+    Ok(stream)
 }
 
 /// What the signature says about itself (shown by readers in the signature panel).
@@ -169,6 +254,7 @@ pub fn seal_pdf(
     placement: &Placement,
     info: &SignatureInfo,
 ) -> Result<Vec<u8>, PdfSealError> {
+    let picture = placement.picture.as_deref().map(decode_png).transpose()?;
     let prev = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
     if prev.is_encrypted() {
         return Err(PdfSealError::BadRequest(
@@ -264,8 +350,33 @@ pub fn seal_pdf(
         "BBox",
         Object::Array(vec![0.into(), 0.into(), SEAL_SIDE.into(), SEAL_SIDE.into()]),
     );
-    form.set("Resources", Object::Dictionary(Dictionary::new()));
-    let appearance_id = new.add_object(Stream::new(form, seal_appearance()));
+    // The registry's picture, drawn into the seal's square keeping its proportions.
+    let (resources, content) = match &picture {
+        Some(p) => {
+            let mut image = image_stream(p.width, p.height, 3, p.rgb.clone())?;
+            if let Some(alpha) = &p.alpha {
+                let mask = image_stream(p.width, p.height, 1, alpha.clone())?;
+                let mask_id = new.add_object(mask);
+                image.dict.set("SMask", Object::Reference(mask_id));
+            }
+            let image_id = new.add_object(image);
+            let mut xobjects = Dictionary::new();
+            xobjects.set("Seal", Object::Reference(image_id));
+            let mut resources = Dictionary::new();
+            resources.set("XObject", Object::Dictionary(xobjects));
+            let scale = SEAL_SIDE / p.width.max(p.height) as f32;
+            let (w, h) = (p.width as f32 * scale, p.height as f32 * scale);
+            let content = format!(
+                "q {w:.2} 0 0 {h:.2} {:.2} {:.2} cm /Seal Do Q\n",
+                (SEAL_SIDE - w) / 2.0,
+                (SEAL_SIDE - h) / 2.0
+            );
+            (resources, content.into_bytes())
+        }
+        None => (Dictionary::new(), seal_appearance()),
+    };
+    form.set("Resources", Object::Dictionary(resources));
+    let appearance_id = new.add_object(Stream::new(form, content));
 
     let mut widget = Dictionary::new();
     widget.set("Type", Object::Name(b"Annot".to_vec()));

@@ -5,6 +5,7 @@ use crate::convert::timestamp;
 use crate::error::{invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
+use der::Decode;
 use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_server::SealService;
@@ -376,6 +377,9 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "must be a PNG image of at most 256 KiB",
             ));
         }
+        // It is shown on every sealed PDF: it must decode, not only look like a PNG.
+        ecenter_pdfseal::picture_size(&r.picture_png)
+            .map_err(|e| invalid("picture_png", e.to_string()))?;
         let days = match r.valid_days {
             0 => 365,
             d @ 1..=3650 => d,
@@ -600,9 +604,22 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "only PDF documents can be sealed in place; use ApplySeal for other documents",
             ));
         }
+        // The registry's picture of this seal is what the PDF shows.
+        let seal_der = read_blob(self.store.blobs(), &seal.der_sha256).await?;
+        let picture = ecenter_seal::asn1::SeSeal::from_der(&seal_der)
+            .ok()
+            .filter(|s| {
+                s.eseal_info
+                    .picture
+                    .picture_type
+                    .as_str()
+                    .eq_ignore_ascii_case("PNG")
+            })
+            .map(|s| s.eseal_info.picture.data.as_bytes().to_vec());
         let placement = ecenter_pdfseal::Placement {
             page: (r.page > 0).then_some(r.page),
             origin: r.position.map(|p| (p.x, p.y)),
+            picture,
         };
         let info = ecenter_pdfseal::SignatureInfo {
             name: seal.name.clone(),
