@@ -66,7 +66,7 @@ fn main() {
             &SignatureInfo {
                 name: "湖北省襄阳市中级人民法院".into(),
                 reason: "电子送达".into(),
-                location: String::new(),
+                ..Default::default()
             },
         )
         .unwrap()

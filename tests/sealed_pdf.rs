@@ -37,6 +37,29 @@ fn der_of(pem_path: &Path) -> Vec<u8> {
         .to_vec()
 }
 
+/// PAdES-B-LT material: both chains and a CRL of the seal CA.
+fn long_term_data(pki: &Path) -> ecenter_pdfseal::ValidationData {
+    let crl_path = pki.join("seal-ca.crl.pem");
+    if !crl_path.exists() {
+        // A CRL of the seal CA (listing another certificate's serial, not the seal's).
+        ecenter_pki::revoke_under(pki, "seal-ca", &pki.join("tsa.pem")).unwrap();
+    }
+    use rustls_pki_types::CertificateRevocationListDer;
+    use rustls_pki_types::pem::PemObject;
+    ecenter_pdfseal::ValidationData {
+        certificates: ["seal", "seal-ca", "tsa", "tsa-ca", "root-ca"]
+            .iter()
+            .map(|stem| der_of(&pki.join(format!("{stem}.pem"))))
+            .collect(),
+        crls: vec![
+            CertificateRevocationListDer::from_pem_file(&crl_path)
+                .unwrap()
+                .as_ref()
+                .to_vec(),
+        ],
+    }
+}
+
 fn sealed(pki: &Path, pages: usize) -> Vec<u8> {
     let signer = holder(pki, "seal");
     let tsa = TimestampAuthority::new(holder(pki, "tsa"));
@@ -51,6 +74,7 @@ fn sealed(pki: &Path, pages: usize) -> Vec<u8> {
             name: "湖北省襄阳市中级人民法院".into(),
             reason: "电子送达".into(),
             location: "襄阳".into(),
+            validation: long_term_data(pki),
         },
     )
     .unwrap()
@@ -332,6 +356,15 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
     );
     assert_eq!(verified.signatures.len(), 1);
     assert_eq!(verified.signatures[0].field, "ecenterSeal1");
+    let checks = &verified.signatures[0].report.as_ref().unwrap().checks;
+    let dss = checks
+        .iter()
+        .find(|c| c.name == "long_term_validation_data")
+        .unwrap();
+    assert_eq!(
+        dss.status, "PASSED",
+        "the hub embeds its chains (PAdES-B-LT): {dss:?}"
+    );
     let mut changed = bytes.clone();
     let at = changed
         .windows(15)
@@ -491,6 +524,18 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
     assert_eq!(report.signatures[0].field, "ecenterSeal1");
+    let dss = report.signatures[0]
+        .report
+        .checks
+        .iter()
+        .find(|c| c.name == "long_term_validation_data")
+        .unwrap();
+    assert_eq!(dss.status, ecenter_seal::CheckStatus::Passed);
+    assert!(
+        dss.detail.contains("5 certificate(s) and 1 CRL(s)"),
+        "{}",
+        dss.detail
+    );
     assert!(
         report.signatures[0]
             .report

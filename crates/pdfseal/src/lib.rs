@@ -146,6 +146,18 @@ pub struct SignatureInfo {
     pub reason: String,
     /// Where.
     pub location: String,
+    /// Certificates and CRLs (DER) written into the document's DSS, so it can be validated later
+    /// without asking anyone (PAdES-B-LT); empty for B-B / B-T.
+    pub validation: ValidationData,
+}
+
+/// Validation material for the document security store (ISO 32000-2, 12.8.4.3).
+#[derive(Debug, Clone, Default)]
+pub struct ValidationData {
+    /// Certificates of the signer's and the TSA's chains.
+    pub certificates: Vec<Vec<u8>>,
+    /// CRLs covering them.
+    pub crls: Vec<Vec<u8>>,
 }
 
 /// A PDF text string: ASCII as is, anything else as UTF-16BE with a byte-order mark.
@@ -430,6 +442,28 @@ pub fn seal_pdf(
         .get_dictionary_mut(catalog_id)
         .map_err(pdf_error)?
         .set("AcroForm", Object::Dictionary(acro));
+    let validation = &info.validation;
+    if !validation.certificates.is_empty() || !validation.crls.is_empty() {
+        let mut streams = |items: &[Vec<u8>]| -> Vec<Object> {
+            items
+                .iter()
+                .map(|der| {
+                    Object::Reference(
+                        doc.new_document
+                            .add_object(Stream::new(Dictionary::new(), der.clone())),
+                    )
+                })
+                .collect()
+        };
+        let mut dss = Dictionary::new();
+        dss.set("Certs", Object::Array(streams(&validation.certificates)));
+        dss.set("CRLs", Object::Array(streams(&validation.crls)));
+        let dss_id = doc.new_document.add_object(Object::Dictionary(dss));
+        doc.new_document
+            .get_dictionary_mut(catalog_id)
+            .map_err(pdf_error)?
+            .set("DSS", Object::Reference(dss_id));
+    }
 
     let mut out = Vec::with_capacity(pdf.len() + 4 * SIGNATURE_SPACE);
     doc.save_to(&mut out).map_err(pdf_error)?;
@@ -646,6 +680,37 @@ pub fn verify_pdf(
             field: names.get(&id).cloned().unwrap_or_default(),
             byte_range: range,
             report: ValidationReport::from_checks(checks, None, signer),
+        });
+    }
+    // Validation material embedded for later (PAdES-B-LT), reported on the last signature.
+    let dss = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"DSS").ok())
+        .and_then(|d| resolve(&doc, d).ok())
+        .and_then(|d| d.as_dict().ok());
+    if let Some(last) = signatures.last_mut() {
+        let count = |key: &[u8]| {
+            dss.and_then(|d| d.get(key).ok())
+                .and_then(|a| resolve(&doc, a).ok())
+                .and_then(|a| a.as_array().ok())
+                .map_or(0, Vec::len)
+        };
+        last.report.checks.push(match dss {
+            Some(_) => Check {
+                name: "long_term_validation_data",
+                status: CheckStatus::Passed,
+                detail: format!(
+                    "the document security store holds {} certificate(s) and {} CRL(s)",
+                    count(b"Certs"),
+                    count(b"CRLs")
+                ),
+            },
+            None => Check {
+                name: "long_term_validation_data",
+                status: CheckStatus::NotApplicable,
+                detail: "no document security store (PAdES-B-B or B-T)".into(),
+            },
         });
     }
     let indication = if signatures.is_empty() {

@@ -124,6 +124,11 @@ impl TimestampAuthority {
         }
     }
 
+    /// The TSA's certificate (DER), for validation material embedded beside signatures.
+    pub fn cert(&self) -> &[u8] {
+        self.holder.cert()
+    }
+
     /// Issues a TimeStampToken (DER ContentInfo) over the SHA-256 imprint of `data` at `now`.
     pub fn timestamp(&self, data: &[u8], now: SystemTime) -> Result<Vec<u8>, SealError> {
         let serial = self

@@ -629,6 +629,14 @@ impl<S: EventStore> SealService for SealApi<S> {
                 r.reason.trim().to_string()
             },
             location: String::new(),
+            // PAdES-B-LT: the chains and the configured CRLs travel with the document.
+            validation: ecenter_pdfseal::ValidationData {
+                certificates: std::iter::once(ctx.signer.cert().to_vec())
+                    .chain(ctx.chain.iter().cloned())
+                    .chain(ctx.tsa.as_ref().map(|t| t.cert().to_vec()))
+                    .collect(),
+                crls: ctx.verifier.trust().crls.clone(),
+            },
         };
         let sealed = tokio::task::spawn_blocking(move || {
             ecenter_pdfseal::seal_pdf(
