@@ -284,7 +284,7 @@ pub fn seal_pdf(
             pages.len()
         )));
     };
-    let [x0, y0, x1, _] = media_box(&prev, page_id)?;
+    let [_, y0, x1, _] = media_box(&prev, page_id)?;
     let (sx, sy) = placement
         .origin
         .unwrap_or((x1 - 36.0 - SEAL_SIDE, y0 + 36.0));
@@ -319,7 +319,6 @@ pub fn seal_pdf(
         .and_then(|f| f.get(b"Fields").ok())
         .and_then(|f| f.as_array().ok())
         .map_or(0, Vec::len);
-    let _ = x0;
 
     let mut doc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let new = &mut doc.new_document;

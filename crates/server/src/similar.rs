@@ -82,8 +82,11 @@ impl SimilarIndex {
     }
 
     fn apply_entries<S: EventStore>(&self, store: &S, until: Option<u64>) -> Result<(), Status> {
-        let mut at = self.index.applied_seq().map_err(similar_status)?;
+        let start = self.index.applied_seq().map_err(similar_status)?;
         let head = until.unwrap_or_else(|| store.head().seq);
+        let (mut at, mut committed) = (start, start);
+        let mut added: Vec<CaseDoc> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
         while at < head {
             let entries = store
                 .entries_after(at, CATCH_UP_PAGE)
@@ -91,8 +94,6 @@ impl SimilarIndex {
             let Some(last) = entries.last().map(|e| e.seq) else {
                 break;
             };
-            let mut added: Vec<CaseDoc> = Vec::new();
-            let mut removed: Vec<String> = Vec::new();
             for e in &entries {
                 match &e.event {
                     Event::CaseIndexed(c) => {
@@ -107,11 +108,19 @@ impl SimilarIndex {
                     _ => {}
                 }
             }
-            // One commit per page, recording how far the log was applied.
-            self.index
-                .apply(&added, &removed, Some(last))
-                .map_err(similar_status)?;
             at = last;
+            // Commit in batches, each recording how far the log was applied.
+            if added.len() + removed.len() >= CATCH_UP_PAGE {
+                self.index
+                    .apply(&added, &removed, Some(at))
+                    .map_err(similar_status)?;
+                (added, removed, committed) = (Vec::new(), Vec::new(), at);
+            }
+        }
+        if at > committed {
+            self.index
+                .apply(&added, &removed, Some(at))
+                .map_err(similar_status)?;
         }
         Ok(())
     }
