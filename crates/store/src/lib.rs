@@ -14,7 +14,7 @@ pub mod tamper;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter};
 pub use chain::{ChainError, ChainHead, StoredEntry};
-pub use sled_store::SledStore;
+pub use sled_store::{SledStore, verify_log};
 
 use ecenter_domain::{DomainError, Event, Filing, FilingState, SealRecord};
 use std::future::Future;

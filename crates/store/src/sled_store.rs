@@ -112,6 +112,28 @@ fn decode_filing(bytes: &[u8]) -> Result<Filing, StoreError> {
         .map_err(|e| StoreError::Database(format!("stored filing does not decode: {e}")))
 }
 
+/// Walks the whole event log of a data directory that no hub is serving (a copy, or a stopped
+/// hub's) and returns its head, or the first entry that does not verify and why.
+pub fn verify_log(data_dir: &Path) -> Result<ChainHead, StoreError> {
+    if !data_dir.join("log").is_dir() {
+        return Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "{} holds no event log (no log/ directory)",
+                data_dir.display()
+            ),
+        )));
+    }
+    let db = open_db(&data_dir.join("log"))?;
+    let events = db.open_tree("events")?;
+    let mut verifier = ChainVerifier::default();
+    for item in events.iter() {
+        let (k, v) = item?;
+        verifier.push(&k, &v)?;
+    }
+    Ok(verifier.head())
+}
+
 impl SledStore {
     /// Opens the store under `data_dir` (sled in `log/`, blobs in `blobs/`), verifies the whole
     /// chain and starts the writer. A log that does not verify is refused, naming the first bad entry.

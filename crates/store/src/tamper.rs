@@ -20,3 +20,14 @@ pub fn flip_event_byte(data_dir: &Path, seq: u64, offset: usize) -> Result<(), S
     db.flush()?;
     Ok(())
 }
+
+/// Deletes entry `seq` from the log, as an intruder hiding an event would. The store must not be open.
+pub fn remove_event(data_dir: &Path, seq: u64) -> Result<(), StoreError> {
+    let db = crate::sled_store::open_db(&data_dir.join("log"))?;
+    let events = db.open_tree("events")?;
+    events
+        .remove(entry_key(seq))?
+        .ok_or_else(|| StoreError::Database(format!("no entry {seq}")))?;
+    db.flush()?;
+    Ok(())
+}
