@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod case_number;
+pub mod effective_service;
 pub mod error;
 pub mod event;
 pub mod filing;
