@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod media;
 pub mod routing;
 pub mod seal;
+pub mod serve_order;
 pub mod similar;
 pub mod submission;
 pub mod time;

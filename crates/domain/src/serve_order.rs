@@ -1,0 +1,319 @@
+//! A court's order to serve documents electronically (送达), checked before anything is recorded: who
+//! is served, at which addresses and on what basis, with which consent, and the plan of channels.
+
+use crate::case_number::CaseNumber;
+use crate::effective_service::{AddressBasis, Channel};
+use crate::error::{DomainError, FieldViolation};
+use serde::{Deserialize, Serialize};
+
+/// Most recipients one order may name (a class action's parties are served in batches).
+pub const MAX_RECIPIENTS: usize = 10_000;
+/// Longest a channel may be waited on before falling back to the next one.
+pub const MAX_DEADLINE_HOURS: u32 = 30 * 24;
+
+/// One step of the channel plan: try `channel`, and fall back after `deadline_hours` without
+/// effective service (or on a final failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStep {
+    /// The channel.
+    pub channel: Channel,
+    /// Hours to wait for effective service before the next step.
+    pub deadline_hours: u32,
+}
+
+/// A recipient as the court system names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecipientRequest {
+    /// 姓名 / 名称.
+    pub name: String,
+    /// 原告, 被告, 第三人, 诉讼代理人, ...
+    pub role: String,
+    /// Mobile number (11 digits, mainland China), if any.
+    pub phone: String,
+    /// E-mail address, if any.
+    pub email: String,
+    /// How the court came by the phone number.
+    pub phone_basis: Option<AddressBasis>,
+    /// How the court came by the e-mail address.
+    pub email_basis: Option<AddressBasis>,
+    /// What the consent to electronic service rests on (e.g. 送达地址确认书 of 2026-11-02).
+    pub consent_basis: String,
+}
+
+/// A recipient after the checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    /// Hub-assigned id, `R1`, `R2`, ... within the order.
+    pub recipient_id: String,
+    /// Name.
+    pub name: String,
+    /// Role in the case.
+    pub role: String,
+    /// Addresses by channel with their basis.
+    pub addresses: Vec<(Channel, String, AddressBasis)>,
+    /// What the consent rests on.
+    pub consent_basis: String,
+}
+
+/// An order as the court system sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServeOrderRequest {
+    /// The case.
+    pub case_number: String,
+    /// The documents to serve: ids of sealed documents of the case's filings (`F…/S1`).
+    pub documents: Vec<String>,
+    /// Who is served.
+    pub recipients: Vec<RecipientRequest>,
+    /// Channels in order, each with its deadline.
+    pub plan: Vec<PlanStep>,
+}
+
+/// An order after the checks: what the `service_ordered` event records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServeOrder {
+    /// The case.
+    pub case_number: CaseNumber,
+    /// The documents.
+    pub documents: Vec<String>,
+    /// Who is served.
+    pub recipients: Vec<Recipient>,
+    /// The channel plan.
+    pub plan: Vec<PlanStep>,
+}
+
+fn valid_phone(p: &str) -> bool {
+    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+impl ServeOrderRequest {
+    /// Checks every field, reporting every problem at once; recipients get ids `R1`, `R2`, ...
+    pub fn validate(self) -> Result<ServeOrder, DomainError> {
+        let mut bad = Vec::new();
+        let case_number = match CaseNumber::parse(&self.case_number) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                bad.push(FieldViolation::new("case_number", e.to_string()));
+                None
+            }
+        };
+        if self.documents.is_empty() {
+            bad.push(FieldViolation::new(
+                "documents",
+                "name at least one sealed document to serve",
+            ));
+        }
+        if self.recipients.is_empty() || self.recipients.len() > MAX_RECIPIENTS {
+            bad.push(FieldViolation::new(
+                "recipients",
+                format!("name 1 to {MAX_RECIPIENTS} recipients"),
+            ));
+        }
+        if self.plan.is_empty() {
+            bad.push(FieldViolation::new(
+                "plan",
+                "give at least one channel (e-mail or SMS) with its deadline",
+            ));
+        }
+        for (i, step) in self.plan.iter().enumerate() {
+            if step.deadline_hours == 0 || step.deadline_hours > MAX_DEADLINE_HOURS {
+                bad.push(FieldViolation::new(
+                    format!("plan[{i}].deadline_hours"),
+                    format!("1 to {MAX_DEADLINE_HOURS} hours"),
+                ));
+            }
+            if self.plan[..i].iter().any(|s| s.channel == step.channel) {
+                bad.push(FieldViolation::new(
+                    format!("plan[{i}].channel"),
+                    "each channel once: a retry is the outbox's job, not the plan's",
+                ));
+            }
+        }
+        let mut recipients = Vec::with_capacity(self.recipients.len());
+        for (i, r) in self.recipients.into_iter().enumerate() {
+            let field = |name: &str| format!("recipients[{i}].{name}");
+            let name = r.name.trim().to_string();
+            if name.is_empty() || name.chars().count() > 100 {
+                bad.push(FieldViolation::new(field("name"), "1 to 100 characters"));
+            }
+            if r.consent_basis.trim().is_empty() {
+                bad.push(FieldViolation::new(
+                    field("consent_basis"),
+                    "electronic service needs the recipient's consent (民事诉讼法第九十条): say what it rests on",
+                ));
+            }
+            let mut addresses = Vec::new();
+            let phone = r.phone.trim();
+            if !phone.is_empty() {
+                if !valid_phone(phone) {
+                    bad.push(FieldViolation::new(
+                        field("phone"),
+                        format!("「{phone}」 is not an 11-digit mainland mobile number"),
+                    ));
+                }
+                match r.phone_basis {
+                    Some(b) => addresses.push((Channel::Sms, phone.to_string(), b)),
+                    None => bad.push(FieldViolation::new(
+                        field("phone_basis"),
+                        "say whether the number was confirmed, provided or discovered",
+                    )),
+                }
+            }
+            let email = r.email.trim();
+            if !email.is_empty() {
+                if !valid_email(email) {
+                    bad.push(FieldViolation::new(
+                        field("email"),
+                        format!("「{email}」 is not an e-mail address"),
+                    ));
+                }
+                match r.email_basis {
+                    Some(b) => addresses.push((Channel::Email, email.to_string(), b)),
+                    None => bad.push(FieldViolation::new(
+                        field("email_basis"),
+                        "say whether the address was confirmed, provided or discovered",
+                    )),
+                }
+            }
+            if phone.is_empty() && email.is_empty() {
+                bad.push(FieldViolation::new(
+                    field("email"),
+                    "give an e-mail address or a mobile number",
+                ));
+            }
+            if !self
+                .plan
+                .iter()
+                .any(|s| addresses.iter().any(|(c, _, _)| *c == s.channel))
+                && !addresses.is_empty()
+            {
+                bad.push(FieldViolation::new(
+                    field("email"),
+                    "none of this recipient's addresses is on a channel of the plan",
+                ));
+            }
+            recipients.push(Recipient {
+                recipient_id: format!("R{}", i + 1),
+                name,
+                role: r.role.trim().to_string(),
+                addresses,
+                consent_basis: r.consent_basis.trim().to_string(),
+            });
+        }
+        match case_number {
+            Some(case_number) if bad.is_empty() => Ok(ServeOrder {
+                case_number,
+                documents: self.documents,
+                recipients,
+                plan: self.plan,
+            }),
+            _ => Err(DomainError::InvalidInput(bad)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> ServeOrderRequest {
+        ServeOrderRequest {
+            case_number: "（2026）鄂06民初123号".into(),
+            documents: vec!["F000000000001/S1".into()],
+            recipients: vec![RecipientRequest {
+                name: "张三".into(),
+                role: "被告".into(),
+                phone: "13800138000".into(),
+                email: "zhangsan@example.cn".into(),
+                phone_basis: Some(AddressBasis::Confirmed),
+                email_basis: Some(AddressBasis::Discovered),
+                consent_basis: "送达地址确认书（2026年11月2日）".into(),
+            }],
+            plan: vec![
+                PlanStep {
+                    channel: Channel::Email,
+                    deadline_hours: 24,
+                },
+                PlanStep {
+                    channel: Channel::Sms,
+                    deadline_hours: 48,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_complete_order_numbers_its_recipients_and_keeps_each_address_basis() {
+        let o = order().validate().unwrap();
+        assert_eq!(o.recipients[0].recipient_id, "R1");
+        assert_eq!(
+            o.recipients[0].addresses,
+            vec![
+                (Channel::Sms, "13800138000".into(), AddressBasis::Confirmed),
+                (
+                    Channel::Email,
+                    "zhangsan@example.cn".into(),
+                    AddressBasis::Discovered
+                ),
+            ]
+        );
+        assert_eq!(o.case_number.normalized(), "（2026）鄂06民初123号");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_field() {
+        let mut o = order();
+        o.case_number = "鄂06民初".into();
+        o.plan.push(PlanStep {
+            channel: Channel::Email,
+            deadline_hours: 0,
+        });
+        let r = &mut o.recipients[0];
+        r.phone = "138-0013".into();
+        r.email = "not an address".into();
+        r.consent_basis = " ".into();
+        r.email_basis = None;
+        let Err(DomainError::InvalidInput(v)) = o.validate() else {
+            panic!("accepted");
+        };
+        let fields: Vec<&str> = v.iter().map(|v| v.field.as_str()).collect();
+        for f in [
+            "case_number",
+            "plan[2].deadline_hours",
+            "plan[2].channel",
+            "recipients[0].consent_basis",
+            "recipients[0].phone",
+            "recipients[0].email",
+            "recipients[0].email_basis",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+        assert!(v.iter().any(|v| v.description.contains("第九十条")));
+    }
+
+    #[test]
+    fn a_recipient_without_an_address_on_the_plan_is_refused() {
+        let mut o = order();
+        o.recipients[0].email.clear();
+        o.plan.retain(|s| s.channel == Channel::Email);
+        let Err(DomainError::InvalidInput(v)) = o.validate() else {
+            panic!("accepted");
+        };
+        assert!(
+            v[0].description
+                .contains("none of this recipient's addresses")
+        );
+    }
+}
