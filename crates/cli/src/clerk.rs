@@ -2,6 +2,7 @@
 //! anchors the clerk names — and walks the hash-chained event log, on a running hub over mutual TLS
 //! or offline on a copy of a data directory, so the record can be shown unaltered.
 
+use crate::pad;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
@@ -259,12 +260,6 @@ fn indication_name(i: Indication) -> &'static str {
         Indication::Failed => "FAILED",
         Indication::Indeterminate => "INDETERMINATE",
     }
-}
-
-/// Pads `s` to `width` terminal columns (a Chinese character takes two).
-fn pad(s: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {

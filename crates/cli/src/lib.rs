@@ -5,3 +5,9 @@ pub mod clerk;
 pub mod ecenterd;
 pub mod pki;
 pub mod similar;
+
+/// Pads `s` to `width` terminal columns (a Chinese character takes two), for aligned tables.
+pub(crate) fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}

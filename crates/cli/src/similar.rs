@@ -1,5 +1,6 @@
 //! `ecenter-similar`: the similar-case index's tools (its `main` is in `src/bin/ecenter-similar.rs`).
 
+use crate::pad;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use ecenter_similar::index::Weights;
@@ -194,12 +195,6 @@ struct QueryArgs {
     filter: ecenter_similar::index::Filter,
     top: usize,
     json: bool,
-}
-
-/// Pads `s` to `width` terminal columns (a Chinese character takes two).
-fn pad(s: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn query(index_dir: &std::path::Path, q: QueryArgs) -> Result<()> {

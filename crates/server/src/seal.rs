@@ -300,6 +300,33 @@ impl<S: EventStore> SealApi<S> {
         }
     }
 
+    /// The bytes of a document to verify: sent with the request, or stored (where the caller may
+    /// download it).
+    async fn document_to_verify(
+        &self,
+        identity: &Identity,
+        document: Option<Target>,
+    ) -> Result<Vec<u8>, Status> {
+        match document {
+            Some(Target::Content(bytes)) if !bytes.is_empty() => Ok(bytes),
+            Some(Target::Stored(d)) => {
+                let (_, doc) = self
+                    .stored_document(
+                        identity,
+                        Operation::DownloadDocument,
+                        &d.filing_id,
+                        &d.document_id,
+                    )
+                    .await?;
+                read_blob(self.store.blobs(), &doc.sha256).await
+            }
+            _ => Err(invalid(
+                "document",
+                "give the document's bytes or a stored document",
+            )),
+        }
+    }
+
     /// Records a sealing in the log: beside the filing's document (numbered S1, S2, ... and
     /// downloadable), or as sealed bytes. Returns the stored document's id (empty for bytes).
     async fn record_sealing(
@@ -704,26 +731,15 @@ impl<S: EventStore> SealService for SealApi<S> {
         authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
-        let pdf = match request.into_inner().document {
-            Some(pb::verify_pdf_request::Document::Content(bytes)) if !bytes.is_empty() => bytes,
-            Some(pb::verify_pdf_request::Document::Stored(d)) => {
-                let (_, doc) = self
-                    .stored_document(
-                        &identity,
-                        Operation::DownloadDocument,
-                        &d.filing_id,
-                        &d.document_id,
-                    )
-                    .await?;
-                read_blob(self.store.blobs(), &doc.sha256).await?
-            }
-            _ => {
-                return Err(invalid(
-                    "document",
-                    "give the PDF's bytes or a stored document",
-                ));
-            }
-        };
+        let pdf = self
+            .document_to_verify(
+                &identity,
+                request.into_inner().document.map(|d| match d {
+                    pb::verify_pdf_request::Document::Content(c) => Target::Content(c),
+                    pb::verify_pdf_request::Document::Stored(d) => Target::Stored(d),
+                }),
+            )
+            .await?;
         if !pdf.starts_with(b"%PDF-") {
             return Err(invalid(
                 "document",
@@ -764,26 +780,15 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "give the detached SES_Signature (DER)",
             ));
         }
-        let document = match r.document {
-            Some(pb::verify_seal_request::Document::Content(bytes)) => bytes,
-            Some(pb::verify_seal_request::Document::Stored(d)) => {
-                let (_, doc) = self
-                    .stored_document(
-                        &identity,
-                        Operation::DownloadDocument,
-                        &d.filing_id,
-                        &d.document_id,
-                    )
-                    .await?;
-                read_blob(self.store.blobs(), &doc.sha256).await?
-            }
-            None => {
-                return Err(invalid(
-                    "document",
-                    "give the document's bytes or a stored document",
-                ));
-            }
-        };
+        let document = self
+            .document_to_verify(
+                &identity,
+                r.document.map(|d| match d {
+                    pb::verify_seal_request::Document::Content(c) => Target::Content(c),
+                    pb::verify_seal_request::Document::Stored(d) => Target::Stored(d),
+                }),
+            )
+            .await?;
         let report = ctx
             .verifier
             .verify(&r.signature, &document, SystemTime::now());
