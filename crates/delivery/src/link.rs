@@ -1,0 +1,178 @@
+//! Recipient links: each notice carries a link for one recipient of one service, valid until a time,
+//! signed with the hub's key (HMAC-SHA-256) so it cannot be forged or pointed at someone else's
+//! documents. A random nonce makes every link distinct, so the hub can accept each confirmation of
+//! reading once and refuse a replay.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::hmac;
+use ring::rand::{SecureRandom, SystemRandom};
+
+/// Why a link is refused; each is shown to the recipient as a clear page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// Not a link this hub could have made (cut, garbled).
+    #[error("this link is incomplete or damaged: open it again from the message you received")]
+    Malformed,
+    /// The signature does not match: altered or forged.
+    #[error("this link was not issued by the court or has been altered")]
+    Forged,
+    /// Past its validity.
+    #[error("this link has expired: ask the court for a new one")]
+    Expired,
+}
+
+/// What a valid link says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkClaims {
+    /// The service (serve order) it belongs to.
+    pub service_id: String,
+    /// The one recipient it is for.
+    pub recipient_id: String,
+    /// Seconds since the Unix epoch after which it is refused.
+    pub expires_at: u64,
+    /// Random, unique per link: a confirmation is accepted once per nonce.
+    pub nonce: String,
+}
+
+/// Makes and checks links with the hub's link key.
+pub struct LinkSigner {
+    key: hmac::Key,
+    rng: SystemRandom,
+}
+
+/// Shows no key material: secrets never reach logs.
+impl std::fmt::Debug for LinkSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkSigner { key: <secret> }")
+    }
+}
+
+/// Shortest key accepted (bytes): HMAC-SHA-256 wants at least its output size.
+pub const MIN_KEY_BYTES: usize = 32;
+
+impl LinkSigner {
+    /// A signer with `key` (at least [`MIN_KEY_BYTES`] bytes of secret).
+    pub fn new(key: &[u8]) -> Result<LinkSigner, String> {
+        if key.len() < MIN_KEY_BYTES {
+            return Err(format!(
+                "the link key has {} bytes; at least {MIN_KEY_BYTES} are needed",
+                key.len()
+            ));
+        }
+        Ok(LinkSigner {
+            key: hmac::Key::new(hmac::HMAC_SHA256, key),
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// A token for `recipient_id` of `service_id`, valid until `expires_at` (Unix seconds).
+    pub fn issue(&self, service_id: &str, recipient_id: &str, expires_at: u64) -> String {
+        let mut nonce = [0u8; 12];
+        self.rng
+            .fill(&mut nonce)
+            .expect("the system random source works");
+        let nonce = URL_SAFE_NO_PAD.encode(nonce);
+        // Ids never contain '|': service and recipient ids are hub-made (F…, R1).
+        let payload = format!("v1|{service_id}|{recipient_id}|{expires_at}|{nonce}");
+        let tag = hmac::sign(&self.key, payload.as_bytes());
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(payload.as_bytes()),
+            URL_SAFE_NO_PAD.encode(tag.as_ref())
+        )
+    }
+
+    /// The claims of `token` if this hub issued it unaltered and it has not expired at `now`.
+    pub fn verify(&self, token: &str, now: u64) -> Result<LinkClaims, LinkError> {
+        let (payload, tag) = token.split_once('.').ok_or(LinkError::Malformed)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| LinkError::Malformed)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| LinkError::Malformed)?;
+        // The signature first (in constant time): nothing of a forged token is trusted.
+        hmac::verify(&self.key, &payload, &tag).map_err(|_| LinkError::Forged)?;
+        let text = String::from_utf8(payload).map_err(|_| LinkError::Malformed)?;
+        let parts: Vec<&str> = text.split('|').collect();
+        let ["v1", service_id, recipient_id, expires_at, nonce] = parts[..] else {
+            return Err(LinkError::Malformed);
+        };
+        let expires_at: u64 = expires_at.parse().map_err(|_| LinkError::Malformed)?;
+        if now >= expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(LinkClaims {
+            service_id: service_id.to_string(),
+            recipient_id: recipient_id.to_string(),
+            expires_at,
+            nonce: nonce.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"development link key, 32+ bytes long!";
+
+    #[test]
+    fn a_link_names_one_recipient_and_is_unique() {
+        let s = LinkSigner::new(KEY).unwrap();
+        let a = s.issue("F000000000123", "R2", 2_000);
+        let b = s.issue("F000000000123", "R2", 2_000);
+        assert_ne!(a, b, "a fresh nonce per link");
+        let claims = s.verify(&a, 1_000).unwrap();
+        assert_eq!(claims.service_id, "F000000000123");
+        assert_eq!(claims.recipient_id, "R2");
+        assert_ne!(claims.nonce, s.verify(&b, 1_000).unwrap().nonce);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.')
+        );
+    }
+
+    #[test]
+    fn forged_altered_and_foreign_links_are_refused() {
+        let s = LinkSigner::new(KEY).unwrap();
+        let token = s.issue("F1", "R1", 2_000);
+        // Pointing it at another recipient: the payload changes, the tag does not match.
+        let (payload, tag) = token.split_once('.').unwrap();
+        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        let other = URL_SAFE_NO_PAD.encode(text.replace("|R1|", "|R2|"));
+        assert_eq!(
+            s.verify(&format!("{other}.{tag}"), 1_000),
+            Err(LinkError::Forged)
+        );
+        // Made with another key.
+        let stranger = LinkSigner::new(b"another key that is long enough, 32+").unwrap();
+        assert_eq!(
+            s.verify(&stranger.issue("F1", "R1", 2_000), 1_000),
+            Err(LinkError::Forged)
+        );
+        // Cut or garbled.
+        assert_eq!(s.verify(payload, 1_000), Err(LinkError::Malformed));
+        assert_eq!(s.verify("%%%.%%%", 1_000), Err(LinkError::Malformed));
+    }
+
+    #[test]
+    fn expired_links_are_refused_at_their_expiry() {
+        let s = LinkSigner::new(KEY).unwrap();
+        let token = s.issue("F1", "R1", 2_000);
+        assert!(s.verify(&token, 1_999).is_ok());
+        assert_eq!(s.verify(&token, 2_000), Err(LinkError::Expired));
+        assert!(LinkError::Expired.to_string().contains("ask the court"));
+    }
+
+    #[test]
+    fn short_keys_are_refused_and_keys_never_print() {
+        let Err(why) = LinkSigner::new(b"short") else {
+            panic!("a short key was accepted");
+        };
+        assert!(why.contains("at least 32"));
+        let shown = format!("{:?}", LinkSigner::new(KEY).unwrap());
+        assert!(!shown.contains("development"), "{shown}");
+    }
+}
