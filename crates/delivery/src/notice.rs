@@ -1,0 +1,142 @@
+//! The texts recipients receive: an e-mail and an SMS notice in Chinese telling who serves what in
+//! which case, with the recipient's link and until when it works (in Asia/Shanghai time). No
+//! attachments: the documents are behind the link, where opening and confirming are recorded.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+/// Characters in one SMS in UCS-2 (data_coding 8).
+pub const SMS_SINGLE_CHARS: usize = 70;
+/// Characters per part of a concatenated UCS-2 SMS (the UDH takes six bytes of each part).
+pub const SMS_PART_CHARS: usize = 67;
+
+/// What a notice says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeContext {
+    /// The serving court, e.g. 湖北省襄阳市中级人民法院.
+    pub court: String,
+    /// 案号.
+    pub case_number: String,
+    /// The recipient's name.
+    pub recipient: String,
+    /// The documents served, by title (民事判决书, 传票, ...).
+    pub documents: Vec<String>,
+    /// The recipient's link.
+    pub link: String,
+    /// Until when the link works.
+    pub expires_at: DateTime<Utc>,
+    /// Whom to call with questions.
+    pub contact: String,
+}
+
+fn shanghai(t: DateTime<Utc>) -> String {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    t.with_timezone(&cst)
+        .format("%Y年%m月%d日%H:%M")
+        .to_string()
+}
+
+/// The e-mail notice: subject and plain-text body.
+pub fn email(ctx: &NoticeContext) -> (String, String) {
+    let subject = format!("【{}】{}电子送达通知", ctx.court, ctx.case_number);
+    let documents: String = ctx
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("  {}. {d}\n", i + 1))
+        .collect();
+    let body = format!(
+        "{recipient}：\n\n\
+         {court}依法向您电子送达{case}案件的下列文书：\n{documents}\n\
+         请点击以下链接查看并下载文书，阅读后请在页面上点击“确认已阅读”：\n{link}\n\n\
+         链接有效期至{expires}（北京时间），仅供您本人使用，请勿转发。\n\
+         根据《中华人民共和国民事诉讼法》第九十条和《人民法院在线诉讼规则》第三十一条，\
+         电子送达与纸质送达具有同等效力。\n\n\
+         如有疑问，请联系：{contact}\n\n\
+         {court}\n",
+        recipient = ctx.recipient,
+        court = ctx.court,
+        case = ctx.case_number,
+        link = ctx.link,
+        expires = shanghai(ctx.expires_at),
+        contact = ctx.contact,
+    );
+    (subject, body)
+}
+
+/// The SMS notice: short, with the link.
+pub fn sms(ctx: &NoticeContext) -> String {
+    format!(
+        "【{court}】{recipient}：本院向您电子送达{case}案{count}份文书，请于{expires}前查看并确认：{link}",
+        court = ctx.court,
+        recipient = ctx.recipient,
+        case = ctx.case_number,
+        count = ctx.documents.len(),
+        expires = shanghai(ctx.expires_at),
+        link = ctx.link,
+    )
+}
+
+/// How many SMS parts `text` takes in UCS-2 (a character outside the BMP counts twice).
+pub fn sms_parts(text: &str) -> usize {
+    let units = text.encode_utf16().count();
+    if units <= SMS_SINGLE_CHARS {
+        1
+    } else {
+        units.div_ceil(SMS_PART_CHARS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> NoticeContext {
+        NoticeContext {
+            court: "湖北省襄阳市中级人民法院".into(),
+            case_number: "（2026）鄂06民初123号".into(),
+            recipient: "张三".into(),
+            documents: vec!["民事判决书".into(), "上诉状副本".into()],
+            link: "https://ecenter.example/s/abc.def".into(),
+            expires_at: DateTime::parse_from_rfc3339("2026-12-05T16:30:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            contact: "书记员 李四 0710-1234567".into(),
+        }
+    }
+
+    #[test]
+    fn the_email_names_court_case_documents_link_and_beijing_expiry() {
+        let (subject, body) = email(&ctx());
+        assert_eq!(
+            subject,
+            "【湖北省襄阳市中级人民法院】（2026）鄂06民初123号电子送达通知"
+        );
+        assert!(body.starts_with("张三：\n"));
+        assert!(body.contains("  1. 民事判决书\n  2. 上诉状副本\n"));
+        assert!(body.contains("https://ecenter.example/s/abc.def"));
+        // 16:30 UTC is 00:30 the next day in Beijing.
+        assert!(
+            body.contains("链接有效期至2026年12月06日00:30（北京时间）"),
+            "{body}"
+        );
+        assert!(body.contains("确认已阅读"));
+    }
+
+    #[test]
+    fn the_sms_fits_in_few_parts_and_counts_chinese_as_ucs2() {
+        let text = sms(&ctx());
+        assert!(text.contains("2份文书") && text.ends_with("https://ecenter.example/s/abc.def"));
+        assert_eq!(sms_parts(&text), text.encode_utf16().count().div_ceil(67));
+        assert!(sms_parts(&text) <= 2, "{} parts: {text}", sms_parts(&text));
+        assert_eq!(sms_parts(&"送".repeat(70)), 1);
+        assert_eq!(sms_parts(&"送".repeat(71)), 2);
+        assert_eq!(sms_parts(&"送".repeat(134)), 2);
+        assert_eq!(sms_parts(&"送".repeat(135)), 3);
+        assert_eq!(
+            sms_parts(&"𠀀".repeat(35)),
+            1,
+            "outside the BMP: two units each"
+        );
+        assert_eq!(sms_parts(&"𠀀".repeat(36)), 2);
+    }
+}
