@@ -1,0 +1,162 @@
+//! E-mail notices sent to a real SMTP server on loopback (aiosmtpd from PyPI, installed by
+//! scripts/test), read back with Python's own mail parser: Chinese subject and body, the link, the
+//! Message-ID the outbox chose; a server that is down is a temporary failure, a bad address final.
+
+use ecenter_delivery::email::{Mailer, SmtpConfig, SmtpSecurity};
+use ecenter_delivery::notice::{NoticeContext, email};
+use ecenter_delivery::policy::Attempt;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// aiosmtpd delivering into a maildir; killed when dropped.
+struct SmtpServer {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_aiosmtpd(maildir: &Path) -> SmtpServer {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("aiosmtpd is installed by scripts/test (pip install aiosmtpd)");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "aiosmtpd did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    SmtpServer { child, addr }
+}
+
+fn config(port: u16) -> SmtpConfig {
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::PlainLoopback,
+        credentials: None,
+        from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+/// Every message in `maildir`, decoded by Python's email package.
+fn received(maildir: &Path) -> Vec<serde_json::Value> {
+    let script = r#"
+import email.header, json, mailbox, sys
+out = []
+for m in mailbox.Maildir(sys.argv[1], factory=None, create=False):
+    subject = str(email.header.make_header(email.header.decode_header(m['Subject'])))
+    body = m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8')
+    out.append({'subject': subject, 'message_id': m['Message-ID'], 'to': m['To'], 'body': body})
+print(json.dumps(out, ensure_ascii=False))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(maildir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn notice() -> NoticeContext {
+    NoticeContext {
+        court: "湖北省襄阳市中级人民法院".into(),
+        case_number: "（2026）鄂06民初123号".into(),
+        recipient: "张三".into(),
+        documents: vec!["民事判决书".into()],
+        link: "https://ecenter.example/s/token.tag".into(),
+        expires_at: chrono::DateTime::parse_from_rfc3339("2026-12-05T16:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+        contact: "书记员 李四 0710-1234567".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_reaches_a_real_smtp_server_in_chinese_with_its_message_id() {
+    let dir = tempfile::tempdir().unwrap();
+    // aiosmtpd's Mailbox handler makes the maildir itself (tmp/, new/, cur/) when it does not exist.
+    let maildir = dir.path().join("mail");
+    let server = start_aiosmtpd(&maildir);
+    let mailer = Mailer::new(&config(server.addr.port())).unwrap();
+    let (subject, body) = email(&notice());
+    let outcome = mailer
+        .send(
+            "zhangsan@example.cn",
+            &subject,
+            &body,
+            "S000001.R1.email.1@ecenter",
+        )
+        .await;
+    assert_eq!(outcome, Attempt::Accepted);
+    let mails = received(&maildir);
+    assert_eq!(mails.len(), 1);
+    let m = &mails[0];
+    assert_eq!(m["subject"], subject);
+    assert_eq!(m["message_id"], "<S000001.R1.email.1@ecenter>");
+    assert!(m["to"].as_str().unwrap().contains("zhangsan@example.cn"));
+    let text = m["body"].as_str().unwrap();
+    assert!(
+        text.contains("https://ecenter.example/s/token.tag"),
+        "{text}"
+    );
+    assert!(
+        text.contains("民事判决书") && text.contains("北京时间"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_is_down_is_temporary_and_a_bad_address_is_final() {
+    let mailer = Mailer::new(&config(free_port())).unwrap();
+    let outcome = mailer
+        .send("zhangsan@example.cn", "s", "b", "x@ecenter")
+        .await;
+    assert!(matches!(outcome, Attempt::Temporary(_)), "{outcome:?}");
+    let outcome = mailer.send("not an address", "s", "b", "y@ecenter").await;
+    assert!(
+        matches!(outcome, Attempt::Permanent(ref m) if m.contains("not an e-mail address")),
+        "{outcome:?}"
+    );
+    // Plaintext is for a relay on loopback only.
+    let mut remote = config(25);
+    remote.host = "mail.example.cn".into();
+    let Err(e) = Mailer::new(&remote) else {
+        panic!("plaintext to a remote relay was accepted");
+    };
+    assert!(e.to_string().contains("only to a relay on loopback"));
+}
