@@ -31,11 +31,15 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// aiosmtpd with the test handler of tests/python/smtp_faults.py (fails on request).
 fn start_aiosmtpd(maildir: &Path) -> SmtpServer {
     let port = free_port();
     let child = Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/smtp_faults.py"
+        ))
+        .arg(port.to_string())
         .arg(maildir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -159,4 +163,40 @@ async fn a_server_that_is_down_is_temporary_and_a_bad_address_is_final() {
         panic!("plaintext to a remote relay was accepted");
     };
     assert!(e.to_string().contains("only to a relay on loopback"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temporary_permanent_slow_and_dropped_sends_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("mail");
+    let server = start_aiosmtpd(&maildir);
+    let mut cfg = config(server.addr.port());
+    cfg.timeout = Duration::from_secs(2);
+    let mailer = Mailer::new(&cfg).unwrap();
+    let send = |to: &'static str| {
+        let mailer = &mailer;
+        async move {
+            mailer
+                .send(to, "通知", "正文", &format!("{to}.1@ecenter"))
+                .await
+        }
+    };
+    assert!(
+        matches!(send("temp-fail@example.cn").await, Attempt::Temporary(ref m) if m.contains("451")),
+        "4xx is temporary"
+    );
+    assert!(
+        matches!(send("perm-fail@example.cn").await, Attempt::Permanent(ref m) if m.contains("550")),
+        "5xx is final"
+    );
+    let slow = send("slow@example.cn").await;
+    assert!(
+        matches!(slow, Attempt::Temporary(ref m) if m.contains("did not finish within 2 s")),
+        "{slow:?}"
+    );
+    let dropped = send("drop@example.cn").await;
+    assert!(matches!(dropped, Attempt::Temporary(_)), "{dropped:?}");
+    // The server still serves others, and a message after a 4xx goes through.
+    assert_eq!(send("lisi@example.cn").await, Attempt::Accepted);
+    assert_eq!(received(&maildir).len(), 1);
 }
