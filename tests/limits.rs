@@ -97,7 +97,19 @@ async fn uploads_in_progress_count_against_the_concurrency_limit() {
     // Both uploads hold a slot from the moment the hub accepts their streams: a third call of the
     // same lawyer is refused as soon as both have arrived.
     let mut lawyer = hub.client(LAWYER_A).await;
+    // Let both uploads reach the hub before probing: a probe that arrives first takes a slot, the
+    // upload behind it is refused, and this loop would wait for ever.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut probes = 0;
     let refused = loop {
+        probes += 1;
+        assert!(
+            probes < 2_000
+                && !calls
+                    .iter()
+                    .any(|c: &tokio::task::JoinHandle<_>| c.is_finished()),
+            "an upload ended early (refused behind a probe) or never arrived"
+        );
         match lawyer.list_filings(pb::ListFilingsRequest::default()).await {
             Err(s) if s.code() == Code::ResourceExhausted => break s,
             _ => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
