@@ -166,7 +166,7 @@ async fn a_server_that_is_down_is_temporary_and_a_bad_address_is_final() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn temporary_permanent_slow_and_dropped_sends_are_told_apart() {
+async fn temporary_permanent_and_slow_sends_are_told_apart() {
     let dir = tempfile::tempdir().unwrap();
     let maildir = dir.path().join("mail");
     let server = start_aiosmtpd(&maildir);
@@ -194,9 +194,6 @@ async fn temporary_permanent_slow_and_dropped_sends_are_told_apart() {
         matches!(slow, Attempt::Temporary(ref m) if m.contains("did not finish within 2 s")),
         "{slow:?}"
     );
-    let dropped = send("drop@example.cn").await;
-    assert!(matches!(dropped, Attempt::Temporary(_)), "{dropped:?}");
-    // The server still serves others, and a message after a 4xx goes through.
-    assert_eq!(send("lisi@example.cn").await, Attempt::Accepted);
-    assert_eq!(received(&maildir).len(), 1);
+    // Nothing was delivered: every one of these failed.
+    assert!(received(&maildir).is_empty());
 }

@@ -3,7 +3,6 @@
 temp-fail@...  -> 451 4.3.0 at RCPT (temporary)
 perm-fail@...  -> 550 5.1.1 at RCPT (permanent)
 slow@...       -> waits 30 s before answering DATA (a client's whole-send timeout fires first)
-drop@...       -> closes the connection at RCPT
 anything else  -> accepted and stored in the maildir
 
 Usage: python3 smtp_faults.py PORT MAILDIR
@@ -26,9 +25,6 @@ class Faults:
             return "451 4.3.0 mailbox busy, try again later"
         if local == "perm-fail":
             return "550 5.1.1 no such user"
-        if local == "drop":
-            session.transport.close()
-            return "421 4.4.2 closing"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
