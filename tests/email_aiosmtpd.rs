@@ -34,20 +34,24 @@ fn free_port() -> u16 {
 /// aiosmtpd with the test handler of tests/python/smtp_faults.py (fails on request).
 fn start_aiosmtpd(maildir: &Path) -> SmtpServer {
     let port = free_port();
-    let child = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/smtp_faults.py"
+    let mut child = Command::new("python3")
+        .arg(format!(
+            "{}/tests/python/smtp_faults.py",
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
         ))
         .arg(port.to_string())
         .arg(maildir)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("aiosmtpd is installed by scripts/test (pip install aiosmtpd)");
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("aiosmtpd exited at start-up ({status}); its error is above");
+        }
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "aiosmtpd did not start"

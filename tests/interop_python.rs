@@ -14,7 +14,8 @@ async fn python_grpcio_submits_a_filing_over_mutual_tls() {
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
-    let root = env!("CARGO_MANIFEST_DIR");
+    let root = &std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
     let run = |client: &str, request_id: &str| {
         Command::new("python3")
             .arg(format!("{root}/tests/python/submit_filing.py"))

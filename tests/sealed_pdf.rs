@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{CASE, assert_status, channel_as, header, messages, seal_png, start_tls, tls_client};
+use common::{assert_status, channel_as, file_documents, seal_png, start_tls, tls_client};
 use ecenter_pdfseal::{Placement, SignatureInfo, seal_pdf};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
@@ -268,24 +268,13 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
     let judgment = pdf_of(3);
     let docx = common::docx();
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let h = header(
+    let filing_id = file_documents(
+        &mut lawyer,
         "req-pdfseal-1",
-        CASE,
         "证据材料",
         &[("判决书.pdf", &judgment), ("说明.docx", &docx)],
-    );
-    let filing_id = lawyer
-        .submit_filing(tokio_stream::iter(messages(
-            h,
-            &[&judgment, &docx],
-            64 * 1024,
-        )))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap()
-        .filing_id;
+    )
+    .await;
     let stored = |document_id: &str| {
         Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
             filing_id: filing_id.clone(),

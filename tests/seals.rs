@@ -80,15 +80,13 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     // A lawyer files a judgment-to-be-served stand-in; the court seals its document.
     let doc = pdf("民事判决书 （2026）鄂06民初123号");
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let h = header("req-seal-0001", CASE, "证据材料", &[("判决书.pdf", &doc)]);
-    let filing_id = lawyer
-        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 4096)))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap()
-        .filing_id;
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-seal-0001",
+        "证据材料",
+        &[("判决书.pdf", &doc)],
+    )
+    .await;
     let applied = court
         .apply_seal(pb::ApplySealRequest {
             seal_id: "4206-SSFW-01".into(),
@@ -320,15 +318,8 @@ async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
     // A seal signature is not itself sealed.
     let doc = pdf("x");
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let h = header("req-seal-0009", CASE, "证据材料", &[("a.pdf", &doc)]);
-    let filing_id = lawyer
-        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 4096)))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap()
-        .filing_id;
+    let filing_id =
+        file_documents(&mut lawyer, "req-seal-0009", "证据材料", &[("a.pdf", &doc)]).await;
     let stored = |d: &str| {
         Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
             filing_id: filing_id.clone(),

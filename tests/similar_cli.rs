@@ -3,8 +3,13 @@
 use std::process::Command;
 
 fn judgments() -> (String, Vec<serde_json::Value>) {
-    let data = std::env::var("ECENTER_SHARED_DATA")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").to_string());
+    let data = std::env::var("ECENTER_SHARED_DATA").unwrap_or_else(|_| {
+        format!(
+            "{}/../shared/data",
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
+        )
+    });
     let path = format!("{data}/lecardv2/judgments.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!("{path}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)")

@@ -13,8 +13,13 @@ fn field(line: &str, name: &str) -> f64 {
 #[test]
 fn eval_prints_one_line_per_benchmark_and_fusion_beats_bm25_and_the_strongest_simple_method() {
     // The public benchmarks lie beside the project (never copied into it); ECENTER_SHARED_DATA names another place.
-    let shared = std::env::var("ECENTER_SHARED_DATA")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").to_string());
+    let shared = std::env::var("ECENTER_SHARED_DATA").unwrap_or_else(|_| {
+        format!(
+            "{}/../shared/data",
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
+        )
+    });
     assert!(
         std::path::Path::new(&shared).join("lecard").is_dir(),
         "benchmark data expected at {shared} (../shared/data beside the project, or set ECENTER_SHARED_DATA)"

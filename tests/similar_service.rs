@@ -15,8 +15,13 @@ use tonic::transport::Channel;
 
 /// The real judgments beside the project: (id, facts, full text).
 fn judgments() -> Vec<(String, String, String)> {
-    let data = std::env::var("ECENTER_SHARED_DATA")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").to_string());
+    let data = std::env::var("ECENTER_SHARED_DATA").unwrap_or_else(|_| {
+        format!(
+            "{}/../shared/data",
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
+        )
+    });
     let path = format!("{data}/lecardv2/judgments.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!("{path}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)")
@@ -165,15 +170,13 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
     let filed = &rows[9];
     let doc = docx_with(&filed.1);
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let h = header("req-similar-1", CASE, "起诉状", &[("起诉状.docx", &doc)]);
-    let filing_id = lawyer
-        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 64 * 1024)))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap()
-        .filing_id;
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-similar-1",
+        "起诉状",
+        &[("起诉状.docx", &doc)],
+    )
+    .await;
     let by_filing = court
         .find_similar(pb::FindSimilarRequest {
             query: Some(Query::FilingId(filing_id)),
@@ -333,15 +336,13 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         "F-none",
     );
     let image = png();
-    let h = header("req-similar-2", CASE, "证据材料", &[("照片.png", &image)]);
-    let image_filing = lawyer
-        .submit_filing(tokio_stream::iter(messages(h, &[&image], 64 * 1024)))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap()
-        .filing_id;
+    let image_filing = file_documents(
+        &mut lawyer,
+        "req-similar-2",
+        "证据材料",
+        &[("照片.png", &image)],
+    )
+    .await;
     assert_refused(
         court
             .find_similar(pb::FindSimilarRequest {

@@ -239,6 +239,31 @@ pub async fn submit(
     submit_messages(client, messages(h, &bodies, 256 * 1024)).await
 }
 
+/// Files `docs` as one filing of `kind` in CASE and returns its filing id (the submission must succeed).
+pub async fn file_documents<T>(
+    client: &mut FilingServiceClient<T>,
+    request_id: &str,
+    kind: &str,
+    docs: &[(&str, &[u8])],
+) -> String
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let h = header(request_id, CASE, kind, docs);
+    let bodies: Vec<&[u8]> = docs.iter().map(|(_, d)| *d).collect();
+    client
+        .submit_filing(tokio_stream::iter(messages(h, &bodies, 64 * 1024)))
+        .await
+        .unwrap()
+        .into_inner()
+        .receipt
+        .unwrap()
+        .filing_id
+}
+
 /// Downloads a document whole.
 pub async fn download<T>(
     client: &mut FilingServiceClient<T>,

@@ -112,7 +112,11 @@ mod tests {
         let data = std::env::var_os("ECENTER_SHARED_DATA")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+                std::path::Path::new(
+                    &std::env::var("CARGO_MANIFEST_DIR")
+                        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+                )
+                .join("../../../shared/data")
             });
         let path = data.join("lecardv2/judgments.jsonl");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
