@@ -5,61 +5,10 @@
 use ecenter_delivery::email::{Mailer, SmtpConfig, SmtpSecurity};
 use ecenter_delivery::notice::{NoticeContext, email};
 use ecenter_delivery::policy::Attempt;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-/// aiosmtpd delivering into a maildir; killed when dropped.
-struct SmtpServer {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// aiosmtpd with the test handler of tests/python/smtp_faults.py (fails on request).
-fn start_aiosmtpd(maildir: &Path) -> SmtpServer {
-    let port = free_port();
-    let mut child = Command::new("python3")
-        .arg(format!(
-            "{}/tests/python/smtp_faults.py",
-            std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
-        ))
-        .arg(port.to_string())
-        .arg(maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("aiosmtpd is installed by scripts/test (pip install aiosmtpd)");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("aiosmtpd exited at start-up ({status}); its error is above");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "aiosmtpd did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    SmtpServer { child, addr }
-}
+use common::smtp::{free_port, received, start_aiosmtpd};
+use std::time::Duration;
 
 fn config(port: u16) -> SmtpConfig {
     SmtpConfig {
@@ -70,34 +19,6 @@ fn config(port: u16) -> SmtpConfig {
         from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
         timeout: Duration::from_secs(10),
     }
-}
-
-/// Every message in `maildir`, decoded by Python's email package.
-fn received(maildir: &Path) -> Vec<serde_json::Value> {
-    let script = r#"
-import email.header, json, mailbox, sys
-out = []
-for m in mailbox.Maildir(sys.argv[1], factory=None, create=False):
-    subject = str(email.header.make_header(email.header.decode_header(m['Subject'])))
-    body = m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8')
-    out.append({'subject': subject, 'message_id': m['Message-ID'], 'to': m['To'], 'body': body})
-print(json.dumps(out, ensure_ascii=False))
-"#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(maildir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<serde_json::Value>(&out.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 fn notice() -> NoticeContext {

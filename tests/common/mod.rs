@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: a real hub on 127.0.0.1:0 and a real tonic client.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
 use ecenter_proto::v1::filing_service_client::FilingServiceClient;
@@ -26,6 +28,8 @@ pub const CASE: &str = "（2026）鄂06民初123号";
 /// A hub served in this process on 127.0.0.1:0.
 pub struct TestHub {
     pub addr: SocketAddr,
+    /// The recipients' page, when electronic service is configured.
+    pub page_addr: Option<SocketAddr>,
     pub data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), ecenter_server::ServeError>>>,
@@ -46,12 +50,14 @@ impl TestHub {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hub = ecenter_server::Hub::open(config, addr).expect("hub opens");
+        let page_addr = hub.page_addr();
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(hub.serve(listener, async {
             let _ = rx.await;
         }));
         TestHub {
             addr,
+            page_addr,
             data_dir: data_dir.to_path_buf(),
             stop: Some(tx),
             task: Some(task),

@@ -3,6 +3,10 @@
 temp-fail@...  -> 451 4.3.0 at RCPT (temporary)
 perm-fail@...  -> 550 5.1.1 at RCPT (permanent)
 slow@...       -> waits 30 s before answering DATA (a client's whole-send timeout fires first)
+flaky@...      -> 451 at RCPT the first time an address is seen, accepted afterwards
+reject-once@...-> 550 5.7.1 (policy, not the address) the first time, accepted afterwards
+hang@...       -> waits 4 s before answering DATA, then stores the message (a client killed
+                  meanwhile never learns it was accepted)
 anything else  -> accepted and stored in the maildir
 
 Usage: python3 smtp_faults.py PORT MAILDIR
@@ -18,6 +22,7 @@ from aiosmtpd.controller import Controller
 class Faults:
     def __init__(self, maildir):
         self.box = mailbox.Maildir(maildir, create=True)
+        self.seen = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0]
@@ -25,12 +30,20 @@ class Faults:
             return "451 4.3.0 mailbox busy, try again later"
         if local == "perm-fail":
             return "550 5.1.1 no such user"
+        first = address not in self.seen
+        self.seen.add(address)
+        if local == "flaky" and first:
+            return "451 4.4.1 greylisted, try again later"
+        if local == "reject-once" and first:
+            return "550 5.7.1 message refused by policy"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if any(r.startswith("slow@") for r in envelope.rcpt_tos):
             await asyncio.sleep(30)
+        if any(r.startswith("hang@") for r in envelope.rcpt_tos):
+            await asyncio.sleep(4)
         self.box.add(envelope.original_content)
         return "250 Message accepted for delivery"
 

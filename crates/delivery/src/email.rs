@@ -108,9 +108,38 @@ impl Mailer {
     /// Sends one notice to `to`, with `message_id` (the outbox entry's idempotency key, without
     /// angle brackets) so a resend after a crash is recognisable as the same message.
     pub async fn send(&self, to: &str, subject: &str, body: &str, message_id: &str) -> Attempt {
+        self.send_with_reply(to, subject, body, message_id).await.0
+    }
+
+    /// As [`Mailer::send`], with the relay's final reply when it accepted the message (it usually
+    /// names the relay's queue id: the gateway id of the proof of service).
+    pub async fn send_with_reply(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        message_id: &str,
+    ) -> (Attempt, String) {
+        match self.transmit(to, subject, body, message_id).await {
+            Ok(reply) => (Attempt::Accepted, reply),
+            Err(a) => (a, String::new()),
+        }
+    }
+
+    async fn transmit(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        message_id: &str,
+    ) -> Result<String, Attempt> {
         let to: Mailbox = match to.parse() {
             Ok(m) => m,
-            Err(e) => return Attempt::Permanent(format!("「{to}」 is not an e-mail address: {e}")),
+            Err(e) => {
+                return Err(Attempt::Permanent(format!(
+                    "「{to}」 is not an e-mail address: {e}"
+                )));
+            }
         };
         let message = Message::builder()
             .from(self.from.clone())
@@ -121,16 +150,20 @@ impl Mailer {
             .body(body.to_string());
         let message = match message {
             Ok(m) => m,
-            Err(e) => return Attempt::Permanent(format!("the message cannot be built: {e}")),
+            Err(e) => {
+                return Err(Attempt::Permanent(format!(
+                    "the message cannot be built: {e}"
+                )));
+            }
         };
         match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
-            Err(_) => Attempt::Temporary(format!(
+            Err(_) => Err(Attempt::Temporary(format!(
                 "the relay did not finish within {} s",
                 self.timeout.as_secs()
-            )),
-            Ok(Ok(_)) => Attempt::Accepted,
-            Ok(Err(e)) if e.is_permanent() => Attempt::Permanent(e.to_string()),
-            Ok(Err(e)) => Attempt::Temporary(e.to_string()),
+            ))),
+            Ok(Ok(response)) => Ok(response.message().collect::<Vec<_>>().join(" ")),
+            Ok(Err(e)) if e.is_permanent() => Err(Attempt::Permanent(e.to_string())),
+            Ok(Err(e)) => Err(Attempt::Temporary(e.to_string())),
         }
     }
 }

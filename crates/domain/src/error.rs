@@ -51,6 +51,16 @@ pub enum DomainError {
         /// The filing it belongs to.
         filing_id: String,
     },
+    /// A serve order's request id was used before for a different order.
+    #[error(
+        "request id 「{request_id}」 was already used for serve order {order_id} with different content; use a new request id for a new order"
+    )]
+    OrderRequestIdReused {
+        /// The reused key.
+        request_id: String,
+        /// The order it belongs to.
+        order_id: String,
+    },
 }
 
 impl From<CaseNumberError> for DomainError {

@@ -131,6 +131,17 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A court system ordered documents served electronically (电子送达).
+    ServiceOrdered(crate::service::ServiceOrdered),
+    /// Something happened to one recipient's service.
+    Service {
+        /// The order.
+        order_id: String,
+        /// The recipient, `R1`, `R2`, ...
+        recipient_id: String,
+        /// What.
+        event: crate::service::RecipientEvent,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -158,7 +169,9 @@ impl Event {
             | Event::SealRevoked { .. }
             | Event::BytesSealed { .. }
             | Event::CaseIndexed(_)
-            | Event::CaseRemoved { .. } => None,
+            | Event::CaseRemoved { .. }
+            | Event::ServiceOrdered(_)
+            | Event::Service { .. } => None,
         }
     }
 
@@ -178,6 +191,8 @@ impl Event {
             Event::BytesSealed { .. } => "bytes_sealed",
             Event::CaseIndexed(_) => "case_indexed",
             Event::CaseRemoved { .. } => "case_removed",
+            Event::ServiceOrdered(_) => "service_ordered",
+            Event::Service { event, .. } => event.kind(),
         }
     }
 
@@ -194,6 +209,13 @@ impl Event {
             Event::SealCreated(r) => &r.created_by,
             Event::SealRevoked { by, .. } | Event::CaseRemoved { by, .. } => by,
             Event::CaseIndexed(c) => &c.indexed_by,
+            Event::ServiceOrdered(o) => &o.ordered_by,
+            Event::Service { event, .. } => match event {
+                crate::service::RecipientEvent::DeadLetterRetried { by, .. }
+                | crate::service::RecipientEvent::DeadLetterResolved { by, .. } => by,
+                crate::service::RecipientEvent::RecipientActed { .. } => "recipient",
+                _ => "hub",
+            },
             Event::DocumentSealed { applied, .. } | Event::BytesSealed { applied } => &applied.by,
         }
     }

@@ -117,7 +117,9 @@ impl Filing {
             | Event::SealRevoked { .. }
             | Event::BytesSealed { .. }
             | Event::CaseIndexed(_)
-            | Event::CaseRemoved { .. } => {
+            | Event::CaseRemoved { .. }
+            | Event::ServiceOrdered(_)
+            | Event::Service { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

@@ -15,6 +15,7 @@ pub mod media;
 pub mod routing;
 pub mod seal;
 pub mod serve_order;
+pub mod service;
 pub mod similar;
 pub mod submission;
 pub mod time;

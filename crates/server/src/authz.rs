@@ -52,6 +52,20 @@ pub enum Operation {
     RemoveCase,
     /// SimilarCaseService.FindSimilar.
     FindSimilar,
+    /// ServiceOfProcess.ServeOrder.
+    ServeOrder,
+    /// ServiceOfProcess.GetOrder and GetRecipient.
+    GetServiceStatus,
+    /// ServiceOfProcess.WatchService.
+    WatchService,
+    /// ServiceOfProcess.GetProof.
+    GetProof,
+    /// ServiceOfProcess.ListDeadLetters.
+    ListDeadLetters,
+    /// ServiceOfProcess.RetryDeadLetter.
+    RetryDeadLetter,
+    /// ServiceOfProcess.ResolveDeadLetter.
+    ResolveDeadLetter,
 }
 
 impl Operation {
@@ -81,6 +95,13 @@ impl Operation {
             Operation::IndexCase => "IndexCase",
             Operation::RemoveCase => "RemoveCase",
             Operation::FindSimilar => "FindSimilar",
+            Operation::ServeOrder => "ServeOrder",
+            Operation::GetServiceStatus => "GetOrder/GetRecipient",
+            Operation::WatchService => "WatchService",
+            Operation::GetProof => "GetProof",
+            Operation::ListDeadLetters => "ListDeadLetters",
+            Operation::RetryDeadLetter => "RetryDeadLetter",
+            Operation::ResolveDeadLetter => "ResolveDeadLetter",
         }
     }
 }
@@ -141,6 +162,19 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (RemoveCase, Court, Any),
     (FindSimilar, Court, Any),
     (FindSimilar, Clerk, Any),
+    (ServeOrder, Court, Any),
+    (GetServiceStatus, Court, Any),
+    (GetServiceStatus, Clerk, Any),
+    (WatchService, Court, Any),
+    (WatchService, Clerk, Any),
+    (GetProof, Court, Any),
+    (GetProof, Clerk, Any),
+    (ListDeadLetters, Court, Any),
+    (ListDeadLetters, Clerk, Any),
+    (RetryDeadLetter, Court, Any),
+    (RetryDeadLetter, Clerk, Any),
+    (ResolveDeadLetter, Court, Any),
+    (ResolveDeadLetter, Clerk, Any),
 ];
 
 /// The grant of `role` for `operation`, if any.

@@ -27,6 +27,8 @@ pub struct Config {
     pub seals: Option<crate::seal::SealConfig>,
     /// Department routing.
     pub routing: RoutingTable,
+    /// Electronic service (电子送达); ServiceOfProcess answers FAILED_PRECONDITION without it.
+    pub service: Option<crate::service::ServiceConfig>,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             request_limits: crate::guard::RequestLimits::default(),
             seals: None,
             routing: RoutingTable::default(),
+            service: None,
         }
     }
 }

@@ -146,7 +146,9 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::DocumentSealed { .. }
         | Event::BytesSealed { .. }
         | Event::CaseIndexed(_)
-        | Event::CaseRemoved { .. } => return None,
+        | Event::CaseRemoved { .. }
+        | Event::ServiceOrdered(_)
+        | Event::Service { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

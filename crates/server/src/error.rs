@@ -39,7 +39,9 @@ pub fn domain_status(e: DomainError) -> Status {
             ),
         ),
         DomainError::FilingNotFound(_) => Status::not_found(e.to_string()),
-        DomainError::RequestIdReused { .. } => Status::already_exists(e.to_string()),
+        DomainError::RequestIdReused { .. } | DomainError::OrderRequestIdReused { .. } => {
+            Status::already_exists(e.to_string())
+        }
     }
 }
 

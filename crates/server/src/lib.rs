@@ -12,7 +12,11 @@ pub mod guard;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod outbox;
+pub mod page;
+pub mod proof;
 pub mod seal;
+pub mod service;
 pub mod similar;
 pub mod tls;
 
@@ -21,6 +25,7 @@ pub use config::Config;
 use ecenter_proto::v1::event_log_service_server::EventLogServiceServer;
 use ecenter_proto::v1::filing_service_server::FilingServiceServer;
 use ecenter_proto::v1::seal_service_server::SealServiceServer;
+use ecenter_proto::v1::service_of_process_server::ServiceOfProcessServer;
 use ecenter_proto::v1::similar_case_service_server::SimilarCaseServiceServer;
 use ecenter_store::{EventStore, SledStore, StoreError};
 use std::future::Future;
@@ -53,6 +58,9 @@ pub enum ServeError {
     /// The TLS material could not be loaded.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// Electronic service is misconfigured.
+    #[error("electronic service configuration refused: {0}")]
+    Service(String),
 }
 
 /// A hub whose configuration was accepted and whose event log verified; ready to serve.
@@ -62,6 +70,14 @@ pub struct Hub {
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     seals: Option<Arc<seal::SealContext>>,
     similar: Arc<similar::SimilarIndex>,
+    service: Option<ServiceRuntime>,
+}
+
+/// Electronic service ready to serve: its context, and the recipients' page's socket.
+struct ServiceRuntime {
+    context: Arc<service::ServiceContext>,
+    page: std::net::TcpListener,
+    page_acceptor: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Hub {
@@ -86,6 +102,32 @@ impl Hub {
             Some(s) => Some(Arc::new(s.load().map_err(ServeError::Seals)?)),
             None => None,
         };
+        let service = match &config.service {
+            Some(s) => {
+                let page = std::net::TcpListener::bind(s.page_listen).map_err(|e| {
+                    ServeError::Service(format!("recipients' page on {}: {e}", s.page_listen))
+                })?;
+                page.set_nonblocking(true).map_err(StoreError::Io)?;
+                let page_addr = page.local_addr().map_err(StoreError::Io)?;
+                let page_acceptor = match &s.page_tls {
+                    Some(t) => Some(tls::page_acceptor(&t.cert, &t.key)?),
+                    None => None,
+                };
+                let context = s
+                    .load(
+                        seals.clone(),
+                        page_addr,
+                        config.dev_mode && config.tls.is_none(),
+                    )
+                    .map_err(ServeError::Service)?;
+                Some(ServiceRuntime {
+                    context: Arc::new(context),
+                    page,
+                    page_acceptor,
+                })
+            }
+            None => None,
+        };
         let store = Arc::new(SledStore::open(&config.data_dir)?);
         let similar = similar::SimilarIndex::open(&config.data_dir.join("similar"))
             .map_err(|e| ServeError::Similar(e.to_string()))?;
@@ -95,7 +137,13 @@ impl Hub {
             acceptor,
             seals,
             similar: Arc::new(similar),
+            service,
         })
+    }
+
+    /// Where the recipients' page listens, when electronic service is configured.
+    pub fn page_addr(&self) -> Option<std::net::SocketAddr> {
+        self.service.as_ref().and_then(|s| s.page.local_addr().ok())
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests, ends watch
@@ -122,6 +170,7 @@ impl Hub {
             Services {
                 seals: self.seals,
                 similar: self.similar,
+                service: self.service,
             },
             shutdown,
         )
@@ -146,6 +195,7 @@ pub async fn serve(
 struct Services {
     seals: Option<Arc<seal::SealContext>>,
     similar: Arc<similar::SimilarIndex>,
+    service: Option<ServiceRuntime>,
 }
 
 async fn serve_store<S: EventStore>(
@@ -163,9 +213,28 @@ async fn serve_store<S: EventStore>(
         store.clone(),
         config.limits.to_limits(),
         config.routing.clone(),
-        stop_rx,
+        stop_rx.clone(),
     );
     let log = log::EventLogApi::new(store.clone());
+    let service_api = service::ServiceApi::new(
+        store.clone(),
+        services.service.as_ref().map(|s| s.context.clone()),
+        stop_rx.clone(),
+    );
+    let mut background = Vec::new();
+    if let Some(runtime) = services.service {
+        let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
+        background.push(tokio::spawn(outbox.run(stop_rx.clone())));
+        let page = page::Page::new(store.clone(), runtime.context.clone());
+        let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;
+        tracing::info!(addr = ?listener.local_addr().ok(), tls = runtime.page_acceptor.is_some(), "serving the recipients' page");
+        background.push(tokio::spawn(page::serve(
+            listener,
+            runtime.page_acceptor,
+            page.router(),
+            stop_rx.clone(),
+        )));
+    }
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<FilingServiceServer<filing::FilingApi<S>>>()
@@ -178,6 +247,9 @@ async fn serve_store<S: EventStore>(
         .await;
     health
         .set_serving::<SimilarCaseServiceServer<similar::SimilarApi<S>>>()
+        .await;
+    health
+        .set_serving::<ServiceOfProcessServer<service::ServiceApi<S>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(ecenter_proto::FILE_DESCRIPTOR_SET)
@@ -204,7 +276,8 @@ async fn serve_store<S: EventStore>(
         .add_service(FilingServiceServer::new(filing))
         .add_service(EventLogServiceServer::new(log))
         .add_service(SealServiceServer::new(seal_api))
-        .add_service(SimilarCaseServiceServer::new(similar_api));
+        .add_service(SimilarCaseServiceServer::new(similar_api))
+        .add_service(ServiceOfProcessServer::new(service_api));
     match acceptor {
         Some(acceptor) => {
             tracing::info!(%addr, "serving gRPC over mutual TLS");
@@ -221,6 +294,10 @@ async fn serve_store<S: EventStore>(
                 )
                 .await?;
         }
+    }
+    // The outbox records the outcome of sends in progress before the log closes.
+    for task in background {
+        let _ = task.await;
     }
     Ok(())
 }

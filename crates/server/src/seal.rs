@@ -131,6 +131,38 @@ impl SealConfig {
     }
 }
 
+impl SealContext {
+    /// A detached CAdES signature by the hub's signer over `data`, with a signature timestamp when
+    /// the hub has a TSA: how proofs of service are sealed.
+    pub fn sign_detached(
+        &self,
+        data: &[u8],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, ecenter_seal::SealError> {
+        let digest: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, data)
+            .as_ref()
+            .try_into()
+            .expect("SHA-256 is 32 bytes");
+        ecenter_seal::cades::sign_detached(
+            &self.signer,
+            &self.chain,
+            &digest,
+            self.tsa.as_ref(),
+            now,
+        )
+    }
+
+    /// Subject of the hub's signing certificate.
+    pub fn signer_subject(&self) -> &str {
+        &self.signer_subject
+    }
+
+    /// Whether signatures carry a trusted timestamp.
+    pub fn timestamps(&self) -> bool {
+        self.tsa.is_some()
+    }
+}
+
 /// The service, generic over the storage backend.
 pub struct SealApi<S> {
     store: Arc<S>,
@@ -202,7 +234,7 @@ pub fn report_message(r: &ValidationReport) -> pb::ValidationReport {
     }
 }
 
-async fn read_blob(blobs: &BlobStore, sha256: &str) -> Result<Vec<u8>, Status> {
+pub(crate) async fn read_blob(blobs: &BlobStore, sha256: &str) -> Result<Vec<u8>, Status> {
     let path = blobs.path(sha256);
     tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
@@ -213,7 +245,10 @@ async fn read_blob(blobs: &BlobStore, sha256: &str) -> Result<Vec<u8>, Status> {
         })
 }
 
-async fn store_blob(blobs: &BlobStore, data: Vec<u8>) -> Result<ecenter_store::BlobInfo, Status> {
+pub(crate) async fn store_blob(
+    blobs: &BlobStore,
+    data: Vec<u8>,
+) -> Result<ecenter_store::BlobInfo, Status> {
     let mut w = blobs.writer().map_err(store_status)?;
     w.write(data).await.map_err(store_status)?;
     w.commit().await.map_err(store_status)

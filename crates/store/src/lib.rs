@@ -16,6 +16,9 @@ pub use blobs::{BlobInfo, BlobStore, BlobWriter};
 pub use chain::{ChainError, ChainHead, StoredEntry};
 pub use sled_store::{SledStore, verify_log};
 
+use chrono::{DateTime, Utc};
+use ecenter_domain::effective_service::Channel;
+use ecenter_domain::service::{Due, OrderSummary, RecipientService};
 use ecenter_domain::{DomainError, Event, Filing, FilingState, SealRecord};
 use std::future::Future;
 use tokio::sync::watch;
@@ -61,6 +64,33 @@ pub trait ReadView {
     fn next_seq(&self) -> u64;
     /// A seal of the registry.
     fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError>;
+    /// A serve order, without its recipients.
+    fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError>;
+    /// The order a court system's request id already created, if any.
+    fn order_for_request(
+        &self,
+        ordered_by: &str,
+        request_id: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// One recipient's service.
+    fn recipient_service(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+    ) -> Result<Option<RecipientService>, StoreError>;
+    /// Why an address no longer gets notices (a hard bounce), if it does not.
+    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// One piece of the outbox's work: recipient `recipient_id` of `order_id` has `due` to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueWork {
+    /// The order.
+    pub order_id: String,
+    /// The recipient.
+    pub recipient_id: String,
+    /// What and when.
+    pub due: Due,
 }
 
 /// Where an appended event landed.
@@ -136,6 +166,33 @@ pub trait EventStore: Send + Sync + 'static {
     fn subscribe(&self) -> watch::Receiver<ChainHead>;
     /// Returns once entry `seq` is durable.
     fn wait_durable(&self, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A serve order, without its recipients.
+    fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError>;
+    /// One recipient's service.
+    fn recipient_service(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+    ) -> Result<Option<RecipientService>, StoreError>;
+    /// An order's recipients in id order (`R1`, `R2`, ... as stored), after `after`, at most `limit`.
+    fn order_recipients(
+        &self,
+        order_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RecipientService>, StoreError>;
+    /// The outbox's work due at or before `until`, earliest first, at most `limit`.
+    fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError>;
+    /// When the earliest outbox work is due.
+    fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Attempts recorded as started and never finished (the hub stopped in between).
+    fn in_flight(&self) -> Result<Vec<(String, String, Channel)>, StoreError>;
+    /// Recipients with dead letters (final failures) a clerk has not retried or resolved.
+    fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError>;
+    /// Recipients whose service took effect and whose proof is not yet issued.
+    fn proofs_due(&self, limit: usize) -> Result<Vec<(String, String)>, StoreError>;
+    /// Why an address no longer gets notices, if it does not.
+    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
     /// The document bytes.
     fn blobs(&self) -> &BlobStore;
     /// Flushes and stops the writer.

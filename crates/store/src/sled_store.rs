@@ -5,9 +5,12 @@
 
 use crate::chain::{ChainHead, ChainVerifier, StoredEntry, decode_entry, encode_entry, entry_key};
 use crate::{
-    Appended, BlobStore, Decide, EventStore, FilingFilter, FilingPage, ReadView, StoreError,
+    Appended, BlobStore, Decide, DueWork, EventStore, FilingFilter, FilingPage, ReadView,
+    StoreError,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use ecenter_domain::effective_service::Channel;
+use ecenter_domain::service::{Due, DueAction, OrderSummary, RecipientService};
 use ecenter_domain::{Event, Filing, LogPosition, SealRecord};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
@@ -34,6 +37,11 @@ struct Trees {
     by_submitter: sled::Tree,
     queues: sled::Tree,
     seals: sled::Tree,
+    orders: sled::Tree,
+    service: sled::Tree,
+    due: sled::Tree,
+    service_queues: sled::Tree,
+    suppressed: sled::Tree,
 }
 
 impl Trees {
@@ -46,6 +54,11 @@ impl Trees {
             by_submitter: db.open_tree("by_submitter")?,
             queues: db.open_tree("queues")?,
             seals: db.open_tree("seals")?,
+            orders: db.open_tree("orders")?,
+            service: db.open_tree("service")?,
+            due: db.open_tree("due")?,
+            service_queues: db.open_tree("service_queues")?,
+            suppressed: db.open_tree("suppressed")?,
         })
     }
 }
@@ -110,6 +123,105 @@ fn decode_seal(bytes: &[u8]) -> Result<SealRecord, StoreError> {
 fn decode_filing(bytes: &[u8]) -> Result<Filing, StoreError> {
     serde_json::from_slice(bytes)
         .map_err(|e| StoreError::Database(format!("stored filing does not decode: {e}")))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Database(format!("stored {what} does not decode: {e}")))
+}
+
+/// Prefixes of the `service_queues` tree.
+const DEAD_LETTER: u8 = b'D';
+const IN_FLIGHT: u8 = b'I';
+const PROOF_DUE: u8 = b'P';
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    }
+}
+
+fn channel_of(name: &[u8]) -> Result<Channel, StoreError> {
+    match name {
+        b"email" => Ok(Channel::Email),
+        b"sms" => Ok(Channel::Sms),
+        other => Err(StoreError::Database(format!(
+            "unknown channel {} in the outbox",
+            String::from_utf8_lossy(other)
+        ))),
+    }
+}
+
+fn queue_key(prefix: u8, order_id: &str, recipient_id: &str, channel: Option<Channel>) -> Vec<u8> {
+    let mut k = vec![prefix];
+    k.extend_from_slice(&key2(order_id, recipient_id));
+    if let Some(c) = channel {
+        k.push(0);
+        k.extend_from_slice(channel_name(c).as_bytes());
+    }
+    k
+}
+
+/// `due` keys sort by time: big-endian milliseconds, then who and what.
+fn due_key(order_id: &str, recipient_id: &str, due: &Due) -> Vec<u8> {
+    let ms = due.at.timestamp_millis().max(0) as u64;
+    let mut k = ms.to_be_bytes().to_vec();
+    k.extend_from_slice(&key2(order_id, recipient_id));
+    k.push(0);
+    k.extend_from_slice(channel_name(due.channel).as_bytes());
+    k.push(0);
+    k.push(match due.action {
+        DueAction::Send => b's',
+        DueAction::Deadline => b'd',
+    });
+    k
+}
+
+fn decode_due_key(k: &[u8]) -> Result<DueWork, StoreError> {
+    let bad = || StoreError::Database("malformed outbox key".into());
+    if k.len() < 8 {
+        return Err(bad());
+    }
+    let ms = u64::from_be_bytes(k[..8].try_into().map_err(|_| bad())?);
+    let parts: Vec<&[u8]> = k[8..].split(|b| *b == 0).collect();
+    let [order, recipient, channel, action] = parts.as_slice() else {
+        return Err(bad());
+    };
+    Ok(DueWork {
+        order_id: String::from_utf8_lossy(order).into_owned(),
+        recipient_id: String::from_utf8_lossy(recipient).into_owned(),
+        due: Due {
+            at: chrono::DateTime::from_timestamp_millis(ms as i64).ok_or_else(bad)?,
+            channel: channel_of(channel)?,
+            action: match *action {
+                b"s" => DueAction::Send,
+                b"d" => DueAction::Deadline,
+                _ => return Err(bad()),
+            },
+        },
+    })
+}
+
+/// Recipients are stored by order, then by number (`R2` before `R10`).
+fn service_key(order_id: &str, recipient_id: &str) -> Vec<u8> {
+    match recipient_id
+        .strip_prefix('R')
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        Some(n) => key2(order_id, &format!("R{n:010}")),
+        None => key2(order_id, recipient_id),
+    }
+}
+
+fn read_recipient(
+    tree: &sled::Tree,
+    order_id: &str,
+    recipient_id: &str,
+) -> Result<Option<RecipientService>, StoreError> {
+    tree.get(service_key(order_id, recipient_id))?
+        .map(|v| decode(&v, "recipient service"))
+        .transpose()
 }
 
 /// Walks the whole event log of a data directory that no hub is serving (a copy, or a stopped
@@ -367,6 +479,139 @@ impl EventStore for SledStore {
             .map_err(|_| StoreError::ShuttingDown)
     }
 
+    fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError> {
+        self.inner
+            .trees
+            .orders
+            .get(order_id)?
+            .map(|v| decode(&v, "order"))
+            .transpose()
+    }
+
+    fn recipient_service(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+    ) -> Result<Option<RecipientService>, StoreError> {
+        read_recipient(&self.inner.trees.service, order_id, recipient_id)
+    }
+
+    fn order_recipients(
+        &self,
+        order_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RecipientService>, StoreError> {
+        let mut start = match after {
+            Some(a) => service_key(order_id, a),
+            None => key2(order_id, ""),
+        };
+        if after.is_some() {
+            start.push(0);
+        }
+        let mut end = order_id.as_bytes().to_vec();
+        end.push(1);
+        self.inner
+            .trees
+            .service
+            .range(start..end)
+            .take(limit)
+            .map(|item| decode(&item?.1, "recipient service"))
+            .collect()
+    }
+
+    fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError> {
+        let end = (until.timestamp_millis().max(0) as u64 + 1).to_be_bytes();
+        self.inner
+            .trees
+            .due
+            .range(..end.as_slice())
+            .take(limit)
+            .map(|item| decode_due_key(&item?.0))
+            .collect()
+    }
+
+    fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match self.inner.trees.due.first()? {
+            Some((k, _)) => Ok(Some(decode_due_key(&k)?.due.at)),
+            None => Ok(None),
+        }
+    }
+
+    fn in_flight(&self) -> Result<Vec<(String, String, Channel)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.inner.trees.service_queues.scan_prefix([IN_FLIGHT]) {
+            let (k, _) = item?;
+            let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
+            if let [order, recipient, channel] = parts.as_slice() {
+                out.push((
+                    String::from_utf8_lossy(order).into_owned(),
+                    String::from_utf8_lossy(recipient).into_owned(),
+                    channel_of(channel)?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError> {
+        let mut out: Vec<RecipientService> = Vec::new();
+        for item in self.inner.trees.service_queues.scan_prefix([DEAD_LETTER]) {
+            let (k, _) = item?;
+            let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
+            let [order, recipient, _channel] = parts.as_slice() else {
+                continue;
+            };
+            let (order, recipient) = (
+                String::from_utf8_lossy(order),
+                String::from_utf8_lossy(recipient),
+            );
+            if out
+                .last()
+                .is_some_and(|r| r.order_id == order && r.recipient.recipient_id == recipient)
+            {
+                continue;
+            }
+            if out.len() == limit {
+                break;
+            }
+            if let Some(r) = self.recipient_service(&order, &recipient)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    fn proofs_due(&self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .inner
+            .trees
+            .service_queues
+            .scan_prefix([PROOF_DUE])
+            .take(limit)
+        {
+            let (k, _) = item?;
+            let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
+            if let [order, recipient] = parts.as_slice() {
+                out.push((
+                    String::from_utf8_lossy(order).into_owned(),
+                    String::from_utf8_lossy(recipient).into_owned(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .inner
+            .trees
+            .suppressed
+            .get(address.to_lowercase())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
     fn blobs(&self) -> &BlobStore {
         &self.inner.blobs
     }
@@ -430,6 +675,42 @@ impl ReadView for WriterView<'_> {
             .get(seal_id)?
             .map(|v| decode_seal(&v))
             .transpose()
+    }
+
+    fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError> {
+        self.trees
+            .orders
+            .get(order_id)?
+            .map(|v| decode(&v, "order"))
+            .transpose()
+    }
+
+    fn order_for_request(
+        &self,
+        ordered_by: &str,
+        request_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .trees
+            .requests
+            .get(order_request_key(ordered_by, request_id))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn recipient_service(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+    ) -> Result<Option<RecipientService>, StoreError> {
+        read_recipient(&self.trees.service, order_id, recipient_id)
+    }
+
+    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .trees
+            .suppressed
+            .get(address.to_lowercase())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 }
 
@@ -518,9 +799,27 @@ impl Writer {
             &t.by_submitter,
             &t.queues,
             &t.seals,
+            &t.orders,
+            &t.service,
+            &t.due,
+            &t.service_queues,
+            &t.suppressed,
         )
             .transaction(
-                |(events_t, filings_t, requests_t, case_t, submitter_t, queues_t, seals_t)| {
+                |(
+                    events_t,
+                    filings_t,
+                    requests_t,
+                    case_t,
+                    submitter_t,
+                    queues_t,
+                    seals_t,
+                    orders_t,
+                    service_t,
+                    due_t,
+                    service_queues_t,
+                    suppressed_t,
+                )| {
                     for (seq, hash, value, event) in &prepared {
                         events_t.insert(&entry_key(*seq), value.as_slice())?;
                         let pos = LogPosition {
@@ -529,6 +828,18 @@ impl Writer {
                             recorded_at: now,
                         };
                         project_seal(event, seals_t)?;
+                        project_service(
+                            event,
+                            &pos,
+                            &ServiceTrees {
+                                requests: requests_t,
+                                orders: orders_t,
+                                service: service_t,
+                                due: due_t,
+                                queues: service_queues_t,
+                                suppressed: suppressed_t,
+                            },
+                        )?;
                         let Some(filing_id) = event.filing_id() else {
                             continue;
                         };
@@ -593,6 +904,123 @@ fn project_seal(event: &Event, seals: &TransactionalTree) -> TxResult {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// The service projection's trees inside one transaction.
+struct ServiceTrees<'a> {
+    requests: &'a TransactionalTree,
+    orders: &'a TransactionalTree,
+    service: &'a TransactionalTree,
+    due: &'a TransactionalTree,
+    queues: &'a TransactionalTree,
+    suppressed: &'a TransactionalTree,
+}
+
+/// The key of a court system's serve-order request id in `requests` (beside filings' keys).
+pub(crate) fn order_request_key(ordered_by: &str, request_id: &str) -> Vec<u8> {
+    key2(&format!("serve-order:{ordered_by}"), request_id)
+}
+
+/// Keeps orders, each recipient's service and the outbox's indexes (due work, in-flight attempts,
+/// dead letters, proofs due, suppressed addresses) in step with the log.
+fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> TxResult {
+    let abort = ConflictableTransactionError::Abort;
+    match event {
+        Event::ServiceOrdered(ordered) => {
+            let summary = OrderSummary::of(ordered, pos.recorded_at, pos.seq);
+            t.orders.insert(
+                ordered.order_id.as_bytes(),
+                serde_json::to_vec(&summary).expect("orders always serialise"),
+            )?;
+            t.requests.insert(
+                order_request_key(&ordered.ordered_by, &ordered.request_id),
+                ordered.order_id.as_bytes(),
+            )?;
+            for r in RecipientService::ordered(ordered, pos.recorded_at, pos.seq) {
+                write_recipient(None, &r, t)?;
+            }
+        }
+        Event::Service {
+            order_id,
+            recipient_id,
+            event,
+        } => {
+            let Some(v) = t.service.get(service_key(order_id, recipient_id))? else {
+                return Ok(());
+            };
+            let before: RecipientService = decode(&v, "recipient service").map_err(abort)?;
+            let mut after = before.clone();
+            after.apply(event, pos.recorded_at, pos.seq);
+            write_recipient(Some(&before), &after, t)?;
+            use ecenter_domain::service::{AttemptResult, RecipientEvent};
+            let suppress = match event {
+                RecipientEvent::NoticeResult {
+                    channel,
+                    result: AttemptResult::Permanent { detail, suppress },
+                    ..
+                } if *suppress => Some((*channel, detail)),
+                RecipientEvent::DeliveryReported {
+                    channel,
+                    reached: false,
+                    detail,
+                    suppress,
+                    ..
+                } if *suppress => Some((*channel, detail)),
+                _ => None,
+            };
+            if let Some((channel, detail)) = suppress
+                && let Some((address, _)) = after.address(channel)
+            {
+                t.suppressed
+                    .insert(address.to_lowercase().as_bytes(), detail.as_bytes())?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Stores a recipient's service and moves its index entries from what `before` had to what `after` has.
+fn write_recipient(
+    before: Option<&RecipientService>,
+    after: &RecipientService,
+    t: &ServiceTrees<'_>,
+) -> TxResult {
+    let (order, rid) = (&after.order_id, &after.recipient.recipient_id);
+    t.service.insert(
+        service_key(order, rid),
+        serde_json::to_vec(after).expect("services always serialise"),
+    )?;
+    let empty = Vec::new();
+    let old_dues = before.map_or(&empty, |b| &b.dues);
+    for d in old_dues.iter().filter(|d| !after.dues.contains(d)) {
+        t.due.remove(due_key(order, rid, d))?;
+    }
+    for d in after.dues.iter().filter(|d| !old_dues.contains(d)) {
+        t.due.insert(due_key(order, rid, d), &[])?;
+    }
+    for channel in [Channel::Email, Channel::Sms] {
+        let flying = |s: &RecipientService| s.trace(channel).is_some_and(|c| c.in_flight);
+        let dead = |s: &RecipientService| s.dead_letters.iter().any(|d| d.channel == channel);
+        for (prefix, was, is) in [
+            (IN_FLIGHT, before.is_some_and(flying), flying(after)),
+            (DEAD_LETTER, before.is_some_and(dead), dead(after)),
+        ] {
+            let k = queue_key(prefix, order, rid, Some(channel));
+            if was && !is {
+                t.queues.remove(k)?;
+            } else if is && !was {
+                t.queues.insert(k, &[])?;
+            }
+        }
+    }
+    let k = queue_key(PROOF_DUE, order, rid, None);
+    if after.proof_due() {
+        t.queues.insert(k, &[])?;
+    } else if before.is_some_and(|b| b.proof_due()) {
+        t.queues.remove(k)?;
     }
     Ok(())
 }

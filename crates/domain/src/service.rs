@@ -1,0 +1,922 @@
+//! The service of one recipient (电子送达) as a projection of its events: which channel of the plan
+//! is being tried, every attempt with the text actually sent, what came back, what the recipient
+//! did on the link page, the effective time with its rule, the dead letters clerks see, and the work
+//! the outbox still has to do (`dues`). Pure: times come from the events and the log.
+
+use crate::effective_service::{
+    AddressBasis, Channel, DeliveryFact, EffectiveService, effective_service,
+};
+use crate::serve_order::{PlanStep, Recipient, ServeOrder};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A document served: what the recipient's page lists and the proof names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedDocument {
+    /// The sealed copy in the hub, `F…/S1`.
+    pub reference: String,
+    /// File name shown to the recipient.
+    pub name: String,
+    /// Lowercase hex SHA-256 of the bytes served.
+    pub sha256: String,
+    /// Byte count.
+    pub size: u64,
+    /// Media type.
+    pub media_type: String,
+    /// The seal on it, e.g. `4206-SSFW-01 襄阳市中级人民法院诉讼服务专用章，带可信时间戳`.
+    pub seal: String,
+}
+
+/// What the `service_ordered` event records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceOrdered {
+    /// Hub-assigned id, `O` and twelve digits.
+    pub order_id: String,
+    /// The court system's idempotency key.
+    pub request_id: String,
+    /// Digest of the request's content, to tell a retry from a reuse of the key.
+    pub fingerprint: String,
+    /// Who ordered it.
+    pub ordered_by: String,
+    /// The checked order.
+    pub order: ServeOrder,
+    /// The documents as served.
+    pub documents: Vec<ServedDocument>,
+    /// Until when the recipients' links work.
+    pub links_expire_at: DateTime<Utc>,
+}
+
+/// An order as stored for lookups: the `service_ordered` event without its recipients (each
+/// recipient's service is stored on its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    /// The event, `order.recipients` left empty.
+    pub ordered: ServiceOrdered,
+    /// How many recipients the order names.
+    pub recipients: usize,
+    /// When the hub recorded it.
+    pub ordered_at: DateTime<Utc>,
+    /// The log entry.
+    pub seq: u64,
+}
+
+impl OrderSummary {
+    /// The summary of an order recorded at `at` as entry `seq`.
+    pub fn of(ordered: &ServiceOrdered, at: DateTime<Utc>, seq: u64) -> OrderSummary {
+        let mut ordered = ordered.clone();
+        let recipients = std::mem::take(&mut ordered.order.recipients).len();
+        OrderSummary {
+            ordered,
+            recipients,
+            ordered_at: at,
+            seq,
+        }
+    }
+}
+
+/// How one send attempt ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum AttemptResult {
+    /// The provider accepted it (not yet reached).
+    Accepted {
+        /// The provider's id for it (SMTP queue id, SMPP message id), when it gave one.
+        gateway_id: String,
+    },
+    /// Failed for now; tried again at `retry_at`.
+    Temporary {
+        /// The provider's words.
+        detail: String,
+        /// When the outbox tries again.
+        retry_at: DateTime<Utc>,
+    },
+    /// Failed for good on this channel: dead letter, and the plan moves on.
+    Permanent {
+        /// The provider's words.
+        detail: String,
+        /// Whether the address itself is bad (hard bounce): no notice goes to it again.
+        suppress: bool,
+    },
+}
+
+/// What a recipient did on the link page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "activity", rename_all = "snake_case")]
+pub enum Activity {
+    /// The page was opened (GET): never reading. `form` is the one-time confirmation form issued.
+    Fetched {
+        /// The form's nonce.
+        form: String,
+    },
+    /// The recipient pressed 确认已阅读 (POST with an unused form).
+    ConfirmedReading,
+    /// A document was downloaded.
+    Downloaded {
+        /// The document, `F…/S1`.
+        reference: String,
+    },
+}
+
+/// Where a recipient's service stands, for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    /// A notice is to be sent or is being sent.
+    Sending,
+    /// Sent; waiting for it to reach the recipient or for the recipient to act.
+    Awaiting,
+    /// Service took effect.
+    Effective,
+    /// Every channel of the plan failed or ran out of time: a clerk must act.
+    Unserved,
+}
+
+/// What one channel's notice went through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelTrace {
+    /// The channel.
+    pub channel: Channel,
+    /// The address used.
+    pub address: String,
+    /// How the court came by it.
+    pub basis: AddressBasis,
+    /// The idempotency key: the same for every attempt of this notice (the e-mail's Message-ID).
+    pub message_id: String,
+    /// Attempts started.
+    pub attempts: u32,
+    /// Attempts started again after the hub stopped between a send and its record (possible
+    /// duplicates the recipient may have received).
+    pub resends_in_doubt: u32,
+    /// When the provider accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The provider's id.
+    pub gateway_id: String,
+    /// The subject (e-mail) actually sent.
+    pub subject: String,
+    /// The text actually sent.
+    pub body: String,
+    /// The last failure, for clerks.
+    pub last_error: String,
+    /// Whether an attempt is under way (leased by a worker).
+    pub in_flight: bool,
+    /// Whether this channel failed for good or ran out of time.
+    pub closed: bool,
+}
+
+/// A final failure waiting for a clerk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// The channel that failed.
+    pub channel: Channel,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Work the outbox must do at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Due {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// On which channel.
+    pub channel: Channel,
+    /// What.
+    pub action: DueAction,
+}
+
+/// What the outbox does when a [`Due`] comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueAction {
+    /// Send (or send again) the channel's notice.
+    Send,
+    /// The channel's deadline: fall back unless service took effect.
+    Deadline,
+}
+
+/// A proof of service issued for the recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofRef {
+    /// 1, 2, ... (a new proof only if a later event changed the effective time).
+    pub version: u32,
+    /// SHA-256 of the proof document (JSON) in the blob store.
+    pub document_sha256: String,
+    /// SHA-256 of its detached CAdES signature in the blob store.
+    pub signature_sha256: String,
+    /// The effective service it attests.
+    pub effective: EffectiveService,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+}
+
+/// The service of one recipient as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientService {
+    /// The order.
+    pub order_id: String,
+    /// The recipient as ordered.
+    pub recipient: Recipient,
+    /// The order's plan.
+    pub plan: Vec<PlanStep>,
+    /// Index in `plan` of the channel being tried.
+    pub step: usize,
+    /// One per channel tried, in order.
+    pub channels: Vec<ChannelTrace>,
+    /// What happened, for the effective-time rules.
+    pub facts: Vec<DeliveryFact>,
+    /// Documents downloaded, with when.
+    pub downloads: Vec<(String, DateTime<Utc>)>,
+    /// When service took effect and why.
+    pub effective: Option<EffectiveService>,
+    /// Final failures not yet retried or resolved.
+    pub dead_letters: Vec<DeadLetter>,
+    /// The outbox's work.
+    pub dues: Vec<Due>,
+    /// Nonces of the links sent to this recipient (a link with any other nonce is refused).
+    pub link_nonces: Vec<String>,
+    /// Confirmation forms handed out and not yet used.
+    pub open_forms: Vec<String>,
+    /// Proofs issued.
+    pub proofs: Vec<ProofRef>,
+    /// Whether every channel of the plan is exhausted.
+    pub unserved: bool,
+    /// How the last clerk resolution read, if a clerk closed the matter by hand.
+    pub resolution: Option<String>,
+    /// Sequence number of the last event about it.
+    pub last_event_seq: u64,
+}
+
+/// Events that concern one recipient's service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecipientEvent {
+    /// An attempt is leased: recorded before the provider sees anything.
+    NoticeSending {
+        /// The channel.
+        channel: Channel,
+        /// 1-based attempt number on this channel.
+        attempt: u32,
+        /// The address.
+        address: String,
+        /// The idempotency key (Message-ID).
+        message_id: String,
+        /// Subject (e-mail; empty for SMS).
+        subject: String,
+        /// The text sent.
+        body: String,
+        /// The nonce of the link in the text.
+        link_nonce: String,
+        /// Whether an earlier attempt's outcome was never recorded (the hub stopped mid-send).
+        in_doubt: bool,
+    },
+    /// The attempt ended.
+    NoticeResult {
+        /// The channel.
+        channel: Channel,
+        /// The attempt.
+        attempt: u32,
+        /// How.
+        result: AttemptResult,
+    },
+    /// A delivery report came back (DSN, SMS receipt).
+    DeliveryReported {
+        /// The channel.
+        channel: Channel,
+        /// Reached the recipient's system (true) or came back undelivered (false).
+        reached: bool,
+        /// When, as the report says.
+        at: DateTime<Utc>,
+        /// The report's words (e.g. `5.1.1 user unknown`).
+        detail: String,
+        /// A permanent failure of the address: no notice goes to it again.
+        suppress: bool,
+    },
+    /// The recipient acted on the link page.
+    RecipientActed {
+        /// What.
+        activity: Activity,
+        /// From where (address and user agent), for the trace.
+        client: String,
+    },
+    /// A channel's deadline passed without effective service.
+    DeadlinePassed {
+        /// The channel.
+        channel: Channel,
+    },
+    /// A clerk sent a dead-lettered notice again.
+    DeadLetterRetried {
+        /// The channel.
+        channel: Channel,
+        /// The clerk.
+        by: String,
+    },
+    /// A clerk closed a dead letter by hand (e.g. served on paper instead).
+    DeadLetterResolved {
+        /// The channel.
+        channel: Channel,
+        /// The clerk.
+        by: String,
+        /// What was done.
+        note: String,
+    },
+    /// A proof of service was issued.
+    ProofIssued(ProofRef),
+}
+
+impl RecipientEvent {
+    /// Short kind name shown to watchers.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RecipientEvent::NoticeSending { .. } => "notice_sending",
+            RecipientEvent::NoticeResult { .. } => "notice_result",
+            RecipientEvent::DeliveryReported { .. } => "delivery_reported",
+            RecipientEvent::RecipientActed { .. } => "recipient_acted",
+            RecipientEvent::DeadlinePassed { .. } => "deadline_passed",
+            RecipientEvent::DeadLetterRetried { .. } => "dead_letter_retried",
+            RecipientEvent::DeadLetterResolved { .. } => "dead_letter_resolved",
+            RecipientEvent::ProofIssued(_) => "proof_issued",
+        }
+    }
+}
+
+/// The idempotency key of a recipient's notice on a channel: the same across retries and resends.
+pub fn message_id(order_id: &str, recipient_id: &str, channel: Channel, host: &str) -> String {
+    let c = match channel {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    };
+    format!("{order_id}.{recipient_id}.{c}@{host}")
+}
+
+impl RecipientService {
+    /// Every recipient's service as the order starts it: the first channel of the plan the recipient
+    /// has an address on is due now.
+    pub fn ordered(ordered: &ServiceOrdered, at: DateTime<Utc>, seq: u64) -> Vec<RecipientService> {
+        ordered
+            .order
+            .recipients
+            .iter()
+            .map(|r| {
+                let mut s = RecipientService {
+                    order_id: ordered.order_id.clone(),
+                    recipient: r.clone(),
+                    plan: ordered.order.plan.clone(),
+                    step: 0,
+                    channels: Vec::new(),
+                    facts: Vec::new(),
+                    downloads: Vec::new(),
+                    effective: None,
+                    dead_letters: Vec::new(),
+                    dues: Vec::new(),
+                    link_nonces: Vec::new(),
+                    open_forms: Vec::new(),
+                    proofs: Vec::new(),
+                    unserved: false,
+                    resolution: None,
+                    last_event_seq: seq,
+                };
+                s.start_step_from(0, at);
+                s
+            })
+            .collect()
+    }
+
+    /// Where it stands.
+    pub fn status(&self) -> ServiceStatus {
+        if self.effective.is_some() {
+            ServiceStatus::Effective
+        } else if self.unserved {
+            ServiceStatus::Unserved
+        } else if self.dues.iter().any(|d| d.action == DueAction::Send)
+            || self.channels.iter().any(|c| c.in_flight)
+        {
+            ServiceStatus::Sending
+        } else {
+            ServiceStatus::Awaiting
+        }
+    }
+
+    /// The address of this recipient on `channel`, with its basis.
+    pub fn address(&self, channel: Channel) -> Option<(&str, AddressBasis)> {
+        self.recipient
+            .addresses
+            .iter()
+            .find(|(c, _, _)| *c == channel)
+            .map(|(_, a, b)| (a.as_str(), *b))
+    }
+
+    /// The trace of `channel`, if a notice was attempted on it.
+    pub fn trace(&self, channel: Channel) -> Option<&ChannelTrace> {
+        self.channels.iter().find(|c| c.channel == channel)
+    }
+
+    fn trace_mut(&mut self, channel: Channel) -> Option<&mut ChannelTrace> {
+        self.channels.iter_mut().find(|c| c.channel == channel)
+    }
+
+    /// Whether a proof for the current effective time is still to be issued.
+    pub fn proof_due(&self) -> bool {
+        match (&self.effective, self.proofs.last()) {
+            (Some(e), Some(p)) => p.effective != *e,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// Starts the first step at or after `from` that the recipient has an address for; none left
+    /// means the plan is exhausted.
+    fn start_step_from(&mut self, from: usize, at: DateTime<Utc>) {
+        let next = (from..self.plan.len()).find(|&i| {
+            let channel = self.plan[i].channel;
+            self.address(channel).is_some() && self.trace(channel).is_none_or(|t| !t.closed)
+        });
+        match next {
+            Some(i) => {
+                self.step = i;
+                self.dues.push(Due {
+                    at,
+                    channel: self.plan[i].channel,
+                    action: DueAction::Send,
+                });
+            }
+            None => {
+                self.step = self.plan.len();
+                // Unserved only once nothing is left in motion on any channel.
+                self.unserved = !self.channels.iter().any(|c| c.in_flight) && self.dues.is_empty();
+            }
+        }
+    }
+
+    /// Closes `channel` for good and moves the plan on if it was the channel being tried.
+    fn fail_channel(&mut self, channel: Channel, reason: String, at: DateTime<Utc>) {
+        self.dues.retain(|d| d.channel != channel);
+        if let Some(t) = self.trace_mut(channel) {
+            t.closed = true;
+            t.in_flight = false;
+            t.last_error = reason.clone();
+        }
+        self.dead_letters.retain(|d| d.channel != channel);
+        self.dead_letters.push(DeadLetter {
+            channel,
+            reason,
+            at,
+        });
+        if self
+            .plan
+            .get(self.step)
+            .is_some_and(|s| s.channel == channel)
+        {
+            self.start_step_from(self.step + 1, at);
+        }
+    }
+
+    fn deadline_of(&self, channel: Channel) -> Option<Duration> {
+        self.plan
+            .iter()
+            .find(|s| s.channel == channel)
+            .map(|s| Duration::hours(i64::from(s.deadline_hours)))
+    }
+
+    /// Applies one of this recipient's events recorded at `at` as entry `seq`.
+    pub fn apply(&mut self, event: &RecipientEvent, at: DateTime<Utc>, seq: u64) {
+        self.last_event_seq = seq;
+        match event {
+            RecipientEvent::NoticeSending {
+                channel,
+                attempt,
+                address,
+                message_id,
+                subject,
+                body,
+                link_nonce,
+                in_doubt,
+            } => {
+                let basis = self
+                    .address(*channel)
+                    .map_or(AddressBasis::Discovered, |(_, b)| b);
+                self.dues
+                    .retain(|d| !(d.channel == *channel && d.action == DueAction::Send));
+                if self.trace(*channel).is_none() {
+                    self.channels.push(ChannelTrace {
+                        channel: *channel,
+                        address: address.clone(),
+                        basis,
+                        message_id: message_id.clone(),
+                        attempts: 0,
+                        resends_in_doubt: 0,
+                        sent_at: None,
+                        gateway_id: String::new(),
+                        subject: String::new(),
+                        body: String::new(),
+                        last_error: String::new(),
+                        in_flight: false,
+                        closed: false,
+                    });
+                }
+                let t = self.trace_mut(*channel).expect("just ensured");
+                t.attempts = *attempt;
+                t.in_flight = true;
+                t.closed = false;
+                t.subject = subject.clone();
+                t.body = body.clone();
+                if *in_doubt {
+                    t.resends_in_doubt += 1;
+                }
+                if !self.link_nonces.contains(link_nonce) {
+                    self.link_nonces.push(link_nonce.clone());
+                }
+            }
+            RecipientEvent::NoticeResult {
+                channel, result, ..
+            } => {
+                if let Some(t) = self.trace_mut(*channel) {
+                    t.in_flight = false;
+                }
+                match result {
+                    AttemptResult::Accepted { gateway_id } => {
+                        if let Some(t) = self.trace_mut(*channel) {
+                            t.sent_at.get_or_insert(at);
+                            t.gateway_id = gateway_id.clone();
+                            t.last_error.clear();
+                        }
+                        if let Some(d) = self.deadline_of(*channel) {
+                            self.dues.push(Due {
+                                at: at + d,
+                                channel: *channel,
+                                action: DueAction::Deadline,
+                            });
+                        }
+                    }
+                    AttemptResult::Temporary { detail, retry_at } => {
+                        if let Some(t) = self.trace_mut(*channel) {
+                            t.last_error = detail.clone();
+                        }
+                        self.dues.push(Due {
+                            at: *retry_at,
+                            channel: *channel,
+                            action: DueAction::Send,
+                        });
+                    }
+                    AttemptResult::Permanent { detail, .. } => {
+                        self.fail_channel(*channel, detail.clone(), at);
+                    }
+                }
+            }
+            RecipientEvent::DeliveryReported {
+                channel,
+                reached,
+                at: reported,
+                detail,
+                ..
+            } => {
+                if *reached {
+                    self.facts.push(DeliveryFact::Reached {
+                        channel: *channel,
+                        at: *reported,
+                    });
+                } else {
+                    self.facts.push(DeliveryFact::Bounced {
+                        channel: *channel,
+                        at: *reported,
+                    });
+                    self.fail_channel(*channel, format!("退信：{detail}"), at);
+                }
+            }
+            RecipientEvent::RecipientActed { activity, .. } => match activity {
+                Activity::Fetched { form } => {
+                    self.facts.push(DeliveryFact::Fetched { at });
+                    self.open_forms.push(form.clone());
+                }
+                Activity::ConfirmedReading => {
+                    self.facts.push(DeliveryFact::ConfirmedReading { at });
+                    self.open_forms.clear();
+                }
+                Activity::Downloaded { reference } => {
+                    self.downloads.push((reference.clone(), at));
+                }
+            },
+            RecipientEvent::DeadlinePassed { channel } => {
+                self.dues
+                    .retain(|d| !(d.channel == *channel && d.action == DueAction::Deadline));
+                if self.effective.is_none() {
+                    self.fail_channel(*channel, "送达期限届满，未能完成送达".into(), at);
+                }
+            }
+            RecipientEvent::DeadLetterRetried { channel, .. } => {
+                self.dead_letters.retain(|d| d.channel != *channel);
+                if let Some(t) = self.trace_mut(*channel) {
+                    t.closed = false;
+                }
+                self.unserved = false;
+                if let Some(i) = self.plan.iter().position(|s| s.channel == *channel) {
+                    self.step = self.step.min(i);
+                }
+                self.dues.push(Due {
+                    at,
+                    channel: *channel,
+                    action: DueAction::Send,
+                });
+            }
+            RecipientEvent::DeadLetterResolved { channel, note, .. } => {
+                self.dead_letters.retain(|d| d.channel != *channel);
+                self.resolution = Some(note.clone());
+            }
+            RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
+        }
+        let addresses: Vec<(Channel, AddressBasis)> = self
+            .recipient
+            .addresses
+            .iter()
+            .map(|(c, _, b)| (*c, *b))
+            .collect();
+        self.effective = effective_service(true, &addresses, &self.facts).ok();
+        if self.effective.is_some() {
+            // Served: nothing more is sent, no deadline falls back, nothing is left for clerks.
+            self.dues.clear();
+            self.unserved = false;
+        } else if self.step >= self.plan.len()
+            && self.dues.is_empty()
+            && !self.channels.iter().any(|c| c.in_flight)
+        {
+            self.unserved = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve_order::{RecipientRequest, ServeOrderRequest};
+
+    fn t(minute: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-28T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + Duration::minutes(minute)
+    }
+
+    fn service(email_basis: AddressBasis, with_phone: bool) -> RecipientService {
+        let order = ServeOrderRequest {
+            case_number: "（2026）鄂06民初123号".into(),
+            documents: vec!["F000000000001/S1".into()],
+            recipients: vec![RecipientRequest {
+                name: "张三".into(),
+                role: "被告".into(),
+                phone: if with_phone {
+                    "13800138000".into()
+                } else {
+                    String::new()
+                },
+                email: "zhangsan@example.cn".into(),
+                phone_basis: Some(AddressBasis::Confirmed),
+                email_basis: Some(email_basis),
+                consent_basis: "送达地址确认书".into(),
+            }],
+            plan: vec![
+                PlanStep {
+                    channel: Channel::Email,
+                    deadline_hours: 24,
+                },
+                PlanStep {
+                    channel: Channel::Sms,
+                    deadline_hours: 48,
+                },
+            ],
+        }
+        .validate()
+        .unwrap();
+        let ordered = ServiceOrdered {
+            order_id: "O000000000001".into(),
+            request_id: "r1".into(),
+            fingerprint: String::new(),
+            ordered_by: "court".into(),
+            order,
+            documents: Vec::new(),
+            links_expire_at: t(60 * 24 * 7),
+        };
+        RecipientService::ordered(&ordered, t(0), 1).remove(0)
+    }
+
+    fn sending(channel: Channel, attempt: u32) -> RecipientEvent {
+        RecipientEvent::NoticeSending {
+            channel,
+            attempt,
+            address: "zhangsan@example.cn".into(),
+            message_id: "O1.R1.email@hub".into(),
+            subject: "通知".into(),
+            body: "正文".into(),
+            link_nonce: format!("n{attempt}"),
+            in_doubt: false,
+        }
+    }
+
+    fn result(channel: Channel, attempt: u32, result: AttemptResult) -> RecipientEvent {
+        RecipientEvent::NoticeResult {
+            channel,
+            attempt,
+            result,
+        }
+    }
+
+    #[test]
+    fn an_order_makes_the_first_channel_due_at_once() {
+        let s = service(AddressBasis::Confirmed, true);
+        assert_eq!(
+            s.dues,
+            vec![Due {
+                at: t(0),
+                channel: Channel::Email,
+                action: DueAction::Send
+            }]
+        );
+        assert_eq!(s.status(), ServiceStatus::Sending);
+    }
+
+    #[test]
+    fn accepted_waits_for_the_deadline_and_never_falls_back_on_sent_alone() {
+        let mut s = service(AddressBasis::Discovered, true);
+        s.apply(&sending(Channel::Email, 1), t(0), 2);
+        assert!(s.dues.is_empty());
+        assert_eq!(s.status(), ServiceStatus::Sending);
+        s.apply(
+            &result(
+                Channel::Email,
+                1,
+                AttemptResult::Accepted {
+                    gateway_id: "q1".into(),
+                },
+            ),
+            t(1),
+            3,
+        );
+        assert_eq!(s.status(), ServiceStatus::Awaiting);
+        assert_eq!(
+            s.dues,
+            vec![Due {
+                at: t(1) + Duration::hours(24),
+                channel: Channel::Email,
+                action: DueAction::Deadline
+            }]
+        );
+        // The deadline passes without effect: the plan falls back to SMS.
+        s.apply(
+            &RecipientEvent::DeadlinePassed {
+                channel: Channel::Email,
+            },
+            t(60 * 25),
+            4,
+        );
+        assert_eq!(s.dues[0].channel, Channel::Sms);
+        assert_eq!(s.dues[0].action, DueAction::Send);
+        assert_eq!(s.dead_letters[0].channel, Channel::Email);
+    }
+
+    #[test]
+    fn a_temporary_failure_is_due_again_at_its_retry_time() {
+        let mut s = service(AddressBasis::Confirmed, false);
+        s.apply(&sending(Channel::Email, 1), t(0), 2);
+        s.apply(
+            &result(
+                Channel::Email,
+                1,
+                AttemptResult::Temporary {
+                    detail: "451".into(),
+                    retry_at: t(2),
+                },
+            ),
+            t(0),
+            3,
+        );
+        assert_eq!(
+            s.dues,
+            vec![Due {
+                at: t(2),
+                channel: Channel::Email,
+                action: DueAction::Send
+            }]
+        );
+        assert!(s.dead_letters.is_empty());
+    }
+
+    #[test]
+    fn a_permanent_failure_dead_letters_and_falls_back_or_leaves_the_recipient_unserved() {
+        let mut s = service(AddressBasis::Confirmed, true);
+        s.apply(&sending(Channel::Email, 1), t(0), 2);
+        s.apply(
+            &result(
+                Channel::Email,
+                1,
+                AttemptResult::Permanent {
+                    detail: "550".into(),
+                    suppress: true,
+                },
+            ),
+            t(0),
+            3,
+        );
+        assert_eq!(s.dead_letters.len(), 1);
+        assert_eq!(s.dues[0].channel, Channel::Sms);
+
+        let mut alone = service(AddressBasis::Confirmed, false);
+        alone.apply(&sending(Channel::Email, 1), t(0), 2);
+        alone.apply(
+            &result(
+                Channel::Email,
+                1,
+                AttemptResult::Permanent {
+                    detail: "550".into(),
+                    suppress: true,
+                },
+            ),
+            t(0),
+            3,
+        );
+        assert_eq!(alone.status(), ServiceStatus::Unserved);
+        // A clerk retries: sending again, no longer unserved.
+        alone.apply(
+            &RecipientEvent::DeadLetterRetried {
+                channel: Channel::Email,
+                by: "clerk".into(),
+            },
+            t(5),
+            4,
+        );
+        assert!(alone.dead_letters.is_empty());
+        assert_eq!(alone.status(), ServiceStatus::Sending);
+    }
+
+    #[test]
+    fn a_get_is_not_reading_and_a_confirmation_makes_service_effective_with_a_proof_due() {
+        let mut s = service(AddressBasis::Discovered, false);
+        s.apply(&sending(Channel::Email, 1), t(0), 2);
+        s.apply(
+            &RecipientEvent::RecipientActed {
+                activity: Activity::Fetched { form: "f1".into() },
+                client: "127.0.0.1".into(),
+            },
+            t(3),
+            3,
+        );
+        assert!(s.effective.is_none());
+        assert_eq!(s.open_forms, vec!["f1".to_string()]);
+        s.apply(
+            &RecipientEvent::RecipientActed {
+                activity: Activity::ConfirmedReading,
+                client: "127.0.0.1".into(),
+            },
+            t(4),
+            4,
+        );
+        let e = s.effective.unwrap();
+        assert_eq!(e.at, t(4));
+        assert!(s.open_forms.is_empty());
+        assert!(s.proof_due());
+        s.apply(
+            &RecipientEvent::ProofIssued(ProofRef {
+                version: 1,
+                document_sha256: "a".into(),
+                signature_sha256: "b".into(),
+                effective: e,
+                issued_at: t(5),
+            }),
+            t(5),
+            5,
+        );
+        assert!(!s.proof_due());
+    }
+
+    #[test]
+    fn reaching_a_confirmed_address_is_effective_and_a_later_bounce_undoes_it() {
+        let mut s = service(AddressBasis::Confirmed, true);
+        s.apply(&sending(Channel::Email, 1), t(0), 2);
+        s.apply(
+            &result(
+                Channel::Email,
+                1,
+                AttemptResult::Accepted {
+                    gateway_id: String::new(),
+                },
+            ),
+            t(0),
+            3,
+        );
+        let reported = |reached| RecipientEvent::DeliveryReported {
+            channel: Channel::Email,
+            reached,
+            at: t(1),
+            detail: "5.1.1".into(),
+            suppress: !reached,
+        };
+        s.apply(&reported(true), t(1), 4);
+        assert_eq!(s.status(), ServiceStatus::Effective);
+        assert!(s.dues.is_empty());
+        s.apply(&reported(false), t(2), 5);
+        assert!(s.effective.is_none());
+        assert_eq!(
+            s.dues[0].channel,
+            Channel::Sms,
+            "falls back after the bounce"
+        );
+    }
+}

@@ -1,0 +1,488 @@
+//! The outbox engine shared by every channel. Its queue is a projection of the log (`due` work,
+//! written in the same transaction as the event that made it due), so a crash loses nothing:
+//!
+//! 1. a worker leases a due send by appending `notice_sending` (durable before the provider sees
+//!    anything: the lease is the event),
+//! 2. sends with the notice's idempotency key as Message-ID,
+//! 3. records `notice_result`: accepted (then the channel's deadline is due), temporary (due again
+//!    after exponential backoff with full jitter) or permanent (dead letter, next channel).
+//!
+//! An attempt whose result was never recorded (the hub stopped between 2 and 3) is sent again at
+//! start-up with the same Message-ID and counted as a resend in doubt: at-least-once, duplicates
+//! bounded by one per crash and counted. Per-provider rate limits and a circuit breaker protect the
+//! relay; deadlines fall back to the next channel; proofs are issued once service takes effect.
+
+use crate::service::ServiceContext;
+use chrono::Utc;
+use ecenter_delivery::notice::{self, NoticeContext};
+use ecenter_delivery::policy::{Attempt, CircuitBreaker};
+use ecenter_domain::Event;
+use ecenter_domain::effective_service::Channel;
+use ecenter_domain::service::{AttemptResult, DueAction, ProofRef, RecipientEvent, message_id};
+use ecenter_store::{DueWork, EventStore, ReadView, StoreError};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{Semaphore, watch};
+
+/// Work items looked at per pass.
+const PASS: usize = 512;
+/// Longest the engine sleeps without looking at the queue again.
+const IDLE: Duration = Duration::from_millis(500);
+
+/// What the engine is working on, so one item is never worked on twice at once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Job {
+    Send(String, String, Channel),
+    Deadline(String, String, Channel),
+    Proof(String, String),
+}
+
+/// Counters for operators and benchmarks.
+#[derive(Debug, Default)]
+pub struct OutboxStats {
+    /// Notices handed to a provider and accepted.
+    pub accepted: std::sync::atomic::AtomicU64,
+    /// Attempts that failed.
+    pub failed: std::sync::atomic::AtomicU64,
+    /// Attempts sent again after a crash (possible duplicates).
+    pub resent_in_doubt: std::sync::atomic::AtomicU64,
+    /// Proofs issued.
+    pub proofs: std::sync::atomic::AtomicU64,
+}
+
+/// The engine.
+pub struct Outbox<S> {
+    store: Arc<S>,
+    context: Arc<ServiceContext>,
+    running: Mutex<HashSet<Job>>,
+    permits: Arc<Semaphore>,
+    email_limit: DefaultDirectRateLimiter,
+    email_breaker: Mutex<CircuitBreaker>,
+    rng: SystemRandom,
+    /// Counters.
+    pub stats: OutboxStats,
+}
+
+fn random_draw(rng: &SystemRandom) -> f64 {
+    let mut b = [0u8; 8];
+    rng.fill(&mut b).expect("the system random source works");
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Permanent failures that say the address itself is bad (RFC 3463 X.1.x): suppressed for good.
+pub fn bad_address(detail: &str) -> bool {
+    ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"]
+        .iter()
+        .any(|c| detail.contains(c))
+}
+
+impl<S: EventStore> Outbox<S> {
+    /// An engine over `store`.
+    pub fn new(store: Arc<S>, context: Arc<ServiceContext>) -> Arc<Self> {
+        let c = &context.config;
+        let rate = NonZeroU32::new(c.rate_per_second.max(1)).expect("at least 1");
+        let breaker = CircuitBreaker::new(
+            c.retry.breaker_threshold.max(1),
+            Duration::from_secs(c.retry.breaker_cooldown_secs),
+        );
+        Arc::new(Outbox {
+            permits: Arc::new(Semaphore::new(c.workers.max(1))),
+            email_limit: RateLimiter::direct(Quota::per_second(rate)),
+            email_breaker: Mutex::new(breaker),
+            store,
+            context,
+            running: Mutex::new(HashSet::new()),
+            rng: SystemRandom::new(),
+            stats: OutboxStats::default(),
+        })
+    }
+
+    /// Runs until `stop` turns true: first re-sends attempts a previous run left in doubt, then
+    /// works the queue as it comes due.
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        match self.store.in_flight() {
+            Ok(orphans) => {
+                for (o, r, c) in orphans {
+                    tracing::warn!(order = %o, recipient = %r, ?c, "an attempt's outcome was never recorded: sending again (possible duplicate)");
+                    self.spawn(Job::Send(o, r, c), true);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read in-flight attempts"),
+        }
+        let mut heads = self.store.subscribe();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let now = Utc::now();
+            if let Err(e) = self.pass(now) {
+                tracing::error!(error = %e, "outbox pass failed");
+            }
+            let wait = match self.store.next_due() {
+                Ok(Some(at)) => (at - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .min(IDLE),
+                _ => IDLE,
+            };
+            heads.borrow_and_update();
+            tokio::select! {
+                _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+                changed = heads.changed() => if changed.is_err() { break },
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        }
+        // Let sends in progress record their outcome before the log closes.
+        let workers = self.context.config.workers.max(1) as u32;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(30), self.permits.acquire_many(workers)).await;
+    }
+
+    fn pass(self: &Arc<Self>, now: chrono::DateTime<Utc>) -> Result<(), StoreError> {
+        let breaker_closed = self
+            .email_breaker
+            .lock()
+            .expect("breaker lock")
+            .allow(Instant::now());
+        for DueWork {
+            order_id,
+            recipient_id,
+            due,
+        } in self.store.due_work(now, PASS)?
+        {
+            let job = match due.action {
+                DueAction::Send => {
+                    if due.channel == Channel::Email && !breaker_closed {
+                        continue;
+                    }
+                    Job::Send(order_id, recipient_id, due.channel)
+                }
+                DueAction::Deadline => Job::Deadline(order_id, recipient_id, due.channel),
+            };
+            self.spawn(job, false);
+        }
+        for (o, r) in self.store.proofs_due(PASS)? {
+            self.spawn(Job::Proof(o, r), false);
+        }
+        Ok(())
+    }
+
+    fn spawn(self: &Arc<Self>, job: Job, in_doubt: bool) {
+        if !self
+            .running
+            .lock()
+            .expect("running lock")
+            .insert(job.clone())
+        {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let permit = this.permits.clone().acquire_owned().await;
+            let result = match &job {
+                Job::Send(o, r, c) => this.send(o, r, *c, in_doubt).await,
+                Job::Deadline(o, r, c) => this.deadline(o, r, *c).await,
+                Job::Proof(o, r) => this.proof(o, r).await,
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, ?job, "outbox job failed; it stays due");
+                // Do not spin on a failing store.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            drop(permit);
+            this.running.lock().expect("running lock").remove(&job);
+        });
+    }
+
+    async fn send(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+        channel: Channel,
+        in_doubt: bool,
+    ) -> Result<(), StoreError> {
+        let ctx = self.context.clone();
+        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        // 1. Lease: the attempt is durable before the provider sees anything.
+        let (_, lease) =
+            self.store
+                .append(Box::new(move |view: &dyn ReadView| {
+                    let Some(service) = view.recipient_service(&o, &r)? else {
+                        return Ok((Vec::new(), None));
+                    };
+                    let now = Utc::now();
+                    let trace = service.trace(channel);
+                    let still_due = if in_doubt {
+                        trace.is_some_and(|t| t.in_flight)
+                    } else {
+                        service.dues.iter().any(|d| {
+                            d.channel == channel && d.action == DueAction::Send && d.at <= now
+                        }) && !trace.is_some_and(|t| t.in_flight)
+                    };
+                    if !still_due {
+                        return Ok((Vec::new(), None));
+                    }
+                    let Some((address, _)) = service.address(channel) else {
+                        return Ok((Vec::new(), None));
+                    };
+                    let address = address.to_string();
+                    let attempt = trace.map_or(0, |t| t.attempts) + 1;
+                    let event = |e| Event::Service {
+                        order_id: o.clone(),
+                        recipient_id: r.clone(),
+                        event: e,
+                    };
+                    if let Some(why) = view.suppressed(&address)? {
+                        let result = RecipientEvent::NoticeResult {
+                            channel,
+                            attempt,
+                            result: AttemptResult::Permanent {
+                                detail: format!("{address} 已退信，不再发送（{why}）"),
+                                suppress: false,
+                            },
+                        };
+                        return Ok((vec![event(result)], None));
+                    }
+                    let order = view
+                        .service_order(&o)?
+                        .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
+                    let expires = order.ordered.links_expire_at;
+                    let token = ctx.links.issue(&o, &r, expires.timestamp().max(0) as u64);
+                    let nonce = ctx.links.verify(&token, 0).map(|c| c.nonce).map_err(|e| {
+                        StoreError::Database(format!("a fresh link does not verify: {e}"))
+                    })?;
+                    let notice = NoticeContext {
+                        court: ctx.config.court.clone(),
+                        case_number: order.ordered.order.case_number.normalized(),
+                        recipient: service.recipient.name.clone(),
+                        documents: order
+                            .ordered
+                            .documents
+                            .iter()
+                            .map(|d| d.name.clone())
+                            .collect(),
+                        link: format!("{}/s/{token}", ctx.public_url),
+                        expires_at: expires,
+                        contact: ctx.config.contact.clone(),
+                    };
+                    let (subject, body) = match channel {
+                        Channel::Email => notice::email(&notice),
+                        Channel::Sms => (String::new(), notice::sms(&notice)),
+                    };
+                    let message_id = trace.map_or_else(
+                        || message_id(&o, &r, channel, &ctx.message_host),
+                        |t| t.message_id.clone(),
+                    );
+                    let sending = RecipientEvent::NoticeSending {
+                        channel,
+                        attempt,
+                        address: address.clone(),
+                        message_id: message_id.clone(),
+                        subject: subject.clone(),
+                        body: body.clone(),
+                        link_nonce: nonce,
+                        in_doubt,
+                    };
+                    Ok((
+                        vec![event(sending)],
+                        Some((address, subject, body, message_id, attempt)),
+                    ))
+                }))
+                .await?;
+        let Some((address, subject, body, message_id, attempt)) = lease else {
+            return Ok(());
+        };
+        if in_doubt {
+            self.stats
+                .resent_in_doubt
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        // 2. Send, within the provider's rate.
+        let (outcome, reply) = match channel {
+            Channel::Email => {
+                self.email_limit.until_ready().await;
+                match &self.context.mailer {
+                    Some(m) => {
+                        m.send_with_reply(&address, &subject, &body, &message_id)
+                            .await
+                    }
+                    None => (
+                        Attempt::Permanent("the e-mail channel is no longer configured".into()),
+                        String::new(),
+                    ),
+                }
+            }
+            Channel::Sms => (
+                Attempt::Permanent("the SMS channel is not configured on this hub".into()),
+                String::new(),
+            ),
+        };
+        if channel == Channel::Email {
+            let ok = !matches!(outcome, Attempt::Temporary(_));
+            self.email_breaker
+                .lock()
+                .expect("breaker lock")
+                .record(ok, Instant::now());
+        }
+        // 3. Record the outcome.
+        let backoff = self.context.config.retry.backoff();
+        let result = match outcome {
+            Attempt::Accepted => {
+                self.stats
+                    .accepted
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                AttemptResult::Accepted { gateway_id: reply }
+            }
+            Attempt::Temporary(detail) if attempt >= backoff.max_attempts => {
+                self.stats
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                AttemptResult::Permanent {
+                    detail: format!("{attempt} 次尝试均失败，最后一次：{detail}"),
+                    suppress: false,
+                }
+            }
+            Attempt::Temporary(detail) => {
+                self.stats
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let delay = backoff.delay(attempt - 1, random_draw(&self.rng));
+                AttemptResult::Temporary {
+                    detail,
+                    retry_at: Utc::now()
+                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero()),
+                }
+            }
+            Attempt::Permanent(detail) => {
+                self.stats
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                AttemptResult::Permanent {
+                    suppress: bad_address(&detail),
+                    detail,
+                }
+            }
+        };
+        let event = Event::Service {
+            order_id: order_id.to_string(),
+            recipient_id: recipient_id.to_string(),
+            event: RecipientEvent::NoticeResult {
+                channel,
+                attempt,
+                result,
+            },
+        };
+        self.store
+            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
+            .await?;
+        Ok(())
+    }
+
+    async fn deadline(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+        channel: Channel,
+    ) -> Result<(), StoreError> {
+        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        self.store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let Some(service) = view.recipient_service(&o, &r)? else {
+                    return Ok((Vec::new(), ()));
+                };
+                let now = Utc::now();
+                let due = service.dues.iter().any(|d| {
+                    d.channel == channel && d.action == DueAction::Deadline && d.at <= now
+                });
+                if !due {
+                    return Ok((Vec::new(), ()));
+                }
+                Ok((
+                    vec![Event::Service {
+                        order_id: o,
+                        recipient_id: r,
+                        event: RecipientEvent::DeadlinePassed { channel },
+                    }],
+                    (),
+                ))
+            }))
+            .await?;
+        Ok(())
+    }
+
+    async fn proof(&self, order_id: &str, recipient_id: &str) -> Result<(), StoreError> {
+        let Some(service) = self.store.recipient_service(order_id, recipient_id)? else {
+            return Ok(());
+        };
+        let Some(order) = self.store.service_order(order_id)? else {
+            return Ok(());
+        };
+        let Some(effective) = service.effective.filter(|_| service.proof_due()) else {
+            return Ok(());
+        };
+        let version = service.proofs.len() as u32 + 1;
+        let now = SystemTime::now();
+        let issued_at = chrono::DateTime::<Utc>::from(now);
+        let Some(document) = crate::proof::document(
+            &self.context.config.court,
+            &order,
+            &service,
+            version,
+            issued_at,
+        ) else {
+            return Ok(());
+        };
+        let seals = self.context.seals.clone();
+        let signed = document.clone();
+        let signature = tokio::task::spawn_blocking(move || seals.sign_detached(&signed, now))
+            .await
+            .map_err(|_| StoreError::Database("signing a proof stopped".into()))?
+            .map_err(|e| StoreError::Database(format!("signing a proof failed: {e}")))?;
+        let document_blob = write_blob(self.store.blobs(), document).await?;
+        let signature_blob = write_blob(self.store.blobs(), signature).await?;
+        let proof = ProofRef {
+            version,
+            document_sha256: document_blob.sha256,
+            signature_sha256: signature_blob.sha256,
+            effective,
+            issued_at,
+        };
+        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        let seq_seen = service.last_event_seq;
+        self.store
+            .append(Box::new(move |view: &dyn ReadView| {
+                // Issue only if nothing changed the service since the proof was drawn up; otherwise
+                // the next pass draws it up again.
+                let current = view.recipient_service(&o, &r)?;
+                if current.is_none_or(|c| c.last_event_seq != seq_seen || !c.proof_due()) {
+                    return Ok((Vec::new(), ()));
+                }
+                Ok((
+                    vec![Event::Service {
+                        order_id: o,
+                        recipient_id: r,
+                        event: RecipientEvent::ProofIssued(proof),
+                    }],
+                    (),
+                ))
+            }))
+            .await?;
+        self.stats
+            .proofs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+async fn write_blob(
+    blobs: &ecenter_store::BlobStore,
+    data: Vec<u8>,
+) -> Result<ecenter_store::BlobInfo, StoreError> {
+    let mut w = blobs.writer()?;
+    w.write(data).await?;
+    w.commit().await
+}

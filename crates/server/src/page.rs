@@ -1,0 +1,456 @@
+//! The recipients' page (HTTPS, no client certificate: recipients are the public). A notice's link
+//! `/s/<token>` opens the list of served documents with their SHA-256 and seal; opening records
+//! *fetched* only (mail scanners open links too). Reading is recorded only when the recipient
+//! presses 确认已阅读: a POST carrying a one-time form handed out with the page, so a replayed or
+//! forged confirmation is refused. Downloads are recorded. Expired, forged and superseded links get
+//! a clear page in Chinese and record nothing.
+
+use crate::service::ServiceContext;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use ecenter_delivery::link::LinkError;
+use ecenter_domain::Event;
+use ecenter_domain::service::{Activity, OrderSummary, RecipientEvent, RecipientService};
+use ecenter_store::{EventStore, ReadView, StoreError};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+/// The page's shared state.
+pub struct Page<S> {
+    store: Arc<S>,
+    context: Arc<ServiceContext>,
+    rng: SystemRandom,
+}
+
+/// The connection's peer, added to every request of the connection.
+#[derive(Debug, Clone, Copy)]
+struct Peer(SocketAddr);
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t}</title><style>body{{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em}}\
+         td,th{{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left}}code{{font-size:.8em;word-break:break-all}}\
+         button{{font-size:1.1em;padding:.5em 1.5em}}</style></head><body><h1>{t}</h1>\n{body}\n</body></html>\n",
+        t = escape(title)
+    );
+    let mut r = (status, page).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    secure_headers(h);
+    r
+}
+
+fn secure_headers(h: &mut HeaderMap) {
+    // The token is in the URL: never leak it to other sites, never cache personal pages.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+}
+
+fn link_refused(e: &LinkError) -> Response {
+    match e {
+        LinkError::Expired => html(
+            StatusCode::GONE,
+            "链接已过期",
+            "<p>此送达链接已过有效期。请联系送达法院，申请重新发送送达链接。</p>",
+        ),
+        LinkError::Forged => html(
+            StatusCode::FORBIDDEN,
+            "链接无效",
+            "<p>此链接不是法院签发的，或已被改动。请从您收到的送达通知中重新打开链接；如仍无法打开，请联系送达法院。</p>",
+        ),
+        LinkError::Malformed => html(
+            StatusCode::BAD_REQUEST,
+            "链接不完整",
+            "<p>此链接不完整或已损坏（可能在复制时被截断）。请从您收到的送达通知中重新打开完整的链接。</p>",
+        ),
+    }
+}
+
+fn unavailable(e: StoreError) -> Response {
+    tracing::error!(error = %e, "recipient page could not record");
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "暂时无法处理",
+        "<p>系统暂时无法记录您的操作，请稍后再试。</p>",
+    )
+}
+
+fn client(peer: SocketAddr, headers: &HeaderMap) -> String {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect::<String>();
+    format!("{} {agent}", peer.ip()).trim().to_string()
+}
+
+impl<S: EventStore> Page<S> {
+    /// The page over `store`.
+    pub fn new(store: Arc<S>, context: Arc<ServiceContext>) -> Arc<Self> {
+        Arc::new(Page {
+            store,
+            context,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// The routes.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/s/{token}", get(open::<S>))
+            .route("/s/{token}/confirm", post(confirm::<S>))
+            .route("/s/{token}/d/{index}", get(download::<S>))
+            .fallback(|| async {
+                html(
+                    StatusCode::NOT_FOUND,
+                    "页面不存在",
+                    "<p>请从您收到的送达通知中打开链接。</p>",
+                )
+            })
+            .with_state(self.clone())
+    }
+
+    /// The recipient a token is for, if the token is valid, unexpired and was really sent.
+    fn recipient(&self, token: &str) -> Result<(OrderSummary, RecipientService), Box<Response>> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = self
+            .context
+            .links
+            .verify(token, now)
+            .map_err(|e| Box::new(link_refused(&e)))?;
+        let service = self
+            .store
+            .recipient_service(&claims.service_id, &claims.recipient_id)
+            .map_err(|e| Box::new(unavailable(e)))?;
+        let order = self
+            .store
+            .service_order(&claims.service_id)
+            .map_err(|e| Box::new(unavailable(e)))?;
+        match (order, service) {
+            (Some(o), Some(s)) if s.link_nonces.contains(&claims.nonce) => Ok((o, s)),
+            _ => Err(Box::new(link_refused(&LinkError::Forged))),
+        }
+    }
+
+    fn nonce(&self) -> String {
+        let mut b = [0u8; 16];
+        self.rng
+            .fill(&mut b)
+            .expect("the system random source works");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    }
+
+    async fn record(
+        &self,
+        order_id: &str,
+        recipient_id: &str,
+        event: RecipientEvent,
+        only_if_open_form: Option<String>,
+    ) -> Result<bool, StoreError> {
+        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        let (_, recorded) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                if let Some(form) = only_if_open_form {
+                    let open = view
+                        .recipient_service(&o, &r)?
+                        .is_some_and(|s| s.open_forms.contains(&form));
+                    if !open {
+                        return Ok((Vec::new(), false));
+                    }
+                }
+                Ok((
+                    vec![Event::Service {
+                        order_id: o,
+                        recipient_id: r,
+                        event,
+                    }],
+                    true,
+                ))
+            }))
+            .await?;
+        Ok(recorded)
+    }
+}
+
+fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    t.with_timezone(&cst)
+        .format("%Y年%m月%d日 %H:%M")
+        .to_string()
+}
+
+async fn open<S: EventStore>(
+    State(page): State<Arc<Page<S>>>,
+    Path(token): Path<String>,
+    axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    headers: HeaderMap,
+) -> Response {
+    let (order, service) = match page.recipient(&token) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let form = page.nonce();
+    let fetched = RecipientEvent::RecipientActed {
+        activity: Activity::Fetched { form: form.clone() },
+        client: client(peer, &headers),
+    };
+    if let Err(e) = page
+        .record(
+            &order.ordered.order_id,
+            &service.recipient.recipient_id,
+            fetched,
+            None,
+        )
+        .await
+    {
+        return unavailable(e);
+    }
+    let rows: String = order
+        .ordered
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!(
+                "<tr><td><a href=\"/s/{token}/d/{n}\">{name}</a></td><td>{size} 字节</td><td>{seal}</td><td><code>{sha}</code></td></tr>\n",
+                n = i + 1,
+                name = escape(&d.name),
+                size = d.size,
+                seal = escape(&d.seal),
+                sha = escape(&d.sha256),
+            )
+        })
+        .collect();
+    let confirmation = match service.facts.iter().find_map(|f| match f {
+        ecenter_domain::effective_service::DeliveryFact::ConfirmedReading { at } => Some(*at),
+        _ => None,
+    }) {
+        Some(at) => format!("<p><strong>您已于{}确认阅读。</strong></p>", beijing(at)),
+        None => format!(
+            "<form method=\"post\" action=\"/s/{token}/confirm\">\
+             <input type=\"hidden\" name=\"form\" value=\"{form}\">\
+             <p>阅读上述文书后，请点击下方按钮确认。确认后即视为您已收到并阅读送达文书。</p>\
+             <button type=\"submit\">确认已阅读</button></form>"
+        ),
+    };
+    let body = format!(
+        "<p>{name}：</p><p>{court}向您送达{case}案件的下列文书（链接有效期至{expires}，北京时间）。\
+         每份文书均附有 SHA-256 摘要，可用于核对文书未被改动。</p>\n\
+         <table><tr><th>文书</th><th>大小</th><th>签章</th><th>SHA-256</th></tr>\n{rows}</table>\n{confirmation}",
+        name = escape(&service.recipient.name),
+        court = escape(&page.context.config.court),
+        case = escape(&order.ordered.order.case_number.normalized()),
+        expires = beijing(order.ordered.links_expire_at),
+    );
+    html(StatusCode::OK, "电子送达文书", &body)
+}
+
+/// The confirmation form's fields.
+#[derive(Debug, serde::Deserialize)]
+struct ConfirmForm {
+    form: String,
+}
+
+async fn confirm<S: EventStore>(
+    State(page): State<Arc<Page<S>>>,
+    Path(token): Path<String>,
+    axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    headers: HeaderMap,
+    Form(fields): Form<ConfirmForm>,
+) -> Response {
+    let (order, service) = match page.recipient(&token) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let confirmed = RecipientEvent::RecipientActed {
+        activity: Activity::ConfirmedReading,
+        client: client(peer, &headers),
+    };
+    match page
+        .record(
+            &order.ordered.order_id,
+            &service.recipient.recipient_id,
+            confirmed,
+            Some(fields.form),
+        )
+        .await
+    {
+        Ok(true) => html(
+            StatusCode::OK,
+            "已确认阅读",
+            "<p>您已确认阅读送达文书，法院已记录确认时间。您可以继续通过原链接查看和下载文书，直至链接过期。</p>",
+        ),
+        Ok(false) => html(
+            StatusCode::CONFLICT,
+            "确认未被接受",
+            "<p>此确认表单已使用过或不是本页面签发的，本次提交未被记录。如需确认阅读，请重新打开送达链接后再点击“确认已阅读”。</p>",
+        ),
+        Err(e) => unavailable(e),
+    }
+}
+
+async fn download<S: EventStore>(
+    State(page): State<Arc<Page<S>>>,
+    Path((token, index)): Path<(String, usize)>,
+    axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    headers: HeaderMap,
+) -> Response {
+    let (order, service) = match page.recipient(&token) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let Some(document) = index
+        .checked_sub(1)
+        .and_then(|i| order.ordered.documents.get(i))
+    else {
+        return html(
+            StatusCode::NOT_FOUND,
+            "文书不存在",
+            "<p>本次送达没有这份文书，请返回文书列表。</p>",
+        );
+    };
+    let bytes = match crate::seal::read_blob(page.store.blobs(), &document.sha256).await {
+        Ok(b) => b,
+        Err(_) => return unavailable(StoreError::Database("served document unreadable".into())),
+    };
+    let downloaded = RecipientEvent::RecipientActed {
+        activity: Activity::Downloaded {
+            reference: document.reference.clone(),
+        },
+        client: client(peer, &headers),
+    };
+    if let Err(e) = page
+        .record(
+            &order.ordered.order_id,
+            &service.recipient.recipient_id,
+            downloaded,
+            None,
+        )
+        .await
+    {
+        return unavailable(e);
+    }
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&document.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    // RFC 6266 / 5987: the Chinese file name, percent-encoded.
+    let encoded: String = document
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"document-{index}\"; filename*=UTF-8''{encoded}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    secure_headers(h);
+    r
+}
+
+/// Serves `router` on `listener` (TLS when `acceptor` is given) until `stop` turns true.
+pub async fn serve(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "recipient page: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(
+            router.clone().layer(axum::Extension(Peer(peer))),
+        );
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let http = hyper::server::conn::http1::Builder::new();
+            match acceptor {
+                Some(acceptor) => {
+                    let tls = match tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(tcp),
+                    )
+                    .await
+                    {
+                        Ok(Ok(tls)) => tls,
+                        _ => return,
+                    };
+                    let _ = http
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                }
+                None => {
+                    let _ = http
+                        .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                        .await;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,118 @@
+//! The proof of service (电子送达凭证) of one recipient: everything a paper 送达回证 attests and more —
+//! case, documents with their digests, recipient and consent basis, each channel's address, send
+//! time, gateway id and the text actually sent, what came back and what the recipient did, the
+//! effective time and the rule that decided it — as UTF-8 JSON, sealed with a detached CAdES
+//! signature of the hub's signer carrying a trusted timestamp. Anyone can verify it offline
+//! (`clerk verify-proof`, or `openssl cms -verify`).
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ecenter_domain::effective_service::{Channel, DeliveryFact};
+use ecenter_domain::service::{OrderSummary, RecipientService};
+use serde_json::{Value, json};
+
+/// The title every proof carries.
+pub const TITLE: &str = "电子送达凭证";
+
+fn beijing(t: DateTime<Utc>) -> String {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    t.with_timezone(&cst)
+        .format("%Y-%m-%d %H:%M:%S（北京时间）")
+        .to_string()
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Email => "电子邮件",
+        Channel::Sms => "短信",
+    }
+}
+
+fn time(t: DateTime<Utc>) -> Value {
+    json!({ "utc": t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "beijing": beijing(t) })
+}
+
+/// The proof document (the signed bytes) of `service`, version `version`, issued at `issued_at`.
+pub fn document(
+    court: &str,
+    order: &OrderSummary,
+    service: &RecipientService,
+    version: u32,
+    issued_at: DateTime<Utc>,
+) -> Option<Vec<u8>> {
+    let effective = service.effective?;
+    let r = &service.recipient;
+    let facts: Vec<Value> = service
+        .facts
+        .iter()
+        .map(|f| match *f {
+            DeliveryFact::Reached { channel, at } => {
+                json!({"event": "到达受送达人系统", "channel": channel_name(channel), "at": time(at)})
+            }
+            DeliveryFact::Bounced { channel, at } => {
+                json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
+            }
+            DeliveryFact::Fetched { at } => json!({"event": "打开送达链接（不视为阅读）", "at": time(at)}),
+            DeliveryFact::ReadReported { channel, at } => {
+                json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
+            }
+            DeliveryFact::ConfirmedReading { at } => {
+                json!({"event": "受送达人确认已阅读", "at": time(at)})
+            }
+            DeliveryFact::Replied { at } => json!({"event": "受送达人回复", "at": time(at)}),
+        })
+        .collect();
+    let doc = json!({
+        "title": TITLE,
+        "version": version,
+        "court": court,
+        "case_number": order.ordered.order.case_number.normalized(),
+        "order_id": order.ordered.order_id,
+        "ordered_by": order.ordered.ordered_by,
+        "ordered_at": time(order.ordered_at),
+        "documents": order.ordered.documents.iter().map(|d| json!({
+            "name": d.name,
+            "reference": d.reference,
+            "sha256": d.sha256,
+            "size": d.size,
+            "seal": d.seal,
+        })).collect::<Vec<_>>(),
+        "recipient": {
+            "recipient_id": r.recipient_id,
+            "name": r.name,
+            "role": r.role,
+            "consent_basis": r.consent_basis,
+            "addresses": r.addresses.iter().map(|(c, a, b)| json!({
+                "channel": channel_name(*c),
+                "address": a,
+                "basis": match b {
+                    ecenter_domain::effective_service::AddressBasis::Confirmed => "受送达人确认的地址",
+                    ecenter_domain::effective_service::AddressBasis::Provided => "受送达人主动提供的地址",
+                    ecenter_domain::effective_service::AddressBasis::Discovered => "法院查明的地址",
+                },
+            })).collect::<Vec<_>>(),
+        },
+        "channels": service.channels.iter().map(|c| json!({
+            "channel": channel_name(c.channel),
+            "address": c.address,
+            "message_id": c.message_id,
+            "sent_at": c.sent_at.map(time),
+            "gateway_id": c.gateway_id,
+            "attempts": c.attempts,
+            "resends_in_doubt": c.resends_in_doubt,
+            "subject": c.subject,
+            "text": c.body,
+        })).collect::<Vec<_>>(),
+        "events": facts,
+        "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
+        "effective": {
+            "at": time(effective.at),
+            "rule": crate::service::rule_name(effective.rule),
+            "rule_text": effective.rule.describe(),
+            "channel": effective.channel.map(channel_name),
+            "presumed": effective.rule.presumed(),
+        },
+        "log_seq": service.last_event_seq,
+        "issued_at": time(issued_at),
+    });
+    Some(serde_json::to_vec_pretty(&doc).expect("JSON values always serialise"))
+}

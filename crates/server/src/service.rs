@@ -1,0 +1,1055 @@
+//! `ServiceOfProcess`: electronic service (电子送达). A serve order is checked, its documents resolved
+//! to sealed copies in the hub, and recorded as one `service_ordered` event; from then on the
+//! recipients' services are projections of the log that the outbox ([`crate::outbox`]) works on,
+//! the recipients' page ([`crate::page`]) records what recipients do, and proofs
+//! ([`crate::proof`]) are issued once service takes effect.
+
+use crate::authz::{Operation, authorize};
+use crate::convert::timestamp;
+use crate::error::{domain_status, invalid, store_status};
+use crate::identity::Identity;
+use chrono::{DateTime, Duration, Utc};
+use ecenter_delivery::email::{Mailer, SmtpConfig, SmtpSecurity};
+use ecenter_delivery::link::LinkSigner;
+use ecenter_delivery::policy::Backoff;
+use ecenter_domain::effective_service::{AddressBasis, Channel, DeliveryFact};
+use ecenter_domain::serve_order::{PlanStep, RecipientRequest, ServeOrderRequest};
+use ecenter_domain::service::{
+    OrderSummary, RecipientEvent, RecipientService, ServedDocument, ServiceOrdered, ServiceStatus,
+};
+use ecenter_domain::{DomainError, Event};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::service_of_process_server::ServiceOfProcess;
+use ecenter_store::{EventStore, ReadView, StoredEntry};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+/// Longest a recipient's link may be made to work.
+pub const MAX_LINK_HOURS: u32 = 30 * 24;
+
+/// Electronic service as configured (`[service]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// The serving court's name as notices and proofs show it.
+    pub court: String,
+    /// Whom recipients call with questions (shown in notices).
+    #[serde(default)]
+    pub contact: String,
+    /// Base URL of the recipients' page as recipients reach it; empty: derived from `page_listen`.
+    #[serde(default)]
+    pub public_url: String,
+    /// Where the recipients' page listens (HTTPS).
+    pub page_listen: SocketAddr,
+    /// The page's certificate and key (PEM); without them the page is plain HTTP, allowed only in
+    /// development mode on loopback.
+    #[serde(default)]
+    pub page_tls: Option<PageTls>,
+    /// File holding the secret that signs recipients' links (at least 32 bytes).
+    pub link_key_file: PathBuf,
+    /// Default validity of links, in hours.
+    #[serde(default = "default_link_hours")]
+    pub link_valid_hours: u32,
+    /// The court's mail relay; without it the e-mail channel is refused.
+    #[serde(default)]
+    pub smtp: Option<SmtpSettings>,
+    /// Sends in progress at once.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// Notices per second handed to each provider at most.
+    #[serde(default = "default_rate")]
+    pub rate_per_second: u32,
+    /// Retry and circuit-breaker settings.
+    #[serde(default)]
+    pub retry: RetrySettings,
+}
+
+fn default_link_hours() -> u32 {
+    7 * 24
+}
+fn default_workers() -> usize {
+    32
+}
+fn default_rate() -> u32 {
+    200
+}
+
+/// The page's TLS identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTls {
+    /// Certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Private key (PEM).
+    pub key: PathBuf,
+}
+
+/// The mail relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// Host name (also the TLS name).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `starttls`, `implicit` or `plain_loopback`.
+    pub security: String,
+    /// AUTH user, if the relay wants one.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// File holding the AUTH password (never in the configuration itself).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// The From address.
+    pub from: String,
+    /// Longest a whole send may take, in seconds.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+/// Retries, dead letters and the circuit breaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrySettings {
+    /// First backoff ceiling in milliseconds.
+    pub base_ms: u64,
+    /// Largest backoff ceiling in seconds.
+    pub cap_secs: u64,
+    /// Attempts before a temporary failure becomes final.
+    pub max_attempts: u32,
+    /// Consecutive failures that open a provider's circuit breaker.
+    pub breaker_threshold: u32,
+    /// How long an open breaker waits before a probe, in seconds.
+    pub breaker_cooldown_secs: u64,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        let b = Backoff::default();
+        RetrySettings {
+            base_ms: b.base.as_millis() as u64,
+            cap_secs: b.cap.as_secs(),
+            max_attempts: b.max_attempts,
+            breaker_threshold: 5,
+            breaker_cooldown_secs: 30,
+        }
+    }
+}
+
+impl RetrySettings {
+    /// The outbox's backoff.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            base: std::time::Duration::from_millis(self.base_ms),
+            cap: std::time::Duration::from_secs(self.cap_secs),
+            max_attempts: self.max_attempts.max(1),
+        }
+    }
+}
+
+/// Electronic service ready to run: keys loaded, relay known.
+pub struct ServiceContext {
+    /// As configured.
+    pub config: ServiceConfig,
+    /// Signs and checks recipients' links.
+    pub links: LinkSigner,
+    /// The e-mail channel, if configured.
+    pub mailer: Option<Mailer>,
+    /// Seals proofs of service.
+    pub seals: Arc<crate::seal::SealContext>,
+    /// Base URL of the page (no trailing slash).
+    pub public_url: String,
+    /// Host part of Message-IDs.
+    pub message_host: String,
+}
+
+impl ServiceConfig {
+    /// Loads keys and builds the channels; `page_addr` is where the page really listens.
+    pub fn load(
+        &self,
+        seals: Option<Arc<crate::seal::SealContext>>,
+        page_addr: SocketAddr,
+        dev_mode: bool,
+    ) -> Result<ServiceContext, String> {
+        let seals = seals.ok_or(
+            "electronic service needs [seals]: proofs of service are sealed with the hub's key",
+        )?;
+        if self.court.trim().is_empty() {
+            return Err("[service] court: name the serving court".into());
+        }
+        if self.page_tls.is_none() && !(dev_mode && page_addr.ip().is_loopback()) {
+            return Err("[service] page_tls: the recipients' page is served over HTTPS; plain HTTP only in development mode on loopback".into());
+        }
+        let key = std::fs::read(&self.link_key_file)
+            .map_err(|e| format!("{}: {e}", self.link_key_file.display()))?;
+        let links = LinkSigner::new(trim_ascii(&key))
+            .map_err(|e| format!("{}: {e}", self.link_key_file.display()))?;
+        if self.link_valid_hours == 0 || self.link_valid_hours > MAX_LINK_HOURS {
+            return Err(format!("[service] link_valid_hours: 1 to {MAX_LINK_HOURS}"));
+        }
+        let mailer = match &self.smtp {
+            Some(s) => Some(Mailer::new(&s.to_config()?).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let scheme = if self.page_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let public_url = if self.public_url.trim().is_empty() {
+            let host = if page_addr.ip().is_loopback() {
+                "localhost".to_string()
+            } else {
+                page_addr.ip().to_string()
+            };
+            format!("{scheme}://{host}:{}", page_addr.port())
+        } else {
+            self.public_url.trim().trim_end_matches('/').to_string()
+        };
+        let message_host = public_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("ecenter")
+            .split([':', '/'])
+            .next()
+            .unwrap_or("ecenter")
+            .to_string();
+        Ok(ServiceContext {
+            config: self.clone(),
+            links,
+            mailer,
+            seals,
+            public_url,
+            message_host,
+        })
+    }
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+impl SmtpSettings {
+    fn to_config(&self) -> Result<SmtpConfig, String> {
+        let security = match self.security.as_str() {
+            "starttls" => SmtpSecurity::StartTls,
+            "implicit" => SmtpSecurity::Implicit,
+            "plain_loopback" => SmtpSecurity::PlainLoopback,
+            other => {
+                return Err(format!(
+                    "[service.smtp] security: 「{other}」 is not starttls, implicit or plain_loopback"
+                ));
+            }
+        };
+        let credentials = match (&self.user, &self.password_file) {
+            (Some(u), Some(p)) => {
+                let password =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                Some((u.clone(), password.trim().to_string()))
+            }
+            (None, None) => None,
+            _ => return Err("[service.smtp] set both user and password_file, or neither".into()),
+        };
+        Ok(SmtpConfig {
+            host: self.host.clone(),
+            port: self.port,
+            security,
+            credentials,
+            from: self.from.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+        })
+    }
+}
+
+impl ServiceContext {
+    /// Whether the hub can send on `channel`.
+    pub fn has_channel(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.mailer.is_some(),
+            Channel::Sms => false,
+        }
+    }
+}
+
+/// The gRPC service, generic over the storage backend.
+pub struct ServiceApi<S> {
+    store: Arc<S>,
+    context: Option<Arc<ServiceContext>>,
+    stopping: watch::Receiver<bool>,
+}
+
+impl<S: EventStore> ServiceApi<S> {
+    /// The service over `store`; without a context every call is FAILED_PRECONDITION.
+    pub fn new(
+        store: Arc<S>,
+        context: Option<Arc<ServiceContext>>,
+        stopping: watch::Receiver<bool>,
+    ) -> Self {
+        ServiceApi {
+            store,
+            context,
+            stopping,
+        }
+    }
+
+    fn context(&self) -> Result<&Arc<ServiceContext>, Status> {
+        self.context.as_ref().ok_or_else(|| {
+            Status::failed_precondition(
+                "electronic service is not configured on this hub ([service] in its configuration)",
+            )
+        })
+    }
+
+    fn order(&self, order_id: &str) -> Result<OrderSummary, Status> {
+        if order_id.trim().is_empty() {
+            return Err(invalid("order_id", "give the order id (O…)"));
+        }
+        self.store
+            .service_order(order_id)
+            .map_err(store_status)?
+            .ok_or_else(|| Status::not_found(format!("no serve order 「{order_id}」")))
+    }
+
+    fn recipient(&self, order_id: &str, recipient_id: &str) -> Result<RecipientService, Status> {
+        self.order(order_id)?;
+        if recipient_id.trim().is_empty() {
+            return Err(invalid(
+                "recipient_id",
+                "give the recipient id (R1, R2, ...)",
+            ));
+        }
+        self.store
+            .recipient_service(order_id, recipient_id)
+            .map_err(store_status)?
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "order {order_id} has no recipient 「{recipient_id}」"
+                ))
+            })
+    }
+
+    /// Resolves `F…/Sn` to the sealed copy served.
+    fn served_document(
+        &self,
+        case_number: &str,
+        reference: &str,
+    ) -> Result<ServedDocument, Status> {
+        let field = "documents";
+        let (filing_id, seal_id) = reference.split_once('/').ok_or_else(|| {
+            invalid(
+                field,
+                format!("「{reference}」 is not a sealed copy: write filing_id/S1"),
+            )
+        })?;
+        if !seal_id.starts_with('S') {
+            return Err(invalid(
+                field,
+                format!(
+                    "「{reference}」 is not sealed: serve its sealed copy (S1, S2, ... from SealPdf or ApplySeal)"
+                ),
+            ));
+        }
+        let filing = self
+            .store
+            .filing(filing_id)
+            .map_err(store_status)?
+            .ok_or_else(|| Status::not_found(format!("no filing 「{filing_id}」 ({reference})")))?;
+        if let Some(n) = &filing.case_number
+            && n.normalized() != case_number
+        {
+            return Err(Status::failed_precondition(format!(
+                "{reference} belongs to case {}, not to {case_number}",
+                n.normalized()
+            )));
+        }
+        let applied = filing
+            .seals
+            .iter()
+            .find(|a| a.signature.document_id == seal_id)
+            .ok_or_else(|| {
+                Status::not_found(format!("filing {filing_id} has no sealed copy {seal_id}"))
+            })?;
+        let seal = match self.store.seal(&applied.seal_id).map_err(store_status)? {
+            Some(r) => format!(
+                "{} {}{}",
+                r.seal_id,
+                r.name,
+                if applied.timestamped {
+                    "，带可信时间戳"
+                } else {
+                    ""
+                }
+            ),
+            None => applied.seal_id.clone(),
+        };
+        if applied.signature.media_type == "application/pdf" {
+            return Ok(ServedDocument {
+                reference: reference.to_string(),
+                name: applied.signature.name.clone(),
+                sha256: applied.signature.sha256.clone(),
+                size: applied.signature.size,
+                media_type: applied.signature.media_type.clone(),
+                seal,
+            });
+        }
+        // A GB/T 38540 signature beside the document: the document is served, the signature named.
+        let original = filing
+            .documents
+            .iter()
+            .find(|d| d.received.document_id == applied.of_document_id)
+            .ok_or_else(|| {
+                Status::not_found(format!("the document sealed by {reference} is gone"))
+            })?;
+        Ok(ServedDocument {
+            reference: reference.to_string(),
+            name: original.received.name.clone(),
+            sha256: original.received.sha256.clone(),
+            size: original.received.size,
+            media_type: original.received.media_type.clone(),
+            seal: format!("{seal}（GB/T 38540 签章 {seal_id}）"),
+        })
+    }
+}
+
+fn channel_of(c: i32, field: &str) -> Result<Channel, Status> {
+    match pb::ServiceChannel::try_from(c) {
+        Ok(pb::ServiceChannel::Email) => Ok(Channel::Email),
+        Ok(pb::ServiceChannel::Sms) => Ok(Channel::Sms),
+        _ => Err(invalid(
+            field,
+            "choose SERVICE_CHANNEL_EMAIL or SERVICE_CHANNEL_SMS",
+        )),
+    }
+}
+
+fn channel_message(c: Channel) -> i32 {
+    match c {
+        Channel::Email => pb::ServiceChannel::Email as i32,
+        Channel::Sms => pb::ServiceChannel::Sms as i32,
+    }
+}
+
+fn basis_of(b: i32) -> Option<AddressBasis> {
+    match pb::AddressBasis::try_from(b) {
+        Ok(pb::AddressBasis::Confirmed) => Some(AddressBasis::Confirmed),
+        Ok(pb::AddressBasis::Provided) => Some(AddressBasis::Provided),
+        Ok(pb::AddressBasis::Discovered) => Some(AddressBasis::Discovered),
+        _ => None,
+    }
+}
+
+fn basis_message(b: AddressBasis) -> i32 {
+    match b {
+        AddressBasis::Confirmed => pb::AddressBasis::Confirmed as i32,
+        AddressBasis::Provided => pb::AddressBasis::Provided as i32,
+        AddressBasis::Discovered => pb::AddressBasis::Discovered as i32,
+    }
+}
+
+fn ts(t: DateTime<Utc>) -> Option<prost_types::Timestamp> {
+    Some(timestamp(t))
+}
+
+fn fact_message(f: &DeliveryFact) -> pb::Fact {
+    let (kind, channel, at) = match *f {
+        DeliveryFact::Reached { channel, at } => ("reached", Some(channel), at),
+        DeliveryFact::Bounced { channel, at } => ("bounced", Some(channel), at),
+        DeliveryFact::Fetched { at } => ("fetched", None, at),
+        DeliveryFact::ReadReported { channel, at } => ("read_reported", Some(channel), at),
+        DeliveryFact::ConfirmedReading { at } => ("confirmed_reading", None, at),
+        DeliveryFact::Replied { at } => ("replied", None, at),
+    };
+    pb::Fact {
+        kind: kind.into(),
+        channel: channel.map_or(0, channel_message),
+        at: ts(at),
+    }
+}
+
+/// The rule's name as the API shows it.
+pub fn rule_name(rule: ecenter_domain::effective_service::ServiceRule) -> &'static str {
+    use ecenter_domain::effective_service::ServiceRule::*;
+    match rule {
+        ReachedConfirmedAddress => "reached_confirmed_address",
+        RecipientReplied => "recipient_replied",
+        RecipientConfirmedReading => "recipient_confirmed_reading",
+        ReadReportedPresumed => "read_reported_presumed",
+    }
+}
+
+/// A recipient's service as the API shows it.
+pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
+    pb::RecipientStatus {
+        order_id: r.order_id.clone(),
+        recipient_id: r.recipient.recipient_id.clone(),
+        name: r.recipient.name.clone(),
+        role: r.recipient.role.clone(),
+        state: match r.status() {
+            ServiceStatus::Sending => pb::RecipientState::Sending,
+            ServiceStatus::Awaiting => pb::RecipientState::Awaiting,
+            ServiceStatus::Effective => pb::RecipientState::Effective,
+            ServiceStatus::Unserved => pb::RecipientState::Unserved,
+        } as i32,
+        attempts: r
+            .channels
+            .iter()
+            .map(|c| pb::Attempt {
+                channel: channel_message(c.channel),
+                address: c.address.clone(),
+                basis: basis_message(c.basis),
+                message_id: c.message_id.clone(),
+                attempts: c.attempts,
+                resends_in_doubt: c.resends_in_doubt,
+                sent_at: c.sent_at.and_then(ts),
+                gateway_id: c.gateway_id.clone(),
+                subject: c.subject.clone(),
+                body: c.body.clone(),
+                last_error: c.last_error.clone(),
+                closed: c.closed,
+            })
+            .collect(),
+        facts: r.facts.iter().map(fact_message).collect(),
+        effective: r.effective.map(|e| pb::EffectiveService {
+            at: ts(e.at),
+            rule: rule_name(e.rule).into(),
+            rule_text: e.rule.describe().into(),
+            channel: e.channel.map_or(0, channel_message),
+            presumed: e.rule.presumed(),
+        }),
+        dead_letters: r
+            .dead_letters
+            .iter()
+            .map(|d| pb::DeadLetter {
+                channel: channel_message(d.channel),
+                reason: d.reason.clone(),
+                at: ts(d.at),
+            })
+            .collect(),
+        proofs: r.proofs.len() as u32,
+        consent_basis: r.recipient.consent_basis.clone(),
+        resolution: r.resolution.clone().unwrap_or_default(),
+    }
+}
+
+fn order_message(o: &OrderSummary) -> pb::OrderStatus {
+    pb::OrderStatus {
+        order_id: o.ordered.order_id.clone(),
+        case_number: o.ordered.order.case_number.normalized(),
+        ordered_by: o.ordered.ordered_by.clone(),
+        ordered_at: ts(o.ordered_at),
+        documents: o
+            .ordered
+            .documents
+            .iter()
+            .map(|d| pb::ServedDocument {
+                reference: d.reference.clone(),
+                name: d.name.clone(),
+                sha256: d.sha256.clone(),
+                size: d.size,
+                media_type: d.media_type.clone(),
+                seal: d.seal.clone(),
+            })
+            .collect(),
+        recipient_count: o.recipients as u32,
+        recipients: Vec::new(),
+        next_after_recipient_id: String::new(),
+        links_expire_at: ts(o.ordered.links_expire_at),
+    }
+}
+
+/// Hex SHA-256 of what identifies a request's content, to tell a retry from a reuse of its id.
+fn fingerprint(r: &pb::ServeOrderRequest) -> String {
+    use prost::Message;
+    let mut r = r.clone();
+    r.request_id.clear();
+    hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        &r.encode_to_vec(),
+    ))
+}
+
+type ServiceEventStream =
+    Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::ServiceEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
+    async fn serve_order(
+        &self,
+        request: Request<pb::ServeOrderRequest>,
+    ) -> Result<Response<pb::ServeOrderResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::ServeOrder, None, None).await?;
+        let context = self.context()?.clone();
+        let r = request.into_inner();
+        let request_id = r.request_id.trim().to_string();
+        if request_id.is_empty() || request_id.len() > 128 {
+            return Err(invalid(
+                "request_id",
+                "give an idempotency key of 1 to 128 characters",
+            ));
+        }
+        let fingerprint = fingerprint(&r);
+        let mut plan = Vec::new();
+        for (i, step) in r.plan.iter().enumerate() {
+            let channel = channel_of(step.channel, &format!("plan[{i}].channel"))?;
+            plan.push(PlanStep {
+                channel,
+                deadline_hours: step.deadline_hours,
+            });
+        }
+        let order = ServeOrderRequest {
+            case_number: r.case_number.clone(),
+            documents: r.documents.iter().map(|d| d.trim().to_string()).collect(),
+            recipients: r
+                .recipients
+                .iter()
+                .map(|p| RecipientRequest {
+                    name: p.name.clone(),
+                    role: p.role.clone(),
+                    phone: p.phone.clone(),
+                    email: p.email.clone(),
+                    phone_basis: basis_of(p.phone_basis),
+                    email_basis: basis_of(p.email_basis),
+                    consent_basis: p.consent_basis.clone(),
+                })
+                .collect(),
+            plan,
+        }
+        .validate()
+        .map_err(domain_status)?;
+        for (i, step) in order.plan.iter().enumerate() {
+            if !context.has_channel(step.channel) {
+                return Err(Status::failed_precondition(format!(
+                    "plan[{i}]: this hub has no {} channel configured",
+                    match step.channel {
+                        Channel::Email => "e-mail ([service.smtp])",
+                        Channel::Sms => "SMS",
+                    }
+                )));
+            }
+        }
+        let hours = match r.link_valid_hours {
+            0 => context.config.link_valid_hours,
+            h if h > MAX_LINK_HOURS => {
+                return Err(invalid(
+                    "link_valid_hours",
+                    format!("at most {MAX_LINK_HOURS} hours"),
+                ));
+            }
+            h => h,
+        };
+        let case = order.case_number.normalized();
+        let mut documents = Vec::new();
+        for d in &order.documents {
+            if documents.iter().any(|x: &ServedDocument| &x.reference == d) {
+                return Err(invalid("documents", format!("{d} is named twice")));
+            }
+            documents.push(self.served_document(&case, d)?);
+        }
+        let ordered_by = identity.to_string();
+        let links_expire_at = Utc::now() + Duration::hours(i64::from(hours));
+        let (appended, outcome) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                if let Some(existing) = view.order_for_request(&ordered_by, &request_id)? {
+                    let summary = view.service_order(&existing)?.ok_or_else(|| {
+                        ecenter_store::StoreError::Database("order index is inconsistent".into())
+                    })?;
+                    if summary.ordered.fingerprint != fingerprint {
+                        return Err(DomainError::OrderRequestIdReused {
+                            request_id,
+                            order_id: existing,
+                        }
+                        .into());
+                    }
+                    return Ok((Vec::new(), Err(summary)));
+                }
+                let order_id = format!("O{:012}", view.next_seq());
+                let ordered = ServiceOrdered {
+                    order_id,
+                    request_id,
+                    fingerprint,
+                    ordered_by,
+                    order,
+                    documents,
+                    links_expire_at,
+                };
+                Ok((vec![Event::ServiceOrdered(ordered.clone())], Ok(ordered)))
+            }))
+            .await
+            .map_err(store_status)?;
+        let (order_id, recipients, seq) = match outcome {
+            Ok(ordered) => (
+                ordered.order_id,
+                ordered
+                    .order
+                    .recipients
+                    .iter()
+                    .map(|r| pb::RecipientId {
+                        recipient_id: r.recipient_id.clone(),
+                        name: r.name.clone(),
+                    })
+                    .collect(),
+                appended.first().map_or(0, |a| a.seq),
+            ),
+            Err(summary) => {
+                // A retry: the same answer, once the original is durable.
+                self.store
+                    .wait_durable(summary.seq)
+                    .await
+                    .map_err(store_status)?;
+                let recipients: Vec<pb::RecipientId> = self
+                    .store
+                    .order_recipients(&summary.ordered.order_id, None, usize::MAX)
+                    .map_err(store_status)?
+                    .into_iter()
+                    .map(|r| pb::RecipientId {
+                        recipient_id: r.recipient.recipient_id,
+                        name: r.recipient.name,
+                    })
+                    .collect();
+                (summary.ordered.order_id, recipients, summary.seq)
+            }
+        };
+        tracing::info!(%order_id, recipients = recipients.len(), "serve order recorded");
+        Ok(Response::new(pb::ServeOrderResponse {
+            order_id,
+            recipients,
+            seq,
+        }))
+    }
+
+    async fn get_order(
+        &self,
+        request: Request<pb::GetOrderRequest>,
+    ) -> Result<Response<pb::OrderStatus>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::GetServiceStatus,
+            None,
+            None,
+        )
+        .await?;
+        let r = request.into_inner();
+        let summary = self.order(&r.order_id)?;
+        let limit = match r.page_size {
+            0 => 100,
+            n => n.min(1000) as usize,
+        };
+        let after = (!r.after_recipient_id.is_empty()).then_some(r.after_recipient_id.as_str());
+        let mut page = self
+            .store
+            .order_recipients(&r.order_id, after, limit + 1)
+            .map_err(store_status)?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        let mut out = order_message(&summary);
+        out.next_after_recipient_id = if more {
+            page.last()
+                .map(|p| p.recipient.recipient_id.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        out.recipients = page.iter().map(recipient_message).collect();
+        Ok(Response::new(out))
+    }
+
+    async fn get_recipient(
+        &self,
+        request: Request<pb::RecipientRef>,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::GetServiceStatus,
+            None,
+            None,
+        )
+        .await?;
+        let r = request.into_inner();
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        Ok(Response::new(recipient_message(&service)))
+    }
+
+    type WatchServiceStream = ServiceEventStream;
+
+    async fn watch_service(
+        &self,
+        request: Request<pb::WatchServiceRequest>,
+    ) -> Result<Response<Self::WatchServiceStream>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::WatchService, None, None).await?;
+        let r = request.into_inner();
+        let summary = self.order(&r.order_id)?;
+        if !r.recipient_id.is_empty() {
+            self.recipient(&r.order_id, &r.recipient_id)?;
+        }
+        let (tx, rx) = mpsc::channel(256);
+        // Nothing about the order precedes it in the log.
+        let cursor = r.after_seq.max(summary.seq.saturating_sub(1));
+        tokio::spawn(watch_loop(
+            self.store.clone(),
+            r.order_id,
+            (!r.recipient_id.is_empty()).then_some(r.recipient_id),
+            cursor,
+            tx,
+            self.stopping.clone(),
+        ));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn get_proof(
+        &self,
+        request: Request<pb::RecipientRef>,
+    ) -> Result<Response<pb::ProofOfService>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::GetProof, None, None).await?;
+        let r = request.into_inner();
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        let Some(proof) = service.proofs.last() else {
+            return Err(Status::failed_precondition(match service.effective {
+                None => format!(
+                    "service on {} has not taken effect yet: there is no proof of service",
+                    r.recipient_id
+                ),
+                Some(_) => format!(
+                    "service on {} took effect; its proof is being issued, ask again in a moment",
+                    r.recipient_id
+                ),
+            }));
+        };
+        let document = crate::seal::read_blob(self.store.blobs(), &proof.document_sha256).await?;
+        let signature = crate::seal::read_blob(self.store.blobs(), &proof.signature_sha256).await?;
+        Ok(Response::new(pb::ProofOfService {
+            order_id: r.order_id,
+            recipient_id: r.recipient_id,
+            version: proof.version,
+            document,
+            signature,
+            document_sha256: proof.document_sha256.clone(),
+            issued_at: ts(proof.issued_at),
+        }))
+    }
+
+    async fn list_dead_letters(
+        &self,
+        request: Request<pb::ListDeadLettersRequest>,
+    ) -> Result<Response<pb::ListDeadLettersResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::ListDeadLetters,
+            None,
+            None,
+        )
+        .await?;
+        let limit = match request.into_inner().limit {
+            0 => 100,
+            n => n.min(1000) as usize,
+        };
+        let recipients = self
+            .store
+            .dead_letters(limit)
+            .map_err(store_status)?
+            .iter()
+            .map(recipient_message)
+            .collect();
+        Ok(Response::new(pb::ListDeadLettersResponse { recipients }))
+    }
+
+    async fn retry_dead_letter(
+        &self,
+        request: Request<pb::DeadLetterAction>,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        self.dead_letter_action(request, true).await
+    }
+
+    async fn resolve_dead_letter(
+        &self,
+        request: Request<pb::DeadLetterAction>,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        self.dead_letter_action(request, false).await
+    }
+}
+
+impl<S: EventStore> ServiceApi<S> {
+    async fn dead_letter_action(
+        &self,
+        request: Request<pb::DeadLetterAction>,
+        retry: bool,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        let identity = Identity::of(&request)?;
+        let operation = if retry {
+            Operation::RetryDeadLetter
+        } else {
+            Operation::ResolveDeadLetter
+        };
+        authorize(&*self.store, &identity, operation, None, None).await?;
+        let context = self.context()?.clone();
+        let r = request.into_inner();
+        let channel = channel_of(r.channel, "channel")?;
+        self.recipient(&r.order_id, &r.recipient_id)?;
+        let note = r.note.trim().to_string();
+        if !retry && (note.is_empty() || note.chars().count() > 500) {
+            return Err(invalid(
+                "note",
+                "say in 1 to 500 characters what was done instead (e.g. 已改为邮寄送达)",
+            ));
+        }
+        if retry && !context.has_channel(channel) {
+            return Err(Status::failed_precondition(
+                "this hub has no such channel configured",
+            ));
+        }
+        let by = identity.to_string();
+        let (order_id, recipient_id) = (r.order_id.clone(), r.recipient_id.clone());
+        let (appended, ()) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let service = view
+                    .recipient_service(&order_id, &recipient_id)?
+                    .ok_or_else(|| ecenter_store::StoreError::Database("recipient vanished".into()))?;
+                if !service.dead_letters.iter().any(|d| d.channel == channel) {
+                    return Err(DomainError::InvalidInput(vec![
+                        ecenter_domain::FieldViolation::new(
+                            "channel",
+                            "this recipient has no dead letter on that channel",
+                        ),
+                    ])
+                    .into());
+                }
+                if retry
+                    && let Some((address, _)) = service.address(channel)
+                    && let Some(why) = view.suppressed(address)?
+                {
+                    return Err(DomainError::InvalidInput(vec![
+                        ecenter_domain::FieldViolation::new(
+                            "channel",
+                            format!("{address} bounced for good ({why}); ask the recipient for another address and issue a new order"),
+                        ),
+                    ])
+                    .into());
+                }
+                let event = if retry {
+                    RecipientEvent::DeadLetterRetried { channel, by }
+                } else {
+                    RecipientEvent::DeadLetterResolved { channel, by, note }
+                };
+                Ok((
+                    vec![Event::Service {
+                        order_id,
+                        recipient_id,
+                        event,
+                    }],
+                    (),
+                ))
+            }))
+            .await
+            .map_err(store_status)?;
+        let _ = appended;
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        Ok(Response::new(recipient_message(&service)))
+    }
+}
+
+/// An entry as a watcher sees it, if it concerns `order_id` (and `recipient`, when given).
+fn service_event(
+    entry: &StoredEntry,
+    order_id: &str,
+    recipient: Option<&str>,
+) -> Option<pb::ServiceEvent> {
+    let (oid, rid) = match &entry.event {
+        Event::ServiceOrdered(o) => (o.order_id.as_str(), ""),
+        Event::Service {
+            order_id,
+            recipient_id,
+            ..
+        } => (order_id.as_str(), recipient_id.as_str()),
+        _ => return None,
+    };
+    if oid != order_id || recipient.is_some_and(|r| r != rid && !rid.is_empty()) {
+        return None;
+    }
+    let detail_json = match &entry.event {
+        // The order's recipients are many: watchers get the order without them.
+        Event::ServiceOrdered(o) => {
+            serde_json::to_string(&OrderSummary::of(o, entry.recorded_at, entry.seq))
+        }
+        Event::Service { event, .. } => serde_json::to_string(event),
+        _ => unreachable!("filtered above"),
+    }
+    .unwrap_or_default();
+    Some(pb::ServiceEvent {
+        seq: entry.seq,
+        recorded_at: ts(entry.recorded_at),
+        order_id: oid.to_string(),
+        recipient_id: rid.to_string(),
+        kind: entry.event.kind().to_string(),
+        detail_json,
+    })
+}
+
+async fn watch_loop<S: EventStore>(
+    store: Arc<S>,
+    order_id: String,
+    recipient: Option<String>,
+    mut cursor: u64,
+    tx: mpsc::Sender<Result<pb::ServiceEvent, Status>>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    const BATCH: usize = 512;
+    let mut heads = store.subscribe();
+    loop {
+        let entries = match store.entries_after(cursor, BATCH) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = tx.send(Err(store_status(e))).await;
+                return;
+            }
+        };
+        let full = entries.len() == BATCH;
+        for entry in entries {
+            cursor = entry.seq;
+            if let Some(e) = service_event(&entry, &order_id, recipient.as_deref())
+                && tx.send(Ok(e)).await.is_err()
+            {
+                return;
+            }
+        }
+        if full {
+            continue;
+        }
+        heads.borrow_and_update();
+        if store.head().seq > cursor {
+            continue;
+        }
+        tokio::select! {
+            changed = heads.changed() => if changed.is_err() { return },
+            _ = stopping.wait_for(|s| *s) => return,
+            _ = tx.closed() => return,
+        }
+    }
+}

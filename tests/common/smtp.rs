@@ -1,0 +1,94 @@
+//! A real SMTP server for tests: aiosmtpd (PyPI, installed by scripts/test) with the fault-injecting
+//! handler of tests/python/smtp_faults.py, and a reader of what it stored.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// aiosmtpd delivering into a maildir; killed when dropped.
+pub struct SmtpServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// aiosmtpd with the test handler of tests/python/smtp_faults.py (fails on request).
+pub fn start_aiosmtpd(maildir: &Path) -> SmtpServer {
+    start_aiosmtpd_on(maildir, free_port())
+}
+
+/// aiosmtpd on a chosen port (to bring a relay "back" where the hub expects it).
+pub fn start_aiosmtpd_on(maildir: &Path, port: u16) -> SmtpServer {
+    // Python's Maildir makes tmp/, new/ and cur/ only when the directory itself is new.
+    for sub in ["tmp", "new", "cur"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let mut child = Command::new("python3")
+        .arg(format!(
+            "{}/tests/python/smtp_faults.py",
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
+        ))
+        .arg(port.to_string())
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("aiosmtpd is installed by scripts/test (pip install aiosmtpd)");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("aiosmtpd exited at start-up ({status}); its error is above");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "aiosmtpd did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    SmtpServer { child, addr }
+}
+
+/// Every message in `maildir`, decoded by Python's email package.
+pub fn received(maildir: &Path) -> Vec<serde_json::Value> {
+    let script = r#"
+import email.header, json, mailbox, sys
+out = []
+for m in mailbox.Maildir(sys.argv[1], factory=None, create=False):
+    subject = str(email.header.make_header(email.header.decode_header(m['Subject'])))
+    body = m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8')
+    out.append({'subject': subject, 'message_id': m['Message-ID'], 'to': m['To'], 'body': body})
+print(json.dumps(out, ensure_ascii=False))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(maildir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}

@@ -1,0 +1,850 @@
+//! Electronic service by e-mail, end to end against real peers on loopback: a court system orders
+//! service over mutual TLS (tonic), the hub's outbox sends the notice to a real SMTP server
+//! (aiosmtpd), a real HTTP client (curl) opens the recipient's link over HTTPS and confirms reading,
+//! and the sealed proof of service verifies offline with `openssl cms` and our own verifier.
+
+mod common;
+
+use common::smtp::{SmtpServer, free_port, received, start_aiosmtpd, start_aiosmtpd_on};
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
+use ecenter_server::service::{PageTls, RetrySettings, ServiceConfig, SmtpSettings};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tonic::transport::Channel;
+
+const COURT_NAME: &str = "湖北省襄阳市中级人民法院";
+const LINK_KEY: &[u8] = b"test-link-key-0123456789abcdef0123456789abcdef";
+
+/// A hub with seals and electronic service over a PKI made by `ecenter-pki init`.
+struct World {
+    pki: TempDir,
+    _data: TempDir,
+    _keys: TempDir,
+    hub: TestHub,
+}
+
+fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64) -> ServiceConfig {
+    let key_file = keys.join("link.key");
+    std::fs::write(&key_file, LINK_KEY).unwrap();
+    ServiceConfig {
+        court: COURT_NAME.into(),
+        contact: "书记员 李四 0710-1234567".into(),
+        public_url: String::new(),
+        page_listen: "127.0.0.1:0".parse().unwrap(),
+        page_tls: Some(PageTls {
+            cert: pki.join("server.pem"),
+            key: pki.join("server.key"),
+        }),
+        link_key_file: key_file,
+        link_valid_hours: 168,
+        smtp: Some(SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: smtp_port,
+            security: "plain_loopback".into(),
+            user: None,
+            password_file: None,
+            from: format!("{COURT_NAME} <songda@court.example>"),
+            timeout_secs,
+        }),
+        workers: 8,
+        rate_per_second: 1000,
+        retry: RetrySettings {
+            base_ms: 50,
+            cap_secs: 1,
+            max_attempts: 100,
+            breaker_threshold: 1000,
+            breaker_cooldown_secs: 1,
+        },
+    }
+}
+
+async fn world(smtp_port: u16, timeout_secs: u64) -> World {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    let hub = {
+        let pki = pki.path().to_path_buf();
+        TestHub::start_with(data.path(), move |c| {
+            c.dev_mode = false;
+            c.tls = Some(ecenter_server::tls::TlsConfig {
+                cert: pki.join("server.pem"),
+                key: pki.join("server.key"),
+                client_ca: pki.join("client-ca.pem"),
+                client_crl: Some(pki.join("client-ca.crl.pem")),
+            });
+            c.seals = Some(seal_config(&pki));
+            c.service = Some(service);
+        })
+        .await
+    };
+    World {
+        pki,
+        _data: data,
+        _keys: keys,
+        hub,
+    }
+}
+
+impl World {
+    async fn service(&self, stem: &str) -> ServiceOfProcessClient<Channel> {
+        ServiceOfProcessClient::new(channel_as(self.hub.addr, self.pki.path(), stem).await)
+    }
+
+    /// A sealed PDF of a lawyer's filing: `F…/S1`.
+    async fn sealed_document(&self) -> String {
+        let mut seals = SealServiceClient::new(
+            channel_as(self.hub.addr, self.pki.path(), "court-xiangyang-cms").await,
+        );
+        seals
+            .create_seal(pb::CreateSealRequest {
+                seal_id: "4206-SSFW-01".into(),
+                name: "襄阳市中级人民法院诉讼服务专用章".into(),
+                picture_png: seal_png(),
+                valid_days: 365,
+            })
+            .await
+            .unwrap();
+        let mut lawyer =
+            tls_client(self.hub.addr, self.pki.path(), "lawyer-14201202010000001").await;
+        let judgment = pdf("judgment");
+        let filing_id = file_documents(
+            &mut lawyer,
+            "req-serve-1",
+            "证据材料",
+            &[("民事判决书.pdf", &judgment)],
+        )
+        .await;
+        seals
+            .seal_pdf(pb::SealPdfRequest {
+                seal_id: "4206-SSFW-01".into(),
+                target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+                    filing_id: filing_id.clone(),
+                    document_id: "D1".into(),
+                })),
+                page: 0,
+                position: None,
+                reason: "电子送达".into(),
+            })
+            .await
+            .unwrap();
+        format!("{filing_id}/S1")
+    }
+
+    fn curl(&self, args: &[&str]) -> (u16, String) {
+        let out = Command::new("curl")
+            .args(["-s", "-S", "--max-time", "20", "--cacert"])
+            .arg(self.pki.path().join("root-ca.pem"))
+            .args(["-w", "\n%{http_code}"])
+            .args(args)
+            .output()
+            .expect("curl is installed");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_string())
+    }
+}
+
+fn recipient(name: &str, email: &str, basis: pb::AddressBasis) -> pb::ServeRecipient {
+    pb::ServeRecipient {
+        name: name.into(),
+        role: "被告".into(),
+        phone: String::new(),
+        phone_basis: 0,
+        email: email.into(),
+        email_basis: basis as i32,
+        consent_basis: "送达地址确认书（2026年11月2日）".into(),
+    }
+}
+
+fn order(
+    request_id: &str,
+    document: &str,
+    recipients: Vec<pb::ServeRecipient>,
+) -> pb::ServeOrderRequest {
+    pb::ServeOrderRequest {
+        request_id: request_id.into(),
+        case_number: CASE.into(),
+        documents: vec![document.into()],
+        recipients,
+        plan: vec![pb::PlanStep {
+            channel: pb::ServiceChannel::Email as i32,
+            deadline_hours: 24,
+        }],
+        link_valid_hours: 0,
+    }
+}
+
+/// Polls `probe` until it yields, for at most `secs` seconds.
+async fn until<T, F, Fut>(secs: u64, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn status(
+    client: &mut ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    recipient_id: &str,
+) -> pb::RecipientStatus {
+    client
+        .get_recipient(pb::RecipientRef {
+            order_id: order_id.into(),
+            recipient_id: recipient_id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn link_in(body: &str) -> String {
+    let start = body
+        .find("https://localhost:")
+        .expect("a link in the notice");
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+fn form_in(page: &str) -> String {
+    let marker = "name=\"form\" value=\"";
+    let start = page.find(marker).expect("a confirmation form") + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+fn der_of(pem_path: &Path) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::from_pem_file(pem_path)
+        .unwrap()
+        .as_ref()
+        .to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies_offline() {
+    let maildir_holder = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir_holder.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let maildir = maildir_holder.path();
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut clerk = w.service("clerk-c0001").await;
+
+    // A recipient whose address the court found: only a confirmation completes service.
+    let ordered = court
+        .serve_order(order(
+            "order-1",
+            &document,
+            vec![recipient(
+                "张三",
+                "zhangsan@example.cn",
+                pb::AddressBasis::Discovered,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ordered.recipients[0].recipient_id, "R1");
+    let order_id = ordered.order_id.clone();
+    // The same request again is the same order, not a second service.
+    let again = court
+        .serve_order(order(
+            "order-1",
+            &document,
+            vec![recipient(
+                "张三",
+                "zhangsan@example.cn",
+                pb::AddressBasis::Discovered,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.order_id, order_id);
+
+    let mut watch = clerk
+        .watch_service(pb::WatchServiceRequest {
+            order_id: order_id.clone(),
+            recipient_id: String::new(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    // The notice arrives at the real SMTP server, in Chinese, with the link and the outbox's id.
+    let mail = until(30, "the notice e-mail", || async {
+        received(maildir).into_iter().next()
+    })
+    .await;
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .contains("（2026）鄂06民初123号")
+    );
+    let body = mail["body"].as_str().unwrap().to_string();
+    assert!(
+        body.contains("张三") && body.contains("民事判决书"),
+        "{body}"
+    );
+    assert_eq!(
+        mail["message_id"].as_str().unwrap(),
+        format!("<{order_id}.R1.email@localhost>")
+    );
+    let link = link_in(&body);
+    let sent = until(10, "the attempt to be recorded as accepted", || {
+        let mut c = court.clone();
+        let o = order_id.clone();
+        async move {
+            let s = status(&mut c, &o, "R1").await;
+            s.attempts
+                .first()
+                .and_then(|a| a.sent_at.map(|_| s.clone()))
+        }
+    })
+    .await;
+    assert_eq!(sent.state, pb::RecipientState::Awaiting as i32);
+    assert_eq!(
+        sent.attempts[0].body,
+        body.replace("\r\n", "\n").trim_end().to_string() + "\n"
+    );
+
+    // Opening the page lists the sealed document with its digest, and is not reading.
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200, "{page}");
+    let summary = court
+        .get_order(pb::GetOrderRequest {
+            order_id: order_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(page.contains(&summary.documents[0].sha256), "{page}");
+    assert!(page.contains("确认已阅读"));
+    let s = status(&mut court, &order_id, "R1").await;
+    assert!(s.facts.iter().any(|f| f.kind == "fetched"));
+    assert!(s.effective.is_none(), "a GET alone never counts as read");
+
+    // The document downloads with the bytes the page promised.
+    let (code, _) = w.curl(&["-o", "/dev/null", &format!("{link}/d/1")]);
+    assert_eq!(code, 200);
+
+    // Confirming reading makes service effective under art. 31 para. 2; a replayed POST is refused.
+    let form = form_in(&page);
+    let confirm = format!("{link}/confirm");
+    let (code, answer) = w.curl(&["-d", &format!("form={form}"), &confirm]);
+    assert_eq!(code, 200, "{answer}");
+    let (code, answer) = w.curl(&["-d", &format!("form={form}"), &confirm]);
+    assert_eq!(code, 409, "a replayed confirmation is refused: {answer}");
+    let (code, _) = w.curl(&["-d", "form=made-up", &confirm]);
+    assert_eq!(code, 409, "a forged form is refused");
+    let s = status(&mut court, &order_id, "R1").await;
+    let effective = s
+        .effective
+        .clone()
+        .expect("effective after the confirmation");
+    assert_eq!(effective.rule, "recipient_confirmed_reading");
+    assert!(effective.rule_text.contains("第31条"));
+    assert_eq!(
+        s.facts
+            .iter()
+            .filter(|f| f.kind == "confirmed_reading")
+            .count(),
+        1
+    );
+
+    // Forged, altered and expired links get a clear page and record nothing.
+    let before = status(&mut court, &order_id, "R1").await.facts.len();
+    let (token_part, _) = link.rsplit_once('/').unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    let mut altered = token.to_string();
+    let flip = if altered.ends_with('A') { "B" } else { "A" };
+    altered.replace_range(altered.len() - 1.., flip);
+    let (code, page) = w.curl(&[&format!("{token_part}/{altered}")]);
+    assert_eq!(code, 403, "{page}");
+    assert!(page.contains("链接无效"));
+    let signer = ecenter_delivery::link::LinkSigner::new(LINK_KEY).unwrap();
+    let expired = signer.issue(&order_id, "R1", 1_000_000);
+    let (code, page) = w.curl(&[&format!("{token_part}/{expired}")]);
+    assert_eq!(code, 410);
+    assert!(page.contains("链接已过期"));
+    // Signed with the right key but never sent: refused too.
+    let never_sent = signer.issue(&order_id, "R1", 4_000_000_000);
+    let (code, _) = w.curl(&[&format!("{token_part}/{never_sent}")]);
+    assert_eq!(code, 403);
+    let (code, _) = w.curl(&[&format!("{token_part}/not-a-token")]);
+    assert_eq!(code, 400);
+    assert_eq!(
+        status(&mut court, &order_id, "R1").await.facts.len(),
+        before
+    );
+
+    // The proof of service: sealed, timestamped, and verifiable offline.
+    let proof = until(30, "the proof of service", || {
+        let mut c = clerk.clone();
+        let o = order_id.clone();
+        async move {
+            c.get_proof(pb::RecipientRef {
+                order_id: o,
+                recipient_id: "R1".into(),
+            })
+            .await
+            .ok()
+            .map(|r| r.into_inner())
+        }
+    })
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
+    assert_eq!(json["title"], "电子送达凭证");
+    assert_eq!(json["case_number"], CASE);
+    assert_eq!(json["recipient"]["name"], "张三");
+    assert_eq!(json["documents"][0]["sha256"], summary.documents[0].sha256);
+    assert_eq!(json["effective"]["rule"], "recipient_confirmed_reading");
+    assert_eq!(json["channels"][0]["text"], sent.attempts[0].body);
+    assert!(
+        json["effective"]["at"]["beijing"]
+            .as_str()
+            .unwrap()
+            .contains("北京时间")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (doc_file, sig_file) = (dir.path().join("proof.json"), dir.path().join("proof.p7s"));
+    std::fs::write(&doc_file, &proof.document).unwrap();
+    std::fs::write(&sig_file, &proof.signature).unwrap();
+    let openssl = |content: &Path| {
+        Command::new("openssl")
+            .args([
+                "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-in",
+            ])
+            .arg(&sig_file)
+            .arg("-content")
+            .arg(content)
+            .arg("-CAfile")
+            .arg(w.pki.path().join("root-ca.pem"))
+            .args(["-out", "/dev/null"])
+            .output()
+            .unwrap()
+    };
+    let out = openssl(&doc_file);
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut changed = proof.document.clone();
+    let at = changed.len() / 2;
+    changed[at] ^= 1;
+    let changed_file = dir.path().join("changed.json");
+    std::fs::write(&changed_file, &changed).unwrap();
+    assert!(
+        !openssl(&changed_file).status.success(),
+        "a changed proof must not verify"
+    );
+
+    let pki = w.pki.path();
+    let trust = ecenter_seal::TrustStores {
+        seal_makers: vec![der_of(&pki.join("root-ca.pem"))],
+        signers: vec![der_of(&pki.join("root-ca.pem"))],
+        intermediates: vec![
+            der_of(&pki.join("seal-ca.pem")),
+            der_of(&pki.join("tsa-ca.pem")),
+        ],
+        crls: Vec::new(),
+        tsas: vec![der_of(&pki.join("root-ca.pem"))],
+    };
+    let digest: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, &proof.document)
+        .as_ref()
+        .try_into()
+        .unwrap();
+    let (checks, _) = ecenter_seal::cades::verify_detached(
+        &proof.signature,
+        &digest,
+        &trust,
+        std::time::SystemTime::now(),
+    );
+    for c in &checks {
+        assert!(
+            c.status == ecenter_seal::CheckStatus::Passed,
+            "{} {:?} {}",
+            c.name,
+            c.status,
+            c.detail
+        );
+    }
+    assert!(
+        checks.iter().any(|c| c.name.contains("timestamp")),
+        "{checks:?}"
+    );
+
+    // The watcher saw the whole story in order.
+    let mut kinds = Vec::new();
+    while !kinds.iter().any(|k| k == "proof_issued") {
+        let e = tokio::time::timeout(Duration::from_secs(10), watch.message())
+            .await
+            .expect("watch events")
+            .unwrap()
+            .unwrap();
+        kinds.push(e.kind);
+    }
+    assert_eq!(kinds[0], "service_ordered");
+    for k in ["notice_sending", "notice_result", "recipient_acted"] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
+    }
+    drop(smtp);
+    w.hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
+    let w = world(free_port(), 5).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut lawyer = w.service("lawyer-14201202010000001").await;
+
+    let good = || {
+        order(
+            "bad-1",
+            &document,
+            vec![recipient(
+                "张三",
+                "zhangsan@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        )
+    };
+    let refused = lawyer.serve_order(good()).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+
+    let mut r = good();
+    r.request_id.clear();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "request_id",
+    );
+    let mut r = good();
+    r.recipients[0].consent_basis.clear();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "第九十条",
+    );
+    let mut r = good();
+    r.recipients[0].email = "not-an-address".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "not-an-address",
+    );
+    let mut r = good();
+    r.plan[0].channel = pb::ServiceChannel::Sms as i32;
+    r.recipients[0].phone = "13800138000".into();
+    r.recipients[0].phone_basis = pb::AddressBasis::Confirmed as i32;
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::FailedPrecondition,
+        "SMS",
+    );
+    let mut r = good();
+    r.documents = vec![document.replace("/S1", "/D1")];
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "not sealed",
+    );
+    let mut r = good();
+    r.documents = vec![document.replace("/S1", "/S9")];
+    assert_status(court.serve_order(r).await, tonic::Code::NotFound, "S9");
+    let mut r = good();
+    r.case_number = "鄂06民初".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "case_number",
+    );
+
+    // A request id reused for a different order is refused, naming the order it belongs to.
+    let first = court.serve_order(good()).await.unwrap().into_inner();
+    let mut r = good();
+    r.recipients[0].name = "李四".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::AlreadyExists,
+        &first.order_id,
+    );
+
+    assert_status(
+        court
+            .get_recipient(pb::RecipientRef {
+                order_id: first.order_id.clone(),
+                recipient_id: "R9".into(),
+            })
+            .await,
+        tonic::Code::NotFound,
+        "R9",
+    );
+    assert_status(
+        court
+            .get_proof(pb::RecipientRef {
+                order_id: first.order_id.clone(),
+                recipient_id: "R1".into(),
+            })
+            .await,
+        tonic::Code::FailedPrecondition,
+        "not taken effect",
+    );
+    w.hub.stop().await;
+}
+
+/// Waits until R1 of `order_id` satisfies `done`.
+async fn wait_for(
+    court: &ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    what: &str,
+    done: impl Fn(&pb::RecipientStatus) -> bool,
+) -> pb::RecipientStatus {
+    until(60, what, || {
+        let mut c = court.clone();
+        let o = order_id.to_string();
+        let s = async move { status(&mut c, &o, "R1").await };
+        let done = &done;
+        async move {
+            let s = s.await;
+            done(&s).then_some(s)
+        }
+    })
+    .await
+}
+
+fn accepted(s: &pb::RecipientStatus) -> bool {
+    s.attempts.first().is_some_and(|a| a.sent_at.is_some())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_is_retried_until_accepted_and_a_5xx_goes_to_the_dead_letters_until_a_clerk_retries()
+{
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut clerk = w.service("clerk-c0001").await;
+
+    // 451 the first time, accepted the second.
+    let flaky = court
+        .serve_order(order(
+            "flaky",
+            &document,
+            vec![recipient(
+                "王五",
+                "flaky@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = wait_for(
+        &court,
+        &flaky.order_id,
+        "the retry to be accepted",
+        accepted,
+    )
+    .await;
+    assert_eq!(s.attempts[0].attempts, 2, "{s:?}");
+    assert!(s.dead_letters.is_empty());
+
+    // 550 5.7.1 (policy): final on this channel → dead letter, the recipient unserved.
+    let rejected = court
+        .serve_order(order(
+            "reject",
+            &document,
+            vec![recipient(
+                "赵六",
+                "reject-once@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = wait_for(&court, &rejected.order_id, "the dead letter", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    assert_eq!(s.state, pb::RecipientState::Unserved as i32);
+    assert!(s.dead_letters[0].reason.contains("5.7.1"), "{s:?}");
+    let listed = clerk
+        .list_dead_letters(pb::ListDeadLettersRequest { limit: 0 })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        listed
+            .recipients
+            .iter()
+            .any(|r| r.order_id == rejected.order_id)
+    );
+    // A clerk sends it again; the relay accepts it now.
+    clerk
+        .retry_dead_letter(pb::DeadLetterAction {
+            order_id: rejected.order_id.clone(),
+            recipient_id: "R1".into(),
+            channel: pb::ServiceChannel::Email as i32,
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let s = wait_for(
+        &court,
+        &rejected.order_id,
+        "the clerk's retry to be accepted",
+        |s| s.attempts[0].attempts == 2 && s.attempts[0].sent_at.is_some(),
+    )
+    .await;
+    assert_eq!(s.state, pb::RecipientState::Awaiting as i32);
+    assert!(s.dead_letters.is_empty());
+
+    // 550 5.1.1: the address is bad; dead letter, suppressed, and a retry is refused with why.
+    let bad = court
+        .serve_order(order(
+            "bad-address",
+            &document,
+            vec![recipient(
+                "孙七",
+                "perm-fail@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    wait_for(&court, &bad.order_id, "the hard bounce", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    assert_status(
+        clerk
+            .retry_dead_letter(pb::DeadLetterAction {
+                order_id: bad.order_id.clone(),
+                recipient_id: "R1".into(),
+                channel: pb::ServiceChannel::Email as i32,
+                note: String::new(),
+            })
+            .await,
+        tonic::Code::InvalidArgument,
+        "bounced for good",
+    );
+    // The clerk resolves it by hand, saying what was done.
+    assert_status(
+        clerk
+            .resolve_dead_letter(pb::DeadLetterAction {
+                order_id: bad.order_id.clone(),
+                recipient_id: "R1".into(),
+                channel: pb::ServiceChannel::Email as i32,
+                note: String::new(),
+            })
+            .await,
+        tonic::Code::InvalidArgument,
+        "note",
+    );
+    let resolved = clerk
+        .resolve_dead_letter(pb::DeadLetterAction {
+            order_id: bad.order_id.clone(),
+            recipient_id: "R1".into(),
+            channel: pb::ServiceChannel::Email as i32,
+            note: "已改为邮寄送达".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resolved.dead_letters.is_empty());
+    assert_eq!(resolved.resolution, "已改为邮寄送达");
+    // Only two messages reached the relay: the flaky one and the clerk's retry.
+    assert_eq!(received(maildir.path()).len(), 2);
+    drop(smtp);
+    w.hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_the_timeout() {
+    let port = free_port();
+    let w = world(port, 2).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let down = court
+        .serve_order(order(
+            "down",
+            &document,
+            vec![recipient(
+                "周八",
+                "zhouba@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = wait_for(&court, &down.order_id, "two failed attempts", |s| {
+        s.attempts.first().is_some_and(|a| a.attempts >= 2)
+    })
+    .await;
+    assert!(!s.attempts[0].last_error.is_empty());
+    assert!(
+        s.dead_letters.is_empty(),
+        "a relay that is down is temporary"
+    );
+    // The relay comes back where the hub expects it.
+    let maildir = tempfile::tempdir().unwrap();
+    let _smtp: SmtpServer = start_aiosmtpd_on(maildir.path(), port);
+    wait_for(
+        &court,
+        &down.order_id,
+        "the send once the relay is back",
+        accepted,
+    )
+    .await;
+    assert_eq!(received(maildir.path()).len(), 1);
+
+    // A relay slower than the whole-send timeout (2 s) is a temporary failure with that reason.
+    let slow = court
+        .serve_order(order(
+            "slow",
+            &document,
+            vec![recipient(
+                "吴九",
+                "slow@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = wait_for(&court, &slow.order_id, "the timeout", |s| {
+        s.attempts
+            .first()
+            .is_some_and(|a| a.last_error.contains("did not finish"))
+    })
+    .await;
+    assert!(s.dead_letters.is_empty());
+    w.hub.stop().await;
+}
