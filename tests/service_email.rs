@@ -99,42 +99,7 @@ impl World {
 
     /// A sealed PDF of a lawyer's filing: `F…/S1`.
     async fn sealed_document(&self) -> String {
-        let mut seals = SealServiceClient::new(
-            channel_as(self.hub.addr, self.pki.path(), "court-xiangyang-cms").await,
-        );
-        seals
-            .create_seal(pb::CreateSealRequest {
-                seal_id: "4206-SSFW-01".into(),
-                name: "襄阳市中级人民法院诉讼服务专用章".into(),
-                picture_png: seal_png(),
-                valid_days: 365,
-            })
-            .await
-            .unwrap();
-        let mut lawyer =
-            tls_client(self.hub.addr, self.pki.path(), "lawyer-14201202010000001").await;
-        let judgment = pdf("judgment");
-        let filing_id = file_documents(
-            &mut lawyer,
-            "req-serve-1",
-            "证据材料",
-            &[("民事判决书.pdf", &judgment)],
-        )
-        .await;
-        seals
-            .seal_pdf(pb::SealPdfRequest {
-                seal_id: "4206-SSFW-01".into(),
-                target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
-                    filing_id: filing_id.clone(),
-                    document_id: "D1".into(),
-                })),
-                page: 0,
-                position: None,
-                reason: "电子送达".into(),
-            })
-            .await
-            .unwrap();
-        format!("{filing_id}/S1")
+        sealed_document(self.hub.addr, self.pki.path()).await
     }
 
     fn curl(&self, args: &[&str]) -> (u16, String) {
@@ -149,6 +114,43 @@ impl World {
         let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
         (code.trim().parse().unwrap_or(0), body.to_string())
     }
+}
+
+/// A sealed PDF of a lawyer's filing on the hub at `addr`: `F…/S1`.
+async fn sealed_document(addr: std::net::SocketAddr, pki: &Path) -> String {
+    let mut seals = SealServiceClient::new(channel_as(addr, pki, "court-xiangyang-cms").await);
+    seals
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+        })
+        .await
+        .unwrap();
+    let mut lawyer = tls_client(addr, pki, "lawyer-14201202010000001").await;
+    let judgment = pdf("judgment");
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-serve-1",
+        "证据材料",
+        &[("民事判决书.pdf", &judgment)],
+    )
+    .await;
+    seals
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })),
+            page: 0,
+            position: None,
+            reason: "电子送达".into(),
+        })
+        .await
+        .unwrap();
+    format!("{filing_id}/S1")
 }
 
 fn recipient(name: &str, email: &str, basis: pb::AddressBasis) -> pb::ServeRecipient {
@@ -847,4 +849,115 @@ async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_th
     .await;
     assert!(s.dead_letters.is_empty());
     w.hub.stop().await;
+}
+
+/// `ecenterd` started from a configuration file; killed (SIGKILL) when dropped.
+struct Daemon {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_ecenterd(config_file: &Path) -> Daemon {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+        .arg("--config")
+        .arg(config_file)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("ecenterd did not start: {line:?}"))
+        .parse()
+        .unwrap();
+    Daemon { child, addr }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_the_duplicate() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let p = pki.path();
+    let config = ecenter_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data.path().to_path_buf(),
+        tls: Some(ecenter_server::tls::TlsConfig {
+            cert: p.join("server.pem"),
+            key: p.join("server.key"),
+            client_ca: p.join("client-ca.pem"),
+            client_crl: Some(p.join("client-ca.crl.pem")),
+        }),
+        seals: Some(seal_config(p)),
+        service: Some(service_config(keys.path(), p, smtp.addr.port(), 30)),
+        ..Default::default()
+    };
+    let config_file = keys.path().join("ecenterd.toml");
+    std::fs::write(&config_file, toml::to_string(&config).unwrap()).unwrap();
+
+    let hub = start_ecenterd(&config_file);
+    let document = sealed_document(hub.addr, p).await;
+    let mut court =
+        ServiceOfProcessClient::new(channel_as(hub.addr, p, "court-xiangyang-cms").await);
+    // The relay stores this message, then takes 4 s to say so: the hub dies in between.
+    let ordered = court
+        .serve_order(order(
+            "crash",
+            &document,
+            vec![recipient(
+                "郑十",
+                "hang@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    until(30, "the message to reach the relay", || async {
+        (!received(maildir.path()).is_empty()).then_some(())
+    })
+    .await;
+    let s = status(&mut court, &ordered.order_id, "R1").await;
+    assert!(
+        s.attempts[0].sent_at.is_none(),
+        "the outcome is not recorded yet"
+    );
+    drop(court);
+    drop(hub); // SIGKILL: no chance to record the outcome
+
+    // Restarted, the hub sends the attempt in doubt again with the same Message-ID, and says so.
+    let hub = start_ecenterd(&config_file);
+    let court = ServiceOfProcessClient::new(channel_as(hub.addr, p, "court-xiangyang-cms").await);
+    let s = until(30, "the resend to be recorded", || {
+        let mut c = court.clone();
+        let o = ordered.order_id.clone();
+        async move {
+            let s = status(&mut c, &o, "R1").await;
+            s.attempts[0].sent_at.is_some().then_some(s)
+        }
+    })
+    .await;
+    assert_eq!(s.attempts[0].resends_in_doubt, 1);
+    assert_eq!(s.attempts[0].attempts, 2);
+    let mails = received(maildir.path());
+    assert_eq!(mails.len(), 2, "no send lost, one duplicate");
+    assert_eq!(mails[0]["message_id"], mails[1]["message_id"]);
+    assert!(s.dead_letters.is_empty());
+    drop(court);
+    drop(hub);
 }

@@ -5,7 +5,7 @@ perm-fail@...  -> 550 5.1.1 at RCPT (permanent)
 slow@...       -> waits 30 s before answering DATA (a client's whole-send timeout fires first)
 flaky@...      -> 451 at RCPT the first time an address is seen, accepted afterwards
 reject-once@...-> 550 5.7.1 (policy, not the address) the first time, accepted afterwards
-hang@...       -> waits 4 s before answering DATA, then stores the message (a client killed
+hang@...       -> stores the message, then waits 4 s before answering DATA (a client killed
                   meanwhile never learns it was accepted)
 anything else  -> accepted and stored in the maildir
 
@@ -43,7 +43,10 @@ class Faults:
         if any(r.startswith("slow@") for r in envelope.rcpt_tos):
             await asyncio.sleep(30)
         if any(r.startswith("hang@") for r in envelope.rcpt_tos):
+            # Stored first: the client may die before it hears the reply (a crash after the send).
+            self.box.add(envelope.original_content)
             await asyncio.sleep(4)
+            return "250 Message accepted for delivery"
         self.box.add(envelope.original_content)
         return "250 Message accepted for delivery"
 
