@@ -17,6 +17,8 @@ fn config(port: u16) -> SmtpConfig {
         security: SmtpSecurity::PlainLoopback,
         credentials: None,
         from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
+        envelope_from: None,
+        dkim: None,
         timeout: Duration::from_secs(10),
     }
 }

@@ -50,6 +50,9 @@ fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64) ->
             password_file: None,
             from: format!("{COURT_NAME} <songda@court.example>"),
             timeout_secs,
+            envelope_from: None,
+            dsn_maildir: None,
+            dkim: None,
         }),
         workers: 8,
         rate_per_second: 1000,
@@ -64,11 +67,20 @@ fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64) ->
 }
 
 async fn world(smtp_port: u16, timeout_secs: u64) -> World {
+    world_with(smtp_port, timeout_secs, |_, _| {}).await
+}
+
+async fn world_with(
+    smtp_port: u16,
+    timeout_secs: u64,
+    adjust: impl FnOnce(&mut ServiceConfig, &Path),
+) -> World {
     let pki = tempfile::tempdir().unwrap();
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let keys = tempfile::tempdir().unwrap();
-    let service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    let mut service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    adjust(&mut service, keys.path());
     let hub = {
         let pki = pki.path().to_path_buf();
         TestHub::start_with(data.path(), move |c| {
@@ -306,9 +318,11 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         body.contains("张三") && body.contains("民事判决书"),
         "{body}"
     );
-    assert_eq!(
-        mail["message_id"].as_str().unwrap(),
-        format!("<{order_id}.R1.email@localhost>")
+    let message_id = mail["message_id"].as_str().unwrap();
+    assert!(
+        message_id.starts_with(&format!("<{order_id}.R1.email."))
+            && message_id.ends_with("@localhost>"),
+        "{message_id}"
     );
     let link = link_in(&body);
     let sent = until(10, "the attempt to be recorded as accepted", || {
@@ -960,4 +974,255 @@ async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_th
     assert!(s.dead_letters.is_empty());
     drop(court);
     drop(hub);
+}
+
+/// Postfix on 127.0.0.1:25, configured by tests/postfix/setup.sh (scripts/test runs it).
+const POSTFIX_SPOOL: &str = "/var/spool/ecenter-mail";
+
+fn postfix_is_up() {
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
+        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
+    );
+}
+
+/// The raw message with `message_id` among Postfix's deliveries to parties.test.
+fn delivered(message_id: &str) -> Option<Vec<u8>> {
+    let dir = Path::new(POSTFIX_SPOOL).join("parties/new");
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .find_map(|e| {
+            let raw = std::fs::read(e.path()).ok()?;
+            String::from_utf8_lossy(&raw)
+                .contains(&format!("<{message_id}>"))
+                .then_some(raw)
+        })
+}
+
+/// dkimpy (PyPI) verifies `message` with the public key given as the selector's DNS record.
+fn dkimpy_verifies(message: &[u8], public_key_b64: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("message.eml");
+    std::fs::write(&file, message).unwrap();
+    let script = r#"
+import dkim, sys
+record = ("v=DKIM1; k=rsa; p=" + sys.argv[2]).encode()
+message = open(sys.argv[1], "rb").read()
+ok = dkim.verify(message, dnsfunc=lambda name, timeout=5: record)
+print("VALID" if ok else "INVALID")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .arg(public_key_b64)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim() == "VALID"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and_dkim_verifies() {
+    postfix_is_up();
+    // A DKIM key as a court would make it (RSA 2048, PKCS#1) and its public half for the DNS record.
+    let dkim_dir = tempfile::tempdir().unwrap();
+    let key = dkim_dir.path().join("dkim.pem");
+    let made = Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let public = Command::new("openssl")
+        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    use base64::Engine;
+    let public_b64 = base64::engine::general_purpose::STANDARD.encode(&public.stdout);
+
+    let key_file = key.clone();
+    let w = world_with(25, 20, move |c, _| {
+        let smtp = c.smtp.as_mut().unwrap();
+        smtp.from = format!("{COURT_NAME} <songda@hub.test>");
+        smtp.envelope_from = Some("dsn@hub.test".into());
+        smtp.dsn_maildir = Some(Path::new(POSTFIX_SPOOL).join("hub"));
+        smtp.dkim = Some(ecenter_server::service::DkimFile {
+            domain: "hub.test".into(),
+            selector: "songda2026".into(),
+            algorithm: "rsa".into(),
+            private_key_file: key_file,
+        });
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let tag = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let reached_address = format!("zhang{tag}@parties.test");
+    let bounced_address = format!("gone{tag}@bounce.test");
+    let ordered = court
+        .serve_order(order(
+            &format!("postfix-{tag}"),
+            &document,
+            vec![
+                recipient("张三", &reached_address, pb::AddressBasis::Confirmed),
+                recipient("李四", &bounced_address, pb::AddressBasis::Confirmed),
+            ],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let order_id = ordered.order_id.clone();
+
+    // R1: Postfix delivers it and reports "delivered": service is effective when it reached the
+    // confirmed address (art. 31 para. 1), at the report's time.
+    let r1 = until(60, "the delivered DSN to be recorded", || {
+        let mut c = court.clone();
+        let o = order_id.clone();
+        async move {
+            let s = status(&mut c, &o, "R1").await;
+            s.effective.is_some().then_some(s)
+        }
+    })
+    .await;
+    let effective = r1.effective.clone().unwrap();
+    assert_eq!(effective.rule, "reached_confirmed_address");
+    assert_eq!(effective.channel, pb::ServiceChannel::Email as i32);
+    assert!(r1.facts.iter().any(|f| f.kind == "reached"));
+    assert!(
+        r1.attempts[0].gateway_id.contains("queued as"),
+        "{:?}",
+        r1.attempts[0]
+    );
+
+    // The message as delivered carries a DKIM signature that dkimpy verifies.
+    let message_id = r1.attempts[0].message_id.clone();
+    let raw = delivered(&message_id).expect("Postfix delivered the notice to parties.test");
+    assert!(String::from_utf8_lossy(&raw).contains("DKIM-Signature:"));
+    assert!(
+        dkimpy_verifies(&raw, &public_b64),
+        "dkimpy rejects the signature"
+    );
+    let mut altered = raw.clone();
+    let body_at = altered.windows(2).position(|w| w == b"\n\n").unwrap() + 6;
+    altered[body_at] ^= 0x01;
+    assert!(
+        !dkimpy_verifies(&altered, &public_b64),
+        "an altered body must fail DKIM"
+    );
+
+    // The recipient still opens and confirms: recorded, but the earliest effective time stands.
+    let body = mailparse_body(&raw);
+    let link = link_in(&body);
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200);
+    let (code, _) = w.curl(&[
+        "-d",
+        &format!("form={}", form_in(&page)),
+        &format!("{link}/confirm"),
+    ]);
+    assert_eq!(code, 200);
+    let r1 = status(&mut court, &order_id, "R1").await;
+    assert!(r1.facts.iter().any(|f| f.kind == "confirmed_reading"));
+    assert_eq!(r1.effective.unwrap().at, effective.at);
+
+    // R2: accepted by Postfix, then bounced (5.1.1): a dead letter, the address suppressed.
+    let r2 = until(60, "the bounce to be recorded", || {
+        let mut c = court.clone();
+        let o = order_id.clone();
+        async move {
+            let s = status(&mut c, &o, "R2").await;
+            (!s.dead_letters.is_empty()).then_some(s)
+        }
+    })
+    .await;
+    assert!(r2.facts.iter().any(|f| f.kind == "bounced"));
+    assert!(
+        r2.dead_letters[0].reason.contains("5.1.1"),
+        "{:?}",
+        r2.dead_letters
+    );
+    assert_eq!(r2.state, pb::RecipientState::Unserved as i32);
+    assert!(r2.effective.is_none());
+    // A new order to the suppressed address is not sent at all.
+    let again = court
+        .serve_order(order(
+            &format!("postfix-again-{tag}"),
+            &document,
+            vec![recipient(
+                "李四",
+                &bounced_address,
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = wait_for(
+        &court,
+        &again.order_id,
+        "the suppressed address to be refused",
+        |s| !s.dead_letters.is_empty(),
+    )
+    .await;
+    assert!(
+        s.dead_letters[0].reason.contains("已退信"),
+        "{:?}",
+        s.dead_letters
+    );
+    assert!(s.attempts.is_empty() || s.attempts[0].sent_at.is_none());
+
+    // R1's proof names the rule and verifies.
+    let proof = until(30, "R1's proof", || {
+        let mut c = court.clone();
+        let o = order_id.clone();
+        async move {
+            c.get_proof(pb::RecipientRef {
+                order_id: o,
+                recipient_id: "R1".into(),
+            })
+            .await
+            .ok()
+            .map(|r| r.into_inner())
+        }
+    })
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
+    assert_eq!(json["effective"]["rule"], "reached_confirmed_address");
+    assert!(
+        json["channels"][0]["gateway_id"]
+            .as_str()
+            .unwrap()
+            .contains("queued as")
+    );
+    w.hub.stop().await;
+}
+
+/// The text body of a delivered notice (Python's email package decodes it).
+fn mailparse_body(raw: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.eml");
+    std::fs::write(&file, raw).unwrap();
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import email,sys; m=email.message_from_binary_file(open(sys.argv[1],'rb')); print(m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8'))",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

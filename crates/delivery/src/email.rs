@@ -1,12 +1,26 @@
-//! Sending one notice to one recipient by e-mail through lettre (rustls on ring), with the
-//! outbox's idempotency key as the Message-ID and a timeout around the whole send (lettre's own
-//! covers only connecting). The outcome is an [`Attempt`] for the outbox's decisions.
+//! Sending one notice to one recipient by e-mail through lettre (rustls on ring): the message built
+//! and DKIM-signed (relaxed/relaxed) by lettre, then sent over pooled `AsyncSmtpConnection`s so that
+//! the delivery status notification parameters lettre's transport does not offer can be given —
+//! `RET=HDRS ENVID=<notice id>` on MAIL and `NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=…` on RCPT, when the
+//! relay announces DSN. The outbox's idempotency key is the Message-ID and the ENVID; a timeout
+//! covers the whole send (lettre's own covers only connecting). The outcome is an [`Attempt`].
 
+use crate::dsn::xtext_encode;
 use crate::policy::Attempt;
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::address::Address;
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey, dkim_sign,
+};
+use lettre::message::header::{ContentType, HeaderName};
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
+use lettre::transport::smtp::extension::{
+    ClientId, MailBodyParameter, MailParameter, RcptParameter,
+};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How to reach the court's mail relay.
@@ -18,6 +32,19 @@ pub enum SmtpSecurity {
     Implicit,
     /// No TLS: only for a relay on loopback in development and tests.
     PlainLoopback,
+}
+
+/// DKIM signing of outgoing notices.
+#[derive(Clone)]
+pub struct DkimSettings {
+    /// The signing domain (`d=`), normally the From address's domain.
+    pub domain: String,
+    /// The selector (`s=`) under which the public key is published in DNS.
+    pub selector: String,
+    /// `rsa` (PKCS#1 PEM) or `ed25519` (base64 of the 32-byte seed).
+    pub algorithm: String,
+    /// The private key text.
+    pub private_key: String,
 }
 
 /// The relay and the sender.
@@ -33,11 +60,15 @@ pub struct SmtpConfig {
     pub credentials: Option<(String, String)>,
     /// The From address, e.g. `湖北省襄阳市中级人民法院 <songda@court.example>`.
     pub from: String,
+    /// The envelope sender, where delivery reports and bounces go (default: the From address).
+    pub envelope_from: Option<String>,
+    /// DKIM signing, if configured.
+    pub dkim: Option<DkimSettings>,
     /// Longest a whole send may take.
     pub timeout: Duration,
 }
 
-/// Shows no password.
+/// Shows no password and no key.
 impl std::fmt::Debug for SmtpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmtpConfig")
@@ -46,6 +77,14 @@ impl std::fmt::Debug for SmtpConfig {
             .field("security", &self.security)
             .field("user", &self.credentials.as_ref().map(|(u, _)| u))
             .field("from", &self.from)
+            .field("envelope_from", &self.envelope_from)
+            .field(
+                "dkim",
+                &self
+                    .dkim
+                    .as_ref()
+                    .map(|d| format!("{}._domainkey.{} ({})", d.selector, d.domain, d.algorithm)),
+            )
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -59,49 +98,81 @@ pub enum EmailError {
     Config(String),
 }
 
+/// Idle connections kept for reuse.
+const POOL_SIZE: usize = 16;
+
+/// An open connection and whether its relay takes DSN parameters.
+struct Connection {
+    smtp: AsyncSmtpConnection,
+    dsn: bool,
+}
+
 /// Sends notices; pooled connections to one relay.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
+    security: SmtpSecurity,
+    credentials: Option<Credentials>,
     from: Mailbox,
+    envelope_from: Address,
+    dkim: Option<(DkimSettings, DkimSigningAlgorithm)>,
     timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
 }
 
 impl Mailer {
-    /// A mailer for `config`; plaintext is refused unless the relay is on loopback.
+    /// A mailer for `config`; plaintext is refused unless the relay is on loopback, a DKIM key that
+    /// does not load is refused now rather than at the first send.
     pub fn new(config: &SmtpConfig) -> Result<Mailer, EmailError> {
         let bad = |e: &dyn std::fmt::Display| EmailError::Config(e.to_string());
         let from: Mailbox = config.from.parse().map_err(|e| bad(&e))?;
-        let mut builder = match config.security {
-            SmtpSecurity::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                    .map_err(|e| bad(&e))?
-            }
-            SmtpSecurity::Implicit => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(|e| bad(&e))?
-            }
-            SmtpSecurity::PlainLoopback => {
-                let loopback = config
-                    .host
-                    .parse::<std::net::IpAddr>()
-                    .map(|ip| ip.is_loopback())
-                    .unwrap_or(config.host == "localhost");
-                if !loopback {
-                    return Err(EmailError::Config(format!(
-                        "plaintext SMTP only to a relay on loopback, not {}",
-                        config.host
-                    )));
-                }
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-            }
+        let envelope_from = match &config.envelope_from {
+            Some(a) => a.parse().map_err(|e| bad(&e))?,
+            None => from.email.clone(),
         };
-        builder = builder.port(config.port).timeout(Some(config.timeout));
-        if let Some((user, password)) = &config.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        if config.security == SmtpSecurity::PlainLoopback {
+            let loopback = config
+                .host
+                .parse::<std::net::IpAddr>()
+                .map(|ip| ip.is_loopback())
+                .unwrap_or(config.host == "localhost");
+            if !loopback {
+                return Err(EmailError::Config(format!(
+                    "plaintext SMTP only to a relay on loopback, not {}",
+                    config.host
+                )));
+            }
         }
+        let dkim = match &config.dkim {
+            Some(d) => {
+                let algorithm = match d.algorithm.as_str() {
+                    "rsa" => DkimSigningAlgorithm::Rsa,
+                    "ed25519" => DkimSigningAlgorithm::Ed25519,
+                    other => {
+                        return Err(EmailError::Config(format!(
+                            "DKIM algorithm 「{other}」: use rsa or ed25519"
+                        )));
+                    }
+                };
+                DkimSigningKey::new(&d.private_key, algorithm)
+                    .map_err(|e| EmailError::Config(format!("DKIM key: {e}")))?;
+                Some((d.clone(), algorithm))
+            }
+            None => None,
+        };
         Ok(Mailer {
-            transport: builder.build(),
+            host: config.host.clone(),
+            port: config.port,
+            security: config.security.clone(),
+            credentials: config
+                .credentials
+                .as_ref()
+                .map(|(u, p)| Credentials::new(u.clone(), p.clone())),
             from,
+            envelope_from,
+            dkim,
             timeout: config.timeout,
+            idle: Mutex::new(Vec::new()),
         })
     }
 
@@ -120,50 +191,175 @@ impl Mailer {
         body: &str,
         message_id: &str,
     ) -> (Attempt, String) {
-        match self.transmit(to, subject, body, message_id).await {
-            Ok(reply) => (Attempt::Accepted, reply),
-            Err(a) => (a, String::new()),
+        let (recipient, bytes) = match self.message(to, subject, body, message_id) {
+            Ok(m) => m,
+            Err(a) => return (a, String::new()),
+        };
+        match tokio::time::timeout(self.timeout, self.transmit(&recipient, &bytes, message_id))
+            .await
+        {
+            Err(_) => (
+                Attempt::Temporary(format!(
+                    "the relay did not finish within {} s",
+                    self.timeout.as_secs()
+                )),
+                String::new(),
+            ),
+            Ok(Ok(reply)) => (Attempt::Accepted, reply),
+            Ok(Err(e)) if e.is_permanent() => (Attempt::Permanent(e.to_string()), String::new()),
+            Ok(Err(e)) => (Attempt::Temporary(e.to_string()), String::new()),
         }
     }
 
-    async fn transmit(
+    /// The signed message's bytes and its recipient.
+    fn message(
         &self,
         to: &str,
         subject: &str,
         body: &str,
         message_id: &str,
-    ) -> Result<String, Attempt> {
-        let to: Mailbox = match to.parse() {
-            Ok(m) => m,
-            Err(e) => {
-                return Err(Attempt::Permanent(format!(
-                    "「{to}」 is not an e-mail address: {e}"
-                )));
-            }
-        };
-        let message = Message::builder()
+    ) -> Result<(Address, Vec<u8>), Attempt> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| Attempt::Permanent(format!("「{to}」 is not an e-mail address: {e}")))?;
+        let recipient = to.email.clone();
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
             .message_id(Some(format!("<{message_id}>")))
             .header(ContentType::TEXT_PLAIN)
-            .body(body.to_string());
-        let message = match message {
-            Ok(m) => m,
-            Err(e) => {
-                return Err(Attempt::Permanent(format!(
-                    "the message cannot be built: {e}"
-                )));
+            .body(body.to_string())
+            .map_err(|e| Attempt::Permanent(format!("the message cannot be built: {e}")))?;
+        if let Some((d, algorithm)) = &self.dkim {
+            let key = DkimSigningKey::new(&d.private_key, *algorithm)
+                .map_err(|e| Attempt::Permanent(format!("DKIM key: {e}")))?;
+            let config = DkimConfig::new(
+                d.selector.clone(),
+                d.domain.clone(),
+                key,
+                [
+                    "From",
+                    "To",
+                    "Subject",
+                    "Date",
+                    "Message-ID",
+                    "MIME-Version",
+                    "Content-Type",
+                ]
+                .into_iter()
+                .map(HeaderName::new_from_ascii_str)
+                .collect(),
+                DkimCanonicalization {
+                    header: DkimCanonicalizationType::Relaxed,
+                    body: DkimCanonicalizationType::Relaxed,
+                },
+            );
+            dkim_sign(&mut message, &config);
+        }
+        Ok((recipient, message.formatted()))
+    }
+
+    async fn connect(&self) -> Result<Connection, lettre::transport::smtp::Error> {
+        let hello = ClientId::default();
+        let tls = || TlsParameters::new(self.host.clone());
+        let mut smtp = match self.security {
+            SmtpSecurity::Implicit => {
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(self.timeout),
+                    &hello,
+                    Some(tls()?),
+                    None,
+                )
+                .await?
+            }
+            SmtpSecurity::StartTls | SmtpSecurity::PlainLoopback => {
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(self.timeout),
+                    &hello,
+                    None,
+                    None,
+                )
+                .await?
             }
         };
-        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
-            Err(_) => Err(Attempt::Temporary(format!(
-                "the relay did not finish within {} s",
-                self.timeout.as_secs()
-            ))),
-            Ok(Ok(response)) => Ok(response.message().collect::<Vec<_>>().join(" ")),
-            Ok(Err(e)) if e.is_permanent() => Err(Attempt::Permanent(e.to_string())),
-            Ok(Err(e)) => Err(Attempt::Temporary(e.to_string())),
+        if self.security == SmtpSecurity::StartTls {
+            smtp.starttls(tls()?, &hello).await?;
+        }
+        // What the relay offers, from a fresh EHLO (lettre keeps no record of DSN).
+        let ehlo = smtp.command(Ehlo::new(hello)).await?;
+        let dsn = ehlo.message().any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("DSN"))
+        });
+        if let Some(credentials) = &self.credentials {
+            smtp.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await?;
+        }
+        Ok(Connection { smtp, dsn })
+    }
+
+    async fn transmit(
+        &self,
+        to: &Address,
+        bytes: &[u8],
+        message_id: &str,
+    ) -> Result<String, lettre::transport::smtp::Error> {
+        let reused = self.idle.lock().expect("pool lock").pop();
+        let mut connection = match reused {
+            Some(c) if !c.smtp.has_broken() => c,
+            _ => self.connect().await?,
+        };
+        let mut mail = Vec::new();
+        if !bytes.is_ascii() {
+            mail.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let mut rcpt = Vec::new();
+        if connection.dsn {
+            mail.push(MailParameter::Other {
+                keyword: "RET".into(),
+                value: Some("HDRS".into()),
+            });
+            mail.push(MailParameter::Other {
+                keyword: "ENVID".into(),
+                value: Some(xtext_encode(message_id)),
+            });
+            rcpt.push(RcptParameter::Other {
+                keyword: "NOTIFY".into(),
+                value: Some("SUCCESS,FAILURE,DELAY".into()),
+            });
+            rcpt.push(RcptParameter::Other {
+                keyword: "ORCPT".into(),
+                value: Some(format!("rfc822;{}", xtext_encode(to.as_ref()))),
+            });
+        }
+        let result = async {
+            connection
+                .smtp
+                .command(Mail::new(Some(self.envelope_from.clone()), mail))
+                .await?;
+            connection.smtp.command(Rcpt::new(to.clone(), rcpt)).await?;
+            connection.smtp.command(Data).await?;
+            connection.smtp.message(bytes).await
+        }
+        .await;
+        match result {
+            Ok(response) => {
+                let reply = response.message().collect::<Vec<_>>().join(" ");
+                let mut idle = self.idle.lock().expect("pool lock");
+                if idle.len() < POOL_SIZE {
+                    idle.push(connection);
+                }
+                Ok(reply)
+            }
+            Err(e) => {
+                // A refused transaction leaves the connection mid-dialogue: close it.
+                connection.smtp.abort().await;
+                Err(e)
+            }
         }
     }
 }

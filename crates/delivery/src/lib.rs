@@ -4,6 +4,7 @@
 //! of service follow (issues #7 and #8).
 #![warn(missing_docs)]
 
+pub mod dsn;
 pub mod email;
 pub mod link;
 pub mod notice;

@@ -44,6 +44,10 @@ pub struct ServiceOrdered {
     pub documents: Vec<ServedDocument>,
     /// Until when the recipients' links work.
     pub links_expire_at: DateTime<Utc>,
+    /// Random, unique per order: part of every notice's Message-ID, so ids stay unique across hubs
+    /// and data directories (order numbers restart in a new one).
+    #[serde(default)]
+    pub notice_tag: String,
 }
 
 /// An order as stored for lookups: the `service_ordered` event without its recipients (each
@@ -341,12 +345,18 @@ impl RecipientEvent {
 }
 
 /// The idempotency key of a recipient's notice on a channel: the same across retries and resends.
-pub fn message_id(order_id: &str, recipient_id: &str, channel: Channel, host: &str) -> String {
+pub fn message_id(
+    order_id: &str,
+    recipient_id: &str,
+    channel: Channel,
+    tag: &str,
+    host: &str,
+) -> String {
     let c = match channel {
         Channel::Email => "email",
         Channel::Sms => "sms",
     };
-    format!("{order_id}.{recipient_id}.{c}@{host}")
+    format!("{order_id}.{recipient_id}.{c}.{tag}@{host}")
 }
 
 impl RecipientService {
@@ -694,6 +704,7 @@ mod tests {
             order,
             documents: Vec::new(),
             links_expire_at: t(60 * 24 * 7),
+            notice_tag: "t".into(),
         };
         RecipientService::ordered(&ordered, t(0), 1).remove(0)
     }

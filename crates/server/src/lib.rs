@@ -6,6 +6,7 @@
 pub mod authz;
 pub mod config;
 pub mod convert;
+pub mod dsn_inbox;
 pub mod error;
 pub mod filing;
 pub mod guard;
@@ -225,6 +226,19 @@ async fn serve_store<S: EventStore>(
     if let Some(runtime) = services.service {
         let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
         background.push(tokio::spawn(outbox.run(stop_rx.clone())));
+        if let Some(maildir) = runtime
+            .context
+            .config
+            .smtp
+            .as_ref()
+            .and_then(|s| s.dsn_maildir.clone())
+        {
+            background.push(tokio::spawn(dsn_inbox::run(
+                store.clone(),
+                maildir,
+                stop_rx.clone(),
+            )));
+        }
         let page = page::Page::new(store.clone(), runtime.context.clone());
         let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;
         tracing::info!(addr = ?listener.local_addr().ok(), tls = runtime.page_acceptor.is_some(), "serving the recipients' page");

@@ -274,7 +274,15 @@ impl<S: EventStore> Outbox<S> {
                         Channel::Sms => (String::new(), notice::sms(&notice)),
                     };
                     let message_id = trace.map_or_else(
-                        || message_id(&o, &r, channel, &ctx.message_host),
+                        || {
+                            message_id(
+                                &o,
+                                &r,
+                                channel,
+                                &order.ordered.notice_tag,
+                                &ctx.message_host,
+                            )
+                        },
                         |t| t.message_id.clone(),
                     );
                     let sending = RecipientEvent::NoticeSending {

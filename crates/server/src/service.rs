@@ -111,6 +111,35 @@ pub struct SmtpSettings {
     /// Longest a whole send may take, in seconds.
     #[serde(default = "default_smtp_timeout")]
     pub timeout_secs: u64,
+    /// Envelope sender: where delivery reports and bounces go (default: the From address).
+    #[serde(default)]
+    pub envelope_from: Option<String>,
+    /// The maildir the MTA delivers mail for `envelope_from` to: delivery reports are read from
+    /// its `new/` and moved to `cur/` once recorded.
+    #[serde(default)]
+    pub dsn_maildir: Option<PathBuf>,
+    /// DKIM signing of notices.
+    #[serde(default)]
+    pub dkim: Option<DkimFile>,
+}
+
+/// DKIM as configured: the key stays in its own file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimFile {
+    /// Signing domain (`d=`).
+    pub domain: String,
+    /// Selector (`s=`).
+    pub selector: String,
+    /// `rsa` (key file: PKCS#1 PEM) or `ed25519` (key file: base64 of the 32-byte seed).
+    #[serde(default = "default_dkim_algorithm")]
+    pub algorithm: String,
+    /// The private key file.
+    pub private_key_file: PathBuf,
+}
+
+fn default_dkim_algorithm() -> String {
+    "rsa".into()
 }
 
 fn default_smtp_timeout() -> u64 {
@@ -268,11 +297,25 @@ impl SmtpSettings {
             (None, None) => None,
             _ => return Err("[service.smtp] set both user and password_file, or neither".into()),
         };
+        let dkim = match &self.dkim {
+            Some(d) => Some(ecenter_delivery::email::DkimSettings {
+                domain: d.domain.clone(),
+                selector: d.selector.clone(),
+                algorithm: d.algorithm.clone(),
+                private_key: std::fs::read_to_string(&d.private_key_file)
+                    .map_err(|e| format!("{}: {e}", d.private_key_file.display()))?
+                    .trim()
+                    .to_string(),
+            }),
+            None => None,
+        };
         Ok(SmtpConfig {
             host: self.host.clone(),
             port: self.port,
             security,
             credentials,
+            envelope_from: self.envelope_from.clone(),
+            dkim,
             from: self.from.clone(),
             timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
         })
@@ -665,6 +708,14 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             documents.push(self.served_document(&case, d)?);
         }
         let ordered_by = identity.to_string();
+        let notice_tag = {
+            use ring::rand::SecureRandom;
+            let mut b = [0u8; 5];
+            ring::rand::SystemRandom::new()
+                .fill(&mut b)
+                .map_err(|_| Status::internal("the system random source failed"))?;
+            hex::encode(b)
+        };
         let links_expire_at = Utc::now() + Duration::hours(i64::from(hours));
         let (appended, outcome) = self
             .store
@@ -691,6 +742,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                     order,
                     documents,
                     links_expire_at,
+                    notice_tag,
                 };
                 Ok((vec![Event::ServiceOrdered(ordered.clone())], Ok(ordered)))
             }))

@@ -1,0 +1,330 @@
+//! Delivery status notifications (RFC 3464) and bounces as they come back to the hub's bounce
+//! address: the MIME structure is read by mail-parser, the `message/delivery-status` fields (simple
+//! header blocks) here. Which notice a report is about comes from the envelope id we sent (ENVID),
+//! or else from the Message-ID in the returned headers; what happened from each recipient's
+//! `Action` (delivered / failed / delayed / relayed / expanded) — not from the status digit.
+
+use chrono::{DateTime, Utc};
+use mail_parser::{MessageParser, MimeHeaders};
+
+/// What a report says happened to one recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Delivered to the recipient's mailbox.
+    Delivered,
+    /// Failed for good (a bounce).
+    Failed,
+    /// Still being tried.
+    Delayed,
+    /// Passed on to a system that does not report delivery.
+    Relayed,
+    /// Delivered to a list and passed on.
+    Expanded,
+}
+
+/// One recipient's block of a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientReport {
+    /// `Final-Recipient` without its address type.
+    pub final_recipient: String,
+    /// `Action`.
+    pub action: Action,
+    /// `Status`, e.g. `5.1.1`.
+    pub status: String,
+    /// `Diagnostic-Code`, if any.
+    pub diagnostic: String,
+    /// `Last-Attempt-Date`, if given.
+    pub last_attempt: Option<DateTime<Utc>>,
+}
+
+impl RecipientReport {
+    /// Whether the address itself is bad (RFC 3463 X.1.x, "bad destination mailbox/system
+    /// address"): no notice should go to it again.
+    pub fn bad_address(&self) -> bool {
+        self.action == Action::Failed && self.status.starts_with("5.1.")
+    }
+}
+
+/// A parsed delivery status notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// `Original-Envelope-Id`: the ENVID the hub sent (its Message-ID without brackets).
+    pub envelope_id: Option<String>,
+    /// The Message-ID of the message reported on, from the returned headers.
+    pub message_id: Option<String>,
+    /// `Reporting-MTA`.
+    pub reporting_mta: String,
+    /// `Arrival-Date`, if given.
+    pub arrival: Option<DateTime<Utc>>,
+    /// One per recipient reported on.
+    pub recipients: Vec<RecipientReport>,
+}
+
+impl DeliveryReport {
+    /// The id of the notice reported on: the envelope id, else the returned Message-ID.
+    pub fn notice_id(&self) -> Option<&str> {
+        self.envelope_id
+            .as_deref()
+            .or(self.message_id.as_deref())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// Why a message is not a usable report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DsnError {
+    /// Not a MIME message at all.
+    #[error("not an e-mail message")]
+    NotMail,
+    /// A message, but without a `message/delivery-status` part (e.g. a human reply).
+    #[error("not a delivery status notification (no message/delivery-status part)")]
+    NotReport,
+    /// The delivery-status part has no recipient block with an Action.
+    #[error("the delivery status names no recipient with an action")]
+    NoRecipients,
+}
+
+/// Decodes RFC 3461 xtext (`+HH` escapes), as ENVID and ORCPT values are written.
+pub fn xtext_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'+'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes RFC 3461 xtext: printable ASCII except `+` and `=` as is, everything else `+HH`.
+pub fn xtext_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if (b'!'..=b'~').contains(&b) && b != b'+' && b != b'=' {
+                (b as char).to_string()
+            } else {
+                format!("+{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Header-style blocks separated by blank lines, folded lines joined, as (name, value) lists.
+fn field_blocks(text: &str) -> Vec<Vec<(String, String)>> {
+    let mut blocks = Vec::new();
+    let mut current: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = current.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            current.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    if !current.is_empty() {
+        blocks.push(current);
+    }
+    blocks
+}
+
+fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    block
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `type; value` → `value` (e.g. `rfc822; a@b` → `a@b`).
+fn typed(v: &str) -> &str {
+    v.split_once(';').map_or(v, |(_, rest)| rest).trim()
+}
+
+fn date(v: &str) -> Option<DateTime<Utc>> {
+    // Postfix appends a comment: "Sat, 28 Nov 2026 07:16:43 +0000 (UTC)".
+    let v = v.split(" (").next().unwrap_or(v).trim();
+    DateTime::parse_from_rfc2822(v)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn strip_brackets(s: &str) -> String {
+    s.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
+}
+
+/// Parses a delivery status notification.
+pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or(DsnError::NotMail)?;
+    let is = |part: &mail_parser::MessagePart<'_>, ctype: &str, subtype: &[&str]| {
+        part.content_type().is_some_and(|c| {
+            c.ctype().eq_ignore_ascii_case(ctype)
+                && c.subtype()
+                    .is_some_and(|s| subtype.iter().any(|t| s.eq_ignore_ascii_case(t)))
+        })
+    };
+    let status = message
+        .parts
+        .iter()
+        .find(|p| is(p, "message", &["delivery-status", "global-delivery-status"]))
+        .ok_or(DsnError::NotReport)?;
+    let text = String::from_utf8_lossy(status.contents()).into_owned();
+    let blocks = field_blocks(&text);
+    let (per_message, per_recipient) = blocks.split_first().ok_or(DsnError::NoRecipients)?;
+    let recipients: Vec<RecipientReport> = per_recipient
+        .iter()
+        .filter_map(|b| {
+            let action = match field(b, "action")?.to_ascii_lowercase().as_str() {
+                "delivered" => Action::Delivered,
+                "failed" => Action::Failed,
+                "delayed" => Action::Delayed,
+                "relayed" => Action::Relayed,
+                "expanded" => Action::Expanded,
+                _ => return None,
+            };
+            Some(RecipientReport {
+                final_recipient: field(b, "final-recipient")
+                    .map(typed)
+                    .unwrap_or("")
+                    .to_string(),
+                action,
+                status: field(b, "status").unwrap_or("").to_string(),
+                diagnostic: field(b, "diagnostic-code")
+                    .map(typed)
+                    .unwrap_or("")
+                    .to_string(),
+                last_attempt: field(b, "last-attempt-date").and_then(date),
+            })
+        })
+        .collect();
+    if recipients.is_empty() {
+        return Err(DsnError::NoRecipients);
+    }
+    // The returned message or its headers, for the Message-ID.
+    let message_id = message
+        .parts
+        .iter()
+        .filter(|p| is(p, "text", &["rfc822-headers"]) || is(p, "message", &["rfc822", "global"]))
+        .find_map(|p| {
+            MessageParser::default()
+                .parse_headers(p.contents())
+                .and_then(|m| m.message_id().map(strip_brackets))
+        });
+    Ok(DeliveryReport {
+        envelope_id: field(per_message, "original-envelope-id").map(|v| xtext_decode(v.trim())),
+        message_id,
+        reporting_mta: field(per_message, "reporting-mta")
+            .map(typed)
+            .unwrap_or("")
+            .to_string(),
+        arrival: field(per_message, "arrival-date").and_then(date),
+        recipients,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A success report as Postfix 3.7 writes it (trimmed), and the same with a failure.
+    fn report(action: &str, status: &str, envid: bool) -> String {
+        format!(
+            "From: Mail Delivery System <MAILER-DAEMON@hub.test>\r\n\
+             Subject: Delivery Status Notification\r\n\
+             MIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"B\"\r\n\r\n\
+             --B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n<zhangsan@parties.test>: done\r\n\r\n\
+             --B\r\nContent-Type: message/delivery-status\r\n\r\n\
+             Reporting-MTA: dns; mta.hub.test\r\n\
+             {}X-Postfix-Queue-ID: B734AC40A4\r\n\
+             Arrival-Date: Sat, 28 Nov 2026 07:16:43 +0000 (UTC)\r\n\r\n\
+             Final-Recipient: rfc822; zhangsan@parties.test\r\n\
+             Original-Recipient: rfc822;zhangsan@parties.test\r\n\
+             Action: {action}\r\n\
+             Status: {status}\r\n\
+             Diagnostic-Code: X-Postfix; delivery via virtual:\r\n  delivered to maildir\r\n\r\n\
+             --B\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+             Subject: t\r\nMessage-ID: <O000000000007.R1.email@localhost>\r\n\r\n\
+             --B--\r\n",
+            if envid {
+                "Original-Envelope-Id: O000000000007.R1.email+40localhost\r\n"
+            } else {
+                ""
+            }
+        )
+    }
+
+    #[test]
+    fn a_success_report_names_the_notice_and_the_time() {
+        let r = parse(report("delivered", "2.0.0", true).as_bytes()).unwrap();
+        assert_eq!(
+            r.envelope_id.as_deref(),
+            Some("O000000000007.R1.email@localhost")
+        );
+        assert_eq!(r.notice_id(), Some("O000000000007.R1.email@localhost"));
+        assert_eq!(r.recipients[0].action, Action::Delivered);
+        assert_eq!(r.recipients[0].final_recipient, "zhangsan@parties.test");
+        assert_eq!(
+            r.recipients[0].diagnostic,
+            "delivery via virtual: delivered to maildir"
+        );
+        assert_eq!(r.arrival.unwrap().to_rfc3339(), "2026-11-28T07:16:43+00:00");
+        assert_eq!(r.reporting_mta, "mta.hub.test");
+    }
+
+    #[test]
+    fn a_bounce_is_failed_by_its_action_and_a_bad_mailbox_is_a_bad_address() {
+        let r = parse(report("failed", "5.1.1", true).as_bytes()).unwrap();
+        assert_eq!(r.recipients[0].action, Action::Failed);
+        assert!(r.recipients[0].bad_address());
+        let policy = parse(report("failed", "5.7.1", true).as_bytes()).unwrap();
+        assert!(!policy.recipients[0].bad_address());
+        // "delayed" with a 4.x.x status is not a failure.
+        let delayed = parse(report("delayed", "4.4.1", true).as_bytes()).unwrap();
+        assert_eq!(delayed.recipients[0].action, Action::Delayed);
+    }
+
+    #[test]
+    fn without_an_envelope_id_the_returned_message_id_names_the_notice() {
+        let r = parse(report("delivered", "2.0.0", false).as_bytes()).unwrap();
+        assert_eq!(r.envelope_id, None);
+        assert_eq!(r.notice_id(), Some("O000000000007.R1.email@localhost"));
+    }
+
+    #[test]
+    fn a_human_reply_is_not_a_report() {
+        let reply = "From: a@b\r\nSubject: Re: 通知\r\nContent-Type: text/plain\r\n\r\n收到\r\n";
+        assert_eq!(parse(reply.as_bytes()), Err(DsnError::NotReport));
+    }
+
+    #[test]
+    fn xtext_round_trips() {
+        let id = "O1.R1.email@法院.example+x=y";
+        assert_eq!(xtext_decode(&xtext_encode(id)), id);
+        assert_eq!(xtext_encode("a+b=c"), "a+2Bb+3Dc");
+    }
+}
