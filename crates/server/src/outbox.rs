@@ -32,6 +32,10 @@ use tokio::sync::{Semaphore, watch};
 const PASS: usize = 512;
 /// Longest the engine sleeps without looking at the queue again.
 const IDLE: Duration = Duration::from_millis(500);
+/// Notices leased by one log append.
+const LEASE_BATCH: usize = 64;
+/// Shortest time between two looks at the queue.
+const MIN_PASS_INTERVAL: Duration = Duration::from_millis(20);
 
 /// What the engine is working on, so one item is never worked on twice at once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -63,8 +67,144 @@ pub struct Outbox<S> {
     email_limit: DefaultDirectRateLimiter,
     email_breaker: Mutex<CircuitBreaker>,
     rng: SystemRandom,
+    /// Outcomes of finished sends waiting to be recorded together.
+    outcomes: Mutex<Vec<Event>>,
+    outcomes_ready: tokio::sync::Notify,
     /// Counters.
     pub stats: OutboxStats,
+}
+
+/// A notice leased for sending: what the worker needs.
+struct Lease {
+    order_id: String,
+    recipient_id: String,
+    channel: Channel,
+    attempt: u32,
+    address: String,
+    subject: String,
+    body: String,
+    message_id: String,
+    in_doubt: bool,
+}
+
+/// The lease of one notice, if it is still due: its `notice_sending` event (or, for a suppressed
+/// address, a final `notice_result` without sending).
+#[allow(clippy::too_many_arguments)]
+fn lease_one(
+    view: &dyn ReadView,
+    ctx: &ServiceContext,
+    orders: &mut std::collections::HashMap<String, ecenter_domain::service::OrderSummary>,
+    o: String,
+    r: String,
+    channel: Channel,
+    in_doubt: bool,
+    events: &mut Vec<Event>,
+    leases: &mut Vec<Lease>,
+) -> Result<(), StoreError> {
+    let Some(service) = view.recipient_service(&o, &r)? else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let trace = service.trace(channel);
+    let still_due = if in_doubt {
+        trace.is_some_and(|t| t.in_flight)
+    } else {
+        service
+            .dues
+            .iter()
+            .any(|d| d.channel == channel && d.action == DueAction::Send && d.at <= now)
+            && !trace.is_some_and(|t| t.in_flight)
+    };
+    if !still_due {
+        return Ok(());
+    }
+    let Some((address, _)) = service.address(channel) else {
+        return Ok(());
+    };
+    let address = address.to_string();
+    let attempt = trace.map_or(0, |t| t.attempts) + 1;
+    let event = |e| Event::Service {
+        order_id: o.clone(),
+        recipient_id: r.clone(),
+        event: e,
+    };
+    if let Some(why) = view.suppressed(&address)? {
+        events.push(event(RecipientEvent::NoticeResult {
+            channel,
+            attempt,
+            result: AttemptResult::Permanent {
+                detail: format!("{address} 已退信，不再发送（{why}）"),
+                suppress: false,
+            },
+        }));
+        return Ok(());
+    }
+    if !orders.contains_key(&o) {
+        let summary = view
+            .service_order(&o)?
+            .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
+        orders.insert(o.clone(), summary);
+    }
+    let order = &orders[&o];
+    let expires = order.ordered.links_expire_at;
+    let token = ctx.links.issue(&o, &r, expires.timestamp().max(0) as u64);
+    let nonce = ctx
+        .links
+        .verify(&token, 0)
+        .map(|c| c.nonce)
+        .map_err(|e| StoreError::Database(format!("a fresh link does not verify: {e}")))?;
+    let notice = NoticeContext {
+        court: ctx.config.court.clone(),
+        case_number: order.ordered.order.case_number.normalized(),
+        recipient: service.recipient.name.clone(),
+        documents: order
+            .ordered
+            .documents
+            .iter()
+            .map(|d| d.name.clone())
+            .collect(),
+        link: format!("{}/s/{token}", ctx.public_url),
+        expires_at: expires,
+        contact: ctx.config.contact.clone(),
+    };
+    let (subject, body) = match channel {
+        Channel::Email => notice::email(&notice),
+        Channel::Sms => (String::new(), notice::sms(&notice)),
+    };
+    let message_id = trace.map_or_else(
+        || {
+            message_id(
+                &o,
+                &r,
+                channel,
+                &order.ordered.notice_tag,
+                &ctx.message_host,
+            )
+        },
+        |t| t.message_id.clone(),
+    );
+    events.push(event(RecipientEvent::NoticeSending {
+        channel,
+        attempt,
+        address: address.clone(),
+        message_id: message_id.clone(),
+        subject: subject.clone(),
+        body: body.clone(),
+        link_nonce: nonce,
+        in_doubt,
+    }));
+    leases.push(Lease {
+        order_id: o.clone(),
+        recipient_id: r.clone(),
+        channel,
+        attempt,
+        address,
+        subject,
+        body,
+        message_id,
+        in_doubt,
+    });
+    Ok(())
 }
 
 fn random_draw(rng: &SystemRandom) -> f64 {
@@ -97,6 +237,8 @@ impl<S: EventStore> Outbox<S> {
             context,
             running: Mutex::new(HashSet::new()),
             rng: SystemRandom::new(),
+            outcomes: Mutex::new(Vec::new()),
+            outcomes_ready: tokio::sync::Notify::new(),
             stats: OutboxStats::default(),
         })
     }
@@ -104,22 +246,34 @@ impl<S: EventStore> Outbox<S> {
     /// Runs until `stop` turns true: first re-sends attempts a previous run left in doubt, then
     /// works the queue as it comes due.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let recorder = tokio::spawn(self.clone().record_outcomes(stop.clone()));
         match self.store.in_flight() {
             Ok(orphans) => {
-                for (o, r, c) in orphans {
+                for (o, r, c) in &orphans {
                     tracing::warn!(order = %o, recipient = %r, ?c, "an attempt's outcome was never recorded: sending again (possible duplicate)");
-                    self.spawn(Job::Send(o, r, c), true);
                 }
+                let jobs: Vec<Job> = orphans
+                    .into_iter()
+                    .map(|(o, r, c)| Job::Send(o, r, c))
+                    .collect();
+                self.lease(jobs, true);
             }
             Err(e) => tracing::error!(error = %e, "cannot read in-flight attempts"),
         }
         let mut heads = self.store.subscribe();
+        let mut last_pass = Instant::now() - MIN_PASS_INTERVAL;
         loop {
             if *stop.borrow() {
                 break;
             }
-            let now = Utc::now();
-            if let Err(e) = self.pass(now) {
+            // Under load the log changes at every flush; looking at the queue that often would
+            // spend the CPU the sends need.
+            let since = last_pass.elapsed();
+            if since < MIN_PASS_INTERVAL {
+                tokio::time::sleep(MIN_PASS_INTERVAL - since).await;
+            }
+            last_pass = Instant::now();
+            if let Err(e) = self.pass(Utc::now()) {
                 tracing::error!(error = %e, "outbox pass failed");
             }
             let wait = match self.store.next_due() {
@@ -136,10 +290,12 @@ impl<S: EventStore> Outbox<S> {
                 _ = stop.wait_for(|s| *s) => break,
             }
         }
-        // Let sends in progress record their outcome before the log closes.
+        // Let sends in progress finish and their outcomes be recorded before the log closes.
         let workers = self.context.config.workers.max(1) as u32;
         let _ =
             tokio::time::timeout(Duration::from_secs(30), self.permits.acquire_many(workers)).await;
+        self.outcomes_ready.notify_one();
+        let _ = recorder.await;
     }
 
     fn pass(self: &Arc<Self>, now: chrono::DateTime<Utc>) -> Result<(), StoreError> {
@@ -148,30 +304,68 @@ impl<S: EventStore> Outbox<S> {
             .lock()
             .expect("breaker lock")
             .allow(Instant::now());
+        let mut sends = Vec::new();
         for DueWork {
             order_id,
             recipient_id,
             due,
         } in self.store.due_work(now, PASS)?
         {
-            let job = match due.action {
+            match due.action {
                 DueAction::Send => {
                     if due.channel == Channel::Email && !breaker_closed {
                         continue;
                     }
-                    Job::Send(order_id, recipient_id, due.channel)
+                    sends.push(Job::Send(order_id, recipient_id, due.channel));
                 }
-                DueAction::Deadline => Job::Deadline(order_id, recipient_id, due.channel),
-            };
-            self.spawn(job, false);
+                DueAction::Deadline => {
+                    self.spawn(Job::Deadline(order_id, recipient_id, due.channel))
+                }
+            }
         }
+        self.lease(sends, false);
         for (o, r) in self.store.proofs_due(PASS)? {
-            self.spawn(Job::Proof(o, r), false);
+            self.spawn(Job::Proof(o, r));
         }
         Ok(())
     }
 
-    fn spawn(self: &Arc<Self>, job: Job, in_doubt: bool) {
+    /// Claims `jobs` (those not already being worked on) and leases them in batches: one log
+    /// append per batch, each leased notice then sent by a worker of its own.
+    fn lease(self: &Arc<Self>, jobs: Vec<Job>, in_doubt: bool) {
+        let claimed: Vec<Job> = {
+            let mut running = self.running.lock().expect("running lock");
+            jobs.into_iter()
+                .filter(|j| running.insert(j.clone()))
+                .collect()
+        };
+        for batch in claimed.chunks(LEASE_BATCH) {
+            let batch = batch.to_vec();
+            let this = self.clone();
+            tokio::spawn(async move {
+                let leased = this.lease_batch(&batch, in_doubt).await;
+                {
+                    let mut running = this.running.lock().expect("running lock");
+                    for j in &batch {
+                        running.remove(j);
+                    }
+                }
+                match leased {
+                    Ok(leases) => {
+                        for lease in leases {
+                            let this = this.clone();
+                            tokio::spawn(async move { this.send(lease).await });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "leasing notices failed; they stay due");
+                    }
+                }
+            });
+        }
+    }
+
+    fn spawn(self: &Arc<Self>, job: Job) {
         if !self
             .running
             .lock()
@@ -182,141 +376,77 @@ impl<S: EventStore> Outbox<S> {
         }
         let this = self.clone();
         tokio::spawn(async move {
-            let permit = this.permits.clone().acquire_owned().await;
             let result = match &job {
-                Job::Send(o, r, c) => this.send(o, r, *c, in_doubt).await,
                 Job::Deadline(o, r, c) => this.deadline(o, r, *c).await,
                 Job::Proof(o, r) => this.proof(o, r).await,
+                Job::Send(..) => Ok(()),
             };
             if let Err(e) = result {
                 tracing::error!(error = %e, ?job, "outbox job failed; it stays due");
                 // Do not spin on a failing store.
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            drop(permit);
             this.running.lock().expect("running lock").remove(&job);
         });
     }
 
-    async fn send(
-        &self,
-        order_id: &str,
-        recipient_id: &str,
-        channel: Channel,
-        in_doubt: bool,
-    ) -> Result<(), StoreError> {
+    /// Records `notice_sending` for every job of `batch` that is still due, in one append.
+    async fn lease_batch(&self, batch: &[Job], in_doubt: bool) -> Result<Vec<Lease>, StoreError> {
         let ctx = self.context.clone();
-        let (o, r) = (order_id.to_string(), recipient_id.to_string());
-        // 1. Lease: the attempt is durable before the provider sees anything.
-        let (_, lease) =
-            self.store
-                .append(Box::new(move |view: &dyn ReadView| {
-                    let Some(service) = view.recipient_service(&o, &r)? else {
-                        return Ok((Vec::new(), None));
-                    };
-                    let now = Utc::now();
-                    let trace = service.trace(channel);
-                    let still_due = if in_doubt {
-                        trace.is_some_and(|t| t.in_flight)
-                    } else {
-                        service.dues.iter().any(|d| {
-                            d.channel == channel && d.action == DueAction::Send && d.at <= now
-                        }) && !trace.is_some_and(|t| t.in_flight)
-                    };
-                    if !still_due {
-                        return Ok((Vec::new(), None));
-                    }
-                    let Some((address, _)) = service.address(channel) else {
-                        return Ok((Vec::new(), None));
-                    };
-                    let address = address.to_string();
-                    let attempt = trace.map_or(0, |t| t.attempts) + 1;
-                    let event = |e| Event::Service {
-                        order_id: o.clone(),
-                        recipient_id: r.clone(),
-                        event: e,
-                    };
-                    if let Some(why) = view.suppressed(&address)? {
-                        let result = RecipientEvent::NoticeResult {
-                            channel,
-                            attempt,
-                            result: AttemptResult::Permanent {
-                                detail: format!("{address} 已退信，不再发送（{why}）"),
-                                suppress: false,
-                            },
-                        };
-                        return Ok((vec![event(result)], None));
-                    }
-                    let order = view
-                        .service_order(&o)?
-                        .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
-                    let expires = order.ordered.links_expire_at;
-                    let token = ctx.links.issue(&o, &r, expires.timestamp().max(0) as u64);
-                    let nonce = ctx.links.verify(&token, 0).map(|c| c.nonce).map_err(|e| {
-                        StoreError::Database(format!("a fresh link does not verify: {e}"))
-                    })?;
-                    let notice = NoticeContext {
-                        court: ctx.config.court.clone(),
-                        case_number: order.ordered.order.case_number.normalized(),
-                        recipient: service.recipient.name.clone(),
-                        documents: order
-                            .ordered
-                            .documents
-                            .iter()
-                            .map(|d| d.name.clone())
-                            .collect(),
-                        link: format!("{}/s/{token}", ctx.public_url),
-                        expires_at: expires,
-                        contact: ctx.config.contact.clone(),
-                    };
-                    let (subject, body) = match channel {
-                        Channel::Email => notice::email(&notice),
-                        Channel::Sms => (String::new(), notice::sms(&notice)),
-                    };
-                    let message_id = trace.map_or_else(
-                        || {
-                            message_id(
-                                &o,
-                                &r,
-                                channel,
-                                &order.ordered.notice_tag,
-                                &ctx.message_host,
-                            )
-                        },
-                        |t| t.message_id.clone(),
-                    );
-                    let sending = RecipientEvent::NoticeSending {
+        let items: Vec<(String, String, Channel)> = batch
+            .iter()
+            .filter_map(|j| match j {
+                Job::Send(o, r, c) => Some((o.clone(), r.clone(), *c)),
+                _ => None,
+            })
+            .collect();
+        let (_, leases) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let mut events = Vec::new();
+                let mut leases = Vec::new();
+                let mut orders = std::collections::HashMap::new();
+                for (o, r, channel) in items {
+                    lease_one(
+                        view,
+                        &ctx,
+                        &mut orders,
+                        o,
+                        r,
                         channel,
-                        attempt,
-                        address: address.clone(),
-                        message_id: message_id.clone(),
-                        subject: subject.clone(),
-                        body: body.clone(),
-                        link_nonce: nonce,
                         in_doubt,
-                    };
-                    Ok((
-                        vec![event(sending)],
-                        Some((address, subject, body, message_id, attempt)),
-                    ))
-                }))
-                .await?;
-        let Some((address, subject, body, message_id, attempt)) = lease else {
-            return Ok(());
+                        &mut events,
+                        &mut leases,
+                    )?;
+                }
+                Ok((events, leases))
+            }))
+            .await?;
+        Ok(leases)
+    }
+
+    /// Sends one leased notice within the provider's rate and queues its outcome for recording.
+    async fn send(&self, lease: Lease) {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return;
         };
-        if in_doubt {
+        if lease.in_doubt {
             self.stats
                 .resent_in_doubt
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        // 2. Send, within the provider's rate.
-        let (outcome, reply) = match channel {
+        let (outcome, reply) = match lease.channel {
             Channel::Email => {
                 self.email_limit.until_ready().await;
                 match &self.context.mailer {
                     Some(m) => {
-                        m.send_with_reply(&address, &subject, &body, &message_id)
-                            .await
+                        m.send_with_reply(
+                            &lease.address,
+                            &lease.subject,
+                            &lease.body,
+                            &lease.message_id,
+                        )
+                        .await
                     }
                     None => (
                         Attempt::Permanent("the e-mail channel is no longer configured".into()),
@@ -329,35 +459,30 @@ impl<S: EventStore> Outbox<S> {
                 String::new(),
             ),
         };
-        if channel == Channel::Email {
+        if lease.channel == Channel::Email {
             let ok = !matches!(outcome, Attempt::Temporary(_));
             self.email_breaker
                 .lock()
                 .expect("breaker lock")
                 .record(ok, Instant::now());
         }
-        // 3. Record the outcome.
         let backoff = self.context.config.retry.backoff();
+        let attempt = lease.attempt;
+        let counter = if outcome == Attempt::Accepted {
+            &self.stats.accepted
+        } else {
+            &self.stats.failed
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = match outcome {
-            Attempt::Accepted => {
-                self.stats
-                    .accepted
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                AttemptResult::Accepted { gateway_id: reply }
-            }
+            Attempt::Accepted => AttemptResult::Accepted { gateway_id: reply },
             Attempt::Temporary(detail) if attempt >= backoff.max_attempts => {
-                self.stats
-                    .failed
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 AttemptResult::Permanent {
                     detail: format!("{attempt} 次尝试均失败，最后一次：{detail}"),
                     suppress: false,
                 }
             }
             Attempt::Temporary(detail) => {
-                self.stats
-                    .failed
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let delay = backoff.delay(attempt - 1, random_draw(&self.rng));
                 AttemptResult::Temporary {
                     detail,
@@ -365,29 +490,54 @@ impl<S: EventStore> Outbox<S> {
                         + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero()),
                 }
             }
-            Attempt::Permanent(detail) => {
-                self.stats
-                    .failed
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                AttemptResult::Permanent {
-                    suppress: bad_address(&detail),
-                    detail,
-                }
-            }
-        };
-        let event = Event::Service {
-            order_id: order_id.to_string(),
-            recipient_id: recipient_id.to_string(),
-            event: RecipientEvent::NoticeResult {
-                channel,
-                attempt,
-                result,
+            Attempt::Permanent(detail) => AttemptResult::Permanent {
+                suppress: bad_address(&detail),
+                detail,
             },
         };
-        self.store
-            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-            .await?;
-        Ok(())
+        self.outcomes
+            .lock()
+            .expect("outcomes lock")
+            .push(Event::Service {
+                order_id: lease.order_id,
+                recipient_id: lease.recipient_id,
+                event: RecipientEvent::NoticeResult {
+                    channel: lease.channel,
+                    attempt,
+                    result,
+                },
+            });
+        self.outcomes_ready.notify_one();
+    }
+
+    /// Appends the outcomes of finished sends, all that have gathered in one append, until `stop`
+    /// turns true and nothing is left.
+    async fn record_outcomes(self: Arc<Self>, stop: watch::Receiver<bool>) {
+        loop {
+            self.outcomes_ready.notified().await;
+            loop {
+                let events = std::mem::take(&mut *self.outcomes.lock().expect("outcomes lock"));
+                if events.is_empty() {
+                    break;
+                }
+                let kept = events.clone();
+                if let Err(e) = self
+                    .store
+                    .append(Box::new(move |_: &dyn ReadView| Ok((events, ()))))
+                    .await
+                {
+                    // Not recorded: the attempts stay in flight and are sent again at the next
+                    // start (counted as resends in doubt).
+                    tracing::error!(error = %e, lost = kept.len(), "recording send outcomes failed");
+                    break;
+                }
+            }
+            if *stop.borrow()
+                && self.permits.available_permits() == self.context.config.workers.max(1)
+            {
+                return;
+            }
+        }
     }
 
     async fn deadline(

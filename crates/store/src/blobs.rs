@@ -19,6 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct BlobStore {
     root: PathBuf,
     root_dir: std::sync::Arc<File>,
+    /// Blobs put in place so far, and how many of them the last sync covered: a flush that follows
+    /// no new blob skips the (file-system-wide) sync.
+    committed: std::sync::Arc<AtomicU64>,
+    synced: std::sync::Arc<AtomicU64>,
 }
 
 /// A blob once durable.
@@ -46,12 +50,24 @@ impl BlobStore {
         }
         fs::create_dir_all(&tmp)?;
         let root_dir = std::sync::Arc::new(File::open(&root)?);
-        Ok(BlobStore { root, root_dir })
+        Ok(BlobStore {
+            root,
+            root_dir,
+            committed: std::sync::Arc::new(AtomicU64::new(0)),
+            synced: std::sync::Arc::new(AtomicU64::new(0)),
+        })
     }
 
-    /// Makes every blob renamed so far durable (one `syncfs` of the blob file system).
+    /// Makes every blob renamed so far durable (one `syncfs` of the blob file system), or nothing
+    /// when no blob was put in place since the last sync.
     pub fn sync(&self) -> Result<(), StoreError> {
-        rustix::fs::syncfs(&*self.root_dir).map_err(|e| StoreError::Io(e.into()))
+        let committed = self.committed.load(Ordering::Acquire);
+        if committed == self.synced.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        rustix::fs::syncfs(&*self.root_dir).map_err(|e| StoreError::Io(e.into()))?;
+        self.synced.fetch_max(committed, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Where a blob lives.
@@ -168,6 +184,7 @@ impl BlobWriter {
                 fs::create_dir_all(dest.parent().expect("blob path has a parent"))?;
                 fs::rename(&tmp, &dest)?;
             }
+            store.committed.fetch_add(1, Ordering::AcqRel);
             Ok(BlobInfo { sha256, size, head })
         })
         .await

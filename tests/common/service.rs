@@ -1,0 +1,225 @@
+//! Electronic service in tests and benchmarks: a hub with seals and e-mail service over a PKI made by
+//! `ecenter-pki init`, a sealed document to serve, and the court's client.
+
+use super::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
+use ecenter_server::service::{PageTls, RetrySettings, ServiceConfig, SmtpSettings};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use tonic::transport::Channel;
+
+pub const COURT_NAME: &str = "湖北省襄阳市中级人民法院";
+pub const LINK_KEY: &[u8] = b"test-link-key-0123456789abcdef0123456789abcdef";
+
+/// A hub with seals and electronic service over a PKI made by `ecenter-pki init`.
+pub struct World {
+    pub pki: TempDir,
+    _data: TempDir,
+    _keys: TempDir,
+    pub hub: TestHub,
+}
+
+pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64) -> ServiceConfig {
+    let key_file = keys.join("link.key");
+    std::fs::write(&key_file, LINK_KEY).unwrap();
+    ServiceConfig {
+        court: COURT_NAME.into(),
+        contact: "书记员 李四 0710-1234567".into(),
+        public_url: String::new(),
+        page_listen: "127.0.0.1:0".parse().unwrap(),
+        page_tls: Some(PageTls {
+            cert: pki.join("server.pem"),
+            key: pki.join("server.key"),
+        }),
+        link_key_file: key_file,
+        link_valid_hours: 168,
+        smtp: Some(SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: smtp_port,
+            security: "plain_loopback".into(),
+            user: None,
+            password_file: None,
+            from: format!("{COURT_NAME} <songda@court.example>"),
+            timeout_secs,
+            envelope_from: None,
+            dsn_maildir: None,
+            dkim: None,
+        }),
+        workers: 8,
+        rate_per_second: 1000,
+        retry: RetrySettings {
+            base_ms: 50,
+            cap_secs: 1,
+            max_attempts: 100,
+            breaker_threshold: 1000,
+            breaker_cooldown_secs: 1,
+        },
+    }
+}
+
+pub async fn world(smtp_port: u16, timeout_secs: u64) -> World {
+    world_with(smtp_port, timeout_secs, |_, _| {}).await
+}
+
+pub async fn world_with(
+    smtp_port: u16,
+    timeout_secs: u64,
+    adjust: impl FnOnce(&mut ServiceConfig, &Path),
+) -> World {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let mut service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    adjust(&mut service, keys.path());
+    let hub = {
+        let pki = pki.path().to_path_buf();
+        TestHub::start_with(data.path(), move |c| {
+            c.dev_mode = false;
+            c.tls = Some(ecenter_server::tls::TlsConfig {
+                cert: pki.join("server.pem"),
+                key: pki.join("server.key"),
+                client_ca: pki.join("client-ca.pem"),
+                client_crl: Some(pki.join("client-ca.crl.pem")),
+            });
+            c.seals = Some(seal_config(&pki));
+            c.service = Some(service);
+        })
+        .await
+    };
+    World {
+        pki,
+        _data: data,
+        _keys: keys,
+        hub,
+    }
+}
+
+impl World {
+    pub async fn service(&self, stem: &str) -> ServiceOfProcessClient<Channel> {
+        ServiceOfProcessClient::new(channel_as(self.hub.addr, self.pki.path(), stem).await)
+    }
+
+    /// A sealed PDF of a lawyer's filing: `F…/S1`.
+    pub async fn sealed_document(&self) -> String {
+        sealed_document(self.hub.addr, self.pki.path()).await
+    }
+
+    pub fn curl(&self, args: &[&str]) -> (u16, String) {
+        let out = Command::new("curl")
+            .args(["-s", "-S", "--max-time", "20", "--cacert"])
+            .arg(self.pki.path().join("root-ca.pem"))
+            .args(["-w", "\n%{http_code}"])
+            .args(args)
+            .output()
+            .expect("curl is installed");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_string())
+    }
+}
+
+/// A sealed PDF of a lawyer's filing on the hub at `addr`: `F…/S1`.
+pub async fn sealed_document(addr: std::net::SocketAddr, pki: &Path) -> String {
+    let mut seals = SealServiceClient::new(channel_as(addr, pki, "court-xiangyang-cms").await);
+    seals
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+        })
+        .await
+        .unwrap();
+    let mut lawyer = tls_client(addr, pki, "lawyer-14201202010000001").await;
+    let judgment = pdf("judgment");
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-serve-1",
+        "证据材料",
+        &[("民事判决书.pdf", &judgment)],
+    )
+    .await;
+    seals
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })),
+            page: 0,
+            position: None,
+            reason: "电子送达".into(),
+        })
+        .await
+        .unwrap();
+    format!("{filing_id}/S1")
+}
+
+pub fn recipient(name: &str, email: &str, basis: pb::AddressBasis) -> pb::ServeRecipient {
+    pb::ServeRecipient {
+        name: name.into(),
+        role: "被告".into(),
+        phone: String::new(),
+        phone_basis: 0,
+        email: email.into(),
+        email_basis: basis as i32,
+        consent_basis: "送达地址确认书（2026年11月2日）".into(),
+    }
+}
+
+pub fn order(
+    request_id: &str,
+    document: &str,
+    recipients: Vec<pb::ServeRecipient>,
+) -> pb::ServeOrderRequest {
+    pb::ServeOrderRequest {
+        request_id: request_id.into(),
+        case_number: CASE.into(),
+        documents: vec![document.into()],
+        recipients,
+        plan: vec![pb::PlanStep {
+            channel: pb::ServiceChannel::Email as i32,
+            deadline_hours: 24,
+        }],
+        link_valid_hours: 0,
+    }
+}
+
+/// Polls `probe` until it yields, for at most `secs` seconds.
+pub async fn until<T, F, Fut>(secs: u64, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn status(
+    client: &mut ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    recipient_id: &str,
+) -> pb::RecipientStatus {
+    client
+        .get_recipient(pb::RecipientRef {
+            order_id: order_id.into(),
+            recipient_id: recipient_id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
