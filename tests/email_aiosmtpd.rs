@@ -19,6 +19,7 @@ fn config(port: u16) -> SmtpConfig {
         from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
         envelope_from: None,
         dkim: None,
+        relay_ca_pem: None,
         timeout: Duration::from_secs(10),
     }
 }
@@ -123,4 +124,82 @@ async fn temporary_permanent_and_slow_sends_are_told_apart() {
     );
     // Nothing was delivered: every one of these failed.
     assert!(received(&maildir).is_empty());
+}
+
+/// The TLS+AUTH submission server of tests/python/smtp_tls_auth.py with the PKI's localhost
+/// certificate and the account songda / `password`.
+fn start_submission(
+    maildir: &std::path::Path,
+    pki: &std::path::Path,
+    password: &str,
+) -> common::smtp::SmtpServer {
+    common::smtp::start_python_smtp(
+        "smtp_tls_auth.py",
+        &[
+            maildir.to_str().unwrap(),
+            pki.join("server.pem").to_str().unwrap(),
+            pki.join("server.key").to_str().unwrap(),
+            "songda",
+            password,
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_and_auth_with_the_courts_own_ca_and_refusals_that_say_why() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("mail");
+    let server = start_submission(&maildir, pki.path(), "s3cret-口令");
+    let root = std::fs::read(pki.path().join("root-ca.pem")).unwrap();
+    let tls = |password: &str, ca: Option<Vec<u8>>| SmtpConfig {
+        host: "localhost".into(),
+        security: SmtpSecurity::StartTls,
+        credentials: Some(("songda".into(), password.into())),
+        relay_ca_pem: ca,
+        ..config(server.addr.port())
+    };
+
+    // STARTTLS to a relay whose certificate chains to the court's CA, then AUTH: accepted.
+    let mailer = Mailer::new(&tls("s3cret-口令", Some(root.clone()))).unwrap();
+    let (outcome, reply) = mailer
+        .send_with_reply("zhangsan@example.cn", "主题", "正文", "tls-1@ecenter.test")
+        .await;
+    assert_eq!(outcome, Attempt::Accepted, "{reply}");
+    assert!(reply.contains("queued as TLS0001"), "{reply}");
+    assert_eq!(received(&maildir).len(), 1);
+
+    // A wrong password: the relay says 535, final.
+    let wrong = Mailer::new(&tls("wrong", Some(root.clone()))).unwrap();
+    let outcome = wrong
+        .send("zhangsan@example.cn", "主题", "正文", "tls-2@ecenter.test")
+        .await;
+    assert!(
+        matches!(&outcome, Attempt::Permanent(m) if m.contains("535")),
+        "{outcome:?}"
+    );
+
+    // Without the court's CA the relay's certificate is not trusted: temporary (fix the
+    // configuration, the message is kept), and nothing is sent in the clear.
+    let untrusted = Mailer::new(&tls("s3cret-口令", None)).unwrap();
+    let outcome = untrusted
+        .send("zhangsan@example.cn", "主题", "正文", "tls-3@ecenter.test")
+        .await;
+    assert!(matches!(outcome, Attempt::Temporary(_)), "{outcome:?}");
+
+    // Plaintext to a relay that requires STARTTLS: refused by the relay before any mail is sent.
+    let plain = Mailer::new(&SmtpConfig {
+        credentials: None,
+        ..config(server.addr.port())
+    })
+    .unwrap();
+    let outcome = plain
+        .send("zhangsan@example.cn", "主题", "正文", "tls-4@ecenter.test")
+        .await;
+    assert!(
+        matches!(&outcome, Attempt::Permanent(m) if m.contains("STARTTLS")),
+        "{outcome:?}"
+    );
+    assert_eq!(received(&maildir).len(), 1);
 }

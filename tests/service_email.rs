@@ -442,8 +442,8 @@ fn accepted(s: &pb::RecipientStatus) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_4xx_is_retried_until_accepted_and_a_5xx_goes_to_the_dead_letters_until_a_clerk_retries()
-{
+async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters_until_a_clerk_acts()
+ {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = start_aiosmtpd(maildir.path());
     let w = world(smtp.addr.port(), 10).await;
@@ -474,6 +474,36 @@ async fn a_4xx_is_retried_until_accepted_and_a_5xx_goes_to_the_dead_letters_unti
     .await;
     assert_eq!(s.attempts[0].attempts, 2, "{s:?}");
     assert!(s.dead_letters.is_empty());
+
+    // The connection cut at DATA: temporary, sent again, stored once.
+    let dropped = court
+        .serve_order(order(
+            "dropped",
+            &document,
+            vec![recipient(
+                "钱八",
+                "drop-once@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = wait_for(
+        &court,
+        &dropped.order_id,
+        "the send after the cut connection",
+        accepted,
+    )
+    .await;
+    assert!(s.dead_letters.is_empty());
+    let stored = |local: &str| {
+        received(maildir.path())
+            .iter()
+            .filter(|m| m["to"].as_str().unwrap_or("").contains(local))
+            .count()
+    };
+    assert_eq!(stored("drop-once@"), 1);
 
     // 550 5.7.1 (policy): final on this channel → dead letter, the recipient unserved.
     let rejected = court
@@ -581,8 +611,9 @@ async fn a_4xx_is_retried_until_accepted_and_a_5xx_goes_to_the_dead_letters_unti
         .into_inner();
     assert!(resolved.dead_letters.is_empty());
     assert_eq!(resolved.resolution, "已改为邮寄送达");
-    // Only two messages reached the relay: the flaky one and the clerk's retry.
-    assert_eq!(received(maildir.path()).len(), 2);
+    // Only three messages reached the relay: the flaky one, the dropped one and the clerk's retry.
+    assert_eq!(received(maildir.path()).len(), 3);
+    assert_eq!(stored("flaky@"), 1);
     drop(smtp);
     w.hub.stop().await;
 }

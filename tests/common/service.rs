@@ -48,6 +48,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             envelope_from: None,
             dsn_maildir: None,
             dkim: None,
+            ca_file: None,
         }),
         workers: 8,
         rate_per_second: 1000,

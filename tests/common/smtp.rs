@@ -38,14 +38,23 @@ pub fn start_aiosmtpd_on(maildir: &Path, port: u16) -> SmtpServer {
     for sub in ["tmp", "new", "cur"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
+    start_python_smtp_on("smtp_faults.py", port, &[maildir.to_str().unwrap()])
+}
+
+/// One of the aiosmtpd servers of tests/python on a free port: `script PORT args...`.
+pub fn start_python_smtp(script: &str, args: &[&str]) -> SmtpServer {
+    start_python_smtp_on(script, free_port(), args)
+}
+
+fn start_python_smtp_on(script: &str, port: u16, args: &[&str]) -> SmtpServer {
     let mut child = Command::new("python3")
         .arg(format!(
-            "{}/tests/python/smtp_faults.py",
+            "{}/tests/python/{script}",
             std::env::var("CARGO_MANIFEST_DIR")
                 .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
         ))
         .arg(port.to_string())
-        .arg(maildir)
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -54,11 +63,11 @@ pub fn start_aiosmtpd_on(maildir: &Path, port: u16) -> SmtpServer {
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("aiosmtpd exited at start-up ({status}); its error is above");
+            panic!("{script} exited at start-up ({status}); its error is above");
         }
         assert!(
             started.elapsed() < Duration::from_secs(20),
-            "aiosmtpd did not start"
+            "{script} did not start"
         );
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -5,6 +5,8 @@ perm-fail@...  -> 550 5.1.1 at RCPT (permanent)
 slow@...       -> waits 30 s before answering DATA (a client's whole-send timeout fires first)
 flaky@...      -> 451 at RCPT the first time an address is seen, accepted afterwards
 reject-once@...-> 550 5.7.1 (policy, not the address) the first time, accepted afterwards
+drop-once@...  -> the first time, the connection is cut at DATA without an answer (nothing stored);
+                  accepted afterwards
 hang@...       -> stores the message, then waits 4 s before answering DATA (a client killed
                   meanwhile never learns it was accepted)
 anything else  -> accepted and stored in the maildir
@@ -23,6 +25,7 @@ class Faults:
     def __init__(self, maildir):
         self.box = mailbox.Maildir(maildir, create=True)
         self.seen = set()
+        self.dropped = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0]
@@ -42,6 +45,11 @@ class Faults:
     async def handle_DATA(self, server, session, envelope):
         if any(r.startswith("slow@") for r in envelope.rcpt_tos):
             await asyncio.sleep(30)
+        dropping = [r for r in envelope.rcpt_tos if r.startswith("drop-once@") and r not in self.dropped]
+        if dropping:
+            self.dropped.update(dropping)
+            server.transport.abort()
+            return "421 4.4.2 connection dropped"
         if any(r.startswith("hang@") for r in envelope.rcpt_tos):
             # Stored first: the client may die before it hears the reply (a crash after the send).
             self.box.add(envelope.original_content)

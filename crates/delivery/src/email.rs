@@ -15,7 +15,9 @@ use lettre::message::dkim::{
 use lettre::message::header::{ContentType, HeaderName};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
+};
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{
     ClientId, MailBodyParameter, MailParameter, RcptParameter,
@@ -64,6 +66,8 @@ pub struct SmtpConfig {
     pub envelope_from: Option<String>,
     /// DKIM signing, if configured.
     pub dkim: Option<DkimSettings>,
+    /// The only CA (PEM) trusted for the relay's certificate; default: the usual public roots.
+    pub relay_ca_pem: Option<Vec<u8>>,
     /// Longest a whole send may take.
     pub timeout: Duration,
 }
@@ -85,6 +89,7 @@ impl std::fmt::Debug for SmtpConfig {
                     .as_ref()
                     .map(|d| format!("{}._domainkey.{} ({})", d.selector, d.domain, d.algorithm)),
             )
+            .field("relay_ca", &self.relay_ca_pem.is_some())
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -116,6 +121,7 @@ pub struct Mailer {
     from: Mailbox,
     envelope_from: Address,
     dkim: Option<(DkimSettings, DkimSigningAlgorithm)>,
+    relay_ca: Option<Certificate>,
     timeout: Duration,
     idle: Mutex<Vec<Connection>>,
 }
@@ -160,7 +166,15 @@ impl Mailer {
             }
             None => None,
         };
+        let relay_ca = match &config.relay_ca_pem {
+            Some(pem) => Some(
+                Certificate::from_pem(pem)
+                    .map_err(|e| EmailError::Config(format!("relay CA certificate: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(Mailer {
+            relay_ca,
             host: config.host.clone(),
             port: config.port,
             security: config.security.clone(),
@@ -262,7 +276,14 @@ impl Mailer {
 
     async fn connect(&self) -> Result<Connection, lettre::transport::smtp::Error> {
         let hello = ClientId::default();
-        let tls = || TlsParameters::new(self.host.clone());
+        let tls = || match &self.relay_ca {
+            // Only the court's own CA: the relay is pinned.
+            Some(ca) => TlsParameters::builder(self.host.clone())
+                .certificate_store(CertificateStore::None)
+                .add_root_certificate(ca.clone())
+                .build_rustls(),
+            None => TlsParameters::new(self.host.clone()),
+        };
         let mut smtp = match self.security {
             SmtpSecurity::Implicit => {
                 AsyncSmtpConnection::connect_tokio1(
@@ -309,10 +330,27 @@ impl Mailer {
         message_id: &str,
     ) -> Result<String, lettre::transport::smtp::Error> {
         let reused = self.idle.lock().expect("pool lock").pop();
-        let mut connection = match reused {
-            Some(c) if !c.smtp.has_broken() => c,
-            _ => self.connect().await?,
-        };
+        if let Some(c) = reused.filter(|c| !c.smtp.has_broken()) {
+            match self.transaction(c, to, bytes, message_id).await {
+                Ok(reply) => return Ok(reply),
+                // The relay answered: that is the outcome.
+                Err(e) if e.is_permanent() || e.is_transient() => return Err(e),
+                // An idle connection the relay had closed: try once more on a fresh one.
+                Err(_) => {}
+            }
+        }
+        let connection = self.connect().await?;
+        self.transaction(connection, to, bytes, message_id).await
+    }
+
+    /// One mail transaction on `connection`, which goes back to the pool if it ends well.
+    async fn transaction(
+        &self,
+        mut connection: Connection,
+        to: &Address,
+        bytes: &[u8],
+        message_id: &str,
+    ) -> Result<String, lettre::transport::smtp::Error> {
         let mut mail = Vec::new();
         if !bytes.is_ascii() {
             mail.push(MailParameter::Body(MailBodyParameter::EightBitMime));

@@ -121,6 +121,9 @@ pub struct SmtpSettings {
     /// DKIM signing of notices.
     #[serde(default)]
     pub dkim: Option<DkimFile>,
+    /// The only CA trusted for the relay's TLS certificate (PEM); default: the public roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// DKIM as configured: the key stays in its own file.
@@ -316,6 +319,10 @@ impl SmtpSettings {
             credentials,
             envelope_from: self.envelope_from.clone(),
             dkim,
+            relay_ca_pem: match &self.ca_file {
+                Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                None => None,
+            },
             from: self.from.clone(),
             timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
         })
@@ -1103,5 +1110,54 @@ async fn watch_loop<S: EventStore>(
             _ = stopping.wait_for(|s| *s) => return,
             _ = tx.closed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &std::path::Path) -> SmtpSettings {
+        SmtpSettings {
+            host: "relay.court.example".into(),
+            port: 587,
+            security: "starttls".into(),
+            user: Some("songda".into()),
+            password_file: Some(dir.join("password")),
+            from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
+            timeout_secs: 30,
+            envelope_from: Some("dsn@court.example".into()),
+            dsn_maildir: None,
+            dkim: None,
+            ca_file: Some(dir.join("ca.pem")),
+        }
+    }
+
+    #[test]
+    fn secrets_come_from_their_files_and_never_show_in_debug_output() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("password"), "s3cret\n").unwrap();
+        std::fs::write(dir.path().join("ca.pem"), "-----BEGIN CERTIFICATE-----").unwrap();
+        let c = settings(dir.path()).to_config().unwrap();
+        assert_eq!(c.credentials, Some(("songda".into(), "s3cret".into())));
+        assert!(c.relay_ca_pem.is_some());
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn half_given_credentials_an_unknown_security_and_missing_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path());
+        s.password_file = None;
+        assert!(
+            s.to_config()
+                .unwrap_err()
+                .contains("both user and password_file")
+        );
+        let mut s = settings(dir.path());
+        s.security = "ssl".into();
+        assert!(s.to_config().unwrap_err().contains("「ssl」"));
+        let s = settings(dir.path());
+        assert!(s.to_config().unwrap_err().contains("password"));
     }
 }
