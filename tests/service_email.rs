@@ -15,19 +15,6 @@ use std::process::Command;
 use std::time::Duration;
 use tonic::transport::Channel;
 
-fn link_in(body: &str) -> String {
-    let start = body
-        .find("https://localhost:")
-        .expect("a link in the notice");
-    body[start..].split_whitespace().next().unwrap().to_string()
-}
-
-fn form_in(page: &str) -> String {
-    let marker = "name=\"form\" value=\"";
-    let start = page.find(marker).expect("a confirmation form") + marker.len();
-    page[start..].split('"').next().unwrap().to_string()
-}
-
 fn der_of(pem_path: &Path) -> Vec<u8> {
     use rustls_pki_types::pem::PemObject;
     rustls_pki_types::CertificateDer::from_pem_file(pem_path)

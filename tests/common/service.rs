@@ -224,3 +224,18 @@ pub async fn status(
         .unwrap()
         .into_inner()
 }
+
+/// The recipient's link in a notice.
+pub fn link_in(body: &str) -> String {
+    let start = body
+        .find("https://localhost:")
+        .expect("a link in the notice");
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+/// The one-time confirmation form's nonce in the recipient's page.
+pub fn form_in(page: &str) -> String {
+    let marker = "name=\"form\" value=\"";
+    let start = page.find(marker).expect("a confirmation form") + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}

@@ -1,6 +1,7 @@
-//! `clerk`: the clerks' audit tool. It verifies sealed PDFs offline — with no hub, against the trust
-//! anchors the clerk names — and walks the hash-chained event log, on a running hub over mutual TLS
-//! or offline on a copy of a data directory, so the record can be shown unaltered.
+//! `clerk`: the clerks' audit tool. It verifies sealed PDFs and proofs of service offline — with no
+//! hub, against the trust anchors the clerk names — walks the hash-chained event log (on a running
+//! hub over mutual TLS, or offline on a copy of a data directory), and, on a running hub, shows
+//! serve orders, lists dead letters and retries or resolves them.
 
 use crate::pad;
 use anyhow::{Context, Result};
@@ -65,6 +66,113 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verifies a proof of service (电子送达凭证) offline: its detached CAdES signature, the
+    /// signer's chain and the signature timestamp. Exit 0 only when it passes.
+    VerifyProof {
+        /// The proof document (JSON, as GetProof or `clerk proof` gives it).
+        file: PathBuf,
+        /// Its detached signature (DER).
+        #[arg(long)]
+        signature: PathBuf,
+        /// Trust anchor(s) for the hub's signer (PEM); nothing is trusted unless named here.
+        #[arg(long, required = true)]
+        trust: Vec<PathBuf>,
+        /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signer's anchors.
+        #[arg(long)]
+        tsa_trust: Vec<PathBuf>,
+        /// Intermediate CA certificates (PEM) that may complete chains.
+        #[arg(long)]
+        intermediate: Vec<PathBuf>,
+        /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows a serve order's recipients: state, channel, attempts, effective time and rule.
+    Service {
+        /// The order (O…).
+        order_id: String,
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists final failures waiting for a clerk.
+    DeadLetters {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sends a dead-lettered notice again.
+    Retry {
+        /// The order (O…).
+        order_id: String,
+        /// The recipient (R1, ...).
+        recipient_id: String,
+        /// The channel that failed.
+        #[arg(long, value_enum)]
+        channel: ChannelName,
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Closes a dead letter by hand, saying what was done instead.
+    Resolve {
+        /// The order (O…).
+        order_id: String,
+        /// The recipient (R1, ...).
+        recipient_id: String,
+        /// The channel that failed.
+        #[arg(long, value_enum)]
+        channel: ChannelName,
+        /// What was done, e.g. 已改为邮寄送达.
+        #[arg(long)]
+        note: String,
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Saves a recipient's proof of service: `<out>/<order>-<recipient>.json` and `.p7s`.
+    Proof {
+        /// The order (O…).
+        order_id: String,
+        /// The recipient (R1, ...).
+        recipient_id: String,
+        /// Directory to write to.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+}
+
+/// How to reach a running hub over mutual TLS as a clerk.
+#[derive(Debug, clap::Args)]
+struct HubArgs {
+    /// The hub, e.g. 127.0.0.1:50051.
+    #[arg(long)]
+    hub: String,
+    /// The CA (PEM) the hub's certificate chains to.
+    #[arg(long)]
+    ca: PathBuf,
+    /// The clerk's certificate (PEM).
+    #[arg(long)]
+    cert: PathBuf,
+    /// The clerk's key (PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// The name the hub's certificate is issued for.
+    #[arg(long, default_value = "localhost")]
+    server_name: String,
+}
+
+/// A channel of a serve order's plan, as clerks name it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ChannelName {
+    /// E-mail.
+    Email,
+    /// SMS.
+    Sms,
 }
 
 /// Where the walk ended: the head, or the first bad entry.
@@ -332,8 +440,390 @@ fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
     Ok(passed)
 }
 
+fn verify_proof(file: &Path, signature: &Path, trust: TrustStores, json: bool) -> Result<bool> {
+    let document = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let cms = std::fs::read(signature).with_context(|| signature.display().to_string())?;
+    let digest: [u8; 32] = ecenter_store::chain::sha256(&document);
+    let (checks, signer) =
+        ecenter_seal::cades::verify_detached(&cms, &digest, &trust, std::time::SystemTime::now());
+    let passed = !checks.is_empty()
+        && checks
+            .iter()
+            .all(|c| !matches!(c.status, CheckStatus::Failed(_)));
+    let proof: serde_json::Value = serde_json::from_slice(&document).unwrap_or_default();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "file": file.display().to_string(),
+                "indication": if passed { "PASSED" } else { "FAILED" },
+                "signer": signer,
+                "case_number": proof["case_number"],
+                "recipient": proof["recipient"]["name"],
+                "effective": proof["effective"],
+                "checks": checks.iter().map(|c| serde_json::json!({
+                    "name": c.name, "status": status_name(&c.status), "detail": c.detail,
+                })).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(passed);
+    }
+    println!(
+        "{}: {}",
+        file.display(),
+        if passed { "PASSED" } else { "FAILED" }
+    );
+    println!("  signer: {}", signer.as_deref().unwrap_or("unknown"));
+    if let Some(case) = proof["case_number"].as_str() {
+        println!(
+            "  {} · {}（{}）",
+            case,
+            proof["recipient"]["name"].as_str().unwrap_or(""),
+            proof["recipient"]["role"].as_str().unwrap_or("")
+        );
+        println!(
+            "  送达生效：{} · {}",
+            proof["effective"]["at"]["beijing"].as_str().unwrap_or(""),
+            proof["effective"]["rule_text"].as_str().unwrap_or("")
+        );
+    }
+    for c in &checks {
+        println!(
+            "  {}{}{}",
+            pad(c.name, 22),
+            pad(&status_name(&c.status), 42),
+            c.detail
+        );
+    }
+    Ok(passed)
+}
+
+fn trust_stores(
+    trust: &[PathBuf],
+    tsa_trust: &[PathBuf],
+    intermediate: &[PathBuf],
+    crl: &[PathBuf],
+) -> Result<TrustStores> {
+    let signers = certificates(trust)?;
+    let tsas = if tsa_trust.is_empty() {
+        signers.clone()
+    } else {
+        certificates(tsa_trust)?
+    };
+    Ok(TrustStores {
+        seal_makers: signers.clone(),
+        signers,
+        intermediates: certificates(intermediate)?,
+        crls: crls(crl)?,
+        tsas,
+    })
+}
+
+type ServiceClient =
+    ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
+
+async fn service_client(hub: &HubArgs) -> Result<ServiceClient> {
+    use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+    let read = |p: &Path| std::fs::read(p).with_context(|| p.display().to_string());
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(read(&hub.ca)?))
+        .identity(Identity::from_pem(read(&hub.cert)?, read(&hub.key)?))
+        .domain_name(hub.server_name.clone());
+    let channel = Channel::from_shared(format!("https://{}", hub.hub))
+        .context("the hub's address")?
+        .tls_config(tls)?
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach the hub at {}", hub.hub))?;
+    Ok(ServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024))
+}
+
+fn refused(s: tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("the hub refused: {}", s.message())
+}
+
+fn beijing(t: Option<&prost_types::Timestamp>) -> String {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .map(|t| {
+            t.with_timezone(&shanghai)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn channel_text(c: i32) -> &'static str {
+    use ecenter_proto::v1::ServiceChannel;
+    match ServiceChannel::try_from(c) {
+        Ok(ServiceChannel::Email) => "email",
+        Ok(ServiceChannel::Sms) => "sms",
+        _ => "",
+    }
+}
+
+fn state_text(s: i32) -> &'static str {
+    use ecenter_proto::v1::RecipientState;
+    match RecipientState::try_from(s) {
+        Ok(RecipientState::Sending) => "sending",
+        Ok(RecipientState::Awaiting) => "awaiting",
+        Ok(RecipientState::Effective) => "effective",
+        Ok(RecipientState::Unserved) => "UNSERVED",
+        _ => "",
+    }
+}
+
+fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
+    serde_json::json!({
+        "order_id": r.order_id,
+        "recipient_id": r.recipient_id,
+        "name": r.name,
+        "role": r.role,
+        "state": state_text(r.state),
+        "attempts": r.attempts.iter().map(|a| serde_json::json!({
+            "channel": channel_text(a.channel), "address": a.address, "attempts": a.attempts,
+            "resends_in_doubt": a.resends_in_doubt, "sent_at": beijing(a.sent_at.as_ref()),
+            "last_error": a.last_error,
+        })).collect::<Vec<_>>(),
+        "effective": r.effective.as_ref().map(|e| serde_json::json!({
+            "at": beijing(e.at.as_ref()), "rule": e.rule, "rule_text": e.rule_text, "presumed": e.presumed,
+        })),
+        "dead_letters": r.dead_letters.iter().map(|d| serde_json::json!({
+            "channel": channel_text(d.channel), "reason": d.reason, "at": beijing(d.at.as_ref()),
+        })).collect::<Vec<_>>(),
+        "proofs": r.proofs,
+    })
+}
+
+async fn show_service(hub: &HubArgs, order_id: &str, json: bool) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let mut recipients = Vec::new();
+    let mut after = String::new();
+    let first = loop {
+        let page = client
+            .get_order(pb::GetOrderRequest {
+                order_id: order_id.into(),
+                after_recipient_id: after.clone(),
+                page_size: 1000,
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        recipients.extend(page.recipients.iter().cloned());
+        if page.next_after_recipient_id.is_empty() {
+            break page;
+        }
+        after = page.next_after_recipient_id.clone();
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "order_id": first.order_id,
+                "case_number": first.case_number,
+                "ordered_at": beijing(first.ordered_at.as_ref()),
+                "documents": first.documents.iter().map(|d| serde_json::json!({"reference": d.reference, "name": d.name, "sha256": d.sha256})).collect::<Vec<_>>(),
+                "recipients": recipients.iter().map(recipient_json).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(true);
+    }
+    println!(
+        "{} · {} · {} recipient(s) · ordered {} (Asia/Shanghai)",
+        first.order_id,
+        first.case_number,
+        first.recipient_count,
+        beijing(first.ordered_at.as_ref())
+    );
+    println!(
+        "{}{}{}{}{}RULE",
+        pad("ID", 6),
+        pad("NAME", 14),
+        pad("STATE", 11),
+        pad("CHANNEL", 8),
+        pad("EFFECTIVE (Asia/Shanghai)", 27),
+    );
+    for r in &recipients {
+        let last = r.attempts.last();
+        println!(
+            "{}{}{}{}{}{}",
+            pad(&r.recipient_id, 6),
+            pad(&r.name, 14),
+            pad(state_text(r.state), 11),
+            pad(last.map_or("", |a| channel_text(a.channel)), 8),
+            pad(
+                &beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
+                27
+            ),
+            r.effective.as_ref().map_or("", |e| e.rule.as_str())
+        );
+    }
+    Ok(true)
+}
+
+async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let list = client
+        .list_dead_letters(pb::ListDeadLettersRequest { limit: 1000 })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if json {
+        println!(
+            "{}",
+            serde_json::Value::Array(list.recipients.iter().map(recipient_json).collect())
+        );
+        return Ok(true);
+    }
+    if list.recipients.is_empty() {
+        println!("no dead letters");
+        return Ok(true);
+    }
+    println!(
+        "{}{}{}{}{}REASON",
+        pad("ORDER", 15),
+        pad("ID", 6),
+        pad("NAME", 14),
+        pad("CHANNEL", 8),
+        pad("AT (Asia/Shanghai)", 21),
+    );
+    for r in &list.recipients {
+        for d in &r.dead_letters {
+            println!(
+                "{}{}{}{}{}{}",
+                pad(&r.order_id, 15),
+                pad(&r.recipient_id, 6),
+                pad(&r.name, 14),
+                pad(channel_text(d.channel), 8),
+                pad(&beijing(d.at.as_ref()), 21),
+                d.reason
+            );
+        }
+    }
+    Ok(true)
+}
+
+async fn dead_letter_action(
+    hub: &HubArgs,
+    order_id: String,
+    recipient_id: String,
+    channel: ChannelName,
+    note: Option<String>,
+) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let action = pb::DeadLetterAction {
+        order_id,
+        recipient_id,
+        channel: match channel {
+            ChannelName::Email => pb::ServiceChannel::Email as i32,
+            ChannelName::Sms => pb::ServiceChannel::Sms as i32,
+        },
+        note: note.clone().unwrap_or_default(),
+    };
+    let status = match note {
+        Some(_) => client.resolve_dead_letter(action).await,
+        None => client.retry_dead_letter(action).await,
+    }
+    .map_err(refused)?
+    .into_inner();
+    println!(
+        "{} {} {}: {}",
+        status.order_id,
+        status.recipient_id,
+        status.name,
+        state_text(status.state)
+    );
+    Ok(true)
+}
+
+async fn save_proof(
+    hub: &HubArgs,
+    order_id: String,
+    recipient_id: String,
+    out: &Path,
+) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let proof = client
+        .get_proof(pb::RecipientRef {
+            order_id,
+            recipient_id,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let stem = out.join(format!("{}-{}", proof.order_id, proof.recipient_id));
+    let (document, signature) = (stem.with_extension("json"), stem.with_extension("p7s"));
+    std::fs::write(&document, &proof.document).with_context(|| document.display().to_string())?;
+    std::fs::write(&signature, &proof.signature)
+        .with_context(|| signature.display().to_string())?;
+    println!("{}", document.display());
+    println!("{}", signature.display());
+    Ok(true)
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f)
+}
+
 fn run(args: Args) -> Result<bool> {
     match args.command {
+        Command::VerifyProof {
+            file,
+            signature,
+            trust,
+            tsa_trust,
+            intermediate,
+            json,
+        } => verify_proof(
+            &file,
+            &signature,
+            trust_stores(&trust, &tsa_trust, &intermediate, &[])?,
+            json,
+        ),
+        Command::Service {
+            order_id,
+            hub,
+            json,
+        } => block_on(show_service(&hub, &order_id, json)),
+        Command::DeadLetters { hub, json } => block_on(list_dead_letters(&hub, json)),
+        Command::Retry {
+            order_id,
+            recipient_id,
+            channel,
+            hub,
+        } => block_on(dead_letter_action(
+            &hub,
+            order_id,
+            recipient_id,
+            channel,
+            None,
+        )),
+        Command::Resolve {
+            order_id,
+            recipient_id,
+            channel,
+            note,
+            hub,
+        } => block_on(dead_letter_action(
+            &hub,
+            order_id,
+            recipient_id,
+            channel,
+            Some(note),
+        )),
+        Command::Proof {
+            order_id,
+            recipient_id,
+            out,
+            hub,
+        } => block_on(save_proof(&hub, order_id, recipient_id, &out)),
         Command::VerifyLog {
             data_dir,
             hub,
@@ -369,21 +859,10 @@ fn run(args: Args) -> Result<bool> {
             intermediate,
             crl,
             json,
-        } => {
-            let signers = certificates(&trust)?;
-            let tsas = if tsa_trust.is_empty() {
-                signers.clone()
-            } else {
-                certificates(&tsa_trust)?
-            };
-            let stores = TrustStores {
-                seal_makers: signers.clone(),
-                signers,
-                intermediates: certificates(&intermediate)?,
-                crls: crls(&crl)?,
-                tsas,
-            };
-            verify_pdf(&file, stores, json)
-        }
+        } => verify_pdf(
+            &file,
+            trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
+            json,
+        ),
     }
 }

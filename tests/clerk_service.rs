@@ -1,0 +1,178 @@
+//! `clerk` on electronic service, as a process against a running hub over mutual TLS: the order's
+//! table, dead letters retried and resolved, a proof saved and verified offline (and refused once
+//! altered).
+
+mod common;
+
+use common::CASE;
+use common::service::*;
+use common::smtp::{received, start_aiosmtpd};
+use ecenter_proto::v1 as pb;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn clerk(args: &[&str], hub: Option<&World>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clerk"));
+    c.args(args);
+    if let Some(w) = hub {
+        let pki = w.pki.path();
+        c.arg("--hub")
+            .arg(w.hub.addr.to_string())
+            .arg("--ca")
+            .arg(pki.join("root-ca.pem"))
+            .arg("--cert")
+            .arg(pki.join("clients/clerk-c0001.pem"))
+            .arg("--key")
+            .arg(pki.join("clients/clerk-c0001.key"));
+    }
+    c.output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clerk_shows_the_order_handles_dead_letters_and_verifies_a_saved_proof_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("mail");
+    let smtp = start_aiosmtpd(&maildir);
+    let w = world(smtp.addr.port(), 10).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let ordered = court
+        .serve_order(order(
+            "clerk-1",
+            &document,
+            vec![
+                recipient("张三", "zhangsan@example.cn", pb::AddressBasis::Discovered),
+                recipient("李四", "perm-fail@example.cn", pb::AddressBasis::Confirmed),
+            ],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let order_id = ordered.order_id.clone();
+
+    // 张三 opens and confirms; 李四's address is refused (550 5.1.1).
+    let mail = until(30, "the notice", || async {
+        received(&maildir).into_iter().next()
+    })
+    .await;
+    let link = link_in(mail["body"].as_str().unwrap());
+    let (_, page) = w.curl(&[&link]);
+    let (code, _) = w.curl(&[
+        "-d",
+        &format!("form={}", form_in(&page)),
+        &format!("{link}/confirm"),
+    ]);
+    assert_eq!(code, 200);
+    until(30, "R1's proof and R2's dead letter", || {
+        let mut c = court.clone();
+        let o = order_id.clone();
+        async move {
+            let r1 = status(&mut c, &o, "R1").await;
+            let r2 = status(&mut c, &o, "R2").await;
+            (r1.proofs > 0 && !r2.dead_letters.is_empty()).then_some(())
+        }
+    })
+    .await;
+
+    // The order as a table, in Beijing time, and as JSON.
+    let out = clerk(&["service", &order_id], Some(&w));
+    assert!(out.status.success(), "{}", text(&out));
+    let table = text(&out);
+    assert!(
+        table.contains("张三")
+            && table.contains("effective")
+            && table.contains("recipient_confirmed_reading"),
+        "{table}"
+    );
+    assert!(table.contains("UNSERVED"), "{table}");
+    let out = clerk(&["service", &order_id, "--json"], Some(&w));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["recipients"][0]["state"], "effective");
+    assert_eq!(json["case_number"], CASE);
+
+    // Dead letters: listed; a retry to a hard-bounced address is refused with why (exit 2);
+    // resolved with a note, it is gone.
+    let out = clerk(&["dead-letters"], Some(&w));
+    assert!(
+        text(&out).contains("perm-fail") || text(&out).contains("5.1.1"),
+        "{}",
+        text(&out)
+    );
+    let out = clerk(&["retry", &order_id, "R2", "--channel", "email"], Some(&w));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("bounced for good"), "{}", text(&out));
+    let out = clerk(
+        &[
+            "resolve",
+            &order_id,
+            "R2",
+            "--channel",
+            "email",
+            "--note",
+            "已改为邮寄送达",
+        ],
+        Some(&w),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = clerk(&["dead-letters", "--json"], Some(&w));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+
+    // The proof, saved and verified offline with nothing but the court's root.
+    let saved = tempfile::tempdir().unwrap();
+    let out = clerk(
+        &[
+            "proof",
+            &order_id,
+            "R1",
+            "--out",
+            saved.path().to_str().unwrap(),
+        ],
+        Some(&w),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let file = saved.path().join(format!("{order_id}-R1.json"));
+    let signature = file.with_extension("p7s");
+    let verify = |file: &Path| {
+        clerk(
+            &[
+                "verify-proof",
+                file.to_str().unwrap(),
+                "--signature",
+                signature.to_str().unwrap(),
+                "--trust",
+                w.pki.path().join("root-ca.pem").to_str().unwrap(),
+                "--intermediate",
+                w.pki.path().join("seal-ca.pem").to_str().unwrap(),
+                "--intermediate",
+                w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let out = verify(&file);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("PASSED") && text(&out).contains("送达生效"),
+        "{}",
+        text(&out)
+    );
+    let mut altered = std::fs::read(&file).unwrap();
+    let at = altered.len() / 3;
+    altered[at] ^= 1;
+    let altered_file = saved.path().join("altered.json");
+    std::fs::write(&altered_file, altered).unwrap();
+    let out = verify(&altered_file);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("FAILED"));
+    drop(smtp);
+    w.hub.stop().await;
+}
