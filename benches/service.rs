@@ -155,7 +155,7 @@ fn main() {
 
     let ours_rate = runtime.block_on(async {
         let w = world_with(sink_port, 30, |c, _| {
-            c.workers = 256;
+            c.workers = 64;
             c.rate_per_second = 1_000_000;
         })
         .await;
@@ -186,7 +186,7 @@ fn main() {
     let smtp_port = free_port();
     let (sent, confirmed, proven) = runtime.block_on(async {
         let w = world_with(smtp_port, 30, |c, _| {
-            c.workers = 256;
+            c.workers = 64;
             c.rate_per_second = 1_000_000;
         })
         .await;

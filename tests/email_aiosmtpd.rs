@@ -20,6 +20,7 @@ fn config(port: u16) -> SmtpConfig {
         envelope_from: None,
         dkim: None,
         relay_ca_pem: None,
+        pool_size: 4,
         timeout: Duration::from_secs(10),
     }
 }

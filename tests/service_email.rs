@@ -1030,3 +1030,46 @@ fn mailparse_body(raw: &[u8]) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_repeated_temporary_failures_the_circuit_breaker_holds_notices_back() {
+    // A relay that is down; the breaker opens after 2 failures and stays open for an hour.
+    let port = free_port();
+    let w = world_with(port, 2, |c, _| {
+        c.retry.breaker_threshold = 2;
+        c.retry.breaker_cooldown_secs = 3600;
+        c.retry.base_ms = 10;
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let held = court
+        .serve_order(order(
+            "breaker",
+            &document,
+            vec![recipient(
+                "冯一",
+                "feng@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    wait_for(&court, &held.order_id, "two failed attempts", |s| {
+        s.attempts
+            .first()
+            .is_some_and(|a| a.attempts == 2 && !a.last_error.is_empty())
+    })
+    .await;
+    // The relay comes back, but the open breaker sends nothing more (with a 10 ms backoff, a
+    // closed breaker would have retried many times within this second).
+    let maildir = tempfile::tempdir().unwrap();
+    let _smtp = start_aiosmtpd_on(maildir.path(), port);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let s = status(&mut court, &held.order_id, "R1").await;
+    assert_eq!(s.attempts[0].attempts, 2, "{s:?}");
+    assert_eq!(s.state, pb::RecipientState::Sending as i32);
+    assert!(received(maildir.path()).is_empty());
+    w.hub.stop().await;
+}

@@ -112,6 +112,18 @@ mod tests {
     }
 
     #[test]
+    fn the_configuration_shown_in_the_readme_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml").expect("a TOML example in README.md") + 7;
+        let end = start + readme[start..].find("```").expect("the example ends");
+        let c = Config::from_toml(&readme[start..end]).unwrap();
+        let service = c.service.expect("the example shows [service]");
+        assert_eq!(service.court, "湖北省襄阳市中级人民法院");
+        assert_eq!(service.smtp.unwrap().dkim.unwrap().selector, "songda2026");
+        assert_eq!(service.retry.max_attempts, 8);
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let err = Config::from_toml("listn = \"127.0.0.1:1\"").unwrap_err();
         assert!(err.contains("listn"), "{err}");

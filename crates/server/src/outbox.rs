@@ -29,11 +29,11 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, watch};
 
 /// Work items looked at per pass.
-const PASS: usize = 512;
+const PASS: usize = 2048;
 /// Longest the engine sleeps without looking at the queue again.
 const IDLE: Duration = Duration::from_millis(500);
 /// Notices leased by one log append.
-const LEASE_BATCH: usize = 64;
+const LEASE_BATCH: usize = 256;
 /// Shortest time between two looks at the queue.
 const MIN_PASS_INTERVAL: Duration = Duration::from_millis(20);
 

@@ -230,7 +230,7 @@ impl ServiceConfig {
             return Err(format!("[service] link_valid_hours: 1 to {MAX_LINK_HOURS}"));
         }
         let mailer = match &self.smtp {
-            Some(s) => Some(Mailer::new(&s.to_config()?).map_err(|e| e.to_string())?),
+            Some(s) => Some(Mailer::new(&s.to_config(self.workers)?).map_err(|e| e.to_string())?),
             None => None,
         };
         let scheme = if self.page_tls.is_some() {
@@ -280,7 +280,7 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 }
 
 impl SmtpSettings {
-    fn to_config(&self) -> Result<SmtpConfig, String> {
+    fn to_config(&self, workers: usize) -> Result<SmtpConfig, String> {
         let security = match self.security.as_str() {
             "starttls" => SmtpSecurity::StartTls,
             "implicit" => SmtpSecurity::Implicit,
@@ -325,6 +325,7 @@ impl SmtpSettings {
             },
             from: self.from.clone(),
             timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+            pool_size: workers.max(1),
         })
     }
 }
@@ -1138,7 +1139,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("password"), "s3cret\n").unwrap();
         std::fs::write(dir.path().join("ca.pem"), "-----BEGIN CERTIFICATE-----").unwrap();
-        let c = settings(dir.path()).to_config().unwrap();
+        let c = settings(dir.path()).to_config(4).unwrap();
         assert_eq!(c.credentials, Some(("songda".into(), "s3cret".into())));
         assert!(c.relay_ca_pem.is_some());
         assert!(!format!("{c:?}").contains("s3cret"));
@@ -1156,8 +1157,8 @@ mod tests {
         );
         let mut s = settings(dir.path());
         s.security = "ssl".into();
-        assert!(s.to_config().unwrap_err().contains("「ssl」"));
+        assert!(s.to_config(4).unwrap_err().contains("「ssl」"));
         let s = settings(dir.path());
-        assert!(s.to_config().unwrap_err().contains("password"));
+        assert!(s.to_config(4).unwrap_err().contains("password"));
     }
 }
