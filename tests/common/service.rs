@@ -59,6 +59,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             breaker_threshold: 1000,
             breaker_cooldown_secs: 1,
         },
+        templates: Default::default(),
     }
 }
 

@@ -35,45 +35,140 @@ fn shanghai(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The e-mail notice: subject and plain-text body.
-pub fn email(ctx: &NoticeContext) -> (String, String) {
-    let subject = format!("【{}】{}电子送达通知", ctx.court, ctx.case_number);
-    let documents: String = ctx
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| format!("  {}. {d}\n", i + 1))
-        .collect();
-    let body = format!(
-        "{recipient}：\n\n\
-         {court}依法向您电子送达{case}案件的下列文书：\n{documents}\n\
-         请点击以下链接查看并下载文书，阅读后请在页面上点击“确认已阅读”：\n{link}\n\n\
-         链接有效期至{expires}（北京时间），仅供您本人使用，请勿转发。\n\
-         根据《中华人民共和国民事诉讼法》第九十条和《人民法院在线诉讼规则》第三十一条，\
-         电子送达与纸质送达具有同等效力。\n\n\
-         如有疑问，请联系：{contact}\n\n\
-         {court}\n",
-        recipient = ctx.recipient,
-        court = ctx.court,
-        case = ctx.case_number,
-        link = ctx.link,
-        expires = shanghai(ctx.expires_at),
-        contact = ctx.contact,
-    );
-    (subject, body)
+/// The court's wording of notices, with placeholders filled per recipient: `{court}`, `{case}`,
+/// `{recipient}`, `{documents}` (a numbered list), `{count}`, `{link}`, `{expires}` (Beijing time),
+/// `{contact}`. Courts adapt the wording; the link must stay in every text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Templates {
+    /// Subject of the e-mail.
+    pub email_subject: String,
+    /// Body of the e-mail (plain text).
+    pub email_body: String,
+    /// The SMS.
+    pub sms: String,
 }
 
-/// The SMS notice: short, with the link.
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            email_subject: "【{court}】{case}电子送达通知".into(),
+            email_body: "{recipient}：\n\n\
+                {court}依法向您电子送达{case}案件的下列文书：\n{documents}\n\
+                请点击以下链接查看并下载文书，阅读后请在页面上点击“确认已阅读”：\n{link}\n\n\
+                链接有效期至{expires}（北京时间），仅供您本人使用，请勿转发。\n\
+                根据《中华人民共和国民事诉讼法》第九十条和《人民法院在线诉讼规则》第三十一条，\
+                电子送达与纸质送达具有同等效力。\n\n\
+                如有疑问，请联系：{contact}\n\n\
+                {court}\n"
+                .into(),
+            sms: "【{court}】{recipient}：本院向您电子送达{case}案{count}份文书，请于{expires}前查看并确认：{link}"
+                .into(),
+        }
+    }
+}
+
+const PLACEHOLDERS: [&str; 8] = [
+    "court",
+    "case",
+    "recipient",
+    "documents",
+    "count",
+    "link",
+    "expires",
+    "contact",
+];
+
+impl Templates {
+    /// Refuses a template without `{link}` in a text the recipient acts on, or with a placeholder
+    /// that does not exist (a typo would otherwise reach every recipient).
+    pub fn check(&self) -> Result<(), String> {
+        for (name, text, needs_link) in [
+            ("email_subject", &self.email_subject, false),
+            ("email_body", &self.email_body, true),
+            ("sms", &self.sms, true),
+        ] {
+            if needs_link && !text.contains("{link}") {
+                return Err(format!("template {name} must contain {{link}}"));
+            }
+            let mut rest = text.as_str();
+            while let Some(open) = rest.find('{') {
+                let after = &rest[open + 1..];
+                let Some(close) = after.find('}') else {
+                    return Err(format!("template {name}: a '{{' is never closed"));
+                };
+                let key = &after[..close];
+                if !PLACEHOLDERS.contains(&key) {
+                    return Err(format!(
+                        "template {name}: unknown placeholder {{{key}}} (known: {})",
+                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
+                    ));
+                }
+                rest = &after[close + 1..];
+            }
+        }
+        Ok(())
+    }
+
+    fn render(text: &str, ctx: &NoticeContext) -> String {
+        let documents: String = ctx
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| format!("  {}. {d}\n", i + 1))
+            .collect();
+        let mut out = String::with_capacity(text.len() + 256);
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                out.push_str(&rest[open..]);
+                return out;
+            };
+            match &after[..close] {
+                "court" => out.push_str(&ctx.court),
+                "case" => out.push_str(&ctx.case_number),
+                "recipient" => out.push_str(&ctx.recipient),
+                "documents" => out.push_str(&documents),
+                "count" => out.push_str(&ctx.documents.len().to_string()),
+                "link" => out.push_str(&ctx.link),
+                "expires" => out.push_str(&shanghai(ctx.expires_at)),
+                "contact" => out.push_str(&ctx.contact),
+                other => {
+                    out.push('{');
+                    out.push_str(other);
+                    out.push('}');
+                }
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The e-mail notice: subject and plain-text body.
+    pub fn email(&self, ctx: &NoticeContext) -> (String, String) {
+        (
+            Self::render(&self.email_subject, ctx),
+            Self::render(&self.email_body, ctx),
+        )
+    }
+
+    /// The SMS notice.
+    pub fn sms(&self, ctx: &NoticeContext) -> String {
+        Self::render(&self.sms, ctx)
+    }
+}
+
+/// The e-mail notice in the default wording: subject and plain-text body.
+pub fn email(ctx: &NoticeContext) -> (String, String) {
+    Templates::default().email(ctx)
+}
+
+/// The SMS notice in the default wording: short, with the link.
 pub fn sms(ctx: &NoticeContext) -> String {
-    format!(
-        "【{court}】{recipient}：本院向您电子送达{case}案{count}份文书，请于{expires}前查看并确认：{link}",
-        court = ctx.court,
-        recipient = ctx.recipient,
-        case = ctx.case_number,
-        count = ctx.documents.len(),
-        expires = shanghai(ctx.expires_at),
-        link = ctx.link,
-    )
+    Templates::default().sms(ctx)
 }
 
 /// How many SMS parts `text` takes in UCS-2 (a character outside the BMP counts twice).
@@ -120,6 +215,30 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("确认已阅读"));
+    }
+
+    #[test]
+    fn a_courts_own_wording_is_used_and_checked() {
+        let mine = Templates {
+            sms: "{court}送达{case}：{link}（{expires}前有效）".into(),
+            ..Templates::default()
+        };
+        mine.check().unwrap();
+        assert_eq!(
+            mine.sms(&ctx()),
+            "湖北省襄阳市中级人民法院送达（2026）鄂06民初123号：https://ecenter.example/s/abc.def（2026年12月06日00:30前有效）"
+        );
+        let no_link = Templates {
+            email_body: "请登录法院网站查看".into(),
+            ..Templates::default()
+        };
+        assert!(no_link.check().unwrap_err().contains("{link}"));
+        let typo = Templates {
+            sms: "{cuort} {link}".into(),
+            ..Templates::default()
+        };
+        assert!(typo.check().unwrap_err().contains("{cuort}"));
+        Templates::default().check().unwrap();
     }
 
     #[test]

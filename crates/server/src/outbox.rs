@@ -14,7 +14,7 @@
 
 use crate::service::ServiceContext;
 use chrono::Utc;
-use ecenter_delivery::notice::{self, NoticeContext};
+use ecenter_delivery::notice::NoticeContext;
 use ecenter_delivery::policy::{Attempt, CircuitBreaker};
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
@@ -168,8 +168,8 @@ fn lease_one(
         contact: ctx.config.contact.clone(),
     };
     let (subject, body) = match channel {
-        Channel::Email => notice::email(&notice),
-        Channel::Sms => (String::new(), notice::sms(&notice)),
+        Channel::Email => ctx.config.templates.email(&notice),
+        Channel::Sms => (String::new(), ctx.config.templates.sms(&notice)),
     };
     let message_id = trace.map_or_else(
         || {

@@ -68,6 +68,9 @@ pub struct ServiceConfig {
     /// Retry and circuit-breaker settings.
     #[serde(default)]
     pub retry: RetrySettings,
+    /// The wording of notices (default: the built-in Chinese texts).
+    #[serde(default)]
+    pub templates: ecenter_delivery::notice::Templates,
 }
 
 fn default_link_hours() -> u32 {
@@ -216,6 +219,9 @@ impl ServiceConfig {
         let seals = seals.ok_or(
             "electronic service needs [seals]: proofs of service are sealed with the hub's key",
         )?;
+        self.templates
+            .check()
+            .map_err(|e| format!("[service.templates] {e}"))?;
         if self.court.trim().is_empty() {
             return Err("[service] court: name the serving court".into());
         }
@@ -1151,7 +1157,7 @@ mod tests {
         let mut s = settings(dir.path());
         s.password_file = None;
         assert!(
-            s.to_config()
+            s.to_config(4)
                 .unwrap_err()
                 .contains("both user and password_file")
         );
