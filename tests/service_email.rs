@@ -215,37 +215,16 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
             .contains("北京时间")
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let (doc_file, sig_file) = (dir.path().join("proof.json"), dir.path().join("proof.p7s"));
-    std::fs::write(&doc_file, &proof.document).unwrap();
-    std::fs::write(&sig_file, &proof.signature).unwrap();
-    let openssl = |content: &Path| {
-        Command::new("openssl")
-            .args([
-                "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-in",
-            ])
-            .arg(&sig_file)
-            .arg("-content")
-            .arg(content)
-            .arg("-CAfile")
-            .arg(w.pki.path().join("root-ca.pem"))
-            .args(["-out", "/dev/null"])
-            .output()
-            .unwrap()
-    };
-    let out = openssl(&doc_file);
-    assert!(
-        out.status.success(),
-        "openssl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(openssl_verifies(
+        w.pki.path(),
+        &proof.document,
+        &proof.signature
+    ));
     let mut changed = proof.document.clone();
     let at = changed.len() / 2;
     changed[at] ^= 1;
-    let changed_file = dir.path().join("changed.json");
-    std::fs::write(&changed_file, &changed).unwrap();
     assert!(
-        !openssl(&changed_file).status.success(),
+        !openssl_verifies(w.pki.path(), &changed, &proof.signature),
         "a changed proof must not verify"
     );
 
@@ -460,6 +439,36 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     )
     .await;
     assert_eq!(s.attempts[0].attempts, 2, "{s:?}");
+    // Watched per recipient: the order, then R1's two attempts and their outcomes, in log order.
+    let mut watch = clerk
+        .watch_service(pb::WatchServiceRequest {
+            order_id: flaky.order_id.clone(),
+            recipient_id: "R1".into(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut seen = Vec::new();
+    while seen.len() < 5 {
+        let e = tokio::time::timeout(Duration::from_secs(10), watch.message())
+            .await
+            .expect("watch events")
+            .unwrap()
+            .unwrap();
+        assert!(e.recipient_id.is_empty() || e.recipient_id == "R1", "{e:?}");
+        seen.push(e.kind);
+    }
+    assert_eq!(
+        seen,
+        [
+            "service_ordered",
+            "notice_sending",
+            "notice_result",
+            "notice_sending",
+            "notice_result"
+        ]
+    );
     assert!(s.dead_letters.is_empty());
 
     // The connection cut at DATA: temporary, sent again, stored once.
@@ -1006,6 +1015,11 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
     .await;
     let json: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
     assert_eq!(json["effective"]["rule"], "reached_confirmed_address");
+    assert!(openssl_verifies(
+        w.pki.path(),
+        &proof.document,
+        &proof.signature
+    ));
     assert!(
         json["channels"][0]["gateway_id"]
             .as_str()

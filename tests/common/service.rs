@@ -240,3 +240,24 @@ pub fn form_in(page: &str) -> String {
     let start = page.find(marker).expect("a confirmation form") + marker.len();
     page[start..].split('"').next().unwrap().to_string()
 }
+
+/// Whether `openssl cms -verify` accepts `signature` (DER) over `document`, trusting only the PKI's root.
+pub fn openssl_verifies(pki: &Path, document: &[u8], signature: &[u8]) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let (doc_file, sig_file) = (dir.path().join("proof.json"), dir.path().join("proof.p7s"));
+    std::fs::write(&doc_file, document).unwrap();
+    std::fs::write(&sig_file, signature).unwrap();
+    let out = Command::new("openssl")
+        .args([
+            "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-in",
+        ])
+        .arg(&sig_file)
+        .arg("-content")
+        .arg(&doc_file)
+        .arg("-CAfile")
+        .arg(pki.join("root-ca.pem"))
+        .args(["-out", "/dev/null"])
+        .output()
+        .expect("openssl is installed");
+    out.status.success()
+}
