@@ -3,6 +3,7 @@
 
 pub mod clerk;
 pub mod ecenterd;
+pub mod efile;
 pub mod pki;
 pub mod similar;
 

@@ -1,0 +1,279 @@
+//! `efile` as a process against a real hub over mutual TLS: log in, who am I, file documents with a
+//! receipt saved, list / status / receipt, the same command again files nothing new, unusable files
+//! and bad case numbers refused before anything is sent, and an upload interrupted by killing the
+//! hub, finished by the same command once the hub is back — exactly one filing.
+
+mod common;
+
+use common::smtp::free_port;
+use common::*;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A lawyer's environment: XDG directories of their own.
+struct Lawyer {
+    home: tempfile::TempDir,
+}
+
+impl Lawyer {
+    fn new() -> Lawyer {
+        Lawyer {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_efile"));
+        c.args(args)
+            .env_remove("EFILE_CONFIG")
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("XDG_DATA_HOME", self.home.path().join("data"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn login(&self, hub: std::net::SocketAddr, pki: &Path) -> Output {
+        let stem = "lawyer-14201202010000001";
+        self.run(&[
+            "login",
+            "--hub",
+            &hub.to_string(),
+            "--ca",
+            pki.join("root-ca.pem").to_str().unwrap(),
+            "--cert",
+            pki.join(format!("clients/{stem}.pem")).to_str().unwrap(),
+            "--key",
+            pki.join(format!("clients/{stem}.key")).to_str().unwrap(),
+            "--server-name",
+            "localhost",
+        ])
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing_new() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let lawyer = Lawyer::new();
+
+    // Without a login, every command says what to do.
+    let out = lawyer.run(&["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("efile login"), "{}", text(&out));
+
+    let out = lawyer.login(hub.addr, pki.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("urn:ecenter:lawyer:14201202010000001"));
+    let out = lawyer.run(&["whoami", "--json"]);
+    let who: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(who["identity"], "urn:ecenter:lawyer:14201202010000001");
+
+    let files = tempfile::tempdir().unwrap();
+    let complaint = write(files.path(), "起诉状.pdf", &pdf("complaint"));
+    let evidence = write(files.path(), "证据目录.docx", &docx());
+    let args = [
+        "submit",
+        "--case",
+        "(2026)鄂06民初123号",
+        "--kind",
+        "起诉状",
+        complaint.to_str().unwrap(),
+        evidence.to_str().unwrap(),
+    ];
+    let out = lawyer.run(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    assert!(
+        printed.contains("签收单") && printed.contains("（2026）鄂06民初123号"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&sha256_hex(&pdf("complaint"))),
+        "{printed}"
+    );
+    let filing_id = printed
+        .split_whitespace()
+        .find(|w| w.starts_with('F') && w.len() > 8)
+        .unwrap()
+        .to_string();
+    let saved = lawyer
+        .home
+        .path()
+        .join(format!("data/ecenter/receipts/{filing_id}.json"));
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(receipt["documents"][1]["name"], "证据目录.docx");
+
+    // The same command again: the same filing, said so.
+    let out = lawyer.run(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("already filed") && text(&out).contains(&filing_id));
+    let out = lawyer.run(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let out = lawyer.run(&["list"]);
+    assert!(text(&out).contains(&filing_id) && text(&out).contains("received"));
+    let out = lawyer.run(&["status", &filing_id, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["documents"].as_array().unwrap().len(), 2);
+    let out = lawyer.run(&["receipt", &filing_id]);
+    assert!(text(&out).contains(&filing_id), "{}", text(&out));
+
+    // Refused before anything is sent: a text file, an empty file, a bad case number.
+    let notes = write(files.path(), "notes.txt", b"just text");
+    let empty = write(files.path(), "empty.pdf", b"");
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        "（2026）鄂06民初123号",
+        "--kind",
+        "证据材料",
+        notes.to_str().unwrap(),
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out);
+    assert!(
+        said.contains("notes.txt")
+            && said.contains("empty.pdf")
+            && said.contains("nothing was sent"),
+        "{said}"
+    );
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        "鄂06民初",
+        "--kind",
+        "证据材料",
+        complaint.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("case number"));
+    let out = lawyer.run(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Another lawyer's filing, or none: the hub's refusal is passed on, exit 1.
+    let out = lawyer.run(&["status", "F999999999999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    hub.stop().await;
+}
+
+fn start_ecenterd(config: &Path) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    child
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_cut_by_killing_the_hub_is_finished_by_the_same_command_as_one_filing() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let p = pki.path();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = ecenter_server::Config {
+        listen: addr,
+        data_dir: data.path().to_path_buf(),
+        tls: Some(ecenter_server::tls::TlsConfig {
+            cert: p.join("server.pem"),
+            key: p.join("server.key"),
+            client_ca: p.join("client-ca.pem"),
+            client_crl: Some(p.join("client-ca.crl.pem")),
+        }),
+        ..Default::default()
+    };
+    let config_file = data.path().join("ecenterd.toml");
+    std::fs::write(&config_file, toml::to_string(&config).unwrap()).unwrap();
+    let mut hub = start_ecenterd(&config_file);
+    let lawyer = Lawyer::new();
+    let out = lawyer.login(addr, p);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // 90 MiB: long enough to be cut.
+    let files = tempfile::tempdir().unwrap();
+    let mut big = pdf("large evidence");
+    big.resize(90 * 1024 * 1024, b'%');
+    let file = write(files.path(), "证据.pdf", &big);
+    let upload = lawyer
+        .command(&[
+            "submit",
+            "--case",
+            "（2026）鄂06民初123号",
+            "--kind",
+            "证据材料",
+            "--retries",
+            "6",
+            file.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The hub dies as soon as the document has started to arrive.
+    let tmp = data.path().join("blobs/tmp");
+    let started = Instant::now();
+    while std::fs::read_dir(&tmp)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the upload never began"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+    // efile retries with the same request id; the hub comes back on the same address.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut hub = start_ecenterd(&config_file);
+    let out = upload.wait_with_output().unwrap();
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("retrying"),
+        "the upload was not interrupted: {said}"
+    );
+
+    let out = lawyer.run(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "exactly one filing: {list}"
+    );
+    assert_eq!(list[0]["documents"][0]["sha256"], sha256_hex(&big));
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+}
