@@ -187,20 +187,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     );
 
     // The proof of service: sealed, timestamped, and verifiable offline.
-    let proof = until(30, "the proof of service", || {
-        let mut c = clerk.clone();
-        let o = order_id.clone();
-        async move {
-            c.get_proof(pb::RecipientRef {
-                order_id: o,
-                recipient_id: "R1".into(),
-            })
-            .await
-            .ok()
-            .map(|r| r.into_inner())
-        }
-    })
-    .await;
+    let proof = proof_when_issued(&clerk, &order_id, "R1").await;
     let json: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
     assert_eq!(json["title"], "电子送达凭证");
     assert_eq!(json["case_number"], CASE);
@@ -678,40 +665,6 @@ async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_th
     w.hub.stop().await;
 }
 
-/// `ecenterd` started from a configuration file; killed (SIGKILL) when dropped.
-struct Daemon {
-    child: std::process::Child,
-    addr: std::net::SocketAddr,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_ecenterd(config_file: &Path) -> Daemon {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecenterd"))
-        .arg("--config")
-        .arg(config_file)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("ecenterd did not start: {line:?}"))
-        .parse()
-        .unwrap();
-    Daemon { child, addr }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_the_duplicate() {
     let maildir = tempfile::tempdir().unwrap();
@@ -999,20 +952,7 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
     assert!(s.attempts.is_empty() || s.attempts[0].sent_at.is_none());
 
     // R1's proof names the rule and verifies.
-    let proof = until(30, "R1's proof", || {
-        let mut c = court.clone();
-        let o = order_id.clone();
-        async move {
-            c.get_proof(pb::RecipientRef {
-                order_id: o,
-                recipient_id: "R1".into(),
-            })
-            .await
-            .ok()
-            .map(|r| r.into_inner())
-        }
-    })
-    .await;
+    let proof = proof_when_issued(&court, &order_id, "R1").await;
     let json: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
     assert_eq!(json["effective"]["rule"], "reached_confirmed_address");
     assert!(openssl_verifies(

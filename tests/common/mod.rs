@@ -432,3 +432,45 @@ pub async fn tls_client(addr: SocketAddr, pki: &Path, stem: &str) -> FilingServi
     let channel = channel_as(addr, pki, stem).await;
     FilingServiceClient::new(channel).max_decoding_message_size(8 * 1024 * 1024)
 }
+
+/// `ecenterd` started from a configuration file; killed (SIGKILL) when dropped.
+pub struct Daemon {
+    child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_ecenterd(config_file: &Path) -> Daemon {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+        .arg("--config")
+        .arg(config_file)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("ecenterd did not start: {line:?}"))
+        .parse()
+        .unwrap();
+    Daemon { child, addr }
+}
+
+impl Daemon {
+    /// SIGKILL, and wait until it is gone.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -261,3 +261,20 @@ pub fn openssl_verifies(pki: &Path, document: &[u8], signature: &[u8]) -> bool {
         .expect("openssl is installed");
     out.status.success()
 }
+
+/// The proof of `recipient_id`, once the hub has issued it (waits up to 30 s).
+pub async fn proof_when_issued(
+    client: &ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    recipient_id: &str,
+) -> pb::ProofOfService {
+    until(30, "the proof of service", || {
+        let mut c = client.clone();
+        let r = pb::RecipientRef {
+            order_id: order_id.into(),
+            recipient_id: recipient_id.into(),
+        };
+        async move { c.get_proof(r).await.ok().map(|r| r.into_inner()) }
+    })
+    .await
+}
