@@ -259,3 +259,87 @@ async fn an_upload_cut_by_killing_the_hub_is_finished_by_the_same_command_as_one
     assert_eq!(list[0]["documents"][0]["sha256"], sha256_hex(&big));
     hub.kill();
 }
+
+/// What a tmux pane running `command` shows once it has printed `until` (at most 60 s).
+fn tmux_screen(session: &str, command: &str, until: &str) -> String {
+    let status = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "160",
+            "-y",
+            "50",
+            command,
+        ])
+        .status()
+        .expect("tmux is installed");
+    assert!(status.success());
+    let started = Instant::now();
+    let screen = loop {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", session])
+            .output()
+            .unwrap();
+        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if screen.contains(until) || started.elapsed() > Duration::from_secs(60) {
+            break screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", session])
+        .status();
+    screen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_real_terminal_the_progress_bars_and_the_tables_render() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let lawyer = Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki.path()).status.success());
+    let files = tempfile::tempdir().unwrap();
+    let mut big = pdf("evidence for the terminal");
+    big.resize(20 * 1024 * 1024, b'%');
+    let file = write(files.path(), "证据材料.pdf", &big);
+    let home = lawyer.home.path();
+    let env = format!(
+        "HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data",
+        h = home.display()
+    );
+    let efile = env!("CARGO_BIN_EXE_efile");
+    let session = format!("efile-{}", std::process::id());
+    let screen = tmux_screen(
+        &session,
+        &format!(
+            "env {env} {efile} submit --case '（2026）鄂06民初123号' --kind 证据材料 '{}'; echo DONE; sleep 30",
+            file.display()
+        ),
+        "DONE",
+    );
+    // The bars, finished, above the receipt: the file's and the total, full, with sizes.
+    assert!(screen.contains("total 合计"), "{screen}");
+    assert!(screen.contains("证据材料.pdf"), "{screen}");
+    assert!(
+        screen.contains("[==============================]"),
+        "{screen}"
+    );
+    assert!(screen.contains("20.00 MiB/20.00 MiB"), "{screen}");
+    assert!(screen.contains("签收单 receipt"), "{screen}");
+    let screen = tmux_screen(
+        &format!("{session}-list"),
+        &format!("env {env} {efile} list; echo DONE; sleep 30"),
+        "DONE",
+    );
+    assert!(
+        screen.contains("FILING") && screen.contains("（2026）鄂06民初123号"),
+        "{screen}"
+    );
+    assert!(screen.contains("received 已收到"), "{screen}");
+    hub.stop().await;
+}

@@ -411,6 +411,7 @@ impl Iterator for Upload {
                 })),
             });
         }
+        self.overall.finish();
         None
     }
 }
@@ -508,10 +509,11 @@ async fn submit(
                 .map_err(refused),
             Err(e) => Err(e),
         };
-        let _ = bars.clear();
         match outcome {
+            // The finished bars stay on the screen above the receipt.
             Ok(r) => break r,
             Err(Exit(3, e)) if attempt <= retries => {
+                let _ = bars.clear();
                 let wait = Duration::from_secs(1 << (attempt - 1).min(4));
                 eprintln!(
                     "efile: {e:#}; retrying in {} s with the same request id {request_id} / {} 秒后重试",
@@ -520,7 +522,10 @@ async fn submit(
                 );
                 tokio::time::sleep(wait).await;
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                let _ = bars.clear();
+                return Err(e);
+            }
         }
     };
     let receipt = response
