@@ -98,6 +98,49 @@ async fn clerk_shows_the_order_handles_dead_letters_and_verifies_a_saved_proof_o
     assert_eq!(json["recipients"][0]["state"], "effective");
     assert_eq!(json["case_number"], CASE);
 
+    // Deliveries, filtered: by case and state, by name, by date; a bad filter exits 2 with why.
+    let out = clerk(
+        &[
+            "deliveries",
+            "--case",
+            "(2026)鄂06民初123号",
+            "--status",
+            "effective",
+            "--json",
+        ],
+        Some(&w),
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = found["deliveries"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{found}");
+    assert_eq!(rows[0]["name"], "张三");
+    let out = clerk(&["deliveries", "--recipient", "李"], Some(&w));
+    let table = text(&out);
+    assert!(table.contains("李四") && !table.contains("张三"), "{table}");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    let out = clerk(
+        &[
+            "deliveries",
+            "--from",
+            &today.to_string(),
+            "--to",
+            &today.to_string(),
+            "--json",
+        ],
+        Some(&w),
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["deliveries"].as_array().unwrap().len(), 2, "{found}");
+    let yesterday = today.pred_opt().unwrap().to_string();
+    let out = clerk(&["deliveries", "--to", &yesterday, "--json"], Some(&w));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["deliveries"].as_array().unwrap().len(), 0, "{found}");
+    let out = clerk(&["deliveries", "--case", "鄂06民初"], Some(&w));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("refused"), "{}", text(&out));
+
     // Dead letters: listed; a retry to a hard-bounced address is refused with why (exit 2);
     // resolved with a note, it is gone.
     let out = clerk(&["dead-letters"], Some(&w));

@@ -4,7 +4,9 @@ use prost::Message;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    // The directory cargo gives at run time, not the one compiled in: checkouts at other paths share
+    // the target directory, and with it this script's compiled binary.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     let files = [
         "ecenter/v1/filing.proto",
         "ecenter/v1/seal.proto",

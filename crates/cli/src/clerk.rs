@@ -97,6 +97,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lists deliveries — every recipient of every serve order — filtered, newest orders first.
+    Deliveries {
+        /// Only this case (any spelling that parses).
+        #[arg(long)]
+        case: Option<String>,
+        /// Part of the recipient's name.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// Only recipients with an address on this channel.
+        #[arg(long, value_enum)]
+        channel: Option<ChannelName>,
+        /// sending, awaiting, effective or unserved.
+        #[arg(long, value_parser = ["sending", "awaiting", "effective", "unserved"])]
+        status: Option<String>,
+        /// Orders from this day on (YYYY-MM-DD, Asia/Shanghai).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Orders up to and including this day (YYYY-MM-DD, Asia/Shanghai).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Lists final failures waiting for a clerk.
     DeadLetters {
         #[command(flatten)]
@@ -662,6 +691,105 @@ async fn show_service(hub: &HubArgs, order_id: &str, json: bool) -> Result<bool>
     Ok(true)
 }
 
+/// What `clerk deliveries` asks for.
+struct DeliveryFilter {
+    case: Option<String>,
+    recipient: Option<String>,
+    channel: Option<ChannelName>,
+    status: Option<String>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    limit: u32,
+}
+
+/// Midnight of `day` in Asia/Shanghai.
+fn shanghai_midnight(day: chrono::NaiveDate) -> prost_types::Timestamp {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let t = day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_local_timezone(shanghai)
+        .single()
+        .expect("a fixed offset is unambiguous");
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    }
+}
+
+async fn list_deliveries(hub: &HubArgs, f: DeliveryFilter, json: bool) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let answer = client
+        .list_deliveries(pb::ListDeliveriesRequest {
+            case_number: f.case.unwrap_or_default(),
+            recipient_name: f.recipient.unwrap_or_default(),
+            channel: match f.channel {
+                None => 0,
+                Some(ChannelName::Email) => pb::ServiceChannel::Email as i32,
+                Some(ChannelName::Sms) => pb::ServiceChannel::Sms as i32,
+            },
+            state: match f.status.as_deref() {
+                Some("sending") => pb::RecipientState::Sending as i32,
+                Some("awaiting") => pb::RecipientState::Awaiting as i32,
+                Some("effective") => pb::RecipientState::Effective as i32,
+                Some("unserved") => pb::RecipientState::Unserved as i32,
+                _ => 0,
+            },
+            ordered_from: f.from.map(shanghai_midnight),
+            ordered_before: f.to.and_then(|d| d.succ_opt()).map(shanghai_midnight),
+            limit: f.limit,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "truncated": answer.truncated,
+                "deliveries": answer.deliveries.iter().map(|d| {
+                    let mut r = d.recipient.as_ref().map(recipient_json).unwrap_or_default();
+                    r["case_number"] = serde_json::json!(d.case_number);
+                    r["ordered_at"] = serde_json::json!(beijing(d.ordered_at.as_ref()));
+                    r
+                }).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(true);
+    }
+    if answer.deliveries.is_empty() {
+        println!("no deliveries match");
+        return Ok(true);
+    }
+    println!(
+        "{}{}{}{}{}{}EFFECTIVE (Asia/Shanghai)",
+        pad("ORDER", 15),
+        pad("CASE", 24),
+        pad("ID", 6),
+        pad("NAME", 14),
+        pad("CHANNEL", 8),
+        pad("STATE", 11),
+    );
+    for d in &answer.deliveries {
+        let Some(r) = &d.recipient else { continue };
+        println!(
+            "{}{}{}{}{}{}{}",
+            pad(&d.order_id, 15),
+            pad(&d.case_number, 24),
+            pad(&r.recipient_id, 6),
+            pad(&r.name, 14),
+            pad(r.attempts.last().map_or("", |a| channel_text(a.channel)), 8),
+            pad(state_text(r.state), 11),
+            beijing(r.effective.as_ref().and_then(|e| e.at.as_ref()))
+        );
+    }
+    if answer.truncated {
+        println!("(more match: narrow the filters or raise --limit)");
+    }
+    Ok(true)
+}
+
 async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
@@ -793,6 +921,29 @@ fn run(args: Args) -> Result<bool> {
             json,
         } => block_on(show_service(&hub, &order_id, json)),
         Command::DeadLetters { hub, json } => block_on(list_dead_letters(&hub, json)),
+        Command::Deliveries {
+            case,
+            recipient,
+            channel,
+            status,
+            from,
+            to,
+            limit,
+            hub,
+            json,
+        } => block_on(list_deliveries(
+            &hub,
+            DeliveryFilter {
+                case,
+                recipient,
+                channel,
+                status,
+                from,
+                to,
+                limit,
+            },
+            json,
+        )),
         Command::Retry {
             order_id,
             recipient_id,

@@ -919,6 +919,94 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         }))
     }
 
+    async fn list_deliveries(
+        &self,
+        request: Request<pb::ListDeliveriesRequest>,
+    ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::GetServiceStatus,
+            None,
+            None,
+        )
+        .await?;
+        let r = request.into_inner();
+        let case = match r.case_number.trim() {
+            "" => None,
+            c => Some(
+                ecenter_domain::CaseNumber::parse(c)
+                    .map_err(|e| invalid("case_number", e.to_string()))?
+                    .normalized(),
+            ),
+        };
+        let channel = match r.channel {
+            0 => None,
+            c => Some(channel_of(c, "channel")?),
+        };
+        let state = match r.state {
+            0 => None,
+            s => Some(
+                pb::RecipientState::try_from(s)
+                    .map_err(|_| invalid("state", "an unknown state"))?,
+            ),
+        };
+        let time = |t: &Option<prost_types::Timestamp>| {
+            t.as_ref()
+                .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        };
+        let (from, before) = (time(&r.ordered_from), time(&r.ordered_before));
+        if let (Some(f), Some(b)) = (from, before)
+            && f >= b
+        {
+            return Err(invalid("ordered_before", "must be after ordered_from"));
+        }
+        let limit = match r.limit {
+            0 => 200,
+            n => n.min(2000) as usize,
+        };
+        let name = r.recipient_name.trim().to_string();
+        let mut deliveries = Vec::new();
+        let mut truncated = false;
+        'orders: for order in self.store.list_orders(usize::MAX).map_err(store_status)? {
+            let order_case = order.ordered.order.case_number.normalized();
+            if case.as_ref().is_some_and(|c| c != &order_case)
+                || from.is_some_and(|f| order.ordered_at < f)
+                || before.is_some_and(|b| order.ordered_at >= b)
+            {
+                continue;
+            }
+            for service in self
+                .store
+                .order_recipients(&order.ordered.order_id, None, usize::MAX)
+                .map_err(store_status)?
+            {
+                let shown = recipient_message(&service);
+                if (!name.is_empty() && !service.recipient.name.contains(&name))
+                    || channel.is_some_and(|c| service.address(c).is_none())
+                    || state.is_some_and(|s| shown.state != s as i32)
+                {
+                    continue;
+                }
+                if deliveries.len() == limit {
+                    truncated = true;
+                    break 'orders;
+                }
+                deliveries.push(pb::Delivery {
+                    order_id: order.ordered.order_id.clone(),
+                    case_number: order_case.clone(),
+                    ordered_at: ts(order.ordered_at),
+                    recipient: Some(shown),
+                });
+            }
+        }
+        Ok(Response::new(pb::ListDeliveriesResponse {
+            deliveries,
+            truncated,
+        }))
+    }
+
     async fn list_dead_letters(
         &self,
         request: Request<pb::ListDeadLettersRequest>,

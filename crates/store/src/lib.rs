@@ -181,6 +181,8 @@ pub trait EventStore: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<RecipientService>, StoreError>;
+    /// Serve orders, newest first, at most `limit`.
+    fn list_orders(&self, limit: usize) -> Result<Vec<OrderSummary>, StoreError>;
     /// The outbox's work due at or before `until`, earliest first, at most `limit`.
     fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError>;
     /// When the earliest outbox work is due.

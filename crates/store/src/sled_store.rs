@@ -520,6 +520,18 @@ impl EventStore for SledStore {
             .collect()
     }
 
+    fn list_orders(&self, limit: usize) -> Result<Vec<OrderSummary>, StoreError> {
+        // Order ids are O + twelve digits of the log position: byte order is time order.
+        self.inner
+            .trees
+            .orders
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|item| decode(&item?.1, "order"))
+            .collect()
+    }
+
     fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError> {
         let end = (until.timestamp_millis().max(0) as u64 + 1).to_be_bytes();
         self.inner
