@@ -216,6 +216,50 @@ async fn clerk_shows_the_order_handles_dead_letters_and_verifies_a_saved_proof_o
     let out = verify(&altered_file);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("FAILED"));
+
+    // The whole case, exported and signed by the clerk: every file as the manifest says, the log
+    // entries about it, the signature verified by openssl with the court's root.
+    let export = tempfile::tempdir().unwrap();
+    let dir = export.path().join("case");
+    let out = clerk(
+        &["export", "--case", CASE, "--out", dir.to_str().unwrap()],
+        Some(&w),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let manifest_bytes = std::fs::read(dir.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes).unwrap();
+    assert_eq!(manifest["case_number"], CASE);
+    let files = manifest["files"].as_array().unwrap();
+    for f in files {
+        let data = std::fs::read(dir.join(f["path"].as_str().unwrap())).unwrap();
+        assert_eq!(f["sha256"], common::sha256_hex(&data), "{f}");
+    }
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(
+        paths.contains(&format!("proofs/{order_id}-R1.json").as_str()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.starts_with("receipts/F")),
+        "{paths:?}"
+    );
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    assert!(
+        events.contains("\"service_ordered\"") && events.contains("\"received\""),
+        "{events}"
+    );
+    assert!(openssl_verifies(
+        w.pki.path(),
+        &manifest_bytes,
+        &std::fs::read(dir.join("manifest.p7s")).unwrap()
+    ));
+    let mut altered = manifest_bytes.clone();
+    altered[10] ^= 1;
+    assert!(!openssl_verifies(
+        w.pki.path(),
+        &altered,
+        &std::fs::read(dir.join("manifest.p7s")).unwrap()
+    ));
     drop(smtp);
     w.hub.stop().await;
 }
