@@ -941,25 +941,15 @@ async fn export_case(hub: &HubArgs, case: &str, out: &Path) -> Result<bool> {
     let mut files = Vec::new();
 
     // Filings of the case and their receipts.
-    let mut filings = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = filings_api
-            .list_filings(pb::ListFilingsRequest {
-                case_number: case.clone(),
-                page_size: 500,
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await
-            .map_err(refused)?
-            .into_inner();
-        filings.extend(page.filings);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let filings = crate::all_filings(
+        &mut filings_api,
+        pb::ListFilingsRequest {
+            case_number: case.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(refused)?;
     for f in &filings {
         let r = filings_api
             .get_receipt(pb::GetReceiptRequest {

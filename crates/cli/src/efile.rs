@@ -758,26 +758,16 @@ async fn run(args: Args) -> Result<(), Exit> {
             let profile = load_profile(&path)?;
             let identity = identity_of(&profile.cert)?;
             let mut client = connect(&profile).await?;
-            let mut all = Vec::new();
-            let mut token = String::new();
-            loop {
-                let page = client
-                    .list_filings(pb::ListFilingsRequest {
-                        submitter: identity.clone(),
-                        case_number: case.clone().unwrap_or_default(),
-                        page_size: 500,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(refused)?
-                    .into_inner();
-                all.extend(page.filings);
-                if page.next_page_token.is_empty() {
-                    break;
-                }
-                token = page.next_page_token;
-            }
+            let all = crate::all_filings(
+                &mut client,
+                pb::ListFilingsRequest {
+                    submitter: identity.clone(),
+                    case_number: case.clone().unwrap_or_default(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(refused)?;
             if json {
                 println!(
                     "{}",

@@ -12,3 +12,22 @@ pub(crate) fn pad(s: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(s);
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
+
+/// Every filing `request` selects, following the pages.
+pub(crate) async fn all_filings(
+    client: &mut ecenter_proto::v1::filing_service_client::FilingServiceClient<
+        tonic::transport::Channel,
+    >,
+    mut request: ecenter_proto::v1::ListFilingsRequest,
+) -> Result<Vec<ecenter_proto::v1::Filing>, tonic::Status> {
+    request.page_size = 500;
+    let mut all = Vec::new();
+    loop {
+        let page = client.list_filings(request.clone()).await?.into_inner();
+        all.extend(page.filings);
+        if page.next_page_token.is_empty() {
+            return Ok(all);
+        }
+        request.page_token = page.next_page_token;
+    }
+}
