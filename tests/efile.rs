@@ -38,7 +38,10 @@ impl Lawyer {
     }
 
     fn login(&self, hub: std::net::SocketAddr, pki: &Path) -> Output {
-        let stem = "lawyer-14201202010000001";
+        self.login_as(hub, pki, "lawyer-14201202010000001")
+    }
+
+    fn login_as(&self, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Output {
         self.run(&[
             "login",
             "--hub",
@@ -342,4 +345,127 @@ async fn in_a_real_terminal_the_progress_bars_and_the_tables_render() {
     );
     assert!(screen.contains("received 已收到"), "{screen}");
     hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lawyer_served_by_the_court_finds_it_in_the_inbox_and_fetches_with_digests_and_seals_checked()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("mail");
+    let smtp = common::smtp::start_aiosmtpd(&maildir);
+    let w = common::service::world(smtp.addr.port(), 10).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut served = common::service::recipient(
+        "王律师",
+        "lawyer@example.cn",
+        ecenter_proto::v1::AddressBasis::Confirmed,
+    );
+    served.identity = "urn:ecenter:lawyer:14201202010000001".into();
+    let order = court
+        .serve_order(common::service::order("inbox-1", &document, vec![served]))
+        .await
+        .unwrap()
+        .into_inner();
+    let pki = w.pki.path();
+
+    let lawyer = Lawyer::new();
+    assert!(
+        lawyer
+            .login_as(w.hub.addr, pki, "lawyer-14201202010000001")
+            .status
+            .success()
+    );
+    let out = lawyer.run(&["inbox", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inbox[0]["order_id"], order.order_id.as_str(), "{inbox}");
+    assert_eq!(inbox[0]["case_number"], CASE);
+
+    let saved = tempfile::tempdir().unwrap();
+    let out = lawyer.run(&[
+        "fetch",
+        &order.order_id,
+        "--out",
+        saved.path().to_str().unwrap(),
+        "--intermediate",
+        pki.join("seal-ca.pem").to_str().unwrap(),
+        "--intermediate",
+        pki.join("tsa-ca.pem").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let fetched: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fetched["documents"][0]["sha256_ok"], true, "{fetched}");
+    assert_eq!(fetched["documents"][0]["seal"], "PASSED", "{fetched}");
+    let path = fetched["documents"][0]["path"].as_str().unwrap();
+    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF-"));
+    // The download is in the recipient's trace.
+    let mut events = court
+        .watch_service(ecenter_proto::v1::WatchServiceRequest {
+            order_id: order.order_id.clone(),
+            recipient_id: "R1".into(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.message())
+            .await
+            .expect("the download event")
+            .unwrap()
+            .unwrap();
+        if e.kind == "recipient_acted" && e.detail_json.contains("downloaded") {
+            assert!(
+                e.detail_json
+                    .contains("gRPC urn:ecenter:lawyer:14201202010000001")
+            );
+            break;
+        }
+    }
+
+    // The cells of FetchServedDocument: the recipient (above), a clerk yes, a court system no,
+    // another lawyer no — each refusal before anything is read.
+    let fetch_as = |stem: &'static str| {
+        let order_id = order.order_id.clone();
+        let addr = w.hub.addr;
+        let pki = pki.to_path_buf();
+        async move {
+            let channel = channel_as(addr, &pki, stem).await;
+            ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient::new(channel)
+                .fetch_served_document(ecenter_proto::v1::FetchServedDocumentRequest {
+                    order_id,
+                    recipient_id: "R1".into(),
+                    index: 1,
+                })
+                .await
+                .map(drop)
+        }
+    };
+    assert!(fetch_as("clerk-c0001").await.is_ok());
+    for stem in ["court-xiangyang-cms", "lawyer-14201202010000002"] {
+        let refused = fetch_as(stem).await.unwrap_err();
+        assert_eq!(
+            refused.code(),
+            tonic::Code::PermissionDenied,
+            "{stem}: {refused:?}"
+        );
+    }
+
+    // Another lawyer sees nothing and may not fetch it.
+    let other = Lawyer::new();
+    assert!(
+        other
+            .login_as(w.hub.addr, pki, "lawyer-14201202010000002")
+            .status
+            .success()
+    );
+    let out = other.run(&["inbox", "--json"]);
+    let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inbox.as_array().unwrap().len(), 0, "{inbox}");
+    let out = other.run(&["fetch", &order.order_id]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    drop(smtp);
+    w.hub.stop().await;
 }

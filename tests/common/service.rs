@@ -171,6 +171,7 @@ pub fn recipient(name: &str, email: &str, basis: pb::AddressBasis) -> pb::ServeR
         email: email.into(),
         email_basis: basis as i32,
         consent_basis: "送达地址确认书（2026年11月2日）".into(),
+        identity: String::new(),
     }
 }
 

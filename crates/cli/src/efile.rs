@@ -117,6 +117,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Documents the court served on you (电子送达), newest first.
+    Inbox {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Downloads the documents of a service on you, checking each digest and each PDF's seal here.
+    Fetch {
+        /// The service (order id, O…).
+        order: String,
+        /// Where to save them.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Trust anchor(s) for the seals (PEM); default: the CA saved at login.
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Intermediate CA certificates (PEM) that may complete the seals' chains.
+        #[arg(long)]
+        intermediate: Vec<PathBuf>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Follows a filing's events live (Ctrl-C to stop).
     Watch {
         /// The filing id.
@@ -211,6 +234,10 @@ fn load_profile(path: &Path) -> Result<Profile, Exit> {
 }
 
 async fn connect(p: &Profile) -> Result<FilingServiceClient<Channel>, Exit> {
+    Ok(FilingServiceClient::new(channel(p).await?).max_decoding_message_size(16 * 1024 * 1024))
+}
+
+async fn channel(p: &Profile) -> Result<Channel, Exit> {
     use tonic::transport::{Certificate, ClientTlsConfig, Identity};
     let read = |f: &Path| std::fs::read(f).with_context(|| f.display().to_string());
     let tls = ClientTlsConfig::new()
@@ -229,7 +256,7 @@ async fn connect(p: &Profile) -> Result<FilingServiceClient<Channel>, Exit> {
                 anyhow::anyhow!("cannot reach the hub at {} / 无法连接服务器: {e}", p.hub),
             )
         })?;
-    Ok(FilingServiceClient::new(channel).max_decoding_message_size(16 * 1024 * 1024))
+    Ok(channel)
 }
 
 /// The identity a certificate carries (its SAN URI), as the hub reads it.
@@ -621,6 +648,192 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
     })
 }
 
+fn pem_certificates(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, Exit> {
+    use rustls_pki_types::pem::PemObject;
+    let mut out = Vec::new();
+    for p in paths {
+        for c in rustls_pki_types::CertificateDer::pem_file_iter(p)
+            .with_context(|| p.display().to_string())?
+        {
+            out.push(
+                c.with_context(|| p.display().to_string())?
+                    .as_ref()
+                    .to_vec(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+async fn service_client(
+    p: &Profile,
+) -> Result<pb::service_of_process_client::ServiceOfProcessClient<Channel>, Exit> {
+    Ok(
+        pb::service_of_process_client::ServiceOfProcessClient::new(channel(p).await?)
+            .max_decoding_message_size(16 * 1024 * 1024),
+    )
+}
+
+async fn inbox(profile: &Profile, json: bool) -> Result<(), Exit> {
+    let services = service_client(profile)
+        .await?
+        .list_my_services(pb::ListMyServicesRequest {})
+        .await
+        .map_err(refused)?
+        .into_inner()
+        .services;
+    if json {
+        let rows: Vec<serde_json::Value> = services
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "order_id": s.order_id, "recipient_id": s.recipient_id,
+                    "case_number": s.case_number, "ordered_at": beijing(s.ordered_at.as_ref()),
+                    "effective_at": beijing(s.effective.as_ref().and_then(|e| e.at.as_ref())),
+                    "documents": s.documents.iter().map(|d| serde_json::json!({
+                        "name": d.name, "sha256": d.sha256, "size": d.size, "seal": d.seal,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if services.is_empty() {
+        println!("nothing served on you / 暂无送达文书");
+        return Ok(());
+    }
+    println!(
+        "{}{}{}{}EFFECTIVE (Asia/Shanghai)",
+        pad("SERVICE", 15),
+        pad("CASE", 24),
+        pad("DOCUMENTS", 10),
+        pad("ORDERED (Asia/Shanghai)", 25),
+    );
+    for s in &services {
+        println!(
+            "{}{}{}{}{}",
+            pad(&s.order_id, 15),
+            pad(&s.case_number, 24),
+            pad(&s.documents.len().to_string(), 10),
+            pad(&beijing(s.ordered_at.as_ref()), 25),
+            beijing(s.effective.as_ref().and_then(|e| e.at.as_ref()))
+        );
+    }
+    Ok(())
+}
+
+async fn fetch(
+    profile: &Profile,
+    order: &str,
+    out: &Path,
+    trust: &[PathBuf],
+    intermediate: &[PathBuf],
+    json: bool,
+) -> Result<(), Exit> {
+    let mut client = service_client(profile).await?;
+    let services = client
+        .list_my_services(pb::ListMyServicesRequest {})
+        .await
+        .map_err(refused)?
+        .into_inner()
+        .services;
+    let Some(service) = services.into_iter().find(|s| s.order_id == order) else {
+        return Err(Exit(
+            1,
+            anyhow::anyhow!("nothing of service {order} was served on you / 该送达不属于您"),
+        ));
+    };
+    let anchors = if trust.is_empty() {
+        pem_certificates(std::slice::from_ref(&profile.ca))?
+    } else {
+        pem_certificates(trust)?
+    };
+    let stores = ecenter_seal::TrustStores {
+        seal_makers: anchors.clone(),
+        signers: anchors.clone(),
+        intermediates: pem_certificates(intermediate)?,
+        crls: Vec::new(),
+        tsas: anchors,
+    };
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    let mut rows = Vec::new();
+    let mut all_good = true;
+    for (i, d) in service.documents.iter().enumerate() {
+        let mut stream = client
+            .fetch_served_document(pb::FetchServedDocumentRequest {
+                order_id: service.order_id.clone(),
+                recipient_id: service.recipient_id.clone(),
+                index: i as u32 + 1,
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        let mut bytes = Vec::with_capacity(d.size as usize);
+        while let Some(chunk) = stream.message().await.map_err(refused)? {
+            bytes.extend_from_slice(&chunk.data);
+        }
+        let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+        let digest_ok = digest == d.sha256;
+        let seal = if d.media_type == "application/pdf" {
+            match ecenter_pdfseal::verify_pdf(&bytes, &stores, std::time::SystemTime::now()) {
+                Ok(r) if r.indication == ecenter_seal::Indication::Passed => "PASSED",
+                _ => "FAILED",
+            }
+        } else {
+            "—"
+        };
+        all_good &= digest_ok && seal != "FAILED";
+        let name = ecenter_domain::media::sanitize_file_name(&d.name)
+            .unwrap_or_else(|| format!("document-{}", i + 1));
+        let path = out.join(&name);
+        std::fs::write(&path, &bytes).with_context(|| path.display().to_string())?;
+        rows.push((name, bytes.len(), digest_ok, seal, path));
+    }
+    if json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(name, size, ok, seal, path)| {
+                serde_json::json!({"name": name, "size": size, "sha256_ok": ok, "seal": seal, "path": path.display().to_string()})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"order_id": service.order_id, "documents": list, "ok": all_good})
+        );
+    } else {
+        println!(
+            "{} · {} · {} document(s)",
+            service.order_id,
+            service.case_number,
+            rows.len()
+        );
+        println!(
+            "{}{}{}SEAL",
+            pad("NAME", 30),
+            pad("BYTES", 12),
+            pad("SHA-256", 10)
+        );
+        for (name, size, ok, seal, _) in &rows {
+            println!(
+                "{}{}{}{}",
+                pad(name, 30),
+                pad(&size.to_string(), 12),
+                pad(if *ok { "ok" } else { "MISMATCH" }, 10),
+                seal
+            );
+        }
+    }
+    if all_good {
+        Ok(())
+    } else {
+        Err(Exit(
+            1,
+            anyhow::anyhow!("a document does not match its digest or its seal / 文书校验未通过"),
+        ))
+    }
+}
+
 async fn run(args: Args) -> Result<(), Exit> {
     let path = config_path(args.config)?;
     match args.command {
@@ -817,6 +1030,24 @@ async fn run(args: Args) -> Result<(), Exit> {
                 print_receipt(&r);
             }
             Ok(())
+        }
+        Command::Inbox { json } => inbox(&load_profile(&path)?, json).await,
+        Command::Fetch {
+            order,
+            out,
+            trust,
+            intermediate,
+            json,
+        } => {
+            fetch(
+                &load_profile(&path)?,
+                &order,
+                &out,
+                &trust,
+                &intermediate,
+                json,
+            )
+            .await
         }
         Command::Watch { filing, json } => {
             let profile = load_profile(&path)?;

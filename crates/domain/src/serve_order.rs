@@ -38,6 +38,9 @@ pub struct RecipientRequest {
     pub email_basis: Option<AddressBasis>,
     /// What the consent to electronic service rests on (e.g. 送达地址确认书 of 2026-11-02).
     pub consent_basis: String,
+    /// The recipient's identity at the hub (`urn:ecenter:lawyer:…`), when they have one: they then
+    /// also find the service in their own client.
+    pub identity: String,
 }
 
 /// A recipient after the checks.
@@ -53,6 +56,9 @@ pub struct Recipient {
     pub addresses: Vec<(Channel, String, AddressBasis)>,
     /// What the consent rests on.
     pub consent_basis: String,
+    /// The recipient's identity at the hub, if any.
+    #[serde(default)]
+    pub identity: Option<String>,
 }
 
 /// An order as the court system sends it.
@@ -148,6 +154,21 @@ impl ServeOrderRequest {
             if name.is_empty() || name.chars().count() > 100 {
                 bad.push(FieldViolation::new(field("name"), "1 to 100 characters"));
             }
+            let identity = r.identity.trim();
+            let parts: Vec<&str> = identity.splitn(4, ':').collect();
+            if !identity.is_empty()
+                && (identity.len() > 200
+                    || parts.len() != 4
+                    || parts[0] != "urn"
+                    || parts[1] != "ecenter"
+                    || parts[2].is_empty()
+                    || parts[3].is_empty())
+            {
+                bad.push(FieldViolation::new(
+                    field("identity"),
+                    format!("「{identity}」 is not an identity like urn:ecenter:lawyer:14201202010000001"),
+                ));
+            }
             if r.consent_basis.trim().is_empty() {
                 bad.push(FieldViolation::new(
                     field("consent_basis"),
@@ -210,6 +231,7 @@ impl ServeOrderRequest {
                 role: r.role.trim().to_string(),
                 addresses,
                 consent_basis: r.consent_basis.trim().to_string(),
+                identity: (!r.identity.trim().is_empty()).then(|| r.identity.trim().to_string()),
             });
         }
         match case_number {
@@ -240,6 +262,7 @@ mod tests {
                 phone_basis: Some(AddressBasis::Confirmed),
                 email_basis: Some(AddressBasis::Discovered),
                 consent_basis: "送达地址确认书（2026年11月2日）".into(),
+                identity: String::new(),
             }],
             plan: vec![
                 PlanStep {
@@ -284,6 +307,7 @@ mod tests {
         r.phone = "138-0013".into();
         r.email = "not an address".into();
         r.consent_basis = " ".into();
+        r.identity = "lawyer:1".into();
         r.email_basis = None;
         let Err(DomainError::InvalidInput(v)) = o.validate() else {
             panic!("accepted");
@@ -294,6 +318,7 @@ mod tests {
             "plan[2].deadline_hours",
             "plan[2].channel",
             "recipients[0].consent_basis",
+            "recipients[0].identity",
             "recipients[0].phone",
             "recipients[0].email",
             "recipients[0].email_basis",

@@ -682,6 +682,7 @@ mod tests {
                 phone_basis: Some(AddressBasis::Confirmed),
                 email_basis: Some(email_basis),
                 consent_basis: "送达地址确认书".into(),
+                identity: String::new(),
             }],
             plan: vec![
                 PlanStep {

@@ -66,6 +66,10 @@ pub enum Operation {
     RetryDeadLetter,
     /// ServiceOfProcess.ResolveDeadLetter.
     ResolveDeadLetter,
+    /// ServiceOfProcess.ListMyServices.
+    ListMyServices,
+    /// ServiceOfProcess.FetchServedDocument.
+    FetchServedDocument,
 }
 
 impl Operation {
@@ -102,6 +106,8 @@ impl Operation {
             Operation::ListDeadLetters => "ListDeadLetters",
             Operation::RetryDeadLetter => "RetryDeadLetter",
             Operation::ResolveDeadLetter => "ResolveDeadLetter",
+            Operation::ListMyServices => "ListMyServices",
+            Operation::FetchServedDocument => "FetchServedDocument",
         }
     }
 }
@@ -175,6 +181,9 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (RetryDeadLetter, Clerk, Any),
     (ResolveDeadLetter, Court, Any),
     (ResolveDeadLetter, Clerk, Any),
+    (ListMyServices, Lawyer, Any),
+    (FetchServedDocument, Lawyer, Own),
+    (FetchServedDocument, Clerk, Any),
 ];
 
 /// The grant of `role` for `operation`, if any.

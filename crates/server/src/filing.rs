@@ -153,7 +153,7 @@ fn page_token(token: &str) -> Result<Option<&str>, Status> {
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::FilingEvent, Status>> + Send>>;
-type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::DocumentChunk, Status>> + Send>>;
+pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::DocumentChunk, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl<S: EventStore> FilingService for FilingApi<S> {
@@ -453,40 +453,12 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                     filing.filing_id, r.document_id
                 ))
             })?;
-        let mut file = self
+        let file = self
             .store
             .blobs()
             .open_read(&doc.sha256)
             .map_err(store_status)?;
-        let (tx, rx) = mpsc::channel(4);
-        tokio::task::spawn_blocking(move || {
-            loop {
-                let mut buf = vec![0; CHUNK];
-                let n = match read_full(&mut file, &mut buf) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        tracing::error!(error = %e, "reading a document failed");
-                        let _ =
-                            tx.blocking_send(Err(Status::internal("reading the document failed")));
-                        return;
-                    }
-                };
-                if n == 0 {
-                    return;
-                }
-                buf.truncate(n);
-                if tx
-                    .blocking_send(Ok(pb::DocumentChunk {
-                        document_index: 0,
-                        data: buf,
-                    }))
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(stream_file(file)))
     }
 
     async fn list_department_queue(
@@ -575,6 +547,38 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         tokio::spawn(watch_loop(store, scope, r.after_seq, tx, stopping));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
+}
+
+/// A stored document's bytes as a stream of chunks of at most 1 MiB, read off the async threads.
+pub(crate) fn stream_file(mut file: std::fs::File) -> ChunkStream {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut buf = vec![0; CHUNK];
+            let n = match read_full(&mut file, &mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a document failed");
+                    let _ = tx.blocking_send(Err(Status::internal("reading the document failed")));
+                    return;
+                }
+            };
+            if n == 0 {
+                return;
+            }
+            buf.truncate(n);
+            if tx
+                .blocking_send(Ok(pb::DocumentChunk {
+                    document_index: 0,
+                    data: buf,
+                }))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    Box::pin(ReceiverStream::new(rx))
 }
 
 fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -686,6 +686,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                     phone_basis: basis_of(p.phone_basis),
                     email_basis: basis_of(p.email_basis),
                     consent_basis: p.consent_basis.clone(),
+                    identity: p.identity.clone(),
                 })
                 .collect(),
             plan,
@@ -1005,6 +1006,112 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             deliveries,
             truncated,
         }))
+    }
+
+    async fn list_my_services(
+        &self,
+        request: Request<pb::ListMyServicesRequest>,
+    ) -> Result<Response<pb::ListMyServicesResponse>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::ListMyServices,
+            None,
+            None,
+        )
+        .await?;
+        let me = identity.to_string();
+        let mut services = Vec::new();
+        for order in self.store.list_orders(usize::MAX).map_err(store_status)? {
+            for service in self
+                .store
+                .order_recipients(&order.ordered.order_id, None, usize::MAX)
+                .map_err(store_status)?
+            {
+                if service.recipient.identity.as_deref() != Some(me.as_str()) {
+                    continue;
+                }
+                let shown = recipient_message(&service);
+                services.push(pb::MyService {
+                    order_id: order.ordered.order_id.clone(),
+                    recipient_id: service.recipient.recipient_id.clone(),
+                    case_number: order.ordered.order.case_number.normalized(),
+                    ordered_at: ts(order.ordered_at),
+                    documents: order_message(&order).documents,
+                    state: shown.state,
+                    effective: shown.effective,
+                });
+            }
+        }
+        Ok(Response::new(pb::ListMyServicesResponse { services }))
+    }
+
+    type FetchServedDocumentStream = crate::filing::ChunkStream;
+
+    async fn fetch_served_document(
+        &self,
+        request: Request<pb::FetchServedDocumentRequest>,
+    ) -> Result<Response<Self::FetchServedDocumentStream>, Status> {
+        let identity = Identity::of(&request)?;
+        // A role without any grant is refused before anything is looked up.
+        if crate::authz::grant(Operation::FetchServedDocument, identity.role).is_none() {
+            authorize(
+                &*self.store,
+                &identity,
+                Operation::FetchServedDocument,
+                None,
+                None,
+            )
+            .await?;
+        }
+        let r = request.into_inner();
+        let order = self.order(&r.order_id)?;
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::FetchServedDocument,
+            Some(service.recipient.identity.as_deref().unwrap_or("")),
+            None,
+        )
+        .await?;
+        let document = (r.index as usize)
+            .checked_sub(1)
+            .and_then(|i| order.ordered.documents.get(i))
+            .ok_or_else(|| {
+                invalid(
+                    "index",
+                    format!(
+                        "1 to {}: the order serves {} document(s)",
+                        order.ordered.documents.len(),
+                        order.ordered.documents.len()
+                    ),
+                )
+            })?;
+        let file = self
+            .store
+            .blobs()
+            .open_read(&document.sha256)
+            .map_err(store_status)?;
+        // The recipient's own download counts like one from the page.
+        if service.recipient.identity.as_deref() == Some(identity.to_string().as_str()) {
+            let event = Event::Service {
+                order_id: r.order_id.clone(),
+                recipient_id: r.recipient_id.clone(),
+                event: RecipientEvent::RecipientActed {
+                    activity: ecenter_domain::service::Activity::Downloaded {
+                        reference: document.reference.clone(),
+                    },
+                    client: format!("gRPC {identity}"),
+                },
+            };
+            self.store
+                .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
+                .await
+                .map_err(store_status)?;
+        }
+        Ok(Response::new(crate::filing::stream_file(file)))
     }
 
     async fn list_dead_letters(
