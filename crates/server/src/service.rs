@@ -403,6 +403,26 @@ impl<S: EventStore> ServiceApi<S> {
             })
     }
 
+    /// Visits every recipient of every order, newest orders first, while `visit` returns true.
+    /// (A scan: fine for a court's orders today; an index by case, date and identity can follow.)
+    fn each_recipient(
+        &self,
+        mut visit: impl FnMut(&OrderSummary, &RecipientService) -> bool,
+    ) -> Result<(), Status> {
+        for order in self.store.list_orders(usize::MAX).map_err(store_status)? {
+            for service in self
+                .store
+                .order_recipients(&order.ordered.order_id, None, usize::MAX)
+                .map_err(store_status)?
+            {
+                if !visit(&order, &service) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Resolves `F…/Sn` to the sealed copy served.
     fn served_document(
         &self,
@@ -970,38 +990,33 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let name = r.recipient_name.trim().to_string();
         let mut deliveries = Vec::new();
         let mut truncated = false;
-        'orders: for order in self.store.list_orders(usize::MAX).map_err(store_status)? {
+        self.each_recipient(|order, service| {
             let order_case = order.ordered.order.case_number.normalized();
             if case.as_ref().is_some_and(|c| c != &order_case)
                 || from.is_some_and(|f| order.ordered_at < f)
                 || before.is_some_and(|b| order.ordered_at >= b)
             {
-                continue;
+                return true;
             }
-            for service in self
-                .store
-                .order_recipients(&order.ordered.order_id, None, usize::MAX)
-                .map_err(store_status)?
+            let shown = recipient_message(service);
+            if (!name.is_empty() && !service.recipient.name.contains(&name))
+                || channel.is_some_and(|c| service.address(c).is_none())
+                || state.is_some_and(|s| shown.state != s as i32)
             {
-                let shown = recipient_message(&service);
-                if (!name.is_empty() && !service.recipient.name.contains(&name))
-                    || channel.is_some_and(|c| service.address(c).is_none())
-                    || state.is_some_and(|s| shown.state != s as i32)
-                {
-                    continue;
-                }
-                if deliveries.len() == limit {
-                    truncated = true;
-                    break 'orders;
-                }
-                deliveries.push(pb::Delivery {
-                    order_id: order.ordered.order_id.clone(),
-                    case_number: order_case.clone(),
-                    ordered_at: ts(order.ordered_at),
-                    recipient: Some(shown),
-                });
+                return true;
             }
-        }
+            if deliveries.len() == limit {
+                truncated = true;
+                return false;
+            }
+            deliveries.push(pb::Delivery {
+                order_id: order.ordered.order_id.clone(),
+                case_number: order_case,
+                ordered_at: ts(order.ordered_at),
+                recipient: Some(shown),
+            });
+            true
+        })?;
         Ok(Response::new(pb::ListDeliveriesResponse {
             deliveries,
             truncated,
@@ -1023,27 +1038,21 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         .await?;
         let me = identity.to_string();
         let mut services = Vec::new();
-        for order in self.store.list_orders(usize::MAX).map_err(store_status)? {
-            for service in self
-                .store
-                .order_recipients(&order.ordered.order_id, None, usize::MAX)
-                .map_err(store_status)?
-            {
-                if service.recipient.identity.as_deref() != Some(me.as_str()) {
-                    continue;
-                }
-                let shown = recipient_message(&service);
+        self.each_recipient(|order, service| {
+            if service.recipient.identity.as_deref() == Some(me.as_str()) {
+                let shown = recipient_message(service);
                 services.push(pb::MyService {
                     order_id: order.ordered.order_id.clone(),
                     recipient_id: service.recipient.recipient_id.clone(),
                     case_number: order.ordered.order.case_number.normalized(),
                     ordered_at: ts(order.ordered_at),
-                    documents: order_message(&order).documents,
+                    documents: order_message(order).documents,
                     state: shown.state,
                     effective: shown.effective,
                 });
             }
-        }
+            true
+        })?;
         Ok(Response::new(pb::ListMyServicesResponse { services }))
     }
 
