@@ -34,35 +34,27 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     let mut clerk = w.service("clerk-c0001").await;
 
     // A recipient whose address the court found: only a confirmation completes service.
-    let ordered = court
-        .serve_order(order(
-            "order-1",
-            &document,
-            vec![recipient(
-                "张三",
-                "zhangsan@example.cn",
-                pb::AddressBasis::Discovered,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let ordered = serve_one(
+        &court,
+        "order-1",
+        &document,
+        "张三",
+        "zhangsan@example.cn",
+        pb::AddressBasis::Discovered,
+    )
+    .await;
     assert_eq!(ordered.recipients[0].recipient_id, "R1");
     let order_id = ordered.order_id.clone();
     // The same request again is the same order, not a second service.
-    let again = court
-        .serve_order(order(
-            "order-1",
-            &document,
-            vec![recipient(
-                "张三",
-                "zhangsan@example.cn",
-                pb::AddressBasis::Discovered,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let again = serve_one(
+        &court,
+        "order-1",
+        &document,
+        "张三",
+        "zhangsan@example.cn",
+        pb::AddressBasis::Discovered,
+    )
+    .await;
     assert_eq!(again.order_id, order_id);
 
     let mut watch = clerk
@@ -401,23 +393,19 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     let smtp = start_aiosmtpd(maildir.path());
     let w = world(smtp.addr.port(), 10).await;
     let document = w.sealed_document().await;
-    let mut court = w.service("court-xiangyang-cms").await;
+    let court = w.service("court-xiangyang-cms").await;
     let mut clerk = w.service("clerk-c0001").await;
 
     // 451 the first time, accepted the second.
-    let flaky = court
-        .serve_order(order(
-            "flaky",
-            &document,
-            vec![recipient(
-                "王五",
-                "flaky@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let flaky = serve_one(
+        &court,
+        "flaky",
+        &document,
+        "王五",
+        "flaky@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     let s = wait_for(
         &court,
         &flaky.order_id,
@@ -459,19 +447,15 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     assert!(s.dead_letters.is_empty());
 
     // The connection cut at DATA: temporary, sent again, stored once.
-    let dropped = court
-        .serve_order(order(
-            "dropped",
-            &document,
-            vec![recipient(
-                "钱八",
-                "drop-once@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let dropped = serve_one(
+        &court,
+        "dropped",
+        &document,
+        "钱八",
+        "drop-once@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     let s = wait_for(
         &court,
         &dropped.order_id,
@@ -489,19 +473,15 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     assert_eq!(stored("drop-once@"), 1);
 
     // 550 5.7.1 (policy): final on this channel → dead letter, the recipient unserved.
-    let rejected = court
-        .serve_order(order(
-            "reject",
-            &document,
-            vec![recipient(
-                "赵六",
-                "reject-once@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let rejected = serve_one(
+        &court,
+        "reject",
+        &document,
+        "赵六",
+        "reject-once@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     let s = wait_for(&court, &rejected.order_id, "the dead letter", |s| {
         !s.dead_letters.is_empty()
     })
@@ -540,19 +520,15 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     assert!(s.dead_letters.is_empty());
 
     // 550 5.1.1: the address is bad; dead letter, suppressed, and a retry is refused with why.
-    let bad = court
-        .serve_order(order(
-            "bad-address",
-            &document,
-            vec![recipient(
-                "孙七",
-                "perm-fail@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let bad = serve_one(
+        &court,
+        "bad-address",
+        &document,
+        "孙七",
+        "perm-fail@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     wait_for(&court, &bad.order_id, "the hard bounce", |s| {
         !s.dead_letters.is_empty()
     })
@@ -606,20 +582,16 @@ async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_th
     let port = free_port();
     let w = world(port, 2).await;
     let document = w.sealed_document().await;
-    let mut court = w.service("court-xiangyang-cms").await;
-    let down = court
-        .serve_order(order(
-            "down",
-            &document,
-            vec![recipient(
-                "周八",
-                "zhouba@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let court = w.service("court-xiangyang-cms").await;
+    let down = serve_one(
+        &court,
+        "down",
+        &document,
+        "周八",
+        "zhouba@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     let s = wait_for(&court, &down.order_id, "two failed attempts", |s| {
         s.attempts.first().is_some_and(|a| a.attempts >= 2)
     })
@@ -642,19 +614,15 @@ async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_th
     assert_eq!(received(maildir.path()).len(), 1);
 
     // A relay slower than the whole-send timeout (2 s) is a temporary failure with that reason.
-    let slow = court
-        .serve_order(order(
-            "slow",
-            &document,
-            vec![recipient(
-                "吴九",
-                "slow@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let slow = serve_one(
+        &court,
+        "slow",
+        &document,
+        "吴九",
+        "slow@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     let s = wait_for(&court, &slow.order_id, "the timeout", |s| {
         s.attempts
             .first()
@@ -695,19 +663,15 @@ async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_th
     let mut court =
         ServiceOfProcessClient::new(channel_as(hub.addr, p, "court-xiangyang-cms").await);
     // The relay stores this message, then takes 4 s to say so: the hub dies in between.
-    let ordered = court
-        .serve_order(order(
-            "crash",
-            &document,
-            vec![recipient(
-                "郑十",
-                "hang@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let ordered = serve_one(
+        &court,
+        "crash",
+        &document,
+        "郑十",
+        "hang@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     until(30, "the message to reach the relay", || async {
         (!received(maildir.path()).is_empty()).then_some(())
     })
@@ -924,19 +888,15 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
     assert_eq!(r2.state, pb::RecipientState::Unserved as i32);
     assert!(r2.effective.is_none());
     // A new order to the suppressed address is not sent at all.
-    let again = court
-        .serve_order(order(
-            &format!("postfix-again-{tag}"),
-            &document,
-            vec![recipient(
-                "李四",
-                &bounced_address,
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let again = serve_one(
+        &court,
+        &format!("postfix-again-{tag}"),
+        &document,
+        "李四",
+        &bounced_address,
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     let s = wait_for(
         &court,
         &again.order_id,
@@ -997,19 +957,15 @@ async fn after_repeated_temporary_failures_the_circuit_breaker_holds_notices_bac
     .await;
     let document = w.sealed_document().await;
     let mut court = w.service("court-xiangyang-cms").await;
-    let held = court
-        .serve_order(order(
-            "breaker",
-            &document,
-            vec![recipient(
-                "冯一",
-                "feng@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let held = serve_one(
+        &court,
+        "breaker",
+        &document,
+        "冯一",
+        "feng@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
     wait_for(&court, &held.order_id, "two failed attempts", |s| {
         s.attempts
             .first()

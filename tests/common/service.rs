@@ -279,3 +279,24 @@ pub async fn proof_when_issued(
     })
     .await
 }
+
+/// Orders `document` served on one recipient by e-mail and returns the hub's answer.
+pub async fn serve_one(
+    court: &ServiceOfProcessClient<Channel>,
+    request_id: &str,
+    document: &str,
+    name: &str,
+    email: &str,
+    basis: pb::AddressBasis,
+) -> pb::ServeOrderResponse {
+    court
+        .clone()
+        .serve_order(order(
+            request_id,
+            document,
+            vec![recipient(name, email, basis)],
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}

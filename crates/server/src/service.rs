@@ -367,6 +367,17 @@ impl<S: EventStore> ServiceApi<S> {
         }
     }
 
+    /// The caller, if the authorization table grants `operation` to their role outright.
+    async fn allowed<T>(
+        &self,
+        request: &Request<T>,
+        operation: Operation,
+    ) -> Result<Identity, Status> {
+        let identity = Identity::of(request)?;
+        authorize(&*self.store, &identity, operation, None, None).await?;
+        Ok(identity)
+    }
+
     fn context(&self) -> Result<&Arc<ServiceContext>, Status> {
         self.context.as_ref().ok_or_else(|| {
             Status::failed_precondition(
@@ -672,8 +683,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::ServeOrderRequest>,
     ) -> Result<Response<pb::ServeOrderResponse>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(&*self.store, &identity, Operation::ServeOrder, None, None).await?;
+        let identity = self.allowed(&request, Operation::ServeOrder).await?;
         let context = self.context()?.clone();
         let r = request.into_inner();
         let request_id = r.request_id.trim().to_string();
@@ -828,15 +838,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::GetOrderRequest>,
     ) -> Result<Response<pb::OrderStatus>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(
-            &*self.store,
-            &identity,
-            Operation::GetServiceStatus,
-            None,
-            None,
-        )
-        .await?;
+        self.allowed(&request, Operation::GetServiceStatus).await?;
         let r = request.into_inner();
         let summary = self.order(&r.order_id)?;
         let limit = match r.page_size {
@@ -866,15 +868,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::RecipientRef>,
     ) -> Result<Response<pb::RecipientStatus>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(
-            &*self.store,
-            &identity,
-            Operation::GetServiceStatus,
-            None,
-            None,
-        )
-        .await?;
+        self.allowed(&request, Operation::GetServiceStatus).await?;
         let r = request.into_inner();
         let service = self.recipient(&r.order_id, &r.recipient_id)?;
         Ok(Response::new(recipient_message(&service)))
@@ -886,8 +880,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::WatchServiceRequest>,
     ) -> Result<Response<Self::WatchServiceStream>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(&*self.store, &identity, Operation::WatchService, None, None).await?;
+        self.allowed(&request, Operation::WatchService).await?;
         let r = request.into_inner();
         let summary = self.order(&r.order_id)?;
         if !r.recipient_id.is_empty() {
@@ -911,8 +904,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::RecipientRef>,
     ) -> Result<Response<pb::ProofOfService>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(&*self.store, &identity, Operation::GetProof, None, None).await?;
+        self.allowed(&request, Operation::GetProof).await?;
         let r = request.into_inner();
         let service = self.recipient(&r.order_id, &r.recipient_id)?;
         let Some(proof) = service.proofs.last() else {
@@ -944,15 +936,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::ListDeliveriesRequest>,
     ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(
-            &*self.store,
-            &identity,
-            Operation::GetServiceStatus,
-            None,
-            None,
-        )
-        .await?;
+        self.allowed(&request, Operation::GetServiceStatus).await?;
         let r = request.into_inner();
         let case = match r.case_number.trim() {
             "" => None,
@@ -1027,15 +1011,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::ListMyServicesRequest>,
     ) -> Result<Response<pb::ListMyServicesResponse>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(
-            &*self.store,
-            &identity,
-            Operation::ListMyServices,
-            None,
-            None,
-        )
-        .await?;
+        let identity = self.allowed(&request, Operation::ListMyServices).await?;
         let me = identity.to_string();
         let mut services = Vec::new();
         self.each_recipient(|order, service| {
@@ -1127,15 +1103,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::ListDeadLettersRequest>,
     ) -> Result<Response<pb::ListDeadLettersResponse>, Status> {
-        let identity = Identity::of(&request)?;
-        authorize(
-            &*self.store,
-            &identity,
-            Operation::ListDeadLetters,
-            None,
-            None,
-        )
-        .await?;
+        self.allowed(&request, Operation::ListDeadLetters).await?;
         let limit = match request.into_inner().limit {
             0 => 100,
             n => n.min(1000) as usize,
