@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod service;
+pub mod smsc;
 pub mod smtp;
 
 use ecenter_proto::v1 as pb;

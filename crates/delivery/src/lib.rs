@@ -1,7 +1,7 @@
-//! Electronic service (电子送达). So far: the recipient links that notices carry, the outbox's retry,
-//! dead-letter, fallback and circuit-breaker decisions, the Chinese notice texts, and sending one
-//! notice by e-mail (lettre on rustls/ring). The outbox itself, DSNs, the SMS channel and the proofs
-//! of service follow (issues #7 and #8).
+//! Electronic service (电子送达): the recipient links that notices carry, the outbox's retry,
+//! dead-letter, fallback and circuit-breaker decisions, the Chinese notice texts, sending a notice by
+//! e-mail (lettre on rustls/ring) and reading delivery status notifications, and sending it by SMS
+//! over SMPP 3.4 (rusmppc) with its delivery receipts. The outbox that drives them lives in the server.
 #![warn(missing_docs)]
 
 pub mod dsn;
@@ -9,3 +9,4 @@ pub mod email;
 pub mod link;
 pub mod notice;
 pub mod policy;
+pub mod sms;

@@ -1,0 +1,926 @@
+//! SMS notices over SMPP 3.4 through the court's SMS gateway (SMSC), on the `rusmppc` client.
+//!
+//! One long-lived transceiver session carries every submit and every delivery receipt. The
+//! [`SmppGateway`] keeps it bound: it connects (TCP_NODELAY; TLS on rustls/ring unless the SMSC is on
+//! loopback), binds with the hub's credentials as SMPP 3.4, lets rusmppc send `enquire_link` to keep
+//! it alive, and reconnects with exponential backoff when it drops. Submits share a window of
+//! outstanding requests; `ESME_RTHROTTLED` slows every sender down (the message waits and goes again
+//! in the same attempt) instead of failing it.
+//!
+//! Chinese text goes as UCS-2 (data_coding 8); a notice longer than one part (70 characters) is split
+//! into parts of 67 with a concatenation UDH (IE 0x00, one reference per notice). Each part gets its
+//! own SMSC message id, and later its own receipt: the receipts arrive as [`IncomingReceipt`]s, which
+//! the caller acknowledges (`deliver_sm_resp`) only once it has recorded them, so an SMSC sends an
+//! unrecorded receipt again after a reconnect.
+
+use crate::policy::Attempt;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rusmpp::extra::concatenation::MAX_PARTS;
+use rusmpp::extra::concatenation::{Concatenation, Concatenator, SubmitSmMultipartExt};
+use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
+use rusmpp::tlvs::TlvValue;
+use rusmpp::types::COctetString;
+use rusmpp::values::{DataCoding, InterfaceVersion, Npi, RegisteredDelivery, ServiceType, Ton};
+use rusmpp::{CommandId, CommandStatus, Pdu};
+use rusmppc::{Client, ConnectionBuilder, Event};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio_stream::StreamExt;
+
+/// How to reach the SMSC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmppSecurity {
+    /// TLS from the first byte; trust only this CA (PEM) if given, else the usual public roots.
+    Tls {
+        /// The CA that signed the SMSC's certificate.
+        ca_pem: Option<Vec<u8>>,
+    },
+    /// No TLS: only to an SMSC on loopback (development, tests, a local gateway process).
+    PlainLoopback,
+}
+
+/// The SMSC and the hub's account on it.
+#[derive(Clone)]
+pub struct SmppSettings {
+    /// Host name (also the TLS name).
+    pub host: String,
+    /// Port (2775 plain, 3550 or as the operator says for TLS).
+    pub port: u16,
+    /// Transport security.
+    pub security: SmppSecurity,
+    /// The account (`system_id`).
+    pub system_id: String,
+    /// Its password (at most 8 characters in SMPP 3.4).
+    pub password: String,
+    /// `system_type`, if the operator wants one.
+    pub system_type: String,
+    /// The sender shown on handsets: a service number such as 12368, or an alphanumeric id.
+    pub source_addr: String,
+    /// Submits outstanding at once.
+    pub window: usize,
+    /// Keep-alive interval.
+    pub enquire_link: Duration,
+    /// Longest wait for any response.
+    pub response_timeout: Duration,
+    /// Longest pause between reconnection attempts.
+    pub reconnect_max: Duration,
+    /// Longest a message waits out throttling in one attempt before the attempt counts as failed.
+    pub throttle_max_wait: Duration,
+}
+
+/// Shows no password.
+impl std::fmt::Debug for SmppSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmppSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("system_id", &self.system_id)
+            .field("password", &"<hidden>")
+            .field("source_addr", &self.source_addr)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmppSettings {
+    /// Settings with the usual timings for an SMSC at `host:port`.
+    pub fn new(host: &str, port: u16, system_id: &str, password: &str) -> SmppSettings {
+        SmppSettings {
+            host: host.to_string(),
+            port,
+            security: SmppSecurity::Tls { ca_pem: None },
+            system_id: system_id.to_string(),
+            password: password.to_string(),
+            system_type: String::new(),
+            source_addr: "12368".to_string(),
+            window: 32,
+            enquire_link: Duration::from_secs(30),
+            response_timeout: Duration::from_secs(10),
+            reconnect_max: Duration::from_secs(30),
+            throttle_max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why the gateway cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SmsError {
+    /// Plain SMPP outside loopback would show notices and the password to the network.
+    #[error(
+        "SMPP without TLS is allowed only to an SMSC on loopback, not to {0}: use TLS (security = \"tls\")"
+    )]
+    PlainNotLoopback(String),
+    /// A setting does not fit SMPP's fields.
+    #[error("SMPP setting {field} is not usable: {why}")]
+    Setting {
+        /// Which.
+        field: &'static str,
+        /// Why.
+        why: String,
+    },
+    /// The CA file is not PEM certificates.
+    #[error("the SMSC's CA is not usable: {0}")]
+    Ca(String),
+}
+
+/// The final or intermediate state a delivery receipt reports (SMPP 3.4 appendix B `stat:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReceiptStatus {
+    /// DELIVRD: reached the handset.
+    Delivered,
+    /// UNDELIV: could not be delivered.
+    Undeliverable,
+    /// EXPIRED: validity ran out before delivery.
+    Expired,
+    /// REJECTD: the network refused it.
+    Rejected,
+    /// DELETED: deleted before delivery.
+    Deleted,
+    /// ACCEPTD: accepted by the network, not (yet) known to be delivered. Not final.
+    Accepted,
+    /// ENROUTE: still on its way. Not final.
+    Enroute,
+    /// UNKNOWN: the network does not know.
+    Unknown,
+}
+
+impl ReceiptStatus {
+    /// The `stat:` word for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            ReceiptStatus::Delivered => "DELIVRD",
+            ReceiptStatus::Undeliverable => "UNDELIV",
+            ReceiptStatus::Expired => "EXPIRED",
+            ReceiptStatus::Rejected => "REJECTD",
+            ReceiptStatus::Deleted => "DELETED",
+            ReceiptStatus::Accepted => "ACCEPTD",
+            ReceiptStatus::Enroute => "ENROUTE",
+            ReceiptStatus::Unknown => "UNKNOWN",
+        }
+    }
+
+    fn from_word(word: &str) -> Option<ReceiptStatus> {
+        Some(match word.to_ascii_uppercase().as_str() {
+            "DELIVRD" | "DELIVERED" => ReceiptStatus::Delivered,
+            "UNDELIV" | "UNDELIVERABLE" => ReceiptStatus::Undeliverable,
+            "EXPIRED" => ReceiptStatus::Expired,
+            "REJECTD" | "REJECTED" => ReceiptStatus::Rejected,
+            "DELETED" => ReceiptStatus::Deleted,
+            "ACCEPTD" | "ACCEPTED" => ReceiptStatus::Accepted,
+            "ENROUTE" => ReceiptStatus::Enroute,
+            "UNKNOWN" => ReceiptStatus::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// From the `message_state` TLV (SMPP 3.4 §5.2.28).
+    fn from_state(state: u8) -> Option<ReceiptStatus> {
+        Some(match state {
+            1 => ReceiptStatus::Enroute,
+            2 => ReceiptStatus::Delivered,
+            3 => ReceiptStatus::Expired,
+            4 => ReceiptStatus::Deleted,
+            5 => ReceiptStatus::Undeliverable,
+            6 => ReceiptStatus::Accepted,
+            7 => ReceiptStatus::Unknown,
+            8 => ReceiptStatus::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+/// A delivery receipt as the SMSC sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The SMSC's id of the part it is about (as in `submit_sm_resp`).
+    pub smsc_id: String,
+    /// What it says.
+    pub status: ReceiptStatus,
+    /// `done date:` when given (the SMSC's clock, read as UTC).
+    pub done_at: Option<DateTime<Utc>>,
+    /// `err:` (network error code), empty when absent.
+    pub err: String,
+    /// The receipt's whole text, for the trace.
+    pub text: String,
+}
+
+/// Reads a delivery receipt: the `id:… stat:…` text of SMPP 3.4 appendix B, with the
+/// `receipted_message_id` and `message_state` TLVs taking precedence when present (SMSCs differ).
+/// `None` for a message that is not a receipt (a reply from the handset).
+pub fn parse_receipt(text: &str, tlv_id: Option<&str>, tlv_state: Option<u8>) -> Option<Receipt> {
+    let lower = text.to_ascii_lowercase();
+    let field = |name: &str| -> Option<String> {
+        let start = lower.find(&format!("{name}:"))? + name.len() + 1;
+        let rest = &text[start..];
+        let end = if name == "submit date" || name == "done date" {
+            rest.find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len())
+        } else {
+            rest.find(char::is_whitespace).unwrap_or(rest.len())
+        };
+        Some(rest[..end].to_string())
+    };
+    let smsc_id = tlv_id
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
+        .or_else(|| field("id"))?;
+    let status = tlv_state
+        .and_then(ReceiptStatus::from_state)
+        .or_else(|| field("stat").and_then(|w| ReceiptStatus::from_word(&w)))?;
+    let done_at = field("done date").and_then(|d| {
+        let fmt = if d.len() == 12 {
+            "%y%m%d%H%M%S"
+        } else {
+            "%y%m%d%H%M"
+        };
+        NaiveDateTime::parse_from_str(&d, fmt)
+            .ok()
+            .map(|n| n.and_utc())
+    });
+    Some(Receipt {
+        smsc_id,
+        status,
+        done_at,
+        err: field("err").unwrap_or_default(),
+        text: text.to_string(),
+    })
+}
+
+/// A receipt to record; acknowledge it once recorded (else the SMSC sends it again later).
+pub struct IncomingReceipt {
+    /// The receipt.
+    pub receipt: Receipt,
+    ack: Option<(Client, u32)>,
+}
+
+impl IncomingReceipt {
+    /// Sends `deliver_sm_resp`: the SMSC may forget the receipt now.
+    pub async fn ack(mut self) {
+        if let Some((client, sequence)) = self.ack.take()
+            && let Err(e) = client
+                .deliver_sm_resp(sequence, DeliverSmResp::default())
+                .await
+        {
+            tracing::warn!(error = %e, "acknowledging a delivery receipt failed; the SMSC will send it again");
+        }
+    }
+}
+
+/// How one SMS notice went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsSent {
+    /// The outcome for the outbox.
+    pub attempt: Attempt,
+    /// The SMSC's id of each part accepted, in order.
+    pub part_ids: Vec<String>,
+    /// Whether the SMSC may have taken (part of) it although the attempt did not succeed — a
+    /// connection lost with a submit outstanding, or some parts accepted: sending it again may
+    /// duplicate it, and is counted.
+    pub maybe_sent: bool,
+}
+
+/// Counters for operators and tests.
+#[derive(Debug, Default)]
+pub struct GatewayStats {
+    /// Successful binds.
+    pub binds: AtomicU64,
+    /// Failed connection or bind attempts.
+    pub connect_failures: AtomicU64,
+    /// `ESME_RTHROTTLED` answers.
+    pub throttled: AtomicU64,
+    /// Parts accepted.
+    pub parts_accepted: AtomicU64,
+    /// Delivery receipts received.
+    pub receipts: AtomicU64,
+}
+
+struct Throttle {
+    until: Instant,
+    pause: Duration,
+}
+
+struct Inner {
+    settings: SmppSettings,
+    bound: watch::Sender<Option<Client>>,
+    last_error: Mutex<String>,
+    window: Semaphore,
+    throttle: Mutex<Throttle>,
+    reference: AtomicU8,
+    stats: GatewayStats,
+    stop: watch::Sender<bool>,
+}
+
+/// The SMS channel's gateway: one bound SMPP session kept alive in the background.
+#[derive(Clone)]
+pub struct SmppGateway {
+    inner: Arc<Inner>,
+}
+
+const THROTTLE_FIRST_PAUSE: Duration = Duration::from_millis(100);
+const THROTTLE_LONGEST_PAUSE: Duration = Duration::from_secs(5);
+
+impl SmppGateway {
+    /// Checks `settings` and starts keeping a session bound. Receipts arrive on the returned channel.
+    pub fn start(
+        settings: SmppSettings,
+    ) -> Result<(SmppGateway, mpsc::Receiver<IncomingReceipt>), SmsError> {
+        if settings.security == SmppSecurity::PlainLoopback && !is_loopback(&settings.host) {
+            return Err(SmsError::PlainNotLoopback(settings.host.clone()));
+        }
+        for (field, value, max) in [
+            ("system_id", &settings.system_id, 15),
+            ("password", &settings.password, 8),
+            ("system_type", &settings.system_type, 12),
+            ("source_addr", &settings.source_addr, 20),
+        ] {
+            if value.len() > max || !value.is_ascii() {
+                return Err(SmsError::Setting {
+                    field,
+                    why: format!("at most {max} ASCII characters"),
+                });
+            }
+        }
+        if settings.source_addr.is_empty() {
+            return Err(SmsError::Setting {
+                field: "source_addr",
+                why: "the sender shown on handsets must be set".into(),
+            });
+        }
+        if let SmppSecurity::Tls { ca_pem: Some(pem) } = &settings.security {
+            tls_config(Some(pem))?;
+        }
+        let (receipts_tx, receipts_rx) = mpsc::channel(4096);
+        let (stop, stop_rx) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            window: Semaphore::new(settings.window.max(1)),
+            bound: watch::channel(None).0,
+            last_error: Mutex::new("not connected yet".into()),
+            throttle: Mutex::new(Throttle {
+                until: Instant::now(),
+                pause: Duration::ZERO,
+            }),
+            reference: AtomicU8::new(0),
+            stats: GatewayStats::default(),
+            stop,
+            settings,
+        });
+        tokio::spawn(keep_bound(inner.clone(), receipts_tx, stop_rx));
+        Ok((SmppGateway { inner }, receipts_rx))
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &GatewayStats {
+        &self.inner.stats
+    }
+
+    /// Whether a session is bound now.
+    pub fn is_bound(&self) -> bool {
+        self.inner.bound.borrow().is_some()
+    }
+
+    /// Waits up to `wait` for a bound session.
+    pub async fn wait_bound(&self, wait: Duration) -> bool {
+        let mut rx = self.inner.bound.subscribe();
+        tokio::time::timeout(wait, rx.wait_for(|c| c.is_some()))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Unbinds and stops reconnecting.
+    pub async fn close(&self) {
+        self.inner.stop.send_replace(true);
+        let client = self.inner.bound.borrow().clone();
+        if let Some(client) = client {
+            let _ = tokio::time::timeout(Duration::from_secs(2), client.unbind()).await;
+            let _ = client.close().await;
+        }
+    }
+
+    /// Sends `text` to `destination` (digits, optionally with a leading +), every part with a
+    /// delivery receipt requested.
+    pub async fn send(&self, destination: &str, text: &str) -> SmsSent {
+        let fail = |attempt, part_ids: Vec<String>, maybe_sent| SmsSent {
+            attempt,
+            maybe_sent: maybe_sent || !part_ids.is_empty(),
+            part_ids,
+        };
+        let parts = match self.parts(destination, text) {
+            Ok(parts) => parts,
+            Err(why) => return fail(Attempt::Permanent(why), Vec::new(), false),
+        };
+        let inner = &self.inner;
+        let client = {
+            let mut rx = inner.bound.subscribe();
+            match tokio::time::timeout(
+                inner.settings.response_timeout,
+                rx.wait_for(|c| c.is_some()),
+            )
+            .await
+            {
+                Ok(Ok(c)) => c.clone().expect("waited for a client"),
+                _ => {
+                    let why = inner.last_error.lock().expect("error lock").clone();
+                    return fail(
+                        Attempt::Temporary(format!("短信网关未连接（SMSC not bound: {why}）")),
+                        Vec::new(),
+                        false,
+                    );
+                }
+            }
+        };
+        let mut part_ids = Vec::with_capacity(parts.len());
+        for part in parts {
+            match self.submit(&client, part).await {
+                Ok(id) => part_ids.push(id),
+                Err((attempt, maybe)) => return fail(attempt, part_ids, maybe),
+            }
+        }
+        SmsSent {
+            attempt: Attempt::Accepted,
+            part_ids,
+            maybe_sent: false,
+        }
+    }
+
+    fn parts(&self, destination: &str, text: &str) -> Result<Vec<SubmitSm>, String> {
+        let digits = destination.strip_prefix('+').unwrap_or(destination);
+        if digits.is_empty() || digits.len() > 20 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("不是可用的手机号码：{destination}"));
+        }
+        let international = destination.starts_with('+');
+        let source = &self.inner.settings.source_addr;
+        let alphanumeric = !source.chars().all(|c| c.is_ascii_digit());
+        let sm = SubmitSm::builder()
+            .service_type(ServiceType::default())
+            .source_addr_ton(if alphanumeric {
+                Ton::Alphanumeric
+            } else {
+                Ton::Unknown
+            })
+            .source_addr_npi(Npi::Unknown)
+            .source_addr(COctetString::from_str(source).map_err(|e| e.to_string())?)
+            .dest_addr_ton(if international {
+                Ton::International
+            } else {
+                Ton::Unknown
+            })
+            .dest_addr_npi(Npi::Isdn)
+            .destination_addr(COctetString::from_str(digits).map_err(|e| e.to_string())?)
+            .registered_delivery(RegisteredDelivery::request_all())
+            .build();
+        let reference = self.inner.reference.fetch_add(1, Ordering::Relaxed);
+        sm.multipart(text)
+            .reference_u8(reference)
+            .encoder(Utf16)
+            .build()
+            .map_err(|e| format!("短信内容无法编码：{e}"))
+    }
+
+    /// Submits one part within the window, waiting out throttling. On failure: the outcome and
+    /// whether the SMSC may have taken it.
+    async fn submit(&self, client: &Client, part: SubmitSm) -> Result<String, (Attempt, bool)> {
+        let inner = &self.inner;
+        let _permit = inner
+            .window
+            .acquire()
+            .await
+            .map_err(|_| (Attempt::Temporary("the gateway stopped".into()), false))?;
+        let started = Instant::now();
+        loop {
+            let until = inner.throttle.lock().expect("throttle lock").until;
+            if until > Instant::now() {
+                tokio::time::sleep_until(until.into()).await;
+            }
+            match client.submit_sm(part.clone()).await {
+                Ok(resp) => {
+                    let mut t = inner.throttle.lock().expect("throttle lock");
+                    t.pause /= 2;
+                    inner.stats.parts_accepted.fetch_add(1, Ordering::Relaxed);
+                    return Ok(resp.message_id().to_string());
+                }
+                Err(rusmppc::error::Error::UnexpectedResponse { response })
+                    if response.status() == CommandStatus::EsmeRthrottled =>
+                {
+                    inner.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                    if started.elapsed() >= inner.settings.throttle_max_wait {
+                        return Err((
+                            Attempt::Temporary(format!(
+                                "短信网关限流超过 {} 秒（ESME_RTHROTTLED）",
+                                inner.settings.throttle_max_wait.as_secs()
+                            )),
+                            false,
+                        ));
+                    }
+                    let mut t = inner.throttle.lock().expect("throttle lock");
+                    let now = Instant::now();
+                    if t.until <= now {
+                        t.pause = (t.pause * 2)
+                            .max(THROTTLE_FIRST_PAUSE)
+                            .min(THROTTLE_LONGEST_PAUSE);
+                        t.until = now + t.pause;
+                    }
+                }
+                Err(rusmppc::error::Error::UnexpectedResponse { response }) => {
+                    return Err((classify_status(response.status()), false));
+                }
+                Err(rusmppc::error::Error::ConnectionClosed) => {
+                    return Err((
+                        Attempt::Temporary("与短信网关的连接已断开（connection closed）".into()),
+                        false,
+                    ));
+                }
+                Err(e) => {
+                    // The request may have reached the SMSC before the connection or the answer
+                    // was lost.
+                    return Err((Attempt::Temporary(format!("短信网关无应答：{e}")), true));
+                }
+            }
+        }
+    }
+}
+
+/// UCS-2 as handsets read it: UTF-16 big-endian (data_coding 8), so a rare character outside the
+/// BMP — common enough in Chinese names (生僻字) — goes as a surrogate pair instead of being refused,
+/// and a part never ends between the two halves of a pair.
+struct Utf16;
+
+impl Concatenator for Utf16 {
+    type Error = String;
+
+    fn concatenate(
+        &self,
+        message: &str,
+        max_message_size: usize,
+        part_header_size: usize,
+    ) -> Result<(Concatenation, DataCoding), String> {
+        let units: Vec<u16> = message.encode_utf16().collect();
+        let bytes = |u: &[u16]| u.iter().flat_map(|x| x.to_be_bytes()).collect::<Vec<u8>>();
+        if units.len() * 2 <= max_message_size {
+            return Ok((Concatenation::Single(bytes(&units)), DataCoding::Ucs2));
+        }
+        let per_part = max_message_size.saturating_sub(part_header_size) / 2;
+        if per_part < 2 {
+            return Err("no room for text in a part".into());
+        }
+        let mut parts = Vec::new();
+        let mut start = 0;
+        while start < units.len() {
+            let mut end = (start + per_part).min(units.len());
+            if end < units.len() && (0xD800..0xDC00).contains(&units[end - 1]) {
+                end -= 1;
+            }
+            parts.push(bytes(&units[start..end]));
+            start = end;
+        }
+        if parts.len() > MAX_PARTS {
+            return Err(format!("{} parts, at most {MAX_PARTS}", parts.len()));
+        }
+        Ok((Concatenation::Concatenated(parts), DataCoding::Ucs2))
+    }
+}
+
+/// What an SMSC's error status means for the message: final when it is about the message or the
+/// number, temporary for everything else (bounded by the outbox's attempts).
+fn classify_status(status: CommandStatus) -> Attempt {
+    let code: u32 = status.into();
+    let detail = format!("SMSC 拒绝：{status:?} (0x{code:08X})");
+    match status {
+        CommandStatus::EsmeRinvdstadr
+        | CommandStatus::EsmeRinvdstton
+        | CommandStatus::EsmeRinvdstnpi
+        | CommandStatus::EsmeRinvmsglen
+        | CommandStatus::EsmeRinvdcs
+        | CommandStatus::EsmeRxPAppn
+        | CommandStatus::EsmeRxRAppn => Attempt::Permanent(detail),
+        _ => Attempt::Temporary(detail),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn tls_config(ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, SmsError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(pem) => {
+            let mut reader = pem;
+            let mut any = false;
+            for cert in rustls_pemfile_certs(&mut reader)? {
+                roots
+                    .add(cert)
+                    .map_err(|e| SmsError::Ca(format!("a certificate is not usable: {e}")))?;
+                any = true;
+            }
+            if !any {
+                return Err(SmsError::Ca("no certificate in the file".into()));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SmsError::Ca(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn rustls_pemfile_certs(
+    reader: &mut &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, SmsError> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(reader)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SmsError::Ca(e.to_string()))
+}
+
+trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
+
+async fn open(settings: &SmppSettings) -> Result<Box<dyn Stream>, String> {
+    let tcp = tokio::time::timeout(
+        settings.response_timeout,
+        tokio::net::TcpStream::connect((settings.host.as_str(), settings.port)),
+    )
+    .await
+    .map_err(|_| "connecting timed out".to_string())?
+    .map_err(|e| format!("cannot connect to {}:{}: {e}", settings.host, settings.port))?;
+    // A submit is one small write: do not let it wait for the previous one's ACK.
+    let _ = tcp.set_nodelay(true);
+    match &settings.security {
+        SmppSecurity::PlainLoopback => Ok(Box::new(tcp)),
+        SmppSecurity::Tls { ca_pem } => {
+            let config = tls_config(ca_pem.as_deref()).map_err(|e| e.to_string())?;
+            let name = rustls::pki_types::ServerName::try_from(settings.host.clone())
+                .map_err(|e| format!("{} is not a TLS name: {e}", settings.host))?;
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| format!("TLS with the SMSC failed: {e}"))?;
+            Ok(Box::new(tls))
+        }
+    }
+}
+
+/// Connects and binds as a transceiver (SMPP 3.4).
+async fn connect_and_bind(
+    settings: &SmppSettings,
+) -> Result<
+    (
+        Client,
+        impl tokio_stream::Stream<Item = Event> + Unpin + 'static,
+    ),
+    String,
+> {
+    let stream = open(settings).await?;
+    let (client, events) = ConnectionBuilder::new()
+        .enquire_link_interval(settings.enquire_link)
+        .response_timeout(settings.response_timeout)
+        .disable_interface_version_check()
+        .connected(stream);
+    let unusable =
+        |e: <COctetString<1, 16> as FromStr>::Err| format!("an account setting is not usable: {e}");
+    let bind = BindTransceiver::builder()
+        .system_id(COctetString::from_str(&settings.system_id).map_err(unusable)?)
+        .password(COctetString::from_str(&settings.password).map_err(unusable)?)
+        .system_type(COctetString::from_str(&settings.system_type).map_err(unusable)?)
+        .interface_version(InterfaceVersion::Smpp3_4)
+        .addr_ton(Ton::Unknown)
+        .addr_npi(Npi::Unknown)
+        .address_range(COctetString::empty())
+        .build();
+    match client.bind_transceiver(bind).await {
+        Ok(_) => Ok((client, events)),
+        Err(rusmppc::error::Error::UnexpectedResponse { response }) => {
+            let _ = client.close().await;
+            Err(format!(
+                "the SMSC refused the bind as {}: {:?}",
+                settings.system_id,
+                response.status()
+            ))
+        }
+        Err(e) => {
+            let _ = client.close().await;
+            Err(format!("binding failed: {e}"))
+        }
+    }
+}
+
+/// Keeps a session bound until stopped, passing receipts on.
+async fn keep_bound(
+    inner: Arc<Inner>,
+    receipts: mpsc::Sender<IncomingReceipt>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut pause = Duration::from_millis(200);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let bound = tokio::select! {
+            r = connect_and_bind(&inner.settings) => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match bound {
+            Ok((client, mut events)) => {
+                tracing::info!(host = %inner.settings.host, port = inner.settings.port, "bound to the SMSC");
+                inner.stats.binds.fetch_add(1, Ordering::Relaxed);
+                pause = Duration::from_millis(200);
+                inner.bound.send_replace(Some(client.clone()));
+                loop {
+                    let event = tokio::select! {
+                        e = events.next() => e,
+                        _ = stop.wait_for(|s| *s) => None,
+                    };
+                    let Some(event) = event else { break };
+                    match event {
+                        Event::Incoming(command) => {
+                            handle_incoming(&inner, &client, &receipts, command).await
+                        }
+                        Event::Error(e) => {
+                            tracing::warn!(error = %e, "SMPP session error");
+                            *inner.last_error.lock().expect("error lock") = e.to_string();
+                        }
+                    }
+                }
+                inner.bound.send_replace(None);
+                let _ = client.close().await;
+                tracing::warn!("the SMSC session ended; reconnecting");
+            }
+            Err(e) => {
+                inner.stats.connect_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "cannot bind to the SMSC; trying again");
+                *inner.last_error.lock().expect("error lock") = e;
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        pause = (pause * 2).min(inner.settings.reconnect_max.max(Duration::from_millis(200)));
+    }
+}
+
+async fn handle_incoming(
+    inner: &Inner,
+    client: &Client,
+    receipts: &mpsc::Sender<IncomingReceipt>,
+    command: rusmpp::Command,
+) {
+    let sequence = command.sequence_number();
+    match (command.id(), command.pdu()) {
+        (CommandId::DeliverSm, Some(Pdu::DeliverSm(sm))) => {
+            let text = String::from_utf8_lossy(sm.short_message().as_ref()).to_string();
+            let mut tlv_id = None;
+            let mut tlv_state = None;
+            for tlv in sm.tlvs() {
+                match tlv.value() {
+                    Some(TlvValue::ReceiptedMessageId(id)) => tlv_id = Some(id.to_string()),
+                    Some(TlvValue::MessageState(state)) => tlv_state = Some(u8::from(*state)),
+                    _ => {}
+                }
+            }
+            match parse_receipt(&text, tlv_id.as_deref(), tlv_state) {
+                Some(receipt) => {
+                    inner.stats.receipts.fetch_add(1, Ordering::Relaxed);
+                    let incoming = IncomingReceipt {
+                        receipt,
+                        ack: Some((client.clone(), sequence)),
+                    };
+                    if receipts.send(incoming).await.is_err() {
+                        tracing::warn!("nobody records receipts; leaving it unacknowledged");
+                    }
+                }
+                None => {
+                    // A handset's reply (mobile-originated): not evidence of service here.
+                    tracing::info!(
+                        "an SMS that is not a delivery receipt arrived; acknowledged and ignored"
+                    );
+                    let _ = client
+                        .deliver_sm_resp(sequence, DeliverSmResp::default())
+                        .await;
+                }
+            }
+        }
+        (CommandId::Unbind, _) => {
+            let _ = client.unbind_resp(sequence).await;
+            let _ = client.close().await;
+        }
+        (id, _) if !id.is_response() => {
+            let _ = client.generic_nack(sequence).await;
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_appendix_b_receipts() {
+        let r = parse_receipt(
+            "id:0000002A sub:001 dlvrd:001 submit date:2611281015 done date:2611281016 stat:DELIVRD err:000 text:",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.smsc_id, "0000002A");
+        assert_eq!(r.status, ReceiptStatus::Delivered);
+        assert_eq!(r.err, "000");
+        assert_eq!(r.done_at.unwrap().to_rfc3339(), "2026-11-28T10:16:00+00:00");
+    }
+
+    #[test]
+    fn every_final_and_intermediate_word_is_read() {
+        for (word, status) in [
+            ("DELIVRD", ReceiptStatus::Delivered),
+            ("UNDELIV", ReceiptStatus::Undeliverable),
+            ("EXPIRED", ReceiptStatus::Expired),
+            ("REJECTD", ReceiptStatus::Rejected),
+            ("DELETED", ReceiptStatus::Deleted),
+            ("ACCEPTD", ReceiptStatus::Accepted),
+            ("ENROUTE", ReceiptStatus::Enroute),
+            ("UNKNOWN", ReceiptStatus::Unknown),
+        ] {
+            let r = parse_receipt(&format!("id:7 stat:{word} err:0"), None, None).unwrap();
+            assert_eq!(r.status, status, "{word}");
+            assert_eq!(status.word(), word);
+        }
+    }
+
+    #[test]
+    fn tlvs_win_over_the_text() {
+        let r = parse_receipt("id:1 stat:DELIVRD", Some("ABC"), Some(5)).unwrap();
+        assert_eq!(r.smsc_id, "ABC");
+        assert_eq!(r.status, ReceiptStatus::Undeliverable);
+    }
+
+    #[test]
+    fn a_reply_from_a_handset_is_not_a_receipt() {
+        assert_eq!(parse_receipt("收到，谢谢", None, None), None);
+        assert_eq!(parse_receipt("id:5 but no status", None, None), None);
+    }
+
+    #[test]
+    fn plain_smpp_leaves_loopback_only_when_told_to_use_tls() {
+        let mut s = SmppSettings::new("smsc.example.com", 2775, "ecenter", "secret");
+        s.security = SmppSecurity::PlainLoopback;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            assert!(matches!(
+                SmppGateway::start(s.clone()),
+                Err(SmsError::PlainNotLoopback(_))
+            ));
+            s.password = "far-too-long".into();
+            s.host = "127.0.0.1".into();
+            assert!(matches!(
+                SmppGateway::start(s),
+                Err(SmsError::Setting {
+                    field: "password",
+                    ..
+                })
+            ));
+        });
+    }
+
+    #[test]
+    fn long_text_splits_into_parts_of_67_and_never_between_a_surrogate_pair() {
+        let (c, dc) = Utf16.concatenate(&"法".repeat(70), 140, 6).unwrap();
+        assert!(matches!(c, Concatenation::Single(ref b) if b.len() == 140));
+        assert_eq!(dc, DataCoding::Ucs2);
+        let text = format!("{}𠀋{}", "院".repeat(66), "文".repeat(80));
+        let (Concatenation::Concatenated(parts), _) = Utf16.concatenate(&text, 140, 6).unwrap()
+        else {
+            panic!("three parts expected")
+        };
+        assert_eq!(parts[0].len(), 132, "the pair moves whole to the next part");
+        let joined: Vec<u16> = parts
+            .concat()
+            .chunks(2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(String::from_utf16(&joined).unwrap(), text);
+        assert!(parts.iter().all(|p| p.len() <= 134));
+    }
+
+    #[test]
+    fn the_password_never_prints() {
+        let s = SmppSettings::new("127.0.0.1", 2775, "ecenter", "s3cr3t");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+}
