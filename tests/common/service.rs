@@ -50,6 +50,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             dkim: None,
             ca_file: None,
         }),
+        sms: None,
         workers: 8,
         rate_per_second: 1000,
         retry: RetrySettings {

@@ -329,6 +329,29 @@ impl SmppGateway {
     pub fn start(
         settings: SmppSettings,
     ) -> Result<(SmppGateway, mpsc::Receiver<IncomingReceipt>), SmsError> {
+        Self::check(&settings)?;
+        let (receipts_tx, receipts_rx) = mpsc::channel(4096);
+        let (stop, stop_rx) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            window: Semaphore::new(settings.window.max(1)),
+            bound: watch::channel(None).0,
+            last_error: Mutex::new("not connected yet".into()),
+            throttle: Mutex::new(Throttle {
+                until: Instant::now(),
+                pause: Duration::ZERO,
+            }),
+            reference: AtomicU8::new(0),
+            stats: GatewayStats::default(),
+            stop,
+            settings,
+        });
+        tokio::spawn(keep_bound(inner.clone(), receipts_tx, stop_rx));
+        Ok((SmppGateway { inner }, receipts_rx))
+    }
+
+    /// Checks `settings` without connecting: plain SMPP only on loopback, fields SMPP can carry,
+    /// a usable CA.
+    pub fn check(settings: &SmppSettings) -> Result<(), SmsError> {
         if settings.security == SmppSecurity::PlainLoopback && !is_loopback(&settings.host) {
             return Err(SmsError::PlainNotLoopback(settings.host.clone()));
         }
@@ -354,23 +377,7 @@ impl SmppGateway {
         if let SmppSecurity::Tls { ca_pem: Some(pem) } = &settings.security {
             tls_config(Some(pem))?;
         }
-        let (receipts_tx, receipts_rx) = mpsc::channel(4096);
-        let (stop, stop_rx) = watch::channel(false);
-        let inner = Arc::new(Inner {
-            window: Semaphore::new(settings.window.max(1)),
-            bound: watch::channel(None).0,
-            last_error: Mutex::new("not connected yet".into()),
-            throttle: Mutex::new(Throttle {
-                until: Instant::now(),
-                pause: Duration::ZERO,
-            }),
-            reference: AtomicU8::new(0),
-            stats: GatewayStats::default(),
-            stop,
-            settings,
-        });
-        tokio::spawn(keep_bound(inner.clone(), receipts_tx, stop_rx));
-        Ok((SmppGateway { inner }, receipts_rx))
+        Ok(())
     }
 
     /// Counters.
@@ -496,6 +503,15 @@ impl SmppGateway {
             if until > Instant::now() {
                 tokio::time::sleep_until(until.into()).await;
             }
+            if client.is_closed() {
+                // Nothing was written: safe to send again later without counting a duplicate.
+                return Err((
+                    Attempt::Temporary("与短信网关的连接已断开（connection closed）".into()),
+                    false,
+                ));
+            }
+            // From here on a lost connection may have lost only the answer (rusmppc reports an
+            // outstanding request on a dropped connection as ConnectionClosed too).
             match client.submit_sm(part.clone()).await {
                 Ok(resp) => {
                     let mut t = inner.throttle.lock().expect("throttle lock");
@@ -528,12 +544,7 @@ impl SmppGateway {
                 Err(rusmppc::error::Error::UnexpectedResponse { response }) => {
                     return Err((classify_status(response.status()), false));
                 }
-                Err(rusmppc::error::Error::ConnectionClosed) => {
-                    return Err((
-                        Attempt::Temporary("与短信网关的连接已断开（connection closed）".into()),
-                        false,
-                    ));
-                }
+
                 Err(e) => {
                     // The request may have reached the SMSC before the connection or the answer
                     // was lost.

@@ -84,8 +84,11 @@ impl OrderSummary {
 pub enum AttemptResult {
     /// The provider accepted it (not yet reached).
     Accepted {
-        /// The provider's id for it (SMTP queue id, SMPP message id), when it gave one.
+        /// The provider's id for it (SMTP queue id; SMPP message ids of every part, space-separated).
         gateway_id: String,
+        /// Until when a delivery receipt is awaited (SMS): none by then counts as status unknown.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt_by: Option<DateTime<Utc>>,
     },
     /// Failed for now; tried again at `retry_at`.
     Temporary {
@@ -93,6 +96,10 @@ pub enum AttemptResult {
         detail: String,
         /// When the outbox tries again.
         retry_at: DateTime<Utc>,
+        /// Whether the provider may have taken it anyway (a connection lost with the request
+        /// outstanding): the next attempt is counted as a resend in doubt.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        maybe_sent: bool,
     },
     /// Failed for good on this channel: dead letter, and the plan moves on.
     Permanent {
@@ -101,6 +108,63 @@ pub enum AttemptResult {
         /// Whether the address itself is bad (hard bounce): no notice goes to it again.
         suppress: bool,
     },
+}
+
+/// What an SMS delivery receipt says about one part (SMPP 3.4 appendix B `stat:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptState {
+    /// DELIVRD: reached the handset.
+    Delivered,
+    /// UNDELIV.
+    Undeliverable,
+    /// EXPIRED: the network gave up.
+    Expired,
+    /// REJECTD.
+    Rejected,
+    /// DELETED.
+    Deleted,
+    /// ACCEPTD or ENROUTE: not final.
+    Pending,
+    /// UNKNOWN: the network does not know.
+    Unknown,
+}
+
+impl ReceiptState {
+    /// Whether it says the part did not reach the handset, for good.
+    pub fn failed(self) -> bool {
+        matches!(
+            self,
+            ReceiptState::Undeliverable
+                | ReceiptState::Expired
+                | ReceiptState::Rejected
+                | ReceiptState::Deleted
+        )
+    }
+
+    /// Words for clerks and the proof.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReceiptState::Delivered => "已送达手机（DELIVRD）",
+            ReceiptState::Undeliverable => "无法送达（UNDELIV）",
+            ReceiptState::Expired => "超时未送达（EXPIRED）",
+            ReceiptState::Rejected => "被网络拒绝（REJECTD）",
+            ReceiptState::Deleted => "已被删除（DELETED）",
+            ReceiptState::Pending => "网络已接收，尚未送达（ACCEPTD/ENROUTE）",
+            ReceiptState::Unknown => "状态未知（UNKNOWN）",
+        }
+    }
+}
+
+/// A delivery receipt for one part of an SMS notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartReceipt {
+    /// The SMSC's id of the part.
+    pub part: String,
+    /// What it says.
+    pub state: ReceiptState,
+    /// When it happened, as the receipt says (or when it arrived).
+    pub at: DateTime<Utc>,
 }
 
 /// What a recipient did on the link page.
@@ -165,6 +229,15 @@ pub struct ChannelTrace {
     pub in_flight: bool,
     /// Whether this channel failed for good or ran out of time.
     pub closed: bool,
+    /// The SMSC's ids of the SMS's parts (each gets its own receipt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
+    /// SMS delivery receipts received.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<PartReceipt>,
+    /// Whether the last failed attempt may have reached the provider anyway.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub maybe_sent: bool,
 }
 
 /// A final failure waiting for a clerk.
@@ -197,6 +270,8 @@ pub enum DueAction {
     Send,
     /// The channel's deadline: fall back unless service took effect.
     Deadline,
+    /// The time to wait for an SMS delivery receipt: none means status unknown, and the plan moves on.
+    ReceiptTimeout,
 }
 
 /// A proof of service issued for the recipient.
@@ -296,6 +371,24 @@ pub enum RecipientEvent {
         /// A permanent failure of the address: no notice goes to it again.
         suppress: bool,
     },
+    /// An SMS delivery receipt came back for one part.
+    ReceiptReported {
+        /// The channel (SMS).
+        channel: Channel,
+        /// The SMSC's id of the part.
+        part: String,
+        /// What it says.
+        state: ReceiptState,
+        /// When it happened, as the receipt says.
+        at: DateTime<Utc>,
+        /// The receipt's text, as evidence.
+        text: String,
+    },
+    /// No final delivery receipt came in the time allowed: status unknown.
+    ReceiptMissing {
+        /// The channel (SMS).
+        channel: Channel,
+    },
     /// The recipient acted on the link page.
     RecipientActed {
         /// What.
@@ -335,6 +428,8 @@ impl RecipientEvent {
             RecipientEvent::NoticeSending { .. } => "notice_sending",
             RecipientEvent::NoticeResult { .. } => "notice_result",
             RecipientEvent::DeliveryReported { .. } => "delivery_reported",
+            RecipientEvent::ReceiptReported { .. } => "receipt_reported",
+            RecipientEvent::ReceiptMissing { .. } => "receipt_missing",
             RecipientEvent::RecipientActed { .. } => "recipient_acted",
             RecipientEvent::DeadlinePassed { .. } => "deadline_passed",
             RecipientEvent::DeadLetterRetried { .. } => "dead_letter_retried",
@@ -481,6 +576,67 @@ impl RecipientService {
         }
     }
 
+    /// One part's receipt: every part delivered means the SMS reached the handset (at the last
+    /// part's time); any part failing for good, or UNKNOWN, closes the channel and the plan moves
+    /// on. A receipt arriving after the channel closed still counts as what happened.
+    fn receipt(
+        &mut self,
+        channel: Channel,
+        part: &str,
+        state: ReceiptState,
+        reported: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) {
+        let Some(t) = self.trace_mut(channel) else {
+            return;
+        };
+        t.receipts.push(PartReceipt {
+            part: part.to_string(),
+            state,
+            at: reported,
+        });
+        let delivered = |p: &String| {
+            t.receipts
+                .iter()
+                .find(|r| r.part == *p && r.state == ReceiptState::Delivered)
+                .map(|r| r.at)
+        };
+        let all_delivered: Option<Vec<DateTime<Utc>>> = t.parts.iter().map(delivered).collect();
+        let closed = t.closed;
+        let final_state = state != ReceiptState::Pending;
+        if final_state {
+            self.dues
+                .retain(|d| !(d.channel == channel && d.action == DueAction::ReceiptTimeout));
+        }
+        let reached_before = self
+            .facts
+            .iter()
+            .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if *c == channel));
+        match state {
+            ReceiptState::Delivered => {
+                if let Some(times) = all_delivered.filter(|t| !t.is_empty())
+                    && !reached_before
+                {
+                    let last = times.into_iter().max().unwrap_or(reported);
+                    self.facts.push(DeliveryFact::Reached { channel, at: last });
+                }
+            }
+            s if s.failed() => {
+                self.facts.push(DeliveryFact::Bounced {
+                    channel,
+                    at: reported,
+                });
+                if !closed {
+                    self.fail_channel(channel, format!("短信{}", s.describe()), at);
+                }
+            }
+            ReceiptState::Unknown if !closed && !reached_before => {
+                self.fail_channel(channel, format!("短信网关报告{}", state.describe()), at);
+            }
+            _ => {}
+        }
+    }
+
     fn deadline_of(&self, channel: Channel) -> Option<Duration> {
         self.plan
             .iter()
@@ -522,12 +678,16 @@ impl RecipientService {
                         last_error: String::new(),
                         in_flight: false,
                         closed: false,
+                        parts: Vec::new(),
+                        receipts: Vec::new(),
+                        maybe_sent: false,
                     });
                 }
                 let t = self.trace_mut(*channel).expect("just ensured");
                 t.attempts = *attempt;
                 t.in_flight = true;
                 t.closed = false;
+                t.maybe_sent = false;
                 t.subject = subject.clone();
                 t.body = body.clone();
                 if *in_doubt {
@@ -544,10 +704,18 @@ impl RecipientService {
                     t.in_flight = false;
                 }
                 match result {
-                    AttemptResult::Accepted { gateway_id } => {
+                    AttemptResult::Accepted {
+                        gateway_id,
+                        receipt_by,
+                    } => {
                         if let Some(t) = self.trace_mut(*channel) {
                             t.sent_at.get_or_insert(at);
                             t.gateway_id = gateway_id.clone();
+                            t.parts = if *channel == Channel::Sms {
+                                gateway_id.split_whitespace().map(str::to_string).collect()
+                            } else {
+                                Vec::new()
+                            };
                             t.last_error.clear();
                         }
                         if let Some(d) = self.deadline_of(*channel) {
@@ -557,10 +725,22 @@ impl RecipientService {
                                 action: DueAction::Deadline,
                             });
                         }
+                        if let Some(by) = receipt_by {
+                            self.dues.push(Due {
+                                at: *by,
+                                channel: *channel,
+                                action: DueAction::ReceiptTimeout,
+                            });
+                        }
                     }
-                    AttemptResult::Temporary { detail, retry_at } => {
+                    AttemptResult::Temporary {
+                        detail,
+                        retry_at,
+                        maybe_sent,
+                    } => {
                         if let Some(t) = self.trace_mut(*channel) {
                             t.last_error = detail.clone();
+                            t.maybe_sent = *maybe_sent;
                         }
                         self.dues.push(Due {
                             at: *retry_at,
@@ -591,6 +771,29 @@ impl RecipientService {
                         at: *reported,
                     });
                     self.fail_channel(*channel, format!("退信：{detail}"), at);
+                }
+            }
+            RecipientEvent::ReceiptReported {
+                channel,
+                part,
+                state,
+                at: reported,
+                ..
+            } => self.receipt(*channel, part, *state, *reported, at),
+            RecipientEvent::ReceiptMissing { channel } => {
+                self.dues
+                    .retain(|d| !(d.channel == *channel && d.action == DueAction::ReceiptTimeout));
+                let open = self.trace(*channel).is_some_and(|t| !t.closed);
+                let reached = self
+                    .facts
+                    .iter()
+                    .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if c == channel));
+                if open && !reached {
+                    self.fail_channel(
+                        *channel,
+                        "未在规定时间内收到短信状态报告，送达状态未知".into(),
+                        at,
+                    );
                 }
             }
             RecipientEvent::RecipientActed { activity, .. } => match activity {
@@ -644,6 +847,7 @@ impl RecipientService {
         if self.effective.is_some() {
             // Served: nothing more is sent, no deadline falls back, nothing is left for clerks.
             self.dues.clear();
+            self.dead_letters.clear();
             self.unserved = false;
         } else if self.step >= self.plan.len()
             && self.dues.is_empty()
@@ -757,6 +961,7 @@ mod tests {
                 1,
                 AttemptResult::Accepted {
                     gateway_id: "q1".into(),
+                    receipt_by: None,
                 },
             ),
             t(1),
@@ -795,6 +1000,7 @@ mod tests {
                 AttemptResult::Temporary {
                     detail: "451".into(),
                     retry_at: t(2),
+                    maybe_sent: false,
                 },
             ),
             t(0),
@@ -908,6 +1114,7 @@ mod tests {
                 1,
                 AttemptResult::Accepted {
                     gateway_id: String::new(),
+                    receipt_by: None,
                 },
             ),
             t(0),
@@ -930,5 +1137,162 @@ mod tests {
             Channel::Sms,
             "falls back after the bounce"
         );
+    }
+
+    /// SMS first (confirmed number), then e-mail (provided address).
+    fn sms_first(phone_basis: AddressBasis) -> RecipientService {
+        let mut s = service(AddressBasis::Provided, true);
+        s.plan.reverse();
+        s.recipient.addresses = s
+            .recipient
+            .addresses
+            .iter()
+            .map(|(c, a, b)| {
+                (
+                    *c,
+                    a.clone(),
+                    if *c == Channel::Sms { phone_basis } else { *b },
+                )
+            })
+            .collect();
+        s.dues[0].channel = Channel::Sms;
+        s
+    }
+
+    fn sms_accepted(s: &mut RecipientService, parts: &str) {
+        s.apply(&sending(Channel::Sms, 1), t(0), 2);
+        s.apply(
+            &result(
+                Channel::Sms,
+                1,
+                AttemptResult::Accepted {
+                    gateway_id: parts.into(),
+                    receipt_by: Some(t(10)),
+                },
+            ),
+            t(0),
+            3,
+        );
+    }
+
+    fn receipt(part: &str, state: ReceiptState, minute: i64) -> RecipientEvent {
+        RecipientEvent::ReceiptReported {
+            channel: Channel::Sms,
+            part: part.into(),
+            state,
+            at: t(minute),
+            text: format!("id:{part} stat:…"),
+        }
+    }
+
+    #[test]
+    fn an_sms_waits_for_its_receipt_and_every_part_delivered_is_effective_at_the_last() {
+        let mut s = sms_first(AddressBasis::Confirmed);
+        sms_accepted(&mut s, "A1 A2 A3");
+        assert_eq!(s.trace(Channel::Sms).unwrap().parts, ["A1", "A2", "A3"]);
+        assert!(
+            s.dues
+                .iter()
+                .any(|d| d.action == DueAction::ReceiptTimeout && d.at == t(10))
+        );
+        s.apply(&receipt("A2", ReceiptState::Delivered, 1), t(1), 4);
+        s.apply(&receipt("A1", ReceiptState::Pending, 1), t(1), 5);
+        s.apply(&receipt("A1", ReceiptState::Delivered, 2), t(2), 6);
+        assert!(s.effective.is_none(), "one part still out");
+        s.apply(&receipt("A3", ReceiptState::Delivered, 3), t(3), 7);
+        let e = s.effective.expect("reached a confirmed number");
+        assert_eq!(e.at, t(3));
+        assert_eq!(e.channel, Some(Channel::Sms));
+        assert!(
+            s.dues.is_empty(),
+            "no receipt timeout, no deadline, no e-mail"
+        );
+        assert!(s.trace(Channel::Email).is_none());
+    }
+
+    #[test]
+    fn every_failed_receipt_state_falls_back_to_e_mail() {
+        for state in [
+            ReceiptState::Undeliverable,
+            ReceiptState::Expired,
+            ReceiptState::Rejected,
+            ReceiptState::Deleted,
+            ReceiptState::Unknown,
+        ] {
+            let mut s = sms_first(AddressBasis::Confirmed);
+            sms_accepted(&mut s, "B1");
+            s.apply(&receipt("B1", state, 1), t(1), 4);
+            assert!(s.effective.is_none(), "{state:?}");
+            assert!(s.trace(Channel::Sms).unwrap().closed, "{state:?}");
+            assert_eq!(s.dead_letters.len(), 1, "{state:?}");
+            assert!(s.dead_letters[0].reason.contains(state.describe()));
+            assert_eq!(
+                s.dues,
+                vec![Due {
+                    at: t(1),
+                    channel: Channel::Email,
+                    action: DueAction::Send
+                }],
+                "{state:?}: e-mail next, at once"
+            );
+        }
+    }
+
+    #[test]
+    fn an_accepted_receipt_is_not_final_and_a_missing_receipt_moves_the_plan_on() {
+        let mut s = sms_first(AddressBasis::Confirmed);
+        sms_accepted(&mut s, "C1");
+        s.apply(&receipt("C1", ReceiptState::Pending, 1), t(1), 4);
+        assert!(s.dues.iter().any(|d| d.action == DueAction::ReceiptTimeout));
+        assert!(!s.trace(Channel::Sms).unwrap().closed);
+        s.apply(
+            &RecipientEvent::ReceiptMissing {
+                channel: Channel::Sms,
+            },
+            t(10),
+            5,
+        );
+        assert!(s.trace(Channel::Sms).unwrap().closed);
+        assert!(s.dead_letters[0].reason.contains("状态未知"));
+        assert_eq!(s.dues[0].channel, Channel::Email);
+        // A late DELIVRD still counts: reached the confirmed number at its time.
+        s.apply(&receipt("C1", ReceiptState::Delivered, 12), t(12), 6);
+        assert_eq!(s.effective.unwrap().at, t(12));
+        assert!(s.dead_letters.is_empty(), "served: nothing left for clerks");
+    }
+
+    #[test]
+    fn a_delivered_sms_to_a_discovered_number_proves_nothing_by_itself() {
+        let mut s = sms_first(AddressBasis::Discovered);
+        sms_accepted(&mut s, "D1");
+        s.apply(&receipt("D1", ReceiptState::Delivered, 1), t(1), 4);
+        assert!(
+            s.effective.is_none(),
+            "art. 31 para. 2: reaching is not enough"
+        );
+        assert!(!s.dues.iter().any(|d| d.action == DueAction::ReceiptTimeout));
+        assert!(s.dues.iter().any(|d| d.action == DueAction::Deadline));
+    }
+
+    #[test]
+    fn a_failure_that_may_have_been_sent_marks_the_next_attempt() {
+        let mut s = sms_first(AddressBasis::Confirmed);
+        s.apply(&sending(Channel::Sms, 1), t(0), 2);
+        s.apply(
+            &result(
+                Channel::Sms,
+                1,
+                AttemptResult::Temporary {
+                    detail: "connection lost".into(),
+                    retry_at: t(1),
+                    maybe_sent: true,
+                },
+            ),
+            t(0),
+            3,
+        );
+        assert!(s.trace(Channel::Sms).unwrap().maybe_sent);
+        s.apply(&sending(Channel::Sms, 2), t(1), 4);
+        assert!(!s.trace(Channel::Sms).unwrap().maybe_sent);
     }
 }

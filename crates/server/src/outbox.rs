@@ -41,7 +41,8 @@ const MIN_PASS_INTERVAL: Duration = Duration::from_millis(20);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Job {
     Send(String, String, Channel),
-    Deadline(String, String, Channel),
+    /// A deadline or a receipt timeout.
+    Timer(String, String, Channel, DueAction),
     Proof(String, String),
 }
 
@@ -56,7 +57,17 @@ pub struct OutboxStats {
     pub resent_in_doubt: std::sync::atomic::AtomicU64,
     /// Proofs issued.
     pub proofs: std::sync::atomic::AtomicU64,
+    /// SMS delivery receipts recorded.
+    pub receipts_recorded: std::sync::atomic::AtomicU64,
+    /// SMS delivery receipts for message ids the hub never sent (logged, acknowledged, dropped).
+    pub receipts_unmatched: std::sync::atomic::AtomicU64,
 }
+
+/// How long a receipt whose message id is not (yet) known waits for the submit's outcome to be
+/// recorded: an SMSC may send the receipt before the hub has written down the id.
+const RECEIPT_MATCH_GRACE: Duration = Duration::from_secs(10);
+/// Receipts recorded by one log append.
+const RECEIPT_BATCH: usize = 512;
 
 /// The engine.
 pub struct Outbox<S> {
@@ -66,6 +77,8 @@ pub struct Outbox<S> {
     permits: Arc<Semaphore>,
     email_limit: DefaultDirectRateLimiter,
     email_breaker: Mutex<CircuitBreaker>,
+    sms_limit: DefaultDirectRateLimiter,
+    sms_breaker: Mutex<CircuitBreaker>,
     rng: SystemRandom,
     /// Outcomes of finished sends waiting to be recorded together.
     outcomes: Mutex<Vec<Event>>,
@@ -106,6 +119,7 @@ fn lease_one(
     };
     let now = Utc::now();
     let trace = service.trace(channel);
+    let resend_in_doubt = in_doubt || trace.is_some_and(|t| t.maybe_sent);
     let still_due = if in_doubt {
         trace.is_some_and(|t| t.in_flight)
     } else {
@@ -191,7 +205,7 @@ fn lease_one(
         subject: subject.clone(),
         body: body.clone(),
         link_nonce: nonce,
-        in_doubt,
+        in_doubt: resend_in_doubt,
     }));
     leases.push(Lease {
         order_id: o.clone(),
@@ -202,9 +216,26 @@ fn lease_one(
         subject,
         body,
         message_id,
-        in_doubt,
+        in_doubt: resend_in_doubt,
     });
     Ok(())
+}
+
+/// The domain's reading of an SMSC's receipt status.
+fn receipt_state(
+    status: ecenter_delivery::sms::ReceiptStatus,
+) -> ecenter_domain::service::ReceiptState {
+    use ecenter_delivery::sms::ReceiptStatus as S;
+    use ecenter_domain::service::ReceiptState as D;
+    match status {
+        S::Delivered => D::Delivered,
+        S::Undeliverable => D::Undeliverable,
+        S::Expired => D::Expired,
+        S::Rejected => D::Rejected,
+        S::Deleted => D::Deleted,
+        S::Accepted | S::Enroute => D::Pending,
+        S::Unknown => D::Unknown,
+    }
 }
 
 fn random_draw(rng: &SystemRandom) -> f64 {
@@ -225,14 +256,24 @@ impl<S: EventStore> Outbox<S> {
     pub fn new(store: Arc<S>, context: Arc<ServiceContext>) -> Arc<Self> {
         let c = &context.config;
         let rate = NonZeroU32::new(c.rate_per_second.max(1)).expect("at least 1");
-        let breaker = CircuitBreaker::new(
-            c.retry.breaker_threshold.max(1),
-            Duration::from_secs(c.retry.breaker_cooldown_secs),
-        );
+        let breaker = || {
+            Mutex::new(CircuitBreaker::new(
+                c.retry.breaker_threshold.max(1),
+                Duration::from_secs(c.retry.breaker_cooldown_secs),
+            ))
+        };
+        let sms_rate = c
+            .sms
+            .as_ref()
+            .and_then(|s| s.rate_per_second)
+            .and_then(NonZeroU32::new)
+            .unwrap_or(rate);
         Arc::new(Outbox {
             permits: Arc::new(Semaphore::new(c.workers.max(1))),
             email_limit: RateLimiter::direct(Quota::per_second(rate)),
-            email_breaker: Mutex::new(breaker),
+            email_breaker: breaker(),
+            sms_limit: RateLimiter::direct(Quota::per_second(sms_rate)),
+            sms_breaker: breaker(),
             store,
             context,
             running: Mutex::new(HashSet::new()),
@@ -247,6 +288,18 @@ impl<S: EventStore> Outbox<S> {
     /// works the queue as it comes due.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let recorder = tokio::spawn(self.clone().record_outcomes(stop.clone()));
+        let mut receipts_task = None;
+        if let Some(settings) = &self.context.sms_settings {
+            match ecenter_delivery::sms::SmppGateway::start(settings.clone()) {
+                Ok((gateway, receipts)) => {
+                    let _ = self.context.sms.set(gateway);
+                    receipts_task = Some(tokio::spawn(
+                        self.clone().record_receipts(receipts, stop.clone()),
+                    ));
+                }
+                Err(e) => tracing::error!(error = %e, "the SMS gateway cannot start"),
+            }
+        }
         match self.store.in_flight() {
             Ok(orphans) => {
                 for (o, r, c) in &orphans {
@@ -296,14 +349,30 @@ impl<S: EventStore> Outbox<S> {
             tokio::time::timeout(Duration::from_secs(30), self.permits.acquire_many(workers)).await;
         self.outcomes_ready.notify_one();
         let _ = recorder.await;
+        if let Some(task) = receipts_task {
+            let _ = task.await;
+        }
+        if let Some(gateway) = self.context.sms.get() {
+            gateway.close().await;
+        }
+    }
+
+    fn breaker(&self, channel: Channel) -> &Mutex<CircuitBreaker> {
+        match channel {
+            Channel::Email => &self.email_breaker,
+            Channel::Sms => &self.sms_breaker,
+        }
     }
 
     fn pass(self: &Arc<Self>, now: chrono::DateTime<Utc>) -> Result<(), StoreError> {
-        let breaker_closed = self
-            .email_breaker
-            .lock()
-            .expect("breaker lock")
-            .allow(Instant::now());
+        let now_instant = Instant::now();
+        let allowed = |c: Channel| {
+            self.breaker(c)
+                .lock()
+                .expect("breaker lock")
+                .allow(now_instant)
+        };
+        let (email_open, sms_open) = (allowed(Channel::Email), allowed(Channel::Sms));
         let mut sends = Vec::new();
         for DueWork {
             order_id,
@@ -313,13 +382,17 @@ impl<S: EventStore> Outbox<S> {
         {
             match due.action {
                 DueAction::Send => {
-                    if due.channel == Channel::Email && !breaker_closed {
+                    let open = match due.channel {
+                        Channel::Email => email_open,
+                        Channel::Sms => sms_open,
+                    };
+                    if !open {
                         continue;
                     }
                     sends.push(Job::Send(order_id, recipient_id, due.channel));
                 }
-                DueAction::Deadline => {
-                    self.spawn(Job::Deadline(order_id, recipient_id, due.channel))
+                action @ (DueAction::Deadline | DueAction::ReceiptTimeout) => {
+                    self.spawn(Job::Timer(order_id, recipient_id, due.channel, action))
                 }
             }
         }
@@ -377,7 +450,7 @@ impl<S: EventStore> Outbox<S> {
         let this = self.clone();
         tokio::spawn(async move {
             let result = match &job {
-                Job::Deadline(o, r, c) => this.deadline(o, r, *c).await,
+                Job::Timer(o, r, c, a) => this.timer(o, r, *c, *a).await,
                 Job::Proof(o, r) => this.proof(o, r).await,
                 Job::Send(..) => Ok(()),
             };
@@ -435,6 +508,7 @@ impl<S: EventStore> Outbox<S> {
                 .resent_in_doubt
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+        let mut maybe_sent = false;
         let (outcome, reply) = match lease.channel {
             Channel::Email => {
                 self.email_limit.until_ready().await;
@@ -454,18 +528,35 @@ impl<S: EventStore> Outbox<S> {
                     ),
                 }
             }
-            Channel::Sms => (
-                Attempt::Permanent("the SMS channel is not configured on this hub".into()),
-                String::new(),
-            ),
+            Channel::Sms => {
+                self.sms_limit.until_ready().await;
+                match self.context.sms.get() {
+                    Some(gateway) => {
+                        let sent = gateway.send(&lease.address, &lease.body).await;
+                        maybe_sent = sent.maybe_sent;
+                        (sent.attempt, sent.part_ids.join(" "))
+                    }
+                    None => (
+                        Attempt::Temporary("the SMS gateway has not started".into()),
+                        String::new(),
+                    ),
+                }
+            }
         };
-        if lease.channel == Channel::Email {
-            let ok = !matches!(outcome, Attempt::Temporary(_));
-            self.email_breaker
-                .lock()
-                .expect("breaker lock")
-                .record(ok, Instant::now());
-        }
+        let ok = !matches!(outcome, Attempt::Temporary(_));
+        self.breaker(lease.channel)
+            .lock()
+            .expect("breaker lock")
+            .record(ok, Instant::now());
+        let receipt_by = match (&self.context.config.sms, lease.channel) {
+            (Some(sms), Channel::Sms) => Some(
+                Utc::now()
+                    + chrono::Duration::seconds(
+                        i64::try_from(sms.receipt_timeout_secs).unwrap_or(i64::MAX / 1000),
+                    ),
+            ),
+            _ => None,
+        };
         let backoff = self.context.config.retry.backoff();
         let attempt = lease.attempt;
         let counter = if outcome == Attempt::Accepted {
@@ -475,7 +566,10 @@ impl<S: EventStore> Outbox<S> {
         };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = match outcome {
-            Attempt::Accepted => AttemptResult::Accepted { gateway_id: reply },
+            Attempt::Accepted => AttemptResult::Accepted {
+                gateway_id: reply,
+                receipt_by,
+            },
             Attempt::Temporary(detail) if attempt >= backoff.max_attempts => {
                 AttemptResult::Permanent {
                     detail: format!("{attempt} 次尝试均失败，最后一次：{detail}"),
@@ -488,6 +582,7 @@ impl<S: EventStore> Outbox<S> {
                     detail,
                     retry_at: Utc::now()
                         + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero()),
+                    maybe_sent,
                 }
             }
             Attempt::Permanent(detail) => AttemptResult::Permanent {
@@ -540,11 +635,108 @@ impl<S: EventStore> Outbox<S> {
         }
     }
 
-    async fn deadline(
+    /// Records SMS delivery receipts as they come, many per append, and acknowledges each to the
+    /// SMSC once its event is durable. A receipt for an id not (yet) known waits a little — the SMSC
+    /// can be faster than the record of the submit — and is then logged and acknowledged.
+    async fn record_receipts(
+        self: Arc<Self>,
+        mut receipts: tokio::sync::mpsc::Receiver<ecenter_delivery::sms::IncomingReceipt>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut waiting: Vec<(Instant, ecenter_delivery::sms::IncomingReceipt)> = Vec::new();
+        loop {
+            let first = tokio::select! {
+                r = receipts.recv() => match r { Some(r) => Some(r), None => return },
+                _ = tokio::time::sleep(Duration::from_millis(200)), if !waiting.is_empty() => None,
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            let mut batch: Vec<(Instant, ecenter_delivery::sms::IncomingReceipt)> =
+                std::mem::take(&mut waiting);
+            if let Some(r) = first {
+                batch.push((Instant::now(), r));
+            }
+            while batch.len() < RECEIPT_BATCH {
+                match receipts.try_recv() {
+                    Ok(r) => batch.push((Instant::now(), r)),
+                    Err(_) => break,
+                }
+            }
+            let wanted: Vec<(String, ecenter_domain::service::ReceiptState, String)> = batch
+                .iter()
+                .map(|(_, r)| {
+                    (
+                        r.receipt.smsc_id.clone(),
+                        receipt_state(r.receipt.status),
+                        r.receipt.text.clone(),
+                    )
+                })
+                .collect();
+            let matched = self
+                .store
+                .append(Box::new(move |view: &dyn ReadView| {
+                    let now = Utc::now();
+                    let mut events = Vec::new();
+                    let mut matched = Vec::new();
+                    for (id, state, text) in wanted {
+                        match view.service_by_gateway_id(Channel::Sms, &id)? {
+                            Some((o, r)) => {
+                                matched.push(true);
+                                events.push(Event::Service {
+                                    order_id: o,
+                                    recipient_id: r,
+                                    event: RecipientEvent::ReceiptReported {
+                                        channel: Channel::Sms,
+                                        part: id,
+                                        state,
+                                        at: now,
+                                        text,
+                                    },
+                                });
+                            }
+                            None => matched.push(false),
+                        }
+                    }
+                    Ok((events, matched))
+                }))
+                .await;
+            let matched = match matched {
+                Ok((_, m)) => m,
+                Err(e) => {
+                    // Not recorded and not acknowledged: the SMSC sends them again.
+                    tracing::error!(error = %e, lost = batch.len(), "recording SMS receipts failed");
+                    continue;
+                }
+            };
+            for ((since, incoming), known) in batch.into_iter().zip(matched) {
+                if known {
+                    self.stats
+                        .receipts_recorded
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    incoming.ack().await;
+                } else if since.elapsed() < RECEIPT_MATCH_GRACE {
+                    waiting.push((since, incoming));
+                } else {
+                    tracing::warn!(
+                        smsc_id = %incoming.receipt.smsc_id,
+                        status = incoming.receipt.status.word(),
+                        "a delivery receipt for a message this hub never sent; acknowledged and dropped"
+                    );
+                    self.stats
+                        .receipts_unmatched
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    incoming.ack().await;
+                }
+            }
+        }
+    }
+
+    /// A deadline or receipt timeout that came due: recorded unless something made it moot.
+    async fn timer(
         &self,
         order_id: &str,
         recipient_id: &str,
         channel: Channel,
+        action: DueAction,
     ) -> Result<(), StoreError> {
         let (o, r) = (order_id.to_string(), recipient_id.to_string());
         self.store
@@ -553,17 +745,22 @@ impl<S: EventStore> Outbox<S> {
                     return Ok((Vec::new(), ()));
                 };
                 let now = Utc::now();
-                let due = service.dues.iter().any(|d| {
-                    d.channel == channel && d.action == DueAction::Deadline && d.at <= now
-                });
+                let due = service
+                    .dues
+                    .iter()
+                    .any(|d| d.channel == channel && d.action == action && d.at <= now);
                 if !due {
                     return Ok((Vec::new(), ()));
                 }
+                let event = match action {
+                    DueAction::ReceiptTimeout => RecipientEvent::ReceiptMissing { channel },
+                    _ => RecipientEvent::DeadlinePassed { channel },
+                };
                 Ok((
                     vec![Event::Service {
                         order_id: o,
                         recipient_id: r,
-                        event: RecipientEvent::DeadlinePassed { channel },
+                        event,
                     }],
                     (),
                 ))

@@ -101,6 +101,12 @@ pub fn document(
             "resends_in_doubt": c.resends_in_doubt,
             "subject": c.subject,
             "text": c.body,
+            "outcome": if c.closed { c.last_error.as_str() } else { "" },
+            "receipts": c.receipts.iter().map(|r| json!({
+                "part": r.part,
+                "state": r.state.describe(),
+                "at": time(r.at),
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "events": facts,
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use ecenter_delivery::email::{Mailer, SmtpConfig, SmtpSecurity};
 use ecenter_delivery::link::LinkSigner;
 use ecenter_delivery::policy::Backoff;
+use ecenter_delivery::sms::{SmppGateway, SmppSecurity, SmppSettings};
 use ecenter_domain::effective_service::{AddressBasis, Channel, DeliveryFact};
 use ecenter_domain::serve_order::{PlanStep, RecipientRequest, ServeOrderRequest};
 use ecenter_domain::service::{
@@ -59,6 +60,9 @@ pub struct ServiceConfig {
     /// The court's mail relay; without it the e-mail channel is refused.
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+    /// The court's SMS gateway (SMSC, SMPP 3.4); without it the SMS channel is refused.
+    #[serde(default)]
+    pub sms: Option<SmsSettings>,
     /// Sends in progress at once.
     #[serde(default = "default_workers")]
     pub workers: usize,
@@ -127,6 +131,97 @@ pub struct SmtpSettings {
     /// The only CA trusted for the relay's TLS certificate (PEM); default: the public roots.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+}
+
+/// The SMS gateway (SMSC) and the hub's account on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// Host name (also the TLS name).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `tls` or `plain_loopback`.
+    pub security: String,
+    /// The account (`system_id`).
+    pub system_id: String,
+    /// File holding the account's password (never in the configuration itself).
+    pub password_file: PathBuf,
+    /// `system_type`, if the operator wants one.
+    #[serde(default)]
+    pub system_type: String,
+    /// The sender shown on handsets (a service number such as 12368).
+    #[serde(default = "default_sms_source")]
+    pub source_addr: String,
+    /// Submits outstanding at once.
+    #[serde(default = "default_sms_window")]
+    pub window: usize,
+    /// SMS per second handed to the SMSC at most (default: `[service] rate_per_second`).
+    #[serde(default)]
+    pub rate_per_second: Option<u32>,
+    /// How long to wait for a delivery receipt before the status counts as unknown and the plan
+    /// moves on, in seconds.
+    #[serde(default = "default_receipt_timeout")]
+    pub receipt_timeout_secs: u64,
+    /// Keep-alive (`enquire_link`) interval in seconds.
+    #[serde(default = "default_enquire_link")]
+    pub enquire_link_secs: u64,
+    /// Longest wait for any SMSC response, in seconds.
+    #[serde(default = "default_sms_response_timeout")]
+    pub response_timeout_secs: u64,
+    /// The only CA trusted for the SMSC's TLS certificate (PEM); default: the public roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+fn default_sms_source() -> String {
+    "12368".into()
+}
+fn default_sms_window() -> usize {
+    32
+}
+fn default_receipt_timeout() -> u64 {
+    30 * 60
+}
+fn default_enquire_link() -> u64 {
+    30
+}
+fn default_sms_response_timeout() -> u64 {
+    10
+}
+
+impl SmsSettings {
+    /// The gateway's settings, password read from its file and checked.
+    pub fn to_settings(&self) -> Result<SmppSettings, String> {
+        let security = match self.security.as_str() {
+            "tls" => SmppSecurity::Tls {
+                ca_pem: match &self.ca_file {
+                    Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                    None => None,
+                },
+            },
+            "plain_loopback" => SmppSecurity::PlainLoopback,
+            other => {
+                return Err(format!(
+                    "[service.sms] security: 「{other}」 is not tls or plain_loopback"
+                ));
+            }
+        };
+        let password = std::fs::read_to_string(&self.password_file)
+            .map_err(|e| format!("{}: {e}", self.password_file.display()))?;
+        let mut s = SmppSettings::new(&self.host, self.port, &self.system_id, password.trim());
+        s.security = security;
+        s.system_type = self.system_type.clone();
+        s.source_addr = self.source_addr.clone();
+        s.window = self.window.max(1);
+        s.enquire_link = std::time::Duration::from_secs(self.enquire_link_secs.max(1));
+        s.response_timeout = std::time::Duration::from_secs(self.response_timeout_secs.max(1));
+        SmppGateway::check(&s).map_err(|e| format!("[service.sms] {e}"))?;
+        if self.receipt_timeout_secs == 0 {
+            return Err("[service.sms] receipt_timeout_secs: at least 1".into());
+        }
+        Ok(s)
+    }
 }
 
 /// DKIM as configured: the key stays in its own file.
@@ -200,6 +295,10 @@ pub struct ServiceContext {
     pub links: LinkSigner,
     /// The e-mail channel, if configured.
     pub mailer: Option<Mailer>,
+    /// The SMS channel's settings, if configured (the gateway starts with the outbox).
+    pub sms_settings: Option<SmppSettings>,
+    /// The SMS gateway once the outbox has started it.
+    pub sms: std::sync::OnceLock<SmppGateway>,
     /// Seals proofs of service.
     pub seals: Arc<crate::seal::SealContext>,
     /// Base URL of the page (no trailing slash).
@@ -239,6 +338,10 @@ impl ServiceConfig {
             Some(s) => Some(Mailer::new(&s.to_config(self.workers)?).map_err(|e| e.to_string())?),
             None => None,
         };
+        let sms_settings = match &self.sms {
+            Some(s) => Some(s.to_settings()?),
+            None => None,
+        };
         let scheme = if self.page_tls.is_some() {
             "https"
         } else {
@@ -266,6 +369,8 @@ impl ServiceConfig {
             config: self.clone(),
             links,
             mailer,
+            sms_settings,
+            sms: std::sync::OnceLock::new(),
             seals,
             public_url,
             message_host,
@@ -341,7 +446,7 @@ impl ServiceContext {
     pub fn has_channel(&self, channel: Channel) -> bool {
         match channel {
             Channel::Email => self.mailer.is_some(),
-            Channel::Sms => false,
+            Channel::Sms => self.sms_settings.is_some(),
         }
     }
 }
@@ -612,6 +717,18 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
                 body: c.body.clone(),
                 last_error: c.last_error.clone(),
                 closed: c.closed,
+                receipts: c
+                    .receipts
+                    .iter()
+                    .map(|r| pb::SmsReceipt {
+                        part: r.part.clone(),
+                        state: serde_json::to_value(r.state)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        at: ts(r.at),
+                    })
+                    .collect(),
             })
             .collect(),
         facts: r.facts.iter().map(fact_message).collect(),
@@ -729,7 +846,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                     "plan[{i}]: this hub has no {} channel configured",
                     match step.channel {
                         Channel::Email => "e-mail ([service.smtp])",
-                        Channel::Sms => "SMS",
+                        Channel::Sms => "SMS ([service.sms])",
                     }
                 )));
             }

@@ -80,6 +80,13 @@ pub trait ReadView {
     ) -> Result<Option<RecipientService>, StoreError>;
     /// Why an address no longer gets notices (a hard bounce), if it does not.
     fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
+    /// The order and recipient whose notice a provider knows by `gateway_id` (an SMSC's message
+    /// id of one SMS part), so a delivery receipt finds its service.
+    fn service_by_gateway_id(
+        &self,
+        channel: Channel,
+        gateway_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError>;
 }
 
 /// One piece of the outbox's work: recipient `recipient_id` of `order_id` has `due` to do.

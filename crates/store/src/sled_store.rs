@@ -134,6 +134,14 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T,
 const DEAD_LETTER: u8 = b'D';
 const IN_FLIGHT: u8 = b'I';
 const PROOF_DUE: u8 = b'P';
+/// Provider message ids (SMS parts) → the service they belong to.
+const GATEWAY_ID: u8 = b'G';
+
+fn gateway_key(channel: Channel, gateway_id: &str) -> Vec<u8> {
+    let mut k = vec![GATEWAY_ID];
+    k.extend_from_slice(&key2(channel_name(channel), gateway_id));
+    k
+}
 
 fn channel_name(c: Channel) -> &'static str {
     match c {
@@ -174,6 +182,7 @@ fn due_key(order_id: &str, recipient_id: &str, due: &Due) -> Vec<u8> {
     k.push(match due.action {
         DueAction::Send => b's',
         DueAction::Deadline => b'd',
+        DueAction::ReceiptTimeout => b'r',
     });
     k
 }
@@ -197,6 +206,7 @@ fn decode_due_key(k: &[u8]) -> Result<DueWork, StoreError> {
             action: match *action {
                 b"s" => DueAction::Send,
                 b"d" => DueAction::Deadline,
+                b"r" => DueAction::ReceiptTimeout,
                 _ => return Err(bad()),
             },
         },
@@ -724,6 +734,28 @@ impl ReadView for WriterView<'_> {
             .get(address.to_lowercase())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
+
+    fn service_by_gateway_id(
+        &self,
+        channel: Channel,
+        gateway_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let Some(v) = self
+            .trees
+            .service_queues
+            .get(gateway_key(channel, gateway_id))?
+        else {
+            return Ok(None);
+        };
+        let mut parts = v.split(|b| *b == 0);
+        match (parts.next(), parts.next()) {
+            (Some(o), Some(r)) => Ok(Some((
+                String::from_utf8_lossy(o).into_owned(),
+                String::from_utf8_lossy(r).into_owned(),
+            ))),
+            _ => Err(StoreError::Database("malformed gateway id entry".into())),
+        }
+    }
 }
 
 type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
@@ -1006,6 +1038,7 @@ fn write_recipient(
         serde_json::to_vec(after).expect("services always serialise"),
     )?;
     let empty = Vec::new();
+    let empty_parts: Vec<String> = Vec::new();
     let old_dues = before.map_or(&empty, |b| &b.dues);
     for d in old_dues.iter().filter(|d| !after.dues.contains(d)) {
         t.due.remove(due_key(order, rid, d))?;
@@ -1026,6 +1059,15 @@ fn write_recipient(
             } else if is && !was {
                 t.queues.insert(k, &[])?;
             }
+        }
+    }
+    if let Some(sms) = after.trace(Channel::Sms) {
+        let known = before
+            .and_then(|b| b.trace(Channel::Sms))
+            .map_or(&empty_parts, |t| &t.parts);
+        for part in sms.parts.iter().filter(|p| !known.contains(p)) {
+            t.queues
+                .insert(gateway_key(Channel::Sms, part), key2(order, rid))?;
         }
     }
     let k = queue_key(PROOF_DUE, order, rid, None);
