@@ -121,6 +121,9 @@ mod tests {
         assert_eq!(service.court, "湖北省襄阳市中级人民法院");
         assert_eq!(service.smtp.unwrap().dkim.unwrap().selector, "songda2026");
         assert_eq!(service.retry.max_attempts, 8);
+        let sms = service.sms.expect("the example shows [service.sms]");
+        assert_eq!((sms.security.as_str(), sms.window), ("tls", 32));
+        assert_eq!(sms.receipt_timeout_secs, 1800);
     }
 
     #[test]
