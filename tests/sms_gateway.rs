@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::smsc::{PASSWORD, SYSTEM_ID, Smsc, start_smsc};
+use common::smsc::{PASSWORD, SYSTEM_ID, Smsc, start_smsc, start_smsc_tls};
 use ecenter_delivery::policy::Attempt;
 use ecenter_delivery::sms::{ReceiptStatus, SmppGateway, SmppSecurity, SmppSettings};
 use std::time::Duration;
@@ -195,4 +195,64 @@ where
         out.push(h.await.unwrap());
     }
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_the_smsc_is_trusted_only_through_the_configured_ca() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let smsc = start_smsc_tls(
+        &pki.path().join("server.pem"),
+        &pki.path().join("server.key"),
+    );
+    let mut s = SmppSettings::new("localhost", smsc.port, SYSTEM_ID, PASSWORD);
+    s.response_timeout = Duration::from_secs(2);
+    s.security = SmppSecurity::Tls {
+        ca_pem: Some(std::fs::read(pki.path().join("root-ca.pem")).unwrap()),
+    };
+    let (gateway, _r) = SmppGateway::start(s.clone()).unwrap();
+    let sent = gateway.send("13800138000", ONE_PART).await;
+    assert_eq!(sent.attempt, Attempt::Accepted, "{sent:?}");
+    gateway.close().await;
+
+    // Another CA (the public roots, say) does not vouch for it: nothing is sent.
+    let other = tempfile::tempdir().unwrap();
+    ecenter_pki::init(other.path(), false).unwrap();
+    s.security = SmppSecurity::Tls {
+        ca_pem: Some(std::fs::read(other.path().join("root-ca.pem")).unwrap()),
+    };
+    let (untrusted, _r) = SmppGateway::start(s).unwrap();
+    let sent = untrusted.send("13800138000", ONE_PART).await;
+    assert!(
+        matches!(&sent.attempt, Attempt::Temporary(why) if why.contains("TLS")),
+        "{sent:?}"
+    );
+    let messages = tokio::task::spawn_blocking(move || smsc.messages())
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1, "only the trusted session sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_is_kept_alive_with_enquire_link() {
+    let smsc = start_smsc();
+    let mut s = settings(&smsc);
+    s.enquire_link = Duration::from_secs(1);
+    let (gateway, _r) = SmppGateway::start(s).unwrap();
+    assert!(gateway.wait_bound(Duration::from_secs(10)).await);
+    let smsc = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        while smsc.stats()["enquire_links"].as_u64().unwrap() < 2 {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no enquire_link"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        smsc
+    })
+    .await
+    .unwrap();
+    assert!(gateway.is_bound());
+    assert_eq!(smsc.stats()["binds"], 1, "one session, kept");
 }

@@ -34,6 +34,23 @@ pub fn start_smsc() -> Smsc {
 
 /// Starts the simulator on `port` (0: any free one).
 pub fn start_smsc_on(port: u16) -> Smsc {
+    start(port, &[])
+}
+
+/// Starts the simulator speaking SMPP over TLS with `cert` and `key` (PEM files).
+pub fn start_smsc_tls(cert: &std::path::Path, key: &std::path::Path) -> Smsc {
+    start(
+        0,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    )
+}
+
+fn start(port: u16, extra: &[&str]) -> Smsc {
     let dir = format!(
         "{}/tests/smsc",
         std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
@@ -42,6 +59,7 @@ pub fn start_smsc_on(port: u16) -> Smsc {
         .arg(format!("{dir}/simulator.js"))
         .args(["--port", &port.to_string()])
         .args(["--system-id", SYSTEM_ID, "--password", PASSWORD])
+        .args(extra)
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

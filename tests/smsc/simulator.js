@@ -12,7 +12,8 @@
 // connection dropped after the Nth submit (accepted but never answered: the client cannot know),
 // dropping every connection now, and going down and up again on the same port.
 //
-// Usage: node simulator.js [--port N] [--system-id ID] [--password PW]
+// Usage: node simulator.js [--port N] [--system-id ID] [--password PW] [--tls-cert F --tls-key F]
+// (with a certificate and key it speaks SMPP over TLS from the first byte)
 // Prints one JSON line {"smpp": port, "control": port} once listening. The control port speaks
 // HTTP on loopback:
 //   GET  /messages   every reassembled message: {dest, source, text, parts, ids, data_coding, ...}
@@ -35,6 +36,9 @@ function arg(name, fallback) {
 const systemId = arg('--system-id', 'ecenter');
 const password = arg('--password', 'secret');
 let smppPort = Number(arg('--port', '0'));
+const tlsCert = arg('--tls-cert', null);
+const tlsKey = arg('--tls-key', null);
+const fs = require('fs');
 
 const config = {
   default_receipt: 'DELIVRD',
@@ -239,7 +243,9 @@ function onSession(session) {
 let server = null;
 
 function listen(port, done) {
-  server = smpp.createServer(onSession);
+  server = tlsCert
+    ? smpp.createServer({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }, onSession)
+    : smpp.createServer(onSession);
   server.listen(port, '127.0.0.1', () => done(server.address().port));
 }
 

@@ -612,7 +612,10 @@ fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
         "attempts": r.attempts.iter().map(|a| serde_json::json!({
             "channel": channel_text(a.channel), "address": a.address, "attempts": a.attempts,
             "resends_in_doubt": a.resends_in_doubt, "sent_at": beijing(a.sent_at.as_ref()),
-            "last_error": a.last_error,
+            "gateway_id": a.gateway_id, "last_error": a.last_error, "closed": a.closed,
+            "receipts": a.receipts.iter().map(|x| serde_json::json!({
+                "part": x.part, "state": x.state, "at": beijing(x.at.as_ref()),
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "effective": r.effective.as_ref().map(|e| serde_json::json!({
             "at": beijing(e.at.as_ref()), "rule": e.rule, "rule_text": e.rule_text, "presumed": e.presumed,
