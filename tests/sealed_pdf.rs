@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::pdf::{nss_trusting, pdfsig, pyhanko};
 use common::{assert_status, channel_as, file_documents, seal_png, start_tls, tls_client};
 use ecenter_pdfseal::{Placement, SignatureInfo, seal_pdf};
 use ecenter_proto::v1 as pb;
@@ -78,72 +79,6 @@ fn sealed(pki: &Path, pages: usize) -> Vec<u8> {
         },
     )
     .unwrap()
-}
-
-fn pyhanko(pki: &Path, file: &Path) -> (bool, String) {
-    let out = Command::new("pyhanko")
-        .args([
-            "sign",
-            "validate",
-            "--pretty-print",
-            "--trust-replace",
-            "--trust",
-        ])
-        .arg(pki.join("root-ca.pem"))
-        .arg("--other-certs")
-        .arg(pki.join("tsa-ca.pem"))
-        .arg(file)
-        .output()
-        .expect("pyhanko is installed by scripts/test (pip install pyhanko pyhanko-cli)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-/// An NSS database (what pdfsig reads trust from) holding only our root as a trusted CA.
-fn nss_trusting(pki: &Path, dir: &Path) -> String {
-    let db = format!("sql:{}", dir.display());
-    let run = |args: &[&str]| {
-        let out = Command::new("certutil")
-            .args(args)
-            .output()
-            .expect("certutil is installed by scripts/test (Debian's libnss3-tools)");
-        assert!(
-            out.status.success(),
-            "certutil {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&["-N", "-d", &db, "--empty-password"]);
-    let root = pki.join("root-ca.pem");
-    run(&[
-        "-A",
-        "-d",
-        &db,
-        "-n",
-        "ecenter-dev-root",
-        "-t",
-        "CT,C,C",
-        "-i",
-        root.to_str().unwrap(),
-    ]);
-    db
-}
-
-fn pdfsig(nss: &str, file: &Path) -> String {
-    let out = Command::new("pdfsig")
-        .args(["-nssdir", nss])
-        .arg(file)
-        .output()
-        .expect("pdfsig is installed by scripts/test (Debian's poppler-utils)");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

@@ -61,6 +61,9 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             breaker_cooldown_secs: 1,
         },
         templates: Default::default(),
+        proof_font: None,
+        proof_font_index: 0,
+        proof_seal_id: None,
     }
 }
 

@@ -173,7 +173,9 @@ enum Command {
         #[command(flatten)]
         hub: HubArgs,
     },
-    /// Saves a recipient's proof of service: `<out>/<order>-<recipient>.json` and `.p7s`.
+    /// Saves a recipient's proof of service — `<out>/<order>-<recipient>.json` and `.p7s`, and with
+    /// `--pdf` the printable copy sealed by the court, `.pdf` — then shows it, verified offline when
+    /// trust anchors are given (the PDF: `clerk verify-pdf`).
     Proof {
         /// The order (O…).
         order_id: String,
@@ -182,6 +184,15 @@ enum Command {
         /// Directory to write to.
         #[arg(long, default_value = ".")]
         out: PathBuf,
+        /// Also save the printable PDF carrying the court's seal.
+        #[arg(long)]
+        pdf: bool,
+        /// Verify the saved proof against these trust anchors (PEM), as `clerk verify-proof` does.
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Intermediate CA certificates (PEM) that may complete chains when verifying.
+        #[arg(long)]
+        intermediate: Vec<PathBuf>,
         #[command(flatten)]
         hub: HubArgs,
     },
@@ -539,6 +550,37 @@ fn verify_proof(file: &Path, signature: &Path, trust: TrustStores, json: bool) -
     Ok(passed)
 }
 
+/// What a saved proof says, for people (unverified: pass `--trust` to verify it).
+fn show_proof(file: &Path) -> Result<bool> {
+    let document = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let proof: serde_json::Value = serde_json::from_slice(&document)
+        .with_context(|| format!("{} is not a proof of service", file.display()))?;
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    println!(
+        "{} 第{}版 · {} · {}（{}）",
+        s(&proof["title"]),
+        proof["version"],
+        s(&proof["case_number"]),
+        s(&proof["recipient"]["name"]),
+        s(&proof["recipient"]["role"])
+    );
+    for c in proof["channels"].as_array().into_iter().flatten() {
+        println!(
+            "  {}{}{}",
+            pad(&s(&c["channel"]), 10),
+            pad(&s(&c["address"]), 28),
+            c["sent_at"]["beijing"].as_str().unwrap_or("未发出")
+        );
+    }
+    println!(
+        "  送达生效：{} · {}",
+        s(&proof["effective"]["at"]["beijing"]),
+        s(&proof["effective"]["rule_text"])
+    );
+    println!("  (not verified: add --trust ROOT.pem to verify the signature offline)");
+    Ok(true)
+}
+
 fn trust_stores(
     trust: &[PathBuf],
     tsa_trust: &[PathBuf],
@@ -875,14 +917,16 @@ async fn save_proof(
     order_id: String,
     recipient_id: String,
     out: &Path,
-) -> Result<bool> {
+    pdf: bool,
+) -> Result<(PathBuf, PathBuf)> {
     use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
+    let which = pb::RecipientRef {
+        order_id,
+        recipient_id,
+    };
     let proof = client
-        .get_proof(pb::RecipientRef {
-            order_id,
-            recipient_id,
-        })
+        .get_proof(which.clone())
         .await
         .map_err(refused)?
         .into_inner();
@@ -893,7 +937,17 @@ async fn save_proof(
         .with_context(|| signature.display().to_string())?;
     println!("{}", document.display());
     println!("{}", signature.display());
-    Ok(true)
+    if pdf {
+        let printable = client
+            .get_proof_pdf(which)
+            .await
+            .map_err(refused)?
+            .into_inner();
+        let path = stem.with_extension("pdf");
+        std::fs::write(&path, &printable.pdf).with_context(|| path.display().to_string())?;
+        println!("{}", path.display());
+    }
+    Ok((document, signature))
 }
 
 async fn channel_to(hub: &HubArgs) -> Result<tonic::transport::Channel> {
@@ -1180,8 +1234,24 @@ fn run(args: Args) -> Result<bool> {
             order_id,
             recipient_id,
             out,
+            pdf,
+            trust,
+            intermediate,
             hub,
-        } => block_on(save_proof(&hub, order_id, recipient_id, &out)),
+        } => {
+            let (document, signature) =
+                block_on(save_proof(&hub, order_id, recipient_id, &out, pdf))?;
+            if trust.is_empty() {
+                show_proof(&document)
+            } else {
+                verify_proof(
+                    &document,
+                    &signature,
+                    trust_stores(&trust, &[], &intermediate, &[])?,
+                    false,
+                )
+            }
+        }
         Command::VerifyLog {
             data_dir,
             hub,

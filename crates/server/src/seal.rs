@@ -163,6 +163,94 @@ impl SealContext {
     }
 }
 
+/// The seal `seal_id` of the registry, if it may be applied at `now` (exists, not revoked, valid).
+pub(crate) fn usable_seal<S: EventStore>(
+    store: &S,
+    seal_id: &str,
+    now: SystemTime,
+) -> Result<SealRecord, Status> {
+    check_seal_id(seal_id)?;
+    let seal = store
+        .seal(seal_id)
+        .map_err(store_status)?
+        .ok_or_else(|| Status::not_found(format!("no seal 「{seal_id}」")))?;
+    if let Some(reason) = &seal.revoked {
+        return Err(Status::failed_precondition(format!(
+            "seal 「{seal_id}」 is revoked ({reason}) and cannot be applied"
+        )));
+    }
+    if DateTime::<Utc>::from(now) > seal.valid_to || DateTime::<Utc>::from(now) < seal.valid_from {
+        return Err(Status::failed_precondition(format!(
+            "seal 「{seal_id}」 is outside its validity window"
+        )));
+    }
+    Ok(seal)
+}
+
+/// Seals `bytes` (a PDF) with `seal`: its registry picture on `page` (default: the last) at
+/// `origin` (default: bottom right), signed by the hub's signer with the chains and CRLs embedded
+/// (PAdES-B-LT) and a timestamp when the hub has a TSA.
+pub(crate) async fn seal_pdf_bytes<S: EventStore>(
+    store: &S,
+    ctx: Arc<SealContext>,
+    seal: &SealRecord,
+    bytes: Vec<u8>,
+    reason: String,
+    (page, origin): (Option<u32>, Option<(f32, f32)>),
+    now: SystemTime,
+) -> Result<Vec<u8>, Status> {
+    // The registry's picture of this seal is what the PDF shows.
+    let seal_der = read_blob(store.blobs(), &seal.der_sha256).await?;
+    let picture = ecenter_seal::asn1::SeSeal::from_der(&seal_der)
+        .ok()
+        .filter(|s| {
+            s.eseal_info
+                .picture
+                .picture_type
+                .as_str()
+                .eq_ignore_ascii_case("PNG")
+        })
+        .map(|s| s.eseal_info.picture.data.as_bytes().to_vec());
+    let placement = ecenter_pdfseal::Placement {
+        page,
+        origin,
+        picture,
+    };
+    let info = ecenter_pdfseal::SignatureInfo {
+        name: seal.name.clone(),
+        reason,
+        location: String::new(),
+        // PAdES-B-LT: the chains and the configured CRLs travel with the document.
+        validation: ecenter_pdfseal::ValidationData {
+            certificates: std::iter::once(ctx.signer.cert().to_vec())
+                .chain(ctx.chain.iter().cloned())
+                .chain(ctx.tsa.as_ref().map(|t| t.cert().to_vec()))
+                .collect(),
+            crls: ctx.verifier.trust().crls.clone(),
+        },
+    };
+    tokio::task::spawn_blocking(move || {
+        ecenter_pdfseal::seal_pdf(
+            &bytes,
+            &ctx.signer,
+            &ctx.chain,
+            ctx.tsa.as_ref(),
+            now,
+            &placement,
+            &info,
+        )
+    })
+    .await
+    .map_err(|_| Status::internal("sealing the PDF stopped"))?
+    .map_err(|e| match e {
+        ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("page", m),
+        ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
+        ecenter_pdfseal::PdfSealError::Seal(e) => {
+            Status::internal(format!("signing the PDF failed: {e}"))
+        }
+    })
+}
+
 /// The service, generic over the storage backend.
 pub struct SealApi<S> {
     store: Arc<S>,
@@ -280,25 +368,7 @@ enum Target {
 impl<S: EventStore> SealApi<S> {
     /// The seal `seal_id` if it may be applied at `now`: registered, not revoked, within its window.
     fn usable_seal(&self, seal_id: &str, now: SystemTime) -> Result<SealRecord, Status> {
-        check_seal_id(seal_id)?;
-        let seal = self
-            .store
-            .seal(seal_id)
-            .map_err(store_status)?
-            .ok_or_else(|| Status::not_found(format!("no seal 「{seal_id}」")))?;
-        if let Some(reason) = &seal.revoked {
-            return Err(Status::failed_precondition(format!(
-                "seal 「{seal_id}」 is revoked ({reason}) and cannot be applied"
-            )));
-        }
-        if DateTime::<Utc>::from(now) > seal.valid_to
-            || DateTime::<Utc>::from(now) < seal.valid_from
-        {
-            return Err(Status::failed_precondition(format!(
-                "seal 「{seal_id}」 is outside its validity window"
-            )));
-        }
-        Ok(seal)
+        usable_seal(&*self.store, seal_id, now)
     }
 
     /// What is sealed: a stored original of a filing (after authorizing `operation` on it), or
@@ -666,60 +736,24 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "only PDF documents can be sealed in place; use ApplySeal for other documents",
             ));
         }
-        // The registry's picture of this seal is what the PDF shows.
-        let seal_der = read_blob(self.store.blobs(), &seal.der_sha256).await?;
-        let picture = ecenter_seal::asn1::SeSeal::from_der(&seal_der)
-            .ok()
-            .filter(|s| {
-                s.eseal_info
-                    .picture
-                    .picture_type
-                    .as_str()
-                    .eq_ignore_ascii_case("PNG")
-            })
-            .map(|s| s.eseal_info.picture.data.as_bytes().to_vec());
-        let placement = ecenter_pdfseal::Placement {
-            page: (r.page > 0).then_some(r.page),
-            origin: r.position.map(|p| (p.x, p.y)),
-            picture,
+        let reason = if r.reason.trim().is_empty() {
+            "电子签章".into()
+        } else {
+            r.reason.trim().to_string()
         };
-        let info = ecenter_pdfseal::SignatureInfo {
-            name: seal.name.clone(),
-            reason: if r.reason.trim().is_empty() {
-                "电子签章".into()
-            } else {
-                r.reason.trim().to_string()
-            },
-            location: String::new(),
-            // PAdES-B-LT: the chains and the configured CRLs travel with the document.
-            validation: ecenter_pdfseal::ValidationData {
-                certificates: std::iter::once(ctx.signer.cert().to_vec())
-                    .chain(ctx.chain.iter().cloned())
-                    .chain(ctx.tsa.as_ref().map(|t| t.cert().to_vec()))
-                    .collect(),
-                crls: ctx.verifier.trust().crls.clone(),
-            },
-        };
-        let sealed = tokio::task::spawn_blocking(move || {
-            ecenter_pdfseal::seal_pdf(
-                &bytes,
-                &ctx.signer,
-                &ctx.chain,
-                ctx.tsa.as_ref(),
-                now,
-                &placement,
-                &info,
-            )
-        })
-        .await
-        .map_err(|_| Status::internal("sealing the PDF stopped"))?
-        .map_err(|e| match e {
-            ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("page", m),
-            ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
-            ecenter_pdfseal::PdfSealError::Seal(e) => {
-                Status::internal(format!("signing the PDF failed: {e}"))
-            }
-        })?;
+        let sealed = seal_pdf_bytes(
+            &*self.store,
+            ctx,
+            &seal,
+            bytes,
+            reason,
+            (
+                (r.page > 0).then_some(r.page),
+                r.position.map(|p| (p.x, p.y)),
+            ),
+            now,
+        )
+        .await?;
         let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
         let timestamped = self.context()?.tsa.is_some();
         let applied = AppliedSeal {

@@ -75,6 +75,16 @@ pub struct ServiceConfig {
     /// The wording of notices (default: the built-in Chinese texts).
     #[serde(default)]
     pub templates: ecenter_delivery::notice::Templates,
+    /// A CJK TrueType/OpenType font (file) for printable proofs, e.g. Debian's
+    /// `/usr/share/fonts/truetype/wqy/wqy-microhei.ttc`; without it `GetProofPdf` is refused.
+    #[serde(default)]
+    pub proof_font: Option<PathBuf>,
+    /// Which face of a font collection (`.ttc`) to use.
+    #[serde(default)]
+    pub proof_font_index: u32,
+    /// The registry seal printed proofs carry (e.g. the court's 诉讼服务专用章).
+    #[serde(default)]
+    pub proof_seal_id: Option<String>,
 }
 
 fn default_link_hours() -> u32 {
@@ -299,6 +309,8 @@ pub struct ServiceContext {
     pub sms_settings: Option<SmppSettings>,
     /// The SMS gateway once the outbox has started it.
     pub sms: std::sync::OnceLock<SmppGateway>,
+    /// The printable proofs' font, read at start.
+    pub proof_font: Option<Arc<Vec<u8>>>,
     /// Seals proofs of service.
     pub seals: Arc<crate::seal::SealContext>,
     /// Base URL of the page (no trailing slash).
@@ -338,6 +350,15 @@ impl ServiceConfig {
             Some(s) => Some(Mailer::new(&s.to_config(self.workers)?).map_err(|e| e.to_string())?),
             None => None,
         };
+        let proof_font = match &self.proof_font {
+            Some(p) => {
+                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                ecenter_proofpdf::check_font(&bytes, self.proof_font_index)
+                    .map_err(|e| format!("[service] proof_font {}: {e}", p.display()))?;
+                Some(Arc::new(bytes))
+            }
+            None => None,
+        };
         let sms_settings = match &self.sms {
             Some(s) => Some(s.to_settings()?),
             None => None,
@@ -371,6 +392,7 @@ impl ServiceConfig {
             mailer,
             sms_settings,
             sms: std::sync::OnceLock::new(),
+            proof_font,
             seals,
             public_url,
             message_host,
@@ -1046,6 +1068,63 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             signature,
             document_sha256: proof.document_sha256.clone(),
             issued_at: ts(proof.issued_at),
+        }))
+    }
+
+    async fn get_proof_pdf(
+        &self,
+        request: Request<pb::RecipientRef>,
+    ) -> Result<Response<pb::ProofPdf>, Status> {
+        self.allowed(&request, Operation::GetProof).await?;
+        let context = self.context()?.clone();
+        let r = request.into_inner();
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        let font = context.proof_font.clone().ok_or_else(|| {
+            Status::failed_precondition(
+                "printable proofs need a Chinese font on the hub: set [service] proof_font \
+                 (e.g. /usr/share/fonts/truetype/wqy/wqy-microhei.ttc from Debian's fonts-wqy-microhei)",
+            )
+        })?;
+        let seal_id = context.config.proof_seal_id.clone().ok_or_else(|| {
+            Status::failed_precondition(
+                "printable proofs carry the court's seal: set [service] proof_seal_id to a seal of the registry",
+            )
+        })?;
+        let Some(proof) = service.proofs.last().cloned() else {
+            return Err(Status::failed_precondition(format!(
+                "service on {} has no proof of service yet (it has not taken effect, or the proof is being issued)",
+                r.recipient_id
+            )));
+        };
+        let now = std::time::SystemTime::now();
+        let seal = crate::seal::usable_seal(&*self.store, &seal_id, now)?;
+        let document = crate::seal::read_blob(self.store.blobs(), &proof.document_sha256).await?;
+        let json: serde_json::Value = serde_json::from_slice(&document)
+            .map_err(|e| Status::internal(format!("the stored proof is not JSON: {e}")))?;
+        let sha = proof.document_sha256.clone();
+        let index = context.config.proof_font_index;
+        let pdf = tokio::task::spawn_blocking(move || {
+            ecenter_proofpdf::render(&json, &sha, font.to_vec(), index)
+        })
+        .await
+        .map_err(|_| Status::internal("laying out the proof stopped"))?
+        .map_err(|e| Status::internal(format!("laying out the proof failed: {e}")))?;
+        let sealed = crate::seal::seal_pdf_bytes(
+            &*self.store,
+            context.seals.clone(),
+            &seal,
+            pdf.pdf,
+            "电子送达凭证".into(),
+            (Some(pdf.seal_page), Some(pdf.seal_origin)),
+            now,
+        )
+        .await?;
+        Ok(Response::new(pb::ProofPdf {
+            order_id: r.order_id,
+            recipient_id: r.recipient_id,
+            version: proof.version,
+            pdf: sealed,
+            document_sha256: proof.document_sha256,
         }))
     }
 

@@ -1,0 +1,419 @@
+//! The printable proof of service (电子送达凭证): the signed JSON proof laid out on A4 pages in
+//! Chinese, so that a clerk can put it in the paper file and a party can read it without tools.
+//!
+//! The JSON proof stays the evidence; the PDF repeats what it says (court, case, recipient, every
+//! channel with its receipts, every event, the effective time and its rule, all times in Beijing
+//! time) and names the JSON's SHA-256, so the two can be matched. The font is the hub's choice (a
+//! CJK TrueType/OpenType file, e.g. Debian's fonts-wqy-microhei); only the glyphs used are embedded
+//! (krilla subsets it). The server seals the result with the court's seal (PAdES), leaving the
+//! bottom right of the last page free for the seal's picture.
+#![warn(missing_docs)]
+
+use krilla::Document;
+use krilla::geom::Point;
+use krilla::page::PageSettings;
+use krilla::text::{Font, TextDirection};
+use serde_json::Value;
+
+/// A4 in points.
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+const BODY: f32 = 10.5;
+const LEADING: f32 = 16.0;
+/// The side of the seal's picture the sealer draws (crates/pdfseal), in points.
+const SEAL_SIDE: f32 = 113.4;
+/// Room the signature block (court and date, the seal over them) needs below the text.
+const SIGNATURE_ROOM: f32 = 120.0;
+
+/// A laid-out proof and where its seal goes.
+#[derive(Debug, Clone)]
+pub struct RenderedProof {
+    /// The PDF, unsigned.
+    pub pdf: Vec<u8>,
+    /// The page (1-based) of the signature block.
+    pub seal_page: u32,
+    /// The seal's lower-left corner in PDF coordinates (points from the page's bottom left), so
+    /// that it sits over the court's name and the date, as a stamp does on paper.
+    pub seal_origin: (f32, f32),
+}
+
+/// Why no PDF could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofPdfError {
+    /// The font file is not a font krilla can use.
+    #[error("the proof font is not a usable TrueType/OpenType font")]
+    Font,
+    /// The proof is not the JSON the hub issues.
+    #[error("the proof is not a proof of service: {0}")]
+    NotAProof(String),
+    /// krilla could not write the PDF.
+    #[error("writing the PDF failed: {0}")]
+    Pdf(String),
+}
+
+/// One line to print: its text and size, and the space before it.
+struct Line {
+    text: String,
+    size: f32,
+    gap: f32,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn beijing(v: &Value) -> String {
+    text(&v["beijing"])
+}
+
+/// Width of `c` in ems, close enough for breaking lines: CJK and other wide characters one em,
+/// the rest a little over half.
+fn width(c: char) -> f32 {
+    if c.is_ascii() { 0.56 } else { 1.0 }
+}
+
+/// Breaks `text` into lines at most `max` points wide at `size`, preferring spaces in Latin text.
+fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0.0;
+    for c in text.chars() {
+        let w = width(c) * size;
+        if used + w > max && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            used = 0.0;
+            if c == ' ' {
+                continue;
+            }
+        }
+        line.push(c);
+        used += w;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The lines of the proof, in order.
+fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> {
+    let missing = |what: &str| ProofPdfError::NotAProof(format!("it has no {what}"));
+    if proof["title"].as_str() != Some("电子送达凭证") {
+        return Err(missing("title 电子送达凭证"));
+    }
+    let effective = proof
+        .get("effective")
+        .ok_or_else(|| missing("effective time"))?;
+    let recipient = proof.get("recipient").ok_or_else(|| missing("recipient"))?;
+    let mut out = Vec::new();
+    let mut push = |text: String, size: f32, gap: f32| out.push(Line { text, size, gap });
+    push("电子送达凭证".into(), 22.0, 0.0);
+    push(format!("（第 {} 版）", text(&proof["version"])), BODY, 6.0);
+    push(format!("送达法院：{}", text(&proof["court"])), BODY, 14.0);
+    push(
+        format!("案　　号：{}", text(&proof["case_number"])),
+        BODY,
+        0.0,
+    );
+    push(
+        format!(
+            "送达单号：{} / {}",
+            text(&proof["order_id"]),
+            text(&recipient["recipient_id"])
+        ),
+        BODY,
+        0.0,
+    );
+    push(
+        format!("送达时间起算：{}", beijing(&proof["ordered_at"])),
+        BODY,
+        0.0,
+    );
+    push(
+        format!(
+            "受送达人：{}（{}）",
+            text(&recipient["name"]),
+            text(&recipient["role"])
+        ),
+        BODY,
+        10.0,
+    );
+    push(
+        format!("同意电子送达的依据：{}", text(&recipient["consent_basis"])),
+        BODY,
+        0.0,
+    );
+    for a in recipient["addresses"].as_array().into_iter().flatten() {
+        push(
+            format!(
+                "送达地址（{}）：{}（{}）",
+                text(&a["channel"]),
+                text(&a["address"]),
+                text(&a["basis"])
+            ),
+            BODY,
+            0.0,
+        );
+    }
+    push("送达文书".into(), 13.0, 12.0);
+    for (i, d) in proof["documents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        push(
+            format!(
+                "{}. {}（{} 字节）",
+                i + 1,
+                text(&d["name"]),
+                text(&d["size"])
+            ),
+            BODY,
+            2.0,
+        );
+        push(format!("    SHA-256：{}", text(&d["sha256"])), BODY, 0.0);
+        push(format!("    签章：{}", text(&d["seal"])), BODY, 0.0);
+    }
+    push("送达过程".into(), 13.0, 12.0);
+    for c in proof["channels"].as_array().into_iter().flatten() {
+        let sent = c["sent_at"]
+            .get("beijing")
+            .map_or_else(|| "未发出".to_string(), |_| beijing(&c["sent_at"]));
+        push(
+            format!("{}：{}", text(&c["channel"]), text(&c["address"])),
+            BODY,
+            4.0,
+        );
+        push(
+            format!(
+                "    发送：{sent}；尝试 {} 次；网关编号：{}",
+                text(&c["attempts"]),
+                text(&c["gateway_id"])
+            ),
+            BODY,
+            0.0,
+        );
+        if c["resends_in_doubt"].as_u64().unwrap_or(0) > 0 {
+            push(
+                format!(
+                    "    因平台中断可能重复发送 {} 次",
+                    text(&c["resends_in_doubt"])
+                ),
+                BODY,
+                0.0,
+            );
+        }
+        for r in c["receipts"].as_array().into_iter().flatten() {
+            push(
+                format!("    状态报告：{}，{}", text(&r["state"]), beijing(&r["at"])),
+                BODY,
+                0.0,
+            );
+        }
+        if let Some(outcome) = c["outcome"].as_str().filter(|o| !o.is_empty()) {
+            push(format!("    结果：{outcome}"), BODY, 0.0);
+        }
+        push(format!("    发送内容：{}", text(&c["text"])), BODY, 0.0);
+    }
+    push("送达事件".into(), 13.0, 12.0);
+    for e in proof["events"].as_array().into_iter().flatten() {
+        let channel = e["channel"]
+            .as_str()
+            .map(|c| format!("（{c}）"))
+            .unwrap_or_default();
+        push(
+            format!("{}　{}{channel}", beijing(&e["at"]), text(&e["event"])),
+            BODY,
+            0.0,
+        );
+    }
+    for d in proof["downloads"].as_array().into_iter().flatten() {
+        push(
+            format!("{}　下载文书 {}", beijing(&d["at"]), text(&d["reference"])),
+            BODY,
+            0.0,
+        );
+    }
+    push("送达生效".into(), 13.0, 12.0);
+    push(
+        format!("生效时间：{}", beijing(&effective["at"])),
+        BODY,
+        4.0,
+    );
+    push(
+        format!("依据：{}", text(&effective["rule_text"])),
+        BODY,
+        0.0,
+    );
+    if effective["presumed"].as_bool() == Some(true) {
+        push("（推定送达，受送达人可以提出相反证据）".into(), BODY, 0.0);
+    }
+    push(
+        format!(
+            "本凭证电子文本（JSON）SHA-256：{proof_sha256}；日志序号 {}",
+            text(&proof["log_seq"])
+        ),
+        9.0,
+        14.0,
+    );
+    push(
+        format!(
+            "签发时间：{}。电子文本附有平台的 CAdES 签名与可信时间戳，可离线验证（clerk verify-proof）；本打印件由法院电子签章。",
+            beijing(&proof["issued_at"])
+        ),
+        9.0,
+        0.0,
+    );
+    Ok(out)
+}
+
+/// Checks that `font` (face `index`) is a font the layout can use.
+pub fn check_font(font: &[u8], index: u32) -> Result<(), ProofPdfError> {
+    Font::new(font.to_vec().into(), index)
+        .map(drop)
+        .ok_or(ProofPdfError::Font)
+}
+
+/// Lays out `proof` (the JSON document of a proof of service, as the hub signed it) whose SHA-256
+/// is `proof_sha256`, with the font in `font` (face `index` of a collection), ending with the
+/// court's name and the date of issue where the seal goes.
+pub fn render(
+    proof: &Value,
+    proof_sha256: &str,
+    font: Vec<u8>,
+    index: u32,
+) -> Result<RenderedProof, ProofPdfError> {
+    let font = Font::new(font.into(), index).ok_or(ProofPdfError::Font)?;
+    let content = lines(proof, proof_sha256)?;
+    // Wrap first, so pages can be filled and the last one keep room for the seal.
+    let max = PAGE_WIDTH - 2.0 * MARGIN;
+    let mut wrapped: Vec<(String, f32, f32)> = Vec::new();
+    for line in content {
+        for (i, part) in wrap(&line.text, line.size, max).into_iter().enumerate() {
+            let gap = if i == 0 { line.gap } else { 0.0 };
+            wrapped.push((part, line.size, gap));
+        }
+    }
+    let height = |size: f32| if size > BODY { size + 8.0 } else { LEADING };
+    // Each page's lines: text, size, baseline from the top, right-aligned.
+    let mut pages: Vec<Vec<(String, f32, f32, bool)>> = vec![Vec::new()];
+    let mut y = MARGIN;
+    for (text, size, gap) in wrapped {
+        let step = gap + height(size);
+        if y + step > PAGE_HEIGHT - MARGIN {
+            pages.push(Vec::new());
+            y = MARGIN;
+        }
+        y += step;
+        pages
+            .last_mut()
+            .expect("at least one page")
+            .push((text, size, y, false));
+    }
+    // The signature block: the court and the date, right-aligned, the seal over them.
+    if y + SIGNATURE_ROOM > PAGE_HEIGHT - MARGIN {
+        pages.push(Vec::new());
+        y = MARGIN;
+    }
+    let court = text(&proof["court"]);
+    let date = proof["issued_at"]["beijing"]
+        .as_str()
+        .and_then(|b| b.get(..10))
+        .map(|d| {
+            let p: Vec<&str> = d.split('-').collect();
+            match p[..] {
+                [yy, mm, dd] => format!(
+                    "{yy}年{}月{}日",
+                    mm.trim_start_matches('0'),
+                    dd.trim_start_matches('0')
+                ),
+                _ => d.to_string(),
+            }
+        })
+        .unwrap_or_default();
+    let size = 12.0;
+    let court_y = y + 48.0;
+    let right = |t: &str| PAGE_WIDTH - MARGIN - t.chars().map(width).sum::<f32>() * size;
+    let court_x = right(&court);
+    let block = pages.last_mut().expect("at least one page");
+    block.push((court.clone(), size, court_y, true));
+    block.push((date, size, court_y + 20.0, true));
+    let centre_x = court_x + court.chars().map(width).sum::<f32>() * size / 2.0;
+    let centre_y = court_y + 4.0;
+    let seal_origin = (
+        (centre_x - SEAL_SIDE / 2.0).min(PAGE_WIDTH - SEAL_SIDE - 20.0),
+        PAGE_HEIGHT - centre_y - SEAL_SIDE / 2.0,
+    );
+    let seal_page = pages.len() as u32;
+    let mut document = Document::new();
+    let count = pages.len();
+    for (n, page_lines) in pages.into_iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
+            .ok_or_else(|| ProofPdfError::Pdf("bad page size".into()))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        for (text, size, y, align_right) in page_lines {
+            let x = if align_right { right(&text) } else { MARGIN };
+            surface.draw_text(
+                Point::from_xy(x, y),
+                font.clone(),
+                size,
+                &text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        surface.draw_text(
+            Point::from_xy(PAGE_WIDTH / 2.0 - 20.0, PAGE_HEIGHT - 30.0),
+            font.clone(),
+            9.0,
+            &format!("第 {} 页 共 {count} 页", n + 1),
+            false,
+            TextDirection::Auto,
+        );
+        surface.finish();
+        page.finish();
+    }
+    let pdf = document
+        .finish()
+        .map_err(|e| ProofPdfError::Pdf(format!("{e:?}")))?;
+    Ok(RenderedProof {
+        pdf,
+        seal_page,
+        seal_origin,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_break_at_the_width_and_cjk_counts_as_wide() {
+        let lines = wrap(&"院".repeat(100), 10.0, 100.0);
+        assert_eq!(lines.len(), 10);
+        assert!(lines.iter().all(|l| l.chars().count() == 10));
+        let latin = wrap("abc def", 10.0, 1000.0);
+        assert_eq!(latin, ["abc def"]);
+    }
+
+    #[test]
+    fn anything_but_a_proof_is_refused() {
+        let err = lines(&serde_json::json!({"title": "起诉状"}), "00")
+            .err()
+            .unwrap();
+        assert!(matches!(err, ProofPdfError::NotAProof(_)));
+    }
+
+    #[test]
+    fn a_file_that_is_no_font_is_refused() {
+        let err = render(&serde_json::json!({}), "00", b"not a font".to_vec(), 0).err();
+        assert!(matches!(err, Some(ProofPdfError::Font)));
+    }
+}

@@ -1,0 +1,252 @@
+//! The printable proof of service: `clerk proof --pdf` against a running hub over mutual TLS saves a
+//! PDF that pyHanko and poppler's pdfsig accept as sealed by the court, whose text (pdftotext) is the
+//! proof in Chinese naming the JSON proof's SHA-256; refused with a reason before service takes
+//! effect, on a hub without a Chinese font, and to lawyers.
+
+mod common;
+
+use common::CASE;
+use common::pdf::{nss_trusting, pdfsig, pdftotext, pyhanko};
+use common::service::*;
+use common::smsc::{PASSWORD, SYSTEM_ID, Smsc, start_smsc};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
+use ecenter_server::service::SmsSettings;
+use std::path::Path;
+use std::process::Command;
+use tonic::Code;
+
+const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+async fn hub(smsc: &Smsc, with_font: bool) -> World {
+    assert!(
+        Path::new(FONT).exists(),
+        "{FONT} is installed by scripts/test (Debian's fonts-wqy-microhei)"
+    );
+    let port = smsc.port;
+    world_with(9, 10, move |c, keys| {
+        let password_file = keys.join("smpp.password");
+        std::fs::write(&password_file, PASSWORD).unwrap();
+        c.sms = Some(SmsSettings {
+            host: "127.0.0.1".into(),
+            port,
+            security: "plain_loopback".into(),
+            system_id: SYSTEM_ID.into(),
+            password_file,
+            system_type: String::new(),
+            source_addr: "12368".into(),
+            window: 8,
+            rate_per_second: None,
+            receipt_timeout_secs: 600,
+            enquire_link_secs: 30,
+            response_timeout_secs: 3,
+            ca_file: None,
+        });
+        if with_font {
+            c.proof_font = Some(FONT.into());
+            c.proof_seal_id = Some("4206-SSFW-01".into());
+        }
+    })
+    .await
+}
+
+async fn serve_by_sms(
+    court: &ServiceOfProcessClient<tonic::transport::Channel>,
+    document: &str,
+    phone: &str,
+) -> String {
+    let mut request = order(
+        &format!("pdf-{phone}"),
+        document,
+        vec![pb::ServeRecipient {
+            phone: phone.into(),
+            phone_basis: pb::AddressBasis::Confirmed as i32,
+            email_basis: 0,
+            ..recipient("张三", "", pb::AddressBasis::Confirmed)
+        }],
+    );
+    request.plan = vec![pb::PlanStep {
+        channel: pb::ServiceChannel::Sms as i32,
+        deadline_hours: 72,
+    }];
+    court
+        .clone()
+        .serve_order(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .order_id
+}
+
+fn clerk(w: &World, args: &[&str]) -> std::process::Output {
+    let pki = w.pki.path();
+    Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(args)
+        .arg("--hub")
+        .arg(w.hub.addr.to_string())
+        .arg("--ca")
+        .arg(pki.join("root-ca.pem"))
+        .arg("--cert")
+        .arg(pki.join("clients/clerk-c0001.pem"))
+        .arg("--key")
+        .arg(pki.join("clients/clerk-c0001.key"))
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof_says() {
+    let smsc = start_smsc();
+    smsc.configure(serde_json::json!({"receipts": {"13800000002": "NONE"}}));
+    let w = hub(&smsc, true).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+
+    // Not yet effective (no receipt comes): no proof, and a reason.
+    let pending = serve_by_sms(&court, &document, "13800000002").await;
+    let refused = w
+        .service("clerk-c0001")
+        .await
+        .get_proof_pdf(pb::RecipientRef {
+            order_id: pending.clone(),
+            recipient_id: "R1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(
+        refused.message().contains("no proof of service yet"),
+        "{}",
+        refused.message()
+    );
+
+    let order_id = serve_by_sms(&court, &document, "13800000001").await;
+    let proof = proof_when_issued(&court, &order_id, "R1").await;
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = clerk(
+        &w,
+        &[
+            "proof",
+            &order_id,
+            "R1",
+            "--pdf",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+            "--trust",
+            w.pki.path().join("root-ca.pem").to_str().unwrap(),
+            "--intermediate",
+            w.pki.path().join("seal-ca.pem").to_str().unwrap(),
+            "--intermediate",
+            w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
+        ],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{shown}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = out_dir.path().join(format!("{order_id}-R1.pdf"));
+    assert!(shown.contains(file.to_str().unwrap()), "{shown}");
+    // Saved, shown and verified offline against the court's root in one step.
+    assert!(
+        shown.contains("PASSED") && shown.contains("送达生效"),
+        "{shown}"
+    );
+
+    // clerk verify-pdf (our own validator) agrees with the independent ones below.
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-pdf", file.to_str().unwrap(), "--trust"])
+        .arg(w.pki.path().join("root-ca.pem"))
+        .arg("--intermediate")
+        .arg(w.pki.path().join("seal-ca.pem"))
+        .arg("--intermediate")
+        .arg(w.pki.path().join("tsa-ca.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Sealed: both independent validators accept the court's signature.
+    let (ok, report) = pyhanko(w.pki.path(), &file);
+    assert!(ok, "{report}");
+    assert!(report.contains("covers the entire file"), "{report}");
+    let nss_dir = tempfile::tempdir().unwrap();
+    let report = pdfsig(&nss_trusting(w.pki.path(), nss_dir.path()), &file);
+    assert!(report.contains("Signature is Valid"), "{report}");
+    assert!(report.contains("Total document signed"), "{report}");
+    assert!(report.contains("Certificate is Trusted"), "{report}");
+
+    // What it says is the signed proof's content, in Chinese, with times in Beijing time.
+    let signed: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
+    let text = pdftotext(&file);
+    let flat: String = text.split_whitespace().collect();
+    for expected in [
+        "电子送达凭证".to_string(),
+        CASE.to_string(),
+        "张三（被告）".to_string(),
+        "13800000001".to_string(),
+        "已送达手机（DELIVRD）".to_string(),
+        signed["effective"]["at"]["beijing"]
+            .as_str()
+            .unwrap()
+            .replace(' ', ""),
+        signed["effective"]["rule_text"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        proof.document_sha256.clone(),
+    ] {
+        assert!(flat.contains(&expected), "{expected} missing from:\n{text}");
+    }
+
+    // A changed byte breaks the seal.
+    let mut altered = std::fs::read(&file).unwrap();
+    let at = altered.len() / 4;
+    altered[at] ^= 1;
+    let bad = out_dir.path().join("altered.pdf");
+    std::fs::write(&bad, altered).unwrap();
+    let (ok, _) = pyhanko(w.pki.path(), &bad);
+    assert!(!ok, "an altered printable proof is refused");
+
+    // Lawyers do not get proofs.
+    let denied = w
+        .service("lawyer-14201202010000001")
+        .await
+        .get_proof_pdf(pb::RecipientRef {
+            order_id: order_id.clone(),
+            recipient_id: "R1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_without_a_chinese_font_says_what_to_configure() {
+    let smsc = start_smsc();
+    let w = hub(&smsc, false).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let order_id = serve_by_sms(&court, &document, "13800000003").await;
+    proof_when_issued(&court, &order_id, "R1").await;
+    let refused = court
+        .clone()
+        .get_proof_pdf(pb::RecipientRef {
+            order_id,
+            recipient_id: "R1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("proof_font"),
+        "{}",
+        refused.message()
+    );
+}
