@@ -256,3 +256,27 @@ async fn the_session_is_kept_alive_with_enquire_link() {
     assert!(gateway.is_bound());
     assert_eq!(smsc.stats()["binds"], 1, "one session, kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_submits_are_outstanding_than_the_window() {
+    let smsc = start_smsc();
+    smsc.configure(serde_json::json!({"submit_delay_ms": 50}));
+    let mut s = settings(&smsc);
+    s.window = 4;
+    let (gateway, _receipts) = SmppGateway::start(s).unwrap();
+    let sends = (0..16).map(|i| {
+        let g = gateway.clone();
+        async move { g.send(&format!("1380014{i:04}"), "请查收法律文书。").await }
+    });
+    for r in futures_join_all(sends).await {
+        assert_eq!(r.attempt, Attempt::Accepted, "{r:?}");
+    }
+    let stats = tokio::task::spawn_blocking(move || smsc.stats())
+        .await
+        .unwrap();
+    let most = stats["max_outstanding"].as_u64().unwrap();
+    assert!(
+        (2..=4).contains(&most),
+        "{most} outstanding at once: {stats}"
+    );
+}

@@ -59,6 +59,7 @@ const stats = {
   receipts_sent: 0,
   receipts_acked: 0,
   enquire_links: 0,
+  max_outstanding: 0,
 };
 const messages = [];
 const partials = new Map();
@@ -176,6 +177,7 @@ function throttled() {
 function onSession(session) {
   session.bound = null;
   session.unacked = new Set();
+  session.outstanding = 0;
   sessions.add(session);
   session.on('close', () => {
     sessions.delete(session);
@@ -234,7 +236,13 @@ function onSession(session) {
       for (const s of [...sessions]) s.destroy();
       return;
     }
-    const answer = () => session.send(pdu.response({ message_id: id }));
+    // Submits taken and not yet answered on this session: the client's window at work.
+    session.outstanding++;
+    stats.max_outstanding = Math.max(stats.max_outstanding, session.outstanding);
+    const answer = () => {
+      session.outstanding--;
+      session.send(pdu.response({ message_id: id }));
+    };
     if (config.submit_delay_ms > 0) setTimeout(answer, config.submit_delay_ms);
     else answer();
   });
