@@ -549,3 +549,85 @@ async fn a_dead_smsc_holds_notices_back_until_it_is_back_and_then_sends_each_onc
     assert!(statuses.iter().all(|s| s.attempts[0].resends_in_doubt == 0));
     nothing_lost_and_duplicates_counted(&smsc, &statuses);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_leased_but_not_sent_at_a_graceful_stop_go_at_the_next_start_and_are_not_counted_as_duplicates()
+ {
+    let smsc = start_smsc();
+    // Each submit is answered after 300 ms; the hub sends one at a time, so most wait when it stops.
+    smsc.configure(json!({"submit_delay_ms": 300}));
+    let port = smsc.port;
+    let w = world_with(9, 10, move |c, keys: &Path| {
+        let password_file = keys.join("smpp.password");
+        std::fs::write(&password_file, PASSWORD).unwrap();
+        c.workers = 1;
+        c.sms = Some(SmsSettings {
+            host: "127.0.0.1".into(),
+            port,
+            security: "plain_loopback".into(),
+            system_id: SYSTEM_ID.into(),
+            password_file,
+            system_type: String::new(),
+            source_addr: "12368".into(),
+            window: 1,
+            rate_per_second: None,
+            receipt_timeout_secs: 600,
+            enquire_link_secs: 30,
+            response_timeout_secs: 5,
+            ca_file: None,
+        });
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let recipients = (0..6)
+        .map(|i| {
+            let mut r = phone_recipient(
+                &format!("当事人{i}"),
+                &format!("1340000{i:04}"),
+                pb::AddressBasis::Confirmed,
+                "",
+            );
+            r.email_basis = 0;
+            r
+        })
+        .collect();
+    let ordered = serve(
+        &court,
+        "sms-stop",
+        &document,
+        recipients,
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    // Stop while the first notices are on their way.
+    until(30, "the first submit", || async {
+        (!smsc.messages().is_empty()).then_some(())
+    })
+    .await;
+    let w = w.restart().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let mut statuses = Vec::new();
+    for i in 1..=6 {
+        statuses.push(
+            status_when(
+                &court,
+                &ordered.order_id,
+                &format!("R{i}"),
+                "effective",
+                |s| s.effective.is_some(),
+            )
+            .await,
+        );
+    }
+    assert_eq!(smsc.messages().len(), 6, "each notice once");
+    let in_doubt: u32 = statuses
+        .iter()
+        .map(|s| s.attempts[0].resends_in_doubt)
+        .sum();
+    assert_eq!(in_doubt, 0, "nothing was left in flight by a graceful stop");
+    assert!(
+        statuses.iter().any(|s| s.attempts[0].attempts > 1),
+        "some notices were given back at the stop and sent after the start"
+    );
+}

@@ -18,9 +18,27 @@ pub const LINK_KEY: &[u8] = b"test-link-key-0123456789abcdef0123456789abcdef";
 /// A hub with seals and electronic service over a PKI made by `ecenter-pki init`.
 pub struct World {
     pub pki: TempDir,
-    _data: TempDir,
+    data: TempDir,
     _keys: TempDir,
+    service: ServiceConfig,
     pub hub: TestHub,
+}
+
+/// A hub with mutual TLS, seals and `service` on `data`.
+async fn start_hub(data: &Path, pki: &Path, service: ServiceConfig) -> TestHub {
+    let pki = pki.to_path_buf();
+    TestHub::start_with(data, move |c| {
+        c.dev_mode = false;
+        c.tls = Some(ecenter_server::tls::TlsConfig {
+            cert: pki.join("server.pem"),
+            key: pki.join("server.key"),
+            client_ca: pki.join("client-ca.pem"),
+            client_crl: Some(pki.join("client-ca.crl.pem")),
+        });
+        c.seals = Some(seal_config(&pki));
+        c.service = Some(service);
+    })
+    .await
 }
 
 pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64) -> ServiceConfig {
@@ -82,30 +100,37 @@ pub async fn world_with(
     let keys = tempfile::tempdir().unwrap();
     let mut service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
     adjust(&mut service, keys.path());
-    let hub = {
-        let pki = pki.path().to_path_buf();
-        TestHub::start_with(data.path(), move |c| {
-            c.dev_mode = false;
-            c.tls = Some(ecenter_server::tls::TlsConfig {
-                cert: pki.join("server.pem"),
-                key: pki.join("server.key"),
-                client_ca: pki.join("client-ca.pem"),
-                client_crl: Some(pki.join("client-ca.crl.pem")),
-            });
-            c.seals = Some(seal_config(&pki));
-            c.service = Some(service);
-        })
-        .await
-    };
+    let hub = start_hub(data.path(), pki.path(), service.clone()).await;
     World {
         pki,
-        _data: data,
+        data,
         _keys: keys,
+        service,
         hub,
     }
 }
 
 impl World {
+    /// Stops the hub gracefully and starts it again on the same data (on a new port).
+    pub async fn restart(self) -> World {
+        let World {
+            pki,
+            data,
+            _keys,
+            service,
+            hub,
+        } = self;
+        hub.stop().await;
+        let hub = start_hub(data.path(), pki.path(), service.clone()).await;
+        World {
+            pki,
+            data,
+            _keys,
+            service,
+            hub,
+        }
+    }
+
     pub async fn service(&self, stem: &str) -> ServiceOfProcessClient<Channel> {
         ServiceOfProcessClient::new(channel_as(self.hub.addr, self.pki.path(), stem).await)
     }

@@ -83,6 +83,13 @@ pub struct Outbox<S> {
     /// Outcomes of finished sends waiting to be recorded together.
     outcomes: Mutex<Vec<Event>>,
     outcomes_ready: tokio::sync::Notify,
+    /// Turns true when the engine stops: leased notices not yet handed to a provider are given
+    /// back (recorded as not sent) instead of being left in flight.
+    stopping: watch::Sender<bool>,
+    /// Lease batches and sends not yet finished (each gives its outcome before the log closes).
+    pending: std::sync::atomic::AtomicUsize,
+    /// Set once stopping has waited as long as it will: the recorder writes what it has and ends.
+    draining: std::sync::atomic::AtomicBool,
     /// Counters.
     pub stats: OutboxStats,
 }
@@ -280,6 +287,9 @@ impl<S: EventStore> Outbox<S> {
             rng: SystemRandom::new(),
             outcomes: Mutex::new(Vec::new()),
             outcomes_ready: tokio::sync::Notify::new(),
+            stopping: watch::channel(false).0,
+            pending: std::sync::atomic::AtomicUsize::new(0),
+            draining: std::sync::atomic::AtomicBool::new(false),
             stats: OutboxStats::default(),
         })
     }
@@ -343,10 +353,17 @@ impl<S: EventStore> Outbox<S> {
                 _ = stop.wait_for(|s| *s) => break,
             }
         }
-        // Let sends in progress finish and their outcomes be recorded before the log closes.
-        let workers = self.context.config.workers.max(1) as u32;
-        let _ =
-            tokio::time::timeout(Duration::from_secs(30), self.permits.acquire_many(workers)).await;
+        // Let sends in progress finish, give back what was leased but not sent, and record every
+        // outcome before the log closes.
+        self.stopping.send_replace(true);
+        let started = Instant::now();
+        while self.pending.load(std::sync::atomic::Ordering::Acquire) > 0
+            && started.elapsed() < Duration::from_secs(30)
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Release);
         self.outcomes_ready.notify_one();
         let _ = recorder.await;
         if let Some(task) = receipts_task {
@@ -415,6 +432,8 @@ impl<S: EventStore> Outbox<S> {
         for batch in claimed.chunks(LEASE_BATCH) {
             let batch = batch.to_vec();
             let this = self.clone();
+            this.pending
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             tokio::spawn(async move {
                 let leased = this.lease_batch(&batch, in_doubt).await;
                 {
@@ -427,13 +446,21 @@ impl<S: EventStore> Outbox<S> {
                     Ok(leases) => {
                         for lease in leases {
                             let this = this.clone();
-                            tokio::spawn(async move { this.send(lease).await });
+                            this.pending
+                                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                            tokio::spawn(async move {
+                                this.send(lease).await;
+                                this.pending
+                                    .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                            });
                         }
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "leasing notices failed; they stay due");
                     }
                 }
+                this.pending
+                    .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
             });
         }
     }
@@ -500,7 +527,28 @@ impl<S: EventStore> Outbox<S> {
 
     /// Sends one leased notice within the provider's rate and queues its outcome for recording.
     async fn send(&self, lease: Lease) {
-        let Ok(_permit) = self.permits.acquire().await else {
+        let mut stopping = self.stopping.subscribe();
+        let permit = tokio::select! {
+            biased;
+            p = self.permits.acquire() => p.ok(),
+            _ = stopping.wait_for(|s| *s) => None,
+        };
+        let Some(_permit) = permit else {
+            // Never handed to a provider: say so, so the next start sends it as a plain retry
+            // rather than as a possible duplicate.
+            self.push_outcome(Event::Service {
+                order_id: lease.order_id,
+                recipient_id: lease.recipient_id,
+                event: RecipientEvent::NoticeResult {
+                    channel: lease.channel,
+                    attempt: lease.attempt,
+                    result: AttemptResult::Temporary {
+                        detail: "平台停止运行，未发出（the hub stopped before sending）".into(),
+                        retry_at: Utc::now(),
+                        maybe_sent: false,
+                    },
+                },
+            });
             return;
         };
         if lease.in_doubt {
@@ -590,18 +638,19 @@ impl<S: EventStore> Outbox<S> {
                 detail,
             },
         };
-        self.outcomes
-            .lock()
-            .expect("outcomes lock")
-            .push(Event::Service {
-                order_id: lease.order_id,
-                recipient_id: lease.recipient_id,
-                event: RecipientEvent::NoticeResult {
-                    channel: lease.channel,
-                    attempt,
-                    result,
-                },
-            });
+        self.push_outcome(Event::Service {
+            order_id: lease.order_id,
+            recipient_id: lease.recipient_id,
+            event: RecipientEvent::NoticeResult {
+                channel: lease.channel,
+                attempt,
+                result,
+            },
+        });
+    }
+
+    fn push_outcome(&self, event: Event) {
+        self.outcomes.lock().expect("outcomes lock").push(event);
         self.outcomes_ready.notify_one();
     }
 
@@ -627,8 +676,10 @@ impl<S: EventStore> Outbox<S> {
                     break;
                 }
             }
+            let idle = self.pending.load(std::sync::atomic::Ordering::Acquire) == 0;
             if *stop.borrow()
-                && self.permits.available_permits() == self.context.config.workers.max(1)
+                && *self.stopping.borrow()
+                && (idle || self.draining.load(std::sync::atomic::Ordering::Acquire))
             {
                 return;
             }
