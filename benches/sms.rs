@@ -128,23 +128,14 @@ async fn gateway(smsc: &Smsc, n: usize) -> f64 {
 async fn hub(smsc: &Smsc, n: usize) -> (f64, u64) {
     let port = smsc.port;
     let w = world_with(9, 30, move |c, keys| {
-        let password_file = keys.join("smpp.password");
-        std::fs::write(&password_file, PASSWORD).unwrap();
         c.workers = 128;
         c.sms = Some(SmsSettings {
-            host: "127.0.0.1".into(),
-            port,
-            security: "plain_loopback".into(),
-            system_id: SYSTEM_ID.into(),
-            password_file,
-            system_type: String::new(),
-            source_addr: "12368".into(),
             window: WINDOW,
             rate_per_second: Some(1_000_000),
             receipt_timeout_secs: 3600,
             enquire_link_secs: 30,
             response_timeout_secs: 30,
-            ca_file: None,
+            ..sms_settings(port, keys)
         });
     })
     .await;

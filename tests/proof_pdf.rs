@@ -8,7 +8,7 @@ mod common;
 use common::CASE;
 use common::pdf::{nss_trusting, pdfsig, pdftotext, pyhanko};
 use common::service::*;
-use common::smsc::{PASSWORD, SYSTEM_ID, Smsc, start_smsc};
+use common::smsc::{Smsc, start_smsc};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
 use ecenter_server::service::SmsSettings;
@@ -25,22 +25,10 @@ async fn hub(smsc: &Smsc, with_font: bool) -> World {
     );
     let port = smsc.port;
     world_with(9, 10, move |c, keys| {
-        let password_file = keys.join("smpp.password");
-        std::fs::write(&password_file, PASSWORD).unwrap();
         c.sms = Some(SmsSettings {
-            host: "127.0.0.1".into(),
-            port,
-            security: "plain_loopback".into(),
-            system_id: SYSTEM_ID.into(),
-            password_file,
-            system_type: String::new(),
-            source_addr: "12368".into(),
             window: 8,
-            rate_per_second: None,
-            receipt_timeout_secs: 600,
             enquire_link_secs: 30,
-            response_timeout_secs: 3,
-            ca_file: None,
+            ..sms_settings(port, keys)
         });
         if with_font {
             c.proof_font = Some(FONT.into());

@@ -5,7 +5,7 @@
 mod common;
 
 use common::service::*;
-use common::smsc::{PASSWORD, SYSTEM_ID, Smsc, start_smsc};
+use common::smsc::{Smsc, start_smsc};
 use common::smtp::{received, start_aiosmtpd};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
@@ -19,22 +19,9 @@ use tonic::transport::Channel;
 async fn sms_world(smsc: &Smsc, smtp_port: u16, receipt_timeout_secs: u64) -> World {
     let port = smsc.port;
     world_with(smtp_port, 10, move |c, keys: &Path| {
-        let password_file = keys.join("smpp.password");
-        std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
         c.sms = Some(SmsSettings {
-            host: "127.0.0.1".into(),
-            port,
-            security: "plain_loopback".into(),
-            system_id: SYSTEM_ID.into(),
-            password_file,
-            system_type: String::new(),
-            source_addr: "12368".into(),
-            window: 16,
-            rate_per_second: None,
             receipt_timeout_secs,
-            enquire_link_secs: 5,
-            response_timeout_secs: 3,
-            ca_file: None,
+            ..sms_settings(port, keys)
         });
     })
     .await
@@ -558,23 +545,12 @@ async fn notices_leased_but_not_sent_at_a_graceful_stop_go_at_the_next_start_and
     smsc.configure(json!({"submit_delay_ms": 300}));
     let port = smsc.port;
     let w = world_with(9, 10, move |c, keys: &Path| {
-        let password_file = keys.join("smpp.password");
-        std::fs::write(&password_file, PASSWORD).unwrap();
         c.workers = 1;
         c.sms = Some(SmsSettings {
-            host: "127.0.0.1".into(),
-            port,
-            security: "plain_loopback".into(),
-            system_id: SYSTEM_ID.into(),
-            password_file,
-            system_type: String::new(),
-            source_addr: "12368".into(),
             window: 1,
-            rate_per_second: None,
-            receipt_timeout_secs: 600,
             enquire_link_secs: 30,
             response_timeout_secs: 5,
-            ca_file: None,
+            ..sms_settings(port, keys)
         });
     })
     .await;

@@ -329,3 +329,25 @@ pub async fn serve_one(
         .unwrap()
         .into_inner()
 }
+
+/// The hub's account on the SMSC simulator of tests/smsc listening on `port` (plain SMPP on
+/// loopback), its password written under `keys`.
+pub fn sms_settings(port: u16, keys: &Path) -> ecenter_server::service::SmsSettings {
+    let password_file = keys.join("smpp.password");
+    std::fs::write(&password_file, format!("{}\n", super::smsc::PASSWORD)).unwrap();
+    ecenter_server::service::SmsSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: "plain_loopback".into(),
+        system_id: super::smsc::SYSTEM_ID.into(),
+        password_file,
+        system_type: String::new(),
+        source_addr: "12368".into(),
+        window: 16,
+        rate_per_second: None,
+        receipt_timeout_secs: 600,
+        enquire_link_secs: 5,
+        response_timeout_secs: 3,
+        ca_file: None,
+    }
+}
