@@ -141,19 +141,8 @@ async fn hub(smsc: &Smsc, n: usize) -> (f64, u64) {
     .await;
     let document = w.sealed_document().await;
     let mut court = w.service("court-xiangyang-cms").await;
-    let recipients = (0..n)
-        .map(|i| pb::ServeRecipient {
-            phone: format!("139{i:08}"),
-            phone_basis: pb::AddressBasis::Confirmed as i32,
-            email_basis: 0,
-            ..recipient(&format!("当事人{i}"), "", pb::AddressBasis::Confirmed)
-        })
-        .collect();
-    let mut request = order("bench-sms", &document, recipients);
-    request.plan = vec![pb::PlanStep {
-        channel: pb::ServiceChannel::Sms as i32,
-        deadline_hours: 72,
-    }];
+    let mut request = order("bench-sms", &document, sms_recipients("1390000", n));
+    request.plan = plan(&[pb::ServiceChannel::Sms]);
     let before_messages = smsc.messages().len();
     let before = submits(smsc);
     let started = Instant::now();

@@ -5,28 +5,12 @@
 mod common;
 
 use common::CASE;
+use common::service::run_clerk as clerk;
 use common::service::*;
 use common::smtp::{received, start_aiosmtpd};
 use ecenter_proto::v1 as pb;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn clerk(args: &[&str], hub: Option<&World>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_clerk"));
-    c.args(args);
-    if let Some(w) = hub {
-        let pki = w.pki.path();
-        c.arg("--hub")
-            .arg(w.hub.addr.to_string())
-            .arg("--ca")
-            .arg(pki.join("root-ca.pem"))
-            .arg("--cert")
-            .arg(pki.join("clients/clerk-c0001.pem"))
-            .arg("--key")
-            .arg(pki.join("clients/clerk-c0001.key"));
-    }
-    c.output().unwrap()
-}
+use std::process::Output;
 
 fn text(o: &Output) -> String {
     format!(

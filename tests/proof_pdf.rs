@@ -13,7 +13,6 @@ use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
 use ecenter_server::service::SmsSettings;
 use std::path::Path;
-use std::process::Command;
 use tonic::Code;
 
 const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
@@ -43,43 +42,17 @@ async fn serve_by_sms(
     document: &str,
     phone: &str,
 ) -> String {
-    let mut request = order(
-        &format!("pdf-{phone}"),
+    let request_id = format!("pdf-{phone}");
+    let recipients = vec![sms_recipient("张三", phone)];
+    serve_plan(
+        court,
+        &request_id,
         document,
-        vec![pb::ServeRecipient {
-            phone: phone.into(),
-            phone_basis: pb::AddressBasis::Confirmed as i32,
-            email_basis: 0,
-            ..recipient("张三", "", pb::AddressBasis::Confirmed)
-        }],
-    );
-    request.plan = vec![pb::PlanStep {
-        channel: pb::ServiceChannel::Sms as i32,
-        deadline_hours: 72,
-    }];
-    court
-        .clone()
-        .serve_order(request)
-        .await
-        .unwrap()
-        .into_inner()
-        .order_id
-}
-
-fn clerk(w: &World, args: &[&str]) -> std::process::Output {
-    let pki = w.pki.path();
-    Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .args(args)
-        .arg("--hub")
-        .arg(w.hub.addr.to_string())
-        .arg("--ca")
-        .arg(pki.join("root-ca.pem"))
-        .arg("--cert")
-        .arg(pki.join("clients/clerk-c0001.pem"))
-        .arg("--key")
-        .arg(pki.join("clients/clerk-c0001.key"))
-        .output()
-        .unwrap()
+        recipients,
+        &[pb::ServiceChannel::Sms],
+    )
+    .await
+    .order_id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,8 +85,7 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
     let proof = proof_when_issued(&court, &order_id, "R1").await;
 
     let out_dir = tempfile::tempdir().unwrap();
-    let out = clerk(
-        &w,
+    let out = run_clerk(
         &[
             "proof",
             &order_id,
@@ -128,6 +100,7 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
             "--intermediate",
             w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
         ],
+        Some(&w),
     );
     let shown = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
@@ -144,15 +117,20 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
     );
 
     // clerk verify-pdf (our own validator) agrees with the independent ones below.
-    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .args(["verify-pdf", file.to_str().unwrap(), "--trust"])
-        .arg(w.pki.path().join("root-ca.pem"))
-        .arg("--intermediate")
-        .arg(w.pki.path().join("seal-ca.pem"))
-        .arg("--intermediate")
-        .arg(w.pki.path().join("tsa-ca.pem"))
-        .output()
-        .unwrap();
+    let pki = w.pki.path();
+    let out = run_clerk(
+        &[
+            "verify-pdf",
+            file.to_str().unwrap(),
+            "--trust",
+            pki.join("root-ca.pem").to_str().unwrap(),
+            "--intermediate",
+            pki.join("seal-ca.pem").to_str().unwrap(),
+            "--intermediate",
+            pki.join("tsa-ca.pem").to_str().unwrap(),
+        ],
+        None,
+    );
     assert!(
         out.status.success(),
         "{}{}",

@@ -27,66 +27,6 @@ async fn sms_world(smsc: &Smsc, smtp_port: u16, receipt_timeout_secs: u64) -> Wo
     .await
 }
 
-fn phone_recipient(
-    name: &str,
-    phone: &str,
-    phone_basis: pb::AddressBasis,
-    email: &str,
-) -> pb::ServeRecipient {
-    pb::ServeRecipient {
-        phone: phone.into(),
-        phone_basis: phone_basis as i32,
-        ..recipient(name, email, pb::AddressBasis::Provided)
-    }
-}
-
-fn plan(channels: &[pb::ServiceChannel]) -> Vec<pb::PlanStep> {
-    channels
-        .iter()
-        .map(|c| pb::PlanStep {
-            channel: *c as i32,
-            deadline_hours: 72,
-        })
-        .collect()
-}
-
-async fn serve(
-    court: &ServiceOfProcessClient<Channel>,
-    request_id: &str,
-    document: &str,
-    recipients: Vec<pb::ServeRecipient>,
-    channels: &[pb::ServiceChannel],
-) -> pb::ServeOrderResponse {
-    let mut request = order(request_id, document, recipients);
-    request.plan = plan(channels);
-    court
-        .clone()
-        .serve_order(request)
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-/// Waits until `probe` holds for the recipient's status.
-async fn status_when(
-    court: &ServiceOfProcessClient<Channel>,
-    order_id: &str,
-    recipient_id: &str,
-    what: &str,
-    probe: impl Fn(&pb::RecipientStatus) -> bool,
-) -> pb::RecipientStatus {
-    until(60, what, || {
-        let mut c = court.clone();
-        let (o, r) = (order_id.to_string(), recipient_id.to_string());
-        let probe = &probe;
-        async move {
-            let s = status(&mut c, &o, &r).await;
-            probe(&s).then_some(s)
-        }
-    })
-    .await
-}
-
 fn sms_messages(smsc: &Smsc) -> Vec<Value> {
     smsc.messages()
 }
@@ -105,7 +45,7 @@ async fn an_sms_delivered_to_a_confirmed_number_is_effective_at_its_receipt_and_
     let court = w.service("court-xiangyang-cms").await;
     use pb::ServiceChannel::{Email, Sms};
 
-    let ordered = serve(
+    let ordered = serve_plan(
         &court,
         "sms-1",
         &document,
@@ -186,7 +126,7 @@ async fn an_undelivered_sms_falls_back_to_e_mail_and_the_recipients_confirmation
     let court = w.service("court-xiangyang-cms").await;
     use pb::ServiceChannel::{Email, Sms};
 
-    let ordered = serve(
+    let ordered = serve_plan(
         &court,
         "sms-2",
         &document,
@@ -276,13 +216,9 @@ async fn each_receipt_status_maps_to_its_event_and_a_missing_receipt_counts_as_u
     let court = w.service("court-xiangyang-cms").await;
     let recipients = cases
         .iter()
-        .map(|(n, _)| phone_recipient(&format!("当事人{n}"), n, pb::AddressBasis::Confirmed, ""))
-        .map(|mut r| {
-            r.email_basis = 0;
-            r
-        })
+        .map(|(n, _)| sms_recipient(&format!("当事人{n}"), n))
         .collect();
-    let ordered = serve(
+    let ordered = serve_plan(
         &court,
         "sms-3",
         &document,
@@ -354,16 +290,11 @@ async fn each_receipt_status_maps_to_its_event_and_a_missing_receipt_counts_as_u
         (smsc.stats()["receipts_acked"].as_u64().unwrap() > acked_before).then_some(())
     })
     .await;
-    let again = serve(
+    let again = serve_plan(
         &court,
         "sms-4",
         &document,
-        vec![phone_recipient(
-            "王五",
-            "13700000001",
-            pb::AddressBasis::Confirmed,
-            "",
-        )],
+        vec![sms_recipient("王五", "13700000001")],
         &[pb::ServiceChannel::Sms],
     )
     .await;
@@ -385,19 +316,8 @@ async fn serve_many(
     request_id: &str,
     count: usize,
 ) -> Vec<pb::RecipientStatus> {
-    let recipients = (0..count)
-        .map(|i| {
-            let mut r = phone_recipient(
-                &format!("当事人{i}"),
-                &format!("1360000{i:04}"),
-                pb::AddressBasis::Confirmed,
-                "",
-            );
-            r.email_basis = 0;
-            r
-        })
-        .collect();
-    let ordered = serve(
+    let recipients = sms_recipients("1360000", count);
+    let ordered = serve_plan(
         court,
         request_id,
         document,
@@ -488,19 +408,8 @@ async fn a_dead_smsc_holds_notices_back_until_it_is_back_and_then_sends_each_onc
     let w = sms_world(&smsc, 9, 600).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
-    let recipients = (0..5)
-        .map(|i| {
-            let mut r = phone_recipient(
-                &format!("当事人{i}"),
-                &format!("1350000{i:04}"),
-                pb::AddressBasis::Confirmed,
-                "",
-            );
-            r.email_basis = 0;
-            r
-        })
-        .collect();
-    let ordered = serve(
+    let recipients = sms_recipients("1350000", 5);
+    let ordered = serve_plan(
         &court,
         "sms-dead",
         &document,
@@ -556,19 +465,8 @@ async fn notices_leased_but_not_sent_at_a_graceful_stop_go_at_the_next_start_and
     .await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
-    let recipients = (0..6)
-        .map(|i| {
-            let mut r = phone_recipient(
-                &format!("当事人{i}"),
-                &format!("1340000{i:04}"),
-                pb::AddressBasis::Confirmed,
-                "",
-            );
-            r.email_basis = 0;
-            r
-        })
-        .collect();
-    let ordered = serve(
+    let recipients = sms_recipients("1340000", 6);
+    let ordered = serve_plan(
         &court,
         "sms-stop",
         &document,

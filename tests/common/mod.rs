@@ -335,6 +335,15 @@ pub fn assert_status<T: std::fmt::Debug>(
 
 /// A hub serving mutual TLS with the PKI in `pki`.
 pub async fn start_tls(data_dir: &Path, pki: &Path) -> TestHub {
+    start_tls_with(data_dir, pki, |_| {}).await
+}
+
+/// A hub serving mutual TLS with the PKI in `pki` and seals, configured further by `adjust`.
+pub async fn start_tls_with(
+    data_dir: &Path,
+    pki: &Path,
+    adjust: impl FnOnce(&mut Config),
+) -> TestHub {
     let pki = pki.to_path_buf();
     TestHub::start_with(data_dir, move |c| {
         c.dev_mode = false;
@@ -345,6 +354,7 @@ pub async fn start_tls(data_dir: &Path, pki: &Path) -> TestHub {
             client_crl: Some(pki.join("client-ca.crl.pem")),
         });
         c.seals = Some(seal_config(&pki));
+        adjust(c);
     })
     .await
 }

@@ -26,19 +26,7 @@ pub struct World {
 
 /// A hub with mutual TLS, seals and `service` on `data`.
 async fn start_hub(data: &Path, pki: &Path, service: ServiceConfig) -> TestHub {
-    let pki = pki.to_path_buf();
-    TestHub::start_with(data, move |c| {
-        c.dev_mode = false;
-        c.tls = Some(ecenter_server::tls::TlsConfig {
-            cert: pki.join("server.pem"),
-            key: pki.join("server.key"),
-            client_ca: pki.join("client-ca.pem"),
-            client_crl: Some(pki.join("client-ca.crl.pem")),
-        });
-        c.seals = Some(seal_config(&pki));
-        c.service = Some(service);
-    })
-    .await
+    start_tls_with(data, pki, move |c| c.service = Some(service)).await
 }
 
 pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64) -> ServiceConfig {
@@ -350,4 +338,97 @@ pub fn sms_settings(port: u16, keys: &Path) -> ecenter_server::service::SmsSetti
         response_timeout_secs: 3,
         ca_file: None,
     }
+}
+
+/// A recipient with a phone number on `phone_basis` and an e-mail address provided.
+pub fn phone_recipient(
+    name: &str,
+    phone: &str,
+    phone_basis: pb::AddressBasis,
+    email: &str,
+) -> pb::ServeRecipient {
+    pb::ServeRecipient {
+        phone: phone.into(),
+        phone_basis: phone_basis as i32,
+        ..recipient(name, email, pb::AddressBasis::Provided)
+    }
+}
+/// A plan of `channels` in order, 72 hours each.
+pub fn plan(channels: &[pb::ServiceChannel]) -> Vec<pb::PlanStep> {
+    channels
+        .iter()
+        .map(|c| pb::PlanStep {
+            channel: *c as i32,
+            deadline_hours: 72,
+        })
+        .collect()
+}
+/// Orders `document` served on `recipients` along `channels`.
+pub async fn serve_plan(
+    court: &ServiceOfProcessClient<Channel>,
+    request_id: &str,
+    document: &str,
+    recipients: Vec<pb::ServeRecipient>,
+    channels: &[pb::ServiceChannel],
+) -> pb::ServeOrderResponse {
+    let mut request = order(request_id, document, recipients);
+    request.plan = plan(channels);
+    court
+        .clone()
+        .serve_order(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+/// Waits until `probe` holds for the recipient's status.
+pub async fn status_when(
+    court: &ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    recipient_id: &str,
+    what: &str,
+    probe: impl Fn(&pb::RecipientStatus) -> bool,
+) -> pb::RecipientStatus {
+    until(60, what, || {
+        let mut c = court.clone();
+        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        let probe = &probe;
+        async move {
+            let s = status(&mut c, &o, &r).await;
+            probe(&s).then_some(s)
+        }
+    })
+    .await
+}
+
+/// A recipient reached by SMS only, on a number they confirmed.
+pub fn sms_recipient(name: &str, phone: &str) -> pb::ServeRecipient {
+    pb::ServeRecipient {
+        email_basis: 0,
+        ..phone_recipient(name, phone, pb::AddressBasis::Confirmed, "")
+    }
+}
+
+/// `count` SMS-only recipients 当事人0… on numbers `prefix` + four digits.
+pub fn sms_recipients(prefix: &str, count: usize) -> Vec<pb::ServeRecipient> {
+    (0..count)
+        .map(|i| sms_recipient(&format!("当事人{i}"), &format!("{prefix}{i:04}")))
+        .collect()
+}
+
+/// Runs the `clerk` binary with `args`, as the clerk c0001 of the hub of `hub` when given.
+pub fn run_clerk(args: &[&str], hub: Option<&World>) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clerk"));
+    c.args(args);
+    if let Some(w) = hub {
+        let pki = w.pki.path();
+        c.arg("--hub")
+            .arg(w.hub.addr.to_string())
+            .arg("--ca")
+            .arg(pki.join("root-ca.pem"))
+            .arg("--cert")
+            .arg(pki.join("clients/clerk-c0001.pem"))
+            .arg("--key")
+            .arg(pki.join("clients/clerk-c0001.key"));
+    }
+    c.output().unwrap()
 }
