@@ -787,6 +787,12 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
         smtp.from = format!("{COURT_NAME} <songda@hub.test>");
         smtp.envelope_from = Some("dsn@hub.test".into());
         smtp.dsn_maildir = Some(Path::new(POSTFIX_SPOOL).join("hub"));
+        // Postfix's virtual delivery user (tests/postfix/setup.sh): the hub checks it can write.
+        smtp.dsn_maildir_owner = Some(ecenter_server::maildir::MaildirOwner {
+            uid: 5000,
+            gid: 5000,
+            mode: 0o700,
+        });
         smtp.dkim = Some(ecenter_server::service::DkimFile {
             domain: "hub.test".into(),
             selector: "songda2026".into(),

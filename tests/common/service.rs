@@ -53,6 +53,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             timeout_secs,
             envelope_from: None,
             dsn_maildir: None,
+            dsn_maildir_owner: None,
             dkim: None,
             ca_file: None,
         }),

@@ -4,8 +4,12 @@
 #     "delivered" DSN when asked for one),
 #   - bounce.test: accepted, then bounced by the error transport (5.1.1): a real asynchronous bounce,
 #   - hub.test: dsn@hub.test is the hub's bounce address, delivered to /var/spool/ecenter-mail/hub/,
-#     the maildir the hub ingests delivery status notifications from.
-# Idempotent; safe to run before every test run.
+#     the maildir the hub ingests delivery status notifications from; dsn-awaited@hub.test goes to
+#     /var/spool/ecenter-mail/awaited/, which nobody prepares: Postfix makes it at its first delivery
+#     while a hub waits for it (tests/postfix_maildir.rs).
+# Every maildir Postfix delivers into is made here, before any test, owned by Postfix's virtual
+# delivery user (5000:5000), so neither the order of tests nor what a machine did before matters.
+# Idempotent; safe to run before every test run (scripts/clean-test-state empties them first).
 set -euo pipefail
 
 if ! command -v postfix >/dev/null 2>&1; then
@@ -16,8 +20,13 @@ if ! command -v postfix >/dev/null 2>&1; then
 fi
 
 spool=/var/spool/ecenter-mail
+vuid=5000
 mkdir -p "$spool"
-chown 5000:5000 "$spool"
+for box in hub parties; do
+  mkdir -p "$spool/$box/tmp" "$spool/$box/new" "$spool/$box/cur"
+  chmod 0700 "$spool/$box" "$spool/$box/tmp" "$spool/$box/new" "$spool/$box/cur"
+done
+chown -R "$vuid:$vuid" "$spool"
 postconf -e \
   inet_interfaces=loopback-only \
   inet_protocols=ipv4 \
@@ -30,9 +39,9 @@ postconf -e \
   "transport_maps=inline:{ {bounce.test=error:5.1.1 user unknown} }" \
   "virtual_mailbox_domains=parties.test hub.test" \
   virtual_mailbox_base="$spool" \
-  "virtual_mailbox_maps=inline:{ dsn@hub.test=hub/, @parties.test=parties/ }" \
-  virtual_uid_maps=static:5000 \
-  virtual_gid_maps=static:5000 \
+  "virtual_mailbox_maps=inline:{ dsn@hub.test=hub/, dsn-awaited@hub.test=awaited/, @parties.test=parties/ }" \
+  virtual_uid_maps=static:$vuid \
+  virtual_gid_maps=static:$vuid \
   maillog_file=/var/log/postfix.log \
   smtputf8_enable=yes \
   compatibility_level=3.6

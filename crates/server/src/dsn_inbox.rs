@@ -37,14 +37,19 @@ pub fn notice_of(id: &str) -> Option<(String, String, Channel)> {
 
 /// Reads `maildir` until `stop` turns true.
 pub async fn run<S: EventStore>(store: Arc<S>, maildir: PathBuf, mut stop: watch::Receiver<bool>) {
-    for sub in ["new", "cur", "tmp"] {
-        if let Err(e) = std::fs::create_dir_all(maildir.join(sub)) {
-            tracing::error!(error = %e, maildir = %maildir.display(), "cannot use the DSN maildir");
-            return;
-        }
-    }
+    // The maildir is the MTA's: never created here (see crate::maildir), only waited for.
+    let mut waiting = false;
     loop {
-        match new_messages(&maildir) {
+        if !crate::maildir::is_ready(&maildir) {
+            waiting = true;
+        } else if std::mem::take(&mut waiting) {
+            tracing::info!(maildir = %maildir.display(), "the DSN maildir exists now; reading delivery reports");
+        }
+        match if waiting {
+            Ok(Vec::new())
+        } else {
+            new_messages(&maildir)
+        } {
             Ok(files) => {
                 for file in files {
                     if let Err(e) = ingest(&*store, &maildir, &file).await {

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod maildir;
 pub mod outbox;
 pub mod page;
 pub mod proof;
@@ -114,6 +115,9 @@ impl Hub {
                     Some(t) => Some(tls::page_acceptor(&t.cert, &t.key)?),
                     None => None,
                 };
+                if let Some(smtp) = &s.smtp {
+                    prepare_dsn_maildir(smtp)?;
+                }
                 let context = s
                     .load(
                         seals.clone(),
@@ -179,6 +183,25 @@ impl Hub {
         self.store.close().await?;
         tracing::info!("event log flushed; hub stopped");
         result
+    }
+}
+
+/// Checks (and, when told whom for, creates) the maildir delivery reports arrive in.
+fn prepare_dsn_maildir(smtp: &service::SmtpSettings) -> Result<(), ServeError> {
+    let Some(dir) = &smtp.dsn_maildir else {
+        return Ok(());
+    };
+    match maildir::prepare(dir, smtp.dsn_maildir_owner) {
+        Ok(maildir::MaildirState::Ready) => Ok(()),
+        Ok(maildir::MaildirState::AwaitingMta { missing }) => {
+            tracing::warn!(
+                missing = %missing.display(),
+                "the DSN maildir does not exist yet: the hub waits for the MTA to create it at its \
+                 first delivery (or set [service.smtp] dsn_maildir_owner to have the hub create it)"
+            );
+            Ok(())
+        }
+        Err(problem) => Err(ServeError::Service(problem.to_string())),
     }
 }
 

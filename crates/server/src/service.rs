@@ -135,6 +135,11 @@ pub struct SmtpSettings {
     /// its `new/` and moved to `cur/` once recorded.
     #[serde(default)]
     pub dsn_maildir: Option<PathBuf>,
+    /// The MTA's delivery user: with it the hub creates a missing `dsn_maildir` owned by that user
+    /// and checks an existing one is writable by it; without it the hub never creates the maildir
+    /// and waits for the MTA's first delivery (see [`crate::maildir`]).
+    #[serde(default)]
+    pub dsn_maildir_owner: Option<crate::maildir::MaildirOwner>,
     /// DKIM signing of notices.
     #[serde(default)]
     pub dkim: Option<DkimFile>,
@@ -1503,6 +1508,7 @@ mod tests {
             timeout_secs: 30,
             envelope_from: Some("dsn@court.example".into()),
             dsn_maildir: None,
+            dsn_maildir_owner: None,
             dkim: None,
             ca_file: Some(dir.join("ca.pem")),
         }
