@@ -28,19 +28,6 @@ fn json(out: &Output) -> serde_json::Value {
     })
 }
 
-/// A copy of `from` (a stopped hub's data directory) in a new temporary directory.
-fn copy_of(from: &Path) -> tempfile::TempDir {
-    let to = tempfile::tempdir().unwrap();
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", from.display()))
-        .arg(to.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    to
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clerk_verifies_the_log_over_mtls_and_offline_and_names_the_first_bad_entry() {
     let pki = tempfile::tempdir().unwrap();

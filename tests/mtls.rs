@@ -196,3 +196,72 @@ async fn a_certificate_revoked_while_the_hub_runs_is_refused_from_then_on() {
     );
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_without_client_auth_is_refused()
+ {
+    let pki = tempfile::tempdir().unwrap();
+    let layout: Layout = ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let b = (
+        layout.client_cert("lawyer-14201202010000002"),
+        layout.client_key("lawyer-14201202010000002"),
+    );
+    // One connection, kept open across the revocation.
+    let channel = tls_channel(hub.addr, pki.path(), Some((&b.0, &b.1)))
+        .await
+        .unwrap();
+    let mut lawyer = FilingServiceClient::new(channel);
+    let doc = pdf("before revocation");
+    let h = header("before-revocation", CASE, "答辩状", &[("a.pdf", &doc)]);
+    lawyer
+        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+        .await
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct modification time
+    ecenter_pki::revoke(pki.path(), &b.0).unwrap();
+    // Within the reload interval the same connection is refused, naming the revocation.
+    let mut refused = None;
+    for i in 0..30 {
+        let doc = pdf(&format!("after revocation {i}"));
+        let h = header(
+            &format!("after-revocation-{i}"),
+            CASE,
+            "答辩状",
+            &[("a.pdf", &doc)],
+        );
+        match lawyer
+            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+            .await
+        {
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(s) => {
+                refused = Some(s);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("a revoked certificate kept filing on its open connection");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    assert!(
+        refused.message().contains("revoked"),
+        "{}",
+        refused.message()
+    );
+
+    // A certificate of the client CA with no extendedKeyUsage at all.
+    let no_eku = ecenter_pki::issue_without_eku(
+        pki.path(),
+        &ClientSpec::new("lawyer", "14201202010000009", "无用途证书"),
+    )
+    .unwrap();
+    let err = call_with(&hub, pki.path(), Some((&no_eku.0, &no_eku.1)))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("Unauthenticated") && err.contains("clientAuth"),
+        "{err}"
+    );
+    hub.stop().await;
+}

@@ -187,8 +187,8 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
                 document: Some(stored(&filing_id)),
             })
             .await,
-        Code::PermissionDenied,
-        "own filings",
+        Code::NotFound,
+        "no filing with id",
     );
 
     // Revoking stops further use; what was sealed before still verifies.

@@ -68,9 +68,14 @@ impl TestHub {
     }
 
     /// Graceful shutdown; returns once the log is flushed.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_result().await.unwrap();
+    }
+
+    /// Graceful shutdown, giving what the hub's serve loop returned.
+    pub async fn stop_result(mut self) -> Result<(), ecenter_server::ServeError> {
         let _ = self.stop.take().unwrap().send(());
-        self.task.take().unwrap().await.unwrap().unwrap();
+        self.task.take().unwrap().await.unwrap()
     }
 
     pub async fn client(&self, identity: &str) -> Client {
@@ -314,6 +319,54 @@ pub async fn list_all(client: &mut Client, mut filter: pb::ListFilingsRequest) -
         }
         filter.page_token = page.next_page_token;
     }
+}
+
+/// Files `n` one-document filings as lawyer A, with request ids `{prefix}-0000`, `{prefix}-0001`, …
+/// (entries 1 to 2n of a new log: received and routed each), on a development hub over `data`, and
+/// stops it gracefully.
+pub async fn file_and_stop(data: &Path, prefix: &str, n: usize) {
+    let hub = TestHub::start(data).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    for i in 0..n {
+        let doc = pdf(&format!("{prefix} {i}"));
+        let id = format!("{prefix}-{i:04}");
+        submit(&mut lawyer, &id, CASE, "证据材料", &[("e.pdf", &doc)])
+            .await
+            .unwrap();
+    }
+    hub.stop().await;
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A copy of `from` (a stopped hub's data directory) in a new temporary directory (`cp -a`).
+pub fn copy_of(from: &Path) -> tempfile::TempDir {
+    let to = tempfile::tempdir().unwrap();
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to.path())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cp -a {}", from.display());
+    to
 }
 
 /// Asserts a status code and that the message mentions `needle`.

@@ -3,6 +3,7 @@
 //! hub over mutual TLS, or offline on a copy of a data directory), and, on a running hub, shows
 //! serve orders, lists dead letters and retries or resolves them.
 
+use crate::log_audit::{LogWalk, Offline, walk_offline};
 use crate::pad;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -42,11 +43,22 @@ enum Command {
         json: bool,
     },
     /// Walks the event log from its first entry: names the first entry that does not verify, or
-    /// prints the chain head to compare with one recorded elsewhere. Exit 1 when the log is broken.
+    /// prints the chain head to compare with one recorded elsewhere. Offline it also compares the
+    /// log with its signed checkpoints and with `--expect`, on a private copy (the directory checked
+    /// is never written to). Exit 1 when the log is broken, shorter or different.
     VerifyLog {
         /// A data directory no hub is serving (a copy, or a stopped hub's): checked offline.
         #[arg(long, conflicts_with = "hub")]
         data_dir: Option<PathBuf>,
+        /// The hub's checkpoint public key (PEM); default: `checkpoints/key.pem` in the directory.
+        #[arg(long, requires = "data_dir")]
+        checkpoint_key: Option<PathBuf>,
+        /// A witness directory holding copies of the checkpoints (repeatable).
+        #[arg(long, requires = "data_dir")]
+        witness: Vec<PathBuf>,
+        /// A head recorded elsewhere, SEQ:HASH (a receipt's log entry, an e-mailed checkpoint).
+        #[arg(long, requires = "data_dir")]
+        expect: Option<String>,
         /// A running hub, e.g. 127.0.0.1:50051: its entries are read over mutual TLS.
         #[arg(long, requires_all = ["ca", "cert", "key"])]
         hub: Option<String>,
@@ -94,6 +106,15 @@ enum Command {
         #[command(flatten)]
         hub: HubArgs,
         /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hashes every stored document the log names, on a running hub; each one missing or altered
+    /// is listed (and recorded by the hub as a blob_corrupt event). Exit 1 when any is damaged.
+    Scrub {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Print JSON for scripts instead of words.
         #[arg(long)]
         json: bool,
     },
@@ -227,35 +248,6 @@ enum ChannelName {
     Sms,
 }
 
-/// Where the walk ended: the head, or the first bad entry.
-struct LogWalk {
-    entries: u64,
-    head_seq: u64,
-    head_hash: String,
-    head_time: Option<chrono::DateTime<chrono::Utc>>,
-    broken: Option<(u64, String)>,
-}
-
-fn walk_offline(data_dir: &Path) -> Result<LogWalk> {
-    match ecenter_store::verify_log(data_dir) {
-        Ok(head) => Ok(LogWalk {
-            entries: head.seq,
-            head_seq: head.seq,
-            head_hash: hex::encode(head.hash),
-            head_time: head.recorded_at,
-            broken: None,
-        }),
-        Err(ecenter_store::StoreError::Chain(e)) => Ok(LogWalk {
-            entries: e.seq.saturating_sub(1),
-            head_seq: e.seq.saturating_sub(1),
-            head_hash: String::new(),
-            head_time: None,
-            broken: Some((e.seq, e.reason)),
-        }),
-        Err(e) => Err(anyhow::anyhow!("{}: {e}", data_dir.display())),
-    }
-}
-
 async fn walk_hub(
     hub: &str,
     ca: &Path,
@@ -284,6 +276,8 @@ async fn walk_hub(
         head_hash: "0".repeat(64),
         head_time: None,
         broken: None,
+        checkpoint: None,
+        notes: Vec::new(),
     };
     let mut after = 0;
     loop {
@@ -349,6 +343,8 @@ fn report_walk(walk: &LogWalk, json: bool) -> bool {
                 "entries_verified": walk.entries,
                 "head": {"seq": walk.head_seq, "hash": walk.head_hash, "recorded_at": walk.head_time.map(|t| t.to_rfc3339())},
                 "first_bad_entry": walk.broken.as_ref().map(|(seq, reason)| serde_json::json!({"seq": seq, "reason": reason})),
+                "checkpoint": walk.checkpoint.as_ref().map(|c| serde_json::json!({"number": c.number, "seq": c.seq, "hash": c.hash, "signed_at": c.at.to_rfc3339(), "timestamped": c.timestamp.is_some()})),
+                "notes": walk.notes,
             })
         );
     } else if let Some((seq, reason)) = &walk.broken {
@@ -359,6 +355,24 @@ fn report_walk(walk: &LogWalk, json: bool) -> bool {
         println!("head: entry {} {}", walk.head_seq, walk.head_hash);
         if let Some(t) = time {
             println!("recorded {t}");
+        }
+        if let Some(c) = &walk.checkpoint {
+            println!(
+                "agrees with signed checkpoint {} (entry {}, signed {}{})",
+                c.number,
+                c.seq,
+                c.at_beijing(),
+                if c.timestamp.is_some() {
+                    ", timestamped"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if !json {
+        for note in &walk.notes {
+            println!("note: {note}");
         }
     }
     walk.broken.is_none()
@@ -1181,6 +1195,9 @@ fn run(args: Args) -> Result<bool> {
             json,
         } => block_on(show_service(&hub, &order_id, json)),
         Command::DeadLetters { hub, json } => block_on(list_dead_letters(&hub, json)),
+        Command::Scrub { hub, json } => {
+            block_on(async { crate::log_audit::scrub(channel_to(&hub).await?, json).await })
+        }
         Command::Export { case, out, hub } => block_on(export_case(&hub, &case, &out)),
         Command::Deliveries {
             case,
@@ -1254,6 +1271,9 @@ fn run(args: Args) -> Result<bool> {
         }
         Command::VerifyLog {
             data_dir,
+            checkpoint_key,
+            witness,
+            expect,
             hub,
             ca,
             cert,
@@ -1262,7 +1282,12 @@ fn run(args: Args) -> Result<bool> {
             json,
         } => {
             let walk = match (data_dir, hub) {
-                (Some(dir), None) => walk_offline(&dir)?,
+                (Some(data_dir), None) => walk_offline(&Offline {
+                    data_dir,
+                    checkpoint_key,
+                    witnesses: witness,
+                    expect,
+                })?,
                 (None, Some(hub)) => {
                     let (ca, cert, key) = (
                         ca.unwrap_or_default(),

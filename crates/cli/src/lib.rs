@@ -4,6 +4,7 @@
 pub mod clerk;
 pub mod ecenterd;
 pub mod efile;
+pub mod log_audit;
 pub mod pki;
 pub mod similar;
 

@@ -142,6 +142,18 @@ pub enum Event {
         /// What.
         event: crate::service::RecipientEvent,
     },
+    /// A stored document was missing or did not hash to its name when read or scrubbed: the hub
+    /// refused to hand it out (DATA_LOSS) and records what it found.
+    BlobCorrupt {
+        /// The SHA-256 the log names it by.
+        sha256: String,
+        /// Which document, as people name it (`filing F… document D1`, `seal …`).
+        document: String,
+        /// What was found instead: `missing`, or the content's hash and size.
+        found: String,
+        /// What was reading it (`DownloadDocument`, `scrub`, …).
+        operation: String,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -171,7 +183,8 @@ impl Event {
             | Event::CaseIndexed(_)
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
-            | Event::Service { .. } => None,
+            | Event::Service { .. }
+            | Event::BlobCorrupt { .. } => None,
         }
     }
 
@@ -193,6 +206,7 @@ impl Event {
             Event::CaseRemoved { .. } => "case_removed",
             Event::ServiceOrdered(_) => "service_ordered",
             Event::Service { event, .. } => event.kind(),
+            Event::BlobCorrupt { .. } => "blob_corrupt",
         }
     }
 
@@ -200,7 +214,7 @@ impl Event {
     pub fn actor(&self) -> &str {
         match self {
             Event::FilingReceived(r) => &r.submitter,
-            Event::FilingRouted { .. } => "hub",
+            Event::FilingRouted { .. } | Event::BlobCorrupt { .. } => "hub",
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

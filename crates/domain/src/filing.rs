@@ -119,7 +119,8 @@ impl Filing {
             | Event::CaseIndexed(_)
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
-            | Event::Service { .. } => {
+            | Event::Service { .. }
+            | Event::BlobCorrupt { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

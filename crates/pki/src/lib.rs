@@ -432,6 +432,16 @@ pub fn issue_server_only(dir: &Path, spec: &ClientSpec) -> Result<(PathBuf, Path
     )
 }
 
+/// Issues a certificate under the client CA without any extendedKeyUsage (RFC 5280 reads that as
+/// "any purpose"): the hub must refuse it as a client, because it demands clientAuth explicitly.
+pub fn issue_without_eku(dir: &Path, spec: &ClientSpec) -> Result<(PathBuf, PathBuf), PkiError> {
+    let layout = Layout {
+        dir: dir.to_path_buf(),
+    };
+    let (ca, ca_pem) = load_client_ca(&layout)?;
+    issue_client_with(&layout, &ca, &ca_pem, spec, &[])
+}
+
 /// Serial number (hex) of the first certificate in a PEM file.
 pub fn serial_of(cert_pem_path: &Path) -> Result<String, PkiError> {
     let pem = io(cert_pem_path, fs::read(cert_pem_path))?;

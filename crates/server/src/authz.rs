@@ -34,6 +34,8 @@ pub enum Operation {
     GetChainHead,
     /// EventLogService.ListEntries.
     ListLogEntries,
+    /// EventLogService.Scrub.
+    Scrub,
     /// SealService.CreateSeal.
     CreateSeal,
     /// SealService.ListSeals.
@@ -90,6 +92,7 @@ impl Operation {
             Operation::WatchDepartment => "WatchEvents(department)",
             Operation::GetChainHead => "GetChainHead",
             Operation::ListLogEntries => "ListEntries",
+            Operation::Scrub => "Scrub",
             Operation::CreateSeal => "CreateSeal",
             Operation::ListSeals => "ListSeals",
             Operation::RevokeSeal => "RevokeSeal",
@@ -155,6 +158,8 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (GetChainHead, Clerk, Any),
     (ListLogEntries, Court, Any),
     (ListLogEntries, Clerk, Any),
+    (Scrub, Court, Any),
+    (Scrub, Clerk, Any),
     (CreateSeal, Court, Any),
     (ListSeals, Court, Any),
     (ListSeals, Clerk, Any),

@@ -29,6 +29,10 @@ pub struct Config {
     pub routing: RoutingTable,
     /// Electronic service (电子送达); ServiceOfProcess answers FAILED_PRECONDITION without it.
     pub service: Option<crate::service::ServiceConfig>,
+    /// Signed checkpoints of the log: key, frequency, witnesses.
+    pub checkpoints: crate::checkpoints::CheckpointConfig,
+    /// The background scrub of stored documents.
+    pub scrub: crate::scrub::ScrubConfig,
 }
 
 impl Default for Config {
@@ -44,6 +48,8 @@ impl Default for Config {
             seals: None,
             routing: RoutingTable::default(),
             service: None,
+            checkpoints: crate::checkpoints::CheckpointConfig::default(),
+            scrub: crate::scrub::ScrubConfig::default(),
         }
     }
 }

@@ -148,7 +148,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::CaseIndexed(_)
         | Event::CaseRemoved { .. }
         | Event::ServiceOrdered(_)
-        | Event::Service { .. } => return None,
+        | Event::Service { .. }
+        | Event::BlobCorrupt { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

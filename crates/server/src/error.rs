@@ -70,6 +70,10 @@ pub fn store_status(e: StoreError) -> Status {
             )
         }
         StoreError::Poisoned | StoreError::ShuttingDown => Status::unavailable(e.to_string()),
+        StoreError::FlushFailed(ref reason) => {
+            tracing::error!(%reason, "flush of the event log failed");
+            Status::unavailable(e.to_string())
+        }
         StoreError::Chain(c) => {
             tracing::error!(error = %c, "event log does not verify");
             Status::data_loss(c.to_string())

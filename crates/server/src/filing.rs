@@ -15,7 +15,6 @@ use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_server::FilingService;
 use ecenter_store::{EventStore, FilingFilter, ReadView, StoreError};
 use std::collections::HashMap;
-use std::io::Read;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -23,8 +22,6 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-/// Chunk size of downloads, well under the 4 MiB message limit.
-const CHUNK: usize = 1024 * 1024;
 /// Entries read per step by a watch stream.
 const WATCH_BATCH: usize = 256;
 
@@ -110,22 +107,42 @@ pub async fn durable_filing<S: EventStore>(
 }
 
 /// A durable filing on which `identity` may perform `operation` (refusals are audited).
+///
+/// Where the caller may act only on their own filings (a lawyer), someone else's filing gets the
+/// very answer an id that does not exist gets — NOT_FOUND, after the same audit entry — so that
+/// sequential ids do not tell a lawyer which filings exist.
 pub async fn authorized_filing<S: EventStore>(
     store: &S,
     identity: &Identity,
     operation: Operation,
     filing_id: &str,
 ) -> Result<ecenter_domain::Filing, Status> {
-    let filing = durable_filing(store, filing_id).await?;
-    authorize(
+    let own_only = crate::authz::check(identity, operation, None).is_err()
+        && crate::authz::check(identity, operation, Some(&identity.to_string())).is_ok();
+    let filing = match durable_filing(store, filing_id).await {
+        Ok(f) => f,
+        Err(s) if own_only && s.code() == tonic::Code::NotFound => {
+            // The same audit entry as for someone else's filing, so both answers cost the same.
+            let _ = authorize(store, identity, operation, Some(""), Some(filing_id)).await;
+            return Err(s);
+        }
+        Err(s) => return Err(s),
+    };
+    let allowed = authorize(
         store,
         identity,
         operation,
         Some(&filing.submitter),
         Some(filing_id),
     )
-    .await?;
-    Ok(filing)
+    .await;
+    match allowed {
+        Ok(()) => Ok(filing),
+        Err(_) if own_only => Err(domain_status(DomainError::FilingNotFound(
+            filing_id.to_string(),
+        ))),
+        Err(denied) => Err(denied),
+    }
 }
 
 fn page_size(requested: u32) -> Result<usize, Status> {
@@ -169,7 +186,8 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let header = intake::header_from_proto(header)
             .validate(&self.limits)
             .map_err(domain_status)?;
-        let documents = intake::receive_documents(&mut stream, &header, self.store.blobs()).await?;
+        let received = intake::receive_documents(&mut stream, &header, self.store.blobs()).await?;
+        let (documents, placed) = intake::place_all(received).await?;
         let fingerprint = intake::fingerprint(&header, &documents);
         let routing = self.routing.clone();
         let decide = Box::new(move |view: &dyn ReadView| {
@@ -222,7 +240,9 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             ];
             Ok((events, (filing_id, false)))
         });
+        // A refused append drops `placed`: the documents this request put in place go with it.
         let (_, (filing_id, replayed)) = self.store.append(decide).await.map_err(store_status)?;
+        placed.into_iter().for_each(ecenter_store::PlacedBlob::keep);
         let filing = self.durable_filing(&filing_id).await?;
         tracing::info!(filing_id, replayed, department = %filing.department, "filing received");
         Ok(Response::new(pb::SubmitFilingResponse {
@@ -453,12 +473,14 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                     filing.filing_id, r.document_id
                 ))
             })?;
-        let file = self
-            .store
-            .blobs()
-            .open_read(&doc.sha256)
-            .map_err(store_status)?;
-        Ok(Response::new(stream_file(file)))
+        let stored = crate::documents::StoredDocument::new(
+            &doc.sha256,
+            format!("filing {} document {}", filing.filing_id, r.document_id),
+        );
+        let stream =
+            crate::documents::stream_verified(self.store.clone(), stored, "DownloadDocument")
+                .await?;
+        Ok(Response::new(stream))
     }
 
     async fn list_department_queue(
@@ -547,50 +569,6 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         tokio::spawn(watch_loop(store, scope, r.after_seq, tx, stopping));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
-}
-
-/// A stored document's bytes as a stream of chunks of at most 1 MiB, read off the async threads.
-pub(crate) fn stream_file(mut file: std::fs::File) -> ChunkStream {
-    let (tx, rx) = mpsc::channel(4);
-    tokio::task::spawn_blocking(move || {
-        loop {
-            let mut buf = vec![0; CHUNK];
-            let n = match read_full(&mut file, &mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %e, "reading a document failed");
-                    let _ = tx.blocking_send(Err(Status::internal("reading the document failed")));
-                    return;
-                }
-            };
-            if n == 0 {
-                return;
-            }
-            buf.truncate(n);
-            if tx
-                .blocking_send(Ok(pb::DocumentChunk {
-                    document_index: 0,
-                    data: buf,
-                }))
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    Box::pin(ReceiverStream::new(rx))
-}
-
-fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let n = file.read(&mut buf[filled..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    Ok(filled)
 }
 
 enum Scope {

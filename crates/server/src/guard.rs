@@ -115,8 +115,7 @@ impl Shared {
         match self.authentication {
             Authentication::MutualTls => match request.extensions().get::<PeerInfo>() {
                 Some(info) => info
-                    .identity
-                    .clone()
+                    .current_identity()
                     .map_err(tonic::Status::unauthenticated),
                 None => Err(tonic::Status::unauthenticated("no client certificate")),
             },

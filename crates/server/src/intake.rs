@@ -9,7 +9,7 @@ use ecenter_domain::submission::{
 use ecenter_domain::{MediaType, ReceivedDocument};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::submit_filing_request::Part;
-use ecenter_store::{BlobStore, BlobWriter};
+use ecenter_store::{BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
 use tonic::{Status, Streaming};
 
 /// The header in domain terms.
@@ -52,12 +52,14 @@ pub async fn read_header(
     }
 }
 
-/// Receives every document's bytes, in order, into durable blobs.
+/// Receives every document's bytes, in order, into temporary blobs, each checked against its
+/// announcement. Nothing is put in place until every document passed ([`place_all`]); a refusal
+/// or a cut stream leaves no file.
 pub async fn receive_documents(
     stream: &mut Streaming<pb::SubmitFilingRequest>,
     header: &ValidHeader,
     blobs: &BlobStore,
-) -> Result<Vec<ReceivedDocument>, Status> {
+) -> Result<Vec<(ReceivedDocument, FinishedBlob)>, Status> {
     let expected = &header.documents;
     let mut received = Vec::with_capacity(expected.len());
     let mut current: Option<BlobWriter> = None;
@@ -95,7 +97,7 @@ pub async fn receive_documents(
         }
         while received.len() < index {
             let writer = current.take();
-            received.push(finish(writer, &expected[received.len()], received.len(), blobs).await?);
+            received.push(finish(writer, &expected[received.len()], received.len()).await?);
         }
         let writer = match &mut current {
             Some(w) => w,
@@ -117,17 +119,30 @@ pub async fn receive_documents(
     }
     while received.len() < expected.len() {
         let writer = current.take();
-        received.push(finish(writer, &expected[received.len()], received.len(), blobs).await?);
+        received.push(finish(writer, &expected[received.len()], received.len()).await?);
     }
     Ok(received)
+}
+
+/// Puts every received document in place; the returned holds remove what they placed unless kept
+/// once the filing's events are durable.
+pub async fn place_all(
+    documents: Vec<(ReceivedDocument, FinishedBlob)>,
+) -> Result<(Vec<ReceivedDocument>, Vec<PlacedBlob>), Status> {
+    let mut received = Vec::with_capacity(documents.len());
+    let mut placed = Vec::with_capacity(documents.len());
+    for (doc, blob) in documents {
+        placed.push(blob.place().await.map_err(store_status)?);
+        received.push(doc);
+    }
+    Ok((received, placed))
 }
 
 async fn finish(
     writer: Option<BlobWriter>,
     doc: &ExpectedDocument,
     index: usize,
-    blobs: &BlobStore,
-) -> Result<ReceivedDocument, Status> {
+) -> Result<(ReceivedDocument, FinishedBlob), Status> {
     let got = writer.as_ref().map_or(0, BlobWriter::size);
     let field = format!("header.documents[{index}]");
     if got != doc.size {
@@ -139,11 +154,12 @@ async fn finish(
             ),
         ));
     }
-    let info = writer
+    let blob = writer
         .expect("non-empty document has a writer")
-        .commit()
+        .finish()
         .await
         .map_err(store_status)?;
+    let info = &blob.info;
     if let Some(want) = &doc.sha256
         && want != &info.sha256
     {
@@ -158,7 +174,7 @@ async fn finish(
     let media = match sniff(&info.head) {
         Sniffed::Known(m) => Some(m),
         Sniffed::Zip => {
-            let path = blobs.path(&info.sha256);
+            let path = blob.path().to_path_buf();
             tokio::task::spawn_blocking(move || zip_media_type(&path))
                 .await
                 .unwrap_or(None)
@@ -188,13 +204,14 @@ async fn finish(
             ),
         ));
     }
-    Ok(ReceivedDocument {
+    let received = ReceivedDocument {
         document_id: format!("D{}", index + 1),
         name: doc.name.clone(),
         size: info.size,
         media_type: media.as_str().to_string(),
-        sha256: info.sha256,
-    })
+        sha256: info.sha256.clone(),
+    };
+    Ok((received, blob))
 }
 
 fn zip_media_type(path: &std::path::Path) -> Option<MediaType> {

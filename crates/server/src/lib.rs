@@ -4,8 +4,10 @@
 #![warn(missing_docs)]
 
 pub mod authz;
+pub mod checkpoints;
 pub mod config;
 pub mod convert;
+pub mod documents;
 pub mod dsn_inbox;
 pub mod error;
 pub mod filing;
@@ -17,6 +19,8 @@ pub mod maildir;
 pub mod outbox;
 pub mod page;
 pub mod proof;
+pub mod revocation;
+pub mod scrub;
 pub mod seal;
 pub mod service;
 pub mod similar;
@@ -42,6 +46,9 @@ pub enum ServeError {
     /// Opening or verifying the store failed (a broken chain names its first bad entry).
     #[error("cannot open the data directory: {0}")]
     Store(#[from] StoreError),
+    /// The log could not be flushed when the hub stopped (or a flush failed while it served).
+    #[error("the hub stopped without its event log fully on disk: {0}")]
+    Stopped(StoreError),
     /// The configuration is unsafe or inconsistent.
     #[error("configuration refused: {0}")]
     Config(String),
@@ -60,6 +67,9 @@ pub enum ServeError {
     /// The TLS material could not be loaded.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The log disagrees with its signed checkpoints, or they cannot be checked.
+    #[error("the event log is refused: {0}")]
+    Evidence(#[from] checkpoints::EvidenceRefused),
     /// Electronic service is misconfigured.
     #[error("electronic service configuration refused: {0}")]
     Service(String),
@@ -69,10 +79,11 @@ pub enum ServeError {
 pub struct Hub {
     config: Config,
     store: Arc<SledStore>,
-    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    acceptor: Option<tls::ClientTls>,
     seals: Option<Arc<seal::SealContext>>,
     similar: Arc<similar::SimilarIndex>,
     service: Option<ServiceRuntime>,
+    checkpointer: checkpoints::Checkpointer,
 }
 
 /// Electronic service ready to serve: its context, and the recipients' page's socket.
@@ -134,6 +145,9 @@ impl Hub {
             None => None,
         };
         let store = Arc::new(SledStore::open(&config.data_dir)?);
+        let checkpointer =
+            checkpoints::open(&store, &config.data_dir, &config.checkpoints, seals.clone())?;
+        store.remove_orphan_blobs()?;
         let similar = similar::SimilarIndex::open(&config.data_dir.join("similar"))
             .map_err(|e| ServeError::Similar(e.to_string()))?;
         Ok(Hub {
@@ -143,6 +157,7 @@ impl Hub {
             seals,
             similar: Arc::new(similar),
             service,
+            checkpointer,
         })
     }
 
@@ -167,6 +182,8 @@ impl Hub {
             .compact()
             .await
             .map_err(|e| ServeError::Similar(e.message().to_string()))?;
+        let (checkpoints_stop, stop_rx) = watch::channel(false);
+        let checkpointing = tokio::spawn(self.checkpointer.run(self.store.clone(), stop_rx));
         let result = serve_store(
             listener,
             self.store.clone(),
@@ -180,7 +197,13 @@ impl Hub {
             shutdown,
         )
         .await;
-        self.store.close().await?;
+        self.store.close().await.map_err(ServeError::Stopped)?;
+        let _ = checkpoints_stop.send(true);
+        if let Ok(mut checkpointer) = checkpointing.await {
+            checkpointer
+                .finish(&self.store.head())
+                .map_err(|e| ServeError::Evidence(e.into()))?;
+        }
         tracing::info!("event log flushed; hub stopped");
         result
     }
@@ -226,7 +249,7 @@ async fn serve_store<S: EventStore>(
     listener: TcpListener,
     store: Arc<S>,
     config: Config,
-    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    acceptor: Option<tls::ClientTls>,
     services: Services,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -246,6 +269,11 @@ async fn serve_store<S: EventStore>(
         stop_rx.clone(),
     );
     let mut background = Vec::new();
+    tokio::spawn(scrub::run_background(
+        store.clone(),
+        config.scrub.clone(),
+        stop_rx.clone(),
+    ));
     if let Some(runtime) = services.service {
         let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
         background.push(tokio::spawn(outbox.run(stop_rx.clone())));
@@ -288,6 +316,24 @@ async fn serve_store<S: EventStore>(
     health
         .set_serving::<ServiceOfProcessServer<service::ServiceApi<S>>>()
         .await;
+    // A log that refuses writes is reported by health, so load balancers and operators see it.
+    let mut failure = store.write_failure();
+    let reporter = health.clone();
+    let mut stopping = stop_rx.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            failed = async { failure.wait_for(Option::is_some).await.is_ok() } => if failed {
+                tracing::error!("health: NOT_SERVING, the event log refuses writes");
+                reporter.set_not_serving::<FilingServiceServer<filing::FilingApi<S>>>().await;
+                reporter.set_not_serving::<EventLogServiceServer<log::EventLogApi<S>>>().await;
+                reporter.set_not_serving::<SealServiceServer<seal::SealApi<S>>>().await;
+                reporter.set_not_serving::<SimilarCaseServiceServer<similar::SimilarApi<S>>>().await;
+                reporter.set_not_serving::<ServiceOfProcessServer<service::ServiceApi<S>>>().await;
+                reporter.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+            },
+            _ = async { stopping.wait_for(|s| *s).await.is_ok() } => {}
+        }
+    });
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(ecenter_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)

@@ -77,4 +77,30 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
             next_after_seq,
         }))
     }
+
+    async fn scrub(
+        &self,
+        request: Request<pb::ScrubRequest>,
+    ) -> Result<Response<pb::ScrubReport>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::Scrub, None, None).await?;
+        let outcome = crate::scrub::run_pass(self.store.clone(), None)
+            .await
+            .map_err(store_status)?;
+        tracing::info!(%identity, documents = outcome.documents, damaged = outcome.damaged.len(), "scrub on request");
+        Ok(Response::new(pb::ScrubReport {
+            documents_checked: outcome.documents,
+            bytes_checked: outcome.bytes,
+            damaged: outcome
+                .damaged
+                .into_iter()
+                .map(|d| pb::DamagedDocument {
+                    sha256: d.document.sha256,
+                    document: d.document.label,
+                    found: d.found,
+                })
+                .collect(),
+            up_to_seq: outcome.up_to_seq,
+        }))
+    }
 }

@@ -355,9 +355,24 @@ async fn download<S: EventStore>(
             "<p>本次送达没有这份文书，请返回文书列表。</p>",
         );
     };
-    let bytes = match crate::seal::read_blob(page.store.blobs(), &document.sha256).await {
+    let stored = crate::documents::StoredDocument::new(
+        &document.sha256,
+        format!(
+            "order {} document {}",
+            order.ordered.order_id, document.reference
+        ),
+    );
+    let bytes = match crate::documents::read_verified(&*page.store, &stored, "recipients' page")
+        .await
+    {
         Ok(b) => b,
-        Err(_) => return unavailable(StoreError::Database("served document unreadable".into())),
+        Err(_) => {
+            return html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "文书暂时无法提供",
+                "<p>这份文书在本院系统中的存档已损坏，暂不能下载；本院已记录并将尽快恢复，请稍后再试或联系送达法院。</p>",
+            );
+        }
     };
     let downloaded = RecipientEvent::RecipientActed {
         activity: Activity::Downloaded {

@@ -157,6 +157,15 @@ impl SealContext {
         &self.signer_subject
     }
 
+    /// An RFC 3161 timestamp token over `data` from the hub's TSA; `None` without a TSA.
+    pub fn timestamp(
+        &self,
+        data: &[u8],
+        now: SystemTime,
+    ) -> Option<Result<Vec<u8>, ecenter_seal::SealError>> {
+        self.tsa.as_ref().map(|t| t.timestamp(data, now))
+    }
+
     /// Whether signatures carry a trusted timestamp.
     pub fn timestamps(&self) -> bool {
         self.tsa.is_some()
@@ -200,7 +209,12 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     now: SystemTime,
 ) -> Result<Vec<u8>, Status> {
     // The registry's picture of this seal is what the PDF shows.
-    let seal_der = read_blob(store.blobs(), &seal.der_sha256).await?;
+    let seal_der = crate::documents::read_verified(
+        store,
+        &crate::documents::StoredDocument::new(&seal.der_sha256, format!("seal {}", seal.seal_id)),
+        "SealPdf",
+    )
+    .await?;
     let picture = ecenter_seal::asn1::SeSeal::from_der(&seal_der)
         .ok()
         .filter(|s| {
@@ -322,17 +336,6 @@ pub fn report_message(r: &ValidationReport) -> pb::ValidationReport {
     }
 }
 
-pub(crate) async fn read_blob(blobs: &BlobStore, sha256: &str) -> Result<Vec<u8>, Status> {
-    let path = blobs.path(sha256);
-    tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(|_| Status::internal("reading a stored document failed"))?
-        .map_err(|e| {
-            tracing::error!(error = %e, "reading a stored document failed");
-            Status::internal("reading a stored document failed")
-        })
-}
-
 pub(crate) async fn store_blob(
     blobs: &BlobStore,
     data: Vec<u8>,
@@ -394,7 +397,12 @@ impl<S: EventStore> SealApi<S> {
                         "seal an original document (D1, D2, ...), not a seal signature or a sealed copy",
                     ));
                 }
-                let bytes = read_blob(self.store.blobs(), &doc.sha256).await?;
+                let stored = crate::documents::StoredDocument::new(
+                    &doc.sha256,
+                    format!("filing {} document {}", filing.filing_id, doc.document_id),
+                );
+                let bytes =
+                    crate::documents::read_verified(&*self.store, &stored, "sealing").await?;
                 Ok((Some((filing.filing_id, doc)), bytes))
             }
             Some(Target::Content(bytes)) if !bytes.is_empty() => Ok((None, bytes)),
@@ -423,7 +431,11 @@ impl<S: EventStore> SealApi<S> {
                         &d.document_id,
                     )
                     .await?;
-                read_blob(self.store.blobs(), &doc.sha256).await
+                let stored = crate::documents::StoredDocument::new(
+                    &doc.sha256,
+                    format!("filing {} document {}", d.filing_id, doc.document_id),
+                );
+                crate::documents::read_verified(&*self.store, &stored, "verification").await
             }
             _ => Err(invalid(
                 "document",
@@ -654,7 +666,15 @@ impl<S: EventStore> SealService for SealApi<S> {
                 }),
             )
             .await?;
-        let seal_der = read_blob(self.store.blobs(), &seal.der_sha256).await?;
+        let seal_der = crate::documents::read_verified(
+            &*self.store,
+            &crate::documents::StoredDocument::new(
+                &seal.der_sha256,
+                format!("seal {}", seal.seal_id),
+            ),
+            "ApplySeal",
+        )
+        .await?;
         let sealer = Sealer::new(&seal_der, &ctx.signer).map_err(|e| {
             Status::failed_precondition(format!(
                 "seal 「{}」 cannot be used by the hub's signer: {e}",

@@ -1063,8 +1063,22 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                 ),
             }));
         };
-        let document = crate::seal::read_blob(self.store.blobs(), &proof.document_sha256).await?;
-        let signature = crate::seal::read_blob(self.store.blobs(), &proof.signature_sha256).await?;
+        let label = format!("proof of service of {} {}", r.order_id, r.recipient_id);
+        let document = crate::documents::read_verified(
+            &*self.store,
+            &crate::documents::StoredDocument::new(&proof.document_sha256, &label),
+            "GetProof",
+        )
+        .await?;
+        let signature = crate::documents::read_verified(
+            &*self.store,
+            &crate::documents::StoredDocument::new(
+                &proof.signature_sha256,
+                format!("signature of the {label}"),
+            ),
+            "GetProof",
+        )
+        .await?;
         Ok(Response::new(pb::ProofOfService {
             order_id: r.order_id,
             recipient_id: r.recipient_id,
@@ -1103,7 +1117,15 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         };
         let now = std::time::SystemTime::now();
         let seal = crate::seal::usable_seal(&*self.store, &seal_id, now)?;
-        let document = crate::seal::read_blob(self.store.blobs(), &proof.document_sha256).await?;
+        let document = crate::documents::read_verified(
+            &*self.store,
+            &crate::documents::StoredDocument::new(
+                &proof.document_sha256,
+                format!("proof of service of {} {}", r.order_id, r.recipient_id),
+            ),
+            "GetProofPdf",
+        )
+        .await?;
         let json: serde_json::Value = serde_json::from_slice(&document)
             .map_err(|e| Status::internal(format!("the stored proof is not JSON: {e}")))?;
         let sha = proof.document_sha256.clone();
@@ -1275,11 +1297,13 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                     ),
                 )
             })?;
-        let file = self
-            .store
-            .blobs()
-            .open_read(&document.sha256)
-            .map_err(store_status)?;
+        let stored = crate::documents::StoredDocument::new(
+            &document.sha256,
+            format!("order {} document {}", r.order_id, r.index),
+        );
+        let stream =
+            crate::documents::stream_verified(self.store.clone(), stored, "FetchServedDocument")
+                .await?;
         // The recipient's own download counts like one from the page.
         if service.recipient.identity.as_deref() == Some(identity.to_string().as_str()) {
             let event = Event::Service {
@@ -1297,7 +1321,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                 .await
                 .map_err(store_status)?;
         }
-        Ok(Response::new(crate::filing::stream_file(file)))
+        Ok(Response::new(stream))
     }
 
     async fn list_dead_letters(

@@ -181,8 +181,17 @@ impl ClientCertVerifier for ReloadingVerifier {
     }
 }
 
+/// The gRPC port's TLS: the acceptor for handshakes and the CRL every request is checked against.
+#[derive(Clone)]
+pub struct ClientTls {
+    /// Handshakes.
+    pub acceptor: TlsAcceptor,
+    /// Revocation checked per request (see [`crate::revocation`]).
+    pub revocation: Arc<crate::revocation::Revocation>,
+}
+
 /// Builds the acceptor: server identity, client CA as the only anchor, CRLs.
-pub fn acceptor(config: &TlsConfig) -> Result<TlsAcceptor, TlsError> {
+pub fn acceptor(config: &TlsConfig) -> Result<ClientTls, TlsError> {
     let chain = load_certs(&config.cert)?;
     let key = PrivateKeyDer::from_pem_file(&config.key).map_err(|e| file_err(&config.key, e))?;
     let mut roots = RootCertStore::empty();
@@ -198,7 +207,12 @@ pub fn acceptor(config: &TlsConfig) -> Result<TlsAcceptor, TlsError> {
         .map_err(|e| TlsError::Rustls(e.to_string()))?;
     let mut server = server;
     server.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(TlsAcceptor::from(Arc::new(server)))
+    Ok(ClientTls {
+        acceptor: TlsAcceptor::from(Arc::new(server)),
+        revocation: Arc::new(crate::revocation::Revocation::new(
+            config.client_crl.clone(),
+        )),
+    })
 }
 
 /// An acceptor for the recipients' page: server certificate only (recipients have none), HTTP/1.1.
@@ -222,6 +236,24 @@ pub struct PeerInfo {
     pub remote: SocketAddr,
     /// The identity in the client certificate, or why there is none usable.
     pub identity: Result<Identity, String>,
+    /// The certificate's issuer, serial and expiry, checked again at every request.
+    pub credential: Option<Arc<crate::revocation::ClientCredential>>,
+    /// The CRL in force.
+    pub revocation: Option<Arc<crate::revocation::Revocation>>,
+}
+
+impl PeerInfo {
+    /// The identity, if its certificate is still good now (not revoked since the handshake, not
+    /// expired).
+    pub fn current_identity(&self) -> Result<Identity, String> {
+        let identity = self.identity.clone()?;
+        if let (Some(c), Some(r)) = (&self.credential, &self.revocation)
+            && let Some(reason) = r.refusal(c)
+        {
+            return Err(reason);
+        }
+        Ok(identity)
+    }
 }
 
 /// A TLS connection handed to tonic.
@@ -282,6 +314,18 @@ impl AsyncWrite for TlsConnection {
 pub fn identity_from_certificate(der: &[u8]) -> Result<Identity, String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der)
         .map_err(|e| format!("the client certificate does not parse: {e}"))?;
+    // RFC 5280 §4.2.1.12 lets a certificate without extendedKeyUsage serve any purpose; the court's
+    // client CA issues clientAuth explicitly, so a certificate without it was not made for this.
+    let client_auth = cert
+        .extended_key_usage()
+        .ok()
+        .flatten()
+        .is_some_and(|e| e.value.client_auth);
+    if !client_auth {
+        return Err(
+            "the client certificate does not carry extendedKeyUsage clientAuth (1.3.6.1.5.5.7.3.2): the hub accepts only certificates the court issued for TLS clients".into(),
+        );
+    }
     let san = cert
         .subject_alternative_name()
         .map_err(|e| format!("the client certificate's subjectAltName is malformed: {e}"))?
@@ -308,7 +352,7 @@ pub fn identity_from_certificate(der: &[u8]) -> Result<Identity, String> {
 /// yields the established connections. Failed handshakes are logged and dropped.
 pub fn incoming(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    tls: ClientTls,
 ) -> impl tokio_stream::Stream<Item = Result<TlsConnection, std::io::Error>> {
     let (tx, rx) = mpsc::channel(128);
     tokio::spawn(async move {
@@ -325,24 +369,30 @@ pub fn incoming(
                 return;
             }
             let _ = tcp.set_nodelay(true);
-            let acceptor = acceptor.clone();
+            let acceptor = tls.acceptor.clone();
+            let revocation = tls.revocation.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
                 match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                     Ok(Ok(stream)) => {
-                        let identity = stream
+                        let leaf = stream
                             .get_ref()
                             .1
                             .peer_certificates()
-                            .and_then(|c| c.first())
+                            .and_then(|c| c.first());
+                        let identity = leaf
                             .ok_or_else(|| "no client certificate".to_string())
                             .and_then(|c| identity_from_certificate(c));
-                        let _ = tx
-                            .send(Ok(TlsConnection {
-                                stream,
-                                info: PeerInfo { remote, identity },
-                            }))
-                            .await;
+                        let credential = leaf
+                            .and_then(|c| crate::revocation::ClientCredential::of(c))
+                            .map(Arc::new);
+                        let info = PeerInfo {
+                            remote,
+                            identity,
+                            credential,
+                            revocation: Some(revocation),
+                        };
+                        let _ = tx.send(Ok(TlsConnection { stream, info })).await;
                     }
                     Ok(Err(e)) => tracing::warn!(%remote, error = %e, "TLS handshake refused"),
                     Err(_) => tracing::warn!(%remote, "TLS handshake timed out"),

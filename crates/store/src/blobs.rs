@@ -23,6 +23,18 @@ pub struct BlobStore {
     /// no new blob skips the (file-system-wide) sync.
     committed: std::sync::Arc<AtomicU64>,
     synced: std::sync::Arc<AtomicU64>,
+    /// Blobs put in place by requests whose events are not yet durable (see [`PlacedBlob`]).
+    pending: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Pending>>>,
+}
+
+/// Requests holding a blob they put in place (or found in place) before their events are durable.
+#[derive(Debug, Default)]
+struct Pending {
+    holders: usize,
+    /// Some holder's events named it durably: it stays.
+    kept: bool,
+    /// A holder made the file (it did not exist before): it goes if nobody keeps it.
+    created: bool,
 }
 
 /// A blob once durable.
@@ -55,6 +67,7 @@ impl BlobStore {
             root_dir,
             committed: std::sync::Arc::new(AtomicU64::new(0)),
             synced: std::sync::Arc::new(AtomicU64::new(0)),
+            pending: Default::default(),
         })
     }
 
@@ -101,10 +114,72 @@ impl BlobStore {
         File::open(self.path(sha256)).map_err(StoreError::from)
     }
 
+    /// Every file in place, with its name (hex SHA-256).
+    fn each_blob(
+        &self,
+        mut f: impl FnMut(String, fs::DirEntry) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        for shard in fs::read_dir(self.root.join("sha256"))? {
+            let shard = shard?.path();
+            if shard.is_dir() {
+                for entry in fs::read_dir(&shard)? {
+                    let entry = entry?;
+                    f(entry.file_name().to_string_lossy().into_owned(), entry)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The names (hex SHA-256) of every blob in place.
+    pub fn names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        self.each_blob(|name, _| {
+            out.insert(name);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Removes every blob whose hash `referenced` does not know and whose file is older than
+    /// `min_age`: what refused or abandoned uploads of an earlier run left. Returns how many files
+    /// and bytes went. Run it only when no request is in flight (at start-up).
+    pub fn remove_unreferenced(
+        &self,
+        referenced: &dyn Fn(&str) -> bool,
+        min_age: std::time::Duration,
+    ) -> Result<(u64, u64), StoreError> {
+        let now = std::time::SystemTime::now();
+        let (mut files, mut bytes) = (0, 0);
+        self.each_blob(|name, entry| {
+            let meta = entry.metadata()?;
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age >= min_age);
+            if meta.is_file() && old && !referenced(&name) {
+                fs::remove_file(entry.path())?;
+                files += 1;
+                bytes += meta.len();
+            }
+            Ok(())
+        })?;
+        Ok((files, bytes))
+    }
+
     /// Recomputes a blob's hash, for audits and tests.
     pub fn verify(&self, sha256: &str) -> Result<bool, StoreError> {
         Ok(hash_file(&self.path(sha256))? == sha256)
     }
+}
+
+/// Every run of exactly 64 lowercase hex digits in `text`: how log entries name blobs.
+pub fn hex_digests(text: &[u8]) -> impl Iterator<Item = &str> {
+    let hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    text.split(move |b| !hex(b))
+        .filter(|run| run.len() == 64)
+        .filter_map(|run| std::str::from_utf8(run).ok())
 }
 
 fn hash_file(path: &Path) -> Result<String, StoreError> {
@@ -161,34 +236,126 @@ impl BlobWriter {
         result.map_err(StoreError::from)
     }
 
-    /// Puts the blob in place under its hash and returns what it is. It is durable after the next
-    /// [`BlobStore::sync`].
-    pub async fn commit(mut self) -> Result<BlobInfo, StoreError> {
+    /// Ends the blob: hashed and closed, still in the temporary directory, so it can be checked
+    /// against what was announced before anything is put in place.
+    pub async fn finish(mut self) -> Result<FinishedBlob, StoreError> {
         let state = self.state.take().ok_or(StoreError::BlobWriterSpent)?;
-        let tmp = self.tmp.clone();
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
+        let info = tokio::task::spawn_blocking(move || {
             let WriterState {
                 file,
                 ctx,
                 size,
                 head,
             } = state;
-            let sha256 = hex::encode(ctx.finish());
-            let dest = store.path(&sha256);
             drop(file);
-            let intact = dest.exists() && hash_file(&dest).is_ok_and(|h| h == sha256);
-            if intact {
+            BlobInfo {
+                sha256: hex::encode(ctx.finish()),
+                size,
+                head,
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        Ok(FinishedBlob {
+            store: self.store.clone(),
+            tmp: std::mem::take(&mut self.tmp),
+            info,
+        })
+    }
+
+    /// Puts the blob in place under its hash (kept: the caller records it) and returns what it
+    /// is. It is durable after the next [`BlobStore::sync`].
+    pub async fn commit(self) -> Result<BlobInfo, StoreError> {
+        let finished = self.finish().await?;
+        let info = finished.info.clone();
+        finished.place().await?.keep();
+        Ok(info)
+    }
+}
+
+/// A blob received and hashed but not in place: dropping it removes the file.
+pub struct FinishedBlob {
+    store: BlobStore,
+    tmp: PathBuf,
+    /// What it is.
+    pub info: BlobInfo,
+}
+
+impl FinishedBlob {
+    /// The temporary file (to look inside it before it is accepted).
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Puts it in place under its hash. The blob stays only if [`PlacedBlob::keep`] is called
+    /// once the events naming it are durable; a request refused after this removes what it placed.
+    pub async fn place(mut self) -> Result<PlacedBlob, StoreError> {
+        let tmp = std::mem::take(&mut self.tmp);
+        let store = self.store.clone();
+        let sha256 = self.info.sha256.clone();
+        tokio::task::spawn_blocking(move || {
+            let dest = store.path(&sha256);
+            let mut pending = store.pending.lock().expect("pending lock");
+            let p = pending.entry(sha256.clone()).or_default();
+            let existed = dest.exists();
+            if existed && hash_file(&dest).is_ok_and(|h| h == sha256) {
                 fs::remove_file(&tmp)?;
             } else {
                 fs::create_dir_all(dest.parent().expect("blob path has a parent"))?;
                 fs::rename(&tmp, &dest)?;
+                p.created |= !existed;
             }
+            p.holders += 1;
             store.committed.fetch_add(1, Ordering::AcqRel);
-            Ok(BlobInfo { sha256, size, head })
+            Ok(PlacedBlob {
+                store: store.clone(),
+                sha256,
+                kept: false,
+            })
         })
         .await
         .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+    }
+}
+
+impl Drop for FinishedBlob {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A blob in place that a request holds until its events are durable.
+#[derive(Debug)]
+pub struct PlacedBlob {
+    store: BlobStore,
+    sha256: String,
+    kept: bool,
+}
+
+impl PlacedBlob {
+    /// The events naming the blob are durable: it stays.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for PlacedBlob {
+    /// The last holder of a blob that no holder kept, and that a holder created, removes it.
+    fn drop(&mut self) {
+        let mut pending = self.store.pending.lock().expect("pending lock");
+        let Some(p) = pending.get_mut(&self.sha256) else {
+            return;
+        };
+        p.holders -= 1;
+        p.kept |= self.kept;
+        if p.holders == 0 {
+            if p.created && !p.kept {
+                let _ = fs::remove_file(self.store.path(&self.sha256));
+            }
+            pending.remove(&self.sha256);
+        }
     }
 }
 
@@ -196,7 +363,9 @@ impl Drop for BlobWriter {
     /// Removes the temporary file whatever happened: after a commit it is already gone, and when the
     /// request was cancelled mid-write (its state then sits in a blocking task) it must not linger.
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.tmp);
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -269,6 +438,59 @@ mod tests {
             std::task::Poll::Pending => std::task::Poll::Ready(None),
         })
         .await
+    }
+
+    async fn finished(store: &BlobStore, data: &[u8]) -> FinishedBlob {
+        let mut w = store.writer().unwrap();
+        w.write(data.to_vec()).await.unwrap();
+        w.finish().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_placed_blob_nobody_keeps_goes_and_one_anybody_keeps_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        // Finished but never placed: nothing anywhere.
+        let f = finished(&store, b"refused before placing").await;
+        assert!(f.path().exists());
+        let tmp = f.path().to_path_buf();
+        drop(f);
+        assert!(!tmp.exists());
+        // Placed, then the request refused: gone.
+        let p = finished(&store, b"refused after placing")
+            .await
+            .place()
+            .await
+            .unwrap();
+        let path = store.path(&p.sha256);
+        assert!(path.exists());
+        drop(p);
+        assert!(!path.exists());
+        // Two requests with the same bytes: the refused one leaves it to the kept one.
+        let a = finished(&store, b"shared").await.place().await.unwrap();
+        let b = finished(&store, b"shared").await.place().await.unwrap();
+        let path = store.path(&a.sha256);
+        b.keep();
+        drop(a);
+        assert!(path.exists(), "kept by the other request");
+        // A blob already durable before the request: a refusal does not touch it.
+        let c = finished(&store, b"shared").await.place().await.unwrap();
+        drop(c);
+        assert!(path.exists(), "it was there before the refused request");
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn digests_are_found_as_whole_runs_of_64_hex_digits() {
+        let a = "ab".repeat(32);
+        let text = format!(
+            "{{\"sha256\":\"{a}\",\"x\":\"{}\",\"y\":\"{a}0\"}}",
+            "c".repeat(63)
+        );
+        assert_eq!(
+            hex_digests(text.as_bytes()).collect::<Vec<_>>(),
+            vec![a.as_str()]
+        );
     }
 
     #[tokio::test]

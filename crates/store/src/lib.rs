@@ -8,13 +8,14 @@
 
 pub mod blobs;
 pub mod chain;
+pub mod checkpoint;
 mod sled_store;
 #[cfg(feature = "tamper")]
 pub mod tamper;
 
-pub use blobs::{BlobInfo, BlobStore, BlobWriter};
+pub use blobs::{BlobInfo, BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
 pub use chain::{ChainError, ChainHead, StoredEntry};
-pub use sled_store::{SledStore, verify_log};
+pub use sled_store::{SledStore, audit_log, verify_log};
 
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
@@ -39,8 +40,15 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(String),
     /// A flush failed earlier; nothing more is written until the hub restarts and re-verifies.
-    #[error("the event log stopped accepting writes after a failed flush; restart the hub")]
+    #[error(
+        "the hub stopped accepting changes after its disk failed to store the event log; nothing more is recorded until an administrator fixes the disk and restarts the hub"
+    )]
     Poisoned,
+    /// This batch's flush failed: nothing in it was acknowledged or is durable.
+    #[error(
+        "the hub could not make this change durable ({0}); nothing was recorded. It refuses changes until an administrator fixes the disk and restarts it; then retry with the same request id"
+    )]
+    FlushFailed(String),
     /// The writer is gone (shutting down).
     #[error("the event log is shutting down")]
     ShuttingDown,
@@ -171,8 +179,11 @@ pub trait EventStore: Send + Sync + 'static {
     fn head(&self) -> ChainHead;
     /// Follows the durable head; changes after every flush.
     fn subscribe(&self) -> watch::Receiver<ChainHead>;
-    /// Returns once entry `seq` is durable.
+    /// Returns once entry `seq` is durable; `Poisoned` at once when a failed flush means it never
+    /// will be.
     fn wait_durable(&self, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Why the log refuses writes (a failed flush), or `None`; changes once, when it happens.
+    fn write_failure(&self) -> watch::Receiver<Option<String>>;
     /// A serve order, without its recipients.
     fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError>;
     /// One recipient's service.
@@ -204,6 +215,6 @@ pub trait EventStore: Send + Sync + 'static {
     fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
     /// The document bytes.
     fn blobs(&self) -> &BlobStore;
-    /// Flushes and stops the writer.
+    /// Flushes and stops the writer; an error when the final flush failed or an earlier one did.
     fn close(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -73,8 +73,11 @@ struct Inner {
     trees: Trees,
     blobs: BlobStore,
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    /// Blobs no log entry names, found at start-up (removed by [`SledStore::remove_orphan_blobs`]).
+    orphans: Mutex<std::collections::HashSet<String>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     head: watch::Receiver<ChainHead>,
+    failure: watch::Receiver<Option<String>>,
 }
 
 impl From<sled::Error> for StoreError {
@@ -112,6 +115,59 @@ pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
             }
             other => return other.map_err(StoreError::from),
         }
+    }
+}
+
+/// sled writes a snapshot as `snap.<lsn>.generating` and renames it when complete; one left by an
+/// interrupted start is read as a snapshot and refused as corrupt. It is incomplete by construction,
+/// so it is moved to `set-aside/` (never deleted) and sled rebuilds from its log.
+fn set_aside_partial_snapshots(data_dir: &Path) -> Result<(), StoreError> {
+    let log = data_dir.join("log");
+    let Ok(entries) = std::fs::read_dir(&log) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("snap.") && name.ends_with(".generating")) {
+            continue;
+        }
+        let aside = data_dir.join("set-aside");
+        std::fs::create_dir_all(&aside)?;
+        let to = aside.join(format!(
+            "{name}.{}",
+            Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+        ));
+        std::fs::rename(entry.path(), &to)?;
+        tracing::warn!(from = %entry.path().display(), to = %to.display(), "an unfinished sled snapshot from an interrupted start was set aside");
+    }
+    Ok(())
+}
+
+/// A failed flush as an administrator reads it.
+fn flush_reason(e: &StoreError) -> String {
+    match e {
+        StoreError::Io(io) if io.raw_os_error() == Some(28) => {
+            "the disk holding the data directory is full".into()
+        }
+        StoreError::Io(io) => format!("disk error: {io}"),
+        other => other.to_string(),
+    }
+}
+
+/// Says which directory sled could not read and what a person can do about it.
+fn explain_open_error(data_dir: &Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Database(m) if m.contains("corrupt") => StoreError::Database(format!(
+            "sled cannot read the log in {} ({m}): keep a copy of the directory as evidence, run \
+             `clerk verify-log --data-dir` on the copy, and restore the data directory from a backup",
+            data_dir.join("log").display()
+        )),
+        StoreError::Io(io) => StoreError::Io(std::io::Error::new(
+            io.kind(),
+            format!("{}: {io}", data_dir.join("log").display()),
+        )),
+        other => other,
     }
 }
 
@@ -246,14 +302,27 @@ pub fn verify_log(data_dir: &Path) -> Result<ChainHead, StoreError> {
             ),
         )));
     }
+    audit_log(data_dir, &[]).map(|(head, _)| head)
+}
+
+/// Like [`verify_log`], also giving the hashes of the entries in `wanted` that the log has (to
+/// compare with checkpoints). sled may rewrite a damaged log when it opens it: audit a copy.
+pub fn audit_log(
+    data_dir: &Path,
+    wanted: &[u64],
+) -> Result<(ChainHead, std::collections::BTreeMap<u64, [u8; 32]>), StoreError> {
     let db = open_db(&data_dir.join("log"))?;
     let events = db.open_tree("events")?;
     let mut verifier = ChainVerifier::default();
+    let mut hashes = std::collections::BTreeMap::new();
     for item in events.iter() {
         let (k, v) = item?;
-        verifier.push(&k, &v)?;
+        let entry = verifier.push(&k, &v)?;
+        if wanted.contains(&entry.seq) {
+            hashes.insert(entry.seq, entry.hash);
+        }
     }
-    Ok(verifier.head())
+    Ok((verifier.head(), hashes))
 }
 
 impl SledStore {
@@ -262,16 +331,24 @@ impl SledStore {
     pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
         std::fs::create_dir_all(data_dir)?;
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
-        let db = open_db(&data_dir.join("log"))?;
+        set_aside_partial_snapshots(data_dir)?;
+        let db = open_db(&data_dir.join("log")).map_err(|e| explain_open_error(data_dir, e))?;
         let trees = Trees::open(&db)?;
         let mut verifier = ChainVerifier::default();
+        let mut orphans = blobs.names()?;
         for item in trees.events.iter() {
             let (k, v) = item?;
-            verifier.push(&k, &v)?;
+            let entry = verifier.push(&k, &v)?;
+            if !orphans.is_empty() {
+                for digest in crate::blobs::hex_digests(&entry.body) {
+                    orphans.remove(digest);
+                }
+            }
         }
         let head = verifier.head();
         tracing::info!(seq = head.seq, hash = %hex::encode(head.hash), "event log verified");
         let (head_tx, head_rx) = watch::channel(head);
+        let (failure_tx, failure_rx) = watch::channel(None);
         let (tx, rx) = mpsc::unbounded_channel();
         let writer = Writer {
             db,
@@ -279,6 +356,7 @@ impl SledStore {
             next_seq: head.seq + 1,
             prev: head.hash,
             head_tx,
+            failure_tx,
             poisoned: false,
             blobs: blobs.clone(),
         };
@@ -290,10 +368,43 @@ impl SledStore {
                 trees,
                 blobs,
                 jobs: Mutex::new(Some(tx)),
+                orphans: Mutex::new(orphans),
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
+                failure: failure_rx,
             }),
         })
+    }
+
+    /// Removes the blobs no log entry named when the store opened: bytes of refused or abandoned
+    /// uploads of an earlier run (a crash between placing and recording). Call it once the log is
+    /// known to be whole (checked against its checkpoints), never on a log that lost entries.
+    /// Returns the files and bytes removed.
+    pub fn remove_orphan_blobs(&self) -> Result<(u64, u64), StoreError> {
+        let orphans = std::mem::take(&mut *self.inner.orphans.lock().expect("orphans lock"));
+        if orphans.is_empty() {
+            return Ok((0, 0));
+        }
+        let removed = self
+            .inner
+            .blobs
+            .remove_unreferenced(&|name| !orphans.contains(name), std::time::Duration::ZERO)?;
+        tracing::warn!(
+            files = removed.0,
+            bytes = removed.1,
+            "removed blobs no log entry names (left by refused or interrupted uploads)"
+        );
+        Ok(removed)
+    }
+
+    /// The stored hash of entry `seq` (the log was verified when the store opened).
+    pub fn entry_hash(&self, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
+        Ok(self
+            .inner
+            .trees
+            .events
+            .get(entry_key(seq))?
+            .and_then(|v| v.get(..32).and_then(|h| <[u8; 32]>::try_from(h).ok())))
     }
 
     fn page(
@@ -483,10 +594,19 @@ impl EventStore for SledStore {
 
     async fn wait_durable(&self, seq: u64) -> Result<(), StoreError> {
         let mut rx = self.inner.head.clone();
-        rx.wait_for(|h| h.seq >= seq)
-            .await
-            .map(|_| ())
-            .map_err(|_| StoreError::ShuttingDown)
+        let mut failure = self.inner.failure.clone();
+        tokio::select! {
+            biased;
+            durable = rx.wait_for(|h| h.seq >= seq) => durable.map(|_| ()).map_err(|_| StoreError::ShuttingDown),
+            _ = failure.wait_for(Option::is_some) => match self.inner.head.borrow().seq >= seq {
+                true => Ok(()),
+                false => Err(StoreError::Poisoned),
+            },
+        }
+    }
+
+    fn write_failure(&self) -> watch::Receiver<Option<String>> {
+        self.inner.failure.clone()
     }
 
     fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError> {
@@ -647,7 +767,10 @@ impl EventStore for SledStore {
                 .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
                 .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
         }
-        Ok(())
+        match self.inner.failure.borrow().clone() {
+            Some(reason) => Err(StoreError::FlushFailed(reason)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -657,6 +780,7 @@ struct Writer {
     next_seq: u64,
     prev: [u8; 32],
     head_tx: watch::Sender<ChainHead>,
+    failure_tx: watch::Sender<Option<String>>,
     poisoned: bool,
     blobs: BlobStore,
 }
@@ -789,9 +913,11 @@ impl Writer {
                 {
                     tracing::error!(error = %e, "flush of the event log failed; refusing further writes");
                     self.poisoned = true;
+                    let reason = flush_reason(&e);
+                    self.failure_tx.send_replace(Some(reason.clone()));
                     for (_, result) in &mut outcomes {
                         if result.is_ok() {
-                            *result = Err(StoreError::Database(format!("flush failed: {e}")));
+                            *result = Err(StoreError::FlushFailed(reason.clone()));
                         }
                     }
                 } else {
@@ -814,6 +940,7 @@ impl Writer {
         }
         if let Err(e) = self.db.flush() {
             tracing::error!(error = %e, "final flush of the event log failed");
+            self.failure_tx.send_replace(Some(flush_reason(&e.into())));
         }
     }
 

@@ -1,0 +1,261 @@
+//! `clerk verify-log --data-dir`: the offline audit of a stopped hub's data directory.
+//!
+//! It never writes to what it checks. sled, opening a log whose record is damaged, treats it as a
+//! torn tail and rewrites the file from there; so the audit copies `log/` into a private temporary
+//! directory and opens the copy, and reads the checkpoint files without opening them for writing.
+//! It then compares the log with the newest valid signed checkpoint (the data directory's and each
+//! witness's) and with any head the clerk supplies (`--expect SEQ:HASH`, e.g. from a receipt or an
+//! e-mailed checkpoint): a shorter or different log fails, naming the first missing entry.
+
+use anyhow::{Context, Result};
+use ecenter_store::checkpoint::{self, Checkpoint, CheckpointKey};
+use ecenter_store::{ChainHead, StoreError};
+use std::path::{Path, PathBuf};
+
+/// Where the walk ended: the head, or the first bad entry.
+pub struct LogWalk {
+    /// Entries that verified.
+    pub entries: u64,
+    /// The last one's number.
+    pub head_seq: u64,
+    /// Its hash (hex).
+    pub head_hash: String,
+    /// Its recording time.
+    pub head_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// The first bad or missing entry, and why.
+    pub broken: Option<(u64, String)>,
+    /// The signed checkpoint the log was compared with.
+    pub checkpoint: Option<Checkpoint>,
+    /// Said to the clerk besides the verdict (e.g. where the key came from).
+    pub notes: Vec<String>,
+}
+
+/// What the clerk gave besides the directory.
+pub struct Offline {
+    /// The stopped hub's data directory (or a copy).
+    pub data_dir: PathBuf,
+    /// The hub's checkpoint public key; default: `checkpoints/key.pem` inside the directory.
+    pub checkpoint_key: Option<PathBuf>,
+    /// Witness directories holding copies of the checkpoints.
+    pub witnesses: Vec<PathBuf>,
+    /// A head recorded elsewhere, `SEQ:HASH`.
+    pub expect: Option<String>,
+}
+
+/// Audits `o.data_dir` on a private copy of its log.
+pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
+    let log = o.data_dir.join("log");
+    if !log.is_dir() {
+        anyhow::bail!(
+            "{} holds no event log (no log/ directory)",
+            o.data_dir.display()
+        );
+    }
+    let expect = o.expect.as_deref().map(parse_expect).transpose()?;
+    let (mut notes, key) = checkpoint_key(o)?;
+    let files =
+        std::iter::once(checkpoint::local_dir(&o.data_dir)).chain(o.witnesses.iter().cloned());
+    let mut newest: Option<Checkpoint> = None;
+    let mut problems = Vec::new();
+    for dir in files {
+        let path = dir.join(checkpoint::FILE_NAME);
+        match checkpoint::read_file(&path, &key) {
+            Ok(Some(cps)) => {
+                if let Some(last) = cps.last()
+                    && newest.as_ref().is_none_or(|n| last.seq > n.seq)
+                {
+                    newest = Some(last.clone());
+                }
+            }
+            Ok(None) => problems.push(format!("{} is missing", path.display())),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    let mut wanted: Vec<u64> = newest.iter().map(|c| c.seq).collect();
+    wanted.extend(expect.iter().map(|(seq, _)| *seq));
+    let private = tempfile::tempdir().context("a private directory for the copy")?;
+    copy_dir(&log, &private.path().join("log"))?;
+    let mut walk = match ecenter_store::audit_log(private.path(), &wanted) {
+        Ok((head, hashes)) => {
+            let mut walk = verified(head);
+            if let Some(cp) = &newest
+                && let Err(e) = checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied())
+            {
+                walk.broken = Some((first_bad(&e, cp.seq), e.to_string()));
+            }
+            if let Some((seq, hash)) = &expect
+                && walk.broken.is_none()
+            {
+                walk.broken = check_expect(&head, *seq, hash, hashes.get(seq));
+            }
+            walk
+        }
+        Err(StoreError::Chain(e)) => LogWalk {
+            broken: Some((e.seq, e.reason)),
+            ..verified(ChainHead {
+                seq: e.seq.saturating_sub(1),
+                hash: [0; 32],
+                recorded_at: None,
+            })
+        },
+        Err(e) => anyhow::bail!("{}: {e}", o.data_dir.display()),
+    };
+    walk.head_hash = if walk.broken.is_some() && walk.head_hash == "0".repeat(64) {
+        String::new()
+    } else {
+        walk.head_hash
+    };
+    if walk.broken.is_none() && !problems.is_empty() && (walk.head_seq > 0 || newest.is_some()) {
+        let missing = newest.is_none();
+        walk.broken = Some((
+            if missing { 1 } else { walk.head_seq + 1 },
+            format!(
+                "the checkpoints cannot vouch for this log: {}",
+                problems.join("; ")
+            ),
+        ));
+    } else {
+        notes.extend(problems);
+    }
+    walk.checkpoint = newest;
+    walk.notes = notes;
+    Ok(walk)
+}
+
+fn verified(head: ChainHead) -> LogWalk {
+    LogWalk {
+        entries: head.seq,
+        head_seq: head.seq,
+        head_hash: hex::encode(head.hash),
+        head_time: head.recorded_at,
+        broken: None,
+        checkpoint: None,
+        notes: Vec::new(),
+    }
+}
+
+/// The entry a checkpoint disagreement is named by: the first one missing, or the one that differs.
+fn first_bad(e: &checkpoint::CheckpointError, cp_seq: u64) -> u64 {
+    match e {
+        checkpoint::CheckpointError::Truncated { first_missing, .. } => *first_missing,
+        _ => cp_seq,
+    }
+}
+
+fn check_expect(
+    head: &ChainHead,
+    seq: u64,
+    hash: &str,
+    found: Option<&[u8; 32]>,
+) -> Option<(u64, String)> {
+    if head.seq < seq {
+        return Some((
+            head.seq + 1,
+            format!(
+                "the log ends at entry {}, but the head you expect is entry {seq} with hash {hash}: entries {}–{seq} were lost or altered",
+                head.seq,
+                head.seq + 1
+            ),
+        ));
+    }
+    let found = found.map(hex::encode).unwrap_or_default();
+    (found != hash).then(|| {
+        (
+            seq,
+            format!("entry {seq} has hash {found}, but you expect {hash}: the log was altered or replaced"),
+        )
+    })
+}
+
+fn parse_expect(s: &str) -> Result<(u64, String)> {
+    let (seq, hash) = s
+        .split_once(':')
+        .context("--expect takes SEQ:HASH, e.g. 12:3f…, as a receipt or checkpoint gives them")?;
+    let seq: u64 = seq
+        .trim()
+        .parse()
+        .with_context(|| format!("--expect: 「{seq}」 is not an entry number"))?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        anyhow::bail!("--expect: the hash must be 64 hex digits (SHA-256), not 「{hash}」");
+    }
+    Ok((seq, hash))
+}
+
+fn checkpoint_key(o: &Offline) -> Result<(Vec<String>, CheckpointKey)> {
+    let (path, note) = match &o.checkpoint_key {
+        Some(p) => (p.clone(), None),
+        None => {
+            let p = checkpoint::local_dir(&o.data_dir).join(checkpoint::KEY_NAME);
+            let note = format!(
+                "the checkpoint key was read from {} inside the directory checked; pin the hub's key with --checkpoint-key",
+                p.display()
+            );
+            (p, Some(note))
+        }
+    };
+    match CheckpointKey::load(&path) {
+        Ok(key) => Ok((note.into_iter().collect(), key)),
+        Err(e) if o.checkpoint_key.is_some() => Err(anyhow::anyhow!("--checkpoint-key: {e}")),
+        // No key file in the directory: it holds no checkpoints either; say so in the verdict.
+        Err(_) => Ok((Vec::new(), CheckpointKey::unknown())),
+    }
+}
+
+/// Copies a directory tree (regular files and directories) without touching the source.
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| to.display().to_string())?;
+    for entry in std::fs::read_dir(from).with_context(|| from.display().to_string())? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dst).with_context(|| src.display().to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// `clerk scrub`: asks the hub to re-hash every stored document; prints what is damaged.
+pub async fn scrub(channel: tonic::transport::Channel, json: bool) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let report = pb::event_log_service_client::EventLogServiceClient::new(channel)
+        .scrub(pb::ScrubRequest {})
+        .await
+        .map_err(|s| anyhow::anyhow!("the hub refused Scrub: {}", s.message()))?
+        .into_inner();
+    if json {
+        let damaged: Vec<_> = report
+            .damaged
+            .iter()
+            .map(|d| serde_json::json!({"sha256": d.sha256, "document": d.document, "found": d.found}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "ok": report.damaged.is_empty(),
+                "documents_checked": report.documents_checked,
+                "bytes_checked": report.bytes_checked,
+                "up_to_seq": report.up_to_seq,
+                "damaged": damaged,
+            })
+        );
+    } else {
+        println!(
+            "checked {} stored documents ({} bytes) named by log entries 1 to {}",
+            report.documents_checked, report.bytes_checked, report.up_to_seq
+        );
+        for d in &report.damaged {
+            println!(
+                "DAMAGED {}: {} (expected SHA-256 {})",
+                d.document, d.found, d.sha256
+            );
+        }
+        if report.damaged.is_empty() {
+            println!("every document is as it was received");
+        }
+    }
+    Ok(report.damaged.is_empty())
+}

@@ -1,0 +1,133 @@
+//! Revocation that bites on connections already open. The TLS handshake checks a client
+//! certificate once; a lawyer whose certificate the court revokes while their connection stays
+//! open would keep filing for as long as the connection lives. So every request checks the
+//! certificate it arrived under against the CRL in force (and its validity period against now).
+//!
+//! The CRL file is looked at no more than once a second ([`RELOAD_EVERY`]); its revoked serials are
+//! kept per CRL generation, so a request costs one hash-set lookup.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Least time between two looks at the CRL file.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(1);
+
+/// What identifies a client certificate to a CRL, and until when it is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredential {
+    /// The issuer's name, DER.
+    pub issuer: Vec<u8>,
+    /// The serial number, as encoded.
+    pub serial: Vec<u8>,
+    /// notAfter, seconds since the Unix epoch.
+    pub not_after: i64,
+}
+
+impl ClientCredential {
+    /// Reads the fields of a DER certificate.
+    pub fn of(der: &[u8]) -> Option<ClientCredential> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        Some(ClientCredential {
+            issuer: cert.issuer().as_raw().to_vec(),
+            serial: cert.raw_serial().to_vec(),
+            not_after: cert.validity().not_after.timestamp(),
+        })
+    }
+
+    /// The serial as people read it (hex).
+    pub fn serial_hex(&self) -> String {
+        hex::encode(&self.serial)
+    }
+}
+
+/// The client CA's CRL, kept current.
+#[derive(Debug)]
+pub struct Revocation {
+    path: Option<PathBuf>,
+    state: Mutex<State>,
+}
+
+/// (issuer name DER, serial) of each revoked certificate.
+type Revoked = HashSet<(Vec<u8>, Vec<u8>)>;
+
+#[derive(Debug, Default)]
+struct State {
+    looked_at: Option<Instant>,
+    modified: Option<SystemTime>,
+    revoked: Revoked,
+}
+
+impl Revocation {
+    /// Follows the CRL file at `path` (none: nothing is revoked).
+    pub fn new(path: Option<PathBuf>) -> Revocation {
+        let r = Revocation {
+            path,
+            state: Mutex::new(State::default()),
+        };
+        r.refresh(&mut r.state.lock().expect("revocation lock"));
+        r
+    }
+
+    /// Why a request under `credential` must be refused now, if it must.
+    pub fn refusal(&self, credential: &ClientCredential) -> Option<String> {
+        let now = chrono::Utc::now().timestamp();
+        if credential.not_after < now {
+            return Some(format!(
+                "the client certificate (serial {}) expired at {}: ask the court for a new one",
+                credential.serial_hex(),
+                chrono::DateTime::from_timestamp(credential.not_after, 0)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            ));
+        }
+        let mut state = self.state.lock().expect("revocation lock");
+        if state.looked_at.is_none_or(|t| t.elapsed() >= RELOAD_EVERY) {
+            self.refresh(&mut state);
+        }
+        let key = (credential.issuer.clone(), credential.serial.clone());
+        state.revoked.contains(&key).then(|| {
+            format!(
+                "the client certificate (serial {}) was revoked by the court: requests under it are refused, also on connections opened before",
+                credential.serial_hex()
+            )
+        })
+    }
+
+    /// Re-reads the CRL when its file changed. A CRL that fails to load keeps the previous list in
+    /// force (and says so) rather than forgetting revocations.
+    fn refresh(&self, state: &mut State) {
+        state.looked_at = Some(Instant::now());
+        let Some(path) = &self.path else { return };
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        if modified.is_some() && modified == state.modified {
+            return;
+        }
+        match load(path) {
+            Ok(revoked) => {
+                state.revoked = revoked;
+                state.modified = modified;
+            }
+            Err(e) => {
+                tracing::error!(crl = %path.display(), error = %e, "the client CRL cannot be read; the previous list stays in force")
+            }
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<Revoked, String> {
+    use rustls_pki_types::CertificateRevocationListDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut out = HashSet::new();
+    for crl in CertificateRevocationListDer::pem_file_iter(path).map_err(|e| e.to_string())? {
+        let crl = crl.map_err(|e| e.to_string())?;
+        let (_, parsed) = x509_parser::parse_x509_crl(crl.as_ref())
+            .map_err(|e| format!("CRL does not parse: {e}"))?;
+        let issuer = parsed.issuer().as_raw().to_vec();
+        for revoked in parsed.iter_revoked_certificates() {
+            out.insert((issuer.clone(), revoked.raw_serial().to_vec()));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,219 @@
+//! The scrub: every stored document the log names is read back and hashed, so a document damaged
+//! or deleted on disk is found before anyone needs it, not when a court asks for it. Each missing or
+//! altered one is a `blob_corrupt` event (see [`crate::documents`]). `EventLogService.Scrub` runs
+//! one pass on request (`clerk scrub`); `[scrub]` runs one in the background every `interval_hours`,
+//! throttled to `bytes_per_second` so that it does not compete with intake.
+
+use crate::documents::{self, StoredDocument};
+use ecenter_domain::Event;
+use ecenter_domain::service::RecipientEvent;
+use ecenter_store::{EventStore, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// `[scrub]`: the background pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScrubConfig {
+    /// Hours between background passes; 0 turns them off (default 24).
+    pub interval_hours: u64,
+    /// Most bytes read per second by a background pass (default 64 MiB/s); on-request passes run
+    /// at full speed.
+    pub bytes_per_second: u64,
+}
+
+impl Default for ScrubConfig {
+    fn default() -> Self {
+        ScrubConfig {
+            interval_hours: 24,
+            bytes_per_second: 64 << 20,
+        }
+    }
+}
+
+/// A document found damaged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    /// The document.
+    pub document: StoredDocument,
+    /// `missing`, or what is there instead.
+    pub found: String,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default)]
+pub struct ScrubOutcome {
+    /// Distinct documents checked.
+    pub documents: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// The damaged ones.
+    pub damaged: Vec<Damaged>,
+    /// The log entry up to which references were collected.
+    pub up_to_seq: u64,
+}
+
+/// Every document the log names, once (by SHA-256), with how people name it.
+pub fn referenced<S: EventStore>(store: &S) -> Result<(BTreeMap<String, String>, u64), StoreError> {
+    let mut out = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = store.entries_after(after, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for entry in &page {
+            for (sha, label) in names_in(&entry.event) {
+                out.entry(sha).or_insert(label);
+            }
+        }
+    }
+    Ok((out, after))
+}
+
+/// The documents one event names.
+fn names_in(event: &Event) -> Vec<(String, String)> {
+    match event {
+        Event::FilingReceived(r) => r
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d.sha256.clone(),
+                    format!("filing {} document {}", r.filing_id, d.document_id),
+                )
+            })
+            .collect(),
+        Event::DocumentSealed { filing_id, applied } => vec![(
+            applied.signature.sha256.clone(),
+            format!(
+                "filing {filing_id} document {}",
+                applied.signature.document_id
+            ),
+        )],
+        Event::BytesSealed { applied } => vec![(
+            applied.signature.sha256.clone(),
+            format!("seal signature over {}", applied.of_document_id),
+        )],
+        Event::SealCreated(r) => vec![(r.der_sha256.clone(), format!("seal {}", r.seal_id))],
+        Event::ServiceOrdered(o) => o
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d.sha256.clone(),
+                    format!("order {} document {}", o.order_id, d.reference),
+                )
+            })
+            .collect(),
+        Event::Service {
+            order_id,
+            recipient_id,
+            event: RecipientEvent::ProofIssued(p),
+        } => {
+            let what = format!(
+                "proof of service of {order_id} {recipient_id} (version {})",
+                p.version
+            );
+            vec![
+                (p.document_sha256.clone(), what.clone()),
+                (
+                    p.signature_sha256.clone(),
+                    format!("signature of the {what}"),
+                ),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// One pass over every referenced document; `rate` bounds the bytes read per second.
+pub async fn run_pass<S: EventStore>(
+    store: Arc<S>,
+    rate: Option<u64>,
+) -> Result<ScrubOutcome, StoreError> {
+    let reader = store.clone();
+    let (refs, up_to_seq) = tokio::task::spawn_blocking(move || referenced(&*reader))
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
+    let mut outcome = ScrubOutcome {
+        up_to_seq,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    for (sha, label) in refs {
+        let path = store.blobs().path(&sha);
+        let hashed = tokio::task::spawn_blocking(move || hash_file(&path))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        outcome.documents += 1;
+        let doc = StoredDocument::new(&sha, label);
+        let found = match hashed {
+            Ok((got, size)) => {
+                outcome.bytes += size;
+                (got != sha).then(|| format!("content with SHA-256 {got}, {size} bytes"))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing".into()),
+            Err(e) => Some(format!("unreadable ({e})")),
+        };
+        if let Some(found) = found {
+            let _ = documents::report(&*store, &doc, found.clone(), "scrub").await;
+            outcome.damaged.push(Damaged {
+                document: doc,
+                found,
+            });
+        }
+        if let Some(rate) = rate.filter(|r| *r > 0) {
+            let due = Duration::from_secs_f64(outcome.bytes as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// SHA-256 (hex) and size of a file, read in 1 MiB blocks.
+pub fn hash_file(path: &std::path::Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok((hex::encode(ctx.finish()), size));
+        }
+        ctx.update(&buf[..n]);
+        size += n as u64;
+    }
+}
+
+/// The background pass: one every `interval_hours`, the first one interval after start.
+pub async fn run_background<S: EventStore>(
+    store: Arc<S>,
+    config: ScrubConfig,
+    mut stop: watch::Receiver<bool>,
+) {
+    if config.interval_hours == 0 {
+        return;
+    }
+    let every = Duration::from_secs(config.interval_hours * 3600);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let pass = run_pass(store.clone(), Some(config.bytes_per_second));
+        tokio::select! {
+            done = pass => match done {
+                Ok(o) => tracing::info!(documents = o.documents, bytes = o.bytes, damaged = o.damaged.len(), "scrub finished"),
+                Err(e) => tracing::error!(error = %e, "scrub failed"),
+            },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! Signed checkpoints of the event log, in the manner of Certificate Transparency's signed tree
+//! heads (RFC 6962 §3.5): every so often the hub signs `(number, seq, hash, time)` of its durable
+//! head with its own key and appends the line to a file *outside sled*, synced on its own, and to
+//! each witness the court configured.
+//!
+//! Why: sled treats a damaged record as a torn tail and silently drops it and everything after it,
+//! so a log whose entries 5–12 were lost still verifies as a shorter chain. A checkpoint naming
+//! entry 12 turns that into a refusal naming entry 5. And because the hash chain links every entry
+//! to the one before, one checkpoint that matches the log vouches for every entry up to it.
+//!
+//! File format: one JSON object a line (JSON Lines), numbered from 1 without gaps. The signature is
+//! ECDSA P-256 with SHA-256 (ASN.1 DER), over [`Checkpoint::signed_text`]; the public key sits beside
+//! the file as `key.pem` (SubjectPublicKeyInfo), so `openssl dgst -sha256 -verify key.pem` checks a
+//! line without ecenter. An optional `timestamp` is an RFC 3161 token over the signature bytes.
+
+use crate::chain::ChainHead;
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Name of the checkpoint file inside a checkpoint directory (the data directory's
+/// `checkpoints/`, or a witness directory).
+pub const FILE_NAME: &str = "checkpoints.jsonl";
+/// Name of the public key beside it.
+pub const KEY_NAME: &str = "key.pem";
+
+/// The checkpoint directory of a data directory.
+pub fn local_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("checkpoints")
+}
+
+/// DER prefix of a P-256 SubjectPublicKeyInfo (id-ecPublicKey, prime256v1, BIT STRING of 66).
+const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// One signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    /// 1, 2, 3, … within the file.
+    pub number: u64,
+    /// The log entry it vouches for (the durable head when it was made).
+    pub seq: u64,
+    /// That entry's hash, lowercase hex.
+    pub hash: String,
+    /// When it was signed (UTC).
+    pub at: DateTime<Utc>,
+    /// First 16 hex digits of SHA-256 of the signing key's SubjectPublicKeyInfo.
+    pub key_id: String,
+    /// ECDSA P-256 SHA-256 signature (DER), base64, over [`Checkpoint::signed_text`].
+    pub signature: String,
+    /// RFC 3161 timestamp token over the signature bytes (DER, base64), when the hub has a TSA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}
+
+impl Checkpoint {
+    /// The exact bytes signed: a versioned text, one field a line.
+    pub fn signed_text(&self) -> String {
+        format!(
+            "ecenter-checkpoint/v1\n{}\n{}\n{}\n{}\n",
+            self.number,
+            self.seq,
+            self.hash,
+            self.at.to_rfc3339_opts(SecondsFormat::Millis, true)
+        )
+    }
+
+    /// The signature bytes (DER).
+    pub fn signature_der(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.signature)
+            .map_err(|e| format!("signature is not base64: {e}"))
+    }
+
+    /// The signing time as people read it: Beijing time.
+    pub fn at_beijing(&self) -> String {
+        beijing(self.at)
+    }
+}
+
+/// A time in Beijing time (UTC+8), to the second.
+pub fn beijing(at: DateTime<Utc>) -> String {
+    let shanghai = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    format!(
+        "{} (Beijing time)",
+        at.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
+/// What is wrong with checkpoints, or between them and the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// A key or checkpoint file cannot be read or written.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        reason: String,
+    },
+    /// A line of a checkpoint file is malformed, out of order or not signed by the key.
+    #[error("{path} line {line}: {reason}: the checkpoint file was altered")]
+    BadLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The log is shorter than a checkpoint says it was.
+    #[error(
+        "the log ends at entry {log_ends_at}, but checkpoint {number} signed {at} names entry {seq} with hash {hash}: entries {first_missing}–{seq} were lost or altered"
+    )]
+    Truncated {
+        /// The log's last entry.
+        log_ends_at: u64,
+        /// The first entry the checkpoint vouches for that is not in the log.
+        first_missing: u64,
+        /// The checkpoint's number.
+        number: u64,
+        /// When it was signed (Beijing time).
+        at: String,
+        /// The entry it names.
+        seq: u64,
+        /// That entry's hash.
+        hash: String,
+    },
+    /// The log has the entry, with another hash.
+    #[error(
+        "entry {seq} has hash {found}, but checkpoint {number} signed {at} names hash {hash}: the log was altered or replaced up to entry {seq}"
+    )]
+    Diverged {
+        /// The entry.
+        seq: u64,
+        /// Its hash in the log.
+        found: String,
+        /// The checkpoint's number.
+        number: u64,
+        /// When it was signed (Beijing time).
+        at: String,
+        /// The hash it names.
+        hash: String,
+    },
+}
+
+fn file_error(path: &Path, reason: impl std::fmt::Display) -> CheckpointError {
+    CheckpointError::File {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The hub's checkpoint key: ECDSA P-256, PKCS#8.
+pub struct CheckpointSigner {
+    key: EcdsaKeyPair,
+    spki: Vec<u8>,
+}
+
+impl std::fmt::Debug for CheckpointSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CheckpointSigner({})", key_id(&self.spki))
+    }
+}
+
+impl CheckpointSigner {
+    /// Reads a PKCS#8 PEM key (`-----BEGIN PRIVATE KEY-----`), or makes one there (mode 0600)
+    /// when `create` and the file does not exist.
+    pub fn load(path: &Path, create: bool) -> Result<CheckpointSigner, CheckpointError> {
+        let rng = SystemRandom::new();
+        let der = match std::fs::read_to_string(path) {
+            Ok(pem) => {
+                let (label, der) =
+                    pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| file_error(path, e))?;
+                if label != "PRIVATE KEY" {
+                    return Err(file_error(
+                        path,
+                        format!("a {label}, not a PKCS#8 PRIVATE KEY"),
+                    ));
+                }
+                der
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let doc =
+                    EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+                        .map_err(|_| file_error(path, "cannot generate a P-256 key"))?;
+                let pem = pem_rfc7468::encode_string(
+                    "PRIVATE KEY",
+                    pem_rfc7468::LineEnding::LF,
+                    doc.as_ref(),
+                )
+                .map_err(|e| file_error(path, e))?;
+                write_private(path, pem.as_bytes())?;
+                tracing::info!(key = %path.display(), "made the hub's checkpoint key");
+                doc.as_ref().to_vec()
+            }
+            Err(e) => return Err(file_error(path, e)),
+        };
+        let key = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &der, &rng)
+            .map_err(|e| file_error(path, format!("not an ECDSA P-256 PKCS#8 key ({e})")))?;
+        let mut spki = P256_SPKI_PREFIX.to_vec();
+        spki.extend_from_slice(key.public_key().as_ref());
+        Ok(CheckpointSigner { key, spki })
+    }
+
+    /// The public key as PEM SubjectPublicKeyInfo (what `openssl` reads).
+    pub fn public_key_pem(&self) -> String {
+        pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, &self.spki)
+            .expect("SPKI encodes")
+    }
+
+    /// The key id checkpoints carry.
+    pub fn key_id(&self) -> String {
+        key_id(&self.spki)
+    }
+
+    /// Signs checkpoint `number` of `head` at `at`.
+    pub fn sign(&self, number: u64, head: &ChainHead, at: DateTime<Utc>) -> Checkpoint {
+        use base64::Engine;
+        // Milliseconds, as signed: the JSON then says exactly what the signature covers.
+        let at = DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at);
+        let mut cp = Checkpoint {
+            number,
+            seq: head.seq,
+            hash: hex::encode(head.hash),
+            at,
+            key_id: self.key_id(),
+            signature: String::new(),
+            timestamp: None,
+        };
+        let sig = self
+            .key
+            .sign(&SystemRandom::new(), cp.signed_text().as_bytes())
+            .expect("ECDSA signing with a system RNG");
+        cp.signature = base64::engine::general_purpose::STANDARD.encode(sig.as_ref());
+        cp
+    }
+}
+
+fn key_id(spki: &[u8]) -> String {
+    hex::encode(&crate::chain::sha256(spki)[..8])
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<(), CheckpointError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| file_error(path, e))?;
+    f.write_all(data)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| file_error(path, e))
+}
+
+/// A public key that checkpoints are checked against.
+#[derive(Debug, Clone)]
+pub struct CheckpointKey {
+    spki: Vec<u8>,
+}
+
+impl CheckpointKey {
+    /// Reads a PEM `PUBLIC KEY` (P-256 SubjectPublicKeyInfo).
+    pub fn load(path: &Path) -> Result<CheckpointKey, CheckpointError> {
+        let pem = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        let (label, spki) =
+            pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| file_error(path, e))?;
+        if label != "PUBLIC KEY" || !spki.starts_with(&P256_SPKI_PREFIX) || spki.len() != 91 {
+            return Err(file_error(path, "not an ECDSA P-256 PUBLIC KEY"));
+        }
+        Ok(CheckpointKey { spki })
+    }
+
+    /// No key at all (none was found): every checkpoint fails to verify with it.
+    pub fn unknown() -> CheckpointKey {
+        CheckpointKey { spki: Vec::new() }
+    }
+
+    /// The key id checkpoints signed by it carry.
+    pub fn key_id(&self) -> String {
+        if self.spki.is_empty() {
+            return "(none: no checkpoint key found)".into();
+        }
+        key_id(&self.spki)
+    }
+
+    fn verifies(&self, cp: &Checkpoint) -> Result<(), String> {
+        if cp.key_id != self.key_id() {
+            return Err(format!(
+                "signed by key {}, not by the hub's key {}",
+                cp.key_id,
+                self.key_id()
+            ));
+        }
+        let point = self.spki.get(P256_SPKI_PREFIX.len()..).unwrap_or_default();
+        UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, point)
+            .verify(cp.signed_text().as_bytes(), &cp.signature_der()?)
+            .map_err(|_| "the signature does not verify".to_string())
+    }
+}
+
+impl From<&CheckpointSigner> for CheckpointKey {
+    fn from(s: &CheckpointSigner) -> Self {
+        CheckpointKey {
+            spki: s.spki.clone(),
+        }
+    }
+}
+
+/// Reads and checks a whole checkpoint file: every line parses, numbers run 1, 2, 3, …, entries
+/// and times never go back, and every signature verifies with `key`. A missing file is `Ok(None)`;
+/// an empty one `Ok(Some(vec![]))`.
+pub fn read_file(
+    path: &Path,
+    key: &CheckpointKey,
+) -> Result<Option<Vec<Checkpoint>>, CheckpointError> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(file_error(path, e)),
+    };
+    let bad = |line: usize, reason: String| CheckpointError::BadLine {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let mut out: Vec<Checkpoint> = Vec::new();
+    for (i, raw) in text.split(|b| *b == b'\n').enumerate() {
+        let line = i + 1;
+        if raw.is_empty() {
+            continue;
+        }
+        let cp: Checkpoint = serde_json::from_slice(raw)
+            .map_err(|e| bad(line, format!("not a checkpoint ({e})")))?;
+        let expected = out.last().map_or(1, |p| p.number + 1);
+        if cp.number != expected {
+            return Err(bad(
+                line,
+                format!("checkpoint {} where {expected} was due", cp.number),
+            ));
+        }
+        if let Some(p) = out.last()
+            && (cp.seq < p.seq || cp.at < p.at)
+        {
+            return Err(bad(
+                line,
+                format!(
+                    "checkpoint {} goes back behind checkpoint {}",
+                    cp.number, p.number
+                ),
+            ));
+        }
+        key.verifies(&cp)
+            .map_err(|r| bad(line, format!("checkpoint {}: {r}", cp.number)))?;
+        out.push(cp);
+    }
+    Ok(Some(out))
+}
+
+/// Compares the log with a checkpoint: the log must reach the entry it names, with its hash.
+/// `hash_at(seq)` reads an entry's hash from the log.
+pub fn check_log(
+    head: &ChainHead,
+    cp: &Checkpoint,
+    hash_at: impl FnOnce(u64) -> Option<[u8; 32]>,
+) -> Result<(), CheckpointError> {
+    if head.seq < cp.seq {
+        return Err(CheckpointError::Truncated {
+            log_ends_at: head.seq,
+            first_missing: head.seq + 1,
+            number: cp.number,
+            at: cp.at_beijing(),
+            seq: cp.seq,
+            hash: cp.hash.clone(),
+        });
+    }
+    if cp.seq == 0 {
+        return Ok(());
+    }
+    let found = hash_at(cp.seq).map(hex::encode).unwrap_or_default();
+    if found != cp.hash {
+        return Err(CheckpointError::Diverged {
+            seq: cp.seq,
+            found,
+            number: cp.number,
+            at: cp.at_beijing(),
+            hash: cp.hash.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// An append-only checkpoint file, synced after every line.
+#[derive(Debug)]
+pub struct CheckpointFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl CheckpointFile {
+    /// Opens (creating) `dir/checkpoints.jsonl` for appending, and writes `dir/key.pem` when it is
+    /// missing. A new file's directory entry is synced too.
+    pub fn open(dir: &Path, key: &CheckpointSigner) -> Result<CheckpointFile, CheckpointError> {
+        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        let key_path = dir.join(KEY_NAME);
+        if !key_path.exists() {
+            std::fs::write(&key_path, key.public_key_pem())
+                .map_err(|e| file_error(&key_path, e))?;
+        }
+        let path = dir.join(FILE_NAME);
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| file_error(&path, e))?;
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| file_error(dir, e))?;
+        Ok(CheckpointFile { path, file })
+    }
+
+    /// Appends one checkpoint and syncs it to disk before returning.
+    pub fn append(&mut self, cp: &Checkpoint) -> Result<(), CheckpointError> {
+        let mut line = serde_json::to_vec(cp).expect("checkpoints serialise");
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| file_error(&self.path, e))
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(seq: u64, fill: u8) -> ChainHead {
+        ChainHead {
+            seq,
+            hash: [fill; 32],
+            recorded_at: None,
+        }
+    }
+
+    fn signer(dir: &Path) -> CheckpointSigner {
+        CheckpointSigner::load(&dir.join("hub.key"), true).unwrap()
+    }
+
+    #[test]
+    fn checkpoints_round_trip_and_any_edit_is_named_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = signer(dir.path());
+        let mut f = CheckpointFile::open(&dir.path().join("cp"), &s).unwrap();
+        for n in 1..=3 {
+            f.append(&s.sign(n, &head(n * 10, n as u8), Utc::now()))
+                .unwrap();
+        }
+        let key = CheckpointKey::load(&dir.path().join("cp").join(KEY_NAME)).unwrap();
+        let all = read_file(f.path(), &key).unwrap().unwrap();
+        assert_eq!(all.iter().map(|c| c.seq).collect::<Vec<_>>(), [10, 20, 30]);
+
+        // Entry 20 rewritten as 25 in line 2: the signature no longer holds.
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        std::fs::write(f.path(), text.replacen("\"seq\":20", "\"seq\":25", 1)).unwrap();
+        match read_file(f.path(), &key).unwrap_err() {
+            CheckpointError::BadLine { line, reason, .. } => {
+                assert_eq!(line, 2);
+                assert!(reason.contains("does not verify"), "{reason}");
+            }
+            other => panic!("{other}"),
+        }
+        // A line removed from the middle: the numbering names it.
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(f.path(), format!("{}\n{}\n", lines[0], lines[2])).unwrap();
+        let err = read_file(f.path(), &key).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("checkpoint 3 where 2 was due"),
+            "{err}"
+        );
+        // Signed by another key (a forger's file): refused.
+        let other = CheckpointSigner::load(&dir.path().join("other.key"), true).unwrap();
+        let forged = serde_json::to_string(&other.sign(1, &head(5, 5), Utc::now())).unwrap();
+        std::fs::write(f.path(), forged + "\n").unwrap();
+        let err = read_file(f.path(), &key).unwrap_err().to_string();
+        assert!(err.contains("not by the hub's key"), "{err}");
+        assert!(
+            read_file(&dir.path().join("none.jsonl"), &key)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_shorter_or_different_log_is_named_against_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = signer(dir.path());
+        let cp = s.sign(31, &head(12, 7), Utc::now());
+        let err = check_log(&head(4, 1), &cp, |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the log ends at entry 4, but checkpoint 31 signed "),
+            "{err}"
+        );
+        assert!(
+            err.contains("names entry 12 with hash 0707") && err.contains("entries 5–12"),
+            "{err}"
+        );
+        let err = check_log(&head(20, 1), &cp, |seq| (seq == 12).then_some([8; 32]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("entry 12 has hash 0808"), "{err}");
+        check_log(&head(20, 1), &cp, |_| Some([7; 32])).unwrap();
+    }
+
+    #[test]
+    fn the_key_is_made_once_private_and_read_back() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k").join("hub.key");
+        let a = CheckpointSigner::load(&path, true).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let b = CheckpointSigner::load(&path, false).unwrap();
+        assert_eq!(a.key_id(), b.key_id());
+        assert!(CheckpointSigner::load(&dir.path().join("missing.key"), false).is_err());
+    }
+}

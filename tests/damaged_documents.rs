@@ -1,0 +1,189 @@
+//! A stored document changed, cut short or deleted on disk is never handed out as if it were whole:
+//! DownloadDocument ends with DATA_LOSS naming filing and document (never OK, never UNAVAILABLE),
+//! verification of the stored document refuses the same way, each read is a `blob_corrupt` event in
+//! the log, and `clerk scrub` (the real binary, over mutual TLS) finds all of them at once.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use std::path::Path;
+use std::process::Command;
+
+const LAWYER: &str = "lawyer-14201202010000001";
+
+fn blob(data: &Path, sha: &str) -> std::path::PathBuf {
+    data.join("blobs/sha256").join(&sha[..2]).join(sha)
+}
+
+/// Downloads, returning the bytes that came before the stream ended and how it ended.
+async fn download_all(
+    client: &mut ecenter_proto::v1::filing_service_client::FilingServiceClient<
+        tonic::transport::Channel,
+    >,
+    filing_id: &str,
+) -> (Vec<u8>, Result<(), tonic::Status>) {
+    let mut got = Vec::new();
+    let stream = client
+        .download_document(pb::DownloadDocumentRequest {
+            filing_id: filing_id.into(),
+            document_id: "D1".into(),
+        })
+        .await;
+    let mut stream = match stream {
+        Ok(s) => s.into_inner(),
+        Err(s) => return (got, Err(s)),
+    };
+    loop {
+        match stream.message().await {
+            Ok(Some(chunk)) => got.extend_from_slice(&chunk.data),
+            Ok(None) => return (got, Ok(())),
+            Err(s) => return (got, Err(s)),
+        }
+    }
+}
+
+fn clerk_scrub(hub: &TestHub, pki: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["scrub", "--json", "--hub", &hub.addr.to_string(), "--ca"])
+        .arg(pki.join("root-ca.pem"))
+        .arg("--cert")
+        .arg(pki.join("clients/clerk-c0001.pem"))
+        .arg("--key")
+        .arg(pki.join("clients/clerk-c0001.key"))
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn altered_truncated_and_deleted_documents_are_data_loss_recorded_and_found_by_the_scrub() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let mut filings = Vec::new();
+    for name in ["altered", "truncated", "deleted", "intact"] {
+        // Larger than one stream chunk, so an altered one has sent bytes before it is caught.
+        let mut doc = pdf(name);
+        doc.extend(std::iter::repeat_n(b' ', 3 << 20));
+        let h = header(
+            &format!("damage-{name}"),
+            CASE,
+            "证据材料",
+            &[("e.pdf", &doc)],
+        );
+        let receipt = lawyer
+            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+            .await
+            .unwrap()
+            .into_inner()
+            .receipt
+            .unwrap();
+        filings.push((receipt.filing_id, receipt.documents[0].sha256.clone(), doc));
+    }
+    let (code, report) = clerk_scrub(&hub, pki.path());
+    assert_eq!(
+        (code, report["documents_checked"].clone()),
+        (Some(0), 4.into()),
+        "{report}"
+    );
+
+    // What a hex editor, a bad disk and a careless operator do.
+    let path = blob(data.path(), &filings[0].1);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[(2 << 20) + 17] ^= 0x20;
+    std::fs::write(&path, bytes).unwrap();
+    let path = blob(data.path(), &filings[1].1);
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    std::fs::remove_file(blob(data.path(), &filings[2].1)).unwrap();
+
+    for (i, (filing_id, _, _)) in filings.iter().take(3).enumerate() {
+        let (_, end) = download_all(&mut lawyer, filing_id).await;
+        let status = end.expect_err("a damaged document was served with OK");
+        assert_eq!(
+            status.code(),
+            tonic::Code::DataLoss,
+            "document {i}: {status:?}"
+        );
+        assert!(
+            status
+                .message()
+                .contains(&format!("filing {filing_id} document D1")),
+            "{}",
+            status.message()
+        );
+    }
+    let (got, end) = download_all(&mut lawyer, &filings[3].0).await;
+    assert!(end.is_ok());
+    assert_eq!(got, filings[3].2);
+
+    // Verifying the stored (altered) document refuses the same way.
+    let mut seals = SealServiceClient::new(channel_as(hub.addr, pki.path(), LAWYER).await);
+    let refused = seals
+        .verify_pdf(pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Stored(pb::DocumentRef {
+                filing_id: filings[0].0.clone(),
+                document_id: "D1".into(),
+            })),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::DataLoss);
+
+    // The scrub finds the three, names each, and exits 1.
+    let (code, report) = clerk_scrub(&hub, pki.path());
+    assert_eq!(code, Some(1), "{report}");
+    let damaged = report["damaged"].as_array().unwrap();
+    assert_eq!(damaged.len(), 3, "{report}");
+    let found: Vec<&str> = damaged
+        .iter()
+        .map(|d| d["found"].as_str().unwrap())
+        .collect();
+    assert!(found.contains(&"missing"), "{found:?}");
+    assert_eq!(
+        found
+            .iter()
+            .filter(|f| f.starts_with("content with SHA-256"))
+            .count(),
+        2
+    );
+
+    // Every read and the scrub are in the log as blob_corrupt events, for the court's administrators.
+    let mut log = EventLogServiceClient::new(channel_as(hub.addr, pki.path(), "clerk-c0001").await);
+    let entries = log
+        .list_entries(pb::ListEntriesRequest {
+            after_seq: 0,
+            page_size: 1000,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let corrupt: Vec<_> = entries
+        .iter()
+        .filter(|e| e.kind == "blob_corrupt")
+        .collect();
+    assert_eq!(
+        corrupt.len(),
+        3 + 1 + 3,
+        "three downloads, one verification, three in the scrub"
+    );
+    assert!(
+        corrupt
+            .iter()
+            .any(|e| e.detail_json.contains("\"operation\":\"scrub\""))
+    );
+    hub.stop().await;
+}

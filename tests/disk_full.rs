@@ -1,0 +1,124 @@
+//! A disk that fills up under the event log: the log lives on a small tmpfs of its own (documents
+//! on the ordinary disk), so the failure comes at the log's flush, not at a document's write. The
+//! refused filing gets UNAVAILABLE with a sentence for a person, reads answer instead of waiting for
+//! a durability that will never come, health says NOT_SERVING, and the stop reports the failure.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// A tmpfs of `size` mounted at `at`, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(at).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs (as root, as CI runs): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmpfs(at.to_path_buf())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    let data = tempfile::tempdir().unwrap();
+    let _log_disk = Tmpfs::mount(&data.path().join("log"), "1m");
+    let hub = TestHub::start(data.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut first = None;
+    let mut refused = None;
+    for i in 0..3000 {
+        let doc = pdf(&format!("填满磁盘 {i}"));
+        let title = "很长的标题".repeat(40);
+        let mut h = header(
+            &format!("fill-disk-{i:05}"),
+            CASE,
+            "证据材料",
+            &[("e.pdf", &doc)],
+        );
+        h.title = title;
+        match submit_messages(&mut lawyer, messages(h, &[&doc], 1 << 20)).await {
+            Ok(r) => {
+                first.get_or_insert(r.receipt.unwrap().filing_id);
+            }
+            Err(s) => {
+                refused = Some(s);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("a 1 MiB log disk filled up");
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    assert!(
+        refused
+            .message()
+            .contains("could not make this change durable")
+            && refused.message().contains("disk"),
+        "{}",
+        refused.message()
+    );
+    // Further changes are refused at once, with the reason.
+    let doc = pdf("after");
+    let r = submit(
+        &mut lawyer,
+        "after-full",
+        CASE,
+        "证据材料",
+        &[("e.pdf", &doc)],
+    )
+    .await;
+    assert_eq!(r.unwrap_err().code(), tonic::Code::Unavailable);
+
+    // Reads answer (durable filings are still there); none waits for the lost batch.
+    let first = first.expect("some filings went in before the disk was full");
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        lawyer.get_filing(ecenter_proto::v1::GetFilingRequest { filing_id: first }),
+    )
+    .await
+    .expect("GetFiling hung behind the failed writer");
+    assert!(read.is_ok(), "{read:?}");
+    let listed = tokio::time::timeout(
+        Duration::from_secs(10),
+        lawyer.list_filings(ecenter_proto::v1::ListFilingsRequest::default()),
+    )
+    .await
+    .expect("ListFilings hung behind the failed writer");
+    assert!(
+        listed.is_ok() || listed.as_ref().unwrap_err().code() == tonic::Code::Unavailable,
+        "{listed:?}"
+    );
+
+    let mut health = HealthClient::new(channel(hub.addr).await);
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.status(), ServingStatus::NotServing);
+
+    let stopped = hub.stop_result().await;
+    let e = stopped.expect_err("a stop after a failed flush reports it");
+    assert!(e.to_string().contains("disk"), "{e}");
+}

@@ -1,0 +1,333 @@
+//! Evidence that cannot be silently lost or rewritten: a stopped hub's data directory is tampered
+//! with as an intruder with a hex editor or an operator on a bad day would — a bit flipped in sled's
+//! own file, the newest entries removed, the log replaced by a shorter or a different valid one, the
+//! checkpoint file removed or edited — and both the hub's start-up and `clerk verify-log` refuse,
+//! naming the first missing or bad entry, while the directory `clerk` checked stays byte-identical.
+//! OpenSSL checks the checkpoint signatures, so they are not only our own code's word.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Six filings with request ids `tamper-req-0000` … `0005` (entries 1–12), then a graceful stop.
+async fn six_filings(data: &Path) {
+    file_and_stop(data, "tamper-req", 6).await;
+}
+
+/// A copy of the data directory `base` whose log is replaced by the log of `log_from`.
+fn with_log_of(base: &Path, log_from: &Path) -> tempfile::TempDir {
+    let copy = copy_of(base);
+    std::fs::remove_dir_all(copy.path().join("log")).unwrap();
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(log_from.join("log"))
+        .arg(copy.path())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    copy
+}
+
+/// Every file under `dir` with its content's SHA-256 (to prove a check wrote nothing).
+fn tree_digest(dir: &Path) -> BTreeMap<PathBuf, String> {
+    files_under(dir)
+        .into_iter()
+        .map(|p| {
+            let digest = sha256_hex(&std::fs::read(&p).unwrap());
+            (p, digest)
+        })
+        .collect()
+}
+
+/// Flips the lowest bit of the last digit of the first on-disk copy of `needle` in sled's file.
+fn flip_in_sled_file(data: &Path, needle: &[u8]) {
+    let file = data.join("log").join("db");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the request id is in sled's file");
+    bytes[at + needle.len() - 1] ^= 0x01;
+    std::fs::write(&file, bytes).unwrap();
+}
+
+fn verify_log(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--json", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), json, stderr)
+}
+
+/// The hub's refusal to open `data`, as a sentence.
+fn refusal(data: &Path) -> String {
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: data.to_path_buf(),
+        ..ecenter_server::Config::default()
+    };
+    match ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) {
+        Ok(_) => panic!("a hub opened {}", data.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bit_flipped_in_sleds_file_is_named_at_entry_5_by_start_up_and_clerk_and_nothing_is_rewritten()
+ {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    let (code, walked, _) = verify_log(data.path(), &[]);
+    assert_eq!(code, Some(0), "{walked}");
+    assert_eq!(walked["head"]["seq"], 12);
+    assert_eq!(
+        walked["checkpoint"]["seq"], 12,
+        "the graceful stop signed the head"
+    );
+
+    // The clerk's copy: refused, entry 5 named, and not one byte of it changed by the check.
+    let copy = copy_of(data.path());
+    flip_in_sled_file(copy.path(), b"tamper-req-0002");
+    let before = tree_digest(copy.path());
+    let (code, walked, stderr) = verify_log(copy.path(), &[]);
+    assert_eq!(code, Some(1), "{walked} {stderr}");
+    assert_eq!(walked["ok"], false);
+    assert_eq!(walked["first_bad_entry"]["seq"], 5, "{walked}");
+    assert_eq!(
+        tree_digest(copy.path()),
+        before,
+        "clerk verify-log wrote to the directory it checked"
+    );
+
+    // The hub on another copy: it does not start, and says which entries.
+    let hub_copy = copy_of(data.path());
+    flip_in_sled_file(hub_copy.path(), b"tamper-req-0002");
+    let refused = refusal(hub_copy.path());
+    assert!(
+        refused.contains("entry 5") || refused.contains("entries 5–12"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newest_entries_removed_or_the_log_replaced_are_refused_naming_what_is_missing() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+
+    // The two newest entries removed.
+    let cut = copy_of(data.path());
+    for seq in [12, 11] {
+        ecenter_store::tamper::remove_event(cut.path(), seq).unwrap();
+    }
+    let refused = refusal(cut.path());
+    assert!(
+        refused.contains("the log ends at entry 10, but checkpoint"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("names entry 12") && refused.contains("entries 11–12"),
+        "{refused}"
+    );
+    let (code, walked, _) = verify_log(cut.path(), &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(walked["first_bad_entry"]["seq"], 11, "{walked}");
+
+    // The whole log replaced by a shorter valid one (another hub's, two filings).
+    let other = tempfile::tempdir().unwrap();
+    file_and_stop(other.path(), "other-log", 2).await;
+    let replaced = with_log_of(data.path(), other.path());
+    let refused = refusal(replaced.path());
+    assert!(
+        refused.contains("the log ends at entry 4") && refused.contains("entries 5–12"),
+        "{refused}"
+    );
+    let (code, walked, _) = verify_log(replaced.path(), &[]);
+    assert_eq!(
+        (code, walked["first_bad_entry"]["seq"].clone()),
+        (Some(1), 5.into()),
+        "{walked}"
+    );
+
+    // A longer valid log from elsewhere: entry 12 differs from the checkpoint.
+    let longer = tempfile::tempdir().unwrap();
+    six_filings(longer.path()).await;
+    let swapped = with_log_of(data.path(), longer.path());
+    let refused = refusal(swapped.path());
+    assert!(
+        refused.contains("entry 12 has hash") && refused.contains("altered or replaced"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_or_edited_checkpoint_file_is_refused_unless_a_witness_holds_the_checkpoints() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    let cp_file = data.path().join("checkpoints").join("checkpoints.jsonl");
+
+    let removed = copy_of(data.path());
+    std::fs::remove_file(removed.path().join("checkpoints/checkpoints.jsonl")).unwrap();
+    let refused = refusal(removed.path());
+    assert!(
+        refused.contains("the log has 12 entries but") && refused.contains("is missing"),
+        "{refused}"
+    );
+    let (code, walked, _) = verify_log(removed.path(), &[]);
+    assert_eq!(code, Some(1), "{walked}");
+
+    // One line edited (entry 12 claimed as 13): the line is named.
+    let edited = copy_of(data.path());
+    let path = edited.path().join("checkpoints/checkpoints.jsonl");
+    let text = std::fs::read_to_string(&cp_file).unwrap();
+    let lines = text.lines().count();
+    std::fs::write(&path, text.replace("\"seq\":12,", "\"seq\":13,")).unwrap();
+    let refused = refusal(edited.path());
+    assert!(
+        refused.contains(&format!("line {lines}")) && refused.contains("altered"),
+        "{refused}"
+    );
+
+    // With a witness (a copy kept elsewhere), the hub starts, restores its file, keeps the bad one.
+    let witness = tempfile::tempdir().unwrap();
+    std::fs::copy(&cp_file, witness.path().join("checkpoints.jsonl")).unwrap();
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: edited.path().to_path_buf(),
+        checkpoints: ecenter_server::checkpoints::CheckpointConfig {
+            witness_dirs: vec![witness.path().to_path_buf()],
+            ..Default::default()
+        },
+        ..ecenter_server::Config::default()
+    };
+    let hub = ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap())
+        .expect("a witness vouches for the log");
+    drop(hub);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "restored from the witness"
+    );
+    let kept = std::fs::read_dir(edited.path().join("checkpoints"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains("set-aside"));
+    assert!(kept, "the altered file is kept as evidence");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_elsewhere() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    let dir = data.path().join("checkpoints");
+    // Python rebuilds the signed text from the JSON line; OpenSSL checks the ECDSA signature.
+    let script = r#"
+import base64, json, sys, datetime
+line = open(sys.argv[1]).read().splitlines()[-1]
+cp = json.loads(line)
+at = datetime.datetime.fromisoformat(cp["at"].replace("Z", "+00:00"))
+stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at.microsecond // 1000)
+text = "ecenter-checkpoint/v1\n%d\n%d\n%s\n%s\n" % (cp["number"], cp["seq"], cp["hash"], stamp)
+open(sys.argv[2] + "/signed.txt", "w").write(text)
+open(sys.argv[2] + "/sig.der", "wb").write(base64.b64decode(cp["signature"]))
+print(cp["seq"], cp["hash"])
+"#;
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.join("checkpoints.jsonl"))
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let (seq, hash) = printed.trim().split_once(' ').unwrap();
+    assert_eq!(seq, "12");
+    let openssl = |sig: &Path| {
+        Command::new("openssl")
+            .args(["dgst", "-sha256", "-verify"])
+            .arg(dir.join("key.pem"))
+            .arg("-signature")
+            .arg(sig)
+            .arg(work.path().join("signed.txt"))
+            .output()
+            .unwrap()
+    };
+    let verified = openssl(&work.path().join("sig.der"));
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    let mut sig = std::fs::read(work.path().join("sig.der")).unwrap();
+    let last = sig.len() - 1;
+    sig[last] ^= 1;
+    std::fs::write(work.path().join("bad.der"), sig).unwrap();
+    assert!(!openssl(&work.path().join("bad.der")).status.success());
+
+    // --expect: the right head passes, a wrong hash or a head beyond the log fails naming it.
+    let (code, _, _) = verify_log(data.path(), &["--expect", &format!("12:{hash}")]);
+    assert_eq!(code, Some(0));
+    let wrong = format!("12:{}", "ab".repeat(32));
+    let (code, walked, _) = verify_log(data.path(), &["--expect", &wrong]);
+    assert_eq!(
+        (code, walked["first_bad_entry"]["seq"].clone()),
+        (Some(1), 12.into())
+    );
+    let (code, walked, _) = verify_log(data.path(), &["--expect", &format!("20:{hash}")]);
+    assert_eq!(
+        (code, walked["first_bad_entry"]["seq"].clone()),
+        (Some(1), 13.into())
+    );
+    let (code, _, stderr) = verify_log(data.path(), &["--expect", "twelve"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("SEQ:HASH"), "{stderr}");
+    // A key pinned by the clerk that is not the hub's: the checkpoints do not vouch.
+    let other = tempfile::tempdir().unwrap();
+    let signer =
+        ecenter_store::checkpoint::CheckpointSigner::load(&other.path().join("k"), true).unwrap();
+    std::fs::write(other.path().join("pub.pem"), signer.public_key_pem()).unwrap();
+    let pinned = other.path().join("pub.pem");
+    let (code, walked, _) =
+        verify_log(data.path(), &["--checkpoint-key", pinned.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{walked}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_sled_snapshot_is_set_aside_and_every_filing_is_served() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    // What an interrupted snapshot leaves: a file sled reads as a snapshot, cut short.
+    let partial = data
+        .path()
+        .join("log")
+        .join("snap.00000000000ABCDE.generating");
+    std::fs::write(&partial, b"\x01\x02half a snapshot").unwrap();
+    let hub = TestHub::start(data.path()).await;
+    let mut clerk = hub.client(CLERK).await;
+    let filings = list_all(&mut clerk, Default::default()).await;
+    assert_eq!(filings.len(), 6);
+    assert!(!partial.exists());
+    let aside: Vec<String> = std::fs::read_dir(data.path().join("set-aside"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        aside
+            .iter()
+            .any(|n| n.starts_with("snap.00000000000ABCDE.generating")),
+        "{aside:?}"
+    );
+    hub.stop().await;
+}
