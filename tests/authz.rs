@@ -626,6 +626,17 @@ async fn lawyer_a_cannot_get_list_watch_or_download_lawyer_bs_filing_even_knowin
         .map(drop),
         &theirs
     ));
+    // What a lawyer may never do is refused alike, whether the filing exists or not.
+    let mut a_reviews = a.clone();
+    for id in [theirs.clone(), "F000000099999".to_string()] {
+        let r = a_reviews
+            .start_review(pb::StartReviewRequest {
+                filing_id: id.clone(),
+            })
+            .await
+            .map(drop);
+        assert!(denied(r), "StartReview of {id}");
+    }
     let b_urn = "urn:ecenter:lawyer:14201202010000002".to_string();
     assert!(denied(
         a.list_filings(pb::ListFilingsRequest {

@@ -110,7 +110,13 @@ async fn a_bit_flipped_in_sleds_file_is_named_at_entry_5_by_start_up_and_clerk_a
     // The hub on another copy: it does not start, and says which entries.
     let hub_copy = copy_of(data.path());
     flip_in_sled_file(hub_copy.path(), b"tamper-req-0002");
+    let before = tree_digest(hub_copy.path());
     let refused = refusal(hub_copy.path());
+    assert_eq!(
+        tree_digest(hub_copy.path()),
+        before,
+        "the refused start rewrote the log"
+    );
     assert!(
         refused.contains("entry 5") || refused.contains("entries 5–12"),
         "{refused}"
@@ -177,7 +183,7 @@ async fn a_removed_or_edited_checkpoint_file_is_refused_unless_a_witness_holds_t
     std::fs::remove_file(removed.path().join("checkpoints/checkpoints.jsonl")).unwrap();
     let refused = refusal(removed.path());
     assert!(
-        refused.contains("the log has 12 entries but") && refused.contains("is missing"),
+        refused.contains("the log has 12 entries but") && refused.contains("holds no checkpoint"),
         "{refused}"
     );
     let (code, walked, _) = verify_log(removed.path(), &[]);
@@ -330,4 +336,286 @@ async fn an_unfinished_sled_snapshot_is_set_aside_and_every_filing_is_served() {
         "{aside:?}"
     );
     hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bit_flipped_in_a_stored_hash_is_named_at_its_entry_by_start_up_and_clerk() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    // Entry 5's stored hash, as the log holds it (read from a copy: the original is not opened).
+    let scratch = tempfile::tempdir().unwrap();
+    let audit = ecenter_store::audit::audit_copy(data.path(), scratch.path(), &[5]).unwrap();
+    let hash = audit.hashes[&5];
+    let copy = copy_of(data.path());
+    flip_in_sled_file(copy.path(), &hash);
+    let before = tree_digest(copy.path());
+    let (code, walked, _) = verify_log(copy.path(), &[]);
+    assert_eq!(
+        (code, walked["first_bad_entry"]["seq"].clone()),
+        (Some(1), 5.into()),
+        "{walked}"
+    );
+    let refused = refusal(copy.path());
+    assert!(
+        refused.contains("entry 5") || refused.contains("entries 5–12"),
+        "{refused}"
+    );
+    assert_eq!(tree_digest(copy.path()), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bit_flipped_in_a_projection_record_is_never_served_as_the_truth() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    // The stored state of the filing received at entry 5 (routed at 6): only its projection
+    // record says "last_event_seq":6.
+    let copy = copy_of(data.path());
+    flip_in_sled_file(copy.path(), b"\"last_event_seq\":6,");
+    let (code, walked, _) = verify_log(copy.path(), &[]);
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: copy.path().to_path_buf(),
+        ..ecenter_server::Config::default()
+    };
+    match ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) {
+        // sled noticed the damaged record and dropped it with what followed: both refuse, alike.
+        Err(refused) => {
+            assert_eq!(code, Some(1), "{walked}");
+            let first = walked["first_bad_entry"]["seq"].as_u64().unwrap();
+            assert!(
+                refused.to_string().contains(&format!("{first}")),
+                "{refused} / {walked}"
+            );
+        }
+        // Or the damaged copy is not the one sled reads: then the hub serves what the log says.
+        Ok(hub) => {
+            drop(hub);
+            assert_eq!(code, Some(0), "{walked}");
+            let hub = TestHub::start(copy.path()).await;
+            let mut clerk = hub.client(CLERK).await;
+            let f = clerk
+                .get_filing(ecenter_proto::v1::GetFilingRequest {
+                    filing_id: "F000000000005".into(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(f.request_id, "tamper-req-0002");
+            hub.stop().await;
+        }
+    }
+}
+
+/// `ecenterd --dev` on `data` with `extra` flags: its exit status and what it printed, or the
+/// address it serves on (then it is stopped with SIGTERM once `serving` has used it).
+fn ecenterd_on(data: &Path, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_issued_again() {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    for seq in [12, 11] {
+        ecenter_store::tamper::remove_event(data.path(), seq).unwrap();
+    }
+    // A range other than the one lost is refused, and so is a start without the acceptance.
+    let out = ecenterd_on(
+        data.path(),
+        &[
+            "--accept-loss",
+            "10-12",
+            "--operator",
+            "张三",
+            "--reason",
+            "磁盘故障",
+        ],
+    )
+    .wait_with_output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("entries 11–12") && said.contains("does not match"),
+        "{said}"
+    );
+    let out = ecenterd_on(data.path(), &["--accept-loss", "11-12"])
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "clap: --operator and --reason are required"
+    );
+
+    // The exact range, with who and why: the hub starts and records it.
+    let mut child = ecenterd_on(
+        data.path(),
+        &[
+            "--accept-loss",
+            "11-12",
+            "--operator",
+            "张三（信息中心）",
+            "--reason",
+            "磁盘故障，已从备份恢复到第10条",
+        ],
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut lawyer = client(addr, LAWYER_A).await;
+    let doc = pdf("after the loss");
+    let receipt = submit(
+        &mut lawyer,
+        "after-loss-0001",
+        CASE,
+        "证据材料",
+        &[("e.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    assert_eq!(
+        receipt.filing_id, "F000000000014",
+        "entry 13 records the loss; 11 and 12 are never reissued"
+    );
+    let entry =
+        ecenter_proto::v1::event_log_service_client::EventLogServiceClient::with_interceptor(
+            channel(addr).await,
+            As::new(CLERK),
+        )
+        .list_entries(ecenter_proto::v1::ListEntriesRequest {
+            after_seq: 10,
+            page_size: 1,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+        .remove(0);
+    assert_eq!((entry.seq, entry.kind.as_str()), (13, "log_loss_accepted"));
+    assert!(
+        entry.detail_json.contains("张三（信息中心）")
+            && entry.detail_json.contains("\"first\":11")
+    );
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    assert!(child.wait().unwrap().success());
+
+    // The log as it was found is kept; the chain with its recorded gap verifies, and starts again
+    // without any flag.
+    let kept = std::fs::read_dir(data.path().join("set-aside"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("log-before-accepted-loss-")
+        });
+    assert!(kept);
+    let (code, walked, _) = verify_log(data.path(), &[]);
+    assert_eq!(code, Some(0), "{walked}");
+    assert_eq!(
+        walked["head"]["seq"], 15,
+        "the loss (13), the new filing (14, 15)"
+    );
+    let hub = TestHub::start(data.path()).await;
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_stay_in_step() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    let local = data.path().join("checkpoints");
+
+    // Emptied (not removed): refused the same way, and the log is not opened (nothing written).
+    let emptied = copy_of(data.path());
+    std::fs::write(emptied.path().join("checkpoints/checkpoints.jsonl"), b"").unwrap();
+    let before = tree_digest(emptied.path());
+    let refused = refusal(emptied.path());
+    assert!(refused.contains("holds no checkpoint"), "{refused}");
+    assert_eq!(tree_digest(emptied.path()), before);
+    let (code, walked, _) = verify_log(emptied.path(), &[]);
+    assert_eq!(code, Some(1), "{walked}");
+    assert!(
+        walked["first_bad_entry"].is_null(),
+        "the entries verify: {walked}"
+    );
+    assert!(
+        walked["checkpoint_problem"]
+            .as_str()
+            .unwrap()
+            .contains("no valid signed checkpoint")
+    );
+
+    // The hub's key deleted: refused, and no new key is made that could sign a shortened log.
+    let keyless = copy_of(data.path());
+    std::fs::remove_file(keyless.path().join("checkpoints/hub.key")).unwrap();
+    let refused = refusal(keyless.path());
+    assert!(
+        refused.contains("checkpoint key") && refused.contains("missing"),
+        "{refused}"
+    );
+    assert!(!keyless.path().join("checkpoints/hub.key").exists());
+
+    // A witness added to a running hub's configuration starts as a copy of the history, and
+    // after another run both still verify and agree.
+    let witness = tempfile::tempdir().unwrap();
+    let with_witness = |c: &mut ecenter_server::Config| {
+        c.checkpoints.witness_dirs = vec![witness.path().to_path_buf()];
+    };
+    for round in 0..2 {
+        let hub = TestHub::start_with(data.path(), with_witness).await;
+        let mut lawyer = hub.client(LAWYER_A).await;
+        let doc = pdf(&format!("witnessed {round}"));
+        let id = format!("witnessed-{round:04}");
+        submit(&mut lawyer, &id, CASE, "证据材料", &[("e.pdf", &doc)])
+            .await
+            .unwrap();
+        hub.stop().await;
+        let ours = std::fs::read(local.join("checkpoints.jsonl")).unwrap();
+        let theirs = std::fs::read(witness.path().join("checkpoints.jsonl")).unwrap();
+        assert_eq!(ours, theirs, "round {round}");
+    }
+    let (code, walked, _) = verify_log(
+        data.path(),
+        &["--witness", witness.path().to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{walked}");
+    assert!(
+        walked["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| !n.as_str().unwrap().contains("does not verify"))
+    );
+    // Emptied with the witness configured: restored from it.
+    std::fs::write(local.join("checkpoints.jsonl"), b"").unwrap();
+    let hub = TestHub::start_with(data.path(), with_witness).await;
+    hub.stop().await;
+    assert_eq!(
+        std::fs::read(local.join("checkpoints.jsonl")).unwrap(),
+        std::fs::read(witness.path().join("checkpoints.jsonl")).unwrap()
+    );
+    let (code, _, _) = verify_log(data.path(), &["--expect", &format!("0:{}", "0".repeat(64))]);
+    assert_eq!(code, Some(2), "entry 0 is no entry");
 }

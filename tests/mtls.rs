@@ -215,11 +215,29 @@ async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_witho
     let mut lawyer = FilingServiceClient::new(channel);
     let doc = pdf("before revocation");
     let h = header("before-revocation", CASE, "答辩状", &[("a.pdf", &doc)]);
-    lawyer
+    let filing_id = lawyer
         .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
         .await
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct modification time
+        .unwrap()
+        .into_inner()
+        .receipt
+        .unwrap()
+        .filing_id;
+    // A watch stream opened before the revocation: received and routed arrive.
+    let mut watch = lawyer
+        .watch_events(pb::WatchEventsRequest {
+            scope: Some(pb::watch_events_request::Scope::FilingId(filing_id.clone())),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..2 {
+        watch.message().await.unwrap().unwrap();
+    }
+    let crl = pki.path().join("client-ca.crl.pem");
+    let crl_before = std::fs::read(&crl).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // a later thisUpdate
     ecenter_pki::revoke(pki.path(), &b.0).unwrap();
     // Within the reload interval the same connection is refused, naming the revocation.
     let mut refused = None;
@@ -249,6 +267,47 @@ async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_witho
         "{}",
         refused.message()
     );
+
+    // The stream opened before ends at its next event instead of delivering it.
+    let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    court
+        .start_review(pb::StartReviewRequest { filing_id })
+        .await
+        .unwrap();
+    let ended = watch.message().await.unwrap_err();
+    assert_eq!(ended.code(), tonic::Code::Unauthenticated, "{ended:?}");
+
+    // A CRL file that cannot be read, or an older CRL put back, does not undo the revocation:
+    // neither on the open connection nor on a new one.
+    for (what, content) in [
+        ("garbage", b"not a CRL".to_vec()),
+        ("empty", Vec::new()),
+        ("older", crl_before),
+    ] {
+        std::fs::write(&crl, &content).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // past the reload interval
+        let doc = pdf(what);
+        let h = header(
+            &format!("crl-{what}-0001"),
+            CASE,
+            "答辩状",
+            &[("a.pdf", &doc)],
+        );
+        let again = lawyer
+            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+            .await;
+        assert_eq!(
+            again.unwrap_err().code(),
+            tonic::Code::Unauthenticated,
+            "{what} CRL"
+        );
+        assert!(
+            call_with(&hub, pki.path(), Some((&b.0, &b.1)))
+                .await
+                .is_err(),
+            "{what} CRL, new connection"
+        );
+    }
 
     // A certificate of the client CA with no extendedKeyUsage at all.
     let no_eku = ecenter_pki::issue_without_eku(

@@ -277,6 +277,7 @@ async fn walk_hub(
         head_time: None,
         broken: None,
         checkpoint: None,
+        checkpoint_problem: None,
         notes: Vec::new(),
     };
     let mut after = 0;
@@ -291,7 +292,7 @@ async fn walk_hub(
             .into_inner();
         for e in &page.entries {
             let computed = hex::encode(ecenter_store::chain::sha256(e.detail_json.as_bytes()));
-            let problem = if e.seq != walk.head_seq + 1 {
+            let problem = if e.seq != walk.head_seq + 1 && !accepted_gap(e, walk.head_seq) {
                 Some(format!(
                     "expected entry {} next: entries are missing",
                     walk.head_seq + 1
@@ -328,6 +329,16 @@ async fn walk_hub(
     }
 }
 
+/// A gap in the numbers is part of the chain only where a `log_loss_accepted` entry records
+/// exactly the entries between the previous one and itself.
+fn accepted_gap(e: &ecenter_proto::v1::FilingEvent, previous: u64) -> bool {
+    let body: serde_json::Value = serde_json::from_str(&e.detail_json).unwrap_or_default();
+    let event = &body["event"];
+    e.kind == "log_loss_accepted"
+        && event["first"].as_u64() == Some(previous + 1)
+        && event["last"].as_u64().map(|l| l + 1) == Some(e.seq)
+}
+
 fn report_walk(walk: &LogWalk, json: bool) -> bool {
     let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let time = walk.head_time.map(|t| {
@@ -339,11 +350,12 @@ fn report_walk(walk: &LogWalk, json: bool) -> bool {
         println!(
             "{}",
             serde_json::json!({
-                "ok": walk.broken.is_none(),
+                "ok": walk.broken.is_none() && walk.checkpoint_problem.is_none(),
                 "entries_verified": walk.entries,
                 "head": {"seq": walk.head_seq, "hash": walk.head_hash, "recorded_at": walk.head_time.map(|t| t.to_rfc3339())},
                 "first_bad_entry": walk.broken.as_ref().map(|(seq, reason)| serde_json::json!({"seq": seq, "reason": reason})),
                 "checkpoint": walk.checkpoint.as_ref().map(|c| serde_json::json!({"number": c.number, "seq": c.seq, "hash": c.hash, "signed_at": c.at.to_rfc3339(), "timestamped": c.timestamp.is_some()})),
+                "checkpoint_problem": walk.checkpoint_problem,
                 "notes": walk.notes,
             })
         );
@@ -371,11 +383,14 @@ fn report_walk(walk: &LogWalk, json: bool) -> bool {
         }
     }
     if !json {
+        if let Some(problem) = &walk.checkpoint_problem {
+            println!("but it is NOT VOUCHED FOR: {problem}");
+        }
         for note in &walk.notes {
             println!("note: {note}");
         }
     }
-    walk.broken.is_none()
+    walk.broken.is_none() && walk.checkpoint_problem.is_none()
 }
 
 /// Runs the command line; exits 1 on failure or when a PDF does not verify.

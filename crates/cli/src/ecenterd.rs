@@ -39,6 +39,16 @@ struct Args {
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     print_config: bool,
+    /// Accept that log entries FIRST-LAST are lost (the hub refused to start naming exactly that
+    /// range). Recorded in the log with --operator and --reason; the log as found is kept aside.
+    #[arg(long, value_name = "FIRST-LAST", requires_all = ["operator", "reason"])]
+    accept_loss: Option<String>,
+    /// Who accepts the loss (recorded in the log).
+    #[arg(long, requires = "accept_loss")]
+    operator: Option<String>,
+    /// Why the loss is accepted (recorded in the log).
+    #[arg(long, requires = "accept_loss")]
+    reason: Option<String>,
 }
 
 fn load_config(args: &Args) -> Result<Config> {
@@ -57,6 +67,16 @@ fn load_config(args: &Args) -> Result<Config> {
         config.listen = listen;
     }
     config.dev_mode |= args.dev;
+    if let Some(range) = &args.accept_loss {
+        let (first, last) = ecenter_server::loss::LossAcceptance::parse_range(range)
+            .map_err(|e| anyhow::anyhow!("--accept-loss: {e}"))?;
+        config.accept_loss = Some(ecenter_server::loss::LossAcceptance {
+            first,
+            last,
+            by: args.operator.clone().unwrap_or_default(),
+            reason: args.reason.clone().unwrap_or_default(),
+        });
+    }
     Ok(config)
 }
 
@@ -67,7 +87,17 @@ pub fn main() {
         .map_err(anyhow::Error::from)
         .and_then(|rt| rt.block_on(run(args)));
     if let Err(e) = result {
-        eprintln!("ecenterd: {e:#}");
+        // Each cause once: errors that quote their source would otherwise repeat it.
+        let mut text = String::new();
+        for cause in e.chain().map(ToString::to_string) {
+            if !text.contains(&cause) {
+                if !text.is_empty() {
+                    text.push_str(": ");
+                }
+                text.push_str(&cause);
+            }
+        }
+        eprintln!("ecenterd: {text}");
         std::process::exit(1);
     }
 }

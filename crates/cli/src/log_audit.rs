@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use ecenter_store::checkpoint::{self, Checkpoint, CheckpointKey};
 use ecenter_store::{ChainHead, StoreError};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where the walk ended: the head, or the first bad entry.
 pub struct LogWalk {
@@ -26,6 +26,8 @@ pub struct LogWalk {
     pub broken: Option<(u64, String)>,
     /// The signed checkpoint the log was compared with.
     pub checkpoint: Option<Checkpoint>,
+    /// Why no checkpoint can vouch for the log (the entries themselves verify).
+    pub checkpoint_problem: Option<String>,
     /// Said to the clerk besides the verdict (e.g. where the key came from).
     pub notes: Vec<String>,
 }
@@ -60,26 +62,34 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     for dir in files {
         let path = dir.join(checkpoint::FILE_NAME);
         match checkpoint::read_file(&path, &key) {
-            Ok(Some(cps)) => {
+            Ok(Some(cps)) if !cps.is_empty() => {
                 if let Some(last) = cps.last()
                     && newest.as_ref().is_none_or(|n| last.seq > n.seq)
                 {
                     newest = Some(last.clone());
                 }
             }
+            Ok(Some(_)) => problems.push(format!("{} holds no checkpoint", path.display())),
             Ok(None) => problems.push(format!("{} is missing", path.display())),
             Err(e) => problems.push(e.to_string()),
         }
     }
     let mut wanted: Vec<u64> = newest.iter().map(|c| c.seq).collect();
     wanted.extend(expect.iter().map(|(seq, _)| *seq));
-    let private = tempfile::tempdir().context("a private directory for the copy")?;
-    copy_dir(&log, &private.path().join("log"))?;
-    let mut walk = match ecenter_store::audit_log(private.path(), &wanted) {
-        Ok((head, hashes)) => {
+    let scratch = std::env::temp_dir();
+    let mut walk = match ecenter_store::audit::audit_copy(&o.data_dir, &scratch, &wanted) {
+        Ok(audit) => {
+            let (head, hashes) = (audit.head, audit.hashes);
+            notes.extend(
+                audit
+                    .skipped
+                    .iter()
+                    .map(|s| format!("left out of the check: {s}")),
+            );
             let mut walk = verified(head);
             if let Some(cp) = &newest
-                && let Err(e) = checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied())
+                && let Err(e) =
+                    checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied(), &audit.losses)
             {
                 walk.broken = Some((first_bad(&e, cp.seq), e.to_string()));
             }
@@ -105,14 +115,12 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     } else {
         walk.head_hash
     };
-    if walk.broken.is_none() && !problems.is_empty() && (walk.head_seq > 0 || newest.is_some()) {
-        let missing = newest.is_none();
-        walk.broken = Some((
-            if missing { 1 } else { walk.head_seq + 1 },
-            format!(
-                "the checkpoints cannot vouch for this log: {}",
-                problems.join("; ")
-            ),
+    // As the hub judges it: with no valid checkpoint at all, nothing vouches for a log that has
+    // entries; a damaged file beside a valid history is what the hub restores from a witness.
+    if newest.is_none() && walk.head_seq > 0 {
+        walk.checkpoint_problem = Some(format!(
+            "no valid signed checkpoint vouches for this log: {}",
+            problems.join("; ")
         ));
     } else {
         notes.extend(problems);
@@ -130,6 +138,7 @@ fn verified(head: ChainHead) -> LogWalk {
         head_time: head.recorded_at,
         broken: None,
         checkpoint: None,
+        checkpoint_problem: None,
         notes: Vec::new(),
     }
 }
@@ -175,6 +184,9 @@ fn parse_expect(s: &str) -> Result<(u64, String)> {
         .trim()
         .parse()
         .with_context(|| format!("--expect: 「{seq}」 is not an entry number"))?;
+    if seq == 0 {
+        anyhow::bail!("--expect: entries are numbered from 1; 0 is no entry");
+    }
     let hash = hash.trim().to_ascii_lowercase();
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         anyhow::bail!("--expect: the hash must be 64 hex digits (SHA-256), not 「{hash}」");
@@ -200,22 +212,6 @@ fn checkpoint_key(o: &Offline) -> Result<(Vec<String>, CheckpointKey)> {
         // No key file in the directory: it holds no checkpoints either; say so in the verdict.
         Err(_) => Ok((Vec::new(), CheckpointKey::unknown())),
     }
-}
-
-/// Copies a directory tree (regular files and directories) without touching the source.
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to).with_context(|| to.display().to_string())?;
-    for entry in std::fs::read_dir(from).with_context(|| from.display().to_string())? {
-        let entry = entry?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else if kind.is_file() {
-            std::fs::copy(&src, &dst).with_context(|| src.display().to_string())?;
-        }
-    }
-    Ok(())
 }
 
 /// `clerk scrub`: asks the hub to re-hash every stored document; prints what is damaged.

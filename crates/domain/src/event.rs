@@ -154,6 +154,23 @@ pub enum Event {
         /// What was reading it (`DownloadDocument`, `scrub`, …).
         operation: String,
     },
+    /// An operator accepted that log entries `first..=last` are lost (the log ended before a signed
+    /// checkpoint). This entry's own number is `last + 1`, so no lost number — and no filing id
+    /// derived from one — is ever issued again.
+    LogLossAccepted {
+        /// The first lost entry.
+        first: u64,
+        /// The last lost entry (the checkpoint's).
+        last: u64,
+        /// The checkpoint that named it: its number and the hash it gave for entry `last`.
+        checkpoint: u64,
+        /// That hash.
+        checkpoint_hash: String,
+        /// Who accepted the loss (the operator's name as given on the command line).
+        by: String,
+        /// Why.
+        reason: String,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -184,7 +201,8 @@ impl Event {
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
             | Event::Service { .. }
-            | Event::BlobCorrupt { .. } => None,
+            | Event::BlobCorrupt { .. }
+            | Event::LogLossAccepted { .. } => None,
         }
     }
 
@@ -207,6 +225,7 @@ impl Event {
             Event::ServiceOrdered(_) => "service_ordered",
             Event::Service { event, .. } => event.kind(),
             Event::BlobCorrupt { .. } => "blob_corrupt",
+            Event::LogLossAccepted { .. } => "log_loss_accepted",
         }
     }
 
@@ -221,7 +240,9 @@ impl Event {
             Event::FilingDocketed { by, .. } | Event::FilingCancelled { by, .. } => by,
             Event::AccessDenied { identity, .. } => identity,
             Event::SealCreated(r) => &r.created_by,
-            Event::SealRevoked { by, .. } | Event::CaseRemoved { by, .. } => by,
+            Event::SealRevoked { by, .. }
+            | Event::CaseRemoved { by, .. }
+            | Event::LogLossAccepted { by, .. } => by,
             Event::CaseIndexed(c) => &c.indexed_by,
             Event::ServiceOrdered(o) => &o.ordered_by,
             Event::Service { event, .. } => match event {

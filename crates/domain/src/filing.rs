@@ -120,7 +120,8 @@ impl Filing {
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
             | Event::Service { .. }
-            | Event::BlobCorrupt { .. } => {
+            | Event::BlobCorrupt { .. }
+            | Event::LogLossAccepted { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

@@ -3,17 +3,13 @@
 //! signs the durable head after batches — when a second has passed since the last checkpoint, or
 //! sooner once `every_entries` entries are unsigned — and once more at a graceful stop.
 //!
-//! Policy for the checkpoint files themselves (docs in ARCHITECTURE.md, "Signed checkpoints"):
-//! - the data directory's file is missing while the log has entries: refused, unless a witness
-//!   holds a valid file (then it is copied back, with a warning);
-//! - the data directory's file does not verify (an edited or forged line): refused, unless a
-//!   witness holds a valid file (the damaged one is set aside, the witness's copied back);
-//! - a witness that is missing or does not verify: a warning (the witness is started again);
-//! - the log is compared with the newest valid checkpoint of all of them.
+//! What start-up makes of the checkpoint files is [`crate::checkpoint_policy`].
 
+use crate::checkpoint_policy;
+use crate::loss::PendingLoss;
 use chrono::Utc;
 use ecenter_store::checkpoint::{
-    self, Checkpoint, CheckpointError, CheckpointFile, CheckpointKey, CheckpointSigner,
+    self, Checkpoint, CheckpointError, CheckpointFile, CheckpointSigner,
 };
 use ecenter_store::{ChainHead, EventStore, SledStore};
 use serde::{Deserialize, Serialize};
@@ -71,149 +67,54 @@ impl From<CheckpointError> for EvidenceRefused {
     }
 }
 
-struct Found {
-    dir: PathBuf,
-    result: Result<Option<Vec<Checkpoint>>, CheckpointError>,
-}
-
-/// Checks the log against every checkpoint file and readies the signer. Refuses (see the module's
-/// policy) a log that is shorter than or differs from the newest valid checkpoint.
+/// Checks the log against every checkpoint file (see [`crate::checkpoint_policy`]), brings the
+/// files to the best history and readies the signer; a new hub gets its key and a first checkpoint
+/// at once, so that a file emptied later is always noticed.
 pub fn open(
     store: &SledStore,
     data_dir: &Path,
     config: &CheckpointConfig,
     seals: Option<Arc<crate::seal::SealContext>>,
+    pending: Option<&PendingLoss>,
 ) -> Result<Checkpointer, EvidenceRefused> {
-    let local = checkpoint::local_dir(data_dir);
-    let key_file = config
-        .key_file
-        .clone()
-        .unwrap_or_else(|| local.join("hub.key"));
-    let signer = CheckpointSigner::load(&key_file, config.key_file.is_none())?;
-    let key = CheckpointKey::from(&signer);
-    let read = |dir: &Path| Found {
-        dir: dir.to_path_buf(),
-        result: checkpoint::read_file(&dir.join(checkpoint::FILE_NAME), &key),
-    };
-    let local_found = read(&local);
-    let witnesses: Vec<Found> = config.witness_dirs.iter().map(|d| read(d)).collect();
+    let examined = checkpoint_policy::examine(data_dir, config)?;
     let head = store.head();
-    let best_witness = witnesses
-        .iter()
-        .filter_map(|w| match &w.result {
-            Ok(Some(cps)) => Some((w, cps.last().map_or(0, |c| c.seq))),
-            _ => None,
-        })
-        .max_by_key(|(_, seq)| *seq)
-        .map(|(w, _)| w);
-    check_local(&local_found, head.seq, best_witness)?;
-    for w in &witnesses {
-        match &w.result {
-            Ok(Some(_)) => {}
-            Ok(None) if head.seq == 0 => {}
-            Ok(None) => {
-                tracing::warn!(witness = %w.dir.display(), "the checkpoint witness holds no checkpoints: it starts again from now")
-            }
-            Err(e) => {
-                tracing::warn!(witness = %w.dir.display(), error = %e, "a checkpoint witness does not verify: it starts again from now")
-            }
-        }
-    }
-    let all = std::iter::once(&local_found).chain(witnesses.iter());
-    let newest = all
-        .filter_map(|f| {
-            f.result
-                .as_ref()
-                .ok()
-                .and_then(|o| o.as_ref())
-                .and_then(|c| c.last())
-        })
-        .max_by_key(|c| c.seq)
-        .cloned();
-    if let Some(cp) = &newest {
-        checkpoint::check_log(&head, cp, |seq| store.entry_hash(seq).ok().flatten())?;
+    let mut accepted = store.accepted_losses();
+    accepted.extend(pending.map(|p| (p.accepted.first, p.accepted.last)));
+    let verdict = examined.judge(&head, |seq| store.entry_hash(seq).ok().flatten(), &accepted)?;
+    checkpoint_policy::reconcile(&examined, &verdict)?;
+    if let Some(cp) = &verdict.newest {
         tracing::info!(
             checkpoint = cp.number,
             seq = cp.seq,
             "the event log agrees with its last signed checkpoint"
         );
     }
-    let mut files = vec![CheckpointFile::open(&local, &signer)?];
-    for w in &witnesses {
-        if !matches!(w.result, Ok(Some(_))) {
-            set_aside(&w.dir);
-        }
-        files.push(CheckpointFile::open(&w.dir, &signer)?);
+    let key_file = examined.key_file.clone();
+    let signer = match examined.signer {
+        Some(s) => s,
+        None => CheckpointSigner::load(&key_file, true)?,
+    };
+    let mut files = vec![CheckpointFile::open(
+        &checkpoint::local_dir(data_dir),
+        &signer,
+    )?];
+    for dir in &config.witness_dirs {
+        files.push(CheckpointFile::open(dir, &signer)?);
     }
-    let next_number = local_found
-        .result
-        .ok()
-        .flatten()
-        .and_then(|c| c.last().map(|c| c.number))
-        .unwrap_or(0)
-        + 1;
-    Ok(Checkpointer {
+    let mut checkpointer = Checkpointer {
         signer,
         files,
-        next_number,
-        last_seq: newest.map_or(0, |c| c.seq),
+        next_number: verdict.last_number + 1,
+        last_seq: verdict.newest.map_or(0, |c| c.seq),
         interval: Duration::from_millis(config.interval_ms.max(10)),
         every_entries: config.every_entries.max(1),
         seals,
-    })
-}
-
-/// The data directory's own file: refused when missing or damaged, unless a witness can stand in.
-fn check_local(
-    local: &Found,
-    head_seq: u64,
-    witness: Option<&Found>,
-) -> Result<(), EvidenceRefused> {
-    let problem = match &local.result {
-        Ok(Some(_)) => return Ok(()),
-        Ok(None) if head_seq == 0 => return Ok(()),
-        Ok(None) => format!(
-            "the log has {head_seq} entries but {} is missing: it was removed, or this data directory predates signed checkpoints",
-            local.dir.join(checkpoint::FILE_NAME).display()
-        ),
-        Err(e) => e.to_string(),
     };
-    let Some(witness) = witness else {
-        return Err(EvidenceRefused(format!(
-            "{problem}. No witness holds a valid copy ([checkpoints] witness_dirs): restore the file from a backup or a witness; the hub does not serve a log it cannot vouch for"
-        )));
-    };
-    tracing::warn!(problem = %problem, witness = %witness.dir.display(), "the data directory's checkpoints are restored from a witness");
-    set_aside(&local.dir);
-    let from = witness.dir.join(checkpoint::FILE_NAME);
-    std::fs::create_dir_all(&local.dir)
-        .and_then(|()| std::fs::copy(&from, local.dir.join(checkpoint::FILE_NAME)).map(|_| ()))
-        .map_err(|e| {
-            EvidenceRefused(format!(
-                "cannot restore checkpoints from {}: {e}",
-                from.display()
-            ))
-        })
-}
-
-/// Moves a damaged or stale checkpoint file out of the way (never deletes it: it is evidence).
-fn set_aside(dir: &Path) {
-    let file = dir.join(checkpoint::FILE_NAME);
-    if file.exists() {
-        let aside = dir.join(format!(
-            "{}.set-aside-{}",
-            checkpoint::FILE_NAME,
-            Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
-        ));
-        match std::fs::rename(&file, &aside) {
-            Ok(()) => {
-                tracing::warn!(from = %file.display(), to = %aside.display(), "checkpoint file set aside")
-            }
-            Err(e) => {
-                tracing::error!(file = %file.display(), error = %e, "cannot set a checkpoint file aside")
-            }
-        }
+    if checkpointer.next_number == 1 {
+        checkpointer.write(&head)?;
     }
+    Ok(checkpointer)
 }
 
 impl Checkpointer {

@@ -33,6 +33,9 @@ pub struct Config {
     pub checkpoints: crate::checkpoints::CheckpointConfig,
     /// The background scrub of stored documents.
     pub scrub: crate::scrub::ScrubConfig,
+    /// An operator's acceptance of lost log entries (`ecenterd --accept-loss`; never from a file).
+    #[serde(skip)]
+    pub accept_loss: Option<crate::loss::LossAcceptance>,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             service: None,
             checkpoints: crate::checkpoints::CheckpointConfig::default(),
             scrub: crate::scrub::ScrubConfig::default(),
+            accept_loss: None,
         }
     }
 }

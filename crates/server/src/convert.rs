@@ -149,7 +149,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::CaseRemoved { .. }
         | Event::ServiceOrdered(_)
         | Event::Service { .. }
-        | Event::BlobCorrupt { .. } => return None,
+        | Event::BlobCorrupt { .. }
+        | Event::LogLossAccepted { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

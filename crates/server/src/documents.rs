@@ -4,8 +4,10 @@
 //! document, and the log gets a `blob_corrupt` event saying what was found (once per read).
 //!
 //! Whole reads ([`read_verified`]) check before returning anything. Streams ([`stream_verified`])
-//! cannot take back chunks already sent: they end with DATA_LOSS instead of OK, so a client never
-//! sees a complete, successful download of wrong bytes.
+//! hash the whole file before the first chunk, so damaged bytes are not sent at all; the bytes
+//! are hashed again as they go, and a file that changes in between ends the stream with DATA_LOSS
+//! instead of OK. A damaged document is recorded once per hub run and kind of damage, so that
+//! readers cannot grow the log by asking again; every request is still refused.
 
 use crate::filing::ChunkStream;
 use ecenter_domain::Event;
@@ -64,8 +66,14 @@ pub async fn report<S: EventStore>(
     found: String,
     operation: &str,
 ) -> Status {
-    tracing::error!(document = %doc.label, sha256 = %doc.sha256, %found, operation, "stored document damaged");
     let status = data_loss(doc, &found);
+    if !store
+        .blobs()
+        .first_report(&format!("{} {found}", doc.sha256))
+    {
+        return status;
+    }
+    tracing::error!(document = %doc.label, sha256 = %doc.sha256, %found, operation, "stored document damaged");
     let event = Event::BlobCorrupt {
         sha256: doc.sha256.clone(),
         document: doc.label.clone(),
@@ -112,10 +120,17 @@ pub async fn stream_verified<S: EventStore>(
     doc: StoredDocument,
     operation: &'static str,
 ) -> Result<ChunkStream, Status> {
-    let file = match std::fs::File::open(store.blobs().path(&doc.sha256)) {
-        Ok(f) => f,
-        Err(e) => {
-            let found = damage(&doc, Err(e)).unwrap_or_default();
+    let path = store.blobs().path(&doc.sha256);
+    let checked = tokio::task::spawn_blocking(move || {
+        let hashed = crate::scrub::hash_file(&path);
+        hashed.and_then(|h| std::fs::File::open(&path).map(|f| (h, f)))
+    })
+    .await
+    .map_err(|_| Status::internal("reading a stored document failed"))?;
+    let file = match checked {
+        Ok(((sha, _), f)) if sha == doc.sha256 => f,
+        other => {
+            let found = damage(&doc, other.map(|(h, _)| h)).unwrap_or_default();
             return Err(report(&*store, &doc, found, operation).await);
         }
     };

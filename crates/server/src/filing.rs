@@ -5,6 +5,7 @@ use crate::convert;
 use crate::error::{domain_status, invalid, store_status};
 use crate::identity::{Identity, Role};
 use crate::intake;
+use crate::revocation::StillGood;
 use ecenter_domain::lifecycle::review_outcome;
 use ecenter_domain::submission::Limits;
 use ecenter_domain::{
@@ -117,8 +118,12 @@ pub async fn authorized_filing<S: EventStore>(
     operation: Operation,
     filing_id: &str,
 ) -> Result<ecenter_domain::Filing, Status> {
-    let own_only = crate::authz::check(identity, operation, None).is_err()
-        && crate::authz::check(identity, operation, Some(&identity.to_string())).is_ok();
+    let never = crate::authz::check(identity, operation, Some(&identity.to_string())).is_err();
+    if never {
+        // Refused whatever the id: the answer must not depend on whether the filing exists.
+        authorize(store, identity, operation, None, Some(filing_id)).await?;
+    }
+    let own_only = crate::authz::check(identity, operation, None).is_err() && !never;
     let filing = match durable_filing(store, filing_id).await {
         Ok(f) => f,
         Err(s) if own_only && s.code() == tonic::Code::NotFound => {
@@ -532,6 +537,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         request: Request<pb::WatchEventsRequest>,
     ) -> Result<Response<Self::WatchEventsStream>, Status> {
         let identity = Identity::of(&request)?;
+        let caller = StillGood::of(&request);
         let r = request.into_inner();
         let scope = match r.scope {
             Some(pb::watch_events_request::Scope::FilingId(id)) => {
@@ -566,7 +572,13 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let (tx, rx) = mpsc::channel(64);
         let store = self.store.clone();
         let stopping = self.stopping.clone();
-        tokio::spawn(watch_loop(store, scope, r.after_seq, tx, stopping));
+        tokio::spawn(watch_loop(
+            store,
+            scope,
+            r.after_seq,
+            (tx, caller),
+            stopping,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 }
@@ -582,7 +594,7 @@ async fn watch_loop<S: EventStore>(
     store: Arc<S>,
     scope: Scope,
     mut cursor: u64,
-    tx: mpsc::Sender<Result<pb::FilingEvent, Status>>,
+    (tx, caller): (mpsc::Sender<Result<pb::FilingEvent, Status>>, StillGood),
     mut stopping: watch::Receiver<bool>,
 ) {
     let mut heads = store.subscribe();
@@ -619,11 +631,17 @@ async fn watch_loop<S: EventStore>(
                 Scope::Filing(id) => id == filing_id,
                 Scope::Department(d) => d == &department,
             };
-            if wanted
-                && tx
-                    .send(Ok(convert::filing_event(&entry, &department)))
-                    .await
-                    .is_err()
+            if !wanted {
+                continue;
+            }
+            if let Some(refused) = caller.refusal() {
+                let _ = tx.send(Err(refused)).await;
+                return;
+            }
+            if tx
+                .send(Ok(convert::filing_event(&entry, &department)))
+                .await
+                .is_err()
             {
                 return;
             }

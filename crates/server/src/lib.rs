@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod authz;
+pub mod checkpoint_policy;
 pub mod checkpoints;
 pub mod config;
 pub mod convert;
@@ -15,6 +16,7 @@ pub mod guard;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod loss;
 pub mod maildir;
 pub mod outbox;
 pub mod page;
@@ -84,6 +86,7 @@ pub struct Hub {
     similar: Arc<similar::SimilarIndex>,
     service: Option<ServiceRuntime>,
     checkpointer: checkpoints::Checkpointer,
+    pending_loss: Option<loss::PendingLoss>,
 }
 
 /// Electronic service ready to serve: its context, and the recipients' page's socket.
@@ -144,10 +147,24 @@ impl Hub {
             }
             None => None,
         };
+        let pending = checkpoint_policy::precheck(
+            &config.data_dir,
+            &config.checkpoints,
+            config.accept_loss.as_ref(),
+        )?;
         let store = Arc::new(SledStore::open(&config.data_dir)?);
-        let checkpointer =
-            checkpoints::open(&store, &config.data_dir, &config.checkpoints, seals.clone())?;
-        store.remove_orphan_blobs()?;
+        let checkpointer = checkpoints::open(
+            &store,
+            &config.data_dir,
+            &config.checkpoints,
+            seals.clone(),
+            pending.as_ref(),
+        )?;
+        // After a loss, documents only lost entries named are what is left of them: kept aside.
+        let orphans_to = pending
+            .as_ref()
+            .map(|_| loss::set_aside_dir(&config.data_dir, "documents-of-lost-entries"));
+        store.remove_orphan_blobs(orphans_to.as_deref())?;
         let similar = similar::SimilarIndex::open(&config.data_dir.join("similar"))
             .map_err(|e| ServeError::Similar(e.to_string()))?;
         Ok(Hub {
@@ -158,6 +175,7 @@ impl Hub {
             similar: Arc::new(similar),
             service,
             checkpointer,
+            pending_loss: pending,
         })
     }
 
@@ -182,6 +200,15 @@ impl Hub {
             .compact()
             .await
             .map_err(|e| ServeError::Similar(e.message().to_string()))?;
+        if let Some(loss) = &self.pending_loss {
+            let event = loss.event();
+            self.store
+                .append(Box::new(move |_: &dyn ecenter_store::ReadView| {
+                    Ok((vec![event], ()))
+                }))
+                .await?;
+            tracing::warn!(first = loss.accepted.first, last = loss.accepted.last, by = %loss.accepted.by, "the loss of log entries is on the record");
+        }
         let (checkpoints_stop, stop_rx) = watch::channel(false);
         let checkpointing = tokio::spawn(self.checkpointer.run(self.store.clone(), stop_rx));
         let result = serve_store(

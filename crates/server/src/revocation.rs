@@ -56,6 +56,8 @@ type Revoked = HashSet<(Vec<u8>, Vec<u8>)>;
 struct State {
     looked_at: Option<Instant>,
     modified: Option<SystemTime>,
+    /// thisUpdate of the CRL in force (seconds): an older one never replaces it.
+    issued: Option<i64>,
     revoked: Revoked,
 }
 
@@ -104,10 +106,15 @@ impl Revocation {
         if modified.is_some() && modified == state.modified {
             return;
         }
+        state.modified = modified;
         match load(path) {
-            Ok(revoked) => {
+            Ok((_, issued)) if state.issued.is_some_and(|i| issued < i) => tracing::error!(
+                crl = %path.display(),
+                "the client CRL file holds an older CRL than the one in force; keeping the one in force"
+            ),
+            Ok((revoked, issued)) => {
                 state.revoked = revoked;
-                state.modified = modified;
+                state.issued = Some(issued);
             }
             Err(e) => {
                 tracing::error!(crl = %path.display(), error = %e, "the client CRL cannot be read; the previous list stays in force")
@@ -116,12 +123,16 @@ impl Revocation {
     }
 }
 
-fn load(path: &std::path::Path) -> Result<Revoked, String> {
+fn load(path: &std::path::Path) -> Result<(Revoked, i64), String> {
     use rustls_pki_types::CertificateRevocationListDer;
     use rustls_pki_types::pem::PemObject;
+    let crls = CertificateRevocationListDer::pem_file_iter(path)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let issued = newest_issue(&crls)?;
     let mut out = HashSet::new();
-    for crl in CertificateRevocationListDer::pem_file_iter(path).map_err(|e| e.to_string())? {
-        let crl = crl.map_err(|e| e.to_string())?;
+    for crl in &crls {
         let (_, parsed) = x509_parser::parse_x509_crl(crl.as_ref())
             .map_err(|e| format!("CRL does not parse: {e}"))?;
         let issuer = parsed.issuer().as_raw().to_vec();
@@ -129,5 +140,39 @@ fn load(path: &std::path::Path) -> Result<Revoked, String> {
             out.insert((issuer.clone(), revoked.raw_serial().to_vec()));
         }
     }
-    Ok(out)
+    Ok((out, issued))
+}
+
+/// The newest thisUpdate (seconds) of `crls`; an error when there is none or one does not parse.
+pub fn newest_issue(
+    crls: &[rustls_pki_types::CertificateRevocationListDer<'_>],
+) -> Result<i64, String> {
+    let mut newest = None;
+    for crl in crls {
+        let (_, parsed) = x509_parser::parse_x509_crl(crl.as_ref())
+            .map_err(|e| format!("a CRL does not parse ({e}): revocations cannot be read"))?;
+        let issued = parsed.last_update().timestamp();
+        newest = Some(newest.map_or(issued, |n: i64| n.max(issued)));
+    }
+    newest.ok_or_else(|| "holds no CRL: revocations cannot be read".to_string())
+}
+
+/// The certificate a long-lived stream was opened under, to check again while it runs: a watch
+/// stream ends with UNAUTHENTICATED at its next event once the certificate is revoked or expired.
+#[derive(Debug, Clone, Default)]
+pub struct StillGood(Option<crate::tls::PeerInfo>);
+
+impl StillGood {
+    /// The connection `request` came on (nothing to check in development mode).
+    pub fn of<T>(request: &tonic::Request<T>) -> StillGood {
+        StillGood(request.extensions().get::<crate::tls::PeerInfo>().cloned())
+    }
+
+    /// UNAUTHENTICATED with the reason, once the certificate may no longer be used.
+    pub fn refusal(&self) -> Option<tonic::Status> {
+        self.0
+            .as_ref()
+            .and_then(|p| p.current_identity().err())
+            .map(tonic::Status::unauthenticated)
+    }
 }

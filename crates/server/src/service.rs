@@ -1025,6 +1025,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         request: Request<pb::WatchServiceRequest>,
     ) -> Result<Response<Self::WatchServiceStream>, Status> {
         self.allowed(&request, Operation::WatchService).await?;
+        let caller = crate::revocation::StillGood::of(&request);
         let r = request.into_inner();
         let summary = self.order(&r.order_id)?;
         if !r.recipient_id.is_empty() {
@@ -1035,10 +1036,12 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let cursor = r.after_seq.max(summary.seq.saturating_sub(1));
         tokio::spawn(watch_loop(
             self.store.clone(),
-            r.order_id,
-            (!r.recipient_id.is_empty()).then_some(r.recipient_id),
+            (
+                r.order_id,
+                (!r.recipient_id.is_empty()).then_some(r.recipient_id),
+            ),
             cursor,
-            tx,
+            (tx, caller),
             self.stopping.clone(),
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
@@ -1477,10 +1480,12 @@ fn service_event(
 
 async fn watch_loop<S: EventStore>(
     store: Arc<S>,
-    order_id: String,
-    recipient: Option<String>,
+    (order_id, recipient): (String, Option<String>),
     mut cursor: u64,
-    tx: mpsc::Sender<Result<pb::ServiceEvent, Status>>,
+    (tx, caller): (
+        mpsc::Sender<Result<pb::ServiceEvent, Status>>,
+        crate::revocation::StillGood,
+    ),
     mut stopping: watch::Receiver<bool>,
 ) {
     const BATCH: usize = 512;
@@ -1496,9 +1501,14 @@ async fn watch_loop<S: EventStore>(
         let full = entries.len() == BATCH;
         for entry in entries {
             cursor = entry.seq;
-            if let Some(e) = service_event(&entry, &order_id, recipient.as_deref())
-                && tx.send(Ok(e)).await.is_err()
-            {
+            let Some(e) = service_event(&entry, &order_id, recipient.as_deref()) else {
+                continue;
+            };
+            if let Some(refused) = caller.refusal() {
+                let _ = tx.send(Err(refused)).await;
+                return;
+            }
+            if tx.send(Ok(e)).await.is_err() {
                 return;
             }
         }

@@ -77,11 +77,15 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     Ok(certs)
 }
 
-fn load_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
-    CertificateRevocationListDer::pem_file_iter(path)
+/// The CRLs of a file, and the newest thisUpdate among them. A file without a CRL, or with one
+/// that does not parse, is an error: a CRL that cannot be read must never read as "nothing revoked".
+fn load_crls(path: &Path) -> Result<(Vec<CertificateRevocationListDer<'static>>, i64), TlsError> {
+    let crls = CertificateRevocationListDer::pem_file_iter(path)
         .map_err(|e| file_err(path, e))?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| file_err(path, e))
+        .map_err(|e| file_err(path, e))?;
+    let issued = crate::revocation::newest_issue(&crls).map_err(|e| file_err(path, e))?;
+    Ok((crls, issued))
 }
 
 /// Client verifier that rebuilds itself from the CRL file whenever the file's modification time changes.
@@ -90,35 +94,37 @@ struct ReloadingVerifier {
     roots: Arc<RootCertStore>,
     crl_path: Option<PathBuf>,
     hints: Vec<DistinguishedName>,
-    state: Mutex<(Option<SystemTime>, Arc<dyn ClientCertVerifier>)>,
+    state: Mutex<VerifierState>,
 }
+
+/// The CRL file's modification time and thisUpdate, and the verifier built from it.
+type VerifierState = (Option<SystemTime>, i64, Arc<dyn ClientCertVerifier>);
 
 impl ReloadingVerifier {
     fn new(roots: Arc<RootCertStore>, crl_path: Option<PathBuf>) -> Result<Self, TlsError> {
-        let (mtime, inner) = Self::build(&roots, crl_path.as_deref())?;
-        let hints = inner.root_hint_subjects().to_vec();
+        let state = Self::build(&roots, crl_path.as_deref())?;
+        let hints = state.2.root_hint_subjects().to_vec();
         Ok(ReloadingVerifier {
             roots,
             crl_path,
             hints,
-            state: Mutex::new((mtime, inner)),
+            state: Mutex::new(state),
         })
     }
 
-    fn build(
-        roots: &Arc<RootCertStore>,
-        crl: Option<&Path>,
-    ) -> Result<(Option<SystemTime>, Arc<dyn ClientCertVerifier>), TlsError> {
+    fn build(roots: &Arc<RootCertStore>, crl: Option<&Path>) -> Result<VerifierState, TlsError> {
         let mut builder = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider());
-        let mut mtime = None;
+        let (mut mtime, mut issued) = (None, i64::MIN);
         if let Some(path) = crl {
             mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-            builder = builder.with_crls(load_crls(path)?);
+            let (crls, this_update) = load_crls(path)?;
+            issued = this_update;
+            builder = builder.with_crls(crls);
         }
         let verifier = builder
             .build()
             .map_err(|e| TlsError::Rustls(e.to_string()))?;
-        Ok((mtime, verifier))
+        Ok((mtime, issued, verifier))
     }
 
     /// The current verifier, rebuilt first if the CRL file changed. A CRL that fails to load keeps
@@ -129,6 +135,11 @@ impl ReloadingVerifier {
             let now = std::fs::metadata(path).and_then(|m| m.modified()).ok();
             if now != state.0 {
                 match Self::build(&self.roots, Some(path)) {
+                    // An older CRL put back would undo revocations since: refused.
+                    Ok(fresh) if fresh.1 < state.1 => {
+                        tracing::error!(crl = %path.display(), "the client CRL file holds an older CRL than the one in force; keeping the one in force");
+                        state.0 = now;
+                    }
                     Ok(fresh) => {
                         tracing::info!(crl = %path.display(), "client CRL reloaded");
                         *state = fresh;
@@ -139,7 +150,7 @@ impl ReloadingVerifier {
                 }
             }
         }
-        state.1.clone()
+        state.2.clone()
     }
 }
 

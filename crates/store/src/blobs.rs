@@ -25,6 +25,8 @@ pub struct BlobStore {
     synced: std::sync::Arc<AtomicU64>,
     /// Blobs put in place by requests whose events are not yet durable (see [`PlacedBlob`]).
     pending: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Pending>>>,
+    /// Damage already reported since the store opened (see [`BlobStore::first_report`]).
+    reported: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// Requests holding a blob they put in place (or found in place) before their events are durable.
@@ -68,6 +70,7 @@ impl BlobStore {
             committed: std::sync::Arc::new(AtomicU64::new(0)),
             synced: std::sync::Arc::new(AtomicU64::new(0)),
             pending: Default::default(),
+            reported: Default::default(),
         })
     }
 
@@ -141,31 +144,41 @@ impl BlobStore {
         Ok(out)
     }
 
-    /// Removes every blob whose hash `referenced` does not know and whose file is older than
-    /// `min_age`: what refused or abandoned uploads of an earlier run left. Returns how many files
-    /// and bytes went. Run it only when no request is in flight (at start-up).
+    /// Removes every blob whose hash `referenced` does not know — what refused or abandoned
+    /// uploads of an earlier run left — or moves it into `set_aside` when given (after a loss of
+    /// log entries such blobs are what is left of the lost filings). Returns the files and bytes.
+    /// Run it only when no request is in flight (at start-up).
     pub fn remove_unreferenced(
         &self,
         referenced: &dyn Fn(&str) -> bool,
-        min_age: std::time::Duration,
+        set_aside: Option<&Path>,
     ) -> Result<(u64, u64), StoreError> {
-        let now = std::time::SystemTime::now();
         let (mut files, mut bytes) = (0, 0);
+        if let Some(dir) = set_aside {
+            fs::create_dir_all(dir)?;
+        }
         self.each_blob(|name, entry| {
             let meta = entry.metadata()?;
-            let old = meta
-                .modified()
-                .ok()
-                .and_then(|m| now.duration_since(m).ok())
-                .is_some_and(|age| age >= min_age);
-            if meta.is_file() && old && !referenced(&name) {
-                fs::remove_file(entry.path())?;
+            if meta.is_file() && !referenced(&name) {
+                match set_aside {
+                    Some(dir) => fs::rename(entry.path(), dir.join(&name))?,
+                    None => fs::remove_file(entry.path())?,
+                }
                 files += 1;
                 bytes += meta.len();
             }
             Ok(())
         })?;
         Ok((files, bytes))
+    }
+
+    /// Whether `damage` (a blob and what was found) is reported for the first time since the store
+    /// opened: it is recorded once, not once per reader.
+    pub fn first_report(&self, damage: &str) -> bool {
+        self.reported
+            .lock()
+            .expect("reported lock")
+            .insert(damage.to_string())
     }
 
     /// Recomputes a blob's hash, for audits and tests.

@@ -150,6 +150,21 @@ pub fn decode_entry(key: &[u8], value: &[u8]) -> Result<StoredEntry, ChainError>
     })
 }
 
+/// A gap is part of the chain only where an operator recorded it: a `log_loss_accepted` entry whose
+/// lost range is exactly the entries between the previous one and itself.
+fn accepts_gap(entry: &StoredEntry, previous: u64) -> bool {
+    matches!(entry.event, Event::LogLossAccepted { first, last, .. }
+        if first == previous + 1 && last + 1 == entry.seq && first <= last)
+}
+
+/// The entries an accepted loss took, as `(first, last)`, if `event` records one.
+pub fn accepted_loss(event: &Event) -> Option<(u64, u64)> {
+    match event {
+        Event::LogLossAccepted { first, last, .. } => Some((*first, *last)),
+        _ => None,
+    }
+}
+
 /// Walks a chain entry by entry from the start.
 #[derive(Debug)]
 pub struct ChainVerifier {
@@ -168,7 +183,7 @@ impl ChainVerifier {
     /// Checks the next entry in order: its own hash, no gap, and the link to the previous one.
     pub fn push(&mut self, key: &[u8], value: &[u8]) -> Result<StoredEntry, ChainError> {
         let entry = decode_entry(key, value)?;
-        if entry.seq != self.head.seq + 1 {
+        if entry.seq != self.head.seq + 1 && !accepts_gap(&entry, self.head.seq) {
             return Err(ChainError {
                 seq: entry.seq,
                 reason: format!(

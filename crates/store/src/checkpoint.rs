@@ -374,7 +374,15 @@ pub fn check_log(
     head: &ChainHead,
     cp: &Checkpoint,
     hash_at: impl FnOnce(u64) -> Option<[u8; 32]>,
+    accepted: &[(u64, u64)],
 ) -> Result<(), CheckpointError> {
+    // An operator recorded that the entries this checkpoint vouched for are lost.
+    if accepted
+        .iter()
+        .any(|(first, last)| (*first..=*last).contains(&cp.seq))
+    {
+        return Ok(());
+    }
     if head.seq < cp.seq {
         return Err(CheckpointError::Truncated {
             log_ends_at: head.seq,
@@ -413,10 +421,11 @@ impl CheckpointFile {
     /// missing. A new file's directory entry is synced too.
     pub fn open(dir: &Path, key: &CheckpointSigner) -> Result<CheckpointFile, CheckpointError> {
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        // The public key beside the file is for people and openssl; the hub's key decides.
         let key_path = dir.join(KEY_NAME);
-        if !key_path.exists() {
-            std::fs::write(&key_path, key.public_key_pem())
-                .map_err(|e| file_error(&key_path, e))?;
+        let pem = key.public_key_pem();
+        if std::fs::read_to_string(&key_path).ok().as_deref() != Some(pem.as_str()) {
+            std::fs::write(&key_path, pem).map_err(|e| file_error(&key_path, e))?;
         }
         let path = dir.join(FILE_NAME);
         let file = std::fs::OpenOptions::new()
@@ -511,7 +520,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = signer(dir.path());
         let cp = s.sign(31, &head(12, 7), Utc::now());
-        let err = check_log(&head(4, 1), &cp, |_| None)
+        let err = check_log(&head(4, 1), &cp, |_| None, &[])
             .unwrap_err()
             .to_string();
         assert!(
@@ -522,11 +531,12 @@ mod tests {
             err.contains("names entry 12 with hash 0707") && err.contains("entries 5–12"),
             "{err}"
         );
-        let err = check_log(&head(20, 1), &cp, |seq| (seq == 12).then_some([8; 32]))
+        let err = check_log(&head(20, 1), &cp, |seq| (seq == 12).then_some([8; 32]), &[])
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("entry 12 has hash 0808"), "{err}");
-        check_log(&head(20, 1), &cp, |_| Some([7; 32])).unwrap();
+        check_log(&head(20, 1), &cp, |_| Some([7; 32]), &[]).unwrap();
+        check_log(&head(13, 1), &cp, |_| None, &[(5, 12)]).unwrap();
     }
 
     #[test]

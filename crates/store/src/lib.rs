@@ -6,10 +6,11 @@
 //! blobs are durable before any event names them.
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod blobs;
 pub mod chain;
 pub mod checkpoint;
-mod sled_store;
+pub(crate) mod sled_store;
 #[cfg(feature = "tamper")]
 pub mod tamper;
 

@@ -75,6 +75,8 @@ struct Inner {
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
     /// Blobs no log entry names, found at start-up (removed by [`SledStore::remove_orphan_blobs`]).
     orphans: Mutex<std::collections::HashSet<String>>,
+    /// Entry ranges an operator accepted as lost (`log_loss_accepted` entries).
+    losses: Mutex<Vec<(u64, u64)>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     head: watch::Receiver<ChainHead>,
     failure: watch::Receiver<Option<String>>,
@@ -142,6 +144,18 @@ fn set_aside_partial_snapshots(data_dir: &Path) -> Result<(), StoreError> {
         tracing::warn!(from = %entry.path().display(), to = %to.display(), "an unfinished sled snapshot from an interrupted start was set aside");
     }
     Ok(())
+}
+
+/// The number the first of `events` gets: the next one, except after an accepted loss, whose entry
+/// takes the number after the lost range so that no lost number is issued again.
+fn first_number(events: &[Event], next: u64) -> Result<u64, StoreError> {
+    match events.first().and_then(crate::chain::accepted_loss) {
+        None => Ok(next),
+        Some((first, last)) if first == next && first <= last => Ok(last + 1),
+        Some((first, last)) => Err(StoreError::Database(format!(
+            "an accepted loss of entries {first}–{last} must start at the log's next entry {next}"
+        ))),
+    }
 }
 
 /// A failed flush as an administrator reads it.
@@ -290,6 +304,13 @@ fn read_recipient(
         .transpose()
 }
 
+/// Head, hashes of wanted entries, and accepted losses of a log.
+pub(crate) type LogAuditParts = (
+    ChainHead,
+    std::collections::BTreeMap<u64, [u8; 32]>,
+    Vec<(u64, u64)>,
+);
+
 /// Walks the whole event log of a data directory that no hub is serving (a copy, or a stopped
 /// hub's) and returns its head, or the first entry that does not verify and why.
 pub fn verify_log(data_dir: &Path) -> Result<ChainHead, StoreError> {
@@ -311,18 +332,28 @@ pub fn audit_log(
     data_dir: &Path,
     wanted: &[u64],
 ) -> Result<(ChainHead, std::collections::BTreeMap<u64, [u8; 32]>), StoreError> {
+    audit_log_with_losses(data_dir, wanted).map(|(head, hashes, _)| (head, hashes))
+}
+
+/// [`audit_log`], also giving the ranges an operator accepted as lost.
+pub(crate) fn audit_log_with_losses(
+    data_dir: &Path,
+    wanted: &[u64],
+) -> Result<LogAuditParts, StoreError> {
     let db = open_db(&data_dir.join("log"))?;
     let events = db.open_tree("events")?;
     let mut verifier = ChainVerifier::default();
     let mut hashes = std::collections::BTreeMap::new();
+    let mut losses = Vec::new();
     for item in events.iter() {
         let (k, v) = item?;
         let entry = verifier.push(&k, &v)?;
         if wanted.contains(&entry.seq) {
             hashes.insert(entry.seq, entry.hash);
         }
+        losses.extend(crate::chain::accepted_loss(&entry.event));
     }
-    Ok((verifier.head(), hashes))
+    Ok((verifier.head(), hashes, losses))
 }
 
 impl SledStore {
@@ -336,9 +367,11 @@ impl SledStore {
         let trees = Trees::open(&db)?;
         let mut verifier = ChainVerifier::default();
         let mut orphans = blobs.names()?;
+        let mut losses = Vec::new();
         for item in trees.events.iter() {
             let (k, v) = item?;
             let entry = verifier.push(&k, &v)?;
+            losses.extend(crate::chain::accepted_loss(&entry.event));
             if !orphans.is_empty() {
                 for digest in crate::blobs::hex_digests(&entry.body) {
                     orphans.remove(digest);
@@ -369,6 +402,7 @@ impl SledStore {
                 blobs,
                 jobs: Mutex::new(Some(tx)),
                 orphans: Mutex::new(orphans),
+                losses: Mutex::new(losses),
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
                 failure: failure_rx,
@@ -380,7 +414,8 @@ impl SledStore {
     /// uploads of an earlier run (a crash between placing and recording). Call it once the log is
     /// known to be whole (checked against its checkpoints), never on a log that lost entries.
     /// Returns the files and bytes removed.
-    pub fn remove_orphan_blobs(&self) -> Result<(u64, u64), StoreError> {
+    /// With `set_aside`, they are moved there instead (see [`BlobStore::remove_unreferenced`]).
+    pub fn remove_orphan_blobs(&self, set_aside: Option<&Path>) -> Result<(u64, u64), StoreError> {
         let orphans = std::mem::take(&mut *self.inner.orphans.lock().expect("orphans lock"));
         if orphans.is_empty() {
             return Ok((0, 0));
@@ -388,13 +423,19 @@ impl SledStore {
         let removed = self
             .inner
             .blobs
-            .remove_unreferenced(&|name| !orphans.contains(name), std::time::Duration::ZERO)?;
+            .remove_unreferenced(&|name| !orphans.contains(name), set_aside)?;
         tracing::warn!(
             files = removed.0,
             bytes = removed.1,
-            "removed blobs no log entry names (left by refused or interrupted uploads)"
+            set_aside = ?set_aside,
+            "blobs no log entry names (left by refused or interrupted uploads) removed or set aside"
         );
         Ok(removed)
+    }
+
+    /// The entry ranges an operator accepted as lost, as recorded in the log.
+    pub fn accepted_losses(&self) -> Vec<(u64, u64)> {
+        self.inner.losses.lock().expect("losses lock").clone()
     }
 
     /// The stored hash of entry `seq` (the log was verified when the store opened).
@@ -953,10 +994,11 @@ impl Writer {
             return Ok(Vec::new());
         }
         let now = Utc::now();
+        let start = first_number(&events, self.next_seq)?;
         let mut prev = self.prev;
         let mut prepared = Vec::with_capacity(events.len());
         for (i, event) in events.iter().enumerate() {
-            let seq = self.next_seq + i as u64;
+            let seq = start + i as u64;
             let (hash, value) = encode_entry(seq, &prev, now, event);
             prepared.push((seq, hash, value, event));
             prev = hash;
@@ -1042,7 +1084,7 @@ impl Writer {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         }
-        self.next_seq += prepared.len() as u64;
+        self.next_seq = start + prepared.len() as u64;
         self.prev = prev;
         Ok(prepared
             .into_iter()

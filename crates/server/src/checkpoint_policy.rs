@@ -1,0 +1,284 @@
+//! What start-up makes of the checkpoint files (ARCHITECTURE.md, "Signed checkpoints").
+//!
+//! Two passes with one judgement. [`precheck`] runs before the real log is opened: it reads every
+//! checkpoint file, audits a private copy of the log, and refuses — writing nothing — whatever the
+//! policy refuses, so that sled never opens (and so never rewrites) a log that will be refused.
+//! [`reconcile`] runs on the opened store and does the writing: the key made for a new hub, the
+//! data directory's file restored from a witness, every witness brought to the best history.
+//!
+//! The policy:
+//! - the key: missing while there is a log or a checkpoint file — refused (a new key would let
+//!   anyone re-sign a shortened log); made only for a new, empty data directory;
+//! - the data directory's file missing, empty, or not verifying (an edited, removed or forged
+//!   line) while the log has entries — refused, unless a witness holds a valid history: then the
+//!   damaged file is set aside (never deleted) and the best history copied back, with a warning;
+//! - the log is compared with the newest checkpoint of all valid files: shorter or different is
+//!   refused, naming the first missing entry (or accepted as a loss, see [`crate::loss`]);
+//! - every file that differs from the best valid history (the most checkpoints) is set aside and
+//!   replaced by it, so that the files never drift apart.
+
+use crate::checkpoints::{CheckpointConfig, EvidenceRefused};
+use crate::loss::{LossAcceptance, PendingLoss};
+use chrono::Utc;
+use ecenter_store::ChainHead;
+use ecenter_store::checkpoint::{
+    self, Checkpoint, CheckpointError, CheckpointKey, CheckpointSigner,
+};
+use std::path::{Path, PathBuf};
+
+/// One checkpoint file as read.
+pub(crate) struct Found {
+    pub(crate) dir: PathBuf,
+    pub(crate) result: Result<Option<Vec<Checkpoint>>, CheckpointError>,
+}
+
+impl Found {
+    /// Its checkpoints, if it verifies and holds any.
+    fn history(&self) -> Option<&[Checkpoint]> {
+        match &self.result {
+            Ok(Some(cps)) if !cps.is_empty() => Some(cps),
+            _ => None,
+        }
+    }
+}
+
+/// The checkpoint files and key as found, before anything is written.
+pub(crate) struct Examined {
+    pub(crate) key_file: PathBuf,
+    pub(crate) signer: Option<CheckpointSigner>,
+    pub(crate) local: Found,
+    pub(crate) witnesses: Vec<Found>,
+}
+
+/// What the files say about a log, once the policy accepted them.
+pub(crate) struct Verdict {
+    /// The newest checkpoint of every valid file.
+    pub(crate) newest: Option<Checkpoint>,
+    /// The directory holding the best valid history (most checkpoints), if any.
+    pub(crate) best: Option<PathBuf>,
+    /// The number of that history's last checkpoint (0: none yet).
+    pub(crate) last_number: u64,
+}
+
+/// Reads the key (never making one) and every checkpoint file.
+pub(crate) fn examine(
+    data_dir: &Path,
+    config: &CheckpointConfig,
+) -> Result<Examined, EvidenceRefused> {
+    let local_dir = checkpoint::local_dir(data_dir);
+    let key_file = config
+        .key_file
+        .clone()
+        .unwrap_or_else(|| local_dir.join("hub.key"));
+    let signer = match CheckpointSigner::load(&key_file, false) {
+        Ok(s) => Some(s),
+        Err(_) if !key_file.exists() => None,
+        Err(e) => return Err(e.into()),
+    };
+    let key = signer
+        .as_ref()
+        .map_or_else(CheckpointKey::unknown, CheckpointKey::from);
+    let read = |dir: &Path| Found {
+        dir: dir.to_path_buf(),
+        result: checkpoint::read_file(&dir.join(checkpoint::FILE_NAME), &key),
+    };
+    Ok(Examined {
+        key_file,
+        local: read(&local_dir),
+        witnesses: config.witness_dirs.iter().map(|d| read(d)).collect(),
+        signer,
+    })
+}
+
+impl Examined {
+    fn all(&self) -> impl Iterator<Item = &Found> {
+        std::iter::once(&self.local).chain(self.witnesses.iter())
+    }
+
+    /// The policy (see the module docs) for a log that ends at `head`.
+    pub(crate) fn judge(
+        &self,
+        head: &ChainHead,
+        hash_at: impl FnOnce(u64) -> Option<[u8; 32]>,
+        accepted: &[(u64, u64)],
+    ) -> Result<Verdict, Refusal> {
+        let anything = head.seq > 0 || self.all().any(|f| !matches!(f.result, Ok(None)));
+        if self.signer.is_none() && anything {
+            return Err(Refusal::Files(format!(
+                "the checkpoint key {} is missing, though the log or its checkpoints exist: restore it from its backup (a new key would let anyone sign a shortened log)",
+                self.key_file.display()
+            )));
+        }
+        let best = self
+            .all()
+            .filter(|f| f.history().is_some())
+            .max_by_key(|f| f.history().map_or(0, <[_]>::len));
+        if head.seq > 0 && self.local.history().is_none() {
+            let problem = match &self.local.result {
+                Err(e) => e.to_string(),
+                _ => format!(
+                    "the log has {} entries but {} holds no checkpoint: it was removed or emptied, or this data directory predates signed checkpoints",
+                    head.seq,
+                    self.local.dir.join(checkpoint::FILE_NAME).display()
+                ),
+            };
+            if best.is_none() {
+                return Err(Refusal::Files(format!(
+                    "{problem}. No witness holds a valid copy ([checkpoints] witness_dirs): restore the file from a backup or a witness; the hub does not serve a log it cannot vouch for"
+                )));
+            }
+            tracing::warn!(%problem, "the data directory's checkpoints will be restored from a witness");
+        }
+        let newest = self
+            .all()
+            .filter_map(|f| f.history().and_then(<[_]>::last))
+            .max_by_key(|c| c.seq)
+            .cloned();
+        if let Some(cp) = &newest {
+            checkpoint::check_log(head, cp, hash_at, accepted).map_err(Refusal::Log)?;
+        }
+        Ok(Verdict {
+            newest,
+            last_number: best
+                .and_then(Found::history)
+                .and_then(<[_]>::last)
+                .map_or(0, |c| c.number),
+            best: best.map(|f| f.dir.clone()),
+        })
+    }
+}
+
+/// Why the files or the log were refused.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The checkpoint files or key.
+    Files(String),
+    /// The log disagrees with them.
+    Log(CheckpointError),
+}
+
+impl From<Refusal> for EvidenceRefused {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Files(s) => EvidenceRefused(s),
+            Refusal::Log(e) => e.into(),
+        }
+    }
+}
+
+/// Before the real log is opened: audits a private copy (made inside the data directory) and
+/// judges it. A log that would be refused is never opened, so sled never rewrites it.
+///
+/// With `accept`, a log that ends exactly where the operator said, before the newest checkpoint,
+/// is let through as a [`PendingLoss`] (its log copied aside first); anything else is refused.
+pub fn precheck(
+    data_dir: &Path,
+    config: &CheckpointConfig,
+    accept: Option<&LossAcceptance>,
+) -> Result<Option<PendingLoss>, crate::ServeError> {
+    let examined = examine(data_dir, config)?;
+    if !data_dir.join("log").is_dir() {
+        examined
+            .judge(&ChainHead::empty(), |_| None, &[])
+            .map_err(EvidenceRefused::from)?;
+        return match accept {
+            None => Ok(None),
+            Some(_) => {
+                Err(EvidenceRefused("--accept-loss: this data directory has no log".into()).into())
+            }
+        };
+    }
+    let wanted: Vec<u64> = examined
+        .all()
+        .filter_map(|f| f.history().and_then(<[_]>::last).map(|c| c.seq))
+        .collect();
+    let audit = ecenter_store::audit::audit_copy(data_dir, data_dir, &wanted)?;
+    let judged = examined.judge(
+        &audit.head,
+        |seq| audit.hashes.get(&seq).copied(),
+        &audit.losses,
+    );
+    match (judged, accept) {
+        (Ok(_), None) => Ok(None),
+        (Ok(_), Some(a)) => Err(EvidenceRefused(format!(
+            "--accept-loss {}-{}: the log agrees with its checkpoints, nothing is lost; start without it",
+            a.first, a.last
+        ))
+        .into()),
+        (Err(Refusal::Log(CheckpointError::Truncated { first_missing, seq, number, hash, .. })), Some(a))
+            if a.first == first_missing && a.last == seq =>
+        {
+            Ok(Some(pending_loss(data_dir, a, number, hash)?))
+        }
+        (Err(r), None) => Err(EvidenceRefused::from(r).into()),
+        (Err(r), Some(a)) => Err(EvidenceRefused(format!(
+            "{}. --accept-loss {}-{} does not match it: only the exact range lost can be accepted, and a log that differs from its checkpoints must be restored, not accepted",
+            EvidenceRefused::from(r),
+            a.first,
+            a.last
+        ))
+        .into()),
+    }
+}
+
+fn pending_loss(
+    data_dir: &Path,
+    a: &LossAcceptance,
+    checkpoint: u64,
+    checkpoint_hash: String,
+) -> Result<PendingLoss, EvidenceRefused> {
+    let kept_log = crate::loss::set_aside_dir(data_dir, "log-before-accepted-loss");
+    crate::loss::keep_log(data_dir, &kept_log).map_err(|e| {
+        EvidenceRefused(format!(
+            "cannot keep a copy of the log in {} ({e})",
+            kept_log.display()
+        ))
+    })?;
+    tracing::warn!(first = a.first, last = a.last, by = %a.by, kept = %kept_log.display(), "accepting the loss of log entries");
+    Ok(PendingLoss {
+        accepted: a.clone(),
+        checkpoint,
+        checkpoint_hash,
+        kept_log,
+    })
+}
+
+/// After the store opened and the verdict held: makes every file a copy of the best history,
+/// setting aside (never deleting) each one that differs.
+pub(crate) fn reconcile(examined: &Examined, verdict: &Verdict) -> Result<(), EvidenceRefused> {
+    let Some(best) = &verdict.best else {
+        return Ok(());
+    };
+    let best_file = best.join(checkpoint::FILE_NAME);
+    let content = std::fs::read(&best_file)
+        .map_err(|e| EvidenceRefused(format!("{}: {e}", best_file.display())))?;
+    for f in examined.all() {
+        let file = f.dir.join(checkpoint::FILE_NAME);
+        if std::fs::read(&file).ok().as_deref() == Some(content.as_slice()) {
+            continue;
+        }
+        tracing::warn!(file = %file.display(), from = %best_file.display(), "checkpoint file brought to the best history");
+        set_aside(&f.dir);
+        std::fs::create_dir_all(&f.dir)
+            .and_then(|()| std::fs::write(&file, &content))
+            .map_err(|e| EvidenceRefused(format!("cannot write {}: {e}", file.display())))?;
+    }
+    Ok(())
+}
+
+/// Moves a damaged or stale checkpoint file out of the way (never deletes it: it is evidence).
+fn set_aside(dir: &Path) {
+    let file = dir.join(checkpoint::FILE_NAME);
+    if file.exists() {
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let aside = dir.join(format!("{}.set-aside-{stamp}", checkpoint::FILE_NAME));
+        match std::fs::rename(&file, &aside) {
+            Ok(()) => {
+                tracing::warn!(from = %file.display(), to = %aside.display(), "checkpoint file set aside")
+            }
+            Err(e) => {
+                tracing::error!(file = %file.display(), error = %e, "cannot set a checkpoint file aside")
+            }
+        }
+    }
+}
