@@ -4,113 +4,11 @@
 //! filing counts). Data goes to a temporary directory under the current directory, i.e. the same
 //! disk the hub would use. Figures are printed as Markdown for docs/PERFORMANCE.md.
 
-use ecenter_proto::v1 as pb;
-use ecenter_proto::v1::filing_service_client::FilingServiceClient;
-use ecenter_proto::v1::submit_filing_request::Part;
-use hdrhistogram::Histogram;
+mod support;
+
 use std::io::Write;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
-use tonic::metadata::MetadataValue;
-use tonic::transport::Channel;
-
-const LAWYER: &str = "urn:ecenter:lawyer:14201202010000001";
-
-fn env_count(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A PDF-looking document of `len` bytes, unique per `n` (content addressing would otherwise
-/// deduplicate the writes being measured).
-fn document(len: usize, n: u64) -> Vec<u8> {
-    let mut doc = vec![b'%'; len];
-    doc[..9].copy_from_slice(b"%PDF-1.7\n");
-    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    for chunk in doc[16..len - 16].chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
-    doc
-}
-
-async fn submit(client: &mut FilingServiceClient<Channel>, request_id: String, doc: Vec<u8>) {
-    let header = pb::SubmissionHeader {
-        request_id,
-        case_number: "（2026）鄂06民初123号".into(),
-        filing_kind: "证据材料".into(),
-        title: "bench".into(),
-        documents: vec![pb::DocumentHeader {
-            name: "证据.pdf".into(),
-            size: doc.len() as u64,
-            ..Default::default()
-        }],
-        corrects_filing_id: String::new(),
-    };
-    let mut msgs = vec![pb::SubmitFilingRequest {
-        part: Some(Part::Header(header)),
-    }];
-    for piece in doc.chunks(1024 * 1024) {
-        msgs.push(pb::SubmitFilingRequest {
-            part: Some(Part::Chunk(pb::DocumentChunk {
-                document_index: 0,
-                data: piece.to_vec(),
-            })),
-        });
-    }
-    let mut request = tonic::Request::new(tokio_stream::iter(msgs));
-    let id: MetadataValue<_> = LAWYER.parse().unwrap();
-    request.metadata_mut().insert("x-ecenter-identity", id);
-    client
-        .submit_filing(request)
-        .await
-        .expect("filing accepted");
-}
-
-/// Runs `total` filings of `size` bytes from `clients` connections; returns elapsed time and latencies.
-async fn load(
-    addr: SocketAddr,
-    clients: usize,
-    total: usize,
-    size: usize,
-    tag: &str,
-) -> (Duration, Histogram<u64>) {
-    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let next = next.clone();
-        let tag = tag.to_string();
-        tasks.push(tokio::spawn(async move {
-            let channel = Channel::from_shared(format!("http://{addr}"))
-                .unwrap()
-                .connect()
-                .await
-                .unwrap();
-            let mut client = FilingServiceClient::new(channel);
-            let mut hist = Histogram::<u64>::new(3).unwrap();
-            loop {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if n >= total {
-                    return hist;
-                }
-                let doc = document(size, n as u64);
-                let t = Instant::now();
-                submit(&mut client, format!("bench-{tag}-{n:08}"), doc).await;
-                hist.record(t.elapsed().as_micros() as u64).unwrap();
-            }
-        }));
-    }
-    let mut hist = Histogram::<u64>::new(3).unwrap();
-    for t in tasks {
-        hist.add(t.await.unwrap()).unwrap();
-    }
-    (start.elapsed(), hist)
-}
+use std::time::Instant;
+use support::{BenchHub, document, env_count, load};
 
 /// The machine's own limits for `bytes` of documents: SHA-256 and sequential write + fdatasync.
 fn machine_limits(dir: &std::path::Path, docs: &[Vec<u8>]) -> (f64, f64, f64) {
@@ -163,21 +61,8 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let config = ecenter_server::Config {
-            dev_mode: true,
-            data_dir: dir.path().join("hub"),
-            // One benchmark identity at full speed: the limiter is not what is measured.
-            request_limits: ecenter_server::guard::RequestLimits { requests_per_second: 0, burst: 0, max_concurrent: 10_000 },
-            ..Default::default()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let hub = ecenter_server::Hub::open(config, addr).unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(hub.serve(listener, async {
-            let _ = stopped.await;
-        }));
-
+        let hub = BenchHub::start(&dir.path().join("hub"), |_| {}).await;
+        let addr = hub.addr;
         load(addr, 32, 500, 4096, "warm").await;
         let (elapsed, hist) = load(addr, 32, small_total, 4096, "small").await;
         let rate = small_total as f64 / elapsed.as_secs_f64();
@@ -209,7 +94,6 @@ fn main() {
             hist.value_at_quantile(0.99) as f64 / 1000.0
         );
 
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        hub.stop().await;
     });
 }

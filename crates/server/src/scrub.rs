@@ -136,22 +136,40 @@ pub async fn run_pass<S: EventStore>(
     rate: Option<u64>,
 ) -> Result<ScrubOutcome, StoreError> {
     let reader = store.clone();
-    let (refs, up_to_seq) = tokio::task::spawn_blocking(move || referenced(&*reader))
-        .await
-        .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
+    let (mut outcome, found) = tokio::task::spawn_blocking(move || {
+        let (refs, up_to_seq) = referenced(&*reader)?;
+        Ok::<_, StoreError>(hash_all(&*reader, refs, up_to_seq, rate))
+    })
+    .await
+    .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
+    for (doc, what) in found {
+        let _ = documents::report(&*store, &doc, what.clone(), "scrub").await;
+        outcome.damaged.push(Damaged {
+            document: doc,
+            found: what,
+        });
+    }
+    Ok(outcome)
+}
+
+/// Hashes every referenced blob with one reused buffer (on a blocking thread); returns the
+/// outcome and each damaged document with what was found.
+fn hash_all<S: EventStore>(
+    store: &S,
+    refs: BTreeMap<String, String>,
+    up_to_seq: u64,
+    rate: Option<u64>,
+) -> (ScrubOutcome, Vec<(StoredDocument, String)>) {
     let mut outcome = ScrubOutcome {
         up_to_seq,
         ..Default::default()
     };
+    let mut found = Vec::new();
+    let mut buf = vec![0; 1 << 20];
     let started = Instant::now();
     for (sha, label) in refs {
-        let path = store.blobs().path(&sha);
-        let hashed = tokio::task::spawn_blocking(move || hash_file(&path))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
         outcome.documents += 1;
-        let doc = StoredDocument::new(&sha, label);
-        let found = match hashed {
+        let damage = match hash_with(&store.blobs().path(&sha), &mut buf) {
             Ok((got, size)) => {
                 outcome.bytes += size;
                 (got != sha).then(|| format!("content with SHA-256 {got}, {size} bytes"))
@@ -159,31 +177,32 @@ pub async fn run_pass<S: EventStore>(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing".into()),
             Err(e) => Some(format!("unreadable ({e})")),
         };
-        if let Some(found) = found {
-            let _ = documents::report(&*store, &doc, found.clone(), "scrub").await;
-            outcome.damaged.push(Damaged {
-                document: doc,
-                found,
-            });
+        if let Some(what) = damage {
+            found.push((StoredDocument::new(&sha, label), what));
         }
         if let Some(rate) = rate.filter(|r| *r > 0) {
             let due = Duration::from_secs_f64(outcome.bytes as f64 / rate as f64);
             if let Some(wait) = due.checked_sub(started.elapsed()) {
-                tokio::time::sleep(wait).await;
+                std::thread::sleep(wait);
             }
         }
     }
-    Ok(outcome)
+    (outcome, found)
 }
 
 /// SHA-256 (hex) and size of a file, read in 1 MiB blocks.
 pub fn hash_file(path: &std::path::Path) -> std::io::Result<(String, u64)> {
+    let len = std::fs::metadata(path)?.len().clamp(1, 1 << 20);
+    hash_with(path, &mut vec![0; len as usize])
+}
+
+/// [`hash_file`] with the caller's buffer.
+fn hash_with(path: &std::path::Path, buf: &mut [u8]) -> std::io::Result<(String, u64)> {
     let mut file = std::fs::File::open(path)?;
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0; 1 << 20];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf)?;
+        let n = file.read(buf)?;
         if n == 0 {
             return Ok((hex::encode(ctx.finish()), size));
         }
