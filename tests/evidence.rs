@@ -233,54 +233,25 @@ async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_els
     let data = tempfile::tempdir().unwrap();
     six_filings(data.path()).await;
     let dir = data.path().join("checkpoints");
-    // Python rebuilds the signed text from the JSON line; OpenSSL checks the ECDSA signature.
-    let script = r#"
-import base64, json, sys, datetime
-line = open(sys.argv[1]).read().splitlines()[-1]
-cp = json.loads(line)
-at = datetime.datetime.fromisoformat(cp["at"].replace("Z", "+00:00"))
-stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at.microsecond // 1000)
-text = "ecenter-checkpoint/v1\n%d\n%d\n%s\n%s\n" % (cp["number"], cp["seq"], cp["hash"], stamp)
-open(sys.argv[2] + "/signed.txt", "w").write(text)
-open(sys.argv[2] + "/sig.der", "wb").write(base64.b64decode(cp["signature"]))
-print(cp["seq"], cp["hash"])
-"#;
-    let work = tempfile::tempdir().unwrap();
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(dir.join("checkpoints.jsonl"))
-        .arg(work.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed = String::from_utf8_lossy(&out.stdout).to_string();
-    let (seq, hash) = printed.trim().split_once(' ').unwrap();
-    assert_eq!(seq, "12");
-    let openssl = |sig: &Path| {
-        Command::new("openssl")
-            .args(["dgst", "-sha256", "-verify"])
-            .arg(dir.join("key.pem"))
-            .arg("-signature")
-            .arg(sig)
-            .arg(work.path().join("signed.txt"))
-            .output()
-            .unwrap()
+    let text = std::fs::read_to_string(dir.join("checkpoints.jsonl")).unwrap();
+    let line = text.lines().last().unwrap();
+    let cp: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(cp["seq"], 12);
+    let hash = cp["hash"].as_str().unwrap().to_string();
+    assert!(openssl_verifies_checkpoint(line, &dir.join("key.pem")));
+    // One bit of the signature flipped: OpenSSL refuses it.
+    let mut forged = cp.clone();
+    let sig = forged["signature"].as_str().unwrap().to_string();
+    let flipped = if sig.starts_with('M') {
+        sig.replacen('M', "N", 1)
+    } else {
+        sig.replacen(&sig[..1], "M", 1)
     };
-    let verified = openssl(&work.path().join("sig.der"));
-    assert!(
-        verified.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verified.stdout)
-    );
-    let mut sig = std::fs::read(work.path().join("sig.der")).unwrap();
-    let last = sig.len() - 1;
-    sig[last] ^= 1;
-    std::fs::write(work.path().join("bad.der"), sig).unwrap();
-    assert!(!openssl(&work.path().join("bad.der")).status.success());
+    forged["signature"] = flipped.into();
+    assert!(!openssl_verifies_checkpoint(
+        &forged.to_string(),
+        &dir.join("key.pem")
+    ));
 
     // --expect: the right head passes, a wrong hash or a head beyond the log fails naming it.
     let (code, _, _) = verify_log(data.path(), &["--expect", &format!("12:{hash}")]);
@@ -618,4 +589,60 @@ async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_st
     );
     let (code, _, _) = verify_log(data.path(), &["--expect", &format!("0:{}", "0".repeat(64))]);
     assert_eq!(code, Some(2), "entry 0 is no entry");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_names_the_signed_checkpoint_that_vouches_for_its_filing() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(data.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let doc = pdf("有签名检查点的回执");
+    let receipt = submit(
+        &mut lawyer,
+        "vouched-0001",
+        CASE,
+        "证据材料",
+        &[("e.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    // Within the checkpoint interval a checkpoint covers the filing; the receipt then names it.
+    let mut named = None;
+    for _ in 0..50 {
+        let r = lawyer
+            .get_receipt(ecenter_proto::v1::GetReceiptRequest {
+                filing_id: receipt.filing_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(cp) = r.checkpoint.filter(|c| c.seq >= receipt.log_seq) {
+            named = Some(cp);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let cp = named.expect("no checkpoint came to cover the filing");
+    let line: serde_json::Value = serde_json::from_str(&cp.line).unwrap();
+    assert_eq!(
+        (line["seq"].as_u64(), line["hash"].as_str()),
+        (Some(cp.seq), Some(cp.hash.as_str()))
+    );
+    let head = hub
+        .log_client(CLERK)
+        .await
+        .get_chain_head(ecenter_proto::v1::GetChainHeadRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(head.checkpoint.is_some_and(|c| c.seq <= head.seq));
+    hub.stop().await;
+    // What the lawyer holds checks the court's log offline.
+    let (code, walked, _) = verify_log(
+        data.path(),
+        &["--expect", &format!("{}:{}", cp.seq, cp.hash)],
+    );
+    assert_eq!(code, Some(0), "{walked}");
 }

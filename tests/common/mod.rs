@@ -337,6 +337,40 @@ pub async fn file_and_stop(data: &Path, prefix: &str, n: usize) {
     hub.stop().await;
 }
 
+/// Whether OpenSSL accepts a checkpoint line's signature with the public key at `key_pem`: Python
+/// rebuilds the signed text from the JSON (the format in crates/store/src/checkpoint.rs), OpenSSL
+/// checks the ECDSA P-256 signature — no ecenter code involved.
+pub fn openssl_verifies_checkpoint(line: &str, key_pem: &Path) -> bool {
+    let script = r#"
+import base64, json, sys, datetime
+cp = json.loads(sys.argv[1])
+at = datetime.datetime.fromisoformat(cp["at"].replace("Z", "+00:00"))
+stamp = at.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (at.microsecond // 1000)
+text = "ecenter-checkpoint/v1\n%d\n%d\n%s\n%s\n" % (cp["number"], cp["seq"], cp["hash"], stamp)
+open(sys.argv[2] + "/signed.txt", "w").write(text)
+open(sys.argv[2] + "/sig.der", "wb").write(base64.b64decode(cp["signature"]))
+"#;
+    let work = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, line])
+        .arg(work.path())
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return false;
+    }
+    std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(key_pem)
+        .arg("-signature")
+        .arg(work.path().join("sig.der"))
+        .arg(work.path().join("signed.txt"))
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
 /// Every file under `dir`, recursively, sorted.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -1,8 +1,12 @@
 //! Independent validators of sealed PDFs: pyHanko (PyPI) and poppler's pdfsig (Debian), as
 //! scripts/test installs them, and poppler's pdftotext for what a PDF says.
 
+use ecenter_pdfseal::{Placement, SignatureInfo, seal_pdf};
+use ecenter_seal::KeyHolder;
+use ecenter_seal::tsa::TimestampAuthority;
 use std::path::Path;
 use std::process::Command;
+use std::time::SystemTime;
 
 /// pyHanko's validation of `file`, trusting only the PKI's root: (accepted, its report).
 pub fn pyhanko(pki: &Path, file: &Path) -> (bool, String) {
@@ -85,4 +89,80 @@ pub fn pdftotext(file: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The key holder `stem` (`seal`, `tsa`, …) of a PKI made by `ecenter-pki init`.
+pub fn holder(pki: &Path, stem: &str) -> KeyHolder {
+    KeyHolder::from_pem(
+        &std::fs::read(pki.join(format!("{stem}.pem"))).unwrap(),
+        &std::fs::read(pki.join(format!("{stem}.key"))).unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn der_of(pem_path: &Path) -> Vec<u8> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    CertificateDer::from_pem_file(pem_path)
+        .unwrap()
+        .as_ref()
+        .to_vec()
+}
+
+/// PAdES-B-LT material: both chains and a CRL of the seal CA.
+pub fn long_term_data(pki: &Path) -> ecenter_pdfseal::ValidationData {
+    let crl_path = pki.join("seal-ca.crl.pem");
+    if !crl_path.exists() {
+        // A CRL of the seal CA (listing another certificate's serial, not the seal's).
+        ecenter_pki::revoke_under(pki, "seal-ca", &pki.join("tsa.pem")).unwrap();
+    }
+    use rustls_pki_types::CertificateRevocationListDer;
+    use rustls_pki_types::pem::PemObject;
+    ecenter_pdfseal::ValidationData {
+        certificates: ["seal", "seal-ca", "tsa", "tsa-ca", "root-ca"]
+            .iter()
+            .map(|stem| der_of(&pki.join(format!("{stem}.pem"))))
+            .collect(),
+        crls: vec![
+            CertificateRevocationListDer::from_pem_file(&crl_path)
+                .unwrap()
+                .as_ref()
+                .to_vec(),
+        ],
+    }
+}
+
+/// `pdf` sealed by the PKI's seal signer with a timestamp from its TSA and PAdES-B-LT material.
+pub fn seal_with(pki: &Path, pdf: &[u8], placement: &Placement) -> Vec<u8> {
+    let signer = holder(pki, "seal");
+    let tsa = TimestampAuthority::new(holder(pki, "tsa"));
+    seal_pdf(
+        pdf,
+        &signer,
+        &[der_of(&pki.join("seal-ca.pem"))],
+        Some(&tsa),
+        SystemTime::now(),
+        placement,
+        &SignatureInfo {
+            name: "湖北省襄阳市中级人民法院".into(),
+            reason: "电子送达".into(),
+            location: "襄阳".into(),
+            validation: long_term_data(pki),
+        },
+    )
+    .unwrap()
+}
+
+/// Trust stores of the PKI: its root for signers, makers and TSAs, both intermediate CAs.
+pub fn trust(pki: &Path) -> ecenter_seal::TrustStores {
+    ecenter_seal::TrustStores {
+        seal_makers: vec![der_of(&pki.join("root-ca.pem"))],
+        signers: vec![der_of(&pki.join("root-ca.pem"))],
+        intermediates: vec![
+            der_of(&pki.join("seal-ca.pem")),
+            der_of(&pki.join("tsa-ca.pem")),
+        ],
+        crls: Vec::new(),
+        tsas: vec![der_of(&pki.join("root-ca.pem"))],
+    }
 }

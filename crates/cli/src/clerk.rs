@@ -509,10 +509,18 @@ fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
             indication_name(s.report.indication),
             s.report.signer.as_deref().unwrap_or("unknown")
         );
+        let width = s
+            .report
+            .checks
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0)
+            + 2;
         for c in &s.report.checks {
             println!(
                 "  {}{}{}",
-                pad(c.name, 22),
+                pad(c.name, width),
                 pad(&status_name(&c.status), 42),
                 c.detail
             );
@@ -568,10 +576,11 @@ fn verify_proof(file: &Path, signature: &Path, trust: TrustStores, json: bool) -
             proof["effective"]["rule_text"].as_str().unwrap_or("")
         );
     }
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;
     for c in &checks {
         println!(
             "  {}{}{}",
-            pad(c.name, 22),
+            pad(c.name, width),
             pad(&status_name(&c.status), 42),
             c.detail
         );

@@ -171,6 +171,19 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// Signed checkpoints up to `number` were mailed to the court's archive (the e-mail witness).
+    CheckpointMailed {
+        /// The last checkpoint in the mail.
+        number: u64,
+        /// The log entry it vouches for.
+        seq: u64,
+        /// The archive's address.
+        to: String,
+        /// The mail's Message-ID.
+        message_id: String,
+        /// What the relay answered at the end of DATA (its queue id).
+        relay_reply: String,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -202,7 +215,8 @@ impl Event {
             | Event::ServiceOrdered(_)
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
-            | Event::LogLossAccepted { .. } => None,
+            | Event::LogLossAccepted { .. }
+            | Event::CheckpointMailed { .. } => None,
         }
     }
 
@@ -226,6 +240,7 @@ impl Event {
             Event::Service { event, .. } => event.kind(),
             Event::BlobCorrupt { .. } => "blob_corrupt",
             Event::LogLossAccepted { .. } => "log_loss_accepted",
+            Event::CheckpointMailed { .. } => "checkpoint_mailed",
         }
     }
 
@@ -233,7 +248,9 @@ impl Event {
     pub fn actor(&self) -> &str {
         match self {
             Event::FilingReceived(r) => &r.submitter,
-            Event::FilingRouted { .. } | Event::BlobCorrupt { .. } => "hub",
+            Event::FilingRouted { .. }
+            | Event::BlobCorrupt { .. }
+            | Event::CheckpointMailed { .. } => "hub",
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

@@ -121,7 +121,8 @@ impl Filing {
             | Event::ServiceOrdered(_)
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
-            | Event::LogLossAccepted { .. } => {
+            | Event::LogLossAccepted { .. }
+            | Event::CheckpointMailed { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

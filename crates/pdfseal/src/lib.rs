@@ -7,11 +7,13 @@
 //! ring, with a timestamp from the hub's TSA when one is given (PAdES-B-T).
 #![warn(missing_docs)]
 
+pub mod revisions;
+mod verify;
+
+pub use verify::{PdfReport, PdfSignatureReport, verify_pdf};
+
 use ecenter_seal::tsa::TimestampAuthority;
-use ecenter_seal::{
-    Check, CheckStatus, Indication, KeyHolder, SealError, SubIndication, TrustStores,
-    ValidationReport,
-};
+use ecenter_seal::{KeyHolder, SealError};
 use lopdf::{Dictionary, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
 use std::time::SystemTime;
 
@@ -237,21 +239,132 @@ fn resolve<'a>(doc: &'a lopdf::Document, obj: &'a Object) -> Result<&'a Object, 
     }
 }
 
-fn media_box(doc: &lopdf::Document, page: ObjectId) -> Result<[f32; 4], PdfSealError> {
+/// A page attribute, looked up through the page tree (ISO 32000-1 §7.7.3.4: MediaBox, CropBox
+/// and Rotate are inheritable). A /Parent chain that loops is an error, not a hang.
+fn inherited<'a>(
+    doc: &'a lopdf::Document,
+    page: ObjectId,
+    key: &[u8],
+) -> Result<Option<&'a Object>, PdfSealError> {
+    let mut seen = std::collections::HashSet::new();
     let mut current = Some(page);
     while let Some(id) = current {
+        if !seen.insert(id) || seen.len() > 64 {
+            return Err(PdfSealError::BadRequest(
+                "the PDF's page tree loops (a /Parent chain returns to itself)".into(),
+            ));
+        }
         let dict = doc.get_dictionary(id).map_err(pdf_error)?;
-        if let Ok(b) = dict.get(b"MediaBox") {
-            let array = resolve(doc, b)?.as_array().map_err(pdf_error)?;
-            let mut out = [0f32; 4];
-            for (slot, v) in out.iter_mut().zip(array) {
-                *slot = resolve(doc, v)?.as_float().map_err(pdf_error)?;
-            }
-            return Ok(out);
+        if let Ok(v) = dict.get(key) {
+            return resolve(doc, v).map(Some);
         }
         current = dict.get(b"Parent").and_then(Object::as_reference).ok();
     }
-    Ok([0.0, 0.0, 595.0, 842.0])
+    Ok(None)
+}
+
+fn rectangle(doc: &lopdf::Document, obj: &Object) -> Result<[f32; 4], PdfSealError> {
+    let array = obj.as_array().map_err(pdf_error)?;
+    if array.len() != 4 {
+        return Err(pdf_error("a page box is not four numbers"));
+    }
+    let mut v = [0f32; 4];
+    for (slot, n) in v.iter_mut().zip(array) {
+        *slot = resolve(doc, n)?.as_float().map_err(pdf_error)?;
+    }
+    // Normalised: lower left, then upper right, whichever corners the file names.
+    Ok([
+        v[0].min(v[2]),
+        v[1].min(v[3]),
+        v[0].max(v[2]),
+        v[1].max(v[3]),
+    ])
+}
+
+/// What a reader shows of a page: the crop box (clipped to the media box) and the rotation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageView {
+    /// The visible box in default user space: lower left x, y, upper right x, y.
+    pub visible: [f32; 4],
+    /// Clockwise rotation when displayed: 0, 90, 180 or 270.
+    pub rotate: i64,
+}
+
+impl PageView {
+    /// Reads a page's view (ISO 32000-1 §14.11.2: CropBox defaults to MediaBox).
+    pub fn of(doc: &lopdf::Document, page: ObjectId) -> Result<PageView, PdfSealError> {
+        let media = match inherited(doc, page, b"MediaBox")? {
+            Some(b) => rectangle(doc, b)?,
+            None => [0.0, 0.0, 595.0, 842.0],
+        };
+        let visible = match inherited(doc, page, b"CropBox")? {
+            Some(b) => {
+                let c = rectangle(doc, b)?;
+                let clipped = [
+                    c[0].max(media[0]),
+                    c[1].max(media[1]),
+                    c[2].min(media[2]),
+                    c[3].min(media[3]),
+                ];
+                if clipped[0] < clipped[2] && clipped[1] < clipped[3] {
+                    clipped
+                } else {
+                    media
+                }
+            }
+            None => media,
+        };
+        let rotate = inherited(doc, page, b"Rotate")?
+            .and_then(|r| r.as_i64().ok())
+            .unwrap_or(0)
+            .rem_euclid(360);
+        let rotate = if rotate % 90 == 0 { rotate } else { 0 };
+        Ok(PageView { visible, rotate })
+    }
+
+    /// The rectangle (user space) of a square of `side` whose displayed position is `margin`
+    /// from the lower right corner of what the reader shows.
+    pub fn lower_right(&self, side: f32, margin: f32) -> [f32; 4] {
+        let [x0, y0, x1, y1] = self.visible;
+        let (x, y) = match self.rotate {
+            90 => (x1 - margin - side, y1 - margin - side),
+            180 => (x0 + margin, y1 - margin - side),
+            270 => (x0 + margin, y0 + margin),
+            _ => (x1 - margin - side, y0 + margin),
+        };
+        [x, y, x + side, y + side]
+    }
+
+    /// The appearance matrix that turns the drawing back against the page's rotation, so that it
+    /// is upright as displayed (ISO 32000-1 §12.5.5).
+    pub fn upright_matrix(&self) -> Option<[f32; 6]> {
+        match self.rotate {
+            90 => Some([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
+            180 => Some([-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]),
+            270 => Some([0.0, -1.0, 1.0, 0.0, 0.0, 0.0]),
+            _ => None,
+        }
+    }
+}
+
+/// A document certified with DocMDP P=1 (ISO 32000-1 §12.8.2.2: "no changes to the document are
+/// permitted") cannot take a seal without breaking its certification: refused, saying so.
+fn refuse_if_certified_without_changes(doc: &lopdf::Document) -> Result<(), PdfSealError> {
+    let certification = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Perms").ok())
+        .and_then(|p| resolve(doc, p).ok())
+        .and_then(|p| p.as_dict().ok())
+        .and_then(|p| p.get(b"DocMDP").ok())
+        .and_then(|s| resolve(doc, s).ok())
+        .and_then(|s| s.as_dict().ok());
+    match certification.and_then(|sig| revisions::docmdp_permission(sig, doc)) {
+        Some(1) => Err(PdfSealError::BadRequest(
+            "the PDF is certified with DocMDP P=1 (no changes allowed): sealing it would break its certification; seal the document before it is certified, or ask its author for a version certified with P=2".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Seals `pdf`: appends the signature field with the visible seal on the chosen page and a PAdES
@@ -273,6 +386,7 @@ pub fn seal_pdf(
             "the PDF is encrypted: send it without a password".into(),
         ));
     }
+    refuse_if_certified_without_changes(&prev)?;
     let pages = prev.get_pages();
     let page_number = match placement.page {
         Some(n) => n,
@@ -284,10 +398,11 @@ pub fn seal_pdf(
             pages.len()
         )));
     };
-    let [_, y0, x1, _] = media_box(&prev, page_id)?;
-    let (sx, sy) = placement
-        .origin
-        .unwrap_or((x1 - 36.0 - SEAL_SIDE, y0 + 36.0));
+    let view = PageView::of(&prev, page_id)?;
+    let [sx, sy, _, _] = match placement.origin {
+        Some((x, y)) => [x, y, x + SEAL_SIDE, y + SEAL_SIDE],
+        None => view.lower_right(SEAL_SIDE, 36.0),
+    };
     let catalog_id = prev
         .trailer
         .get(b"Root")
@@ -320,6 +435,18 @@ pub fn seal_pdf(
         .and_then(|f| f.as_array().ok())
         .map_or(0, Vec::len);
 
+    // A fresh field name: a form may already hold an ecenterSeal2 of its own.
+    let taken: std::collections::HashSet<Vec<u8>> = prev
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter_map(|d| d.get(b"T").and_then(Object::as_str).ok())
+        .map(<[u8]>::to_vec)
+        .collect();
+    let field_name = (field_count + 1..)
+        .map(|n| format!("ecenterSeal{n}"))
+        .find(|name| !taken.contains(name.as_bytes()))
+        .expect("an unused name");
     let mut doc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let new = &mut doc.new_document;
     let mut sig = Dictionary::new();
@@ -387,6 +514,12 @@ pub fn seal_pdf(
         None => (Dictionary::new(), seal_appearance()),
     };
     form.set("Resources", Object::Dictionary(resources));
+    if let Some(m) = view.upright_matrix() {
+        form.set(
+            "Matrix",
+            Object::Array(m.iter().map(|v| (*v).into()).collect()),
+        );
+    }
     let appearance_id = new.add_object(Stream::new(form, content));
 
     let mut widget = Dictionary::new();
@@ -395,10 +528,7 @@ pub fn seal_pdf(
     widget.set("FT", Object::Name(b"Sig".to_vec()));
     widget.set(
         "T",
-        Object::String(
-            format!("ecenterSeal{}", field_count + 1).into_bytes(),
-            StringFormat::Literal,
-        ),
+        Object::String(field_name.into_bytes(), StringFormat::Literal),
     );
     widget.set("V", Object::Reference(sig_id));
     widget.set("F", Object::Integer(132)); // Print + Locked
@@ -523,214 +653,6 @@ fn fill_signature(
         out[start + 2 + 2 * i] = HEX[usize::from(b & 0x0F)];
     }
     Ok(())
-}
-
-/// One signature of a PDF and what its verification found.
-#[derive(Debug, Clone)]
-pub struct PdfSignatureReport {
-    /// The signature field's name (T), when a field points at it.
-    pub field: String,
-    /// The signed byte range as written.
-    pub byte_range: Vec<i64>,
-    /// The checks on the PDF structure and on the CMS signature, with the overall indication.
-    pub report: ValidationReport,
-}
-
-/// Every signature of a PDF, in the order they cover the file.
-#[derive(Debug, Clone)]
-pub struct PdfReport {
-    /// One per signature dictionary found.
-    pub signatures: Vec<PdfSignatureReport>,
-    /// The overall indication: PASSED only if there is a signature and every one passed.
-    pub indication: Indication,
-}
-
-fn structure_check(name: &'static str, result: Result<String, String>) -> Check {
-    match result {
-        Ok(detail) => Check {
-            name,
-            status: CheckStatus::Passed,
-            detail,
-        },
-        Err(detail) => Check {
-            name,
-            status: CheckStatus::Failed(SubIndication::FormatFailure),
-            detail,
-        },
-    }
-}
-
-/// The signed range's two parts, and the hole between them, when the range is well formed: starts
-/// at 0, leaves exactly the /Contents hex string out, stays inside the file.
-fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), String> {
-    let [start, first_len, second_start, second_len] = range else {
-        return Err(format!("the byte range has {} numbers, not 4", range.len()));
-    };
-    if range.iter().any(|n| *n < 0) {
-        return Err("the byte range has a negative number".into());
-    }
-    let (first_len, second_start, second_len) = (
-        *first_len as usize,
-        *second_start as usize,
-        *second_len as usize,
-    );
-    if *start != 0 {
-        return Err("the byte range does not start at the beginning of the file".into());
-    }
-    if second_start < first_len {
-        return Err("the byte range's two parts overlap".into());
-    }
-    let end = second_start
-        .checked_add(second_len)
-        .filter(|e| *e <= pdf.len())
-        .ok_or("the byte range reaches past the end of the file")?;
-    let hole = &pdf[first_len..second_start];
-    let is_hex_string = hole.len() >= 2
-        && hole[0] == b'<'
-        && hole[hole.len() - 1] == b'>'
-        && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
-    if !is_hex_string {
-        return Err(
-            "the bytes left out of the signed range are not exactly the signature's /Contents"
-                .into(),
-        );
-    }
-    Ok((first_len, second_start, end))
-}
-
-fn unhex(hex: &[u8]) -> Vec<u8> {
-    let value = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-    hex.chunks(2)
-        .map(|p| value(p[0]) << 4 | p.get(1).map_or(0, |c| value(*c)))
-        .collect()
-}
-
-/// Verifies every signature of `pdf`: its byte range (starts at 0, leaves out exactly its own
-/// /Contents, no overlap), the CMS signature against `trust` (see
-/// [`ecenter_seal::cades::verify_detached`]), and that nothing was appended after the last
-/// signature (an incremental update that changes what is shown after sealing).
-pub fn verify_pdf(
-    pdf: &[u8],
-    trust: &TrustStores,
-    now: SystemTime,
-) -> Result<PdfReport, PdfSealError> {
-    let doc = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
-    // Field names by the signature dictionary they point at.
-    let mut names = std::collections::HashMap::new();
-    let mut found = Vec::new();
-    for (id, object) in &doc.objects {
-        let Ok(dict) = object.as_dict() else { continue };
-        if let (Ok(Object::Reference(v)), Ok(t)) = (dict.get(b"V"), dict.get(b"T"))
-            && let Ok(t) = t.as_str()
-        {
-            names.insert(*v, String::from_utf8_lossy(t).into_owned());
-        }
-        if let Ok(range) = dict.get(b"ByteRange").and_then(Object::as_array) {
-            let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
-            found.push((*id, numbers));
-        }
-    }
-    found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
-    let last_end = found
-        .iter()
-        .filter_map(|(_, r)| check_range(pdf, r).ok().map(|(_, _, end)| end))
-        .max();
-    let mut signatures = Vec::new();
-    for (id, range) in found {
-        let mut checks = Vec::new();
-        let mut signer = None;
-        match check_range(pdf, &range) {
-            Err(e) => checks.push(structure_check("byte_range", Err(e))),
-            Ok((first_len, second_start, end)) => {
-                checks.push(structure_check(
-                    "byte_range",
-                    Ok("starts at 0 and leaves out exactly the signature's /Contents".into()),
-                ));
-                let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-                ctx.update(&pdf[..first_len]);
-                ctx.update(&pdf[second_start..end]);
-                let digest: [u8; 32] = ctx.finish().as_ref().try_into().expect("32 bytes");
-                let cms = unhex(&pdf[first_len + 1..second_start - 1]);
-                let (cms_checks, subject) =
-                    ecenter_seal::cades::verify_detached(&cms, &digest, trust, now);
-                checks.extend(cms_checks);
-                signer = subject;
-                if Some(end) == last_end {
-                    checks.push(if end == pdf.len() {
-                        Check {
-                            name: "modifications",
-                            status: CheckStatus::Passed,
-                            detail: "the signature covers the whole file".into(),
-                        }
-                    } else {
-                        Check {
-                            name: "modifications",
-                            status: CheckStatus::Failed(SubIndication::SigConstraintsFailure),
-                            detail: format!(
-                                "{} bytes were appended after the last signature: the document was changed after sealing",
-                                pdf.len() - end
-                            ),
-                        }
-                    });
-                }
-            }
-        }
-        signatures.push(PdfSignatureReport {
-            field: names.get(&id).cloned().unwrap_or_default(),
-            byte_range: range,
-            report: ValidationReport::from_checks(checks, None, signer),
-        });
-    }
-    // Validation material embedded for later (PAdES-B-LT), reported on the last signature.
-    let dss = doc
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"DSS").ok())
-        .and_then(|d| resolve(&doc, d).ok())
-        .and_then(|d| d.as_dict().ok());
-    if let Some(last) = signatures.last_mut() {
-        let count = |key: &[u8]| {
-            dss.and_then(|d| d.get(key).ok())
-                .and_then(|a| resolve(&doc, a).ok())
-                .and_then(|a| a.as_array().ok())
-                .map_or(0, Vec::len)
-        };
-        last.report.checks.push(match dss {
-            Some(_) => Check {
-                name: "long_term_validation_data",
-                status: CheckStatus::Passed,
-                detail: format!(
-                    "the document security store holds {} certificate(s) and {} CRL(s)",
-                    count(b"Certs"),
-                    count(b"CRLs")
-                ),
-            },
-            None => Check {
-                name: "long_term_validation_data",
-                status: CheckStatus::NotApplicable,
-                detail: "no document security store (PAdES-B-B or B-T)".into(),
-            },
-        });
-    }
-    let indication = if signatures.is_empty() {
-        Indication::Indeterminate
-    } else if signatures
-        .iter()
-        .all(|s| s.report.indication == Indication::Passed)
-    {
-        Indication::Passed
-    } else if signatures
-        .iter()
-        .any(|s| s.report.indication == Indication::Failed)
-    {
-        Indication::Failed
-    } else {
-        Indication::Indeterminate
-    };
-    Ok(PdfReport {
-        signatures,
-        indication,
-    })
 }
 
 /// A plain, valid PDF of `pages` A4 pages, each with a line of text and then filler text up to about

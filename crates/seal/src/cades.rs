@@ -34,8 +34,11 @@ pub fn sign_detached(
     let cert = Certificate::from_der(signer.cert())?;
     let signing_cert = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
+            hash_algorithm: None,
             cert_hash: OctetString::new(sha256(signer.cert()))?,
+            issuer_serial: None,
         }],
+        policies: None,
     };
     let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
         attribute(CONTENT_TYPE, Any::encode_from(&DATA)?)?,
@@ -229,35 +232,11 @@ pub fn verify_detached(
             .map(|()| "the signer's signature over the signed attributes verifies".to_string())
             .map_err(|e| (SubIndication::SigCryptoFailure, e)),
     ));
-    checks.push(
-        match find(SIGNING_CERTIFICATE_V2).map(|v| v.decode_as::<SigningCertificateV2>()) {
-            Some(Ok(sc))
-                if sc
-                    .certs
-                    .first()
-                    .is_some_and(|c| c.cert_hash.as_bytes() == sha256(&cert_der).as_slice()) =>
-            {
-                check(
-                    "signing_certificate",
-                    Ok("signing-certificate-v2 names the signer's certificate".into()),
-                )
-            }
-            Some(_) => check(
-                "signing_certificate",
-                Err((
-                    SubIndication::SigConstraintsFailure,
-                    "signing-certificate-v2 names another certificate".into(),
-                )),
-            ),
-            None => check(
-                "signing_certificate",
-                Err((
-                    SubIndication::FormatFailure,
-                    "no signing-certificate-v2 attribute (required by PAdES)".into(),
-                )),
-            ),
-        },
-    );
+    checks.push(signing_certificate_check(
+        find(SIGNING_CERTIFICATE_V2),
+        find(crate::tsa::SIGNING_CERTIFICATE_V1),
+        &cert_der,
+    ));
     // The trusted signing time: the timestamp's, when a valid one is present.
     let token = signer
         .unsigned_attrs
@@ -295,4 +274,79 @@ pub fn verify_detached(
     ));
     checks.push(check("key_usage", crate::key_usage_ok(&cert_der)));
     (checks, signer_subject)
+}
+
+/// The signing-certificate attribute (ETSI EN 319 122-1 §5.2.2): v2 (RFC 5035) with any allowed
+/// hash and, when present, issuerSerial; or v1 (RFC 2634, SHA-1) as older signers write it. Its
+/// first identifier must name the signer's certificate.
+fn signing_certificate_check(
+    v2: Option<&der::Any>,
+    v1: Option<&der::Any>,
+    cert_der: &[u8],
+) -> crate::Check {
+    use crate::{SubIndication, check};
+    let named = match (v2, v1) {
+        (Some(v), _) => v
+            .decode_as::<SigningCertificateV2>()
+            .map_err(|e| {
+                (
+                    SubIndication::FormatFailure,
+                    format!("signing-certificate-v2 does not decode: {e}"),
+                )
+            })
+            .and_then(|sc| {
+                let first = sc.certs.first().ok_or((
+                    SubIndication::FormatFailure,
+                    "signing-certificate-v2 names no certificate".to_string(),
+                ))?;
+                crate::tsa::names_certificate(
+                    first.hash_algorithm.as_ref().map(|a| &a.oid),
+                    first.cert_hash.as_bytes(),
+                    first.issuer_serial.as_ref(),
+                    cert_der,
+                )
+                .map(|()| "signing-certificate-v2 names the signer's certificate".to_string())
+                .map_err(|e| {
+                    (
+                        SubIndication::SigConstraintsFailure,
+                        format!("signing-certificate-v2: {e}"),
+                    )
+                })
+            }),
+        (None, Some(v)) => v
+            .decode_as::<crate::tsa::SigningCertificate>()
+            .map_err(|e| {
+                (
+                    SubIndication::FormatFailure,
+                    format!("signing-certificate does not decode: {e}"),
+                )
+            })
+            .and_then(|sc| {
+                let first = sc.certs.first().ok_or((
+                    SubIndication::FormatFailure,
+                    "signing-certificate names no certificate".to_string(),
+                ))?;
+                let sha1 = der::asn1::ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+                crate::tsa::names_certificate(
+                    Some(&sha1),
+                    first.cert_hash.as_bytes(),
+                    first.issuer_serial.as_ref(),
+                    cert_der,
+                )
+                .map(|()| {
+                    "signing-certificate (v1, SHA-1) names the signer's certificate".to_string()
+                })
+                .map_err(|e| {
+                    (
+                        SubIndication::SigConstraintsFailure,
+                        format!("signing-certificate: {e}"),
+                    )
+                })
+            }),
+        (None, None) => Err((
+            SubIndication::FormatFailure,
+            "no signing-certificate-v2 attribute (required by PAdES)".to_string(),
+        )),
+    };
+    check("signing_certificate", named)
 }

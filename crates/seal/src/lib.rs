@@ -11,6 +11,7 @@ pub mod asn1;
 pub mod cades;
 pub mod report;
 pub mod tsa;
+mod tst;
 
 use asn1::*;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
@@ -410,19 +411,59 @@ fn chain(
             "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
         )),
         Err(webpki::Error::CertRevoked) => Err((SubIndication::Revoked, "the certificate is revoked".into())),
-        Err(webpki::Error::CertNotValidYet { .. }) => Err((SubIndication::NotYetValid, "the certificate was not yet valid".into())),
-        Err(webpki::Error::CertExpired { .. }) => Err((
+        Err(e @ webpki::Error::CertNotValidYet { .. }) => Err((SubIndication::NotYetValid, explain(&e))),
+        Err(e @ webpki::Error::CertExpired { .. }) => Err((
             SubIndication::OutOfBoundsNoPoe,
             if claimed_earlier {
-                "the certificate has expired; the claimed earlier signing time is not proven by a timestamp".into()
+                format!("{}; the claimed earlier signing time is not proven by a timestamp", explain(&e))
             } else {
-                "the certificate has expired".into()
+                explain(&e)
             },
         )),
         Err(webpki::Error::InvalidSignatureForPublicKey) | Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)) => {
             Err((SubIndication::NoCertificateChainFound, "the chain's signatures do not verify against the configured anchors".into()))
         }
-        Err(e) => Err(general(format!("chain validation failed: {e}"))),
+        Err(e) => Err(general(format!("chain validation failed: {}", explain(&e)))),
+    }
+}
+
+/// A certificate path error in words for people: the dates in Beijing time, no Rust debug text.
+pub(crate) fn explain(e: &webpki::Error) -> String {
+    let beijing = |t: &rustls_pki_types::UnixTime| {
+        let secs = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(|t| {
+                let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+                format!(
+                    "{} (Beijing time)",
+                    t.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S")
+                )
+            })
+            .unwrap_or_default()
+    };
+    match e {
+        webpki::Error::CertNotValidYet { time, not_before } => format!(
+            "the certificate is valid only from {}, and the time that counts is {}",
+            beijing(not_before),
+            beijing(time)
+        ),
+        webpki::Error::CertExpired { time, not_after } => format!(
+            "the certificate expired at {}, and the time that counts is {}",
+            beijing(not_after),
+            beijing(time)
+        ),
+        webpki::Error::UnknownIssuer => "no chain to a configured trust anchor".into(),
+        webpki::Error::CertRevoked => "the certificate is revoked".into(),
+        webpki::Error::RequiredEkuNotFoundContext(_) => {
+            "the certificate is not issued for this purpose (extended key usage)".into()
+        }
+        webpki::Error::InvalidSignatureForPublicKey => {
+            "a signature in the chain does not verify".into()
+        }
+        webpki::Error::BadDer | webpki::Error::BadDerTime => {
+            "a certificate is not valid DER".into()
+        }
+        other => format!("the certificate path is not valid ({other})"),
     }
 }
 

@@ -34,16 +34,79 @@ const TIME_STAMPING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x0
 /// The hub's (development) timestamp policy.
 pub const DEFAULT_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.59648.1.1");
 
-/// ESSCertIDv2 with the default hash algorithm (SHA-256) and no issuerSerial.
+/// ESSCertIDv2 (RFC 5035 §3): the hash algorithm (absent: SHA-256, its DEFAULT), the
+/// certificate's hash, and optionally the issuer and serial of the certificate (pyHanko and others
+/// include it). The hub writes only the hash.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct EssCertIdV2 {
+    pub(crate) hash_algorithm: Option<AlgorithmIdentifierOwned>,
     pub(crate) cert_hash: OctetString,
+    pub(crate) issuer_serial: Option<IssuerSerial>,
 }
 
-/// SigningCertificateV2 (RFC 5035) without policies.
+/// IssuerSerial (RFC 5035 §3, RFC 2634 §5.4.1).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct IssuerSerial {
+    pub(crate) issuer: x509_cert::ext::pkix::name::GeneralNames,
+    pub(crate) serial_number: x509_cert::serial_number::SerialNumber,
+}
+
+/// SigningCertificateV2 (RFC 5035): the certificates, and policies (read, not used).
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct SigningCertificateV2 {
     pub(crate) certs: Vec<EssCertIdV2>,
+    pub(crate) policies: Option<Vec<Any>>,
+}
+
+/// ESSCertID (RFC 2634 §5.4.1): SHA-1 of the certificate, optionally its issuer and serial.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct EssCertId {
+    pub(crate) cert_hash: OctetString,
+    pub(crate) issuer_serial: Option<IssuerSerial>,
+}
+
+/// SigningCertificate (RFC 2634 §5.4), the v1 attribute.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct SigningCertificate {
+    pub(crate) certs: Vec<EssCertId>,
+    pub(crate) policies: Option<Vec<Any>>,
+}
+
+/// id-aa-signingCertificate (RFC 2634).
+pub(crate) const SIGNING_CERTIFICATE_V1: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
+
+/// Whether an ESS certificate identifier (hash algorithm, hash, optional issuer and serial) names
+/// `cert_der`. Hashes: SHA-1 (v1 only), SHA-256, SHA-384, SHA-512.
+pub(crate) fn names_certificate(
+    hash_algorithm: Option<&ObjectIdentifier>,
+    cert_hash: &[u8],
+    issuer_serial: Option<&IssuerSerial>,
+    cert_der: &[u8],
+) -> Result<(), String> {
+    use ring::digest;
+    let algorithm = match hash_algorithm.map(ToString::to_string).as_deref() {
+        None | Some("2.16.840.1.101.3.4.2.1") => &digest::SHA256,
+        Some("2.16.840.1.101.3.4.2.2") => &digest::SHA384,
+        Some("2.16.840.1.101.3.4.2.3") => &digest::SHA512,
+        Some("1.3.14.3.2.26") => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+        Some(other) => return Err(format!("hash algorithm {other} is not on the allow-list")),
+    };
+    if digest::digest(algorithm, cert_der).as_ref() != cert_hash {
+        return Err("its certificate hash is not the signer certificate's".into());
+    }
+    let Some(is) = issuer_serial else {
+        return Ok(());
+    };
+    let cert = Certificate::from_der(cert_der).map_err(|e| e.to_string())?;
+    let issuer_named = is.issuer.iter().any(|n| {
+        matches!(n, x509_cert::ext::pkix::name::GeneralName::DirectoryName(d)
+            if *d == cert.tbs_certificate.issuer)
+    });
+    if is.serial_number != cert.tbs_certificate.serial_number || !issuer_named {
+        return Err("its issuer and serial number are not the signer certificate's".into());
+    }
+    Ok(())
 }
 
 pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
@@ -159,8 +222,11 @@ impl TimestampAuthority {
         let cert = Certificate::from_der(self.holder.cert())?;
         let signing_cert = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
+                hash_algorithm: None,
                 cert_hash: OctetString::new(sha256(self.holder.cert()))?,
+                issuer_serial: None,
             }],
+            policies: None,
         };
         let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
             attribute(CONTENT_TYPE, Any::encode_from(&TST_INFO)?)?,
@@ -210,6 +276,17 @@ pub fn verify_timestamp(
     anchors: &[Vec<u8>],
     intermediates: &[Vec<u8>],
 ) -> Result<VerifiedTimestamp, String> {
+    let digest: [u8; 32] = sha256(data).try_into().expect("SHA-256 is 32 bytes");
+    verify_timestamp_of_digest(token, &digest, anchors, intermediates)
+}
+
+/// [`verify_timestamp`] for data known by its SHA-256 (a PDF document timestamp's byte range).
+pub fn verify_timestamp_of_digest(
+    token: &[u8],
+    digest: &[u8; 32],
+    anchors: &[Vec<u8>],
+    intermediates: &[Vec<u8>],
+) -> Result<VerifiedTimestamp, String> {
     let info = ContentInfo::from_der(token).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
     if info.content_type != SIGNED_DATA {
         return Err("not a CMS SignedData".into());
@@ -228,12 +305,11 @@ pub fn verify_timestamp(
         .ok_or("the token has no content")?
         .decode_as::<OctetString>()
         .map_err(|e| format!("TSTInfo is not in an OCTET STRING: {e}"))?;
-    let tst = TstInfo::from_der(tst_der.as_bytes())
-        .map_err(|e| format!("TSTInfo does not decode: {e}"))?;
+    let tst = crate::tst::decode(tst_der.as_bytes())?;
     if tst.message_imprint.hash_algorithm.oid != SHA256
-        || tst.message_imprint.hashed_message.as_bytes() != sha256(data).as_slice()
+        || tst.message_imprint.hashed_message.as_bytes() != digest.as_slice()
     {
-        return Err("the timestamp's imprint is not the SHA-256 of this signature value".into());
+        return Err("the timestamp's imprint is not the SHA-256 of what it stamps".into());
     }
     let signer = sd
         .signer_infos
@@ -297,7 +373,10 @@ pub fn verify_timestamp(
             signer.signature.as_bytes(),
         )
         .map_err(|_| "the TSA's signature does not verify".to_string())?;
-    let gen_time = SystemTime::UNIX_EPOCH + tst.gen_time.to_unix_duration();
+    let gen_time = tst.gen_time;
+    let since_epoch = gen_time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(|_| "genTime is before 1970".to_string())?;
     // The TSA's certificate must chain to a configured TSA anchor and be for time-stamping, at genTime.
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
@@ -314,8 +393,8 @@ pub fn verify_timestamp(
         .collect();
     let ee_der = CertificateDer::from(tsa_der.as_slice());
     let ee = webpki::EndEntityCert::try_from(&ee_der)
-        .map_err(|e| format!("TSA certificate unusable: {e}"))?;
-    let at = UnixTime::since_unix_epoch(tst.gen_time.to_unix_duration());
+        .map_err(|e| format!("TSA certificate unusable: {}", crate::explain(&e)))?;
+    let at = UnixTime::since_unix_epoch(since_epoch);
     // webpki applies an EKU requirement to every certificate of the path (intermediates without EKU
     // would fail `required`), so the chain is built with `required_if_present` and the TSA's own
     // certificate is then held to RFC 3161 §2.3: exactly the timeStamping purpose, marked critical.
@@ -328,7 +407,12 @@ pub fn verify_timestamp(
         None,
         None,
     )
-    .map_err(|e| format!("the TSA is not trusted for time-stamping: {e}"))?;
+    .map_err(|e| {
+        format!(
+            "the TSA is not trusted for time-stamping: {}",
+            crate::explain(&e)
+        )
+    })?;
     let (_, parsed) = x509_parser::parse_x509_certificate(&tsa_der)
         .map_err(|e| format!("TSA certificate: {e}"))?;
     match parsed.extended_key_usage() {

@@ -32,6 +32,10 @@ pub struct CheckpointConfig {
     /// Witness directories, on other storage than the data directory: each gets every checkpoint
     /// (synced) and is compared with the log at start-up.
     pub witness_dirs: Vec<PathBuf>,
+    /// The court's archive address: new checkpoints are mailed there through `[service.smtp]`.
+    pub archive_email: Option<String>,
+    /// Seconds between two such mails (default 3600).
+    pub email_interval_secs: u64,
 }
 
 impl Default for CheckpointConfig {
@@ -41,12 +45,15 @@ impl Default for CheckpointConfig {
             interval_ms: 1000,
             every_entries: 1000,
             witness_dirs: Vec::new(),
+            archive_email: None,
+            email_interval_secs: 3600,
         }
     }
 }
 
 /// Signs and writes checkpoints; made by [`open`] once the log agrees with the checkpoints.
 pub struct Checkpointer {
+    store: SledStore,
     signer: CheckpointSigner,
     files: Vec<CheckpointFile>,
     next_number: u64,
@@ -102,7 +109,11 @@ pub fn open(
     for dir in &config.witness_dirs {
         files.push(CheckpointFile::open(dir, &signer)?);
     }
+    if let Some(cp) = &verdict.newest {
+        store.set_latest_checkpoint(cp.clone());
+    }
     let mut checkpointer = Checkpointer {
+        store: store.clone(),
         signer,
         files,
         next_number: verdict.last_number + 1,
@@ -136,6 +147,7 @@ impl Checkpointer {
         for f in &mut self.files {
             f.append(&cp)?;
         }
+        self.store.set_latest_checkpoint(cp.clone());
         self.next_number += 1;
         self.last_seq = head.seq;
         Ok(cp)

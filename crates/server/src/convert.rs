@@ -110,7 +110,19 @@ pub fn filing(f: &Filing) -> pb::Filing {
 }
 
 /// The receipt of a filing, from what was recorded at receipt.
-pub fn receipt(f: &Filing) -> pb::Receipt {
+/// A checkpoint as the API shows it.
+pub fn signed_checkpoint(cp: &ecenter_store::checkpoint::Checkpoint) -> pb::SignedCheckpoint {
+    pb::SignedCheckpoint {
+        number: cp.number,
+        seq: cp.seq,
+        hash: cp.hash.clone(),
+        signed_at: Some(timestamp(cp.at)),
+        line: serde_json::to_string(cp).expect("checkpoints serialise"),
+    }
+}
+
+/// The receipt of a filing, naming the newest signed checkpoint `cp`.
+pub fn receipt(f: &Filing, cp: Option<&ecenter_store::checkpoint::Checkpoint>) -> pb::Receipt {
     pb::Receipt {
         filing_id: f.filing_id.clone(),
         request_id: f.request_id.clone(),
@@ -133,6 +145,7 @@ pub fn receipt(f: &Filing) -> pb::Receipt {
         log_seq: f.received.seq,
         log_hash: f.received.hash.clone(),
         department: f.department.clone(),
+        checkpoint: cp.map(signed_checkpoint),
     }
 }
 
@@ -150,7 +163,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::ServiceOrdered(_)
         | Event::Service { .. }
         | Event::BlobCorrupt { .. }
-        | Event::LogLossAccepted { .. } => return None,
+        | Event::LogLossAccepted { .. }
+        | Event::CheckpointMailed { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

@@ -251,7 +251,10 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let filing = self.durable_filing(&filing_id).await?;
         tracing::info!(filing_id, replayed, department = %filing.department, "filing received");
         Ok(Response::new(pb::SubmitFilingResponse {
-            receipt: Some(convert::receipt(&filing)),
+            receipt: Some(convert::receipt(
+                &filing,
+                self.store.latest_checkpoint().as_ref(),
+            )),
             replayed,
         }))
     }
@@ -331,7 +334,10 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                 &request.into_inner().filing_id,
             )
             .await?;
-        Ok(Response::new(convert::receipt(&filing)))
+        Ok(Response::new(convert::receipt(
+            &filing,
+            self.store.latest_checkpoint().as_ref(),
+        )))
     }
 
     async fn cancel_filing(

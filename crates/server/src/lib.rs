@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod authz;
+pub mod checkpoint_mail;
 pub mod checkpoint_policy;
 pub mod checkpoints;
 pub mod config;
@@ -147,6 +148,17 @@ impl Hub {
             }
             None => None,
         };
+        if config.checkpoints.archive_email.is_some()
+            && config
+                .service
+                .as_ref()
+                .and_then(|s| s.smtp.as_ref())
+                .is_none()
+        {
+            return Err(ServeError::Config(
+                "[checkpoints] archive_email: checkpoints are mailed through the court's relay; configure [service.smtp] too".into(),
+            ));
+        }
         let pending = checkpoint_policy::precheck(
             &config.data_dir,
             &config.checkpoints,
@@ -302,6 +314,21 @@ async fn serve_store<S: EventStore>(
         stop_rx.clone(),
     ));
     if let Some(runtime) = services.service {
+        if let Some(to) = &config.checkpoints.archive_email {
+            let witness = checkpoint_mail::MailWitness {
+                to: to.clone(),
+                every: std::time::Duration::from_secs(
+                    config.checkpoints.email_interval_secs.max(1),
+                ),
+                dir: ecenter_store::checkpoint::local_dir(&config.data_dir),
+            };
+            tokio::spawn(checkpoint_mail::run(
+                store.clone(),
+                runtime.context.clone(),
+                witness,
+                stop_rx.clone(),
+            ));
+        }
         let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
         background.push(tokio::spawn(outbox.run(stop_rx.clone())));
         if let Some(maildir) = runtime

@@ -36,6 +36,11 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
             seq: head.seq,
             hash: hex::encode(head.hash),
             recorded_at: head.recorded_at.map(timestamp),
+            checkpoint: self
+                .store
+                .latest_checkpoint()
+                .as_ref()
+                .map(crate::convert::signed_checkpoint),
         }))
     }
 

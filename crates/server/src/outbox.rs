@@ -839,6 +839,7 @@ impl<S: EventStore> Outbox<S> {
             &service,
             version,
             issued_at,
+            self.store.latest_checkpoint().as_ref(),
         ) else {
             return Ok(());
         };

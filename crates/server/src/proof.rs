@@ -38,6 +38,7 @@ pub fn document(
     service: &RecipientService,
     version: u32,
     issued_at: DateTime<Utc>,
+    checkpoint: Option<&ecenter_store::checkpoint::Checkpoint>,
 ) -> Option<Vec<u8>> {
     let effective = service.effective?;
     let r = &service.recipient;
@@ -118,6 +119,15 @@ pub fn document(
             "presumed": effective.rule.presumed(),
         },
         "log_seq": service.last_event_seq,
+        // The newest signed checkpoint of the log when the proof was made: the history it is
+        // part of, signed outside the log (ARCHITECTURE.md, "Signed checkpoints").
+        "checkpoint": checkpoint.map(|c| json!({
+            "number": c.number,
+            "seq": c.seq,
+            "hash": c.hash,
+            "signed_at": time(c.at),
+            "key_id": c.key_id,
+        })),
         "issued_at": time(issued_at),
     });
     Some(serde_json::to_vec_pretty(&doc).expect("JSON values always serialise"))

@@ -216,6 +216,10 @@ pub trait EventStore: Send + Sync + 'static {
     fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
     /// The document bytes.
     fn blobs(&self) -> &BlobStore;
+    /// The newest signed checkpoint of this log, once one is written or read at start-up.
+    fn latest_checkpoint(&self) -> Option<checkpoint::Checkpoint>;
+    /// Records the newest signed checkpoint (what receipts, the chain head and proofs name).
+    fn set_latest_checkpoint(&self, checkpoint: checkpoint::Checkpoint);
     /// Flushes and stops the writer; an error when the final flush failed or an earlier one did.
     fn close(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

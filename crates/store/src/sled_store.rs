@@ -77,6 +77,8 @@ struct Inner {
     orphans: Mutex<std::collections::HashSet<String>>,
     /// Entry ranges an operator accepted as lost (`log_loss_accepted` entries).
     losses: Mutex<Vec<(u64, u64)>>,
+    /// The newest signed checkpoint.
+    checkpoint: Mutex<Option<crate::checkpoint::Checkpoint>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     head: watch::Receiver<ChainHead>,
     failure: watch::Receiver<Option<String>>,
@@ -403,6 +405,7 @@ impl SledStore {
                 jobs: Mutex::new(Some(tx)),
                 orphans: Mutex::new(orphans),
                 losses: Mutex::new(losses),
+                checkpoint: Mutex::new(None),
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
                 failure: failure_rx,
@@ -648,6 +651,18 @@ impl EventStore for SledStore {
 
     fn write_failure(&self) -> watch::Receiver<Option<String>> {
         self.inner.failure.clone()
+    }
+
+    fn latest_checkpoint(&self) -> Option<crate::checkpoint::Checkpoint> {
+        self.inner
+            .checkpoint
+            .lock()
+            .expect("checkpoint lock")
+            .clone()
+    }
+
+    fn set_latest_checkpoint(&self, checkpoint: crate::checkpoint::Checkpoint) {
+        *self.inner.checkpoint.lock().expect("checkpoint lock") = Some(checkpoint);
     }
 
     fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError> {

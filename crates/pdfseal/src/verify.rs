@@ -1,0 +1,358 @@
+//! Verifying every signature of a PDF as a careful validator does: each signature's byte range
+//! and CMS (or, for a document timestamp, its RFC 3161 token), and what changed after it
+//! (see [`crate::revisions`]), judged against what that signature allows.
+
+use crate::revisions::{self, Change};
+use crate::{PdfSealError, pdf_error, resolve};
+use ecenter_seal::{Check, CheckStatus, Indication, SubIndication, TrustStores, ValidationReport};
+use lopdf::Object;
+use std::time::SystemTime;
+
+/// One signature of a PDF and what its verification found.
+#[derive(Debug, Clone)]
+pub struct PdfSignatureReport {
+    /// The signature field's name (T), when a field points at it.
+    pub field: String,
+    /// The signed byte range as written.
+    pub byte_range: Vec<i64>,
+    /// The checks on the PDF structure and on the CMS signature, with the overall indication.
+    pub report: ValidationReport,
+}
+
+/// Every signature of a PDF, in the order they cover the file.
+#[derive(Debug, Clone)]
+pub struct PdfReport {
+    /// One per signature dictionary found.
+    pub signatures: Vec<PdfSignatureReport>,
+    /// The overall indication: PASSED only if there is a signature and every one passed.
+    pub indication: Indication,
+}
+
+fn structure_check(name: &'static str, result: Result<String, String>) -> Check {
+    match result {
+        Ok(detail) => Check {
+            name,
+            status: CheckStatus::Passed,
+            detail,
+        },
+        Err(detail) => Check {
+            name,
+            status: CheckStatus::Failed(SubIndication::FormatFailure),
+            detail,
+        },
+    }
+}
+
+/// The signed range's two parts, and the hole between them, when the range is well formed: starts
+/// at 0, leaves exactly the /Contents hex string out, stays inside the file.
+fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), String> {
+    let [start, first_len, second_start, second_len] = range else {
+        return Err(format!("the byte range has {} numbers, not 4", range.len()));
+    };
+    if range.iter().any(|n| *n < 0) {
+        return Err("the byte range has a negative number".into());
+    }
+    let (first_len, second_start, second_len) = (
+        *first_len as usize,
+        *second_start as usize,
+        *second_len as usize,
+    );
+    if *start != 0 {
+        return Err("the byte range does not start at the beginning of the file".into());
+    }
+    if second_start < first_len {
+        return Err("the byte range's two parts overlap".into());
+    }
+    let end = second_start
+        .checked_add(second_len)
+        .filter(|e| *e <= pdf.len())
+        .ok_or("the byte range reaches past the end of the file")?;
+    let hole = &pdf[first_len..second_start];
+    let is_hex_string = hole.len() >= 2
+        && hole[0] == b'<'
+        && hole[hole.len() - 1] == b'>'
+        && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
+    if !is_hex_string {
+        return Err(
+            "the bytes left out of the signed range are not exactly the signature's /Contents"
+                .into(),
+        );
+    }
+    Ok((first_len, second_start, end))
+}
+
+fn unhex(hex: &[u8]) -> Vec<u8> {
+    let value = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    hex.chunks(2)
+        .map(|p| value(p[0]) << 4 | p.get(1).map_or(0, |c| value(*c)))
+        .collect()
+}
+
+/// Verifies every signature of `pdf`: its byte range (starts at 0, leaves out exactly its own
+/// /Contents, no overlap), the CMS signature against `trust` (see
+/// [`ecenter_seal::cades::verify_detached`]), and that nothing was appended after the last
+/// signature (an incremental update that changes what is shown after sealing).
+pub fn verify_pdf(
+    pdf: &[u8],
+    trust: &TrustStores,
+    now: SystemTime,
+) -> Result<PdfReport, PdfSealError> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
+    // Field names by the signature dictionary they point at.
+    let mut names = std::collections::HashMap::new();
+    let mut found: Vec<(lopdf::ObjectId, Vec<i64>)> = Vec::new();
+    for (id, object) in &doc.objects {
+        let Ok(dict) = object.as_dict() else { continue };
+        if let (Ok(Object::Reference(v)), Ok(t)) = (dict.get(b"V"), dict.get(b"T"))
+            && let Ok(t) = t.as_str()
+        {
+            names.insert(*v, String::from_utf8_lossy(t).into_owned());
+        }
+        if let Ok(range) = dict.get(b"ByteRange").and_then(Object::as_array) {
+            let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
+            found.push((*id, numbers));
+        }
+    }
+    found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
+    let mut signatures = Vec::new();
+    for (id, range) in found {
+        let dict = doc.get_dictionary(id).map_err(pdf_error)?;
+        let (checks, signer) = match check_range(pdf, &range) {
+            Err(e) => (vec![structure_check("byte_range", Err(e))], None),
+            Ok(parts) => verify_one(pdf, &doc, dict, parts, trust, now),
+        };
+        signatures.push(PdfSignatureReport {
+            field: names.get(&id).cloned().unwrap_or_default(),
+            byte_range: range,
+            report: ValidationReport::from_checks(checks, None, signer),
+        });
+    }
+    // Validation material embedded for later (PAdES-B-LT), reported on the last signature.
+    let dss = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"DSS").ok())
+        .and_then(|d| resolve(&doc, d).ok())
+        .and_then(|d| d.as_dict().ok());
+    if let Some(last) = signatures.last_mut() {
+        let count = |key: &[u8]| {
+            dss.and_then(|d| d.get(key).ok())
+                .and_then(|a| resolve(&doc, a).ok())
+                .and_then(|a| a.as_array().ok())
+                .map_or(0, Vec::len)
+        };
+        last.report.checks.push(match dss {
+            Some(_) => Check {
+                name: "long_term_validation_data",
+                status: CheckStatus::Passed,
+                detail: format!(
+                    "the document security store holds {} certificate(s) and {} CRL(s)",
+                    count(b"Certs"),
+                    count(b"CRLs")
+                ),
+            },
+            None => Check {
+                name: "long_term_validation_data",
+                status: CheckStatus::NotApplicable,
+                detail: "no document security store (PAdES-B-B or B-T)".into(),
+            },
+        });
+    }
+    let indication = if signatures.is_empty() {
+        Indication::Indeterminate
+    } else if signatures
+        .iter()
+        .all(|s| s.report.indication == Indication::Passed)
+    {
+        Indication::Passed
+    } else if signatures
+        .iter()
+        .any(|s| s.report.indication == Indication::Failed)
+    {
+        Indication::Failed
+    } else {
+        Indication::Indeterminate
+    };
+    Ok(PdfReport {
+        signatures,
+        indication,
+    })
+}
+
+/// The checks of one signature whose byte range is well formed: its /Contents is exactly the
+/// range's gap, its CMS (or timestamp token), and what changed after it.
+fn verify_one(
+    pdf: &[u8],
+    doc: &lopdf::Document,
+    dict: &lopdf::Dictionary,
+    (first_len, second_start, end): (usize, usize, usize),
+    trust: &TrustStores,
+    now: SystemTime,
+) -> (Vec<Check>, Option<String>) {
+    let mut checks = vec![structure_check(
+        "byte_range",
+        Ok("starts at 0 and leaves out exactly the signature's /Contents".into()),
+    )];
+    let gap = unhex(&pdf[first_len + 1..second_start - 1]);
+    // ISO 32000-1 §12.8.1: the signature is the field's own /Contents, which must be the gap.
+    let contents = match dict.get(b"Contents") {
+        Ok(Object::String(bytes, _)) => bytes.clone(),
+        _ => {
+            checks.push(structure_check(
+                "contents",
+                Err("the signature dictionary has no /Contents string".into()),
+            ));
+            return (checks, None);
+        }
+    };
+    if contents != gap {
+        checks.push(structure_check(
+            "contents",
+            Err(
+                "the signature dictionary's /Contents is not the bytes the byte range leaves out"
+                    .into(),
+            ),
+        ));
+        return (checks, None);
+    }
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(&pdf[..first_len]);
+    ctx.update(&pdf[second_start..end]);
+    let digest: [u8; 32] = ctx.finish().as_ref().try_into().expect("32 bytes");
+    let signer = if revisions::is_doc_timestamp(dict) {
+        let (check, tsa) = document_timestamp(&contents, &digest, trust);
+        checks.push(check);
+        tsa
+    } else {
+        let (cms_checks, subject) =
+            ecenter_seal::cades::verify_detached(&contents, &digest, trust, now);
+        checks.extend(cms_checks);
+        subject
+    };
+    checks.push(modifications(pdf, doc, dict, end));
+    (checks, signer)
+}
+
+/// A document timestamp (SubFilter ETSI.RFC3161, PAdES B-LTA): its /Contents is an RFC 3161
+/// token over the byte range.
+fn document_timestamp(
+    token: &[u8],
+    digest: &[u8; 32],
+    trust: &TrustStores,
+) -> (Check, Option<String>) {
+    // The hex string is padded with zeros after the DER.
+    let len = der_length(token).unwrap_or(token.len()).min(token.len());
+    let verified = ecenter_seal::tsa::verify_timestamp_of_digest(
+        &token[..len],
+        digest,
+        &trust.tsas,
+        &trust.intermediates,
+    );
+    match verified {
+        Ok(ts) => (
+            Check {
+                name: "timestamp",
+                status: CheckStatus::Passed,
+                detail: format!("a valid RFC 3161 document timestamp by {}", ts.tsa),
+            },
+            Some(ts.tsa),
+        ),
+        Err(e) => (
+            Check {
+                name: "timestamp",
+                status: CheckStatus::Failed(SubIndication::NoPoe),
+                detail: e,
+            },
+            None,
+        ),
+    }
+}
+
+/// The length of the DER value at the start of `bytes` (tag, length, contents).
+fn der_length(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.get(1)?;
+    if first < 0x80 {
+        return Some(2 + usize::from(first));
+    }
+    let n = usize::from(first & 0x7f);
+    let len = bytes
+        .get(2..2 + n)?
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    Some(2 + n + len)
+}
+
+/// What changed after the revision a signature covers, judged by what the signature allows.
+fn modifications(pdf: &[u8], doc: &lopdf::Document, dict: &lopdf::Dictionary, end: usize) -> Check {
+    if end == pdf.len() {
+        return Check {
+            name: "modifications",
+            status: CheckStatus::Passed,
+            detail: "the signature covers the whole file".into(),
+        };
+    }
+    let revision = match lopdf::Document::load_mem(&pdf[..end]) {
+        Ok(r) => r,
+        Err(e) => {
+            return Check {
+                name: "modifications",
+                status: CheckStatus::Failed(SubIndication::FormatFailure),
+                detail: format!(
+                    "the revision this signature covers cannot be read on its own ({e})"
+                ),
+            };
+        }
+    };
+    let changes = revisions::changes_since(&revision, doc);
+    // Bytes after the signed revision that no revision accounts for: nothing to judge them by.
+    let tail: Vec<u8> = pdf[end..]
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if changes.is_empty() && !tail.is_empty() && tail != b"%%EOF" {
+        return Check {
+            name: "modifications",
+            status: CheckStatus::Failed(SubIndication::SigConstraintsFailure),
+            detail: format!(
+                "{} bytes follow the signed revision without forming a revision of their own: the file was changed after this signature",
+                pdf.len() - end
+            ),
+        };
+    }
+    let permission = revisions::docmdp_permission(dict, doc);
+    let (ok, bad): (Vec<&Change>, Vec<&Change>) = changes
+        .iter()
+        .partition(|c| revisions::allowed(c, permission));
+    let list = |cs: &[&Change]| {
+        cs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let allows = match permission {
+        None => "a seal allows",
+        Some(1) => "a certification with DocMDP P=1 allows",
+        Some(_) => "a certification allows",
+    };
+    if bad.is_empty() {
+        Check {
+            name: "modifications",
+            status: CheckStatus::Passed,
+            detail: if ok.is_empty() {
+                "later revisions changed nothing in the document".into()
+            } else {
+                format!("changed after it, as {allows}: {}", list(&ok))
+            },
+        }
+    } else {
+        Check {
+            name: "modifications",
+            status: CheckStatus::Failed(SubIndication::SigConstraintsFailure),
+            detail: format!(
+                "the document was changed after this signature beyond what {allows}: {}",
+                list(&bad)
+            ),
+        }
+    }
+}

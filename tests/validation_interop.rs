@@ -1,0 +1,228 @@
+//! Signatures judged as the world judges them: PDFs signed, timestamped and extended by pyHanko
+//! (tests/python/pyhanko_tools.py), not by ecenter, and ecenter's seals placed on pages whose
+//! crop box and rotation differ from the default — each judged by our verifier and by an
+//! independent one (pyHanko, poppler's pdftoppm for what a reader shows).
+
+mod common;
+
+use common::pdf::{pyhanko, seal_with, trust};
+use ecenter_pdfseal::{Placement, verify_pdf};
+use ecenter_seal::{CheckStatus, Indication};
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+fn tools(args: &[&str]) {
+    let out = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/pyhanko_tools.py"
+        ))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn pki() -> tempfile::TempDir {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    pki
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The named check of signature `i`, as (passed?, detail).
+fn check(report: &ecenter_pdfseal::PdfReport, i: usize, name: &str) -> (bool, String) {
+    let c = report.signatures[i]
+        .report
+        .check(name)
+        .unwrap_or_else(|| panic!("no {name} check: {report:?}"));
+    (c.status == CheckStatus::Passed, c.detail.clone())
+}
+
+#[test]
+fn a_pyhanko_signature_with_issuer_serial_and_a_fractional_timestamp_passes() {
+    let pki = pki();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(2, 0)).unwrap();
+    let signed = dir.path().join("signed.pdf");
+    tools(&[
+        "sign",
+        path(&plain),
+        path(&signed),
+        path(&p.join("seal.key")),
+        path(&p.join("seal.pem")),
+        path(&p.join("seal-ca.pem")),
+        "--tsa",
+        path(&p.join("tsa.pem")),
+        path(&p.join("tsa.key")),
+    ]);
+    let (valid, said) = pyhanko(p, &signed);
+    assert!(valid, "pyHanko itself: {said}");
+    let report = verify_pdf(
+        &std::fs::read(&signed).unwrap(),
+        &trust(p),
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    let (ok, detail) = check(&report, 0, "signing_certificate");
+    assert!(ok, "ESSCertIDv2 with issuerSerial (RFC 5035): {detail}");
+    let (ok, detail) = check(&report, 0, "timestamp");
+    assert!(ok, "genTime with fractions (RFC 3161 §2.4.2): {detail}");
+}
+
+#[test]
+fn validation_data_and_a_document_timestamp_after_a_seal_are_allowed_and_reported() {
+    let pki = pki();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = dir.path().join("sealed.pdf");
+    std::fs::write(
+        &sealed,
+        seal_with(p, &ecenter_pdfseal::sample_pdf(2, 0), &Placement::default()),
+    )
+    .unwrap();
+    // B-LT: a DSS revision, as `pyhanko sign ltvfix` adds it.
+    let lt = dir.path().join("lt.pdf");
+    tools(&[
+        "ltv",
+        path(&sealed),
+        path(&lt),
+        "ecenterSeal1",
+        path(&p.join("root-ca.pem")),
+        path(&p.join("seal-ca.pem")),
+        path(&p.join("tsa-ca.pem")),
+    ]);
+    let report = verify_pdf(&std::fs::read(&lt).unwrap(), &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    let (ok, detail) = check(&report, 0, "modifications");
+    assert!(ok && detail.contains("validation data (DSS)"), "{detail}");
+    // B-LTA: a document timestamp over all of it.
+    let lta = dir.path().join("lta.pdf");
+    tools(&[
+        "doc-timestamp",
+        path(&lt),
+        path(&lta),
+        path(&p.join("tsa.pem")),
+        path(&p.join("tsa.key")),
+    ]);
+    let (valid, said) = pyhanko(p, &lta);
+    assert!(valid, "pyHanko itself: {said}");
+    let report = verify_pdf(&std::fs::read(&lta).unwrap(), &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(report.signatures.len(), 2);
+    let (ok, detail) = check(&report, 0, "modifications");
+    assert!(ok && detail.contains("a document timestamp"), "{detail}");
+    let (ok, detail) = check(&report, 1, "timestamp");
+    assert!(ok && detail.contains("document timestamp"), "{detail}");
+}
+
+#[test]
+fn a_page_changed_after_a_seal_fails_that_seal_even_when_it_is_sealed_again() {
+    let pki = pki();
+    let p = pki.path();
+    let once = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
+    // An incremental update that replaces what the page shows, then a second seal over all of it.
+    let doc = lopdf::Document::load_mem(&once).unwrap();
+    let page = *doc.get_pages().get(&1).unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(once.clone(), doc);
+    let content = update.new_document.add_object(lopdf::Stream::new(
+        lopdf::Dictionary::new(),
+        b"BT /F1 24 Tf 72 700 Td (PAID IN FULL) Tj ET".to_vec(),
+    ));
+    update.opt_clone_object_to_new_document(page).unwrap();
+    update
+        .new_document
+        .get_dictionary_mut(page)
+        .unwrap()
+        .set("Contents", lopdf::Object::Reference(content));
+    let mut changed = Vec::new();
+    update.save_to(&mut changed).unwrap();
+    let twice = seal_with(p, &changed, &Placement::default());
+    let report = verify_pdf(&twice, &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.signatures.len(), 2);
+    assert_ne!(
+        report.signatures[0].report.indication,
+        Indication::Passed,
+        "{report:#?}"
+    );
+    let (ok, detail) = check(&report, 0, "modifications");
+    assert!(!ok && detail.contains("page object"), "{detail}");
+    assert_eq!(
+        report.signatures[1].report.indication,
+        Indication::Passed,
+        "{report:#?}"
+    );
+    assert_ne!(report.indication, Indication::Passed);
+}
+
+#[test]
+fn a_certification_that_allows_no_changes_is_refused_and_one_that_allows_signatures_holds() {
+    let pki = pki();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    for permission in ["1", "2"] {
+        let certified = dir.path().join(format!("certified-{permission}.pdf"));
+        tools(&[
+            "sign",
+            path(&plain),
+            path(&certified),
+            path(&p.join("seal.key")),
+            path(&p.join("seal.pem")),
+            path(&p.join("seal-ca.pem")),
+            "--certify",
+            permission,
+        ]);
+        let bytes = std::fs::read(&certified).unwrap();
+        let signer = common::pdf::holder(p, "seal");
+        let sealed = ecenter_pdfseal::seal_pdf(
+            &bytes,
+            &signer,
+            &[common::pdf::der_of(&p.join("seal-ca.pem"))],
+            None,
+            SystemTime::now(),
+            &Placement::default(),
+            &ecenter_pdfseal::SignatureInfo::default(),
+        );
+        if permission == "1" {
+            let refused = sealed.unwrap_err().to_string();
+            assert!(refused.contains("DocMDP P=1"), "{refused}");
+            continue;
+        }
+        let sealed = sealed.unwrap();
+        let file = dir.path().join("sealed.pdf");
+        std::fs::write(&file, &sealed).unwrap();
+        // pyHanko accepts our seal; it judges the certification broken because its default policy
+        // forbids new *visible* signature fields after a certification, "stricter than Acrobat"
+        // in its own words. ISO 32000-1 §12.8.2.2 (Table 254) lets P=2 permit signing: we follow
+        // the standard (docs/VALIDATION.md lists this disagreement).
+        let (_, said) = pyhanko(p, &file);
+        let seal_part = said
+            .split("Field 2: ecenterSeal2")
+            .nth(1)
+            .expect("pyHanko saw our seal");
+        assert!(
+            seal_part.contains("The signature is judged VALID"),
+            "pyHanko: {said}"
+        );
+        let report = verify_pdf(&sealed, &trust(p), SystemTime::now()).unwrap();
+        assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+        let (ok, detail) = check(&report, 0, "modifications");
+        assert!(
+            ok && detail.contains("a certification allows") && detail.contains("a later signature"),
+            "{detail}"
+        );
+    }
+}
