@@ -646,3 +646,63 @@ async fn a_receipt_names_the_signed_checkpoint_that_vouches_for_its_filing() {
     );
     assert_eq!(code, Some(0), "{walked}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named() {
+    // A hub with the PKI's TSA: its checkpoints carry RFC 3161 timestamps of their signatures.
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let doc = pdf("有时间戳的检查点");
+    let h = header("stamped-0001", CASE, "证据材料", &[("e.pdf", &doc)]);
+    lawyer
+        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+        .await
+        .unwrap();
+    hub.stop().await;
+    let root = pki.path().join("root-ca.pem");
+    let tsa_ca = pki.path().join("tsa-ca.pem");
+    let trust = [
+        "--tsa-trust",
+        path_str(&root),
+        "--intermediate",
+        path_str(&tsa_ca),
+    ];
+    let (code, walked, _) = verify_log(data.path(), &trust);
+    assert_eq!(code, Some(0), "{walked}");
+    let notes = walked["notes"].to_string();
+    assert!(
+        notes.contains("checkpoint timestamp(s) verified, 0 checkpoint(s) without one"),
+        "{notes}"
+    );
+
+    // The last checkpoint given the first one's (valid) timestamp: its signature still verifies,
+    // but the timestamp stamps another signature.
+    let copy = copy_of(data.path());
+    let file = copy.path().join("checkpoints/checkpoints.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() >= 2, "{text}");
+    let first = lines[0]["timestamp"].clone();
+    let last = lines.len() - 1;
+    lines[last]["timestamp"] = first;
+    let swapped: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, swapped).unwrap();
+    let (code, walked, _) = verify_log(copy.path(), &trust);
+    assert_eq!(code, Some(1), "{walked}");
+    let problem = walked["checkpoint_problem"].as_str().unwrap();
+    assert!(
+        problem.contains(&format!("checkpoint {}", last + 1))
+            && problem.contains("timestamp does not verify"),
+        "{problem}"
+    );
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

@@ -59,6 +59,12 @@ enum Command {
         /// A head recorded elsewhere, SEQ:HASH (a receipt's log entry, an e-mailed checkpoint).
         #[arg(long, requires = "data_dir")]
         expect: Option<String>,
+        /// Trust anchor(s) (PEM) for the checkpoints' timestamps; without it they are not checked.
+        #[arg(long, requires = "data_dir")]
+        tsa_trust: Vec<PathBuf>,
+        /// Intermediate CA certificates (PEM) for the timestamps' chains.
+        #[arg(long, requires = "tsa_trust")]
+        intermediate: Vec<PathBuf>,
         /// A running hub, e.g. 127.0.0.1:50051: its entries are read over mutual TLS.
         #[arg(long, requires_all = ["ca", "cert", "key"])]
         hub: Option<String>,
@@ -1298,6 +1304,8 @@ fn run(args: Args) -> Result<bool> {
             checkpoint_key,
             witness,
             expect,
+            tsa_trust,
+            intermediate,
             hub,
             ca,
             cert,
@@ -1311,6 +1319,7 @@ fn run(args: Args) -> Result<bool> {
                     checkpoint_key,
                     witnesses: witness,
                     expect,
+                    tsa_trust: (tsa_trust, intermediate),
                 })?,
                 (None, Some(hub)) => {
                     let (ca, cert, key) = (

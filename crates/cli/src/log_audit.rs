@@ -42,6 +42,8 @@ pub struct Offline {
     pub witnesses: Vec<PathBuf>,
     /// A head recorded elsewhere, `SEQ:HASH`.
     pub expect: Option<String>,
+    /// Trust anchors (PEM) for the checkpoints' RFC 3161 timestamps, and intermediate CAs.
+    pub tsa_trust: (Vec<PathBuf>, Vec<PathBuf>),
 }
 
 /// Audits `o.data_dir` on a private copy of its log.
@@ -59,10 +61,12 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
         std::iter::once(checkpoint::local_dir(&o.data_dir)).chain(o.witnesses.iter().cloned());
     let mut newest: Option<Checkpoint> = None;
     let mut problems = Vec::new();
+    let mut stamps = Timestamps::load(&o.tsa_trust)?;
     for dir in files {
         let path = dir.join(checkpoint::FILE_NAME);
         match checkpoint::read_file(&path, &key) {
             Ok(Some(cps)) if !cps.is_empty() => {
+                stamps.check(&path, &cps);
                 if let Some(last) = cps.last()
                     && newest.as_ref().is_none_or(|n| last.seq > n.seq)
                 {
@@ -125,9 +129,94 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     } else {
         notes.extend(problems);
     }
+    if let Some(bad) = stamps.failures.first() {
+        walk.checkpoint_problem.get_or_insert_with(|| bad.clone());
+    }
+    notes.extend(stamps.summary());
     walk.checkpoint = newest;
     walk.notes = notes;
     Ok(walk)
+}
+
+/// The checkpoints' RFC 3161 timestamps, checked against the TSA anchors the clerk names.
+struct Timestamps {
+    anchors: Vec<Vec<u8>>,
+    intermediates: Vec<Vec<u8>>,
+    verified: usize,
+    without: usize,
+    failures: Vec<String>,
+}
+
+impl Timestamps {
+    fn load((trust, intermediates): &(Vec<PathBuf>, Vec<PathBuf>)) -> Result<Timestamps> {
+        let read = |paths: &[PathBuf]| -> Result<Vec<Vec<u8>>> {
+            use rustls_pki_types::CertificateDer;
+            use rustls_pki_types::pem::PemObject;
+            let mut out = Vec::new();
+            for p in paths {
+                for c in
+                    CertificateDer::pem_file_iter(p).with_context(|| p.display().to_string())?
+                {
+                    out.push(
+                        c.with_context(|| p.display().to_string())?
+                            .as_ref()
+                            .to_vec(),
+                    );
+                }
+            }
+            Ok(out)
+        };
+        Ok(Timestamps {
+            anchors: read(trust)?,
+            intermediates: read(intermediates)?,
+            verified: 0,
+            without: 0,
+            failures: Vec::new(),
+        })
+    }
+
+    /// Each timestamp is over the checkpoint's signature bytes.
+    fn check(&mut self, path: &std::path::Path, cps: &[Checkpoint]) {
+        for cp in cps {
+            let Some(token) = cp.timestamp_der() else {
+                self.without += 1;
+                continue;
+            };
+            if self.anchors.is_empty() {
+                continue;
+            }
+            let checked = token.and_then(|token| {
+                let sig = cp.signature_der()?;
+                ecenter_seal::tsa::verify_timestamp(
+                    &token,
+                    &sig,
+                    &self.anchors,
+                    &self.intermediates,
+                )
+            });
+            match checked {
+                Ok(_) => self.verified += 1,
+                Err(e) => self.failures.push(format!(
+                    "{} checkpoint {}: its timestamp does not verify ({e})",
+                    path.display(),
+                    cp.number
+                )),
+            }
+        }
+    }
+
+    fn summary(&self) -> Option<String> {
+        if self.anchors.is_empty() {
+            return Some(
+                "checkpoint timestamps were not checked: give --tsa-trust (and --intermediate)"
+                    .into(),
+            );
+        }
+        Some(format!(
+            "{} checkpoint timestamp(s) verified, {} checkpoint(s) without one",
+            self.verified, self.without
+        ))
+    }
 }
 
 fn verified(head: ChainHead) -> LogWalk {

@@ -79,6 +79,16 @@ impl Checkpoint {
             .map_err(|e| format!("signature is not base64: {e}"))
     }
 
+    /// The RFC 3161 timestamp token (DER), when the checkpoint has one.
+    pub fn timestamp_der(&self) -> Option<Result<Vec<u8>, String>> {
+        use base64::Engine;
+        self.timestamp.as_ref().map(|t| {
+            base64::engine::general_purpose::STANDARD
+                .decode(t)
+                .map_err(|e| format!("timestamp is not base64: {e}"))
+        })
+    }
+
     /// The signing time as people read it: Beijing time.
     pub fn at_beijing(&self) -> String {
         beijing(self.at)
