@@ -157,7 +157,7 @@ fn a_page_changed_after_a_seal_fails_that_seal_even_when_it_is_sealed_again() {
         "{report:#?}"
     );
     let (ok, detail) = check(&report, 0, "modifications");
-    assert!(!ok && detail.contains("page object"), "{detail}");
+    assert!(!ok && detail.contains("a page (content"), "{detail}");
     assert_eq!(
         report.signatures[1].report.indication,
         Indication::Passed,

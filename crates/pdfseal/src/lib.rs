@@ -349,17 +349,11 @@ impl PageView {
 
 /// A document certified with DocMDP P=1 (ISO 32000-1 §12.8.2.2: "no changes to the document are
 /// permitted") cannot take a seal without breaking its certification: refused, saying so.
-fn refuse_if_certified_without_changes(doc: &lopdf::Document) -> Result<(), PdfSealError> {
-    let certification = doc
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"Perms").ok())
-        .and_then(|p| resolve(doc, p).ok())
-        .and_then(|p| p.as_dict().ok())
-        .and_then(|p| p.get(b"DocMDP").ok())
-        .and_then(|s| resolve(doc, s).ok())
-        .and_then(|s| s.as_dict().ok());
-    match certification.and_then(|sig| revisions::docmdp_permission(sig, doc)) {
+fn refuse_if_certified_without_changes(
+    pdf: &[u8],
+    doc: &lopdf::Document,
+) -> Result<(), PdfSealError> {
+    match verify::strictest_certification(pdf, doc) {
         Some(1) => Err(PdfSealError::BadRequest(
             "the PDF is certified with DocMDP P=1 (no changes allowed): sealing it would break its certification; seal the document before it is certified, or ask its author for a version certified with P=2".into(),
         )),
@@ -386,7 +380,7 @@ pub fn seal_pdf(
             "the PDF is encrypted: send it without a password".into(),
         ));
     }
-    refuse_if_certified_without_changes(&prev)?;
+    refuse_if_certified_without_changes(pdf, &prev)?;
     let pages = prev.get_pages();
     let page_number = match placement.page {
         Some(n) => n,

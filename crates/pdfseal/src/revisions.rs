@@ -2,21 +2,25 @@
 //! ETSI EN 319 142-1 §5.4 for validation data and document timestamps).
 //!
 //! A signature covers its revision: the file up to the end of its byte range. Every object of the
-//! final file that is new or different from that revision is classified, the way pyHanko's
-//! difference analysis does:
-//! - validation data: the document security store (/DSS, its VRI dictionaries and the
-//!   certificates, CRLs and OCSP responses it holds) — what PAdES B-LT and B-LTA add;
-//! - a document timestamp (a signature dictionary of /Type /DocTimeStamp or SubFilter
-//!   ETSI.RFC3161), or a later signature: the signature dictionary, its field and widget with the
-//!   appearance streams, the AcroForm gaining the field (/Fields grown, /SigFlags) and the page
-//!   gaining the widget (/Annots grown);
-//! - anything else: other changes (page content, annotations, metadata, …).
+//! final file that is new, changed, deleted or unreadable since that revision is classified, the
+//! way pyHanko's difference analysis does — and an object that already existed is judged by what it
+//! *was* in the signed revision, never by what the final file makes it point at (an attacker can
+//! hang a changed page content stream under /Info, /Metadata or the DSS):
+//! - validation data: objects of the signed revision's document security store, and new objects
+//!   of the final one (/DSS, VRI, certificates, CRLs, OCSP responses) — PAdES B-LT and B-LTA;
+//! - a document timestamp or a later signature: the new objects of a *new* signature field (its
+//!   dictionary, signature and appearance), the AcroForm whose /Fields only grew by such fields,
+//!   the page whose /Annots only grew by their widgets;
+//! - document information: the /Info dictionary (plain values only) and the XMP metadata stream;
+//! - anything else (named): page content, resources, annotations, existing fields and signatures,
+//!   catalog entries such as /OpenAction, objects deleted or that cannot be read.
 //!
-//! What a signature allows (see [`allowed`]): a seal without certification allows validation data,
-//! document timestamps and later signatures (the court's policy, ARCHITECTURE.md); a certification
-//! with DocMDP P=1 allows only validation data and document timestamps; P=2 and P=3 also later
-//! signatures (form filling and annotations are not classified yet, so they count as other).
+//! What a signature allows ([`allowed`]): a seal without certification allows validation data,
+//! document timestamps, later signatures and document information (the court's policy,
+//! ARCHITECTURE.md); DocMDP P=1 all but later signatures; P=2 and P=3 also later signatures (form
+//! filling and annotations are not classified yet, so they count as other changes).
 
+use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,8 +33,7 @@ pub enum Change {
     DocumentTimestamp,
     /// A later signature and its field.
     LaterSignature,
-    /// The document information dictionary or the XMP metadata (producer, modification date):
-    /// what every writer updates, signed or not.
+    /// The document information dictionary or the XMP metadata (producer, modification date).
     DocumentInfo,
     /// Anything else, described.
     Other(String),
@@ -48,24 +51,28 @@ impl std::fmt::Display for Change {
     }
 }
 
-/// DocMDP permissions of a certifying signature (ISO 32000-1 Table 254).
+/// DocMDP permissions of a certifying signature (ISO 32000-1 Table 254), read from `doc` (the
+/// signed revision). A /P that cannot be read counts as 1, the strictest, never as the default 2.
 pub fn docmdp_permission(sig: &Dictionary, doc: &Document) -> Option<i64> {
     let refs = sig.get(b"Reference").ok()?;
     let refs = deref(doc, refs).as_array().ok()?;
     refs.iter().find_map(|r| {
         let r = deref(doc, r).as_dict().ok()?;
-        let method = r.get(b"TransformMethod").ok()?.as_name().ok()?;
+        let method = deref(doc, r.get(b"TransformMethod").ok()?).as_name().ok()?;
         if method != b"DocMDP" {
             return None;
         }
-        let params = r.get(b"TransformParams").ok().map(|p| deref(doc, p));
-        Some(
-            params
-                .and_then(|p| p.as_dict().ok())
-                .and_then(|p| p.get(b"P").ok())
-                .and_then(|p| p.as_i64().ok())
-                .unwrap_or(2),
-        )
+        let Some(params) = r.get(b"TransformParams").ok().map(|p| deref(doc, p)) else {
+            return Some(2); // Table 255: P defaults to 2 when the parameters are absent
+        };
+        Some(match params.as_dict().ok().and_then(|p| p.get(b"P").ok()) {
+            None => 2,
+            Some(p) => deref(doc, p)
+                .as_i64()
+                .ok()
+                .filter(|p| (1..=3).contains(p))
+                .unwrap_or(1),
+        })
     })
 }
 
@@ -86,12 +93,21 @@ fn deref<'a>(doc: &'a Document, obj: &'a Object) -> &'a Object {
     }
 }
 
-/// Every object reachable from `start` through references.
-fn reachable(doc: &Document, start: &Object, out: &mut BTreeSet<ObjectId>) {
+/// Every object reachable from `start` through references; with `only_new`, stops at objects the
+/// signed revision already had.
+fn reachable(
+    doc: &Document,
+    start: &Object,
+    only_new: Option<&Document>,
+    out: &mut BTreeSet<ObjectId>,
+) {
     let mut stack = vec![start.clone()];
     while let Some(obj) = stack.pop() {
         match obj {
             Object::Reference(id) => {
+                if only_new.is_some_and(|rev| rev.objects.contains_key(&id)) {
+                    continue;
+                }
                 if out.insert(id)
                     && let Ok(o) = doc.get_object(id)
                 {
@@ -106,10 +122,6 @@ fn reachable(doc: &Document, start: &Object, out: &mut BTreeSet<ObjectId>) {
     }
 }
 
-fn is_signature_dict(d: &Dictionary) -> bool {
-    d.has(b"ByteRange") && d.has(b"Contents")
-}
-
 /// Whether a signature dictionary is a document timestamp (PAdES B-LTA).
 pub fn is_doc_timestamp(d: &Dictionary) -> bool {
     d.get(b"Type")
@@ -118,6 +130,13 @@ pub fn is_doc_timestamp(d: &Dictionary) -> bool {
         || d.get(b"SubFilter")
             .and_then(Object::as_name)
             .is_ok_and(|s| s == b"ETSI.RFC3161")
+}
+
+/// Whether `d` is a signature field (or a field merged with its widget): /FT /Sig.
+pub fn is_signature_field(d: &Dictionary) -> bool {
+    d.get(b"FT")
+        .and_then(Object::as_name)
+        .is_ok_and(|t| t == b"Sig")
 }
 
 /// `a` and `b` equal but for the keys named.
@@ -141,105 +160,132 @@ fn array_items(doc: &Document, d: &Dictionary, key: &[u8]) -> Vec<Object> {
         .unwrap_or_default()
 }
 
-/// The array under `key` in `new` keeps every element it had in `old` (resolved through `docs`).
-fn grows(old: (&Document, &Dictionary), new: (&Document, &Dictionary), key: &[u8]) -> bool {
-    let items = |doc: &Document, d: &Dictionary| array_items(doc, d, key);
-    let (before, after) = (items(old.0, old.1), items(new.0, new.1));
-    before.iter().all(|o| after.contains(o))
+/// Roles objects of the signed revision had.
+struct Roles {
+    catalog: Option<ObjectId>,
+    info: Option<ObjectId>,
+    metadata: Option<ObjectId>,
+    acroform: Option<ObjectId>,
+    pages: BTreeSet<ObjectId>,
+    /// Indirect /Annots and /Fields arrays.
+    arrays: BTreeSet<ObjectId>,
+    dss: BTreeSet<ObjectId>,
 }
 
-/// A document timestamp when everything the array under `key` gained belongs to document
-/// timestamps; a later signature otherwise.
-fn kind_of_growth(
-    old: (&Document, &Dictionary),
-    new: (&Document, &Dictionary),
-    key: &[u8],
-    signature_parts: &BTreeMap<ObjectId, bool>,
-) -> Change {
-    let items = |doc: &Document, d: &Dictionary| array_items(doc, d, key);
-    let before = items(old.0, old.1);
-    let stamps = items(new.0, new.1)
-        .iter()
-        .filter(|o| !before.contains(o))
-        .all(|o| o.as_reference().ok().and_then(|r| signature_parts.get(&r)) == Some(&true));
-    if stamps {
-        Change::DocumentTimestamp
-    } else {
-        Change::LaterSignature
-    }
-}
-
-/// Classifies every object of `full` that is new or changed since `revision`.
-pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
-    let catalog_id = full
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .ok();
-    let mut dss = BTreeSet::new();
-    let mut signature_parts = BTreeMap::new(); // object → is a document timestamp
-    if let Some(cat) = catalog_id.and_then(|id| full.get_dictionary(id).ok())
-        && let Ok(d) = cat.get(b"DSS")
-    {
-        reachable(full, d, &mut dss);
-    }
-    for (id, obj) in &full.objects {
-        let Ok(d) = obj.as_dict() else { continue };
-        // A field or widget whose value is a signature: it, the signature and its appearance.
-        let sig = d
-            .get(b"V")
-            .ok()
-            .map(|v| deref(full, v))
-            .and_then(|v| v.as_dict().ok());
-        let target = if is_signature_dict(d) {
-            Some(d)
-        } else {
-            sig.filter(|s| is_signature_dict(s))
+impl Roles {
+    fn of(doc: &Document) -> Roles {
+        let catalog = doc.trailer.get(b"Root").and_then(Object::as_reference).ok();
+        let cat = catalog.and_then(|id| doc.get_dictionary(id).ok());
+        let reference = |d: Option<&Dictionary>, key: &[u8]| {
+            d.and_then(|d| d.get(key).ok())
+                .and_then(|o| o.as_reference().ok())
         };
-        if let Some(s) = target {
-            let stamp = is_doc_timestamp(s);
+        let mut dss = BTreeSet::new();
+        if let Some(d) = cat.and_then(|c| c.get(b"DSS").ok()) {
+            reachable(doc, d, None, &mut dss);
+        }
+        let pages: BTreeSet<ObjectId> = doc.get_pages().values().copied().collect();
+        let acroform = reference(cat, b"AcroForm");
+        let mut arrays = BTreeSet::new();
+        for p in &pages {
+            arrays.extend(reference(doc.get_dictionary(*p).ok(), b"Annots"));
+        }
+        let form = cat
+            .and_then(|c| c.get(b"AcroForm").ok())
+            .and_then(|a| deref(doc, a).as_dict().ok());
+        arrays.extend(reference(form, b"Fields"));
+        Roles {
+            catalog,
+            info: doc.trailer.get(b"Info").and_then(Object::as_reference).ok(),
+            metadata: reference(cat, b"Metadata"),
+            acroform,
+            pages,
+            arrays,
+            dss,
+        }
+    }
+}
+
+/// What the final file adds: the new objects of new signature fields (true for a document
+/// timestamp), its DSS, its /Info and /Metadata objects.
+struct Additions {
+    signature_parts: BTreeMap<ObjectId, bool>,
+    dss: BTreeSet<ObjectId>,
+    info: Option<ObjectId>,
+    metadata: Option<ObjectId>,
+}
+
+impl Additions {
+    fn of(revision: &Document, full: &Document) -> Additions {
+        let catalog = full
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .ok();
+        let cat = catalog.and_then(|id| full.get_dictionary(id).ok());
+        // Everything the final DSS holds; only its new objects are judged by it (an object the
+        // signed revision had is judged by what it was there).
+        let mut dss = BTreeSet::new();
+        if let Some(d) = cat.and_then(|c| c.get(b"DSS").ok()) {
+            reachable(full, d, None, &mut dss);
+        }
+        let mut signature_parts = BTreeMap::new();
+        for (id, obj) in &full.objects {
+            let Ok(d) = obj.as_dict() else { continue };
+            if revision.objects.contains_key(id) || !is_signature_field(d) {
+                continue;
+            }
+            let sig = d
+                .get(b"V")
+                .ok()
+                .map(|v| deref(full, v))
+                .and_then(|v| v.as_dict().ok());
+            let stamp = sig.is_some_and(is_doc_timestamp);
             let mut parts = BTreeSet::from([*id]);
             for key in [&b"V"[..], b"AP"] {
                 if let Ok(v) = d.get(key) {
-                    reachable(full, v, &mut parts);
+                    reachable(full, v, Some(revision), &mut parts);
                 }
             }
             for p in parts {
                 signature_parts.entry(p).or_insert(stamp);
             }
         }
-    }
-    // The trailer's /Info and the catalog's /Metadata.
-    let mut info = BTreeSet::new();
-    if let Ok(i) = full.trailer.get(b"Info") {
-        reachable(full, i, &mut info);
-    }
-    if let Some(m) = catalog_id
-        .and_then(|id| full.get_dictionary(id).ok())
-        .and_then(|c| c.get(b"Metadata").ok())
-    {
-        reachable(full, m, &mut info);
-    }
-    let mut out = BTreeSet::new();
-    for (id, obj) in &full.objects {
-        if info.contains(id) && !dss.contains(id) && !signature_parts.contains_key(id) {
-            out.insert(Change::DocumentInfo);
-            continue;
+        Additions {
+            signature_parts,
+            dss,
+            info: full
+                .trailer
+                .get(b"Info")
+                .and_then(Object::as_reference)
+                .ok(),
+            metadata: cat
+                .and_then(|c| c.get(b"Metadata").ok())
+                .and_then(|o| o.as_reference().ok()),
         }
-        if revision.objects.get(id) == Some(obj) || bookkeeping(obj) {
-            continue;
-        }
-        out.insert(classify(
-            *id,
-            obj,
-            revision,
-            full,
-            catalog_id,
-            &dss,
-            &signature_parts,
-        ));
     }
-    out
+
+    /// What the new elements of an array (page /Annots, AcroForm /Fields) are: a document
+    /// timestamp or a later signature when each is a new signature field; otherwise `None`.
+    fn growth(&self, before: &[Object], after: &[Object]) -> Option<Change> {
+        if !before.iter().all(|o| after.contains(o)) {
+            return None;
+        }
+        let added: Vec<bool> = after
+            .iter()
+            .filter(|o| !before.contains(o))
+            .map(|o| {
+                o.as_reference()
+                    .ok()
+                    .and_then(|r| self.signature_parts.get(&r).copied())
+            })
+            .collect::<Option<_>>()?;
+        Some(if !added.is_empty() && added.iter().all(|s| *s) {
+            Change::DocumentTimestamp
+        } else {
+            Change::LaterSignature
+        })
+    }
 }
 
 /// Cross-reference and object streams: how an update is written down, not what it changes.
@@ -254,107 +300,212 @@ fn bookkeeping(obj: &Object) -> bool {
         .is_ok_and(|t| t == b"XRef" || t == b"ObjStm")
 }
 
-fn classify(
+/// A dictionary of plain values only (no references, streams or nested containers with them).
+fn plain(obj: &Object) -> bool {
+    match obj {
+        Object::Reference(_) | Object::Stream(_) => false,
+        Object::Array(items) => items.iter().all(plain),
+        Object::Dictionary(d) => d.iter().all(|(_, v)| plain(v)),
+        _ => true,
+    }
+}
+
+/// Objects the cross-reference table says are there but that could not be read.
+fn unreadable(doc: &Document) -> Vec<u32> {
+    let present: std::collections::HashSet<u32> = doc.objects.keys().map(|(n, _)| *n).collect();
+    doc.reference_table
+        .entries
+        .iter()
+        .filter(|(id, entry)| {
+            matches!(
+                entry,
+                XrefEntry::Normal { .. } | XrefEntry::Compressed { .. }
+            ) && !present.contains(id)
+        })
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+/// Classifies every object of `full` that is new, changed, deleted or unreadable since `revision`.
+pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
+    let roles = Roles::of(revision);
+    let adds = Additions::of(revision, full);
+    let mut out = BTreeSet::new();
+    for id in unreadable(full) {
+        out.insert(Change::Other(format!("object {id} cannot be read")));
+    }
+    for (id, old) in &revision.objects {
+        if !full.objects.contains_key(id) && !bookkeeping(old) {
+            out.insert(Change::Other(format!(
+                "object {} {} was deleted",
+                id.0, id.1
+            )));
+        }
+    }
+    for (id, obj) in &full.objects {
+        if bookkeeping(obj) {
+            continue;
+        }
+        match revision.objects.get(id) {
+            Some(old) if old == obj => {}
+            Some(old) => {
+                out.insert(changed(*id, old, obj, &roles, revision, full, &adds));
+            }
+            None => {
+                out.insert(added(*id, obj, &adds));
+            }
+        }
+    }
+    out
+}
+
+/// An object the signed revision had, judged by what it was there.
+fn changed(
     id: ObjectId,
-    obj: &Object,
+    old: &Object,
+    new: &Object,
+    roles: &Roles,
     revision: &Document,
     full: &Document,
-    catalog_id: Option<ObjectId>,
-    dss: &BTreeSet<ObjectId>,
-    signature_parts: &BTreeMap<ObjectId, bool>,
+    adds: &Additions,
 ) -> Change {
-    if dss.contains(&id) {
+    let other =
+        |what: &str| Change::Other(format!("{what} (object {} {}) was changed", id.0, id.1));
+    if roles.dss.contains(&id) {
         return Change::ValidationData;
     }
-    if let Some(stamp) = signature_parts.get(&id) {
+    if Some(id) == roles.info {
+        return if plain(new) {
+            Change::DocumentInfo
+        } else {
+            other("the document information dictionary")
+        };
+    }
+    if Some(id) == roles.metadata {
+        let xmp = new.as_stream().is_ok_and(|s| {
+            s.dict
+                .get(b"Type")
+                .and_then(Object::as_name)
+                .is_ok_and(|t| t == b"Metadata")
+        });
+        return if xmp {
+            Change::DocumentInfo
+        } else {
+            other("the XMP metadata")
+        };
+    }
+    let (Ok(before), Ok(after)) = (old.as_dict(), new.as_dict()) else {
+        if roles.arrays.contains(&id)
+            && let (Ok(b), Ok(a)) = (old.as_array(), new.as_array())
+        {
+            return adds
+                .growth(b, a)
+                .unwrap_or_else(|| other("an annotation or field list"));
+        }
+        return other("an object");
+    };
+    if Some(id) == roles.catalog {
+        return catalog(before, after, revision, full, adds)
+            .unwrap_or_else(|| other("the document catalog"));
+    }
+    if Some(id) == roles.acroform {
+        return form(before, after, revision, full, adds)
+            .unwrap_or_else(|| other("the interactive form"));
+    }
+    if roles.pages.contains(&id) {
+        let annots = (
+            array_items(revision, before, b"Annots"),
+            array_items(full, after, b"Annots"),
+        );
+        return same_except(before, after, &[b"Annots"])
+            .then(|| adds.growth(&annots.0, &annots.1))
+            .flatten()
+            .unwrap_or_else(|| other("a page (content, resources or annotations)"));
+    }
+    let kind = after
+        .get(b"Type")
+        .and_then(Object::as_name)
+        .map(|t| format!("a /{} object", String::from_utf8_lossy(t)))
+        .unwrap_or_else(|_| "an object".into());
+    other(&kind)
+}
+
+/// The catalog may gain or change only /DSS, /AcroForm (by new signature fields), /Extensions and
+/// /Metadata.
+fn catalog(
+    before: &Dictionary,
+    after: &Dictionary,
+    revision: &Document,
+    full: &Document,
+    adds: &Additions,
+) -> Option<Change> {
+    if !same_except(
+        before,
+        after,
+        &[b"DSS", b"AcroForm", b"Extensions", b"Metadata"],
+    ) {
+        return None;
+    }
+    let old_form = before.get(b"AcroForm").ok().map(|f| deref(revision, f));
+    let new_form = after.get(b"AcroForm").ok().map(|f| deref(full, f));
+    match (old_form, new_form) {
+        (None, None) => Some(Change::ValidationData),
+        (_, None) => None,
+        (old, Some(new)) => {
+            let empty = Dictionary::new();
+            let old = old.and_then(|o| o.as_dict().ok()).unwrap_or(&empty);
+            form(old, new.as_dict().ok()?, revision, full, adds)
+        }
+    }
+}
+
+/// The AcroForm may only grow /Fields by new signature fields (and set /SigFlags).
+fn form(
+    before: &Dictionary,
+    after: &Dictionary,
+    revision: &Document,
+    full: &Document,
+    adds: &Additions,
+) -> Option<Change> {
+    if !same_except(before, after, &[b"Fields", b"SigFlags"]) {
+        return None;
+    }
+    let (old, new) = (
+        array_items(revision, before, b"Fields"),
+        array_items(full, after, b"Fields"),
+    );
+    if old == new {
+        return Some(Change::ValidationData);
+    }
+    adds.growth(&old, &new)
+}
+
+/// An object the signed revision did not have, judged by what the final file makes of it.
+fn added(id: ObjectId, obj: &Object, adds: &Additions) -> Change {
+    if let Some(stamp) = adds.signature_parts.get(&id) {
         return if *stamp {
             Change::DocumentTimestamp
         } else {
             Change::LaterSignature
         };
     }
-    // An /Annots or /Fields array kept in its own object, grown by a signature's widget.
-    if let (Ok(after), Some(Ok(before))) = (
-        obj.as_array(),
-        revision.objects.get(&id).map(Object::as_array),
-    ) {
-        let added: Vec<&Object> = after.iter().filter(|o| !before.contains(o)).collect();
-        let kept = before.iter().all(|o| after.contains(o));
-        let parts: Option<Vec<bool>> = added
-            .iter()
-            .map(|o| {
-                o.as_reference()
-                    .ok()
-                    .and_then(|r| signature_parts.get(&r).copied())
-            })
-            .collect();
-        return match parts {
-            Some(stamps) if kept && !stamps.is_empty() && stamps.iter().all(|s| *s) => {
-                Change::DocumentTimestamp
-            }
-            Some(_) if kept => Change::LaterSignature,
-            _ => Change::Other(format!("array object {} {} was changed", id.0, id.1)),
-        };
+    if adds.dss.contains(&id) {
+        return Change::ValidationData;
     }
-    let Some(before) = revision.objects.get(&id) else {
-        return Change::Other(format!("object {} {} was added", id.0, id.1));
-    };
-    let (Ok(after), Ok(before)) = (obj.as_dict(), before.as_dict()) else {
-        return Change::Other(format!("object {} {} was changed", id.0, id.1));
-    };
-    if Some(id) == catalog_id {
-        return if same_except(
-            before,
-            after,
-            &[b"DSS", b"AcroForm", b"Extensions", b"Metadata"],
-        ) {
-            Change::ValidationData
-        } else {
-            Change::Other("the document catalog was changed".into())
-        };
+    if Some(id) == adds.info && plain(obj) {
+        return Change::DocumentInfo;
     }
-    let is = |t: &[u8]| {
-        after
-            .get(b"Type")
-            .and_then(Object::as_name)
-            .is_ok_and(|n| n == t)
-    };
-    if after.has(b"Fields")
-        && same_except(before, after, &[b"Fields", b"SigFlags"])
-        && grows((revision, before), (full, after), b"Fields")
+    if Some(id) == adds.metadata && obj.as_stream().is_ok() {
+        return Change::DocumentInfo;
+    }
+    // A new AcroForm dictionary or /Annots and /Fields arrays of new fields are judged through
+    // the catalog and the pages that name them; on their own they change nothing shown.
+    if obj
+        .as_dict()
+        .is_ok_and(|d| d.has(b"Fields") && !d.has(b"Type"))
+        || obj.as_array().is_ok()
     {
-        return kind_of_growth(
-            (revision, before),
-            (full, after),
-            b"Fields",
-            signature_parts,
-        );
+        return Change::LaterSignature;
     }
-    if is(b"Page") {
-        return if same_except(before, after, &[b"Annots"])
-            && grows((revision, before), (full, after), b"Annots")
-        {
-            kind_of_growth(
-                (revision, before),
-                (full, after),
-                b"Annots",
-                signature_parts,
-            )
-        } else {
-            Change::Other(format!(
-                "page object {} {} was changed (content, resources or annotations)",
-                id.0, id.1
-            ))
-        };
-    }
-    Change::Other(format!(
-        "object {} {}{} was changed",
-        id.0,
-        id.1,
-        after
-            .get(b"Type")
-            .and_then(Object::as_name)
-            .map(|t| format!(" (/{})", String::from_utf8_lossy(t)))
-            .unwrap_or_default()
-    ))
+    Change::Other(format!("object {} {} was added", id.0, id.1))
 }

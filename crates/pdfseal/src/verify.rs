@@ -98,28 +98,40 @@ pub fn verify_pdf(
     now: SystemTime,
 ) -> Result<PdfReport, PdfSealError> {
     let doc = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
-    // Field names by the signature dictionary they point at.
+    // The signatures are the values of signature fields (ISO 32000-1 §12.7.4.5): a dictionary
+    // with a /ByteRange that no field names is not a signature of this document.
     let mut names = std::collections::HashMap::new();
     let mut found: Vec<(lopdf::ObjectId, Vec<i64>)> = Vec::new();
-    for (id, object) in &doc.objects {
-        let Ok(dict) = object.as_dict() else { continue };
-        if let (Ok(Object::Reference(v)), Ok(t)) = (dict.get(b"V"), dict.get(b"T"))
-            && let Ok(t) = t.as_str()
-        {
-            names.insert(*v, String::from_utf8_lossy(t).into_owned());
+    for object in doc.objects.values() {
+        let Ok(field) = object.as_dict() else {
+            continue;
+        };
+        let Ok(Object::Reference(v)) = field.get(b"V") else {
+            continue;
+        };
+        if !revisions::is_signature_field(field) || names.contains_key(v) {
+            continue;
         }
-        if let Ok(range) = dict.get(b"ByteRange").and_then(Object::as_array) {
+        let name = field
+            .get(b"T")
+            .and_then(Object::as_str)
+            .map(|t| String::from_utf8_lossy(t).into_owned());
+        names.insert(*v, name.unwrap_or_default());
+        if let Ok(range) = doc
+            .get_dictionary(*v)
+            .and_then(|d| d.get(b"ByteRange"))
+            .and_then(Object::as_array)
+        {
             let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
-            found.push((*id, numbers));
+            found.push((*v, numbers));
         }
     }
     found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
     let mut signatures = Vec::new();
     for (id, range) in found {
-        let dict = doc.get_dictionary(id).map_err(pdf_error)?;
         let (checks, signer) = match check_range(pdf, &range) {
             Err(e) => (vec![structure_check("byte_range", Err(e))], None),
-            Ok(parts) => verify_one(pdf, &doc, dict, parts, trust, now),
+            Ok(parts) => verify_one(pdf, &doc, id, parts, trust, now),
         };
         signatures.push(PdfSignatureReport {
             field: names.get(&id).cloned().unwrap_or_default(),
@@ -184,7 +196,7 @@ pub fn verify_pdf(
 fn verify_one(
     pdf: &[u8],
     doc: &lopdf::Document,
-    dict: &lopdf::Dictionary,
+    id: lopdf::ObjectId,
     (first_len, second_start, end): (usize, usize, usize),
     trust: &TrustStores,
     now: SystemTime,
@@ -193,6 +205,49 @@ fn verify_one(
         "byte_range",
         Ok("starts at 0 and leaves out exactly the signature's /Contents".into()),
     )];
+    // The signature dictionary is judged as the revision it signs has it: it must be in that
+    // revision and unchanged since (a copy or an override in a later update proves nothing).
+    let revision = match lopdf::Document::load_mem(&pdf[..end]) {
+        Ok(r) => r,
+        Err(e) => {
+            checks.push(structure_check(
+                "revision",
+                Err(format!(
+                    "the revision this signature covers cannot be read on its own ({e})"
+                )),
+            ));
+            return (checks, None);
+        }
+    };
+    let dict = match (revision.objects.get(&id), doc.objects.get(&id)) {
+        (Some(signed), Some(now_is)) if signed == now_is => match signed.as_dict() {
+            Ok(d) => d,
+            Err(_) => {
+                checks.push(structure_check(
+                    "revision",
+                    Err("the signature value is not a dictionary".into()),
+                ));
+                return (checks, None);
+            }
+        },
+        (None, _) => {
+            checks.push(structure_check(
+                "revision",
+                Err(
+                    "the signature dictionary is not part of the revision its byte range signs"
+                        .into(),
+                ),
+            ));
+            return (checks, None);
+        }
+        _ => {
+            checks.push(structure_check(
+                "revision",
+                Err("the signature dictionary was changed after it was signed".into()),
+            ));
+            return (checks, None);
+        }
+    };
     let gap = unhex(&pdf[first_len + 1..second_start - 1]);
     // ISO 32000-1 §12.8.1: the signature is the field's own /Contents, which must be the gap.
     let contents = match dict.get(b"Contents") {
@@ -229,7 +284,7 @@ fn verify_one(
         checks.extend(cms_checks);
         subject
     };
-    checks.push(modifications(pdf, doc, dict, end));
+    checks.push(modifications(pdf, doc, &revision, dict, end));
     (checks, signer)
 }
 
@@ -283,7 +338,13 @@ fn der_length(bytes: &[u8]) -> Option<usize> {
 }
 
 /// What changed after the revision a signature covers, judged by what the signature allows.
-fn modifications(pdf: &[u8], doc: &lopdf::Document, dict: &lopdf::Dictionary, end: usize) -> Check {
+fn modifications(
+    pdf: &[u8],
+    doc: &lopdf::Document,
+    revision: &lopdf::Document,
+    dict: &lopdf::Dictionary,
+    end: usize,
+) -> Check {
     if end == pdf.len() {
         return Check {
             name: "modifications",
@@ -291,19 +352,7 @@ fn modifications(pdf: &[u8], doc: &lopdf::Document, dict: &lopdf::Dictionary, en
             detail: "the signature covers the whole file".into(),
         };
     }
-    let revision = match lopdf::Document::load_mem(&pdf[..end]) {
-        Ok(r) => r,
-        Err(e) => {
-            return Check {
-                name: "modifications",
-                status: CheckStatus::Failed(SubIndication::FormatFailure),
-                detail: format!(
-                    "the revision this signature covers cannot be read on its own ({e})"
-                ),
-            };
-        }
-    };
-    let changes = revisions::changes_since(&revision, doc);
+    let changes = revisions::changes_since(revision, doc);
     // Bytes after the signed revision that no revision accounts for: nothing to judge them by.
     let tail: Vec<u8> = pdf[end..]
         .iter()
@@ -320,7 +369,8 @@ fn modifications(pdf: &[u8], doc: &lopdf::Document, dict: &lopdf::Dictionary, en
             ),
         };
     }
-    let permission = revisions::docmdp_permission(dict, doc);
+    // What the signer allowed, as the signed revision says it (a later update cannot relax it).
+    let permission = revisions::docmdp_permission(dict, revision);
     let (ok, bad): (Vec<&Change>, Vec<&Change>) = changes
         .iter()
         .partition(|c| revisions::allowed(c, permission));
@@ -355,4 +405,42 @@ fn modifications(pdf: &[u8], doc: &lopdf::Document, dict: &lopdf::Dictionary, en
             ),
         }
     }
+}
+
+/// The strictest DocMDP permission of any certification in `pdf`, each read from the revision its
+/// signature signs (an update that rewrites /Perms or /P afterwards changes nothing).
+pub fn strictest_certification(pdf: &[u8], doc: &lopdf::Document) -> Option<i64> {
+    let mut strictest: Option<i64> = None;
+    for object in doc.objects.values() {
+        let Ok(field) = object.as_dict() else {
+            continue;
+        };
+        let Ok(Object::Reference(v)) = field.get(b"V") else {
+            continue;
+        };
+        if !revisions::is_signature_field(field) {
+            continue;
+        }
+        let Ok(range) = doc
+            .get_dictionary(*v)
+            .and_then(|d| d.get(b"ByteRange"))
+            .and_then(Object::as_array)
+        else {
+            continue;
+        };
+        let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
+        let Ok((_, _, end)) = check_range(pdf, &numbers) else {
+            continue;
+        };
+        let Ok(revision) = lopdf::Document::load_mem(&pdf[..end]) else {
+            continue;
+        };
+        let Ok(signed) = revision.get_dictionary(*v) else {
+            continue;
+        };
+        if let Some(p) = revisions::docmdp_permission(signed, &revision) {
+            strictest = Some(strictest.map_or(p, |s| s.min(p)));
+        }
+    }
+    strictest
 }
