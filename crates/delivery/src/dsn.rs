@@ -27,6 +27,8 @@ pub enum Action {
 pub struct RecipientReport {
     /// `Final-Recipient` without its address type.
     pub final_recipient: String,
+    /// `Original-Recipient` (the ORCPT the sender gave) without its address type, if present.
+    pub original_recipient: Option<String>,
     /// `Action`.
     pub action: Action,
     /// `Status`, e.g. `5.1.1`.
@@ -198,7 +200,12 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
     let recipients: Vec<RecipientReport> = per_recipient
         .iter()
         .filter_map(|b| {
-            let action = match field(b, "action")?.to_ascii_lowercase().as_str() {
+            // RFC 3464 §2.3.3 allows a comment after the action: "failed (bad destination mailbox)".
+            let action = field(b, "action")?;
+            let action = action
+                .split(|c: char| c.is_whitespace() || c == '(')
+                .next()?;
+            let action = match action.to_ascii_lowercase().as_str() {
                 "delivered" => Action::Delivered,
                 "failed" => Action::Failed,
                 "delayed" => Action::Delayed,
@@ -212,7 +219,13 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
                     .unwrap_or("")
                     .to_string(),
                 action,
-                status: field(b, "status").unwrap_or("").to_string(),
+                original_recipient: field(b, "original-recipient")
+                    .map(|v| xtext_decode(typed(v).trim())),
+                // RFC 3464 §2.3.4: the status code, then possibly a comment.
+                status: field(b, "status")
+                    .and_then(|s| s.split(|c: char| c.is_whitespace() || c == '(').next())
+                    .unwrap_or("")
+                    .to_string(),
                 diagnostic: field(b, "diagnostic-code")
                     .map(typed)
                     .unwrap_or("")

@@ -35,6 +35,71 @@ pub fn notice_of(id: &str) -> Option<(String, String, Channel)> {
     Some((order.to_string(), recipient.to_string(), channel))
 }
 
+/// What one recipient block of a report says about the notice sent to `trace.address`, if it is
+/// about that address and states an outcome.
+///
+/// The block must name the address the hub sent to (RFC 3464 §2.3.1 Original-Recipient, the ORCPT
+/// the hub gave, else §2.3.2 Final-Recipient): a forwarding target's failure under the same
+/// envelope id says nothing about our recipient. The time is the one the report states, bounded by
+/// what the hub witnessed — not before the relay accepted the notice, not after the hub read the
+/// report; outside those bounds the hub's own receive time is used, and the detail says why.
+fn outcome(
+    r: &dsn::RecipientReport,
+    report: &dsn::DeliveryReport,
+    trace: &ecenter_domain::service::ChannelTrace,
+    received: chrono::DateTime<Utc>,
+    channel: Channel,
+) -> Option<RecipientEvent> {
+    let named = r
+        .original_recipient
+        .as_deref()
+        .unwrap_or(&r.final_recipient);
+    if !named.eq_ignore_ascii_case(&trace.address) {
+        tracing::warn!(named, sent_to = %trace.address, "a delivery report about another address under this notice's id; set aside");
+        return None;
+    }
+    let reached = match r.action {
+        Action::Delivered => true,
+        Action::Failed => false,
+        // Not an outcome: still trying, or handed to a system that does not report.
+        Action::Delayed | Action::Relayed | Action::Expanded => {
+            tracing::info!(notice = %trace.message_id, action = ?r.action, status = %r.status, "delivery report noted, no outcome");
+            return None;
+        }
+    };
+    let reported = r.last_attempt.or(report.arrival);
+    let handed = trace.sent_at.unwrap_or(received);
+    let (at, why) = match reported {
+        Some(t) if t >= handed && t <= received => (t, String::new()),
+        Some(t) => (
+            received,
+            format!(
+                "; the reported time {} is outside what the hub witnessed (handed to the relay {}, report read {}): the hub's receive time is used",
+                t.to_rfc3339(),
+                handed.to_rfc3339(),
+                received.to_rfc3339()
+            ),
+        ),
+        None => (
+            received,
+            "; the report states no time: the hub's receive time is used".into(),
+        ),
+    };
+    let detail = format!(
+        "{} {} ({}){why}",
+        r.status, r.diagnostic, report.reporting_mta
+    )
+    .trim()
+    .to_string();
+    Some(RecipientEvent::DeliveryReported {
+        channel,
+        reached,
+        at,
+        detail,
+        suppress: r.bad_address(),
+    })
+}
+
 /// Reads `maildir` until `stop` turns true.
 pub async fn run<S: EventStore>(store: Arc<S>, maildir: PathBuf, mut stop: watch::Receiver<bool>) {
     // The maildir is the MTA's: never created here (see crate::maildir), only waited for.
@@ -96,51 +161,30 @@ async fn ingest<S: EventStore>(store: &S, maildir: &Path, file: &Path) -> Result
         return Ok(());
     };
     let notice = report.notice_id().unwrap_or_default().to_string();
-    let mut events = Vec::new();
-    for r in &report.recipients {
-        let reached = match r.action {
-            Action::Delivered => true,
-            Action::Failed => false,
-            // Not an outcome: still trying, or handed to a system that does not report.
-            Action::Delayed | Action::Relayed | Action::Expanded => {
-                tracing::info!(%notice, action = ?r.action, status = %r.status, "delivery report noted, no outcome");
-                continue;
-            }
-        };
-        let at = r.last_attempt.or(report.arrival).unwrap_or_else(Utc::now);
-        let detail = format!("{} {} ({})", r.status, r.diagnostic, report.reporting_mta)
-            .trim()
-            .to_string();
-        events.push(RecipientEvent::DeliveryReported {
-            channel,
-            reached,
-            at,
-            detail,
-            suppress: r.bad_address(),
-        });
-    }
+    let received = Utc::now();
     let (o, rid) = (order_id.clone(), recipient_id.clone());
     store
         .append(Box::new(move |view: &dyn ReadView| {
             // Only for a notice this hub really sent, under that id.
-            let sent = view
-                .recipient_service(&o, &rid)?
-                .and_then(|s| s.trace(channel).map(|t| t.message_id == notice))
-                .unwrap_or(false);
-            if !sent {
+            let service = view.recipient_service(&o, &rid)?;
+            let Some(trace) = service
+                .as_ref()
+                .and_then(|s| s.trace(channel))
+                .filter(|t| t.message_id == notice)
+            else {
                 return Ok((Vec::new(), ()));
-            }
-            Ok((
-                events
-                    .into_iter()
-                    .map(|event| Event::Service {
-                        order_id: o.clone(),
-                        recipient_id: rid.clone(),
-                        event,
-                    })
-                    .collect(),
-                (),
-            ))
+            };
+            let events = report
+                .recipients
+                .iter()
+                .filter_map(|r| outcome(r, &report, trace, received, channel))
+                .map(|event| Event::Service {
+                    order_id: o.clone(),
+                    recipient_id: rid.clone(),
+                    event,
+                })
+                .collect();
+            Ok((events, ()))
         }))
         .await?;
     done(maildir, file)?;
@@ -150,6 +194,99 @@ async fn ingest<S: EventStore>(store: &S, maildir: &Path, file: &Path) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn trace(sent_at: &str) -> ecenter_domain::service::ChannelTrace {
+        serde_json::from_value(serde_json::json!({
+            "channel": "email", "address": "zhang+court@parties.test", "basis": "confirmed",
+            "message_id": "O000000000001.R1.email.t@hub.test", "attempts": 1, "resends_in_doubt": 0,
+            "sent_at": sent_at, "gateway_id": "", "subject": "", "body": "", "last_error": "",
+            "in_flight": false, "closed": false
+        }))
+        .unwrap()
+    }
+
+    fn report(action: &str, orcpt: &str, final_rcpt: &str, arrival: &str) -> dsn::DeliveryReport {
+        let raw = format!(
+            "From: MAILER-DAEMON@mta.test\r\nTo: dsn@hub.test\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
+             --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+             Reporting-MTA: dns; mta.test\r\nOriginal-Envelope-Id: O000000000001.R1.email.t@hub.test\r\n\
+             Arrival-Date: {arrival}\r\n\r\n\
+             Original-Recipient: rfc822;{orcpt}\r\nFinal-Recipient: rfc822;{final_rcpt}\r\n\
+             Action: {action}\r\nStatus: 5.1.1 (bad destination mailbox address)\r\n\r\n--b--\r\n"
+        );
+        dsn::parse(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_reported_time_outside_what_the_hub_witnessed_gives_way_to_the_hubs_receive_time() {
+        let t = trace("2026-11-30T08:00:00Z");
+        let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+        let addr = "zhang+court@parties.test";
+        for (arrival, expect_reported) in [
+            ("Mon, 30 Nov 2026 08:30:00 +0000", true),
+            ("Wed, 01 Jan 2020 00:00:00 +0000", false),
+            ("Tue, 01 Jan 2030 00:00:00 +0000", false),
+            ("Mon, 30 Nov 2026 09:08:00 +0000", false),
+        ] {
+            let r = report("delivered", addr, addr, arrival);
+            let Some(RecipientEvent::DeliveryReported {
+                at,
+                detail,
+                reached,
+                ..
+            }) = outcome(&r.recipients[0], &r, &t, received, Channel::Email)
+            else {
+                panic!("no outcome for {arrival}");
+            };
+            assert!(reached);
+            if expect_reported {
+                assert_eq!(
+                    at,
+                    "2026-11-30T08:30:00Z"
+                        .parse::<chrono::DateTime<Utc>>()
+                        .unwrap()
+                );
+            } else {
+                assert_eq!(at, received, "{arrival}");
+                assert!(
+                    detail.contains("outside what the hub witnessed"),
+                    "{detail}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_about_another_address_is_set_aside_and_comments_are_read() {
+        let t = trace("2026-11-30T08:00:00Z");
+        let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+        let arrival = "Mon, 30 Nov 2026 08:30:00 +0000";
+        // A forwarding target failed under our envelope id: not our recipient's failure.
+        let r = report(
+            "failed (bad destination mailbox)",
+            "forward@elsewhere.test",
+            "forward@elsewhere.test",
+            arrival,
+        );
+        assert!(outcome(&r.recipients[0], &r, &t, received, Channel::Email).is_none());
+        // Our recipient (ORCPT as sent, xtext-encoded "+" included), with comments in Action and Status.
+        let r = report(
+            "failed (bad destination mailbox)",
+            "zhang+2Bcourt@parties.test",
+            "zhang@final.test",
+            arrival,
+        );
+        assert_eq!(r.recipients[0].status, "5.1.1");
+        let Some(RecipientEvent::DeliveryReported {
+            reached, suppress, ..
+        }) = outcome(&r.recipients[0], &r, &t, received, Channel::Email)
+        else {
+            panic!("our recipient's failure was set aside");
+        };
+        assert!(!reached && suppress);
+    }
 
     #[test]
     fn notice_ids_name_order_recipient_and_channel() {
