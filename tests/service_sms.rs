@@ -505,3 +505,60 @@ async fn notices_leased_but_not_sent_at_a_graceful_stop_go_at_the_next_start_and
         "some notices were given back at the stop and sent after the start"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_ask_only_the_final_one()
+ {
+    let smsc = start_smsc();
+    smsc.configure(json!({ "receipts": { "13800138111": "NONE" } }));
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = sms_world(&smsc, smtp.addr.port(), 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_plan(
+        &court,
+        "sms-mo-forged",
+        &document,
+        vec![sms_recipient("王五", "13800138111")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let sent = smsc.wait_messages(1, 30);
+    // SMPP 3.4 §5.2.17: the final receipt only.
+    assert_eq!(sent[0]["registered_delivery"], 1, "{}", sent[0]);
+    let ids: Vec<String> = sent[0]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_string())
+        .collect();
+    // Someone's handset (esm_class 0) sends texts that read like receipts for every part.
+    for id in &ids {
+        smsc.mobile_originated(
+            "13911112222",
+            &format!("id:{id} sub:001 dlvrd:001 submit date:2611300900 done date:2611300901 stat:DELIVRD err:000 text:"),
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let mut c = court.clone();
+    let s = status(&mut c, &ordered.order_id, "R1").await;
+    assert!(
+        s.effective.is_none(),
+        "a handset's text made service effective: {s:?}"
+    );
+    assert!(
+        !s.facts.iter().any(|f| f.kind == "reached"),
+        "{:?}",
+        s.facts
+    );
+    // The SMSC's own receipts for the same ids do.
+    for id in &ids {
+        smsc.receipt(id, "DELIVRD");
+    }
+    let s = status_when(&court, &ordered.order_id, "R1", "the real receipts", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert!(s.facts.iter().any(|f| f.kind == "reached"));
+}

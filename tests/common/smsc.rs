@@ -137,6 +137,15 @@ impl Smsc {
         );
     }
 
+    /// Sends a handset's message (mobile-originated, esm_class 0) with `text` from `source`.
+    pub fn mobile_originated(&self, source: &str, text: &str) {
+        self.http(
+            "POST",
+            "/mo",
+            &serde_json::json!({"source": source, "text": text}),
+        );
+    }
+
     /// Waits until `count` messages arrived (or panics after `secs` seconds).
     pub fn wait_messages(&self, count: usize, secs: u64) -> Vec<Value> {
         let started = Instant::now();

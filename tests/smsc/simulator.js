@@ -299,6 +299,19 @@ const control = http.createServer(async (req, res) => {
       return reply(200, { down: true });
     case 'POST /up':
       return listen(smppPort, (port) => reply(200, { up: true, port }));
+    case 'POST /mo': {
+      // A handset's message (mobile-originated): esm_class 0, whatever its text.
+      const s = receiver();
+      if (!s) return reply(409, { error: 'no bound receiver' });
+      s.deliver_sm({
+        source_addr: input.source || '13900000000',
+        destination_addr: input.dest || '12368',
+        esm_class: input.esm_class || 0x00,
+        short_message: input.text || '',
+      }, () => {});
+      stats.mo_sent = (stats.mo_sent || 0) + 1;
+      return reply(200, { sent: true });
+    }
     case 'POST /receipt':
       queueReceipt({
         id: String(input.id), stat: input.stat || 'DELIVRD', dest: input.dest || '10000',

@@ -20,7 +20,9 @@ use rusmpp::extra::concatenation::{Concatenation, Concatenator, SubmitSmMultipar
 use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
 use rusmpp::tlvs::TlvValue;
 use rusmpp::types::COctetString;
-use rusmpp::values::{DataCoding, InterfaceVersion, Npi, RegisteredDelivery, ServiceType, Ton};
+use rusmpp::values::{
+    DataCoding, EsmClass, InterfaceVersion, Npi, RegisteredDelivery, ServiceType, Ton,
+};
 use rusmpp::{CommandId, CommandStatus, Pdu};
 use rusmppc::{Client, ConnectionBuilder, Event};
 use std::str::FromStr;
@@ -478,7 +480,12 @@ impl SmppGateway {
             })
             .dest_addr_npi(Npi::Isdn)
             .destination_addr(COctetString::from_str(digits).map_err(|e| e.to_string())?)
-            .registered_delivery(RegisteredDelivery::request_all())
+            // SMPP 3.4 §5.2.12: store-and-forward, default message type; the multipart builder adds
+            // the UDH indicator (0x40) to the parts that carry a header.
+            .esm_class(EsmClass::from(0x00))
+            // §5.2.17: the final delivery receipt only (not SME acknowledgements or intermediate
+            // notifications).
+            .registered_delivery(RegisteredDelivery::from(0x01))
             .build();
         let reference = self.inner.reference.fetch_add(1, Ordering::Relaxed);
         sm.multipart(text)
@@ -792,17 +799,12 @@ async fn handle_incoming(
     let sequence = command.sequence_number();
     match (command.id(), command.pdu()) {
         (CommandId::DeliverSm, Some(Pdu::DeliverSm(sm))) => {
-            let text = String::from_utf8_lossy(sm.short_message().as_ref()).to_string();
-            let mut tlv_id = None;
-            let mut tlv_state = None;
-            for tlv in sm.tlvs() {
-                match tlv.value() {
-                    Some(TlvValue::ReceiptedMessageId(id)) => tlv_id = Some(id.to_string()),
-                    Some(TlvValue::MessageState(state)) => tlv_state = Some(u8::from(*state)),
-                    _ => {}
-                }
-            }
-            match parse_receipt(&text, tlv_id.as_deref(), tlv_state) {
+            let fields = ReceiptFields::read(
+                u8::from(sm.esm_class),
+                sm.short_message().as_ref(),
+                sm.tlvs(),
+            );
+            match fields.receipt() {
                 Some(receipt) => {
                     inner.stats.receipts.fetch_add(1, Ordering::Relaxed);
                     let incoming = IncomingReceipt {
@@ -828,6 +830,10 @@ async fn handle_incoming(
             let _ = client.unbind_resp(sequence).await;
             let _ = client.close().await;
         }
+        // §4.12.1: alert_notification takes no response.
+        (CommandId::AlertNotification, _) => {
+            tracing::info!("alert_notification: a handset is reachable again (noted)");
+        }
         (id, _) if !id.is_response() => {
             let _ = client.generic_nack(sequence).await;
         }
@@ -835,9 +841,80 @@ async fn handle_incoming(
     }
 }
 
+/// What a deliver_sm carries that tells a delivery receipt from a handset's message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReceiptFields {
+    /// esm_class (SMPP 3.4 §5.2.12).
+    pub esm_class: u8,
+    /// The text: short_message, or the message_payload TLV when short_message is empty.
+    pub text: String,
+    /// receipted_message_id TLV.
+    pub tlv_id: Option<String>,
+    /// message_state TLV.
+    pub tlv_state: Option<u8>,
+}
+
+impl ReceiptFields {
+    fn read(esm_class: u8, short_message: &[u8], tlvs: &[rusmpp::tlvs::Tlv]) -> ReceiptFields {
+        let mut fields = ReceiptFields {
+            esm_class,
+            text: String::from_utf8_lossy(short_message).to_string(),
+            ..Default::default()
+        };
+        for tlv in tlvs {
+            match tlv.value() {
+                Some(TlvValue::ReceiptedMessageId(id)) => fields.tlv_id = Some(id.to_string()),
+                Some(TlvValue::MessageState(state)) => fields.tlv_state = Some(u8::from(*state)),
+                Some(TlvValue::MessagePayload(p)) if fields.text.is_empty() => {
+                    fields.text = String::from_utf8_lossy(p.value.as_ref()).to_string();
+                }
+                _ => {}
+            }
+        }
+        fields
+    }
+
+    /// The receipt, when this is one: the message type in esm_class is "SMSC delivery receipt"
+    /// (bits 5–2 = 0001, §5.2.12), or the receipt TLVs are there (§5.3.2.12, §5.3.2.35). A
+    /// handset's message (esm_class 0) is never a receipt, whatever its text says.
+    pub fn receipt(&self) -> Option<Receipt> {
+        let typed = self.esm_class & 0x3C == 0x04;
+        if !typed && self.tlv_id.is_none() && self.tlv_state.is_none() {
+            return None;
+        }
+        parse_receipt(&self.text, self.tlv_id.as_deref(), self.tlv_state)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_smsc_receipt_is_a_receipt_whatever_a_handset_writes() {
+        let mo = ReceiptFields {
+            esm_class: 0x00,
+            text: "id:0A1B2C stat:DELIVRD err:000".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            mo.receipt(),
+            None,
+            "a handset's text that looks like a receipt"
+        );
+        let receipt = ReceiptFields {
+            esm_class: 0x04,
+            ..mo.clone()
+        };
+        assert_eq!(receipt.receipt().unwrap().status, ReceiptStatus::Delivered);
+        let by_tlv = ReceiptFields {
+            esm_class: 0x00,
+            text: String::new(),
+            tlv_id: Some("0A1B2C".into()),
+            tlv_state: Some(2),
+        };
+        assert!(by_tlv.receipt().is_some(), "receipt TLVs alone");
+    }
 
     #[test]
     fn reads_appendix_b_receipts() {
