@@ -322,8 +322,25 @@ pub struct RecipientService {
     pub unserved: bool,
     /// How the last clerk resolution read, if a clerk closed the matter by hand.
     pub resolution: Option<String>,
+    /// Reports that contradict what is already established (a bounce after the notice reached the
+    /// recipient): recorded for the clerks, changing nothing by themselves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<UnverifiedReport>,
     /// Sequence number of the last event about it.
     pub last_event_seq: u64,
+}
+
+/// A report set aside for the clerks instead of changing the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnverifiedReport {
+    /// The channel.
+    pub channel: Channel,
+    /// When, as the report says (bounded like any report).
+    pub at: DateTime<Utc>,
+    /// The report's words.
+    pub detail: String,
+    /// Why it was set aside.
+    pub reason: String,
 }
 
 /// Events that concern one recipient's service.
@@ -371,6 +388,8 @@ pub enum RecipientEvent {
         /// A permanent failure of the address: no notice goes to it again.
         suppress: bool,
     },
+    /// A report that contradicts what is already established was set aside for the clerks.
+    ReportSetAside(UnverifiedReport),
     /// An SMS delivery receipt came back for one part.
     ReceiptReported {
         /// The channel (SMS).
@@ -428,6 +447,7 @@ impl RecipientEvent {
             RecipientEvent::NoticeSending { .. } => "notice_sending",
             RecipientEvent::NoticeResult { .. } => "notice_result",
             RecipientEvent::DeliveryReported { .. } => "delivery_reported",
+            RecipientEvent::ReportSetAside(_) => "report_set_aside",
             RecipientEvent::ReceiptReported { .. } => "receipt_reported",
             RecipientEvent::ReceiptMissing { .. } => "receipt_missing",
             RecipientEvent::RecipientActed { .. } => "recipient_acted",
@@ -479,6 +499,7 @@ impl RecipientService {
                     proofs: Vec::new(),
                     unserved: false,
                     resolution: None,
+                    unverified: Vec::new(),
                     last_event_seq: seq,
                 };
                 s.start_step_from(0, at);
@@ -773,6 +794,7 @@ impl RecipientService {
                     self.fail_channel(*channel, format!("退信：{detail}"), at);
                 }
             }
+            RecipientEvent::ReportSetAside(report) => self.unverified.push(report.clone()),
             RecipientEvent::ReceiptReported {
                 channel,
                 part,

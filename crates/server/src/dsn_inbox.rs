@@ -100,6 +100,49 @@ fn outcome(
     })
 }
 
+/// What is already established about the notice on `channel` that a bounce would contradict.
+fn established(
+    service: &ecenter_domain::service::RecipientService,
+    channel: Channel,
+) -> Option<String> {
+    use ecenter_domain::effective_service::DeliveryFact;
+    service.facts.iter().find_map(|f| match f {
+        DeliveryFact::Reached { channel: c, .. } if *c == channel => {
+            Some("a report already said it reached the recipient".into())
+        }
+        DeliveryFact::Fetched { .. } => Some("the recipient already opened the link".into()),
+        DeliveryFact::ConfirmedReading { .. } => {
+            Some("the recipient already confirmed reading".into())
+        }
+        DeliveryFact::Replied { .. } => Some("the recipient already replied".into()),
+        _ => None,
+    })
+}
+
+/// A bounce that contradicts what is established is set aside for the clerks (RFC 3464 reports
+/// can be sent by anyone who knows the envelope id): it neither undoes service nor suppresses the
+/// address by itself.
+fn contradicted(event: RecipientEvent, established: Option<&str>) -> RecipientEvent {
+    match (event, established) {
+        (
+            RecipientEvent::DeliveryReported {
+                channel,
+                reached: false,
+                at,
+                detail,
+                ..
+            },
+            Some(why),
+        ) => RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+            channel,
+            at,
+            detail,
+            reason: format!("a bounce, but {why}: set aside for a clerk to judge"),
+        }),
+        (event, _) => event,
+    }
+}
+
 /// Reads `maildir` until `stop` turns true.
 pub async fn run<S: EventStore>(store: Arc<S>, maildir: PathBuf, mut stop: watch::Receiver<bool>) {
     // The maildir is the MTA's: never created here (see crate::maildir), only waited for.
@@ -174,10 +217,12 @@ async fn ingest<S: EventStore>(store: &S, maildir: &Path, file: &Path) -> Result
             else {
                 return Ok((Vec::new(), ()));
             };
+            let established = service.as_ref().and_then(|s| established(s, channel));
             let events = report
                 .recipients
                 .iter()
                 .filter_map(|r| outcome(r, &report, trace, received, channel))
+                .map(|event| contradicted(event, established.as_deref()))
                 .map(|event| Event::Service {
                     order_id: o.clone(),
                     recipient_id: rid.clone(),

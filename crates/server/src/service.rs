@@ -778,6 +778,16 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
         proofs: r.proofs.len() as u32,
         consent_basis: r.recipient.consent_basis.clone(),
         resolution: r.resolution.clone().unwrap_or_default(),
+        unverified: r
+            .unverified
+            .iter()
+            .map(|u| pb::UnverifiedReport {
+                channel: channel_message(u.channel),
+                at: ts(u.at),
+                detail: u.detail.clone(),
+                reason: u.reason.clone(),
+            })
+            .collect(),
     }
 }
 
