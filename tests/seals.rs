@@ -222,17 +222,46 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         Code::FailedPrecondition,
         "already revoked",
     );
+    let before = court
+        .verify_seal(pb::VerifySealRequest {
+            signature: signature.clone(),
+            document: Some(stored(&filing_id)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(before.indication(), pb::Indication::Passed, "{before:#?}");
+    let registry = before.checks.iter().find(|c| c.name == "registry").unwrap();
+    assert!(
+        registry.detail.contains("after this signature"),
+        "{registry:?}"
+    );
+    // A signature made with the revoked seal afterwards, outside the hub, with the signer's key and
+    // a back-dated claimed time but no timestamp: the registry makes it FAILED (REVOKED).
+    let seal_der = ecenter_seal::seal_of_signature(&signature).unwrap();
+    let signer = common::pdf::holder(pki.path(), "seal");
+    let back_dated = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let late = ecenter_seal::Sealer::new(&seal_der, &signer)
+        .unwrap()
+        .seal(&doc, back_dated, "")
+        .unwrap();
+    let after = court
+        .verify_seal(pb::VerifySealRequest {
+            signature: late,
+            document: Some(stored(&filing_id)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(
-        court
-            .verify_seal(pb::VerifySealRequest {
-                signature,
-                document: Some(stored(&filing_id))
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .indication(),
-        pb::Indication::Passed
+        (after.indication(), after.sub_indication.as_str()),
+        (pb::Indication::Failed, "REVOKED"),
+        "{after:#?}"
+    );
+    let registry = after.checks.iter().find(|c| c.name == "registry").unwrap();
+    assert!(
+        registry.detail.contains("was revoked on") && registry.detail.contains("印章更换"),
+        "{registry:?}"
     );
 
     // Every change is an event in the log.

@@ -25,6 +25,9 @@ pub struct SealRecord {
     pub created_at: DateTime<Utc>,
     /// Why it was revoked, if it was.
     pub revoked: Option<String>,
+    /// When it was revoked (the revoking entry's time).
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A seal applied to one of a filing's documents: the detached signature is a blob too.

@@ -225,6 +225,15 @@ fn sequence(parts: &[&[u8]]) -> Result<Vec<u8>, SealError> {
     Ok(out)
 }
 
+/// The seal (`SESeal`, DER) a signature embeds in its `TBS_Sign`.
+pub fn seal_of_signature(signature_der: &[u8]) -> Result<Vec<u8>, SealError> {
+    use der::{Decode, Encode};
+    Ok(asn1::SesSignature::from_der(signature_der)?
+        .to_sign
+        .eseal
+        .to_der()?)
+}
+
 /// Applies one seal many times: the seal's DER is checked once and then copied verbatim into each
 /// `TBS_Sign`, so only the small per-document fields are encoded per seal.
 pub struct Sealer<'a> {
@@ -760,5 +769,9 @@ fn verify_with(
         ),
     ));
     checks.push(check("key_usage", key_usage_ok(signer_cert)));
-    ValidationReport::from_checks(checks, seal_name, signer_name)
+    ValidationReport {
+        seal_id: Some(seal.eseal_info.es_id.to_string()),
+        signing_time: Some(best_time),
+        ..ValidationReport::from_checks(checks, seal_name, signer_name)
+    }
 }

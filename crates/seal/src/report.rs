@@ -116,6 +116,11 @@ pub struct ValidationReport {
     pub seal_name: Option<String>,
     /// The signer's subject, when it could be read.
     pub signer: Option<String>,
+    /// The seal's id (esID), when it could be read: what the hub's registry knows it by.
+    pub seal_id: Option<String>,
+    /// The trusted signing time: the timestamp's when a valid one is present, else the
+    /// validation time (a claimed earlier time proves nothing).
+    pub signing_time: Option<std::time::SystemTime>,
 }
 
 impl ValidationReport {
@@ -144,6 +149,26 @@ impl ValidationReport {
             checks,
             seal_name,
             signer,
+            seal_id: None,
+            signing_time: None,
+        }
+    }
+
+    /// Adds a check afterwards (the registry's, say) and judges the indication again.
+    pub fn with_check(self, check: Check) -> Self {
+        let ValidationReport {
+            mut checks,
+            seal_name,
+            signer,
+            seal_id,
+            signing_time,
+            ..
+        } = self;
+        checks.push(check);
+        ValidationReport {
+            seal_id,
+            signing_time,
+            ..ValidationReport::from_checks(checks, seal_name, signer)
         }
     }
 

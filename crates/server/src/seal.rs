@@ -172,6 +172,15 @@ impl SealContext {
     }
 }
 
+/// A time as people read it: Beijing time.
+fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    format!(
+        "{} (Beijing time)",
+        t.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
 /// The seal `seal_id` of the registry, if it may be applied at `now` (exists, not revoked, valid).
 pub(crate) fn usable_seal<S: EventStore>(
     store: &S,
@@ -369,6 +378,52 @@ enum Target {
 }
 
 impl<S: EventStore> SealApi<S> {
+    /// The registry's word on the seal a signature names (GB/T 38540 §7 seal management): a seal
+    /// this hub registered and revoked before the trusted signing time makes the signature FAILED
+    /// (REVOKED); one revoked later, or never, passes this check; a seal the registry does not know
+    /// (another court's) is not judged here.
+    fn consult_registry(
+        &self,
+        report: ecenter_seal::ValidationReport,
+    ) -> Result<ecenter_seal::ValidationReport, Status> {
+        use ecenter_seal::{Check, CheckStatus, SubIndication};
+        let Some(seal_id) = report.seal_id.clone() else {
+            return Ok(report);
+        };
+        let signed_at = report
+            .signing_time
+            .map(chrono::DateTime::<chrono::Utc>::from);
+        let record = self.store.seal(&seal_id).map_err(store_status)?;
+        let check = match (record, signed_at) {
+            (None, _) => Check {
+                name: "registry",
+                status: CheckStatus::NotApplicable,
+                detail: format!("seal {seal_id} is not in this hub's registry"),
+            },
+            (Some(r), Some(at)) if r.revoked_at.is_some_and(|rev| rev <= at) => Check {
+                name: "registry",
+                status: CheckStatus::Failed(SubIndication::Revoked),
+                detail: format!(
+                    "seal {seal_id} was revoked on {} ({}), before this signature's trusted time {}",
+                    beijing(r.revoked_at.unwrap_or(at)),
+                    r.revoked.unwrap_or_default(),
+                    beijing(at)
+                ),
+            },
+            (Some(r), _) => Check {
+                name: "registry",
+                status: CheckStatus::Passed,
+                detail: match r.revoked_at {
+                    Some(rev) => format!(
+                        "seal {seal_id} was revoked on {}, after this signature",
+                        beijing(rev)
+                    ),
+                    None => format!("seal {seal_id} is in force in the registry"),
+                },
+            },
+        };
+        Ok(report.with_check(check))
+    }
     /// The seal `seal_id` if it may be applied at `now`: registered, not revoked, within its window.
     fn usable_seal(&self, seal_id: &str, now: SystemTime) -> Result<SealRecord, Status> {
         usable_seal(&*self.store, seal_id, now)
@@ -561,6 +616,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             created_by: identity.to_string(),
             created_at: DateTime::<Utc>::from(now),
             revoked: None,
+            revoked_at: None,
         };
         let event_record = record.clone();
         self.store
@@ -881,6 +937,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         let report = ctx
             .verifier
             .verify(&r.signature, &document, SystemTime::now());
+        let report = self.consult_registry(report)?;
         Ok(Response::new(report_message(&report)))
     }
 }

@@ -1055,7 +1055,7 @@ impl Writer {
                             hash: hex::encode(hash),
                             recorded_at: now,
                         };
-                        project_seal(event, seals_t)?;
+                        project_seal(event, &pos, seals_t)?;
                         project_service(
                             event,
                             &pos,
@@ -1113,7 +1113,7 @@ impl Writer {
 }
 
 /// Keeps the seal registry: created seals are stored, revoked ones marked.
-fn project_seal(event: &Event, seals: &TransactionalTree) -> TxResult {
+fn project_seal(event: &Event, pos: &LogPosition, seals: &TransactionalTree) -> TxResult {
     match event {
         Event::SealCreated(record) => {
             let json = serde_json::to_vec(record).expect("seals always serialise");
@@ -1125,6 +1125,7 @@ fn project_seal(event: &Event, seals: &TransactionalTree) -> TxResult {
             if let Some(v) = seals.get(seal_id.as_bytes())? {
                 let mut record = decode_seal(&v).map_err(ConflictableTransactionError::Abort)?;
                 record.revoked = Some(reason.clone());
+                record.revoked_at = Some(pos.recorded_at);
                 seals.insert(
                     seal_id.as_bytes(),
                     serde_json::to_vec(&record).expect("seals always serialise"),
