@@ -105,9 +105,11 @@ fn pages_that_do_not_exist_encrypted_and_broken_pdfs_are_refused_with_a_reason()
             .contains("page 4 does not exist: the PDF has 3 pages"),
         "{err}"
     );
+    // An unreadable file says so, instead of "cannot be sealed".
     let err = seal(b"%PDF-1.7\nnot really a pdf", None).unwrap_err();
     assert!(
-        err.to_string().starts_with("the PDF cannot be sealed"),
+        err.to_string()
+            .starts_with("the file is not a PDF that can be read"),
         "{err}"
     );
     // The first page can be chosen, and sealing twice keeps both signatures' bytes.

@@ -125,7 +125,9 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     assert!(s.effective.is_none(), "a GET alone never counts as read");
 
     // The document downloads with the bytes the page promised.
-    let (code, _) = w.curl(&["-o", "/dev/null", &format!("{link}/d/1")]);
+    let (code, headers) = w.curl(&["-D", "-", "-o", "/dev/null", &format!("{link}/d/1")]);
+    // The ASCII file name keeps the extension (a browser without RFC 5987 still saves a .pdf).
+    assert!(headers.contains("filename=\"document-1.pdf\""), "{headers}");
     assert_eq!(code, 200);
 
     // Confirming reading makes service effective under art. 31 para. 2; a replayed POST is refused.

@@ -27,10 +27,13 @@ const RANGE_PLACEHOLDER: i64 = 9_999_999_999;
 /// Side of the visible seal, in points (40 mm, the size of a court's round seal).
 const SEAL_SIDE: f32 = 113.4;
 
-/// Why a PDF could not be sealed.
+/// Why a PDF could not be sealed or verified.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfSealError {
-    /// The PDF cannot be read or updated.
+    /// The file is not a PDF that can be read (its structure is damaged or it is something else).
+    #[error("the file is not a PDF that can be read: {0}")]
+    Unreadable(String),
+    /// The PDF was read but cannot be updated.
     #[error("the PDF cannot be sealed: {0}")]
     Pdf(String),
     /// The caller asked for something the document does not have.
@@ -43,6 +46,10 @@ pub enum PdfSealError {
 
 fn pdf_error(e: impl std::fmt::Display) -> PdfSealError {
     PdfSealError::Pdf(e.to_string())
+}
+
+fn unreadable(e: impl std::fmt::Display) -> PdfSealError {
+    PdfSealError::Unreadable(e.to_string())
 }
 
 /// Where and how the seal appears.
@@ -374,7 +381,7 @@ pub fn seal_pdf(
     info: &SignatureInfo,
 ) -> Result<Vec<u8>, PdfSealError> {
     let picture = placement.picture.as_deref().map(decode_png).transpose()?;
-    let prev = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
+    let prev = lopdf::Document::load_mem(pdf).map_err(unreadable)?;
     if prev.is_encrypted() {
         return Err(PdfSealError::BadRequest(
             "the PDF is encrypted: send it without a password".into(),

@@ -3,7 +3,7 @@
 //! (see [`crate::revisions`]), judged against what that signature allows.
 
 use crate::revisions::{self, Change};
-use crate::{PdfSealError, pdf_error, resolve};
+use crate::{PdfSealError, resolve};
 use ecenter_seal::{Check, CheckStatus, Indication, SubIndication, TrustStores, ValidationReport};
 use lopdf::Object;
 use std::time::SystemTime;
@@ -97,7 +97,7 @@ pub fn verify_pdf(
     trust: &TrustStores,
     now: SystemTime,
 ) -> Result<PdfReport, PdfSealError> {
-    let doc = lopdf::Document::load_mem(pdf).map_err(pdf_error)?;
+    let doc = lopdf::Document::load_mem(pdf).map_err(crate::unreadable)?;
     // The signatures are the values of signature fields (ISO 32000-1 §12.7.4.5): a dictionary
     // with a /ByteRange that no field names is not a signature of this document.
     let mut names = std::collections::HashMap::new();

@@ -410,8 +410,16 @@ async fn download<S: EventStore>(
             }
         })
         .collect();
+    // The ASCII fallback keeps the document's extension, so a browser without RFC 5987 still
+    // saves a file that opens.
+    let extension = std::path::Path::new(&document.name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(|e| format!(".{}", e.to_ascii_lowercase()))
+        .unwrap_or_default();
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"document-{index}\"; filename*=UTF-8''{encoded}"
+        "attachment; filename=\"document-{index}{extension}\"; filename*=UTF-8''{encoded}"
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -268,6 +268,7 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     .map_err(|e| match e {
         ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("page", m),
         ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
+        e @ ecenter_pdfseal::PdfSealError::Unreadable(_) => invalid("target", e.to_string()),
         ecenter_pdfseal::PdfSealError::Seal(e) => {
             Status::internal(format!("signing the PDF failed: {e}"))
         }
