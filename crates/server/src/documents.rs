@@ -122,7 +122,7 @@ pub async fn stream_verified<S: EventStore>(
 ) -> Result<ChunkStream, Status> {
     let path = store.blobs().path(&doc.sha256);
     let checked = tokio::task::spawn_blocking(move || {
-        let hashed = crate::scrub::hash_file(&path);
+        let hashed = ecenter_store::blobs::hash_file_sized(&path);
         hashed.and_then(|h| std::fs::File::open(&path).map(|f| (h, f)))
     })
     .await

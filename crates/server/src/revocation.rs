@@ -23,15 +23,19 @@ pub struct ClientCredential {
     pub serial: Vec<u8>,
     /// notAfter, seconds since the Unix epoch.
     pub not_after: i64,
+    /// (issuer, serial) as the CRL's set holds it, built once per connection.
+    key: (Vec<u8>, Vec<u8>),
 }
 
 impl ClientCredential {
     /// Reads the fields of a DER certificate.
     pub fn of(der: &[u8]) -> Option<ClientCredential> {
         let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let (issuer, serial) = (cert.issuer().as_raw().to_vec(), cert.raw_serial().to_vec());
         Some(ClientCredential {
-            issuer: cert.issuer().as_raw().to_vec(),
-            serial: cert.raw_serial().to_vec(),
+            key: (issuer.clone(), serial.clone()),
+            issuer,
+            serial,
             not_after: cert.validity().not_after.timestamp(),
         })
     }
@@ -88,8 +92,7 @@ impl Revocation {
         if state.looked_at.is_none_or(|t| t.elapsed() >= RELOAD_EVERY) {
             self.refresh(&mut state);
         }
-        let key = (credential.issuer.clone(), credential.serial.clone());
-        state.revoked.contains(&key).then(|| {
+        state.revoked.contains(&credential.key).then(|| {
             format!(
                 "the client certificate (serial {}) was revoked by the court: requests under it are refused, also on connections opened before",
                 credential.serial_hex()

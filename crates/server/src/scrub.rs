@@ -10,7 +10,6 @@ use ecenter_domain::service::RecipientEvent;
 use ecenter_store::{EventStore, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -169,7 +168,8 @@ fn hash_all<S: EventStore>(
     let started = Instant::now();
     for (sha, label) in refs {
         outcome.documents += 1;
-        let damage = match hash_with(&store.blobs().path(&sha), &mut buf) {
+        let damage = match ecenter_store::blobs::hash_file_with(&store.blobs().path(&sha), &mut buf)
+        {
             Ok((got, size)) => {
                 outcome.bytes += size;
                 (got != sha).then(|| format!("content with SHA-256 {got}, {size} bytes"))
@@ -188,27 +188,6 @@ fn hash_all<S: EventStore>(
         }
     }
     (outcome, found)
-}
-
-/// SHA-256 (hex) and size of a file, read in 1 MiB blocks.
-pub fn hash_file(path: &std::path::Path) -> std::io::Result<(String, u64)> {
-    let len = std::fs::metadata(path)?.len().clamp(1, 1 << 20);
-    hash_with(path, &mut vec![0; len as usize])
-}
-
-/// [`hash_file`] with the caller's buffer.
-fn hash_with(path: &std::path::Path, buf: &mut [u8]) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut size = 0u64;
-    loop {
-        let n = file.read(buf)?;
-        if n == 0 {
-            return Ok((hex::encode(ctx.finish()), size));
-        }
-        ctx.update(&buf[..n]);
-        size += n as u64;
-    }
 }
 
 /// The background pass: one every `interval_hours`, the first one interval after start.

@@ -172,15 +172,6 @@ impl SealContext {
     }
 }
 
-/// A time as people read it: Beijing time.
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    format!(
-        "{} (Beijing time)",
-        t.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S")
-    )
-}
-
 /// The seal `seal_id` of the registry, if it may be applied at `now` (exists, not revoked, valid).
 pub(crate) fn usable_seal<S: EventStore>(
     store: &S,
@@ -406,9 +397,9 @@ impl<S: EventStore> SealApi<S> {
                 status: CheckStatus::Failed(SubIndication::Revoked),
                 detail: format!(
                     "seal {seal_id} was revoked on {} ({}), before this signature's trusted time {}",
-                    beijing(r.revoked_at.unwrap_or(at)),
+                    ecenter_store::checkpoint::beijing(r.revoked_at.unwrap_or(at)),
                     r.revoked.unwrap_or_default(),
-                    beijing(at)
+                    ecenter_store::checkpoint::beijing(at)
                 ),
             },
             (Some(r), _) => Check {
@@ -417,7 +408,7 @@ impl<S: EventStore> SealApi<S> {
                 detail: match r.revoked_at {
                     Some(rev) => format!(
                         "seal {seal_id} was revoked on {}, after this signature",
-                        beijing(rev)
+                        ecenter_store::checkpoint::beijing(rev)
                     ),
                     None => format!("seal {seal_id} is in force in the registry"),
                 },

@@ -196,17 +196,28 @@ pub fn hex_digests(text: &[u8]) -> impl Iterator<Item = &str> {
 }
 
 fn hash_file(path: &Path) -> Result<String, StoreError> {
+    Ok(hash_file_sized(path)?.0)
+}
+
+/// SHA-256 (lowercase hex) and size of a file, read in blocks of at most 1 MiB.
+pub fn hash_file_sized(path: &Path) -> std::io::Result<(String, u64)> {
+    let len = fs::metadata(path)?.len().clamp(1, 1 << 20);
+    hash_file_with(path, &mut vec![0; len as usize])
+}
+
+/// [`hash_file_sized`] with the caller's buffer (a pass over many files reuses one).
+pub fn hash_file_with(path: &Path, buf: &mut [u8]) -> std::io::Result<(String, u64)> {
     let mut file = File::open(path)?;
     let mut ctx = digest::Context::new(&digest::SHA256);
-    let mut buf = vec![0; 1 << 20];
+    let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf)?;
+        let n = file.read(buf)?;
         if n == 0 {
-            break;
+            return Ok((hex::encode(ctx.finish()), size));
         }
         ctx.update(&buf[..n]);
+        size += n as u64;
     }
-    Ok(hex::encode(ctx.finish()))
 }
 
 struct WriterState {
