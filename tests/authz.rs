@@ -519,27 +519,11 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
 
     // Every refusal is an entry in the log: who, what, when.
     let mut log = w.log("clerk-c0001").await;
-    let mut refusals = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = log
-            .list_entries(pb::ListEntriesRequest {
-                after_seq: after,
-                page_size: 1000,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        refusals.extend(
-            page.entries
-                .into_iter()
-                .filter(|e| e.kind == "access_denied"),
-        );
-        if page.next_after_seq == 0 {
-            break;
-        }
-        after = page.next_after_seq;
-    }
+    let refusals: Vec<_> = all_entries(&mut log)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "access_denied")
+        .collect();
     // One refusal per denied cell, and one more for each printable proof refused beside it.
     assert_eq!(
         refusals.len(),

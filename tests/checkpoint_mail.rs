@@ -7,7 +7,6 @@ mod common;
 use common::service::*;
 use common::smtp::{received, start_aiosmtpd};
 use common::*;
-use ecenter_proto::v1 as pb;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record() {
@@ -84,15 +83,7 @@ async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record
         .to_string();
     let mut recorded = None;
     for _ in 0..40 {
-        let entries = log
-            .list_entries(pb::ListEntriesRequest {
-                after_seq: 0,
-                page_size: 1000,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .entries;
+        let entries = all_entries(&mut log).await;
         recorded = entries
             .into_iter()
             .find(|e| e.kind == "checkpoint_mailed" && e.detail_json.contains(&message_id));

@@ -168,15 +168,7 @@ async fn altered_truncated_and_deleted_documents_are_data_loss_recorded_and_foun
         .1
         .unwrap_err();
     let mut log = EventLogServiceClient::new(channel_as(hub.addr, pki.path(), "clerk-c0001").await);
-    let entries = log
-        .list_entries(pb::ListEntriesRequest {
-            after_seq: 0,
-            page_size: 1000,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .entries;
+    let entries = all_entries(&mut log).await;
     let corrupt: Vec<_> = entries
         .iter()
         .filter(|e| e.kind == "blob_corrupt")

@@ -385,15 +385,7 @@ async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
 
     let channel = channel_as(hub.addr, pki.path(), "clerk-c0001").await;
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);
-    let entries = log
-        .list_entries(pb::ListEntriesRequest {
-            after_seq: 0,
-            page_size: 1000,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .entries;
+    let entries = all_entries(&mut log).await;
     let sealed = entries
         .iter()
         .find(|e| e.kind == "bytes_sealed")

@@ -305,6 +305,26 @@ where
 }
 
 /// Every filing visible through ListFilings with `filter`, following pages.
+/// Every entry of the hub's log, page by page, as a clerk sees them.
+pub async fn all_entries(log: &mut EventLogServiceClient<Channel>) -> Vec<pb::FilingEvent> {
+    let (mut entries, mut after) = (Vec::new(), 0);
+    loop {
+        let page = log
+            .list_entries(pb::ListEntriesRequest {
+                after_seq: after,
+                page_size: 1000,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        entries.extend(page.entries);
+        if page.next_after_seq == 0 {
+            return entries;
+        }
+        after = page.next_after_seq;
+    }
+}
+
 pub async fn list_all(client: &mut Client, mut filter: pb::ListFilingsRequest) -> Vec<pb::Filing> {
     let mut all = Vec::new();
     loop {
