@@ -220,13 +220,9 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         crls: Vec::new(),
         tsas: vec![der_of(&pki.join("root-ca.pem"))],
     };
-    let digest: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, &proof.document)
-        .as_ref()
-        .try_into()
-        .unwrap();
     let (checks, _) = ecenter_seal::cades::verify_detached(
         &proof.signature,
-        &digest,
+        &[&proof.document],
         &trust,
         std::time::SystemTime::now(),
     );

@@ -1,10 +1,16 @@
 """Signatures made by pyHanko, not by ecenter: what other courts' and lawyers' tools put in PDFs.
 
     pyhanko_tools.py sign IN OUT KEY CERT [CHAIN...] [--tsa TSA_CERT TSA_KEY] [--field NAME]
-                     [--certify P]
+                     [--certify P] [--pss | --pss-max-salt] [--md sha256|sha384|sha512]
         a PAdES signature with pyHanko's defaults (ESSCertIDv2 with issuerSerial); with --tsa, a
-        signature timestamp from a TSA whose genTime carries fractions of a second; with
-        --certify, a certification signature with DocMDP permission P (1, 2 or 3)
+        signature timestamp from a TSA (ECDSA or RSA, by its key) whose genTime carries fractions
+        of a second; with --certify, a certification signature with DocMDP permission P (1, 2 or
+        3); --pss signs an RSA key with RSASSA-PSS with a salt as long as the hash (ETSI TS 119 312),
+        --pss-max-salt with pyHanko's default, the longest salt the key allows; --md chooses the
+        digest
+    pyhanko_tools.py foreign-pki DIR
+        a PKI made by Python's cryptography, not by ecenter: an RSA root with an RSA-2048 signer
+        and an RSA-3072 TSA, and a P-384 root with a P-384 signer (PEM, keys in PKCS#8)
     pyhanko_tools.py doc-timestamp IN OUT TSA_CERT TSA_KEY
         a document timestamp (SubFilter ETSI.RFC3161, PAdES B-LTA)
     pyhanko_tools.py ltv IN OUT FIELD ROOT [OTHER_CERT...]
@@ -69,15 +75,85 @@ class EcdsaTimeStamper(DummyTimeStamper):
 def stamper(cert_path, key_path):
     # genTime with microseconds: a TSA that keeps sub-second accuracy (RFC 3161 §2.4.2).
     when = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=123456)
-    return EcdsaTimeStamper(tsa_cert=load_cert(cert_path), tsa_key=load_key(key_path), fixed_dt=when)
+    key = load_key(key_path)
+    # pyHanko's own stamper signs with RSA; an EC key gets the ECDSA variant above.
+    kind = EcdsaTimeStamper if key.algorithm == "ec" else DummyTimeStamper
+    return kind(tsa_cert=load_cert(cert_path), tsa_key=key, fixed_dt=when)
+
+
+def foreign_pki(args):
+    """Certificates a court's other suppliers might use: RSA and P-384 hierarchies."""
+    from cryptography import x509 as cx
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    (out,) = args
+    now = datetime.datetime.now(tz=datetime.timezone.utc) - datetime.timedelta(days=1)
+
+    def name(cn):
+        return cx.Name([cx.NameAttribute(NameOID.COUNTRY_NAME, "CN"), cx.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def issue(subject, key, issuer, issuer_key, ca, eku=None, md=hashes.SHA256()):
+        b = (
+            cx.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(name(issuer))
+            .public_key(key.public_key())
+            .serial_number(cx.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(cx.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                cx.KeyUsage(
+                    digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                    data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                    encipher_only=False, decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(cx.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        )
+        if eku:
+            b = b.add_extension(cx.ExtendedKeyUsage([eku]), critical=True)
+        return b.sign(issuer_key, md)
+
+    def write(stem, cert, key):
+        open(f"{out}/{stem}.pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+        if key is not None:
+            open(f"{out}/{stem}.key", "wb").write(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+
+    rsa_root_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    rsa_root = issue("Foreign RSA Root (test only)", rsa_root_key, "Foreign RSA Root (test only)", rsa_root_key, True)
+    write("rsa-root", rsa_root, None)
+    signer_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    write("rsa-signer", issue("律师 张三 (RSA, test only)", signer_key, "Foreign RSA Root (test only)", rsa_root_key, False), signer_key)
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    tsa = issue("Foreign RSA TSA (test only)", tsa_key, "Foreign RSA Root (test only)", rsa_root_key, False,
+                eku=ExtendedKeyUsageOID.TIME_STAMPING)
+    write("rsa-tsa", tsa, tsa_key)
+    ec_root_key = ec.generate_private_key(ec.SECP384R1())
+    ec_root = issue("Foreign P-384 Root (test only)", ec_root_key, "Foreign P-384 Root (test only)", ec_root_key, True,
+                    md=hashes.SHA384())
+    write("ec384-root", ec_root, None)
+    ec_signer_key = ec.generate_private_key(ec.SECP384R1())
+    write("ec384-signer", issue("Foreign P-384 signer (test only)", ec_signer_key, "Foreign P-384 Root (test only)",
+                                ec_root_key, False, md=hashes.SHA384()), ec_signer_key)
 
 
 def sign(args):
     src, dst, key, cert, *rest = args
-    field, tsa, chain, certify = "Signature1", None, [], None
+    field, tsa, chain, certify, pss, md = "Signature1", None, [], None, False, None
     while rest:
         a = rest.pop(0)
-        if a == "--certify":
+        if a in ("--pss", "--pss-max-salt"):
+            pss = a
+        elif a == "--md":
+            md = rest.pop(0)
+        elif a == "--certify":
             certify = int(rest.pop(0))
         elif a == "--tsa":
             tsa = stamper(rest.pop(0), rest.pop(0))
@@ -87,16 +163,35 @@ def sign(args):
             chain.append(a)
     # ecenter-pki writes the leaf with its CA after it: pyHanko wants the leaf alone.
     leaf = load_cert(cert)
+    mechanism = None
+    if pss == "--pss":
+        h = md or "sha256"
+        n = {"sha256": 32, "sha384": 48, "sha512": 64}[h]
+        mechanism = algos.SignedDigestAlgorithm(
+            {
+                "algorithm": "rsassa_pss",
+                "parameters": algos.RSASSAPSSParams(
+                    {
+                        "hash_algorithm": {"algorithm": h},
+                        "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": h}},
+                        "salt_length": n,
+                    }
+                ),
+            }
+        )
     signer = signers.SimpleSigner(
         signing_cert=leaf,
         signing_key=load_key(key),
         cert_registry=SimpleCertificateStore.from_certs([load_cert(c) for c in chain]),
+        signature_mechanism=mechanism,
+        prefer_pss=pss == "--pss-max-salt",
     )
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         subfilter=fields.SigSeedSubFilter.PADES,
         certify=certify is not None,
         docmdp_permissions=fields.MDPPerm(certify or 2),
+        md_algorithm=md,
     )
     with open(src, "rb") as inf:
         w = IncrementalPdfFileWriter(inf, strict=False)
@@ -128,4 +223,4 @@ def ltv(args):
 
 
 if __name__ == "__main__":
-    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv}[sys.argv[1]](sys.argv[2:])
+    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki}[sys.argv[1]](sys.argv[2:])

@@ -270,17 +270,14 @@ fn verify_one(
         ));
         return (checks, None);
     }
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(&pdf[..first_len]);
-    ctx.update(&pdf[second_start..end]);
-    let digest: [u8; 32] = ctx.finish().as_ref().try_into().expect("32 bytes");
+    let signed: [&[u8]; 2] = [&pdf[..first_len], &pdf[second_start..end]];
     let signer = if revisions::is_doc_timestamp(dict) {
-        let (check, tsa) = document_timestamp(&contents, &digest, trust);
+        let (check, tsa) = document_timestamp(&contents, &signed, trust);
         checks.push(check);
         tsa
     } else {
         let (cms_checks, subject) =
-            ecenter_seal::cades::verify_detached(&contents, &digest, trust, now);
+            ecenter_seal::cades::verify_detached(&contents, &signed, trust, now);
         checks.extend(cms_checks);
         subject
     };
@@ -292,14 +289,14 @@ fn verify_one(
 /// token over the byte range.
 fn document_timestamp(
     token: &[u8],
-    digest: &[u8; 32],
+    signed: &[&[u8]],
     trust: &TrustStores,
 ) -> (Check, Option<String>) {
     // The hex string is padded with zeros after the DER.
     let len = der_length(token).unwrap_or(token.len()).min(token.len());
-    let verified = ecenter_seal::tsa::verify_timestamp_of_digest(
+    let verified = ecenter_seal::tsa::verify_timestamp_of_parts(
         &token[..len],
-        digest,
+        signed,
         &trust.tsas,
         &trust.intermediates,
     );

@@ -85,13 +85,14 @@ pub fn sign_detached(
 }
 
 /// Verifies a detached CAdES signature (DER ContentInfo, as a PDF's /Contents holds it, trailing
-/// zero padding allowed) over bytes whose SHA-256 is `digest`: format, message digest, signature,
+/// zero padding allowed) over the concatenation of `parts` (a PDF's two byte ranges, or one whole
+/// file), with any allow-listed algorithm ([`crate::algs`]): format, message digest, signature,
 /// signing-certificate-v2, the signer's chain to the configured signer anchors (at the timestamp's
 /// time when a valid one is present), key usage and the signature timestamp. Returns the checks and
 /// the signer's subject.
 pub fn verify_detached(
     cms_der: &[u8],
-    digest: &[u8; 32],
+    parts: &[&[u8]],
     trust: &crate::TrustStores,
     now: SystemTime,
 ) -> (Vec<crate::Check>, Option<String>) {
@@ -138,21 +139,14 @@ pub fn verify_detached(
             return (checks, None);
         }
     };
-    if signer.digest_alg.oid != SHA256 || signer.signature_algorithm.oid != crate::tsa::ECDSA_SHA256
-    {
-        checks.push(check(
-            "algorithm",
-            Err((
-                SubIndication::CryptoConstraintsFailure,
-                format!(
-                    "{} with {} is not on the allow-list (SHA-256 with ECDSA P-256)",
-                    signer.digest_alg.oid, signer.signature_algorithm.oid
-                ),
-            )),
-        ));
-        return (checks, None);
-    }
-    checks.push(check("algorithm", Ok("ECDSA P-256 with SHA-256".into())));
+    let digest = match crate::algs::digest_of(&signer.digest_alg.oid, parts) {
+        Ok(d) => d,
+        Err(e) => {
+            checks.push(check("algorithm", Err((SubIndication::CryptoConstraintsFailure, e))));
+            return (checks, None);
+        }
+    };
+
     let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
         checks.push(check(
             "signer_certificate",
@@ -185,6 +179,23 @@ pub fn verify_detached(
         return (checks, None);
     };
     let signer_subject = crate::subject(&cert_der);
+    let algorithm = match crate::algs::signer_algorithm(
+        &signer.digest_alg.oid,
+        &signer.signature_algorithm,
+        &cert_der,
+    ) {
+        Ok((alg, name)) => {
+            checks.push(check("algorithm", Ok(name)));
+            alg
+        }
+        Err(e) => {
+            checks.push(check(
+                "algorithm",
+                Err((SubIndication::CryptoConstraintsFailure, e)),
+            ));
+            return (checks, signer_subject);
+        }
+    };
     let Some(attrs) = signer.signed_attrs.as_ref() else {
         checks.push(check(
             "message_digest",
@@ -202,12 +213,12 @@ pub fn verify_detached(
     checks.push(check(
         "message_digest",
         match signed_digest {
-            Some(d) if d.as_bytes() == digest => {
-                Ok("the signed digest is the SHA-256 of the signed byte range".into())
+            Some(d) if d.as_bytes() == digest.as_slice() => {
+                Ok("the signed digest is the digest of the signed bytes".into())
             }
             Some(_) => Err((
                 SubIndication::HashFailure,
-                "the signed bytes were changed: their SHA-256 differs from the signed digest"
+                "the signed bytes were changed: their digest differs from the signed digest"
                     .into(),
             )),
             None => Err((
@@ -222,12 +233,7 @@ pub fn verify_detached(
             .to_der()
             .map_err(|e| e.to_string())
             .and_then(|tbs| {
-                crate::verify_raw(
-                    crate::SignatureAlgorithm::EcdsaP256Sha256,
-                    &cert_der,
-                    &tbs,
-                    signer.signature.as_bytes(),
-                )
+                crate::algs::verify_with(algorithm, &cert_der, &tbs, signer.signature.as_bytes())
             })
             .map(|()| "the signer's signature over the signed attributes verifies".to_string())
             .map_err(|e| (SubIndication::SigCryptoFailure, e)),

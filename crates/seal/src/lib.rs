@@ -7,6 +7,7 @@
 //! accepts strict DER only.
 #![warn(missing_docs)]
 
+mod algs;
 pub mod asn1;
 pub mod cades;
 pub mod report;

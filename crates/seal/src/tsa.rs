@@ -276,14 +276,15 @@ pub fn verify_timestamp(
     anchors: &[Vec<u8>],
     intermediates: &[Vec<u8>],
 ) -> Result<VerifiedTimestamp, String> {
-    let digest: [u8; 32] = sha256(data).try_into().expect("SHA-256 is 32 bytes");
-    verify_timestamp_of_digest(token, &digest, anchors, intermediates)
+    verify_timestamp_of_parts(token, &[data], anchors, intermediates)
 }
 
-/// [`verify_timestamp`] for data known by its SHA-256 (a PDF document timestamp's byte range).
-pub fn verify_timestamp_of_digest(
+/// [`verify_timestamp`] for data given in parts (a PDF document timestamp's two byte ranges). The
+/// imprint, the token's message digest and the TSA's signature may use any allow-listed
+/// algorithm ([`crate::algs`]): TSAs sign with RSA as often as with ECDSA.
+pub fn verify_timestamp_of_parts(
     token: &[u8],
-    digest: &[u8; 32],
+    parts: &[&[u8]],
     anchors: &[Vec<u8>],
     intermediates: &[Vec<u8>],
 ) -> Result<VerifiedTimestamp, String> {
@@ -306,10 +307,10 @@ pub fn verify_timestamp_of_digest(
         .decode_as::<OctetString>()
         .map_err(|e| format!("TSTInfo is not in an OCTET STRING: {e}"))?;
     let tst = crate::tst::decode(tst_der.as_bytes())?;
-    if tst.message_imprint.hash_algorithm.oid != SHA256
-        || tst.message_imprint.hashed_message.as_bytes() != digest.as_slice()
-    {
-        return Err("the timestamp's imprint is not the SHA-256 of what it stamps".into());
+    let imprint = crate::algs::digest_of(&tst.message_imprint.hash_algorithm.oid, parts)
+        .map_err(|e| format!("the timestamp's imprint: {e}"))?;
+    if tst.message_imprint.hashed_message.as_bytes() != imprint.as_slice() {
+        return Err("the timestamp's imprint is not the digest of what it stamps".into());
     }
     let signer = sd
         .signer_infos
@@ -352,27 +353,21 @@ pub fn verify_timestamp_of_digest(
         .ok_or("no messageDigest attribute")?
         .decode_as::<OctetString>()
         .map_err(|e| e.to_string())?;
-    if digest.as_bytes() != sha256(tst_der.as_bytes()).as_slice() {
+    if digest.as_bytes()
+        != crate::algs::digest_of(&signer.digest_alg.oid, &[tst_der.as_bytes()])?.as_slice()
+    {
         return Err("the signed messageDigest does not match the TSTInfo".into());
     }
-    if signer.signature_algorithm.oid != ECDSA_SHA256 {
-        return Err(format!(
-            "TSA signature algorithm {} is not on the allow-list",
-            signer.signature_algorithm.oid
-        ));
-    }
-    let public_key = tsa_cert
-        .tbs_certificate
-        .subject_public_key_info
-        .subject_public_key
-        .raw_bytes()
-        .to_vec();
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, public_key)
-        .verify(
-            &attrs.to_der().map_err(|e| e.to_string())?,
-            signer.signature.as_bytes(),
-        )
-        .map_err(|_| "the TSA's signature does not verify".to_string())?;
+    let (algorithm, _) =
+        crate::algs::signer_algorithm(&signer.digest_alg.oid, &signer.signature_algorithm, &tsa_der)
+            .map_err(|e| format!("the TSA's signature: {e}"))?;
+    crate::algs::verify_with(
+        algorithm,
+        &tsa_der,
+        &attrs.to_der().map_err(|e| e.to_string())?,
+        signer.signature.as_bytes(),
+    )
+    .map_err(|_| "the TSA's signature does not verify".to_string())?;
     let gen_time = tst.gen_time;
     let since_epoch = gen_time
         .duration_since(SystemTime::UNIX_EPOCH)
