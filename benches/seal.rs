@@ -70,6 +70,7 @@ fn main() {
         intermediates: vec![der(&dir.join("seal-ca.pem")), der(&dir.join("tsa-ca.pem"))],
         crls: Vec::new(),
         tsas: vec![der(&dir.join("root-ca.pem"))],
+        maker_role: None,
     };
     let verifier = Verifier::new(trust);
     let sealed = seal_document(&seal, &small, &signer, SystemTime::now(), "bench").unwrap();

@@ -393,3 +393,28 @@ async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
     assert_eq!(sealed.actor, "urn:ecenter:court:xiangyang-cms");
     hub.stop().await;
 }
+
+#[test]
+fn a_hub_whose_seal_maker_lacks_the_maker_role_refuses_to_start_naming_the_setting() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    // The signer's certificate configured as the maker: it may sign, not make seals.
+    let mut config = seal_config(pki.path());
+    config.maker_cert = pki.path().join("seal.pem");
+    config.maker_key = pki.path().join("seal.key");
+    let refused = config
+        .load()
+        .err()
+        .expect("a maker without the role is refused");
+    assert!(
+        refused.contains("maker_cert")
+            && refused.contains("seal.pem")
+            && refused.contains("maker_role"),
+        "{refused}"
+    );
+    let mut config = seal_config(pki.path());
+    config.maker_role = Some("not-an-oid".into());
+    let refused = config.load().err().expect("a malformed role is refused");
+    assert!(refused.contains("maker_role = \"not-an-oid\""), "{refused}");
+    assert!(seal_config(pki.path()).load().is_ok());
+}

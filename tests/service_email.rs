@@ -219,6 +219,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         ],
         crls: Vec::new(),
         tsas: vec![der_of(&pki.join("root-ca.pem"))],
+        maker_role: None,
     };
     let (checks, _) = ecenter_seal::cades::verify_detached(
         &proof.signature,

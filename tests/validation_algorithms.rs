@@ -112,9 +112,17 @@ fn rsa_pkcs1_pss_and_p384_signers_with_an_rsa_tsa_pass_as_pyhanko_says() {
     std::fs::write(&plain, ecenter_pdfseal::sample_pdf(3, 0)).unwrap();
     let cases: [(&str, &[&str], &str); 4] = [
         ("rsa-signer", &[], "RSA PKCS#1 v1.5 with SHA-256"),
-        ("rsa-signer", &["--md", "sha512"], "RSA PKCS#1 v1.5 with SHA-512"),
+        (
+            "rsa-signer",
+            &["--md", "sha512"],
+            "RSA PKCS#1 v1.5 with SHA-512",
+        ),
         ("rsa-signer", &["--pss"], "RSASSA-PSS with SHA-256"),
-        ("ec384-signer", &["--md", "sha384"], "ECDSA P-384 with SHA-384"),
+        (
+            "ec384-signer",
+            &["--md", "sha384"],
+            "ECDSA P-384 with SHA-384",
+        ),
     ];
     for (stem, extra, expected) in cases {
         let signed = dir.path().join(format!("{stem}-{}.pdf", extra.join("")));
@@ -123,7 +131,11 @@ fn rsa_pkcs1_pss_and_p384_signers_with_an_rsa_tsa_pass_as_pyhanko_says() {
         assert!(valid, "pyHanko itself, {expected}: {said}");
         let bytes = std::fs::read(&signed).unwrap();
         let report = verify_pdf(&bytes, &pkis.trust(), SystemTime::now()).unwrap();
-        assert_eq!(report.indication, Indication::Passed, "{expected}: {report:#?}");
+        assert_eq!(
+            report.indication,
+            Indication::Passed,
+            "{expected}: {report:#?}"
+        );
         assert_eq!(algorithm_detail(&report, 0), expected);
         let ts = report.signatures[0].report.check("timestamp").unwrap();
         assert!(ts.detail.contains("Foreign RSA TSA"), "{}", ts.detail);
@@ -143,8 +155,12 @@ fn pss_with_a_salt_ring_cannot_verify_is_indeterminate_and_says_why() {
     pkis.sign(&plain, &signed, "rsa-signer", &["--pss-max-salt"]);
     let (valid, said) = pkis.pyhanko(&signed);
     assert!(valid, "pyHanko itself: {said}");
-    let report = verify_pdf(&std::fs::read(&signed).unwrap(), &pkis.trust(), SystemTime::now())
-        .unwrap();
+    let report = verify_pdf(
+        &std::fs::read(&signed).unwrap(),
+        &pkis.trust(),
+        SystemTime::now(),
+    )
+    .unwrap();
     assert_eq!(report.indication, Indication::Indeterminate, "{report:#?}");
     let c = report.signatures[0].report.check("algorithm").unwrap();
     assert!(
@@ -200,7 +216,10 @@ fn a_foreign_signer_is_not_trusted_without_its_root() {
     .unwrap();
     assert_ne!(report.indication, Indication::Passed);
     let chain = report.signatures[0].report.check("signer_chain").unwrap();
-    assert!(matches!(chain.status, CheckStatus::Failed(_)), "{report:#?}");
+    assert!(
+        matches!(chain.status, CheckStatus::Failed(_)),
+        "{report:#?}"
+    );
     let ts = report.signatures[0].report.check("timestamp").unwrap();
     assert!(matches!(ts.status, CheckStatus::Failed(_)), "{report:#?}");
 }
@@ -236,5 +255,9 @@ fn two_tsas_one_file_a_document_timestamp_by_rsa_over_a_seal_timestamped_by_the_
     let hub = report.signatures[0].report.check("timestamp").unwrap();
     let foreign = report.signatures[1].report.check("timestamp").unwrap();
     assert!(!hub.detail.contains("Foreign"), "{}", hub.detail);
-    assert!(foreign.detail.contains("Foreign RSA TSA"), "{}", foreign.detail);
+    assert!(
+        foreign.detail.contains("Foreign RSA TSA"),
+        "{}",
+        foreign.detail
+    );
 }

@@ -480,6 +480,7 @@ pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
         trust_tsas: vec![pki.join("root-ca.pem")],
         intermediates: vec![pki.join("seal-ca.pem"), pki.join("tsa-ca.pem")],
         crls: Vec::new(),
+        maker_role: None,
     }
 }
 

@@ -164,5 +164,6 @@ pub fn trust(pki: &Path) -> ecenter_seal::TrustStores {
         ],
         crls: Vec::new(),
         tsas: vec![der_of(&pki.join("root-ca.pem"))],
+        maker_role: None,
     }
 }

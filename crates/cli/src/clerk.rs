@@ -646,6 +646,7 @@ fn trust_stores(
         intermediates: certificates(intermediate)?,
         crls: crls(crl)?,
         tsas,
+        maker_role: None,
     })
 }
 

@@ -755,6 +755,7 @@ async fn fetch(
         intermediates: pem_certificates(intermediate)?,
         crls: Vec::new(),
         tsas: anchors,
+        maker_role: None,
     };
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
     let mut rows = Vec::new();

@@ -8,11 +8,11 @@
 #![warn(missing_docs)]
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension,
-    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, RevokedCertParams, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
+    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    RevokedCertParams, SanType, SerialNumber,
 };
-pub use rcgen::{ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
+pub use rcgen::{CustomExtension, ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
 use std::fs;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
@@ -160,6 +160,9 @@ fn new_key() -> Result<KeyPair, PkiError> {
 }
 
 /// DER of ExtKeyUsage ::= SEQUENCE { id-kp-timeStamping }, for the critical extension RFC 3161 requires.
+/// The seal-maker role EKU, 1.3.6.1.4.1.59648.1.2 (ecenter's arc), as ecenter_seal checks it.
+pub const SEAL_MAKER_ROLE: [u64; 9] = [1, 3, 6, 1, 4, 1, 59648, 1, 2];
+
 const TIME_STAMPING_EKU: [u8; 12] = [
     0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
 ];
@@ -259,6 +262,10 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     ] {
         let mut p = base_params(cn, 730);
         p.key_usages = signing.to_vec();
+        if stem == "seal-maker" {
+            // The maker role (ecenter_seal::roles::SEAL_MAKER_ROLE): only a maker makes seals.
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(SEAL_MAKER_ROLE.to_vec())];
+        }
         write_leaf(&p, &seal_ca, &seal_pem, paths(stem))?;
     }
 
@@ -295,7 +302,7 @@ machine, and never configure a real hub with these files. Production paths come 
 | server.pem / .key | the hub's TLS certificate (localhost, 127.0.0.1, ::1), chain included |\n\
 | clients/<role>-<id>.pem / .key | client certificates, SAN URI urn:ecenter:<role>:<id>, chain included |\n\
 | seal.pem / .key | seal-signing certificate (digitalSignature, nonRepudiation) |\n\
-| seal-maker.pem / .key | the seal maker's certificate, signs SESeal structures |\n\
+| seal-maker.pem / .key | the seal maker's certificate, signs SESeal structures (EKU 1.3.6.1.4.1.59648.1.2, the maker role) |\n\
 | tsa.pem / .key | timestamp authority (critical EKU timeStamping) |\n\
 | client-ca.crl.pem | CRL of the client CA; client-ca.revoked lists its revoked serials |\n\n\
 Issue another client: `ecenter-pki issue-client --role lawyer --id 14201202010000003 --name 律师 赵六`.\n\
@@ -324,6 +331,8 @@ pub struct LeafSpec {
     pub key_usages: Vec<Ku>,
     /// Extended key usages.
     pub extended_key_usages: Vec<Eku>,
+    /// Further extensions as DER (e.g. certificatePolicies naming a role).
+    pub extensions: Vec<rcgen::CustomExtension>,
 }
 
 /// Issues a leaf under the CA `ca_stem` (e.g. `seal-ca`), written as `<out_stem>.pem` (chain) and
@@ -343,6 +352,7 @@ pub fn issue_leaf(
     p.not_after = spec.not_after;
     p.key_usages = spec.key_usages.clone();
     p.extended_key_usages = spec.extended_key_usages.clone();
+    p.custom_extensions = spec.extensions.clone();
     let paths = (
         layout.file(&format!("{out_stem}.pem")),
         layout.file(&format!("{out_stem}.key")),

@@ -24,7 +24,9 @@ const P256: &str = "1.2.840.10045.3.1.7";
 const P384: &str = "1.3.132.0.34";
 
 /// The digest algorithm with this OID, when allowed.
-pub(crate) fn digest_algorithm(oid: &ObjectIdentifier) -> Result<&'static digest::Algorithm, String> {
+pub(crate) fn digest_algorithm(
+    oid: &ObjectIdentifier,
+) -> Result<&'static digest::Algorithm, String> {
     match oid.to_string().as_str() {
         SHA256 => Ok(&digest::SHA256),
         SHA384 => Ok(&digest::SHA384),
@@ -92,7 +94,9 @@ fn pss(params: Option<&der::Any>) -> Result<(&'static dyn VerificationAlgorithm,
     {
         return Err(format!(
             "RSASSA-PSS with a {}-byte salt: ecenter verifies PSS only with MGF1 over the same hash and a salt as long as the hash ({hash_len} bytes, as ETSI TS 119 312 §6.2.2 recommends); its crypto provider ring verifies no other",
-            params.salt_length.map_or("20 (default)".to_string(), |n| n.to_string())
+            params
+                .salt_length
+                .map_or("20 (default)".to_string(), |n| n.to_string())
         ));
     }
     let alg: &'static dyn VerificationAlgorithm = match hash.as_str() {
@@ -100,7 +104,10 @@ fn pss(params: Option<&der::Any>) -> Result<(&'static dyn VerificationAlgorithm,
         SHA384 => &signature::RSA_PSS_2048_8192_SHA384,
         _ => &signature::RSA_PSS_2048_8192_SHA512,
     };
-    Ok((alg, format!("RSASSA-PSS with {}", hash_name(&hash).unwrap_or("?"))))
+    Ok((
+        alg,
+        format!("RSASSA-PSS with {}", hash_name(&hash).unwrap_or("?")),
+    ))
 }
 
 /// The named curve of an EC public key in `cert_der`.

@@ -142,7 +142,10 @@ pub fn verify_detached(
     let digest = match crate::algs::digest_of(&signer.digest_alg.oid, parts) {
         Ok(d) => d,
         Err(e) => {
-            checks.push(check("algorithm", Err((SubIndication::CryptoConstraintsFailure, e))));
+            checks.push(check(
+                "algorithm",
+                Err((SubIndication::CryptoConstraintsFailure, e)),
+            ));
             return (checks, None);
         }
     };
@@ -218,8 +221,7 @@ pub fn verify_detached(
             }
             Some(_) => Err((
                 SubIndication::HashFailure,
-                "the signed bytes were changed: their digest differs from the signed digest"
-                    .into(),
+                "the signed bytes were changed: their digest differs from the signed digest".into(),
             )),
             None => Err((
                 SubIndication::FormatFailure,
@@ -276,7 +278,15 @@ pub fn verify_detached(
     }
     checks.push(check(
         "signer_chain",
-        crate::chain(&cert_der, &trust.signers, trust, at, false, None),
+        crate::chain(
+            &cert_der,
+            &trust.signers,
+            trust,
+            at,
+            false,
+            None,
+            crate::DOCUMENT_SIGNING_EKU,
+        ),
     ));
     checks.push(check("key_usage", crate::key_usage_ok(&cert_der)));
     (checks, signer_subject)

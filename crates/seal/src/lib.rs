@@ -11,6 +11,7 @@ mod algs;
 pub mod asn1;
 pub mod cades;
 pub mod report;
+pub mod roles;
 pub mod tsa;
 mod tst;
 
@@ -28,7 +29,7 @@ pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.
 /// SM2 with SM3 (1.2.156.10197.1.501): recognised, not yet allowed (a later feature).
 pub const SM2_WITH_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.501");
 /// id-kp-documentSigning; signer certificates may carry it, or no EKU at all.
-const DOCUMENT_SIGNING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x24];
+pub(crate) const DOCUMENT_SIGNING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x24];
 
 /// The signature algorithms this build accepts. SM2/SM3 joins as a feature later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,6 +303,9 @@ pub struct TrustStores {
     pub crls: Vec<Vec<u8>>,
     /// Anchors for timestamp authorities.
     pub tsas: Vec<Vec<u8>>,
+    /// The role a seal maker's certificate must carry (EKU or certificate policy); `None` means
+    /// [`roles::SEAL_MAKER_ROLE`].
+    pub maker_role: Option<ObjectIdentifier>,
 }
 
 /// Adds an RFC 3161 timestamp over the signature value to a sealed signature; returns the new DER.
@@ -346,6 +350,30 @@ fn verify_raw(
         .map_err(|_| "the signature does not verify".to_string())
 }
 
+/// The extended-key-usage rule of a chain, for a purpose known only at run time (a configured
+/// maker role): a certificate listing purposes must list this one (webpki's `required_if_present`
+/// wants a `'static` OID).
+struct PurposeIfPresent<'a>(&'a [u8]);
+
+impl webpki::ExtendedKeyUsageValidator for PurposeIfPresent<'_> {
+    fn validate(&self, purposes: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        let wanted = webpki::KeyPurposeId::new(self.0);
+        let mut any = false;
+        for purpose in purposes {
+            any = true;
+            if purpose? == wanted {
+                return Ok(());
+            }
+        }
+        #[allow(deprecated)]
+        if any {
+            Err(webpki::Error::RequiredEkuNotFound)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 fn chain(
     cert_der: &[u8],
     anchors: &[Vec<u8>],
@@ -353,10 +381,12 @@ fn chain(
     at: SystemTime,
     claimed_earlier: bool,
     cache: Option<&ChainCache>,
+    eku: &[u8],
 ) -> Result<String, (SubIndication, String)> {
     let key = cache.map(|_| {
         let mut k = sha256_of(cert_der);
         k.extend_from_slice(&sha256_of(&anchors.concat()));
+        k.extend_from_slice(eku);
         k
     });
     if let (Some(cache), Some(key)) = (cache, &key)
@@ -402,7 +432,7 @@ fn chain(
     let since = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
-    let usage = webpki::KeyUsage::required_if_present(DOCUMENT_SIGNING_EKU);
+    let usage = PurposeIfPresent(eku);
     match ee.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &anchors, &intermediates, UnixTime::since_unix_epoch(since), usage, revocation, None) {
         Ok(path) => {
             if let (Some(cache), Some(key)) = (cache, key) {
@@ -464,7 +494,8 @@ pub(crate) fn explain(e: &webpki::Error) -> String {
         ),
         webpki::Error::UnknownIssuer => "no chain to a configured trust anchor".into(),
         webpki::Error::CertRevoked => "the certificate is revoked".into(),
-        webpki::Error::RequiredEkuNotFoundContext(_) => {
+        #[allow(deprecated)]
+        webpki::Error::RequiredEkuNotFoundContext(_) | webpki::Error::RequiredEkuNotFound => {
             "the certificate is not issued for this purpose (extended key usage)".into()
         }
         webpki::Error::InvalidSignatureForPublicKey => {
@@ -690,9 +721,22 @@ fn verify_with(
             Err(e) => Err((SubIndication::FormatFailure, e.to_string())),
         },
     ));
+    let role = roles::role_of(trust);
     checks.push(check(
         "seal_maker_chain",
-        chain(maker_cert, &trust.seal_makers, trust, now, false, cache),
+        chain(
+            maker_cert,
+            &trust.seal_makers,
+            trust,
+            now,
+            false,
+            cache,
+            &roles::maker_usage(role),
+        ),
+    ));
+    checks.push(check(
+        "seal_maker_role",
+        roles::maker_role_ok(maker_cert, role),
     ));
 
     // The trusted signing time is the timestamp's, when a valid one is present; otherwise now: a
@@ -767,6 +811,7 @@ fn verify_with(
             best_time,
             !proven && claimed < best_time,
             cache,
+            DOCUMENT_SIGNING_EKU,
         ),
     ));
     checks.push(check("key_usage", key_usage_ok(signer_cert)));

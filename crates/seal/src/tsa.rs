@@ -358,9 +358,12 @@ pub fn verify_timestamp_of_parts(
     {
         return Err("the signed messageDigest does not match the TSTInfo".into());
     }
-    let (algorithm, _) =
-        crate::algs::signer_algorithm(&signer.digest_alg.oid, &signer.signature_algorithm, &tsa_der)
-            .map_err(|e| format!("the TSA's signature: {e}"))?;
+    let (algorithm, _) = crate::algs::signer_algorithm(
+        &signer.digest_alg.oid,
+        &signer.signature_algorithm,
+        &tsa_der,
+    )
+    .map_err(|e| format!("the TSA's signature: {e}"))?;
     crate::algs::verify_with(
         algorithm,
         &tsa_der,

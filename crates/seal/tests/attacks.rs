@@ -46,6 +46,7 @@ fn trust_of(dir: &Path) -> TrustStores {
         ],
         crls: Vec::new(),
         tsas: vec![pem_der(&dir.join("root-ca.pem"))],
+        maker_role: None,
     }
 }
 
@@ -489,6 +490,7 @@ fn leaf(dir: &Path, out: &str, key_usages: Vec<ecenter_pki::Ku>) -> KeyHolder {
         not_after: now + time::Duration::days(365),
         key_usages,
         extended_key_usages: Vec::new(),
+        extensions: Vec::new(),
     };
     ecenter_pki::issue_leaf(dir, "seal-ca", &spec, out).unwrap();
     holder(dir, out)

@@ -53,6 +53,10 @@ pub struct SealConfig {
     /// CRLs (PEM) for revocation.
     #[serde(default)]
     pub crls: Vec<PathBuf>,
+    /// The role (an OID, as EKU or certificate policy) a seal maker's certificate must carry;
+    /// unset, ecenter's own `1.3.6.1.4.1.59648.1.2`, which `ecenter-pki` writes.
+    #[serde(default)]
+    pub maker_role: Option<String>,
 }
 
 /// Loaded keys and trust.
@@ -85,12 +89,32 @@ fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
 }
 
 impl SealConfig {
+    fn maker_role(&self) -> Result<Option<der::asn1::ObjectIdentifier>, String> {
+        self.maker_role
+            .as_deref()
+            .map(|r| {
+                der::asn1::ObjectIdentifier::new(r).map_err(|e| {
+                    format!("[seal] maker_role = {r:?} is not an object identifier (like 1.3.6.1.4.1.59648.1.2): {e}")
+                })
+            })
+            .transpose()
+    }
+
     /// Loads the keys and trust stores, refusing anything unusable with the file it came from.
     pub fn load(&self) -> Result<SealContext, String> {
         let holder = |c: &Path, k: &Path| {
             KeyHolder::from_pem(&read(c)?, &read(k)?).map_err(|e| format!("{}: {e}", c.display()))
         };
         let maker = holder(&self.maker_cert, &self.maker_key)?;
+        let role = self
+            .maker_role()?
+            .unwrap_or(ecenter_seal::roles::SEAL_MAKER_ROLE);
+        ecenter_seal::roles::maker_role_ok(maker.cert(), role).map_err(|(_, e)| {
+            format!(
+                "[seals] maker_cert {}: {e}; issue the maker's certificate with that role, or name the court's role in [seals] maker_role",
+                self.maker_cert.display()
+            )
+        })?;
         let signer = holder(&self.signer_cert, &self.signer_key)?;
         let tsa = match (&self.tsa_cert, &self.tsa_key) {
             (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(c, k)?)),
@@ -116,6 +140,7 @@ impl SealConfig {
             intermediates: chain.clone(),
             crls,
             tsas: certs(&self.trust_tsas)?,
+            maker_role: self.maker_role()?,
         };
         let signer_subject = x509_parser::parse_x509_certificate(signer.cert())
             .map(|(_, c)| c.subject().to_string())

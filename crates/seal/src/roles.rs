@@ -1,0 +1,50 @@
+//! Who may make a seal. GB/T 38540 separates the seal maker (制章者, who signs the `SESeal`) from
+//! the signers the seal names; a signer's certificate minting its own seal must not pass. A maker
+//! is therefore held to two things: its chain ends at a configured *maker* anchor, and its
+//! certificate carries the maker role the configuration names — as an extended key usage, or as a
+//! certificate policy (RFC 5280 §4.2.1.12, §4.2.1.4), whichever the court's CA writes.
+
+use der::asn1::ObjectIdentifier;
+
+/// The maker role ecenter's development PKI writes (an EKU under the project's arc) and every
+/// hub expects unless `[seal] maker_role` names another.
+pub const SEAL_MAKER_ROLE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.59648.1.2");
+
+/// The role a configuration names, or [`SEAL_MAKER_ROLE`].
+pub(crate) fn role_of(trust: &crate::TrustStores) -> ObjectIdentifier {
+    trust.maker_role.unwrap_or(SEAL_MAKER_ROLE)
+}
+
+/// Whether `cert_der` carries `role` as an EKU or a certificate policy; the error names the role
+/// and says what the certificate may do instead.
+pub fn maker_role_ok(
+    cert_der: &[u8],
+    role: ObjectIdentifier,
+) -> Result<String, (crate::SubIndication, String)> {
+    let bad = |m: String| (crate::SubIndication::ChainConstraintsFailure, m);
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|e| bad(format!("the seal maker's certificate does not parse: {e}")))?;
+    let role_text = role.to_string();
+    let in_eku = matches!(cert.extended_key_usage(), Ok(Some(eku))
+        if eku.value.other.iter().any(|o| o.to_id_string() == role_text));
+    let in_policies = cert.extensions().iter().any(|ext| {
+        matches!(ext.parsed_extension(), x509_parser::extensions::ParsedExtension::CertificatePolicies(p)
+            if p.iter().any(|pi| pi.policy_id.to_id_string() == role_text))
+    });
+    match (in_eku, in_policies) {
+        (true, _) => Ok(format!(
+            "the maker's certificate carries the maker role {role_text} (extended key usage)"
+        )),
+        (_, true) => Ok(format!(
+            "the maker's certificate carries the maker role {role_text} (certificate policy)"
+        )),
+        _ => Err(bad(format!(
+            "the certificate that made this seal does not carry the seal-maker role {role_text} (as extended key usage or certificate policy): it may sign documents, not make seals"
+        ))),
+    }
+}
+
+/// The EKU webpki must find (if any EKU is present) on a maker's certificate.
+pub(crate) fn maker_usage(role: ObjectIdentifier) -> Vec<u8> {
+    role.as_bytes().to_vec()
+}
