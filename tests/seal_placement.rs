@@ -165,3 +165,40 @@ fn the_seal_is_inside_the_crop_box_lower_right_and_upright_at_every_rotation() {
         );
     }
 }
+
+/// A form that asks readers to regenerate appearances (/NeedAppearances true, ISO 32000-1 §12.7.2,
+/// as many form tools leave it): the seal must still be drawn.
+#[test]
+fn a_form_with_need_appearances_still_shows_the_seal() {
+    let mut doc = lopdf::Document::load_mem(&ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    let page = *doc.get_pages().get(&1).unwrap();
+    let mut field = lopdf::Dictionary::new();
+    field.set("FT", Object::Name(b"Tx".to_vec()));
+    field.set("T", Object::string_literal("party"));
+    field.set("V", Object::string_literal("ZHANG San"));
+    field.set("DA", Object::string_literal("/Helv 12 Tf 0 g"));
+    field.set("Type", Object::Name(b"Annot".to_vec()));
+    field.set("Subtype", Object::Name(b"Widget".to_vec()));
+    field.set(
+        "Rect",
+        Object::Array(vec![72.into(), 600.into(), 300.into(), 630.into()]),
+    );
+    field.set("P", Object::Reference(page));
+    let field_id = doc.add_object(field);
+    doc.get_dictionary_mut(page)
+        .unwrap()
+        .set("Annots", Object::Array(vec![Object::Reference(field_id)]));
+    let mut acro = lopdf::Dictionary::new();
+    acro.set("Fields", Object::Array(vec![Object::Reference(field_id)]));
+    acro.set("NeedAppearances", Object::Boolean(true));
+    let acro_id = doc.add_object(acro);
+    let catalog = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    doc.get_dictionary_mut(catalog)
+        .unwrap()
+        .set("AcroForm", Object::Reference(acro_id));
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+    let (w, h, red, _, seen) = rendered(&seal(&pdf));
+    assert!(seen > 50, "the seal is not drawn ({seen} red pixels)");
+    assert!(red.0 > w / 2.0 && red.1 > h / 2.0, "{red:?}");
+}

@@ -9,6 +9,7 @@
 
 pub mod revisions;
 mod verify;
+mod xref;
 
 pub use verify::{PdfReport, PdfSignatureReport, verify_pdf};
 
@@ -387,6 +388,7 @@ pub fn seal_pdf(
             "the PDF is encrypted: send it without a password".into(),
         ));
     }
+    xref::check(pdf, &prev)?;
     refuse_if_certified_without_changes(pdf, &prev)?;
     let pages = prev.get_pages();
     let page_number = match placement.page {
@@ -436,6 +438,11 @@ pub fn seal_pdf(
         .and_then(|f| f.as_array().ok())
         .map_or(0, Vec::len);
 
+    let signed_before = prev
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .any(|d| revisions::is_signature_field(d) && d.has(b"V"));
     // A fresh field name: a form may already hold an ecenterSeal2 of its own.
     let taken: std::collections::HashSet<Vec<u8>> = prev
         .objects
@@ -567,6 +574,18 @@ pub fn seal_pdf(
         .unwrap_or_default();
     fields.push(Object::Reference(widget_id));
     acro.set("Fields", Object::Array(fields));
+    // ISO 32000-1 §12.7.2: /NeedAppearances true asks readers to rebuild every widget's
+    // appearance, which replaces the seal's picture (poppler draws an empty box). A first signature
+    // fixes what is shown, so the flag goes; fields without an appearance are still drawn from
+    // their values. After an earlier signature the form is left as that signer froze it.
+    if !signed_before
+        && matches!(
+            acro.get(b"NeedAppearances").and_then(Object::as_bool),
+            Ok(true)
+        )
+    {
+        acro.set("NeedAppearances", Object::Boolean(false));
+    }
     acro.set("SigFlags", Object::Integer(3)); // SignaturesExist + AppendOnly
     doc.new_document
         .get_dictionary_mut(catalog_id)
