@@ -1,5 +1,6 @@
 //! The ASN.1 structures of GB/T 38540-2020 (《信息安全技术 安全电子签章密码技术规范》), version 4,
-//! DER-encoded with the `der` crate. Field names follow the standard.
+//! DER-encoded with the `der` crate. Field names follow the standard. The hub writes these; the
+//! GM/T 0031-2014 layout (version 1) other systems still write is read by [`crate::asn1_2014`].
 
 use der::Sequence;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
@@ -22,10 +23,11 @@ pub struct SesPropertyInfo {
     pub seal_type: u32,
     /// The seal's name, e.g. 襄阳市中级人民法院诉讼服务专用章.
     pub name: String,
-    /// 1: `cert_list` holds whole certificates.
+    /// 1: `cert_list` holds whole certificates; 2: their digests (`CertDigestList`).
     pub cert_list_type: u32,
-    /// DER certificates of the signers allowed to use the seal.
-    pub cert_list: Vec<OctetString>,
+    /// `SES_CertList`: SEQUENCE OF OCTET STRING (DER certificates) for type 1, SEQUENCE OF
+    /// [`CertDigestObj`] for type 2; see [`crate::layout`].
+    pub cert_list: der::Any,
     /// When the seal was made.
     pub create_date: GeneralizedTime,
     /// Start of the seal's validity.
@@ -58,26 +60,22 @@ pub struct SesSealInfo {
     pub property: SesPropertyInfo,
     /// Picture.
     pub picture: SesPictureInfo,
+    /// `ExtensionDatas` (SEQUENCE OF ExtData), kept as read: it is signed with the rest.
+    pub ext_datas: Option<Vec<der::Any>>,
 }
 
-/// `SES_SignInfo`: the seal maker's signature over the DER of `SES_SealInfo`.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct SesSignInfo {
-    /// The maker's certificate (DER).
-    pub cert: OctetString,
-    /// Signature algorithm.
-    pub signature_algorithm: ObjectIdentifier,
-    /// The signature (DER ECDSA for P-256).
-    pub sign_data: BitString,
-}
-
-/// `SESeal`: a seal, signed by its maker.
+/// `SESeal` (GB/T 38540-2020 §7.1): the seal information, the maker's certificate, the algorithm,
+/// and the maker's signature over the DER of `SES_SealInfo`.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct SeSeal {
     /// What is sealed.
     pub eseal_info: SesSealInfo,
-    /// The maker's signature.
-    pub sign_info: SesSignInfo,
+    /// The maker's certificate (DER).
+    pub cert: OctetString,
+    /// Signature algorithm.
+    pub sign_alg_id: ObjectIdentifier,
+    /// The maker's signature (DER ECDSA for P-256).
+    pub signed_value: BitString,
 }
 
 /// `TBS_Sign`: what a seal signature signs.
@@ -93,6 +91,9 @@ pub struct TbsSign {
     pub data_hash: BitString,
     /// What was sealed, e.g. the document's name and id.
     pub property_info: Ia5String,
+    /// `[0] ExtensionDatas`, kept as read.
+    #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+    pub ext_datas: Option<Vec<der::Any>>,
 }
 
 /// `SES_Signature`: a detached seal signature over a document.
@@ -109,4 +110,14 @@ pub struct SesSignature {
     /// RFC 3161 timestamp token over `signature`, when one was obtained.
     #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
     pub time_stamp: Option<BitString>,
+}
+
+/// `CertDigestObj` (GB/T 38540-2020): a signer certificate named by a digest — `type` names the
+/// algorithm (e.g. `SHA256`, `SM3`), `value` is the digest of the DER certificate.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct CertDigestObj {
+    /// The digest algorithm's name.
+    pub digest_type: der::asn1::PrintableString,
+    /// The digest.
+    pub value: OctetString,
 }

@@ -9,11 +9,14 @@
 
 mod algs;
 pub mod asn1;
+pub mod asn1_2014;
 pub mod cades;
+pub mod layout;
 pub mod report;
 pub mod roles;
 pub mod tsa;
 mod tst;
+mod verify_ses;
 
 use asn1::*;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
@@ -176,11 +179,13 @@ pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealErro
             seal_type: spec.seal_type,
             name: spec.name.clone(),
             cert_list_type: 1,
-            cert_list: spec
-                .signers
-                .iter()
-                .map(|c| OctetString::new(c.clone()))
-                .collect::<Result<_, _>>()?,
+            cert_list: der::Any::encode_from(
+                &spec
+                    .signers
+                    .iter()
+                    .map(|c| OctetString::new(c.clone()))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?,
             create_date: generalized(SystemTime::now())?,
             valid_start: generalized(spec.valid_from)?,
             valid_end: generalized(spec.valid_to)?,
@@ -191,15 +196,14 @@ pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealErro
             width: spec.size_mm.0,
             height: spec.size_mm.1,
         },
+        ext_datas: None,
     };
     let signature = maker.sign(&info.to_der()?)?;
     let seal = SeSeal {
         eseal_info: info,
-        sign_info: SesSignInfo {
-            cert: OctetString::new(maker.cert().to_vec())?,
-            signature_algorithm: ECDSA_WITH_SHA256,
-            sign_data: BitString::from_bytes(&signature)?,
-        },
+        cert: OctetString::new(maker.cert().to_vec())?,
+        sign_alg_id: ECDSA_WITH_SHA256,
+        signed_value: BitString::from_bytes(&signature)?,
     };
     Ok(seal.to_der()?)
 }
@@ -229,11 +233,10 @@ fn sequence(parts: &[&[u8]]) -> Result<Vec<u8>, SealError> {
 
 /// The seal (`SESeal`, DER) a signature embeds in its `TBS_Sign`.
 pub fn seal_of_signature(signature_der: &[u8]) -> Result<Vec<u8>, SealError> {
-    use der::{Decode, Encode};
-    Ok(asn1::SesSignature::from_der(signature_der)?
-        .to_sign
-        .eseal
-        .to_der()?)
+    Ok(layout::parse_signature(signature_der)
+        .map_err(SealError::Invalid)?
+        .seal
+        .der)
 }
 
 /// Applies one seal many times: the seal's DER is checked once and then copied verbatim into each
@@ -249,17 +252,22 @@ pub struct Sealer<'a> {
 impl<'a> Sealer<'a> {
     /// Checks that `seal_der` is a strict-DER `SESeal` and that the signer is listed in it.
     pub fn new(seal_der: &'a [u8], signer: &'a KeyHolder) -> Result<Sealer<'a>, SealError> {
-        let seal = SeSeal::from_der(seal_der)?;
+        let seal = layout::parse_seal(seal_der).map_err(SealError::Invalid)?;
+        if seal.layout != layout::Layout::V4 {
+            return Err(SealError::Invalid(format!(
+                "the seal 「{}」 is in {}: the hub seals only with seals in GB/T 38540-2020 (version 4); make the seal again",
+                seal.name,
+                seal.layout.describe()
+            )));
+        }
         if !seal
-            .eseal_info
-            .property
-            .cert_list
-            .iter()
-            .any(|c| c.as_bytes() == signer.cert())
+            .signers
+            .lists(signer.cert())
+            .map_err(SealError::Invalid)?
         {
             return Err(SealError::Invalid(format!(
                 "the signer's certificate is not listed in the seal 「{}」",
-                seal.eseal_info.property.name
+                seal.name
             )));
         }
         Ok(Sealer {
@@ -581,7 +589,7 @@ impl Verifier {
         document: &[u8],
         now: SystemTime,
     ) -> ValidationReport {
-        verify_with(signature_der, document, &self.trust, now, Some(&self.cache))
+        verify_ses::verify_with(signature_der, document, &self.trust, now, Some(&self.cache))
     }
 }
 
@@ -607,10 +615,6 @@ fn subject(cert_der: &[u8]) -> Option<String> {
         .map(|(_, c)| c.subject().to_string())
 }
 
-fn to_system(t: &GeneralizedTime) -> SystemTime {
-    SystemTime::UNIX_EPOCH + t.to_unix_duration()
-}
-
 /// Verifies a detached seal signature over `document` at the time `now`.
 pub fn verify(
     signature_der: &[u8],
@@ -618,206 +622,5 @@ pub fn verify(
     trust: &TrustStores,
     now: SystemTime,
 ) -> ValidationReport {
-    verify_with(signature_der, document, trust, now, None)
-}
-
-fn verify_with(
-    signature_der: &[u8],
-    document: &[u8],
-    trust: &TrustStores,
-    now: SystemTime,
-    cache: Option<&ChainCache>,
-) -> ValidationReport {
-    let mut checks = Vec::new();
-    let sealed = match SesSignature::from_der(signature_der) {
-        Ok(s) => s,
-        Err(e) => {
-            checks.push(check(
-                "strict_der",
-                Err((
-                    SubIndication::FormatFailure,
-                    format!("not a strict-DER SES_Signature: {e}"),
-                )),
-            ));
-            return ValidationReport::from_checks(checks, None, None);
-        }
-    };
-    checks.push(check(
-        "strict_der",
-        Ok("strict DER SES_Signature, version 4".into()),
-    ));
-    let seal = &sealed.to_sign.eseal;
-    let seal_name = Some(seal.eseal_info.property.name.clone());
-    let signer_cert = sealed.cert.as_bytes();
-    let signer_name = subject(signer_cert);
-
-    let alg = SignatureAlgorithm::from_oid(&sealed.signature_alg_id);
-    let maker_alg = SignatureAlgorithm::from_oid(&seal.sign_info.signature_algorithm);
-    checks.push(check(
-        "algorithm",
-        match (alg, maker_alg) {
-            (Some(_), Some(_)) => Ok("ECDSA P-256 with SHA-256 (allow-listed)".into()),
-            _ => Err((
-                SubIndication::CryptoConstraintsFailure,
-                format!(
-                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256)",
-                    sealed.signature_alg_id, seal.sign_info.signature_algorithm
-                ),
-            )),
-        },
-    ));
-    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
-        return ValidationReport::from_checks(checks, seal_name, signer_name);
-    };
-
-    let tbs = match sealed.to_sign.to_der() {
-        Ok(t) => t,
-        Err(e) => {
-            checks.push(check(
-                "signature",
-                Err((
-                    SubIndication::FormatFailure,
-                    format!("cannot re-encode: {e}"),
-                )),
-            ));
-            return ValidationReport::from_checks(checks, seal_name, signer_name);
-        }
-    };
-    checks.push(check(
-        "signature",
-        verify_raw(alg, signer_cert, &tbs, sealed.signature.raw_bytes())
-            .map(|()| "the signer's signature over TBS_Sign verifies".to_string())
-            .map_err(|e| (SubIndication::SigCryptoFailure, e)),
-    ));
-    let digest = alg.hash(document);
-    checks.push(check(
-        "document_hash",
-        if sealed.to_sign.data_hash.raw_bytes() == digest.as_slice() {
-            Ok("the document's SHA-256 matches the signed hash".into())
-        } else {
-            Err((
-                SubIndication::HashFailure,
-                "the document differs from the one that was sealed".into(),
-            ))
-        },
-    ));
-    let maker_cert = seal.sign_info.cert.as_bytes();
-    checks.push(check(
-        "seal_maker_signature",
-        match seal.eseal_info.to_der() {
-            Ok(info) => verify_raw(
-                maker_alg,
-                maker_cert,
-                &info,
-                seal.sign_info.sign_data.raw_bytes(),
-            )
-            .map(|()| "the seal maker's signature over the seal verifies".to_string())
-            .map_err(|e| {
-                (
-                    SubIndication::SigCryptoFailure,
-                    format!("seal: {e} (picture or property altered?)"),
-                )
-            }),
-            Err(e) => Err((SubIndication::FormatFailure, e.to_string())),
-        },
-    ));
-    let role = roles::role_of(trust);
-    checks.push(check(
-        "seal_maker_chain",
-        chain(
-            maker_cert,
-            &trust.seal_makers,
-            trust,
-            now,
-            false,
-            cache,
-            &roles::maker_usage(role),
-        ),
-    ));
-    checks.push(check(
-        "seal_maker_role",
-        roles::maker_role_ok(maker_cert, role),
-    ));
-
-    // The trusted signing time is the timestamp's, when a valid one is present; otherwise now: a
-    // claimed earlier time alone proves nothing.
-    let claimed = to_system(&sealed.to_sign.time_info);
-    let mut best_time = now;
-    let mut proven = false;
-    match &sealed.time_stamp {
-        None => checks.push(Check {
-            name: "timestamp",
-            status: CheckStatus::NotApplicable,
-            detail: "no timestamp token: the signing time is taken as the validation time".into(),
-        }),
-        Some(token) => {
-            let tsa_intermediates = &trust.intermediates;
-            match tsa::verify_timestamp(
-                token.raw_bytes(),
-                sealed.signature.raw_bytes(),
-                &trust.tsas,
-                tsa_intermediates,
-            ) {
-                Ok(ts) => {
-                    best_time = ts.gen_time;
-                    proven = true;
-                    checks.push(check(
-                        "timestamp",
-                        Ok(format!("valid RFC 3161 timestamp by {}", ts.tsa)),
-                    ));
-                }
-                Err(e) => checks.push(check("timestamp", Err((SubIndication::NoPoe, e)))),
-            }
-        }
-    }
-    let property = &seal.eseal_info.property;
-    let (start, end) = (
-        to_system(&property.valid_start),
-        to_system(&property.valid_end),
-    );
-    checks.push(check(
-        "seal_validity",
-        if start <= best_time && best_time <= end {
-            Ok("the seal is within its validity window".into())
-        } else {
-            Err((
-                SubIndication::SigConstraintsFailure,
-                "the seal is outside its validity window at the signing time".into(),
-            ))
-        },
-    ));
-    checks.push(check(
-        "signer_listed_in_seal",
-        if property.cert_list_type == 1
-            && property
-                .cert_list
-                .iter()
-                .any(|c| c.as_bytes() == signer_cert)
-        {
-            Ok("the signer's certificate is listed in the seal".into())
-        } else {
-            Err((
-                SubIndication::SigConstraintsFailure,
-                "the signer's certificate is not listed in the seal".into(),
-            ))
-        },
-    ));
-    checks.push(check(
-        "signer_chain",
-        chain(
-            signer_cert,
-            &trust.signers,
-            trust,
-            best_time,
-            !proven && claimed < best_time,
-            cache,
-            DOCUMENT_SIGNING_EKU,
-        ),
-    ));
-    checks.push(check("key_usage", key_usage_ok(signer_cert)));
-    ValidationReport {
-        seal_id: Some(seal.eseal_info.es_id.to_string()),
-        signing_time: Some(best_time),
-        ..ValidationReport::from_checks(checks, seal_name, signer_name)
-    }
+    verify_ses::verify_with(signature_der, document, trust, now, None)
 }

@@ -299,7 +299,7 @@ fn an_algorithm_outside_the_allow_list_is_refused() {
         SubIndication::CryptoConstraintsFailure,
     );
     let made_up = edit(&sealed(&f), |s| {
-        s.to_sign.eseal.sign_info.signature_algorithm = ObjectIdentifier::new_unwrap("1.2.3.4")
+        s.to_sign.eseal.sign_alg_id = ObjectIdentifier::new_unwrap("1.2.3.4")
     });
     assert_refused(
         &verify(&made_up, DOC, &f.trust, SystemTime::now()),

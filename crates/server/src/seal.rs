@@ -5,7 +5,6 @@ use crate::convert::timestamp;
 use crate::error::{invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
-use der::Decode;
 use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_server::SealService;
@@ -240,16 +239,10 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
         "SealPdf",
     )
     .await?;
-    let picture = ecenter_seal::asn1::SeSeal::from_der(&seal_der)
+    let picture = ecenter_seal::layout::parse_seal(&seal_der)
         .ok()
-        .filter(|s| {
-            s.eseal_info
-                .picture
-                .picture_type
-                .as_str()
-                .eq_ignore_ascii_case("PNG")
-        })
-        .map(|s| s.eseal_info.picture.data.as_bytes().to_vec());
+        .filter(|s| s.picture_type.eq_ignore_ascii_case("PNG"))
+        .map(|s| s.picture);
     let placement = ecenter_pdfseal::Placement {
         page,
         origin,

@@ -1,0 +1,199 @@
+//! Verifying a GB/T 38540 seal signature (`SES_Signature`) over a document, in any layout
+//! [`crate::layout`] reads: format, algorithms, the signer's signature, the document hash, the
+//! maker's signature, chain and role, the timestamp, the seal's validity window, that the signer
+//! is listed in the seal, the signer's chain and key usage.
+
+use crate::layout::{SignatureView, parse_signature};
+use crate::{
+    ChainCache, Check, CheckStatus, DOCUMENT_SIGNING_EKU, SignatureAlgorithm, SubIndication,
+    TrustStores, ValidationReport, chain, check, key_usage_ok, roles, subject, tsa, verify_raw,
+};
+use std::time::SystemTime;
+
+pub(crate) fn verify_with(
+    signature_der: &[u8],
+    document: &[u8],
+    trust: &TrustStores,
+    now: SystemTime,
+    cache: Option<&ChainCache>,
+) -> ValidationReport {
+    let mut checks = Vec::new();
+    let sealed = match parse_signature(signature_der) {
+        Ok(s) => s,
+        Err(e) => {
+            checks.push(check("strict_der", Err((SubIndication::FormatFailure, e))));
+            return ValidationReport::from_checks(checks, None, None);
+        }
+    };
+    checks.push(check(
+        "strict_der",
+        Ok(format!(
+            "strict DER SES_Signature, {}",
+            sealed.layout.describe()
+        )),
+    ));
+    let seal_name = Some(sealed.seal.name.clone());
+    let signer_name = subject(&sealed.signer_cert);
+    let alg = SignatureAlgorithm::from_oid(&sealed.alg);
+    let maker_alg = SignatureAlgorithm::from_oid(&sealed.seal.maker_alg);
+    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
+        checks.push(check(
+            "algorithm",
+            Err((
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256)",
+                    sealed.alg, sealed.seal.maker_alg
+                ),
+            )),
+        ));
+        return ValidationReport::from_checks(checks, seal_name, signer_name);
+    };
+    checks.push(check(
+        "algorithm",
+        Ok("ECDSA P-256 with SHA-256 (allow-listed)".into()),
+    ));
+    signatures(&mut checks, &sealed, alg, maker_alg, document);
+    let role = roles::role_of(trust);
+    let maker_usage = roles::maker_usage(role);
+    let maker_cert = &sealed.seal.maker_cert;
+    checks.push(check(
+        "seal_maker_chain",
+        chain(
+            maker_cert,
+            &trust.seal_makers,
+            trust,
+            now,
+            false,
+            cache,
+            &maker_usage,
+        ),
+    ));
+    checks.push(check(
+        "seal_maker_role",
+        roles::maker_role_ok(maker_cert, role),
+    ));
+    let (best_time, proven) = timestamp(&mut checks, &sealed, trust, now);
+    signer(&mut checks, &sealed, best_time);
+    let claimed_earlier = !proven && sealed.claimed.is_some_and(|c| c < best_time);
+    checks.push(check(
+        "signer_chain",
+        chain(
+            &sealed.signer_cert,
+            &trust.signers,
+            trust,
+            best_time,
+            claimed_earlier,
+            cache,
+            DOCUMENT_SIGNING_EKU,
+        ),
+    ));
+    checks.push(check("key_usage", key_usage_ok(&sealed.signer_cert)));
+    ValidationReport {
+        seal_id: Some(sealed.seal.es_id.clone()),
+        signing_time: Some(best_time),
+        ..ValidationReport::from_checks(checks, seal_name, signer_name)
+    }
+}
+
+/// The signer's signature, the document hash, the maker's signature.
+fn signatures(
+    checks: &mut Vec<Check>,
+    sealed: &SignatureView,
+    alg: SignatureAlgorithm,
+    maker_alg: SignatureAlgorithm,
+    document: &[u8],
+) {
+    checks.push(check(
+        "signature",
+        verify_raw(alg, &sealed.signer_cert, &sealed.tbs, &sealed.signature)
+            .map(|()| "the signer's signature over TBS_Sign verifies".to_string())
+            .map_err(|e| (SubIndication::SigCryptoFailure, e)),
+    ));
+    checks.push(check(
+        "document_hash",
+        if sealed.data_hash == alg.hash(document) {
+            Ok("the document's SHA-256 matches the signed hash".into())
+        } else {
+            Err((
+                SubIndication::HashFailure,
+                "the document differs from the one that was sealed".into(),
+            ))
+        },
+    ));
+    let seal = &sealed.seal;
+    checks.push(check(
+        "seal_maker_signature",
+        verify_raw(
+            maker_alg,
+            &seal.maker_cert,
+            &seal.signed_info,
+            &seal.maker_signature,
+        )
+        .map(|()| "the seal maker's signature over the seal verifies".to_string())
+        .map_err(|e| {
+            (
+                SubIndication::SigCryptoFailure,
+                format!("seal: {e} (picture or property altered?)"),
+            )
+        }),
+    ));
+}
+
+/// The trusted signing time: the timestamp's when a valid one is present, otherwise `now` (a
+/// claimed earlier time alone proves nothing). Returns it and whether a timestamp proved it.
+fn timestamp(
+    checks: &mut Vec<Check>,
+    sealed: &SignatureView,
+    trust: &TrustStores,
+    now: SystemTime,
+) -> (SystemTime, bool) {
+    let Some(token) = &sealed.time_stamp else {
+        checks.push(Check {
+            name: "timestamp",
+            status: CheckStatus::NotApplicable,
+            detail: "no timestamp token: the signing time is taken as the validation time".into(),
+        });
+        return (now, false);
+    };
+    match tsa::verify_timestamp(token, &sealed.signature, &trust.tsas, &trust.intermediates) {
+        Ok(ts) => {
+            checks.push(check(
+                "timestamp",
+                Ok(format!("valid RFC 3161 timestamp by {}", ts.tsa)),
+            ));
+            (ts.gen_time, true)
+        }
+        Err(e) => {
+            checks.push(check("timestamp", Err((SubIndication::NoPoe, e))));
+            (now, false)
+        }
+    }
+}
+
+/// The seal's validity window at the signing time, and the signer listed in the seal.
+fn signer(checks: &mut Vec<Check>, sealed: &SignatureView, at: SystemTime) {
+    let seal = &sealed.seal;
+    checks.push(check(
+        "seal_validity",
+        if seal.valid_start <= at && at <= seal.valid_end {
+            Ok("the seal is within its validity window".into())
+        } else {
+            Err((
+                SubIndication::SigConstraintsFailure,
+                "the seal is outside its validity window at the signing time".into(),
+            ))
+        },
+    ));
+    checks.push(check(
+        "signer_listed_in_seal",
+        match seal.signers.lists(&sealed.signer_cert) {
+            Ok(true) => Ok("the signer's certificate is listed in the seal".into()),
+            Ok(false) => Err((
+                SubIndication::SigConstraintsFailure,
+                "the signer's certificate is not listed in the seal".into(),
+            )),
+            Err(e) => Err((SubIndication::CryptoConstraintsFailure, e)),
+        },
+    ));
+}

@@ -1,0 +1,134 @@
+//! GB/T 38540 seal signatures made by another implementation (asn1crypto and cryptography, in
+//! tests/python/ses_tools.py): the 2020 layout as ofdrw writes it (with extension data, and with
+//! the signer named by a certificate digest) and the GM/T 0031-2014 layout. ecenter verifies
+//! both; what ecenter writes is read by the same independent 2020 definitions.
+
+mod common;
+
+use common::pdf::{der_of, holder, trust};
+use ecenter_seal::{CheckStatus, Indication, SealSpec, make_seal, seal_document, verify};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+fn ses_tools(args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/ses_tools.py"
+        ))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const DOC: &[u8] = "（2026）鄂06民终88号 民事判决书".as_bytes();
+
+/// A signature over DOC made by the Python tools in `layout`.
+fn foreign(pki: &Path, dir: &Path, layout: &str, flags: &[&str]) -> Vec<u8> {
+    let doc = dir.join("doc.bin");
+    std::fs::write(&doc, DOC).unwrap();
+    let out = dir.join(format!("{layout}{}.der", flags.join("")));
+    let files = ["seal-maker.key", "seal-maker.pem", "seal.key", "seal.pem"].map(|f| pki.join(f));
+    let mut args = vec!["make", layout];
+    args.extend(files.iter().map(|f| path(f)));
+    args.extend([path(&doc), path(&out)]);
+    args.extend_from_slice(flags);
+    ses_tools(&args);
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn seals_in_the_2020_and_2014_layouts_made_elsewhere_verify() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (layout, flags, standard) in [
+        ("v4", &[][..], "GB/T 38540-2020"),
+        ("v4", &["--digest-list"][..], "GB/T 38540-2020"),
+        ("v1", &[][..], "GM/T 0031-2014"),
+    ] {
+        let der = foreign(pki.path(), dir.path(), layout, flags);
+        let report = verify(&der, DOC, &trust(pki.path()), SystemTime::now());
+        assert_eq!(
+            report.indication,
+            Indication::Passed,
+            "{layout} {flags:?}: {report:#?}"
+        );
+        let format = report.check("strict_der").unwrap();
+        assert!(format.detail.contains(standard), "{}", format.detail);
+        // The same signature over another document fails on the hash, whatever the layout.
+        let other = verify(
+            &der,
+            b"another document",
+            &trust(pki.path()),
+            SystemTime::now(),
+        );
+        assert_eq!(other.indication, Indication::Failed);
+        assert!(matches!(
+            other.check("document_hash").unwrap().status,
+            CheckStatus::Failed(_)
+        ));
+    }
+}
+
+#[test]
+fn a_2014_signature_by_a_signer_outside_the_trusted_anchors_fails() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let der = foreign(pki.path(), dir.path(), "v1", &[]);
+    // Trust only another court's signers: the 2014 signer chain fails like any other.
+    let other = tempfile::tempdir().unwrap();
+    ecenter_pki::init(other.path(), false).unwrap();
+    let mut t = trust(pki.path());
+    t.signers = vec![der_of(&other.path().join("root-ca.pem"))];
+    let report = verify(&der, DOC, &t, SystemTime::now());
+    assert_ne!(report.indication, Indication::Passed);
+    assert!(matches!(
+        report.check("signer_chain").unwrap().status,
+        CheckStatus::Failed(_)
+    ));
+}
+
+#[test]
+fn what_ecenter_writes_is_read_by_independent_2020_definitions() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let maker = holder(pki.path(), "seal-maker");
+    let signer = holder(pki.path(), "seal");
+    let spec = SealSpec {
+        seal_id: "4206000000001".into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        seal_type: 1,
+        signers: vec![signer.cert().to_vec()],
+        valid_from: SystemTime::now() - Duration::from_secs(60),
+        valid_to: SystemTime::now() + Duration::from_secs(86_400),
+        picture_type: "PNG".into(),
+        picture: b"\x89PNG\r\n\x1a\n red".to_vec(),
+        size_mm: (42, 42),
+    };
+    let seal = make_seal(&spec, &maker).unwrap();
+    let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "F1/D1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ours.der");
+    std::fs::write(&file, &der).unwrap();
+    let read: serde_json::Value = serde_json::from_str(&ses_tools(&["read", path(&file)])).unwrap();
+    assert_eq!(read["version"], 4);
+    assert_eq!(read["header_version"], 4);
+    assert_eq!(read["es_id"], "4206000000001");
+    assert_eq!(read["name"], "襄阳市中级人民法院诉讼服务专用章");
+    assert_eq!(read["cert_list_type"], 1);
+    assert_eq!(read["signature_alg"], "1.2.840.10045.4.3.2");
+    assert_eq!(read["maker_alg"], "1.2.840.10045.4.3.2");
+}
