@@ -233,6 +233,18 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         dss.status, "PASSED",
         "the hub embeds its chains (PAdES-B-LT): {dss:?}"
     );
+    // The signature names the registry's seal; the seal is checked and the registry consulted.
+    let named = checks.iter().find(|c| c.name == "seal").unwrap();
+    assert!(named.detail.contains("4206-SSFW-01"), "{named:?}");
+    for name in [
+        "seal_maker_signature",
+        "seal_maker_role",
+        "signer_listed_in_seal",
+        "registry",
+    ] {
+        let c = checks.iter().find(|c| c.name == name).unwrap();
+        assert_eq!(c.status, "PASSED", "{c:?}");
+    }
     let mut changed = bytes.clone();
     let at = changed
         .windows(15)

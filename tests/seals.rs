@@ -258,6 +258,40 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         (pb::Indication::Failed, "REVOKED"),
         "{after:#?}"
     );
+    // The same for a PDF sealed afterwards outside the hub, naming the revoked seal: its PDF
+    // signature carries the seal, and the registry's word fails it.
+    let pdf_sealed = ecenter_pdfseal::seal_pdf(
+        &ecenter_pdfseal::sample_pdf(1, 0),
+        &signer,
+        &[common::pdf::der_of(&pki.path().join("seal-ca.pem"))],
+        None,
+        std::time::SystemTime::now(),
+        &ecenter_pdfseal::Placement::default(),
+        &ecenter_pdfseal::SignatureInfo {
+            seal: Some(seal_der.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let verified = court
+        .verify_pdf(pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Content(pdf_sealed)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        verified.indication,
+        pb::Indication::Failed as i32,
+        "{verified:#?}"
+    );
+    let checks = &verified.signatures[0].report.as_ref().unwrap().checks;
+    let registry = checks.iter().find(|c| c.name == "registry").unwrap();
+    assert_eq!(
+        (registry.status.as_str(), registry.sub_indication.as_str()),
+        ("FAILED", "REVOKED"),
+        "{registry:?}"
+    );
     let registry = after.checks.iter().find(|c| c.name == "registry").unwrap();
     assert!(
         registry.detail.contains("was revoked on") && registry.detail.contains("印章更换"),

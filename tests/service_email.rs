@@ -221,12 +221,13 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         tsas: vec![der_of(&pki.join("root-ca.pem"))],
         maker_role: None,
     };
-    let (checks, _) = ecenter_seal::cades::verify_detached(
+    let checks = ecenter_seal::cades::verify_detached(
         &proof.signature,
         &[&proof.document],
         &trust,
         std::time::SystemTime::now(),
-    );
+    )
+    .checks;
     for c in &checks {
         assert!(
             c.status == ecenter_seal::CheckStatus::Passed,

@@ -148,6 +148,7 @@ pub fn seal_with(pki: &Path, pdf: &[u8], placement: &Placement) -> Vec<u8> {
             reason: "电子送达".into(),
             location: "襄阳".into(),
             validation: long_term_data(pki),
+            seal: None,
         },
     )
     .unwrap()

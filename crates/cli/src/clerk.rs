@@ -538,12 +538,13 @@ fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
 fn verify_proof(file: &Path, signature: &Path, trust: TrustStores, json: bool) -> Result<bool> {
     let document = std::fs::read(file).with_context(|| file.display().to_string())?;
     let cms = std::fs::read(signature).with_context(|| signature.display().to_string())?;
-    let (checks, signer) = ecenter_seal::cades::verify_detached(
-        &cms,
-        &[&document],
-        &trust,
-        std::time::SystemTime::now(),
-    );
+    let ecenter_seal::cades::DetachedReport { checks, signer, .. } =
+        ecenter_seal::cades::verify_detached(
+            &cms,
+            &[&document],
+            &trust,
+            std::time::SystemTime::now(),
+        );
     let passed = !checks.is_empty()
         && checks
             .iter()

@@ -11,7 +11,7 @@ pub mod revisions;
 mod verify;
 mod xref;
 
-pub use verify::{PdfReport, PdfSignatureReport, verify_pdf};
+pub use verify::{PdfReport, PdfSignatureReport, overall, verify_pdf};
 
 use ecenter_seal::tsa::TimestampAuthority;
 use ecenter_seal::{KeyHolder, SealError};
@@ -159,6 +159,9 @@ pub struct SignatureInfo {
     /// Certificates and CRLs (DER) written into the document's DSS, so it can be validated later
     /// without asking anyone (PAdES-B-LT); empty for B-B / B-T.
     pub validation: ValidationData,
+    /// The GB/T 38540 seal (`SESeal`, DER) whose picture is shown, named in the signature
+    /// (signed attribute `ecenter_seal::cades::ESEAL_ATTRIBUTE`) so verifiers check the seal too.
+    pub seal: Option<Vec<u8>>,
 }
 
 /// Validation material for the document security store (ISO 32000-2, 12.8.4.3).
@@ -457,6 +460,8 @@ pub fn seal_pdf(
         .expect("an unused name");
     let mut doc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let new = &mut doc.new_document;
+    // The CMS: certificates, timestamp and the named seal (its picture included).
+    let space = SIGNATURE_SPACE + info.seal.as_ref().map_or(0, Vec::len);
     let mut sig = Dictionary::new();
     sig.set("Type", Object::Name(b"Sig".to_vec()));
     sig.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
@@ -472,7 +477,7 @@ pub fn seal_pdf(
     );
     sig.set(
         "Contents",
-        Object::String(vec![0; SIGNATURE_SPACE], StringFormat::Hexadecimal),
+        Object::String(vec![0; space], StringFormat::Hexadecimal),
     );
     sig.set(
         "M",
@@ -614,10 +619,18 @@ pub fn seal_pdf(
             .set("DSS", Object::Reference(dss_id));
     }
 
-    let mut out = Vec::with_capacity(pdf.len() + 4 * SIGNATURE_SPACE);
+    let mut out = Vec::with_capacity(pdf.len() + 4 * space);
     doc.save_to(&mut out).map_err(pdf_error)?;
     let updated_from = pdf.len();
-    fill_signature(&mut out, updated_from, signer, chain, tsa, now)?;
+    let signing = Signing {
+        signer,
+        chain,
+        tsa,
+        now,
+        seal: info.seal.as_deref(),
+        space,
+    };
+    fill_signature(&mut out, updated_from, &signing)?;
     Ok(out)
 }
 
@@ -629,18 +642,22 @@ fn rfind(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|i| i + from)
 }
 
+/// Who signs, with what, in how much reserved space.
+struct Signing<'a> {
+    signer: &'a KeyHolder,
+    chain: &'a [Vec<u8>],
+    tsa: Option<&'a TimestampAuthority>,
+    now: SystemTime,
+    seal: Option<&'a [u8]>,
+    space: usize,
+}
+
 /// Writes the byte range into its placeholder, signs the covered bytes and writes the CMS into the
 /// reserved /Contents.
-fn fill_signature(
-    out: &mut [u8],
-    from: usize,
-    signer: &KeyHolder,
-    chain: &[Vec<u8>],
-    tsa: Option<&TimestampAuthority>,
-    now: SystemTime,
-) -> Result<(), PdfSealError> {
+fn fill_signature(out: &mut [u8], from: usize, s: &Signing<'_>) -> Result<(), PdfSealError> {
+    let space = s.space;
     let mut hole = b"<".to_vec();
-    hole.extend(std::iter::repeat_n(b'0', 2 * SIGNATURE_SPACE));
+    hole.extend(std::iter::repeat_n(b'0', 2 * space));
     hole.push(b'>');
     let start = rfind(out, &hole, from)
         .ok_or_else(|| PdfSealError::Pdf("the signature placeholder was not written".into()))?;
@@ -660,10 +677,12 @@ fn fill_signature(
         .as_ref()
         .try_into()
         .expect("SHA-256 is 32 bytes");
-    let cms = ecenter_seal::cades::sign_detached(signer, chain, &digest, tsa, now)?;
-    if cms.len() > SIGNATURE_SPACE {
+    let cms = ecenter_seal::cades::sign_detached_with_seal(
+        s.signer, s.chain, &digest, s.tsa, s.now, s.seal,
+    )?;
+    if cms.len() > space {
         return Err(PdfSealError::Pdf(format!(
-            "the signature takes {} bytes, more than the {SIGNATURE_SPACE} reserved",
+            "the signature takes {} bytes, more than the {space} reserved",
             cms.len()
         )));
     }

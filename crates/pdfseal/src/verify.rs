@@ -43,6 +43,22 @@ fn structure_check(name: &'static str, result: Result<String, String>) -> Check 
     }
 }
 
+/// The indication of a whole PDF: PASSED only when there is a signature and all passed; FAILED
+/// when one failed; INDETERMINATE otherwise.
+pub fn overall(signatures: &[PdfSignatureReport]) -> Indication {
+    let all = |i: Indication| signatures.iter().all(|s| s.report.indication == i);
+    let any = |i: Indication| signatures.iter().any(|s| s.report.indication == i);
+    if signatures.is_empty() {
+        Indication::Indeterminate
+    } else if all(Indication::Passed) {
+        Indication::Passed
+    } else if any(Indication::Failed) {
+        Indication::Failed
+    } else {
+        Indication::Indeterminate
+    }
+}
+
 /// The signed range's two parts, and the hole between them, when the range is well formed: starts
 /// at 0, leaves exactly the /Contents hex string out, stays inside the file.
 fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), String> {
@@ -129,14 +145,18 @@ pub fn verify_pdf(
     found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
     let mut signatures = Vec::new();
     for (id, range) in found {
-        let (checks, signer) = match check_range(pdf, &range) {
-            Err(e) => (vec![structure_check("byte_range", Err(e))], None),
+        let report = match check_range(pdf, &range) {
+            Err(e) => ValidationReport::from_checks(
+                vec![structure_check("byte_range", Err(e))],
+                None,
+                None,
+            ),
             Ok(parts) => verify_one(pdf, &doc, id, parts, trust, now),
         };
         signatures.push(PdfSignatureReport {
             field: names.get(&id).cloned().unwrap_or_default(),
             byte_range: range,
-            report: ValidationReport::from_checks(checks, None, signer),
+            report,
         });
     }
     // Validation material embedded for later (PAdES-B-LT), reported on the last signature.
@@ -170,21 +190,7 @@ pub fn verify_pdf(
             },
         });
     }
-    let indication = if signatures.is_empty() {
-        Indication::Indeterminate
-    } else if signatures
-        .iter()
-        .all(|s| s.report.indication == Indication::Passed)
-    {
-        Indication::Passed
-    } else if signatures
-        .iter()
-        .any(|s| s.report.indication == Indication::Failed)
-    {
-        Indication::Failed
-    } else {
-        Indication::Indeterminate
-    };
+    let indication = overall(&signatures);
     Ok(PdfReport {
         signatures,
         indication,
@@ -200,7 +206,7 @@ fn verify_one(
     (first_len, second_start, end): (usize, usize, usize),
     trust: &TrustStores,
     now: SystemTime,
-) -> (Vec<Check>, Option<String>) {
+) -> ValidationReport {
     let mut checks = vec![structure_check(
         "byte_range",
         Ok("starts at 0 and leaves out exactly the signature's /Contents".into()),
@@ -216,7 +222,7 @@ fn verify_one(
                     "the revision this signature covers cannot be read on its own ({e})"
                 )),
             ));
-            return (checks, None);
+            return ValidationReport::from_checks(checks, None, None);
         }
     };
     let dict = match (revision.objects.get(&id), doc.objects.get(&id)) {
@@ -227,7 +233,7 @@ fn verify_one(
                     "revision",
                     Err("the signature value is not a dictionary".into()),
                 ));
-                return (checks, None);
+                return ValidationReport::from_checks(checks, None, None);
             }
         },
         (None, _) => {
@@ -238,14 +244,14 @@ fn verify_one(
                         .into(),
                 ),
             ));
-            return (checks, None);
+            return ValidationReport::from_checks(checks, None, None);
         }
         _ => {
             checks.push(structure_check(
                 "revision",
                 Err("the signature dictionary was changed after it was signed".into()),
             ));
-            return (checks, None);
+            return ValidationReport::from_checks(checks, None, None);
         }
     };
     let gap = unhex(&pdf[first_len + 1..second_start - 1]);
@@ -257,7 +263,7 @@ fn verify_one(
                 "contents",
                 Err("the signature dictionary has no /Contents string".into()),
             ));
-            return (checks, None);
+            return ValidationReport::from_checks(checks, None, None);
         }
     };
     if contents != gap {
@@ -268,21 +274,25 @@ fn verify_one(
                     .into(),
             ),
         ));
-        return (checks, None);
+        return ValidationReport::from_checks(checks, None, None);
     }
     let signed: [&[u8]; 2] = [&pdf[..first_len], &pdf[second_start..end]];
-    let signer = if revisions::is_doc_timestamp(dict) {
+    if revisions::is_doc_timestamp(dict) {
         let (check, tsa) = document_timestamp(&contents, &signed, trust);
         checks.push(check);
-        tsa
-    } else {
-        let (cms_checks, subject) =
-            ecenter_seal::cades::verify_detached(&contents, &signed, trust, now);
-        checks.extend(cms_checks);
-        subject
-    };
+        checks.push(modifications(pdf, doc, &revision, dict, end));
+        return ValidationReport::from_checks(checks, None, tsa);
+    }
+    let cms = ecenter_seal::cades::verify_detached(&contents, &signed, trust, now);
+    checks.extend(cms.checks);
     checks.push(modifications(pdf, doc, &revision, dict, end));
-    (checks, signer)
+    // A seal's PDF signature names its GB/T 38540 seal: the report carries its id and the trusted
+    // time, so the hub can ask its registry whether the seal was revoked by then.
+    ValidationReport {
+        seal_id: cms.seal_id,
+        signing_time: cms.signing_time,
+        ..ValidationReport::from_checks(checks, cms.seal_name, cms.signer)
+    }
 }
 
 /// A document timestamp (SubFilter ETSI.RFC3161, PAdES B-LTA): its /Contents is an RFC 3161

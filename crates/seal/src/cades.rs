@@ -22,6 +22,11 @@ const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.
 pub const SIGNATURE_TIMESTAMP: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 
+/// id-aa-ecenter-eSeal (1.3.6.1.4.1.59648.1.3): a signed attribute carrying the GB/T 38540 seal
+/// (`SESeal`, DER) whose picture a PDF seal shows, so a verifier checks that seal — its maker,
+/// validity and signer list — and the registry's word on it, not just the picture.
+pub const ESEAL_ATTRIBUTE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.59648.1.3");
+
 /// Signs `digest` (SHA-256 of the signed bytes) as a detached CMS SignedData (DER ContentInfo),
 /// carrying the signer's certificate and `chain`; with a TSA, the signature value is timestamped.
 pub fn sign_detached(
@@ -30,6 +35,19 @@ pub fn sign_detached(
     digest: &[u8; 32],
     tsa: Option<&TimestampAuthority>,
     now: SystemTime,
+) -> Result<Vec<u8>, SealError> {
+    sign_detached_with_seal(signer, chain, digest, tsa, now, None)
+}
+
+/// [`sign_detached`], naming the seal applied: `seal` (an `SESeal`, DER) becomes the signed
+/// attribute [`ESEAL_ATTRIBUTE`].
+pub fn sign_detached_with_seal(
+    signer: &KeyHolder,
+    chain: &[Vec<u8>],
+    digest: &[u8; 32],
+    tsa: Option<&TimestampAuthority>,
+    now: SystemTime,
+    seal: Option<&[u8]>,
 ) -> Result<Vec<u8>, SealError> {
     let cert = Certificate::from_der(signer.cert())?;
     let signing_cert = SigningCertificateV2 {
@@ -40,14 +58,18 @@ pub fn sign_detached(
         }],
         policies: None,
     };
-    let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
+    let mut attrs = vec![
         attribute(CONTENT_TYPE, Any::encode_from(&DATA)?)?,
         attribute(
             MESSAGE_DIGEST,
             Any::encode_from(&OctetString::new(digest.to_vec())?)?,
         )?,
         attribute(SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_cert)?)?,
-    ])?;
+    ];
+    if let Some(seal) = seal {
+        attrs.push(attribute(ESEAL_ATTRIBUTE, Any::from_der(seal)?)?);
+    }
+    let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(attrs)?;
     let signature = signer.sign(&signed_attrs.to_der()?)?;
     let unsigned_attrs = match tsa {
         Some(tsa) => {
@@ -95,7 +117,7 @@ pub fn verify_detached(
     parts: &[&[u8]],
     trust: &crate::TrustStores,
     now: SystemTime,
-) -> (Vec<crate::Check>, Option<String>) {
+) -> DetachedReport {
     use crate::{SubIndication, check};
     let mut checks = Vec::new();
     let parsed = (|| -> Result<_, String> {
@@ -136,7 +158,7 @@ pub fn verify_detached(
         }
         Err(e) => {
             checks.push(check("format", Err((SubIndication::FormatFailure, e))));
-            return (checks, None);
+            return DetachedReport::of(checks, None);
         }
     };
     let digest = match crate::algs::digest_of(&signer.digest_alg.oid, parts) {
@@ -146,7 +168,7 @@ pub fn verify_detached(
                 "algorithm",
                 Err((SubIndication::CryptoConstraintsFailure, e)),
             ));
-            return (checks, None);
+            return DetachedReport::of(checks, None);
         }
     };
 
@@ -158,7 +180,7 @@ pub fn verify_detached(
                 "the signer is not identified by issuer and serial".into(),
             )),
         ));
-        return (checks, None);
+        return DetachedReport::of(checks, None);
     };
     let cert_der = sd.certificates.as_ref().and_then(|set| {
         set.0.iter().find_map(|c| match c {
@@ -179,7 +201,7 @@ pub fn verify_detached(
                 "the signer's certificate is not in the signature".into(),
             )),
         ));
-        return (checks, None);
+        return DetachedReport::of(checks, None);
     };
     let signer_subject = crate::subject(&cert_der);
     let algorithm = match crate::algs::signer_algorithm(
@@ -196,7 +218,7 @@ pub fn verify_detached(
                 "algorithm",
                 Err((SubIndication::CryptoConstraintsFailure, e)),
             ));
-            return (checks, signer_subject);
+            return DetachedReport::of(checks, signer_subject);
         }
     };
     let Some(attrs) = signer.signed_attrs.as_ref() else {
@@ -204,7 +226,7 @@ pub fn verify_detached(
             "message_digest",
             Err((SubIndication::FormatFailure, "no signed attributes".into())),
         ));
-        return (checks, signer_subject);
+        return DetachedReport::of(checks, signer_subject);
     };
     let find = |oid: ObjectIdentifier| {
         attrs
@@ -289,7 +311,81 @@ pub fn verify_detached(
         ),
     ));
     checks.push(check("key_usage", crate::key_usage_ok(&cert_der)));
-    (checks, signer_subject)
+    let mut report = DetachedReport::of(checks, signer_subject);
+    report.signing_time = Some(at);
+    if let Some(seal) = find(ESEAL_ATTRIBUTE) {
+        named_seal(&mut report, seal, &cert_der, trust, (now, at));
+    }
+    report
+}
+
+/// What [`verify_detached`] found: the checks, and what the report names.
+#[derive(Debug, Clone)]
+pub struct DetachedReport {
+    /// Every check, in order.
+    pub checks: Vec<crate::Check>,
+    /// The signer's subject, when the certificate was found.
+    pub signer: Option<String>,
+    /// The GB/T 38540 seal the signature names ([`ESEAL_ATTRIBUTE`]), by id and name.
+    pub seal_id: Option<String>,
+    /// Its name.
+    pub seal_name: Option<String>,
+    /// The trusted signing time (the timestamp's, else the validation time), once known.
+    pub signing_time: Option<SystemTime>,
+}
+
+impl DetachedReport {
+    fn of(checks: Vec<crate::Check>, signer: Option<String>) -> DetachedReport {
+        DetachedReport {
+            checks,
+            signer,
+            seal_id: None,
+            seal_name: None,
+            signing_time: None,
+        }
+    }
+}
+
+/// The seal a signature names in [`ESEAL_ATTRIBUTE`], checked as a seal signature's seal is.
+fn named_seal(
+    report: &mut DetachedReport,
+    value: &der::Any,
+    signer_cert: &[u8],
+    trust: &crate::TrustStores,
+    times: (SystemTime, SystemTime),
+) {
+    use crate::{SubIndication, check};
+    let seal = value
+        .to_der()
+        .map_err(|e| e.to_string())
+        .and_then(|der| crate::layout::parse_seal(&der));
+    match seal {
+        Err(e) => report.checks.push(check(
+            "seal",
+            Err((SubIndication::FormatFailure, format!("the named seal: {e}"))),
+        )),
+        Ok(seal) => {
+            report.checks.push(check(
+                "seal",
+                Ok(format!(
+                    "names the seal {} 「{}」 ({})",
+                    seal.es_id,
+                    seal.name,
+                    seal.layout.describe()
+                )),
+            ));
+            crate::verify_ses::seal_checks(
+                &mut report.checks,
+                &seal,
+                signer_cert,
+                trust,
+                times,
+                None,
+            );
+            report.seal_id = Some(seal.es_id);
+            report.seal_name = Some(seal.name);
+        }
+    }
 }
 
 /// The signing-certificate attribute (ETSI EN 319 122-1 §5.2.2): v2 (RFC 5035) with any allowed

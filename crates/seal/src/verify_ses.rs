@@ -3,7 +3,7 @@
 //! maker's signature, chain and role, the timestamp, the seal's validity window, that the signer
 //! is listed in the seal, the signer's chain and key usage.
 
-use crate::layout::{SignatureView, parse_signature};
+use crate::layout::{SealView, SignatureView, parse_signature};
 use crate::{
     ChainCache, Check, CheckStatus, DOCUMENT_SIGNING_EKU, SignatureAlgorithm, SubIndication,
     TrustStores, ValidationReport, chain, check, key_usage_ok, roles, subject, tsa, verify_raw,
@@ -36,7 +36,7 @@ pub(crate) fn verify_with(
     let signer_name = subject(&sealed.signer_cert);
     let alg = SignatureAlgorithm::from_oid(&sealed.alg);
     let maker_alg = SignatureAlgorithm::from_oid(&sealed.seal.maker_alg);
-    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
+    let (Some(alg), Some(_)) = (alg, maker_alg) else {
         checks.push(check(
             "algorithm",
             Err((
@@ -53,28 +53,16 @@ pub(crate) fn verify_with(
         "algorithm",
         Ok("ECDSA P-256 with SHA-256 (allow-listed)".into()),
     ));
-    signatures(&mut checks, &sealed, alg, maker_alg, document);
-    let role = roles::role_of(trust);
-    let maker_usage = roles::maker_usage(role);
-    let maker_cert = &sealed.seal.maker_cert;
-    checks.push(check(
-        "seal_maker_chain",
-        chain(
-            maker_cert,
-            &trust.seal_makers,
-            trust,
-            now,
-            false,
-            cache,
-            &maker_usage,
-        ),
-    ));
-    checks.push(check(
-        "seal_maker_role",
-        roles::maker_role_ok(maker_cert, role),
-    ));
+    signatures(&mut checks, &sealed, alg, document);
     let (best_time, proven) = timestamp(&mut checks, &sealed, trust, now);
-    signer(&mut checks, &sealed, best_time);
+    seal_checks(
+        &mut checks,
+        &sealed.seal,
+        &sealed.signer_cert,
+        trust,
+        (now, best_time),
+        cache,
+    );
     let claimed_earlier = !proven && sealed.claimed.is_some_and(|c| c < best_time);
     checks.push(check(
         "signer_chain",
@@ -96,12 +84,11 @@ pub(crate) fn verify_with(
     }
 }
 
-/// The signer's signature, the document hash, the maker's signature.
+/// The signer's signature and the document hash.
 fn signatures(
     checks: &mut Vec<Check>,
     sealed: &SignatureView,
     alg: SignatureAlgorithm,
-    maker_alg: SignatureAlgorithm,
     document: &[u8],
 ) {
     checks.push(check(
@@ -120,23 +107,6 @@ fn signatures(
                 "the document differs from the one that was sealed".into(),
             ))
         },
-    ));
-    let seal = &sealed.seal;
-    checks.push(check(
-        "seal_maker_signature",
-        verify_raw(
-            maker_alg,
-            &seal.maker_cert,
-            &seal.signed_info,
-            &seal.maker_signature,
-        )
-        .map(|()| "the seal maker's signature over the seal verifies".to_string())
-        .map_err(|e| {
-            (
-                SubIndication::SigCryptoFailure,
-                format!("seal: {e} (picture or property altered?)"),
-            )
-        }),
     ));
 }
 
@@ -171,9 +141,60 @@ fn timestamp(
     }
 }
 
-/// The seal's validity window at the signing time, and the signer listed in the seal.
-fn signer(checks: &mut Vec<Check>, sealed: &SignatureView, at: SystemTime) {
-    let seal = &sealed.seal;
+/// The checks of a seal itself, wherever it is carried (a `SES_Signature`, or a PDF signature's
+/// signed attribute): the maker's signature over the seal, the maker's chain to the maker anchors
+/// and its role, the seal's validity window at the trusted signing time `at`, and that it lists
+/// `signer_cert`. `now` is the validation time for the maker's chain.
+pub(crate) fn seal_checks(
+    checks: &mut Vec<Check>,
+    seal: &SealView,
+    signer_cert: &[u8],
+    trust: &TrustStores,
+    (now, at): (SystemTime, SystemTime),
+    cache: Option<&ChainCache>,
+) {
+    checks.push(check(
+        "seal_maker_signature",
+        match SignatureAlgorithm::from_oid(&seal.maker_alg) {
+            None => Err((
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "the seal maker's algorithm {} is not on the allow-list (ecdsa-with-SHA256)",
+                    seal.maker_alg
+                ),
+            )),
+            Some(alg) => verify_raw(
+                alg,
+                &seal.maker_cert,
+                &seal.signed_info,
+                &seal.maker_signature,
+            )
+            .map(|()| "the seal maker's signature over the seal verifies".to_string())
+            .map_err(|e| {
+                (
+                    SubIndication::SigCryptoFailure,
+                    format!("seal: {e} (picture or property altered?)"),
+                )
+            }),
+        },
+    ));
+    let role = roles::role_of(trust);
+    checks.push(check(
+        "seal_maker_chain",
+        chain(
+            &seal.maker_cert,
+            &trust.seal_makers,
+            trust,
+            now,
+            false,
+            cache,
+            &roles::maker_usage(role),
+        ),
+    ));
+    checks.push(check(
+        "seal_maker_role",
+        roles::maker_role_ok(&seal.maker_cert, role),
+    ));
     checks.push(check(
         "seal_validity",
         if seal.valid_start <= at && at <= seal.valid_end {
@@ -187,7 +208,7 @@ fn signer(checks: &mut Vec<Check>, sealed: &SignatureView, at: SystemTime) {
     ));
     checks.push(check(
         "signer_listed_in_seal",
-        match seal.signers.lists(&sealed.signer_cert) {
+        match seal.signers.lists(signer_cert) {
             Ok(true) => Ok("the signer's certificate is listed in the seal".into()),
             Ok(false) => Err((
                 SubIndication::SigConstraintsFailure,

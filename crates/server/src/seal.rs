@@ -260,6 +260,8 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
                 .collect(),
             crls: ctx.verifier.trust().crls.clone(),
         },
+        // The registry's seal itself, so any verifier checks its maker, window and signer list.
+        seal: Some(seal_der),
     };
     tokio::task::spawn_blocking(move || {
         ecenter_pdfseal::seal_pdf(
@@ -907,6 +909,12 @@ impl<S: EventStore> SealService for SealApi<S> {
         .await
         .map_err(|_| Status::internal("verifying the PDF stopped"))?
         .map_err(|e| invalid("document", e.to_string()))?;
+        // Each seal's signature names its registry seal: ask the registry about it.
+        let mut report = report;
+        for s in &mut report.signatures {
+            s.report = self.consult_registry(s.report.clone())?;
+        }
+        report.indication = ecenter_pdfseal::overall(&report.signatures);
         Ok(Response::new(pb::VerifyPdfResponse {
             indication: indication_message(report.indication) as i32,
             signatures: report
