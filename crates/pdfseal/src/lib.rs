@@ -7,10 +7,13 @@
 //! ring, with a timestamp from the hub's TSA when one is given (PAdES-B-T).
 #![warn(missing_docs)]
 
+mod archive;
+mod dss;
 pub mod revisions;
 mod verify;
 mod xref;
 
+pub use archive::archive_timestamp;
 pub use verify::{PdfReport, PdfSignatureReport, overall, verify_pdf};
 
 use ecenter_seal::tsa::TimestampAuthority;
@@ -441,6 +444,17 @@ pub fn seal_pdf(
         .and_then(|f| f.as_array().ok())
         .map_or(0, Vec::len);
 
+    // The form's /Fields may be an indirect array: resolved here, before the update is built.
+    let existing_field_list = existing_fields
+        .as_ref()
+        .and_then(|f| f.get(b"Fields").ok())
+        .map(|f| {
+            resolve(&prev, f)
+                .and_then(|a| a.as_array().map_err(pdf_error))
+                .cloned()
+        })
+        .transpose()?
+        .unwrap_or_default();
     let signed_before = prev
         .objects
         .values()
@@ -572,11 +586,7 @@ pub fn seal_pdf(
     doc.opt_clone_object_to_new_document(catalog_id)
         .map_err(pdf_error)?;
     let mut acro = existing_fields.unwrap_or_default();
-    let mut fields = acro
-        .get(b"Fields")
-        .and_then(|f| f.as_array())
-        .cloned()
-        .unwrap_or_default();
+    let mut fields = existing_field_list;
     fields.push(Object::Reference(widget_id));
     acro.set("Fields", Object::Array(fields));
     // ISO 32000-1 §12.7.2: /NeedAppearances true asks readers to rebuild every widget's
@@ -596,28 +606,7 @@ pub fn seal_pdf(
         .get_dictionary_mut(catalog_id)
         .map_err(pdf_error)?
         .set("AcroForm", Object::Dictionary(acro));
-    let validation = &info.validation;
-    if !validation.certificates.is_empty() || !validation.crls.is_empty() {
-        let mut streams = |items: &[Vec<u8>]| -> Vec<Object> {
-            items
-                .iter()
-                .map(|der| {
-                    Object::Reference(
-                        doc.new_document
-                            .add_object(Stream::new(Dictionary::new(), der.clone())),
-                    )
-                })
-                .collect()
-        };
-        let mut dss = Dictionary::new();
-        dss.set("Certs", Object::Array(streams(&validation.certificates)));
-        dss.set("CRLs", Object::Array(streams(&validation.crls)));
-        let dss_id = doc.new_document.add_object(Object::Dictionary(dss));
-        doc.new_document
-            .get_dictionary_mut(catalog_id)
-            .map_err(pdf_error)?
-            .set("DSS", Object::Reference(dss_id));
-    }
+    dss::merge(&mut doc, catalog_id, &info.validation)?;
 
     let mut out = Vec::with_capacity(pdf.len() + 4 * space);
     doc.save_to(&mut out).map_err(pdf_error)?;
@@ -655,7 +644,21 @@ struct Signing<'a> {
 /// Writes the byte range into its placeholder, signs the covered bytes and writes the CMS into the
 /// reserved /Contents.
 fn fill_signature(out: &mut [u8], from: usize, s: &Signing<'_>) -> Result<(), PdfSealError> {
-    let space = s.space;
+    fill_with(out, from, s.space, |digest| {
+        Ok(ecenter_seal::cades::sign_detached_with_seal(
+            s.signer, s.chain, digest, s.tsa, s.now, s.seal,
+        )?)
+    })
+}
+
+/// Writes the byte range into its placeholder (the last one after `from`), has `sign` make the
+/// /Contents value from the SHA-256 of the covered bytes, and writes it into the `space` reserved.
+pub(crate) fn fill_with(
+    out: &mut [u8],
+    from: usize,
+    space: usize,
+    sign: impl FnOnce(&[u8; 32]) -> Result<Vec<u8>, PdfSealError>,
+) -> Result<(), PdfSealError> {
     let mut hole = b"<".to_vec();
     hole.extend(std::iter::repeat_n(b'0', 2 * space));
     hole.push(b'>');
@@ -677,9 +680,7 @@ fn fill_signature(out: &mut [u8], from: usize, s: &Signing<'_>) -> Result<(), Pd
         .as_ref()
         .try_into()
         .expect("SHA-256 is 32 bytes");
-    let cms = ecenter_seal::cades::sign_detached_with_seal(
-        s.signer, s.chain, &digest, s.tsa, s.now, s.seal,
-    )?;
+    let cms = sign(&digest)?;
     if cms.len() > space {
         return Err(PdfSealError::Pdf(format!(
             "the signature takes {} bytes, more than the {space} reserved",

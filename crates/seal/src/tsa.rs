@@ -194,6 +194,16 @@ impl TimestampAuthority {
 
     /// Issues a TimeStampToken (DER ContentInfo) over the SHA-256 imprint of `data` at `now`.
     pub fn timestamp(&self, data: &[u8], now: SystemTime) -> Result<Vec<u8>, SealError> {
+        let digest: [u8; 32] = sha256(data).try_into().expect("SHA-256 is 32 bytes");
+        self.timestamp_digest(&digest, now)
+    }
+
+    /// [`Self::timestamp`] for data known by its SHA-256 (a PDF document timestamp's byte range).
+    pub fn timestamp_digest(
+        &self,
+        digest: &[u8; 32],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, SealError> {
         let serial = self
             .serial
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -208,7 +218,7 @@ impl TimestampAuthority {
                     oid: SHA256,
                     parameters: None,
                 },
-                hashed_message: OctetString::new(sha256(data))?,
+                hashed_message: OctetString::new(digest.to_vec())?,
             },
             serial_number: Int::new(&minimal_unsigned(serial))?,
             gen_time: GeneralizedTime::from_unix_duration(Duration::from_secs(secs.as_secs()))?,
