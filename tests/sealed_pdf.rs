@@ -222,10 +222,16 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         pb::Indication::Passed as i32,
         "{verified:?}"
     );
-    assert_eq!(verified.signatures.len(), 1);
+    // PAdES B-LTA: the seal, then a document timestamp over it and its validation data.
+    assert_eq!(verified.signatures.len(), 2);
     assert_eq!(verified.signatures[0].field, "ecenterSeal1");
+    assert_eq!(verified.signatures[1].field, "ecenterArchive1");
     let checks = &verified.signatures[0].report.as_ref().unwrap().checks;
-    let dss = checks
+    let dss = verified.signatures[1]
+        .report
+        .as_ref()
+        .unwrap()
+        .checks
         .iter()
         .find(|c| c.name == "long_term_validation_data")
         .unwrap();

@@ -481,6 +481,9 @@ pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
         intermediates: vec![pki.join("seal-ca.pem"), pki.join("tsa-ca.pem")],
         crls: Vec::new(),
         maker_role: None,
+        pades_level: None,
+        archive_lead_days: None,
+        archive_check_seconds: None,
     }
 }
 

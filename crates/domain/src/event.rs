@@ -184,6 +184,23 @@ pub enum Event {
         /// What the relay answered at the end of DATA (its queue id).
         relay_reply: String,
     },
+    /// Archival renewal (PAdES B-LTA, ETSI EN 319 142-1 §5.5): before the newest timestamp of a
+    /// sealed PDF the hub keeps aged out, the hub added validation data and a fresh document
+    /// timestamp. The sealed document now reads as the new bytes; the previous ones stay stored.
+    ArchiveTimestampAdded {
+        /// The filing.
+        filing_id: String,
+        /// The sealed document (`S1`, ...).
+        document_id: String,
+        /// The bytes it replaces.
+        previous_sha256: String,
+        /// The new bytes (the previous ones as their prefix).
+        sha256: String,
+        /// Their size.
+        size: u64,
+        /// When the timestamp it renews would have aged out (its TSA certificate's notAfter).
+        renews_until: chrono::DateTime<chrono::Utc>,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -205,7 +222,8 @@ impl Event {
             | Event::FilingReviewed { filing_id, .. }
             | Event::FilingDocketed { filing_id, .. }
             | Event::FilingCancelled { filing_id, .. }
-            | Event::DocumentSealed { filing_id, .. } => Some(filing_id),
+            | Event::DocumentSealed { filing_id, .. }
+            | Event::ArchiveTimestampAdded { filing_id, .. } => Some(filing_id),
             Event::AccessDenied { .. }
             | Event::SealCreated(_)
             | Event::SealRevoked { .. }
@@ -241,6 +259,7 @@ impl Event {
             Event::BlobCorrupt { .. } => "blob_corrupt",
             Event::LogLossAccepted { .. } => "log_loss_accepted",
             Event::CheckpointMailed { .. } => "checkpoint_mailed",
+            Event::ArchiveTimestampAdded { .. } => "archive_timestamp_added",
         }
     }
 
@@ -250,7 +269,8 @@ impl Event {
             Event::FilingReceived(r) => &r.submitter,
             Event::FilingRouted { .. }
             | Event::BlobCorrupt { .. }
-            | Event::CheckpointMailed { .. } => "hub",
+            | Event::CheckpointMailed { .. }
+            | Event::ArchiveTimestampAdded { .. } => "hub",
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

@@ -126,6 +126,21 @@ impl Filing {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),
+            Event::ArchiveTimestampAdded {
+                document_id,
+                sha256,
+                size,
+                ..
+            } => {
+                if let Some(s) = filing
+                    .seals
+                    .iter_mut()
+                    .find(|s| &s.signature.document_id == document_id)
+                {
+                    s.signature.sha256 = sha256.clone();
+                    s.signature.size = *size;
+                }
+            }
             Event::FilingRouted { department, .. } => filing.department = department.clone(),
             Event::ReviewStarted { reviewer, .. } => {
                 filing.state = FilingState::UnderReview;

@@ -108,6 +108,29 @@ pub fn archive_timestamp(
     Ok(out)
 }
 
+/// The newest timestamp a PDF carries — a document timestamp or a signature's timestamp — as
+/// (genTime, its TSA certificate's notAfter); read, not verified. Archival renewal is due before
+/// that notAfter.
+pub fn newest_timestamp(pdf: &[u8]) -> Option<(SystemTime, SystemTime)> {
+    let doc = lopdf::Document::load_mem(pdf).ok()?;
+    doc.objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| crate::revisions::is_signature_field(d))
+        .filter_map(|field| field.get(b"V").ok().and_then(|v| resolve(&doc, v).ok()))
+        .filter_map(|v| v.as_dict().ok())
+        .filter_map(|sig| {
+            let contents = sig.get(b"Contents").ok()?.as_str().ok()?;
+            let token = if crate::revisions::is_doc_timestamp(sig) {
+                contents.to_vec()
+            } else {
+                ecenter_seal::cades::signature_timestamp(contents)?
+            };
+            ecenter_seal::tsa::token_facts(&token).ok()
+        })
+        .max_by_key(|(gen_time, _)| *gen_time)
+}
+
 /// `ecenterArchive<n>`, a name no field of the document has.
 fn fresh_name(doc: &lopdf::Document) -> String {
     let taken: std::collections::HashSet<Vec<u8>> = doc

@@ -13,7 +13,7 @@ pub mod revisions;
 mod verify;
 mod xref;
 
-pub use archive::archive_timestamp;
+pub use archive::{archive_timestamp, newest_timestamp};
 pub use verify::{PdfReport, PdfSignatureReport, overall, verify_pdf};
 
 use ecenter_seal::tsa::TimestampAuthority;

@@ -462,3 +462,22 @@ fn signing_certificate_check(
     };
     check("signing_certificate", named)
 }
+
+/// The signature timestamp token (DER) a detached CMS signature carries, if any (read, not
+/// verified).
+pub fn signature_timestamp(cms_der: &[u8]) -> Option<Vec<u8>> {
+    let mut reader = der::SliceReader::new(cms_der).ok()?;
+    let info = ContentInfo::decode(&mut reader).ok()?;
+    let sd: SignedData = info.content.decode_as().ok()?;
+    let signer = sd.signer_infos.0.iter().next()?;
+    signer
+        .unsigned_attrs
+        .as_ref()?
+        .iter()
+        .find(|a| a.oid == SIGNATURE_TIMESTAMP)?
+        .values
+        .iter()
+        .next()?
+        .to_der()
+        .ok()
+}

@@ -278,6 +278,37 @@ pub struct VerifiedTimestamp {
     pub tsa: String,
 }
 
+/// What a timestamp token says, read without verifying it (to plan archival renewal, never to
+/// judge): its genTime and the TSA certificate's end of validity.
+pub fn token_facts(token: &[u8]) -> Result<(SystemTime, SystemTime), String> {
+    let mut reader = der::SliceReader::new(token).map_err(|e| e.to_string())?;
+    let info =
+        ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
+    let sd: SignedData = info.content.decode_as().map_err(|e| e.to_string())?;
+    let tst_der = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or("the token has no content")?
+        .decode_as::<OctetString>()
+        .map_err(|e| e.to_string())?;
+    let tst = crate::tst::decode(tst_der.as_bytes())?;
+    let not_after = sd
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|c| match c {
+                cms::cert::CertificateChoices::Certificate(c) => Some(
+                    SystemTime::UNIX_EPOCH
+                        + c.tbs_certificate.validity.not_after.to_unix_duration(),
+                ),
+                _ => None,
+            })
+        })
+        .ok_or("the token carries no TSA certificate")?;
+    Ok((tst.gen_time, not_after))
+}
+
 /// Verifies that `token` is a valid timestamp over `data` by a TSA chaining to `anchors`
 /// (with `intermediates`) whose certificate carries the timeStamping purpose.
 pub fn verify_timestamp(

@@ -157,6 +157,7 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::SealCreated(_)
         | Event::SealRevoked { .. }
         | Event::DocumentSealed { .. }
+        | Event::ArchiveTimestampAdded { .. }
         | Event::BytesSealed { .. }
         | Event::CaseIndexed(_)
         | Event::CaseRemoved { .. }

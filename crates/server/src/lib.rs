@@ -3,6 +3,7 @@
 //! Invariant: only this crate knows tonic; library errors become `tonic::Status` in [`error`] only.
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod authz;
 pub mod checkpoint_mail;
 pub mod checkpoint_policy;
@@ -293,6 +294,13 @@ async fn serve_store<S: EventStore>(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    if let Some(ctx) = &services.seals {
+        tokio::spawn(archive::run_background(
+            store.clone(),
+            ctx.clone(),
+            stop_rx.clone(),
+        ));
+    }
     let seal_api = seal::SealApi::new(store.clone(), services.seals);
     let similar_api = similar::SimilarApi::new(store.clone(), services.similar);
     let filing = filing::FilingApi::new(

@@ -52,6 +52,17 @@ pub struct SealConfig {
     /// CRLs (PEM) for revocation.
     #[serde(default)]
     pub crls: Vec<PathBuf>,
+    /// PAdES level of the PDFs the hub seals: `B-LTA` (the default when the hub has a TSA: the
+    /// validation data and a document timestamp follow the seal) or `B-LT`.
+    #[serde(default)]
+    pub pades_level: Option<String>,
+    /// Archival renewal: days before the newest timestamp's TSA certificate expires that the hub
+    /// adds a fresh document timestamp to each sealed PDF it keeps (default 180).
+    #[serde(default)]
+    pub archive_lead_days: Option<u64>,
+    /// Seconds between renewal checks (default 86400); 0 turns renewal off.
+    #[serde(default)]
+    pub archive_check_seconds: Option<u64>,
     /// The role (an OID, as EKU or certificate policy) a seal maker's certificate must carry;
     /// unset, ecenter's own `1.3.6.1.4.1.59648.1.2`, which `ecenter-pki` writes.
     #[serde(default)]
@@ -67,6 +78,8 @@ pub struct SealContext {
     verifier: Verifier,
     /// Intermediate certificates embedded in PDF signatures so validators can build the chain.
     chain: Vec<Vec<u8>>,
+    /// B-LTA and archival renewal.
+    pub(crate) archive: crate::archive::ArchivePolicy,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -144,6 +157,15 @@ impl SealConfig {
         let signer_subject = x509_parser::parse_x509_certificate(signer.cert())
             .map(|(_, c)| c.subject().to_string())
             .map_err(|e| format!("signer certificate: {e}"))?;
+        let lta = match self.pades_level.as_deref() {
+            None | Some("B-LTA") => tsa.is_some(),
+            Some("B-LT") => false,
+            Some(other) => {
+                return Err(format!(
+                    "[seals] pades_level = {other:?}: choose \"B-LTA\" (validation data and a document timestamp) or \"B-LT\""
+                ));
+            }
+        };
         Ok(SealContext {
             maker,
             signer,
@@ -151,11 +173,35 @@ impl SealConfig {
             tsa,
             verifier: Verifier::new(trust),
             chain,
+            archive: crate::archive::ArchivePolicy {
+                lta,
+                lead: std::time::Duration::from_secs(
+                    self.archive_lead_days.unwrap_or(180) * 86_400,
+                ),
+                every: std::time::Duration::from_secs(self.archive_check_seconds.unwrap_or(86_400)),
+            },
         })
     }
 }
 
 impl SealContext {
+    /// The certificates of the hub's signer and TSA chains and the configured CRLs: what a PDF's
+    /// document security store holds so it can be validated without asking anyone (B-LT).
+    pub(crate) fn validation_data(&self) -> ecenter_pdfseal::ValidationData {
+        ecenter_pdfseal::ValidationData {
+            certificates: std::iter::once(self.signer.cert().to_vec())
+                .chain(self.chain.iter().cloned())
+                .chain(self.tsa.as_ref().map(|t| t.cert().to_vec()))
+                .collect(),
+            crls: self.verifier.trust().crls.clone(),
+        }
+    }
+
+    /// The hub's TSA, if any.
+    pub(crate) fn tsa(&self) -> Option<&TimestampAuthority> {
+        self.tsa.as_ref()
+    }
+
     /// A detached CAdES signature by the hub's signer over `data`, with a signature timestamp when
     /// the hub has a TSA: how proofs of service are sealed.
     pub fn sign_detached(
@@ -253,18 +299,12 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
         reason,
         location: String::new(),
         // PAdES-B-LT: the chains and the configured CRLs travel with the document.
-        validation: ecenter_pdfseal::ValidationData {
-            certificates: std::iter::once(ctx.signer.cert().to_vec())
-                .chain(ctx.chain.iter().cloned())
-                .chain(ctx.tsa.as_ref().map(|t| t.cert().to_vec()))
-                .collect(),
-            crls: ctx.verifier.trust().crls.clone(),
-        },
+        validation: ctx.validation_data(),
         // The registry's seal itself, so any verifier checks its maker, window and signer list.
         seal: Some(seal_der),
     };
     tokio::task::spawn_blocking(move || {
-        ecenter_pdfseal::seal_pdf(
+        let sealed = ecenter_pdfseal::seal_pdf(
             &bytes,
             &ctx.signer,
             &ctx.chain,
@@ -272,12 +312,20 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
             now,
             &placement,
             &info,
-        )
+        )?;
+        // PAdES-B-LTA: a document timestamp over the seal and its validation data.
+        match ctx.tsa.as_ref().filter(|_| ctx.archive.lta) {
+            Some(tsa) => ecenter_pdfseal::archive_timestamp(&sealed, tsa, now, &info.validation),
+            None => Ok(sealed),
+        }
     })
     .await
     .map_err(|_| Status::internal("sealing the PDF stopped"))?
     .map_err(|e| match e {
-        ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("page", m),
+        ecenter_pdfseal::PdfSealError::BadRequest(m) if m.starts_with("page ") => {
+            invalid("page", m)
+        }
+        ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("target", m),
         ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
         e @ ecenter_pdfseal::PdfSealError::Unreadable(_) => invalid("target", e.to_string()),
         ecenter_pdfseal::PdfSealError::Seal(e) => {

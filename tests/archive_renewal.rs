@@ -1,0 +1,159 @@
+//! The hub seals PDFs at PAdES B-LTA and renews them before their newest timestamp ages out:
+//! a renewal with a TSA certificate that would outlive nothing is refused (and counted), one with a
+//! longer-lived TSA certificate appends a document timestamp, records `archive_timestamp_added`,
+//! and the document downloaded afterwards is the renewed one, which pyHanko accepts.
+
+mod common;
+
+use common::pdf::{pyhanko, trust};
+use common::{channel_as, file_documents, seal_config, seal_png, start_tls, tls_client};
+use ecenter_pdfseal::verify_pdf;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_seal::Indication;
+use ecenter_server::archive::renew_due;
+use ecenter_store::EventStore;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// A second TSA certificate under the PKI's TSA CA, valid ten years (RFC 3161 §2.3: the
+/// timeStamping purpose alone, critical).
+fn longer_lived_tsa(pki: &Path) {
+    let now = time::OffsetDateTime::now_utc();
+    let mut eku = ecenter_pki::CustomExtension::from_oid_content(
+        &[2, 5, 29, 37],
+        vec![
+            0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
+        ],
+    );
+    eku.set_criticality(true);
+    let spec = ecenter_pki::LeafSpec {
+        name: "ecenter 时间戳服务 2036（测试）".into(),
+        not_before: now - time::Duration::hours(1),
+        not_after: now + time::Duration::days(3650),
+        key_usages: vec![ecenter_pki::Ku::DigitalSignature],
+        extended_key_usages: Vec::new(),
+        extensions: vec![eku],
+    };
+    ecenter_pki::issue_leaf(pki, "tsa-ca", &spec, "tsa-2036").unwrap();
+}
+
+async fn download_s1(addr: std::net::SocketAddr, pki: &Path, filing_id: &str) -> Vec<u8> {
+    let mut clerk = tls_client(addr, pki, "clerk-c0001").await;
+    common::download(&mut clerk, filing_id, "S1").await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    longer_lived_tsa(pki.path());
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court =
+        SealServiceClient::new(channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await);
+    court
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-SSFW-09".into(),
+            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+        })
+        .await
+        .unwrap();
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let pdf = ecenter_pdfseal::sample_pdf(2, 0);
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-archive-1",
+        "判决书",
+        &[("判决书.pdf", &pdf)],
+    )
+    .await;
+    court
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-09".into(),
+            target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })),
+            page: 1,
+            position: None,
+            reason: "电子送达".into(),
+        })
+        .await
+        .unwrap();
+    let sealed = download_s1(hub.addr, pki.path(), &filing_id).await;
+    let report = verify_pdf(&sealed, &trust(pki.path()), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(
+        report.signatures.len(),
+        2,
+        "a seal and a document timestamp (B-LTA)"
+    );
+    hub.stop().await;
+
+    // Due (the lead is longer than the TSA certificate lives), but the hub's TSA is the same one.
+    let store = Arc::new(ecenter_store::SledStore::open(data.path()).unwrap());
+    let mut config = seal_config(pki.path());
+    config.archive_lead_days = Some(800);
+    let same = Arc::new(config.load().unwrap());
+    let outcome = renew_due(store.clone(), same, SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!((outcome.checked, outcome.blocked), (1, 1), "{outcome:?}");
+    assert!(outcome.renewed.is_empty());
+    // A TSA certificate that outlives the timestamp: renewed once, then no longer due.
+    config.tsa_cert = Some(pki.path().join("tsa-2036.pem"));
+    config.tsa_key = Some(pki.path().join("tsa-2036.key"));
+    let newer = Arc::new(config.load().unwrap());
+    let outcome = renew_due(store.clone(), newer.clone(), SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.renewed,
+        vec![format!("{filing_id}/S1")],
+        "{outcome:?}"
+    );
+    let outcome = renew_due(store.clone(), newer, SystemTime::now())
+        .await
+        .unwrap();
+    assert!(
+        outcome.renewed.is_empty() && outcome.blocked == 0,
+        "{outcome:?}"
+    );
+    store.close().await.unwrap();
+    drop(store);
+
+    let hub = start_tls(data.path(), pki.path()).await;
+    let renewed = download_s1(hub.addr, pki.path(), &filing_id).await;
+    assert!(
+        renewed.starts_with(&sealed),
+        "the renewal is an incremental update"
+    );
+    let report = verify_pdf(&renewed, &trust(pki.path()), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(report.signatures.len(), 3);
+    let last = report.signatures[2].report.check("timestamp").unwrap();
+    assert!(last.detail.contains("2036"), "{}", last.detail);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("renewed.pdf");
+    std::fs::write(&file, &renewed).unwrap();
+    let (valid, said) = pyhanko(pki.path(), &file);
+    assert!(valid, "pyHanko: {said}");
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        channel_as(hub.addr, pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let renewal = entries
+        .iter()
+        .find(|e| e.kind == "archive_timestamp_added")
+        .expect("the renewal is in the log");
+    assert!(
+        renewal.detail_json.contains(&common::sha256_hex(&sealed)),
+        "{}",
+        renewal.detail_json
+    );
+    hub.stop().await;
+}
