@@ -157,3 +157,37 @@ async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out
     );
     hub.stop().await;
 }
+
+/// Validation at a later time (ETSI EN 319 102-1 §5.6.2.4): three years on, the seal's TSA
+/// certificate (two years) has expired. Alone, its timestamp proves nothing; with a document
+/// timestamp by a longer-lived TSA made while it was valid, the seal still passes.
+#[test]
+fn an_expired_tsa_is_carried_by_a_later_archive_timestamp() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let p = pki.path();
+    longer_lived_tsa(p);
+    let sealed = common::pdf::seal_with(
+        p,
+        &ecenter_pdfseal::sample_pdf(1, 0),
+        &ecenter_pdfseal::Placement::default(),
+    );
+    let later = SystemTime::now() + std::time::Duration::from_secs(3 * 365 * 86_400);
+    let alone = verify_pdf(&sealed, &trust(p), later).unwrap();
+    assert_ne!(alone.indication, Indication::Passed, "{alone:#?}");
+    let ts = alone.signatures[0].report.check("timestamp").unwrap();
+    assert!(
+        matches!(ts.status, ecenter_seal::CheckStatus::Failed(_)),
+        "{ts:?}"
+    );
+    let tsa = ecenter_seal::tsa::TimestampAuthority::new(common::pdf::holder(p, "tsa-2036"));
+    let archived = ecenter_pdfseal::archive_timestamp(
+        &sealed,
+        &tsa,
+        SystemTime::now(),
+        &common::pdf::long_term_data(p),
+    )
+    .unwrap();
+    let carried = verify_pdf(&archived, &trust(p), later).unwrap();
+    assert_eq!(carried.indication, Indication::Passed, "{carried:#?}");
+}

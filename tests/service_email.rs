@@ -225,7 +225,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         &proof.signature,
         &[&proof.document],
         &trust,
-        std::time::SystemTime::now(),
+        (std::time::SystemTime::now(), std::time::SystemTime::now()),
     )
     .checks;
     for c in &checks {

@@ -143,22 +143,36 @@ pub fn verify_pdf(
         }
     }
     found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
+    // From the last signature back: a valid document timestamp proves that everything it covers
+    // existed at its genTime, so earlier timestamps' TSA chains are judged then, not now
+    // (ETSI EN 319 102-1 §5.6.2.4, validation from a chain of archive timestamps).
     let mut signatures = Vec::new();
-    for (id, range) in found {
+    let mut poe = now;
+    for (id, range) in found.into_iter().rev() {
         let report = match check_range(pdf, &range) {
             Err(e) => ValidationReport::from_checks(
                 vec![structure_check("byte_range", Err(e))],
                 None,
                 None,
             ),
-            Ok(parts) => verify_one(pdf, &doc, id, parts, trust, now),
+            Ok(parts) => verify_one(pdf, &doc, id, parts, trust, (now, poe)),
         };
+        let stamp = report
+            .check("timestamp")
+            .is_some_and(|c| c.detail.contains("document timestamp"));
+        if stamp
+            && report.indication == Indication::Passed
+            && let Some(t) = report.signing_time
+        {
+            poe = t;
+        }
         signatures.push(PdfSignatureReport {
             field: names.get(&id).cloned().unwrap_or_default(),
             byte_range: range,
             report,
         });
     }
+    signatures.reverse();
     // Validation material embedded for later (PAdES-B-LT), reported on the last signature.
     let dss = doc
         .catalog()
@@ -205,7 +219,7 @@ fn verify_one(
     id: lopdf::ObjectId,
     (first_len, second_start, end): (usize, usize, usize),
     trust: &TrustStores,
-    now: SystemTime,
+    (now, poe): (SystemTime, SystemTime),
 ) -> ValidationReport {
     let mut checks = vec![structure_check(
         "byte_range",
@@ -278,12 +292,16 @@ fn verify_one(
     }
     let signed: [&[u8]; 2] = [&pdf[..first_len], &pdf[second_start..end]];
     if revisions::is_doc_timestamp(dict) {
-        let (check, tsa) = document_timestamp(&contents, &signed, trust);
+        let (check, tsa) = document_timestamp(&contents, &signed, trust, poe);
         checks.push(check);
         checks.push(modifications(pdf, doc, &revision, dict, end));
-        return ValidationReport::from_checks(checks, None, tsa);
+        let gen_time = tsa.as_ref().map(|t| t.gen_time);
+        return ValidationReport {
+            signing_time: gen_time,
+            ..ValidationReport::from_checks(checks, None, tsa.map(|t| t.tsa))
+        };
     }
-    let cms = ecenter_seal::cades::verify_detached(&contents, &signed, trust, now);
+    let cms = ecenter_seal::cades::verify_detached(&contents, &signed, trust, (now, poe));
     checks.extend(cms.checks);
     checks.push(modifications(pdf, doc, &revision, dict, end));
     // A seal's PDF signature names its GB/T 38540 seal: the report carries its id and the trusted
@@ -301,14 +319,15 @@ fn document_timestamp(
     token: &[u8],
     signed: &[&[u8]],
     trust: &TrustStores,
-) -> (Check, Option<String>) {
+    poe: SystemTime,
+) -> (Check, Option<ecenter_seal::tsa::VerifiedTimestamp>) {
     // The hex string is padded with zeros after the DER.
     let len = der_length(token).unwrap_or(token.len()).min(token.len());
     let verified = ecenter_seal::tsa::verify_timestamp_of_parts(
         &token[..len],
         signed,
-        &trust.tsas,
-        &trust.intermediates,
+        (&trust.tsas, &trust.intermediates),
+        Some(poe),
     );
     match verified {
         Ok(ts) => (
@@ -317,7 +336,7 @@ fn document_timestamp(
                 status: CheckStatus::Passed,
                 detail: format!("a valid RFC 3161 document timestamp by {}", ts.tsa),
             },
-            Some(ts.tsa),
+            Some(ts),
         ),
         Err(e) => (
             Check {

@@ -111,12 +111,14 @@ pub fn sign_detached_with_seal(
 /// file), with any allow-listed algorithm ([`crate::algs`]): format, message digest, signature,
 /// signing-certificate-v2, the signer's chain to the configured signer anchors (at the timestamp's
 /// time when a valid one is present), key usage and the signature timestamp. Returns the checks and
-/// the signer's subject.
+/// the signer's subject. The signature timestamp's TSA chain is judged at `poe`: the validation
+/// time, or when a later archive timestamp proves the signature existed (a PDF's document
+/// timestamp).
 pub fn verify_detached(
     cms_der: &[u8],
     parts: &[&[u8]],
     trust: &crate::TrustStores,
-    now: SystemTime,
+    (now, poe): (SystemTime, SystemTime),
 ) -> DetachedReport {
     use crate::{SubIndication, check};
     let mut checks = Vec::new();
@@ -282,11 +284,11 @@ pub fn verify_detached(
             detail: "no signature timestamp: the signing time is taken as the validation time"
                 .into(),
         }),
-        Some(token) => match crate::tsa::verify_timestamp(
+        Some(token) => match crate::tsa::verify_timestamp_at(
             &token,
             signer.signature.as_bytes(),
-            &trust.tsas,
-            &trust.intermediates,
+            (&trust.tsas, &trust.intermediates),
+            poe,
         ) {
             Ok(ts) => {
                 at = ts.gen_time;

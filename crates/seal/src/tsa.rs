@@ -310,24 +310,39 @@ pub fn token_facts(token: &[u8]) -> Result<(SystemTime, SystemTime), String> {
 }
 
 /// Verifies that `token` is a valid timestamp over `data` by a TSA chaining to `anchors`
-/// (with `intermediates`) whose certificate carries the timeStamping purpose.
+/// (with `intermediates`) whose certificate carries the timeStamping purpose, its chain judged at
+/// the token's own genTime (for a chain of tokens each covered by the next, as the log's signed
+/// checkpoints are).
 pub fn verify_timestamp(
     token: &[u8],
     data: &[u8],
     anchors: &[Vec<u8>],
     intermediates: &[Vec<u8>],
 ) -> Result<VerifiedTimestamp, String> {
-    verify_timestamp_of_parts(token, &[data], anchors, intermediates)
+    verify_timestamp_of_parts(token, &[data], (anchors, intermediates), None)
+}
+
+/// [`verify_timestamp`] with the TSA's chain judged at `valid_at` (ETSI EN 319 102-1 §5.6.2.4):
+/// the validation time, or the time a later archive timestamp proves the token existed. A token
+/// whose TSA certificate expired before then proves nothing.
+pub fn verify_timestamp_at(
+    token: &[u8],
+    data: &[u8],
+    (anchors, intermediates): (&[Vec<u8>], &[Vec<u8>]),
+    valid_at: SystemTime,
+) -> Result<VerifiedTimestamp, String> {
+    verify_timestamp_of_parts(token, &[data], (anchors, intermediates), Some(valid_at))
 }
 
 /// [`verify_timestamp`] for data given in parts (a PDF document timestamp's two byte ranges). The
 /// imprint, the token's message digest and the TSA's signature may use any allow-listed
-/// algorithm ([`crate::algs`]): TSAs sign with RSA as often as with ECDSA.
+/// algorithm ([`crate::algs`]): TSAs sign with RSA as often as with ECDSA. The TSA's chain is
+/// judged at `valid_at`, or at the token's genTime when `None`.
 pub fn verify_timestamp_of_parts(
     token: &[u8],
     parts: &[&[u8]],
-    anchors: &[Vec<u8>],
-    intermediates: &[Vec<u8>],
+    (anchors, intermediates): (&[Vec<u8>], &[Vec<u8>]),
+    valid_at: Option<SystemTime>,
 ) -> Result<VerifiedTimestamp, String> {
     let info = ContentInfo::from_der(token).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
     if info.content_type != SIGNED_DATA {
@@ -433,7 +448,13 @@ pub fn verify_timestamp_of_parts(
     let ee_der = CertificateDer::from(tsa_der.as_slice());
     let ee = webpki::EndEntityCert::try_from(&ee_der)
         .map_err(|e| format!("TSA certificate unusable: {}", crate::explain(&e)))?;
-    let at = UnixTime::since_unix_epoch(since_epoch);
+    let at = match valid_at {
+        Some(t) => UnixTime::since_unix_epoch(
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_err(|_| "the validation time is before 1970".to_string())?,
+        ),
+        None => UnixTime::since_unix_epoch(since_epoch),
+    };
     // webpki applies an EKU requirement to every certificate of the path (intermediates without EKU
     // would fail `required`), so the chain is built with `required_if_present` and the TSA's own
     // certificate is then held to RFC 3161 §2.3: exactly the timeStamping purpose, marked critical.

@@ -126,7 +126,8 @@ fn timestamp(
         });
         return (now, false);
     };
-    match tsa::verify_timestamp(token, &sealed.signature, &trust.tsas, &trust.intermediates) {
+    let tsas = (trust.tsas.as_slice(), trust.intermediates.as_slice());
+    match tsa::verify_timestamp_at(token, &sealed.signature, tsas, now) {
         Ok(ts) => {
             checks.push(check(
                 "timestamp",
