@@ -12,13 +12,17 @@
 //!   dictionary, signature and appearance), the AcroForm whose /Fields only grew by such fields,
 //!   the page whose /Annots only grew by their widgets;
 //! - document information: the /Info dictionary (plain values only) and the XMP metadata stream;
-//! - anything else (named): page content, resources, annotations, existing fields and signatures,
-//!   catalog entries such as /OpenAction, objects deleted or that cannot be read.
+//! - form filling: an existing non-signature field or its widget changed only in its value and
+//!   appearance (/V, /AS, /AP), and the new appearance streams;
+//! - annotations: a new or changed annotation other than a widget (comments, highlights, stamps,
+//!   links) with its new appearance objects, the page whose /Annots only grew by such;
+//! - anything else (named): page content, resources, existing signatures, fields changed beyond
+//!   their value, catalog entries such as /OpenAction, objects deleted or that cannot be read.
 //!
-//! What a signature allows ([`allowed`]): a seal without certification allows validation data,
-//! document timestamps, later signatures and document information (the court's policy,
-//! ARCHITECTURE.md); DocMDP P=1 all but later signatures; P=2 and P=3 also later signatures (form
-//! filling and annotations are not classified yet, so they count as other changes).
+//! What a signature allows ([`allowed`], ISO 32000-1 Table 254): a seal without certification
+//! allows validation data, document timestamps, later signatures and document information (the
+//! court's policy, ARCHITECTURE.md); DocMDP P=1 all but later signatures; P=2 also form filling
+//! and later signatures; P=3 also annotations.
 
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -35,6 +39,10 @@ pub enum Change {
     LaterSignature,
     /// The document information dictionary or the XMP metadata (producer, modification date).
     DocumentInfo,
+    /// Field values and their appearances (DocMDP P=2 and P=3).
+    FormFilling,
+    /// Annotations other than widgets: comments, highlights, stamps (DocMDP P=3 only).
+    Annotation,
     /// Anything else, described.
     Other(String),
 }
@@ -46,6 +54,8 @@ impl std::fmt::Display for Change {
             Change::DocumentTimestamp => write!(f, "a document timestamp"),
             Change::LaterSignature => write!(f, "a later signature"),
             Change::DocumentInfo => write!(f, "document information (producer, dates)"),
+            Change::FormFilling => write!(f, "form filling (field values)"),
+            Change::Annotation => write!(f, "annotations (comments, highlights, stamps)"),
             Change::Other(what) => write!(f, "{what}"),
         }
     }
@@ -82,6 +92,8 @@ pub fn allowed(change: &Change, p: Option<i64>) -> bool {
     match change {
         Change::ValidationData | Change::DocumentTimestamp | Change::DocumentInfo => true,
         Change::LaterSignature => p != Some(1),
+        Change::FormFilling => matches!(p, Some(2) | Some(3)),
+        Change::Annotation => p == Some(3),
         Change::Other(_) => false,
     }
 }
@@ -137,6 +149,33 @@ pub fn is_signature_field(d: &Dictionary) -> bool {
     d.get(b"FT")
         .and_then(Object::as_name)
         .is_ok_and(|t| t == b"Sig")
+}
+
+/// A field other than a signature field, or a widget of one (the type may be inherited from
+/// /Parent, ISO 32000-1 §12.7.3.1): what form filling changes.
+fn is_fillable(d: &Dictionary, doc: &Document) -> bool {
+    let mut at = Some(d);
+    for _ in 0..8 {
+        let Some(node) = at else { return false };
+        if let Ok(t) = node.get(b"FT").and_then(Object::as_name) {
+            return matches!(t, b"Tx" | b"Ch" | b"Btn");
+        }
+        at = node
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| deref(doc, p).as_dict().ok());
+    }
+    false
+}
+
+/// An annotation other than a widget (ISO 32000-1 §12.5): a comment, highlight, stamp or link.
+fn is_annotation(d: &Dictionary) -> bool {
+    d.get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|t| t != b"Widget" && d.has(b"Rect"))
+        && d.get(b"Type")
+            .and_then(Object::as_name)
+            .map_or(true, |t| t == b"Annot")
 }
 
 /// `a` and `b` equal but for the keys named.
@@ -210,6 +249,10 @@ impl Roles {
 /// timestamp), its DSS, its /Info and /Metadata objects.
 struct Additions {
     signature_parts: BTreeMap<ObjectId, bool>,
+    /// New objects of new or changed annotations (appearances, pop-ups).
+    annotation_parts: BTreeSet<ObjectId>,
+    /// New objects under existing fields' /V and /AP (filled values, new appearances).
+    form_parts: BTreeSet<ObjectId>,
     dss: BTreeSet<ObjectId>,
     info: Option<ObjectId>,
     metadata: Option<ObjectId>,
@@ -251,8 +294,31 @@ impl Additions {
                 signature_parts.entry(p).or_insert(stamp);
             }
         }
+        let (mut annotation_parts, mut form_parts) = (BTreeSet::new(), BTreeSet::new());
+        for (id, obj) in &full.objects {
+            let Ok(d) = obj.as_dict() else { continue };
+            let existed = revision.objects.contains_key(id);
+            if is_annotation(d) {
+                if !existed {
+                    annotation_parts.insert(*id);
+                }
+                for (k, v) in d.iter() {
+                    if !matches!(k.as_slice(), b"P" | b"Parent" | b"IRT") {
+                        reachable(full, v, Some(revision), &mut annotation_parts);
+                    }
+                }
+            } else if existed && is_fillable(d, full) {
+                for key in [&b"V"[..], b"AP"] {
+                    if let Ok(v) = d.get(key) {
+                        reachable(full, v, Some(revision), &mut form_parts);
+                    }
+                }
+            }
+        }
         Additions {
             signature_parts,
+            annotation_parts,
+            form_parts,
             dss,
             info: full
                 .trailer
@@ -271,16 +337,19 @@ impl Additions {
         if !before.iter().all(|o| after.contains(o)) {
             return None;
         }
-        let added: Vec<bool> = after
-            .iter()
-            .filter(|o| !before.contains(o))
-            .map(|o| {
-                o.as_reference()
-                    .ok()
-                    .and_then(|r| self.signature_parts.get(&r).copied())
-            })
-            .collect::<Option<_>>()?;
-        Some(if !added.is_empty() && added.iter().all(|s| *s) {
+        let mut kinds = Vec::new();
+        for o in after.iter().filter(|o| !before.contains(o)) {
+            let r = o.as_reference().ok()?;
+            kinds.push(match self.signature_parts.get(&r) {
+                Some(true) => Change::DocumentTimestamp,
+                Some(false) => Change::LaterSignature,
+                None if self.annotation_parts.contains(&r) => Change::Annotation,
+                None => return None,
+            });
+        }
+        Some(if kinds.contains(&Change::Annotation) {
+            Change::Annotation
+        } else if !kinds.is_empty() && kinds.iter().all(|k| *k == Change::DocumentTimestamp) {
             Change::DocumentTimestamp
         } else {
             Change::LaterSignature
@@ -422,6 +491,16 @@ fn changed(
             .flatten()
             .unwrap_or_else(|| other("a page (content, resources or annotations)"));
     }
+    if is_fillable(before, revision) && same_except(before, after, &[b"V", b"AS", b"AP"]) {
+        return Change::FormFilling;
+    }
+    if is_annotation(before)
+        && is_annotation(after)
+        && before.get(b"Subtype").ok() == after.get(b"Subtype").ok()
+        && before.get(b"P").ok() == after.get(b"P").ok()
+    {
+        return Change::Annotation;
+    }
     let kind = after
         .get(b"Type")
         .and_then(Object::as_name)
@@ -497,6 +576,12 @@ fn added(id: ObjectId, obj: &Object, adds: &Additions) -> Change {
     }
     if Some(id) == adds.metadata && obj.as_stream().is_ok() {
         return Change::DocumentInfo;
+    }
+    if adds.annotation_parts.contains(&id) {
+        return Change::Annotation;
+    }
+    if adds.form_parts.contains(&id) {
+        return Change::FormFilling;
     }
     // A new AcroForm dictionary or /Annots and /Fields arrays of new fields are judged through
     // the catalog and the pages that name them; on their own they change nothing shown.
