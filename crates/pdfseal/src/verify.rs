@@ -227,7 +227,13 @@ fn verify_one(
     )];
     // The signature dictionary is judged as the revision it signs has it: it must be in that
     // revision and unchanged since (a copy or an override in a later update proves nothing).
-    let revision = match lopdf::Document::load_mem(&pdf[..end]) {
+    // A signature over the whole file signs the document as already parsed.
+    let parsed = if end == pdf.len() {
+        Ok(std::borrow::Cow::Borrowed(doc))
+    } else {
+        lopdf::Document::load_mem(&pdf[..end]).map(std::borrow::Cow::Owned)
+    };
+    let revision = match parsed {
         Ok(r) => r,
         Err(e) => {
             checks.push(structure_check(
