@@ -226,3 +226,39 @@ fn a_certification_that_allows_no_changes_is_refused_and_one_that_allows_signatu
         );
     }
 }
+
+/// RFC 5652 §5.1: the certificate set is a SET OF, which may hold the same certificate twice
+/// (X.690 allows equal elements); the set is not signed. pyHanko accepts such a signature, and so
+/// must we.
+#[test]
+fn a_certificate_listed_twice_in_the_cms_is_accepted_as_pyhanko_accepts_it() {
+    let pki = pki();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    let signed = dir.path().join("signed.pdf");
+    tools(&[
+        "sign",
+        path(&plain),
+        path(&signed),
+        path(&p.join("seal.key")),
+        path(&p.join("seal.pem")),
+        path(&p.join("seal-ca.pem")),
+    ]);
+    let twice = dir.path().join("twice.pdf");
+    tools(&["dup-cert", path(&signed), path(&twice)]);
+    assert_ne!(
+        std::fs::read(&signed).unwrap(),
+        std::fs::read(&twice).unwrap()
+    );
+    let (valid, said) = pyhanko(p, &twice);
+    assert!(valid, "pyHanko itself: {said}");
+    let report = verify_pdf(
+        &std::fs::read(&twice).unwrap(),
+        &trust(p),
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+}

@@ -8,6 +8,9 @@
         3); --pss signs an RSA key with RSASSA-PSS with a salt as long as the hash (ETSI TS 119 312),
         --pss-max-salt with pyHanko's default, the longest salt the key allows; --md chooses the
         digest
+    pyhanko_tools.py dup-cert IN OUT
+        the first signature's CMS with its first certificate listed twice (RFC 5652 lets the
+        certificate set hold it twice; the set is not signed), written into the same /Contents
     pyhanko_tools.py foreign-pki DIR
         a PKI made by Python's cryptography, not by ecenter: an RSA root with an RSA-2048 signer
         and an RSA-3072 TSA, and a P-384 root with a P-384 signer (PEM, keys in PKCS#8)
@@ -207,6 +210,23 @@ def doc_timestamp(args):
             signers.PdfTimeStamper(stamper(cert, key)).timestamp_pdf(w, "sha256", output=out)
 
 
+def dup_cert(args):
+    src, dst = args
+    data = bytearray(open(src, "rb").read())
+    with open(src, "rb") as inf:
+        sig = PdfFileReader(inf, strict=False).embedded_signatures[0]
+        start, gap_end = sig.byte_range[1], sig.byte_range[2]
+    # The hex string is zero-padded after the DER; a lenient load reads the DER and stops.
+    content = cms.ContentInfo.load(bytes.fromhex(data[start + 1 : gap_end - 1].decode()), strict=False)
+    certs = content["content"]["certificates"]
+    certs.append(certs[0])
+    encoded = content.dump(force=True).hex().upper().encode()
+    room = gap_end - start - 2
+    assert len(encoded) <= room, "no room for the repeated certificate"
+    data[start + 1 : gap_end - 1] = encoded + b"0" * (room - len(encoded))
+    open(dst, "wb").write(bytes(data))
+
+
 def ltv(args):
     src, dst, field, root, *others = args
     context = ValidationContext(
@@ -223,4 +243,4 @@ def ltv(args):
 
 
 if __name__ == "__main__":
-    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki}[sys.argv[1]](sys.argv[2:])
+    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert}[sys.argv[1]](sys.argv[2:])

@@ -136,10 +136,18 @@ pub fn verify_detached(
         if info.content_type != SIGNED_DATA {
             return Err("not a CMS SignedData".into());
         }
-        let sd: SignedData = info
-            .content
-            .decode_as()
-            .map_err(|e| format!("SignedData does not decode: {e}"))?;
+        let sd: SignedData = match info.content.decode_as() {
+            Ok(sd) => sd,
+            // RFC 5652 §5.1 makes the certificate set a SET OF, and X.690 lets a set hold the
+            // same value twice; some signers repeat a certificate. The set is not signed, so it
+            // is read once more with each certificate kept once.
+            Err(e) if e.kind() == der::ErrorKind::SetDuplicate => {
+                without_repeated_certificates(&info.content)
+                    .and_then(|c| c.decode_as().map_err(|e| e.to_string()))
+                    .map_err(|e| format!("SignedData does not decode: {e}"))?
+            }
+            Err(e) => return Err(format!("SignedData does not decode: {e}")),
+        };
         if sd.encap_content_info.econtent.is_some() {
             return Err("the signature is not detached".into());
         }
@@ -482,4 +490,37 @@ pub fn signature_timestamp(cms_der: &[u8]) -> Option<Vec<u8>> {
         .next()?
         .to_der()
         .ok()
+}
+
+/// `SignedData` (DER) with each certificate of its `[0] certificates` set kept once.
+fn without_repeated_certificates(signed_data: &der::Any) -> Result<der::Any, String> {
+    use der::Tagged;
+    let fields: Vec<der::Any> = signed_data.decode_as().map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(fields.len());
+    for field in fields {
+        let is_certificates = field.tag()
+            == der::Tag::ContextSpecific {
+                constructed: true,
+                number: der::TagNumber::N0,
+            };
+        if !is_certificates {
+            out.push(field);
+            continue;
+        }
+        let mut reader = der::SliceReader::new(field.value()).map_err(|e| e.to_string())?;
+        let mut kept: Vec<der::Any> = Vec::new();
+        while !reader.is_finished() {
+            let cert = der::Any::decode(&mut reader).map_err(|e| e.to_string())?;
+            if !kept.contains(&cert) {
+                kept.push(cert);
+            }
+        }
+        kept.sort_by(|a, b| der::DerOrd::der_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
+        let mut value = Vec::new();
+        for cert in &kept {
+            cert.encode_to_vec(&mut value).map_err(|e| e.to_string())?;
+        }
+        out.push(der::Any::new(field.tag(), value).map_err(|e| e.to_string())?);
+    }
+    der::Any::encode_from(&out).map_err(|e| e.to_string())
 }
