@@ -125,6 +125,10 @@ fn commented(pdf: &[u8]) -> Vec<u8> {
 }
 
 fn certified(pki: &Path, dir: &Path, permission: &str) -> Vec<u8> {
+    certified_with(pki, dir, permission, &[])
+}
+
+fn certified_with(pki: &Path, dir: &Path, permission: &str, extra: &[&str]) -> Vec<u8> {
     let plain = dir.join("form.pdf");
     std::fs::write(&plain, form_pdf()).unwrap();
     let out = dir.join(format!("certified-{permission}.pdf"));
@@ -140,6 +144,7 @@ fn certified(pki: &Path, dir: &Path, permission: &str) -> Vec<u8> {
         .arg(pki.join("seal.pem"))
         .arg(pki.join("seal-ca.pem"))
         .args(["--certify", permission])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -210,4 +215,26 @@ fn a_comment_is_allowed_by_p3_only_and_a_seal_allows_neither_change() {
         // (docs/VALIDATION.md). On the comment both agree.
         assert_eq!(pyhanko(pki.path(), &file).0, what == "filled", "{what}");
     }
+}
+
+/// FieldMDP (ISO 32000-1 §12.8.2.4): a certification with P=2 that locks the field "party" fails
+/// once that field is filled in; pyHanko agrees.
+#[test]
+fn filling_a_field_the_signature_locked_fails_it() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = filled(&certified_with(
+        pki.path(),
+        dir.path(),
+        "2",
+        &["--lock", "party"],
+    ));
+    let (status, detail, pyhanko_valid) = judged(pki.path(), dir.path(), &pdf);
+    assert!(matches!(status, CheckStatus::Failed(_)), "{detail}");
+    assert!(
+        detail.contains("form filling (field \"party\")"),
+        "{detail}"
+    );
+    assert!(!pyhanko_valid, "pyHanko accepted filling a locked field");
 }

@@ -2,12 +2,14 @@
 
     pyhanko_tools.py sign IN OUT KEY CERT [CHAIN...] [--tsa TSA_CERT TSA_KEY] [--field NAME]
                      [--certify P] [--pss | --pss-max-salt] [--md sha256|sha384|sha512]
+                     [--lock FIELD]
         a PAdES signature with pyHanko's defaults (ESSCertIDv2 with issuerSerial); with --tsa, a
         signature timestamp from a TSA (ECDSA or RSA, by its key) whose genTime carries fractions
         of a second; with --certify, a certification signature with DocMDP permission P (1, 2 or
         3); --pss signs an RSA key with RSASSA-PSS with a salt as long as the hash (ETSI TS 119 312),
         --pss-max-salt with pyHanko's default, the longest salt the key allows; --md chooses the
-        digest
+        digest; --lock makes the signature field first with a FieldMDP lock on FIELD
+        (Action /Include), so the signature forbids filling that field afterwards
     pyhanko_tools.py dup-cert IN OUT
         the first signature's CMS with its first certificate listed twice (RFC 5652 lets the
         certificate set hold it twice; the set is not signed), written into the same /Contents
@@ -149,9 +151,12 @@ def foreign_pki(args):
 
 def sign(args):
     src, dst, key, cert, *rest = args
-    field, tsa, chain, certify, pss, md = "Signature1", None, [], None, False, None
+    field, tsa, chain, certify, pss, md, lock = "Signature1", None, [], None, False, None, None
     while rest:
         a = rest.pop(0)
+        if a == "--lock":
+            lock = rest.pop(0)
+            continue
         if a in ("--pss", "--pss-max-salt"):
             pss = a
         elif a == "--md":
@@ -198,6 +203,9 @@ def sign(args):
     )
     with open(src, "rb") as inf:
         w = IncrementalPdfFileWriter(inf, strict=False)
+        if lock:
+            spec = fields.FieldMDPSpec(action=fields.FieldMDPAction.INCLUDE, fields=[lock])
+            fields.append_signature_field(w, fields.SigFieldSpec(field, field_mdp_spec=spec))
         with open(dst, "wb") as out:
             signers.sign_pdf(w, meta, signer=signer, timestamper=tsa, output=out)
 

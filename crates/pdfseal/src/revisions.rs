@@ -39,8 +39,8 @@ pub enum Change {
     LaterSignature,
     /// The document information dictionary or the XMP metadata (producer, modification date).
     DocumentInfo,
-    /// Field values and their appearances (DocMDP P=2 and P=3).
-    FormFilling,
+    /// A field's value and appearance (DocMDP P=2 and P=3), by the field's full name.
+    FormFilling(String),
     /// Annotations other than widgets: comments, highlights, stamps (DocMDP P=3 only).
     Annotation,
     /// Anything else, described.
@@ -54,7 +54,7 @@ impl std::fmt::Display for Change {
             Change::DocumentTimestamp => write!(f, "a document timestamp"),
             Change::LaterSignature => write!(f, "a later signature"),
             Change::DocumentInfo => write!(f, "document information (producer, dates)"),
-            Change::FormFilling => write!(f, "form filling (field values)"),
+            Change::FormFilling(field) => write!(f, "form filling (field \"{field}\")"),
             Change::Annotation => write!(f, "annotations (comments, highlights, stamps)"),
             Change::Other(what) => write!(f, "{what}"),
         }
@@ -92,7 +92,7 @@ pub fn allowed(change: &Change, p: Option<i64>) -> bool {
     match change {
         Change::ValidationData | Change::DocumentTimestamp | Change::DocumentInfo => true,
         Change::LaterSignature => p != Some(1),
-        Change::FormFilling => matches!(p, Some(2) | Some(3)),
+        Change::FormFilling(_) => matches!(p, Some(2) | Some(3)),
         Change::Annotation => p == Some(3),
         Change::Other(_) => false,
     }
@@ -166,6 +166,77 @@ fn is_fillable(d: &Dictionary, doc: &Document) -> bool {
             .and_then(|p| deref(doc, p).as_dict().ok());
     }
     false
+}
+
+/// The fully qualified name of a field or of a widget's field (ISO 32000-1 §12.7.3.2): the partial
+/// names /T from the root of the field tree, joined by periods.
+pub fn field_name(d: &Dictionary, doc: &Document) -> String {
+    let mut names = Vec::new();
+    let mut at = Some(d);
+    for _ in 0..16 {
+        let Some(node) = at else { break };
+        if let Ok(t) = node.get(b"T").and_then(Object::as_str) {
+            names.push(String::from_utf8_lossy(t).into_owned());
+        }
+        at = node
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| deref(doc, p).as_dict().ok());
+    }
+    names.reverse();
+    names.join(".")
+}
+
+/// Which fields a signature locks (FieldMDP, ISO 32000-1 §12.8.2.4, Table 256): after it, a
+/// locked field may not be filled in, whatever DocMDP allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldLock {
+    /// Every field.
+    All,
+    /// Only these.
+    Include(Vec<String>),
+    /// All but these.
+    Exclude(Vec<String>),
+}
+
+impl FieldLock {
+    /// Whether the field `name` is locked.
+    pub fn locks(&self, name: &str) -> bool {
+        match self {
+            FieldLock::All => true,
+            FieldLock::Include(f) => f.iter().any(|f| f == name),
+            FieldLock::Exclude(f) => !f.iter().any(|f| f == name),
+        }
+    }
+}
+
+/// The FieldMDP lock of a signature dictionary, read from `doc` (the signed revision).
+pub fn fieldmdp_lock(sig: &Dictionary, doc: &Document) -> Option<FieldLock> {
+    let refs = deref(doc, sig.get(b"Reference").ok()?).as_array().ok()?;
+    refs.iter().find_map(|r| {
+        let r = deref(doc, r).as_dict().ok()?;
+        if deref(doc, r.get(b"TransformMethod").ok()?).as_name().ok()? != b"FieldMDP" {
+            return None;
+        }
+        let params = deref(doc, r.get(b"TransformParams").ok()?).as_dict().ok()?;
+        let fields = params
+            .get(b"Fields")
+            .ok()
+            .and_then(|f| deref(doc, f).as_array().ok())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| deref(doc, f).as_str().ok())
+                    .map(|t| String::from_utf8_lossy(t).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // An action that cannot be read locks everything, the strictest reading.
+        Some(match params.get(b"Action").and_then(Object::as_name) {
+            Ok(b"Include") => FieldLock::Include(fields),
+            Ok(b"Exclude") => FieldLock::Exclude(fields),
+            _ => FieldLock::All,
+        })
+    })
 }
 
 /// An annotation other than a widget (ISO 32000-1 §12.5): a comment, highlight, stamp or link.
@@ -252,7 +323,7 @@ struct Additions {
     /// New objects of new or changed annotations (appearances, pop-ups).
     annotation_parts: BTreeSet<ObjectId>,
     /// New objects under existing fields' /V and /AP (filled values, new appearances).
-    form_parts: BTreeSet<ObjectId>,
+    form_parts: BTreeMap<ObjectId, String>,
     dss: BTreeSet<ObjectId>,
     info: Option<ObjectId>,
     metadata: Option<ObjectId>,
@@ -294,7 +365,7 @@ impl Additions {
                 signature_parts.entry(p).or_insert(stamp);
             }
         }
-        let (mut annotation_parts, mut form_parts) = (BTreeSet::new(), BTreeSet::new());
+        let (mut annotation_parts, mut form_parts) = (BTreeSet::new(), BTreeMap::new());
         for (id, obj) in &full.objects {
             let Ok(d) = obj.as_dict() else { continue };
             let existed = revision.objects.contains_key(id);
@@ -308,10 +379,15 @@ impl Additions {
                     }
                 }
             } else if existed && is_fillable(d, full) {
+                let mut parts = BTreeSet::new();
                 for key in [&b"V"[..], b"AP"] {
                     if let Ok(v) = d.get(key) {
-                        reachable(full, v, Some(revision), &mut form_parts);
+                        reachable(full, v, Some(revision), &mut parts);
                     }
+                }
+                let name = field_name(d, full);
+                for part in parts {
+                    form_parts.entry(part).or_insert_with(|| name.clone());
                 }
             }
         }
@@ -492,7 +568,7 @@ fn changed(
             .unwrap_or_else(|| other("a page (content, resources or annotations)"));
     }
     if is_fillable(before, revision) && same_except(before, after, &[b"V", b"AS", b"AP"]) {
-        return Change::FormFilling;
+        return Change::FormFilling(field_name(before, revision));
     }
     if is_annotation(before)
         && is_annotation(after)
@@ -580,8 +656,8 @@ fn added(id: ObjectId, obj: &Object, adds: &Additions) -> Change {
     if adds.annotation_parts.contains(&id) {
         return Change::Annotation;
     }
-    if adds.form_parts.contains(&id) {
-        return Change::FormFilling;
+    if let Some(field) = adds.form_parts.get(&id) {
+        return Change::FormFilling(field.clone());
     }
     // A new AcroForm dictionary or /Annots and /Fields arrays of new fields are judged through
     // the catalog and the pages that name them; on their own they change nothing shown.

@@ -403,9 +403,11 @@ fn modifications(
     }
     // What the signer allowed, as the signed revision says it (a later update cannot relax it).
     let permission = revisions::docmdp_permission(dict, revision);
-    let (ok, bad): (Vec<&Change>, Vec<&Change>) = changes
-        .iter()
-        .partition(|c| revisions::allowed(c, permission));
+    let lock = revisions::fieldmdp_lock(dict, revision);
+    let (ok, bad): (Vec<&Change>, Vec<&Change>) = changes.iter().partition(|c| {
+        let locked = matches!((c, &lock), (Change::FormFilling(f), Some(l)) if l.locks(f));
+        revisions::allowed(c, permission) && !locked
+    });
     let list = |cs: &[&Change]| {
         cs.iter()
             .map(ToString::to_string)
