@@ -44,15 +44,11 @@ async fn download_s1(addr: std::net::SocketAddr, pki: &Path, filing_id: &str) ->
     common::download(&mut clerk, filing_id, "S1").await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    longer_lived_tsa(pki.path());
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
-    let mut court =
-        SealServiceClient::new(channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await);
+/// A hub with the PKI seals a filed 2-page PDF (S1 of the filing) and stops; the sealed bytes and
+/// the filing's id.
+async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
+    let hub = start_tls(data, pki).await;
+    let mut court = SealServiceClient::new(channel_as(hub.addr, pki, "court-xiangyang-cms").await);
     court
         .create_seal(pb::CreateSealRequest {
             seal_id: "4206-SSFW-09".into(),
@@ -62,7 +58,7 @@ async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out
         })
         .await
         .unwrap();
-    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let mut lawyer = tls_client(hub.addr, pki, "lawyer-14201202010000001").await;
     let pdf = ecenter_pdfseal::sample_pdf(2, 0);
     let filing_id = file_documents(
         &mut lawyer,
@@ -84,7 +80,18 @@ async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out
         })
         .await
         .unwrap();
-    let sealed = download_s1(hub.addr, pki.path(), &filing_id).await;
+    let sealed = download_s1(hub.addr, pki, &filing_id).await;
+    hub.stop().await;
+    (sealed, filing_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    longer_lived_tsa(pki.path());
+    let data = tempfile::tempdir().unwrap();
+    let (sealed, filing_id) = sealed_by_a_hub(pki.path(), data.path()).await;
     let report = verify_pdf(&sealed, &trust(pki.path()), SystemTime::now()).unwrap();
     assert_eq!(report.indication, Indication::Passed, "{report:#?}");
     assert_eq!(
@@ -92,7 +99,6 @@ async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out
         2,
         "a seal and a document timestamp (B-LTA)"
     );
-    hub.stop().await;
 
     // Due (the lead is longer than the TSA certificate lives), but the hub's TSA is the same one.
     let store = Arc::new(ecenter_store::SledStore::open(data.path()).unwrap());
@@ -190,4 +196,86 @@ fn an_expired_tsa_is_carried_by_a_later_archive_timestamp() {
     .unwrap();
     let carried = verify_pdf(&archived, &trust(p), later).unwrap();
     assert_eq!(carried.indication, Indication::Passed, "{carried:#?}");
+}
+
+/// Algorithm sunset: the court stops trusting ecdsa-with-SHA256 in 30 days. A P-256 TSA cannot
+/// renew (its timestamps age out as soon); a P-384 TSA does, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timestamp_whose_algorithm_nears_its_sunset_is_renewed_in_a_stronger_one() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let made = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/pyhanko_tools.py"
+        ))
+        .arg("tsa-p384")
+        .arg(pki.path())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let data = tempfile::tempdir().unwrap();
+    let (sealed, filing_id) = sealed_by_a_hub(pki.path(), data.path()).await;
+
+    let store = Arc::new(ecenter_store::SledStore::open(data.path()).unwrap());
+    let sunset = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut config = seal_config(pki.path());
+    config
+        .archive_algorithm_sunset
+        .insert("1.2.840.10045.4.3.2".into(), sunset);
+    let p256 = Arc::new(config.load().unwrap());
+    let outcome = renew_due(store.clone(), p256, SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.blocked, outcome.renewed.len()),
+        (1, 0),
+        "{outcome:?}"
+    );
+    config.tsa_cert = Some(pki.path().join("tsa-p384.pem"));
+    config.tsa_key = Some(pki.path().join("tsa-p384.key"));
+    let p384 = Arc::new(config.load().unwrap());
+    let outcome = renew_due(store.clone(), p384.clone(), SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.renewed,
+        vec![format!("{filing_id}/S1")],
+        "{outcome:?}"
+    );
+    let outcome = renew_due(store.clone(), p384, SystemTime::now())
+        .await
+        .unwrap();
+    assert!(
+        outcome.renewed.is_empty() && outcome.blocked == 0,
+        "{outcome:?}"
+    );
+    store.close().await.unwrap();
+    drop(store);
+
+    let hub = start_tls(data.path(), pki.path()).await;
+    let renewed = download_s1(hub.addr, pki.path(), &filing_id).await;
+    hub.stop().await;
+    assert!(renewed.starts_with(&sealed));
+    let report = verify_pdf(&renewed, &trust(pki.path()), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    let last = report
+        .signatures
+        .last()
+        .unwrap()
+        .report
+        .check("timestamp")
+        .unwrap();
+    assert!(last.detail.contains("P-384"), "{}", last.detail);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("renewed.pdf");
+    std::fs::write(&file, &renewed).unwrap();
+    let (valid, said) = pyhanko(pki.path(), &file);
+    assert!(valid, "pyHanko: {said}");
 }

@@ -484,6 +484,7 @@ pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
         pades_level: None,
         archive_lead_days: None,
         archive_check_seconds: None,
+        archive_algorithm_sunset: Default::default(),
     }
 }
 

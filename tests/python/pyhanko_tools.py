@@ -13,6 +13,9 @@
     pyhanko_tools.py dup-cert IN OUT
         the first signature's CMS with its first certificate listed twice (RFC 5652 lets the
         certificate set hold it twice; the set is not signed), written into the same /Contents
+    pyhanko_tools.py tsa-p384 PKI_DIR
+        a P-384 TSA certificate (tsa-p384.pem / .key) under the PKI's TSA CA: the timeStamping
+        purpose alone and critical, valid 3000 days
     pyhanko_tools.py foreign-pki DIR
         a PKI made by Python's cryptography, not by ecenter: an RSA root with an RSA-2048 signer
         and an RSA-3072 TSA, and a P-384 root with a P-384 signer (PEM, keys in PKCS#8)
@@ -84,6 +87,35 @@ def stamper(cert_path, key_path):
     # pyHanko's own stamper signs with RSA; an EC key gets the ECDSA variant above.
     kind = EcdsaTimeStamper if key.algorithm == "ec" else DummyTimeStamper
     return kind(tsa_cert=load_cert(cert_path), tsa_key=key, fixed_dt=when)
+
+
+def tsa_p384(args):
+    from cryptography import x509 as cx
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    (pki,) = args
+    ca_cert = cx.load_pem_x509_certificate(open(f"{pki}/tsa-ca.pem", "rb").read())
+    ca_key = serialization.load_pem_private_key(open(f"{pki}/tsa-ca.key", "rb").read(), password=None)
+    key = ec.generate_private_key(ec.SECP384R1())
+    now = datetime.datetime.now(tz=datetime.timezone.utc) - datetime.timedelta(hours=1)
+    cert = (
+        cx.CertificateBuilder()
+        .subject_name(cx.Name([cx.NameAttribute(NameOID.COMMON_NAME, "ecenter 时间戳服务 P-384（测试）")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(cx.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=3000))
+        .add_extension(cx.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(
+            cx.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    open(f"{pki}/tsa-p384.pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+    open(f"{pki}/tsa-p384.key", "wb").write(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
 
 
 def foreign_pki(args):
@@ -251,4 +283,4 @@ def ltv(args):
 
 
 if __name__ == "__main__":
-    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert}[sys.argv[1]](sys.argv[2:])
+    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert, "tsa-p384": tsa_p384}[sys.argv[1]](sys.argv[2:])

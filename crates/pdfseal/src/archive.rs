@@ -108,10 +108,9 @@ pub fn archive_timestamp(
     Ok(out)
 }
 
-/// The newest timestamp a PDF carries — a document timestamp or a signature's timestamp — as
-/// (genTime, its TSA certificate's notAfter); read, not verified. Archival renewal is due before
-/// that notAfter.
-pub fn newest_timestamp(pdf: &[u8]) -> Option<(SystemTime, SystemTime)> {
+/// The newest timestamp a PDF carries — a document timestamp or a signature's timestamp — read,
+/// not verified: archival renewal is due before its TSA certificate or its algorithm ages out.
+pub fn newest_timestamp(pdf: &[u8]) -> Option<ecenter_seal::tsa::TokenFacts> {
     let doc = lopdf::Document::load_mem(pdf).ok()?;
     doc.objects
         .values()
@@ -128,7 +127,7 @@ pub fn newest_timestamp(pdf: &[u8]) -> Option<(SystemTime, SystemTime)> {
             };
             ecenter_seal::tsa::token_facts(&token).ok()
         })
-        .max_by_key(|(gen_time, _)| *gen_time)
+        .max_by_key(|facts| facts.gen_time)
 }
 
 /// `ecenterArchive<n>`, a name no field of the document has.

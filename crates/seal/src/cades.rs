@@ -49,6 +49,7 @@ pub fn sign_detached_with_seal(
     now: SystemTime,
     seal: Option<&[u8]>,
 ) -> Result<Vec<u8>, SealError> {
+    signer.require_p256("a PAdES signer")?;
     let cert = Certificate::from_der(signer.cert())?;
     let signing_cert = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
@@ -87,7 +88,13 @@ pub fn sign_detached_with_seal(
             Certificate::from_der(c)?,
         ));
     }
-    let signer_info = signer_info(&cert, signed_attrs, signature, unsigned_attrs)?;
+    let signer_info = signer_info(
+        &cert,
+        signed_attrs,
+        signature,
+        unsigned_attrs,
+        crate::Curve::P256,
+    )?;
     let signed_data = SignedData {
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![alg(SHA256)])?,

@@ -78,11 +78,23 @@ pub enum SealError {
     Invalid(String),
 }
 
-/// A certificate with its private key: a seal maker or a signer.
+/// A certificate with its private key: a seal maker, a signer or a TSA.
 pub struct KeyHolder {
     cert: Vec<u8>,
     key: EcdsaKeyPair,
+    curve: Curve,
     rng: ring::rand::SystemRandom,
+}
+
+/// The curve of a [`KeyHolder`]'s key. Seal makers and signers write ecdsa-with-SHA256 (the GB/T
+/// 38540 and PAdES structures here) and must be P-256; a TSA may be P-384 with SHA-384, so that
+/// archive timestamps can move to a stronger algorithm before P-256 ages out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// P-256, signing with SHA-256.
+    P256,
+    /// P-384, signing with SHA-384.
+    P384,
 }
 
 impl KeyHolder {
@@ -93,12 +105,18 @@ impl KeyHolder {
         let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem)
             .map_err(|e| SealError::Key(format!("key: {e}")))?;
         let rng = ring::rand::SystemRandom::new();
-        let key = EcdsaKeyPair::from_pkcs8(
-            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-            key.secret_pkcs8_der(),
-            &rng,
-        )
-        .map_err(|e| SealError::Key(format!("not a P-256 PKCS#8 key: {e}")))?;
+        let der = key.secret_pkcs8_der();
+        let (key, curve) =
+            match EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng) {
+                Ok(k) => (k, Curve::P256),
+                Err(_) => {
+                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng)
+                        .map(|k| (k, Curve::P384))
+                        .map_err(|e| {
+                            SealError::Key(format!("not a P-256 or P-384 PKCS#8 key: {e}"))
+                        })?
+                }
+            };
         let spki = public_key_of(cert.as_ref()).map_err(SealError::Key)?;
         if spki != key.public_key().as_ref() {
             return Err(SealError::Key(
@@ -108,8 +126,24 @@ impl KeyHolder {
         Ok(KeyHolder {
             cert: cert.as_ref().to_vec(),
             key,
+            curve,
             rng,
         })
+    }
+
+    /// The key's curve.
+    pub fn curve(&self) -> Curve {
+        self.curve
+    }
+
+    /// Refuses a key that cannot write `what` (ecdsa-with-SHA256 structures need P-256).
+    pub(crate) fn require_p256(&self, what: &str) -> Result<(), SealError> {
+        match self.curve {
+            Curve::P256 => Ok(()),
+            Curve::P384 => Err(SealError::Key(format!(
+                "{what} needs a P-256 key (ecdsa-with-SHA256); this one is P-384"
+            ))),
+        }
     }
 
     /// The certificate (DER).
@@ -165,6 +199,7 @@ pub struct SealSpec {
 
 /// Makes a seal, signed by its maker; returns the DER of `SESeal`.
 pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealError> {
+    maker.require_p256("a seal maker")?;
     let ia5 = |s: &str, what: &str| {
         Ia5String::new(s).map_err(|_| SealError::Invalid(format!("{what} must be ASCII")))
     };
@@ -252,6 +287,7 @@ pub struct Sealer<'a> {
 impl<'a> Sealer<'a> {
     /// Checks that `seal_der` is a strict-DER `SESeal` and that the signer is listed in it.
     pub fn new(seal_der: &'a [u8], signer: &'a KeyHolder) -> Result<Sealer<'a>, SealError> {
+        signer.require_p256("a seal signer")?;
         let seal = layout::parse_seal(seal_der).map_err(SealError::Invalid)?;
         if seal.layout != layout::Layout::V4 {
             return Err(SealError::Invalid(format!(

@@ -150,19 +150,41 @@ pub(crate) fn signer_info(
     signed_attrs: SetOfVec<Attribute>,
     signature: Vec<u8>,
     unsigned_attrs: Option<SetOfVec<Attribute>>,
+    curve: crate::Curve,
 ) -> Result<SignerInfo, der::Error> {
+    let (digest, signing) = algorithms(curve);
     Ok(SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
             issuer: cert.tbs_certificate.issuer.clone(),
             serial_number: cert.tbs_certificate.serial_number.clone(),
         }),
-        digest_alg: alg(SHA256),
+        digest_alg: alg(digest),
         signed_attrs: Some(signed_attrs),
-        signature_algorithm: alg(ECDSA_SHA256),
+        signature_algorithm: alg(signing),
         signature: OctetString::new(signature)?,
         unsigned_attrs,
     })
+}
+
+pub(crate) const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+
+/// The digest a key of `curve` signs `data` with (the TSTInfo's messageDigest).
+fn digest_for(curve: crate::Curve, data: &[u8]) -> Vec<u8> {
+    let algorithm = match curve {
+        crate::Curve::P256 => &ring::digest::SHA256,
+        crate::Curve::P384 => &ring::digest::SHA384,
+    };
+    ring::digest::digest(algorithm, data).as_ref().to_vec()
+}
+
+/// (digest, signature algorithm) a key of `curve` signs with.
+fn algorithms(curve: crate::Curve) -> (ObjectIdentifier, ObjectIdentifier) {
+    match curve {
+        crate::Curve::P256 => (SHA256, ECDSA_SHA256),
+        crate::Curve::P384 => (SHA384, ECDSA_SHA384),
+    }
 }
 
 /// A timestamp authority: its certificate (with the critical timeStamping EKU) and key.
@@ -192,6 +214,11 @@ impl TimestampAuthority {
         self.holder.cert()
     }
 
+    /// The curve of its key (P-256 signs with SHA-256, P-384 with SHA-384).
+    pub fn curve(&self) -> crate::Curve {
+        self.holder.curve()
+    }
+
     /// Issues a TimeStampToken (DER ContentInfo) over the SHA-256 imprint of `data` at `now`.
     pub fn timestamp(&self, data: &[u8], now: SystemTime) -> Result<Vec<u8>, SealError> {
         let digest: [u8; 32] = sha256(data).try_into().expect("SHA-256 is 32 bytes");
@@ -204,6 +231,7 @@ impl TimestampAuthority {
         digest: &[u8; 32],
         now: SystemTime,
     ) -> Result<Vec<u8>, SealError> {
+        let curve = self.holder.curve();
         let serial = self
             .serial
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -242,15 +270,15 @@ impl TimestampAuthority {
             attribute(CONTENT_TYPE, Any::encode_from(&TST_INFO)?)?,
             attribute(
                 MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(sha256(&tst_der))?)?,
+                Any::encode_from(&OctetString::new(digest_for(curve, &tst_der))?)?,
             )?,
             attribute(SIGNING_CERTIFICATE_V2, Any::encode_from(&signing_cert)?)?,
         ])?;
         let signature = self.holder.sign(&signed_attrs.to_der()?)?;
-        let signer = signer_info(&cert, signed_attrs, signature, None)?;
+        let signer = signer_info(&cert, signed_attrs, signature, None, curve)?;
         let signed_data = SignedData {
             version: CmsVersion::V3,
-            digest_algorithms: SetOfVec::try_from(vec![alg(SHA256)])?,
+            digest_algorithms: SetOfVec::try_from(vec![alg(algorithms(curve).0)])?,
             encap_content_info: EncapsulatedContentInfo {
                 econtent_type: TST_INFO,
                 econtent: Some(Any::encode_from(&OctetString::new(tst_der)?)?),
@@ -279,8 +307,19 @@ pub struct VerifiedTimestamp {
 }
 
 /// What a timestamp token says, read without verifying it (to plan archival renewal, never to
-/// judge): its genTime and the TSA certificate's end of validity.
-pub fn token_facts(token: &[u8]) -> Result<(SystemTime, SystemTime), String> {
+/// judge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFacts {
+    /// The TSA's time.
+    pub gen_time: SystemTime,
+    /// The end of the TSA certificate's validity.
+    pub tsa_not_after: SystemTime,
+    /// The TSA's signature algorithm (OID, dotted).
+    pub algorithm: String,
+}
+
+/// Reads [`TokenFacts`] from a token (DER, trailing zero padding allowed).
+pub fn token_facts(token: &[u8]) -> Result<TokenFacts, String> {
     let mut reader = der::SliceReader::new(token).map_err(|e| e.to_string())?;
     let info =
         ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
@@ -306,7 +345,18 @@ pub fn token_facts(token: &[u8]) -> Result<(SystemTime, SystemTime), String> {
             })
         })
         .ok_or("the token carries no TSA certificate")?;
-    Ok((tst.gen_time, not_after))
+    let algorithm = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .map(|s| s.signature_algorithm.oid.to_string())
+        .ok_or("the token has no signer")?;
+    Ok(TokenFacts {
+        gen_time: tst.gen_time,
+        tsa_not_after: not_after,
+        algorithm,
+    })
 }
 
 /// Verifies that `token` is a valid timestamp over `data` by a TSA chaining to `anchors`

@@ -6,8 +6,12 @@
 //! records `archive_timestamp_added`. The previous bytes stay stored (they are the prefix of the
 //! new ones); downloads return the renewed document.
 //!
-//! Renewing with a TSA certificate that expires no later than the one being renewed would prove
-//! nothing new: the hub then logs that its TSA certificate must be renewed and waits.
+//! A timestamp also ages out with its algorithm: `[seals] archive_algorithm_sunset` names, per
+//! signature algorithm (OID), the date after which the court no longer trusts it (ETSI TS 119 312
+//! gives such dates). A timestamp is good until the earlier of its TSA certificate's notAfter and its
+//! algorithm's sunset; renewal is due `archive_lead_days` before that. Renewing with a TSA whose
+//! own good-until is no later would prove nothing new: the hub then logs that its TSA certificate
+//! or key must be renewed (a P-384 TSA outlives a P-256 sunset) and waits.
 
 use crate::documents::{self, StoredDocument};
 use crate::seal::SealContext;
@@ -19,14 +23,36 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 /// `[seals]` settings for B-LTA and renewal.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ArchivePolicy {
     /// Whether sealed PDFs get a document timestamp at once (B-LTA).
     pub lta: bool,
-    /// How long before the newest timestamp's TSA certificate expires renewal is due.
+    /// How long before the newest timestamp ages out renewal is due.
     pub lead: Duration,
     /// How often the hub looks; zero turns renewal off.
     pub every: Duration,
+    /// Per signature algorithm (dotted OID), when the court stops trusting it.
+    pub sunsets: Vec<(String, SystemTime)>,
+}
+
+impl ArchivePolicy {
+    /// When a timestamp by a TSA certificate valid until `not_after`, signing with `algorithm`,
+    /// stops proving anything: the earlier of the two.
+    pub fn good_until(&self, not_after: SystemTime, algorithm: &str) -> SystemTime {
+        self.sunsets
+            .iter()
+            .filter(|(a, _)| a == algorithm)
+            .map(|(_, t)| *t)
+            .fold(not_after, SystemTime::min)
+    }
+}
+
+/// The signature algorithm (dotted OID) a TSA's key signs with.
+fn tsa_algorithm(tsa: &ecenter_seal::tsa::TimestampAuthority) -> &'static str {
+    match tsa.curve() {
+        ecenter_seal::Curve::P256 => "1.2.840.10045.4.3.2",
+        ecenter_seal::Curve::P384 => "1.2.840.10045.4.3.3",
+    }
 }
 
 /// What one renewal pass did.
@@ -73,9 +99,14 @@ pub async fn renew_due<S: EventStore>(
     now: SystemTime,
 ) -> Result<RenewalOutcome, StoreError> {
     let mut outcome = RenewalOutcome::default();
-    let Some(tsa_until) = ctx.tsa().and_then(|t| expiry_of(t.cert())) else {
+    let Some(tsa) = ctx.tsa() else {
         return Ok(outcome);
     };
+    let Some(tsa_expiry) = expiry_of(tsa.cert()) else {
+        return Ok(outcome);
+    };
+    let policy = &ctx.archive;
+    let tsa_until = policy.good_until(tsa_expiry, tsa_algorithm(tsa));
     let reader = store.clone();
     let targets = tokio::task::spawn_blocking(move || sealed_pdfs(&*reader))
         .await
@@ -97,15 +128,16 @@ pub async fn renew_due<S: EventStore>(
         let Ok(bytes) = documents::read_verified(&*store, &doc, "archive renewal").await else {
             continue; // recorded as blob_corrupt by the read; nothing to renew from
         };
-        let Some((_, until)) = ecenter_pdfseal::newest_timestamp(&bytes) else {
+        let Some(newest) = ecenter_pdfseal::newest_timestamp(&bytes) else {
             continue;
         };
-        if until > now + ctx.archive.lead {
+        let until = policy.good_until(newest.tsa_not_after, &newest.algorithm);
+        if until > now + policy.lead {
             continue;
         }
         if tsa_until <= until {
             outcome.blocked += 1;
-            tracing::warn!(document = %label, "archival renewal due, but the hub's TSA certificate expires no later than the timestamp it would renew: renew the TSA certificate");
+            tracing::warn!(document = %label, "archival renewal due, but a timestamp by the hub's TSA would age out no later than the one it renews: renew the TSA certificate, or move it to an algorithm not near its sunset");
             continue;
         }
         let c = ctx.clone();

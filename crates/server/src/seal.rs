@@ -63,6 +63,11 @@ pub struct SealConfig {
     /// Seconds between renewal checks (default 86400); 0 turns renewal off.
     #[serde(default)]
     pub archive_check_seconds: Option<u64>,
+    /// Per signature algorithm (dotted OID), the date (`YYYY-MM-DD`, UTC) after which the court no
+    /// longer trusts it: timestamps in it are renewed `archive_lead_days` before, by a TSA in
+    /// another algorithm. E.g. `{ "1.2.840.10045.4.3.2" = "2031-01-01" }`.
+    #[serde(default)]
+    pub archive_algorithm_sunset: std::collections::BTreeMap<String, String>,
     /// The role (an OID, as EKU or certificate policy) a seal maker's certificate must carry;
     /// unset, ecenter's own `1.3.6.1.4.1.59648.1.2`, which `ecenter-pki` writes.
     #[serde(default)]
@@ -101,6 +106,22 @@ fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
 }
 
 impl SealConfig {
+    fn sunsets(&self) -> Result<Vec<(String, SystemTime)>, String> {
+        self.archive_algorithm_sunset
+            .iter()
+            .map(|(oid, date)| {
+                der::asn1::ObjectIdentifier::new(oid).map_err(|e| {
+                    format!("[seals] archive_algorithm_sunset: {oid:?} is not an algorithm OID: {e}")
+                })?;
+                let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| {
+                    format!("[seals] archive_algorithm_sunset.{oid} = {date:?}: not a date like 2031-01-01 ({e})")
+                })?;
+                let at = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+                Ok((oid.clone(), SystemTime::from(at)))
+            })
+            .collect()
+    }
+
     fn maker_role(&self) -> Result<Option<der::asn1::ObjectIdentifier>, String> {
         self.maker_role
             .as_deref()
@@ -174,6 +195,7 @@ impl SealConfig {
             verifier: Verifier::new(trust),
             chain,
             archive: crate::archive::ArchivePolicy {
+                sunsets: self.sunsets()?,
                 lta,
                 lead: std::time::Duration::from_secs(
                     self.archive_lead_days.unwrap_or(180) * 86_400,
