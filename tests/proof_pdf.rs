@@ -171,8 +171,15 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
             .unwrap()
             .to_string(),
         proof.document_sha256.clone(),
+        format!("送达人：{}", signed["ordered_by"].as_str().unwrap()),
     ] {
         assert!(flat.contains(&expected), "{expected} missing from:\n{text}");
+    }
+    // The notice as sent, line by line: its line breaks are printed as line breaks.
+    let sent = signed["channels"][0]["text"].as_str().unwrap();
+    for line in sent.lines().filter(|l| !l.trim().is_empty()) {
+        let line: String = line.split_whitespace().collect();
+        assert!(flat.contains(&line), "{line} missing from:\n{text}");
     }
 
     // A changed byte breaks the seal.

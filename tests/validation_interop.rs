@@ -262,3 +262,33 @@ fn a_certificate_listed_twice_in_the_cms_is_accepted_as_pyhanko_accepts_it() {
     .unwrap();
     assert_eq!(report.indication, Indication::Passed, "{report:#?}");
 }
+
+/// SubFilter adbe.pkcs7.detached (ISO 32000-1 §12.8.3.3), as older signing tools write it: the
+/// same detached CMS, judged the same way.
+#[test]
+fn an_adbe_pkcs7_detached_signature_by_pyhanko_passes() {
+    let pki = pki();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    let signed = dir.path().join("signed.pdf");
+    tools(&[
+        "sign",
+        path(&plain),
+        path(&signed),
+        path(&p.join("seal.key")),
+        path(&p.join("seal.pem")),
+        path(&p.join("seal-ca.pem")),
+        "--adobe",
+        "--tsa",
+        path(&p.join("tsa.pem")),
+        path(&p.join("tsa.key")),
+    ]);
+    let bytes = std::fs::read(&signed).unwrap();
+    assert!(bytes.windows(20).any(|w| w == b"/adbe.pkcs7.detached"));
+    let (valid, said) = pyhanko(p, &signed);
+    assert!(valid, "pyHanko itself: {said}");
+    let report = verify_pdf(&bytes, &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+}

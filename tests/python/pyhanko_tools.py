@@ -2,14 +2,15 @@
 
     pyhanko_tools.py sign IN OUT KEY CERT [CHAIN...] [--tsa TSA_CERT TSA_KEY] [--field NAME]
                      [--certify P] [--pss | --pss-max-salt] [--md sha256|sha384|sha512]
-                     [--lock FIELD]
+                     [--lock FIELD] [--adobe]
         a PAdES signature with pyHanko's defaults (ESSCertIDv2 with issuerSerial); with --tsa, a
         signature timestamp from a TSA (ECDSA or RSA, by its key) whose genTime carries fractions
         of a second; with --certify, a certification signature with DocMDP permission P (1, 2 or
         3); --pss signs an RSA key with RSASSA-PSS with a salt as long as the hash (ETSI TS 119 312),
         --pss-max-salt with pyHanko's default, the longest salt the key allows; --md chooses the
         digest; --lock makes the signature field first with a FieldMDP lock on FIELD
-        (Action /Include), so the signature forbids filling that field afterwards
+        (Action /Include), so the signature forbids filling that field afterwards; --adobe writes
+        SubFilter adbe.pkcs7.detached instead of ETSI.CAdES.detached
     pyhanko_tools.py dup-cert IN OUT
         the first signature's CMS with its first certificate listed twice (RFC 5652 lets the
         certificate set hold it twice; the set is not signed), written into the same /Contents
@@ -184,10 +185,14 @@ def foreign_pki(args):
 def sign(args):
     src, dst, key, cert, *rest = args
     field, tsa, chain, certify, pss, md, lock = "Signature1", None, [], None, False, None, None
+    subfilter = fields.SigSeedSubFilter.PADES
     while rest:
         a = rest.pop(0)
         if a == "--lock":
             lock = rest.pop(0)
+            continue
+        if a == "--adobe":
+            subfilter = fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED
             continue
         if a in ("--pss", "--pss-max-salt"):
             pss = a
@@ -228,7 +233,7 @@ def sign(args):
     )
     meta = signers.PdfSignatureMetadata(
         field_name=field,
-        subfilter=fields.SigSeedSubFilter.PADES,
+        subfilter=subfilter,
         certify=certify is not None,
         docmdp_permissions=fields.MDPPerm(certify or 2),
         md_algorithm=md,

@@ -77,8 +77,23 @@ fn width(c: char) -> f32 {
     if c.is_ascii() { 0.56 } else { 1.0 }
 }
 
-/// Breaks `text` into lines at most `max` points wide at `size`, preferring spaces in Latin text.
+/// Breaks `text` into lines at most `max` points wide at `size`: at its own line breaks (LF or
+/// CRLF, which a font draws as a missing glyph), then at the width, preferring spaces in Latin text.
 fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
+    text.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .flat_map(|l| {
+            let wrapped = wrap_line(l, size, max);
+            if wrapped.is_empty() {
+                vec![String::new()]
+            } else {
+                wrapped
+            }
+        })
+        .collect()
+}
+
+fn wrap_line(text: &str, size: f32, max: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0.0;
@@ -115,6 +130,11 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
     push("电子送达凭证".into(), 22.0, 0.0);
     push(format!("（第 {} 版）", text(&proof["version"])), BODY, 6.0);
     push(format!("送达法院：{}", text(&proof["court"])), BODY, 14.0);
+    push(
+        format!("送 达 人：{}", text(&proof["ordered_by"])),
+        BODY,
+        0.0,
+    );
     push(
         format!("案　　号：{}", text(&proof["case_number"])),
         BODY,
@@ -393,6 +413,20 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_texts_own_line_breaks_are_kept_and_never_drawn() {
+        let lines = wrap(
+            "【襄阳中院】送达通知\r\n请点击链接查看\n\n末行",
+            10.0,
+            500.0,
+        );
+        assert_eq!(
+            lines,
+            ["【襄阳中院】送达通知", "请点击链接查看", "", "末行"]
+        );
+        assert!(lines.iter().all(|l| !l.contains(['\n', '\r'])));
+    }
 
     #[test]
     fn lines_break_at_the_width_and_cjk_counts_as_wide() {
