@@ -2,6 +2,19 @@
 //! `src/bin/*.rs` only call their `main`, so integration tests can run the real binaries.
 
 pub mod clerk;
+
+/// Lets a tool piped into `head` or `grep -q` stop quietly when the reader goes away, as Unix
+/// tools do (ended by SIGPIPE), instead of panicking in `println!` with exit code 101: the Rust
+/// runtime ignores SIGPIPE, so writes to a closed pipe fail. For the command-line tools only — the
+/// daemon keeps SIGPIPE ignored (its sockets report EPIPE as errors it handles).
+pub fn stop_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; restoring the default
+    // disposition of one signal has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
 pub mod ecenterd;
 pub mod efile;
 pub mod log_audit;
