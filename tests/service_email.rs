@@ -188,6 +188,14 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     assert_eq!(json["recipient"]["name"], "张三");
     assert_eq!(json["documents"][0]["sha256"], summary.documents[0].sha256);
     assert_eq!(json["effective"]["rule"], "recipient_confirmed_reading");
+    // The confirmation's source: the link came in the e-mail notice, from curl on loopback.
+    assert_eq!(json["effective"]["channel"], "电子邮件");
+    assert_eq!(json["confirmations"][0]["link_from"], "电子邮件");
+    let client = json["confirmations"][0]["client"].as_str().unwrap();
+    assert!(
+        client.contains("127.0.0.1") && client.contains("curl"),
+        "{client}"
+    );
     assert_eq!(json["channels"][0]["text"], sent.attempts[0].body);
     assert!(
         json["effective"]["at"]["beijing"]

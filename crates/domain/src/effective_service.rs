@@ -78,6 +78,9 @@ pub enum DeliveryFact {
     ConfirmedReading {
         /// When.
         at: DateTime<Utc>,
+        /// The channel whose notice carried the link, when known.
+        #[serde(default)]
+        channel: Option<Channel>,
     },
     /// The recipient replied, or acted in the proceedings on what was served.
     Replied {
@@ -162,7 +165,7 @@ pub fn effective_service(
         | DeliveryFact::Bounced { at, .. }
         | DeliveryFact::Fetched { at }
         | DeliveryFact::ReadReported { at, .. }
-        | DeliveryFact::ConfirmedReading { at }
+        | DeliveryFact::ConfirmedReading { at, .. }
         | DeliveryFact::Replied { at } => *at,
     });
     let basis = |channel: Channel| {
@@ -198,8 +201,8 @@ pub fn effective_service(
     for f in &ordered {
         let found = match *f {
             DeliveryFact::Replied { at } => Some((at, ServiceRule::RecipientReplied, None)),
-            DeliveryFact::ConfirmedReading { at } => {
-                Some((at, ServiceRule::RecipientConfirmedReading, None))
+            DeliveryFact::ConfirmedReading { at, channel } => {
+                Some((at, ServiceRule::RecipientConfirmedReading, channel))
             }
             DeliveryFact::ReadReported { channel, at } => {
                 Some((at, ServiceRule::ReadReportedPresumed, Some(channel)))
@@ -322,7 +325,10 @@ mod tests {
                 channel: Email,
                 at: t(5),
             },
-            ConfirmedReading { at: t(30) },
+            ConfirmedReading {
+                at: t(30),
+                channel: None,
+            },
         ];
         assert_eq!(
             decided(&[(Email, Discovered)], &facts),
@@ -380,7 +386,10 @@ mod tests {
                 channel: Sms,
                 at: t(10),
             },
-            ConfirmedReading { at: t(50) },
+            ConfirmedReading {
+                at: t(50),
+                channel: Some(Email),
+            },
         ];
         assert_eq!(
             decided(&[(Email, Confirmed), (Sms, Confirmed)], &facts),

@@ -314,6 +314,12 @@ pub struct RecipientService {
     pub dues: Vec<Due>,
     /// Nonces of the links sent to this recipient (a link with any other nonce is refused).
     pub link_nonces: Vec<String>,
+    /// The channel whose notice carried each link nonce.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_channels: Vec<(String, Channel)>,
+    /// Each confirmation of reading: when, through which channel's link, from which client.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirmations: Vec<Confirmation>,
     /// Confirmation forms handed out and not yet used.
     pub open_forms: Vec<String>,
     /// Proofs issued.
@@ -414,6 +420,10 @@ pub enum RecipientEvent {
         activity: Activity,
         /// From where (address and user agent), for the trace.
         client: String,
+        /// The nonce of the link used (empty when not through a link): it names the notice, and so
+        /// the channel, that brought the recipient.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        link: String,
     },
     /// A channel's deadline passed without effective service.
     DeadlinePassed {
@@ -459,6 +469,17 @@ impl RecipientEvent {
     }
 }
 
+/// A confirmation of reading on the link page (art. 31 para. 2): its source, for the proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The channel whose notice carried the link used, when known.
+    pub channel: Option<Channel>,
+    /// The client's address and user agent.
+    pub client: String,
+}
+
 /// The idempotency key of a recipient's notice on a channel: the same across retries and resends.
 pub fn message_id(
     order_id: &str,
@@ -495,6 +516,8 @@ impl RecipientService {
                     dead_letters: Vec::new(),
                     dues: Vec::new(),
                     link_nonces: Vec::new(),
+                    link_channels: Vec::new(),
+                    confirmations: Vec::new(),
                     open_forms: Vec::new(),
                     proofs: Vec::new(),
                     unserved: false,
@@ -716,6 +739,7 @@ impl RecipientService {
                 }
                 if !self.link_nonces.contains(link_nonce) {
                     self.link_nonces.push(link_nonce.clone());
+                    self.link_channels.push((link_nonce.clone(), *channel));
                 }
             }
             RecipientEvent::NoticeResult {
@@ -818,13 +842,28 @@ impl RecipientService {
                     );
                 }
             }
-            RecipientEvent::RecipientActed { activity, .. } => match activity {
+            RecipientEvent::RecipientActed {
+                activity,
+                client,
+                link,
+            } => match activity {
                 Activity::Fetched { form } => {
                     self.facts.push(DeliveryFact::Fetched { at });
                     self.open_forms.push(form.clone());
                 }
                 Activity::ConfirmedReading => {
-                    self.facts.push(DeliveryFact::ConfirmedReading { at });
+                    let channel = self
+                        .link_channels
+                        .iter()
+                        .find(|(n, _)| n == link)
+                        .map(|(_, c)| *c);
+                    self.facts
+                        .push(DeliveryFact::ConfirmedReading { at, channel });
+                    self.confirmations.push(Confirmation {
+                        at,
+                        channel,
+                        client: client.clone(),
+                    });
                     self.open_forms.clear();
                 }
                 Activity::Downloaded { reference } => {
@@ -1094,6 +1133,7 @@ mod tests {
             &RecipientEvent::RecipientActed {
                 activity: Activity::Fetched { form: "f1".into() },
                 client: "127.0.0.1".into(),
+                link: "n1".into(),
             },
             t(3),
             3,
@@ -1104,12 +1144,17 @@ mod tests {
             &RecipientEvent::RecipientActed {
                 activity: Activity::ConfirmedReading,
                 client: "127.0.0.1".into(),
+                link: "n1".into(),
             },
             t(4),
             4,
         );
         let e = s.effective.unwrap();
         assert_eq!(e.at, t(4));
+        // The link came in the e-mail notice: that channel made service effective.
+        assert_eq!(e.channel, Some(Channel::Email));
+        assert_eq!(s.confirmations.len(), 1);
+        assert_eq!(s.confirmations[0].client, "127.0.0.1");
         assert!(s.open_forms.is_empty());
         assert!(s.proof_due());
         s.apply(

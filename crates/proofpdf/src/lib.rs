@@ -260,12 +260,30 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
             0.0,
         );
     }
+    for c in proof["confirmations"].as_array().into_iter().flatten() {
+        let via = c["link_from"].as_str().map_or_else(
+            || "送达链接".to_string(),
+            |ch| format!("{ch}送达通知中的链接"),
+        );
+        push(
+            format!(
+                "{}　确认阅读：通过{via}；来源 {}",
+                beijing(&c["at"]),
+                text(&c["client"])
+            ),
+            BODY,
+            0.0,
+        );
+    }
     push("送达生效".into(), 13.0, 12.0);
     push(
         format!("生效时间：{}", beijing(&effective["at"])),
         BODY,
         4.0,
     );
+    if let Some(channel) = effective["channel"].as_str() {
+        push(format!("生效渠道：{channel}"), BODY, 0.0);
+    }
     push(
         format!("依据：{}", text(&effective["rule_text"])),
         BODY,

@@ -153,8 +153,12 @@ impl<S: EventStore> Page<S> {
             .with_state(self.clone())
     }
 
-    /// The recipient a token is for, if the token is valid, unexpired and was really sent.
-    fn recipient(&self, token: &str) -> Result<(OrderSummary, RecipientService), Box<Response>> {
+    /// The recipient a token is for, if the token is valid, unexpired and was really sent, with the
+    /// link's nonce (which names the notice that carried it).
+    fn recipient(
+        &self,
+        token: &str,
+    ) -> Result<(OrderSummary, RecipientService, String), Box<Response>> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -172,7 +176,7 @@ impl<S: EventStore> Page<S> {
             .service_order(&claims.service_id)
             .map_err(|e| Box::new(unavailable(e)))?;
         match (order, service) {
-            (Some(o), Some(s)) if s.link_nonces.contains(&claims.nonce) => Ok((o, s)),
+            (Some(o), Some(s)) if s.link_nonces.contains(&claims.nonce) => Ok((o, s, claims.nonce)),
             _ => Err(Box::new(link_refused(&LinkError::Forged))),
         }
     }
@@ -231,7 +235,7 @@ async fn open<S: EventStore>(
     axum::Extension(Peer(peer)): axum::Extension<Peer>,
     headers: HeaderMap,
 ) -> Response {
-    let (order, service) = match page.recipient(&token) {
+    let (order, service, link) = match page.recipient(&token) {
         Ok(x) => x,
         Err(r) => return *r,
     };
@@ -239,6 +243,7 @@ async fn open<S: EventStore>(
     let fetched = RecipientEvent::RecipientActed {
         activity: Activity::Fetched { form: form.clone() },
         client: client(peer, &headers),
+        link,
     };
     if let Err(e) = page
         .record(
@@ -268,7 +273,7 @@ async fn open<S: EventStore>(
         })
         .collect();
     let confirmation = match service.facts.iter().find_map(|f| match f {
-        ecenter_domain::effective_service::DeliveryFact::ConfirmedReading { at } => Some(*at),
+        ecenter_domain::effective_service::DeliveryFact::ConfirmedReading { at, .. } => Some(*at),
         _ => None,
     }) {
         Some(at) => format!("<p><strong>您已于{}确认阅读。</strong></p>", beijing(at)),
@@ -304,13 +309,14 @@ async fn confirm<S: EventStore>(
     headers: HeaderMap,
     Form(fields): Form<ConfirmForm>,
 ) -> Response {
-    let (order, service) = match page.recipient(&token) {
+    let (order, service, link) = match page.recipient(&token) {
         Ok(x) => x,
         Err(r) => return *r,
     };
     let confirmed = RecipientEvent::RecipientActed {
         activity: Activity::ConfirmedReading,
         client: client(peer, &headers),
+        link,
     };
     match page
         .record(
@@ -341,7 +347,7 @@ async fn download<S: EventStore>(
     axum::Extension(Peer(peer)): axum::Extension<Peer>,
     headers: HeaderMap,
 ) -> Response {
-    let (order, service) = match page.recipient(&token) {
+    let (order, service, link) = match page.recipient(&token) {
         Ok(x) => x,
         Err(r) => return *r,
     };
@@ -379,6 +385,7 @@ async fn download<S: EventStore>(
             reference: document.reference.clone(),
         },
         client: client(peer, &headers),
+        link,
     };
     if let Err(e) = page
         .record(

@@ -56,8 +56,8 @@ pub fn document(
             DeliveryFact::ReadReported { channel, at } => {
                 json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
             }
-            DeliveryFact::ConfirmedReading { at } => {
-                json!({"event": "受送达人确认已阅读", "at": time(at)})
+            DeliveryFact::ConfirmedReading { at, channel } => {
+                json!({"event": "受送达人确认已阅读", "channel": channel.map(channel_name), "at": time(at)})
             }
             DeliveryFact::Replied { at } => json!({"event": "受送达人回复", "at": time(at)}),
         })
@@ -110,6 +110,13 @@ pub fn document(
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "events": facts,
+        // Art. 31 para. 2: how each confirmation came — the link of which channel's notice, from
+        // which client — so a court can weigh it.
+        "confirmations": service.confirmations.iter().map(|c| json!({
+            "at": time(c.at),
+            "link_from": c.channel.map(channel_name),
+            "client": c.client,
+        })).collect::<Vec<_>>(),
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
         "effective": {
             "at": time(effective.at),

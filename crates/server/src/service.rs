@@ -694,7 +694,7 @@ fn fact_message(f: &DeliveryFact) -> pb::Fact {
         DeliveryFact::Bounced { channel, at } => ("bounced", Some(channel), at),
         DeliveryFact::Fetched { at } => ("fetched", None, at),
         DeliveryFact::ReadReported { channel, at } => ("read_reported", Some(channel), at),
-        DeliveryFact::ConfirmedReading { at } => ("confirmed_reading", None, at),
+        DeliveryFact::ConfirmedReading { at, channel } => ("confirmed_reading", channel, at),
         DeliveryFact::Replied { at } => ("replied", None, at),
     };
     pb::Fact {
@@ -1327,6 +1327,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                         reference: document.reference.clone(),
                     },
                     client: format!("gRPC {identity}"),
+                    link: String::new(),
                 },
             };
             self.store
