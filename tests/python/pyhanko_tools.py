@@ -14,6 +14,10 @@
     pyhanko_tools.py dup-cert IN OUT
         the first signature's CMS with its first certificate listed twice (RFC 5652 lets the
         certificate set hold it twice; the set is not signed), written into the same /Contents
+    pyhanko_tools.py cms-attrs IN OUT KEY MODE
+        the first signature's signed attributes changed and signed again with KEY, written into the
+        same /Contents: MODE no-content-type, content-type-signed-data, or unsorted (the SET OF
+        sent and signed in reverse order, not DER order)
     pyhanko_tools.py tsa-p384 PKI_DIR
         a P-384 TSA certificate (tsa-p384.pem / .key) under the PKI's TSA CA: the timeStamping
         purpose alone and critical, valid 3000 days
@@ -255,6 +259,44 @@ def doc_timestamp(args):
             signers.PdfTimeStamper(stamper(cert, key)).timestamp_pdf(w, "sha256", output=out)
 
 
+def cms_attrs(args):
+    src, dst, key_path, mode = args
+    data = bytearray(open(src, "rb").read())
+    with open(src, "rb") as inf:
+        sig = PdfFileReader(inf, strict=False).embedded_signatures[0]
+        start, gap_end = sig.byte_range[1], sig.byte_range[2]
+    content = cms.ContentInfo.load(bytes.fromhex(data[start + 1 : gap_end - 1].decode()), strict=False)
+    content = cms.ContentInfo.load(content.dump())
+    signer = content["content"]["signer_infos"][0]
+    attrs = list(signer["signed_attrs"])
+    kind = lambda a: a["type"].native
+    if mode == "no-content-type":
+        attrs = [a for a in attrs if kind(a) != "content_type"]
+    elif mode == "content-type-signed-data":
+        attrs = [
+            cms.CMSAttribute({"type": "content_type", "values": ["signed_data"]}) if kind(a) == "content_type" else a
+            for a in attrs
+        ]
+    elif mode == "unsorted":
+        attrs = sorted(attrs, key=lambda a: a.dump(), reverse=True)
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    # The SET OF exactly in this order (asn1crypto would sort it), signed as sent.
+    body = b"".join(a.dump() for a in attrs)
+    length = len(body)
+    header = bytes([0x31, length]) if length < 128 else bytes([0x31, 0x82]) + length.to_bytes(2, "big")
+    set_der = header + body
+    key = serialization.load_pem_private_key(open(key_path, "rb").read(), password=None)
+    signature = key.sign(set_der, ec.ECDSA(hashes.SHA256()))
+    signer["signed_attrs"] = cms.CMSAttributes.load(set_der)
+    signer["signature"] = signature
+    encoded = content.dump().hex().upper().encode()
+    room = gap_end - start - 2
+    assert len(encoded) <= room
+    data[start + 1 : gap_end - 1] = encoded + b"0" * (room - len(encoded))
+    open(dst, "wb").write(bytes(data))
+
+
 def dup_cert(args):
     src, dst = args
     data = bytearray(open(src, "rb").read())
@@ -288,4 +330,4 @@ def ltv(args):
 
 
 if __name__ == "__main__":
-    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert, "tsa-p384": tsa_p384}[sys.argv[1]](sys.argv[2:])
+    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert, "tsa-p384": tsa_p384, "cms-attrs": cms_attrs}[sys.argv[1]](sys.argv[2:])

@@ -349,6 +349,12 @@ impl Additions {
             if revision.objects.contains_key(id) || !is_signature_field(d) {
                 continue;
             }
+            // An unsigned signature field is only a placeholder for a later signature when it
+            // shows nothing and does nothing: one with an appearance or actions can draw over
+            // the document or run script, and is judged as any other change.
+            if !d.has(b"V") && (d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
+                continue;
+            }
             let sig = d
                 .get(b"V")
                 .ok()
@@ -625,12 +631,21 @@ fn form(
     if !same_except(before, after, &[b"Fields", b"SigFlags"]) {
         return None;
     }
+    // ISO 32000-1 Table 219: SignaturesExist (1) and AppendOnly (2) may be set by a later
+    // signature, never cleared: without AppendOnly a reader may rewrite the file and break every
+    // signature in it.
+    let flags = |d: &Dictionary| d.get(b"SigFlags").and_then(Object::as_i64).unwrap_or(0);
+    if flags(after) & flags(before) != flags(before) {
+        return Some(Change::Other(
+            "the form's signature flags (/SigFlags) were cleared".into(),
+        ));
+    }
     let (old, new) = (
         array_items(revision, before, b"Fields"),
         array_items(full, after, b"Fields"),
     );
     if old == new {
-        return Some(Change::ValidationData);
+        return Some(Change::LaterSignature);
     }
     adds.growth(&old, &new)
 }

@@ -251,6 +251,40 @@ pub fn verify_detached(
             .find(|a| a.oid == oid)
             .and_then(|a| a.values.iter().next())
     };
+    // RFC 5652 §5.3, §11.1: the content-type attribute is required and must name the
+    // encapsulated content type (id-data for a detached PDF signature).
+    let content_type = find(CONTENT_TYPE).and_then(|v| v.decode_as::<ObjectIdentifier>().ok());
+    if content_type != Some(sd.encap_content_info.econtent_type) {
+        checks.push(check(
+            "content_type",
+            Err((
+                SubIndication::FormatFailure,
+                match content_type {
+                    None => "no content-type signed attribute (RFC 5652 §5.3 requires it)".into(),
+                    Some(t) => format!(
+                        "the content-type attribute says {t}, the signed content is {} (RFC 5652 §11.1)",
+                        sd.encap_content_info.econtent_type
+                    ),
+                },
+            )),
+        ));
+        return DetachedReport::of(checks, signer_subject);
+    }
+    // RFC 5652 §5.4: the signature is over the DER of the signed attributes, a SET OF in DER
+    // order. Attributes sent in another order cannot be what a conforming signer signed.
+    if let Some(raw) = raw_signed_attributes(cms_der)
+        && attrs.to_der().ok().as_deref().map(|d| &d[..]) != Some(raw.as_slice())
+    {
+        checks.push(check(
+            "signed_attributes",
+            Err((
+                SubIndication::FormatFailure,
+                "the signed attributes are not in DER order (RFC 5652 §5.4: a SET OF is signed as DER)"
+                    .into(),
+            )),
+        ));
+        return DetachedReport::of(checks, signer_subject);
+    }
     let signed_digest = find(MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok());
     checks.push(check(
         "message_digest",
@@ -530,4 +564,28 @@ fn without_repeated_certificates(signed_data: &der::Any) -> Result<der::Any, Str
         out.push(der::Any::new(field.tag(), value).map_err(|e| e.to_string())?);
     }
     der::Any::encode_from(&out).map_err(|e| e.to_string())
+}
+
+/// The signed attributes of the first SignerInfo as sent, re-tagged as the SET the signature
+/// covers (RFC 5652 §5.4: the `[0] IMPLICIT` tag is replaced by SET for the digest).
+fn raw_signed_attributes(cms_der: &[u8]) -> Option<Vec<u8>> {
+    use der::Tagged;
+    let mut reader = der::SliceReader::new(cms_der).ok()?;
+    let info = ContentInfo::decode(&mut reader).ok()?;
+    let fields: Vec<der::Any> = info.content.decode_as().ok()?;
+    let signer_infos = fields.last()?;
+    let mut set = der::SliceReader::new(signer_infos.value()).ok()?;
+    let first = der::Any::decode(&mut set).ok()?;
+    let signer: Vec<der::Any> = first.decode_as().ok()?;
+    let attrs = signer.iter().find(|f| {
+        f.tag()
+            == der::Tag::ContextSpecific {
+                constructed: true,
+                number: der::TagNumber::N0,
+            }
+    })?;
+    der::Any::new(der::Tag::Set, attrs.value())
+        .ok()?
+        .to_der()
+        .ok()
 }

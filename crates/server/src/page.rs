@@ -87,22 +87,32 @@ fn secure_headers(h: &mut HeaderMap) {
     );
 }
 
-fn link_refused(e: &LinkError) -> Response {
+/// A link that cannot be honoured, with whom to ask: the court that served and its contact.
+fn link_refused(e: &LinkError, court: &str, contact: &str) -> Response {
+    let ask = format!(
+        "<p>送达法院：{}；联系方式：{}。</p>",
+        escape(court),
+        escape(contact)
+    );
     match e {
         LinkError::Expired => html(
             StatusCode::GONE,
             "链接已过期",
-            "<p>此送达链接已过有效期。请联系送达法院，申请重新发送送达链接。</p>",
+            &format!("<p>此送达链接已过有效期。请联系送达法院，申请重新发送送达链接。</p>{ask}"),
         ),
         LinkError::Forged => html(
             StatusCode::FORBIDDEN,
             "链接无效",
-            "<p>此链接不是法院签发的，或已被改动。请从您收到的送达通知中重新打开链接；如仍无法打开，请联系送达法院。</p>",
+            &format!(
+                "<p>此链接不是法院签发的，或已被改动。请从您收到的送达通知中重新打开链接；如仍无法打开，请联系送达法院。</p>{ask}"
+            ),
         ),
         LinkError::Malformed => html(
             StatusCode::BAD_REQUEST,
             "链接不完整",
-            "<p>此链接不完整或已损坏（可能在复制时被截断）。请从您收到的送达通知中重新打开完整的链接。</p>",
+            &format!(
+                "<p>此链接不完整或已损坏（可能在复制时被截断）。请从您收到的送达通知中重新打开完整的链接。</p>{ask}"
+            ),
         ),
     }
 }
@@ -166,7 +176,7 @@ impl<S: EventStore> Page<S> {
             .context
             .links
             .verify(token, now)
-            .map_err(|e| Box::new(link_refused(&e)))?;
+            .map_err(|e| Box::new(self.refused(&e)))?;
         let service = self
             .store
             .recipient_service(&claims.service_id, &claims.recipient_id)
@@ -177,8 +187,13 @@ impl<S: EventStore> Page<S> {
             .map_err(|e| Box::new(unavailable(e)))?;
         match (order, service) {
             (Some(o), Some(s)) if s.link_nonces.contains(&claims.nonce) => Ok((o, s, claims.nonce)),
-            _ => Err(Box::new(link_refused(&LinkError::Forged))),
+            _ => Err(Box::new(self.refused(&LinkError::Forged))),
         }
+    }
+
+    fn refused(&self, e: &LinkError) -> Response {
+        let config = &self.context.config;
+        link_refused(e, &config.court, &config.contact)
     }
 
     fn nonce(&self) -> String {
