@@ -273,7 +273,7 @@ pub fn verify_detached(
     // RFC 5652 §5.4: the signature is over the DER of the signed attributes, a SET OF in DER
     // order. Attributes sent in another order cannot be what a conforming signer signed.
     if let Some(raw) = raw_signed_attributes(cms_der)
-        && attrs.to_der().ok().as_deref().map(|d| &d[..]) != Some(raw.as_slice())
+        && attrs.to_der().ok().as_deref() != Some(raw.as_slice())
     {
         checks.push(check(
             "signed_attributes",
