@@ -77,6 +77,17 @@ async fn clerk_shows_the_order_handles_dead_letters_and_verifies_a_saved_proof_o
         "{table}"
     );
     assert!(table.contains("UNSERVED"), "{table}");
+    // The attempts its help promises, per channel tried.
+    let header = table.lines().find(|l| l.contains("STATE")).unwrap();
+    assert!(header.contains("ATTEMPTS"), "{table}");
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.contains("张三"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // ID, NAME, STATE, CHANNEL, ATTEMPTS: one e-mail attempt.
+    assert_eq!(row.get(4), Some(&"1"), "{table}");
     let out = clerk(&["service", &order_id, "--json"], Some(&w));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["recipients"][0]["state"], "effective");

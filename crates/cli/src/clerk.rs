@@ -615,7 +615,13 @@ fn show_proof(file: &Path) -> Result<bool> {
             "  {}{}{}",
             pad(&s(&c["channel"]), 10),
             pad(&s(&c["address"]), 28),
-            c["sent_at"]["beijing"].as_str().unwrap_or("未发出")
+            c["sent_at"]["beijing"].as_str().unwrap_or(
+                if c["maybe_sent"].as_bool() == Some(true) {
+                    "未获确认（平台可能已收到）"
+                } else {
+                    "未发出"
+                }
+            )
         );
     }
     println!(
@@ -758,21 +764,30 @@ async fn show_service(hub: &HubArgs, order_id: &str, json: bool) -> Result<bool>
         beijing(first.ordered_at.as_ref())
     );
     println!(
-        "{}{}{}{}{}RULE",
+        "{}{}{}{}{}{}RULE",
         pad("ID", 6),
         pad("NAME", 14),
         pad("STATE", 11),
         pad("CHANNEL", 8),
+        pad("ATTEMPTS", 10),
         pad("EFFECTIVE (Asia/Shanghai)", 27),
     );
     for r in &recipients {
         let last = r.attempts.last();
+        // Attempts per channel tried, e.g. "2+1" for two e-mail attempts then one SMS.
+        let attempts = r
+            .attempts
+            .iter()
+            .map(|a| a.attempts.to_string())
+            .collect::<Vec<_>>()
+            .join("+");
         println!(
-            "{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}",
             pad(&r.recipient_id, 6),
             pad(&r.name, 14),
             pad(state_text(r.state), 11),
             pad(last.map_or("", |a| channel_text(a.channel)), 8),
+            pad(&attempts, 10),
             pad(
                 &beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
                 27

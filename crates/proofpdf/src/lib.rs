@@ -202,9 +202,13 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
     }
     push("送达过程".into(), 13.0, 12.0);
     for c in proof["channels"].as_array().into_iter().flatten() {
-        let sent = c["sent_at"]
-            .get("beijing")
-            .map_or_else(|| "未发出".to_string(), |_| beijing(&c["sent_at"]));
+        let sent = c["sent_at"].get("beijing").map_or_else(
+            || match c["maybe_sent"].as_bool() {
+                Some(true) => "未获确认（平台可能已收到并发出）".to_string(),
+                _ => "未发出".to_string(),
+            },
+            |_| beijing(&c["sent_at"]),
+        );
         push(
             format!("{}：{}", text(&c["channel"]), text(&c["address"])),
             BODY,
@@ -431,6 +435,29 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_a_provider_may_hold_is_never_said_to_be_unsent() {
+        let proof = |maybe_sent: bool| {
+            serde_json::json!({
+                "title": "电子送达凭证",
+                "effective": {"at": null},
+                "recipient": {},
+                "channels": [{"channel": "电子邮件", "sent_at": null, "maybe_sent": maybe_sent}],
+            })
+        };
+        let said = |p| {
+            lines(&p, "00")
+                .unwrap()
+                .into_iter()
+                .map(|l| l.text)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let held = said(proof(true));
+        assert!(held.contains("未获确认") && !held.contains("未发出"), "{held}");
+        assert!(said(proof(false)).contains("未发出"));
+    }
 
     #[test]
     fn the_texts_own_line_breaks_are_kept_and_never_drawn() {

@@ -97,6 +97,8 @@ pub fn document(
             "address": c.address,
             "message_id": c.message_id,
             "sent_at": c.sent_at.map(time),
+            // Not confirmed sent, but a relay or SMSC may hold it: never reported as not sent.
+            "maybe_sent": c.maybe_sent || c.resends_in_doubt > 0,
             "gateway_id": c.gateway_id,
             "attempts": c.attempts,
             "resends_in_doubt": c.resends_in_doubt,
