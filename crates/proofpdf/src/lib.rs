@@ -455,7 +455,10 @@ mod tests {
                 .join("\n")
         };
         let held = said(proof(true));
-        assert!(held.contains("未获确认") && !held.contains("未发出"), "{held}");
+        assert!(
+            held.contains("未获确认") && !held.contains("未发出"),
+            "{held}"
+        );
         assert!(said(proof(false)).contains("未发出"));
     }
 
