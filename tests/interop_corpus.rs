@@ -21,22 +21,6 @@ const CORPUS: [&str; 5] = [
     "pdf20.pdf",
 ];
 
-fn python(script: &str, args: &[&Path]) {
-    let out = Command::new("python3")
-        .arg(format!(
-            "{}/tests/python/{script}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn qpdf_sound(file: &Path) -> (bool, String) {
     let out = Command::new("qpdf")
         .arg("--check")
@@ -57,7 +41,7 @@ fn other_tools_pdfs_sealed_and_signed_are_judged_as_pyhanko_judges_them() {
     ecenter_pki::init(pki.path(), false).unwrap();
     let p = pki.path();
     let dir = tempfile::tempdir().unwrap();
-    python("corpus.py", &[dir.path()]);
+    common::pdf::python_tool("corpus.py", &[common::pdf::path(dir.path())]);
     for name in CORPUS {
         let original = std::fs::read(dir.path().join(name)).unwrap();
         // Sealed by ecenter.

@@ -5,32 +5,16 @@
 
 mod common;
 
+use common::pdf::path;
+
+fn ses_tools(args: &[&str]) -> String {
+    common::pdf::python_tool("ses_tools.py", args)
+}
+
 use common::pdf::{der_of, holder, trust};
 use ecenter_seal::{CheckStatus, Indication, SealSpec, make_seal, seal_document, verify};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, SystemTime};
-
-fn ses_tools(args: &[&str]) -> String {
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/ses_tools.py"
-        ))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 const DOC: &[u8] = "（2026）鄂06民终88号 民事判决书".as_bytes();
 
@@ -38,7 +22,7 @@ const DOC: &[u8] = "（2026）鄂06民终88号 民事判决书".as_bytes();
 fn foreign(pki: &Path, dir: &Path, layout: &str, flags: &[&str]) -> Vec<u8> {
     let doc = dir.join("doc.bin");
     std::fs::write(&doc, DOC).unwrap();
-    let out = dir.join(format!("{layout}{}.der", flags.join("")));
+    let out = dir.join(format!("{layout}{}.der", flags.join("").replace(' ', "")));
     let files = ["seal-maker.key", "seal-maker.pem", "seal.key", "seal.pem"].map(|f| pki.join(f));
     let mut args = vec!["make", layout];
     args.extend(files.iter().map(|f| path(f)));
@@ -131,4 +115,64 @@ fn what_ecenter_writes_is_read_by_independent_2020_definitions() {
     assert_eq!(read["cert_list_type"], 1);
     assert_eq!(read["signature_alg"], "1.2.840.10045.4.3.2");
     assert_eq!(read["maker_alg"], "1.2.840.10045.4.3.2");
+}
+
+/// What other writers do, right or wrong: fractions of a second (X.690 §11.7 allows them), a
+/// digest list with an entry in an algorithm not allowed here, unknown critical extensions
+/// (refused, as RFC 5280 §4.2 rules for certificates), a wrong version or header id, a 2014
+/// timeInfo that holds no time.
+#[test]
+fn other_writers_quirks_are_judged_by_the_standards() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // (layout, options, None when it must pass or the failing check and what it must say)
+    type Case<'a> = (&'a str, &'a [&'a str], Option<(&'a str, &'a str)>);
+    let cases: [Case; 8] = [
+        ("v4", &["--fraction"], None),
+        ("v4", &["--unknown-digest-first"], None),
+        (
+            "v4",
+            &["--critical-seal-ext"],
+            Some(("extensions", "1.2.3.4.5")),
+        ),
+        (
+            "v4",
+            &["--critical-tbs-ext"],
+            Some(("extensions", "1.2.3.4.6")),
+        ),
+        (
+            "v4",
+            &["--tbs-version", "1"],
+            Some(("strict_der", "version is 1")),
+        ),
+        ("v4", &["--header-id", "XX"], Some(("strict_der", "\"ES\""))),
+        ("v1", &["--header-id", "XX"], Some(("strict_der", "\"ES\""))),
+        (
+            "v1",
+            &["--v1-time-garbage"],
+            Some(("strict_der", "timeInfo")),
+        ),
+    ];
+    for (layout, flags, refused) in cases {
+        let der = foreign(pki.path(), dir.path(), layout, flags);
+        let report = verify(&der, DOC, &trust(pki.path()), SystemTime::now());
+        match refused {
+            None => assert_eq!(
+                report.indication,
+                Indication::Passed,
+                "{flags:?}: {report:#?}"
+            ),
+            Some((check, says)) => {
+                assert_ne!(report.indication, Indication::Passed, "{flags:?}");
+                let c = report
+                    .check(check)
+                    .unwrap_or_else(|| panic!("{flags:?}: {report:#?}"));
+                assert!(
+                    matches!(c.status, CheckStatus::Failed(_)) && c.detail.contains(says),
+                    "{flags:?}: {c:?}"
+                );
+            }
+        }
+    }
 }

@@ -4,31 +4,13 @@
 
 mod common;
 
+use common::pdf::{path, pyhanko_tools as tools};
+
 use ecenter_pdfseal::verify_pdf;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
 use std::path::Path;
 use std::process::Command;
 use std::time::SystemTime;
-
-fn tools(args: &[&str]) {
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/pyhanko_tools.py"
-        ))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// The foreign PKI and ecenter's own, side by side.
 struct Pkis {

@@ -5,37 +5,17 @@
 
 mod common;
 
+use common::pdf::{path, pyhanko_tools as tools, signed_by_pyhanko};
+
 use common::pdf::{pyhanko, seal_with, trust};
 use ecenter_pdfseal::{Placement, verify_pdf};
 use ecenter_seal::{CheckStatus, Indication};
-use std::path::Path;
-use std::process::Command;
 use std::time::SystemTime;
-
-fn tools(args: &[&str]) {
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/pyhanko_tools.py"
-        ))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn pki() -> tempfile::TempDir {
     let pki = tempfile::tempdir().unwrap();
     ecenter_pki::init(pki.path(), false).unwrap();
     pki
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// The named check of signature `i`, as (passed?, detail).
@@ -52,20 +32,9 @@ fn a_pyhanko_signature_with_issuer_serial_and_a_fractional_timestamp_passes() {
     let pki = pki();
     let p = pki.path();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("plain.pdf");
-    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(2, 0)).unwrap();
-    let signed = dir.path().join("signed.pdf");
-    tools(&[
-        "sign",
-        path(&plain),
-        path(&signed),
-        path(&p.join("seal.key")),
-        path(&p.join("seal.pem")),
-        path(&p.join("seal-ca.pem")),
-        "--tsa",
-        path(&p.join("tsa.pem")),
-        path(&p.join("tsa.key")),
-    ]);
+    let (tsa_cert, tsa_key) = (p.join("tsa.pem"), p.join("tsa.key"));
+    let tsa = ["--tsa", path(&tsa_cert), path(&tsa_key)];
+    let signed = signed_by_pyhanko(p, dir.path(), "signed.pdf", 2, &tsa);
     let (valid, said) = pyhanko(p, &signed);
     assert!(valid, "pyHanko itself: {said}");
     let report = verify_pdf(
@@ -235,17 +204,7 @@ fn a_certificate_listed_twice_in_the_cms_is_accepted_as_pyhanko_accepts_it() {
     let pki = pki();
     let p = pki.path();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("plain.pdf");
-    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
-    let signed = dir.path().join("signed.pdf");
-    tools(&[
-        "sign",
-        path(&plain),
-        path(&signed),
-        path(&p.join("seal.key")),
-        path(&p.join("seal.pem")),
-        path(&p.join("seal-ca.pem")),
-    ]);
+    let signed = signed_by_pyhanko(p, dir.path(), "signed.pdf", 1, &[]);
     let twice = dir.path().join("twice.pdf");
     tools(&["dup-cert", path(&signed), path(&twice)]);
     assert_ne!(
@@ -270,21 +229,9 @@ fn an_adbe_pkcs7_detached_signature_by_pyhanko_passes() {
     let pki = pki();
     let p = pki.path();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("plain.pdf");
-    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
-    let signed = dir.path().join("signed.pdf");
-    tools(&[
-        "sign",
-        path(&plain),
-        path(&signed),
-        path(&p.join("seal.key")),
-        path(&p.join("seal.pem")),
-        path(&p.join("seal-ca.pem")),
-        "--adobe",
-        "--tsa",
-        path(&p.join("tsa.pem")),
-        path(&p.join("tsa.key")),
-    ]);
+    let (tsa_cert, tsa_key) = (p.join("tsa.pem"), p.join("tsa.key"));
+    let extra = ["--adobe", "--tsa", path(&tsa_cert), path(&tsa_key)];
+    let signed = signed_by_pyhanko(p, dir.path(), "signed.pdf", 1, &extra);
     let bytes = std::fs::read(&signed).unwrap();
     assert!(bytes.windows(20).any(|w| w == b"/adbe.pkcs7.detached"));
     let (valid, said) = pyhanko(p, &signed);

@@ -5,33 +5,13 @@
 
 mod common;
 
+use common::pdf::{path, pyhanko_tools as tools, signed_by_pyhanko};
+
 use common::pdf::{pyhanko, seal_with, trust};
 use ecenter_pdfseal::{Placement, verify_pdf};
 use ecenter_seal::{CheckStatus, Indication};
 use lopdf::{Dictionary, Object, Stream};
-use std::path::Path;
-use std::process::Command;
 use std::time::SystemTime;
-
-fn tools(args: &[&str]) {
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/pyhanko_tools.py"
-        ))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn failed(report: &ecenter_pdfseal::PdfReport, name: &str) -> String {
     let c = report.signatures[0]
@@ -48,17 +28,7 @@ fn signed_attributes_must_carry_the_content_type_and_be_signed_in_der_order() {
     ecenter_pki::init(pki.path(), false).unwrap();
     let p = pki.path();
     let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("plain.pdf");
-    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
-    let signed = dir.path().join("signed.pdf");
-    tools(&[
-        "sign",
-        path(&plain),
-        path(&signed),
-        path(&p.join("seal.key")),
-        path(&p.join("seal.pem")),
-        path(&p.join("seal-ca.pem")),
-    ]);
+    let signed = signed_by_pyhanko(p, dir.path(), "signed.pdf", 1, &[]);
     for (mode, check, says, pyhanko_agrees) in [
         ("no-content-type", "content_type", "RFC 5652 §5.3", true),
         (

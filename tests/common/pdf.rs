@@ -8,6 +8,66 @@ use std::path::Path;
 use std::process::Command;
 use std::time::SystemTime;
 
+/// Runs `tests/python/<script>` with `args`; panics with its stderr unless it succeeds; returns
+/// its standard output.
+pub fn python_tool(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg(format!(
+            "{}/tests/python/{script}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(args)
+        .output()
+        .expect("python3 is installed");
+    assert!(
+        out.status.success(),
+        "{script} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `tests/python/pyhanko_tools.py` with `args` (see its docstring).
+pub fn pyhanko_tools(args: &[&str]) {
+    python_tool("pyhanko_tools.py", args);
+}
+
+/// A sample PDF of `pages` pages signed by pyHanko (not by ecenter) with the PKI's seal key, with
+/// `extra` options of `pyhanko_tools.py sign` (e.g. `--tsa CERT KEY`, `--adobe`), written as
+/// `dir/name`.
+pub fn signed_by_pyhanko(
+    pki: &Path,
+    dir: &Path,
+    name: &str,
+    pages: usize,
+    extra: &[&str],
+) -> std::path::PathBuf {
+    let plain = dir.join(format!("plain-{name}"));
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(pages, 0)).unwrap();
+    let signed = dir.join(name);
+    let (key, cert, ca) = (
+        pki.join("seal.key"),
+        pki.join("seal.pem"),
+        pki.join("seal-ca.pem"),
+    );
+    let mut args = vec![
+        "sign",
+        path(&plain),
+        path(&signed),
+        path(&key),
+        path(&cert),
+        path(&ca),
+    ];
+    args.extend_from_slice(extra);
+    pyhanko_tools(&args);
+    signed
+}
+
+/// A path as the `&str` a command line takes.
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
 /// pyHanko's validation of `file`, trusting only the PKI's root: (accepted, its report).
 pub fn pyhanko(pki: &Path, file: &Path) -> (bool, String) {
     let out = Command::new("pyhanko")

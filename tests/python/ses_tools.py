@@ -1,9 +1,17 @@
 """GB/T 38540 seals and seal signatures built with asn1crypto and cryptography, not by ecenter:
 the 2020 layout (version 4, as ofdrw writes it) and the GM/T 0031-2014 layout (version 1).
 
-    ses_tools.py make LAYOUT MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT [--digest-list]
-        LAYOUT is v4 or v1; the seal lists the signer's certificate (v4 --digest-list: its SHA256
-        digest, certListType 2); the v4 seal carries a non-critical extension
+    ses_tools.py make LAYOUT MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT [OPTION...]
+        LAYOUT is v4 or v1; the seal lists the signer's certificate; the v4 seal carries a
+        non-critical extension. Options (what other writers do, right or wrong):
+          --digest-list          v4: the signer by its SHA256 digest (certListType 2)
+          --unknown-digest-first v4: a digest list whose first entry is in SM3, for someone else
+          --fraction             v4: validStart and timeInfo with fractions of a second
+          --critical-seal-ext    v4: the seal's extension marked critical (unknown OID)
+          --critical-tbs-ext     v4: a critical extension (unknown OID) in TBS_Sign [0]
+          --tbs-version N        v4: TBS_Sign version N instead of 4
+          --header-id ID         the SES_Header id instead of "ES"
+          --v1-time-garbage      v1: timeInfo bytes that are no time
     ses_tools.py read SIGNATURE
         prints what an independent reader finds in a version-4 SES_Signature, as JSON
 """
@@ -160,21 +168,29 @@ def sign(k, data):
 
 def make(args):
     layout, maker_key, maker_cert, signer_key, signer_cert, document, out, *flags = args
+    opt = lambda name: flags[flags.index(name) + 1] if name in flags else None
     maker_k, signer_k = key(maker_key), key(signer_key)
     maker_c, signer_c = der_cert(maker_cert), der_cert(signer_cert)
     now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
     start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=365)
+    if "--fraction" in flags:
+        start = start.replace(microsecond=500000)
+        now = now.replace(microsecond=250000)
+    header_id = opt("--header-id") or "ES"
     picture = Picture({"type": "PNG", "data": b"\x89PNG\r\n\x1a\n picture", "width": 40, "height": 40})
     digest = hashlib.sha256(open(document, "rb").read()).digest()
     if layout == "v4":
-        if "--digest-list" in flags:
+        if "--digest-list" in flags or "--unknown-digest-first" in flags:
             cert_list_type = 2
-            cert_list = CertDigestList([{"type": "SHA256", "value": hashlib.sha256(signer_c).digest()}])
+            entries = [{"type": "SHA256", "value": hashlib.sha256(signer_c).digest()}]
+            if "--unknown-digest-first" in flags:
+                entries.insert(0, {"type": "SM3", "value": b"\x11" * 32})
+            cert_list = CertDigestList(entries)
         else:
             cert_list_type, cert_list = 1, OctetStrings([signer_c])
         info = SealInfoV4(
             {
-                "header": {"id": "ES", "version": 4, "vid": "ofdrw-like"},
+                "header": {"id": header_id, "version": 4, "vid": "ofdrw-like"},
                 "es_id": "4206000000099",
                 "property": {
                     "type": 1,
@@ -186,7 +202,9 @@ def make(args):
                     "valid_end": end,
                 },
                 "picture": picture,
-                "ext_datas": [{"extn_id": "1.2.3.4.5", "critical": False, "extn_value": b"note"}],
+                "ext_datas": [
+                    {"extn_id": "1.2.3.4.5", "critical": "--critical-seal-ext" in flags, "extn_value": b"note"}
+                ],
             }
         )
         seal = SESealV4(
@@ -197,16 +215,18 @@ def make(args):
                 "signed_value": sign(maker_k, info.dump()),
             }
         )
-        tbs = TbsSignV4(
-            {"version": 4, "eseal": seal, "time_info": now, "data_hash": digest, "property_info": "doc-1"}
-        )
+        tbs = {"version": int(opt("--tbs-version") or 4), "eseal": seal, "time_info": now,
+               "data_hash": digest, "property_info": "doc-1"}
+        if "--critical-tbs-ext" in flags:
+            tbs["ext_datas"] = [{"extn_id": "1.2.3.4.6", "critical": True, "extn_value": b"must understand"}]
+        tbs = TbsSignV4(tbs)
         sig = SignatureV4(
             {"to_sign": tbs, "cert": signer_c, "signature_alg_id": ECDSA_SHA256, "signature": sign(signer_k, tbs.dump())}
         )
     else:
         info = SealInfoV1(
             {
-                "header": {"id": "ES", "version": 1, "vid": "gmt0031-2014"},
+                "header": {"id": header_id, "version": 1, "vid": "gmt0031-2014"},
                 "es_id": "4206000000098",
                 "property": {
                     "type": 1,
@@ -229,7 +249,7 @@ def make(args):
             {
                 "version": 1,
                 "eseal": seal,
-                "time_info": now.strftime("%y%m%d%H%M%SZ").encode(),
+                "time_info": b"\xff\xfegarbage\x00" if "--v1-time-garbage" in flags else now.strftime("%y%m%d%H%M%SZ").encode(),
                 "data_hash": digest,
                 "property_info": "doc-1",
                 "cert": signer_c,

@@ -2,8 +2,49 @@
 //! DER-encoded with the `der` crate. Field names follow the standard. The hub writes these; the
 //! GM/T 0031-2014 layout (version 1) other systems still write is read by [`crate::asn1_2014`].
 
-use der::Sequence;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
+use der::{DecodeValue, EncodeValue, FixedTag, Header, Length, Reader, Sequence, Tag, Writer};
+use std::time::{Duration, SystemTime};
+
+/// A GeneralizedTime read with an optional fraction of a second (X.690 §11.7 allows one in DER,
+/// without trailing zeros; other writers use it) and written in whole seconds. Signatures are
+/// checked over the bytes as received, never over a re-encoding.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub struct Time(pub SystemTime);
+
+impl FixedTag for Time {
+    const TAG: Tag = Tag::GeneralizedTime;
+}
+
+impl<'a> DecodeValue<'a> for Time {
+    fn decode_value<R: Reader<'a>>(reader: &mut R, header: Header) -> der::Result<Self> {
+        let bytes = reader.read_vec(header.length)?;
+        crate::tst::generalized_time(&bytes)
+            .map(Time)
+            .map_err(|_| Tag::GeneralizedTime.value_error())
+    }
+}
+
+impl EncodeValue for Time {
+    fn value_len(&self) -> der::Result<Length> {
+        self.whole()?.value_len()
+    }
+
+    fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {
+        self.whole()?.encode_value(writer)
+    }
+}
+
+impl Time {
+    fn whole(&self) -> der::Result<GeneralizedTime> {
+        let secs = self
+            .0
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_err(|_| Tag::GeneralizedTime.value_error())?
+            .as_secs();
+        GeneralizedTime::from_unix_duration(Duration::from_secs(secs))
+    }
+}
 
 /// `SES_Header`: format id `"ES"`, version 4, vendor id.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
@@ -29,11 +70,11 @@ pub struct SesPropertyInfo {
     /// [`CertDigestObj`] for type 2; see [`crate::layout`].
     pub cert_list: der::Any,
     /// When the seal was made.
-    pub create_date: GeneralizedTime,
+    pub create_date: Time,
     /// Start of the seal's validity.
-    pub valid_start: GeneralizedTime,
+    pub valid_start: Time,
     /// End of the seal's validity.
-    pub valid_end: GeneralizedTime,
+    pub valid_end: Time,
 }
 
 /// `SES_ESPictrueInfo` (sic, as in the standard): the seal's picture.
@@ -86,7 +127,7 @@ pub struct TbsSign {
     /// The whole seal.
     pub eseal: SeSeal,
     /// The signer's claimed signing time (trusted only with a timestamp).
-    pub time_info: GeneralizedTime,
+    pub time_info: Time,
     /// Hash of the sealed document (SHA-256 for P-256).
     pub data_hash: BitString,
     /// What was sealed, e.g. the document's name and id.

@@ -4,7 +4,7 @@
 
 use crate::asn1::{SesHeader, SesPictureInfo, SesPropertyInfo};
 use der::Sequence;
-use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
+use der::asn1::{BitString, Ia5String, ObjectIdentifier, OctetString};
 
 /// `SES_ESPropertyInfo` of 2014: no certificate-list type, times as UTCTime (some writers use
 /// GeneralizedTime, read as `Any`).
@@ -118,7 +118,7 @@ pub struct LegacyTbsSign {
     /// The seal.
     pub eseal: LegacySeal,
     /// The claimed time.
-    pub time_info: GeneralizedTime,
+    pub time_info: crate::asn1::Time,
     /// The document's hash.
     pub data_hash: BitString,
     /// What was sealed.

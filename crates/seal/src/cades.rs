@@ -430,7 +430,7 @@ fn named_seal(
                 &seal,
                 signer_cert,
                 trust,
-                times,
+                times.1,
                 None,
             );
             report.seal_id = Some(seal.es_id);

@@ -4,7 +4,7 @@
 
 use crate::asn1::{CertDigestObj, SeSeal, SesPropertyInfo, SesSignature};
 use crate::asn1_2014::{LegacySignature, SesSignatureV1};
-use der::asn1::{GeneralizedTime, OctetString, UtcTime};
+use der::asn1::{GeneralizedTime, ObjectIdentifier, OctetString, UtcTime};
 use der::{Decode, Encode};
 use std::time::SystemTime;
 
@@ -45,20 +45,28 @@ impl Signers {
         match self {
             Signers::Certificates(c) => Ok(c.iter().any(|c| c == cert_der)),
             Signers::Digests(d) => {
+                // An entry in an algorithm this build does not know cannot name anyone here; it
+                // is skipped, and only a list of nothing but such entries is an error.
+                let mut unknown = Vec::new();
                 for (alg, value) in d {
                     let algorithm = match alg.to_ascii_uppercase().replace('-', "").as_str() {
                         "SHA256" => &ring::digest::SHA256,
                         "SHA384" => &ring::digest::SHA384,
                         "SHA512" => &ring::digest::SHA512,
                         other => {
-                            return Err(format!(
-                                "certificate digest type {other} is not on the allow-list (SHA256, SHA384, SHA512)"
-                            ));
+                            unknown.push(other.to_string());
+                            continue;
                         }
                     };
                     if ring::digest::digest(algorithm, cert_der).as_ref() == value.as_slice() {
                         return Ok(true);
                     }
+                }
+                if !unknown.is_empty() && unknown.len() == d.len() {
+                    return Err(format!(
+                        "the seal names its signers only by digests in {} (the allow-list is SHA256, SHA384, SHA512)",
+                        unknown.join(", ")
+                    ));
                 }
                 Ok(false)
             }
@@ -95,6 +103,9 @@ pub struct SealView {
     pub maker_signature: Vec<u8>,
     /// The `SESeal` itself (DER).
     pub der: Vec<u8>,
+    /// Extensions marked critical (their OIDs): none is understood, so any fails the seal
+    /// (as RFC 5280 §4.2 treats an unrecognised critical extension).
+    pub critical_extensions: Vec<String>,
 }
 
 /// A seal signature (`SES_Signature`) as verification needs it.
@@ -118,10 +129,57 @@ pub struct SignatureView {
     pub signature: Vec<u8>,
     /// RFC 3161 token over the signature, if any.
     pub time_stamp: Option<Vec<u8>>,
+    /// Critical extensions of `TBS_Sign` (OIDs), none understood.
+    pub critical_extensions: Vec<String>,
 }
 
-fn gtime(t: &GeneralizedTime) -> SystemTime {
-    SystemTime::UNIX_EPOCH + t.to_unix_duration()
+/// `ExtData` (GB/T 38540-2020, as an X.509 extension): id, criticality, value.
+#[derive(der::Sequence)]
+struct ExtData {
+    extn_id: ObjectIdentifier,
+    #[asn1(default = "Default::default")]
+    critical: bool,
+    extn_value: OctetString,
+}
+
+/// The OIDs of the critical extensions in `ext`; an extension that does not decode counts.
+fn critical(ext: Option<&Vec<der::Any>>) -> Vec<String> {
+    ext.into_iter()
+        .flatten()
+        .filter_map(|e| match e.decode_as::<ExtData>() {
+            Ok(x) if x.critical => Some(x.extn_id.to_string()),
+            Ok(_) => None,
+            Err(_) => Some("(an extension that does not decode)".to_string()),
+        })
+        .collect()
+}
+
+/// The elements of the DER SEQUENCE `der`, each as its exact bytes (what was signed).
+fn raw_fields(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let fields: Vec<der::Any> = der::Any::from_der(der)
+        .and_then(|a| a.decode_as())
+        .map_err(|e| e.to_string())?;
+    fields
+        .iter()
+        .map(|f| f.to_der().map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn header_ok(h: &crate::asn1::SesHeader, version: Option<u32>) -> Result<(), String> {
+    if h.id.as_str() != "ES" {
+        return Err(format!("SES_Header id is {:?}, not \"ES\"", h.id.as_str()));
+    }
+    match version {
+        Some(v) if h.version != v => Err(format!(
+            "SES_Header version is {}, not {v} for this layout",
+            h.version
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn gtime(t: &crate::asn1::Time) -> SystemTime {
+    t.0
 }
 
 /// A UTCTime or GeneralizedTime (2014 writers use either).
@@ -130,7 +188,12 @@ fn any_time(a: &der::Any) -> Result<SystemTime, String> {
         return Ok(SystemTime::UNIX_EPOCH + t.to_unix_duration());
     }
     a.decode_as::<GeneralizedTime>()
-        .map(|t| gtime(&t))
+        .map(|t| SystemTime::UNIX_EPOCH + t.to_unix_duration())
+        .or_else(|e| {
+            a.decode_as::<crate::asn1::Time>()
+                .map(|t| t.0)
+                .map_err(|_| e)
+        })
         .map_err(|e| format!("a seal date is neither UTCTime nor GeneralizedTime: {e}"))
 }
 
@@ -156,8 +219,9 @@ fn signers_v4(p: &SesPropertyInfo) -> Result<Signers, String> {
     }
 }
 
-fn seal_v4(seal: &SeSeal) -> Result<SealView, String> {
+fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, String> {
     let info = &seal.eseal_info;
+    header_ok(&info.header, Some(4))?;
     Ok(SealView {
         layout: Layout::V4,
         es_id: info.es_id.to_string(),
@@ -167,16 +231,21 @@ fn seal_v4(seal: &SeSeal) -> Result<SealView, String> {
         valid_end: gtime(&info.property.valid_end),
         picture_type: info.picture.picture_type.to_string(),
         picture: info.picture.data.as_bytes().to_vec(),
-        signed_info: info.to_der().map_err(|e| e.to_string())?,
+        signed_info: raw_fields(raw)?
+            .into_iter()
+            .next()
+            .ok_or("an empty SESeal")?,
         maker_cert: seal.cert.as_bytes().to_vec(),
         maker_alg: seal.sign_alg_id,
         maker_signature: seal.signed_value.raw_bytes().to_vec(),
-        der: seal.to_der().map_err(|e| e.to_string())?,
+        der: raw.to_vec(),
+        critical_extensions: critical(info.ext_datas.as_ref()),
     })
 }
 
-fn seal_v1(seal: &crate::asn1_2014::SeSealV1) -> Result<SealView, String> {
+fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, String> {
     let info = &seal.eseal_info;
+    header_ok(&info.header, None)?;
     Ok(SealView {
         layout: Layout::V1,
         es_id: info.es_id.to_string(),
@@ -192,16 +261,21 @@ fn seal_v1(seal: &crate::asn1_2014::SeSealV1) -> Result<SealView, String> {
         valid_end: any_time(&info.property.valid_end)?,
         picture_type: info.picture.picture_type.to_string(),
         picture: info.picture.data.as_bytes().to_vec(),
-        signed_info: info.to_der().map_err(|e| e.to_string())?,
+        signed_info: raw_fields(raw)?
+            .into_iter()
+            .next()
+            .ok_or("an empty SESeal")?,
         maker_cert: seal.sign_info.cert.as_bytes().to_vec(),
         maker_alg: seal.sign_info.signature_algorithm,
         maker_signature: seal.sign_info.sign_data.raw_bytes().to_vec(),
-        der: seal.to_der().map_err(|e| e.to_string())?,
+        der: raw.to_vec(),
+        critical_extensions: critical(info.ext_datas.as_ref()),
     })
 }
 
-fn seal_legacy(seal: &crate::asn1_2014::LegacySeal) -> Result<SealView, String> {
+fn seal_legacy(seal: &crate::asn1_2014::LegacySeal, raw: &[u8]) -> Result<SealView, String> {
     let info = &seal.eseal_info;
+    header_ok(&info.header, Some(4))?;
     Ok(SealView {
         layout: Layout::EcenterLegacy,
         es_id: info.es_id.to_string(),
@@ -211,28 +285,49 @@ fn seal_legacy(seal: &crate::asn1_2014::LegacySeal) -> Result<SealView, String> 
         valid_end: gtime(&info.property.valid_end),
         picture_type: info.picture.picture_type.to_string(),
         picture: info.picture.data.as_bytes().to_vec(),
-        signed_info: info.to_der().map_err(|e| e.to_string())?,
+        signed_info: raw_fields(raw)?
+            .into_iter()
+            .next()
+            .ok_or("an empty SESeal")?,
         maker_cert: seal.sign_info.cert.as_bytes().to_vec(),
         maker_alg: seal.sign_info.signature_algorithm,
         maker_signature: seal.sign_info.sign_data.raw_bytes().to_vec(),
-        der: seal.to_der().map_err(|e| e.to_string())?,
+        der: raw.to_vec(),
+        critical_extensions: Vec::new(),
     })
+}
+
+/// The version a structure's first element states (`SES_Header.version` of a seal's information,
+/// `TBS_Sign.version` of a signature), to choose which layout's error to report.
+fn stated_version(der: &[u8], seal: bool) -> Option<u32> {
+    let first = raw_fields(der).ok()?.into_iter().next()?;
+    let inner = raw_fields(&first).ok()?.into_iter().next()?;
+    let version = if seal {
+        raw_fields(&inner).ok()?.into_iter().nth(1)?
+    } else {
+        inner
+    };
+    der::Any::from_der(&version).ok()?.decode_as::<u32>().ok()
 }
 
 /// Reads a `SESeal` in any layout (strict DER).
 pub fn parse_seal(der: &[u8]) -> Result<SealView, String> {
-    if let Ok(s) = SeSeal::from_der(der) {
-        return seal_v4(&s);
+    let v4 = SeSeal::from_der(der).map_err(|e| e.to_string());
+    if let Ok(s) = &v4 {
+        return seal_v4(s, der);
     }
-    if let Ok(s) = crate::asn1_2014::SeSealV1::from_der(der) {
-        return seal_v1(&s);
+    let v1 = crate::asn1_2014::SeSealV1::from_der(der).map_err(|e| e.to_string());
+    if let Ok(s) = &v1 {
+        return seal_v1(s, der);
     }
-    match crate::asn1_2014::LegacySeal::from_der(der) {
-        Ok(s) => seal_legacy(&s),
-        Err(e) => Err(format!(
-            "not a strict-DER SESeal of GB/T 38540-2020 or GM/T 0031-2014: {e}"
-        )),
+    if let Ok(s) = crate::asn1_2014::LegacySeal::from_der(der) {
+        return seal_legacy(&s, der);
     }
+    let (layout, e) = match stated_version(der, true) {
+        Some(1) => ("GM/T 0031-2014", v1.err().unwrap_or_default()),
+        _ => ("GB/T 38540-2020", v4.err().unwrap_or_default()),
+    };
+    Err(format!("not a strict-DER SESeal of {layout}: {e}"))
 }
 
 /// The time a 2014 `timeInfo` BIT STRING holds: a DER UTCTime/GeneralizedTime, or its text.
@@ -249,47 +344,70 @@ fn time_info_v1(bits: &[u8]) -> Option<SystemTime> {
 
 /// Reads a `SES_Signature` in any layout (strict DER).
 pub fn parse_signature(der: &[u8]) -> Result<SignatureView, String> {
-    if let Ok(s) = SesSignature::from_der(der) {
+    let raw = raw_fields(der).unwrap_or_default();
+    let tbs_raw = raw.first().cloned().unwrap_or_default();
+    let seal_raw = raw_fields(&tbs_raw)
+        .ok()
+        .and_then(|f| f.into_iter().nth(1))
+        .unwrap_or_default();
+    let v4 = SesSignature::from_der(der).map_err(|e| e.to_string());
+    if let Ok(s) = &v4 {
+        if s.to_sign.version != 4 {
+            return Err(format!(
+                "TBS_Sign version is {} in the GB/T 38540-2020 layout, which is version 4",
+                s.to_sign.version
+            ));
+        }
         return Ok(SignatureView {
             layout: Layout::V4,
-            seal: seal_v4(&s.to_sign.eseal)?,
-            tbs: s.to_sign.to_der().map_err(|e| e.to_string())?,
+            seal: seal_v4(&s.to_sign.eseal, &seal_raw)?,
+            tbs: tbs_raw,
             claimed: Some(gtime(&s.to_sign.time_info)),
             data_hash: s.to_sign.data_hash.raw_bytes().to_vec(),
             signer_cert: s.cert.as_bytes().to_vec(),
             alg: s.signature_alg_id,
             signature: s.signature.raw_bytes().to_vec(),
-            time_stamp: s.time_stamp.map(|t| t.raw_bytes().to_vec()),
+            time_stamp: s.time_stamp.as_ref().map(|t| t.raw_bytes().to_vec()),
+            critical_extensions: critical(s.to_sign.ext_datas.as_ref()),
         });
     }
-    if let Ok(s) = SesSignatureV1::from_der(der) {
+    let v1 = SesSignatureV1::from_der(der).map_err(|e| e.to_string());
+    if let Ok(s) = &v1 {
         let t = &s.to_sign;
+        // GM/T 0031-2014: timeInfo is the signing time; bytes that are no time are a format error.
+        let claimed = time_info_v1(t.time_info.raw_bytes()).ok_or_else(|| {
+            "TBS_Sign timeInfo (GM/T 0031-2014) holds no UTCTime or GeneralizedTime".to_string()
+        })?;
         return Ok(SignatureView {
             layout: Layout::V1,
-            seal: seal_v1(&t.eseal)?,
-            tbs: t.to_der().map_err(|e| e.to_string())?,
-            claimed: time_info_v1(t.time_info.raw_bytes()),
+            seal: seal_v1(&t.eseal, &seal_raw)?,
+            tbs: tbs_raw,
+            claimed: Some(claimed),
             data_hash: t.data_hash.raw_bytes().to_vec(),
             signer_cert: t.cert.as_bytes().to_vec(),
             alg: t.signature_algorithm,
             signature: s.signature.raw_bytes().to_vec(),
             time_stamp: None,
+            critical_extensions: Vec::new(),
         });
     }
-    match LegacySignature::from_der(der) {
-        Ok(s) => Ok(SignatureView {
+    if let Ok(s) = LegacySignature::from_der(der) {
+        return Ok(SignatureView {
             layout: Layout::EcenterLegacy,
-            seal: seal_legacy(&s.to_sign.eseal)?,
-            tbs: s.to_sign.to_der().map_err(|e| e.to_string())?,
+            seal: seal_legacy(&s.to_sign.eseal, &seal_raw)?,
+            tbs: tbs_raw,
             claimed: Some(gtime(&s.to_sign.time_info)),
             data_hash: s.to_sign.data_hash.raw_bytes().to_vec(),
             signer_cert: s.cert.as_bytes().to_vec(),
             alg: s.signature_alg_id,
             signature: s.signature.raw_bytes().to_vec(),
             time_stamp: s.time_stamp.map(|t| t.raw_bytes().to_vec()),
-        }),
-        Err(e) => Err(format!(
-            "not a strict-DER SES_Signature of GB/T 38540-2020 or GM/T 0031-2014: {e}"
-        )),
+            critical_extensions: Vec::new(),
+        });
     }
+    let (layout, e) = match stated_version(der, false) {
+        Some(1) => ("GM/T 0031-2014", v1.err().unwrap_or_default()),
+        _ => ("GB/T 38540-2020", v4.err().unwrap_or_default()),
+    };
+    Err(format!("not a strict-DER SES_Signature of {layout}: {e}"))
 }

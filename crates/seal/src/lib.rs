@@ -221,9 +221,9 @@ pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealErro
                     .map(|c| OctetString::new(c.clone()))
                     .collect::<Result<Vec<_>, _>>()?,
             )?,
-            create_date: generalized(SystemTime::now())?,
-            valid_start: generalized(spec.valid_from)?,
-            valid_end: generalized(spec.valid_to)?,
+            create_date: Time(SystemTime::now()),
+            valid_start: Time(spec.valid_from),
+            valid_end: Time(spec.valid_to),
         },
         picture: SesPictureInfo {
             picture_type: ia5(&spec.picture_type, "picture type")?,
@@ -401,6 +401,9 @@ struct PurposeIfPresent<'a>(&'a [u8]);
 
 impl webpki::ExtendedKeyUsageValidator for PurposeIfPresent<'_> {
     fn validate(&self, purposes: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        if self.0.is_empty() {
+            return Ok(()); // no purpose required (a role carried as a certificate policy)
+        }
         let wanted = webpki::KeyPurposeId::new(self.0);
         let mut any = false;
         for purpose in purposes {

@@ -54,13 +54,25 @@ pub(crate) fn verify_with(
         Ok("ECDSA P-256 with SHA-256 (allow-listed)".into()),
     ));
     signatures(&mut checks, &sealed, alg, document);
+    if !sealed.critical_extensions.is_empty() {
+        checks.push(check(
+            "extensions",
+            Err((
+                SubIndication::FormatFailure,
+                format!(
+                    "TBS_Sign carries critical extensions this verifier does not understand: {}",
+                    sealed.critical_extensions.join(", ")
+                ),
+            )),
+        ));
+    }
     let (best_time, proven) = timestamp(&mut checks, &sealed, trust, now);
     seal_checks(
         &mut checks,
         &sealed.seal,
         &sealed.signer_cert,
         trust,
-        (now, best_time),
+        best_time,
         cache,
     );
     let claimed_earlier = !proven && sealed.claimed.is_some_and(|c| c < best_time);
@@ -145,14 +157,14 @@ fn timestamp(
 
 /// The checks of a seal itself, wherever it is carried (a `SES_Signature`, or a PDF signature's
 /// signed attribute): the maker's signature over the seal, the maker's chain to the maker anchors
-/// and its role, the seal's validity window at the trusted signing time `at`, and that it lists
-/// `signer_cert`. `now` is the validation time for the maker's chain.
+/// and its role (at the trusted signing time `at`), the seal's validity window at `at`, and that
+/// it lists `signer_cert`.
 pub(crate) fn seal_checks(
     checks: &mut Vec<Check>,
     seal: &SealView,
     signer_cert: &[u8],
     trust: &TrustStores,
-    (now, at): (SystemTime, SystemTime),
+    at: SystemTime,
     cache: Option<&ChainCache>,
 ) {
     checks.push(check(
@@ -181,22 +193,39 @@ pub(crate) fn seal_checks(
         },
     ));
     let role = roles::role_of(trust);
+    let role_check = roles::maker_role_ok(&seal.maker_cert, role);
+    // A role carried as a certificate policy leaves the certificate's EKUs to other purposes.
+    let usage = match &role_check {
+        Ok(d) if d.contains("certificate policy") => Vec::new(),
+        _ => roles::maker_usage(role),
+    };
+    // The maker's chain is judged when the seal was used (the trusted signing time), as the
+    // signer's is: a maker certificate that expired since does not undo a seal made before.
     checks.push(check(
         "seal_maker_chain",
         chain(
             &seal.maker_cert,
             &trust.seal_makers,
             trust,
-            now,
+            at,
             false,
             cache,
-            &roles::maker_usage(role),
+            &usage,
         ),
     ));
-    checks.push(check(
-        "seal_maker_role",
-        roles::maker_role_ok(&seal.maker_cert, role),
-    ));
+    checks.push(check("seal_maker_role", role_check));
+    if !seal.critical_extensions.is_empty() {
+        checks.push(check(
+            "extensions",
+            Err((
+                SubIndication::FormatFailure,
+                format!(
+                    "the seal carries critical extensions this verifier does not understand: {} (an unrecognised critical extension fails, as RFC 5280 §4.2 rules)",
+                    seal.critical_extensions.join(", ")
+                ),
+            )),
+        ));
+    }
     checks.push(check(
         "seal_validity",
         if seal.valid_start <= at && at <= seal.valid_end {

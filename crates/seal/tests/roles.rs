@@ -151,3 +151,74 @@ fn a_maker_role_given_as_a_certificate_policy_counts_when_configured() {
             .contains("certificate policy")
     );
 }
+
+/// A maker whose role is a certificate policy may carry EKUs for other purposes.
+#[test]
+fn a_maker_role_given_as_a_policy_beside_other_ekus_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    ecenter_pki::init(dir.path(), false).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let court_policy = "1.2.156.112560.1.1";
+    let leaf = ecenter_pki::LeafSpec {
+        name: "某省法院电子印章制作者（测试）".into(),
+        not_before: now - time::Duration::hours(1),
+        not_after: now + time::Duration::days(30),
+        key_usages: vec![ecenter_pki::Ku::DigitalSignature],
+        // id-kp-documentSigning (RFC 9336)
+        extended_key_usages: vec![ecenter_pki::Eku::Other(vec![1, 3, 6, 1, 5, 5, 7, 3, 36])],
+        extensions: vec![policies(court_policy)],
+    };
+    ecenter_pki::issue_leaf(dir.path(), "seal-ca", &leaf, "policy-maker").unwrap();
+    let der = sealed_by(
+        &holder(dir.path(), "policy-maker"),
+        &holder(dir.path(), "seal"),
+        "某省高级人民法院电子签章",
+    );
+    let mut trust = trust_of(dir.path());
+    trust.maker_role = Some(ObjectIdentifier::new_unwrap(court_policy));
+    let report = verify(&der, DOC, &trust, SystemTime::now());
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+}
+
+/// The maker's certificate is judged at the trusted signing time, as the signer's is: one that
+/// expired after a timestamped seal does not undo it; without a timestamp it does.
+#[test]
+fn a_maker_certificate_expired_since_a_timestamped_seal_still_vouches_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    ecenter_pki::init(dir.path(), false).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let leaf = ecenter_pki::LeafSpec {
+        name: "短期制章者（测试）".into(),
+        not_before: now - time::Duration::hours(1),
+        not_after: now + time::Duration::hours(1),
+        key_usages: vec![ecenter_pki::Ku::DigitalSignature],
+        extended_key_usages: vec![ecenter_pki::Eku::Other(
+            ecenter_pki::SEAL_MAKER_ROLE.to_vec(),
+        )],
+        extensions: Vec::new(),
+    };
+    ecenter_pki::issue_leaf(dir.path(), "seal-ca", &leaf, "short-maker").unwrap();
+    let plain = sealed_by(
+        &holder(dir.path(), "short-maker"),
+        &holder(dir.path(), "seal"),
+        "襄阳市中级人民法院诉讼服务专用章",
+    );
+    let tsa = tsa::TimestampAuthority::new(holder(dir.path(), "tsa"));
+    let stamped = add_timestamp(&plain, &tsa, SystemTime::now()).unwrap();
+    let mut trust = trust_of(dir.path());
+    trust.tsas = vec![pem_der(&dir.path().join("root-ca.pem"))];
+    trust
+        .intermediates
+        .push(pem_der(&dir.path().join("tsa-ca.pem")));
+    let later = SystemTime::now() + Duration::from_secs(2 * 3600);
+    let report = verify(&stamped, DOC, &trust, later);
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    let report = verify(&plain, DOC, &trust, later);
+    assert!(
+        matches!(
+            report.check("seal_maker_chain").unwrap().status,
+            CheckStatus::Failed(_)
+        ),
+        "{report:#?}"
+    );
+}
