@@ -4,8 +4,9 @@
 //! Run: `cargo bench --bench pdfseal` (prints a Markdown table for docs/PERFORMANCE.md). Without
 //! `--bench` (as `cargo test` runs benches) it seals a few PDFs only.
 
+mod support;
+
 use ecenter_pdfseal::{Placement, SignatureInfo, sample_pdf, seal_pdf};
-use ecenter_seal::KeyHolder;
 use ecenter_seal::tsa::TimestampAuthority;
 use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use rustls_pki_types::PrivatePkcs8KeyDer;
@@ -13,27 +14,7 @@ use rustls_pki_types::pem::PemObject;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
-
-fn holder(dir: &Path, stem: &str) -> KeyHolder {
-    KeyHolder::from_pem(
-        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
-        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
-    )
-    .unwrap()
-}
-
-/// Median of `runs` timings of `f`, in microseconds.
-fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
+use support::{holder, median_us};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

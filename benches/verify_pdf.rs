@@ -8,9 +8,11 @@
 //! Run: `cargo bench --bench verify_pdf` (prints a Markdown table for docs/PERFORMANCE.md).
 //! Without `--bench` (as `cargo test` runs benches) it verifies once.
 
+mod support;
+
 use ecenter_pdfseal::{Placement, SignatureInfo, ValidationData, sample_pdf, seal_pdf, verify_pdf};
 use ecenter_seal::tsa::TimestampAuthority;
-use ecenter_seal::{Indication, KeyHolder, TrustStores};
+use ecenter_seal::{Indication, TrustStores};
 use ring::signature::{
     ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
 };
@@ -18,33 +20,14 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Instant, SystemTime};
-
-fn holder(dir: &Path, stem: &str) -> KeyHolder {
-    KeyHolder::from_pem(
-        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
-        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
-    )
-    .unwrap()
-}
+use std::time::SystemTime;
+use support::{holder, median_us};
 
 fn der(path: &Path) -> Vec<u8> {
     CertificateDer::from_pem_file(path)
         .unwrap()
         .as_ref()
         .to_vec()
-}
-
-fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
 }
 
 /// The two signed parts of every signature's byte range.

@@ -148,3 +148,25 @@ impl BenchHub {
         self.server.await.unwrap().unwrap();
     }
 }
+
+/// Median of `runs` timings of `f`, in microseconds.
+pub fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// The certificate and key `stem`.pem / `stem`.key of a PKI directory.
+pub fn holder(dir: &std::path::Path, stem: &str) -> ecenter_seal::KeyHolder {
+    ecenter_seal::KeyHolder::from_pem(
+        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
+        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
+    )
+    .unwrap()
+}

@@ -5,9 +5,9 @@
 //! document verifiable for as long as it is kept: each timestamp proves the earlier ones existed
 //! while their certificates were valid.
 
-use crate::{PdfSealError, RANGE_PLACEHOLDER, ValidationData, pdf_error, resolve, unreadable};
+use crate::{PdfSealError, ValidationData, pdf_error, resolve, unreadable};
 use ecenter_seal::tsa::TimestampAuthority;
-use lopdf::{Dictionary, IncrementalDocument, Object, StringFormat};
+use lopdf::{Dictionary, IncrementalDocument, Object};
 use std::time::SystemTime;
 
 /// Room for the timestamp token (the TSA's certificate included) in /Contents.
@@ -46,23 +46,7 @@ pub fn archive_timestamp(
 
     let mut doc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let new = &mut doc.new_document;
-    let mut sig = Dictionary::new();
-    sig.set("Type", Object::Name(b"DocTimeStamp".to_vec()));
-    sig.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
-    sig.set("SubFilter", Object::Name(b"ETSI.RFC3161".to_vec()));
-    sig.set(
-        "ByteRange",
-        Object::Array(vec![
-            Object::Integer(0),
-            Object::Integer(RANGE_PLACEHOLDER),
-            Object::Integer(RANGE_PLACEHOLDER),
-            Object::Integer(RANGE_PLACEHOLDER),
-        ]),
-    );
-    sig.set(
-        "Contents",
-        Object::String(vec![0; TOKEN_SPACE], StringFormat::Hexadecimal),
-    );
+    let sig = crate::signature_dictionary(b"DocTimeStamp", b"ETSI.RFC3161", TOKEN_SPACE);
     let sig_id = new.add_object(Object::Dictionary(sig));
     // An invisible widget (ISO 32000-1 §12.7.4.5): no rectangle, printed and locked flags.
     let mut widget = Dictionary::new();
