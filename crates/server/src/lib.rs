@@ -26,6 +26,7 @@ pub mod proof;
 pub mod revocation;
 pub mod scrub;
 pub mod seal;
+mod seal_config;
 pub mod service;
 pub mod similar;
 pub mod tls;
