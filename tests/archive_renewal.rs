@@ -85,6 +85,35 @@ async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
     (sealed, filing_id)
 }
 
+/// With the TSA `stem` of the PKI: S1 is renewed once, then nothing is due; the store is closed.
+async fn renews_once_with(
+    store: Arc<ecenter_store::SledStore>,
+    mut config: ecenter_server::seal::SealConfig,
+    pki: &Path,
+    stem: &str,
+    filing_id: &str,
+) {
+    config.tsa_cert = Some(pki.join(format!("{stem}.pem")));
+    config.tsa_key = Some(pki.join(format!("{stem}.key")));
+    let ctx = Arc::new(config.load().unwrap());
+    let outcome = renew_due(store.clone(), ctx.clone(), SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.renewed,
+        vec![format!("{filing_id}/S1")],
+        "{outcome:?}"
+    );
+    let outcome = renew_due(store.clone(), ctx, SystemTime::now())
+        .await
+        .unwrap();
+    assert!(
+        outcome.renewed.is_empty() && outcome.blocked == 0,
+        "{outcome:?}"
+    );
+    store.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out() {
     let pki = tempfile::tempdir().unwrap();
@@ -111,26 +140,7 @@ async fn a_sealed_pdf_is_b_lta_and_is_renewed_once_before_its_timestamp_ages_out
     assert_eq!((outcome.checked, outcome.blocked), (1, 1), "{outcome:?}");
     assert!(outcome.renewed.is_empty());
     // A TSA certificate that outlives the timestamp: renewed once, then no longer due.
-    config.tsa_cert = Some(pki.path().join("tsa-2036.pem"));
-    config.tsa_key = Some(pki.path().join("tsa-2036.key"));
-    let newer = Arc::new(config.load().unwrap());
-    let outcome = renew_due(store.clone(), newer.clone(), SystemTime::now())
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome.renewed,
-        vec![format!("{filing_id}/S1")],
-        "{outcome:?}"
-    );
-    let outcome = renew_due(store.clone(), newer, SystemTime::now())
-        .await
-        .unwrap();
-    assert!(
-        outcome.renewed.is_empty() && outcome.blocked == 0,
-        "{outcome:?}"
-    );
-    store.close().await.unwrap();
-    drop(store);
+    renews_once_with(store, config, pki.path(), "tsa-2036", &filing_id).await;
 
     let hub = start_tls(data.path(), pki.path()).await;
     let renewed = download_s1(hub.addr, pki.path(), &filing_id).await;
@@ -238,26 +248,7 @@ async fn a_timestamp_whose_algorithm_nears_its_sunset_is_renewed_in_a_stronger_o
         (1, 0),
         "{outcome:?}"
     );
-    config.tsa_cert = Some(pki.path().join("tsa-p384.pem"));
-    config.tsa_key = Some(pki.path().join("tsa-p384.key"));
-    let p384 = Arc::new(config.load().unwrap());
-    let outcome = renew_due(store.clone(), p384.clone(), SystemTime::now())
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome.renewed,
-        vec![format!("{filing_id}/S1")],
-        "{outcome:?}"
-    );
-    let outcome = renew_due(store.clone(), p384, SystemTime::now())
-        .await
-        .unwrap();
-    assert!(
-        outcome.renewed.is_empty() && outcome.blocked == 0,
-        "{outcome:?}"
-    );
-    store.close().await.unwrap();
-    drop(store);
+    renews_once_with(store, config, pki.path(), "tsa-p384", &filing_id).await;
 
     let hub = start_tls(data.path(), pki.path()).await;
     let renewed = download_s1(hub.addr, pki.path(), &filing_id).await;

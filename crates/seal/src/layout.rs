@@ -219,82 +219,105 @@ fn signers_v4(p: &SesPropertyInfo) -> Result<Signers, String> {
     }
 }
 
-fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, String> {
-    let info = &seal.eseal_info;
-    header_ok(&info.header, Some(4))?;
+/// What every layout's seal says, gathered: the seal information's parts and the maker's
+/// (certificate, algorithm, signature).
+struct Parts<'a> {
+    layout: Layout,
+    es_id: String,
+    name: &'a str,
+    signers: Signers,
+    window: (SystemTime, SystemTime),
+    picture: &'a crate::asn1::SesPictureInfo,
+    maker: (&'a [u8], ObjectIdentifier, &'a [u8]),
+    critical_extensions: Vec<String>,
+}
+
+fn view(parts: Parts<'_>, raw: &[u8]) -> Result<SealView, String> {
     Ok(SealView {
-        layout: Layout::V4,
-        es_id: info.es_id.to_string(),
-        name: info.property.name.clone(),
-        signers: signers_v4(&info.property)?,
-        valid_start: gtime(&info.property.valid_start),
-        valid_end: gtime(&info.property.valid_end),
-        picture_type: info.picture.picture_type.to_string(),
-        picture: info.picture.data.as_bytes().to_vec(),
+        layout: parts.layout,
+        es_id: parts.es_id,
+        name: parts.name.to_string(),
+        signers: parts.signers,
+        valid_start: parts.window.0,
+        valid_end: parts.window.1,
+        picture_type: parts.picture.picture_type.to_string(),
+        picture: parts.picture.data.as_bytes().to_vec(),
+        // What the maker signed: SES_SealInfo exactly as received.
         signed_info: raw_fields(raw)?
             .into_iter()
             .next()
             .ok_or("an empty SESeal")?,
-        maker_cert: seal.cert.as_bytes().to_vec(),
-        maker_alg: seal.sign_alg_id,
-        maker_signature: seal.signed_value.raw_bytes().to_vec(),
+        maker_cert: parts.maker.0.to_vec(),
+        maker_alg: parts.maker.1,
+        maker_signature: parts.maker.2.to_vec(),
         der: raw.to_vec(),
-        critical_extensions: critical(info.ext_datas.as_ref()),
+        critical_extensions: parts.critical_extensions,
     })
+}
+
+fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, String> {
+    let info = &seal.eseal_info;
+    header_ok(&info.header, Some(4))?;
+    let p = &info.property;
+    let parts = Parts {
+        layout: Layout::V4,
+        es_id: info.es_id.to_string(),
+        name: &p.name,
+        signers: signers_v4(p)?,
+        window: (gtime(&p.valid_start), gtime(&p.valid_end)),
+        picture: &info.picture,
+        maker: (
+            seal.cert.as_bytes(),
+            seal.sign_alg_id,
+            seal.signed_value.raw_bytes(),
+        ),
+        critical_extensions: critical(info.ext_datas.as_ref()),
+    };
+    view(parts, raw)
 }
 
 fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, String> {
     let info = &seal.eseal_info;
     header_ok(&info.header, None)?;
-    Ok(SealView {
+    let p = &info.property;
+    let sign = &seal.sign_info;
+    let parts = Parts {
         layout: Layout::V1,
         es_id: info.es_id.to_string(),
-        name: info.property.name.clone(),
-        signers: Signers::Certificates(
-            info.property
-                .cert_list
-                .iter()
-                .map(|c| c.as_bytes().to_vec())
-                .collect(),
+        name: &p.name,
+        signers: Signers::Certificates(p.cert_list.iter().map(|c| c.as_bytes().to_vec()).collect()),
+        window: (any_time(&p.valid_start)?, any_time(&p.valid_end)?),
+        picture: &info.picture,
+        maker: (
+            sign.cert.as_bytes(),
+            sign.signature_algorithm,
+            sign.sign_data.raw_bytes(),
         ),
-        valid_start: any_time(&info.property.valid_start)?,
-        valid_end: any_time(&info.property.valid_end)?,
-        picture_type: info.picture.picture_type.to_string(),
-        picture: info.picture.data.as_bytes().to_vec(),
-        signed_info: raw_fields(raw)?
-            .into_iter()
-            .next()
-            .ok_or("an empty SESeal")?,
-        maker_cert: seal.sign_info.cert.as_bytes().to_vec(),
-        maker_alg: seal.sign_info.signature_algorithm,
-        maker_signature: seal.sign_info.sign_data.raw_bytes().to_vec(),
-        der: raw.to_vec(),
         critical_extensions: critical(info.ext_datas.as_ref()),
-    })
+    };
+    view(parts, raw)
 }
 
 fn seal_legacy(seal: &crate::asn1_2014::LegacySeal, raw: &[u8]) -> Result<SealView, String> {
     let info = &seal.eseal_info;
     header_ok(&info.header, Some(4))?;
-    Ok(SealView {
+    let p = &info.property;
+    let sign = &seal.sign_info;
+    let parts = Parts {
         layout: Layout::EcenterLegacy,
         es_id: info.es_id.to_string(),
-        name: info.property.name.clone(),
-        signers: signers_v4(&info.property)?,
-        valid_start: gtime(&info.property.valid_start),
-        valid_end: gtime(&info.property.valid_end),
-        picture_type: info.picture.picture_type.to_string(),
-        picture: info.picture.data.as_bytes().to_vec(),
-        signed_info: raw_fields(raw)?
-            .into_iter()
-            .next()
-            .ok_or("an empty SESeal")?,
-        maker_cert: seal.sign_info.cert.as_bytes().to_vec(),
-        maker_alg: seal.sign_info.signature_algorithm,
-        maker_signature: seal.sign_info.sign_data.raw_bytes().to_vec(),
-        der: raw.to_vec(),
+        name: &p.name,
+        signers: signers_v4(p)?,
+        window: (gtime(&p.valid_start), gtime(&p.valid_end)),
+        picture: &info.picture,
+        maker: (
+            sign.cert.as_bytes(),
+            sign.signature_algorithm,
+            sign.sign_data.raw_bytes(),
+        ),
         critical_extensions: Vec::new(),
-    })
+    };
+    view(parts, raw)
 }
 
 /// The version a structure's first element states (`SES_Header.version` of a seal's information,
