@@ -738,6 +738,22 @@ fn delivered(message_id: &str) -> Option<Vec<u8>> {
         })
 }
 
+/// A delivery status notification in the hub's maildir (new or read) that reports on `address`
+/// (its Final-Recipient), as text.
+fn dsn_naming(address: &str) -> Option<String> {
+    ["hub/new", "hub/cur"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(Path::new(POSTFIX_SPOOL).join(d)).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .map(|raw| String::from_utf8_lossy(&raw).into_owned())
+        .find(|text| {
+            text.contains(&format!("Final-Recipient: rfc822; {address}"))
+                || text.contains(&format!("Final-Recipient: rfc822;{address}"))
+        })
+}
+
 /// dkimpy (PyPI) verifies `message` with the public key given as the selector's DNS record.
 fn dkimpy_verifies(message: &[u8], public_key_b64: &str) -> bool {
     let dir = tempfile::tempdir().unwrap();
@@ -815,7 +831,9 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let reached_address = format!("zhang{tag}@parties.test");
+    // A sub-address with '+' (xtext-encoded once in ORCPT, RFC 3461 §4.2): the DSN's
+    // Original-Recipient must name this very address for the report to count.
+    let reached_address = format!("zhang+court{tag}@parties.test");
     let bounced_address = format!("gone{tag}@bounce.test");
     let ordered = court
         .serve_order(order(
@@ -850,6 +868,13 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
         r1.attempts[0].gateway_id.contains("queued as"),
         "{:?}",
         r1.attempts[0]
+    );
+
+    // Postfix's report names the address as sent: ORCPT was xtext-encoded once, not twice.
+    let dsn = dsn_naming(&reached_address).expect("Postfix's delivery report in the hub's maildir");
+    assert!(
+        dsn.contains(&format!("Original-Recipient: rfc822;{reached_address}")),
+        "{dsn}"
     );
 
     // The message as delivered carries a DKIM signature that dkimpy verifies.

@@ -5,7 +5,6 @@
 //! relay announces DSN. The outbox's idempotency key is the Message-ID and the ENVID; a timeout
 //! covers the whole send (lettre's own covers only connecting). The outcome is an [`Attempt`].
 
-use crate::dsn::xtext_encode;
 use crate::policy::Attempt;
 use lettre::address::Address;
 use lettre::message::dkim::{
@@ -402,9 +401,11 @@ impl Mailer {
                 keyword: "RET".into(),
                 value: Some("HDRS".into()),
             });
+            // lettre xtext-encodes parameter values itself (RFC 3461 §4): encoding them here too
+            // sent `+2B2B` for a `+`, and the DSN named another address.
             mail.push(MailParameter::Other {
                 keyword: "ENVID".into(),
-                value: Some(xtext_encode(message_id)),
+                value: Some(message_id.to_string()),
             });
             rcpt.push(RcptParameter::Other {
                 keyword: "NOTIFY".into(),
@@ -412,7 +413,7 @@ impl Mailer {
             });
             rcpt.push(RcptParameter::Other {
                 keyword: "ORCPT".into(),
-                value: Some(format!("rfc822;{}", xtext_encode(to.as_ref()))),
+                value: Some(format!("rfc822;{to}")),
             });
         }
         let result = async {
