@@ -282,14 +282,27 @@ async fn each_receipt_status_maps_to_its_event_and_a_missing_receipt_counts_as_u
         }
     }
 
-    // A receipt for an id the hub never sent is logged and acknowledged after a grace period; the
-    // hub carries on.
+    // A receipt for an id the hub never sent is kept in the log and acknowledged after a grace
+    // period; the hub carries on.
     let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
     smsc.receipt("FFFFFFFF", "DELIVRD");
     until(30, "the unknown receipt to be acknowledged", || async {
         (smsc.stats()["receipts_acked"].as_u64().unwrap() > acked_before).then_some(())
     })
     .await;
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let kept = entries
+        .iter()
+        .find(|e| e.kind == "sms_receipt_unmatched")
+        .expect("the unmatched receipt is in the log");
+    assert!(
+        kept.detail_json.contains("FFFFFFFF") && kept.detail_json.contains("DELIVRD"),
+        "{}",
+        kept.detail_json
+    );
     let again = serve_plan(
         &court,
         "sms-4",

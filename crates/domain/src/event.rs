@@ -201,6 +201,16 @@ pub enum Event {
         /// When the timestamp it renews would have aged out (its TSA certificate's notAfter).
         renews_until: chrono::DateTime<chrono::Utc>,
     },
+    /// An SMSC delivery receipt for a message id this hub never sent (or a form of the id it does
+    /// not recognise): acknowledged so the SMSC stops repeating it, and kept here for the clerks.
+    SmsReceiptUnmatched {
+        /// The message id the receipt names.
+        smsc_id: String,
+        /// Its state word (DELIVRD, UNDELIV, ...).
+        status: String,
+        /// The receipt's text as received.
+        text: String,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -234,7 +244,8 @@ impl Event {
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
-            | Event::CheckpointMailed { .. } => None,
+            | Event::CheckpointMailed { .. }
+            | Event::SmsReceiptUnmatched { .. } => None,
         }
     }
 
@@ -260,6 +271,7 @@ impl Event {
             Event::LogLossAccepted { .. } => "log_loss_accepted",
             Event::CheckpointMailed { .. } => "checkpoint_mailed",
             Event::ArchiveTimestampAdded { .. } => "archive_timestamp_added",
+            Event::SmsReceiptUnmatched { .. } => "sms_receipt_unmatched",
         }
     }
 
@@ -270,7 +282,8 @@ impl Event {
             Event::FilingRouted { .. }
             | Event::BlobCorrupt { .. }
             | Event::CheckpointMailed { .. }
-            | Event::ArchiveTimestampAdded { .. } => "hub",
+            | Event::ArchiveTimestampAdded { .. }
+            | Event::SmsReceiptUnmatched { .. } => "hub",
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

@@ -122,7 +122,8 @@ impl Filing {
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
-            | Event::CheckpointMailed { .. } => {
+            | Event::CheckpointMailed { .. }
+            | Event::SmsReceiptUnmatched { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

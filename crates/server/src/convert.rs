@@ -165,7 +165,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::Service { .. }
         | Event::BlobCorrupt { .. }
         | Event::LogLossAccepted { .. }
-        | Event::CheckpointMailed { .. } => return None,
+        | Event::CheckpointMailed { .. }
+        | Event::SmsReceiptUnmatched { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

@@ -770,12 +770,27 @@ impl<S: EventStore> Outbox<S> {
                     tracing::warn!(
                         smsc_id = %incoming.receipt.smsc_id,
                         status = incoming.receipt.status.word(),
-                        "a delivery receipt for a message this hub never sent; acknowledged and dropped"
+                        "a delivery receipt for a message this hub never sent; kept in the log and acknowledged"
                     );
                     self.stats
                         .receipts_unmatched
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    incoming.ack().await;
+                    let event = Event::SmsReceiptUnmatched {
+                        smsc_id: incoming.receipt.smsc_id.clone(),
+                        status: incoming.receipt.status.word().to_string(),
+                        text: incoming.receipt.text.clone(),
+                    };
+                    // Acknowledged only once kept: if the log refuses, the SMSC sends it again.
+                    match self
+                        .store
+                        .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
+                        .await
+                    {
+                        Ok(_) => incoming.ack().await,
+                        Err(e) => {
+                            tracing::error!(error = %e, "keeping an unmatched receipt failed; left unacknowledged")
+                        }
+                    }
                 }
             }
         }
