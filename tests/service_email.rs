@@ -15,14 +15,6 @@ use std::process::Command;
 use std::time::Duration;
 use tonic::transport::Channel;
 
-fn der_of(pem_path: &Path) -> Vec<u8> {
-    use rustls_pki_types::pem::PemObject;
-    rustls_pki_types::CertificateDer::from_pem_file(pem_path)
-        .unwrap()
-        .as_ref()
-        .to_vec()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies_offline() {
     let maildir_holder = tempfile::tempdir().unwrap();
@@ -217,18 +209,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         "a changed proof must not verify"
     );
 
-    let pki = w.pki.path();
-    let trust = ecenter_seal::TrustStores {
-        seal_makers: vec![der_of(&pki.join("root-ca.pem"))],
-        signers: vec![der_of(&pki.join("root-ca.pem"))],
-        intermediates: vec![
-            der_of(&pki.join("seal-ca.pem")),
-            der_of(&pki.join("tsa-ca.pem")),
-        ],
-        crls: Vec::new(),
-        tsas: vec![der_of(&pki.join("root-ca.pem"))],
-        maker_role: None,
-    };
+    let trust = common::pdf::trust(w.pki.path());
     let checks = ecenter_seal::cades::verify_detached(
         &proof.signature,
         &[&proof.document],
