@@ -322,7 +322,8 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         | Operation::GetProof
         | Operation::ListDeadLetters
         | Operation::RetryDeadLetter
-        | Operation::ResolveDeadLetter => {
+        | Operation::ResolveDeadLetter
+        | Operation::JudgeReport => {
             let mut svc = w.service(stem).await;
             let r = pb::RecipientRef {
                 order_id: "O000000000001".into(),
@@ -367,6 +368,16 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
                     .await
                     .map(drop),
                 Operation::RetryDeadLetter => svc.retry_dead_letter(action).await.map(drop),
+                Operation::JudgeReport => svc
+                    .judge_report(pb::JudgeReportRequest {
+                        order_id: action.order_id,
+                        recipient_id: action.recipient_id,
+                        index: 0,
+                        accept: false,
+                        note: "伪造的退信".into(),
+                    })
+                    .await
+                    .map(drop),
                 Operation::ListMyServices => svc
                     .list_my_services(pb::ListMyServicesRequest {})
                     .await
@@ -446,7 +457,7 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
 /// Calls refused beyond one per cell (GetProofPdf, checked beside GetProof).
 static EXTRA_REFUSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-const OPERATIONS: [Operation; 32] = [
+const OPERATIONS: [Operation; 33] = [
     Operation::ListMyServices,
     Operation::ServeOrder,
     Operation::GetServiceStatus,
@@ -455,6 +466,7 @@ const OPERATIONS: [Operation; 32] = [
     Operation::ListDeadLetters,
     Operation::RetryDeadLetter,
     Operation::ResolveDeadLetter,
+    Operation::JudgeReport,
     Operation::SealPdf,
     Operation::IndexCase,
     Operation::RemoveCase,
@@ -494,7 +506,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 59, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 61, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
     for op in OPERATIONS {
         for (role, stem) in callers {

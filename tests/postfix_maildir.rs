@@ -33,6 +33,8 @@ async fn a_dsn_maildir_nobody_made_is_awaited_made_by_postfix_and_then_read() {
         smtp.from = format!("{COURT_NAME} <songda@hub.test>");
         smtp.envelope_from = Some("dsn-awaited@hub.test".into());
         smtp.dsn_maildir = Some(maildir.to_path_buf());
+        // Postfix's own reports are evidence (its myhostname, tests/postfix/setup.sh).
+        smtp.report_relays = vec!["mta.hub.test".into()];
     })
     .await;
     // Give the reader a few polls: it must not make the directory the MTA owns.
@@ -104,6 +106,8 @@ async fn a_dsn_maildir_the_mta_user_cannot_write_stops_the_hub_naming_path_owner
     let mut service = service_config(keys.path(), pki.path(), 25, 20);
     let smtp = service.smtp.as_mut().unwrap();
     smtp.dsn_maildir = Some(maildir.clone());
+    // Postfix's own reports are evidence (its myhostname, tests/postfix/setup.sh).
+    smtp.report_relays = vec!["mta.hub.test".into()];
     smtp.dsn_maildir_owner = Some(MaildirOwner {
         uid,
         gid,

@@ -792,6 +792,8 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
         smtp.from = format!("{COURT_NAME} <songda@hub.test>");
         smtp.envelope_from = Some("dsn@hub.test".into());
         smtp.dsn_maildir = Some(Path::new(POSTFIX_SPOOL).join("hub"));
+        // Postfix's own reports are evidence (its myhostname, tests/postfix/setup.sh).
+        smtp.report_relays = vec!["mta.hub.test".into()];
         // Postfix's virtual delivery user (tests/postfix/setup.sh): the hub checks it can write.
         smtp.dsn_maildir_owner = Some(ecenter_server::maildir::MaildirOwner {
             uid: 5000,

@@ -1,7 +1,9 @@
-//! Delivery reports are evidence only once checked: a bounce that arrives after a report already
-//! said the notice reached the recipient — what anyone who saw the notice's Message-ID can send to
-//! the court's bounce address — is set aside for the clerks and undoes nothing; and a report whose
-//! time lies outside what the hub witnessed does not date the service.
+//! Delivery reports are evidence only once checked: a report the court's relay did not generate
+//! itself, or a bounce that arrives after a report already said the notice reached the recipient —
+//! what anyone who saw the notice's Message-ID can send to the court's bounce address — is set
+//! aside for the clerks and undoes nothing; a report whose time lies outside what the hub witnessed
+//! does not date the service; a clerk's judgment decides, and a proof already issued is withdrawn
+//! by a new version rather than silently contradicted (through the real Postfix).
 
 mod common;
 
@@ -17,9 +19,18 @@ fn dsn(envid: &str, address: &str, action: &str, status: &str, arrival: &str) ->
          MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
          --b\r\nContent-Type: message/delivery-status\r\n\r\n\
-         Reporting-MTA: dns; mta.elsewhere.test\r\nOriginal-Envelope-Id: {envid}\r\nArrival-Date: {arrival}\r\n\r\n\
+         Reporting-MTA: dns; mta.hub.test\r\nOriginal-Envelope-Id: {envid}\r\nArrival-Date: {arrival}\r\n\r\n\
          Original-Recipient: rfc822;{address}\r\nFinal-Recipient: rfc822;{address}\r\n\
          Action: {action}\r\nStatus: {status}\r\n\r\n--b--\r\n"
+    )
+}
+
+/// `report` as the court's relay delivers a report it generated itself: its own `Received` on top,
+/// with no `from` clause (what Postfix's bounce daemon writes; see the Postfix test below for the
+/// real thing).
+fn relay_made(report: &str) -> String {
+    format!(
+        "Return-Path: <>\r\nReceived: by mta.hub.test (Postfix)\r\n\tid 4A1B2C; Mon, 30 Nov 2026 10:00:00 +0000 (UTC)\r\n{report}"
     )
 }
 
@@ -43,7 +54,9 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     }
     let dsn_maildir = maildir.clone();
     let w = world_with(smtp.addr.port(), 10, move |c, _| {
-        c.smtp.as_mut().unwrap().dsn_maildir = Some(dsn_maildir);
+        let smtp = c.smtp.as_mut().unwrap();
+        smtp.dsn_maildir = Some(dsn_maildir);
+        smtp.report_relays = vec!["mta.hub.test".into()];
     })
     .await;
     let document = w.sealed_document().await;
@@ -73,13 +86,13 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     deliver(
         &maildir,
         "1.delivered",
-        &dsn(
+        &relay_made(&dsn(
             &envid,
             address,
             "delivered",
             "2.0.0",
             "Wed, 01 Jan 2020 00:00:00 +0000",
-        ),
+        )),
     );
     let effective = status_when(&court, &order_id, "R1", "the delivered report", |s| {
         s.effective.is_some()
@@ -146,4 +159,196 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     .await;
     assert!(s.dead_letters.is_empty());
     let _ = status(&mut court, &order_id, "R1").await;
+}
+
+const POSTFIX_SPOOL: &str = "/var/spool/ecenter-mail";
+
+/// Mails `report` to the court's bounce address through Postfix on port 25, as anyone on the
+/// network can (Python's smtplib: another SMTP client than the hub's).
+fn mail_to_bounce_address(report: &str) {
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import smtplib,sys; smtplib.SMTP('127.0.0.1',25).sendmail('', ['dsn-review@hub.test'], sys.stdin.buffer.read())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(report.as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "Postfix refused the report"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_withdraws_the_proof() {
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
+        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
+    );
+    let w = world_with(25, 20, |c, _| {
+        let smtp = c.smtp.as_mut().unwrap();
+        smtp.from = format!("{COURT_NAME} <songda@hub.test>");
+        smtp.envelope_from = Some("dsn-review@hub.test".into());
+        smtp.dsn_maildir = Some(Path::new(POSTFIX_SPOOL).join("review"));
+        smtp.dsn_maildir_owner = Some(ecenter_server::maildir::MaildirOwner {
+            uid: 5000,
+            gid: 5000,
+            mode: 0o700,
+        });
+        smtp.report_relays = vec!["mta.hub.test".into()];
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let mut clerk = w.service("clerk-c0001").await;
+    let tag = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let address = format!("wangwu{tag}@parties.test");
+    let ordered = serve_one(
+        &court,
+        &format!("review-{tag}"),
+        &document,
+        "王五",
+        &address,
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let order_id = ordered.order_id.clone();
+    // Postfix delivers the notice and reports "delivered" itself: evidence without a clerk.
+    let v1 = proof_when_issued(&court, &order_id, "R1").await;
+    assert_eq!(v1.version, 1);
+    let served = status(&mut clerk.clone(), &order_id, "R1").await;
+    assert!(served.unverified.is_empty(), "{:?}", served.unverified);
+    let envid = served.attempts[0].message_id.clone();
+
+    // Two forged "5.1.1" bounces naming the notice and claiming Postfix wrote them; they reach the
+    // maildir as mail Postfix received over SMTP.
+    for n in 0..2 {
+        mail_to_bounce_address(&dsn(
+            &envid,
+            &address,
+            "failed",
+            "5.1.1",
+            &format!("Mon, 30 Nov 2026 10:0{n}:00 +0000"),
+        ));
+    }
+    let held = status_when(
+        &clerk,
+        &order_id,
+        "R1",
+        "both bounces to be set aside",
+        |s| s.unverified.len() == 2,
+    )
+    .await;
+    assert_eq!(held.state, pb::RecipientState::Effective as i32);
+    assert_eq!(held.effective, served.effective);
+    assert!(
+        held.unverified[0].reason.contains("not authenticated")
+            && held.unverified[0].reason.contains("did not generate it"),
+        "{:?}",
+        held.unverified[0]
+    );
+    assert!(!held.unverified[0].reached && !held.unverified[0].judged);
+    // The clerks see them.
+    let listed = run_clerk(&["dead-letters"], Some(&w));
+    let table = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{table}");
+    assert!(
+        table.contains("Reports set aside") && table.contains(&order_id),
+        "{table}"
+    );
+
+    // Bad judgments are refused with the field named.
+    let judge = |index: u32, accept: bool, note: &str| pb::JudgeReportRequest {
+        order_id: order_id.clone(),
+        recipient_id: "R1".into(),
+        index,
+        accept,
+        note: note.into(),
+    };
+    let e = clerk.judge_report(judge(0, true, " ")).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e:?}");
+    assert!(e.message().starts_with("note:"), "{}", e.message());
+    let e = clerk
+        .judge_report(judge(7, true, "核实"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e:?}");
+
+    // Rejected: nothing changes, the judgment is on record.
+    let after = clerk
+        .judge_report(judge(0, false, "服务商确认该邮箱正常收信"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.state, pb::RecipientState::Effective as i32);
+    assert!(after.unverified[0].judged && !after.unverified[0].accepted);
+    assert_eq!(after.unverified[0].judged_by, "urn:ecenter:clerk:c0001");
+    let e = clerk
+        .judge_report(judge(0, true, "改判"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::FailedPrecondition, "{e:?}");
+
+    // Accepted (through the CLI): the bounce undoes the reach, and proof version 2 withdraws v1.
+    let out = run_clerk(
+        &[
+            "report",
+            "accept",
+            &order_id,
+            "R1",
+            "1",
+            "--note",
+            "已向邮件服务商核实：邮箱已注销",
+        ],
+        Some(&w),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v2 = until(30, "the withdrawing proof", || {
+        let mut c = court.clone();
+        let r = pb::RecipientRef {
+            order_id: order_id.clone(),
+            recipient_id: "R1".into(),
+        };
+        async move {
+            c.get_proof(r)
+                .await
+                .ok()
+                .map(|p| p.into_inner())
+                .filter(|p| p.version == 2)
+        }
+    })
+    .await;
+    let doc: serde_json::Value = serde_json::from_slice(&v2.document).unwrap();
+    assert!(doc["effective"].is_null(), "{doc}");
+    assert_eq!(doc["withdraws"]["versions"], serde_json::json!([1]));
+    let reviewed = doc["reviewed_reports"].as_array().unwrap();
+    assert_eq!(reviewed.len(), 2);
+    assert_eq!(reviewed[0]["judgment"]["accepted"], false);
+    assert_eq!(reviewed[1]["judgment"]["accepted"], true);
+    assert!(
+        openssl_verifies(w.pki.path(), &v2.document, &v2.signature),
+        "OpenSSL rejects the withdrawing proof's signature"
+    );
+    let now = status(&mut clerk, &order_id, "R1").await;
+    assert_ne!(now.state, pb::RecipientState::Effective as i32);
+    assert!(
+        now.facts.iter().any(|f| f.kind == "bounced"),
+        "{:?}",
+        now.facts
+    );
 }

@@ -54,6 +54,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             envelope_from: None,
             dsn_maildir: None,
             dsn_maildir_owner: None,
+            report_relays: Vec::new(),
             dkim: None,
             ca_file: None,
         }),

@@ -7,6 +7,8 @@ use crate::log_audit::{LogWalk, Offline, walk_offline};
 use crate::pad;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+
+mod review;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
@@ -165,7 +167,7 @@ enum Command {
         #[command(flatten)]
         hub: HubArgs,
     },
-    /// Lists final failures waiting for a clerk.
+    /// Lists what waits for a clerk: final failures, and delivery reports set aside as unverified.
     DeadLetters {
         #[command(flatten)]
         hub: HubArgs,
@@ -195,6 +197,25 @@ enum Command {
         #[arg(long, value_enum)]
         channel: ChannelName,
         /// What was done, e.g. 已改为邮寄送达.
+        #[arg(long)]
+        note: String,
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// Judges a delivery report the hub set aside (see `clerk dead-letters`): `accept` records it
+    /// as evidence (the service and its proof follow; a proof already issued gets a new version),
+    /// `reject` keeps it on record as rejected. A judgment is final.
+    Report {
+        /// accept or reject.
+        #[arg(value_enum)]
+        verdict: review::Verdict,
+        /// The order (O…).
+        order_id: String,
+        /// The recipient (R1, ...).
+        recipient_id: String,
+        /// The report's INDEX, as `clerk dead-letters` lists it.
+        index: u32,
+        /// Why, e.g. 已向受送达人所在邮件服务商核实.
         #[arg(long)]
         note: String,
         #[command(flatten)]
@@ -719,6 +740,7 @@ fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
             "channel": channel_text(d.channel), "reason": d.reason, "at": beijing(d.at.as_ref()),
         })).collect::<Vec<_>>(),
         "proofs": r.proofs,
+        "unverified": review::json(r),
     })
 }
 
@@ -913,7 +935,7 @@ async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
         return Ok(true);
     }
     if list.recipients.is_empty() {
-        println!("no dead letters");
+        println!("no dead letters and no reports to judge");
         return Ok(true);
     }
     println!(
@@ -937,6 +959,7 @@ async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
             );
         }
     }
+    review::print_pending(&list.recipients);
     Ok(true)
 }
 
@@ -1294,6 +1317,19 @@ fn run(args: Args) -> Result<bool> {
             recipient_id,
             channel,
             Some(note),
+        )),
+        Command::Report {
+            verdict,
+            order_id,
+            recipient_id,
+            index,
+            note,
+            hub,
+        } => block_on(review::judge(
+            &hub,
+            (order_id, recipient_id, index),
+            verdict,
+            note,
         )),
         Command::Proof {
             order_id,

@@ -60,9 +60,49 @@ pub struct DeliveryReport {
     pub arrival: Option<DateTime<Utc>>,
     /// One per recipient reported on.
     pub recipients: Vec<RecipientReport>,
+    /// The topmost `Received` header, unfolded: the one the last MTA on the path added, which a
+    /// sender cannot forge (anything a sender writes lies below it).
+    pub top_received: Option<String>,
 }
 
 impl DeliveryReport {
+    /// Whether one of the court's own relays (`relays`: their host names, Postfix's `myhostname`)
+    /// generated this report itself, which is what makes it evidence without a clerk.
+    ///
+    /// Two facts must agree: the report's `Reporting-MTA` (RFC 3464 §2.2.2) names the relay, and
+    /// the topmost `Received` header — added by the relay when it delivered the report into the
+    /// bounce maildir — has a `by` clause naming the same relay and *no* `from` clause: the relay
+    /// made the message itself (Postfix's bounce and DSN daemon write `Received: by host (Postfix)
+    /// id …`), it did not receive it over SMTP from anyone (RFC 5321 §4.4 requires the `from`
+    /// clause then) nor from a local user (`(Postfix, from userid N)`). Anyone can mail a report
+    /// that merely *says* `Reporting-MTA: dns; <relay>`; nobody outside the relay can make its top
+    /// header lack a `from` clause.
+    ///
+    /// Errors: why the report is not authenticated, in words for the clerk.
+    pub fn generated_by(&self, relays: &[String]) -> Result<(), String> {
+        let mta = self.reporting_mta.trim();
+        let Some(relay) = relays.iter().find(|r| r.eq_ignore_ascii_case(mta)) else {
+            return Err(format!(
+                "its Reporting-MTA '{}' is not one of the court's relays",
+                excerpt(mta)
+            ));
+        };
+        let Some(top) = self.top_received.as_deref() else {
+            return Err("it carries no Received header".into());
+        };
+        let words: Vec<&str> = top.split_whitespace().collect();
+        let by_relay = words.first().is_some_and(|w| w.eq_ignore_ascii_case("by"))
+            && words.get(1).is_some_and(|h| h.eq_ignore_ascii_case(relay));
+        let local_user = top.to_ascii_lowercase().contains("from userid");
+        if !by_relay || local_user {
+            return Err(format!(
+                "the court's relay {relay} did not generate it: it reached the relay as mail ('Received: {}')",
+                excerpt(top)
+            ));
+        }
+        Ok(())
+    }
+
     /// The id of the notice reported on: the envelope id, else the returned Message-ID.
     pub fn notice_id(&self) -> Option<&str> {
         self.envelope_id
@@ -256,7 +296,31 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
             .to_string(),
         arrival: field(per_message, "arrival-date").and_then(date),
         recipients,
+        top_received: top_received(raw),
     })
+}
+
+/// The first `Received` field of the message's own header section, unfolded.
+fn top_received(raw: &[u8]) -> Option<String> {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..end]);
+    field_blocks(&head)
+        .into_iter()
+        .next()
+        .and_then(|b| field(&b, "received").map(str::to_string))
+}
+
+/// At most 80 characters of `s`, for messages a person reads.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(80).collect();
+    if s.chars().nth(80).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -326,6 +390,47 @@ mod tests {
         let r = parse(report("delivered", "2.0.0", false).as_bytes()).unwrap();
         assert_eq!(r.envelope_id, None);
         assert_eq!(r.notice_id(), Some("O000000000007.R1.email@localhost"));
+    }
+
+    #[test]
+    fn only_a_report_the_relay_made_itself_is_authenticated() {
+        let relays = vec!["mta.hub.test".to_string()];
+        let with_received = |received: &str| {
+            let raw = format!(
+                "Return-Path: <>\r\n{received}{}",
+                report("failed", "5.1.1", true)
+            );
+            parse(raw.as_bytes()).unwrap()
+        };
+        // Postfix's own bounce, as delivered into the maildir (folded as Postfix folds it).
+        let own = with_received(
+            "Received: by mta.hub.test (Postfix)\r\n\tid EF7B6B402D; Mon, 30 Nov 2026 13:54:08 +0000 (UTC)\r\n",
+        );
+        assert_eq!(own.generated_by(&relays), Ok(()));
+        assert!(own.generated_by(&["other.relay".into()]).is_err());
+        // The same text mailed to the bounce address over SMTP: the relay adds a `from` clause on
+        // top of whatever the sender wrote below it.
+        let forged = with_received(
+            "Received: from evil.test (evil.test [192.0.2.9])\r\n\tby mta.hub.test (Postfix) with ESMTP id 1A2B\r\n\
+             Received: by mta.hub.test (Postfix)\r\n\tid 9; Mon, 30 Nov 2026 13:54:08 +0000\r\n",
+        );
+        let why = forged.generated_by(&relays).unwrap_err();
+        assert!(why.contains("did not generate it"), "{why}");
+        // Submitted by a user on the relay host with sendmail(1).
+        let local =
+            with_received("Received: by mta.hub.test (Postfix, from userid 1000)\r\n\tid 77\r\n");
+        assert!(local.generated_by(&relays).is_err());
+        // No Received header at all (written straight into the maildir, or by a foreign MTA).
+        let bare = parse(report("failed", "5.1.1", true).as_bytes()).unwrap();
+        assert!(
+            bare.generated_by(&relays)
+                .unwrap_err()
+                .contains("no Received")
+        );
+        // A long forged Reporting-MTA is quoted only in part.
+        let mut long = own.clone();
+        long.reporting_mta = "x".repeat(100_000);
+        assert!(long.generated_by(&relays).unwrap_err().len() < 200);
     }
 
     #[test]

@@ -283,8 +283,9 @@ pub struct ProofRef {
     pub document_sha256: String,
     /// SHA-256 of its detached CAdES signature in the blob store.
     pub signature_sha256: String,
-    /// The effective service it attests.
-    pub effective: EffectiveService,
+    /// The effective service it attests; `None` for a proof that withdraws an earlier version
+    /// (a later fact, such as a bounce a clerk accepted, undid the service it attested).
+    pub effective: Option<EffectiveService>,
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
 }
@@ -336,18 +337,7 @@ pub struct RecipientService {
     pub last_event_seq: u64,
 }
 
-/// A report set aside for the clerks instead of changing the service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnverifiedReport {
-    /// The channel.
-    pub channel: Channel,
-    /// When, as the report says (bounded like any report).
-    pub at: DateTime<Utc>,
-    /// The report's words.
-    pub detail: String,
-    /// Why it was set aside.
-    pub reason: String,
-}
+pub use crate::review::{ReportJudgment, UnverifiedReport};
 
 /// Events that concern one recipient's service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -394,8 +384,21 @@ pub enum RecipientEvent {
         /// A permanent failure of the address: no notice goes to it again.
         suppress: bool,
     },
-    /// A report that contradicts what is already established was set aside for the clerks.
+    /// A report the hub could not authenticate, or one that contradicts what is already
+    /// established, was set aside for the clerks.
     ReportSetAside(UnverifiedReport),
+    /// A clerk judged the report set aside at `index` of [`RecipientService::unverified`]; an
+    /// accepted one is followed by its [`RecipientEvent::DeliveryReported`] in the same append.
+    ReportJudged {
+        /// Index in `unverified`.
+        index: u32,
+        /// Accepted as evidence, or rejected.
+        accepted: bool,
+        /// The clerk.
+        by: String,
+        /// Why.
+        note: String,
+    },
     /// An SMS delivery receipt came back for one part.
     ReceiptReported {
         /// The channel (SMS).
@@ -458,6 +461,7 @@ impl RecipientEvent {
             RecipientEvent::NoticeResult { .. } => "notice_result",
             RecipientEvent::DeliveryReported { .. } => "delivery_reported",
             RecipientEvent::ReportSetAside(_) => "report_set_aside",
+            RecipientEvent::ReportJudged { .. } => "report_judged",
             RecipientEvent::ReceiptReported { .. } => "receipt_reported",
             RecipientEvent::ReceiptMissing { .. } => "receipt_missing",
             RecipientEvent::RecipientActed { .. } => "recipient_acted",
@@ -564,12 +568,15 @@ impl RecipientService {
         self.channels.iter_mut().find(|c| c.channel == channel)
     }
 
-    /// Whether a proof for the current effective time is still to be issued.
+    /// Whether a proof for the current state is still to be issued: service took effect (or its
+    /// time changed) since the last proof, or it was undone after a proof said it was effective
+    /// (then the new version withdraws the old: an earlier proof is never silently contradicted).
     pub fn proof_due(&self) -> bool {
         match (&self.effective, self.proofs.last()) {
-            (Some(e), Some(p)) => p.effective != *e,
+            (Some(e), Some(p)) => p.effective.as_ref() != Some(e),
             (Some(_), None) => true,
-            (None, _) => false,
+            (None, Some(p)) => p.effective.is_some(),
+            (None, None) => false,
         }
     }
 
@@ -819,6 +826,21 @@ impl RecipientService {
                 }
             }
             RecipientEvent::ReportSetAside(report) => self.unverified.push(report.clone()),
+            RecipientEvent::ReportJudged {
+                index,
+                accepted,
+                by,
+                note,
+            } => {
+                if let Some(r) = self.unverified.get_mut(*index as usize) {
+                    r.judgment = Some(ReportJudgment {
+                        accepted: *accepted,
+                        by: by.clone(),
+                        note: note.clone(),
+                        at,
+                    });
+                }
+            }
             RecipientEvent::ReceiptReported {
                 channel,
                 part,
@@ -1162,7 +1184,7 @@ mod tests {
                 version: 1,
                 document_sha256: "a".into(),
                 signature_sha256: "b".into(),
-                effective: e,
+                effective: Some(e),
                 issued_at: t(5),
             }),
             t(5),
@@ -1203,6 +1225,74 @@ mod tests {
             s.dues[0].channel,
             Channel::Sms,
             "falls back after the bounce"
+        );
+    }
+
+    #[test]
+    fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected_one_changes_nothing()
+     {
+        let mut s = service(AddressBasis::Confirmed, false);
+        s.apply(&sending(Channel::Email, 1), t(0), 2);
+        let reached = RecipientEvent::DeliveryReported {
+            channel: Channel::Email,
+            reached: true,
+            at: t(1),
+            detail: "2.0.0".into(),
+            suppress: false,
+        };
+        s.apply(&reached, t(1), 3);
+        let e = s.effective.expect("reached a confirmed address");
+        s.apply(
+            &RecipientEvent::ProofIssued(ProofRef {
+                version: 1,
+                document_sha256: "a".into(),
+                signature_sha256: "b".into(),
+                effective: Some(e),
+                issued_at: t(2),
+            }),
+            t(2),
+            4,
+        );
+        let bounce = UnverifiedReport {
+            channel: Channel::Email,
+            at: t(3),
+            detail: "5.1.1 user unknown".into(),
+            reason: "not from the court's relay".into(),
+            reached: false,
+            suppress: true,
+            judgment: None,
+        };
+        for (i, _) in [0, 1].iter().enumerate() {
+            s.apply(
+                &RecipientEvent::ReportSetAside(bounce.clone()),
+                t(3),
+                5 + i as u64,
+            );
+        }
+        assert_eq!(s.effective, Some(e), "a report set aside changes nothing");
+        assert!(!s.proof_due());
+        let judged = |index, accepted| RecipientEvent::ReportJudged {
+            index,
+            accepted,
+            by: "clerk-li".into(),
+            note: "checked with the recipient's provider".into(),
+        };
+        s.apply(&judged(0, false), t(4), 7);
+        assert_eq!(s.effective, Some(e));
+        assert!(!s.unverified[0].pending() && s.unverified[1].pending());
+        s.apply(&judged(1, true), t(5), 8);
+        s.apply(&s.unverified[1].clone().accepted_as("clerk-li"), t(5), 9);
+        assert!(
+            s.effective.is_none(),
+            "the accepted bounce undoes the reach"
+        );
+        assert!(
+            s.proof_due(),
+            "the proof saying effective must be withdrawn"
+        );
+        assert_eq!(
+            s.unverified[1].judgment.as_ref().map(|j| j.accepted),
+            Some(true)
         );
     }
 

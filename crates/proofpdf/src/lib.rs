@@ -279,22 +279,24 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
             0.0,
         );
     }
-    push("送达生效".into(), 13.0, 12.0);
-    push(
-        format!("生效时间：{}", beijing(&effective["at"])),
-        BODY,
-        4.0,
-    );
-    if let Some(channel) = effective["channel"].as_str() {
-        push(format!("生效渠道：{channel}"), BODY, 0.0);
-    }
-    push(
-        format!("依据：{}", text(&effective["rule_text"])),
-        BODY,
-        0.0,
-    );
-    if effective["presumed"].as_bool() == Some(true) {
-        push("（推定送达，受送达人可以提出相反证据）".into(), BODY, 0.0);
+    reviewed_lines(proof, &mut push);
+    if effective.is_null() {
+        push("送达未生效".into(), 13.0, 12.0);
+        let versions: Vec<String> = proof["withdraws"]["versions"]
+            .as_array()
+            .map(|v| v.iter().map(text).collect())
+            .unwrap_or_default();
+        push(
+            format!(
+                "本版撤回第 {} 版凭证所载的送达生效：{}",
+                versions.join("、"),
+                text(&proof["withdraws"]["statement"])
+            ),
+            BODY,
+            4.0,
+        );
+    } else {
+        effective_lines(effective, &mut push);
     }
     push(
         format!(
@@ -313,6 +315,65 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
         0.0,
     );
     Ok(out)
+}
+
+/// The effective time, its channel and its rule.
+fn effective_lines(effective: &Value, push: &mut impl FnMut(String, f32, f32)) {
+    push("送达生效".into(), 13.0, 12.0);
+    push(
+        format!("生效时间：{}", beijing(&effective["at"])),
+        BODY,
+        4.0,
+    );
+    if let Some(channel) = effective["channel"].as_str() {
+        push(format!("生效渠道：{channel}"), BODY, 0.0);
+    }
+    push(
+        format!("依据：{}", text(&effective["rule_text"])),
+        BODY,
+        0.0,
+    );
+    if effective["presumed"].as_bool() == Some(true) {
+        push("（推定送达，受送达人可以提出相反证据）".into(), BODY, 0.0);
+    }
+}
+
+/// Reports the hub did not take on trust, each with the clerk's judgment.
+fn reviewed_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
+    let Some(reports) = proof["reviewed_reports"]
+        .as_array()
+        .filter(|r| !r.is_empty())
+    else {
+        return;
+    };
+    push("未经核实的报告及书记员审核".into(), 13.0, 12.0);
+    for r in reports {
+        let judgment = match r["judgment"]["accepted"].as_bool() {
+            Some(true) => format!(
+                "经书记员 {} 审核采纳：{}",
+                text(&r["judgment"]["by"]),
+                text(&r["judgment"]["note"])
+            ),
+            Some(false) => format!(
+                "经书记员 {} 审核不予采纳：{}",
+                text(&r["judgment"]["by"]),
+                text(&r["judgment"]["note"])
+            ),
+            None => "待书记员审核，未作为证据".into(),
+        };
+        push(
+            format!(
+                "{}　{}报告{}（{}）；{}",
+                beijing(&r["at"]),
+                text(&r["channel"]),
+                text(&r["claims"]),
+                text(&r["detail"]),
+                judgment
+            ),
+            BODY,
+            0.0,
+        );
+    }
 }
 
 /// Checks that `font` (face `index`) is a font the layout can use.
@@ -483,6 +544,36 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() == 10));
         let latin = wrap("abc def", 10.0, 1000.0);
         assert_eq!(latin, ["abc def"]);
+    }
+
+    #[test]
+    fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgments() {
+        let proof = serde_json::json!({
+            "title": "电子送达凭证", "version": 2, "recipient": {"name": "王五"},
+            "channels": [], "events": [],
+            "reviewed_reports": [{
+                "channel": "电子邮件", "claims": "退回（未送达）", "at": {"beijing": "2026-11-30 18:00:00（北京时间）"},
+                "detail": "5.1.1", "judgment": {"accepted": true, "by": "clerk-li", "note": "已核实"},
+            }],
+            "effective": null,
+            "withdraws": {"versions": [1], "statement": "此前版本所载的送达生效不再有效"},
+        });
+        let text: Vec<String> = lines(&proof, "ab")
+            .unwrap()
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(text.iter().any(|l| l == "送达未生效"), "{text:?}");
+        assert!(
+            text.iter().any(|l| l.starts_with("本版撤回第 1 版")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|l| l.contains("经书记员 clerk-li 审核采纳：已核实")),
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|l| l.starts_with("生效时间")), "{text:?}");
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub enum Operation {
     RetryDeadLetter,
     /// ServiceOfProcess.ResolveDeadLetter.
     ResolveDeadLetter,
+    /// ServiceOfProcess.JudgeReport.
+    JudgeReport,
     /// ServiceOfProcess.ListMyServices.
     ListMyServices,
     /// ServiceOfProcess.FetchServedDocument.
@@ -109,6 +111,7 @@ impl Operation {
             Operation::ListDeadLetters => "ListDeadLetters",
             Operation::RetryDeadLetter => "RetryDeadLetter",
             Operation::ResolveDeadLetter => "ResolveDeadLetter",
+            Operation::JudgeReport => "JudgeReport",
             Operation::ListMyServices => "ListMyServices",
             Operation::FetchServedDocument => "FetchServedDocument",
         }
@@ -186,6 +189,8 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (RetryDeadLetter, Clerk, Any),
     (ResolveDeadLetter, Court, Any),
     (ResolveDeadLetter, Clerk, Any),
+    (JudgeReport, Court, Any),
+    (JudgeReport, Clerk, Any),
     (ListMyServices, Lawyer, Any),
     (FetchServedDocument, Lawyer, Own),
     (FetchServedDocument, Clerk, Any),

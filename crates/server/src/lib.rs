@@ -23,6 +23,7 @@ pub mod maildir;
 pub mod outbox;
 pub mod page;
 pub mod proof;
+pub mod review;
 pub mod revocation;
 pub mod scrub;
 pub mod seal;
@@ -340,16 +341,12 @@ async fn serve_store<S: EventStore>(
         }
         let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
         background.push(tokio::spawn(outbox.run(stop_rx.clone())));
-        if let Some(maildir) = runtime
-            .context
-            .config
-            .smtp
-            .as_ref()
-            .and_then(|s| s.dsn_maildir.clone())
+        if let Some(smtp) = runtime.context.config.smtp.as_ref()
+            && let Some(maildir) = smtp.dsn_maildir.clone()
         {
             background.push(tokio::spawn(dsn_inbox::run(
                 store.clone(),
-                maildir,
+                (maildir, smtp.report_relays.clone()),
                 stop_rx.clone(),
             )));
         }

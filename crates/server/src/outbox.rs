@@ -842,9 +842,10 @@ impl<S: EventStore> Outbox<S> {
         let Some(order) = self.store.service_order(order_id)? else {
             return Ok(());
         };
-        let Some(effective) = service.effective.filter(|_| service.proof_due()) else {
+        if !service.proof_due() {
             return Ok(());
-        };
+        }
+        let effective = service.effective;
         let version = service.proofs.len() as u32 + 1;
         let now = SystemTime::now();
         let issued_at = chrono::DateTime::<Utc>::from(now);

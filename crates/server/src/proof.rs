@@ -40,7 +40,9 @@ pub fn document(
     issued_at: DateTime<Utc>,
     checkpoint: Option<&ecenter_store::checkpoint::Checkpoint>,
 ) -> Option<Vec<u8>> {
-    let effective = service.effective?;
+    if !service.proof_due() {
+        return None;
+    }
     let r = &service.recipient;
     let facts: Vec<Value> = service
         .facts
@@ -120,13 +122,32 @@ pub fn document(
             "client": c.client,
         })).collect::<Vec<_>>(),
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
-        "effective": {
-            "at": time(effective.at),
-            "rule": crate::service::rule_name(effective.rule),
-            "rule_text": effective.rule.describe(),
-            "channel": effective.channel.map(channel_name),
-            "presumed": effective.rule.presumed(),
-        },
+        // Reports the hub did not take on trust, and how the clerks judged them.
+        "reviewed_reports": service.unverified.iter().map(|u| json!({
+            "channel": channel_name(u.channel),
+            "claims": if u.reached { "到达受送达人系统" } else { "退回（未送达）" },
+            "at": time(u.at),
+            "detail": u.detail,
+            "set_aside_because": u.reason,
+            "judgment": u.judgment.as_ref().map(|j| json!({
+                "accepted": j.accepted,
+                "by": j.by,
+                "note": j.note,
+                "at": time(j.at),
+            })),
+        })).collect::<Vec<_>>(),
+        "effective": service.effective.map(|e| json!({
+            "at": time(e.at),
+            "rule": crate::service::rule_name(e.rule),
+            "rule_text": e.rule.describe(),
+            "channel": e.channel.map(channel_name),
+            "presumed": e.rule.presumed(),
+        })),
+        // A version issued because service no longer stands says so and names what it withdraws.
+        "withdraws": service.effective.is_none().then(|| json!({
+            "versions": service.proofs.iter().filter(|p| p.effective.is_some()).map(|p| p.version).collect::<Vec<_>>(),
+            "statement": "其后记录的事实（见 events 与 reviewed_reports）使送达不再成立：此前版本所载的送达生效不再有效",
+        })),
         "log_seq": service.last_event_seq,
         // The newest signed checkpoint of the log when the proof was made: the history it is
         // part of, signed outside the log (ARCHITECTURE.md, "Signed checkpoints").

@@ -140,6 +140,12 @@ pub struct SmtpSettings {
     /// and waits for the MTA's first delivery (see [`crate::maildir`]).
     #[serde(default)]
     pub dsn_maildir_owner: Option<crate::maildir::MaildirOwner>,
+    /// Host names of the court's own relays (Postfix's `myhostname`). A report one of them
+    /// generated itself is evidence on its own; every other report — a remote MTA's, or anything
+    /// mailed to the bounce address — is set aside for the clerks (`report_set_aside`), see
+    /// [`ecenter_delivery::dsn::DeliveryReport::generated_by`]. Empty: no report is trusted.
+    #[serde(default)]
+    pub report_relays: Vec<String>,
     /// DKIM signing of notices.
     #[serde(default)]
     pub dkim: Option<DkimFile>,
@@ -781,11 +787,27 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
         unverified: r
             .unverified
             .iter()
-            .map(|u| pb::UnverifiedReport {
+            .enumerate()
+            .map(|(index, u)| pb::UnverifiedReport {
                 channel: channel_message(u.channel),
                 at: ts(u.at),
                 detail: u.detail.clone(),
                 reason: u.reason.clone(),
+                reached: u.reached,
+                index: index as u32,
+                judged: u.judgment.is_some(),
+                accepted: u.judgment.as_ref().is_some_and(|j| j.accepted),
+                judged_by: u
+                    .judgment
+                    .as_ref()
+                    .map(|j| j.by.clone())
+                    .unwrap_or_default(),
+                judgment_note: u
+                    .judgment
+                    .as_ref()
+                    .map(|j| j.note.clone())
+                    .unwrap_or_default(),
+                judged_at: u.judgment.as_ref().and_then(|j| ts(j.at)),
             })
             .collect(),
     }
@@ -1370,6 +1392,19 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
     ) -> Result<Response<pb::RecipientStatus>, Status> {
         self.dead_letter_action(request, false).await
     }
+
+    async fn judge_report(
+        &self,
+        request: Request<pb::JudgeReportRequest>,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        let identity = Identity::of(&request)?;
+        authorize(&*self.store, &identity, Operation::JudgeReport, None, None).await?;
+        let r = request.into_inner();
+        self.recipient(&r.order_id, &r.recipient_id)?;
+        crate::review::judge(&*self.store, r.clone(), identity.to_string()).await?;
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        Ok(Response::new(recipient_message(&service)))
+    }
 }
 
 impl<S: EventStore> ServiceApi<S> {
@@ -1554,6 +1589,7 @@ mod tests {
             envelope_from: Some("dsn@court.example".into()),
             dsn_maildir: None,
             dsn_maildir_owner: None,
+            report_relays: Vec::new(),
             dkim: None,
             ca_file: Some(dir.join("ca.pem")),
         }

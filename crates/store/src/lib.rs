@@ -208,7 +208,8 @@ pub trait EventStore: Send + Sync + 'static {
     fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Attempts recorded as started and never finished (the hub stopped in between).
     fn in_flight(&self) -> Result<Vec<(String, String, Channel)>, StoreError>;
-    /// Recipients with dead letters (final failures) a clerk has not retried or resolved.
+    /// Recipients waiting for a clerk: dead letters (final failures) not retried or resolved, and
+    /// reports set aside that no clerk has judged.
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError>;
     /// Recipients whose service took effect and whose proof is not yet issued.
     fn proofs_due(&self, limit: usize) -> Result<Vec<(String, String)>, StoreError>;

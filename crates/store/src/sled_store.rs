@@ -206,6 +206,8 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T,
 const DEAD_LETTER: u8 = b'D';
 const IN_FLIGHT: u8 = b'I';
 const PROOF_DUE: u8 = b'P';
+/// Recipients with a report set aside that no clerk has judged yet.
+const REVIEW: u8 = b'V';
 /// Provider message ids (SMS parts) → the service they belong to.
 const GATEWAY_ID: u8 = b'G';
 
@@ -754,10 +756,13 @@ impl EventStore for SledStore {
 
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError> {
         let mut out: Vec<RecipientService> = Vec::new();
-        for item in self.inner.trees.service_queues.scan_prefix([DEAD_LETTER]) {
+        let queued = [DEAD_LETTER, REVIEW]
+            .into_iter()
+            .flat_map(|p| self.inner.trees.service_queues.scan_prefix([p]));
+        for item in queued {
             let (k, _) = item?;
             let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
-            let [order, recipient, _channel] = parts.as_slice() else {
+            let [order, recipient, ..] = parts.as_slice() else {
                 continue;
             };
             let (order, recipient) = (
@@ -765,8 +770,8 @@ impl EventStore for SledStore {
                 String::from_utf8_lossy(recipient),
             );
             if out
-                .last()
-                .is_some_and(|r| r.order_id == order && r.recipient.recipient_id == recipient)
+                .iter()
+                .any(|r| r.order_id == order && r.recipient.recipient_id == recipient)
             {
                 continue;
             }
@@ -1254,6 +1259,13 @@ fn write_recipient(
             t.queues
                 .insert(gateway_key(Channel::Sms, part), key2(order, rid))?;
         }
+    }
+    let reviewing = |s: &RecipientService| s.unverified.iter().any(|u| u.pending());
+    let k = queue_key(REVIEW, order, rid, None);
+    if reviewing(after) {
+        t.queues.insert(k, &[])?;
+    } else if before.is_some_and(reviewing) {
+        t.queues.remove(k)?;
     }
     let k = queue_key(PROOF_DUE, order, rid, None);
     if after.proof_due() {
