@@ -930,10 +930,14 @@ async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
     if json {
         println!(
             "{}",
-            serde_json::Value::Array(list.recipients.iter().map(recipient_json).collect())
+            serde_json::json!({
+                "recipients": list.recipients.iter().map(recipient_json).collect::<Vec<_>>(),
+                "replies": review::replies_json(&list.replies),
+            })
         );
         return Ok(true);
     }
+    review::print_replies(&list.replies);
     if list.recipients.is_empty() {
         println!("no dead letters and no reports to judge");
         return Ok(true);

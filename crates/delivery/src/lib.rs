@@ -10,3 +10,4 @@ pub mod link;
 pub mod notice;
 pub mod policy;
 pub mod sms;
+pub mod sms_reply;

@@ -14,6 +14,7 @@
 //! unrecorded receipt again after a reconnect.
 
 use crate::policy::Attempt;
+pub use crate::sms_reply::IncomingReply;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rusmpp::extra::concatenation::MAX_PARTS;
 use rusmpp::extra::concatenation::{Concatenation, Concatenator, SubmitSmMultipartExt};
@@ -315,6 +316,9 @@ struct Inner {
     reference: AtomicU8,
     stats: GatewayStats,
     stop: watch::Sender<bool>,
+    /// Handsets' messages go here once someone took the receiver ([`SmppGateway::take_replies`]).
+    replies: mpsc::Sender<IncomingReply>,
+    replies_rx: Mutex<Option<mpsc::Receiver<IncomingReply>>>,
 }
 
 /// The SMS channel's gateway: one bound SMPP session kept alive in the background.
@@ -334,7 +338,10 @@ impl SmppGateway {
         Self::check(&settings)?;
         let (receipts_tx, receipts_rx) = mpsc::channel(4096);
         let (stop, stop_rx) = watch::channel(false);
+        let (replies, replies_rx) = mpsc::channel(1024);
         let inner = Arc::new(Inner {
+            replies,
+            replies_rx: Mutex::new(Some(replies_rx)),
             window: Semaphore::new(settings.window.max(1)),
             bound: watch::channel(None).0,
             last_error: Mutex::new("not connected yet".into()),
@@ -349,6 +356,12 @@ impl SmppGateway {
         });
         tokio::spawn(keep_bound(inner.clone(), receipts_tx, stop_rx));
         Ok((SmppGateway { inner }, receipts_rx))
+    }
+
+    /// The handsets' messages (replies), once: whoever takes them records each and then
+    /// acknowledges it. Until taken, such messages are acknowledged and only logged.
+    pub fn take_replies(&self) -> Option<mpsc::Receiver<IncomingReply>> {
+        self.inner.replies_rx.lock().expect("replies lock").take()
     }
 
     /// Checks `settings` without connecting: plain SMPP only on loopback, fields SMPP can carry,
@@ -816,13 +829,40 @@ async fn handle_incoming(
                     }
                 }
                 None => {
-                    // A handset's reply (mobile-originated): not evidence of service here.
-                    tracing::info!(
-                        "an SMS that is not a delivery receipt arrived; acknowledged and ignored"
-                    );
-                    let _ = client
-                        .deliver_sm_resp(sequence, DeliverSmResp::default())
-                        .await;
+                    // A handset's own message: perhaps the recipient's reply (art. 31 para. 2).
+                    let payload = sm.tlvs().iter().find_map(|t| match t.value() {
+                        Some(TlvValue::MessagePayload(p)) => Some(p.value.as_ref().to_vec()),
+                        _ => None,
+                    });
+                    let data: &[u8] = match (sm.short_message().as_ref(), &payload) {
+                        ([], Some(p)) => p,
+                        (b, _) => b,
+                    };
+                    let reply = IncomingReply {
+                        from: sm.source_addr.to_string(),
+                        text: crate::sms_reply::decode(
+                            u8::from(sm.esm_class),
+                            u8::from(sm.data_coding),
+                            data,
+                        ),
+                        ack: Some((client.clone(), sequence)),
+                    };
+                    let untaken = inner.replies_rx.lock().expect("replies lock").is_some();
+                    let sent = if untaken {
+                        Err(mpsc::error::TrySendError::Closed(reply))
+                    } else {
+                        inner.replies.try_send(reply)
+                    };
+                    if let Err(e) = sent {
+                        tracing::info!(
+                            "a handset's message arrived and nobody records replies; acknowledged"
+                        );
+                        let reply = match e {
+                            mpsc::error::TrySendError::Full(r)
+                            | mpsc::error::TrySendError::Closed(r) => r,
+                        };
+                        reply.ack().await;
+                    }
                 }
             }
         }

@@ -211,6 +211,8 @@ pub enum Event {
         /// The receipt's text as received.
         text: String,
     },
+    /// A handset's message that matches no open service, or more than one: for the clerks.
+    ReplyUnmatched(crate::reply::UnmatchedReply),
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -245,7 +247,8 @@ impl Event {
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
             | Event::CheckpointMailed { .. }
-            | Event::SmsReceiptUnmatched { .. } => None,
+            | Event::SmsReceiptUnmatched { .. }
+            | Event::ReplyUnmatched(_) => None,
         }
     }
 
@@ -272,6 +275,7 @@ impl Event {
             Event::CheckpointMailed { .. } => "checkpoint_mailed",
             Event::ArchiveTimestampAdded { .. } => "archive_timestamp_added",
             Event::SmsReceiptUnmatched { .. } => "sms_receipt_unmatched",
+            Event::ReplyUnmatched(_) => "reply_unmatched",
         }
     }
 
@@ -283,7 +287,8 @@ impl Event {
             | Event::BlobCorrupt { .. }
             | Event::CheckpointMailed { .. }
             | Event::ArchiveTimestampAdded { .. }
-            | Event::SmsReceiptUnmatched { .. } => "hub",
+            | Event::SmsReceiptUnmatched { .. }
+            | Event::ReplyUnmatched(_) => "hub",
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

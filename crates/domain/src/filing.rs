@@ -123,7 +123,8 @@ impl Filing {
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
             | Event::CheckpointMailed { .. }
-            | Event::SmsReceiptUnmatched { .. } => {
+            | Event::SmsReceiptUnmatched { .. }
+            | Event::ReplyUnmatched(_) => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

@@ -12,6 +12,7 @@ pub mod event;
 pub mod filing;
 pub mod lifecycle;
 pub mod media;
+pub mod reply;
 pub mod review;
 pub mod routing;
 pub mod seal;

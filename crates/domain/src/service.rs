@@ -333,6 +333,9 @@ pub struct RecipientService {
     /// recipient): recorded for the clerks, changing nothing by themselves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unverified: Vec<UnverifiedReport>,
+    /// The recipient's replies, with their texts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<crate::reply::ReceivedReply>,
     /// Sequence number of the last event about it.
     pub last_event_seq: u64,
 }
@@ -449,6 +452,9 @@ pub enum RecipientEvent {
         /// What was done.
         note: String,
     },
+    /// The recipient replied (art. 31 para. 2 (1)): an SMS from the number the notice went to, or
+    /// a reply typed on the link page.
+    ReplyReceived(crate::reply::ReceivedReply),
     /// A proof of service was issued.
     ProofIssued(ProofRef),
 }
@@ -469,6 +475,7 @@ impl RecipientEvent {
             RecipientEvent::DeadLetterRetried { .. } => "dead_letter_retried",
             RecipientEvent::DeadLetterResolved { .. } => "dead_letter_resolved",
             RecipientEvent::ProofIssued(_) => "proof_issued",
+            RecipientEvent::ReplyReceived(_) => "reply_received",
         }
     }
 }
@@ -527,6 +534,7 @@ impl RecipientService {
                     unserved: false,
                     resolution: None,
                     unverified: Vec::new(),
+                    replies: Vec::new(),
                     last_event_seq: seq,
                 };
                 s.start_step_from(0, at);
@@ -919,6 +927,10 @@ impl RecipientService {
                 self.resolution = Some(note.clone());
             }
             RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
+            RecipientEvent::ReplyReceived(reply) => {
+                self.facts.push(DeliveryFact::Replied { at: reply.at });
+                self.replies.push(reply.clone());
+            }
         }
         let addresses: Vec<(Channel, AddressBasis)> = self
             .recipient

@@ -279,6 +279,7 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
             0.0,
         );
     }
+    reply_lines(proof, &mut push);
     reviewed_lines(proof, &mut push);
     if effective.is_null() {
         push("送达未生效".into(), 13.0, 12.0);
@@ -335,6 +336,27 @@ fn effective_lines(effective: &Value, push: &mut impl FnMut(String, f32, f32)) {
     );
     if effective["presumed"].as_bool() == Some(true) {
         push("（推定送达，受送达人可以提出相反证据）".into(), BODY, 0.0);
+    }
+}
+
+/// The recipient's replies, each with its text (art. 31 para. 2 (1)).
+fn reply_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
+    let Some(replies) = proof["replies"].as_array().filter(|r| !r.is_empty()) else {
+        return;
+    };
+    push("受送达人回复".into(), 13.0, 12.0);
+    for r in replies {
+        let via = r["channel"].as_str().unwrap_or("送达页面");
+        push(
+            format!(
+                "{}　经{via}，来自 {}：{}",
+                beijing(&r["at"]),
+                text(&r["from"]),
+                text(&r["text"])
+            ),
+            BODY,
+            0.0,
+        );
     }
 }
 

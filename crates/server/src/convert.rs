@@ -166,7 +166,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::BlobCorrupt { .. }
         | Event::LogLossAccepted { .. }
         | Event::CheckpointMailed { .. }
-        | Event::SmsReceiptUnmatched { .. } => return None,
+        | Event::SmsReceiptUnmatched { .. }
+        | Event::ReplyUnmatched(_) => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

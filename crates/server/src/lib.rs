@@ -23,6 +23,7 @@ pub mod maildir;
 pub mod outbox;
 pub mod page;
 pub mod proof;
+pub mod replies;
 pub mod review;
 pub mod revocation;
 pub mod scrub;

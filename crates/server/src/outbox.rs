@@ -302,6 +302,13 @@ impl<S: EventStore> Outbox<S> {
         if let Some(settings) = &self.context.sms_settings {
             match ecenter_delivery::sms::SmppGateway::start(settings.clone()) {
                 Ok((gateway, receipts)) => {
+                    if let Some(replies) = gateway.take_replies() {
+                        tokio::spawn(crate::replies::record(
+                            self.store.clone(),
+                            replies,
+                            stop.clone(),
+                        ));
+                    }
                     let _ = self.context.sms.set(gateway);
                     receipts_task = Some(tokio::spawn(
                         self.clone().record_receipts(receipts, stop.clone()),

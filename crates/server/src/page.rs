@@ -152,6 +152,7 @@ impl<S: EventStore> Page<S> {
         Router::new()
             .route("/s/{token}", get(open::<S>))
             .route("/s/{token}/confirm", post(confirm::<S>))
+            .route("/s/{token}/reply", post(reply::<S>))
             .route("/s/{token}/d/{index}", get(download::<S>))
             .fallback(|| async {
                 html(
@@ -299,10 +300,18 @@ async fn open<S: EventStore>(
              <button type=\"submit\">确认已阅读</button></form>"
         ),
     };
+    // Art. 31 para. 2 (1): a reply completes service too; the same one-time form vouches for it.
+    let reply = format!(
+        "<form method=\"post\" action=\"/s/{token}/reply\">\
+         <input type=\"hidden\" name=\"form\" value=\"{form}\">\
+         <p>如需回复法院（例如告知已收到文书），请在此填写，回复内容将记入送达记录：</p>\
+         <textarea name=\"text\" rows=\"3\" cols=\"40\" maxlength=\"500\" required></textarea><br>\
+         <button type=\"submit\">提交回复</button></form>"
+    );
     let body = format!(
         "<p>{name}：</p><p>{court}向您送达{case}案件的下列文书（链接有效期至{expires}，北京时间）。\
          每份文书均附有 SHA-256 摘要，可用于核对文书未被改动。</p>\n\
-         <table><tr><th>文书</th><th>大小</th><th>签章</th><th>SHA-256</th></tr>\n{rows}</table>\n{confirmation}",
+         <table><tr><th>文书</th><th>大小</th><th>签章</th><th>SHA-256</th></tr>\n{rows}</table>\n{confirmation}\n{reply}",
         name = escape(&service.recipient.name),
         court = escape(&page.context.config.court),
         case = escape(&order.ordered.order.case_number.normalized()),
@@ -351,6 +360,68 @@ async fn confirm<S: EventStore>(
             StatusCode::CONFLICT,
             "确认未被接受",
             "<p>此确认表单已使用过或不是本页面签发的，本次提交未被记录。如需确认阅读，请重新打开送达链接后再点击“确认已阅读”。</p>",
+        ),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// The reply form's fields.
+#[derive(Debug, serde::Deserialize)]
+struct ReplyForm {
+    form: String,
+    text: String,
+}
+
+/// A reply typed on the page: recorded as the recipient's reply (art. 31 para. 2 (1)) when it
+/// comes with a form this page handed out, with the channel whose link brought the recipient.
+async fn reply<S: EventStore>(
+    State(page): State<Arc<Page<S>>>,
+    Path(token): Path<String>,
+    axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    headers: HeaderMap,
+    Form(fields): Form<ReplyForm>,
+) -> Response {
+    let (order, service, link) = match page.recipient(&token) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let text = fields.text.trim();
+    if text.is_empty() || text.chars().count() > 500 {
+        return html(
+            StatusCode::BAD_REQUEST,
+            "回复未被接受",
+            "<p>回复内容应为 1 至 500 个字。请返回上一页修改后重新提交。</p>",
+        );
+    }
+    let channel = service
+        .link_channels
+        .iter()
+        .find(|(n, _)| *n == link)
+        .map(|(_, c)| *c);
+    let replied = RecipientEvent::ReplyReceived(ecenter_domain::reply::ReceivedReply {
+        at: chrono::Utc::now(),
+        channel,
+        from: client(peer, &headers),
+        text: text.to_string(),
+    });
+    match page
+        .record(
+            &order.ordered.order_id,
+            &service.recipient.recipient_id,
+            replied,
+            Some(fields.form),
+        )
+        .await
+    {
+        Ok(true) => html(
+            StatusCode::OK,
+            "回复已记录",
+            "<p>您的回复已送达法院并记入送达记录。</p>",
+        ),
+        Ok(false) => html(
+            StatusCode::CONFLICT,
+            "回复未被接受",
+            "<p>此表单不是本页面签发的或已失效，本次回复未被记录。请重新打开送达链接后再提交。</p>",
         ),
         Err(e) => unavailable(e),
     }

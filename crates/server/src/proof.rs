@@ -121,6 +121,13 @@ pub fn document(
             "link_from": c.channel.map(channel_name),
             "client": c.client,
         })).collect::<Vec<_>>(),
+        // Art. 31 para. 2 (1): each reply with its text and where it came from.
+        "replies": service.replies.iter().map(|x| json!({
+            "at": time(x.at),
+            "channel": x.channel.map(channel_name),
+            "from": x.from,
+            "text": x.text,
+        })).collect::<Vec<_>>(),
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
         // Reports the hub did not take on trust, and how the clerks judged them.
         "reviewed_reports": service.unverified.iter().map(|u| json!({

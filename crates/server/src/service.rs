@@ -810,6 +810,16 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
                 judged_at: u.judgment.as_ref().and_then(|j| ts(j.at)),
             })
             .collect(),
+        replies: r
+            .replies
+            .iter()
+            .map(|x| pb::Reply {
+                at: ts(x.at),
+                channel: x.channel.map_or(0, channel_message),
+                from: x.from.clone(),
+                text: x.text.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -1376,7 +1386,24 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             .iter()
             .map(recipient_message)
             .collect();
-        Ok(Response::new(pb::ListDeadLettersResponse { recipients }))
+        let replies = self
+            .store
+            .unmatched_replies(limit)
+            .map_err(store_status)?
+            .into_iter()
+            .map(|e| pb::UnmatchedReply {
+                seq: e.seq,
+                at: ts(e.at),
+                channel: channel_message(e.reply.channel),
+                from: e.reply.from,
+                text: e.reply.text,
+                candidates: e.reply.candidates,
+            })
+            .collect();
+        Ok(Response::new(pb::ListDeadLettersResponse {
+            recipients,
+            replies,
+        }))
     }
 
     async fn retry_dead_letter(

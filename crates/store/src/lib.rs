@@ -98,6 +98,18 @@ pub trait ReadView {
     ) -> Result<Option<(String, String)>, StoreError>;
 }
 
+/// A handset's message waiting for the clerks, as the queue keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnmatchedReplyEntry {
+    /// Its position in the log.
+    #[serde(default)]
+    pub seq: u64,
+    /// When it was recorded.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The message.
+    pub reply: ecenter_domain::reply::UnmatchedReply,
+}
+
 /// One piece of the outbox's work: recipient `recipient_id` of `order_id` has `due` to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueWork {
@@ -208,6 +220,8 @@ pub trait EventStore: Send + Sync + 'static {
     fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Attempts recorded as started and never finished (the hub stopped in between).
     fn in_flight(&self) -> Result<Vec<(String, String, Channel)>, StoreError>;
+    /// Handsets' messages no single open service could claim, newest first (at most `limit`).
+    fn unmatched_replies(&self, limit: usize) -> Result<Vec<UnmatchedReplyEntry>, StoreError>;
     /// Recipients waiting for a clerk: dead letters (final failures) not retried or resolved, and
     /// reports set aside that no clerk has judged.
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError>;

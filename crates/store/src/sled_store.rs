@@ -208,6 +208,8 @@ const IN_FLIGHT: u8 = b'I';
 const PROOF_DUE: u8 = b'P';
 /// Recipients with a report set aside that no clerk has judged yet.
 const REVIEW: u8 = b'V';
+/// Handsets' messages no single open service could claim, by log position.
+const UNMATCHED_REPLY: u8 = b'M';
 /// Provider message ids (SMS parts) → the service they belong to.
 const GATEWAY_ID: u8 = b'G';
 
@@ -754,6 +756,30 @@ impl EventStore for SledStore {
         Ok(out)
     }
 
+    fn unmatched_replies(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::UnmatchedReplyEntry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .inner
+            .trees
+            .service_queues
+            .scan_prefix([UNMATCHED_REPLY])
+            .rev()
+            .take(limit)
+        {
+            let (k, v) = item?;
+            let mut entry: crate::UnmatchedReplyEntry = decode(&v, "unmatched reply")?;
+            entry.seq = k
+                .get(1..9)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_be_bytes);
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError> {
         let mut out: Vec<RecipientService> = Vec::new();
         let queued = [DEAD_LETTER, REVIEW]
@@ -1211,9 +1237,29 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
                     .insert(address.to_lowercase().as_bytes(), detail.as_bytes())?;
             }
         }
+        Event::ReplyUnmatched(reply) => {
+            let mut k = vec![UNMATCHED_REPLY];
+            k.extend_from_slice(&pos.seq.to_be_bytes());
+            let kept = ecenter_store_reply(reply, pos.recorded_at);
+            t.queues.insert(
+                k,
+                serde_json::to_vec(&kept).expect("replies always serialise"),
+            )?;
+        }
         _ => {}
     }
     Ok(())
+}
+
+fn ecenter_store_reply(
+    reply: &ecenter_domain::reply::UnmatchedReply,
+    at: DateTime<Utc>,
+) -> crate::UnmatchedReplyEntry {
+    crate::UnmatchedReplyEntry {
+        seq: 0,
+        at,
+        reply: reply.clone(),
+    }
 }
 
 /// Stores a recipient's service and moves its index entries from what `before` had to what `after` has.

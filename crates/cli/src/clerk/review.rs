@@ -105,3 +105,47 @@ pub(super) fn json(r: &pb::RecipientStatus) -> serde_json::Value {
             .collect(),
     )
 }
+
+/// Handsets' messages no single open service could claim, for people.
+pub(super) fn print_replies(replies: &[pb::UnmatchedReply]) {
+    if replies.is_empty() {
+        return;
+    }
+    println!("Replies no single open service could claim (newest first):");
+    println!(
+        "{}{}{}{}TEXT",
+        pad("SEQ", 8),
+        pad("AT (Asia/Shanghai)", 21),
+        pad("FROM", 16),
+        pad("MIGHT ANSWER", 32),
+    );
+    for r in replies {
+        let candidates = if r.candidates.is_empty() {
+            "(no open service)".to_string()
+        } else {
+            r.candidates.join(" ")
+        };
+        println!(
+            "{}{}{}{}{}",
+            pad(&r.seq.to_string(), 8),
+            pad(&beijing(r.at.as_ref()), 21),
+            pad(&r.from, 16),
+            pad(&candidates, 32),
+            r.text.replace(['\n', '\r'], " ")
+        );
+    }
+    println!();
+}
+
+/// The same, for `--json`.
+pub(super) fn replies_json(replies: &[pb::UnmatchedReply]) -> serde_json::Value {
+    replies
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "seq": r.seq, "at": beijing(r.at.as_ref()), "channel": channel_text(r.channel),
+                "from": r.from, "text": r.text, "candidates": r.candidates,
+            })
+        })
+        .collect()
+}

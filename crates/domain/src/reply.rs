@@ -1,0 +1,36 @@
+//! Replies from the recipient (SPC Online Litigation Rules art. 31 para. 2 (1): a reply or an act
+//! on what was served completes service at a discovered address too). A reply counts only when
+//! the hub can tell whose it is: an SMS from the number the notice went to, which the SMSC vouches
+//! for and which matches exactly one open service; or a reply typed on the recipient's own link
+//! page. Anything else goes to the clerks with its text ([`UnmatchedReply`]).
+
+use crate::effective_service::Channel;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A reply recorded for a recipient, kept with its text for the proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedReply {
+    /// When the hub received it.
+    pub at: DateTime<Utc>,
+    /// The channel it came by: SMS (a handset's message), or the channel whose link the page was
+    /// opened through; `None` when neither is known.
+    pub channel: Option<Channel>,
+    /// Who: the sending number, or the page's client address and user agent.
+    pub from: String,
+    /// The text as received.
+    pub text: String,
+}
+
+/// A handset's message the hub could not attribute to exactly one open service: for the clerks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmatchedReply {
+    /// The channel (SMS).
+    pub channel: Channel,
+    /// The sending number.
+    pub from: String,
+    /// The text as received.
+    pub text: String,
+    /// The open services it might belong to (`O…/R…`): none, or more than one.
+    pub candidates: Vec<String>,
+}

@@ -1,0 +1,95 @@
+//! Handsets' messages from the SMSC (mobile-originated SMS): a reply from the number a notice went
+//! to completes service (art. 31 para. 2 (1)) when it names exactly one open service; any other
+//! message — from an unknown number, or one with several services open — is kept for the clerks
+//! with its text (`reply_unmatched`, listed by `ListDeadLetters`). Each message is acknowledged to
+//! the SMSC only once its event is durable; if the log refuses, the SMSC sends it again.
+
+use chrono::Utc;
+use ecenter_delivery::sms_reply::{IncomingReply, normalize_number};
+use ecenter_domain::Event;
+use ecenter_domain::effective_service::Channel;
+use ecenter_domain::reply::{ReceivedReply, UnmatchedReply};
+use ecenter_domain::service::RecipientEvent;
+use ecenter_store::{EventStore, ReadView, StoreError};
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// Records replies as they come until `stop` turns true.
+pub async fn record<S: EventStore>(
+    store: Arc<S>,
+    mut replies: mpsc::Receiver<IncomingReply>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let reply = tokio::select! {
+            r = replies.recv() => match r { Some(r) => r, None => return },
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match record_one(&*store, &reply).await {
+            Ok(()) => reply.ack().await,
+            Err(e) => {
+                tracing::error!(error = %e, "recording a handset's message failed; left unacknowledged")
+            }
+        }
+    }
+}
+
+/// The open services a message from `number` may answer: an SMS notice went to that number and
+/// the order's links have not expired (`O…/R…`).
+fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, StoreError> {
+    let now = Utc::now();
+    let mut open = Vec::new();
+    for order in store.list_orders(usize::MAX)? {
+        if order.ordered.links_expire_at <= now {
+            continue;
+        }
+        let id = &order.ordered.order_id;
+        for service in store.order_recipients(id, None, usize::MAX)? {
+            let sent_here = service
+                .trace(Channel::Sms)
+                .is_some_and(|t| t.sent_at.is_some() && normalize_number(&t.address) == number);
+            if sent_here && service.resolution.is_none() {
+                open.push(format!("{id}/{}", service.recipient.recipient_id));
+            }
+        }
+    }
+    Ok(open)
+}
+
+async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(), StoreError> {
+    let number = normalize_number(&reply.from);
+    let candidates = open_services(store, &number)?;
+    let (from, text) = (reply.from.clone(), reply.text.clone());
+    tracing::info!(matches = candidates.len(), "a handset's message arrived");
+    store
+        .append(Box::new(move |view: &dyn ReadView| {
+            let event = match candidates.as_slice() {
+                [one] => {
+                    let (o, r) = one.split_once('/').expect("made above");
+                    // Still there (the log is the authority; the scan ran outside the append).
+                    if view.recipient_service(o, r)?.is_none() {
+                        return Ok((Vec::new(), ()));
+                    }
+                    Event::Service {
+                        order_id: o.to_string(),
+                        recipient_id: r.to_string(),
+                        event: RecipientEvent::ReplyReceived(ReceivedReply {
+                            at: Utc::now(),
+                            channel: Some(Channel::Sms),
+                            from,
+                            text,
+                        }),
+                    }
+                }
+                _ => Event::ReplyUnmatched(UnmatchedReply {
+                    channel: Channel::Sms,
+                    from,
+                    text,
+                    candidates,
+                }),
+            };
+            Ok((vec![event], ()))
+        }))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Replies that count (art. 31 para. 2 (1)): a handset's message from the number a notice went to
+//! completes service at a discovered number when it names exactly one open service, and its text
+//! is kept in the proof; a message from a number with several open services, or none, goes to the
+//! clerks with its text — through the SMSC simulator, which sends the messages as a handset's
+//! (deliver_sm, esm_class 0, UCS-2).
+
+mod common;
+
+use common::service::*;
+use common::smsc::start_smsc;
+use ecenter_proto::v1 as pb;
+use ecenter_server::service::SmsSettings;
+use serde_json::json;
+
+fn discovered(name: &str, phone: &str) -> pb::ServeRecipient {
+    pb::ServeRecipient {
+        phone_basis: pb::AddressBasis::Discovered as i32,
+        ..sms_recipient(name, phone)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_goes_to_the_clerks()
+{
+    let smsc = start_smsc();
+    // The SMSC sends no receipts: only the replies can decide.
+    smsc.configure(json!({ "receipts": { "13800138201": "NONE", "13800138202": "NONE" } }));
+    let port = smsc.port;
+    let w = world_with(9, 10, move |c, keys| {
+        c.sms = Some(SmsSettings {
+            receipt_timeout_secs: 600,
+            ..sms_settings(port, keys)
+        });
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let clerk = w.service("clerk-c0001").await;
+    let mut orders = Vec::new();
+    for (n, (name, phone)) in [
+        ("王五", "13800138201"),
+        ("赵六", "13800138202"),
+        ("赵六", "13800138202"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let ordered = serve_plan(
+            &court,
+            &format!("reply-{n}"),
+            &document,
+            vec![discovered(name, phone)],
+            &[pb::ServiceChannel::Sms],
+        )
+        .await;
+        orders.push(ordered.order_id);
+    }
+    for o in &orders {
+        status_when(&court, o, "R1", "the SMSC to accept the notice", |s| {
+            s.attempts.first().is_some_and(|a| a.sent_at.is_some())
+        })
+        .await;
+    }
+
+    // 王五 answers from the number served (as +86…): service takes effect at the reply.
+    smsc.mobile_originated("+8613800138201", "已收到，谢谢");
+    let served = status_when(&court, &orders[0], "R1", "the reply to count", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    let effective = served.effective.clone().unwrap();
+    assert_eq!(effective.rule, "recipient_replied", "{effective:?}");
+    assert_eq!(served.replies.len(), 1, "{served:?}");
+    assert_eq!(served.replies[0].text, "已收到，谢谢");
+    assert_eq!(served.replies[0].channel, pb::ServiceChannel::Sms as i32);
+    let proof = proof_when_issued(&court, &orders[0], "R1").await;
+    let doc: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
+    assert_eq!(doc["replies"][0]["text"], "已收到，谢谢", "{doc}");
+    assert!(openssl_verifies(
+        w.pki.path(),
+        &proof.document,
+        &proof.signature
+    ));
+
+    // 赵六 has two services open at that number: which one the reply answers is for a clerk.
+    smsc.mobile_originated("13800138202", "收到了");
+    // A number the hub never served.
+    smsc.mobile_originated("13700000000", "这是谁？");
+    let list = until(30, "both messages to reach the clerks", || {
+        let mut c = clerk.clone();
+        async move {
+            let l = c
+                .list_dead_letters(pb::ListDeadLettersRequest::default())
+                .await
+                .unwrap()
+                .into_inner();
+            (l.replies.len() >= 2).then_some(l)
+        }
+    })
+    .await;
+    let ambiguous = list.replies.iter().find(|r| r.text == "收到了").unwrap();
+    assert_eq!(ambiguous.from, "13800138202");
+    let mut expected: Vec<String> = orders[1..].iter().map(|o| format!("{o}/R1")).collect();
+    expected.sort();
+    let mut candidates = ambiguous.candidates.clone();
+    candidates.sort();
+    assert_eq!(candidates, expected);
+    let stranger = list
+        .replies
+        .iter()
+        .find(|r| r.from == "13700000000")
+        .unwrap();
+    assert!(stranger.candidates.is_empty());
+    assert_eq!(stranger.text, "这是谁？");
+    for o in &orders[1..] {
+        let s = status(&mut court.clone(), o, "R1").await;
+        assert!(s.effective.is_none() && s.replies.is_empty(), "{s:?}");
+    }
+    // The clerk's table shows them, texts included.
+    let out = run_clerk(&["dead-letters"], Some(&w));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}");
+    assert!(
+        table.contains("收到了") && table.contains("(no open service)"),
+        "{table}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel() {
+    let smsc = start_smsc();
+    smsc.configure(json!({ "receipts": { "13800138301": "NONE" } }));
+    let port = smsc.port;
+    let w = world_with(9, 10, move |c, keys| {
+        c.sms = Some(SmsSettings {
+            receipt_timeout_secs: 600,
+            ..sms_settings(port, keys)
+        });
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_plan(
+        &court,
+        "page-reply",
+        &document,
+        vec![discovered("孙七", "13800138301")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let sent = smsc.wait_messages(1, 30);
+    let link = link_in(sent[0]["text"].as_str().unwrap());
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("/reply"), "the page offers a reply: {page}");
+    let form = form_in(&page);
+    let post = |form: &str, text: &str| {
+        w.curl(&[
+            "--data-urlencode",
+            &format!("form={form}"),
+            "--data-urlencode",
+            &format!("text={text}"),
+            &format!("{link}/reply"),
+        ])
+    };
+    // Empty, or with a form the page never handed out: refused, nothing recorded.
+    assert_eq!(post(&form, "   ").0, 400);
+    assert_eq!(post("forged-form", "已收到").0, 409);
+    let s = status(&mut court.clone(), &ordered.order_id, "R1").await;
+    assert!(s.replies.is_empty() && s.effective.is_none(), "{s:?}");
+    // The recipient's reply, line break and all.
+    let (code, answer) = post(&form, "已收到判决书。\n下周提交答辩状。");
+    assert_eq!(code, 200, "{answer}");
+    let s = status_when(&court, &ordered.order_id, "R1", "the typed reply", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert_eq!(s.effective.unwrap().rule, "recipient_replied");
+    assert_eq!(s.replies[0].text, "已收到判决书。\n下周提交答辩状。");
+    // It came through the link of the SMS notice.
+    assert_eq!(s.replies[0].channel, pb::ServiceChannel::Sms as i32);
+    assert!(
+        s.replies[0].from.contains("127.0.0.1"),
+        "{:?}",
+        s.replies[0]
+    );
+}
