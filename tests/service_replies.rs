@@ -185,3 +185,67 @@ async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel()
         s.replies[0]
     );
 }
+
+/// SMPP 3.4 §2.9 and §4.12: what the hub answers to PDUs it does not expect from an SMSC, and that
+/// the session stays usable after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unexpected_pdus_get_a_generic_nack_with_an_error_and_alert_notification_no_answer() {
+    let smsc = start_smsc();
+    let port = smsc.port;
+    let w = world_with(9, 10, move |c, keys| {
+        c.sms = Some(sms_settings(port, keys));
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    // Bound: a first notice goes out.
+    serve_plan(
+        &court,
+        "pdus-1",
+        &document,
+        vec![sms_recipient("吴九", "13800138501")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    smsc.wait_messages(1, 30);
+    const ESME_RINVCMDID: u64 = 3;
+    for (command, fields, id) in [
+        ("query_sm", json!({"message_id": "0000002A"}), None),
+        (
+            "data_sm",
+            json!({"source_addr": "13800138501", "destination_addr": "12368", "esm_class": 4,
+                   "receipted_message_id": "0000002A", "message_state": 2}),
+            None,
+        ),
+        ("query_sm", json!({"message_id": "1"}), Some(0x0000_0099)),
+    ] {
+        let answer = smsc.send_pdu(command, fields, id);
+        assert_eq!(
+            answer["response"], "generic_nack",
+            "{command} {id:?}: {answer}"
+        );
+        assert_eq!(
+            answer["command_status"], ESME_RINVCMDID,
+            "{command} {id:?}: a generic_nack carries an error: {answer}"
+        );
+    }
+    let answer = smsc.send_pdu(
+        "alert_notification",
+        json!({"source_addr": "13800138501", "esme_addr": "12368"}),
+        None,
+    );
+    assert!(
+        answer["response"].is_null(),
+        "alert_notification takes no response: {answer}"
+    );
+    // The session still carries notices.
+    serve_plan(
+        &court,
+        "pdus-2",
+        &document,
+        vec![sms_recipient("郑十", "13800138502")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    smsc.wait_messages(2, 30);
+}

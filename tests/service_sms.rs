@@ -575,3 +575,56 @@ async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_
     .await;
     assert!(s.facts.iter().any(|f| f.kind == "reached"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_smsc_whose_receipts_name_the_decimal_of_its_hex_ids_is_matched_by_its_setting() {
+    let smsc = start_smsc();
+    // This SMSC answers submit_sm with "0000002A" and names "42" in the receipt.
+    smsc.configure(json!({ "receipt_id_form": "decimal" }));
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let port = smsc.port;
+    let w = world_with(smtp.addr.port(), 10, move |c, keys: &Path| {
+        c.sms = Some(SmsSettings {
+            receipt_id_form: ecenter_delivery::sms_id::ReceiptIdForm::DecimalOfHex,
+            ..sms_settings(port, keys)
+        });
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_plan(
+        &court,
+        "sms-decimal-ids",
+        &document,
+        vec![sms_recipient("周八", "13800138401")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let s = status_when(
+        &court,
+        &ordered.order_id,
+        "R1",
+        "the decimal receipt to match",
+        |s| s.effective.is_some(),
+    )
+    .await;
+    let attempt = &s.attempts[0];
+    // The SMSC's own (hex) ids stay the evidence of what it accepted; the receipt named the decimal.
+    assert!(
+        attempt
+            .gateway_id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ' ')
+            && attempt.gateway_id.len() >= 8,
+        "{attempt:?}"
+    );
+    let expected = u64::from_str_radix(attempt.gateway_id.split(' ').next().unwrap(), 16)
+        .unwrap()
+        .to_string();
+    assert!(
+        attempt.receipts.iter().any(|r| r.part == expected),
+        "{:?}",
+        attempt.receipts
+    );
+}

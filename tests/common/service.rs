@@ -339,6 +339,7 @@ pub fn sms_settings(port: u16, keys: &Path) -> ecenter_server::service::SmsSetti
         enquire_link_secs: 5,
         response_timeout_secs: 3,
         ca_file: None,
+        receipt_id_form: Default::default(),
     }
 }
 

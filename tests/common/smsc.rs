@@ -137,6 +137,17 @@ impl Smsc {
         );
     }
 
+    /// Sends any PDU (`command` as the npm smpp library names it, with `fields`; `command_id`
+    /// overrides the id) and returns what the ESME answered: `{"response": null}` when it did not
+    /// answer within a second, else the response's command name and `command_status`.
+    pub fn send_pdu(&self, command: &str, fields: Value, command_id: Option<u32>) -> Value {
+        let mut body = serde_json::json!({"command": command, "fields": fields, "wait_ms": 1000});
+        if let Some(id) = command_id {
+            body["command_id"] = id.into();
+        }
+        self.http("POST", "/pdu", &body)
+    }
+
     /// Sends a handset's message (mobile-originated, esm_class 0) with `text` from `source`.
     pub fn mobile_originated(&self, source: &str, text: &str) {
         self.http(

@@ -48,6 +48,9 @@ const config = {
   max_per_second: 0,
   drop_after: 0,
   submit_delay_ms: 0,
+  // 'decimal': receipts name the decimal value of the hex id given in submit_sm_resp (a known
+  // SMSC quirk); 'hex': as given.
+  receipt_id_form: 'hex',
 };
 const stats = {
   binds: 0,
@@ -226,7 +229,8 @@ function onSession(session) {
     const stat = config.receipts[pdu.destination_addr] || config.default_receipt;
     const final = stat === 'DELIVRD' || stat === 'ACCEPTD' ? 'success' : 'failure';
     if (stat !== 'NONE' && (wanted === 1 || (wanted === 2 && final === 'failure'))) {
-      const receipt = { id, stat, dest: pdu.destination_addr, source: pdu.source_addr, submitted: new Date() };
+      const rid = config.receipt_id_form === 'decimal' ? String(parseInt(id, 16)) : id;
+      const receipt = { id: rid, stat, dest: pdu.destination_addr, source: pdu.source_addr, submitted: new Date() };
       setTimeout(() => queueReceipt(receipt), config.receipt_delay_ms);
     }
     if (config.drop_after > 0 && stats.submits >= config.drop_after) {
@@ -299,6 +303,25 @@ const control = http.createServer(async (req, res) => {
       return reply(200, { down: true });
     case 'POST /up':
       return listen(smppPort, (port) => reply(200, { up: true, port }));
+    case 'POST /pdu': {
+      // Any PDU the SMSC may send (query_sm, data_sm, alert_notification, an unknown id ...):
+      // answers what the ESME responded, or null when it did not respond within wait_ms.
+      const s = receiver();
+      if (!s) return reply(409, { error: 'no bound receiver' });
+      let done = false;
+      const finish = (answer) => {
+        if (done) return;
+        done = true;
+        reply(200, answer);
+      };
+      const pdu = new smpp.PDU(input.command, input.fields || {});
+      if (input.command_id !== undefined) pdu.command_id = input.command_id;
+      s.send(pdu, (resp) => finish({
+        response: resp.command, command_status: resp.command_status, sequence_number: resp.sequence_number,
+      }));
+      setTimeout(() => finish({ response: null }), input.wait_ms || 1000);
+      return;
+    }
     case 'POST /mo': {
       // A handset's message (mobile-originated): esm_class 0, whatever its text.
       const s = receiver();

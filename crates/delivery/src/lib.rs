@@ -10,4 +10,5 @@ pub mod link;
 pub mod notice;
 pub mod policy;
 pub mod sms;
+pub mod sms_id;
 pub mod sms_reply;

@@ -874,8 +874,30 @@ async fn handle_incoming(
         (CommandId::AlertNotification, _) => {
             tracing::info!("alert_notification: a handset is reachable again (noted)");
         }
+        // SMPP 3.4 §2.9: a request this ESME does not serve gets generic_nack with an error
+        // status (never ESME_ROK). data_sm would deserve data_sm_resp, which rusmppc 0.4 cannot
+        // send: refusing it makes the SMSC fall back to deliver_sm; its content is logged.
+        (CommandId::DataSm, pdu) => {
+            tracing::warn!(
+                sequence,
+                ?pdu,
+                "data_sm from the SMSC: refused with ESME_RINVCMDID (this client cannot send data_sm_resp); the SMSC should use deliver_sm"
+            );
+            let _ = client
+                .status(CommandStatus::EsmeRinvcmdid)
+                .generic_nack(sequence)
+                .await;
+        }
         (id, _) if !id.is_response() => {
-            let _ = client.generic_nack(sequence).await;
+            tracing::warn!(
+                ?id,
+                sequence,
+                "a request this ESME does not serve: generic_nack ESME_RINVCMDID"
+            );
+            let _ = client
+                .status(CommandStatus::EsmeRinvcmdid)
+                .generic_nack(sequence)
+                .await;
         }
         _ => {}
     }

@@ -89,6 +89,10 @@ pub enum AttemptResult {
         /// Until when a delivery receipt is awaited (SMS): none by then counts as status unknown.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         receipt_by: Option<DateTime<Utc>>,
+        /// The ids the SMSC's receipts will name for the parts, when its form differs from
+        /// `gateway_id` (a per-SMSC setting: decimal of a hex id, or the reverse).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        receipt_ids: Vec<String>,
     },
     /// Failed for now; tried again at `retry_at`.
     Temporary {
@@ -767,14 +771,17 @@ impl RecipientService {
                     AttemptResult::Accepted {
                         gateway_id,
                         receipt_by,
+                        receipt_ids,
                     } => {
                         if let Some(t) = self.trace_mut(*channel) {
                             t.sent_at.get_or_insert(at);
                             t.gateway_id = gateway_id.clone();
-                            t.parts = if *channel == Channel::Sms {
-                                gateway_id.split_whitespace().map(str::to_string).collect()
-                            } else {
-                                Vec::new()
+                            t.parts = match channel {
+                                Channel::Sms if !receipt_ids.is_empty() => receipt_ids.clone(),
+                                Channel::Sms => {
+                                    gateway_id.split_whitespace().map(str::to_string).collect()
+                                }
+                                Channel::Email => Vec::new(),
                             };
                             t.last_error.clear();
                         }
@@ -1057,6 +1064,7 @@ mod tests {
                 AttemptResult::Accepted {
                     gateway_id: "q1".into(),
                     receipt_by: None,
+                    receipt_ids: Vec::new(),
                 },
             ),
             t(1),
@@ -1216,6 +1224,7 @@ mod tests {
                 AttemptResult::Accepted {
                     gateway_id: String::new(),
                     receipt_by: None,
+                    receipt_ids: Vec::new(),
                 },
             ),
             t(0),
@@ -1337,6 +1346,7 @@ mod tests {
                 AttemptResult::Accepted {
                     gateway_id: parts.into(),
                     receipt_by: Some(t(10)),
+                    receipt_ids: Vec::new(),
                 },
             ),
             t(0),

@@ -622,6 +622,7 @@ impl<S: EventStore> Outbox<S> {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = match outcome {
             Attempt::Accepted => AttemptResult::Accepted {
+                receipt_ids: self.receipt_ids(lease.channel, &reply),
                 gateway_id: reply,
                 receipt_by,
             },
@@ -719,11 +720,12 @@ impl<S: EventStore> Outbox<S> {
                     Err(_) => break,
                 }
             }
+            let form = self.receipt_id_form();
             let wanted: Vec<(String, ecenter_domain::service::ReceiptState, String)> = batch
                 .iter()
                 .map(|(_, r)| {
                     (
-                        r.receipt.smsc_id.clone(),
+                        form.canonical(&r.receipt.smsc_id),
                         receipt_state(r.receipt.status),
                         r.receipt.text.clone(),
                     )
@@ -801,6 +803,29 @@ impl<S: EventStore> Outbox<S> {
                 }
             }
         }
+    }
+
+    /// How the SMSC's receipts name messages (`[service.sms] receipt_id_form`).
+    fn receipt_id_form(&self) -> ecenter_delivery::sms_id::ReceiptIdForm {
+        self.context
+            .config
+            .sms
+            .as_ref()
+            .map(|s| s.receipt_id_form)
+            .unwrap_or_default()
+    }
+
+    /// The ids the SMSC's receipts will name for the parts it accepted as `gateway_id`, when its
+    /// form is not the specification's (empty otherwise: the parts are the ids as given).
+    fn receipt_ids(&self, channel: Channel, gateway_id: &str) -> Vec<String> {
+        let form = self.receipt_id_form();
+        if channel != Channel::Sms || form == ecenter_delivery::sms_id::ReceiptIdForm::AsSubmitted {
+            return Vec::new();
+        }
+        gateway_id
+            .split_whitespace()
+            .map(|id| form.expected(id).unwrap_or_else(|| id.to_string()))
+            .collect()
     }
 
     /// A deadline or receipt timeout that came due: recorded unless something made it moot.

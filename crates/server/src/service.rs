@@ -193,6 +193,10 @@ pub struct SmsSettings {
     /// The only CA trusted for the SMSC's TLS certificate (PEM); default: the public roots.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// How this SMSC's receipts name a message: `as_submitted` (SMPP 3.4 appendix B, the
+    /// default), `decimal_of_hex` or `hex_of_decimal` (see [`ecenter_delivery::sms_id`]).
+    #[serde(default)]
+    pub receipt_id_form: ecenter_delivery::sms_id::ReceiptIdForm,
 }
 
 fn default_sms_source() -> String {
