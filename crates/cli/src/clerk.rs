@@ -959,7 +959,7 @@ async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
                 pad(&r.name, 14),
                 pad(channel_text(d.channel), 8),
                 pad(&beijing(d.at.as_ref()), 21),
-                d.reason
+                crate::printable(&d.reason)
             );
         }
     }

@@ -21,10 +21,34 @@ pub mod log_audit;
 pub mod pki;
 pub mod similar;
 
-/// Pads `s` to `width` terminal columns (a Chinese character takes two), for aligned tables.
+/// `s` safe for a terminal: control characters (escape sequences, line breaks, bells) — which
+/// text from outside, a report's words or a handset's reply, may carry — become spaces.
+pub(crate) fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Pads `s` to `width` terminal columns (a Chinese character takes two), for aligned tables;
+/// control characters become spaces ([`printable`]).
 pub(crate) fn pad(s: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(s);
+    let s = printable(s);
+    let w = unicode_width::UnicodeWidthStr::width(s.as_str());
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_from_outside_cannot_drive_the_terminal() {
+        let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行";
+        let shown = super::pad(hostile, 40);
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(
+            shown.starts_with("已收到 [2J ]0;pwned  下一行"),
+            "{shown:?}"
+        );
+    }
 }
 
 /// Every filing `request` selects, following the pages.

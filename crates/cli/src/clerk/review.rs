@@ -2,7 +2,7 @@
 //! court's relay, or contradicting what was established). `clerk dead-letters` lists them.
 
 use super::{HubArgs, beijing, channel_text, refused, service_client, state_text};
-use crate::pad;
+use crate::{pad, printable};
 use anyhow::Result;
 use ecenter_proto::v1 as pb;
 
@@ -83,7 +83,7 @@ pub(super) fn print_pending(recipients: &[pb::RecipientStatus]) {
             pad(if u.reached { "delivered" } else { "bounced" }, 12),
             pad(&beijing(u.at.as_ref()), 21),
             pad(&u.detail, 40),
-            u.reason
+            printable(&u.reason)
         );
     }
 }
@@ -131,7 +131,7 @@ pub(super) fn print_replies(replies: &[pb::UnmatchedReply]) {
             pad(&beijing(r.at.as_ref()), 21),
             pad(&r.from, 16),
             pad(&candidates, 32),
-            r.text.replace(['\n', '\r'], " ")
+            printable(&r.text)
         );
     }
     println!();
