@@ -9,6 +9,11 @@ drop-once@...  -> the first time, the connection is cut at DATA without an answe
                   accepted afterwards
 hang@...       -> stores the message, then waits 4 s before answering DATA (a client killed
                   meanwhile never learns it was accepted)
+store-drop@... -> stores the message, then cuts the connection before answering DATA, every time
+                  (the relay holds each copy; the client never learns it)
+and, by the envelope sender:
+idle421@...    -> a connection that already carried a message gets 421 at the next MAIL and is
+                  closed (a relay closing idle pooled connections)
 anything else  -> accepted and stored in the maildir
 
 Usage: python3 smtp_faults.py PORT MAILDIR
@@ -26,6 +31,14 @@ class Faults:
         self.box = mailbox.Maildir(maildir, create=True)
         self.seen = set()
         self.dropped = set()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.startswith("idle421@") and getattr(session, "carried", False):
+            asyncio.get_event_loop().call_later(0.05, server.transport.close)
+            return "421 4.4.2 idle connection closed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0]
@@ -50,12 +63,17 @@ class Faults:
             self.dropped.update(dropping)
             server.transport.abort()
             return "421 4.4.2 connection dropped"
+        if any(r.startswith("store-drop@") for r in envelope.rcpt_tos):
+            self.box.add(envelope.original_content)
+            server.transport.abort()
+            return "421 4.4.2 connection dropped"
         if any(r.startswith("hang@") for r in envelope.rcpt_tos):
             # Stored first: the client may die before it hears the reply (a crash after the send).
             self.box.add(envelope.original_content)
             await asyncio.sleep(4)
             return "250 Message accepted for delivery"
         self.box.add(envelope.original_content)
+        session.carried = True
         return "250 Message accepted for delivery"
 
 

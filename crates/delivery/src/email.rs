@@ -109,6 +109,9 @@ pub enum EmailError {
 enum Failure {
     Smtp(lettre::transport::smtp::Error),
     Connect(String),
+    /// The message went out (DATA and the body were sent) but no reply came: the relay may hold
+    /// it. Never sent again inside the attempt; the next attempt counts as a resend in doubt.
+    InDoubt(lettre::transport::smtp::Error),
 }
 
 impl From<lettre::transport::smtp::Error> for Failure {
@@ -218,26 +221,55 @@ impl Mailer {
         body: &str,
         message_id: &str,
     ) -> (Attempt, String) {
+        let sent = self.send_notice(to, subject, body, message_id).await;
+        (sent.attempt, sent.reply)
+    }
+
+    /// Sends one notice and says how it went, including whether the relay may hold it although
+    /// the attempt did not succeed (the connection was lost after the message was sent).
+    pub async fn send_notice(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        message_id: &str,
+    ) -> EmailSent {
+        let done = |attempt, reply, maybe_sent| EmailSent {
+            attempt,
+            reply,
+            maybe_sent,
+        };
         let (recipient, bytes) = match self.message(to, subject, body, message_id) {
             Ok(m) => m,
-            Err(a) => return (a, String::new()),
+            Err(a) => return done(a, String::new(), false),
         };
         match tokio::time::timeout(self.timeout, self.transmit(&recipient, &bytes, message_id))
             .await
         {
-            Err(_) => (
+            // Cut off mid-send: the relay may have the message.
+            Err(_) => done(
                 Attempt::Temporary(format!(
                     "the relay did not finish within {} s",
                     self.timeout.as_secs()
                 )),
                 String::new(),
+                true,
             ),
-            Ok(Ok(reply)) => (Attempt::Accepted, reply),
+            Ok(Ok(reply)) => done(Attempt::Accepted, reply, false),
             Ok(Err(Failure::Smtp(e))) if e.is_permanent() => {
-                (Attempt::Permanent(e.to_string()), String::new())
+                done(Attempt::Permanent(e.to_string()), String::new(), false)
             }
-            Ok(Err(Failure::Smtp(e))) => (Attempt::Temporary(e.to_string()), String::new()),
-            Ok(Err(Failure::Connect(m))) => (Attempt::Temporary(m), String::new()),
+            Ok(Err(Failure::Smtp(e))) => {
+                done(Attempt::Temporary(e.to_string()), String::new(), false)
+            }
+            Ok(Err(Failure::Connect(m))) => done(Attempt::Temporary(m), String::new(), false),
+            Ok(Err(Failure::InDoubt(e))) => done(
+                Attempt::Temporary(format!(
+                    "the connection was lost after the message was sent, before the relay answered ({e}): the relay may hold it"
+                )),
+                String::new(),
+                true,
+            ),
         }
     }
 
@@ -363,24 +395,19 @@ impl Mailer {
     ) -> Result<String, Failure> {
         let reused = self.idle.lock().expect("pool lock").pop();
         if let Some(c) = reused.filter(|c| !c.smtp.has_broken()) {
-            match self
-                .transaction(c, to, bytes, message_id)
-                .await
-                .map_err(Failure::Smtp)
-            {
+            match self.transaction(c, to, bytes, message_id).await {
                 Ok(reply) => return Ok(reply),
-                // The relay answered: that is the outcome.
-                Err(Failure::Smtp(e)) if e.is_permanent() || e.is_transient() => {
-                    return Err(Failure::Smtp(e));
+                // A pooled connection the relay had closed while idle — EOF, or `421` (RFC 5321
+                // §3.8: closing the transmission channel) — before the message went out: not an
+                // attempt of this notice; the same send goes on a fresh connection.
+                Err(Failure::Smtp(e)) if closed_while_idle(&e) => {
+                    tracing::debug!(error = %e, "a pooled SMTP connection was closed by the relay; using a fresh one");
                 }
-                // An idle connection the relay had closed: try once more on a fresh one.
-                Err(_) => {}
+                Err(other) => return Err(other),
             }
         }
         let connection = self.connect().await?;
-        self.transaction(connection, to, bytes, message_id)
-            .await
-            .map_err(Failure::Smtp)
+        self.transaction(connection, to, bytes, message_id).await
     }
 
     /// One mail transaction on `connection`, which goes back to the pool if it ends well.
@@ -390,7 +417,7 @@ impl Mailer {
         to: &Address,
         bytes: &[u8],
         message_id: &str,
-    ) -> Result<String, lettre::transport::smtp::Error> {
+    ) -> Result<String, Failure> {
         let mut mail = Vec::new();
         if !bytes.is_ascii() {
             mail.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -423,7 +450,15 @@ impl Mailer {
                 .await?;
             connection.smtp.command(Rcpt::new(to.clone(), rcpt)).await?;
             connection.smtp.command(Data).await?;
-            connection.smtp.message(bytes).await
+            // From here the relay may have the message whatever happens to the connection.
+            connection
+                .smtp
+                .message(bytes)
+                .await
+                .map_err(|e| match e.status() {
+                    Some(_) => Failure::Smtp(e),
+                    None => Failure::InDoubt(e),
+                })
         }
         .await;
         match result {
@@ -441,5 +476,25 @@ impl Mailer {
                 Err(e)
             }
         }
+    }
+}
+
+/// How one notice went by e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailSent {
+    /// The outcome for the outbox.
+    pub attempt: Attempt,
+    /// The relay's final reply when it accepted the message (its queue id).
+    pub reply: String,
+    /// Whether the relay may hold the message although the attempt did not succeed.
+    pub maybe_sent: bool,
+}
+
+/// Whether `e` says the relay closed a pooled connection before this transaction began: end of
+/// stream, or a `421` reply.
+fn closed_while_idle(e: &lettre::transport::smtp::Error) -> bool {
+    match e.status() {
+        Some(code) => code.to_string() == "421",
+        None => !e.is_permanent() && !e.is_transient() && !e.is_timeout(),
     }
 }

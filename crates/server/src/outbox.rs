@@ -14,11 +14,10 @@
 
 use crate::service::ServiceContext;
 use chrono::Utc;
-use ecenter_delivery::notice::NoticeContext;
 use ecenter_delivery::policy::{Attempt, CircuitBreaker};
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::service::{AttemptResult, DueAction, ProofRef, RecipientEvent, message_id};
+use ecenter_domain::service::{AttemptResult, DueAction, ProofRef, RecipientEvent};
 use ecenter_store::{DueWork, EventStore, ReadView, StoreError};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -27,6 +26,10 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, watch};
+
+mod lease;
+mod receipts;
+use lease::{Lease, lease_one};
 
 /// Work items looked at per pass.
 const PASS: usize = 2048;
@@ -63,12 +66,6 @@ pub struct OutboxStats {
     pub receipts_unmatched: std::sync::atomic::AtomicU64,
 }
 
-/// How long a receipt whose message id is not (yet) known waits for the submit's outcome to be
-/// recorded: an SMSC may send the receipt before the hub has written down the id.
-const RECEIPT_MATCH_GRACE: Duration = Duration::from_secs(10);
-/// Receipts recorded by one log append.
-const RECEIPT_BATCH: usize = 512;
-
 /// The engine.
 pub struct Outbox<S> {
     store: Arc<S>,
@@ -92,157 +89,6 @@ pub struct Outbox<S> {
     draining: std::sync::atomic::AtomicBool,
     /// Counters.
     pub stats: OutboxStats,
-}
-
-/// A notice leased for sending: what the worker needs.
-struct Lease {
-    order_id: String,
-    recipient_id: String,
-    channel: Channel,
-    attempt: u32,
-    address: String,
-    subject: String,
-    body: String,
-    message_id: String,
-    in_doubt: bool,
-}
-
-/// The lease of one notice, if it is still due: its `notice_sending` event (or, for a suppressed
-/// address, a final `notice_result` without sending).
-#[allow(clippy::too_many_arguments)]
-fn lease_one(
-    view: &dyn ReadView,
-    ctx: &ServiceContext,
-    orders: &mut std::collections::HashMap<String, ecenter_domain::service::OrderSummary>,
-    o: String,
-    r: String,
-    channel: Channel,
-    in_doubt: bool,
-    events: &mut Vec<Event>,
-    leases: &mut Vec<Lease>,
-) -> Result<(), StoreError> {
-    let Some(service) = view.recipient_service(&o, &r)? else {
-        return Ok(());
-    };
-    let now = Utc::now();
-    let trace = service.trace(channel);
-    let resend_in_doubt = in_doubt || trace.is_some_and(|t| t.maybe_sent);
-    let still_due = if in_doubt {
-        trace.is_some_and(|t| t.in_flight)
-    } else {
-        service
-            .dues
-            .iter()
-            .any(|d| d.channel == channel && d.action == DueAction::Send && d.at <= now)
-            && !trace.is_some_and(|t| t.in_flight)
-    };
-    if !still_due {
-        return Ok(());
-    }
-    let Some((address, _)) = service.address(channel) else {
-        return Ok(());
-    };
-    let address = address.to_string();
-    let attempt = trace.map_or(0, |t| t.attempts) + 1;
-    let event = |e| Event::Service {
-        order_id: o.clone(),
-        recipient_id: r.clone(),
-        event: e,
-    };
-    if let Some(why) = view.suppressed(&address)? {
-        events.push(event(RecipientEvent::NoticeResult {
-            channel,
-            attempt,
-            result: AttemptResult::Permanent {
-                detail: format!("{address} 已退信，不再发送（{why}）"),
-                suppress: false,
-            },
-        }));
-        return Ok(());
-    }
-    if !orders.contains_key(&o) {
-        let summary = view
-            .service_order(&o)?
-            .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
-        orders.insert(o.clone(), summary);
-    }
-    let order = &orders[&o];
-    let expires = order.ordered.links_expire_at;
-    let token = ctx.links.issue(&o, &r, expires.timestamp().max(0) as u64);
-    let nonce = ctx
-        .links
-        .verify(&token, 0)
-        .map(|c| c.nonce)
-        .map_err(|e| StoreError::Database(format!("a fresh link does not verify: {e}")))?;
-    let notice = NoticeContext {
-        court: ctx.config.court.clone(),
-        case_number: order.ordered.order.case_number.normalized(),
-        recipient: service.recipient.name.clone(),
-        documents: order
-            .ordered
-            .documents
-            .iter()
-            .map(|d| d.name.clone())
-            .collect(),
-        link: format!("{}/s/{token}", ctx.public_url),
-        expires_at: expires,
-        contact: ctx.config.contact.clone(),
-    };
-    let (subject, body) = match channel {
-        Channel::Email => ctx.config.templates.email(&notice),
-        Channel::Sms => (String::new(), ctx.config.templates.sms(&notice)),
-    };
-    let message_id = trace.map_or_else(
-        || {
-            message_id(
-                &o,
-                &r,
-                channel,
-                &order.ordered.notice_tag,
-                &ctx.message_host,
-            )
-        },
-        |t| t.message_id.clone(),
-    );
-    events.push(event(RecipientEvent::NoticeSending {
-        channel,
-        attempt,
-        address: address.clone(),
-        message_id: message_id.clone(),
-        subject: subject.clone(),
-        body: body.clone(),
-        link_nonce: nonce,
-        in_doubt: resend_in_doubt,
-    }));
-    leases.push(Lease {
-        order_id: o.clone(),
-        recipient_id: r.clone(),
-        channel,
-        attempt,
-        address,
-        subject,
-        body,
-        message_id,
-        in_doubt: resend_in_doubt,
-    });
-    Ok(())
-}
-
-/// The domain's reading of an SMSC's receipt status.
-fn receipt_state(
-    status: ecenter_delivery::sms::ReceiptStatus,
-) -> ecenter_domain::service::ReceiptState {
-    use ecenter_delivery::sms::ReceiptStatus as S;
-    use ecenter_domain::service::ReceiptState as D;
-    match status {
-        S::Delivered => D::Delivered,
-        S::Undeliverable => D::Undeliverable,
-        S::Expired => D::Expired,
-        S::Rejected => D::Rejected,
-        S::Deleted => D::Deleted,
-        S::Accepted | S::Enroute => D::Pending,
-        S::Unknown => D::Unknown,
-    }
 }
 
 fn random_draw(rng: &SystemRandom) -> f64 {
@@ -569,13 +415,16 @@ impl<S: EventStore> Outbox<S> {
                 self.email_limit.until_ready().await;
                 match &self.context.mailer {
                     Some(m) => {
-                        m.send_with_reply(
-                            &lease.address,
-                            &lease.subject,
-                            &lease.body,
-                            &lease.message_id,
-                        )
-                        .await
+                        let sent = m
+                            .send_notice(
+                                &lease.address,
+                                &lease.subject,
+                                &lease.body,
+                                &lease.message_id,
+                            )
+                            .await;
+                        maybe_sent = sent.maybe_sent;
+                        (sent.attempt, sent.reply)
                     }
                     None => (
                         Attempt::Permanent("the e-mail channel is no longer configured".into()),
@@ -690,117 +539,6 @@ impl<S: EventStore> Outbox<S> {
                 && (idle || self.draining.load(std::sync::atomic::Ordering::Acquire))
             {
                 return;
-            }
-        }
-    }
-
-    /// Records SMS delivery receipts as they come, many per append, and acknowledges each to the
-    /// SMSC once its event is durable. A receipt for an id not (yet) known waits a little — the SMSC
-    /// can be faster than the record of the submit — and is then logged and acknowledged.
-    async fn record_receipts(
-        self: Arc<Self>,
-        mut receipts: tokio::sync::mpsc::Receiver<ecenter_delivery::sms::IncomingReceipt>,
-        mut stop: watch::Receiver<bool>,
-    ) {
-        let mut waiting: Vec<(Instant, ecenter_delivery::sms::IncomingReceipt)> = Vec::new();
-        loop {
-            let first = tokio::select! {
-                r = receipts.recv() => match r { Some(r) => Some(r), None => return },
-                _ = tokio::time::sleep(Duration::from_millis(200)), if !waiting.is_empty() => None,
-                _ = stop.wait_for(|s| *s) => return,
-            };
-            let mut batch: Vec<(Instant, ecenter_delivery::sms::IncomingReceipt)> =
-                std::mem::take(&mut waiting);
-            if let Some(r) = first {
-                batch.push((Instant::now(), r));
-            }
-            while batch.len() < RECEIPT_BATCH {
-                match receipts.try_recv() {
-                    Ok(r) => batch.push((Instant::now(), r)),
-                    Err(_) => break,
-                }
-            }
-            let form = self.receipt_id_form();
-            let wanted: Vec<(String, ecenter_domain::service::ReceiptState, String)> = batch
-                .iter()
-                .map(|(_, r)| {
-                    (
-                        form.canonical(&r.receipt.smsc_id),
-                        receipt_state(r.receipt.status),
-                        r.receipt.text.clone(),
-                    )
-                })
-                .collect();
-            let matched = self
-                .store
-                .append(Box::new(move |view: &dyn ReadView| {
-                    let now = Utc::now();
-                    let mut events = Vec::new();
-                    let mut matched = Vec::new();
-                    for (id, state, text) in wanted {
-                        match view.service_by_gateway_id(Channel::Sms, &id)? {
-                            Some((o, r)) => {
-                                matched.push(true);
-                                events.push(Event::Service {
-                                    order_id: o,
-                                    recipient_id: r,
-                                    event: RecipientEvent::ReceiptReported {
-                                        channel: Channel::Sms,
-                                        part: id,
-                                        state,
-                                        at: now,
-                                        text,
-                                    },
-                                });
-                            }
-                            None => matched.push(false),
-                        }
-                    }
-                    Ok((events, matched))
-                }))
-                .await;
-            let matched = match matched {
-                Ok((_, m)) => m,
-                Err(e) => {
-                    // Not recorded and not acknowledged: the SMSC sends them again.
-                    tracing::error!(error = %e, lost = batch.len(), "recording SMS receipts failed");
-                    continue;
-                }
-            };
-            for ((since, incoming), known) in batch.into_iter().zip(matched) {
-                if known {
-                    self.stats
-                        .receipts_recorded
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    incoming.ack().await;
-                } else if since.elapsed() < RECEIPT_MATCH_GRACE {
-                    waiting.push((since, incoming));
-                } else {
-                    tracing::warn!(
-                        smsc_id = %incoming.receipt.smsc_id,
-                        status = incoming.receipt.status.word(),
-                        "a delivery receipt for a message this hub never sent; kept in the log and acknowledged"
-                    );
-                    self.stats
-                        .receipts_unmatched
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let event = Event::SmsReceiptUnmatched {
-                        smsc_id: incoming.receipt.smsc_id.clone(),
-                        status: incoming.receipt.status.word().to_string(),
-                        text: incoming.receipt.text.clone(),
-                    };
-                    // Acknowledged only once kept: if the log refuses, the SMSC sends it again.
-                    match self
-                        .store
-                        .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-                        .await
-                    {
-                        Ok(_) => incoming.ack().await,
-                        Err(e) => {
-                            tracing::error!(error = %e, "keeping an unmatched receipt failed; left unacknowledged")
-                        }
-                    }
-                }
             }
         }
     }

@@ -754,6 +754,7 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
                 body: c.body.clone(),
                 last_error: c.last_error.clone(),
                 closed: c.closed,
+                maybe_sent: c.maybe_sent || c.resends_in_doubt > 0,
                 receipts: c
                     .receipts
                     .iter()

@@ -1,0 +1,170 @@
+//! Leasing a notice: the `notice_sending` event that is written before any provider sees the
+//! notice, with the text that goes out — a fresh link the first time on a channel, the very same
+//! text (and link) on every later attempt on it.
+
+use crate::service::ServiceContext;
+use chrono::Utc;
+use ecenter_delivery::notice::NoticeContext;
+use ecenter_domain::Event;
+use ecenter_domain::effective_service::Channel;
+use ecenter_domain::service::{AttemptResult, DueAction, RecipientEvent, message_id};
+use ecenter_store::{ReadView, StoreError};
+
+/// A notice leased for sending: what the worker needs.
+pub(super) struct Lease {
+    pub(super) order_id: String,
+    pub(super) recipient_id: String,
+    pub(super) channel: Channel,
+    pub(super) attempt: u32,
+    pub(super) address: String,
+    pub(super) subject: String,
+    pub(super) body: String,
+    pub(super) message_id: String,
+    pub(super) in_doubt: bool,
+}
+
+/// The lease of one notice, if it is still due: its `notice_sending` event (or, for a suppressed
+/// address, a final `notice_result` without sending).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn lease_one(
+    view: &dyn ReadView,
+    ctx: &ServiceContext,
+    orders: &mut std::collections::HashMap<String, ecenter_domain::service::OrderSummary>,
+    o: String,
+    r: String,
+    channel: Channel,
+    in_doubt: bool,
+    events: &mut Vec<Event>,
+    leases: &mut Vec<Lease>,
+) -> Result<(), StoreError> {
+    let Some(service) = view.recipient_service(&o, &r)? else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let trace = service.trace(channel);
+    let resend_in_doubt = in_doubt || trace.is_some_and(|t| t.maybe_sent);
+    let still_due = if in_doubt {
+        trace.is_some_and(|t| t.in_flight)
+    } else {
+        service
+            .dues
+            .iter()
+            .any(|d| d.channel == channel && d.action == DueAction::Send && d.at <= now)
+            && !trace.is_some_and(|t| t.in_flight)
+    };
+    if !still_due {
+        return Ok(());
+    }
+    let Some((address, _)) = service.address(channel) else {
+        return Ok(());
+    };
+    let address = address.to_string();
+    let attempt = trace.map_or(0, |t| t.attempts) + 1;
+    let event = |e| Event::Service {
+        order_id: o.clone(),
+        recipient_id: r.clone(),
+        event: e,
+    };
+    if let Some(why) = view.suppressed(&address)? {
+        events.push(event(RecipientEvent::NoticeResult {
+            channel,
+            attempt,
+            result: AttemptResult::Permanent {
+                detail: format!("{address} 已退信，不再发送（{why}）"),
+                suppress: false,
+            },
+        }));
+        return Ok(());
+    }
+    if !orders.contains_key(&o) {
+        let summary = view
+            .service_order(&o)?
+            .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
+        orders.insert(o.clone(), summary);
+    }
+    let order = &orders[&o];
+    // A notice sent before on this channel goes again word for word — the same link, the same
+    // nonce: a copy the relay may hold and the resend carry one link, never two (issue #17).
+    let earlier = trace.filter(|t| !t.body.is_empty()).and_then(|t| {
+        service
+            .link_channels
+            .iter()
+            .rev()
+            .find(|(_, c)| *c == channel)
+            .map(|(nonce, _)| (t.subject.clone(), t.body.clone(), nonce.clone()))
+    });
+    let (subject, body, nonce) = match earlier {
+        Some(again) => again,
+        None => fresh_notice(ctx, order, &service, channel)?,
+    };
+    let message_id = trace.map_or_else(
+        || {
+            message_id(
+                &o,
+                &r,
+                channel,
+                &order.ordered.notice_tag,
+                &ctx.message_host,
+            )
+        },
+        |t| t.message_id.clone(),
+    );
+    events.push(event(RecipientEvent::NoticeSending {
+        channel,
+        attempt,
+        address: address.clone(),
+        message_id: message_id.clone(),
+        subject: subject.clone(),
+        body: body.clone(),
+        link_nonce: nonce,
+        in_doubt: resend_in_doubt,
+    }));
+    leases.push(Lease {
+        order_id: o.clone(),
+        recipient_id: r.clone(),
+        channel,
+        attempt,
+        address,
+        subject,
+        body,
+        message_id,
+        in_doubt: resend_in_doubt,
+    });
+    Ok(())
+}
+
+/// A new notice for `channel`: a fresh link (with its nonce) in the court's template.
+fn fresh_notice(
+    ctx: &ServiceContext,
+    order: &ecenter_domain::service::OrderSummary,
+    service: &ecenter_domain::service::RecipientService,
+    channel: Channel,
+) -> Result<(String, String, String), StoreError> {
+    let (o, r) = (&order.ordered.order_id, &service.recipient.recipient_id);
+    let expires = order.ordered.links_expire_at;
+    let token = ctx.links.issue(o, r, expires.timestamp().max(0) as u64);
+    let nonce = ctx
+        .links
+        .verify(&token, 0)
+        .map(|c| c.nonce)
+        .map_err(|e| StoreError::Database(format!("a fresh link does not verify: {e}")))?;
+    let notice = NoticeContext {
+        court: ctx.config.court.clone(),
+        case_number: order.ordered.order.case_number.normalized(),
+        recipient: service.recipient.name.clone(),
+        documents: order
+            .ordered
+            .documents
+            .iter()
+            .map(|d| d.name.clone())
+            .collect(),
+        link: format!("{}/s/{token}", ctx.public_url),
+        expires_at: expires,
+        contact: ctx.config.contact.clone(),
+    };
+    let (subject, body) = match channel {
+        Channel::Email => ctx.config.templates.email(&notice),
+        Channel::Sms => (String::new(), ctx.config.templates.sms(&notice)),
+    };
+    Ok((subject, body, nonce))
+}
