@@ -14,12 +14,28 @@ use std::path::Path;
 
 /// An RFC 3464 report about `address` under envelope id `envid`, as an MTA would write it.
 fn dsn(envid: &str, address: &str, action: &str, status: &str, arrival: &str) -> String {
+    dsn_of(envid, address, (action, status), arrival, "")
+}
+
+/// The same, naming the relay's queue id of the message reported on (`X-Postfix-Queue-ID`).
+fn dsn_of(
+    envid: &str,
+    address: &str,
+    (action, status): (&str, &str),
+    arrival: &str,
+    queue_id: &str,
+) -> String {
+    let queue = if queue_id.is_empty() {
+        String::new()
+    } else {
+        format!("X-Postfix-Queue-ID: {queue_id}\r\n")
+    };
     format!(
         "From: MAILER-DAEMON@mta.elsewhere.test\r\nTo: dsn@hub.test\r\nSubject: Delivery Status Notification\r\n\
          MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
          --b\r\nContent-Type: message/delivery-status\r\n\r\n\
-         Reporting-MTA: dns; mta.hub.test\r\nOriginal-Envelope-Id: {envid}\r\nArrival-Date: {arrival}\r\n\r\n\
+         Reporting-MTA: dns; mta.hub.test\r\n{queue}Original-Envelope-Id: {envid}\r\nArrival-Date: {arrival}\r\n\r\n\
          Original-Recipient: rfc822;{address}\r\nFinal-Recipient: rfc822;{address}\r\n\
          Action: {action}\r\nStatus: {status}\r\n\r\n--b--\r\n"
     )
@@ -86,12 +102,12 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     deliver(
         &maildir,
         "1.delivered",
-        &relay_made(&dsn(
+        &relay_made(&dsn_of(
             &envid,
             address,
-            "delivered",
-            "2.0.0",
+            ("delivered", "2.0.0"),
             "Wed, 01 Jan 2020 00:00:00 +0000",
+            sent.attempts[0].gateway_id.rsplit(' ').next().unwrap(),
         )),
     );
     let effective = status_when(&court, &order_id, "R1", "the delivered report", |s| {
@@ -184,6 +200,27 @@ fn mail_to_bounce_address(report: &str) {
     assert!(
         child.wait().unwrap().success(),
         "Postfix refused the report"
+    );
+}
+
+/// Asks the court's relay itself for a report about `address` under `envid` (RFC 3461 parameters
+/// any sender may give), by sending a message of its own to `rcpt`: the relay then writes a
+/// genuine-looking report — but about the forger's message, not the notice.
+fn ask_relay_for_report(envid: &str, address: &str, rcpt: &str, notify: &str) {
+    let script = format!(
+        "import smtplib; s=smtplib.SMTP('127.0.0.1',25); s.ehlo(); \
+         s.mail('dsn-review@hub.test', ['RET=HDRS', 'ENVID={envid}']); \
+         s.rcpt('{rcpt}', ['NOTIFY={notify}', 'ORCPT=rfc822;{address}']); \
+         s.data(b'Subject: forged\\r\\nMessage-ID: <{envid}>\\r\\n\\r\\nx\\r\\n'); s.quit()"
+    );
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -350,5 +387,42 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
         now.facts.iter().any(|f| f.kind == "bounced"),
         "{:?}",
         now.facts
+    );
+
+    // A notice that really bounced, and a "delivered" report the relay writes for a forger who
+    // asks for one (ENVID and ORCPT of the notice, NOTIFY=SUCCESS, to a mailbox it delivers to).
+    let gone = format!("gone{tag}@bounce.test");
+    let bounced = serve_one(
+        &court,
+        &format!("review-gone-{tag}"),
+        &document,
+        "赵六",
+        &gone,
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let dead = status_when(&clerk, &bounced.order_id, "R1", "the real bounce", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    assert!(
+        dead.unverified.is_empty(),
+        "the relay's own bounce counts: {dead:?}"
+    );
+    let notice = dead.attempts[0].message_id.clone();
+    ask_relay_for_report(&notice, &gone, "dsn-review@hub.test", "SUCCESS");
+    let held = status_when(&clerk, &bounced.order_id, "R1", "the forged report", |s| {
+        !s.unverified.is_empty()
+    })
+    .await;
+    assert!(
+        held.effective.is_none(),
+        "a forged delivery made service effective: {held:?}"
+    );
+    assert!(held.unverified[0].reached);
+    assert!(
+        held.unverified[0].reason.contains("accepted the notice as"),
+        "{:?}",
+        held.unverified[0]
     );
 }

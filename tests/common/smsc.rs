@@ -148,6 +148,11 @@ impl Smsc {
         self.http("POST", "/pdu", &body)
     }
 
+    /// Sends a deliver_sm with the fields of `mo` (`source`, `text`, `esm_class`).
+    pub fn http_mo(&self, mo: Value) {
+        self.http("POST", "/mo", &mo);
+    }
+
     /// Sends a handset's message (mobile-originated, esm_class 0) with `text` from `source`.
     pub fn mobile_originated(&self, source: &str, text: &str) {
         self.http(

@@ -31,6 +31,7 @@ class Faults:
         self.box = mailbox.Maildir(maildir, create=True)
         self.seen = set()
         self.dropped = set()
+        self.queued = 0x3A70000000
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if address.startswith("idle421@") and getattr(session, "carried", False):
@@ -74,7 +75,9 @@ class Faults:
             return "250 Message accepted for delivery"
         self.box.add(envelope.original_content)
         session.carried = True
-        return "250 Message accepted for delivery"
+        # As Postfix answers: the queue id its delivery reports will name (X-Postfix-Queue-ID).
+        self.queued += 1
+        return f"250 2.0.0 Ok: queued as {self.queued:010X}"
 
 
 def main():

@@ -25,7 +25,11 @@ pub mod similar;
 /// text from outside, a report's words or a handset's reply, may carry — become spaces.
 pub(crate) fn printable(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            // Bidirectional overrides and isolates reorder what the clerk reads.
+            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { ' ' } else { c }
+        })
         .collect()
 }
 
@@ -41,7 +45,7 @@ pub(crate) fn pad(s: &str, width: usize) -> String {
 mod tests {
     #[test]
     fn text_from_outside_cannot_drive_the_terminal() {
-        let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行";
+        let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行\u{202E}cba";
         let shown = super::pad(hostile, 40);
         assert!(!shown.chars().any(char::is_control), "{shown:?}");
         assert!(

@@ -63,6 +63,9 @@ pub struct DeliveryReport {
     /// The topmost `Received` header, unfolded: the one the last MTA on the path added, which a
     /// sender cannot forge (anything a sender writes lies below it).
     pub top_received: Option<String>,
+    /// The reporting MTA's queue id of the message reported on: Postfix's `X-Postfix-Queue-ID`,
+    /// else the `id` of the topmost `Received` in the returned headers (the relay's own).
+    pub queue_id: Option<String>,
 }
 
 impl DeliveryReport {
@@ -101,6 +104,33 @@ impl DeliveryReport {
             ));
         }
         Ok(())
+    }
+
+    /// Whether the report is about the very message the relay accepted from the hub as
+    /// `gateway_id` (its final reply, `250 2.0.0 Ok: queued as B734AC40A4`).
+    ///
+    /// The relay writes a report for any sender who asks (`RET`, `ENVID`, `ORCPT`, RFC 3461), with
+    /// the envelope id and original recipient that sender chose — so naming the notice proves
+    /// nothing. The queue id does: the relay gives each message its own, and reports it in
+    /// `X-Postfix-Queue-ID`; a forger's message has another.
+    ///
+    /// Errors: why the report is not bound to the notice, in words for the clerk.
+    pub fn about_message(&self, gateway_id: &str) -> Result<(), String> {
+        let Some(q) = self.queue_id.as_deref() else {
+            return Err("it names no queue id of the relay (X-Postfix-Queue-ID) to tie it to the message the hub handed over".into());
+        };
+        let accepted_as = gateway_id
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| !w.is_empty() && w == q);
+        if accepted_as {
+            Ok(())
+        } else {
+            Err(format!(
+                "it is about the relay's message {}, but the relay accepted the notice as '{}'",
+                excerpt(q),
+                excerpt(gateway_id)
+            ))
+        }
     }
 
     /// The id of the notice reported on: the envelope id, else the returned Message-ID.
@@ -297,7 +327,29 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
         arrival: field(per_message, "arrival-date").and_then(date),
         recipients,
         top_received: top_received(raw),
+        queue_id: field(per_message, "x-postfix-queue-id")
+            .map(|q| q.trim().to_string())
+            .or_else(|| returned_queue_id(&message)),
     })
+}
+
+/// The `id` of the topmost `Received` in the returned message or headers: the queue id the
+/// reporting MTA gave the message when it received it.
+fn returned_queue_id(message: &mail_parser::Message<'_>) -> Option<String> {
+    let returned = message.parts.iter().find(|p| {
+        p.content_type().is_some_and(|c| {
+            let sub = c.subtype().unwrap_or_default().to_ascii_lowercase();
+            (c.ctype().eq_ignore_ascii_case("text") && sub == "rfc822-headers")
+                || (c.ctype().eq_ignore_ascii_case("message")
+                    && (sub == "rfc822" || sub == "global"))
+        })
+    })?;
+    let received = top_received(returned.contents())?;
+    let words: Vec<&str> = received.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| w[0].eq_ignore_ascii_case("id"))
+        .map(|w| w[1].trim_end_matches(';').to_string())
 }
 
 /// The first `Received` field of the message's own header section, unfolded.
@@ -431,6 +483,33 @@ mod tests {
         let mut long = own.clone();
         long.reporting_mta = "x".repeat(100_000);
         assert!(long.generated_by(&relays).unwrap_err().len() < 200);
+    }
+
+    #[test]
+    fn a_report_binds_to_the_notice_only_by_the_relays_queue_id() {
+        let with_queue = report("delivered", "2.0.0", true).replace(
+            "X-Postfix-Queue-ID: B734AC40A4",
+            "X-Postfix-Queue-ID: B734AC40A4",
+        );
+        let r = parse(with_queue.as_bytes()).unwrap();
+        assert_eq!(r.queue_id.as_deref(), Some("B734AC40A4"));
+        assert_eq!(r.about_message("2.0.0 Ok: queued as B734AC40A4"), Ok(()));
+        // The forger's own message, reported by the same relay under the notice's envelope id.
+        let why = r
+            .about_message("2.0.0 Ok: queued as 7F00C40B11")
+            .unwrap_err();
+        assert!(why.contains("accepted the notice as"), "{why}");
+        // Part of an id is not the id.
+        assert!(r.about_message("queued as B734AC40A45").is_err());
+        // No queue id at all: nothing ties it to the notice.
+        let bare = parse(
+            report("delivered", "2.0.0", true)
+                .replace("X-Postfix-Queue-ID: B734AC40A4\r\n", "")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(bare.queue_id.is_none());
+        assert!(bare.about_message("queued as B734AC40A4").is_err());
     }
 
     #[test]

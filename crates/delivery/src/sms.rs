@@ -232,9 +232,11 @@ pub fn parse_receipt(text: &str, tlv_id: Option<&str>, tlv_state: Option<u8>) ->
         .map(str::to_string)
         .filter(|s| !s.is_empty())
         .or_else(|| field("id"))?;
-    let status = tlv_state
-        .and_then(ReceiptStatus::from_state)
-        .or_else(|| field("stat").and_then(|w| ReceiptStatus::from_word(&w)))?;
+    // A receipt whose state word is not appendix B's (Chinese gateways send CMPP codes such as
+    // `MK:0012`) is a receipt of unknown outcome, never "no receipt".
+    let status = tlv_state.and_then(ReceiptStatus::from_state).or_else(|| {
+        field("stat").map(|w| ReceiptStatus::from_word(&w).unwrap_or(ReceiptStatus::Unknown))
+    })?;
     let done_at = field("done date").and_then(|d| {
         let fmt = if d.len() == 12 {
             "%y%m%d%H%M%S"
@@ -828,6 +830,13 @@ async fn handle_incoming(
                         tracing::warn!("nobody records receipts; leaving it unacknowledged");
                     }
                 }
+                None if fields.from_the_smsc() => {
+                    // The SMSC's, but unreadable: never a reply; acknowledged so it stops.
+                    tracing::warn!(esm_class = fields.esm_class, text = %fields.text.chars().take(160).collect::<String>(), "an SMSC notification the hub cannot read; acknowledged and logged");
+                    let _ = client
+                        .deliver_sm_resp(sequence, DeliverSmResp::default())
+                        .await;
+                }
                 None => {
                     // A handset's own message: perhaps the recipient's reply (art. 31 para. 2).
                     let payload = sm.tlvs().iter().find_map(|t| match t.value() {
@@ -940,11 +949,17 @@ impl ReceiptFields {
     /// (bits 5–2 = 0001, §5.2.12), or the receipt TLVs are there (§5.3.2.12, §5.3.2.35). A
     /// handset's message (esm_class 0) is never a receipt, whatever its text says.
     pub fn receipt(&self) -> Option<Receipt> {
-        let typed = self.esm_class & 0x3C == 0x04;
-        if !typed && self.tlv_id.is_none() && self.tlv_state.is_none() {
+        if !self.from_the_smsc() {
             return None;
         }
         parse_receipt(&self.text, self.tlv_id.as_deref(), self.tlv_state)
+    }
+
+    /// Whether the SMSC, not a handset, wrote it: any message type in esm_class bits 5–2 (a
+    /// receipt, an SME or manual acknowledgement, an intermediate notification, §5.2.12) or the
+    /// receipt TLVs. Such a message is never a recipient's reply, even when it cannot be read.
+    pub fn from_the_smsc(&self) -> bool {
+        self.esm_class & 0x3C != 0 || self.tlv_id.is_some() || self.tlv_state.is_some()
     }
 }
 
@@ -1015,6 +1030,28 @@ mod tests {
         let r = parse_receipt("id:1 stat:DELIVRD", Some("ABC"), Some(5)).unwrap();
         assert_eq!(r.smsc_id, "ABC");
         assert_eq!(r.status, ReceiptStatus::Undeliverable);
+    }
+
+    #[test]
+    fn what_the_smsc_writes_is_never_a_reply_even_when_unreadable() {
+        let cmpp = ReceiptFields {
+            esm_class: 0x04,
+            text: "id:0000002A sub:001 dlvrd:000 submit date:2611300900 done date:2611300901 stat:MK:0012 err:012".into(),
+            ..Default::default()
+        };
+        assert_eq!(cmpp.receipt().unwrap().status, ReceiptStatus::Unknown);
+        let intermediate = ReceiptFields {
+            esm_class: 0x20,
+            text: "in transit".into(),
+            ..Default::default()
+        };
+        assert!(intermediate.from_the_smsc() && intermediate.receipt().is_none());
+        let handset = ReceiptFields {
+            esm_class: 0x00,
+            text: "收到".into(),
+            ..Default::default()
+        };
+        assert!(!handset.from_the_smsc());
     }
 
     #[test]

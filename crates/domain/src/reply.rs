@@ -20,6 +20,9 @@ pub struct ReceivedReply {
     pub from: String,
     /// The text as received.
     pub text: String,
+    /// The one-time form of the page it was typed on (empty for an SMS).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub form: String,
 }
 
 /// A handset's message the hub could not attribute to exactly one open service: for the clerks.

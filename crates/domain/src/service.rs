@@ -239,6 +239,10 @@ pub struct ChannelTrace {
     /// SMS delivery receipts received.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub receipts: Vec<PartReceipt>,
+    /// When the hub first began handing a notice on this channel to the provider (the lease of
+    /// the first attempt): a provider's report cannot be about an earlier time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_at: Option<DateTime<Utc>>,
     /// Whether the last failed attempt may have reached the provider anyway.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub maybe_sent: bool,
@@ -743,10 +747,12 @@ impl RecipientService {
                         closed: false,
                         parts: Vec::new(),
                         receipts: Vec::new(),
+                        handed_at: None,
                         maybe_sent: false,
                     });
                 }
                 let t = self.trace_mut(*channel).expect("just ensured");
+                t.handed_at.get_or_insert(at);
                 t.attempts = *attempt;
                 t.in_flight = true;
                 t.closed = false;
@@ -936,6 +942,8 @@ impl RecipientService {
             RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
             RecipientEvent::ReplyReceived(reply) => {
                 self.facts.push(DeliveryFact::Replied { at: reply.at });
+                // A reply typed on the page uses up its one-time form.
+                self.open_forms.retain(|f| f.is_empty() || *f != reply.form);
                 self.replies.push(reply.clone());
             }
         }

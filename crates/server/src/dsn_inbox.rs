@@ -4,7 +4,7 @@
 //! file to `cur/`. A crash in between reads the report again; recording it twice changes nothing
 //! that matters (the first reach counts; a second bounce on a closed channel is a no-op).
 
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use ecenter_delivery::dsn::{self, Action};
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
@@ -68,7 +68,13 @@ fn outcome(
         }
     };
     let reported = r.last_attempt.or(report.arrival);
-    let handed = trace.sent_at.unwrap_or(received);
+    // Reports state whole seconds; the notice was handed over from the lease of its first attempt.
+    let handed = trace
+        .handed_at
+        .or(trace.sent_at)
+        .unwrap_or(received)
+        .with_nanosecond(0)
+        .unwrap_or(received);
     let (at, why) = match reported {
         Some(t) if t >= handed && t <= received => (t, String::new()),
         Some(t) => (
@@ -232,8 +238,14 @@ async fn ingest<S: EventStore>(
         done(maildir, file)?;
         return Ok(());
     };
+    if channel != Channel::Email {
+        // An e-mail report can only be about an e-mail notice; one naming an SMS notice is forged.
+        tracing::warn!(file = %file.display(), "a delivery report naming an SMS notice; set aside");
+        done(maildir, file)?;
+        return Ok(());
+    }
     let notice = report.notice_id().unwrap_or_default().to_string();
-    let authenticated = report.generated_by(relays);
+    let generated = report.generated_by(relays);
     let received = Utc::now();
     let (o, rid) = (order_id.clone(), recipient_id.clone());
     store
@@ -248,10 +260,16 @@ async fn ingest<S: EventStore>(
                 return Ok((Vec::new(), ()));
             };
             let established = service.as_ref().and_then(|s| established(s, channel));
+            let authenticated = generated
+                .clone()
+                .and_then(|()| report.about_message(&trace.gateway_id));
+            // One message per recipient is sent, so a report speaks for one notice once: the first
+            // block about its address (a report of 3000 such blocks is one report).
             let events = report
                 .recipients
                 .iter()
                 .filter_map(|r| outcome(r, &report, trace, received, channel))
+                .take(1)
                 .map(|event| judged(event, &authenticated, established.as_deref()))
                 .map(|event| Event::Service {
                     order_id: o.clone(),

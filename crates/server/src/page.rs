@@ -403,6 +403,7 @@ async fn reply<S: EventStore>(
         channel,
         from: client(peer, &headers),
         text: text.to_string(),
+        form: fields.form.clone(),
     });
     match page
         .record(

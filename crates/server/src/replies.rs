@@ -45,9 +45,9 @@ fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, 
         }
         let id = &order.ordered.order_id;
         for service in store.order_recipients(id, None, usize::MAX)? {
-            let sent_here = service
-                .trace(Channel::Sms)
-                .is_some_and(|t| t.sent_at.is_some() && normalize_number(&t.address) == number);
+            let sent_here = service.trace(Channel::Sms).is_some_and(|t| {
+                t.sent_at.is_some() && normalize_number(&t.address).as_deref() == Some(number)
+            });
             if sent_here && service.resolution.is_none() {
                 open.push(format!("{id}/{}", service.recipient.recipient_id));
             }
@@ -57,8 +57,11 @@ fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, 
 }
 
 async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(), StoreError> {
-    let number = normalize_number(&reply.from);
-    let candidates = open_services(store, &number)?;
+    // A sender that is no Chinese number (another country's, alphanumeric) answers no service.
+    let candidates = match normalize_number(&reply.from) {
+        Some(number) => open_services(store, &number)?,
+        None => Vec::new(),
+    };
     let (from, text) = (reply.from.clone(), reply.text.clone());
     tracing::info!(matches = candidates.len(), "a handset's message arrived");
     store
@@ -78,6 +81,7 @@ async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(
                             channel: Some(Channel::Sms),
                             from,
                             text,
+                            form: String::new(),
                         }),
                     }
                 }
