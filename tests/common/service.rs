@@ -55,6 +55,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
             dsn_maildir: None,
             dsn_maildir_owner: None,
             report_relays: Vec::new(),
+            smtputf8: false,
             dkim: None,
             ca_file: None,
         }),

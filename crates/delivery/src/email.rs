@@ -112,6 +112,8 @@ enum Failure {
     /// The message went out (DATA and the body were sent) but no reply came: the relay may hold
     /// it. Never sent again inside the attempt; the next attempt counts as a resend in doubt.
     InDoubt(lettre::transport::smtp::Error),
+    /// This relay cannot take the message at all (final).
+    Refused(String),
 }
 
 impl From<lettre::transport::smtp::Error> for Failure {
@@ -124,6 +126,8 @@ impl From<lettre::transport::smtp::Error> for Failure {
 struct Connection {
     smtp: AsyncSmtpConnection,
     dsn: bool,
+    /// The relay offers SMTPUTF8 (RFC 6531).
+    utf8: bool,
 }
 
 /// Sends notices; pooled connections to one relay.
@@ -263,6 +267,7 @@ impl Mailer {
                 done(Attempt::Temporary(e.to_string()), String::new(), false)
             }
             Ok(Err(Failure::Connect(m))) => done(Attempt::Temporary(m), String::new(), false),
+            Ok(Err(Failure::Refused(m))) => done(Attempt::Permanent(m), String::new(), false),
             Ok(Err(Failure::InDoubt(e))) => done(
                 Attempt::Temporary(format!(
                     "the connection was lost after the message was sent, before the relay answered ({e}): the relay may hold it"
@@ -284,6 +289,7 @@ impl Mailer {
         let to: Mailbox = to
             .parse()
             .map_err(|e| Attempt::Permanent(format!("「{to}」 is not an e-mail address: {e}")))?;
+        let to = Mailbox::new(to.name, sendable(&to.email)?);
         let recipient = to.email.clone();
         let mut message = Message::builder()
             .from(self.from.clone())
@@ -375,16 +381,19 @@ impl Mailer {
         }
         // What the relay offers, from a fresh EHLO (lettre keeps no record of DSN).
         let ehlo = smtp.command(Ehlo::new(hello)).await?;
-        let dsn = ehlo.message().any(|line| {
-            line.split_whitespace()
-                .next()
-                .is_some_and(|k| k.eq_ignore_ascii_case("DSN"))
-        });
+        let offers = |keyword: &str| {
+            ehlo.message().any(|line| {
+                line.split_whitespace()
+                    .next()
+                    .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+            })
+        };
+        let (dsn, utf8) = (offers("DSN"), offers("SMTPUTF8"));
         if let Some(credentials) = &self.credentials {
             smtp.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
                 .await?;
         }
-        Ok(Connection { smtp, dsn })
+        Ok(Connection { smtp, dsn, utf8 })
     }
 
     async fn transmit(
@@ -422,6 +431,17 @@ impl Mailer {
         if !bytes.is_ascii() {
             mail.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
+        let utf8_address = !to.to_string().is_ascii();
+        if utf8_address {
+            // RFC 6531: a UTF-8 mailbox name goes only to a relay that offers SMTPUTF8.
+            if !connection.utf8 {
+                connection.smtp.abort().await;
+                return Err(Failure::Refused(format!(
+                    "「{to}」 has a non-ASCII mailbox name and the relay does not offer SMTPUTF8 (RFC 6531): it cannot be sent; ask for another address"
+                )));
+            }
+            mail.push(MailParameter::SmtpUtfEight);
+        }
         let mut rcpt = Vec::new();
         if connection.dsn {
             mail.push(MailParameter::Other {
@@ -438,10 +458,14 @@ impl Mailer {
                 keyword: "NOTIFY".into(),
                 value: Some("SUCCESS,FAILURE,DELAY".into()),
             });
-            rcpt.push(RcptParameter::Other {
-                keyword: "ORCPT".into(),
-                value: Some(format!("rfc822;{to}")),
-            });
+            // RFC 6533 would need the utf-8 address type for a UTF-8 mailbox; without ORCPT the
+            // report's Final-Recipient names the address, which is what the hub matches then.
+            if !utf8_address {
+                rcpt.push(RcptParameter::Other {
+                    keyword: "ORCPT".into(),
+                    value: Some(format!("rfc822;{to}")),
+                });
+            }
         }
         let result = async {
             connection
@@ -479,6 +503,37 @@ impl Mailer {
     }
 }
 
+/// Whether a notice to `address` can go out through a relay that does (`smtputf8`) or does not
+/// offer SMTPUTF8: the domain must be a valid (internationalised) domain name, and a non-ASCII
+/// mailbox name needs SMTPUTF8. The error names the address and what to do.
+pub fn check_address(address: &str, smtputf8: bool) -> Result<(), String> {
+    let parsed: Address = address
+        .parse()
+        .map_err(|e| format!("「{address}」 is not an e-mail address: {e}"))?;
+    sendable(&parsed).map_err(|a| match a {
+        Attempt::Permanent(m) | Attempt::Temporary(m) => m,
+        Attempt::Accepted => String::new(),
+    })?;
+    if !smtputf8 && !parsed.user().is_ascii() {
+        return Err(format!(
+            "「{address}」 has a non-ASCII mailbox name, which needs a relay with SMTPUTF8 (RFC 6531), and [service.smtp] smtputf8 is not set: ask the recipient for another address, or set it if the court's relay offers SMTPUTF8"
+        ));
+    }
+    Ok(())
+}
+
+/// `address` as it goes on the wire: an internationalised domain as A-labels (UTS #46 via the
+/// `idna` crate), which every relay takes; a UTF-8 mailbox name stays (it needs SMTPUTF8).
+fn sendable(address: &Address) -> Result<Address, Attempt> {
+    let domain = idna::domain_to_ascii(address.domain()).map_err(|_| {
+        Attempt::Permanent(format!(
+            "「{address}」: the domain is not a valid internationalised domain name (UTS #46)"
+        ))
+    })?;
+    Address::new(address.user(), domain)
+        .map_err(|e| Attempt::Permanent(format!("「{address}」 is not an e-mail address: {e}")))
+}
+
 /// How one notice went by e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailSent {
@@ -496,5 +551,24 @@ fn closed_while_idle(e: &lettre::transport::smtp::Error) -> bool {
     match e.status() {
         Some(code) => code.to_string() == "421",
         None => !e.is_permanent() && !e.is_transient() && !e.is_timeout(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_for_the_relay_they_go_through() {
+        assert_eq!(check_address("lisi@法院.中国", false), Ok(()));
+        let why = check_address("王五@lawfirm-example.cn", false).unwrap_err();
+        assert!(
+            why.contains("王五@lawfirm-example.cn") && why.contains("smtputf8"),
+            "{why}"
+        );
+        assert_eq!(check_address("王五@lawfirm-example.cn", true), Ok(()));
+        let a: Address = "lisi@法院.中国".parse().unwrap();
+        assert!(sendable(&a).unwrap().to_string().starts_with("lisi@xn--"));
+        assert!(check_address("a@-bad-.example", true).is_err());
     }
 }

@@ -146,6 +146,11 @@ pub struct SmtpSettings {
     /// [`ecenter_delivery::dsn::DeliveryReport::generated_by`]. Empty: no report is trusted.
     #[serde(default)]
     pub report_relays: Vec<String>,
+    /// The relay offers SMTPUTF8 (RFC 6531): notices may go to mailbox names in Chinese. Without
+    /// it such addresses are refused when the order is made (internationalised domains always
+    /// go as A-labels and need nothing).
+    #[serde(default)]
+    pub smtputf8: bool,
     /// DKIM signing of notices.
     #[serde(default)]
     pub dkim: Option<DkimFile>,
@@ -914,6 +919,18 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         }
         .validate()
         .map_err(domain_status)?;
+        if let Some(smtp) = &context.config.smtp {
+            for (i, r) in order.recipients.iter().enumerate() {
+                let emails = r.addresses.iter().filter(|(c, _, _)| *c == Channel::Email);
+                for (_, email, _) in emails {
+                    if let Err(why) = ecenter_delivery::email::check_address(email, smtp.smtputf8) {
+                        return Err(Status::failed_precondition(format!(
+                            "recipients[{i}].email: {why}"
+                        )));
+                    }
+                }
+            }
+        }
         for (i, step) in order.plan.iter().enumerate() {
             if !context.has_channel(step.channel) {
                 return Err(Status::failed_precondition(format!(
@@ -1622,6 +1639,7 @@ mod tests {
             dsn_maildir: None,
             dsn_maildir_owner: None,
             report_relays: Vec::new(),
+            smtputf8: false,
             dkim: None,
             ca_file: Some(dir.join("ca.pem")),
         }
