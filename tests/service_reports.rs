@@ -175,6 +175,35 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     .await;
     assert!(s.dead_letters.is_empty());
     let _ = status(&mut court, &order_id, "R1").await;
+
+    // The recipient answers the notice by e-mail: kept for the clerks with its text and the
+    // service it names (a From: proves nothing by itself), the service unchanged.
+    deliver(
+        &maildir,
+        "3.reply",
+        &format!(
+            "From: =?UTF-8?B?5byg5LiJ?= <{address}>\r\nTo: dsn@hub.test\r\nSubject: Re: notice\r\n\
+             In-Reply-To: <{envid}>\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\r\n已收到判决书。\r\n"
+        ),
+    );
+    let clerk = w.service("clerk-c0001").await;
+    let reply = until(30, "the e-mail reply to reach the clerks", || {
+        let mut c = clerk.clone();
+        async move {
+            c.list_dead_letters(pb::ListDeadLettersRequest::default())
+                .await
+                .unwrap()
+                .into_inner()
+                .replies
+                .into_iter()
+                .find(|r| r.channel == pb::ServiceChannel::Email as i32)
+        }
+    })
+    .await;
+    assert_eq!(reply.from, address);
+    assert!(reply.text.starts_with("已收到判决书。"), "{reply:?}");
+    assert_eq!(reply.candidates, vec![format!("{order_id}/R1")]);
 }
 
 const POSTFIX_SPOOL: &str = "/var/spool/ecenter-mail";

@@ -293,6 +293,8 @@ impl Mailer {
         let recipient = to.email.clone();
         let mut message = Message::builder()
             .from(self.from.clone())
+            // Answers land where reports do: the hub reads both from that maildir.
+            .reply_to(Mailbox::new(None, self.envelope_from.clone()))
             .to(to)
             .subject(subject)
             .message_id(Some(format!("<{message_id}>")))

@@ -6,6 +6,7 @@
 
 pub mod dsn;
 pub mod email;
+pub mod email_reply;
 pub mod link;
 pub mod notice;
 pub mod policy;

@@ -6,6 +6,7 @@
 
 use chrono::{Timelike, Utc};
 use ecenter_delivery::dsn::{self, Action};
+use ecenter_delivery::email_reply;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::service::RecipientEvent;
@@ -227,6 +228,11 @@ async fn ingest<S: EventStore>(
     let raw = std::fs::read(file)?;
     let report = match dsn::parse(&raw) {
         Ok(r) => r,
+        Err(dsn::DsnError::NotReport) if let Some(reply) = email_reply::parse(&raw) => {
+            keep_reply(store, reply).await?;
+            done(maildir, file)?;
+            return Ok(());
+        }
         Err(e) => {
             tracing::warn!(file = %file.display(), reason = %e, "not a delivery report; set aside");
             done(maildir, file)?;
@@ -281,6 +287,42 @@ async fn ingest<S: EventStore>(
         }))
         .await?;
     done(maildir, file)?;
+    Ok(())
+}
+
+/// An e-mail answer to a notice: kept for the clerks with its text and the service it names
+/// (anyone can write a `From:`; a clerk weighs it). Answers to nothing this hub sent are dropped.
+async fn keep_reply<S: EventStore>(
+    store: &S,
+    reply: email_reply::EmailReply,
+) -> Result<(), StoreError> {
+    let named = reply.answers.iter().find_map(|id| {
+        notice_of(id)
+            .filter(|(_, _, c)| *c == Channel::Email)
+            .map(|(o, r, _)| (o, r, id.clone()))
+    });
+    let Some((o, r, notice)) = named else {
+        tracing::info!("an e-mail that answers nothing this hub sent; set aside");
+        return Ok(());
+    };
+    store
+        .append(Box::new(move |view: &dyn ReadView| {
+            let sent = view
+                .recipient_service(&o, &r)?
+                .and_then(|s| s.trace(Channel::Email).map(|t| t.message_id == notice))
+                .unwrap_or(false);
+            if !sent {
+                return Ok((Vec::new(), ()));
+            }
+            let event = Event::ReplyUnmatched(ecenter_domain::reply::UnmatchedReply {
+                channel: Channel::Email,
+                from: reply.from,
+                text: reply.text,
+                candidates: vec![format!("{o}/{r}")],
+            });
+            Ok((vec![event], ()))
+        }))
+        .await?;
     Ok(())
 }
 
