@@ -15,13 +15,6 @@ use std::path::Path;
 /// Postfix's virtual delivery user in tests/postfix/setup.sh.
 const POSTFIX_VIRTUAL_UID: u32 = 5000;
 
-fn postfix_is_up() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
-        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dsn_maildir_nobody_made_is_awaited_made_by_postfix_and_then_read() {
     postfix_is_up();

@@ -698,13 +698,6 @@ async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_th
 /// Postfix on 127.0.0.1:25, configured by tests/postfix/setup.sh (scripts/test runs it).
 const POSTFIX_SPOOL: &str = "/var/spool/ecenter-mail";
 
-fn postfix_is_up() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
-        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
-    );
-}
-
 /// The raw message with `message_id` among Postfix's deliveries to parties.test.
 fn delivered(message_id: &str) -> Option<Vec<u8>> {
     let dir = Path::new(POSTFIX_SPOOL).join("parties/new");

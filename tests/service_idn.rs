@@ -85,10 +85,7 @@ async fn an_idn_domain_goes_as_a_labels_and_a_chinese_mailbox_needs_smtputf8() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chinese_mailbox_goes_through_postfix_with_smtputf8() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
-        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
-    );
+    postfix_is_up();
     let w = world_with(25, 20, |c, _| {
         let smtp = c.smtp.as_mut().unwrap();
         smtp.from = format!("{COURT_NAME} <songda@hub.test>");

@@ -9,7 +9,6 @@ mod common;
 use common::service::*;
 use common::smsc::start_smsc;
 use ecenter_proto::v1 as pb;
-use ecenter_server::service::SmsSettings;
 use serde_json::json;
 
 fn discovered(name: &str, phone: &str) -> pb::ServeRecipient {
@@ -25,14 +24,7 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
     let smsc = start_smsc();
     // The SMSC sends no receipts: only the replies can decide.
     smsc.configure(json!({ "receipts": { "13800138201": "NONE", "13800138202": "NONE" } }));
-    let port = smsc.port;
-    let w = world_with(9, 10, move |c, keys| {
-        c.sms = Some(SmsSettings {
-            receipt_timeout_secs: 600,
-            ..sms_settings(port, keys)
-        });
-    })
-    .await;
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     let clerk = w.service("clerk-c0001").await;
@@ -156,14 +148,7 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
 async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel() {
     let smsc = start_smsc();
     smsc.configure(json!({ "receipts": { "13800138301": "NONE" } }));
-    let port = smsc.port;
-    let w = world_with(9, 10, move |c, keys| {
-        c.sms = Some(SmsSettings {
-            receipt_timeout_secs: 600,
-            ..sms_settings(port, keys)
-        });
-    })
-    .await;
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     let ordered = serve_plan(
@@ -219,11 +204,7 @@ async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unexpected_pdus_get_a_generic_nack_with_an_error_and_alert_notification_no_answer() {
     let smsc = start_smsc();
-    let port = smsc.port;
-    let w = world_with(9, 10, move |c, keys| {
-        c.sms = Some(sms_settings(port, keys));
-    })
-    .await;
+    let w = sms_hub(smsc.port, 9, |_| {}).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     // Bound: a first notice goes out.

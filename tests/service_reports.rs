@@ -255,10 +255,7 @@ fn ask_relay_for_report(envid: &str, address: &str, rcpt: &str, notify: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_withdraws_the_proof() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
-        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
-    );
+    postfix_is_up();
     let w = world_with(25, 20, |c, _| {
         let smtp = c.smtp.as_mut().unwrap();
         smtp.from = format!("{COURT_NAME} <songda@hub.test>");

@@ -583,12 +583,8 @@ async fn an_smsc_whose_receipts_name_the_decimal_of_its_hex_ids_is_matched_by_it
     smsc.configure(json!({ "receipt_id_form": "decimal" }));
     let maildir = tempfile::tempdir().unwrap();
     let smtp = start_aiosmtpd(maildir.path());
-    let port = smsc.port;
-    let w = world_with(smtp.addr.port(), 10, move |c, keys: &Path| {
-        c.sms = Some(SmsSettings {
-            receipt_id_form: ecenter_delivery::sms_id::ReceiptIdForm::DecimalOfHex,
-            ..sms_settings(port, keys)
-        });
+    let w = sms_hub(smsc.port, smtp.addr.port(), |s| {
+        s.receipt_id_form = ecenter_delivery::sms_id::ReceiptIdForm::DecimalOfHex;
     })
     .await;
     let document = w.sealed_document().await;

@@ -436,3 +436,26 @@ pub fn run_clerk(args: &[&str], hub: Option<&World>) -> std::process::Output {
     }
     c.output().unwrap()
 }
+
+/// A hub whose SMS channel is the simulator on `smsc_port` (and e-mail the relay on `smtp_port`),
+/// with `adjust` applied to the SMS settings.
+pub async fn sms_hub(
+    smsc_port: u16,
+    smtp_port: u16,
+    adjust: impl FnOnce(&mut ecenter_server::service::SmsSettings) + Send + 'static,
+) -> World {
+    world_with(smtp_port, 10, move |c, keys| {
+        let mut sms = sms_settings(smsc_port, keys);
+        adjust(&mut sms);
+        c.sms = Some(sms);
+    })
+    .await
+}
+
+/// Fails the test with the way out when Postfix (tests/postfix/setup.sh) is not listening.
+pub fn postfix_is_up() {
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:25").is_ok(),
+        "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
+    );
+}

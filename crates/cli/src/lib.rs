@@ -41,20 +41,6 @@ pub(crate) fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn text_from_outside_cannot_drive_the_terminal() {
-        let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行\u{202E}cba";
-        let shown = super::pad(hostile, 40);
-        assert!(!shown.chars().any(char::is_control), "{shown:?}");
-        assert!(
-            shown.starts_with("已收到 [2J ]0;pwned  下一行"),
-            "{shown:?}"
-        );
-    }
-}
-
 /// Every filing `request` selects, following the pages.
 pub(crate) async fn all_filings(
     client: &mut ecenter_proto::v1::filing_service_client::FilingServiceClient<
@@ -71,5 +57,20 @@ pub(crate) async fn all_filings(
             return Ok(all);
         }
         request.page_token = page.next_page_token;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_from_outside_cannot_drive_the_terminal() {
+        let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行\u{202E}cba";
+        let shown = super::pad(hostile, 40);
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(
+            shown.starts_with("已收到 [2J ]0;pwned  下一行"),
+            "{shown:?}"
+        );
+        assert!(!shown.contains('\u{202E}'), "{shown:?}");
     }
 }
