@@ -83,9 +83,15 @@ fn load_config(args: &Args) -> Result<Config> {
 /// Parses the command line, then serves until SIGINT or SIGTERM; on failure prints why and exits 1.
 pub fn main() {
     let args = Args::parse();
+    // A parsing thread still busy after the stop's grace period does not keep the process: the
+    // runtime waits a moment for blocking work, then the process exits without it.
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(run(args)));
+        .and_then(|rt| {
+            let result = rt.block_on(run(args));
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            result
+        });
     if let Err(e) = result {
         // Each cause once: errors that quote their source would otherwise repeat it.
         let mut text = String::new();
@@ -103,16 +109,24 @@ pub fn main() {
 }
 
 async fn run(args: Args) -> Result<()> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("ECENTER_LOG")
         .unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let text = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
-    match args.log_format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    let writer = match args.log_format {
+        LogFormat::Text => text.boxed(),
+        LogFormat::Json => text.json().boxed(),
+    };
+    // A parser's messages during a parse are counted on its budget and summarised (parser_noise).
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(crate::parser_noise::CountParserNoise)
+        .with(writer.with_filter(crate::parser_noise::QuietParsers))
+        .init();
     let config = load_config(&args)?;
     if args.print_config {
         print!("{}", toml::to_string_pretty(&config)?);

@@ -18,6 +18,7 @@ pub fn stop_quietly_on_closed_pipe() {
 pub mod ecenterd;
 pub mod efile;
 pub mod log_audit;
+pub mod parser_noise;
 pub mod pki;
 pub mod similar;
 

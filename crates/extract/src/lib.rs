@@ -3,14 +3,18 @@
 //! DOCX (`word/document.xml`: runs `w:t`, paragraphs `w:p`), OFD (GB/T 33190: every page's
 //! `Content.xml`, text in `ofd:TextCode`) and PDF (lopdf, which follows ToUnicode maps). Images
 //! carry no text here: there is no OCR.
+//!
+//! Every document is a lawyer's bytes, read under the ambient [`ecenter_budget::Budget`]: parts
+//! and page contents are inflated as a stream within the per-part and per-document limits, XML is
+//! read as it inflates (never whole), nesting and pages are counted, and reading stops as soon as
+//! the caller has the characters it asked for. Neither this crate's XML reading nor its PDF page
+//! walk follows references between parts (templates, relationships), so no part is read twice.
 #![warn(missing_docs)]
 
+use ecenter_budget::{BoundedRead, Exceeded, excerpt};
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use std::io::{Cursor, Read};
-
-/// Largest XML part read from a DOCX or OFD package (a zip bomb stops here).
-const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+use std::io::{BufReader, Cursor};
 
 /// Why a document's text could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -23,67 +27,140 @@ pub enum ExtractError {
     Damaged {
         /// DOCX, OFD or PDF.
         kind: &'static str,
-        /// What went wrong.
+        /// What went wrong, with at most a short excerpt of the document's own text.
         reason: String,
     },
+    /// Reading it went beyond the parse budget, its time, or its caller left.
+    #[error(transparent)]
+    Budget(#[from] Exceeded),
 }
 
 fn damaged(kind: &'static str) -> impl Fn(String) -> ExtractError {
-    move |reason| ExtractError::Damaged { kind, reason }
-}
-
-/// The text of a document of `media_type` (as the hub's intake named it).
-pub fn text_of(media_type: &str, bytes: &[u8]) -> Result<String, ExtractError> {
-    match media_type {
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => docx(bytes),
-        "application/ofd" => ofd(bytes),
-        "application/pdf" => pdf(bytes),
-        other => Err(ExtractError::NoText(other.to_string())),
+    move |reason| ExtractError::Damaged {
+        kind,
+        reason: excerpt(&reason, 300),
     }
 }
 
-fn read_part(
+/// The text of a document of `media_type` (as the hub's intake named it): at most about
+/// `max_chars` characters (reading stops once it has them; the text may end a little past).
+pub fn text_of(media_type: &str, bytes: &[u8], max_chars: usize) -> Result<String, ExtractError> {
+    let mut text = Text::new(max_chars);
+    match media_type {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            docx(bytes, &mut text)?
+        }
+        "application/ofd" => ofd(bytes, &mut text)?,
+        "application/pdf" => pdf(bytes, &mut text)?,
+        other => return Err(ExtractError::NoText(other.to_string())),
+    }
+    Ok(text.out)
+}
+
+/// Text gathered so far, and when to stop.
+struct Text {
+    out: String,
+    chars: usize,
+    max_chars: usize,
+}
+
+impl Text {
+    fn new(max_chars: usize) -> Text {
+        Text {
+            out: String::new(),
+            chars: 0,
+            max_chars,
+        }
+    }
+
+    fn push(&mut self, s: &str) {
+        self.chars += s.chars().count();
+        self.out.push_str(s);
+    }
+
+    fn full(&self) -> bool {
+        self.chars >= self.max_chars
+    }
+}
+
+fn open_zip<'a>(
+    bytes: &'a [u8],
+    kind: &'static str,
+) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>, ExtractError> {
+    let archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged(kind)(e.to_string()))?;
+    ecenter_budget::current().charge_objects(archive.len() as u64)?;
+    Ok(archive)
+}
+
+/// Reads the part `name` as XML, pushing the text of `text_element`s with a line break after
+/// each `block_element`, until `text` is full.
+fn part_text(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
+    elements: (&[u8], &[u8]),
     kind: &'static str,
-) -> Result<Vec<u8>, ExtractError> {
+    text: &mut Text,
+) -> Result<(), ExtractError> {
+    let budget = ecenter_budget::current();
     let entry = archive
         .by_name(name)
         .map_err(|e| damaged(kind)(format!("{name}: {e}")))?;
-    let mut out = Vec::new();
-    entry
-        .take(MAX_PART_BYTES)
-        .read_to_end(&mut out)
-        .map_err(|e| damaged(kind)(format!("{name}: {e}")))?;
-    Ok(out)
+    let part = BufReader::new(BoundedRead::new(entry, &budget));
+    let mut reader = Reader::from_reader(part);
+    xml_text(&mut reader, elements, text, &budget).map_err(|e| match e {
+        ExtractError::Damaged { kind, reason } => ExtractError::Damaged {
+            kind,
+            reason: format!("{name}: {reason}"),
+        },
+        other => other,
+    })
 }
 
-/// Text of the elements named `text_element`, with a line break after each `block_element`.
-fn xml_text(
-    xml: &[u8],
-    text_element: &[u8],
-    block_element: &[u8],
-    kind: &'static str,
-) -> Result<String, ExtractError> {
-    let mut reader = Reader::from_reader(xml);
+fn xml_error(kind: &'static str, e: quick_xml::Error) -> ExtractError {
+    if let quick_xml::Error::Io(io) = &e
+        && let Some(exceeded) = BoundedRead::<&[u8]>::exceeded(io)
+    {
+        return ExtractError::Budget(exceeded);
+    }
+    damaged(kind)(e.to_string())
+}
+
+fn xml_text<R: std::io::BufRead>(
+    reader: &mut Reader<R>,
+    (text_element, block_element): (&[u8], &[u8]),
+    text: &mut Text,
+    budget: &ecenter_budget::Budget,
+) -> Result<(), ExtractError> {
+    let kind = "XML";
     let mut buf = Vec::new();
-    let mut out = String::new();
     let mut inside = 0usize;
-    loop {
-        match reader
+    let mut depth = 0usize;
+    while !text.full() {
+        let event = reader
             .read_event_into(&mut buf)
-            .map_err(|e| damaged(kind)(e.to_string()))?
-        {
-            Event::Start(e) if e.local_name().as_ref() == text_element => inside += 1,
-            Event::End(e) if e.local_name().as_ref() == text_element => {
-                inside = inside.saturating_sub(1)
+            .map_err(|e| xml_error(kind, e))?;
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                budget.depth(depth)?;
+                if e.local_name().as_ref() == text_element {
+                    inside += 1;
+                }
             }
-            Event::End(e) if e.local_name().as_ref() == block_element => out.push('\n'),
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                if e.local_name().as_ref() == text_element {
+                    inside = inside.saturating_sub(1)
+                } else if e.local_name().as_ref() == block_element {
+                    text.push("\n");
+                }
+            }
             Event::Text(t) if inside > 0 => {
-                let text = t.decode().map_err(|e| damaged(kind)(e.to_string()))?;
-                let text =
-                    quick_xml::escape::unescape(&text).map_err(|e| damaged(kind)(e.to_string()))?;
-                out.push_str(&text);
+                let raw = t.decode().map_err(|e| damaged(kind)(e.to_string()))?;
+                let s =
+                    quick_xml::escape::unescape(&raw).map_err(|e| damaged(kind)(e.to_string()))?;
+                text.push(&s);
             }
             Event::GeneralRef(r) if inside > 0 => {
                 // Character and predefined entity references (&amp; &#x4E2D;) between text runs.
@@ -91,11 +168,11 @@ fn xml_text(
                     .resolve_char_ref()
                     .map_err(|e| damaged(kind)(e.to_string()))?
                 {
-                    out.push(c);
+                    text.push(c.encode_utf8(&mut [0; 4]));
                 } else {
                     let name = r.decode().map_err(|e| damaged(kind)(e.to_string()))?;
                     if let Some(s) = quick_xml::escape::resolve_predefined_entity(&name) {
-                        out.push_str(s);
+                        text.push(s);
                     }
                 }
             }
@@ -104,19 +181,30 @@ fn xml_text(
         }
         buf.clear();
     }
-    Ok(out)
+    Ok(())
 }
 
-fn docx(bytes: &[u8]) -> Result<String, ExtractError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged("DOCX")(e.to_string()))?;
-    let xml = read_part(&mut archive, "word/document.xml", "DOCX")?;
-    xml_text(&xml, b"t", b"p", "DOCX")
+fn with_kind(kind: &'static str) -> impl Fn(ExtractError) -> ExtractError {
+    move |e| match e {
+        ExtractError::Damaged { reason, .. } => ExtractError::Damaged { kind, reason },
+        other => other,
+    }
 }
 
-fn ofd(bytes: &[u8]) -> Result<String, ExtractError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged("OFD")(e.to_string()))?;
+fn docx(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
+    let mut archive = open_zip(bytes, "DOCX")?;
+    part_text(
+        &mut archive,
+        "word/document.xml",
+        (b"t", b"p"),
+        "DOCX",
+        text,
+    )
+    .map_err(with_kind("DOCX"))
+}
+
+fn ofd(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
+    let mut archive = open_zip(bytes, "OFD")?;
     // Pages in document and page order: Doc_0/Pages/Page_0/Content.xml, Page_1, ..., Page_10.
     let mut pages: Vec<(u32, u32, String)> = archive
         .file_names()
@@ -130,21 +218,47 @@ fn ofd(bytes: &[u8]) -> Result<String, ExtractError> {
             (number("Doc_"), number("Page_"), n.to_string())
         })
         .collect();
+    ecenter_budget::current().pages(pages.len())?;
     pages.sort();
-    let mut out = String::new();
     for (_, _, name) in pages {
-        let xml = read_part(&mut archive, &name, "OFD")?;
-        out.push_str(&xml_text(&xml, b"TextCode", b"TextObject", "OFD")?);
+        if text.full() {
+            break;
+        }
+        part_text(
+            &mut archive,
+            &name,
+            (b"TextCode", b"TextObject"),
+            "OFD",
+            text,
+        )
+        .map_err(with_kind("OFD"))?;
     }
-    Ok(out)
+    Ok(())
 }
 
-fn pdf(bytes: &[u8]) -> Result<String, ExtractError> {
-    let document = lopdf::Document::load_mem(bytes).map_err(|e| damaged("PDF")(e.to_string()))?;
-    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
-    document
-        .extract_text(&pages)
-        .map_err(|e| damaged("PDF")(e.to_string()))
+fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
+    use ecenter_budget::pdf::{LoadError, load, page_content};
+    let from = |e: LoadError| match e {
+        LoadError::Budget(b) => ExtractError::Budget(b),
+        LoadError::Damaged(m) => damaged("PDF")(m),
+    };
+    let document = load(bytes).map_err(from)?;
+    let budget = ecenter_budget::current();
+    let pages = ecenter_budget::pdf::pages(&document, &budget).map_err(from)?;
+    for (number, page) in (1u32..).zip(pages) {
+        if text.full() {
+            break;
+        }
+        // Inflated once under the budget (and charged), so lopdf's own decoding below is bounded.
+        let content = page_content(&document, page).map_err(from)?;
+        let limit = content.len().max(1);
+        drop(content);
+        let page_text = document
+            .extract_text_with_limit(&[number], limit)
+            .map_err(|e| damaged("PDF")(e.to_string()))?;
+        text.push(&page_text);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -173,7 +287,8 @@ mod tests {
         assert_eq!(
             text_of(
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                &doc
+                &doc,
+                1000
             )
             .unwrap(),
             "被告人张某犯盗窃罪 & 诈骗罪\n判处有期徒刑三年。\n"
@@ -195,20 +310,95 @@ mod tests {
             ("Doc_0/Pages/Page_0/Content.xml", &p0),
         ]);
         assert_eq!(
-            text_of("application/ofd", &ofd).unwrap(),
+            text_of("application/ofd", &ofd, 1000).unwrap(),
             "第一页\n第二页\n第十一页\n"
+        );
+    }
+
+    fn ofd_of(pages: usize, text: &str) -> Vec<u8> {
+        let page = format!(
+            r#"<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer><ofd:TextObject ID="1"><ofd:TextCode X="0" Y="0">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#
+        );
+        let names: Vec<String> = (0..pages)
+            .map(|p| format!("Doc_0/Pages/Page_{p}/Content.xml"))
+            .collect();
+        let parts: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), page.as_str())).collect();
+        zip_of(&parts)
+    }
+
+    fn under<R>(limits: ecenter_budget::Limits, f: impl FnOnce() -> R) -> R {
+        ecenter_budget::scope(std::rc::Rc::new(ecenter_budget::Budget::new(limits)), f)
+    }
+
+    #[test]
+    fn a_part_that_inflates_past_its_limit_is_refused_naming_the_setting() {
+        let ofd = ofd_of(1, &"判".repeat(2_000_000));
+        let limits = ecenter_budget::Limits {
+            stream_bytes: 1 << 20,
+            ..Default::default()
+        };
+        let err = under(limits, || text_of("application/ofd", &ofd, usize::MAX)).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ExtractError::Budget(ecenter_budget::Exceeded::Limit {
+                    budget: ecenter_budget::Budgeted::StreamBytes,
+                    ..
+                })
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("[parsing] stream_bytes"), "{err}");
+    }
+
+    #[test]
+    fn reading_stops_once_the_query_has_its_characters() {
+        // Sixteen pages of 1.5 MB of text each, 24 MB in all, against a 4 MiB document budget:
+        // the query needs 20,000 characters, so only the first page is read.
+        let ofd = ofd_of(16, &"判".repeat(500_000));
+        let limits = ecenter_budget::Limits {
+            document_bytes: 4 << 20,
+            ..Default::default()
+        };
+        let text = under(limits.clone(), || text_of("application/ofd", &ofd, 20_000)).unwrap();
+        assert!(text.chars().count() >= 20_000 && text.chars().count() < 600_000);
+        // Wanting all of it meets the document's limit.
+        let err = under(limits, || text_of("application/ofd", &ofd, usize::MAX)).unwrap_err();
+        assert!(
+            err.to_string().contains("[parsing] document_bytes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nesting_is_counted_and_errors_quote_only_an_excerpt() {
+        let deep = format!("{}{}", "<a>".repeat(10_000), "</a>".repeat(10_000));
+        let doc = zip_of(&[("word/document.xml", &deep)]);
+        let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        let err = text_of(docx, &doc, 1000).unwrap_err();
+        assert!(err.to_string().contains("[parsing] depth = 256"), "{err}");
+        let long = format!("<ofd:Page><{}></ofd:Page>", "x".repeat(100_000));
+        let ofd = zip_of(&[("Doc_0/Pages/Page_0/Content.xml", &long)]);
+        let err = text_of("application/ofd", &ofd, 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("OFD document is damaged"), "{err}");
+        assert!(
+            err.chars().count() < 600,
+            "{} characters",
+            err.chars().count()
         );
     }
 
     #[test]
     fn images_and_damaged_documents_are_refused_by_name() {
         assert!(matches!(
-            text_of("image/png", b"\x89PNG"),
+            text_of("image/png", b"\x89PNG", 1000),
             Err(ExtractError::NoText(t)) if t == "image/png"
         ));
-        let err = text_of("application/ofd", b"PK\x03\x04 not really").unwrap_err();
+        let err = text_of("application/ofd", b"PK\x03\x04 not really", 1000).unwrap_err();
         assert!(err.to_string().contains("OFD document is damaged"), "{err}");
-        let err = text_of("application/pdf", b"%PDF-1.7 truncated").unwrap_err();
+        let err = text_of("application/pdf", b"%PDF-1.7 truncated", 1000).unwrap_err();
         assert!(err.to_string().contains("PDF document is damaged"), "{err}");
     }
 }

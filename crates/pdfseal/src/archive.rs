@@ -5,7 +5,7 @@
 //! document verifiable for as long as it is kept: each timestamp proves the earlier ones existed
 //! while their certificates were valid.
 
-use crate::{PdfSealError, ValidationData, pdf_error, resolve, unreadable};
+use crate::{PdfSealError, ValidationData, pdf_error, resolve};
 use ecenter_seal::tsa::TimestampAuthority;
 use lopdf::{Dictionary, IncrementalDocument, Object};
 use std::time::SystemTime;
@@ -21,7 +21,7 @@ pub fn archive_timestamp(
     now: SystemTime,
     validation: &ValidationData,
 ) -> Result<Vec<u8>, PdfSealError> {
-    let prev = lopdf::Document::load_mem(pdf).map_err(unreadable)?;
+    let prev = crate::load(pdf)?;
     crate::xref::check(pdf, &prev)?;
     let catalog_id = prev
         .trailer
@@ -95,7 +95,7 @@ pub fn archive_timestamp(
 /// The newest timestamp a PDF carries — a document timestamp or a signature's timestamp — read,
 /// not verified: archival renewal is due before its TSA certificate or its algorithm ages out.
 pub fn newest_timestamp(pdf: &[u8]) -> Option<ecenter_seal::tsa::TokenFacts> {
-    let doc = lopdf::Document::load_mem(pdf).ok()?;
+    let doc = crate::load(pdf).ok()?;
     doc.objects
         .values()
         .filter_map(|o| o.as_dict().ok())

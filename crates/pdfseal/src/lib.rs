@@ -48,14 +48,21 @@ pub enum PdfSealError {
     /// Signing failed.
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// Reading the PDF went beyond the parse budget, its time, or its caller left.
+    #[error(transparent)]
+    Budget(#[from] ecenter_budget::Exceeded),
+}
+
+/// Loads a PDF under the ambient parse budget ([`ecenter_budget::pdf::load`]).
+pub(crate) fn load(pdf: &[u8]) -> Result<lopdf::Document, PdfSealError> {
+    ecenter_budget::pdf::load(pdf).map_err(|e| match e {
+        ecenter_budget::pdf::LoadError::Budget(b) => PdfSealError::Budget(b),
+        ecenter_budget::pdf::LoadError::Damaged(m) => PdfSealError::Unreadable(m),
+    })
 }
 
 fn pdf_error(e: impl std::fmt::Display) -> PdfSealError {
-    PdfSealError::Pdf(e.to_string())
-}
-
-fn unreadable(e: impl std::fmt::Display) -> PdfSealError {
-    PdfSealError::Unreadable(e.to_string())
+    PdfSealError::Pdf(ecenter_budget::excerpt(&e.to_string(), 300))
 }
 
 /// Where and how the seal appears.
@@ -369,7 +376,7 @@ fn refuse_if_certified_without_changes(
     pdf: &[u8],
     doc: &lopdf::Document,
 ) -> Result<(), PdfSealError> {
-    match verify::strictest_certification(pdf, doc) {
+    match verify::strictest_certification(pdf, doc)? {
         Some(1) => Err(PdfSealError::BadRequest(
             "the PDF is certified with DocMDP P=1 (no changes allowed): sealing it would break its certification; seal the document before it is certified, or ask its author for a version certified with P=2".into(),
         )),
@@ -390,7 +397,7 @@ pub fn seal_pdf(
     info: &SignatureInfo,
 ) -> Result<Vec<u8>, PdfSealError> {
     let picture = placement.picture.as_deref().map(decode_png).transpose()?;
-    let prev = lopdf::Document::load_mem(pdf).map_err(unreadable)?;
+    let prev = load(pdf)?;
     if prev.is_encrypted() {
         return Err(PdfSealError::BadRequest(
             "the PDF is encrypted: send it without a password".into(),

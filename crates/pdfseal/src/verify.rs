@@ -113,7 +113,7 @@ pub fn verify_pdf(
     trust: &TrustStores,
     now: SystemTime,
 ) -> Result<PdfReport, PdfSealError> {
-    let doc = lopdf::Document::load_mem(pdf).map_err(crate::unreadable)?;
+    let doc = crate::load(pdf)?;
     // The signatures are the values of signature fields (ISO 32000-1 §12.7.4.5): a dictionary
     // with a /ByteRange that no field names is not a signature of this document.
     let mut names = std::collections::HashMap::new();
@@ -231,7 +231,7 @@ fn verify_one(
     let parsed = if end == pdf.len() {
         Ok(std::borrow::Cow::Borrowed(doc))
     } else {
-        lopdf::Document::load_mem(&pdf[..end]).map(std::borrow::Cow::Owned)
+        crate::load(&pdf[..end]).map(std::borrow::Cow::Owned)
     };
     let revision = match parsed {
         Ok(r) => r,
@@ -443,7 +443,12 @@ fn modifications(
 
 /// The strictest DocMDP permission of any certification in `pdf`, each read from the revision its
 /// signature signs (an update that rewrites /Perms or /P afterwards changes nothing).
-pub fn strictest_certification(pdf: &[u8], doc: &lopdf::Document) -> Option<i64> {
+/// A revision over the parse budget stops the search with the budget's error: a certification
+/// that was not read is not taken as absent.
+pub fn strictest_certification(
+    pdf: &[u8],
+    doc: &lopdf::Document,
+) -> Result<Option<i64>, PdfSealError> {
     let mut strictest: Option<i64> = None;
     for object in doc.objects.values() {
         let Ok(field) = object.as_dict() else {
@@ -466,8 +471,10 @@ pub fn strictest_certification(pdf: &[u8], doc: &lopdf::Document) -> Option<i64>
         let Ok((_, _, end)) = check_range(pdf, &numbers) else {
             continue;
         };
-        let Ok(revision) = lopdf::Document::load_mem(&pdf[..end]) else {
-            continue;
+        let revision = match crate::load(&pdf[..end]) {
+            Ok(r) => r,
+            Err(e @ PdfSealError::Budget(_)) => return Err(e),
+            Err(_) => continue,
         };
         let Ok(signed) = revision.get_dictionary(*v) else {
             continue;
@@ -476,5 +483,5 @@ pub fn strictest_certification(pdf: &[u8], doc: &lopdf::Document) -> Option<i64>
             strictest = Some(strictest.map_or(p, |s| s.min(p)));
         }
     }
-    strictest
+    Ok(strictest)
 }

@@ -17,6 +17,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Serve without TLS. Only allowed on loopback, and only when asked for.
     pub dev_mode: bool,
+    /// Seconds a stop waits for requests in flight before the process exits without them.
+    pub stop_grace_secs: u64,
     /// Mutual TLS; when set, the hub serves only mTLS (dev_mode is ignored).
     pub tls: Option<crate::tls::TlsConfig>,
     /// Filing limits.
@@ -33,6 +35,10 @@ pub struct Config {
     pub checkpoints: crate::checkpoints::CheckpointConfig,
     /// The background scrub of stored documents.
     pub scrub: crate::scrub::ScrubConfig,
+    /// The budget of every parse of a document the hub did not write (`[parsing]`).
+    pub parsing: ecenter_budget::Limits,
+    /// How many parses at once, per caller and in how much memory (`[parse_pool]`).
+    pub parse_pool: crate::parsing::PoolConfig,
     /// An operator's acceptance of lost log entries (`ecenterd --accept-loss`; never from a file).
     #[serde(skip)]
     pub accept_loss: Option<crate::loss::LossAcceptance>,
@@ -45,6 +51,7 @@ impl Default for Config {
             listen: "127.0.0.1:50051".parse().expect("constant address"),
             data_dir: PathBuf::from("ecenter-data"),
             dev_mode: false,
+            stop_grace_secs: 10,
             tls: None,
             limits: LimitsConfig::default(),
             request_limits: crate::guard::RequestLimits::default(),
@@ -53,6 +60,8 @@ impl Default for Config {
             service: None,
             checkpoints: crate::checkpoints::CheckpointConfig::default(),
             scrub: crate::scrub::ScrubConfig::default(),
+            parsing: ecenter_budget::Limits::default(),
+            parse_pool: crate::parsing::PoolConfig::default(),
             accept_loss: None,
         }
     }

@@ -215,7 +215,70 @@ where
         Box::pin(async move {
             let response = inner.call(request).await;
             drop(permit);
-            response
+            response.map(sized_for_people)
         })
+    }
+}
+
+/// Longest status message or details header the hub sends, in bytes (grpc clients refuse
+/// metadata over 8 KiB and would report RESOURCE_EXHAUSTED instead of the real status).
+const MAX_STATUS_HEADER: usize = 4096;
+
+/// A last guard on what an error may quote: a status whose message or details grew past
+/// [`MAX_STATUS_HEADER`] (a message that copied a document's own text) keeps its code and an
+/// excerpt of its message; the details, which would repeat it, are dropped. Statuses are cut at
+/// their source ([`ecenter_budget::excerpt`]); this catches any that were not.
+fn sized_for_people(mut response: http::Response<Body>) -> http::Response<Body> {
+    let long = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .is_some_and(|v| v.len() > MAX_STATUS_HEADER)
+    };
+    if !long("grpc-message") && !long("grpc-status-details-bin") {
+        return response;
+    }
+    if let Some(status) = tonic::Status::from_header_map(response.headers()) {
+        let message = ecenter_budget::excerpt(status.message(), 500);
+        let headers = response.headers_mut();
+        headers.remove("grpc-status-details-bin");
+        headers.remove("grpc-message");
+        let _ = tonic::Status::new(status.code(), message).add_header(headers);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_that_copied_a_document_is_cut_to_an_excerpt_keeping_its_code() {
+        let quoted = format!("tag <{}> is not closed", "x".repeat(100_000));
+        let status = tonic::Status::with_error_details(
+            Code::FailedPrecondition,
+            quoted.clone(),
+            ErrorDetails::with_precondition_failure_violation("XML", "tag", quoted),
+        );
+        let cut = sized_for_people(status.into_http());
+        let headers = cut.headers();
+        assert!(headers.get("grpc-message").unwrap().len() <= MAX_STATUS_HEADER);
+        assert!(headers.get("grpc-status-details-bin").is_none());
+        let status = tonic::Status::from_header_map(headers).unwrap();
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert!(
+            status.message().starts_with("tag <xxx"),
+            "{}",
+            status.message()
+        );
+        assert!(status.message().contains("more characters)"));
+        // A short status passes untouched, details and all.
+        let short = tonic::Status::with_error_details(
+            Code::InvalidArgument,
+            "page: 0",
+            ErrorDetails::with_retry_info(None),
+        );
+        let kept = sized_for_people(short.into_http());
+        assert!(kept.headers().get("grpc-status-details-bin").is_some());
     }
 }

@@ -22,6 +22,7 @@ pub mod loss;
 pub mod maildir;
 pub mod outbox;
 pub mod page;
+pub mod parsing;
 pub mod proof;
 pub mod replies;
 pub mod review;
@@ -288,6 +289,32 @@ struct Services {
     service: Option<ServiceRuntime>,
 }
 
+/// Serves until `serving` ends, or until `grace_secs` after the stop began: then the requests
+/// still in flight are given up (their callers get no answer; nothing they asked for was
+/// acknowledged), the log says how many parses were running, and the hub goes on closing its log.
+async fn within_grace<E>(
+    serving: impl Future<Output = Result<(), E>>,
+    mut stop: watch::Receiver<bool>,
+    grace_secs: u64,
+    parsing: &parsing::ParsePool,
+) -> Result<(), E> {
+    let grace = async {
+        let _ = stop.wait_for(|s| *s).await;
+        tokio::time::sleep(std::time::Duration::from_secs(grace_secs)).await;
+    };
+    tokio::select! {
+        served = serving => served,
+        () = grace => {
+            tracing::warn!(
+                grace_secs,
+                parses_running = parsing.running(),
+                "requests still in flight when the stop's grace period ended: given up without an answer"
+            );
+            Ok(())
+        }
+    }
+}
+
 async fn serve_store<S: EventStore>(
     listener: TcpListener,
     store: Arc<S>,
@@ -304,8 +331,12 @@ async fn serve_store<S: EventStore>(
             stop_rx.clone(),
         ));
     }
-    let seal_api = seal::SealApi::new(store.clone(), services.seals);
-    let similar_api = similar::SimilarApi::new(store.clone(), services.similar);
+    let parse_pool = Arc::new(parsing::ParsePool::new(
+        &config.parse_pool,
+        config.parsing.clone(),
+    ));
+    let seal_api = seal::SealApi::new(store.clone(), services.seals, parse_pool.clone());
+    let similar_api = similar::SimilarApi::new(store.clone(), services.similar, parse_pool.clone());
     let filing = filing::FilingApi::new(
         store.clone(),
         config.limits.to_limits(),
@@ -425,18 +456,29 @@ async fn serve_store<S: EventStore>(
     match acceptor {
         Some(acceptor) => {
             tracing::info!(%addr, "serving gRPC over mutual TLS");
-            router
-                .serve_with_incoming_shutdown(tls::incoming(listener, acceptor), shutdown)
-                .await?;
+            let serving =
+                router.serve_with_incoming_shutdown(tls::incoming(listener, acceptor), shutdown);
+            within_grace(
+                serving,
+                stop_rx.clone(),
+                config.stop_grace_secs,
+                &parse_pool,
+            )
+            .await?;
         }
         None => {
             tracing::warn!(%addr, "serving gRPC in DEVELOPMENT MODE: no TLS, callers name themselves");
-            router
-                .serve_with_incoming_shutdown(
-                    TcpIncoming::from(listener).with_nodelay(Some(true)),
-                    shutdown,
-                )
-                .await?;
+            let serving = router.serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                shutdown,
+            );
+            within_grace(
+                serving,
+                stop_rx.clone(),
+                config.stop_grace_secs,
+                &parse_pool,
+            )
+            .await?;
         }
     }
     // The outbox records the outcome of sends in progress before the log closes.

@@ -40,17 +40,27 @@ pub(crate) fn usable_seal<S: EventStore>(
     Ok(seal)
 }
 
+/// A parse on the hub's pool for a caller: who, how many bytes, by when, and whether the
+/// document is one the hub holds (its budget errors are then FAILED_PRECONDITION).
+pub(crate) struct Parse<'a> {
+    pub(crate) pool: &'a Arc<crate::parsing::ParsePool>,
+    pub(crate) caller: &'a Identity,
+    pub(crate) input_len: usize,
+    pub(crate) deadline: Option<std::time::Instant>,
+    pub(crate) stored: bool,
+}
+
 /// Seals `bytes` (a PDF) with `seal`: its registry picture on `page` (default: the last) at
 /// `origin` (default: bottom right), signed by the hub's signer with the chains and CRLs embedded
 /// (PAdES-B-LT) and a timestamp when the hub has a TSA.
 pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     store: &S,
-    ctx: Arc<SealContext>,
-    seal: &SealRecord,
+    (ctx, seal): (Arc<SealContext>, &SealRecord),
     bytes: Vec<u8>,
     reason: String,
     (page, origin): (Option<u32>, Option<(f32, f32)>),
     now: SystemTime,
+    parse: Option<Parse<'_>>,
 ) -> Result<Vec<u8>, Status> {
     // The registry's picture of this seal is what the PDF shows.
     let seal_der = crate::documents::read_verified(
@@ -77,7 +87,8 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
         // The registry's seal itself, so any verifier checks its maker, window and signer list.
         seal: Some(seal_der),
     };
-    tokio::task::spawn_blocking(move || {
+    let stored = parse.as_ref().is_some_and(|p| p.stored);
+    let work = move || {
         let sealed = ecenter_pdfseal::seal_pdf(
             &bytes,
             &ctx.signer,
@@ -92,10 +103,21 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
             Some(tsa) => ecenter_pdfseal::archive_timestamp(&sealed, tsa, now, &info.validation),
             None => Ok(sealed),
         }
-    })
-    .await
-    .map_err(|_| Status::internal("sealing the PDF stopped"))?
-    .map_err(|e| match e {
+    };
+    let sealed = match parse {
+        Some(p) => {
+            p.pool
+                .run(p.caller, p.input_len, p.deadline, "SealPdf", work)
+                .await?
+        }
+        None => tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| Status::internal("sealing the PDF stopped"))?,
+    };
+    sealed.map_err(|e| match e {
+        ecenter_pdfseal::PdfSealError::Budget(b) => {
+            crate::parsing::budget_status(&b, "target", stored)
+        }
         ecenter_pdfseal::PdfSealError::BadRequest(m) if m.starts_with("page ") => {
             invalid("page", m)
         }
@@ -112,12 +134,22 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
 pub struct SealApi<S> {
     store: Arc<S>,
     context: Option<Arc<SealContext>>,
+    parsing: Arc<crate::parsing::ParsePool>,
 }
 
 impl<S> SealApi<S> {
-    /// Builds the service; without a context every seal operation is FAILED_PRECONDITION.
-    pub fn new(store: Arc<S>, context: Option<Arc<SealContext>>) -> Self {
-        SealApi { store, context }
+    /// Builds the service; without a context every seal operation is FAILED_PRECONDITION. PDFs
+    /// are parsed on `parsing`.
+    pub fn new(
+        store: Arc<S>,
+        context: Option<Arc<SealContext>>,
+        parsing: Arc<crate::parsing::ParsePool>,
+    ) -> Self {
+        SealApi {
+            store,
+            context,
+            parsing,
+        }
     }
 
     fn context(&self) -> Result<&SealContext, Status> {
@@ -624,6 +656,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         authorize(&*self.store, &identity, Operation::SealPdf, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
+        let deadline = crate::parsing::deadline_of(request.metadata());
         let r = request.into_inner();
         let now = SystemTime::now();
         let seal = self.usable_seal(&r.seal_id, now)?;
@@ -651,10 +684,16 @@ impl<S: EventStore> SealService for SealApi<S> {
         } else {
             r.reason.trim().to_string()
         };
+        let parse = Parse {
+            pool: &self.parsing,
+            caller: &identity,
+            input_len: bytes.len(),
+            deadline,
+            stored: target.is_some(),
+        };
         let sealed = seal_pdf_bytes(
             &*self.store,
-            ctx,
-            &seal,
+            (ctx, &seal),
             bytes,
             reason,
             (
@@ -662,6 +701,7 @@ impl<S: EventStore> SealService for SealApi<S> {
                 r.position.map(|p| (p.x, p.y)),
             ),
             now,
+            Some(parse),
         )
         .await?;
         let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
@@ -710,10 +750,13 @@ impl<S: EventStore> SealService for SealApi<S> {
         authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
+        let deadline = crate::parsing::deadline_of(request.metadata());
+        let document = request.into_inner().document;
+        let stored = matches!(document, Some(pb::verify_pdf_request::Document::Stored(_)));
         let pdf = self
             .document_to_verify(
                 &identity,
-                request.into_inner().document.map(|d| match d {
+                document.map(|d| match d {
                     pb::verify_pdf_request::Document::Content(c) => Target::Content(c),
                     pb::verify_pdf_request::Document::Stored(d) => Target::Stored(d),
                 }),
@@ -725,12 +768,18 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "not a PDF (it does not start with %PDF-)",
             ));
         }
-        let report = tokio::task::spawn_blocking(move || {
-            ecenter_pdfseal::verify_pdf(&pdf, ctx.verifier.trust(), SystemTime::now())
-        })
-        .await
-        .map_err(|_| Status::internal("verifying the PDF stopped"))?
-        .map_err(|e| invalid("document", e.to_string()))?;
+        let report = self
+            .parsing
+            .run(&identity, pdf.len(), deadline, "VerifyPdf", move || {
+                ecenter_pdfseal::verify_pdf(&pdf, ctx.verifier.trust(), SystemTime::now())
+            })
+            .await?
+            .map_err(|e| match e {
+                ecenter_pdfseal::PdfSealError::Budget(b) => {
+                    crate::parsing::budget_status(&b, "document", stored)
+                }
+                e => invalid("document", e.to_string()),
+            })?;
         // Each seal's signature names its registry seal: ask the registry about it.
         let mut report = report;
         for s in &mut report.signatures {

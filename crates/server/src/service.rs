@@ -1205,12 +1205,12 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         .map_err(|e| Status::internal(format!("laying out the proof failed: {e}")))?;
         let sealed = crate::seal::seal_pdf_bytes(
             &*self.store,
-            context.seals.clone(),
-            &seal,
+            (context.seals.clone(), &seal),
             pdf.pdf,
             "电子送达凭证".into(),
             (Some(pdf.seal_page), Some(pdf.seal_origin)),
             now,
+            None,
         )
         .await?;
         Ok(Response::new(pb::ProofPdf {

@@ -154,12 +154,21 @@ impl SimilarIndex {
 pub struct SimilarApi<S> {
     store: Arc<S>,
     index: Arc<SimilarIndex>,
+    parsing: Arc<crate::parsing::ParsePool>,
 }
 
 impl<S> SimilarApi<S> {
     /// Builds the service over the hub's index.
-    pub fn new(store: Arc<S>, index: Arc<SimilarIndex>) -> Self {
-        SimilarApi { store, index }
+    pub fn new(
+        store: Arc<S>,
+        index: Arc<SimilarIndex>,
+        parsing: Arc<crate::parsing::ParsePool>,
+    ) -> Self {
+        SimilarApi {
+            store,
+            index,
+            parsing,
+        }
     }
 }
 
@@ -240,29 +249,52 @@ fn filter_from_proto(f: Option<pb::SimilarFilter>) -> Result<Filter, Status> {
 }
 
 /// A filing's text: its documents in order, as far as they carry text, cut to a query's length.
+/// Each document is read on the parse pool under its budget, only until the query has its
+/// characters: a filing of many large documents reads as far as the first ones need.
 async fn filing_text(
     blobs: &ecenter_store::BlobStore,
     filing: &ecenter_domain::Filing,
+    parse: (
+        &Arc<crate::parsing::ParsePool>,
+        &Identity,
+        Option<std::time::Instant>,
+    ),
 ) -> Result<(String, bool), Status> {
+    let (pool, caller, deadline) = parse;
     let mut parts = Vec::new();
+    let mut chars = 0usize;
     for d in &filing.documents {
+        if chars > MAX_QUERY_CHARS {
+            break;
+        }
         let path = blobs.path(&d.received.sha256);
         let media_type = d.received.media_type.clone();
-        let text = tokio::task::spawn_blocking(move || {
-            let bytes = std::fs::read(&path)?;
-            Ok::<_, std::io::Error>(ecenter_extract::text_of(&media_type, &bytes))
-        })
-        .await
-        .map_err(|_| Status::internal("reading a stored document failed"))?
-        .map_err(|e| {
+        let want = MAX_QUERY_CHARS + 1 - chars;
+        let text = pool
+            .run(caller, d.received.size as usize, deadline, "FindSimilar", move || {
+                let bytes = std::fs::read(&path)?;
+                Ok::<_, std::io::Error>(ecenter_extract::text_of(&media_type, &bytes, want))
+            })
+            .await?
+            .map_err(|e| {
             tracing::error!(error = %e, "stored document unreadable");
             Status::internal(
                 "a stored document could not be read; the hub operator has the details in the log",
             )
         })?;
         match text {
-            Ok(t) if !t.trim().is_empty() => parts.push(t),
+            Ok(t) if !t.trim().is_empty() => {
+                chars += t.chars().count() + 1;
+                parts.push(t)
+            }
             Ok(_) | Err(ecenter_extract::ExtractError::NoText(_)) => {}
+            Err(ecenter_extract::ExtractError::Budget(b)) => {
+                let field = format!(
+                    "filing {} document {}",
+                    filing.filing_id, d.received.document_id
+                );
+                return Err(crate::parsing::budget_status(&b, &field, true));
+            }
             Err(e) => {
                 return Err(Status::failed_precondition(format!(
                     "document {} ({}) of filing {}: {e}",
@@ -436,6 +468,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
     ) -> Result<Response<pb::FindSimilarResponse>, Status> {
         let identity = Identity::of(&request)?;
         authorize(&*self.store, &identity, Operation::FindSimilar, None, None).await?;
+        let deadline = crate::parsing::deadline_of(request.metadata());
         let r = request.into_inner();
         let filter = filter_from_proto(r.filter)?;
         let k = match r.top_k {
@@ -460,7 +493,8 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             Some(pb::find_similar_request::Query::Text(text)) => (text, None, None),
             Some(pb::find_similar_request::Query::FilingId(filing_id)) => {
                 let filing = crate::filing::durable_filing(&*self.store, filing_id.trim()).await?;
-                let (text, cut) = filing_text(self.store.blobs(), &filing).await?;
+                let parse = (&self.parsing, &identity, deadline);
+                let (text, cut) = filing_text(self.store.blobs(), &filing, parse).await?;
                 truncated = cut;
                 (text, None, None)
             }

@@ -1,0 +1,335 @@
+//! Hostile documents against a hub in this process, each beside a normal document of the same
+//! kind in the same run: the hub's peak resident memory growth during the request (VmHWM after
+//! resetting it through /proc/self/clear_refs, minus VmRSS before) and the answer time. Targets
+//! (#25): growth ≤ 256 MiB and answer ≤ 5 s per hostile kind. Then the resident memory after the
+//! burst against the baseline before it: what the allocator gave back.
+//!
+//! The documents are written by tests/python/hostile.py (byte by byte, not by ecenter).
+//! Run: `cargo bench --bench hostile` (prints Markdown for docs/PERFORMANCE.md). Without
+//! `--bench` (as `cargo test` runs benches) it does nothing.
+
+#[path = "../tests/common/seal_setup.rs"]
+mod seal_setup;
+mod support;
+
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient;
+use std::process::Command;
+use std::time::Instant;
+use support::{BenchHub, LAWYER};
+use tonic::transport::Channel;
+
+const COURT: &str = "urn:ecenter:court:xiangyang-cms";
+
+fn hostile(kind: &str, size: Option<u64>) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("doc");
+    let mut cmd = Command::new("python3");
+    cmd.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/hostile.py"
+    ))
+    .arg(kind)
+    .arg(&out);
+    if let Some(s) = size {
+        cmd.arg(s.to_string());
+    }
+    assert!(cmd.status().unwrap().success(), "hostile.py {kind}");
+    std::fs::read(out).unwrap()
+}
+
+/// A field of /proc/self/status, in KiB.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap()
+}
+
+/// Runs `call`: (peak growth in MiB, seconds, outcome).
+async fn measured(call: impl Future<Output = String>) -> (f64, f64, String) {
+    std::fs::write("/proc/self/clear_refs", "5").expect("resetting the peak RSS (Linux ≥ 4.0)");
+    let before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let outcome = call.await;
+    let secs = t.elapsed().as_secs_f64();
+    let peak = status_kib("VmHWM:");
+    (peak.saturating_sub(before) as f64 / 1024.0, secs, outcome)
+}
+
+fn outcome<T>(r: Result<tonic::Response<T>, tonic::Status>) -> String {
+    match r {
+        Ok(_) => "OK".into(),
+        Err(s) => {
+            let m: String = s.message().chars().take(60).collect();
+            format!("{:?}: {m}…", s.code())
+        }
+    }
+}
+
+fn as_who<T>(who: &str, message: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(message);
+    r.metadata_mut()
+        .insert("x-ecenter-identity", who.parse().unwrap());
+    r
+}
+
+struct Clients {
+    filing: FilingServiceClient<Channel>,
+    seal: SealServiceClient<Channel>,
+    similar: SimilarCaseServiceClient<Channel>,
+    filed: u32,
+}
+
+impl Clients {
+    /// Files `docs` (name, bytes) as one filing and returns its id.
+    async fn file(&mut self, docs: &[(String, Vec<u8>)]) -> String {
+        use pb::submit_filing_request::Part;
+        self.filed += 1;
+        let header = pb::SubmissionHeader {
+            request_id: format!("bench-hostile-{}", self.filed),
+            case_number: "（2026）鄂06民初123号".into(),
+            filing_kind: "证据材料".into(),
+            title: "bench".into(),
+            documents: docs
+                .iter()
+                .map(|(name, d)| pb::DocumentHeader {
+                    name: name.clone(),
+                    size: d.len() as u64,
+                    ..Default::default()
+                })
+                .collect(),
+            corrects_filing_id: String::new(),
+        };
+        let mut msgs = vec![pb::SubmitFilingRequest {
+            part: Some(Part::Header(header)),
+        }];
+        for (i, (_, d)) in docs.iter().enumerate() {
+            for piece in d.chunks(1 << 20) {
+                msgs.push(pb::SubmitFilingRequest {
+                    part: Some(Part::Chunk(pb::DocumentChunk {
+                        document_index: i as u32,
+                        data: piece.to_vec(),
+                    })),
+                });
+            }
+        }
+        let r = as_who(LAWYER, tokio_stream::iter(msgs));
+        self.filing
+            .submit_filing(r)
+            .await
+            .unwrap()
+            .into_inner()
+            .receipt
+            .unwrap()
+            .filing_id
+    }
+
+    async fn find_by(&mut self, filing_id: String) -> String {
+        let q = pb::FindSimilarRequest {
+            query: Some(pb::find_similar_request::Query::FilingId(filing_id)),
+            ..Default::default()
+        };
+        outcome(self.similar.find_similar(as_who(COURT, q)).await)
+    }
+
+    async fn verify_stored(&mut self, who: &str, filing_id: String) -> String {
+        let stored = pb::DocumentRef {
+            filing_id,
+            document_id: "D1".into(),
+        };
+        let q = pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Stored(stored)),
+        };
+        outcome(self.seal.verify_pdf(as_who(who, q)).await)
+    }
+
+    async fn seal_content(&mut self, pdf: Vec<u8>) -> String {
+        let q = pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_pdf_request::Target::Content(pdf)),
+            ..Default::default()
+        };
+        outcome(self.seal.seal_pdf(as_who(COURT, q)).await)
+    }
+}
+
+/// A filing's documents: `count` copies of `doc` named `name_{i}.ext`.
+fn copies(ext: &str, doc: &[u8], count: usize) -> Vec<(String, Vec<u8>)> {
+    (0..count)
+        .map(|i| (format!("材料{i}.{ext}"), doc.to_vec()))
+        .collect()
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let seals = seal_setup::seal_config(pki.path());
+    let hub = BenchHub::start(data.path(), |c| c.seals = Some(seals)).await;
+    let channel = support_channel(hub.addr).await;
+    let mut c = Clients {
+        filing: FilingServiceClient::new(channel.clone()),
+        seal: SealServiceClient::new(channel.clone()),
+        similar: SimilarCaseServiceClient::new(channel),
+        filed: 0,
+    };
+    let seal = pb::CreateSealRequest {
+        seal_id: "4206-SSFW-01".into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        picture_png: seal_setup::seal_png(),
+        valid_days: 365,
+    };
+    c.seal.create_seal(as_who(COURT, seal)).await.unwrap();
+    let baseline = status_kib("VmRSS:");
+    println!(
+        "| hostile input (call) | bytes | normal: peak growth, answer | hostile: peak growth, answer | hostile answer |"
+    );
+    println!("|---|---:|---|---|---|");
+    let row = |kind: &str, bytes: usize, normal: (f64, f64, String), bad: (f64, f64, String)| {
+        println!(
+            "| {kind} | {bytes} | {:.0} MiB, {:.2} s ({}) | {:.0} MiB, {:.2} s | {} |",
+            normal.0, normal.1, normal.2, bad.0, bad.1, bad.2
+        );
+    };
+
+    // SealPdf of a page whose /Parent chain loops.
+    let (normal, bad) = (hostile("normal-pdf", Some(1)), hostile("parent-pair", None));
+    let n = measured(c.seal_content(normal)).await;
+    let len = bad.len();
+    let b = measured(c.seal_content(bad)).await;
+    row("page /Parent loop (SealPdf)", len, n, b);
+
+    // VerifyPdf of 1.2 million objects in object streams, beside a plain PDF of the same size.
+    let flood = hostile("objstm-flood", None);
+    let plain = hostile("plain-pdf", Some(flood.len() as u64));
+    let (flood_id, plain_id) = (
+        c.file(&copies("pdf", &flood, 1)).await,
+        c.file(&copies("pdf", &plain, 1)).await,
+    );
+    let n = measured(c.verify_stored(COURT, plain_id.clone())).await;
+    let b = measured(c.verify_stored(COURT, flood_id.clone())).await;
+    row(
+        "1.2 M objects in object streams (VerifyPdf)",
+        flood.len(),
+        n,
+        b,
+    );
+    let two = |mut a: Clients, mut b: Clients, id: String| async move {
+        let lawyer = "urn:ecenter:lawyer:14201202010000002";
+        let (x, y) = tokio::join!(
+            a.verify_stored(COURT, id.clone()),
+            b.verify_stored(lawyer, id)
+        );
+        format!("{x} / {y}")
+    };
+    let n = measured(two(c.clone_clients(), c.clone_clients(), plain_id)).await;
+    let b = measured(two(c.clone_clients(), c.clone_clients(), flood_id)).await;
+    row("the same, two callers at once", flood.len() * 2, n, b);
+
+    // FindSimilar by a filing whose PDF pages inflate to 200 MiB each.
+    for pages in [1u64, 4, 12] {
+        let normal = c
+            .file(&copies("pdf", &hostile("normal-pdf", Some(pages)), 1))
+            .await;
+        let bomb = hostile("content-bomb", Some(pages));
+        let len = bomb.len();
+        let bomb = c.file(&copies("pdf", &bomb, 1)).await;
+        let n = measured(c.find_by(normal)).await;
+        let b = measured(c.find_by(bomb)).await;
+        row(
+            &format!("PDF of {pages} page(s) × 200 MiB content (FindSimilar)"),
+            len,
+            n,
+            b,
+        );
+    }
+    // FindSimilar by an OFD of 16 pages × 60 MiB, and by 16 DOCX × 64 MiB in one filing.
+    let ofd = hostile("ofd-bomb", None);
+    let (normal, bomb) = (
+        c.file(&copies("ofd", &hostile("normal-ofd", Some(16)), 1))
+            .await,
+        c.file(&copies("ofd", &ofd, 1)).await,
+    );
+    let n = measured(c.find_by(normal)).await;
+    let b = measured(c.find_by(bomb)).await;
+    row("OFD of 16 pages × 60 MiB (FindSimilar)", ofd.len(), n, b);
+    let docx = hostile("docx-bomb", None);
+    let (normal, bomb) = (
+        c.file(&copies("docx", &hostile("normal-docx", None), 16))
+            .await,
+        c.file(&copies("docx", &docx, 16)).await,
+    );
+    let n = measured(c.find_by(normal)).await;
+    let b = measured(c.find_by(bomb)).await;
+    row(
+        "16 DOCX × 64 MiB in one filing (FindSimilar)",
+        docx.len() * 16,
+        n,
+        b,
+    );
+    let long = hostile("ofd-long-tag", None);
+    let (normal, bomb) = (
+        c.file(&copies("ofd", &hostile("normal-ofd", Some(1)), 1))
+            .await,
+        c.file(&copies("ofd", &long, 1)).await,
+    );
+    let n = measured(c.find_by(normal)).await;
+    let b = measured(c.find_by(bomb)).await;
+    row(
+        "OFD with a 100,000-character element name (FindSimilar)",
+        long.len(),
+        n,
+        b,
+    );
+
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after = status_kib("VmRSS:");
+    println!();
+    println!(
+        "Resident memory: {:.0} MiB before the burst, {:.0} MiB two seconds after it.",
+        baseline as f64 / 1024.0,
+        after as f64 / 1024.0
+    );
+    hub.stop().await;
+}
+
+async fn support_channel(addr: std::net::SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+impl Clients {
+    fn clone_clients(&self) -> Clients {
+        Clients {
+            filing: self.filing.clone(),
+            seal: self.seal.clone(),
+            similar: self.similar.clone(),
+            filed: self.filed,
+        }
+    }
+}

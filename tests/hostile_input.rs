@@ -1,0 +1,206 @@
+//! Documents built to hurt the parser (tests/python/hostile.py writes them byte by byte, outside
+//! ecenter) get an answer that names the budget they hit, through a real hub over mutual TLS:
+//! page trees that loop, a content stream that inflates to 200 MiB, object streams holding
+//! 300,000 objects, packages whose parts inflate to 60 MiB, a 100,000-character element name.
+//! Every call must answer (a hang fails the test through its guard), and the hub must still
+//! seal an ordinary document afterwards.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient;
+use pb::find_similar_request::Query;
+use std::path::Path;
+use std::time::Duration;
+use tonic::Code;
+
+const LAWYER: &str = "lawyer-14201202010000001";
+const COURT: &str = "court-xiangyang-cms";
+
+/// `hostile.py KIND [SIZE]`'s document.
+fn hostile(kind: &str, size: Option<u64>) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("doc");
+    let size = size.map(|s| s.to_string());
+    let mut args = vec![kind, common::pdf::path(&out)];
+    args.extend(size.as_deref());
+    common::pdf::python_tool("hostile.py", &args);
+    std::fs::read(&out).unwrap()
+}
+
+/// The call's answer, or a failure if the hub gives none within two minutes (a hang).
+async fn answered<T>(what: &str, call: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(120), call)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer (the hub hangs on it)"))
+}
+
+fn refused<T: std::fmt::Debug>(
+    result: Result<tonic::Response<T>, tonic::Status>,
+    code: Code,
+    needle: &str,
+) -> tonic::Status {
+    let status = assert_status(result.map(|r| r.into_inner()), code, needle);
+    assert!(
+        status.message().chars().count() < 1_000,
+        "a message sized for people, not {} characters",
+        status.message().chars().count()
+    );
+    status
+}
+
+async fn seal_service(hub: &TestHub, pki: &Path) -> SealServiceClient<tonic::transport::Channel> {
+    let mut court = SealServiceClient::new(channel_as(hub.addr, pki, COURT).await);
+    court
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+        })
+        .await
+        .unwrap();
+    court
+}
+
+fn seal_request(pdf: Vec<u8>) -> pb::SealPdfRequest {
+    pb::SealPdfRequest {
+        seal_id: "4206-SSFW-01".into(),
+        target: Some(pb::seal_pdf_request::Target::Content(pdf)),
+        ..Default::default()
+    }
+}
+
+fn verify_request(pdf: Vec<u8>) -> pb::VerifyPdfRequest {
+    pb::VerifyPdfRequest {
+        document: Some(pb::verify_pdf_request::Document::Content(pdf)),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_trees_that_loop_are_refused_not_walked_forever() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = seal_service(&hub, pki.path()).await;
+    for (kind, says) in [
+        ("parent-self", "/Parent chain returns to itself"),
+        ("parent-pair", "/Parent chain returns to itself"),
+        ("kids-loop", "the page tree loops"),
+    ] {
+        let pdf = hostile(kind, None);
+        let sealed = answered(kind, court.seal_pdf(seal_request(pdf.clone()))).await;
+        refused(sealed, Code::InvalidArgument, says);
+        let verified = answered(kind, court.verify_pdf(verify_request(pdf))).await;
+        if kind == "kids-loop" {
+            refused(verified, Code::InvalidArgument, says);
+        }
+    }
+    // The hub is not left busy: an ordinary PDF is sealed at once.
+    let normal = hostile("normal-pdf", Some(2));
+    answered("normal", court.seal_pdf(seal_request(normal)))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inflation_and_object_floods_are_refused_naming_the_budget() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = seal_service(&hub, pki.path()).await;
+
+    // 300,000 objects in object streams (the default budget is 200,000), as lawyer and court.
+    let flood = hostile("objstm-flood", Some(300_000));
+    let mut lawyer = SealServiceClient::new(channel_as(hub.addr, pki.path(), LAWYER).await);
+    let as_lawyer = answered("flood", lawyer.verify_pdf(verify_request(flood.clone()))).await;
+    refused(
+        as_lawyer,
+        Code::InvalidArgument,
+        "[parsing] objects = 200000",
+    );
+    let sealed = answered("flood", court.seal_pdf(seal_request(flood))).await;
+    refused(sealed, Code::InvalidArgument, "[parsing] objects");
+
+    // A nested array 100,000 deep is damage the parser stops at, not a stack overflow.
+    let deep = hostile("deep-array", None);
+    let verified = answered("deep", court.verify_pdf(verify_request(deep))).await;
+    refused(verified, Code::InvalidArgument, "document");
+
+    // A filing whose PDF page inflates to 200 MiB: the court's search by that filing is refused,
+    // naming the per-stream budget; the filing itself is kept.
+    let bomb = hostile("content-bomb", Some(4));
+    let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let filing_id = file_documents(
+        &mut filer,
+        "req-hostile-1",
+        "证据材料",
+        &[("证据.pdf", &bomb)],
+    )
+    .await;
+    let mut similar = SimilarCaseServiceClient::new(channel_as(hub.addr, pki.path(), COURT).await);
+    let by_filing = pb::FindSimilarRequest {
+        query: Some(Query::FilingId(filing_id.clone())),
+        ..Default::default()
+    };
+    let found = answered("content bomb", similar.find_similar(by_filing)).await;
+    let status = refused(found, Code::FailedPrecondition, "[parsing] stream_bytes");
+    assert!(status.message().contains(&filing_id), "{status:?}");
+    let kept = download(&mut filer, &filing_id, "D1").await.unwrap();
+    assert_eq!(kept, bomb);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let mut similar = SimilarCaseServiceClient::new(channel_as(hub.addr, pki.path(), COURT).await);
+    let by = |filing_id: String| pb::FindSimilarRequest {
+        query: Some(Query::FilingId(filing_id)),
+        ..Default::default()
+    };
+
+    // 16 OFD pages of 60 MiB each, and 16 DOCX of 64 MiB each in one filing: the query needs
+    // 20,000 characters, which the first page has.
+    let ofd = hostile("ofd-bomb", None);
+    let ofd_filing = file_documents(
+        &mut filer,
+        "req-hostile-2",
+        "证据材料",
+        &[("判决.ofd", &ofd)],
+    )
+    .await;
+    let found = answered("ofd bomb", similar.find_similar(by(ofd_filing)))
+        .await
+        .unwrap();
+    assert!(found.into_inner().query_truncated);
+    let docx = hostile("docx-bomb", None);
+    let many: Vec<(String, &[u8])> = (0..16)
+        .map(|i| (format!("材料{i}.docx"), &docx[..]))
+        .collect();
+    let many: Vec<(&str, &[u8])> = many.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+    let docx_filing = file_documents(&mut filer, "req-hostile-3", "证据材料", &many).await;
+    let found = answered("docx bombs", similar.find_similar(by(docx_filing)))
+        .await
+        .unwrap();
+    assert!(found.into_inner().query_truncated);
+
+    // A 100,000-character element name is quoted as an excerpt, in a message grpc can carry.
+    let long = hostile("ofd-long-tag", None);
+    let long_filing = file_documents(
+        &mut filer,
+        "req-hostile-4",
+        "证据材料",
+        &[("长.ofd", &long)],
+    )
+    .await;
+    let found = answered("long tag", similar.find_similar(by(long_filing))).await;
+    refused(found, Code::FailedPrecondition, "OFD document is damaged");
+}
