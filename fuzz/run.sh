@@ -12,14 +12,14 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(pdf_verify pdf_seal ses_der text_extract case_number dsn smpp_receipt)
 fi
-rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+# libFuzzer's instrumentation needs nightly Rust (this machine kind carries it; rustup cannot fetch it here).
+rustup toolchain list | grep -q '^nightly' || { echo "fuzz: no nightly toolchain (rustup toolchain list)" >&2; exit 1; }
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 bash ./seed.sh
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-${HOME}/.cache/ecenter-fuzz-target}"
-cargo +nightly fuzz build --release --debug-assertions "${targets[@]}" 2>&1 | tail -3 || {
-    # cargo fuzz build takes one target at a time on older cargo-fuzz.
-    for t in "${targets[@]}"; do cargo +nightly fuzz build --release --debug-assertions "$t"; done
-}
+for t in "${targets[@]}"; do
+    cargo +nightly fuzz build --release --debug-assertions "$t"
+done
 status=0
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"

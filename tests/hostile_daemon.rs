@@ -172,6 +172,7 @@ async fn a_stop_during_a_long_parse_ends_within_its_grace_period() {
     // Budgets raised so that a flood of a million objects is parsed for a long while.
     let (mut child, addr) = daemon(dir.path(), &pki, |c| {
         c.parsing.objects = 50_000_000;
+        c.parsing.values = 500_000_000;
         c.parsing.seconds = 3_600;
         c.parse_pool.memory_bytes = 8 << 30;
         c.stop_grace_secs = 1;

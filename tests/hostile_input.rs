@@ -204,3 +204,77 @@ async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
     let found = answered("long tag", similar.find_similar(by(long_filing))).await;
     refused(found, Code::FailedPrecondition, "OFD document is damaged");
 }
+
+/// Found by an outside tester after the first budgets landed: values that each cost lopdf a
+/// hundred bytes, font maps decoded once per name, encrypted files read without the load
+/// filter, and a zip directory read whole before its size was checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amplification_through_values_fonts_encryption_and_zip_directories_is_refused() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = seal_service(&hub, pki.path()).await;
+
+    // A 16 KB file whose object stream holds one array of 7.8 million zeros.
+    let flat = hostile("flat-array", None);
+    let verified = answered("flat array", court.verify_pdf(verify_request(flat))).await;
+    refused(
+        verified,
+        Code::InvalidArgument,
+        "[parsing] values = 1000000",
+    );
+
+    // An encrypted PDF (qpdf, RC4 with an empty user password): refused before lopdf reads it.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    let locked = dir.path().join("locked.pdf");
+    std::fs::write(&plain, hostile("normal-pdf", Some(1))).unwrap();
+    let qpdf = std::process::Command::new("qpdf")
+        .args(["--allow-weak-crypto", "--encrypt", "", "owner", "40", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .status()
+        .expect("qpdf is installed by scripts/test");
+    assert!(qpdf.success());
+    let encrypted = std::fs::read(&locked).unwrap();
+    let verified = answered("encrypted", court.verify_pdf(verify_request(encrypted))).await;
+    refused(verified, Code::InvalidArgument, "encrypted");
+
+    // Page content of bare operands, and one font map used under 2,000 names: FindSimilar by the
+    // filing stops at the values and at the document's bytes.
+    let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let mut similar = SimilarCaseServiceClient::new(channel_as(hub.addr, pki.path(), COURT).await);
+    for (n, (kind, says)) in [
+        ("operand-flood", "[parsing] values"),
+        ("font-names", "[parsing] document_bytes"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let doc = hostile(kind, None);
+        let request_id = format!("req-hostile-values-{n}");
+        let filing_id =
+            file_documents(&mut filer, &request_id, "证据材料", &[("证据.pdf", &doc)]).await;
+        let by_filing = pb::FindSimilarRequest {
+            query: Some(Query::FilingId(filing_id)),
+            ..Default::default()
+        };
+        let found = answered(kind, similar.find_similar(by_filing)).await;
+        refused(found, Code::FailedPrecondition, says);
+    }
+
+    // A package whose directory lists 300,000 entries is refused at filing, before it is read.
+    let zip = hostile("zip-directory", None);
+    let header = header(
+        "req-hostile-zip",
+        "（2026）鄂06民初123号",
+        "证据材料",
+        &[("判决.ofd", &zip)],
+    );
+    let messages = messages(header, &[&zip], 1 << 20);
+    let submitted = filer.submit_filing(tokio_stream::iter(messages)).await;
+    let status = submitted.expect_err("a 300,000-part package is refused");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().contains("300000 parts"), "{status:?}");
+}

@@ -14,6 +14,11 @@ KIND is one of
                     reached through a cross-reference stream
     damaged-objects a one-page PDF whose cross-reference table also names SIZE (default 5,000)
                     objects that are not there (garbage at each offset)
+    flat-array      a 16 KB PDF whose object stream holds one array of SIZE MiB (default 15) of zeros
+    operand-flood   a PDF whose page content inflates to 15 MiB of bare `0` operands
+    font-names      a PDF whose page names one font SIZE times (default 2,000); the font's ToUnicode
+                    map and the page content each inflate to 15 MiB (mostly spaces)
+    zip-directory   an OFD whose central directory lists SIZE entries (default 300,000), all of one part
     deep-array      a PDF whose catalog holds an array nested SIZE deep (default 100,000)
     ofd-bomb        an OFD of SIZE pages (default 16) whose Content.xml each inflate to 60 MiB of
                     text objects
@@ -171,6 +176,88 @@ def damaged_objects(count):
     return bytes(out)
 
 
+def xref_stream_pdf(objects, streams):
+    """Top-level `objects` {number: body} and object streams {number: {member: body}}, reached
+    through a cross-reference stream."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    entries = {}
+    for number, members in streams.items():
+        index = b" ".join(b"%d %d" % (m, 0) for m in members)  # offsets fixed below
+        bodies, offsets, at = [], [], 0
+        for m, body in members.items():
+            offsets.append(b"%d %d" % (m, at))
+            bodies.append(body)
+            at += len(body) + 1
+        index = b" ".join(offsets) + b" "
+        data = zlib.compress(index + b" ".join(bodies), 9)
+        objects[number] = stream(data, b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode "
+                                 % (len(members), len(index)))
+        for k, m in enumerate(members):
+            entries[m] = (2, number, k)
+    for number in sorted(objects):
+        entries[number] = (1, len(out), 0)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref_number = max(entries) + 1
+    entries[xref_number] = (1, len(out), 0)
+    rows = bytearray()
+    for n in range(0, xref_number + 1):
+        t, a, b = entries.get(n, (0, 0, 0xFFFF))
+        rows += bytes([t]) + a.to_bytes(4, "big") + b.to_bytes(2, "big")
+    xref_at = len(out)
+    out += b"%d 0 obj\n" % xref_number + stream(
+        zlib.compress(bytes(rows), 9),
+        b"/Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode " % (xref_number + 1))
+    out += b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
+
+
+def flat_array(mib):
+    array = b"[" + b"0 " * (mib * MIB // 2) + b"]"
+    top = {1: CATALOG, 2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+           3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
+    return xref_stream_pdf(top, {10: {11: array}})
+
+
+def operand_flood():
+    content = b"0 " * (15 * MIB // 2)
+    return pages_pdf([(zlib.compress(content, 9), b"/Filter /FlateDecode ")])
+
+
+def font_names(count):
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def "
+            b"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <41> <5224> endbfchar "
+            b"endcmap CMapName currentdict /CMap defineresource pop end end")
+    cmap += b" " * (15 * MIB - len(cmap))
+    content = b"BT /F0 12 Tf 72 700 Td (A) Tj ET"
+    content += b" " * (15 * MIB - len(content))
+    names = b" ".join(b"/F%d 4 0 R" % i for i in range(count))
+    return pdf([CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R "
+                b"/Resources << /Font << " + names + b" >> >> >>",
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 5 0 R >>",
+                stream(zlib.compress(cmap, 9), b"/Filter /FlateDecode "),
+                stream(zlib.compress(content, 9), b"/Filter /FlateDecode ")])
+
+
+def zip_directory(count):
+    """One stored part, listed `count` times in the central directory (zip64 records)."""
+    import struct
+    name = b"Doc_0/Pages/Page_0/Content.xml"
+    data = ofd_page("判决".encode())
+    crc = zlib.crc32(data)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(data), len(data),
+                        len(name), 0) + name + data
+    entry = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(data),
+                        len(data), len(name), 0, 0, 0, 0, 0, 0) + name
+    directory = entry * count
+    cd_at = len(local)
+    z64_at = cd_at + len(directory)
+    z64 = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, count, count, len(directory), cd_at)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, z64_at, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return local + directory + z64 + locator + eocd
+
+
 def deep_array(depth):
     return pdf([b"<< /Type /Catalog /Pages 2 0 R /Deep " + b"[" * depth + b"]" * depth + b" >>",
                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -261,6 +348,10 @@ def main():
         "objstm-flood": lambda: objstm_flood(size or 1_200_000),
         "deep-array": lambda: deep_array(size or 100_000),
         "damaged-objects": lambda: damaged_objects(size or 5_000),
+        "flat-array": lambda: flat_array(size or 15),
+        "operand-flood": operand_flood,
+        "font-names": lambda: font_names(size or 2_000),
+        "zip-directory": lambda: zip_directory(size or 300_000),
         "ofd-bomb": lambda: ofd_bomb(size or 16),
         "normal-ofd": lambda: ofd(size or 16, "本院认为，被告人张某犯盗窃罪。".encode()),
         "docx-bomb": lambda: docx_bomb(),

@@ -18,6 +18,8 @@
 
 pub mod pdf;
 mod read;
+pub mod scan;
+pub mod zip;
 
 pub use read::BoundedRead;
 
@@ -41,6 +43,10 @@ pub struct Limits {
     pub document_bytes: u64,
     /// Indirect objects in one PDF (object-stream members included), or parts in one package.
     pub objects: u64,
+    /// Values (numbers, names, strings, brackets) parsed from one PDF: its objects, object
+    /// streams, and the page contents and font maps text extraction reads. Each becomes about a
+    /// hundred bytes in memory, so this bounds a parse's memory where bytes alone cannot.
+    pub values: u64,
     /// Nesting depth: levels of a PDF page tree, elements in an XML part.
     pub depth: u32,
     /// Pages in one document.
@@ -55,6 +61,7 @@ impl Default for Limits {
             stream_bytes: 16 * 1024 * 1024,
             document_bytes: 64 * 1024 * 1024,
             objects: 200_000,
+            values: 1_000_000,
             depth: 256,
             pages: 5_000,
             seconds: 30,
@@ -71,6 +78,8 @@ pub enum Budgeted {
     DocumentBytes,
     /// [`Limits::objects`].
     Objects,
+    /// [`Limits::values`].
+    Values,
     /// [`Limits::depth`].
     Depth,
     /// [`Limits::pages`].
@@ -84,6 +93,7 @@ impl Budgeted {
             Budgeted::StreamBytes => "stream_bytes",
             Budgeted::DocumentBytes => "document_bytes",
             Budgeted::Objects => "objects",
+            Budgeted::Values => "values",
             Budgeted::Depth => "depth",
             Budgeted::Pages => "pages",
         }
@@ -94,6 +104,7 @@ impl Budgeted {
             Budgeted::StreamBytes => "bytes inflated from one stream or part",
             Budgeted::DocumentBytes => "bytes inflated from the whole document",
             Budgeted::Objects => "objects",
+            Budgeted::Values => "values (numbers, names, strings)",
             Budgeted::Depth => "levels of nesting",
             Budgeted::Pages => "pages",
         }
@@ -134,6 +145,7 @@ pub struct Budget {
     cancelled: Arc<AtomicBool>,
     inflated: Cell<u64>,
     objects: Cell<u64>,
+    values: Cell<u64>,
     noise: RefCell<Noise>,
 }
 
@@ -156,6 +168,7 @@ impl Budget {
             cancelled: Arc::new(AtomicBool::new(false)),
             inflated: Cell::new(0),
             objects: Cell::new(0),
+            values: Cell::new(0),
             noise: RefCell::default(),
         }
     }
@@ -217,6 +230,16 @@ impl Budget {
         Ok(())
     }
 
+    /// Charges `n` parsed values (see [`Limits::values`]).
+    pub fn charge_values(&self, n: u64) -> Result<(), Exceeded> {
+        let total = self.values.get().saturating_add(n);
+        self.values.set(total);
+        if total > self.limits.values {
+            return Err(Self::over(Budgeted::Values, self.limits.values));
+        }
+        self.check()
+    }
+
     /// Fails if `depth` levels of nesting are more than allowed.
     pub fn depth(&self, depth: usize) -> Result<(), Exceeded> {
         if depth as u64 > u64::from(self.limits.depth) {
@@ -260,6 +283,11 @@ impl Budget {
     /// Bytes inflated so far.
     pub fn inflated(&self) -> u64 {
         self.inflated.get()
+    }
+
+    /// Values parsed so far.
+    pub fn values(&self) -> u64 {
+        self.values.get()
     }
 
     /// Counts one message a parsing library reported (lopdf logs each damaged object).

@@ -24,6 +24,10 @@ pub enum LoadError {
     /// lopdf could not read the file, or its page tree is not a tree.
     #[error("{0}")]
     Damaged(String),
+    /// The file is encrypted: lopdf reads encrypted files without the load filter, so no budget
+    /// could bound the parse.
+    #[error("the PDF is encrypted: send it without a password")]
+    Encrypted,
 }
 
 struct Loading {
@@ -42,6 +46,11 @@ thread_local! {
 pub fn load(pdf: &[u8]) -> Result<Document, LoadError> {
     let budget = crate::current();
     budget.check()?;
+    let outline = crate::scan::outline(pdf);
+    if outline.encrypted {
+        return Err(LoadError::Encrypted);
+    }
+    budget.charge_values(outline.values)?;
     let options = LoadOptions {
         filter: Some(filter),
         max_decompressed_size: Some(budget.stream_allowance().0 as usize),
@@ -137,6 +146,7 @@ fn object_stream_members(
         Err(_) => return Ok(HashSet::new()),
     };
     budget.charge_bytes(content.len() as u64)?;
+    budget.charge_values(crate::scan::values(&content))?;
     let first = stream
         .dict
         .get(b"First")
@@ -199,8 +209,9 @@ pub fn pages(document: &Document, budget: &Budget) -> Result<Vec<ObjectId>, Load
     Ok(out)
 }
 
-/// The decompressed content of `page` under the budget (charged to the document): what a text
-/// extractor may then decode.
+/// The decompressed content of `page` under the budget (its bytes and values charged to the
+/// document), after charging what lopdf's text extraction decodes for the page's fonts: each
+/// font name's ToUnicode map, once per name that uses it (lopdf decodes it once per name).
 pub fn page_content(document: &Document, page: ObjectId) -> Result<Vec<u8>, LoadError> {
     let budget = crate::current();
     budget.check()?;
@@ -214,5 +225,44 @@ pub fn page_content(document: &Document, page: ObjectId) -> Result<Vec<u8>, Load
             other => LoadError::Damaged(crate::excerpt(&other.to_string(), 300)),
         })?;
     budget.charge_bytes(content.len() as u64)?;
+    budget.charge_values(crate::scan::values(&content))?;
     Ok(content)
+}
+
+/// Charges the ToUnicode maps of `page`'s fonts, inflating each distinct map once to learn its
+/// size; a map used under many names is charged for each name.
+pub fn charge_fonts(document: &Document, page: ObjectId) -> Result<(), LoadError> {
+    let budget = crate::current();
+    let fonts = document
+        .get_page_fonts(page)
+        .map_err(|e| LoadError::Damaged(crate::excerpt(&e.to_string(), 300)))?;
+    budget.charge_objects(0)?;
+    let mut sizes: std::collections::HashMap<ObjectId, (u64, u64)> = Default::default();
+    for font in fonts.values() {
+        let Ok(id) = font.get(b"ToUnicode").and_then(Object::as_reference) else {
+            continue;
+        };
+        let (bytes, values) = match sizes.get(&id) {
+            Some(&known) => known,
+            None => {
+                let Ok(stream) = document.get_object(id).and_then(Object::as_stream) else {
+                    continue;
+                };
+                let (allowance, _) = budget.stream_allowance();
+                let map = match stream.get_plain_content_with_limit(allowance as usize) {
+                    Ok(m) => m,
+                    Err(lopdf::Error::Decompress(
+                        lopdf::DecompressError::MemoryLimitExceeded { .. },
+                    )) => return Err(budget.stream_over().into()),
+                    Err(_) => continue,
+                };
+                let known = (map.len() as u64, crate::scan::values(&map));
+                sizes.insert(id, known);
+                known
+            }
+        };
+        budget.charge_bytes(bytes)?;
+        budget.charge_values(values)?;
+    }
+    Ok(())
 }

@@ -83,13 +83,19 @@ impl Text {
     }
 }
 
+/// Opens a package once its entry count is within the budget: the count its end of central
+/// directory record announces is charged before the zip crate reads (and allocates) the
+/// directory, so a 95 MB directory of 1.8 million entries is refused before it is built.
 fn open_zip<'a>(
     bytes: &'a [u8],
     kind: &'static str,
 ) -> Result<zip::ZipArchive<Cursor<&'a [u8]>>, ExtractError> {
+    let budget = ecenter_budget::current();
+    let announced = ecenter_budget::zip::announced_entries(Cursor::new(bytes)).unwrap_or(0);
+    budget.charge_objects(announced)?;
     let archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged(kind)(e.to_string()))?;
-    ecenter_budget::current().charge_objects(archive.len() as u64)?;
+    budget.charge_objects((archive.len() as u64).saturating_sub(announced))?;
     Ok(archive)
 }
 
@@ -237,10 +243,10 @@ fn ofd(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
 }
 
 fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
-    use ecenter_budget::pdf::{LoadError, load, page_content};
+    use ecenter_budget::pdf::{LoadError, charge_fonts, load, page_content};
     let from = |e: LoadError| match e {
         LoadError::Budget(b) => ExtractError::Budget(b),
-        LoadError::Damaged(m) => damaged("PDF")(m),
+        e => damaged("PDF")(e.to_string()),
     };
     let document = load(bytes).map_err(from)?;
     let budget = ecenter_budget::current();
@@ -250,6 +256,7 @@ fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
             break;
         }
         // Inflated once under the budget (and charged), so lopdf's own decoding below is bounded.
+        charge_fonts(&document, page).map_err(from)?;
         let content = page_content(&document, page).map_err(from)?;
         let limit = content.len().max(1);
         drop(content);

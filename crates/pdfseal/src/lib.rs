@@ -58,6 +58,7 @@ pub(crate) fn load(pdf: &[u8]) -> Result<lopdf::Document, PdfSealError> {
     ecenter_budget::pdf::load(pdf).map_err(|e| match e {
         ecenter_budget::pdf::LoadError::Budget(b) => PdfSealError::Budget(b),
         ecenter_budget::pdf::LoadError::Damaged(m) => PdfSealError::Unreadable(m),
+        e @ ecenter_budget::pdf::LoadError::Encrypted => PdfSealError::BadRequest(e.to_string()),
     })
 }
 

@@ -177,7 +177,17 @@ async fn finish(
             let path = blob.path().to_path_buf();
             tokio::task::spawn_blocking(move || zip_media_type(&path))
                 .await
-                .unwrap_or(None)
+                .unwrap_or(Ok(None))
+                .map_err(|entries| {
+                    let most = ecenter_budget::Limits::default().objects;
+                    invalid(
+                        &field,
+                        format!(
+                            "document {index} 「{}」 is a package of {entries} parts; the hub reads packages of at most {most} parts",
+                            doc.name
+                        ),
+                    )
+                })?
         }
         Sniffed::Unknown => None,
     };
@@ -214,10 +224,20 @@ async fn finish(
     Ok((received, blob))
 }
 
-fn zip_media_type(path: &std::path::Path) -> Option<MediaType> {
-    let file = std::fs::File::open(path).ok()?;
-    let archive = zip::ZipArchive::new(file).ok()?;
-    classify_zip(archive.file_names())
+/// The package's media type by its part names, once its directory is known to be of a size the
+/// default parse budget allows; `Err(entries)` for one larger (its directory is not read).
+fn zip_media_type(path: &std::path::Path) -> Result<Option<MediaType>, u64> {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    let entries = ecenter_budget::zip::announced_entries(&mut file).unwrap_or(0);
+    if entries > ecenter_budget::Limits::default().objects {
+        return Err(entries);
+    }
+    let Ok(archive) = zip::ZipArchive::new(file) else {
+        return Ok(None);
+    };
+    Ok(classify_zip(archive.file_names()))
 }
 
 /// Digest of what a submission contains, to tell a retry from a reuse of its request id.
