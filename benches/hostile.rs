@@ -326,6 +326,37 @@ async fn burst(give_back: bool) -> (u64, u64) {
         n,
         b,
     );
+    // What an outside tester found next: values that each cost lopdf ~100 bytes, and one font
+    // map decoded under 2,000 names.
+    let flat = hostile("flat-array", None);
+    let (normal, bomb) = (
+        c.file(&copies("pdf", &hostile("normal-pdf", Some(1)), 1))
+            .await,
+        c.file(&copies("pdf", &flat, 1)).await,
+    );
+    let n = measured(c.verify_stored(COURT, normal)).await;
+    let b = measured(c.verify_stored(COURT, bomb)).await;
+    row(
+        "one 15 MiB array of zeros in an object stream (VerifyPdf)",
+        flat.len(),
+        n,
+        b,
+    );
+    for kind in ["operand-flood", "font-names"] {
+        let doc = hostile(kind, None);
+        let (normal, bomb) = (
+            c.file(&copies("pdf", &hostile("normal-pdf", Some(1)), 1))
+                .await,
+            c.file(&copies("pdf", &doc, 1)).await,
+        );
+        let n = measured(c.find_by(normal)).await;
+        let b = measured(c.find_by(bomb)).await;
+        let label = match kind {
+            "operand-flood" => "page content of 7.8 M bare operands (FindSimilar)",
+            _ => "one 15 MiB font map under 2,000 names (FindSimilar)",
+        };
+        row(label, doc.len(), n, b);
+    }
     let long = hostile("ofd-long-tag", None);
     let (normal, bomb) = (
         c.file(&copies("ofd", &hostile("normal-ofd", Some(1)), 1))

@@ -10,6 +10,7 @@ py=$root/tests/python
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for t in pdf_verify pdf_seal ses_der text_extract case_number dsn smpp_receipt; do mkdir -p "corpus/$t"; done
+mkdir -p "$tmp/pdfs"
 python3 "$py/corpus.py" "$tmp/pdfs" >/dev/null
 for kind in normal-pdf parent-self parent-pair kids-loop; do python3 "$py/hostile.py" "$kind" "$tmp/pdfs/$kind.pdf"; done
 python3 "$py/hostile.py" objstm-flood "$tmp/pdfs/objstm-small.pdf" 200

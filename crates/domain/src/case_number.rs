@@ -114,7 +114,8 @@ impl CaseNumber {
         let start = i;
         while i < text.len() {
             match ascii_digit(text[i]) {
-                Some(d) => year = year * 10 + d,
+                // Saturating: a run of twenty digits is "not four digits", not an overflow.
+                Some(d) => year = year.saturating_mul(10).saturating_add(d),
                 None => break,
             }
             i += 1;
@@ -302,6 +303,13 @@ impl fmt::Display for CaseNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_of_many_digits_is_refused_not_overflowed() {
+        // Found by fuzz/case_number: twenty digits overflowed the year (a panic in debug builds).
+        let err = CaseNumber::parse("（55555555555555555555）鄂06民初1号").unwrap_err();
+        assert_eq!(err.reason, "the year must have four digits");
+    }
 
     #[test]
     fn parses_full_width_and_ascii_brackets_alike() {
