@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use ecenter_proto::v1 as pb;
-use ecenter_proto::v1::filing_service_client::FilingServiceClient;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -65,34 +64,6 @@ fn as_who<T>(who: &str, message: T) -> tonic::Request<T> {
     r
 }
 
-async fn connect(addr: &str) -> tonic::transport::Channel {
-    tonic::transport::Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
-
-/// Files `doc` as a lawyer's PDF; returns the filing id.
-async fn file_pdf(channel: tonic::transport::Channel, doc: &[u8]) -> String {
-    let header = header(
-        "req-daemon-1",
-        "（2026）鄂06民初123号",
-        "证据材料",
-        &[("证据.pdf", doc)],
-    );
-    let msgs = messages(header, &[doc], 1 << 20);
-    let mut filing = FilingServiceClient::new(channel);
-    filing
-        .submit_filing(as_who(LAWYER_A, tokio_stream::iter(msgs)))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap()
-        .filing_id
-}
-
 fn verify_stored(filing_id: String) -> pb::VerifyPdfRequest {
     pb::VerifyPdfRequest {
         document: Some(pb::verify_pdf_request::Document::Stored(pb::DocumentRef {
@@ -135,7 +106,7 @@ async fn a_parsers_complaints_about_one_pdf_are_one_summary_line() {
     ecenter_pki::init(&pki, false).unwrap();
     let (mut child, addr) = daemon(dir.path(), &pki, |_| {});
     let damaged = hostile("damaged-objects", 5_000);
-    let mut seals = SealServiceClient::new(connect(&addr).await);
+    let mut seals = SealServiceClient::new(channel(addr.parse().unwrap()).await);
     let request = pb::VerifyPdfRequest {
         document: Some(pb::verify_pdf_request::Document::Content(damaged)),
     };
@@ -178,9 +149,12 @@ async fn a_stop_during_a_long_parse_ends_within_its_grace_period() {
         c.stop_grace_secs = 1;
     });
     let flood = hostile("objstm-flood", 1_200_000);
-    let channel = connect(&addr).await;
-    let filing_id = file_pdf(channel.clone(), &flood).await;
-    let mut seals = SealServiceClient::new(channel);
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    let mut filer = client(addr, LAWYER_A).await;
+    let docs = [("证据.pdf", &flood[..])];
+    let filed = submit(&mut filer, "req-daemon-1", CASE, "证据材料", &docs).await;
+    let filing_id = filed.unwrap().receipt.unwrap().filing_id;
+    let mut seals = SealServiceClient::new(channel(addr).await);
     let call = tokio::spawn(async move {
         seals
             .verify_pdf(as_who(COURT, verify_stored(filing_id)))

@@ -12,7 +12,6 @@ use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient;
 use pb::find_similar_request::Query;
-use std::path::Path;
 use std::time::Duration;
 use tonic::Code;
 
@@ -51,20 +50,6 @@ fn refused<T: std::fmt::Debug>(
     status
 }
 
-async fn seal_service(hub: &TestHub, pki: &Path) -> SealServiceClient<tonic::transport::Channel> {
-    let mut court = SealServiceClient::new(channel_as(hub.addr, pki, COURT).await);
-    court
-        .create_seal(pb::CreateSealRequest {
-            seal_id: "4206-SSFW-01".into(),
-            name: "襄阳市中级人民法院诉讼服务专用章".into(),
-            picture_png: seal_png(),
-            valid_days: 365,
-        })
-        .await
-        .unwrap();
-    court
-}
-
 fn seal_request(pdf: Vec<u8>) -> pb::SealPdfRequest {
     pb::SealPdfRequest {
         seal_id: "4206-SSFW-01".into(),
@@ -85,7 +70,7 @@ async fn page_trees_that_loop_are_refused_not_walked_forever() {
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
-    let mut court = seal_service(&hub, pki.path()).await;
+    let mut court = court_with_seal(hub.addr, pki.path()).await;
     for (kind, says) in [
         ("parent-self", "/Parent chain returns to itself"),
         ("parent-pair", "/Parent chain returns to itself"),
@@ -112,7 +97,7 @@ async fn inflation_and_object_floods_are_refused_naming_the_budget() {
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
-    let mut court = seal_service(&hub, pki.path()).await;
+    let mut court = court_with_seal(hub.addr, pki.path()).await;
 
     // 300,000 objects in object streams (the default budget is 200,000), as lawyer and court.
     let flood = hostile("objstm-flood", Some(300_000));
@@ -214,7 +199,7 @@ async fn amplification_through_values_fonts_encryption_and_zip_directories_is_re
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
-    let mut court = seal_service(&hub, pki.path()).await;
+    let mut court = court_with_seal(hub.addr, pki.path()).await;
 
     // A 16 KB file whose object stream holds one array of 7.8 million zeros.
     let flat = hostile("flat-array", None);

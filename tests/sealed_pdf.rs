@@ -5,7 +5,7 @@
 mod common;
 
 use common::pdf::{der_of, holder, nss_trusting, pdfsig, pyhanko, seal_with, trust};
-use common::{assert_status, channel_as, file_documents, seal_png, start_tls, tls_client};
+use common::{assert_status, channel_as, court_with_seal, file_documents, start_tls, tls_client};
 use ecenter_pdfseal::{Placement, SignatureInfo, seal_pdf};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
@@ -131,17 +131,7 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
-    let mut court =
-        SealServiceClient::new(channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await);
-    court
-        .create_seal(pb::CreateSealRequest {
-            seal_id: "4206-SSFW-01".into(),
-            name: "襄阳市中级人民法院诉讼服务专用章".into(),
-            picture_png: seal_png(),
-            valid_days: 365,
-        })
-        .await
-        .unwrap();
+    let mut court = court_with_seal(hub.addr, pki.path()).await;
 
     // A lawyer files a 3-page PDF and a DOCX; the court seals the PDF on its first page.
     let judgment = pdf_of(3);

@@ -121,6 +121,27 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .unwrap()
 }
 
+/// The court's SealService client over mutual TLS, after it created the registry seal
+/// 「4206-SSFW-01」 (襄阳市中级人民法院诉讼服务专用章) that the tests apply.
+pub async fn court_with_seal(
+    addr: SocketAddr,
+    pki: &Path,
+) -> ecenter_proto::v1::seal_service_client::SealServiceClient<Channel> {
+    let mut court = ecenter_proto::v1::seal_service_client::SealServiceClient::new(
+        channel_as(addr, pki, "court-xiangyang-cms").await,
+    );
+    court
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+        })
+        .await
+        .unwrap();
+    court
+}
+
 pub async fn client(addr: SocketAddr, identity: &str) -> Client {
     FilingServiceClient::with_interceptor(channel(addr).await, As::new(identity))
         .max_decoding_message_size(8 * 1024 * 1024)

@@ -3,7 +3,6 @@
 
 use super::*;
 use ecenter_proto::v1 as pb;
-use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
 use ecenter_server::service::{PageTls, RetrySettings, ServiceConfig, SmtpSettings};
 use std::path::Path;
@@ -147,16 +146,7 @@ impl World {
 
 /// A sealed PDF of a lawyer's filing on the hub at `addr`: `F…/S1`.
 pub async fn sealed_document(addr: std::net::SocketAddr, pki: &Path) -> String {
-    let mut seals = SealServiceClient::new(channel_as(addr, pki, "court-xiangyang-cms").await);
-    seals
-        .create_seal(pb::CreateSealRequest {
-            seal_id: "4206-SSFW-01".into(),
-            name: "襄阳市中级人民法院诉讼服务专用章".into(),
-            picture_png: seal_png(),
-            valid_days: 365,
-        })
-        .await
-        .unwrap();
+    let mut seals = court_with_seal(addr, pki).await;
     let mut lawyer = tls_client(addr, pki, "lawyer-14201202010000001").await;
     let judgment = pdf("judgment");
     let filing_id = file_documents(
