@@ -30,6 +30,7 @@ pub mod revocation;
 pub mod scrub;
 pub mod seal;
 mod seal_config;
+mod seal_pdf;
 pub mod service;
 pub mod similar;
 pub mod tls;

@@ -1,0 +1,102 @@
+//! Sealing a PDF's bytes for SealPdf and for printable proofs of service: the registry's picture
+//! placed on the page, the hub's PAdES signature, on the parse pool when a caller's document is
+//! parsed.
+
+use crate::error::invalid;
+use crate::identity::Identity;
+use crate::seal::SealContext;
+use ecenter_domain::SealRecord;
+use ecenter_store::EventStore;
+use std::sync::Arc;
+use std::time::SystemTime;
+use tonic::Status;
+
+/// A parse on the hub's pool for a caller: who, how many bytes, by when, and whether the
+/// document is one the hub holds (its budget errors are then FAILED_PRECONDITION).
+pub(crate) struct Parse<'a> {
+    pub(crate) pool: &'a Arc<crate::parsing::ParsePool>,
+    pub(crate) caller: &'a Identity,
+    pub(crate) input_len: usize,
+    pub(crate) deadline: Option<std::time::Instant>,
+    pub(crate) stored: bool,
+}
+
+/// Seals `bytes` (a PDF) with `seal`: its registry picture on `page` (default: the last) at
+/// `origin` (default: bottom right), signed by the hub's signer with the chains and CRLs embedded
+/// (PAdES-B-LT) and a timestamp when the hub has a TSA.
+pub(crate) async fn seal_pdf_bytes<S: EventStore>(
+    store: &S,
+    (ctx, seal): (Arc<SealContext>, &SealRecord),
+    bytes: Vec<u8>,
+    reason: String,
+    (page, origin): (Option<u32>, Option<(f32, f32)>),
+    now: SystemTime,
+    parse: Option<Parse<'_>>,
+) -> Result<Vec<u8>, Status> {
+    // The registry's picture of this seal is what the PDF shows.
+    let seal_der = crate::documents::read_verified(
+        store,
+        &crate::documents::StoredDocument::new(&seal.der_sha256, format!("seal {}", seal.seal_id)),
+        "SealPdf",
+    )
+    .await?;
+    let picture = ecenter_seal::layout::parse_seal(&seal_der)
+        .ok()
+        .filter(|s| s.picture_type.eq_ignore_ascii_case("PNG"))
+        .map(|s| s.picture);
+    let placement = ecenter_pdfseal::Placement {
+        page,
+        origin,
+        picture,
+    };
+    let info = ecenter_pdfseal::SignatureInfo {
+        name: seal.name.clone(),
+        reason,
+        location: String::new(),
+        // PAdES-B-LT: the chains and the configured CRLs travel with the document.
+        validation: ctx.validation_data(),
+        // The registry's seal itself, so any verifier checks its maker, window and signer list.
+        seal: Some(seal_der),
+    };
+    let stored = parse.as_ref().is_some_and(|p| p.stored);
+    let work = move || {
+        let sealed = ecenter_pdfseal::seal_pdf(
+            &bytes,
+            &ctx.signer,
+            &ctx.chain,
+            ctx.tsa.as_ref(),
+            now,
+            &placement,
+            &info,
+        )?;
+        // PAdES-B-LTA: a document timestamp over the seal and its validation data.
+        match ctx.tsa.as_ref().filter(|_| ctx.archive.lta) {
+            Some(tsa) => ecenter_pdfseal::archive_timestamp(&sealed, tsa, now, &info.validation),
+            None => Ok(sealed),
+        }
+    };
+    let sealed = match parse {
+        Some(p) => {
+            p.pool
+                .run(p.caller, p.input_len, p.deadline, "SealPdf", work)
+                .await?
+        }
+        None => tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| Status::internal("sealing the PDF stopped"))?,
+    };
+    sealed.map_err(|e| match e {
+        ecenter_pdfseal::PdfSealError::Budget(b) => {
+            crate::parsing::budget_status(&b, "target", stored)
+        }
+        ecenter_pdfseal::PdfSealError::BadRequest(m) if m.starts_with("page ") => {
+            invalid("page", m)
+        }
+        ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("target", m),
+        ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
+        e @ ecenter_pdfseal::PdfSealError::Unreadable(_) => invalid("target", e.to_string()),
+        ecenter_pdfseal::PdfSealError::Seal(e) => {
+            Status::internal(format!("signing the PDF failed: {e}"))
+        }
+    })
+}
