@@ -262,4 +262,28 @@ async fn amplification_through_values_fonts_encryption_and_zip_directories_is_re
     let status = submitted.expect_err("a 300,000-part package is refused");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().contains("300000 parts"), "{status:?}");
+    assert!(status.message().contains("[parsing] objects"), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_package_size_filing_allows_is_the_configured_one() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls_with(data.path(), pki.path(), |c| c.parsing.objects = 1).await;
+    let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let docx = hostile("normal-docx", None);
+    let header = header(
+        "req-parts-1",
+        "（2026）鄂06民初123号",
+        "证据材料",
+        &[("起诉状.docx", &docx)],
+    );
+    let messages = messages(header, &[&docx], 1 << 20);
+    let status = filer
+        .submit_filing(tokio_stream::iter(messages))
+        .await
+        .expect_err("two parts are over a limit of one");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().contains("at most 1 parts"), "{status:?}");
 }

@@ -32,6 +32,8 @@ pub struct FilingApi<S> {
     limits: Limits,
     routing: Arc<RoutingTable>,
     stopping: watch::Receiver<bool>,
+    /// Most parts a filed package (DOCX, OFD) may have (`[parsing] objects`).
+    max_package_parts: u64,
 }
 
 impl<S: EventStore> FilingApi<S> {
@@ -47,7 +49,14 @@ impl<S: EventStore> FilingApi<S> {
             limits,
             routing: Arc::new(routing),
             stopping,
+            max_package_parts: ecenter_budget::Limits::default().objects,
         }
+    }
+
+    /// Packages of more than `parts` parts are refused at filing (`[parsing] objects`).
+    pub fn with_max_package_parts(mut self, parts: u64) -> Self {
+        self.max_package_parts = parts;
+        self
     }
 
     async fn durable_filing(&self, filing_id: &str) -> Result<ecenter_domain::Filing, Status> {
@@ -191,7 +200,9 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let header = intake::header_from_proto(header)
             .validate(&self.limits)
             .map_err(domain_status)?;
-        let received = intake::receive_documents(&mut stream, &header, self.store.blobs()).await?;
+        let blobs = self.store.blobs();
+        let received =
+            intake::receive_documents(&mut stream, &header, blobs, self.max_package_parts).await?;
         let (documents, placed) = intake::place_all(received).await?;
         let fingerprint = intake::fingerprint(&header, &documents);
         let routing = self.routing.clone();

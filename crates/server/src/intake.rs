@@ -59,6 +59,7 @@ pub async fn receive_documents(
     stream: &mut Streaming<pb::SubmitFilingRequest>,
     header: &ValidHeader,
     blobs: &BlobStore,
+    max_package_parts: u64,
 ) -> Result<Vec<(ReceivedDocument, FinishedBlob)>, Status> {
     let expected = &header.documents;
     let mut received = Vec::with_capacity(expected.len());
@@ -97,7 +98,15 @@ pub async fn receive_documents(
         }
         while received.len() < index {
             let writer = current.take();
-            received.push(finish(writer, &expected[received.len()], received.len()).await?);
+            received.push(
+                finish(
+                    writer,
+                    &expected[received.len()],
+                    received.len(),
+                    max_package_parts,
+                )
+                .await?,
+            );
         }
         let writer = match &mut current {
             Some(w) => w,
@@ -119,7 +128,15 @@ pub async fn receive_documents(
     }
     while received.len() < expected.len() {
         let writer = current.take();
-        received.push(finish(writer, &expected[received.len()], received.len()).await?);
+        received.push(
+            finish(
+                writer,
+                &expected[received.len()],
+                received.len(),
+                max_package_parts,
+            )
+            .await?,
+        );
     }
     Ok(received)
 }
@@ -142,6 +159,7 @@ async fn finish(
     writer: Option<BlobWriter>,
     doc: &ExpectedDocument,
     index: usize,
+    max_package_parts: u64,
 ) -> Result<(ReceivedDocument, FinishedBlob), Status> {
     let got = writer.as_ref().map_or(0, BlobWriter::size);
     let field = format!("header.documents[{index}]");
@@ -175,15 +193,14 @@ async fn finish(
         Sniffed::Known(m) => Some(m),
         Sniffed::Zip => {
             let path = blob.path().to_path_buf();
-            tokio::task::spawn_blocking(move || zip_media_type(&path))
+            tokio::task::spawn_blocking(move || zip_media_type(&path, max_package_parts))
                 .await
                 .unwrap_or(Ok(None))
                 .map_err(|entries| {
-                    let most = ecenter_budget::Limits::default().objects;
                     invalid(
                         &field,
                         format!(
-                            "document {index} 「{}」 is a package of {entries} parts; the hub reads packages of at most {most} parts",
+                            "document {index} 「{}」 is a package of {entries} parts; the hub reads packages of at most {max_package_parts} parts ([parsing] objects)",
                             doc.name
                         ),
                     )
@@ -224,14 +241,14 @@ async fn finish(
     Ok((received, blob))
 }
 
-/// The package's media type by its part names, once its directory is known to be of a size the
-/// default parse budget allows; `Err(entries)` for one larger (its directory is not read).
-fn zip_media_type(path: &std::path::Path) -> Result<Option<MediaType>, u64> {
+/// The package's media type by its part names, once its directory is known to hold at most
+/// `max_parts` entries; `Err(entries)` for one larger (its directory is not read).
+fn zip_media_type(path: &std::path::Path, max_parts: u64) -> Result<Option<MediaType>, u64> {
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(None);
     };
     let entries = ecenter_budget::zip::announced_entries(&mut file).unwrap_or(0);
-    if entries > ecenter_budget::Limits::default().objects {
+    if entries > max_parts {
         return Err(entries);
     }
     let Ok(archive) = zip::ZipArchive::new(file) else {

@@ -343,7 +343,8 @@ async fn serve_store<S: EventStore>(
         config.limits.to_limits(),
         config.routing.clone(),
         stop_rx.clone(),
-    );
+    )
+    .with_max_package_parts(config.parsing.objects);
     let log = log::EventLogApi::new(store.clone());
     let service_api = service::ServiceApi::new(
         store.clone(),
