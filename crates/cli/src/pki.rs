@@ -47,6 +47,18 @@ enum Command {
     },
     /// Re-issue the client CA's CRL with a fresh validity.
     Crl,
+    /// Create only the SM2 (国密) half in <dir>/sm2/: root, seal CA, seal maker, seal signer,
+    /// timestamp CA and TSA in SM2-with-SM3, and the seal CA's CRL (`init` makes it too).
+    InitSm2 {
+        /// Replace an existing sm2/ directory.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Revoke a certificate of the SM2 seal CA and re-sign sm2/seal-ca.crl.pem.
+    RevokeSm2 {
+        /// The certificate (PEM) to revoke.
+        cert: PathBuf,
+    },
 }
 
 /// Runs the command line; on failure prints why and exits 1.
@@ -88,6 +100,28 @@ fn run(args: Args) -> Result<()> {
                 "revoked {}; CRL rewritten: {}",
                 cert.display(),
                 args.dir.join("client-ca.crl.pem").display()
+            );
+        }
+        Command::InitSm2 { force } => {
+            let dir = args.dir.join("sm2");
+            if dir.join("root-ca.pem").exists() && !force {
+                anyhow::bail!(
+                    "{} already holds an SM2 PKI; pass --force to replace it",
+                    dir.display()
+                );
+            }
+            ecenter_pki::sm2::init(&args.dir)?;
+            println!(
+                "SM2 development PKI written to {} (NOT FOR PRODUCTION)",
+                dir.display()
+            );
+        }
+        Command::RevokeSm2 { cert } => {
+            ecenter_pki::sm2::revoke(&args.dir, &cert)?;
+            println!(
+                "revoked {}; CRL re-signed: {}",
+                cert.display(),
+                args.dir.join("sm2/seal-ca.crl.pem").display()
             );
         }
         Command::Crl => {

@@ -17,6 +17,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
+pub mod sm2;
+
 /// What can go wrong making or loading the PKI.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
@@ -288,6 +290,7 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     }
     write(&layout.file("client-ca.revoked"), "")?;
     write_crl(&layout.client_crl(), &client_ca, &[])?;
+    sm2::init(dir)?;
     write(&layout.file("README.md"), README)?;
     Ok(layout)
 }
@@ -304,7 +307,8 @@ machine, and never configure a real hub with these files. Production paths come 
 | seal.pem / .key | seal-signing certificate (digitalSignature, nonRepudiation) |\n\
 | seal-maker.pem / .key | the seal maker's certificate, signs SESeal structures (EKU 1.3.6.1.4.1.59648.1.2, the maker role) |\n\
 | tsa.pem / .key | timestamp authority (critical EKU timeStamping) |\n\
-| client-ca.crl.pem | CRL of the client CA; client-ca.revoked lists its revoked serials |\n\n\
+| client-ca.crl.pem | CRL of the client CA; client-ca.revoked lists its revoked serials |\n\
+| sm2/ | the same seal and timestamp hierarchy in SM2-with-SM3 (国密): root-ca, seal-ca, tsa-ca, seal, seal-maker, tsa, seal-ca.crl.pem |\n\n\
 Issue another client: `ecenter-pki issue-client --role lawyer --id 14201202010000003 --name 律师 赵六`.\n\
 Revoke one: `ecenter-pki revoke clients/lawyer-14201202010000003.pem` (rewrites the CRL).\n";
 

@@ -3,6 +3,10 @@
 //! PSS only with MGF1 over the same hash and a salt as long as the hash, RFC 4055 §3.1, the only
 //! form ring verifies) with 2048- to 8192-bit keys, and ECDSA on P-256 and P-384 (RFC 5758 §3.2).
 //!
+//! SM2 with SM3 (GB/T 32918.2; in CMS as SM2-with-SM3 1.2.156.10197.1.501, the GM/T 0006 key
+//! algorithm 1.2.156.10197.1.301.1, or id-ecPublicKey on sm2p256v1 with an SM3 digest) is
+//! verified through [`crate::sm`], the one exception to ring.
+//!
 //! A CMS SignerInfo names the digest in `digestAlgorithm` and the signature in
 //! `signatureAlgorithm`; RFC 5652 §5.3 lets the latter be the bare key algorithm (rsaEncryption,
 //! id-ecPublicKey), in which case the digest algorithm completes it.
@@ -22,6 +26,19 @@ const MGF1: &str = "1.2.840.113549.1.1.8";
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const P256: &str = "1.2.840.10045.3.1.7";
 const P384: &str = "1.3.132.0.34";
+const SM3: &str = "1.2.156.10197.1.401";
+const SM2_WITH_SM3: &str = "1.2.156.10197.1.501";
+const SM2_SIGN: &str = "1.2.156.10197.1.301.1";
+const SM2_CURVE: &str = "1.2.156.10197.1.301";
+
+/// How a signature is checked: by ring, or by the SM2 module.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Verification {
+    /// A ring algorithm.
+    Ring(&'static dyn VerificationAlgorithm),
+    /// SM2 with SM3, distinguishing ID 1234567812345678.
+    Sm2,
+}
 
 /// The digest algorithm with this OID, when allowed.
 pub(crate) fn digest_algorithm(
@@ -32,13 +49,16 @@ pub(crate) fn digest_algorithm(
         SHA384 => Ok(&digest::SHA384),
         SHA512 => Ok(&digest::SHA512),
         other => Err(format!(
-            "digest algorithm {other} is not on the allow-list (SHA-256, SHA-384, SHA-512)"
+            "digest algorithm {other} is not on the allow-list (SHA-256, SHA-384, SHA-512, SM3)"
         )),
     }
 }
 
 /// The digest of `parts` (e.g. a PDF's two signed byte ranges) under the algorithm `oid` names.
 pub(crate) fn digest_of(oid: &ObjectIdentifier, parts: &[&[u8]]) -> Result<Vec<u8>, String> {
+    if oid.to_string() == SM3 {
+        return Ok(crate::sm::sm3_of(parts));
+    }
     let mut ctx = digest::Context::new(digest_algorithm(oid)?);
     for part in parts {
         ctx.update(part);
@@ -51,6 +71,7 @@ fn hash_name(oid: &str) -> Option<&'static str> {
         SHA256 => Some("SHA-256"),
         SHA384 => Some("SHA-384"),
         SHA512 => Some("SHA-512"),
+        SM3 => Some("SM3"),
         _ => None,
     }
 }
@@ -69,7 +90,7 @@ struct PssParams {
     trailer_field: Option<u32>,
 }
 
-fn pss(params: Option<&der::Any>) -> Result<(&'static dyn VerificationAlgorithm, String), String> {
+fn pss(params: Option<&der::Any>) -> Result<(Verification, String), String> {
     let params = params
         .ok_or("RSASSA-PSS without parameters")?
         .decode_as::<PssParams>()
@@ -105,7 +126,7 @@ fn pss(params: Option<&der::Any>) -> Result<(&'static dyn VerificationAlgorithm,
         _ => &signature::RSA_PSS_2048_8192_SHA512,
     };
     Ok((
-        alg,
+        Verification::Ring(alg),
         format!("RSASSA-PSS with {}", hash_name(&hash).unwrap_or("?")),
     ))
 }
@@ -130,17 +151,19 @@ pub(crate) fn signer_algorithm(
     digest_oid: &ObjectIdentifier,
     signature: &AlgorithmIdentifierOwned,
     cert_der: &[u8],
-) -> Result<(&'static dyn VerificationAlgorithm, String), String> {
+) -> Result<(Verification, String), String> {
     let digest_oid = digest_oid.to_string();
     let refuse = || {
         format!(
-            "{} with digest {digest_oid} is not on the allow-list (RSA PKCS#1 v1.5 or PSS, ECDSA P-256 or P-384; SHA-256/384/512)",
+            "{} with digest {digest_oid} is not on the allow-list (RSA PKCS#1 v1.5 or PSS, ECDSA P-256 or P-384 with SHA-256/384/512; SM2 with SM3)",
             signature.oid
         )
     };
     // The digest a combined algorithm names; a bare key algorithm takes the SignerInfo's.
     let (kind, hash) = match signature.oid.to_string().as_str() {
         RSASSA_PSS => return pss(signature.parameters.as_ref()),
+        SM2_WITH_SM3 | SM2_SIGN => return sm2(&digest_oid, cert_der).ok_or_else(refuse),
+        EC_PUBLIC_KEY if digest_oid == SM3 => return sm2(&digest_oid, cert_der).ok_or_else(refuse),
         RSA_ENCRYPTION => ("rsa", digest_oid.as_str()),
         "1.2.840.113549.1.1.11" => ("rsa", SHA256),
         "1.2.840.113549.1.1.12" => ("rsa", SHA384),
@@ -169,17 +192,27 @@ pub(crate) fn signer_algorithm(
         (_, Ok(P384)) => format!("ECDSA P-384 with {hash_label}"),
         _ => format!("ECDSA P-256 with {hash_label}"),
     };
-    Ok((alg, name))
+    Ok((Verification::Ring(alg), name))
+}
+
+/// SM2 with SM3, when the digest is SM3 and the certificate's key is on the SM2 curve.
+fn sm2(digest_oid: &str, cert_der: &[u8]) -> Option<(Verification, String)> {
+    (digest_oid == SM3 && curve_of(cert_der).ok()? == SM2_CURVE)
+        .then(|| (Verification::Sm2, "SM2 with SM3".to_string()))
 }
 
 /// Verifies `sig` over `message` by the public key of `cert_der` with `alg`.
 pub(crate) fn verify_with(
-    alg: &'static dyn VerificationAlgorithm,
+    alg: Verification,
     cert_der: &[u8],
     message: &[u8],
     sig: &[u8],
 ) -> Result<(), String> {
     let key = crate::public_key_of(cert_der)?;
+    let alg = match alg {
+        Verification::Ring(alg) => alg,
+        Verification::Sm2 => return crate::sm::verify(&key, message, sig),
+    };
     signature::UnparsedPublicKey::new(alg, key)
         .verify(message, sig)
         .map_err(|_| "the signature does not verify".to_string())

@@ -14,6 +14,7 @@ pub mod cades;
 pub mod layout;
 pub mod report;
 pub mod roles;
+pub mod sm;
 pub mod tsa;
 mod tst;
 mod verify_ses;
@@ -29,26 +30,33 @@ use std::time::{Duration, SystemTime};
 
 /// ecdsa-with-SHA256 (1.2.840.10045.4.3.2).
 pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-/// SM2 with SM3 (1.2.156.10197.1.501): recognised, not yet allowed (a later feature).
-pub const SM2_WITH_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.501");
+pub use sm::SM2_WITH_SM3;
 /// id-kp-documentSigning; signer certificates may carry it, or no EKU at all.
 pub(crate) const DOCUMENT_SIGNING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x24];
 
-/// The signature algorithms this build accepts. SM2/SM3 joins as a feature later.
+/// The signature algorithms of seals (the maker's over `SES_SealInfo`, the signer's over
+/// `TBS_Sign`) that this build accepts: an explicit allow-list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureAlgorithm {
     /// ECDSA on P-256 with SHA-256, DER-encoded signatures.
     EcdsaP256Sha256,
+    /// SM2 with SM3 (GB/T 32918.2, GM/T 0003.2), DER-encoded signatures, distinguishing ID
+    /// `1234567812345678`; the document digest (`dataHash`) is SM3.
+    Sm2Sm3,
 }
 
 impl SignatureAlgorithm {
     /// The allow-list.
-    pub const ALLOWED: [SignatureAlgorithm; 1] = [SignatureAlgorithm::EcdsaP256Sha256];
+    pub const ALLOWED: [SignatureAlgorithm; 2] = [
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::Sm2Sm3,
+    ];
 
     /// Its OID.
     pub fn oid(self) -> ObjectIdentifier {
         match self {
             SignatureAlgorithm::EcdsaP256Sha256 => ECDSA_WITH_SHA256,
+            SignatureAlgorithm::Sm2Sm3 => SM2_WITH_SM3,
         }
     }
 
@@ -57,10 +65,24 @@ impl SignatureAlgorithm {
         Self::ALLOWED.into_iter().find(|a| &a.oid() == oid)
     }
 
-    fn hash(self, data: &[u8]) -> Vec<u8> {
-        ring::digest::digest(&ring::digest::SHA256, data)
-            .as_ref()
-            .to_vec()
+    /// A name for reports and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::EcdsaP256Sha256 => "ECDSA P-256 with SHA-256",
+            SignatureAlgorithm::Sm2Sm3 => "SM2 with SM3",
+        }
+    }
+
+    /// The digest a seal's `dataHash` holds under this algorithm (SHA-256 or SM3, 32 bytes).
+    pub fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            SignatureAlgorithm::EcdsaP256Sha256 => {
+                ring::digest::digest(&ring::digest::SHA256, data)
+                    .as_ref()
+                    .to_vec()
+            }
+            SignatureAlgorithm::Sm2Sm3 => sm::sm3_of(&[data]),
+        }
     }
 }
 
@@ -81,44 +103,41 @@ pub enum SealError {
 /// A certificate with its private key: a seal maker, a signer or a TSA.
 pub struct KeyHolder {
     cert: Vec<u8>,
-    key: EcdsaKeyPair,
+    key: PrivateKey,
     curve: Curve,
     rng: ring::rand::SystemRandom,
 }
 
-/// The curve of a [`KeyHolder`]'s key. Seal makers and signers write ecdsa-with-SHA256 (the GB/T
-/// 38540 and PAdES structures here) and must be P-256; a TSA may be P-384 with SHA-384, so that
-/// archive timestamps can move to a stronger algorithm before P-256 ages out.
+enum PrivateKey {
+    Ecdsa(EcdsaKeyPair),
+    Sm2(sm::Sm2Key),
+}
+
+/// The curve of a [`KeyHolder`]'s key. Seal makers and signers write ecdsa-with-SHA256 (P-256) or
+/// SM2-with-SM3 (sm2p256v1); a TSA may also be P-384 with SHA-384, so that archive timestamps can
+/// move to a stronger algorithm before P-256 ages out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Curve {
     /// P-256, signing with SHA-256.
     P256,
     /// P-384, signing with SHA-384.
     P384,
+    /// sm2p256v1, signing SM2 with SM3.
+    Sm2,
 }
 
 impl KeyHolder {
-    /// From a PEM certificate (the first one in the file counts) and a PEM PKCS#8 key.
+    /// From a PEM certificate (the first one in the file counts) and a PEM PKCS#8 key: P-256,
+    /// P-384 or SM2.
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<KeyHolder, SealError> {
         let cert = CertificateDer::from_pem_slice(cert_pem)
             .map_err(|e| SealError::Key(format!("certificate: {e}")))?;
         let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem)
             .map_err(|e| SealError::Key(format!("key: {e}")))?;
         let rng = ring::rand::SystemRandom::new();
-        let der = key.secret_pkcs8_der();
-        let (key, curve) =
-            match EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng) {
-                Ok(k) => (k, Curve::P256),
-                Err(_) => {
-                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng)
-                        .map(|k| (k, Curve::P384))
-                        .map_err(|e| {
-                            SealError::Key(format!("not a P-256 or P-384 PKCS#8 key: {e}"))
-                        })?
-                }
-            };
+        let (key, curve, public) = private_key(key.secret_pkcs8_der(), &rng)?;
         let spki = public_key_of(cert.as_ref()).map_err(SealError::Key)?;
-        if spki != key.public_key().as_ref() {
+        if spki != public {
             return Err(SealError::Key(
                 "the key does not belong to the certificate".into(),
             ));
@@ -136,12 +155,27 @@ impl KeyHolder {
         self.curve
     }
 
-    /// Refuses a key that cannot write `what` (ecdsa-with-SHA256 structures need P-256).
+    /// The seal algorithm this key writes `what` in (a seal maker, a seal signer): P-256 keys
+    /// ecdsa-with-SHA256, SM2 keys SM2-with-SM3; P-384 keys write no seal.
+    pub fn seal_algorithm(&self, what: &str) -> Result<SignatureAlgorithm, SealError> {
+        match self.curve {
+            Curve::P256 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
+            Curve::Sm2 => Ok(SignatureAlgorithm::Sm2Sm3),
+            Curve::P384 => Err(SealError::Key(format!(
+                "{what} needs a P-256 key (ecdsa-with-SHA256) or an SM2 key (SM2-with-SM3); this one is P-384"
+            ))),
+        }
+    }
+
+    /// Refuses a key that cannot write `what` (the PAdES CMS structures here are ECDSA P-256).
     pub(crate) fn require_p256(&self, what: &str) -> Result<(), SealError> {
         match self.curve {
             Curve::P256 => Ok(()),
             Curve::P384 => Err(SealError::Key(format!(
                 "{what} needs a P-256 key (ecdsa-with-SHA256); this one is P-384"
+            ))),
+            Curve::Sm2 => Err(SealError::Key(format!(
+                "{what} needs a P-256 key (ecdsa-with-SHA256); this one is SM2, which PDF validators do not verify"
             ))),
         }
     }
@@ -151,12 +185,43 @@ impl KeyHolder {
         &self.cert
     }
 
+    /// Signs `data`: ECDSA over SHA-256/384 of it, or SM2 over SM3 of `Z || data`; DER.
     pub(crate) fn sign(&self, data: &[u8]) -> Result<Vec<u8>, SealError> {
-        self.key
-            .sign(&self.rng, data)
-            .map(|s| s.as_ref().to_vec())
-            .map_err(|_| SealError::Key("signing failed".into()))
+        match &self.key {
+            PrivateKey::Ecdsa(key) => key
+                .sign(&self.rng, data)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| SealError::Key("signing failed".into())),
+            PrivateKey::Sm2(key) => Ok(key.sign(data)),
+        }
     }
+}
+
+/// A PKCS#8 key as P-256, P-384 or SM2, with its curve and public point.
+fn private_key(
+    der: &[u8],
+    rng: &ring::rand::SystemRandom,
+) -> Result<(PrivateKey, Curve, Vec<u8>), SealError> {
+    let ecdsa = |alg, curve| {
+        EcdsaKeyPair::from_pkcs8(alg, der, rng).ok().map(|k| {
+            let public = k.public_key().as_ref().to_vec();
+            (PrivateKey::Ecdsa(k), curve, public)
+        })
+    };
+    ecdsa(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, Curve::P256)
+        .or_else(|| ecdsa(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, Curve::P384))
+        .or_else(|| {
+            sm::Sm2Key::from_pkcs8(der).map(|k| {
+                let public = k.public_point();
+                (PrivateKey::Sm2(k), Curve::Sm2, public)
+            })
+        })
+        .ok_or_else(|| {
+            SealError::Key(
+                "not a P-256, P-384 or SM2 (sm2p256v1) PKCS#8 EC key; RSA and other curves are not supported"
+                    .into(),
+            )
+        })
 }
 
 fn public_key_of(cert_der: &[u8]) -> Result<Vec<u8>, String> {
@@ -199,7 +264,7 @@ pub struct SealSpec {
 
 /// Makes a seal, signed by its maker; returns the DER of `SESeal`.
 pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealError> {
-    maker.require_p256("a seal maker")?;
+    let algorithm = maker.seal_algorithm("a seal maker")?;
     let ia5 = |s: &str, what: &str| {
         Ia5String::new(s).map_err(|_| SealError::Invalid(format!("{what} must be ASCII")))
     };
@@ -237,7 +302,7 @@ pub fn make_seal(spec: &SealSpec, maker: &KeyHolder) -> Result<Vec<u8>, SealErro
     let seal = SeSeal {
         eseal_info: info,
         cert: OctetString::new(maker.cert().to_vec())?,
-        sign_alg_id: ECDSA_WITH_SHA256,
+        sign_alg_id: algorithm.oid(),
         signed_value: BitString::from_bytes(&signature)?,
     };
     Ok(seal.to_der()?)
@@ -279,6 +344,7 @@ pub fn seal_of_signature(signature_der: &[u8]) -> Result<Vec<u8>, SealError> {
 pub struct Sealer<'a> {
     seal_der: &'a [u8],
     signer: &'a KeyHolder,
+    hash: SignatureAlgorithm,
     version: Vec<u8>,
     cert: Vec<u8>,
     algorithm: Vec<u8>,
@@ -287,7 +353,7 @@ pub struct Sealer<'a> {
 impl<'a> Sealer<'a> {
     /// Checks that `seal_der` is a strict-DER `SESeal` and that the signer is listed in it.
     pub fn new(seal_der: &'a [u8], signer: &'a KeyHolder) -> Result<Sealer<'a>, SealError> {
-        signer.require_p256("a seal signer")?;
+        let algorithm = signer.seal_algorithm("a seal signer")?;
         let seal = layout::parse_seal(seal_der).map_err(SealError::Invalid)?;
         if seal.layout != layout::Layout::V4 {
             return Err(SealError::Invalid(format!(
@@ -309,9 +375,10 @@ impl<'a> Sealer<'a> {
         Ok(Sealer {
             seal_der,
             signer,
+            hash: algorithm,
             version: 4u32.to_der()?,
             cert: OctetString::new(signer.cert().to_vec())?.to_der()?,
-            algorithm: ECDSA_WITH_SHA256.to_der()?,
+            algorithm: algorithm.oid().to_der()?,
         })
     }
 
@@ -322,7 +389,7 @@ impl<'a> Sealer<'a> {
         at: SystemTime,
         property_info: &str,
     ) -> Result<Vec<u8>, SealError> {
-        let digest = SignatureAlgorithm::EcdsaP256Sha256.hash(document);
+        let digest = self.hash.hash(document);
         let time = generalized(at)?.to_der()?;
         let hash = BitString::from_bytes(&digest)?.to_der()?;
         let info = Ia5String::new(property_info)
@@ -388,6 +455,14 @@ fn verify_raw(
     let public_key = public_key_of(cert_der)?;
     let algorithm = match alg {
         SignatureAlgorithm::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
+        SignatureAlgorithm::Sm2Sm3 if sm::is_sm2_cert(cert_der) => {
+            return sm::verify(&public_key, message, sig);
+        }
+        SignatureAlgorithm::Sm2Sm3 => {
+            return Err(
+                "an SM2 signature by a certificate whose key is not on the SM2 curve".into(),
+            );
+        }
     };
     signature::UnparsedPublicKey::new(algorithm, public_key)
         .verify(message, sig)
@@ -480,7 +555,7 @@ fn chain(
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
     let usage = PurposeIfPresent(eku);
-    match ee.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &anchors, &intermediates, UnixTime::since_unix_epoch(since), usage, revocation, None) {
+    match ee.verify_for_usage(sm::chain_algorithms(), &anchors, &intermediates, UnixTime::since_unix_epoch(since), usage, revocation, None) {
         Ok(path) => {
             if let (Some(cache), Some(key)) = (cache, key) {
                 let mut window = validity(cert_der);

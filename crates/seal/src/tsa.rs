@@ -85,7 +85,14 @@ pub(crate) fn names_certificate(
     cert_der: &[u8],
 ) -> Result<(), String> {
     use ring::digest;
-    let algorithm = match hash_algorithm.map(ToString::to_string).as_deref() {
+    let oid = hash_algorithm.map(ToString::to_string);
+    if oid.as_deref() == Some("1.2.156.10197.1.401") {
+        return match crate::sm::sm3_of(&[cert_der]) == cert_hash {
+            true => names_issuer_serial(issuer_serial, cert_der),
+            false => Err("its certificate hash is not the signer certificate's".into()),
+        };
+    }
+    let algorithm = match oid.as_deref() {
         None | Some("2.16.840.1.101.3.4.2.1") => &digest::SHA256,
         Some("2.16.840.1.101.3.4.2.2") => &digest::SHA384,
         Some("2.16.840.1.101.3.4.2.3") => &digest::SHA512,
@@ -95,6 +102,14 @@ pub(crate) fn names_certificate(
     if digest::digest(algorithm, cert_der).as_ref() != cert_hash {
         return Err("its certificate hash is not the signer certificate's".into());
     }
+    names_issuer_serial(issuer_serial, cert_der)
+}
+
+/// Whether the optional issuer and serial of an ESS certificate identifier name `cert_der`.
+fn names_issuer_serial(
+    issuer_serial: Option<&IssuerSerial>,
+    cert_der: &[u8],
+) -> Result<(), String> {
     let Some(is) = issuer_serial else {
         return Ok(());
     };
@@ -175,6 +190,7 @@ fn digest_for(curve: crate::Curve, data: &[u8]) -> Vec<u8> {
     let algorithm = match curve {
         crate::Curve::P256 => &ring::digest::SHA256,
         crate::Curve::P384 => &ring::digest::SHA384,
+        crate::Curve::Sm2 => return crate::sm::sm3_of(&[data]),
     };
     ring::digest::digest(algorithm, data).as_ref().to_vec()
 }
@@ -184,6 +200,7 @@ fn algorithms(curve: crate::Curve) -> (ObjectIdentifier, ObjectIdentifier) {
     match curve {
         crate::Curve::P256 => (SHA256, ECDSA_SHA256),
         crate::Curve::P384 => (SHA384, ECDSA_SHA384),
+        crate::Curve::Sm2 => (crate::sm::SM3, crate::sm::SM2_WITH_SM3),
     }
 }
 
@@ -219,8 +236,12 @@ impl TimestampAuthority {
         self.holder.curve()
     }
 
-    /// Issues a TimeStampToken (DER ContentInfo) over the SHA-256 imprint of `data` at `now`.
+    /// Issues a TimeStampToken (DER ContentInfo) over the imprint of `data` at `now`: SHA-256
+    /// for an ECDSA TSA, SM3 for an SM2 TSA (GM/T 0033 §6: SM2 tokens stamp an SM3 imprint).
     pub fn timestamp(&self, data: &[u8], now: SystemTime) -> Result<Vec<u8>, SealError> {
+        if self.holder.curve() == crate::Curve::Sm2 {
+            return self.timestamp_imprint(crate::sm::SM3, &crate::sm::sm3_of(&[data]), now);
+        }
         let digest: [u8; 32] = sha256(data).try_into().expect("SHA-256 is 32 bytes");
         self.timestamp_digest(&digest, now)
     }
@@ -229,6 +250,16 @@ impl TimestampAuthority {
     pub fn timestamp_digest(
         &self,
         digest: &[u8; 32],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, SealError> {
+        self.timestamp_imprint(SHA256, digest, now)
+    }
+
+    /// A token over an imprint `digest` computed with the hash `hash_oid`.
+    fn timestamp_imprint(
+        &self,
+        hash_oid: ObjectIdentifier,
+        digest: &[u8],
         now: SystemTime,
     ) -> Result<Vec<u8>, SealError> {
         let curve = self.holder.curve();
@@ -243,7 +274,7 @@ impl TimestampAuthority {
             policy: self.policy,
             message_imprint: MessageImprint {
                 hash_algorithm: x509_cert::spki::AlgorithmIdentifier {
-                    oid: SHA256,
+                    oid: hash_oid,
                     parameters: None,
                 },
                 hashed_message: OctetString::new(digest.to_vec())?,
@@ -259,10 +290,18 @@ impl TimestampAuthority {
         let tst_der = tst.to_der()?;
         let cert = Certificate::from_der(self.holder.cert())?;
         let signing_cert = SigningCertificateV2 {
-            certs: vec![EssCertIdV2 {
-                hash_algorithm: None,
-                cert_hash: OctetString::new(sha256(self.holder.cert()))?,
-                issuer_serial: None,
+            certs: vec![match curve {
+                // GM/T 0033: an SM2 TSA names its certificate by SM3.
+                crate::Curve::Sm2 => EssCertIdV2 {
+                    hash_algorithm: Some(alg(crate::sm::SM3)),
+                    cert_hash: OctetString::new(crate::sm::sm3_of(&[self.holder.cert()]))?,
+                    issuer_serial: None,
+                },
+                _ => EssCertIdV2 {
+                    hash_algorithm: None,
+                    cert_hash: OctetString::new(sha256(self.holder.cert()))?,
+                    issuer_serial: None,
+                },
             }],
             policies: None,
         };
@@ -509,7 +548,7 @@ pub fn verify_timestamp_of_parts(
     // would fail `required`), so the chain is built with `required_if_present` and the TSA's own
     // certificate is then held to RFC 3161 §2.3: exactly the timeStamping purpose, marked critical.
     ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
+        crate::sm::chain_algorithms(),
         &anchors,
         &inter,
         at,

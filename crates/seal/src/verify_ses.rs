@@ -36,23 +36,29 @@ pub(crate) fn verify_with(
     let signer_name = subject(&sealed.signer_cert);
     let alg = SignatureAlgorithm::from_oid(&sealed.alg);
     let maker_alg = SignatureAlgorithm::from_oid(&sealed.seal.maker_alg);
-    let (Some(alg), Some(_)) = (alg, maker_alg) else {
+    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
         checks.push(check(
             "algorithm",
             Err((
                 SubIndication::CryptoConstraintsFailure,
                 format!(
-                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256)",
+                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256 1.2.840.10045.4.3.2, SM2-with-SM3 1.2.156.10197.1.501)",
                     sealed.alg, sealed.seal.maker_alg
                 ),
             )),
         ));
         return ValidationReport::from_checks(checks, seal_name, signer_name);
     };
-    checks.push(check(
-        "algorithm",
-        Ok("ECDSA P-256 with SHA-256 (allow-listed)".into()),
-    ));
+    let algorithms = if alg == maker_alg {
+        format!("{} (allow-listed)", alg.name())
+    } else {
+        format!(
+            "signer {}, maker {} (allow-listed)",
+            alg.name(),
+            maker_alg.name()
+        )
+    };
+    checks.push(check("algorithm", Ok(algorithms)));
     signatures(&mut checks, &sealed, alg, document);
     if !sealed.critical_extensions.is_empty() {
         checks.push(check(
@@ -112,7 +118,13 @@ fn signatures(
     checks.push(check(
         "document_hash",
         if sealed.data_hash == alg.hash(document) {
-            Ok("the document's SHA-256 matches the signed hash".into())
+            Ok(format!(
+                "the document's {} matches the signed hash",
+                match alg {
+                    SignatureAlgorithm::EcdsaP256Sha256 => "SHA-256",
+                    SignatureAlgorithm::Sm2Sm3 => "SM3",
+                }
+            ))
         } else {
             Err((
                 SubIndication::HashFailure,

@@ -52,6 +52,7 @@ fn tsa_algorithm(tsa: &ecenter_seal::tsa::TimestampAuthority) -> &'static str {
     match tsa.curve() {
         ecenter_seal::Curve::P256 => "1.2.840.10045.4.3.2",
         ecenter_seal::Curve::P384 => "1.2.840.10045.4.3.3",
+        ecenter_seal::Curve::Sm2 => "1.2.156.10197.1.501",
     }
 }
 
