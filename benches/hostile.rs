@@ -233,6 +233,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
         name: "襄阳市中级人民法院诉讼服务专用章".into(),
         picture_png: seal_setup::seal_png(),
         valid_days: 365,
+        ..Default::default()
     };
     c.seal.create_seal(as_who(COURT, seal)).await.unwrap();
     let baseline = status_kib("VmRSS:");

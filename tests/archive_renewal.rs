@@ -55,6 +55,7 @@ async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
             name: "襄阳市中级人民法院诉讼服务专用章".into(),
             picture_png: seal_png(),
             valid_days: 365,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -116,6 +116,7 @@ fn seal_request(n: u32) -> pb::CreateSealRequest {
         name: "襄阳市中级人民法院诉讼服务专用章".into(),
         picture_png: seal_png(),
         valid_days: 0,
+        ..Default::default()
     }
 }
 

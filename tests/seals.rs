@@ -20,6 +20,7 @@ fn create(id: &str) -> pb::CreateSealRequest {
         name: "襄阳市中级人民法院诉讼服务专用章".into(),
         picture_png: seal_png(),
         valid_days: 365,
+        ..Default::default()
     }
 }
 

@@ -136,6 +136,7 @@ pub async fn court_with_seal(
             name: "襄阳市中级人民法院诉讼服务专用章".into(),
             picture_png: seal_png(),
             valid_days: 365,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -22,6 +22,7 @@ pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
         archive_lead_days: None,
         archive_check_seconds: None,
         archive_algorithm_sunset: Default::default(),
+        sm2: None,
     }
 }
 

@@ -28,6 +28,10 @@ pub struct SealRecord {
     /// When it was revoked (the revoking entry's time).
     #[serde(default)]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The seal's signature algorithm (dotted OID) when it is not ecdsa-with-SHA256: SM2 with
+    /// SM3 is `1.2.156.10197.1.501`. Absent in seals made before SM2 existed, which are ECDSA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
 }
 
 /// A seal applied to one of a filing's documents: the detached signature is a blob too.

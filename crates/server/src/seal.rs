@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tonic::{Request, Response, Status};
 
-pub use crate::seal_config::{SealConfig, SealContext};
+pub use crate::seal_config::{SealConfig, SealContext, Sm2SealConfig};
 
 /// The seal `seal_id` of the registry, if it may be applied at `now` (exists, not revoked, valid).
 pub(crate) fn usable_seal<S: EventStore>(
@@ -41,6 +41,29 @@ pub(crate) fn usable_seal<S: EventStore>(
 }
 
 pub(crate) use crate::seal_pdf::{Parse, seal_pdf_bytes};
+
+/// The algorithm of a registry seal: its recorded OID, or ECDSA for seals made before SM2.
+pub(crate) fn algorithm_of(seal: &SealRecord) -> ecenter_seal::SignatureAlgorithm {
+    seal.algorithm
+        .as_deref()
+        .and_then(|oid| der::asn1::ObjectIdentifier::new(oid).ok())
+        .and_then(|oid| ecenter_seal::SignatureAlgorithm::from_oid(&oid))
+        .unwrap_or(ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256)
+}
+
+/// The algorithm a CreateSeal request asks for.
+fn requested_algorithm(value: i32) -> Result<ecenter_seal::SignatureAlgorithm, Status> {
+    match pb::SealAlgorithm::try_from(value) {
+        Ok(pb::SealAlgorithm::Unspecified | pb::SealAlgorithm::EcdsaP256Sha256) => {
+            Ok(ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256)
+        }
+        Ok(pb::SealAlgorithm::Sm2Sm3) => Ok(ecenter_seal::SignatureAlgorithm::Sm2Sm3),
+        Err(_) => Err(invalid(
+            "algorithm",
+            format!("{value} is no seal algorithm: ECDSA_P256_SHA256 (1) or SM2_SM3 (2)"),
+        )),
+    }
+}
 
 /// The service, generic over the storage backend.
 pub struct SealApi<S> {
@@ -81,6 +104,10 @@ fn seal_message(r: &SealRecord) -> pb::Seal {
         created_by: r.created_by.clone(),
         created_at: Some(timestamp(r.created_at)),
         der_sha256: r.der_sha256.clone(),
+        algorithm: match algorithm_of(r) {
+            ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256 => pb::SealAlgorithm::EcdsaP256Sha256,
+            ecenter_seal::SignatureAlgorithm::Sm2Sm3 => pb::SealAlgorithm::Sm2Sm3,
+        } as i32,
     }
 }
 
@@ -357,6 +384,8 @@ impl<S: EventStore> SealService for SealApi<S> {
         // It is shown on every sealed PDF: it must decode, not only look like a PNG.
         ecenter_pdfseal::picture_size(&r.picture_png)
             .map_err(|e| invalid("picture_png", e.to_string()))?;
+        let algorithm = requested_algorithm(r.algorithm)?;
+        let keys = ctx.keys(algorithm).map_err(Status::failed_precondition)?;
         let days = match r.valid_days {
             0 => 365,
             d @ 1..=3650 => d,
@@ -374,27 +403,29 @@ impl<S: EventStore> SealService for SealApi<S> {
             seal_id: r.seal_id.clone(),
             name: name.clone(),
             seal_type: 1,
-            signers: vec![ctx.signer.cert().to_vec()],
+            signers: vec![keys.signer.cert().to_vec()],
             valid_from: now,
             valid_to,
             picture_type: "PNG".into(),
             picture: r.picture_png,
             size_mm: (42, 42),
         };
-        let der = ecenter_seal::make_seal(&spec, &ctx.maker)
+        let der = ecenter_seal::make_seal(&spec, keys.maker)
             .map_err(|e| Status::internal(format!("making the seal failed: {e}")))?;
         let blob = store_blob(self.store.blobs(), der).await?;
         let record = SealRecord {
             seal_id: r.seal_id.clone(),
             name,
             der_sha256: blob.sha256,
-            signer: ctx.signer_subject.clone(),
+            signer: keys.signer_subject.to_string(),
             valid_from: DateTime::<Utc>::from(now),
             valid_to: DateTime::<Utc>::from(valid_to),
             created_by: identity.to_string(),
             created_at: DateTime::<Utc>::from(now),
             revoked: None,
             revoked_at: None,
+            algorithm: (algorithm != ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256)
+                .then(|| algorithm.oid().to_string()),
         };
         let event_record = record.clone();
         self.store
@@ -509,7 +540,10 @@ impl<S: EventStore> SealService for SealApi<S> {
             "ApplySeal",
         )
         .await?;
-        let sealer = Sealer::new(&seal_der, &ctx.signer).map_err(|e| {
+        let keys = ctx
+            .keys(algorithm_of(&seal))
+            .map_err(Status::failed_precondition)?;
+        let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
             Status::failed_precondition(format!(
                 "seal 「{}」 cannot be used by the hub's signer: {e}",
                 r.seal_id
@@ -523,13 +557,13 @@ impl<S: EventStore> SealService for SealApi<S> {
         let mut signature = sealer
             .seal(&bytes, now, &property)
             .map_err(|e| Status::internal(format!("sealing failed: {e}")))?;
-        if let Some(tsa) = &ctx.tsa {
+        if let Some(tsa) = keys.tsa {
             signature = ecenter_seal::add_timestamp(&signature, tsa, now)
                 .map_err(|e| Status::internal(format!("timestamping failed: {e}")))?;
         }
         let report = ctx.verifier.verify(&signature, &bytes, now);
         let blob = store_blob(self.store.blobs(), signature.clone()).await?;
-        let timestamped = ctx.tsa.is_some();
+        let timestamped = keys.tsa.is_some();
         let applied = AppliedSeal {
             of_document_id: target
                 .as_ref()

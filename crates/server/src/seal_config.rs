@@ -61,6 +61,41 @@ pub struct SealConfig {
     /// unset, ecenter's own `1.3.6.1.4.1.59648.1.2`, which `ecenter-pki` writes.
     #[serde(default)]
     pub maker_role: Option<String>,
+    /// SM2 keys (国密), for seals created with the algorithm SM2_SM3: the main keys above stay
+    /// ECDSA P-256, because PDF seals (PAdES) and proofs are verified by validators that know no
+    /// SM2. Trust anchors for SM2 makers, signers and TSAs go in the lists above.
+    #[serde(default)]
+    pub sm2: Option<Sm2SealConfig>,
+}
+
+/// `[seals.sm2]`: the SM2 seal maker, signer and (optionally) TSA, PEM certificates and PKCS#8
+/// keys on the curve sm2p256v1 (as `ecenter-pki init-sm2` or `openssl genpkey -algorithm SM2`
+/// make them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sm2SealConfig {
+    /// The SM2 seal maker's certificate; it must carry the maker role like the ECDSA one.
+    pub maker_cert: PathBuf,
+    /// Its key.
+    pub maker_key: PathBuf,
+    /// The SM2 seal-signing certificate SM2 seals are bound to.
+    pub signer_cert: PathBuf,
+    /// Its key.
+    pub signer_key: PathBuf,
+    /// An SM2 timestamp authority for SM2 seals (GM/T 0033 tokens), if any.
+    #[serde(default)]
+    pub tsa_cert: Option<PathBuf>,
+    /// Its key.
+    #[serde(default)]
+    pub tsa_key: Option<PathBuf>,
+}
+
+/// The keys of one seal algorithm: who makes seals, who applies them, who timestamps.
+pub(crate) struct SealKeys {
+    pub(crate) maker: KeyHolder,
+    pub(crate) signer: KeyHolder,
+    pub(crate) signer_subject: String,
+    pub(crate) tsa: Option<TimestampAuthority>,
 }
 
 /// Loaded keys and trust.
@@ -69,6 +104,8 @@ pub struct SealContext {
     pub(crate) signer: KeyHolder,
     pub(crate) signer_subject: String,
     pub(crate) tsa: Option<TimestampAuthority>,
+    /// `[seals.sm2]`, when configured.
+    pub(crate) sm2: Option<SealKeys>,
     pub(crate) verifier: Verifier,
     /// Intermediate certificates embedded in PDF signatures so validators can build the chain.
     pub(crate) chain: Vec<Vec<u8>>,
@@ -143,6 +180,13 @@ impl SealConfig {
             (None, None) => None,
             _ => return Err("set both tsa_cert and tsa_key, or neither".into()),
         };
+        for (setting, key) in [("maker_key", &maker), ("signer_key", &signer)] {
+            not_sm2(setting, key.curve())?;
+        }
+        if let Some(t) = &tsa {
+            not_sm2("tsa_key", t.curve())?;
+        }
+        let sm2 = self.sm2.as_ref().map(|c| c.load(role)).transpose()?;
         let mut crls = Vec::new();
         for p in &self.crls {
             for c in CertificateRevocationListDer::pem_file_iter(p)
@@ -164,9 +208,7 @@ impl SealConfig {
             tsas: certs(&self.trust_tsas)?,
             maker_role: self.maker_role()?,
         };
-        let signer_subject = x509_parser::parse_x509_certificate(signer.cert())
-            .map(|(_, c)| c.subject().to_string())
-            .map_err(|e| format!("signer certificate: {e}"))?;
+        let signer_subject = subject_of(signer.cert())?;
         let lta = match self.pades_level.as_deref() {
             None | Some("B-LTA") => tsa.is_some(),
             Some("B-LT") => false,
@@ -181,6 +223,7 @@ impl SealConfig {
             signer,
             signer_subject,
             tsa,
+            sm2,
             verifier: Verifier::new(trust),
             chain,
             archive: crate::archive::ArchivePolicy {
@@ -195,7 +238,91 @@ impl SealConfig {
     }
 }
 
+/// Refuses an SM2 key among the main (ECDSA) keys, pointing to `[seals.sm2]`.
+fn not_sm2(setting: &str, curve: ecenter_seal::Curve) -> Result<(), String> {
+    match curve {
+        ecenter_seal::Curve::Sm2 => Err(format!(
+            "[seals] {setting} is an SM2 key: the main keys seal PDFs and proofs (PAdES, ECDSA P-256), which PDF validators verify only in ECDSA; put SM2 keys under [seals.sm2]"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn subject_of(cert: &[u8]) -> Result<String, String> {
+    x509_parser::parse_x509_certificate(cert)
+        .map(|(_, c)| c.subject().to_string())
+        .map_err(|e| format!("signer certificate: {e}"))
+}
+
+impl Sm2SealConfig {
+    fn load(&self, role: der::asn1::ObjectIdentifier) -> Result<SealKeys, String> {
+        let holder = |setting: &str, c: &Path, k: &Path| {
+            let h = KeyHolder::from_pem(&read(c)?, &read(k)?)
+                .map_err(|e| format!("[seals.sm2] {setting} {}: {e}", k.display()))?;
+            match h.curve() {
+                ecenter_seal::Curve::Sm2 => Ok(h),
+                other => Err(format!(
+                    "[seals.sm2] {setting} {}: a {other:?} key, not SM2 (sm2p256v1)",
+                    k.display()
+                )),
+            }
+        };
+        let maker = holder("maker_key", &self.maker_cert, &self.maker_key)?;
+        ecenter_seal::roles::maker_role_ok(maker.cert(), role).map_err(|(_, e)| {
+            format!("[seals.sm2] maker_cert {}: {e}", self.maker_cert.display())
+        })?;
+        let signer = holder("signer_key", &self.signer_cert, &self.signer_key)?;
+        let tsa = match (&self.tsa_cert, &self.tsa_key) {
+            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder("tsa_key", c, k)?)),
+            (None, None) => None,
+            _ => return Err("[seals.sm2] set both tsa_cert and tsa_key, or neither".into()),
+        };
+        Ok(SealKeys {
+            signer_subject: subject_of(signer.cert())?,
+            maker,
+            signer,
+            tsa,
+        })
+    }
+}
+
+/// The keys of one algorithm, borrowed from a [`SealContext`].
+pub(crate) struct KeysRef<'a> {
+    pub(crate) maker: &'a KeyHolder,
+    pub(crate) signer: &'a KeyHolder,
+    pub(crate) signer_subject: &'a str,
+    pub(crate) tsa: Option<&'a TimestampAuthority>,
+}
+
 impl SealContext {
+    /// The keys that make and apply seals in `algorithm`; for SM2, `[seals.sm2]` or an error a
+    /// person can act on.
+    pub(crate) fn keys(
+        &self,
+        algorithm: ecenter_seal::SignatureAlgorithm,
+    ) -> Result<KeysRef<'_>, String> {
+        match algorithm {
+            ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256 => Ok(KeysRef {
+                maker: &self.maker,
+                signer: &self.signer,
+                signer_subject: &self.signer_subject,
+                tsa: self.tsa.as_ref(),
+            }),
+            ecenter_seal::SignatureAlgorithm::Sm2Sm3 => self
+                .sm2
+                .as_ref()
+                .map(|k| KeysRef {
+                    maker: &k.maker,
+                    signer: &k.signer,
+                    signer_subject: &k.signer_subject,
+                    tsa: k.tsa.as_ref(),
+                })
+                .ok_or_else(|| {
+                    "this hub has no SM2 seal keys: configure [seals.sm2] (maker_cert, maker_key, signer_cert, signer_key)".to_string()
+                }),
+        }
+    }
+
     /// The certificates of the hub's signer and TSA chains and the configured CRLs: what a PDF's
     /// document security store holds so it can be validated without asking anyone (B-LT).
     pub(crate) fn validation_data(&self) -> ecenter_pdfseal::ValidationData {

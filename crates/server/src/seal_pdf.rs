@@ -33,6 +33,12 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     now: SystemTime,
     parse: Option<Parse<'_>>,
 ) -> Result<Vec<u8>, Status> {
+    if crate::seal::algorithm_of(seal) != ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256 {
+        return Err(Status::failed_precondition(format!(
+            "seal 「{}」 is an SM2 seal: PDF seals are PAdES signatures in ECDSA P-256, the only kind PDF validators verify; apply it to the PDF with ApplySeal (a detached SES_Signature), or create an ECDSA seal for PDFs",
+            seal.seal_id
+        )));
+    }
     // The registry's picture of this seal is what the PDF shows.
     let seal_der = crate::documents::read_verified(
         store,

@@ -1,0 +1,221 @@
+//! SM2 seals through SealService over mTLS: the configuration chooses the algorithm per seal,
+//! ApplySeal and VerifySeal work for SM2 seals as for ECDSA ones, gmssl agrees with the report,
+//! and what cannot be done in SM2 (a PAdES seal) or without SM2 keys is refused by name.
+
+mod common;
+
+use common::pdf::{path, python_tool};
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_server::seal::Sm2SealConfig;
+use std::path::Path;
+use tonic::Code;
+
+const DOC: &[u8] = "（2026）鄂06民终88号 民事判决书 送达回证".as_bytes();
+
+fn sm2_config(pki: &Path) -> Sm2SealConfig {
+    let sm2 = pki.join("sm2");
+    Sm2SealConfig {
+        maker_cert: sm2.join("seal-maker.pem"),
+        maker_key: sm2.join("seal-maker.key"),
+        signer_cert: sm2.join("seal.pem"),
+        signer_key: sm2.join("seal.key"),
+        tsa_cert: Some(sm2.join("tsa.pem")),
+        tsa_key: Some(sm2.join("tsa.key")),
+    }
+}
+
+/// The hub's seal configuration with `[seals.sm2]` and the SM2 anchors beside the ECDSA ones.
+fn with_sm2(pki: &Path) -> ecenter_server::seal::SealConfig {
+    let mut c = seal_config(pki);
+    let sm2 = pki.join("sm2");
+    for list in [
+        &mut c.trust_seal_makers,
+        &mut c.trust_signers,
+        &mut c.trust_tsas,
+    ] {
+        list.push(sm2.join("root-ca.pem"));
+    }
+    c.intermediates
+        .extend([sm2.join("seal-ca.pem"), sm2.join("tsa-ca.pem")]);
+    c.sm2 = Some(sm2_config(pki));
+    c
+}
+
+fn create(id: &str, algorithm: pb::SealAlgorithm) -> pb::CreateSealRequest {
+    pb::CreateSealRequest {
+        seal_id: id.into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        picture_png: seal_png(),
+        valid_days: 365,
+        algorithm: algorithm as i32,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_court_creates_and_applies_an_sm2_seal_beside_an_ecdsa_one() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = with_sm2(pki.path());
+    let hub = start_tls_with(data.path(), pki.path(), move |c| c.seals = Some(config)).await;
+    let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court = SealServiceClient::new(channel);
+
+    let sm2 = court
+        .create_seal(create("4206-GM-01", pb::SealAlgorithm::Sm2Sm3))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sm2.algorithm, pb::SealAlgorithm::Sm2Sm3 as i32);
+    assert!(sm2.signer.contains("国密"), "{}", sm2.signer);
+    let ecdsa = court
+        .create_seal(create("4206-EC-01", pb::SealAlgorithm::Unspecified))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ecdsa.algorithm, pb::SealAlgorithm::EcdsaP256Sha256 as i32);
+    let listed = court
+        .list_seals(pb::ListSealsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let algorithms: Vec<i32> = listed.seals.iter().map(|s| s.algorithm).collect();
+    assert!(
+        algorithms.contains(&(pb::SealAlgorithm::Sm2Sm3 as i32)),
+        "{algorithms:?}"
+    );
+
+    let applied = court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-GM-01".into(),
+            target: Some(pb::apply_seal_request::Target::Content(DOC.to_vec())),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(applied.timestamped);
+    let report = applied.report.unwrap();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Passed as i32,
+        "{report:#?}"
+    );
+    let algorithm = report
+        .checks
+        .iter()
+        .find(|c| c.name == "algorithm")
+        .unwrap();
+    assert!(
+        algorithm.detail.contains("SM2 with SM3"),
+        "{}",
+        algorithm.detail
+    );
+
+    // gmssl reads the same signature as valid, in SM2 throughout.
+    let dir = tempfile::tempdir().unwrap();
+    let (sig, doc) = (dir.path().join("s.der"), dir.path().join("d"));
+    std::fs::write(&sig, &applied.signature).unwrap();
+    std::fs::write(&doc, DOC).unwrap();
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("guomi.py", &["ses", path(&sig), path(&doc)])).unwrap();
+    assert_eq!(
+        judged["algorithm"],
+        serde_json::json!(["1.2.156.10197.1.501", "1.2.156.10197.1.501"])
+    );
+    for check in ["signature", "data_hash", "seal"] {
+        assert_eq!(judged[check], true, "gmssl on {check}: {judged}");
+    }
+
+    // VerifySeal: the document as sealed passes, another fails on its hash.
+    let verify = |content: &[u8]| pb::VerifySealRequest {
+        signature: applied.signature.clone(),
+        document: Some(pb::verify_seal_request::Document::Content(content.to_vec())),
+    };
+    let good = court.verify_seal(verify(DOC)).await.unwrap().into_inner();
+    assert_eq!(good.indication, pb::Indication::Passed as i32, "{good:#?}");
+    let bad = court
+        .verify_seal(verify(b"another"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bad.indication, pb::Indication::Failed as i32, "{bad:#?}");
+
+    // A PDF seal is PAdES in ECDSA: an SM2 seal is refused by name, with what to do instead.
+    assert_status(
+        court
+            .seal_pdf(pb::SealPdfRequest {
+                seal_id: "4206-GM-01".into(),
+                target: Some(pb::seal_pdf_request::Target::Content(pdf("sm2"))),
+                page: 0,
+                position: None,
+                reason: "电子送达".into(),
+            })
+            .await,
+        Code::FailedPrecondition,
+        "ApplySeal",
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_without_sm2_keys_refuses_an_sm2_seal_naming_the_setting() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court = SealServiceClient::new(channel);
+    assert_status(
+        court
+            .create_seal(create("4206-GM-02", pb::SealAlgorithm::Sm2Sm3))
+            .await,
+        Code::FailedPrecondition,
+        "[seals.sm2]",
+    );
+    let mut unknown = create("4206-GM-03", pb::SealAlgorithm::Sm2Sm3);
+    unknown.algorithm = 9;
+    assert_status(
+        court.create_seal(unknown).await,
+        Code::InvalidArgument,
+        "algorithm",
+    );
+    hub.stop().await;
+}
+
+#[test]
+fn keys_in_the_wrong_place_are_refused_at_start_naming_the_setting() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let sm2 = pki.path().join("sm2");
+    // An SM2 key as the main signer: PDFs could no longer be sealed.
+    let mut c = with_sm2(pki.path());
+    c.signer_cert = sm2.join("seal.pem");
+    c.signer_key = sm2.join("seal.key");
+    let err = c.load().err().unwrap();
+    assert!(
+        err.contains("signer_key") && err.contains("[seals.sm2]"),
+        "{err}"
+    );
+    // An ECDSA key under [seals.sm2].
+    let mut c = with_sm2(pki.path());
+    let mut keys = sm2_config(pki.path());
+    keys.signer_cert = pki.path().join("seal.pem");
+    keys.signer_key = pki.path().join("seal.key");
+    c.sm2 = Some(keys);
+    let err = c.load().err().unwrap();
+    assert!(
+        err.contains("[seals.sm2] signer_key") && err.contains("not SM2"),
+        "{err}"
+    );
+    // A maker without the maker role.
+    let mut c = with_sm2(pki.path());
+    let mut keys = sm2_config(pki.path());
+    keys.maker_cert = sm2.join("seal.pem");
+    keys.maker_key = sm2.join("seal.key");
+    c.sm2 = Some(keys);
+    let err = c.load().err().unwrap();
+    assert!(err.contains("[seals.sm2] maker_cert"), "{err}");
+    with_sm2(pki.path()).load().unwrap();
+}
