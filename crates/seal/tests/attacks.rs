@@ -292,12 +292,22 @@ fn expired_and_not_yet_valid_certificates_and_a_back_dated_claim_are_refused() {
 #[test]
 fn an_algorithm_outside_the_allow_list_is_refused() {
     let f = fixture();
-    let sm2 = edit(&sealed(&f), |s| s.signature_alg_id = SM2_WITH_SM3);
+    // ecdsa-with-SHA1: a real algorithm, not on the allow-list.
+    let sha1 = edit(&sealed(&f), |s| {
+        s.signature_alg_id = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1")
+    });
     assert_refused(
-        &verify(&sm2, DOC, &f.trust, SystemTime::now()),
+        &verify(&sha1, DOC, &f.trust, SystemTime::now()),
         Indication::Indeterminate,
         SubIndication::CryptoConstraintsFailure,
     );
+    // SM2 is allowed, but an ECDSA signature relabelled as SM2 is no SM2 signature: the
+    // signer's key is not on the SM2 curve.
+    let sm2 = edit(&sealed(&f), |s| s.signature_alg_id = SM2_WITH_SM3);
+    let report = verify(&sm2, DOC, &f.trust, SystemTime::now());
+    assert_refused(&report, Indication::Failed, SubIndication::SigCryptoFailure);
+    let detail = &report.check("signature").unwrap().detail;
+    assert!(detail.contains("SM2 curve"), "{detail}");
     let made_up = edit(&sealed(&f), |s| {
         s.to_sign.eseal.sign_alg_id = ObjectIdentifier::new_unwrap("1.2.3.4")
     });
