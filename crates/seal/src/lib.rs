@@ -382,6 +382,11 @@ impl<'a> Sealer<'a> {
         })
     }
 
+    /// The algorithm the signer seals with (and the `dataHash` digest).
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        self.hash
+    }
+
     /// Seals `document` at the claimed time `at`; returns the DER of the `SES_Signature`.
     pub fn seal(
         &self,

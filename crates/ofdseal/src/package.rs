@@ -1,0 +1,181 @@
+//! An OFD package (GB/T 33190 §7.4: a ZIP container) as a map from absolute path (`/OFD.xml`,
+//! `/Doc_0/Document.xml`) to bytes, read with limits and written back deterministically.
+
+use crate::OfdError;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
+
+/// Limits on what a package may hold, so that a hostile ZIP cannot exhaust memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most entries (files and directories).
+    pub entries: usize,
+    /// Most bytes, all entries inflated.
+    pub bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            entries: 10_000,
+            bytes: 64 << 20,
+        }
+    }
+}
+
+/// The files of a package by absolute path, in path order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Package {
+    /// `/path` → contents.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Package {
+    /// Reads a ZIP container within `limits`.
+    pub fn read(bytes: &[u8], limits: Limits) -> Result<Package, OfdError> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| OfdError::Package(format!("not a ZIP container: {e}")))?;
+        if zip.len() > limits.entries {
+            return Err(OfdError::Package(format!(
+                "{} entries, more than the {} allowed",
+                zip.len(),
+                limits.entries
+            )));
+        }
+        let mut files = BTreeMap::new();
+        let mut left = limits.bytes;
+        for i in 0..zip.len() {
+            let mut entry = zip
+                .by_index(i)
+                .map_err(|e| OfdError::Package(format!("entry {i}: {e}")))?;
+            if entry.is_dir() {
+                continue;
+            }
+            let name = normalise(entry.name())?;
+            let mut data = Vec::new();
+            (&mut entry)
+                .take(left + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| OfdError::Package(format!("{name}: {e}")))?;
+            left = left.checked_sub(data.len() as u64).ok_or_else(|| {
+                OfdError::Package(format!("more than {} bytes once inflated", limits.bytes))
+            })?;
+            if files.insert(name.clone(), data).is_some() {
+                return Err(OfdError::Package(format!("{name} appears twice")));
+            }
+        }
+        Ok(Package { files })
+    }
+
+    /// The file at `path` (absolute), or an error naming it.
+    pub fn get(&self, path: &str) -> Result<&[u8], OfdError> {
+        self.files
+            .get(path)
+            .map(Vec::as_slice)
+            .ok_or_else(|| OfdError::Missing(path.to_string()))
+    }
+
+    /// Writes the container: entries in path order, deflated, with a fixed time, so the same
+    /// files give the same bytes.
+    pub fn write(&self) -> Result<Vec<u8>, OfdError> {
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default());
+        for (path, data) in &self.files {
+            out.start_file(path.trim_start_matches('/'), options)
+                .map_err(|e| OfdError::Package(e.to_string()))?;
+            out.write_all(data)
+                .map_err(|e| OfdError::Package(e.to_string()))?;
+        }
+        let cursor = out.finish().map_err(|e| OfdError::Package(e.to_string()))?;
+        Ok(cursor.into_inner())
+    }
+}
+
+/// An entry name as an absolute path; `..`, empty segments and backslashes are refused.
+fn normalise(name: &str) -> Result<String, OfdError> {
+    let bad = || {
+        OfdError::Package(format!(
+            "entry name 「{name}」 is not a plain relative path"
+        ))
+    };
+    if name.contains('\\') {
+        return Err(bad());
+    }
+    let parts: Vec<&str> = name.trim_start_matches('/').split('/').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || *p == ".." || *p == ".")
+    {
+        return Err(bad());
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// Resolves `loc` (an ST_Loc: absolute, or relative to the directory `base_dir`) to an absolute
+/// path, refusing any that climb out of the package.
+pub fn resolve(base_dir: &str, loc: &str) -> Result<String, OfdError> {
+    let joined = if loc.starts_with('/') {
+        loc.to_string()
+    } else {
+        format!("{}/{loc}", base_dir.trim_end_matches('/'))
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts
+                    .pop()
+                    .ok_or_else(|| OfdError::Package(format!("{loc} leaves the package")))?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// The directory of an absolute path (`/Doc_0/Signs/Signatures.xml` → `/Doc_0/Signs`).
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/')
+        .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_resolve_against_their_directory_and_cannot_climb_out() {
+        assert_eq!(
+            resolve("/Doc_0/Signs", "Sign_0/Signature.xml").unwrap(),
+            "/Doc_0/Signs/Sign_0/Signature.xml"
+        );
+        assert_eq!(
+            resolve("/Doc_0/Signs", "/Doc_0/Pages/Page_0/Content.xml").unwrap(),
+            "/Doc_0/Pages/Page_0/Content.xml"
+        );
+        assert_eq!(resolve("/Doc_0", "../OFD.xml").unwrap(), "/OFD.xml");
+        assert!(resolve("/", "../../etc/passwd").is_err());
+        assert_eq!(dir_of("/Doc_0/Signs/Signatures.xml"), "/Doc_0/Signs");
+        assert_eq!(dir_of("/OFD.xml"), "/");
+    }
+
+    #[test]
+    fn a_written_package_reads_back_the_same() {
+        let mut p = Package::default();
+        p.files.insert("/OFD.xml".into(), b"<ofd:OFD/>".to_vec());
+        p.files.insert("/Doc_0/Document.xml".into(), vec![7; 1000]);
+        let bytes = p.write().unwrap();
+        assert_eq!(Package::read(&bytes, Limits::default()).unwrap(), p);
+        assert_eq!(bytes, p.write().unwrap(), "deterministic");
+        let small = Limits {
+            entries: 10,
+            bytes: 500,
+        };
+        assert!(
+            matches!(Package::read(&bytes, small), Err(OfdError::Package(m)) if m.contains("500 bytes"))
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! Verifying the seals of an OFD: per seal, the package checks of GB/T 33190 §18 (references,
+//! files added, the stamp) joined to the `SES_Signature`'s own report.
+
+use crate::OfdError;
+use crate::doc::{Page, entry, pages};
+use crate::package::{Limits, Package, dir_of, resolve};
+use crate::seal::listed;
+use crate::xml::{all, elements, first};
+use base64::Engine;
+use ecenter_seal::{Check, CheckStatus, SubIndication, ValidationReport, Verifier};
+use std::collections::BTreeSet;
+use std::time::SystemTime;
+
+/// One seal of an OFD and its verdict.
+#[derive(Debug, Clone)]
+pub struct OfdSeal {
+    /// `ID` in Signatures.xml.
+    pub id: String,
+    /// Its Signature.xml.
+    pub signature_path: String,
+    /// The page its stamp is on (1-based), when it names one of the document's pages.
+    pub page: Option<u32>,
+    /// The stamp's Boundary (x, y, w, h) in mm.
+    pub boundary: Option<[f64; 4]>,
+    /// The report: the SES_Signature's checks and the package's.
+    pub report: ValidationReport,
+}
+
+/// A parsed Signature.xml.
+struct Described {
+    check_method: String,
+    references: Vec<(String, Option<Vec<u8>>)>,
+    stamp: Option<(String, String)>,
+    seal_loc: Option<String>,
+    signed_value: Option<String>,
+}
+
+fn describe(xml: &[u8], path: &str) -> Result<Described, OfdError> {
+    let e = elements(xml, path)?;
+    let dir = dir_of(path);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut references = Vec::new();
+    for r in all(&e, "SignedInfo/References/Reference") {
+        let loc = r.attr("FileRef").unwrap_or_default();
+        references.push((resolve(dir, loc)?, None));
+    }
+    // CheckValues follow their Reference in document order.
+    let values: Vec<Option<Vec<u8>>> = all(&e, "References/Reference/CheckValue")
+        .map(|c| b64.decode(c.text.as_bytes()).ok())
+        .collect();
+    if values.len() != references.len() {
+        return Err(OfdError::Structure(format!(
+            "{path}: {} references but {} check values",
+            references.len(),
+            values.len()
+        )));
+    }
+    for (r, v) in references.iter_mut().zip(values) {
+        r.1 = v;
+    }
+    Ok(Described {
+        check_method: first(&e, "SignedInfo/References")
+            .and_then(|r| r.attr("CheckMethod"))
+            .unwrap_or_default()
+            .to_string(),
+        references,
+        stamp: first(&e, "SignedInfo/StampAnnot").map(|s| {
+            (
+                s.attr("PageRef").unwrap_or_default().to_string(),
+                s.attr("Boundary").unwrap_or_default().to_string(),
+            )
+        }),
+        seal_loc: first(&e, "SignedInfo/Seal/BaseLoc")
+            .map(|b| resolve(dir, &b.text))
+            .transpose()?,
+        signed_value: first(&e, "Signature/SignedValue")
+            .map(|v| resolve(dir, &v.text))
+            .transpose()?,
+    })
+}
+
+fn failed(name: &'static str, sub: SubIndication, detail: String) -> Check {
+    Check {
+        name,
+        status: CheckStatus::Failed(sub),
+        detail,
+    }
+}
+
+fn passed(name: &'static str, detail: String) -> Check {
+    Check {
+        name,
+        status: CheckStatus::Passed,
+        detail,
+    }
+}
+
+/// Verifies every seal of `ofd` against `verifier`'s trust stores at `now`. An OFD without seals
+/// gives an empty list; one that is not an OFD, an error.
+pub fn verify_ofd(
+    ofd: &[u8],
+    verifier: &Verifier,
+    now: SystemTime,
+) -> Result<Vec<OfdSeal>, OfdError> {
+    let package = Package::read(ofd, Limits::default())?;
+    let entry = entry(&package)?;
+    let Some(list_path) = entry.signatures else {
+        return Ok(Vec::new());
+    };
+    let pages = pages(&package)?;
+    let (listed, _) = listed(package.get(&list_path)?, &list_path)?;
+    let dirs: Vec<String> = listed
+        .iter()
+        .map(|(_, _, p)| dir_of(p).to_string())
+        .collect();
+    let mut out = Vec::new();
+    for (i, (id, kind, path)) in listed.iter().enumerate() {
+        let later = &dirs[i + 1..];
+        out.push(one(
+            &package,
+            &pages,
+            (id, kind, path),
+            &list_path,
+            later,
+            verifier,
+            now,
+        ));
+    }
+    Ok(out)
+}
+
+fn one(
+    package: &Package,
+    pages: &[Page],
+    (id, kind, path): (&str, &str, &str),
+    list_path: &str,
+    later_dirs: &[String],
+    verifier: &Verifier,
+    now: SystemTime,
+) -> OfdSeal {
+    let bare = |check: Check| OfdSeal {
+        id: id.to_string(),
+        signature_path: path.to_string(),
+        page: None,
+        boundary: None,
+        report: ValidationReport::from_checks(vec![check], None, None),
+    };
+    let Some(xml) = package.files.get(path) else {
+        return bare(failed(
+            "ofd_signature",
+            SubIndication::FormatFailure,
+            format!("{path}, listed in {list_path}, is not in the package"),
+        ));
+    };
+    let described = match describe(xml, path) {
+        Ok(d) => d,
+        Err(e) => {
+            return bare(failed(
+                "ofd_signature",
+                SubIndication::FormatFailure,
+                e.to_string(),
+            ));
+        }
+    };
+    let Some(signed_value) = described
+        .signed_value
+        .as_ref()
+        .and_then(|p| package.files.get(p))
+    else {
+        return bare(failed(
+            "ofd_signature",
+            SubIndication::FormatFailure,
+            format!("{path} names no SignedValue in the package"),
+        ));
+    };
+    let mut report = verifier.verify(signed_value, xml, now);
+    report = report.with_check(references(package, &described));
+    report = report.with_check(coverage(package, &described, (path, list_path), later_dirs));
+    let (page, boundary, stamp) = stamp(pages, described.stamp.as_ref(), kind);
+    report = report.with_check(stamp);
+    if let Some(check) = seal_file(package, &described, signed_value) {
+        report = report.with_check(check);
+    }
+    OfdSeal {
+        id: id.to_string(),
+        signature_path: path.to_string(),
+        page,
+        boundary,
+        report,
+    }
+}
+
+/// Every referenced file present and unchanged, digests in SM3.
+fn references(package: &Package, d: &Described) -> Check {
+    let method = d.check_method.as_str();
+    if method != crate::SM3_OID && !method.eq_ignore_ascii_case("SM3") {
+        return failed(
+            "ofd_references",
+            SubIndication::CryptoConstraintsFailure,
+            format!("References CheckMethod 「{method}」 is not SM3 (1.2.156.10197.1.401)"),
+        );
+    }
+    let mut problems = Vec::new();
+    for (file, expected) in &d.references {
+        match package.files.get(file) {
+            None => problems.push(format!("{file} was removed")),
+            Some(data) if Some(ecenter_seal::sm::sm3_of(&[data])) != *expected => {
+                problems.push(format!("{file} was changed"))
+            }
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        passed(
+            "ofd_references",
+            format!(
+                "the {} files the seal protects are unchanged (SM3)",
+                d.references.len()
+            ),
+        )
+    } else {
+        failed(
+            "ofd_references",
+            SubIndication::HashFailure,
+            format!("after sealing: {}", problems.join("; ")),
+        )
+    }
+}
+
+/// No file added after the seal that no later seal accounts for.
+fn coverage(
+    package: &Package,
+    d: &Described,
+    (path, list_path): (&str, &str),
+    later_dirs: &[String],
+) -> Check {
+    let referenced: BTreeSet<&str> = d.references.iter().map(|(f, _)| f.as_str()).collect();
+    let own: BTreeSet<&str> = [Some(path), d.signed_value.as_deref(), Some(list_path)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let added: Vec<&str> = package
+        .files
+        .keys()
+        .map(String::as_str)
+        .filter(|f| !referenced.contains(f) && !own.contains(f))
+        .filter(|f| {
+            !later_dirs
+                .iter()
+                .any(|dir| f.starts_with(&format!("{dir}/")))
+        })
+        .collect();
+    if added.is_empty() {
+        passed(
+            "ofd_coverage",
+            "no file was added after the seal, other than later seals".into(),
+        )
+    } else {
+        failed(
+            "ofd_coverage",
+            SubIndication::HashFailure,
+            format!(
+                "added after sealing, protected by no seal: {}",
+                added.join(", ")
+            ),
+        )
+    }
+}
+
+/// The stamp names a page and lies inside it.
+fn stamp(
+    pages: &[Page],
+    stamp: Option<&(String, String)>,
+    kind: &str,
+) -> (Option<u32>, Option<[f64; 4]>, Check) {
+    let Some((page_ref, boundary)) = stamp else {
+        return if kind.eq_ignore_ascii_case("Sign") {
+            (
+                None,
+                None,
+                passed(
+                    "ofd_stamp",
+                    "a digital signature without a stamp (Type=Sign)".into(),
+                ),
+            )
+        } else {
+            (
+                None,
+                None,
+                failed(
+                    "ofd_stamp",
+                    SubIndication::FormatFailure,
+                    "a seal without a StampAnnot: nothing shows it on a page".into(),
+                ),
+            )
+        };
+    };
+    let Some((n, page)) = pages.iter().enumerate().find(|(_, p)| &p.id == page_ref) else {
+        return (
+            None,
+            None,
+            failed(
+                "ofd_stamp",
+                SubIndication::FormatFailure,
+                format!("the stamp's PageRef {page_ref} names no page"),
+            ),
+        );
+    };
+    let b: Vec<f64> = boundary
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let Ok(b) = <[f64; 4]>::try_from(b) else {
+        return (
+            Some(n as u32 + 1),
+            None,
+            failed(
+                "ofd_stamp",
+                SubIndication::FormatFailure,
+                format!("Boundary 「{boundary}」 is not four numbers"),
+            ),
+        );
+    };
+    let [ax, ay, aw, ah] = page.area;
+    let page_no = Some(n as u32 + 1);
+    if b[0] < ax || b[1] < ay || b[0] + b[2] > ax + aw || b[1] + b[3] > ay + ah {
+        return (
+            page_no,
+            Some(b),
+            failed(
+                "ofd_stamp",
+                SubIndication::FormatFailure,
+                format!(
+                    "the stamp at {boundary} mm lies outside page {} ({aw}×{ah} mm)",
+                    n + 1
+                ),
+            ),
+        );
+    }
+    (
+        page_no,
+        Some(b),
+        passed("ofd_stamp", format!("on page {} at {boundary} mm", n + 1)),
+    )
+}
+
+/// Seal.esl, when present, is the seal inside the signature.
+fn seal_file(package: &Package, d: &Described, signed_value: &[u8]) -> Option<Check> {
+    let loc = d.seal_loc.as_ref()?;
+    let inside = ecenter_seal::seal_of_signature(signed_value).ok();
+    Some(match package.files.get(loc) {
+        Some(esl) if inside.as_deref() == Some(esl.as_slice()) => passed(
+            "ofd_seal_file",
+            format!("{loc} is the seal inside the signature"),
+        ),
+        Some(_) => failed(
+            "ofd_seal_file",
+            SubIndication::HashFailure,
+            format!("{loc} is not the seal inside the signature"),
+        ),
+        None => failed(
+            "ofd_seal_file",
+            SubIndication::FormatFailure,
+            format!("{loc} is not in the package"),
+        ),
+    })
+}

@@ -1,0 +1,138 @@
+//! The small XML files of an OFD package read as a flat list of elements — path of local names
+//! (namespace prefixes dropped), attributes, text — which is all the signature chapter needs.
+
+use crate::OfdError;
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+/// One element: `OFD/DocBody/DocRoot`, its attributes and its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    /// Local names from the root, joined by `/`.
+    pub path: String,
+    /// Attributes by local name, unescaped.
+    pub attrs: Vec<(String, String)>,
+    /// Text content, unescaped and trimmed.
+    pub text: String,
+}
+
+impl Element {
+    /// The attribute `name`, if present.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+const MAX_DEPTH: usize = 64;
+const MAX_ELEMENTS: usize = 200_000;
+
+fn local(name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    name.rsplit(':').next().unwrap_or_default().to_string()
+}
+
+/// Every element of `xml` in document order; `file` names it in errors.
+pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
+    let bad = |e: String| OfdError::Xml(file.to_string(), e);
+    let mut reader = Reader::from_reader(xml);
+    let mut stack: Vec<String> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut out: Vec<Element> = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| bad(e.to_string()))?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                stack.push(local(e.name().as_ref()));
+                if stack.len() > MAX_DEPTH || out.len() >= MAX_ELEMENTS {
+                    return Err(bad("nested or repeated beyond the reader's limits".into()));
+                }
+                let mut attrs = Vec::new();
+                for a in e.attributes() {
+                    let a = a.map_err(|e| bad(e.to_string()))?;
+                    let value = a
+                        .decode_and_unescape_value(reader.decoder())
+                        .map_err(|e| bad(e.to_string()))?;
+                    attrs.push((local(a.key.as_ref()), value.into_owned()));
+                }
+                out.push(Element {
+                    path: stack.join("/"),
+                    attrs,
+                    text: String::new(),
+                });
+                if empty {
+                    stack.pop();
+                } else {
+                    open.push(out.len() - 1);
+                }
+            }
+            Event::Text(t) => {
+                if let Some(&i) = open.last() {
+                    let text = t.decode().map_err(|e| bad(e.to_string()))?;
+                    let text =
+                        quick_xml::escape::unescape(&text).map_err(|e| bad(e.to_string()))?;
+                    out[i].text.push_str(text.trim());
+                }
+            }
+            Event::CData(t) => {
+                if let Some(&i) = open.last() {
+                    out[i].text.push_str(String::from_utf8_lossy(&t).trim());
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+                open.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !stack.is_empty() {
+        return Err(bad("the document ends inside an element".into()));
+    }
+    Ok(out)
+}
+
+/// The first element whose path ends with `suffix` (a `/`-joined run of local names).
+pub fn first<'a>(elements: &'a [Element], suffix: &str) -> Option<&'a Element> {
+    elements.iter().find(|e| matches(e, suffix))
+}
+
+fn matches(e: &Element, suffix: &str) -> bool {
+    e.path == suffix
+        || (e.path.ends_with(suffix) && e.path[..e.path.len() - suffix.len()].ends_with('/'))
+}
+
+/// Every element whose path ends with `suffix`.
+pub fn all<'a>(elements: &'a [Element], suffix: &'a str) -> impl Iterator<Item = &'a Element> {
+    elements.iter().filter(move |e| matches(e, suffix))
+}
+
+/// Text escaped for XML content and attribute values.
+pub fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_dropped_and_text_unescaped() {
+        let xml = br#"<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot> Doc_0/Document.xml </ofd:DocRoot><ofd:Signatures>a&amp;b</ofd:Signatures></ofd:DocBody></ofd:OFD>"#;
+        let e = elements(xml, "OFD.xml").unwrap();
+        assert_eq!(
+            first(&e, "DocBody/DocRoot").unwrap().text,
+            "Doc_0/Document.xml"
+        );
+        assert_eq!(first(&e, "Signatures").unwrap().text, "a&b");
+        assert!(elements(b"<a><b></a>", "x").is_err());
+    }
+}

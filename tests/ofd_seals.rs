@@ -1,0 +1,300 @@
+//! Sealed OFD (GB/T 33190 §18) judged by others: easyofd (PyPI) renders the stamp where the seal
+//! says, and a verifier written in Python (asn1crypto + gmssl, tests/python/ofd_tools.py) agrees
+//! with `verify_ofd` on the good package and on every kind of tampering. The OFDs sealed come
+//! from easyofd and from a hand-written generator, not from ecenter.
+
+mod common;
+
+use common::pdf::{holder, path, python_tool, trust};
+use ecenter_ofdseal::package::{Limits, Package};
+use ecenter_ofdseal::{Stamp, seal_ofd, verify_ofd};
+use ecenter_seal::{CheckStatus, Indication, SealSpec, Sealer, Verifier, make_seal};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+struct Court {
+    _pki: tempfile::TempDir,
+    seal: Vec<u8>,
+    signer: ecenter_seal::KeyHolder,
+    verifier: Verifier,
+}
+
+fn court() -> Court {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let sm2 = pki.path().join("sm2");
+    let signer = holder(&sm2, "seal");
+    let spec = SealSpec {
+        seal_id: "4206-GM-OFD".into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        seal_type: 1,
+        signers: vec![signer.cert().to_vec()],
+        valid_from: SystemTime::now() - Duration::from_secs(60),
+        valid_to: SystemTime::now() + Duration::from_secs(86_400),
+        picture_type: "PNG".into(),
+        picture: common::seal_setup::seal_png(),
+        size_mm: (40, 40),
+    };
+    let seal = make_seal(&spec, &holder(&sm2, "seal-maker")).unwrap();
+    Court {
+        verifier: Verifier::new(trust(&sm2)),
+        _pki: pki,
+        seal,
+        signer,
+    }
+}
+
+impl Court {
+    fn seal(&self, ofd: &[u8], stamp: Stamp) -> Vec<u8> {
+        let sealer = Sealer::new(&self.seal, &self.signer).unwrap();
+        seal_ofd(ofd, &self.seal, &sealer, stamp, SystemTime::now()).unwrap()
+    }
+}
+
+fn foreign(dir: &Path, kind: &str, pages: u32) -> Vec<u8> {
+    let out = dir.join(format!("{kind}-{pages}.ofd"));
+    python_tool("ofd_tools.py", &[kind, path(&out), &pages.to_string()]);
+    std::fs::read(out).unwrap()
+}
+
+fn judged(dir: &Path, name: &str, ofd: &[u8], command: &str) -> serde_json::Value {
+    let file = dir.join(name);
+    std::fs::write(&file, ofd).unwrap();
+    serde_json::from_str(&python_tool("ofd_tools.py", &[command, path(&file)])).unwrap()
+}
+
+fn edit(ofd: &[u8], f: impl FnOnce(&mut Package)) -> Vec<u8> {
+    let mut p = Package::read(ofd, Limits::default()).unwrap();
+    f(&mut p);
+    p.write().unwrap()
+}
+
+fn failed(report: &ecenter_seal::ValidationReport, check: &str) -> bool {
+    matches!(
+        report.check(check).map(|c| &c.status),
+        Some(CheckStatus::Failed(_))
+    )
+}
+
+#[test]
+fn a_sealed_ofd_from_easyofd_verifies_here_and_in_python_and_renders_its_stamp_lower_right() {
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let ofd = foreign(dir.path(), "easyofd", 3);
+    let sealed = court.seal(&ofd, Stamp::default());
+    let seals = verify_ofd(&sealed, &court.verifier, SystemTime::now()).unwrap();
+    assert_eq!(seals.len(), 1);
+    let seal = &seals[0];
+    assert_eq!(
+        seal.report.indication,
+        Indication::Passed,
+        "{:#?}",
+        seal.report
+    );
+    assert_eq!(seal.page, Some(3), "the last page by default");
+    let python = judged(dir.path(), "sealed.ofd", &sealed, "verify");
+    assert_eq!(python[0]["valid"], true, "{python}");
+
+    // easyofd shows the seal's picture inside the Boundary, on the last page only.
+    let [x, y, w, h] = seal.boundary.unwrap();
+    let rendered = judged(dir.path(), "sealed.ofd", &sealed, "render");
+    assert_eq!(
+        (rendered[0].clone(), rendered[1].clone()),
+        (serde_json::Value::Null, serde_json::Value::Null),
+        "{rendered}"
+    );
+    let red: Vec<f64> = serde_json::from_value(rendered[2].clone()).expect("a stamp on page 3");
+    let page = ecenter_ofdseal::pages(&Package::read(&sealed, Limits::default()).unwrap()).unwrap();
+    let [_, _, pw, ph] = page[2].area;
+    assert!(
+        red[0] >= x - 1.0 && red[1] >= y - 1.0 && red[2] <= x + w + 1.0 && red[3] <= y + h + 1.0,
+        "{red:?} outside {x} {y} {w} {h}"
+    );
+    assert!(
+        red[0] > pw / 3.0 && red[1] > ph / 3.0,
+        "lower right: {red:?} on a {pw}×{ph} mm page"
+    );
+}
+
+#[test]
+fn a_second_seal_keeps_the_first_valid_for_both_verifiers() {
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let ofd = foreign(dir.path(), "plain", 10);
+    let once = court.seal(&ofd, Stamp::default());
+    let twice = court.seal(
+        &once,
+        Stamp {
+            page: Some(1),
+            origin: Some((20.0, 30.0)),
+            size_mm: None,
+        },
+    );
+    let seals = verify_ofd(&twice, &court.verifier, SystemTime::now()).unwrap();
+    assert_eq!(seals.len(), 2);
+    for s in &seals {
+        assert_eq!(
+            s.report.indication,
+            Indication::Passed,
+            "{}: {:#?}",
+            s.id,
+            s.report
+        );
+    }
+    assert_eq!((seals[0].page, seals[1].page), (Some(10), Some(1)));
+    let python = judged(dir.path(), "twice.ofd", &twice, "verify");
+    assert_eq!(
+        (python[0]["valid"].clone(), python[1]["valid"].clone()),
+        (true.into(), true.into()),
+        "{python}"
+    );
+}
+
+#[test]
+fn every_kind_of_tampering_fails_here_and_in_python() {
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = court.seal(&foreign(dir.path(), "plain", 3), Stamp::default());
+    let sign = "/Doc_0/Signs/Sign_0";
+    let other = court.seal(&foreign(dir.path(), "easyofd", 2), Stamp::default());
+    let other_value = Package::read(&other, Limits::default()).unwrap().files
+        [&format!("{sign}/SignedValue.dat")]
+        .clone();
+    let replace_in = |file: &str, from: &str, to: &str| {
+        let (file, from, to) = (file.to_string(), from.to_string(), to.to_string());
+        move |p: &mut Package| {
+            let text = String::from_utf8(p.files[&file].clone()).unwrap();
+            assert!(text.contains(&from), "{from} not in {file}");
+            p.files
+                .insert(file, text.replacen(&from, &to, 1).into_bytes());
+        }
+    };
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        (
+            "a page changed",
+            edit(
+                &sealed,
+                replace_in("/Doc_0/Pages/Page_0/Content.xml", "第1页", "第9页"),
+            ),
+            "ofd_references",
+            "references",
+        ),
+        (
+            "a file added",
+            edit(&sealed, |p| {
+                p.files.insert("/Doc_0/Res/extra.png".into(), vec![1, 2, 3]);
+            }),
+            "ofd_coverage",
+            "added",
+        ),
+        (
+            "a file removed",
+            edit(&sealed, |p| {
+                p.files.remove("/Doc_0/PublicRes.xml");
+            }),
+            "ofd_references",
+            "references",
+        ),
+        (
+            "a reference dropped",
+            edit(&sealed, |p| {
+                let file = format!("{sign}/Signature.xml");
+                let text = String::from_utf8(p.files[&file].clone()).unwrap();
+                let start = text
+                    .find("<ofd:Reference FileRef=\"/Doc_0/PublicRes.xml\"")
+                    .unwrap();
+                let end = start
+                    + text[start..].find("</ofd:Reference>").unwrap()
+                    + "</ofd:Reference>".len();
+                p.files.insert(
+                    file,
+                    format!("{}{}", &text[..start], &text[end..]).into_bytes(),
+                );
+            }),
+            "document_hash",
+            "data_hash",
+        ),
+        (
+            "a SignedValue from another document",
+            edit(&sealed, |p| {
+                p.files
+                    .insert(format!("{sign}/SignedValue.dat"), other_value.clone());
+            }),
+            "document_hash",
+            "data_hash",
+        ),
+        (
+            "the stamp moved",
+            edit(&sealed, |p| {
+                let file = format!("{sign}/Signature.xml");
+                let text = String::from_utf8(p.files[&file].clone()).unwrap();
+                let at = text.find("Boundary=\"").unwrap() + "Boundary=\"".len();
+                p.files.insert(
+                    file,
+                    format!("{}1{}", &text[..at], &text[at..]).into_bytes(),
+                );
+            }),
+            "document_hash",
+            "data_hash",
+        ),
+    ];
+    for (what, ofd, check, python_flag) in cases {
+        let seals = verify_ofd(&ofd, &court.verifier, SystemTime::now()).unwrap();
+        let report = &seals[0].report;
+        assert_ne!(report.indication, Indication::Passed, "{what}: {report:#?}");
+        assert!(
+            failed(report, check),
+            "{what}: {check} should fail: {report:#?}"
+        );
+        let python = judged(dir.path(), "t.ofd", &ofd, "verify");
+        assert_eq!(python[0]["valid"], false, "{what}: {python}");
+        let flag = &python[0][python_flag];
+        assert!(
+            flag == &serde_json::Value::Bool(false)
+                || flag.as_array().is_some_and(|a| !a.is_empty()),
+            "{what}: python {python_flag}: {python}"
+        );
+    }
+}
+
+#[test]
+fn what_is_not_a_sealable_ofd_is_refused_by_name() {
+    let court = court();
+    let sealer = Sealer::new(&court.seal, &court.signer).unwrap();
+    let refused = |bytes: &[u8], stamp: Stamp| {
+        seal_ofd(bytes, &court.seal, &sealer, stamp, SystemTime::now())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refused(b"%PDF-1.7", Stamp::default()).contains("ZIP"));
+    let dir = tempfile::tempdir().unwrap();
+    let ofd = foreign(dir.path(), "plain", 2);
+    assert!(
+        refused(
+            &ofd,
+            Stamp {
+                page: Some(3),
+                ..Default::default()
+            }
+        )
+        .contains("2 page")
+    );
+    let off_page = Stamp {
+        page: Some(1),
+        origin: Some((190.0, 10.0)),
+        size_mm: None,
+    };
+    assert!(refused(&ofd, off_page).contains("does not fit"));
+    let no_ofd_xml = edit(&ofd, |p| {
+        p.files.remove("/OFD.xml");
+    });
+    assert!(refused(&no_ofd_xml, Stamp::default()).contains("/OFD.xml"));
+    let climbing = common::zip_with(&[("../OFD.xml", b"<ofd:OFD/>")]);
+    assert!(refused(&climbing, Stamp::default()).contains("not a plain relative path"));
+    // An unsealed OFD verifies to no seal at all, not to an error.
+    assert!(
+        verify_ofd(&ofd, &court.verifier, SystemTime::now())
+            .unwrap()
+            .is_empty()
+    );
+}
