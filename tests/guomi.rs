@@ -419,3 +419,63 @@ fn a_revoked_sm2_signer_is_reported_revoked_through_an_sm2_crl() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn a_timestamp_is_bound_to_its_tsa_certificate_its_content_type_and_the_past() {
+    let pki = pki();
+    let sm2 = pki.path().join("sm2");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    std::fs::write(&data, DOC).unwrap();
+    let anchors = [der_of(&sm2.join("root-ca.pem"))];
+    let inter = [der_of(&sm2.join("tsa-ca.pem"))];
+    let token = |variant: &str| {
+        let out = dir.path().join(format!("{variant}.tst"));
+        python_tool(
+            "guomi.py",
+            &[
+                "make-tst",
+                path(&sm2.join("tsa.key")),
+                path(&sm2.join("tsa.pem")),
+                path(&data),
+                path(&out),
+                variant,
+                path(&sm2.join("seal.pem")),
+            ],
+        );
+        verify_timestamp(&std::fs::read(out).unwrap(), DOC, &anchors, &inter)
+    };
+    token("good").unwrap();
+    // Without the attribute the SignerIdentifier and the signature bind the TSA (pyHanko's
+    // TSA writes none); naming another certificate is refused.
+    token("no-signing-cert").unwrap();
+    for (variant, named) in [
+        ("other-cert", "signing-certificate-v2"),
+        ("content-type-data", "contentType"),
+        ("future", "genTime"),
+    ] {
+        let refused = token(variant).unwrap_err();
+        assert!(refused.contains(named), "{variant}: {refused}");
+    }
+}
+
+#[test]
+fn a_foreign_sm2_seal_naming_its_signer_by_an_sm3_digest_verifies() {
+    let pki = pki();
+    let sm2 = pki.path().join("sm2");
+    let dir = tempfile::tempdir().unwrap();
+    let (doc, out) = (dir.path().join("d"), dir.path().join("s.der"));
+    std::fs::write(&doc, DOC).unwrap();
+    let keys = ["seal-maker.key", "seal-maker.pem", "seal.key", "seal.pem"].map(|f| sm2.join(f));
+    let mut args = vec!["make-ses"];
+    args.extend(keys.iter().map(|k| path(k)));
+    args.extend([path(&doc), path(&out)]);
+    python_tool("guomi.py", &args);
+    let signature = std::fs::read(&out).unwrap();
+    let report = verify(&signature, DOC, &trust(&sm2), SystemTime::now());
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    // The same seal used by another signer: the SM3 digest names only the listed one.
+    let other = holder(pki.path(), "seal");
+    let seal = ecenter_seal::seal_of_signature(&signature).unwrap();
+    assert!(ecenter_seal::Sealer::new(&seal, &other).is_err());
+}

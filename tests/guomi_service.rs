@@ -219,3 +219,56 @@ fn keys_in_the_wrong_place_are_refused_at_start_naming_the_setting() {
     assert!(err.contains("[seals.sm2] maker_cert"), "{err}");
     with_sm2(pki.path()).load().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crl_in_der_is_read_and_a_crl_file_without_a_crl_is_refused() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let sm2 = pki.path().join("sm2");
+    ecenter_pki::sm2::revoke(pki.path(), &sm2.join("seal.pem")).unwrap();
+    let der = pki.path().join("seal-ca-sm2.crl");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "crl",
+            "-in",
+            path(&sm2.join("seal-ca.crl.pem")),
+            "-outform",
+            "DER",
+            "-out",
+            path(&der),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut junk = with_sm2(pki.path());
+    let junk_file = pki.path().join("junk.crl");
+    std::fs::write(&junk_file, "not a CRL").unwrap();
+    junk.crls = vec![junk_file];
+    let err = junk.load().err().unwrap();
+    assert!(
+        err.contains("[seals] crls") && err.contains("junk.crl"),
+        "{err}"
+    );
+
+    let mut config = with_sm2(pki.path());
+    config.crls = vec![der];
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls_with(data.path(), pki.path(), move |c| c.seals = Some(config)).await;
+    let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court = SealServiceClient::new(channel);
+    court
+        .create_seal(create("4206-GM-09", pb::SealAlgorithm::Sm2Sm3))
+        .await
+        .unwrap();
+    let applied = court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-GM-09".into(),
+            target: Some(pb::apply_seal_request::Target::Content(DOC.to_vec())),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let report = applied.report.unwrap();
+    assert_eq!(report.sub_indication, "REVOKED", "{report:#?}");
+    hub.stop().await;
+}

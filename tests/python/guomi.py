@@ -13,6 +13,13 @@ shares code with ecenter.
         checks a CRL's SM2 signature by its issuer; prints JSON {"signature", "revoked"}
     guomi.py sign KEY_PEM DATA OUT
         writes a DER SM2 signature over DATA made by gmssl (a foreign signer)
+    guomi.py make-ses MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT
+        a version-4 SES_Signature in SM2 made here, its seal naming the signer by an SM3 digest
+        of the certificate (certListType 2), as GM/T vendors write it
+    guomi.py make-tst KEY CERT DATA OUT VARIANT [OTHER_CERT]
+        an RFC 3161 / GM/T 0033 token over DATA signed by gmssl; VARIANT is good,
+        other-cert (ESSCertIDv2 names OTHER_CERT), no-signing-cert, content-type-data or future
+        (genTime 30 days ahead)
 """
 
 import json
@@ -110,9 +117,87 @@ def sign(key_path, data_path, out_path):
     return {"public_key": "04" + crypt.public_key}
 
 
+def sm2_sign(key_path, data):
+    """A DER SM2 signature by the PKCS#8 key at key_path, made by gmssl (ID 1234567812345678)."""
+    key = keys.PrivateKeyInfo.load(der_file(key_path))
+    private = "%064x" % key["private_key"].parsed["private_key"].native
+    crypt = sm2.CryptSM2(private_key=private, public_key="")
+    crypt.public_key = crypt._kg(int(private, 16), crypt.ecc_table["g"])
+    rs = crypt.sign_with_sm3(data)
+    return algos.DSASignature({"r": int(rs[:64], 16), "s": int(rs[64:], 16)}).dump()
+
+
+def make_ses(maker_key, maker_cert, signer_key, signer_cert, document, out):
+    import datetime
+
+    from ses_tools import CertDigestList, SESealV4, TbsSignV4
+
+    maker_c, signer_c = der_file(maker_cert), der_file(signer_cert)
+    now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+    cert_list = CertDigestList([{"type": "SM3", "value": sm3_of(signer_c)}])
+    info = SealInfoV4({
+        "header": {"id": "ES", "version": 4, "vid": "gmssl-test"},
+        "es_id": "4206000000077",
+        "property": {
+            "type": 1, "name": "外部国密系统制作的测试专用章", "cert_list_type": 2,
+            "cert_list": core.Any.load(cert_list.dump()), "create_date": now,
+            "valid_start": now - datetime.timedelta(days=1), "valid_end": now + datetime.timedelta(days=30),
+        },
+        "picture": {"type": "PNG", "data": b"\x89PNG\r\n\x1a\n picture", "width": 40, "height": 40},
+    })
+    seal = SESealV4({"e_seal_info": info, "cert": maker_c, "sign_alg_id": SM2_WITH_SM3,
+                     "signed_value": sm2_sign(maker_key, info.dump())})
+    tbs = TbsSignV4({"version": 4, "eseal": seal, "time_info": now,
+                     "data_hash": sm3_of(open(document, "rb").read()), "property_info": "doc-sm3"})
+    sig = SignatureV4({"to_sign": tbs, "cert": signer_c, "signature_alg_id": SM2_WITH_SM3,
+                       "signature": sm2_sign(signer_key, tbs.dump())})
+    open(out, "wb").write(sig.dump())
+    return {"bytes": len(sig.dump())}
+
+
+def make_tst(key_path, cert_path, data_path, out, variant, other_cert=None):
+    import datetime
+
+    cert_der = der_file(cert_path)
+    cert = x509.Certificate.load(cert_der)
+    when = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+    if variant == "future":
+        when += datetime.timedelta(days=30)
+    info = tsp.TSTInfo({
+        "version": "v1", "policy": "1.3.6.1.4.1.59648.1.1",
+        "message_imprint": {"hash_algorithm": {"algorithm": SM3}, "hashed_message": sm3_of(open(data_path, "rb").read())},
+        "serial_number": 4711, "gen_time": when,
+    })
+    named = der_file(other_cert) if variant == "other-cert" else cert_der
+    attrs = [
+        {"type": "content_type", "values": ["data" if variant == "content-type-data" else "tst_info"]},
+        {"type": "message_digest", "values": [sm3_of(info.dump())]},
+    ]
+    if variant != "no-signing-cert":
+        v2 = tsp.SigningCertificateV2({"certs": [{"hash_algorithm": {"algorithm": SM3}, "cert_hash": sm3_of(named)}]})
+        attrs.append({"type": "signing_certificate_v2", "values": [v2]})
+    signed_attrs = cms.CMSAttributes(attrs)
+    signer = cms.SignerInfo({
+        "version": "v1",
+        "sid": {"issuer_and_serial_number": {"issuer": cert.issuer, "serial_number": cert.serial_number}},
+        "digest_algorithm": {"algorithm": SM3},
+        "signed_attrs": signed_attrs,
+        "signature_algorithm": {"algorithm": SM2_WITH_SM3},
+        "signature": sm2_sign(key_path, signed_attrs.dump()),
+    })
+    sd = cms.SignedData({
+        "version": "v3", "digest_algorithms": [{"algorithm": SM3}],
+        "encap_content_info": {"content_type": "tst_info", "content": info},
+        "certificates": [cert], "signer_infos": [signer],
+    })
+    open(out, "wb").write(cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump())
+    return {"variant": variant}
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    result = {"ses": ses, "tst": tst, "crl": crl_check, "sign": sign}[command](*args)
+    commands = {"ses": ses, "tst": tst, "crl": crl_check, "sign": sign, "make-ses": make_ses, "make-tst": make_tst}
+    result = commands[command](*args)
     print(json.dumps(result))
 
 

@@ -75,19 +75,31 @@ pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
             Event::Text(t) => {
                 if let Some(&i) = open.last() {
                     let text = t.decode().map_err(|e| bad(e.to_string()))?;
-                    let text =
-                        quick_xml::escape::unescape(&text).map_err(|e| bad(e.to_string()))?;
-                    out[i].text.push_str(text.trim());
+                    out[i].text.push_str(&text);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(&i) = open.last() {
+                    let name = r.decode().map_err(|e| bad(e.to_string()))?;
+                    let c = match r.resolve_char_ref().map_err(|e| bad(e.to_string()))? {
+                        Some(c) => c.to_string(),
+                        None => quick_xml::escape::resolve_predefined_entity(&name)
+                            .ok_or_else(|| bad(format!("unknown entity &{name};")))?
+                            .to_string(),
+                    };
+                    out[i].text.push_str(&c);
                 }
             }
             Event::CData(t) => {
                 if let Some(&i) = open.last() {
-                    out[i].text.push_str(String::from_utf8_lossy(&t).trim());
+                    out[i].text.push_str(&String::from_utf8_lossy(&t));
                 }
             }
             Event::End(_) => {
                 stack.pop();
-                open.pop();
+                if let Some(i) = open.pop() {
+                    out[i].text = out[i].text.trim().to_string();
+                }
             }
             Event::Eof => break,
             _ => {}

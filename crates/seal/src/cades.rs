@@ -442,7 +442,7 @@ fn named_seal(
 /// The signing-certificate attribute (ETSI EN 319 122-1 §5.2.2): v2 (RFC 5035) with any allowed
 /// hash and, when present, issuerSerial; or v1 (RFC 2634, SHA-1) as older signers write it. Its
 /// first identifier must name the signer's certificate.
-fn signing_certificate_check(
+pub(crate) fn signing_certificate_check(
     v2: Option<&der::Any>,
     v1: Option<&der::Any>,
     cert_der: &[u8],
@@ -508,7 +508,8 @@ fn signing_certificate_check(
             }),
         (None, None) => Err((
             SubIndication::FormatFailure,
-            "no signing-certificate-v2 attribute (required by PAdES)".to_string(),
+            "no signing-certificate-v2 attribute (RFC 3161 §2.4.1 and PAdES require one)"
+                .to_string(),
         )),
     };
     check("signing_certificate", named)

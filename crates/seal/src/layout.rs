@@ -49,7 +49,14 @@ impl Signers {
                 // is skipped, and only a list of nothing but such entries is an error.
                 let mut unknown = Vec::new();
                 for (alg, value) in d {
-                    let algorithm = match alg.to_ascii_uppercase().replace('-', "").as_str() {
+                    let name = alg.to_ascii_uppercase().replace('-', "");
+                    if name == "SM3" {
+                        if crate::sm::sm3_of(&[cert_der]) == *value {
+                            return Ok(true);
+                        }
+                        continue;
+                    }
+                    let algorithm = match name.as_str() {
                         "SHA256" => &ring::digest::SHA256,
                         "SHA384" => &ring::digest::SHA384,
                         "SHA512" => &ring::digest::SHA512,
@@ -64,7 +71,7 @@ impl Signers {
                 }
                 if !unknown.is_empty() && unknown.len() == d.len() {
                     return Err(format!(
-                        "the seal names its signers only by digests in {} (the allow-list is SHA256, SHA384, SHA512)",
+                        "the seal names its signers only by digests in {} (the allow-list is SHA256, SHA384, SHA512, SM3)",
                         unknown.join(", ")
                     ));
                 }

@@ -465,7 +465,7 @@ fn verify_raw(
         }
         SignatureAlgorithm::Sm2Sm3 => {
             return Err(
-                "an SM2 signature by a certificate whose key is not on the SM2 curve".into(),
+                "an SM2 signature by a certificate whose key is not an SM2 key as GM/T 0015 writes it (id-ecPublicKey on the curve sm2p256v1, 1.2.156.10197.1.301)".into(),
             );
         }
     };
@@ -588,7 +588,12 @@ fn chain(
             },
         )),
         Err(webpki::Error::InvalidSignatureForPublicKey) | Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)) => {
-            Err((SubIndication::NoCertificateChainFound, "the chain's signatures do not verify against the configured anchors".into()))
+            let hint = if sm::is_sm2_cert(cert_der) {
+                "; SM2 certificates are signed under the distinguishing ID 1234567812345678 (GM/T 0015) — OpenSSL 3 writes that only with -sigopt distid:1234567812345678"
+            } else {
+                ""
+            };
+            Err((SubIndication::NoCertificateChainFound, format!("the chain's signatures do not verify against the configured anchors{hint}")))
         }
         Err(e) => Err(general(format!("chain validation failed: {}", explain(&e)))),
     }
@@ -630,6 +635,9 @@ pub(crate) fn explain(e: &webpki::Error) -> String {
         }
         webpki::Error::BadDer | webpki::Error::BadDerTime => {
             "a certificate is not valid DER".into()
+        }
+        webpki::Error::InvalidCrlSignatureForPublicKey => {
+            "a configured CRL's signature does not verify with its issuer's key: the CRL was not signed by that CA (or, in SM2, not under the ID 1234567812345678); replace the CRL in [seals] crls".into()
         }
         other => format!("the certificate path is not valid ({other})"),
     }

@@ -177,3 +177,14 @@ impl ValidationReport {
         self.checks.iter().find(|c| c.name == name)
     }
 }
+
+/// `t` for people: `YYYY-MM-DD hh:mm:ss (Beijing time)`.
+pub(crate) fn beijing(t: std::time::SystemTime) -> String {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    format!(
+        "{} (Beijing time)",
+        chrono::DateTime::<chrono::Utc>::from(t)
+            .with_timezone(&shanghai)
+            .format("%Y-%m-%d %H:%M:%S")
+    )
+}

@@ -145,6 +145,9 @@ pub(crate) fn is_sm2_cert(cert_der: &[u8]) -> bool {
         .ok()
         .and_then(|(_, c)| {
             let alg = &c.public_key().algorithm;
+            if alg.algorithm.to_id_string() != "1.2.840.10045.2.1" {
+                return Some(false); // only id-ecPublicKey on sm2p256v1 (GM/T 0015) is an SM2 key here
+            }
             let curve = alg.parameters.as_ref()?.as_oid().ok()?;
             Some(curve.to_id_string() == SM2_CURVE.to_string())
         })

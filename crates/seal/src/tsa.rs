@@ -31,6 +31,8 @@ pub(crate) const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 /// id-kp-timeStamping, as webpki wants it (OID contents).
 const TIME_STAMPING_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+/// How far a token's genTime may lie after the time it is judged at (clocks differ a little).
+const MAX_CLOCK_SKEW_SECS: u64 = 300;
 /// The hub's (development) timestamp policy.
 pub const DEFAULT_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.59648.1.1");
 
@@ -494,6 +496,25 @@ pub fn verify_timestamp_of_parts(
             .find(|a| a.oid == oid)
             .and_then(|a| a.values.iter().next())
     };
+    match find(CONTENT_TYPE).map(|v| v.decode_as::<ObjectIdentifier>()) {
+        Some(Ok(t)) if t == TST_INFO => {}
+        Some(Ok(t)) => {
+            return Err(format!(
+                "the signed contentType is {t}, not id-ct-TSTInfo (RFC 3161 §2.4.2)"
+            ));
+        }
+        _ => return Err("no signed contentType attribute (RFC 5652 §5.3)".into()),
+    }
+    // The signed signing-certificate attribute binds the TSA's certificate (RFC 3161 §2.4.1,
+    // RFC 5035): a token naming another certificate proves nothing. Tokens without it (pyHanko's
+    // TSA writes none) are bound by their SignerIdentifier and the signature alone.
+    let (v2, v1) = (find(SIGNING_CERTIFICATE_V2), find(SIGNING_CERTIFICATE_V1));
+    if v2.is_some() || v1.is_some() {
+        let named = crate::cades::signing_certificate_check(v2, v1, &tsa_der);
+        if let crate::CheckStatus::Failed(_) = named.status {
+            return Err(format!("the TSA's certificate: {}", named.detail));
+        }
+    }
     let digest = find(MESSAGE_DIGEST)
         .ok_or("no messageDigest attribute")?
         .decode_as::<OctetString>()
@@ -517,6 +538,15 @@ pub fn verify_timestamp_of_parts(
     )
     .map_err(|_| "the TSA's signature does not verify".to_string())?;
     let gen_time = tst.gen_time;
+    // A timestamp proves a time before it was judged, never after.
+    let judged_at = valid_at.unwrap_or_else(SystemTime::now);
+    if gen_time > judged_at + Duration::from_secs(MAX_CLOCK_SKEW_SECS) {
+        return Err(format!(
+            "the token's genTime {} is after the time it is judged at ({}): a timestamp cannot prove a time still to come",
+            crate::report::beijing(gen_time),
+            crate::report::beijing(judged_at)
+        ));
+    }
     let since_epoch = gen_time
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_err(|_| "genTime is before 1970".to_string())?;

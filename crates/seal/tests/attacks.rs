@@ -302,12 +302,12 @@ fn an_algorithm_outside_the_allow_list_is_refused() {
         SubIndication::CryptoConstraintsFailure,
     );
     // SM2 is allowed, but an ECDSA signature relabelled as SM2 is no SM2 signature: the
-    // signer's key is not on the SM2 curve.
+    // signer's key is no SM2 key.
     let sm2 = edit(&sealed(&f), |s| s.signature_alg_id = SM2_WITH_SM3);
     let report = verify(&sm2, DOC, &f.trust, SystemTime::now());
     assert_refused(&report, Indication::Failed, SubIndication::SigCryptoFailure);
     let detail = &report.check("signature").unwrap().detail;
-    assert!(detail.contains("SM2 curve"), "{detail}");
+    assert!(detail.contains("not an SM2 key"), "{detail}");
     let made_up = edit(&sealed(&f), |s| {
         s.to_sign.eseal.sign_alg_id = ObjectIdentifier::new_unwrap("1.2.3.4")
     });

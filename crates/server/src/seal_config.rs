@@ -131,6 +131,30 @@ fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
     Ok(out)
 }
 
+/// The CRLs of a file, PEM (one or more) or DER (one), each checked to parse: a file that
+/// holds none is refused, so revocation is never silently unchecked.
+fn crls_in(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    let named = |e: &dyn std::fmt::Display| format!("[seals] crls: {}: {e}", path.display());
+    let bytes = read(path)?;
+    let mut out = Vec::new();
+    for c in CertificateRevocationListDer::pem_slice_iter(&bytes) {
+        out.push(c.map_err(|e| named(&e))?.as_ref().to_vec());
+    }
+    if out.is_empty() && bytes.first() == Some(&0x30) {
+        out.push(bytes); // one DER CertificateList
+    }
+    if out.is_empty() {
+        return Err(named(
+            &"holds no CRL (PEM \"X509 CRL\" blocks or one DER CertificateList)",
+        ));
+    }
+    for crl in &out {
+        x509_parser::parse_x509_crl(crl)
+            .map_err(|e| named(&format!("a CRL that does not parse ({e})")))?;
+    }
+    Ok(out)
+}
+
 impl SealConfig {
     fn sunsets(&self) -> Result<Vec<(String, SystemTime)>, String> {
         self.archive_algorithm_sunset
@@ -189,15 +213,7 @@ impl SealConfig {
         let sm2 = self.sm2.as_ref().map(|c| c.load(role)).transpose()?;
         let mut crls = Vec::new();
         for p in &self.crls {
-            for c in CertificateRevocationListDer::pem_file_iter(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-            {
-                crls.push(
-                    c.map_err(|e| format!("{}: {e}", p.display()))?
-                        .as_ref()
-                        .to_vec(),
-                );
-            }
+            crls.extend(crls_in(p)?);
         }
         let chain = certs(&self.intermediates)?;
         let trust = TrustStores {
