@@ -301,6 +301,23 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
                 .await
                 .map(drop)
         }
+        Operation::SealOfd => {
+            let seal_id = w.new_seal().await;
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("plain.ofd");
+            common::pdf::python_tool("ofd_tools.py", &["plain", out.to_str().unwrap(), "1"]);
+            w.seals(stem)
+                .await
+                .seal_ofd(pb::SealOfdRequest {
+                    seal_id,
+                    target: Some(pb::seal_ofd_request::Target::Content(
+                        std::fs::read(out).unwrap(),
+                    )),
+                    ..Default::default()
+                })
+                .await
+                .map(drop)
+        }
         Operation::VerifySeal => w
             .seals(stem)
             .await
@@ -458,7 +475,7 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
 /// Calls refused beyond one per cell (GetProofPdf, checked beside GetProof).
 static EXTRA_REFUSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-const OPERATIONS: [Operation; 33] = [
+const OPERATIONS: [Operation; 34] = [
     Operation::ListMyServices,
     Operation::ServeOrder,
     Operation::GetServiceStatus,
@@ -469,6 +486,7 @@ const OPERATIONS: [Operation; 33] = [
     Operation::ResolveDeadLetter,
     Operation::JudgeReport,
     Operation::SealPdf,
+    Operation::SealOfd,
     Operation::IndexCase,
     Operation::RemoveCase,
     Operation::FindSimilar,
@@ -507,7 +525,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 61, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 62, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
     for op in OPERATIONS {
         for (role, stem) in callers {

@@ -147,7 +147,7 @@ fn sm3_and_sm2_signatures_agree_with_openssl_and_gmssl_both_ways() {
         .is_err()
     );
 
-    // gmssl signs: the hub verifies.
+    // gmalg (Python) signs: the hub verifies.
     python_tool(
         "guomi.py",
         &[

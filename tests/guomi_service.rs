@@ -272,3 +272,109 @@ async fn a_crl_in_der_is_read_and_a_crl_file_without_a_crl_is_refused() {
     assert_eq!(report.sub_indication, "REVOKED", "{report:#?}");
     hub.stop().await;
 }
+
+fn plain_ofd(dir: &Path, pages: &str) -> Vec<u8> {
+    let out = dir.join(format!("plain-{pages}.ofd"));
+    python_tool("ofd_tools.py", &["plain", path(&out), pages]);
+    std::fs::read(out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_ofd_and_verify_ofd_over_the_api_agree_with_the_python_verifier() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = with_sm2(pki.path());
+    let hub = start_tls_with(data.path(), pki.path(), move |c| c.seals = Some(config)).await;
+    let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court = SealServiceClient::new(channel);
+    court
+        .create_seal(create("4206-GM-OFD", pb::SealAlgorithm::Sm2Sm3))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ofd = plain_ofd(dir.path(), "3");
+
+    let sealed = court
+        .seal_ofd(pb::SealOfdRequest {
+            seal_id: "4206-GM-OFD".into(),
+            target: Some(pb::seal_ofd_request::Target::Content(ofd)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(sealed.timestamped, "the SM2 TSA stamps the SES_Signature");
+    let file = dir.path().join("sealed.ofd");
+    std::fs::write(&file, &sealed.sealed_ofd).unwrap();
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
+    assert_eq!(judged[0]["valid"], true, "{judged}");
+
+    let verify = |bytes: Vec<u8>| pb::VerifyOfdRequest {
+        document: Some(pb::verify_ofd_request::Document::Content(bytes)),
+    };
+    let report = court
+        .verify_ofd(verify(sealed.sealed_ofd.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Passed as i32,
+        "{report:#?}"
+    );
+    assert_eq!((report.seals.len(), report.seals[0].page), (1, 3));
+    let checks = &report.seals[0].report.as_ref().unwrap().checks;
+    let timestamp = checks.iter().find(|c| c.name == "timestamp").unwrap();
+    assert!(
+        timestamp.detail.contains("国密时间戳"),
+        "{}",
+        timestamp.detail
+    );
+
+    // A page changed after sealing: FAILED, here as in Python.
+    let mut package =
+        ecenter_ofdseal::package::Package::read(&sealed.sealed_ofd, Default::default()).unwrap();
+    let page = "/Doc_0/Pages/Page_0/Content.xml".to_string();
+    let text = String::from_utf8(package.files[&page].clone()).unwrap();
+    package
+        .files
+        .insert(page, text.replace("第1页", "第2页").into_bytes());
+    let tampered = package.write().unwrap();
+    let report = court
+        .verify_ofd(verify(tampered.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Failed as i32,
+        "{report:#?}"
+    );
+    std::fs::write(&file, &tampered).unwrap();
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
+    assert_eq!(judged[0]["valid"], false, "{judged}");
+
+    // Not an OFD: named.
+    assert_status(
+        court
+            .seal_ofd(pb::SealOfdRequest {
+                seal_id: "4206-GM-OFD".into(),
+                target: Some(pb::seal_ofd_request::Target::Content(pdf("x"))),
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "not an OFD",
+    );
+    assert_status(
+        court
+            .verify_ofd(verify(b"PK\x03\x04 broken".to_vec()))
+            .await,
+        Code::InvalidArgument,
+        "ZIP",
+    );
+    hub.stop().await;
+}

@@ -47,7 +47,7 @@ fn court() -> Court {
 impl Court {
     fn seal(&self, ofd: &[u8], stamp: Stamp) -> Vec<u8> {
         let sealer = Sealer::new(&self.seal, &self.signer).unwrap();
-        seal_ofd(ofd, &self.seal, &sealer, stamp, SystemTime::now()).unwrap()
+        seal_ofd(ofd, &self.seal, &sealer, None, stamp, SystemTime::now()).unwrap()
     }
 }
 
@@ -262,7 +262,7 @@ fn what_is_not_a_sealable_ofd_is_refused_by_name() {
     let court = court();
     let sealer = Sealer::new(&court.seal, &court.signer).unwrap();
     let refused = |bytes: &[u8], stamp: Stamp| {
-        seal_ofd(bytes, &court.seal, &sealer, stamp, SystemTime::now())
+        seal_ofd(bytes, &court.seal, &sealer, None, stamp, SystemTime::now())
             .unwrap_err()
             .to_string()
     };

@@ -1,6 +1,6 @@
-"""An independent judge of ecenter's SM2/SM3 (国密) artefacts: asn1crypto parses, gmssl (pure
-Python, PyPI) hashes and checks signatures under the GM/T 0009 ID 1234567812345678. Nothing here
-shares code with ecenter.
+"""An independent judge of ecenter's SM2/SM3 (国密) artefacts: asn1crypto parses, gmssl and gmalg
+(pure Python, PyPI) hash and check signatures under the GM/T 0009 ID 1234567812345678, and must
+agree. Nothing here shares code with ecenter.
 
     guomi.py ses SIGNATURE DOCUMENT
         checks a version-4 SES_Signature (GB/T 38540-2020) over DOCUMENT: the signer's SM2
@@ -12,7 +12,7 @@ shares code with ecenter.
     guomi.py crl CRL_PEM ISSUER_PEM
         checks a CRL's SM2 signature by its issuer; prints JSON {"signature", "revoked"}
     guomi.py sign KEY_PEM DATA OUT
-        writes a DER SM2 signature over DATA made by gmssl (a foreign signer)
+        writes a DER SM2 signature over DATA made by gmalg (a foreign signer)
     guomi.py make-ses MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT
         a version-4 SES_Signature in SM2 made here, its seal naming the signer by an SM3 digest
         of the certificate (certListType 2), as GM/T vendors write it
@@ -46,9 +46,25 @@ def point_of(cert):
 
 
 def verify(cert, signature_der, message):
+    """gmalg's verdict on a DER SM2 signature, with gmssl's as a second opinion: they must agree
+    (gmssl 3.2.2 raises on some valid points — a known fault of its Jacobian conversion — and is
+    then not counted)."""
+    import gmalg
+
     sig = algos.DSASignature.load(signature_der)
-    rs = "%064x%064x" % (sig["r"].native, sig["s"].native)
-    return sm2.CryptSM2(private_key=None, public_key=point_of(cert)).verify_with_sm3(rs, message)
+    r, s = sig["r"].native, sig["s"].native
+    if not (0 < r < 2**256 and 0 < s < 2**256):
+        return False
+    point = cert.public_key["public_key"].native
+    verdict = gmalg.SM2(pk=point, uid=b"1234567812345678").verify(message, r.to_bytes(32, "big"), s.to_bytes(32, "big"))
+    try:
+        rs = "%064x%064x" % (r, s)
+        second = sm2.CryptSM2(private_key=None, public_key=point.hex()[2:]).verify_with_sm3(rs, message)
+    except Exception:  # noqa: BLE001 — gmssl's own fault, see above
+        second = verdict
+    if bool(second) != bool(verdict):
+        raise SystemExit(f"gmalg ({verdict}) and gmssl ({second}) disagree")
+    return bool(verdict)
 
 
 def der_file(path):
@@ -106,25 +122,19 @@ def crl_check(crl_path, issuer_path):
 
 
 def sign(key_path, data_path, out_path):
-    key = keys.PrivateKeyInfo.load(der_file(key_path))
-    scalar = key["private_key"].parsed["private_key"].native
-    private = "%064x" % scalar
-    crypt = sm2.CryptSM2(private_key=private, public_key="")
-    crypt.public_key = crypt._kg(int(private, 16), crypt.ecc_table["g"])
-    rs = crypt.sign_with_sm3(open(data_path, "rb").read())
-    r, s = int(rs[:64], 16), int(rs[64:], 16)
-    open(out_path, "wb").write(algos.DSASignature({"r": r, "s": s}).dump())
-    return {"public_key": "04" + crypt.public_key}
+    der = sm2_sign(key_path, open(data_path, "rb").read())
+    open(out_path, "wb").write(der)
+    return {"bytes": len(der)}
 
 
 def sm2_sign(key_path, data):
-    """A DER SM2 signature by the PKCS#8 key at key_path, made by gmssl (ID 1234567812345678)."""
+    """A DER SM2 signature by the PKCS#8 key at key_path, made by gmalg (ID 1234567812345678)."""
+    import gmalg
+
     key = keys.PrivateKeyInfo.load(der_file(key_path))
-    private = "%064x" % key["private_key"].parsed["private_key"].native
-    crypt = sm2.CryptSM2(private_key=private, public_key="")
-    crypt.public_key = crypt._kg(int(private, 16), crypt.ecc_table["g"])
-    rs = crypt.sign_with_sm3(data)
-    return algos.DSASignature({"r": int(rs[:64], 16), "s": int(rs[64:], 16)}).dump()
+    scalar = key["private_key"].parsed["private_key"].native
+    r, s = gmalg.SM2(sk=scalar.to_bytes(32, "big"), uid=b"1234567812345678").sign(data)
+    return algos.DSASignature({"r": int.from_bytes(r, "big"), "s": int.from_bytes(s, "big")}).dump()
 
 
 def make_ses(maker_key, maker_cert, signer_key, signer_cert, document, out):

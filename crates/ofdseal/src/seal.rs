@@ -7,6 +7,7 @@ use crate::package::{Limits, Package, dir_of, resolve};
 use crate::xml::{all, elements, escape, first};
 use base64::Engine;
 use ecenter_seal::Sealer;
+use ecenter_seal::tsa::TimestampAuthority;
 use std::time::SystemTime;
 
 /// Where the stamp goes: a page (1-based; `None` = the last) and the top-left corner of the
@@ -21,12 +22,14 @@ pub struct Stamp {
     pub size_mm: Option<(f64, f64)>,
 }
 
-/// Seals the OFD `ofd` with the registry seal `seal_der` applied by `sealer` at `now`; returns
-/// the new package. Earlier seals stay valid (see the crate documentation).
+/// Seals the OFD `ofd` with the registry seal `seal_der` applied by `sealer` at `now`, with a
+/// timestamp over the signature value (the SES_Signature's timeStamp) when `tsa` is given;
+/// returns the new package. Earlier seals stay valid (see the crate documentation).
 pub fn seal_ofd(
     ofd: &[u8],
     seal_der: &[u8],
     sealer: &Sealer<'_>,
+    tsa: Option<&TimestampAuthority>,
     stamp: Stamp,
     now: SystemTime,
 ) -> Result<Vec<u8>, OfdError> {
@@ -80,7 +83,10 @@ pub fn seal_ofd(
         annot: (annot_id, &page_id, boundary),
         dir: &dir,
     });
-    let signed_value = sealer.seal(xml.as_bytes(), now, &signature_path)?;
+    let mut signed_value = sealer.seal(xml.as_bytes(), now, &signature_path)?;
+    if let Some(tsa) = tsa {
+        signed_value = ecenter_seal::add_timestamp(&signed_value, tsa, now)?;
+    }
     package.files.insert(signature_path, xml.into_bytes());
     package
         .files

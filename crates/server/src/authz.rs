@@ -48,6 +48,8 @@ pub enum Operation {
     VerifySeal,
     /// SealService.SealPdf.
     SealPdf,
+    /// SealService.SealOfd.
+    SealOfd,
     /// SimilarCaseService.IndexCase.
     IndexCase,
     /// SimilarCaseService.RemoveCase.
@@ -101,6 +103,7 @@ impl Operation {
             Operation::ApplySeal => "ApplySeal",
             Operation::VerifySeal => "VerifySeal",
             Operation::SealPdf => "SealPdf",
+            Operation::SealOfd => "SealOfd",
             Operation::IndexCase => "IndexCase",
             Operation::RemoveCase => "RemoveCase",
             Operation::FindSimilar => "FindSimilar",
@@ -172,6 +175,7 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (VerifySeal, Clerk, Any),
     (VerifySeal, Lawyer, Any),
     (SealPdf, Court, Any),
+    (SealOfd, Court, Any),
     (IndexCase, Court, Any),
     (RemoveCase, Court, Any),
     (FindSimilar, Court, Any),

@@ -42,6 +42,8 @@ pub(crate) fn usable_seal<S: EventStore>(
 
 pub(crate) use crate::seal_pdf::{Parse, seal_pdf_bytes};
 
+mod ofd;
+
 /// The algorithm of a registry seal: its recorded OID, or ECDSA for seals made before SM2.
 pub(crate) fn algorithm_of(seal: &SealRecord) -> ecenter_seal::SignatureAlgorithm {
     seal.algorithm
@@ -744,6 +746,20 @@ impl<S: EventStore> SealService for SealApi<S> {
                 })
                 .collect(),
         }))
+    }
+
+    async fn seal_ofd(
+        &self,
+        request: Request<pb::SealOfdRequest>,
+    ) -> Result<Response<pb::SealOfdResponse>, Status> {
+        self.seal_ofd_request(request).await
+    }
+
+    async fn verify_ofd(
+        &self,
+        request: Request<pb::VerifyOfdRequest>,
+    ) -> Result<Response<pb::VerifyOfdResponse>, Status> {
+        self.verify_ofd_request(request).await
     }
 
     async fn verify_seal(
