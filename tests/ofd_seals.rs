@@ -298,3 +298,76 @@ fn what_is_not_a_sealable_ofd_is_refused_by_name() {
             .is_empty()
     );
 }
+
+#[test]
+fn clerk_verify_ofd_judges_offline_with_the_anchors_it_is_given() {
+    let court = court();
+    let sm2 = court._pki.path().join("sm2");
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = court.seal(&foreign(dir.path(), "plain", 2), Stamp::default());
+    let good = dir.path().join("判决书（已签章）.ofd");
+    std::fs::write(&good, &sealed).unwrap();
+    let bad = dir.path().join("changed.ofd");
+    std::fs::write(
+        &bad,
+        edit(&sealed, |p| {
+            p.files
+                .insert("/Doc_0/Res/added.xml".into(), b"<x/>".to_vec());
+        }),
+    )
+    .unwrap();
+    let clerk = |file: &Path, root: &Path, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+            .arg("verify-ofd")
+            .arg(file)
+            .arg("--trust")
+            .arg(root)
+            .arg("--intermediate")
+            .arg(sm2.join("seal-ca.pem"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let root = sm2.join("root-ca.pem");
+    let out = clerk(&good, &root, &["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (json["passed"].clone(), json["seals"][0]["page"].clone()),
+        (true.into(), 2.into()),
+        "{json}"
+    );
+    let table = clerk(&good, &root, &[]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("PASSED")
+            && text.contains("诉讼服务专用章")
+            && text.contains("ofd_references"),
+        "{text}"
+    );
+
+    let out = clerk(&bad, &root, &["--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let coverage = json["seals"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ofd_coverage")
+        .unwrap()
+        .clone();
+    assert!(
+        coverage["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/Doc_0/Res/added.xml"),
+        "{coverage}"
+    );
+    // Another court's root: not trusted.
+    let out = clerk(&good, &court._pki.path().join("root-ca.pem"), &["--json"]);
+    assert_eq!(out.status.code(), Some(1));
+}

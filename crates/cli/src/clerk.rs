@@ -8,6 +8,7 @@ use crate::pad;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+mod ofd;
 mod review;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
 use rustls_pki_types::pem::PemObject;
@@ -29,6 +30,28 @@ enum Command {
         /// The PDF file.
         file: PathBuf,
         /// Trust anchor(s) for signers (PEM); nothing is trusted unless named here.
+        #[arg(long, required = true)]
+        trust: Vec<PathBuf>,
+        /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
+        #[arg(long)]
+        tsa_trust: Vec<PathBuf>,
+        /// Intermediate CA certificates (PEM) that may complete chains.
+        #[arg(long)]
+        intermediate: Vec<PathBuf>,
+        /// CRLs (PEM) to check revocation against.
+        #[arg(long)]
+        crl: Vec<PathBuf>,
+        /// Print JSON for scripts instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verifies every seal of an OFD offline (GB/T 33190 §18: files changed, added or removed,
+    /// the stamp, each SES_Signature); exits 0 only when it has seals and all of them pass.
+    VerifyOfd {
+        /// The OFD file.
+        file: PathBuf,
+        /// Trust anchor(s) for seal makers and signers (PEM, ECDSA or SM2); nothing is trusted
+        /// unless named here.
         #[arg(long, required = true)]
         trust: Vec<PathBuf>,
         /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
@@ -1404,6 +1427,18 @@ fn run(args: Args) -> Result<bool> {
             crl,
             json,
         } => verify_pdf(
+            &file,
+            trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
+            json,
+        ),
+        Command::VerifyOfd {
+            file,
+            trust,
+            tsa_trust,
+            intermediate,
+            crl,
+            json,
+        } => ofd::verify_ofd(
             &file,
             trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
             json,

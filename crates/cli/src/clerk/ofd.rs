@@ -1,0 +1,85 @@
+//! `clerk verify-ofd`: the seals of an OFD judged offline, as a table for people or JSON.
+
+use super::{indication_name, status_name};
+use crate::pad;
+use anyhow::{Context, Result};
+use ecenter_seal::{Indication, TrustStores, Verifier};
+use std::path::Path;
+
+/// Prints the verdict on every seal of `file`; true when it has seals and all pass.
+pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
+    let ofd = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let verifier = Verifier::new(trust);
+    let seals = ecenter_ofdseal::verify_ofd(&ofd, &verifier, std::time::SystemTime::now())
+        .with_context(|| file.display().to_string())?;
+    let passed = !seals.is_empty()
+        && seals
+            .iter()
+            .all(|s| s.report.indication == Indication::Passed);
+    if json {
+        let list: Vec<serde_json::Value> = seals
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.id,
+                    "signature": s.signature_path,
+                    "page": s.page,
+                    "boundary_mm": s.boundary,
+                    "seal": s.report.seal_name,
+                    "signer": s.report.signer,
+                    "indication": indication_name(s.report.indication),
+                    "sub_indication": s.report.sub_indication.map(|x| x.as_str()),
+                    "checks": s.report.checks.iter().map(|c| serde_json::json!({
+                        "name": c.name, "status": status_name(&c.status), "detail": c.detail,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"file": file.display().to_string(), "passed": passed, "seals": list})
+        );
+        return Ok(passed);
+    }
+    println!(
+        "{}: {} ({} seal{})",
+        file.display(),
+        if passed {
+            "PASSED"
+        } else if seals.is_empty() {
+            "NO SEAL"
+        } else {
+            "NOT PASSED"
+        },
+        seals.len(),
+        if seals.len() == 1 { "" } else { "s" }
+    );
+    for s in &seals {
+        println!(
+            "\n#{} {} — {} — seal: {} — signer: {} — page {}",
+            s.id,
+            s.signature_path,
+            indication_name(s.report.indication),
+            s.report.seal_name.as_deref().unwrap_or("unknown"),
+            s.report.signer.as_deref().unwrap_or("unknown"),
+            s.page.map_or("?".to_string(), |p| p.to_string()),
+        );
+        let width = s
+            .report
+            .checks
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0)
+            + 2;
+        for c in &s.report.checks {
+            println!(
+                "  {}{}{}",
+                pad(c.name, width),
+                pad(&status_name(&c.status), 42),
+                c.detail
+            );
+        }
+    }
+    Ok(passed)
+}
