@@ -9,7 +9,8 @@
         renders with easyofd; prints JSON: per page the box of red pixels in mm (x0, y0, x1, y1)
         from the page's top-left, or null
     ofd_tools.py verify OFD
-        verifies every signature (GB/T 33190 §18, SES_Signature v4) with asn1crypto and gmssl;
+        verifies every signature (GB/T 33190 §18, SES_Signature v4) with asn1crypto, gmalg and
+        gmssl (SM2) or cryptography (ECDSA P-256);
         prints JSON, one object per signature:
         {"id", "references", "added", "data_hash", "signature", "seal", "stamp", "valid"}
 """
@@ -148,9 +149,39 @@ def render(path):
     return out
 
 
+ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+
+
+def signature_ok(cert, algorithm, signature, message):
+    """SM2 through guomi.py (gmalg and gmssl), ECDSA P-256 through cryptography."""
+    from guomi import verify as sm2_verify
+
+    if algorithm != ECDSA_SHA256:
+        return sm2_verify(cert, signature, message)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509 import load_der_x509_certificate
+
+    key = load_der_x509_certificate(cert.dump()).public_key()
+    try:
+        key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        return True
+    except InvalidSignature:
+        return False
+
+
+def data_hash_of(algorithm, data):
+    import hashlib
+
+    from guomi import sm3_of
+
+    return hashlib.sha256(data).digest() if algorithm == ECDSA_SHA256 else sm3_of(data)
+
+
 def verify(path):
     from asn1crypto import x509
-    from guomi import sm3_of, verify as sm2_verify
+    from guomi import sm3_of
     from ses_tools import SignatureV4
 
     files = read_package(path)
@@ -184,13 +215,14 @@ def verify(path):
         x, y, w, h = [float(v) for v in annot.get("Boundary").split()]
         box = pages.get(annot.get("PageRef"))
         stamp = box is not None and x >= box[0] and y >= box[1] and x + w <= box[0] + box[2] and y + h <= box[1] + box[3]
+        alg, maker_alg = ses["signature_alg_id"].dotted, seal["sign_alg_id"].dotted
         r = {
             "id": sid,
             "references": references,
             "added": added,
-            "data_hash": tbs["data_hash"].native == sm3_of(xml),
-            "signature": sm2_verify(signer, ses["signature"].native, tbs.dump()),
-            "seal": sm2_verify(maker, seal["signed_value"].native, seal["e_seal_info"].dump()),
+            "data_hash": tbs["data_hash"].native == data_hash_of(alg, xml),
+            "signature": signature_ok(signer, alg, ses["signature"].native, tbs.dump()),
+            "seal": signature_ok(maker, maker_alg, seal["signed_value"].native, seal["e_seal_info"].dump()),
             "stamp": stamp,
         }
         r["valid"] = all([r["references"], not r["added"], r["data_hash"], r["signature"], r["seal"], r["stamp"]])

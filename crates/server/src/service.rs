@@ -598,7 +598,7 @@ impl<S: EventStore> ServiceApi<S> {
             return Err(invalid(
                 field,
                 format!(
-                    "「{reference}」 is not sealed: serve its sealed copy (S1, S2, ... from SealPdf or ApplySeal)"
+                    "「{reference}」 is not sealed: serve its sealed copy (S1, S2, ... from SealPdf, SealOfd or ApplySeal)"
                 ),
             ));
         }
@@ -635,14 +635,19 @@ impl<S: EventStore> ServiceApi<S> {
             ),
             None => applied.seal_id.clone(),
         };
-        if applied.signature.media_type == "application/pdf" {
+        // A sealed PDF or OFD carries its seal inside: the sealed copy itself is served.
+        if let Some(kind) = match applied.signature.media_type.as_str() {
+            "application/pdf" => Some(""),
+            "application/ofd" => Some("（OFD 电子签章，GB/T 33190）"),
+            _ => None,
+        } {
             return Ok(ServedDocument {
                 reference: reference.to_string(),
                 name: applied.signature.name.clone(),
                 sha256: applied.signature.sha256.clone(),
                 size: applied.signature.size,
                 media_type: applied.signature.media_type.clone(),
-                seal,
+                seal: format!("{seal}{kind}"),
             });
         }
         // A GB/T 38540 signature beside the document: the document is served, the signature named.

@@ -1,0 +1,105 @@
+//! Electronic service of a sealed OFD: a lawyer files an OFD made by another tool, the court seals
+//! it in place (SealOfd), serves the sealed copy, and the recipient's page offers it with its seal;
+//! what the recipient downloads verifies — here (VerifyOfd) and in Python.
+
+mod common;
+
+use common::pdf::{path, python_tool};
+use common::service::*;
+use common::smtp::{received, start_aiosmtpd};
+use common::*;
+use ecenter_proto::v1 as pb;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_ofd_is_served_and_the_recipient_downloads_it_sealed() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let (addr, pki) = (w.hub.addr, w.pki.path());
+    let mut seals = court_with_seal(addr, pki).await;
+    let mut lawyer = tls_client(addr, pki, "lawyer-14201202010000001").await;
+    let dir = tempfile::tempdir().unwrap();
+    let made = dir.path().join("judgment.ofd");
+    python_tool("ofd_tools.py", &["plain", path(&made), "2"]);
+    let ofd = std::fs::read(&made).unwrap();
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-ofd-1",
+        "证据材料",
+        &[("民事判决书.ofd", &ofd)],
+    )
+    .await;
+
+    // An original is not served; the sealed copy is.
+    let court = w.service("court-xiangyang-cms").await;
+    let refused = court
+        .clone()
+        .serve_order(order(
+            "order-ofd-0",
+            &format!("{filing_id}/D1"),
+            vec![recipient(
+                "张三",
+                "zhangsan@example.cn",
+                pb::AddressBasis::Confirmed,
+            )],
+        ))
+        .await;
+    assert_status(refused, tonic::Code::InvalidArgument, "SealOfd");
+    let sealed = seals
+        .seal_ofd(pb::SealOfdRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_ofd_request::Target::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sealed.document_id, "S1");
+    serve_one(
+        &court,
+        "order-ofd-1",
+        &format!("{filing_id}/S1"),
+        "张三",
+        "zhangsan@example.cn",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+
+    let mail = until(30, "the notice e-mail", || async {
+        received(maildir.path()).into_iter().next()
+    })
+    .await;
+    let link = link_in(mail["body"].as_str().unwrap());
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains(&sealed.sha256) && page.contains("OFD 电子签章"),
+        "{page}"
+    );
+    assert!(page.contains("民事判决书（已签章）.ofd"), "{page}");
+
+    let file = dir.path().join("downloaded.ofd");
+    let (code, headers) = w.curl(&["-D", "-", "-o", path(&file), &format!("{link}/d/1")]);
+    assert_eq!(code, 200, "{headers}");
+    assert!(headers.contains("filename=\"document-1.ofd\""), "{headers}");
+    let downloaded = std::fs::read(&file).unwrap();
+    assert_eq!(sha256_hex(&downloaded), sealed.sha256);
+    let report = seals
+        .verify_ofd(pb::VerifyOfdRequest {
+            document: Some(pb::verify_ofd_request::Document::Content(downloaded)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Passed as i32,
+        "{report:#?}"
+    );
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
+    assert_eq!(judged[0]["valid"], true, "{judged}");
+}
