@@ -474,6 +474,23 @@ fn a_foreign_sm2_seal_naming_its_signer_by_an_sm3_digest_verifies() {
     let signature = std::fs::read(&out).unwrap();
     let report = verify(&signature, DOC, &trust(&sm2), SystemTime::now());
     assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    // A signer that hashed with SHA-256 under SM2: refused, and told why.
+    let sha = dir.path().join("sha.der");
+    let mut args = vec!["make-ses"];
+    args.extend(keys.iter().map(|k| path(k)));
+    args.extend([path(&doc), path(&sha), "sha256"]);
+    python_tool("guomi.py", &args);
+    let report = verify(
+        &std::fs::read(&sha).unwrap(),
+        DOC,
+        &trust(&sm2),
+        SystemTime::now(),
+    );
+    let hash = &report.check("document_hash").unwrap().detail;
+    assert!(
+        hash.contains("SHA-256") && hash.contains("wrong digest"),
+        "{hash}"
+    );
     // The same seal used by another signer: the SM3 digest names only the listed one.
     let other = holder(pki.path(), "seal");
     let seal = ecenter_seal::seal_of_signature(&signature).unwrap();

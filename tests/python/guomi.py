@@ -13,9 +13,10 @@ agree. Nothing here shares code with ecenter.
         checks a CRL's SM2 signature by its issuer; prints JSON {"signature", "revoked"}
     guomi.py sign KEY_PEM DATA OUT
         writes a DER SM2 signature over DATA made by gmalg (a foreign signer)
-    guomi.py make-ses MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT
+    guomi.py make-ses MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT [sha256]
         a version-4 SES_Signature in SM2 made here, its seal naming the signer by an SM3 digest
-        of the certificate (certListType 2), as GM/T vendors write it
+        of the certificate (certListType 2), as GM/T vendors write it; with `sha256`, the dataHash
+        is (wrongly) the document's SHA-256
     guomi.py make-tst KEY CERT DATA OUT VARIANT [OTHER_CERT]
         an RFC 3161 / GM/T 0033 token over DATA signed by gmssl; VARIANT is good,
         other-cert (ESSCertIDv2 names OTHER_CERT), no-signing-cert, content-type-data or future
@@ -137,7 +138,13 @@ def sm2_sign(key_path, data):
     return algos.DSASignature({"r": int.from_bytes(r, "big"), "s": int.from_bytes(s, "big")}).dump()
 
 
-def make_ses(maker_key, maker_cert, signer_key, signer_cert, document, out):
+def hash_of(name, data):
+    import hashlib
+
+    return hashlib.sha256(data).digest() if name == "sha256" else sm3_of(data)
+
+
+def make_ses(maker_key, maker_cert, signer_key, signer_cert, document, out, data_hash="sm3"):
     import datetime
 
     from ses_tools import CertDigestList, SESealV4, TbsSignV4
@@ -158,7 +165,7 @@ def make_ses(maker_key, maker_cert, signer_key, signer_cert, document, out):
     seal = SESealV4({"e_seal_info": info, "cert": maker_c, "sign_alg_id": SM2_WITH_SM3,
                      "signed_value": sm2_sign(maker_key, info.dump())})
     tbs = TbsSignV4({"version": 4, "eseal": seal, "time_info": now,
-                     "data_hash": sm3_of(open(document, "rb").read()), "property_info": "doc-sm3"})
+                     "data_hash": hash_of(data_hash, open(document, "rb").read()), "property_info": "doc-sm3"})
     sig = SignatureV4({"to_sign": tbs, "cert": signer_c, "signature_alg_id": SM2_WITH_SM3,
                        "signature": sm2_sign(signer_key, tbs.dump())})
     open(out, "wb").write(sig.dump())

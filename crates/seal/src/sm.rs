@@ -76,10 +76,24 @@ impl Sm2Key {
 pub fn verify(public_key: &[u8], message: &[u8], sig: &[u8]) -> Result<(), String> {
     let key = sm2::dsa::VerifyingKey::from_sec1_bytes(DEFAULT_DISTID, public_key)
         .map_err(|_| "the public key is not a point on the SM2 curve".to_string())?;
-    let sig = sm2::dsa::Signature::from_der(sig)
-        .map_err(|_| "the SM2 signature is not DER SEQUENCE { r, s }".to_string())?;
+    let sig = sm2::dsa::Signature::from_der(sig).map_err(|_| {
+        if der::Decode::from_der(sig).is_ok_and(|_: RawSignature| true) {
+            "the SM2 signature's r or s is out of range (each must lie in 1..n−1, GB/T 32918.2 §7.1)"
+                .to_string()
+        } else {
+            "the SM2 signature is not DER SEQUENCE { r, s }".to_string()
+        }
+    })?;
     key.verify(message, &sig)
         .map_err(|_| "the signature does not verify".to_string())
+}
+
+/// Any DER `SEQUENCE { r INTEGER, s INTEGER }`, in range or not: to tell a malformed signature
+/// from one whose values are impossible.
+#[derive(der::Sequence)]
+struct RawSignature {
+    r: der::asn1::Int,
+    s: der::asn1::Int,
 }
 
 /// SM2-with-SM3 for webpki, so that certificate paths and CRLs signed in SM2 are checked by the
@@ -191,6 +205,15 @@ mod tests {
             lengths.len() > 1,
             "64 signatures all had one length: {lengths:?}"
         );
+    }
+
+    #[test]
+    fn a_der_signature_with_r_out_of_range_is_named_so() {
+        let key = key();
+        // SEQUENCE { INTEGER 0, INTEGER 1 }
+        let zero = [0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01];
+        let refused = verify(&key.public_point(), b"m", &zero).unwrap_err();
+        assert!(refused.contains("out of range"), "{refused}");
     }
 
     #[test]

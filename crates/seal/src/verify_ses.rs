@@ -128,7 +128,7 @@ fn signatures(
         } else {
             Err((
                 SubIndication::HashFailure,
-                "the document differs from the one that was sealed".into(),
+                hash_mismatch(alg, &sealed.data_hash, document),
             ))
         },
     ));
@@ -260,4 +260,26 @@ pub(crate) fn seal_checks(
             Err(e) => Err((SubIndication::CryptoConstraintsFailure, e)),
         },
     ));
+}
+
+/// Why a dataHash does not match: the document changed — or the signer hashed it with another
+/// allow-listed algorithm than its signature algorithm implies (SHA-256 under SM2, SM3 under
+/// ECDSA), which is the signer's fault, not the document's.
+fn hash_mismatch(alg: SignatureAlgorithm, data_hash: &[u8], document: &[u8]) -> String {
+    let other = SignatureAlgorithm::ALLOWED
+        .into_iter()
+        .find(|a| *a != alg && a.hash(document) == data_hash);
+    let digest = |a: SignatureAlgorithm| match a {
+        SignatureAlgorithm::EcdsaP256Sha256 => "SHA-256",
+        SignatureAlgorithm::Sm2Sm3 => "SM3",
+    };
+    match other {
+        Some(o) => format!(
+            "the signed dataHash is this document's {}, but a signature in {} must carry its {}: the signer used the wrong digest",
+            digest(o),
+            alg.name(),
+            digest(alg)
+        ),
+        None => "the document differs from the one that was sealed".into(),
+    }
 }
