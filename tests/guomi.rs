@@ -496,3 +496,49 @@ fn a_foreign_sm2_seal_naming_its_signer_by_an_sm3_digest_verifies() {
     let seal = ecenter_seal::seal_of_signature(&signature).unwrap();
     assert!(ecenter_seal::Sealer::new(&seal, &other).is_err());
 }
+
+#[test]
+fn an_out_of_date_crl_leaves_revocation_unknown_and_says_so() {
+    let pki = pki();
+    let sm2 = pki.path().join("sm2");
+    let signer = holder(&sm2, "seal");
+    let seal = make_seal(&spec(signer.cert()), &holder(&sm2, "seal-maker")).unwrap();
+    let signature = seal_document(&seal, DOC, &signer, SystemTime::now(), "stale").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let judged_with = |days: &str| {
+        let out = dir.path().join(format!("crl{days}.pem"));
+        python_tool(
+            "guomi.py",
+            &[
+                "make-crl",
+                path(&sm2.join("seal-ca.key")),
+                path(&sm2.join("seal-ca.pem")),
+                path(&out),
+                days,
+            ],
+        );
+        use rustls_pki_types::CertificateRevocationListDer;
+        use rustls_pki_types::pem::PemObject;
+        let mut t = trust(&sm2);
+        t.crls = vec![
+            CertificateRevocationListDer::from_pem_file(&out)
+                .unwrap()
+                .as_ref()
+                .to_vec(),
+        ];
+        verify(&signature, DOC, &t, SystemTime::now())
+    };
+    let fresh = judged_with("30");
+    assert_eq!(fresh.indication, Indication::Passed, "{fresh:#?}");
+    let stale = judged_with("-1");
+    assert_eq!(
+        stale.sub_indication,
+        Some(SubIndication::TryLater),
+        "{stale:#?}"
+    );
+    let detail = &stale.check("signer_chain").unwrap().detail;
+    assert!(
+        detail.contains("fresh CRL") && detail.contains("Beijing time"),
+        "{detail}"
+    );
+}

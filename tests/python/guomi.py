@@ -21,6 +21,9 @@ agree. Nothing here shares code with ecenter.
         an RFC 3161 / GM/T 0033 token over DATA signed by gmssl; VARIANT is good,
         other-cert (ESSCertIDv2 names OTHER_CERT), no-signing-cert, content-type-data or future
         (genTime 30 days ahead)
+    guomi.py make-crl CA_KEY CA_CERT OUT NEXT_UPDATE_DAYS [SERIAL_HEX...]
+        a CRL signed in SM2 by the CA, issued ten days ago, next update in NEXT_UPDATE_DAYS days
+        (negative: already out of date), listing SERIAL_HEX
 """
 
 import json
@@ -211,9 +214,38 @@ def make_tst(key_path, cert_path, data_path, out, variant, other_cert=None):
     return {"variant": variant}
 
 
+def make_crl(ca_key, ca_cert, out, next_days, *serials):
+    import datetime
+
+    ca = x509.Certificate.load(der_file(ca_cert))
+    now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+    tbs = crl.TbsCertList({
+        "version": "v2",
+        "signature": {"algorithm": SM2_WITH_SM3},
+        "issuer": ca.subject,
+        "this_update": x509.Time({"utc_time": now - datetime.timedelta(days=10)}),
+        "next_update": x509.Time({"utc_time": now + datetime.timedelta(days=int(next_days))}),
+        "revoked_certificates": [
+            {"user_certificate": int(h, 16), "revocation_date": x509.Time({"utc_time": now - datetime.timedelta(days=9)})} for h in serials
+        ] or None,
+        "crl_extensions": [
+            {"extn_id": "crl_number", "critical": False, "extn_value": 1},
+            {"extn_id": "authority_key_identifier", "critical": False,
+             "extn_value": {"key_identifier": ca.key_identifier}},
+        ],
+    })
+    signed = crl.CertificateList({
+        "tbs_cert_list": tbs,
+        "signature_algorithm": {"algorithm": SM2_WITH_SM3},
+        "signature": sm2_sign(ca_key, tbs.dump()),
+    })
+    open(out, "wb").write(pem.armor("X509 CRL", signed.dump()))
+    return {"next_update_days": int(next_days)}
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    commands = {"ses": ses, "tst": tst, "crl": crl_check, "sign": sign, "make-ses": make_ses, "make-tst": make_tst}
+    commands = {"ses": ses, "tst": tst, "crl": crl_check, "sign": sign, "make-ses": make_ses, "make-tst": make_tst, "make-crl": make_crl}
     result = commands[command](*args)
     print(json.dumps(result))
 

@@ -552,6 +552,8 @@ fn chain(
         Ok(b) => Some(
             b.with_depth(webpki::RevocationCheckDepth::EndEntity)
                 .with_status_policy(webpki::UnknownStatusPolicy::Allow)
+                // A CRL past its nextUpdate says nothing about the time that counts.
+                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
                 .build(),
         ),
         Err(_) => None,
@@ -578,6 +580,7 @@ fn chain(
             "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
         )),
         Err(webpki::Error::CertRevoked) => Err((SubIndication::Revoked, "the certificate is revoked".into())),
+        Err(e @ webpki::Error::CrlExpired { .. }) => Err((SubIndication::TryLater, explain(&e))),
         Err(e @ webpki::Error::CertNotValidYet { .. }) => Err((SubIndication::NotYetValid, explain(&e))),
         Err(e @ webpki::Error::CertExpired { .. }) => Err((
             SubIndication::OutOfBoundsNoPoe,
@@ -636,6 +639,11 @@ pub(crate) fn explain(e: &webpki::Error) -> String {
         webpki::Error::BadDer | webpki::Error::BadDerTime => {
             "a certificate is not valid DER".into()
         }
+        webpki::Error::CrlExpired { time, next_update } => format!(
+            "the configured CRL was due to be replaced at {} and the time that counts is {}: revocation is unknown until a fresh CRL is configured",
+            beijing(next_update),
+            beijing(time)
+        ),
         webpki::Error::InvalidCrlSignatureForPublicKey => {
             "a configured CRL's signature does not verify with its issuer's key: the CRL was not signed by that CA (or, in SM2, not under the ID 1234567812345678); replace the CRL in [seals] crls".into()
         }

@@ -41,6 +41,9 @@ pub enum SubIndication {
     CryptoConstraintsFailure,
     /// A timestamp is present but proves nothing (untrusted TSA, wrong imprint, bad signature).
     NoPoe,
+    /// The revocation information is out of date (a CRL past its nextUpdate): the status is
+    /// unknown until fresher information is configured.
+    TryLater,
 }
 
 impl SubIndication {
@@ -59,6 +62,7 @@ impl SubIndication {
             SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
             SubIndication::CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
             SubIndication::NoPoe => "NO_POE",
+            SubIndication::TryLater => "TRY_LATER",
         }
     }
 
