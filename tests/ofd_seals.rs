@@ -371,3 +371,183 @@ fn clerk_verify_ofd_judges_offline_with_the_anchors_it_is_given() {
     let out = clerk(&good, &court._pki.path().join("root-ca.pem"), &["--json"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+fn text_of(p: &Package, file: &str) -> String {
+    String::from_utf8(p.files[file].clone()).unwrap()
+}
+
+/// What an outside tester built against the first version (each once passed or broke sealing).
+#[test]
+fn lists_and_packages_built_to_mislead_are_caught() {
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let list = "/Doc_0/Signs/Signatures.xml";
+    let ofd = foreign(dir.path(), "plain", 2);
+    let once = court.seal(&ofd, Stamp::default());
+    let twice = court.seal(
+        &once,
+        Stamp {
+            page: Some(1),
+            ..Default::default()
+        },
+    );
+    let verdicts = |bytes: &[u8]| {
+        verify_ofd(bytes, &court.verifier, SystemTime::now())
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                (
+                    s.report.indication,
+                    s.report
+                        .checks
+                        .iter()
+                        .map(|c| c.detail.clone())
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let passes = |v: &[(Indication, String)]| {
+        !v.is_empty() && v.iter().all(|(i, _)| *i == Indication::Passed)
+    };
+
+    // The seal list nested in another root (an annotation list) is not a seal list.
+    let nested = edit(&once, |p| {
+        let inner = text_of(p, list);
+        p.files.insert(
+            list.into(),
+            format!(
+                "<ofd:Annotations xmlns:ofd=\"http://www.ofdspec.org/2016\">{}</ofd:Annotations>",
+                inner.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+            )
+            .into_bytes(),
+        );
+    });
+    let v = verdicts(&nested);
+    assert!(
+        !passes(&v) && v.iter().any(|(_, d)| d.contains("does not list")),
+        "{v:?}"
+    );
+    // One seal listed twice counts once, and the second listing fails.
+    let doubled = edit(&once, |p| {
+        let t = text_of(p, list);
+        let entry = t
+            .lines()
+            .find(|l| l.contains("<ofd:Signature "))
+            .unwrap()
+            .to_string();
+        p.files.insert(
+            list.into(),
+            t.replacen(
+                &entry,
+                &format!("{entry}\n{}", entry.replace("ID=\"1\"", "ID=\"9\"")),
+                1,
+            )
+            .into_bytes(),
+        );
+    });
+    let v = verdicts(&doubled);
+    assert!(
+        !passes(&v) && v.iter().any(|(_, d)| d.contains("listed twice")),
+        "{v:?}"
+    );
+    // The earlier of two seals hidden from the list.
+    let hidden = edit(&twice, |p| {
+        let t = text_of(p, list);
+        let first = t
+            .lines()
+            .find(|l| l.contains("Sign_0/Signature.xml"))
+            .unwrap()
+            .to_string();
+        p.files.insert(
+            list.into(),
+            t.replace(&format!("{first}\n"), "").into_bytes(),
+        );
+    });
+    let v = verdicts(&hidden);
+    assert!(
+        !passes(&v)
+            && v.iter()
+                .any(|(_, d)| d.contains("Sign_0/Signature.xml is a seal")),
+        "{v:?}"
+    );
+    // The list's order swapped: nothing changed that either seal protects.
+    let swapped = edit(&twice, |p| {
+        let t = text_of(p, list);
+        let lines: Vec<&str> = t.lines().collect();
+        let (a, b) = (
+            lines.iter().position(|l| l.contains("Sign_0/")).unwrap(),
+            lines.iter().position(|l| l.contains("Sign_1/")).unwrap(),
+        );
+        let mut swapped = lines.clone();
+        swapped.swap(a, b);
+        p.files
+            .insert(list.into(), (swapped.join("\n") + "\n").into_bytes());
+    });
+    let v = verdicts(&swapped);
+    assert!(passes(&v) && v.len() == 2, "{v:?}");
+
+    // Two ZIP entries of one name: readers disagree on which counts.
+    let sealed_file = dir.path().join("once.ofd");
+    std::fs::write(&sealed_file, &once).unwrap();
+    let dup = dir.path().join("dup.ofd");
+    python_tool(
+        "ofd_tools.py",
+        &[
+            "duplicate",
+            path(&sealed_file),
+            path(&dup),
+            "Doc_0/Pages/Page_0/Content.xml",
+            "<changed/>",
+        ],
+    );
+    let refused = verify_ofd(
+        &std::fs::read(&dup).unwrap(),
+        &court.verifier,
+        SystemTime::now(),
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("share a name"), "{refused}");
+
+    // Placement that is no number, and a package closed to further seals.
+    let sealer = Sealer::new(&court.seal, &court.signer).unwrap();
+    let nan = Stamp {
+        page: Some(1),
+        origin: Some((f64::NAN, f64::NAN)),
+        size_mm: None,
+    };
+    let refused = seal_ofd(&ofd, &court.seal, &sealer, None, nan, SystemTime::now()).unwrap_err();
+    assert!(refused.to_string().contains("does not fit"), "{refused}");
+    let closed = edit(&once, |p| {
+        let file = "/Doc_0/Signs/Sign_0/Signature.xml";
+        let t = text_of(p, file);
+        p.files.insert(file.into(), t.replace("</ofd:References>", &format!("<ofd:Reference FileRef=\"{list}\"><ofd:CheckValue>AA==</ofd:CheckValue></ofd:Reference></ofd:References>")).into_bytes());
+    });
+    let refused = seal_ofd(
+        &closed,
+        &court.seal,
+        &sealer,
+        None,
+        Stamp::default(),
+        SystemTime::now(),
+    )
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("forbids any later seal"),
+        "{refused}"
+    );
+
+    // OFD.xml with an empty Signatures placeholder and a comment that looks like the end tag.
+    let shaped = edit(&ofd, |p| {
+        let t = text_of(p, "/OFD.xml");
+        let t = t.replace(
+            "</ofd:DocBody>",
+            "<!-- </ofd:DocBody> --><ofd:Signatures/></ofd:DocBody>",
+        );
+        p.files.insert("/OFD.xml".into(), t.into_bytes());
+    });
+    let sealed = court.seal(&shaped, Stamp::default());
+    let v = verdicts(&sealed);
+    assert!(passes(&v) && v.len() == 1, "{v:?}");
+}

@@ -5,6 +5,9 @@
     ofd_tools.py plain OUT PAGES
         a minimal OFD (GB/T 33190, namespace http://www.ofdspec.org/2016, A4 pages with a text
         object each) written by hand here
+    ofd_tools.py duplicate IN OUT NAME TEXT
+        rewrites IN with a second entry NAME holding TEXT placed before the original one (two
+        entries of one name: Java's ZipInputStream reads the first, most others the last)
     ofd_tools.py render OFD
         renders with easyofd; prints JSON: per page the box of red pixels in mm (x0, y0, x1, y1)
         from the page's top-left, or null
@@ -230,9 +233,23 @@ def verify(path):
     return results
 
 
+def duplicate(src, out, name, text):
+    import warnings
+
+    warnings.simplefilter("ignore")
+    with zipfile.ZipFile(src) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, text.encode("utf-8"))
+        for n, data in entries:
+            z.writestr(n, data)
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    if command == "easyofd":
+    if command == "duplicate":
+        duplicate(*args)
+    elif command == "easyofd":
         easyofd(*args)
     elif command == "plain":
         plain(*args)

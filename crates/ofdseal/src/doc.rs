@@ -56,21 +56,33 @@ fn boxed(text: &str) -> Option<[f64; 4]> {
 pub fn pages(package: &Package) -> Result<Vec<Page>, OfdError> {
     let entry = entry(package)?;
     let doc = elements(package.get(&entry.doc_root)?, &entry.doc_root)?;
-    let default = first(&doc, "CommonData/PageArea/PhysicalBox").and_then(|b| boxed(&b.text));
+    let default =
+        first(&doc, "Document/CommonData/PageArea/PhysicalBox").and_then(|b| boxed(&b.text));
+    let budget = ecenter_budget::current();
+    let mut areas: std::collections::HashMap<String, Option<[f64; 4]>> = Default::default();
     let mut out = Vec::new();
-    for p in all(&doc, "Pages/Page") {
+    for p in all(&doc, "Document/Pages/Page") {
         let (Some(id), Some(loc)) = (p.attr("ID"), p.attr("BaseLoc")) else {
             return Err(OfdError::Structure(format!(
                 "{}: a Page without ID or BaseLoc",
                 entry.doc_root
             )));
         };
+        budget.check().map_err(OfdError::Budget)?;
         let content = resolve(dir_of(&entry.doc_root), loc)?;
-        let own = package
-            .files
-            .get(&content)
-            .and_then(|c| elements(c, &content).ok())
-            .and_then(|e| first(&e, "Area/PhysicalBox").and_then(|b| boxed(&b.text)));
+        // Each page file is read once, however many pages name it.
+        let own = match areas.get(&content) {
+            Some(a) => *a,
+            None => {
+                let area = match package.files.get(&content) {
+                    Some(c) => first(&elements(c, &content)?, "Page/Area/PhysicalBox")
+                        .and_then(|b| boxed(&b.text)),
+                    None => None,
+                };
+                areas.insert(content.clone(), area);
+                area
+            }
+        };
         let area = own.or(default).ok_or_else(|| {
             OfdError::Structure(format!(
                 "page {id} has no PhysicalBox, nor has the document"

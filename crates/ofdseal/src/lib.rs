@@ -40,6 +40,9 @@ pub enum OfdError {
     /// The structure is not an OFD's.
     #[error("{0}")]
     Structure(String),
+    /// The parse budget ([parsing] in the hub's configuration) ran out.
+    #[error("{0}")]
+    Budget(ecenter_budget::Exceeded),
     /// Sealing failed.
     #[error("sealing failed: {0}")]
     Seal(#[from] ecenter_seal::SealError),

@@ -35,6 +35,16 @@ impl Package {
     pub fn read(bytes: &[u8], limits: Limits) -> Result<Package, OfdError> {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| OfdError::Package(format!("not a ZIP container: {e}")))?;
+        // The zip crate keeps one entry per name; the central directory may list more. Two
+        // entries of one name are read differently by different readers: refuse them.
+        let announced = ecenter_budget::zip::announced_entries(Cursor::new(bytes));
+        if announced.is_some_and(|n| n != zip.len() as u64) {
+            return Err(OfdError::Package(format!(
+                "the ZIP directory lists {} entries but only {} distinct names: entries share a name, and readers disagree on which counts",
+                announced.unwrap_or_default(),
+                zip.len()
+            )));
+        }
         if zip.len() > limits.entries {
             return Err(OfdError::Package(format!(
                 "{} entries, more than the {} allowed",

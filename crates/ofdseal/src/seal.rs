@@ -51,6 +51,14 @@ pub fn seal_ofd(
         Some(xml) => listed(xml, &signatures_path)?,
         None => (Vec::new(), 0),
     };
+    if let Some((_, _, by)) = listed
+        .iter()
+        .find(|(_, _, by)| crate::verify::protects(&package, by, &signatures_path))
+    {
+        return Err(OfdError::Structure(format!(
+            "the seal {by} protects {signatures_path} itself, which forbids any later seal (GB/T 33190 §18.2: the document was closed to further seals)"
+        )));
+    }
     let signs = dir_of(&signatures_path).to_string();
     let dir = (0..)
         .map(|k| format!("{signs}/Sign_{k}"))
@@ -109,7 +117,8 @@ fn place(package: &Package, stamp: Stamp) -> Result<(String, [f64; 4]), OfdError
     let (x, y) = stamp
         .origin
         .unwrap_or((ax + aw - w - 20.0, ay + ah - h - 25.0));
-    if x < ax || y < ay || x + w > ax + aw || y + h > ay + ah || w <= 0.0 || h <= 0.0 {
+    let finite = [x, y, w, h].iter().all(|v| v.is_finite());
+    if !finite || x < ax || y < ay || x + w > ax + aw || y + h > ay + ah || w <= 0.0 || h <= 0.0 {
         return Err(OfdError::Structure(format!(
             "a {w}×{h} mm stamp at ({x}, {y}) mm does not fit on page {n} ({aw}×{ah} mm)"
         )));
@@ -117,32 +126,66 @@ fn place(package: &Package, stamp: Stamp) -> Result<(String, [f64; 4]), OfdError
     Ok((page.id.clone(), [x, y, w, h]))
 }
 
-/// Adds `<Signatures>path</Signatures>` to the first DocBody of OFD.xml, in its own prefix.
+/// Puts `<Signatures>path</Signatures>` in the first DocBody of OFD.xml, in its own prefix: in
+/// place of an empty Signatures element if there is one, else before the DocBody's end tag —
+/// found by the XML reader, so comments and CDATA that look like tags are not mistaken for them.
 fn add_signatures_entry(package: &mut Package, path: &str) -> Result<(), OfdError> {
+    use quick_xml::events::Event;
     let ofd = package.get("/OFD.xml")?;
     let text =
         std::str::from_utf8(ofd).map_err(|_| OfdError::Structure("OFD.xml is not UTF-8".into()))?;
-    let close = text
-        .match_indices("DocBody")
-        .map(|(i, _)| i)
-        .find_map(|i| {
-            let start = text[..i].rfind("</")?;
-            let prefix = &text[start + 2..i];
-            let rest = text[i + 7..].trim_start();
-            (prefix
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == ':' || c == '_')
-                && rest.starts_with('>'))
-            .then(|| (start, prefix.to_string()))
-        })
-        .ok_or_else(|| OfdError::Structure("OFD.xml has no closing DocBody tag".into()))?;
-    let (at, prefix) = close;
-    let mut out = text[..at].to_string();
-    out.push_str(&format!(
-        "<{prefix}Signatures>{}</{prefix}Signatures>",
-        escape(path)
-    ));
-    out.push_str(&text[at..]);
+    let bad = |e: String| OfdError::Xml("/OFD.xml".into(), e);
+    let mut reader = quick_xml::Reader::from_str(text);
+    let (mut depth, mut in_body, mut prefix) = (0usize, false, String::new());
+    let (mut open_at, mut span): (Option<usize>, Option<(usize, usize)>) = (None, None);
+    loop {
+        let start = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| bad(e.to_string()))?;
+        let end = reader.buffer_position() as usize;
+        let local = |name: &[u8]| {
+            String::from_utf8_lossy(name)
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        match event {
+            Event::Start(e) => {
+                depth += 1;
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                if depth == 2 && local(e.name().as_ref()) == "DocBody" && span.is_none() {
+                    in_body = true;
+                    prefix = name
+                        .rsplit_once(':')
+                        .map_or(String::new(), |(p, _)| format!("{p}:"));
+                } else if in_body && depth == 3 && local(e.name().as_ref()) == "Signatures" {
+                    open_at = Some(start);
+                }
+            }
+            Event::Empty(e)
+                if in_body && depth == 2 && local(e.name().as_ref()) == "Signatures" =>
+            {
+                span = Some((start, end));
+                break;
+            }
+            Event::End(e) => {
+                if in_body && depth == 3 && local(e.name().as_ref()) == "Signatures" {
+                    span = open_at.map(|s| (s, end));
+                    break;
+                }
+                if in_body && depth == 2 && local(e.name().as_ref()) == "DocBody" {
+                    span = Some((start, start));
+                    break;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let (from, to) = span.ok_or_else(|| OfdError::Structure("OFD.xml has no DocBody".into()))?;
+    let element = format!("<{prefix}Signatures>{}</{prefix}Signatures>", escape(path));
+    let out = format!("{}{element}{}", &text[..from], &text[to..]);
     package.files.insert("/OFD.xml".into(), out.into_bytes());
     Ok(())
 }

@@ -30,7 +30,7 @@ pub struct OfdSeal {
 struct Described {
     check_method: String,
     references: Vec<(String, Option<Vec<u8>>)>,
-    stamp: Option<(String, String)>,
+    stamps: Vec<(String, String)>,
     seal_loc: Option<String>,
     signed_value: Option<String>,
 }
@@ -40,14 +40,15 @@ fn describe(xml: &[u8], path: &str) -> Result<Described, OfdError> {
     let dir = dir_of(path);
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut references = Vec::new();
-    for r in all(&e, "SignedInfo/References/Reference") {
+    for r in all(&e, "Signature/SignedInfo/References/Reference") {
         let loc = r.attr("FileRef").unwrap_or_default();
         references.push((resolve(dir, loc)?, None));
     }
     // CheckValues follow their Reference in document order.
-    let values: Vec<Option<Vec<u8>>> = all(&e, "References/Reference/CheckValue")
-        .map(|c| b64.decode(c.text.as_bytes()).ok())
-        .collect();
+    let values: Vec<Option<Vec<u8>>> =
+        all(&e, "Signature/SignedInfo/References/Reference/CheckValue")
+            .map(|c| b64.decode(c.text.as_bytes()).ok())
+            .collect();
     if values.len() != references.len() {
         return Err(OfdError::Structure(format!(
             "{path}: {} references but {} check values",
@@ -59,18 +60,20 @@ fn describe(xml: &[u8], path: &str) -> Result<Described, OfdError> {
         r.1 = v;
     }
     Ok(Described {
-        check_method: first(&e, "SignedInfo/References")
+        check_method: first(&e, "Signature/SignedInfo/References")
             .and_then(|r| r.attr("CheckMethod"))
             .unwrap_or_default()
             .to_string(),
         references,
-        stamp: first(&e, "SignedInfo/StampAnnot").map(|s| {
-            (
-                s.attr("PageRef").unwrap_or_default().to_string(),
-                s.attr("Boundary").unwrap_or_default().to_string(),
-            )
-        }),
-        seal_loc: first(&e, "SignedInfo/Seal/BaseLoc")
+        stamps: all(&e, "Signature/SignedInfo/StampAnnot")
+            .map(|s| {
+                (
+                    s.attr("PageRef").unwrap_or_default().to_string(),
+                    s.attr("Boundary").unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        seal_loc: first(&e, "Signature/SignedInfo/Seal/BaseLoc")
             .map(|b| resolve(dir, &b.text))
             .transpose()?,
         signed_value: first(&e, "Signature/SignedValue")
@@ -109,24 +112,69 @@ pub fn verify_ofd(
     };
     let pages = pages(&package)?;
     let (listed, _) = listed(package.get(&list_path)?, &list_path)?;
-    let dirs: Vec<String> = listed
-        .iter()
-        .map(|(_, _, p)| dir_of(p).to_string())
-        .collect();
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for (i, (id, kind, path)) in listed.iter().enumerate() {
-        let later = &dirs[i + 1..];
+        if !seen.insert(path.as_str()) {
+            out.push(unlisted(
+                id,
+                path,
+                format!("{path} is listed twice in {list_path}: one seal cannot count twice"),
+            ));
+            continue;
+        }
+        // A seal made later protects this one's Signature.xml: its own files came after.
+        let later: Vec<String> = listed
+            .iter()
+            .enumerate()
+            .filter(|(j, (_, _, other))| *j != i && protects(&package, other, path))
+            .map(|(_, (_, _, other))| dir_of(other).to_string())
+            .collect();
         out.push(one(
             &package,
             &pages,
             (id, kind, path),
             &list_path,
-            later,
+            &later,
             verifier,
             now,
         ));
     }
+    // A seal's files in the package that the list does not name: a seal hidden from readers.
+    let signs = format!("{}/", dir_of(&list_path));
+    for hidden in package.files.keys().filter(|f| {
+        f.starts_with(&signs) && f.ends_with("/Signature.xml") && !seen.contains(f.as_str())
+    }) {
+        out.push(unlisted("", hidden, format!("{hidden} is a seal in the package that {list_path} does not list: readers do not show it")));
+    }
     Ok(out)
+}
+
+/// Whether the Signature.xml at `by` lists `path` among its References.
+pub(crate) fn protects(package: &Package, by: &str, path: &str) -> bool {
+    package
+        .files
+        .get(by)
+        .and_then(|xml| describe(xml, by).ok())
+        .is_some_and(|d| d.references.iter().any(|(f, _)| f == path))
+}
+
+fn unlisted(id: &str, path: &str, detail: String) -> OfdSeal {
+    OfdSeal {
+        id: id.to_string(),
+        signature_path: path.to_string(),
+        page: None,
+        boundary: None,
+        report: ValidationReport::from_checks(
+            vec![failed(
+                "ofd_signature",
+                SubIndication::FormatFailure,
+                detail,
+            )],
+            None,
+            None,
+        ),
+    }
 }
 
 fn one(
@@ -176,8 +224,17 @@ fn one(
     let mut report = verifier.verify(signed_value, xml, now);
     report = report.with_check(references(package, &described));
     report = report.with_check(coverage(package, &described, (path, list_path), later_dirs));
-    let (page, boundary, stamp) = stamp(pages, described.stamp.as_ref(), kind);
-    report = report.with_check(stamp);
+    // Every stamp is judged; the first one names the page shown to people.
+    let mut judged = described.stamps.iter().map(|s| stamp(pages, Some(s), kind));
+    let (page, boundary, mut check) = judged.next().unwrap_or_else(|| stamp(pages, None, kind));
+    for (_, _, other) in judged {
+        if matches!(other.status, CheckStatus::Failed(_))
+            && !matches!(check.status, CheckStatus::Failed(_))
+        {
+            check = other;
+        }
+    }
+    report = report.with_check(check);
     if let Some(check) = seal_file(package, &described, signed_value) {
         report = report.with_check(check);
     }
@@ -310,14 +367,19 @@ fn stamp(
         .split_whitespace()
         .filter_map(|v| v.parse().ok())
         .collect();
-    let Ok(b) = <[f64; 4]>::try_from(b) else {
+    let Some(b) = <[f64; 4]>::try_from(b)
+        .ok()
+        .filter(|b| b.iter().all(|v| v.is_finite()) && b[2] > 0.0 && b[3] > 0.0)
+    else {
         return (
             Some(n as u32 + 1),
             None,
             failed(
                 "ofd_stamp",
                 SubIndication::FormatFailure,
-                format!("Boundary 「{boundary}」 is not four numbers"),
+                format!(
+                    "Boundary 「{boundary}」 is not four finite numbers with a positive width and height"
+                ),
             ),
         );
     };

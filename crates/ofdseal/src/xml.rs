@@ -112,17 +112,17 @@ pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
     Ok(out)
 }
 
-/// The first element whose path ends with `suffix` (a `/`-joined run of local names).
+/// The first element at exactly `path` (local names from the root, joined by `/`): an element
+/// nested anywhere else is not the one the standard means.
 pub fn first<'a>(elements: &'a [Element], suffix: &str) -> Option<&'a Element> {
     elements.iter().find(|e| matches(e, suffix))
 }
 
-fn matches(e: &Element, suffix: &str) -> bool {
-    e.path == suffix
-        || (e.path.ends_with(suffix) && e.path[..e.path.len() - suffix.len()].ends_with('/'))
+fn matches(e: &Element, path: &str) -> bool {
+    e.path == path
 }
 
-/// Every element whose path ends with `suffix`.
+/// Every element at exactly `path`.
 pub fn all<'a>(elements: &'a [Element], suffix: &'a str) -> impl Iterator<Item = &'a Element> {
     elements.iter().filter(move |e| matches(e, suffix))
 }
@@ -141,10 +141,11 @@ mod tests {
         let xml = br#"<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot> Doc_0/Document.xml </ofd:DocRoot><ofd:Signatures>a&amp;b</ofd:Signatures></ofd:DocBody></ofd:OFD>"#;
         let e = elements(xml, "OFD.xml").unwrap();
         assert_eq!(
-            first(&e, "DocBody/DocRoot").unwrap().text,
+            first(&e, "OFD/DocBody/DocRoot").unwrap().text,
             "Doc_0/Document.xml"
         );
-        assert_eq!(first(&e, "Signatures").unwrap().text, "a&b");
+        assert_eq!(first(&e, "OFD/DocBody/Signatures").unwrap().text, "a&b");
+        assert!(first(&e, "DocBody/DocRoot").is_none(), "paths are exact");
         assert!(elements(b"<a><b></a>", "x").is_err());
     }
 }

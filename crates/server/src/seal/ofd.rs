@@ -16,8 +16,9 @@ use tonic::{Request, Response, Status};
 /// A ZIP's local file header: an OFD package starts with one.
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-fn ofd_error(e: ecenter_ofdseal::OfdError, field: &str) -> Status {
+fn ofd_error(e: ecenter_ofdseal::OfdError, field: &str, stored: bool) -> Status {
     match e {
+        ecenter_ofdseal::OfdError::Budget(b) => crate::parsing::budget_status(&b, field, stored),
         ecenter_ofdseal::OfdError::Seal(e) => Status::internal(format!("sealing failed: {e}")),
         e => invalid(field, e.to_string()),
     }
@@ -69,6 +70,7 @@ impl<S: EventStore> SealApi<S> {
         };
         let seal_id = seal.seal_id.clone();
         let input_len = bytes.len();
+        let stored = target.is_some();
         let work = move || -> Result<(Vec<u8>, bool), Status> {
             let keys = ctx.keys(algorithm).map_err(Status::failed_precondition)?;
             let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
@@ -78,7 +80,7 @@ impl<S: EventStore> SealApi<S> {
             })?;
             let sealed =
                 ecenter_ofdseal::seal_ofd(&bytes, &seal_der, &sealer, keys.tsa, stamp, now)
-                    .map_err(|e| ofd_error(e, "target"))?;
+                    .map_err(|e| ofd_error(e, "target", stored))?;
             Ok((sealed, keys.tsa.is_some()))
         };
         let (sealed, timestamped) = self
@@ -132,6 +134,7 @@ impl<S: EventStore> SealApi<S> {
         let ctx = self.context.clone().expect("checked just above");
         let deadline = crate::parsing::deadline_of(request.metadata());
         let document = request.into_inner().document;
+        let stored = matches!(document, Some(pb::verify_ofd_request::Document::Stored(_)));
         let ofd = self
             .document_to_verify(
                 &identity,
@@ -153,7 +156,7 @@ impl<S: EventStore> SealApi<S> {
                 ecenter_ofdseal::verify_ofd(&ofd, &ctx.verifier, SystemTime::now())
             })
             .await?
-            .map_err(|e| ofd_error(e, "document"))?;
+            .map_err(|e| ofd_error(e, "document", stored))?;
         let mut out = Vec::new();
         let mut indications = Vec::new();
         for s in seals {
