@@ -517,9 +517,7 @@ fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
                     "signer": s.report.signer,
                     "indication": indication_name(s.report.indication),
                     "sub_indication": s.report.sub_indication.map(|x| x.as_str()),
-                    "checks": s.report.checks.iter().map(|c| serde_json::json!({
-                        "name": c.name, "status": status_name(&c.status), "detail": c.detail,
-                    })).collect::<Vec<_>>(),
+                    "checks": checks_json(&s.report.checks),
                 })
             })
             .collect();
@@ -559,24 +557,30 @@ fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
             indication_name(s.report.indication),
             s.report.signer.as_deref().unwrap_or("unknown")
         );
-        let width = s
-            .report
-            .checks
-            .iter()
-            .map(|c| c.name.len())
-            .max()
-            .unwrap_or(0)
-            + 2;
-        for c in &s.report.checks {
-            println!(
-                "  {}{}{}",
-                pad(c.name, width),
-                pad(&status_name(&c.status), 42),
-                c.detail
-            );
-        }
+        print_checks(&s.report.checks);
     }
     Ok(passed)
+}
+
+/// A report's checks as a table for people: name, status, detail.
+fn print_checks(checks: &[ecenter_seal::Check]) {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;
+    for c in checks {
+        println!(
+            "  {}{}{}",
+            pad(c.name, width),
+            pad(&status_name(&c.status), 42),
+            c.detail
+        );
+    }
+}
+
+/// A report's checks for `--json`.
+fn checks_json(checks: &[ecenter_seal::Check]) -> Vec<serde_json::Value> {
+    checks
+        .iter()
+        .map(|c| serde_json::json!({"name": c.name, "status": status_name(&c.status), "detail": c.detail}))
+        .collect()
 }
 
 fn verify_proof(file: &Path, signature: &Path, trust: TrustStores, json: bool) -> Result<bool> {

@@ -46,17 +46,7 @@ fn structure_check(name: &'static str, result: Result<String, String>) -> Check 
 /// The indication of a whole PDF: PASSED only when there is a signature and all passed; FAILED
 /// when one failed; INDETERMINATE otherwise.
 pub fn overall(signatures: &[PdfSignatureReport]) -> Indication {
-    let all = |i: Indication| signatures.iter().all(|s| s.report.indication == i);
-    let any = |i: Indication| signatures.iter().any(|s| s.report.indication == i);
-    if signatures.is_empty() {
-        Indication::Indeterminate
-    } else if all(Indication::Passed) {
-        Indication::Passed
-    } else if any(Indication::Failed) {
-        Indication::Failed
-    } else {
-        Indication::Indeterminate
-    }
+    ecenter_seal::report::overall(signatures.iter().map(|s| s.report.indication))
 }
 
 /// The signed range's two parts, and the hole between them, when the range is well formed: starts

@@ -192,3 +192,18 @@ pub(crate) fn beijing(t: std::time::SystemTime) -> String {
             .format("%Y-%m-%d %H:%M:%S")
     )
 }
+
+/// The verdict on a document with several signatures: PASSED only when it has some and every one
+/// passed; FAILED when any failed; INDETERMINATE otherwise (none, or some undecided).
+pub fn overall(indications: impl IntoIterator<Item = Indication>) -> Indication {
+    let all: Vec<Indication> = indications.into_iter().collect();
+    if all.is_empty() {
+        Indication::Indeterminate
+    } else if all.iter().all(|i| *i == Indication::Passed) {
+        Indication::Passed
+    } else if all.contains(&Indication::Failed) {
+        Indication::Failed
+    } else {
+        Indication::Indeterminate
+    }
+}

@@ -1,7 +1,6 @@
 //! `clerk verify-ofd`: the seals of an OFD judged offline, as a table for people or JSON.
 
-use super::{indication_name, status_name};
-use crate::pad;
+use super::{checks_json, indication_name, print_checks};
 use anyhow::{Context, Result};
 use ecenter_seal::{Indication, TrustStores, Verifier};
 use std::path::Path;
@@ -29,9 +28,7 @@ pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<
                     "signer": s.report.signer,
                     "indication": indication_name(s.report.indication),
                     "sub_indication": s.report.sub_indication.map(|x| x.as_str()),
-                    "checks": s.report.checks.iter().map(|c| serde_json::json!({
-                        "name": c.name, "status": status_name(&c.status), "detail": c.detail,
-                    })).collect::<Vec<_>>(),
+                    "checks": checks_json(&s.report.checks),
                 })
             })
             .collect();
@@ -64,22 +61,7 @@ pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<
             s.report.signer.as_deref().unwrap_or("unknown"),
             s.page.map_or("?".to_string(), |p| p.to_string()),
         );
-        let width = s
-            .report
-            .checks
-            .iter()
-            .map(|c| c.name.len())
-            .max()
-            .unwrap_or(0)
-            + 2;
-        for c in &s.report.checks {
-            println!(
-                "  {}{}{}",
-                pad(c.name, width),
-                pad(&status_name(&c.status), 42),
-                c.detail
-            );
-        }
+        print_checks(&s.report.checks);
     }
     Ok(passed)
 }

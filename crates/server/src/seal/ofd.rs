@@ -8,7 +8,7 @@ use crate::identity::Identity;
 use chrono::{DateTime, Utc};
 use ecenter_domain::{AppliedSeal, ReceivedDocument};
 use ecenter_proto::v1 as pb;
-use ecenter_seal::{Indication, Sealer};
+use ecenter_seal::Sealer;
 use ecenter_store::EventStore;
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
@@ -170,15 +170,7 @@ impl<S: EventStore> SealApi<S> {
                 report: Some(report_message(&report)),
             });
         }
-        let indication = if indications.is_empty() {
-            Indication::Indeterminate
-        } else if indications.iter().all(|i| *i == Indication::Passed) {
-            Indication::Passed
-        } else if indications.contains(&Indication::Failed) {
-            Indication::Failed
-        } else {
-            Indication::Indeterminate
-        };
+        let indication = ecenter_seal::report::overall(indications);
         Ok(Response::new(pb::VerifyOfdResponse {
             indication: indication_message(indication) as i32,
             seals: out,
