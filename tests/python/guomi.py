@@ -11,6 +11,9 @@ agree. Nothing here shares code with ecenter.
         the TSA's SM2 signature over the signed attributes; prints JSON
     guomi.py crl CRL_PEM ISSUER_PEM
         checks a CRL's SM2 signature by its issuer; prints JSON {"signature", "revoked"}
+    guomi.py parts SIGNATURE OUT_JSON
+        writes the SES_Signature's two signed messages (TBS_Sign by the signer, SES_SealInfo by
+        the maker) with their public keys and signatures, for another judge (tests/smcrypto)
     guomi.py sign KEY_PEM DATA OUT
         writes a DER SM2 signature over DATA made by gmalg (a foreign signer)
     guomi.py make-ses MAKER_KEY MAKER_CERT SIGNER_KEY SIGNER_CERT DOCUMENT OUT [sha256]
@@ -91,6 +94,23 @@ def ses(signature_path, document_path):
         "data_hash": tbs["data_hash"].native == sm3_of(document),
         "seal": verify(maker, seal["signed_value"].native, seal["e_seal_info"].dump()),
     }
+
+
+def parts(signature_path, out_path):
+    sig = SignatureV4.load(open(signature_path, "rb").read())
+    tbs = sig["to_sign"]
+    seal = tbs["eseal"]
+    pairs = [
+        ("signature", x509.Certificate.load(sig["cert"].native), tbs.dump(), sig["signature"].native),
+        ("seal", x509.Certificate.load(seal["cert"].native), seal["e_seal_info"].dump(), seal["signed_value"].native),
+    ]
+    out = [
+        {"label": label, "public_hex": cert.public_key["public_key"].native.hex(),
+         "message_hex": message.hex(), "signature_hex": signature.hex()}
+        for label, cert, message, signature in pairs
+    ]
+    open(out_path, "w").write(json.dumps(out))
+    return {"parts": len(out)}
 
 
 def tst(token_path, data_path):
@@ -245,7 +265,7 @@ def make_crl(ca_key, ca_cert, out, next_days, *serials):
 
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    commands = {"ses": ses, "tst": tst, "crl": crl_check, "sign": sign, "make-ses": make_ses, "make-tst": make_tst, "make-crl": make_crl}
+    commands = {"ses": ses, "parts": parts, "tst": tst, "crl": crl_check, "sign": sign, "make-ses": make_ses, "make-tst": make_tst, "make-crl": make_crl}
     result = commands[command](*args)
     print(json.dumps(result))
 

@@ -88,17 +88,43 @@ impl Package {
     /// Writes the container: entries in path order, deflated, with a fixed time, so the same
     /// files give the same bytes.
     pub fn write(&self) -> Result<Vec<u8>, OfdError> {
+        self.write_over(&[], &Package::default())
+    }
+
+    /// Writes the container like [`Package::write`], except that a file whose contents are
+    /// those of `original` (read from the container `original_zip`) is copied from there as it
+    /// was stored, compressed bytes and CRC unchanged, instead of being deflated again. Sealing
+    /// changes a handful of small files; re-deflating every page and picture cost three times
+    /// the signature's own work (docs/PERFORMANCE.md). The contents, which the References'
+    /// digests cover, are the same either way.
+    pub fn write_over(&self, original_zip: &[u8], original: &Package) -> Result<Vec<u8>, OfdError> {
+        let err = |e: zip::result::ZipError| OfdError::Package(e.to_string());
+        let mut source = match original.files.is_empty() {
+            true => None,
+            false => Some(zip::ZipArchive::new(Cursor::new(original_zip)).map_err(err)?),
+        };
+        let index: BTreeMap<String, usize> = source.as_ref().map_or_else(BTreeMap::new, |zip| {
+            (0..zip.len())
+                .filter_map(|i| Some((normalise(zip.name_for_index(i)?).ok()?, i)))
+                .collect()
+        });
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default());
         for (path, data) in &self.files {
-            out.start_file(path.trim_start_matches('/'), options)
-                .map_err(|e| OfdError::Package(e.to_string()))?;
+            let name = path.trim_start_matches('/');
+            let unchanged = original.files.get(path) == Some(data);
+            if let (true, Some(zip), Some(&i)) = (unchanged, source.as_mut(), index.get(path)) {
+                let entry = zip.by_index_raw(i).map_err(err)?;
+                out.raw_copy_file_rename(entry, name).map_err(err)?;
+                continue;
+            }
+            out.start_file(name, options).map_err(err)?;
             out.write_all(data)
                 .map_err(|e| OfdError::Package(e.to_string()))?;
         }
-        let cursor = out.finish().map_err(|e| OfdError::Package(e.to_string()))?;
+        let cursor = out.finish().map_err(err)?;
         Ok(cursor.into_inner())
     }
 }
@@ -187,5 +213,44 @@ mod tests {
         assert!(
             matches!(Package::read(&bytes, small), Err(OfdError::Package(m)) if m.contains("500 bytes"))
         );
+    }
+
+    #[test]
+    fn unchanged_files_are_copied_as_stored_and_changed_ones_written_afresh() {
+        // A foreign container: one page stored uncompressed, one deflated, names without '/'.
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in [
+            ("OFD.xml", b"<ofd:OFD/>".as_slice()),
+            ("Doc_0/P.xml", &[7; 900]),
+        ] {
+            zip.start_file(name, stored).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        let original_zip = zip.finish().unwrap().into_inner();
+        let original = Package::read(&original_zip, Limits::default()).unwrap();
+        let mut edited = original.clone();
+        edited
+            .files
+            .insert("/OFD.xml".into(), b"<ofd:OFD>x</ofd:OFD>".to_vec());
+        edited.files.insert("/Doc_0/New.xml".into(), vec![1; 900]);
+        let bytes = edited.write_over(&original_zip, &original).unwrap();
+        assert_eq!(Package::read(&bytes, Limits::default()).unwrap(), edited);
+        let mut written = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+        let method = |z: &mut zip::ZipArchive<_>, n: &str| z.by_name(n).unwrap().compression();
+        use zip::CompressionMethod::{Deflated, Stored};
+        assert_eq!(
+            method(&mut written, "Doc_0/P.xml"),
+            Stored,
+            "copied as it was"
+        );
+        assert_eq!(
+            method(&mut written, "OFD.xml"),
+            Deflated,
+            "changed: written afresh"
+        );
+        assert_eq!(method(&mut written, "Doc_0/New.xml"), Deflated);
+        assert_eq!(bytes, edited.write_over(&original_zip, &original).unwrap());
     }
 }

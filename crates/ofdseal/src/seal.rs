@@ -33,7 +33,8 @@ pub fn seal_ofd(
     stamp: Stamp,
     now: SystemTime,
 ) -> Result<Vec<u8>, OfdError> {
-    let mut package = Package::read(ofd, Limits::default())?;
+    let original = Package::read(ofd, Limits::default())?;
+    let mut package = original.clone();
     let (page_id, boundary) = place(&package, stamp)?;
     let entry = entry(&package)?;
     let signatures_path = match &entry.signatures {
@@ -99,7 +100,7 @@ pub fn seal_ofd(
     package
         .files
         .insert(format!("{dir}/SignedValue.dat"), signed_value);
-    package.write()
+    package.write_over(ofd, &original)
 }
 
 /// The page ID and the stamp's Boundary, checked to lie inside the page.
