@@ -1,5 +1,5 @@
-//! The lawyers' thin client; see `ecenter_cli::efile`.
+//! The lawyers' thin client; see `ecenter_efile`.
 fn main() {
-    ecenter_cli::stop_quietly_on_closed_pipe();
-    ecenter_cli::efile::main();
+    ecenter_client::stop_quietly_on_closed_pipe();
+    ecenter_efile::main();
 }

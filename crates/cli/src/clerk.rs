@@ -7,12 +7,13 @@ use crate::log_audit::{LogWalk, Offline, walk_offline};
 use crate::pad;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use ecenter_client::beijing;
+use ecenter_client::hub::{HubConfig, connect};
+use ecenter_client::pem::{certificates, crls};
 
 mod ofd;
 mod review;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use std::path::{Path, PathBuf};
 
 /// Audit tools for court clerks.
@@ -135,7 +136,7 @@ enum Command {
         /// The order (O…).
         order_id: String,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
         /// Print JSON for scripts instead of a table.
         #[arg(long)]
         json: bool,
@@ -144,7 +145,7 @@ enum Command {
     /// is listed (and recorded by the hub as a blob_corrupt event). Exit 1 when any is damaged.
     Scrub {
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
         /// Print JSON for scripts instead of words.
         #[arg(long)]
         json: bool,
@@ -173,7 +174,7 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         limit: u32,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
         /// Print JSON for scripts instead of a table.
         #[arg(long)]
         json: bool,
@@ -188,12 +189,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
     },
     /// Lists what waits for a clerk: final failures, and delivery reports set aside as unverified.
     DeadLetters {
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
         /// Print JSON for scripts instead of a table.
         #[arg(long)]
         json: bool,
@@ -208,7 +209,7 @@ enum Command {
         #[arg(long, value_enum)]
         channel: ChannelName,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
     },
     /// Closes a dead letter by hand, saying what was done instead.
     Resolve {
@@ -223,7 +224,7 @@ enum Command {
         #[arg(long)]
         note: String,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
     },
     /// Judges a delivery report the hub set aside (see `clerk dead-letters`): `accept` records it
     /// as evidence (the service and its proof follow; a proof already issued gets a new version),
@@ -242,7 +243,7 @@ enum Command {
         #[arg(long)]
         note: String,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
     },
     /// Saves a recipient's proof of service — `<out>/<order>-<recipient>.json` and `.p7s`, and with
     /// `--pdf` the printable copy sealed by the court, `.pdf` — then shows it, verified offline when
@@ -265,28 +266,8 @@ enum Command {
         #[arg(long)]
         intermediate: Vec<PathBuf>,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: HubConfig,
     },
-}
-
-/// How to reach a running hub over mutual TLS as a clerk.
-#[derive(Debug, clap::Args)]
-struct HubArgs {
-    /// The hub, e.g. 127.0.0.1:50051.
-    #[arg(long)]
-    hub: String,
-    /// The CA (PEM) the hub's certificate chains to.
-    #[arg(long)]
-    ca: PathBuf,
-    /// The clerk's certificate (PEM).
-    #[arg(long)]
-    cert: PathBuf,
-    /// The clerk's key (PEM).
-    #[arg(long)]
-    key: PathBuf,
-    /// The name the hub's certificate is issued for.
-    #[arg(long, default_value = "localhost")]
-    server_name: String,
 }
 
 /// A channel of a serve order's plan, as clerks name it.
@@ -298,26 +279,9 @@ enum ChannelName {
     Sms,
 }
 
-async fn walk_hub(
-    hub: &str,
-    ca: &Path,
-    cert: &Path,
-    key: &Path,
-    server_name: &str,
-) -> Result<LogWalk> {
+async fn walk_hub(hub: &HubConfig) -> Result<LogWalk> {
     use ecenter_proto::v1 as pb;
-    use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
-    let read = |p: &Path| std::fs::read(p).with_context(|| p.display().to_string());
-    let tls = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(read(ca)?))
-        .identity(Identity::from_pem(read(cert)?, read(key)?))
-        .domain_name(server_name);
-    let channel = Channel::from_shared(format!("https://{hub}"))
-        .context("the hub's address")?
-        .tls_config(tls)?
-        .connect()
-        .await
-        .with_context(|| format!("cannot reach the hub at {hub}"))?;
+    let channel = connect(hub).await?;
     let mut log = pb::event_log_service_client::EventLogServiceClient::new(channel)
         .max_decoding_message_size(64 * 1024 * 1024);
     let mut walk = LogWalk {
@@ -453,36 +417,6 @@ pub fn main() {
             std::process::exit(2);
         }
     }
-}
-
-fn certificates(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    for p in paths {
-        for c in CertificateDer::pem_file_iter(p).with_context(|| p.display().to_string())? {
-            out.push(
-                c.with_context(|| p.display().to_string())?
-                    .as_ref()
-                    .to_vec(),
-            );
-        }
-    }
-    Ok(out)
-}
-
-fn crls(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    for p in paths {
-        for c in CertificateRevocationListDer::pem_file_iter(p)
-            .with_context(|| p.display().to_string())?
-        {
-            out.push(
-                c.with_context(|| p.display().to_string())?
-                    .as_ref()
-                    .to_vec(),
-            );
-        }
-    }
-    Ok(out)
 }
 
 fn status_name(s: &CheckStatus) -> String {
@@ -706,23 +640,12 @@ fn trust_stores(
 type ServiceClient =
     ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
 
-async fn service_client(hub: &HubArgs) -> Result<ServiceClient> {
-    Ok(ServiceClient::new(channel_to(hub).await?).max_decoding_message_size(64 * 1024 * 1024))
+async fn service_client(hub: &HubConfig) -> Result<ServiceClient> {
+    Ok(ServiceClient::new(connect(hub).await?).max_decoding_message_size(64 * 1024 * 1024))
 }
 
 fn refused(s: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("the hub refused: {}", s.message())
-}
-
-fn beijing(t: Option<&prost_types::Timestamp>) -> String {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map(|t| {
-            t.with_timezone(&shanghai)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 fn channel_text(c: i32) -> &'static str {
@@ -771,7 +694,7 @@ fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
     })
 }
 
-async fn show_service(hub: &HubArgs, order_id: &str, json: bool) -> Result<bool> {
+async fn show_service(hub: &HubConfig, order_id: &str, json: bool) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
     let mut recipients = Vec::new();
@@ -873,7 +796,7 @@ fn shanghai_midnight(day: chrono::NaiveDate) -> prost_types::Timestamp {
     }
 }
 
-async fn list_deliveries(hub: &HubArgs, f: DeliveryFilter, json: bool) -> Result<bool> {
+async fn list_deliveries(hub: &HubConfig, f: DeliveryFilter, json: bool) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
     let answer = client
@@ -946,7 +869,7 @@ async fn list_deliveries(hub: &HubArgs, f: DeliveryFilter, json: bool) -> Result
     Ok(true)
 }
 
-async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
+async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
     let list = client
@@ -995,7 +918,7 @@ async fn list_dead_letters(hub: &HubArgs, json: bool) -> Result<bool> {
 }
 
 async fn dead_letter_action(
-    hub: &HubArgs,
+    hub: &HubConfig,
     order_id: String,
     recipient_id: String,
     channel: ChannelName,
@@ -1029,7 +952,7 @@ async fn dead_letter_action(
 }
 
 async fn save_proof(
-    hub: &HubArgs,
+    hub: &HubConfig,
     order_id: String,
     recipient_id: String,
     out: &Path,
@@ -1066,21 +989,6 @@ async fn save_proof(
     Ok((document, signature))
 }
 
-async fn channel_to(hub: &HubArgs) -> Result<tonic::transport::Channel> {
-    use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
-    let read = |p: &Path| std::fs::read(p).with_context(|| p.display().to_string());
-    let tls = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(read(&hub.ca)?))
-        .identity(Identity::from_pem(read(&hub.cert)?, read(&hub.key)?))
-        .domain_name(hub.server_name.clone());
-    Channel::from_shared(format!("https://{}", hub.hub))
-        .context("the hub's address")?
-        .tls_config(tls)?
-        .connect()
-        .await
-        .with_context(|| format!("cannot reach the hub at {}", hub.hub))
-}
-
 /// Writes `data` under `dir` at `name` and notes it in the manifest's file list.
 fn put(dir: &Path, name: &str, data: &[u8], files: &mut Vec<serde_json::Value>) -> Result<()> {
     let path = dir.join(name);
@@ -1096,7 +1004,7 @@ fn put(dir: &Path, name: &str, data: &[u8], files: &mut Vec<serde_json::Value>) 
     Ok(())
 }
 
-async fn export_case(hub: &HubArgs, case: &str, out: &Path) -> Result<bool> {
+async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let case = ecenter_domain::CaseNumber::parse(case)
         .map_err(|e| anyhow::anyhow!("--case: {e}"))?
@@ -1104,7 +1012,7 @@ async fn export_case(hub: &HubArgs, case: &str, out: &Path) -> Result<bool> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         anyhow::bail!("{} exists and is not empty", out.display());
     }
-    let channel = channel_to(hub).await?;
+    let channel = connect(hub).await?;
     let mut filings_api = pb::filing_service_client::FilingServiceClient::new(channel.clone())
         .max_decoding_message_size(64 * 1024 * 1024);
     let mut service =
@@ -1298,7 +1206,7 @@ fn run(args: Args) -> Result<bool> {
         } => block_on(show_service(&hub, &order_id, json)),
         Command::DeadLetters { hub, json } => block_on(list_dead_letters(&hub, json)),
         Command::Scrub { hub, json } => {
-            block_on(async { crate::log_audit::scrub(channel_to(&hub).await?, json).await })
+            block_on(async { crate::log_audit::scrub(connect(&hub).await?, json).await })
         }
         Command::Export { case, out, hub } => block_on(export_case(&hub, &case, &out)),
         Command::Deliveries {
@@ -1407,15 +1315,14 @@ fn run(args: Args) -> Result<bool> {
                     tsa_trust: (tsa_trust, intermediate),
                 })?,
                 (None, Some(hub)) => {
-                    let (ca, cert, key) = (
-                        ca.unwrap_or_default(),
-                        cert.unwrap_or_default(),
-                        key.unwrap_or_default(),
-                    );
-                    tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?
-                        .block_on(walk_hub(&hub, &ca, &cert, &key, &server_name))?
+                    let hub = HubConfig {
+                        hub,
+                        ca: ca.unwrap_or_default(),
+                        cert: cert.unwrap_or_default(),
+                        key: key.unwrap_or_default(),
+                        server_name,
+                    };
+                    block_on(walk_hub(&hub))?
                 }
                 _ => anyhow::bail!(
                     "give --data-dir DIR (offline) or --hub ADDR with --ca, --cert and --key"

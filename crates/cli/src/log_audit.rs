@@ -149,23 +149,7 @@ struct Timestamps {
 
 impl Timestamps {
     fn load((trust, intermediates): &(Vec<PathBuf>, Vec<PathBuf>)) -> Result<Timestamps> {
-        let read = |paths: &[PathBuf]| -> Result<Vec<Vec<u8>>> {
-            use rustls_pki_types::CertificateDer;
-            use rustls_pki_types::pem::PemObject;
-            let mut out = Vec::new();
-            for p in paths {
-                for c in
-                    CertificateDer::pem_file_iter(p).with_context(|| p.display().to_string())?
-                {
-                    out.push(
-                        c.with_context(|| p.display().to_string())?
-                            .as_ref()
-                            .to_vec(),
-                    );
-                }
-            }
-            Ok(out)
-        };
+        let read = ecenter_client::pem::certificates;
         Ok(Timestamps {
             anchors: read(trust)?,
             intermediates: read(intermediates)?,

@@ -192,7 +192,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<Streaming<pb::SubmitFilingRequest>>,
     ) -> Result<Response<pb::SubmitFilingResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::SubmitFiling, None, None).await?;
         let submitter = identity.to_string();
         let mut stream = request.into_inner();
@@ -274,7 +274,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::GetFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let filing = self
             .authorized_filing(
                 &identity,
@@ -289,7 +289,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::ListFilingsRequest>,
     ) -> Result<Response<pb::ListFilingsResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let mut r = request.into_inner();
         if identity.role == Role::Lawyer && r.submitter.is_empty() {
             r.submitter = identity.to_string();
@@ -337,7 +337,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::GetReceiptRequest>,
     ) -> Result<Response<pb::Receipt>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let filing = self
             .authorized_filing(
                 &identity,
@@ -355,7 +355,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::CancelFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let by = identity.to_string();
         let r = request.into_inner();
         self.authorized_filing(&identity, Operation::CancelFiling, &r.filing_id)
@@ -377,7 +377,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::StartReviewRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let reviewer = identity.to_string();
         let r = request.into_inner();
         self.authorized_filing(&identity, Operation::StartReview, &r.filing_id)
@@ -395,7 +395,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::ReviewFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let reviewer = identity.to_string();
         let r = request.into_inner();
         self.authorized_filing(&identity, Operation::ReviewFiling, &r.filing_id)
@@ -437,7 +437,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::DocketFilingRequest>,
     ) -> Result<Response<pb::Filing>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let by = identity.to_string();
         let r = request.into_inner();
         self.authorized_filing(&identity, Operation::DocketFiling, &r.filing_id)
@@ -477,7 +477,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::DownloadDocumentRequest>,
     ) -> Result<Response<Self::DownloadDocumentStream>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let r = request.into_inner();
         let filing = self
             .authorized_filing(&identity, Operation::DownloadDocument, &r.filing_id)
@@ -509,7 +509,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::ListDepartmentQueueRequest>,
     ) -> Result<Response<pb::ListDepartmentQueueResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(
             &*self.store,
             &identity,
@@ -553,7 +553,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::WatchEventsRequest>,
     ) -> Result<Response<Self::WatchEventsStream>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let caller = StillGood::of(&request);
         let r = request.into_inner();
         let scope = match r.scope {

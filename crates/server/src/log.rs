@@ -4,7 +4,6 @@ use crate::authz::{Operation, authorize};
 use crate::convert::filing_event;
 use crate::convert::timestamp;
 use crate::error::{invalid, store_status};
-use crate::identity::Identity;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::event_log_service_server::EventLogService;
 use ecenter_store::EventStore;
@@ -29,7 +28,7 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
         &self,
         request: Request<pb::GetChainHeadRequest>,
     ) -> Result<Response<pb::ChainHead>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::GetChainHead, None, None).await?;
         let head = self.store.head();
         Ok(Response::new(pb::ChainHead {
@@ -48,7 +47,7 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
         &self,
         request: Request<pb::ListEntriesRequest>,
     ) -> Result<Response<pb::ListEntriesResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(
             &*self.store,
             &identity,
@@ -87,7 +86,7 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
         &self,
         request: Request<pb::ScrubRequest>,
     ) -> Result<Response<pb::ScrubReport>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::Scrub, None, None).await?;
         let outcome = crate::scrub::run_pass(self.store.clone(), None)
             .await

@@ -365,7 +365,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::CreateSealRequest>,
     ) -> Result<Response<pb::Seal>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::CreateSeal, None, None).await?;
         let ctx = self.context()?;
         let r = request.into_inner();
@@ -449,7 +449,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::ListSealsRequest>,
     ) -> Result<Response<pb::ListSealsResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::ListSeals, None, None).await?;
         let seals = self.store.list_seals().map_err(store_status)?;
         Ok(Response::new(pb::ListSealsResponse {
@@ -461,7 +461,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::RevokeSealRequest>,
     ) -> Result<Response<pb::Seal>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::RevokeSeal, None, None).await?;
         let r = request.into_inner();
         check_seal_id(&r.seal_id)?;
@@ -517,7 +517,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::ApplySealRequest>,
     ) -> Result<Response<pb::ApplySealResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::ApplySeal, None, None).await?;
         let ctx = self.context()?;
         let r = request.into_inner();
@@ -600,7 +600,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::SealPdfRequest>,
     ) -> Result<Response<pb::SealPdfResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::SealPdf, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
@@ -694,7 +694,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::VerifyPdfRequest>,
     ) -> Result<Response<pb::VerifyPdfResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
@@ -766,7 +766,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::VerifySealRequest>,
     ) -> Result<Response<pb::ValidationReport>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
         let ctx = self.context()?;
         let r = request.into_inner();

@@ -520,7 +520,7 @@ impl<S: EventStore> ServiceApi<S> {
         request: &Request<T>,
         operation: Operation,
     ) -> Result<Identity, Status> {
-        let identity = Identity::of(request)?;
+        let identity = crate::identity::caller(request)?;
         authorize(&*self.store, &identity, operation, None, None).await?;
         Ok(identity)
     }
@@ -1333,7 +1333,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::FetchServedDocumentRequest>,
     ) -> Result<Response<Self::FetchServedDocumentStream>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         // A role without any grant is refused before anything is looked up.
         if crate::authz::grant(Operation::FetchServedDocument, identity.role).is_none() {
             authorize(
@@ -1451,7 +1451,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         &self,
         request: Request<pb::JudgeReportRequest>,
     ) -> Result<Response<pb::RecipientStatus>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::JudgeReport, None, None).await?;
         let r = request.into_inner();
         self.recipient(&r.order_id, &r.recipient_id)?;
@@ -1467,7 +1467,7 @@ impl<S: EventStore> ServiceApi<S> {
         request: Request<pb::DeadLetterAction>,
         retry: bool,
     ) -> Result<Response<pb::RecipientStatus>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         let operation = if retry {
             Operation::RetryDeadLetter
         } else {

@@ -347,7 +347,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         &self,
         request: Request<pb::IndexCaseRequest>,
     ) -> Result<Response<pb::IndexCaseResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::IndexCase, None, None).await?;
         let c = request
             .into_inner()
@@ -420,7 +420,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         &self,
         request: Request<pb::RemoveCaseRequest>,
     ) -> Result<Response<pb::RemoveCaseResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::RemoveCase, None, None).await?;
         let r = request.into_inner();
         let case_id = r.case_id.trim().to_string();
@@ -466,7 +466,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         &self,
         request: Request<pb::FindSimilarRequest>,
     ) -> Result<Response<pb::FindSimilarResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::FindSimilar, None, None).await?;
         let deadline = crate::parsing::deadline_of(request.metadata());
         let r = request.into_inner();

@@ -2,7 +2,7 @@
 //! be valid now, carry the clientAuth purpose and not be revoked by the CRL, which is re-read whenever
 //! its file changes. The caller's identity is read from the certificate's SAN URI at the handshake.
 
-use crate::identity::Identity;
+use crate::identity::{Identity, IdentityError};
 use rustls::RootCertStore;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
@@ -322,41 +322,8 @@ impl AsyncWrite for TlsConnection {
 }
 
 /// Reads `urn:ecenter:<role>:<id>` from the certificate's SAN URIs (exactly one must be there).
-pub fn identity_from_certificate(der: &[u8]) -> Result<Identity, String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der)
-        .map_err(|e| format!("the client certificate does not parse: {e}"))?;
-    // RFC 5280 §4.2.1.12 lets a certificate without extendedKeyUsage serve any purpose; the court's
-    // client CA issues clientAuth explicitly, so a certificate without it was not made for this.
-    let client_auth = cert
-        .extended_key_usage()
-        .ok()
-        .flatten()
-        .is_some_and(|e| e.value.client_auth);
-    if !client_auth {
-        return Err(
-            "the client certificate does not carry extendedKeyUsage clientAuth (1.3.6.1.5.5.7.3.2): the hub accepts only certificates the court issued for TLS clients".into(),
-        );
-    }
-    let san = cert
-        .subject_alternative_name()
-        .map_err(|e| format!("the client certificate's subjectAltName is malformed: {e}"))?
-        .ok_or("the client certificate has no subjectAltName with an urn:ecenter identity")?;
-    let urns: Vec<&str> = san
-        .value
-        .general_names
-        .iter()
-        .filter_map(|n| match n {
-            x509_parser::extensions::GeneralName::URI(u) if u.starts_with("urn:ecenter:") => {
-                Some(*u)
-            }
-            _ => None,
-        })
-        .collect();
-    match urns.as_slice() {
-        [one] => Identity::parse(one),
-        [] => Err("the client certificate carries no urn:ecenter:<role>:<id> URI".into()),
-        _ => Err("the client certificate carries more than one urn:ecenter identity".into()),
-    }
+pub fn identity_from_certificate(der: &[u8]) -> Result<Identity, IdentityError> {
+    ecenter_identity::from_certificate(der)
 }
 
 /// Accepts TCP connections, runs each handshake on its own task (a slow client delays nobody), and
@@ -393,7 +360,7 @@ pub fn incoming(
                             .and_then(|c| c.first());
                         let identity = leaf
                             .ok_or_else(|| "no client certificate".to_string())
-                            .and_then(|c| identity_from_certificate(c));
+                            .and_then(|c| identity_from_certificate(c).map_err(|e| e.to_string()));
                         let credential = leaf
                             .and_then(|c| crate::revocation::ClientCredential::of(c))
                             .map(Arc::new);

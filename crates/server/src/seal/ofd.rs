@@ -4,7 +4,6 @@
 use super::{SealApi, Target, indication_message, report_message, store_blob};
 use crate::authz::{Operation, authorize};
 use crate::error::invalid;
-use crate::identity::Identity;
 use chrono::{DateTime, Utc};
 use ecenter_domain::{AppliedSeal, ReceivedDocument};
 use ecenter_proto::v1 as pb;
@@ -29,7 +28,7 @@ impl<S: EventStore> SealApi<S> {
         &self,
         request: Request<pb::SealOfdRequest>,
     ) -> Result<Response<pb::SealOfdResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::SealOfd, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
@@ -128,7 +127,7 @@ impl<S: EventStore> SealApi<S> {
         &self,
         request: Request<pb::VerifyOfdRequest>,
     ) -> Result<Response<pb::VerifyOfdResponse>, Status> {
-        let identity = Identity::of(&request)?;
+        let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");

@@ -6,22 +6,20 @@
 //! Exit codes: 0 done; 1 the hub refused (the message says why) or a file is unusable; 2 the command
 //! line or the configuration is wrong; 3 the hub could not be reached.
 
-use crate::pad;
 use anyhow::{Context, Result};
+use ecenter_client::exit::{Exit, refused};
+use ecenter_client::hub::HubConfig;
+use ecenter_client::{beijing, table::pad};
+use submit::{print_receipt, receipt_json, submit};
+
+mod submit;
 use clap::{Parser, Subcommand};
-use ecenter_domain::media::{MediaType, Sniffed, classify_zip, sniff};
+
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_client::FilingServiceClient;
-use serde::{Deserialize, Serialize};
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-use tonic::transport::Channel;
 
-/// Largest document the hub accepts by default (100 MiB); the hub has the last word.
-const MAX_DOCUMENT_BYTES: u64 = 100 * 1024 * 1024;
-/// Bytes per streamed chunk.
-const CHUNK: usize = 256 * 1024;
+use std::path::{Path, PathBuf};
+use tonic::transport::Channel;
 
 /// File documents with a court and follow them (律师电子立案客户端).
 #[derive(Debug, Parser)]
@@ -150,38 +148,8 @@ enum Command {
     },
 }
 
-/// What `efile login` saves.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Profile {
-    hub: String,
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-    server_name: String,
-}
-
-/// A failure with the exit code it deserves.
-#[derive(Debug)]
-struct Exit(i32, anyhow::Error);
-
-impl<E: Into<anyhow::Error>> From<E> for Exit {
-    fn from(e: E) -> Self {
-        Exit(2, e.into())
-    }
-}
-
-fn refused(s: tonic::Status) -> Exit {
-    // The hub itself never answers UNKNOWN or CANCELLED: those are a connection cut under way.
-    let code = match s.code() {
-        tonic::Code::Unavailable
-        | tonic::Code::DeadlineExceeded
-        | tonic::Code::Unknown
-        | tonic::Code::Cancelled => 3,
-        _ => 1,
-    };
-    Exit(code, anyhow::anyhow!("{}（{:?}）", s.message(), s.code()))
-}
+/// What `efile login` saves: where the hub is and who the lawyer is.
+type Profile = HubConfig;
 
 /// Runs the command line and exits with its code.
 pub fn main() {
@@ -238,25 +206,9 @@ async fn connect(p: &Profile) -> Result<FilingServiceClient<Channel>, Exit> {
 }
 
 async fn channel(p: &Profile) -> Result<Channel, Exit> {
-    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
-    let read = |f: &Path| std::fs::read(f).with_context(|| f.display().to_string());
-    let tls = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(read(&p.ca)?))
-        .identity(Identity::from_pem(read(&p.cert)?, read(&p.key)?))
-        .domain_name(p.server_name.clone());
-    let channel = Channel::from_shared(format!("https://{}", p.hub))
-        .context("the hub's address")?
-        .tls_config(tls)?
-        .connect_timeout(Duration::from_secs(10))
-        .connect()
+    ecenter_client::hub::connect(p)
         .await
-        .map_err(|e| {
-            Exit(
-                3,
-                anyhow::anyhow!("cannot reach the hub at {} / 无法连接服务器: {e}", p.hub),
-            )
-        })?;
-    Ok(channel)
+        .map_err(ecenter_client::exit::unreachable)
 }
 
 /// The identity a certificate carries (its SAN URI), as the hub reads it.
@@ -264,20 +216,9 @@ fn identity_of(cert: &Path) -> Result<String> {
     use rustls_pki_types::pem::PemObject;
     let der = rustls_pki_types::CertificateDer::from_pem_file(cert)
         .with_context(|| cert.display().to_string())?;
-    let identity = ecenter_server::tls::identity_from_certificate(der.as_ref())
+    let identity = ecenter_identity::from_certificate(der.as_ref())
         .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
     Ok(identity.to_string())
-}
-
-fn beijing(t: Option<&prost_types::Timestamp>) -> String {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map(|t| {
-            t.with_timezone(&shanghai)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 fn state_name(s: i32) -> &'static str {
@@ -291,342 +232,6 @@ fn state_name(s: i32) -> &'static str {
         Ok(pb::FilingState::Docketed) => "docketed 已立案",
         Ok(pb::FilingState::Cancelled) => "cancelled 已撤回",
         _ => "unknown",
-    }
-}
-
-/// A file checked for upload.
-struct Checked {
-    path: PathBuf,
-    name: String,
-    size: u64,
-    sha256: String,
-}
-
-/// Checks every file before anything is sent: readable, not empty, within the size limit, a type the
-/// court accepts; reports every problem at once.
-fn check_files(files: &[PathBuf]) -> Result<Vec<Checked>, Exit> {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for path in files {
-        let shown = path.display();
-        let meta = match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => {
-                problems.push(format!("{shown}: not a file / 不是文件"));
-                continue;
-            }
-            Err(e) => {
-                problems.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        if meta.len() == 0 {
-            problems.push(format!("{shown}: empty / 文件为空"));
-            continue;
-        }
-        if meta.len() > MAX_DOCUMENT_BYTES {
-            problems.push(format!(
-                "{shown}: {} MiB, more than the {} MiB allowed / 超过大小限制",
-                meta.len() / (1024 * 1024),
-                MAX_DOCUMENT_BYTES / (1024 * 1024)
-            ));
-            continue;
-        }
-        let mut file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                problems.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        let mut head = [0u8; 8];
-        let n = file.read(&mut head).unwrap_or(0);
-        let kind = match sniff(&head[..n]) {
-            Sniffed::Known(t) => Some(t),
-            Sniffed::Zip => zip_kind(path),
-            Sniffed::Unknown => None,
-        };
-        if kind.is_none() {
-            problems.push(format!(
-                "{shown}: not a document the court accepts ({}) / 文件类型不受支持",
-                MediaType::accepted_list()
-            ));
-            continue;
-        }
-        let sha256 = match hash_file(path) {
-            Ok(h) => h,
-            Err(e) => {
-                problems.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        out.push(Checked {
-            path: path.clone(),
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            size: meta.len(),
-            sha256,
-        });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(Exit(
-            1,
-            anyhow::anyhow!("nothing was sent / 未提交:\n  {}", problems.join("\n  ")),
-        ))
-    }
-}
-
-fn zip_kind(path: &Path) -> Option<MediaType> {
-    let file = std::fs::File::open(path).ok()?;
-    let archive = zip::ZipArchive::new(file).ok()?;
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
-    classify_zip(names.iter().map(String::as_str))
-}
-
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        ctx.update(&buf[..n]);
-    }
-    Ok(hex::encode(ctx.finish()))
-}
-
-/// The request messages: the header, then each file in chunks, advancing the progress bars.
-struct Upload {
-    files: Vec<(std::fs::File, indicatif::ProgressBar)>,
-    overall: indicatif::ProgressBar,
-    header: Option<pb::SubmissionHeader>,
-    current: usize,
-}
-
-impl Iterator for Upload {
-    type Item = pb::SubmitFilingRequest;
-
-    fn next(&mut self) -> Option<pb::SubmitFilingRequest> {
-        use pb::submit_filing_request::Part;
-        if let Some(h) = self.header.take() {
-            return Some(pb::SubmitFilingRequest {
-                part: Some(Part::Header(h)),
-            });
-        }
-        while self.current < self.files.len() {
-            let (file, bar) = &mut self.files[self.current];
-            let mut buf = vec![0u8; CHUNK];
-            let n = file.read(&mut buf).unwrap_or(0);
-            if n == 0 {
-                bar.finish();
-                self.current += 1;
-                continue;
-            }
-            buf.truncate(n);
-            bar.inc(n as u64);
-            self.overall.inc(n as u64);
-            return Some(pb::SubmitFilingRequest {
-                part: Some(Part::Chunk(pb::DocumentChunk {
-                    document_index: self.current as u32,
-                    data: buf,
-                })),
-            });
-        }
-        self.overall.finish();
-        None
-    }
-}
-
-fn bar_style() -> indicatif::ProgressStyle {
-    indicatif::ProgressStyle::with_template(
-        "{msg:24} [{bar:30}] {bytes:>10}/{total_bytes:10} {bytes_per_sec:>12}",
-    )
-    .expect("a valid template")
-    .progress_chars("=> ")
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn submit(
-    profile: &Profile,
-    case: String,
-    kind: String,
-    title: Option<String>,
-    request_id: Option<String>,
-    save_receipt: Option<PathBuf>,
-    retries: u32,
-    json: bool,
-    files: Vec<PathBuf>,
-) -> Result<(), Exit> {
-    if ecenter_domain::CaseNumber::parse(&case).is_err() {
-        return Err(Exit(
-            1,
-            anyhow::anyhow!(
-                "「{case}」 is not a case number like （2026）鄂06民初123号 / 案号格式不正确"
-            ),
-        ));
-    }
-    let checked = check_files(&files)?;
-    let title = title.unwrap_or_else(|| kind.clone());
-    // The same case, kind, title and files give the same request id: running the command again
-    // after a failure can only ever produce the one filing.
-    let request_id = request_id.unwrap_or_else(|| {
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        for part in [case.as_str(), kind.as_str(), title.as_str()] {
-            ctx.update(part.as_bytes());
-            ctx.update(&[0]);
-        }
-        for c in &checked {
-            ctx.update(c.name.as_bytes());
-            ctx.update(&[0]);
-            ctx.update(c.sha256.as_bytes());
-        }
-        format!("efile-{}", &hex::encode(ctx.finish())[..32])
-    });
-    let header = pb::SubmissionHeader {
-        request_id: request_id.clone(),
-        case_number: case.clone(),
-        filing_kind: kind.clone(),
-        title: title.clone(),
-        documents: checked
-            .iter()
-            .map(|c| pb::DocumentHeader {
-                name: c.name.clone(),
-                size: c.size,
-                sha256: c.sha256.clone(),
-                media_type: String::new(),
-            })
-            .collect(),
-        corrects_filing_id: String::new(),
-    };
-    let total: u64 = checked.iter().map(|c| c.size).sum();
-    let mut attempt = 0;
-    let response = loop {
-        attempt += 1;
-        let bars = indicatif::MultiProgress::new();
-        let overall = bars.add(indicatif::ProgressBar::new(total));
-        overall.set_style(bar_style());
-        overall.set_message("total 合计");
-        let mut streams = Vec::new();
-        for c in &checked {
-            let bar = bars.add(indicatif::ProgressBar::new(c.size));
-            bar.set_style(bar_style());
-            bar.set_message(c.name.chars().take(24).collect::<String>());
-            streams.push((
-                std::fs::File::open(&c.path).with_context(|| c.path.display().to_string())?,
-                bar,
-            ));
-        }
-        let upload = Upload {
-            files: streams,
-            overall,
-            header: Some(header.clone()),
-            current: 0,
-        };
-        let outcome = match connect(profile).await {
-            Ok(mut client) => client
-                .submit_filing(tokio_stream::iter(upload))
-                .await
-                .map(|r| r.into_inner())
-                .map_err(refused),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            // The finished bars stay on the screen above the receipt.
-            Ok(r) => break r,
-            Err(Exit(3, e)) if attempt <= retries => {
-                let _ = bars.clear();
-                let wait = Duration::from_secs(1 << (attempt - 1).min(4));
-                eprintln!(
-                    "efile: {e:#}; retrying in {} s with the same request id {request_id} / {} 秒后重试",
-                    wait.as_secs(),
-                    wait.as_secs()
-                );
-                tokio::time::sleep(wait).await;
-            }
-            Err(e) => {
-                let _ = bars.clear();
-                return Err(e);
-            }
-        }
-    };
-    let receipt = response
-        .receipt
-        .ok_or_else(|| Exit(1, anyhow::anyhow!("the hub answered without a receipt")))?;
-    let json_receipt = receipt_json(&receipt);
-    let path = match save_receipt {
-        Some(p) => p,
-        None => receipts_dir()?.join(format!("{}.json", receipt.filing_id)),
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    }
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&json_receipt).expect("JSON"),
-    )
-    .with_context(|| path.display().to_string())?;
-    if json {
-        println!("{json_receipt}");
-    } else {
-        if response.replayed {
-            println!("already filed earlier with this request id / 此前已提交，以下为原签收单");
-        }
-        print_receipt(&receipt);
-        println!("receipt saved / 签收单已保存: {}", path.display());
-    }
-    Ok(())
-}
-
-fn receipt_json(r: &pb::Receipt) -> serde_json::Value {
-    serde_json::json!({
-        "filing_id": r.filing_id,
-        "request_id": r.request_id,
-        "submitter": r.submitter,
-        "case_number": r.case_number.as_ref().map(|c| c.normalized.clone()),
-        "filing_kind": r.filing_kind,
-        "received_at": r.received_at_local,
-        "department": r.department,
-        "log_seq": r.log_seq,
-        "log_hash": r.log_hash,
-        "documents": r.documents.iter().map(|d| serde_json::json!({
-            "document_id": d.document_id, "name": d.name, "size": d.size,
-            "media_type": d.media_type, "sha256": d.sha256,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn print_receipt(r: &pb::Receipt) {
-    println!("签收单 receipt  {}", r.filing_id);
-    println!(
-        "  case 案号      {}",
-        r.case_number
-            .as_ref()
-            .map_or(String::new(), |c| c.normalized.clone())
-    );
-    println!("  kind 类型      {}", r.filing_kind);
-    println!("  received 收到  {}", r.received_at_local);
-    println!("  department     {}", r.department);
-    println!("  log entry      {} {}", r.log_seq, r.log_hash);
-    println!(
-        "  {}{}{}SHA-256",
-        pad("ID", 5),
-        pad("NAME", 28),
-        pad("BYTES", 12)
-    );
-    for d in &r.documents {
-        println!(
-            "  {}{}{}{}",
-            pad(&d.document_id, 5),
-            pad(&d.name, 28),
-            pad(&d.size.to_string(), 12),
-            d.sha256
-        );
     }
 }
 
@@ -649,20 +254,7 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
 }
 
 fn pem_certificates(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, Exit> {
-    use rustls_pki_types::pem::PemObject;
-    let mut out = Vec::new();
-    for p in paths {
-        for c in rustls_pki_types::CertificateDer::pem_file_iter(p)
-            .with_context(|| p.display().to_string())?
-        {
-            out.push(
-                c.with_context(|| p.display().to_string())?
-                    .as_ref()
-                    .to_vec(),
-            );
-        }
-    }
-    Ok(out)
+    Ok(ecenter_client::pem::certificates(paths)?)
 }
 
 async fn service_client(
@@ -972,7 +564,7 @@ async fn run(args: Args) -> Result<(), Exit> {
             let profile = load_profile(&path)?;
             let identity = identity_of(&profile.cert)?;
             let mut client = connect(&profile).await?;
-            let all = crate::all_filings(
+            let all = ecenter_client::paging::all_filings(
                 &mut client,
                 pb::ListFilingsRequest {
                     submitter: identity.clone(),

@@ -1,0 +1,61 @@
+//! Exit codes the clients share, so a script can tell "fix it" from "try later":
+//! 0 done; 1 the hub refused or the thing checked is not valid; 2 the command line, the
+//! configuration or a local file is wrong; 3 the hub could not be reached.
+
+/// The hub refused, or a document, proof or log did not verify.
+pub const REFUSED: i32 = 1;
+/// The command line, the configuration or a local file is wrong.
+pub const USAGE: i32 = 2;
+/// The hub could not be reached, or the connection was cut: worth retrying.
+pub const UNREACHABLE: i32 = 3;
+
+/// A failure with the exit code it deserves.
+#[derive(Debug)]
+pub struct Exit(pub i32, pub anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Exit {
+    fn from(e: E) -> Self {
+        Exit(USAGE, e.into())
+    }
+}
+
+/// A connection failure with its exit code ([`crate::hub::ConnectError::exit_code`]).
+pub fn unreachable(e: crate::hub::ConnectError) -> Exit {
+    Exit(e.exit_code(), anyhow::Error::new(e))
+}
+
+/// The exit code for a status the hub answered with: [`UNREACHABLE`] when the call never
+/// reached a decision (the hub never answers UNKNOWN or CANCELLED itself: those are a
+/// connection cut under way), [`REFUSED`] otherwise.
+pub fn code_of(status: &tonic::Status) -> i32 {
+    match status.code() {
+        tonic::Code::Unavailable
+        | tonic::Code::DeadlineExceeded
+        | tonic::Code::Unknown
+        | tonic::Code::Cancelled => UNREACHABLE,
+        _ => REFUSED,
+    }
+}
+
+/// A status as an [`Exit`]: its message and code name, with [`code_of`]'s exit code.
+pub fn refused(status: tonic::Status) -> Exit {
+    let code = code_of(&status);
+    Exit(
+        code,
+        anyhow::anyhow!("{}（{:?}）", status.message(), status.code()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_connection_is_worth_retrying_and_a_refusal_is_not() {
+        assert_eq!(refused(tonic::Status::unavailable("down")).0, UNREACHABLE);
+        assert_eq!(refused(tonic::Status::cancelled("cut")).0, UNREACHABLE);
+        let no = refused(tonic::Status::failed_precondition("案号不符"));
+        assert_eq!(no.0, REFUSED);
+        assert!(no.1.to_string().contains("案号不符（FailedPrecondition）"));
+    }
+}

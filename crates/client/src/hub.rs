@@ -1,0 +1,101 @@
+//! Reaching a hub over mutual TLS: the hub's address, the CA its certificate chains to, the
+//! caller's certificate and key (PEM), and the name the hub's certificate is issued for.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+
+/// How long to wait for the hub to answer a connection before saying it cannot be reached.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the hub is and who the caller is: saved by `efile login`, given as flags to `clerk`.
+#[derive(Debug, Clone, Serialize, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    /// The hub, e.g. 127.0.0.1:50051.
+    #[arg(long)]
+    pub hub: String,
+    /// The CA (PEM) the hub's certificate chains to.
+    #[arg(long)]
+    pub ca: PathBuf,
+    /// Your certificate (PEM), as the court issued it.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// Your private key (PEM).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The name the hub's certificate is issued for.
+    #[arg(long, default_value = "localhost")]
+    pub server_name: String,
+}
+
+/// Why no channel to the hub could be opened. [`ConnectError::exit_code`] tells a script whether
+/// to fix something here (2) or try again later (3).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// A PEM file named in the configuration cannot be read.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The address or the TLS settings are unusable.
+    #[error("the hub's address or TLS settings ({hub}): {reason}")]
+    Settings {
+        /// The `hub` setting.
+        hub: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The hub did not answer, or the TLS handshake failed.
+    #[error("cannot reach the hub at {hub} / 无法连接服务器: {source}")]
+    Unreachable {
+        /// The `hub` setting.
+        hub: String,
+        /// The transport's own words.
+        source: tonic::transport::Error,
+    },
+}
+
+impl ConnectError {
+    /// 3 when the hub could not be reached (worth retrying), 2 when the settings are wrong.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ConnectError::Unreachable { .. } => crate::exit::UNREACHABLE,
+            _ => crate::exit::USAGE,
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ConnectError> {
+    std::fs::read(path).map_err(|source| ConnectError::File {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Opens a mutual-TLS channel to the hub, waiting at most [`CONNECT_TIMEOUT`].
+pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
+    let settings = |reason: String| ConnectError::Settings {
+        hub: hub.hub.clone(),
+        reason,
+    };
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(read(&hub.ca)?))
+        .identity(Identity::from_pem(read(&hub.cert)?, read(&hub.key)?))
+        .domain_name(hub.server_name.clone());
+    Channel::from_shared(format!("https://{}", hub.hub))
+        .map_err(|e| settings(e.to_string()))?
+        .tls_config(tls)
+        .map_err(|e| settings(e.to_string()))?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .connect()
+        .await
+        .map_err(|source| ConnectError::Unreachable {
+            hub: hub.hub.clone(),
+            source,
+        })
+}

@@ -1,0 +1,37 @@
+//! Tables for people: text from outside made safe for a terminal, columns padded by terminal
+//! width (a Chinese character takes two columns, UAX #11) so that they line up.
+
+/// `s` safe for a terminal: control characters (escape sequences, line breaks, bells) — which
+/// text from outside, a report's words or a handset's reply, may carry — become spaces.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            // Bidirectional overrides and isolates reorder what the clerk reads.
+            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { ' ' } else { c }
+        })
+        .collect()
+}
+
+/// Pads `s` to `width` terminal columns (a Chinese character takes two), for aligned tables;
+/// control characters become spaces ([`printable`]).
+pub fn pad(s: &str, width: usize) -> String {
+    let s = printable(s);
+    let w = unicode_width::UnicodeWidthStr::width(s.as_str());
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_from_outside_cannot_drive_the_terminal() {
+        let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行\u{202E}cba";
+        let shown = super::pad(hostile, 40);
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(
+            shown.starts_with("已收到 [2J ]0;pwned  下一行"),
+            "{shown:?}"
+        );
+        assert!(!shown.contains('\u{202E}'), "{shown:?}");
+    }
+}

@@ -1,0 +1,353 @@
+//! `efile submit`: documents checked here first (size, media type by their bytes, a ZIP's
+//! contents), hashed, then streamed with progress bars; a dropped connection is retried under the
+//! same request id, so a retry can never file twice.
+
+use super::{Profile, connect, receipts_dir};
+use anyhow::{Context, Result};
+use ecenter_client::exit::{Exit, refused};
+use ecenter_client::table::pad;
+use ecenter_domain::media::{MediaType, Sniffed, classify_zip, sniff};
+use ecenter_proto::v1 as pb;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Largest document the hub accepts by default (100 MiB); the hub has the last word.
+const MAX_DOCUMENT_BYTES: u64 = 100 * 1024 * 1024;
+/// Bytes per streamed chunk.
+const CHUNK: usize = 256 * 1024;
+
+/// A file checked for upload.
+struct Checked {
+    path: PathBuf,
+    name: String,
+    size: u64,
+    sha256: String,
+}
+
+/// Checks every file before anything is sent: readable, not empty, within the size limit, a type the
+/// court accepts; reports every problem at once.
+fn check_files(files: &[PathBuf]) -> Result<Vec<Checked>, Exit> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for path in files {
+        let shown = path.display();
+        let meta = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => {
+                problems.push(format!("{shown}: not a file / 不是文件"));
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        if meta.len() == 0 {
+            problems.push(format!("{shown}: empty / 文件为空"));
+            continue;
+        }
+        if meta.len() > MAX_DOCUMENT_BYTES {
+            problems.push(format!(
+                "{shown}: {} MiB, more than the {} MiB allowed / 超过大小限制",
+                meta.len() / (1024 * 1024),
+                MAX_DOCUMENT_BYTES / (1024 * 1024)
+            ));
+            continue;
+        }
+        let mut file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                problems.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        let mut head = [0u8; 8];
+        let n = file.read(&mut head).unwrap_or(0);
+        let kind = match sniff(&head[..n]) {
+            Sniffed::Known(t) => Some(t),
+            Sniffed::Zip => zip_kind(path),
+            Sniffed::Unknown => None,
+        };
+        if kind.is_none() {
+            problems.push(format!(
+                "{shown}: not a document the court accepts ({}) / 文件类型不受支持",
+                MediaType::accepted_list()
+            ));
+            continue;
+        }
+        let sha256 = match hash_file(path) {
+            Ok(h) => h,
+            Err(e) => {
+                problems.push(format!("{shown}: {e}"));
+                continue;
+            }
+        };
+        out.push(Checked {
+            path: path.clone(),
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            size: meta.len(),
+            sha256,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Exit(
+            1,
+            anyhow::anyhow!("nothing was sent / 未提交:\n  {}", problems.join("\n  ")),
+        ))
+    }
+}
+
+fn zip_kind(path: &Path) -> Option<MediaType> {
+    let file = std::fs::File::open(path).ok()?;
+    let archive = zip::ZipArchive::new(file).ok()?;
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    classify_zip(names.iter().map(String::as_str))
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        ctx.update(&buf[..n]);
+    }
+    Ok(hex::encode(ctx.finish()))
+}
+
+/// The request messages: the header, then each file in chunks, advancing the progress bars.
+struct Upload {
+    files: Vec<(std::fs::File, indicatif::ProgressBar)>,
+    overall: indicatif::ProgressBar,
+    header: Option<pb::SubmissionHeader>,
+    current: usize,
+}
+
+impl Iterator for Upload {
+    type Item = pb::SubmitFilingRequest;
+
+    fn next(&mut self) -> Option<pb::SubmitFilingRequest> {
+        use pb::submit_filing_request::Part;
+        if let Some(h) = self.header.take() {
+            return Some(pb::SubmitFilingRequest {
+                part: Some(Part::Header(h)),
+            });
+        }
+        while self.current < self.files.len() {
+            let (file, bar) = &mut self.files[self.current];
+            let mut buf = vec![0u8; CHUNK];
+            let n = file.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                bar.finish();
+                self.current += 1;
+                continue;
+            }
+            buf.truncate(n);
+            bar.inc(n as u64);
+            self.overall.inc(n as u64);
+            return Some(pb::SubmitFilingRequest {
+                part: Some(Part::Chunk(pb::DocumentChunk {
+                    document_index: self.current as u32,
+                    data: buf,
+                })),
+            });
+        }
+        self.overall.finish();
+        None
+    }
+}
+
+fn bar_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(
+        "{msg:24} [{bar:30}] {bytes:>10}/{total_bytes:10} {bytes_per_sec:>12}",
+    )
+    .expect("a valid template")
+    .progress_chars("=> ")
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn submit(
+    profile: &Profile,
+    case: String,
+    kind: String,
+    title: Option<String>,
+    request_id: Option<String>,
+    save_receipt: Option<PathBuf>,
+    retries: u32,
+    json: bool,
+    files: Vec<PathBuf>,
+) -> Result<(), Exit> {
+    if ecenter_domain::CaseNumber::parse(&case).is_err() {
+        return Err(Exit(
+            1,
+            anyhow::anyhow!(
+                "「{case}」 is not a case number like （2026）鄂06民初123号 / 案号格式不正确"
+            ),
+        ));
+    }
+    let checked = check_files(&files)?;
+    let title = title.unwrap_or_else(|| kind.clone());
+    // The same case, kind, title and files give the same request id: running the command again
+    // after a failure can only ever produce the one filing.
+    let request_id = request_id.unwrap_or_else(|| {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        for part in [case.as_str(), kind.as_str(), title.as_str()] {
+            ctx.update(part.as_bytes());
+            ctx.update(&[0]);
+        }
+        for c in &checked {
+            ctx.update(c.name.as_bytes());
+            ctx.update(&[0]);
+            ctx.update(c.sha256.as_bytes());
+        }
+        format!("efile-{}", &hex::encode(ctx.finish())[..32])
+    });
+    let header = pb::SubmissionHeader {
+        request_id: request_id.clone(),
+        case_number: case.clone(),
+        filing_kind: kind.clone(),
+        title: title.clone(),
+        documents: checked
+            .iter()
+            .map(|c| pb::DocumentHeader {
+                name: c.name.clone(),
+                size: c.size,
+                sha256: c.sha256.clone(),
+                media_type: String::new(),
+            })
+            .collect(),
+        corrects_filing_id: String::new(),
+    };
+    let total: u64 = checked.iter().map(|c| c.size).sum();
+    let mut attempt = 0;
+    let response = loop {
+        attempt += 1;
+        let bars = indicatif::MultiProgress::new();
+        let overall = bars.add(indicatif::ProgressBar::new(total));
+        overall.set_style(bar_style());
+        overall.set_message("total 合计");
+        let mut streams = Vec::new();
+        for c in &checked {
+            let bar = bars.add(indicatif::ProgressBar::new(c.size));
+            bar.set_style(bar_style());
+            bar.set_message(c.name.chars().take(24).collect::<String>());
+            streams.push((
+                std::fs::File::open(&c.path).with_context(|| c.path.display().to_string())?,
+                bar,
+            ));
+        }
+        let upload = Upload {
+            files: streams,
+            overall,
+            header: Some(header.clone()),
+            current: 0,
+        };
+        let outcome = match connect(profile).await {
+            Ok(mut client) => client
+                .submit_filing(tokio_stream::iter(upload))
+                .await
+                .map(|r| r.into_inner())
+                .map_err(refused),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            // The finished bars stay on the screen above the receipt.
+            Ok(r) => break r,
+            Err(Exit(3, e)) if attempt <= retries => {
+                let _ = bars.clear();
+                let wait = std::time::Duration::from_secs(1 << (attempt - 1).min(4));
+                eprintln!(
+                    "efile: {e:#}; retrying in {} s with the same request id {request_id} / {} 秒后重试",
+                    wait.as_secs(),
+                    wait.as_secs()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => {
+                let _ = bars.clear();
+                return Err(e);
+            }
+        }
+    };
+    let receipt = response
+        .receipt
+        .ok_or_else(|| Exit(1, anyhow::anyhow!("the hub answered without a receipt")))?;
+    let json_receipt = receipt_json(&receipt);
+    let path = match save_receipt {
+        Some(p) => p,
+        None => receipts_dir()?.join(format!("{}.json", receipt.filing_id)),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    }
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&json_receipt).expect("JSON"),
+    )
+    .with_context(|| path.display().to_string())?;
+    if json {
+        println!("{json_receipt}");
+    } else {
+        if response.replayed {
+            println!("already filed earlier with this request id / 此前已提交，以下为原签收单");
+        }
+        print_receipt(&receipt);
+        println!("receipt saved / 签收单已保存: {}", path.display());
+    }
+    Ok(())
+}
+
+pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {
+    serde_json::json!({
+        "filing_id": r.filing_id,
+        "request_id": r.request_id,
+        "submitter": r.submitter,
+        "case_number": r.case_number.as_ref().map(|c| c.normalized.clone()),
+        "filing_kind": r.filing_kind,
+        "received_at": r.received_at_local,
+        "department": r.department,
+        "log_seq": r.log_seq,
+        "log_hash": r.log_hash,
+        "documents": r.documents.iter().map(|d| serde_json::json!({
+            "document_id": d.document_id, "name": d.name, "size": d.size,
+            "media_type": d.media_type, "sha256": d.sha256,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub(crate) fn print_receipt(r: &pb::Receipt) {
+    println!("签收单 receipt  {}", r.filing_id);
+    println!(
+        "  case 案号      {}",
+        r.case_number
+            .as_ref()
+            .map_or(String::new(), |c| c.normalized.clone())
+    );
+    println!("  kind 类型      {}", r.filing_kind);
+    println!("  received 收到  {}", r.received_at_local);
+    println!("  department     {}", r.department);
+    println!("  log entry      {} {}", r.log_seq, r.log_hash);
+    println!(
+        "  {}{}{}SHA-256",
+        pad("ID", 5),
+        pad("NAME", 28),
+        pad("BYTES", 12)
+    );
+    for d in &r.documents {
+        println!(
+            "  {}{}{}{}",
+            pad(&d.document_id, 5),
+            pad(&d.name, 28),
+            pad(&d.size.to_string(), 12),
+            d.sha256
+        );
+    }
+}
