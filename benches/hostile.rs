@@ -381,6 +381,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
 }
 
 /// Returns what the process's allocator holds free to the system: the floor each run starts at.
+#[allow(unsafe_code)]
 fn trim() {
     // SAFETY: malloc_trim returns free pages of glibc's arenas; it touches no live memory.
     unsafe {

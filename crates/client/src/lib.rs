@@ -29,6 +29,7 @@ pub fn beijing(t: Option<&prost_types::Timestamp>) -> String {
 /// tools do (ended by SIGPIPE), instead of panicking in `println!` with exit code 101: the Rust
 /// runtime ignores SIGPIPE, so writes to a closed pipe fail. For the command-line tools only — the
 /// daemon keeps SIGPIPE ignored (its sockets report EPIPE as errors it handles).
+#[allow(unsafe_code)]
 pub fn stop_quietly_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: called first thing in main, before any thread exists; restoring the default

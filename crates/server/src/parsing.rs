@@ -181,6 +181,7 @@ const GIVE_BACK_AFTER_VALUES: u64 = 100_000;
 /// its arenas (one per thread that allocated, so one per parsing thread): after a burst of large
 /// documents the hub stayed at 297 MiB against 76 MiB before it (docs/PERFORMANCE.md).
 /// `malloc_trim(0)` releases the free pages of every arena, at a cost of milliseconds.
+#[allow(unsafe_code)]
 fn give_back_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of glibc's own arenas to the kernel; it takes
