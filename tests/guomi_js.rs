@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::pdf::{holder, path, python_tool};
+use common::pdf::{court_seal_spec, holder, path, python_tool};
 use ecenter_ofdseal::package::{Limits, Package};
 use ecenter_ofdseal::{Stamp, seal_ofd};
-use ecenter_seal::{SealSpec, Sealer, make_seal, seal_document, sm};
+use ecenter_seal::{Sealer, make_seal, seal_document, sm};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 const DOC: &[u8] = "（2026）鄂06民终88号 送达回证".as_bytes();
 
@@ -114,17 +114,7 @@ fn the_hub_verifies_what_sm_crypto_signs_and_only_over_the_data_signed() {
 
 fn seal_for(sm2: &Path) -> (Vec<u8>, ecenter_seal::KeyHolder) {
     let signer = holder(sm2, "seal");
-    let spec = SealSpec {
-        seal_id: "4206-GM-JS".into(),
-        name: "襄阳市中级人民法院诉讼服务专用章".into(),
-        seal_type: 1,
-        signers: vec![signer.cert().to_vec()],
-        valid_from: SystemTime::now() - Duration::from_secs(60),
-        valid_to: SystemTime::now() + Duration::from_secs(86_400),
-        picture_type: "PNG".into(),
-        picture: common::seal_setup::seal_png(),
-        size_mm: (40, 40),
-    };
+    let spec = court_seal_spec("4206-GM-JS", &signer);
     (
         make_seal(&spec, &holder(sm2, "seal-maker")).unwrap(),
         signer,

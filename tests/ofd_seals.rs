@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::pdf::{holder, path, python_tool, trust};
+use common::pdf::{court_seal_spec, holder, path, python_tool, trust};
 use ecenter_ofdseal::package::{Limits, Package};
 use ecenter_ofdseal::{Stamp, seal_ofd, verify_ofd};
-use ecenter_seal::{CheckStatus, Indication, SealSpec, Sealer, Verifier, make_seal};
+use ecenter_seal::{CheckStatus, Indication, Sealer, Verifier, make_seal};
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 struct Court {
     _pki: tempfile::TempDir,
@@ -24,17 +24,7 @@ fn court() -> Court {
     ecenter_pki::init(pki.path(), false).unwrap();
     let sm2 = pki.path().join("sm2");
     let signer = holder(&sm2, "seal");
-    let spec = SealSpec {
-        seal_id: "4206-GM-OFD".into(),
-        name: "襄阳市中级人民法院诉讼服务专用章".into(),
-        seal_type: 1,
-        signers: vec![signer.cert().to_vec()],
-        valid_from: SystemTime::now() - Duration::from_secs(60),
-        valid_to: SystemTime::now() + Duration::from_secs(86_400),
-        picture_type: "PNG".into(),
-        picture: common::seal_setup::seal_png(),
-        size_mm: (40, 40),
-    };
+    let spec = court_seal_spec("4206-GM-OFD", &signer);
     let seal = make_seal(&spec, &holder(&sm2, "seal-maker")).unwrap();
     Court {
         verifier: Verifier::new(trust(&sm2)),

@@ -160,6 +160,23 @@ pub fn holder(pki: &Path, stem: &str) -> KeyHolder {
     .unwrap()
 }
 
+/// The court's 诉讼服务专用章 as `seal_id`, for `signer`, valid from a minute ago for a day, with
+/// the test seal picture, 40 × 40 mm.
+pub fn court_seal_spec(seal_id: &str, signer: &KeyHolder) -> ecenter_seal::SealSpec {
+    use std::time::{Duration, SystemTime};
+    ecenter_seal::SealSpec {
+        seal_id: seal_id.into(),
+        name: "襄阳市中级人民法院诉讼服务专用章".into(),
+        seal_type: 1,
+        signers: vec![signer.cert().to_vec()],
+        valid_from: SystemTime::now() - Duration::from_secs(60),
+        valid_to: SystemTime::now() + Duration::from_secs(86_400),
+        picture_type: "PNG".into(),
+        picture: super::seal_setup::seal_png(),
+        size_mm: (40, 40),
+    }
+}
+
 pub fn der_of(pem_path: &Path) -> Vec<u8> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
