@@ -1,6 +1,6 @@
 //! `clerk verify-ofd`: the seals of an OFD judged offline, as a table for people or JSON.
 
-use super::{checks_json, indication_name, print_checks};
+use super::verify::{checks_json, indication_name, print_checks};
 use anyhow::{Context, Result};
 use ecenter_seal::{Indication, TrustStores, Verifier};
 use std::path::Path;

@@ -1,0 +1,197 @@
+//! `clerk export`: everything the hub holds about one case (filings, events, documents, serve
+//! orders, proofs) written to a directory with a manifest of SHA-256 digests.
+
+use super::*;
+
+/// Writes `data` under `dir` at `name` and notes it in the manifest's file list.
+pub(super) fn put(
+    dir: &Path,
+    name: &str,
+    data: &[u8],
+    files: &mut Vec<serde_json::Value>,
+) -> Result<()> {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
+    }
+    std::fs::write(&path, data).with_context(|| path.display().to_string())?;
+    files.push(serde_json::json!({
+        "path": name,
+        "size": data.len(),
+        "sha256": hex::encode(ecenter_store::chain::sha256(data)),
+    }));
+    Ok(())
+}
+
+pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let case = ecenter_domain::CaseNumber::parse(case)
+        .map_err(|e| anyhow::anyhow!("--case: {e}"))?
+        .normalized();
+    if out.exists() && std::fs::read_dir(out)?.next().is_some() {
+        anyhow::bail!("{} exists and is not empty", out.display());
+    }
+    let channel = connect(hub).await?;
+    let mut filings_api = pb::filing_service_client::FilingServiceClient::new(channel.clone())
+        .max_decoding_message_size(64 * 1024 * 1024);
+    let mut service =
+        ServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024);
+    let mut log = pb::event_log_service_client::EventLogServiceClient::new(channel)
+        .max_decoding_message_size(64 * 1024 * 1024);
+    let mut files = Vec::new();
+
+    // Filings of the case and their receipts.
+    let filings = crate::all_filings(
+        &mut filings_api,
+        pb::ListFilingsRequest {
+            case_number: case.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(refused)?;
+    for f in &filings {
+        let r = filings_api
+            .get_receipt(pb::GetReceiptRequest {
+                filing_id: f.filing_id.clone(),
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        let json = serde_json::json!({
+            "filing_id": r.filing_id, "request_id": r.request_id, "submitter": r.submitter,
+            "filing_kind": r.filing_kind, "received_at": r.received_at_local,
+            "log_seq": r.log_seq, "log_hash": r.log_hash, "department": r.department,
+            "documents": r.documents.iter().map(|d| serde_json::json!({
+                "document_id": d.document_id, "name": d.name, "size": d.size, "sha256": d.sha256,
+            })).collect::<Vec<_>>(),
+        });
+        put(
+            out,
+            &format!("receipts/{}.json", r.filing_id),
+            &serde_json::to_vec_pretty(&json)?,
+            &mut files,
+        )?;
+    }
+
+    // Deliveries and the proofs of those served.
+    let deliveries = service
+        .list_deliveries(pb::ListDeliveriesRequest {
+            case_number: case.clone(),
+            limit: 2000,
+            ..Default::default()
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let mut orders = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for d in &deliveries.deliveries {
+        orders.insert(d.order_id.clone());
+        let Some(r) = &d.recipient else { continue };
+        rows.push(recipient_json(r));
+        if r.proofs > 0 {
+            let proof = service
+                .get_proof(pb::RecipientRef {
+                    order_id: d.order_id.clone(),
+                    recipient_id: r.recipient_id.clone(),
+                })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            let stem = format!("proofs/{}-{}", d.order_id, r.recipient_id);
+            put(out, &format!("{stem}.json"), &proof.document, &mut files)?;
+            put(out, &format!("{stem}.p7s"), &proof.signature, &mut files)?;
+        }
+    }
+    put(
+        out,
+        "deliveries.json",
+        &serde_json::to_vec_pretty(&rows)?,
+        &mut files,
+    )?;
+
+    // The log entries about its filings and orders, exactly as hashed, and the head they lead to.
+    let ids: Vec<String> = filings
+        .iter()
+        .map(|f| f.filing_id.clone())
+        .chain(orders.iter().cloned())
+        .collect();
+    let mut events = String::new();
+    let mut after = 0;
+    loop {
+        let page = log
+            .list_entries(pb::ListEntriesRequest {
+                after_seq: after,
+                page_size: 1000,
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        for e in &page.entries {
+            if ids
+                .iter()
+                .any(|id| e.detail_json.contains(&format!("\"{id}\"")))
+            {
+                events.push_str(
+                    &serde_json::json!({
+                        "seq": e.seq, "hash": e.hash, "prev_hash": e.prev_hash, "kind": e.kind,
+                        "body": e.detail_json,
+                    })
+                    .to_string(),
+                );
+                events.push('\n');
+            }
+        }
+        if page.next_after_seq == 0 {
+            break;
+        }
+        after = page.next_after_seq;
+    }
+    put(out, "events.jsonl", events.as_bytes(), &mut files)?;
+    let head = log
+        .get_chain_head(pb::GetChainHeadRequest {})
+        .await
+        .map_err(refused)?
+        .into_inner();
+
+    // The manifest, signed by the clerk's own key (detached CMS, verifiable with openssl).
+    let cert_pem = std::fs::read(&hub.cert).with_context(|| hub.cert.display().to_string())?;
+    let key_pem = std::fs::read(&hub.key).with_context(|| hub.key.display().to_string())?;
+    let signer = ecenter_seal::KeyHolder::from_pem(&cert_pem, &key_pem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", hub.cert.display()))?;
+    let chain: Vec<Vec<u8>> = certificates(std::slice::from_ref(&hub.cert))?
+        .into_iter()
+        .skip(1)
+        .collect();
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let manifest = serde_json::json!({
+        "case_number": case,
+        "exported_at": chrono::Utc::now().with_timezone(&shanghai).to_rfc3339(),
+        "hub": hub.hub,
+        "chain_head": {"seq": head.seq, "hash": head.hash},
+        "filings": filings.len(),
+        "deliveries": rows.len(),
+        "files": files,
+    });
+    let manifest = serde_json::to_vec_pretty(&manifest)?;
+    let digest = ecenter_store::chain::sha256(&manifest);
+    let signature = ecenter_seal::cades::sign_detached(
+        &signer,
+        &chain,
+        &digest,
+        None,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| anyhow::anyhow!("signing the manifest: {e}"))?;
+    std::fs::write(out.join("manifest.json"), &manifest)?;
+    std::fs::write(out.join("manifest.p7s"), &signature)?;
+    println!(
+        "{}: {} filing(s), {} deliveries, {} file(s); manifest.json signed in manifest.p7s",
+        out.display(),
+        filings.len(),
+        rows.len(),
+        files.len()
+    );
+    Ok(true)
+}

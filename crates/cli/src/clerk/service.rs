@@ -1,0 +1,360 @@
+//! `clerk service`, `deliveries`, `dead-letters`, `retry`, `resolve` and `proof --save`: serve
+//! orders and their deliveries as the hub reports them, over mutual TLS.
+
+use super::*;
+
+pub(super) type ServiceClient =
+    ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
+
+pub(super) async fn service_client(hub: &HubConfig) -> Result<ServiceClient> {
+    Ok(ServiceClient::new(connect(hub).await?).max_decoding_message_size(64 * 1024 * 1024))
+}
+
+pub(super) fn refused(s: tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("the hub refused: {}", s.message())
+}
+
+pub(super) fn channel_text(c: i32) -> &'static str {
+    use ecenter_proto::v1::ServiceChannel;
+    match ServiceChannel::try_from(c) {
+        Ok(ServiceChannel::Email) => "email",
+        Ok(ServiceChannel::Sms) => "sms",
+        _ => "",
+    }
+}
+
+pub(super) fn state_text(s: i32) -> &'static str {
+    use ecenter_proto::v1::RecipientState;
+    match RecipientState::try_from(s) {
+        Ok(RecipientState::Sending) => "sending",
+        Ok(RecipientState::Awaiting) => "awaiting",
+        Ok(RecipientState::Effective) => "effective",
+        Ok(RecipientState::Unserved) => "UNSERVED",
+        _ => "",
+    }
+}
+
+pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
+    serde_json::json!({
+        "order_id": r.order_id,
+        "recipient_id": r.recipient_id,
+        "name": r.name,
+        "role": r.role,
+        "state": state_text(r.state),
+        "attempts": r.attempts.iter().map(|a| serde_json::json!({
+            "channel": channel_text(a.channel), "address": a.address, "attempts": a.attempts,
+            "resends_in_doubt": a.resends_in_doubt, "sent_at": beijing(a.sent_at.as_ref()),
+            "gateway_id": a.gateway_id, "last_error": a.last_error, "closed": a.closed,
+            "receipts": a.receipts.iter().map(|x| serde_json::json!({
+                "part": x.part, "state": x.state, "at": beijing(x.at.as_ref()),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "effective": r.effective.as_ref().map(|e| serde_json::json!({
+            "at": beijing(e.at.as_ref()), "rule": e.rule, "rule_text": e.rule_text, "presumed": e.presumed,
+        })),
+        "dead_letters": r.dead_letters.iter().map(|d| serde_json::json!({
+            "channel": channel_text(d.channel), "reason": d.reason, "at": beijing(d.at.as_ref()),
+        })).collect::<Vec<_>>(),
+        "proofs": r.proofs,
+        "unverified": review::json(r),
+    })
+}
+
+pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let mut recipients = Vec::new();
+    let mut after = String::new();
+    let first = loop {
+        let page = client
+            .get_order(pb::GetOrderRequest {
+                order_id: order_id.into(),
+                after_recipient_id: after.clone(),
+                page_size: 1000,
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        recipients.extend(page.recipients.iter().cloned());
+        if page.next_after_recipient_id.is_empty() {
+            break page;
+        }
+        after = page.next_after_recipient_id.clone();
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "order_id": first.order_id,
+                "case_number": first.case_number,
+                "ordered_at": beijing(first.ordered_at.as_ref()),
+                "documents": first.documents.iter().map(|d| serde_json::json!({"reference": d.reference, "name": d.name, "sha256": d.sha256})).collect::<Vec<_>>(),
+                "recipients": recipients.iter().map(recipient_json).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(true);
+    }
+    println!(
+        "{} · {} · {} recipient(s) · ordered {} (Asia/Shanghai)",
+        first.order_id,
+        first.case_number,
+        first.recipient_count,
+        beijing(first.ordered_at.as_ref())
+    );
+    println!(
+        "{}{}{}{}{}{}RULE",
+        pad("ID", 6),
+        pad("NAME", 14),
+        pad("STATE", 11),
+        pad("CHANNEL", 8),
+        pad("ATTEMPTS", 10),
+        pad("EFFECTIVE (Asia/Shanghai)", 27),
+    );
+    for r in &recipients {
+        let last = r.attempts.last();
+        // Attempts per channel tried, e.g. "2+1" for two e-mail attempts then one SMS.
+        let attempts = r
+            .attempts
+            .iter()
+            .map(|a| a.attempts.to_string())
+            .collect::<Vec<_>>()
+            .join("+");
+        println!(
+            "{}{}{}{}{}{}{}",
+            pad(&r.recipient_id, 6),
+            pad(&r.name, 14),
+            pad(state_text(r.state), 11),
+            pad(last.map_or("", |a| channel_text(a.channel)), 8),
+            pad(&attempts, 10),
+            pad(
+                &beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
+                27
+            ),
+            r.effective.as_ref().map_or("", |e| e.rule.as_str())
+        );
+    }
+    Ok(true)
+}
+
+/// What `clerk deliveries` asks for.
+pub(super) struct DeliveryFilter {
+    pub(super) case: Option<String>,
+    pub(super) recipient: Option<String>,
+    pub(super) channel: Option<ChannelName>,
+    pub(super) status: Option<String>,
+    pub(super) from: Option<chrono::NaiveDate>,
+    pub(super) to: Option<chrono::NaiveDate>,
+    pub(super) limit: u32,
+}
+
+/// Midnight of `day` in Asia/Shanghai.
+pub(super) fn shanghai_midnight(day: chrono::NaiveDate) -> prost_types::Timestamp {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let t = day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_local_timezone(shanghai)
+        .single()
+        .expect("a fixed offset is unambiguous");
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    }
+}
+
+pub(super) async fn list_deliveries(
+    hub: &HubConfig,
+    f: DeliveryFilter,
+    json: bool,
+) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let answer = client
+        .list_deliveries(pb::ListDeliveriesRequest {
+            case_number: f.case.unwrap_or_default(),
+            recipient_name: f.recipient.unwrap_or_default(),
+            channel: match f.channel {
+                None => 0,
+                Some(ChannelName::Email) => pb::ServiceChannel::Email as i32,
+                Some(ChannelName::Sms) => pb::ServiceChannel::Sms as i32,
+            },
+            state: match f.status.as_deref() {
+                Some("sending") => pb::RecipientState::Sending as i32,
+                Some("awaiting") => pb::RecipientState::Awaiting as i32,
+                Some("effective") => pb::RecipientState::Effective as i32,
+                Some("unserved") => pb::RecipientState::Unserved as i32,
+                _ => 0,
+            },
+            ordered_from: f.from.map(shanghai_midnight),
+            ordered_before: f.to.and_then(|d| d.succ_opt()).map(shanghai_midnight),
+            limit: f.limit,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "truncated": answer.truncated,
+                "deliveries": answer.deliveries.iter().map(|d| {
+                    let mut r = d.recipient.as_ref().map(recipient_json).unwrap_or_default();
+                    r["case_number"] = serde_json::json!(d.case_number);
+                    r["ordered_at"] = serde_json::json!(beijing(d.ordered_at.as_ref()));
+                    r
+                }).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(true);
+    }
+    if answer.deliveries.is_empty() {
+        println!("no deliveries match");
+        return Ok(true);
+    }
+    println!(
+        "{}{}{}{}{}{}EFFECTIVE (Asia/Shanghai)",
+        pad("ORDER", 15),
+        pad("CASE", 24),
+        pad("ID", 6),
+        pad("NAME", 14),
+        pad("CHANNEL", 8),
+        pad("STATE", 11),
+    );
+    for d in &answer.deliveries {
+        let Some(r) = &d.recipient else { continue };
+        println!(
+            "{}{}{}{}{}{}{}",
+            pad(&d.order_id, 15),
+            pad(&d.case_number, 24),
+            pad(&r.recipient_id, 6),
+            pad(&r.name, 14),
+            pad(r.attempts.last().map_or("", |a| channel_text(a.channel)), 8),
+            pad(state_text(r.state), 11),
+            beijing(r.effective.as_ref().and_then(|e| e.at.as_ref()))
+        );
+    }
+    if answer.truncated {
+        println!("(more match: narrow the filters or raise --limit)");
+    }
+    Ok(true)
+}
+
+pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let list = client
+        .list_dead_letters(pb::ListDeadLettersRequest { limit: 1000 })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "recipients": list.recipients.iter().map(recipient_json).collect::<Vec<_>>(),
+                "replies": review::replies_json(&list.replies),
+            })
+        );
+        return Ok(true);
+    }
+    review::print_replies(&list.replies);
+    if list.recipients.is_empty() {
+        println!("no dead letters and no reports to judge");
+        return Ok(true);
+    }
+    println!(
+        "{}{}{}{}{}REASON",
+        pad("ORDER", 15),
+        pad("ID", 6),
+        pad("NAME", 14),
+        pad("CHANNEL", 8),
+        pad("AT (Asia/Shanghai)", 21),
+    );
+    for r in &list.recipients {
+        for d in &r.dead_letters {
+            println!(
+                "{}{}{}{}{}{}",
+                pad(&r.order_id, 15),
+                pad(&r.recipient_id, 6),
+                pad(&r.name, 14),
+                pad(channel_text(d.channel), 8),
+                pad(&beijing(d.at.as_ref()), 21),
+                crate::printable(&d.reason)
+            );
+        }
+    }
+    review::print_pending(&list.recipients);
+    Ok(true)
+}
+
+pub(super) async fn dead_letter_action(
+    hub: &HubConfig,
+    order_id: String,
+    recipient_id: String,
+    channel: ChannelName,
+    note: Option<String>,
+) -> Result<bool> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let action = pb::DeadLetterAction {
+        order_id,
+        recipient_id,
+        channel: match channel {
+            ChannelName::Email => pb::ServiceChannel::Email as i32,
+            ChannelName::Sms => pb::ServiceChannel::Sms as i32,
+        },
+        note: note.clone().unwrap_or_default(),
+    };
+    let status = match note {
+        Some(_) => client.resolve_dead_letter(action).await,
+        None => client.retry_dead_letter(action).await,
+    }
+    .map_err(refused)?
+    .into_inner();
+    println!(
+        "{} {} {}: {}",
+        status.order_id,
+        status.recipient_id,
+        status.name,
+        state_text(status.state)
+    );
+    Ok(true)
+}
+
+pub(super) async fn save_proof(
+    hub: &HubConfig,
+    order_id: String,
+    recipient_id: String,
+    out: &Path,
+    pdf: bool,
+) -> Result<(PathBuf, PathBuf)> {
+    use ecenter_proto::v1 as pb;
+    let mut client = service_client(hub).await?;
+    let which = pb::RecipientRef {
+        order_id,
+        recipient_id,
+    };
+    let proof = client
+        .get_proof(which.clone())
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let stem = out.join(format!("{}-{}", proof.order_id, proof.recipient_id));
+    let (document, signature) = (stem.with_extension("json"), stem.with_extension("p7s"));
+    std::fs::write(&document, &proof.document).with_context(|| document.display().to_string())?;
+    std::fs::write(&signature, &proof.signature)
+        .with_context(|| signature.display().to_string())?;
+    println!("{}", document.display());
+    println!("{}", signature.display());
+    if pdf {
+        let printable = client
+            .get_proof_pdf(which)
+            .await
+            .map_err(refused)?
+            .into_inner();
+        let path = stem.with_extension("pdf");
+        std::fs::write(&path, &printable.pdf).with_context(|| path.display().to_string())?;
+        println!("{}", path.display());
+    }
+    Ok((document, signature))
+}

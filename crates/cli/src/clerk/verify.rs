@@ -1,0 +1,227 @@
+//! `clerk verify-pdf`, `verify-proof` and `proof`: sealed PDFs and proofs of service judged
+//! offline against the trust anchors the clerk names, as tables for people or JSON.
+
+use super::*;
+
+pub(super) fn status_name(s: &CheckStatus) -> String {
+    match s {
+        CheckStatus::Passed => "PASSED".into(),
+        CheckStatus::Failed(sub) => format!("FAILED ({sub})"),
+        CheckStatus::NotApplicable => "n/a".into(),
+    }
+}
+
+pub(super) fn indication_name(i: Indication) -> &'static str {
+    match i {
+        Indication::Passed => "PASSED",
+        Indication::Failed => "FAILED",
+        Indication::Indeterminate => "INDETERMINATE",
+    }
+}
+
+pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
+    let pdf = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let report = ecenter_pdfseal::verify_pdf(&pdf, &trust, std::time::SystemTime::now())
+        .with_context(|| file.display().to_string())?;
+    let passed = report.indication == Indication::Passed;
+    if json {
+        let signatures: Vec<serde_json::Value> = report
+            .signatures
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "field": s.field,
+                    "byte_range": s.byte_range,
+                    "signer": s.report.signer,
+                    "indication": indication_name(s.report.indication),
+                    "sub_indication": s.report.sub_indication.map(|x| x.as_str()),
+                    "checks": checks_json(&s.report.checks),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "file": file.display().to_string(),
+                "indication": indication_name(report.indication),
+                "signatures": signatures,
+            })
+        );
+        return Ok(passed);
+    }
+    println!(
+        "{}: {} ({} signature{})",
+        file.display(),
+        indication_name(report.indication),
+        report.signatures.len(),
+        if report.signatures.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    if report.signatures.is_empty() {
+        println!("  the PDF carries no signature");
+    }
+    for (i, s) in report.signatures.iter().enumerate() {
+        println!(
+            "\n#{} {} — {} — signer: {}",
+            i + 1,
+            if s.field.is_empty() {
+                "(no field)"
+            } else {
+                &s.field
+            },
+            indication_name(s.report.indication),
+            s.report.signer.as_deref().unwrap_or("unknown")
+        );
+        print_checks(&s.report.checks);
+    }
+    Ok(passed)
+}
+
+/// A report's checks as a table for people: name, status, detail.
+pub(super) fn print_checks(checks: &[ecenter_seal::Check]) {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;
+    for c in checks {
+        println!(
+            "  {}{}{}",
+            pad(c.name, width),
+            pad(&status_name(&c.status), 42),
+            c.detail
+        );
+    }
+}
+
+/// A report's checks for `--json`.
+pub(super) fn checks_json(checks: &[ecenter_seal::Check]) -> Vec<serde_json::Value> {
+    checks
+        .iter()
+        .map(|c| serde_json::json!({"name": c.name, "status": status_name(&c.status), "detail": c.detail}))
+        .collect()
+}
+
+pub(super) fn verify_proof(
+    file: &Path,
+    signature: &Path,
+    trust: TrustStores,
+    json: bool,
+) -> Result<bool> {
+    let document = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let cms = std::fs::read(signature).with_context(|| signature.display().to_string())?;
+    let ecenter_seal::cades::DetachedReport { checks, signer, .. } =
+        ecenter_seal::cades::verify_detached(&cms, &[&document], &trust, {
+            let now = std::time::SystemTime::now();
+            (now, now)
+        });
+    let passed = !checks.is_empty()
+        && checks
+            .iter()
+            .all(|c| !matches!(c.status, CheckStatus::Failed(_)));
+    let proof: serde_json::Value = serde_json::from_slice(&document).unwrap_or_default();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "file": file.display().to_string(),
+                "indication": if passed { "PASSED" } else { "FAILED" },
+                "signer": signer,
+                "case_number": proof["case_number"],
+                "recipient": proof["recipient"]["name"],
+                "effective": proof["effective"],
+                "checks": checks.iter().map(|c| serde_json::json!({
+                    "name": c.name, "status": status_name(&c.status), "detail": c.detail,
+                })).collect::<Vec<_>>(),
+            })
+        );
+        return Ok(passed);
+    }
+    println!(
+        "{}: {}",
+        file.display(),
+        if passed { "PASSED" } else { "FAILED" }
+    );
+    println!("  signer: {}", signer.as_deref().unwrap_or("unknown"));
+    if let Some(case) = proof["case_number"].as_str() {
+        println!(
+            "  {} · {}（{}）",
+            case,
+            proof["recipient"]["name"].as_str().unwrap_or(""),
+            proof["recipient"]["role"].as_str().unwrap_or("")
+        );
+        println!(
+            "  送达生效：{} · {}",
+            proof["effective"]["at"]["beijing"].as_str().unwrap_or(""),
+            proof["effective"]["rule_text"].as_str().unwrap_or("")
+        );
+    }
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;
+    for c in &checks {
+        println!(
+            "  {}{}{}",
+            pad(c.name, width),
+            pad(&status_name(&c.status), 42),
+            c.detail
+        );
+    }
+    Ok(passed)
+}
+
+/// What a saved proof says, for people (unverified: pass `--trust` to verify it).
+pub(super) fn show_proof(file: &Path) -> Result<bool> {
+    let document = std::fs::read(file).with_context(|| file.display().to_string())?;
+    let proof: serde_json::Value = serde_json::from_slice(&document)
+        .with_context(|| format!("{} is not a proof of service", file.display()))?;
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    println!(
+        "{} 第{}版 · {} · {}（{}）",
+        s(&proof["title"]),
+        proof["version"],
+        s(&proof["case_number"]),
+        s(&proof["recipient"]["name"]),
+        s(&proof["recipient"]["role"])
+    );
+    for c in proof["channels"].as_array().into_iter().flatten() {
+        println!(
+            "  {}{}{}",
+            pad(&s(&c["channel"]), 10),
+            pad(&s(&c["address"]), 28),
+            c["sent_at"]["beijing"].as_str().unwrap_or(
+                if c["maybe_sent"].as_bool() == Some(true) {
+                    "未获确认（平台可能已收到）"
+                } else {
+                    "未发出"
+                }
+            )
+        );
+    }
+    println!(
+        "  送达生效：{} · {}",
+        s(&proof["effective"]["at"]["beijing"]),
+        s(&proof["effective"]["rule_text"])
+    );
+    println!("  (not verified: add --trust ROOT.pem to verify the signature offline)");
+    Ok(true)
+}
+
+pub(super) fn trust_stores(
+    trust: &[PathBuf],
+    tsa_trust: &[PathBuf],
+    intermediate: &[PathBuf],
+    crl: &[PathBuf],
+) -> Result<TrustStores> {
+    let signers = certificates(trust)?;
+    let tsas = if tsa_trust.is_empty() {
+        signers.clone()
+    } else {
+        certificates(tsa_trust)?
+    };
+    Ok(TrustStores {
+        seal_makers: signers.clone(),
+        signers,
+        intermediates: certificates(intermediate)?,
+        crls: crls(crl)?,
+        tsas,
+        maker_role: None,
+    })
+}

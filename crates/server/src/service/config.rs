@@ -1,0 +1,525 @@
+//! The configuration of electronic service (`[service]`: links, SMTP, SMS, DKIM, retries) and
+//! what the hub builds from it at start-up (`ServiceContext`: mailer, SMPP gateway, link signer).
+
+use super::*;
+use ecenter_delivery::email::{Mailer, SmtpConfig, SmtpSecurity};
+use ecenter_delivery::link::LinkSigner;
+use ecenter_delivery::policy::Backoff;
+use ecenter_delivery::sms::{SmppGateway, SmppSecurity, SmppSettings};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Longest a recipient's link may be made to work.
+pub const MAX_LINK_HOURS: u32 = 30 * 24;
+
+/// Electronic service as configured (`[service]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// The serving court's name as notices and proofs show it.
+    pub court: String,
+    /// Whom recipients call with questions (shown in notices).
+    #[serde(default)]
+    pub contact: String,
+    /// Base URL of the recipients' page as recipients reach it; empty: derived from `page_listen`.
+    #[serde(default)]
+    pub public_url: String,
+    /// Where the recipients' page listens (HTTPS).
+    pub page_listen: SocketAddr,
+    /// The page's certificate and key (PEM); without them the page is plain HTTP, allowed only in
+    /// development mode on loopback.
+    #[serde(default)]
+    pub page_tls: Option<PageTls>,
+    /// File holding the secret that signs recipients' links (at least 32 bytes).
+    pub link_key_file: PathBuf,
+    /// Default validity of links, in hours.
+    #[serde(default = "default_link_hours")]
+    pub link_valid_hours: u32,
+    /// The court's mail relay; without it the e-mail channel is refused.
+    #[serde(default)]
+    pub smtp: Option<SmtpSettings>,
+    /// The court's SMS gateway (SMSC, SMPP 3.4); without it the SMS channel is refused.
+    #[serde(default)]
+    pub sms: Option<SmsSettings>,
+    /// Sends in progress at once.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// Notices per second handed to each provider at most.
+    #[serde(default = "default_rate")]
+    pub rate_per_second: u32,
+    /// Retry and circuit-breaker settings.
+    #[serde(default)]
+    pub retry: RetrySettings,
+    /// The wording of notices (default: the built-in Chinese texts).
+    #[serde(default)]
+    pub templates: ecenter_delivery::notice::Templates,
+    /// A CJK TrueType/OpenType font (file) for printable proofs, e.g. Debian's
+    /// `/usr/share/fonts/truetype/wqy/wqy-microhei.ttc`; without it `GetProofPdf` is refused.
+    #[serde(default)]
+    pub proof_font: Option<PathBuf>,
+    /// Which face of a font collection (`.ttc`) to use.
+    #[serde(default)]
+    pub proof_font_index: u32,
+    /// The registry seal printed proofs carry (e.g. the court's 诉讼服务专用章).
+    #[serde(default)]
+    pub proof_seal_id: Option<String>,
+}
+
+fn default_link_hours() -> u32 {
+    7 * 24
+}
+fn default_workers() -> usize {
+    32
+}
+fn default_rate() -> u32 {
+    200
+}
+
+/// The page's TLS identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTls {
+    /// Certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Private key (PEM).
+    pub key: PathBuf,
+}
+
+/// The mail relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// Host name (also the TLS name).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `starttls`, `implicit` or `plain_loopback`.
+    pub security: String,
+    /// AUTH user, if the relay wants one.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// File holding the AUTH password (never in the configuration itself).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// The From address.
+    pub from: String,
+    /// Longest a whole send may take, in seconds.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+    /// Envelope sender: where delivery reports and bounces go (default: the From address).
+    #[serde(default)]
+    pub envelope_from: Option<String>,
+    /// The maildir the MTA delivers mail for `envelope_from` to: delivery reports are read from
+    /// its `new/` and moved to `cur/` once recorded.
+    #[serde(default)]
+    pub dsn_maildir: Option<PathBuf>,
+    /// The MTA's delivery user: with it the hub creates a missing `dsn_maildir` owned by that user
+    /// and checks an existing one is writable by it; without it the hub never creates the maildir
+    /// and waits for the MTA's first delivery (see [`crate::maildir`]).
+    #[serde(default)]
+    pub dsn_maildir_owner: Option<crate::maildir::MaildirOwner>,
+    /// Host names of the court's own relays (Postfix's `myhostname`). A report one of them
+    /// generated itself is evidence on its own; every other report — a remote MTA's, or anything
+    /// mailed to the bounce address — is set aside for the clerks (`report_set_aside`), see
+    /// [`ecenter_delivery::dsn::DeliveryReport::generated_by`]. Empty: no report is trusted.
+    #[serde(default)]
+    pub report_relays: Vec<String>,
+    /// The relay offers SMTPUTF8 (RFC 6531): notices may go to mailbox names in Chinese. Without
+    /// it such addresses are refused when the order is made (internationalised domains always
+    /// go as A-labels and need nothing).
+    #[serde(default)]
+    pub smtputf8: bool,
+    /// DKIM signing of notices.
+    #[serde(default)]
+    pub dkim: Option<DkimFile>,
+    /// The only CA trusted for the relay's TLS certificate (PEM); default: the public roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The SMS gateway (SMSC) and the hub's account on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// Host name (also the TLS name).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `tls` or `plain_loopback`.
+    pub security: String,
+    /// The account (`system_id`).
+    pub system_id: String,
+    /// File holding the account's password (never in the configuration itself).
+    pub password_file: PathBuf,
+    /// `system_type`, if the operator wants one.
+    #[serde(default)]
+    pub system_type: String,
+    /// The sender shown on handsets (a service number such as 12368).
+    #[serde(default = "default_sms_source")]
+    pub source_addr: String,
+    /// Submits outstanding at once.
+    #[serde(default = "default_sms_window")]
+    pub window: usize,
+    /// SMS per second handed to the SMSC at most (default: `[service] rate_per_second`).
+    #[serde(default)]
+    pub rate_per_second: Option<u32>,
+    /// How long to wait for a delivery receipt before the status counts as unknown and the plan
+    /// moves on, in seconds.
+    #[serde(default = "default_receipt_timeout")]
+    pub receipt_timeout_secs: u64,
+    /// Keep-alive (`enquire_link`) interval in seconds.
+    #[serde(default = "default_enquire_link")]
+    pub enquire_link_secs: u64,
+    /// Longest wait for any SMSC response, in seconds.
+    #[serde(default = "default_sms_response_timeout")]
+    pub response_timeout_secs: u64,
+    /// The only CA trusted for the SMSC's TLS certificate (PEM); default: the public roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// How this SMSC's receipts name a message: `as_submitted` (SMPP 3.4 appendix B, the
+    /// default), `decimal_of_hex` or `hex_of_decimal` (see [`ecenter_delivery::sms_id`]).
+    #[serde(default)]
+    pub receipt_id_form: ecenter_delivery::sms_id::ReceiptIdForm,
+}
+
+fn default_sms_source() -> String {
+    "12368".into()
+}
+fn default_sms_window() -> usize {
+    32
+}
+fn default_receipt_timeout() -> u64 {
+    30 * 60
+}
+fn default_enquire_link() -> u64 {
+    30
+}
+fn default_sms_response_timeout() -> u64 {
+    10
+}
+
+impl SmsSettings {
+    /// The gateway's settings, password read from its file and checked.
+    pub fn to_settings(&self) -> Result<SmppSettings, String> {
+        let security = match self.security.as_str() {
+            "tls" => SmppSecurity::Tls {
+                ca_pem: match &self.ca_file {
+                    Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                    None => None,
+                },
+            },
+            "plain_loopback" => SmppSecurity::PlainLoopback,
+            other => {
+                return Err(format!(
+                    "[service.sms] security: 「{other}」 is not tls or plain_loopback"
+                ));
+            }
+        };
+        let password = std::fs::read_to_string(&self.password_file)
+            .map_err(|e| format!("{}: {e}", self.password_file.display()))?;
+        let mut s = SmppSettings::new(&self.host, self.port, &self.system_id, password.trim());
+        s.security = security;
+        s.system_type = self.system_type.clone();
+        s.source_addr = self.source_addr.clone();
+        s.window = self.window.max(1);
+        s.enquire_link = std::time::Duration::from_secs(self.enquire_link_secs.max(1));
+        s.response_timeout = std::time::Duration::from_secs(self.response_timeout_secs.max(1));
+        SmppGateway::check(&s).map_err(|e| format!("[service.sms] {e}"))?;
+        if self.receipt_timeout_secs == 0 {
+            return Err("[service.sms] receipt_timeout_secs: at least 1".into());
+        }
+        Ok(s)
+    }
+}
+
+/// DKIM as configured: the key stays in its own file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimFile {
+    /// Signing domain (`d=`).
+    pub domain: String,
+    /// Selector (`s=`).
+    pub selector: String,
+    /// `rsa` (key file: PKCS#1 PEM) or `ed25519` (key file: base64 of the 32-byte seed).
+    #[serde(default = "default_dkim_algorithm")]
+    pub algorithm: String,
+    /// The private key file.
+    pub private_key_file: PathBuf,
+}
+
+fn default_dkim_algorithm() -> String {
+    "rsa".into()
+}
+
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+/// Retries, dead letters and the circuit breaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrySettings {
+    /// First backoff ceiling in milliseconds.
+    pub base_ms: u64,
+    /// Largest backoff ceiling in seconds.
+    pub cap_secs: u64,
+    /// Attempts before a temporary failure becomes final.
+    pub max_attempts: u32,
+    /// Consecutive failures that open a provider's circuit breaker.
+    pub breaker_threshold: u32,
+    /// How long an open breaker waits before a probe, in seconds.
+    pub breaker_cooldown_secs: u64,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        let b = Backoff::default();
+        RetrySettings {
+            base_ms: b.base.as_millis() as u64,
+            cap_secs: b.cap.as_secs(),
+            max_attempts: b.max_attempts,
+            breaker_threshold: 5,
+            breaker_cooldown_secs: 30,
+        }
+    }
+}
+
+impl RetrySettings {
+    /// The outbox's backoff.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            base: std::time::Duration::from_millis(self.base_ms),
+            cap: std::time::Duration::from_secs(self.cap_secs),
+            max_attempts: self.max_attempts.max(1),
+        }
+    }
+}
+
+/// Electronic service ready to run: keys loaded, relay known.
+pub struct ServiceContext {
+    /// As configured.
+    pub config: ServiceConfig,
+    /// Signs and checks recipients' links.
+    pub links: LinkSigner,
+    /// The e-mail channel, if configured.
+    pub mailer: Option<Mailer>,
+    /// The SMS channel's settings, if configured (the gateway starts with the outbox).
+    pub sms_settings: Option<SmppSettings>,
+    /// The SMS gateway once the outbox has started it.
+    pub sms: std::sync::OnceLock<SmppGateway>,
+    /// The printable proofs' font, read at start.
+    pub proof_font: Option<Arc<Vec<u8>>>,
+    /// Seals proofs of service.
+    pub seals: Arc<crate::seal::SealContext>,
+    /// Base URL of the page (no trailing slash).
+    pub public_url: String,
+    /// Host part of Message-IDs.
+    pub message_host: String,
+}
+
+impl ServiceConfig {
+    /// Loads keys and builds the channels; `page_addr` is where the page really listens.
+    pub fn load(
+        &self,
+        seals: Option<Arc<crate::seal::SealContext>>,
+        page_addr: SocketAddr,
+        dev_mode: bool,
+    ) -> Result<ServiceContext, String> {
+        let seals = seals.ok_or(
+            "electronic service needs [seals]: proofs of service are sealed with the hub's key",
+        )?;
+        self.templates
+            .check()
+            .map_err(|e| format!("[service.templates] {e}"))?;
+        if self.court.trim().is_empty() {
+            return Err("[service] court: name the serving court".into());
+        }
+        if self.page_tls.is_none() && !(dev_mode && page_addr.ip().is_loopback()) {
+            return Err("[service] page_tls: the recipients' page is served over HTTPS; plain HTTP only in development mode on loopback".into());
+        }
+        let key = std::fs::read(&self.link_key_file)
+            .map_err(|e| format!("{}: {e}", self.link_key_file.display()))?;
+        let links = LinkSigner::new(trim_ascii(&key))
+            .map_err(|e| format!("{}: {e}", self.link_key_file.display()))?;
+        if self.link_valid_hours == 0 || self.link_valid_hours > MAX_LINK_HOURS {
+            return Err(format!("[service] link_valid_hours: 1 to {MAX_LINK_HOURS}"));
+        }
+        let mailer = match &self.smtp {
+            Some(s) => Some(Mailer::new(&s.to_config(self.workers)?).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let proof_font = match &self.proof_font {
+            Some(p) => {
+                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                ecenter_proofpdf::check_font(&bytes, self.proof_font_index)
+                    .map_err(|e| format!("[service] proof_font {}: {e}", p.display()))?;
+                Some(Arc::new(bytes))
+            }
+            None => None,
+        };
+        let sms_settings = match &self.sms {
+            Some(s) => Some(s.to_settings()?),
+            None => None,
+        };
+        let scheme = if self.page_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let public_url = if self.public_url.trim().is_empty() {
+            let host = if page_addr.ip().is_loopback() {
+                "localhost".to_string()
+            } else {
+                page_addr.ip().to_string()
+            };
+            format!("{scheme}://{host}:{}", page_addr.port())
+        } else {
+            self.public_url.trim().trim_end_matches('/').to_string()
+        };
+        let message_host = public_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("ecenter")
+            .split([':', '/'])
+            .next()
+            .unwrap_or("ecenter")
+            .to_string();
+        Ok(ServiceContext {
+            config: self.clone(),
+            links,
+            mailer,
+            sms_settings,
+            sms: std::sync::OnceLock::new(),
+            proof_font,
+            seals,
+            public_url,
+            message_host,
+        })
+    }
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+impl SmtpSettings {
+    fn to_config(&self, workers: usize) -> Result<SmtpConfig, String> {
+        let security = match self.security.as_str() {
+            "starttls" => SmtpSecurity::StartTls,
+            "implicit" => SmtpSecurity::Implicit,
+            "plain_loopback" => SmtpSecurity::PlainLoopback,
+            other => {
+                return Err(format!(
+                    "[service.smtp] security: 「{other}」 is not starttls, implicit or plain_loopback"
+                ));
+            }
+        };
+        let credentials = match (&self.user, &self.password_file) {
+            (Some(u), Some(p)) => {
+                let password =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                Some((u.clone(), password.trim().to_string()))
+            }
+            (None, None) => None,
+            _ => return Err("[service.smtp] set both user and password_file, or neither".into()),
+        };
+        let dkim = match &self.dkim {
+            Some(d) => Some(ecenter_delivery::email::DkimSettings {
+                domain: d.domain.clone(),
+                selector: d.selector.clone(),
+                algorithm: d.algorithm.clone(),
+                private_key: std::fs::read_to_string(&d.private_key_file)
+                    .map_err(|e| format!("{}: {e}", d.private_key_file.display()))?
+                    .trim()
+                    .to_string(),
+            }),
+            None => None,
+        };
+        Ok(SmtpConfig {
+            host: self.host.clone(),
+            port: self.port,
+            security,
+            credentials,
+            envelope_from: self.envelope_from.clone(),
+            dkim,
+            relay_ca_pem: match &self.ca_file {
+                Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                None => None,
+            },
+            from: self.from.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+            pool_size: workers.max(1),
+        })
+    }
+}
+
+impl ServiceContext {
+    /// Whether the hub can send on `channel`.
+    pub fn has_channel(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.mailer.is_some(),
+            Channel::Sms => self.sms_settings.is_some(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &std::path::Path) -> SmtpSettings {
+        SmtpSettings {
+            host: "relay.court.example".into(),
+            port: 587,
+            security: "starttls".into(),
+            user: Some("songda".into()),
+            password_file: Some(dir.join("password")),
+            from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
+            timeout_secs: 30,
+            envelope_from: Some("dsn@court.example".into()),
+            dsn_maildir: None,
+            dsn_maildir_owner: None,
+            report_relays: Vec::new(),
+            smtputf8: false,
+            dkim: None,
+            ca_file: Some(dir.join("ca.pem")),
+        }
+    }
+
+    #[test]
+    fn secrets_come_from_their_files_and_never_show_in_debug_output() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("password"), "s3cret\n").unwrap();
+        std::fs::write(dir.path().join("ca.pem"), "-----BEGIN CERTIFICATE-----").unwrap();
+        let c = settings(dir.path()).to_config(4).unwrap();
+        assert_eq!(c.credentials, Some(("songda".into(), "s3cret".into())));
+        assert!(c.relay_ca_pem.is_some());
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn half_given_credentials_an_unknown_security_and_missing_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path());
+        s.password_file = None;
+        assert!(
+            s.to_config(4)
+                .unwrap_err()
+                .contains("both user and password_file")
+        );
+        let mut s = settings(dir.path());
+        s.security = "ssl".into();
+        assert!(s.to_config(4).unwrap_err().contains("「ssl」"));
+        let s = settings(dir.path());
+        assert!(s.to_config(4).unwrap_err().contains("password"));
+    }
+}

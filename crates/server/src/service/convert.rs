@@ -1,0 +1,210 @@
+//! Protobuf messages from the domain's service values and back (channels, address bases, facts,
+//! recipients, orders), and the fingerprint that makes a repeated request id safe.
+
+use super::*;
+
+pub(super) fn channel_of(c: i32, field: &str) -> Result<Channel, Status> {
+    match pb::ServiceChannel::try_from(c) {
+        Ok(pb::ServiceChannel::Email) => Ok(Channel::Email),
+        Ok(pb::ServiceChannel::Sms) => Ok(Channel::Sms),
+        _ => Err(invalid(
+            field,
+            "choose SERVICE_CHANNEL_EMAIL or SERVICE_CHANNEL_SMS",
+        )),
+    }
+}
+
+pub(super) fn channel_message(c: Channel) -> i32 {
+    match c {
+        Channel::Email => pb::ServiceChannel::Email as i32,
+        Channel::Sms => pb::ServiceChannel::Sms as i32,
+    }
+}
+
+pub(super) fn basis_of(b: i32) -> Option<AddressBasis> {
+    match pb::AddressBasis::try_from(b) {
+        Ok(pb::AddressBasis::Confirmed) => Some(AddressBasis::Confirmed),
+        Ok(pb::AddressBasis::Provided) => Some(AddressBasis::Provided),
+        Ok(pb::AddressBasis::Discovered) => Some(AddressBasis::Discovered),
+        _ => None,
+    }
+}
+
+pub(super) fn basis_message(b: AddressBasis) -> i32 {
+    match b {
+        AddressBasis::Confirmed => pb::AddressBasis::Confirmed as i32,
+        AddressBasis::Provided => pb::AddressBasis::Provided as i32,
+        AddressBasis::Discovered => pb::AddressBasis::Discovered as i32,
+    }
+}
+
+pub(super) fn ts(t: DateTime<Utc>) -> Option<prost_types::Timestamp> {
+    Some(timestamp(t))
+}
+
+pub(super) fn fact_message(f: &DeliveryFact) -> pb::Fact {
+    let (kind, channel, at) = match *f {
+        DeliveryFact::Reached { channel, at } => ("reached", Some(channel), at),
+        DeliveryFact::Bounced { channel, at } => ("bounced", Some(channel), at),
+        DeliveryFact::Fetched { at } => ("fetched", None, at),
+        DeliveryFact::ReadReported { channel, at } => ("read_reported", Some(channel), at),
+        DeliveryFact::ConfirmedReading { at, channel } => ("confirmed_reading", channel, at),
+        DeliveryFact::Replied { at } => ("replied", None, at),
+    };
+    pb::Fact {
+        kind: kind.into(),
+        channel: channel.map_or(0, channel_message),
+        at: ts(at),
+    }
+}
+
+/// The rule's name as the API shows it.
+pub fn rule_name(rule: ecenter_domain::effective_service::ServiceRule) -> &'static str {
+    use ecenter_domain::effective_service::ServiceRule::*;
+    match rule {
+        ReachedConfirmedAddress => "reached_confirmed_address",
+        RecipientReplied => "recipient_replied",
+        RecipientConfirmedReading => "recipient_confirmed_reading",
+        ReadReportedPresumed => "read_reported_presumed",
+    }
+}
+
+/// A recipient's service as the API shows it.
+pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
+    pb::RecipientStatus {
+        order_id: r.order_id.clone(),
+        recipient_id: r.recipient.recipient_id.clone(),
+        name: r.recipient.name.clone(),
+        role: r.recipient.role.clone(),
+        state: match r.status() {
+            ServiceStatus::Sending => pb::RecipientState::Sending,
+            ServiceStatus::Awaiting => pb::RecipientState::Awaiting,
+            ServiceStatus::Effective => pb::RecipientState::Effective,
+            ServiceStatus::Unserved => pb::RecipientState::Unserved,
+        } as i32,
+        attempts: r
+            .channels
+            .iter()
+            .map(|c| pb::Attempt {
+                channel: channel_message(c.channel),
+                address: c.address.clone(),
+                basis: basis_message(c.basis),
+                message_id: c.message_id.clone(),
+                attempts: c.attempts,
+                resends_in_doubt: c.resends_in_doubt,
+                sent_at: c.sent_at.and_then(ts),
+                gateway_id: c.gateway_id.clone(),
+                subject: c.subject.clone(),
+                body: c.body.clone(),
+                last_error: c.last_error.clone(),
+                closed: c.closed,
+                maybe_sent: c.maybe_sent || c.resends_in_doubt > 0,
+                receipts: c
+                    .receipts
+                    .iter()
+                    .map(|r| pb::SmsReceipt {
+                        part: r.part.clone(),
+                        state: serde_json::to_value(r.state)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        at: ts(r.at),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        facts: r.facts.iter().map(fact_message).collect(),
+        effective: r.effective.map(|e| pb::EffectiveService {
+            at: ts(e.at),
+            rule: rule_name(e.rule).into(),
+            rule_text: e.rule.describe().into(),
+            channel: e.channel.map_or(0, channel_message),
+            presumed: e.rule.presumed(),
+        }),
+        dead_letters: r
+            .dead_letters
+            .iter()
+            .map(|d| pb::DeadLetter {
+                channel: channel_message(d.channel),
+                reason: d.reason.clone(),
+                at: ts(d.at),
+            })
+            .collect(),
+        proofs: r.proofs.len() as u32,
+        consent_basis: r.recipient.consent_basis.clone(),
+        resolution: r.resolution.clone().unwrap_or_default(),
+        unverified: r
+            .unverified
+            .iter()
+            .enumerate()
+            .map(|(index, u)| pb::UnverifiedReport {
+                channel: channel_message(u.channel),
+                at: ts(u.at),
+                detail: u.detail.clone(),
+                reason: u.reason.clone(),
+                reached: u.reached,
+                index: index as u32,
+                judged: u.judgment.is_some(),
+                accepted: u.judgment.as_ref().is_some_and(|j| j.accepted),
+                judged_by: u
+                    .judgment
+                    .as_ref()
+                    .map(|j| j.by.clone())
+                    .unwrap_or_default(),
+                judgment_note: u
+                    .judgment
+                    .as_ref()
+                    .map(|j| j.note.clone())
+                    .unwrap_or_default(),
+                judged_at: u.judgment.as_ref().and_then(|j| ts(j.at)),
+            })
+            .collect(),
+        replies: r
+            .replies
+            .iter()
+            .map(|x| pb::Reply {
+                at: ts(x.at),
+                channel: x.channel.map_or(0, channel_message),
+                from: x.from.clone(),
+                text: x.text.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn order_message(o: &OrderSummary) -> pb::OrderStatus {
+    pb::OrderStatus {
+        order_id: o.ordered.order_id.clone(),
+        case_number: o.ordered.order.case_number.normalized(),
+        ordered_by: o.ordered.ordered_by.clone(),
+        ordered_at: ts(o.ordered_at),
+        documents: o
+            .ordered
+            .documents
+            .iter()
+            .map(|d| pb::ServedDocument {
+                reference: d.reference.clone(),
+                name: d.name.clone(),
+                sha256: d.sha256.clone(),
+                size: d.size,
+                media_type: d.media_type.clone(),
+                seal: d.seal.clone(),
+            })
+            .collect(),
+        recipient_count: o.recipients as u32,
+        recipients: Vec::new(),
+        next_after_recipient_id: String::new(),
+        links_expire_at: ts(o.ordered.links_expire_at),
+    }
+}
+
+/// Hex SHA-256 of what identifies a request's content, to tell a retry from a reuse of its id.
+pub(super) fn fingerprint(r: &pb::ServeOrderRequest) -> String {
+    use prost::Message;
+    let mut r = r.clone();
+    r.request_id.clear();
+    hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        &r.encode_to_vec(),
+    ))
+}

@@ -1,0 +1,94 @@
+//! RetryDeadLetter and ResolveDeadLetter: a clerk sends a dead letter again or closes it, one
+//! `dead_letter_*` event each, refused unless the recipient's delivery is dead.
+
+use super::*;
+
+/// What a clerk does with a dead letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DeadLetterAction {
+    /// Send it again on the same channel (RetryDeadLetter).
+    Retry,
+    /// Close it, saying what was done instead (ResolveDeadLetter).
+    Resolve,
+}
+
+impl<S: EventStore> ServiceApi<S> {
+    pub(super) async fn dead_letter_action(
+        &self,
+        request: Request<pb::DeadLetterAction>,
+        action: DeadLetterAction,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        let retry = action == DeadLetterAction::Retry;
+        let identity = crate::identity::caller(&request)?;
+        let operation = match action {
+            DeadLetterAction::Retry => Operation::RetryDeadLetter,
+            DeadLetterAction::Resolve => Operation::ResolveDeadLetter,
+        };
+        authorize(&*self.store, &identity, operation, None, None).await?;
+        let context = self.context()?.clone();
+        let r = request.into_inner();
+        let channel = channel_of(r.channel, "channel")?;
+        self.recipient(&r.order_id, &r.recipient_id)?;
+        let note = r.note.trim().to_string();
+        if !retry && (note.is_empty() || note.chars().count() > 500) {
+            return Err(invalid(
+                "note",
+                "say in 1 to 500 characters what was done instead (e.g. 已改为邮寄送达)",
+            ));
+        }
+        if retry && !context.has_channel(channel) {
+            return Err(Status::failed_precondition(
+                "this hub has no such channel configured",
+            ));
+        }
+        let by = identity.to_string();
+        let (order_id, recipient_id) = (r.order_id.clone(), r.recipient_id.clone());
+        let (appended, ()) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let service = view
+                    .recipient_service(&order_id, &recipient_id)?
+                    .ok_or_else(|| ecenter_store::StoreError::Database("recipient vanished".into()))?;
+                if !service.dead_letters.iter().any(|d| d.channel == channel) {
+                    return Err(DomainError::InvalidInput(vec![
+                        ecenter_domain::FieldViolation::new(
+                            "channel",
+                            "this recipient has no dead letter on that channel",
+                        ),
+                    ])
+                    .into());
+                }
+                if retry
+                    && let Some((address, _)) = service.address(channel)
+                    && let Some(why) = view.suppressed(address)?
+                {
+                    return Err(DomainError::InvalidInput(vec![
+                        ecenter_domain::FieldViolation::new(
+                            "channel",
+                            format!("{address} bounced for good ({why}); ask the recipient for another address and issue a new order"),
+                        ),
+                    ])
+                    .into());
+                }
+                let event = match action {
+                    DeadLetterAction::Retry => RecipientEvent::DeadLetterRetried { channel, by },
+                    DeadLetterAction::Resolve => {
+                        RecipientEvent::DeadLetterResolved { channel, by, note }
+                    }
+                };
+                Ok((
+                    vec![Event::Service {
+                        order_id,
+                        recipient_id,
+                        event,
+                    }],
+                    (),
+                ))
+            }))
+            .await
+            .map_err(store_status)?;
+        let _ = appended;
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        Ok(Response::new(recipient_message(&service)))
+    }
+}
