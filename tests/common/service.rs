@@ -449,3 +449,24 @@ pub fn postfix_is_up() {
         "Postfix is not listening on 127.0.0.1:25: run tests/postfix/setup.sh (scripts/test does)"
     );
 }
+
+/// Waits until R1 of `order_id` satisfies `done`.
+/// Waits up to a minute until recipient R1 of `order_id` is `done`, and returns its status.
+pub async fn wait_for(
+    court: &ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    what: &str,
+    done: impl Fn(&pb::RecipientStatus) -> bool,
+) -> pb::RecipientStatus {
+    until(60, what, || {
+        let mut c = court.clone();
+        let o = order_id.to_string();
+        let s = async move { status(&mut c, &o, "R1").await };
+        let done = &done;
+        async move {
+            let s = s.await;
+            done(&s).then_some(s)
+        }
+    })
+    .await
+}

@@ -1,0 +1,458 @@
+//! A recipient's service as a projection: the state that the order and each later event make
+//! (steps started, channels failed, receipts judged, deadlines, dead letters, effect).
+
+use super::*;
+
+impl RecipientService {
+    /// Every recipient's service as the order starts it: the first channel of the plan the recipient
+    /// has an address on is due now.
+    pub fn ordered(ordered: &ServiceOrdered, at: DateTime<Utc>, seq: u64) -> Vec<RecipientService> {
+        ordered
+            .order
+            .recipients
+            .iter()
+            .map(|r| {
+                let mut s = RecipientService {
+                    order_id: ordered.order_id.clone(),
+                    recipient: r.clone(),
+                    plan: ordered.order.plan.clone(),
+                    step: 0,
+                    channels: Vec::new(),
+                    facts: Vec::new(),
+                    downloads: Vec::new(),
+                    effective: None,
+                    dead_letters: Vec::new(),
+                    dues: Vec::new(),
+                    link_nonces: Vec::new(),
+                    link_channels: Vec::new(),
+                    confirmations: Vec::new(),
+                    open_forms: Vec::new(),
+                    proofs: Vec::new(),
+                    unserved: false,
+                    resolution: None,
+                    unverified: Vec::new(),
+                    replies: Vec::new(),
+                    last_event_seq: seq,
+                };
+                s.start_step_from(0, at);
+                s
+            })
+            .collect()
+    }
+
+    /// Where it stands.
+    pub fn status(&self) -> ServiceStatus {
+        if self.effective.is_some() {
+            ServiceStatus::Effective
+        } else if self.unserved {
+            ServiceStatus::Unserved
+        } else if self.dues.iter().any(|d| d.action == DueAction::Send)
+            || self.channels.iter().any(|c| c.in_flight)
+        {
+            ServiceStatus::Sending
+        } else {
+            ServiceStatus::Awaiting
+        }
+    }
+
+    /// The address of this recipient on `channel`, with its basis.
+    pub fn address(&self, channel: Channel) -> Option<(&str, AddressBasis)> {
+        self.recipient
+            .addresses
+            .iter()
+            .find(|(c, _, _)| *c == channel)
+            .map(|(_, a, b)| (a.as_str(), *b))
+    }
+
+    /// The trace of `channel`, if a notice was attempted on it.
+    pub fn trace(&self, channel: Channel) -> Option<&ChannelTrace> {
+        self.channels.iter().find(|c| c.channel == channel)
+    }
+
+    fn trace_mut(&mut self, channel: Channel) -> Option<&mut ChannelTrace> {
+        self.channels.iter_mut().find(|c| c.channel == channel)
+    }
+
+    /// Whether a proof for the current state is still to be issued: service took effect (or its
+    /// time changed) since the last proof, or it was undone after a proof said it was effective
+    /// (then the new version withdraws the old: an earlier proof is never silently contradicted).
+    pub fn proof_due(&self) -> bool {
+        match (&self.effective, self.proofs.last()) {
+            (Some(e), Some(p)) => p.effective.as_ref() != Some(e),
+            (Some(_), None) => true,
+            (None, Some(p)) => p.effective.is_some(),
+            (None, None) => false,
+        }
+    }
+
+    /// Starts the first step at or after `from` that the recipient has an address for; none left
+    /// means the plan is exhausted.
+    fn start_step_from(&mut self, from: usize, at: DateTime<Utc>) {
+        let next = (from..self.plan.len()).find(|&i| {
+            let channel = self.plan[i].channel;
+            self.address(channel).is_some() && self.trace(channel).is_none_or(|t| !t.closed)
+        });
+        match next {
+            Some(i) => {
+                self.step = i;
+                self.dues.push(Due {
+                    at,
+                    channel: self.plan[i].channel,
+                    action: DueAction::Send,
+                });
+            }
+            None => {
+                self.step = self.plan.len();
+                // Unserved only once nothing is left in motion on any channel.
+                self.unserved = !self.channels.iter().any(|c| c.in_flight) && self.dues.is_empty();
+            }
+        }
+    }
+
+    /// Closes `channel` for good and moves the plan on if it was the channel being tried.
+    fn fail_channel(&mut self, channel: Channel, reason: String, at: DateTime<Utc>) {
+        self.dues.retain(|d| d.channel != channel);
+        if let Some(t) = self.trace_mut(channel) {
+            t.closed = true;
+            t.in_flight = false;
+            t.last_error = reason.clone();
+        }
+        self.dead_letters.retain(|d| d.channel != channel);
+        self.dead_letters.push(DeadLetter {
+            channel,
+            reason,
+            at,
+        });
+        if self
+            .plan
+            .get(self.step)
+            .is_some_and(|s| s.channel == channel)
+        {
+            self.start_step_from(self.step + 1, at);
+        }
+    }
+
+    /// One part's receipt: every part delivered means the SMS reached the handset (at the last
+    /// part's time); any part failing for good, or UNKNOWN, closes the channel and the plan moves
+    /// on. A receipt arriving after the channel closed still counts as what happened.
+    fn receipt(
+        &mut self,
+        channel: Channel,
+        part: &str,
+        state: ReceiptState,
+        reported: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) {
+        let Some(t) = self.trace_mut(channel) else {
+            return;
+        };
+        t.receipts.push(PartReceipt {
+            part: part.to_string(),
+            state,
+            at: reported,
+        });
+        let delivered = |p: &String| {
+            t.receipts
+                .iter()
+                .find(|r| r.part == *p && r.state == ReceiptState::Delivered)
+                .map(|r| r.at)
+        };
+        let all_delivered: Option<Vec<DateTime<Utc>>> = t.parts.iter().map(delivered).collect();
+        let closed = t.closed;
+        let final_state = state != ReceiptState::Pending;
+        if final_state {
+            self.dues
+                .retain(|d| !(d.channel == channel && d.action == DueAction::ReceiptTimeout));
+        }
+        let reached_before = self
+            .facts
+            .iter()
+            .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if *c == channel));
+        match state {
+            ReceiptState::Delivered => {
+                if let Some(times) = all_delivered.filter(|t| !t.is_empty())
+                    && !reached_before
+                {
+                    let last = times.into_iter().max().unwrap_or(reported);
+                    self.facts.push(DeliveryFact::Reached { channel, at: last });
+                }
+            }
+            s if s.failed() => {
+                self.facts.push(DeliveryFact::Bounced {
+                    channel,
+                    at: reported,
+                });
+                if !closed {
+                    self.fail_channel(channel, format!("短信{}", s.describe()), at);
+                }
+            }
+            ReceiptState::Unknown if !closed && !reached_before => {
+                self.fail_channel(channel, format!("短信网关报告{}", state.describe()), at);
+            }
+            _ => {}
+        }
+    }
+
+    fn deadline_of(&self, channel: Channel) -> Option<Duration> {
+        self.plan
+            .iter()
+            .find(|s| s.channel == channel)
+            .map(|s| Duration::hours(i64::from(s.deadline_hours)))
+    }
+
+    /// Applies one of this recipient's events recorded at `at` as entry `seq`.
+    pub fn apply(&mut self, event: &RecipientEvent, at: DateTime<Utc>, seq: u64) {
+        self.last_event_seq = seq;
+        match event {
+            RecipientEvent::NoticeSending {
+                channel,
+                attempt,
+                address,
+                message_id,
+                subject,
+                body,
+                link_nonce,
+                in_doubt,
+            } => {
+                let basis = self
+                    .address(*channel)
+                    .map_or(AddressBasis::Discovered, |(_, b)| b);
+                self.dues
+                    .retain(|d| !(d.channel == *channel && d.action == DueAction::Send));
+                if self.trace(*channel).is_none() {
+                    self.channels.push(ChannelTrace {
+                        channel: *channel,
+                        address: address.clone(),
+                        basis,
+                        message_id: message_id.clone(),
+                        attempts: 0,
+                        resends_in_doubt: 0,
+                        sent_at: None,
+                        gateway_id: String::new(),
+                        subject: String::new(),
+                        body: String::new(),
+                        last_error: String::new(),
+                        in_flight: false,
+                        closed: false,
+                        parts: Vec::new(),
+                        receipts: Vec::new(),
+                        handed_at: None,
+                        maybe_sent: false,
+                    });
+                }
+                let t = self.trace_mut(*channel).expect("just ensured");
+                t.handed_at.get_or_insert(at);
+                t.attempts = *attempt;
+                t.in_flight = true;
+                t.closed = false;
+                t.maybe_sent = false;
+                t.subject = subject.clone();
+                t.body = body.clone();
+                if *in_doubt {
+                    t.resends_in_doubt += 1;
+                }
+                if !self.link_nonces.contains(link_nonce) {
+                    self.link_nonces.push(link_nonce.clone());
+                    self.link_channels.push((link_nonce.clone(), *channel));
+                }
+            }
+            RecipientEvent::NoticeResult {
+                channel, result, ..
+            } => {
+                if let Some(t) = self.trace_mut(*channel) {
+                    t.in_flight = false;
+                }
+                match result {
+                    AttemptResult::Accepted {
+                        gateway_id,
+                        receipt_by,
+                        receipt_ids,
+                    } => {
+                        if let Some(t) = self.trace_mut(*channel) {
+                            t.sent_at.get_or_insert(at);
+                            t.gateway_id = gateway_id.clone();
+                            t.parts = match channel {
+                                Channel::Sms if !receipt_ids.is_empty() => receipt_ids.clone(),
+                                Channel::Sms => {
+                                    gateway_id.split_whitespace().map(str::to_string).collect()
+                                }
+                                Channel::Email => Vec::new(),
+                            };
+                            t.last_error.clear();
+                        }
+                        if let Some(d) = self.deadline_of(*channel) {
+                            self.dues.push(Due {
+                                at: at + d,
+                                channel: *channel,
+                                action: DueAction::Deadline,
+                            });
+                        }
+                        if let Some(by) = receipt_by {
+                            self.dues.push(Due {
+                                at: *by,
+                                channel: *channel,
+                                action: DueAction::ReceiptTimeout,
+                            });
+                        }
+                    }
+                    AttemptResult::Temporary {
+                        detail,
+                        retry_at,
+                        maybe_sent,
+                    } => {
+                        if let Some(t) = self.trace_mut(*channel) {
+                            t.last_error = detail.clone();
+                            t.maybe_sent = *maybe_sent;
+                        }
+                        self.dues.push(Due {
+                            at: *retry_at,
+                            channel: *channel,
+                            action: DueAction::Send,
+                        });
+                    }
+                    AttemptResult::Permanent { detail, .. } => {
+                        self.fail_channel(*channel, detail.clone(), at);
+                    }
+                }
+            }
+            RecipientEvent::DeliveryReported {
+                channel,
+                reached,
+                at: reported,
+                detail,
+                ..
+            } => {
+                if *reached {
+                    self.facts.push(DeliveryFact::Reached {
+                        channel: *channel,
+                        at: *reported,
+                    });
+                } else {
+                    self.facts.push(DeliveryFact::Bounced {
+                        channel: *channel,
+                        at: *reported,
+                    });
+                    self.fail_channel(*channel, format!("退信：{detail}"), at);
+                }
+            }
+            RecipientEvent::ReportSetAside(report) => self.unverified.push(report.clone()),
+            RecipientEvent::ReportJudged {
+                index,
+                accepted,
+                by,
+                note,
+            } => {
+                if let Some(r) = self.unverified.get_mut(*index as usize) {
+                    r.judgment = Some(ReportJudgment {
+                        accepted: *accepted,
+                        by: by.clone(),
+                        note: note.clone(),
+                        at,
+                    });
+                }
+            }
+            RecipientEvent::ReceiptReported {
+                channel,
+                part,
+                state,
+                at: reported,
+                ..
+            } => self.receipt(*channel, part, *state, *reported, at),
+            RecipientEvent::ReceiptMissing { channel } => {
+                self.dues
+                    .retain(|d| !(d.channel == *channel && d.action == DueAction::ReceiptTimeout));
+                let open = self.trace(*channel).is_some_and(|t| !t.closed);
+                let reached = self
+                    .facts
+                    .iter()
+                    .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if c == channel));
+                if open && !reached {
+                    self.fail_channel(
+                        *channel,
+                        "未在规定时间内收到短信状态报告，送达状态未知".into(),
+                        at,
+                    );
+                }
+            }
+            RecipientEvent::RecipientActed {
+                activity,
+                client,
+                link,
+            } => match activity {
+                Activity::Fetched { form } => {
+                    self.facts.push(DeliveryFact::Fetched { at });
+                    self.open_forms.push(form.clone());
+                }
+                Activity::ConfirmedReading => {
+                    let channel = self
+                        .link_channels
+                        .iter()
+                        .find(|(n, _)| n == link)
+                        .map(|(_, c)| *c);
+                    self.facts
+                        .push(DeliveryFact::ConfirmedReading { at, channel });
+                    self.confirmations.push(Confirmation {
+                        at,
+                        channel,
+                        client: client.clone(),
+                    });
+                    self.open_forms.clear();
+                }
+                Activity::Downloaded { reference } => {
+                    self.downloads.push((reference.clone(), at));
+                }
+            },
+            RecipientEvent::DeadlinePassed { channel } => {
+                self.dues
+                    .retain(|d| !(d.channel == *channel && d.action == DueAction::Deadline));
+                if self.effective.is_none() {
+                    self.fail_channel(*channel, "送达期限届满，未能完成送达".into(), at);
+                }
+            }
+            RecipientEvent::DeadLetterRetried { channel, .. } => {
+                self.dead_letters.retain(|d| d.channel != *channel);
+                if let Some(t) = self.trace_mut(*channel) {
+                    t.closed = false;
+                }
+                self.unserved = false;
+                if let Some(i) = self.plan.iter().position(|s| s.channel == *channel) {
+                    self.step = self.step.min(i);
+                }
+                self.dues.push(Due {
+                    at,
+                    channel: *channel,
+                    action: DueAction::Send,
+                });
+            }
+            RecipientEvent::DeadLetterResolved { channel, note, .. } => {
+                self.dead_letters.retain(|d| d.channel != *channel);
+                self.resolution = Some(note.clone());
+            }
+            RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
+            RecipientEvent::ReplyReceived(reply) => {
+                self.facts.push(DeliveryFact::Replied { at: reply.at });
+                // A reply typed on the page uses up its one-time form.
+                self.open_forms.retain(|f| f.is_empty() || *f != reply.form);
+                self.replies.push(reply.clone());
+            }
+        }
+        let addresses: Vec<(Channel, AddressBasis)> = self
+            .recipient
+            .addresses
+            .iter()
+            .map(|(c, _, b)| (*c, *b))
+            .collect();
+        self.effective = effective_service(true, &addresses, &self.facts).ok();
+        if self.effective.is_some() {
+            // Served: nothing more is sent, no deadline falls back, nothing is left for clerks.
+            self.dues.clear();
+            self.dead_letters.clear();
+            self.unserved = false;
+        } else if self.step >= self.plan.len()
+            && self.dues.is_empty()
+            && !self.channels.iter().any(|c| c.in_flight)
+        {
+            self.unserved = true;
+        }
+    }
+}

@@ -1,0 +1,512 @@
+use super::*;
+use crate::serve_order::{RecipientRequest, ServeOrderRequest};
+
+fn t(minute: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-28T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+        + Duration::minutes(minute)
+}
+
+fn service(email_basis: AddressBasis, with_phone: bool) -> RecipientService {
+    let order = ServeOrderRequest {
+        case_number: "（2026）鄂06民初123号".into(),
+        documents: vec!["F000000000001/S1".into()],
+        recipients: vec![RecipientRequest {
+            name: "张三".into(),
+            role: "被告".into(),
+            phone: if with_phone {
+                "13800138000".into()
+            } else {
+                String::new()
+            },
+            email: "zhangsan@example.cn".into(),
+            phone_basis: Some(AddressBasis::Confirmed),
+            email_basis: Some(email_basis),
+            consent_basis: "送达地址确认书".into(),
+            identity: String::new(),
+        }],
+        plan: vec![
+            PlanStep {
+                channel: Channel::Email,
+                deadline_hours: 24,
+            },
+            PlanStep {
+                channel: Channel::Sms,
+                deadline_hours: 48,
+            },
+        ],
+    }
+    .validate()
+    .unwrap();
+    let ordered = ServiceOrdered {
+        order_id: "O000000000001".into(),
+        request_id: "r1".into(),
+        fingerprint: String::new(),
+        ordered_by: "court".into(),
+        order,
+        documents: Vec::new(),
+        links_expire_at: t(60 * 24 * 7),
+        notice_tag: "t".into(),
+    };
+    RecipientService::ordered(&ordered, t(0), 1).remove(0)
+}
+
+fn sending(channel: Channel, attempt: u32) -> RecipientEvent {
+    RecipientEvent::NoticeSending {
+        channel,
+        attempt,
+        address: "zhangsan@example.cn".into(),
+        message_id: "O1.R1.email@hub".into(),
+        subject: "通知".into(),
+        body: "正文".into(),
+        link_nonce: format!("n{attempt}"),
+        in_doubt: false,
+    }
+}
+
+fn result(channel: Channel, attempt: u32, result: AttemptResult) -> RecipientEvent {
+    RecipientEvent::NoticeResult {
+        channel,
+        attempt,
+        result,
+    }
+}
+
+#[test]
+fn an_order_makes_the_first_channel_due_at_once() {
+    let s = service(AddressBasis::Confirmed, true);
+    assert_eq!(
+        s.dues,
+        vec![Due {
+            at: t(0),
+            channel: Channel::Email,
+            action: DueAction::Send
+        }]
+    );
+    assert_eq!(s.status(), ServiceStatus::Sending);
+}
+
+#[test]
+fn accepted_waits_for_the_deadline_and_never_falls_back_on_sent_alone() {
+    let mut s = service(AddressBasis::Discovered, true);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    assert!(s.dues.is_empty());
+    assert_eq!(s.status(), ServiceStatus::Sending);
+    s.apply(
+        &result(
+            Channel::Email,
+            1,
+            AttemptResult::Accepted {
+                gateway_id: "q1".into(),
+                receipt_by: None,
+                receipt_ids: Vec::new(),
+            },
+        ),
+        t(1),
+        3,
+    );
+    assert_eq!(s.status(), ServiceStatus::Awaiting);
+    assert_eq!(
+        s.dues,
+        vec![Due {
+            at: t(1) + Duration::hours(24),
+            channel: Channel::Email,
+            action: DueAction::Deadline
+        }]
+    );
+    // The deadline passes without effect: the plan falls back to SMS.
+    s.apply(
+        &RecipientEvent::DeadlinePassed {
+            channel: Channel::Email,
+        },
+        t(60 * 25),
+        4,
+    );
+    assert_eq!(s.dues[0].channel, Channel::Sms);
+    assert_eq!(s.dues[0].action, DueAction::Send);
+    assert_eq!(s.dead_letters[0].channel, Channel::Email);
+}
+
+#[test]
+fn a_temporary_failure_is_due_again_at_its_retry_time() {
+    let mut s = service(AddressBasis::Confirmed, false);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    s.apply(
+        &result(
+            Channel::Email,
+            1,
+            AttemptResult::Temporary {
+                detail: "451".into(),
+                retry_at: t(2),
+                maybe_sent: false,
+            },
+        ),
+        t(0),
+        3,
+    );
+    assert_eq!(
+        s.dues,
+        vec![Due {
+            at: t(2),
+            channel: Channel::Email,
+            action: DueAction::Send
+        }]
+    );
+    assert!(s.dead_letters.is_empty());
+}
+
+#[test]
+fn a_permanent_failure_dead_letters_and_falls_back_or_leaves_the_recipient_unserved() {
+    let mut s = service(AddressBasis::Confirmed, true);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    s.apply(
+        &result(
+            Channel::Email,
+            1,
+            AttemptResult::Permanent {
+                detail: "550".into(),
+                suppress: true,
+            },
+        ),
+        t(0),
+        3,
+    );
+    assert_eq!(s.dead_letters.len(), 1);
+    assert_eq!(s.dues[0].channel, Channel::Sms);
+
+    let mut alone = service(AddressBasis::Confirmed, false);
+    alone.apply(&sending(Channel::Email, 1), t(0), 2);
+    alone.apply(
+        &result(
+            Channel::Email,
+            1,
+            AttemptResult::Permanent {
+                detail: "550".into(),
+                suppress: true,
+            },
+        ),
+        t(0),
+        3,
+    );
+    assert_eq!(alone.status(), ServiceStatus::Unserved);
+    // A clerk retries: sending again, no longer unserved.
+    alone.apply(
+        &RecipientEvent::DeadLetterRetried {
+            channel: Channel::Email,
+            by: "clerk".into(),
+        },
+        t(5),
+        4,
+    );
+    assert!(alone.dead_letters.is_empty());
+    assert_eq!(alone.status(), ServiceStatus::Sending);
+}
+
+#[test]
+fn a_get_is_not_reading_and_a_confirmation_makes_service_effective_with_a_proof_due() {
+    let mut s = service(AddressBasis::Discovered, false);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    s.apply(
+        &RecipientEvent::RecipientActed {
+            activity: Activity::Fetched { form: "f1".into() },
+            client: "127.0.0.1".into(),
+            link: "n1".into(),
+        },
+        t(3),
+        3,
+    );
+    assert!(s.effective.is_none());
+    assert_eq!(s.open_forms, vec!["f1".to_string()]);
+    s.apply(
+        &RecipientEvent::RecipientActed {
+            activity: Activity::ConfirmedReading,
+            client: "127.0.0.1".into(),
+            link: "n1".into(),
+        },
+        t(4),
+        4,
+    );
+    let e = s.effective.unwrap();
+    assert_eq!(e.at, t(4));
+    // The link came in the e-mail notice: that channel made service effective.
+    assert_eq!(e.channel, Some(Channel::Email));
+    assert_eq!(s.confirmations.len(), 1);
+    assert_eq!(s.confirmations[0].client, "127.0.0.1");
+    assert!(s.open_forms.is_empty());
+    assert!(s.proof_due());
+    s.apply(
+        &RecipientEvent::ProofIssued(ProofRef {
+            version: 1,
+            document_sha256: "a".into(),
+            signature_sha256: "b".into(),
+            effective: Some(e),
+            issued_at: t(5),
+        }),
+        t(5),
+        5,
+    );
+    assert!(!s.proof_due());
+}
+
+#[test]
+fn reaching_a_confirmed_address_is_effective_and_a_later_bounce_undoes_it() {
+    let mut s = service(AddressBasis::Confirmed, true);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    s.apply(
+        &result(
+            Channel::Email,
+            1,
+            AttemptResult::Accepted {
+                gateway_id: String::new(),
+                receipt_by: None,
+                receipt_ids: Vec::new(),
+            },
+        ),
+        t(0),
+        3,
+    );
+    let reported = |reached| RecipientEvent::DeliveryReported {
+        channel: Channel::Email,
+        reached,
+        at: t(1),
+        detail: "5.1.1".into(),
+        suppress: !reached,
+    };
+    s.apply(&reported(true), t(1), 4);
+    assert_eq!(s.status(), ServiceStatus::Effective);
+    assert!(s.dues.is_empty());
+    s.apply(&reported(false), t(2), 5);
+    assert!(s.effective.is_none());
+    assert_eq!(
+        s.dues[0].channel,
+        Channel::Sms,
+        "falls back after the bounce"
+    );
+}
+
+#[test]
+fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected_one_changes_nothing()
+ {
+    let mut s = service(AddressBasis::Confirmed, false);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    let reached = RecipientEvent::DeliveryReported {
+        channel: Channel::Email,
+        reached: true,
+        at: t(1),
+        detail: "2.0.0".into(),
+        suppress: false,
+    };
+    s.apply(&reached, t(1), 3);
+    let e = s.effective.expect("reached a confirmed address");
+    s.apply(
+        &RecipientEvent::ProofIssued(ProofRef {
+            version: 1,
+            document_sha256: "a".into(),
+            signature_sha256: "b".into(),
+            effective: Some(e),
+            issued_at: t(2),
+        }),
+        t(2),
+        4,
+    );
+    let bounce = UnverifiedReport {
+        channel: Channel::Email,
+        at: t(3),
+        detail: "5.1.1 user unknown".into(),
+        reason: "not from the court's relay".into(),
+        reached: false,
+        suppress: true,
+        judgment: None,
+    };
+    for (i, _) in [0, 1].iter().enumerate() {
+        s.apply(
+            &RecipientEvent::ReportSetAside(bounce.clone()),
+            t(3),
+            5 + i as u64,
+        );
+    }
+    assert_eq!(s.effective, Some(e), "a report set aside changes nothing");
+    assert!(!s.proof_due());
+    let judged = |index, accepted| RecipientEvent::ReportJudged {
+        index,
+        accepted,
+        by: "clerk-li".into(),
+        note: "checked with the recipient's provider".into(),
+    };
+    s.apply(&judged(0, false), t(4), 7);
+    assert_eq!(s.effective, Some(e));
+    assert!(!s.unverified[0].pending() && s.unverified[1].pending());
+    s.apply(&judged(1, true), t(5), 8);
+    s.apply(&s.unverified[1].clone().accepted_as("clerk-li"), t(5), 9);
+    assert!(
+        s.effective.is_none(),
+        "the accepted bounce undoes the reach"
+    );
+    assert!(
+        s.proof_due(),
+        "the proof saying effective must be withdrawn"
+    );
+    assert_eq!(
+        s.unverified[1].judgment.as_ref().map(|j| j.accepted),
+        Some(true)
+    );
+}
+
+/// SMS first (confirmed number), then e-mail (provided address).
+fn sms_first(phone_basis: AddressBasis) -> RecipientService {
+    let mut s = service(AddressBasis::Provided, true);
+    s.plan.reverse();
+    s.recipient.addresses = s
+        .recipient
+        .addresses
+        .iter()
+        .map(|(c, a, b)| {
+            (
+                *c,
+                a.clone(),
+                if *c == Channel::Sms { phone_basis } else { *b },
+            )
+        })
+        .collect();
+    s.dues[0].channel = Channel::Sms;
+    s
+}
+
+fn sms_accepted(s: &mut RecipientService, parts: &str) {
+    s.apply(&sending(Channel::Sms, 1), t(0), 2);
+    s.apply(
+        &result(
+            Channel::Sms,
+            1,
+            AttemptResult::Accepted {
+                gateway_id: parts.into(),
+                receipt_by: Some(t(10)),
+                receipt_ids: Vec::new(),
+            },
+        ),
+        t(0),
+        3,
+    );
+}
+
+fn receipt(part: &str, state: ReceiptState, minute: i64) -> RecipientEvent {
+    RecipientEvent::ReceiptReported {
+        channel: Channel::Sms,
+        part: part.into(),
+        state,
+        at: t(minute),
+        text: format!("id:{part} stat:…"),
+    }
+}
+
+#[test]
+fn an_sms_waits_for_its_receipt_and_every_part_delivered_is_effective_at_the_last() {
+    let mut s = sms_first(AddressBasis::Confirmed);
+    sms_accepted(&mut s, "A1 A2 A3");
+    assert_eq!(s.trace(Channel::Sms).unwrap().parts, ["A1", "A2", "A3"]);
+    assert!(
+        s.dues
+            .iter()
+            .any(|d| d.action == DueAction::ReceiptTimeout && d.at == t(10))
+    );
+    s.apply(&receipt("A2", ReceiptState::Delivered, 1), t(1), 4);
+    s.apply(&receipt("A1", ReceiptState::Pending, 1), t(1), 5);
+    s.apply(&receipt("A1", ReceiptState::Delivered, 2), t(2), 6);
+    assert!(s.effective.is_none(), "one part still out");
+    s.apply(&receipt("A3", ReceiptState::Delivered, 3), t(3), 7);
+    let e = s.effective.expect("reached a confirmed number");
+    assert_eq!(e.at, t(3));
+    assert_eq!(e.channel, Some(Channel::Sms));
+    assert!(
+        s.dues.is_empty(),
+        "no receipt timeout, no deadline, no e-mail"
+    );
+    assert!(s.trace(Channel::Email).is_none());
+}
+
+#[test]
+fn every_failed_receipt_state_falls_back_to_e_mail() {
+    for state in [
+        ReceiptState::Undeliverable,
+        ReceiptState::Expired,
+        ReceiptState::Rejected,
+        ReceiptState::Deleted,
+        ReceiptState::Unknown,
+    ] {
+        let mut s = sms_first(AddressBasis::Confirmed);
+        sms_accepted(&mut s, "B1");
+        s.apply(&receipt("B1", state, 1), t(1), 4);
+        assert!(s.effective.is_none(), "{state:?}");
+        assert!(s.trace(Channel::Sms).unwrap().closed, "{state:?}");
+        assert_eq!(s.dead_letters.len(), 1, "{state:?}");
+        assert!(s.dead_letters[0].reason.contains(state.describe()));
+        assert_eq!(
+            s.dues,
+            vec![Due {
+                at: t(1),
+                channel: Channel::Email,
+                action: DueAction::Send
+            }],
+            "{state:?}: e-mail next, at once"
+        );
+    }
+}
+
+#[test]
+fn an_accepted_receipt_is_not_final_and_a_missing_receipt_moves_the_plan_on() {
+    let mut s = sms_first(AddressBasis::Confirmed);
+    sms_accepted(&mut s, "C1");
+    s.apply(&receipt("C1", ReceiptState::Pending, 1), t(1), 4);
+    assert!(s.dues.iter().any(|d| d.action == DueAction::ReceiptTimeout));
+    assert!(!s.trace(Channel::Sms).unwrap().closed);
+    s.apply(
+        &RecipientEvent::ReceiptMissing {
+            channel: Channel::Sms,
+        },
+        t(10),
+        5,
+    );
+    assert!(s.trace(Channel::Sms).unwrap().closed);
+    assert!(s.dead_letters[0].reason.contains("状态未知"));
+    assert_eq!(s.dues[0].channel, Channel::Email);
+    // A late DELIVRD still counts: reached the confirmed number at its time.
+    s.apply(&receipt("C1", ReceiptState::Delivered, 12), t(12), 6);
+    assert_eq!(s.effective.unwrap().at, t(12));
+    assert!(s.dead_letters.is_empty(), "served: nothing left for clerks");
+}
+
+#[test]
+fn a_delivered_sms_to_a_discovered_number_proves_nothing_by_itself() {
+    let mut s = sms_first(AddressBasis::Discovered);
+    sms_accepted(&mut s, "D1");
+    s.apply(&receipt("D1", ReceiptState::Delivered, 1), t(1), 4);
+    assert!(
+        s.effective.is_none(),
+        "art. 31 para. 2: reaching is not enough"
+    );
+    assert!(!s.dues.iter().any(|d| d.action == DueAction::ReceiptTimeout));
+    assert!(s.dues.iter().any(|d| d.action == DueAction::Deadline));
+}
+
+#[test]
+fn a_failure_that_may_have_been_sent_marks_the_next_attempt() {
+    let mut s = sms_first(AddressBasis::Confirmed);
+    s.apply(&sending(Channel::Sms, 1), t(0), 2);
+    s.apply(
+        &result(
+            Channel::Sms,
+            1,
+            AttemptResult::Temporary {
+                detail: "connection lost".into(),
+                retry_at: t(1),
+                maybe_sent: true,
+            },
+        ),
+        t(0),
+        3,
+    );
+    assert!(s.trace(Channel::Sms).unwrap().maybe_sent);
+    s.apply(&sending(Channel::Sms, 2), t(1), 4);
+    assert!(!s.trace(Channel::Sms).unwrap().maybe_sent);
+}

@@ -1,0 +1,224 @@
+//! The read models written with each entry: the seal registry, each recipient's service and its
+//! queues (in flight, dead letters, proofs due, dues, reviews, unmatched replies, gateway ids), and
+//! the filing indexes.
+
+use super::*;
+
+/// Keeps the seal registry: created seals are stored, revoked ones marked.
+pub(super) fn project_seal(
+    event: &Event,
+    pos: &LogPosition,
+    seals: &TransactionalTree,
+) -> TxResult {
+    match event {
+        Event::SealCreated(record) => {
+            let json = serde_json::to_vec(record).expect("seals always serialise");
+            seals.insert(record.seal_id.as_bytes(), json)?;
+        }
+        Event::SealRevoked {
+            seal_id, reason, ..
+        } => {
+            if let Some(v) = seals.get(seal_id.as_bytes())? {
+                let mut record = decode_seal(&v).map_err(ConflictableTransactionError::Abort)?;
+                record.revoked = Some(reason.clone());
+                record.revoked_at = Some(pos.recorded_at);
+                seals.insert(
+                    seal_id.as_bytes(),
+                    serde_json::to_vec(&record).expect("seals always serialise"),
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The service projection's trees inside one transaction.
+pub(super) struct ServiceTrees<'a> {
+    pub(super) requests: &'a TransactionalTree,
+    pub(super) orders: &'a TransactionalTree,
+    pub(super) service: &'a TransactionalTree,
+    pub(super) due: &'a TransactionalTree,
+    pub(super) queues: &'a TransactionalTree,
+    pub(super) suppressed: &'a TransactionalTree,
+}
+
+/// The key of a court system's serve-order request id in `requests` (beside filings' keys).
+pub(crate) fn order_request_key(ordered_by: &str, request_id: &str) -> Vec<u8> {
+    key2(&format!("serve-order:{ordered_by}"), request_id)
+}
+
+/// Keeps orders, each recipient's service and the outbox's indexes (due work, in-flight attempts,
+/// dead letters, proofs due, suppressed addresses) in step with the log.
+pub(super) fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> TxResult {
+    let abort = ConflictableTransactionError::Abort;
+    match event {
+        Event::ServiceOrdered(ordered) => {
+            let summary = OrderSummary::of(ordered, pos.recorded_at, pos.seq);
+            t.orders.insert(
+                ordered.order_id.as_bytes(),
+                serde_json::to_vec(&summary).expect("orders always serialise"),
+            )?;
+            t.requests.insert(
+                order_request_key(&ordered.ordered_by, &ordered.request_id),
+                ordered.order_id.as_bytes(),
+            )?;
+            for r in RecipientService::ordered(ordered, pos.recorded_at, pos.seq) {
+                write_recipient(None, &r, t)?;
+            }
+        }
+        Event::Service {
+            order_id,
+            recipient_id,
+            event,
+        } => {
+            let Some(v) = t.service.get(service_key(order_id, recipient_id))? else {
+                return Ok(());
+            };
+            let before: RecipientService = decode(&v, "recipient service").map_err(abort)?;
+            let mut after = before.clone();
+            after.apply(event, pos.recorded_at, pos.seq);
+            write_recipient(Some(&before), &after, t)?;
+            use ecenter_domain::service::{AttemptResult, RecipientEvent};
+            let suppress = match event {
+                RecipientEvent::NoticeResult {
+                    channel,
+                    result: AttemptResult::Permanent { detail, suppress },
+                    ..
+                } if *suppress => Some((*channel, detail)),
+                RecipientEvent::DeliveryReported {
+                    channel,
+                    reached: false,
+                    detail,
+                    suppress,
+                    ..
+                } if *suppress => Some((*channel, detail)),
+                _ => None,
+            };
+            if let Some((channel, detail)) = suppress
+                && let Some((address, _)) = after.address(channel)
+            {
+                t.suppressed
+                    .insert(address.to_lowercase().as_bytes(), detail.as_bytes())?;
+            }
+        }
+        Event::ReplyUnmatched(reply) => {
+            let mut k = vec![UNMATCHED_REPLY];
+            k.extend_from_slice(&pos.seq.to_be_bytes());
+            let kept = ecenter_store_reply(reply, pos.recorded_at);
+            t.queues.insert(
+                k,
+                serde_json::to_vec(&kept).expect("replies always serialise"),
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(super) fn ecenter_store_reply(
+    reply: &ecenter_domain::reply::UnmatchedReply,
+    at: DateTime<Utc>,
+) -> crate::UnmatchedReplyEntry {
+    crate::UnmatchedReplyEntry {
+        seq: 0,
+        at,
+        reply: reply.clone(),
+    }
+}
+
+/// Stores a recipient's service and moves its index entries from what `before` had to what `after` has.
+pub(super) fn write_recipient(
+    before: Option<&RecipientService>,
+    after: &RecipientService,
+    t: &ServiceTrees<'_>,
+) -> TxResult {
+    let (order, rid) = (&after.order_id, &after.recipient.recipient_id);
+    t.service.insert(
+        service_key(order, rid),
+        serde_json::to_vec(after).expect("services always serialise"),
+    )?;
+    let empty = Vec::new();
+    let empty_parts: Vec<String> = Vec::new();
+    let old_dues = before.map_or(&empty, |b| &b.dues);
+    for d in old_dues.iter().filter(|d| !after.dues.contains(d)) {
+        t.due.remove(due_key(order, rid, d))?;
+    }
+    for d in after.dues.iter().filter(|d| !old_dues.contains(d)) {
+        t.due.insert(due_key(order, rid, d), &[])?;
+    }
+    for channel in [Channel::Email, Channel::Sms] {
+        let flying = |s: &RecipientService| s.trace(channel).is_some_and(|c| c.in_flight);
+        let dead = |s: &RecipientService| s.dead_letters.iter().any(|d| d.channel == channel);
+        for (prefix, was, is) in [
+            (IN_FLIGHT, before.is_some_and(flying), flying(after)),
+            (DEAD_LETTER, before.is_some_and(dead), dead(after)),
+        ] {
+            let k = queue_key(prefix, order, rid, Some(channel));
+            if was && !is {
+                t.queues.remove(k)?;
+            } else if is && !was {
+                t.queues.insert(k, &[])?;
+            }
+        }
+    }
+    if let Some(sms) = after.trace(Channel::Sms) {
+        let known = before
+            .and_then(|b| b.trace(Channel::Sms))
+            .map_or(&empty_parts, |t| &t.parts);
+        for part in sms.parts.iter().filter(|p| !known.contains(p)) {
+            t.queues
+                .insert(gateway_key(Channel::Sms, part), key2(order, rid))?;
+        }
+    }
+    let reviewing = |s: &RecipientService| s.unverified.iter().any(|u| u.pending());
+    let k = queue_key(REVIEW, order, rid, None);
+    if reviewing(after) {
+        t.queues.insert(k, &[])?;
+    } else if before.is_some_and(reviewing) {
+        t.queues.remove(k)?;
+    }
+    let k = queue_key(PROOF_DUE, order, rid, None);
+    if after.proof_due() {
+        t.queues.insert(k, &[])?;
+    } else if before.is_some_and(|b| b.proof_due()) {
+        t.queues.remove(k)?;
+    }
+    Ok(())
+}
+
+pub(super) fn project_indexes(
+    before: Option<&Filing>,
+    after: &Filing,
+    requests: &TransactionalTree,
+    by_case: &TransactionalTree,
+    by_submitter: &TransactionalTree,
+    queues: &TransactionalTree,
+) -> TxResult {
+    let id = after.filing_id.as_str();
+    if before.is_none() {
+        requests.insert(key2(&after.submitter, &after.request_id), id.as_bytes())?;
+        by_submitter.insert(key2(&after.submitter, id), &[])?;
+    }
+    let old_case = before
+        .and_then(|b| b.case_number.as_ref())
+        .map(|c| c.normalized());
+    let new_case = after.case_number.as_ref().map(|c| c.normalized());
+    if old_case != new_case {
+        if let Some(old) = &old_case {
+            by_case.remove(key2(old, id))?;
+        }
+        if let Some(new) = &new_case {
+            by_case.insert(key2(new, id), &[])?;
+        }
+    }
+    let queued = |f: &Filing| f.state.is_queued() && !f.department.is_empty();
+    let was = before.is_some_and(queued);
+    let is = queued(after);
+    if was && !is {
+        queues.remove(key2(&before.expect("was queued").department, id))?;
+    } else if is && !was {
+        queues.insert(key2(&after.department, id), &[])?;
+    }
+    Ok(())
+}
