@@ -15,9 +15,9 @@
 use crate::service::ServiceContext;
 use chrono::Utc;
 use ecenter_delivery::policy::{Attempt, CircuitBreaker};
-use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::service::{AttemptResult, DueAction, ProofRef, RecipientEvent};
+use ecenter_domain::{DeliveryKey, Event, RecipientKey};
 use ecenter_store::{DueWork, EventStore, ReadView, StoreError};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -26,10 +26,11 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, watch};
+use tokio_util::task::TaskTracker;
 
 mod lease;
 mod receipts;
-use lease::{Lease, lease_one};
+use lease::{Lease, LeaseBatch, lease_one};
 
 /// Work items looked at per pass.
 const PASS: usize = 2048;
@@ -43,10 +44,20 @@ const MIN_PASS_INTERVAL: Duration = Duration::from_millis(20);
 /// What the engine is working on, so one item is never worked on twice at once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Job {
-    Send(String, String, Channel),
+    Send(DeliveryKey),
     /// A deadline or a receipt timeout.
-    Timer(String, String, Channel, DueAction),
-    Proof(String, String),
+    Timer(DeliveryKey, DueAction),
+    Proof(RecipientKey),
+}
+
+/// Whether a notice is sent because it is due, or again because an earlier start leased it and
+/// stopped before its outcome was recorded (it may have gone out: a possible duplicate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sending {
+    /// Due now.
+    Due,
+    /// Leased before the hub stopped; its outcome is unknown.
+    InDoubt,
 }
 
 /// Counters for operators and benchmarks.
@@ -84,7 +95,8 @@ pub struct Outbox<S> {
     /// back (recorded as not sent) instead of being left in flight.
     stopping: watch::Sender<bool>,
     /// Lease batches and sends not yet finished (each gives its outcome before the log closes).
-    pending: std::sync::atomic::AtomicUsize,
+    /// A task that ends, even by panicking, leaves the tracker.
+    sends: TaskTracker,
     /// Set once stopping has waited as long as it will: the recorder writes what it has and ends.
     draining: std::sync::atomic::AtomicBool,
     /// Counters.
@@ -134,7 +146,7 @@ impl<S: EventStore> Outbox<S> {
             outcomes: Mutex::new(Vec::new()),
             outcomes_ready: tokio::sync::Notify::new(),
             stopping: watch::channel(false).0,
-            pending: std::sync::atomic::AtomicUsize::new(0),
+            sends: TaskTracker::new(),
             draining: std::sync::atomic::AtomicBool::new(false),
             stats: OutboxStats::default(),
         })
@@ -165,14 +177,11 @@ impl<S: EventStore> Outbox<S> {
         }
         match self.store.in_flight() {
             Ok(orphans) => {
-                for (o, r, c) in &orphans {
-                    tracing::warn!(order = %o, recipient = %r, ?c, "an attempt's outcome was never recorded: sending again (possible duplicate)");
+                for key in &orphans {
+                    tracing::warn!(delivery = %key, "an attempt's outcome was never recorded: sending again (possible duplicate)");
                 }
-                let jobs: Vec<Job> = orphans
-                    .into_iter()
-                    .map(|(o, r, c)| Job::Send(o, r, c))
-                    .collect();
-                self.lease(jobs, true);
+                let jobs: Vec<Job> = orphans.into_iter().map(Job::Send).collect();
+                self.lease(jobs, Sending::InDoubt);
             }
             Err(e) => tracing::error!(error = %e, "cannot read in-flight attempts"),
         }
@@ -209,12 +218,8 @@ impl<S: EventStore> Outbox<S> {
         // Let sends in progress finish, give back what was leased but not sent, and record every
         // outcome before the log closes.
         self.stopping.send_replace(true);
-        let started = Instant::now();
-        while self.pending.load(std::sync::atomic::Ordering::Acquire) > 0
-            && started.elapsed() < Duration::from_secs(30)
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.sends.close();
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.sends.wait()).await;
         self.draining
             .store(true, std::sync::atomic::Ordering::Release);
         self.outcomes_ready.notify_one();
@@ -259,23 +264,28 @@ impl<S: EventStore> Outbox<S> {
                     if !open {
                         continue;
                     }
-                    sends.push(Job::Send(order_id, recipient_id, due.channel));
+                    sends.push(Job::Send(
+                        RecipientKey::new(order_id, recipient_id).on(due.channel),
+                    ));
                 }
                 action @ (DueAction::Deadline | DueAction::ReceiptTimeout) => {
-                    self.spawn(Job::Timer(order_id, recipient_id, due.channel, action))
+                    self.spawn(Job::Timer(
+                        RecipientKey::new(order_id, recipient_id).on(due.channel),
+                        action,
+                    ))
                 }
             }
         }
-        self.lease(sends, false);
-        for (o, r) in self.store.proofs_due(PASS)? {
-            self.spawn(Job::Proof(o, r));
+        self.lease(sends, Sending::Due);
+        for key in self.store.proofs_due(PASS)? {
+            self.spawn(Job::Proof(key));
         }
         Ok(())
     }
 
     /// Claims `jobs` (those not already being worked on) and leases them in batches: one log
     /// append per batch, each leased notice then sent by a worker of its own.
-    fn lease(self: &Arc<Self>, jobs: Vec<Job>, in_doubt: bool) {
+    fn lease(self: &Arc<Self>, jobs: Vec<Job>, sending: Sending) {
         let claimed: Vec<Job> = {
             let mut running = self.running.lock().expect("running lock");
             jobs.into_iter()
@@ -285,10 +295,8 @@ impl<S: EventStore> Outbox<S> {
         for batch in claimed.chunks(LEASE_BATCH) {
             let batch = batch.to_vec();
             let this = self.clone();
-            this.pending
-                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-            tokio::spawn(async move {
-                let leased = this.lease_batch(&batch, in_doubt).await;
+            self.sends.spawn(async move {
+                let leased = this.lease_batch(&batch, sending).await;
                 {
                     let mut running = this.running.lock().expect("running lock");
                     for j in &batch {
@@ -298,22 +306,14 @@ impl<S: EventStore> Outbox<S> {
                 match leased {
                     Ok(leases) => {
                         for lease in leases {
-                            let this = this.clone();
-                            this.pending
-                                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-                            tokio::spawn(async move {
-                                this.send(lease).await;
-                                this.pending
-                                    .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-                            });
+                            let worker = this.clone();
+                            this.sends.spawn(async move { worker.send(lease).await });
                         }
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "leasing notices failed; they stay due");
                     }
                 }
-                this.pending
-                    .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
             });
         }
     }
@@ -330,8 +330,8 @@ impl<S: EventStore> Outbox<S> {
         let this = self.clone();
         tokio::spawn(async move {
             let result = match &job {
-                Job::Timer(o, r, c, a) => this.timer(o, r, *c, *a).await,
-                Job::Proof(o, r) => this.proof(o, r).await,
+                Job::Timer(key, action) => this.timer(key, *action).await,
+                Job::Proof(key) => this.proof(key).await,
                 Job::Send(..) => Ok(()),
             };
             if let Err(e) = result {
@@ -344,35 +344,23 @@ impl<S: EventStore> Outbox<S> {
     }
 
     /// Records `notice_sending` for every job of `batch` that is still due, in one append.
-    async fn lease_batch(&self, batch: &[Job], in_doubt: bool) -> Result<Vec<Lease>, StoreError> {
+    async fn lease_batch(&self, batch: &[Job], sending: Sending) -> Result<Vec<Lease>, StoreError> {
         let ctx = self.context.clone();
-        let items: Vec<(String, String, Channel)> = batch
+        let items: Vec<DeliveryKey> = batch
             .iter()
             .filter_map(|j| match j {
-                Job::Send(o, r, c) => Some((o.clone(), r.clone(), *c)),
+                Job::Send(key) => Some(key.clone()),
                 _ => None,
             })
             .collect();
         let (_, leases) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
-                let mut events = Vec::new();
-                let mut leases = Vec::new();
-                let mut orders = std::collections::HashMap::new();
-                for (o, r, channel) in items {
-                    lease_one(
-                        view,
-                        &ctx,
-                        &mut orders,
-                        o,
-                        r,
-                        channel,
-                        in_doubt,
-                        &mut events,
-                        &mut leases,
-                    )?;
+                let mut batch = LeaseBatch::default();
+                for key in items {
+                    lease_one(view, &ctx, &mut batch, key, sending)?;
                 }
-                Ok((events, leases))
+                Ok((batch.events, batch.leases))
             }))
             .await?;
         Ok(leases)
@@ -533,7 +521,7 @@ impl<S: EventStore> Outbox<S> {
                     break;
                 }
             }
-            let idle = self.pending.load(std::sync::atomic::Ordering::Acquire) == 0;
+            let idle = self.sends.is_empty();
             if *stop.borrow()
                 && *self.stopping.borrow()
                 && (idle || self.draining.load(std::sync::atomic::Ordering::Acquire))
@@ -567,14 +555,12 @@ impl<S: EventStore> Outbox<S> {
     }
 
     /// A deadline or receipt timeout that came due: recorded unless something made it moot.
-    async fn timer(
-        &self,
-        order_id: &str,
-        recipient_id: &str,
-        channel: Channel,
-        action: DueAction,
-    ) -> Result<(), StoreError> {
-        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+    async fn timer(&self, key: &DeliveryKey, action: DueAction) -> Result<(), StoreError> {
+        let channel = key.channel;
+        let RecipientKey {
+            order_id: o,
+            recipient_id: r,
+        } = key.recipient.clone();
         self.store
             .append(Box::new(move |view: &dyn ReadView| {
                 let Some(service) = view.recipient_service(&o, &r)? else {
@@ -605,7 +591,8 @@ impl<S: EventStore> Outbox<S> {
         Ok(())
     }
 
-    async fn proof(&self, order_id: &str, recipient_id: &str) -> Result<(), StoreError> {
+    async fn proof(&self, key: &RecipientKey) -> Result<(), StoreError> {
+        let (order_id, recipient_id) = (key.order_id.as_str(), key.recipient_id.as_str());
         let Some(service) = self.store.recipient_service(order_id, recipient_id)? else {
             return Ok(());
         };

@@ -21,7 +21,9 @@ pub use sled_store::{SledStore, audit_log, verify_log};
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::service::{Due, OrderSummary, RecipientService};
-use ecenter_domain::{DomainError, Event, Filing, FilingState, SealRecord};
+use ecenter_domain::{
+    DeliveryKey, DomainError, Event, Filing, FilingState, RecipientKey, SealRecord,
+};
 use std::future::Future;
 use tokio::sync::watch;
 
@@ -95,7 +97,7 @@ pub trait ReadView {
         &self,
         channel: Channel,
         gateway_id: &str,
-    ) -> Result<Option<(String, String)>, StoreError>;
+    ) -> Result<Option<RecipientKey>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -219,14 +221,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// When the earliest outbox work is due.
     fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Attempts recorded as started and never finished (the hub stopped in between).
-    fn in_flight(&self) -> Result<Vec<(String, String, Channel)>, StoreError>;
+    fn in_flight(&self) -> Result<Vec<DeliveryKey>, StoreError>;
     /// Handsets' messages no single open service could claim, newest first (at most `limit`).
     fn unmatched_replies(&self, limit: usize) -> Result<Vec<UnmatchedReplyEntry>, StoreError>;
     /// Recipients waiting for a clerk: dead letters (final failures) not retried or resolved, and
     /// reports set aside that no clerk has judged.
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError>;
     /// Recipients whose service took effect and whose proof is not yet issued.
-    fn proofs_due(&self, limit: usize) -> Result<Vec<(String, String)>, StoreError>;
+    fn proofs_due(&self, limit: usize) -> Result<Vec<RecipientKey>, StoreError>;
     /// Why an address no longer gets notices, if it does not.
     fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
     /// The document bytes.

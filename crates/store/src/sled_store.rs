@@ -11,7 +11,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::service::{Due, DueAction, OrderSummary, RecipientService};
-use ecenter_domain::{Event, Filing, LogPosition, SealRecord};
+use ecenter_domain::{DeliveryKey, Event, Filing, LogPosition, RecipientKey, SealRecord};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use std::path::Path;
@@ -617,17 +617,19 @@ impl EventStore for SledStore {
         }
     }
 
-    fn in_flight(&self) -> Result<Vec<(String, String, Channel)>, StoreError> {
+    fn in_flight(&self) -> Result<Vec<DeliveryKey>, StoreError> {
         let mut out = Vec::new();
         for item in self.inner.trees.service_queues.scan_prefix([IN_FLIGHT]) {
             let (k, _) = item?;
             let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
             if let [order, recipient, channel] = parts.as_slice() {
-                out.push((
-                    String::from_utf8_lossy(order).into_owned(),
-                    String::from_utf8_lossy(recipient).into_owned(),
-                    channel_of(channel)?,
-                ));
+                out.push(
+                    RecipientKey::new(
+                        String::from_utf8_lossy(order),
+                        String::from_utf8_lossy(recipient),
+                    )
+                    .on(channel_of(channel)?),
+                );
             }
         }
         Ok(out)
@@ -688,7 +690,7 @@ impl EventStore for SledStore {
         Ok(out)
     }
 
-    fn proofs_due(&self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
+    fn proofs_due(&self, limit: usize) -> Result<Vec<RecipientKey>, StoreError> {
         let mut out = Vec::new();
         for item in self
             .inner
@@ -700,9 +702,9 @@ impl EventStore for SledStore {
             let (k, _) = item?;
             let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
             if let [order, recipient] = parts.as_slice() {
-                out.push((
-                    String::from_utf8_lossy(order).into_owned(),
-                    String::from_utf8_lossy(recipient).into_owned(),
+                out.push(RecipientKey::new(
+                    String::from_utf8_lossy(order),
+                    String::from_utf8_lossy(recipient),
                 ));
             }
         }

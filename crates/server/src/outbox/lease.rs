@@ -2,12 +2,13 @@
 //! notice, with the text that goes out — a fresh link the first time on a channel, the very same
 //! text (and link) on every later attempt on it.
 
+use super::Sending;
 use crate::service::ServiceContext;
 use chrono::Utc;
 use ecenter_delivery::notice::NoticeContext;
-use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::service::{AttemptResult, DueAction, RecipientEvent, message_id};
+use ecenter_domain::{DeliveryKey, Event, RecipientKey};
 use ecenter_store::{ReadView, StoreError};
 
 /// A notice leased for sending: what the worker needs.
@@ -23,20 +24,35 @@ pub(super) struct Lease {
     pub(super) in_doubt: bool,
 }
 
+/// What one append of leases gathers: the events to record, the leases to hand to workers, and
+/// the orders read so far (each read once per batch).
+#[derive(Default)]
+pub(super) struct LeaseBatch {
+    pub(super) events: Vec<Event>,
+    pub(super) leases: Vec<Lease>,
+    orders: std::collections::HashMap<String, ecenter_domain::service::OrderSummary>,
+}
+
 /// The lease of one notice, if it is still due: its `notice_sending` event (or, for a suppressed
-/// address, a final `notice_result` without sending).
-#[allow(clippy::too_many_arguments)]
+/// address, a final `notice_result` without sending), added to `batch`.
 pub(super) fn lease_one(
     view: &dyn ReadView,
     ctx: &ServiceContext,
-    orders: &mut std::collections::HashMap<String, ecenter_domain::service::OrderSummary>,
-    o: String,
-    r: String,
-    channel: Channel,
-    in_doubt: bool,
-    events: &mut Vec<Event>,
-    leases: &mut Vec<Lease>,
+    batch: &mut LeaseBatch,
+    key: DeliveryKey,
+    sending: Sending,
 ) -> Result<(), StoreError> {
+    let LeaseBatch {
+        events,
+        leases,
+        orders,
+    } = batch;
+    let channel = key.channel;
+    let RecipientKey {
+        order_id: o,
+        recipient_id: r,
+    } = key.recipient;
+    let in_doubt = sending == Sending::InDoubt;
     let Some(service) = view.recipient_service(&o, &r)? else {
         return Ok(());
     };

@@ -64,11 +64,11 @@ impl<S: EventStore> Outbox<S> {
                     let mut matched = Vec::new();
                     for (id, state, text) in wanted {
                         match view.service_by_gateway_id(Channel::Sms, &id)? {
-                            Some((o, r)) => {
+                            Some(key) => {
                                 matched.push(true);
                                 events.push(Event::Service {
-                                    order_id: o,
-                                    recipient_id: r,
+                                    order_id: key.order_id,
+                                    recipient_id: key.recipient_id,
                                     event: RecipientEvent::ReceiptReported {
                                         channel: Channel::Sms,
                                         part: id,

@@ -92,7 +92,7 @@ impl ReadView for WriterView<'_> {
         &self,
         channel: Channel,
         gateway_id: &str,
-    ) -> Result<Option<(String, String)>, StoreError> {
+    ) -> Result<Option<RecipientKey>, StoreError> {
         let Some(v) = self
             .trees
             .service_queues
@@ -102,9 +102,9 @@ impl ReadView for WriterView<'_> {
         };
         let mut parts = v.split(|b| *b == 0);
         match (parts.next(), parts.next()) {
-            (Some(o), Some(r)) => Ok(Some((
-                String::from_utf8_lossy(o).into_owned(),
-                String::from_utf8_lossy(r).into_owned(),
+            (Some(o), Some(r)) => Ok(Some(RecipientKey::new(
+                String::from_utf8_lossy(o),
+                String::from_utf8_lossy(r),
             ))),
             _ => Err(StoreError::Database("malformed gateway id entry".into())),
         }
