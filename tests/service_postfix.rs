@@ -110,7 +110,7 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
         smtp.dkim = Some(ecenter_server::service::DkimFile {
             domain: "hub.test".into(),
             selector: "songda2026".into(),
-            algorithm: "rsa".into(),
+            algorithm: ecenter_delivery::email::DkimAlgorithm::Rsa,
             private_key_file: key_file,
         });
     })

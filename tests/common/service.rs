@@ -45,7 +45,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
         smtp: Some(SmtpSettings {
             host: "127.0.0.1".into(),
             port: smtp_port,
-            security: "plain_loopback".into(),
+            security: ecenter_server::service::SmtpSecuritySetting::PlainLoopback,
             user: None,
             password_file: None,
             from: format!("{COURT_NAME} <songda@court.example>"),
@@ -319,7 +319,7 @@ pub fn sms_settings(port: u16, keys: &Path) -> ecenter_server::service::SmsSetti
     ecenter_server::service::SmsSettings {
         host: "127.0.0.1".into(),
         port,
-        security: "plain_loopback".into(),
+        security: ecenter_server::service::SmsSecuritySetting::PlainLoopback,
         system_id: super::smsc::SYSTEM_ID.into(),
         password_file,
         system_type: String::new(),

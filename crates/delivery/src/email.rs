@@ -35,6 +35,26 @@ pub enum SmtpSecurity {
     PlainLoopback,
 }
 
+/// The DKIM signing algorithms the hub offers (`[service.smtp.dkim] algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DkimAlgorithm {
+    /// rsa-sha256 (RFC 6376 §3.3.1); the key file is PKCS#1 PEM.
+    #[default]
+    Rsa,
+    /// ed25519-sha256 (RFC 8463); the key file is the base64 of the 32-byte seed.
+    Ed25519,
+}
+
+impl std::fmt::Display for DkimAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DkimAlgorithm::Rsa => "rsa",
+            DkimAlgorithm::Ed25519 => "ed25519",
+        })
+    }
+}
+
 /// DKIM signing of outgoing notices.
 #[derive(Clone)]
 pub struct DkimSettings {
@@ -42,8 +62,8 @@ pub struct DkimSettings {
     pub domain: String,
     /// The selector (`s=`) under which the public key is published in DNS.
     pub selector: String,
-    /// `rsa` (PKCS#1 PEM) or `ed25519` (base64 of the 32-byte seed).
-    pub algorithm: String,
+    /// How the key signs (RFC 6376 §3.3, RFC 8463).
+    pub algorithm: DkimAlgorithm,
     /// The private key text.
     pub private_key: String,
 }
@@ -170,14 +190,9 @@ impl Mailer {
         }
         let dkim = match &config.dkim {
             Some(d) => {
-                let algorithm = match d.algorithm.as_str() {
-                    "rsa" => DkimSigningAlgorithm::Rsa,
-                    "ed25519" => DkimSigningAlgorithm::Ed25519,
-                    other => {
-                        return Err(EmailError::Config(format!(
-                            "DKIM algorithm 「{other}」: use rsa or ed25519"
-                        )));
-                    }
+                let algorithm = match d.algorithm {
+                    DkimAlgorithm::Rsa => DkimSigningAlgorithm::Rsa,
+                    DkimAlgorithm::Ed25519 => DkimSigningAlgorithm::Ed25519,
                 };
                 DkimSigningKey::new(&d.private_key, algorithm)
                     .map_err(|e| EmailError::Config(format!("DKIM key: {e}")))?;

@@ -141,7 +141,10 @@ mod tests {
         assert_eq!(service.smtp.unwrap().dkim.unwrap().selector, "songda2026");
         assert_eq!(service.retry.max_attempts, 8);
         let sms = service.sms.expect("the example shows [service.sms]");
-        assert_eq!((sms.security.as_str(), sms.window), ("tls", 32));
+        assert_eq!(
+            (sms.security, sms.window),
+            (crate::service::SmsSecuritySetting::Tls, 32)
+        );
         assert_eq!(sms.receipt_timeout_secs, 1800);
     }
 

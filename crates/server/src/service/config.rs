@@ -2,7 +2,7 @@
 //! what the hub builds from it at start-up (`ServiceContext`: mailer, SMPP gateway, link signer).
 
 use super::*;
-use ecenter_delivery::email::{Mailer, SmtpConfig, SmtpSecurity};
+use ecenter_delivery::email::{DkimAlgorithm, Mailer, SmtpConfig, SmtpSecurity};
 use ecenter_delivery::link::LinkSigner;
 use ecenter_delivery::policy::Backoff;
 use ecenter_delivery::sms::{SmppGateway, SmppSecurity, SmppSettings};
@@ -86,6 +86,30 @@ pub struct PageTls {
     pub key: PathBuf,
 }
 
+/// How the hub's connection to the mail relay is protected (`[service.smtp] security`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SmtpSecuritySetting {
+    /// Plain connection upgraded with STARTTLS (RFC 3207), port 587; refused if not offered.
+    #[serde(rename = "starttls")]
+    StartTls,
+    /// TLS from the first byte (RFC 8314), port 465.
+    #[serde(rename = "implicit")]
+    Implicit,
+    /// No TLS, allowed only to a relay on the loopback interface.
+    #[serde(rename = "plain_loopback")]
+    PlainLoopback,
+}
+
+/// How the hub's connection to the SMSC is protected (`[service.sms] security`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsSecuritySetting {
+    /// SMPP over TLS.
+    Tls,
+    /// No TLS, allowed only to an SMSC on the loopback interface.
+    PlainLoopback,
+}
+
 /// The mail relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,8 +118,8 @@ pub struct SmtpSettings {
     pub host: String,
     /// Port.
     pub port: u16,
-    /// `starttls`, `implicit` or `plain_loopback`.
-    pub security: String,
+    /// How the connection to the relay is protected.
+    pub security: SmtpSecuritySetting,
     /// AUTH user, if the relay wants one.
     #[serde(default)]
     pub user: Option<String>,
@@ -146,8 +170,8 @@ pub struct SmsSettings {
     pub host: String,
     /// Port.
     pub port: u16,
-    /// `tls` or `plain_loopback`.
-    pub security: String,
+    /// How the connection to the SMSC is protected.
+    pub security: SmsSecuritySetting,
     /// The account (`system_id`).
     pub system_id: String,
     /// File holding the account's password (never in the configuration itself).
@@ -202,19 +226,14 @@ fn default_sms_response_timeout() -> u64 {
 impl SmsSettings {
     /// The gateway's settings, password read from its file and checked.
     pub fn to_settings(&self) -> Result<SmppSettings, String> {
-        let security = match self.security.as_str() {
-            "tls" => SmppSecurity::Tls {
+        let security = match self.security {
+            SmsSecuritySetting::Tls => SmppSecurity::Tls {
                 ca_pem: match &self.ca_file {
                     Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
                     None => None,
                 },
             },
-            "plain_loopback" => SmppSecurity::PlainLoopback,
-            other => {
-                return Err(format!(
-                    "[service.sms] security: 「{other}」 is not tls or plain_loopback"
-                ));
-            }
+            SmsSecuritySetting::PlainLoopback => SmppSecurity::PlainLoopback,
         };
         let password = std::fs::read_to_string(&self.password_file)
             .map_err(|e| format!("{}: {e}", self.password_file.display()))?;
@@ -241,15 +260,12 @@ pub struct DkimFile {
     pub domain: String,
     /// Selector (`s=`).
     pub selector: String,
-    /// `rsa` (key file: PKCS#1 PEM) or `ed25519` (key file: base64 of the 32-byte seed).
-    #[serde(default = "default_dkim_algorithm")]
-    pub algorithm: String,
+    /// `rsa` (key file: PKCS#1 PEM, the default) or `ed25519` (key file: base64 of the 32-byte
+    /// seed).
+    #[serde(default)]
+    pub algorithm: DkimAlgorithm,
     /// The private key file.
     pub private_key_file: PathBuf,
-}
-
-fn default_dkim_algorithm() -> String {
-    "rsa".into()
 }
 
 fn default_smtp_timeout() -> u64 {
@@ -413,15 +429,10 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 
 impl SmtpSettings {
     fn to_config(&self, workers: usize) -> Result<SmtpConfig, String> {
-        let security = match self.security.as_str() {
-            "starttls" => SmtpSecurity::StartTls,
-            "implicit" => SmtpSecurity::Implicit,
-            "plain_loopback" => SmtpSecurity::PlainLoopback,
-            other => {
-                return Err(format!(
-                    "[service.smtp] security: 「{other}」 is not starttls, implicit or plain_loopback"
-                ));
-            }
+        let security = match self.security {
+            SmtpSecuritySetting::StartTls => SmtpSecurity::StartTls,
+            SmtpSecuritySetting::Implicit => SmtpSecurity::Implicit,
+            SmtpSecuritySetting::PlainLoopback => SmtpSecurity::PlainLoopback,
         };
         let credentials = match (&self.user, &self.password_file) {
             (Some(u), Some(p)) => {
@@ -436,7 +447,7 @@ impl SmtpSettings {
             Some(d) => Some(ecenter_delivery::email::DkimSettings {
                 domain: d.domain.clone(),
                 selector: d.selector.clone(),
-                algorithm: d.algorithm.clone(),
+                algorithm: d.algorithm,
                 private_key: std::fs::read_to_string(&d.private_key_file)
                     .map_err(|e| format!("{}: {e}", d.private_key_file.display()))?
                     .trim()
@@ -480,7 +491,7 @@ mod tests {
         SmtpSettings {
             host: "relay.court.example".into(),
             port: 587,
-            security: "starttls".into(),
+            security: SmtpSecuritySetting::StartTls,
             user: Some("songda".into()),
             password_file: Some(dir.join("password")),
             from: "湖北省襄阳市中级人民法院 <songda@court.example>".into(),
@@ -507,6 +518,26 @@ mod tests {
     }
 
     #[test]
+    fn closed_settings_are_named_when_unknown() {
+        let smtp = "host = \"relay\"\nport = 587\nsecurity = \"ssl\"\nenvelope_from = \"a@b\"\nfrom = \"a@b\"\n";
+        let err = toml::from_str::<SmtpSettings>(smtp)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ssl") && err.contains("starttls") && err.contains("plain_loopback"),
+            "{err}"
+        );
+        let dkim = "domain = \"court.example\"\nselector = \"s\"\nalgorithm = \"dsa\"\nprivate_key_file = \"k\"\n";
+        let err = toml::from_str::<DkimFile>(dkim).unwrap_err().to_string();
+        assert!(err.contains("dsa") && err.contains("ed25519"), "{err}");
+        let dkim = "domain = \"court.example\"\nselector = \"s\"\nprivate_key_file = \"k\"\n";
+        assert_eq!(
+            toml::from_str::<DkimFile>(dkim).unwrap().algorithm,
+            DkimAlgorithm::Rsa
+        );
+    }
+
+    #[test]
     fn half_given_credentials_an_unknown_security_and_missing_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = settings(dir.path());
@@ -516,9 +547,6 @@ mod tests {
                 .unwrap_err()
                 .contains("both user and password_file")
         );
-        let mut s = settings(dir.path());
-        s.security = "ssl".into();
-        assert!(s.to_config(4).unwrap_err().contains("「ssl」"));
         let s = settings(dir.path());
         assert!(s.to_config(4).unwrap_err().contains("password"));
     }
