@@ -469,3 +469,68 @@ async fn a_lawyer_served_by_the_court_finds_it_in_the_inbox_and_fetches_with_dig
     drop(smtp);
     w.hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_that_cannot_be_saved_is_still_shown_with_its_filing_id() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let lawyer = Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki.path()).status.success());
+    let files = tempfile::tempdir().unwrap();
+    let complaint = write(files.path(), "起诉状.pdf", &pdf("complaint"));
+    // A file where a directory should be: the receipt's directory cannot be made.
+    let blocker = write(files.path(), "not-a-directory", b"x");
+    let target = blocker.join("receipt.json");
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        "（2026）鄂06民初124号",
+        "--kind",
+        "起诉状",
+        "--save-receipt",
+        target.to_str().unwrap(),
+        complaint.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let list = lawyer.run(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let filing_id = list[0]["filing_id"].as_str().unwrap().to_string();
+    let said = text(&out);
+    assert!(
+        said.contains("签收单")
+            && said.contains(&sha256_hex(&pdf("complaint")))
+            && said.contains(&format!("filed as {filing_id}"))
+            && said.contains("not-a-directory")
+            && !said.contains("receipt saved"),
+        "{said}"
+    );
+    hub.stop().await;
+}
+
+/// A hub that refuses a revoked certificate closes the connection after the handshake, while
+/// efile is already writing: efile must explain (exit 3, the hub's words), never die silently by
+/// SIGPIPE in that socket write — which it did about one run in four while it restored SIGPIPE's
+/// default disposition for its own output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_the_hub_cuts_for_a_revoked_certificate_is_reported_not_a_silent_death() {
+    use std::os::unix::process::ExitStatusExt;
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let lawyer = Lawyer::new();
+    let stem = "lawyer-14201202010000002";
+    assert!(lawyer.login_as(hub.addr, pki.path(), stem).status.success());
+    std::thread::sleep(Duration::from_millis(20)); // a distinct modification time for the CRL
+    let cert = pki.path().join(format!("clients/{stem}.pem"));
+    ecenter_pki::revoke(pki.path(), &cert).unwrap();
+    for _ in 0..12 {
+        let out = lawyer.run(&["list"]);
+        assert_eq!(out.status.signal(), None, "killed by a signal: {out:?}");
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+        assert!(!text(&out).is_empty(), "said nothing");
+    }
+    hub.stop().await;
+}

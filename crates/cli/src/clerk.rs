@@ -22,9 +22,13 @@ use service::*;
 use std::path::{Path, PathBuf};
 use verify::*;
 
-/// Audit tools for court clerks.
+/// Audit tools for court clerks (书记员审计工具).
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Exit codes: 0 done and valid, 1 not valid or refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable."
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -420,7 +424,7 @@ pub fn main() {
         Ok(false) => std::process::exit(1),
         Err(e) => {
             eprintln!("clerk: {e:#}");
-            std::process::exit(2);
+            std::process::exit(ecenter_client::exit::exit_code_of(&e));
         }
     }
 }

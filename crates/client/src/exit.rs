@@ -37,6 +37,38 @@ pub fn code_of(status: &tonic::Status) -> i32 {
     }
 }
 
+/// The hub's refusal as an error a tool can carry through `anyhow` and still turn into the
+/// right exit code ([`exit_code_of`]).
+#[derive(Debug)]
+pub struct Refused(pub tonic::Status);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the hub refused: {}（{:?}）",
+            self.0.message(),
+            self.0.code()
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The exit code an error deserves: [`UNREACHABLE`] or [`USAGE`] for a connection that could not
+/// be opened, [`code_of`] for a refusal, [`USAGE`] for anything else (a file, a setting).
+pub fn exit_code_of(e: &anyhow::Error) -> i32 {
+    for cause in e.chain() {
+        if let Some(c) = cause.downcast_ref::<crate::hub::ConnectError>() {
+            return c.exit_code();
+        }
+        if let Some(Refused(status)) = cause.downcast_ref::<Refused>() {
+            return code_of(status);
+        }
+    }
+    USAGE
+}
+
 /// A status as an [`Exit`]: its message and code name, with [`code_of`]'s exit code.
 pub fn refused(status: tonic::Status) -> Exit {
     let code = code_of(&status);
@@ -49,6 +81,24 @@ pub fn refused(status: tonic::Status) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_carried_refusal_or_connection_failure_keeps_its_exit_code() {
+        let refused =
+            anyhow::Error::new(Refused(tonic::Status::permission_denied("not permitted")));
+        assert_eq!(exit_code_of(&refused), REFUSED);
+        assert!(
+            refused
+                .to_string()
+                .contains("not permitted（PermissionDenied）")
+        );
+        let cut = anyhow::Error::new(Refused(tonic::Status::unavailable("down")));
+        assert_eq!(
+            exit_code_of(&cut.context("listing deliveries")),
+            UNREACHABLE
+        );
+        assert_eq!(exit_code_of(&anyhow::anyhow!("a.pem: no such file")), USAGE);
+    }
 
     #[test]
     fn a_cut_connection_is_worth_retrying_and_a_refusal_is_not() {

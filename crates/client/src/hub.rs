@@ -35,7 +35,7 @@ pub struct HubConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// A PEM file named in the configuration cannot be read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     File {
         /// The file.
         path: PathBuf,
@@ -51,7 +51,7 @@ pub enum ConnectError {
         reason: String,
     },
     /// The hub did not answer, or the TLS handshake failed.
-    #[error("cannot reach the hub at {hub} / 无法连接服务器: {source}")]
+    #[error("cannot reach the hub at {hub} / 无法连接服务器")]
     Unreachable {
         /// The `hub` setting.
         hub: String,

@@ -26,18 +26,42 @@ pub fn beijing(t: Option<&prost_types::Timestamp>) -> String {
 }
 
 /// Lets a tool piped into `head` or `grep -q` stop quietly when the reader goes away, as Unix
-/// tools do (ended by SIGPIPE), instead of panicking in `println!` with exit code 101: the Rust
-/// runtime ignores SIGPIPE, so writes to a closed pipe fail. For the command-line tools only — the
-/// daemon keeps SIGPIPE ignored (its sockets report EPIPE as errors it handles).
-#[allow(unsafe_code)]
+/// tools do (ended by SIGPIPE), instead of panicking in `println!` with exit code 101.
+///
+/// SIGPIPE itself stays ignored (the Rust runtime's default): a TLS connection the hub resets
+/// (a revoked certificate, a hub going down) must come back as an error the tool explains, not
+/// kill it silently in the middle of a vectored socket write, which the default disposition did.
+/// Only a write to a closed standard output, which `println!` reports by panicking, ends the
+/// process by SIGPIPE.
 pub fn stop_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            die_by_sigpipe();
+        }
+        default(info);
+    }));
+}
+
+/// Ends the process by SIGPIPE, as a Unix tool whose reader went away.
+#[allow(unsafe_code)]
+fn die_by_sigpipe() -> ! {
     #[cfg(unix)]
-    // SAFETY: called first thing in main, before any thread exists; restoring the default
-    // disposition of one signal has no other effect on the process.
+    // SAFETY: restoring the default disposition of SIGPIPE and raising it ends the process; no
+    // other thread can observe a half-changed state that matters, since nothing runs after.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
     }
+    std::process::exit(141)
 }
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -285,14 +285,16 @@ pub(crate) async fn submit(
         Some(p) => p,
         None => receipts_dir()?.join(format!("{}.json", receipt.filing_id)),
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    }
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&json_receipt).expect("JSON"),
-    )
-    .with_context(|| path.display().to_string())?;
+    // The filing is made: the receipt is shown whatever happens to its copy on disk.
+    let saved = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::write(
+                &path,
+                serde_json::to_vec_pretty(&json_receipt).expect("JSON"),
+            )
+        });
     if json {
         println!("{json_receipt}");
     } else {
@@ -300,9 +302,20 @@ pub(crate) async fn submit(
             println!("already filed earlier with this request id / 此前已提交，以下为原签收单");
         }
         print_receipt(&receipt);
-        println!("receipt saved / 签收单已保存: {}", path.display());
+        if saved.is_ok() {
+            println!("receipt saved / 签收单已保存: {}", path.display());
+        }
     }
-    Ok(())
+    saved.map_err(|e| {
+        Exit(
+            2,
+            anyhow::anyhow!(
+                "filed as {}, but the receipt could not be saved to {}: {e} / 已提交，但签收单未能保存",
+                receipt.filing_id,
+                path.display()
+            ),
+        )
+    })
 }
 
 pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {

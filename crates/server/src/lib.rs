@@ -9,6 +9,7 @@ pub mod checkpoint_mail;
 pub mod checkpoint_policy;
 pub mod checkpoints;
 pub mod config;
+pub mod config_error;
 pub mod convert;
 pub mod documents;
 pub mod dsn_inbox;
@@ -79,9 +80,12 @@ pub enum ServeError {
     /// The log disagrees with its signed checkpoints, or they cannot be checked.
     #[error("the event log is refused: {0}")]
     Evidence(#[from] checkpoints::EvidenceRefused),
-    /// Electronic service is misconfigured.
-    #[error("electronic service configuration refused: {0}")]
+    /// Electronic service cannot start (its page cannot listen, or its certificates are unusable).
+    #[error("electronic service refused: {0}")]
     Service(String),
+    /// A setting of electronic service is wrong: section, field and why.
+    #[error("electronic service configuration refused: {0}")]
+    ServiceSetting(#[from] config_error::ConfigError),
 }
 
 /// A hub whose configuration was accepted and whose event log verified; ready to serve.
@@ -145,7 +149,7 @@ impl Hub {
                         page_addr,
                         config.dev_mode && config.tls.is_none(),
                     )
-                    .map_err(ServeError::Service)?;
+                    .map_err(ServeError::ServiceSetting)?;
                 Some(ServiceRuntime {
                     context: Arc::new(context),
                     page,

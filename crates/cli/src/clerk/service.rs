@@ -11,7 +11,7 @@ pub(super) async fn service_client(hub: &HubConfig) -> Result<ServiceClient> {
 }
 
 pub(super) fn refused(s: tonic::Status) -> anyhow::Error {
-    anyhow::anyhow!("the hub refused: {}", s.message())
+    anyhow::Error::new(ecenter_client::exit::Refused(s))
 }
 
 pub(super) fn channel_text(c: i32) -> &'static str {

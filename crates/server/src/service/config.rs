@@ -2,6 +2,7 @@
 //! what the hub builds from it at start-up (`ServiceContext`: mailer, SMPP gateway, link signer).
 
 use super::*;
+use crate::config_error::ConfigError;
 use ecenter_delivery::email::{DkimAlgorithm, Mailer, SmtpConfig, SmtpSecurity};
 use ecenter_delivery::link::LinkSigner;
 use ecenter_delivery::policy::Backoff;
@@ -225,18 +226,22 @@ fn default_sms_response_timeout() -> u64 {
 
 impl SmsSettings {
     /// The gateway's settings, password read from its file and checked.
-    pub fn to_settings(&self) -> Result<SmppSettings, String> {
+    pub fn to_settings(&self) -> Result<SmppSettings, ConfigError> {
         let security = match self.security {
             SmsSecuritySetting::Tls => SmppSecurity::Tls {
                 ca_pem: match &self.ca_file {
-                    Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                    Some(p) => Some(
+                        std::fs::read(p)
+                            .map_err(|e| ConfigError::file("service.sms", "ca_file", p, e))?,
+                    ),
                     None => None,
                 },
             },
             SmsSecuritySetting::PlainLoopback => SmppSecurity::PlainLoopback,
         };
-        let password = std::fs::read_to_string(&self.password_file)
-            .map_err(|e| format!("{}: {e}", self.password_file.display()))?;
+        let password = std::fs::read_to_string(&self.password_file).map_err(|e| {
+            ConfigError::file("service.sms", "password_file", &self.password_file, e)
+        })?;
         let mut s = SmppSettings::new(&self.host, self.port, &self.system_id, password.trim());
         s.security = security;
         s.system_type = self.system_type.clone();
@@ -244,9 +249,13 @@ impl SmsSettings {
         s.window = self.window.max(1);
         s.enquire_link = std::time::Duration::from_secs(self.enquire_link_secs.max(1));
         s.response_timeout = std::time::Duration::from_secs(self.response_timeout_secs.max(1));
-        SmppGateway::check(&s).map_err(|e| format!("[service.sms] {e}"))?;
+        SmppGateway::check(&s).map_err(|e| ConfigError::new("service.sms", "", e.to_string()))?;
         if self.receipt_timeout_secs == 0 {
-            return Err("[service.sms] receipt_timeout_secs: at least 1".into());
+            return Err(ConfigError::new(
+                "service.sms",
+                "receipt_timeout_secs",
+                "at least 1",
+            ));
         }
         Ok(s)
     }
@@ -341,35 +350,55 @@ impl ServiceConfig {
         seals: Option<Arc<crate::seal::SealContext>>,
         page_addr: SocketAddr,
         dev_mode: bool,
-    ) -> Result<ServiceContext, String> {
-        let seals = seals.ok_or(
-            "electronic service needs [seals]: proofs of service are sealed with the hub's key",
-        )?;
+    ) -> Result<ServiceContext, ConfigError> {
+        let seals = seals.ok_or_else(|| {
+            ConfigError::new(
+                "service",
+                "",
+                "electronic service needs [seals]: proofs of service are sealed with the hub's key",
+            )
+        })?;
         self.templates
             .check()
-            .map_err(|e| format!("[service.templates] {e}"))?;
+            .map_err(|e| ConfigError::new("service.templates", "", e))?;
         if self.court.trim().is_empty() {
-            return Err("[service] court: name the serving court".into());
+            return Err(ConfigError::new(
+                "service",
+                "court",
+                "name the serving court",
+            ));
         }
         if self.page_tls.is_none() && !(dev_mode && page_addr.ip().is_loopback()) {
-            return Err("[service] page_tls: the recipients' page is served over HTTPS; plain HTTP only in development mode on loopback".into());
+            return Err(ConfigError::new(
+                "service",
+                "page_tls",
+                "the recipients' page is served over HTTPS; plain HTTP only in development mode on loopback",
+            ));
         }
-        let key = std::fs::read(&self.link_key_file)
-            .map_err(|e| format!("{}: {e}", self.link_key_file.display()))?;
-        let links = LinkSigner::new(trim_ascii(&key))
-            .map_err(|e| format!("{}: {e}", self.link_key_file.display()))?;
+        let link_key =
+            |e: String| ConfigError::file("service", "link_key_file", &self.link_key_file, e);
+        let key = std::fs::read(&self.link_key_file).map_err(|e| link_key(e.to_string()))?;
+        let links = LinkSigner::new(trim_ascii(&key)).map_err(link_key)?;
         if self.link_valid_hours == 0 || self.link_valid_hours > MAX_LINK_HOURS {
-            return Err(format!("[service] link_valid_hours: 1 to {MAX_LINK_HOURS}"));
+            return Err(ConfigError::new(
+                "service",
+                "link_valid_hours",
+                format!("1 to {MAX_LINK_HOURS}"),
+            ));
         }
         let mailer = match &self.smtp {
-            Some(s) => Some(Mailer::new(&s.to_config(self.workers)?).map_err(|e| e.to_string())?),
+            Some(s) => Some(
+                Mailer::new(&s.to_config(self.workers)?)
+                    .map_err(|e| ConfigError::new("service.smtp", "", e.to_string()))?,
+            ),
             None => None,
         };
         let proof_font = match &self.proof_font {
             Some(p) => {
-                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let bytes = std::fs::read(p)
+                    .map_err(|e| ConfigError::file("service", "proof_font", p, e))?;
                 ecenter_proofpdf::check_font(&bytes, self.proof_font_index)
-                    .map_err(|e| format!("[service] proof_font {}: {e}", p.display()))?;
+                    .map_err(|e| ConfigError::file("service", "proof_font", p, e))?;
                 Some(Arc::new(bytes))
             }
             None => None,
@@ -428,7 +457,7 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 }
 
 impl SmtpSettings {
-    fn to_config(&self, workers: usize) -> Result<SmtpConfig, String> {
+    fn to_config(&self, workers: usize) -> Result<SmtpConfig, ConfigError> {
         let security = match self.security {
             SmtpSecuritySetting::StartTls => SmtpSecurity::StartTls,
             SmtpSecuritySetting::Implicit => SmtpSecurity::Implicit,
@@ -436,12 +465,18 @@ impl SmtpSettings {
         };
         let credentials = match (&self.user, &self.password_file) {
             (Some(u), Some(p)) => {
-                let password =
-                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let password = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError::file("service.smtp", "password_file", p, e))?;
                 Some((u.clone(), password.trim().to_string()))
             }
             (None, None) => None,
-            _ => return Err("[service.smtp] set both user and password_file, or neither".into()),
+            _ => {
+                return Err(ConfigError::new(
+                    "service.smtp",
+                    "user",
+                    "set both user and password_file, or neither",
+                ));
+            }
         };
         let dkim = match &self.dkim {
             Some(d) => Some(ecenter_delivery::email::DkimSettings {
@@ -449,7 +484,14 @@ impl SmtpSettings {
                 selector: d.selector.clone(),
                 algorithm: d.algorithm,
                 private_key: std::fs::read_to_string(&d.private_key_file)
-                    .map_err(|e| format!("{}: {e}", d.private_key_file.display()))?
+                    .map_err(|e| {
+                        ConfigError::file(
+                            "service.smtp.dkim",
+                            "private_key_file",
+                            &d.private_key_file,
+                            e,
+                        )
+                    })?
                     .trim()
                     .to_string(),
             }),
@@ -463,7 +505,10 @@ impl SmtpSettings {
             envelope_from: self.envelope_from.clone(),
             dkim,
             relay_ca_pem: match &self.ca_file {
-                Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                Some(p) => Some(
+                    std::fs::read(p)
+                        .map_err(|e| ConfigError::file("service.smtp", "ca_file", p, e))?,
+                ),
                 None => None,
             },
             from: self.from.clone(),
@@ -545,9 +590,10 @@ mod tests {
         assert!(
             s.to_config(4)
                 .unwrap_err()
+                .to_string()
                 .contains("both user and password_file")
         );
         let s = settings(dir.path());
-        assert!(s.to_config(4).unwrap_err().contains("password"));
+        assert!(s.to_config(4).unwrap_err().to_string().contains("password"));
     }
 }
