@@ -534,3 +534,52 @@ async fn a_connection_the_hub_cuts_for_a_revoked_certificate_is_reported_not_a_s
     }
     hub.stop().await;
 }
+
+/// A CA file that is not the hub's, or a server name the hub's certificate does not carry, is a
+/// setting to fix (exit 2, naming --ca and --server-name), not a hub that is down (exit 3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_hub_certificate_names_the_ca_and_the_server_name() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let lawyer = Lawyer::new();
+    let stem = "lawyer-14201202010000001";
+    let login = |ca: &str, server_name: &str| {
+        lawyer.run(&[
+            "login",
+            "--hub",
+            &hub.addr.to_string(),
+            "--ca",
+            pki.path().join(ca).to_str().unwrap(),
+            "--cert",
+            pki.path()
+                .join(format!("clients/{stem}.pem"))
+                .to_str()
+                .unwrap(),
+            "--key",
+            pki.path()
+                .join(format!("clients/{stem}.key"))
+                .to_str()
+                .unwrap(),
+            "--server-name",
+            server_name,
+        ])
+    };
+    let out = login("seal-ca.pem", "localhost");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("not trusted") && text(&out).contains("seal-ca.pem"),
+        "{}",
+        text(&out)
+    );
+    let out = login("root-ca.pem", "ecenter.elsewhere.example");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("ecenter.elsewhere.example"),
+        "{}",
+        text(&out)
+    );
+    assert!(login("root-ca.pem", "localhost").status.success());
+    hub.stop().await;
+}

@@ -50,6 +50,21 @@ pub enum ConnectError {
         /// What is wrong.
         reason: String,
     },
+    /// The hub answered with a certificate this configuration does not trust: the CA file or
+    /// the server name is wrong (or the hub is not the one meant).
+    #[error(
+        "the hub at {hub} showed a certificate that is not trusted ({reason}): check --ca {ca} and --server-name {server_name} / 服务器证书不受信任"
+    )]
+    Untrusted {
+        /// The `hub` setting.
+        hub: String,
+        /// The `ca` setting.
+        ca: String,
+        /// The `server_name` setting.
+        server_name: String,
+        /// What TLS found wrong with the certificate.
+        reason: String,
+    },
     /// The hub did not answer, or the TLS handshake failed.
     #[error("cannot reach the hub at {hub} / 无法连接服务器")]
     Unreachable {
@@ -94,8 +109,37 @@ pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
         .connect_timeout(CONNECT_TIMEOUT)
         .connect()
         .await
-        .map_err(|source| ConnectError::Unreachable {
-            hub: hub.hub.clone(),
-            source,
+        .map_err(|source| match certificate_problem(&source) {
+            Some(reason) => ConnectError::Untrusted {
+                hub: hub.hub.clone(),
+                ca: hub.ca.display().to_string(),
+                server_name: hub.server_name.clone(),
+                reason,
+            },
+            None => ConnectError::Unreachable {
+                hub: hub.hub.clone(),
+                source,
+            },
         })
+}
+
+/// What rustls found wrong with the hub's certificate, if that is why the connection failed:
+/// the cause is found in the error's chain, where tokio-rustls wraps it in an I/O error.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        let inner = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|i| i as &(dyn std::error::Error + 'static));
+        for candidate in [Some(e), inner].into_iter().flatten() {
+            if let Some(rustls::Error::InvalidCertificate(why)) =
+                candidate.downcast_ref::<rustls::Error>()
+            {
+                return Some(format!("{why:?}"));
+            }
+        }
+        cause = e.source();
+    }
+    None
 }
