@@ -581,5 +581,11 @@ async fn an_untrusted_hub_certificate_names_the_ca_and_the_server_name() {
         text(&out)
     );
     assert!(login("root-ca.pem", "localhost").status.success());
+    // A clerk's certificate is not a lawyer's: refused at login, nothing saved.
+    let other = Lawyer::new();
+    let out = other.login_as(hub.addr, pki.path(), "clerk-c0001");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not a lawyer's"), "{}", text(&out));
+    assert_eq!(other.run(&["list"]).status.code(), Some(2));
     hub.stop().await;
 }

@@ -26,7 +26,6 @@ use verify::*;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about,
     after_help = "Exit codes: 0 done and valid, 1 not valid or refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable."
 )]
 struct Args {

@@ -19,7 +19,7 @@ enum LogFormat {
 
 /// The ecenter court document hub (收转发E中心).
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// TOML configuration file; unset keys keep their defaults.
     #[arg(long, env = "ECENTER_CONFIG")]

@@ -18,11 +18,21 @@ pub fn printable(s: &str) -> String {
 pub fn pad(s: &str, width: usize) -> String {
     let s = printable(s);
     let w = unicode_width::UnicodeWidthStr::width(s.as_str());
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+    // Text wider than its column keeps one space, so it never runs into the next column.
+    let fill = if w >= width { 1 } else { width - w };
+    format!("{s}{}", " ".repeat(fill))
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn columns_line_up_by_terminal_width_and_never_run_together() {
+        assert_eq!(super::pad("起诉状", 10), "起诉状    ");
+        assert_eq!(super::pad("abc", 5), "abc  ");
+        let long = super::pad("关于追加被告及变更诉讼请求的申请书", 12);
+        assert!(long.ends_with("申请书 "), "{long:?}");
+    }
+
     #[test]
     fn text_from_outside_cannot_drive_the_terminal() {
         let hostile = "已收到\u{1b}[2J\u{1b}]0;pwned\u{7}\n下一行\u{202E}cba";

@@ -25,7 +25,6 @@ use tonic::transport::Channel;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about,
     after_help = "Exit codes: 0 done, 1 refused or unusable file, 2 usage or configuration, 3 hub unreachable."
 )]
 struct Args {
@@ -452,6 +451,16 @@ async fn run(args: Args) -> Result<(), Exit> {
                 server_name,
             };
             let identity = identity_of(&profile.cert)?;
+            // efile files as a lawyer: a court's or a clerk's certificate belongs to their tools.
+            if !identity.starts_with("urn:ecenter:lawyer:") {
+                return Err(Exit(
+                    2,
+                    anyhow::anyhow!(
+                        "{}: this certificate is {identity}, not a lawyer's (urn:ecenter:lawyer:…); efile files as a lawyer / 此证书不是律师证书",
+                        profile.cert.display()
+                    ),
+                ));
+            }
             // The hub must accept the certificate before anything is saved.
             let mut client = connect(&profile).await?;
             client
