@@ -39,9 +39,11 @@ fn main() {
     let seal = |tsa: Option<&TimestampAuthority>| {
         seal_pdf(
             black_box(&pdf),
-            &signer,
-            &[],
-            tsa,
+            &ecenter_pdfseal::Sealer {
+                signer: &signer,
+                chain: &[],
+                tsa,
+            },
             SystemTime::now(),
             &Placement::default(),
             &SignatureInfo {

@@ -76,9 +76,11 @@ fn main() {
     for page in [1, 5, 10] {
         pdf = seal_pdf(
             &pdf,
-            &signer,
-            &chain,
-            Some(&tsa),
+            &ecenter_pdfseal::Sealer {
+                signer: &signer,
+                chain: &chain,
+                tsa: Some(&tsa),
+            },
             SystemTime::now(),
             &Placement {
                 page: Some(page),

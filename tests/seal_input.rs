@@ -40,9 +40,11 @@ fn seal(pdf: &[u8]) -> Result<Vec<u8>, ecenter_pdfseal::PdfSealError> {
     let signer = common::pdf::holder(pki.path(), "seal");
     ecenter_pdfseal::seal_pdf(
         pdf,
-        &signer,
-        &[common::pdf::der_of(&pki.path().join("seal-ca.pem"))],
-        None,
+        &ecenter_pdfseal::Sealer {
+            signer: &signer,
+            chain: &[common::pdf::der_of(&pki.path().join("seal-ca.pem"))],
+            tsa: None,
+        },
         std::time::SystemTime::now(),
         &Placement::default(),
         &ecenter_pdfseal::SignatureInfo::default(),

@@ -28,9 +28,11 @@ fn spec(signers: Vec<Vec<u8>>) -> SealSpec {
 fn sealed_naming(pki: &Path, seal: Vec<u8>) -> Vec<u8> {
     seal_pdf(
         &ecenter_pdfseal::sample_pdf(1, 0),
-        &holder(pki, "seal"),
-        &[der_of(&pki.join("seal-ca.pem"))],
-        None,
+        &ecenter_pdfseal::Sealer {
+            signer: &holder(pki, "seal"),
+            chain: &[der_of(&pki.join("seal-ca.pem"))],
+            tsa: None,
+        },
         SystemTime::now(),
         &Placement::default(),
         &SignatureInfo {

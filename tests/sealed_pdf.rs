@@ -84,9 +84,11 @@ fn pages_that_do_not_exist_encrypted_and_broken_pdfs_are_refused_with_a_reason()
     let seal = |pdf: &[u8], page: Option<u32>| {
         seal_pdf(
             pdf,
-            &signer,
-            &[],
-            None,
+            &ecenter_pdfseal::Sealer {
+                signer: &signer,
+                chain: &[],
+                tsa: None,
+            },
             SystemTime::now(),
             &Placement {
                 page,
@@ -485,9 +487,11 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
     ecenter_pki::init(rogue.path(), false).unwrap();
     let twice = seal_pdf(
         &good,
-        &holder(rogue.path(), "seal"),
-        &[der_of(&rogue.path().join("seal-ca.pem"))],
-        None,
+        &ecenter_pdfseal::Sealer {
+            signer: &holder(rogue.path(), "seal"),
+            chain: &[der_of(&rogue.path().join("seal-ca.pem"))],
+            tsa: None,
+        },
         now,
         &Placement::default(),
         &SignatureInfo::default(),

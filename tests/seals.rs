@@ -263,9 +263,11 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     // signature carries the seal, and the registry's word fails it.
     let pdf_sealed = ecenter_pdfseal::seal_pdf(
         &ecenter_pdfseal::sample_pdf(1, 0),
-        &signer,
-        &[common::pdf::der_of(&pki.path().join("seal-ca.pem"))],
-        None,
+        &ecenter_pdfseal::Sealer {
+            signer: &signer,
+            chain: &[common::pdf::der_of(&pki.path().join("seal-ca.pem"))],
+            tsa: None,
+        },
         std::time::SystemTime::now(),
         &ecenter_pdfseal::Placement::default(),
         &ecenter_pdfseal::SignatureInfo {

@@ -229,9 +229,11 @@ fn a_certification_relaxed_after_signing_still_forbids_sealing_and_later_signatu
     let signer = holder(p, "seal");
     let refused = ecenter_pdfseal::seal_pdf(
         &relaxed,
-        &signer,
-        &[der_of(&p.join("seal-ca.pem"))],
-        None,
+        &ecenter_pdfseal::Sealer {
+            signer: &signer,
+            chain: &[der_of(&p.join("seal-ca.pem"))],
+            tsa: None,
+        },
         SystemTime::now(),
         &Placement::default(),
         &ecenter_pdfseal::SignatureInfo::default(),

@@ -158,9 +158,11 @@ fn a_certification_that_allows_no_changes_is_refused_and_one_that_allows_signatu
         let signer = common::pdf::holder(p, "seal");
         let sealed = ecenter_pdfseal::seal_pdf(
             &bytes,
-            &signer,
-            &[common::pdf::der_of(&p.join("seal-ca.pem"))],
-            None,
+            &ecenter_pdfseal::Sealer {
+                signer: &signer,
+                chain: &[common::pdf::der_of(&p.join("seal-ca.pem"))],
+                tsa: None,
+            },
             SystemTime::now(),
             &Placement::default(),
             &ecenter_pdfseal::SignatureInfo::default(),

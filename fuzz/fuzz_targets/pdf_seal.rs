@@ -20,9 +20,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let _ = budget::within(|| {
         ecenter_pdfseal::seal_pdf(
             data,
-            signer(),
-            &[],
-            None,
+            &ecenter_pdfseal::Sealer {
+                signer: signer(),
+                chain: &[],
+                tsa: None,
+            },
             std::time::SystemTime::now(),
             &ecenter_pdfseal::Placement::default(),
             &ecenter_pdfseal::SignatureInfo::default(),

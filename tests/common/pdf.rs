@@ -215,9 +215,11 @@ pub fn seal_with(pki: &Path, pdf: &[u8], placement: &Placement) -> Vec<u8> {
     let tsa = TimestampAuthority::new(holder(pki, "tsa"));
     seal_pdf(
         pdf,
-        &signer,
-        &[der_of(&pki.join("seal-ca.pem"))],
-        Some(&tsa),
+        &ecenter_pdfseal::Sealer {
+            signer: &signer,
+            chain: &[der_of(&pki.join("seal-ca.pem"))],
+            tsa: Some(&tsa),
+        },
         SystemTime::now(),
         placement,
         &SignatureInfo {

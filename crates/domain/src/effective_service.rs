@@ -104,6 +104,16 @@ pub enum ServiceRule {
 }
 
 impl ServiceRule {
+    /// The rule's stable name in the API and in proofs (`reached_confirmed_address`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceRule::ReachedConfirmedAddress => "reached_confirmed_address",
+            ServiceRule::RecipientReplied => "recipient_replied",
+            ServiceRule::RecipientConfirmedReading => "recipient_confirmed_reading",
+            ServiceRule::ReadReportedPresumed => "read_reported_presumed",
+        }
+    }
+
     /// Words for the proof of service and for clerks.
     pub fn describe(self) -> &'static str {
         match self {

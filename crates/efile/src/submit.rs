@@ -173,18 +173,47 @@ fn bar_style() -> indicatif::ProgressStyle {
     .progress_chars("=> ")
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn submit(
-    profile: &Profile,
-    case: String,
-    kind: String,
-    title: Option<String>,
-    request_id: Option<String>,
-    save_receipt: Option<PathBuf>,
-    retries: u32,
-    json: bool,
-    files: Vec<PathBuf>,
-) -> Result<(), Exit> {
+/// `efile submit`: what is filed in which case, and how the command behaves.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SubmitArgs {
+    /// The case number, e.g. （2026）鄂06民初123号 (ASCII brackets work too).
+    #[arg(long)]
+    pub(crate) case: String,
+    /// What you file: 起诉状, 答辩状, 证据材料, ...
+    #[arg(long)]
+    pub(crate) kind: String,
+    /// A short title (default: the kind).
+    #[arg(long)]
+    pub(crate) title: Option<String>,
+    /// The idempotency key (default: derived from the case, kind and the files' contents, so
+    /// running the same command again never files twice).
+    #[arg(long)]
+    pub(crate) request_id: Option<String>,
+    /// Where to save the receipt (default: $XDG_DATA_HOME/ecenter/receipts/<filing>.json).
+    #[arg(long)]
+    pub(crate) save_receipt: Option<PathBuf>,
+    /// Attempts after a dropped connection or an unreachable hub.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) retries: u32,
+    /// Print the receipt as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The documents (PDF, OFD, DOCX, PNG, JPEG).
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Exit> {
+    let SubmitArgs {
+        case,
+        kind,
+        title,
+        request_id,
+        save_receipt,
+        retries,
+        json,
+        files,
+    } = args;
     if ecenter_domain::CaseNumber::parse(&case).is_err() {
         return Err(Exit(
             1,

@@ -134,8 +134,7 @@ pub fn verify_ofd(
             &package,
             &pages,
             (id, kind, path),
-            &list_path,
-            &later,
+            (&list_path, &later),
             verifier,
             now,
         ));
@@ -181,8 +180,7 @@ fn one(
     package: &Package,
     pages: &[Page],
     (id, kind, path): (&str, &str, &str),
-    list_path: &str,
-    later_dirs: &[String],
+    (list_path, later_dirs): (&str, &[String]),
     verifier: &Verifier,
     now: SystemTime,
 ) -> OfdSeal {

@@ -385,18 +385,30 @@ fn refuse_if_certified_without_changes(
     }
 }
 
+/// Who seals, and what completes the signature: the key, the certificates embedded beside the
+/// signer's so validators can build the chain (PAdES, ETSI EN 319 142-1 §5.3), and the TSA that
+/// adds the signature timestamp (none: PAdES-B-B).
+#[derive(Clone, Copy)]
+pub struct Sealer<'a> {
+    /// The signing key and certificate.
+    pub signer: &'a KeyHolder,
+    /// Intermediate certificates (DER), embedded in the signature.
+    pub chain: &'a [Vec<u8>],
+    /// The timestamp authority for the signature timestamp.
+    pub tsa: Option<&'a TimestampAuthority>,
+}
+
 /// Seals `pdf`: appends the signature field with the visible seal on the chosen page and a PAdES
 /// signature by `signer` (its certificate and `chain` embedded; timestamped when `tsa` is given).
 /// The original bytes are the prefix of the result.
 pub fn seal_pdf(
     pdf: &[u8],
-    signer: &KeyHolder,
-    chain: &[Vec<u8>],
-    tsa: Option<&TimestampAuthority>,
+    sealer: &Sealer<'_>,
     now: SystemTime,
     placement: &Placement,
     info: &SignatureInfo,
 ) -> Result<Vec<u8>, PdfSealError> {
+    let Sealer { signer, chain, tsa } = *sealer;
     let picture = placement.picture.as_deref().map(decode_png).transpose()?;
     let prev = load(pdf)?;
     if prev.is_encrypted() {

@@ -500,7 +500,7 @@ pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
         match revision.objects.get(id) {
             Some(old) if old == obj => {}
             Some(old) => {
-                out.insert(changed(*id, old, obj, &roles, revision, full, &adds));
+                out.insert(changed(*id, (old, obj), &roles, revision, full, &adds));
             }
             None => {
                 out.insert(added(*id, obj, &adds));
@@ -510,11 +510,10 @@ pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
     out
 }
 
-/// An object the signed revision had, judged by what it was there.
+/// An object the signed revision had (`(old, new)`: there and now), judged by what it was there.
 fn changed(
     id: ObjectId,
-    old: &Object,
-    new: &Object,
+    (old, new): (&Object, &Object),
     roles: &Roles,
     revision: &Document,
     full: &Document,

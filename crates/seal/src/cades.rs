@@ -353,12 +353,14 @@ pub fn verify_detached(
         "signer_chain",
         crate::chain(
             &cert_der,
-            &trust.signers,
+            crate::Anchors {
+                certs: &trust.signers,
+                eku: crate::DOCUMENT_SIGNING_EKU,
+            },
             trust,
             at,
             false,
             None,
-            crate::DOCUMENT_SIGNING_EKU,
         ),
     ));
     checks.push(check("key_usage", crate::key_usage_ok(&cert_der)));

@@ -501,15 +501,27 @@ impl webpki::ExtendedKeyUsageValidator for PurposeIfPresent<'_> {
     }
 }
 
+/// The trust anchors a certificate must chain to, and the extended key usage it must allow
+/// (RFC 5280 §4.2.1.12; absent EKU allows every purpose).
+pub(crate) struct Anchors<'a> {
+    /// DER certificates of the anchors (signers', seal makers' or TSAs').
+    pub(crate) certs: &'a [Vec<u8>],
+    /// The purpose OID's DER content.
+    pub(crate) eku: &'a [u8],
+}
+
 fn chain(
     cert_der: &[u8],
-    anchors: &[Vec<u8>],
+    anchors: Anchors<'_>,
     trust: &TrustStores,
     at: SystemTime,
     claimed_earlier: bool,
     cache: Option<&ChainCache>,
-    eku: &[u8],
 ) -> Result<String, (SubIndication, String)> {
+    let Anchors {
+        certs: anchors,
+        eku,
+    } = anchors;
     let key = cache.map(|_| {
         let mut k = sha256_of(cert_der);
         k.extend_from_slice(&sha256_of(&anchors.concat()));

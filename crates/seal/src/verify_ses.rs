@@ -86,12 +86,14 @@ pub(crate) fn verify_with(
         "signer_chain",
         chain(
             &sealed.signer_cert,
-            &trust.signers,
+            crate::Anchors {
+                certs: &trust.signers,
+                eku: DOCUMENT_SIGNING_EKU,
+            },
             trust,
             best_time,
             claimed_earlier,
             cache,
-            DOCUMENT_SIGNING_EKU,
         ),
     ));
     checks.push(check("key_usage", key_usage_ok(&sealed.signer_cert)));
@@ -217,12 +219,14 @@ pub(crate) fn seal_checks(
         "seal_maker_chain",
         chain(
             &seal.maker_cert,
-            &trust.seal_makers,
+            crate::Anchors {
+                certs: &trust.seal_makers,
+                eku: &usage,
+            },
             trust,
             at,
             false,
             cache,
-            &usage,
         ),
     ));
     checks.push(check("seal_maker_role", role_check));

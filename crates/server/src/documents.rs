@@ -1,7 +1,6 @@
-//! Stored documents handed out only as they were received: every read hashes what it reads and
-//! compares it with the SHA-256 the log names the document by. A document that is missing or
-//! altered on disk is never served as if it were whole: the caller gets DATA_LOSS naming the
-//! document, and the log gets a `blob_corrupt` event saying what was found (once per read).
+//! Stored documents over gRPC, handed out only as they were received (see
+//! [`ecenter_store::verified`]): a document that is missing or altered on disk is answered with
+//! DATA_LOSS naming it, and recorded in the log.
 //!
 //! Whole reads ([`read_verified`]) check before returning anything. Streams ([`stream_verified`])
 //! hash the whole file before the first chunk, so damaged bytes are not sent at all; the bytes
@@ -10,9 +9,8 @@
 //! readers cannot grow the log by asking again; every request is still refused.
 
 use crate::filing::ChunkStream;
-use ecenter_domain::Event;
 use ecenter_proto::v1 as pb;
-use ecenter_store::{EventStore, ReadView};
+use ecenter_store::EventStore;
 use std::io::Read;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -22,41 +20,15 @@ use tonic::Status;
 /// Chunks streamed to clients are at most this large.
 const CHUNK: usize = 1 << 20;
 
-/// A stored document as the log names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredDocument {
-    /// Lowercase hex SHA-256.
-    pub sha256: String,
-    /// How people name it in messages and in the `blob_corrupt` event.
-    pub label: String,
-}
+pub use ecenter_store::verified::StoredDocument;
+use ecenter_store::verified::{DocumentError, damage};
 
-impl StoredDocument {
-    /// `sha256` named `label`.
-    pub fn new(sha256: &str, label: impl Into<String>) -> Self {
-        StoredDocument {
-            sha256: sha256.to_string(),
-            label: label.into(),
-        }
+/// The gRPC answer for a document that was not handed out: DATA_LOSS naming it when damaged.
+pub fn status(e: DocumentError) -> Status {
+    match e {
+        DocumentError::Damaged { .. } => Status::data_loss(e.to_string()),
+        DocumentError::Interrupted => Status::internal(e.to_string()),
     }
-}
-
-/// What a check of stored bytes found, when they are not what the log names.
-fn damage(doc: &StoredDocument, read: Result<(String, u64), std::io::Error>) -> Option<String> {
-    match read {
-        Ok((sha, _)) if sha == doc.sha256 => None,
-        Ok((sha, size)) => Some(format!("content with SHA-256 {sha}, {size} bytes")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing".into()),
-        Err(e) => Some(format!("unreadable ({e})")),
-    }
-}
-
-fn data_loss(doc: &StoredDocument, found: &str) -> Status {
-    Status::data_loss(format!(
-        "{} is damaged in the hub's store (expected SHA-256 {}, found {found}); it is not handed out. \
-         The hub recorded it for the court's administrators, who restore it from a backup",
-        doc.label, doc.sha256
-    ))
 }
 
 /// Records that `doc` was found damaged, and answers DATA_LOSS.
@@ -66,27 +38,7 @@ pub async fn report<S: EventStore>(
     found: String,
     operation: &str,
 ) -> Status {
-    let status = data_loss(doc, &found);
-    if !store
-        .blobs()
-        .first_report(&format!("{} {found}", doc.sha256))
-    {
-        return status;
-    }
-    tracing::error!(document = %doc.label, sha256 = %doc.sha256, %found, operation, "stored document damaged");
-    let event = Event::BlobCorrupt {
-        sha256: doc.sha256.clone(),
-        document: doc.label.clone(),
-        found,
-        operation: operation.to_string(),
-    };
-    if let Err(e) = store
-        .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-        .await
-    {
-        tracing::error!(error = %e, "the damaged document could not be recorded");
-    }
-    status
+    status(ecenter_store::verified::report(store, doc, found, operation).await)
 }
 
 /// The whole document, after checking its hash (DATA_LOSS, recorded, when it does not match).
@@ -95,22 +47,9 @@ pub async fn read_verified<S: EventStore>(
     doc: &StoredDocument,
     operation: &str,
 ) -> Result<Vec<u8>, Status> {
-    let path = store.blobs().path(&doc.sha256);
-    let read = tokio::task::spawn_blocking(move || std::fs::read(path))
+    ecenter_store::verified::read_verified(store, doc, operation)
         .await
-        .map_err(|_| Status::internal("reading a stored document failed"))?;
-    let checked = read.map(|bytes| {
-        let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
-        let size = bytes.len() as u64;
-        (bytes, sha, size)
-    });
-    match checked {
-        Ok((bytes, sha, _)) if sha == doc.sha256 => Ok(bytes),
-        other => {
-            let found = damage(doc, other.map(|(_, sha, size)| (sha, size))).unwrap_or_default();
-            Err(report(store, doc, found, operation).await)
-        }
-    }
+        .map_err(status)
 }
 
 /// The document as a stream of chunks, hashed on the way; a document that does not match ends the

@@ -9,10 +9,8 @@ pub mod checkpoint_mail;
 pub mod checkpoint_policy;
 pub mod checkpoints;
 pub mod config;
-pub mod config_error;
 pub mod convert;
 pub mod documents;
-pub mod dsn_inbox;
 pub mod error;
 pub mod filing;
 pub mod guard;
@@ -20,12 +18,7 @@ pub mod identity;
 pub mod intake;
 pub mod log;
 pub mod loss;
-pub mod maildir;
-pub mod outbox;
-pub mod page;
 pub mod parsing;
-pub mod proof;
-pub mod replies;
 pub mod review;
 pub mod revocation;
 pub mod scrub;
@@ -37,6 +30,8 @@ pub mod similar;
 pub mod tls;
 
 pub use config::Config;
+pub use ecenter_outbox::engine as outbox;
+pub use ecenter_outbox::{config_error, dsn_inbox, maildir, page, proof, replies};
 
 use ecenter_proto::v1::event_log_service_server::EventLogServiceServer;
 use ecenter_proto::v1::filing_service_server::FilingServiceServer;
@@ -145,7 +140,9 @@ impl Hub {
                 }
                 let context = s
                     .load(
-                        seals.clone(),
+                        seals
+                            .clone()
+                            .map(|s| s as Arc<dyn ecenter_outbox::ProofSigner>),
                         page_addr,
                         config.dev_mode && config.tls.is_none(),
                     )
@@ -340,7 +337,7 @@ async fn serve_store<S: EventStore>(
         &config.parse_pool,
         config.parsing.clone(),
     ));
-    let seal_api = seal::SealApi::new(store.clone(), services.seals, parse_pool.clone());
+    let seal_api = seal::SealApi::new(store.clone(), services.seals.clone(), parse_pool.clone());
     let similar_api = similar::SimilarApi::new(store.clone(), services.similar, parse_pool.clone());
     let filing = filing::FilingApi::new(
         store.clone(),
@@ -353,6 +350,7 @@ async fn serve_store<S: EventStore>(
     let service_api = service::ServiceApi::new(
         store.clone(),
         services.service.as_ref().map(|s| s.context.clone()),
+        services.seals.clone(),
         stop_rx.clone(),
     );
     let mut background = Vec::new();

@@ -643,11 +643,11 @@ impl<S: EventStore> SealService for SealApi<S> {
             &*self.store,
             (ctx, &seal),
             bytes,
-            reason,
-            (
-                (r.page > 0).then_some(r.page),
-                r.position.map(|p| (p.x, p.y)),
-            ),
+            crate::seal_pdf::Stamp {
+                reason,
+                page: (r.page > 0).then_some(r.page),
+                origin: r.position.map(|p| (p.x, p.y)),
+            },
             now,
             Some(parse),
         )

@@ -395,3 +395,14 @@ impl SealContext {
         self.tsa.is_some()
     }
 }
+
+impl ecenter_outbox::ProofSigner for SealContext {
+    fn sign_detached(
+        &self,
+        data: &[u8],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, ecenter_outbox::SignError> {
+        SealContext::sign_detached(self, data, now)
+            .map_err(|e| ecenter_outbox::SignError(e.to_string()))
+    }
+}

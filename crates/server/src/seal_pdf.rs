@@ -21,15 +21,23 @@ pub(crate) struct Parse<'a> {
     pub(crate) stored: bool,
 }
 
-/// Seals `bytes` (a PDF) with `seal`: its registry picture on `page` (default: the last) at
-/// `origin` (default: bottom right), signed by the hub's signer with the chains and CRLs embedded
+/// What a PDF seal says and where it shows.
+pub(crate) struct Stamp {
+    /// The signature's /Reason (ISO 32000-1 §12.8.1), e.g. 电子送达凭证.
+    pub(crate) reason: String,
+    /// The 1-based page (default: the last).
+    pub(crate) page: Option<u32>,
+    /// The picture's lower-left corner in points (default: bottom right).
+    pub(crate) origin: Option<(f32, f32)>,
+}
+
+/// Seals `bytes` (a PDF) with `seal`: its registry picture where `stamp` says, signed by the hub's signer with the chains and CRLs embedded
 /// (PAdES-B-LT) and a timestamp when the hub has a TSA.
 pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     store: &S,
     (ctx, seal): (Arc<SealContext>, &SealRecord),
     bytes: Vec<u8>,
-    reason: String,
-    (page, origin): (Option<u32>, Option<(f32, f32)>),
+    stamp: Stamp,
     now: SystemTime,
     parse: Option<Parse<'_>>,
 ) -> Result<Vec<u8>, Status> {
@@ -39,6 +47,11 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
             seal.seal_id
         )));
     }
+    let Stamp {
+        reason,
+        page,
+        origin,
+    } = stamp;
     // The registry's picture of this seal is what the PDF shows.
     let seal_der = crate::documents::read_verified(
         store,
@@ -68,9 +81,11 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     let work = move || {
         let sealed = ecenter_pdfseal::seal_pdf(
             &bytes,
-            &ctx.signer,
-            &ctx.chain,
-            ctx.tsa.as_ref(),
+            &ecenter_pdfseal::Sealer {
+                signer: &ctx.signer,
+                chain: &ctx.chain,
+                tsa: ctx.tsa.as_ref(),
+            },
             now,
             &placement,
             &info,

@@ -24,20 +24,21 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-mod config;
 mod convert;
 mod dead_letters;
 use dead_letters::DeadLetterAction;
 mod tail;
-pub use config::*;
+pub use convert::recipient_message;
 use convert::*;
-pub use convert::{recipient_message, rule_name};
+pub use ecenter_outbox::config::*;
 use tail::*;
 
 /// The gRPC service, generic over the storage backend.
 pub struct ServiceApi<S> {
     store: Arc<S>,
     context: Option<Arc<ServiceContext>>,
+    /// Seals printable proofs (present whenever `context` is: service needs `[seals]`).
+    seals: Option<Arc<crate::seal::SealContext>>,
     stopping: watch::Receiver<bool>,
 }
 
@@ -46,11 +47,13 @@ impl<S: EventStore> ServiceApi<S> {
     pub fn new(
         store: Arc<S>,
         context: Option<Arc<ServiceContext>>,
+        seals: Option<Arc<crate::seal::SealContext>>,
         stopping: watch::Receiver<bool>,
     ) -> Self {
         ServiceApi {
             store,
             context,
+            seals,
             stopping,
         }
     }
@@ -522,6 +525,9 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                 r.recipient_id
             )));
         };
+        let seals = self.seals.clone().ok_or_else(|| {
+            Status::failed_precondition("printable proofs are sealed: configure [seals] on the hub")
+        })?;
         let now = std::time::SystemTime::now();
         let seal = crate::seal::usable_seal(&*self.store, &seal_id, now)?;
         let document = crate::documents::read_verified(
@@ -545,10 +551,13 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         .map_err(|e| Status::internal(format!("laying out the proof failed: {e}")))?;
         let sealed = crate::seal::seal_pdf_bytes(
             &*self.store,
-            (context.seals.clone(), &seal),
+            (seals, &seal),
             pdf.pdf,
-            "电子送达凭证".into(),
-            (Some(pdf.seal_page), Some(pdf.seal_origin)),
+            crate::seal_pdf::Stamp {
+                reason: "电子送达凭证".into(),
+                page: Some(pdf.seal_page),
+                origin: Some(pdf.seal_origin),
+            },
             now,
             None,
         )

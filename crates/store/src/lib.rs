@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub(crate) mod sled_store;
 #[cfg(feature = "tamper")]
 pub mod tamper;
+pub mod verified;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
 pub use chain::{ChainError, ChainHead, StoredEntry};

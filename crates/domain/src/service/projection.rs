@@ -204,137 +204,17 @@ impl RecipientService {
     pub fn apply(&mut self, event: &RecipientEvent, at: DateTime<Utc>, seq: u64) {
         self.last_event_seq = seq;
         match event {
-            RecipientEvent::NoticeSending {
-                channel,
-                attempt,
-                address,
-                message_id,
-                subject,
-                body,
-                link_nonce,
-                in_doubt,
-            } => {
-                let basis = self
-                    .address(*channel)
-                    .map_or(AddressBasis::Discovered, |(_, b)| b);
-                self.dues
-                    .retain(|d| !(d.channel == *channel && d.action == DueAction::Send));
-                if self.trace(*channel).is_none() {
-                    self.channels.push(ChannelTrace {
-                        channel: *channel,
-                        address: address.clone(),
-                        basis,
-                        message_id: message_id.clone(),
-                        attempts: 0,
-                        resends_in_doubt: 0,
-                        sent_at: None,
-                        gateway_id: String::new(),
-                        subject: String::new(),
-                        body: String::new(),
-                        last_error: String::new(),
-                        in_flight: false,
-                        closed: false,
-                        parts: Vec::new(),
-                        receipts: Vec::new(),
-                        handed_at: None,
-                        maybe_sent: false,
-                    });
-                }
-                let t = self.trace_mut(*channel).expect("just ensured");
-                t.handed_at.get_or_insert(at);
-                t.attempts = *attempt;
-                t.in_flight = true;
-                t.closed = false;
-                t.maybe_sent = false;
-                t.subject = subject.clone();
-                t.body = body.clone();
-                if *in_doubt {
-                    t.resends_in_doubt += 1;
-                }
-                if !self.link_nonces.contains(link_nonce) {
-                    self.link_nonces.push(link_nonce.clone());
-                    self.link_channels.push((link_nonce.clone(), *channel));
-                }
-            }
+            RecipientEvent::NoticeSending { .. } => self.notice_sending(event, at),
             RecipientEvent::NoticeResult {
                 channel, result, ..
-            } => {
-                if let Some(t) = self.trace_mut(*channel) {
-                    t.in_flight = false;
-                }
-                match result {
-                    AttemptResult::Accepted {
-                        gateway_id,
-                        receipt_by,
-                        receipt_ids,
-                    } => {
-                        if let Some(t) = self.trace_mut(*channel) {
-                            t.sent_at.get_or_insert(at);
-                            t.gateway_id = gateway_id.clone();
-                            t.parts = match channel {
-                                Channel::Sms if !receipt_ids.is_empty() => receipt_ids.clone(),
-                                Channel::Sms => {
-                                    gateway_id.split_whitespace().map(str::to_string).collect()
-                                }
-                                Channel::Email => Vec::new(),
-                            };
-                            t.last_error.clear();
-                        }
-                        if let Some(d) = self.deadline_of(*channel) {
-                            self.dues.push(Due {
-                                at: at + d,
-                                channel: *channel,
-                                action: DueAction::Deadline,
-                            });
-                        }
-                        if let Some(by) = receipt_by {
-                            self.dues.push(Due {
-                                at: *by,
-                                channel: *channel,
-                                action: DueAction::ReceiptTimeout,
-                            });
-                        }
-                    }
-                    AttemptResult::Temporary {
-                        detail,
-                        retry_at,
-                        maybe_sent,
-                    } => {
-                        if let Some(t) = self.trace_mut(*channel) {
-                            t.last_error = detail.clone();
-                            t.maybe_sent = *maybe_sent;
-                        }
-                        self.dues.push(Due {
-                            at: *retry_at,
-                            channel: *channel,
-                            action: DueAction::Send,
-                        });
-                    }
-                    AttemptResult::Permanent { detail, .. } => {
-                        self.fail_channel(*channel, detail.clone(), at);
-                    }
-                }
-            }
+            } => self.notice_result(*channel, result, at),
             RecipientEvent::DeliveryReported {
                 channel,
                 reached,
                 at: reported,
                 detail,
                 ..
-            } => {
-                if *reached {
-                    self.facts.push(DeliveryFact::Reached {
-                        channel: *channel,
-                        at: *reported,
-                    });
-                } else {
-                    self.facts.push(DeliveryFact::Bounced {
-                        channel: *channel,
-                        at: *reported,
-                    });
-                    self.fail_channel(*channel, format!("退信：{detail}"), at);
-                }
-            }
+            } => self.delivery_reported(*channel, *reached, *reported, detail, at),
             RecipientEvent::ReportSetAside(report) => self.unverified.push(report.clone()),
             RecipientEvent::ReportJudged {
                 index,
@@ -358,71 +238,15 @@ impl RecipientService {
                 at: reported,
                 ..
             } => self.receipt(*channel, part, *state, *reported, at),
-            RecipientEvent::ReceiptMissing { channel } => {
-                self.dues
-                    .retain(|d| !(d.channel == *channel && d.action == DueAction::ReceiptTimeout));
-                let open = self.trace(*channel).is_some_and(|t| !t.closed);
-                let reached = self
-                    .facts
-                    .iter()
-                    .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if c == channel));
-                if open && !reached {
-                    self.fail_channel(
-                        *channel,
-                        "未在规定时间内收到短信状态报告，送达状态未知".into(),
-                        at,
-                    );
-                }
-            }
+            RecipientEvent::ReceiptMissing { channel } => self.receipt_missing(*channel, at),
             RecipientEvent::RecipientActed {
                 activity,
                 client,
                 link,
-            } => match activity {
-                Activity::Fetched { form } => {
-                    self.facts.push(DeliveryFact::Fetched { at });
-                    self.open_forms.push(form.clone());
-                }
-                Activity::ConfirmedReading => {
-                    let channel = self
-                        .link_channels
-                        .iter()
-                        .find(|(n, _)| n == link)
-                        .map(|(_, c)| *c);
-                    self.facts
-                        .push(DeliveryFact::ConfirmedReading { at, channel });
-                    self.confirmations.push(Confirmation {
-                        at,
-                        channel,
-                        client: client.clone(),
-                    });
-                    self.open_forms.clear();
-                }
-                Activity::Downloaded { reference } => {
-                    self.downloads.push((reference.clone(), at));
-                }
-            },
-            RecipientEvent::DeadlinePassed { channel } => {
-                self.dues
-                    .retain(|d| !(d.channel == *channel && d.action == DueAction::Deadline));
-                if self.effective.is_none() {
-                    self.fail_channel(*channel, "送达期限届满，未能完成送达".into(), at);
-                }
-            }
+            } => self.recipient_acted(activity, client, link, at),
+            RecipientEvent::DeadlinePassed { channel } => self.deadline_passed(*channel, at),
             RecipientEvent::DeadLetterRetried { channel, .. } => {
-                self.dead_letters.retain(|d| d.channel != *channel);
-                if let Some(t) = self.trace_mut(*channel) {
-                    t.closed = false;
-                }
-                self.unserved = false;
-                if let Some(i) = self.plan.iter().position(|s| s.channel == *channel) {
-                    self.step = self.step.min(i);
-                }
-                self.dues.push(Due {
-                    at,
-                    channel: *channel,
-                    action: DueAction::Send,
-                });
+                self.dead_letter_retried(*channel, at)
             }
             RecipientEvent::DeadLetterResolved { channel, note, .. } => {
                 self.dead_letters.retain(|d| d.channel != *channel);
@@ -436,6 +260,11 @@ impl RecipientService {
                 self.replies.push(reply.clone());
             }
         }
+        self.settle();
+    }
+
+    /// Decides, after every event, whether service took effect or has run out of ways to.
+    fn settle(&mut self) {
         let addresses: Vec<(Channel, AddressBasis)> = self
             .recipient
             .addresses
@@ -454,5 +283,218 @@ impl RecipientService {
         {
             self.unserved = true;
         }
+    }
+
+    fn notice_sending(&mut self, event: &RecipientEvent, at: DateTime<Utc>) {
+        let RecipientEvent::NoticeSending {
+            channel,
+            attempt,
+            address,
+            message_id,
+            subject,
+            body,
+            link_nonce,
+            in_doubt,
+        } = event
+        else {
+            return;
+        };
+        let basis = self
+            .address(*channel)
+            .map_or(AddressBasis::Discovered, |(_, b)| b);
+        self.dues
+            .retain(|d| !(d.channel == *channel && d.action == DueAction::Send));
+        if self.trace(*channel).is_none() {
+            self.channels.push(ChannelTrace {
+                channel: *channel,
+                address: address.clone(),
+                basis,
+                message_id: message_id.clone(),
+                attempts: 0,
+                resends_in_doubt: 0,
+                sent_at: None,
+                gateway_id: String::new(),
+                subject: String::new(),
+                body: String::new(),
+                last_error: String::new(),
+                in_flight: false,
+                closed: false,
+                parts: Vec::new(),
+                receipts: Vec::new(),
+                handed_at: None,
+                maybe_sent: false,
+            });
+        }
+        let t = self.trace_mut(*channel).expect("just ensured");
+        t.handed_at.get_or_insert(at);
+        t.attempts = *attempt;
+        t.in_flight = true;
+        t.closed = false;
+        t.maybe_sent = false;
+        t.subject = subject.clone();
+        t.body = body.clone();
+        if *in_doubt {
+            t.resends_in_doubt += 1;
+        }
+        if !self.link_nonces.contains(link_nonce) {
+            self.link_nonces.push(link_nonce.clone());
+            self.link_channels.push((link_nonce.clone(), *channel));
+        }
+    }
+
+    fn notice_result(&mut self, channel: Channel, result: &AttemptResult, at: DateTime<Utc>) {
+        let channel = &channel;
+        if let Some(t) = self.trace_mut(*channel) {
+            t.in_flight = false;
+        }
+        match result {
+            AttemptResult::Accepted {
+                gateway_id,
+                receipt_by,
+                receipt_ids,
+            } => {
+                if let Some(t) = self.trace_mut(*channel) {
+                    t.sent_at.get_or_insert(at);
+                    t.gateway_id = gateway_id.clone();
+                    t.parts = match channel {
+                        Channel::Sms if !receipt_ids.is_empty() => receipt_ids.clone(),
+                        Channel::Sms => gateway_id.split_whitespace().map(str::to_string).collect(),
+                        Channel::Email => Vec::new(),
+                    };
+                    t.last_error.clear();
+                }
+                if let Some(d) = self.deadline_of(*channel) {
+                    self.dues.push(Due {
+                        at: at + d,
+                        channel: *channel,
+                        action: DueAction::Deadline,
+                    });
+                }
+                if let Some(by) = receipt_by {
+                    self.dues.push(Due {
+                        at: *by,
+                        channel: *channel,
+                        action: DueAction::ReceiptTimeout,
+                    });
+                }
+            }
+            AttemptResult::Temporary {
+                detail,
+                retry_at,
+                maybe_sent,
+            } => {
+                if let Some(t) = self.trace_mut(*channel) {
+                    t.last_error = detail.clone();
+                    t.maybe_sent = *maybe_sent;
+                }
+                self.dues.push(Due {
+                    at: *retry_at,
+                    channel: *channel,
+                    action: DueAction::Send,
+                });
+            }
+            AttemptResult::Permanent { detail, .. } => {
+                self.fail_channel(*channel, detail.clone(), at);
+            }
+        }
+    }
+
+    fn receipt_missing(&mut self, channel: Channel, at: DateTime<Utc>) {
+        let channel = &channel;
+        self.dues
+            .retain(|d| !(d.channel == *channel && d.action == DueAction::ReceiptTimeout));
+        let open = self.trace(*channel).is_some_and(|t| !t.closed);
+        let reached = self
+            .facts
+            .iter()
+            .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if c == channel));
+        if open && !reached {
+            self.fail_channel(
+                *channel,
+                "未在规定时间内收到短信状态报告，送达状态未知".into(),
+                at,
+            );
+        }
+    }
+
+    fn recipient_acted(
+        &mut self,
+        activity: &Activity,
+        client: &str,
+        link: &str,
+        at: DateTime<Utc>,
+    ) {
+        match activity {
+            Activity::Fetched { form } => {
+                self.facts.push(DeliveryFact::Fetched { at });
+                self.open_forms.push(form.clone());
+            }
+            Activity::ConfirmedReading => {
+                let channel = self
+                    .link_channels
+                    .iter()
+                    .find(|(n, _)| n == link)
+                    .map(|(_, c)| *c);
+                self.facts
+                    .push(DeliveryFact::ConfirmedReading { at, channel });
+                self.confirmations.push(Confirmation {
+                    at,
+                    channel,
+                    client: client.to_string(),
+                });
+                self.open_forms.clear();
+            }
+            Activity::Downloaded { reference } => {
+                self.downloads.push((reference.clone(), at));
+            }
+        }
+    }
+
+    /// A delivery report that was checked: a fact, and a failed channel when it bounced.
+    fn delivery_reported(
+        &mut self,
+        channel: Channel,
+        reached: bool,
+        reported: DateTime<Utc>,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) {
+        if reached {
+            self.facts.push(DeliveryFact::Reached {
+                channel,
+                at: reported,
+            });
+        } else {
+            self.facts.push(DeliveryFact::Bounced {
+                channel,
+                at: reported,
+            });
+            self.fail_channel(channel, format!("退信：{detail}"), at);
+        }
+    }
+
+    fn deadline_passed(&mut self, channel: Channel, at: DateTime<Utc>) {
+        self.dues
+            .retain(|d| !(d.channel == channel && d.action == DueAction::Deadline));
+        if self.effective.is_none() {
+            self.fail_channel(channel, "送达期限届满，未能完成送达".into(), at);
+        }
+    }
+
+    fn dead_letter_retried(&mut self, channel: Channel, at: DateTime<Utc>) {
+        let channel = &channel;
+        self.dead_letters.retain(|d| d.channel != *channel);
+        if let Some(t) = self.trace_mut(*channel) {
+            t.closed = false;
+        }
+        self.unserved = false;
+        if let Some(i) = self.plan.iter().position(|s| s.channel == *channel) {
+            self.step = self.step.min(i);
+        }
+        self.dues.push(Due {
+            at,
+            channel: *channel,
+            action: DueAction::Send,
+        });
     }
 }

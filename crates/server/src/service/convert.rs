@@ -58,17 +58,6 @@ pub(super) fn fact_message(f: &DeliveryFact) -> pb::Fact {
     }
 }
 
-/// The rule's name as the API shows it.
-pub fn rule_name(rule: ecenter_domain::effective_service::ServiceRule) -> &'static str {
-    use ecenter_domain::effective_service::ServiceRule::*;
-    match rule {
-        ReachedConfirmedAddress => "reached_confirmed_address",
-        RecipientReplied => "recipient_replied",
-        RecipientConfirmedReading => "recipient_confirmed_reading",
-        ReadReportedPresumed => "read_reported_presumed",
-    }
-}
-
 /// A recipient's service as the API shows it.
 pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
     pb::RecipientStatus {
@@ -116,7 +105,7 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
         facts: r.facts.iter().map(fact_message).collect(),
         effective: r.effective.map(|e| pb::EffectiveService {
             at: ts(e.at),
-            rule: rule_name(e.rule).into(),
+            rule: e.rule.name().into(),
             rule_text: e.rule.describe().into(),
             channel: e.channel.map_or(0, channel_message),
             presumed: e.rule.presumed(),

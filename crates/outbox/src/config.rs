@@ -1,15 +1,16 @@
 //! The configuration of electronic service (`[service]`: links, SMTP, SMS, DKIM, retries) and
 //! what the hub builds from it at start-up (`ServiceContext`: mailer, SMPP gateway, link signer).
 
-use super::*;
 use crate::config_error::ConfigError;
 use ecenter_delivery::email::{DkimAlgorithm, Mailer, SmtpConfig, SmtpSecurity};
 use ecenter_delivery::link::LinkSigner;
 use ecenter_delivery::policy::Backoff;
 use ecenter_delivery::sms::{SmppGateway, SmppSecurity, SmppSettings};
+use ecenter_domain::effective_service::Channel;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Longest a recipient's link may be made to work.
 pub const MAX_LINK_HOURS: u32 = 30 * 24;
@@ -336,7 +337,7 @@ pub struct ServiceContext {
     /// The printable proofs' font, read at start.
     pub proof_font: Option<Arc<Vec<u8>>>,
     /// Seals proofs of service.
-    pub seals: Arc<crate::seal::SealContext>,
+    pub proof_signer: Arc<dyn crate::ProofSigner>,
     /// Base URL of the page (no trailing slash).
     pub public_url: String,
     /// Host part of Message-IDs.
@@ -347,11 +348,11 @@ impl ServiceConfig {
     /// Loads keys and builds the channels; `page_addr` is where the page really listens.
     pub fn load(
         &self,
-        seals: Option<Arc<crate::seal::SealContext>>,
+        proof_signer: Option<Arc<dyn crate::ProofSigner>>,
         page_addr: SocketAddr,
         dev_mode: bool,
     ) -> Result<ServiceContext, ConfigError> {
-        let seals = seals.ok_or_else(|| {
+        let proof_signer = proof_signer.ok_or_else(|| {
             ConfigError::new(
                 "service",
                 "",
@@ -437,7 +438,7 @@ impl ServiceConfig {
             sms_settings,
             sms: std::sync::OnceLock::new(),
             proof_font,
-            seals,
+            proof_signer,
             public_url,
             message_host,
         })

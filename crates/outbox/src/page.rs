@@ -5,7 +5,7 @@
 //! forged confirmation is refused. Downloads are recorded. Expired, forged and superseded links get
 //! a clear page in Chinese and record nothing.
 
-use crate::service::ServiceContext;
+use crate::config::ServiceContext;
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -448,15 +448,19 @@ async fn download<S: EventStore>(
             "<p>本次送达没有这份文书，请返回文书列表。</p>",
         );
     };
-    let stored = crate::documents::StoredDocument::new(
+    let stored = ecenter_store::verified::StoredDocument::new(
         &document.sha256,
         format!(
             "order {} document {}",
             order.ordered.order_id, document.reference
         ),
     );
-    let bytes = match crate::documents::read_verified(&*page.store, &stored, "recipients' page")
-        .await
+    let bytes = match ecenter_store::verified::read_verified(
+        &*page.store,
+        &stored,
+        "recipients' page",
+    )
+    .await
     {
         Ok(b) => b,
         Err(_) => {

@@ -145,7 +145,7 @@ pub fn document(
         })).collect::<Vec<_>>(),
         "effective": service.effective.map(|e| json!({
             "at": time(e.at),
-            "rule": crate::service::rule_name(e.rule),
+            "rule": e.rule.name(),
             "rule_text": e.rule.describe(),
             "channel": e.channel.map(channel_name),
             "presumed": e.rule.presumed(),

@@ -12,7 +12,7 @@
 //! bounded by one per crash and counted. Per-provider rate limits and a circuit breaker protect the
 //! relay; deadlines fall back to the next channel; proofs are issued once service takes effect.
 
-use crate::service::ServiceContext;
+use crate::config::ServiceContext;
 use chrono::Utc;
 use ecenter_delivery::policy::{Attempt, CircuitBreaker};
 use ecenter_domain::effective_service::Channel;
@@ -555,7 +555,7 @@ impl<S: EventStore> Outbox<S> {
     }
 
     /// A deadline or receipt timeout that came due: recorded unless something made it moot.
-    async fn timer(&self, key: &DeliveryKey, action: DueAction) -> Result<(), StoreError> {
+    async fn timer(&self, key: &DeliveryKey, action: DueAction) -> Result<(), OutboxError> {
         let channel = key.channel;
         let RecipientKey {
             order_id: o,
@@ -591,7 +591,7 @@ impl<S: EventStore> Outbox<S> {
         Ok(())
     }
 
-    async fn proof(&self, key: &RecipientKey) -> Result<(), StoreError> {
+    async fn proof(&self, key: &RecipientKey) -> Result<(), OutboxError> {
         let (order_id, recipient_id) = (key.order_id.as_str(), key.recipient_id.as_str());
         let Some(service) = self.store.recipient_service(order_id, recipient_id)? else {
             return Ok(());
@@ -616,12 +616,11 @@ impl<S: EventStore> Outbox<S> {
         ) else {
             return Ok(());
         };
-        let seals = self.context.seals.clone();
+        let signer = self.context.proof_signer.clone();
         let signed = document.clone();
-        let signature = tokio::task::spawn_blocking(move || seals.sign_detached(&signed, now))
+        let signature = tokio::task::spawn_blocking(move || signer.sign_detached(&signed, now))
             .await
-            .map_err(|_| StoreError::Database("signing a proof stopped".into()))?
-            .map_err(|e| StoreError::Database(format!("signing a proof failed: {e}")))?;
+            .map_err(|_| OutboxError::Stopped("signing a proof"))??;
         let document_blob = write_blob(self.store.blobs(), document).await?;
         let signature_blob = write_blob(self.store.blobs(), signature).await?;
         let proof = ProofRef {
@@ -656,6 +655,20 @@ impl<S: EventStore> Outbox<S> {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// Why a timer or a proof job of the outbox failed (it stays due and is tried on a later pass).
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The proof could not be signed (seal key or timestamp authority).
+    #[error(transparent)]
+    Signing(#[from] crate::SignError),
+    /// A blocking task was cancelled, as when the runtime shuts down.
+    #[error("{0} stopped before it finished")]
+    Stopped(&'static str),
 }
 
 async fn write_blob(

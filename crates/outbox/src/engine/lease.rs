@@ -3,7 +3,7 @@
 //! text (and link) on every later attempt on it.
 
 use super::Sending;
-use crate::service::ServiceContext;
+use crate::config::ServiceContext;
 use chrono::Utc;
 use ecenter_delivery::notice::NoticeContext;
 use ecenter_domain::effective_service::Channel;
