@@ -1,6 +1,7 @@
 //! Authorization, deny by default: one table of (operation, role) → grant, checked in one function.
 //! Anything not in the table is refused. ARCHITECTURE.md shows the same table.
 
+use crate::error::ApiError;
 use crate::identity::{Identity, Role};
 
 /// Every operation the hub authorizes (one per RPC; watching is split by scope).
@@ -250,9 +251,7 @@ pub async fn authorize<S: ecenter_store::EventStore>(
     {
         return Err(crate::error::store_status(e));
     }
-    Err(tonic::Status::permission_denied(format!(
-        "not permitted: {reason}"
-    )))
+    Err(ApiError::permission_denied(format!("not permitted: {reason}")).into())
 }
 
 #[cfg(test)]

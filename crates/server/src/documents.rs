@@ -8,6 +8,7 @@
 //! instead of OK. A damaged document is recorded once per hub run and kind of damage, so that
 //! readers cannot grow the log by asking again; every request is still refused.
 
+use crate::error::ApiError;
 use crate::filing::ChunkStream;
 use ecenter_proto::v1 as pb;
 use ecenter_store::EventStore;
@@ -25,10 +26,7 @@ use ecenter_store::verified::{DocumentError, damage};
 
 /// The gRPC answer for a document that was not handed out: DATA_LOSS naming it when damaged.
 pub fn status(e: DocumentError) -> Status {
-    match e {
-        DocumentError::Damaged { .. } => Status::data_loss(e.to_string()),
-        DocumentError::Interrupted => Status::internal(e.to_string()),
-    }
+    ApiError::Document(e).into()
 }
 
 /// Records that `doc` was found damaged, and answers DATA_LOSS.
@@ -65,7 +63,7 @@ pub async fn stream_verified<S: EventStore>(
         hashed.and_then(|h| std::fs::File::open(&path).map(|f| (h, f)))
     })
     .await
-    .map_err(|_| Status::internal("reading a stored document failed"))?;
+    .map_err(|_| ApiError::internal("reading a stored document failed"))?;
     let file = match checked {
         Ok(((sha, _), f)) if sha == doc.sha256 => f,
         other => {

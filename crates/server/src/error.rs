@@ -1,23 +1,207 @@
-//! The one place where library errors become gRPC statuses, with messages a person can act on and
-//! google.rpc error details where they help a program.
+//! The one place where errors become gRPC statuses: [`ApiError`] says what went wrong in the
+//! hub's terms, and `From<ApiError> for Status` is the single mapping to a code, a message a
+//! person can act on and, where they help a program, google.rpc error details (field violations,
+//! precondition failures, retry info). Handlers build an `ApiError` (or let a library error
+//! convert into one with `?`); nothing else constructs a `Status`.
+//!
+//! Internal details (I/O errors, database errors) go to the hub's log, never to the caller.
 
+use ecenter_budget::Exceeded;
 use ecenter_domain::DomainError;
+use ecenter_similar::index::IndexError;
 use ecenter_store::StoreError;
+use ecenter_store::verified::DocumentError;
+use std::time::Duration;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
+/// What went wrong with a request, before it is a gRPC status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A field of the request is wrong: INVALID_ARGUMENT with one field violation.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The request field, as the .proto names it (`documents[0].name`).
+        field: String,
+        /// What is wrong with it and what to send instead.
+        reason: String,
+    },
+    /// A document parse stopped on its budget (`[parsing]`): the caller's document is
+    /// INVALID_ARGUMENT on `field`, one the hub holds (`stored`) FAILED_PRECONDITION; a deadline
+    /// or a cancellation keeps its own code.
+    #[error("{field}: {exceeded}")]
+    Budget {
+        /// What stopped the parse.
+        exceeded: Exceeded,
+        /// The request field the document came in.
+        field: String,
+        /// The document is one the hub holds, not one the caller sent.
+        stored: bool,
+    },
+    /// The hub is busy for this caller: RESOURCE_EXHAUSTED with a retry delay.
+    #[error("{message}")]
+    Exhausted {
+        /// What is exhausted, naming the setting.
+        message: String,
+        /// When to try again.
+        retry: Duration,
+    },
+    /// NOT_FOUND.
+    #[error("{0}")]
+    NotFound(String),
+    /// ALREADY_EXISTS.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// FAILED_PRECONDITION: the request is right but the hub's state or configuration is not.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// PERMISSION_DENIED: the authorization table does not grant it.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// UNAUTHENTICATED: no usable client identity.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// UNAVAILABLE: retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// DEADLINE_EXCEEDED.
+    #[error("{0}")]
+    DeadlineExceeded(String),
+    /// DATA_LOSS.
+    #[error("{0}")]
+    DataLoss(String),
+    /// INTERNAL: the hub's own fault; the message says what stopped, not its internals.
+    #[error("{0}")]
+    Internal(String),
+    /// The domain refused.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Storage refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored document was not handed out.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    /// The similar-case index refused or failed.
+    #[error(transparent)]
+    Similar(#[from] IndexError),
+}
+
+impl ApiError {
+    /// NOT_FOUND with `message`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::NotFound(message.into())
+    }
+    /// ALREADY_EXISTS with `message`.
+    pub fn already_exists(message: impl Into<String>) -> Self {
+        ApiError::AlreadyExists(message.into())
+    }
+    /// FAILED_PRECONDITION with `message`.
+    pub fn failed_precondition(message: impl Into<String>) -> Self {
+        ApiError::FailedPrecondition(message.into())
+    }
+    /// PERMISSION_DENIED with `message`.
+    pub fn permission_denied(message: impl Into<String>) -> Self {
+        ApiError::PermissionDenied(message.into())
+    }
+    /// UNAUTHENTICATED with `message`.
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        ApiError::Unauthenticated(message.into())
+    }
+    /// UNAVAILABLE with `message`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError::Unavailable(message.into())
+    }
+    /// DEADLINE_EXCEEDED with `message`.
+    pub fn deadline_exceeded(message: impl Into<String>) -> Self {
+        ApiError::DeadlineExceeded(message.into())
+    }
+    /// DATA_LOSS with `message`.
+    pub fn data_loss(message: impl Into<String>) -> Self {
+        ApiError::DataLoss(message.into())
+    }
+    /// INTERNAL with `message`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError::Internal(message.into())
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Status {
+        match e {
+            ApiError::Invalid { field, reason } => Status::with_error_details(
+                Code::InvalidArgument,
+                format!("{field}: {reason}"),
+                ErrorDetails::with_bad_request(vec![FieldViolation::new(field, reason)]),
+            ),
+            ApiError::Budget {
+                exceeded,
+                field,
+                stored,
+            } => budget(&exceeded, &field, stored),
+            ApiError::Exhausted { message, retry } => Status::with_error_details(
+                Code::ResourceExhausted,
+                message,
+                ErrorDetails::with_retry_info(Some(retry)),
+            ),
+            ApiError::NotFound(m) => Status::not_found(m),
+            ApiError::AlreadyExists(m) => Status::already_exists(m),
+            ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
+            ApiError::PermissionDenied(m) => Status::permission_denied(m),
+            ApiError::Unauthenticated(m) => Status::unauthenticated(m),
+            ApiError::Unavailable(m) => Status::unavailable(m),
+            ApiError::DeadlineExceeded(m) => Status::deadline_exceeded(m),
+            ApiError::DataLoss(m) => Status::data_loss(m),
+            ApiError::Internal(m) => Status::internal(m),
+            ApiError::Domain(d) => domain(d),
+            ApiError::Store(s) => store(s),
+            ApiError::Document(d) => match d {
+                DocumentError::Damaged { .. } => Status::data_loss(d.to_string()),
+                DocumentError::Interrupted => Status::internal(d.to_string()),
+            },
+            ApiError::Similar(s) => similar(s),
+        }
+    }
+}
+
 /// INVALID_ARGUMENT with one field violation.
 pub fn invalid(field: &str, description: impl Into<String>) -> Status {
-    let description = description.into();
-    Status::with_error_details(
-        Code::InvalidArgument,
-        format!("{field}: {description}"),
-        ErrorDetails::with_bad_request(vec![FieldViolation::new(field, description)]),
-    )
+    ApiError::Invalid {
+        field: field.to_string(),
+        reason: description.into(),
+    }
+    .into()
 }
 
 /// Maps a domain refusal.
 pub fn domain_status(e: DomainError) -> Status {
+    ApiError::Domain(e).into()
+}
+
+/// Maps a similar-case index error: a bad query is the caller's to fix, the rest is the operator's.
+pub fn similar_status(e: IndexError) -> Status {
+    ApiError::Similar(e).into()
+}
+
+/// Maps a storage error; internal details go to the log, not to the caller.
+pub fn store_status(e: StoreError) -> Status {
+    ApiError::Store(e).into()
+}
+
+fn budget(e: &Exceeded, field: &str, stored: bool) -> Status {
+    match e {
+        Exceeded::Limit { .. } if stored => Status::with_error_details(
+            Code::FailedPrecondition,
+            format!("{field}: {e}"),
+            ErrorDetails::with_precondition_failure_violation("PARSE_BUDGET", field, e.to_string()),
+        ),
+        Exceeded::Limit { .. } => invalid(field, e.to_string()),
+        Exceeded::DeadlinePassed(_) => Status::deadline_exceeded(e.to_string()),
+        Exceeded::Cancelled => Status::cancelled(e.to_string()),
+    }
+}
+
+fn domain(e: DomainError) -> Status {
     match &e {
         DomainError::InvalidInput(violations) => Status::with_error_details(
             Code::InvalidArgument,
@@ -45,9 +229,7 @@ pub fn domain_status(e: DomainError) -> Status {
     }
 }
 
-/// Maps a similar-case index error: a bad query is the caller's to fix, the rest is the operator's.
-pub fn similar_status(e: ecenter_similar::index::IndexError) -> Status {
-    use ecenter_similar::index::IndexError;
+fn similar(e: IndexError) -> Status {
     match e {
         IndexError::BadQuery(m) => Status::invalid_argument(m),
         IndexError::Tantivy(_) | IndexError::File { .. } => {
@@ -59,10 +241,9 @@ pub fn similar_status(e: ecenter_similar::index::IndexError) -> Status {
     }
 }
 
-/// Maps a storage error; internal details go to the log, not to the caller.
-pub fn store_status(e: StoreError) -> Status {
+fn store(e: StoreError) -> Status {
     match e {
-        StoreError::Domain(d) => domain_status(d),
+        StoreError::Domain(d) => domain(d),
         StoreError::Io(io) => {
             tracing::error!(error = %io, "storage I/O error");
             Status::unavailable(

@@ -2,7 +2,7 @@
 
 use crate::authz::{Operation, authorize};
 use crate::convert;
-use crate::error::{domain_status, invalid, store_status};
+use crate::error::{ApiError, domain_status, invalid, store_status};
 use crate::identity::{Identity, Role};
 use crate::intake;
 use crate::revocation::StillGood;
@@ -490,7 +490,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             .chain(filing.seals.iter().map(|s| &s.signature))
             .find(|d| d.document_id == r.document_id)
             .ok_or_else(|| {
-                Status::not_found(format!(
+                ApiError::not_found(format!(
                     "filing {} has no document 「{}」",
                     filing.filing_id, r.document_id
                 ))

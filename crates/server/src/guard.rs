@@ -2,6 +2,7 @@
 //! under mTLS, the development header otherwise), attaches the [`Identity`] to the request, and
 //! enforces per-identity rate and concurrency limits with RESOURCE_EXHAUSTED and a retry hint.
 
+use crate::error::ApiError;
 use crate::identity::{IDENTITY_HEADER, Identity};
 use crate::tls::PeerInfo;
 use governor::clock::Clock;
@@ -15,9 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use tonic::Code;
+
 use tonic::body::Body;
-use tonic_types::{ErrorDetails, StatusExt};
 
 /// Per-identity request limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,35 +106,33 @@ pub struct Guard<S> {
     shared: Arc<Shared>,
 }
 
-fn refuse(status: tonic::Status) -> http::Response<Body> {
-    status.into_http()
+fn refuse(error: ApiError) -> http::Response<Body> {
+    tonic::Status::from(error).into_http()
 }
 
 impl Shared {
-    fn identify<B>(&self, request: &http::Request<B>) -> Result<Identity, tonic::Status> {
+    fn identify<B>(&self, request: &http::Request<B>) -> Result<Identity, ApiError> {
         match self.authentication {
             Authentication::MutualTls => match request.extensions().get::<PeerInfo>() {
-                Some(info) => info
-                    .current_identity()
-                    .map_err(tonic::Status::unauthenticated),
-                None => Err(tonic::Status::unauthenticated("no client certificate")),
+                Some(info) => info.current_identity().map_err(ApiError::unauthenticated),
+                None => Err(ApiError::unauthenticated("no client certificate")),
             },
             Authentication::DevHeader => {
                 let value = request.headers().get(IDENTITY_HEADER).ok_or_else(|| {
-                    tonic::Status::unauthenticated(format!(
+                    ApiError::unauthenticated(format!(
                         "no caller identity: in development mode send the metadata header {IDENTITY_HEADER}: urn:ecenter:<court|clerk|lawyer>:<id>"
                     ))
                 })?;
                 let text = value.to_str().map_err(|_| {
-                    tonic::Status::unauthenticated(format!("{IDENTITY_HEADER} is not ASCII"))
+                    ApiError::unauthenticated(format!("{IDENTITY_HEADER} is not ASCII"))
                 })?;
                 Identity::parse(text)
-                    .map_err(|e| tonic::Status::unauthenticated(format!("{IDENTITY_HEADER}: {e}")))
+                    .map_err(|e| ApiError::unauthenticated(format!("{IDENTITY_HEADER}: {e}")))
             }
         }
     }
 
-    fn check_rate(&self, key: &String) -> Result<(), tonic::Status> {
+    fn check_rate(&self, key: &String) -> Result<(), ApiError> {
         let Some(limiter) = &self.rate else {
             return Ok(());
         };
@@ -142,19 +140,18 @@ impl Shared {
             let wait = not_until
                 .wait_time_from(limiter.clock().now())
                 .max(Duration::from_millis(1));
-            tonic::Status::with_error_details(
-                Code::ResourceExhausted,
-                format!(
+            ApiError::Exhausted {
+                message: format!(
                     "{key} sent more than {} requests per second; retry in {} ms",
                     self.limits.requests_per_second,
                     wait.as_millis().max(1)
                 ),
-                ErrorDetails::with_retry_info(Some(wait)),
-            )
+                retry: wait,
+            }
         })
     }
 
-    fn acquire(&self, key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, tonic::Status> {
+    fn acquire(&self, key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
         let semaphore = {
             let mut map = self.in_flight.lock().expect("in-flight lock");
             map.entry(key.to_string())
@@ -162,14 +159,13 @@ impl Shared {
                 .clone()
         };
         semaphore.try_acquire_owned().map_err(|_| {
-            tonic::Status::with_error_details(
-                Code::ResourceExhausted,
-                format!(
+            ApiError::Exhausted {
+                message: format!(
                     "{key} already has {} requests in progress; retry when one of them has finished",
                     self.limits.max_concurrent
                 ),
-                ErrorDetails::with_retry_info(Some(Duration::from_millis(100))),
-            )
+                retry: Duration::from_millis(100),
+            }
         })
     }
 }
@@ -251,6 +247,8 @@ fn sized_for_people(mut response: http::Response<Body>) -> http::Response<Body> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tonic::Code;
+    use tonic_types::{ErrorDetails, StatusExt};
 
     #[test]
     fn a_status_that_copied_a_document_is_cut_to_an_excerpt_keeping_its_code() {

@@ -2,6 +2,7 @@
 //! module knows how a request carries it (a layer attaches it from the client certificate, or in
 //! development mode from the `x-ecenter-identity` metadata header).
 
+use crate::error::ApiError;
 pub use ecenter_identity::{Identity, IdentityError, Role};
 use tonic::{Request, Status};
 
@@ -14,5 +15,5 @@ pub fn caller<T>(request: &Request<T>) -> Result<Identity, Status> {
         .extensions()
         .get::<Identity>()
         .cloned()
-        .ok_or_else(|| Status::unauthenticated("no caller identity"))
+        .ok_or_else(|| ApiError::unauthenticated("no caller identity").into())
 }

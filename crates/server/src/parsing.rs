@@ -8,6 +8,7 @@
 //! burst of hostile documents is turned away, not queued. A caller that goes away raises the
 //! budget's cancel flag, and the parse stops at its next check.
 
+use crate::error::ApiError;
 use crate::identity::Identity;
 use ecenter_budget::{Budget, Exceeded, Limits};
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::Status;
 
 /// `[parse_pool]`: how many parses at once, per caller, and in how much memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,9 +118,9 @@ impl ParsePool {
         let worker = tokio::time::timeout(wait, self.workers.clone().acquire_owned())
             .await
             .map_err(|_| {
-                Status::deadline_exceeded("no parsing thread became free before the deadline")
+                ApiError::deadline_exceeded("no parsing thread became free before the deadline")
             })?
-            .map_err(|_| Status::unavailable("the hub is stopping"))?;
+            .map_err(|_| ApiError::unavailable("the hub is stopping"))?;
         let budget = Budget::new(self.limits.clone()).due_by(deadline);
         let cancel = CancelOnDrop(budget.canceller());
         let pool = self.clone();
@@ -147,7 +147,7 @@ impl ParsePool {
             out
         })
         .await
-        .map_err(|_| Status::internal(format!("{what}: parsing the document stopped")));
+        .map_err(|_| ApiError::internal(format!("{what}: parsing the document stopped")).into());
         drop(cancel);
         done
     }
@@ -235,11 +235,7 @@ impl Drop for CancelOnDrop {
 }
 
 fn exhausted(message: String, retry: Duration) -> Status {
-    Status::with_error_details(
-        Code::ResourceExhausted,
-        message,
-        ErrorDetails::with_retry_info(Some(retry)),
-    )
+    ApiError::Exhausted { message, retry }.into()
 }
 
 /// The caller's deadline, from its `grpc-timeout` header (gRPC over HTTP/2: an integer of at
@@ -260,19 +256,14 @@ pub fn deadline_of(metadata: &tonic::metadata::MetadataMap) -> Option<Instant> {
     Instant::now().checked_add(timeout)
 }
 
-/// The status for a parse that stopped on its budget: INVALID_ARGUMENT for a document the caller
-/// sent (`field`), FAILED_PRECONDITION for one the hub holds; DEADLINE_EXCEEDED or CANCELLED.
+/// The status for a parse that stopped on its budget (see [`ApiError::Budget`]).
 pub fn budget_status(e: &Exceeded, field: &str, stored: bool) -> Status {
-    match e {
-        Exceeded::Limit { .. } if stored => Status::with_error_details(
-            Code::FailedPrecondition,
-            format!("{field}: {e}"),
-            ErrorDetails::with_precondition_failure_violation("PARSE_BUDGET", field, e.to_string()),
-        ),
-        Exceeded::Limit { .. } => crate::error::invalid(field, e.to_string()),
-        Exceeded::DeadlinePassed(_) => Status::deadline_exceeded(e.to_string()),
-        Exceeded::Cancelled => Status::cancelled(e.to_string()),
+    ApiError::Budget {
+        exceeded: e.clone(),
+        field: field.to_string(),
+        stored,
     }
+    .into()
 }
 
 #[cfg(test)]
@@ -280,6 +271,8 @@ mod tests {
     use super::*;
     use crate::identity::Role;
     use std::sync::mpsc;
+    use tonic::Code;
+    use tonic_types::StatusExt;
 
     fn lawyer(id: &str) -> Identity {
         Identity {

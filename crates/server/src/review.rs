@@ -5,7 +5,7 @@
 //! as for an authenticated report; rejecting leaves the service as it is, with the judgment on
 //! record.
 
-use crate::error::invalid;
+use crate::error::{ApiError, invalid};
 use ecenter_domain::Event;
 use ecenter_domain::service::RecipientEvent;
 use ecenter_proto::v1 as pb;
@@ -71,10 +71,11 @@ pub async fn judge<S: EventStore>(
                 request.recipient_id
             ),
         )),
-        Some(Refusal::Judged(by)) => Err(Status::failed_precondition(format!(
+        Some(Refusal::Judged(by)) => Err(ApiError::failed_precondition(format!(
             "report {index} of {} was already judged by {by}; a judgment is final and on record",
             request.recipient_id
-        ))),
+        ))
+        .into()),
     }
 }
 

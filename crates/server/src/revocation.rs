@@ -6,6 +6,7 @@
 //! The CRL file is looked at no more than once a second ([`RELOAD_EVERY`]); its revoked serials are
 //! kept per CRL generation, so a request costs one hash-set lookup.
 
+use crate::error::ApiError;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -176,6 +177,6 @@ impl StillGood {
         self.0
             .as_ref()
             .and_then(|p| p.current_identity().err())
-            .map(tonic::Status::unauthenticated)
+            .map(|reason| ApiError::unauthenticated(reason).into())
     }
 }

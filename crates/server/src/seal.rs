@@ -2,7 +2,7 @@
 
 use crate::authz::{Operation, authorize};
 use crate::convert::timestamp;
-use crate::error::{invalid, store_status};
+use crate::error::{ApiError, invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
 use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
@@ -26,16 +26,18 @@ pub(crate) fn usable_seal<S: EventStore>(
     let seal = store
         .seal(seal_id)
         .map_err(store_status)?
-        .ok_or_else(|| Status::not_found(format!("no seal 「{seal_id}」")))?;
+        .ok_or_else(|| ApiError::not_found(format!("no seal 「{seal_id}」")))?;
     if let Some(reason) = &seal.revoked {
-        return Err(Status::failed_precondition(format!(
+        return Err(ApiError::failed_precondition(format!(
             "seal 「{seal_id}」 is revoked ({reason}) and cannot be applied"
-        )));
+        ))
+        .into());
     }
     if DateTime::<Utc>::from(now) > seal.valid_to || DateTime::<Utc>::from(now) < seal.valid_from {
-        return Err(Status::failed_precondition(format!(
+        return Err(ApiError::failed_precondition(format!(
             "seal 「{seal_id}」 is outside its validity window"
-        )));
+        ))
+        .into());
     }
     Ok(seal)
 }
@@ -90,7 +92,7 @@ impl<S> SealApi<S> {
     }
 
     fn context(&self) -> Result<&SealContext, Status> {
-        self.context.as_deref().ok_or_else(|| Status::failed_precondition("electronic seals are not configured on this hub (set [seals] in its configuration)"))
+        self.context.as_deref().ok_or_else(|| ApiError::failed_precondition("electronic seals are not configured on this hub (set [seals] in its configuration)").into())
     }
 }
 
@@ -351,7 +353,7 @@ impl<S: EventStore> SealApi<S> {
             .find(|d| d.document_id == document_id)
             .cloned()
             .ok_or_else(|| {
-                Status::not_found(format!(
+                ApiError::not_found(format!(
                     "filing {filing_id} has no document 「{document_id}」"
                 ))
             })?;
@@ -387,17 +389,16 @@ impl<S: EventStore> SealService for SealApi<S> {
         ecenter_pdfseal::picture_size(&r.picture_png)
             .map_err(|e| invalid("picture_png", e.to_string()))?;
         let algorithm = requested_algorithm(r.algorithm)?;
-        let keys = ctx.keys(algorithm).map_err(Status::failed_precondition)?;
+        let keys = ctx.keys(algorithm).map_err(ApiError::failed_precondition)?;
         let days = match r.valid_days {
             0 => 365,
             d @ 1..=3650 => d,
             d => return Err(invalid("valid_days", format!("{d} is more than 3650 days"))),
         };
         if self.store.seal(&r.seal_id).map_err(store_status)?.is_some() {
-            return Err(Status::already_exists(format!(
-                "seal 「{}」 already exists",
-                r.seal_id
-            )));
+            return Err(
+                ApiError::already_exists(format!("seal 「{}」 already exists", r.seal_id)).into(),
+            );
         }
         let now = SystemTime::now();
         let valid_to = now + Duration::from_secs(u64::from(days) * 86_400);
@@ -413,7 +414,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             size_mm: (42, 42),
         };
         let der = ecenter_seal::make_seal(&spec, keys.maker)
-            .map_err(|e| Status::internal(format!("making the seal failed: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("making the seal failed: {e}")))?;
         let blob = store_blob(self.store.blobs(), der).await?;
         let record = SealRecord {
             seal_id: r.seal_id.clone(),
@@ -500,16 +501,17 @@ impl<S: EventStore> SealService for SealApi<S> {
             .await
             .map_err(store_status)?;
         if !result.1 {
-            return Err(Status::failed_precondition(format!(
+            return Err(ApiError::failed_precondition(format!(
                 "seal 「{}」 is already revoked",
                 r.seal_id
-            )));
+            ))
+            .into());
         }
         let seal = self
             .store
             .seal(&r.seal_id)
             .map_err(store_status)?
-            .ok_or_else(|| Status::internal("revoked seal vanished"))?;
+            .ok_or_else(|| ApiError::internal("revoked seal vanished"))?;
         Ok(Response::new(seal_message(&seal)))
     }
 
@@ -544,9 +546,9 @@ impl<S: EventStore> SealService for SealApi<S> {
         .await?;
         let keys = ctx
             .keys(algorithm_of(&seal))
-            .map_err(Status::failed_precondition)?;
+            .map_err(ApiError::failed_precondition)?;
         let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
-            Status::failed_precondition(format!(
+            ApiError::failed_precondition(format!(
                 "seal 「{}」 cannot be used by the hub's signer: {e}",
                 r.seal_id
             ))
@@ -558,10 +560,10 @@ impl<S: EventStore> SealService for SealApi<S> {
         };
         let mut signature = sealer
             .seal(&bytes, now, &property)
-            .map_err(|e| Status::internal(format!("sealing failed: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("sealing failed: {e}")))?;
         if let Some(tsa) = keys.tsa {
             signature = ecenter_seal::add_timestamp(&signature, tsa, now)
-                .map_err(|e| Status::internal(format!("timestamping failed: {e}")))?;
+                .map_err(|e| ApiError::internal(format!("timestamping failed: {e}")))?;
         }
         let report = ctx.verifier.verify(&signature, &bytes, now);
         let blob = store_blob(self.store.blobs(), signature.clone()).await?;

@@ -2,7 +2,7 @@
 //! placed on the page, the hub's PAdES signature, on the parse pool when a caller's document is
 //! parsed.
 
-use crate::error::invalid;
+use crate::error::{ApiError, invalid};
 use crate::identity::Identity;
 use crate::seal::SealContext;
 use ecenter_domain::SealRecord;
@@ -42,10 +42,10 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
     parse: Option<Parse<'_>>,
 ) -> Result<Vec<u8>, Status> {
     if crate::seal::algorithm_of(seal) != ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256 {
-        return Err(Status::failed_precondition(format!(
+        return Err(ApiError::failed_precondition(format!(
             "seal 「{}」 is an SM2 seal: PDF seals are PAdES signatures in ECDSA P-256, the only kind PDF validators verify; apply it to the PDF with ApplySeal (a detached SES_Signature), or create an ECDSA seal for PDFs",
             seal.seal_id
-        )));
+        )).into());
     }
     let Stamp {
         reason,
@@ -104,7 +104,7 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
         }
         None => tokio::task::spawn_blocking(work)
             .await
-            .map_err(|_| Status::internal("sealing the PDF stopped"))?,
+            .map_err(|_| ApiError::internal("sealing the PDF stopped"))?,
     };
     sealed.map_err(|e| match e {
         ecenter_pdfseal::PdfSealError::Budget(b) => {
@@ -117,7 +117,7 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
         ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
         e @ ecenter_pdfseal::PdfSealError::Unreadable(_) => invalid("target", e.to_string()),
         ecenter_pdfseal::PdfSealError::Seal(e) => {
-            Status::internal(format!("signing the PDF failed: {e}"))
+            ApiError::internal(format!("signing the PDF failed: {e}")).into()
         }
     })
 }

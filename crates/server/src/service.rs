@@ -6,7 +6,7 @@
 
 use crate::authz::{Operation, authorize};
 use crate::convert::timestamp;
-use crate::error::{domain_status, invalid, store_status};
+use crate::error::{ApiError, domain_status, invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Duration, Utc};
 use ecenter_domain::effective_service::{AddressBasis, Channel, DeliveryFact};
@@ -71,9 +71,10 @@ impl<S: EventStore> ServiceApi<S> {
 
     fn context(&self) -> Result<&Arc<ServiceContext>, Status> {
         self.context.as_ref().ok_or_else(|| {
-            Status::failed_precondition(
+            ApiError::failed_precondition(
                 "electronic service is not configured on this hub ([service] in its configuration)",
             )
+            .into()
         })
     }
 
@@ -84,7 +85,7 @@ impl<S: EventStore> ServiceApi<S> {
         self.store
             .service_order(order_id)
             .map_err(store_status)?
-            .ok_or_else(|| Status::not_found(format!("no serve order 「{order_id}」")))
+            .ok_or_else(|| ApiError::not_found(format!("no serve order 「{order_id}」")).into())
     }
 
     fn recipient(&self, order_id: &str, recipient_id: &str) -> Result<RecipientService, Status> {
@@ -99,9 +100,10 @@ impl<S: EventStore> ServiceApi<S> {
             .recipient_service(order_id, recipient_id)
             .map_err(store_status)?
             .ok_or_else(|| {
-                Status::not_found(format!(
+                ApiError::not_found(format!(
                     "order {order_id} has no recipient 「{recipient_id}」"
                 ))
+                .into()
             })
     }
 
@@ -150,21 +152,24 @@ impl<S: EventStore> ServiceApi<S> {
             .store
             .filing(filing_id)
             .map_err(store_status)?
-            .ok_or_else(|| Status::not_found(format!("no filing 「{filing_id}」 ({reference})")))?;
+            .ok_or_else(|| {
+                ApiError::not_found(format!("no filing 「{filing_id}」 ({reference})"))
+            })?;
         if let Some(n) = &filing.case_number
             && n.normalized() != case_number
         {
-            return Err(Status::failed_precondition(format!(
+            return Err(ApiError::failed_precondition(format!(
                 "{reference} belongs to case {}, not to {case_number}",
                 n.normalized()
-            )));
+            ))
+            .into());
         }
         let applied = filing
             .seals
             .iter()
             .find(|a| a.signature.document_id == seal_id)
             .ok_or_else(|| {
-                Status::not_found(format!("filing {filing_id} has no sealed copy {seal_id}"))
+                ApiError::not_found(format!("filing {filing_id} has no sealed copy {seal_id}"))
             })?;
         let seal = match self.store.seal(&applied.seal_id).map_err(store_status)? {
             Some(r) => format!(
@@ -200,7 +205,7 @@ impl<S: EventStore> ServiceApi<S> {
             .iter()
             .find(|d| d.received.document_id == applied.of_document_id)
             .ok_or_else(|| {
-                Status::not_found(format!("the document sealed by {reference} is gone"))
+                ApiError::not_found(format!("the document sealed by {reference} is gone"))
             })?;
         Ok(ServedDocument {
             reference: reference.to_string(),
@@ -267,22 +272,24 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                 let emails = r.addresses.iter().filter(|(c, _, _)| *c == Channel::Email);
                 for (_, email, _) in emails {
                     if let Err(why) = ecenter_delivery::email::check_address(email, smtp.smtputf8) {
-                        return Err(Status::failed_precondition(format!(
+                        return Err(ApiError::failed_precondition(format!(
                             "recipients[{i}].email: {why}"
-                        )));
+                        ))
+                        .into());
                     }
                 }
             }
         }
         for (i, step) in order.plan.iter().enumerate() {
             if !context.has_channel(step.channel) {
-                return Err(Status::failed_precondition(format!(
+                return Err(ApiError::failed_precondition(format!(
                     "plan[{i}]: this hub has no {} channel configured",
                     match step.channel {
                         Channel::Email => "e-mail ([service.smtp])",
                         Channel::Sms => "SMS ([service.sms])",
                     }
-                )));
+                ))
+                .into());
             }
         }
         let hours = match r.link_valid_hours {
@@ -309,7 +316,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             let mut b = [0u8; 5];
             ring::rand::SystemRandom::new()
                 .fill(&mut b)
-                .map_err(|_| Status::internal("the system random source failed"))?;
+                .map_err(|_| ApiError::internal("the system random source failed"))?;
             hex::encode(b)
         };
         let links_expire_at = Utc::now() + Duration::hours(i64::from(hours));
@@ -462,7 +469,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let r = request.into_inner();
         let service = self.recipient(&r.order_id, &r.recipient_id)?;
         let Some(proof) = service.proofs.last() else {
-            return Err(Status::failed_precondition(match service.effective {
+            return Err(ApiError::failed_precondition(match service.effective {
                 None => format!(
                     "service on {} has not taken effect yet: there is no proof of service",
                     r.recipient_id
@@ -471,7 +478,8 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                     "service on {} took effect; its proof is being issued, ask again in a moment",
                     r.recipient_id
                 ),
-            }));
+            })
+            .into());
         };
         let label = format!("proof of service of {} {}", r.order_id, r.recipient_id);
         let document = crate::documents::read_verified(
@@ -509,24 +517,26 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let r = request.into_inner();
         let service = self.recipient(&r.order_id, &r.recipient_id)?;
         let font = context.proof_font.clone().ok_or_else(|| {
-            Status::failed_precondition(
+            ApiError::failed_precondition(
                 "printable proofs need a Chinese font on the hub: set [service] proof_font \
                  (e.g. /usr/share/fonts/truetype/wqy/wqy-microhei.ttc from Debian's fonts-wqy-microhei)",
             )
         })?;
         let seal_id = context.config.proof_seal_id.clone().ok_or_else(|| {
-            Status::failed_precondition(
+            ApiError::failed_precondition(
                 "printable proofs carry the court's seal: set [service] proof_seal_id to a seal of the registry",
             )
         })?;
         let Some(proof) = service.proofs.last().cloned() else {
-            return Err(Status::failed_precondition(format!(
+            return Err(ApiError::failed_precondition(format!(
                 "service on {} has no proof of service yet (it has not taken effect, or the proof is being issued)",
                 r.recipient_id
-            )));
+            )).into());
         };
         let seals = self.seals.clone().ok_or_else(|| {
-            Status::failed_precondition("printable proofs are sealed: configure [seals] on the hub")
+            ApiError::failed_precondition(
+                "printable proofs are sealed: configure [seals] on the hub",
+            )
         })?;
         let now = std::time::SystemTime::now();
         let seal = crate::seal::usable_seal(&*self.store, &seal_id, now)?;
@@ -540,15 +550,15 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         )
         .await?;
         let json: serde_json::Value = serde_json::from_slice(&document)
-            .map_err(|e| Status::internal(format!("the stored proof is not JSON: {e}")))?;
+            .map_err(|e| ApiError::internal(format!("the stored proof is not JSON: {e}")))?;
         let sha = proof.document_sha256.clone();
         let index = context.config.proof_font_index;
         let pdf = tokio::task::spawn_blocking(move || {
             ecenter_proofpdf::render(&json, &sha, font.to_vec(), index)
         })
         .await
-        .map_err(|_| Status::internal("laying out the proof stopped"))?
-        .map_err(|e| Status::internal(format!("laying out the proof failed: {e}")))?;
+        .map_err(|_| ApiError::internal("laying out the proof stopped"))?
+        .map_err(|e| ApiError::internal(format!("laying out the proof failed: {e}")))?;
         let sealed = crate::seal::seal_pdf_bytes(
             &*self.store,
             (seals, &seal),

@@ -6,7 +6,7 @@
 //! from the log alone.
 
 use crate::authz::{Operation, authorize};
-use crate::error::{domain_status, invalid, similar_status, store_status};
+use crate::error::{ApiError, domain_status, invalid, similar_status, store_status};
 use crate::identity::Identity;
 use ecenter_domain::similar::{CaseSubmission, FIRST_YEAR, LAST_YEAR, procedure_names};
 use ecenter_domain::{Event, IndexedCase, Procedure};
@@ -78,7 +78,7 @@ impl SimilarIndex {
         let store = store.clone();
         tokio::task::spawn_blocking(move || this.apply_entries(&*store, until))
             .await
-            .map_err(|_| Status::internal("the similar-case index stopped"))?
+            .map_err(|_| ApiError::internal("the similar-case index stopped"))?
     }
 
     fn apply_entries<S: EventStore>(&self, store: &S, until: Option<u64>) -> Result<(), Status> {
@@ -135,7 +135,7 @@ impl SimilarIndex {
         let this = self.clone();
         let merged = tokio::task::spawn_blocking(move || this.index.optimize())
             .await
-            .map_err(|_| Status::internal("the similar-case index stopped"))?
+            .map_err(|_| ApiError::internal("the similar-case index stopped"))?
             .map_err(similar_status)?;
         tracing::info!(
             segments = merged,
@@ -278,7 +278,7 @@ async fn filing_text(
             .await?
             .map_err(|e| {
             tracing::error!(error = %e, "stored document unreadable");
-            Status::internal(
+            ApiError::internal(
                 "a stored document could not be read; the hub operator has the details in the log",
             )
         })?;
@@ -296,18 +296,19 @@ async fn filing_text(
                 return Err(crate::parsing::budget_status(&b, &field, true));
             }
             Err(e) => {
-                return Err(Status::failed_precondition(format!(
+                return Err(ApiError::failed_precondition(format!(
                     "document {} ({}) of filing {}: {e}",
                     d.received.document_id, d.received.name, filing.filing_id
-                )));
+                ))
+                .into());
             }
         }
     }
     if parts.is_empty() {
-        return Err(Status::failed_precondition(format!(
+        return Err(ApiError::failed_precondition(format!(
             "filing {} has no document with text (DOCX, OFD or PDF with text; images are not read): send the facts as text instead",
             filing.filing_id
-        )));
+        )).into());
     }
     let text = parts.join("\n");
     let truncated = text.chars().count() > MAX_QUERY_CHARS;
@@ -441,9 +442,9 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             .map_err(similar_status)?
             .is_none()
         {
-            return Err(Status::not_found(format!(
-                "no indexed case has id 「{case_id}」"
-            )));
+            return Err(
+                ApiError::not_found(format!("no indexed case has id 「{case_id}」")).into(),
+            );
         }
         let by = identity.to_string();
         let event = Event::CaseRemoved {
@@ -508,7 +509,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
                     .get(&case_id)
                     .map_err(similar_status)?
                     .ok_or_else(|| {
-                        Status::not_found(format!("no indexed case has id 「{case_id}」"))
+                        ApiError::not_found(format!("no indexed case has id 「{case_id}」"))
                     })?;
                 let text: String = case.text.chars().take(MAX_QUERY_CHARS).collect();
                 (text, Some((case.charges, case.statutes)), Some(case_id))
@@ -533,7 +534,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             (hits, charges, statutes)
         })
         .await
-        .map_err(|_| Status::internal("the similar-case search stopped"))?;
+        .map_err(|_| ApiError::internal("the similar-case search stopped"))?;
         let hits = hits.map_err(similar_status)?;
         Ok(Response::new(pb::FindSimilarResponse {
             hits: hits.into_iter().map(hit_message).collect(),

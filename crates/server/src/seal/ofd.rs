@@ -3,7 +3,7 @@
 
 use super::{SealApi, Target, indication_message, report_message, store_blob};
 use crate::authz::{Operation, authorize};
-use crate::error::invalid;
+use crate::error::{ApiError, invalid};
 use chrono::{DateTime, Utc};
 use ecenter_domain::{AppliedSeal, ReceivedDocument};
 use ecenter_proto::v1 as pb;
@@ -18,7 +18,9 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 fn ofd_error(e: ecenter_ofdseal::OfdError, field: &str, stored: bool) -> Status {
     match e {
         ecenter_ofdseal::OfdError::Budget(b) => crate::parsing::budget_status(&b, field, stored),
-        ecenter_ofdseal::OfdError::Seal(e) => Status::internal(format!("sealing failed: {e}")),
+        ecenter_ofdseal::OfdError::Seal(e) => {
+            ApiError::internal(format!("sealing failed: {e}")).into()
+        }
         e => invalid(field, e.to_string()),
     }
 }
@@ -71,9 +73,9 @@ impl<S: EventStore> SealApi<S> {
         let input_len = bytes.len();
         let stored = target.is_some();
         let work = move || -> Result<(Vec<u8>, bool), Status> {
-            let keys = ctx.keys(algorithm).map_err(Status::failed_precondition)?;
+            let keys = ctx.keys(algorithm).map_err(ApiError::failed_precondition)?;
             let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
-                Status::failed_precondition(format!(
+                ApiError::failed_precondition(format!(
                     "seal 「{seal_id}」 cannot be used by the hub's signer: {e}"
                 ))
             })?;

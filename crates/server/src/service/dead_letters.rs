@@ -2,6 +2,7 @@
 //! `dead_letter_*` event each, refused unless the recipient's delivery is dead.
 
 use super::*;
+use crate::error::ApiError;
 
 /// What a clerk does with a dead letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,9 +38,9 @@ impl<S: EventStore> ServiceApi<S> {
             ));
         }
         if retry && !context.has_channel(channel) {
-            return Err(Status::failed_precondition(
-                "this hub has no such channel configured",
-            ));
+            return Err(
+                ApiError::failed_precondition("this hub has no such channel configured").into(),
+            );
         }
         let by = identity.to_string();
         let (order_id, recipient_id) = (r.order_id.clone(), r.recipient_id.clone());
