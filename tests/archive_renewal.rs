@@ -12,7 +12,7 @@ use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use ecenter_seal::Indication;
 use ecenter_server::archive::renew_due;
-use ecenter_store::EventStore;
+use ecenter_store::EventLog;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;

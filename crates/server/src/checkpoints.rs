@@ -11,7 +11,7 @@ use chrono::Utc;
 use ecenter_store::checkpoint::{
     self, Checkpoint, CheckpointError, CheckpointFile, CheckpointSigner,
 };
-use ecenter_store::{ChainHead, EventStore, SledStore};
+use ecenter_store::{ChainHead, EventLog, EventStore, SledStore};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -38,7 +38,7 @@ use ecenter_proto::v1::filing_service_server::FilingServiceServer;
 use ecenter_proto::v1::seal_service_server::SealServiceServer;
 use ecenter_proto::v1::service_of_process_server::ServiceOfProcessServer;
 use ecenter_proto::v1::similar_case_service_server::SimilarCaseServiceServer;
-use ecenter_store::{EventStore, SledStore, StoreError};
+use ecenter_store::{EventLog, EventStore, SledStore, StoreError};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;

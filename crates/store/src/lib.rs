@@ -161,15 +161,40 @@ pub struct FilingPage {
 /// for the caller.
 pub type Decide<T> = Box<dyn FnOnce(&dyn ReadView) -> Result<(Vec<Event>, T), StoreError> + Send>;
 
-/// The storage contract the server relies on; sled now, PostgreSQL later.
-pub trait EventStore: Send + Sync + 'static {
+/// The event log: the one thing every state change goes through (append with its decision,
+/// entries, head, durability), plus the documents it names and its signed checkpoints.
+/// Read models are separate traits, one per feature; [`EventStore`] is all of them.
+pub trait EventLog: Send + Sync + 'static {
     /// Runs `decide` serialised with every other append, appends its events with their projections
     /// atomically, and returns once they are durable.
     fn append<T: Send + 'static>(
         &self,
         decide: Decide<T>,
     ) -> impl Future<Output = Result<(Vec<Appended>, T), StoreError>> + Send;
-    /// A filing as of the last write (wait for [`EventStore::wait_durable`] before showing it).
+    /// Durable entries with `seq > after`, at most `limit`, in order.
+    fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
+    /// The last durable entry.
+    fn head(&self) -> ChainHead;
+    /// Follows the durable head; changes after every flush.
+    fn subscribe(&self) -> watch::Receiver<ChainHead>;
+    /// Returns once entry `seq` is durable; `Poisoned` at once when a failed flush means it never
+    /// will be.
+    fn wait_durable(&self, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Why the log refuses writes (a failed flush), or `None`; changes once, when it happens.
+    fn write_failure(&self) -> watch::Receiver<Option<String>>;
+    /// The document bytes.
+    fn blobs(&self) -> &BlobStore;
+    /// The newest signed checkpoint of this log, once one is written or read at start-up.
+    fn latest_checkpoint(&self) -> Option<checkpoint::Checkpoint>;
+    /// Records the newest signed checkpoint (what receipts, the chain head and proofs name).
+    fn set_latest_checkpoint(&self, checkpoint: checkpoint::Checkpoint);
+    /// Flushes and stops the writer; an error when the final flush failed or an earlier one did.
+    fn close(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The filings read model: filings and their indexes (submitter, case, department queue).
+pub trait FilingReads {
+    /// A filing as of the last write (wait for [`EventLog::wait_durable`] before showing it).
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError>;
     /// Filings matching `filter`, after the id `after`, at most `limit`.
     fn list_filings(
@@ -185,21 +210,18 @@ pub trait EventStore: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<FilingPage, StoreError>;
+}
+
+/// The seal registry read model.
+pub trait SealReads {
     /// A seal of the registry.
     fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError>;
     /// Every seal of the registry, by id.
     fn list_seals(&self) -> Result<Vec<SealRecord>, StoreError>;
-    /// Durable entries with `seq > after`, at most `limit`, in order.
-    fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
-    /// The last durable entry.
-    fn head(&self) -> ChainHead;
-    /// Follows the durable head; changes after every flush.
-    fn subscribe(&self) -> watch::Receiver<ChainHead>;
-    /// Returns once entry `seq` is durable; `Poisoned` at once when a failed flush means it never
-    /// will be.
-    fn wait_durable(&self, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Why the log refuses writes (a failed flush), or `None`; changes once, when it happens.
-    fn write_failure(&self) -> watch::Receiver<Option<String>>;
+}
+
+/// The electronic-service read model: serve orders, each recipient's service, suppressed addresses.
+pub trait ServiceReads {
     /// A serve order, without its recipients.
     fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError>;
     /// One recipient's service.
@@ -217,6 +239,12 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Vec<RecipientService>, StoreError>;
     /// Serve orders, newest first, at most `limit`.
     fn list_orders(&self, limit: usize) -> Result<Vec<OrderSummary>, StoreError>;
+    /// Why an address no longer gets notices, if it does not.
+    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// The outbox's queues: due work, attempts in flight, proofs due, and what waits for clerks.
+pub trait OutboxReads {
     /// The outbox's work due at or before `until`, earliest first, at most `limit`.
     fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError>;
     /// When the earliest outbox work is due.
@@ -230,14 +258,10 @@ pub trait EventStore: Send + Sync + 'static {
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError>;
     /// Recipients whose service took effect and whose proof is not yet issued.
     fn proofs_due(&self, limit: usize) -> Result<Vec<RecipientKey>, StoreError>;
-    /// Why an address no longer gets notices, if it does not.
-    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
-    /// The document bytes.
-    fn blobs(&self) -> &BlobStore;
-    /// The newest signed checkpoint of this log, once one is written or read at start-up.
-    fn latest_checkpoint(&self) -> Option<checkpoint::Checkpoint>;
-    /// Records the newest signed checkpoint (what receipts, the chain head and proofs name).
-    fn set_latest_checkpoint(&self, checkpoint: checkpoint::Checkpoint);
-    /// Flushes and stops the writer; an error when the final flush failed or an earlier one did.
-    fn close(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
+
+/// The storage contract the server relies on: the log and every read model; sled now,
+/// PostgreSQL later. Implemented for every type that implements the parts.
+pub trait EventStore: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads {}
+
+impl<S: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads> EventStore for S {}

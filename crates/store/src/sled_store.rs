@@ -5,8 +5,8 @@
 
 use crate::chain::{ChainHead, ChainVerifier, StoredEntry, decode_entry, encode_entry, entry_key};
 use crate::{
-    Appended, BlobStore, Decide, DueWork, EventStore, FilingFilter, FilingPage, ReadView,
-    StoreError,
+    Appended, BlobStore, Decide, DueWork, EventLog, FilingFilter, FilingPage, FilingReads,
+    OutboxReads, ReadView, SealReads, ServiceReads, StoreError,
 };
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
@@ -266,9 +266,11 @@ impl SledStore {
         let (head_tx, head_rx) = watch::channel(head);
         let (failure_tx, failure_rx) = watch::channel(None);
         let (tx, rx) = mpsc::unbounded_channel();
+        let layout = writer::TreeLayout::open(&db)?;
         let writer = Writer {
             db,
             trees: trees.clone(),
+            layout,
             next_seq: head.seq + 1,
             prev: head.hash,
             head_tx,
@@ -369,7 +371,7 @@ impl SledStore {
     }
 }
 
-impl EventStore for SledStore {
+impl EventLog for SledStore {
     async fn append<T: Send + 'static>(
         &self,
         decide: Decide<T>,
@@ -398,6 +400,83 @@ impl EventStore for SledStore {
         Ok((appended, value))
     }
 
+    fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError> {
+        let durable = self.head().seq;
+        let mut out = Vec::new();
+        if after >= durable {
+            return Ok(out);
+        }
+        for item in self
+            .inner
+            .trees
+            .events
+            .range(entry_key(after + 1)..=entry_key(durable))
+            .take(limit)
+        {
+            let (k, v) = item?;
+            out.push(decode_entry(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    fn head(&self) -> ChainHead {
+        *self.inner.head.borrow()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<ChainHead> {
+        self.inner.head.clone()
+    }
+
+    async fn wait_durable(&self, seq: u64) -> Result<(), StoreError> {
+        let mut rx = self.inner.head.clone();
+        let mut failure = self.inner.failure.clone();
+        tokio::select! {
+            biased;
+            durable = rx.wait_for(|h| h.seq >= seq) => durable.map(|_| ()).map_err(|_| StoreError::ShuttingDown),
+            _ = failure.wait_for(Option::is_some) => match self.inner.head.borrow().seq >= seq {
+                true => Ok(()),
+                false => Err(StoreError::Poisoned),
+            },
+        }
+    }
+
+    fn write_failure(&self) -> watch::Receiver<Option<String>> {
+        self.inner.failure.clone()
+    }
+
+    fn latest_checkpoint(&self) -> Option<crate::checkpoint::Checkpoint> {
+        self.inner
+            .checkpoint
+            .lock()
+            .expect("checkpoint lock")
+            .clone()
+    }
+
+    fn set_latest_checkpoint(&self, checkpoint: crate::checkpoint::Checkpoint) {
+        *self.inner.checkpoint.lock().expect("checkpoint lock") = Some(checkpoint);
+    }
+
+    fn blobs(&self) -> &BlobStore {
+        &self.inner.blobs
+    }
+
+    async fn close(&self) -> Result<(), StoreError> {
+        drop(self.inner.jobs.lock().expect("jobs lock").take());
+        let handle = self.inner.writer.lock().expect("writer lock").take();
+        if let Some(handle) = handle {
+            tokio::task::spawn_blocking(move || handle.join())
+                .await
+                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+                .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
+        }
+        match self.inner.failure.borrow().clone() {
+            Some(reason) => Err(StoreError::FlushFailed(reason)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl FilingReads for SledStore {
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
         self.inner
             .trees
@@ -461,6 +540,19 @@ impl EventStore for SledStore {
         })
     }
 
+    fn department_queue(
+        &self,
+        department: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<FilingPage, StoreError> {
+        self.page(&self.inner.trees.queues, department, after, limit, |f| {
+            f.state.is_queued()
+        })
+    }
+}
+
+impl SealReads for SledStore {
     fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError> {
         self.inner
             .trees
@@ -478,74 +570,9 @@ impl EventStore for SledStore {
             .map(|item| decode_seal(&item?.1))
             .collect()
     }
+}
 
-    fn department_queue(
-        &self,
-        department: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<FilingPage, StoreError> {
-        self.page(&self.inner.trees.queues, department, after, limit, |f| {
-            f.state.is_queued()
-        })
-    }
-
-    fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError> {
-        let durable = self.head().seq;
-        let mut out = Vec::new();
-        if after >= durable {
-            return Ok(out);
-        }
-        for item in self
-            .inner
-            .trees
-            .events
-            .range(entry_key(after + 1)..=entry_key(durable))
-            .take(limit)
-        {
-            let (k, v) = item?;
-            out.push(decode_entry(&k, &v)?);
-        }
-        Ok(out)
-    }
-
-    fn head(&self) -> ChainHead {
-        *self.inner.head.borrow()
-    }
-
-    fn subscribe(&self) -> watch::Receiver<ChainHead> {
-        self.inner.head.clone()
-    }
-
-    async fn wait_durable(&self, seq: u64) -> Result<(), StoreError> {
-        let mut rx = self.inner.head.clone();
-        let mut failure = self.inner.failure.clone();
-        tokio::select! {
-            biased;
-            durable = rx.wait_for(|h| h.seq >= seq) => durable.map(|_| ()).map_err(|_| StoreError::ShuttingDown),
-            _ = failure.wait_for(Option::is_some) => match self.inner.head.borrow().seq >= seq {
-                true => Ok(()),
-                false => Err(StoreError::Poisoned),
-            },
-        }
-    }
-
-    fn write_failure(&self) -> watch::Receiver<Option<String>> {
-        self.inner.failure.clone()
-    }
-
-    fn latest_checkpoint(&self) -> Option<crate::checkpoint::Checkpoint> {
-        self.inner
-            .checkpoint
-            .lock()
-            .expect("checkpoint lock")
-            .clone()
-    }
-
-    fn set_latest_checkpoint(&self, checkpoint: crate::checkpoint::Checkpoint) {
-        *self.inner.checkpoint.lock().expect("checkpoint lock") = Some(checkpoint);
-    }
-
+impl ServiceReads for SledStore {
     fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError> {
         self.inner
             .trees
@@ -599,6 +626,17 @@ impl EventStore for SledStore {
             .collect()
     }
 
+    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .inner
+            .trees
+            .suppressed
+            .get(address.to_lowercase())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+}
+
+impl OutboxReads for SledStore {
     fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError> {
         let end = (until.timestamp_millis().max(0) as u64 + 1).to_be_bytes();
         self.inner
@@ -709,33 +747,5 @@ impl EventStore for SledStore {
             }
         }
         Ok(out)
-    }
-
-    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .inner
-            .trees
-            .suppressed
-            .get(address.to_lowercase())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    fn blobs(&self) -> &BlobStore {
-        &self.inner.blobs
-    }
-
-    async fn close(&self) -> Result<(), StoreError> {
-        drop(self.inner.jobs.lock().expect("jobs lock").take());
-        let handle = self.inner.writer.lock().expect("writer lock").take();
-        if let Some(handle) = handle {
-            tokio::task::spawn_blocking(move || handle.join())
-                .await
-                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
-                .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
-        }
-        match self.inner.failure.borrow().clone() {
-            Some(reason) => Err(StoreError::FlushFailed(reason)),
-            None => Ok(()),
-        }
     }
 }

@@ -1,15 +1,107 @@
 //! The read models written with each entry: the seal registry, each recipient's service and its
 //! queues (in flight, dead letters, proofs due, dues, reviews, unmatched replies, gateway ids), and
-//! the filing indexes.
+//! the filings with their indexes.
+//!
+//! Each read model is one [`Projection`], registered in [`PROJECTIONS`]: the writer opens the trees
+//! every projection names and writes the entries and every projection in one sled transaction over
+//! a slice of trees (sled's tuples stop at 14 trees; a slice does not). Adding a read model is one
+//! implementation here and one line in the list; its reads go in the read view and the store.
 
 use super::*;
 
+/// A read model kept in step with the log, in the same transaction as the entries that change it.
+pub(super) trait Projection: Sync {
+    /// Its sled trees by name, in the order [`Projection::apply`] receives them. Two projections
+    /// may share a tree (filings' and serve orders' request ids share `requests`).
+    fn trees(&self) -> &'static [&'static str];
+    /// Brings its trees up to date with `event`, recorded as entry `pos`; `trees[i]` is the tree
+    /// named `self.trees()[i]`.
+    fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult;
+}
+
+/// Every read model, in the order each entry is applied to them.
+pub(super) const PROJECTIONS: &[&dyn Projection] = &[&SealRegistry, &ServiceModel, &FilingModel];
+
+/// The seal registry (`seals`).
+struct SealRegistry;
+
+impl Projection for SealRegistry {
+    fn trees(&self) -> &'static [&'static str] {
+        &["seals"]
+    }
+    fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
+        project_seal(event, pos, trees[0])
+    }
+}
+
+/// Serve orders, each recipient's service and the outbox's queues.
+struct ServiceModel;
+
+impl Projection for ServiceModel {
+    fn trees(&self) -> &'static [&'static str] {
+        &[
+            "requests",
+            "orders",
+            "service",
+            "due",
+            "service_queues",
+            "suppressed",
+        ]
+    }
+    fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
+        let t = ServiceTrees {
+            requests: trees[0],
+            orders: trees[1],
+            service: trees[2],
+            due: trees[3],
+            queues: trees[4],
+            suppressed: trees[5],
+        };
+        project_service(event, pos, &t)
+    }
+}
+
+/// Filings, and their indexes by request id, case, submitter and department queue.
+struct FilingModel;
+
+impl Projection for FilingModel {
+    fn trees(&self) -> &'static [&'static str] {
+        &["filings", "requests", "by_case", "by_submitter", "queues"]
+    }
+    fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
+        let Some(filing_id) = event.filing_id() else {
+            return Ok(());
+        };
+        let filings = trees[0];
+        let before = match filings.get(filing_id)? {
+            Some(v) => Some(decode_filing(&v).map_err(ConflictableTransactionError::Abort)?),
+            None => None,
+        };
+        let Some(after) = Filing::apply(before.clone(), event, pos) else {
+            return Ok(());
+        };
+        let json = serde_json::to_vec(&after).expect("filings always serialise");
+        filings.insert(after.filing_id.as_bytes(), json)?;
+        let indexes = FilingIndexes {
+            requests: trees[1],
+            by_case: trees[2],
+            by_submitter: trees[3],
+            queues: trees[4],
+        };
+        project_indexes(before.as_ref(), &after, &indexes)
+    }
+}
+
+/// The filing indexes inside one transaction.
+pub(super) struct FilingIndexes<'a> {
+    requests: &'a TransactionalTree,
+    by_case: &'a TransactionalTree,
+    by_submitter: &'a TransactionalTree,
+    queues: &'a TransactionalTree,
+}
+
 /// Keeps the seal registry: created seals are stored, revoked ones marked.
-pub(super) fn project_seal(
-    event: &Event,
-    pos: &LogPosition,
-    seals: &TransactionalTree,
-) -> TxResult {
+fn project_seal(event: &Event, pos: &LogPosition, seals: &TransactionalTree) -> TxResult {
     match event {
         Event::SealCreated(record) => {
             let json = serde_json::to_vec(record).expect("seals always serialise");
@@ -50,7 +142,7 @@ pub(crate) fn order_request_key(ordered_by: &str, request_id: &str) -> Vec<u8> {
 
 /// Keeps orders, each recipient's service and the outbox's indexes (due work, in-flight attempts,
 /// dead letters, proofs due, suppressed addresses) in step with the log.
-pub(super) fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> TxResult {
+fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> TxResult {
     let abort = ConflictableTransactionError::Abort;
     match event {
         Event::ServiceOrdered(ordered) => {
@@ -187,14 +279,13 @@ pub(super) fn write_recipient(
     Ok(())
 }
 
-pub(super) fn project_indexes(
-    before: Option<&Filing>,
-    after: &Filing,
-    requests: &TransactionalTree,
-    by_case: &TransactionalTree,
-    by_submitter: &TransactionalTree,
-    queues: &TransactionalTree,
-) -> TxResult {
+fn project_indexes(before: Option<&Filing>, after: &Filing, t: &FilingIndexes<'_>) -> TxResult {
+    let FilingIndexes {
+        requests,
+        by_case,
+        by_submitter,
+        queues,
+    } = t;
     let id = after.filing_id.as_str();
     if before.is_none() {
         requests.insert(key2(&after.submitter, &after.request_id), id.as_bytes())?;

@@ -6,12 +6,57 @@ use super::*;
 pub(super) struct Writer {
     pub(super) db: sled::Db,
     pub(super) trees: Trees,
+    /// The trees the append transaction writes: `events`, then every projection's.
+    pub(super) layout: TreeLayout,
     pub(super) next_seq: u64,
     pub(super) prev: [u8; 32],
     pub(super) head_tx: watch::Sender<ChainHead>,
     pub(super) failure_tx: watch::Sender<Option<String>>,
     pub(super) poisoned: bool,
     pub(super) blobs: BlobStore,
+}
+
+/// The trees of one append transaction: `events` first, then each tree a projection names, once;
+/// and, per projection, where its trees are in that list.
+pub(super) struct TreeLayout {
+    trees: Vec<sled::Tree>,
+    slots: Vec<Vec<usize>>,
+}
+
+impl TreeLayout {
+    /// Opens `events` and every tree of [`PROJECTIONS`].
+    pub(super) fn open(db: &sled::Db) -> sled::Result<TreeLayout> {
+        let mut names = vec!["events"];
+        let mut slots = Vec::with_capacity(PROJECTIONS.len());
+        for projection in PROJECTIONS {
+            let mut slot = Vec::new();
+            for name in projection.trees() {
+                let at = names.iter().position(|n| n == name).unwrap_or_else(|| {
+                    names.push(name);
+                    names.len() - 1
+                });
+                slot.push(at);
+            }
+            slots.push(slot);
+        }
+        let trees = names
+            .iter()
+            .map(|n| db.open_tree(n))
+            .collect::<sled::Result<_>>()?;
+        Ok(TreeLayout { trees, slots })
+    }
+
+    fn handles(&self) -> Vec<&sled::Tree> {
+        self.trees.iter().collect()
+    }
+
+    /// Each projection's trees, in the order it names them, out of the transaction's `views`.
+    fn views<'v>(&self, views: &'v [TransactionalTree]) -> Vec<Vec<&'v TransactionalTree>> {
+        self.slots
+            .iter()
+            .map(|slot| slot.iter().map(|&i| &views[i]).collect())
+            .collect()
+    }
 }
 
 pub(super) struct WriterView<'a> {
@@ -191,82 +236,22 @@ impl Writer {
             prepared.push((seq, hash, value, event));
             prev = hash;
         }
-        let t = &self.trees;
-        let result = (
-            &t.events,
-            &t.filings,
-            &t.requests,
-            &t.by_case,
-            &t.by_submitter,
-            &t.queues,
-            &t.seals,
-            &t.orders,
-            &t.service,
-            &t.due,
-            &t.service_queues,
-            &t.suppressed,
-        )
-            .transaction(
-                |(
-                    events_t,
-                    filings_t,
-                    requests_t,
-                    case_t,
-                    submitter_t,
-                    queues_t,
-                    seals_t,
-                    orders_t,
-                    service_t,
-                    due_t,
-                    service_queues_t,
-                    suppressed_t,
-                )| {
-                    for (seq, hash, value, event) in &prepared {
-                        events_t.insert(&entry_key(*seq), value.as_slice())?;
-                        let pos = LogPosition {
-                            seq: *seq,
-                            hash: hex::encode(hash),
-                            recorded_at: now,
-                        };
-                        project_seal(event, &pos, seals_t)?;
-                        project_service(
-                            event,
-                            &pos,
-                            &ServiceTrees {
-                                requests: requests_t,
-                                orders: orders_t,
-                                service: service_t,
-                                due: due_t,
-                                queues: service_queues_t,
-                                suppressed: suppressed_t,
-                            },
-                        )?;
-                        let Some(filing_id) = event.filing_id() else {
-                            continue;
-                        };
-                        let before = match filings_t.get(filing_id)? {
-                            Some(v) => Some(
-                                decode_filing(&v).map_err(ConflictableTransactionError::Abort)?,
-                            ),
-                            None => None,
-                        };
-                        let Some(after) = Filing::apply(before.clone(), event, &pos) else {
-                            continue;
-                        };
-                        let json = serde_json::to_vec(&after).expect("filings always serialise");
-                        filings_t.insert(after.filing_id.as_bytes(), json)?;
-                        project_indexes(
-                            before.as_ref(),
-                            &after,
-                            requests_t,
-                            case_t,
-                            submitter_t,
-                            queues_t,
-                        )?;
-                    }
-                    Ok(())
-                },
-            );
+        let layout = &self.layout;
+        let result = layout.handles().as_slice().transaction(|views| {
+            let by_projection = layout.views(views);
+            for (seq, hash, value, event) in &prepared {
+                views[0].insert(&entry_key(*seq), value.as_slice())?;
+                let pos = LogPosition {
+                    seq: *seq,
+                    hash: hex::encode(hash),
+                    recorded_at: now,
+                };
+                for (projection, trees) in PROJECTIONS.iter().zip(&by_projection) {
+                    projection.apply(event, &pos, trees)?;
+                }
+            }
+            Ok(())
+        });
         match result {
             Ok(()) => {}
             Err(TransactionError::Abort(e)) => return Err(e),
@@ -282,5 +267,43 @@ impl Writer {
                 recorded_at: now,
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tree_is_in_the_transaction_once_and_shared_trees_are_the_same_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        let layout = TreeLayout::open(&db).unwrap();
+        let names: Vec<_> = layout.trees.iter().map(|t| t.name()).collect();
+        assert_eq!(&*names[0], b"events");
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a tree opened twice: {names:?}");
+        // Every projection's slot names the tree it asked for.
+        for (projection, slot) in PROJECTIONS.iter().zip(&layout.slots) {
+            for (name, &i) in projection.trees().iter().zip(slot) {
+                assert_eq!(&*names[i], name.as_bytes());
+            }
+        }
+        // `requests` is written by filings and by serve orders: one tree, one slot.
+        let requests: Vec<usize> = PROJECTIONS
+            .iter()
+            .zip(&layout.slots)
+            .flat_map(|(p, slot)| {
+                p.trees()
+                    .iter()
+                    .zip(slot)
+                    .filter(|(n, _)| **n == "requests")
+            })
+            .map(|(_, &i)| i)
+            .collect();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0], requests[1]);
     }
 }
