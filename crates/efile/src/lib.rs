@@ -460,15 +460,7 @@ async fn login(args: LoginArgs, path: &Path) -> Result<(), Exit> {
         ));
     }
     // The hub must accept the certificate before anything is saved.
-    let mut client = connect(&profile).await?;
-    client
-        .list_filings(pb::ListFilingsRequest {
-            submitter: identity.clone(),
-            page_size: 1,
-            ..Default::default()
-        })
-        .await
-        .map_err(refused)?;
+    accepted_by_hub(&profile, &identity).await?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
     }
@@ -477,18 +469,23 @@ async fn login(args: LoginArgs, path: &Path) -> Result<(), Exit> {
     Ok(())
 }
 
-async fn whoami(profile: &Profile, json: bool) -> Result<(), Exit> {
-    let identity = identity_of(&profile.cert)?;
-    let mut client = connect(profile).await?;
-    let filings = client
+/// Asks the hub for one of the lawyer's filings: an answer at all means it accepts the certificate.
+async fn accepted_by_hub(profile: &Profile, identity: &str) -> Result<(), Exit> {
+    connect(profile)
+        .await?
         .list_filings(pb::ListFilingsRequest {
-            submitter: identity.clone(),
+            submitter: identity.to_string(),
             page_size: 1,
             ..Default::default()
         })
         .await
         .map_err(refused)?;
-    let _ = filings;
+    Ok(())
+}
+
+async fn whoami(profile: &Profile, json: bool) -> Result<(), Exit> {
+    let identity = identity_of(&profile.cert)?;
+    accepted_by_hub(profile, &identity).await?;
     if json {
         println!(
             "{}",

@@ -14,7 +14,7 @@ use ecenter_domain::{
 };
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_server::FilingService;
-use ecenter_store::{EventStore, FilingFilter, ReadView, StoreError};
+use ecenter_store::{EventStore, FilingFilter, ReadView, StoreError, StoredEntry};
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -22,9 +22,6 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
-
-/// Entries read per step by a watch stream.
-const WATCH_BATCH: usize = 256;
 
 /// The service, generic over the storage backend.
 pub struct FilingApi<S> {
@@ -589,12 +586,14 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let (tx, rx) = mpsc::channel(64);
         let store = self.store.clone();
         let stopping = self.stopping.clone();
-        tokio::spawn(watch_loop(
+        let pick = scope_events(store.clone(), scope);
+        let to = crate::log_tail::Subscriber { tx, caller };
+        tokio::spawn(crate::log_tail::tail(
             store,
-            scope,
             r.after_seq,
-            (tx, caller),
+            to,
             stopping,
+            pick,
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
@@ -605,75 +604,31 @@ enum Scope {
     Department(String),
 }
 
-/// Sends the scope's durable entries after `cursor`, then follows the durable head until the client
-/// goes away or the hub stops.
-async fn watch_loop<S: EventStore>(
+/// The scope's entries as watchers see them, naming each filing's department (looked up once per
+/// filing and remembered).
+fn scope_events<S: EventStore>(
     store: Arc<S>,
     scope: Scope,
-    mut cursor: u64,
-    (tx, caller): (mpsc::Sender<Result<pb::FilingEvent, Status>>, StillGood),
-    mut stopping: watch::Receiver<bool>,
-) {
-    let mut heads = store.subscribe();
+) -> impl FnMut(&StoredEntry) -> Option<pb::FilingEvent> + Send {
     let mut departments: HashMap<String, String> = HashMap::new();
-    loop {
-        let entries = match store.entries_after(cursor, WATCH_BATCH) {
-            Ok(e) => e,
-            Err(e) => {
-                let _ = tx.send(Err(store_status(e))).await;
-                return;
-            }
+    move |entry| {
+        // Audit entries are for auditors (EventLogService), not for a filing's watchers.
+        let filing_id = entry.event.filing_id()?;
+        let department = departments
+            .entry(filing_id.to_string())
+            .or_insert_with(|| {
+                store
+                    .filing(filing_id)
+                    .ok()
+                    .flatten()
+                    .map(|f| f.department)
+                    .unwrap_or_default()
+            })
+            .clone();
+        let wanted = match &scope {
+            Scope::Filing(id) => id == filing_id,
+            Scope::Department(d) => d == &department,
         };
-        let full = entries.len() == WATCH_BATCH;
-        for entry in entries {
-            cursor = entry.seq;
-            // Audit entries are for auditors (EventLogService), not for a filing's watchers.
-            let Some(filing_id) = entry.event.filing_id() else {
-                continue;
-            };
-            let department = match departments.get(filing_id) {
-                Some(d) => d.clone(),
-                None => {
-                    let d = store
-                        .filing(filing_id)
-                        .ok()
-                        .flatten()
-                        .map(|f| f.department)
-                        .unwrap_or_default();
-                    departments.insert(filing_id.to_string(), d.clone());
-                    d
-                }
-            };
-            let wanted = match &scope {
-                Scope::Filing(id) => id == filing_id,
-                Scope::Department(d) => d == &department,
-            };
-            if !wanted {
-                continue;
-            }
-            if let Some(refused) = caller.refusal() {
-                let _ = tx.send(Err(refused)).await;
-                return;
-            }
-            if tx
-                .send(Ok(convert::filing_event(&entry, &department)))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        if full {
-            continue;
-        }
-        heads.borrow_and_update();
-        if store.head().seq > cursor {
-            continue;
-        }
-        tokio::select! {
-            changed = heads.changed() => if changed.is_err() { return },
-            _ = stopping.wait_for(|s| *s) => return,
-            _ = tx.closed() => return,
-        }
+        wanted.then(|| convert::filing_event(entry, &department))
     }
 }

@@ -17,6 +17,7 @@ pub mod guard;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod log_tail;
 pub mod loss;
 pub mod parsing;
 pub mod review;

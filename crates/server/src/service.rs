@@ -448,15 +448,17 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let (tx, rx) = mpsc::channel(256);
         // Nothing about the order precedes it in the log.
         let cursor = r.after_seq.max(summary.seq.saturating_sub(1));
-        tokio::spawn(watch_loop(
+        let (order_id, recipient) = (
+            r.order_id,
+            (!r.recipient_id.is_empty()).then_some(r.recipient_id),
+        );
+        let pick = move |entry: &StoredEntry| service_event(entry, &order_id, recipient.as_deref());
+        tokio::spawn(crate::log_tail::tail(
             self.store.clone(),
-            (
-                r.order_id,
-                (!r.recipient_id.is_empty()).then_some(r.recipient_id),
-            ),
             cursor,
-            (tx, caller),
+            crate::log_tail::Subscriber { tx, caller },
             self.stopping.clone(),
+            pick,
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }

@@ -1,5 +1,5 @@
-//! WatchService: the log tailed for one order's service events, streamed to the caller until
-//! it goes away or the hub stops.
+//! WatchService: which entries of the log a watcher of one order's service sees, and how
+//! (the tailing itself is [`crate::log_tail`]).
 
 use super::*;
 
@@ -38,53 +38,4 @@ pub(super) fn service_event(
         kind: entry.event.kind().to_string(),
         detail_json,
     })
-}
-
-pub(super) async fn watch_loop<S: EventStore>(
-    store: Arc<S>,
-    (order_id, recipient): (String, Option<String>),
-    mut cursor: u64,
-    (tx, caller): (
-        mpsc::Sender<Result<pb::ServiceEvent, Status>>,
-        crate::revocation::StillGood,
-    ),
-    mut stopping: watch::Receiver<bool>,
-) {
-    const BATCH: usize = 512;
-    let mut heads = store.subscribe();
-    loop {
-        let entries = match store.entries_after(cursor, BATCH) {
-            Ok(e) => e,
-            Err(e) => {
-                let _ = tx.send(Err(store_status(e))).await;
-                return;
-            }
-        };
-        let full = entries.len() == BATCH;
-        for entry in entries {
-            cursor = entry.seq;
-            let Some(e) = service_event(&entry, &order_id, recipient.as_deref()) else {
-                continue;
-            };
-            if let Some(refused) = caller.refusal() {
-                let _ = tx.send(Err(refused)).await;
-                return;
-            }
-            if tx.send(Ok(e)).await.is_err() {
-                return;
-            }
-        }
-        if full {
-            continue;
-        }
-        heads.borrow_and_update();
-        if store.head().seq > cursor {
-            continue;
-        }
-        tokio::select! {
-            changed = heads.changed() => if changed.is_err() { return },
-            _ = stopping.wait_for(|s| *s) => return,
-            _ = tx.closed() => return,
-        }
-    }
 }
