@@ -1,6 +1,6 @@
 //! A stored document changed, cut short or deleted on disk is never handed out as if it were whole:
 //! DownloadDocument ends with DATA_LOSS naming filing and document (never OK, never UNAVAILABLE),
-//! verification of the stored document refuses the same way, each read is a `blob_corrupt` event in
+//! verification of the stored document and a similar-case query made from it refuse the same way, each read is a `blob_corrupt` event in
 //! the log, and `clerk scrub` (the real binary, over mutual TLS) finds all of them at once.
 
 mod common;
@@ -9,6 +9,7 @@ use common::*;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
+use ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient;
 use std::path::Path;
 use std::process::Command;
 
@@ -142,6 +143,29 @@ async fn altered_truncated_and_deleted_documents_are_data_loss_recorded_and_foun
         .await
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::DataLoss);
+
+    // A similar-case query made from the altered filing does not take its bytes for its text.
+    let mut similar = SimilarCaseServiceClient::new(
+        channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await,
+    );
+    let refused = similar
+        .find_similar(pb::FindSimilarRequest {
+            query: Some(pb::find_similar_request::Query::FilingId(
+                filings[0].0.clone(),
+            )),
+            top_k: 3,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::DataLoss, "{refused:?}");
+    assert!(
+        refused
+            .message()
+            .contains(&format!("filing {} document D1", filings[0].0)),
+        "{}",
+        refused.message()
+    );
 
     // The scrub finds the three, names each, and exits 1.
     let (code, report) = clerk_scrub(&hub, pki.path());

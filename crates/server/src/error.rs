@@ -2,7 +2,8 @@
 //! hub's terms, and `From<ApiError> for Status` is the single mapping to a code, a message a
 //! person can act on and, where they help a program, google.rpc error details (field violations,
 //! precondition failures, retry info). Handlers build an `ApiError` (or let a library error
-//! convert into one with `?`); nothing else constructs a `Status`.
+//! convert into one with `?`); nothing else constructs a `Status` (the guard layer only shortens
+//! an over-long one's header).
 //!
 //! Internal details (I/O errors, database errors) go to the hub's log, never to the caller.
 

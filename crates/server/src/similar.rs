@@ -251,8 +251,8 @@ fn filter_from_proto(f: Option<pb::SimilarFilter>) -> Result<Filter, Status> {
 /// A filing's text: its documents in order, as far as they carry text, cut to a query's length.
 /// Each document is read on the parse pool under its budget, only until the query has its
 /// characters: a filing of many large documents reads as far as the first ones need.
-async fn filing_text(
-    blobs: &ecenter_store::BlobStore,
+async fn filing_text<S: EventStore>(
+    store: &S,
     filing: &ecenter_domain::Filing,
     parse: (
         &Arc<crate::parsing::ParsePool>,
@@ -267,21 +267,49 @@ async fn filing_text(
         if chars > MAX_QUERY_CHARS {
             break;
         }
-        let path = blobs.path(&d.received.sha256);
+        let path = store.blobs().path(&d.received.sha256);
         let media_type = d.received.media_type.clone();
         let want = MAX_QUERY_CHARS + 1 - chars;
-        let text = pool
-            .run(caller, d.received.size as usize, deadline, "FindSimilar", move || {
-                let bytes = std::fs::read(&path)?;
-                Ok::<_, std::io::Error>(ecenter_extract::text_of(&media_type, &bytes, want))
-            })
-            .await?
-            .map_err(|e| {
-            tracing::error!(error = %e, "stored document unreadable");
-            ApiError::internal(
-                "a stored document could not be read; the hub operator has the details in the log",
+        let doc = crate::documents::StoredDocument::new(
+            &d.received.sha256,
+            format!(
+                "filing {} document {}",
+                filing.filing_id, d.received.document_id
+            ),
+        );
+        let expected = doc.clone();
+        // Read and hashed on the pool, under the caller's memory share: a damaged document is
+        // never taken for the filing's text (DATA_LOSS, recorded, as for every other read).
+        let read = pool
+            .run(
+                caller,
+                d.received.size as usize,
+                deadline,
+                "FindSimilar",
+                move || {
+                    let bytes = std::fs::read(&path);
+                    let checked = bytes.as_ref().map(|b| {
+                        let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, b));
+                        (sha, b.len() as u64)
+                    });
+                    let checked = checked.map_err(|e| std::io::Error::new(e.kind(), e.to_string()));
+                    match ecenter_store::verified::damage(&expected, checked) {
+                        Some(found) => Err(found),
+                        None => Ok(ecenter_extract::text_of(
+                            &media_type,
+                            &bytes.unwrap_or_default(),
+                            want,
+                        )),
+                    }
+                },
             )
-        })?;
+            .await?;
+        let text = match read {
+            Ok(text) => text,
+            Err(found) => {
+                return Err(crate::documents::report(store, &doc, found, "FindSimilar").await);
+            }
+        };
         match text {
             Ok(t) if !t.trim().is_empty() => {
                 chars += t.chars().count() + 1;
@@ -495,7 +523,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             Some(pb::find_similar_request::Query::FilingId(filing_id)) => {
                 let filing = crate::filing::durable_filing(&*self.store, filing_id.trim()).await?;
                 let parse = (&self.parsing, &identity, deadline);
-                let (text, cut) = filing_text(self.store.blobs(), &filing, parse).await?;
+                let (text, cut) = filing_text(&*self.store, &filing, parse).await?;
                 truncated = cut;
                 (text, None, None)
             }

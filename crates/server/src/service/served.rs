@@ -1,0 +1,97 @@
+//! Which sealed copy a serve order names: `F…/Sn` (a filing's sealed copy) resolved, checked
+//! against the case, and described for the recipient.
+
+use super::*;
+use crate::error::ApiError;
+
+impl<S: EventStore> ServiceApi<S> {
+    /// Resolves `F…/Sn` to the sealed copy served.
+    pub(super) fn served_document(
+        &self,
+        case_number: &str,
+        reference: &str,
+    ) -> Result<ServedDocument, Status> {
+        let field = "documents";
+        let (filing_id, seal_id) = reference.split_once('/').ok_or_else(|| {
+            invalid(
+                field,
+                format!("「{reference}」 is not a sealed copy: write filing_id/S1"),
+            )
+        })?;
+        if !seal_id.starts_with('S') {
+            return Err(invalid(
+                field,
+                format!(
+                    "「{reference}」 is not sealed: serve its sealed copy (S1, S2, ... from SealPdf, SealOfd or ApplySeal)"
+                ),
+            ));
+        }
+        let filing = self
+            .store
+            .filing(filing_id)
+            .map_err(store_status)?
+            .ok_or_else(|| {
+                ApiError::not_found(format!("no filing 「{filing_id}」 ({reference})"))
+            })?;
+        if let Some(n) = &filing.case_number
+            && n.normalized() != case_number
+        {
+            return Err(ApiError::failed_precondition(format!(
+                "{reference} belongs to case {}, not to {case_number}",
+                n.normalized()
+            ))
+            .into());
+        }
+        let applied = filing
+            .seals
+            .iter()
+            .find(|a| a.signature.document_id == seal_id)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("filing {filing_id} has no sealed copy {seal_id}"))
+            })?;
+        let seal = match self.store.seal(&applied.seal_id).map_err(store_status)? {
+            Some(r) => format!(
+                "{} {}{}",
+                r.seal_id,
+                r.name,
+                if applied.timestamped {
+                    "，带可信时间戳"
+                } else {
+                    ""
+                }
+            ),
+            None => applied.seal_id.clone(),
+        };
+        // A sealed PDF or OFD carries its seal inside: the sealed copy itself is served.
+        if let Some(kind) = match applied.signature.media_type.as_str() {
+            "application/pdf" => Some(""),
+            "application/ofd" => Some("（OFD 电子签章，GB/T 33190）"),
+            _ => None,
+        } {
+            return Ok(ServedDocument {
+                reference: reference.to_string(),
+                name: applied.signature.name.clone(),
+                sha256: applied.signature.sha256.clone(),
+                size: applied.signature.size,
+                media_type: applied.signature.media_type.clone(),
+                seal: format!("{seal}{kind}"),
+            });
+        }
+        // A GB/T 38540 signature beside the document: the document is served, the signature named.
+        let original = filing
+            .documents
+            .iter()
+            .find(|d| d.received.document_id == applied.of_document_id)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("the document sealed by {reference} is gone"))
+            })?;
+        Ok(ServedDocument {
+            reference: reference.to_string(),
+            name: original.received.name.clone(),
+            sha256: original.received.sha256.clone(),
+            size: original.received.size,
+            media_type: original.received.media_type.clone(),
+            seal: format!("{seal}（GB/T 38540 签章 {seal_id}）"),
+        })
+    }
+}
