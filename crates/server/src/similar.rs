@@ -287,20 +287,8 @@ async fn filing_text<S: EventStore>(
                 deadline,
                 "FindSimilar",
                 move || {
-                    let bytes = std::fs::read(&path);
-                    let checked = bytes.as_ref().map(|b| {
-                        let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, b));
-                        (sha, b.len() as u64)
-                    });
-                    let checked = checked.map_err(|e| std::io::Error::new(e.kind(), e.to_string()));
-                    match ecenter_store::verified::damage(&expected, checked) {
-                        Some(found) => Err(found),
-                        None => Ok(ecenter_extract::text_of(
-                            &media_type,
-                            &bytes.unwrap_or_default(),
-                            want,
-                        )),
-                    }
+                    let bytes = ecenter_store::verified::checked(&expected, std::fs::read(&path))?;
+                    Ok(ecenter_extract::text_of(&media_type, &bytes, want))
                 },
             )
             .await?;

@@ -60,6 +60,22 @@ pub fn damage(doc: &StoredDocument, read: Result<(String, u64), std::io::Error>)
     }
 }
 
+/// The bytes read for `doc` if they are the ones the log names; otherwise what was found instead
+/// (for [`report`]). For readers that read on their own thread, as the parse pool does.
+pub fn checked(doc: &StoredDocument, read: std::io::Result<Vec<u8>>) -> Result<Vec<u8>, String> {
+    match read {
+        Ok(bytes) => {
+            let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+            if sha == doc.sha256 {
+                Ok(bytes)
+            } else {
+                Err(format!("content with SHA-256 {sha}, {} bytes", bytes.len()))
+            }
+        }
+        Err(e) => Err(damage(doc, Err(e)).unwrap_or_default()),
+    }
+}
+
 /// Records that `doc` was found damaged (once per run and kind of damage), and returns the error
 /// to answer with. `operation` says what the hub was doing, for the administrators.
 pub async fn report<S: EventStore>(
@@ -103,16 +119,8 @@ pub async fn read_verified<S: EventStore>(
     let read = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
         .map_err(|_| DocumentError::Interrupted)?;
-    let checked = read.map(|bytes| {
-        let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
-        let size = bytes.len() as u64;
-        (bytes, sha, size)
-    });
-    match checked {
-        Ok((bytes, sha, _)) if sha == doc.sha256 => Ok(bytes),
-        other => {
-            let found = damage(doc, other.map(|(_, sha, size)| (sha, size))).unwrap_or_default();
-            Err(report(store, doc, found, operation).await)
-        }
+    match checked(doc, read) {
+        Ok(bytes) => Ok(bytes),
+        Err(found) => Err(report(store, doc, found, operation).await),
     }
 }
