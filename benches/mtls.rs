@@ -3,9 +3,9 @@
 //!
 //! Run: `cargo bench --bench mtls`. Prints Markdown for docs/PERFORMANCE.md.
 
+use ecenter_api::guard::RequestLimits;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
-use ecenter_server::guard::RequestLimits;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -15,10 +15,10 @@ mod common;
 
 use common::service::*;
 use common::smsc::{PASSWORD, SYSTEM_ID, Smsc, start_smsc};
+use ecenter_api::service::SmsSettings;
 use ecenter_delivery::policy::Attempt;
 use ecenter_delivery::sms::{SmppGateway, SmppSecurity, SmppSettings};
 use ecenter_proto::v1 as pb;
-use ecenter_server::service::SmsSettings;
 use rusmpp::pdus::{BindTransceiver, SubmitSm};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::{DataCoding, InterfaceVersion};

@@ -7,11 +7,11 @@ mod common;
 
 use common::pdf::{pyhanko, trust};
 use common::{channel_as, file_documents, seal_config, seal_png, start_tls, tls_client};
+use ecenter_api::archive::renew_due;
 use ecenter_pdfseal::verify_pdf;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use ecenter_seal::Indication;
-use ecenter_server::archive::renew_due;
 use ecenter_store::EventLog;
 use std::path::Path;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
 /// With the TSA `stem` of the PKI: S1 is renewed once, then nothing is due; the store is closed.
 async fn renews_once_with(
     store: Arc<ecenter_store::SledStore>,
-    mut config: ecenter_server::seal::SealConfig,
+    mut config: ecenter_api::seal::SealConfig,
     pki: &Path,
     stem: &str,
     filing_id: &str,

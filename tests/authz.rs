@@ -4,11 +4,11 @@
 mod common;
 
 use common::*;
+use ecenter_api::authz::{Grant, Operation, TABLE, grant};
+use ecenter_api::identity::Role;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
 use ecenter_proto::v1::filing_service_client::FilingServiceClient;
-use ecenter_server::authz::{Grant, Operation, TABLE, grant};
-use ecenter_server::identity::Role;
 use tonic::transport::Channel;
 
 const A: &str = "lawyer-14201202010000001";

@@ -6,9 +6,9 @@ mod common;
 
 use common::pdf::{path, python_tool};
 use common::*;
+use ecenter_api::seal::Sm2SealConfig;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
-use ecenter_server::seal::Sm2SealConfig;
 use std::path::Path;
 use tonic::Code;
 
@@ -27,7 +27,7 @@ fn sm2_config(pki: &Path) -> Sm2SealConfig {
 }
 
 /// The hub's seal configuration with `[seals.sm2]` and the SM2 anchors beside the ECDSA ones.
-fn with_sm2(pki: &Path) -> ecenter_server::seal::SealConfig {
+fn with_sm2(pki: &Path) -> ecenter_api::seal::SealConfig {
     let mut c = seal_config(pki);
     let sm2 = pki.join("sm2");
     for list in [

@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
+use ecenter_api::guard::RequestLimits;
 use ecenter_proto::v1 as pb;
-use ecenter_server::guard::RequestLimits;
 use tonic::Code;
 use tonic_types::StatusExt;
 

@@ -9,9 +9,9 @@ use common::CASE;
 use common::pdf::{nss_trusting, pdfsig, pdftotext, pyhanko};
 use common::service::*;
 use common::smsc::{Smsc, start_smsc};
+use ecenter_api::service::SmsSettings;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
-use ecenter_server::service::SmsSettings;
 use std::path::Path;
 use tonic::Code;
 

@@ -107,7 +107,7 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
             gid: 5000,
             mode: 0o700,
         });
-        smtp.dkim = Some(ecenter_server::service::DkimFile {
+        smtp.dkim = Some(ecenter_api::service::DkimFile {
             domain: "hub.test".into(),
             selector: "songda2026".into(),
             algorithm: ecenter_delivery::email::DkimAlgorithm::Rsa,

@@ -125,7 +125,7 @@ impl BenchHub {
         let mut config = ecenter_server::Config {
             dev_mode: true,
             data_dir: data_dir.to_path_buf(),
-            request_limits: ecenter_server::guard::RequestLimits {
+            request_limits: ecenter_api::guard::RequestLimits {
                 requests_per_second: 0,
                 burst: 0,
                 max_concurrent: 10_000,

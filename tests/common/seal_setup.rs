@@ -4,8 +4,8 @@
 use std::path::Path;
 
 /// Seal keys and trust stores from a PKI made by `ecenter-pki init`.
-pub fn seal_config(pki: &Path) -> ecenter_server::seal::SealConfig {
-    ecenter_server::seal::SealConfig {
+pub fn seal_config(pki: &Path) -> ecenter_api::seal::SealConfig {
+    ecenter_api::seal::SealConfig {
         maker_cert: pki.join("seal-maker.pem"),
         maker_key: pki.join("seal-maker.key"),
         signer_cert: pki.join("seal.pem"),

@@ -2,9 +2,9 @@
 //! `ecenter-pki init`, a sealed document to serve, and the court's client.
 
 use super::*;
+use ecenter_api::service::{PageTls, RetrySettings, ServiceConfig, SmtpSettings};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
-use ecenter_server::service::{PageTls, RetrySettings, ServiceConfig, SmtpSettings};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -45,7 +45,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
         smtp: Some(SmtpSettings {
             host: "127.0.0.1".into(),
             port: smtp_port,
-            security: ecenter_server::service::SmtpSecuritySetting::PlainLoopback,
+            security: ecenter_api::service::SmtpSecuritySetting::PlainLoopback,
             user: None,
             password_file: None,
             from: format!("{COURT_NAME} <songda@court.example>"),
@@ -313,13 +313,13 @@ pub async fn serve_one(
 
 /// The hub's account on the SMSC simulator of tests/smsc listening on `port` (plain SMPP on
 /// loopback), its password written under `keys`.
-pub fn sms_settings(port: u16, keys: &Path) -> ecenter_server::service::SmsSettings {
+pub fn sms_settings(port: u16, keys: &Path) -> ecenter_api::service::SmsSettings {
     let password_file = keys.join("smpp.password");
     std::fs::write(&password_file, format!("{}\n", super::smsc::PASSWORD)).unwrap();
-    ecenter_server::service::SmsSettings {
+    ecenter_api::service::SmsSettings {
         host: "127.0.0.1".into(),
         port,
-        security: ecenter_server::service::SmsSecuritySetting::PlainLoopback,
+        security: ecenter_api::service::SmsSecuritySetting::PlainLoopback,
         system_id: super::smsc::SYSTEM_ID.into(),
         password_file,
         system_type: String::new(),
@@ -432,7 +432,7 @@ pub fn run_clerk(args: &[&str], hub: Option<&World>) -> std::process::Output {
 pub async fn sms_hub(
     smsc_port: u16,
     smtp_port: u16,
-    adjust: impl FnOnce(&mut ecenter_server::service::SmsSettings) + Send + 'static,
+    adjust: impl FnOnce(&mut ecenter_api::service::SmsSettings) + Send + 'static,
 ) -> World {
     world_with(smtp_port, 10, move |c, keys| {
         let mut sms = sms_settings(smsc_port, keys);

@@ -9,7 +9,7 @@
 //! hub and when. A mail the relay refuses for now is tried again at the next tick; a permanent
 //! refusal is logged and tried again too (the address may be fixed in the relay).
 
-use crate::service::ServiceContext;
+use ecenter_api::service::ServiceContext;
 use ecenter_delivery::policy::Attempt;
 use ecenter_domain::Event;
 use ecenter_store::checkpoint::{self, Checkpoint};

@@ -60,7 +60,7 @@ pub struct Checkpointer {
     last_seq: u64,
     interval: Duration,
     every_entries: u64,
-    seals: Option<Arc<crate::seal::SealContext>>,
+    seals: Option<Arc<ecenter_api::seal::SealContext>>,
 }
 
 /// Why the log and its checkpoints cannot be served.
@@ -81,7 +81,7 @@ pub fn open(
     store: &SledStore,
     data_dir: &Path,
     config: &CheckpointConfig,
-    seals: Option<Arc<crate::seal::SealContext>>,
+    seals: Option<Arc<ecenter_api::seal::SealContext>>,
     pending: Option<&PendingLoss>,
 ) -> Result<Checkpointer, EvidenceRefused> {
     let examined = checkpoint_policy::examine(data_dir, config)?;

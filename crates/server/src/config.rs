@@ -24,21 +24,21 @@ pub struct Config {
     /// Filing limits.
     pub limits: LimitsConfig,
     /// Per-identity rate and concurrency limits.
-    pub request_limits: crate::guard::RequestLimits,
+    pub request_limits: ecenter_api::guard::RequestLimits,
     /// Electronic seals: keys and trust stores; SealService answers FAILED_PRECONDITION without them.
-    pub seals: Option<crate::seal::SealConfig>,
+    pub seals: Option<ecenter_api::seal::SealConfig>,
     /// Department routing.
     pub routing: RoutingTable,
     /// Electronic service (电子送达); ServiceOfProcess answers FAILED_PRECONDITION without it.
-    pub service: Option<crate::service::ServiceConfig>,
+    pub service: Option<ecenter_api::service::ServiceConfig>,
     /// Signed checkpoints of the log: key, frequency, witnesses.
     pub checkpoints: crate::checkpoints::CheckpointConfig,
     /// The background scrub of stored documents.
-    pub scrub: crate::scrub::ScrubConfig,
+    pub scrub: ecenter_api::scrub::ScrubConfig,
     /// The budget of every parse of a document the hub did not write (`[parsing]`).
     pub parsing: ecenter_budget::Limits,
     /// How many parses at once, per caller and in how much memory (`[parse_pool]`).
-    pub parse_pool: crate::parsing::PoolConfig,
+    pub parse_pool: ecenter_api::parsing::PoolConfig,
     /// An operator's acceptance of lost log entries (`ecenterd --accept-loss`; never from a file).
     #[serde(skip)]
     pub accept_loss: Option<crate::loss::LossAcceptance>,
@@ -54,14 +54,14 @@ impl Default for Config {
             stop_grace_secs: 10,
             tls: None,
             limits: LimitsConfig::default(),
-            request_limits: crate::guard::RequestLimits::default(),
+            request_limits: ecenter_api::guard::RequestLimits::default(),
             seals: None,
             routing: RoutingTable::default(),
             service: None,
             checkpoints: crate::checkpoints::CheckpointConfig::default(),
-            scrub: crate::scrub::ScrubConfig::default(),
+            scrub: ecenter_api::scrub::ScrubConfig::default(),
             parsing: ecenter_budget::Limits::default(),
-            parse_pool: crate::parsing::PoolConfig::default(),
+            parse_pool: ecenter_api::parsing::PoolConfig::default(),
             accept_loss: None,
         }
     }
@@ -143,7 +143,7 @@ mod tests {
         let sms = service.sms.expect("the example shows [service.sms]");
         assert_eq!(
             (sms.security, sms.window),
-            (crate::service::SmsSecuritySetting::Tls, 32)
+            (ecenter_api::service::SmsSecuritySetting::Tls, 32)
         );
         assert_eq!(sms.receipt_timeout_secs, 1800);
     }

@@ -1,50 +1,28 @@
-//! The ecenter hub: gRPC services over the event store, and the loop that serves them.
+//! The ecenter hub: opens what the configuration names (TLS, seal keys, electronic service, the
+//! data directory, whose whole log is verified against its signed checkpoints), then serves the
+//! gRPC services of `ecenter-api`, the outbox and recipients' page of `ecenter-outbox`, and the
+//! background work (checkpoints, scrub, archival renewal) until told to stop; then it flushes the log.
 //!
-//! Invariant: only this crate knows tonic; library errors become `tonic::Status` in [`error`] only.
+//! Start reading at [`Hub::open`] and [`Hub::serve`]: start-up in order, in one sitting.
 #![warn(missing_docs)]
 
-pub mod archive;
-pub mod authz;
 pub mod checkpoint_mail;
 pub mod checkpoint_policy;
 pub mod checkpoints;
 pub mod config;
-pub mod convert;
-pub mod documents;
-pub mod error;
-pub mod filing;
-pub mod guard;
-pub mod identity;
-pub mod intake;
-pub mod log;
-pub mod log_tail;
 pub mod loss;
-pub mod parsing;
-pub mod review;
-pub mod revocation;
-pub mod scrub;
-pub mod seal;
-mod seal_config;
-mod seal_pdf;
-pub mod service;
-pub mod similar;
 pub mod tls;
 
 pub use config::Config;
 pub use ecenter_outbox::engine as outbox;
 pub use ecenter_outbox::{config_error, dsn_inbox, maildir, page, proof, replies};
 
-use ecenter_proto::v1::event_log_service_server::EventLogServiceServer;
-use ecenter_proto::v1::filing_service_server::FilingServiceServer;
-use ecenter_proto::v1::seal_service_server::SealServiceServer;
-use ecenter_proto::v1::service_of_process_server::ServiceOfProcessServer;
-use ecenter_proto::v1::similar_case_service_server::SimilarCaseServiceServer;
+use ecenter_api::{archive, filing, grpc, log, parsing, scrub, seal, service, similar};
 use ecenter_store::{EventLog, EventStore, SledStore, StoreError};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tonic::transport::server::TcpIncoming;
 
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +36,9 @@ pub enum ServeError {
     /// The configuration is unsafe or inconsistent.
     #[error("configuration refused: {0}")]
     Config(String),
-    /// The gRPC transport failed.
-    #[error("gRPC transport error: {0}")]
-    Transport(#[from] tonic::transport::Error),
-    /// Reflection could not load the descriptor set.
-    #[error("reflection setup failed: {0}")]
-    Reflection(#[from] tonic_reflection::server::Error),
+    /// The gRPC port failed.
+    #[error(transparent)]
+    Grpc(#[from] grpc::GrpcError),
     /// The seal keys or trust stores could not be loaded.
     #[error("seal configuration refused: {0}")]
     Seals(String),
@@ -88,7 +63,7 @@ pub enum ServeError {
 pub struct Hub {
     config: Config,
     store: Arc<SledStore>,
-    acceptor: Option<tls::ClientTls>,
+    acceptor: Option<ecenter_api::peer::ClientTls>,
     seals: Option<Arc<seal::SealContext>>,
     similar: Arc<similar::SimilarIndex>,
     service: Option<ServiceRuntime>,
@@ -292,37 +267,11 @@ struct Services {
     service: Option<ServiceRuntime>,
 }
 
-/// Serves until `serving` ends, or until `grace_secs` after the stop began: then the requests
-/// still in flight are given up (their callers get no answer; nothing they asked for was
-/// acknowledged), the log says how many parses were running, and the hub goes on closing its log.
-async fn within_grace<E>(
-    serving: impl Future<Output = Result<(), E>>,
-    mut stop: watch::Receiver<bool>,
-    grace_secs: u64,
-    parsing: &parsing::ParsePool,
-) -> Result<(), E> {
-    let grace = async {
-        let _ = stop.wait_for(|s| *s).await;
-        tokio::time::sleep(std::time::Duration::from_secs(grace_secs)).await;
-    };
-    tokio::select! {
-        served = serving => served,
-        () = grace => {
-            tracing::warn!(
-                grace_secs,
-                parses_running = parsing.running(),
-                "requests still in flight when the stop's grace period ended: given up without an answer"
-            );
-            Ok(())
-        }
-    }
-}
-
 async fn serve_store<S: EventStore>(
     listener: TcpListener,
     store: Arc<S>,
     config: Config,
-    acceptor: Option<tls::ClientTls>,
+    acceptor: Option<ecenter_api::peer::ClientTls>,
     services: Services,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -334,161 +283,97 @@ async fn serve_store<S: EventStore>(
             stop_rx.clone(),
         ));
     }
-    let parse_pool = Arc::new(parsing::ParsePool::new(
-        &config.parse_pool,
-        config.parsing.clone(),
-    ));
-    let seal_api = seal::SealApi::new(store.clone(), services.seals.clone(), parse_pool.clone());
-    let similar_api = similar::SimilarApi::new(store.clone(), services.similar, parse_pool.clone());
-    let filing = filing::FilingApi::new(
-        store.clone(),
-        config.limits.to_limits(),
-        config.routing.clone(),
-        stop_rx.clone(),
-    )
-    .with_max_package_parts(config.parsing.objects);
-    let log = log::EventLogApi::new(store.clone());
-    let service_api = service::ServiceApi::new(
-        store.clone(),
-        services.service.as_ref().map(|s| s.context.clone()),
-        services.seals.clone(),
-        stop_rx.clone(),
-    );
-    let mut background = Vec::new();
     tokio::spawn(scrub::run_background(
         store.clone(),
         config.scrub.clone(),
         stop_rx.clone(),
     ));
-    if let Some(runtime) = services.service {
-        if let Some(to) = &config.checkpoints.archive_email {
-            let witness = checkpoint_mail::MailWitness {
-                to: to.clone(),
-                every: std::time::Duration::from_secs(
-                    config.checkpoints.email_interval_secs.max(1),
-                ),
-                dir: ecenter_store::checkpoint::local_dir(&config.data_dir),
-            };
-            tokio::spawn(checkpoint_mail::run(
-                store.clone(),
-                runtime.context.clone(),
-                witness,
-                stop_rx.clone(),
-            ));
-        }
-        let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
-        background.push(tokio::spawn(outbox.run(stop_rx.clone())));
-        if let Some(smtp) = runtime.context.config.smtp.as_ref()
-            && let Some(maildir) = smtp.dsn_maildir.clone()
-        {
-            background.push(tokio::spawn(dsn_inbox::run(
-                store.clone(),
-                (maildir, smtp.report_relays.clone()),
-                stop_rx.clone(),
-            )));
-        }
-        let page = page::Page::new(store.clone(), runtime.context.clone());
-        let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;
-        tracing::info!(addr = ?listener.local_addr().ok(), tls = runtime.page_acceptor.is_some(), "serving the recipients' page");
-        background.push(tokio::spawn(page::serve(
-            listener,
-            runtime.page_acceptor,
-            page.router(),
+    let parsing = Arc::new(parsing::ParsePool::new(
+        &config.parse_pool,
+        config.parsing.clone(),
+    ));
+    let apis = grpc::Services {
+        filing: filing::FilingApi::new(
+            store.clone(),
+            config.limits.to_limits(),
+            config.routing.clone(),
             stop_rx.clone(),
-        )));
-    }
-    let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<FilingServiceServer<filing::FilingApi<S>>>()
-        .await;
-    health
-        .set_serving::<EventLogServiceServer<log::EventLogApi<S>>>()
-        .await;
-    health
-        .set_serving::<SealServiceServer<seal::SealApi<S>>>()
-        .await;
-    health
-        .set_serving::<SimilarCaseServiceServer<similar::SimilarApi<S>>>()
-        .await;
-    health
-        .set_serving::<ServiceOfProcessServer<service::ServiceApi<S>>>()
-        .await;
-    // A log that refuses writes is reported by health, so load balancers and operators see it.
-    let mut failure = store.write_failure();
-    let reporter = health.clone();
-    let mut stopping = stop_rx.clone();
-    tokio::spawn(async move {
-        tokio::select! {
-            failed = async { failure.wait_for(Option::is_some).await.is_ok() } => if failed {
-                tracing::error!("health: NOT_SERVING, the event log refuses writes");
-                reporter.set_not_serving::<FilingServiceServer<filing::FilingApi<S>>>().await;
-                reporter.set_not_serving::<EventLogServiceServer<log::EventLogApi<S>>>().await;
-                reporter.set_not_serving::<SealServiceServer<seal::SealApi<S>>>().await;
-                reporter.set_not_serving::<SimilarCaseServiceServer<similar::SimilarApi<S>>>().await;
-                reporter.set_not_serving::<ServiceOfProcessServer<service::ServiceApi<S>>>().await;
-                reporter.set_service_status("", tonic_health::ServingStatus::NotServing).await;
-            },
-            _ = async { stopping.wait_for(|s| *s).await.is_ok() } => {}
-        }
-    });
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(ecenter_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+        )
+        .with_max_package_parts(config.parsing.objects),
+        log: log::EventLogApi::new(store.clone()),
+        seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
+        similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),
+        service: service::ServiceApi::new(
+            store.clone(),
+            services.service.as_ref().map(|s| s.context.clone()),
+            services.seals.clone(),
+            stop_rx.clone(),
+        ),
+    };
+    let background = match services.service {
+        Some(runtime) => start_service(&store, &config, runtime, &stop_rx)?,
+        None => Vec::new(),
+    };
     let shutdown = async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stop_tx.send(true);
     };
-    let addr = listener.local_addr().map_err(StoreError::Io)?;
-    let authentication = if acceptor.is_some() {
-        guard::Authentication::MutualTls
-    } else {
-        guard::Authentication::DevHeader
+    let port = grpc::Port {
+        listener,
+        tls: acceptor,
+        limits: config.request_limits.clone(),
+        grace_secs: config.stop_grace_secs,
     };
-    let router = tonic::transport::Server::builder()
-        .layer(guard::GuardLayer::new(
-            authentication,
-            config.request_limits.clone(),
-        ))
-        .add_service(health_service)
-        .add_service(reflection)
-        .add_service(FilingServiceServer::new(filing))
-        .add_service(EventLogServiceServer::new(log))
-        .add_service(SealServiceServer::new(seal_api))
-        .add_service(SimilarCaseServiceServer::new(similar_api))
-        .add_service(ServiceOfProcessServer::new(service_api));
-    match acceptor {
-        Some(acceptor) => {
-            tracing::info!(%addr, "serving gRPC over mutual TLS");
-            let serving =
-                router.serve_with_incoming_shutdown(tls::incoming(listener, acceptor), shutdown);
-            within_grace(
-                serving,
-                stop_rx.clone(),
-                config.stop_grace_secs,
-                &parse_pool,
-            )
-            .await?;
-        }
-        None => {
-            tracing::warn!(%addr, "serving gRPC in DEVELOPMENT MODE: no TLS, callers name themselves");
-            let serving = router.serve_with_incoming_shutdown(
-                TcpIncoming::from(listener).with_nodelay(Some(true)),
-                shutdown,
-            );
-            within_grace(
-                serving,
-                stop_rx.clone(),
-                config.stop_grace_secs,
-                &parse_pool,
-            )
-            .await?;
-        }
-    }
+    grpc::serve(port, apis, store, parsing, shutdown, stop_rx).await?;
     // The outbox records the outcome of sends in progress before the log closes.
     for task in background {
         let _ = task.await;
     }
     Ok(())
+}
+
+/// Starts electronic service: the outbox, the DSN inbox, the recipients' page and the mailing of
+/// checkpoints; returns the tasks to wait for once the gRPC port has stopped.
+fn start_service<S: EventStore>(
+    store: &Arc<S>,
+    config: &Config,
+    runtime: ServiceRuntime,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, ServeError> {
+    let mut background = Vec::new();
+    if let Some(to) = &config.checkpoints.archive_email {
+        let witness = checkpoint_mail::MailWitness {
+            to: to.clone(),
+            every: std::time::Duration::from_secs(config.checkpoints.email_interval_secs.max(1)),
+            dir: ecenter_store::checkpoint::local_dir(&config.data_dir),
+        };
+        tokio::spawn(checkpoint_mail::run(
+            store.clone(),
+            runtime.context.clone(),
+            witness,
+            stop.clone(),
+        ));
+    }
+    let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
+    background.push(tokio::spawn(outbox.run(stop.clone())));
+    if let Some(smtp) = runtime.context.config.smtp.as_ref()
+        && let Some(maildir) = smtp.dsn_maildir.clone()
+    {
+        background.push(tokio::spawn(dsn_inbox::run(
+            store.clone(),
+            (maildir, smtp.report_relays.clone()),
+            stop.clone(),
+        )));
+    }
+    let page = page::Page::new(store.clone(), runtime.context.clone());
+    let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;
+    tracing::info!(addr = ?listener.local_addr().ok(), tls = runtime.page_acceptor.is_some(), "serving the recipients' page");
+    background.push(tokio::spawn(page::serve(
+        listener,
+        runtime.page_acceptor,
+        page.router(),
+        stop.clone(),
+    )));
+    Ok(background)
 }

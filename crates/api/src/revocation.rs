@@ -164,12 +164,12 @@ pub fn newest_issue(
 /// The certificate a long-lived stream was opened under, to check again while it runs: a watch
 /// stream ends with UNAUTHENTICATED at its next event once the certificate is revoked or expired.
 #[derive(Debug, Clone, Default)]
-pub struct StillGood(Option<crate::tls::PeerInfo>);
+pub struct StillGood(Option<crate::peer::PeerInfo>);
 
 impl StillGood {
     /// The connection `request` came on (nothing to check in development mode).
     pub fn of<T>(request: &tonic::Request<T>) -> StillGood {
-        StillGood(request.extensions().get::<crate::tls::PeerInfo>().cloned())
+        StillGood(request.extensions().get::<crate::peer::PeerInfo>().cloned())
     }
 
     /// UNAUTHENTICATED with the reason, once the certificate may no longer be used.

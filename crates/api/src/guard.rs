@@ -4,7 +4,7 @@
 
 use crate::error::ApiError;
 use crate::identity::{IDENTITY_HEADER, Identity};
-use crate::tls::PeerInfo;
+use crate::peer::PeerInfo;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::{Deserialize, Serialize};
