@@ -7,6 +7,11 @@
 //! are written next to the certificates.
 #![warn(missing_docs)]
 
+// sm2 0.14 signs certificates with the RustCrypto 0.8/0.3 generation of `der` and `x509-cert`;
+// the seal crate is on 0.7/0.2 with `cms`. The workspace names both; here they keep their names.
+extern crate der_0_8 as der;
+extern crate x509_cert_0_3 as x509_cert;
+
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,

@@ -127,232 +127,24 @@ pub fn verify_detached(
     trust: &crate::TrustStores,
     (now, poe): (SystemTime, SystemTime),
 ) -> DetachedReport {
-    use crate::{SubIndication, check};
     let mut checks = Vec::new();
-    let parsed = (|| -> Result<_, String> {
-        // The hex string is padded with zeros after the DER: read exactly one ContentInfo.
-        let mut reader = der::SliceReader::new(cms_der).map_err(|e| e.to_string())?;
-        let info =
-            ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
-        if !cms_der[reader.position().try_into().unwrap_or(0usize)..]
-            .iter()
-            .all(|b| *b == 0)
-        {
-            return Err("bytes other than zero padding follow the signature".into());
-        }
-        if info.content_type != SIGNED_DATA {
-            return Err("not a CMS SignedData".into());
-        }
-        let sd: SignedData = match info.content.decode_as() {
-            Ok(sd) => sd,
-            // RFC 5652 §5.1 makes the certificate set a SET OF, and X.690 lets a set hold the
-            // same value twice; some signers repeat a certificate. The set is not signed, so it
-            // is read once more with each certificate kept once.
-            Err(e) if e.kind() == der::ErrorKind::SetDuplicate => {
-                without_repeated_certificates(&info.content)
-                    .and_then(|c| c.decode_as().map_err(|e| e.to_string()))
-                    .map_err(|e| format!("SignedData does not decode: {e}"))?
-            }
-            Err(e) => return Err(format!("SignedData does not decode: {e}")),
-        };
-        if sd.encap_content_info.econtent.is_some() {
-            return Err("the signature is not detached".into());
-        }
-        let mut signers = sd.signer_infos.0.iter();
-        let signer = signers.next().ok_or("no signer")?.clone();
-        if signers.next().is_some() {
-            return Err("more than one signer in one signature".into());
-        }
-        Ok((sd, signer))
-    })();
-    let (sd, signer) = match parsed {
-        Ok(p) => {
-            checks.push(check(
-                "format",
-                Ok("a detached CMS SignedData with one signer".into()),
-            ));
-            p
-        }
-        Err(e) => {
-            checks.push(check("format", Err((SubIndication::FormatFailure, e))));
-            return DetachedReport::of(checks, None);
+    let signed = match SignedBy::read(cms_der, parts, &mut checks) {
+        Ok(signed) => signed,
+        Err((failed, subject)) => {
+            checks.push(failed);
+            return DetachedReport::of(checks, subject);
         }
     };
-    let digest = match crate::algs::digest_of(&signer.digest_alg.oid, parts) {
-        Ok(d) => d,
-        Err(e) => {
-            checks.push(check(
-                "algorithm",
-                Err((SubIndication::CryptoConstraintsFailure, e)),
-            ));
-            return DetachedReport::of(checks, None);
-        }
-    };
-
-    let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        checks.push(check(
-            "signer_certificate",
-            Err((
-                SubIndication::FormatFailure,
-                "the signer is not identified by issuer and serial".into(),
-            )),
-        ));
-        return DetachedReport::of(checks, None);
-    };
-    let cert_der = sd.certificates.as_ref().and_then(|set| {
-        set.0.iter().find_map(|c| match c {
-            cms::cert::CertificateChoices::Certificate(c)
-                if c.tbs_certificate.issuer == sid.issuer
-                    && c.tbs_certificate.serial_number == sid.serial_number =>
-            {
-                c.to_der().ok()
-            }
-            _ => None,
-        })
-    });
-    let Some(cert_der) = cert_der else {
-        checks.push(check(
-            "signer_certificate",
-            Err((
-                SubIndication::NoCertificateChainFound,
-                "the signer's certificate is not in the signature".into(),
-            )),
-        ));
-        return DetachedReport::of(checks, None);
-    };
-    let signer_subject = crate::subject(&cert_der);
-    let algorithm = match crate::algs::signer_algorithm(
-        &signer.digest_alg.oid,
-        &signer.signature_algorithm,
-        &cert_der,
-    ) {
-        Ok((alg, name)) => {
-            checks.push(check("algorithm", Ok(name)));
-            alg
-        }
-        Err(e) => {
-            checks.push(check(
-                "algorithm",
-                Err((SubIndication::CryptoConstraintsFailure, e)),
-            ));
-            return DetachedReport::of(checks, signer_subject);
-        }
-    };
-    let Some(attrs) = signer.signed_attrs.as_ref() else {
-        checks.push(check(
-            "message_digest",
-            Err((SubIndication::FormatFailure, "no signed attributes".into())),
-        ));
-        return DetachedReport::of(checks, signer_subject);
-    };
-    let find = |oid: ObjectIdentifier| {
-        attrs
-            .iter()
-            .find(|a| a.oid == oid)
-            .and_then(|a| a.values.iter().next())
-    };
-    // RFC 5652 §5.3, §11.1: the content-type attribute is required and must name the
-    // encapsulated content type (id-data for a detached PDF signature).
-    let content_type = find(CONTENT_TYPE).and_then(|v| v.decode_as::<ObjectIdentifier>().ok());
-    if content_type != Some(sd.encap_content_info.econtent_type) {
-        checks.push(check(
-            "content_type",
-            Err((
-                SubIndication::FormatFailure,
-                match content_type {
-                    None => "no content-type signed attribute (RFC 5652 §5.3 requires it)".into(),
-                    Some(t) => format!(
-                        "the content-type attribute says {t}, the signed content is {} (RFC 5652 §11.1)",
-                        sd.encap_content_info.econtent_type
-                    ),
-                },
-            )),
-        ));
-        return DetachedReport::of(checks, signer_subject);
+    let subject = crate::subject(&signed.cert_der);
+    if let Err(failed) = signed.attribute_checks(cms_der, &mut checks) {
+        checks.push(failed);
+        return DetachedReport::of(checks, subject);
     }
-    // RFC 5652 §5.4: the signature is over the DER of the signed attributes, a SET OF in DER
-    // order. Attributes sent in another order cannot be what a conforming signer signed.
-    if let Some(raw) = raw_signed_attributes(cms_der)
-        && attrs.to_der().ok().as_deref() != Some(raw.as_slice())
-    {
-        checks.push(check(
-            "signed_attributes",
-            Err((
-                SubIndication::FormatFailure,
-                "the signed attributes are not in DER order (RFC 5652 §5.4: a SET OF is signed as DER)"
-                    .into(),
-            )),
-        ));
-        return DetachedReport::of(checks, signer_subject);
-    }
-    let signed_digest = find(MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok());
-    checks.push(check(
-        "message_digest",
-        match signed_digest {
-            Some(d) if d.as_bytes() == digest.as_slice() => {
-                Ok("the signed digest is the digest of the signed bytes".into())
-            }
-            Some(_) => Err((
-                SubIndication::HashFailure,
-                "the signed bytes were changed: their digest differs from the signed digest".into(),
-            )),
-            None => Err((
-                SubIndication::FormatFailure,
-                "no messageDigest attribute".into(),
-            )),
-        },
-    ));
-    checks.push(check(
-        "signature",
-        attrs
-            .to_der()
-            .map_err(|e| e.to_string())
-            .and_then(|tbs| {
-                crate::algs::verify_with(algorithm, &cert_der, &tbs, signer.signature.as_bytes())
-            })
-            .map(|()| "the signer's signature over the signed attributes verifies".to_string())
-            .map_err(|e| (SubIndication::SigCryptoFailure, e)),
-    ));
-    checks.push(signing_certificate_check(
-        find(SIGNING_CERTIFICATE_V2),
-        find(crate::tsa::SIGNING_CERTIFICATE_V1),
-        &cert_der,
-    ));
-    // The trusted signing time: the timestamp's, when a valid one is present.
-    let token = signer
-        .unsigned_attrs
-        .as_ref()
-        .and_then(|u| u.iter().find(|a| a.oid == SIGNATURE_TIMESTAMP))
-        .and_then(|a| a.values.iter().next())
-        .and_then(|v| v.to_der().ok());
-    let mut at = now;
-    match token {
-        None => checks.push(crate::Check {
-            name: "timestamp",
-            status: crate::CheckStatus::NotApplicable,
-            detail: "no signature timestamp: the signing time is taken as the validation time"
-                .into(),
-        }),
-        Some(token) => match crate::tsa::verify_timestamp_at(
-            &token,
-            signer.signature.as_bytes(),
-            (&trust.tsas, &trust.intermediates),
-            poe,
-        ) {
-            Ok(ts) => {
-                at = ts.gen_time;
-                checks.push(check(
-                    "timestamp",
-                    Ok(format!("valid RFC 3161 signature timestamp by {}", ts.tsa)),
-                ));
-            }
-            Err(e) => checks.push(check("timestamp", Err((SubIndication::NoPoe, e)))),
-        },
-    }
-    checks.push(check(
+    let at = signed.timestamp_check(trust, (now, poe), &mut checks);
+    checks.push(crate::check(
         "signer_chain",
         crate::chain(
-            &cert_der,
+            &signed.cert_der,
             crate::Anchors {
                 certs: &trust.signers,
                 eku: crate::DOCUMENT_SIGNING_EKU,
@@ -363,13 +155,305 @@ pub fn verify_detached(
             None,
         ),
     ));
-    checks.push(check("key_usage", crate::key_usage_ok(&cert_der)));
-    let mut report = DetachedReport::of(checks, signer_subject);
+    checks.push(crate::check(
+        "key_usage",
+        crate::key_usage_ok(&signed.cert_der),
+    ));
+    let mut report = DetachedReport::of(checks, subject);
     report.signing_time = Some(at);
-    if let Some(seal) = find(ESEAL_ATTRIBUTE) {
-        named_seal(&mut report, seal, &cert_der, trust, (now, at));
+    if let Some(seal) = signed.attribute(ESEAL_ATTRIBUTE) {
+        named_seal(&mut report, seal, &signed.cert_der, trust, (now, at));
     }
     report
+}
+
+/// A check that failed and ends the verification, with the signer's subject when known.
+type Stop = (crate::Check, Option<String>);
+
+/// A detached signature read far enough to check: its SignedData, its one signer, the signer's
+/// certificate, the allow-listed algorithm and the digest of the signed bytes.
+struct SignedBy {
+    sd: SignedData,
+    signer: cms::signed_data::SignerInfo,
+    cert_der: Vec<u8>,
+    algorithm: crate::algs::Verification,
+    digest: Vec<u8>,
+}
+
+impl SignedBy {
+    /// Reads the signature; pushes the format and algorithm checks it passed.
+    fn read(cms_der: &[u8], parts: &[&[u8]], checks: &mut Vec<crate::Check>) -> Result<Self, Stop> {
+        use crate::{SubIndication, check};
+        let (sd, signer) = parse_signed_data(cms_der).map_err(|e| {
+            (
+                check("format", Err((SubIndication::FormatFailure, e))),
+                None,
+            )
+        })?;
+        checks.push(check(
+            "format",
+            Ok("a detached CMS SignedData with one signer".into()),
+        ));
+        let digest = crate::algs::digest_of(&signer.digest_alg.oid, parts).map_err(|e| {
+            let failed = check(
+                "algorithm",
+                Err((SubIndication::CryptoConstraintsFailure, e)),
+            );
+            (failed, None)
+        })?;
+        let cert_der = signer_certificate(&sd, &signer)
+            .map_err(|e| (check("signer_certificate", Err(e)), None))?;
+        let algorithm = match crate::algs::signer_algorithm(
+            &signer.digest_alg.oid,
+            &signer.signature_algorithm,
+            &cert_der,
+        ) {
+            Ok((alg, name)) => {
+                checks.push(check("algorithm", Ok(name)));
+                alg
+            }
+            Err(e) => {
+                let failed = check(
+                    "algorithm",
+                    Err((SubIndication::CryptoConstraintsFailure, e)),
+                );
+                return Err((failed, crate::subject(&cert_der)));
+            }
+        };
+        Ok(SignedBy {
+            sd,
+            signer,
+            cert_der,
+            algorithm,
+            digest,
+        })
+    }
+
+    /// The first value of the signed attribute `oid`.
+    fn attribute(&self, oid: ObjectIdentifier) -> Option<&Any> {
+        self.signer
+            .signed_attrs
+            .as_ref()?
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.iter().next())
+    }
+
+    /// Content type, DER order, message digest, signature and signing certificate: pushes the
+    /// last four; a missing or wrong structure stops the verification.
+    fn attribute_checks(
+        &self,
+        cms_der: &[u8],
+        checks: &mut Vec<crate::Check>,
+    ) -> Result<(), crate::Check> {
+        use crate::{SubIndication, check};
+        let Some(attrs) = self.signer.signed_attrs.as_ref() else {
+            return Err(check(
+                "message_digest",
+                Err((SubIndication::FormatFailure, "no signed attributes".into())),
+            ));
+        };
+        self.content_type_check()?;
+        // RFC 5652 §5.4: the signature is over the DER of the signed attributes, a SET OF in DER
+        // order. Attributes sent in another order cannot be what a conforming signer signed.
+        if let Some(raw) = raw_signed_attributes(cms_der)
+            && attrs.to_der().ok().as_deref() != Some(raw.as_slice())
+        {
+            return Err(check(
+                "signed_attributes",
+                Err((
+                    SubIndication::FormatFailure,
+                    "the signed attributes are not in DER order (RFC 5652 §5.4: a SET OF is signed as DER)"
+                        .into(),
+                )),
+            ));
+        }
+        checks.push(self.message_digest_check());
+        checks.push(check(
+            "signature",
+            attrs
+                .to_der()
+                .map_err(|e| e.to_string())
+                .and_then(|tbs| {
+                    crate::algs::verify_with(
+                        self.algorithm,
+                        &self.cert_der,
+                        &tbs,
+                        self.signer.signature.as_bytes(),
+                    )
+                })
+                .map(|()| "the signer's signature over the signed attributes verifies".to_string())
+                .map_err(|e| (SubIndication::SigCryptoFailure, e)),
+        ));
+        checks.push(signing_certificate_check(
+            self.attribute(SIGNING_CERTIFICATE_V2),
+            self.attribute(crate::tsa::SIGNING_CERTIFICATE_V1),
+            &self.cert_der,
+        ));
+        Ok(())
+    }
+
+    /// RFC 5652 §5.3, §11.1: the content-type attribute is required and must name the
+    /// encapsulated content type (id-data for a detached PDF signature).
+    fn content_type_check(&self) -> Result<(), crate::Check> {
+        let signed = self.sd.encap_content_info.econtent_type;
+        let content_type = self
+            .attribute(CONTENT_TYPE)
+            .and_then(|v| v.decode_as::<ObjectIdentifier>().ok());
+        if content_type == Some(signed) {
+            return Ok(());
+        }
+        let detail = match content_type {
+            None => "no content-type signed attribute (RFC 5652 §5.3 requires it)".into(),
+            Some(t) => format!(
+                "the content-type attribute says {t}, the signed content is {signed} (RFC 5652 §11.1)"
+            ),
+        };
+        Err(crate::check(
+            "content_type",
+            Err((crate::SubIndication::FormatFailure, detail)),
+        ))
+    }
+
+    /// The messageDigest attribute against the digest of the signed bytes.
+    fn message_digest_check(&self) -> crate::Check {
+        use crate::SubIndication;
+        let signed_digest = self
+            .attribute(MESSAGE_DIGEST)
+            .and_then(|v| v.decode_as::<OctetString>().ok());
+        crate::check(
+            "message_digest",
+            match signed_digest {
+                Some(d) if d.as_bytes() == self.digest.as_slice() => {
+                    Ok("the signed digest is the digest of the signed bytes".into())
+                }
+                Some(_) => Err((
+                    SubIndication::HashFailure,
+                    "the signed bytes were changed: their digest differs from the signed digest"
+                        .into(),
+                )),
+                None => Err((
+                    SubIndication::FormatFailure,
+                    "no messageDigest attribute".into(),
+                )),
+            },
+        )
+    }
+
+    /// Pushes the timestamp check; returns the trusted signing time: the timestamp's, when a
+    /// valid one is present, else `now`.
+    fn timestamp_check(
+        &self,
+        trust: &crate::TrustStores,
+        (now, poe): (SystemTime, SystemTime),
+        checks: &mut Vec<crate::Check>,
+    ) -> SystemTime {
+        let token = self
+            .signer
+            .unsigned_attrs
+            .as_ref()
+            .and_then(|u| u.iter().find(|a| a.oid == SIGNATURE_TIMESTAMP))
+            .and_then(|a| a.values.iter().next())
+            .and_then(|v| v.to_der().ok());
+        let Some(token) = token else {
+            checks.push(crate::Check {
+                name: "timestamp",
+                status: crate::CheckStatus::NotApplicable,
+                detail: "no signature timestamp: the signing time is taken as the validation time"
+                    .into(),
+            });
+            return now;
+        };
+        match crate::tsa::verify_timestamp_at(
+            &token,
+            self.signer.signature.as_bytes(),
+            (&trust.tsas, &trust.intermediates),
+            poe,
+        ) {
+            Ok(ts) => {
+                checks.push(crate::check(
+                    "timestamp",
+                    Ok(format!("valid RFC 3161 signature timestamp by {}", ts.tsa)),
+                ));
+                ts.gen_time
+            }
+            Err(e) => {
+                checks.push(crate::check(
+                    "timestamp",
+                    Err((crate::SubIndication::NoPoe, e)),
+                ));
+                now
+            }
+        }
+    }
+}
+
+/// Exactly one DER ContentInfo (zero padding may follow, as in a PDF's /Contents) holding a
+/// detached SignedData with one signer.
+fn parse_signed_data(cms_der: &[u8]) -> Result<(SignedData, cms::signed_data::SignerInfo), String> {
+    let mut reader = der::SliceReader::new(cms_der).map_err(|e| e.to_string())?;
+    let info =
+        ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
+    if !cms_der[reader.position().try_into().unwrap_or(0usize)..]
+        .iter()
+        .all(|b| *b == 0)
+    {
+        return Err("bytes other than zero padding follow the signature".into());
+    }
+    if info.content_type != SIGNED_DATA {
+        return Err("not a CMS SignedData".into());
+    }
+    let sd: SignedData = match info.content.decode_as() {
+        Ok(sd) => sd,
+        // RFC 5652 §5.1 makes the certificate set a SET OF, and X.690 lets a set hold the
+        // same value twice; some signers repeat a certificate. The set is not signed, so it
+        // is read once more with each certificate kept once.
+        Err(e) if e.kind() == der::ErrorKind::SetDuplicate => {
+            without_repeated_certificates(&info.content)
+                .and_then(|c| c.decode_as().map_err(|e| e.to_string()))
+                .map_err(|e| format!("SignedData does not decode: {e}"))?
+        }
+        Err(e) => return Err(format!("SignedData does not decode: {e}")),
+    };
+    if sd.encap_content_info.econtent.is_some() {
+        return Err("the signature is not detached".into());
+    }
+    let mut signers = sd.signer_infos.0.iter();
+    let signer = signers.next().ok_or("no signer")?.clone();
+    if signers.next().is_some() {
+        return Err("more than one signer in one signature".into());
+    }
+    Ok((sd, signer))
+}
+
+/// The signer's certificate, found in the signature by issuer and serial.
+fn signer_certificate(
+    sd: &SignedData,
+    signer: &cms::signed_data::SignerInfo,
+) -> Result<Vec<u8>, (crate::SubIndication, String)> {
+    let cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err((
+            crate::SubIndication::FormatFailure,
+            "the signer is not identified by issuer and serial".into(),
+        ));
+    };
+    let found = sd.certificates.as_ref().and_then(|set| {
+        set.0.iter().find_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c)
+                if c.tbs_certificate.issuer == sid.issuer
+                    && c.tbs_certificate.serial_number == sid.serial_number =>
+            {
+                c.to_der().ok()
+            }
+            _ => None,
+        })
+    });
+    found.ok_or_else(|| {
+        (
+            crate::SubIndication::NoCertificateChainFound,
+            "the signer's certificate is not in the signature".into(),
+        )
+    })
 }
 
 /// What [`verify_detached`] found: the checks, and what the report names.
