@@ -455,7 +455,7 @@ fn a_timestamp_is_bound_to_its_tsa_certificate_its_content_type_and_the_past() {
         ("future", "genTime"),
     ] {
         let refused = token(variant).unwrap_err();
-        assert!(refused.contains(named), "{variant}: {refused}");
+        assert!(refused.reason().contains(named), "{variant}: {refused}");
     }
 }
 

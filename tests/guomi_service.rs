@@ -194,10 +194,11 @@ fn keys_in_the_wrong_place_are_refused_at_start_naming_the_setting() {
     c.signer_cert = sm2.join("seal.pem");
     c.signer_key = sm2.join("seal.key");
     let err = c.load().err().unwrap();
-    assert!(
-        err.contains("signer_key") && err.contains("[seals.sm2]"),
-        "{err}"
+    assert_eq!(
+        (err.section.as_str(), err.field.as_str()),
+        ("seals", "signer_key")
     );
+    assert!(err.reason.contains("[seals.sm2]"), "{err}");
     // An ECDSA key under [seals.sm2].
     let mut c = with_sm2(pki.path());
     let mut keys = sm2_config(pki.path());
@@ -205,8 +206,13 @@ fn keys_in_the_wrong_place_are_refused_at_start_naming_the_setting() {
     keys.signer_key = pki.path().join("seal.key");
     c.sm2 = Some(keys);
     let err = c.load().err().unwrap();
+    assert_eq!(
+        (err.section.as_str(), err.field.as_str()),
+        ("seals.sm2", "signer_key")
+    );
+    assert!(err.reason.contains("not SM2"), "{err}");
     assert!(
-        err.contains("[seals.sm2] signer_key") && err.contains("not SM2"),
+        err.to_string().starts_with("[seals.sm2] signer_key: "),
         "{err}"
     );
     // A maker without the maker role.
@@ -216,7 +222,10 @@ fn keys_in_the_wrong_place_are_refused_at_start_naming_the_setting() {
     keys.maker_key = sm2.join("seal.key");
     c.sm2 = Some(keys);
     let err = c.load().err().unwrap();
-    assert!(err.contains("[seals.sm2] maker_cert"), "{err}");
+    assert_eq!(
+        (err.section.as_str(), err.field.as_str()),
+        ("seals.sm2", "maker_cert")
+    );
     with_sm2(pki.path()).load().unwrap();
 }
 
@@ -245,10 +254,11 @@ async fn a_crl_in_der_is_read_and_a_crl_file_without_a_crl_is_refused() {
     std::fs::write(&junk_file, "not a CRL").unwrap();
     junk.crls = vec![junk_file];
     let err = junk.load().err().unwrap();
-    assert!(
-        err.contains("[seals] crls") && err.contains("junk.crl"),
-        "{err}"
+    assert_eq!(
+        (err.section.as_str(), err.field.as_str()),
+        ("seals", "crls")
     );
+    assert!(err.reason.contains("junk.crl"), "{err}");
 
     let mut config = with_sm2(pki.path());
     config.crls = vec![der];

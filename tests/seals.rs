@@ -443,15 +443,47 @@ fn a_hub_whose_seal_maker_lacks_the_maker_role_refuses_to_start_naming_the_setti
         .load()
         .err()
         .expect("a maker without the role is refused");
+    assert_eq!(refused.field, "maker_cert", "{refused}");
     assert!(
-        refused.contains("maker_cert")
-            && refused.contains("seal.pem")
-            && refused.contains("maker_role"),
+        refused.reason.contains("seal.pem") && refused.reason.contains("maker_role"),
         "{refused}"
     );
     let mut config = seal_config(pki.path());
     config.maker_role = Some("not-an-oid".into());
     let refused = config.load().err().expect("a malformed role is refused");
-    assert!(refused.contains("maker_role = \"not-an-oid\""), "{refused}");
+    assert_eq!(refused.field, "maker_role", "{refused}");
+    assert!(refused.reason.contains("\"not-an-oid\""), "{refused}");
     assert!(seal_config(pki.path()).load().is_ok());
+}
+
+/// A key that is not PEM, or that belongs to another certificate, is refused naming the key's
+/// setting and both files, so an operator knows which file to replace.
+#[test]
+fn a_wrong_key_is_refused_naming_the_key_setting_and_files() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let mut config = seal_config(pki.path());
+    config.signer_key = pki.path().join("seal-maker.key");
+    let refused = config.load().err().expect("another certificate's key");
+    assert_eq!(
+        (refused.section.as_str(), refused.field.as_str()),
+        ("seals", "signer_key")
+    );
+    assert!(
+        refused.reason.contains("seal-maker.key")
+            && refused.reason.contains("seal.pem")
+            && refused.reason.contains("does not belong"),
+        "{refused}"
+    );
+    let garbage = pki.path().join("garbage.key");
+    std::fs::write(&garbage, "-----BEGIN NOTHING-----\n").unwrap();
+    let mut config = seal_config(pki.path());
+    config.maker_key = garbage;
+    let refused = config.load().err().expect("a key that is not PEM");
+    assert_eq!(refused.field, "maker_key", "{refused}");
+    assert!(refused.reason.contains("garbage.key"), "{refused}");
+    let mut config = seal_config(pki.path());
+    config.signer_cert = pki.path().join("missing.pem");
+    let refused = config.load().err().expect("a missing certificate");
+    assert_eq!(refused.field, "signer_cert", "{refused}");
 }

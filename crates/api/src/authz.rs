@@ -211,17 +211,41 @@ pub fn grant(operation: Operation, role: Role) -> Option<Grant> {
 
 /// Allows or refuses `operation` by `identity`; `owner` is the submitter of the filing concerned
 /// (for list operations: the submitter asked for, `None` when the caller asked for all).
-pub fn check(identity: &Identity, operation: Operation, owner: Option<&str>) -> Result<(), String> {
-    let role = identity.role.as_str();
+pub fn check(identity: &Identity, operation: Operation, owner: Option<&str>) -> Result<(), Denied> {
+    let (role, name) = (identity.role.as_str(), operation.name());
     match grant(operation, identity.role) {
         Some(Grant::Any) => Ok(()),
         Some(Grant::Own) if owner == Some(identity.to_string().as_str()) => Ok(()),
-        Some(Grant::Own) => Err(format!(
-            "a {role} may {} only for their own filings",
-            operation.name()
-        )),
-        None => Err(format!("a {role} may not call {}", operation.name())),
+        Some(Grant::Own) => Err(Denied::NotOwner {
+            role,
+            operation: name,
+        }),
+        None => Err(Denied::NotGranted {
+            role,
+            operation: name,
+        }),
     }
+}
+
+/// Why the table refuses a call: the role and the operation, as the log records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The role may call the operation only on its own filings, and this one is not.
+    #[error("a {role} may {operation} only for their own filings")]
+    NotOwner {
+        /// The caller's role.
+        role: &'static str,
+        /// The operation's name.
+        operation: &'static str,
+    },
+    /// The role may not call the operation at all.
+    #[error("a {role} may not call {operation}")]
+    NotGranted {
+        /// The caller's role.
+        role: &'static str,
+        /// The operation's name.
+        operation: &'static str,
+    },
 }
 
 /// Checks `operation` and, when refused, records the refusal in the log (who, what, which filing;
@@ -241,7 +265,7 @@ pub async fn authorize<S: ecenter_store::EventStore>(
         identity: identity.to_string(),
         operation: operation.name().to_string(),
         filing_id: filing_id.map(str::to_string),
-        reason: reason.clone(),
+        reason: reason.to_string(),
     };
     if let Err(e) = store
         .append(Box::new(move |_: &dyn ecenter_store::ReadView| {
@@ -263,17 +287,19 @@ mod tests {
         let a = Identity::parse("urn:ecenter:lawyer:1").unwrap();
         let clerk = Identity::parse("urn:ecenter:clerk:c1").unwrap();
         assert!(check(&a, GetFiling, Some("urn:ecenter:lawyer:1")).is_ok());
-        assert!(
-            check(&a, GetFiling, Some("urn:ecenter:lawyer:2"))
-                .unwrap_err()
-                .contains("only for their own")
+        let other = check(&a, GetFiling, Some("urn:ecenter:lawyer:2")).unwrap_err();
+        assert_eq!(
+            other,
+            Denied::NotOwner {
+                role: "lawyer",
+                operation: "GetFiling"
+            }
         );
+        assert!(other.to_string().contains("only for their own"), "{other}");
         assert!(check(&a, GetFiling, None).is_err());
-        assert!(
-            check(&clerk, ReviewFiling, None)
-                .unwrap_err()
-                .contains("may not call ReviewFiling")
-        );
+        let review = check(&clerk, ReviewFiling, None).unwrap_err();
+        assert!(matches!(review, Denied::NotGranted { .. }), "{review}");
+        assert!(review.to_string().contains("may not call ReviewFiling"));
         assert!(
             check(&clerk, CancelFiling, None).is_err(),
             "clerks cannot alter filings"

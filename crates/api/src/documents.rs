@@ -22,7 +22,7 @@ use tonic::Status;
 const CHUNK: usize = 1 << 20;
 
 pub use ecenter_store::verified::StoredDocument;
-use ecenter_store::verified::{DocumentError, damage};
+use ecenter_store::verified::{DocumentError, Found};
 
 /// The gRPC answer for a document that was not handed out: DATA_LOSS naming it when damaged.
 pub fn status(e: DocumentError) -> Status {
@@ -33,7 +33,7 @@ pub fn status(e: DocumentError) -> Status {
 pub async fn report<S: EventStore>(
     store: &S,
     doc: &StoredDocument,
-    found: String,
+    found: ecenter_store::verified::Found,
     operation: &str,
 ) -> Status {
     status(ecenter_store::verified::report(store, doc, found, operation).await)
@@ -66,22 +66,22 @@ pub async fn stream_verified<S: EventStore>(
     .map_err(|_| ApiError::internal("reading a stored document failed"))?;
     let file = match checked {
         Ok(((sha, _), f)) if sha == doc.sha256 => f,
-        other => {
-            let found = damage(&doc, other.map(|(h, _)| h)).unwrap_or_default();
+        Ok(((sha256, size), _)) => {
+            let found = Found::Other { sha256, size };
             return Err(report(&*store, &doc, found, operation).await);
         }
+        Err(e) => return Err(report(&*store, &doc, e.into(), operation).await),
     };
     let (tx, rx) = mpsc::channel(4);
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let outcome = send_chunks(file, &tx);
-        let status = match outcome {
+        let found = match outcome {
             Ok((sha, _)) if sha == doc.sha256 => return,
-            Ok(found) => damage(&doc, Ok(found)),
+            Ok((sha256, size)) => Found::Other { sha256, size },
             Err(SendEnd::Gone) => return,
-            Err(SendEnd::Io(e)) => damage(&doc, Err(e)),
+            Err(SendEnd::Io(e)) => e.into(),
         };
-        let found = status.unwrap_or_default();
         let status = handle.block_on(report(&*store, &doc, found, operation));
         let _ = tx.blocking_send(Err(status));
     });

@@ -22,7 +22,9 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tonic::server::NamedService;
 use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 /// Why the gRPC port stopped with an error.
@@ -76,7 +78,7 @@ pub async fn serve<S: EventStore>(
     stop: watch::Receiver<bool>,
 ) -> Result<(), GrpcError> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    report_health::<S>(&health, true).await;
+    report_health::<S>(&health, ServingStatus::Serving).await;
     tokio::spawn(not_serving_on_write_failure(
         store.clone(),
         health,
@@ -118,41 +120,18 @@ pub async fn serve<S: EventStore>(
     Ok(())
 }
 
-/// Sets every service SERVING (or NOT_SERVING, with the overall status).
-async fn report_health<S: EventStore>(health: &HealthReporter, serving: bool) {
-    if serving {
-        health
-            .set_serving::<FilingServiceServer<FilingApi<S>>>()
-            .await;
-        health
-            .set_serving::<EventLogServiceServer<EventLogApi<S>>>()
-            .await;
-        health.set_serving::<SealServiceServer<SealApi<S>>>().await;
-        health
-            .set_serving::<SimilarCaseServiceServer<SimilarApi<S>>>()
-            .await;
-        health
-            .set_serving::<ServiceOfProcessServer<ServiceApi<S>>>()
-            .await;
-    } else {
-        health
-            .set_not_serving::<FilingServiceServer<FilingApi<S>>>()
-            .await;
-        health
-            .set_not_serving::<EventLogServiceServer<EventLogApi<S>>>()
-            .await;
-        health
-            .set_not_serving::<SealServiceServer<SealApi<S>>>()
-            .await;
-        health
-            .set_not_serving::<SimilarCaseServiceServer<SimilarApi<S>>>()
-            .await;
-        health
-            .set_not_serving::<ServiceOfProcessServer<ServiceApi<S>>>()
-            .await;
-        health
-            .set_service_status("", tonic_health::ServingStatus::NotServing)
-            .await;
+/// Sets the overall status ("") and every service's to `status`.
+async fn report_health<S: EventStore>(health: &HealthReporter, status: ServingStatus) {
+    let services = [
+        "",
+        <FilingServiceServer<FilingApi<S>> as NamedService>::NAME,
+        <EventLogServiceServer<EventLogApi<S>> as NamedService>::NAME,
+        <SealServiceServer<SealApi<S>> as NamedService>::NAME,
+        <SimilarCaseServiceServer<SimilarApi<S>> as NamedService>::NAME,
+        <ServiceOfProcessServer<ServiceApi<S>> as NamedService>::NAME,
+    ];
+    for name in services {
+        health.set_service_status(name, status).await;
     }
 }
 
@@ -166,7 +145,7 @@ async fn not_serving_on_write_failure<S: EventStore>(
     tokio::select! {
         failed = async { failure.wait_for(Option::is_some).await.is_ok() } => if failed {
             tracing::error!("health: NOT_SERVING, the event log refuses writes");
-            report_health::<S>(&health, false).await;
+            report_health::<S>(&health, ServingStatus::NotServing).await;
         },
         _ = async { stop.wait_for(|s| *s).await.is_ok() } => {}
     }

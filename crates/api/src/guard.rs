@@ -114,7 +114,9 @@ impl Shared {
     fn identify<B>(&self, request: &http::Request<B>) -> Result<Identity, ApiError> {
         match self.authentication {
             Authentication::MutualTls => match request.extensions().get::<PeerInfo>() {
-                Some(info) => info.current_identity().map_err(ApiError::unauthenticated),
+                Some(info) => info
+                    .current_identity()
+                    .map_err(|e| ApiError::unauthenticated(e.to_string())),
                 None => Err(ApiError::unauthenticated("no client certificate")),
             },
             Authentication::DevHeader => {

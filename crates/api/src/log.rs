@@ -101,7 +101,7 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
                 .map(|d| pb::DamagedDocument {
                     sha256: d.document.sha256,
                     document: d.document.label,
-                    found: d.found,
+                    found: d.found.to_string(),
                 })
                 .collect(),
             up_to_seq: outcome.up_to_seq,

@@ -3,6 +3,7 @@
 //! The TLS configuration itself (keys, client CA, the reloading CRL verifier) is the server crate's.
 
 use crate::identity::{Identity, IdentityError};
+use crate::revocation::Unauthenticated;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ pub struct PeerInfo {
     /// Remote address.
     pub remote: SocketAddr,
     /// The identity in the client certificate, or why there is none usable.
-    pub identity: Result<Identity, String>,
+    pub identity: Result<Identity, Unauthenticated>,
     /// The certificate's issuer, serial and expiry, checked again at every request.
     pub credential: Option<Arc<crate::revocation::ClientCredential>>,
     /// The CRL in force.
@@ -39,7 +40,7 @@ pub struct PeerInfo {
 impl PeerInfo {
     /// The identity, if its certificate is still good now (not revoked since the handshake, not
     /// expired).
-    pub fn current_identity(&self) -> Result<Identity, String> {
+    pub fn current_identity(&self) -> Result<Identity, Unauthenticated> {
         let identity = self.identity.clone()?;
         if let (Some(c), Some(r)) = (&self.credential, &self.revocation)
             && let Some(reason) = r.refusal(c)
@@ -142,8 +143,8 @@ pub fn incoming(
                             .peer_certificates()
                             .and_then(|c| c.first());
                         let identity = leaf
-                            .ok_or_else(|| "no client certificate".to_string())
-                            .and_then(|c| identity_from_certificate(c).map_err(|e| e.to_string()));
+                            .ok_or(Unauthenticated::NoCertificate)
+                            .and_then(|c| Ok(identity_from_certificate(c)?));
                         let credential = leaf
                             .and_then(|c| crate::revocation::ClientCredential::of(c))
                             .map(Arc::new);

@@ -78,27 +78,24 @@ impl Revocation {
     }
 
     /// Why a request under `credential` must be refused now, if it must.
-    pub fn refusal(&self, credential: &ClientCredential) -> Option<String> {
+    pub fn refusal(&self, credential: &ClientCredential) -> Option<Unauthenticated> {
         let now = chrono::Utc::now().timestamp();
         if credential.not_after < now {
-            return Some(format!(
-                "the client certificate (serial {}) expired at {}: ask the court for a new one",
-                credential.serial_hex(),
-                chrono::DateTime::from_timestamp(credential.not_after, 0)
+            return Some(Unauthenticated::Expired {
+                serial: credential.serial_hex(),
+                at: chrono::DateTime::from_timestamp(credential.not_after, 0)
                     .map(|t| t.to_rfc3339())
-                    .unwrap_or_default()
-            ));
+                    .unwrap_or_default(),
+            });
         }
         let mut state = self.state.lock().expect("revocation lock");
         if state.looked_at.is_none_or(|t| t.elapsed() >= RELOAD_EVERY) {
             self.refresh(&mut state);
         }
-        state.revoked.contains(&credential.key).then(|| {
-            format!(
-                "the client certificate (serial {}) was revoked by the court: requests under it are refused, also on connections opened before",
-                credential.serial_hex()
-            )
-        })
+        state
+            .revoked
+            .contains(&credential.key)
+            .then(|| Unauthenticated::Revoked(credential.serial_hex()))
     }
 
     /// Re-reads the CRL when its file changed. A CRL that fails to load keeps the previous list in
@@ -127,18 +124,19 @@ impl Revocation {
     }
 }
 
-fn load(path: &std::path::Path) -> Result<(Revoked, i64), String> {
+fn load(path: &std::path::Path) -> Result<(Revoked, i64), CrlError> {
     use rustls_pki_types::CertificateRevocationListDer;
     use rustls_pki_types::pem::PemObject;
+    let unreadable = |e: rustls_pki_types::pem::Error| CrlError::Unreadable(e.to_string());
     let crls = CertificateRevocationListDer::pem_file_iter(path)
-        .map_err(|e| e.to_string())?
+        .map_err(unreadable)?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+        .map_err(unreadable)?;
     let issued = newest_issue(&crls)?;
     let mut out = HashSet::new();
     for crl in &crls {
         let (_, parsed) = x509_parser::parse_x509_crl(crl.as_ref())
-            .map_err(|e| format!("CRL does not parse: {e}"))?;
+            .map_err(|e| CrlError::Malformed(e.to_string()))?;
         let issuer = parsed.issuer().as_raw().to_vec();
         for revoked in parsed.iter_revoked_certificates() {
             out.insert((issuer.clone(), revoked.raw_serial().to_vec()));
@@ -150,15 +148,55 @@ fn load(path: &std::path::Path) -> Result<(Revoked, i64), String> {
 /// The newest thisUpdate (seconds) of `crls`; an error when there is none or one does not parse.
 pub fn newest_issue(
     crls: &[rustls_pki_types::CertificateRevocationListDer<'_>],
-) -> Result<i64, String> {
+) -> Result<i64, CrlError> {
     let mut newest = None;
     for crl in crls {
         let (_, parsed) = x509_parser::parse_x509_crl(crl.as_ref())
-            .map_err(|e| format!("a CRL does not parse ({e}): revocations cannot be read"))?;
+            .map_err(|e| CrlError::Malformed(e.to_string()))?;
         let issued = parsed.last_update().timestamp();
         newest = Some(newest.map_or(issued, |n: i64| n.max(issued)));
     }
-    newest.ok_or_else(|| "holds no CRL: revocations cannot be read".to_string())
+    newest.ok_or(CrlError::Empty)
+}
+
+/// Why the client CRL file cannot be used (RFC 5280 §5).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrlError {
+    /// The file cannot be read, or a PEM block in it is broken.
+    #[error("{0}")]
+    Unreadable(String),
+    /// A CRL in it does not parse.
+    #[error("a CRL does not parse ({0}): revocations cannot be read")]
+    Malformed(String),
+    /// No `X509 CRL` block at all.
+    #[error("holds no CRL: revocations cannot be read")]
+    Empty,
+}
+
+/// Why a caller's certificate does not (or no longer) identify anyone; answered UNAUTHENTICATED.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unauthenticated {
+    /// The TLS handshake carried no client certificate.
+    #[error("no client certificate")]
+    NoCertificate,
+    /// The certificate names no usable identity.
+    #[error(transparent)]
+    Identity(#[from] crate::identity::IdentityError),
+    /// Past its notAfter (RFC 3339 UTC).
+    #[error(
+        "the client certificate (serial {serial}) expired at {at}: ask the court for a new one"
+    )]
+    Expired {
+        /// The serial, hex.
+        serial: String,
+        /// When it expired.
+        at: String,
+    },
+    /// On the court's CRL since the handshake; holds the serial, hex.
+    #[error(
+        "the client certificate (serial {0}) was revoked by the court: requests under it are refused, also on connections opened before"
+    )]
+    Revoked(String),
 }
 
 /// The certificate a long-lived stream was opened under, to check again while it runs: a watch
@@ -177,6 +215,6 @@ impl StillGood {
         self.0
             .as_ref()
             .and_then(|p| p.current_identity().err())
-            .map(|reason| ApiError::unauthenticated(reason).into())
+            .map(|reason| ApiError::unauthenticated(reason.to_string()).into())
     }
 }

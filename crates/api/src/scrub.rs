@@ -7,6 +7,7 @@
 use crate::documents::{self, StoredDocument};
 use ecenter_domain::Event;
 use ecenter_domain::service::RecipientEvent;
+use ecenter_store::verified::Found;
 use ecenter_store::{EventStore, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,8 +40,8 @@ impl Default for ScrubConfig {
 pub struct Damaged {
     /// The document.
     pub document: StoredDocument,
-    /// `missing`, or what is there instead.
-    pub found: String,
+    /// What is there instead.
+    pub found: Found,
 }
 
 /// What one pass did.
@@ -158,7 +159,7 @@ fn hash_all<S: EventStore>(
     refs: BTreeMap<String, String>,
     up_to_seq: u64,
     rate: Option<u64>,
-) -> (ScrubOutcome, Vec<(StoredDocument, String)>) {
+) -> (ScrubOutcome, Vec<(StoredDocument, Found)>) {
     let mut outcome = ScrubOutcome {
         up_to_seq,
         ..Default::default()
@@ -170,12 +171,11 @@ fn hash_all<S: EventStore>(
         outcome.documents += 1;
         let damage = match ecenter_store::blobs::hash_file_with(&store.blobs().path(&sha), &mut buf)
         {
-            Ok((got, size)) => {
+            Ok((sha256, size)) => {
                 outcome.bytes += size;
-                (got != sha).then(|| format!("content with SHA-256 {got}, {size} bytes"))
+                (sha256 != sha).then_some(Found::Other { sha256, size })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing".into()),
-            Err(e) => Some(format!("unreadable ({e})")),
+            Err(e) => Some(Found::from(e)),
         };
         if let Some(what) = damage {
             found.push((StoredDocument::new(&sha, label), what));

@@ -389,7 +389,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         ecenter_pdfseal::picture_size(&r.picture_png)
             .map_err(|e| invalid("picture_png", e.to_string()))?;
         let algorithm = requested_algorithm(r.algorithm)?;
-        let keys = ctx.keys(algorithm).map_err(ApiError::failed_precondition)?;
+        let keys = ctx.keys(algorithm)?;
         let days = match r.valid_days {
             0 => 365,
             d @ 1..=3650 => d,
@@ -544,9 +544,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             "ApplySeal",
         )
         .await?;
-        let keys = ctx
-            .keys(algorithm_of(&seal))
-            .map_err(ApiError::failed_precondition)?;
+        let keys = ctx.keys(algorithm_of(&seal))?;
         let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
             ApiError::failed_precondition(format!(
                 "seal 「{}」 cannot be used by the hub's signer: {e}",

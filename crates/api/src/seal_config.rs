@@ -2,8 +2,9 @@
 //! stores per purpose, and the B-LTA and archival-renewal policy. Refuses, naming the setting or
 //! file, anything unusable at start-up.
 
+use ecenter_outbox::ConfigError;
 use ecenter_seal::tsa::TimestampAuthority;
-use ecenter_seal::{KeyHolder, TrustStores, Verifier};
+use ecenter_seal::{KeyHolder, SealError, TrustStores, Verifier};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub struct SealConfig {
     /// PAdES level of the PDFs the hub seals: `B-LTA` (the default when the hub has a TSA: the
     /// validation data and a document timestamp follow the seal) or `B-LT`.
     #[serde(default)]
-    pub pades_level: Option<String>,
+    pub pades_level: Option<PadesLevel>,
     /// Archival renewal: days before the newest timestamp's TSA certificate expires that the hub
     /// adds a fresh document timestamp to each sealed PDF it keeps (default 180).
     #[serde(default)]
@@ -66,6 +67,17 @@ pub struct SealConfig {
     /// SM2. Trust anchors for SM2 makers, signers and TSAs go in the lists above.
     #[serde(default)]
     pub sm2: Option<Sm2SealConfig>,
+}
+
+/// The PAdES baseline level (ETSI EN 319 142-1 §6) of the PDFs the hub seals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PadesLevel {
+    /// B-LT: the signature, then the validation data (certificates, CRLs) in the DSS.
+    #[serde(rename = "B-LT")]
+    BLt,
+    /// B-LTA: B-LT and a document timestamp over it all, renewed before its TSA ages out.
+    #[serde(rename = "B-LTA")]
+    BLta,
 }
 
 /// `[seals.sm2]`: the SM2 seal maker, signer and (optionally) TSA, PEM certificates and PKCS#8
@@ -113,19 +125,40 @@ pub struct SealContext {
     pub(crate) archive: crate::archive::ArchivePolicy,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+/// The file a setting names, or the setting and the file in the error.
+fn read(section: &str, field: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|e| ConfigError::file(section, field, path, e))
 }
 
-fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
+/// A certificate and its key, the error naming the setting and file at fault: an unreadable or
+/// non-PEM certificate names the `*_cert` setting, a non-PEM key or one that does not belong to
+/// the certificate names the `*_key` setting and both files.
+fn key_holder(
+    section: &str,
+    names: [&str; 2],
+    cert: &Path,
+    key: &Path,
+) -> Result<KeyHolder, ConfigError> {
+    let [cert_field, key_field] = names;
+    let cert_pem = read(section, cert_field, cert)?;
+    let key_pem = read(section, key_field, key)?;
+    KeyHolder::from_pem(&cert_pem, &key_pem).map_err(|e| match e {
+        SealError::Certificate(_) => ConfigError::file(section, cert_field, cert, e),
+        e => ConfigError::new(
+            section,
+            key_field,
+            format!("{} (for {}): {e}", key.display(), cert.display()),
+        ),
+    })
+}
+
+/// Every certificate in the PEM files of one list setting.
+fn certs(field: &str, paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, ConfigError> {
     let mut out = Vec::new();
     for p in paths {
-        for c in CertificateDer::pem_file_iter(p).map_err(|e| format!("{}: {e}", p.display()))? {
-            out.push(
-                c.map_err(|e| format!("{}: {e}", p.display()))?
-                    .as_ref()
-                    .to_vec(),
-            );
+        let bad = |e: &dyn std::fmt::Display| ConfigError::file("seals", field, p, e);
+        for c in CertificateDer::pem_file_iter(p).map_err(|e| bad(&e))? {
+            out.push(c.map_err(|e| bad(&e))?.as_ref().to_vec());
         }
     }
     Ok(out)
@@ -133,9 +166,9 @@ fn certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
 
 /// The CRLs of a file, PEM (one or more) or DER (one), each checked to parse: a file that
 /// holds none is refused, so revocation is never silently unchecked.
-fn crls_in(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    let named = |e: &dyn std::fmt::Display| format!("[seals] crls: {}: {e}", path.display());
-    let bytes = read(path)?;
+fn crls_in(path: &Path) -> Result<Vec<Vec<u8>>, ConfigError> {
+    let named = |e: &dyn std::fmt::Display| ConfigError::file("seals", "crls", path, e);
+    let bytes = read("seals", "crls", path)?;
     let mut out = Vec::new();
     for c in CertificateRevocationListDer::pem_slice_iter(&bytes) {
         out.push(c.map_err(|e| named(&e))?.as_ref().to_vec());
@@ -156,15 +189,18 @@ fn crls_in(path: &Path) -> Result<Vec<Vec<u8>>, String> {
 }
 
 impl SealConfig {
-    fn sunsets(&self) -> Result<Vec<(String, SystemTime)>, String> {
+    fn sunsets(&self) -> Result<Vec<(String, SystemTime)>, ConfigError> {
         self.archive_algorithm_sunset
             .iter()
             .map(|(oid, date)| {
-                der::asn1::ObjectIdentifier::new(oid).map_err(|e| {
-                    format!("[seals] archive_algorithm_sunset: {oid:?} is not an algorithm OID: {e}")
-                })?;
+                let bad =
+                    |reason: String| ConfigError::new("seals", "archive_algorithm_sunset", reason);
+                der::asn1::ObjectIdentifier::new(oid)
+                    .map_err(|e| bad(format!("{oid:?} is not an algorithm OID: {e}")))?;
                 let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| {
-                    format!("[seals] archive_algorithm_sunset.{oid} = {date:?}: not a date like 2031-01-01 ({e})")
+                    bad(format!(
+                        "{oid} = {date:?}: not a date like 2031-01-01 ({e})"
+                    ))
                 })?;
                 let at = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
                 Ok((oid.clone(), SystemTime::from(at)))
@@ -172,37 +208,58 @@ impl SealConfig {
             .collect()
     }
 
-    fn maker_role(&self) -> Result<Option<der::asn1::ObjectIdentifier>, String> {
+    fn maker_role(&self) -> Result<Option<der::asn1::ObjectIdentifier>, ConfigError> {
         self.maker_role
             .as_deref()
             .map(|r| {
                 der::asn1::ObjectIdentifier::new(r).map_err(|e| {
-                    format!("[seal] maker_role = {r:?} is not an object identifier (like 1.3.6.1.4.1.59648.1.2): {e}")
+                    ConfigError::new(
+                        "seals",
+                        "maker_role",
+                        format!(
+                            "{r:?} is not an object identifier (like 1.3.6.1.4.1.59648.1.2): {e}"
+                        ),
+                    )
                 })
             })
             .transpose()
     }
 
     /// Loads the keys and trust stores, refusing anything unusable with the file it came from.
-    pub fn load(&self) -> Result<SealContext, String> {
-        let holder = |c: &Path, k: &Path| {
-            KeyHolder::from_pem(&read(c)?, &read(k)?).map_err(|e| format!("{}: {e}", c.display()))
-        };
-        let maker = holder(&self.maker_cert, &self.maker_key)?;
+    pub fn load(&self) -> Result<SealContext, ConfigError> {
+        let holder = |names, c: &Path, k: &Path| key_holder("seals", names, c, k);
+        let maker = holder(
+            ["maker_cert", "maker_key"],
+            &self.maker_cert,
+            &self.maker_key,
+        )?;
         let role = self
             .maker_role()?
             .unwrap_or(ecenter_seal::roles::SEAL_MAKER_ROLE);
         ecenter_seal::roles::maker_role_ok(maker.cert(), role).map_err(|(_, e)| {
-            format!(
-                "[seals] maker_cert {}: {e}; issue the maker's certificate with that role, or name the court's role in [seals] maker_role",
-                self.maker_cert.display()
-            )
+            ConfigError::file("seals", "maker_cert", &self.maker_cert, format!(
+                "{e}; issue the maker's certificate with that role, or name the court's role in [seals] maker_role"
+            ))
         })?;
-        let signer = holder(&self.signer_cert, &self.signer_key)?;
+        let signer = holder(
+            ["signer_cert", "signer_key"],
+            &self.signer_cert,
+            &self.signer_key,
+        )?;
         let tsa = match (&self.tsa_cert, &self.tsa_key) {
-            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(c, k)?)),
+            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(
+                ["tsa_cert", "tsa_key"],
+                c,
+                k,
+            )?)),
             (None, None) => None,
-            _ => return Err("set both tsa_cert and tsa_key, or neither".into()),
+            _ => {
+                return Err(ConfigError::new(
+                    "seals",
+                    "tsa_key",
+                    "set both tsa_cert and tsa_key, or neither",
+                ));
+            }
         };
         for (setting, key) in [("maker_key", &maker), ("signer_key", &signer)] {
             not_sm2(setting, key.curve())?;
@@ -215,24 +272,19 @@ impl SealConfig {
         for p in &self.crls {
             crls.extend(crls_in(p)?);
         }
-        let chain = certs(&self.intermediates)?;
+        let chain = certs("intermediates", &self.intermediates)?;
         let trust = TrustStores {
-            seal_makers: certs(&self.trust_seal_makers)?,
-            signers: certs(&self.trust_signers)?,
+            seal_makers: certs("trust_seal_makers", &self.trust_seal_makers)?,
+            signers: certs("trust_signers", &self.trust_signers)?,
             intermediates: chain.clone(),
             crls,
-            tsas: certs(&self.trust_tsas)?,
+            tsas: certs("trust_tsas", &self.trust_tsas)?,
             maker_role: self.maker_role()?,
         };
-        let signer_subject = subject_of(signer.cert())?;
-        let lta = match self.pades_level.as_deref() {
-            None | Some("B-LTA") => tsa.is_some(),
-            Some("B-LT") => false,
-            Some(other) => {
-                return Err(format!(
-                    "[seals] pades_level = {other:?}: choose \"B-LTA\" (validation data and a document timestamp) or \"B-LT\""
-                ));
-            }
+        let signer_subject = subject_of("seals", &self.signer_cert, signer.cert())?;
+        let lta = match self.pades_level {
+            None | Some(PadesLevel::BLta) => tsa.is_some(),
+            Some(PadesLevel::BLt) => false,
         };
         Ok(SealContext {
             maker,
@@ -255,46 +307,68 @@ impl SealConfig {
 }
 
 /// Refuses an SM2 key among the main (ECDSA) keys, pointing to `[seals.sm2]`.
-fn not_sm2(setting: &str, curve: ecenter_seal::Curve) -> Result<(), String> {
+fn not_sm2(setting: &str, curve: ecenter_seal::Curve) -> Result<(), ConfigError> {
     match curve {
-        ecenter_seal::Curve::Sm2 => Err(format!(
-            "[seals] {setting} is an SM2 key: the main keys seal PDFs and proofs (PAdES, ECDSA P-256), which PDF validators verify only in ECDSA; put SM2 keys under [seals.sm2]"
+        ecenter_seal::Curve::Sm2 => Err(ConfigError::new(
+            "seals",
+            setting,
+            "an SM2 key: the main keys seal PDFs and proofs (PAdES, ECDSA P-256), which PDF validators verify only in ECDSA; put SM2 keys under [seals.sm2]",
         )),
         _ => Ok(()),
     }
 }
 
-fn subject_of(cert: &[u8]) -> Result<String, String> {
+/// The subject of the signer's certificate, or the `signer_cert` setting at fault.
+fn subject_of(section: &str, path: &Path, cert: &[u8]) -> Result<String, ConfigError> {
     x509_parser::parse_x509_certificate(cert)
         .map(|(_, c)| c.subject().to_string())
-        .map_err(|e| format!("signer certificate: {e}"))
+        .map_err(|e| ConfigError::file(section, "signer_cert", path, e))
 }
 
 impl Sm2SealConfig {
-    fn load(&self, role: der::asn1::ObjectIdentifier) -> Result<SealKeys, String> {
-        let holder = |setting: &str, c: &Path, k: &Path| {
-            let h = KeyHolder::from_pem(&read(c)?, &read(k)?)
-                .map_err(|e| format!("[seals.sm2] {setting} {}: {e}", k.display()))?;
+    fn load(&self, role: der::asn1::ObjectIdentifier) -> Result<SealKeys, ConfigError> {
+        const SECTION: &str = "seals.sm2";
+        let holder = |names: [&str; 2], c: &Path, k: &Path| {
+            let h = key_holder(SECTION, names, c, k)?;
             match h.curve() {
                 ecenter_seal::Curve::Sm2 => Ok(h),
-                other => Err(format!(
-                    "[seals.sm2] {setting} {}: a {other:?} key, not SM2 (sm2p256v1)",
-                    k.display()
+                other => Err(ConfigError::file(
+                    SECTION,
+                    names[1],
+                    k,
+                    format!("a {other:?} key, not SM2 (sm2p256v1)"),
                 )),
             }
         };
-        let maker = holder("maker_key", &self.maker_cert, &self.maker_key)?;
-        ecenter_seal::roles::maker_role_ok(maker.cert(), role).map_err(|(_, e)| {
-            format!("[seals.sm2] maker_cert {}: {e}", self.maker_cert.display())
-        })?;
-        let signer = holder("signer_key", &self.signer_cert, &self.signer_key)?;
+        let maker = holder(
+            ["maker_cert", "maker_key"],
+            &self.maker_cert,
+            &self.maker_key,
+        )?;
+        ecenter_seal::roles::maker_role_ok(maker.cert(), role)
+            .map_err(|(_, e)| ConfigError::file(SECTION, "maker_cert", &self.maker_cert, e))?;
+        let signer = holder(
+            ["signer_cert", "signer_key"],
+            &self.signer_cert,
+            &self.signer_key,
+        )?;
         let tsa = match (&self.tsa_cert, &self.tsa_key) {
-            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder("tsa_key", c, k)?)),
+            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(
+                ["tsa_cert", "tsa_key"],
+                c,
+                k,
+            )?)),
             (None, None) => None,
-            _ => return Err("[seals.sm2] set both tsa_cert and tsa_key, or neither".into()),
+            _ => {
+                return Err(ConfigError::new(
+                    SECTION,
+                    "tsa_key",
+                    "set both tsa_cert and tsa_key, or neither",
+                ));
+            }
         };
         Ok(SealKeys {
-            signer_subject: subject_of(signer.cert())?,
+            signer_subject: subject_of(SECTION, &self.signer_cert, signer.cert())?,
             maker,
             signer,
             tsa,
@@ -316,7 +390,7 @@ impl SealContext {
     pub(crate) fn keys(
         &self,
         algorithm: ecenter_seal::SignatureAlgorithm,
-    ) -> Result<KeysRef<'_>, String> {
+    ) -> Result<KeysRef<'_>, crate::error::ApiError> {
         match algorithm {
             ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256 => Ok(KeysRef {
                 maker: &self.maker,
@@ -334,7 +408,7 @@ impl SealContext {
                     tsa: k.tsa.as_ref(),
                 })
                 .ok_or_else(|| {
-                    "this hub has no SM2 seal keys: configure [seals.sm2] (maker_cert, maker_key, signer_cert, signer_key)".to_string()
+                    crate::error::ApiError::failed_precondition("this hub has no SM2 seal keys: configure [seals.sm2] (maker_cert, maker_key, signer_cert, signer_key)")
                 }),
         }
     }

@@ -15,6 +15,7 @@
 //! lopdf unpacks them), streams inflated within the per-stream and per-document byte limits, and
 //! the page tree walked once with cycles, depth and page count checked.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod pdf;
 mod read;

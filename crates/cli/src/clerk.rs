@@ -36,110 +36,18 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Verifies every signature of a PDF offline; exits 0 only when all of them pass.
-    VerifyPdf {
-        /// The PDF file.
-        file: PathBuf,
-        /// Trust anchor(s) for signers (PEM); nothing is trusted unless named here.
-        #[arg(long, required = true)]
-        trust: Vec<PathBuf>,
-        /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
-        #[arg(long)]
-        tsa_trust: Vec<PathBuf>,
-        /// Intermediate CA certificates (PEM) that may complete chains.
-        #[arg(long)]
-        intermediate: Vec<PathBuf>,
-        /// CRLs (PEM) to check revocation against.
-        #[arg(long)]
-        crl: Vec<PathBuf>,
-        /// Print JSON for scripts instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    VerifyPdf(VerifyPdfArgs),
     /// Verifies every seal of an OFD offline (GB/T 33190 §18: files changed, added or removed,
     /// the stamp, each SES_Signature); exits 0 only when it has seals and all of them pass.
-    VerifyOfd {
-        /// The OFD file.
-        file: PathBuf,
-        /// Trust anchor(s) for seal makers and signers (PEM, ECDSA or SM2); nothing is trusted
-        /// unless named here.
-        #[arg(long, required = true)]
-        trust: Vec<PathBuf>,
-        /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
-        #[arg(long)]
-        tsa_trust: Vec<PathBuf>,
-        /// Intermediate CA certificates (PEM) that may complete chains.
-        #[arg(long)]
-        intermediate: Vec<PathBuf>,
-        /// CRLs (PEM) to check revocation against.
-        #[arg(long)]
-        crl: Vec<PathBuf>,
-        /// Print JSON for scripts instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    VerifyOfd(VerifyOfdArgs),
     /// Walks the event log from its first entry: names the first entry that does not verify, or
     /// prints the chain head to compare with one recorded elsewhere. Offline it also compares the
     /// log with its signed checkpoints and with `--expect`, on a private copy (the directory checked
     /// is never written to). Exit 1 when the log is broken, shorter or different.
-    VerifyLog {
-        /// A data directory no hub is serving (a copy, or a stopped hub's): checked offline.
-        #[arg(long, conflicts_with = "hub")]
-        data_dir: Option<PathBuf>,
-        /// The hub's checkpoint public key (PEM); default: `checkpoints/key.pem` in the directory.
-        #[arg(long, requires = "data_dir")]
-        checkpoint_key: Option<PathBuf>,
-        /// A witness directory holding copies of the checkpoints (repeatable).
-        #[arg(long, requires = "data_dir")]
-        witness: Vec<PathBuf>,
-        /// A head recorded elsewhere, SEQ:HASH (a receipt's log entry, an e-mailed checkpoint).
-        #[arg(long, requires = "data_dir")]
-        expect: Option<String>,
-        /// Trust anchor(s) (PEM) for the checkpoints' timestamps; without it they are not checked.
-        #[arg(long, requires = "data_dir")]
-        tsa_trust: Vec<PathBuf>,
-        /// Intermediate CA certificates (PEM) for the timestamps' chains.
-        #[arg(long, requires = "tsa_trust")]
-        intermediate: Vec<PathBuf>,
-        /// A running hub, e.g. 127.0.0.1:50051: its entries are read over mutual TLS.
-        #[arg(long, requires_all = ["ca", "cert", "key"])]
-        hub: Option<String>,
-        /// The CA (PEM) the hub's certificate chains to.
-        #[arg(long)]
-        ca: Option<PathBuf>,
-        /// The clerk's certificate (PEM).
-        #[arg(long)]
-        cert: Option<PathBuf>,
-        /// The clerk's key (PEM).
-        #[arg(long)]
-        key: Option<PathBuf>,
-        /// The name the hub's certificate is issued for.
-        #[arg(long, default_value = "localhost")]
-        server_name: String,
-        /// Print JSON for scripts instead of words.
-        #[arg(long)]
-        json: bool,
-    },
+    VerifyLog(VerifyLogArgs),
     /// Verifies a proof of service (电子送达凭证) offline: its detached CAdES signature, the
     /// signer's chain and the signature timestamp. Exit 0 only when it passes.
-    VerifyProof {
-        /// The proof document (JSON, as GetProof or `clerk proof` gives it).
-        file: PathBuf,
-        /// Its detached signature (DER).
-        #[arg(long)]
-        signature: PathBuf,
-        /// Trust anchor(s) for the hub's signer (PEM); nothing is trusted unless named here.
-        #[arg(long, required = true)]
-        trust: Vec<PathBuf>,
-        /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signer's anchors.
-        #[arg(long)]
-        tsa_trust: Vec<PathBuf>,
-        /// Intermediate CA certificates (PEM) that may complete chains.
-        #[arg(long)]
-        intermediate: Vec<PathBuf>,
-        /// Print JSON for scripts instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    VerifyProof(VerifyProofArgs),
     /// Shows a serve order's recipients: state, channel, attempts, effective time and rule.
     Service {
         /// The order (O…).
@@ -160,34 +68,7 @@ enum Command {
         json: bool,
     },
     /// Lists deliveries — every recipient of every serve order — filtered, newest orders first.
-    Deliveries {
-        /// Only this case (any spelling that parses).
-        #[arg(long)]
-        case: Option<String>,
-        /// Part of the recipient's name.
-        #[arg(long)]
-        recipient: Option<String>,
-        /// Only recipients with an address on this channel.
-        #[arg(long, value_enum)]
-        channel: Option<ChannelName>,
-        /// sending, awaiting, effective or unserved.
-        #[arg(long, value_parser = ["sending", "awaiting", "effective", "unserved"])]
-        status: Option<String>,
-        /// Orders from this day on (YYYY-MM-DD, Asia/Shanghai).
-        #[arg(long)]
-        from: Option<chrono::NaiveDate>,
-        /// Orders up to and including this day (YYYY-MM-DD, Asia/Shanghai).
-        #[arg(long)]
-        to: Option<chrono::NaiveDate>,
-        /// At most this many rows.
-        #[arg(long, default_value_t = 200)]
-        limit: u32,
-        #[command(flatten)]
-        hub: HubConfig,
-        /// Print JSON for scripts instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    Deliveries(DeliveriesArgs),
     /// Exports everything about a case — receipts, deliveries, proofs of service and the log
     /// entries that concern it — into a directory with a manifest signed by the clerk's key.
     Export {
@@ -209,74 +90,229 @@ enum Command {
         json: bool,
     },
     /// Sends a dead-lettered notice again.
-    Retry {
-        /// The order (O…).
-        order_id: String,
-        /// The recipient (R1, ...).
-        recipient_id: String,
-        /// The channel that failed.
-        #[arg(long, value_enum)]
-        channel: ChannelName,
-        #[command(flatten)]
-        hub: HubConfig,
-    },
+    Retry(RetryArgs),
     /// Closes a dead letter by hand, saying what was done instead.
-    Resolve {
-        /// The order (O…).
-        order_id: String,
-        /// The recipient (R1, ...).
-        recipient_id: String,
-        /// The channel that failed.
-        #[arg(long, value_enum)]
-        channel: ChannelName,
-        /// What was done, e.g. 已改为邮寄送达.
-        #[arg(long)]
-        note: String,
-        #[command(flatten)]
-        hub: HubConfig,
-    },
+    Resolve(ResolveArgs),
     /// Judges a delivery report the hub set aside (see `clerk dead-letters`): `accept` records it
     /// as evidence (the service and its proof follow; a proof already issued gets a new version),
     /// `reject` keeps it on record as rejected. A judgment is final.
-    Report {
-        /// accept or reject.
-        #[arg(value_enum)]
-        verdict: review::Verdict,
-        /// The order (O…).
-        order_id: String,
-        /// The recipient (R1, ...).
-        recipient_id: String,
-        /// The report's INDEX, as `clerk dead-letters` lists it.
-        index: u32,
-        /// Why, e.g. 已向受送达人所在邮件服务商核实.
-        #[arg(long)]
-        note: String,
-        #[command(flatten)]
-        hub: HubConfig,
-    },
+    Report(ReportArgs),
     /// Saves a recipient's proof of service — `<out>/<order>-<recipient>.json` and `.p7s`, and with
     /// `--pdf` the printable copy sealed by the court, `.pdf` — then shows it, verified offline when
     /// trust anchors are given (the PDF: `clerk verify-pdf`).
-    Proof {
-        /// The order (O…).
-        order_id: String,
-        /// The recipient (R1, ...).
-        recipient_id: String,
-        /// Directory to write to.
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-        /// Also save the printable PDF carrying the court's seal.
-        #[arg(long)]
-        pdf: bool,
-        /// Verify the saved proof against these trust anchors (PEM), as `clerk verify-proof` does.
-        #[arg(long)]
-        trust: Vec<PathBuf>,
-        /// Intermediate CA certificates (PEM) that may complete chains when verifying.
-        #[arg(long)]
-        intermediate: Vec<PathBuf>,
-        #[command(flatten)]
-        hub: HubConfig,
-    },
+    Proof(ProofArgs),
+}
+
+// `clerk verify-pdf`: a PDF and the anchors its PAdES signatures are checked against.
+#[derive(Debug, clap::Args)]
+struct VerifyPdfArgs {
+    /// The PDF file.
+    file: PathBuf,
+    /// Trust anchor(s) for signers (PEM); nothing is trusted unless named here.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
+    #[arg(long)]
+    tsa_trust: Vec<PathBuf>,
+    /// Intermediate CA certificates (PEM) that may complete chains.
+    #[arg(long)]
+    intermediate: Vec<PathBuf>,
+    /// CRLs (PEM) to check revocation against.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// Print JSON for scripts instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+// `clerk verify-ofd`: an OFD and the anchors its seals (SES_Signature) are checked against.
+#[derive(Debug, clap::Args)]
+struct VerifyOfdArgs {
+    /// The OFD file.
+    file: PathBuf,
+    /// Trust anchor(s) for seal makers and signers (PEM, ECDSA or SM2); nothing is trusted
+    /// unless named here.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
+    #[arg(long)]
+    tsa_trust: Vec<PathBuf>,
+    /// Intermediate CA certificates (PEM) that may complete chains.
+    #[arg(long)]
+    intermediate: Vec<PathBuf>,
+    /// CRLs (PEM) to check revocation against.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// Print JSON for scripts instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+// `clerk verify-log`: the event log to walk, offline (a data directory) or on a running hub.
+#[derive(Debug, clap::Args)]
+struct VerifyLogArgs {
+    /// A data directory no hub is serving (a copy, or a stopped hub's): checked offline.
+    #[arg(long, conflicts_with = "hub")]
+    data_dir: Option<PathBuf>,
+    /// The hub's checkpoint public key (PEM); default: `checkpoints/key.pem` in the directory.
+    #[arg(long, requires = "data_dir")]
+    checkpoint_key: Option<PathBuf>,
+    /// A witness directory holding copies of the checkpoints (repeatable).
+    #[arg(long, requires = "data_dir")]
+    witness: Vec<PathBuf>,
+    /// A head recorded elsewhere, SEQ:HASH (a receipt's log entry, an e-mailed checkpoint).
+    #[arg(long, requires = "data_dir")]
+    expect: Option<String>,
+    /// Trust anchor(s) (PEM) for the checkpoints' timestamps; without it they are not checked.
+    #[arg(long, requires = "data_dir")]
+    tsa_trust: Vec<PathBuf>,
+    /// Intermediate CA certificates (PEM) for the timestamps' chains.
+    #[arg(long, requires = "tsa_trust")]
+    intermediate: Vec<PathBuf>,
+    /// A running hub, e.g. 127.0.0.1:50051: its entries are read over mutual TLS.
+    #[arg(long, requires_all = ["ca", "cert", "key"])]
+    hub: Option<String>,
+    /// The CA (PEM) the hub's certificate chains to.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// The clerk's certificate (PEM).
+    #[arg(long)]
+    cert: Option<PathBuf>,
+    /// The clerk's key (PEM).
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// The name the hub's certificate is issued for.
+    #[arg(long, default_value = "localhost")]
+    server_name: String,
+    /// Print JSON for scripts instead of words.
+    #[arg(long)]
+    json: bool,
+}
+
+// `clerk verify-proof`: a proof of service (电子送达凭证), its CAdES signature and the anchors.
+#[derive(Debug, clap::Args)]
+struct VerifyProofArgs {
+    /// The proof document (JSON, as GetProof or `clerk proof` gives it).
+    file: PathBuf,
+    /// Its detached signature (DER).
+    #[arg(long)]
+    signature: PathBuf,
+    /// Trust anchor(s) for the hub's signer (PEM); nothing is trusted unless named here.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signer's anchors.
+    #[arg(long)]
+    tsa_trust: Vec<PathBuf>,
+    /// Intermediate CA certificates (PEM) that may complete chains.
+    #[arg(long)]
+    intermediate: Vec<PathBuf>,
+    /// Print JSON for scripts instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+// `clerk deliveries`: the filter of the deliveries to list.
+#[derive(Debug, clap::Args)]
+struct DeliveriesArgs {
+    /// Only this case (any spelling that parses).
+    #[arg(long)]
+    case: Option<String>,
+    /// Part of the recipient's name.
+    #[arg(long)]
+    recipient: Option<String>,
+    /// Only recipients with an address on this channel.
+    #[arg(long, value_enum)]
+    channel: Option<ChannelName>,
+    /// sending, awaiting, effective or unserved.
+    #[arg(long, value_parser = ["sending", "awaiting", "effective", "unserved"])]
+    status: Option<String>,
+    /// Orders from this day on (YYYY-MM-DD, Asia/Shanghai).
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    /// Orders up to and including this day (YYYY-MM-DD, Asia/Shanghai).
+    #[arg(long)]
+    to: Option<chrono::NaiveDate>,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 200)]
+    limit: u32,
+    #[command(flatten)]
+    hub: HubConfig,
+    /// Print JSON for scripts instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+// `clerk retry`: the dead letter to send again.
+#[derive(Debug, clap::Args)]
+struct RetryArgs {
+    /// The order (O…).
+    order_id: String,
+    /// The recipient (R1, ...).
+    recipient_id: String,
+    /// The channel that failed.
+    #[arg(long, value_enum)]
+    channel: ChannelName,
+    #[command(flatten)]
+    hub: HubConfig,
+}
+
+// `clerk resolve`: the dead letter to close by hand, and what was done instead.
+#[derive(Debug, clap::Args)]
+struct ResolveArgs {
+    /// The order (O…).
+    order_id: String,
+    /// The recipient (R1, ...).
+    recipient_id: String,
+    /// The channel that failed.
+    #[arg(long, value_enum)]
+    channel: ChannelName,
+    /// What was done, e.g. 已改为邮寄送达.
+    #[arg(long)]
+    note: String,
+    #[command(flatten)]
+    hub: HubConfig,
+}
+
+// `clerk report`: the judgment on one delivery report set aside.
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// accept or reject.
+    #[arg(value_enum)]
+    verdict: review::Verdict,
+    /// The order (O…).
+    order_id: String,
+    /// The recipient (R1, ...).
+    recipient_id: String,
+    /// The report's INDEX, as `clerk dead-letters` lists it.
+    index: u32,
+    /// Why, e.g. 已向受送达人所在邮件服务商核实.
+    #[arg(long)]
+    note: String,
+    #[command(flatten)]
+    hub: HubConfig,
+}
+
+// `clerk proof`: the proof of service to save, and the anchors to verify it against.
+#[derive(Debug, clap::Args)]
+struct ProofArgs {
+    /// The order (O…).
+    order_id: String,
+    /// The recipient (R1, ...).
+    recipient_id: String,
+    /// Directory to write to.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Also save the printable PDF carrying the court's seal.
+    #[arg(long)]
+    pdf: bool,
+    /// Verify the saved proof against these trust anchors (PEM), as `clerk verify-proof` does.
+    #[arg(long)]
+    trust: Vec<PathBuf>,
+    /// Intermediate CA certificates (PEM) that may complete chains when verifying.
+    #[arg(long)]
+    intermediate: Vec<PathBuf>,
+    #[command(flatten)]
+    hub: HubConfig,
 }
 
 /// A channel of a serve order's plan, as clerks name it.
@@ -437,19 +473,7 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
 
 fn run(args: Args) -> Result<bool> {
     match args.command {
-        Command::VerifyProof {
-            file,
-            signature,
-            trust,
-            tsa_trust,
-            intermediate,
-            json,
-        } => verify_proof(
-            &file,
-            &signature,
-            trust_stores(&trust, &tsa_trust, &intermediate, &[])?,
-            json,
-        ),
+        Command::VerifyProof(a) => run_verify_proof(a),
         Command::Service {
             order_id,
             hub,
@@ -460,7 +484,53 @@ fn run(args: Args) -> Result<bool> {
             block_on(async { crate::log_audit::scrub(connect(&hub).await?, json).await })
         }
         Command::Export { case, out, hub } => block_on(export_case(&hub, &case, &out)),
-        Command::Deliveries {
+        Command::Deliveries(a) => run_deliveries(a),
+        Command::Retry(a) => run_retry(a),
+        Command::Resolve(a) => run_resolve(a),
+        Command::Report(a) => run_report(a),
+        Command::Proof(a) => run_proof(a),
+        Command::VerifyLog(a) => run_verify_log(a),
+        Command::VerifyPdf(a) => run_verify_pdf(a),
+        Command::VerifyOfd(a) => run_verify_ofd(a),
+    }
+}
+
+/// `clerk verify-proof`: checks a proof of service's (电子送达凭证) detached CAdES signature
+/// offline against the anchors the clerk names.
+fn run_verify_proof(a: VerifyProofArgs) -> Result<bool> {
+    let VerifyProofArgs {
+        file,
+        signature,
+        trust,
+        tsa_trust,
+        intermediate,
+        json,
+    } = a;
+    verify_proof(
+        &file,
+        &signature,
+        trust_stores(&trust, &tsa_trust, &intermediate, &[])?,
+        json,
+    )
+}
+
+/// `clerk deliveries`: lists the recipients of the serve orders that pass the clerk's filter
+/// (case number, recipient, channel, status, dates).
+fn run_deliveries(a: DeliveriesArgs) -> Result<bool> {
+    let DeliveriesArgs {
+        case,
+        recipient,
+        channel,
+        status,
+        from,
+        to,
+        limit,
+        hub,
+        json,
+    } = a;
+    block_on(list_deliveries(
+        &hub,
+        DeliveryFilter {
             case,
             recipient,
             channel,
@@ -468,142 +538,165 @@ fn run(args: Args) -> Result<bool> {
             from,
             to,
             limit,
-            hub,
-            json,
-        } => block_on(list_deliveries(
-            &hub,
-            DeliveryFilter {
-                case,
-                recipient,
-                channel,
-                status,
-                from,
-                to,
-                limit,
-            },
-            json,
-        )),
-        Command::Retry {
-            order_id,
-            recipient_id,
-            channel,
-            hub,
-        } => block_on(dead_letter_action(
-            &hub,
-            order_id,
-            recipient_id,
-            channel,
-            None,
-        )),
-        Command::Resolve {
-            order_id,
-            recipient_id,
-            channel,
-            note,
-            hub,
-        } => block_on(dead_letter_action(
-            &hub,
-            order_id,
-            recipient_id,
-            channel,
-            Some(note),
-        )),
-        Command::Report {
-            verdict,
-            order_id,
-            recipient_id,
-            index,
-            note,
-            hub,
-        } => block_on(review::judge(
-            &hub,
-            (order_id, recipient_id, index),
-            verdict,
-            note,
-        )),
-        Command::Proof {
-            order_id,
-            recipient_id,
-            out,
-            pdf,
-            trust,
-            intermediate,
-            hub,
-        } => {
-            let (document, signature) =
-                block_on(save_proof(&hub, order_id, recipient_id, &out, pdf))?;
-            if trust.is_empty() {
-                show_proof(&document)
-            } else {
-                verify_proof(
-                    &document,
-                    &signature,
-                    trust_stores(&trust, &[], &intermediate, &[])?,
-                    false,
-                )
-            }
-        }
-        Command::VerifyLog {
+        },
+        json,
+    ))
+}
+
+/// `clerk retry`: asks the hub to send a dead-lettered service notice again.
+fn run_retry(a: RetryArgs) -> Result<bool> {
+    let RetryArgs {
+        order_id,
+        recipient_id,
+        channel,
+        hub,
+    } = a;
+    block_on(dead_letter_action(
+        &hub,
+        order_id,
+        recipient_id,
+        channel,
+        None,
+    ))
+}
+
+/// `clerk resolve`: closes a dead letter by hand with the clerk's note of what was done
+/// instead (e.g. 已改为邮寄送达).
+fn run_resolve(a: ResolveArgs) -> Result<bool> {
+    let ResolveArgs {
+        order_id,
+        recipient_id,
+        channel,
+        note,
+        hub,
+    } = a;
+    block_on(dead_letter_action(
+        &hub,
+        order_id,
+        recipient_id,
+        channel,
+        Some(note),
+    ))
+}
+
+/// `clerk report`: records the clerk's final judgment (accept or reject) on a delivery report
+/// the hub set aside as unverified.
+fn run_report(a: ReportArgs) -> Result<bool> {
+    let ReportArgs {
+        verdict,
+        order_id,
+        recipient_id,
+        index,
+        note,
+        hub,
+    } = a;
+    block_on(review::judge(
+        &hub,
+        (order_id, recipient_id, index),
+        verdict,
+        note,
+    ))
+}
+
+/// `clerk proof`: saves a recipient's proof of service (and, if asked, the sealed PDF), then
+/// shows it, verifying its CAdES signature offline when trust anchors are given.
+fn run_proof(a: ProofArgs) -> Result<bool> {
+    let ProofArgs {
+        order_id,
+        recipient_id,
+        out,
+        pdf,
+        trust,
+        intermediate,
+        hub,
+    } = a;
+    let (document, signature) = block_on(save_proof(&hub, order_id, recipient_id, &out, pdf))?;
+    if trust.is_empty() {
+        show_proof(&document)
+    } else {
+        verify_proof(
+            &document,
+            &signature,
+            trust_stores(&trust, &[], &intermediate, &[])?,
+            false,
+        )
+    }
+}
+
+/// `clerk verify-log`: walks the hash-chained event log offline (a data directory, with its
+/// checkpoints and witnesses) or on a running hub over mutual TLS, and reports the head.
+fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
+    let VerifyLogArgs {
+        data_dir,
+        checkpoint_key,
+        witness,
+        expect,
+        tsa_trust,
+        intermediate,
+        hub,
+        ca,
+        cert,
+        key,
+        server_name,
+        json,
+    } = a;
+    let walk = match (data_dir, hub) {
+        (Some(data_dir), None) => walk_offline(&Offline {
             data_dir,
             checkpoint_key,
-            witness,
+            witnesses: witness,
             expect,
-            tsa_trust,
-            intermediate,
-            hub,
-            ca,
-            cert,
-            key,
-            server_name,
-            json,
-        } => {
-            let walk = match (data_dir, hub) {
-                (Some(data_dir), None) => walk_offline(&Offline {
-                    data_dir,
-                    checkpoint_key,
-                    witnesses: witness,
-                    expect,
-                    tsa_trust: (tsa_trust, intermediate),
-                })?,
-                (None, Some(hub)) => {
-                    let hub = HubConfig {
-                        hub,
-                        ca: ca.unwrap_or_default(),
-                        cert: cert.unwrap_or_default(),
-                        key: key.unwrap_or_default(),
-                        server_name,
-                    };
-                    block_on(walk_hub(&hub))?
-                }
-                _ => anyhow::bail!(
-                    "give --data-dir DIR (offline) or --hub ADDR with --ca, --cert and --key"
-                ),
+            tsa_trust: (tsa_trust, intermediate),
+        })?,
+        (None, Some(hub)) => {
+            let hub = HubConfig {
+                hub,
+                ca: ca.unwrap_or_default(),
+                cert: cert.unwrap_or_default(),
+                key: key.unwrap_or_default(),
+                server_name,
             };
-            Ok(report_walk(&walk, json))
+            block_on(walk_hub(&hub))?
         }
-        Command::VerifyPdf {
-            file,
-            trust,
-            tsa_trust,
-            intermediate,
-            crl,
-            json,
-        } => verify_pdf(
-            &file,
-            trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
-            json,
-        ),
-        Command::VerifyOfd {
-            file,
-            trust,
-            tsa_trust,
-            intermediate,
-            crl,
-            json,
-        } => ofd::verify_ofd(
-            &file,
-            trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
-            json,
-        ),
-    }
+        _ => {
+            anyhow::bail!("give --data-dir DIR (offline) or --hub ADDR with --ca, --cert and --key")
+        }
+    };
+    Ok(report_walk(&walk, json))
+}
+
+/// `clerk verify-pdf`: verifies every PAdES signature of a PDF offline, with revocation
+/// checked against the given CRLs.
+fn run_verify_pdf(a: VerifyPdfArgs) -> Result<bool> {
+    let VerifyPdfArgs {
+        file,
+        trust,
+        tsa_trust,
+        intermediate,
+        crl,
+        json,
+    } = a;
+    verify_pdf(
+        &file,
+        trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
+        json,
+    )
+}
+
+/// `clerk verify-ofd`: verifies every seal (SES_Signature) of an OFD offline, with revocation
+/// checked against the given CRLs.
+fn run_verify_ofd(a: VerifyOfdArgs) -> Result<bool> {
+    let VerifyOfdArgs {
+        file,
+        trust,
+        tsa_trust,
+        intermediate,
+        crl,
+        json,
+    } = a;
+    ofd::verify_ofd(
+        &file,
+        trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
+        json,
+    )
 }

@@ -4,6 +4,7 @@
 //! is its own crate (`ecenter-efile`), linking none of the server's crates; what the clients
 //! share is `ecenter-client`.
 
+#![forbid(unsafe_code)]
 pub mod clerk;
 pub mod ecenterd;
 pub mod log_audit;

@@ -57,63 +57,11 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     }
     let expect = o.expect.as_deref().map(parse_expect).transpose()?;
     let (mut notes, key) = checkpoint_key(o)?;
-    let files =
-        std::iter::once(checkpoint::local_dir(&o.data_dir)).chain(o.witnesses.iter().cloned());
-    let mut newest: Option<Checkpoint> = None;
-    let mut problems = Vec::new();
     let mut stamps = Timestamps::load(&o.tsa_trust)?;
-    for dir in files {
-        let path = dir.join(checkpoint::FILE_NAME);
-        match checkpoint::read_file(&path, &key) {
-            Ok(Some(cps)) if !cps.is_empty() => {
-                stamps.check(&path, &cps);
-                if let Some(last) = cps.last()
-                    && newest.as_ref().is_none_or(|n| last.seq > n.seq)
-                {
-                    newest = Some(last.clone());
-                }
-            }
-            Ok(Some(_)) => problems.push(format!("{} holds no checkpoint", path.display())),
-            Ok(None) => problems.push(format!("{} is missing", path.display())),
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
+    let (newest, problems) = newest_checkpoint(o, &key, &mut stamps);
     let mut wanted: Vec<u64> = newest.iter().map(|c| c.seq).collect();
     wanted.extend(expect.iter().map(|(seq, _)| *seq));
-    let scratch = std::env::temp_dir();
-    let mut walk = match ecenter_store::audit::audit_copy(&o.data_dir, &scratch, &wanted) {
-        Ok(audit) => {
-            let (head, hashes) = (audit.head, audit.hashes);
-            notes.extend(
-                audit
-                    .skipped
-                    .iter()
-                    .map(|s| format!("left out of the check: {s}")),
-            );
-            let mut walk = verified(head);
-            if let Some(cp) = &newest
-                && let Err(e) =
-                    checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied(), &audit.losses)
-            {
-                walk.broken = Some((first_bad(&e, cp.seq), e.to_string()));
-            }
-            if let Some((seq, hash)) = &expect
-                && walk.broken.is_none()
-            {
-                walk.broken = check_expect(&head, *seq, hash, hashes.get(seq));
-            }
-            walk
-        }
-        Err(StoreError::Chain(e)) => LogWalk {
-            broken: Some((e.seq, e.reason)),
-            ..verified(ChainHead {
-                seq: e.seq.saturating_sub(1),
-                hash: [0; 32],
-                recorded_at: None,
-            })
-        },
-        Err(e) => anyhow::bail!("{}: {e}", o.data_dir.display()),
-    };
+    let mut walk = walk_copy(o, &wanted, newest.as_ref(), expect.as_ref(), &mut notes)?;
     walk.head_hash = if walk.broken.is_some() && walk.head_hash == "0".repeat(64) {
         String::new()
     } else {
@@ -135,6 +83,82 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     notes.extend(stamps.summary());
     walk.checkpoint = newest;
     walk.notes = notes;
+    Ok(walk)
+}
+
+/// Reads the signed checkpoints of the data directory and of each witness, checking their
+/// timestamps; returns the newest valid one and what was wrong with the others.
+fn newest_checkpoint(
+    o: &Offline,
+    key: &CheckpointKey,
+    stamps: &mut Timestamps,
+) -> (Option<Checkpoint>, Vec<String>) {
+    let files =
+        std::iter::once(checkpoint::local_dir(&o.data_dir)).chain(o.witnesses.iter().cloned());
+    let mut newest: Option<Checkpoint> = None;
+    let mut problems = Vec::new();
+    for dir in files {
+        let path = dir.join(checkpoint::FILE_NAME);
+        match checkpoint::read_file(&path, key) {
+            Ok(Some(cps)) if !cps.is_empty() => {
+                stamps.check(&path, &cps);
+                if let Some(last) = cps.last()
+                    && newest.as_ref().is_none_or(|n| last.seq > n.seq)
+                {
+                    newest = Some(last.clone());
+                }
+            }
+            Ok(Some(_)) => problems.push(format!("{} holds no checkpoint", path.display())),
+            Ok(None) => problems.push(format!("{} is missing", path.display())),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    (newest, problems)
+}
+
+/// Walks a private copy of the hash-chained log and compares it with the newest checkpoint and
+/// with the head the clerk expects (`--expect SEQ:HASH`); files left out are noted.
+fn walk_copy(
+    o: &Offline,
+    wanted: &[u64],
+    newest: Option<&Checkpoint>,
+    expect: Option<&(u64, String)>,
+    notes: &mut Vec<String>,
+) -> Result<LogWalk> {
+    let scratch = std::env::temp_dir();
+    let walk = match ecenter_store::audit::audit_copy(&o.data_dir, &scratch, wanted) {
+        Ok(audit) => {
+            let (head, hashes) = (audit.head, audit.hashes);
+            notes.extend(
+                audit
+                    .skipped
+                    .iter()
+                    .map(|s| format!("left out of the check: {s}")),
+            );
+            let mut walk = verified(head);
+            if let Some(cp) = newest
+                && let Err(e) =
+                    checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied(), &audit.losses)
+            {
+                walk.broken = Some((first_bad(&e, cp.seq), e.to_string()));
+            }
+            if let Some((seq, hash)) = expect
+                && walk.broken.is_none()
+            {
+                walk.broken = check_expect(&head, *seq, hash, hashes.get(seq));
+            }
+            walk
+        }
+        Err(StoreError::Chain(e)) => LogWalk {
+            broken: Some((e.seq, e.reason)),
+            ..verified(ChainHead {
+                seq: e.seq.saturating_sub(1),
+                hash: [0; 32],
+                recorded_at: None,
+            })
+        },
+        Err(e) => anyhow::bail!("{}: {e}", o.data_dir.display()),
+    };
     Ok(walk)
 }
 
@@ -169,15 +193,15 @@ impl Timestamps {
             if self.anchors.is_empty() {
                 continue;
             }
-            let checked = token.and_then(|token| {
-                let sig = cp.signature_der()?;
-                ecenter_seal::tsa::verify_timestamp(
+            let checked = (|| -> anyhow::Result<_> {
+                let (token, sig) = (token?, cp.signature_der()?);
+                Ok(ecenter_seal::tsa::verify_timestamp(
                     &token,
                     &sig,
                     &self.anchors,
                     &self.intermediates,
-                )
-            });
+                )?)
+            })();
             match checked {
                 Ok(_) => self.verified += 1,
                 Err(e) => self.failures.push(format!(

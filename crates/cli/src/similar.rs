@@ -57,17 +57,21 @@ enum Command {
         json: bool,
     },
     /// Prints standard metrics on LeCaRD-style data and CAIL2019-SCM triplets, read by path.
-    Eval {
-        /// Directory with queries.jsonl, candidates.jsonl and labels.json.
-        #[arg(long)]
-        lecard: Option<PathBuf>,
-        /// CAIL2019-SCM triplets (JSON Lines with A, B, C, label).
-        #[arg(long)]
-        scm: Option<PathBuf>,
-        /// Also print the ablation: BM25 alone, bigrams off, charges first.
-        #[arg(long)]
-        ablation: bool,
-    },
+    Eval(EvalArgs),
+}
+
+// `ecenter-similar eval`: the benchmark files to read and whether to run the ablation.
+#[derive(Debug, clap::Args)]
+struct EvalArgs {
+    /// Directory with queries.jsonl, candidates.jsonl and labels.json.
+    #[arg(long)]
+    lecard: Option<PathBuf>,
+    /// CAIL2019-SCM triplets (JSON Lines with A, B, C, label).
+    #[arg(long)]
+    scm: Option<PathBuf>,
+    /// Also print the ablation: BM25 alone, bigrams off, charges first.
+    #[arg(long)]
+    ablation: bool,
 }
 
 /// Runs the command line; on failure prints why and exits 1.
@@ -79,19 +83,8 @@ pub fn main() {
 }
 
 fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
-    use ecenter_similar::index::{CaseDoc, CaseIndex};
-    let text =
-        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let mut records = Vec::new();
-    for (n, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", file.display(), n + 1))?;
-        records.push((n + 1, v));
-    }
+    use ecenter_similar::index::CaseIndex;
+    let records = read_records(file)?;
     let index = CaseIndex::open(Some(index_dir), &[])?;
     let mut known: Vec<String> = index.known_charges();
     for (_, v) in &records {
@@ -104,57 +97,7 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
     let dictionary: std::collections::HashSet<String> = known.iter().cloned().collect();
     let mut docs = Vec::with_capacity(records.len());
     for (line, v) in &records {
-        let id = match &v["id"] {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            _ => anyhow::bail!("{}:{line}: every record needs an \"id\"", file.display()),
-        };
-        let full = ["text", "query", "fact"]
-            .iter()
-            .find_map(|k| v[*k].as_str())
-            .unwrap_or_default();
-        let facts = ["fact", "text", "query"]
-            .iter()
-            .find_map(|k| v[*k].as_str())
-            .unwrap_or_default();
-        if facts.trim().is_empty() {
-            anyhow::bail!(
-                "{}:{line}: record {id} has no \"text\", \"fact\" or \"query\"",
-                file.display()
-            );
-        }
-        let charges = match v["charges"].as_array() {
-            Some(cs) => cs
-                .iter()
-                .filter_map(|c| c.as_str().map(str::to_string))
-                .collect(),
-            None => ecenter_similar::charges::extract(full, &dictionary),
-        };
-        let statutes = ecenter_similar::statutes::extract(full)
-            .iter()
-            .map(|s| s.article_key())
-            .collect();
-        let string = |key: &str| v[key].as_str().unwrap_or_default().trim().to_string();
-        let procedure = string("procedure");
-        if !procedure.is_empty() && ecenter_domain::Procedure::from_name(&procedure).is_none() {
-            anyhow::bail!(
-                "{}:{line}: unknown procedure 「{procedure}」; use one of {}",
-                file.display(),
-                ecenter_domain::similar::procedure_names()
-            );
-        }
-        docs.push(CaseDoc {
-            id,
-            case_number: string("case_number"),
-            court: string("court"),
-            year: v["year"].as_u64().map(|y| y as u32),
-            procedure,
-            charges,
-            statutes,
-            text: facts.to_string(),
-            holding: string("holding"),
-            full_text: string("full_text"),
-        });
+        docs.push(case_doc(file, *line, v, &dictionary)?);
     }
     // Charge names new to the index go into jieba's dictionary before these cases are segmented.
     let fresh = known
@@ -169,6 +112,102 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
     } else {
         index
     };
+    add_with_progress(&index, &docs)?;
+    // One segment answers queries fastest: each query term is then looked up once.
+    index.optimize()?;
+    println!(
+        "imported {} judgments into {} ({} in the index)",
+        docs.len(),
+        index_dir.display(),
+        index.len()
+    );
+    Ok(())
+}
+
+/// Reads the judgments to import, one JSON object per non-blank line, each with its line number
+/// for error messages.
+fn read_records(file: &std::path::Path) -> Result<Vec<(usize, serde_json::Value)>> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let mut records = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", file.display(), n + 1))?;
+        records.push((n + 1, v));
+    }
+    Ok(records)
+}
+
+/// Makes the indexed judgment of record `v` (line `line` of `file`): its id, facts, charges
+/// (罪名 / 案由, found in the text with `dictionary` when not given), statutes and procedure.
+fn case_doc(
+    file: &std::path::Path,
+    line: usize,
+    v: &serde_json::Value,
+    dictionary: &std::collections::HashSet<String>,
+) -> Result<ecenter_similar::index::CaseDoc> {
+    let id = match &v["id"] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => anyhow::bail!("{}:{line}: every record needs an \"id\"", file.display()),
+    };
+    let full = ["text", "query", "fact"]
+        .iter()
+        .find_map(|k| v[*k].as_str())
+        .unwrap_or_default();
+    let facts = ["fact", "text", "query"]
+        .iter()
+        .find_map(|k| v[*k].as_str())
+        .unwrap_or_default();
+    if facts.trim().is_empty() {
+        anyhow::bail!(
+            "{}:{line}: record {id} has no \"text\", \"fact\" or \"query\"",
+            file.display()
+        );
+    }
+    let charges = match v["charges"].as_array() {
+        Some(cs) => cs
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect(),
+        None => ecenter_similar::charges::extract(full, dictionary),
+    };
+    let statutes = ecenter_similar::statutes::extract(full)
+        .iter()
+        .map(|s| s.article_key())
+        .collect();
+    let string = |key: &str| v[key].as_str().unwrap_or_default().trim().to_string();
+    let procedure = string("procedure");
+    if !procedure.is_empty() && ecenter_domain::Procedure::from_name(&procedure).is_none() {
+        anyhow::bail!(
+            "{}:{line}: unknown procedure 「{procedure}」; use one of {}",
+            file.display(),
+            ecenter_domain::similar::procedure_names()
+        );
+    }
+    Ok(ecenter_similar::index::CaseDoc {
+        id,
+        case_number: string("case_number"),
+        court: string("court"),
+        year: v["year"].as_u64().map(|y| y as u32),
+        procedure,
+        charges,
+        statutes,
+        text: facts.to_string(),
+        holding: string("holding"),
+        full_text: string("full_text"),
+    })
+}
+
+/// Adds the judgments to the index in chunks of 500, with a progress bar.
+fn add_with_progress(
+    index: &ecenter_similar::index::CaseIndex,
+    docs: &[ecenter_similar::index::CaseDoc],
+) -> Result<()> {
     let bar = indicatif::ProgressBar::new(docs.len() as u64);
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{bar:40} {pos}/{len} judgments {per_sec} {eta}",
@@ -178,14 +217,6 @@ fn import(file: &std::path::Path, index_dir: &std::path::Path) -> Result<()> {
         bar.inc(chunk.len() as u64);
     }
     bar.finish();
-    // One segment answers queries fastest: each query term is then looked up once.
-    index.optimize()?;
-    println!(
-        "imported {} judgments into {} ({} in the index)",
-        docs.len(),
-        index_dir.display(),
-        index.len()
-    );
     Ok(())
 }
 
@@ -230,25 +261,37 @@ fn query(index_dir: &std::path::Path, q: QueryArgs) -> Result<()> {
         &Weights::default(),
     )?;
     if q.json {
-        let rows: Vec<serde_json::Value> = hits
-            .iter()
-            .map(|h| {
-                serde_json::json!({
-                    "id": h.id, "case_number": h.case_number, "court": h.court, "year": h.year,
-                    "procedure": h.procedure, "score": h.score, "bm25": h.text_score,
-                    "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
-                    "shared_terms": h.shared_terms.iter().map(|t| serde_json::json!({"term": t.term, "weight": t.weight})).collect::<Vec<_>>(),
-                    "summary": h.summary,
-                })
-            })
-            .collect();
-        println!("{}", serde_json::Value::Array(rows));
+        print_hits_json(&hits);
         return Ok(());
     }
     if hits.is_empty() {
         println!("no similar case found");
         return Ok(());
     }
+    print_hits_table(&hits);
+    Ok(())
+}
+
+/// Prints the similar cases (类案) found as JSON for scripts, with their scores and why.
+fn print_hits_json(hits: &[ecenter_similar::index::Hit]) {
+    let rows: Vec<serde_json::Value> = hits
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "id": h.id, "case_number": h.case_number, "court": h.court, "year": h.year,
+                "procedure": h.procedure, "score": h.score, "bm25": h.text_score,
+                "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
+                "shared_terms": h.shared_terms.iter().map(|t| serde_json::json!({"term": t.term, "weight": t.weight})).collect::<Vec<_>>(),
+                "summary": h.summary,
+            })
+        })
+        .collect();
+    println!("{}", serde_json::Value::Array(rows));
+}
+
+/// Prints the similar cases (类案) found as a ranked table, each with why: shared charges
+/// (同罪名), statutes (同法条) and words (共同词).
+fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
     println!(
         "{}{}{:>7} {:>8}  why",
         pad("rank", 5),
@@ -286,7 +329,6 @@ fn query(index_dir: &std::path::Path, q: QueryArgs) -> Result<()> {
             why.join("；")
         );
     }
-    Ok(())
 }
 
 fn run(args: Args) -> Result<()> {
@@ -317,83 +359,95 @@ fn run(args: Args) -> Result<()> {
                 json,
             },
         )?,
-        Command::Eval {
-            lecard,
-            scm,
-            ablation,
-        } => {
-            if lecard.is_none() && scm.is_none() {
-                anyhow::bail!("give --lecard DIR and/or --scm FILE");
-            }
-            let fused = Weights::default();
-            if let Some(dir) = lecard {
-                let data = ecenter_similar::eval::Lecard::load(&dir)?;
-                println!("{}", data.run(&fused)?);
-                if ablation {
-                    for (name, w) in [
-                        (
-                            "bm25-words",
-                            Weights {
-                                bigrams: 0.0,
-                                charges: 0.0,
-                                statutes: 0.0,
-                            },
-                        ),
-                        (
-                            "bm25-words+bigrams",
-                            Weights {
-                                charges: 0.0,
-                                ..fused
-                            },
-                        ),
-                        (
-                            "fused-words-only",
-                            Weights {
-                                bigrams: 0.0,
-                                ..fused
-                            },
-                        ),
-                        (
-                            "fused-charge-weight-1",
-                            Weights {
-                                charges: 1.0,
-                                ..fused
-                            },
-                        ),
-                        (
-                            "fused-charge-weight-4",
-                            Weights {
-                                charges: 4.0,
-                                ..fused
-                            },
-                        ),
-                        (
-                            "charges-first",
-                            Weights {
-                                charges: 1000.0,
-                                ..fused
-                            },
-                        ),
-                    ] {
-                        println!("{name}: {}", data.run(&w)?);
-                    }
-                }
-            }
-            if let Some(path) = scm {
-                let (n, accuracy) = ecenter_similar::eval::cail(&path, &fused)?;
-                println!("cail2019-scm triplets={n} accuracy={accuracy:.4}");
-                if ablation {
-                    let (_, words) = ecenter_similar::eval::cail(
-                        &path,
-                        &Weights {
-                            bigrams: 0.0,
-                            ..fused
-                        },
-                    )?;
-                    println!("bm25-words: cail2019-scm triplets={n} accuracy={words:.4}");
-                }
+        Command::Eval(a) => eval(a)?,
+    }
+    Ok(())
+}
+
+/// `ecenter-similar eval`: prints the standard metrics on LeCaRD-style data and the accuracy on
+/// CAIL2019-SCM triplets, with the ablation if asked.
+fn eval(a: EvalArgs) -> Result<()> {
+    let EvalArgs {
+        lecard,
+        scm,
+        ablation,
+    } = a;
+    if lecard.is_none() && scm.is_none() {
+        anyhow::bail!("give --lecard DIR and/or --scm FILE");
+    }
+    let fused = Weights::default();
+    if let Some(dir) = lecard {
+        let data = ecenter_similar::eval::Lecard::load(&dir)?;
+        println!("{}", data.run(&fused)?);
+        if ablation {
+            for (name, w) in ablation_weights(fused) {
+                println!("{name}: {}", data.run(&w)?);
             }
         }
     }
+    if let Some(path) = scm {
+        let (n, accuracy) = ecenter_similar::eval::cail(&path, &fused)?;
+        println!("cail2019-scm triplets={n} accuracy={accuracy:.4}");
+        if ablation {
+            let (_, words) = ecenter_similar::eval::cail(
+                &path,
+                &Weights {
+                    bigrams: 0.0,
+                    ..fused
+                },
+            )?;
+            println!("bm25-words: cail2019-scm triplets={n} accuracy={words:.4}");
+        }
+    }
     Ok(())
+}
+
+/// The ablation's variants of the fused weights on LeCaRD: BM25 alone, without bigrams, and the
+/// charge (罪名 / 案由) weight from 1 to "charges first".
+fn ablation_weights(fused: Weights) -> [(&'static str, Weights); 6] {
+    [
+        (
+            "bm25-words",
+            Weights {
+                bigrams: 0.0,
+                charges: 0.0,
+                statutes: 0.0,
+            },
+        ),
+        (
+            "bm25-words+bigrams",
+            Weights {
+                charges: 0.0,
+                ..fused
+            },
+        ),
+        (
+            "fused-words-only",
+            Weights {
+                bigrams: 0.0,
+                ..fused
+            },
+        ),
+        (
+            "fused-charge-weight-1",
+            Weights {
+                charges: 1.0,
+                ..fused
+            },
+        ),
+        (
+            "fused-charge-weight-4",
+            Weights {
+                charges: 4.0,
+                ..fused
+            },
+        ),
+        (
+            "charges-first",
+            Weights {
+                charges: 1000.0,
+                ..fused
+            },
+        ),
+    ]
 }

@@ -82,26 +82,23 @@ impl DeliveryReport {
     /// header lack a `from` clause.
     ///
     /// Errors: why the report is not authenticated, in words for the clerk.
-    pub fn generated_by(&self, relays: &[String]) -> Result<(), String> {
+    pub fn generated_by(&self, relays: &[String]) -> Result<(), Unproven> {
         let mta = self.reporting_mta.trim();
         let Some(relay) = relays.iter().find(|r| r.eq_ignore_ascii_case(mta)) else {
-            return Err(format!(
-                "its Reporting-MTA '{}' is not one of the court's relays",
-                excerpt(mta)
-            ));
+            return Err(Unproven::UnknownRelay(excerpt(mta)));
         };
         let Some(top) = self.top_received.as_deref() else {
-            return Err("it carries no Received header".into());
+            return Err(Unproven::NoReceived);
         };
         let words: Vec<&str> = top.split_whitespace().collect();
         let by_relay = words.first().is_some_and(|w| w.eq_ignore_ascii_case("by"))
             && words.get(1).is_some_and(|h| h.eq_ignore_ascii_case(relay));
         let local_user = top.to_ascii_lowercase().contains("from userid");
         if !by_relay || local_user {
-            return Err(format!(
-                "the court's relay {relay} did not generate it: it reached the relay as mail ('Received: {}')",
-                excerpt(top)
-            ));
+            return Err(Unproven::ArrivedAsMail {
+                relay: relay.clone(),
+                received: excerpt(top),
+            });
         }
         Ok(())
     }
@@ -115,9 +112,9 @@ impl DeliveryReport {
     /// `X-Postfix-Queue-ID`; a forger's message has another.
     ///
     /// Errors: why the report is not bound to the notice, in words for the clerk.
-    pub fn about_message(&self, gateway_id: &str) -> Result<(), String> {
+    pub fn about_message(&self, gateway_id: &str) -> Result<(), Unproven> {
         let Some(q) = self.queue_id.as_deref() else {
-            return Err("it names no queue id of the relay (X-Postfix-Queue-ID) to tie it to the message the hub handed over".into());
+            return Err(Unproven::NoQueueId);
         };
         let accepted_as = gateway_id
             .split(|c: char| !c.is_ascii_alphanumeric())
@@ -125,11 +122,10 @@ impl DeliveryReport {
         if accepted_as {
             Ok(())
         } else {
-            Err(format!(
-                "it is about the relay's message {}, but the relay accepted the notice as '{}'",
-                excerpt(q),
-                excerpt(gateway_id)
-            ))
+            Err(Unproven::OtherMessage {
+                queue_id: excerpt(q),
+                accepted_as: excerpt(gateway_id),
+            })
         }
     }
 
@@ -375,6 +371,43 @@ fn excerpt(s: &str) -> String {
     out
 }
 
+/// Why a delivery status notification does not count as the relay's word about the notice: the
+/// reasons a clerk reads when the report is set aside. Quoted values are cut to an excerpt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unproven {
+    /// `Reporting-MTA` names no relay of the court.
+    #[error("its Reporting-MTA '{0}' is not one of the court's relays")]
+    UnknownRelay(String),
+    /// No `Received` header: written straight into the mailbox, or by a foreign MTA.
+    #[error("it carries no Received header")]
+    NoReceived,
+    /// The relay received it as mail (a `from` clause, or from a local user) instead of writing it.
+    #[error(
+        "the court's relay {relay} did not generate it: it reached the relay as mail ('Received: {received}')"
+    )]
+    ArrivedAsMail {
+        /// The relay the report names.
+        relay: String,
+        /// The top `Received` header.
+        received: String,
+    },
+    /// No `X-Postfix-Queue-ID` to tie it to the message the hub handed over.
+    #[error(
+        "it names no queue id of the relay (X-Postfix-Queue-ID) to tie it to the message the hub handed over"
+    )]
+    NoQueueId,
+    /// About another message than the one the relay accepted from the hub.
+    #[error(
+        "it is about the relay's message {queue_id}, but the relay accepted the notice as '{accepted_as}'"
+    )]
+    OtherMessage {
+        /// The queue id the report names.
+        queue_id: String,
+        /// The relay's reply when it accepted the notice.
+        accepted_as: String,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,22 +500,21 @@ mod tests {
              Received: by mta.hub.test (Postfix)\r\n\tid 9; Mon, 30 Nov 2026 13:54:08 +0000\r\n",
         );
         let why = forged.generated_by(&relays).unwrap_err();
-        assert!(why.contains("did not generate it"), "{why}");
+        assert!(matches!(why, Unproven::ArrivedAsMail { .. }), "{why}");
         // Submitted by a user on the relay host with sendmail(1).
         let local =
             with_received("Received: by mta.hub.test (Postfix, from userid 1000)\r\n\tid 77\r\n");
-        assert!(local.generated_by(&relays).is_err());
+        assert!(matches!(
+            local.generated_by(&relays),
+            Err(Unproven::ArrivedAsMail { .. })
+        ));
         // No Received header at all (written straight into the maildir, or by a foreign MTA).
         let bare = parse(report("failed", "5.1.1", true).as_bytes()).unwrap();
-        assert!(
-            bare.generated_by(&relays)
-                .unwrap_err()
-                .contains("no Received")
-        );
+        assert_eq!(bare.generated_by(&relays), Err(Unproven::NoReceived));
         // A long forged Reporting-MTA is quoted only in part.
         let mut long = own.clone();
         long.reporting_mta = "x".repeat(100_000);
-        assert!(long.generated_by(&relays).unwrap_err().len() < 200);
+        assert!(long.generated_by(&relays).unwrap_err().to_string().len() < 200);
     }
 
     #[test]
@@ -494,7 +526,8 @@ mod tests {
         let why = r
             .about_message("2.0.0 Ok: queued as 7F00C40B11")
             .unwrap_err();
-        assert!(why.contains("accepted the notice as"), "{why}");
+        assert!(matches!(why, Unproven::OtherMessage { .. }), "{why}");
+        assert!(why.to_string().contains("accepted the notice as"), "{why}");
         // Part of an id is not the id.
         assert!(r.about_message("queued as B734AC40A45").is_err());
         // No queue id at all: nothing ties it to the notice.
@@ -505,7 +538,10 @@ mod tests {
         )
         .unwrap();
         assert!(bare.queue_id.is_none());
-        assert!(bare.about_message("queued as B734AC40A4").is_err());
+        assert_eq!(
+            bare.about_message("queued as B734AC40A4"),
+            Err(Unproven::NoQueueId)
+        );
     }
 
     #[test]

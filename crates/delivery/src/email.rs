@@ -523,20 +523,41 @@ impl Mailer {
 /// Whether a notice to `address` can go out through a relay that does (`smtputf8`) or does not
 /// offer SMTPUTF8: the domain must be a valid (internationalised) domain name, and a non-ASCII
 /// mailbox name needs SMTPUTF8. The error names the address and what to do.
-pub fn check_address(address: &str, smtputf8: bool) -> Result<(), String> {
-    let parsed: Address = address
-        .parse()
-        .map_err(|e| format!("「{address}」 is not an e-mail address: {e}"))?;
+pub fn check_address(address: &str, smtputf8: bool) -> Result<(), AddressError> {
+    let parsed: Address = address.parse().map_err(|e| AddressError::NotAnAddress {
+        address: address.into(),
+        why: format!("{e}"),
+    })?;
     sendable(&parsed).map_err(|a| match a {
-        Attempt::Permanent(m) | Attempt::Temporary(m) => m,
-        Attempt::Accepted => String::new(),
+        Attempt::Permanent(m) | Attempt::Temporary(m) => AddressError::Unsendable(m),
+        Attempt::Accepted => AddressError::Unsendable(String::new()),
     })?;
     if !smtputf8 && !parsed.user().is_ascii() {
-        return Err(format!(
-            "「{address}」 has a non-ASCII mailbox name, which needs a relay with SMTPUTF8 (RFC 6531), and [service.smtp] smtputf8 is not set: ask the recipient for another address, or set it if the court's relay offers SMTPUTF8"
-        ));
+        return Err(AddressError::NeedsSmtputf8(address.into()));
     }
     Ok(())
+}
+
+/// Why a notice cannot go to an address through the court's relay.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// Not an addr-spec (RFC 5322 §3.4.1).
+    #[error("「{address}」 is not an e-mail address: {why}")]
+    NotAnAddress {
+        /// The address as given.
+        address: String,
+        /// The parser's reason.
+        why: String,
+    },
+    /// The domain is no valid internationalised domain name (UTS #46), or the address cannot be
+    /// written with it.
+    #[error("{0}")]
+    Unsendable(String),
+    /// A non-ASCII mailbox name and a relay without SMTPUTF8.
+    #[error(
+        "「{0}」 has a non-ASCII mailbox name, which needs a relay with SMTPUTF8 (RFC 6531), and [service.smtp] smtputf8 is not set: ask the recipient for another address, or set it if the court's relay offers SMTPUTF8"
+    )]
+    NeedsSmtputf8(String),
 }
 
 /// `address` as it goes on the wire: an internationalised domain as A-labels (UTS #46 via the
@@ -579,13 +600,18 @@ mod tests {
     fn addresses_are_checked_for_the_relay_they_go_through() {
         assert_eq!(check_address("lisi@法院.中国", false), Ok(()));
         let why = check_address("王五@lawfirm-example.cn", false).unwrap_err();
-        assert!(
-            why.contains("王五@lawfirm-example.cn") && why.contains("smtputf8"),
-            "{why}"
+        assert_eq!(
+            why,
+            AddressError::NeedsSmtputf8("王五@lawfirm-example.cn".into())
         );
+        assert!(why.to_string().contains("smtputf8"), "{why}");
         assert_eq!(check_address("王五@lawfirm-example.cn", true), Ok(()));
         let a: Address = "lisi@法院.中国".parse().unwrap();
         assert!(sendable(&a).unwrap().to_string().starts_with("lisi@xn--"));
         assert!(check_address("a@-bad-.example", true).is_err());
+        assert!(matches!(
+            check_address("no at sign", true),
+            Err(AddressError::NotAnAddress { .. })
+        ));
     }
 }

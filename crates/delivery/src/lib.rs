@@ -3,6 +3,7 @@
 //! e-mail (lettre on rustls/ring) and reading delivery status notifications, and sending it by SMS
 //! over SMPP 3.4 (rusmppc) with its delivery receipts. The outbox that drives them lives in the server.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod dsn;
 pub mod email;

@@ -63,14 +63,16 @@ impl std::fmt::Debug for LinkSigner {
 /// Shortest key accepted (bytes): HMAC-SHA-256 wants at least its output size.
 pub const MIN_KEY_BYTES: usize = 32;
 
+/// A link key shorter than [`MIN_KEY_BYTES`]; holds its length in bytes, never the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the link key has {0} bytes; at least {MIN_KEY_BYTES} are needed")]
+pub struct ShortKey(pub usize);
+
 impl LinkSigner {
     /// A signer with `key` (at least [`MIN_KEY_BYTES`] bytes of secret).
-    pub fn new(key: &[u8]) -> Result<LinkSigner, String> {
+    pub fn new(key: &[u8]) -> Result<LinkSigner, ShortKey> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(format!(
-                "the link key has {} bytes; at least {MIN_KEY_BYTES} are needed",
-                key.len()
-            ));
+            return Err(ShortKey(key.len()));
         }
         Ok(LinkSigner {
             key: hmac::Key::new(hmac::HMAC_SHA256, key),
@@ -293,7 +295,8 @@ mod tests {
         let Err(why) = LinkSigner::new(b"short") else {
             panic!("a short key was accepted");
         };
-        assert!(why.contains("at least 32"));
+        assert_eq!(why, ShortKey(5));
+        assert!(why.to_string().contains("at least 32"));
         let shown = format!("{:?}", LinkSigner::new(KEY).unwrap());
         assert!(!shown.contains("development"), "{shown}");
     }

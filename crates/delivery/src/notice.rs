@@ -79,30 +79,49 @@ const PLACEHOLDERS: [&str; 8] = [
     "contact",
 ];
 
+/// Why a notice template is refused at start-up, before it reaches any recipient.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// A text the recipient acts on lacks the link to the documents.
+    #[error("template {0} must contain {{link}}")]
+    NoLink(&'static str),
+    /// A `{` without its `}`.
+    #[error("template {0}: a '{{' is never closed")]
+    Unclosed(&'static str),
+    /// A placeholder that does not exist (a typo would reach every recipient).
+    #[error("template {template}: unknown placeholder {{{placeholder}}} (known: {known})", known = PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" "))]
+    UnknownPlaceholder {
+        /// The template's name.
+        template: &'static str,
+        /// The unknown name between the braces.
+        placeholder: String,
+    },
+}
+
 impl Templates {
     /// Refuses a template without `{link}` in a text the recipient acts on, or with a placeholder
     /// that does not exist (a typo would otherwise reach every recipient).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), TemplateError> {
         for (name, text, needs_link) in [
             ("email_subject", &self.email_subject, false),
             ("email_body", &self.email_body, true),
             ("sms", &self.sms, true),
         ] {
             if needs_link && !text.contains("{link}") {
-                return Err(format!("template {name} must contain {{link}}"));
+                return Err(TemplateError::NoLink(name));
             }
             let mut rest = text.as_str();
             while let Some(open) = rest.find('{') {
                 let after = &rest[open + 1..];
                 let Some(close) = after.find('}') else {
-                    return Err(format!("template {name}: a '{{' is never closed"));
+                    return Err(TemplateError::Unclosed(name));
                 };
                 let key = &after[..close];
                 if !PLACEHOLDERS.contains(&key) {
-                    return Err(format!(
-                        "template {name}: unknown placeholder {{{key}}} (known: {})",
-                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
-                    ));
+                    return Err(TemplateError::UnknownPlaceholder {
+                        template: name,
+                        placeholder: key.into(),
+                    });
                 }
                 rest = &after[close + 1..];
             }
@@ -232,12 +251,13 @@ mod tests {
             email_body: "请登录法院网站查看".into(),
             ..Templates::default()
         };
-        assert!(no_link.check().unwrap_err().contains("{link}"));
+        assert_eq!(no_link.check(), Err(TemplateError::NoLink("email_body")));
+        assert!(no_link.check().unwrap_err().to_string().contains("{link}"));
         let typo = Templates {
             sms: "{cuort} {link}".into(),
             ..Templates::default()
         };
-        assert!(typo.check().unwrap_err().contains("{cuort}"));
+        assert!(typo.check().unwrap_err().to_string().contains("{cuort}"));
         Templates::default().check().unwrap();
     }
 

@@ -17,9 +17,11 @@ use crate::policy::Attempt;
 
 mod receipt;
 pub use receipt::*;
+mod error;
 mod fields;
 pub use crate::sms_reply::IncomingReply;
 use chrono::{DateTime, NaiveDateTime, Utc};
+pub use error::*;
 pub use fields::*;
 use rusmpp::extra::concatenation::MAX_PARTS;
 use rusmpp::extra::concatenation::{Concatenation, Concatenator, SubmitSmMultipartExt};
@@ -113,27 +115,6 @@ impl SmppSettings {
             throttle_max_wait: Duration::from_secs(60),
         }
     }
-}
-
-/// Why the gateway cannot be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum SmsError {
-    /// Plain SMPP outside loopback would show notices and the password to the network.
-    #[error(
-        "SMPP without TLS is allowed only to an SMSC on loopback, not to {0}: use TLS (security = \"tls\")"
-    )]
-    PlainNotLoopback(String),
-    /// A setting does not fit SMPP's fields.
-    #[error("SMPP setting {field} is not usable: {why}")]
-    Setting {
-        /// Which.
-        field: &'static str,
-        /// Why.
-        why: String,
-    },
-    /// The CA file is not PEM certificates.
-    #[error("the SMSC's CA is not usable: {0}")]
-    Ca(String),
 }
 
 /// How one SMS notice went.
@@ -295,7 +276,7 @@ impl SmppGateway {
         };
         let parts = match self.parts(destination, text) {
             Ok(parts) => parts,
-            Err(why) => return fail(Attempt::Permanent(why), Vec::new(), false),
+            Err(why) => return fail(Attempt::Permanent(why.to_string()), Vec::new(), false),
         };
         let inner = &self.inner;
         let client = {
@@ -331,10 +312,10 @@ impl SmppGateway {
         }
     }
 
-    fn parts(&self, destination: &str, text: &str) -> Result<Vec<SubmitSm>, String> {
+    fn parts(&self, destination: &str, text: &str) -> Result<Vec<SubmitSm>, Unsendable> {
         let digits = destination.strip_prefix('+').unwrap_or(destination);
         if digits.is_empty() || digits.len() > 20 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(format!("不是可用的手机号码：{destination}"));
+            return Err(Unsendable::Number(destination.into()));
         }
         let international = destination.starts_with('+');
         let source = &self.inner.settings.source_addr;
@@ -347,14 +328,19 @@ impl SmppGateway {
                 Ton::Unknown
             })
             .source_addr_npi(Npi::Unknown)
-            .source_addr(COctetString::from_str(source).map_err(|e| e.to_string())?)
+            .source_addr(
+                COctetString::from_str(source).map_err(|e| Unsendable::Source(e.to_string()))?,
+            )
             .dest_addr_ton(if international {
                 Ton::International
             } else {
                 Ton::Unknown
             })
             .dest_addr_npi(Npi::Isdn)
-            .destination_addr(COctetString::from_str(digits).map_err(|e| e.to_string())?)
+            .destination_addr(
+                COctetString::from_str(digits)
+                    .map_err(|_| Unsendable::Number(destination.into()))?,
+            )
             // SMPP 3.4 §5.2.12: store-and-forward, default message type; the multipart builder adds
             // the UDH indicator (0x40) to the parts that carry a header.
             .esm_class(EsmClass::from(0x00))
@@ -367,7 +353,7 @@ impl SmppGateway {
             .reference_u8(reference)
             .encoder(Utf16)
             .build()
-            .map_err(|e| format!("短信内容无法编码：{e}"))
+            .map_err(|e| Unsendable::Text(e.to_string()))
     }
 
     /// Submits one part within the window, waiting out throttling. On failure: the outcome and
@@ -443,14 +429,14 @@ impl SmppGateway {
 struct Utf16;
 
 impl Concatenator for Utf16 {
-    type Error = String;
+    type Error = TooLong;
 
     fn concatenate(
         &self,
         message: &str,
         max_message_size: usize,
         part_header_size: usize,
-    ) -> Result<(Concatenation, DataCoding), String> {
+    ) -> Result<(Concatenation, DataCoding), TooLong> {
         let units: Vec<u16> = message.encode_utf16().collect();
         let bytes = |u: &[u16]| u.iter().flat_map(|x| x.to_be_bytes()).collect::<Vec<u8>>();
         if units.len() * 2 <= max_message_size {
@@ -458,7 +444,7 @@ impl Concatenator for Utf16 {
         }
         let per_part = max_message_size.saturating_sub(part_header_size) / 2;
         if per_part < 2 {
-            return Err("no room for text in a part".into());
+            return Err(TooLong::NoRoom);
         }
         let mut parts = Vec::new();
         let mut start = 0;
@@ -471,7 +457,7 @@ impl Concatenator for Utf16 {
             start = end;
         }
         if parts.len() > MAX_PARTS {
-            return Err(format!("{} parts, at most {MAX_PARTS}", parts.len()));
+            return Err(TooLong::Parts(parts.len()));
         }
         Ok((Concatenation::Concatenated(parts), DataCoding::Ucs2))
     }
@@ -541,26 +527,26 @@ fn rustls_pemfile_certs(
 trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
-async fn open(settings: &SmppSettings) -> Result<Box<dyn Stream>, String> {
+async fn open(settings: &SmppSettings) -> Result<Box<dyn Stream>, Unbound> {
     let tcp = tokio::time::timeout(
         settings.response_timeout,
         tokio::net::TcpStream::connect((settings.host.as_str(), settings.port)),
     )
     .await
-    .map_err(|_| "connecting timed out".to_string())?
-    .map_err(|e| format!("cannot connect to {}:{}: {e}", settings.host, settings.port))?;
+    .map_err(|_| Unbound::Timeout)?
+    .map_err(|e| Unbound::Connect(format!("{}:{}: {e}", settings.host, settings.port)))?;
     // A submit is one small write: do not let it wait for the previous one's ACK.
     let _ = tcp.set_nodelay(true);
     match &settings.security {
         SmppSecurity::PlainLoopback => Ok(Box::new(tcp)),
         SmppSecurity::Tls { ca_pem } => {
-            let config = tls_config(ca_pem.as_deref()).map_err(|e| e.to_string())?;
+            let config = tls_config(ca_pem.as_deref()).map_err(|e| Unbound::Tls(e.to_string()))?;
             let name = rustls::pki_types::ServerName::try_from(settings.host.clone())
-                .map_err(|e| format!("{} is not a TLS name: {e}", settings.host))?;
+                .map_err(|e| Unbound::Tls(format!("{} is not a TLS name: {e}", settings.host)))?;
             let tls = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| format!("TLS with the SMSC failed: {e}"))?;
+                .map_err(|e| Unbound::Tls(e.to_string()))?;
             Ok(Box::new(tls))
         }
     }
@@ -574,7 +560,7 @@ async fn connect_and_bind(
         Client,
         impl tokio_stream::Stream<Item = Event> + Unpin + 'static,
     ),
-    String,
+    Unbound,
 > {
     let stream = open(settings).await?;
     let (client, events) = ConnectionBuilder::new()
@@ -582,8 +568,7 @@ async fn connect_and_bind(
         .response_timeout(settings.response_timeout)
         .disable_interface_version_check()
         .connected(stream);
-    let unusable =
-        |e: <COctetString<1, 16> as FromStr>::Err| format!("an account setting is not usable: {e}");
+    let unusable = |e: <COctetString<1, 16> as FromStr>::Err| Unbound::Account(e.to_string());
     let bind = BindTransceiver::builder()
         .system_id(COctetString::from_str(&settings.system_id).map_err(unusable)?)
         .password(COctetString::from_str(&settings.password).map_err(unusable)?)
@@ -597,15 +582,14 @@ async fn connect_and_bind(
         Ok(_) => Ok((client, events)),
         Err(rusmppc::error::Error::UnexpectedResponse { response }) => {
             let _ = client.close().await;
-            Err(format!(
-                "the SMSC refused the bind as {}: {:?}",
-                settings.system_id,
-                response.status()
-            ))
+            Err(Unbound::Refused {
+                system_id: settings.system_id.clone(),
+                status: format!("{:?}", response.status()),
+            })
         }
         Err(e) => {
             let _ = client.close().await;
-            Err(format!("binding failed: {e}"))
+            Err(Unbound::Bind(e.to_string()))
         }
     }
 }
@@ -654,7 +638,7 @@ async fn keep_bound(
             Err(e) => {
                 inner.stats.connect_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, "cannot bind to the SMSC; trying again");
-                *inner.last_error.lock().expect("error lock") = e;
+                *inner.last_error.lock().expect("error lock") = e.to_string();
             }
         }
         tokio::select! {

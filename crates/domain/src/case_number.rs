@@ -81,6 +81,105 @@ fn ascii_digit(c: char) -> Option<u32> {
     }
 }
 
+/// Reads the 收案年度 at `i` (just after the opening bracket): four digits within 1949–2100 and
+/// the closing bracket; returns the year and the position after the bracket, or why not.
+fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), &'static str> {
+    let mut year: u32 = 0;
+    let start = i;
+    while i < text.len() {
+        match ascii_digit(text[i]) {
+            // Saturating: a run of twenty digits is "not four digits", not an overflow.
+            Some(d) => year = year.saturating_mul(10).saturating_add(d),
+            None => break,
+        }
+        i += 1;
+    }
+    if i - start != 4 {
+        return Err("the year must have four digits");
+    }
+    if !(1949..=2100).contains(&year) {
+        return Err("the year is out of range");
+    }
+    if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
+        return Err("the year must be followed by a closing bracket");
+    }
+    i += 1;
+    Ok((year, i))
+}
+
+/// Reads the 法院代字 at `i`: 最高法, or a province abbreviation followed by 0, 2 or 4 digits
+/// (full-width digits become ASCII); returns it and the position after it, or why not.
+fn parse_court_code(text: &[char], mut i: usize) -> Result<(String, usize), &'static str> {
+    let rest: String = text[i..].iter().collect();
+    let mut court_code = String::new();
+    if rest.starts_with("最高法") {
+        court_code.push_str("最高法");
+        i += 3;
+    } else if i < text.len() && PROVINCES.contains(text[i]) {
+        court_code.push(text[i]);
+        i += 1;
+        let digits_start = i;
+        while i < text.len() && ascii_digit(text[i]).is_some() {
+            court_code.push(char::from_digit(ascii_digit(text[i]).unwrap_or(0), 10).unwrap_or('0'));
+            i += 1;
+        }
+        if i - digits_start > 4 {
+            return Err("the case type (e.g. 民初, 刑终, 执) is missing after the court code");
+        }
+        if !matches!(i - digits_start, 0 | 2 | 4) {
+            return Err(
+                "the court code must be a province abbreviation followed by 0, 2 or 4 digits",
+            );
+        }
+    } else {
+        return Err(
+            "the court code must start with a province abbreviation such as 鄂 or with 最高法",
+        );
+    }
+    Ok((court_code, i))
+}
+
+/// Reads the 类型代字 at `i` (民初, 刑终, 执, …): one to six CJK characters before the number;
+/// returns it and the position after it, or why not.
+fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), &'static str> {
+    let type_start = i;
+    while i < text.len() && is_cjk(text[i]) && text[i] != '号' {
+        i += 1;
+    }
+    let case_type: String = text[type_start..i].iter().collect();
+    if case_type.is_empty() {
+        return Err("the case type (e.g. 民初, 刑终, 执) is missing");
+    }
+    if case_type.chars().count() > 6 {
+        return Err("the case type is longer than six characters");
+    }
+    Ok((case_type, i))
+}
+
+/// Reads the 案件编号 at `i`: one to nine digits, not zero; returns it and the position after it,
+/// or why not.
+fn parse_sequence(text: &[char], mut i: usize) -> Result<(u64, usize), &'static str> {
+    let seq_start = i;
+    let mut sequence: u64 = 0;
+    while i < text.len() {
+        match ascii_digit(text[i]) {
+            Some(d) => sequence = sequence * 10 + u64::from(d),
+            None => break,
+        }
+        if i - seq_start >= 9 {
+            return Err("the case sequence number is too long");
+        }
+        i += 1;
+    }
+    if i == seq_start {
+        return Err("the case sequence number is missing");
+    }
+    if sequence == 0 {
+        return Err("the case sequence number must not be zero");
+    }
+    Ok((sequence, i))
+}
+
 impl CaseNumber {
     /// Parses ASCII `()`, full-width `（）` or `〔〕` brackets and full-width digits; spaces around are ignored.
     ///
@@ -110,84 +209,10 @@ impl CaseNumber {
             return Err(fail("it must start with the year in brackets"));
         }
         i += 1;
-        let mut year: u32 = 0;
-        let start = i;
-        while i < text.len() {
-            match ascii_digit(text[i]) {
-                // Saturating: a run of twenty digits is "not four digits", not an overflow.
-                Some(d) => year = year.saturating_mul(10).saturating_add(d),
-                None => break,
-            }
-            i += 1;
-        }
-        if i - start != 4 {
-            return Err(fail("the year must have four digits"));
-        }
-        if !(1949..=2100).contains(&year) {
-            return Err(fail("the year is out of range"));
-        }
-        if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
-            return Err(fail("the year must be followed by a closing bracket"));
-        }
-        i += 1;
-        let rest: String = text[i..].iter().collect();
-        let mut court_code = String::new();
-        if rest.starts_with("最高法") {
-            court_code.push_str("最高法");
-            i += 3;
-        } else if i < text.len() && PROVINCES.contains(text[i]) {
-            court_code.push(text[i]);
-            i += 1;
-            let digits_start = i;
-            while i < text.len() && ascii_digit(text[i]).is_some() {
-                court_code
-                    .push(char::from_digit(ascii_digit(text[i]).unwrap_or(0), 10).unwrap_or('0'));
-                i += 1;
-            }
-            if i - digits_start > 4 {
-                return Err(fail(
-                    "the case type (e.g. 民初, 刑终, 执) is missing after the court code",
-                ));
-            }
-            if !matches!(i - digits_start, 0 | 2 | 4) {
-                return Err(fail(
-                    "the court code must be a province abbreviation followed by 0, 2 or 4 digits",
-                ));
-            }
-        } else {
-            return Err(fail(
-                "the court code must start with a province abbreviation such as 鄂 or with 最高法",
-            ));
-        }
-        let type_start = i;
-        while i < text.len() && is_cjk(text[i]) && text[i] != '号' {
-            i += 1;
-        }
-        let case_type: String = text[type_start..i].iter().collect();
-        if case_type.is_empty() {
-            return Err(fail("the case type (e.g. 民初, 刑终, 执) is missing"));
-        }
-        if case_type.chars().count() > 6 {
-            return Err(fail("the case type is longer than six characters"));
-        }
-        let seq_start = i;
-        let mut sequence: u64 = 0;
-        while i < text.len() {
-            match ascii_digit(text[i]) {
-                Some(d) => sequence = sequence * 10 + u64::from(d),
-                None => break,
-            }
-            if i - seq_start >= 9 {
-                return Err(fail("the case sequence number is too long"));
-            }
-            i += 1;
-        }
-        if i == seq_start {
-            return Err(fail("the case sequence number is missing"));
-        }
-        if sequence == 0 {
-            return Err(fail("the case sequence number must not be zero"));
-        }
+        let (year, i) = parse_year(&text, i).map_err(fail)?;
+        let (court_code, i) = parse_court_code(&text, i).map_err(fail)?;
+        let (case_type, i) = parse_case_type(&text, i).map_err(fail)?;
+        let (sequence, i) = parse_sequence(&text, i).map_err(fail)?;
         if i >= text.len() || text[i] != '号' {
             return Err(fail("it must end with 号"));
         }

@@ -1,8 +1,8 @@
 //! The current state of a filing: a projection of its events.
 
 use crate::case_number::CaseNumber;
-use crate::event::{Event, ReceivedDocument};
-use crate::lifecycle::{Decision, DocumentStatus, FilingState};
+use crate::event::{Event, FilingReceived, ReceivedDocument};
+use crate::lifecycle::{Decision, DocumentDecision, DocumentStatus, FilingState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -76,36 +76,7 @@ impl Filing {
     /// state; events about other filings or before receipt leave it unchanged.
     pub fn apply(current: Option<Filing>, event: &Event, at: &LogPosition) -> Option<Filing> {
         let mut filing = match (current, event) {
-            (None, Event::FilingReceived(r)) => {
-                return Some(Filing {
-                    filing_id: r.filing_id.clone(),
-                    request_id: r.request_id.clone(),
-                    fingerprint: r.fingerprint.clone(),
-                    submitter: r.submitter.clone(),
-                    case_number: r.case_number.clone(),
-                    filing_kind: r.filing_kind.clone(),
-                    title: r.title.clone(),
-                    state: FilingState::Received,
-                    department: String::new(),
-                    documents: r
-                        .documents
-                        .iter()
-                        .map(|d| FilingDocument {
-                            received: d.clone(),
-                            status: DocumentStatus::Pending,
-                            reason: String::new(),
-                        })
-                        .collect(),
-                    received: at.clone(),
-                    updated_at: at.recorded_at,
-                    last_event_seq: at.seq,
-                    reviewer: String::new(),
-                    review_comment: String::new(),
-                    cancel_reason: String::new(),
-                    corrects_filing_id: r.corrects_filing_id.clone(),
-                    seals: Vec::new(),
-                });
-            }
+            (None, Event::FilingReceived(r)) => return Some(Filing::from_receipt(r, at)),
             (None, _) => return None,
             (Some(f), _) if event.filing_id() != Some(f.filing_id.as_str()) => return Some(f),
             (Some(f), _) => f,
@@ -158,19 +129,7 @@ impl Filing {
                 filing.state = *outcome;
                 filing.reviewer = reviewer.clone();
                 filing.review_comment = comment.clone();
-                for doc in &mut filing.documents {
-                    if let Some(d) = decisions
-                        .iter()
-                        .find(|d| d.document_id == doc.received.document_id)
-                    {
-                        doc.status = match d.decision {
-                            Decision::Accept => DocumentStatus::Accepted,
-                            Decision::Reject => DocumentStatus::Rejected,
-                            Decision::ReturnForCorrection => DocumentStatus::ReturnedForCorrection,
-                        };
-                        doc.reason = d.reason.clone();
-                    }
-                }
+                filing.apply_decisions(decisions);
             }
             Event::FilingDocketed { case_number, .. } => {
                 filing.state = FilingState::Docketed;
@@ -184,6 +143,56 @@ impl Filing {
         filing.updated_at = at.recorded_at;
         filing.last_event_seq = at.seq;
         Some(filing)
+    }
+
+    /// The filing as its receipt (收到) records it: every document pending review.
+    fn from_receipt(r: &FilingReceived, at: &LogPosition) -> Filing {
+        Filing {
+            filing_id: r.filing_id.clone(),
+            request_id: r.request_id.clone(),
+            fingerprint: r.fingerprint.clone(),
+            submitter: r.submitter.clone(),
+            case_number: r.case_number.clone(),
+            filing_kind: r.filing_kind.clone(),
+            title: r.title.clone(),
+            state: FilingState::Received,
+            department: String::new(),
+            documents: r
+                .documents
+                .iter()
+                .map(|d| FilingDocument {
+                    received: d.clone(),
+                    status: DocumentStatus::Pending,
+                    reason: String::new(),
+                })
+                .collect(),
+            received: at.clone(),
+            updated_at: at.recorded_at,
+            last_event_seq: at.seq,
+            reviewer: String::new(),
+            review_comment: String::new(),
+            cancel_reason: String::new(),
+            corrects_filing_id: r.corrects_filing_id.clone(),
+            seals: Vec::new(),
+        }
+    }
+
+    /// Gives each document the court's review decision about it (accepted, rejected, returned
+    /// for correction) and its reason.
+    fn apply_decisions(&mut self, decisions: &[DocumentDecision]) {
+        for doc in &mut self.documents {
+            if let Some(d) = decisions
+                .iter()
+                .find(|d| d.document_id == doc.received.document_id)
+            {
+                doc.status = match d.decision {
+                    Decision::Accept => DocumentStatus::Accepted,
+                    Decision::Reject => DocumentStatus::Rejected,
+                    Decision::ReturnForCorrection => DocumentStatus::ReturnedForCorrection,
+                };
+                doc.reason = d.reason.clone();
+            }
+        }
     }
 
     /// Ids of the documents, in order.

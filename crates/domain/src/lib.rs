@@ -4,6 +4,7 @@
 //! Invariant: this crate does no I/O. Everything here is a pure function of its inputs, so it can be
 //! tested exhaustively and reused by every backend and client.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod case_number;
 pub mod effective_service;

@@ -127,112 +127,10 @@ impl ServeOrderRequest {
                 format!("name 1 to {MAX_RECIPIENTS} recipients"),
             ));
         }
-        if self.plan.is_empty() {
-            bad.push(FieldViolation::new(
-                "plan",
-                "give at least one channel (e-mail or SMS) with its deadline",
-            ));
-        }
-        for (i, step) in self.plan.iter().enumerate() {
-            if step.deadline_hours == 0 || step.deadline_hours > MAX_DEADLINE_HOURS {
-                bad.push(FieldViolation::new(
-                    format!("plan[{i}].deadline_hours"),
-                    format!("1 to {MAX_DEADLINE_HOURS} hours"),
-                ));
-            }
-            if self.plan[..i].iter().any(|s| s.channel == step.channel) {
-                bad.push(FieldViolation::new(
-                    format!("plan[{i}].channel"),
-                    "each channel once: a retry is the outbox's job, not the plan's",
-                ));
-            }
-        }
+        check_plan(&self.plan, &mut bad);
         let mut recipients = Vec::with_capacity(self.recipients.len());
         for (i, r) in self.recipients.into_iter().enumerate() {
-            let field = |name: &str| format!("recipients[{i}].{name}");
-            let name = r.name.trim().to_string();
-            if name.is_empty() || name.chars().count() > 100 {
-                bad.push(FieldViolation::new(field("name"), "1 to 100 characters"));
-            }
-            let identity = r.identity.trim();
-            let parts: Vec<&str> = identity.splitn(4, ':').collect();
-            if !identity.is_empty()
-                && (identity.len() > 200
-                    || parts.len() != 4
-                    || parts[0] != "urn"
-                    || parts[1] != "ecenter"
-                    || parts[2].is_empty()
-                    || parts[3].is_empty())
-            {
-                bad.push(FieldViolation::new(
-                    field("identity"),
-                    format!("「{identity}」 is not an identity like urn:ecenter:lawyer:14201202010000001"),
-                ));
-            }
-            if r.consent_basis.trim().is_empty() {
-                bad.push(FieldViolation::new(
-                    field("consent_basis"),
-                    "electronic service needs the recipient's consent (民事诉讼法第九十条): say what it rests on",
-                ));
-            }
-            let mut addresses = Vec::new();
-            let phone = r.phone.trim();
-            if !phone.is_empty() {
-                if !valid_phone(phone) {
-                    bad.push(FieldViolation::new(
-                        field("phone"),
-                        format!("「{phone}」 is not an 11-digit mainland mobile number"),
-                    ));
-                }
-                match r.phone_basis {
-                    Some(b) => addresses.push((Channel::Sms, phone.to_string(), b)),
-                    None => bad.push(FieldViolation::new(
-                        field("phone_basis"),
-                        "say whether the number was confirmed, provided or discovered",
-                    )),
-                }
-            }
-            let email = r.email.trim();
-            if !email.is_empty() {
-                if !valid_email(email) {
-                    bad.push(FieldViolation::new(
-                        field("email"),
-                        format!("「{email}」 is not an e-mail address"),
-                    ));
-                }
-                match r.email_basis {
-                    Some(b) => addresses.push((Channel::Email, email.to_string(), b)),
-                    None => bad.push(FieldViolation::new(
-                        field("email_basis"),
-                        "say whether the address was confirmed, provided or discovered",
-                    )),
-                }
-            }
-            if phone.is_empty() && email.is_empty() {
-                bad.push(FieldViolation::new(
-                    field("email"),
-                    "give an e-mail address or a mobile number",
-                ));
-            }
-            if !self
-                .plan
-                .iter()
-                .any(|s| addresses.iter().any(|(c, _, _)| *c == s.channel))
-                && !addresses.is_empty()
-            {
-                bad.push(FieldViolation::new(
-                    field("email"),
-                    "none of this recipient's addresses is on a channel of the plan",
-                ));
-            }
-            recipients.push(Recipient {
-                recipient_id: format!("R{}", i + 1),
-                name,
-                role: r.role.trim().to_string(),
-                addresses,
-                consent_basis: r.consent_basis.trim().to_string(),
-                identity: (!r.identity.trim().is_empty()).then(|| r.identity.trim().to_string()),
-            });
+            recipients.push(check_recipient(i, r, &self.plan, &mut bad));
         }
         match case_number {
             Some(case_number) if bad.is_empty() => Ok(ServeOrder {
@@ -244,6 +142,140 @@ impl ServeOrderRequest {
             _ => Err(DomainError::InvalidInput(bad)),
         }
     }
+}
+
+/// Checks the channel plan: at least one step, each deadline within bounds, each channel once
+/// (retrying a channel is the outbox's job).
+fn check_plan(plan: &[PlanStep], bad: &mut Vec<FieldViolation>) {
+    if plan.is_empty() {
+        bad.push(FieldViolation::new(
+            "plan",
+            "give at least one channel (e-mail or SMS) with its deadline",
+        ));
+    }
+    for (i, step) in plan.iter().enumerate() {
+        if step.deadline_hours == 0 || step.deadline_hours > MAX_DEADLINE_HOURS {
+            bad.push(FieldViolation::new(
+                format!("plan[{i}].deadline_hours"),
+                format!("1 to {MAX_DEADLINE_HOURS} hours"),
+            ));
+        }
+        if plan[..i].iter().any(|s| s.channel == step.channel) {
+            bad.push(FieldViolation::new(
+                format!("plan[{i}].channel"),
+                "each channel once: a retry is the outbox's job, not the plan's",
+            ));
+        }
+    }
+}
+
+/// Checks recipient `i` (受送达人): name, hub identity, consent to electronic service and
+/// addresses, one of which must be on a channel of `plan`; gives them the id `R{i+1}`.
+fn check_recipient(
+    i: usize,
+    r: RecipientRequest,
+    plan: &[PlanStep],
+    bad: &mut Vec<FieldViolation>,
+) -> Recipient {
+    let field = |name: &str| format!("recipients[{i}].{name}");
+    let name = r.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        bad.push(FieldViolation::new(field("name"), "1 to 100 characters"));
+    }
+    check_identity(i, r.identity.trim(), bad);
+    if r.consent_basis.trim().is_empty() {
+        bad.push(FieldViolation::new(
+            field("consent_basis"),
+            "electronic service needs the recipient's consent (民事诉讼法第九十条): say what it rests on",
+        ));
+    }
+    let addresses = recipient_addresses(i, &r, bad);
+    if !plan
+        .iter()
+        .any(|s| addresses.iter().any(|(c, _, _)| *c == s.channel))
+        && !addresses.is_empty()
+    {
+        bad.push(FieldViolation::new(
+            field("email"),
+            "none of this recipient's addresses is on a channel of the plan",
+        ));
+    }
+    Recipient {
+        recipient_id: format!("R{}", i + 1),
+        name,
+        role: r.role.trim().to_string(),
+        addresses,
+        consent_basis: r.consent_basis.trim().to_string(),
+        identity: (!r.identity.trim().is_empty()).then(|| r.identity.trim().to_string()),
+    }
+}
+
+/// Checks recipient `i`'s hub identity, when given: `urn:ecenter:<kind>:<id>`.
+fn check_identity(i: usize, identity: &str, bad: &mut Vec<FieldViolation>) {
+    let parts: Vec<&str> = identity.splitn(4, ':').collect();
+    if !identity.is_empty()
+        && (identity.len() > 200
+            || parts.len() != 4
+            || parts[0] != "urn"
+            || parts[1] != "ecenter"
+            || parts[2].is_empty()
+            || parts[3].is_empty())
+    {
+        bad.push(FieldViolation::new(
+            format!("recipients[{i}].identity"),
+            format!("「{identity}」 is not an identity like urn:ecenter:lawyer:14201202010000001"),
+        ));
+    }
+}
+
+/// Checks recipient `i`'s mobile number and e-mail address, each with the basis the court has for
+/// it (送达地址确认书 or otherwise); returns the addresses by channel.
+fn recipient_addresses(
+    i: usize,
+    r: &RecipientRequest,
+    bad: &mut Vec<FieldViolation>,
+) -> Vec<(Channel, String, AddressBasis)> {
+    let field = |name: &str| format!("recipients[{i}].{name}");
+    let mut addresses = Vec::new();
+    let phone = r.phone.trim();
+    if !phone.is_empty() {
+        if !valid_phone(phone) {
+            bad.push(FieldViolation::new(
+                field("phone"),
+                format!("「{phone}」 is not an 11-digit mainland mobile number"),
+            ));
+        }
+        match r.phone_basis {
+            Some(b) => addresses.push((Channel::Sms, phone.to_string(), b)),
+            None => bad.push(FieldViolation::new(
+                field("phone_basis"),
+                "say whether the number was confirmed, provided or discovered",
+            )),
+        }
+    }
+    let email = r.email.trim();
+    if !email.is_empty() {
+        if !valid_email(email) {
+            bad.push(FieldViolation::new(
+                field("email"),
+                format!("「{email}」 is not an e-mail address"),
+            ));
+        }
+        match r.email_basis {
+            Some(b) => addresses.push((Channel::Email, email.to_string(), b)),
+            None => bad.push(FieldViolation::new(
+                field("email_basis"),
+                "say whether the address was confirmed, provided or discovered",
+            )),
+        }
+    }
+    if phone.is_empty() && email.is_empty() {
+        bad.push(FieldViolation::new(
+            field("email"),
+            "give an e-mail address or a mobile number",
+        ));
+    }
+    addresses
 }
 
 #[cfg(test)]

@@ -90,78 +90,33 @@ impl CaseSubmission {
                 }
             },
         };
-        let case_id = match (self.case_id.trim(), &case_number) {
-            ("", Some(n)) => n.normalized(),
-            ("", None) => {
-                bad.push(FieldViolation::new(
-                    "case.case_id",
-                    "give a case id or a case number",
-                ));
-                String::new()
-            }
-            (id, _) => id.to_string(),
-        };
-        if case_id.chars().count() > MAX_CASE_ID_CHARS || has_control(&case_id) {
-            bad.push(FieldViolation::new(
-                "case.case_id",
-                format!("at most {MAX_CASE_ID_CHARS} characters, no control characters"),
-            ));
+        let case_id = check_case_id(&self.case_id, case_number.as_ref(), &mut bad);
+        let court = check_court(&self.court, case_number.as_ref(), &mut bad);
+        let year = check_year(self.year, case_number.as_ref(), &mut bad);
+        let procedure = check_procedure(&self.procedure, case_number.as_ref(), &mut bad);
+        let charges = check_charges(&self.charges, &mut bad);
+        self.check_texts(&mut bad);
+        if !bad.is_empty() {
+            return Err(DomainError::InvalidInput(bad));
         }
-        let court = match (self.court.trim(), &case_number) {
-            ("", Some(n)) => n.court_code.clone(),
-            (c, _) => c.to_string(),
-        };
-        if court.chars().count() > 64 || has_control(&court) {
-            bad.push(FieldViolation::new(
-                "case.court",
-                "at most 64 characters, no control characters",
-            ));
-        }
-        let year = match (self.year, &case_number) {
-            (0, Some(n)) => Some(u32::from(n.year)),
-            (0, None) => None,
-            (y, _) if (FIRST_YEAR..=LAST_YEAR).contains(&y) => Some(y),
-            (y, _) => {
-                bad.push(FieldViolation::new(
-                    "case.year",
-                    format!("{y} is not a judgment year ({FIRST_YEAR}–{LAST_YEAR})"),
-                ));
-                None
-            }
-        };
-        let procedure = match (self.procedure.trim(), &case_number) {
-            ("", Some(n)) => Some(n.procedure()),
-            ("", None) => None,
-            (name, _) => match Procedure::from_name(name) {
-                Some(p) => Some(p),
-                None => {
-                    bad.push(FieldViolation::new(
-                        "case.procedure",
-                        format!(
-                            "unknown procedure 「{name}」; use one of {}",
-                            procedure_names()
-                        ),
-                    ));
-                    None
-                }
-            },
-        };
-        let charges: Vec<String> = self
-            .charges
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if charges.len() > MAX_CHARGES
-            || charges
-                .iter()
-                .any(|c| c.chars().count() > 40 || has_control(c))
-        {
-            bad.push(FieldViolation::new(
-                "case.charges",
-                format!("at most {MAX_CHARGES} charges of at most 40 characters each"),
-            ));
-        }
+        Ok(IndexedCase {
+            case_id,
+            case_number: case_number.map(|n| n.normalized()),
+            court,
+            year,
+            procedure,
+            charges,
+            statutes: self.statutes,
+            facts: self.facts,
+            holding: self.holding,
+            full_text: self.full_text,
+            indexed_by: indexed_by.to_string(),
+        })
+    }
+
+    /// Checks the sizes of the facts (经审理查明), the holding and the full text, and that the
+    /// case has some text to be matched on.
+    fn check_texts(&self, bad: &mut Vec<FieldViolation>) {
         for (field, text, limit) in [
             ("case.facts", &self.facts, MAX_SECTION_CHARS),
             ("case.holding", &self.holding, MAX_SECTION_CHARS),
@@ -181,23 +136,121 @@ impl CaseSubmission {
                 "give the facts or the full text: a case without text cannot be matched",
             ));
         }
-        if !bad.is_empty() {
-            return Err(DomainError::InvalidInput(bad));
-        }
-        Ok(IndexedCase {
-            case_id,
-            case_number: case_number.map(|n| n.normalized()),
-            court,
-            year,
-            procedure,
-            charges,
-            statutes: self.statutes,
-            facts: self.facts,
-            holding: self.holding,
-            full_text: self.full_text,
-            indexed_by: indexed_by.to_string(),
-        })
     }
+}
+
+/// The case id as given, or else the normalised case number (案号); checked for length and
+/// control characters.
+fn check_case_id(
+    typed: &str,
+    case_number: Option<&CaseNumber>,
+    bad: &mut Vec<FieldViolation>,
+) -> String {
+    let case_id = match (typed.trim(), case_number) {
+        ("", Some(n)) => n.normalized(),
+        ("", None) => {
+            bad.push(FieldViolation::new(
+                "case.case_id",
+                "give a case id or a case number",
+            ));
+            String::new()
+        }
+        (id, _) => id.to_string(),
+    };
+    if case_id.chars().count() > MAX_CASE_ID_CHARS || has_control(&case_id) {
+        bad.push(FieldViolation::new(
+            "case.case_id",
+            format!("at most {MAX_CASE_ID_CHARS} characters, no control characters"),
+        ));
+    }
+    case_id
+}
+
+/// The court as given, or else the court code of the case number; checked for length and
+/// control characters.
+fn check_court(
+    typed: &str,
+    case_number: Option<&CaseNumber>,
+    bad: &mut Vec<FieldViolation>,
+) -> String {
+    let court = match (typed.trim(), case_number) {
+        ("", Some(n)) => n.court_code.clone(),
+        (c, _) => c.to_string(),
+    };
+    if court.chars().count() > 64 || has_control(&court) {
+        bad.push(FieldViolation::new(
+            "case.court",
+            "at most 64 characters, no control characters",
+        ));
+    }
+    court
+}
+
+/// The year of judgment as given (0: the case number's year), within [`FIRST_YEAR`]..=[`LAST_YEAR`].
+fn check_year(
+    year: u32,
+    case_number: Option<&CaseNumber>,
+    bad: &mut Vec<FieldViolation>,
+) -> Option<u32> {
+    match (year, case_number) {
+        (0, Some(n)) => Some(u32::from(n.year)),
+        (0, None) => None,
+        (y, _) if (FIRST_YEAR..=LAST_YEAR).contains(&y) => Some(y),
+        (y, _) => {
+            bad.push(FieldViolation::new(
+                "case.year",
+                format!("{y} is not a judgment year ({FIRST_YEAR}–{LAST_YEAR})"),
+            ));
+            None
+        }
+    }
+}
+
+/// The stage of proceedings by name, or else the one the case number's type code (民初, 刑终, …)
+/// implies.
+fn check_procedure(
+    typed: &str,
+    case_number: Option<&CaseNumber>,
+    bad: &mut Vec<FieldViolation>,
+) -> Option<Procedure> {
+    match (typed.trim(), case_number) {
+        ("", Some(n)) => Some(n.procedure()),
+        ("", None) => None,
+        (name, _) => match Procedure::from_name(name) {
+            Some(p) => Some(p),
+            None => {
+                bad.push(FieldViolation::new(
+                    "case.procedure",
+                    format!(
+                        "unknown procedure 「{name}」; use one of {}",
+                        procedure_names()
+                    ),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// The charges or causes of action (罪名 / 案由), trimmed, blanks dropped; at most
+/// [`MAX_CHARGES`] of at most 40 characters.
+fn check_charges(charges: &[String], bad: &mut Vec<FieldViolation>) -> Vec<String> {
+    let charges: Vec<String> = charges
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if charges.len() > MAX_CHARGES
+        || charges
+            .iter()
+            .any(|c| c.chars().count() > 40 || has_control(c))
+    {
+        bad.push(FieldViolation::new(
+            "case.charges",
+            format!("at most {MAX_CHARGES} charges of at most 40 characters each"),
+        ));
+    }
+    charges
 }
 
 /// The valid procedure names, for error messages.

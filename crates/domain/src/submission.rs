@@ -83,21 +83,27 @@ pub struct ValidHeader {
     pub corrects_filing_id: Option<String>,
 }
 
+/// Why a request id (the idempotency key of a submission) is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RequestIdError {
+    /// Its length in bytes is outside 8..=128.
+    #[error("must be 8 to 128 characters long, not {0}; a UUID is a good choice")]
+    Length(usize),
+    /// A character outside `A-Z a-z 0-9 . _ : -`.
+    #[error("may contain only A-Z, a-z, 0-9 and . _ : - (found 「{0}」)")]
+    Character(char),
+}
+
 /// Checks a request id: 8 to 128 characters of `A-Z a-z 0-9 . _ : -`.
-pub fn check_request_id(id: &str) -> Result<(), String> {
+pub fn check_request_id(id: &str) -> Result<(), RequestIdError> {
     if !(8..=128).contains(&id.len()) {
-        return Err(format!(
-            "must be 8 to 128 characters long, not {}; a UUID is a good choice",
-            id.len()
-        ));
+        return Err(RequestIdError::Length(id.len()));
     }
     if let Some(c) = id
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || ".:_-".contains(*c)))
     {
-        return Err(format!(
-            "may contain only A-Z, a-z, 0-9 and . _ : - (found 「{c}」)"
-        ));
+        return Err(RequestIdError::Character(c));
     }
     Ok(())
 }
@@ -113,7 +119,7 @@ impl SubmissionHeader {
     pub fn validate(&self, limits: &Limits) -> Result<ValidHeader, DomainError> {
         let mut v = Vec::new();
         if let Err(e) = check_request_id(&self.request_id) {
-            v.push(FieldViolation::new("header.request_id", e));
+            v.push(FieldViolation::new("header.request_id", e.to_string()));
         }
         let case_number = match self.case_number.trim() {
             "" => None,
@@ -125,25 +131,29 @@ impl SubmissionHeader {
                 }
             },
         };
-        let filing_kind = self.filing_kind.trim().to_string();
-        if filing_kind.is_empty() {
-            v.push(FieldViolation::new(
-                "header.filing_kind",
-                "say what is filed, e.g. 起诉状, 答辩状 or 证据材料",
-            ));
-        } else if filing_kind.chars().count() > 32 || filing_kind.chars().any(char::is_control) {
-            v.push(FieldViolation::new(
-                "header.filing_kind",
-                "must be at most 32 printable characters",
-            ));
+        let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
+        let title = check_title(&self.title, &mut v);
+        self.check_document_count(limits, &mut v);
+        let mut documents = Vec::new();
+        for (i, d) in self.documents.iter().enumerate() {
+            documents.push(check_document(i, d, limits, &mut v));
         }
-        let title = self.title.trim().to_string();
-        if title.chars().count() > 200 || title.chars().any(char::is_control) {
-            v.push(FieldViolation::new(
-                "header.title",
-                "must be at most 200 printable characters",
-            ));
+        let corrects = self.corrects_filing_id.trim();
+        if !v.is_empty() {
+            return Err(DomainError::InvalidInput(v));
         }
+        Ok(ValidHeader {
+            request_id: self.request_id.clone(),
+            case_number,
+            filing_kind,
+            title,
+            documents,
+            corrects_filing_id: (!corrects.is_empty()).then(|| corrects.to_string()),
+        })
+    }
+
+    /// Checks that the filing has at least one document and no more than the court allows.
+    fn check_document_count(&self, limits: &Limits, v: &mut Vec<FieldViolation>) {
         if self.documents.is_empty() {
             v.push(FieldViolation::new(
                 "header.documents",
@@ -160,71 +170,95 @@ impl SubmissionHeader {
                 ),
             ));
         }
-        let mut documents = Vec::new();
-        for (i, d) in self.documents.iter().enumerate() {
-            let field = |f: &str| format!("header.documents[{i}].{f}");
-            let name = sanitize_file_name(&d.name);
-            if name.is_none() {
+    }
+}
+
+/// The filing kind (起诉状, 答辩状, 证据材料, …), trimmed: present, at most 32 printable characters.
+fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
+    let filing_kind = kind.trim().to_string();
+    if filing_kind.is_empty() {
+        v.push(FieldViolation::new(
+            "header.filing_kind",
+            "say what is filed, e.g. 起诉状, 答辩状 or 证据材料",
+        ));
+    } else if filing_kind.chars().count() > 32 || filing_kind.chars().any(char::is_control) {
+        v.push(FieldViolation::new(
+            "header.filing_kind",
+            "must be at most 32 printable characters",
+        ));
+    }
+    filing_kind
+}
+
+/// The filing's title, trimmed: at most 200 printable characters.
+fn check_title(title: &str, v: &mut Vec<FieldViolation>) -> String {
+    let title = title.trim().to_string();
+    if title.chars().count() > 200 || title.chars().any(char::is_control) {
+        v.push(FieldViolation::new(
+            "header.title",
+            "must be at most 200 printable characters",
+        ));
+    }
+    title
+}
+
+/// Checks announced document `i`: a usable file name, a size within the court's limit, the
+/// SHA-256 and media type if given; returns what the hub will then expect to receive.
+fn check_document(
+    i: usize,
+    d: &DocumentAnnouncement,
+    limits: &Limits,
+    v: &mut Vec<FieldViolation>,
+) -> ExpectedDocument {
+    let field = |f: &str| format!("header.documents[{i}].{f}");
+    let name = sanitize_file_name(&d.name);
+    if name.is_none() {
+        v.push(FieldViolation::new(
+            field("name"),
+            "the file name is empty once paths and control characters are removed",
+        ));
+    }
+    if d.size == 0 {
+        v.push(FieldViolation::new(field("size"), "the document is empty"));
+    } else if d.size > limits.max_document_bytes {
+        v.push(FieldViolation::new(
+            field("size"),
+            format!(
+                "{} bytes is more than the limit of {} bytes ({} MiB)",
+                d.size,
+                limits.max_document_bytes,
+                limits.max_document_bytes / (1024 * 1024)
+            ),
+        ));
+    }
+    let sha256 = d.sha256.trim().to_ascii_lowercase();
+    if !sha256.is_empty() && !is_hex_sha256(&sha256) {
+        v.push(FieldViolation::new(
+            field("sha256"),
+            "must be 64 hex digits, or empty",
+        ));
+    }
+    let media_type = match d.media_type.trim() {
+        "" => None,
+        m => {
+            let parsed = MediaType::from_name(m);
+            if parsed.is_none() {
                 v.push(FieldViolation::new(
-                    field("name"),
-                    "the file name is empty once paths and control characters are removed",
-                ));
-            }
-            if d.size == 0 {
-                v.push(FieldViolation::new(field("size"), "the document is empty"));
-            } else if d.size > limits.max_document_bytes {
-                v.push(FieldViolation::new(
-                    field("size"),
+                    field("media_type"),
                     format!(
-                        "{} bytes is more than the limit of {} bytes ({} MiB)",
-                        d.size,
-                        limits.max_document_bytes,
-                        limits.max_document_bytes / (1024 * 1024)
+                        "「{m}」 is not accepted; send {}",
+                        MediaType::accepted_list()
                     ),
                 ));
             }
-            let sha256 = d.sha256.trim().to_ascii_lowercase();
-            if !sha256.is_empty() && !is_hex_sha256(&sha256) {
-                v.push(FieldViolation::new(
-                    field("sha256"),
-                    "must be 64 hex digits, or empty",
-                ));
-            }
-            let media_type = match d.media_type.trim() {
-                "" => None,
-                m => {
-                    let parsed = MediaType::from_name(m);
-                    if parsed.is_none() {
-                        v.push(FieldViolation::new(
-                            field("media_type"),
-                            format!(
-                                "「{m}」 is not accepted; send {}",
-                                MediaType::accepted_list()
-                            ),
-                        ));
-                    }
-                    parsed
-                }
-            };
-            documents.push(ExpectedDocument {
-                name: name.unwrap_or_default(),
-                size: d.size,
-                sha256: (!sha256.is_empty()).then_some(sha256),
-                media_type,
-            });
+            parsed
         }
-        let corrects = self.corrects_filing_id.trim();
-        if !v.is_empty() {
-            return Err(DomainError::InvalidInput(v));
-        }
-        Ok(ValidHeader {
-            request_id: self.request_id.clone(),
-            case_number,
-            filing_kind,
-            title,
-            documents,
-            corrects_filing_id: (!corrects.is_empty()).then(|| corrects.to_string()),
-        })
+    };
+    ExpectedDocument {
+        name: name.unwrap_or_default(),
+        size: d.size,
+        sha256: (!sha256.is_empty()).then_some(sha256),
+        media_type,
     }
 }
 
@@ -323,7 +357,13 @@ mod tests {
     #[test]
     fn request_ids_are_restricted() {
         assert!(check_request_id("0b7f6c1e-2f1d-4c55-9d0e-3c1f0a3b9e21").is_ok());
-        assert!(check_request_id("請求請求請求請求").is_err());
-        assert!(check_request_id(&"a".repeat(129)).is_err());
+        assert_eq!(
+            check_request_id("請求請求請求請求"),
+            Err(RequestIdError::Character('請'))
+        );
+        assert_eq!(
+            check_request_id(&"a".repeat(129)),
+            Err(RequestIdError::Length(129))
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! Exit codes: 0 done; 1 the hub refused (the message says why) or a file is unusable; 2 the command
 //! line or the configuration is wrong; 3 the hub could not be reached.
 
+#![forbid(unsafe_code)]
 use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
@@ -296,6 +297,10 @@ async fn inbox(profile: &Profile, json: bool) -> Result<(), Exit> {
     Ok(())
 }
 
+/// One document `efile fetch` saved: its file name, size, whether its SHA-256 matched, the seal's
+/// verdict (PASSED, FAILED or — when not a PDF) and where it was written.
+type Fetched = (String, usize, bool, &'static str, PathBuf);
+
 async fn fetch(profile: &Profile, args: &FetchArgs) -> Result<(), Exit> {
     let FetchArgs {
         order,
@@ -318,86 +323,20 @@ async fn fetch(profile: &Profile, args: &FetchArgs) -> Result<(), Exit> {
             anyhow::anyhow!("nothing of service {order} was served on you / 该送达不属于您"),
         ));
     };
-    let anchors = if trust.is_empty() {
-        pem_certificates(std::slice::from_ref(&profile.ca))?
-    } else {
-        pem_certificates(trust)?
-    };
-    let stores = ecenter_seal::TrustStores {
-        seal_makers: anchors.clone(),
-        signers: anchors.clone(),
-        intermediates: pem_certificates(intermediate)?,
-        crls: Vec::new(),
-        tsas: anchors,
-        maker_role: None,
-    };
+    let stores = seal_trust(profile, trust, intermediate)?;
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
-    let mut rows = Vec::new();
+    let mut rows: Vec<Fetched> = Vec::new();
     let mut all_good = true;
     for (i, d) in service.documents.iter().enumerate() {
-        let mut stream = client
-            .fetch_served_document(pb::FetchServedDocumentRequest {
-                order_id: service.order_id.clone(),
-                recipient_id: service.recipient_id.clone(),
-                index: i as u32 + 1,
-            })
-            .await
-            .map_err(refused)?
-            .into_inner();
-        let mut bytes = Vec::with_capacity(d.size as usize);
-        while let Some(chunk) = stream.message().await.map_err(refused)? {
-            bytes.extend_from_slice(&chunk.data);
-        }
-        let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
-        let digest_ok = digest == d.sha256;
-        let seal = if d.media_type == "application/pdf" {
-            match ecenter_pdfseal::verify_pdf(&bytes, &stores, std::time::SystemTime::now()) {
-                Ok(r) if r.indication == ecenter_seal::Indication::Passed => "PASSED",
-                _ => "FAILED",
-            }
-        } else {
-            "—"
-        };
-        all_good &= digest_ok && seal != "FAILED";
-        let name = ecenter_domain::media::sanitize_file_name(&d.name)
-            .unwrap_or_else(|| format!("document-{}", i + 1));
-        let path = out.join(&name);
-        std::fs::write(&path, &bytes).with_context(|| path.display().to_string())?;
-        rows.push((name, bytes.len(), digest_ok, seal, path));
+        let bytes = download_served(&mut client, &service, i, d.size).await?;
+        let row = check_and_save(&bytes, d, i, &stores, out)?;
+        all_good &= row.2 && row.3 != "FAILED";
+        rows.push(row);
     }
     if json {
-        let list: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(name, size, ok, seal, path)| {
-                serde_json::json!({"name": name, "size": size, "sha256_ok": ok, "seal": seal, "path": path.display().to_string()})
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({"order_id": service.order_id, "documents": list, "ok": all_good})
-        );
+        print_fetched_json(&service, &rows);
     } else {
-        println!(
-            "{} · {} · {} document(s)",
-            service.order_id,
-            service.case_number,
-            rows.len()
-        );
-        println!(
-            "{}{}{}SEAL",
-            pad("NAME", 30),
-            pad("BYTES", 12),
-            pad("SHA-256", 10)
-        );
-        for (name, size, ok, seal, _) in &rows {
-            println!(
-                "{}{}{}{}",
-                pad(name, 30),
-                pad(&size.to_string(), 12),
-                pad(if *ok { "ok" } else { "MISMATCH" }, 10),
-                seal
-            );
-        }
+        print_fetched_table(&service, &rows);
     }
     if all_good {
         Ok(())
@@ -406,6 +345,121 @@ async fn fetch(profile: &Profile, args: &FetchArgs) -> Result<(), Exit> {
             1,
             anyhow::anyhow!("a document does not match its digest or its seal / 文书校验未通过"),
         ))
+    }
+}
+
+/// The trust anchors the served documents' seals (PAdES) are checked against: those given with
+/// `--trust`, or else the CA saved at login.
+fn seal_trust(
+    profile: &Profile,
+    trust: &[PathBuf],
+    intermediate: &[PathBuf],
+) -> Result<ecenter_seal::TrustStores, Exit> {
+    let anchors = if trust.is_empty() {
+        pem_certificates(std::slice::from_ref(&profile.ca))?
+    } else {
+        pem_certificates(trust)?
+    };
+    Ok(ecenter_seal::TrustStores {
+        seal_makers: anchors.clone(),
+        signers: anchors.clone(),
+        intermediates: pem_certificates(intermediate)?,
+        crls: Vec::new(),
+        tsas: anchors,
+        maker_role: None,
+    })
+}
+
+/// Downloads document `i` (0-based) of a service served on the lawyer, whole, from its stream
+/// of chunks.
+async fn download_served(
+    client: &mut pb::service_of_process_client::ServiceOfProcessClient<Channel>,
+    service: &pb::MyService,
+    i: usize,
+    size: u64,
+) -> Result<Vec<u8>, Exit> {
+    let mut stream = client
+        .fetch_served_document(pb::FetchServedDocumentRequest {
+            order_id: service.order_id.clone(),
+            recipient_id: service.recipient_id.clone(),
+            index: i as u32 + 1,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let mut bytes = Vec::with_capacity(size as usize);
+    while let Some(chunk) = stream.message().await.map_err(refused)? {
+        bytes.extend_from_slice(&chunk.data);
+    }
+    Ok(bytes)
+}
+
+/// Checks a served document's SHA-256 against the one served and, for a PDF, its court seal
+/// (PAdES); saves it under `out` with a safe file name.
+fn check_and_save(
+    bytes: &[u8],
+    d: &pb::ServedDocument,
+    i: usize,
+    stores: &ecenter_seal::TrustStores,
+    out: &Path,
+) -> Result<Fetched, Exit> {
+    let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes));
+    let digest_ok = digest == d.sha256;
+    let seal = if d.media_type == "application/pdf" {
+        match ecenter_pdfseal::verify_pdf(bytes, stores, std::time::SystemTime::now()) {
+            Ok(r) if r.indication == ecenter_seal::Indication::Passed => "PASSED",
+            _ => "FAILED",
+        }
+    } else {
+        "—"
+    };
+    let name = ecenter_domain::media::sanitize_file_name(&d.name)
+        .unwrap_or_else(|| format!("document-{}", i + 1));
+    let path = out.join(&name);
+    std::fs::write(&path, bytes).with_context(|| path.display().to_string())?;
+    Ok((name, bytes.len(), digest_ok, seal, path))
+}
+
+/// Prints the fetched documents of a service as JSON for scripts; `ok` only when every digest
+/// matched and no seal failed.
+fn print_fetched_json(service: &pb::MyService, rows: &[Fetched]) {
+    let all_good = rows
+        .iter()
+        .all(|(_, _, ok, seal, _)| *ok && *seal != "FAILED");
+    let list: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(name, size, ok, seal, path)| {
+            serde_json::json!({"name": name, "size": size, "sha256_ok": ok, "seal": seal, "path": path.display().to_string()})
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({"order_id": service.order_id, "documents": list, "ok": all_good})
+    );
+}
+
+/// Prints the fetched documents of a service as a table: name, size, SHA-256 check and seal.
+fn print_fetched_table(service: &pb::MyService, rows: &[Fetched]) {
+    println!(
+        "{} · {} · {} document(s)",
+        service.order_id,
+        service.case_number,
+        rows.len()
+    );
+    println!(
+        "{}{}{}SEAL",
+        pad("NAME", 30),
+        pad("BYTES", 12),
+        pad("SHA-256", 10)
+    );
+    for (name, size, ok, seal, _) in rows {
+        println!(
+            "{}{}{}{}",
+            pad(name, 30),
+            pad(&size.to_string(), 12),
+            pad(if *ok { "ok" } else { "MISMATCH" }, 10),
+            seal
+        );
     }
 }
 

@@ -226,86 +226,10 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
     let title = title.unwrap_or_else(|| kind.clone());
     // The same case, kind, title and files give the same request id: running the command again
     // after a failure can only ever produce the one filing.
-    let request_id = request_id.unwrap_or_else(|| {
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        for part in [case.as_str(), kind.as_str(), title.as_str()] {
-            ctx.update(part.as_bytes());
-            ctx.update(&[0]);
-        }
-        for c in &checked {
-            ctx.update(c.name.as_bytes());
-            ctx.update(&[0]);
-            ctx.update(c.sha256.as_bytes());
-        }
-        format!("efile-{}", &hex::encode(ctx.finish())[..32])
-    });
-    let header = pb::SubmissionHeader {
-        request_id: request_id.clone(),
-        case_number: case.clone(),
-        filing_kind: kind.clone(),
-        title: title.clone(),
-        documents: checked
-            .iter()
-            .map(|c| pb::DocumentHeader {
-                name: c.name.clone(),
-                size: c.size,
-                sha256: c.sha256.clone(),
-                media_type: String::new(),
-            })
-            .collect(),
-        corrects_filing_id: String::new(),
-    };
-    let total: u64 = checked.iter().map(|c| c.size).sum();
-    let mut attempt = 0;
-    let response = loop {
-        attempt += 1;
-        let bars = indicatif::MultiProgress::new();
-        let overall = bars.add(indicatif::ProgressBar::new(total));
-        overall.set_style(bar_style());
-        overall.set_message("total 合计");
-        let mut streams = Vec::new();
-        for c in &checked {
-            let bar = bars.add(indicatif::ProgressBar::new(c.size));
-            bar.set_style(bar_style());
-            bar.set_message(c.name.chars().take(24).collect::<String>());
-            streams.push((
-                std::fs::File::open(&c.path).with_context(|| c.path.display().to_string())?,
-                bar,
-            ));
-        }
-        let upload = Upload {
-            files: streams,
-            overall,
-            header: Some(header.clone()),
-            current: 0,
-        };
-        let outcome = match connect(profile).await {
-            Ok(mut client) => client
-                .submit_filing(tokio_stream::iter(upload))
-                .await
-                .map(|r| r.into_inner())
-                .map_err(refused),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            // The finished bars stay on the screen above the receipt.
-            Ok(r) => break r,
-            Err(Exit(3, e)) if attempt <= retries => {
-                let _ = bars.clear();
-                let wait = std::time::Duration::from_secs(1 << (attempt - 1).min(4));
-                eprintln!(
-                    "efile: {e:#}; retrying in {} s with the same request id {request_id} / {} 秒后重试",
-                    wait.as_secs(),
-                    wait.as_secs()
-                );
-                tokio::time::sleep(wait).await;
-            }
-            Err(e) => {
-                let _ = bars.clear();
-                return Err(e);
-            }
-        }
-    };
+    let request_id =
+        request_id.unwrap_or_else(|| derived_request_id(&case, &kind, &title, &checked));
+    let header = submission_header(&request_id, &case, &kind, &title, &checked);
+    let response = send_with_retries(profile, &checked, &header, retries).await?;
     let receipt = response
         .receipt
         .ok_or_else(|| Exit(1, anyhow::anyhow!("the hub answered without a receipt")))?;
@@ -345,6 +269,122 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
             ),
         )
     })
+}
+
+/// The request id (idempotency key) derived from the case number, the kind, the title and the
+/// files' names and SHA-256, so that the same submission run twice files only once.
+fn derived_request_id(case: &str, kind: &str, title: &str, checked: &[Checked]) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [case, kind, title] {
+        ctx.update(part.as_bytes());
+        ctx.update(&[0]);
+    }
+    for c in checked {
+        ctx.update(c.name.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(c.sha256.as_bytes());
+    }
+    format!("efile-{}", &hex::encode(ctx.finish())[..32])
+}
+
+/// The submission's header message: request id, case number, kind, title and each checked
+/// document's name, size and SHA-256 (the hub finds the media type itself).
+fn submission_header(
+    request_id: &str,
+    case: &str,
+    kind: &str,
+    title: &str,
+    checked: &[Checked],
+) -> pb::SubmissionHeader {
+    pb::SubmissionHeader {
+        request_id: request_id.to_string(),
+        case_number: case.to_string(),
+        filing_kind: kind.to_string(),
+        title: title.to_string(),
+        documents: checked
+            .iter()
+            .map(|c| pb::DocumentHeader {
+                name: c.name.clone(),
+                size: c.size,
+                sha256: c.sha256.clone(),
+                media_type: String::new(),
+            })
+            .collect(),
+        corrects_filing_id: String::new(),
+    }
+}
+
+/// Streams the submission, retrying up to `retries` times after a dropped connection or an
+/// unreachable hub under the same request id (so a retry can never file twice).
+async fn send_with_retries(
+    profile: &Profile,
+    checked: &[Checked],
+    header: &pb::SubmissionHeader,
+    retries: u32,
+) -> Result<pb::SubmitFilingResponse, Exit> {
+    let total: u64 = checked.iter().map(|c| c.size).sum();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (bars, upload) = upload_with_bars(checked, header, total)?;
+        let outcome = match connect(profile).await {
+            Ok(mut client) => client
+                .submit_filing(tokio_stream::iter(upload))
+                .await
+                .map(|r| r.into_inner())
+                .map_err(refused),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            // The finished bars stay on the screen above the receipt.
+            Ok(r) => return Ok(r),
+            Err(Exit(3, e)) if attempt <= retries => {
+                let _ = bars.clear();
+                let wait = std::time::Duration::from_secs(1 << (attempt - 1).min(4));
+                eprintln!(
+                    "efile: {e:#}; retrying in {} s with the same request id {} / {} 秒后重试",
+                    wait.as_secs(),
+                    header.request_id,
+                    wait.as_secs()
+                );
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => {
+                let _ = bars.clear();
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Opens every checked document afresh with its progress bar (and one for the total), ready to be
+/// streamed after `header`.
+fn upload_with_bars(
+    checked: &[Checked],
+    header: &pb::SubmissionHeader,
+    total: u64,
+) -> Result<(indicatif::MultiProgress, Upload)> {
+    let bars = indicatif::MultiProgress::new();
+    let overall = bars.add(indicatif::ProgressBar::new(total));
+    overall.set_style(bar_style());
+    overall.set_message("total 合计");
+    let mut streams = Vec::new();
+    for c in checked {
+        let bar = bars.add(indicatif::ProgressBar::new(c.size));
+        bar.set_style(bar_style());
+        bar.set_message(c.name.chars().take(24).collect::<String>());
+        streams.push((
+            std::fs::File::open(&c.path).with_context(|| c.path.display().to_string())?,
+            bar,
+        ));
+    }
+    let upload = Upload {
+        files: streams,
+        overall,
+        header: Some(header.clone()),
+        current: 0,
+    };
+    Ok((bars, upload))
 }
 
 pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {

@@ -10,6 +10,7 @@
 //! the caller has the characters it asked for. Neither this crate's XML reading nor its PDF page
 //! walk follows references between parts (templates, relationships), so no part is read twice.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 use ecenter_budget::{BoundedRead, Exceeded, excerpt};
 use quick_xml::Reader;

@@ -4,6 +4,7 @@
 //! who they file as. In development mode the caller states it in a metadata header instead (the
 //! server's business, not this crate's).
 
+#![forbid(unsafe_code)]
 use std::fmt;
 
 /// Why an identity or a certificate's identity was refused; the text says what to change.

@@ -11,6 +11,7 @@
 //! later seal accounts for, the stamp on a page and inside it, `Seal.esl` the seal inside the
 //! signature, and the `SES_Signature` itself with the same report as detached seals.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod doc;
 pub mod package;

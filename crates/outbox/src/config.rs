@@ -361,7 +361,7 @@ impl ServiceConfig {
         })?;
         self.templates
             .check()
-            .map_err(|e| ConfigError::new("service.templates", "", e))?;
+            .map_err(|e| ConfigError::new("service.templates", "", e.to_string()))?;
         if self.court.trim().is_empty() {
             return Err(ConfigError::new(
                 "service",
@@ -376,10 +376,11 @@ impl ServiceConfig {
                 "the recipients' page is served over HTTPS; plain HTTP only in development mode on loopback",
             ));
         }
-        let link_key =
-            |e: String| ConfigError::file("service", "link_key_file", &self.link_key_file, e);
-        let key = std::fs::read(&self.link_key_file).map_err(|e| link_key(e.to_string()))?;
-        let links = LinkSigner::new(trim_ascii(&key)).map_err(link_key)?;
+        let link_key = |e: &dyn std::fmt::Display| {
+            ConfigError::file("service", "link_key_file", &self.link_key_file, e)
+        };
+        let key = std::fs::read(&self.link_key_file).map_err(|e| link_key(&e))?;
+        let links = LinkSigner::new(trim_ascii(&key)).map_err(|e| link_key(&e))?;
         if self.link_valid_hours == 0 || self.link_valid_hours > MAX_LINK_HOURS {
             return Err(ConfigError::new(
                 "service",

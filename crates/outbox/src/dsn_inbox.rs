@@ -5,7 +5,7 @@
 //! that matters (the first reach counts; a second bounce on a closed channel is a no-op).
 
 use chrono::{Timelike, Utc};
-use ecenter_delivery::dsn::{self, Action};
+use ecenter_delivery::dsn::{self, Action, Unproven};
 use ecenter_delivery::email_reply;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
@@ -131,7 +131,7 @@ fn established(
 /// it neither changes the service nor suppresses the address by itself.
 fn judged(
     event: RecipientEvent,
-    authenticated: &Result<(), String>,
+    authenticated: &Result<(), Unproven>,
     established: Option<&str>,
 ) -> RecipientEvent {
     let RecipientEvent::DeliveryReported {
@@ -433,7 +433,7 @@ mod tests {
             detail: "2.0.0".into(),
             suppress: false,
         };
-        let forged: Result<(), String> = Err("no Received header".into());
+        let forged: Result<(), Unproven> = Err(Unproven::NoReceived);
         for reached in [true, false] {
             let RecipientEvent::ReportSetAside(r) = judged(reported(reached), &forged, None) else {
                 panic!("an unauthenticated report changed the service");

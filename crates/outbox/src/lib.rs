@@ -8,6 +8,7 @@
 //! hands it a [`ProofSigner`] for proofs, and the gRPC services (`ecenter-server`) answer questions
 //! about service from the same store. Everything here runs, and is tested, without a gRPC server.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod config_error;

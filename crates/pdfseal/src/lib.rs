@@ -6,6 +6,7 @@
 //! SignedData over the byte range (everything but the signature's own /Contents), signed through
 //! ring, with a timestamp from the hub's TSA when one is given (PAdES-B-T).
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod archive;
 mod dss;

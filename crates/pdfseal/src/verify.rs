@@ -4,7 +4,9 @@
 
 use crate::revisions::{self, Change};
 use crate::{PdfSealError, resolve};
-use ecenter_seal::{Check, CheckStatus, Indication, SubIndication, TrustStores, ValidationReport};
+use ecenter_seal::{
+    Check, CheckStatus, Indication, Rejection, SubIndication, TrustStores, ValidationReport,
+};
 use lopdf::Object;
 use std::time::SystemTime;
 
@@ -28,18 +30,21 @@ pub struct PdfReport {
     pub indication: Indication,
 }
 
-fn structure_check(name: &'static str, result: Result<String, String>) -> Check {
-    match result {
-        Ok(detail) => Check {
-            name,
-            status: CheckStatus::Passed,
-            detail,
-        },
-        Err(detail) => Check {
-            name,
-            status: CheckStatus::Failed(SubIndication::FormatFailure),
-            detail,
-        },
+/// A structure check the signature passed.
+fn passed(name: &'static str, detail: String) -> Check {
+    Check {
+        name,
+        status: CheckStatus::Passed,
+        detail,
+    }
+}
+
+/// A structure check the signature failed: a FORMAT_FAILURE (ETSI EN 319 102-1 §5.1.3).
+fn format_failure(name: &'static str, detail: String) -> Check {
+    Check {
+        name,
+        status: CheckStatus::Failed(SubIndication::FormatFailure),
+        detail,
     }
 }
 
@@ -51,12 +56,17 @@ pub fn overall(signatures: &[PdfSignatureReport]) -> Indication {
 
 /// The signed range's two parts, and the hole between them, when the range is well formed: starts
 /// at 0, leaves exactly the /Contents hex string out, stays inside the file.
-fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), String> {
+fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), Rejection> {
     let [start, first_len, second_start, second_len] = range else {
-        return Err(format!("the byte range has {} numbers, not 4", range.len()));
+        return Err(Rejection::Malformed(format!(
+            "the byte range has {} numbers, not 4",
+            range.len()
+        )));
     };
     if range.iter().any(|n| *n < 0) {
-        return Err("the byte range has a negative number".into());
+        return Err(Rejection::Malformed(
+            "the byte range has a negative number".into(),
+        ));
     }
     let (first_len, second_start, second_len) = (
         *first_len as usize,
@@ -64,25 +74,31 @@ fn check_range(pdf: &[u8], range: &[i64]) -> Result<(usize, usize, usize), Strin
         *second_len as usize,
     );
     if *start != 0 {
-        return Err("the byte range does not start at the beginning of the file".into());
+        return Err(Rejection::Malformed(
+            "the byte range does not start at the beginning of the file".into(),
+        ));
     }
     if second_start < first_len {
-        return Err("the byte range's two parts overlap".into());
+        return Err(Rejection::Malformed(
+            "the byte range's two parts overlap".into(),
+        ));
     }
     let end = second_start
         .checked_add(second_len)
         .filter(|e| *e <= pdf.len())
-        .ok_or("the byte range reaches past the end of the file")?;
+        .ok_or_else(|| {
+            Rejection::Malformed("the byte range reaches past the end of the file".into())
+        })?;
     let hole = &pdf[first_len..second_start];
     let is_hex_string = hole.len() >= 2
         && hole[0] == b'<'
         && hole[hole.len() - 1] == b'>'
         && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
     if !is_hex_string {
-        return Err(
+        return Err(Rejection::Malformed(
             "the bytes left out of the signed range are not exactly the signature's /Contents"
                 .into(),
-        );
+        ));
     }
     Ok((first_len, second_start, end))
 }
@@ -141,7 +157,7 @@ pub fn verify_pdf(
     for (id, range) in found.into_iter().rev() {
         let report = match check_range(pdf, &range) {
             Err(e) => ValidationReport::from_checks(
-                vec![structure_check("byte_range", Err(e))],
+                vec![format_failure("byte_range", e.to_string())],
                 None,
                 None,
             ),
@@ -211,9 +227,9 @@ fn verify_one(
     trust: &TrustStores,
     (now, poe): (SystemTime, SystemTime),
 ) -> ValidationReport {
-    let mut checks = vec![structure_check(
+    let mut checks = vec![passed(
         "byte_range",
-        Ok("starts at 0 and leaves out exactly the signature's /Contents".into()),
+        "starts at 0 and leaves out exactly the signature's /Contents".into(),
     )];
     // The signature dictionary is judged as the revision it signs has it: it must be in that
     // revision and unchanged since (a copy or an override in a later update proves nothing).
@@ -226,11 +242,9 @@ fn verify_one(
     let revision = match parsed {
         Ok(r) => r,
         Err(e) => {
-            checks.push(structure_check(
+            checks.push(format_failure(
                 "revision",
-                Err(format!(
-                    "the revision this signature covers cannot be read on its own ({e})"
-                )),
+                format!("the revision this signature covers cannot be read on its own ({e})"),
             ));
             return ValidationReport::from_checks(checks, None, None);
         }
@@ -239,27 +253,24 @@ fn verify_one(
         (Some(signed), Some(now_is)) if signed == now_is => match signed.as_dict() {
             Ok(d) => d,
             Err(_) => {
-                checks.push(structure_check(
+                checks.push(format_failure(
                     "revision",
-                    Err("the signature value is not a dictionary".into()),
+                    "the signature value is not a dictionary".into(),
                 ));
                 return ValidationReport::from_checks(checks, None, None);
             }
         },
         (None, _) => {
-            checks.push(structure_check(
+            checks.push(format_failure(
                 "revision",
-                Err(
-                    "the signature dictionary is not part of the revision its byte range signs"
-                        .into(),
-                ),
+                "the signature dictionary is not part of the revision its byte range signs".into(),
             ));
             return ValidationReport::from_checks(checks, None, None);
         }
         _ => {
-            checks.push(structure_check(
+            checks.push(format_failure(
                 "revision",
-                Err("the signature dictionary was changed after it was signed".into()),
+                "the signature dictionary was changed after it was signed".into(),
             ));
             return ValidationReport::from_checks(checks, None, None);
         }
@@ -269,20 +280,18 @@ fn verify_one(
     let contents = match dict.get(b"Contents") {
         Ok(Object::String(bytes, _)) => bytes.clone(),
         _ => {
-            checks.push(structure_check(
+            checks.push(format_failure(
                 "contents",
-                Err("the signature dictionary has no /Contents string".into()),
+                "the signature dictionary has no /Contents string".into(),
             ));
             return ValidationReport::from_checks(checks, None, None);
         }
     };
     if contents != gap {
-        checks.push(structure_check(
+        checks.push(format_failure(
             "contents",
-            Err(
-                "the signature dictionary's /Contents is not the bytes the byte range leaves out"
-                    .into(),
-            ),
+            "the signature dictionary's /Contents is not the bytes the byte range leaves out"
+                .into(),
         ));
         return ValidationReport::from_checks(checks, None, None);
     }
@@ -338,7 +347,7 @@ fn document_timestamp(
             Check {
                 name: "timestamp",
                 status: CheckStatus::Failed(SubIndication::NoPoe),
-                detail: e,
+                detail: e.to_string(),
             },
             None,
         ),

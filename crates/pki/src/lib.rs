@@ -6,6 +6,7 @@
 //! `urn:ecenter:<court|clerk|lawyer>:<id>`. Everything here is for development only: the private keys
 //! are written next to the certificates.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 // sm2 0.14 signs certificates with the RustCrypto 0.8/0.3 generation of `der` and `x509-cert`;
 // the seal crate is on 0.7/0.2 with `cms`. The workspace names both; here they keep their names.
@@ -203,6 +204,9 @@ impl Layout {
     }
 }
 
+/// An intermediate CA of the development set: its file stem, its issuer and its certificate (PEM).
+type Intermediate = (&'static str, Issuer<'static, KeyPair>, String);
+
 /// Creates the whole development PKI in `dir`.
 pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     let layout = Layout {
@@ -211,78 +215,17 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     if layout.file("root-ca.pem").exists() && !force {
         return Err(PkiError::Exists(dir.to_path_buf()));
     }
-    let root_key = new_key()?;
-    let root_params = ca_params("ecenter 开发用根证书 Development Root CA", 7300, Some(1));
-    let root_cert = root_params.self_signed(&root_key)?;
-    write(&layout.file("root-ca.pem"), &root_cert.pem())?;
-    write(&layout.file("root-ca.key"), &root_key.serialize_pem())?;
-    let root = Issuer::new(root_params, root_key);
-
-    let mut intermediates = Vec::new();
-    for (stem, cn) in [
-        ("tls-ca", "ecenter 开发用 TLS CA"),
-        ("client-ca", "ecenter 开发用客户端 CA"),
-        ("seal-ca", "ecenter 开发用电子印章 CA"),
-        ("tsa-ca", "ecenter 开发用时间戳 CA"),
-    ] {
-        let key = new_key()?;
-        let params = ca_params(cn, 3650, Some(0));
-        let cert = params.signed_by(&key, &root)?;
-        write(&layout.file(&format!("{stem}.pem")), &cert.pem())?;
-        write(&layout.file(&format!("{stem}.key")), &key.serialize_pem())?;
-        intermediates.push((stem, Issuer::new(params, key), cert.pem()));
-    }
+    let root = make_root(&layout)?;
     let [
         (_, tls_ca, tls_pem),
         (_, client_ca, client_pem),
         (_, seal_ca, seal_pem),
         (_, tsa_ca, tsa_pem),
-    ] = <[_; 4]>::try_from(intermediates)
-        .map_err(|_| PkiError::Invalid("four intermediates".into()))?;
+    ] = make_intermediates(&layout, &root)?;
 
-    let paths = |stem: &str| {
-        (
-            layout.file(&format!("{stem}.pem")),
-            layout.file(&format!("{stem}.key")),
-        )
-    };
-    let signing = [
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::ContentCommitment,
-    ];
-
-    // The hub's server certificate.
-    let mut p = base_params("ecenter hub (development)", 730);
-    p.subject_alt_names = vec![
-        SanType::DnsName("localhost".try_into()?),
-        SanType::IpAddress("127.0.0.1".parse().expect("constant address")),
-        SanType::IpAddress("::1".parse().expect("constant address")),
-    ];
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    write_leaf(&p, &tls_ca, &tls_pem, paths("server"))?;
-
-    // The seal-signing certificate (for 诉讼服务专用章), and the seal maker (制章者) who signs SESeals.
-    for (stem, cn) in [
-        ("seal", "襄阳中院诉讼服务专用章签名证书（开发用）"),
-        ("seal-maker", "襄阳中院电子印章制作者（开发用）"),
-    ] {
-        let mut p = base_params(cn, 730);
-        p.key_usages = signing.to_vec();
-        if stem == "seal-maker" {
-            // The maker role (ecenter_seal::roles::SEAL_MAKER_ROLE): only a maker makes seals.
-            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(SEAL_MAKER_ROLE.to_vec())];
-        }
-        write_leaf(&p, &seal_ca, &seal_pem, paths(stem))?;
-    }
-
-    // The timestamp authority: RFC 3161 wants the timeStamping purpose, alone and critical.
-    let mut p = base_params("ecenter 时间戳服务（开发用）", 730);
-    p.key_usages = signing.to_vec();
-    let mut eku = CustomExtension::from_oid_content(&[2, 5, 29, 37], TIME_STAMPING_EKU.to_vec());
-    eku.set_criticality(true);
-    p.custom_extensions = vec![eku];
-    write_leaf(&p, &tsa_ca, &tsa_pem, paths("tsa"))?;
+    write_server_cert(&layout, &tls_ca, &tls_pem)?;
+    write_seal_certs(&layout, &seal_ca, &seal_pem)?;
+    write_tsa_cert(&layout, &tsa_ca, &tsa_pem)?;
 
     for spec in default_clients() {
         issue_client_with(
@@ -298,6 +241,111 @@ pub fn init(dir: &Path, force: bool) -> Result<Layout, PkiError> {
     sm2::init(dir)?;
     write(&layout.file("README.md"), README)?;
     Ok(layout)
+}
+
+/// The certificate and key paths of leaf `stem` in the PKI directory.
+fn leaf_paths(layout: &Layout, stem: &str) -> (PathBuf, PathBuf) {
+    (
+        layout.file(&format!("{stem}.pem")),
+        layout.file(&format!("{stem}.key")),
+    )
+}
+
+/// Key usages of the signing leaves (seal and timestamp authority): digitalSignature and
+/// nonRepudiation, as PAdES and RFC 3161 signers carry them.
+const SIGNING: [KeyUsagePurpose; 2] = [
+    KeyUsagePurpose::DigitalSignature,
+    KeyUsagePurpose::ContentCommitment,
+];
+
+/// Makes and writes the court's development root CA; returns it as the issuer of the
+/// intermediates.
+fn make_root(layout: &Layout) -> Result<Issuer<'static, KeyPair>, PkiError> {
+    let root_key = new_key()?;
+    let root_params = ca_params("ecenter 开发用根证书 Development Root CA", 7300, Some(1));
+    let root_cert = root_params.self_signed(&root_key)?;
+    write(&layout.file("root-ca.pem"), &root_cert.pem())?;
+    write(&layout.file("root-ca.key"), &root_key.serialize_pem())?;
+    Ok(Issuer::new(root_params, root_key))
+}
+
+/// Makes and writes the four intermediate CAs under the root, in this order: TLS, clients,
+/// seals (电子印章), timestamps.
+fn make_intermediates(
+    layout: &Layout,
+    root: &Issuer<'_, KeyPair>,
+) -> Result<[Intermediate; 4], PkiError> {
+    let mut intermediates = Vec::new();
+    for (stem, cn) in [
+        ("tls-ca", "ecenter 开发用 TLS CA"),
+        ("client-ca", "ecenter 开发用客户端 CA"),
+        ("seal-ca", "ecenter 开发用电子印章 CA"),
+        ("tsa-ca", "ecenter 开发用时间戳 CA"),
+    ] {
+        let key = new_key()?;
+        let params = ca_params(cn, 3650, Some(0));
+        let cert = params.signed_by(&key, root)?;
+        write(&layout.file(&format!("{stem}.pem")), &cert.pem())?;
+        write(&layout.file(&format!("{stem}.key")), &key.serialize_pem())?;
+        intermediates.push((stem, Issuer::new(params, key), cert.pem()));
+    }
+    <[_; 4]>::try_from(intermediates).map_err(|_| PkiError::Invalid("four intermediates".into()))
+}
+
+/// The hub's TLS server certificate (localhost, 127.0.0.1, ::1), issued by the TLS CA.
+fn write_server_cert(
+    layout: &Layout,
+    tls_ca: &Issuer<'_, KeyPair>,
+    tls_pem: &str,
+) -> Result<(), PkiError> {
+    let mut p = base_params("ecenter hub (development)", 730);
+    p.subject_alt_names = vec![
+        SanType::DnsName("localhost".try_into()?),
+        SanType::IpAddress("127.0.0.1".parse().expect("constant address")),
+        SanType::IpAddress("::1".parse().expect("constant address")),
+    ];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    write_leaf(&p, tls_ca, tls_pem, leaf_paths(layout, "server"))?;
+    Ok(())
+}
+
+/// The seal-signing certificate (for 诉讼服务专用章), and the seal maker (制章者) who signs
+/// SESeals, issued by the seal CA.
+fn write_seal_certs(
+    layout: &Layout,
+    seal_ca: &Issuer<'_, KeyPair>,
+    seal_pem: &str,
+) -> Result<(), PkiError> {
+    for (stem, cn) in [
+        ("seal", "襄阳中院诉讼服务专用章签名证书（开发用）"),
+        ("seal-maker", "襄阳中院电子印章制作者（开发用）"),
+    ] {
+        let mut p = base_params(cn, 730);
+        p.key_usages = SIGNING.to_vec();
+        if stem == "seal-maker" {
+            // The maker role (ecenter_seal::roles::SEAL_MAKER_ROLE): only a maker makes seals.
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(SEAL_MAKER_ROLE.to_vec())];
+        }
+        write_leaf(&p, seal_ca, seal_pem, leaf_paths(layout, stem))?;
+    }
+    Ok(())
+}
+
+/// The timestamp authority's certificate: RFC 3161 wants the timeStamping purpose, alone and
+/// critical.
+fn write_tsa_cert(
+    layout: &Layout,
+    tsa_ca: &Issuer<'_, KeyPair>,
+    tsa_pem: &str,
+) -> Result<(), PkiError> {
+    let mut p = base_params("ecenter 时间戳服务（开发用）", 730);
+    p.key_usages = SIGNING.to_vec();
+    let mut eku = CustomExtension::from_oid_content(&[2, 5, 29, 37], TIME_STAMPING_EKU.to_vec());
+    eku.set_criticality(true);
+    p.custom_extensions = vec![eku];
+    write_leaf(&p, tsa_ca, tsa_pem, leaf_paths(layout, "tsa"))?;
+    Ok(())
 }
 
 const README: &str = "# Development PKI — NOT FOR PRODUCTION\n\n\

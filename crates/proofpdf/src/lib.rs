@@ -8,6 +8,7 @@
 //! (krilla subsets it). The server seals the result with the court's seal (PAdES), leaving the
 //! bottom right of the last page free for the seal's picture.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 use krilla::Document;
 use krilla::geom::Point;
@@ -127,6 +128,24 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
     let recipient = proof.get("recipient").ok_or_else(|| missing("recipient"))?;
     let mut out = Vec::new();
     let mut push = |text: String, size: f32, gap: f32| out.push(Line { text, size, gap });
+    header_lines(proof, recipient, &mut push);
+    document_lines(proof, &mut push);
+    channel_lines(proof, &mut push);
+    event_lines(proof, &mut push);
+    reply_lines(proof, &mut push);
+    reviewed_lines(proof, &mut push);
+    if effective.is_null() {
+        withdrawn_lines(proof, &mut push);
+    } else {
+        effective_lines(effective, &mut push);
+    }
+    footer_lines(proof, proof_sha256, &mut push);
+    Ok(out)
+}
+
+/// The title, the court, the case number and the 受送达人 with their consent and addresses: the
+/// head of the 送达凭证.
+fn header_lines(proof: &Value, recipient: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("电子送达凭证".into(), 22.0, 0.0);
     push(format!("（第 {} 版）", text(&proof["version"])), BODY, 6.0);
     push(format!("送达法院：{}", text(&proof["court"])), BODY, 14.0);
@@ -180,6 +199,10 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
             0.0,
         );
     }
+}
+
+/// The served documents (送达文书), each with its size, SHA-256 and seal.
+fn document_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("送达文书".into(), 13.0, 12.0);
     for (i, d) in proof["documents"]
         .as_array()
@@ -200,6 +223,10 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
         push(format!("    SHA-256：{}", text(&d["sha256"])), BODY, 0.0);
         push(format!("    签章：{}", text(&d["seal"])), BODY, 0.0);
     }
+}
+
+/// The 送达过程: every channel with its sending, its delivery receipts and its outcome.
+fn channel_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("送达过程".into(), 13.0, 12.0);
     for c in proof["channels"].as_array().into_iter().flatten() {
         let sent = c["sent_at"].get("beijing").map_or_else(
@@ -245,6 +272,11 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
         }
         push(format!("    发送内容：{}", text(&c["text"])), BODY, 0.0);
     }
+}
+
+/// The 送达事件: the logged events, the downloads of the documents and the confirmations of
+/// reading, in Beijing time.
+fn event_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("送达事件".into(), 13.0, 12.0);
     for e in proof["events"].as_array().into_iter().flatten() {
         let channel = e["channel"]
@@ -279,26 +311,29 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
             0.0,
         );
     }
-    reply_lines(proof, &mut push);
-    reviewed_lines(proof, &mut push);
-    if effective.is_null() {
-        push("送达未生效".into(), 13.0, 12.0);
-        let versions: Vec<String> = proof["withdraws"]["versions"]
-            .as_array()
-            .map(|v| v.iter().map(text).collect())
-            .unwrap_or_default();
-        push(
-            format!(
-                "本版撤回第 {} 版凭证所载的送达生效：{}",
-                versions.join("、"),
-                text(&proof["withdraws"]["statement"])
-            ),
-            BODY,
-            4.0,
-        );
-    } else {
-        effective_lines(effective, &mut push);
-    }
+}
+
+/// 送达未生效: a version with no effective time withdraws the effect the earlier versions recorded.
+fn withdrawn_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
+    push("送达未生效".into(), 13.0, 12.0);
+    let versions: Vec<String> = proof["withdraws"]["versions"]
+        .as_array()
+        .map(|v| v.iter().map(text).collect())
+        .unwrap_or_default();
+    push(
+        format!(
+            "本版撤回第 {} 版凭证所载的送达生效：{}",
+            versions.join("、"),
+            text(&proof["withdraws"]["statement"])
+        ),
+        BODY,
+        4.0,
+    );
+}
+
+/// The closing lines: the JSON proof's SHA-256 and log sequence, so print and evidence can be
+/// matched, and the time of issue.
+fn footer_lines(proof: &Value, proof_sha256: &str, push: &mut impl FnMut(String, f32, f32)) {
     push(
         format!(
             "本凭证电子文本（JSON）SHA-256：{proof_sha256}；日志序号 {}",
@@ -315,7 +350,6 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
         9.0,
         0.0,
     );
-    Ok(out)
 }
 
 /// The effective time, its channel and its rule.
@@ -405,6 +439,12 @@ pub fn check_font(font: &[u8], index: u32) -> Result<(), ProofPdfError> {
         .ok_or(ProofPdfError::Font)
 }
 
+/// One placed line of a page: text, size, baseline from the top, right-aligned.
+type Placed = (String, f32, f32, bool);
+
+/// Size of the signature block's text (the court's name and the date under the seal).
+const SIGNATURE_SIZE: f32 = 12.0;
+
 /// Lays out `proof` (the JSON document of a proof of service, as the hub signed it) whose SHA-256
 /// is `proof_sha256`, with the font in `font` (face `index` of a collection), ending with the
 /// court's name and the date of issue where the seal goes.
@@ -417,6 +457,21 @@ pub fn render(
     let font = Font::new(font.into(), index).ok_or(ProofPdfError::Font)?;
     let content = lines(proof, proof_sha256)?;
     // Wrap first, so pages can be filled and the last one keep room for the seal.
+    let wrapped = wrap_content(content);
+    let (mut pages, y) = paginate(wrapped);
+    let seal_origin = signature_block(proof, &mut pages, y);
+    let seal_page = pages.len() as u32;
+    let pdf = write_pages(pages, &font)?;
+    Ok(RenderedProof {
+        pdf,
+        seal_page,
+        seal_origin,
+    })
+}
+
+/// Breaks every line of the proof to the text width; only the first part of a line keeps the
+/// space before it.
+fn wrap_content(content: Vec<Line>) -> Vec<(String, f32, f32)> {
     let max = PAGE_WIDTH - 2.0 * MARGIN;
     let mut wrapped: Vec<(String, f32, f32)> = Vec::new();
     for line in content {
@@ -425,9 +480,14 @@ pub fn render(
             wrapped.push((part, line.size, gap));
         }
     }
+    wrapped
+}
+
+/// Fills A4 pages with the wrapped lines; returns the pages and the baseline of the last line.
+fn paginate(wrapped: Vec<(String, f32, f32)>) -> (Vec<Vec<Placed>>, f32) {
     let height = |size: f32| if size > BODY { size + 8.0 } else { LEADING };
     // Each page's lines: text, size, baseline from the top, right-aligned.
-    let mut pages: Vec<Vec<(String, f32, f32, bool)>> = vec![Vec::new()];
+    let mut pages: Vec<Vec<Placed>> = vec![Vec::new()];
     let mut y = MARGIN;
     for (text, size, gap) in wrapped {
         let step = gap + height(size);
@@ -441,13 +501,17 @@ pub fn render(
             .expect("at least one page")
             .push((text, size, y, false));
     }
-    // The signature block: the court and the date, right-aligned, the seal over them.
-    if y + SIGNATURE_ROOM > PAGE_HEIGHT - MARGIN {
-        pages.push(Vec::new());
-        y = MARGIN;
-    }
-    let court = text(&proof["court"]);
-    let date = proof["issued_at"]["beijing"]
+    (pages, y)
+}
+
+/// The x where `t` starts when set flush right in the signature block's size.
+fn right_x(t: &str) -> f32 {
+    PAGE_WIDTH - MARGIN - t.chars().map(width).sum::<f32>() * SIGNATURE_SIZE
+}
+
+/// The date of issue in Chinese (2026年11月30日), as written under the court's seal.
+fn issue_date(proof: &Value) -> String {
+    proof["issued_at"]["beijing"]
         .as_str()
         .and_then(|b| b.get(..10))
         .map(|d| {
@@ -461,21 +525,35 @@ pub fn render(
                 _ => d.to_string(),
             }
         })
-        .unwrap_or_default();
-    let size = 12.0;
+        .unwrap_or_default()
+}
+
+/// Adds the signature block (the court and the date, right-aligned) after the last line `y`, on a
+/// new page if it does not fit; returns the PAdES seal's lower-left corner, centred over the court.
+fn signature_block(proof: &Value, pages: &mut Vec<Vec<Placed>>, mut y: f32) -> (f32, f32) {
+    // The signature block: the court and the date, right-aligned, the seal over them.
+    if y + SIGNATURE_ROOM > PAGE_HEIGHT - MARGIN {
+        pages.push(Vec::new());
+        y = MARGIN;
+    }
+    let court = text(&proof["court"]);
+    let date = issue_date(proof);
+    let size = SIGNATURE_SIZE;
     let court_y = y + 48.0;
-    let right = |t: &str| PAGE_WIDTH - MARGIN - t.chars().map(width).sum::<f32>() * size;
-    let court_x = right(&court);
+    let court_x = right_x(&court);
     let block = pages.last_mut().expect("at least one page");
     block.push((court.clone(), size, court_y, true));
     block.push((date, size, court_y + 20.0, true));
     let centre_x = court_x + court.chars().map(width).sum::<f32>() * size / 2.0;
     let centre_y = court_y + 4.0;
-    let seal_origin = (
+    (
         (centre_x - SEAL_SIDE / 2.0).min(PAGE_WIDTH - SEAL_SIDE - 20.0),
         PAGE_HEIGHT - centre_y - SEAL_SIDE / 2.0,
-    );
-    let seal_page = pages.len() as u32;
+    )
+}
+
+/// Draws the laid-out pages with `font`, each with its page number, and writes the unsigned PDF.
+fn write_pages(pages: Vec<Vec<Placed>>, font: &Font) -> Result<Vec<u8>, ProofPdfError> {
     let mut document = Document::new();
     let count = pages.len();
     for (n, page_lines) in pages.into_iter().enumerate() {
@@ -484,7 +562,7 @@ pub fn render(
         let mut page = document.start_page_with(settings);
         let mut surface = page.surface();
         for (text, size, y, align_right) in page_lines {
-            let x = if align_right { right(&text) } else { MARGIN };
+            let x = if align_right { right_x(&text) } else { MARGIN };
             surface.draw_text(
                 Point::from_xy(x, y),
                 font.clone(),
@@ -505,14 +583,9 @@ pub fn render(
         surface.finish();
         page.finish();
     }
-    let pdf = document
+    document
         .finish()
-        .map_err(|e| ProofPdfError::Pdf(format!("{e:?}")))?;
-    Ok(RenderedProof {
-        pdf,
-        seal_page,
-        seal_origin,
-    })
+        .map_err(|e| ProofPdfError::Pdf(format!("{e:?}")))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //!
 //! Generated once here so that the server, the CLIs and the tests share one set of types.
 
+#![forbid(unsafe_code)]
 /// Version 1 of the contract (`package ecenter.v1`).
 pub mod v1 {
     #![allow(missing_docs, clippy::all, clippy::pedantic)]

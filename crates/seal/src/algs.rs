@@ -11,6 +11,7 @@
 //! `signatureAlgorithm`; RFC 5652 §5.3 lets the latter be the bare key algorithm (rsaEncryption,
 //! id-ecPublicKey), in which case the digest algorithm completes it.
 
+use crate::Rejection;
 use der::Decode;
 use der::asn1::ObjectIdentifier;
 use ring::digest;
@@ -43,19 +44,19 @@ pub(crate) enum Verification {
 /// The digest algorithm with this OID, when allowed.
 pub(crate) fn digest_algorithm(
     oid: &ObjectIdentifier,
-) -> Result<&'static digest::Algorithm, String> {
+) -> Result<&'static digest::Algorithm, Rejection> {
     match oid.to_string().as_str() {
         SHA256 => Ok(&digest::SHA256),
         SHA384 => Ok(&digest::SHA384),
         SHA512 => Ok(&digest::SHA512),
-        other => Err(format!(
+        other => Err(Rejection::Unsupported(format!(
             "digest algorithm {other} is not on the allow-list (SHA-256, SHA-384, SHA-512, SM3)"
-        )),
+        ))),
     }
 }
 
 /// The digest of `parts` (e.g. a PDF's two signed byte ranges) under the algorithm `oid` names.
-pub(crate) fn digest_of(oid: &ObjectIdentifier, parts: &[&[u8]]) -> Result<Vec<u8>, String> {
+pub(crate) fn digest_of(oid: &ObjectIdentifier, parts: &[&[u8]]) -> Result<Vec<u8>, Rejection> {
     if oid.to_string() == SM3 {
         return Ok(crate::sm::sm3_of(parts));
     }
@@ -90,16 +91,20 @@ struct PssParams {
     trailer_field: Option<u32>,
 }
 
-fn pss(params: Option<&der::Any>) -> Result<(Verification, String), String> {
+fn pss(params: Option<&der::Any>) -> Result<(Verification, String), Rejection> {
     let params = params
-        .ok_or("RSASSA-PSS without parameters")?
+        .ok_or_else(|| Rejection::Malformed("RSASSA-PSS without parameters".into()))?
         .decode_as::<PssParams>()
-        .map_err(|e| format!("RSASSA-PSS parameters do not decode: {e}"))?;
+        .map_err(|e| Rejection::Malformed(format!("RSASSA-PSS parameters do not decode: {e}")))?;
     let hash = params
         .hash
         .as_ref()
         .map(|h| h.oid.to_string())
-        .ok_or("RSASSA-PSS with the default hash SHA-1 is not on the allow-list")?;
+        .ok_or_else(|| {
+            Rejection::Unsupported(
+                "RSASSA-PSS with the default hash SHA-1 is not on the allow-list".into(),
+            )
+        })?;
     let mgf_hash = params
         .mask_gen
         .as_ref()
@@ -107,18 +112,18 @@ fn pss(params: Option<&der::Any>) -> Result<(Verification, String), String> {
         .and_then(|m| m.parameters.as_ref())
         .and_then(|p| p.decode_as::<AlgorithmIdentifierOwned>().ok())
         .map(|h| h.oid.to_string());
-    let hash_len = digest_algorithm(&ObjectIdentifier::new(&hash).map_err(|e| e.to_string())?)
+    let hash_len = digest_algorithm(&ObjectIdentifier::new(&hash).map_err(Rejection::malformed)?)
         .map(|d| d.output_len() as u32)?;
     if mgf_hash.as_deref() != Some(hash.as_str())
         || params.salt_length != Some(hash_len)
         || params.trailer_field.is_some_and(|t| t != 1)
     {
-        return Err(format!(
+        return Err(Rejection::Malformed(format!(
             "RSASSA-PSS with a {}-byte salt: ecenter verifies PSS only with MGF1 over the same hash and a salt as long as the hash ({hash_len} bytes, as ETSI TS 119 312 §6.2.2 recommends); its crypto provider ring verifies no other",
             params
                 .salt_length
                 .map_or("20 (default)".to_string(), |n| n.to_string())
-        ));
+        )));
     }
     let alg: &'static dyn VerificationAlgorithm = match hash.as_str() {
         SHA256 => &signature::RSA_PSS_2048_8192_SHA256,
@@ -132,17 +137,19 @@ fn pss(params: Option<&der::Any>) -> Result<(Verification, String), String> {
 }
 
 /// The named curve of an EC public key in `cert_der`.
-fn curve_of(cert_der: &[u8]) -> Result<String, String> {
-    let cert = x509_cert::Certificate::from_der(cert_der).map_err(|e| e.to_string())?;
+fn curve_of(cert_der: &[u8]) -> Result<String, Rejection> {
+    let cert = x509_cert::Certificate::from_der(cert_der).map_err(Rejection::malformed)?;
     let spki = &cert.tbs_certificate.subject_public_key_info.algorithm;
     if spki.oid.to_string() != EC_PUBLIC_KEY {
-        return Err("an ECDSA signature by a certificate whose key is not an EC key".into());
+        return Err(Rejection::Malformed(
+            "an ECDSA signature by a certificate whose key is not an EC key".into(),
+        ));
     }
     spki.parameters
         .as_ref()
         .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
         .map(|o| o.to_string())
-        .ok_or_else(|| "the EC key names no curve".to_string())
+        .ok_or_else(|| Rejection::Malformed("the EC key names no curve".into()))
 }
 
 /// The ring algorithm verifying a CMS signature whose SignerInfo says `digest_oid` and
@@ -151,13 +158,13 @@ pub(crate) fn signer_algorithm(
     digest_oid: &ObjectIdentifier,
     signature: &AlgorithmIdentifierOwned,
     cert_der: &[u8],
-) -> Result<(Verification, String), String> {
+) -> Result<(Verification, String), Rejection> {
     let digest_oid = digest_oid.to_string();
     let refuse = || {
-        format!(
+        Rejection::Unsupported(format!(
             "{} with digest {digest_oid} is not on the allow-list (RSA PKCS#1 v1.5 or PSS, ECDSA P-256 or P-384 with SHA-256/384/512; SM2 with SM3)",
             signature.oid
-        )
+        ))
     };
     // The digest a combined algorithm names; a bare key algorithm takes the SignerInfo's.
     let (kind, hash) = match signature.oid.to_string().as_str() {
@@ -184,7 +191,11 @@ pub(crate) fn signer_algorithm(
             (P256, _) => &signature::ECDSA_P256_SHA384_ASN1,
             (P384, SHA256) => &signature::ECDSA_P384_SHA256_ASN1,
             (P384, _) => &signature::ECDSA_P384_SHA384_ASN1,
-            (curve, _) => return Err(format!("ECDSA on curve {curve} is not on the allow-list")),
+            (curve, _) => {
+                return Err(Rejection::Unsupported(format!(
+                    "ECDSA on curve {curve} is not on the allow-list"
+                )));
+            }
         },
     };
     let name = match (kind, curve_of(cert_der).as_deref()) {
@@ -207,7 +218,7 @@ pub(crate) fn verify_with(
     cert_der: &[u8],
     message: &[u8],
     sig: &[u8],
-) -> Result<(), String> {
+) -> Result<(), Rejection> {
     let key = crate::public_key_of(cert_der)?;
     let alg = match alg {
         Verification::Ring(alg) => alg,
@@ -215,7 +226,7 @@ pub(crate) fn verify_with(
     };
     signature::UnparsedPublicKey::new(alg, key)
         .verify(message, sig)
-        .map_err(|_| "the signature does not verify".to_string())
+        .map_err(|_| Rejection::Failed("the signature does not verify".into()))
 }
 
 #[cfg(test)]
@@ -236,9 +247,13 @@ mod tests {
         assert_eq!(name, "RSA PKCS#1 v1.5 with SHA-384");
         let md5 = ObjectIdentifier::new_unwrap("1.2.840.113549.2.5");
         let refused = signer_algorithm(&md5, &alg(RSA_ENCRYPTION), &[]).unwrap_err();
-        assert!(refused.contains("not on the allow-list"), "{refused}");
+        assert!(matches!(refused, Rejection::Unsupported(_)), "{refused:?}");
+        assert!(
+            refused.reason().contains("not on the allow-list"),
+            "{refused}"
+        );
         let dsa = signer_algorithm(&sha384, &alg("1.2.840.10040.4.3"), &[]).unwrap_err();
-        assert!(dsa.contains("1.2.840.10040.4.3"), "{dsa}");
+        assert!(dsa.reason().contains("1.2.840.10040.4.3"), "{dsa}");
     }
 
     #[test]
@@ -247,7 +262,8 @@ mod tests {
         let mut pss = alg(RSASSA_PSS);
         pss.parameters = Some(der::Any::from_der(&[0x30, 0x00]).unwrap());
         let refused = signer_algorithm(&sha256, &pss, &[]).unwrap_err();
-        assert!(refused.contains("SHA-1"), "{refused}");
+        assert!(matches!(refused, Rejection::Unsupported(_)), "{refused:?}");
+        assert!(refused.reason().contains("SHA-1"), "{refused}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! (PAdES takes the claimed time from the PDF's /M), the certificate chain, and optionally a
 //! signature timestamp from the hub's TSA (PAdES-B-T).
 
+use crate::Rejection;
 use crate::tsa::{
     CONTENT_TYPE, EssCertIdV2, MESSAGE_DIGEST, SHA256, SIGNED_DATA, SIGNING_CERTIFICATE_V2,
     SigningCertificateV2, TimestampAuthority, alg, attribute, sha256, signer_info,
@@ -186,7 +187,7 @@ impl SignedBy {
         use crate::{SubIndication, check};
         let (sd, signer) = parse_signed_data(cms_der).map_err(|e| {
             (
-                check("format", Err((SubIndication::FormatFailure, e))),
+                check("format", Err((SubIndication::FormatFailure, e.to_string()))),
                 None,
             )
         })?;
@@ -197,7 +198,7 @@ impl SignedBy {
         let digest = crate::algs::digest_of(&signer.digest_alg.oid, parts).map_err(|e| {
             let failed = check(
                 "algorithm",
-                Err((SubIndication::CryptoConstraintsFailure, e)),
+                Err((SubIndication::CryptoConstraintsFailure, e.to_string())),
             );
             (failed, None)
         })?;
@@ -215,7 +216,7 @@ impl SignedBy {
             Err(e) => {
                 let failed = check(
                     "algorithm",
-                    Err((SubIndication::CryptoConstraintsFailure, e)),
+                    Err((SubIndication::CryptoConstraintsFailure, e.to_string())),
                 );
                 return Err((failed, crate::subject(&cert_der)));
             }
@@ -273,7 +274,7 @@ impl SignedBy {
             "signature",
             attrs
                 .to_der()
-                .map_err(|e| e.to_string())
+                .map_err(Rejection::malformed)
                 .and_then(|tbs| {
                     crate::algs::verify_with(
                         self.algorithm,
@@ -283,7 +284,7 @@ impl SignedBy {
                     )
                 })
                 .map(|()| "the signer's signature over the signed attributes verifies".to_string())
-                .map_err(|e| (SubIndication::SigCryptoFailure, e)),
+                .map_err(|e| (SubIndication::SigCryptoFailure, e.to_string())),
         ));
         checks.push(signing_certificate_check(
             self.attribute(SIGNING_CERTIFICATE_V2),
@@ -380,7 +381,7 @@ impl SignedBy {
             Err(e) => {
                 checks.push(crate::check(
                     "timestamp",
-                    Err((crate::SubIndication::NoPoe, e)),
+                    Err((crate::SubIndication::NoPoe, e.to_string())),
                 ));
                 now
             }
@@ -390,18 +391,22 @@ impl SignedBy {
 
 /// Exactly one DER ContentInfo (zero padding may follow, as in a PDF's /Contents) holding a
 /// detached SignedData with one signer.
-fn parse_signed_data(cms_der: &[u8]) -> Result<(SignedData, cms::signed_data::SignerInfo), String> {
-    let mut reader = der::SliceReader::new(cms_der).map_err(|e| e.to_string())?;
-    let info =
-        ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
+fn parse_signed_data(
+    cms_der: &[u8],
+) -> Result<(SignedData, cms::signed_data::SignerInfo), Rejection> {
+    let mut reader = der::SliceReader::new(cms_der).map_err(Rejection::malformed)?;
+    let info = ContentInfo::decode(&mut reader)
+        .map_err(|e| Rejection::Malformed(format!("not a DER ContentInfo: {e}")))?;
     if !cms_der[reader.position().try_into().unwrap_or(0usize)..]
         .iter()
         .all(|b| *b == 0)
     {
-        return Err("bytes other than zero padding follow the signature".into());
+        return Err(Rejection::Malformed(
+            "bytes other than zero padding follow the signature".into(),
+        ));
     }
     if info.content_type != SIGNED_DATA {
-        return Err("not a CMS SignedData".into());
+        return Err(Rejection::Malformed("not a CMS SignedData".into()));
     }
     let sd: SignedData = match info.content.decode_as() {
         Ok(sd) => sd,
@@ -410,18 +415,27 @@ fn parse_signed_data(cms_der: &[u8]) -> Result<(SignedData, cms::signed_data::Si
         // is read once more with each certificate kept once.
         Err(e) if e.kind() == der::ErrorKind::SetDuplicate => {
             without_repeated_certificates(&info.content)
-                .and_then(|c| c.decode_as().map_err(|e| e.to_string()))
-                .map_err(|e| format!("SignedData does not decode: {e}"))?
+                .and_then(|c| c.decode_as().map_err(Rejection::malformed))
+                .map_err(|e| Rejection::Malformed(format!("SignedData does not decode: {e}")))?
         }
-        Err(e) => return Err(format!("SignedData does not decode: {e}")),
+        Err(e) => {
+            return Err(Rejection::Malformed(format!(
+                "SignedData does not decode: {e}"
+            )));
+        }
     };
     if sd.encap_content_info.econtent.is_some() {
-        return Err("the signature is not detached".into());
+        return Err(Rejection::Malformed("the signature is not detached".into()));
     }
     let mut signers = sd.signer_infos.0.iter();
-    let signer = signers.next().ok_or("no signer")?.clone();
+    let signer = signers
+        .next()
+        .ok_or_else(|| Rejection::Malformed("no signer".into()))?
+        .clone();
     if signers.next().is_some() {
-        return Err("more than one signer in one signature".into());
+        return Err(Rejection::Malformed(
+            "more than one signer in one signature".into(),
+        ));
     }
     Ok((sd, signer))
 }
@@ -494,7 +508,7 @@ fn named_seal(
     use crate::{SubIndication, check};
     let seal = value
         .to_der()
-        .map_err(|e| e.to_string())
+        .map_err(Rejection::malformed)
         .and_then(|der| crate::layout::parse_seal(&der));
     match seal {
         Err(e) => report.checks.push(check(
@@ -621,9 +635,9 @@ pub fn signature_timestamp(cms_der: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// `SignedData` (DER) with each certificate of its `[0] certificates` set kept once.
-fn without_repeated_certificates(signed_data: &der::Any) -> Result<der::Any, String> {
+fn without_repeated_certificates(signed_data: &der::Any) -> Result<der::Any, Rejection> {
     use der::Tagged;
-    let fields: Vec<der::Any> = signed_data.decode_as().map_err(|e| e.to_string())?;
+    let fields: Vec<der::Any> = signed_data.decode_as().map_err(Rejection::malformed)?;
     let mut out = Vec::with_capacity(fields.len());
     for field in fields {
         let is_certificates = field.tag()
@@ -635,10 +649,10 @@ fn without_repeated_certificates(signed_data: &der::Any) -> Result<der::Any, Str
             out.push(field);
             continue;
         }
-        let mut reader = der::SliceReader::new(field.value()).map_err(|e| e.to_string())?;
+        let mut reader = der::SliceReader::new(field.value()).map_err(Rejection::malformed)?;
         let mut kept: Vec<der::Any> = Vec::new();
         while !reader.is_finished() {
-            let cert = der::Any::decode(&mut reader).map_err(|e| e.to_string())?;
+            let cert = der::Any::decode(&mut reader).map_err(Rejection::malformed)?;
             if !kept.contains(&cert) {
                 kept.push(cert);
             }
@@ -646,11 +660,12 @@ fn without_repeated_certificates(signed_data: &der::Any) -> Result<der::Any, Str
         kept.sort_by(|a, b| der::DerOrd::der_cmp(a, b).unwrap_or(std::cmp::Ordering::Equal));
         let mut value = Vec::new();
         for cert in &kept {
-            cert.encode_to_vec(&mut value).map_err(|e| e.to_string())?;
+            cert.encode_to_vec(&mut value)
+                .map_err(Rejection::malformed)?;
         }
-        out.push(der::Any::new(field.tag(), value).map_err(|e| e.to_string())?);
+        out.push(der::Any::new(field.tag(), value).map_err(Rejection::malformed)?);
     }
-    der::Any::encode_from(&out).map_err(|e| e.to_string())
+    der::Any::encode_from(&out).map_err(Rejection::malformed)
 }
 
 /// The signed attributes of the first SignerInfo as sent, re-tagged as the SET the signature

@@ -2,6 +2,7 @@
 //! (version 4, what the hub writes), GM/T 0031-2014 (version 1), or the layout earlier ecenter
 //! versions wrote. Verification reads only these views, so every layout gets the same checks.
 
+use crate::Rejection;
 use crate::asn1::{CertDigestObj, SeSeal, SesPropertyInfo, SesSignature};
 use crate::asn1_2014::{LegacySignature, SesSignatureV1};
 use der::asn1::{GeneralizedTime, ObjectIdentifier, OctetString, UtcTime};
@@ -41,7 +42,7 @@ pub enum Signers {
 
 impl Signers {
     /// Whether `cert_der` is one of them.
-    pub fn lists(&self, cert_der: &[u8]) -> Result<bool, String> {
+    pub fn lists(&self, cert_der: &[u8]) -> Result<bool, Rejection> {
         match self {
             Signers::Certificates(c) => Ok(c.iter().any(|c| c == cert_der)),
             Signers::Digests(d) => {
@@ -70,10 +71,10 @@ impl Signers {
                     }
                 }
                 if !unknown.is_empty() && unknown.len() == d.len() {
-                    return Err(format!(
+                    return Err(Rejection::Unsupported(format!(
                         "the seal names its signers only by digests in {} (the allow-list is SHA256, SHA384, SHA512, SM3)",
                         unknown.join(", ")
-                    ));
+                    )));
                 }
                 Ok(false)
             }
@@ -162,25 +163,28 @@ fn critical(ext: Option<&Vec<der::Any>>) -> Vec<String> {
 }
 
 /// The elements of the DER SEQUENCE `der`, each as its exact bytes (what was signed).
-fn raw_fields(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+fn raw_fields(der: &[u8]) -> Result<Vec<Vec<u8>>, Rejection> {
     let fields: Vec<der::Any> = der::Any::from_der(der)
         .and_then(|a| a.decode_as())
-        .map_err(|e| e.to_string())?;
+        .map_err(Rejection::malformed)?;
     fields
         .iter()
-        .map(|f| f.to_der().map_err(|e| e.to_string()))
+        .map(|f| f.to_der().map_err(Rejection::malformed))
         .collect()
 }
 
-fn header_ok(h: &crate::asn1::SesHeader, version: Option<u32>) -> Result<(), String> {
+fn header_ok(h: &crate::asn1::SesHeader, version: Option<u32>) -> Result<(), Rejection> {
     if h.id.as_str() != "ES" {
-        return Err(format!("SES_Header id is {:?}, not \"ES\"", h.id.as_str()));
+        return Err(Rejection::Malformed(format!(
+            "SES_Header id is {:?}, not \"ES\"",
+            h.id.as_str()
+        )));
     }
     match version {
-        Some(v) if h.version != v => Err(format!(
+        Some(v) if h.version != v => Err(Rejection::Malformed(format!(
             "SES_Header version is {}, not {v} for this layout",
             h.version
-        )),
+        ))),
         _ => Ok(()),
     }
 }
@@ -190,7 +194,7 @@ fn gtime(t: &crate::asn1::Time) -> SystemTime {
 }
 
 /// A UTCTime or GeneralizedTime (2014 writers use either).
-fn any_time(a: &der::Any) -> Result<SystemTime, String> {
+fn any_time(a: &der::Any) -> Result<SystemTime, Rejection> {
     if let Ok(t) = a.decode_as::<UtcTime>() {
         return Ok(SystemTime::UNIX_EPOCH + t.to_unix_duration());
     }
@@ -201,16 +205,24 @@ fn any_time(a: &der::Any) -> Result<SystemTime, String> {
                 .map(|t| t.0)
                 .map_err(|_| e)
         })
-        .map_err(|e| format!("a seal date is neither UTCTime nor GeneralizedTime: {e}"))
+        .map_err(|e| {
+            Rejection::Malformed(format!(
+                "a seal date is neither UTCTime nor GeneralizedTime: {e}"
+            ))
+        })
 }
 
-fn signers_v4(p: &SesPropertyInfo) -> Result<Signers, String> {
+fn signers_v4(p: &SesPropertyInfo) -> Result<Signers, Rejection> {
     match p.cert_list_type {
         1 => p
             .cert_list
             .decode_as::<Vec<OctetString>>()
             .map(|v| Signers::Certificates(v.iter().map(|c| c.as_bytes().to_vec()).collect()))
-            .map_err(|e| format!("certList (type 1) is not a list of certificates: {e}")),
+            .map_err(|e| {
+                Rejection::Malformed(format!(
+                    "certList (type 1) is not a list of certificates: {e}"
+                ))
+            }),
         2 => p
             .cert_list
             .decode_as::<Vec<CertDigestObj>>()
@@ -221,8 +233,14 @@ fn signers_v4(p: &SesPropertyInfo) -> Result<Signers, String> {
                         .collect(),
                 )
             })
-            .map_err(|e| format!("certList (type 2) is not a list of certificate digests: {e}")),
-        other => Err(format!("certListType {other} is neither 1 nor 2")),
+            .map_err(|e| {
+                Rejection::Malformed(format!(
+                    "certList (type 2) is not a list of certificate digests: {e}"
+                ))
+            }),
+        other => Err(Rejection::Malformed(format!(
+            "certListType {other} is neither 1 nor 2"
+        ))),
     }
 }
 
@@ -239,7 +257,7 @@ struct Parts<'a> {
     critical_extensions: Vec<String>,
 }
 
-fn view(parts: Parts<'_>, raw: &[u8]) -> Result<SealView, String> {
+fn view(parts: Parts<'_>, raw: &[u8]) -> Result<SealView, Rejection> {
     Ok(SealView {
         layout: parts.layout,
         es_id: parts.es_id,
@@ -253,7 +271,7 @@ fn view(parts: Parts<'_>, raw: &[u8]) -> Result<SealView, String> {
         signed_info: raw_fields(raw)?
             .into_iter()
             .next()
-            .ok_or("an empty SESeal")?,
+            .ok_or_else(|| Rejection::Malformed("an empty SESeal".into()))?,
         maker_cert: parts.maker.0.to_vec(),
         maker_alg: parts.maker.1,
         maker_signature: parts.maker.2.to_vec(),
@@ -262,7 +280,7 @@ fn view(parts: Parts<'_>, raw: &[u8]) -> Result<SealView, String> {
     })
 }
 
-fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, String> {
+fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, Rejection> {
     let info = &seal.eseal_info;
     header_ok(&info.header, Some(4))?;
     let p = &info.property;
@@ -283,7 +301,7 @@ fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, String> {
     view(parts, raw)
 }
 
-fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, String> {
+fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, Rejection> {
     let info = &seal.eseal_info;
     header_ok(&info.header, None)?;
     let p = &info.property;
@@ -305,7 +323,7 @@ fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, St
     view(parts, raw)
 }
 
-fn seal_legacy(seal: &crate::asn1_2014::LegacySeal, raw: &[u8]) -> Result<SealView, String> {
+fn seal_legacy(seal: &crate::asn1_2014::LegacySeal, raw: &[u8]) -> Result<SealView, Rejection> {
     let info = &seal.eseal_info;
     header_ok(&info.header, Some(4))?;
     let p = &info.property;
@@ -341,12 +359,12 @@ fn stated_version(der: &[u8], seal: bool) -> Option<u32> {
 }
 
 /// Reads a `SESeal` in any layout (strict DER).
-pub fn parse_seal(der: &[u8]) -> Result<SealView, String> {
-    let v4 = SeSeal::from_der(der).map_err(|e| e.to_string());
+pub fn parse_seal(der: &[u8]) -> Result<SealView, Rejection> {
+    let v4 = SeSeal::from_der(der).map_err(Rejection::malformed);
     if let Ok(s) = &v4 {
         return seal_v4(s, der);
     }
-    let v1 = crate::asn1_2014::SeSealV1::from_der(der).map_err(|e| e.to_string());
+    let v1 = crate::asn1_2014::SeSealV1::from_der(der).map_err(Rejection::malformed);
     if let Ok(s) = &v1 {
         return seal_v1(s, der);
     }
@@ -354,10 +372,18 @@ pub fn parse_seal(der: &[u8]) -> Result<SealView, String> {
         return seal_legacy(&s, der);
     }
     let (layout, e) = match stated_version(der, true) {
-        Some(1) => ("GM/T 0031-2014", v1.err().unwrap_or_default()),
-        _ => ("GB/T 38540-2020", v4.err().unwrap_or_default()),
+        Some(1) => (
+            "GM/T 0031-2014",
+            v1.err().map(|e| e.to_string()).unwrap_or_default(),
+        ),
+        _ => (
+            "GB/T 38540-2020",
+            v4.err().map(|e| e.to_string()).unwrap_or_default(),
+        ),
     };
-    Err(format!("not a strict-DER SESeal of {layout}: {e}"))
+    Err(Rejection::Malformed(format!(
+        "not a strict-DER SESeal of {layout}: {e}"
+    )))
 }
 
 /// The time a 2014 `timeInfo` BIT STRING holds: a DER UTCTime/GeneralizedTime, or its text.
@@ -373,20 +399,20 @@ fn time_info_v1(bits: &[u8]) -> Option<SystemTime> {
 }
 
 /// Reads a `SES_Signature` in any layout (strict DER).
-pub fn parse_signature(der: &[u8]) -> Result<SignatureView, String> {
+pub fn parse_signature(der: &[u8]) -> Result<SignatureView, Rejection> {
     let raw = raw_fields(der).unwrap_or_default();
     let tbs_raw = raw.first().cloned().unwrap_or_default();
     let seal_raw = raw_fields(&tbs_raw)
         .ok()
         .and_then(|f| f.into_iter().nth(1))
         .unwrap_or_default();
-    let v4 = SesSignature::from_der(der).map_err(|e| e.to_string());
+    let v4 = SesSignature::from_der(der).map_err(Rejection::malformed);
     if let Ok(s) = &v4 {
         if s.to_sign.version != 4 {
-            return Err(format!(
+            return Err(Rejection::Malformed(format!(
                 "TBS_Sign version is {} in the GB/T 38540-2020 layout, which is version 4",
                 s.to_sign.version
-            ));
+            )));
         }
         return Ok(SignatureView {
             layout: Layout::V4,
@@ -401,12 +427,14 @@ pub fn parse_signature(der: &[u8]) -> Result<SignatureView, String> {
             critical_extensions: critical(s.to_sign.ext_datas.as_ref()),
         });
     }
-    let v1 = SesSignatureV1::from_der(der).map_err(|e| e.to_string());
+    let v1 = SesSignatureV1::from_der(der).map_err(Rejection::malformed);
     if let Ok(s) = &v1 {
         let t = &s.to_sign;
         // GM/T 0031-2014: timeInfo is the signing time; bytes that are no time are a format error.
         let claimed = time_info_v1(t.time_info.raw_bytes()).ok_or_else(|| {
-            "TBS_Sign timeInfo (GM/T 0031-2014) holds no UTCTime or GeneralizedTime".to_string()
+            Rejection::Malformed(
+                "TBS_Sign timeInfo (GM/T 0031-2014) holds no UTCTime or GeneralizedTime".into(),
+            )
         })?;
         return Ok(SignatureView {
             layout: Layout::V1,
@@ -436,8 +464,16 @@ pub fn parse_signature(der: &[u8]) -> Result<SignatureView, String> {
         });
     }
     let (layout, e) = match stated_version(der, false) {
-        Some(1) => ("GM/T 0031-2014", v1.err().unwrap_or_default()),
-        _ => ("GB/T 38540-2020", v4.err().unwrap_or_default()),
+        Some(1) => (
+            "GM/T 0031-2014",
+            v1.err().map(|e| e.to_string()).unwrap_or_default(),
+        ),
+        _ => (
+            "GB/T 38540-2020",
+            v4.err().map(|e| e.to_string()).unwrap_or_default(),
+        ),
     };
-    Err(format!("not a strict-DER SES_Signature of {layout}: {e}"))
+    Err(Rejection::Malformed(format!(
+        "not a strict-DER SES_Signature of {layout}: {e}"
+    )))
 }

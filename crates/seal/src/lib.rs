@@ -6,18 +6,22 @@
 //! only to configured trust anchors, never to certificates carried inside a signature; the decoder
 //! accepts strict DER only.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod algs;
 pub mod asn1;
 pub mod asn1_2014;
 pub mod cades;
 pub mod layout;
+mod rejection;
 pub mod report;
 pub mod roles;
 pub mod sm;
 pub mod tsa;
 mod tst;
 mod verify_ses;
+
+pub use rejection::Rejection;
 
 use asn1::*;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString};
@@ -89,15 +93,21 @@ impl SignatureAlgorithm {
 /// Why making or applying a seal failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
-    /// A key or certificate is unusable.
+    /// A key is unusable, for this purpose or with this certificate.
     #[error("{0}")]
     Key(String),
+    /// A certificate is not PEM or does not parse.
+    #[error("certificate: {0}")]
+    Certificate(String),
     /// DER encoding failed.
     #[error("encoding failed: {0}")]
     Der(#[from] der::Error),
     /// The input is not what was expected.
     #[error("{0}")]
     Invalid(String),
+    /// A seal or signature given to use did not parse or verify.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
 }
 
 /// A certificate with its private key: a seal maker, a signer or a TSA.
@@ -131,15 +141,16 @@ impl KeyHolder {
     /// P-384 or SM2.
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<KeyHolder, SealError> {
         let cert = CertificateDer::from_pem_slice(cert_pem)
-            .map_err(|e| SealError::Key(format!("certificate: {e}")))?;
+            .map_err(|e| SealError::Certificate(e.to_string()))?;
         let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem)
             .map_err(|e| SealError::Key(format!("key: {e}")))?;
         let rng = ring::rand::SystemRandom::new();
         let (key, curve, public) = private_key(key.secret_pkcs8_der(), &rng)?;
-        let spki = public_key_of(cert.as_ref()).map_err(SealError::Key)?;
+        let spki =
+            public_key_of(cert.as_ref()).map_err(|e| SealError::Certificate(e.to_string()))?;
         if spki != public {
             return Err(SealError::Key(
-                "the key does not belong to the certificate".into(),
+                "the key does not belong to the certificate (its public key differs)".into(),
             ));
         }
         Ok(KeyHolder {
@@ -224,9 +235,9 @@ fn private_key(
         })
 }
 
-fn public_key_of(cert_der: &[u8]) -> Result<Vec<u8>, String> {
+fn public_key_of(cert_der: &[u8]) -> Result<Vec<u8>, Rejection> {
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
-        .map_err(|e| format!("certificate does not parse: {e}"))?;
+        .map_err(|e| Rejection::Malformed(format!("certificate does not parse: {e}")))?;
     Ok(cert.public_key().subject_public_key.data.to_vec())
 }
 
@@ -333,10 +344,7 @@ fn sequence(parts: &[&[u8]]) -> Result<Vec<u8>, SealError> {
 
 /// The seal (`SESeal`, DER) a signature embeds in its `TBS_Sign`.
 pub fn seal_of_signature(signature_der: &[u8]) -> Result<Vec<u8>, SealError> {
-    Ok(layout::parse_signature(signature_der)
-        .map_err(SealError::Invalid)?
-        .seal
-        .der)
+    Ok(layout::parse_signature(signature_der)?.seal.der)
 }
 
 /// Applies one seal many times: the seal's DER is checked once and then copied verbatim into each
@@ -354,7 +362,7 @@ impl<'a> Sealer<'a> {
     /// Checks that `seal_der` is a strict-DER `SESeal` and that the signer is listed in it.
     pub fn new(seal_der: &'a [u8], signer: &'a KeyHolder) -> Result<Sealer<'a>, SealError> {
         let algorithm = signer.seal_algorithm("a seal signer")?;
-        let seal = layout::parse_seal(seal_der).map_err(SealError::Invalid)?;
+        let seal = layout::parse_seal(seal_der)?;
         if seal.layout != layout::Layout::V4 {
             return Err(SealError::Invalid(format!(
                 "the seal 「{}」 is in {}: the hub seals only with seals in GB/T 38540-2020 (version 4); make the seal again",
@@ -362,11 +370,7 @@ impl<'a> Sealer<'a> {
                 seal.layout.describe()
             )));
         }
-        if !seal
-            .signers
-            .lists(signer.cert())
-            .map_err(SealError::Invalid)?
-        {
+        if !seal.signers.lists(signer.cert())? {
             return Err(SealError::Invalid(format!(
                 "the signer's certificate is not listed in the seal 「{}」",
                 seal.name
@@ -456,7 +460,7 @@ fn verify_raw(
     cert_der: &[u8],
     message: &[u8],
     sig: &[u8],
-) -> Result<(), String> {
+) -> Result<(), Rejection> {
     let public_key = public_key_of(cert_der)?;
     let algorithm = match alg {
         SignatureAlgorithm::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
@@ -464,14 +468,14 @@ fn verify_raw(
             return sm::verify(&public_key, message, sig);
         }
         SignatureAlgorithm::Sm2Sm3 => {
-            return Err(
+            return Err(Rejection::Unsupported(
                 "an SM2 signature by a certificate whose key is not an SM2 key as GM/T 0015 writes it (id-ecPublicKey on the curve sm2p256v1, 1.2.156.10197.1.301)".into(),
-            );
+            ));
         }
     };
     signature::UnparsedPublicKey::new(algorithm, public_key)
         .verify(message, sig)
-        .map_err(|_| "the signature does not verify".to_string())
+        .map_err(|_| Rejection::Failed("the signature does not verify".into()))
 }
 
 /// The extended-key-usage rule of a chain, for a purpose known only at run time (a configured

@@ -9,6 +9,7 @@
 //! hashes the distinguishing ID [`DEFAULT_DISTID`] (GM/T 0009 §10), as OpenSSL 3 does by default
 //! for certificates and as seals and timestamps use.
 
+use crate::Rejection;
 use der::asn1::ObjectIdentifier;
 use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use sm2::dsa::signature::{Signer, Verifier};
@@ -73,19 +74,23 @@ impl Sm2Key {
 /// Verifies a DER SM2 signature `sig` over `message` by the uncompressed point `public_key`, under
 /// the distinguishing ID [`DEFAULT_DISTID`]. Non-DER signatures (a raw 64-byte `r || s`, BER
 /// lengths) are refused: GB/T 35276 writes DER.
-pub fn verify(public_key: &[u8], message: &[u8], sig: &[u8]) -> Result<(), String> {
-    let key = sm2::dsa::VerifyingKey::from_sec1_bytes(DEFAULT_DISTID, public_key)
-        .map_err(|_| "the public key is not a point on the SM2 curve".to_string())?;
+pub fn verify(public_key: &[u8], message: &[u8], sig: &[u8]) -> Result<(), Rejection> {
+    let key =
+        sm2::dsa::VerifyingKey::from_sec1_bytes(DEFAULT_DISTID, public_key).map_err(|_| {
+            Rejection::Malformed("the public key is not a point on the SM2 curve".into())
+        })?;
     let sig = sm2::dsa::Signature::from_der(sig).map_err(|_| {
         if der::Decode::from_der(sig).is_ok_and(|_: RawSignature| true) {
-            "the SM2 signature's r or s is out of range (each must lie in 1..n−1, GB/T 32918.2 §7.1)"
-                .to_string()
+            Rejection::Malformed(
+                "the SM2 signature's r or s is out of range (each must lie in 1..n−1, GB/T 32918.2 §7.1)"
+                    .into(),
+            )
         } else {
-            "the SM2 signature is not DER SEQUENCE { r, s }".to_string()
+            Rejection::Malformed("the SM2 signature is not DER SEQUENCE { r, s }".into())
         }
     })?;
     key.verify(message, &sig)
-        .map_err(|_| "the signature does not verify".to_string())
+        .map_err(|_| Rejection::Failed("the signature does not verify".into()))
 }
 
 /// Any DER `SEQUENCE { r INTEGER, s INTEGER }`, in range or not: to tell a malformed signature
@@ -213,7 +218,8 @@ mod tests {
         // SEQUENCE { INTEGER 0, INTEGER 1 }
         let zero = [0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01];
         let refused = verify(&key.public_point(), b"m", &zero).unwrap_err();
-        assert!(refused.contains("out of range"), "{refused}");
+        assert!(matches!(refused, Rejection::Malformed(_)), "{refused:?}");
+        assert!(refused.reason().contains("out of range"), "{refused}");
     }
 
     #[test]
@@ -222,7 +228,7 @@ mod tests {
         let der = key.sign(b"m");
         let raw = sm2::dsa::Signature::from_der(&der).unwrap().to_bytes();
         let refused = verify(&key.public_point(), b"m", &raw).unwrap_err();
-        assert!(refused.contains("DER"), "{refused}");
+        assert!(refused.reason().contains("DER"), "{refused}");
     }
 
     fn hex(b: &[u8]) -> String {

@@ -2,6 +2,7 @@
 //! ESS signing-certificate-v2 attribute), signed through ring, and their verification against
 //! configured TSA trust anchors with the timeStamping purpose required.
 
+use crate::Rejection;
 use crate::{KeyHolder, SealError};
 use cms::cert::IssuerAndSerialNumber;
 use cms::cert::x509::attr::Attribute;
@@ -85,13 +86,15 @@ pub(crate) fn names_certificate(
     cert_hash: &[u8],
     issuer_serial: Option<&IssuerSerial>,
     cert_der: &[u8],
-) -> Result<(), String> {
+) -> Result<(), Rejection> {
     use ring::digest;
     let oid = hash_algorithm.map(ToString::to_string);
     if oid.as_deref() == Some("1.2.156.10197.1.401") {
         return match crate::sm::sm3_of(&[cert_der]) == cert_hash {
             true => names_issuer_serial(issuer_serial, cert_der),
-            false => Err("its certificate hash is not the signer certificate's".into()),
+            false => Err(Rejection::Failed(
+                "its certificate hash is not the signer certificate's".into(),
+            )),
         };
     }
     let algorithm = match oid.as_deref() {
@@ -99,10 +102,16 @@ pub(crate) fn names_certificate(
         Some("2.16.840.1.101.3.4.2.2") => &digest::SHA384,
         Some("2.16.840.1.101.3.4.2.3") => &digest::SHA512,
         Some("1.3.14.3.2.26") => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-        Some(other) => return Err(format!("hash algorithm {other} is not on the allow-list")),
+        Some(other) => {
+            return Err(Rejection::Unsupported(format!(
+                "hash algorithm {other} is not on the allow-list"
+            )));
+        }
     };
     if digest::digest(algorithm, cert_der).as_ref() != cert_hash {
-        return Err("its certificate hash is not the signer certificate's".into());
+        return Err(Rejection::Failed(
+            "its certificate hash is not the signer certificate's".into(),
+        ));
     }
     names_issuer_serial(issuer_serial, cert_der)
 }
@@ -111,17 +120,19 @@ pub(crate) fn names_certificate(
 fn names_issuer_serial(
     issuer_serial: Option<&IssuerSerial>,
     cert_der: &[u8],
-) -> Result<(), String> {
+) -> Result<(), Rejection> {
     let Some(is) = issuer_serial else {
         return Ok(());
     };
-    let cert = Certificate::from_der(cert_der).map_err(|e| e.to_string())?;
+    let cert = Certificate::from_der(cert_der).map_err(Rejection::malformed)?;
     let issuer_named = is.issuer.iter().any(|n| {
         matches!(n, x509_cert::ext::pkix::name::GeneralName::DirectoryName(d)
             if *d == cert.tbs_certificate.issuer)
     });
     if is.serial_number != cert.tbs_certificate.serial_number || !issuer_named {
-        return Err("its issuer and serial number are not the signer certificate's".into());
+        return Err(Rejection::Failed(
+            "its issuer and serial number are not the signer certificate's".into(),
+        ));
     }
     Ok(())
 }
@@ -360,18 +371,18 @@ pub struct TokenFacts {
 }
 
 /// Reads [`TokenFacts`] from a token (DER, trailing zero padding allowed).
-pub fn token_facts(token: &[u8]) -> Result<TokenFacts, String> {
-    let mut reader = der::SliceReader::new(token).map_err(|e| e.to_string())?;
-    let info =
-        ContentInfo::decode(&mut reader).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
-    let sd: SignedData = info.content.decode_as().map_err(|e| e.to_string())?;
+pub fn token_facts(token: &[u8]) -> Result<TokenFacts, Rejection> {
+    let mut reader = der::SliceReader::new(token).map_err(Rejection::malformed)?;
+    let info = ContentInfo::decode(&mut reader)
+        .map_err(|e| Rejection::Malformed(format!("not a DER ContentInfo: {e}")))?;
+    let sd: SignedData = info.content.decode_as().map_err(Rejection::malformed)?;
     let tst_der = sd
         .encap_content_info
         .econtent
         .as_ref()
-        .ok_or("the token has no content")?
+        .ok_or_else(|| Rejection::Malformed("the token has no content".into()))?
         .decode_as::<OctetString>()
-        .map_err(|e| e.to_string())?;
+        .map_err(Rejection::malformed)?;
     let tst = crate::tst::decode(tst_der.as_bytes())?;
     let not_after = sd
         .certificates
@@ -385,14 +396,14 @@ pub fn token_facts(token: &[u8]) -> Result<TokenFacts, String> {
                 _ => None,
             })
         })
-        .ok_or("the token carries no TSA certificate")?;
+        .ok_or_else(|| Rejection::Malformed("the token carries no TSA certificate".into()))?;
     let algorithm = sd
         .signer_infos
         .0
         .iter()
         .next()
         .map(|s| s.signature_algorithm.oid.to_string())
-        .ok_or("the token has no signer")?;
+        .ok_or_else(|| Rejection::Malformed("the token has no signer".into()))?;
     Ok(TokenFacts {
         gen_time: tst.gen_time,
         tsa_not_after: not_after,
@@ -409,7 +420,7 @@ pub fn verify_timestamp(
     data: &[u8],
     anchors: &[Vec<u8>],
     intermediates: &[Vec<u8>],
-) -> Result<VerifiedTimestamp, String> {
+) -> Result<VerifiedTimestamp, Rejection> {
     verify_timestamp_of_parts(token, &[data], (anchors, intermediates), None)
 }
 
@@ -421,7 +432,7 @@ pub fn verify_timestamp_at(
     data: &[u8],
     (anchors, intermediates): (&[Vec<u8>], &[Vec<u8>]),
     valid_at: SystemTime,
-) -> Result<VerifiedTimestamp, String> {
+) -> Result<VerifiedTimestamp, Rejection> {
     verify_timestamp_of_parts(token, &[data], (anchors, intermediates), Some(valid_at))
 }
 
@@ -434,44 +445,51 @@ pub fn verify_timestamp_of_parts(
     parts: &[&[u8]],
     (anchors, intermediates): (&[Vec<u8>], &[Vec<u8>]),
     valid_at: Option<SystemTime>,
-) -> Result<VerifiedTimestamp, String> {
-    let info = ContentInfo::from_der(token).map_err(|e| format!("not a DER ContentInfo: {e}"))?;
+) -> Result<VerifiedTimestamp, Rejection> {
+    let info = ContentInfo::from_der(token)
+        .map_err(|e| Rejection::Malformed(format!("not a DER ContentInfo: {e}")))?;
     if info.content_type != SIGNED_DATA {
-        return Err("not a CMS SignedData".into());
+        return Err(Rejection::Malformed("not a CMS SignedData".into()));
     }
     let sd: SignedData = info
         .content
         .decode_as()
-        .map_err(|e| format!("SignedData does not decode: {e}"))?;
+        .map_err(|e| Rejection::Malformed(format!("SignedData does not decode: {e}")))?;
     if sd.encap_content_info.econtent_type != TST_INFO {
-        return Err("the token does not carry a TSTInfo".into());
+        return Err(Rejection::Malformed(
+            "the token does not carry a TSTInfo".into(),
+        ));
     }
     let tst_der = sd
         .encap_content_info
         .econtent
         .as_ref()
-        .ok_or("the token has no content")?
+        .ok_or_else(|| Rejection::Malformed("the token has no content".into()))?
         .decode_as::<OctetString>()
-        .map_err(|e| format!("TSTInfo is not in an OCTET STRING: {e}"))?;
+        .map_err(|e| Rejection::Malformed(format!("TSTInfo is not in an OCTET STRING: {e}")))?;
     let tst = crate::tst::decode(tst_der.as_bytes())?;
     let imprint = crate::algs::digest_of(&tst.message_imprint.hash_algorithm.oid, parts)
-        .map_err(|e| format!("the timestamp's imprint: {e}"))?;
+        .map_err(|e| Rejection::Failed(format!("the timestamp's imprint: {e}")))?;
     if tst.message_imprint.hashed_message.as_bytes() != imprint.as_slice() {
-        return Err("the timestamp's imprint is not the digest of what it stamps".into());
+        return Err(Rejection::Failed(
+            "the timestamp's imprint is not the digest of what it stamps".into(),
+        ));
     }
     let signer = sd
         .signer_infos
         .0
         .iter()
         .next()
-        .ok_or("the token has no signer")?;
+        .ok_or_else(|| Rejection::Malformed("the token has no signer".into()))?;
     let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        return Err("the TSA signer is not identified by issuer and serial".into());
+        return Err(Rejection::Malformed(
+            "the TSA signer is not identified by issuer and serial".into(),
+        ));
     };
     let certs = sd
         .certificates
         .as_ref()
-        .ok_or("the token carries no TSA certificate")?;
+        .ok_or_else(|| Rejection::Malformed("the token carries no TSA certificate".into()))?;
     let tsa_cert = certs
         .0
         .iter()
@@ -484,12 +502,12 @@ pub fn verify_timestamp_of_parts(
             }
             _ => None,
         })
-        .ok_or("the TSA's certificate is not in the token")?;
-    let tsa_der = tsa_cert.to_der().map_err(|e| e.to_string())?;
+        .ok_or_else(|| Rejection::Malformed("the TSA's certificate is not in the token".into()))?;
+    let tsa_der = tsa_cert.to_der().map_err(Rejection::malformed)?;
     let attrs = signer
         .signed_attrs
         .as_ref()
-        .ok_or("the token has no signed attributes")?;
+        .ok_or_else(|| Rejection::Malformed("the token has no signed attributes".into()))?;
     let find = |oid: ObjectIdentifier| {
         attrs
             .iter()
@@ -499,11 +517,15 @@ pub fn verify_timestamp_of_parts(
     match find(CONTENT_TYPE).map(|v| v.decode_as::<ObjectIdentifier>()) {
         Some(Ok(t)) if t == TST_INFO => {}
         Some(Ok(t)) => {
-            return Err(format!(
+            return Err(Rejection::Malformed(format!(
                 "the signed contentType is {t}, not id-ct-TSTInfo (RFC 3161 §2.4.2)"
+            )));
+        }
+        _ => {
+            return Err(Rejection::Malformed(
+                "no signed contentType attribute (RFC 5652 §5.3)".into(),
             ));
         }
-        _ => return Err("no signed contentType attribute (RFC 5652 §5.3)".into()),
     }
     // The signed signing-certificate attribute binds the TSA's certificate (RFC 3161 §2.4.1,
     // RFC 5035): a token naming another certificate proves nothing. Tokens without it (pyHanko's
@@ -512,44 +534,49 @@ pub fn verify_timestamp_of_parts(
     if v2.is_some() || v1.is_some() {
         let named = crate::cades::signing_certificate_check(v2, v1, &tsa_der);
         if let crate::CheckStatus::Failed(_) = named.status {
-            return Err(format!("the TSA's certificate: {}", named.detail));
+            return Err(Rejection::Malformed(format!(
+                "the TSA's certificate: {}",
+                named.detail
+            )));
         }
     }
     let digest = find(MESSAGE_DIGEST)
-        .ok_or("no messageDigest attribute")?
+        .ok_or_else(|| Rejection::Malformed("no messageDigest attribute".into()))?
         .decode_as::<OctetString>()
-        .map_err(|e| e.to_string())?;
+        .map_err(Rejection::malformed)?;
     if digest.as_bytes()
         != crate::algs::digest_of(&signer.digest_alg.oid, &[tst_der.as_bytes()])?.as_slice()
     {
-        return Err("the signed messageDigest does not match the TSTInfo".into());
+        return Err(Rejection::Failed(
+            "the signed messageDigest does not match the TSTInfo".into(),
+        ));
     }
     let (algorithm, _) = crate::algs::signer_algorithm(
         &signer.digest_alg.oid,
         &signer.signature_algorithm,
         &tsa_der,
     )
-    .map_err(|e| format!("the TSA's signature: {e}"))?;
+    .map_err(|e| Rejection::Malformed(format!("the TSA's signature: {e}")))?;
     crate::algs::verify_with(
         algorithm,
         &tsa_der,
-        &attrs.to_der().map_err(|e| e.to_string())?,
+        &attrs.to_der().map_err(Rejection::malformed)?,
         signer.signature.as_bytes(),
     )
-    .map_err(|_| "the TSA's signature does not verify".to_string())?;
+    .map_err(|_| Rejection::Failed("the TSA's signature does not verify".into()))?;
     let gen_time = tst.gen_time;
     // A timestamp proves a time before it was judged, never after.
     let judged_at = valid_at.unwrap_or_else(SystemTime::now);
     if gen_time > judged_at + Duration::from_secs(MAX_CLOCK_SKEW_SECS) {
-        return Err(format!(
+        return Err(Rejection::Malformed(format!(
             "the token's genTime {} is after the time it is judged at ({}): a timestamp cannot prove a time still to come",
             crate::report::beijing(gen_time),
             crate::report::beijing(judged_at)
-        ));
+        )));
     }
     let since_epoch = gen_time
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map_err(|_| "genTime is before 1970".to_string())?;
+        .map_err(|_| Rejection::Failed("genTime is before 1970".into()))?;
     // The TSA's certificate must chain to a configured TSA anchor and be for time-stamping, at genTime.
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
@@ -559,18 +586,19 @@ pub fn verify_timestamp_of_parts(
         .iter()
         .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("a configured TSA anchor is unusable: {e}"))?;
+        .map_err(|e| Rejection::Malformed(format!("a configured TSA anchor is unusable: {e}")))?;
     let inter: Vec<CertificateDer<'_>> = intermediates
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
     let ee_der = CertificateDer::from(tsa_der.as_slice());
-    let ee = webpki::EndEntityCert::try_from(&ee_der)
-        .map_err(|e| format!("TSA certificate unusable: {}", crate::explain(&e)))?;
+    let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|e| {
+        Rejection::Malformed(format!("TSA certificate unusable: {}", crate::explain(&e)))
+    })?;
     let at = match valid_at {
         Some(t) => UnixTime::since_unix_epoch(
             t.duration_since(SystemTime::UNIX_EPOCH)
-                .map_err(|_| "the validation time is before 1970".to_string())?,
+                .map_err(|_| Rejection::Failed("the validation time is before 1970".into()))?,
         ),
         None => UnixTime::since_unix_epoch(since_epoch),
     };
@@ -587,16 +615,16 @@ pub fn verify_timestamp_of_parts(
         None,
     )
     .map_err(|e| {
-        format!(
+        Rejection::Failed(format!(
             "the TSA is not trusted for time-stamping: {}",
             crate::explain(&e)
-        )
+        ))
     })?;
     let (_, parsed) = x509_parser::parse_x509_certificate(&tsa_der)
-        .map_err(|e| format!("TSA certificate: {e}"))?;
+        .map_err(|e| Rejection::Malformed(format!("TSA certificate: {e}")))?;
     match parsed.extended_key_usage() {
         Ok(Some(eku)) if eku.critical && eku.value.time_stamping && !eku.value.any && eku.value.other.is_empty() => {}
-        _ => return Err("the TSA is not trusted for time-stamping: its certificate lacks the critical timeStamping purpose".into()),
+        _ => return Err(Rejection::Failed("the TSA is not trusted for time-stamping: its certificate lacks the critical timeStamping purpose".into())),
     }
     let tsa = parsed.subject().to_string();
 

@@ -4,6 +4,7 @@
 //! A token from such a TSA must not fail to decode, so the fields verification needs — the message
 //! imprint and genTime — are read here with the fraction.
 
+use crate::Rejection;
 use der::asn1::{AnyRef, Int, ObjectIdentifier};
 use der::{Decode, Header, Reader, SliceReader, Tag, Tagged};
 use std::time::{Duration, SystemTime};
@@ -20,12 +21,12 @@ pub(crate) struct TstCore {
 
 /// Decodes the leading fields of a TSTInfo (version, policy, messageImprint, serialNumber,
 /// genTime) and steps over the optional rest (accuracy, ordering, nonce, tsa, extensions).
-pub(crate) fn decode(tst_der: &[u8]) -> Result<TstCore, String> {
-    let bad = |e: der::Error| format!("TSTInfo does not decode: {e}");
+pub(crate) fn decode(tst_der: &[u8]) -> Result<TstCore, Rejection> {
+    let bad = |e: der::Error| Rejection::Malformed(format!("TSTInfo does not decode: {e}"));
     let mut reader = SliceReader::new(tst_der).map_err(bad)?;
     let header = Header::decode(&mut reader).map_err(bad)?;
     if header.tag != Tag::Sequence {
-        return Err("TSTInfo is not a SEQUENCE".into());
+        return Err(Rejection::Malformed("TSTInfo is not a SEQUENCE".into()));
     }
     let core = reader
         .read_nested(header.length, |r| {
@@ -55,9 +56,14 @@ pub(crate) fn decode(tst_der: &[u8]) -> Result<TstCore, String> {
 }
 
 /// `YYYYMMDDhhmmss[.f…]Z` as a time (RFC 3161 §2.4.2: UTC, fraction without trailing zeros).
-pub(crate) fn generalized_time(text: &[u8]) -> Result<SystemTime, String> {
-    let text = std::str::from_utf8(text).map_err(|_| "genTime is not text".to_string())?;
-    let bad = || format!("genTime 「{text}」 is not YYYYMMDDhhmmss[.fraction]Z");
+pub(crate) fn generalized_time(text: &[u8]) -> Result<SystemTime, Rejection> {
+    let text = std::str::from_utf8(text)
+        .map_err(|_| Rejection::Malformed("genTime is not text".into()))?;
+    let bad = || {
+        Rejection::Malformed(format!(
+            "genTime 「{text}」 is not YYYYMMDDhhmmss[.fraction]Z"
+        ))
+    };
     let body = text.strip_suffix('Z').ok_or_else(bad)?;
     let (whole, fraction) = match body.split_once('.') {
         Some((w, f)) if !f.is_empty() && f.len() <= 9 && !f.ends_with('0') => (w, f),

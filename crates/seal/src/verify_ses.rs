@@ -21,7 +21,10 @@ pub(crate) fn verify_with(
     let sealed = match parse_signature(signature_der) {
         Ok(s) => s,
         Err(e) => {
-            checks.push(check("strict_der", Err((SubIndication::FormatFailure, e))));
+            checks.push(check(
+                "strict_der",
+                Err((SubIndication::FormatFailure, e.to_string())),
+            ));
             return ValidationReport::from_checks(checks, None, None);
         }
     };
@@ -115,7 +118,7 @@ fn signatures(
         "signature",
         verify_raw(alg, &sealed.signer_cert, &sealed.tbs, &sealed.signature)
             .map(|()| "the signer's signature over TBS_Sign verifies".to_string())
-            .map_err(|e| (SubIndication::SigCryptoFailure, e)),
+            .map_err(|e| (SubIndication::SigCryptoFailure, e.to_string())),
     ));
     checks.push(check(
         "document_hash",
@@ -163,7 +166,10 @@ fn timestamp(
             (ts.gen_time, true)
         }
         Err(e) => {
-            checks.push(check("timestamp", Err((SubIndication::NoPoe, e))));
+            checks.push(check(
+                "timestamp",
+                Err((SubIndication::NoPoe, e.to_string())),
+            ));
             (now, false)
         }
     }
@@ -261,7 +267,7 @@ pub(crate) fn seal_checks(
                 SubIndication::SigConstraintsFailure,
                 "the signer's certificate is not listed in the seal".into(),
             )),
-            Err(e) => Err((SubIndication::CryptoConstraintsFailure, e)),
+            Err(e) => Err((SubIndication::CryptoConstraintsFailure, e.to_string())),
         },
     ));
 }

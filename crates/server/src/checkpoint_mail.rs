@@ -59,12 +59,13 @@ async fn mail_new<S: EventStore>(
     context: &ServiceContext,
     witness: &MailWitness,
     after: u64,
-) -> Result<Option<u64>, String> {
+) -> Result<Option<u64>, Unmailed> {
     let Some(mailer) = &context.mailer else {
-        return Err("[checkpoints] archive_email needs [service.smtp]".into());
+        return Err(Unmailed::NoSmtp);
     };
     let file = witness.dir.join(checkpoint::FILE_NAME);
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| Unmailed::Read(format!("{}: {e}", file.display())))?;
     let lines: Vec<(Checkpoint, &str)> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<Checkpoint>(l).ok().map(|c| (c, l)))
@@ -107,10 +108,26 @@ async fn mail_new<S: EventStore>(
             };
             store
                 .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             Ok(Some(number))
         }
-        Attempt::Temporary(e) | Attempt::Permanent(e) => Err(e),
+        Attempt::Temporary(e) | Attempt::Permanent(e) => Err(Unmailed::Relay(e)),
     }
+}
+
+/// Why checkpoints were not mailed this time; tried again at the next interval.
+#[derive(Debug, thiserror::Error)]
+enum Unmailed {
+    /// Mailing needs the relay of electronic service.
+    #[error("[checkpoints] archive_email needs [service.smtp]")]
+    NoSmtp,
+    /// The checkpoint file cannot be read.
+    #[error("{0}")]
+    Read(String),
+    /// The relay refused or could not be reached.
+    #[error("the relay did not take the mail: {0}")]
+    Relay(String),
+    /// The mailing could not be recorded in the log.
+    #[error("not recorded: {0}")]
+    Log(#[from] ecenter_store::StoreError),
 }

@@ -5,6 +5,7 @@
 //!
 //! Start reading at [`Hub::open`] and [`Hub::serve`]: start-up in order, in one sitting.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod checkpoint_mail;
 pub mod checkpoint_policy;
@@ -41,7 +42,7 @@ pub enum ServeError {
     Grpc(#[from] grpc::GrpcError),
     /// The seal keys or trust stores could not be loaded.
     #[error("seal configuration refused: {0}")]
-    Seals(String),
+    Seals(ecenter_outbox::ConfigError),
     /// The similar-case index could not be opened or brought up to date with the log.
     #[error("similar-case index: {0}")]
     Similar(String),

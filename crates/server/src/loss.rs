@@ -25,26 +25,36 @@ pub struct LossAcceptance {
 
 impl LossAcceptance {
     /// Parses `FIRST-LAST` (also `FIRST..LAST` or with an en dash).
-    pub fn parse_range(text: &str) -> Result<(u64, u64), String> {
+    pub fn parse_range(text: &str) -> Result<(u64, u64), RangeError> {
         let normal = text.replace("..", "-").replace('–', "-");
         let (a, b) = normal
             .split_once('-')
-            .ok_or_else(|| format!("「{text}」 is not a range FIRST-LAST, e.g. 5-12"))?;
-        let first: u64 = a
-            .trim()
-            .parse()
-            .map_err(|_| format!("「{a}」 is not an entry number"))?;
-        let last: u64 = b
-            .trim()
-            .parse()
-            .map_err(|_| format!("「{b}」 is not an entry number"))?;
+            .ok_or_else(|| RangeError::NotARange(text.into()))?;
+        let number = |n: &str| {
+            n.trim()
+                .parse::<u64>()
+                .map_err(|_| RangeError::NotANumber(n.into()))
+        };
+        let (first, last) = (number(a)?, number(b)?);
         if first == 0 || last < first {
-            return Err(format!(
-                "「{text}」: the range must run from entry 1 or later upwards"
-            ));
+            return Err(RangeError::Backwards(text.into()));
         }
         Ok((first, last))
     }
+}
+
+/// Why `--accept-loss` was refused: the range is written so a person can check it at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    /// No `-` (or `..`, `–`) between two numbers.
+    #[error("「{0}」 is not a range FIRST-LAST, e.g. 5-12")]
+    NotARange(String),
+    /// One end is not an entry number.
+    #[error("「{0}」 is not an entry number")]
+    NotANumber(String),
+    /// Starts at 0 or runs downwards.
+    #[error("「{0}」: the range must run from entry 1 or later upwards")]
+    Backwards(String),
 }
 
 /// A loss the start-up check found and the operator's acceptance matched.
@@ -107,12 +117,17 @@ mod tests {
         assert_eq!(LossAcceptance::parse_range("5-12"), Ok((5, 12)));
         assert_eq!(LossAcceptance::parse_range("5..12"), Ok((5, 12)));
         assert_eq!(LossAcceptance::parse_range("5–12"), Ok((5, 12)));
-        assert!(LossAcceptance::parse_range("12-5").is_err());
-        assert!(LossAcceptance::parse_range("0-3").is_err());
-        assert!(
-            LossAcceptance::parse_range("five")
-                .unwrap_err()
-                .contains("FIRST-LAST")
+        let backwards = RangeError::Backwards("12-5".into());
+        assert_eq!(LossAcceptance::parse_range("12-5"), Err(backwards));
+        assert!(matches!(
+            LossAcceptance::parse_range("0-3"),
+            Err(RangeError::Backwards(_))
+        ));
+        assert_eq!(
+            LossAcceptance::parse_range("3-x"),
+            Err(RangeError::NotANumber("x".into()))
         );
+        let five = LossAcceptance::parse_range("five").unwrap_err();
+        assert!(five.to_string().contains("FIRST-LAST"), "{five}");
     }
 }

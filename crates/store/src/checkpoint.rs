@@ -72,21 +72,17 @@ impl Checkpoint {
     }
 
     /// The signature bytes (DER).
-    pub fn signature_der(&self) -> Result<Vec<u8>, String> {
+    pub fn signature_der(&self) -> Result<Vec<u8>, base64::DecodeError> {
         use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(&self.signature)
-            .map_err(|e| format!("signature is not base64: {e}"))
+        base64::engine::general_purpose::STANDARD.decode(&self.signature)
     }
 
     /// The RFC 3161 timestamp token (DER), when the checkpoint has one.
-    pub fn timestamp_der(&self) -> Option<Result<Vec<u8>, String>> {
+    pub fn timestamp_der(&self) -> Option<Result<Vec<u8>, base64::DecodeError>> {
         use base64::Engine;
-        self.timestamp.as_ref().map(|t| {
-            base64::engine::general_purpose::STANDARD
-                .decode(t)
-                .map_err(|e| format!("timestamp is not base64: {e}"))
-        })
+        self.timestamp
+            .as_ref()
+            .map(|t| base64::engine::general_purpose::STANDARD.decode(t))
     }
 
     /// The signing time as people read it: Beijing time.
@@ -305,19 +301,32 @@ impl CheckpointKey {
         key_id(&self.spki)
     }
 
-    fn verifies(&self, cp: &Checkpoint) -> Result<(), String> {
+    fn verifies(&self, cp: &Checkpoint) -> Result<(), Unsigned> {
         if cp.key_id != self.key_id() {
-            return Err(format!(
-                "signed by key {}, not by the hub's key {}",
-                cp.key_id,
-                self.key_id()
-            ));
+            return Err(Unsigned::OtherKey {
+                signed_by: cp.key_id.clone(),
+                hub: self.key_id(),
+            });
         }
         let point = self.spki.get(P256_SPKI_PREFIX.len()..).unwrap_or_default();
         UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, point)
             .verify(cp.signed_text().as_bytes(), &cp.signature_der()?)
-            .map_err(|_| "the signature does not verify".to_string())
+            .map_err(|_| Unsigned::DoesNotVerify)
     }
+}
+
+/// Why a checkpoint is not signed by the hub's checkpoint key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Unsigned {
+    /// It names another key.
+    #[error("signed by key {signed_by}, not by the hub's key {hub}")]
+    OtherKey { signed_by: String, hub: String },
+    /// The signature field is not base64.
+    #[error("signature is not base64: {0}")]
+    NotBase64(#[from] base64::DecodeError),
+    /// ECDSA P-256 over the signed text fails.
+    #[error("the signature does not verify")]
+    DoesNotVerify,
 }
 
 impl From<&CheckpointSigner> for CheckpointKey {

@@ -5,6 +5,7 @@
 //! the flush that holds its events has returned (concurrent appends share one flush: group commit);
 //! blobs are durable before any event names them.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod blobs;

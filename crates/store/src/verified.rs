@@ -42,37 +42,54 @@ pub enum DocumentError {
     Damaged {
         /// The document as the log names it.
         document: StoredDocument,
-        /// What was found instead: `missing`, `unreadable (…)` or another hash and size.
-        found: String,
+        /// What was found instead.
+        found: Found,
     },
     /// The blocking read could not be run (the runtime is shutting down).
     #[error("reading a stored document failed")]
     Interrupted,
 }
 
-/// What a check of stored bytes found, when they are not what the log names.
-pub fn damage(doc: &StoredDocument, read: Result<(String, u64), std::io::Error>) -> Option<String> {
-    match read {
-        Ok((sha, _)) if sha == doc.sha256 => None,
-        Ok((sha, size)) => Some(format!("content with SHA-256 {sha}, {size} bytes")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("missing".into()),
-        Err(e) => Some(format!("unreadable ({e})")),
+/// What was on disk in place of a stored document; the text goes into the `blob_corrupt` event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Found {
+    /// Other bytes: their SHA-256 (hex) and size.
+    #[error("content with SHA-256 {sha256}, {size} bytes")]
+    Other {
+        /// Lowercase hex SHA-256 of what was read.
+        sha256: String,
+        /// Bytes read.
+        size: u64,
+    },
+    /// No file.
+    #[error("missing")]
+    Missing,
+    /// The file cannot be read; the operating system's reason.
+    #[error("unreadable ({0})")]
+    Unreadable(String),
+}
+
+impl From<std::io::Error> for Found {
+    fn from(e: std::io::Error) -> Found {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => Found::Missing,
+            _ => Found::Unreadable(e.to_string()),
+        }
     }
 }
 
 /// The bytes read for `doc` if they are the ones the log names; otherwise what was found instead
 /// (for [`report`]). For readers that read on their own thread, as the parse pool does.
-pub fn checked(doc: &StoredDocument, read: std::io::Result<Vec<u8>>) -> Result<Vec<u8>, String> {
-    match read {
-        Ok(bytes) => {
-            let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
-            if sha == doc.sha256 {
-                Ok(bytes)
-            } else {
-                Err(format!("content with SHA-256 {sha}, {} bytes", bytes.len()))
-            }
-        }
-        Err(e) => Err(damage(doc, Err(e)).unwrap_or_default()),
+pub fn checked(doc: &StoredDocument, read: std::io::Result<Vec<u8>>) -> Result<Vec<u8>, Found> {
+    let bytes = read?;
+    let sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+    if sha256 == doc.sha256 {
+        Ok(bytes)
+    } else {
+        Err(Found::Other {
+            sha256,
+            size: bytes.len() as u64,
+        })
     }
 }
 
@@ -81,7 +98,7 @@ pub fn checked(doc: &StoredDocument, read: std::io::Result<Vec<u8>>) -> Result<V
 pub async fn report<S: EventStore>(
     store: &S,
     doc: &StoredDocument,
-    found: String,
+    found: Found,
     operation: &str,
 ) -> DocumentError {
     if store
@@ -92,7 +109,7 @@ pub async fn report<S: EventStore>(
         let event = Event::BlobCorrupt {
             sha256: doc.sha256.clone(),
             document: doc.label.clone(),
-            found: found.clone(),
+            found: found.to_string(),
             operation: operation.to_string(),
         };
         if let Err(e) = store

@@ -73,7 +73,7 @@ impl<S: EventStore> SealApi<S> {
         let input_len = bytes.len();
         let stored = target.is_some();
         let work = move || -> Result<(Vec<u8>, bool), Status> {
-            let keys = ctx.keys(algorithm).map_err(ApiError::failed_precondition)?;
+            let keys = ctx.keys(algorithm)?;
             let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
                 ApiError::failed_precondition(format!(
                     "seal 「{seal_id}」 cannot be used by the hub's signer: {e}"

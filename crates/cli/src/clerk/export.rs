@@ -2,6 +2,7 @@
 //! orders, proofs) written to a directory with a manifest of SHA-256 digests.
 
 use super::*;
+use ecenter_proto::v1 as pb;
 
 /// Writes `data` under `dir` at `name` and notes it in the manifest's file list.
 pub(super) fn put(
@@ -23,8 +24,12 @@ pub(super) fn put(
     Ok(())
 }
 
+/// The event log client `clerk export` reads the case's log entries and the chain head with.
+type LogClient = pb::event_log_service_client::EventLogServiceClient<tonic::transport::Channel>;
+/// The filing client `clerk export` lists the case's filings and their receipts with.
+type FilingClient = pb::filing_service_client::FilingServiceClient<tonic::transport::Channel>;
+
 pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Result<bool> {
-    use ecenter_proto::v1 as pb;
     let case = ecenter_domain::CaseNumber::parse(case)
         .map_err(|e| anyhow::anyhow!("--case: {e}"))?
         .normalized();
@@ -32,19 +37,68 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
         anyhow::bail!("{} exists and is not empty", out.display());
     }
     let channel = connect(hub).await?;
-    let mut filings_api = pb::filing_service_client::FilingServiceClient::new(channel.clone())
-        .max_decoding_message_size(64 * 1024 * 1024);
+    let mut filings_api =
+        FilingClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024);
     let mut service =
         ServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024);
-    let mut log = pb::event_log_service_client::EventLogServiceClient::new(channel)
-        .max_decoding_message_size(64 * 1024 * 1024);
+    let mut log = LogClient::new(channel).max_decoding_message_size(64 * 1024 * 1024);
     let mut files = Vec::new();
 
+    let filings = export_receipts(&mut filings_api, &case, out, &mut files).await?;
+    let (orders, rows) = export_deliveries(&mut service, &case, out, &mut files).await?;
+
+    // The log entries about its filings and orders, exactly as hashed, and the head they lead to.
+    let ids: Vec<String> = filings
+        .iter()
+        .map(|f| f.filing_id.clone())
+        .chain(orders.iter().cloned())
+        .collect();
+    let events = case_events(&mut log, &ids).await?;
+    put(out, "events.jsonl", events.as_bytes(), &mut files)?;
+    let head = log
+        .get_chain_head(pb::GetChainHeadRequest {})
+        .await
+        .map_err(refused)?
+        .into_inner();
+
+    // The manifest, signed by the clerk's own key (detached CMS, verifiable with openssl).
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let manifest = serde_json::json!({
+        "case_number": case,
+        "exported_at": chrono::Utc::now().with_timezone(&shanghai).to_rfc3339(),
+        "hub": hub.hub,
+        "chain_head": {"seq": head.seq, "hash": head.hash},
+        "filings": filings.len(),
+        "deliveries": rows.len(),
+        "files": files,
+    });
+    let manifest = serde_json::to_vec_pretty(&manifest)?;
+    let signature = sign_manifest(hub, &manifest)?;
+    std::fs::write(out.join("manifest.json"), &manifest)?;
+    std::fs::write(out.join("manifest.p7s"), &signature)?;
+    println!(
+        "{}: {} filing(s), {} deliveries, {} file(s); manifest.json signed in manifest.p7s",
+        out.display(),
+        filings.len(),
+        rows.len(),
+        files.len()
+    );
+    Ok(true)
+}
+
+/// Writes the receipt of every filing of the case (normalized case number `case`) under
+/// `receipts/`, and returns the filings.
+async fn export_receipts(
+    filings_api: &mut FilingClient,
+    case: &str,
+    out: &Path,
+    files: &mut Vec<serde_json::Value>,
+) -> Result<Vec<pb::Filing>> {
     // Filings of the case and their receipts.
     let filings = crate::all_filings(
-        &mut filings_api,
+        filings_api,
         pb::ListFilingsRequest {
-            case_number: case.clone(),
+            case_number: case.to_string(),
             ..Default::default()
         },
     )
@@ -70,14 +124,25 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
             out,
             &format!("receipts/{}.json", r.filing_id),
             &serde_json::to_vec_pretty(&json)?,
-            &mut files,
+            files,
         )?;
     }
+    Ok(filings)
+}
 
+/// Writes `deliveries.json` (every recipient of every serve order of the case) and the proofs of
+/// service (电子送达凭证, JSON and CAdES signature) of those served; returns the order ids and
+/// the rows written.
+async fn export_deliveries(
+    service: &mut ServiceClient,
+    case: &str,
+    out: &Path,
+    files: &mut Vec<serde_json::Value>,
+) -> Result<(std::collections::BTreeSet<String>, Vec<serde_json::Value>)> {
     // Deliveries and the proofs of those served.
     let deliveries = service
         .list_deliveries(pb::ListDeliveriesRequest {
-            case_number: case.clone(),
+            case_number: case.to_string(),
             limit: 2000,
             ..Default::default()
         })
@@ -100,23 +165,22 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
                 .map_err(refused)?
                 .into_inner();
             let stem = format!("proofs/{}-{}", d.order_id, r.recipient_id);
-            put(out, &format!("{stem}.json"), &proof.document, &mut files)?;
-            put(out, &format!("{stem}.p7s"), &proof.signature, &mut files)?;
+            put(out, &format!("{stem}.json"), &proof.document, files)?;
+            put(out, &format!("{stem}.p7s"), &proof.signature, files)?;
         }
     }
     put(
         out,
         "deliveries.json",
         &serde_json::to_vec_pretty(&rows)?,
-        &mut files,
+        files,
     )?;
+    Ok((orders, rows))
+}
 
-    // The log entries about its filings and orders, exactly as hashed, and the head they lead to.
-    let ids: Vec<String> = filings
-        .iter()
-        .map(|f| f.filing_id.clone())
-        .chain(orders.iter().cloned())
-        .collect();
+/// Reads the whole event log and keeps, as JSON Lines, the entries that name one of `ids` (the
+/// case's filings and serve orders), exactly as hashed so the chain can be rechecked.
+async fn case_events(log: &mut LogClient, ids: &[String]) -> Result<String> {
     let mut events = String::new();
     let mut after = 0;
     loop {
@@ -148,14 +212,12 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
         }
         after = page.next_after_seq;
     }
-    put(out, "events.jsonl", events.as_bytes(), &mut files)?;
-    let head = log
-        .get_chain_head(pb::GetChainHeadRequest {})
-        .await
-        .map_err(refused)?
-        .into_inner();
+    Ok(events)
+}
 
-    // The manifest, signed by the clerk's own key (detached CMS, verifiable with openssl).
+/// Signs the export's manifest with the clerk's own certificate and key (a detached CAdES/CMS
+/// signature over its SHA-256, verifiable with openssl).
+fn sign_manifest(hub: &HubConfig, manifest: &[u8]) -> Result<Vec<u8>> {
     let cert_pem = std::fs::read(&hub.cert).with_context(|| hub.cert.display().to_string())?;
     let key_pem = std::fs::read(&hub.key).with_context(|| hub.key.display().to_string())?;
     let signer = ecenter_seal::KeyHolder::from_pem(&cert_pem, &key_pem)
@@ -164,34 +226,7 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
         .into_iter()
         .skip(1)
         .collect();
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let manifest = serde_json::json!({
-        "case_number": case,
-        "exported_at": chrono::Utc::now().with_timezone(&shanghai).to_rfc3339(),
-        "hub": hub.hub,
-        "chain_head": {"seq": head.seq, "hash": head.hash},
-        "filings": filings.len(),
-        "deliveries": rows.len(),
-        "files": files,
-    });
-    let manifest = serde_json::to_vec_pretty(&manifest)?;
-    let digest = ecenter_store::chain::sha256(&manifest);
-    let signature = ecenter_seal::cades::sign_detached(
-        &signer,
-        &chain,
-        &digest,
-        None,
-        std::time::SystemTime::now(),
-    )
-    .map_err(|e| anyhow::anyhow!("signing the manifest: {e}"))?;
-    std::fs::write(out.join("manifest.json"), &manifest)?;
-    std::fs::write(out.join("manifest.p7s"), &signature)?;
-    println!(
-        "{}: {} filing(s), {} deliveries, {} file(s); manifest.json signed in manifest.p7s",
-        out.display(),
-        filings.len(),
-        rows.len(),
-        files.len()
-    );
-    Ok(true)
+    let digest = ecenter_store::chain::sha256(manifest);
+    ecenter_seal::cades::sign_detached(&signer, &chain, &digest, None, std::time::SystemTime::now())
+        .map_err(|e| anyhow::anyhow!("signing the manifest: {e}"))
 }

@@ -145,6 +145,10 @@ pub(super) struct Scored {
     pub(super) words: Vec<(u32, f32)>,
 }
 
+/// A candidate after fusion: its fused score, where it is, its text score with the words that
+/// weighed, and the charges and statutes it shares with the query.
+type Ranked = (f32, DocAddress, Scored, Vec<String>, Vec<String>);
+
 impl CaseIndex {
     pub(super) fn analyze(
         &self,
@@ -453,10 +457,28 @@ impl CaseIndex {
         self.check_filter(request.filter)?;
         let searcher = self.reader.searcher();
         let terms = self.query_terms(&searcher, request.text, weights)?;
+        let addrs = self.candidates(&searcher, request, &terms)?;
+        let scored = self.score_docs(&searcher, &terms, &addrs)?;
+        let ranked = Self::fuse_candidates(&searcher, request, addrs, scored, weights)?;
+        let mut hits = Vec::with_capacity(ranked.len());
+        for r in ranked {
+            hits.push(self.hit(&searcher, &terms, r)?);
+        }
+        Ok(hits)
+    }
+
+    /// The first stage of [`CaseIndex::search`]: the candidates the query's most informative terms
+    /// find within the filter, less the excluded case.
+    fn candidates(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest<'_>,
+        terms: &[QueryTerm],
+    ) -> Result<Vec<DocAddress>, IndexError> {
         let mut clauses = self.filter_clauses(request.filter);
         clauses.push((
             Occur::Should,
-            Box::new(Self::text_query(&terms, QUERY_TERMS_PER_FIELD)),
+            Box::new(Self::text_query(terms, QUERY_TERMS_PER_FIELD)),
         ));
         if let Some(id) = request.exclude {
             clauses.push((
@@ -472,8 +494,18 @@ impl CaseIndex {
             &query,
             &TopDocs::with_limit((request.k * 10).max(CANDIDATES)).order_by_score(),
         )?;
-        let addrs: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
-        let scored = self.score_docs(&searcher, &terms, &addrs)?;
+        Ok(found.iter().map(|(_, a)| *a).collect())
+    }
+
+    /// Fuses each candidate's text score with the charges (罪名 / 案由) and statutes it shares with
+    /// the query, and keeps the best `k`, best first.
+    fn fuse_candidates(
+        searcher: &Searcher,
+        request: &SearchRequest<'_>,
+        addrs: Vec<DocAddress>,
+        scored: Vec<Scored>,
+        weights: &Weights,
+    ) -> Result<Vec<Ranked>, IndexError> {
         let best = scored.iter().map(|s| s.score).fold(0.0f32, f32::max);
         let distinct = |v: &[String]| v.iter().collect::<HashSet<_>>().len();
         let (query_charges, query_statutes) =
@@ -496,45 +528,51 @@ impl CaseIndex {
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         ranked.truncate(request.k);
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (fused, addr, s, charges, statutes) in ranked {
-            let d: TantivyDocument = searcher.doc(addr)?;
-            let text = |field: Field| {
-                d.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let mut words = s.words;
-            words.sort_by(|a, b| b.1.total_cmp(&a.1));
-            hits.push(Hit {
-                id: text(self.fields.id),
-                score: fused,
-                text_score: s.score,
-                shared_charges: charges,
-                shared_statutes: statutes,
-                shared_terms: words
-                    .iter()
-                    .take(SHARED_TERMS_SHOWN)
-                    .map(|&(ti, weight)| SharedTerm {
-                        term: terms[ti as usize].text.clone(),
-                        weight,
-                    })
-                    .collect(),
-                case_number: text(self.fields.case_number),
-                court: text(self.fields.court),
-                year: d
-                    .get_first(self.fields.year)
-                    .and_then(|v| v.as_u64())
-                    .map(|y| y as u32),
-                procedure: text(self.fields.procedure),
-                summary: text(self.fields.facts)
-                    .chars()
-                    .take(SUMMARY_CHARS)
-                    .collect(),
-            });
-        }
-        Ok(hits)
+        Ok(ranked)
+    }
+
+    /// Reads a ranked case's stored fields into a hit, with the words that weighed most.
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        terms: &[QueryTerm],
+        (fused, addr, s, charges, statutes): Ranked,
+    ) -> Result<Hit, IndexError> {
+        let d: TantivyDocument = searcher.doc(addr)?;
+        let text = |field: Field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut words = s.words;
+        words.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(Hit {
+            id: text(self.fields.id),
+            score: fused,
+            text_score: s.score,
+            shared_charges: charges,
+            shared_statutes: statutes,
+            shared_terms: words
+                .iter()
+                .take(SHARED_TERMS_SHOWN)
+                .map(|&(ti, weight)| SharedTerm {
+                    term: terms[ti as usize].text.clone(),
+                    weight,
+                })
+                .collect(),
+            case_number: text(self.fields.case_number),
+            court: text(self.fields.court),
+            year: d
+                .get_first(self.fields.year)
+                .and_then(|v| v.as_u64())
+                .map(|y| y as u32),
+            procedure: text(self.fields.procedure),
+            summary: text(self.fields.facts)
+                .chars()
+                .take(SUMMARY_CHARS)
+                .collect(),
+        })
     }
 
     /// A bare tantivy BM25 query with the query text (all its terms, or the `terms_per_field` most
