@@ -221,13 +221,75 @@ async fn burst(give_back: bool) -> (u64, u64) {
         c.parse_pool.give_back_memory = give_back;
     })
     .await;
-    let channel = support_channel(hub.addr).await;
-    let mut c = Clients {
-        filing: FilingServiceClient::new(channel.clone()),
-        seal: SealServiceClient::new(channel.clone()),
-        similar: SimilarCaseServiceClient::new(channel),
-        filed: 0,
+    let mut c = Clients::connect(hub.addr).await;
+    create_court_seal(&mut c).await;
+    let baseline = status_kib("VmRSS:");
+    let rows = if give_back {
+        Rows::Printed
+    } else {
+        Rows::Silent
     };
+    rows.header();
+    let (flood, plain) = pdf_rows(&mut c, rows).await;
+    let (ofd, docx) = bomb_rows(&mut c, rows).await;
+    let (_flat, long) = tester_rows(&mut c, rows).await;
+
+    drop((flood, plain, ofd, docx, long));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after = status_kib("VmRSS:");
+    hub.stop().await;
+    (baseline, after)
+}
+
+/// Whether a burst prints its table rows: only the burst in the default configuration (memory
+/// return on) does.
+#[derive(Debug, Clone, Copy)]
+enum Rows {
+    /// Rows are printed.
+    Printed,
+    /// Rows are measured but not printed.
+    Silent,
+}
+
+impl Rows {
+    /// The table's heading, when printed.
+    fn header(self) {
+        if let Rows::Printed = self {
+            println!(
+                "| hostile input (call) | bytes | normal: peak growth, answer | hostile: peak growth, answer | hostile answer |"
+            );
+            println!("|---|---:|---|---|---|");
+        }
+    }
+
+    /// One hostile kind's row: its size, the normal document's and the hostile one's peak
+    /// growth and answer time, and the hub's answer to the hostile one.
+    fn row(self, kind: &str, bytes: usize, normal: (f64, f64, String), bad: (f64, f64, String)) {
+        if let Rows::Silent = self {
+            return;
+        }
+        println!(
+            "| {kind} | {bytes} | {:.0} MiB, {:.2} s ({}) | {:.0} MiB, {:.2} s | {} |",
+            normal.0, normal.1, normal.2, bad.0, bad.1, bad.2
+        );
+    }
+}
+
+impl Clients {
+    /// The filing, seal and similar-case clients over one channel to the hub at `addr`.
+    async fn connect(addr: std::net::SocketAddr) -> Clients {
+        let channel = support_channel(addr).await;
+        Clients {
+            filing: FilingServiceClient::new(channel.clone()),
+            seal: SealServiceClient::new(channel.clone()),
+            similar: SimilarCaseServiceClient::new(channel),
+            filed: 0,
+        }
+    }
+}
+
+/// Registers the court's seal 4206-SSFW-01 that SealPdf applies, before anything is measured.
+async fn create_court_seal(c: &mut Clients) {
     let seal = pb::CreateSealRequest {
         seal_id: "4206-SSFW-01".into(),
         name: "襄阳市中级人民法院诉讼服务专用章".into(),
@@ -236,29 +298,18 @@ async fn burst(give_back: bool) -> (u64, u64) {
         ..Default::default()
     };
     c.seal.create_seal(as_who(COURT, seal)).await.unwrap();
-    let baseline = status_kib("VmRSS:");
-    if give_back {
-        println!(
-            "| hostile input (call) | bytes | normal: peak growth, answer | hostile: peak growth, answer | hostile answer |"
-        );
-        println!("|---|---:|---|---|---|");
-    }
-    let row = |kind: &str, bytes: usize, normal: (f64, f64, String), bad: (f64, f64, String)| {
-        if !give_back {
-            return;
-        }
-        println!(
-            "| {kind} | {bytes} | {:.0} MiB, {:.2} s ({}) | {:.0} MiB, {:.2} s | {} |",
-            normal.0, normal.1, normal.2, bad.0, bad.1, bad.2
-        );
-    };
+}
 
+/// SealPdf of a page whose /Parent chain loops, and VerifyPdf of 1.2 million objects in object
+/// streams (alone and twice at once); returns the flood and its plain twin, which the burst
+/// keeps until its end.
+async fn pdf_rows(c: &mut Clients, rows: Rows) -> (Vec<u8>, Vec<u8>) {
     // SealPdf of a page whose /Parent chain loops.
     let (normal, bad) = (hostile("normal-pdf", Some(1)), hostile("parent-pair", None));
     let n = measured(c.seal_content(normal)).await;
     let len = bad.len();
     let b = measured(c.seal_content(bad)).await;
-    row("page /Parent loop (SealPdf)", len, n, b);
+    rows.row("page /Parent loop (SealPdf)", len, n, b);
 
     // VerifyPdf of 1.2 million objects in object streams, beside a plain PDF of the same size.
     let flood = hostile("objstm-flood", None);
@@ -269,7 +320,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
     );
     let n = measured(c.verify_stored(COURT, plain_id.clone())).await;
     let b = measured(c.verify_stored(COURT, flood_id.clone())).await;
-    row(
+    rows.row(
         "1.2 M objects in object streams (VerifyPdf)",
         flood.len(),
         n,
@@ -284,8 +335,13 @@ async fn burst(give_back: bool) -> (u64, u64) {
     };
     let n = measured(two(c.clone_clients(), c.clone_clients(), plain_id)).await;
     let b = measured(two(c.clone_clients(), c.clone_clients(), flood_id)).await;
-    row("the same, twice at once", flood.len() * 2, n, b);
+    rows.row("the same, twice at once", flood.len() * 2, n, b);
+    (flood, plain)
+}
 
+/// FindSimilar by filings whose PDF pages, OFD pages or DOCX parts inflate to hundreds of MiB;
+/// returns the OFD and DOCX bombs, which the burst keeps until its end.
+async fn bomb_rows(c: &mut Clients, rows: Rows) -> (Vec<u8>, Vec<u8>) {
     // FindSimilar by a filing whose PDF pages inflate to 200 MiB each.
     for pages in [1u64, 4, 12] {
         let normal = c
@@ -296,7 +352,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
         let bomb = c.file(&copies("pdf", &bomb, 1)).await;
         let n = measured(c.find_by(normal)).await;
         let b = measured(c.find_by(bomb)).await;
-        row(
+        rows.row(
             &format!("PDF of {pages} page(s) × 200 MiB content (FindSimilar)"),
             len,
             n,
@@ -312,7 +368,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
     );
     let n = measured(c.find_by(normal)).await;
     let b = measured(c.find_by(bomb)).await;
-    row("OFD of 16 pages × 60 MiB (FindSimilar)", ofd.len(), n, b);
+    rows.row("OFD of 16 pages × 60 MiB (FindSimilar)", ofd.len(), n, b);
     let docx = hostile("docx-bomb", None);
     let (normal, bomb) = (
         c.file(&copies("docx", &hostile("normal-docx", None), 16))
@@ -321,12 +377,19 @@ async fn burst(give_back: bool) -> (u64, u64) {
     );
     let n = measured(c.find_by(normal)).await;
     let b = measured(c.find_by(bomb)).await;
-    row(
+    rows.row(
         "16 DOCX × 64 MiB in one filing (FindSimilar)",
         docx.len() * 16,
         n,
         b,
     );
+    (ofd, docx)
+}
+
+/// What an outside tester found next: values that each cost lopdf ~100 bytes, one font map
+/// decoded under 2,000 names, and an OFD element name of 100,000 characters; returns the flat
+/// array and the long-tag OFD, which the burst keeps.
+async fn tester_rows(c: &mut Clients, rows: Rows) -> (Vec<u8>, Vec<u8>) {
     // What an outside tester found next: values that each cost lopdf ~100 bytes, and one font
     // map decoded under 2,000 names.
     let flat = hostile("flat-array", None);
@@ -337,7 +400,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
     );
     let n = measured(c.verify_stored(COURT, normal)).await;
     let b = measured(c.verify_stored(COURT, bomb)).await;
-    row(
+    rows.row(
         "one 15 MiB array of zeros in an object stream (VerifyPdf)",
         flat.len(),
         n,
@@ -356,7 +419,7 @@ async fn burst(give_back: bool) -> (u64, u64) {
             "operand-flood" => "page content of 7.8 M bare operands (FindSimilar)",
             _ => "one 15 MiB font map under 2,000 names (FindSimilar)",
         };
-        row(label, doc.len(), n, b);
+        rows.row(label, doc.len(), n, b);
     }
     let long = hostile("ofd-long-tag", None);
     let (normal, bomb) = (
@@ -366,18 +429,13 @@ async fn burst(give_back: bool) -> (u64, u64) {
     );
     let n = measured(c.find_by(normal)).await;
     let b = measured(c.find_by(bomb)).await;
-    row(
+    rows.row(
         "OFD with a 100,000-character element name (FindSimilar)",
         long.len(),
         n,
         b,
     );
-
-    drop((flood, plain, ofd, docx, long));
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let after = status_kib("VmRSS:");
-    hub.stop().await;
-    (baseline, after)
+    (flat, long)
 }
 
 /// Returns what the process's allocator holds free to the system: the floor each run starts at.

@@ -43,11 +43,9 @@ fn mean_ns(target: &Path, id: &str) -> f64 {
     v["mean"]["point_estimate"].as_f64().unwrap()
 }
 
-fn main() {
-    let mut c = Criterion::default().configure_from_args();
-    let pki = tempfile::tempdir().unwrap();
-    let dir = pki.path();
-    ecenter_pki::init(dir, false).unwrap();
+/// The GB/T 38540 seal the bench applies (an 8 KiB picture, made by the test PKI's seal maker),
+/// its spec, and the signer key that applies it.
+fn bench_seal(dir: &Path) -> (SealSpec, Vec<u8>, KeyHolder) {
     let maker = holder(dir, "seal-maker");
     let signer = holder(dir, "seal");
     let spec = SealSpec {
@@ -62,8 +60,12 @@ fn main() {
         size_mm: (42, 42),
     };
     let seal = make_seal(&spec, &maker).unwrap();
-    let small = vec![0x25u8; 4096];
-    let big = vec![0x25u8; 50 * 1024 * 1024];
+    (spec, seal, signer)
+}
+
+/// A verifier trusting the test PKI's root for seal makers, signers and TSAs, with its seal and
+/// TSA intermediates: chains are built once and cached, as in the hub.
+fn bench_verifier(dir: &Path) -> Verifier {
     let trust = TrustStores {
         seal_makers: vec![der(&dir.join("root-ca.pem"))],
         signers: vec![der(&dir.join("root-ca.pem"))],
@@ -72,7 +74,30 @@ fn main() {
         tsas: vec![der(&dir.join("root-ca.pem"))],
         maker_role: None,
     };
-    let verifier = Verifier::new(trust);
+    Verifier::new(trust)
+}
+
+/// The seal signer's P-256 key as ring's raw key pair: the yardstick for sign and verify.
+fn raw_key(dir: &Path, rng: &ring::rand::SystemRandom) -> EcdsaKeyPair {
+    let key_pem = std::fs::read(dir.join("seal.key")).unwrap();
+    let pkcs8 = PrivatePkcs8KeyDer::from_pem_slice(&key_pem).unwrap();
+    EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_ASN1_SIGNING,
+        pkcs8.secret_pkcs8_der(),
+        rng,
+    )
+    .unwrap()
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let pki = tempfile::tempdir().unwrap();
+    let dir = pki.path();
+    ecenter_pki::init(dir, false).unwrap();
+    let (spec, seal, signer) = bench_seal(dir);
+    let small = vec![0x25u8; 4096];
+    let big = vec![0x25u8; 50 * 1024 * 1024];
+    let verifier = bench_verifier(dir);
     let sealed = seal_document(&seal, &small, &signer, SystemTime::now(), "bench").unwrap();
     assert_eq!(
         verifier
@@ -82,14 +107,7 @@ fn main() {
     );
 
     let rng = ring::rand::SystemRandom::new();
-    let key_pem = std::fs::read(dir.join("seal.key")).unwrap();
-    let pkcs8 = PrivatePkcs8KeyDer::from_pem_slice(&key_pem).unwrap();
-    let raw = EcdsaKeyPair::from_pkcs8(
-        &ECDSA_P256_SHA256_ASN1_SIGNING,
-        pkcs8.secret_pkcs8_der(),
-        &rng,
-    )
-    .unwrap();
+    let raw = raw_key(dir, &rng);
     let raw_sig = raw.sign(&rng, &small).unwrap();
     let public =
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, raw.public_key().as_ref().to_vec());
@@ -141,6 +159,12 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // run as a test: no estimates to compare
     }
+    print_ratios(seal.len(), spec.picture.len());
+}
+
+/// Reads criterion's estimates of this run and prints the Markdown table of ratios to ring's raw
+/// operations for docs/PERFORMANCE.md, after the seal's DER and picture sizes.
+fn print_ratios(seal_len: usize, picture_len: usize) {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| "target".into());
@@ -154,8 +178,7 @@ fn main() {
     let seal50 = mean_ns(&target, "large/seal_apply_50m");
     println!(
         "\nseal DER: {} bytes (picture {} bytes); TBS_Sign embeds all of it",
-        seal.len(),
-        spec.picture.len()
+        seal_len, picture_len
     );
     println!("\n| figure | ours | ring's raw operation | ratio | target |");
     println!("|---|---|---|---|---|");

@@ -25,20 +25,18 @@ fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--list") {
-        return;
-    }
-    let full = args.iter().any(|a| a == "--bench");
-    let total: usize = std::env::var("ECENTER_BENCH_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if full { 100_000 } else { 2_000 });
-    let data = std::env::var("ECENTER_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
+/// The real judgments (charges and text), a pool of their sentences, the LeCaRD queries, and
+/// every charge they name: the corpus the synthetic judgments are built from.
+struct Corpus {
+    real: Vec<(Vec<String>, String)>,
+    sentences: Vec<String>,
+    queries: Vec<String>,
+    charges: Vec<String>,
+}
 
+/// Reads the real judgments with their charges, their sentences and the queries from `data`
+/// (../shared/data), before anything is measured.
+fn load_corpus(data: &std::path::Path) -> Corpus {
     // Real judgments with their charges, and a pool of real sentences.
     let real: Vec<(Vec<String>, String)> = jsonl(&data.join("lecard/candidates.jsonl"))
         .into_iter()
@@ -75,7 +73,18 @@ fn main() {
     let mut charges: Vec<String> = real.iter().flat_map(|(c, _)| c.clone()).collect();
     charges.sort();
     charges.dedup();
+    Corpus {
+        real,
+        sentences,
+        queries,
+        charges,
+    }
+}
 
+/// `total` synthetic judgments: each a real judgment (keeping its charges) with four real
+/// sentences appended, chosen by a fixed xorshift so every run indexes the same texts.
+fn synthetic_docs(corpus: &Corpus, total: usize) -> Vec<CaseDoc> {
+    let (real, sentences) = (&corpus.real, &corpus.sentences);
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = move || {
         x ^= x << 13;
@@ -83,7 +92,7 @@ fn main() {
         x ^= x << 17;
         x
     };
-    let docs: Vec<CaseDoc> = (0..total)
+    (0..total)
         .map(|i| {
             let (c, base) = &real[i % real.len()];
             let mut text = base.clone();
@@ -103,73 +112,100 @@ fn main() {
                 ..Default::default()
             }
         })
-        .collect();
-    let chars: usize = docs.iter().map(|d| d.text.chars().count()).sum();
+        .collect()
+}
 
-    let dir = tempfile::Builder::new()
-        .prefix(".bench-similar-")
-        .tempdir_in(".")
-        .unwrap();
-    let index = CaseIndex::open(Some(dir.path()), &charges).unwrap();
-    let t = Instant::now();
-    for chunk in docs.chunks(5_000) {
-        index.add(chunk).unwrap();
-    }
-    let secs = t.elapsed().as_secs_f64();
-    let rate = total as f64 / secs;
-    let w = Weights::default();
-    let rounds = std::env::var("ECENTER_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(if full { 5 } else { 1 });
-    let ours = |index: &CaseIndex, rounds: usize| {
-        let mut h = Histogram::<u64>::new(3).unwrap();
-        for _ in 0..rounds {
-            for q in &queries {
-                let t = Instant::now();
-                let (charges, statutes) = index.legal_features(q);
-                let hits = index
-                    .search(
-                        &SearchRequest {
-                            text: q,
-                            charges: &charges,
-                            statutes: &statutes,
-                            filter: &Filter::default(),
-                            k: 10,
-                            exclude: None,
-                        },
-                        &w,
-                    )
-                    .unwrap();
-                h.record(t.elapsed().as_micros() as u64).unwrap();
-                assert_eq!(hits.len(), 10);
-            }
+/// Latencies (µs) of the hub's similar-case query — legal features, then top-10 with
+/// explanations — over every query, `rounds` times.
+fn query_latencies(
+    index: &CaseIndex,
+    queries: &[String],
+    w: &Weights,
+    rounds: usize,
+) -> Histogram<u64> {
+    let mut h = Histogram::<u64>::new(3).unwrap();
+    for _ in 0..rounds {
+        for q in queries {
+            let t = Instant::now();
+            let (charges, statutes) = index.legal_features(q);
+            let hits = index
+                .search(
+                    &SearchRequest {
+                        text: q,
+                        charges: &charges,
+                        statutes: &statutes,
+                        filter: &Filter::default(),
+                        k: 10,
+                        exclude: None,
+                    },
+                    w,
+                )
+                .unwrap();
+            h.record(t.elapsed().as_micros() as u64).unwrap();
+            assert_eq!(hits.len(), 10);
         }
-        h
-    };
-    // As imported (several segments, as a hub has between merges), then merged into one.
-    let segments = index.segments();
-    let unmerged = ours(&index, rounds);
-    let t = Instant::now();
-    index.optimize().unwrap();
-    let merge_secs = t.elapsed().as_secs_f64();
-    assert_eq!(index.segments(), 1);
-    let merged = ours(&index, rounds);
+    }
+    h
+}
+
+/// Latencies (µs) of the bare tantivy BM25 top-10 over every query, `rounds` times: with the
+/// whole query, and with only its most informative terms per field.
+fn bare_latencies(
+    index: &CaseIndex,
+    queries: &[String],
+    w: &Weights,
+    rounds: usize,
+) -> (Histogram<u64>, Histogram<u64>) {
     let mut bare = Histogram::<u64>::new(3).unwrap();
     let mut bare_reduced = Histogram::<u64>::new(3).unwrap();
     for _ in 0..rounds {
-        for q in &queries {
+        for q in queries {
             let t = Instant::now();
-            index.bare_search(q, 10, &w, None).unwrap();
+            index.bare_search(q, 10, w, None).unwrap();
             bare.record(t.elapsed().as_micros() as u64).unwrap();
             let t = Instant::now();
             index
-                .bare_search(q, 10, &w, Some(QUERY_TERMS_PER_FIELD))
+                .bare_search(q, 10, w, Some(QUERY_TERMS_PER_FIELD))
                 .unwrap();
             bare_reduced.record(t.elapsed().as_micros() as u64).unwrap();
         }
     }
-    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    (bare, bare_reduced)
+}
+
+/// What the run measured, for the report.
+struct Measured {
+    total: usize,
+    chars: usize,
+    rate: f64,
+    secs: f64,
+    segments: usize,
+    merge_secs: f64,
+    unmerged: Histogram<u64>,
+    merged: Histogram<u64>,
+    bare: Histogram<u64>,
+    bare_reduced: Histogram<u64>,
+}
+
+/// Milliseconds at quantile `q` of a histogram of microseconds.
+fn ms(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+/// Prints the similar-case index's figures as a Markdown table, against the targets.
+fn report(m: &Measured) {
+    let Measured {
+        total,
+        chars,
+        rate,
+        secs,
+        segments,
+        merge_secs,
+        ref unmerged,
+        ref merged,
+        ref bare,
+        ref bare_reduced,
+    } = *m;
     println!(
         "## Similar-case index: {total} judgments ({:.0} characters each on average), one core\n",
         chars as f64 / total as f64
@@ -182,8 +218,8 @@ fn main() {
     println!("| merging {segments} segments into one after the import | {merge_secs:.1} s | |");
     let ratio = |h: &Histogram<u64>, q: f64, limit: f64| ms(h, q) / limit;
     for (label, h) in [
-        (format!("{segments} segments, as imported"), &unmerged),
-        ("one segment".to_string(), &merged),
+        (format!("{segments} segments, as imported"), unmerged),
+        ("one segment".to_string(), merged),
     ] {
         println!(
             "| top-10 with explanations, {label}, p50 | {:.2} ms ({:.2} of the limit) | ≤ 5 ms |",
@@ -198,20 +234,77 @@ fn main() {
     }
     println!(
         "| bare tantivy BM25 top-10, whole query, p50 / p99 | {:.2} / {:.2} ms | |",
-        ms(&bare, 0.5),
-        ms(&bare, 0.99)
+        ms(bare, 0.5),
+        ms(bare, 0.99)
     );
     println!(
         "| bare tantivy BM25 top-10, the {QUERY_TERMS_PER_FIELD} most informative terms per field, p50 / p99 | {:.2} / {:.2} ms | |",
-        ms(&bare_reduced, 0.5),
-        ms(&bare_reduced, 0.99)
+        ms(bare_reduced, 0.5),
+        ms(bare_reduced, 0.99)
     );
     println!(
         "| ratio ours (one segment) / bare whole query, p50 | {:.3} | |",
-        ms(&merged, 0.5) / ms(&bare, 0.5).max(0.001)
+        ms(merged, 0.5) / ms(bare, 0.5).max(0.001)
     );
     println!(
         "| ratio ours (one segment) / bare informative terms, p50 | {:.2} | |",
-        ms(&merged, 0.5) / ms(&bare_reduced, 0.5).max(0.001)
+        ms(merged, 0.5) / ms(bare_reduced, 0.5).max(0.001)
     );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let full = args.iter().any(|a| a == "--bench");
+    let total: usize = std::env::var("ECENTER_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 100_000 } else { 2_000 });
+    let data = std::env::var("ECENTER_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
+
+    let corpus = load_corpus(&data);
+    let docs = synthetic_docs(&corpus, total);
+    let chars: usize = docs.iter().map(|d| d.text.chars().count()).sum();
+
+    let dir = tempfile::Builder::new()
+        .prefix(".bench-similar-")
+        .tempdir_in(".")
+        .unwrap();
+    let index = CaseIndex::open(Some(dir.path()), &corpus.charges).unwrap();
+    let t = Instant::now();
+    for chunk in docs.chunks(5_000) {
+        index.add(chunk).unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let rate = total as f64 / secs;
+    let w = Weights::default();
+    let rounds = std::env::var("ECENTER_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if full { 5 } else { 1 });
+    // As imported (several segments, as a hub has between merges), then merged into one.
+    let segments = index.segments();
+    let unmerged = query_latencies(&index, &corpus.queries, &w, rounds);
+    let t = Instant::now();
+    index.optimize().unwrap();
+    let merge_secs = t.elapsed().as_secs_f64();
+    assert_eq!(index.segments(), 1);
+    let merged = query_latencies(&index, &corpus.queries, &w, rounds);
+    let (bare, bare_reduced) = bare_latencies(&index, &corpus.queries, &w, rounds);
+    report(&Measured {
+        total,
+        chars,
+        rate,
+        secs,
+        segments,
+        merge_secs,
+        unmerged,
+        merged,
+        bare,
+        bare_reduced,
+    });
 }

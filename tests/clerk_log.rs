@@ -2,6 +2,7 @@
 //! it names a flipped byte's entry and an entry removed from the middle, and prints the head otherwise.
 
 mod common;
+use common::Succeeds;
 
 use common::*;
 use ecenter_proto::v1 as pb;
@@ -65,13 +66,7 @@ async fn clerk_verifies_the_log_over_mtls_and_offline_and_names_the_first_bad_en
         .arg(clients.join("clerk-c0001.pem"))
         .arg("--key")
         .arg(clients.join("clerk-c0001.key"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
     let walked = json(&out);
     assert_eq!(walked["ok"], true);
     assert_eq!(walked["head"]["seq"], head.seq);

@@ -41,24 +41,12 @@ async fn every_acknowledged_filing_survives_a_restart_and_the_chain_continues() 
         })
         .await
         .unwrap();
-    let head_before = hub
-        .log_client(CLERK)
-        .await
-        .get_chain_head(pb::GetChainHeadRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let head_before = hub.chain_head().await;
     hub.stop().await;
 
     let hub = TestHub::start(dir.path()).await;
     let mut lawyer = hub.client(LAWYER_A).await;
-    let head_after = hub
-        .log_client(CLERK)
-        .await
-        .get_chain_head(pb::GetChainHeadRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let head_after = hub.chain_head().await;
     // The same head; the newest signed checkpoint it names moved on with the stop.
     assert_eq!(
         (head_after.seq, &head_after.hash, head_after.recorded_at),

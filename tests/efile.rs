@@ -140,6 +140,17 @@ async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing
     let out = lawyer.run(&["status", &filing_id, "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["documents"].as_array().unwrap().len(), 2);
+    // For scripts: stable codes beside the labels, times with their +08:00 offset.
+    assert_eq!(status["state"], "RECEIVED", "{status}");
+    assert_eq!(status["state_label"], "received 已收到", "{status}");
+    assert_eq!(status["documents"][0]["status"], "PENDING", "{status}");
+    for at in [&status["received_at"], &status["updated_at"]] {
+        let at = at.as_str().unwrap();
+        assert!(at.ends_with("+08:00"), "{status}");
+        chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    }
+    let out = lawyer.run(&["status", &filing_id]);
+    assert!(text(&out).contains("pending 待审查"), "{}", text(&out));
     let out = lawyer.run(&["receipt", &filing_id]);
     assert!(text(&out).contains(&filing_id), "{}", text(&out));
 

@@ -254,8 +254,16 @@ async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_els
     ));
 
     // --expect: the right head passes, a wrong hash or a head beyond the log fails naming it.
-    let (code, _, _) = verify_log(data.path(), &["--expect", &format!("12:{hash}")]);
+    let (code, walked, _) = verify_log(data.path(), &["--expect", &format!("12:{hash}")]);
     assert_eq!(code, Some(0));
+    let confirmed = walked["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
+            .is_some_and(|n| n.contains("entry 12 has the hash you expect") && n.contains(&hash))
+    });
+    assert!(
+        confirmed,
+        "a match is confirmed, not passed over in silence: {walked}"
+    );
     let wrong = format!("12:{}", "ab".repeat(32));
     let (code, walked, _) = verify_log(data.path(), &["--expect", &wrong]);
     assert_eq!(

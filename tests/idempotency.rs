@@ -20,13 +20,7 @@ async fn a_retry_returns_the_original_receipt_and_stores_nothing_twice() {
     )
     .await
     .unwrap();
-    let head = hub
-        .log_client(CLERK)
-        .await
-        .get_chain_head(pb::GetChainHeadRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let head = hub.chain_head().await;
     let again = submit(
         &mut lawyer,
         "req-idem-0001",
@@ -49,13 +43,7 @@ async fn a_retry_returns_the_original_receipt_and_stores_nothing_twice() {
         without_checkpoint(again.receipt),
         without_checkpoint(first.receipt)
     );
-    let head_after = hub
-        .log_client(CLERK)
-        .await
-        .get_chain_head(pb::GetChainHeadRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let head_after = hub.chain_head().await;
     assert_eq!(head_after, head, "a replay appends nothing");
     let all = list_all(&mut lawyer, pb::ListFilingsRequest::default()).await;
     assert_eq!(all.len(), 1);

@@ -3,6 +3,7 @@
 //! letters, and the DKIM signature the hub added verifies with dkimpy.
 
 mod common;
+use common::Succeeds;
 
 use common::service::*;
 use ecenter_proto::v1 as pb;
@@ -58,13 +59,7 @@ print("VALID" if ok else "INVALID")
         .args(["-c", script])
         .arg(&file)
         .arg(public_key_b64)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
     String::from_utf8_lossy(&out.stdout).trim() == "VALID"
 }
 

@@ -6,6 +6,7 @@
 //! by a new version rather than silently contradicted (through the real Postfix).
 
 mod common;
+use common::Succeeds;
 
 use common::service::*;
 use common::smtp::start_aiosmtpd;
@@ -242,15 +243,9 @@ fn ask_relay_for_report(envid: &str, address: &str, rcpt: &str, notify: &str) {
          s.rcpt('{rcpt}', ['NOTIFY={notify}', 'ORCPT=rfc822;{address}']); \
          s.data(b'Subject: forged\\r\\nMessage-ID: <{envid}>\\r\\n\\r\\nx\\r\\n'); s.quit()"
     );
-    let out = std::process::Command::new("python3")
+    std::process::Command::new("python3")
         .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 //! first four; the last is no signature at all.
 
 mod common;
+use common::Succeeds;
 
 use common::pdf::{der_of, holder, pyhanko, seal_with, trust};
 use ecenter_pdfseal::{Placement, verify_pdf};
@@ -189,7 +190,7 @@ fn a_certification_relaxed_after_signing_still_forbids_sealing_and_later_signatu
     let plain = dir.path().join("plain.pdf");
     std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
     let certified = dir.path().join("certified.pdf");
-    let out = std::process::Command::new("python3")
+    std::process::Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/python/pyhanko_tools.py"
@@ -201,13 +202,7 @@ fn a_certification_relaxed_after_signing_still_forbids_sealing_and_later_signatu
             p.join("seal-ca.pem"),
         ])
         .args(["--certify", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
     let bytes = std::fs::read(&certified).unwrap();
     // An update that rewrites every /P 1 it finds to 2.
     let doc = Document::load_mem(&bytes).unwrap();

@@ -23,6 +23,28 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
 
+/// A command run to its end that must succeed: the test fails with the command's stderr
+/// otherwise, so a failing peer tool (Python, OpenSSL, clerk) says why.
+pub trait Succeeds {
+    /// Runs the command, waits for it and returns its output after checking its exit status.
+    fn succeeds(&mut self) -> std::process::Output;
+}
+
+impl Succeeds for std::process::Command {
+    fn succeeds(&mut self) -> std::process::Output {
+        let out = self
+            .output()
+            .unwrap_or_else(|e| panic!("{:?} did not run: {e}", self.get_program()));
+        assert!(
+            out.status.success(),
+            "{:?} failed: {}",
+            self.get_program(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
 pub const LAWYER_A: &str = "urn:ecenter:lawyer:14201202010000001";
 pub const LAWYER_B: &str = "urn:ecenter:lawyer:14201202010000002";
 pub const COURT: &str = "urn:ecenter:court:xiangyang-cms";
@@ -89,6 +111,16 @@ impl TestHub {
     ) -> EventLogServiceClient<InterceptedService<Channel, As>> {
         let channel = channel(self.addr).await;
         EventLogServiceClient::with_interceptor(channel, As::new(identity))
+    }
+
+    /// The log's head as a clerk reads it (GetChainHead).
+    pub async fn chain_head(&self) -> pb::ChainHead {
+        self.log_client(CLERK)
+            .await
+            .get_chain_head(pb::GetChainHeadRequest {})
+            .await
+            .unwrap()
+            .into_inner()
     }
 }
 

@@ -1,6 +1,7 @@
 //! A real SMTP server for tests: aiosmtpd (PyPI, installed by scripts/test) with the fault-injecting
 //! handler of tests/python/smtp_faults.py, and a reader of what it stored.
 
+use super::Succeeds;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -88,13 +89,7 @@ print(json.dumps(out, ensure_ascii=False))
     let out = Command::new("python3")
         .args(["-c", script])
         .arg(maildir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
     serde_json::from_slice::<serde_json::Value>(&out.stdout)
         .unwrap()
         .as_array()

@@ -93,6 +93,87 @@ fn expiry_of(cert: &[u8]) -> Option<SystemTime> {
         .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
 }
 
+/// The sealed PDF with validation data and a fresh document timestamp by the hub's TSA appended
+/// (PAdES B-LTA renewal), computed off the async threads; `None`, logged, when renewal fails.
+async fn renewed_bytes(
+    ctx: &Arc<SealContext>,
+    bytes: Vec<u8>,
+    now: SystemTime,
+    label: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let c = ctx.clone();
+    let renewed = tokio::task::spawn_blocking(move || {
+        let tsa = c.tsa().expect("checked above");
+        ecenter_pdfseal::archive_timestamp(&bytes, tsa, now, &c.validation_data())
+    })
+    .await
+    .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+    match renewed {
+        Ok(r) => Ok(Some(r)),
+        Err(e) => {
+            tracing::error!(document = %label, error = %e, "archival renewal failed");
+            Ok(None)
+        }
+    }
+}
+
+/// A renewed sealed PDF, stored, to record as `archive_timestamp_added`.
+struct Renewal<'a> {
+    /// The filing.
+    filing_id: &'a str,
+    /// The sealed copy (`S1`, ...).
+    document_id: &'a str,
+    /// SHA-256 of the bytes renewed.
+    previous: String,
+    /// The renewed bytes as stored.
+    blob: ecenter_store::BlobInfo,
+    /// When the new document timestamp ages out.
+    until: SystemTime,
+}
+
+/// Records `archive_timestamp_added` for a renewed sealed PDF, only if the document is still
+/// what was renewed; returns whether it was recorded.
+async fn record_renewal<S: EventStore>(
+    store: &S,
+    renewal: Renewal<'_>,
+) -> Result<bool, StoreError> {
+    let Renewal {
+        filing_id,
+        document_id,
+        previous,
+        blob,
+        until,
+    } = renewal;
+    let event = Event::ArchiveTimestampAdded {
+        filing_id: filing_id.to_string(),
+        document_id: document_id.to_string(),
+        previous_sha256: previous.clone(),
+        sha256: blob.sha256,
+        size: blob.size,
+        renews_until: DateTime::<Utc>::from(until),
+    };
+    let (f, d) = (filing_id.to_string(), document_id.to_string());
+    // Appended only if the document is still what was renewed.
+    let (_, appended) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            let current = view
+                .filing(&f)?
+                .and_then(|filing| {
+                    filing
+                        .seals
+                        .into_iter()
+                        .find(|s| s.signature.document_id == d)
+                })
+                .map(|s| s.signature.sha256);
+            Ok(match current {
+                Some(sha) if sha == previous => (vec![event], true),
+                _ => (Vec::new(), false),
+            })
+        }))
+        .await?;
+    Ok(appended)
+}
+
 /// One pass: renews every sealed PDF whose newest timestamp ages out within the lead time.
 pub async fn renew_due<S: EventStore>(
     store: Arc<S>,
@@ -141,52 +222,20 @@ pub async fn renew_due<S: EventStore>(
             tracing::warn!(document = %label, "archival renewal due, but a timestamp by the hub's TSA would age out no later than the one it renews: renew the TSA certificate, or move it to an algorithm not near its sunset");
             continue;
         }
-        let c = ctx.clone();
-        let renewed = tokio::task::spawn_blocking(move || {
-            let tsa = c.tsa().expect("checked above");
-            ecenter_pdfseal::archive_timestamp(&bytes, tsa, now, &c.validation_data())
-        })
-        .await
-        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-        let renewed = match renewed {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(document = %label, error = %e, "archival renewal failed");
-                continue;
-            }
+        let Some(renewed) = renewed_bytes(&ctx, bytes, now, &label).await? else {
+            continue;
         };
         let blob = crate::seal::store_blob(store.blobs(), renewed)
             .await
             .map_err(|s| StoreError::Io(std::io::Error::other(s.message().to_string())))?;
-        let previous = sealed.signature.sha256.clone();
-        let event = Event::ArchiveTimestampAdded {
-            filing_id: filing_id.clone(),
-            document_id: document_id.clone(),
-            previous_sha256: previous.clone(),
-            sha256: blob.sha256,
-            size: blob.size,
-            renews_until: DateTime::<Utc>::from(until),
+        let renewal = Renewal {
+            filing_id: &filing_id,
+            document_id: &document_id,
+            previous: sealed.signature.sha256.clone(),
+            blob,
+            until,
         };
-        let (f, d) = (filing_id.clone(), document_id.clone());
-        // Appended only if the document is still what was renewed.
-        let (_, appended) = store
-            .append(Box::new(move |view: &dyn ReadView| {
-                let current = view
-                    .filing(&f)?
-                    .and_then(|filing| {
-                        filing
-                            .seals
-                            .into_iter()
-                            .find(|s| s.signature.document_id == d)
-                    })
-                    .map(|s| s.signature.sha256);
-                Ok(match current {
-                    Some(sha) if sha == previous => (vec![event], true),
-                    _ => (Vec::new(), false),
-                })
-            }))
-            .await?;
-        if appended {
+        if record_renewal(&*store, renewal).await? {
             outcome.renewed.push(format!("{filing_id}/{document_id}"));
         }
     }

@@ -180,6 +180,31 @@ fn page_token(token: &str) -> Result<Option<&str>, Status> {
     Ok(Some(token))
 }
 
+/// Refuses a corrected filing (补正) unless the filing it corrects is the submitter's own and was
+/// returned for correction; checked under the writer, as the log stands.
+fn check_correction(
+    view: &dyn ReadView,
+    corrected: &str,
+    submitter: &str,
+) -> Result<(), StoreError> {
+    let original = view.filing(corrected)?;
+    let ok = original.as_ref().is_some_and(|o| {
+        o.submitter == submitter && o.state == ecenter_domain::FilingState::ReturnedForCorrection
+    });
+    if !ok {
+        return Err(
+            DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
+                "header.corrects_filing_id",
+                format!(
+                    "「{corrected}」 is not a filing of yours that was returned for correction"
+                ),
+            )])
+            .into(),
+        );
+    }
+    Ok(())
+}
+
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::FilingEvent, Status>> + Send>>;
 pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::DocumentChunk, Status>> + Send>>;
 
@@ -218,18 +243,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                 return Ok((Vec::new(), (existing, true)));
             }
             if let Some(corrected) = &header.corrects_filing_id {
-                let original = view.filing(corrected)?;
-                let ok = original.as_ref().is_some_and(|o| {
-                    o.submitter == submitter
-                        && o.state == ecenter_domain::FilingState::ReturnedForCorrection
-                });
-                if !ok {
-                    return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
-                        "header.corrects_filing_id",
-                        format!("「{corrected}」 is not a filing of yours that was returned for correction"),
-                    )])
-                    .into());
-                }
+                check_correction(view, corrected, &submitter)?;
             }
             let filing_id = format!("F{:012}", view.next_seq());
             let route = routing.route(header.case_number.as_ref(), &header.filing_kind);

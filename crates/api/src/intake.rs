@@ -65,49 +65,17 @@ pub async fn receive_documents(
     let mut received = Vec::with_capacity(expected.len());
     let mut current: Option<BlobWriter> = None;
     while let Some(msg) = stream.message().await? {
-        let chunk = match msg.part {
-            Some(Part::Chunk(c)) => c,
-            Some(Part::Header(_)) => {
-                return Err(invalid("header", "only the first message may be a header"));
-            }
-            None => {
-                return Err(invalid(
-                    "part",
-                    "a message carries neither a header nor a chunk",
-                ));
-            }
-        };
+        let chunk = chunk_of(msg)?;
         let index = chunk.document_index as usize;
-        if index >= expected.len() {
-            return Err(invalid(
-                "chunk.document_index",
-                format!(
-                    "document index {index} does not exist: the header announced {} documents",
-                    expected.len()
-                ),
-            ));
-        }
-        if index < received.len() {
-            return Err(invalid(
-                "chunk.document_index",
-                format!(
-                    "a chunk of document {index} came after document {}: send the documents one after another",
-                    received.len()
-                ),
-            ));
-        }
-        while received.len() < index {
-            let writer = current.take();
-            received.push(
-                finish(
-                    writer,
-                    &expected[received.len()],
-                    received.len(),
-                    max_package_parts,
-                )
-                .await?,
-            );
-        }
+        check_chunk_order(index, expected.len(), received.len())?;
+        finish_until(
+            &mut received,
+            &mut current,
+            expected,
+            index,
+            max_package_parts,
+        )
+        .await?;
         let writer = match &mut current {
             Some(w) => w,
             None => current.insert(blobs.writer().map_err(store_status)?),
@@ -126,7 +94,62 @@ pub async fn receive_documents(
             writer.write(chunk.data).await.map_err(store_status)?;
         }
     }
-    while received.len() < expected.len() {
+    finish_until(
+        &mut received,
+        &mut current,
+        expected,
+        expected.len(),
+        max_package_parts,
+    )
+    .await?;
+    Ok(received)
+}
+
+/// The document chunk a submission message after the header carries; a second header or an
+/// empty message is refused.
+fn chunk_of(msg: pb::SubmitFilingRequest) -> Result<pb::DocumentChunk, Status> {
+    match msg.part {
+        Some(Part::Chunk(c)) => Ok(c),
+        Some(Part::Header(_)) => Err(invalid("header", "only the first message may be a header")),
+        None => Err(invalid(
+            "part",
+            "a message carries neither a header nor a chunk",
+        )),
+    }
+}
+
+/// Refuses a chunk for a document the header did not announce, or for one already complete:
+/// documents arrive one after another, in the announced order.
+fn check_chunk_order(index: usize, announced: usize, complete: usize) -> Result<(), Status> {
+    if index >= announced {
+        return Err(invalid(
+            "chunk.document_index",
+            format!(
+                "document index {index} does not exist: the header announced {announced} documents"
+            ),
+        ));
+    }
+    if index < complete {
+        return Err(invalid(
+            "chunk.document_index",
+            format!(
+                "a chunk of document {index} came after document {complete}: send the documents one after another"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Finishes and checks every document before `until` not yet received (the one being written,
+/// then any announced empty ones), in order.
+async fn finish_until(
+    received: &mut Vec<(ReceivedDocument, FinishedBlob)>,
+    current: &mut Option<BlobWriter>,
+    expected: &[ExpectedDocument],
+    until: usize,
+    max_package_parts: u64,
+) -> Result<(), Status> {
+    while received.len() < until {
         let writer = current.take();
         received.push(
             finish(
@@ -138,7 +161,7 @@ pub async fn receive_documents(
             .await?,
         );
     }
-    Ok(received)
+    Ok(())
 }
 
 /// Puts every received document in place; the returned holds remove what they placed unless kept
@@ -189,7 +212,29 @@ async fn finish(
             ),
         ));
     }
-    let media = match sniff(&info.head) {
+    let media = sniffed_media(&blob, doc, &field, index, max_package_parts).await?;
+    let media = checked_media(media, doc, &field, index)?;
+    let received = ReceivedDocument {
+        document_id: format!("D{}", index + 1),
+        name: doc.name.clone(),
+        size: info.size,
+        media_type: media.as_str().to_string(),
+        sha256: info.sha256.clone(),
+    };
+    Ok((received, blob))
+}
+
+/// The document's media type judged by its content (magic bytes; a ZIP package by its part
+/// names, refused when it has more parts than `[parsing] objects` allows).
+async fn sniffed_media(
+    blob: &FinishedBlob,
+    doc: &ExpectedDocument,
+    field: &str,
+    index: usize,
+    max_package_parts: u64,
+) -> Result<Option<MediaType>, Status> {
+    let info = &blob.info;
+    Ok(match sniff(&info.head) {
         Sniffed::Known(m) => Some(m),
         Sniffed::Zip => {
             let path = blob.path().to_path_buf();
@@ -198,7 +243,7 @@ async fn finish(
                 .unwrap_or(Ok(None))
                 .map_err(|entries| {
                     invalid(
-                        &field,
+                        field,
                         format!(
                             "document {index} 「{}」 is a package of {entries} parts; the hub reads packages of at most {max_package_parts} parts ([parsing] objects)",
                             doc.name
@@ -207,10 +252,20 @@ async fn finish(
                 })?
         }
         Sniffed::Unknown => None,
-    };
+    })
+}
+
+/// Refuses a document whose content is no accepted type, or not the type its announcement
+/// claimed; returns the media type recorded.
+fn checked_media(
+    media: Option<MediaType>,
+    doc: &ExpectedDocument,
+    field: &str,
+    index: usize,
+) -> Result<MediaType, Status> {
     let Some(media) = media else {
         return Err(invalid(
-            &field,
+            field,
             format!(
                 "document {index} 「{}」 is not a {} file (judged by its content)",
                 doc.name,
@@ -231,14 +286,7 @@ async fn finish(
             ),
         ));
     }
-    let received = ReceivedDocument {
-        document_id: format!("D{}", index + 1),
-        name: doc.name.clone(),
-        size: info.size,
-        media_type: media.as_str().to_string(),
-        sha256: info.sha256.clone(),
-    };
-    Ok((received, blob))
+    Ok(media)
 }
 
 /// The package's media type by its part names, once its directory is known to hold at most

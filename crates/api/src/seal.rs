@@ -44,7 +44,9 @@ pub(crate) fn usable_seal<S: EventStore>(
 
 pub(crate) use crate::seal_pdf::{Parse, seal_pdf_bytes};
 
+mod create;
 mod ofd;
+mod sealing;
 
 /// The algorithm of a registry seal: its recorded OID, or ECDSA for seals made before SM2.
 pub(crate) fn algorithm_of(seal: &SealRecord) -> ecenter_seal::SignatureAlgorithm {
@@ -371,30 +373,10 @@ impl<S: EventStore> SealService for SealApi<S> {
         authorize(&*self.store, &identity, Operation::CreateSeal, None, None).await?;
         let ctx = self.context()?;
         let r = request.into_inner();
-        check_seal_id(&r.seal_id)?;
-        let name = r.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 64 {
-            return Err(invalid(
-                "name",
-                "give the seal's name (至多 64 字), e.g. 襄阳市中级人民法院诉讼服务专用章",
-            ));
-        }
-        if !r.picture_png.starts_with(b"\x89PNG\r\n\x1a\n") || r.picture_png.len() > 256 * 1024 {
-            return Err(invalid(
-                "picture_png",
-                "must be a PNG image of at most 256 KiB",
-            ));
-        }
-        // It is shown on every sealed PDF: it must decode, not only look like a PNG.
-        ecenter_pdfseal::picture_size(&r.picture_png)
-            .map_err(|e| invalid("picture_png", e.to_string()))?;
+        let name = create::checked_seal_name(&r)?;
         let algorithm = requested_algorithm(r.algorithm)?;
         let keys = ctx.keys(algorithm)?;
-        let days = match r.valid_days {
-            0 => 365,
-            d @ 1..=3650 => d,
-            d => return Err(invalid("valid_days", format!("{d} is more than 3650 days"))),
-        };
+        let days = create::validity_days(r.valid_days)?;
         if self.store.seal(&r.seal_id).map_err(store_status)?.is_some() {
             return Err(
                 ApiError::already_exists(format!("seal 「{}」 already exists", r.seal_id)).into(),
@@ -430,19 +412,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             algorithm: (algorithm != ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256)
                 .then(|| algorithm.oid().to_string()),
         };
-        let event_record = record.clone();
-        self.store
-            .append(Box::new(move |view: &dyn ReadView| {
-                if view.seal(&event_record.seal_id)?.is_some() {
-                    return Err(DomainError::InvalidInput(vec![
-                        ecenter_domain::FieldViolation::new("seal_id", "already exists"),
-                    ])
-                    .into());
-                }
-                Ok((vec![Event::SealCreated(event_record)], ()))
-            }))
-            .await
-            .map_err(store_status)?;
+        self.record_seal_created(record.clone()).await?;
         Ok(Response::new(seal_message(&record)))
     }
 
@@ -535,15 +505,7 @@ impl<S: EventStore> SealService for SealApi<S> {
                 }),
             )
             .await?;
-        let seal_der = crate::documents::read_verified(
-            &*self.store,
-            &crate::documents::StoredDocument::new(
-                &seal.der_sha256,
-                format!("seal {}", seal.seal_id),
-            ),
-            "ApplySeal",
-        )
-        .await?;
+        let seal_der = sealing::registry_seal_der(&*self.store, &seal, "ApplySeal").await?;
         let keys = ctx.keys(algorithm_of(&seal))?;
         let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
             ApiError::failed_precondition(format!(
@@ -627,11 +589,7 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "only PDF documents can be sealed in place; use ApplySeal for other documents",
             ));
         }
-        let reason = if r.reason.trim().is_empty() {
-            "电子签章".into()
-        } else {
-            r.reason.trim().to_string()
-        };
+        let reason = sealing::pdf_reason(&r.reason);
         let parse = Parse {
             pool: &self.parsing,
             caller: &identity,
@@ -654,31 +612,18 @@ impl<S: EventStore> SealService for SealApi<S> {
         .await?;
         let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
         let timestamped = self.context()?.tsa.is_some();
-        let applied = AppliedSeal {
-            of_document_id: target.as_ref().map_or_else(
-                || {
-                    format!(
-                        "sha256:{}",
-                        hex::encode(ring::digest::digest(&ring::digest::SHA256, &sealed))
-                    )
-                },
-                |(_, d)| d.document_id.clone(),
-            ),
-            seal_id: seal.seal_id.clone(),
-            signature: ReceivedDocument {
-                document_id: String::new(),
-                name: match &target {
-                    Some((_, d)) => format!("{}（已签章）.pdf", d.name.trim_end_matches(".pdf")),
-                    None => "sealed.pdf".into(),
-                },
-                size: blob.size,
-                media_type: "application/pdf".into(),
-                sha256: blob.sha256.clone(),
+        let applied = sealing::sealed_copy_record(
+            target.as_ref(),
+            sealing::SealedCopy {
+                format: sealing::CopyFormat::Pdf,
+                seal: &seal,
+                blob: &blob,
+                sealed: &sealed,
+                timestamped,
+                by: &identity,
+                at: now,
             },
-            timestamped,
-            by: identity.to_string(),
-            at: DateTime::<Utc>::from(now),
-        };
+        );
         let stored = target.is_some();
         let document_id = self.record_sealing(target, applied).await?;
         Ok(Response::new(pb::SealPdfResponse {

@@ -31,22 +31,26 @@ pub(crate) struct Stamp {
     pub(crate) origin: Option<(f32, f32)>,
 }
 
-/// Seals `bytes` (a PDF) with `seal`: its registry picture where `stamp` says, signed by the hub's signer with the chains and CRLs embedded
-/// (PAdES-B-LT) and a timestamp when the hub has a TSA.
-pub(crate) async fn seal_pdf_bytes<S: EventStore>(
-    store: &S,
-    (ctx, seal): (Arc<SealContext>, &SealRecord),
-    bytes: Vec<u8>,
-    stamp: Stamp,
-    now: SystemTime,
-    parse: Option<Parse<'_>>,
-) -> Result<Vec<u8>, Status> {
+/// Refuses an SM2 seal for SealPdf: a PDF seal is a PAdES signature in ECDSA P-256, the only
+/// kind PDF validators verify.
+fn check_pades_algorithm(seal: &SealRecord) -> Result<(), Status> {
     if crate::seal::algorithm_of(seal) != ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256 {
         return Err(ApiError::failed_precondition(format!(
             "seal 「{}」 is an SM2 seal: PDF seals are PAdES signatures in ECDSA P-256, the only kind PDF validators verify; apply it to the PDF with ApplySeal (a detached SES_Signature), or create an ECDSA seal for PDFs",
             seal.seal_id
         )).into());
     }
+    Ok(())
+}
+
+/// Where the seal's registry picture shows on the page, and what the PAdES signature carries
+/// (name, /Reason, the validation data for B-LT and the registry seal itself).
+async fn pades_signature<S: EventStore>(
+    store: &S,
+    ctx: &SealContext,
+    seal: &SealRecord,
+    stamp: Stamp,
+) -> Result<(ecenter_pdfseal::Placement, ecenter_pdfseal::SignatureInfo), Status> {
     let Stamp {
         reason,
         page,
@@ -77,6 +81,21 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
         // The registry's seal itself, so any verifier checks its maker, window and signer list.
         seal: Some(seal_der),
     };
+    Ok((placement, info))
+}
+
+/// Seals `bytes` (a PDF) with `seal`: its registry picture where `stamp` says, signed by the hub's signer with the chains and CRLs embedded
+/// (PAdES-B-LT) and a timestamp when the hub has a TSA.
+pub(crate) async fn seal_pdf_bytes<S: EventStore>(
+    store: &S,
+    (ctx, seal): (Arc<SealContext>, &SealRecord),
+    bytes: Vec<u8>,
+    stamp: Stamp,
+    now: SystemTime,
+    parse: Option<Parse<'_>>,
+) -> Result<Vec<u8>, Status> {
+    check_pades_algorithm(seal)?;
+    let (placement, info) = pades_signature(store, &ctx, seal, stamp).await?;
     let stored = parse.as_ref().is_some_and(|p| p.stored);
     let work = move || {
         let sealed = ecenter_pdfseal::seal_pdf(

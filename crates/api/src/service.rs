@@ -26,6 +26,7 @@ use tonic::{Request, Response, Status};
 
 mod convert;
 mod dead_letters;
+mod serve;
 mod served;
 use dead_letters::DeadLetterAction;
 mod tail;
@@ -149,87 +150,12 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             ));
         }
         let fingerprint = fingerprint(&r);
-        let mut plan = Vec::new();
-        for (i, step) in r.plan.iter().enumerate() {
-            let channel = channel_of(step.channel, &format!("plan[{i}].channel"))?;
-            plan.push(PlanStep {
-                channel,
-                deadline_hours: step.deadline_hours,
-            });
-        }
-        let order = ServeOrderRequest {
-            case_number: r.case_number.clone(),
-            documents: r.documents.iter().map(|d| d.trim().to_string()).collect(),
-            recipients: r
-                .recipients
-                .iter()
-                .map(|p| RecipientRequest {
-                    name: p.name.clone(),
-                    role: p.role.clone(),
-                    phone: p.phone.clone(),
-                    email: p.email.clone(),
-                    phone_basis: basis_of(p.phone_basis),
-                    email_basis: basis_of(p.email_basis),
-                    consent_basis: p.consent_basis.clone(),
-                    identity: p.identity.clone(),
-                })
-                .collect(),
-            plan,
-        }
-        .validate()
-        .map_err(domain_status)?;
-        if let Some(smtp) = &context.config.smtp {
-            for (i, r) in order.recipients.iter().enumerate() {
-                let emails = r.addresses.iter().filter(|(c, _, _)| *c == Channel::Email);
-                for (_, email, _) in emails {
-                    if let Err(why) = ecenter_delivery::email::check_address(email, smtp.smtputf8) {
-                        return Err(ApiError::failed_precondition(format!(
-                            "recipients[{i}].email: {why}"
-                        ))
-                        .into());
-                    }
-                }
-            }
-        }
-        for (i, step) in order.plan.iter().enumerate() {
-            if !context.has_channel(step.channel) {
-                return Err(ApiError::failed_precondition(format!(
-                    "plan[{i}]: this hub has no {} channel configured",
-                    match step.channel {
-                        Channel::Email => "e-mail ([service.smtp])",
-                        Channel::Sms => "SMS ([service.sms])",
-                    }
-                ))
-                .into());
-            }
-        }
-        let hours = match r.link_valid_hours {
-            0 => context.config.link_valid_hours,
-            h if h > MAX_LINK_HOURS => {
-                return Err(invalid(
-                    "link_valid_hours",
-                    format!("at most {MAX_LINK_HOURS} hours"),
-                ));
-            }
-            h => h,
-        };
-        let case = order.case_number.normalized();
-        let mut documents = Vec::new();
-        for d in &order.documents {
-            if documents.iter().any(|x: &ServedDocument| &x.reference == d) {
-                return Err(invalid("documents", format!("{d} is named twice")));
-            }
-            documents.push(self.served_document(&case, d)?);
-        }
+        let order = serve::checked_order(&r)?;
+        serve::check_channels(&context, &order)?;
+        let hours = serve::link_hours(&context, r.link_valid_hours)?;
+        let documents = self.served_documents(&order)?;
         let ordered_by = identity.to_string();
-        let notice_tag = {
-            use ring::rand::SecureRandom;
-            let mut b = [0u8; 5];
-            ring::rand::SystemRandom::new()
-                .fill(&mut b)
-                .map_err(|_| ApiError::internal("the system random source failed"))?;
-            hex::encode(b)
-        };
+        let notice_tag = serve::notice_tag()?;
         let links_expire_at = Utc::now() + Duration::hours(i64::from(hours));
         let (appended, outcome) = self
             .store
@@ -263,37 +189,16 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             .await
             .map_err(store_status)?;
         let (order_id, recipients, seq) = match outcome {
-            Ok(ordered) => (
-                ordered.order_id,
-                ordered
-                    .order
-                    .recipients
-                    .iter()
-                    .map(|r| pb::RecipientId {
-                        recipient_id: r.recipient_id.clone(),
-                        name: r.name.clone(),
-                    })
-                    .collect(),
-                appended.first().map_or(0, |a| a.seq),
-            ),
-            Err(summary) => {
-                // A retry: the same answer, once the original is durable.
-                self.store
-                    .wait_durable(summary.seq)
-                    .await
-                    .map_err(store_status)?;
-                let recipients: Vec<pb::RecipientId> = self
-                    .store
-                    .order_recipients(&summary.ordered.order_id, None, usize::MAX)
-                    .map_err(store_status)?
-                    .into_iter()
-                    .map(|r| pb::RecipientId {
-                        recipient_id: r.recipient.recipient_id,
-                        name: r.recipient.name,
-                    })
-                    .collect();
-                (summary.ordered.order_id, recipients, summary.seq)
+            Ok(ordered) => {
+                let recipients = serve::recipient_ids(&ordered);
+                (
+                    ordered.order_id,
+                    recipients,
+                    appended.first().map_or(0, |a| a.seq),
+                )
             }
+            // A retry: the same answer, once the original is durable.
+            Err(summary) => self.retried_order(summary).await?,
         };
         tracing::info!(%order_id, recipients = recipients.len(), "serve order recorded");
         Ok(Response::new(pb::ServeOrderResponse {

@@ -298,28 +298,45 @@ async fn filing_text<S: EventStore>(
                 return Err(crate::documents::report(store, &doc, found, "FindSimilar").await);
             }
         };
-        match text {
-            Ok(t) if !t.trim().is_empty() => {
-                chars += t.chars().count() + 1;
-                parts.push(t)
-            }
-            Ok(_) | Err(ecenter_extract::ExtractError::NoText(_)) => {}
-            Err(ecenter_extract::ExtractError::Budget(b)) => {
-                let field = format!(
-                    "filing {} document {}",
-                    filing.filing_id, d.received.document_id
-                );
-                return Err(crate::parsing::budget_status(&b, &field, true));
-            }
-            Err(e) => {
-                return Err(ApiError::failed_precondition(format!(
-                    "document {} ({}) of filing {}: {e}",
-                    d.received.document_id, d.received.name, filing.filing_id
-                ))
-                .into());
-            }
+        if let Some(t) = document_text(text, filing, d)? {
+            chars += t.chars().count() + 1;
+            parts.push(t)
         }
     }
+    query_text(filing, parts)
+}
+
+/// A filing document's extracted text for the similar-case query: `None` when it has none
+/// (blank, or no text layer); its parse budget or an unreadable document refuses the query.
+fn document_text(
+    text: Result<String, ecenter_extract::ExtractError>,
+    filing: &ecenter_domain::Filing,
+    d: &ecenter_domain::FilingDocument,
+) -> Result<Option<String>, Status> {
+    match text {
+        Ok(t) if !t.trim().is_empty() => Ok(Some(t)),
+        Ok(_) | Err(ecenter_extract::ExtractError::NoText(_)) => Ok(None),
+        Err(ecenter_extract::ExtractError::Budget(b)) => {
+            let field = format!(
+                "filing {} document {}",
+                filing.filing_id, d.received.document_id
+            );
+            Err(crate::parsing::budget_status(&b, &field, true))
+        }
+        Err(e) => Err(ApiError::failed_precondition(format!(
+            "document {} ({}) of filing {}: {e}",
+            d.received.document_id, d.received.name, filing.filing_id
+        ))
+        .into()),
+    }
+}
+
+/// The filing's documents' texts joined into one similar-case query, cut to the query's length
+/// (and saying so); a filing with no text at all is refused.
+fn query_text(
+    filing: &ecenter_domain::Filing,
+    parts: Vec<String>,
+) -> Result<(String, bool), Status> {
     if parts.is_empty() {
         return Err(ApiError::failed_precondition(format!(
             "filing {} has no document with text (DOCX, OFD or PDF with text; images are not read): send the facts as text instead",
@@ -333,6 +350,42 @@ async fn filing_text<S: EventStore>(
     } else {
         (text, false)
     })
+}
+
+/// How many similar cases to return: the default for 0, at most `MAX_HITS`.
+fn hits_wanted(top_k: u32) -> Result<usize, Status> {
+    Ok(match top_k {
+        0 => DEFAULT_HITS,
+        k if k as usize <= MAX_HITS => k,
+        k => {
+            return Err(invalid(
+                "top_k",
+                format!("{k} hits asked; at most {MAX_HITS}"),
+            ));
+        }
+    } as usize)
+}
+
+/// A query's charges (罪名) and statutes (法条), when they are known rather than read from its text.
+type LegalFeatures = (Vec<String>, Vec<String>);
+
+/// What a search runs on: the text, its legal features if known, and a case id to leave out.
+type QuerySource = (String, Option<LegalFeatures>, Option<String>);
+
+/// An indexed case as the query (类案 of a known case): its text cut to the query's length, its
+/// charges and statutes, and its id, which the search leaves out of the hits.
+fn case_query(index: &SimilarIndex, case_id: String) -> Result<QuerySource, Status> {
+    let case_id = case_id.trim().to_string();
+    if case_id.is_empty() {
+        return Err(invalid("case_id", "is empty"));
+    }
+    let case = index
+        .index()
+        .get(&case_id)
+        .map_err(similar_status)?
+        .ok_or_else(|| ApiError::not_found(format!("no indexed case has id 「{case_id}」")))?;
+    let text: String = case.text.chars().take(MAX_QUERY_CHARS).collect();
+    Ok((text, Some((case.charges, case.statutes)), Some(case_id)))
 }
 
 fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
@@ -488,16 +541,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         let deadline = crate::parsing::deadline_of(request.metadata());
         let r = request.into_inner();
         let filter = filter_from_proto(r.filter)?;
-        let k = match r.top_k {
-            0 => DEFAULT_HITS,
-            k if k as usize <= MAX_HITS => k,
-            k => {
-                return Err(invalid(
-                    "top_k",
-                    format!("{k} hits asked; at most {MAX_HITS}"),
-                ));
-            }
-        } as usize;
+        let k = hits_wanted(r.top_k)?;
         let index = self.index.clone();
         let mut truncated = false;
         let (text, given, exclude) = match r.query {
@@ -515,21 +559,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
                 truncated = cut;
                 (text, None, None)
             }
-            Some(pb::find_similar_request::Query::CaseId(case_id)) => {
-                let case_id = case_id.trim().to_string();
-                if case_id.is_empty() {
-                    return Err(invalid("case_id", "is empty"));
-                }
-                let case = index
-                    .index()
-                    .get(&case_id)
-                    .map_err(similar_status)?
-                    .ok_or_else(|| {
-                        ApiError::not_found(format!("no indexed case has id 「{case_id}」"))
-                    })?;
-                let text: String = case.text.chars().take(MAX_QUERY_CHARS).collect();
-                (text, Some((case.charges, case.statutes)), Some(case_id))
-            }
+            Some(pb::find_similar_request::Query::CaseId(case_id)) => case_query(&index, case_id)?,
         };
         let (hits, charges, statutes) = tokio::task::spawn_blocking(move || {
             let (charges, statutes) = match given {

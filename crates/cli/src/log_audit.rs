@@ -146,6 +146,11 @@ fn walk_copy(
                 && walk.broken.is_none()
             {
                 walk.broken = check_expect(&head, *seq, hash, hashes.get(seq));
+                if walk.broken.is_none() {
+                    notes.push(format!(
+                        "entry {seq} has the hash you expect ({hash}): the log still holds it unchanged / 与预期哈希一致"
+                    ));
+                }
             }
             walk
         }

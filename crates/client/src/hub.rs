@@ -102,7 +102,7 @@ pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
         .ca_certificate(Certificate::from_pem(read(&hub.ca)?))
         .identity(Identity::from_pem(read(&hub.cert)?, read(&hub.key)?))
         .domain_name(hub.server_name.clone());
-    Channel::from_shared(format!("https://{}", hub.hub))
+    Channel::from_shared(endpoint(&hub.hub).map_err(settings)?)
         .map_err(|e| settings(e.to_string()))?
         .tls_config(tls)
         .map_err(|e| settings(e.to_string()))?
@@ -121,6 +121,27 @@ pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
                 source,
             },
         })
+}
+
+/// The URI of the hub's gRPC port from the `hub` setting, `HOST:PORT` (an `https://` in front is
+/// taken too). The port must be named: without it the channel would try 443, where no hub listens,
+/// and the user would read "cannot reach the hub" about a typo.
+fn endpoint(hub: &str) -> Result<String, String> {
+    let bare = hub
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
+    let uri: tonic::codegen::http::Uri = format!("https://{bare}")
+        .parse()
+        .map_err(|e| format!("not HOST:PORT ({e})"))?;
+    match (uri.host(), uri.port_u16(), uri.path()) {
+        (Some(h), Some(_), "/") if !h.is_empty() => Ok(format!("https://{bare}")),
+        (_, None, _) => Err(format!(
+            "no port: write HOST:PORT, e.g. {}:50051 (the hub's [listen] port)",
+            uri.host().unwrap_or(bare)
+        )),
+        _ => Err("not HOST:PORT, e.g. 127.0.0.1:50051".into()),
+    }
 }
 
 /// What rustls found wrong with the hub's certificate, if that is why the connection failed:
@@ -142,4 +163,29 @@ fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<Stri
         cause = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+
+    #[test]
+    fn the_hub_setting_must_name_its_port() {
+        assert_eq!(
+            endpoint("127.0.0.1:50051").unwrap(),
+            "https://127.0.0.1:50051"
+        );
+        assert_eq!(
+            endpoint("https://hub.court.example:7000/").unwrap(),
+            "https://hub.court.example:7000"
+        );
+        assert_eq!(endpoint("[::1]:50051").unwrap(), "https://[::1]:50051");
+        let no_port = endpoint("hub.court.example").unwrap_err();
+        assert!(
+            no_port.contains("no port") && no_port.contains("hub.court.example:50051"),
+            "{no_port}"
+        );
+        assert!(endpoint("hub.court.example:50051/v1").is_err());
+        assert!(endpoint("").is_err());
+    }
 }

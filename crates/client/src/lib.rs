@@ -25,6 +25,18 @@ pub fn beijing(t: Option<&prost_types::Timestamp>) -> String {
         .unwrap_or_default()
 }
 
+/// A time for scripts: RFC 3339 in Beijing time with its offset (`2026-12-01T18:03:00+08:00`), so
+/// it reads as people see it and still parses as one instant; empty when the hub sent none.
+pub fn beijing_rfc3339(t: Option<&prost_types::Timestamp>) -> String {
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .map(|t| {
+            t.with_timezone(&shanghai)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        })
+        .unwrap_or_default()
+}
+
 /// Lets a tool piped into `head` or `grep -q` stop quietly when the reader goes away, as Unix
 /// tools do (ended by SIGPIPE), instead of panicking in `println!` with exit code 101.
 ///

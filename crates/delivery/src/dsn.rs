@@ -265,40 +265,7 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
     let (per_message, per_recipient) = blocks.split_first().ok_or(DsnError::NoRecipients)?;
     let recipients: Vec<RecipientReport> = per_recipient
         .iter()
-        .filter_map(|b| {
-            // RFC 3464 §2.3.3 allows a comment after the action: "failed (bad destination mailbox)".
-            let action = field(b, "action")?;
-            let action = action
-                .split(|c: char| c.is_whitespace() || c == '(')
-                .next()?;
-            let action = match action.to_ascii_lowercase().as_str() {
-                "delivered" => Action::Delivered,
-                "failed" => Action::Failed,
-                "delayed" => Action::Delayed,
-                "relayed" => Action::Relayed,
-                "expanded" => Action::Expanded,
-                _ => return None,
-            };
-            Some(RecipientReport {
-                final_recipient: field(b, "final-recipient")
-                    .map(typed)
-                    .unwrap_or("")
-                    .to_string(),
-                action,
-                original_recipient: field(b, "original-recipient")
-                    .map(|v| xtext_decode(typed(v).trim())),
-                // RFC 3464 §2.3.4: the status code, then possibly a comment.
-                status: field(b, "status")
-                    .and_then(|s| s.split(|c: char| c.is_whitespace() || c == '(').next())
-                    .unwrap_or("")
-                    .to_string(),
-                diagnostic: field(b, "diagnostic-code")
-                    .map(typed)
-                    .unwrap_or("")
-                    .to_string(),
-                last_attempt: field(b, "last-attempt-date").and_then(date),
-            })
-        })
+        .filter_map(|b| recipient_report(b))
         .collect();
     if recipients.is_empty() {
         return Err(DsnError::NoRecipients);
@@ -326,6 +293,42 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
         queue_id: field(per_message, "x-postfix-queue-id")
             .map(|q| q.trim().to_string())
             .or_else(|| returned_queue_id(&message)),
+    })
+}
+
+/// One recipient's block of the `message/delivery-status` part (RFC 3464 §2.3) as a report;
+/// `None` for a block without a known `Action`.
+fn recipient_report(b: &[(String, String)]) -> Option<RecipientReport> {
+    // RFC 3464 §2.3.3 allows a comment after the action: "failed (bad destination mailbox)".
+    let action = field(b, "action")?;
+    let action = action
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()?;
+    let action = match action.to_ascii_lowercase().as_str() {
+        "delivered" => Action::Delivered,
+        "failed" => Action::Failed,
+        "delayed" => Action::Delayed,
+        "relayed" => Action::Relayed,
+        "expanded" => Action::Expanded,
+        _ => return None,
+    };
+    Some(RecipientReport {
+        final_recipient: field(b, "final-recipient")
+            .map(typed)
+            .unwrap_or("")
+            .to_string(),
+        action,
+        original_recipient: field(b, "original-recipient").map(|v| xtext_decode(typed(v).trim())),
+        // RFC 3464 §2.3.4: the status code, then possibly a comment.
+        status: field(b, "status")
+            .and_then(|s| s.split(|c: char| c.is_whitespace() || c == '(').next())
+            .unwrap_or("")
+            .to_string(),
+        diagnostic: field(b, "diagnostic-code")
+            .map(typed)
+            .unwrap_or("")
+            .to_string(),
+        last_attempt: field(b, "last-attempt-date").and_then(date),
     })
 }
 

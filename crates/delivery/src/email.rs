@@ -461,28 +461,7 @@ impl Mailer {
         }
         let mut rcpt = Vec::new();
         if connection.dsn {
-            mail.push(MailParameter::Other {
-                keyword: "RET".into(),
-                value: Some("HDRS".into()),
-            });
-            // lettre xtext-encodes parameter values itself (RFC 3461 §4): encoding them here too
-            // sent `+2B2B` for a `+`, and the DSN named another address.
-            mail.push(MailParameter::Other {
-                keyword: "ENVID".into(),
-                value: Some(message_id.to_string()),
-            });
-            rcpt.push(RcptParameter::Other {
-                keyword: "NOTIFY".into(),
-                value: Some("SUCCESS,FAILURE,DELAY".into()),
-            });
-            // RFC 6533 would need the utf-8 address type for a UTF-8 mailbox; without ORCPT the
-            // report's Final-Recipient names the address, which is what the hub matches then.
-            if !utf8_address {
-                rcpt.push(RcptParameter::Other {
-                    keyword: "ORCPT".into(),
-                    value: Some(format!("rfc822;{to}")),
-                });
-            }
+            request_dsn(&mut mail, &mut rcpt, to, message_id);
         }
         let result = async {
             connection
@@ -517,6 +496,39 @@ impl Mailer {
                 Err(e)
             }
         }
+    }
+}
+
+/// The DSN parameters of a mail transaction (RFC 3461): RET=HDRS and ENVID (the Message-ID) on
+/// MAIL FROM, NOTIFY on RCPT TO, and ORCPT for an ASCII address, so reports name the notice.
+fn request_dsn(
+    mail: &mut Vec<MailParameter>,
+    rcpt: &mut Vec<RcptParameter>,
+    to: &Address,
+    message_id: &str,
+) {
+    let utf8_address = !to.to_string().is_ascii();
+    mail.push(MailParameter::Other {
+        keyword: "RET".into(),
+        value: Some("HDRS".into()),
+    });
+    // lettre xtext-encodes parameter values itself (RFC 3461 §4): encoding them here too
+    // sent `+2B2B` for a `+`, and the DSN named another address.
+    mail.push(MailParameter::Other {
+        keyword: "ENVID".into(),
+        value: Some(message_id.to_string()),
+    });
+    rcpt.push(RcptParameter::Other {
+        keyword: "NOTIFY".into(),
+        value: Some("SUCCESS,FAILURE,DELAY".into()),
+    });
+    // RFC 6533 would need the utf-8 address type for a UTF-8 mailbox; without ORCPT the
+    // report's Final-Recipient names the address, which is what the hub matches then.
+    if !utf8_address {
+        rcpt.push(RcptParameter::Other {
+            keyword: "ORCPT".into(),
+            value: Some(format!("rfc822;{to}")),
+        });
     }
 }
 

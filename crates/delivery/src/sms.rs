@@ -25,7 +25,7 @@ pub use error::*;
 pub use fields::*;
 use rusmpp::extra::concatenation::MAX_PARTS;
 use rusmpp::extra::concatenation::{Concatenation, Concatenator, SubmitSmMultipartExt};
-use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
+use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp, SubmitSm};
 use rusmpp::tlvs::TlvValue;
 use rusmpp::types::COctetString;
 use rusmpp::values::{
@@ -658,66 +658,7 @@ async fn handle_incoming(
     let sequence = command.sequence_number();
     match (command.id(), command.pdu()) {
         (CommandId::DeliverSm, Some(Pdu::DeliverSm(sm))) => {
-            let fields = ReceiptFields::read(
-                u8::from(sm.esm_class),
-                sm.short_message().as_ref(),
-                sm.tlvs(),
-            );
-            match fields.receipt() {
-                Some(receipt) => {
-                    inner.stats.receipts.fetch_add(1, Ordering::Relaxed);
-                    let incoming = IncomingReceipt {
-                        receipt,
-                        ack: Some((client.clone(), sequence)),
-                    };
-                    if receipts.send(incoming).await.is_err() {
-                        tracing::warn!("nobody records receipts; leaving it unacknowledged");
-                    }
-                }
-                None if fields.from_the_smsc() => {
-                    // The SMSC's, but unreadable: never a reply; acknowledged so it stops.
-                    tracing::warn!(esm_class = fields.esm_class, text = %fields.text.chars().take(160).collect::<String>(), "an SMSC notification the hub cannot read; acknowledged and logged");
-                    let _ = client
-                        .deliver_sm_resp(sequence, DeliverSmResp::default())
-                        .await;
-                }
-                None => {
-                    // A handset's own message: perhaps the recipient's reply (art. 31 para. 2).
-                    let payload = sm.tlvs().iter().find_map(|t| match t.value() {
-                        Some(TlvValue::MessagePayload(p)) => Some(p.value.as_ref().to_vec()),
-                        _ => None,
-                    });
-                    let data: &[u8] = match (sm.short_message().as_ref(), &payload) {
-                        ([], Some(p)) => p,
-                        (b, _) => b,
-                    };
-                    let reply = IncomingReply {
-                        from: sm.source_addr.to_string(),
-                        text: crate::sms_reply::decode(
-                            u8::from(sm.esm_class),
-                            u8::from(sm.data_coding),
-                            data,
-                        ),
-                        ack: Some((client.clone(), sequence)),
-                    };
-                    let untaken = inner.replies_rx.lock().expect("replies lock").is_some();
-                    let sent = if untaken {
-                        Err(mpsc::error::TrySendError::Closed(reply))
-                    } else {
-                        inner.replies.try_send(reply)
-                    };
-                    if let Err(e) = sent {
-                        tracing::info!(
-                            "a handset's message arrived and nobody records replies; acknowledged"
-                        );
-                        let reply = match e {
-                            mpsc::error::TrySendError::Full(r)
-                            | mpsc::error::TrySendError::Closed(r) => r,
-                        };
-                        reply.ack().await;
-                    }
-                }
-            }
+            handle_deliver_sm(inner, client, receipts, sequence, sm).await;
         }
         (CommandId::Unbind, _) => {
             let _ = client.unbind_resp(sequence).await;
@@ -753,6 +694,75 @@ async fn handle_incoming(
                 .await;
         }
         _ => {}
+    }
+}
+
+/// Handles a deliver_sm: an SMSC delivery receipt goes to the receipt recorder (acknowledged once
+/// recorded), an SMSC notification the hub cannot read is acknowledged and logged, and a
+/// handset's own message is taken as a reply.
+async fn handle_deliver_sm(
+    inner: &Inner,
+    client: &Client,
+    receipts: &mpsc::Sender<IncomingReceipt>,
+    sequence: u32,
+    sm: &DeliverSm,
+) {
+    let fields = ReceiptFields::read(
+        u8::from(sm.esm_class),
+        sm.short_message().as_ref(),
+        sm.tlvs(),
+    );
+    match fields.receipt() {
+        Some(receipt) => {
+            inner.stats.receipts.fetch_add(1, Ordering::Relaxed);
+            let incoming = IncomingReceipt {
+                receipt,
+                ack: Some((client.clone(), sequence)),
+            };
+            if receipts.send(incoming).await.is_err() {
+                tracing::warn!("nobody records receipts; leaving it unacknowledged");
+            }
+        }
+        None if fields.from_the_smsc() => {
+            // The SMSC's, but unreadable: never a reply; acknowledged so it stops.
+            tracing::warn!(esm_class = fields.esm_class, text = %fields.text.chars().take(160).collect::<String>(), "an SMSC notification the hub cannot read; acknowledged and logged");
+            let _ = client
+                .deliver_sm_resp(sequence, DeliverSmResp::default())
+                .await;
+        }
+        None => take_reply(inner, client, sequence, sm).await,
+    }
+}
+
+/// A handset's own deliver_sm, perhaps the recipient's reply (art. 31 para. 2): decoded and handed
+/// to whoever records replies, or acknowledged at once when nobody does.
+async fn take_reply(inner: &Inner, client: &Client, sequence: u32, sm: &DeliverSm) {
+    // A handset's own message: perhaps the recipient's reply (art. 31 para. 2).
+    let payload = sm.tlvs().iter().find_map(|t| match t.value() {
+        Some(TlvValue::MessagePayload(p)) => Some(p.value.as_ref().to_vec()),
+        _ => None,
+    });
+    let data: &[u8] = match (sm.short_message().as_ref(), &payload) {
+        ([], Some(p)) => p,
+        (b, _) => b,
+    };
+    let reply = IncomingReply {
+        from: sm.source_addr.to_string(),
+        text: crate::sms_reply::decode(u8::from(sm.esm_class), u8::from(sm.data_coding), data),
+        ack: Some((client.clone(), sequence)),
+    };
+    let untaken = inner.replies_rx.lock().expect("replies lock").is_some();
+    let sent = if untaken {
+        Err(mpsc::error::TrySendError::Closed(reply))
+    } else {
+        inner.replies.try_send(reply)
+    };
+    if let Err(e) = sent {
+        tracing::info!("a handset's message arrived and nobody records replies; acknowledged");
+        let reply = match e {
+            mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
+        };
+        reply.ack().await;
     }
 }
 

@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
-use ecenter_client::{beijing, table::pad};
+use ecenter_client::{beijing, beijing_rfc3339, table::pad};
 use submit::{print_receipt, receipt_json, submit};
 
 mod submit;
@@ -217,20 +217,44 @@ fn state_name(s: i32) -> &'static str {
     }
 }
 
+/// A document's review status (GetFiling), as people read it.
+fn document_status_name(s: i32) -> &'static str {
+    match pb::DocumentStatus::try_from(s) {
+        Ok(pb::DocumentStatus::Pending) => "pending 待审查",
+        Ok(pb::DocumentStatus::Accepted) => "accepted 已接收",
+        Ok(pb::DocumentStatus::Rejected) => "rejected 不予接收",
+        Ok(pb::DocumentStatus::ReturnedForCorrection) => "returned for correction 退回补正",
+        _ => "unknown",
+    }
+}
+
+/// The stable code of an enum value for scripts: the protobuf name without its type prefix
+/// (`FILING_STATE_UNDER_REVIEW` → `UNDER_REVIEW`).
+fn code(name: &str, prefix: &str) -> String {
+    name.strip_prefix(prefix).unwrap_or(name).to_string()
+}
+
+/// A filing for scripts: states and statuses as stable codes beside their labels, times in RFC
+/// 3339 with the +08:00 offset.
 fn filing_json(f: &pb::Filing) -> serde_json::Value {
+    let state = pb::FilingState::try_from(f.state).unwrap_or_default();
     serde_json::json!({
         "filing_id": f.filing_id,
         "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
         "filing_kind": f.filing_kind,
         "title": f.title,
-        "state": state_name(f.state),
+        "state": code(state.as_str_name(), "FILING_STATE_"),
+        "state_label": state_name(f.state),
         "department": f.department,
-        "received_at": f.received_at_local,
-        "updated_at": beijing(f.updated_at.as_ref()),
+        "received_at": beijing_rfc3339(f.received_at.as_ref()),
+        "updated_at": beijing_rfc3339(f.updated_at.as_ref()),
+        "reviewer": f.reviewer,
         "review_comment": f.review_comment,
         "documents": f.documents.iter().map(|d| serde_json::json!({
             "document_id": d.document_id, "name": d.name, "size": d.size, "sha256": d.sha256,
-            "status": d.status, "reason": d.reason,
+            "status": code(pb::DocumentStatus::try_from(d.status).unwrap_or_default().as_str_name(), "DOCUMENT_STATUS_"),
+            "status_label": document_status_name(d.status),
+            "reason": d.reason,
         })).collect::<Vec<_>>(),
     })
 }
@@ -574,20 +598,24 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
             .map_or(String::new(), |c| c.normalized.clone())
     );
     println!(
-        "  {} · {} · received {} · updated {} (Asia/Shanghai)",
+        "  {} · {} · received {} · updated {} (Beijing time 北京时间)",
         f.filing_kind,
         f.department,
-        f.received_at_local,
+        beijing(f.received_at.as_ref()),
         beijing(f.updated_at.as_ref())
     );
+    if !f.reviewer.is_empty() {
+        println!("  reviewed by 审查人: {}", f.reviewer);
+    }
     if !f.review_comment.is_empty() {
         println!("  court's comment 法院意见: {}", f.review_comment);
     }
     for d in &f.documents {
         println!(
-            "  {}{}{}",
+            "  {}{}{}{}",
             pad(&d.document_id, 5),
             pad(&d.name, 28),
+            pad(document_status_name(d.status), 22),
             d.reason
         );
     }
@@ -672,7 +700,7 @@ async fn watch(profile: &Profile, filing: String, json: bool) -> Result<(), Exit
         if json {
             println!(
                 "{}",
-                serde_json::json!({"seq": e.seq, "at": beijing(e.recorded_at.as_ref()), "kind": e.kind, "actor": e.actor, "state_after": state_name(e.state_after)})
+                serde_json::json!({"seq": e.seq, "at": beijing_rfc3339(e.recorded_at.as_ref()), "kind": e.kind, "actor": e.actor, "state_after": code(pb::FilingState::try_from(e.state_after).unwrap_or_default().as_str_name(), "FILING_STATE_"), "state_after_label": state_name(e.state_after)})
             );
         } else {
             println!(

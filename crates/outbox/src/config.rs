@@ -376,11 +376,7 @@ impl ServiceConfig {
                 "the recipients' page is served over HTTPS; plain HTTP only in development mode on loopback",
             ));
         }
-        let link_key = |e: &dyn std::fmt::Display| {
-            ConfigError::file("service", "link_key_file", &self.link_key_file, e)
-        };
-        let key = std::fs::read(&self.link_key_file).map_err(|e| link_key(&e))?;
-        let links = LinkSigner::new(trim_ascii(&key)).map_err(|e| link_key(&e))?;
+        let links = self.link_signer()?;
         if self.link_valid_hours == 0 || self.link_valid_hours > MAX_LINK_HOURS {
             return Err(ConfigError::new(
                 "service",
@@ -395,43 +391,13 @@ impl ServiceConfig {
             ),
             None => None,
         };
-        let proof_font = match &self.proof_font {
-            Some(p) => {
-                let bytes = std::fs::read(p)
-                    .map_err(|e| ConfigError::file("service", "proof_font", p, e))?;
-                ecenter_proofpdf::check_font(&bytes, self.proof_font_index)
-                    .map_err(|e| ConfigError::file("service", "proof_font", p, e))?;
-                Some(Arc::new(bytes))
-            }
-            None => None,
-        };
+        let proof_font = self.load_proof_font()?;
         let sms_settings = match &self.sms {
             Some(s) => Some(s.to_settings()?),
             None => None,
         };
-        let scheme = if self.page_tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let public_url = if self.public_url.trim().is_empty() {
-            let host = if page_addr.ip().is_loopback() {
-                "localhost".to_string()
-            } else {
-                page_addr.ip().to_string()
-            };
-            format!("{scheme}://{host}:{}", page_addr.port())
-        } else {
-            self.public_url.trim().trim_end_matches('/').to_string()
-        };
-        let message_host = public_url
-            .split("://")
-            .nth(1)
-            .unwrap_or("ecenter")
-            .split([':', '/'])
-            .next()
-            .unwrap_or("ecenter")
-            .to_string();
+        let public_url = self.public_url_for(page_addr);
+        let message_host = message_host_of(&public_url);
         Ok(ServiceContext {
             config: self.clone(),
             links,
@@ -444,6 +410,62 @@ impl ServiceConfig {
             message_host,
         })
     }
+
+    /// The signer of recipients' links, from the secret in `link_key_file` (surrounding
+    /// whitespace ignored); a missing or short key names the file.
+    fn link_signer(&self) -> Result<LinkSigner, ConfigError> {
+        let link_key = |e: &dyn std::fmt::Display| {
+            ConfigError::file("service", "link_key_file", &self.link_key_file, e)
+        };
+        let key = std::fs::read(&self.link_key_file).map_err(|e| link_key(&e))?;
+        LinkSigner::new(trim_ascii(&key)).map_err(|e| link_key(&e))
+    }
+
+    /// The printable proofs' font, read and checked at start (none configured: `None`).
+    fn load_proof_font(&self) -> Result<Option<Arc<Vec<u8>>>, ConfigError> {
+        Ok(match &self.proof_font {
+            Some(p) => {
+                let bytes = std::fs::read(p)
+                    .map_err(|e| ConfigError::file("service", "proof_font", p, e))?;
+                ecenter_proofpdf::check_font(&bytes, self.proof_font_index)
+                    .map_err(|e| ConfigError::file("service", "proof_font", p, e))?;
+                Some(Arc::new(bytes))
+            }
+            None => None,
+        })
+    }
+
+    /// Base URL of the recipients' page (no trailing slash): as configured, or derived from where
+    /// the page listens (`page_addr`), https when it has its certificate.
+    fn public_url_for(&self, page_addr: SocketAddr) -> String {
+        let scheme = if self.page_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        if self.public_url.trim().is_empty() {
+            let host = if page_addr.ip().is_loopback() {
+                "localhost".to_string()
+            } else {
+                page_addr.ip().to_string()
+            };
+            format!("{scheme}://{host}:{}", page_addr.port())
+        } else {
+            self.public_url.trim().trim_end_matches('/').to_string()
+        }
+    }
+}
+
+/// The host part of Message-IDs: the public URL's host (`ecenter` when it has none).
+fn message_host_of(public_url: &str) -> String {
+    public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("ecenter")
+        .split([':', '/'])
+        .next()
+        .unwrap_or("ecenter")
+        .to_string()
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {

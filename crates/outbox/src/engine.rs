@@ -60,6 +60,14 @@ pub(crate) enum Sending {
     InDoubt,
 }
 
+/// What a provider answered for one attempt: the outcome, its reply (the relay's queue id or the
+/// SMSC's message ids) and whether the notice may have gone out although not accepted.
+struct Handed {
+    outcome: Attempt,
+    reply: String,
+    maybe_sent: bool,
+}
+
 /// Counters for operators and benchmarks.
 #[derive(Debug, Default)]
 pub struct OutboxStats {
@@ -375,21 +383,7 @@ impl<S: EventStore> Outbox<S> {
             _ = stopping.wait_for(|s| *s) => None,
         };
         let Some(_permit) = permit else {
-            // Never handed to a provider: say so, so the next start sends it as a plain retry
-            // rather than as a possible duplicate.
-            self.push_outcome(Event::Service {
-                order_id: lease.order_id,
-                recipient_id: lease.recipient_id,
-                event: RecipientEvent::NoticeResult {
-                    channel: lease.channel,
-                    attempt: lease.attempt,
-                    result: AttemptResult::Temporary {
-                        detail: "平台停止运行，未发出（the hub stopped before sending）".into(),
-                        retry_at: Utc::now(),
-                        maybe_sent: false,
-                    },
-                },
-            });
+            self.give_back_unsent(lease);
             return;
         };
         if lease.in_doubt {
@@ -397,6 +391,48 @@ impl<S: EventStore> Outbox<S> {
                 .resent_in_doubt
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+        let handed = self.hand_to_provider(&lease).await;
+        let ok = !matches!(handed.outcome, Attempt::Temporary(_));
+        self.breaker(lease.channel)
+            .lock()
+            .expect("breaker lock")
+            .record(ok, Instant::now());
+        let attempt = lease.attempt;
+        let result = self.attempt_result(lease.channel, attempt, handed);
+        self.push_outcome(Event::Service {
+            order_id: lease.order_id,
+            recipient_id: lease.recipient_id,
+            event: RecipientEvent::NoticeResult {
+                channel: lease.channel,
+                attempt,
+                result,
+            },
+        });
+    }
+
+    /// Records a leased notice that never reached the SMTP relay or SMSC (the hub stopped first)
+    /// as a plain temporary failure, not sent, so the next start does not count it in doubt.
+    fn give_back_unsent(&self, lease: Lease) {
+        // Never handed to a provider: say so, so the next start sends it as a plain retry
+        // rather than as a possible duplicate.
+        self.push_outcome(Event::Service {
+            order_id: lease.order_id,
+            recipient_id: lease.recipient_id,
+            event: RecipientEvent::NoticeResult {
+                channel: lease.channel,
+                attempt: lease.attempt,
+                result: AttemptResult::Temporary {
+                    detail: "平台停止运行，未发出（the hub stopped before sending）".into(),
+                    retry_at: Utc::now(),
+                    maybe_sent: false,
+                },
+            },
+        });
+    }
+
+    /// Hands the notice to its channel's provider (SMTP relay or SMPP gateway) within the
+    /// channel's rate limit; returns the provider's answer and whether it may have gone out.
+    async fn hand_to_provider(&self, lease: &Lease) -> Handed {
         let mut maybe_sent = false;
         let (outcome, reply) = match lease.channel {
             Channel::Email => {
@@ -435,12 +471,22 @@ impl<S: EventStore> Outbox<S> {
                 }
             }
         };
-        let ok = !matches!(outcome, Attempt::Temporary(_));
-        self.breaker(lease.channel)
-            .lock()
-            .expect("breaker lock")
-            .record(ok, Instant::now());
-        let receipt_by = match (&self.context.config.sms, lease.channel) {
+        Handed {
+            outcome,
+            reply,
+            maybe_sent,
+        }
+    }
+
+    /// The `notice_result` of an attempt: accepted (with the SMPP receipt deadline), retried after
+    /// backoff with full jitter, or permanent once the attempts run out or the address is bad.
+    fn attempt_result(&self, channel: Channel, attempt: u32, handed: Handed) -> AttemptResult {
+        let Handed {
+            outcome,
+            reply,
+            maybe_sent,
+        } = handed;
+        let receipt_by = match (&self.context.config.sms, channel) {
             (Some(sms), Channel::Sms) => Some(
                 Utc::now()
                     + chrono::Duration::seconds(
@@ -450,16 +496,15 @@ impl<S: EventStore> Outbox<S> {
             _ => None,
         };
         let backoff = self.context.config.retry.backoff();
-        let attempt = lease.attempt;
         let counter = if outcome == Attempt::Accepted {
             &self.stats.accepted
         } else {
             &self.stats.failed
         };
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let result = match outcome {
+        match outcome {
             Attempt::Accepted => AttemptResult::Accepted {
-                receipt_ids: self.receipt_ids(lease.channel, &reply),
+                receipt_ids: self.receipt_ids(channel, &reply),
                 gateway_id: reply,
                 receipt_by,
             },
@@ -482,16 +527,7 @@ impl<S: EventStore> Outbox<S> {
                 suppress: bad_address(&detail),
                 detail,
             },
-        };
-        self.push_outcome(Event::Service {
-            order_id: lease.order_id,
-            recipient_id: lease.recipient_id,
-            event: RecipientEvent::NoticeResult {
-                channel: lease.channel,
-                attempt,
-                result,
-            },
-        });
+        }
     }
 
     fn push_outcome(&self, event: Event) {

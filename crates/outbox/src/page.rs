@@ -14,7 +14,9 @@ use axum::routing::{get, post};
 use base64::Engine;
 use ecenter_delivery::link::LinkError;
 use ecenter_domain::Event;
-use ecenter_domain::service::{Activity, OrderSummary, RecipientEvent, RecipientService};
+use ecenter_domain::service::{
+    Activity, OrderSummary, RecipientEvent, RecipientService, ServedDocument,
+};
 use ecenter_store::{EventStore, ReadView, StoreError};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::net::SocketAddr;
@@ -448,28 +450,12 @@ async fn download<S: EventStore>(
             "<p>本次送达没有这份文书，请返回文书列表。</p>",
         );
     };
-    let stored = ecenter_store::verified::StoredDocument::new(
-        &document.sha256,
-        format!(
-            "order {} document {}",
-            order.ordered.order_id, document.reference
-        ),
-    );
-    let bytes = match ecenter_store::verified::read_verified(
-        &*page.store,
-        &stored,
-        "recipients' page",
-    )
-    .await
-    {
-        Ok(b) => b,
-        Err(_) => {
-            return html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "文书暂时无法提供",
-                "<p>这份文书在本院系统中的存档已损坏，暂不能下载；本院已记录并将尽快恢复，请稍后再试或联系送达法院。</p>",
-            );
-        }
+    let Some(bytes) = read_document(&*page.store, &order, document).await else {
+        return html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "文书暂时无法提供",
+            "<p>这份文书在本院系统中的存档已损坏，暂不能下载；本院已记录并将尽快恢复，请稍后再试或联系送达法院。</p>",
+        );
     };
     let downloaded = RecipientEvent::RecipientActed {
         activity: Activity::Downloaded {
@@ -489,6 +475,31 @@ async fn download<S: EventStore>(
     {
         return unavailable(e);
     }
+    attachment(bytes, document, index)
+}
+
+/// Reads a served document from the blob store, its SHA-256 checked against the service order
+/// (`None`: the stored copy is damaged or unreadable).
+async fn read_document<S: EventStore>(
+    store: &S,
+    order: &OrderSummary,
+    document: &ServedDocument,
+) -> Option<Vec<u8>> {
+    let stored = ecenter_store::verified::StoredDocument::new(
+        &document.sha256,
+        format!(
+            "order {} document {}",
+            order.ordered.order_id, document.reference
+        ),
+    );
+    ecenter_store::verified::read_verified(store, &stored, "recipients' page")
+        .await
+        .ok()
+}
+
+/// The document as a download: its media type, and a Content-Disposition with the Chinese file
+/// name (RFC 6266 / 5987) and an ASCII fallback keeping the extension.
+fn attachment(bytes: Vec<u8>, document: &ServedDocument, index: usize) -> Response {
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(

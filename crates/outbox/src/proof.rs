@@ -43,27 +43,6 @@ pub fn document(
     if !service.proof_due() {
         return None;
     }
-    let r = &service.recipient;
-    let facts: Vec<Value> = service
-        .facts
-        .iter()
-        .map(|f| match *f {
-            DeliveryFact::Reached { channel, at } => {
-                json!({"event": "到达受送达人系统", "channel": channel_name(channel), "at": time(at)})
-            }
-            DeliveryFact::Bounced { channel, at } => {
-                json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
-            }
-            DeliveryFact::Fetched { at } => json!({"event": "打开送达链接（不视为阅读）", "at": time(at)}),
-            DeliveryFact::ReadReported { channel, at } => {
-                json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
-            }
-            DeliveryFact::ConfirmedReading { at, channel } => {
-                json!({"event": "受送达人确认已阅读", "channel": channel.map(channel_name), "at": time(at)})
-            }
-            DeliveryFact::Replied { at } => json!({"event": "受送达人回复", "at": time(at)}),
-        })
-        .collect();
     let doc = json!({
         "title": TITLE,
         "version": version,
@@ -72,48 +51,10 @@ pub fn document(
         "order_id": order.ordered.order_id,
         "ordered_by": order.ordered.ordered_by,
         "ordered_at": time(order.ordered_at),
-        "documents": order.ordered.documents.iter().map(|d| json!({
-            "name": d.name,
-            "reference": d.reference,
-            "sha256": d.sha256,
-            "size": d.size,
-            "seal": d.seal,
-        })).collect::<Vec<_>>(),
-        "recipient": {
-            "recipient_id": r.recipient_id,
-            "name": r.name,
-            "role": r.role,
-            "consent_basis": r.consent_basis,
-            "addresses": r.addresses.iter().map(|(c, a, b)| json!({
-                "channel": channel_name(*c),
-                "address": a,
-                "basis": match b {
-                    ecenter_domain::effective_service::AddressBasis::Confirmed => "受送达人确认的地址",
-                    ecenter_domain::effective_service::AddressBasis::Provided => "受送达人主动提供的地址",
-                    ecenter_domain::effective_service::AddressBasis::Discovered => "法院查明的地址",
-                },
-            })).collect::<Vec<_>>(),
-        },
-        "channels": service.channels.iter().map(|c| json!({
-            "channel": channel_name(c.channel),
-            "address": c.address,
-            "message_id": c.message_id,
-            "sent_at": c.sent_at.map(time),
-            // Not confirmed sent, but a relay or SMSC may hold it: never reported as not sent.
-            "maybe_sent": c.maybe_sent || c.resends_in_doubt > 0,
-            "gateway_id": c.gateway_id,
-            "attempts": c.attempts,
-            "resends_in_doubt": c.resends_in_doubt,
-            "subject": c.subject,
-            "text": c.body,
-            "outcome": if c.closed { c.last_error.as_str() } else { "" },
-            "receipts": c.receipts.iter().map(|r| json!({
-                "part": r.part,
-                "state": r.state.describe(),
-                "at": time(r.at),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "events": facts,
+        "documents": documents_json(order),
+        "recipient": recipient_json(service),
+        "channels": channels_json(service),
+        "events": facts_json(service),
         // Art. 31 para. 2: how each confirmation came — the link of which channel's notice, from
         // which client — so a court can weigh it.
         "confirmations": service.confirmations.iter().map(|c| json!({
@@ -130,19 +71,7 @@ pub fn document(
         })).collect::<Vec<_>>(),
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
         // Reports the hub did not take on trust, and how the clerks judged them.
-        "reviewed_reports": service.unverified.iter().map(|u| json!({
-            "channel": channel_name(u.channel),
-            "claims": if u.reached { "到达受送达人系统" } else { "退回（未送达）" },
-            "at": time(u.at),
-            "detail": u.detail,
-            "set_aside_because": u.reason,
-            "judgment": u.judgment.as_ref().map(|j| json!({
-                "accepted": j.accepted,
-                "by": j.by,
-                "note": j.note,
-                "at": time(j.at),
-            })),
-        })).collect::<Vec<_>>(),
+        "reviewed_reports": reviewed_reports_json(service),
         "effective": service.effective.map(|e| json!({
             "at": time(e.at),
             "rule": e.rule.name(),
@@ -168,4 +97,122 @@ pub fn document(
         "issued_at": time(issued_at),
     });
     Some(serde_json::to_vec_pretty(&doc).expect("JSON values always serialise"))
+}
+
+/// The delivery facts of the 送达回证 in order (reached, bounced, link fetched, read reported,
+/// reading confirmed, replied), each with its channel and time.
+fn facts_json(service: &RecipientService) -> Vec<Value> {
+    service
+        .facts
+        .iter()
+        .map(|f| match *f {
+            DeliveryFact::Reached { channel, at } => {
+                json!({"event": "到达受送达人系统", "channel": channel_name(channel), "at": time(at)})
+            }
+            DeliveryFact::Bounced { channel, at } => {
+                json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
+            }
+            DeliveryFact::Fetched { at } => json!({"event": "打开送达链接（不视为阅读）", "at": time(at)}),
+            DeliveryFact::ReadReported { channel, at } => {
+                json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
+            }
+            DeliveryFact::ConfirmedReading { at, channel } => {
+                json!({"event": "受送达人确认已阅读", "channel": channel.map(channel_name), "at": time(at)})
+            }
+            DeliveryFact::Replied { at } => json!({"event": "受送达人回复", "at": time(at)}),
+        })
+        .collect()
+}
+
+/// The documents served, each with its reference, SHA-256 digest, size and seal.
+fn documents_json(order: &OrderSummary) -> Vec<Value> {
+    order
+        .ordered
+        .documents
+        .iter()
+        .map(|d| {
+            json!({
+                "name": d.name,
+                "reference": d.reference,
+                "sha256": d.sha256,
+                "size": d.size,
+                "seal": d.seal,
+            })
+        })
+        .collect::<Vec<_>>()
+}
+
+/// The recipient: identity, role, consent basis, and each address with the basis it rests on
+/// (confirmed, provided by the recipient, or discovered by the court).
+fn recipient_json(service: &RecipientService) -> Value {
+    let r = &service.recipient;
+    json!({
+        "recipient_id": r.recipient_id,
+        "name": r.name,
+        "role": r.role,
+        "consent_basis": r.consent_basis,
+        "addresses": r.addresses.iter().map(|(c, a, b)| json!({
+            "channel": channel_name(*c),
+            "address": a,
+            "basis": match b {
+                ecenter_domain::effective_service::AddressBasis::Confirmed => "受送达人确认的地址",
+                ecenter_domain::effective_service::AddressBasis::Provided => "受送达人主动提供的地址",
+                ecenter_domain::effective_service::AddressBasis::Discovered => "法院查明的地址",
+            },
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// What each channel sent and where: address, message and gateway ids, send time, attempts, the
+/// text actually sent, the outcome and the DSN / SMPP delivery receipts that came back.
+fn channels_json(service: &RecipientService) -> Vec<Value> {
+    service
+        .channels
+        .iter()
+        .map(|c| {
+            json!({
+                "channel": channel_name(c.channel),
+                "address": c.address,
+                "message_id": c.message_id,
+                "sent_at": c.sent_at.map(time),
+                // Not confirmed sent, but a relay or SMSC may hold it: never reported as not sent.
+                "maybe_sent": c.maybe_sent || c.resends_in_doubt > 0,
+                "gateway_id": c.gateway_id,
+                "attempts": c.attempts,
+                "resends_in_doubt": c.resends_in_doubt,
+                "subject": c.subject,
+                "text": c.body,
+                "outcome": if c.closed { c.last_error.as_str() } else { "" },
+                "receipts": c.receipts.iter().map(|r| json!({
+                    "part": r.part,
+                    "state": r.state.describe(),
+                    "at": time(r.at),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect::<Vec<_>>()
+}
+
+/// Reports the hub did not take on trust (unverified DSNs or receipts), why they were set aside,
+/// and how the clerks judged them.
+fn reviewed_reports_json(service: &RecipientService) -> Vec<Value> {
+    service
+        .unverified
+        .iter()
+        .map(|u| {
+            json!({
+                "channel": channel_name(u.channel),
+                "claims": if u.reached { "到达受送达人系统" } else { "退回（未送达）" },
+                "at": time(u.at),
+                "detail": u.detail,
+                "set_aside_because": u.reason,
+                "judgment": u.judgment.as_ref().map(|j| json!({
+                    "accepted": j.accepted,
+                    "by": j.by,
+                    "note": j.note,
+                    "at": time(j.at),
+                })),
+            })
+        })
+        .collect::<Vec<_>>()
 }

@@ -34,42 +34,13 @@ pub(crate) fn merge(
         ),
         None => (None, Dictionary::new()),
     };
-    let entries = |key: &[u8]| -> Result<Vec<(Object, Vec<u8>)>, PdfSealError> {
-        let Ok(list) = old.get(key) else {
-            return Ok(Vec::new());
-        };
-        Ok(resolve(prev, list)?
-            .as_array()
-            .map_err(pdf_error)?
-            .iter()
-            .map(|r| {
-                let content = resolve(prev, r)
-                    .ok()
-                    .and_then(|o| o.as_stream().ok())
-                    .map(|s| s.content.clone())
-                    .unwrap_or_default();
-                (r.clone(), content)
-            })
-            .collect())
-    };
-    let (certs, crls) = (entries(b"Certs")?, entries(b"CRLs")?);
-    let mut merged = |old: Vec<(Object, Vec<u8>)>, items: &[Vec<u8>]| {
-        let mut all: Vec<Object> = old.iter().map(|(r, _)| r.clone()).collect();
-        let mut seen: Vec<Vec<u8>> = old.into_iter().map(|(_, c)| c).collect();
-        for der in items {
-            if !seen.contains(der) {
-                let id = doc
-                    .new_document
-                    .add_object(Stream::new(Dictionary::new(), der.clone()));
-                all.push(Object::Reference(id));
-                seen.push(der.clone());
-            }
-        }
-        all
-    };
     let (certs, crls) = (
-        merged(certs, &validation.certificates),
-        merged(crls, &validation.crls),
+        existing_entries(prev, &old, b"Certs")?,
+        existing_entries(prev, &old, b"CRLs")?,
+    );
+    let (certs, crls) = (
+        merged(&mut doc.new_document, certs, &validation.certificates),
+        merged(&mut doc.new_document, crls, &validation.crls),
     );
     let mut dss = old;
     dss.set("Certs", Object::Array(certs));
@@ -89,4 +60,48 @@ pub(crate) fn merge(
         }
     }
     Ok(())
+}
+
+/// The references in the store's `key` array (/Certs or /CRLs) of the earlier DSS `old`, each
+/// with the DER its stream holds (empty when it cannot be read), so nothing is stored twice.
+fn existing_entries(
+    prev: &lopdf::Document,
+    old: &Dictionary,
+    key: &[u8],
+) -> Result<Vec<(Object, Vec<u8>)>, PdfSealError> {
+    let Ok(list) = old.get(key) else {
+        return Ok(Vec::new());
+    };
+    Ok(resolve(prev, list)?
+        .as_array()
+        .map_err(pdf_error)?
+        .iter()
+        .map(|r| {
+            let content = resolve(prev, r)
+                .ok()
+                .and_then(|o| o.as_stream().ok())
+                .map(|s| s.content.clone())
+                .unwrap_or_default();
+            (r.clone(), content)
+        })
+        .collect())
+}
+
+/// The earlier entries `old` followed by a new stream object, added to the update `new`, for
+/// each certificate or CRL of `items` (DER) the store does not hold yet.
+fn merged(
+    new: &mut lopdf::Document,
+    old: Vec<(Object, Vec<u8>)>,
+    items: &[Vec<u8>],
+) -> Vec<Object> {
+    let mut all: Vec<Object> = old.iter().map(|(r, _)| r.clone()).collect();
+    let mut seen: Vec<Vec<u8>> = old.into_iter().map(|(_, c)| c).collect();
+    for der in items {
+        if !seen.contains(der) {
+            let id = new.add_object(Stream::new(Dictionary::new(), der.clone()));
+            all.push(Object::Reference(id));
+            seen.push(der.clone());
+        }
+    }
+    all
 }

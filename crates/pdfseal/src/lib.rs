@@ -10,6 +10,7 @@
 
 mod archive;
 mod dss;
+mod incremental;
 pub mod revisions;
 mod sample;
 mod verify;
@@ -411,208 +412,32 @@ pub fn seal_pdf(
 ) -> Result<Vec<u8>, PdfSealError> {
     let Sealer { signer, chain, tsa } = *sealer;
     let picture = placement.picture.as_deref().map(decode_png).transpose()?;
-    let prev = load(pdf)?;
-    if prev.is_encrypted() {
-        return Err(PdfSealError::BadRequest(
-            "the PDF is encrypted: send it without a password".into(),
-        ));
-    }
-    xref::check(pdf, &prev)?;
-    refuse_if_certified_without_changes(pdf, &prev)?;
-    let pages = prev.get_pages();
-    let page_number = match placement.page {
-        Some(n) => n,
-        None => pages.keys().copied().max().unwrap_or(0),
-    };
-    let Some(&page_id) = pages.get(&page_number) else {
-        return Err(PdfSealError::BadRequest(format!(
-            "page {page_number} does not exist: the PDF has {} pages",
-            pages.len()
-        )));
-    };
+    let prev = incremental::open_for_sealing(pdf)?;
+    let page_id = incremental::target_page(&prev, placement.page)?;
     let view = PageView::of(&prev, page_id)?;
     let [sx, sy, _, _] = match placement.origin {
         Some((x, y)) => [x, y, x + SEAL_SIDE, y + SEAL_SIDE],
         None => view.lower_right(SEAL_SIDE, 36.0),
     };
-    let catalog_id = prev
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(pdf_error)?;
-    let existing_fields = prev
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"AcroForm").ok())
-        .map(|a| {
-            resolve(&prev, a)
-                .and_then(|a| a.as_dict().map_err(pdf_error))
-                .cloned()
-        })
-        .transpose()?;
-    let existing_annots = prev
-        .get_dictionary(page_id)
-        .map_err(pdf_error)?
-        .get(b"Annots")
-        .ok()
-        .map(|a| {
-            resolve(&prev, a)
-                .and_then(|a| a.as_array().map_err(pdf_error))
-                .cloned()
-        })
-        .transpose()?;
-    let field_count = existing_fields
-        .as_ref()
-        .and_then(|f| f.get(b"Fields").ok())
-        .and_then(|f| f.as_array().ok())
-        .map_or(0, Vec::len);
-
-    // The form's /Fields may be an indirect array: resolved here, before the update is built.
-    let existing_field_list = existing_fields
-        .as_ref()
-        .and_then(|f| f.get(b"Fields").ok())
-        .map(|f| {
-            resolve(&prev, f)
-                .and_then(|a| a.as_array().map_err(pdf_error))
-                .cloned()
-        })
-        .transpose()?
-        .unwrap_or_default();
-    let signed_before = prev
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .any(|d| revisions::is_signature_field(d) && d.has(b"V"));
-    // A fresh field name: a form may already hold an ecenterSeal2 of its own.
-    let taken: std::collections::HashSet<Vec<u8>> = prev
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .filter_map(|d| d.get(b"T").and_then(Object::as_str).ok())
-        .map(<[u8]>::to_vec)
-        .collect();
-    let field_name = (field_count + 1..)
-        .map(|n| format!("ecenterSeal{n}"))
-        .find(|name| !taken.contains(name.as_bytes()))
-        .expect("an unused name");
+    let existing = incremental::read_existing(&prev, page_id)?;
+    let catalog_id = existing.form.catalog_id;
     let mut doc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let new = &mut doc.new_document;
     // The CMS: certificates, timestamp and the named seal (its picture included).
     let space = SIGNATURE_SPACE + info.seal.as_ref().map_or(0, Vec::len);
-    let mut sig = signature_dictionary(b"Sig", b"ETSI.CAdES.detached", space);
-    sig.set(
-        "M",
-        Object::String(pdf_date(now).into_bytes(), StringFormat::Literal),
-    );
-    for (key, value) in [
-        ("Name", &info.name),
-        ("Reason", &info.reason),
-        ("Location", &info.location),
-    ] {
-        if !value.is_empty() {
-            sig.set(key, text_string(value));
-        }
-    }
+    let sig = incremental::signature_object(info, now, space);
     let sig_id = new.add_object(Object::Dictionary(sig));
-
-    let mut form = Dictionary::new();
-    form.set("Type", Object::Name(b"XObject".to_vec()));
-    form.set("Subtype", Object::Name(b"Form".to_vec()));
-    form.set(
-        "BBox",
-        Object::Array(vec![0.into(), 0.into(), SEAL_SIDE.into(), SEAL_SIDE.into()]),
-    );
-    // The registry's picture, drawn into the seal's square keeping its proportions.
-    let (resources, content) = match &picture {
-        Some(p) => {
-            let mut image = image_stream(p.width, p.height, 3, p.rgb.clone())?;
-            if let Some(alpha) = &p.alpha {
-                let mask = image_stream(p.width, p.height, 1, alpha.clone())?;
-                let mask_id = new.add_object(mask);
-                image.dict.set("SMask", Object::Reference(mask_id));
-            }
-            let image_id = new.add_object(image);
-            let mut xobjects = Dictionary::new();
-            xobjects.set("Seal", Object::Reference(image_id));
-            let mut resources = Dictionary::new();
-            resources.set("XObject", Object::Dictionary(xobjects));
-            let scale = SEAL_SIDE / p.width.max(p.height) as f32;
-            let (w, h) = (p.width as f32 * scale, p.height as f32 * scale);
-            let content = format!(
-                "q {w:.2} 0 0 {h:.2} {:.2} {:.2} cm /Seal Do Q\n",
-                (SEAL_SIDE - w) / 2.0,
-                (SEAL_SIDE - h) / 2.0
-            );
-            (resources, content.into_bytes())
-        }
-        None => (Dictionary::new(), seal_appearance()),
-    };
-    form.set("Resources", Object::Dictionary(resources));
-    if let Some(m) = view.upright_matrix() {
-        form.set(
-            "Matrix",
-            Object::Array(m.iter().map(|v| (*v).into()).collect()),
-        );
-    }
-    let appearance_id = new.add_object(Stream::new(form, content));
-
-    let mut widget = Dictionary::new();
-    widget.set("Type", Object::Name(b"Annot".to_vec()));
-    widget.set("Subtype", Object::Name(b"Widget".to_vec()));
-    widget.set("FT", Object::Name(b"Sig".to_vec()));
-    widget.set(
-        "T",
-        Object::String(field_name.into_bytes(), StringFormat::Literal),
-    );
-    widget.set("V", Object::Reference(sig_id));
-    widget.set("F", Object::Integer(132)); // Print + Locked
-    widget.set(
-        "Rect",
-        Object::Array(vec![
-            sx.into(),
-            sy.into(),
-            (sx + SEAL_SIDE).into(),
-            (sy + SEAL_SIDE).into(),
-        ]),
-    );
-    widget.set("P", Object::Reference(page_id));
-    let mut ap = Dictionary::new();
-    ap.set("N", Object::Reference(appearance_id));
-    widget.set("AP", Object::Dictionary(ap));
+    let appearance_id = incremental::add_appearance(new, picture.as_ref(), &view)?;
+    let widget = incremental::widget_dictionary(incremental::WidgetParts {
+        field_name: existing.field_name,
+        sig_id,
+        page_id,
+        origin: (sx, sy),
+        appearance_id,
+    });
     let widget_id = new.add_object(Object::Dictionary(widget));
-
-    doc.opt_clone_object_to_new_document(page_id)
-        .map_err(pdf_error)?;
-    let mut annots = existing_annots.unwrap_or_default();
-    annots.push(Object::Reference(widget_id));
-    doc.new_document
-        .get_dictionary_mut(page_id)
-        .map_err(pdf_error)?
-        .set("Annots", Object::Array(annots));
-
-    doc.opt_clone_object_to_new_document(catalog_id)
-        .map_err(pdf_error)?;
-    let mut acro = existing_fields.unwrap_or_default();
-    let mut fields = existing_field_list;
-    fields.push(Object::Reference(widget_id));
-    acro.set("Fields", Object::Array(fields));
-    // ISO 32000-1 §12.7.2: /NeedAppearances true asks readers to rebuild every widget's
-    // appearance, which replaces the seal's picture (poppler draws an empty box). A first signature
-    // fixes what is shown, so the flag goes; fields without an appearance are still drawn from
-    // their values. After an earlier signature the form is left as that signer froze it.
-    if !signed_before
-        && matches!(
-            acro.get(b"NeedAppearances").and_then(Object::as_bool),
-            Ok(true)
-        )
-    {
-        acro.set("NeedAppearances", Object::Boolean(false));
-    }
-    acro.set("SigFlags", Object::Integer(3)); // SignaturesExist + AppendOnly
-    doc.new_document
-        .get_dictionary_mut(catalog_id)
-        .map_err(pdf_error)?
-        .set("AcroForm", Object::Dictionary(acro));
+    incremental::attach_widget(&mut doc, page_id, existing.annots, widget_id)?;
+    incremental::register_field(&mut doc, existing.form, widget_id)?;
     dss::merge(&mut doc, catalog_id, &info.validation)?;
 
     let mut out = Vec::with_capacity(pdf.len() + 4 * space);

@@ -343,34 +343,7 @@ impl Additions {
         if let Some(d) = cat.and_then(|c| c.get(b"DSS").ok()) {
             reachable(full, d, None, &mut dss);
         }
-        let mut signature_parts = BTreeMap::new();
-        for (id, obj) in &full.objects {
-            let Ok(d) = obj.as_dict() else { continue };
-            if revision.objects.contains_key(id) || !is_signature_field(d) {
-                continue;
-            }
-            // An unsigned signature field is only a placeholder for a later signature when it
-            // shows nothing and does nothing: one with an appearance or actions can draw over
-            // the document or run script, and is judged as any other change.
-            if !d.has(b"V") && (d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
-                continue;
-            }
-            let sig = d
-                .get(b"V")
-                .ok()
-                .map(|v| deref(full, v))
-                .and_then(|v| v.as_dict().ok());
-            let stamp = sig.is_some_and(is_doc_timestamp);
-            let mut parts = BTreeSet::from([*id]);
-            for key in [&b"V"[..], b"AP"] {
-                if let Ok(v) = d.get(key) {
-                    reachable(full, v, Some(revision), &mut parts);
-                }
-            }
-            for p in parts {
-                signature_parts.entry(p).or_insert(stamp);
-            }
-        }
+        let signature_parts = new_signature_parts(revision, full);
         let (mut annotation_parts, mut form_parts) = (BTreeSet::new(), BTreeMap::new());
         for (id, obj) in &full.objects {
             let Ok(d) = obj.as_dict() else { continue };
@@ -437,6 +410,41 @@ impl Additions {
             Change::LaterSignature
         })
     }
+}
+
+/// The objects of new signature fields the final file adds (a later signature's or a document
+/// timestamp's dictionary, signature value and appearance), each marked true when it belongs to
+/// a document timestamp.
+fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectId, bool> {
+    let mut signature_parts = BTreeMap::new();
+    for (id, obj) in &full.objects {
+        let Ok(d) = obj.as_dict() else { continue };
+        if revision.objects.contains_key(id) || !is_signature_field(d) {
+            continue;
+        }
+        // An unsigned signature field is only a placeholder for a later signature when it
+        // shows nothing and does nothing: one with an appearance or actions can draw over
+        // the document or run script, and is judged as any other change.
+        if !d.has(b"V") && (d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
+            continue;
+        }
+        let sig = d
+            .get(b"V")
+            .ok()
+            .map(|v| deref(full, v))
+            .and_then(|v| v.as_dict().ok());
+        let stamp = sig.is_some_and(is_doc_timestamp);
+        let mut parts = BTreeSet::from([*id]);
+        for key in [&b"V"[..], b"AP"] {
+            if let Ok(v) = d.get(key) {
+                reachable(full, v, Some(revision), &mut parts);
+            }
+        }
+        for p in parts {
+            signature_parts.entry(p).or_insert(stamp);
+        }
+    }
+    signature_parts
 }
 
 /// Cross-reference and object streams: how an update is written down, not what it changes.

@@ -8,6 +8,7 @@ use ecenter_seal::{
     Check, CheckStatus, Indication, Rejection, SubIndication, TrustStores, ValidationReport,
 };
 use lopdf::Object;
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 /// One signature of a PDF and what its verification found.
@@ -120,35 +121,7 @@ pub fn verify_pdf(
     now: SystemTime,
 ) -> Result<PdfReport, PdfSealError> {
     let doc = crate::load(pdf)?;
-    // The signatures are the values of signature fields (ISO 32000-1 §12.7.4.5): a dictionary
-    // with a /ByteRange that no field names is not a signature of this document.
-    let mut names = std::collections::HashMap::new();
-    let mut found: Vec<(lopdf::ObjectId, Vec<i64>)> = Vec::new();
-    for object in doc.objects.values() {
-        let Ok(field) = object.as_dict() else {
-            continue;
-        };
-        let Ok(Object::Reference(v)) = field.get(b"V") else {
-            continue;
-        };
-        if !revisions::is_signature_field(field) || names.contains_key(v) {
-            continue;
-        }
-        let name = field
-            .get(b"T")
-            .and_then(Object::as_str)
-            .map(|t| String::from_utf8_lossy(t).into_owned());
-        names.insert(*v, name.unwrap_or_default());
-        if let Ok(range) = doc
-            .get_dictionary(*v)
-            .and_then(|d| d.get(b"ByteRange"))
-            .and_then(Object::as_array)
-        {
-            let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
-            found.push((*v, numbers));
-        }
-    }
-    found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
+    let (names, found) = signature_fields(&doc);
     // From the last signature back: a valid document timestamp proves that everything it covers
     // existed at its genTime, so earlier timestamps' TSA chains are judged then, not now
     // (ETSI EN 319 102-1 §5.6.2.4, validation from a chain of archive timestamps).
@@ -179,17 +152,69 @@ pub fn verify_pdf(
         });
     }
     signatures.reverse();
+    report_validation_data(&doc, &mut signatures);
+    let indication = overall(&signatures);
+    Ok(PdfReport {
+        signatures,
+        indication,
+    })
+}
+
+/// Each signature field's name, by its signature dictionary.
+type FieldNames = HashMap<lopdf::ObjectId, String>;
+
+/// Each signature dictionary with its /ByteRange, in the order they cover the file.
+type ByteRanges = Vec<(lopdf::ObjectId, Vec<i64>)>;
+
+/// The signatures of the document, the values of signature fields (ISO 32000-1 §12.7.4.5): each
+/// field's name by signature dictionary, and the byte ranges in the order they cover the file.
+fn signature_fields(doc: &lopdf::Document) -> (FieldNames, ByteRanges) {
+    // The signatures are the values of signature fields (ISO 32000-1 §12.7.4.5): a dictionary
+    // with a /ByteRange that no field names is not a signature of this document.
+    let mut names = HashMap::new();
+    let mut found: Vec<(lopdf::ObjectId, Vec<i64>)> = Vec::new();
+    for object in doc.objects.values() {
+        let Ok(field) = object.as_dict() else {
+            continue;
+        };
+        let Ok(Object::Reference(v)) = field.get(b"V") else {
+            continue;
+        };
+        if !revisions::is_signature_field(field) || names.contains_key(v) {
+            continue;
+        }
+        let name = field
+            .get(b"T")
+            .and_then(Object::as_str)
+            .map(|t| String::from_utf8_lossy(t).into_owned());
+        names.insert(*v, name.unwrap_or_default());
+        if let Ok(range) = doc
+            .get_dictionary(*v)
+            .and_then(|d| d.get(b"ByteRange"))
+            .and_then(Object::as_array)
+        {
+            let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
+            found.push((*v, numbers));
+        }
+    }
+    found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
+    (names, found)
+}
+
+/// Reports the validation material embedded for later (the DSS of PAdES-B-LT) on the last
+/// signature: how many certificates and CRLs it holds, or that there is none.
+fn report_validation_data(doc: &lopdf::Document, signatures: &mut [PdfSignatureReport]) {
     // Validation material embedded for later (PAdES-B-LT), reported on the last signature.
     let dss = doc
         .catalog()
         .ok()
         .and_then(|c| c.get(b"DSS").ok())
-        .and_then(|d| resolve(&doc, d).ok())
+        .and_then(|d| resolve(doc, d).ok())
         .and_then(|d| d.as_dict().ok());
     if let Some(last) = signatures.last_mut() {
         let count = |key: &[u8]| {
             dss.and_then(|d| d.get(key).ok())
-                .and_then(|a| resolve(&doc, a).ok())
+                .and_then(|a| resolve(doc, a).ok())
                 .and_then(|a| a.as_array().ok())
                 .map_or(0, Vec::len)
         };
@@ -210,11 +235,6 @@ pub fn verify_pdf(
             },
         });
     }
-    let indication = overall(&signatures);
-    Ok(PdfReport {
-        signatures,
-        indication,
-    })
 }
 
 /// The checks of one signature whose byte range is well formed: its /Contents is exactly the
@@ -249,52 +269,20 @@ fn verify_one(
             return ValidationReport::from_checks(checks, None, None);
         }
     };
-    let dict = match (revision.objects.get(&id), doc.objects.get(&id)) {
-        (Some(signed), Some(now_is)) if signed == now_is => match signed.as_dict() {
-            Ok(d) => d,
-            Err(_) => {
-                checks.push(format_failure(
-                    "revision",
-                    "the signature value is not a dictionary".into(),
-                ));
-                return ValidationReport::from_checks(checks, None, None);
-            }
-        },
-        (None, _) => {
-            checks.push(format_failure(
-                "revision",
-                "the signature dictionary is not part of the revision its byte range signs".into(),
-            ));
-            return ValidationReport::from_checks(checks, None, None);
-        }
-        _ => {
-            checks.push(format_failure(
-                "revision",
-                "the signature dictionary was changed after it was signed".into(),
-            ));
+    let dict = match signed_dictionary(&revision, doc, id) {
+        Ok(d) => d,
+        Err(why) => {
+            checks.push(format_failure("revision", why.into()));
             return ValidationReport::from_checks(checks, None, None);
         }
     };
-    let gap = unhex(&pdf[first_len + 1..second_start - 1]);
-    // ISO 32000-1 §12.8.1: the signature is the field's own /Contents, which must be the gap.
-    let contents = match dict.get(b"Contents") {
-        Ok(Object::String(bytes, _)) => bytes.clone(),
-        _ => {
-            checks.push(format_failure(
-                "contents",
-                "the signature dictionary has no /Contents string".into(),
-            ));
+    let contents = match signed_contents(pdf, dict, first_len, second_start) {
+        Ok(c) => c,
+        Err(why) => {
+            checks.push(format_failure("contents", why.into()));
             return ValidationReport::from_checks(checks, None, None);
         }
     };
-    if contents != gap {
-        checks.push(format_failure(
-            "contents",
-            "the signature dictionary's /Contents is not the bytes the byte range leaves out"
-                .into(),
-        ));
-        return ValidationReport::from_checks(checks, None, None);
-    }
     let signed: [&[u8]; 2] = [&pdf[..first_len], &pdf[second_start..end]];
     if revisions::is_doc_timestamp(dict) {
         let (check, tsa) = document_timestamp(&contents, &signed, trust, poe);
@@ -316,6 +304,48 @@ fn verify_one(
         signing_time: cms.signing_time,
         ..ValidationReport::from_checks(checks, cms.seal_name, cms.signer)
     }
+}
+
+/// The signature dictionary `id` as the revision its byte range signs has it, which must be the
+/// one the whole document has (a copy or an override in a later update proves nothing); the
+/// failure says why not.
+fn signed_dictionary<'a>(
+    revision: &'a lopdf::Document,
+    doc: &lopdf::Document,
+    id: lopdf::ObjectId,
+) -> Result<&'a lopdf::Dictionary, &'static str> {
+    match (revision.objects.get(&id), doc.objects.get(&id)) {
+        (Some(signed), Some(now_is)) if signed == now_is => match signed.as_dict() {
+            Ok(d) => Ok(d),
+            Err(_) => Err("the signature value is not a dictionary"),
+        },
+        (None, _) => {
+            Err("the signature dictionary is not part of the revision its byte range signs")
+        }
+        _ => Err("the signature dictionary was changed after it was signed"),
+    }
+}
+
+/// The signature's own /Contents (ISO 32000-1 §12.8.1), which must be exactly the hex string the
+/// byte range leaves out between `first_len` and `second_start`; the failure says why not.
+fn signed_contents(
+    pdf: &[u8],
+    dict: &lopdf::Dictionary,
+    first_len: usize,
+    second_start: usize,
+) -> Result<Vec<u8>, &'static str> {
+    let gap = unhex(&pdf[first_len + 1..second_start - 1]);
+    // ISO 32000-1 §12.8.1: the signature is the field's own /Contents, which must be the gap.
+    let contents = match dict.get(b"Contents") {
+        Ok(Object::String(bytes, _)) => bytes.clone(),
+        _ => return Err("the signature dictionary has no /Contents string"),
+    };
+    if contents != gap {
+        return Err(
+            "the signature dictionary's /Contents is not the bytes the byte range leaves out",
+        );
+    }
+    Ok(contents)
 }
 
 /// A document timestamp (SubFilter ETSI.RFC3161, PAdES B-LTA): its /Contents is an RFC 3161

@@ -12,6 +12,7 @@ mod algs;
 pub mod asn1;
 pub mod asn1_2014;
 pub mod cades;
+mod chain_steps;
 pub mod layout;
 mod rejection;
 pub mod report;
@@ -526,12 +527,7 @@ fn chain(
         certs: anchors,
         eku,
     } = anchors;
-    let key = cache.map(|_| {
-        let mut k = sha256_of(cert_der);
-        k.extend_from_slice(&sha256_of(&anchors.concat()));
-        k.extend_from_slice(eku);
-        k
-    });
+    let key = cache.map(|_| chain_steps::cache_key(cert_der, anchors, eku));
     if let (Some(cache), Some(key)) = (cache, &key)
         && let Some((from, to)) = cache.get(key)
         && from <= at
@@ -557,64 +553,39 @@ fn chain(
     let ee_der = CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&ee_der)
         .map_err(|e| general(format!("certificate unusable: {e}")))?;
-    let crls = trust
-        .crls
-        .iter()
-        .map(|d| webpki::OwnedCertRevocationList::from_der(d).map(webpki::CertRevocationList::from))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| general(format!("a configured CRL does not parse: {e}")))?;
+    let crls = chain_steps::configured_crls(trust)?;
     let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().collect();
-    let revocation = match webpki::RevocationOptionsBuilder::new(&crl_refs) {
-        Ok(b) => Some(
-            b.with_depth(webpki::RevocationCheckDepth::EndEntity)
-                .with_status_policy(webpki::UnknownStatusPolicy::Allow)
-                // A CRL past its nextUpdate says nothing about the time that counts.
-                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
-                .build(),
-        ),
-        Err(_) => None,
-    };
+    let revocation = chain_steps::revocation_options(&crl_refs);
     let since = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
     let usage = PurposeIfPresent(eku);
-    match ee.verify_for_usage(sm::chain_algorithms(), &anchors, &intermediates, UnixTime::since_unix_epoch(since), usage, revocation, None) {
+    match ee.verify_for_usage(
+        sm::chain_algorithms(),
+        &anchors,
+        &intermediates,
+        UnixTime::since_unix_epoch(since),
+        usage,
+        revocation,
+        None,
+    ) {
         Ok(path) => {
             if let (Some(cache), Some(key)) = (cache, key) {
-                let mut window = validity(cert_der);
-                for c in path.intermediate_certificates() {
-                    window = intersect(window, validity(c.der().as_ref()));
-                }
-                if let Some(w) = window {
-                    cache.put(key, w);
-                }
+                chain_steps::remember_window(cache, key, cert_der, &path);
             }
-            Ok(format!("chains to a configured anchor; not revoked ({} CRL(s) checked)", crl_refs.len()))
+            Ok(format!(
+                "chains to a configured anchor; not revoked ({} CRL(s) checked)",
+                crl_refs.len()
+            ))
         }
-        Err(webpki::Error::UnknownIssuer) => Err((
-            SubIndication::NoCertificateChainFound,
-            "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
-        )),
-        Err(webpki::Error::CertRevoked) => Err((SubIndication::Revoked, "the certificate is revoked".into())),
-        Err(e @ webpki::Error::CrlExpired { .. }) => Err((SubIndication::TryLater, explain(&e))),
-        Err(e @ webpki::Error::CertNotValidYet { .. }) => Err((SubIndication::NotYetValid, explain(&e))),
-        Err(e @ webpki::Error::CertExpired { .. }) => Err((
+        Err(e @ webpki::Error::CertExpired { .. }) if claimed_earlier => Err((
             SubIndication::OutOfBoundsNoPoe,
-            if claimed_earlier {
-                format!("{}; the claimed earlier signing time is not proven by a timestamp", explain(&e))
-            } else {
+            format!(
+                "{}; the claimed earlier signing time is not proven by a timestamp",
                 explain(&e)
-            },
+            ),
         )),
-        Err(webpki::Error::InvalidSignatureForPublicKey) | Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)) => {
-            let hint = if sm::is_sm2_cert(cert_der) {
-                "; SM2 certificates are signed under the distinguishing ID 1234567812345678 (GM/T 0015) — OpenSSL 3 writes that only with -sigopt distid:1234567812345678"
-            } else {
-                ""
-            };
-            Err((SubIndication::NoCertificateChainFound, format!("the chain's signatures do not verify against the configured anchors{hint}")))
-        }
-        Err(e) => Err(general(format!("chain validation failed: {}", explain(&e)))),
+        Err(e) => Err(chain_steps::chain_error(e, cert_der)),
     }
 }
 

@@ -8,7 +8,8 @@ use cms::cert::IssuerAndSerialNumber;
 use cms::cert::x509::attr::Attribute;
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
+    SignerInfo, SignerInfos,
 };
 use der::asn1::{GeneralizedTime, Int, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence};
@@ -446,6 +447,23 @@ pub fn verify_timestamp_of_parts(
     (anchors, intermediates): (&[Vec<u8>], &[Vec<u8>]),
     valid_at: Option<SystemTime>,
 ) -> Result<VerifiedTimestamp, Rejection> {
+    let (sd, tst_der) = unwrap_token(token)?;
+    let tst = crate::tst::decode(tst_der.as_bytes())?;
+    check_imprint(&tst, parts)?;
+    let (signer, tsa_der) = tsa_signer(&sd)?;
+    let attrs = check_signed_attributes(signer, &tsa_der, tst_der.as_bytes())?;
+    check_tsa_signature(signer, attrs, &tsa_der)?;
+    let gen_time = tst.gen_time;
+    let since_epoch = check_gen_time(gen_time, valid_at)?;
+    verify_tsa_chain(&tsa_der, (anchors, intermediates), valid_at, since_epoch)?;
+    let tsa = time_stamping_subject(&tsa_der)?;
+
+    Ok(VerifiedTimestamp { gen_time, tsa })
+}
+
+/// Decodes an RFC 3161 token: a CMS SignedData whose encapsulated content is a DER TSTInfo;
+/// returns the SignedData and the TSTInfo's encoding (what the messageDigest covers).
+fn unwrap_token(token: &[u8]) -> Result<(SignedData, OctetString), Rejection> {
     let info = ContentInfo::from_der(token)
         .map_err(|e| Rejection::Malformed(format!("not a DER ContentInfo: {e}")))?;
     if info.content_type != SIGNED_DATA {
@@ -467,7 +485,12 @@ pub fn verify_timestamp_of_parts(
         .ok_or_else(|| Rejection::Malformed("the token has no content".into()))?
         .decode_as::<OctetString>()
         .map_err(|e| Rejection::Malformed(format!("TSTInfo is not in an OCTET STRING: {e}")))?;
-    let tst = crate::tst::decode(tst_der.as_bytes())?;
+    Ok((sd, tst_der))
+}
+
+/// Checks the TSTInfo's messageImprint against the digest of the stamped `parts`, with the
+/// (allow-listed) hash algorithm the imprint names.
+fn check_imprint(tst: &crate::tst::TstCore, parts: &[&[u8]]) -> Result<(), Rejection> {
     let imprint = crate::algs::digest_of(&tst.message_imprint.hash_algorithm.oid, parts)
         .map_err(|e| Rejection::Failed(format!("the timestamp's imprint: {e}")))?;
     if tst.message_imprint.hashed_message.as_bytes() != imprint.as_slice() {
@@ -475,6 +498,12 @@ pub fn verify_timestamp_of_parts(
             "the timestamp's imprint is not the digest of what it stamps".into(),
         ));
     }
+    Ok(())
+}
+
+/// The token's SignerInfo and the TSA's certificate (DER) it names by issuer and serial, taken
+/// from the certificates the token carries.
+fn tsa_signer(sd: &SignedData) -> Result<(&SignerInfo, Vec<u8>), Rejection> {
     let signer = sd
         .signer_infos
         .0
@@ -504,6 +533,16 @@ pub fn verify_timestamp_of_parts(
         })
         .ok_or_else(|| Rejection::Malformed("the TSA's certificate is not in the token".into()))?;
     let tsa_der = tsa_cert.to_der().map_err(Rejection::malformed)?;
+    Ok((signer, tsa_der))
+}
+
+/// Checks the TSA's signed attributes (contentType id-ct-TSTInfo, ESS signing-certificate when
+/// present, messageDigest of `tst_der`) and returns them for the signature check.
+fn check_signed_attributes<'a>(
+    signer: &'a SignerInfo,
+    tsa_der: &[u8],
+    tst_der: &[u8],
+) -> Result<&'a SignedAttributes, Rejection> {
     let attrs = signer
         .signed_attrs
         .as_ref()
@@ -532,7 +571,7 @@ pub fn verify_timestamp_of_parts(
     // TSA writes none) are bound by their SignerIdentifier and the signature alone.
     let (v2, v1) = (find(SIGNING_CERTIFICATE_V2), find(SIGNING_CERTIFICATE_V1));
     if v2.is_some() || v1.is_some() {
-        let named = crate::cades::signing_certificate_check(v2, v1, &tsa_der);
+        let named = crate::cades::signing_certificate_check(v2, v1, tsa_der);
         if let crate::CheckStatus::Failed(_) = named.status {
             return Err(Rejection::Malformed(format!(
                 "the TSA's certificate: {}",
@@ -544,27 +583,40 @@ pub fn verify_timestamp_of_parts(
         .ok_or_else(|| Rejection::Malformed("no messageDigest attribute".into()))?
         .decode_as::<OctetString>()
         .map_err(Rejection::malformed)?;
-    if digest.as_bytes()
-        != crate::algs::digest_of(&signer.digest_alg.oid, &[tst_der.as_bytes()])?.as_slice()
-    {
+    if digest.as_bytes() != crate::algs::digest_of(&signer.digest_alg.oid, &[tst_der])?.as_slice() {
         return Err(Rejection::Failed(
             "the signed messageDigest does not match the TSTInfo".into(),
         ));
     }
-    let (algorithm, _) = crate::algs::signer_algorithm(
-        &signer.digest_alg.oid,
-        &signer.signature_algorithm,
-        &tsa_der,
-    )
-    .map_err(|e| Rejection::Malformed(format!("the TSA's signature: {e}")))?;
+    Ok(attrs)
+}
+
+/// Verifies the TSA's signature over the DER of its signed attributes with the (allow-listed)
+/// algorithm its SignerInfo names and the key of its certificate.
+fn check_tsa_signature(
+    signer: &SignerInfo,
+    attrs: &SignedAttributes,
+    tsa_der: &[u8],
+) -> Result<(), Rejection> {
+    let (algorithm, _) =
+        crate::algs::signer_algorithm(&signer.digest_alg.oid, &signer.signature_algorithm, tsa_der)
+            .map_err(|e| Rejection::Malformed(format!("the TSA's signature: {e}")))?;
     crate::algs::verify_with(
         algorithm,
-        &tsa_der,
+        tsa_der,
         &attrs.to_der().map_err(Rejection::malformed)?,
         signer.signature.as_bytes(),
     )
     .map_err(|_| Rejection::Failed("the TSA's signature does not verify".into()))?;
-    let gen_time = tst.gen_time;
+    Ok(())
+}
+
+/// Refuses a genTime after the time the token is judged at (beyond the clock skew allowed) and
+/// returns genTime since the Unix epoch, the time the TSA's chain is judged at by default.
+fn check_gen_time(
+    gen_time: SystemTime,
+    valid_at: Option<SystemTime>,
+) -> Result<Duration, Rejection> {
     // A timestamp proves a time before it was judged, never after.
     let judged_at = valid_at.unwrap_or_else(SystemTime::now);
     if gen_time > judged_at + Duration::from_secs(MAX_CLOCK_SKEW_SECS) {
@@ -577,6 +629,17 @@ pub fn verify_timestamp_of_parts(
     let since_epoch = gen_time
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_err(|_| Rejection::Failed("genTime is before 1970".into()))?;
+    Ok(since_epoch)
+}
+
+/// Builds the TSA certificate's chain to a configured TSA anchor (through `intermediates`) at
+/// `valid_at`, or at genTime (`since_epoch`) when `None`, with the timeStamping purpose if present.
+fn verify_tsa_chain(
+    tsa_der: &[u8],
+    (anchors, intermediates): (&[Vec<u8>], &[Vec<u8>]),
+    valid_at: Option<SystemTime>,
+    since_epoch: Duration,
+) -> Result<(), Rejection> {
     // The TSA's certificate must chain to a configured TSA anchor and be for time-stamping, at genTime.
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
@@ -591,7 +654,7 @@ pub fn verify_timestamp_of_parts(
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
-    let ee_der = CertificateDer::from(tsa_der.as_slice());
+    let ee_der = CertificateDer::from(tsa_der);
     let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|e| {
         Rejection::Malformed(format!("TSA certificate unusable: {}", crate::explain(&e)))
     })?;
@@ -620,13 +683,18 @@ pub fn verify_timestamp_of_parts(
             crate::explain(&e)
         ))
     })?;
-    let (_, parsed) = x509_parser::parse_x509_certificate(&tsa_der)
+    Ok(())
+}
+
+/// Holds the TSA's own certificate to RFC 3161 §2.3 (exactly the timeStamping purpose, marked
+/// critical) and returns its subject, the TSA a report names.
+fn time_stamping_subject(tsa_der: &[u8]) -> Result<String, Rejection> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(tsa_der)
         .map_err(|e| Rejection::Malformed(format!("TSA certificate: {e}")))?;
     match parsed.extended_key_usage() {
         Ok(Some(eku)) if eku.critical && eku.value.time_stamping && !eku.value.any && eku.value.other.is_empty() => {}
         _ => return Err(Rejection::Failed("the TSA is not trusted for time-stamping: its certificate lacks the critical timeStamping purpose".into())),
     }
     let tsa = parsed.subject().to_string();
-
-    Ok(VerifiedTimestamp { gen_time, tsa })
+    Ok(tsa)
 }

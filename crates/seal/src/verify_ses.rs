@@ -37,44 +37,11 @@ pub(crate) fn verify_with(
     ));
     let seal_name = Some(sealed.seal.name.clone());
     let signer_name = subject(&sealed.signer_cert);
-    let alg = SignatureAlgorithm::from_oid(&sealed.alg);
-    let maker_alg = SignatureAlgorithm::from_oid(&sealed.seal.maker_alg);
-    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
-        checks.push(check(
-            "algorithm",
-            Err((
-                SubIndication::CryptoConstraintsFailure,
-                format!(
-                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256 1.2.840.10045.4.3.2, SM2-with-SM3 1.2.156.10197.1.501)",
-                    sealed.alg, sealed.seal.maker_alg
-                ),
-            )),
-        ));
+    let Some(alg) = algorithm_check(&mut checks, &sealed) else {
         return ValidationReport::from_checks(checks, seal_name, signer_name);
     };
-    let algorithms = if alg == maker_alg {
-        format!("{} (allow-listed)", alg.name())
-    } else {
-        format!(
-            "signer {}, maker {} (allow-listed)",
-            alg.name(),
-            maker_alg.name()
-        )
-    };
-    checks.push(check("algorithm", Ok(algorithms)));
     signatures(&mut checks, &sealed, alg, document);
-    if !sealed.critical_extensions.is_empty() {
-        checks.push(check(
-            "extensions",
-            Err((
-                SubIndication::FormatFailure,
-                format!(
-                    "TBS_Sign carries critical extensions this verifier does not understand: {}",
-                    sealed.critical_extensions.join(", ")
-                ),
-            )),
-        ));
-    }
+    tbs_extensions_check(&mut checks, &sealed);
     let (best_time, proven) = timestamp(&mut checks, &sealed, trust, now);
     seal_checks(
         &mut checks,
@@ -175,6 +142,54 @@ fn timestamp(
     }
 }
 
+/// The "algorithm" check: the signer's and the seal maker's algorithms must both be on the
+/// allow-list (ECDSA P-256 with SHA-256, SM2 with SM3); returns the signer's, or `None` if not.
+fn algorithm_check(checks: &mut Vec<Check>, sealed: &SignatureView) -> Option<SignatureAlgorithm> {
+    let alg = SignatureAlgorithm::from_oid(&sealed.alg);
+    let maker_alg = SignatureAlgorithm::from_oid(&sealed.seal.maker_alg);
+    let (Some(alg), Some(maker_alg)) = (alg, maker_alg) else {
+        checks.push(check(
+            "algorithm",
+            Err((
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "algorithm {} / {} is not on the allow-list (ecdsa-with-SHA256 1.2.840.10045.4.3.2, SM2-with-SM3 1.2.156.10197.1.501)",
+                    sealed.alg, sealed.seal.maker_alg
+                ),
+            )),
+        ));
+        return None;
+    };
+    let algorithms = if alg == maker_alg {
+        format!("{} (allow-listed)", alg.name())
+    } else {
+        format!(
+            "signer {}, maker {} (allow-listed)",
+            alg.name(),
+            maker_alg.name()
+        )
+    };
+    checks.push(check("algorithm", Ok(algorithms)));
+    Some(alg)
+}
+
+/// Fails the "extensions" check when TBS_Sign carries critical extensions this verifier does not
+/// understand (nothing is pushed when there are none).
+fn tbs_extensions_check(checks: &mut Vec<Check>, sealed: &SignatureView) {
+    if !sealed.critical_extensions.is_empty() {
+        checks.push(check(
+            "extensions",
+            Err((
+                SubIndication::FormatFailure,
+                format!(
+                    "TBS_Sign carries critical extensions this verifier does not understand: {}",
+                    sealed.critical_extensions.join(", ")
+                ),
+            )),
+        ));
+    }
+}
+
 /// The checks of a seal itself, wherever it is carried (a `SES_Signature`, or a PDF signature's
 /// signed attribute): the maker's signature over the seal, the maker's chain to the maker anchors
 /// and its role (at the trusted signing time `at`), the seal's validity window at `at`, and that
@@ -187,31 +202,7 @@ pub(crate) fn seal_checks(
     at: SystemTime,
     cache: Option<&ChainCache>,
 ) {
-    checks.push(check(
-        "seal_maker_signature",
-        match SignatureAlgorithm::from_oid(&seal.maker_alg) {
-            None => Err((
-                SubIndication::CryptoConstraintsFailure,
-                format!(
-                    "the seal maker's algorithm {} is not on the allow-list (ecdsa-with-SHA256)",
-                    seal.maker_alg
-                ),
-            )),
-            Some(alg) => verify_raw(
-                alg,
-                &seal.maker_cert,
-                &seal.signed_info,
-                &seal.maker_signature,
-            )
-            .map(|()| "the seal maker's signature over the seal verifies".to_string())
-            .map_err(|e| {
-                (
-                    SubIndication::SigCryptoFailure,
-                    format!("seal: {e} (picture or property altered?)"),
-                )
-            }),
-        },
-    ));
+    checks.push(check("seal_maker_signature", maker_signature(seal)));
     let role = roles::role_of(trust);
     let role_check = roles::maker_role_ok(&seal.maker_cert, role);
     // A role carried as a certificate policy leaves the certificate's EKUs to other purposes.
@@ -270,6 +261,33 @@ pub(crate) fn seal_checks(
             Err(e) => Err((SubIndication::CryptoConstraintsFailure, e.to_string())),
         },
     ));
+}
+
+/// The seal maker's signature over the seal (SES_SealInfo), with the maker's allow-listed
+/// algorithm; a failure suggests the picture or a property was altered.
+fn maker_signature(seal: &SealView) -> Result<String, (SubIndication, String)> {
+    match SignatureAlgorithm::from_oid(&seal.maker_alg) {
+        None => Err((
+            SubIndication::CryptoConstraintsFailure,
+            format!(
+                "the seal maker's algorithm {} is not on the allow-list (ecdsa-with-SHA256)",
+                seal.maker_alg
+            ),
+        )),
+        Some(alg) => verify_raw(
+            alg,
+            &seal.maker_cert,
+            &seal.signed_info,
+            &seal.maker_signature,
+        )
+        .map(|()| "the seal maker's signature over the seal verifies".to_string())
+        .map_err(|e| {
+            (
+                SubIndication::SigCryptoFailure,
+                format!("seal: {e} (picture or property altered?)"),
+            )
+        }),
+    }
 }
 
 /// Why a dataHash does not match: the document changed — or the signer hashed it with another

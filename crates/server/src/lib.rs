@@ -83,55 +83,12 @@ impl Hub {
     /// Checks the configuration for `listen_on` and opens the data directory, verifying the whole
     /// event log; a log that does not verify is refused, naming its first bad entry.
     pub fn open(config: Config, listen_on: std::net::SocketAddr) -> Result<Hub, ServeError> {
-        let acceptor = match &config.tls {
-            Some(tls_config) => Some(tls::acceptor(tls_config)?),
-            None if !config.dev_mode => {
-                return Err(ServeError::Config(
-                    "TLS is not configured: set [tls] in the configuration, or start with dev_mode (flag --dev) for a local development hub on loopback".into(),
-                ));
-            }
-            None if !listen_on.ip().is_loopback() => {
-                return Err(ServeError::Config(format!(
-                    "development mode serves only on loopback, not on {listen_on}"
-                )));
-            }
-            None => None,
-        };
+        let acceptor = client_acceptor(&config, listen_on)?;
         let seals = match &config.seals {
             Some(s) => Some(Arc::new(s.load().map_err(ServeError::Seals)?)),
             None => None,
         };
-        let service = match &config.service {
-            Some(s) => {
-                let page = std::net::TcpListener::bind(s.page_listen).map_err(|e| {
-                    ServeError::Service(format!("recipients' page on {}: {e}", s.page_listen))
-                })?;
-                page.set_nonblocking(true).map_err(StoreError::Io)?;
-                let page_addr = page.local_addr().map_err(StoreError::Io)?;
-                let page_acceptor = match &s.page_tls {
-                    Some(t) => Some(tls::page_acceptor(&t.cert, &t.key)?),
-                    None => None,
-                };
-                if let Some(smtp) = &s.smtp {
-                    prepare_dsn_maildir(smtp)?;
-                }
-                let context = s
-                    .load(
-                        seals
-                            .clone()
-                            .map(|s| s as Arc<dyn ecenter_outbox::ProofSigner>),
-                        page_addr,
-                        config.dev_mode && config.tls.is_none(),
-                    )
-                    .map_err(ServeError::ServiceSetting)?;
-                Some(ServiceRuntime {
-                    context: Arc::new(context),
-                    page,
-                    page_acceptor,
-                })
-            }
-            None => None,
-        };
+        let service = open_service(&config, &seals)?;
         if config.checkpoints.archive_email.is_some()
             && config
                 .service
@@ -230,6 +187,67 @@ impl Hub {
         tracing::info!("event log flushed; hub stopped");
         result
     }
+}
+
+/// The gRPC port's TLS with client certificates; without `[tls]`, only development mode on
+/// loopback is served (plain), anything else is refused.
+fn client_acceptor(
+    config: &Config,
+    listen_on: std::net::SocketAddr,
+) -> Result<Option<ecenter_api::peer::ClientTls>, ServeError> {
+    Ok(match &config.tls {
+        Some(tls_config) => Some(tls::acceptor(tls_config)?),
+        None if !config.dev_mode => {
+            return Err(ServeError::Config(
+                "TLS is not configured: set [tls] in the configuration, or start with dev_mode (flag --dev) for a local development hub on loopback".into(),
+            ));
+        }
+        None if !listen_on.ip().is_loopback() => {
+            return Err(ServeError::Config(format!(
+                "development mode serves only on loopback, not on {listen_on}"
+            )));
+        }
+        None => None,
+    })
+}
+
+/// Electronic service, when configured: binds the recipients' page (HTTPS unless development
+/// mode on loopback), prepares the DSN maildir and loads the service context sealing proofs.
+fn open_service(
+    config: &Config,
+    seals: &Option<Arc<seal::SealContext>>,
+) -> Result<Option<ServiceRuntime>, ServeError> {
+    Ok(match &config.service {
+        Some(s) => {
+            let page = std::net::TcpListener::bind(s.page_listen).map_err(|e| {
+                ServeError::Service(format!("recipients' page on {}: {e}", s.page_listen))
+            })?;
+            page.set_nonblocking(true).map_err(StoreError::Io)?;
+            let page_addr = page.local_addr().map_err(StoreError::Io)?;
+            let page_acceptor = match &s.page_tls {
+                Some(t) => Some(tls::page_acceptor(&t.cert, &t.key)?),
+                None => None,
+            };
+            if let Some(smtp) = &s.smtp {
+                prepare_dsn_maildir(smtp)?;
+            }
+            let context = s
+                .load(
+                    seals
+                        .clone()
+                        .map(|s| s as Arc<dyn ecenter_outbox::ProofSigner>),
+                    page_addr,
+                    config.dev_mode && config.tls.is_none(),
+                )
+                .map_err(ServeError::ServiceSetting)?;
+            Some(ServiceRuntime {
+                context: Arc::new(context),
+                page,
+                page_acceptor,
+            })
+        }
+        None => None,
+    })
 }
 
 /// Checks (and, when told whom for, creates) the maildir delivery reports arrive in.

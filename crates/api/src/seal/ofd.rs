@@ -1,11 +1,10 @@
 //! SealOfd and VerifyOfd: sealed OFD documents (GB/T 33190 §18) through `ecenter-ofdseal`, on the
 //! parse pool like PDFs, recorded in the filing like any sealing.
 
+use super::sealing::{CopyFormat, SealedCopy, registry_seal_der, sealed_copy_record};
 use super::{SealApi, Target, indication_message, report_message, store_blob};
 use crate::authz::{Operation, authorize};
 use crate::error::{ApiError, invalid};
-use chrono::{DateTime, Utc};
-use ecenter_domain::{AppliedSeal, ReceivedDocument};
 use ecenter_proto::v1 as pb;
 use ecenter_seal::Sealer;
 use ecenter_store::EventStore;
@@ -54,15 +53,7 @@ impl<S: EventStore> SealApi<S> {
                 "not an OFD (an OFD is a ZIP package with OFD.xml)",
             ));
         }
-        let seal_der = crate::documents::read_verified(
-            &*self.store,
-            &crate::documents::StoredDocument::new(
-                &seal.der_sha256,
-                format!("seal {}", seal.seal_id),
-            ),
-            "SealOfd",
-        )
-        .await?;
+        let seal_der = registry_seal_der(&*self.store, &seal, "SealOfd").await?;
         let algorithm = super::algorithm_of(&seal);
         let stamp = ecenter_ofdseal::Stamp {
             page: (r.page > 0).then_some(r.page),
@@ -89,31 +80,18 @@ impl<S: EventStore> SealApi<S> {
             .run(&identity, input_len, deadline, "SealOfd", work)
             .await??;
         let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
-        let applied = AppliedSeal {
-            of_document_id: target.as_ref().map_or_else(
-                || {
-                    format!(
-                        "sha256:{}",
-                        hex::encode(ring::digest::digest(&ring::digest::SHA256, &sealed))
-                    )
-                },
-                |(_, d)| d.document_id.clone(),
-            ),
-            seal_id: seal.seal_id.clone(),
-            signature: ReceivedDocument {
-                document_id: String::new(),
-                name: match &target {
-                    Some((_, d)) => format!("{}（已签章）.ofd", d.name.trim_end_matches(".ofd")),
-                    None => "sealed.ofd".into(),
-                },
-                size: blob.size,
-                media_type: "application/ofd".into(),
-                sha256: blob.sha256.clone(),
+        let applied = sealed_copy_record(
+            target.as_ref(),
+            SealedCopy {
+                format: CopyFormat::Ofd,
+                seal: &seal,
+                blob: &blob,
+                sealed: &sealed,
+                timestamped,
+                by: &identity,
+                at: now,
             },
-            timestamped,
-            by: identity.to_string(),
-            at: DateTime::<Utc>::from(now),
-        };
+        );
         let stored = target.is_some();
         let document_id = self.record_sealing(target, applied).await?;
         Ok(Response::new(pb::SealOfdResponse {

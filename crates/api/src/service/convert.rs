@@ -2,6 +2,7 @@
 //! recipients, orders), and the fingerprint that makes a repeated request id safe.
 
 use super::*;
+use ecenter_domain::service::{ChannelTrace, UnverifiedReport};
 
 pub(super) fn channel_of(c: i32, field: &str) -> Result<Channel, Status> {
     match pb::ServiceChannel::try_from(c) {
@@ -71,37 +72,7 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
             ServiceStatus::Effective => pb::RecipientState::Effective,
             ServiceStatus::Unserved => pb::RecipientState::Unserved,
         } as i32,
-        attempts: r
-            .channels
-            .iter()
-            .map(|c| pb::Attempt {
-                channel: channel_message(c.channel),
-                address: c.address.clone(),
-                basis: basis_message(c.basis),
-                message_id: c.message_id.clone(),
-                attempts: c.attempts,
-                resends_in_doubt: c.resends_in_doubt,
-                sent_at: c.sent_at.and_then(ts),
-                gateway_id: c.gateway_id.clone(),
-                subject: c.subject.clone(),
-                body: c.body.clone(),
-                last_error: c.last_error.clone(),
-                closed: c.closed,
-                maybe_sent: c.maybe_sent || c.resends_in_doubt > 0,
-                receipts: c
-                    .receipts
-                    .iter()
-                    .map(|r| pb::SmsReceipt {
-                        part: r.part.clone(),
-                        state: serde_json::to_value(r.state)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        at: ts(r.at),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        attempts: r.channels.iter().map(attempt_message).collect(),
         facts: r.facts.iter().map(fact_message).collect(),
         effective: r.effective.map(|e| pb::EffectiveService {
             at: ts(e.at),
@@ -126,27 +97,7 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
             .unverified
             .iter()
             .enumerate()
-            .map(|(index, u)| pb::UnverifiedReport {
-                channel: channel_message(u.channel),
-                at: ts(u.at),
-                detail: u.detail.clone(),
-                reason: u.reason.clone(),
-                reached: u.reached,
-                index: index as u32,
-                judged: u.judgment.is_some(),
-                accepted: u.judgment.as_ref().is_some_and(|j| j.accepted),
-                judged_by: u
-                    .judgment
-                    .as_ref()
-                    .map(|j| j.by.clone())
-                    .unwrap_or_default(),
-                judgment_note: u
-                    .judgment
-                    .as_ref()
-                    .map(|j| j.note.clone())
-                    .unwrap_or_default(),
-                judged_at: u.judgment.as_ref().and_then(|j| ts(j.at)),
-            })
+            .map(|(index, u)| unverified_message(index, u))
             .collect(),
         replies: r
             .replies
@@ -158,6 +109,64 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
                 text: x.text.clone(),
             })
             .collect(),
+    }
+}
+
+/// One channel's delivery attempt (address, message id, the text sent, SMS receipts) as the
+/// API shows it on a recipient's service.
+fn attempt_message(c: &ChannelTrace) -> pb::Attempt {
+    pb::Attempt {
+        channel: channel_message(c.channel),
+        address: c.address.clone(),
+        basis: basis_message(c.basis),
+        message_id: c.message_id.clone(),
+        attempts: c.attempts,
+        resends_in_doubt: c.resends_in_doubt,
+        sent_at: c.sent_at.and_then(ts),
+        gateway_id: c.gateway_id.clone(),
+        subject: c.subject.clone(),
+        body: c.body.clone(),
+        last_error: c.last_error.clone(),
+        closed: c.closed,
+        maybe_sent: c.maybe_sent || c.resends_in_doubt > 0,
+        receipts: c
+            .receipts
+            .iter()
+            .map(|r| pb::SmsReceipt {
+                part: r.part.clone(),
+                state: serde_json::to_value(r.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                at: ts(r.at),
+            })
+            .collect(),
+    }
+}
+
+/// The recipient's `index`-th unverified report (a receipt or bounce a clerk must judge) with
+/// the clerk's judgment, if any, as the API shows it.
+fn unverified_message(index: usize, u: &UnverifiedReport) -> pb::UnverifiedReport {
+    pb::UnverifiedReport {
+        channel: channel_message(u.channel),
+        at: ts(u.at),
+        detail: u.detail.clone(),
+        reason: u.reason.clone(),
+        reached: u.reached,
+        index: index as u32,
+        judged: u.judgment.is_some(),
+        accepted: u.judgment.as_ref().is_some_and(|j| j.accepted),
+        judged_by: u
+            .judgment
+            .as_ref()
+            .map(|j| j.by.clone())
+            .unwrap_or_default(),
+        judgment_note: u
+            .judgment
+            .as_ref()
+            .map(|j| j.note.clone())
+            .unwrap_or_default(),
+        judged_at: u.judgment.as_ref().and_then(|j| ts(j.at)),
     }
 }
 

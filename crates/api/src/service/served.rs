@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::ApiError;
+use ecenter_domain::AppliedSeal;
 
 impl<S: EventStore> ServiceApi<S> {
     /// Resolves `F…/Sn` to the sealed copy served.
@@ -11,21 +12,7 @@ impl<S: EventStore> ServiceApi<S> {
         case_number: &str,
         reference: &str,
     ) -> Result<ServedDocument, Status> {
-        let field = "documents";
-        let (filing_id, seal_id) = reference.split_once('/').ok_or_else(|| {
-            invalid(
-                field,
-                format!("「{reference}」 is not a sealed copy: write filing_id/S1"),
-            )
-        })?;
-        if !seal_id.starts_with('S') {
-            return Err(invalid(
-                field,
-                format!(
-                    "「{reference}」 is not sealed: serve its sealed copy (S1, S2, ... from SealPdf, SealOfd or ApplySeal)"
-                ),
-            ));
-        }
+        let (filing_id, seal_id) = sealed_copy_reference(reference)?;
         let filing = self
             .store
             .filing(filing_id)
@@ -49,19 +36,7 @@ impl<S: EventStore> ServiceApi<S> {
             .ok_or_else(|| {
                 ApiError::not_found(format!("filing {filing_id} has no sealed copy {seal_id}"))
             })?;
-        let seal = match self.store.seal(&applied.seal_id).map_err(store_status)? {
-            Some(r) => format!(
-                "{} {}{}",
-                r.seal_id,
-                r.name,
-                if applied.timestamped {
-                    "，带可信时间戳"
-                } else {
-                    ""
-                }
-            ),
-            None => applied.seal_id.clone(),
-        };
+        let seal = self.seal_label(applied)?;
         // A sealed PDF or OFD carries its seal inside: the sealed copy itself is served.
         if let Some(kind) = match applied.signature.media_type.as_str() {
             "application/pdf" => Some(""),
@@ -94,4 +69,45 @@ impl<S: EventStore> ServiceApi<S> {
             seal: format!("{seal}（GB/T 38540 签章 {seal_id}）"),
         })
     }
+
+    /// How the served document's seal is named to the recipient: the registry seal's id and name,
+    /// 带可信时间戳 when timestamped, or only its id when the registry no longer has it.
+    fn seal_label(&self, applied: &AppliedSeal) -> Result<String, Status> {
+        Ok(
+            match self.store.seal(&applied.seal_id).map_err(store_status)? {
+                Some(r) => format!(
+                    "{} {}{}",
+                    r.seal_id,
+                    r.name,
+                    if applied.timestamped {
+                        "，带可信时间戳"
+                    } else {
+                        ""
+                    }
+                ),
+                None => applied.seal_id.clone(),
+            },
+        )
+    }
+}
+
+/// Splits a serve order's document reference `F…/Sn` into filing and sealed copy, refusing
+/// anything but a sealed copy (S1, S2, ...).
+fn sealed_copy_reference(reference: &str) -> Result<(&str, &str), Status> {
+    let field = "documents";
+    let (filing_id, seal_id) = reference.split_once('/').ok_or_else(|| {
+        invalid(
+            field,
+            format!("「{reference}」 is not a sealed copy: write filing_id/S1"),
+        )
+    })?;
+    if !seal_id.starts_with('S') {
+        return Err(invalid(
+            field,
+            format!(
+                "「{reference}」 is not sealed: serve its sealed copy (S1, S2, ... from SealPdf, SealOfd or ApplySeal)"
+            ),
+        ));
+    }
+    Ok((filing_id, seal_id))
 }

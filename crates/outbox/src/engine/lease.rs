@@ -7,9 +7,12 @@ use crate::config::ServiceContext;
 use chrono::Utc;
 use ecenter_delivery::notice::NoticeContext;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::service::{AttemptResult, DueAction, RecipientEvent, message_id};
+use ecenter_domain::service::{
+    AttemptResult, DueAction, OrderSummary, RecipientEvent, RecipientService, message_id,
+};
 use ecenter_domain::{DeliveryKey, Event, RecipientKey};
 use ecenter_store::{ReadView, StoreError};
+use std::collections::HashMap;
 
 /// A notice leased for sending: what the worker needs.
 pub(super) struct Lease {
@@ -56,19 +59,9 @@ pub(super) fn lease_one(
     let Some(service) = view.recipient_service(&o, &r)? else {
         return Ok(());
     };
-    let now = Utc::now();
     let trace = service.trace(channel);
     let resend_in_doubt = in_doubt || trace.is_some_and(|t| t.maybe_sent);
-    let still_due = if in_doubt {
-        trace.is_some_and(|t| t.in_flight)
-    } else {
-        service
-            .dues
-            .iter()
-            .any(|d| d.channel == channel && d.action == DueAction::Send && d.at <= now)
-            && !trace.is_some_and(|t| t.in_flight)
-    };
-    if !still_due {
+    if !still_due(&service, channel, sending) {
         return Ok(());
     }
     let Some((address, _)) = service.address(channel) else {
@@ -92,27 +85,8 @@ pub(super) fn lease_one(
         }));
         return Ok(());
     }
-    if !orders.contains_key(&o) {
-        let summary = view
-            .service_order(&o)?
-            .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
-        orders.insert(o.clone(), summary);
-    }
-    let order = &orders[&o];
-    // A notice sent before on this channel goes again word for word — the same link, the same
-    // nonce: a copy the relay may hold and the resend carry one link, never two (issue #17).
-    let earlier = trace.filter(|t| !t.body.is_empty()).and_then(|t| {
-        service
-            .link_channels
-            .iter()
-            .rev()
-            .find(|(_, c)| *c == channel)
-            .map(|(nonce, _)| (t.subject.clone(), t.body.clone(), nonce.clone()))
-    });
-    let (subject, body, nonce) = match earlier {
-        Some(again) => again,
-        None => fresh_notice(ctx, order, &service, channel)?,
-    };
+    let order = order_of(view, orders, &o)?;
+    let (subject, body, nonce) = notice_text(ctx, order, &service, channel)?;
     let message_id = trace.map_or_else(
         || {
             message_id(
@@ -125,17 +99,7 @@ pub(super) fn lease_one(
         },
         |t| t.message_id.clone(),
     );
-    events.push(event(RecipientEvent::NoticeSending {
-        channel,
-        attempt,
-        address: address.clone(),
-        message_id: message_id.clone(),
-        subject: subject.clone(),
-        body: body.clone(),
-        link_nonce: nonce,
-        in_doubt: resend_in_doubt,
-    }));
-    leases.push(Lease {
+    let lease = Lease {
         order_id: o.clone(),
         recipient_id: r.clone(),
         channel,
@@ -145,8 +109,86 @@ pub(super) fn lease_one(
         body,
         message_id,
         in_doubt: resend_in_doubt,
-    });
+    };
+    push_lease(events, leases, lease, nonce);
     Ok(())
+}
+
+/// Adds the lease's `notice_sending` event (written before any provider sees the notice, with
+/// the exact text and link nonce) to `events`, and the lease itself to `leases`.
+fn push_lease(events: &mut Vec<Event>, leases: &mut Vec<Lease>, lease: Lease, nonce: String) {
+    events.push(Event::Service {
+        order_id: lease.order_id.clone(),
+        recipient_id: lease.recipient_id.clone(),
+        event: RecipientEvent::NoticeSending {
+            channel: lease.channel,
+            attempt: lease.attempt,
+            address: lease.address.clone(),
+            message_id: lease.message_id.clone(),
+            subject: lease.subject.clone(),
+            body: lease.body.clone(),
+            link_nonce: nonce,
+            in_doubt: lease.in_doubt,
+        },
+    });
+    leases.push(lease);
+}
+
+/// Whether the notice on `channel` is still to be leased: due and not in flight, or, when
+/// re-sending after a crash, still in flight (its `notice_result` never recorded).
+fn still_due(service: &RecipientService, channel: Channel, sending: Sending) -> bool {
+    let in_doubt = sending == Sending::InDoubt;
+    let now = Utc::now();
+    let trace = service.trace(channel);
+    if in_doubt {
+        trace.is_some_and(|t| t.in_flight)
+    } else {
+        service
+            .dues
+            .iter()
+            .any(|d| d.channel == channel && d.action == DueAction::Send && d.at <= now)
+            && !trace.is_some_and(|t| t.in_flight)
+    }
+}
+
+/// The service order `o`, read once per lease batch and kept in `orders` for the next leases.
+fn order_of<'a>(
+    view: &dyn ReadView,
+    orders: &'a mut HashMap<String, OrderSummary>,
+    o: &str,
+) -> Result<&'a OrderSummary, StoreError> {
+    if !orders.contains_key(o) {
+        let summary = view
+            .service_order(o)?
+            .ok_or_else(|| StoreError::Database(format!("order {o} is missing")))?;
+        orders.insert(o.to_string(), summary);
+    }
+    Ok(&orders[o])
+}
+
+/// The subject, body and link nonce of the notice on `channel`: the text sent before on it, or a
+/// fresh notice with a new link.
+fn notice_text(
+    ctx: &ServiceContext,
+    order: &OrderSummary,
+    service: &RecipientService,
+    channel: Channel,
+) -> Result<(String, String, String), StoreError> {
+    let trace = service.trace(channel);
+    // A notice sent before on this channel goes again word for word — the same link, the same
+    // nonce: a copy the relay may hold and the resend carry one link, never two (issue #17).
+    let earlier = trace.filter(|t| !t.body.is_empty()).and_then(|t| {
+        service
+            .link_channels
+            .iter()
+            .rev()
+            .find(|(_, c)| *c == channel)
+            .map(|(nonce, _)| (t.subject.clone(), t.body.clone(), nonce.clone()))
+    });
+    Ok(match earlier {
+        Some(again) => again,
+        None => fresh_notice(ctx, order, service, channel)?,
+    })
 }
 
 /// A new notice for `channel`: a fresh link (with its nonce) in the court's template.

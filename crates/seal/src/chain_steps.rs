@@ -1,0 +1,92 @@
+//! Steps of the certificate path validation in `chain`: the key a validated chain is cached
+//! under, the window its cache entry covers, and a failed path as an ETSI EN 319 102-1
+//! sub-indication with its explanation.
+
+use crate::{ChainCache, SubIndication, TrustStores, explain, intersect, sha256_of, sm, validity};
+
+/// The key a validated chain is cached under: the certificate's SHA-256, the SHA-256 of the
+/// anchors it must chain to, and the extended key usage required.
+pub(crate) fn cache_key(cert_der: &[u8], anchors: &[Vec<u8>], eku: &[u8]) -> Vec<u8> {
+    let mut k = sha256_of(cert_der);
+    k.extend_from_slice(&sha256_of(&anchors.concat()));
+    k.extend_from_slice(eku);
+    k
+}
+
+/// The configured CRLs, parsed; one that does not parse fails the chain (a general failure).
+pub(crate) fn configured_crls(
+    trust: &TrustStores,
+) -> Result<Vec<webpki::CertRevocationList<'static>>, (SubIndication, String)> {
+    let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
+    trust
+        .crls
+        .iter()
+        .map(|d| webpki::OwnedCertRevocationList::from_der(d).map(webpki::CertRevocationList::from))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| general(format!("a configured CRL does not parse: {e}")))
+}
+
+/// Revocation checking of the end-entity certificate against the CRLs (none given: no checking);
+/// a CRL past its nextUpdate is refused, a certificate no CRL covers is allowed.
+pub(crate) fn revocation_options<'a>(
+    crl_refs: &'a [&'a webpki::CertRevocationList<'a>],
+) -> Option<webpki::RevocationOptions<'a>> {
+    match webpki::RevocationOptionsBuilder::new(crl_refs) {
+        Ok(b) => Some(
+            b.with_depth(webpki::RevocationCheckDepth::EndEntity)
+                .with_status_policy(webpki::UnknownStatusPolicy::Allow)
+                // A CRL past its nextUpdate says nothing about the time that counts.
+                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                .build(),
+        ),
+        Err(_) => None,
+    }
+}
+
+/// Caches a validated path for the window in which the certificate and every intermediate are
+/// valid (nothing cached when the windows do not overlap).
+pub(crate) fn remember_window<'p>(
+    cache: &ChainCache,
+    key: Vec<u8>,
+    cert_der: &[u8],
+    path: &'p webpki::VerifiedPath<'p>,
+) {
+    let mut window = validity(cert_der);
+    for c in path.intermediate_certificates() {
+        window = intersect(window, validity(c.der().as_ref()));
+    }
+    if let Some(w) = window {
+        cache.put(key, w);
+    }
+}
+
+/// Why a certificate path does not validate, as an ETSI EN 319 102-1 sub-indication and words
+/// for people (an SM2 signature failure names GM/T 0015's distinguishing ID).
+pub(crate) fn chain_error(e: webpki::Error, cert_der: &[u8]) -> (SubIndication, String) {
+    match e {
+        webpki::Error::UnknownIssuer => (
+            SubIndication::NoCertificateChainFound,
+            "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
+        ),
+        webpki::Error::CertRevoked => (SubIndication::Revoked, "the certificate is revoked".into()),
+        e @ webpki::Error::CrlExpired { .. } => (SubIndication::TryLater, explain(&e)),
+        e @ webpki::Error::CertNotValidYet { .. } => (SubIndication::NotYetValid, explain(&e)),
+        e @ webpki::Error::CertExpired { .. } => (SubIndication::OutOfBoundsNoPoe, explain(&e)),
+        webpki::Error::InvalidSignatureForPublicKey
+        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            let hint = if sm::is_sm2_cert(cert_der) {
+                "; SM2 certificates are signed under the distinguishing ID 1234567812345678 (GM/T 0015) — OpenSSL 3 writes that only with -sigopt distid:1234567812345678"
+            } else {
+                ""
+            };
+            (
+                SubIndication::NoCertificateChainFound,
+                format!("the chain's signatures do not verify against the configured anchors{hint}"),
+            )
+        }
+        e => (
+            SubIndication::CertificateChainGeneralFailure,
+            format!("chain validation failed: {}", explain(&e)),
+        ),
+    }
+}
