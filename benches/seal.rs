@@ -113,16 +113,16 @@ fn main() {
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, raw.public_key().as_ref().to_vec());
 
     c.bench_function("raw_p256_sign_4k", |b| {
-        b.iter(|| raw.sign(&rng, black_box(&small)).unwrap())
+        b.iter(|| raw.sign(&rng, black_box(&small)).unwrap());
     });
     // What GB/T 38540 itself costs: ring signs whole messages, so the signature hashes TBS_Sign, which
     // embeds the whole seal (plus about 128 bytes of version, time, document hash and property).
     let tbs_sized = vec![0x25u8; seal.len() + 128];
     c.bench_function("raw_p256_sign_tbs_sized", |b| {
-        b.iter(|| raw.sign(&rng, black_box(&tbs_sized)).unwrap())
+        b.iter(|| raw.sign(&rng, black_box(&tbs_sized)).unwrap());
     });
     c.bench_function("sha256_4k", |b| {
-        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&small)))
+        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&small)));
     });
     // A hub keeps one Sealer per registered seal.
     let sealer = ecenter_seal::Sealer::new(&seal, &signer).unwrap();
@@ -131,27 +131,27 @@ fn main() {
             sealer
                 .seal(black_box(&small), SystemTime::now(), "bench")
                 .unwrap()
-        })
+        });
     });
     c.bench_function("raw_p256_verify_4k", |b| {
-        b.iter(|| public.verify(black_box(&small), raw_sig.as_ref()).unwrap())
+        b.iter(|| public.verify(black_box(&small), raw_sig.as_ref()).unwrap());
     });
     c.bench_function("seal_verify_cached_4k", |b| {
-        b.iter(|| verifier.verify(black_box(&sealed), &small, SystemTime::now()))
+        b.iter(|| verifier.verify(black_box(&sealed), &small, SystemTime::now()));
     });
     let mut group = c.benchmark_group("large");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(4));
     group.bench_function("sha256_50m", |b| {
-        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&big)))
+        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(&big)));
     });
     group.bench_function("seal_apply_50m", |b| {
         b.iter(|| {
             sealer
                 .seal(black_box(&big), SystemTime::now(), "bench")
                 .unwrap()
-        })
+        });
     });
     group.finish();
     c.final_summary();
@@ -166,8 +166,7 @@ fn main() {
 /// operations for docs/PERFORMANCE.md, after the seal's DER and picture sizes.
 fn print_ratios(seal_len: usize, picture_len: usize) {
     let target = std::env::var("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| "target".into());
+        .map_or_else(|_| "target".into(), std::path::PathBuf::from);
     let sign = mean_ns(&target, "raw_p256_sign_4k");
     let apply = mean_ns(&target, "seal_apply_4k");
     let sign_tbs = mean_ns(&target, "raw_p256_sign_tbs_sized");

@@ -262,9 +262,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 100_000 } else { 2_000 });
-    let data = std::env::var("ECENTER_SHARED_DATA")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
+    let data = std::env::var("ECENTER_SHARED_DATA").map_or_else(
+        |_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into(),
+        std::path::PathBuf::from,
+    );
 
     let corpus = load_corpus(&data);
     let docs = synthetic_docs(&corpus, total);

@@ -61,7 +61,7 @@ async fn bare(smsc: &Smsc, n: usize) -> f64 {
         .unwrap();
     let text: Vec<u8> = "【襄阳中院】请查收（2026）鄂06民初123号文书"
         .encode_utf16()
-        .flat_map(|u| u.to_be_bytes())
+        .flat_map(u16::to_be_bytes)
         .collect();
     let sm = SubmitSm::builder()
         .source_addr(COctetString::from_str("12368").unwrap())

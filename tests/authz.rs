@@ -140,7 +140,7 @@ async fn submit_tls(
     let h = header(request_id, CASE, "证据材料", &[("证据.pdf", doc)]);
     c.submit_filing(tokio_stream::iter(messages(h, &[doc], 64 * 1024)))
         .await
-        .map(|r| r.into_inner())
+        .map(tonic::Response::into_inner)
 }
 
 /// Runs `op` as `stem` against a filing of `owner` (prepared in the state the operation needs).
@@ -155,9 +155,66 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
     let mut c = w.client(stem).await;
     let owner_urn = format!("urn:ecenter:lawyer:{}", owner.trim_start_matches("lawyer-"));
     let result: Result<(), tonic::Status> = match op {
+        Operation::SubmitFiling
+        | Operation::GetFiling
+        | Operation::GetReceipt
+        | Operation::DownloadDocument
+        | Operation::ListFilings
+        | Operation::CancelFiling
+        | Operation::StartReview
+        | Operation::ReviewFiling
+        | Operation::DocketFiling
+        | Operation::ListDepartmentQueue
+        | Operation::WatchFiling
+        | Operation::WatchDepartment => filing_call(w, &mut c, op, id, owner_urn).await,
+        Operation::GetChainHead | Operation::ListLogEntries | Operation::Scrub => {
+            log_call(w, op, stem).await
+        }
+        Operation::CreateSeal
+        | Operation::ListSeals
+        | Operation::RevokeSeal
+        | Operation::ApplySeal
+        | Operation::SealPdf
+        | Operation::SealOfd
+        | Operation::VerifySeal => seal_call(w, op, stem, id).await,
+        // The similar-case operations need no filing; they run below.
+        Operation::IndexCase | Operation::RemoveCase | Operation::FindSimilar => Ok(()),
+        // Electronic service is not configured on this hub: a caller let through is answered
+        // FAILED_PRECONDITION or NOT_FOUND, a refused one PERMISSION_DENIED (checked first).
+        // FetchServedDocument's cells need a served order: tests/efile.rs checks all three.
+        Operation::FetchServedDocument => Ok(()),
+        Operation::ServeOrder
+        | Operation::ListMyServices
+        | Operation::GetServiceStatus
+        | Operation::WatchService
+        | Operation::GetProof
+        | Operation::ListDeadLetters
+        | Operation::RetryDeadLetter
+        | Operation::ResolveDeadLetter
+        | Operation::JudgeReport => service_call(w, op, stem).await,
+    };
+    let result = match (result, op) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Operation::IndexCase | Operation::RemoveCase | Operation::FindSimilar) => {
+            similar_call(w, op, stem).await
+        }
+        (Ok(()), _) => Ok(()),
+    };
+    let_through(result, op, stem, owner)
+}
+
+/// Makes the FilingService call for `op` on filing `id` (the submitter filter is `owner_urn`).
+async fn filing_call(
+    w: &mut World,
+    c: &mut FilingServiceClient<Channel>,
+    op: Operation,
+    id: String,
+    owner_urn: String,
+) -> Result<(), tonic::Status> {
+    match op {
         Operation::SubmitFiling => {
             w.n += 1;
-            submit_tls(&mut c, &format!("req-authz-sub-{:05}", w.n), &pdf("submit"))
+            submit_tls(c, &format!("req-authz-sub-{:05}", w.n), &pdf("submit"))
                 .await
                 .map(drop)
         }
@@ -169,21 +226,7 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             .get_receipt(pb::GetReceiptRequest { filing_id: id })
             .await
             .map(drop),
-        Operation::DownloadDocument => {
-            match c
-                .download_document(pb::DownloadDocumentRequest {
-                    filing_id: id,
-                    document_id: "D1".into(),
-                })
-                .await
-            {
-                Ok(s) => {
-                    let mut s = s.into_inner();
-                    s.message().await.map(drop)
-                }
-                Err(e) => Err(e),
-            }
-        }
+        Operation::DownloadDocument => download_first(c, id).await,
         Operation::ListFilings => c
             .list_filings(pb::ListFilingsRequest {
                 submitter: owner_urn,
@@ -233,6 +276,33 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             })
             .await
             .map(drop),
+        _ => unreachable!("{op:?} is not a FilingService call"),
+    }
+}
+
+/// Asks for document D1 of filing `id` and reads the first message of the stream.
+async fn download_first(
+    c: &mut FilingServiceClient<Channel>,
+    id: String,
+) -> Result<(), tonic::Status> {
+    match c
+        .download_document(pb::DownloadDocumentRequest {
+            filing_id: id,
+            document_id: "D1".into(),
+        })
+        .await
+    {
+        Ok(s) => {
+            let mut s = s.into_inner();
+            s.message().await.map(drop)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes the EventLogService call for `op` as `stem`.
+async fn log_call(w: &World, op: Operation, stem: &str) -> Result<(), tonic::Status> {
+    match op {
         Operation::GetChainHead => w
             .log(stem)
             .await
@@ -246,6 +316,18 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             .await
             .map(drop),
         Operation::Scrub => w.log(stem).await.scrub(pb::ScrubRequest {}).await.map(drop),
+        _ => unreachable!("{op:?} is not an EventLogService call"),
+    }
+}
+
+/// Makes the SealService call for `op` as `stem` (stored targets are document D1 of filing `id`).
+async fn seal_call(
+    w: &mut World,
+    op: Operation,
+    stem: &str,
+    id: String,
+) -> Result<(), tonic::Status> {
+    match op {
         Operation::CreateSeal => {
             w.n += 1;
             let n = w.n;
@@ -301,23 +383,7 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
                 .await
                 .map(drop)
         }
-        Operation::SealOfd => {
-            let seal_id = w.new_seal().await;
-            let dir = tempfile::tempdir().unwrap();
-            let out = dir.path().join("plain.ofd");
-            common::pdf::python_tool("ofd_tools.py", &["plain", out.to_str().unwrap(), "1"]);
-            w.seals(stem)
-                .await
-                .seal_ofd(pb::SealOfdRequest {
-                    seal_id,
-                    target: Some(pb::seal_ofd_request::Target::Content(
-                        std::fs::read(out).unwrap(),
-                    )),
-                    ..Default::default()
-                })
-                .await
-                .map(drop)
-        }
+        Operation::SealOfd => seal_ofd_call(w, stem).await,
         Operation::VerifySeal => w
             .seals(stem)
             .await
@@ -327,94 +393,105 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             })
             .await
             .map(drop),
-        // The similar-case operations need no filing; they run below.
-        Operation::IndexCase | Operation::RemoveCase | Operation::FindSimilar => Ok(()),
-        // Electronic service is not configured on this hub: a caller let through is answered
-        // FAILED_PRECONDITION or NOT_FOUND, a refused one PERMISSION_DENIED (checked first).
-        // FetchServedDocument's cells need a served order: tests/efile.rs checks all three.
-        Operation::FetchServedDocument => Ok(()),
-        Operation::ServeOrder
-        | Operation::ListMyServices
-        | Operation::GetServiceStatus
-        | Operation::WatchService
-        | Operation::GetProof
-        | Operation::ListDeadLetters
-        | Operation::RetryDeadLetter
-        | Operation::ResolveDeadLetter
-        | Operation::JudgeReport => {
-            let mut svc = w.service(stem).await;
-            let r = pb::RecipientRef {
-                order_id: "O000000000001".into(),
-                recipient_id: "R1".into(),
-            };
-            let action = pb::DeadLetterAction {
-                order_id: "O000000000001".into(),
-                recipient_id: "R1".into(),
-                channel: pb::ServiceChannel::Email as i32,
-                note: "已改为邮寄送达".into(),
-            };
-            let outcome = match op {
-                Operation::ServeOrder => svc
-                    .serve_order(pb::ServeOrderRequest::default())
-                    .await
-                    .map(drop),
-                Operation::GetServiceStatus => svc.get_recipient(r).await.map(drop),
-                Operation::WatchService => svc
-                    .watch_service(pb::WatchServiceRequest {
-                        order_id: r.order_id,
-                        ..Default::default()
-                    })
-                    .await
-                    .map(drop),
-                Operation::GetProof => {
-                    // The printable copy is the same proof: the same people may have it.
-                    let json = svc.get_proof(r.clone()).await.map(drop);
-                    let pdf = svc.get_proof_pdf(r).await.map(drop);
-                    let denied = |o: &Result<(), tonic::Status>| matches!(o, Err(s) if s.code() == tonic::Code::PermissionDenied);
-                    assert_eq!(
-                        denied(&json),
-                        denied(&pdf),
-                        "GetProof and GetProofPdf as {stem}"
-                    );
-                    if denied(&pdf) {
-                        EXTRA_REFUSALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    json
-                }
-                Operation::ListDeadLetters => svc
-                    .list_dead_letters(pb::ListDeadLettersRequest::default())
-                    .await
-                    .map(drop),
-                Operation::RetryDeadLetter => svc.retry_dead_letter(action).await.map(drop),
-                Operation::JudgeReport => svc
-                    .judge_report(pb::JudgeReportRequest {
-                        order_id: action.order_id,
-                        recipient_id: action.recipient_id,
-                        index: 0,
-                        accept: false,
-                        note: "伪造的退信".into(),
-                    })
-                    .await
-                    .map(drop),
-                Operation::ListMyServices => svc
-                    .list_my_services(pb::ListMyServicesRequest {})
-                    .await
-                    .map(drop),
-                _ => svc.resolve_dead_letter(action).await.map(drop),
-            };
-            match outcome {
-                Err(s) if s.code() == tonic::Code::PermissionDenied => Err(s),
-                _ => Ok(()),
-            }
-        }
+        _ => unreachable!("{op:?} is not a SealService call"),
+    }
+}
+
+/// Seals a freshly made plain OFD with a new seal, as `stem`.
+async fn seal_ofd_call(w: &mut World, stem: &str) -> Result<(), tonic::Status> {
+    let seal_id = w.new_seal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plain.ofd");
+    common::pdf::python_tool("ofd_tools.py", &["plain", out.to_str().unwrap(), "1"]);
+    w.seals(stem)
+        .await
+        .seal_ofd(pb::SealOfdRequest {
+            seal_id,
+            target: Some(pb::seal_ofd_request::Target::Content(
+                std::fs::read(out).unwrap(),
+            )),
+            ..Default::default()
+        })
+        .await
+        .map(drop)
+}
+
+/// Makes the ServiceOfProcess call for `op` as `stem`; only PERMISSION_DENIED counts as an error.
+async fn service_call(w: &World, op: Operation, stem: &str) -> Result<(), tonic::Status> {
+    let mut svc = w.service(stem).await;
+    let r = pb::RecipientRef {
+        order_id: "O000000000001".into(),
+        recipient_id: "R1".into(),
     };
-    let result = match (result, op) {
-        (Err(e), _) => Err(e),
-        (Ok(()), Operation::IndexCase) => {
+    let action = pb::DeadLetterAction {
+        order_id: "O000000000001".into(),
+        recipient_id: "R1".into(),
+        channel: pb::ServiceChannel::Email as i32,
+        note: "已改为邮寄送达".into(),
+    };
+    let outcome = match op {
+        Operation::ServeOrder => svc
+            .serve_order(pb::ServeOrderRequest::default())
+            .await
+            .map(drop),
+        Operation::GetServiceStatus => svc.get_recipient(r).await.map(drop),
+        Operation::WatchService => svc
+            .watch_service(pb::WatchServiceRequest {
+                order_id: r.order_id,
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Operation::GetProof => {
+            // The printable copy is the same proof: the same people may have it.
+            let json = svc.get_proof(r.clone()).await.map(drop);
+            let pdf = svc.get_proof_pdf(r).await.map(drop);
+            let denied = |o: &Result<(), tonic::Status>| matches!(o, Err(s) if s.code() == tonic::Code::PermissionDenied);
+            assert_eq!(
+                denied(&json),
+                denied(&pdf),
+                "GetProof and GetProofPdf as {stem}"
+            );
+            if denied(&pdf) {
+                EXTRA_REFUSALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            json
+        }
+        Operation::ListDeadLetters => svc
+            .list_dead_letters(pb::ListDeadLettersRequest::default())
+            .await
+            .map(drop),
+        Operation::RetryDeadLetter => svc.retry_dead_letter(action).await.map(drop),
+        Operation::JudgeReport => svc
+            .judge_report(pb::JudgeReportRequest {
+                order_id: action.order_id,
+                recipient_id: action.recipient_id,
+                index: 0,
+                accept: false,
+                note: "伪造的退信".into(),
+            })
+            .await
+            .map(drop),
+        Operation::ListMyServices => svc
+            .list_my_services(pb::ListMyServicesRequest {})
+            .await
+            .map(drop),
+        _ => svc.resolve_dead_letter(action).await.map(drop),
+    };
+    match outcome {
+        Err(s) if s.code() == tonic::Code::PermissionDenied => Err(s),
+        _ => Ok(()),
+    }
+}
+
+/// Makes the SimilarCaseService call for `op` as `stem` (a judgment to remove is indexed first).
+async fn similar_call(w: &mut World, op: Operation, stem: &str) -> Result<(), tonic::Status> {
+    match op {
+        Operation::IndexCase => {
             let request = w.judgment();
             w.similar(stem).await.index_case(request).await.map(drop)
         }
-        (Ok(()), Operation::RemoveCase) => {
+        Operation::RemoveCase => {
             let request = w.judgment();
             let case_id = w
                 .similar("court-xiangyang-cms")
@@ -433,7 +510,7 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
                 .await
                 .map(drop)
         }
-        (Ok(()), Operation::FindSimilar) => w
+        Operation::FindSimilar => w
             .similar(stem)
             .await
             .find_similar(pb::FindSimilarRequest {
@@ -444,8 +521,12 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             })
             .await
             .map(drop),
-        (Ok(()), _) => Ok(()),
-    };
+        _ => unreachable!("{op:?} is not a SimilarCaseService call"),
+    }
+}
+
+/// True when `result` let the call through; checks a refusal is one of the two expected kinds.
+fn let_through(result: Result<(), tonic::Status>, op: Operation, stem: &str, owner: &str) -> bool {
     match result {
         Ok(()) => true,
         // Someone else's filing looks to a lawyer exactly like one that does not exist (the
@@ -572,6 +653,66 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
     w.hub.stop().await;
 }
 
+/// Checks that every call by `a` on another lawyer's filing `theirs` is answered as `unknown` was.
+async fn others_filing_looks_unknown(
+    a: &mut FilingServiceClient<Channel>,
+    theirs: &str,
+    unknown: &tonic::Status,
+) {
+    let as_unknown = |r: Result<(), tonic::Status>, id: &str| match r {
+        Err(s) => {
+            s.code() == tonic::Code::NotFound
+                && s.message() == unknown.message().replace("F000000099999", id)
+        }
+        Ok(()) => false,
+    };
+    assert!(as_unknown(
+        a.get_filing(pb::GetFilingRequest {
+            filing_id: theirs.to_string()
+        })
+        .await
+        .map(drop),
+        theirs
+    ));
+    assert!(as_unknown(
+        a.get_receipt(pb::GetReceiptRequest {
+            filing_id: theirs.to_string()
+        })
+        .await
+        .map(drop),
+        theirs
+    ));
+    assert!(as_unknown(
+        a.download_document(pb::DownloadDocumentRequest {
+            filing_id: theirs.to_string(),
+            document_id: "D1".into()
+        })
+        .await
+        .map(drop),
+        theirs
+    ));
+    assert!(as_unknown(
+        a.watch_events(pb::WatchEventsRequest {
+            scope: Some(pb::watch_events_request::Scope::FilingId(
+                theirs.to_string()
+            )),
+            after_seq: 0
+        })
+        .await
+        .map(drop),
+        theirs
+    ));
+    assert!(as_unknown(
+        a.cancel_filing(pb::CancelFilingRequest {
+            filing_id: theirs.to_string(),
+            reason: String::new()
+        })
+        .await
+        .map(drop),
+        theirs
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lawyer_a_cannot_get_list_watch_or_download_lawyer_bs_filing_even_knowing_its_id() {
     let pki = tempfile::tempdir().unwrap();
@@ -590,57 +731,8 @@ async fn lawyer_a_cannot_get_list_watch_or_download_lawyer_bs_filing_even_knowin
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::NotFound);
-    let as_unknown = |r: Result<(), tonic::Status>, id: &str| match r {
-        Err(s) => {
-            s.code() == tonic::Code::NotFound
-                && s.message() == unknown.message().replace("F000000099999", id)
-        }
-        Ok(()) => false,
-    };
+    others_filing_looks_unknown(&mut a, &theirs, &unknown).await;
     let denied = |r: Result<_, tonic::Status>| matches!(r, Err(s) if s.code() == tonic::Code::PermissionDenied);
-    assert!(as_unknown(
-        a.get_filing(pb::GetFilingRequest {
-            filing_id: theirs.clone()
-        })
-        .await
-        .map(drop),
-        &theirs
-    ));
-    assert!(as_unknown(
-        a.get_receipt(pb::GetReceiptRequest {
-            filing_id: theirs.clone()
-        })
-        .await
-        .map(drop),
-        &theirs
-    ));
-    assert!(as_unknown(
-        a.download_document(pb::DownloadDocumentRequest {
-            filing_id: theirs.clone(),
-            document_id: "D1".into()
-        })
-        .await
-        .map(drop),
-        &theirs
-    ));
-    assert!(as_unknown(
-        a.watch_events(pb::WatchEventsRequest {
-            scope: Some(pb::watch_events_request::Scope::FilingId(theirs.clone())),
-            after_seq: 0
-        })
-        .await
-        .map(drop),
-        &theirs
-    ));
-    assert!(as_unknown(
-        a.cancel_filing(pb::CancelFilingRequest {
-            filing_id: theirs.clone(),
-            reason: String::new()
-        })
-        .await
-        .map(drop),
-        &theirs
-    ));
     // What a lawyer may never do is refused alike, whether the filing exists or not.
     let mut a_reviews = a.clone();
     for id in [theirs.clone(), "F000000099999".to_string()] {

@@ -167,37 +167,31 @@ async fn limits_on_size_and_count_are_enforced_before_upload() {
     hub.stop().await;
 }
 
-#[tokio::test]
-async fn empty_truncated_overlong_and_damaged_uploads_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = TestHub::start(dir.path()).await;
-    let mut lawyer = hub.client(LAWYER_A).await;
-    let before = head(&hub).await;
-    let doc = pdf("truncate me");
-
+/// Checks empty submissions, a missing header, an empty document and truncated uploads of `doc` are refused.
+async fn empty_and_truncated_uploads_are_refused(lawyer: &mut Client, doc: &[u8]) {
     assert_status(
-        submit_messages(&mut lawyer, vec![]).await,
+        submit_messages(lawyer, vec![]).await,
         Code::InvalidArgument,
         "the submission is empty",
     );
 
     let chunk_first = messages(
-        header("req-empty-001", CASE, "证据材料", &[("a.pdf", &doc)]),
-        &[&doc],
+        header("req-empty-001", CASE, "证据材料", &[("a.pdf", doc)]),
+        &[doc],
         1024,
     )
     .split_off(1);
     assert_status(
-        submit_messages(&mut lawyer, chunk_first).await,
+        submit_messages(lawyer, chunk_first).await,
         Code::InvalidArgument,
         "first message of a submission must be the header",
     );
 
-    let mut h = header("req-empty-002", CASE, "证据材料", &[("a.pdf", &doc)]);
+    let mut h = header("req-empty-002", CASE, "证据材料", &[("a.pdf", doc)]);
     h.documents[0].size = 0;
     assert_status(
         submit_messages(
-            &mut lawyer,
+            lawyer,
             vec![pb::SubmitFilingRequest {
                 part: Some(Part::Header(h)),
             }],
@@ -208,24 +202,24 @@ async fn empty_truncated_overlong_and_damaged_uploads_are_refused() {
     );
 
     let header_only = messages(
-        header("req-trunc-001", CASE, "证据材料", &[("a.pdf", &doc)]),
+        header("req-trunc-001", CASE, "证据材料", &[("a.pdf", doc)]),
         &[],
         1024,
     );
     assert_status(
-        submit_messages(&mut lawyer, header_only).await,
+        submit_messages(lawyer, header_only).await,
         Code::InvalidArgument,
         &format!("is truncated: 0 of the {} announced bytes", doc.len()),
     );
 
     let half = &doc[..doc.len() / 2];
     let truncated = messages(
-        header("req-trunc-002", CASE, "证据材料", &[("a.pdf", &doc)]),
+        header("req-trunc-002", CASE, "证据材料", &[("a.pdf", doc)]),
         &[half],
         100,
     );
     assert_status(
-        submit_messages(&mut lawyer, truncated).await,
+        submit_messages(lawyer, truncated).await,
         Code::InvalidArgument,
         &format!(
             "{} of the {} announced bytes arrived",
@@ -233,59 +227,68 @@ async fn empty_truncated_overlong_and_damaged_uploads_are_refused() {
             doc.len()
         ),
     );
+}
 
-    let two = pdf("second");
+/// Checks a missing second document, an overlong upload and a damaged one are refused.
+async fn missing_overlong_and_damaged_uploads_are_refused(
+    lawyer: &mut Client,
+    doc: &[u8],
+    two: &[u8],
+) {
     let missing_second = messages(
         header(
             "req-trunc-003",
             CASE,
             "证据材料",
-            &[("a.pdf", &doc), ("b.pdf", &two)],
+            &[("a.pdf", doc), ("b.pdf", two)],
         ),
-        &[&doc],
+        &[doc],
         1024,
     );
     assert_status(
-        submit_messages(&mut lawyer, missing_second).await,
+        submit_messages(lawyer, missing_second).await,
         Code::InvalidArgument,
         "document 1 「b.pdf」 is truncated",
     );
 
-    let mut longer = doc.clone();
+    let mut longer = doc.to_vec();
     longer.extend_from_slice(b"extra");
     let overlong = messages(
-        header("req-long-0001", CASE, "证据材料", &[("a.pdf", &doc)]),
+        header("req-long-0001", CASE, "证据材料", &[("a.pdf", doc)]),
         &[&longer],
         1024,
     );
     assert_status(
-        submit_messages(&mut lawyer, overlong).await,
+        submit_messages(lawyer, overlong).await,
         Code::InvalidArgument,
         "more bytes than the",
     );
 
-    let mut damaged = doc.clone();
+    let mut damaged = doc.to_vec();
     damaged[20] ^= 0xFF;
     let wrong_hash = messages(
-        header("req-hash-0001", CASE, "证据材料", &[("a.pdf", &doc)]),
+        header("req-hash-0001", CASE, "证据材料", &[("a.pdf", doc)]),
         &[&damaged],
         1024,
     );
     assert_status(
-        submit_messages(&mut lawyer, wrong_hash).await,
+        submit_messages(lawyer, wrong_hash).await,
         Code::InvalidArgument,
         "damaged on the way",
     );
+}
 
+/// Checks chunks sent out of order or for a document index that does not exist are refused.
+async fn misordered_chunks_are_refused(lawyer: &mut Client, doc: &[u8], two: &[u8]) {
     let out_of_order = {
         let mut m = messages(
             header(
                 "req-order-001",
                 CASE,
                 "证据材料",
-                &[("a.pdf", &doc), ("b.pdf", &two)],
+                &[("a.pdf", doc), ("b.pdf", two)],
             ),
-            &[&doc, &two],
+            &[doc, two],
             200,
         );
         m.push(pb::SubmitFilingRequest {
@@ -297,24 +300,39 @@ async fn empty_truncated_overlong_and_damaged_uploads_are_refused() {
         m
     };
     assert_status(
-        submit_messages(&mut lawyer, out_of_order).await,
+        submit_messages(lawyer, out_of_order).await,
         Code::InvalidArgument,
         "send the documents one after another",
     );
 
     let mut bad_index = messages(
-        header("req-index-001", CASE, "证据材料", &[("a.pdf", &doc)]),
-        &[&doc],
+        header("req-index-001", CASE, "证据材料", &[("a.pdf", doc)]),
+        &[doc],
         4096,
     );
     if let Some(Part::Chunk(c)) = &mut bad_index[1].part {
         c.document_index = 7;
     }
     assert_status(
-        submit_messages(&mut lawyer, bad_index).await,
+        submit_messages(lawyer, bad_index).await,
         Code::InvalidArgument,
         "document index 7 does not exist",
     );
+}
+
+#[tokio::test]
+async fn empty_truncated_overlong_and_damaged_uploads_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let before = head(&hub).await;
+    let doc = pdf("truncate me");
+
+    empty_and_truncated_uploads_are_refused(&mut lawyer, &doc).await;
+
+    let two = pdf("second");
+    missing_overlong_and_damaged_uploads_are_refused(&mut lawyer, &doc, &two).await;
+    misordered_chunks_are_refused(&mut lawyer, &doc, &two).await;
 
     assert_eq!(head(&hub).await, before);
     assert!(no_temp_files(&hub));
@@ -442,26 +460,9 @@ async fn calls_without_identity_are_unauthenticated() {
     hub.stop().await;
 }
 
-#[tokio::test]
-async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = TestHub::start(dir.path()).await;
-    let mut lawyer = hub.client(LAWYER_A).await;
-    let mut court = hub.client(COURT).await;
-    let doc = pdf("x");
-    let id = submit(
-        &mut lawyer,
-        "req-trans-001",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap()
-    .filing_id;
-    let accept = |id: &str| pb::ReviewFilingRequest {
+/// A review of filing `id` that accepts its one document, D1.
+fn accept_d1(id: &str) -> pb::ReviewFilingRequest {
+    pb::ReviewFilingRequest {
         filing_id: id.to_string(),
         decisions: vec![pb::DocumentDecision {
             document_id: "D1".into(),
@@ -469,9 +470,13 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
             reason: String::new(),
         }],
         comment: String::new(),
-    };
+    }
+}
+
+/// Checks a received filing can be neither reviewed nor docketed, and its review not started twice.
+async fn undecided_transitions_are_refused(court: &mut Client, id: &str) {
     let s = assert_status(
-        court.review_filing(accept(&id)).await,
+        court.review_filing(accept_d1(id)).await,
         Code::FailedPrecondition,
         "start the review first",
     );
@@ -479,7 +484,7 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
     assert_status(
         court
             .docket_filing(pb::DocketFilingRequest {
-                filing_id: id.clone(),
+                filing_id: id.to_string(),
                 case_number: String::new(),
             })
             .await,
@@ -488,23 +493,26 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
     );
     court
         .start_review(pb::StartReviewRequest {
-            filing_id: id.clone(),
+            filing_id: id.to_string(),
         })
         .await
         .unwrap();
     assert_status(
         court
             .start_review(pb::StartReviewRequest {
-                filing_id: id.clone(),
+                filing_id: id.to_string(),
             })
             .await,
         Code::FailedPrecondition,
         "is under_review",
     );
+}
 
+/// Checks a rejection without a reason and an unspecified decision are refused with why.
+async fn review_decisions_are_validated(court: &mut Client, id: &str) {
     // Review decisions are validated with field violations.
     let incomplete = pb::ReviewFilingRequest {
-        filing_id: id.clone(),
+        filing_id: id.to_string(),
         decisions: vec![pb::DocumentDecision {
             document_id: "D1".into(),
             decision: pb::ReviewDecision::Reject as i32,
@@ -519,7 +527,7 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
     );
     assert_eq!(violations(&s), vec!["decisions[0].reason"]);
     let unspecified = pb::ReviewFilingRequest {
-        filing_id: id.clone(),
+        filing_id: id.to_string(),
         decisions: vec![pb::DocumentDecision {
             document_id: "D1".into(),
             decision: 0,
@@ -532,12 +540,15 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
         Code::InvalidArgument,
         "must be ACCEPT, REJECT or RETURN_FOR_CORRECTION",
     );
+}
 
-    court.review_filing(accept(&id)).await.unwrap();
+/// Accepts and dockets the filing, checking it can then be neither cancelled nor docketed again.
+async fn decided_transitions_are_refused(lawyer: &mut Client, court: &mut Client, id: &str) {
+    court.review_filing(accept_d1(id)).await.unwrap();
     assert_status(
         lawyer
             .cancel_filing(pb::CancelFilingRequest {
-                filing_id: id.clone(),
+                filing_id: id.to_string(),
                 reason: "撤回".into(),
             })
             .await,
@@ -546,7 +557,7 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
     );
     court
         .docket_filing(pb::DocketFilingRequest {
-            filing_id: id.clone(),
+            filing_id: id.to_string(),
             case_number: String::new(),
         })
         .await
@@ -554,27 +565,24 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
     assert_status(
         court
             .docket_filing(pb::DocketFilingRequest {
-                filing_id: id.clone(),
+                filing_id: id.to_string(),
                 case_number: String::new(),
             })
             .await,
         Code::FailedPrecondition,
         "is docketed",
     );
+}
 
+/// Checks a new, undecided filing of `doc` is cancelled with its reason, and only once.
+async fn an_undecided_filing_is_cancelled_once(lawyer: &mut Client, doc: &[u8]) {
     // Cancelling an undecided filing works, once.
-    let other = submit(
-        &mut lawyer,
-        "req-trans-002",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap()
-    .filing_id;
+    let other = submit(lawyer, "req-trans-002", CASE, "证据材料", &[("a.pdf", doc)])
+        .await
+        .unwrap()
+        .receipt
+        .unwrap()
+        .filing_id;
     let cancelled = lawyer
         .cancel_filing(pb::CancelFilingRequest {
             filing_id: other.clone(),
@@ -595,7 +603,10 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
         Code::FailedPrecondition,
         "is cancelled",
     );
+}
 
+/// Checks unknown filings and documents are NOT_FOUND and an empty id INVALID_ARGUMENT.
+async fn unknown_ids_are_not_found(court: &mut Client, id: &str) {
     assert_status(
         court
             .get_filing(pb::GetFilingRequest {
@@ -624,10 +635,36 @@ async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found(
         "filing_id: is required",
     );
     assert_status(
-        download(&mut court, &id, "D9").await,
+        download(court, id, "D9").await,
         Code::NotFound,
         "has no document 「D9」",
     );
+}
+
+#[tokio::test]
+async fn illegal_transitions_are_failed_preconditions_and_unknown_ids_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut court = hub.client(COURT).await;
+    let doc = pdf("x");
+    let id = submit(
+        &mut lawyer,
+        "req-trans-001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap()
+    .filing_id;
+    undecided_transitions_are_refused(&mut court, &id).await;
+    review_decisions_are_validated(&mut court, &id).await;
+    decided_transitions_are_refused(&mut lawyer, &mut court, &id).await;
+    an_undecided_filing_is_cancelled_once(&mut lawyer, &doc).await;
+    unknown_ids_are_not_found(&mut court, &id).await;
     hub.stop().await;
 }
 

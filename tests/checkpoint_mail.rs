@@ -8,6 +8,32 @@ use common::service::*;
 use common::smtp::{received, start_aiosmtpd};
 use common::*;
 
+/// Checks the mail went to the archive, and each checkpoint line verifies with OpenSSL against the key in it.
+fn the_mail_checks_with_its_key(mail: &serde_json::Value) {
+    assert!(
+        mail["to"]
+            .as_str()
+            .unwrap()
+            .ends_with("<archive@court.example>"),
+        "{mail}"
+    );
+    assert!(
+        mail["subject"].as_str().unwrap().starts_with("检查点 "),
+        "{mail}"
+    );
+    let body = mail["body"].as_str().unwrap();
+    let key_at = body
+        .find("-----BEGIN PUBLIC KEY-----")
+        .expect("the key travels with the mail");
+    let key = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(key.path(), &body[key_at..]).unwrap();
+    let lines: Vec<&str> = body.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(openssl_verifies_checkpoint(line, key.path()), "{line}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record() {
     let maildir = tempfile::tempdir().unwrap();
@@ -50,28 +76,7 @@ async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     let mail = mail.expect("no checkpoint mail reached the archive");
-    assert!(
-        mail["to"]
-            .as_str()
-            .unwrap()
-            .ends_with("<archive@court.example>"),
-        "{mail}"
-    );
-    assert!(
-        mail["subject"].as_str().unwrap().starts_with("检查点 "),
-        "{mail}"
-    );
-    let body = mail["body"].as_str().unwrap();
-    let key_at = body
-        .find("-----BEGIN PUBLIC KEY-----")
-        .expect("the key travels with the mail");
-    let key = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(key.path(), &body[key_at..]).unwrap();
-    let lines: Vec<&str> = body.lines().filter(|l| l.starts_with('{')).collect();
-    assert!(!lines.is_empty());
-    for line in &lines {
-        assert!(openssl_verifies_checkpoint(line, key.path()), "{line}");
-    }
+    the_mail_checks_with_its_key(&mail);
     // The log says which checkpoint left, to whom, with which Message-ID.
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
         channel_as(hub.addr, pki.path(), "clerk-c0001").await,

@@ -29,6 +29,34 @@ fn json(out: &Output) -> serde_json::Value {
     })
 }
 
+/// Checks `clerk verify-log` names a flipped byte's entry and a gap, on copies of `data`.
+fn tampered_copies_are_named(data: &Path) {
+    // A flipped byte in entry 3: named, exit 1.
+    let flipped = copy_of(data);
+    ecenter_store::tamper::flip_event_byte(flipped.path(), 3, 80).unwrap();
+    let out = clerk(&["--json", "--data-dir"], &[flipped.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let walked = json(&out);
+    assert_eq!(walked["first_bad_entry"]["seq"], 3);
+    assert!(
+        walked["first_bad_entry"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("altered")
+    );
+
+    // Entry 2 removed from the middle: the gap is named at entry 3.
+    let gapped = copy_of(data);
+    ecenter_store::tamper::remove_event(gapped.path(), 2).unwrap();
+    let out = clerk(&["--data-dir"], &[gapped.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("BROKEN at entry 3") && text.contains("entries are missing"),
+        "{text}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clerk_verifies_the_log_over_mtls_and_offline_and_names_the_first_bad_entry() {
     let pki = tempfile::tempdir().unwrap();
@@ -88,30 +116,7 @@ async fn clerk_verifies_the_log_over_mtls_and_offline_and_names_the_first_bad_en
         "{text}"
     );
 
-    // A flipped byte in entry 3: named, exit 1.
-    let flipped = copy_of(data.path());
-    ecenter_store::tamper::flip_event_byte(flipped.path(), 3, 80).unwrap();
-    let out = clerk(&["--json", "--data-dir"], &[flipped.path()]);
-    assert_eq!(out.status.code(), Some(1));
-    let walked = json(&out);
-    assert_eq!(walked["first_bad_entry"]["seq"], 3);
-    assert!(
-        walked["first_bad_entry"]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("altered")
-    );
-
-    // Entry 2 removed from the middle: the gap is named at entry 3.
-    let gapped = copy_of(data.path());
-    ecenter_store::tamper::remove_event(gapped.path(), 2).unwrap();
-    let out = clerk(&["--data-dir"], &[gapped.path()]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("BROKEN at entry 3") && text.contains("entries are missing"),
-        "{text}"
-    );
+    tampered_copies_are_named(data.path());
 
     // Bad use: neither source, or a directory without a log.
     let out = clerk(&[], &[]);

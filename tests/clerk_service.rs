@@ -20,6 +20,212 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// Checks `clerk service` shows the order as a table (in Beijing time) and as JSON.
+fn order_is_shown(w: &World, order_id: &str) {
+    // The order as a table, in Beijing time, and as JSON.
+    let out = clerk(&["service", order_id], Some(w));
+    assert!(out.status.success(), "{}", text(&out));
+    let table = text(&out);
+    assert!(
+        table.contains("张三")
+            && table.contains("effective")
+            && table.contains("recipient_confirmed_reading"),
+        "{table}"
+    );
+    assert!(table.contains("UNSERVED"), "{table}");
+    // The attempts its help promises, per channel tried.
+    let header = table.lines().find(|l| l.contains("STATE")).unwrap();
+    assert!(header.contains("ATTEMPTS"), "{table}");
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.contains("张三"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // ID, NAME, STATE, CHANNEL, ATTEMPTS: one e-mail attempt.
+    assert_eq!(row.get(4), Some(&"1"), "{table}");
+    let out = clerk(&["service", order_id, "--json"], Some(w));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["recipients"][0]["state"], "effective");
+    assert_eq!(json["case_number"], CASE);
+}
+
+/// Checks `clerk deliveries` filters by case and state, by name and by date, and refuses a bad filter.
+fn deliveries_are_filtered(w: &World) {
+    // Deliveries, filtered: by case and state, by name, by date; a bad filter exits 2 with why.
+    let out = clerk(
+        &[
+            "deliveries",
+            "--case",
+            "(2026)鄂06民初123号",
+            "--status",
+            "effective",
+            "--json",
+        ],
+        Some(w),
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = found["deliveries"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{found}");
+    assert_eq!(rows[0]["name"], "张三");
+    let out = clerk(&["deliveries", "--recipient", "李"], Some(w));
+    let table = text(&out);
+    assert!(table.contains("李四") && !table.contains("张三"), "{table}");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    let out = clerk(
+        &[
+            "deliveries",
+            "--from",
+            &today.to_string(),
+            "--to",
+            &today.to_string(),
+            "--json",
+        ],
+        Some(w),
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["deliveries"].as_array().unwrap().len(), 2, "{found}");
+    let yesterday = today.pred_opt().unwrap().to_string();
+    let out = clerk(&["deliveries", "--to", &yesterday, "--json"], Some(w));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["deliveries"].as_array().unwrap().len(), 0, "{found}");
+    let out = clerk(&["deliveries", "--case", "鄂06民初"], Some(w));
+    assert_eq!(out.status.code(), Some(1), "refused by the hub: exit 1");
+    assert!(text(&out).contains("refused"), "{}", text(&out));
+}
+
+/// Checks R2's dead letter is listed, a retry to the hard-bounced address refused, and a resolve clears it.
+fn dead_letters_are_handled(w: &World, order_id: &str) {
+    // Dead letters: listed; a retry to a hard-bounced address is refused with why (exit 1);
+    // resolved with a note, it is gone.
+    let out = clerk(&["dead-letters"], Some(w));
+    assert!(
+        text(&out).contains("perm-fail") || text(&out).contains("5.1.1"),
+        "{}",
+        text(&out)
+    );
+    let out = clerk(&["retry", order_id, "R2", "--channel", "email"], Some(w));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("bounced for good"), "{}", text(&out));
+    let out = clerk(
+        &[
+            "resolve",
+            order_id,
+            "R2",
+            "--channel",
+            "email",
+            "--note",
+            "已改为邮寄送达",
+        ],
+        Some(w),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = clerk(&["dead-letters", "--json"], Some(w));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["recipients"].as_array().unwrap().len(), 0, "{list}");
+    assert!(list["replies"].is_array(), "{list}");
+}
+
+/// Checks R1's proof, saved by `clerk proof`, verifies offline and fails once altered.
+fn saved_proof_verifies_offline(w: &World, order_id: &str) {
+    // The proof, saved and verified offline with nothing but the court's root.
+    let saved = tempfile::tempdir().unwrap();
+    let out = clerk(
+        &[
+            "proof",
+            order_id,
+            "R1",
+            "--out",
+            saved.path().to_str().unwrap(),
+        ],
+        Some(w),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let file = saved.path().join(format!("{order_id}-R1.json"));
+    let signature = file.with_extension("p7s");
+    let verify = |file: &Path| {
+        clerk(
+            &[
+                "verify-proof",
+                file.to_str().unwrap(),
+                "--signature",
+                signature.to_str().unwrap(),
+                "--trust",
+                w.pki.path().join("root-ca.pem").to_str().unwrap(),
+                "--intermediate",
+                w.pki.path().join("seal-ca.pem").to_str().unwrap(),
+                "--intermediate",
+                w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let out = verify(&file);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("PASSED") && text(&out).contains("送达生效"),
+        "{}",
+        text(&out)
+    );
+    let mut altered = std::fs::read(&file).unwrap();
+    let at = altered.len() / 3;
+    altered[at] ^= 1;
+    let altered_file = saved.path().join("altered.json");
+    std::fs::write(&altered_file, altered).unwrap();
+    let out = verify(&altered_file);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("FAILED"));
+}
+
+/// Checks `clerk export` writes every file as its manifest says, with the events and an openssl-verified signature.
+fn case_export_is_signed(w: &World, order_id: &str) {
+    // The whole case, exported and signed by the clerk: every file as the manifest says, the log
+    // entries about it, the signature verified by openssl with the court's root.
+    let export = tempfile::tempdir().unwrap();
+    let dir = export.path().join("case");
+    let out = clerk(
+        &["export", "--case", CASE, "--out", dir.to_str().unwrap()],
+        Some(w),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let manifest_bytes = std::fs::read(dir.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes).unwrap();
+    assert_eq!(manifest["case_number"], CASE);
+    let files = manifest["files"].as_array().unwrap();
+    for f in files {
+        let data = std::fs::read(dir.join(f["path"].as_str().unwrap())).unwrap();
+        assert_eq!(f["sha256"], common::sha256_hex(&data), "{f}");
+    }
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(
+        paths.contains(&format!("proofs/{order_id}-R1.json").as_str()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.starts_with("receipts/F")),
+        "{paths:?}"
+    );
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    assert!(
+        events.contains("\"service_ordered\"") && events.contains("\"received\""),
+        "{events}"
+    );
+    assert!(openssl_verifies(
+        w.pki.path(),
+        &manifest_bytes,
+        &std::fs::read(dir.join("manifest.p7s")).unwrap()
+    ));
+    let mut altered = manifest_bytes.clone();
+    altered[10] ^= 1;
+    assert!(!openssl_verifies(
+        w.pki.path(),
+        &altered,
+        &std::fs::read(dir.join("manifest.p7s")).unwrap()
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clerk_shows_the_order_handles_dead_letters_and_verifies_a_saved_proof_offline() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,196 +272,12 @@ async fn clerk_shows_the_order_handles_dead_letters_and_verifies_a_saved_proof_o
     })
     .await;
 
-    // The order as a table, in Beijing time, and as JSON.
-    let out = clerk(&["service", &order_id], Some(&w));
-    assert!(out.status.success(), "{}", text(&out));
-    let table = text(&out);
-    assert!(
-        table.contains("张三")
-            && table.contains("effective")
-            && table.contains("recipient_confirmed_reading"),
-        "{table}"
-    );
-    assert!(table.contains("UNSERVED"), "{table}");
-    // The attempts its help promises, per channel tried.
-    let header = table.lines().find(|l| l.contains("STATE")).unwrap();
-    assert!(header.contains("ATTEMPTS"), "{table}");
-    let row: Vec<&str> = table
-        .lines()
-        .find(|l| l.contains("张三"))
-        .unwrap()
-        .split_whitespace()
-        .collect();
-    // ID, NAME, STATE, CHANNEL, ATTEMPTS: one e-mail attempt.
-    assert_eq!(row.get(4), Some(&"1"), "{table}");
-    let out = clerk(&["service", &order_id, "--json"], Some(&w));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["recipients"][0]["state"], "effective");
-    assert_eq!(json["case_number"], CASE);
+    order_is_shown(&w, &order_id);
+    deliveries_are_filtered(&w);
+    dead_letters_are_handled(&w, &order_id);
+    saved_proof_verifies_offline(&w, &order_id);
+    case_export_is_signed(&w, &order_id);
 
-    // Deliveries, filtered: by case and state, by name, by date; a bad filter exits 2 with why.
-    let out = clerk(
-        &[
-            "deliveries",
-            "--case",
-            "(2026)鄂06民初123号",
-            "--status",
-            "effective",
-            "--json",
-        ],
-        Some(&w),
-    );
-    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = found["deliveries"].as_array().unwrap();
-    assert_eq!(rows.len(), 1, "{found}");
-    assert_eq!(rows[0]["name"], "张三");
-    let out = clerk(&["deliveries", "--recipient", "李"], Some(&w));
-    let table = text(&out);
-    assert!(table.contains("李四") && !table.contains("张三"), "{table}");
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .date_naive();
-    let out = clerk(
-        &[
-            "deliveries",
-            "--from",
-            &today.to_string(),
-            "--to",
-            &today.to_string(),
-            "--json",
-        ],
-        Some(&w),
-    );
-    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(found["deliveries"].as_array().unwrap().len(), 2, "{found}");
-    let yesterday = today.pred_opt().unwrap().to_string();
-    let out = clerk(&["deliveries", "--to", &yesterday, "--json"], Some(&w));
-    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(found["deliveries"].as_array().unwrap().len(), 0, "{found}");
-    let out = clerk(&["deliveries", "--case", "鄂06民初"], Some(&w));
-    assert_eq!(out.status.code(), Some(1), "refused by the hub: exit 1");
-    assert!(text(&out).contains("refused"), "{}", text(&out));
-
-    // Dead letters: listed; a retry to a hard-bounced address is refused with why (exit 1);
-    // resolved with a note, it is gone.
-    let out = clerk(&["dead-letters"], Some(&w));
-    assert!(
-        text(&out).contains("perm-fail") || text(&out).contains("5.1.1"),
-        "{}",
-        text(&out)
-    );
-    let out = clerk(&["retry", &order_id, "R2", "--channel", "email"], Some(&w));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("bounced for good"), "{}", text(&out));
-    let out = clerk(
-        &[
-            "resolve",
-            &order_id,
-            "R2",
-            "--channel",
-            "email",
-            "--note",
-            "已改为邮寄送达",
-        ],
-        Some(&w),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let out = clerk(&["dead-letters", "--json"], Some(&w));
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list["recipients"].as_array().unwrap().len(), 0, "{list}");
-    assert!(list["replies"].is_array(), "{list}");
-
-    // The proof, saved and verified offline with nothing but the court's root.
-    let saved = tempfile::tempdir().unwrap();
-    let out = clerk(
-        &[
-            "proof",
-            &order_id,
-            "R1",
-            "--out",
-            saved.path().to_str().unwrap(),
-        ],
-        Some(&w),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let file = saved.path().join(format!("{order_id}-R1.json"));
-    let signature = file.with_extension("p7s");
-    let verify = |file: &Path| {
-        clerk(
-            &[
-                "verify-proof",
-                file.to_str().unwrap(),
-                "--signature",
-                signature.to_str().unwrap(),
-                "--trust",
-                w.pki.path().join("root-ca.pem").to_str().unwrap(),
-                "--intermediate",
-                w.pki.path().join("seal-ca.pem").to_str().unwrap(),
-                "--intermediate",
-                w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
-            ],
-            None,
-        )
-    };
-    let out = verify(&file);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("PASSED") && text(&out).contains("送达生效"),
-        "{}",
-        text(&out)
-    );
-    let mut altered = std::fs::read(&file).unwrap();
-    let at = altered.len() / 3;
-    altered[at] ^= 1;
-    let altered_file = saved.path().join("altered.json");
-    std::fs::write(&altered_file, altered).unwrap();
-    let out = verify(&altered_file);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("FAILED"));
-
-    // The whole case, exported and signed by the clerk: every file as the manifest says, the log
-    // entries about it, the signature verified by openssl with the court's root.
-    let export = tempfile::tempdir().unwrap();
-    let dir = export.path().join("case");
-    let out = clerk(
-        &["export", "--case", CASE, "--out", dir.to_str().unwrap()],
-        Some(&w),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let manifest_bytes = std::fs::read(dir.join("manifest.json")).unwrap();
-    let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes).unwrap();
-    assert_eq!(manifest["case_number"], CASE);
-    let files = manifest["files"].as_array().unwrap();
-    for f in files {
-        let data = std::fs::read(dir.join(f["path"].as_str().unwrap())).unwrap();
-        assert_eq!(f["sha256"], common::sha256_hex(&data), "{f}");
-    }
-    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert!(
-        paths.contains(&format!("proofs/{order_id}-R1.json").as_str()),
-        "{paths:?}"
-    );
-    assert!(
-        paths.iter().any(|p| p.starts_with("receipts/F")),
-        "{paths:?}"
-    );
-    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
-    assert!(
-        events.contains("\"service_ordered\"") && events.contains("\"received\""),
-        "{events}"
-    );
-    assert!(openssl_verifies(
-        w.pki.path(),
-        &manifest_bytes,
-        &std::fs::read(dir.join("manifest.p7s")).unwrap()
-    ));
-    let mut altered = manifest_bytes.clone();
-    altered[10] ^= 1;
-    assert!(!openssl_verifies(
-        w.pki.path(),
-        &altered,
-        &std::fs::read(dir.join("manifest.p7s")).unwrap()
-    ));
     drop(smtp);
     w.hub.stop().await;
 }

@@ -72,12 +72,11 @@ fn without_tls_the_hub_starts_only_in_explicit_development_mode_on_loopback() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("only on loopback"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_finishes_the_upload_in_flight_then_flushes_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts ecenterd in development mode on `data` and returns it with the address it listens on.
+fn start_dev_daemon(data: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
     let mut child = ecenterd()
         .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
+        .arg(data)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -91,6 +90,13 @@ async fn sigterm_finishes_the_upload_in_flight_then_flushes_and_exits_cleanly() 
         .unwrap()
         .parse()
         .unwrap();
+    (child, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_upload_in_flight_then_flushes_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = start_dev_daemon(dir.path());
 
     let doc = {
         let mut d = pdf("in flight");
@@ -114,10 +120,7 @@ async fn sigterm_finishes_the_upload_in_flight_then_flushes_and_exits_cleanly() 
     tx.send(msgs.next().unwrap()).await.unwrap();
     // The upload has begun once the hub writes a temporary file.
     let tmp = dir.path().join("blobs/tmp");
-    while std::fs::read_dir(&tmp)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(true)
-    {
+    while std::fs::read_dir(&tmp).map_or(true, |mut d| d.next().is_none()) {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let status = Command::new("kill")

@@ -36,6 +36,29 @@ impl Drop for Tmpfs {
     }
 }
 
+/// Checks reads still answer in time (the `first` filing, a list) instead of waiting for the lost batch.
+async fn reads_still_answer(lawyer: &mut Client, first: Option<String>) {
+    // Reads answer (durable filings are still there); none waits for the lost batch.
+    let first = first.expect("some filings went in before the disk was full");
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        lawyer.get_filing(ecenter_proto::v1::GetFilingRequest { filing_id: first }),
+    )
+    .await
+    .expect("GetFiling hung behind the failed writer");
+    assert!(read.is_ok(), "{read:?}");
+    let listed = tokio::time::timeout(
+        Duration::from_secs(10),
+        lawyer.list_filings(ecenter_proto::v1::ListFilingsRequest::default()),
+    )
+    .await
+    .expect("ListFilings hung behind the failed writer");
+    assert!(
+        listed.is_ok() || listed.as_ref().unwrap_err().code() == tonic::Code::Unavailable,
+        "{listed:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
     use tonic_health::pb::health_check_response::ServingStatus;
@@ -88,25 +111,7 @@ async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
     .await;
     assert_eq!(r.unwrap_err().code(), tonic::Code::Unavailable);
 
-    // Reads answer (durable filings are still there); none waits for the lost batch.
-    let first = first.expect("some filings went in before the disk was full");
-    let read = tokio::time::timeout(
-        Duration::from_secs(10),
-        lawyer.get_filing(ecenter_proto::v1::GetFilingRequest { filing_id: first }),
-    )
-    .await
-    .expect("GetFiling hung behind the failed writer");
-    assert!(read.is_ok(), "{read:?}");
-    let listed = tokio::time::timeout(
-        Duration::from_secs(10),
-        lawyer.list_filings(ecenter_proto::v1::ListFilingsRequest::default()),
-    )
-    .await
-    .expect("ListFilings hung behind the failed writer");
-    assert!(
-        listed.is_ok() || listed.as_ref().unwrap_err().code() == tonic::Code::Unavailable,
-        "{listed:?}"
-    );
+    reads_still_answer(&mut lawyer, first).await;
 
     let mut health = HealthClient::new(channel(hub.addr).await);
     let status = health

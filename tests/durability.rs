@@ -12,18 +12,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::Mutex;
 
-#[tokio::test]
-async fn every_acknowledged_filing_survives_a_restart_and_the_chain_continues() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = TestHub::start(dir.path()).await;
-    let mut lawyer = hub.client(LAWYER_A).await;
-    let mut court = hub.client(COURT).await;
+/// Files twenty one-document filings (`req-restart-000` …) and returns their receipts.
+async fn file_twenty(lawyer: &mut Client) -> Vec<pb::Receipt> {
     let mut receipts = Vec::new();
     for i in 0..20 {
         let doc = pdf(&format!("doc {i}"));
         receipts.push(
             submit(
-                &mut lawyer,
+                lawyer,
                 &format!("req-restart-{i:03}"),
                 CASE,
                 "证据材料",
@@ -35,6 +31,40 @@ async fn every_acknowledged_filing_survives_a_restart_and_the_chain_continues() 
             .unwrap(),
         );
     }
+    receipts
+}
+
+/// Checks every filing of `receipts` is there with its state and its bytes after the restart.
+async fn receipts_survived(lawyer: &mut Client, receipts: &[pb::Receipt]) {
+    for (i, r) in receipts.iter().enumerate() {
+        let f = lawyer
+            .get_filing(pb::GetFilingRequest {
+                filing_id: r.filing_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(f.documents[0].sha256, r.documents[0].sha256);
+        let expected = if i == 0 {
+            pb::FilingState::UnderReview
+        } else {
+            pb::FilingState::Received
+        };
+        assert_eq!(f.state(), expected);
+        assert_eq!(
+            download(lawyer, &r.filing_id, "D1").await.unwrap(),
+            pdf(&format!("doc {i}"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_acknowledged_filing_survives_a_restart_and_the_chain_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut court = hub.client(COURT).await;
+    let receipts = file_twenty(&mut lawyer).await;
     court
         .start_review(pb::StartReviewRequest {
             filing_id: receipts[0].filing_id.clone(),
@@ -56,26 +86,7 @@ async fn every_acknowledged_filing_survives_a_restart_and_the_chain_continues() 
         head_after.checkpoint.map(|c| (c.seq, c.hash)),
         Some((head_before.seq, head_before.hash.clone()))
     );
-    for (i, r) in receipts.iter().enumerate() {
-        let f = lawyer
-            .get_filing(pb::GetFilingRequest {
-                filing_id: r.filing_id.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(f.documents[0].sha256, r.documents[0].sha256);
-        let expected = if i == 0 {
-            pb::FilingState::UnderReview
-        } else {
-            pb::FilingState::Received
-        };
-        assert_eq!(f.state(), expected);
-        assert_eq!(
-            download(&mut lawyer, &r.filing_id, "D1").await.unwrap(),
-            pdf(&format!("doc {i}"))
-        );
-    }
+    receipts_survived(&mut lawyer, &receipts).await;
     // New entries link to the old head.
     let doc = pdf("after restart");
     let r = submit(
@@ -162,14 +173,14 @@ fn content(request_id: &str) -> Vec<u8> {
     doc
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_under_concurrent_load_loses_no_acknowledged_filing_and_duplicates_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut daemon = Daemon::start(dir.path());
-    let acked: Arc<Mutex<HashMap<String, pb::Receipt>>> = Arc::default();
-    let attempted: Arc<Mutex<Vec<String>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let count = Arc::new(AtomicUsize::new(0));
+/// Starts 16 workers filing as fast as they can at `addr` until `stop`, recording what was attempted and acknowledged.
+fn spawn_workers(
+    addr: std::net::SocketAddr,
+    acked: &Arc<Mutex<HashMap<String, pb::Receipt>>>,
+    attempted: &Arc<Mutex<Vec<String>>>,
+    stop: &Arc<AtomicBool>,
+    count: &Arc<AtomicUsize>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut workers = Vec::new();
     for w in 0..16 {
         let (acked, attempted, stop, count) = (
@@ -178,7 +189,6 @@ async fn kill_9_under_concurrent_load_loses_no_acknowledged_filing_and_duplicate
             stop.clone(),
             count.clone(),
         );
-        let addr = daemon.addr;
         workers.push(tokio::spawn(async move {
             let mut c = client(addr, LAWYER_A).await;
             for n in 0.. {
@@ -198,6 +208,54 @@ async fn kill_9_under_concurrent_load_loses_no_acknowledged_filing_and_duplicate
             }
         }));
     }
+    workers
+}
+
+/// Checks every acknowledged filing is intact, and retrying any request id files nothing twice.
+async fn acked_are_intact_and_retries_file_nothing_twice(
+    c: &mut Client,
+    acked: &HashMap<String, pb::Receipt>,
+    attempted: &[String],
+) {
+    for (id, receipt) in acked {
+        let f = c
+            .get_filing(pb::GetFilingRequest {
+                filing_id: receipt.filing_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(&f.request_id, id);
+        let bytes = download(c, &receipt.filing_id, "D1").await.unwrap();
+        assert_eq!(bytes, content(id), "bytes of {id} are intact");
+        assert_eq!(sha256_hex(&bytes), receipt.documents[0].sha256);
+    }
+    // Clients retry whatever got no answer, with the same request id: still nothing twice.
+    for id in attempted.iter().filter(|id| !acked.contains_key(*id)) {
+        let doc = content(id);
+        submit(c, id, CASE, "证据材料", &[("证据.pdf", &doc)])
+            .await
+            .unwrap();
+    }
+    for id in acked.keys().take(20) {
+        let doc = content(id);
+        let again = submit(c, id, CASE, "证据材料", &[("证据.pdf", &doc)])
+            .await
+            .unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.receipt.unwrap().filing_id, acked[id].filing_id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_concurrent_load_loses_no_acknowledged_filing_and_duplicates_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = Daemon::start(dir.path());
+    let acked: Arc<Mutex<HashMap<String, pb::Receipt>>> = Arc::default();
+    let attempted: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicUsize::new(0));
+    let workers = spawn_workers(daemon.addr, &acked, &attempted, &stop, &count);
     while count.load(Ordering::SeqCst) < 300 {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
@@ -214,34 +272,7 @@ async fn kill_9_under_concurrent_load_loses_no_acknowledged_filing_and_duplicate
     // Restart: start-up verifies the whole chain, or refuses to serve.
     let daemon = Daemon::start(dir.path());
     let mut c = client(daemon.addr, LAWYER_A).await;
-    for (id, receipt) in &acked {
-        let f = c
-            .get_filing(pb::GetFilingRequest {
-                filing_id: receipt.filing_id.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(&f.request_id, id);
-        let bytes = download(&mut c, &receipt.filing_id, "D1").await.unwrap();
-        assert_eq!(bytes, content(id), "bytes of {id} are intact");
-        assert_eq!(sha256_hex(&bytes), receipt.documents[0].sha256);
-    }
-    // Clients retry whatever got no answer, with the same request id: still nothing twice.
-    for id in attempted.iter().filter(|id| !acked.contains_key(*id)) {
-        let doc = content(id);
-        submit(&mut c, id, CASE, "证据材料", &[("证据.pdf", &doc)])
-            .await
-            .unwrap();
-    }
-    for id in acked.keys().take(20) {
-        let doc = content(id);
-        let again = submit(&mut c, id, CASE, "证据材料", &[("证据.pdf", &doc)])
-            .await
-            .unwrap();
-        assert!(again.replayed);
-        assert_eq!(again.receipt.unwrap().filing_id, acked[id].filing_id);
-    }
+    acked_are_intact_and_retries_file_nothing_twice(&mut c, &acked, &attempted).await;
     let all = list_all(
         &mut c,
         pb::ListFilingsRequest {

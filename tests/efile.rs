@@ -72,6 +72,75 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     p
 }
 
+/// Checks running `args` again files nothing new, and list, status and receipt show the one filing.
+fn refiling_files_nothing_new(lawyer: &Lawyer, args: &[&str], filing_id: &str) {
+    // The same command again: the same filing, said so.
+    let out = lawyer.run(args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("already filed") && text(&out).contains(filing_id));
+    let out = lawyer.run(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let out = lawyer.run(&["list"]);
+    assert!(text(&out).contains(filing_id) && text(&out).contains("received"));
+    let out = lawyer.run(&["status", filing_id, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["documents"].as_array().unwrap().len(), 2);
+    // For scripts: stable codes beside the labels, times with their +08:00 offset.
+    assert_eq!(status["state"], "RECEIVED", "{status}");
+    assert_eq!(status["state_label"], "received 已收到", "{status}");
+    assert_eq!(status["documents"][0]["status"], "PENDING", "{status}");
+    for at in [&status["received_at"], &status["updated_at"]] {
+        let at = at.as_str().unwrap();
+        assert!(at.ends_with("+08:00"), "{status}");
+        chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    }
+    let out = lawyer.run(&["status", filing_id]);
+    assert!(text(&out).contains("pending 待审查"), "{}", text(&out));
+    let out = lawyer.run(&["receipt", filing_id]);
+    assert!(text(&out).contains(filing_id), "{}", text(&out));
+}
+
+/// Checks unusable files and a bad case number are refused before anything is sent, and an unknown filing exits 1.
+fn unusable_files_and_bad_cases_are_refused(lawyer: &Lawyer, files: &Path, complaint: &Path) {
+    // Refused before anything is sent: a text file, an empty file, a bad case number.
+    let notes = write(files, "notes.txt", b"just text");
+    let empty = write(files, "empty.pdf", b"");
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        "（2026）鄂06民初123号",
+        "--kind",
+        "证据材料",
+        notes.to_str().unwrap(),
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out);
+    assert!(
+        said.contains("notes.txt")
+            && said.contains("empty.pdf")
+            && said.contains("nothing was sent"),
+        "{said}"
+    );
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        "鄂06民初",
+        "--kind",
+        "证据材料",
+        complaint.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("case number"));
+    let out = lawyer.run(&["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Another lawyer's filing, or none: the hub's refusal is passed on, exit 1.
+    let out = lawyer.run(&["status", "F999999999999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing_new() {
     let pki = tempfile::tempdir().unwrap();
@@ -128,68 +197,8 @@ async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing
         serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(receipt["documents"][1]["name"], "证据目录.docx");
 
-    // The same command again: the same filing, said so.
-    let out = lawyer.run(&args);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("already filed") && text(&out).contains(&filing_id));
-    let out = lawyer.run(&["list", "--json"]);
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    let out = lawyer.run(&["list"]);
-    assert!(text(&out).contains(&filing_id) && text(&out).contains("received"));
-    let out = lawyer.run(&["status", &filing_id, "--json"]);
-    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(status["documents"].as_array().unwrap().len(), 2);
-    // For scripts: stable codes beside the labels, times with their +08:00 offset.
-    assert_eq!(status["state"], "RECEIVED", "{status}");
-    assert_eq!(status["state_label"], "received 已收到", "{status}");
-    assert_eq!(status["documents"][0]["status"], "PENDING", "{status}");
-    for at in [&status["received_at"], &status["updated_at"]] {
-        let at = at.as_str().unwrap();
-        assert!(at.ends_with("+08:00"), "{status}");
-        chrono::DateTime::parse_from_rfc3339(at).unwrap();
-    }
-    let out = lawyer.run(&["status", &filing_id]);
-    assert!(text(&out).contains("pending 待审查"), "{}", text(&out));
-    let out = lawyer.run(&["receipt", &filing_id]);
-    assert!(text(&out).contains(&filing_id), "{}", text(&out));
-
-    // Refused before anything is sent: a text file, an empty file, a bad case number.
-    let notes = write(files.path(), "notes.txt", b"just text");
-    let empty = write(files.path(), "empty.pdf", b"");
-    let out = lawyer.run(&[
-        "submit",
-        "--case",
-        "（2026）鄂06民初123号",
-        "--kind",
-        "证据材料",
-        notes.to_str().unwrap(),
-        empty.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let said = text(&out);
-    assert!(
-        said.contains("notes.txt")
-            && said.contains("empty.pdf")
-            && said.contains("nothing was sent"),
-        "{said}"
-    );
-    let out = lawyer.run(&[
-        "submit",
-        "--case",
-        "鄂06民初",
-        "--kind",
-        "证据材料",
-        complaint.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("case number"));
-    let out = lawyer.run(&["list", "--json"]);
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    // Another lawyer's filing, or none: the hub's refusal is passed on, exit 1.
-    let out = lawyer.run(&["status", "F999999999999"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    refiling_files_nothing_new(&lawyer, &args, &filing_id);
+    unusable_files_and_bad_cases_are_refused(&lawyer, files.path(), &complaint);
     hub.stop().await;
 }
 
@@ -241,10 +250,7 @@ async fn an_upload_cut_by_killing_the_hub_is_finished_by_the_same_command_as_one
     // The hub dies as soon as the document has started to arrive.
     let tmp = data.path().join("blobs/tmp");
     let started = Instant::now();
-    while std::fs::read_dir(&tmp)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(true)
-    {
+    while std::fs::read_dir(&tmp).map_or(true, |mut d| d.next().is_none()) {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "the upload never began"
@@ -358,6 +364,110 @@ async fn in_a_real_terminal_the_progress_bars_and_the_tables_render() {
     hub.stop().await;
 }
 
+/// Checks `efile fetch` saves the served PDF with its digest and seal checked.
+fn fetch_checks_digest_and_seal(lawyer: &Lawyer, pki: &Path, order_id: &str) {
+    let saved = tempfile::tempdir().unwrap();
+    let out = lawyer.run(&[
+        "fetch",
+        order_id,
+        "--out",
+        saved.path().to_str().unwrap(),
+        "--intermediate",
+        pki.join("seal-ca.pem").to_str().unwrap(),
+        "--intermediate",
+        pki.join("tsa-ca.pem").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let fetched: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fetched["documents"][0]["sha256_ok"], true, "{fetched}");
+    assert_eq!(fetched["documents"][0]["seal"], "PASSED", "{fetched}");
+    let path = fetched["documents"][0]["path"].as_str().unwrap();
+    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF-"));
+}
+
+/// Checks the recipient's trace records the download over gRPC by the lawyer.
+async fn the_download_is_in_the_trace(
+    court: &mut ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<
+        tonic::transport::Channel,
+    >,
+    order_id: &str,
+) {
+    // The download is in the recipient's trace.
+    let mut events = court
+        .watch_service(ecenter_proto::v1::WatchServiceRequest {
+            order_id: order_id.to_string(),
+            recipient_id: "R1".into(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.message())
+            .await
+            .expect("the download event")
+            .unwrap()
+            .unwrap();
+        if e.kind == "recipient_acted" && e.detail_json.contains("downloaded") {
+            assert!(
+                e.detail_json
+                    .contains("gRPC urn:ecenter:lawyer:14201202010000001")
+            );
+            break;
+        }
+    }
+}
+
+/// Checks a clerk may fetch the served document and a court system or another lawyer may not.
+async fn fetch_cells_are_enforced(w: &common::service::World, order_id: &str) {
+    let pki = w.pki.path();
+    // The cells of FetchServedDocument: the recipient (above), a clerk yes, a court system no,
+    // another lawyer no — each refusal before anything is read.
+    let fetch_as = |stem: &'static str| {
+        let order_id = order_id.to_string();
+        let addr = w.hub.addr;
+        let pki = pki.to_path_buf();
+        async move {
+            let channel = channel_as(addr, &pki, stem).await;
+            ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient::new(channel)
+                .fetch_served_document(ecenter_proto::v1::FetchServedDocumentRequest {
+                    order_id,
+                    recipient_id: "R1".into(),
+                    index: 1,
+                })
+                .await
+                .map(drop)
+        }
+    };
+    assert!(fetch_as("clerk-c0001").await.is_ok());
+    for stem in ["court-xiangyang-cms", "lawyer-14201202010000002"] {
+        let refused = fetch_as(stem).await.unwrap_err();
+        assert_eq!(
+            refused.code(),
+            tonic::Code::PermissionDenied,
+            "{stem}: {refused:?}"
+        );
+    }
+}
+
+/// Checks another lawyer's inbox is empty and fetching the order exits 1.
+fn another_lawyer_sees_nothing(addr: std::net::SocketAddr, pki: &Path, order_id: &str) {
+    // Another lawyer sees nothing and may not fetch it.
+    let other = Lawyer::new();
+    assert!(
+        other
+            .login_as(addr, pki, "lawyer-14201202010000002")
+            .status
+            .success()
+    );
+    let out = other.run(&["inbox", "--json"]);
+    let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inbox.as_array().unwrap().len(), 0, "{inbox}");
+    let out = other.run(&["fetch", order_id]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_served_by_the_court_finds_it_in_the_inbox_and_fetches_with_digests_and_seals_checked()
  {
@@ -393,90 +503,10 @@ async fn a_lawyer_served_by_the_court_finds_it_in_the_inbox_and_fetches_with_dig
     assert_eq!(inbox[0]["order_id"], order.order_id.as_str(), "{inbox}");
     assert_eq!(inbox[0]["case_number"], CASE);
 
-    let saved = tempfile::tempdir().unwrap();
-    let out = lawyer.run(&[
-        "fetch",
-        &order.order_id,
-        "--out",
-        saved.path().to_str().unwrap(),
-        "--intermediate",
-        pki.join("seal-ca.pem").to_str().unwrap(),
-        "--intermediate",
-        pki.join("tsa-ca.pem").to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let fetched: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(fetched["documents"][0]["sha256_ok"], true, "{fetched}");
-    assert_eq!(fetched["documents"][0]["seal"], "PASSED", "{fetched}");
-    let path = fetched["documents"][0]["path"].as_str().unwrap();
-    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF-"));
-    // The download is in the recipient's trace.
-    let mut events = court
-        .watch_service(ecenter_proto::v1::WatchServiceRequest {
-            order_id: order.order_id.clone(),
-            recipient_id: "R1".into(),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    loop {
-        let e = tokio::time::timeout(Duration::from_secs(10), events.message())
-            .await
-            .expect("the download event")
-            .unwrap()
-            .unwrap();
-        if e.kind == "recipient_acted" && e.detail_json.contains("downloaded") {
-            assert!(
-                e.detail_json
-                    .contains("gRPC urn:ecenter:lawyer:14201202010000001")
-            );
-            break;
-        }
-    }
-
-    // The cells of FetchServedDocument: the recipient (above), a clerk yes, a court system no,
-    // another lawyer no — each refusal before anything is read.
-    let fetch_as = |stem: &'static str| {
-        let order_id = order.order_id.clone();
-        let addr = w.hub.addr;
-        let pki = pki.to_path_buf();
-        async move {
-            let channel = channel_as(addr, &pki, stem).await;
-            ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient::new(channel)
-                .fetch_served_document(ecenter_proto::v1::FetchServedDocumentRequest {
-                    order_id,
-                    recipient_id: "R1".into(),
-                    index: 1,
-                })
-                .await
-                .map(drop)
-        }
-    };
-    assert!(fetch_as("clerk-c0001").await.is_ok());
-    for stem in ["court-xiangyang-cms", "lawyer-14201202010000002"] {
-        let refused = fetch_as(stem).await.unwrap_err();
-        assert_eq!(
-            refused.code(),
-            tonic::Code::PermissionDenied,
-            "{stem}: {refused:?}"
-        );
-    }
-
-    // Another lawyer sees nothing and may not fetch it.
-    let other = Lawyer::new();
-    assert!(
-        other
-            .login_as(w.hub.addr, pki, "lawyer-14201202010000002")
-            .status
-            .success()
-    );
-    let out = other.run(&["inbox", "--json"]);
-    let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(inbox.as_array().unwrap().len(), 0, "{inbox}");
-    let out = other.run(&["fetch", &order.order_id]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    fetch_checks_digest_and_seal(&lawyer, pki, &order.order_id);
+    the_download_is_in_the_trace(&mut court, &order.order_id).await;
+    fetch_cells_are_enforced(&w, &order.order_id).await;
+    another_lawyer_sees_nothing(w.hub.addr, pki, &order.order_id);
     drop(smtp);
     w.hub.stop().await;
 }

@@ -223,7 +223,7 @@ async fn a_removed_or_edited_checkpoint_file_is_refused_unless_a_witness_holds_t
     );
     let kept = std::fs::read_dir(edited.path().join("checkpoints"))
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .any(|e| e.file_name().to_string_lossy().contains("set-aside"));
     assert!(kept, "the altered file is kept as evidence");
 }
@@ -398,17 +398,11 @@ fn ecenterd_on(data: &Path, extra: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_issued_again() {
-    use std::io::BufRead;
-    let data = tempfile::tempdir().unwrap();
-    six_filings(data.path()).await;
-    for seq in [12, 11] {
-        ecenter_store::tamper::remove_event(data.path(), seq).unwrap();
-    }
+/// Checks a start accepting another range than the one lost, or without who and why, is refused.
+fn other_ranges_and_bare_flags_are_refused(data: &Path) {
     // A range other than the one lost is refused, and so is a start without the acceptance.
     let out = ecenterd_on(
-        data.path(),
+        data,
         &[
             "--accept-loss",
             "10-12",
@@ -426,7 +420,7 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
         said.contains("entries 11–12") && said.contains("does not match"),
         "{said}"
     );
-    let out = ecenterd_on(data.path(), &["--accept-loss", "11-12"])
+    let out = ecenterd_on(data, &["--accept-loss", "11-12"])
         .wait_with_output()
         .unwrap();
     assert_eq!(
@@ -434,29 +428,10 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
         Some(2),
         "clap: --operator and --reason are required"
     );
+}
 
-    // The exact range, with who and why: the hub starts and records it.
-    let mut child = ecenterd_on(
-        data.path(),
-        &[
-            "--accept-loss",
-            "11-12",
-            "--operator",
-            "张三（信息中心）",
-            "--reason",
-            "磁盘故障，已从备份恢复到第10条",
-        ],
-    );
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .parse()
-        .unwrap();
+/// Checks a new filing on the hub at `addr` skips the lost numbers and entry 13 records the loss.
+async fn the_loss_is_on_the_record(addr: std::net::SocketAddr) {
     let mut lawyer = client(addr, LAWYER_A).await;
     let doc = pdf("after the loss");
     let receipt = submit(
@@ -493,6 +468,41 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
         entry.detail_json.contains("张三（信息中心）")
             && entry.detail_json.contains("\"first\":11")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_issued_again() {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    for seq in [12, 11] {
+        ecenter_store::tamper::remove_event(data.path(), seq).unwrap();
+    }
+    other_ranges_and_bare_flags_are_refused(data.path());
+
+    // The exact range, with who and why: the hub starts and records it.
+    let mut child = ecenterd_on(
+        data.path(),
+        &[
+            "--accept-loss",
+            "11-12",
+            "--operator",
+            "张三（信息中心）",
+            "--reason",
+            "磁盘故障，已从备份恢复到第10条",
+        ],
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    the_loss_is_on_the_record(addr).await;
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
@@ -503,7 +513,7 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
     // without any flag.
     let kept = std::fs::read_dir(data.path().join("set-aside"))
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .any(|e| {
             e.file_name()
                 .to_string_lossy()

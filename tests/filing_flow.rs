@@ -23,6 +23,187 @@ async fn next_events(
     out
 }
 
+/// Checks the receipt names the case, submitter, department, local time and each document filed.
+fn receipt_says_what_was_filed(r: &pb::Receipt, complaint: &[u8]) {
+    assert_eq!(r.case_number.as_ref().unwrap().normalized, CASE);
+    assert_eq!(r.case_number.as_ref().unwrap().court_code, "鄂06");
+    assert_eq!(r.submitter, LAWYER_A);
+    assert_eq!(r.department, "民事审判庭");
+    assert!(
+        r.received_at_local.ends_with("+08:00"),
+        "{}",
+        r.received_at_local
+    );
+    assert_eq!(r.documents.len(), 2);
+    assert_eq!(
+        r.documents[0].name, "答辩状.pdf",
+        "path is stripped from the name"
+    );
+    assert_eq!(r.documents[0].media_type, "application/pdf");
+    assert_eq!(r.documents[0].sha256, sha256_hex(complaint));
+    assert_eq!(r.documents[0].size, complaint.len() as u64);
+    assert_eq!(r.documents[1].media_type, "image/png");
+    assert_eq!(r.log_hash.len(), 64);
+}
+
+/// Checks the lawyer sees the filing received with its same receipt, and the department queue lists it.
+async fn filing_and_queue_show_it(lawyer: &mut Client, court: &mut Client, r: &pb::Receipt) {
+    let got = lawyer
+        .get_filing(pb::GetFilingRequest {
+            filing_id: r.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.state(), pb::FilingState::Received);
+    assert_eq!(got.documents[1].status(), pb::DocumentStatus::Pending);
+    let again = lawyer
+        .get_receipt(pb::GetReceiptRequest {
+            filing_id: r.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, *r);
+
+    let queue = court
+        .list_department_queue(pb::ListDepartmentQueueRequest {
+            department: "民事审判庭".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        queue
+            .filings
+            .iter()
+            .map(|f| f.filing_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![r.filing_id.as_str()]
+    );
+}
+
+/// Reviews the filing (D1 accepted, D2 rejected), dockets it and checks it leaves the queue.
+async fn review_and_docket(court: &mut Client, filing_id: &str) {
+    let under = court
+        .start_review(pb::StartReviewRequest {
+            filing_id: filing_id.to_string(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(under.state(), pb::FilingState::UnderReview);
+    assert_eq!(under.reviewer, COURT);
+    let reviewed = court
+        .review_filing(pb::ReviewFilingRequest {
+            filing_id: filing_id.to_string(),
+            decisions: vec![
+                pb::DocumentDecision {
+                    document_id: "D1".into(),
+                    decision: pb::ReviewDecision::Accept as i32,
+                    reason: String::new(),
+                },
+                pb::DocumentDecision {
+                    document_id: "D2".into(),
+                    decision: pb::ReviewDecision::Reject as i32,
+                    reason: "证据与本案无关".into(),
+                },
+            ],
+            comment: "部分接收".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reviewed.state(), pb::FilingState::PartiallyAccepted);
+    assert_eq!(reviewed.documents[0].status(), pb::DocumentStatus::Accepted);
+    assert_eq!(reviewed.documents[1].status(), pb::DocumentStatus::Rejected);
+    assert_eq!(reviewed.documents[1].reason, "证据与本案无关");
+
+    let docketed = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: filing_id.to_string(),
+            case_number: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(docketed.state(), pb::FilingState::Docketed);
+
+    // Out of the queue once decided.
+    let queue = court
+        .list_department_queue(pb::ListDepartmentQueueRequest {
+            department: "民事审判庭".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(queue.filings.is_empty());
+}
+
+/// Checks both watches saw the five events of the flow, chained, starting at the receipt's entry.
+async fn watchers_saw_every_event(
+    filing_watch: &mut tonic::Streaming<pb::FilingEvent>,
+    dept_watch: &mut tonic::Streaming<pb::FilingEvent>,
+    r: &pb::Receipt,
+) {
+    let expected = [
+        "received",
+        "routed",
+        "review_started",
+        "reviewed",
+        "docketed",
+    ];
+    for stream in [filing_watch, dept_watch] {
+        let events = next_events(stream, expected.len()).await;
+        assert_eq!(
+            events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            expected
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.filing_id == r.filing_id && e.department == "民事审判庭")
+        );
+        assert_eq!(events[0].seq, r.log_seq);
+        assert_eq!(events[0].hash, r.log_hash);
+        for pair in events.windows(2) {
+            assert_eq!(
+                pair[1].prev_hash, pair[0].hash,
+                "watchers see the hash chain"
+            );
+        }
+        assert_eq!(events[3].state_after(), pb::FilingState::PartiallyAccepted);
+        assert_eq!(events[3].actor, COURT);
+        assert!(events[3].detail_json.contains("证据与本案无关"));
+    }
+}
+
+/// Files seven filings alternately as A (in CASE) and B (in a criminal case); returns their ids.
+async fn file_seven(a: &mut Client, b: &mut Client) -> Vec<String> {
+    let doc = pdf("x");
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let (client, case) = if i % 2 == 0 {
+            (&mut *a, CASE)
+        } else {
+            (&mut *b, "（2026）鄂06刑初9号")
+        };
+        let r = submit(
+            client,
+            &format!("req-list-{i:04}"),
+            case,
+            "证据材料",
+            &[("e.pdf", &doc)],
+        )
+        .await
+        .unwrap();
+        ids.push(r.receipt.unwrap().filing_id);
+    }
+    ids
+}
+
 #[tokio::test]
 async fn submit_receipt_review_docket_and_watch_every_event() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,25 +238,7 @@ async fn submit_receipt_review_docket_and_watch_every_event() {
     .unwrap();
     assert!(!receipt.replayed);
     let r = receipt.receipt.unwrap();
-    assert_eq!(r.case_number.as_ref().unwrap().normalized, CASE);
-    assert_eq!(r.case_number.as_ref().unwrap().court_code, "鄂06");
-    assert_eq!(r.submitter, LAWYER_A);
-    assert_eq!(r.department, "民事审判庭");
-    assert!(
-        r.received_at_local.ends_with("+08:00"),
-        "{}",
-        r.received_at_local
-    );
-    assert_eq!(r.documents.len(), 2);
-    assert_eq!(
-        r.documents[0].name, "答辩状.pdf",
-        "path is stripped from the name"
-    );
-    assert_eq!(r.documents[0].media_type, "application/pdf");
-    assert_eq!(r.documents[0].sha256, sha256_hex(&complaint));
-    assert_eq!(r.documents[0].size, complaint.len() as u64);
-    assert_eq!(r.documents[1].media_type, "image/png");
-    assert_eq!(r.log_hash.len(), 64);
+    receipt_says_what_was_filed(&r, &complaint);
 
     // The receipt's log entry is the filing's received event, and the chain head is at or past it.
     let mut log = hub.log_client(CLERK).await;
@@ -97,126 +260,9 @@ async fn submit_receipt_review_docket_and_watch_every_event() {
         .unwrap()
         .into_inner();
 
-    let got = lawyer
-        .get_filing(pb::GetFilingRequest {
-            filing_id: r.filing_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(got.state(), pb::FilingState::Received);
-    assert_eq!(got.documents[1].status(), pb::DocumentStatus::Pending);
-    let again = lawyer
-        .get_receipt(pb::GetReceiptRequest {
-            filing_id: r.filing_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(again, r);
-
-    let queue = court
-        .list_department_queue(pb::ListDepartmentQueueRequest {
-            department: "民事审判庭".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        queue
-            .filings
-            .iter()
-            .map(|f| f.filing_id.as_str())
-            .collect::<Vec<_>>(),
-        vec![r.filing_id.as_str()]
-    );
-
-    let under = court
-        .start_review(pb::StartReviewRequest {
-            filing_id: r.filing_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(under.state(), pb::FilingState::UnderReview);
-    assert_eq!(under.reviewer, COURT);
-    let reviewed = court
-        .review_filing(pb::ReviewFilingRequest {
-            filing_id: r.filing_id.clone(),
-            decisions: vec![
-                pb::DocumentDecision {
-                    document_id: "D1".into(),
-                    decision: pb::ReviewDecision::Accept as i32,
-                    reason: String::new(),
-                },
-                pb::DocumentDecision {
-                    document_id: "D2".into(),
-                    decision: pb::ReviewDecision::Reject as i32,
-                    reason: "证据与本案无关".into(),
-                },
-            ],
-            comment: "部分接收".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(reviewed.state(), pb::FilingState::PartiallyAccepted);
-    assert_eq!(reviewed.documents[0].status(), pb::DocumentStatus::Accepted);
-    assert_eq!(reviewed.documents[1].status(), pb::DocumentStatus::Rejected);
-    assert_eq!(reviewed.documents[1].reason, "证据与本案无关");
-
-    let docketed = court
-        .docket_filing(pb::DocketFilingRequest {
-            filing_id: r.filing_id.clone(),
-            case_number: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(docketed.state(), pb::FilingState::Docketed);
-
-    // Out of the queue once decided.
-    let queue = court
-        .list_department_queue(pb::ListDepartmentQueueRequest {
-            department: "民事审判庭".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(queue.filings.is_empty());
-
-    let expected = [
-        "received",
-        "routed",
-        "review_started",
-        "reviewed",
-        "docketed",
-    ];
-    for stream in [&mut filing_watch, &mut dept_watch] {
-        let events = next_events(stream, expected.len()).await;
-        assert_eq!(
-            events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-            expected
-        );
-        assert!(
-            events
-                .iter()
-                .all(|e| e.filing_id == r.filing_id && e.department == "民事审判庭")
-        );
-        assert_eq!(events[0].seq, r.log_seq);
-        assert_eq!(events[0].hash, r.log_hash);
-        for pair in events.windows(2) {
-            assert_eq!(
-                pair[1].prev_hash, pair[0].hash,
-                "watchers see the hash chain"
-            );
-        }
-        assert_eq!(events[3].state_after(), pb::FilingState::PartiallyAccepted);
-        assert_eq!(events[3].actor, COURT);
-        assert!(events[3].detail_json.contains("证据与本案无关"));
-    }
+    filing_and_queue_show_it(&mut lawyer, &mut court, &r).await;
+    review_and_docket(&mut court, &r.filing_id).await;
+    watchers_saw_every_event(&mut filing_watch, &mut dept_watch, &r).await;
 
     // Downloads give back exactly the bytes received.
     assert_eq!(
@@ -304,25 +350,7 @@ async fn lists_filter_and_page() {
     let mut a = hub.client(LAWYER_A).await;
     let mut b = hub.client(LAWYER_B).await;
     let mut court = hub.client(COURT).await;
-    let doc = pdf("x");
-    let mut ids = Vec::new();
-    for i in 0..7 {
-        let (client, case) = if i % 2 == 0 {
-            (&mut a, CASE)
-        } else {
-            (&mut b, "（2026）鄂06刑初9号")
-        };
-        let r = submit(
-            client,
-            &format!("req-list-{i:04}"),
-            case,
-            "证据材料",
-            &[("e.pdf", &doc)],
-        )
-        .await
-        .unwrap();
-        ids.push(r.receipt.unwrap().filing_id);
-    }
+    let ids = file_seven(&mut a, &mut b).await;
     let all = list_all(
         &mut court,
         pb::ListFilingsRequest {

@@ -61,20 +61,8 @@ fn pkcs8_der(key_pem: &Path) -> Vec<u8> {
         .to_vec()
 }
 
-#[test]
-fn sm3_and_sm2_signatures_agree_with_openssl_and_gmssl_both_ways() {
-    let pki = pki();
-    let sm2 = pki.path().join("sm2");
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(d.join("m"), DOC).unwrap();
-    // SM3: OpenSSL's digest is ours.
-    let (_, text) = openssl(d, &["dgst", "-sm3", "-r", "m"]);
-    assert_eq!(text.split(' ').next().unwrap(), hex(&sm::sm3_of(&[DOC])));
-
-    // The hub signs; OpenSSL verifies under the GM/T 0009 ID, and not under another.
-    let key = sm::Sm2Key::from_pkcs8(&pkcs8_der(&sm2.join("seal.key"))).unwrap();
-    std::fs::write(d.join("hub.sig"), key.sign(DOC)).unwrap();
+/// Checks OpenSSL verifies `hub.sig` in `d` under the GM/T 0009 ID with the seal's public key, and not under another ID.
+fn openssl_checks_the_hub_signature(d: &Path, sm2: &Path) {
     let (_, _) = openssl(
         d,
         &[
@@ -111,9 +99,10 @@ fn sm3_and_sm2_signatures_agree_with_openssl_and_gmssl_both_ways() {
     let (ok, text) = check("hub.sig", "1234567812345678");
     assert!(ok && text.contains("Verified Successfully"), "{text}");
     assert!(!check("hub.sig", "ALICE123@YAHOO.COM").0);
+}
 
-    // OpenSSL signs under the GM/T 0009 ID: the hub verifies; under OpenSSL's own default: refused.
-    let public = key.public_point();
+/// Checks the hub verifies OpenSSL's SM2 signature under the GM/T 0009 ID, and refuses its default ID or another document.
+fn openssl_signatures_verify_in_the_hub(d: &Path, sm2: &Path, public: &[u8]) {
     let seal_key = sm2.join("seal.key");
     let sign = |id: Option<&str>, out: &str| {
         let mut args = vec![
@@ -136,16 +125,37 @@ fn sm3_and_sm2_signatures_agree_with_openssl_and_gmssl_both_ways() {
         assert!(openssl(d, &args).0);
         std::fs::read(d.join(out)).unwrap()
     };
-    sm::verify(&public, DOC, &sign(Some("1234567812345678"), "o.sig")).unwrap();
-    assert!(sm::verify(&public, DOC, &sign(None, "default.sig")).is_err());
+    sm::verify(public, DOC, &sign(Some("1234567812345678"), "o.sig")).unwrap();
+    assert!(sm::verify(public, DOC, &sign(None, "default.sig")).is_err());
     assert!(
         sm::verify(
-            &public,
+            public,
             b"another document",
             &sign(Some("1234567812345678"), "o2.sig")
         )
         .is_err()
     );
+}
+
+#[test]
+fn sm3_and_sm2_signatures_agree_with_openssl_and_gmssl_both_ways() {
+    let pki = pki();
+    let sm2 = pki.path().join("sm2");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("m"), DOC).unwrap();
+    // SM3: OpenSSL's digest is ours.
+    let (_, text) = openssl(d, &["dgst", "-sm3", "-r", "m"]);
+    assert_eq!(text.split(' ').next().unwrap(), hex(&sm::sm3_of(&[DOC])));
+
+    // The hub signs; OpenSSL verifies under the GM/T 0009 ID, and not under another.
+    let key = sm::Sm2Key::from_pkcs8(&pkcs8_der(&sm2.join("seal.key"))).unwrap();
+    std::fs::write(d.join("hub.sig"), key.sign(DOC)).unwrap();
+    openssl_checks_the_hub_signature(d, &sm2);
+
+    // OpenSSL signs under the GM/T 0009 ID: the hub verifies; under OpenSSL's own default: refused.
+    let public = key.public_point();
+    openssl_signatures_verify_in_the_hub(d, &sm2, &public);
 
     // gmalg (Python) signs: the hub verifies.
     python_tool(

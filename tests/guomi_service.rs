@@ -12,6 +12,9 @@ use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use std::path::Path;
 use tonic::Code;
 
+/// A seal service client over mutual TLS.
+type Seals = SealServiceClient<tonic::transport::Channel>;
+
 const DOC: &[u8] = "（2026）鄂06民终88号 民事判决书 送达回证".as_bytes();
 
 fn sm2_config(pki: &Path) -> Sm2SealConfig {
@@ -53,16 +56,8 @@ fn create(id: &str, algorithm: pb::SealAlgorithm) -> pb::CreateSealRequest {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_court_creates_and_applies_an_sm2_seal_beside_an_ecdsa_one() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let config = with_sm2(pki.path());
-    let hub = start_tls_with(data.path(), pki.path(), move |c| c.seals = Some(config)).await;
-    let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
-    let mut court = SealServiceClient::new(channel);
-
+/// Creates an SM2 seal and an ECDSA one, checking each algorithm and that the list shows SM2.
+async fn sm2_and_ecdsa_seals_are_created(court: &mut Seals) {
     let sm2 = court
         .create_seal(create("4206-GM-01", pb::SealAlgorithm::Sm2Sm3))
         .await
@@ -86,6 +81,54 @@ async fn the_court_creates_and_applies_an_sm2_seal_beside_an_ecdsa_one() {
         algorithms.contains(&(pb::SealAlgorithm::Sm2Sm3 as i32)),
         "{algorithms:?}"
     );
+}
+
+/// Checks gmssl reads `signature` over DOC as valid, in SM2 throughout.
+fn gmssl_agrees(signature: &[u8]) {
+    // gmssl reads the same signature as valid, in SM2 throughout.
+    let dir = tempfile::tempdir().unwrap();
+    let (sig, doc) = (dir.path().join("s.der"), dir.path().join("d"));
+    std::fs::write(&sig, signature).unwrap();
+    std::fs::write(&doc, DOC).unwrap();
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("guomi.py", &["ses", path(&sig), path(&doc)])).unwrap();
+    assert_eq!(
+        judged["algorithm"],
+        serde_json::json!(["1.2.156.10197.1.501", "1.2.156.10197.1.501"])
+    );
+    for check in ["signature", "data_hash", "seal"] {
+        assert_eq!(judged[check], true, "gmssl on {check}: {judged}");
+    }
+}
+
+/// Checks VerifySeal passes `signature` with DOC and fails it with another document.
+async fn verify_seal_checks_the_document(court: &mut Seals, signature: &[u8]) {
+    // VerifySeal: the document as sealed passes, another fails on its hash.
+    let verify = |content: &[u8]| pb::VerifySealRequest {
+        signature: signature.to_vec(),
+        document: Some(pb::verify_seal_request::Document::Content(content.to_vec())),
+    };
+    let good = court.verify_seal(verify(DOC)).await.unwrap().into_inner();
+    assert_eq!(good.indication, pb::Indication::Passed as i32, "{good:#?}");
+    let bad = court
+        .verify_seal(verify(b"another"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bad.indication, pb::Indication::Failed as i32, "{bad:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_court_creates_and_applies_an_sm2_seal_beside_an_ecdsa_one() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = with_sm2(pki.path());
+    let hub = start_tls_with(data.path(), pki.path(), move |c| c.seals = Some(config)).await;
+    let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court = SealServiceClient::new(channel);
+
+    sm2_and_ecdsa_seals_are_created(&mut court).await;
 
     let applied = court
         .apply_seal(pb::ApplySealRequest {
@@ -113,34 +156,8 @@ async fn the_court_creates_and_applies_an_sm2_seal_beside_an_ecdsa_one() {
         algorithm.detail
     );
 
-    // gmssl reads the same signature as valid, in SM2 throughout.
-    let dir = tempfile::tempdir().unwrap();
-    let (sig, doc) = (dir.path().join("s.der"), dir.path().join("d"));
-    std::fs::write(&sig, &applied.signature).unwrap();
-    std::fs::write(&doc, DOC).unwrap();
-    let judged: serde_json::Value =
-        serde_json::from_str(&python_tool("guomi.py", &["ses", path(&sig), path(&doc)])).unwrap();
-    assert_eq!(
-        judged["algorithm"],
-        serde_json::json!(["1.2.156.10197.1.501", "1.2.156.10197.1.501"])
-    );
-    for check in ["signature", "data_hash", "seal"] {
-        assert_eq!(judged[check], true, "gmssl on {check}: {judged}");
-    }
-
-    // VerifySeal: the document as sealed passes, another fails on its hash.
-    let verify = |content: &[u8]| pb::VerifySealRequest {
-        signature: applied.signature.clone(),
-        document: Some(pb::verify_seal_request::Document::Content(content.to_vec())),
-    };
-    let good = court.verify_seal(verify(DOC)).await.unwrap().into_inner();
-    assert_eq!(good.indication, pb::Indication::Passed as i32, "{good:#?}");
-    let bad = court
-        .verify_seal(verify(b"another"))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(bad.indication, pb::Indication::Failed as i32, "{bad:#?}");
+    gmssl_agrees(&applied.signature);
+    verify_seal_checks_the_document(&mut court, &applied.signature).await;
 
     // A PDF seal is PAdES in ECDSA: an SM2 seal is refused by name, with what to do instead.
     assert_status(
@@ -283,10 +300,48 @@ async fn a_crl_in_der_is_read_and_a_crl_file_without_a_crl_is_refused() {
     hub.stop().await;
 }
 
+/// A VerifyOfd request for the OFD `bytes`.
+fn ofd_content(bytes: Vec<u8>) -> pb::VerifyOfdRequest {
+    pb::VerifyOfdRequest {
+        document: Some(pb::verify_ofd_request::Document::Content(bytes)),
+    }
+}
+
 fn plain_ofd(dir: &Path, pages: &str) -> Vec<u8> {
     let out = dir.join(format!("plain-{pages}.ofd"));
     python_tool("ofd_tools.py", &["plain", path(&out), pages]);
     std::fs::read(out).unwrap()
+}
+
+/// Checks `sealed_ofd` with a page changed after sealing FAILS over the API and in Python (written to `file`).
+async fn a_changed_page_fails_here_and_in_python(
+    court: &mut Seals,
+    sealed_ofd: &[u8],
+    file: &Path,
+) {
+    // A page changed after sealing: FAILED, here as in Python.
+    let mut package =
+        ecenter_ofdseal::package::Package::read(sealed_ofd, Default::default()).unwrap();
+    let page = "/Doc_0/Pages/Page_0/Content.xml".to_string();
+    let text = String::from_utf8(package.files[&page].clone()).unwrap();
+    package
+        .files
+        .insert(page, text.replace("第1页", "第2页").into_bytes());
+    let tampered = package.write().unwrap();
+    let report = court
+        .verify_ofd(ofd_content(tampered.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Failed as i32,
+        "{report:#?}"
+    );
+    std::fs::write(file, &tampered).unwrap();
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(file)])).unwrap();
+    assert_eq!(judged[0]["valid"], false, "{judged}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,11 +376,8 @@ async fn seal_ofd_and_verify_ofd_over_the_api_agree_with_the_python_verifier() {
         serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
     assert_eq!(judged[0]["valid"], true, "{judged}");
 
-    let verify = |bytes: Vec<u8>| pb::VerifyOfdRequest {
-        document: Some(pb::verify_ofd_request::Document::Content(bytes)),
-    };
     let report = court
-        .verify_ofd(verify(sealed.sealed_ofd.clone()))
+        .verify_ofd(ofd_content(sealed.sealed_ofd.clone()))
         .await
         .unwrap()
         .into_inner();
@@ -343,29 +395,7 @@ async fn seal_ofd_and_verify_ofd_over_the_api_agree_with_the_python_verifier() {
         timestamp.detail
     );
 
-    // A page changed after sealing: FAILED, here as in Python.
-    let mut package =
-        ecenter_ofdseal::package::Package::read(&sealed.sealed_ofd, Default::default()).unwrap();
-    let page = "/Doc_0/Pages/Page_0/Content.xml".to_string();
-    let text = String::from_utf8(package.files[&page].clone()).unwrap();
-    package
-        .files
-        .insert(page, text.replace("第1页", "第2页").into_bytes());
-    let tampered = package.write().unwrap();
-    let report = court
-        .verify_ofd(verify(tampered.clone()))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        report.indication,
-        pb::Indication::Failed as i32,
-        "{report:#?}"
-    );
-    std::fs::write(&file, &tampered).unwrap();
-    let judged: serde_json::Value =
-        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
-    assert_eq!(judged[0]["valid"], false, "{judged}");
+    a_changed_page_fails_here_and_in_python(&mut court, &sealed.sealed_ofd, &file).await;
 
     // Not an OFD: named.
     assert_status(
@@ -381,7 +411,7 @@ async fn seal_ofd_and_verify_ofd_over_the_api_agree_with_the_python_verifier() {
     );
     assert_status(
         court
-            .verify_ofd(verify(b"PK\x03\x04 broken".to_vec()))
+            .verify_ofd(ofd_content(b"PK\x03\x04 broken".to_vec()))
             .await,
         Code::InvalidArgument,
         "ZIP",

@@ -41,7 +41,7 @@ fn refused<T: std::fmt::Debug>(
     code: Code,
     needle: &str,
 ) -> tonic::Status {
-    let status = assert_status(result.map(|r| r.into_inner()), code, needle);
+    let status = assert_status(result.map(tonic::Response::into_inner), code, needle);
     assert!(
         status.message().chars().count() < 1_000,
         "a message sized for people, not {} characters",

@@ -59,6 +59,33 @@ async fn a_caller_over_its_rate_is_told_when_to_retry_and_others_are_unaffected(
     hub.stop().await;
 }
 
+/// Probes until a third call of the lawyer is refused while both `calls` upload, and checks the refusal.
+async fn a_third_call_is_refused<T>(lawyer: &mut Client, calls: &[tokio::task::JoinHandle<T>]) {
+    let mut probes = 0;
+    let refused = loop {
+        probes += 1;
+        assert!(
+            probes < 2_000
+                && !calls
+                    .iter()
+                    .any(|c: &tokio::task::JoinHandle<_>| c.is_finished()),
+            "an upload ended early (refused behind a probe) or never arrived"
+        );
+        match lawyer.list_filings(pb::ListFilingsRequest::default()).await {
+            Err(s) if s.code() == Code::ResourceExhausted => break s,
+            _ => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+        }
+    };
+    assert!(
+        refused
+            .message()
+            .contains("already has 2 requests in progress"),
+        "{}",
+        refused.message()
+    );
+    assert!(refused.get_details_retry_info().is_some());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_in_progress_count_against_the_concurrency_limit() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,29 +127,7 @@ async fn uploads_in_progress_count_against_the_concurrency_limit() {
     // Let both uploads reach the hub before probing: a probe that arrives first takes a slot, the
     // upload behind it is refused, and this loop would wait for ever.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let mut probes = 0;
-    let refused = loop {
-        probes += 1;
-        assert!(
-            probes < 2_000
-                && !calls
-                    .iter()
-                    .any(|c: &tokio::task::JoinHandle<_>| c.is_finished()),
-            "an upload ended early (refused behind a probe) or never arrived"
-        );
-        match lawyer.list_filings(pb::ListFilingsRequest::default()).await {
-            Err(s) if s.code() == Code::ResourceExhausted => break s,
-            _ => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
-        }
-    };
-    assert!(
-        refused
-            .message()
-            .contains("already has 2 requests in progress"),
-        "{}",
-        refused.message()
-    );
-    assert!(refused.get_details_retry_info().is_some());
+    a_third_call_is_refused(&mut lawyer, &calls).await;
     let mut court = hub.client(COURT).await;
     court
         .list_filings(pb::ListFilingsRequest::default())

@@ -67,6 +67,38 @@ async fn a_lawyer_certificate_files_and_its_identity_comes_from_the_certificate(
     hub.stop().await;
 }
 
+/// Checks expired, not yet valid and server-only certificates of the court's client CA are refused.
+async fn badly_dated_and_server_only_are_refused(hub: &TestHub, pki: &Path) {
+    let now = OffsetDateTime::now_utc();
+    let mut expired = ClientSpec::new("lawyer", "14201202010000007", "律师 过期");
+    expired.not_before = now - Duration::days(30);
+    expired.not_after = now - Duration::days(1);
+    let expired = ecenter_pki::issue_client(pki, &expired).unwrap();
+    let err = call_with(hub, pki, Some((&expired.0, &expired.1)))
+        .await
+        .unwrap_err();
+    eprintln!("expired: {err}");
+
+    let mut early = ClientSpec::new("lawyer", "14201202010000008", "律师 未生效");
+    early.not_before = now + Duration::days(1);
+    early.not_after = now + Duration::days(30);
+    let early = ecenter_pki::issue_client(pki, &early).unwrap();
+    let err = call_with(hub, pki, Some((&early.0, &early.1)))
+        .await
+        .unwrap_err();
+    eprintln!("not yet valid: {err}");
+
+    let server_only = ecenter_pki::issue_server_only(
+        pki,
+        &ClientSpec::new("lawyer", "14201202010000006", "服务器证书"),
+    )
+    .unwrap();
+    let err = call_with(hub, pki, Some((&server_only.0, &server_only.1)))
+        .await
+        .unwrap_err();
+    eprintln!("server-only: {err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_rogue_expired_early_wrong_purpose_and_plaintext_clients_are_refused() {
     let pki = tempfile::tempdir().unwrap();
@@ -99,34 +131,7 @@ async fn missing_rogue_expired_early_wrong_purpose_and_plaintext_clients_are_ref
         .unwrap_err();
     eprintln!("rogue CA: {err}");
 
-    let now = OffsetDateTime::now_utc();
-    let mut expired = ClientSpec::new("lawyer", "14201202010000007", "律师 过期");
-    expired.not_before = now - Duration::days(30);
-    expired.not_after = now - Duration::days(1);
-    let expired = ecenter_pki::issue_client(pki.path(), &expired).unwrap();
-    let err = call_with(&hub, pki.path(), Some((&expired.0, &expired.1)))
-        .await
-        .unwrap_err();
-    eprintln!("expired: {err}");
-
-    let mut early = ClientSpec::new("lawyer", "14201202010000008", "律师 未生效");
-    early.not_before = now + Duration::days(1);
-    early.not_after = now + Duration::days(30);
-    let early = ecenter_pki::issue_client(pki.path(), &early).unwrap();
-    let err = call_with(&hub, pki.path(), Some((&early.0, &early.1)))
-        .await
-        .unwrap_err();
-    eprintln!("not yet valid: {err}");
-
-    let server_only = ecenter_pki::issue_server_only(
-        pki.path(),
-        &ClientSpec::new("lawyer", "14201202010000006", "服务器证书"),
-    )
-    .unwrap();
-    let err = call_with(&hub, pki.path(), Some((&server_only.0, &server_only.1)))
-        .await
-        .unwrap_err();
-    eprintln!("server-only: {err}");
+    badly_dated_and_server_only_are_refused(&hub, pki.path()).await;
 
     // A certificate of the seal CA (same root, other branch) is not a client certificate either.
     let err = call_with(
@@ -197,6 +202,97 @@ async fn a_certificate_revoked_while_the_hub_runs_is_refused_from_then_on() {
     hub.stop().await;
 }
 
+/// Checks that within the reload interval the open connection is refused, naming the revocation.
+async fn the_open_connection_is_refused(
+    lawyer: &mut FilingServiceClient<tonic::transport::Channel>,
+) {
+    // Within the reload interval the same connection is refused, naming the revocation.
+    let mut refused = None;
+    for i in 0..30 {
+        let doc = pdf(&format!("after revocation {i}"));
+        let h = header(
+            &format!("after-revocation-{i}"),
+            CASE,
+            "答辩状",
+            &[("a.pdf", &doc)],
+        );
+        match lawyer
+            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+            .await
+        {
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(s) => {
+                refused = Some(s);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("a revoked certificate kept filing on its open connection");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    assert!(
+        refused.message().contains("revoked"),
+        "{}",
+        refused.message()
+    );
+}
+
+/// Checks an unreadable, empty or older CRL put back refuses `cert` on the open connection and a new one.
+async fn bad_crls_do_not_undo_the_revocation(
+    hub: &TestHub,
+    pki: &Path,
+    lawyer: &mut FilingServiceClient<tonic::transport::Channel>,
+    cert: (&Path, &Path),
+    crl_before: Vec<u8>,
+) {
+    let crl = pki.join("client-ca.crl.pem");
+    // A CRL file that cannot be read, or an older CRL put back, does not undo the revocation:
+    // neither on the open connection nor on a new one.
+    for (what, content) in [
+        ("garbage", b"not a CRL".to_vec()),
+        ("empty", Vec::new()),
+        ("older", crl_before),
+    ] {
+        std::fs::write(&crl, &content).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // past the reload interval
+        let doc = pdf(what);
+        let h = header(
+            &format!("crl-{what}-0001"),
+            CASE,
+            "答辩状",
+            &[("a.pdf", &doc)],
+        );
+        let again = lawyer
+            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
+            .await;
+        assert_eq!(
+            again.unwrap_err().code(),
+            tonic::Code::Unauthenticated,
+            "{what} CRL"
+        );
+        assert!(
+            call_with(hub, pki, Some(cert)).await.is_err(),
+            "{what} CRL, new connection"
+        );
+    }
+}
+
+/// Checks a client CA certificate with no extendedKeyUsage at all is refused for want of clientAuth.
+async fn a_certificate_without_eku_is_refused(hub: &TestHub, pki: &Path) {
+    // A certificate of the client CA with no extendedKeyUsage at all.
+    let no_eku = ecenter_pki::issue_without_eku(
+        pki,
+        &ClientSpec::new("lawyer", "14201202010000009", "无用途证书"),
+    )
+    .unwrap();
+    let err = call_with(hub, pki, Some((&no_eku.0, &no_eku.1)))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("Unauthenticated") && err.contains("clientAuth"),
+        "{err}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_without_client_auth_is_refused()
  {
@@ -239,34 +335,7 @@ async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_witho
     let crl_before = std::fs::read(&crl).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1100)); // a later thisUpdate
     ecenter_pki::revoke(pki.path(), &b.0).unwrap();
-    // Within the reload interval the same connection is refused, naming the revocation.
-    let mut refused = None;
-    for i in 0..30 {
-        let doc = pdf(&format!("after revocation {i}"));
-        let h = header(
-            &format!("after-revocation-{i}"),
-            CASE,
-            "答辩状",
-            &[("a.pdf", &doc)],
-        );
-        match lawyer
-            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
-            .await
-        {
-            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            Err(s) => {
-                refused = Some(s);
-                break;
-            }
-        }
-    }
-    let refused = refused.expect("a revoked certificate kept filing on its open connection");
-    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
-    assert!(
-        refused.message().contains("revoked"),
-        "{}",
-        refused.message()
-    );
+    the_open_connection_is_refused(&mut lawyer).await;
 
     // The stream opened before ends at its next event instead of delivering it.
     let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
@@ -277,50 +346,15 @@ async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_witho
     let ended = watch.message().await.unwrap_err();
     assert_eq!(ended.code(), tonic::Code::Unauthenticated, "{ended:?}");
 
-    // A CRL file that cannot be read, or an older CRL put back, does not undo the revocation:
-    // neither on the open connection nor on a new one.
-    for (what, content) in [
-        ("garbage", b"not a CRL".to_vec()),
-        ("empty", Vec::new()),
-        ("older", crl_before),
-    ] {
-        std::fs::write(&crl, &content).unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(1200)).await; // past the reload interval
-        let doc = pdf(what);
-        let h = header(
-            &format!("crl-{what}-0001"),
-            CASE,
-            "答辩状",
-            &[("a.pdf", &doc)],
-        );
-        let again = lawyer
-            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
-            .await;
-        assert_eq!(
-            again.unwrap_err().code(),
-            tonic::Code::Unauthenticated,
-            "{what} CRL"
-        );
-        assert!(
-            call_with(&hub, pki.path(), Some((&b.0, &b.1)))
-                .await
-                .is_err(),
-            "{what} CRL, new connection"
-        );
-    }
-
-    // A certificate of the client CA with no extendedKeyUsage at all.
-    let no_eku = ecenter_pki::issue_without_eku(
+    bad_crls_do_not_undo_the_revocation(
+        &hub,
         pki.path(),
-        &ClientSpec::new("lawyer", "14201202010000009", "无用途证书"),
+        &mut lawyer,
+        (b.0.as_path(), b.1.as_path()),
+        crl_before,
     )
-    .unwrap();
-    let err = call_with(&hub, pki.path(), Some((&no_eku.0, &no_eku.1)))
-        .await
-        .unwrap_err();
-    assert!(
-        err.contains("Unauthenticated") && err.contains("clientAuth"),
-        "{err}"
-    );
+    .await;
+
+    a_certificate_without_eku_is_refused(&hub, pki.path()).await;
     hub.stop().await;
 }

@@ -140,16 +140,11 @@ fn a_second_seal_keeps_the_first_valid_for_both_verifiers() {
     );
 }
 
-#[test]
-fn every_kind_of_tampering_fails_here_and_in_python() {
-    let court = court();
-    let dir = tempfile::tempdir().unwrap();
-    let sealed = court.seal(&foreign(dir.path(), "plain", 3), Stamp::default());
-    let sign = "/Doc_0/Signs/Sign_0";
-    let other = court.seal(&foreign(dir.path(), "easyofd", 2), Stamp::default());
-    let other_value = Package::read(&other, Limits::default()).unwrap().files
-        [&format!("{sign}/SignedValue.dat")]
-        .clone();
+/// A tampering: what was done, the package, the check that must fail, the Python flag to show it.
+type Tampering = (&'static str, Vec<u8>, &'static str, &'static str);
+
+/// Prepares copies of `sealed` with a page changed, a file added and a file removed.
+fn files_tampered(sealed: &[u8]) -> Vec<Tampering> {
     let replace_in = |file: &str, from: &str, to: &str| {
         let (file, from, to) = (file.to_string(), from.to_string(), to.to_string());
         move |p: &mut Package| {
@@ -159,11 +154,11 @@ fn every_kind_of_tampering_fails_here_and_in_python() {
                 .insert(file, text.replacen(&from, &to, 1).into_bytes());
         }
     };
-    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+    vec![
         (
             "a page changed",
             edit(
-                &sealed,
+                sealed,
                 replace_in("/Doc_0/Pages/Page_0/Content.xml", "第1页", "第9页"),
             ),
             "ofd_references",
@@ -171,7 +166,7 @@ fn every_kind_of_tampering_fails_here_and_in_python() {
         ),
         (
             "a file added",
-            edit(&sealed, |p| {
+            edit(sealed, |p| {
                 p.files.insert("/Doc_0/Res/extra.png".into(), vec![1, 2, 3]);
             }),
             "ofd_coverage",
@@ -179,15 +174,21 @@ fn every_kind_of_tampering_fails_here_and_in_python() {
         ),
         (
             "a file removed",
-            edit(&sealed, |p| {
+            edit(sealed, |p| {
                 p.files.remove("/Doc_0/PublicRes.xml");
             }),
             "ofd_references",
             "references",
         ),
+    ]
+}
+
+/// Prepares copies of `sealed` with a reference dropped, a foreign SignedValue, a moved stamp.
+fn signature_tampered(sealed: &[u8], sign: &str, other_value: &[u8]) -> Vec<Tampering> {
+    vec![
         (
             "a reference dropped",
-            edit(&sealed, |p| {
+            edit(sealed, |p| {
                 let file = format!("{sign}/Signature.xml");
                 let text = String::from_utf8(p.files[&file].clone()).unwrap();
                 let start = text
@@ -206,16 +207,16 @@ fn every_kind_of_tampering_fails_here_and_in_python() {
         ),
         (
             "a SignedValue from another document",
-            edit(&sealed, |p| {
+            edit(sealed, |p| {
                 p.files
-                    .insert(format!("{sign}/SignedValue.dat"), other_value.clone());
+                    .insert(format!("{sign}/SignedValue.dat"), other_value.to_vec());
             }),
             "document_hash",
             "data_hash",
         ),
         (
             "the stamp moved",
-            edit(&sealed, |p| {
+            edit(sealed, |p| {
                 let file = format!("{sign}/Signature.xml");
                 let text = String::from_utf8(p.files[&file].clone()).unwrap();
                 let at = text.find("Boundary=\"").unwrap() + "Boundary=\"".len();
@@ -227,7 +228,21 @@ fn every_kind_of_tampering_fails_here_and_in_python() {
             "document_hash",
             "data_hash",
         ),
-    ];
+    ]
+}
+
+#[test]
+fn every_kind_of_tampering_fails_here_and_in_python() {
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = court.seal(&foreign(dir.path(), "plain", 3), Stamp::default());
+    let sign = "/Doc_0/Signs/Sign_0";
+    let other = court.seal(&foreign(dir.path(), "easyofd", 2), Stamp::default());
+    let other_value = Package::read(&other, Limits::default()).unwrap().files
+        [&format!("{sign}/SignedValue.dat")]
+        .clone();
+    let mut cases = files_tampered(&sealed);
+    cases.extend(signature_tampered(&sealed, sign, &other_value));
     for (what, ofd, check, python_flag) in cases {
         let seals = verify_ofd(&ofd, &court.verifier, SystemTime::now()).unwrap();
         let report = &seals[0].report;
@@ -366,44 +381,38 @@ fn text_of(p: &Package, file: &str) -> String {
     String::from_utf8(p.files[file].clone()).unwrap()
 }
 
-/// What an outside tester built against the first version (each once passed or broke sealing).
-#[test]
-fn lists_and_packages_built_to_mislead_are_caught() {
-    let court = court();
-    let dir = tempfile::tempdir().unwrap();
-    let list = "/Doc_0/Signs/Signatures.xml";
-    let ofd = foreign(dir.path(), "plain", 2);
-    let once = court.seal(&ofd, Stamp::default());
-    let twice = court.seal(
-        &once,
-        Stamp {
-            page: Some(1),
-            ..Default::default()
-        },
-    );
-    let verdicts = |bytes: &[u8]| {
-        verify_ofd(bytes, &court.verifier, SystemTime::now())
-            .unwrap()
-            .into_iter()
-            .map(|s| {
-                (
-                    s.report.indication,
-                    s.report
-                        .checks
-                        .iter()
-                        .map(|c| c.detail.clone())
-                        .collect::<Vec<_>>()
-                        .join(" | "),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    let passes = |v: &[(Indication, String)]| {
-        !v.is_empty() && v.iter().all(|(i, _)| *i == Indication::Passed)
-    };
+/// The seal list of the first document in a package.
+const SIGNATURE_LIST: &str = "/Doc_0/Signs/Signatures.xml";
 
+/// Verifies `bytes` and gives each seal's indication with its checks' details joined.
+fn verdicts(court: &Court, bytes: &[u8]) -> Vec<(Indication, String)> {
+    verify_ofd(bytes, &court.verifier, SystemTime::now())
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            (
+                s.report.indication,
+                s.report
+                    .checks
+                    .iter()
+                    .map(|c| c.detail.clone())
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            )
+        })
+        .collect::<Vec<_>>()
+}
+
+/// Whether there is at least one seal and every seal passed.
+fn passes(v: &[(Indication, String)]) -> bool {
+    !v.is_empty() && v.iter().all(|(i, _)| *i == Indication::Passed)
+}
+
+/// Checks that a seal list nested in another root, or listing one seal twice, does not pass.
+fn nested_and_doubled_lists_fail(court: &Court, once: &[u8]) {
+    let list = SIGNATURE_LIST;
     // The seal list nested in another root (an annotation list) is not a seal list.
-    let nested = edit(&once, |p| {
+    let nested = edit(once, |p| {
         let inner = text_of(p, list);
         p.files.insert(
             list.into(),
@@ -414,13 +423,13 @@ fn lists_and_packages_built_to_mislead_are_caught() {
             .into_bytes(),
         );
     });
-    let v = verdicts(&nested);
+    let v = verdicts(court, &nested);
     assert!(
         !passes(&v) && v.iter().any(|(_, d)| d.contains("does not list")),
         "{v:?}"
     );
     // One seal listed twice counts once, and the second listing fails.
-    let doubled = edit(&once, |p| {
+    let doubled = edit(once, |p| {
         let t = text_of(p, list);
         let entry = t
             .lines()
@@ -437,13 +446,18 @@ fn lists_and_packages_built_to_mislead_are_caught() {
             .into_bytes(),
         );
     });
-    let v = verdicts(&doubled);
+    let v = verdicts(court, &doubled);
     assert!(
         !passes(&v) && v.iter().any(|(_, d)| d.contains("listed twice")),
         "{v:?}"
     );
+}
+
+/// Checks that hiding the earlier of two seals fails while swapping the list's order passes.
+fn hidden_seal_fails_and_swapped_list_passes(court: &Court, twice: &[u8]) {
+    let list = SIGNATURE_LIST;
     // The earlier of two seals hidden from the list.
-    let hidden = edit(&twice, |p| {
+    let hidden = edit(twice, |p| {
         let t = text_of(p, list);
         let first = t
             .lines()
@@ -455,7 +469,7 @@ fn lists_and_packages_built_to_mislead_are_caught() {
             t.replace(&format!("{first}\n"), "").into_bytes(),
         );
     });
-    let v = verdicts(&hidden);
+    let v = verdicts(court, &hidden);
     assert!(
         !passes(&v)
             && v.iter()
@@ -463,7 +477,7 @@ fn lists_and_packages_built_to_mislead_are_caught() {
         "{v:?}"
     );
     // The list's order swapped: nothing changed that either seal protects.
-    let swapped = edit(&twice, |p| {
+    let swapped = edit(twice, |p| {
         let t = text_of(p, list);
         let lines: Vec<&str> = t.lines().collect();
         let (a, b) = (
@@ -475,13 +489,15 @@ fn lists_and_packages_built_to_mislead_are_caught() {
         p.files
             .insert(list.into(), (swapped.join("\n") + "\n").into_bytes());
     });
-    let v = verdicts(&swapped);
+    let v = verdicts(court, &swapped);
     assert!(passes(&v) && v.len() == 2, "{v:?}");
+}
 
-    // Two ZIP entries of one name: readers disagree on which counts.
-    let sealed_file = dir.path().join("once.ofd");
-    std::fs::write(&sealed_file, &once).unwrap();
-    let dup = dir.path().join("dup.ofd");
+/// Checks that a package with two ZIP entries of one name is refused.
+fn duplicate_zip_entries_are_refused(court: &Court, dir: &Path, once: &[u8]) {
+    let sealed_file = dir.join("once.ofd");
+    std::fs::write(&sealed_file, once).unwrap();
+    let dup = dir.join("dup.ofd");
     python_tool(
         "ofd_tools.py",
         &[
@@ -499,17 +515,20 @@ fn lists_and_packages_built_to_mislead_are_caught() {
     )
     .unwrap_err();
     assert!(refused.to_string().contains("share a name"), "{refused}");
+}
 
-    // Placement that is no number, and a package closed to further seals.
+/// Checks that a placement that is no number, and a package closed to seals, refuse sealing.
+fn unplaceable_stamps_and_closed_packages_refuse_sealing(court: &Court, ofd: &[u8], once: &[u8]) {
+    let list = SIGNATURE_LIST;
     let sealer = Sealer::new(&court.seal, &court.signer).unwrap();
     let nan = Stamp {
         page: Some(1),
         origin: Some((f64::NAN, f64::NAN)),
         size_mm: None,
     };
-    let refused = seal_ofd(&ofd, &court.seal, &sealer, None, nan, SystemTime::now()).unwrap_err();
+    let refused = seal_ofd(ofd, &court.seal, &sealer, None, nan, SystemTime::now()).unwrap_err();
     assert!(refused.to_string().contains("does not fit"), "{refused}");
-    let closed = edit(&once, |p| {
+    let closed = edit(once, |p| {
         let file = "/Doc_0/Signs/Sign_0/Signature.xml";
         let t = text_of(p, file);
         p.files.insert(file.into(), t.replace("</ofd:References>", &format!("<ofd:Reference FileRef=\"{list}\"><ofd:CheckValue>AA==</ofd:CheckValue></ofd:Reference></ofd:References>")).into_bytes());
@@ -527,6 +546,31 @@ fn lists_and_packages_built_to_mislead_are_caught() {
         refused.to_string().contains("forbids any later seal"),
         "{refused}"
     );
+}
+
+/// What an outside tester built against the first version (each once passed or broke sealing).
+#[test]
+fn lists_and_packages_built_to_mislead_are_caught() {
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let ofd = foreign(dir.path(), "plain", 2);
+    let once = court.seal(&ofd, Stamp::default());
+    let twice = court.seal(
+        &once,
+        Stamp {
+            page: Some(1),
+            ..Default::default()
+        },
+    );
+
+    nested_and_doubled_lists_fail(&court, &once);
+    hidden_seal_fails_and_swapped_list_passes(&court, &twice);
+
+    // Two ZIP entries of one name: readers disagree on which counts.
+    duplicate_zip_entries_are_refused(&court, dir.path(), &once);
+
+    // Placement that is no number, and a package closed to further seals.
+    unplaceable_stamps_and_closed_packages_refuse_sealing(&court, &ofd, &once);
 
     // OFD.xml with an empty Signatures placeholder and a comment that looks like the end tag.
     let shaped = edit(&ofd, |p| {
@@ -538,6 +582,6 @@ fn lists_and_packages_built_to_mislead_are_caught() {
         p.files.insert("/OFD.xml".into(), t.into_bytes());
     });
     let sealed = court.seal(&shaped, Stamp::default());
-    let v = verdicts(&sealed);
+    let v = verdicts(&court, &sealed);
     assert!(passes(&v) && v.len() == 1, "{v:?}");
 }

@@ -55,16 +55,13 @@ async fn serve_by_sms(
     .order_id
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof_says() {
-    let smsc = start_smsc();
-    smsc.configure(serde_json::json!({"receipts": {"13800000002": "NONE"}}));
-    let w = hub(&smsc, true).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-
-    // Not yet effective (no receipt comes): no proof, and a reason.
-    let pending = serve_by_sms(&court, &document, "13800000002").await;
+/// Checks that a proof PDF is refused, with a reason, for an order not yet effective.
+async fn no_printable_proof_before_service_takes_effect(
+    w: &World,
+    court: &ServiceOfProcessClient<tonic::transport::Channel>,
+    document: &str,
+) {
+    let pending = serve_by_sms(court, document, "13800000002").await;
     let refused = w
         .service("clerk-c0001")
         .await
@@ -80,19 +77,22 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
         "{}",
         refused.message()
     );
+}
 
-    let order_id = serve_by_sms(&court, &document, "13800000001").await;
-    let proof = proof_when_issued(&court, &order_id, "R1").await;
-
-    let out_dir = tempfile::tempdir().unwrap();
+/// Saves R1's proof with `clerk proof --pdf`, checks clerk verifies it, and returns the file.
+fn clerk_saves_and_verifies_the_printable_proof(
+    w: &World,
+    order_id: &str,
+    out_dir: &Path,
+) -> std::path::PathBuf {
     let out = run_clerk(
         &[
             "proof",
-            &order_id,
+            order_id,
             "R1",
             "--pdf",
             "--out",
-            out_dir.path().to_str().unwrap(),
+            out_dir.to_str().unwrap(),
             "--trust",
             w.pki.path().join("root-ca.pem").to_str().unwrap(),
             "--intermediate",
@@ -100,7 +100,7 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
             "--intermediate",
             w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
         ],
-        Some(&w),
+        Some(w),
     );
     let shown = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
@@ -108,7 +108,7 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
         "{shown}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let file = out_dir.path().join(format!("{order_id}-R1.pdf"));
+    let file = out_dir.join(format!("{order_id}-R1.pdf"));
     assert!(shown.contains(file.to_str().unwrap()), "{shown}");
     // Saved, shown and verified offline against the court's root in one step.
     assert!(
@@ -137,9 +137,12 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    file
+}
 
-    // Sealed: both independent validators accept the court's signature.
-    let (ok, report) = pyhanko(w.pki.path(), &file);
+/// Checks that pyHanko and pdfsig both accept the court's seal on `file`.
+fn independent_validators_accept_the_seal(pki: &Path, file: &Path) {
+    let (ok, report) = pyhanko(pki, file);
     assert!(ok, "{report}");
     // PAdES B-LTA: a document timestamp follows the seal, which pyHanko counts as maintenance.
     assert!(
@@ -147,14 +150,16 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
         "{report}"
     );
     let nss_dir = tempfile::tempdir().unwrap();
-    let report = pdfsig(&nss_trusting(w.pki.path(), nss_dir.path()), &file);
+    let report = pdfsig(&nss_trusting(pki, nss_dir.path()), file);
     assert!(report.contains("Signature is Valid"), "{report}");
     assert!(report.contains("Total document signed"), "{report}");
     assert!(report.contains("Certificate is Trusted"), "{report}");
+}
 
-    // What it says is the signed proof's content, in Chinese, with times in Beijing time.
+/// Checks that the text of `file` says what the signed proof says, notice line by line.
+fn printed_text_is_the_signed_proof(proof: &pb::ProofOfService, file: &Path) {
     let signed: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
-    let text = pdftotext(&file);
+    let text = pdftotext(file);
     let flat: String = text.split_whitespace().collect();
     for expected in [
         "电子送达凭证".to_string(),
@@ -181,6 +186,30 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
         let line: String = line.split_whitespace().collect();
         assert!(flat.contains(&line), "{line} missing from:\n{text}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof_says() {
+    let smsc = start_smsc();
+    smsc.configure(serde_json::json!({"receipts": {"13800000002": "NONE"}}));
+    let w = hub(&smsc, true).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+
+    // Not yet effective (no receipt comes): no proof, and a reason.
+    no_printable_proof_before_service_takes_effect(&w, &court, &document).await;
+
+    let order_id = serve_by_sms(&court, &document, "13800000001").await;
+    let proof = proof_when_issued(&court, &order_id, "R1").await;
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = clerk_saves_and_verifies_the_printable_proof(&w, &order_id, out_dir.path());
+
+    // Sealed: both independent validators accept the court's signature.
+    independent_validators_accept_the_seal(w.pki.path(), &file);
+
+    // What it says is the signed proof's content, in Chinese, with times in Beijing time.
+    printed_text_is_the_signed_proof(&proof, &file);
 
     // A changed byte breaks the seal.
     let mut altered = std::fs::read(&file).unwrap();

@@ -16,6 +16,97 @@ fn blob_files(data: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Checks that a wrong announced SHA-256 or a wrong media type leaves the blob store as `before`.
+async fn wrong_digest_or_media_type_leave_no_bytes(
+    lawyer: &mut Client,
+    data: &Path,
+    before: &[String],
+) {
+    // The announced SHA-256 is wrong.
+    let doc = pdf("wrong sha");
+    let mut h = header("wrong-sha", CASE, "答辩状", &[("a.pdf", &doc)]);
+    h.documents[0].sha256 = "ab".repeat(32);
+    let r = submit_messages(lawyer, messages(h, &[&doc], 1 << 20)).await;
+    assert_status(r, Code::InvalidArgument, "SHA-256");
+    assert_eq!(blob_files(data), before, "wrong SHA-256");
+
+    // A Windows program named .pdf, and a ZIP that is no DOCX or OFD.
+    let exe = [b"MZ\x90\x00".as_slice(), &[0u8; 200]].concat();
+    let r = submit(lawyer, "exe-as-pdf", CASE, "答辩状", &[("a.pdf", &exe)]).await;
+    assert_status(r, Code::InvalidArgument, "judged by its content");
+    let zip = zip_with(&[("readme.txt", b"not a document")]);
+    let r = submit(lawyer, "zip-as-pdf", CASE, "答辩状", &[("b.pdf", &zip)]).await;
+    assert_status(r, Code::InvalidArgument, "judged by its content");
+    assert_eq!(blob_files(data), before, "wrong media type");
+}
+
+/// Checks that documents cut short or too long leave the blob store as `before` (`kept` stays).
+async fn cut_short_or_too_long_leave_no_bytes(
+    lawyer: &mut Client,
+    data: &Path,
+    before: &[String],
+    kept: &[u8],
+) {
+    let second = pdf("second");
+    let h = header(
+        "cut-short",
+        CASE,
+        "答辩状",
+        &[("kept.pdf", kept), ("b.pdf", &second)],
+    );
+    let r = submit_messages(lawyer, messages(h, &[kept, &second[..10]], 1 << 20)).await;
+    assert_status(r, Code::InvalidArgument, "truncated");
+    let fresh = pdf("fresh first");
+    let h = header(
+        "too-long-2",
+        CASE,
+        "答辩状",
+        &[("f.pdf", &fresh), ("b.pdf", &second[..10])],
+    );
+    let r = submit_messages(lawyer, messages(h, &[&fresh, &second], 1 << 20)).await;
+    assert_status(r, Code::InvalidArgument, "more bytes");
+    assert_eq!(blob_files(data), before, "documents cut short or too long");
+}
+
+/// Checks that submissions refused by the log's decision leave the blob store as `before`.
+async fn refused_by_the_decision_leave_no_bytes(
+    lawyer: &mut Client,
+    data: &Path,
+    before: &[String],
+) {
+    let other = pdf("other content");
+    let r = submit(lawyer, "accepted-1", CASE, "证据材料", &[("o.pdf", &other)]).await;
+    assert_status(r, Code::AlreadyExists, "accepted-1");
+    // A correction of a filing that was never returned: refused after the documents were placed.
+    let mut h = header("bad-correction", CASE, "补正材料", &[("c.pdf", &other)]);
+    h.corrects_filing_id = "F000000000001".into();
+    let r = submit_messages(lawyer, messages(h, &[&other], 1 << 20)).await;
+    assert_status(r, Code::InvalidArgument, "returned for correction");
+    assert_eq!(blob_files(data), before, "refused by the decision");
+}
+
+/// Checks that an upload whose client goes away midway leaves the blob store as `before`.
+async fn abandoned_upload_leaves_no_bytes(lawyer: &Client, data: &Path, before: &[String]) {
+    let big = vec![b'%'; 3 << 20];
+    let h = header("abandoned", CASE, "答辩状", &[("big.pdf", &big)]);
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut msgs = messages(h, &[&big], 1 << 20).into_iter();
+    tx.send(msgs.next().unwrap()).await.unwrap();
+    tx.send(msgs.next().unwrap()).await.unwrap();
+    let call = {
+        let mut c = lawyer.clone();
+        tokio::spawn(async move {
+            c.submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    call.abort();
+    drop(tx);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(blob_files(data), before, "abandoned upload");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_refused_upload_leaves_the_blob_store_as_it_was() {
     let data = tempfile::tempdir().unwrap();
@@ -34,101 +125,18 @@ async fn every_kind_of_refused_upload_leaves_the_blob_store_as_it_was() {
     let before = blob_files(data.path());
     assert_eq!(before.len(), 1, "{before:?}");
 
-    // The announced SHA-256 is wrong.
-    let doc = pdf("wrong sha");
-    let mut h = header("wrong-sha", CASE, "答辩状", &[("a.pdf", &doc)]);
-    h.documents[0].sha256 = "ab".repeat(32);
-    let r = submit_messages(&mut lawyer, messages(h, &[&doc], 1 << 20)).await;
-    assert_status(r, Code::InvalidArgument, "SHA-256");
-    assert_eq!(blob_files(data.path()), before, "wrong SHA-256");
-
-    // A Windows program named .pdf, and a ZIP that is no DOCX or OFD.
-    let exe = [b"MZ\x90\x00".as_slice(), &[0u8; 200]].concat();
-    let r = submit(
-        &mut lawyer,
-        "exe-as-pdf",
-        CASE,
-        "答辩状",
-        &[("a.pdf", &exe)],
-    )
-    .await;
-    assert_status(r, Code::InvalidArgument, "judged by its content");
-    let zip = zip_with(&[("readme.txt", b"not a document")]);
-    let r = submit(
-        &mut lawyer,
-        "zip-as-pdf",
-        CASE,
-        "答辩状",
-        &[("b.pdf", &zip)],
-    )
-    .await;
-    assert_status(r, Code::InvalidArgument, "judged by its content");
-    assert_eq!(blob_files(data.path()), before, "wrong media type");
+    wrong_digest_or_media_type_leave_no_bytes(&mut lawyer, data.path(), &before).await;
 
     // The first document complete and good, the second cut short; then one with more bytes than
     // announced. The kept document is among them: it must stay.
-    let second = pdf("second");
-    let h = header(
-        "cut-short",
-        CASE,
-        "答辩状",
-        &[("kept.pdf", &kept), ("b.pdf", &second)],
-    );
-    let r = submit_messages(&mut lawyer, messages(h, &[&kept, &second[..10]], 1 << 20)).await;
-    assert_status(r, Code::InvalidArgument, "truncated");
-    let fresh = pdf("fresh first");
-    let h = header(
-        "too-long-2",
-        CASE,
-        "答辩状",
-        &[("f.pdf", &fresh), ("b.pdf", &second[..10])],
-    );
-    let r = submit_messages(&mut lawyer, messages(h, &[&fresh, &second], 1 << 20)).await;
-    assert_status(r, Code::InvalidArgument, "more bytes");
-    assert_eq!(
-        blob_files(data.path()),
-        before,
-        "documents cut short or too long"
-    );
+    cut_short_or_too_long_leave_no_bytes(&mut lawyer, data.path(), &before, &kept).await;
 
     // Every document checked and placed, then refused by the log's decision: the request id was
     // used before with other content.
-    let other = pdf("other content");
-    let r = submit(
-        &mut lawyer,
-        "accepted-1",
-        CASE,
-        "证据材料",
-        &[("o.pdf", &other)],
-    )
-    .await;
-    assert_status(r, Code::AlreadyExists, "accepted-1");
-    // A correction of a filing that was never returned: refused after the documents were placed.
-    let mut h = header("bad-correction", CASE, "补正材料", &[("c.pdf", &other)]);
-    h.corrects_filing_id = "F000000000001".into();
-    let r = submit_messages(&mut lawyer, messages(h, &[&other], 1 << 20)).await;
-    assert_status(r, Code::InvalidArgument, "returned for correction");
-    assert_eq!(blob_files(data.path()), before, "refused by the decision");
+    refused_by_the_decision_leave_no_bytes(&mut lawyer, data.path(), &before).await;
 
     // A client that goes away mid-upload.
-    let big = vec![b'%'; 3 << 20];
-    let h = header("abandoned", CASE, "答辩状", &[("big.pdf", &big)]);
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let mut msgs = messages(h, &[&big], 1 << 20).into_iter();
-    tx.send(msgs.next().unwrap()).await.unwrap();
-    tx.send(msgs.next().unwrap()).await.unwrap();
-    let call = {
-        let mut c = lawyer.clone();
-        tokio::spawn(async move {
-            c.submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
-                .await
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    call.abort();
-    drop(tx);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(blob_files(data.path()), before, "abandoned upload");
+    abandoned_upload_leaves_no_bytes(&lawyer, data.path(), &before).await;
 
     // The same content filed again and accepted is still one file.
     submit(

@@ -127,53 +127,19 @@ fn pages_that_do_not_exist_encrypted_and_broken_pdfs_are_refused_with_a_reason()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_copy() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
-    let mut court = court_with_seal(hub.addr, pki.path()).await;
+/// The seal client of the hub's tests, connected as a court, clerk or lawyer.
+type Seals = SealServiceClient<tonic::transport::Channel>;
 
-    // A lawyer files a 3-page PDF and a DOCX; the court seals the PDF on its first page.
-    let judgment = pdf_of(3);
-    let docx = common::docx();
-    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let filing_id = file_documents(
-        &mut lawyer,
-        "req-pdfseal-1",
-        "证据材料",
-        &[("判决书.pdf", &judgment), ("说明.docx", &docx)],
-    )
-    .await;
-    let stored = |document_id: &str| {
-        Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
-            filing_id: filing_id.clone(),
-            document_id: document_id.into(),
-        }))
-    };
-    let sealed = court
-        .seal_pdf(pb::SealPdfRequest {
-            seal_id: "4206-SSFW-01".into(),
-            target: stored("D1"),
-            page: 1,
-            position: None,
-            reason: "电子送达".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(sealed.document_id, "S1");
-    assert!(sealed.timestamped);
-    assert!(sealed.sealed_pdf.is_empty());
+/// The target naming `document_id` of the filing `filing_id`.
+fn stored_pdf(filing_id: &str, document_id: &str) -> pb::seal_pdf_request::Target {
+    pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+        filing_id: filing_id.into(),
+        document_id: document_id.into(),
+    })
+}
 
-    // The sealed copy is a document of the filing: the clerk downloads it and both validators accept it.
-    let mut clerk = tls_client(hub.addr, pki.path(), "clerk-c0001").await;
-    let bytes = common::download(&mut clerk, &filing_id, "S1")
-        .await
-        .unwrap();
-    assert_eq!(common::sha256_hex(&bytes), sealed.sha256);
-    assert!(bytes.starts_with(&judgment));
+/// Checks that the sealed copy shows the registry's picture and pyHanko and pdfsig accept it.
+fn validators_accept_the_stored_copy(pki: &Path, judgment: &[u8], bytes: &[u8]) {
     // The seal shown is the registry's picture (an image with its transparency), not a drawing.
     let update = &bytes[judgment.len()..];
     let has = |needle: &[u8]| update.windows(needle.len()).any(|w| w == needle);
@@ -183,26 +149,27 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("S1.pdf");
-    std::fs::write(&file, &bytes).unwrap();
-    let (ok, report) = pyhanko(pki.path(), &file);
+    std::fs::write(&file, bytes).unwrap();
+    let (ok, report) = pyhanko(pki, &file);
     assert!(
         ok && report.contains("The signature is judged VALID."),
         "{report}"
     );
     let nss_dir = tempfile::tempdir().unwrap();
-    let report = pdfsig(&nss_trusting(pki.path(), nss_dir.path()), &file);
+    let report = pdfsig(&nss_trusting(pki, nss_dir.path()), &file);
     assert!(
         report.contains("Signature is Valid") && report.contains("Certificate is Trusted"),
         "{report}"
     );
+}
 
-    // The hub's own verifier agrees: on the stored copy (as the clerk) and on bytes (as a lawyer).
-    let mut clerk_seals =
-        SealServiceClient::new(channel_as(hub.addr, pki.path(), "clerk-c0001").await);
+/// Checks that the hub's verifier passes S1 as the clerk, with long-term data and the registry.
+async fn hub_verifier_passes_the_stored_copy(hub: &common::TestHub, pki: &Path, filing_id: &str) {
+    let mut clerk_seals = SealServiceClient::new(channel_as(hub.addr, pki, "clerk-c0001").await);
     let verified = clerk_seals
         .verify_pdf(pb::VerifyPdfRequest {
             document: Some(pb::verify_pdf_request::Document::Stored(pb::DocumentRef {
-                filing_id: filing_id.clone(),
+                filing_id: filing_id.to_string(),
                 document_id: "S1".into(),
             })),
         })
@@ -243,14 +210,16 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         let c = checks.iter().find(|c| c.name == name).unwrap();
         assert_eq!(c.status, "PASSED", "{c:?}");
     }
-    let mut changed = bytes.clone();
+}
+
+/// Checks that the hub's verifier (as a lawyer) fails changed bytes and refuses a non-PDF.
+async fn hub_verifier_fails_changed_bytes(lawyer_seals: &mut Seals, bytes: &[u8], docx: &[u8]) {
+    let mut changed = bytes.to_vec();
     let at = changed
         .windows(15)
         .position(|w| w == b"Judgment page 2")
         .unwrap();
     changed[at] = b'j';
-    let mut lawyer_seals =
-        SealServiceClient::new(channel_as(hub.addr, pki.path(), "lawyer-14201202010000001").await);
     let verified = lawyer_seals
         .verify_pdf(pb::VerifyPdfRequest {
             document: Some(pb::verify_pdf_request::Document::Content(changed)),
@@ -264,27 +233,21 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
     assert_status(
         lawyer_seals
             .verify_pdf(pb::VerifyPdfRequest {
-                document: Some(pb::verify_pdf_request::Document::Content(docx.clone())),
+                document: Some(pb::verify_pdf_request::Document::Content(docx.to_vec())),
             })
             .await,
         Code::InvalidArgument,
         "not a PDF",
     );
+}
 
-    // Bytes sent now come back sealed.
-    let from_bytes = court
-        .seal_pdf(pb::SealPdfRequest {
-            seal_id: "4206-SSFW-01".into(),
-            target: Some(pb::seal_pdf_request::Target::Content(pdf_of(1))),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(from_bytes.document_id.is_empty());
-    assert!(from_bytes.sealed_pdf.starts_with(&pdf_of(1)));
-
-    // Refusals, each with its reason.
+/// Checks that each kind of bad SealPdf request is refused with its reason.
+async fn sealing_refusals_give_their_reasons(
+    court: &mut Seals,
+    lawyer_seals: &mut Seals,
+    filing_id: &str,
+) {
+    let stored = |document_id: &str| Some(stored_pdf(filing_id, document_id));
     let request = |target, page| pb::SealPdfRequest {
         seal_id: "4206-SSFW-01".into(),
         target,
@@ -325,6 +288,72 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_copy() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = court_with_seal(hub.addr, pki.path()).await;
+
+    // A lawyer files a 3-page PDF and a DOCX; the court seals the PDF on its first page.
+    let judgment = pdf_of(3);
+    let docx = common::docx();
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let filing_id = file_documents(
+        &mut lawyer,
+        "req-pdfseal-1",
+        "证据材料",
+        &[("判决书.pdf", &judgment), ("说明.docx", &docx)],
+    )
+    .await;
+    let sealed = court
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(stored_pdf(&filing_id, "D1")),
+            page: 1,
+            position: None,
+            reason: "电子送达".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sealed.document_id, "S1");
+    assert!(sealed.timestamped);
+    assert!(sealed.sealed_pdf.is_empty());
+
+    // The sealed copy is a document of the filing: the clerk downloads it and both validators accept it.
+    let mut clerk = tls_client(hub.addr, pki.path(), "clerk-c0001").await;
+    let bytes = common::download(&mut clerk, &filing_id, "S1")
+        .await
+        .unwrap();
+    assert_eq!(common::sha256_hex(&bytes), sealed.sha256);
+    assert!(bytes.starts_with(&judgment));
+    validators_accept_the_stored_copy(pki.path(), &judgment, &bytes);
+
+    // The hub's own verifier agrees: on the stored copy (as the clerk) and on bytes (as a lawyer).
+    hub_verifier_passes_the_stored_copy(&hub, pki.path(), &filing_id).await;
+    let mut lawyer_seals =
+        SealServiceClient::new(channel_as(hub.addr, pki.path(), "lawyer-14201202010000001").await);
+    hub_verifier_fails_changed_bytes(&mut lawyer_seals, &bytes, &docx).await;
+
+    // Bytes sent now come back sealed.
+    let from_bytes = court
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_pdf_request::Target::Content(pdf_of(1))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(from_bytes.document_id.is_empty());
+    assert!(from_bytes.sealed_pdf.starts_with(&pdf_of(1)));
+
+    // Refusals, each with its reason.
+    sealing_refusals_give_their_reasons(&mut court, &mut lawyer_seals, &filing_id).await;
+}
+
 /// The signature's `/ByteRange [...]` rewritten by `change`, padded to the same length.
 fn with_range(pdf: &[u8], change: impl Fn([i64; 4]) -> [i64; 4]) -> Vec<u8> {
     let key = b"/ByteRange";
@@ -359,17 +388,11 @@ fn failed(report: &ecenter_pdfseal::PdfReport, signature: usize) -> Vec<(&'stati
         .collect()
 }
 
-#[test]
-fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
+/// Checks that a good seal passes every check, with its long-term validation data.
+fn a_good_seal_passes_every_check(good: &[u8], trust: &ecenter_seal::TrustStores, now: SystemTime) {
     use ecenter_pdfseal::verify_pdf;
-    use ecenter_seal::{Indication, SubIndication};
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let trust = trust(pki.path());
-    let now = SystemTime::now();
-    let good = sealed(pki.path(), 3);
-
-    let report = verify_pdf(&good, &trust, now).unwrap();
+    use ecenter_seal::Indication;
+    let report = verify_pdf(good, trust, now).unwrap();
     assert_eq!(report.indication, Indication::Passed, "{report:?}");
     assert_eq!(report.signatures.len(), 1);
     let names: Vec<&str> = report.signatures[0]
@@ -409,23 +432,18 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
             .unwrap()
             .contains("诉讼服务专用章")
     );
+}
 
-    // A byte changed inside the signed range (what pyHanko and pdfsig refuse above).
-    let mut changed = good.clone();
-    let at = changed
-        .windows(15)
-        .position(|w| w == b"Judgment page 2")
-        .unwrap();
-    changed[at] = b'j';
-    let report = verify_pdf(&changed, &trust, now).unwrap();
-    assert_eq!(report.indication, Indication::Failed);
-    assert_eq!(
-        report.signatures[0].report.sub_indication,
-        Some(SubIndication::HashFailure)
-    );
-
-    // An incremental update appended after sealing that changes the text shown on page 1.
-    let mut update = lopdf::IncrementalDocument::load_from(good.as_slice()).unwrap();
+/// Checks that an incremental update changing page 1 after sealing fails here and in pdfsig.
+fn an_update_after_sealing_is_caught(
+    pki: &Path,
+    good: &[u8],
+    trust: &ecenter_seal::TrustStores,
+    now: SystemTime,
+) {
+    use ecenter_pdfseal::verify_pdf;
+    use ecenter_seal::Indication;
+    let mut update = lopdf::IncrementalDocument::load_from(good).unwrap();
     let page_one = update.get_prev_documents().get_pages()[&1];
     let content_id = update
         .get_prev_documents()
@@ -446,8 +464,8 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
         .set_content(forged);
     let mut shadowed = Vec::new();
     update.save_to(&mut shadowed).unwrap();
-    assert!(shadowed.starts_with(&good));
-    let report = verify_pdf(&shadowed, &trust, now).unwrap();
+    assert!(shadowed.starts_with(good));
+    let report = verify_pdf(&shadowed, trust, now).unwrap();
     assert_ne!(report.indication, Indication::Passed);
     let why = failed(&report, 0);
     assert!(
@@ -459,12 +477,17 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
     let file = dir.path().join("shadowed.pdf");
     std::fs::write(&file, &shadowed).unwrap();
     let nss_dir = tempfile::tempdir().unwrap();
-    let nss = nss_trusting(pki.path(), nss_dir.path());
+    let nss = nss_trusting(pki, nss_dir.path());
     assert!(pdfsig(&nss, &file).contains("Not total document signed"));
+}
 
+/// Checks that a byte range stopping short of the end, or overlapping ranges, fail.
+fn forged_byte_ranges_are_caught(good: &[u8], trust: &ecenter_seal::TrustStores, now: SystemTime) {
+    use ecenter_pdfseal::verify_pdf;
+    use ecenter_seal::Indication;
     // A byte range that stops short of the end of the file.
-    let short = with_range(&good, |[a, b, c, d]| [a, b, c, d - 10]);
-    let report = verify_pdf(&short, &trust, now).unwrap();
+    let short = with_range(good, |[a, b, c, d]| [a, b, c, d - 10]);
+    let report = verify_pdf(&short, trust, now).unwrap();
     assert_ne!(report.indication, Indication::Passed);
     let why = failed(&report, 0);
     assert!(
@@ -473,14 +496,46 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
     );
 
     // Overlapping byte ranges.
-    let overlapping = with_range(&good, |[a, _, c, d]| [a, c + 10, c, d]);
-    let report = verify_pdf(&overlapping, &trust, now).unwrap();
+    let overlapping = with_range(good, |[a, _, c, d]| [a, c + 10, c, d]);
+    let report = verify_pdf(&overlapping, trust, now).unwrap();
     assert_eq!(report.indication, Indication::Failed);
     let why = failed(&report, 0);
     assert!(
         why.iter().any(|(_, detail)| detail.contains("overlap")),
         "{why:?}"
     );
+}
+
+#[test]
+fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
+    use ecenter_pdfseal::verify_pdf;
+    use ecenter_seal::{Indication, SubIndication};
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let trust = trust(pki.path());
+    let now = SystemTime::now();
+    let good = sealed(pki.path(), 3);
+
+    a_good_seal_passes_every_check(&good, &trust, now);
+
+    // A byte changed inside the signed range (what pyHanko and pdfsig refuse above).
+    let mut changed = good.clone();
+    let at = changed
+        .windows(15)
+        .position(|w| w == b"Judgment page 2")
+        .unwrap();
+    changed[at] = b'j';
+    let report = verify_pdf(&changed, &trust, now).unwrap();
+    assert_eq!(report.indication, Indication::Failed);
+    assert_eq!(
+        report.signatures[0].report.sub_indication,
+        Some(SubIndication::HashFailure)
+    );
+
+    // An incremental update appended after sealing that changes the text shown on page 1.
+    an_update_after_sealing_is_caught(pki.path(), &good, &trust, now);
+
+    forged_byte_ranges_are_caught(&good, &trust, now);
 
     // A second signature by a key that does not chain to our anchors.
     let rogue = tempfile::tempdir().unwrap();
@@ -509,6 +564,43 @@ fn our_verifier_agrees_with_the_validators_and_refuses_each_attack() {
         Some(SubIndication::NoCertificateChainFound)
     );
     assert_ne!(report.indication, Indication::Passed);
+}
+
+/// Checks that `clerk verify-pdf` trusts no root unless named and fails `good` under another root.
+fn clerk_trusts_only_the_root_it_is_given(good: &Path) {
+    // Nothing is trusted unless named: without --trust clap refuses, naming the flag.
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .arg("verify-pdf")
+        .arg(good)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trust"));
+    // With another root, the same PDF does not verify.
+    let other = tempfile::tempdir().unwrap();
+    ecenter_pki::init(other.path(), false).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .arg("verify-pdf")
+        .arg(good)
+        .arg("--trust")
+        .arg(other.path().join("root-ca.pem"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["indication"], "INDETERMINATE");
+    let chain = json["signatures"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "signer_chain")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        chain["status"], "FAILED (NO_CERTIFICATE_CHAIN_FOUND)",
+        "{chain}"
+    );
 }
 
 #[test]
@@ -562,37 +654,5 @@ fn clerk_verifies_a_sealed_pdf_offline_and_exits_non_zero_when_it_does_not_verif
     assert_eq!(json["indication"], "FAILED");
     assert_eq!(json["signatures"][0]["sub_indication"], "HASH_FAILURE");
 
-    // Nothing is trusted unless named: without --trust clap refuses, naming the flag.
-    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .arg("verify-pdf")
-        .arg(&good)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--trust"));
-    // With another root, the same PDF does not verify.
-    let other = tempfile::tempdir().unwrap();
-    ecenter_pki::init(other.path(), false).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .arg("verify-pdf")
-        .arg(&good)
-        .arg("--trust")
-        .arg(other.path().join("root-ca.pem"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["indication"], "INDETERMINATE");
-    let chain = json["signatures"][0]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "signer_chain")
-        .unwrap()
-        .clone();
-    assert_eq!(
-        chain["status"], "FAILED (NO_CERTIFICATE_CHAIN_FOUND)",
-        "{chain}"
-    );
+    clerk_trusts_only_the_root_it_is_given(&good);
 }

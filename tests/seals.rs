@@ -24,15 +24,16 @@ fn create(id: &str) -> pb::CreateSealRequest {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
-    let mut court = seals(&hub, pki.path(), "court-xiangyang-cms").await;
+/// The document reference a seal is verified against: document D1 of the filing.
+fn stored_d1(filing_id: &str) -> pb::verify_seal_request::Document {
+    pb::verify_seal_request::Document::Stored(pb::DocumentRef {
+        filing_id: filing_id.into(),
+        document_id: "D1".into(),
+    })
+}
 
-    // The registry.
+/// Checks that the registry creates a seal once and refuses duplicates, bad pictures and bad ids.
+async fn registry_creates_once_and_refuses_bad_requests(court: &mut SealServiceClient<Channel>) {
     let seal = court
         .create_seal(create("4206-SSFW-01"))
         .await
@@ -77,10 +78,16 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         .unwrap()
         .into_inner();
     assert_eq!(listed.seals.len(), 1);
+}
 
-    // A lawyer files a judgment-to-be-served stand-in; the court seals its document.
+/// Files and seals a document, checks the filing lists the signature; returns doc, id, signature.
+async fn file_and_seal_a_document(
+    hub: &TestHub,
+    pki: &std::path::Path,
+    court: &mut SealServiceClient<Channel>,
+) -> (Vec<u8>, String, Vec<u8>) {
     let doc = pdf("民事判决书 （2026）鄂06民初123号");
-    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    let mut lawyer = tls_client(hub.addr, pki, "lawyer-14201202010000001").await;
     let filing_id = file_documents(
         &mut lawyer,
         "req-seal-0001",
@@ -111,7 +118,7 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     );
 
     // The filing lists the seal; the signature is stored beside the document and can be downloaded.
-    let mut court_view = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court_view = tls_client(hub.addr, pki, "court-xiangyang-cms").await;
     let f = court_view
         .get_filing(pb::GetFilingRequest {
             filing_id: filing_id.clone(),
@@ -132,32 +139,36 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         applied.signature_sha256
     );
     assert!(f.seals[0].timestamped);
-    let mut court_files = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court_files = tls_client(hub.addr, pki, "court-xiangyang-cms").await;
     let signature = download(&mut court_files, &filing_id, "S1").await.unwrap();
     assert_eq!(sha256_hex(&signature), applied.signature_sha256);
+    (doc, filing_id, signature)
+}
 
-    // Verification: of the stored document, of the same bytes, and of altered bytes.
-    let stored = |filing_id: &str| {
-        pb::verify_seal_request::Document::Stored(pb::DocumentRef {
-            filing_id: filing_id.into(),
-            document_id: "D1".into(),
-        })
-    };
+/// Checks verifying the stored and altered document, as the filing's own and another lawyer.
+async fn verification_follows_content_and_entitlement(
+    hub: &TestHub,
+    pki: &std::path::Path,
+    court: &mut SealServiceClient<Channel>,
+    doc: &[u8],
+    filing_id: &str,
+    signature: &[u8],
+) {
     let ok = court
         .verify_seal(pb::VerifySealRequest {
-            signature: signature.clone(),
-            document: Some(stored(&filing_id)),
+            signature: signature.to_vec(),
+            document: Some(stored_d1(filing_id)),
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(ok.indication(), pb::Indication::Passed);
     assert_eq!(ok.seal_name, "襄阳市中级人民法院诉讼服务专用章");
-    let mut altered = doc.clone();
+    let mut altered = doc.to_vec();
     altered[20] ^= 1;
     let bad = court
         .verify_seal(pb::VerifySealRequest {
-            signature: signature.clone(),
+            signature: signature.to_vec(),
             document: Some(pb::verify_seal_request::Document::Content(altered)),
         })
         .await
@@ -168,11 +179,11 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         (pb::Indication::Failed, "HASH_FAILURE")
     );
     // The filing's lawyer may verify against their own stored document; another lawyer may not.
-    let mut own = seals(&hub, pki.path(), "lawyer-14201202010000001").await;
+    let mut own = seals(hub, pki, "lawyer-14201202010000001").await;
     assert_eq!(
         own.verify_seal(pb::VerifySealRequest {
-            signature: signature.clone(),
-            document: Some(stored(&filing_id))
+            signature: signature.to_vec(),
+            document: Some(stored_d1(filing_id))
         })
         .await
         .unwrap()
@@ -180,19 +191,25 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         .indication(),
         pb::Indication::Passed
     );
-    let mut other = seals(&hub, pki.path(), "lawyer-14201202010000002").await;
+    let mut other = seals(hub, pki, "lawyer-14201202010000002").await;
     assert_status(
         other
             .verify_seal(pb::VerifySealRequest {
-                signature: signature.clone(),
-                document: Some(stored(&filing_id)),
+                signature: signature.to_vec(),
+                document: Some(stored_d1(filing_id)),
             })
             .await,
         Code::NotFound,
         "no filing with id",
     );
+}
 
-    // Revoking stops further use; what was sealed before still verifies.
+/// Revokes the seal; checks it cannot be used or revoked again, and older signatures verify.
+async fn revoking_stops_use_but_earlier_signatures_verify(
+    court: &mut SealServiceClient<Channel>,
+    filing_id: &str,
+    signature: &[u8],
+) {
     court
         .revoke_seal(pb::RevokeSealRequest {
             seal_id: "4206-SSFW-01".into(),
@@ -205,7 +222,7 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
             .apply_seal(pb::ApplySealRequest {
                 seal_id: "4206-SSFW-01".into(),
                 target: Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
-                    filing_id: filing_id.clone(),
+                    filing_id: filing_id.to_string(),
                     document_id: "D1".into(),
                 })),
             })
@@ -225,8 +242,8 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     );
     let before = court
         .verify_seal(pb::VerifySealRequest {
-            signature: signature.clone(),
-            document: Some(stored(&filing_id)),
+            signature: signature.to_vec(),
+            document: Some(stored_d1(filing_id)),
         })
         .await
         .unwrap()
@@ -237,19 +254,29 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         registry.detail.contains("after this signature"),
         "{registry:?}"
     );
+}
+
+/// Checks that a signature and a PDF sealed outside the hub after revocation fail as REVOKED.
+async fn signatures_made_after_revocation_fail(
+    pki: &std::path::Path,
+    court: &mut SealServiceClient<Channel>,
+    doc: &[u8],
+    filing_id: &str,
+    signature: &[u8],
+) {
     // A signature made with the revoked seal afterwards, outside the hub, with the signer's key and
     // a back-dated claimed time but no timestamp: the registry makes it FAILED (REVOKED).
-    let seal_der = ecenter_seal::seal_of_signature(&signature).unwrap();
-    let signer = common::pdf::holder(pki.path(), "seal");
+    let seal_der = ecenter_seal::seal_of_signature(signature).unwrap();
+    let signer = common::pdf::holder(pki, "seal");
     let back_dated = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     let late = ecenter_seal::Sealer::new(&seal_der, &signer)
         .unwrap()
-        .seal(&doc, back_dated, "")
+        .seal(doc, back_dated, "")
         .unwrap();
     let after = court
         .verify_seal(pb::VerifySealRequest {
             signature: late,
-            document: Some(stored(&filing_id)),
+            document: Some(stored_d1(filing_id)),
         })
         .await
         .unwrap()
@@ -265,7 +292,7 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         &ecenter_pdfseal::sample_pdf(1, 0),
         &ecenter_pdfseal::Sealer {
             signer: &signer,
-            chain: &[common::pdf::der_of(&pki.path().join("seal-ca.pem"))],
+            chain: &[common::pdf::der_of(&pki.join("seal-ca.pem"))],
             tsa: None,
         },
         std::time::SystemTime::now(),
@@ -300,9 +327,11 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
         registry.detail.contains("was revoked on") && registry.detail.contains("印章更换"),
         "{registry:?}"
     );
+}
 
-    // Every change is an event in the log.
-    let channel = channel_as(hub.addr, pki.path(), "clerk-c0001").await;
+/// Checks that creating, applying and revoking a seal are each an event in the log.
+async fn seal_changes_are_logged(hub: &TestHub, pki: &std::path::Path) {
+    let channel = channel_as(hub.addr, pki, "clerk-c0001").await;
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);
     let kinds: Vec<String> = log
         .list_entries(pb::ListEntriesRequest {
@@ -322,6 +351,40 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
             "{kind} missing from {kinds:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let mut court = seals(&hub, pki.path(), "court-xiangyang-cms").await;
+
+    // The registry.
+    registry_creates_once_and_refuses_bad_requests(&mut court).await;
+
+    // A lawyer files a judgment-to-be-served stand-in; the court seals its document.
+    let (doc, filing_id, signature) = file_and_seal_a_document(&hub, pki.path(), &mut court).await;
+
+    // Verification: of the stored document, of the same bytes, and of altered bytes.
+    verification_follows_content_and_entitlement(
+        &hub,
+        pki.path(),
+        &mut court,
+        &doc,
+        &filing_id,
+        &signature,
+    )
+    .await;
+
+    // Revoking stops further use; what was sealed before still verifies.
+    revoking_stops_use_but_earlier_signatures_verify(&mut court, &filing_id, &signature).await;
+    signatures_made_after_revocation_fail(pki.path(), &mut court, &doc, &filing_id, &signature)
+        .await;
+
+    // Every change is an event in the log.
+    seal_changes_are_logged(&hub, pki.path()).await;
     hub.stop().await;
 }
 
@@ -339,6 +402,50 @@ async fn a_hub_without_seal_keys_says_so() {
     hub.stop().await;
 }
 
+/// Checks that a stored document can be sealed but its seal signature or an unknown seal cannot.
+async fn stored_signatures_and_unknown_seals_are_refused(
+    hub: &TestHub,
+    pki: &std::path::Path,
+    court: &mut SealServiceClient<Channel>,
+) {
+    let doc = pdf("x");
+    let mut lawyer = tls_client(hub.addr, pki, "lawyer-14201202010000001").await;
+    let filing_id =
+        file_documents(&mut lawyer, "req-seal-0009", "证据材料", &[("a.pdf", &doc)]).await;
+    let stored = |d: &str| {
+        Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
+            filing_id: filing_id.clone(),
+            document_id: d.into(),
+        }))
+    };
+    court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-SSFW-09".into(),
+            target: stored("D1"),
+        })
+        .await
+        .unwrap();
+    assert_status(
+        court
+            .apply_seal(pb::ApplySealRequest {
+                seal_id: "4206-SSFW-09".into(),
+                target: stored("S1"),
+            })
+            .await,
+        Code::InvalidArgument,
+        "not a seal signature",
+    );
+    assert_status(
+        court
+            .apply_seal(pb::ApplySealRequest {
+                seal_id: "NOPE".into(),
+                target: stored("D1"),
+            })
+            .await,
+        Code::NotFound,
+        "no seal",
+    );
+}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
     let pki = tempfile::tempdir().unwrap();
@@ -382,43 +489,7 @@ async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
         "target",
     );
     // A seal signature is not itself sealed.
-    let doc = pdf("x");
-    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let filing_id =
-        file_documents(&mut lawyer, "req-seal-0009", "证据材料", &[("a.pdf", &doc)]).await;
-    let stored = |d: &str| {
-        Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
-            filing_id: filing_id.clone(),
-            document_id: d.into(),
-        }))
-    };
-    court
-        .apply_seal(pb::ApplySealRequest {
-            seal_id: "4206-SSFW-09".into(),
-            target: stored("D1"),
-        })
-        .await
-        .unwrap();
-    assert_status(
-        court
-            .apply_seal(pb::ApplySealRequest {
-                seal_id: "4206-SSFW-09".into(),
-                target: stored("S1"),
-            })
-            .await,
-        Code::InvalidArgument,
-        "not a seal signature",
-    );
-    assert_status(
-        court
-            .apply_seal(pb::ApplySealRequest {
-                seal_id: "NOPE".into(),
-                target: stored("D1"),
-            })
-            .await,
-        Code::NotFound,
-        "no seal",
-    );
+    stored_signatures_and_unknown_seals_are_refused(&hub, pki.path(), &mut court).await;
 
     let channel = channel_as(hub.addr, pki.path(), "clerk-c0001").await;
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(channel);

@@ -12,51 +12,15 @@ use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies_offline() {
-    let maildir_holder = tempfile::tempdir().unwrap();
-    let smtp = start_aiosmtpd(maildir_holder.path());
-    let w = world(smtp.addr.port(), 10).await;
-    let maildir = maildir_holder.path();
-    let document = w.sealed_document().await;
-    let mut court = w.service("court-xiangyang-cms").await;
-    let mut clerk = w.service("clerk-c0001").await;
+/// The service-of-process client of the hub's tests.
+type Service = ServiceOfProcessClient<tonic::transport::Channel>;
 
-    // A recipient whose address the court found: only a confirmation completes service.
-    let ordered = serve_one(
-        &court,
-        "order-1",
-        &document,
-        "张三",
-        "zhangsan@example.cn",
-        pb::AddressBasis::Discovered,
-    )
-    .await;
-    assert_eq!(ordered.recipients[0].recipient_id, "R1");
-    let order_id = ordered.order_id.clone();
-    // The same request again is the same order, not a second service.
-    let again = serve_one(
-        &court,
-        "order-1",
-        &document,
-        "张三",
-        "zhangsan@example.cn",
-        pb::AddressBasis::Discovered,
-    )
-    .await;
-    assert_eq!(again.order_id, order_id);
-
-    let mut watch = clerk
-        .watch_service(pb::WatchServiceRequest {
-            order_id: order_id.clone(),
-            recipient_id: String::new(),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-
-    // The notice arrives at the real SMTP server, in Chinese, with the link and the outbox's id.
+/// Checks the notice e-mail and the recorded attempt; returns the link and the sent status.
+async fn the_notice_arrives_and_is_recorded(
+    court: &Service,
+    maildir: &std::path::Path,
+    order_id: &str,
+) -> (String, pb::RecipientStatus) {
     let mail = until(30, "the notice e-mail", || async {
         received(maildir).into_iter().next()
     })
@@ -81,7 +45,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     let link = link_in(&body);
     let sent = until(10, "the attempt to be recorded as accepted", || {
         let mut c = court.clone();
-        let o = order_id.clone();
+        let o = order_id.to_string();
         async move {
             let s = status(&mut c, &o, "R1").await;
             s.attempts
@@ -95,13 +59,21 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         sent.attempts[0].body,
         body.replace("\r\n", "\n").trim_end().to_string() + "\n"
     );
+    (link, sent)
+}
 
-    // Opening the page lists the sealed document with its digest, and is not reading.
-    let (code, page) = w.curl(&[&link]);
+/// Checks that opening the page and downloading is not reading; returns page and document SHA-256.
+async fn opening_the_page_is_not_reading(
+    w: &World,
+    court: &mut Service,
+    order_id: &str,
+    link: &str,
+) -> (String, String) {
+    let (code, page) = w.curl(&[link]);
     assert_eq!(code, 200, "{page}");
     let summary = court
         .get_order(pb::GetOrderRequest {
-            order_id: order_id.clone(),
+            order_id: order_id.to_string(),
             ..Default::default()
         })
         .await
@@ -109,7 +81,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         .into_inner();
     assert!(page.contains(&summary.documents[0].sha256), "{page}");
     assert!(page.contains("确认已阅读"));
-    let s = status(&mut court, &order_id, "R1").await;
+    let s = status(court, order_id, "R1").await;
     assert!(s.facts.iter().any(|f| f.kind == "fetched"));
     assert!(s.effective.is_none(), "a GET alone never counts as read");
 
@@ -118,9 +90,18 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     // The ASCII file name keeps the extension (a browser without RFC 5987 still saves a .pdf).
     assert!(headers.contains("filename=\"document-1.pdf\""), "{headers}");
     assert_eq!(code, 200);
+    (page, summary.documents[0].sha256.clone())
+}
 
-    // Confirming reading makes service effective under art. 31 para. 2; a replayed POST is refused.
-    let form = form_in(&page);
+/// Checks that confirming reading makes service effective and replayed or forged forms are refused.
+async fn confirming_reading_makes_service_effective(
+    w: &World,
+    court: &mut Service,
+    order_id: &str,
+    link: &str,
+    page: &str,
+) {
+    let form = form_in(page);
     let confirm = format!("{link}/confirm");
     let (code, answer) = w.curl(&["-d", &format!("form={form}"), &confirm]);
     assert_eq!(code, 200, "{answer}");
@@ -128,7 +109,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     assert_eq!(code, 409, "a replayed confirmation is refused: {answer}");
     let (code, _) = w.curl(&["-d", "form=made-up", &confirm]);
     assert_eq!(code, 409, "a forged form is refused");
-    let s = status(&mut court, &order_id, "R1").await;
+    let s = status(court, order_id, "R1").await;
     let effective = s
         .effective
         .clone()
@@ -142,9 +123,11 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
             .count(),
         1
     );
+}
 
-    // Forged, altered and expired links get a clear page and record nothing.
-    let before = status(&mut court, &order_id, "R1").await.facts.len();
+/// Checks that forged, altered, expired and never-sent links get a clear page and record nothing.
+async fn bad_links_record_nothing(w: &World, court: &mut Service, order_id: &str, link: &str) {
+    let before = status(court, order_id, "R1").await.facts.len();
     let (token_part, _) = link.rsplit_once('/').unwrap();
     let token = link.rsplit('/').next().unwrap();
     let mut altered = token.to_string();
@@ -154,28 +137,33 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     assert_eq!(code, 403, "{page}");
     assert!(page.contains("链接无效"));
     let signer = ecenter_delivery::link::LinkSigner::new(LINK_KEY).unwrap();
-    let expired = signer.issue(&order_id, "R1", 1_000_000);
+    let expired = signer.issue(order_id, "R1", 1_000_000);
     let (code, page) = w.curl(&[&format!("{token_part}/{expired}")]);
     assert_eq!(code, 410);
     assert!(page.contains("链接已过期"));
     // Signed with the right key but never sent: refused too.
-    let never_sent = signer.issue(&order_id, "R1", 4_000_000_000);
+    let never_sent = signer.issue(order_id, "R1", 4_000_000_000);
     let (code, _) = w.curl(&[&format!("{token_part}/{never_sent}")]);
     assert_eq!(code, 403);
     let (code, _) = w.curl(&[&format!("{token_part}/not-a-token")]);
     assert_eq!(code, 400);
-    assert_eq!(
-        status(&mut court, &order_id, "R1").await.facts.len(),
-        before
-    );
+    assert_eq!(status(court, order_id, "R1").await.facts.len(), before);
+}
 
-    // The proof of service: sealed, timestamped, and verifiable offline.
-    let proof = proof_when_issued(&clerk, &order_id, "R1").await;
+/// Checks that the proof says what happened and verifies offline with openssl and our verifier.
+async fn the_proof_is_sealed_and_verifies_offline(
+    w: &World,
+    clerk: &Service,
+    order_id: &str,
+    document_sha256: &str,
+    sent_body: &str,
+) {
+    let proof = proof_when_issued(clerk, order_id, "R1").await;
     let json: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
     assert_eq!(json["title"], "电子送达凭证");
     assert_eq!(json["case_number"], CASE);
     assert_eq!(json["recipient"]["name"], "张三");
-    assert_eq!(json["documents"][0]["sha256"], summary.documents[0].sha256);
+    assert_eq!(json["documents"][0]["sha256"], document_sha256);
     assert_eq!(json["effective"]["rule"], "recipient_confirmed_reading");
     // The confirmation's source: the link came in the e-mail notice, from curl on loopback.
     assert_eq!(json["effective"]["channel"], "电子邮件");
@@ -185,7 +173,7 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         client.contains("127.0.0.1") && client.contains("curl"),
         "{client}"
     );
-    assert_eq!(json["channels"][0]["text"], sent.attempts[0].body);
+    assert_eq!(json["channels"][0]["text"], sent_body);
     assert!(
         json["effective"]["at"]["beijing"]
             .as_str()
@@ -227,8 +215,10 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
         checks.iter().any(|c| c.name.contains("timestamp")),
         "{checks:?}"
     );
+}
 
-    // The watcher saw the whole story in order.
+/// Checks that the watcher saw the whole story, in order, up to the proof.
+async fn the_watcher_saw_the_whole_story(watch: &mut tonic::Streaming<pb::ServiceEvent>) {
     let mut kinds = Vec::new();
     while !kinds.iter().any(|k| k == "proof_issued") {
         let e = tokio::time::timeout(Duration::from_secs(10), watch.message())
@@ -242,31 +232,98 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     for k in ["notice_sending", "notice_result", "recipient_acted"] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
     }
+}
+
+/// Checks that the same order request twice is one order; returns its id.
+async fn ordering_twice_is_one_order(court: &Service, document: &str) -> String {
+    let serve = || {
+        let basis = pb::AddressBasis::Discovered;
+        serve_one(
+            court,
+            "order-1",
+            document,
+            "张三",
+            "zhangsan@example.cn",
+            basis,
+        )
+    };
+    let ordered = serve().await;
+    assert_eq!(ordered.recipients[0].recipient_id, "R1");
+    let order_id = ordered.order_id.clone();
+    // The same request again is the same order, not a second service.
+    let again = serve().await;
+    assert_eq!(again.order_id, order_id);
+    order_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies_offline() {
+    let maildir_holder = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir_holder.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let maildir = maildir_holder.path();
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut clerk = w.service("clerk-c0001").await;
+
+    // A recipient whose address the court found: only a confirmation completes service.
+    let order_id = ordering_twice_is_one_order(&court, &document).await;
+
+    let mut watch = clerk
+        .watch_service(pb::WatchServiceRequest {
+            order_id: order_id.clone(),
+            recipient_id: String::new(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    // The notice arrives at the real SMTP server, in Chinese, with the link and the outbox's id.
+    let (link, sent) = the_notice_arrives_and_is_recorded(&court, maildir, &order_id).await;
+
+    // Opening the page lists the sealed document with its digest, and is not reading.
+    let (page, document_sha256) =
+        opening_the_page_is_not_reading(&w, &mut court, &order_id, &link).await;
+
+    // Confirming reading makes service effective under art. 31 para. 2; a replayed POST is refused.
+    confirming_reading_makes_service_effective(&w, &mut court, &order_id, &link, &page).await;
+
+    // Forged, altered and expired links get a clear page and record nothing.
+    bad_links_record_nothing(&w, &mut court, &order_id, &link).await;
+
+    // The proof of service: sealed, timestamped, and verifiable offline.
+    the_proof_is_sealed_and_verifies_offline(
+        &w,
+        &clerk,
+        &order_id,
+        &document_sha256,
+        &sent.attempts[0].body,
+    )
+    .await;
+
+    // The watcher saw the whole story in order.
+    the_watcher_saw_the_whole_story(&mut watch).await;
     drop(smtp);
     w.hub.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
-    let w = world(free_port(), 5).await;
-    let document = w.sealed_document().await;
-    let mut court = w.service("court-xiangyang-cms").await;
-    let mut lawyer = w.service("lawyer-14201202010000001").await;
+/// A good e-mail order on 张三 for `document`, for the refusal tests to spoil one field of.
+fn good_order(document: &str) -> pb::ServeOrderRequest {
+    order(
+        "bad-1",
+        document,
+        vec![recipient(
+            "张三",
+            "zhangsan@example.cn",
+            pb::AddressBasis::Confirmed,
+        )],
+    )
+}
 
-    let good = || {
-        order(
-            "bad-1",
-            &document,
-            vec![recipient(
-                "张三",
-                "zhangsan@example.cn",
-                pb::AddressBasis::Confirmed,
-            )],
-        )
-    };
-    let refused = lawyer.serve_order(good()).await.unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
-
+/// Checks that orders each spoiled in one field are refused naming that field.
+async fn each_bad_field_is_refused(court: &mut Service, document: &str) {
+    let good = || good_order(document);
     let mut r = good();
     r.request_id.clear();
     assert_status(
@@ -314,6 +371,20 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
         tonic::Code::InvalidArgument,
         "case_number",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
+    let w = world(free_port(), 5).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut lawyer = w.service("lawyer-14201202010000001").await;
+
+    let good = || good_order(&document);
+    let refused = lawyer.serve_order(good()).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+
+    each_bad_field_is_refused(&mut court, &document).await;
 
     // A request id reused for a different order is refused, naming the order it belongs to.
     let first = court.serve_order(good()).await.unwrap().into_inner();
@@ -352,33 +423,26 @@ fn accepted(s: &pb::RecipientStatus) -> bool {
     s.attempts.first().is_some_and(|a| a.sent_at.is_some())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters_until_a_clerk_acts()
- {
-    let maildir = tempfile::tempdir().unwrap();
-    let smtp = start_aiosmtpd(maildir.path());
-    let w = world(smtp.addr.port(), 10).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let mut clerk = w.service("clerk-c0001").await;
+/// How many messages the relay stored for addresses containing `local`.
+fn stored_for(maildir: &std::path::Path, local: &str) -> usize {
+    received(maildir)
+        .iter()
+        .filter(|m| m["to"].as_str().unwrap_or("").contains(local))
+        .count()
+}
 
-    // 451 the first time, accepted the second.
+/// Checks that a 451 is retried and accepted, and that a per-recipient watch shows both attempts.
+async fn a_4xx_is_retried_and_watched(court: &Service, clerk: &mut Service, document: &str) {
     let flaky = serve_one(
-        &court,
+        court,
         "flaky",
-        &document,
+        document,
         "王五",
         "flaky@example.cn",
         pb::AddressBasis::Confirmed,
     )
     .await;
-    let s = wait_for(
-        &court,
-        &flaky.order_id,
-        "the retry to be accepted",
-        accepted,
-    )
-    .await;
+    let s = wait_for(court, &flaky.order_id, "the retry to be accepted", accepted).await;
     assert_eq!(s.attempts[0].attempts, 2, "{s:?}");
     // Watched per recipient: the order, then R1's two attempts and their outcomes, in log order.
     let mut watch = clerk
@@ -411,44 +475,60 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
         ]
     );
     assert!(s.dead_letters.is_empty());
+}
 
-    // The connection cut at DATA: temporary, sent again, stored once.
+/// Checks that a connection cut at DATA is temporary: sent again and stored once.
+async fn a_cut_connection_is_sent_again_and_stored_once(
+    court: &Service,
+    document: &str,
+    maildir: &std::path::Path,
+) {
     let dropped = serve_one(
-        &court,
+        court,
         "dropped",
-        &document,
+        document,
         "钱八",
         "drop-once@example.cn",
         pb::AddressBasis::Confirmed,
     )
     .await;
     let s = wait_for(
-        &court,
+        court,
         &dropped.order_id,
         "the send after the cut connection",
         accepted,
     )
     .await;
     assert!(s.dead_letters.is_empty());
-    let stored = |local: &str| {
-        received(maildir.path())
-            .iter()
-            .filter(|m| m["to"].as_str().unwrap_or("").contains(local))
-            .count()
-    };
-    assert_eq!(stored("drop-once@"), 1);
+    assert_eq!(stored_for(maildir, "drop-once@"), 1);
+}
 
-    // 550 5.7.1 (policy): final on this channel → dead letter, the recipient unserved.
+/// The action on R1's e-mail dead letter of `order_id`, with the clerk's `note`.
+fn email_dead_letter(order_id: &str, note: &str) -> pb::DeadLetterAction {
+    pb::DeadLetterAction {
+        order_id: order_id.into(),
+        recipient_id: "R1".into(),
+        channel: pb::ServiceChannel::Email as i32,
+        note: note.into(),
+    }
+}
+
+/// Checks that a 550 5.7.1 makes a listed dead letter that a clerk's retry sends.
+async fn a_policy_rejection_waits_for_a_clerks_retry(
+    court: &Service,
+    clerk: &mut Service,
+    document: &str,
+) {
     let rejected = serve_one(
-        &court,
+        court,
         "reject",
-        &document,
+        document,
         "赵六",
         "reject-once@example.cn",
         pb::AddressBasis::Confirmed,
     )
     .await;
-    let s = wait_for(&court, &rejected.order_id, "the dead letter", |s| {
+    let s = wait_for(court, &rejected.order_id, "the dead letter", |s| {
         !s.dead_letters.is_empty()
     })
     .await;
@@ -467,16 +547,11 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     );
     // A clerk sends it again; the relay accepts it now.
     clerk
-        .retry_dead_letter(pb::DeadLetterAction {
-            order_id: rejected.order_id.clone(),
-            recipient_id: "R1".into(),
-            channel: pb::ServiceChannel::Email as i32,
-            note: String::new(),
-        })
+        .retry_dead_letter(email_dead_letter(&rejected.order_id, ""))
         .await
         .unwrap();
     let s = wait_for(
-        &court,
+        court,
         &rejected.order_id,
         "the clerk's retry to be accepted",
         |s| s.attempts[0].attempts == 2 && s.attempts[0].sent_at.is_some(),
@@ -484,29 +559,26 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     .await;
     assert_eq!(s.state, pb::RecipientState::Awaiting as i32);
     assert!(s.dead_letters.is_empty());
+}
 
-    // 550 5.1.1: the address is bad; dead letter, suppressed, and a retry is refused with why.
+/// Checks that a 550 5.1.1 dead letter cannot be retried and is resolved by hand only with a note.
+async fn a_bad_address_is_resolved_by_hand(court: &Service, clerk: &mut Service, document: &str) {
     let bad = serve_one(
-        &court,
+        court,
         "bad-address",
-        &document,
+        document,
         "孙七",
         "perm-fail@example.cn",
         pb::AddressBasis::Confirmed,
     )
     .await;
-    wait_for(&court, &bad.order_id, "the hard bounce", |s| {
+    wait_for(court, &bad.order_id, "the hard bounce", |s| {
         !s.dead_letters.is_empty()
     })
     .await;
     assert_status(
         clerk
-            .retry_dead_letter(pb::DeadLetterAction {
-                order_id: bad.order_id.clone(),
-                recipient_id: "R1".into(),
-                channel: pb::ServiceChannel::Email as i32,
-                note: String::new(),
-            })
+            .retry_dead_letter(email_dead_letter(&bad.order_id, ""))
             .await,
         tonic::Code::InvalidArgument,
         "bounced for good",
@@ -514,31 +586,44 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
     // The clerk resolves it by hand, saying what was done.
     assert_status(
         clerk
-            .resolve_dead_letter(pb::DeadLetterAction {
-                order_id: bad.order_id.clone(),
-                recipient_id: "R1".into(),
-                channel: pb::ServiceChannel::Email as i32,
-                note: String::new(),
-            })
+            .resolve_dead_letter(email_dead_letter(&bad.order_id, ""))
             .await,
         tonic::Code::InvalidArgument,
         "note",
     );
     let resolved = clerk
-        .resolve_dead_letter(pb::DeadLetterAction {
-            order_id: bad.order_id.clone(),
-            recipient_id: "R1".into(),
-            channel: pb::ServiceChannel::Email as i32,
-            note: "已改为邮寄送达".into(),
-        })
+        .resolve_dead_letter(email_dead_letter(&bad.order_id, "已改为邮寄送达"))
         .await
         .unwrap()
         .into_inner();
     assert!(resolved.dead_letters.is_empty());
     assert_eq!(resolved.resolution, "已改为邮寄送达");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters_until_a_clerk_acts()
+ {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let mut clerk = w.service("clerk-c0001").await;
+
+    // 451 the first time, accepted the second.
+    a_4xx_is_retried_and_watched(&court, &mut clerk, &document).await;
+
+    // The connection cut at DATA: temporary, sent again, stored once.
+    a_cut_connection_is_sent_again_and_stored_once(&court, &document, maildir.path()).await;
+
+    // 550 5.7.1 (policy): final on this channel → dead letter, the recipient unserved.
+    a_policy_rejection_waits_for_a_clerks_retry(&court, &mut clerk, &document).await;
+
+    // 550 5.1.1: the address is bad; dead letter, suppressed, and a retry is refused with why.
+    a_bad_address_is_resolved_by_hand(&court, &mut clerk, &document).await;
     // Only three messages reached the relay: the flaky one, the dropped one and the clerk's retry.
     assert_eq!(received(maildir.path()).len(), 3);
-    assert_eq!(stored("flaky@"), 1);
+    assert_eq!(stored_for(maildir.path(), "flaky@"), 1);
     drop(smtp);
     w.hub.stop().await;
 }

@@ -131,7 +131,7 @@ async fn a_chinese_mailbox_goes_through_postfix_with_smtputf8() {
         async move {
             std::fs::read_dir("/var/spool/ecenter-mail/parties/new")
                 .ok()?
-                .filter_map(|e| e.ok())
+                .filter_map(std::result::Result::ok)
                 .filter_map(|e| std::fs::read(e.path()).ok())
                 .map(|raw| String::from_utf8_lossy(&raw).into_owned())
                 .find(|text| text.contains(&format!("X-Original-To: {address}")))

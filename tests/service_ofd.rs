@@ -10,6 +10,50 @@ use common::smtp::{received, start_aiosmtpd};
 use common::*;
 use ecenter_proto::v1 as pb;
 
+/// Checks that the recipient's page offers the sealed OFD and the download verifies everywhere.
+async fn the_recipient_downloads_it_sealed(
+    w: &World,
+    seals: &mut pb::seal_service_client::SealServiceClient<tonic::transport::Channel>,
+    maildir: &std::path::Path,
+    dir: &std::path::Path,
+    sealed_sha256: &str,
+) {
+    let mail = until(30, "the notice e-mail", || async {
+        received(maildir).into_iter().next()
+    })
+    .await;
+    let link = link_in(mail["body"].as_str().unwrap());
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains(sealed_sha256) && page.contains("OFD 电子签章"),
+        "{page}"
+    );
+    assert!(page.contains("民事判决书（已签章）.ofd"), "{page}");
+
+    let file = dir.join("downloaded.ofd");
+    let (code, headers) = w.curl(&["-D", "-", "-o", path(&file), &format!("{link}/d/1")]);
+    assert_eq!(code, 200, "{headers}");
+    assert!(headers.contains("filename=\"document-1.ofd\""), "{headers}");
+    let downloaded = std::fs::read(&file).unwrap();
+    assert_eq!(sha256_hex(&downloaded), sealed_sha256);
+    let report = seals
+        .verify_ofd(pb::VerifyOfdRequest {
+            document: Some(pb::verify_ofd_request::Document::Content(downloaded)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Passed as i32,
+        "{report:#?}"
+    );
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
+    assert_eq!(judged[0]["valid"], true, "{judged}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sealed_ofd_is_served_and_the_recipient_downloads_it_sealed() {
     let maildir = tempfile::tempdir().unwrap();
@@ -68,38 +112,6 @@ async fn a_sealed_ofd_is_served_and_the_recipient_downloads_it_sealed() {
     )
     .await;
 
-    let mail = until(30, "the notice e-mail", || async {
-        received(maildir.path()).into_iter().next()
-    })
-    .await;
-    let link = link_in(mail["body"].as_str().unwrap());
-    let (code, page) = w.curl(&[&link]);
-    assert_eq!(code, 200, "{page}");
-    assert!(
-        page.contains(&sealed.sha256) && page.contains("OFD 电子签章"),
-        "{page}"
-    );
-    assert!(page.contains("民事判决书（已签章）.ofd"), "{page}");
-
-    let file = dir.path().join("downloaded.ofd");
-    let (code, headers) = w.curl(&["-D", "-", "-o", path(&file), &format!("{link}/d/1")]);
-    assert_eq!(code, 200, "{headers}");
-    assert!(headers.contains("filename=\"document-1.ofd\""), "{headers}");
-    let downloaded = std::fs::read(&file).unwrap();
-    assert_eq!(sha256_hex(&downloaded), sealed.sha256);
-    let report = seals
-        .verify_ofd(pb::VerifyOfdRequest {
-            document: Some(pb::verify_ofd_request::Document::Content(downloaded)),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        report.indication,
-        pb::Indication::Passed as i32,
-        "{report:#?}"
-    );
-    let judged: serde_json::Value =
-        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
-    assert_eq!(judged[0]["valid"], true, "{judged}");
+    the_recipient_downloads_it_sealed(&w, &mut seals, maildir.path(), dir.path(), &sealed.sha256)
+        .await;
 }

@@ -7,7 +7,7 @@
 mod common;
 
 use common::service::*;
-use common::smsc::start_smsc;
+use common::smsc::{Smsc, start_smsc};
 use ecenter_proto::v1 as pb;
 use serde_json::json;
 
@@ -18,16 +18,11 @@ fn discovered(name: &str, phone: &str) -> pb::ServeRecipient {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_goes_to_the_clerks()
-{
-    let smsc = start_smsc();
-    // The SMSC sends no receipts: only the replies can decide.
-    smsc.configure(json!({ "receipts": { "13800138201": "NONE", "13800138202": "NONE" } }));
-    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let clerk = w.service("clerk-c0001").await;
+/// The service-of-process client of the hub's tests.
+type Service = pb::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
+
+/// Orders service on 王五 and twice on 赵六 by SMS and waits until the SMSC accepted each notice.
+async fn serve_three_and_wait_until_sent(court: &Service, document: &str) -> Vec<String> {
     let mut orders = Vec::new();
     for (n, (name, phone)) in [
         ("王五", "13800138201"),
@@ -38,9 +33,9 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
     .enumerate()
     {
         let ordered = serve_plan(
-            &court,
+            court,
             &format!("reply-{n}"),
-            &document,
+            document,
             vec![discovered(name, phone)],
             &[pb::ServiceChannel::Sms],
         )
@@ -48,15 +43,21 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
         orders.push(ordered.order_id);
     }
     for o in &orders {
-        status_when(&court, o, "R1", "the SMSC to accept the notice", |s| {
+        status_when(court, o, "R1", "the SMSC to accept the notice", |s| {
             s.attempts.first().is_some_and(|a| a.sent_at.is_some())
         })
         .await;
     }
+    orders
+}
 
-    // 王五 answers from the number served (as +86…): service takes effect at the reply.
-    // Not replies: a number of another country that reads like 王五's once its prefix is dropped,
-    // and what the SMSC writes (a receipt with a CMPP state word, an intermediate notification).
+/// Checks that a foreign look-alike number and what the SMSC writes itself are no replies.
+async fn messages_that_are_not_replies_count_nothing(
+    smsc: &Smsc,
+    court: &Service,
+    clerk: &Service,
+    order_id: &str,
+) {
     smsc.mobile_originated("+1 380-013-8201", "hello");
     smsc.http_mo(json!({"source": "13800138201", "esm_class": 4,
         "text": "id:00000099 sub:001 dlvrd:000 submit date:2611300900 done date:2611300901 stat:MK:0012 err:012"}));
@@ -77,12 +78,19 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
     })
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let s = status(&mut court.clone(), &orders[0], "R1").await;
+    let s = status(&mut court.clone(), order_id, "R1").await;
     assert!(s.replies.is_empty() && s.effective.is_none(), "{s:?}");
+}
 
-    // 王五 answers from the number served (as +86…): service takes effect at the reply.
+/// Checks that 王五's reply from the number served makes service effective and is in the proof.
+async fn a_reply_from_the_number_served_counts(
+    w: &World,
+    smsc: &Smsc,
+    court: &Service,
+    order_id: &str,
+) {
     smsc.mobile_originated("+8613800138201", "已收到，谢谢");
-    let served = status_when(&court, &orders[0], "R1", "the reply to count", |s| {
+    let served = status_when(court, order_id, "R1", "the reply to count", |s| {
         s.effective.is_some()
     })
     .await;
@@ -91,7 +99,7 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
     assert_eq!(served.replies.len(), 1, "{served:?}");
     assert_eq!(served.replies[0].text, "已收到，谢谢");
     assert_eq!(served.replies[0].channel, pb::ServiceChannel::Sms as i32);
-    let proof = proof_when_issued(&court, &orders[0], "R1").await;
+    let proof = proof_when_issued(court, order_id, "R1").await;
     let doc: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
     assert_eq!(doc["replies"][0]["text"], "已收到，谢谢", "{doc}");
     assert!(openssl_verifies(
@@ -99,8 +107,16 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
         &proof.document,
         &proof.signature
     ));
+}
 
-    // 赵六 has two services open at that number: which one the reply answers is for a clerk.
+/// Checks that a reply naming two open services and one from a stranger go to the clerks' table.
+async fn ambiguous_and_unknown_replies_go_to_the_clerks(
+    w: &World,
+    smsc: &Smsc,
+    court: &Service,
+    clerk: &Service,
+    orders: &[String],
+) {
     smsc.mobile_originated("13800138202", "收到了");
     // A number the hub never served.
     smsc.mobile_originated("13700000000", "这是谁？");
@@ -135,13 +151,37 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
         assert!(s.effective.is_none() && s.replies.is_empty(), "{s:?}");
     }
     // The clerk's table shows them, texts included.
-    let out = run_clerk(&["dead-letters"], Some(&w));
+    let out = run_clerk(&["dead-letters"], Some(w));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{table}");
     assert!(
         table.contains("收到了") && table.contains("(no open service)"),
         "{table}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_goes_to_the_clerks()
+{
+    let smsc = start_smsc();
+    // The SMSC sends no receipts: only the replies can decide.
+    smsc.configure(json!({ "receipts": { "13800138201": "NONE", "13800138202": "NONE" } }));
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let clerk = w.service("clerk-c0001").await;
+    let orders = serve_three_and_wait_until_sent(&court, &document).await;
+
+    // 王五 answers from the number served (as +86…): service takes effect at the reply.
+    // Not replies: a number of another country that reads like 王五's once its prefix is dropped,
+    // and what the SMSC writes (a receipt with a CMPP state word, an intermediate notification).
+    messages_that_are_not_replies_count_nothing(&smsc, &court, &clerk, &orders[0]).await;
+
+    // 王五 answers from the number served (as +86…): service takes effect at the reply.
+    a_reply_from_the_number_served_counts(&w, &smsc, &court, &orders[0]).await;
+
+    // 赵六 has two services open at that number: which one the reply answers is for a clerk.
+    ambiguous_and_unknown_replies_go_to_the_clerks(&w, &smsc, &court, &clerk, &orders).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,6 +60,143 @@ fn deliver(maildir: &Path, name: &str, text: &str) {
     .unwrap();
 }
 
+/// The service-of-process client of the hub's tests.
+type Service = pb::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
+
+/// The notice reported on: its order, the address it went to, and its envelope id.
+struct Notice<'a> {
+    order_id: &'a str,
+    address: &'a str,
+    envid: &'a str,
+}
+
+/// Delivers a relay-made report dated 2020; checks it dates service no earlier than the sending.
+async fn a_report_from_2020_does_not_date_service(
+    court: &Service,
+    maildir: &Path,
+    notice: &Notice<'_>,
+    sent: &pb::RecipientStatus,
+) -> pb::RecipientStatus {
+    let (order_id, address, envid) = (notice.order_id, notice.address, notice.envid);
+    deliver(
+        maildir,
+        "1.delivered",
+        &relay_made(&dsn_of(
+            envid,
+            address,
+            ("delivered", "2.0.0"),
+            "Wed, 01 Jan 2020 00:00:00 +0000",
+            sent.attempts[0].gateway_id.rsplit(' ').next().unwrap(),
+        )),
+    );
+    let effective = status_when(court, order_id, "R1", "the delivered report", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    let at = effective.effective.clone().unwrap().at.unwrap();
+    let handed = sent.attempts[0].sent_at.unwrap();
+    assert!(
+        at.seconds >= handed.seconds,
+        "service dated before the notice was handed over: {at:?}"
+    );
+    effective
+}
+
+/// Checks that a forged bounce after delivery is set aside, undoes nothing and suppresses nothing.
+async fn a_forged_bounce_is_set_aside(
+    court: &mut Service,
+    document: &str,
+    maildir: &Path,
+    notice: &Notice<'_>,
+    effective: &pb::RecipientStatus,
+) {
+    let (order_id, address, envid) = (notice.order_id, notice.address, notice.envid);
+    deliver(
+        maildir,
+        "2.bounced",
+        &dsn(
+            envid,
+            address,
+            "failed (bad destination mailbox)",
+            "5.1.1",
+            "Mon, 30 Nov 2026 10:00:00 +0000",
+        ),
+    );
+    let after = status_when(court, order_id, "R1", "the bounce to be set aside", |s| {
+        !s.unverified.is_empty()
+    })
+    .await;
+    assert_eq!(
+        after.state,
+        pb::RecipientState::Effective as i32,
+        "{after:?}"
+    );
+    assert_eq!(after.effective, effective.effective);
+    assert!(after.dead_letters.is_empty(), "{:?}", after.dead_letters);
+    assert!(
+        !after.facts.iter().any(|f| f.kind == "bounced"),
+        "{:?}",
+        after.facts
+    );
+    assert!(
+        after.unverified[0].reason.contains("set aside"),
+        "{:?}",
+        after.unverified
+    );
+    assert!(after.unverified[0].detail.contains("5.1.1"));
+    // The address is not suppressed: a new order to it is sent.
+    let again = serve_one(
+        court,
+        "reports-2",
+        document,
+        "张三",
+        address,
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let s = status_when(
+        court,
+        &again.order_id,
+        "R1",
+        "the second notice to go out",
+        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
+    )
+    .await;
+    assert!(s.dead_letters.is_empty());
+    let _ = status(court, order_id, "R1").await;
+}
+
+/// Checks that the recipient's e-mail answer reaches the clerks with its text and its service.
+async fn an_email_reply_goes_to_the_clerks(w: &World, maildir: &Path, notice: &Notice<'_>) {
+    let (order_id, address, envid) = (notice.order_id, notice.address, notice.envid);
+    deliver(
+        maildir,
+        "3.reply",
+        &format!(
+            "From: =?UTF-8?B?5byg5LiJ?= <{address}>\r\nTo: dsn@hub.test\r\nSubject: Re: notice\r\n\
+             In-Reply-To: <{envid}>\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\r\n已收到判决书。\r\n"
+        ),
+    );
+    let clerk = w.service("clerk-c0001").await;
+    let reply = until(30, "the e-mail reply to reach the clerks", || {
+        let mut c = clerk.clone();
+        async move {
+            c.list_dead_letters(pb::ListDeadLettersRequest::default())
+                .await
+                .unwrap()
+                .into_inner()
+                .replies
+                .into_iter()
+                .find(|r| r.channel == pb::ServiceChannel::Email as i32)
+        }
+    })
+    .await;
+    assert_eq!(reply.from, address);
+    assert!(reply.text.starts_with("已收到判决书。"), "{reply:?}");
+    assert_eq!(reply.candidates, vec![format!("{order_id}/R1")]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_date_service() {
     let relay_mail = tempfile::tempdir().unwrap();
@@ -98,113 +235,22 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     )
     .await;
     let envid = sent.attempts[0].message_id.clone();
+    let notice = Notice {
+        order_id: &order_id,
+        address,
+        envid: &envid,
+    };
 
     // "Delivered", dated 2020: the service takes effect, but not in 2020.
-    deliver(
-        &maildir,
-        "1.delivered",
-        &relay_made(&dsn_of(
-            &envid,
-            address,
-            ("delivered", "2.0.0"),
-            "Wed, 01 Jan 2020 00:00:00 +0000",
-            sent.attempts[0].gateway_id.rsplit(' ').next().unwrap(),
-        )),
-    );
-    let effective = status_when(&court, &order_id, "R1", "the delivered report", |s| {
-        s.effective.is_some()
-    })
-    .await;
-    let at = effective.effective.clone().unwrap().at.unwrap();
-    let handed = sent.attempts[0].sent_at.unwrap();
-    assert!(
-        at.seconds >= handed.seconds,
-        "service dated before the notice was handed over: {at:?}"
-    );
+    let effective =
+        a_report_from_2020_does_not_date_service(&court, &maildir, &notice, &sent).await;
 
     // A forged bounce (5.1.1) naming the same envelope id: set aside, nothing undone.
-    deliver(
-        &maildir,
-        "2.bounced",
-        &dsn(
-            &envid,
-            address,
-            "failed (bad destination mailbox)",
-            "5.1.1",
-            "Mon, 30 Nov 2026 10:00:00 +0000",
-        ),
-    );
-    let after = status_when(&court, &order_id, "R1", "the bounce to be set aside", |s| {
-        !s.unverified.is_empty()
-    })
-    .await;
-    assert_eq!(
-        after.state,
-        pb::RecipientState::Effective as i32,
-        "{after:?}"
-    );
-    assert_eq!(after.effective, effective.effective);
-    assert!(after.dead_letters.is_empty(), "{:?}", after.dead_letters);
-    assert!(
-        !after.facts.iter().any(|f| f.kind == "bounced"),
-        "{:?}",
-        after.facts
-    );
-    assert!(
-        after.unverified[0].reason.contains("set aside"),
-        "{:?}",
-        after.unverified
-    );
-    assert!(after.unverified[0].detail.contains("5.1.1"));
-    // The address is not suppressed: a new order to it is sent.
-    let again = serve_one(
-        &court,
-        "reports-2",
-        &document,
-        "张三",
-        address,
-        pb::AddressBasis::Confirmed,
-    )
-    .await;
-    let s = status_when(
-        &court,
-        &again.order_id,
-        "R1",
-        "the second notice to go out",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
-    assert!(s.dead_letters.is_empty());
-    let _ = status(&mut court, &order_id, "R1").await;
+    a_forged_bounce_is_set_aside(&mut court, &document, &maildir, &notice, &effective).await;
 
     // The recipient answers the notice by e-mail: kept for the clerks with its text and the
     // service it names (a From: proves nothing by itself), the service unchanged.
-    deliver(
-        &maildir,
-        "3.reply",
-        &format!(
-            "From: =?UTF-8?B?5byg5LiJ?= <{address}>\r\nTo: dsn@hub.test\r\nSubject: Re: notice\r\n\
-             In-Reply-To: <{envid}>\r\nContent-Type: text/plain; charset=utf-8\r\n\
-             Content-Transfer-Encoding: 8bit\r\n\r\n已收到判决书。\r\n"
-        ),
-    );
-    let clerk = w.service("clerk-c0001").await;
-    let reply = until(30, "the e-mail reply to reach the clerks", || {
-        let mut c = clerk.clone();
-        async move {
-            c.list_dead_letters(pb::ListDeadLettersRequest::default())
-                .await
-                .unwrap()
-                .into_inner()
-                .replies
-                .into_iter()
-                .find(|r| r.channel == pb::ServiceChannel::Email as i32)
-        }
-    })
-    .await;
-    assert_eq!(reply.from, address);
-    assert!(reply.text.starts_with("已收到判决书。"), "{reply:?}");
-    assert_eq!(reply.candidates, vec![format!("{order_id}/R1")]);
+    an_email_reply_goes_to_the_clerks(&w, &maildir, &notice).await;
 }
 
 const POSTFIX_SPOOL: &str = "/var/spool/ecenter-mail";
@@ -248,10 +294,9 @@ fn ask_relay_for_report(envid: &str, address: &str, rcpt: &str, notify: &str) {
         .succeeds();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_withdraws_the_proof() {
-    postfix_is_up();
-    let w = world_with(25, 20, |c, _| {
+/// Starts a hub that sends through Postfix and reads reports from the review maildir.
+async fn review_world() -> World {
+    world_with(25, 20, |c, _| {
         let smtp = c.smtp.as_mut().unwrap();
         smtp.from = format!("{COURT_NAME} <songda@hub.test>");
         smtp.envelope_from = Some("dsn-review@hub.test".into());
@@ -263,50 +308,30 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
         });
         smtp.report_relays = vec!["mta.hub.test".into()];
     })
-    .await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let mut clerk = w.service("clerk-c0001").await;
-    let tag = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let address = format!("wangwu{tag}@parties.test");
-    let ordered = serve_one(
-        &court,
-        &format!("review-{tag}"),
-        &document,
-        "王五",
-        &address,
-        pb::AddressBasis::Confirmed,
-    )
-    .await;
-    let order_id = ordered.order_id.clone();
-    // Postfix delivers the notice and reports "delivered" itself: evidence without a clerk.
-    let v1 = proof_when_issued(&court, &order_id, "R1").await;
-    assert_eq!(v1.version, 1);
-    let served = status(&mut clerk.clone(), &order_id, "R1").await;
-    assert!(served.unverified.is_empty(), "{:?}", served.unverified);
-    let envid = served.attempts[0].message_id.clone();
+    .await
+}
 
-    // Two forged "5.1.1" bounces naming the notice and claiming Postfix wrote them; they reach the
-    // maildir as mail Postfix received over SMTP.
+/// Mails two forged bounces about the served notice and checks they are set aside and listed.
+async fn forged_bounces_are_set_aside_and_listed(
+    w: &World,
+    clerk: &Service,
+    order_id: &str,
+    address: &str,
+    served: &pb::RecipientStatus,
+) {
+    let envid = served.attempts[0].message_id.clone();
     for n in 0..2 {
         mail_to_bounce_address(&dsn(
             &envid,
-            &address,
+            address,
             "failed",
             "5.1.1",
             &format!("Mon, 30 Nov 2026 10:0{n}:00 +0000"),
         ));
     }
-    let held = status_when(
-        &clerk,
-        &order_id,
-        "R1",
-        "both bounces to be set aside",
-        |s| s.unverified.len() == 2,
-    )
+    let held = status_when(clerk, order_id, "R1", "both bounces to be set aside", |s| {
+        s.unverified.len() == 2
+    })
     .await;
     assert_eq!(held.state, pb::RecipientState::Effective as i32);
     assert_eq!(held.effective, served.effective);
@@ -318,17 +343,19 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
     );
     assert!(!held.unverified[0].reached && !held.unverified[0].judged);
     // The clerks see them.
-    let listed = run_clerk(&["dead-letters"], Some(&w));
+    let listed = run_clerk(&["dead-letters"], Some(w));
     let table = String::from_utf8_lossy(&listed.stdout);
     assert!(listed.status.success(), "{table}");
     assert!(
-        table.contains("Reports set aside") && table.contains(&order_id),
+        table.contains("Reports set aside") && table.contains(order_id),
         "{table}"
     );
+}
 
-    // Bad judgments are refused with the field named.
+/// Checks that bad judgments are refused and a rejection is recorded and final.
+async fn bad_judgments_are_refused_and_a_rejection_is_final(clerk: &mut Service, order_id: &str) {
     let judge = |index: u32, accept: bool, note: &str| pb::JudgeReportRequest {
-        order_id: order_id.clone(),
+        order_id: order_id.to_string(),
         recipient_id: "R1".into(),
         index,
         accept,
@@ -357,19 +384,26 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::FailedPrecondition, "{e:?}");
+}
 
-    // Accepted (through the CLI): the bounce undoes the reach, and proof version 2 withdraws v1.
+/// Accepts the second bounce through the CLI; checks proof version 2 withdraws v1 and R1 bounced.
+async fn accepting_a_bounce_withdraws_the_proof(
+    w: &World,
+    court: &Service,
+    clerk: &mut Service,
+    order_id: &str,
+) {
     let out = run_clerk(
         &[
             "report",
             "accept",
-            &order_id,
+            order_id,
             "R1",
             "1",
             "--note",
             "已向邮件服务商核实：邮箱已注销",
         ],
-        Some(&w),
+        Some(w),
     );
     assert!(
         out.status.success(),
@@ -379,14 +413,14 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
     let v2 = until(30, "the withdrawing proof", || {
         let mut c = court.clone();
         let r = pb::RecipientRef {
-            order_id: order_id.clone(),
+            order_id: order_id.to_string(),
             recipient_id: "R1".into(),
         };
         async move {
             c.get_proof(r)
                 .await
                 .ok()
-                .map(|p| p.into_inner())
+                .map(tonic::Response::into_inner)
                 .filter(|p| p.version == 2)
         }
     })
@@ -402,27 +436,33 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
         openssl_verifies(w.pki.path(), &v2.document, &v2.signature),
         "OpenSSL rejects the withdrawing proof's signature"
     );
-    let now = status(&mut clerk, &order_id, "R1").await;
+    let now = status(clerk, order_id, "R1").await;
     assert_ne!(now.state, pb::RecipientState::Effective as i32);
     assert!(
         now.facts.iter().any(|f| f.kind == "bounced"),
         "{:?}",
         now.facts
     );
+}
 
-    // A notice that really bounced, and a "delivered" report the relay writes for a forger who
-    // asks for one (ENVID and ORCPT of the notice, NOTIFY=SUCCESS, to a mailbox it delivers to).
+/// Checks that the relay's own bounce counts and a delivery report it writes for a forger does not.
+async fn a_real_bounce_counts_and_a_report_asked_for_by_a_forger_does_not(
+    court: &Service,
+    clerk: &Service,
+    document: &str,
+    tag: u128,
+) {
     let gone = format!("gone{tag}@bounce.test");
     let bounced = serve_one(
-        &court,
+        court,
         &format!("review-gone-{tag}"),
-        &document,
+        document,
         "赵六",
         &gone,
         pb::AddressBasis::Confirmed,
     )
     .await;
-    let dead = status_when(&clerk, &bounced.order_id, "R1", "the real bounce", |s| {
+    let dead = status_when(clerk, &bounced.order_id, "R1", "the real bounce", |s| {
         !s.dead_letters.is_empty()
     })
     .await;
@@ -432,7 +472,7 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
     );
     let notice = dead.attempts[0].message_id.clone();
     ask_relay_for_report(&notice, &gone, "dsn-review@hub.test", "SUCCESS");
-    let held = status_when(&clerk, &bounced.order_id, "R1", "the forged report", |s| {
+    let held = status_when(clerk, &bounced.order_id, "R1", "the forged report", |s| {
         !s.unverified.is_empty()
     })
     .await;
@@ -446,4 +486,50 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
         "{:?}",
         held.unverified[0]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_withdraws_the_proof() {
+    postfix_is_up();
+    let w = review_world().await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let mut clerk = w.service("clerk-c0001").await;
+    let tag = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let address = format!("wangwu{tag}@parties.test");
+    let ordered = serve_one(
+        &court,
+        &format!("review-{tag}"),
+        &document,
+        "王五",
+        &address,
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let order_id = ordered.order_id.clone();
+    // Postfix delivers the notice and reports "delivered" itself: evidence without a clerk.
+    let v1 = proof_when_issued(&court, &order_id, "R1").await;
+    assert_eq!(v1.version, 1);
+    let served = status(&mut clerk.clone(), &order_id, "R1").await;
+    assert!(served.unverified.is_empty(), "{:?}", served.unverified);
+
+    // Two forged "5.1.1" bounces naming the notice and claiming Postfix wrote them; they reach the
+    // maildir as mail Postfix received over SMTP.
+    forged_bounces_are_set_aside_and_listed(&w, &clerk, &order_id, &address, &served).await;
+
+    // Bad judgments are refused with the field named.
+    bad_judgments_are_refused_and_a_rejection_is_final(&mut clerk, &order_id).await;
+
+    // Accepted (through the CLI): the bounce undoes the reach, and proof version 2 withdraws v1.
+    accepting_a_bounce_withdraws_the_proof(&w, &court, &mut clerk, &order_id).await;
+
+    // A notice that really bounced, and a "delivered" report the relay writes for a forger who
+    // asks for one (ENVID and ORCPT of the notice, NOTIFY=SUCCESS, to a mailbox it delivers to).
+    a_real_bounce_counts_and_a_report_asked_for_by_a_forger_does_not(
+        &court, &clerk, &document, tag,
+    )
+    .await;
 }

@@ -192,6 +192,100 @@ async fn an_undelivered_sms_falls_back_to_e_mail_and_the_recipients_confirmation
     assert_eq!(channels[1]["channel"], "电子邮件");
 }
 
+/// Checks that the settled status `s` of a number whose receipt said `stat` has the right facts.
+fn settled_status_matches_its_receipt(s: &pb::RecipientStatus, stat: &str) {
+    let sms = &s.attempts[0];
+    match stat {
+        "DELIVRD" => {
+            assert_eq!(
+                s.effective.as_ref().unwrap().rule,
+                "reached_confirmed_address"
+            );
+            assert!(s.facts.iter().any(|f| f.kind == "reached"));
+        }
+        "UNDELIV" | "EXPIRED" | "REJECTD" => {
+            assert!(s.effective.is_none(), "{stat}");
+            assert!(s.facts.iter().any(|f| f.kind == "bounced"), "{stat}");
+            assert!(
+                s.dead_letters[0].reason.contains(stat),
+                "{stat}: {:?}",
+                s.dead_letters
+            );
+        }
+        "UNKNOWN" => {
+            assert!(
+                !s.facts
+                    .iter()
+                    .any(|f| f.kind == "bounced" || f.kind == "reached")
+            );
+            assert!(
+                s.dead_letters[0].reason.contains("UNKNOWN"),
+                "{:?}",
+                s.dead_letters
+            );
+        }
+        _ => {
+            // ACCEPTD is not final and NONE never answers: after the receipt timeout the status
+            // is unknown and the plan (here: nothing more) moves on.
+            assert!(s.effective.is_none(), "{stat}");
+            assert!(
+                s.dead_letters[0].reason.contains("状态未知"),
+                "{stat}: {:?}",
+                s.dead_letters
+            );
+            if stat == "ACCEPTD" {
+                assert!(sms.receipts.iter().all(|r| r.state == "pending"));
+            } else {
+                assert!(sms.receipts.is_empty());
+            }
+        }
+    }
+}
+
+/// Sends a receipt for an id the hub never sent; checks it is logged, acknowledged, and harmless.
+async fn a_stray_receipt_is_logged_and_the_hub_carries_on(
+    w: &World,
+    smsc: &Smsc,
+    court: &ServiceOfProcessClient<Channel>,
+    document: &str,
+) {
+    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
+    smsc.receipt("FFFFFFFF", "DELIVRD");
+    until(30, "the unknown receipt to be acknowledged", || async {
+        (smsc.stats()["receipts_acked"].as_u64().unwrap() > acked_before).then_some(())
+    })
+    .await;
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let kept = entries
+        .iter()
+        .find(|e| e.kind == "sms_receipt_unmatched")
+        .expect("the unmatched receipt is in the log");
+    assert!(
+        kept.detail_json.contains("FFFFFFFF") && kept.detail_json.contains("DELIVRD"),
+        "{}",
+        kept.detail_json
+    );
+    let again = serve_plan(
+        court,
+        "sms-4",
+        document,
+        vec![sms_recipient("王五", "13700000001")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    status_when(
+        court,
+        &again.order_id,
+        "R1",
+        "service after the stray receipt",
+        |s| s.effective.is_some(),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_receipt_status_maps_to_its_event_and_a_missing_receipt_counts_as_unknown() {
     let smsc = start_smsc();
@@ -234,91 +328,12 @@ async fn each_receipt_status_maps_to_its_event_and_a_missing_receipt_counts_as_u
             s.effective.is_some() || s.state == pb::RecipientState::Unserved as i32
         })
         .await;
-        let sms = &s.attempts[0];
-        match *stat {
-            "DELIVRD" => {
-                assert_eq!(
-                    s.effective.as_ref().unwrap().rule,
-                    "reached_confirmed_address"
-                );
-                assert!(s.facts.iter().any(|f| f.kind == "reached"));
-            }
-            "UNDELIV" | "EXPIRED" | "REJECTD" => {
-                assert!(s.effective.is_none(), "{stat}");
-                assert!(s.facts.iter().any(|f| f.kind == "bounced"), "{stat}");
-                assert!(
-                    s.dead_letters[0].reason.contains(stat),
-                    "{stat}: {:?}",
-                    s.dead_letters
-                );
-            }
-            "UNKNOWN" => {
-                assert!(
-                    !s.facts
-                        .iter()
-                        .any(|f| f.kind == "bounced" || f.kind == "reached")
-                );
-                assert!(
-                    s.dead_letters[0].reason.contains("UNKNOWN"),
-                    "{:?}",
-                    s.dead_letters
-                );
-            }
-            _ => {
-                // ACCEPTD is not final and NONE never answers: after the receipt timeout the status
-                // is unknown and the plan (here: nothing more) moves on.
-                assert!(s.effective.is_none(), "{stat}");
-                assert!(
-                    s.dead_letters[0].reason.contains("状态未知"),
-                    "{stat}: {:?}",
-                    s.dead_letters
-                );
-                if *stat == "ACCEPTD" {
-                    assert!(sms.receipts.iter().all(|r| r.state == "pending"));
-                } else {
-                    assert!(sms.receipts.is_empty());
-                }
-            }
-        }
+        settled_status_matches_its_receipt(&s, stat);
     }
 
     // A receipt for an id the hub never sent is kept in the log and acknowledged after a grace
     // period; the hub carries on.
-    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
-    smsc.receipt("FFFFFFFF", "DELIVRD");
-    until(30, "the unknown receipt to be acknowledged", || async {
-        (smsc.stats()["receipts_acked"].as_u64().unwrap() > acked_before).then_some(())
-    })
-    .await;
-    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
-        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
-    );
-    let entries = common::all_entries(&mut log).await;
-    let kept = entries
-        .iter()
-        .find(|e| e.kind == "sms_receipt_unmatched")
-        .expect("the unmatched receipt is in the log");
-    assert!(
-        kept.detail_json.contains("FFFFFFFF") && kept.detail_json.contains("DELIVRD"),
-        "{}",
-        kept.detail_json
-    );
-    let again = serve_plan(
-        &court,
-        "sms-4",
-        &document,
-        vec![sms_recipient("王五", "13700000001")],
-        &[pb::ServiceChannel::Sms],
-    )
-    .await;
-    status_when(
-        &court,
-        &again.order_id,
-        "R1",
-        "service after the stray receipt",
-        |s| s.effective.is_some(),
-    )
-    .await;
+    a_stray_receipt_is_logged_and_the_hub_carries_on(&w, &smsc, &court, &document).await;
 }
 
 /// Serves `count` recipients by SMS (numbers 1360000xxxx, confirmed) and waits until all are

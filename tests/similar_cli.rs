@@ -46,33 +46,8 @@ fn query_json(index: &str, text: &str, extra: &[&str]) -> Vec<serde_json::Value>
         .clone()
 }
 
-#[test]
-fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
-    let (path, rows) = judgments();
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("idx");
-    let index = index.to_str().unwrap();
-    let out = similar(&["import", &path, "--index", index]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 160 judgments"));
-
-    // A judgment's own facts find it first, in a fresh process each time (the index is on disk).
-    for row in rows.iter().step_by(40) {
-        let facts = row["fact"].as_str().unwrap();
-        let facts: String = facts.chars().take(1500).collect();
-        let hits = query_json(index, &facts, &["--top", "3"]);
-        assert_eq!(
-            hits[0]["id"],
-            row["id"].to_string().trim_matches('"'),
-            "facts of {}",
-            row["id"]
-        );
-    }
-    // A full judgment names its charge and statutes: the hits say what they share, and a charge filter holds.
+/// Checks that a theft judgment finds hits sharing its charge and statutes under a charge filter.
+fn a_charge_filter_holds_and_hits_say_what_they_share(index: &str, rows: &[serde_json::Value]) {
     let full = rows
         .iter()
         .find(|r| r["query"].as_str().unwrap().contains("犯盗窃罪"))
@@ -94,8 +69,10 @@ fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
         "{}",
         hits[0]
     );
+}
 
-    // Bad input gets a reason and a non-zero exit.
+/// Checks that each kind of bad query input gets a reason and a non-zero exit.
+fn bad_queries_get_a_reason_and_a_non_zero_exit(index: &str) {
     for (args, needle) in [
         (vec!["query", "--index", index, "--text", " "], "empty"),
         (
@@ -159,6 +136,39 @@ fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
+    let (path, rows) = judgments();
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let index = index.to_str().unwrap();
+    let out = similar(&["import", &path, "--index", index]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 160 judgments"));
+
+    // A judgment's own facts find it first, in a fresh process each time (the index is on disk).
+    for row in rows.iter().step_by(40) {
+        let facts = row["fact"].as_str().unwrap();
+        let facts: String = facts.chars().take(1500).collect();
+        let hits = query_json(index, &facts, &["--top", "3"]);
+        assert_eq!(
+            hits[0]["id"],
+            row["id"].to_string().trim_matches('"'),
+            "facts of {}",
+            row["id"]
+        );
+    }
+    // A full judgment names its charge and statutes: the hits say what they share, and a charge filter holds.
+    a_charge_filter_holds_and_hits_say_what_they_share(index, &rows);
+
+    // Bad input gets a reason and a non-zero exit.
+    bad_queries_get_a_reason_and_a_non_zero_exit(index);
     let huge = "盗".repeat(20_001);
     let out = similar(&["query", "--index", index, "--text", &huge]);
     assert!(

@@ -9,6 +9,7 @@ use common::*;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::similar_case_service_client::SimilarCaseServiceClient;
 use pb::find_similar_request::Query;
+use std::path::Path;
 use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -95,16 +96,17 @@ fn assert_refused(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reasons() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
-    let court_channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
-    let mut court = SimilarCaseServiceClient::new(court_channel);
-    let all = judgments();
-    let rows = &all[..24];
+/// The similar-case client over mutual TLS.
+type Similar = SimilarCaseServiceClient<Channel>;
+
+/// A judgment as `judgments` gives it: (id, facts, full text).
+type Row = (String, String, String);
+
+/// A lawyer's filing client over mutual TLS.
+type Lawyer = pb::filing_service_client::FilingServiceClient<Channel>;
+
+/// Indexes `rows`, checks the charges read and that indexing again replaces; returns the charges.
+async fn index_rows(court: &mut Similar, rows: &[Row]) -> Vec<(String, Vec<String>)> {
     let mut charged: Vec<(String, Vec<String>)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let r = court
@@ -128,9 +130,11 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         .unwrap()
         .into_inner();
     assert!(again.replaced);
+    charged
+}
 
-    // A judgment's own facts find it first, with what it shares and why.
-    let target = &rows[5];
+/// Checks that `target`'s own facts find it first, with what it shares and why; returns the answer.
+async fn own_facts_find_it_first(court: &mut Similar, target: &Row) -> pb::FindSimilarResponse {
     let found = court
         .find_similar(by_text(&target.1, None))
         .await
@@ -151,9 +155,12 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
     );
     assert_eq!(best.court, "京01"); // judgment 5 of three courts in turn
     assert!(found.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    found
+}
 
-    // A clerk may search too; by an indexed case: that case is left out of its own results.
-    let clerk_channel = channel_as(hub.addr, pki.path(), "clerk-c0001").await;
+/// Checks that a clerk finds cases like an indexed one, leaving that case out.
+async fn a_clerk_finds_cases_like_an_indexed_one(hub: &TestHub, pki: &Path, target: &Row) {
+    let clerk_channel = channel_as(hub.addr, pki, "clerk-c0001").await;
     let mut clerk = SimilarCaseServiceClient::new(clerk_channel);
     let like = clerk
         .find_similar(pb::FindSimilarRequest {
@@ -165,18 +172,17 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         .into_inner();
     assert!(!like.hits.is_empty() && like.hits.len() <= 10);
     assert!(like.hits.iter().all(|h| h.case_id != target.0));
+}
 
-    // By a filing: a lawyer files a DOCX holding a judgment's facts; the court searches with it.
-    let filed = &rows[9];
+/// Checks that a DOCX filed with `filed`'s facts finds that judgment first.
+async fn a_filing_finds_the_judgment_it_holds(
+    court: &mut Similar,
+    lawyer: &mut Lawyer,
+    filed: &Row,
+) {
     let doc = docx_with(&filed.1);
-    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
-    let filing_id = file_documents(
-        &mut lawyer,
-        "req-similar-1",
-        "起诉状",
-        &[("起诉状.docx", &doc)],
-    )
-    .await;
+    let filing_id =
+        file_documents(lawyer, "req-similar-1", "起诉状", &[("起诉状.docx", &doc)]).await;
     let by_filing = court
         .find_similar(pb::FindSimilarRequest {
             query: Some(Query::FilingId(filing_id)),
@@ -189,8 +195,10 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
     assert_eq!(by_filing.hits.len(), 3);
     assert_eq!(by_filing.hits[0].case_id, filed.0);
     assert!(!by_filing.query_truncated);
+}
 
-    // Filters hold.
+/// Checks that court, year and procedure filters hold.
+async fn court_year_and_procedure_filters_hold(court: &mut Similar, target: &Row) {
     let filter = pb::SimilarFilter {
         courts: vec!["浙07".into()],
         year_from: 2020,
@@ -209,7 +217,10 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         assert!((2020..=2021).contains(&h.year), "{}", h.year);
         assert_eq!(h.procedure, pb::Procedure::FirstInstance as i32);
     }
-    // A charge filter: only cases with that charge, each saying it shares it.
+}
+
+/// Checks that a charge filter finds only cases with that charge, each saying it shares it.
+async fn a_charge_filter_holds(court: &mut Similar, charged: &[(String, Vec<String>)]) {
     let count = |charge: &String| charged.iter().filter(|(_, c)| c.contains(charge)).count();
     let (case_id, charges) = charged
         .iter()
@@ -244,8 +255,10 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         );
         assert!(h.shared_charges.contains(&charge));
     }
+}
 
-    // Bad requests: the right code and a reason a person can act on.
+/// Checks that empty or huge texts, bad filters and too many results are refused by name.
+async fn bad_texts_filters_and_sizes_are_refused(court: &mut Similar) {
     assert_refused(
         court.find_similar(by_text("   ", None)).await,
         Code::InvalidArgument,
@@ -310,6 +323,13 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         Code::InvalidArgument,
         "at most 100",
     );
+}
+
+/// Checks that no query, unknown cases and filings, and a filing without text are refused.
+async fn missing_unknown_and_textless_queries_are_refused(
+    court: &mut Similar,
+    lawyer: &mut Lawyer,
+) {
     assert_refused(
         court.find_similar(pb::FindSimilarRequest::default()).await,
         Code::InvalidArgument,
@@ -336,13 +356,8 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         "F-none",
     );
     let image = png();
-    let image_filing = file_documents(
-        &mut lawyer,
-        "req-similar-2",
-        "证据材料",
-        &[("照片.png", &image)],
-    )
-    .await;
+    let image_filing =
+        file_documents(lawyer, "req-similar-2", "证据材料", &[("照片.png", &image)]).await;
     assert_refused(
         court
             .find_similar(pb::FindSimilarRequest {
@@ -353,6 +368,10 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         Code::FailedPrecondition,
         "no document with text",
     );
+}
+
+/// Checks that indexing without required fields, or removing without a reason or case, is refused.
+async fn bad_index_and_remove_requests_are_refused(court: &mut Similar, indexed_case_id: &str) {
     let no_text = pb::IndexCaseRequest {
         case: Some(pb::IndexedCase {
             case_number: "2025年第12号".into(),
@@ -372,7 +391,7 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
     assert_refused(
         court
             .remove_case(pb::RemoveCaseRequest {
-                case_id: rows[1].0.clone(),
+                case_id: indexed_case_id.to_string(),
                 reason: " ".into(),
             })
             .await,
@@ -389,6 +408,40 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         Code::NotFound,
         "J-none",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reasons() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let court_channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let mut court = SimilarCaseServiceClient::new(court_channel);
+    let all = judgments();
+    let rows = &all[..24];
+    let charged = index_rows(&mut court, rows).await;
+
+    // A judgment's own facts find it first, with what it shares and why.
+    let target = &rows[5];
+    let found = own_facts_find_it_first(&mut court, target).await;
+
+    // A clerk may search too; by an indexed case: that case is left out of its own results.
+    a_clerk_finds_cases_like_an_indexed_one(&hub, pki.path(), target).await;
+
+    // By a filing: a lawyer files a DOCX holding a judgment's facts; the court searches with it.
+    let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
+    a_filing_finds_the_judgment_it_holds(&mut court, &mut lawyer, &rows[9]).await;
+
+    // Filters hold.
+    court_year_and_procedure_filters_hold(&mut court, target).await;
+    // A charge filter: only cases with that charge, each saying it shares it.
+    a_charge_filter_holds(&mut court, &charged).await;
+
+    // Bad requests: the right code and a reason a person can act on.
+    bad_texts_filters_and_sizes_are_refused(&mut court).await;
+    missing_unknown_and_textless_queries_are_refused(&mut court, &mut lawyer).await;
+    bad_index_and_remove_requests_are_refused(&mut court, &rows[1].0).await;
     // Nothing above changed the index: the same query gives the same answer.
     let after = court
         .find_similar(by_text(&target.1, None))

@@ -292,7 +292,7 @@ pub async fn submit_messages(
     client
         .submit_filing(tokio_stream::iter(msgs))
         .await
-        .map(|r| r.into_inner())
+        .map(tonic::Response::into_inner)
 }
 
 /// Submits named documents in 256 KiB chunks.

@@ -254,7 +254,7 @@ pub async fn run_background<S: EventStore>(
     }
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(every) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
         match renew_due(store.clone(), ctx.clone(), SystemTime::now()).await {
@@ -264,7 +264,7 @@ pub async fn run_background<S: EventStore>(
                     renewed = o.renewed.len(),
                     blocked = o.blocked,
                     "archival renewal"
-                )
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "archival renewal failed"),

@@ -308,7 +308,7 @@ fn zip_media_type(path: &std::path::Path, max_parts: u64) -> Result<Option<Media
 /// Digest of what a submission contains, to tell a retry from a reuse of its request id.
 pub fn fingerprint(header: &ValidHeader, documents: &[ReceivedDocument]) -> String {
     let canonical = serde_json::json!({
-        "case_number": header.case_number.as_ref().map(|c| c.normalized()),
+        "case_number": header.case_number.as_ref().map(ecenter_domain::CaseNumber::normalized),
         "filing_kind": header.filing_kind,
         "title": header.title,
         "corrects": header.corrects_filing_id,

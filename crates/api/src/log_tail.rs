@@ -65,7 +65,7 @@ pub async fn tail<S: EventStore, T: Send + 'static>(
         tokio::select! {
             changed = heads.changed() => if changed.is_err() { return },
             _ = stopping.wait_for(|s| *s) => return,
-            _ = tx.closed() => return,
+            () = tx.closed() => return,
         }
     }
 }

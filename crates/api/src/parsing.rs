@@ -64,7 +64,7 @@ impl ParsePool {
     /// A pool of `config`, whose parses run under `limits`.
     pub fn new(config: &PoolConfig, limits: Limits) -> ParsePool {
         let workers = match config.workers {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             n => n,
         };
         let memory_kib = u32::try_from(config.memory_bytes / KIB)
@@ -153,7 +153,10 @@ impl ParsePool {
     }
 
     fn share(self: &Arc<Self>, key: &str) -> Result<Share, Status> {
-        let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut callers = self
+            .callers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = callers.entry(key.to_string()).or_default();
         if *count >= self.per_caller {
             return Err(exhausted(
@@ -199,7 +202,11 @@ struct Share {
 
 impl Drop for Share {
     fn drop(&mut self) {
-        let mut callers = self.pool.callers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut callers = self
+            .pool
+            .callers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(n) = callers.get_mut(&self.key) {
             *n -= 1;
             if *n == 0 {

@@ -118,7 +118,7 @@ impl Revocation {
                 state.issued = Some(issued);
             }
             Err(e) => {
-                tracing::error!(crl = %path.display(), error = %e, "the client CRL cannot be read; the previous list stays in force")
+                tracing::error!(crl = %path.display(), error = %e, "the client CRL cannot be read; the previous list stays in force");
             }
         }
     }

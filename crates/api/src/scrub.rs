@@ -202,7 +202,7 @@ pub async fn run_background<S: EventStore>(
     let every = Duration::from_secs(config.interval_hours * 3600);
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(every) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
         let pass = run_pass(store.clone(), Some(config.bytes_per_second));

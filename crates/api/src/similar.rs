@@ -300,7 +300,7 @@ async fn filing_text<S: EventStore>(
         };
         if let Some(t) = document_text(text, filing, d)? {
             chars += t.chars().count() + 1;
-            parts.push(t)
+            parts.push(t);
         }
     }
     query_text(filing, parts)

@@ -62,7 +62,7 @@ pub fn load(pdf: &[u8]) -> Result<Document, LoadError> {
             members: HashSet::new(),
             seen: 0,
             stopped: None,
-        })
+        });
     });
     let loaded = Document::load_mem_with_options(pdf, options);
     let stopped = LOADING
@@ -157,7 +157,7 @@ fn object_stream_members(
         .min(content.len());
     // Pairs of object number and offset; the numbers are what lopdf will offer.
     Ok(content[..first]
-        .split(|b| b.is_ascii_whitespace())
+        .split(u8::is_ascii_whitespace)
         .filter(|t| !t.is_empty())
         .step_by(2)
         .filter_map(|t| std::str::from_utf8(t).ok()?.parse().ok())

@@ -80,7 +80,7 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     if let Some(bad) = stamps.failures.first() {
         walk.checkpoint_problem.get_or_insert_with(|| bad.clone());
     }
-    notes.extend(stamps.summary());
+    notes.push(stamps.summary());
     walk.checkpoint = newest;
     walk.notes = notes;
     Ok(walk)
@@ -218,17 +218,15 @@ impl Timestamps {
         }
     }
 
-    fn summary(&self) -> Option<String> {
+    fn summary(&self) -> String {
         if self.anchors.is_empty() {
-            return Some(
-                "checkpoint timestamps were not checked: give --tsa-trust (and --intermediate)"
-                    .into(),
-            );
+            return "checkpoint timestamps were not checked: give --tsa-trust (and --intermediate)"
+                .into();
         }
-        Some(format!(
+        format!(
             "{} checkpoint timestamp(s) verified, {} checkpoint(s) without one",
             self.verified, self.without
-        ))
+        )
     }
 }
 

@@ -178,7 +178,7 @@ fn case_doc(
     };
     let statutes = ecenter_similar::statutes::extract(full)
         .iter()
-        .map(|s| s.article_key())
+        .map(ecenter_similar::statutes::Statute::article_key)
         .collect();
     let string = |key: &str| v[key].as_str().unwrap_or_default().trim().to_string();
     let procedure = string("procedure");

@@ -284,8 +284,7 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
         envelope_id: field(per_message, "original-envelope-id").map(|v| xtext_decode(v.trim())),
         message_id,
         reporting_mta: field(per_message, "reporting-mta")
-            .map(typed)
-            .unwrap_or("")
+            .map_or("", typed)
             .to_string(),
         arrival: field(per_message, "arrival-date").and_then(date),
         recipients,
@@ -313,10 +312,7 @@ fn recipient_report(b: &[(String, String)]) -> Option<RecipientReport> {
         _ => return None,
     };
     Some(RecipientReport {
-        final_recipient: field(b, "final-recipient")
-            .map(typed)
-            .unwrap_or("")
-            .to_string(),
+        final_recipient: field(b, "final-recipient").map_or("", typed).to_string(),
         action,
         original_recipient: field(b, "original-recipient").map(|v| xtext_decode(typed(v).trim())),
         // RFC 3464 §2.3.4: the status code, then possibly a comment.
@@ -324,10 +320,7 @@ fn recipient_report(b: &[(String, String)]) -> Option<RecipientReport> {
             .and_then(|s| s.split(|c: char| c.is_whitespace() || c == '(').next())
             .unwrap_or("")
             .to_string(),
-        diagnostic: field(b, "diagnostic-code")
-            .map(typed)
-            .unwrap_or("")
-            .to_string(),
+        diagnostic: field(b, "diagnostic-code").map_or("", typed).to_string(),
         last_attempt: field(b, "last-attempt-date").and_then(date),
     })
 }

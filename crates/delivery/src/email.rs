@@ -179,8 +179,7 @@ impl Mailer {
             let loopback = config
                 .host
                 .parse::<std::net::IpAddr>()
-                .map(|ip| ip.is_loopback())
-                .unwrap_or(config.host == "localhost");
+                .map_or(config.host == "localhost", |ip| ip.is_loopback());
             if !loopback {
                 return Err(EmailError::Config(format!(
                     "plaintext SMTP only to a relay on loopback, not {}",

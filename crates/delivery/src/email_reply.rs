@@ -25,7 +25,7 @@ pub fn parse(raw: &[u8]) -> Option<EmailReply> {
     let mut answers = Vec::new();
     for header in [message.in_reply_to(), message.references()] {
         let ids: Vec<String> = match (header.as_text_list(), header.as_text()) {
-            (Some(many), _) => many.iter().map(|s| s.to_string()).collect(),
+            (Some(many), _) => many.iter().map(std::string::ToString::to_string).collect(),
             (None, Some(one)) => vec![one.to_string()],
             _ => Vec::new(),
         };

@@ -251,7 +251,7 @@ impl SmppGateway {
     /// Waits up to `wait` for a bound session.
     pub async fn wait_bound(&self, wait: Duration) -> bool {
         let mut rx = self.inner.bound.subscribe();
-        tokio::time::timeout(wait, rx.wait_for(|c| c.is_some()))
+        tokio::time::timeout(wait, rx.wait_for(std::option::Option::is_some))
             .await
             .is_ok_and(|r| r.is_ok())
     }
@@ -283,7 +283,7 @@ impl SmppGateway {
             let mut rx = inner.bound.subscribe();
             match tokio::time::timeout(
                 inner.settings.response_timeout,
-                rx.wait_for(|c| c.is_some()),
+                rx.wait_for(std::option::Option::is_some),
             )
             .await
             {
@@ -623,7 +623,7 @@ async fn keep_bound(
                     let Some(event) = event else { break };
                     match event {
                         Event::Incoming(command) => {
-                            handle_incoming(&inner, &client, &receipts, command).await
+                            handle_incoming(&inner, &client, &receipts, command).await;
                         }
                         Event::Error(e) => {
                             tracing::warn!(error = %e, "SMPP session error");
@@ -642,7 +642,7 @@ async fn keep_bound(
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
+            () = tokio::time::sleep(pause) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
         pause = (pause * 2).min(inner.settings.reconnect_max.max(Duration::from_millis(200)));

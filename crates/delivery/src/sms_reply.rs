@@ -112,7 +112,7 @@ mod tests {
     fn ucs2_with_a_header_and_ascii_replies_decode() {
         let ucs2: Vec<u8> = "已收到𠀋"
             .encode_utf16()
-            .flat_map(|u| u.to_be_bytes())
+            .flat_map(u16::to_be_bytes)
             .collect();
         assert_eq!(decode(0, 8, &ucs2), "已收到𠀋");
         let mut with_udh = vec![5, 0, 3, 7, 2, 1];

@@ -72,7 +72,7 @@ pub struct CaseSubmission {
 }
 
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control())
+    s.chars().any(char::is_control)
 }
 
 impl CaseSubmission {

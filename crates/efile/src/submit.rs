@@ -331,7 +331,7 @@ async fn send_with_retries(
             Ok(mut client) => client
                 .submit_filing(tokio_stream::iter(upload))
                 .await
-                .map(|r| r.into_inner())
+                .map(tonic::Response::into_inner)
                 .map_err(refused),
             Err(e) => Err(e),
         };

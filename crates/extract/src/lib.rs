@@ -49,7 +49,7 @@ pub fn text_of(media_type: &str, bytes: &[u8], max_chars: usize) -> Result<Strin
     let mut text = Text::new(max_chars);
     match media_type {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            docx(bytes, &mut text)?
+            docx(bytes, &mut text)?;
         }
         "application/ofd" => ofd(bytes, &mut text)?,
         "application/pdf" => pdf(bytes, &mut text)?,
@@ -158,7 +158,7 @@ fn xml_text<R: std::io::BufRead>(
             Event::End(e) => {
                 depth = depth.saturating_sub(1);
                 if e.local_name().as_ref() == text_element {
-                    inside = inside.saturating_sub(1)
+                    inside = inside.saturating_sub(1);
                 } else if e.local_name().as_ref() == block_element {
                     text.push("\n");
                 }

@@ -99,9 +99,10 @@ impl Package {
     /// digests cover, are the same either way.
     pub fn write_over(&self, original_zip: &[u8], original: &Package) -> Result<Vec<u8>, OfdError> {
         let err = |e: zip::result::ZipError| OfdError::Package(e.to_string());
-        let mut source = match original.files.is_empty() {
-            true => None,
-            false => Some(zip::ZipArchive::new(Cursor::new(original_zip)).map_err(err)?),
+        let mut source = if original.files.is_empty() {
+            None
+        } else {
+            Some(zip::ZipArchive::new(Cursor::new(original_zip)).map_err(err)?)
         };
         let index: BTreeMap<String, usize> = source.as_ref().map_or_else(BTreeMap::new, |zip| {
             (0..zip.len())

@@ -256,8 +256,7 @@ fn signature_xml(s: SignatureXml<'_>) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     let secs =
         s.at.duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_secs() as i64);
     let when = utc(secs);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature xmlns:ofd=\"http://www.ofdspec.org/2016\">\n<ofd:SignedInfo>\n",

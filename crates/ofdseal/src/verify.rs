@@ -260,7 +260,7 @@ fn references(package: &Package, d: &Described) -> Check {
         match package.files.get(file) {
             None => problems.push(format!("{file} was removed")),
             Some(data) if Some(ecenter_seal::sm::sm3_of(&[data])) != *expected => {
-                problems.push(format!("{file} was changed"))
+                problems.push(format!("{file} was changed"));
             }
             Some(_) => {}
         }

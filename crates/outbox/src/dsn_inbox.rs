@@ -200,7 +200,7 @@ pub async fn run<S: EventStore>(
             Err(e) => tracing::error!(error = %e, "cannot read the DSN maildir"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(POLL) => {}
+            () = tokio::time::sleep(POLL) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }

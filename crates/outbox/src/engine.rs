@@ -194,7 +194,7 @@ impl<S: EventStore> Outbox<S> {
             Err(e) => tracing::error!(error = %e, "cannot read in-flight attempts"),
         }
         let mut heads = self.store.subscribe();
-        let mut last_pass = Instant::now() - MIN_PASS_INTERVAL;
+        let mut last_pass = Instant::now().checked_sub(MIN_PASS_INTERVAL).unwrap();
         loop {
             if *stop.borrow() {
                 break;
@@ -203,7 +203,7 @@ impl<S: EventStore> Outbox<S> {
             // spend the CPU the sends need.
             let since = last_pass.elapsed();
             if since < MIN_PASS_INTERVAL {
-                tokio::time::sleep(MIN_PASS_INTERVAL - since).await;
+                tokio::time::sleep(MIN_PASS_INTERVAL.checked_sub(since).unwrap()).await;
             }
             last_pass = Instant::now();
             if let Err(e) = self.pass(Utc::now()) {
@@ -218,7 +218,7 @@ impl<S: EventStore> Outbox<S> {
             };
             heads.borrow_and_update();
             tokio::select! {
-                _ = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
+                () = tokio::time::sleep(wait.max(Duration::from_millis(5))) => {}
                 changed = heads.changed() => if changed.is_err() { break },
                 _ = stop.wait_for(|s| *s) => break,
             }
@@ -280,7 +280,7 @@ impl<S: EventStore> Outbox<S> {
                     self.spawn(Job::Timer(
                         RecipientKey::new(order_id, recipient_id).on(due.channel),
                         action,
-                    ))
+                    ));
                 }
             }
         }

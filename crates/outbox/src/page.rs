@@ -564,14 +564,13 @@ pub async fn serve(
             let http = hyper::server::conn::http1::Builder::new();
             match acceptor {
                 Some(acceptor) => {
-                    let tls = match tokio::time::timeout(
+                    let Ok(Ok(tls)) = tokio::time::timeout(
                         std::time::Duration::from_secs(10),
                         acceptor.accept(tcp),
                     )
                     .await
-                    {
-                        Ok(Ok(tls)) => tls,
-                        _ => return,
+                    else {
+                        return;
                     };
                     let _ = http
                         .serve_connection(hyper_util::rt::TokioIo::new(tls), service)

@@ -28,7 +28,7 @@ pub async fn record<S: EventStore>(
         match record_one(&*store, &reply).await {
             Ok(()) => reply.ack().await,
             Err(e) => {
-                tracing::error!(error = %e, "recording a handset's message failed; left unacknowledged")
+                tracing::error!(error = %e, "recording a handset's message failed; left unacknowledged");
             }
         }
     }

@@ -92,7 +92,7 @@ pub fn allowed(change: &Change, p: Option<i64>) -> bool {
     match change {
         Change::ValidationData | Change::DocumentTimestamp | Change::DocumentInfo => true,
         Change::LaterSignature => p != Some(1),
-        Change::FormFilling(_) => matches!(p, Some(2) | Some(3)),
+        Change::FormFilling(_) => matches!(p, Some(2 | 3)),
         Change::Annotation => p == Some(3),
         Change::Other(_) => false,
     }
@@ -352,7 +352,7 @@ impl Additions {
                 if !existed {
                     annotation_parts.insert(*id);
                 }
-                for (k, v) in d.iter() {
+                for (k, v) in d {
                     if !matches!(k.as_slice(), b"P" | b"Parent" | b"IRT") {
                         reachable(full, v, Some(revision), &mut annotation_parts);
                     }
@@ -590,11 +590,10 @@ fn changed(
     {
         return Change::Annotation;
     }
-    let kind = after
-        .get(b"Type")
-        .and_then(Object::as_name)
-        .map(|t| format!("a /{} object", String::from_utf8_lossy(t)))
-        .unwrap_or_else(|_| "an object".into());
+    let kind = after.get(b"Type").and_then(Object::as_name).map_or_else(
+        |_| "an object".into(),
+        |t| format!("a /{} object", String::from_utf8_lossy(t)),
+    );
     other(&kind)
 }
 

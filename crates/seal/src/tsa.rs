@@ -91,11 +91,12 @@ pub(crate) fn names_certificate(
     use ring::digest;
     let oid = hash_algorithm.map(ToString::to_string);
     if oid.as_deref() == Some("1.2.156.10197.1.401") {
-        return match crate::sm::sm3_of(&[cert_der]) == cert_hash {
-            true => names_issuer_serial(issuer_serial, cert_der),
-            false => Err(Rejection::Failed(
+        return if crate::sm::sm3_of(&[cert_der]) == cert_hash {
+            names_issuer_serial(issuer_serial, cert_der)
+        } else {
+            Err(Rejection::Failed(
                 "its certificate hash is not the signer certificate's".into(),
-            )),
+            ))
         };
     }
     let algorithm = match oid.as_deref() {
@@ -394,7 +395,7 @@ pub fn token_facts(token: &[u8]) -> Result<TokenFacts, Rejection> {
                     SystemTime::UNIX_EPOCH
                         + c.tbs_certificate.validity.not_after.to_unix_duration(),
                 ),
-                _ => None,
+                cms::cert::CertificateChoices::Other(_) => None,
             })
         })
         .ok_or_else(|| Rejection::Malformed("the token carries no TSA certificate".into()))?;
@@ -553,7 +554,7 @@ fn check_signed_attributes<'a>(
             .find(|a| a.oid == oid)
             .and_then(|a| a.values.iter().next())
     };
-    match find(CONTENT_TYPE).map(|v| v.decode_as::<ObjectIdentifier>()) {
+    match find(CONTENT_TYPE).map(der::Any::decode_as::<ObjectIdentifier>) {
         Some(Ok(t)) if t == TST_INFO => {}
         Some(Ok(t)) => {
             return Err(Rejection::Malformed(format!(

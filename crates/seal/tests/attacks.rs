@@ -172,7 +172,7 @@ fn a_forged_signature_and_a_wrong_key_fail_cryptographically() {
     let lawyer_seal = make_seal(&spec(vec![f.lawyer.cert().to_vec()]), &f.maker).unwrap();
     let by_lawyer = seal_document(&lawyer_seal, DOC, &f.lawyer, SystemTime::now(), "x").unwrap();
     let wrong_key = edit(&by_lawyer, |s| {
-        s.cert = OctetString::new(f.signer.cert().to_vec()).unwrap()
+        s.cert = OctetString::new(f.signer.cert().to_vec()).unwrap();
     });
     let report = verify(&wrong_key, DOC, &f.trust, SystemTime::now());
     assert_refused(&report, Indication::Failed, SubIndication::SigCryptoFailure);
@@ -294,7 +294,7 @@ fn an_algorithm_outside_the_allow_list_is_refused() {
     let f = fixture();
     // ecdsa-with-SHA1: a real algorithm, not on the allow-list.
     let sha1 = edit(&sealed(&f), |s| {
-        s.signature_alg_id = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1")
+        s.signature_alg_id = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
     });
     assert_refused(
         &verify(&sha1, DOC, &f.trust, SystemTime::now()),
@@ -309,7 +309,7 @@ fn an_algorithm_outside_the_allow_list_is_refused() {
     let detail = &report.check("signature").unwrap().detail;
     assert!(detail.contains("not an SM2 key"), "{detail}");
     let made_up = edit(&sealed(&f), |s| {
-        s.to_sign.eseal.sign_alg_id = ObjectIdentifier::new_unwrap("1.2.3.4")
+        s.to_sign.eseal.sign_alg_id = ObjectIdentifier::new_unwrap("1.2.3.4");
     });
     assert_refused(
         &verify(&made_up, DOC, &f.trust, SystemTime::now()),

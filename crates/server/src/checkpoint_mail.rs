@@ -40,14 +40,14 @@ pub async fn run<S: EventStore>(
     let mut mailed = 0u64;
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(witness.every) => {}
+            () = tokio::time::sleep(witness.every) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
         match mail_new(&*store, &context, &witness, mailed).await {
             Ok(Some(last)) => mailed = last,
             Ok(None) => {}
             Err(e) => {
-                tracing::warn!(to = %witness.to, error = %e, "checkpoints not mailed; trying again at the next interval")
+                tracing::warn!(to = %witness.to, error = %e, "checkpoints not mailed; trying again at the next interval");
             }
         }
     }

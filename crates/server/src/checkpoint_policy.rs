@@ -274,10 +274,10 @@ fn set_aside(dir: &Path) {
         let aside = dir.join(format!("{}.set-aside-{stamp}", checkpoint::FILE_NAME));
         match std::fs::rename(&file, &aside) {
             Ok(()) => {
-                tracing::warn!(from = %file.display(), to = %aside.display(), "checkpoint file set aside")
+                tracing::warn!(from = %file.display(), to = %aside.display(), "checkpoint file set aside");
             }
             Err(e) => {
-                tracing::error!(file = %file.display(), error = %e, "cannot set a checkpoint file aside")
+                tracing::error!(file = %file.display(), error = %e, "cannot set a checkpoint file aside");
             }
         }
     }

@@ -174,7 +174,7 @@ impl Checkpointer {
             if head.seq > self.last_seq {
                 if head.seq - self.last_seq < self.every_entries {
                     tokio::select! {
-                        _ = tokio::time::sleep(self.interval) => {}
+                        () = tokio::time::sleep(self.interval) => {}
                         _ = stop.wait_for(|s| *s) => return self,
                     }
                 }

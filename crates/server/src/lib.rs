@@ -88,7 +88,7 @@ impl Hub {
             Some(s) => Some(Arc::new(s.load().map_err(ServeError::Seals)?)),
             None => None,
         };
-        let service = open_service(&config, &seals)?;
+        let service = open_service(&config, seals.as_ref())?;
         if config.checkpoints.archive_email.is_some()
             && config
                 .service
@@ -215,7 +215,7 @@ fn client_acceptor(
 /// mode on loopback), prepares the DSN maildir and loads the service context sealing proofs.
 fn open_service(
     config: &Config,
-    seals: &Option<Arc<seal::SealContext>>,
+    seals: Option<&Arc<seal::SealContext>>,
 ) -> Result<Option<ServiceRuntime>, ServeError> {
     Ok(match &config.service {
         Some(s) => {
@@ -234,7 +234,7 @@ fn open_service(
             let context = s
                 .load(
                     seals
-                        .clone()
+                        .cloned()
                         .map(|s| s as Arc<dyn ecenter_outbox::ProofSigner>),
                     page_addr,
                     config.dev_mode && config.tls.is_none(),

@@ -140,7 +140,7 @@ impl ReloadingVerifier {
                         *state = fresh;
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "client CRL could not be reloaded; keeping the previous one")
+                        tracing::error!(error = %e, "client CRL could not be reloaded; keeping the previous one");
                     }
                 }
             }

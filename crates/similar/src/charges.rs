@@ -84,7 +84,7 @@ mod tests {
     use super::*;
 
     fn known(names: &[&str]) -> HashSet<String> {
-        names.iter().map(|s| s.to_string()).collect()
+        names.iter().map(std::string::ToString::to_string).collect()
     }
 
     #[test]
@@ -109,15 +109,16 @@ mod tests {
     /// a charge, and none of the known false friends comes out.
     #[test]
     fn real_judgments_yield_charges_without_false_friends() {
-        let data = std::env::var_os("ECENTER_SHARED_DATA")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
+        let data = std::env::var_os("ECENTER_SHARED_DATA").map_or_else(
+            || {
                 std::path::Path::new(
                     &std::env::var("CARGO_MANIFEST_DIR")
                         .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
                 )
                 .join("../../../shared/data")
-            });
+            },
+            std::path::PathBuf::from,
+        );
         let path = data.join("lecardv2/judgments.jsonl");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(

@@ -206,7 +206,7 @@ fn write_lines(path: &Path, lines: &BTreeSet<String>) -> Result<(), IndexError> 
     let tmp = path.with_extension("tmp");
     let text = lines.iter().cloned().collect::<Vec<_>>().join("\n");
     std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
+        .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|source| IndexError::File {
             path: path.to_path_buf(),
             source,
@@ -472,7 +472,7 @@ impl CaseIndex {
             .collect();
         let mut statutes: Vec<String> = crate::statutes::extract(text)
             .iter()
-            .map(|s| s.article_key())
+            .map(super::statutes::Statute::article_key)
             .collect();
         statutes.dedup();
         (crate::charges::extract(text, &known), statutes)
@@ -503,7 +503,7 @@ impl CaseIndex {
         }
         let mut statutes: Vec<String> = crate::statutes::extract(text)
             .iter()
-            .map(|s| s.article_key())
+            .map(super::statutes::Statute::article_key)
             .collect();
         statutes.dedup();
         (charges, statutes)

@@ -109,15 +109,16 @@ mod tests {
     /// The shared benchmark data beside the project (never copied into it); `ECENTER_SHARED_DATA`
     /// names another place.
     fn lecard_dir() -> std::path::PathBuf {
-        let data = std::env::var_os("ECENTER_SHARED_DATA")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
+        let data = std::env::var_os("ECENTER_SHARED_DATA").map_or_else(
+            || {
                 std::path::Path::new(
                     &std::env::var("CARGO_MANIFEST_DIR")
                         .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
                 )
                 .join("../../../shared/data")
-            });
+            },
+            std::path::PathBuf::from,
+        );
         let dir = data.join("lecard");
         assert!(
             dir.is_dir(),

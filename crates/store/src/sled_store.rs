@@ -228,7 +228,7 @@ pub(crate) fn audit_log_with_losses(
     let mut verifier = ChainVerifier::default();
     let mut hashes = std::collections::BTreeMap::new();
     let mut losses = Vec::new();
-    for item in events.iter() {
+    for item in &events {
         let (k, v) = item?;
         let entry = verifier.push(&k, &v)?;
         if wanted.contains(&entry.seq) {
@@ -251,7 +251,7 @@ impl SledStore {
         let mut verifier = ChainVerifier::default();
         let mut orphans = blobs.names()?;
         let mut losses = Vec::new();
-        for item in trees.events.iter() {
+        for item in &trees.events {
             let (k, v) = item?;
             let entry = verifier.push(&k, &v)?;
             losses.extend(crate::chain::accepted_loss(&entry.event));
@@ -433,10 +433,7 @@ impl EventLog for SledStore {
         tokio::select! {
             biased;
             durable = rx.wait_for(|h| h.seq >= seq) => durable.map(|_| ()).map_err(|_| StoreError::ShuttingDown),
-            _ = failure.wait_for(Option::is_some) => match self.inner.head.borrow().seq >= seq {
-                true => Ok(()),
-                false => Err(StoreError::Poisoned),
-            },
+            _ = failure.wait_for(Option::is_some) => if self.inner.head.borrow().seq >= seq { Ok(()) } else { Err(StoreError::Poisoned) },
         }
     }
 

@@ -39,6 +39,11 @@ pub(super) fn basis_message(b: AddressBasis) -> i32 {
     }
 }
 
+/// A time for an optional protobuf field (proto3 message fields are optional).
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "fills the Option fields prost generates for google.protobuf.Timestamp"
+)]
 pub(super) fn ts(t: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     Some(timestamp(t))
 }

@@ -27,7 +27,7 @@ pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<
                     "seal": s.report.seal_name,
                     "signer": s.report.signer,
                     "indication": indication_name(s.report.indication),
-                    "sub_indication": s.report.sub_indication.map(|x| x.as_str()),
+                    "sub_indication": s.report.sub_indication.map(ecenter_seal::SubIndication::as_str),
                     "checks": checks_json(&s.report.checks),
                 })
             })

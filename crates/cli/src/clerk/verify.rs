@@ -34,7 +34,7 @@ pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<
                     "byte_range": s.byte_range,
                     "signer": s.report.signer,
                     "indication": indication_name(s.report.indication),
-                    "sub_indication": s.report.sub_indication.map(|x| x.as_str()),
+                    "sub_indication": s.report.sub_indication.map(ecenter_seal::SubIndication::as_str),
                     "checks": checks_json(&s.report.checks),
                 })
             })

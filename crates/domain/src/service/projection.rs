@@ -246,7 +246,7 @@ impl RecipientService {
             } => self.recipient_acted(activity, client, link, at),
             RecipientEvent::DeadlinePassed { channel } => self.deadline_passed(*channel, at),
             RecipientEvent::DeadLetterRetried { channel, .. } => {
-                self.dead_letter_retried(*channel, at)
+                self.dead_letter_retried(*channel, at);
             }
             RecipientEvent::DeadLetterResolved { channel, note, .. } => {
                 self.dead_letters.retain(|d| d.channel != *channel);

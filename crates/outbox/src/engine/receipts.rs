@@ -32,7 +32,7 @@ impl<S: EventStore> Outbox<S> {
         loop {
             let first = tokio::select! {
                 r = receipts.recv() => match r { Some(r) => Some(r), None => return },
-                _ = tokio::time::sleep(Duration::from_millis(200)), if !waiting.is_empty() => None,
+                () = tokio::time::sleep(Duration::from_millis(200)), if !waiting.is_empty() => None,
                 _ = stop.wait_for(|s| *s) => return,
             };
             let batch = take_batch(&mut waiting, first, &mut receipts);
@@ -139,7 +139,7 @@ impl<S: EventStore> Outbox<S> {
         {
             Ok(_) => incoming.ack().await,
             Err(e) => {
-                tracing::error!(error = %e, "keeping an unmatched receipt failed; left unacknowledged")
+                tracing::error!(error = %e, "keeping an unmatched receipt failed; left unacknowledged");
             }
         }
     }

@@ -6,7 +6,7 @@ use super::*;
 
 /// Words worth matching: at least one letter, digit or CJK character, and not a lone function character.
 pub(super) fn keep(token: &str) -> bool {
-    token.chars().count() > 1 && token.chars().any(|c| c.is_alphanumeric())
+    token.chars().count() > 1 && token.chars().any(char::is_alphanumeric)
 }
 
 /// A term of an analysed query.
@@ -151,7 +151,6 @@ type Ranked = (f32, DocAddress, Scored, Vec<String>, Vec<String>);
 
 impl CaseIndex {
     pub(super) fn analyze(
-        &self,
         analyzer: &Mutex<TextAnalyzer>,
         text: &str,
         filter: bool,
@@ -207,7 +206,7 @@ impl CaseIndex {
                 continue;
             }
             let mut terms = Vec::new();
-            for (text, tf) in self.analyze(analyzer, text, is_word) {
+            for (text, tf) in Self::analyze(analyzer, text, is_word) {
                 let term = Term::from_field_text(field, &text);
                 let df = searcher.doc_freq(&term)? as f32;
                 if df == 0.0 {
@@ -320,7 +319,7 @@ impl CaseIndex {
         )?;
         let mut out = Vec::with_capacity(found.len());
         for (_, addr) in found {
-            if let Some(id) = self.fast_strings(searcher, addr, "id")?.into_iter().next() {
+            if let Some(id) = Self::fast_strings(searcher, addr, "id")?.into_iter().next() {
                 out.push((id, addr));
             }
         }
@@ -328,7 +327,6 @@ impl CaseIndex {
     }
 
     pub(super) fn fast_strings(
-        &self,
         searcher: &Searcher,
         addr: DocAddress,
         field: &str,

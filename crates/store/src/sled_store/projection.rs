@@ -263,7 +263,11 @@ pub(super) fn write_recipient(
                 .insert(gateway_key(Channel::Sms, part), key2(order, rid))?;
         }
     }
-    let reviewing = |s: &RecipientService| s.unverified.iter().any(|u| u.pending());
+    let reviewing = |s: &RecipientService| {
+        s.unverified
+            .iter()
+            .any(ecenter_domain::review::UnverifiedReport::pending)
+    };
     let k = queue_key(REVIEW, order, rid, None);
     if reviewing(after) {
         t.queues.insert(k, &[])?;
@@ -273,7 +277,7 @@ pub(super) fn write_recipient(
     let k = queue_key(PROOF_DUE, order, rid, None);
     if after.proof_due() {
         t.queues.insert(k, &[])?;
-    } else if before.is_some_and(|b| b.proof_due()) {
+    } else if before.is_some_and(ecenter_domain::service::RecipientService::proof_due) {
         t.queues.remove(k)?;
     }
     Ok(())
@@ -293,8 +297,11 @@ fn project_indexes(before: Option<&Filing>, after: &Filing, t: &FilingIndexes<'_
     }
     let old_case = before
         .and_then(|b| b.case_number.as_ref())
-        .map(|c| c.normalized());
-    let new_case = after.case_number.as_ref().map(|c| c.normalized());
+        .map(ecenter_domain::CaseNumber::normalized);
+    let new_case = after
+        .case_number
+        .as_ref()
+        .map(ecenter_domain::CaseNumber::normalized);
     if old_case != new_case {
         if let Some(old) = &old_case {
             by_case.remove(key2(old, id))?;

@@ -279,7 +279,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
         let layout = TreeLayout::open(&db).unwrap();
-        let names: Vec<_> = layout.trees.iter().map(|t| t.name()).collect();
+        let names: Vec<_> = layout.trees.iter().map(sled::Tree::name).collect();
         assert_eq!(&*names[0], b"events");
         let mut unique = names.clone();
         unique.sort();
