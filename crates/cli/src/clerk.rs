@@ -103,14 +103,9 @@ enum Command {
     Proof(ProofArgs),
 }
 
-// `clerk verify-pdf`: a PDF and the anchors its PAdES signatures are checked against.
+// What an offline verification builds chains with besides the signers' trust anchors.
 #[derive(Debug, clap::Args)]
-struct VerifyPdfArgs {
-    /// The PDF file.
-    file: PathBuf,
-    /// Trust anchor(s) for signers (PEM); nothing is trusted unless named here.
-    #[arg(long, required = true)]
-    trust: Vec<PathBuf>,
+struct ChainMaterial {
     /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
     #[arg(long)]
     tsa_trust: Vec<PathBuf>,
@@ -120,6 +115,25 @@ struct VerifyPdfArgs {
     /// CRLs (PEM) to check revocation against.
     #[arg(long)]
     crl: Vec<PathBuf>,
+}
+
+impl ChainMaterial {
+    /// The trust stores for `trust` (signers and seal makers) with this material.
+    fn stores(&self, trust: &[PathBuf]) -> Result<TrustStores> {
+        trust_stores(trust, &self.tsa_trust, &self.intermediate, &self.crl)
+    }
+}
+
+// `clerk verify-pdf`: a PDF and the anchors its PAdES signatures are checked against.
+#[derive(Debug, clap::Args)]
+struct VerifyPdfArgs {
+    /// The PDF file.
+    file: PathBuf,
+    /// Trust anchor(s) for signers (PEM); nothing is trusted unless named here.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    #[command(flatten)]
+    chain: ChainMaterial,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     json: bool,
@@ -134,15 +148,8 @@ struct VerifyOfdArgs {
     /// unless named here.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
-    /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
-    #[arg(long)]
-    tsa_trust: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains.
-    #[arg(long)]
-    intermediate: Vec<PathBuf>,
-    /// CRLs (PEM) to check revocation against.
-    #[arg(long)]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    chain: ChainMaterial,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     json: bool,
@@ -671,16 +678,10 @@ fn run_verify_pdf(a: VerifyPdfArgs) -> Result<bool> {
     let VerifyPdfArgs {
         file,
         trust,
-        tsa_trust,
-        intermediate,
-        crl,
+        chain,
         json,
     } = a;
-    verify_pdf(
-        &file,
-        trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
-        json,
-    )
+    verify_pdf(&file, chain.stores(&trust)?, json)
 }
 
 /// `clerk verify-ofd`: verifies every seal (SES_Signature) of an OFD offline, with revocation
@@ -689,14 +690,8 @@ fn run_verify_ofd(a: VerifyOfdArgs) -> Result<bool> {
     let VerifyOfdArgs {
         file,
         trust,
-        tsa_trust,
-        intermediate,
-        crl,
+        chain,
         json,
     } = a;
-    ofd::verify_ofd(
-        &file,
-        trust_stores(&trust, &tsa_trust, &intermediate, &crl)?,
-        json,
-    )
+    ofd::verify_ofd(&file, chain.stores(&trust)?, json)
 }
