@@ -586,11 +586,12 @@ async fn an_untrusted_hub_certificate_names_the_ca_and_the_server_name() {
     let hub = start_tls(data.path(), pki.path()).await;
     let lawyer = Lawyer::new();
     let stem = "lawyer-14201202010000001";
-    let login = |ca: &str, server_name: &str| {
+    let addr = hub.addr.to_string();
+    let login_at = |at: &str, ca: &str, server_name: &str| {
         lawyer.run(&[
             "login",
             "--hub",
-            &hub.addr.to_string(),
+            at,
             "--ca",
             pki.path().join(ca).to_str().unwrap(),
             "--cert",
@@ -607,6 +608,11 @@ async fn an_untrusted_hub_certificate_names_the_ca_and_the_server_name() {
             server_name,
         ])
     };
+    let login = |ca: &str, server_name: &str| login_at(&addr, ca, server_name);
+    // A hub named without its port is a setting to fix, not a hub that cannot be reached.
+    let out = login_at("localhost", "root-ca.pem", "localhost");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no port"), "{}", text(&out));
     let out = login("seal-ca.pem", "localhost");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(

@@ -102,7 +102,7 @@ pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
         .ca_certificate(Certificate::from_pem(read(&hub.ca)?))
         .identity(Identity::from_pem(read(&hub.cert)?, read(&hub.key)?))
         .domain_name(hub.server_name.clone());
-    Channel::from_shared(endpoint(&hub.hub).map_err(settings)?)
+    Channel::from_shared(endpoint(&hub.hub).map_err(|e| settings(e.to_string()))?)
         .map_err(|e| settings(e.to_string()))?
         .tls_config(tls)
         .map_err(|e| settings(e.to_string()))?
@@ -126,22 +126,30 @@ pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
 /// The URI of the hub's gRPC port from the `hub` setting, `HOST:PORT` (an `https://` in front is
 /// taken too). The port must be named: without it the channel would try 443, where no hub listens,
 /// and the user would read "cannot reach the hub" about a typo.
-fn endpoint(hub: &str) -> Result<String, String> {
+fn endpoint(hub: &str) -> Result<String, BadAddress> {
     let bare = hub
         .trim()
         .trim_start_matches("https://")
         .trim_end_matches('/');
     let uri: tonic::codegen::http::Uri = format!("https://{bare}")
         .parse()
-        .map_err(|e| format!("not HOST:PORT ({e})"))?;
+        .map_err(|_| BadAddress::NotHostPort)?;
     match (uri.host(), uri.port_u16(), uri.path()) {
         (Some(h), Some(_), "/") if !h.is_empty() => Ok(format!("https://{bare}")),
-        (_, None, _) => Err(format!(
-            "no port: write HOST:PORT, e.g. {}:50051 (the hub's [listen] port)",
-            uri.host().unwrap_or(bare)
-        )),
-        _ => Err("not HOST:PORT, e.g. 127.0.0.1:50051".into()),
+        (_, None, _) => Err(BadAddress::NoPort(uri.host().unwrap_or(bare).to_string())),
+        _ => Err(BadAddress::NotHostPort),
     }
+}
+
+/// Why the `hub` setting is no address of a gRPC port.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BadAddress {
+    /// A host without its port; holds the host.
+    #[error("no port: write HOST:PORT, e.g. {0}:50051 (the hub's [listen] port)")]
+    NoPort(String),
+    /// Not `HOST:PORT` at all (a path, an empty host, characters a URI cannot hold).
+    #[error("not HOST:PORT, e.g. 127.0.0.1:50051")]
+    NotHostPort,
 }
 
 /// What rustls found wrong with the hub's certificate, if that is why the connection failed:
@@ -167,7 +175,7 @@ fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<Stri
 
 #[cfg(test)]
 mod tests {
-    use super::endpoint;
+    use super::{BadAddress, endpoint};
 
     #[test]
     fn the_hub_setting_must_name_its_port() {
@@ -181,11 +189,15 @@ mod tests {
         );
         assert_eq!(endpoint("[::1]:50051").unwrap(), "https://[::1]:50051");
         let no_port = endpoint("hub.court.example").unwrap_err();
+        assert_eq!(no_port, BadAddress::NoPort("hub.court.example".into()));
         assert!(
-            no_port.contains("no port") && no_port.contains("hub.court.example:50051"),
+            no_port.to_string().contains("hub.court.example:50051"),
             "{no_port}"
         );
-        assert!(endpoint("hub.court.example:50051/v1").is_err());
+        assert_eq!(
+            endpoint("hub.court.example:50051/v1"),
+            Err(BadAddress::NotHostPort)
+        );
         assert!(endpoint("").is_err());
     }
 }
