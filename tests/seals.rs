@@ -557,4 +557,11 @@ fn a_wrong_key_is_refused_naming_the_key_setting_and_files() {
     config.signer_cert = pki.path().join("missing.pem");
     let refused = config.load().err().expect("a missing certificate");
     assert_eq!(refused.field, "signer_cert", "{refused}");
+    let mut config = seal_config(pki.path());
+    config.tsa_key = None;
+    let refused = config
+        .load()
+        .err()
+        .expect("a TSA certificate without its key");
+    assert_eq!(refused.field, "tsa_key", "{refused}");
 }

@@ -180,6 +180,16 @@ fn check_seal_id(id: &str) -> Result<(), Status> {
     Ok(())
 }
 
+/// A verification request, checked: who asks (allowed to verify), the seal context, the answer's
+/// deadline, the bytes, and whether they are a stored document (for the budget's wording).
+struct Verifying {
+    identity: Identity,
+    ctx: Arc<SealContext>,
+    deadline: Option<std::time::Instant>,
+    bytes: Vec<u8>,
+    stored: bool,
+}
+
 /// What a seal is applied to.
 enum Target {
     /// A document of a filing.
@@ -277,6 +287,30 @@ impl<S: EventStore> SealApi<S> {
                 "give a stored document (filing and document id) or the bytes to seal",
             )),
         }
+    }
+
+    /// The common start of VerifyPdf and VerifyOfd: the caller may verify, the hub has seals, and
+    /// the document (`target` of the request's body) is read as the caller may read it.
+    async fn verifying<T>(
+        &self,
+        request: Request<T>,
+        target: impl FnOnce(T) -> Option<Target>,
+    ) -> Result<Verifying, Status> {
+        let identity = crate::identity::caller(&request)?;
+        authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
+        self.context()?;
+        let ctx = self.context.clone().expect("checked just above");
+        let deadline = crate::parsing::deadline_of(request.metadata());
+        let target = target(request.into_inner());
+        let stored = matches!(target, Some(Target::Stored(_)));
+        let bytes = self.document_to_verify(&identity, target).await?;
+        Ok(Verifying {
+            identity,
+            ctx,
+            deadline,
+            bytes,
+            stored,
+        })
     }
 
     /// The bytes of a document to verify: sent with the request, or stored (where the caller may
@@ -639,21 +673,19 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::VerifyPdfRequest>,
     ) -> Result<Response<pb::VerifyPdfResponse>, Status> {
-        let identity = crate::identity::caller(&request)?;
-        authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
-        self.context()?;
-        let ctx = self.context.clone().expect("checked just above");
-        let deadline = crate::parsing::deadline_of(request.metadata());
-        let document = request.into_inner().document;
-        let stored = matches!(document, Some(pb::verify_pdf_request::Document::Stored(_)));
-        let pdf = self
-            .document_to_verify(
-                &identity,
-                document.map(|d| match d {
+        let Verifying {
+            identity,
+            ctx,
+            deadline,
+            bytes: pdf,
+            stored,
+        } = self
+            .verifying(request, |r: pb::VerifyPdfRequest| {
+                r.document.map(|d| match d {
                     pb::verify_pdf_request::Document::Content(c) => Target::Content(c),
                     pb::verify_pdf_request::Document::Stored(d) => Target::Stored(d),
-                }),
-            )
+                })
+            })
             .await?;
         if !pdf.starts_with(b"%PDF-") {
             return Err(invalid(

@@ -227,7 +227,7 @@ impl SealConfig {
 
     /// Loads the keys and trust stores, refusing anything unusable with the file it came from.
     pub fn load(&self) -> Result<SealContext, ConfigError> {
-        let holder = |names, c: &Path, k: &Path| key_holder("seals", names, c, k);
+        let holder = |names: [&str; 2], c: &Path, k: &Path| key_holder("seals", names, c, k);
         let maker = holder(
             ["maker_cert", "maker_key"],
             &self.maker_cert,
@@ -246,21 +246,7 @@ impl SealConfig {
             &self.signer_cert,
             &self.signer_key,
         )?;
-        let tsa = match (&self.tsa_cert, &self.tsa_key) {
-            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(
-                ["tsa_cert", "tsa_key"],
-                c,
-                k,
-            )?)),
-            (None, None) => None,
-            _ => {
-                return Err(ConfigError::new(
-                    "seals",
-                    "tsa_key",
-                    "set both tsa_cert and tsa_key, or neither",
-                ));
-            }
-        };
+        let tsa = optional_tsa("seals", (&self.tsa_cert, &self.tsa_key), holder)?;
         for (setting, key) in [("maker_key", &maker), ("signer_key", &signer)] {
             not_sm2(setting, key.curve())?;
         }
@@ -303,6 +289,27 @@ impl SealConfig {
                 every: std::time::Duration::from_secs(self.archive_check_seconds.unwrap_or(86_400)),
             },
         })
+    }
+}
+
+/// The section's timestamp authority: both `tsa_cert` and `tsa_key`, or neither (no TSA).
+fn optional_tsa(
+    section: &str,
+    (cert, key): (&Option<PathBuf>, &Option<PathBuf>),
+    holder: impl Fn([&str; 2], &Path, &Path) -> Result<KeyHolder, ConfigError>,
+) -> Result<Option<TimestampAuthority>, ConfigError> {
+    match (cert, key) {
+        (Some(c), Some(k)) => Ok(Some(TimestampAuthority::new(holder(
+            ["tsa_cert", "tsa_key"],
+            c,
+            k,
+        )?))),
+        (None, None) => Ok(None),
+        _ => Err(ConfigError::new(
+            section,
+            "tsa_key",
+            "set both tsa_cert and tsa_key, or neither",
+        )),
     }
 }
 
@@ -352,21 +359,7 @@ impl Sm2SealConfig {
             &self.signer_cert,
             &self.signer_key,
         )?;
-        let tsa = match (&self.tsa_cert, &self.tsa_key) {
-            (Some(c), Some(k)) => Some(TimestampAuthority::new(holder(
-                ["tsa_cert", "tsa_key"],
-                c,
-                k,
-            )?)),
-            (None, None) => None,
-            _ => {
-                return Err(ConfigError::new(
-                    SECTION,
-                    "tsa_key",
-                    "set both tsa_cert and tsa_key, or neither",
-                ));
-            }
-        };
+        let tsa = optional_tsa(SECTION, (&self.tsa_cert, &self.tsa_key), holder)?;
         Ok(SealKeys {
             signer_subject: subject_of(SECTION, &self.signer_cert, signer.cert())?,
             maker,

@@ -2,7 +2,7 @@
 //! parse pool like PDFs, recorded in the filing like any sealing.
 
 use super::sealing::{CopyFormat, SealedCopy, registry_seal_der, sealed_copy_record};
-use super::{SealApi, Target, indication_message, report_message, store_blob};
+use super::{SealApi, Target, Verifying, indication_message, report_message, store_blob};
 use crate::authz::{Operation, authorize};
 use crate::error::{ApiError, invalid};
 use ecenter_proto::v1 as pb;
@@ -107,21 +107,19 @@ impl<S: EventStore> SealApi<S> {
         &self,
         request: Request<pb::VerifyOfdRequest>,
     ) -> Result<Response<pb::VerifyOfdResponse>, Status> {
-        let identity = crate::identity::caller(&request)?;
-        authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
-        self.context()?;
-        let ctx = self.context.clone().expect("checked just above");
-        let deadline = crate::parsing::deadline_of(request.metadata());
-        let document = request.into_inner().document;
-        let stored = matches!(document, Some(pb::verify_ofd_request::Document::Stored(_)));
-        let ofd = self
-            .document_to_verify(
-                &identity,
-                document.map(|d| match d {
+        let Verifying {
+            identity,
+            ctx,
+            deadline,
+            bytes: ofd,
+            stored,
+        } = self
+            .verifying(request, |r: pb::VerifyOfdRequest| {
+                r.document.map(|d| match d {
                     pb::verify_ofd_request::Document::Content(c) => Target::Content(c),
                     pb::verify_ofd_request::Document::Stored(d) => Target::Stored(d),
-                }),
-            )
+                })
+            })
             .await?;
         if !ofd.starts_with(ZIP_MAGIC) {
             return Err(invalid(
