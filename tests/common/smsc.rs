@@ -148,6 +148,14 @@ impl Smsc {
         self.http("POST", "/pdu", &body)
     }
 
+    /// Like [`Smsc::send_pdu`], waiting up to `wait` for the answer (a receipt for an id the hub
+    /// does not know is answered only after the hub's grace period for late submit answers).
+    pub fn send_pdu_waiting(&self, command: &str, fields: Value, wait: Duration) -> Value {
+        let body = serde_json::json!({"command": command, "fields": fields,
+                                      "wait_ms": wait.as_millis()});
+        self.http("POST", "/pdu", &body)
+    }
+
     /// Sends a deliver_sm with the fields of `mo` (`source`, `text`, `esm_class`).
     pub fn http_mo(&self, mo: Value) {
         self.http("POST", "/mo", &mo);

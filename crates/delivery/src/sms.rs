@@ -10,22 +10,26 @@
 //! Chinese text goes as UCS-2 (data_coding 8); a notice longer than one part (70 characters) is split
 //! into parts of 67 with a concatenation UDH (IE 0x00, one reference per notice). Each part gets its
 //! own SMSC message id, and later its own receipt: the receipts arrive as [`IncomingReceipt`]s, which
-//! the caller acknowledges (`deliver_sm_resp`) only once it has recorded them, so an SMSC sends an
-//! unrecorded receipt again after a reconnect.
+//! the caller acknowledges (`deliver_sm_resp`, or `data_sm_resp` when the SMSC sent a `data_sm`,
+//! written through [`splice`]) only once it has recorded them, so an SMSC sends an unrecorded
+//! receipt again after a reconnect.
 
 use crate::policy::Attempt;
 
-mod receipt;
-pub use receipt::*;
+mod ack;
 mod error;
 mod fields;
+mod receipt;
+mod splice;
 pub use crate::sms_reply::IncomingReply;
+pub(crate) use ack::Ack;
 use chrono::{DateTime, NaiveDateTime, Utc};
 pub use error::*;
 pub use fields::*;
+pub use receipt::*;
 use rusmpp::extra::concatenation::MAX_PARTS;
 use rusmpp::extra::concatenation::{Concatenation, Concatenator, SubmitSmMultipartExt};
-use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp, SubmitSm};
+use rusmpp::pdus::{BindTransceiver, DataSm, DeliverSm, SubmitSm};
 use rusmpp::tlvs::TlvValue;
 use rusmpp::types::COctetString;
 use rusmpp::values::{
@@ -33,6 +37,7 @@ use rusmpp::values::{
 };
 use rusmpp::{CommandId, CommandStatus, Pdu};
 use rusmppc::{Client, ConnectionBuilder, Event};
+use splice::Responder;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -552,17 +557,18 @@ async fn open(settings: &SmppSettings) -> Result<Box<dyn Stream>, Unbound> {
     }
 }
 
-/// Connects and binds as a transceiver (SMPP 3.4).
+/// Connects and binds as a transceiver (SMPP 3.4); the stream runs through the splice, so the
+/// session can answer data_sm too.
 async fn connect_and_bind(
     settings: &SmppSettings,
 ) -> Result<
     (
-        Client,
+        Session,
         impl tokio_stream::Stream<Item = Event> + Unpin + 'static,
     ),
     Unbound,
 > {
-    let stream = open(settings).await?;
+    let (stream, responder) = splice::splice(open(settings).await?);
     let (client, events) = ConnectionBuilder::new()
         .enquire_link_interval(settings.enquire_link)
         .response_timeout(settings.response_timeout)
@@ -579,7 +585,7 @@ async fn connect_and_bind(
         .address_range(COctetString::empty())
         .build();
     match client.bind_transceiver(bind).await {
-        Ok(_) => Ok((client, events)),
+        Ok(_) => Ok((Session { client, responder }, events)),
         Err(rusmppc::error::Error::UnexpectedResponse { response }) => {
             let _ = client.close().await;
             Err(Unbound::Refused {
@@ -610,7 +616,8 @@ async fn keep_bound(
             _ = stop.wait_for(|s| *s) => return,
         };
         match bound {
-            Ok((client, mut events)) => {
+            Ok((session, mut events)) => {
+                let client = session.client.clone();
                 tracing::info!(host = %inner.settings.host, port = inner.settings.port, "bound to the SMSC");
                 inner.stats.binds.fetch_add(1, Ordering::Relaxed);
                 pause = Duration::from_millis(200);
@@ -623,7 +630,7 @@ async fn keep_bound(
                     let Some(event) = event else { break };
                     match event {
                         Event::Incoming(command) => {
-                            handle_incoming(&inner, &client, &receipts, command).await;
+                            handle_incoming(&inner, &session, &receipts, command).await;
                         }
                         Event::Error(e) => {
                             tracing::warn!(error = %e, "SMPP session error");
@@ -649,16 +656,30 @@ async fn keep_bound(
     }
 }
 
+/// One bound session: rusmppc's client, and the splice's responder for what rusmppc cannot send.
+struct Session {
+    client: Client,
+    responder: Responder,
+}
+
 async fn handle_incoming(
     inner: &Inner,
-    client: &Client,
+    session: &Session,
     receipts: &mpsc::Sender<IncomingReceipt>,
     command: rusmpp::Command,
 ) {
+    let client = &session.client;
     let sequence = command.sequence_number();
     match (command.id(), command.pdu()) {
         (CommandId::DeliverSm, Some(Pdu::DeliverSm(sm))) => {
-            handle_deliver_sm(inner, client, receipts, sequence, sm).await;
+            let ack = Ack::DeliverSm(client.clone(), sequence);
+            handle_message(inner, receipts, Message::deliver_sm(sm), ack).await;
+        }
+        // §4.7: an SMSC may send a receipt or a handset's message as data_sm; it is read like a
+        // deliver_sm and answered with data_sm_resp once recorded.
+        (CommandId::DataSm, Some(Pdu::DataSm(sm))) => {
+            let ack = Ack::DataSm(session.responder.clone(), sequence);
+            handle_message(inner, receipts, Message::data_sm(sm), ack).await;
         }
         (CommandId::Unbind, _) => {
             let _ = client.unbind_resp(sequence).await;
@@ -668,20 +689,8 @@ async fn handle_incoming(
         (CommandId::AlertNotification, _) => {
             tracing::info!("alert_notification: a handset is reachable again (noted)");
         }
-        // SMPP 3.4 §2.9: a request this ESME does not serve gets generic_nack with an error
-        // status (never ESME_ROK). data_sm would deserve data_sm_resp, which rusmppc 0.4 cannot
-        // send: refusing it makes the SMSC fall back to deliver_sm; its content is logged.
-        (CommandId::DataSm, pdu) => {
-            tracing::warn!(
-                sequence,
-                ?pdu,
-                "data_sm from the SMSC: refused with ESME_RINVCMDID (this client cannot send data_sm_resp); the SMSC should use deliver_sm"
-            );
-            let _ = client
-                .status(CommandStatus::EsmeRinvcmdid)
-                .generic_nack(sequence)
-                .await;
-        }
+        // SMPP 3.4 §2.9: a request this ESME does not serve (or cannot read) gets generic_nack
+        // with an error status, never ESME_ROK.
         (id, _) if !id.is_response() => {
             tracing::warn!(
                 ?id,
@@ -697,27 +706,66 @@ async fn handle_incoming(
     }
 }
 
-/// Handles a deliver_sm: an SMSC delivery receipt goes to the receipt recorder (acknowledged once
-/// recorded), an SMSC notification the hub cannot read is acknowledged and logged, and a
+/// What a deliver_sm or a data_sm from the SMSC carries, read the same way.
+struct Message<'a> {
+    source_addr: String,
+    esm_class: u8,
+    data_coding: u8,
+    short_message: &'a [u8],
+    tlvs: &'a [rusmpp::tlvs::Tlv],
+}
+
+impl<'a> Message<'a> {
+    fn deliver_sm(sm: &'a DeliverSm) -> Self {
+        Message {
+            source_addr: sm.source_addr.to_string(),
+            esm_class: u8::from(sm.esm_class),
+            data_coding: u8::from(sm.data_coding),
+            short_message: sm.short_message().as_ref(),
+            tlvs: sm.tlvs(),
+        }
+    }
+
+    /// A data_sm has no short_message: its text is in message_payload (§4.7.1).
+    fn data_sm(sm: &'a DataSm) -> Self {
+        Message {
+            source_addr: sm.source_addr.to_string(),
+            esm_class: u8::from(sm.esm_class),
+            data_coding: u8::from(sm.data_coding),
+            short_message: &[],
+            tlvs: sm.tlvs(),
+        }
+    }
+
+    /// The user data: short_message, or the message_payload TLV when short_message is empty.
+    fn user_data(&self) -> Vec<u8> {
+        let payload = self.tlvs.iter().find_map(|t| match t.value() {
+            Some(TlvValue::MessagePayload(p)) => Some(p.value.as_ref().to_vec()),
+            _ => None,
+        });
+        match (self.short_message, payload) {
+            ([], Some(p)) => p,
+            (b, _) => b.to_vec(),
+        }
+    }
+}
+
+/// Handles a message from the SMSC: a delivery receipt goes to the receipt recorder (acknowledged
+/// once recorded), an SMSC notification the hub cannot read is acknowledged and logged, and a
 /// handset's own message is taken as a reply.
-async fn handle_deliver_sm(
+async fn handle_message(
     inner: &Inner,
-    client: &Client,
     receipts: &mpsc::Sender<IncomingReceipt>,
-    sequence: u32,
-    sm: &DeliverSm,
+    message: Message<'_>,
+    ack: Ack,
 ) {
-    let fields = ReceiptFields::read(
-        u8::from(sm.esm_class),
-        sm.short_message().as_ref(),
-        sm.tlvs(),
-    );
+    let fields = ReceiptFields::read(message.esm_class, message.short_message, message.tlvs);
     match fields.receipt() {
         Some(receipt) => {
             inner.stats.receipts.fetch_add(1, Ordering::Relaxed);
             let incoming = IncomingReceipt {
                 receipt,
-                ack: Some((client.clone(), sequence)),
+                ack: Some(ack),
             };
             if receipts.send(incoming).await.is_err() {
                 tracing::warn!("nobody records receipts; leaving it unacknowledged");
@@ -726,30 +774,23 @@ async fn handle_deliver_sm(
         None if fields.from_the_smsc() => {
             // The SMSC's, but unreadable: never a reply; acknowledged so it stops.
             tracing::warn!(esm_class = fields.esm_class, text = %fields.text.chars().take(160).collect::<String>(), "an SMSC notification the hub cannot read; acknowledged and logged");
-            let _ = client
-                .deliver_sm_resp(sequence, DeliverSmResp::default())
-                .await;
+            ack.send("an SMSC notification").await;
         }
-        None => take_reply(inner, client, sequence, sm).await,
+        None => take_reply(inner, &message, ack).await,
     }
 }
 
-/// A handset's own deliver_sm, perhaps the recipient's reply (art. 31 para. 2): decoded and handed
-/// to whoever records replies, or acknowledged at once when nobody does.
-async fn take_reply(inner: &Inner, client: &Client, sequence: u32, sm: &DeliverSm) {
-    // A handset's own message: perhaps the recipient's reply (art. 31 para. 2).
-    let payload = sm.tlvs().iter().find_map(|t| match t.value() {
-        Some(TlvValue::MessagePayload(p)) => Some(p.value.as_ref().to_vec()),
-        _ => None,
-    });
-    let data: &[u8] = match (sm.short_message().as_ref(), &payload) {
-        ([], Some(p)) => p,
-        (b, _) => b,
-    };
+/// A handset's own message, perhaps the recipient's reply (art. 31 para. 2): decoded and handed to
+/// whoever records replies, or acknowledged at once when nobody does.
+async fn take_reply(inner: &Inner, message: &Message<'_>, ack: Ack) {
     let reply = IncomingReply {
-        from: sm.source_addr.to_string(),
-        text: crate::sms_reply::decode(u8::from(sm.esm_class), u8::from(sm.data_coding), data),
-        ack: Some((client.clone(), sequence)),
+        from: message.source_addr.clone(),
+        text: crate::sms_reply::decode(
+            message.esm_class,
+            message.data_coding,
+            &message.user_data(),
+        ),
+        ack: Some(ack),
     };
     let untaken = inner.replies_rx.lock().expect("replies lock").is_some();
     let sent = if untaken {

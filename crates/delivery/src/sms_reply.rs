@@ -3,9 +3,6 @@
 //! vouches for the sending number — it is the network's, not the sender's, to write — so a reply
 //! from the number the notice went to is the recipient's act. The text is kept as sent.
 
-use rusmpp::pdus::DeliverSmResp;
-use rusmppc::Client;
-
 /// The longest reply text kept (characters); SMS parts are short, a payload TLV need not be.
 pub const MAX_REPLY_CHARS: usize = 2000;
 
@@ -15,18 +12,14 @@ pub struct IncomingReply {
     pub from: String,
     /// The text, decoded (UCS-2, GSM/ASCII or Latin-1), without a user data header.
     pub text: String,
-    pub(crate) ack: Option<(Client, u32)>,
+    pub(crate) ack: Option<crate::sms::Ack>,
 }
 
 impl IncomingReply {
-    /// Sends `deliver_sm_resp`: the SMSC may forget the message now.
+    /// Sends `deliver_sm_resp` (or `data_sm_resp`): the SMSC may forget the message now.
     pub async fn ack(mut self) {
-        if let Some((client, sequence)) = self.ack.take()
-            && let Err(e) = client
-                .deliver_sm_resp(sequence, DeliverSmResp::default())
-                .await
-        {
-            tracing::warn!(error = %e, "acknowledging a handset's message failed; the SMSC will send it again");
+        if let Some(ack) = self.ack.take() {
+            ack.send("a handset's message").await;
         }
     }
 }

@@ -34,8 +34,10 @@ pub async fn record<S: EventStore>(
     }
 }
 
-/// The open services a message from `number` may answer: an SMS notice went to that number and
-/// the order's links have not expired (`O…/R…`).
+/// The open services a message from `number` may answer: an SMS notice to that number was handed
+/// to the SMSC (an attempt began: a multi-part notice's first parts can be read, and answered,
+/// before the hub has the SMSC's answer for its last) and the order's links have not expired
+/// (`O…/R…`).
 fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, StoreError> {
     let now = Utc::now();
     let mut open = Vec::new();
@@ -46,7 +48,8 @@ fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, 
         let id = &order.ordered.order_id;
         for service in store.order_recipients(id, None, usize::MAX)? {
             let sent_here = service.trace(Channel::Sms).is_some_and(|t| {
-                t.sent_at.is_some() && normalize_number(&t.address).as_deref() == Some(number)
+                (t.sent_at.is_some() || t.in_flight)
+                    && normalize_number(&t.address).as_deref() == Some(number)
             });
             if sent_here && service.resolution.is_none() {
                 open.push(format!("{id}/{}", service.recipient.recipient_id));

@@ -132,18 +132,14 @@ pub fn parse_receipt(text: &str, tlv_id: Option<&str>, tlv_state: Option<u8>) ->
 pub struct IncomingReceipt {
     /// The receipt.
     pub receipt: Receipt,
-    pub(super) ack: Option<(Client, u32)>,
+    pub(super) ack: Option<super::Ack>,
 }
 
 impl IncomingReceipt {
-    /// Sends `deliver_sm_resp`: the SMSC may forget the receipt now.
+    /// Sends `deliver_sm_resp` (or `data_sm_resp`): the SMSC may forget the receipt now.
     pub async fn ack(mut self) {
-        if let Some((client, sequence)) = self.ack.take()
-            && let Err(e) = client
-                .deliver_sm_resp(sequence, DeliverSmResp::default())
-                .await
-        {
-            tracing::warn!(error = %e, "acknowledging a delivery receipt failed; the SMSC will send it again");
+        if let Some(ack) = self.ack.take() {
+            ack.send("a delivery receipt").await;
         }
     }
 }
