@@ -191,7 +191,9 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         | Operation::ListDeadLetters
         | Operation::RetryDeadLetter
         | Operation::ResolveDeadLetter
-        | Operation::JudgeReport => service_call(w, op, stem).await,
+        | Operation::JudgeReport
+        | Operation::DisallowReply
+        | Operation::SettleReply => service_call(w, op, stem).await,
     };
     let result = match (result, op) {
         (Err(e), _) => Err(e),
@@ -476,12 +478,35 @@ async fn service_call(w: &World, op: Operation, stem: &str) -> Result<(), tonic:
             .list_my_services(pb::ListMyServicesRequest {})
             .await
             .map(drop),
+        Operation::DisallowReply | Operation::SettleReply => reply_call(&mut svc, op).await,
         _ => svc.resolve_dead_letter(action).await.map(drop),
     };
     match outcome {
         Err(s) if s.code() == tonic::Code::PermissionDenied => Err(s),
         _ => Ok(()),
     }
+}
+
+/// Makes the clerk's judgment of a reply for `op` (let through, it finds nothing to judge).
+async fn reply_call(
+    svc: &mut pb::service_of_process_client::ServiceOfProcessClient<Channel>,
+    op: Operation,
+) -> Result<(), tonic::Status> {
+    if op == Operation::DisallowReply {
+        let request = pb::DisallowReplyRequest {
+            order_id: "O000000000001".into(),
+            recipient_id: "R1".into(),
+            index: 0,
+            note: "发错号码".into(),
+        };
+        return svc.disallow_reply(request).await.map(drop);
+    }
+    let request = pb::SettleReplyRequest {
+        seq: 1,
+        note: "无关短信".into(),
+        ..Default::default()
+    };
+    svc.settle_reply(request).await.map(drop)
 }
 
 /// Makes the SimilarCaseService call for `op` as `stem` (a judgment to remove is indexed first).
@@ -556,43 +581,6 @@ fn let_through(result: Result<(), tonic::Status>, op: Operation, stem: &str, own
 /// Calls refused beyond one per cell (GetProofPdf, checked beside GetProof).
 static EXTRA_REFUSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-const OPERATIONS: [Operation; 34] = [
-    Operation::ListMyServices,
-    Operation::ServeOrder,
-    Operation::GetServiceStatus,
-    Operation::WatchService,
-    Operation::GetProof,
-    Operation::ListDeadLetters,
-    Operation::RetryDeadLetter,
-    Operation::ResolveDeadLetter,
-    Operation::JudgeReport,
-    Operation::SealPdf,
-    Operation::SealOfd,
-    Operation::IndexCase,
-    Operation::RemoveCase,
-    Operation::FindSimilar,
-    Operation::CreateSeal,
-    Operation::ListSeals,
-    Operation::RevokeSeal,
-    Operation::ApplySeal,
-    Operation::VerifySeal,
-    Operation::SubmitFiling,
-    Operation::GetFiling,
-    Operation::GetReceipt,
-    Operation::DownloadDocument,
-    Operation::ListFilings,
-    Operation::CancelFiling,
-    Operation::StartReview,
-    Operation::ReviewFiling,
-    Operation::DocketFiling,
-    Operation::ListDepartmentQueue,
-    Operation::WatchFiling,
-    Operation::WatchDepartment,
-    Operation::GetChainHead,
-    Operation::ListLogEntries,
-    Operation::Scrub,
-];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_audited() {
     let pki = tempfile::tempdir().unwrap();
@@ -606,9 +594,12 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 62, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 66, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
-    for op in OPERATIONS {
+    for op in Operation::ALL
+        .into_iter()
+        .filter(|op| *op != Operation::FetchServedDocument)
+    {
         for (role, stem) in callers {
             // On the caller's own filing (for non-lawyers: A's), and on another lawyer's.
             for (owner, own) in [(A, true), (B, false)] {

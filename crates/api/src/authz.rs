@@ -73,6 +73,10 @@ pub enum Operation {
     ResolveDeadLetter,
     /// ServiceOfProcess.JudgeReport.
     JudgeReport,
+    /// ServiceOfProcess.DisallowReply.
+    DisallowReply,
+    /// ServiceOfProcess.SettleReply.
+    SettleReply,
     /// ServiceOfProcess.ListMyServices.
     ListMyServices,
     /// ServiceOfProcess.FetchServedDocument.
@@ -80,6 +84,47 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, for tests and audits that must cover the whole table.
+    pub const ALL: [Operation; 37] = [
+        Operation::ListMyServices,
+        Operation::FetchServedDocument,
+        Operation::ServeOrder,
+        Operation::GetServiceStatus,
+        Operation::WatchService,
+        Operation::GetProof,
+        Operation::ListDeadLetters,
+        Operation::RetryDeadLetter,
+        Operation::ResolveDeadLetter,
+        Operation::JudgeReport,
+        Operation::DisallowReply,
+        Operation::SettleReply,
+        Operation::SealPdf,
+        Operation::SealOfd,
+        Operation::IndexCase,
+        Operation::RemoveCase,
+        Operation::FindSimilar,
+        Operation::CreateSeal,
+        Operation::ListSeals,
+        Operation::RevokeSeal,
+        Operation::ApplySeal,
+        Operation::VerifySeal,
+        Operation::SubmitFiling,
+        Operation::GetFiling,
+        Operation::GetReceipt,
+        Operation::DownloadDocument,
+        Operation::ListFilings,
+        Operation::CancelFiling,
+        Operation::StartReview,
+        Operation::ReviewFiling,
+        Operation::DocketFiling,
+        Operation::ListDepartmentQueue,
+        Operation::WatchFiling,
+        Operation::WatchDepartment,
+        Operation::GetChainHead,
+        Operation::ListLogEntries,
+        Operation::Scrub,
+    ];
+
     /// Name used in audit events.
     pub fn name(self) -> &'static str {
         match self {
@@ -116,6 +161,8 @@ impl Operation {
             Operation::RetryDeadLetter => "RetryDeadLetter",
             Operation::ResolveDeadLetter => "ResolveDeadLetter",
             Operation::JudgeReport => "JudgeReport",
+            Operation::DisallowReply => "DisallowReply",
+            Operation::SettleReply => "SettleReply",
             Operation::ListMyServices => "ListMyServices",
             Operation::FetchServedDocument => "FetchServedDocument",
         }
@@ -196,6 +243,10 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (ResolveDeadLetter, Clerk, Any),
     (JudgeReport, Court, Any),
     (JudgeReport, Clerk, Any),
+    (DisallowReply, Court, Any),
+    (DisallowReply, Clerk, Any),
+    (SettleReply, Court, Any),
+    (SettleReply, Clerk, Any),
     (ListMyServices, Lawyer, Any),
     (FetchServedDocument, Lawyer, Own),
     (FetchServedDocument, Clerk, Any),
@@ -314,5 +365,18 @@ mod tests {
                 "{op:?} {role:?} listed twice"
             );
         }
+    }
+
+    #[test]
+    fn all_names_every_operation_of_the_table_once() {
+        for (op, _, _) in TABLE {
+            assert!(Operation::ALL.contains(op), "{op:?} is missing from ALL");
+        }
+        let names: std::collections::HashSet<_> = Operation::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(
+            names.len(),
+            Operation::ALL.len(),
+            "an operation listed twice"
+        );
     }
 }

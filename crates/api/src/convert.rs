@@ -167,7 +167,8 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::LogLossAccepted { .. }
         | Event::CheckpointMailed { .. }
         | Event::SmsReceiptUnmatched { .. }
-        | Event::ReplyUnmatched(_) => return None,
+        | Event::ReplyUnmatched(_)
+        | Event::ReplySettled(_) => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

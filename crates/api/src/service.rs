@@ -633,4 +633,41 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let service = self.recipient(&r.order_id, &r.recipient_id)?;
         Ok(Response::new(recipient_message(&service)))
     }
+
+    async fn disallow_reply(
+        &self,
+        request: Request<pb::DisallowReplyRequest>,
+    ) -> Result<Response<pb::RecipientStatus>, Status> {
+        let identity = crate::identity::caller(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::DisallowReply,
+            None,
+            None,
+        )
+        .await?;
+        let r = request.into_inner();
+        self.recipient(&r.order_id, &r.recipient_id)?;
+        crate::replies::disallow(&*self.store, r.clone(), identity.to_string()).await?;
+        let service = self.recipient(&r.order_id, &r.recipient_id)?;
+        Ok(Response::new(recipient_message(&service)))
+    }
+
+    async fn settle_reply(
+        &self,
+        request: Request<pb::SettleReplyRequest>,
+    ) -> Result<Response<pb::SettleReplyResponse>, Status> {
+        let identity = crate::identity::caller(&request)?;
+        authorize(&*self.store, &identity, Operation::SettleReply, None, None).await?;
+        let r = request.into_inner();
+        let to = crate::replies::settle(&*self.store, r, identity.to_string()).await?;
+        let recipient = match to {
+            Some(key) => Some(recipient_message(
+                &self.recipient(&key.order_id, &key.recipient_id)?,
+            )),
+            None => None,
+        };
+        Ok(Response::new(pb::SettleReplyResponse { recipient }))
+    }
 }

@@ -13,6 +13,7 @@ use ecenter_client::pem::{certificates, crls};
 
 mod export;
 mod ofd;
+mod reply;
 mod review;
 mod service;
 mod verify;
@@ -97,6 +98,9 @@ enum Command {
     /// as evidence (the service and its proof follow; a proof already issued gets a new version),
     /// `reject` keeps it on record as rejected. A judgment is final.
     Report(ReportArgs),
+    /// Judges a handset's reply: `disallow` one that counted but was not the recipient's (a wrong
+    /// number), `attribute` one no single open service could claim to a service, or `dismiss` it.
+    Reply(reply::ReplyArgs),
     /// Saves a recipient's proof of service — `<out>/<order>-<recipient>.json` and `.p7s`, and with
     /// `--pdf` the printable copy sealed by the court, `.pdf` — then shows it, verified offline when
     /// trust anchors are given (the PDF: `clerk verify-pdf`).
@@ -495,6 +499,7 @@ fn run(args: Args) -> Result<bool> {
         Command::Retry(a) => run_retry(a),
         Command::Resolve(a) => run_resolve(a),
         Command::Report(a) => run_report(a),
+        Command::Reply(a) => block_on(reply::run(a)),
         Command::Proof(a) => run_proof(a),
         Command::VerifyLog(a) => run_verify_log(a),
         Command::VerifyPdf(a) => run_verify_pdf(a),

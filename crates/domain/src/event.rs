@@ -213,6 +213,9 @@ pub enum Event {
     },
     /// A handset's message that matches no open service, or more than one: for the clerks.
     ReplyUnmatched(crate::reply::UnmatchedReply),
+    /// A clerk attributed an unmatched reply to one service (its `reply_received` follows in the
+    /// same append) or dismissed it.
+    ReplySettled(crate::reply::ReplySettlement),
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -248,7 +251,8 @@ impl Event {
             | Event::LogLossAccepted { .. }
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
-            | Event::ReplyUnmatched(_) => None,
+            | Event::ReplyUnmatched(_)
+            | Event::ReplySettled(_) => None,
         }
     }
 
@@ -276,6 +280,8 @@ impl Event {
             Event::ArchiveTimestampAdded { .. } => "archive_timestamp_added",
             Event::SmsReceiptUnmatched { .. } => "sms_receipt_unmatched",
             Event::ReplyUnmatched(_) => "reply_unmatched",
+            Event::ReplySettled(s) if s.attributed_to.is_some() => "reply_attributed",
+            Event::ReplySettled(_) => "reply_dismissed",
         }
     }
 
@@ -298,6 +304,7 @@ impl Event {
             Event::SealRevoked { by, .. }
             | Event::CaseRemoved { by, .. }
             | Event::LogLossAccepted { by, .. } => by,
+            Event::ReplySettled(s) => &s.by,
             Event::CaseIndexed(c) => &c.indexed_by,
             Event::ServiceOrdered(o) => &o.ordered_by,
             Event::Service { event, .. } => match event {

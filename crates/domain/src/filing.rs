@@ -95,7 +95,8 @@ impl Filing {
             | Event::LogLossAccepted { .. }
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
-            | Event::ReplyUnmatched(_) => {
+            | Event::ReplyUnmatched(_)
+            | Event::ReplySettled(_) => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

@@ -6,7 +6,9 @@ use crate::effective_service::Channel;
 use std::fmt;
 
 /// One recipient (`R1`, `R2`…) of one serve order (`O…`): the key of every per-recipient record.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct RecipientKey {
     /// The serve order.
     pub order_id: String,

@@ -2,7 +2,13 @@
 //! on what was served completes service at a discovered address too). A reply counts only when
 //! the hub can tell whose it is: an SMS from the number the notice went to, which the SMSC vouches
 //! for and which matches exactly one open service; or a reply typed on the recipient's own link
-//! page. Anything else goes to the clerks with its text ([`UnmatchedReply`]).
+//! page. Anything else goes to the clerks with its text ([`UnmatchedReply`]), who attribute it to
+//! one service or dismiss it ([`ReplySettlement`]).
+//!
+//! What a reply says is not read: the law asks for a reply, not for its words, and a machine that
+//! guessed at "你们发错号码了" would decide for the court. A clerk who finds a counted reply was
+//! not the recipient's (a wrong number, a stranger's phone) disallows it with a note
+//! ([`ReplyDisallowance`]): it stays on record, marked, and no longer counts.
 
 use crate::effective_service::Channel;
 use chrono::{DateTime, Utc};
@@ -23,6 +29,35 @@ pub struct ReceivedReply {
     /// The one-time form of the page it was typed on (empty for an SMS).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub form: String,
+    /// A clerk's finding that it was not the recipient's: then it no longer counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disallowed: Option<ReplyDisallowance>,
+}
+
+/// A clerk's finding that a counted reply was not the recipient's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyDisallowance {
+    /// The clerk.
+    pub by: String,
+    /// Why (required: the record a court reads), e.g. 回复称"发错号码了"，经电话核实非受送达人.
+    pub note: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A clerk's settlement of an [`UnmatchedReply`]: attributed to one service (then recorded there
+/// as the recipient's reply, at the time it arrived) or dismissed. Either way it leaves the queue
+/// and stays in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplySettlement {
+    /// The log position of the `reply_unmatched` entry.
+    pub seq: u64,
+    /// The service it answers, or `None` when dismissed.
+    pub attributed_to: Option<crate::ids::RecipientKey>,
+    /// The clerk.
+    pub by: String,
+    /// Why.
+    pub note: String,
 }
 
 /// A handset's message the hub could not attribute to exactly one open service: for the clerks.

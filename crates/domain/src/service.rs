@@ -463,6 +463,18 @@ pub enum RecipientEvent {
     /// The recipient replied (art. 31 para. 2 (1)): an SMS from the number the notice went to, or
     /// a reply typed on the link page.
     ReplyReceived(crate::reply::ReceivedReply),
+    /// A clerk found the reply at `index` of [`RecipientService::replies`] was not the
+    /// recipient's: it no longer counts. When service no longer stands, the channel it came by is
+    /// closed (that number or link is not the recipient's) and the plan moves on; a proof already
+    /// issued is followed by a version that says so.
+    ReplyDisallowed {
+        /// Index in `replies`.
+        index: u32,
+        /// The clerk.
+        by: String,
+        /// Why.
+        note: String,
+    },
     /// A proof of service was issued.
     ProofIssued(ProofRef),
 }
@@ -484,6 +496,7 @@ impl RecipientEvent {
             RecipientEvent::DeadLetterResolved { .. } => "dead_letter_resolved",
             RecipientEvent::ProofIssued(_) => "proof_issued",
             RecipientEvent::ReplyReceived(_) => "reply_received",
+            RecipientEvent::ReplyDisallowed { .. } => "reply_disallowed",
         }
     }
 }

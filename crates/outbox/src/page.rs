@@ -406,6 +406,7 @@ async fn reply<S: EventStore>(
         from: client(peer, &headers),
         text: text.to_string(),
         form: fields.form.clone(),
+        disallowed: None,
     });
     match page
         .record(

@@ -68,6 +68,10 @@ pub fn document(
             "channel": x.channel.map(channel_name),
             "from": x.from,
             "text": x.text,
+            // A clerk's finding that it was not the recipient's: then it did not count.
+            "disallowed": x.disallowed.as_ref().map(|d| json!({
+                "by": d.by, "note": d.note, "at": time(d.at),
+            })),
         })).collect::<Vec<_>>(),
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
         // Reports the hub did not take on trust, and how the clerks judged them.

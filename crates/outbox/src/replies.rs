@@ -85,6 +85,7 @@ async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(
                             from,
                             text,
                             form: String::new(),
+                            disallowed: None,
                         }),
                     }
                 }

@@ -100,6 +100,8 @@ pub trait ReadView {
         channel: Channel,
         gateway_id: &str,
     ) -> Result<Option<RecipientKey>, StoreError>;
+    /// The handset's message kept for the clerks as log entry `seq`, while not yet settled.
+    fn unmatched_reply(&self, seq: u64) -> Result<Option<UnmatchedReplyEntry>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.

@@ -107,11 +107,25 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
         replies: r
             .replies
             .iter()
-            .map(|x| pb::Reply {
+            .enumerate()
+            .map(|(i, x)| pb::Reply {
                 at: ts(x.at),
                 channel: x.channel.map_or(0, channel_message),
                 from: x.from.clone(),
                 text: x.text.clone(),
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                disallowed: x.disallowed.is_some(),
+                disallowed_by: x
+                    .disallowed
+                    .as_ref()
+                    .map(|d| d.by.clone())
+                    .unwrap_or_default(),
+                disallowed_note: x
+                    .disallowed
+                    .as_ref()
+                    .map(|d| d.note.clone())
+                    .unwrap_or_default(),
+                disallowed_at: x.disallowed.as_ref().map(|d| ts(d.at)).unwrap_or_default(),
             })
             .collect(),
     }

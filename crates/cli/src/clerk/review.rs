@@ -111,7 +111,9 @@ pub(super) fn print_replies(replies: &[pb::UnmatchedReply]) {
     if replies.is_empty() {
         return;
     }
-    println!("Replies no single open service could claim (newest first):");
+    println!(
+        "Replies no single open service could claim (newest first), to settle with `clerk reply attribute SEQ ORDER ID --note …` or `clerk reply dismiss SEQ --note …`:"
+    );
     println!(
         "{}{}{}{}TEXT",
         pad("SEQ", 8),

@@ -57,6 +57,7 @@ pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_js
         })).collect::<Vec<_>>(),
         "proofs": r.proofs,
         "unverified": review::json(r),
+        "replies": super::reply::replies_json(r),
     })
 }
 
@@ -133,6 +134,7 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
             r.effective.as_ref().map_or("", |e| e.rule.as_str())
         );
     }
+    super::reply::print_replies(&recipients);
     Ok(true)
 }
 

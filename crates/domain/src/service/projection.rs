@@ -259,8 +259,43 @@ impl RecipientService {
                 self.open_forms.retain(|f| f.is_empty() || *f != reply.form);
                 self.replies.push(reply.clone());
             }
+            RecipientEvent::ReplyDisallowed { index, by, note } => {
+                self.reply_disallowed(*index, by, note, at);
+            }
         }
         self.settle();
+    }
+
+    /// A clerk found a counted reply was not the recipient's: its fact goes; if service then no
+    /// longer stands, the channel it came by is closed with the clerk's note and the plan moves on.
+    fn reply_disallowed(&mut self, index: u32, by: &str, note: &str, at: DateTime<Utc>) {
+        let Some(reply) = self.replies.get_mut(index as usize) else {
+            return;
+        };
+        if reply.disallowed.is_some() {
+            return;
+        }
+        reply.disallowed = Some(crate::reply::ReplyDisallowance {
+            by: by.to_string(),
+            note: note.to_string(),
+            at,
+        });
+        let (when, channel) = (reply.at, reply.channel);
+        if let Some(i) = self
+            .facts
+            .iter()
+            .position(|f| matches!(f, DeliveryFact::Replied { at } if *at == when))
+        {
+            self.facts.remove(i);
+        }
+        self.settle();
+        if self.effective.is_none()
+            && let Some(channel) = channel
+            && self.trace(channel).is_some()
+        {
+            let reason = format!("回复经书记员认定非受送达人所为（{by}：{note}）");
+            self.fail_channel(channel, reason, at);
+        }
     }
 
     /// Decides, after every event, whether service took effect or has run out of ways to.

@@ -510,3 +510,93 @@ fn a_failure_that_may_have_been_sent_marks_the_next_attempt() {
     s.apply(&sending(Channel::Sms, 2), t(1), 4);
     assert!(!s.trace(Channel::Sms).unwrap().maybe_sent);
 }
+
+fn sms_reply(text: &str, minute: i64) -> RecipientEvent {
+    RecipientEvent::ReplyReceived(crate::reply::ReceivedReply {
+        at: t(minute),
+        channel: Some(Channel::Sms),
+        from: "13800138000".into(),
+        text: text.into(),
+        form: String::new(),
+        disallowed: None,
+    })
+}
+
+#[test]
+fn a_disallowed_reply_no_longer_counts_closes_its_channel_and_makes_a_withdrawing_proof_due() {
+    let mut s = sms_first(AddressBasis::Discovered);
+    sms_accepted(&mut s, "D1");
+    s.apply(&receipt("D1", ReceiptState::Delivered, 1), t(1), 4);
+    assert!(
+        s.effective.is_none(),
+        "reaching a discovered number is not service"
+    );
+    s.apply(&sms_reply("你们发错号码了", 2), t(2), 5);
+    let e = s
+        .effective
+        .expect("a reply completes service (art. 31 para. 2)");
+    s.apply(
+        &RecipientEvent::ProofIssued(ProofRef {
+            version: 1,
+            document_sha256: "a".into(),
+            signature_sha256: "b".into(),
+            effective: Some(e),
+            issued_at: t(3),
+        }),
+        t(3),
+        6,
+    );
+    let disallow = |by: &str| RecipientEvent::ReplyDisallowed {
+        index: 0,
+        by: by.into(),
+        note: "经电话核实非受送达人".into(),
+    };
+    s.apply(&disallow("clerk-li"), t(4), 7);
+    assert!(s.effective.is_none(), "the reply no longer counts");
+    assert!(
+        s.proof_due(),
+        "the proof saying effective must be withdrawn"
+    );
+    let d = s.replies[0].disallowed.as_ref().expect("marked");
+    assert_eq!((d.by.as_str(), d.at), ("clerk-li", t(4)));
+    assert_eq!(s.replies[0].text, "你们发错号码了", "kept as received");
+    // The number is not the recipient's: SMS is closed with the clerk's note, e-mail is next.
+    assert!(s.trace(Channel::Sms).unwrap().closed);
+    assert!(s.dead_letters[0].reason.contains("经电话核实非受送达人"));
+    assert!(
+        s.dues
+            .iter()
+            .any(|d| d.channel == Channel::Email && d.action == DueAction::Send)
+    );
+    // A finding is made once: a second one changes nothing.
+    s.apply(&disallow("clerk-wang"), t(5), 8);
+    assert_eq!(s.replies[0].disallowed.as_ref().unwrap().by, "clerk-li");
+    // A later reply from the recipient counts again.
+    s.apply(&sms_reply("已收到", 6), t(6), 9);
+    assert_eq!(s.effective.map(|e| e.at), Some(t(6)));
+}
+
+#[test]
+fn disallowing_one_of_two_replies_keeps_service_at_the_other() {
+    let mut s = sms_first(AddressBasis::Discovered);
+    sms_accepted(&mut s, "E1");
+    s.apply(&sms_reply("发错了吧", 2), t(2), 4);
+    s.apply(&sms_reply("已收到，谢谢", 3), t(3), 5);
+    assert_eq!(s.effective.map(|e| e.at), Some(t(2)));
+    s.apply(
+        &RecipientEvent::ReplyDisallowed {
+            index: 0,
+            by: "clerk-li".into(),
+            note: "首条为他人所发".into(),
+        },
+        t(4),
+        6,
+    );
+    assert_eq!(
+        s.effective.map(|e| e.at),
+        Some(t(3)),
+        "the other reply stands"
+    );
+    assert!(!s.trace(Channel::Sms).unwrap().closed);
+    assert!(s.dead_letters.is_empty());
+}

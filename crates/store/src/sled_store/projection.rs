@@ -195,17 +195,26 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
             }
         }
         Event::ReplyUnmatched(reply) => {
-            let mut k = vec![UNMATCHED_REPLY];
-            k.extend_from_slice(&pos.seq.to_be_bytes());
+            let k = unmatched_reply_key(pos.seq);
             let kept = ecenter_store_reply(reply, pos.recorded_at);
             t.queues.insert(
                 k,
                 serde_json::to_vec(&kept).expect("replies always serialise"),
             )?;
         }
+        Event::ReplySettled(settled) => {
+            t.queues.remove(unmatched_reply_key(settled.seq))?;
+        }
         _ => {}
     }
     Ok(())
+}
+
+/// The queue key of the unmatched reply recorded as entry `seq`.
+pub(super) fn unmatched_reply_key(seq: u64) -> Vec<u8> {
+    let mut k = vec![UNMATCHED_REPLY];
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
 }
 
 pub(super) fn ecenter_store_reply(

@@ -154,6 +154,16 @@ impl ReadView for WriterView<'_> {
             _ => Err(StoreError::Database("malformed gateway id entry".into())),
         }
     }
+
+    fn unmatched_reply(&self, seq: u64) -> Result<Option<crate::UnmatchedReplyEntry>, StoreError> {
+        let key = super::projection::unmatched_reply_key(seq);
+        let Some(v) = self.trees.service_queues.get(key)? else {
+            return Ok(None);
+        };
+        let mut entry: crate::UnmatchedReplyEntry = decode(&v, "unmatched reply")?;
+        entry.seq = seq;
+        Ok(Some(entry))
+    }
 }
 
 pub(super) type TxResult = Result<(), ConflictableTransactionError<StoreError>>;

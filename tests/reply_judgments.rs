@@ -1,0 +1,203 @@
+//! A clerk's judgments of handsets' replies, through the SMSC simulator and the `clerk` tool: a
+//! counted reply from a wrong number is disallowed (service no longer stands, the number's channel
+//! closes, and a new proof version says so, verified by OpenSSL); an unmatched reply is attributed
+//! to the service it answers, or dismissed; each judgment is made once.
+
+mod common;
+
+use common::service::*;
+use common::smsc::start_smsc;
+use ecenter_proto::v1 as pb;
+use serde_json::{Value, json};
+
+fn discovered(name: &str, phone: &str) -> pb::ServeRecipient {
+    pb::ServeRecipient {
+        phone_basis: pb::AddressBasis::Discovered as i32,
+        ..sms_recipient(name, phone)
+    }
+}
+
+/// Runs `clerk` with `args` on the hub as clerk c0001 and returns its exit status and stdout.
+fn clerk(w: &World, args: &[&str]) -> (std::process::Output, String) {
+    let out = run_clerk(args, Some(w));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out, stdout)
+}
+
+type Service = pb::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
+
+/// The unmatched replies `clerk dead-letters --json` lists.
+fn queued_replies(w: &World) -> Vec<Value> {
+    let (out, stdout) = clerk(w, &["dead-letters", "--json"]);
+    assert!(out.status.success(), "{stdout}");
+    let list: Value = serde_json::from_str(&stdout).unwrap();
+    list["replies"].as_array().cloned().unwrap_or_default()
+}
+
+/// Waits until `clerk dead-letters` lists a reply from `from`, and returns its SEQ.
+async fn queued_seq(w: &World, from: &str) -> String {
+    until(30, "the reply to reach the clerks", || async {
+        queued_replies(w)
+            .iter()
+            .find(|r| r["from"] == from)
+            .map(|r| r["seq"].to_string())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_numbers_reply_is_disallowed_and_a_new_proof_withdraws_the_first() {
+    let smsc = start_smsc();
+    smsc.configure(json!({ "receipts": { "13800138701": "NONE" } }));
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let order = serve_plan(
+        &court,
+        "wrong-number",
+        &document,
+        vec![discovered("王五", "13800138701")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await
+    .order_id;
+    status_when(&court, &order, "R1", "the notice to go out", |s| {
+        s.attempts.first().is_some_and(|a| a.sent_at.is_some())
+    })
+    .await;
+    // The hub does not read the words: any reply from the number counts.
+    smsc.mobile_originated("13800138701", "你们发错号码了，我不是王五");
+    status_when(&court, &order, "R1", "the reply to count", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert_eq!(proof_when_issued(&court, &order, "R1").await.version, 1);
+
+    let note = "经电话核实该号码非受送达人";
+    let args = [
+        "reply", "disallow", &order, "R1", "0", "--note", note, "--json",
+    ];
+    let (out, stdout) = clerk(&w, &args);
+    assert!(out.status.success(), "{stdout}");
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        answer["recipient"]["replies"][0]["disallowed"], true,
+        "{answer}"
+    );
+
+    let s = status_when(&court, &order, "R1", "service to be undone", |s| {
+        s.state == pb::RecipientState::Unserved as i32
+    })
+    .await;
+    assert!(s.effective.is_none(), "{s:?}");
+    assert!(s.dead_letters[0].reason.contains(note), "{s:?}");
+    assert_eq!(
+        s.replies[0].text, "你们发错号码了，我不是王五",
+        "kept as received"
+    );
+    withdrawing_proof_is_issued(&w, &court, &order, note).await;
+
+    // A finding is made once; an index with no reply is named as such.
+    let (out, _) = clerk(
+        &w,
+        &["reply", "disallow", &order, "R1", "0", "--note", "再次"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already disallowed"));
+    let (out, _) = clerk(
+        &w,
+        &["reply", "disallow", &order, "R1", "5", "--note", "无"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no reply at index 5"));
+}
+
+/// Waits for proof version 2: it says service does not stand, marks the reply, and verifies.
+async fn withdrawing_proof_is_issued(w: &World, court: &Service, order: &str, note: &str) {
+    let proof = until(30, "the second proof version", || {
+        let mut c = court.clone();
+        let r = pb::RecipientRef {
+            order_id: order.into(),
+            recipient_id: "R1".into(),
+        };
+        async move {
+            let p = c.get_proof(r).await.ok()?.into_inner();
+            (p.version == 2).then_some(p)
+        }
+    })
+    .await;
+    let doc: Value = serde_json::from_slice(&proof.document).unwrap();
+    assert!(doc["effective"].is_null(), "{doc}");
+    assert_eq!(doc["replies"][0]["disallowed"]["note"], note, "{doc}");
+    assert!(openssl_verifies(
+        w.pki.path(),
+        &proof.document,
+        &proof.signature
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmatched_reply_is_attributed_or_dismissed_once() {
+    let smsc = start_smsc();
+    smsc.configure(json!({ "receipts": { "13800138702": "NONE" } }));
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let order = serve_plan(
+        &court,
+        "attribute",
+        &document,
+        vec![discovered("赵六", "13800138702")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await
+    .order_id;
+    // 赵六 answers from another phone: no open service for that number.
+    smsc.mobile_originated("13700000000", "我是赵六，换了号码，文书已收到");
+    let seq = queued_seq(&w, "13700000000").await;
+    let note = "经电话核实为赵六的回复";
+    let (out, stdout) = clerk(
+        &w,
+        &["reply", "attribute", &seq, &order, "R1", "--note", note],
+    );
+    assert!(out.status.success(), "{stdout}");
+    let s = status_when(&court, &order, "R1", "the attributed reply to count", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert_eq!(s.effective.unwrap().rule, "recipient_replied");
+    assert_eq!(s.replies[0].text, "我是赵六，换了号码，文书已收到");
+    assert!(s.replies[0].from.contains("13700000000") && s.replies[0].from.contains("书记员"));
+    assert!(
+        queued_replies(&w)
+            .iter()
+            .all(|r| r["from"] != "13700000000")
+    );
+    let (out, _) = clerk(
+        &w,
+        &["reply", "attribute", &seq, &order, "R1", "--note", note],
+    );
+    assert_eq!(out.status.code(), Some(1), "settled once");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no unsettled reply"));
+
+    // Something else entirely: dismissed, gone from the queue, kept in the log.
+    smsc.mobile_originated("13700000001", "广告：优惠活动");
+    let seq = queued_seq(&w, "13700000001").await;
+    let (out, stdout) = clerk(
+        &w,
+        &["reply", "dismiss", &seq, "--note", "与送达无关的短信"],
+    );
+    assert!(out.status.success(), "{stdout}");
+    assert!(queued_replies(&w).is_empty());
+    let mut log = pb::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let kinds: Vec<String> = common::all_entries(&mut log)
+        .await
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    for kind in ["reply_unmatched", "reply_attributed", "reply_dismissed"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
+    }
+}
