@@ -6,9 +6,8 @@
 mod common;
 
 use common::service::*;
-use common::smsc::start_smsc;
 use ecenter_proto::v1 as pb;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn discovered(name: &str, phone: &str) -> pb::ServeRecipient {
     pb::ServeRecipient {
@@ -47,37 +46,28 @@ async fn queued_seq(w: &World, from: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_numbers_reply_is_disallowed_and_a_new_proof_withdraws_the_first() {
-    let smsc = start_smsc();
-    smsc.configure(json!({ "receipts": { "13800138701": "NONE" } }));
-    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let order = serve_plan(
-        &court,
-        "wrong-number",
-        &document,
-        vec![discovered("王五", "13800138701")],
-        &[pb::ServiceChannel::Sms],
-    )
-    .await
-    .order_id;
-    status_when(&court, &order, "R1", "the notice to go out", |s| {
+    let scene = sms_scene(&["13800138701"]).await;
+    let (smsc, w, court) = (&scene.smsc, &scene.w, &scene.court);
+    let order = scene
+        .serve("wrong-number", discovered("王五", "13800138701"))
+        .await;
+    status_when(court, &order, "R1", "the notice to go out", |s| {
         s.attempts.first().is_some_and(|a| a.sent_at.is_some())
     })
     .await;
     // The hub does not read the words: any reply from the number counts.
     smsc.mobile_originated("13800138701", "你们发错号码了，我不是王五");
-    status_when(&court, &order, "R1", "the reply to count", |s| {
+    status_when(court, &order, "R1", "the reply to count", |s| {
         s.effective.is_some()
     })
     .await;
-    assert_eq!(proof_when_issued(&court, &order, "R1").await.version, 1);
+    assert_eq!(proof_when_issued(court, &order, "R1").await.version, 1);
 
     let note = "经电话核实该号码非受送达人";
     let args = [
         "reply", "disallow", &order, "R1", "0", "--note", note, "--json",
     ];
-    let (out, stdout) = clerk(&w, &args);
+    let (out, stdout) = clerk(w, &args);
     assert!(out.status.success(), "{stdout}");
     let answer: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
@@ -85,7 +75,7 @@ async fn a_wrong_numbers_reply_is_disallowed_and_a_new_proof_withdraws_the_first
         "{answer}"
     );
 
-    let s = status_when(&court, &order, "R1", "service to be undone", |s| {
+    let s = status_when(court, &order, "R1", "service to be undone", |s| {
         s.state == pb::RecipientState::Unserved as i32
     })
     .await;
@@ -95,19 +85,22 @@ async fn a_wrong_numbers_reply_is_disallowed_and_a_new_proof_withdraws_the_first
         s.replies[0].text, "你们发错号码了，我不是王五",
         "kept as received"
     );
-    withdrawing_proof_is_issued(&w, &court, &order, note).await;
+    withdrawing_proof_is_issued(w, court, &order, note).await;
+
+    // The number is not the recipient's: what it sends next goes to the clerks, not the service.
+    smsc.mobile_originated("13800138701", "我说了，发错号码了");
+    queued_seq(w, "13800138701").await;
+    let s = status(&mut court.clone(), &order, "R1").await;
+    assert!(s.effective.is_none() && s.replies.len() == 1, "{s:?}");
 
     // A finding is made once; an index with no reply is named as such.
     let (out, _) = clerk(
-        &w,
+        w,
         &["reply", "disallow", &order, "R1", "0", "--note", "再次"],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already disallowed"));
-    let (out, _) = clerk(
-        &w,
-        &["reply", "disallow", &order, "R1", "5", "--note", "无"],
-    );
+    let (out, _) = clerk(w, &["reply", "disallow", &order, "R1", "5", "--note", "无"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no reply at index 5"));
 }
@@ -138,43 +131,50 @@ async fn withdrawing_proof_is_issued(w: &World, court: &Service, order: &str, no
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmatched_reply_is_attributed_or_dismissed_once() {
-    let smsc = start_smsc();
-    smsc.configure(json!({ "receipts": { "13800138702": "NONE" } }));
-    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let order = serve_plan(
-        &court,
-        "attribute",
-        &document,
-        vec![discovered("赵六", "13800138702")],
-        &[pb::ServiceChannel::Sms],
-    )
-    .await
-    .order_id;
+    let scene = sms_scene(&["13800138702"]).await;
+    let (smsc, w, court) = (&scene.smsc, &scene.w, &scene.court);
+    // A message that came before the order cannot answer it.
+    smsc.mobile_originated("13700000002", "在送达之前的短信");
+    let early = queued_seq(w, "13700000002").await;
+    let order = scene
+        .serve("attribute", discovered("赵六", "13800138702"))
+        .await;
+    status_when(court, &order, "R1", "the notice to go out", |s| {
+        s.attempts.first().is_some_and(|a| a.sent_at.is_some())
+    })
+    .await;
+    let (out, _) = clerk(
+        w,
+        &["reply", "attribute", &early, &order, "R1", "--note", "误"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("before any notice"), "{stderr}");
     // 赵六 answers from another phone: no open service for that number.
     smsc.mobile_originated("13700000000", "我是赵六，换了号码，文书已收到");
-    let seq = queued_seq(&w, "13700000000").await;
+    let seq = queued_seq(w, "13700000000").await;
     let note = "经电话核实为赵六的回复";
     let (out, stdout) = clerk(
-        &w,
+        w,
         &["reply", "attribute", &seq, &order, "R1", "--note", note],
     );
     assert!(out.status.success(), "{stdout}");
-    let s = status_when(&court, &order, "R1", "the attributed reply to count", |s| {
+    let s = status_when(court, &order, "R1", "the attributed reply to count", |s| {
         s.effective.is_some()
     })
     .await;
     assert_eq!(s.effective.unwrap().rule, "recipient_replied");
     assert_eq!(s.replies[0].text, "我是赵六，换了号码，文书已收到");
-    assert!(s.replies[0].from.contains("13700000000") && s.replies[0].from.contains("书记员"));
+    let reply = &s.replies[0];
+    assert_eq!(reply.from, "13700000000", "kept as the SMSC gave it");
     assert!(
-        queued_replies(&w)
-            .iter()
-            .all(|r| r["from"] != "13700000000")
+        reply.attributed && reply.attributed_by.contains("clerk"),
+        "{reply:?}"
     );
+    assert_eq!(reply.attributed_note, note);
+    assert!(queued_replies(w).iter().all(|r| r["from"] != "13700000000"));
     let (out, _) = clerk(
-        &w,
+        w,
         &["reply", "attribute", &seq, &order, "R1", "--note", note],
     );
     assert_eq!(out.status.code(), Some(1), "settled once");
@@ -182,13 +182,10 @@ async fn an_unmatched_reply_is_attributed_or_dismissed_once() {
 
     // Something else entirely: dismissed, gone from the queue, kept in the log.
     smsc.mobile_originated("13700000001", "广告：优惠活动");
-    let seq = queued_seq(&w, "13700000001").await;
-    let (out, stdout) = clerk(
-        &w,
-        &["reply", "dismiss", &seq, "--note", "与送达无关的短信"],
-    );
+    let seq = queued_seq(w, "13700000001").await;
+    let (out, stdout) = clerk(w, &["reply", "dismiss", &seq, "--note", "与送达无关的短信"]);
     assert!(out.status.success(), "{stdout}");
-    assert!(queued_replies(&w).is_empty());
+    assert!(queued_replies(w).iter().all(|r| r["from"] != "13700000001"));
     let mut log = pb::event_log_service_client::EventLogServiceClient::new(
         common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
     );

@@ -78,7 +78,9 @@ fn discovered(name: &str, phone: &str) -> pb::ServeRecipient {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receipts_and_replies_sent_as_data_sm_by_net_smpp_count_and_get_data_sm_resp() {
-    let smsc = NetSmpp::start("已收到，谢谢。");
+    // A reply longer than rusmppc's default PDU limit (4096 octets): 2100 UCS-2 characters.
+    let long_reply = "已收到，谢谢。".repeat(300);
+    let smsc = NetSmpp::start(&long_reply);
     let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
@@ -97,7 +99,9 @@ async fn receipts_and_replies_sent_as_data_sm_by_net_smpp_count_and_get_data_sm_
     // The reply (a handset's data_sm, UCS-2 in message_payload) completed service at a
     // discovered number; the receipt (a data_sm with TLVs only) is recorded for its part.
     assert_eq!(served.effective.as_ref().unwrap().rule, "recipient_replied");
-    assert_eq!(served.replies[0].text, "已收到，谢谢。", "{served:?}");
+    let text = &served.replies[0].text;
+    assert!(text.starts_with("已收到，谢谢。"), "{served:?}");
+    assert_eq!(text.chars().count(), 2000, "kept up to MAX_REPLY_CHARS");
     let receipt = &served.attempts[0].receipts[0];
     assert_eq!(
         (receipt.part.as_str(), receipt.state.as_str()),

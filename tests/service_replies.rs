@@ -186,19 +186,11 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel() {
-    let smsc = start_smsc();
-    smsc.configure(json!({ "receipts": { "13800138301": "NONE" } }));
-    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let ordered = serve_plan(
-        &court,
-        "page-reply",
-        &document,
-        vec![discovered("孙七", "13800138301")],
-        &[pb::ServiceChannel::Sms],
-    )
-    .await;
+    let scene = sms_scene(&["13800138301"]).await;
+    let (smsc, w, court) = (&scene.smsc, &scene.w, &scene.court);
+    let order_id = scene
+        .serve("page-reply", discovered("孙七", "13800138301"))
+        .await;
     let sent = smsc.wait_messages(1, 30);
     let link = link_in(sent[0]["text"].as_str().unwrap());
     let (code, page) = w.curl(&[&link]);
@@ -217,12 +209,12 @@ async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel()
     // Empty, or with a form the page never handed out: refused, nothing recorded.
     assert_eq!(post(&form, "   ").0, 400);
     assert_eq!(post("forged-form", "已收到").0, 409);
-    let s = status(&mut court.clone(), &ordered.order_id, "R1").await;
+    let s = status(&mut court.clone(), &order_id, "R1").await;
     assert!(s.replies.is_empty() && s.effective.is_none(), "{s:?}");
     // The recipient's reply, line break and all.
     let (code, answer) = post(&form, "已收到判决书。\n下周提交答辩状。");
     assert_eq!(code, 200, "{answer}");
-    let s = status_when(&court, &ordered.order_id, "R1", "the typed reply", |s| {
+    let s = status_when(court, &order_id, "R1", "the typed reply", |s| {
         s.effective.is_some()
     })
     .await;

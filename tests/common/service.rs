@@ -470,3 +470,51 @@ pub async fn wait_for(
     })
     .await
 }
+
+/// A hub serving by SMS through the simulator, which sends no receipts for the numbers given (so
+/// only replies decide) while the hub waits ten minutes for them; a sealed document; the court.
+pub struct SmsScene {
+    /// The SMSC simulator.
+    pub smsc: super::smsc::Smsc,
+    /// The hub.
+    pub w: World,
+    /// A sealed document to serve.
+    pub document: String,
+    /// The court's client.
+    pub court: ServiceOfProcessClient<Channel>,
+}
+
+/// Starts an [`SmsScene`] whose SMSC sends no receipt for any of `silent`.
+pub async fn sms_scene(silent: &[&str]) -> SmsScene {
+    let smsc = super::smsc::start_smsc();
+    let none: serde_json::Map<String, serde_json::Value> = silent
+        .iter()
+        .map(|n| ((*n).to_string(), "NONE".into()))
+        .collect();
+    smsc.configure(serde_json::json!({ "receipts": none }));
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    SmsScene {
+        smsc,
+        w,
+        document,
+        court,
+    }
+}
+
+impl SmsScene {
+    /// Orders the document served on `recipient` by SMS only; returns the order id.
+    pub async fn serve(&self, request_id: &str, recipient: pb::ServeRecipient) -> String {
+        let plan = [pb::ServiceChannel::Sms];
+        serve_plan(
+            &self.court,
+            request_id,
+            &self.document,
+            vec![recipient],
+            &plan,
+        )
+        .await
+        .order_id
+    }
+}

@@ -37,7 +37,7 @@ sub note { print $json->encode($_[0]), "\n" }
 sub data_sm_from {
     my ($from, $to, %rest) = @_;
     return $c->data_sm(
-        async => 1, service_type => '', source_addr_ton => 1, source_addr_npi => 1,
+        async => 1, service_type => '', source_addr_ton => 0, source_addr_npi => 1,
         source_addr => $from, dest_addr_ton => 0, dest_addr_npi => 0, destination_addr => $to,
         registered_delivery => 0, %rest,
     );
@@ -57,6 +57,7 @@ sub receipt_and_reply {
         return if $iei == 0x00 && $number < $total;
     }
     return if $replied++;
+    sleep 1;    # a person reads before answering; the hub has recorded the notice by then
     $seq = data_sm_from(
         $submit->{destination_addr}, $submit->{source_addr},
         esm_class => 0x00, data_coding => 0x08,

@@ -14,7 +14,7 @@ use crate::error::{ApiError, invalid};
 use crate::review::clerk_note;
 use ecenter_domain::Event;
 use ecenter_domain::RecipientKey;
-use ecenter_domain::reply::{ReceivedReply, ReplySettlement};
+use ecenter_domain::reply::{ReceivedReply, ReplyAttribution, ReplySettlement};
 use ecenter_domain::service::RecipientEvent;
 use ecenter_proto::v1 as pb;
 use ecenter_store::{EventStore, ReadView};
@@ -26,6 +26,9 @@ enum Refusal {
     NoReply,
     AlreadyDisallowed(String),
     NotQueued,
+    /// The reply cannot answer that service (it came before any notice, after the links
+    /// expired, or the matter was closed by hand): why.
+    CannotAnswer(&'static str),
 }
 
 /// Records that `request.index` of the recipient's replies was not the recipient's.
@@ -75,7 +78,9 @@ pub async fn disallow<S: EventStore>(
 /// it when no service is named. Returns the service it was attributed to.
 ///
 /// Errors: INVALID_ARGUMENT for a bad note or only one of order and recipient; NOT_FOUND for a
-/// position holding no unsettled reply, or an unknown service.
+/// position holding no unsettled reply, or an unknown service; FAILED_PRECONDITION for a service
+/// the reply cannot answer (it came before any notice went out, after the links expired, or the
+/// matter was closed by hand).
 pub async fn settle<S: EventStore>(
     store: &S,
     request: pb::SettleReplyRequest,
@@ -104,19 +109,22 @@ pub async fn settle<S: EventStore>(
             };
             let mut events = Vec::new();
             if let Some(key) = &to {
-                if view
-                    .recipient_service(&key.order_id, &key.recipient_id)?
-                    .is_none()
-                {
-                    return Ok((Vec::new(), Some(Refusal::NoService)));
+                if let Err(refusal) = can_answer(view, key, entry.at)? {
+                    return Ok((Vec::new(), Some(refusal)));
                 }
                 let reply = ReceivedReply {
                     at: entry.at,
                     channel: Some(entry.reply.channel),
-                    from: format!("{}（书记员 {by} 认定归属）", entry.reply.from),
+                    from: entry.reply.from.clone(),
                     text: entry.reply.text.clone(),
                     form: String::new(),
                     disallowed: None,
+                    attributed: Some(ReplyAttribution {
+                        seq,
+                        by: by.clone(),
+                        note: note.clone(),
+                        at: chrono::Utc::now(),
+                    }),
                 };
                 events.push(service_event(key, RecipientEvent::ReplyReceived(reply)));
             }
@@ -133,6 +141,11 @@ pub async fn settle<S: EventStore>(
         .map_err(crate::error::store_status)?;
     match refused {
         None => Ok(attributed),
+        Some(Refusal::CannotAnswer(why)) => Err(ApiError::failed_precondition(format!(
+            "the reply at log position {seq} cannot answer {}/{}: {why}",
+            request.order_id, request.recipient_id
+        ))
+        .into()),
         Some(Refusal::NotQueued) => Err(ApiError::not_found(format!(
             "no unsettled reply at log position {seq}: it was settled already, or is no reply; see ListDeadLetters"
         ))
@@ -143,6 +156,38 @@ pub async fn settle<S: EventStore>(
         ))
         .into()),
     }
+}
+
+/// Whether a reply that arrived at `at` can answer `key`'s service: a notice of it had gone out
+/// (the earliest a recipient can answer), its order's links had not expired, and no clerk had
+/// closed the matter by hand. Attributing it then counts it at `at`, like any reply.
+fn can_answer(
+    view: &dyn ReadView,
+    key: &RecipientKey,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<(), Refusal>, ecenter_store::StoreError> {
+    let Some(service) = view.recipient_service(&key.order_id, &key.recipient_id)? else {
+        return Ok(Err(Refusal::NoService));
+    };
+    let first_notice = service.channels.iter().filter_map(|c| c.sent_at).min();
+    if first_notice.is_none_or(|sent| at < sent) {
+        return Ok(Err(Refusal::CannotAnswer(
+            "it arrived before any notice of that service went out",
+        )));
+    }
+    if let Some(order) = view.service_order(&key.order_id)?
+        && at > order.ordered.links_expire_at
+    {
+        return Ok(Err(Refusal::CannotAnswer(
+            "it arrived after that order's links expired",
+        )));
+    }
+    if service.resolution.is_some() {
+        return Ok(Err(Refusal::CannotAnswer(
+            "a clerk closed that service by hand",
+        )));
+    }
+    Ok(Ok(()))
 }
 
 fn service_event(key: &RecipientKey, event: RecipientEvent) -> Event {

@@ -290,12 +290,8 @@ struct ReportArgs {
     /// accept or reject.
     #[arg(value_enum)]
     verdict: review::Verdict,
-    /// The order (O…).
-    order_id: String,
-    /// The recipient (R1, ...).
-    recipient_id: String,
-    /// The report's INDEX, as `clerk dead-letters` lists it.
-    index: u32,
+    #[command(flatten)]
+    report: review::RecipientItem,
     /// Why, e.g. 已向受送达人所在邮件服务商核实.
     #[arg(long)]
     note: String,
@@ -596,18 +592,11 @@ fn run_resolve(a: ResolveArgs) -> Result<bool> {
 fn run_report(a: ReportArgs) -> Result<bool> {
     let ReportArgs {
         verdict,
-        order_id,
-        recipient_id,
-        index,
+        report,
         note,
         hub,
     } = a;
-    block_on(review::judge(
-        &hub,
-        (order_id, recipient_id, index),
-        verdict,
-        note,
-    ))
+    block_on(review::judge(&hub, report, verdict, note))
 }
 
 /// `clerk proof`: saves a recipient's proof of service (and, if asked, the sealed PDF), then

@@ -529,6 +529,11 @@ fn rustls_pemfile_certs(
         .map_err(|e| SmsError::Ca(e.to_string()))
 }
 
+/// The longest PDU the hub reads (octets): a data_sm or deliver_sm may carry a message_payload
+/// of up to 64 KiB (§5.3.2.32), far beyond rusmppc's default of 4096; a longer one ends the
+/// session.
+const MAX_INCOMING_PDU: usize = 70_000;
+
 trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 
@@ -570,6 +575,7 @@ async fn connect_and_bind(
 > {
     let (stream, responder) = splice::splice(open(settings).await?);
     let (client, events) = ConnectionBuilder::new()
+        .max_command_length(MAX_INCOMING_PDU)
         .enquire_link_interval(settings.enquire_link)
         .response_timeout(settings.response_timeout)
         .disable_interface_version_check()

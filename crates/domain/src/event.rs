@@ -309,7 +309,13 @@ impl Event {
             Event::ServiceOrdered(o) => &o.ordered_by,
             Event::Service { event, .. } => match event {
                 crate::service::RecipientEvent::DeadLetterRetried { by, .. }
-                | crate::service::RecipientEvent::DeadLetterResolved { by, .. } => by,
+                | crate::service::RecipientEvent::DeadLetterResolved { by, .. }
+                | crate::service::RecipientEvent::ReportJudged { by, .. }
+                | crate::service::RecipientEvent::ReplyDisallowed { by, .. } => by,
+                crate::service::RecipientEvent::ReplyReceived(crate::reply::ReceivedReply {
+                    attributed: Some(a),
+                    ..
+                }) => &a.by,
                 crate::service::RecipientEvent::RecipientActed { .. } => "recipient",
                 _ => "hub",
             },

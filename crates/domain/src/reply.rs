@@ -32,6 +32,23 @@ pub struct ReceivedReply {
     /// A clerk's finding that it was not the recipient's: then it no longer counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disallowed: Option<ReplyDisallowance>,
+    /// Set when no single open service could claim it and a clerk attributed it to this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed: Option<ReplyAttribution>,
+}
+
+/// A clerk's attribution of an unmatched reply to one service: the finding the effective time
+/// then rests on, printed with the reply in every proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyAttribution {
+    /// The log position of the `reply_unmatched` entry it came from.
+    pub seq: u64,
+    /// Who attributed it.
+    pub by: String,
+    /// Why.
+    pub note: String,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// A clerk's finding that a counted reply was not the recipient's.

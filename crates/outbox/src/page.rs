@@ -407,6 +407,7 @@ async fn reply<S: EventStore>(
         text: text.to_string(),
         form: fields.form.clone(),
         disallowed: None,
+        attributed: None,
     });
     match page
         .record(

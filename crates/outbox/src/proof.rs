@@ -72,6 +72,10 @@ pub fn document(
             "disallowed": x.disallowed.as_ref().map(|d| json!({
                 "by": d.by, "note": d.note, "at": time(d.at),
             })),
+            // No single open service could claim it: whose finding it counts on.
+            "attributed": x.attributed.as_ref().map(|a| json!({
+                "by": a.by, "note": a.note, "at": time(a.at), "seq": a.seq,
+            })),
         })).collect::<Vec<_>>(),
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
         // Reports the hub did not take on trust, and how the clerks judged them.

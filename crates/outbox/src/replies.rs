@@ -34,10 +34,10 @@ pub async fn record<S: EventStore>(
     }
 }
 
-/// The open services a message from `number` may answer: an SMS notice to that number was handed
-/// to the SMSC (an attempt began: a multi-part notice's first parts can be read, and answered,
-/// before the hub has the SMSC's answer for its last) and the order's links have not expired
-/// (`O…/R…`).
+/// The open services a message from `number` may answer (`O…/R…`): the SMSC accepted an SMS
+/// notice to that number, the order's links have not expired, no clerk resolved the matter by
+/// hand, and no clerk found an earlier reply from that number was not the recipient's (a wrong
+/// number's later messages go to the clerks, not into the service).
 fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, StoreError> {
     let now = Utc::now();
     let mut open = Vec::new();
@@ -48,10 +48,15 @@ fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, 
         let id = &order.ordered.order_id;
         for service in store.order_recipients(id, None, usize::MAX)? {
             let sent_here = service.trace(Channel::Sms).is_some_and(|t| {
-                (t.sent_at.is_some() || t.in_flight)
-                    && normalize_number(&t.address).as_deref() == Some(number)
+                t.sent_at.is_some() && normalize_number(&t.address).as_deref() == Some(number)
             });
-            if sent_here && service.resolution.is_none() {
+            let disowned = service.replies.iter().any(|r| {
+                r.disallowed.is_some()
+                    && r.attributed.is_none()
+                    && r.channel == Some(Channel::Sms)
+                    && normalize_number(&r.from).as_deref() == Some(number)
+            });
+            if sent_here && !disowned && service.resolution.is_none() {
                 open.push(format!("{id}/{}", service.recipient.recipient_id));
             }
         }
@@ -61,9 +66,11 @@ fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, 
 
 async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(), StoreError> {
     // A sender that is no Chinese number (another country's, alphanumeric) answers no service.
+    // An empty message (a data_sm without payload, a binary one decoded to nothing) answers
+    // nothing by itself: the clerks see it.
     let candidates = match normalize_number(&reply.from) {
-        Some(number) => open_services(store, &number)?,
-        None => Vec::new(),
+        Some(number) if !reply.text.trim().is_empty() => open_services(store, &number)?,
+        _ => Vec::new(),
     };
     let (from, text) = (reply.from.clone(), reply.text.clone());
     tracing::info!(matches = candidates.len(), "a handset's message arrived");
@@ -86,6 +93,7 @@ async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(
                             text,
                             form: String::new(),
                             disallowed: None,
+                            attributed: None,
                         }),
                     }
                 }

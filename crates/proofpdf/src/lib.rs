@@ -391,10 +391,22 @@ fn reply_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
             BODY,
             0.0,
         );
+        if let Some(a) = r["attributed"].as_object() {
+            push(
+                format!(
+                    "　　归属认定：{} {} 认定为本受送达人的回复（{}）",
+                    beijing(&a["at"]),
+                    text(&a["by"]),
+                    text(&a["note"])
+                ),
+                BODY,
+                0.0,
+            );
+        }
         if let Some(d) = r["disallowed"].as_object() {
             push(
                 format!(
-                    "　　不予采纳：{} 书记员 {} 认定非受送达人所为（{}）",
+                    "　　不予采纳：{} {} 认定非受送达人所为（{}）",
                     beijing(&d["at"]),
                     text(&d["by"]),
                     text(&d["note"])

@@ -126,6 +126,17 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
                     .map(|d| d.note.clone())
                     .unwrap_or_default(),
                 disallowed_at: x.disallowed.as_ref().map(|d| ts(d.at)).unwrap_or_default(),
+                attributed: x.attributed.is_some(),
+                attributed_by: x
+                    .attributed
+                    .as_ref()
+                    .map(|a| a.by.clone())
+                    .unwrap_or_default(),
+                attributed_note: x
+                    .attributed
+                    .as_ref()
+                    .map(|a| a.note.clone())
+                    .unwrap_or_default(),
             })
             .collect(),
     }

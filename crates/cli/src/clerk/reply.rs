@@ -4,6 +4,7 @@
 //! `clerk service ORDER` lists each recipient's replies with their INDEX; `clerk dead-letters`
 //! lists the unclaimed ones with their SEQ.
 
+use super::review::RecipientItem;
 use super::{beijing, channel_text, refused, service_client, state_text};
 use crate::{pad, printable};
 use anyhow::Result;
@@ -34,12 +35,8 @@ enum ReplyAction {
     /// the channel it came by is closed and the plan moves on; a proof already issued gets a new
     /// version that says so. Once per reply.
     Disallow {
-        /// The order (O…).
-        order_id: String,
-        /// The recipient (R1, ...).
-        recipient_id: String,
-        /// The reply's INDEX, as `clerk service ORDER` lists it.
-        index: u32,
+        #[command(flatten)]
+        reply: RecipientItem,
         /// Why, e.g. 回复称发错号码，经电话核实非受送达人.
         #[arg(long)]
         note: String,
@@ -83,17 +80,11 @@ pub(super) async fn run(a: ReplyArgs) -> Result<bool> {
     let mut client = service_client(&common.hub).await?;
     let json = common.json;
     let status = match a.action {
-        ReplyAction::Disallow {
-            order_id,
-            recipient_id,
-            index,
-            note,
-            ..
-        } => {
+        ReplyAction::Disallow { reply, note, .. } => {
             let request = pb::DisallowReplyRequest {
-                order_id,
-                recipient_id,
-                index,
+                order_id: reply.order_id,
+                recipient_id: reply.recipient_id,
+                index: reply.index,
                 note,
             };
             Some(client.disallow_reply(request).await.map_err(refused)?)
@@ -171,15 +162,15 @@ pub(super) fn print_replies(recipients: &[pb::RecipientStatus]) {
         pad("FROM", 24),
     );
     for (r, x) in rows {
-        let mark = if x.disallowed {
-            format!(
-                "  [不予采纳: {} {}]",
-                x.disallowed_by,
-                printable(&x.disallowed_note)
-            )
-        } else {
-            String::new()
-        };
+        let mut mark = String::new();
+        if x.attributed {
+            let note = printable(&x.attributed_note);
+            mark += &format!("  [归属认定: {} {note}]", x.attributed_by);
+        }
+        if x.disallowed {
+            let note = printable(&x.disallowed_note);
+            mark += &format!("  [不予采纳: {} {note}]", x.disallowed_by);
+        }
         println!(
             "{}{}{}{}{}{}{mark}",
             pad(&r.recipient_id, 6),
@@ -202,6 +193,8 @@ pub(super) fn replies_json(r: &pb::RecipientStatus) -> serde_json::Value {
                 "from": x.from, "text": x.text, "disallowed": x.disallowed,
                 "disallowed_by": x.disallowed_by, "disallowed_note": x.disallowed_note,
                 "disallowed_at": beijing(x.disallowed_at.as_ref()),
+                "attributed": x.attributed, "attributed_by": x.attributed_by,
+                "attributed_note": x.attributed_note,
             })
         })
         .collect()

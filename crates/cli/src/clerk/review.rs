@@ -15,13 +15,30 @@ pub(super) enum Verdict {
     Reject,
 }
 
+/// One item of a recipient's lists (a report set aside, a reply), as `clerk` names it.
+#[derive(Debug, clap::Args)]
+pub(super) struct RecipientItem {
+    /// The order (O…).
+    pub(super) order_id: String,
+    /// The recipient (R1, ...).
+    pub(super) recipient_id: String,
+    /// The item's INDEX: a report's as `clerk dead-letters` lists it, a reply's as
+    /// `clerk service ORDER` does.
+    pub(super) index: u32,
+}
+
 /// Judges report `index` of a recipient's reports set aside, and shows where the service stands.
 pub(super) async fn judge(
     hub: &HubConfig,
-    (order_id, recipient_id, index): (String, String, u32),
+    report: RecipientItem,
     verdict: Verdict,
     note: String,
 ) -> Result<bool> {
+    let RecipientItem {
+        order_id,
+        recipient_id,
+        index,
+    } = report;
     let mut client = service_client(hub).await?;
     let status = client
         .judge_report(pb::JudgeReportRequest {

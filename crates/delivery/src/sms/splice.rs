@@ -20,6 +20,7 @@ use bytes::BytesMut;
 use rusmpp::pdus::DataSmResp;
 use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::{Command, CommandStatus};
+use std::time::Duration;
 use tokio::io::{AsyncWriteExt, DuplexStream, WriteHalf};
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
@@ -31,6 +32,13 @@ const MAX_PDU: usize = 1 << 20;
 
 /// Room in the pipe between rusmppc and the pump (octets).
 const PIPE: usize = 64 * 1024;
+
+/// The shortest PDU: the header alone (§3.2).
+const HEADER: usize = 16;
+
+/// The longest the pump waits for the socket to take one PDU: an SMSC that stops reading ends the
+/// session (rusmppc's next write fails and the gateway binds again) instead of stalling it.
+const WRITE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Asks the pump to write a response rusmppc cannot. Cheap to clone; one per session.
 #[derive(Clone, Debug)]
@@ -75,27 +83,36 @@ async fn pump(
         .new_codec();
     let mut pdus = FramedRead::new(pipe, framing);
     loop {
+        // Responses first: one asked for just before rusmppc closes still goes out.
         let bytes = tokio::select! {
-            pdu = pdus.next() => match pdu {
-                Some(Ok(pdu)) => pdu,
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "the SMPP client wrote a PDU the splice cannot frame; ending the session");
-                    return;
-                }
-                None => {
-                    let _ = socket.shutdown().await;
-                    return;
-                }
-            },
+            biased;
             Some(command) = responses.recv() => match encode(command) {
                 Some(bytes) => bytes,
                 None => continue,
             },
+            pdu = pdus.next() => match pdu {
+                Some(Ok(pdu)) if pdu.len() >= HEADER => pdu,
+                Some(Ok(_)) => {
+                    tracing::warn!("the SMPP client wrote a PDU shorter than its header; ending the session");
+                    break;
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "the SMPP client wrote a PDU the splice cannot frame; ending the session");
+                    break;
+                }
+                None => break,
+            },
         };
-        if socket.write_all(&bytes).await.is_err() || socket.flush().await.is_err() {
-            return;
+        let written = tokio::time::timeout(WRITE_DEADLINE, async {
+            socket.write_all(&bytes).await?;
+            socket.flush().await
+        });
+        if !matches!(written.await, Ok(Ok(()))) {
+            tracing::warn!("the SMSC did not take a PDU in time; ending the session");
+            break;
         }
     }
+    let _ = tokio::time::timeout(WRITE_DEADLINE, socket.shutdown()).await;
 }
 
 fn encode(command: Command) -> Option<BytesMut> {

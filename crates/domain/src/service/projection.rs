@@ -266,8 +266,10 @@ impl RecipientService {
         self.settle();
     }
 
-    /// A clerk found a counted reply was not the recipient's: its fact goes; if service then no
-    /// longer stands, the channel it came by is closed with the clerk's note and the plan moves on.
+    /// A clerk found a counted reply was not the recipient's: its fact goes. If service then no
+    /// longer stands, the channel it came by is closed with the clerk's note (unless a clerk had
+    /// attributed it from elsewhere: then that channel's address was never in question), and the
+    /// plan takes up again where it stood.
     fn reply_disallowed(&mut self, index: u32, by: &str, note: &str, at: DateTime<Utc>) {
         let Some(reply) = self.replies.get_mut(index as usize) else {
             return;
@@ -280,7 +282,7 @@ impl RecipientService {
             note: note.to_string(),
             at,
         });
-        let (when, channel) = (reply.at, reply.channel);
+        let (when, channel, attributed) = (reply.at, reply.channel, reply.attributed.is_some());
         if let Some(i) = self
             .facts
             .iter()
@@ -289,12 +291,38 @@ impl RecipientService {
             self.facts.remove(i);
         }
         self.settle();
-        if self.effective.is_none()
+        if self.effective.is_some() {
+            return;
+        }
+        if !attributed
             && let Some(channel) = channel
             && self.trace(channel).is_some()
         {
-            let reason = format!("回复经书记员认定非受送达人所为（{by}：{note}）");
+            let reason = format!("回复经认定非受送达人所为（{by}：{note}）");
             self.fail_channel(channel, reason, at);
+        }
+        self.take_up_plan(at);
+    }
+
+    /// After service stopped standing (effect cleared every due), takes the plan up again: the
+    /// current step's deadline runs anew from `at` if its notice went out, else the first step
+    /// still open is sent; with none left the recipient is unserved.
+    fn take_up_plan(&mut self, at: DateTime<Utc>) {
+        if !self.dues.is_empty() || self.channels.iter().any(|c| c.in_flight) {
+            return;
+        }
+        let current = self.plan.get(self.step).map(|s| s.channel);
+        let sent = current.filter(|c| {
+            self.trace(*c)
+                .is_some_and(|t| !t.closed && t.sent_at.is_some())
+        });
+        match sent.and_then(|c| self.deadline_of(c).map(|d| (c, d))) {
+            Some((channel, deadline)) => self.dues.push(Due {
+                at: at + deadline,
+                channel,
+                action: DueAction::Deadline,
+            }),
+            None => self.start_step_from(self.step, at),
         }
     }
 

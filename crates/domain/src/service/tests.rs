@@ -52,6 +52,17 @@ fn service(email_basis: AddressBasis, with_phone: bool) -> RecipientService {
     RecipientService::ordered(&ordered, t(0), 1).remove(0)
 }
 
+/// Proof version 1 saying service took effect as `e`, issued at `minute`.
+fn first_proof(e: EffectiveService, minute: i64) -> RecipientEvent {
+    RecipientEvent::ProofIssued(ProofRef {
+        version: 1,
+        document_sha256: "a".into(),
+        signature_sha256: "b".into(),
+        effective: Some(e),
+        issued_at: t(minute),
+    })
+}
+
 fn sending(channel: Channel, attempt: u32) -> RecipientEvent {
     RecipientEvent::NoticeSending {
         channel,
@@ -235,17 +246,7 @@ fn a_get_is_not_reading_and_a_confirmation_makes_service_effective_with_a_proof_
     assert_eq!(s.confirmations[0].client, "127.0.0.1");
     assert!(s.open_forms.is_empty());
     assert!(s.proof_due());
-    s.apply(
-        &RecipientEvent::ProofIssued(ProofRef {
-            version: 1,
-            document_sha256: "a".into(),
-            signature_sha256: "b".into(),
-            effective: Some(e),
-            issued_at: t(5),
-        }),
-        t(5),
-        5,
-    );
+    s.apply(&first_proof(e, 5), t(5), 5);
     assert!(!s.proof_due());
 }
 
@@ -299,17 +300,7 @@ fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected
     };
     s.apply(&reached, t(1), 3);
     let e = s.effective.expect("reached a confirmed address");
-    s.apply(
-        &RecipientEvent::ProofIssued(ProofRef {
-            version: 1,
-            document_sha256: "a".into(),
-            signature_sha256: "b".into(),
-            effective: Some(e),
-            issued_at: t(2),
-        }),
-        t(2),
-        4,
-    );
+    s.apply(&first_proof(e, 2), t(2), 4);
     let bounce = UnverifiedReport {
         channel: Channel::Email,
         at: t(3),
@@ -519,6 +510,7 @@ fn sms_reply(text: &str, minute: i64) -> RecipientEvent {
         text: text.into(),
         form: String::new(),
         disallowed: None,
+        attributed: None,
     })
 }
 
@@ -535,17 +527,7 @@ fn a_disallowed_reply_no_longer_counts_closes_its_channel_and_makes_a_withdrawin
     let e = s
         .effective
         .expect("a reply completes service (art. 31 para. 2)");
-    s.apply(
-        &RecipientEvent::ProofIssued(ProofRef {
-            version: 1,
-            document_sha256: "a".into(),
-            signature_sha256: "b".into(),
-            effective: Some(e),
-            issued_at: t(3),
-        }),
-        t(3),
-        6,
-    );
+    s.apply(&first_proof(e, 3), t(3), 6);
     let disallow = |by: &str| RecipientEvent::ReplyDisallowed {
         index: 0,
         by: by.into(),
@@ -571,9 +553,85 @@ fn a_disallowed_reply_no_longer_counts_closes_its_channel_and_makes_a_withdrawin
     // A finding is made once: a second one changes nothing.
     s.apply(&disallow("clerk-wang"), t(5), 8);
     assert_eq!(s.replies[0].disallowed.as_ref().unwrap().by, "clerk-li");
-    // A later reply from the recipient counts again.
-    s.apply(&sms_reply("已收到", 6), t(6), 9);
+    // A later reply typed on the page of the e-mail notice counts (the outbox no longer takes
+    // that number's messages as replies: tested in outbox).
+    let mut typed = sms_reply("已收到", 6);
+    if let RecipientEvent::ReplyReceived(r) = &mut typed {
+        r.channel = Some(Channel::Email);
+    }
+    s.apply(&typed, t(6), 9);
     assert_eq!(s.effective.map(|e| e.at), Some(t(6)));
+}
+
+#[test]
+fn a_disallowed_reply_on_a_channel_no_longer_tried_takes_up_the_plan_where_it_stood() {
+    // SMS first (discovered number): no receipt, so e-mail goes out and waits for its deadline;
+    // then a message from the number counts, and service takes effect (clearing that deadline).
+    let mut s = sms_first(AddressBasis::Discovered);
+    sms_accepted(&mut s, "F1");
+    s.apply(
+        &RecipientEvent::ReceiptMissing {
+            channel: Channel::Sms,
+        },
+        t(10),
+        4,
+    );
+    s.apply(&sending(Channel::Email, 1), t(11), 5);
+    let accepted = AttemptResult::Accepted {
+        gateway_id: "q1".into(),
+        receipt_by: None,
+        receipt_ids: Vec::new(),
+    };
+    s.apply(&result(Channel::Email, 1, accepted), t(11), 6);
+    s.apply(&sms_reply("你们发错号码了", 12), t(12), 7);
+    assert!(s.effective.is_some() && s.dues.is_empty());
+    let disallow = RecipientEvent::ReplyDisallowed {
+        index: 0,
+        by: "clerk-li".into(),
+        note: "非受送达人".into(),
+    };
+    s.apply(&disallow, t(20), 8);
+    assert!(s.effective.is_none());
+    assert_eq!(
+        s.dues,
+        vec![Due {
+            at: t(20) + Duration::hours(24),
+            channel: Channel::Email,
+            action: DueAction::Deadline,
+        }],
+        "the e-mail step's deadline runs again"
+    );
+    assert_eq!(s.status(), ServiceStatus::Awaiting);
+}
+
+#[test]
+fn disallowing_an_attributed_reply_leaves_the_served_channel_open() {
+    let mut s = sms_first(AddressBasis::Discovered);
+    sms_accepted(&mut s, "G1");
+    let mut attributed = sms_reply("我换了号码", 2);
+    if let RecipientEvent::ReplyReceived(r) = &mut attributed {
+        r.from = "13700000000".into();
+        r.attributed = Some(crate::reply::ReplyAttribution {
+            seq: 9,
+            by: "clerk-li".into(),
+            note: "电话核实".into(),
+            at: t(3),
+        });
+    }
+    s.apply(&attributed, t(3), 4);
+    assert!(s.effective.is_some());
+    let disallow = RecipientEvent::ReplyDisallowed {
+        index: 0,
+        by: "clerk-wang".into(),
+        note: "复核后认定非本人".into(),
+    };
+    s.apply(&disallow, t(4), 5);
+    assert!(s.effective.is_none());
+    assert!(
+        !s.trace(Channel::Sms).unwrap().closed,
+        "the served number was never in question"
+    );
+    assert!(s.dead_letters.is_empty());
 }
 
 #[test]
