@@ -127,6 +127,17 @@ async fn withdrawing_proof_is_issued(w: &World, court: &Service, order: &str, no
         &proof.document,
         &proof.signature
     ));
+    // The printable copy of version 2 says so too, in words poppler reads back.
+    let r = pb::RecipientRef {
+        order_id: order.into(),
+        recipient_id: "R1".into(),
+    };
+    let pdf = court.clone().get_proof_pdf(r).await.unwrap().into_inner();
+    assert_eq!(pdf.version, 2);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &pdf.pdf).unwrap();
+    let text = common::pdf::pdftotext(file.path());
+    assert!(text.contains("不予采纳") && text.contains(note), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

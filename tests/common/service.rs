@@ -472,7 +472,8 @@ pub async fn wait_for(
 }
 
 /// A hub serving by SMS through the simulator, which sends no receipts for the numbers given (so
-/// only replies decide) while the hub waits ten minutes for them; a sealed document; the court.
+/// only replies decide) while the hub waits ten minutes for them, and printing sealed proofs; a
+/// sealed document; the court.
 pub struct SmsScene {
     /// The SMSC simulator.
     pub smsc: super::smsc::Smsc,
@@ -492,7 +493,16 @@ pub async fn sms_scene(silent: &[&str]) -> SmsScene {
         .map(|n| ((*n).to_string(), "NONE".into()))
         .collect();
     smsc.configure(serde_json::json!({ "receipts": none }));
-    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
+    let port = smsc.port;
+    let w = world_with(9, 10, move |c, keys| {
+        let mut sms = sms_settings(port, keys);
+        sms.receipt_timeout_secs = 600;
+        c.sms = Some(sms);
+        // Printable proofs, sealed with the court's seal that `sealed_document` creates.
+        c.proof_font = Some("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into());
+        c.proof_seal_id = Some("4206-SSFW-01".into());
+    })
+    .await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     SmsScene {

@@ -391,29 +391,19 @@ fn reply_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
             BODY,
             0.0,
         );
-        if let Some(a) = r["attributed"].as_object() {
-            push(
-                format!(
-                    "　　归属认定：{} {} 认定为本受送达人的回复（{}）",
-                    beijing(&a["at"]),
-                    text(&a["by"]),
-                    text(&a["note"])
-                ),
-                BODY,
-                0.0,
-            );
-        }
-        if let Some(d) = r["disallowed"].as_object() {
-            push(
-                format!(
-                    "　　不予采纳：{} {} 认定非受送达人所为（{}）",
-                    beijing(&d["at"]),
-                    text(&d["by"]),
-                    text(&d["note"])
-                ),
-                BODY,
-                0.0,
-            );
+        // A clerk's findings about it: whose reply it is, or that it was not the recipient's.
+        for (key, label, finding) in [
+            ("attributed", "归属认定", "认定为本受送达人的回复"),
+            ("disallowed", "不予采纳", "认定非受送达人所为"),
+        ] {
+            if let Some(f) = r[key].as_object() {
+                let (at, by, note) = (beijing(&f["at"]), text(&f["by"]), text(&f["note"]));
+                push(
+                    format!("　　{label}：{at} {by} {finding}（{note}）"),
+                    BODY,
+                    0.0,
+                );
+            }
         }
     }
 }
