@@ -89,10 +89,7 @@ async fn a_reply_from_the_number_served_counts(
     court: &Service,
     order_id: &str,
 ) {
-    smsc.http_mo(
-        json!({"source": "+8613800138201", "parts": ["已收", "到，", "谢谢"],
-                        "order": [2, 3, 1], "ref": 77}),
-    );
+    smsc.mobile_originated("+8613800138201", "已收到，谢谢");
     let served = status_when(court, order_id, "R1", "the reply to count", |s| {
         s.effective.is_some()
     })
@@ -180,8 +177,7 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
     // and what the SMSC writes (a receipt with a CMPP state word, an intermediate notification).
     messages_that_are_not_replies_count_nothing(&smsc, &court, &clerk, &orders[0]).await;
 
-    // 王五 answers from the number served (as +86…), in three parts that arrive out of order:
-    // one reply, put together; service takes effect at it.
+    // 王五 answers from the number served (as +86…): service takes effect at the reply.
     a_reply_from_the_number_served_counts(&w, &smsc, &court, &orders[0]).await;
 
     // 赵六 has two services open at that number: which one the reply answers is for a clerk.

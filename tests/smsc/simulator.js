@@ -323,27 +323,9 @@ const control = http.createServer(async (req, res) => {
       return;
     }
     case 'POST /mo': {
-      // A handset's message (mobile-originated): esm_class 0, whatever its text. With `parts`
-      // (texts), a message in parts: UCS-2, each with a concatenation UDH (IE 0x00, reference
-      // `ref`), sent in the order `order` gives (part numbers from 1; default 1, 2, ...).
+      // A handset's message (mobile-originated): esm_class 0, whatever its text.
       const s = receiver();
       if (!s) return reply(409, { error: 'no bound receiver' });
-      if (input.parts) {
-        const total = input.parts.length;
-        const order = input.order || input.parts.map((_, i) => i + 1);
-        for (const n of order) {
-          const text = Buffer.from(input.parts[n - 1], 'utf16le').swap16();
-          s.deliver_sm({
-            source_addr: input.source || '13900000000',
-            destination_addr: input.dest || '12368',
-            esm_class: 0x40,
-            data_coding: 0x08,
-            short_message: Buffer.concat([Buffer.from([5, 0x00, 3, input.ref || 1, total, n]), text]),
-          }, () => {});
-        }
-        stats.mo_sent = (stats.mo_sent || 0) + order.length;
-        return reply(200, { sent: true });
-      }
       s.deliver_sm({
         source_addr: input.source || '13900000000',
         destination_addr: input.dest || '12368',

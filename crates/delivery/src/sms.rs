@@ -19,7 +19,6 @@ use crate::policy::Attempt;
 mod ack;
 mod error;
 mod fields;
-mod mo_parts;
 mod receipt;
 mod splice;
 pub use crate::sms_reply::IncomingReply;
@@ -168,8 +167,6 @@ struct Inner {
     /// Handsets' messages go here once someone took the receiver ([`SmppGateway::take_replies`]).
     replies: mpsc::Sender<IncomingReply>,
     replies_rx: Mutex<Option<mpsc::Receiver<IncomingReply>>>,
-    /// Parts of handsets' messages waiting for the rest.
-    mo_parts: Mutex<mo_parts::Reassembly<Ack>>,
 }
 
 /// The SMS channel's gateway: one bound SMPP session kept alive in the background.
@@ -193,7 +190,6 @@ impl SmppGateway {
         let inner = Arc::new(Inner {
             replies,
             replies_rx: Mutex::new(Some(replies_rx)),
-            mo_parts: Mutex::default(),
             window: Semaphore::new(settings.window.max(1)),
             bound: watch::channel(None).0,
             last_error: Mutex::new("not connected yet".into()),
@@ -790,44 +786,18 @@ async fn handle_message(
     }
 }
 
-/// A handset's own message, perhaps the recipient's reply (art. 31 para. 2): put together when it
-/// came in parts, decoded, and handed to whoever records replies, or acknowledged at once when
-/// nobody does.
+/// A handset's own message, perhaps the recipient's reply (art. 31 para. 2): decoded and handed to
+/// whoever records replies, or acknowledged at once when nobody does.
 async fn take_reply(inner: &Inner, message: &Message<'_>, ack: Ack) {
-    let user_data = message.user_data();
-    let whole = match mo_parts::concatenation(message.esm_class, &user_data, message.tlvs) {
-        None => vec![mo_parts::Assembled {
-            from: message.source_addr.clone(),
-            data_coding: message.data_coding,
-            body: crate::sms_reply::body(message.esm_class, &user_data).to_vec(),
-            acks: vec![ack],
-            complete: true,
-        }],
-        Some(c) => {
-            let sender = (message.source_addr.clone(), message.data_coding);
-            let part = (
-                user_data.get(c.body_from..).unwrap_or_default().to_vec(),
-                ack,
-            );
-            let mut waiting = inner.mo_parts.lock().expect("parts lock");
-            waiting.add(sender, c, part, Instant::now())
-        }
+    let reply = IncomingReply {
+        from: message.source_addr.clone(),
+        text: crate::sms_reply::decode(
+            message.esm_class,
+            message.data_coding,
+            &message.user_data(),
+        ),
+        ack: Some(ack),
     };
-    for message in whole {
-        if !message.complete {
-            tracing::warn!(from = %message.from, "a handset's message in parts: the rest never came; recorded with the parts that did");
-        }
-        let reply = IncomingReply {
-            text: crate::sms_reply::decode(0, message.data_coding, &message.body),
-            from: message.from,
-            acks: message.acks,
-        };
-        hand_over(inner, reply).await;
-    }
-}
-
-/// Hands a reply to whoever records replies, or acknowledges it at once when nobody does.
-async fn hand_over(inner: &Inner, reply: IncomingReply) {
     let untaken = inner.replies_rx.lock().expect("replies lock").is_some();
     let sent = if untaken {
         Err(mpsc::error::TrySendError::Closed(reply))

@@ -12,27 +12,15 @@ pub struct IncomingReply {
     pub from: String,
     /// The text, decoded (UCS-2, GSM/ASCII or Latin-1), without a user data header.
     pub text: String,
-    /// One response per part (a message may come in several).
-    pub(crate) acks: Vec<crate::sms::Ack>,
+    pub(crate) ack: Option<crate::sms::Ack>,
 }
 
 impl IncomingReply {
-    /// Sends `deliver_sm_resp` (or `data_sm_resp`) for each part: the SMSC may forget it now.
-    pub async fn ack(self) {
-        for ack in self.acks {
+    /// Sends `deliver_sm_resp` (or `data_sm_resp`): the SMSC may forget the message now.
+    pub async fn ack(mut self) {
+        if let Some(ack) = self.ack.take() {
             ack.send("a handset's message").await;
         }
-    }
-}
-
-/// The user data without its header: esm_class bit 6 (UDHI, SMPP 3.4 §5.2.12) says a header comes
-/// first, its length in the first octet.
-pub fn body(esm_class: u8, user_data: &[u8]) -> &[u8] {
-    if esm_class & 0x40 != 0 {
-        let header = usize::from(*user_data.first().unwrap_or(&0)) + 1;
-        user_data.get(header..).unwrap_or_default()
-    } else {
-        user_data
     }
 }
 
@@ -42,7 +30,12 @@ pub fn body(esm_class: u8, user_data: &[u8]) -> &[u8] {
 /// ASCII subset of the GSM default alphabet. Undecodable units become U+FFFD; at most
 /// [`MAX_REPLY_CHARS`] characters.
 pub fn decode(esm_class: u8, data_coding: u8, user_data: &[u8]) -> String {
-    let body = body(esm_class, user_data);
+    let body = if esm_class & 0x40 != 0 {
+        let header = usize::from(*user_data.first().unwrap_or(&0)) + 1;
+        user_data.get(header..).unwrap_or_default()
+    } else {
+        user_data
+    };
     let text: String = match data_coding {
         8 => {
             let units: Vec<u16> = body
