@@ -804,12 +804,18 @@ async fn take_reply(inner: &Inner, message: &Message<'_>, ack: Ack) {
     } else {
         inner.replies.try_send(reply)
     };
-    if let Err(e) = sent {
-        tracing::info!("a handset's message arrived and nobody records replies; acknowledged");
-        let reply = match e {
-            mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
-        };
-        reply.ack().await;
+    match sent {
+        Ok(()) => {}
+        // Never acknowledged unrecorded: the SMSC keeps it and sends it again.
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!(
+                "handsets' messages arrive faster than they are recorded; this one is left unacknowledged for the SMSC to send again"
+            );
+        }
+        Err(mpsc::error::TrySendError::Closed(reply)) => {
+            tracing::info!("a handset's message arrived and nobody records replies; acknowledged");
+            reply.ack().await;
+        }
     }
 }
 
