@@ -280,10 +280,15 @@ async fn an_upload_cut_by_killing_the_hub_is_finished_by_the_same_command_as_one
     hub.kill();
 }
 
-/// What a tmux pane running `command` shows once it has printed `until` (at most 60 s).
+/// What a tmux pane running `command` shows once it has printed `until` (at most 60 s). Each call
+/// has a tmux server of its own (`-L`): a session started just as the previous one's server exits
+/// would otherwise meet "server exited unexpectedly".
 fn tmux_screen(session: &str, command: &str, until: &str) -> String {
+    let socket = format!("ecenter-test-{session}-{}", std::process::id());
     let status = Command::new("tmux")
         .args([
+            "-L",
+            &socket,
             "new-session",
             "-d",
             "-s",
@@ -300,7 +305,7 @@ fn tmux_screen(session: &str, command: &str, until: &str) -> String {
     let started = Instant::now();
     let screen = loop {
         let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", session])
+            .args(["-L", &socket, "capture-pane", "-p", "-t", session])
             .output()
             .unwrap();
         let screen = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -310,7 +315,7 @@ fn tmux_screen(session: &str, command: &str, until: &str) -> String {
         std::thread::sleep(Duration::from_millis(100));
     };
     let _ = Command::new("tmux")
-        .args(["kill-session", "-t", session])
+        .args(["-L", &socket, "kill-server"])
         .status();
     screen
 }
