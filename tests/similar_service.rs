@@ -67,7 +67,8 @@ fn by_text(text: &str, filter: Option<pb::SimilarFilter>) -> pb::FindSimilarRequ
     }
 }
 
-/// A DOCX whose body is `text`, one paragraph per line.
+/// A DOCX whose body is `text`, one paragraph per line, in the main part `word/document2.xml` as
+/// Office 365 names it after some edits (found through the package relationship).
 fn docx_with(text: &str) -> Vec<u8> {
     let paragraphs: String = text
         .lines()
@@ -76,10 +77,7 @@ fn docx_with(text: &str) -> Vec<u8> {
     let body = format!(
         r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{paragraphs}</w:body></w:document>"#
     );
-    zip_with(&[
-        ("[Content_Types].xml", b"<Types/>"),
-        ("word/document.xml", body.as_bytes()),
-    ])
+    common::docx_at("word/document2.xml", body.as_bytes())
 }
 
 fn assert_refused(

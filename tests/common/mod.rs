@@ -205,16 +205,34 @@ pub fn ofd() -> Vec<u8> {
     zip_with(&[
         (
             "OFD.xml",
-            b"<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\"/>",
+            br#"<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#,
         ),
         ("Doc_0/Document.xml", b"<x/>"),
     ])
 }
 
 pub fn docx() -> Vec<u8> {
+    docx_of(b"<w:document/>")
+}
+
+/// An OPC package whose main part (named by `_rels/.rels`, typed in `[Content_Types].xml`) is
+/// the WordprocessingML `document`, as Word writes the three parts.
+pub fn docx_of(document: &[u8]) -> Vec<u8> {
+    docx_at("word/document.xml", document)
+}
+
+/// A DOCX whose main part is `main` (Office 365 writes `word/document2.xml` after some edits).
+pub fn docx_at(main: &str, document: &[u8]) -> Vec<u8> {
+    let types = format!(
+        r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/{main}" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#
+    );
+    let rels = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="{main}"/></Relationships>"#
+    );
     zip_with(&[
-        ("[Content_Types].xml", b"<Types/>"),
-        ("word/document.xml", b"<w:document/>"),
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+        (main, document),
     ])
 }
 

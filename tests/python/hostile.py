@@ -307,14 +307,20 @@ def ofd_long_tag():
 
 
 DOCX_TYPES = (b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-              b'<Default Extension="xml" ContentType="application/xml"/></Types>')
+              b'<Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" '
+              b'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+              b'</Types>')
+# The package relationship that names the main part (ECMA-376 Part 2 §9.3).
+DOCX_RELS = (b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+             b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+             b'2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
 
 
 def docx(text, rels=None):
     body = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
             b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>' + text +
             b"</w:t></w:r></w:p></w:body></w:document>")
-    parts = [("[Content_Types].xml", DOCX_TYPES), ("word/document.xml", body)]
+    parts = [("[Content_Types].xml", DOCX_TYPES), ("_rels/.rels", DOCX_RELS), ("word/document.xml", body)]
     if rels is not None:
         parts.append(("word/_rels/document.xml.rels", rels))
     return zipped(parts)
@@ -325,7 +331,7 @@ def docx_bomb():
     body = para * (64 * MIB // len(para))
     xml = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
            b'wordprocessingml/2006/main"><w:body>' + body + b"</w:body></w:document>")
-    return zipped([("[Content_Types].xml", DOCX_TYPES), ("word/document.xml", xml)])
+    return zipped([("[Content_Types].xml", DOCX_TYPES), ("_rels/.rels", DOCX_RELS), ("word/document.xml", xml)])
 
 
 def docx_rels_loop():

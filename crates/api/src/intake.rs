@@ -3,6 +3,7 @@
 
 use crate::error::{invalid, store_status};
 use ecenter_domain::media::{Sniffed, classify_zip, sniff};
+use ecenter_domain::package::MAX_JUDGED_PART;
 use ecenter_domain::submission::{
     DocumentAnnouncement, ExpectedDocument, SubmissionHeader, ValidHeader,
 };
@@ -224,8 +225,8 @@ async fn finish(
     Ok((received, blob))
 }
 
-/// The document's media type judged by its content (magic bytes; a ZIP package by its part
-/// names, refused when it has more parts than `[parsing] objects` allows).
+/// The document's media type judged by its content (magic bytes; a ZIP package by its
+/// structure, refused when it has more parts than `[parsing] objects` allows).
 async fn sniffed_media(
     blob: &FinishedBlob,
     doc: &ExpectedDocument,
@@ -289,8 +290,8 @@ fn checked_media(
     Ok(media)
 }
 
-/// The package's media type by its part names, once its directory is known to hold at most
-/// `max_parts` entries; `Err(entries)` for one larger (its directory is not read).
+/// The package's media type by its structure (see `ecenter_domain::package`), once its
+/// directory is known to hold at most `max_parts` entries; `Err(entries)` for one larger (its directory is not read).
 fn zip_media_type(path: &std::path::Path, max_parts: u64) -> Result<Option<MediaType>, u64> {
     let Ok(mut file) = std::fs::File::open(path) else {
         return Ok(None);
@@ -299,10 +300,26 @@ fn zip_media_type(path: &std::path::Path, max_parts: u64) -> Result<Option<Media
     if entries > max_parts {
         return Err(entries);
     }
-    let Ok(archive) = zip::ZipArchive::new(file) else {
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
         return Ok(None);
     };
-    Ok(classify_zip(archive.file_names()))
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    Ok(classify_zip(names.iter().map(String::as_str), |name| {
+        read_judged_part(&mut archive, name)
+    }))
+}
+
+/// At most [`MAX_JUDGED_PART`] bytes of the package entry `name`, inflated; `None` when there is
+/// no such entry or it does not inflate.
+fn read_judged_part<R: std::io::Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let entry = archive.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    entry.take(MAX_JUDGED_PART).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Digest of what a submission contains, to tell a retry from a reuse of its request id.

@@ -45,7 +45,15 @@ pub enum CaseCategory {
     IntellectualProperty,
     /// 强制清算与破产.
     Bankruptcy,
-    /// Anything else (司法救助, 司法协助, ...).
+    /// 非诉保全审查 (财保, 行保, 行保复, 证保): preservation before or outside a lawsuit.
+    Preservation,
+    /// 司法救助 (司救刑, 司救民, ...).
+    JudicialAid,
+    /// 区际 and 国际司法协助 (认港, 请外送, ...).
+    JudicialAssistance,
+    /// 司法制裁 (司惩, 司惩复).
+    JudicialSanction,
+    /// Anything else.
     Other,
 }
 
@@ -60,9 +68,65 @@ impl CaseCategory {
             CaseCategory::StateCompensation => "state_compensation",
             CaseCategory::IntellectualProperty => "intellectual_property",
             CaseCategory::Bankruptcy => "bankruptcy",
+            CaseCategory::Preservation => "preservation",
+            CaseCategory::JudicialAid => "judicial_aid",
+            CaseCategory::JudicialAssistance => "judicial_assistance",
+            CaseCategory::JudicialSanction => "judicial_sanction",
             CaseCategory::Other => "other",
         }
     }
+
+    /// Every category, for listing valid values.
+    pub const ALL: [CaseCategory; 12] = [
+        CaseCategory::Criminal,
+        CaseCategory::Civil,
+        CaseCategory::Administrative,
+        CaseCategory::Enforcement,
+        CaseCategory::StateCompensation,
+        CaseCategory::IntellectualProperty,
+        CaseCategory::Bankruptcy,
+        CaseCategory::Preservation,
+        CaseCategory::JudicialAid,
+        CaseCategory::JudicialAssistance,
+        CaseCategory::JudicialSanction,
+        CaseCategory::Other,
+    ];
+
+    /// The category `name` (as [`CaseCategory::as_str`] spells it).
+    pub fn from_name(name: &str) -> Option<CaseCategory> {
+        CaseCategory::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// The SPC's case-type codes and their categories (`data/case_types.tsv`, with its provenance).
+fn case_types() -> &'static std::collections::HashMap<&'static str, CaseCategory> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, CaseCategory>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("../data/case_types.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .filter_map(|line| {
+                let mut columns = line.split('\t');
+                let code = columns.next()?;
+                Some((code, CaseCategory::from_name(columns.next()?)?))
+            })
+            .collect()
+    })
+}
+
+/// The category of case-type code `code`: from the standard's table, or 知 + a civil or
+/// administrative code for the SPC's IP tribunal (知民终, 知行终); `None` for an unknown code.
+pub fn case_type_category(code: &str) -> Option<CaseCategory> {
+    if let Some(category) = case_types().get(code) {
+        return Some(*category);
+    }
+    let inner = code.strip_prefix('知')?;
+    matches!(
+        case_types().get(inner),
+        Some(CaseCategory::Civil | CaseCategory::Administrative)
+    )
+    .then_some(CaseCategory::IntellectualProperty)
 }
 
 /// 省级行政区 abbreviations that open a court code, plus 兵 (兵团) and 军 (军事法院).
@@ -79,6 +143,22 @@ fn ascii_digit(c: char) -> Option<u32> {
         '０'..='９' => Some(c as u32 - '０' as u32),
         _ => None,
     }
+}
+
+/// The closing bracket an opening one needs, in its full-width form: ( and （ close with ）,
+/// 〔 with 〕, [ with ].
+fn closing(open: char) -> Option<char> {
+    match open {
+        '(' | '（' => Some('）'),
+        '〔' => Some('〕'),
+        '[' => Some(']'),
+        _ => None,
+    }
+}
+
+/// A half-width closing parenthesis as its full-width twin (they pair alike).
+fn wide(c: char) -> char {
+    if c == ')' { '）' } else { c }
 }
 
 /// Reads the 收案年度 at `i` (just after the opening bracket): four digits within 1949–2100 and
@@ -102,6 +182,9 @@ fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), &'static str>
     }
     if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
         return Err("the year must be followed by a closing bracket");
+    }
+    if closing(text[start - 1]) != Some(wide(text[i])) {
+        return Err("the brackets around the year do not match (e.g. （2026） or 〔2026〕)");
     }
     i += 1;
     Ok((year, i))
@@ -152,6 +235,11 @@ fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), &'sta
     }
     if case_type.chars().count() > 6 {
         return Err("the case type is longer than six characters");
+    }
+    if case_type_category(&case_type).is_none() {
+        return Err(
+            "the case type is not one of the SPC's 类型代字 (人民法院案件类型及其代字标准; e.g. 民初, 刑终, 执, 财保)",
+        );
     }
     Ok((case_type, i))
 }
@@ -235,26 +323,10 @@ impl CaseNumber {
         )
     }
 
-    /// Category of the case type, by its leading characters.
+    /// Category of the case type, as the SPC's standard groups it (行赔初 is state compensation,
+    /// 行保 preservation, 清申 liquidation).
     pub fn category(&self) -> CaseCategory {
-        let t = self.case_type.as_str();
-        if t.starts_with('刑') {
-            CaseCategory::Criminal
-        } else if t.starts_with('知') {
-            CaseCategory::IntellectualProperty
-        } else if t.starts_with('破') || t.starts_with("强清") {
-            CaseCategory::Bankruptcy
-        } else if t.starts_with('民') {
-            CaseCategory::Civil
-        } else if t.starts_with('行') {
-            CaseCategory::Administrative
-        } else if t.starts_with('执') {
-            CaseCategory::Enforcement
-        } else if t.starts_with('赔') || t.starts_with("委赔") {
-            CaseCategory::StateCompensation
-        } else {
-            CaseCategory::Other
-        }
+        case_type_category(&self.case_type).unwrap_or(CaseCategory::Other)
     }
 }
 
@@ -311,6 +383,9 @@ impl CaseNumber {
             Procedure::FirstInstance
         } else if t.ends_with('终') {
             Procedure::SecondInstance
+        } else if t.ends_with('申') && self.category() == CaseCategory::Bankruptcy {
+            // 清申, 破申: an application to open liquidation or bankruptcy, not a retrial.
+            Procedure::Other
         } else if ['再', '申', '监', '抗'].iter().any(|c| t.ends_with(*c)) {
             Procedure::Retrial
         } else {
@@ -382,6 +457,59 @@ mod tests {
         ] {
             let err = CaseNumber::parse(bad).unwrap_err();
             assert!(err.reason.contains(why), "{bad}: {}", err.reason);
+        }
+    }
+
+    #[test]
+    fn case_types_are_classed_as_the_spc_standard_groups_them() {
+        let category = |n: &str| CaseNumber::parse(n).unwrap().category();
+        for (number, expected) in [
+            ("（2026）鄂06行保1号", CaseCategory::Preservation),
+            ("（2026）鄂06行保复1号", CaseCategory::Preservation),
+            ("（2026）鄂06财保3号", CaseCategory::Preservation),
+            ("（2026）鄂06法赔1号", CaseCategory::StateCompensation),
+            ("（2026）鄂委赔2号", CaseCategory::StateCompensation),
+            ("（2026）鄂06行赔初4号", CaseCategory::StateCompensation),
+            ("（2026）鄂06清申1号", CaseCategory::Bankruptcy),
+            ("（2026）鄂清终1号", CaseCategory::Bankruptcy),
+            ("（2026）鄂06破1号", CaseCategory::Bankruptcy),
+            ("（2026）鄂06司救民1号", CaseCategory::JudicialAid),
+            ("（2026）鄂06认港1号", CaseCategory::JudicialAssistance),
+            ("（2026）鄂06司惩1号", CaseCategory::JudicialSanction),
+            ("（2026）鄂06民辖终1号", CaseCategory::Civil),
+            ("（2026）鄂06刑医解1号", CaseCategory::Criminal),
+            (
+                "（2026）最高法知行终1号",
+                CaseCategory::IntellectualProperty,
+            ),
+        ] {
+            assert_eq!(category(number), expected, "{number}");
+        }
+        let procedure = |n: &str| CaseNumber::parse(n).unwrap().procedure();
+        assert_eq!(procedure("（2026）鄂06破申1号"), Procedure::Other);
+        assert_eq!(procedure("（2026）鄂06清终1号"), Procedure::SecondInstance);
+        let err = CaseNumber::parse("（2026）鄂06民出1号").unwrap_err();
+        assert!(err.reason.contains("类型代字"), "{}", err.reason);
+        assert_eq!(case_type_category("知刑初"), None);
+    }
+
+    #[test]
+    fn brackets_around_the_year_must_pair() {
+        for bad in [
+            "（2026〕鄂06民初1号",
+            "〔2026）鄂06民初1号",
+            "[2026）鄂06民初1号",
+        ] {
+            let err = CaseNumber::parse(bad).unwrap_err();
+            assert!(err.reason.contains("do not match"), "{bad}: {}", err.reason);
+        }
+        for good in [
+            "（2026)鄂06民初1号",
+            "(2026）鄂06民初1号",
+            "〔2026〕鄂06民初1号",
+            "[2026]鄂06民初1号",
+        ] {
+            assert!(CaseNumber::parse(good).is_ok(), "{good}");
         }
     }
 

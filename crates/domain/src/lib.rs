@@ -14,6 +14,7 @@ pub mod filing;
 pub mod ids;
 pub mod lifecycle;
 pub mod media;
+pub mod package;
 pub mod reply;
 pub mod review;
 pub mod routing;

@@ -5,13 +5,13 @@
 pub enum MediaType {
     /// PDF.
     Pdf,
-    /// OFD (GB/T 33190), China's fixed-layout format: a ZIP holding `OFD.xml`.
+    /// OFD (GB/T 33190), China's fixed-layout format: a ZIP whose entry file is `OFD.xml`.
     Ofd,
     /// PNG image.
     Png,
     /// JPEG image.
     Jpeg,
-    /// Word document: a ZIP holding `word/document.xml`.
+    /// Word document: an OPC package whose main part is WordprocessingML (see [`crate::package`]).
     Docx,
 }
 
@@ -71,7 +71,9 @@ pub const SNIFF_LEN: usize = 8;
 
 /// Looks at the first bytes (at least [`SNIFF_LEN`] when the document is that long).
 pub fn sniff(head: &[u8]) -> Sniffed {
-    if head.starts_with(b"%PDF-") {
+    // A UTF-8 byte-order mark some editors write before the header (ISO 32000-2 §7.5.2 lets
+    // the header start anywhere in the first 1,024 bytes; readers accept it).
+    if head.starts_with(b"%PDF-") || head.starts_with(b"\xEF\xBB\xBF%PDF-") {
         Sniffed::Known(MediaType::Pdf)
     } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         Sniffed::Known(MediaType::Png)
@@ -84,19 +86,7 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     }
 }
 
-/// Decides between OFD and DOCX from the names of a ZIP's entries.
-pub fn classify_zip<'a>(entry_names: impl IntoIterator<Item = &'a str>) -> Option<MediaType> {
-    let mut content_types = false;
-    let mut word = false;
-    for name in entry_names {
-        if name == "OFD.xml" {
-            return Some(MediaType::Ofd);
-        }
-        content_types |= name == "[Content_Types].xml";
-        word |= name == "word/document.xml";
-    }
-    (content_types && word).then_some(MediaType::Docx)
-}
+pub use crate::package::classify_zip;
 
 /// Longest file name kept, in bytes (common file system limit).
 const MAX_NAME_BYTES: usize = 200;
@@ -157,6 +147,11 @@ mod tests {
     fn sniffs_by_magic_number() {
         assert_eq!(sniff(b"%PDF-1.7\n"), Sniffed::Known(MediaType::Pdf));
         assert_eq!(
+            sniff(b"\xEF\xBB\xBF%PDF-1.7"),
+            Sniffed::Known(MediaType::Pdf)
+        );
+        assert_eq!(sniff(b"\xEF\xBB\xBFPK\x03\x04"), Sniffed::Unknown);
+        assert_eq!(
             sniff(b"\x89PNG\r\n\x1a\n...."),
             Sniffed::Known(MediaType::Png)
         );
@@ -167,23 +162,6 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04rest"), Sniffed::Zip);
         assert_eq!(sniff(b"MZ\x90\x00 an exe"), Sniffed::Unknown);
         assert_eq!(sniff(b""), Sniffed::Unknown);
-    }
-
-    #[test]
-    fn tells_ofd_from_docx_and_refuses_other_zips() {
-        assert_eq!(
-            classify_zip(["OFD.xml", "Doc_0/Document.xml"]),
-            Some(MediaType::Ofd)
-        );
-        assert_eq!(
-            classify_zip(["[Content_Types].xml", "_rels/.rels", "word/document.xml"]),
-            Some(MediaType::Docx)
-        );
-        assert_eq!(
-            classify_zip(["[Content_Types].xml", "xl/workbook.xml"]),
-            None
-        );
-        assert_eq!(classify_zip(["random.txt"]), None);
     }
 
     #[test]

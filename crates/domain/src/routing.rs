@@ -150,7 +150,7 @@ mod tests {
                 rule: Some(0)
             }
         );
-        let other = CaseNumber::parse("（2026）鄂06司救1号").unwrap();
+        let other = CaseNumber::parse("（2026）鄂06司救民1号").unwrap();
         assert_eq!(
             table.route(Some(&other), "申请书"),
             Route {

@@ -104,9 +104,16 @@ fn check_files(files: &[PathBuf]) -> Result<Vec<Checked>, Exit> {
 
 fn zip_kind(path: &Path) -> Option<MediaType> {
     let file = std::fs::File::open(path).ok()?;
-    let archive = zip::ZipArchive::new(file).ok()?;
+    let mut archive = zip::ZipArchive::new(file).ok()?;
     let names: Vec<String> = archive.file_names().map(str::to_string).collect();
-    classify_zip(names.iter().map(String::as_str))
+    classify_zip(names.iter().map(String::as_str), |name| {
+        use std::io::Read;
+        let entry = archive.by_name(name).ok()?;
+        let mut bytes = Vec::new();
+        let limit = ecenter_domain::package::MAX_JUDGED_PART;
+        entry.take(limit).read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    })
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

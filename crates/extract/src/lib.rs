@@ -1,19 +1,24 @@
 //! Plain text of filed documents, so that a filing can be the query of a similar-case search.
 //!
-//! DOCX (`word/document.xml`: runs `w:t`, paragraphs `w:p`), OFD (GB/T 33190: every page's
-//! `Content.xml`, text in `ofd:TextCode`) and PDF (lopdf, which follows ToUnicode maps). Images
-//! carry no text here: there is no OCR.
+//! DOCX (the main part its package relationship names, ECMA-376 Part 2: runs `w:t`, paragraphs
+//! `w:p`, each text box once, moved-from and deleted text left out), OFD (GB/T 33190: pages in the
+//! order `Document.xml` gives, composed with their template pages, text in `ofd:TextCode`) and
+//! PDF (each font decoded as ISO 32000-1 §9.10.2 says, see `pdf_text`). Images carry no text
+//! here: there is no OCR.
 //!
 //! Every document is a lawyer's bytes, read under the ambient [`ecenter_budget::Budget`]: parts
 //! and page contents are inflated as a stream within the per-part and per-document limits, XML is
 //! read as it inflates (never whole), nesting and pages are counted, and reading stops as soon as
-//! the caller has the characters it asked for. Neither this crate's XML reading nor its PDF page
-//! walk follows references between parts (templates, relationships), so no part is read twice.
+//! the caller has the characters it asked for. A template page shared by many pages is read once
+//! per page and charged each time, so the document's byte limit bounds what references amplify.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 use ecenter_budget::{BoundedRead, Exceeded, excerpt};
 use quick_xml::Reader;
+
+mod ofd;
+mod pdf_text;
 use quick_xml::events::Event;
 use std::io::{BufReader, Cursor};
 
@@ -51,7 +56,7 @@ pub fn text_of(media_type: &str, bytes: &[u8], max_chars: usize) -> Result<Strin
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
             docx(bytes, &mut text)?;
         }
-        "application/ofd" => ofd(bytes, &mut text)?,
+        "application/ofd" => ofd::ofd(bytes, &mut text)?,
         "application/pdf" => pdf(bytes, &mut text)?,
         other => return Err(ExtractError::NoText(other.to_string())),
     }
@@ -124,6 +129,13 @@ fn part_text(
     })
 }
 
+fn io_error(kind: &'static str, e: std::io::Error) -> ExtractError {
+    match BoundedRead::<&[u8]>::exceeded(&e) {
+        Some(exceeded) => ExtractError::Budget(exceeded),
+        None => damaged(kind)(e.to_string()),
+    }
+}
+
 fn xml_error(kind: &'static str, e: quick_xml::Error) -> ExtractError {
     if let quick_xml::Error::Io(io) = &e
         && let Some(exceeded) = BoundedRead::<&[u8]>::exceeded(io)
@@ -132,6 +144,12 @@ fn xml_error(kind: &'static str, e: quick_xml::Error) -> ExtractError {
     }
     damaged(kind)(e.to_string())
 }
+
+/// Elements whose text is not the document's: an `mc:Fallback` repeats its `mc:Choice` (a text
+/// box's VML copy, ECMA-376 Part 3 §10.2.1), and `w:moveFrom` / `w:del` hold text moved away or
+/// deleted under revision tracking (Part 1 §17.13.5). Field codes (`w:instrText`) and deleted
+/// runs (`w:delText`) are other elements than `w:t`, so only field results are read.
+const SKIPPED: [&[u8]; 3] = [b"Fallback", b"moveFrom", b"del"];
 
 fn xml_text<R: std::io::BufRead>(
     reader: &mut Reader<R>,
@@ -148,6 +166,13 @@ fn xml_text<R: std::io::BufRead>(
             .read_event_into(&mut buf)
             .map_err(|e| xml_error(kind, e))?;
         match event {
+            Event::Start(e) if SKIPPED.contains(&e.local_name().as_ref()) => {
+                let end = e.to_end().into_owned();
+                buf.clear();
+                reader
+                    .read_to_end_into(end.name(), &mut buf)
+                    .map_err(|e| xml_error(kind, e))?;
+            }
             Event::Start(e) => {
                 depth += 1;
                 budget.depth(depth)?;
@@ -199,48 +224,32 @@ fn with_kind(kind: &'static str) -> impl Fn(ExtractError) -> ExtractError {
 }
 
 fn docx(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
+    use std::io::Read;
     let mut archive = open_zip(bytes, "DOCX")?;
+    // The main part is the one the package relationship names (ECMA-376 Part 2 §9.3), read
+    // within the budget like every part.
+    let budget = ecenter_budget::current();
+    let rels = archive.by_name("_rels/.rels").ok().map(|entry| {
+        let mut rels = Vec::new();
+        let limit = ecenter_domain::package::MAX_JUDGED_PART;
+        BoundedRead::new(entry, &budget)
+            .take(limit)
+            .read_to_end(&mut rels)
+            .map(|_| rels)
+    });
+    let main = match rels {
+        Some(Ok(rels)) => ecenter_domain::package::main_document_part(&rels),
+        Some(Err(e)) => return Err(io_error("DOCX", e)),
+        None => None,
+    };
     part_text(
         &mut archive,
-        "word/document.xml",
+        main.as_deref().unwrap_or("word/document.xml"),
         (b"t", b"p"),
         "DOCX",
         text,
     )
     .map_err(with_kind("DOCX"))
-}
-
-fn ofd(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
-    let mut archive = open_zip(bytes, "OFD")?;
-    // Pages in document and page order: Doc_0/Pages/Page_0/Content.xml, Page_1, ..., Page_10.
-    let mut pages: Vec<(u32, u32, String)> = archive
-        .file_names()
-        .filter(|n| n.ends_with("/Content.xml") && n.contains("/Pages/Page_"))
-        .map(|n| {
-            let number = |prefix: &str| {
-                n.split('/')
-                    .find_map(|part| part.strip_prefix(prefix)?.parse::<u32>().ok())
-                    .unwrap_or(0)
-            };
-            (number("Doc_"), number("Page_"), n.to_string())
-        })
-        .collect();
-    ecenter_budget::current().pages(pages.len())?;
-    pages.sort();
-    for (_, _, name) in pages {
-        if text.full() {
-            break;
-        }
-        part_text(
-            &mut archive,
-            &name,
-            (b"TextCode", b"TextObject"),
-            "OFD",
-            text,
-        )
-        .map_err(with_kind("OFD"))?;
-    }
-    Ok(())
 }
 
 fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
@@ -249,24 +258,35 @@ fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
         LoadError::Budget(b) => ExtractError::Budget(b),
         e => damaged("PDF")(e.to_string()),
     };
-    let document = load(bytes).map_err(from)?;
+    let document = load(without_bom(bytes)).map_err(from)?;
     let budget = ecenter_budget::current();
     let pages = ecenter_budget::pdf::pages(&document, &budget).map_err(from)?;
-    for (number, page) in (1u32..).zip(pages) {
+    let mut unreadable = None;
+    for page in pages {
         if text.full() {
             break;
         }
-        // Inflated once under the budget (and charged), so lopdf's own decoding below is bounded.
+        // Fonts and contents inflated under the budget (and charged) before they are decoded.
         charge_fonts(&document, page).map_err(from)?;
         let content = page_content(&document, page).map_err(from)?;
-        let limit = content.len().max(1);
-        drop(content);
-        let page_text = document
-            .extract_text_with_limit(&[number], limit)
-            .map_err(|e| damaged("PDF")(e.to_string()))?;
+        let mut page_text = String::new();
+        pdf_text::page_text(&document, page, &content, &mut page_text, &mut unreadable)
+            .map_err(damaged("PDF"))?;
         text.push(&page_text);
     }
-    Ok(())
+    match unreadable {
+        Some(why) if text.out.trim().is_empty() => Err(ExtractError::Damaged {
+            kind: "PDF",
+            reason: format!("its text cannot be decoded: {why}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A PDF as its header starts: after a UTF-8 byte-order mark some editors put before `%PDF-`
+/// (ISO 32000-2 §7.5.2 allows the header anywhere in the first 1,024 bytes).
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 #[cfg(test)]

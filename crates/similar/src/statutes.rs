@@ -1,5 +1,7 @@
 //! Statute references in Chinese judgments: `依照《中华人民共和国刑法》第二百六十四条、第五十二条第一款之规定`
 //! becomes 刑法第264条, 刑法第52条第1款. Later articles without a law name belong to the last law named.
+//! An article added between two others by an amendment (第一百三十三条之一, 危险驾驶罪, added by
+//! 刑法修正案（八）after 第一百三十三条, 交通肇事罪) is a provision of its own: 刑法第133条之1.
 
 use std::fmt;
 
@@ -10,6 +12,8 @@ pub struct Statute {
     pub law: String,
     /// 条.
     pub article: u32,
+    /// 之N of an article inserted by amendment (第133条之一 → 1), if it is one.
+    pub inserted: Option<u32>,
     /// 款, if cited.
     pub paragraph: Option<u32>,
 }
@@ -17,13 +21,16 @@ pub struct Statute {
 impl Statute {
     /// The article-level key used for matching (paragraphs are too fine to compare cases by).
     pub fn article_key(&self) -> String {
-        format!("{}第{}条", self.law, self.article)
+        match self.inserted {
+            Some(n) => format!("{}第{}条之{n}", self.law, self.article),
+            None => format!("{}第{}条", self.law, self.article),
+        }
     }
 }
 
 impl fmt::Display for Statute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}第{}条", self.law, self.article)?;
+        f.write_str(&self.article_key())?;
         if let Some(p) = self.paragraph {
             write!(f, "第{p}款")?;
         }
@@ -93,6 +100,22 @@ fn short_law(name: &str) -> String {
     name.to_string()
 }
 
+/// The N of `之N` at `at` (之一, 之二, 之十), and where reading goes on; `(None, at)` when what
+/// follows is not such a number (第十条之规定 is article 10 itself).
+fn inserted_number(chars: &[char], at: usize) -> (Option<u32>, usize) {
+    if chars.get(at) != Some(&'之') {
+        return (None, at);
+    }
+    let mut end = at + 1;
+    while end < chars.len() && is_numeral(chars[end]) {
+        end += 1;
+    }
+    match parse_number(&chars[at + 1..end].iter().collect::<String>()) {
+        Some(n) if n > 0 => (Some(n), end),
+        _ => (None, at),
+    }
+}
+
 /// Finds every provision cited in `text`, in order, without duplicates.
 pub fn extract(text: &str) -> Vec<Statute> {
     let chars: Vec<char> = text.chars().collect();
@@ -126,7 +149,7 @@ pub fn extract(text: &str) -> Vec<Statute> {
                     )
                 {
                     let mut paragraph = None;
-                    let mut k = j + 1;
+                    let (inserted, mut k) = inserted_number(&chars, j + 1);
                     if k < chars.len() && chars[k] == '第' {
                         let ps = k + 1;
                         let mut pe = ps;
@@ -141,6 +164,7 @@ pub fn extract(text: &str) -> Vec<Statute> {
                     let statute = Statute {
                         law: law_name.clone(),
                         article,
+                        inserted,
                         paragraph,
                     };
                     if !out.contains(&statute) {
@@ -204,7 +228,21 @@ mod tests {
             extract("根据《刑法》第133条之一、《刑法》第133条和《中华人民共和国刑事诉讼法》第15条");
         assert_eq!(
             s.iter().map(Statute::article_key).collect::<Vec<_>>(),
-            vec!["刑法第133条", "刑事诉讼法第15条"]
+            vec!["刑法第133条之1", "刑法第133条", "刑事诉讼法第15条"]
         );
+    }
+
+    #[test]
+    fn articles_inserted_by_amendment_stay_distinct() {
+        let s = extract(
+            "依照《中华人民共和国刑法》第一百三十三条之一第一款第（二）项、第二百八十七条之二、\
+             第一百三十三条之规定",
+        );
+        let found: Vec<String> = s.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            vec!["刑法第133条之1第1款", "刑法第287条之2", "刑法第133条"]
+        );
+        assert_ne!(s[0].article_key(), s[2].article_key());
     }
 }
