@@ -6,6 +6,7 @@ CIDs, a ToUnicode that must win over the font's CMap, vertical CMaps, the UTF-16
 reportlab writes it, a UTF-8 byte-order mark before the header, and a font no method can read.
 
     python3 cjk_pdfs.py OUT_DIR
+    python3 cjk_pdfs.py --corpus OUT_DIR COUNT CANDIDATES_JSONL   (the agreement benchmark's corpus)
 
 writes OUT_DIR/<case>.pdf and OUT_DIR/<case>.txt (the text a reader must get; empty for the
 unreadable case). CIDs for Identity-H come from poppler-data's UniGB-UCS2-H CMap (Adobe's), so
@@ -23,19 +24,35 @@ GBK_TEXT = "上诉人王镕（男）与被上诉人某公司买卖合同纠纷�
 GB18030_TEXT = "当事人姓名含扩展字㐀与㑇，判决如下：驳回上诉，维持原判。"
 
 
-def pdf(font: bytes, shown: list[bytes], bom: bool = False, extra: list[bytes] = ()) -> bytes:
-    """A one-page PDF whose text is `shown` (PDF string tokens) in font object 4."""
+def pdf(font: bytes, shown: list[bytes], bom: bool = False, extra: list[bytes] = (),
+        form: bool = False, page_text: bytes = b"") -> bytes:
+    """A one-page PDF whose text is `shown` (PDF string tokens) in font object 4; with `form`,
+    drawn through a Form XObject (object 6) as pdfpages does; `page_text` is shown after it in
+    Helvetica (object 9), as a page number would be."""
     lines = b"\n".join(b"BT /F1 14 Tf 72 %d Td %s Tj ET" % (720 - 24 * i, s)
                        for i, s in enumerate(shown))
+    fonts = b"/F1 4 0 R /F2 9 0 R"
+    page = lines
+    if form:
+        page = b"q 1 0 0 1 0 0 cm /Fm1 Do Q"
+        extra = [b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] "
+                 b"/Resources << /Font << /F1 4 0 R >> >> /Length %d >>\nstream\n%s\nendstream"
+                 % (len(lines), lines), *extra]
+    if page_text:
+        page += b"\nBT /F2 10 Tf 290 40 Td (%s) Tj ET" % page_text
+    xobjects = b"/XObject << /Fm1 6 0 R >>" if form else b""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"/Resources << /Font << %s >> %s >> /Contents 5 0 R >>" % (fonts, xobjects),
         font,
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(lines), lines),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page),
         *extra,
     ]
+    while len(objects) < 8:
+        objects.append(b"null")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -50,12 +67,13 @@ def pdf(font: bytes, shown: list[bytes], bom: bool = False, extra: list[bytes] =
     return (b"\xef\xbb\xbf" if bom else b"") + bytes(out)
 
 
-def type0(cmap: str, ordering: str = "GB1", to_unicode: str = "") -> bytes:
+def type0(cmap: str, ordering: str = "GB1", to_unicode: str = "", typed: bool = True) -> bytes:
     descendant = (b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
                   b"/CIDSystemInfo << /Registry (Adobe) /Ordering (%s) /Supplement 4 >> "
                   b"/DW 1000 >>" % ordering.encode())
-    return (b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /%s "
-            b"/DescendantFonts [%s] %s>>" % (cmap.encode(), descendant, to_unicode.encode()))
+    return (b"<< %s/Subtype /Type0 /BaseFont /STSong-Light /Encoding /%s "
+            b"/DescendantFonts [%s] %s>>" % (b"/Type /Font " if typed else b"", cmap.encode(),
+                                             descendant, to_unicode.encode()))
 
 
 def hex_string(data: bytes) -> bytes:
@@ -86,6 +104,26 @@ def to_unicode_cmap(pairs: dict[bytes, str]) -> bytes:
     return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
 
 
+# Inputs that must be refused, each with a fragment of the error it must give.
+REFUSED = {
+    # Adobe-Japan1 CIDs without a ToUnicode: no table here reads them.
+    "identity_h_japan1": "Japan1",
+    # The body is unreadable; a readable page number must not hide that.
+    "unreadable_body_readable_page_number": "cannot be decoded",
+    # GB/T 12345 (traditional) codes: decoding them as GB 18030 would give wrong characters.
+    "gbt_euc_h": "GBT-EUC-H",
+    # A ToUnicode map of a few bytes that stands for 4.3 billion entries.
+    "tounicode_range_bomb": "[parsing] values",
+}
+
+
+def range_bomb() -> bytes:
+    body = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            b"1 begincodespacerange <00000000> <FFFFFFFF> endcodespacerange\n"
+            b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange\nendcmap end end")
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
+
+
 def cases() -> dict[str, tuple[bytes, str]]:
     cids = unicode_to_cid()
     identity = b"".join(cids[ord(c)].to_bytes(2, "big") for c in GB2312_TEXT)
@@ -109,6 +147,18 @@ def cases() -> dict[str, tuple[bytes, str]]:
                                   bom=True), GBK_TEXT),
         "identity_h_japan1": (pdf(type0("Identity-H", ordering="Japan1"),
                                   [hex_string(identity)]), ""),
+        "form_xobject": (pdf(type0("GBK-EUC-H"), [hex_string(GBK_TEXT.encode("gbk"))],
+                             form=True, page_text=b"- 1 -"), GBK_TEXT + "-1-"),
+        "font_without_type": (pdf(type0("GBK-EUC-H", typed=False, to_unicode="/ToUnicode 6 0 R "),
+                                  [hex_string(b"".join(codes))], extra=[to_unicode]), remapped),
+        "unreadable_body_readable_page_number": (
+            pdf(type0("Identity-H", ordering="Identity"), [hex_string(identity)],
+                page_text=b"- 1 -"), ""),
+        "gbt_euc_h": (pdf(type0("GBT-EUC-H"), [hex_string("判决".encode("gb2312"))]),
+                      ""),
+        "tounicode_range_bomb": (
+            pdf(type0("Identity-H", to_unicode="/ToUnicode 6 0 R "), [hex_string(identity)],
+                extra=[range_bomb()]), ""),
     }
 
 
@@ -126,12 +176,62 @@ def reportlab_case(path: pathlib.Path) -> str:
     return GB2312_TEXT
 
 
+def corpus(out: pathlib.Path, count: int, source: pathlib.Path) -> None:
+    """`count` judgments' texts (LeCaRD candidates, read by path) as PDFs, each in one of the
+    font kinds above in turn, 28 characters a line, with the text each must give."""
+    import json
+
+    cids = unicode_to_cid()
+    kinds = ["gb18030", "gbk2k", "utf16", "identity", "reportlab"]
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line]
+    for i, row in enumerate(rows[:count]):
+        text = "".join(row["text"].split())[:600]
+        kind = kinds[i % len(kinds)]
+        if kind == "identity":
+            text = "".join(c for c in text if ord(c) in cids)
+        lines = [text[k:k + 28] for k in range(0, len(text), 28)]
+        name = out / f"doc{i:04d}_{kind}"
+        if kind == "reportlab":
+            reportlab_lines(name.with_suffix(".pdf"), lines)
+        else:
+            cmap, encode = {
+                "gb18030": ("GBK-EUC-H", lambda t: t.encode("gb18030")),
+                "gbk2k": ("GBK2K-H", lambda t: t.encode("gb18030")),
+                "utf16": ("UniGB-UTF16-H", lambda t: t.encode("utf-16-be")),
+                "identity": ("Identity-H",
+                             lambda t: b"".join(cids[ord(c)].to_bytes(2, "big") for c in t)),
+            }[kind]
+            name.with_suffix(".pdf").write_bytes(
+                pdf(type0(cmap), [hex_string(encode(line)) for line in lines]))
+        name.with_suffix(".txt").write_text("\n".join(lines), encoding="utf-8")
+
+
+def reportlab_lines(path: pathlib.Path, lines: list[str]) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 14)
+    for n, line in enumerate(lines):
+        c.drawString(40, 800 - 20 * n, line)
+    c.save()
+
+
 def main() -> None:
+    if sys.argv[1] == "--corpus":
+        out = pathlib.Path(sys.argv[2])
+        out.mkdir(parents=True, exist_ok=True)
+        corpus(out, int(sys.argv[3]), pathlib.Path(sys.argv[4]))
+        return
     out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     for name, (data, text) in cases().items():
         (out / f"{name}.pdf").write_bytes(data)
         (out / f"{name}.txt").write_text(text, encoding="utf-8")
+        if name in REFUSED:
+            (out / f"{name}.err").write_text(REFUSED[name], encoding="utf-8")
     text = reportlab_case(out / "reportlab_unigb_ucs2.pdf")
     (out / "reportlab_unigb_ucs2.txt").write_text(text, encoding="utf-8")
 

@@ -256,7 +256,12 @@ pub fn charge_fonts(document: &Document, page: ObjectId) -> Result<(), LoadError
                     )) => return Err(budget.stream_over().into()),
                     Err(_) => continue,
                 };
-                let known = (map.len() as u64, crate::scan::values(&map));
+                // Tokens, plus the entries its bfranges stand for (what lopdf will build).
+                let entries = crate::scan::cmap_range_entries(&map);
+                let known = (
+                    map.len() as u64,
+                    crate::scan::values(&map).saturating_add(entries),
+                );
                 sizes.insert(id, known);
                 known
             }

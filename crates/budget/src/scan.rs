@@ -35,6 +35,60 @@ pub fn values(data: &[u8]) -> u64 {
     walk(data, false).values
 }
 
+/// The code-to-Unicode entries a CMap's `bfrange` sections stand for (Σ hi − lo + 1, saturating):
+/// lopdf's ToUnicode reader builds every one of them, so `<00000000> <FFFFFFFF>` in a few bytes
+/// would make 4.3 billion. Charged as values before the map is read.
+pub fn cmap_range_entries(map: &[u8]) -> u64 {
+    let begin = memmem::Finder::new(b"beginbfrange");
+    let end = memmem::Finder::new(b"endbfrange");
+    let mut total = 0u64;
+    let mut at = 0;
+    while let Some(found) = begin.find(&map[at..]) {
+        let start = at + found + b"beginbfrange".len();
+        let stop = end.find(&map[start..]).map_or(map.len(), |n| start + n);
+        total = total.saturating_add(range_entries(&map[start..stop]));
+        at = stop;
+    }
+    total
+}
+
+/// Σ hi − lo + 1 over the `<lo> <hi> dst` entries of one `bfrange` section (dst a hex string or
+/// an array of them).
+fn range_entries(section: &[u8]) -> u64 {
+    let (mut total, mut codes, mut i) = (0u64, Vec::with_capacity(2), 0);
+    while i < section.len() {
+        match section[i] {
+            b'<' => {
+                let close = memchr::memchr(b'>', &section[i..]).map_or(section.len(), |n| i + n);
+                if codes.len() < 2 {
+                    codes.push(hex_value(&section[i + 1..close]));
+                } else {
+                    codes.clear();
+                }
+                if let [lo, hi] = codes[..] {
+                    total = total.saturating_add(hi.saturating_sub(lo).saturating_add(1));
+                }
+                i = close + 1;
+            }
+            b'[' => {
+                codes.clear();
+                i = memchr::memchr(b']', &section[i..]).map_or(section.len(), |n| i + n + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    total
+}
+
+fn hex_value(digits: &[u8]) -> u64 {
+    digits
+        .iter()
+        .filter_map(|d| char::from(*d).to_digit(16))
+        .fold(0u64, |v, d| {
+            v.saturating_mul(16).saturating_add(u64::from(d))
+        })
+}
+
 /// Counts the values of a whole PDF file, skipping stream data (from the `stream` keyword to
 /// `endstream`), and notes an `/Encrypt` entry.
 pub fn outline(pdf: &[u8]) -> Outline {
@@ -116,6 +170,23 @@ fn skip_string(data: &[u8], from: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cmap_ranges_count_the_entries_they_stand_for() {
+        let map =
+            b"2 beginbfrange\n<0000> <00FF> <0041>\n<8140> <8141> [<4E2D> <6587>]\nendbfrange\n\
+                    1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange";
+        assert_eq!(cmap_range_entries(map), 256 + 2 + 0x1_0000_0000);
+        assert_eq!(
+            cmap_range_entries(b"1 beginbfchar <01> <0041> endbfchar"),
+            0
+        );
+        // A range written high to low stands for one entry, not a wrapped-around count.
+        assert_eq!(
+            cmap_range_entries(b"beginbfrange <FF> <00> <41> endbfrange"),
+            1
+        );
+    }
 
     #[test]
     fn values_are_tokens_and_stream_data_is_skipped() {

@@ -236,11 +236,8 @@ fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), &'sta
     if case_type.chars().count() > 6 {
         return Err("the case type is longer than six characters");
     }
-    if case_type_category(&case_type).is_none() {
-        return Err(
-            "the case type is not one of the SPC's 类型代字 (人民法院案件类型及其代字标准; e.g. 民初, 刑终, 执, 财保)",
-        );
-    }
+    // A code the table lacks (courts add codes: 民诉前调 came years after the standard) is kept
+    // and classed as other, not refused: a lawyer must be able to file on any real case.
     Ok((case_type, i))
 }
 
@@ -488,8 +485,10 @@ mod tests {
         let procedure = |n: &str| CaseNumber::parse(n).unwrap().procedure();
         assert_eq!(procedure("（2026）鄂06破申1号"), Procedure::Other);
         assert_eq!(procedure("（2026）鄂06清终1号"), Procedure::SecondInstance);
-        let err = CaseNumber::parse("（2026）鄂06民出1号").unwrap_err();
-        assert!(err.reason.contains("类型代字"), "{}", err.reason);
+        // Codes outside the table are accepted, as other.
+        assert_eq!(category("（2024）浙02民诉前调595号"), CaseCategory::Civil);
+        assert_eq!(category("（2022）最高法商初7号"), CaseCategory::Civil);
+        assert_eq!(category("（2026）鄂06某新1号"), CaseCategory::Other);
         assert_eq!(case_type_category("知刑初"), None);
     }
 

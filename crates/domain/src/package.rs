@@ -15,9 +15,14 @@ const OFFICE_DOCUMENT: [&str; 2] = [
     "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
 ];
 
-/// The content type of a WordprocessingML main document part (ECMA-376 Part 1 §11.3.10).
-const WORD_MAIN: &str =
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
+/// The content types of a WordprocessingML main document part (ECMA-376 Part 1 §11.3.10): a
+/// document, a template, and their macro-enabled forms, which Word opens alike.
+const WORD_MAIN: [&str; 4] = [
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+];
 
 /// Largest `_rels/.rels`, `[Content_Types].xml` or `OFD.xml` read to judge a package, in bytes.
 pub const MAX_JUDGED_PART: u64 = 1 << 20;
@@ -36,11 +41,12 @@ pub fn classify_zip<'a>(
             .then_some(MediaType::Ofd);
     }
     let main = main_document_part(&read("_rels/.rels")?)?;
-    if !names.iter().any(|n| *n == main) {
-        return None;
-    }
+    // Part names compare without case (ECMA-376 Part 2 §9.1.1.1).
+    let main = names.iter().find(|n| n.eq_ignore_ascii_case(&main))?;
     let types = read("[Content_Types].xml")?;
-    (content_type(&types, &main)? == WORD_MAIN).then_some(MediaType::Docx)
+    WORD_MAIN
+        .contains(&content_type(&types, main)?.as_str())
+        .then_some(MediaType::Docx)
 }
 
 /// The part an OPC package's `officeDocument` relationship names (in `_rels/.rels`), as a ZIP
@@ -165,6 +171,18 @@ mod tests {
         assert_eq!(classify(&docx), Some(MediaType::Docx));
         // The relationship names a part that is not there, or a part of another kind.
         assert_eq!(classify(&docx[..2]), None);
+        // Part names compare without case; a macro-enabled document is a Word document too.
+        let upper = RELS.replace("/word/document2.xml", "/Word/Document2.XML");
+        let docm = TYPES.replace(
+            "vnd.openxmlformats-officedocument.wordprocessingml.document.main",
+            "vnd.ms-word.document.macroEnabled.main",
+        );
+        let odd = [
+            ("_rels/.rels", upper.as_str()),
+            ("[Content_Types].xml", &docm),
+            docx[2],
+        ];
+        assert_eq!(classify(&odd), Some(MediaType::Docx));
         let sheet = TYPES.replace("wordprocessingml.document.main", "spreadsheetml.sheet.main");
         assert_eq!(
             classify(&[docx[0], ("[Content_Types].xml", &sheet), docx[2]]),

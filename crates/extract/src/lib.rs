@@ -19,6 +19,7 @@ use quick_xml::Reader;
 
 mod ofd;
 mod pdf_text;
+mod pdf_walk;
 use quick_xml::events::Event;
 use std::io::{BufReader, Cursor};
 
@@ -238,7 +239,13 @@ fn docx(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
             .map(|_| rels)
     });
     let main = match rels {
-        Some(Ok(rels)) => ecenter_domain::package::main_document_part(&rels),
+        Some(Ok(rels)) => ecenter_domain::package::main_document_part(&rels).and_then(|main| {
+            // Part names compare without case (ECMA-376 Part 2 §9.1.1.1).
+            let mut names = archive.file_names();
+            names
+                .find(|n| n.eq_ignore_ascii_case(&main))
+                .map(str::to_string)
+        }),
         Some(Err(e)) => return Err(io_error("DOCX", e)),
         None => None,
     };
@@ -261,7 +268,7 @@ fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
     let document = load(without_bom(bytes)).map_err(from)?;
     let budget = ecenter_budget::current();
     let pages = ecenter_budget::pdf::pages(&document, &budget).map_err(from)?;
-    let mut unreadable = None;
+    let mut tally = pdf_walk::Tally::default();
     for page in pages {
         if text.full() {
             break;
@@ -270,17 +277,21 @@ fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
         charge_fonts(&document, page).map_err(from)?;
         let content = page_content(&document, page).map_err(from)?;
         let mut page_text = String::new();
-        pdf_text::page_text(&document, page, &content, &mut page_text, &mut unreadable)
-            .map_err(damaged("PDF"))?;
+        pdf_walk::page_text(&document, page, &content, &mut page_text, &mut tally)?;
         text.push(&page_text);
     }
-    match unreadable {
-        Some(why) if text.out.trim().is_empty() => Err(ExtractError::Damaged {
+    if tally.mostly_unreadable(!text.out.trim().is_empty()) {
+        return Err(ExtractError::Damaged {
             kind: "PDF",
-            reason: format!("its text cannot be decoded: {why}"),
-        }),
-        _ => Ok(()),
+            reason: format!(
+                "{} of its {} bytes of text cannot be decoded: {}",
+                tally.unreadable,
+                tally.shown,
+                tally.why.unwrap_or_default()
+            ),
+        });
     }
+    Ok(())
 }
 
 /// A PDF as its header starts: after a UTF-8 byte-order mark some editors put before `%PDF-`

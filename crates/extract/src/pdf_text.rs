@@ -9,16 +9,15 @@
 //! names an encoding, and refuses every predefined CJK CMap except the two UTF-16 ones ("invalid
 //! character encoding"). Its decoders are used here; choosing one per font is this module's job.
 //!
-//! Text in a font no method can read is an error only when it leaves the document without text:
-//! a filing whose words cannot be read must say so rather than silently match nothing.
+//! Text in a font no method can read is an error when it is most of what the document shows
+//! (see `pdf_walk`): a filing whose words cannot be read must say so rather than silently match
+//! nothing, or match on its page numbers alone.
 
-use lopdf::content::Content;
-use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
-use std::collections::BTreeMap;
+use lopdf::{Dictionary, Document, Encoding, Object};
 use std::sync::OnceLock;
 
 /// How one font's string bytes become characters.
-enum Decoder<'a> {
+pub(crate) enum Decoder<'a> {
     /// lopdf's own decoding: a `ToUnicode` map or a simple font's encoding.
     Lopdf(Encoding<'a>),
     /// A GB-family CMap: the codes are the GB 18030 (⊃ GBK ⊃ GB 2312) byte sequences.
@@ -34,7 +33,29 @@ enum Decoder<'a> {
 }
 
 impl Decoder<'_> {
-    fn push(&self, bytes: &[u8], out: &mut String) -> bool {
+    /// Appends the text of `bytes` to `out`; `false` (and nothing appended) when it does not
+    /// decode, or decodes to mostly U+FFFD (codes a partial map does not cover).
+    pub(crate) fn push(&self, bytes: &[u8], out: &mut String) -> bool {
+        let before = out.len();
+        let decoded = self.push_raw(bytes, out);
+        let added = &out[before..];
+        let replaced = added.chars().filter(|c| *c == '\u{FFFD}').count();
+        if !decoded || replaced * 2 > added.chars().count() {
+            out.truncate(before);
+            return false;
+        }
+        true
+    }
+
+    /// Why this font cannot be read, when that is known before any text is shown.
+    pub(crate) fn unreadable(&self) -> Option<&str> {
+        match self {
+            Decoder::Unreadable(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    fn push_raw(&self, bytes: &[u8], out: &mut String) -> bool {
         match self {
             Decoder::Lopdf(encoding) => encoding.write_to_string(bytes, out).is_ok(),
             Decoder::Gb18030 => push_decoded(encoding_rs::GB18030, bytes, out),
@@ -49,22 +70,16 @@ impl Decoder<'_> {
     }
 }
 
+/// Malformed sequences become U+FFFD, which [`Decoder::push`] weighs.
 fn push_decoded(encoding: &'static encoding_rs::Encoding, bytes: &[u8], out: &mut String) -> bool {
-    let (text, malformed) = encoding.decode_without_bom_handling(bytes);
-    out.push_str(&text);
-    !malformed
+    out.push_str(&encoding.decode_without_bom_handling(bytes).0);
+    true
 }
 
-/// The predefined CMaps whose codes are GB 18030 byte sequences (Adobe-GB1 ordering).
-const GB_CMAPS: &[&str] = &[
-    "GB-EUC",
-    "GBpc-EUC",
-    "GBK-EUC",
-    "GBKp-EUC",
-    "GBK2K",
-    "GBT-EUC",
-    "GBTpc-EUC",
-];
+/// The predefined CMaps whose codes are GB 2312 / GBK / GB 18030 byte sequences (Adobe-GB1).
+/// GBT-EUC and GBTpc-EUC are left out: they encode GB/T 12345's traditional characters, which
+/// GB 18030 decoding would turn into simplified ones.
+const GB_CMAPS: &[&str] = &["GB-EUC", "GBpc-EUC", "GBK-EUC", "GBKp-EUC", "GBK2K"];
 
 /// What a predefined CMap name says about its codes, for `font` (a Type0 font dictionary).
 fn predefined(name: &[u8], font: &Dictionary, document: &Document) -> Option<Decoder<'static>> {
@@ -101,8 +116,34 @@ fn is_type0(font: &Dictionary) -> bool {
     font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice())
 }
 
-/// Chooses the decoder of font `name`; `plain` is the font with its `Encoding` removed (so lopdf
-/// reads its `ToUnicode`), kept by the caller as long as the decoder lives.
+/// A font dictionary as lopdf's decoders need it, kept alive as long as its decoder: `typed` is
+/// the font with `/Type /Font` (some producers leave it out; lopdf insists), `plain` that without
+/// its `Encoding` (so lopdf reads its `ToUnicode`).
+pub(crate) struct FontCopies {
+    name: Vec<u8>,
+    typed: Dictionary,
+    plain: Dictionary,
+}
+
+impl FontCopies {
+    pub(crate) fn new(name: &[u8], font: &Dictionary) -> FontCopies {
+        let mut typed = font.clone();
+        typed.set("Type", Object::Name(b"Font".to_vec()));
+        let mut plain = typed.clone();
+        plain.remove(b"Encoding");
+        FontCopies {
+            name: name.to_vec(),
+            typed,
+            plain,
+        }
+    }
+
+    pub(crate) fn decoder<'a>(&'a self, document: &'a Document) -> Decoder<'a> {
+        decoder(&self.name, &self.typed, &self.plain, document)
+    }
+}
+
+/// Chooses the decoder of font `name`.
 fn decoder<'a>(
     name: &[u8],
     font: &'a Dictionary,
@@ -126,7 +167,10 @@ fn decoder<'a>(
             )),
         };
     }
-    let cmap = font.get(b"Encoding").and_then(Object::as_name).ok();
+    let cmap = font
+        .get_deref(b"Encoding", document)
+        .and_then(Object::as_name)
+        .ok();
     match cmap.and_then(|c| predefined(c, font, document)) {
         Some(decoder) => decoder,
         None => Decoder::Unreadable(format!(
@@ -163,86 +207,4 @@ fn adobe_gb1() -> Option<&'static Encoding<'static>> {
             matches!(encoding, Encoding::UnicodeMapEncoding(_)).then_some(encoding)
         })
         .as_ref()
-}
-
-/// The text of one page whose (inflated) content stream is `content`, pushed onto `out`;
-/// `unreadable` gets the first reason a font's text could not be read.
-pub(crate) fn page_text(
-    document: &Document,
-    page: ObjectId,
-    content: &[u8],
-    out: &mut String,
-    unreadable: &mut Option<String>,
-) -> Result<(), String> {
-    let fonts = document.get_page_fonts(page).map_err(|e| e.to_string())?;
-    let plain: BTreeMap<&[u8], Dictionary> = fonts
-        .iter()
-        .map(|(name, font)| {
-            let mut plain = (*font).clone();
-            plain.remove(b"Encoding");
-            (name.as_slice(), plain)
-        })
-        .collect();
-    let decoders: BTreeMap<&[u8], Decoder> = fonts
-        .iter()
-        .map(|(name, font)| {
-            let decoder = decoder(name, font, &plain[name.as_slice()], document);
-            (name.as_slice(), decoder)
-        })
-        .collect();
-    let content = Content::decode(content).map_err(|e| e.to_string())?;
-    let mut current: Option<&Decoder> = None;
-    for operation in &content.operations {
-        let operands = operation.operands.as_slice();
-        match operation.operator.as_str() {
-            "Tf" => {
-                let name = operands.first().and_then(|o| o.as_name().ok());
-                current = name.and_then(|n| decoders.get(n));
-            }
-            "Tj" | "TJ" => show(current, operands, out, unreadable),
-            "'" | "\"" => {
-                new_line(out);
-                let shown = operands
-                    .last()
-                    .map(std::slice::from_ref)
-                    .unwrap_or_default();
-                show(current, shown, out, unreadable);
-            }
-            "T*" | "ET" => new_line(out),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-fn new_line(out: &mut String) {
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-}
-
-/// Shows the strings among `operands` (a `TJ` array's too) in the current font.
-fn show(
-    decoder: Option<&Decoder>,
-    operands: &[Object],
-    out: &mut String,
-    unreadable: &mut Option<String>,
-) {
-    let Some(decoder) = decoder else {
-        unreadable.get_or_insert_with(|| "text is shown before any font is selected".into());
-        return;
-    };
-    for operand in operands {
-        match operand {
-            Object::String(bytes, _) if !decoder.push(bytes, out) => {
-                let why = match decoder {
-                    Decoder::Unreadable(why) => why.clone(),
-                    _ => "a string does not decode in its font's encoding".into(),
-                };
-                unreadable.get_or_insert(why);
-            }
-            Object::Array(items) => show(Some(decoder), items, out, unreadable),
-            _ => {}
-        }
-    }
 }

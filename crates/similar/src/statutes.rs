@@ -110,6 +110,14 @@ fn inserted_number(chars: &[char], at: usize) -> (Option<u32>, usize) {
     while end < chars.len() && is_numeral(chars[end]) {
         end += 1;
     }
+    // 之一般规定 is "the general rule of", not article N之一: a word that goes on after the
+    // numeral is no insertion number.
+    if chars
+        .get(end)
+        .is_some_and(|c| "般些致样切定旦起并同共直".contains(*c))
+    {
+        return (None, at);
+    }
     match parse_number(&chars[at + 1..end].iter().collect::<String>()) {
         Some(n) if n > 0 => (Some(n), end),
         _ => (None, at),
@@ -244,5 +252,7 @@ mod tests {
             vec!["刑法第133条之1第1款", "刑法第287条之2", "刑法第133条"]
         );
         assert_ne!(s[0].article_key(), s[2].article_key());
+        let general = extract("依照《中华人民共和国民法典》第五百七十七条之一般规定");
+        assert_eq!(general[0].to_string(), "民法典第577条");
     }
 }
