@@ -226,17 +226,12 @@ async fn amplification_through_values_fonts_encryption_and_zip_directories_is_re
     let verified = answered("encrypted", court.verify_pdf(verify_request(encrypted))).await;
     refused(verified, Code::InvalidArgument, "encrypted");
 
-    // Page content of bare operands, and one font map used under 2,000 names: FindSimilar by the
-    // filing stops at the values and at the document's bytes.
+    // Page content of bare operands: FindSimilar by the filing stops at the values. One 15 MiB
+    // font map used under 2,000 names is read once (one decoder per font object), so the filing
+    // is answered: the amplification is gone, not only bounded.
     let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
     let mut similar = SimilarCaseServiceClient::new(channel_as(hub.addr, pki.path(), COURT).await);
-    for (n, (kind, says)) in [
-        ("operand-flood", "[parsing] values"),
-        ("font-names", "[parsing] document_bytes"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (n, kind) in ["operand-flood", "font-names"].into_iter().enumerate() {
         let doc = hostile(kind, None);
         let request_id = format!("req-hostile-values-{n}");
         let filing_id =
@@ -246,7 +241,12 @@ async fn amplification_through_values_fonts_encryption_and_zip_directories_is_re
             ..Default::default()
         };
         let found = answered(kind, similar.find_similar(by_filing)).await;
-        refused(found, Code::FailedPrecondition, says);
+        if kind == "operand-flood" {
+            refused(found, Code::FailedPrecondition, "[parsing] values");
+        } else {
+            let answer = found.expect("the font map is read once and the filing answered");
+            assert!(!answer.into_inner().query_truncated);
+        }
     }
 
     // A package whose directory lists 300,000 entries is refused at filing, before it is read.

@@ -25,7 +25,7 @@ GB18030_TEXT = "当事人姓名含扩展字㐀与㑇，判决如下：驳回上�
 
 
 def pdf(font: bytes, shown: list[bytes], bom: bool = False, extra: list[bytes] = (),
-        form: bool = False, page_text: bytes = b"") -> bytes:
+        form: bool = False, page_text: bytes = b"", inherit: bool = False) -> bytes:
     """A one-page PDF whose text is `shown` (PDF string tokens) in font object 4; with `form`,
     drawn through a Form XObject (object 6) as pdfpages does; `page_text` is shown after it in
     Helvetica (object 9), as a page number would be."""
@@ -34,10 +34,15 @@ def pdf(font: bytes, shown: list[bytes], bom: bool = False, extra: list[bytes] =
     fonts = b"/F1 4 0 R /F2 9 0 R"
     page = lines
     if form:
-        page = b"q 1 0 0 1 0 0 cm /Fm1 Do Q"
+        # With `inherit`, the form has no resources and sets no font: it draws in the page's
+        # resources with the font current when it is drawn (§7.8.3, §8.10.1).
+        resources = b"" if inherit else b"/Resources << /Font << /F1 4 0 R >> >> "
+        if inherit:
+            lines = lines.replace(b"/F1 14 Tf ", b"")
+        page = (b"/F1 14 Tf " if inherit else b"") + b"q 1 0 0 1 0 0 cm /Fm1 Do Q"
         extra = [b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] "
-                 b"/Resources << /Font << /F1 4 0 R >> >> /Length %d >>\nstream\n%s\nendstream"
-                 % (len(lines), lines), *extra]
+                 b"%s/Length %d >>\nstream\n%s\nendstream"
+                 % (resources, len(lines), lines), *extra]
     if page_text:
         page += b"\nBT /F2 10 Tf 290 40 Td (%s) Tj ET" % page_text
     xobjects = b"/XObject << /Fm1 6 0 R >>" if form else b""
@@ -112,8 +117,10 @@ REFUSED = {
     "unreadable_body_readable_page_number": "cannot be decoded",
     # GB/T 12345 (traditional) codes: decoding them as GB 18030 would give wrong characters.
     "gbt_euc_h": "GBT-EUC-H",
-    # A ToUnicode map of a few bytes that stands for 4.3 billion entries.
+    # A ToUnicode map of a few bytes that stands for 4.3 billion entries, in plain sight and
+    # behind a comment that says `endbfrange`.
     "tounicode_range_bomb": "[parsing] values",
+    "tounicode_range_bomb_behind_a_comment": "[parsing] values",
 }
 
 
@@ -121,6 +128,14 @@ def range_bomb() -> bytes:
     body = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
             b"1 begincodespacerange <00000000> <FFFFFFFF> endcodespacerange\n"
             b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange\nendcmap end end")
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
+
+
+def range_bomb_behind_a_comment() -> bytes:
+    body = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            b"1 begincodespacerange <00000000> <FFFFFFFF> endcodespacerange\n"
+            b"2 beginbfrange <00> <01> <0041> %endbfrange\n"
+            b"<00000000> <FFFFFFFF> <0041>\nendbfrange\nendcmap end end")
     return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
 
 
@@ -149,6 +164,9 @@ def cases() -> dict[str, tuple[bytes, str]]:
                                   [hex_string(identity)]), ""),
         "form_xobject": (pdf(type0("GBK-EUC-H"), [hex_string(GBK_TEXT.encode("gbk"))],
                              form=True, page_text=b"- 1 -"), GBK_TEXT + "-1-"),
+        "form_in_the_drawers_resources_and_font": (
+            pdf(type0("GBK-EUC-H"), [hex_string(GBK_TEXT.encode("gbk"))], form=True,
+                inherit=True), GBK_TEXT),
         "font_without_type": (pdf(type0("GBK-EUC-H", typed=False, to_unicode="/ToUnicode 6 0 R "),
                                   [hex_string(b"".join(codes))], extra=[to_unicode]), remapped),
         "unreadable_body_readable_page_number": (
@@ -159,6 +177,9 @@ def cases() -> dict[str, tuple[bytes, str]]:
         "tounicode_range_bomb": (
             pdf(type0("Identity-H", to_unicode="/ToUnicode 6 0 R "), [hex_string(identity)],
                 extra=[range_bomb()]), ""),
+        "tounicode_range_bomb_behind_a_comment": (
+            pdf(type0("Identity-H", to_unicode="/ToUnicode 6 0 R "), [hex_string(identity)],
+                extra=[range_bomb_behind_a_comment()]), ""),
     }
 
 

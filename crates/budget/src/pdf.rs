@@ -229,45 +229,23 @@ pub fn page_content(document: &Document, page: ObjectId) -> Result<Vec<u8>, Load
     Ok(content)
 }
 
-/// Charges the ToUnicode maps of `page`'s fonts, inflating each distinct map once to learn its
-/// size; a map used under many names is charged for each name.
-pub fn charge_fonts(document: &Document, page: ObjectId) -> Result<(), LoadError> {
+/// Inflates a font's ToUnicode map (`stream`) within the stream allowance and charges it: its
+/// bytes, its tokens, and the entries its `bfrange`s stand for (what lopdf's reader builds).
+/// `Ok(None)` when the stream does not inflate for another reason than the budget (the font is
+/// then read without it). Call once per distinct map: a reader caches what it builds.
+pub fn charge_to_unicode(stream: &lopdf::Stream) -> Result<Option<Vec<u8>>, LoadError> {
     let budget = crate::current();
-    let fonts = document
-        .get_page_fonts(page)
-        .map_err(|e| LoadError::Damaged(crate::excerpt(&e.to_string(), 300)))?;
-    budget.charge_objects(0)?;
-    let mut sizes: std::collections::HashMap<ObjectId, (u64, u64)> = Default::default();
-    for font in fonts.values() {
-        let Ok(id) = font.get(b"ToUnicode").and_then(Object::as_reference) else {
-            continue;
-        };
-        let (bytes, values) = match sizes.get(&id) {
-            Some(&known) => known,
-            None => {
-                let Ok(stream) = document.get_object(id).and_then(Object::as_stream) else {
-                    continue;
-                };
-                let (allowance, _) = budget.stream_allowance();
-                let map = match stream.get_plain_content_with_limit(allowance as usize) {
-                    Ok(m) => m,
-                    Err(lopdf::Error::Decompress(
-                        lopdf::DecompressError::MemoryLimitExceeded { .. },
-                    )) => return Err(budget.stream_over().into()),
-                    Err(_) => continue,
-                };
-                // Tokens, plus the entries its bfranges stand for (what lopdf will build).
-                let entries = crate::scan::cmap_range_entries(&map);
-                let known = (
-                    map.len() as u64,
-                    crate::scan::values(&map).saturating_add(entries),
-                );
-                sizes.insert(id, known);
-                known
-            }
-        };
-        budget.charge_bytes(bytes)?;
-        budget.charge_values(values)?;
-    }
-    Ok(())
+    budget.check()?;
+    let (allowance, _) = budget.stream_allowance();
+    let map = match stream.get_plain_content_with_limit(allowance as usize) {
+        Ok(m) => m,
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            return Err(budget.stream_over().into());
+        }
+        Err(_) => return Ok(None),
+    };
+    budget.charge_bytes(map.len() as u64)?;
+    let entries = crate::scan::cmap_range_entries(&map);
+    budget.charge_values(crate::scan::values(&map).saturating_add(entries))?;
+    Ok(Some(map))
 }

@@ -39,6 +39,8 @@ pub fn values(data: &[u8]) -> u64 {
 /// lopdf's ToUnicode reader builds every one of them, so `<00000000> <FFFFFFFF>` in a few bytes
 /// would make 4.3 billion. Charged as values before the map is read.
 pub fn cmap_range_entries(map: &[u8]) -> u64 {
+    // Comments (to the end of the line) and strings hide nothing: lopdf skips them too.
+    let map = &without_comments_and_strings(map);
     let begin = memmem::Finder::new(b"beginbfrange");
     let end = memmem::Finder::new(b"endbfrange");
     let mut total = 0u64;
@@ -78,6 +80,25 @@ fn range_entries(section: &[u8]) -> u64 {
         }
     }
     total
+}
+
+/// `data` with `%` comments and `(...)` strings (nesting and escapes followed) blanked out.
+fn without_comments_and_strings(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        match data[i] {
+            b'%' => i = skip_line(data, i),
+            b'(' => i = skip_string(data, i),
+            b => {
+                out.push(b);
+                i += 1;
+                continue;
+            }
+        }
+        out.push(b' ');
+    }
+    out
 }
 
 fn hex_value(digits: &[u8]) -> u64 {
@@ -181,6 +202,10 @@ mod tests {
             cmap_range_entries(b"1 beginbfchar <01> <0041> endbfchar"),
             0
         );
+        // A marker in a comment or a string ends nothing.
+        let hidden = b"1 beginbfrange <00> <01> <0041> %endbfrange\n\
+                       <00000000> <FFFFFFFF> <0041> (endbfrange) endbfrange";
+        assert_eq!(cmap_range_entries(hidden), 2 + 0x1_0000_0000);
         // A range written high to low stands for one entry, not a wrapped-around count.
         assert_eq!(
             cmap_range_entries(b"beginbfrange <FF> <00> <41> endbfrange"),

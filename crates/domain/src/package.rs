@@ -40,7 +40,10 @@ pub fn classify_zip<'a>(
             .is_some_and(|xml| is_ofd_entry(&xml))
             .then_some(MediaType::Ofd);
     }
-    let main = main_document_part(&read("_rels/.rels")?)?;
+    let rels = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case("_rels/.rels"))?;
+    let main = main_document_part(&read(rels)?)?;
     // Part names compare without case (ECMA-376 Part 2 §9.1.1.1).
     let main = names.iter().find(|n| n.eq_ignore_ascii_case(&main))?;
     let types = read("[Content_Types].xml")?;
@@ -178,7 +181,7 @@ mod tests {
             "vnd.ms-word.document.macroEnabled.main",
         );
         let odd = [
-            ("_rels/.rels", upper.as_str()),
+            ("_RELS/.rels", upper.as_str()),
             ("[Content_Types].xml", &docm),
             docx[2],
         ];

@@ -230,14 +230,20 @@ fn docx(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
     // The main part is the one the package relationship names (ECMA-376 Part 2 §9.3), read
     // within the budget like every part.
     let budget = ecenter_budget::current();
-    let rels = archive.by_name("_rels/.rels").ok().map(|entry| {
-        let mut rels = Vec::new();
-        let limit = ecenter_domain::package::MAX_JUDGED_PART;
-        BoundedRead::new(entry, &budget)
-            .take(limit)
-            .read_to_end(&mut rels)
-            .map(|_| rels)
-    });
+    let rels_name = archive
+        .file_names()
+        .find(|n| n.eq_ignore_ascii_case("_rels/.rels"))
+        .map(str::to_string);
+    let rels = rels_name
+        .and_then(|n| archive.by_name(&n).ok())
+        .map(|entry| {
+            let mut rels = Vec::new();
+            let limit = ecenter_domain::package::MAX_JUDGED_PART;
+            BoundedRead::new(entry, &budget)
+                .take(limit)
+                .read_to_end(&mut rels)
+                .map(|_| rels)
+        });
     let main = match rels {
         Some(Ok(rels)) => ecenter_domain::package::main_document_part(&rels).and_then(|main| {
             // Part names compare without case (ECMA-376 Part 2 §9.1.1.1).
@@ -260,7 +266,7 @@ fn docx(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
 }
 
 fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
-    use ecenter_budget::pdf::{LoadError, charge_fonts, load, page_content};
+    use ecenter_budget::pdf::{LoadError, load, page_content};
     let from = |e: LoadError| match e {
         LoadError::Budget(b) => ExtractError::Budget(b),
         e => damaged("PDF")(e.to_string()),
@@ -268,18 +274,20 @@ fn pdf(bytes: &[u8], text: &mut Text) -> Result<(), ExtractError> {
     let document = load(without_bom(bytes)).map_err(from)?;
     let budget = ecenter_budget::current();
     let pages = ecenter_budget::pdf::pages(&document, &budget).map_err(from)?;
-    let mut tally = pdf_walk::Tally::default();
+    let mut reader = pdf_walk::PdfReader::new(&document);
     for page in pages {
         if text.full() {
             break;
         }
-        // Fonts and contents inflated under the budget (and charged) before they are decoded.
-        charge_fonts(&document, page).map_err(from)?;
+        // Contents inflated under the budget (and charged) before they are decoded; fonts and
+        // forms are charged by the reader as it meets them.
         let content = page_content(&document, page).map_err(from)?;
         let mut page_text = String::new();
-        pdf_walk::page_text(&document, page, &content, &mut page_text, &mut tally)?;
+        let room = text.max_chars.saturating_sub(text.chars).saturating_mul(4);
+        reader.page(page, &content, &mut page_text, room.saturating_add(64))?;
         text.push(&page_text);
     }
+    let tally = reader.tally;
     if tally.mostly_unreadable(!text.out.trim().is_empty()) {
         return Err(ExtractError::Damaged {
             kind: "PDF",

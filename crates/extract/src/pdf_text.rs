@@ -13,13 +13,19 @@
 //! (see `pdf_walk`): a filing whose words cannot be read must say so rather than silently match
 //! nothing, or match on its page numbers alone.
 
+use crate::ExtractError;
+use ecenter_budget::pdf::{LoadError, charge_to_unicode};
 use lopdf::{Dictionary, Document, Encoding, Object};
 use std::sync::OnceLock;
 
-/// How one font's string bytes become characters.
-pub(crate) enum Decoder<'a> {
-    /// lopdf's own decoding: a `ToUnicode` map or a simple font's encoding.
-    Lopdf(Encoding<'a>),
+/// How one font's string bytes become characters. Owned, so a reader builds it once per font
+/// and keeps it for the whole document.
+pub(crate) enum Decoder {
+    /// A `ToUnicode` map, read once by lopdf.
+    Map(Encoding<'static>),
+    /// A simple font (`/Type /Font` set, as lopdf insists): lopdf's encoding for it, built per
+    /// string (small tables).
+    Simple(Box<Dictionary>),
     /// A GB-family CMap: the codes are the GB 18030 (⊃ GBK ⊃ GB 2312) byte sequences.
     Gb18030,
     /// `UniGB-UCS2-*` / `UniGB-UTF16-*`: the codes are UTF-16BE.
@@ -32,12 +38,12 @@ pub(crate) enum Decoder<'a> {
     Unreadable(String),
 }
 
-impl Decoder<'_> {
+impl Decoder {
     /// Appends the text of `bytes` to `out`; `false` (and nothing appended) when it does not
     /// decode, or decodes to mostly U+FFFD (codes a partial map does not cover).
-    pub(crate) fn push(&self, bytes: &[u8], out: &mut String) -> bool {
+    pub(crate) fn push(&self, document: &Document, bytes: &[u8], out: &mut String) -> bool {
         let before = out.len();
-        let decoded = self.push_raw(bytes, out);
+        let decoded = self.push_raw(document, bytes, out);
         let added = &out[before..];
         let replaced = added.chars().filter(|c| *c == '\u{FFFD}').count();
         if !decoded || replaced * 2 > added.chars().count() {
@@ -55,19 +61,86 @@ impl Decoder<'_> {
         }
     }
 
-    fn push_raw(&self, bytes: &[u8], out: &mut String) -> bool {
+    fn push_raw(&self, document: &Document, bytes: &[u8], out: &mut String) -> bool {
         match self {
-            Decoder::Lopdf(encoding) => encoding.write_to_string(bytes, out).is_ok(),
+            Decoder::Map(encoding) => encoding.write_to_string(bytes, out).is_ok(),
+            Decoder::Simple(font) => font
+                .get_font_encoding(document)
+                .is_ok_and(|e| e.write_to_string(bytes, out).is_ok()),
             Decoder::Gb18030 => push_decoded(encoding_rs::GB18030, bytes, out),
             Decoder::Utf16Be => push_decoded(encoding_rs::UTF_16BE, bytes, out),
             Decoder::Utf8 => push_decoded(encoding_rs::UTF_8, bytes, out),
-            Decoder::AdobeGb1 => match adobe_gb1() {
-                Some(encoding) => encoding.write_to_string(bytes, out).is_ok(),
-                None => false,
-            },
+            Decoder::AdobeGb1 => adobe_gb1().is_some_and(|e| e.write_to_string(bytes, out).is_ok()),
             Decoder::Unreadable(_) => false,
         }
     }
+
+    /// The decoder of font `name` (its dictionary `font`), its `ToUnicode` map inflated and
+    /// charged to the ambient budget first.
+    pub(crate) fn of(
+        name: &[u8],
+        font: &Dictionary,
+        document: &Document,
+    ) -> Result<Decoder, ExtractError> {
+        let mut typed = font.clone();
+        typed.set("Type", Object::Name(b"Font".to_vec()));
+        if let Some(map) = to_unicode(&typed, document)? {
+            return Ok(map);
+        }
+        let name = String::from_utf8_lossy(name);
+        if !is_type0(font) {
+            return Ok(match typed.get_font_encoding(document) {
+                Ok(_) => Decoder::Simple(Box::new(typed)),
+                Err(e) => Decoder::Unreadable(format!(
+                    "font {name} has an encoding that cannot be read ({e})"
+                )),
+            });
+        }
+        let cmap = font
+            .get_deref(b"Encoding", document)
+            .and_then(Object::as_name)
+            .ok();
+        Ok(match cmap.and_then(|c| predefined(c, font, document)) {
+            Some(decoder) => decoder,
+            None => Decoder::Unreadable(format!(
+                "font {name} has no ToUnicode map and its CMap {} over the {} collection has no \
+                 Unicode mapping this reader knows",
+                cmap.map_or("(embedded)".into(), String::from_utf8_lossy),
+                ordering(font, document).unwrap_or_else(|| "unknown".into())
+            )),
+        })
+    }
+}
+
+/// The font's `ToUnicode` map, charged and read by lopdf (which reads it only when the font
+/// names no encoding, so it is asked about a copy without one); `None` when there is none or
+/// it does not parse.
+fn to_unicode(typed: &Dictionary, document: &Document) -> Result<Option<Decoder>, ExtractError> {
+    let Ok(stream) = typed
+        .get_deref(b"ToUnicode", document)
+        .and_then(Object::as_stream)
+    else {
+        return Ok(None);
+    };
+    let charged = charge_to_unicode(stream).map_err(|e| match e {
+        LoadError::Budget(b) => ExtractError::Budget(b),
+        other => crate::damaged("PDF")(other.to_string()),
+    })?;
+    let Some(inflated) = charged else {
+        return Ok(None);
+    };
+    let mut plain = typed.clone();
+    plain.remove(b"Encoding");
+    Ok(
+        match plain.get_font_encoding_with_limit(document, inflated.len() + 1) {
+            // Owned: nothing in a ToUnicode map borrows from the document.
+            Ok(Encoding::UnicodeMapEncoding(map)) => {
+                Some(Decoder::Map(Encoding::UnicodeMapEncoding(map)))
+            }
+            // lopdf falls back to StandardEncoding when the map does not parse.
+            _ => None,
+        },
+    )
 }
 
 /// Malformed sequences become U+FFFD, which [`Decoder::push`] weighs.
@@ -82,7 +155,7 @@ fn push_decoded(encoding: &'static encoding_rs::Encoding, bytes: &[u8], out: &mu
 const GB_CMAPS: &[&str] = &["GB-EUC", "GBpc-EUC", "GBK-EUC", "GBKp-EUC", "GBK2K"];
 
 /// What a predefined CMap name says about its codes, for `font` (a Type0 font dictionary).
-fn predefined(name: &[u8], font: &Dictionary, document: &Document) -> Option<Decoder<'static>> {
+fn predefined(name: &[u8], font: &Dictionary, document: &Document) -> Option<Decoder> {
     let name = std::str::from_utf8(name).ok()?;
     let base = name
         .strip_suffix("-H")
@@ -114,73 +187,6 @@ fn ordering(font: &Dictionary, document: &Document) -> Option<String> {
 
 fn is_type0(font: &Dictionary) -> bool {
     font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice())
-}
-
-/// A font dictionary as lopdf's decoders need it, kept alive as long as its decoder: `typed` is
-/// the font with `/Type /Font` (some producers leave it out; lopdf insists), `plain` that without
-/// its `Encoding` (so lopdf reads its `ToUnicode`).
-pub(crate) struct FontCopies {
-    name: Vec<u8>,
-    typed: Dictionary,
-    plain: Dictionary,
-}
-
-impl FontCopies {
-    pub(crate) fn new(name: &[u8], font: &Dictionary) -> FontCopies {
-        let mut typed = font.clone();
-        typed.set("Type", Object::Name(b"Font".to_vec()));
-        let mut plain = typed.clone();
-        plain.remove(b"Encoding");
-        FontCopies {
-            name: name.to_vec(),
-            typed,
-            plain,
-        }
-    }
-
-    pub(crate) fn decoder<'a>(&'a self, document: &'a Document) -> Decoder<'a> {
-        decoder(&self.name, &self.typed, &self.plain, document)
-    }
-}
-
-/// Chooses the decoder of font `name`.
-fn decoder<'a>(
-    name: &[u8],
-    font: &'a Dictionary,
-    plain: &'a Dictionary,
-    document: &'a Document,
-) -> Decoder<'a> {
-    let composite = is_type0(font);
-    if font.has(b"ToUnicode")
-        && let Ok(encoding) = plain.get_font_encoding(document)
-        // lopdf falls back to StandardEncoding when the map does not parse.
-        && matches!(encoding, Encoding::UnicodeMapEncoding(_))
-    {
-        return Decoder::Lopdf(encoding);
-    }
-    if !composite {
-        return match font.get_font_encoding(document) {
-            Ok(encoding) => Decoder::Lopdf(encoding),
-            Err(e) => Decoder::Unreadable(format!(
-                "font {} has an encoding that cannot be read ({e})",
-                String::from_utf8_lossy(name)
-            )),
-        };
-    }
-    let cmap = font
-        .get_deref(b"Encoding", document)
-        .and_then(Object::as_name)
-        .ok();
-    match cmap.and_then(|c| predefined(c, font, document)) {
-        Some(decoder) => decoder,
-        None => Decoder::Unreadable(format!(
-            "font {} has no ToUnicode map and its CMap {} over the {} collection has no \
-             Unicode mapping this reader knows",
-            String::from_utf8_lossy(name),
-            cmap.map_or("(embedded)".into(), String::from_utf8_lossy),
-            ordering(font, document).unwrap_or_else(|| "unknown".into())
-        )),
-    }
 }
 
 /// Adobe-GB1 CID → Unicode, read once from the vendored CMap through lopdf's `ToUnicode` reader.

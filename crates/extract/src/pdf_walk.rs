@@ -1,16 +1,21 @@
-//! Walks a page's content the way a viewer draws it, for its text: text-showing operators in the
-//! current font (`Tf`, saved and restored with the graphics state by `q`/`Q`), and Form XObjects
-//! drawn with `Do` (ISO 32000-1 §8.10) — pdfpages, imposition tools and stamping tools wrap whole
-//! pages in forms — with the form's own resources, or the page's when it has none, at most
-//! [`MAX_FORM_DEPTH`] forms deep. Every form's content is inflated under the budget and charged
-//! each time it is drawn, so a form drawn a million times meets the document's limit.
+//! Walks a document's pages the way a viewer draws them, for their text: text-showing operators
+//! in the current font (`Tf`, saved and restored with the graphics state by `q`/`Q`, and handed
+//! to the forms drawn), and Form XObjects drawn with `Do` (ISO 32000-1 §8.10) — pdfpages,
+//! imposition and stamping tools wrap whole pages in forms — in the form's own resources, or in
+//! those of whatever draws it when it has none (§7.8.3), at most [`MAX_FORM_DEPTH`] forms deep.
+//!
+//! Everything is charged to the ambient budget before it is worked on: each font's ToUnicode map
+//! once per document (decoders are kept by font object), each form's content every time it is
+//! drawn (bytes and tokens), so a form drawn a million times meets the document's limits; and a
+//! page stops once it holds the text the caller asked for.
 
-use crate::pdf_text::{Decoder, FontCopies};
+use crate::pdf_text::Decoder;
 use crate::{ExtractError, damaged};
 use ecenter_budget::Budget;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// Forms inside forms deeper than this are not drawn (their text is not read).
 pub(crate) const MAX_FORM_DEPTH: usize = 8;
@@ -33,18 +38,19 @@ impl Tally {
     }
 }
 
-/// One resource scope (the page, or a form with resources of its own): its fonts, as indexes
-/// into the decoders, and its forms by name.
-#[derive(Default, Clone)]
-struct Scope {
-    fonts: BTreeMap<Vec<u8>, usize>,
-    forms: BTreeMap<Vec<u8>, ObjectId>,
+/// A font as a resource dictionary names it.
+enum FontSlot {
+    /// An indirect font: its decoder is kept by object, for the whole document.
+    Shared(ObjectId),
+    /// A font written inside the resource dictionary.
+    Inline(Rc<Decoder>),
 }
 
-/// The scopes reachable from a page through its resources, and copies of every font in them.
-struct Resources {
-    copies: Vec<FontCopies>,
-    scopes: HashMap<Option<ObjectId>, Scope>,
+/// One resource scope (a page, or a form with resources of its own): fonts and forms by name.
+#[derive(Default)]
+struct Scope {
+    fonts: BTreeMap<Vec<u8>, FontSlot>,
+    forms: BTreeMap<Vec<u8>, ObjectId>,
 }
 
 fn dict<'a>(document: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
@@ -55,158 +61,142 @@ fn dict<'a>(document: &'a Document, object: &'a Object) -> Option<&'a Dictionary
     }
 }
 
-/// Adds the fonts and forms of the resource dictionary `resources` to `scope`.
-fn add_resources(
-    document: &Document,
-    resources: &Dictionary,
-    scope: &mut Scope,
-    copies: &mut Vec<FontCopies>,
-) {
-    let entries = |key: &[u8]| {
-        resources
-            .get(key)
-            .ok()
-            .and_then(|o| dict(document, o))
-            .map(|d| d.iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
-    for (name, font) in entries(b"Font") {
-        if let Some(font) = dict(document, font) {
-            scope.fonts.insert(name.clone(), copies.len());
-            copies.push(FontCopies::new(name, font));
-        }
-    }
-    for (name, xobject) in entries(b"XObject") {
-        let Ok(id) = xobject.as_reference() else {
-            continue;
-        };
-        let is_form = document
-            .get_object(id)
-            .and_then(Object::as_stream)
-            .is_ok_and(|s| s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form"));
-        if is_form {
-            scope.forms.insert(name.clone(), id);
-        }
-    }
-}
-
-fn resources(document: &Document, page: ObjectId) -> Result<Resources, ExtractError> {
-    let damaged = |e: lopdf::Error| damaged("PDF")(e.to_string());
-    let mut copies = Vec::new();
-    let mut page_scope = Scope::default();
-    for (name, font) in document.get_page_fonts(page).map_err(damaged)? {
-        page_scope.fonts.insert(name.clone(), copies.len());
-        copies.push(FontCopies::new(&name, font));
-    }
-    let (direct, inherited) = document.get_page_resources(page).map_err(damaged)?;
-    let inherited = inherited
-        .iter()
-        .filter_map(|id| document.get_dictionary(*id).ok());
-    for resources in direct.into_iter().chain(inherited) {
-        let mut forms_only = Scope::default();
-        add_resources(document, resources, &mut forms_only, &mut Vec::new());
-        for (name, id) in forms_only.forms {
-            page_scope.forms.entry(name).or_insert(id);
-        }
-    }
-    let mut scopes = HashMap::from([(None, page_scope)]);
-    let mut queue: Vec<(ObjectId, Option<ObjectId>, usize)> = Vec::new();
-    let forms_of = |scope: &Scope, parent, depth| -> Vec<(ObjectId, Option<ObjectId>, usize)> {
-        scope
-            .forms
-            .values()
-            .map(|id| (*id, parent, depth))
-            .collect()
-    };
-    queue.extend(forms_of(&scopes[&None], None, 1));
-    let mut seen = HashSet::new();
-    while let Some((id, parent, depth)) = queue.pop() {
-        if depth > MAX_FORM_DEPTH || !seen.insert(id) {
-            continue;
-        }
-        let stream = document.get_object(id).and_then(Object::as_stream);
-        let own = stream.ok().and_then(|s| s.dict.get(b"Resources").ok());
-        let scope = match own.and_then(|o| dict(document, o)) {
-            Some(resources) => {
-                let mut scope = Scope::default();
-                add_resources(document, resources, &mut scope, &mut copies);
-                scope
-            }
-            None => scopes[&parent].clone(),
-        };
-        queue.extend(forms_of(&scope, Some(id), depth + 1));
-        scopes.insert(Some(id), scope);
-    }
-    Ok(Resources { copies, scopes })
-}
-
-/// The text of one page whose (inflated) content stream is `content`, pushed onto `out`.
-pub(crate) fn page_text(
-    document: &Document,
-    page: ObjectId,
-    content: &[u8],
-    out: &mut String,
-    tally: &mut Tally,
-) -> Result<(), ExtractError> {
-    let resources = resources(document, page)?;
-    let decoders: Vec<Decoder> = resources
-        .copies
-        .iter()
-        .map(|c| c.decoder(document))
-        .collect();
-    let mut walk = Walk {
-        document,
-        decoders: &decoders,
-        scopes: &resources.scopes,
-        budget: ecenter_budget::current(),
-        out,
-        tally,
-    };
-    walk.run(content, None, 0)
-}
-
-struct Walk<'a, 'd> {
+/// A document being read: its decoders and form scopes, kept across pages, and the tally.
+pub(crate) struct PdfReader<'d> {
     document: &'d Document,
-    decoders: &'a [Decoder<'d>],
-    scopes: &'a HashMap<Option<ObjectId>, Scope>,
-    budget: std::rc::Rc<Budget>,
-    out: &'a mut String,
-    tally: &'a mut Tally,
+    budget: Rc<Budget>,
+    decoders: HashMap<ObjectId, Rc<Decoder>>,
+    form_scopes: HashMap<ObjectId, Rc<Scope>>,
+    /// The length of the page text at which drawing stops.
+    limit: usize,
+    pub(crate) tally: Tally,
 }
 
-impl Walk<'_, '_> {
-    /// Shows the text of `content`, drawn in resource scope `scope`, `depth` forms deep.
+impl<'d> PdfReader<'d> {
+    pub(crate) fn new(document: &'d Document) -> PdfReader<'d> {
+        PdfReader {
+            document,
+            budget: ecenter_budget::current(),
+            decoders: HashMap::new(),
+            form_scopes: HashMap::new(),
+            limit: usize::MAX,
+            tally: Tally::default(),
+        }
+    }
+
+    /// The text of page `page` (its inflated content `content`), pushed onto `out` until it
+    /// holds about `room` more bytes.
+    pub(crate) fn page(
+        &mut self,
+        page: ObjectId,
+        content: &[u8],
+        out: &mut String,
+        room: usize,
+    ) -> Result<(), ExtractError> {
+        let (direct, inherited) = self
+            .document
+            .get_page_resources(page)
+            .map_err(|e| damaged("PDF")(e.to_string()))?;
+        let document = self.document;
+        let inherited = inherited
+            .iter()
+            .filter_map(|id| document.get_dictionary(*id).ok());
+        let mut scope = Scope::default();
+        // The page's own resources first, then its ancestors' (§7.7.3.4): the nearest wins.
+        for resources in direct.into_iter().chain(inherited) {
+            self.add_resources(resources, &mut scope)?;
+        }
+        self.limit = out.len().saturating_add(room);
+        self.run(content, &Rc::new(scope), None, 0, out)
+    }
+
+    /// Adds the fonts and forms of `resources` that `scope` does not name yet.
+    fn add_resources(&self, resources: &Dictionary, scope: &mut Scope) -> Result<(), ExtractError> {
+        let document = self.document;
+        let entries = |key: &[u8]| {
+            resources
+                .get(key)
+                .ok()
+                .and_then(|o| dict(document, o))
+                .map(|d| d.iter().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        for (name, font) in entries(b"Font") {
+            if scope.fonts.contains_key(name) {
+                continue;
+            }
+            let slot = match font {
+                Object::Reference(id) => FontSlot::Shared(*id),
+                Object::Dictionary(d) => FontSlot::Inline(Rc::new(Decoder::of(name, d, document)?)),
+                _ => continue,
+            };
+            scope.fonts.insert(name.clone(), slot);
+        }
+        for (name, xobject) in entries(b"XObject") {
+            if let Ok(id) = xobject.as_reference() {
+                scope.forms.entry(name.clone()).or_insert(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The decoder of the font `name` in `scope`, built (and its map charged) on first use.
+    fn decoder(&mut self, scope: &Scope, name: &[u8]) -> Result<Option<Rc<Decoder>>, ExtractError> {
+        Ok(match scope.fonts.get(name) {
+            None => None,
+            Some(FontSlot::Inline(decoder)) => Some(decoder.clone()),
+            Some(FontSlot::Shared(id)) => {
+                if let Some(decoder) = self.decoders.get(id) {
+                    return Ok(Some(decoder.clone()));
+                }
+                let decoder = match self.document.get_dictionary(*id) {
+                    Ok(font) => Decoder::of(name, font, self.document)?,
+                    Err(_) => Decoder::Unreadable(format!(
+                        "font {} is not a font dictionary",
+                        String::from_utf8_lossy(name)
+                    )),
+                };
+                let decoder = Rc::new(decoder);
+                self.decoders.insert(*id, decoder.clone());
+                Some(decoder)
+            }
+        })
+    }
+
+    /// Shows the text of `content` drawn in `scope` with `font` current, `depth` forms deep.
     fn run(
         &mut self,
         content: &[u8],
-        scope: Option<ObjectId>,
+        scope: &Rc<Scope>,
+        mut font: Option<Rc<Decoder>>,
         depth: usize,
+        out: &mut String,
     ) -> Result<(), ExtractError> {
         let content = Content::decode(content).map_err(|e| damaged("PDF")(e.to_string()))?;
-        let Some(resources) = self.scopes.get(&scope) else {
-            return Ok(());
-        };
-        let (mut font, mut saved): (Option<usize>, Vec<Option<usize>>) = (None, Vec::new());
+        let mut saved: Vec<Option<Rc<Decoder>>> = Vec::new();
         for operation in &content.operations {
+            if out.len() > self.limit {
+                return Ok(());
+            }
             let operands = operation.operands.as_slice();
-            let name = || operands.first().and_then(|o| o.as_name().ok());
+            let name = operands.first().and_then(|o| o.as_name().ok());
             match operation.operator.as_str() {
-                "q" => saved.push(font),
+                "q" => saved.push(font.clone()),
                 "Q" => font = saved.pop().unwrap_or(font),
-                "Tf" => font = name().and_then(|n| resources.fonts.get(n)).copied(),
-                "Tj" | "TJ" => self.show(font, operands),
+                "Tf" => font = name.map_or(Ok(None), |n| self.decoder(scope, n))?,
+                "Tj" | "TJ" => self.show(font.as_deref(), operands, out),
                 "'" | "\"" => {
-                    self.new_line();
+                    new_line(out);
                     let shown = operands
                         .last()
                         .map(std::slice::from_ref)
                         .unwrap_or_default();
-                    self.show(font, shown);
+                    self.show(font.as_deref(), shown, out);
                 }
-                "T*" | "ET" => self.new_line(),
+                "T*" | "ET" => new_line(out),
                 "Do" if depth < MAX_FORM_DEPTH => {
-                    if let Some(form) = name().and_then(|n| resources.forms.get(n)) {
-                        self.form(*form, depth)?;
+                    if let Some(id) = name.and_then(|n| scope.forms.get(n)) {
+                        self.form(*id, scope, font.clone(), depth, out)?;
                     }
                 }
                 _ => {}
@@ -215,35 +205,65 @@ impl Walk<'_, '_> {
         Ok(())
     }
 
-    /// Draws form `id`: its content inflated within the budget and charged.
-    fn form(&mut self, id: ObjectId, depth: usize) -> Result<(), ExtractError> {
+    /// Draws form `id` from `drawer`'s scope: its content inflated within the budget and
+    /// charged, in its own resources or, lacking them, the drawer's.
+    fn form(
+        &mut self,
+        id: ObjectId,
+        drawer: &Rc<Scope>,
+        font: Option<Rc<Decoder>>,
+        depth: usize,
+        out: &mut String,
+    ) -> Result<(), ExtractError> {
         let Ok(stream) = self.document.get_object(id).and_then(Object::as_stream) else {
             return Ok(());
         };
-        let (allowance, _) = self.budget.stream_allowance();
-        let content = stream
-            .get_plain_content_with_limit(allowance as usize)
-            .map_err(|_| ExtractError::Budget(self.budget.stream_over()))?;
-        self.budget.charge_bytes(content.len() as u64)?;
-        self.run(&content, Some(id), depth + 1)
-    }
-
-    fn new_line(&mut self) {
-        if !self.out.is_empty() && !self.out.ends_with('\n') {
-            self.out.push('\n');
+        if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form") {
+            return Ok(()); // an image
         }
+        let (allowance, _) = self.budget.stream_allowance();
+        let content = match stream.get_plain_content_with_limit(allowance as usize) {
+            Ok(content) => content,
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                ..
+            })) => {
+                return Err(ExtractError::Budget(self.budget.stream_over()));
+            }
+            Err(_) => return Ok(()), // a damaged form draws nothing, as in a viewer
+        };
+        self.budget.charge_bytes(content.len() as u64)?;
+        self.budget
+            .charge_values(ecenter_budget::scan::values(&content))?;
+        let scope = match stream
+            .dict
+            .get(b"Resources")
+            .ok()
+            .and_then(|o| dict(self.document, o))
+        {
+            Some(resources) => match self.form_scopes.get(&id) {
+                Some(scope) => scope.clone(),
+                None => {
+                    let mut scope = Scope::default();
+                    self.add_resources(resources, &mut scope)?;
+                    let scope = Rc::new(scope);
+                    self.form_scopes.insert(id, scope.clone());
+                    scope
+                }
+            },
+            None => drawer.clone(),
+        };
+        self.run(&content, &scope, font, depth + 1, out)
     }
 
-    /// Shows the strings among `operands` (a `TJ` array's too) in font `font`.
-    fn show(&mut self, font: Option<usize>, operands: &[Object]) {
+    /// Shows the strings among `operands` (a `TJ` array's too) in `font`.
+    fn show(&mut self, font: Option<&Decoder>, operands: &[Object], out: &mut String) {
         for operand in operands {
             match operand {
                 Object::String(bytes, _) => {
                     self.tally.shown += bytes.len();
-                    let decoder = font.and_then(|f| self.decoders.get(f));
-                    if decoder.is_none_or(|d| !d.push(bytes, self.out)) {
+                    if font.is_none_or(|d| !d.push(self.document, bytes, out)) {
                         self.tally.unreadable += bytes.len();
-                        let why = match decoder {
+                        let why = match font {
                             None => "text is shown in a font the page does not name".into(),
                             Some(d) => d.unreadable().map_or_else(
                                 || "a string does not decode in its font's encoding".into(),
@@ -253,9 +273,15 @@ impl Walk<'_, '_> {
                         self.tally.why.get_or_insert(why);
                     }
                 }
-                Object::Array(items) => self.show(font, items),
+                Object::Array(items) => self.show(font, items, out),
                 _ => {}
             }
         }
+    }
+}
+
+fn new_line(out: &mut String) {
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
     }
 }

@@ -112,9 +112,12 @@ fn inserted_number(chars: &[char], at: usize) -> (Option<u32>, usize) {
     }
     // 之一般规定 is "the general rule of", not article N之一: a word that goes on after the
     // numeral is no insertion number.
-    if chars
-        .get(end)
-        .is_some_and(|c| "般些致样切定旦起并同共直".contains(*c))
+    // (之一定罪 is article N之一 all the same: only words that start with 一 are stopped.)
+    if end == at + 2
+        && chars[at + 1] == '一'
+        && chars
+            .get(end)
+            .is_some_and(|c| "般些致样切旦并同共直".contains(*c))
     {
         return (None, at);
     }
@@ -254,5 +257,8 @@ mod tests {
         assert_ne!(s[0].article_key(), s[2].article_key());
         let general = extract("依照《中华人民共和国民法典》第五百七十七条之一般规定");
         assert_eq!(general[0].to_string(), "民法典第577条");
+        let charged = extract("依照《刑法》第一百三十三条之一定罪处罚，第二百八十七条之二定罪");
+        let keys: Vec<String> = charged.iter().map(Statute::article_key).collect();
+        assert_eq!(keys, vec!["刑法第133条之1", "刑法第287条之2"]);
     }
 }
