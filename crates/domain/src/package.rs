@@ -63,9 +63,10 @@ pub fn main_document_part(rels: &[u8]) -> Option<String> {
         let external = attribute(e, b"TargetMode").is_some_and(|m| m == "External");
         let office = attribute(e, b"Type").is_some_and(|t| OFFICE_DOCUMENT.contains(&t.as_str()));
         if office && !external {
-            found = attribute(e, b"Target").and_then(|t| resolve(&t));
+            found = attribute(e, b"Target").and_then(|t| resolve_part("", &t));
         }
-    })?;
+    })
+    .ok()?;
     found
 }
 
@@ -88,7 +89,8 @@ pub fn content_type(types: &[u8], entry: &str) -> Option<String> {
             by_extension = attribute(e, b"ContentType");
         }
         _ => {}
-    })?;
+    })
+    .ok()?;
     by_name.or(by_extension)
 }
 
@@ -102,23 +104,27 @@ fn is_ofd_entry(xml: &[u8]) -> bool {
         }
         body |= name == b"DocBody";
     });
-    parsed.is_some() && root && body
+    parsed.is_ok() && root && body
 }
 
-/// Calls `f` with the local name and start tag of every element of `xml`; `None` when it does not
-/// parse.
-fn each_element(xml: &[u8], mut f: impl FnMut(&[u8], &BytesStart)) -> Option<()> {
+/// Calls `f` with the local name and start tag of every element of `xml`, to its end or to the
+/// first XML error.
+pub fn each_element(
+    xml: &[u8],
+    mut f: impl FnMut(&[u8], &BytesStart),
+) -> Result<(), quick_xml::Error> {
     let mut reader = Reader::from_reader(xml);
     loop {
-        match reader.read_event().ok()? {
+        match reader.read_event()? {
             Event::Start(e) | Event::Empty(e) => f(e.local_name().as_ref(), &e),
-            Event::Eof => return Some(()),
+            Event::Eof => return Ok(()),
             _ => {}
         }
     }
 }
 
-fn attribute(e: &BytesStart, key: &[u8]) -> Option<String> {
+/// The unescaped value of the attribute whose local name is `key`.
+pub fn attribute(e: &BytesStart, key: &[u8]) -> Option<String> {
     let attribute = e
         .attributes()
         .flatten()
@@ -126,13 +132,15 @@ fn attribute(e: &BytesStart, key: &[u8]) -> Option<String> {
     Some(attribute.unescape_value().ok()?.into_owned())
 }
 
-/// A package relationship's target as a ZIP entry name: relative to the package root, `.` and
-/// `..` resolved; `None` when it leaves the package or is a URI with a scheme.
-fn resolve(target: &str) -> Option<String> {
+/// A part reference as a ZIP entry name: absolute (`/word/document.xml`) from the package root,
+/// else relative to the folder `base` (`""` for the root), `.` and `..` resolved; `None` when it
+/// leaves the package or is a URI with a scheme (OPC Part 2 §9.3, GB/T 33190 §7.3 `ST_Loc`).
+pub fn resolve_part(base: &str, target: &str) -> Option<String> {
     if target.contains("://") || target.starts_with("//") {
         return None;
     }
-    let mut parts: Vec<&str> = Vec::new();
+    let start = if target.starts_with('/') { "" } else { base };
+    let mut parts: Vec<&str> = start.split('/').filter(|s| !s.is_empty()).collect();
     for segment in target.split('/') {
         match segment {
             "" | "." => {}
@@ -196,11 +204,11 @@ mod tests {
     #[test]
     fn part_names_resolve_inside_the_package_only() {
         assert_eq!(
-            resolve("./word/../word/document.xml").as_deref(),
+            resolve_part("", "./word/../word/document.xml").as_deref(),
             Some("word/document.xml")
         );
-        assert_eq!(resolve("../outside.xml"), None);
-        assert_eq!(resolve("http://example.com/document.xml"), None);
+        assert_eq!(resolve_part("", "../outside.xml"), None);
+        assert_eq!(resolve_part("", "http://example.com/document.xml"), None);
         let external = RELS.replace("Target=\"/word", "TargetMode=\"External\" Target=\"/word");
         assert_eq!(main_document_part(external.as_bytes()), None);
     }

@@ -6,6 +6,7 @@
 
 use crate::{ExtractError, Text, damaged, open_zip, part_text, with_kind};
 use ecenter_budget::BoundedRead;
+use ecenter_domain::package::{attribute, resolve_part as resolve};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
@@ -177,33 +178,8 @@ fn read_part(archive: &mut Archive, name: &str) -> Result<Option<Vec<u8>>, Extra
     Ok(Some(bytes))
 }
 
-/// A `BaseLoc` or `DocRoot` as a ZIP entry name: absolute (`/Doc_0/...`) from the package root,
-/// else relative to `base`; `None` when it leaves the package.
-fn resolve(base: &str, location: &str) -> Option<String> {
-    let start = if location.starts_with('/') { "" } else { base };
-    let mut parts: Vec<&str> = start.split('/').filter(|s| !s.is_empty()).collect();
-    for segment in location.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-fn each_element(xml: &[u8], mut f: impl FnMut(&[u8], &BytesStart)) -> Result<(), ExtractError> {
-    let mut reader = Reader::from_reader(xml);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) => f(e.local_name().as_ref(), &e),
-            Ok(Event::Eof) => return Ok(()),
-            Ok(_) => {}
-            Err(e) => return Err(crate::xml_error("OFD", e)),
-        }
-    }
+fn each_element(xml: &[u8], f: impl FnMut(&[u8], &BytesStart)) -> Result<(), ExtractError> {
+    ecenter_domain::package::each_element(xml, f).map_err(|e| crate::xml_error("OFD", e))
 }
 
 /// The text content of every `element` (`DocRoot`) in `xml`.
@@ -223,12 +199,4 @@ fn element_texts(xml: &[u8], element: &[u8]) -> Result<Vec<String>, ExtractError
             Err(e) => return Err(crate::xml_error("OFD", e)),
         }
     }
-}
-
-fn attribute(e: &BytesStart, key: &[u8]) -> Option<String> {
-    let attribute = e
-        .attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)?;
-    Some(attribute.unescape_value().ok()?.into_owned())
 }
