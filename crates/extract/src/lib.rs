@@ -16,12 +16,12 @@
 
 use ecenter_budget::{BoundedRead, Exceeded, excerpt};
 use quick_xml::Reader;
+use quick_xml::events::Event;
+use std::io::{BufReader, Cursor};
 
 mod ofd;
 mod pdf_text;
 mod pdf_walk;
-use quick_xml::events::Event;
-use std::io::{BufReader, Cursor};
 
 /// Why a document's text could not be read.
 #[derive(Debug, thiserror::Error)]

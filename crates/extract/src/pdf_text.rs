@@ -23,9 +23,9 @@ use std::sync::OnceLock;
 pub(crate) enum Decoder {
     /// A `ToUnicode` map, read once by lopdf.
     Map(Encoding<'static>),
-    /// A simple font (`/Type /Font` set, as lopdf insists): lopdf's encoding for it, built per
-    /// string (small tables).
-    Simple(Box<Dictionary>),
+    /// A simple font: the text of each of its 256 one-byte codes, from lopdf's encoding for it
+    /// (built once per font, not per string).
+    Simple(Box<[String]>),
     /// A GB-family CMap: the codes are the GB 18030 (⊃ GBK ⊃ GB 2312) byte sequences.
     Gb18030,
     /// `UniGB-UCS2-*` / `UniGB-UTF16-*`: the codes are UTF-16BE.
@@ -41,9 +41,9 @@ pub(crate) enum Decoder {
 impl Decoder {
     /// Appends the text of `bytes` to `out`; `false` (and nothing appended) when it does not
     /// decode, or decodes to mostly U+FFFD (codes a partial map does not cover).
-    pub(crate) fn push(&self, document: &Document, bytes: &[u8], out: &mut String) -> bool {
+    pub(crate) fn push(&self, bytes: &[u8], out: &mut String) -> bool {
         let before = out.len();
-        let decoded = self.push_raw(document, bytes, out);
+        let decoded = self.push_raw(bytes, out);
         let added = &out[before..];
         let replaced = added.chars().filter(|c| *c == '\u{FFFD}').count();
         if !decoded || replaced * 2 > added.chars().count() {
@@ -61,12 +61,15 @@ impl Decoder {
         }
     }
 
-    fn push_raw(&self, document: &Document, bytes: &[u8], out: &mut String) -> bool {
+    fn push_raw(&self, bytes: &[u8], out: &mut String) -> bool {
         match self {
             Decoder::Map(encoding) => encoding.write_to_string(bytes, out).is_ok(),
-            Decoder::Simple(font) => font
-                .get_font_encoding(document)
-                .is_ok_and(|e| e.write_to_string(bytes, out).is_ok()),
+            Decoder::Simple(table) => {
+                bytes
+                    .iter()
+                    .for_each(|b| out.push_str(&table[usize::from(*b)]));
+                true
+            }
             Decoder::Gb18030 => push_decoded(encoding_rs::GB18030, bytes, out),
             Decoder::Utf16Be => push_decoded(encoding_rs::UTF_16BE, bytes, out),
             Decoder::Utf8 => push_decoded(encoding_rs::UTF_8, bytes, out),
@@ -89,8 +92,13 @@ impl Decoder {
         }
         let name = String::from_utf8_lossy(name);
         if !is_type0(font) {
-            return Ok(match typed.get_font_encoding(document) {
-                Ok(_) => Decoder::Simple(Box::new(typed)),
+            let table = typed.get_font_encoding(document).and_then(|encoding| {
+                (0..=255u8)
+                    .map(|code| encoding.bytes_to_string(&[code]))
+                    .collect::<Result<Box<[String]>, _>>()
+            });
+            return Ok(match table {
+                Ok(table) => Decoder::Simple(table),
                 Err(e) => Decoder::Unreadable(format!(
                     "font {name} has an encoding that cannot be read ({e})"
                 )),

@@ -261,7 +261,7 @@ impl<'d> PdfReader<'d> {
             match operand {
                 Object::String(bytes, _) => {
                     self.tally.shown += bytes.len();
-                    if font.is_none_or(|d| !d.push(self.document, bytes, out)) {
+                    if font.is_none_or(|d| !d.push(bytes, out)) {
                         self.tally.unreadable += bytes.len();
                         let why = match font {
                             None => "text is shown in a font the page does not name".into(),
