@@ -141,6 +141,38 @@ fn unusable_files_and_bad_cases_are_refused(lawyer: &Lawyer, files: &Path, compl
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
 
+/// Checks a case number whose court code the table lacks is filed, with a warning to the lawyer,
+/// and that `status` shows the flag the reviewing court sees.
+fn an_unknown_court_code_is_filed_with_a_warning(lawyer: &Lawyer, complaint: &Path) {
+    let args = [
+        "submit",
+        "--case",
+        "（2026）鄂99民初5号",
+        "--kind",
+        "起诉状",
+    ];
+    let out = lawyer.run(&[&args[..], &[complaint.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    let warned = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        warned.contains("warning") && warned.contains("「鄂99」"),
+        "{warned}"
+    );
+    let filing_id = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.starts_with('F') && w.len() > 8)
+        .unwrap()
+        .to_string();
+    let out = lawyer.run(&["status", &filing_id, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        status["review_flags"][0].as_str().unwrap().contains("鄂99"),
+        "{status}"
+    );
+    let out = lawyer.run(&["status", &filing_id]);
+    assert!(text(&out).contains("待核对"), "{}", text(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing_new() {
     let pki = tempfile::tempdir().unwrap();
@@ -197,8 +229,10 @@ async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing
         serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(receipt["documents"][1]["name"], "证据目录.docx");
 
+    assert!(!printed.contains("warning"), "{printed}");
     refiling_files_nothing_new(&lawyer, &args, &filing_id);
     unusable_files_and_bad_cases_are_refused(&lawyer, files.path(), &complaint);
+    an_unknown_court_code_is_filed_with_a_warning(&lawyer, &complaint);
     hub.stop().await;
 }
 

@@ -460,3 +460,56 @@ async fn health_and_reflection_let_a_generic_client_discover_the_api() {
     }
     hub.stop().await;
 }
+
+/// A case number whose court code the court-code table lacks is filed all the same (the table may
+/// lag a new court) and flagged to the reviewing court; a known code names its court.
+#[tokio::test]
+async fn an_unknown_court_code_is_filed_and_flagged_to_the_reviewing_court() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut court = hub.client(COURT).await;
+    let doc = pdf("motion");
+    let mut filed = Vec::new();
+    for (request_id, case) in [
+        ("req-court-99", "（2026）鄂99民初1号"),
+        ("req-court-06", CASE),
+    ] {
+        let r = submit(
+            &mut lawyer,
+            request_id,
+            case,
+            "答辩状",
+            &[("答辩状.pdf", &doc)],
+        )
+        .await
+        .unwrap()
+        .receipt
+        .unwrap();
+        filed.push(r.filing_id);
+    }
+    let get = |id: &String| pb::GetFilingRequest {
+        filing_id: id.clone(),
+    };
+    let unknown = court.get_filing(get(&filed[0])).await.unwrap().into_inner();
+    assert_eq!(unknown.state(), pb::FilingState::Received);
+    assert_eq!(unknown.case_number.as_ref().unwrap().court, "");
+    assert_eq!(unknown.review_flags.len(), 1, "{:?}", unknown.review_flags);
+    assert!(
+        unknown.review_flags[0].contains("「鄂99」"),
+        "{}",
+        unknown.review_flags[0]
+    );
+    assert!(unknown.review_flags[0].contains("court-code table"));
+    let known = court.get_filing(get(&filed[1])).await.unwrap().into_inner();
+    assert!(known.review_flags.is_empty(), "{:?}", known.review_flags);
+    assert_eq!(known.case_number.unwrap().court, "湖北省襄阳市");
+    // The lawyer's own view carries the same flag, so the efile client can show it.
+    let mine = lawyer
+        .get_filing(get(&filed[0]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(mine.review_flags, unknown.review_flags);
+    hub.stop().await;
+}

@@ -23,6 +23,9 @@ pub fn case_number(c: &CaseNumber) -> pb::CaseNumber {
         case_type: c.case_type.clone(),
         sequence: c.sequence,
         category: c.category().as_str().to_string(),
+        court: ecenter_domain::court_code::court_code(&c.court_code)
+            .map(|e| e.stands_for.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -105,6 +108,12 @@ pub fn filing(f: &Filing) -> pb::Filing {
                 applied_by: a.by.clone(),
                 applied_at: Some(timestamp(a.at)),
             })
+            .collect(),
+        review_flags: f
+            .case_number
+            .as_ref()
+            .and_then(CaseNumber::court_code_flag)
+            .into_iter()
             .collect(),
     }
 }

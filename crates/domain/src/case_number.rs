@@ -129,8 +129,10 @@ pub fn case_type_category(code: &str) -> Option<CaseCategory> {
     .then_some(CaseCategory::IntellectualProperty)
 }
 
-/// 省级行政区 abbreviations that open a court code, plus 兵 (兵团) and 军 (军事法院).
-const PROVINCES: &str = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新兵军";
+/// Characters that may open a court code: the SPC's 省级行政区 abbreviations (内 for 内蒙古, 黔 for
+/// 贵州), 兵 (兵团) and 军 (军事法院), and the everyday 蒙 and 贵 that lawyers type — the parser
+/// reads them all; the court-code table (`court_code`) says which codes are real.
+const PROVINCES: &str = "京津冀晋内蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川黔贵云藏陕甘青宁新兵军";
 
 fn is_cjk(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c)

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod case_number;
+pub mod court_code;
 pub mod effective_service;
 pub mod error;
 pub mod event;

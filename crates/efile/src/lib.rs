@@ -241,6 +241,8 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
     serde_json::json!({
         "filing_id": f.filing_id,
         "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
+        "court": f.case_number.as_ref().map(|c| c.court.clone()),
+        "review_flags": f.review_flags,
         "filing_kind": f.filing_kind,
         "title": f.title,
         "state": code(state.as_str_name(), "FILING_STATE_"),
@@ -609,6 +611,9 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
     }
     if !f.review_comment.is_empty() {
         println!("  court's comment 法院意见: {}", f.review_comment);
+    }
+    for flag in &f.review_flags {
+        println!("  to be checked 待核对: {flag}");
     }
     for d in &f.documents {
         println!(

@@ -221,13 +221,17 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
         json,
         files,
     } = args;
-    if ecenter_domain::CaseNumber::parse(&case).is_err() {
+    let Ok(parsed) = ecenter_domain::CaseNumber::parse(&case) else {
         return Err(Exit(
             1,
             anyhow::anyhow!(
                 "「{case}」 is not a case number like （2026）鄂06民初123号 / 案号格式不正确"
             ),
         ));
+    };
+    if let Some(flag) = parsed.court_code_flag() {
+        // Filed all the same (the table may lag a new court), but the lawyer hears it first.
+        eprintln!("warning 提示: {flag}; the court will be asked to check it");
     }
     let checked = check_files(&files)?;
     let title = title.unwrap_or_else(|| kind.clone());
