@@ -495,6 +495,29 @@ async fn the_index_survives_a_restart_and_is_rebuilt_from_the_log_when_deleted()
     let hub = TestHub::start(data.path()).await;
     let mut c = dev_client(&hub).await;
     assert_eq!(answers(&mut c, &queries).await, before);
+    hub.stop().await;
+
+    // An index an older ecenter wrote (another format): replaced by a rebuild, same answers.
+    let format = data.path().join("similar/format.txt");
+    assert_eq!(
+        std::fs::read_to_string(&format).unwrap(),
+        ecenter_similar::index::FORMAT
+    );
+    std::fs::write(&format, "1").unwrap();
+    let hub = TestHub::start(data.path()).await;
+    let mut c = dev_client(&hub).await;
+    assert_eq!(answers(&mut c, &queries).await, before);
+    assert_eq!(
+        std::fs::read_to_string(&format).unwrap(),
+        ecenter_similar::index::FORMAT
+    );
+    // The old index is kept beside it (it may hold judgments imported outside the log).
+    let aside: Vec<_> = std::fs::read_dir(data.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("similar.format-1-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
 
     // A withdrawn case leaves the answers, and stays out after a restart and after a rebuild. (Its
     // terms still count in BM25's statistics until tantivy merges its segment away, so near-equal
@@ -531,4 +554,74 @@ async fn the_index_survives_a_restart_and_is_rebuilt_from_the_log_when_deleted()
         );
         hub.stop().await;
     }
+}
+
+/// A civil judgment: its cause of action (案由) is read from "…纠纷一案" when the court system
+/// sends none.
+fn civil(id: &str, full: &str) -> pb::IndexCaseRequest {
+    pb::IndexCaseRequest {
+        case: Some(pb::IndexedCase {
+            case_id: id.into(),
+            court: "鄂06".into(),
+            year: 2021,
+            procedure: pb::Procedure::FirstInstance as i32,
+            full_text: full.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn civil_judgments_are_labelled_by_cause_of_action_and_ranked_on_their_claim() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(data.path()).await;
+    let mut c = dev_client(&hub).await;
+    let cases = [
+        (
+            "L1",
+            "原告王某与被告李某民间借贷纠纷一案。原告诉称，被告向原告借款并出具借条，约定还款期限，\
+             到期后被告未归还借款，原告多次催要未果。借款1000000元，原告通过银行转账交付。",
+        ),
+        (
+            "L2",
+            "原告赵某与被告钱某民间借贷纠纷一案。被告因经营需要向原告借钱20000元，案外人提供担保，\
+             原告以现金方式给付，被告写下欠条。",
+        ),
+        (
+            "S1",
+            "原告某商贸有限公司与被告孙某买卖合同纠纷一案。被告向原告购买货物，出具欠条，约定还款期限，\
+             到期后被告未归还货款，原告多次催要未果。",
+        ),
+    ];
+    for (id, text) in cases {
+        let r = c.index_case(civil(id, text)).await.unwrap().into_inner();
+        let expected = if id == "S1" {
+            "买卖合同纠纷"
+        } else {
+            "民间借贷纠纷"
+        };
+        assert_eq!(r.charges, vec![expected.to_string()], "{id}");
+    }
+    let query = "民间借贷纠纷。原告诉称，被告向原告借款25000元并出具借条，约定还款期限，到期后被告未归还\
+                 借款，原告多次催要未果。案外人提供担保，现金交付。";
+    let answer = c
+        .find_similar(by_text(query, None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.query_charges, vec!["民间借贷纠纷".to_string()]);
+    let ids: Vec<&str> = answer.hits.iter().map(|h| h.case_id.as_str()).collect();
+    // The same cause of action first; within it, the loan that shares the guarantee, the cash and
+    // the size of the principal, although the other shares more words.
+    assert_eq!(ids, ["L2", "L1", "S1"], "{answer:?}");
+    assert_eq!(
+        answer.hits[0].shared_charges,
+        vec!["民间借贷纠纷".to_string()]
+    );
+    assert!(answer.hits[2].shared_charges.is_empty());
+    assert!(
+        answer.hits[1].text_score > answer.hits[0].text_score,
+        "{answer:?}"
+    );
+    hub.stop().await;
 }

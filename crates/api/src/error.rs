@@ -233,7 +233,8 @@ fn domain(e: DomainError) -> Status {
 fn similar(e: IndexError) -> Status {
     match e {
         IndexError::BadQuery(m) => Status::invalid_argument(m),
-        IndexError::Tantivy(_) | IndexError::File { .. } => {
+        // Outdated is handled when the hub opens its index; met later, it is the operator's.
+        IndexError::Tantivy(_) | IndexError::File { .. } | IndexError::Outdated { .. } => {
             tracing::error!(error = %e, "similar-case index error");
             Status::internal(
                 "the similar-case index failed; the hub operator has the details in the log",

@@ -60,9 +60,36 @@ fn case_doc(c: &IndexedCase) -> CaseDoc {
 
 impl SimilarIndex {
     /// Opens (or creates) the index in `dir`.
+    ///
+    /// An index another ecenter wrote (another format) is moved aside, not deleted — it may hold
+    /// judgments imported outside the log — and the index is rebuilt from the log, which holds
+    /// every case indexed through the hub.
     pub fn open(dir: &Path) -> Result<SimilarIndex, ecenter_similar::index::IndexError> {
+        let index = match CaseIndex::open(Some(dir), &[]) {
+            Err(ecenter_similar::index::IndexError::Outdated { found, .. }) => {
+                let aside = dir.with_extension(format!(
+                    "format-{}-{}",
+                    found.split_whitespace().next().unwrap_or("none"),
+                    chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+                ));
+                tracing::warn!(
+                    dir = %dir.display(),
+                    moved_to = %aside.display(),
+                    found,
+                    "the similar-case index was written in another format; moved aside, rebuilding it from the log"
+                );
+                std::fs::rename(dir, &aside).map_err(|source| {
+                    ecenter_similar::index::IndexError::File {
+                        path: dir.to_path_buf(),
+                        source,
+                    }
+                })?;
+                CaseIndex::open(Some(dir), &[])?
+            }
+            other => other?,
+        };
         Ok(SimilarIndex {
-            index: CaseIndex::open(Some(dir), &[])?,
+            index,
             applying: tokio::sync::Mutex::new(()),
         })
     }

@@ -72,6 +72,11 @@ struct EvalArgs {
     /// Also print the ablation: BM25 alone, bigrams off, charges first.
     #[arg(long)]
     ablation: bool,
+    /// Also cross-validate the learned and tuned weights with K folds of the given data, and
+    /// print each fold beside the simple methods on the same folds (and the element weights the
+    /// whole split learns).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(2..=50))]
+    folds: Option<u16>,
 }
 
 /// Runs the command line; on failure prints why and exits 1.
@@ -371,6 +376,7 @@ fn eval(a: EvalArgs) -> Result<()> {
         lecard,
         scm,
         ablation,
+        folds,
     } = a;
     if lecard.is_none() && scm.is_none() {
         anyhow::bail!("give --lecard DIR and/or --scm FILE");
@@ -384,6 +390,13 @@ fn eval(a: EvalArgs) -> Result<()> {
                 println!("{name}: {}", data.run(&w)?);
             }
         }
+        if let Some(k) = folds {
+            print_lecard_folds(&ecenter_similar::cv::lecard_folds(
+                &data,
+                usize::from(k),
+                &fused,
+            )?);
+        }
     }
     if let Some(path) = scm {
         let (n, accuracy) = ecenter_similar::eval::cail(&path, &fused)?;
@@ -392,17 +405,86 @@ fn eval(a: EvalArgs) -> Result<()> {
             let (_, words) = ecenter_similar::eval::cail(
                 &path,
                 &Weights {
-                    bigrams: 0.0,
+                    elements: [0.0; ecenter_similar::civil::FEATURES],
                     ..fused
                 },
             )?;
-            println!("bm25-words: cail2019-scm triplets={n} accuracy={words:.4}");
+            println!("text-alone: cail2019-scm triplets={n} accuracy={words:.4}");
+        }
+        if let Some(k) = folds {
+            let data = ecenter_similar::eval::Scm::load(&path, &fused)?;
+            print_scm_folds(&ecenter_similar::cv::scm_folds(
+                &data,
+                usize::from(k),
+                &fused,
+            )?);
         }
     }
     Ok(())
 }
 
-/// The ablation's variants of the fused weights on LeCaRD: BM25 alone, without bigrams, and the
+/// Prints LeCaRD's cross-validated figures: mean ± spread over the test folds.
+fn print_lecard_folds(f: &ecenter_similar::cv::LecardFolds) {
+    println!(
+        "lecard cross-validation ({} folds; mean ± sd over test folds)",
+        f.picked.len()
+    );
+    println!(
+        "{:<34}{:>18}{:>18}{:>18}",
+        "method", "NDCG@10", "NDCG@30", "MAP"
+    );
+    for (name, m) in [
+        ("fused, weights picked per fold", &f.fused),
+        ("BM25 on words alone", &f.bm25),
+        ("shared charges first, then text", &f.charges_first),
+    ] {
+        println!(
+            "{name:<34}{:>18}{:>18}{:>18}",
+            m.ndcg10.to_string(),
+            m.ndcg30.to_string(),
+            m.map.to_string()
+        );
+    }
+    let picked: Vec<String> = f.picked.iter().map(|(c, b)| format!("{c}/{b}")).collect();
+    println!(
+        "charge/bigram weights picked per fold: {}",
+        picked.join(" ")
+    );
+}
+
+/// Prints CAIL2019-SCM's cross-validated accuracies and the element weights the split learns.
+fn print_scm_folds(f: &ecenter_similar::cv::ScmFolds) {
+    println!(
+        "cail2019-scm cross-validation ({} folds; accuracy mean ± sd over test folds)",
+        f.text.folds.len()
+    );
+    for (alpha, s) in &f.fused {
+        println!(
+            "  text + elements, learned (alpha {alpha}): {s}  folds {:.3?}",
+            s.folds
+        );
+    }
+    println!(
+        "  text alone (the fusion's BM25):      {}  folds {:.3?}",
+        f.text, f.text.folds
+    );
+    println!(
+        "  TF-IDF cosine (jieba words):        {}  folds {:.3?}",
+        f.tfidf, f.tfidf.folds
+    );
+    let (alpha, w) = f.chosen;
+    println!(
+        "element weights learned on the whole split (alpha {alpha}), relative to the text score:"
+    );
+    for ((name, meaning, _), w) in ecenter_similar::civil::CUES.iter().zip(w) {
+        println!("  {name:<12} {meaning:<10} {w:+.4}");
+    }
+    println!("  rate_band    利率区间   {:+.4}", w[w.len() - 2]);
+    println!("  principal    本金接近   {:+.4}", w[w.len() - 1]);
+    println!("as an array: {w:?}");
+}
+
+/// The ablation's variants of the fused weights on LeCaRD: BM25 alone, with bigrams, and the
 /// charge (罪名 / 案由) weight from 1 to "charges first".
 fn ablation_weights(fused: Weights) -> [(&'static str, Weights); 6] {
     [
@@ -412,19 +494,22 @@ fn ablation_weights(fused: Weights) -> [(&'static str, Weights); 6] {
                 bigrams: 0.0,
                 charges: 0.0,
                 statutes: 0.0,
-            },
-        ),
-        (
-            "bm25-words+bigrams",
-            Weights {
-                charges: 0.0,
                 ..fused
             },
         ),
         (
-            "fused-words-only",
+            "bm25-words+bigrams-0.5",
             Weights {
-                bigrams: 0.0,
+                bigrams: 0.5,
+                charges: 0.0,
+                statutes: 0.0,
+                ..fused
+            },
+        ),
+        (
+            "fused-with-bigrams-0.5",
+            Weights {
+                bigrams: 0.5,
                 ..fused
             },
         ),

@@ -81,8 +81,8 @@ impl CaseNumber {
         match self.court_code_check() {
             CourtCodeCheck::Known(_) => None,
             CourtCodeCheck::Unknown => Some(format!(
-                "案号 {} 的法院代字「{}」不在法院代字表中：请核对案号后再立案 (court code {} is not \
-                 in the court-code table; check the case number before docketing)",
+                "案号 {} 的法院代字「{}」不在法院代字表中，请核对案号 (court code {} is not in the \
+                 court-code table: check the case number)",
                 self.normalized(),
                 self.court_code,
                 self.court_code

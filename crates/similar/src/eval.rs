@@ -1,6 +1,7 @@
 //! The evaluation harness on the public benchmarks, read from where they lie (never copied into the
 //! project): LeCaRD-style graded pools and CAIL2019-SCM triplets.
 
+use crate::civil::{CivilFacts, FEATURES, element_score, pair_features};
 use crate::index::{CaseDoc, CaseIndex, IndexError, Weights, coverage, fuse};
 use crate::metrics::{Labels, LecardMetrics, evaluate};
 use serde::Deserialize;
@@ -111,8 +112,24 @@ impl Lecard {
 
     /// Ranks every query's labelled pool with `weights` and scores the rankings.
     pub fn run(&self, weights: &Weights) -> Result<LecardMetrics, EvalError> {
+        self.run_on(weights, |_| true)
+    }
+
+    /// The query ids, sorted: the order folds are cut in.
+    pub fn query_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.queries.iter().map(|q| q.id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// Like [`Lecard::run`], on the queries `keep` accepts.
+    pub fn run_on(
+        &self,
+        weights: &Weights,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<LecardMetrics, EvalError> {
         let mut rankings = HashMap::new();
-        for q in &self.queries {
+        for q in self.queries.iter().filter(|q| keep(&q.id)) {
             let Some(pool) = self.labels.get(&q.id) else {
                 continue;
             };
@@ -155,34 +172,101 @@ struct Triplet {
     label: String,
 }
 
-/// CAIL2019-SCM accuracy: is B or C closer to A?
-pub fn cail(path: &Path, weights: &Weights) -> Result<(usize, f64), EvalError> {
-    let triplets: Vec<Triplet> = jsonl(path)?;
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut docs = Vec::new();
-    for t in &triplets {
-        for text in [&t.a, &t.b, &t.c] {
-            if !ids.contains_key(text) {
-                let id = format!("d{}", ids.len());
-                ids.insert(text.clone(), id.clone());
-                docs.push(CaseDoc {
-                    id,
-                    charges: Vec::new(),
-                    text: text.clone(),
-                    statutes: Vec::new(),
-                    ..Default::default()
-                });
+/// One CAIL2019-SCM triplet as the harness sees it: text scores of B and C against A (normalised
+/// by the better of the two, as the fusion does), and each side's civil elements.
+pub struct ScoredTriplet {
+    /// B's and C's text scores over the better one's, in [0, 1].
+    pub text: [f32; 2],
+    /// A's, B's and C's elements.
+    pub facts: [CivilFacts; 3],
+    /// Whether B is the closer one.
+    pub b_closer: bool,
+}
+
+impl ScoredTriplet {
+    /// The fused score of B (0) or C (1) against A.
+    pub fn fused(&self, side: usize, weights: &Weights) -> f32 {
+        self.text[side] + element_score(self.facts[0], self.facts[side + 1], &weights.elements)
+    }
+
+    /// Whether `weights` pick the right candidate (ties go to B, as the original harness did).
+    pub fn right(&self, weights: &Weights) -> bool {
+        (self.fused(0, weights) >= self.fused(1, weights)) == self.b_closer
+    }
+
+    /// The features of B over C: text, then each of `civil::pair_features`.
+    pub fn difference(&self) -> [f32; 1 + FEATURES] {
+        let b = pair_features(self.facts[0], self.facts[1]);
+        let c = pair_features(self.facts[0], self.facts[2]);
+        let mut d = [0.0; 1 + FEATURES];
+        d[0] = self.text[0] - self.text[1];
+        for i in 0..FEATURES {
+            d[i + 1] = b[i] - c[i];
+        }
+        d
+    }
+}
+
+/// CAIL2019-SCM triplets, scored once: the texts of the split are indexed together (so IDF comes
+/// from the split itself) and each A queries its own B and C.
+pub struct Scm {
+    /// The triplets in file order.
+    pub triplets: Vec<ScoredTriplet>,
+    /// The raw texts (A, B, C) of each triplet, for the simple methods.
+    pub texts: Vec<[String; 3]>,
+}
+
+impl Scm {
+    /// Loads and scores the triplets of `path` with the text weights of `weights`.
+    pub fn load(path: &Path, weights: &Weights) -> Result<Scm, EvalError> {
+        let raw: Vec<Triplet> = jsonl(path)?;
+        let mut ids: HashMap<String, String> = HashMap::new();
+        let mut docs = Vec::new();
+        for t in &raw {
+            for text in [&t.a, &t.b, &t.c] {
+                if !ids.contains_key(text) {
+                    let id = format!("d{}", ids.len());
+                    ids.insert(text.clone(), id.clone());
+                    docs.push(CaseDoc {
+                        id,
+                        text: text.clone(),
+                        ..Default::default()
+                    });
+                }
             }
         }
+        let index = CaseIndex::open(None, &[])?;
+        index.add(&docs)?;
+        let mut triplets = Vec::with_capacity(raw.len());
+        for t in &raw {
+            let (b, c) = (ids[&t.b].clone(), ids[&t.c].clone());
+            let scores = index.pool_scores(&t.a, &[b.clone(), c.clone()], weights)?;
+            let best = scores[&b].max(scores[&c]);
+            let norm = |s: f32| if best > 0.0 { s / best } else { 0.0 };
+            triplets.push(ScoredTriplet {
+                text: [norm(scores[&b]), norm(scores[&c])],
+                facts: [&t.a, &t.b, &t.c].map(|x| CivilFacts::of(x)),
+                b_closer: t.label == "B",
+            });
+        }
+        let texts = raw.into_iter().map(|t| [t.a, t.b, t.c]).collect();
+        Ok(Scm { triplets, texts })
     }
-    let index = CaseIndex::open(None, &[])?;
-    index.add(&docs)?;
-    let mut right = 0;
-    for t in &triplets {
-        let (b, c) = (ids[&t.b].clone(), ids[&t.c].clone());
-        let scores = index.pool_scores(&t.a, &[b.clone(), c.clone()], weights)?;
-        let guess = if scores[&b] >= scores[&c] { "B" } else { "C" };
-        right += usize::from(guess == t.label);
+
+    /// Accuracy of `weights` on the triplets whose positions `keep` accepts.
+    pub fn accuracy(&self, weights: &Weights, keep: impl Fn(usize) -> bool) -> f64 {
+        let (mut right, mut n) = (0usize, 0usize);
+        for (_, t) in self.triplets.iter().enumerate().filter(|(i, _)| keep(*i)) {
+            n += 1;
+            right += usize::from(t.right(weights));
+        }
+        right as f64 / n.max(1) as f64
     }
-    Ok((triplets.len(), right as f64 / triplets.len().max(1) as f64))
+}
+
+/// CAIL2019-SCM accuracy of `weights` (text and, for these civil texts, elements): is B or C
+/// closer to A?
+pub fn cail(path: &Path, weights: &Weights) -> Result<(usize, f64), EvalError> {
+    let scm = Scm::load(path, weights)?;
+    Ok((scm.triplets.len(), scm.accuracy(weights, |_| true)))
 }

@@ -39,6 +39,43 @@ pub enum IndexError {
     /// The query is unusable; the message says how to fix it.
     #[error("{0}")]
     BadQuery(String),
+    /// The index in this directory was written by an ecenter that stored or segmented cases
+    /// differently: it must be rebuilt (the hub does so from its log; an imported index is
+    /// imported again).
+    #[error(
+        "{dir}: the similar-case index was built by an older ecenter (format {found:?}, this one \
+         writes {FORMAT:?}); rebuild it: remove the directory and import the judgments again"
+    )]
+    Outdated {
+        /// The index directory.
+        dir: PathBuf,
+        /// The format it records ("" when it records none).
+        found: String,
+    },
+}
+
+/// What the index holds and how its text is analysed; changed whenever either changes, so that an
+/// index is never read with a schema or a segmentation it was not written with.
+pub const FORMAT: &str = "2 (civil elements, causes of action in the dictionary)";
+
+/// File beside the index recording its [`FORMAT`].
+const FORMAT_FILE: &str = "format.txt";
+
+/// Refuses a directory holding an index of another [`FORMAT`]; records the format otherwise.
+fn check_format(dir: &Path) -> Result<(), IndexError> {
+    let file = dir.join(FORMAT_FILE);
+    let found = match std::fs::read_to_string(&file) {
+        Ok(text) => text.trim().to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => return Err(IndexError::File { path: file, source }),
+    };
+    if dir.join("meta.json").exists() && found != FORMAT {
+        return Err(IndexError::Outdated {
+            dir: dir.to_path_buf(),
+            found,
+        });
+    }
+    std::fs::write(&file, FORMAT).map_err(|source| IndexError::File { path: file, source })
 }
 
 /// A judgment as indexed.
@@ -134,7 +171,9 @@ pub struct SearchRequest<'a> {
     pub exclude: Option<&'a str>,
 }
 
-/// Weights of the fusion, tuned on the development split only (see docs/SIMILAR.md).
+/// Weights of the fusion, chosen by cross-validation on the development splits only
+/// (`ecenter-similar eval --folds 10`, docs/SIMILAR.md): 10-fold CV on LeCaRD picks bigrams off
+/// and a charge weight of 2 in most folds; the element weights are learned on CAIL2019-SCM.
 #[derive(Debug, Clone, Copy)]
 pub struct Weights {
     /// Weight of the character-bigram BM25 relative to the word BM25.
@@ -143,14 +182,18 @@ pub struct Weights {
     pub charges: f32,
     /// Weight of the coverage of the query's cited statutes.
     pub statutes: f32,
+    /// Weights of a civil query's element agreements (`civil::pair_features`), learned on
+    /// CAIL2019-SCM's development split; zero turns them off.
+    pub elements: [f32; crate::civil::FEATURES],
 }
 
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            bigrams: 0.5,
+            bigrams: 0.0,
             charges: 2.0,
             statutes: 0.5,
+            elements: crate::civil::WEIGHTS,
         }
     }
 }
@@ -223,6 +266,7 @@ struct Fields {
     procedure: Field,
     charges: Field,
     statutes: Field,
+    civil: Field,
     words: Field,
     bigrams: Field,
     facts: Field,
@@ -247,6 +291,7 @@ fn schema() -> (Schema, Fields) {
         procedure: b.add_text_field("procedure", STRING | STORED),
         charges: b.add_text_field("charges", STRING | STORED | FAST),
         statutes: b.add_text_field("statutes", STRING | STORED | FAST),
+        civil: b.add_u64_field("civil", FAST),
         words: b.add_text_field("words", indexed("legal_jieba")),
         bigrams: b.add_text_field("bigrams", indexed("char_bigrams")),
         facts: b.add_text_field("facts", STORED),
@@ -283,6 +328,7 @@ impl CaseIndex {
                     path: d.to_path_buf(),
                     source,
                 })?;
+                check_format(d)?;
                 dictionary.extend(read_lines(&d.join(DICTIONARY_FILE))?);
                 known.extend(read_lines(&d.join(CHARGES_FILE))?);
                 known.extend(dictionary.iter().cloned());
@@ -304,6 +350,11 @@ impl CaseIndex {
                 jieba.add_word(short, Some(100_000), Some("nz"));
             }
             known.insert(term.to_string());
+        }
+        // Causes of action stay one token and are recognised in queries, as charges are.
+        for cause in crate::civil::causes_of_action() {
+            jieba.add_word(cause, Some(100_000), Some("nz"));
+            known.insert(cause.to_string());
         }
         for c in &dictionary {
             jieba.add_word(c, Some(100_000), Some("nz"));
@@ -364,6 +415,11 @@ impl CaseIndex {
         if let Some(y) = d.year {
             document.add_u64(f.year, u64::from(y));
         }
+        let civil = crate::civil::CivilFacts {
+            criminal: d.charges.iter().any(|c| c.ends_with('罪')),
+            ..crate::civil::CivilFacts::of(&d.text)
+        };
+        document.add_u64(f.civil, civil.pack());
         for c in &d.charges {
             document.add_text(f.charges, c);
         }
@@ -460,7 +516,8 @@ impl CaseIndex {
             .unwrap_or(0))
     }
 
-    /// The charges a judgment convicts of (after 犯) and the statutes it cites: what a case is
+    /// The charges a judgment convicts of (after 犯) or the cause of action it states (…纠纷一案),
+    /// and the statutes it cites: what a case is
     /// indexed with when its court system gave none.
     pub fn judgment_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
         let known: HashSet<String> = self
@@ -475,7 +532,9 @@ impl CaseIndex {
             .map(super::statutes::Statute::article_key)
             .collect();
         statutes.dedup();
-        (crate::charges::extract(text, &known), statutes)
+        let mut labels = crate::charges::extract(text, &known);
+        labels.extend(crate::civil::causes_in(text));
+        (labels, statutes)
     }
 
     /// The charges and statutes a query names (charges as far as the index knows their names, also

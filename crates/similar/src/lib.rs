@@ -4,6 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod charges;
+pub mod civil;
+pub mod cv;
+mod cv_baselines;
 pub mod eval;
 pub mod index;
 pub mod metrics;

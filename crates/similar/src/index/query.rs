@@ -72,6 +72,9 @@ pub(super) struct SegmentLabels {
     /// Ordinals of the query's charges and statutes in this segment's dictionaries.
     pub(super) query_charges: HashMap<u64, String>,
     pub(super) query_statutes: HashMap<u64, String>,
+    /// Each case's packed civil elements (`civil::CivilFacts`); absent in an index written before
+    /// they were kept.
+    pub(super) civil: Option<tantivy::columnar::Column<u64>>,
 }
 
 impl SegmentLabels {
@@ -103,6 +106,7 @@ impl SegmentLabels {
             statutes: statutes_col,
             query_charges,
             query_statutes,
+            civil: reader.fast_fields().u64("civil").ok(),
         })
     }
 
@@ -136,6 +140,12 @@ impl SegmentLabels {
             one(&self.charges, &self.query_charges, query_charges),
             one(&self.statutes, &self.query_statutes, query_statutes),
         ]
+    }
+
+    /// The civil elements of `doc`, as indexed.
+    pub(super) fn civil(&self, doc: DocId) -> crate::civil::CivilFacts {
+        let packed = self.civil.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+        crate::civil::CivilFacts::unpack(packed)
     }
 }
 
@@ -508,6 +518,9 @@ impl CaseIndex {
         let distinct = |v: &[String]| v.iter().collect::<HashSet<_>>().len();
         let (query_charges, query_statutes) =
             (distinct(request.charges), distinct(request.statutes));
+        // A civil query is also compared on its claim's elements (crate::civil).
+        let civil = crate::civil::is_civil(request.charges, request.text)
+            .then(|| crate::civil::CivilFacts::of(request.text));
         let mut labels: HashMap<u32, SegmentLabels> = HashMap::new();
         let mut ranked = Vec::with_capacity(addrs.len());
         for (addr, s) in addrs.into_iter().zip(scored) {
@@ -521,7 +534,13 @@ impl CaseIndex {
             };
             let [(charges, charge_overlap), (statutes, statute_overlap)] =
                 segment.compare(addr.doc_id, query_charges, query_statutes);
-            let fused = fuse(s.score, best, charge_overlap, statute_overlap, weights);
+            // Elements order cases within the query's cause of action, never across causes: a
+            // sales dispute with a guarantee is not a guaranteed loan.
+            let same_cause = query_charges == 0 || charge_overlap > 0.0;
+            let elements = civil.filter(|_| same_cause).map_or(0.0, |q| {
+                crate::civil::element_score(q, segment.civil(addr.doc_id), &weights.elements)
+            });
+            let fused = fuse(s.score, best, charge_overlap, statute_overlap, weights) + elements;
             ranked.push((fused, addr, s, charges, statutes));
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
