@@ -619,6 +619,21 @@ async fn civil_judgments_are_labelled_by_cause_of_action_and_ranked_on_their_cla
         vec!["民间借贷纠纷".to_string()]
     );
     assert!(answer.hits[2].shared_charges.is_empty());
+    // Why: the elements it shares with the query; a case of another cause gets none.
+    for element in ["担保", "现金交付", "借条欠条"] {
+        assert!(
+            answer.hits[0].shared_elements.iter().any(|e| e == element),
+            "{element} in {:?}",
+            answer.hits[0].shared_elements
+        );
+    }
+    assert!(
+        !answer.hits[0]
+            .shared_elements
+            .iter()
+            .any(|e| e == "转账交付")
+    );
+    assert!(answer.hits[2].shared_elements.is_empty(), "{answer:?}");
     assert!(
         answer.hits[1].text_score > answer.hits[0].text_score,
         "{answer:?}"

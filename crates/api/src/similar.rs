@@ -426,6 +426,7 @@ fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
         text_score: h.text_score,
         shared_charges: h.shared_charges,
         shared_statutes: h.shared_statutes,
+        shared_elements: h.shared_elements,
         shared_terms: h
             .shared_terms
             .into_iter()

@@ -286,6 +286,7 @@ fn print_hits_json(hits: &[ecenter_similar::index::Hit]) {
                 "id": h.id, "case_number": h.case_number, "court": h.court, "year": h.year,
                 "procedure": h.procedure, "score": h.score, "bm25": h.text_score,
                 "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
+                "shared_elements": h.shared_elements,
                 "shared_terms": h.shared_terms.iter().map(|t| serde_json::json!({"term": t.term, "weight": t.weight})).collect::<Vec<_>>(),
                 "summary": h.summary,
             })
@@ -295,7 +296,7 @@ fn print_hits_json(hits: &[ecenter_similar::index::Hit]) {
 }
 
 /// Prints the similar cases (类案) found as a ranked table, each with why: shared charges
-/// (同罪名), statutes (同法条) and words (共同词).
+/// (同罪名), statutes (同法条), a civil claim's elements (同要素) and words (共同词).
 fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
     println!(
         "{}{}{:>7} {:>8}  why",
@@ -311,6 +312,9 @@ fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
         }
         if !h.shared_statutes.is_empty() {
             why.push(format!("同法条 {}", h.shared_statutes.join("、")));
+        }
+        if !h.shared_elements.is_empty() {
+            why.push(format!("同要素 {}", h.shared_elements.join("、")));
         }
         if !h.shared_terms.is_empty() {
             let terms: Vec<String> = h

@@ -232,6 +232,21 @@ pub fn pair_features(q: CivilFacts, x: CivilFacts) -> [f32; FEATURES] {
     f
 }
 
+/// What `x` shares with `q`, as a judge reads it: the cues both show (担保, 现金交付, …) and the
+/// rate band when both state the same one. The explanation of the element part of a score.
+pub fn shared_elements(q: CivilFacts, x: CivilFacts) -> Vec<String> {
+    let mut shared: Vec<String> = CUES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (q.cues & x.cues) >> i & 1 == 1)
+        .map(|(_, c)| c.1.to_string())
+        .collect();
+    if q.rate_band != 0 && q.rate_band == x.rate_band {
+        shared.push("利率区间".to_string());
+    }
+    shared
+}
+
 /// The weighted agreement of `x` with `q`, added to the fused score of a civil query; 0 for a
 /// criminal case.
 pub fn element_score(q: CivilFacts, x: CivilFacts, weights: &[f32; FEATURES]) -> f32 {
@@ -336,6 +351,17 @@ mod tests {
         );
         assert!(causes_in("被告人犯盗窃罪一案").is_empty());
         assert!(causes_of_action().count() > 250);
+    }
+
+    #[test]
+    fn shared_elements_name_what_both_show() {
+        let q = CivilFacts::of("借款2万元，现金交付，李某提供担保，约定月息2分");
+        let x = CivilFacts::of("借款3万元，以现金给付，保证人王某，月利率2%，已归还部分");
+        assert_eq!(
+            shared_elements(q, x),
+            ["担保", "现金交付", "约定利息", "利率区间"]
+        );
+        assert!(shared_elements(q, CivilFacts::of("银行转账")).is_empty());
     }
 
     #[test]

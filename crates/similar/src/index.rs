@@ -142,6 +142,8 @@ pub struct Hit {
     pub shared_statutes: Vec<String>,
     /// The words that contributed most to the text score.
     pub shared_terms: Vec<SharedTerm>,
+    /// For a civil query: the elements of the claim it shares with the query (担保, 现金交付, …).
+    pub shared_elements: Vec<String>,
     /// 案号, if known.
     pub case_number: String,
     /// Court.

@@ -35,36 +35,47 @@ fn loans() -> Vec<CaseDoc> {
 const QUERY: &str = "原告诉称，被告向原告借款25000元并出具借条，约定还款期限，到期后被告未归还借款，原告多次\
                      催要未果，请求判令被告归还借款本金。案外人提供担保，现金交付。";
 
+/// The top `k` hits of `text` with `charges`, as (id, fused score).
+fn scored(
+    index: &CaseIndex,
+    text: &str,
+    charges: &[String],
+    weights: &Weights,
+) -> Vec<(String, f32)> {
+    let request = SearchRequest {
+        text,
+        charges,
+        statutes: &[],
+        filter: &Filter::default(),
+        k: 4,
+        exclude: None,
+    };
+    let hits = index.search(&request, weights).unwrap();
+    hits.into_iter().map(|h| (h.id, h.score)).collect()
+}
+
 fn ranking(index: &CaseIndex, weights: &Weights) -> Vec<String> {
-    index
-        .search(
-            &SearchRequest {
-                text: QUERY,
-                charges: &[],
-                statutes: &[],
-                filter: &Filter::default(),
-                k: 3,
-                exclude: None,
-            },
-            weights,
-        )
-        .unwrap()
+    scored(index, QUERY, &[], weights)
         .into_iter()
-        .map(|h| h.id)
+        .map(|(id, _)| id)
         .collect()
+}
+
+/// The default weights without the civil elements.
+fn words_only() -> Weights {
+    Weights {
+        elements: [0.0; ecenter_similar::civil::FEATURES],
+        ..Weights::default()
+    }
 }
 
 #[test]
 fn a_loan_dispute_is_ranked_by_its_claim_elements_as_well_as_its_words() {
     let index = CaseIndex::open(None, &[]).unwrap();
     index.add(&loans()).unwrap();
-    let words_only = Weights {
-        elements: [0.0; ecenter_similar::civil::FEATURES],
-        ..Weights::default()
-    };
     // On words alone the longer, more worded case wins; the elements put the guaranteed,
     // cash-delivered loan of a like amount first.
-    assert_eq!(ranking(&index, &words_only)[0], "worded");
+    assert_eq!(ranking(&index, &words_only())[0], "worded");
     assert_eq!(ranking(&index, &Weights::default())[0], "guaranteed");
 }
 
@@ -72,29 +83,11 @@ fn a_loan_dispute_is_ranked_by_its_claim_elements_as_well_as_its_words() {
 fn a_criminal_query_is_not_ranked_on_civil_elements() {
     let index = CaseIndex::open(None, &[]).unwrap();
     index.add(&loans()).unwrap();
-    let hits = |weights: &Weights| {
-        index
-            .search(
-                &SearchRequest {
-                    text: QUERY,
-                    charges: &["诈骗罪".to_string()],
-                    statutes: &[],
-                    filter: &Filter::default(),
-                    k: 3,
-                    exclude: None,
-                },
-                weights,
-            )
-            .unwrap()
-            .into_iter()
-            .map(|h| (h.id, h.score))
-            .collect::<Vec<_>>()
-    };
-    let words_only = Weights {
-        elements: [0.0; ecenter_similar::civil::FEATURES],
-        ..Weights::default()
-    };
-    assert_eq!(hits(&Weights::default()), hits(&words_only));
+    let fraud = ["诈骗罪".to_string()];
+    assert_eq!(
+        scored(&index, QUERY, &fraud, &Weights::default()),
+        scored(&index, QUERY, &fraud, &words_only())
+    );
 }
 
 #[test]
@@ -148,28 +141,7 @@ fn facts_of_a_crime_naming_no_charge_are_not_ranked_on_civil_elements() {
     });
     index.add(&docs).unwrap();
     let theft = "被告人窃取被害人放在抽屉内的现金25000元，另有保证人证明其案发时不在场。";
-    let hits = |weights: &Weights| {
-        index
-            .search(
-                &SearchRequest {
-                    text: theft,
-                    charges: &[],
-                    statutes: &[],
-                    filter: &Filter::default(),
-                    k: 4,
-                    exclude: None,
-                },
-                weights,
-            )
-            .unwrap()
-            .into_iter()
-            .map(|h| (h.id, h.score))
-            .collect::<Vec<_>>()
-    };
-    let words_only = Weights {
-        elements: [0.0; ecenter_similar::civil::FEATURES],
-        ..Weights::default()
-    };
-    assert_eq!(hits(&Weights::default()), hits(&words_only));
-    assert_eq!(hits(&Weights::default())[0].0, "theft");
+    let with_elements = scored(&index, theft, &[], &Weights::default());
+    assert_eq!(with_elements, scored(&index, theft, &[], &words_only()));
+    assert_eq!(with_elements[0].0, "theft");
 }

@@ -157,7 +157,15 @@ pub(super) struct Scored {
 
 /// A candidate after fusion: its fused score, where it is, its text score with the words that
 /// weighed, and the charges and statutes it shares with the query.
-type Ranked = (f32, DocAddress, Scored, Vec<String>, Vec<String>);
+/// A candidate in order: fused score, address, text score, shared charges, statutes, elements.
+type Ranked = (
+    f32,
+    DocAddress,
+    Scored,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
 
 impl CaseIndex {
     pub(super) fn analyze(
@@ -537,11 +545,21 @@ impl CaseIndex {
             // Elements order cases within the query's cause of action, never across causes: a
             // sales dispute with a guarantee is not a guaranteed loan.
             let same_cause = query_charges == 0 || charge_overlap > 0.0;
-            let elements = civil.filter(|_| same_cause).map_or(0.0, |q| {
-                crate::civil::element_score(q, segment.civil(addr.doc_id), &weights.elements)
-            });
+            let (elements, shared) = match civil.filter(|_| same_cause) {
+                Some(q) => {
+                    let x = segment.civil(addr.doc_id);
+                    let score = crate::civil::element_score(q, x, &weights.elements);
+                    let shared = if x.criminal {
+                        Vec::new()
+                    } else {
+                        crate::civil::shared_elements(q, x)
+                    };
+                    (score, shared)
+                }
+                None => (0.0, Vec::new()),
+            };
             let fused = fuse(s.score, best, charge_overlap, statute_overlap, weights) + elements;
-            ranked.push((fused, addr, s, charges, statutes));
+            ranked.push((fused, addr, s, charges, statutes, shared));
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         ranked.truncate(request.k);
@@ -553,7 +571,7 @@ impl CaseIndex {
         &self,
         searcher: &Searcher,
         terms: &[QueryTerm],
-        (fused, addr, s, charges, statutes): Ranked,
+        (fused, addr, s, charges, statutes, elements): Ranked,
     ) -> Result<Hit, IndexError> {
         let d: TantivyDocument = searcher.doc(addr)?;
         let text = |field: Field| {
@@ -570,6 +588,7 @@ impl CaseIndex {
             text_score: s.score,
             shared_charges: charges,
             shared_statutes: statutes,
+            shared_elements: elements,
             shared_terms: words
                 .iter()
                 .take(SHARED_TERMS_SHOWN)
