@@ -64,7 +64,7 @@ async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
     let filing_id = file_documents(
         &mut lawyer,
         "req-archive-1",
-        "判决书",
+        "证据材料",
         &[("判决书.pdf", &pdf)],
     )
     .await;

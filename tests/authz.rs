@@ -166,7 +166,8 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         | Operation::DocketFiling
         | Operation::ListDepartmentQueue
         | Operation::WatchFiling
-        | Operation::WatchDepartment => filing_call(w, &mut c, op, id, owner_urn).await,
+        | Operation::WatchDepartment
+        | Operation::GetPolicy => filing_call(w, &mut c, op, id, owner_urn).await,
         Operation::GetChainHead | Operation::ListLogEntries | Operation::Scrub => {
             log_call(w, op, stem).await
         }
@@ -225,7 +226,10 @@ async fn filing_call(
             .await
             .map(drop),
         Operation::GetReceipt => c
-            .get_receipt(pb::GetReceiptRequest { filing_id: id })
+            .get_receipt(pb::GetReceiptRequest {
+                filing_id: id,
+                pdf: false,
+            })
             .await
             .map(drop),
         Operation::DownloadDocument => download_first(c, id).await,
@@ -248,6 +252,7 @@ async fn filing_call(
             .await
             .map(drop),
         Operation::ReviewFiling => c.review_filing(accept_all(&id)).await.map(drop),
+        Operation::GetPolicy => c.get_policy(pb::GetPolicyRequest {}).await.map(drop),
         Operation::DocketFiling => c
             .docket_filing(pb::DocketFilingRequest {
                 filing_id: id,
@@ -594,7 +599,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 66, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 69, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
     for op in Operation::ALL
         .into_iter()
@@ -667,7 +672,8 @@ async fn others_filing_looks_unknown(
     ));
     assert!(as_unknown(
         a.get_receipt(pb::GetReceiptRequest {
-            filing_id: theirs.to_string()
+            filing_id: theirs.to_string(),
+            pdf: false,
         })
         .await
         .map(drop),

@@ -54,6 +54,76 @@ fn configuration_layers_defaults_file_environment_and_flags() {
 }
 
 #[test]
+fn a_configuration_file_reads_its_relative_paths_from_its_own_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    let file = dir.path().join("config/hub.toml");
+    std::fs::write(
+        &file,
+        "data_dir = \"../data\"\n[tls]\ncert = \"../certs/server.pem\"\nkey = \"/abs/server.key\"\nclient_ca = \"ca.pem\"\n",
+    )
+    .unwrap();
+    // Started from elsewhere: the paths are the file's, not the working directory's.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = ecenterd()
+        .args(["--print-config", "--config"])
+        .arg(&file)
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let config = dir.path().join("config");
+    for expected in [
+        format!("data_dir = \"{}/../data\"", config.display()),
+        format!("cert = \"{}/../certs/server.pem\"", config.display()),
+        "key = \"/abs/server.key\"".to_string(),
+        format!("client_ca = \"{}/ca.pem\"", config.display()),
+    ] {
+        assert!(text.contains(&expected), "{expected} in {text}");
+    }
+    // --dev beside [tls] is refused, naming both; ECENTER_DEV takes 1 and yes.
+    let out = ecenterd()
+        .arg("--config")
+        .arg(&file)
+        .arg("--dev")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("[tls]") && said.contains("hub.toml"),
+        "{said}"
+    );
+    for yes in ["1", "yes", "true"] {
+        let out = ecenterd()
+            .arg("--print-config")
+            .env("ECENTER_DEV", yes)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ECENTER_DEV={yes}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("dev_mode = true"),
+            "ECENTER_DEV={yes}"
+        );
+    }
+    let out = ecenterd()
+        .arg("--print-config")
+        .env("ECENTER_DEV", "0")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dev_mode = false"));
+}
+
+#[test]
 fn without_tls_the_hub_starts_only_in_explicit_development_mode_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let out = ecenterd()

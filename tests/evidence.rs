@@ -632,6 +632,7 @@ async fn a_receipt_names_the_signed_checkpoint_that_vouches_for_its_filing() {
         let r = lawyer
             .get_receipt(ecenter_proto::v1::GetReceiptRequest {
                 filing_id: receipt.filing_id.clone(),
+                pdf: false,
             })
             .await
             .unwrap()

@@ -60,6 +60,7 @@ async fn filing_and_queue_show_it(lawyer: &mut Client, court: &mut Client, r: &p
     let again = lawyer
         .get_receipt(pb::GetReceiptRequest {
             filing_id: r.filing_id.clone(),
+            pdf: false,
         })
         .await
         .unwrap()

@@ -8,5 +8,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         // What parses must print and parse back to itself.
         let again = ecenter_domain::CaseNumber::parse(&number.to_string()).expect("reparses");
         assert_eq!(again, number);
+        // The court-code check answers for any code that parses, and its note to the reviewing
+        // court stays a sentence, whatever the caller typed.
+        if let Some(flag) = number.court_code_flag() {
+            assert!(flag.chars().count() < 512, "flag of {} chars", flag.chars().count());
+        }
     }
 });

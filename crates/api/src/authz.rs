@@ -29,6 +29,8 @@ pub enum Operation {
     ListDepartmentQueue,
     /// FilingService.WatchEvents of one filing.
     WatchFiling,
+    /// FilingService.GetPolicy.
+    GetPolicy,
     /// FilingService.WatchEvents of a department.
     WatchDepartment,
     /// EventLogService.GetChainHead.
@@ -85,7 +87,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tests and audits that must cover the whole table.
-    pub const ALL: [Operation; 37] = [
+    pub const ALL: [Operation; 38] = [
         Operation::ListMyServices,
         Operation::FetchServedDocument,
         Operation::ServeOrder,
@@ -120,6 +122,7 @@ impl Operation {
         Operation::ListDepartmentQueue,
         Operation::WatchFiling,
         Operation::WatchDepartment,
+        Operation::GetPolicy,
         Operation::GetChainHead,
         Operation::ListLogEntries,
         Operation::Scrub,
@@ -140,6 +143,7 @@ impl Operation {
             Operation::ListDepartmentQueue => "ListDepartmentQueue",
             Operation::WatchFiling => "WatchEvents(filing)",
             Operation::WatchDepartment => "WatchEvents(department)",
+            Operation::GetPolicy => "GetPolicy",
             Operation::GetChainHead => "GetChainHead",
             Operation::ListLogEntries => "ListEntries",
             Operation::Scrub => "Scrub",
@@ -208,6 +212,9 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (WatchFiling, Lawyer, Own),
     (WatchDepartment, Court, Any),
     (WatchDepartment, Clerk, Any),
+    (GetPolicy, Court, Any),
+    (GetPolicy, Clerk, Any),
+    (GetPolicy, Lawyer, Any),
     (GetChainHead, Court, Any),
     (GetChainHead, Clerk, Any),
     (ListLogEntries, Court, Any),

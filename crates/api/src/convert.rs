@@ -155,6 +155,7 @@ pub fn receipt(f: &Filing, cp: Option<&ecenter_store::checkpoint::Checkpoint>) -
         log_hash: f.received.hash.clone(),
         department: f.department.clone(),
         checkpoint: cp.map(signed_checkpoint),
+        pdf: Vec::new(),
     }
 }
 
@@ -199,5 +200,37 @@ pub fn filing_event(e: &StoredEntry, department: &str) -> pb::FilingEvent {
         actor: e.event.actor().to_string(),
         state_after: state_after(&e.event).map_or(pb::FilingState::Unspecified, state) as i32,
         detail_json: String::from_utf8_lossy(&e.body).into_owned(),
+    }
+}
+
+/// The court's policy as GetPolicy answers it: kinds in the configured order, the media types
+/// every document is sniffed against.
+pub fn policy(p: &ecenter_domain::policy::CourtPolicy) -> pb::CourtPolicy {
+    pb::CourtPolicy {
+        court: p.court.clone(),
+        filing_kinds: p
+            .filing_kinds
+            .iter()
+            .map(|k| pb::FilingKind {
+                code: k.code.clone(),
+                name: k.name.clone(),
+                starts_case: k.starts_case,
+            })
+            .collect(),
+        media_types: ecenter_domain::MediaType::ALL
+            .iter()
+            .map(|m| m.as_str().to_string())
+            .collect(),
+        max_document_bytes: p.limits.max_document_bytes,
+        max_documents: u32::try_from(p.limits.max_documents).unwrap_or(u32::MAX),
+        fees: p
+            .fees
+            .iter()
+            .map(|f| pb::Fee {
+                filing_kind: f.filing_kind.clone(),
+                description: f.description.clone(),
+                amount_fen: f.amount_fen,
+            })
+            .collect(),
     }
 }

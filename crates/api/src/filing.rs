@@ -7,7 +7,7 @@ use crate::identity::{Identity, Role};
 use crate::intake;
 use crate::revocation::StillGood;
 use ecenter_domain::lifecycle::review_outcome;
-use ecenter_domain::submission::Limits;
+use ecenter_domain::policy::CourtPolicy;
 use ecenter_domain::{
     Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, FilingReceived,
     RoutingTable,
@@ -26,28 +26,38 @@ use tonic::{Request, Response, Status, Streaming};
 /// The service, generic over the storage backend.
 pub struct FilingApi<S> {
     store: Arc<S>,
-    limits: Limits,
+    /// The court's filing kinds, limits and fees (GetPolicy; checked by SubmitFiling).
+    policy: Arc<CourtPolicy>,
     routing: Arc<RoutingTable>,
     stopping: watch::Receiver<bool>,
     /// Most parts a filed package (DOCX, OFD) may have (`[parsing] objects`).
     max_package_parts: u64,
+    /// Sealing receipts as PDFs (`[receipts]`), when configured.
+    receipt_pdf: Option<Arc<crate::receipt_pdf::ReceiptPdf>>,
 }
 
 impl<S: EventStore> FilingApi<S> {
     /// Builds the service; `stopping` turns true when the hub shuts down, ending watch streams.
     pub fn new(
         store: Arc<S>,
-        limits: Limits,
+        policy: CourtPolicy,
         routing: RoutingTable,
         stopping: watch::Receiver<bool>,
     ) -> Self {
         FilingApi {
             store,
-            limits,
+            policy: Arc::new(policy),
             routing: Arc::new(routing),
             stopping,
             max_package_parts: ecenter_budget::Limits::default().objects,
+            receipt_pdf: None,
         }
+    }
+
+    /// Receipts may be asked for as PDFs sealed by the court.
+    pub fn with_receipt_pdf(mut self, sealing: Option<crate::receipt_pdf::ReceiptPdf>) -> Self {
+        self.receipt_pdf = sealing.map(Arc::new);
+        self
     }
 
     /// Packages of more than `parts` parts are refused at filing (`[parsing] objects`).
@@ -220,7 +230,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
         let header = intake::header_from_proto(header)
-            .validate(&self.limits)
+            .validate(&self.policy)
             .map_err(domain_status)?;
         let blobs = self.store.blobs();
         let received =
@@ -349,17 +359,20 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         request: Request<pb::GetReceiptRequest>,
     ) -> Result<Response<pb::Receipt>, Status> {
         let identity = crate::identity::caller(&request)?;
+        let r = request.into_inner();
         let filing = self
-            .authorized_filing(
-                &identity,
-                Operation::GetReceipt,
-                &request.into_inner().filing_id,
+            .authorized_filing(&identity, Operation::GetReceipt, &r.filing_id)
+            .await?;
+        let mut receipt = convert::receipt(&filing, self.store.latest_checkpoint().as_ref());
+        if r.pdf {
+            receipt.pdf = crate::receipt_pdf::sealed_receipt(
+                &*self.store,
+                self.receipt_pdf.as_deref(),
+                &receipt,
             )
             .await?;
-        Ok(Response::new(convert::receipt(
-            &filing,
-            self.store.latest_checkpoint().as_ref(),
-        )))
+        }
+        Ok(Response::new(receipt))
     }
 
     async fn cancel_filing(
@@ -610,6 +623,15 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             pick,
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn get_policy(
+        &self,
+        request: Request<pb::GetPolicyRequest>,
+    ) -> Result<Response<pb::CourtPolicy>, Status> {
+        let identity = crate::identity::caller(&request)?;
+        authorize(&*self.store, &identity, Operation::GetPolicy, None, None).await?;
+        Ok(Response::new(convert::policy(&self.policy)))
     }
 }
 

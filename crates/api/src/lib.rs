@@ -23,6 +23,7 @@ pub mod log;
 pub mod log_tail;
 pub mod parsing;
 pub mod peer;
+pub mod receipt_pdf;
 pub mod replies;
 pub mod review;
 pub mod revocation;

@@ -26,8 +26,9 @@ use verify::*;
 /// Audit tools for court clerks (书记员审计工具).
 #[derive(Debug, Parser)]
 #[command(
+    name = "clerk",
     version,
-    after_help = "Exit codes: 0 done and valid, 1 not valid or refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable."
+    after_help = "Exit codes: 0 done and valid, 1 not valid or refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem."
 )]
 struct Args {
     #[command(subcommand)]
@@ -656,6 +657,7 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
                 cert: cert.unwrap_or_default(),
                 key: key.unwrap_or_default(),
                 server_name,
+                dev_as: None,
             };
             block_on(walk_hub(&hub))?
         }

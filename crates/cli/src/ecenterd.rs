@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
 use ecenter_server::Config;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -17,9 +17,10 @@ enum LogFormat {
     Json,
 }
 
-/// The ecenter court document hub (收转发E中心).
+/// ecenterd — the ecenter hub (收转发E中心): receives filings, seals documents, serves them on
+/// parties, and keeps every step in a hash-chained event log.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(name = "ecenterd", version)]
 struct Args {
     /// TOML configuration file; unset keys keep their defaults.
     #[arg(long, env = "ECENTER_CONFIG")]
@@ -31,7 +32,8 @@ struct Args {
     #[arg(long, env = "ECENTER_LISTEN")]
     listen: Option<SocketAddr>,
     /// Development mode: no TLS, callers name themselves in x-ecenter-identity. Loopback only.
-    #[arg(long, env = "ECENTER_DEV")]
+    /// ECENTER_DEV takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "ECENTER_DEV", value_parser = clap::builder::BoolishValueParser::new())]
     dev: bool,
     /// Log format on stderr.
     #[arg(long, env = "ECENTER_LOG_FORMAT", value_enum, default_value = "text")]
@@ -53,13 +55,20 @@ struct Args {
 
 fn load_config(args: &Args) -> Result<Config> {
     let mut config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Config::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        }
+        Some(path) => Config::from_file(path)?,
         None => Config::default(),
     };
+    if args.dev && config.tls.is_some() {
+        // Never a silent choice between the two: the operator says which hub this is.
+        anyhow::bail!(
+            "--dev (or ECENTER_DEV) asks for a development hub without TLS, but {} has a [tls] \
+             section: drop --dev to serve mutual TLS, or remove [tls] for development",
+            args.config
+                .as_deref()
+                .unwrap_or(Path::new("the configuration"))
+                .display()
+        );
+    }
     if let Some(dir) = &args.data_dir {
         config.data_dir = dir.clone();
     }

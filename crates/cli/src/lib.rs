@@ -1,4 +1,4 @@
-//! The command-line programs of ecenter that work beside the hub (`clerk`, `ecenterd`,
+//! The command-line programs of ecenter that work beside the hub (`clerk`, `court`, `ecenterd`,
 //! `ecenter-pki`, `ecenter-similar`). Each module is one program; the root package's `src/bin/*.rs`
 //! only call their `main`, so integration tests can run the real binaries. The lawyers' `efile`
 //! is its own crate (`ecenter-efile`), linking none of the server's crates; what the clients
@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 pub mod clerk;
+pub mod court;
 pub mod ecenterd;
 pub mod log_audit;
 pub mod parser_noise;

@@ -315,7 +315,7 @@ fn checkpoint_key(o: &Offline) -> Result<(Vec<String>, CheckpointKey)> {
 }
 
 /// `clerk scrub`: asks the hub to re-hash every stored document; prints what is damaged.
-pub async fn scrub(channel: tonic::transport::Channel, json: bool) -> Result<bool> {
+pub async fn scrub(channel: ecenter_client::hub::HubChannel, json: bool) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let report = pb::event_log_service_client::EventLogServiceClient::new(channel)
         .scrub(pb::ScrubRequest {})

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Development PKI of ecenter: CAs, the hub's server certificate, client, seal and TSA certificates.
 /// Everything it makes is for development and tests only.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(name = "ecenter-pki", version)]
 struct Args {
     /// The PKI directory.
     #[arg(long, global = true, default_value = "certs", env = "ECENTER_PKI_DIR")]

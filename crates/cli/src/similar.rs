@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// Similar-case recommendation (类案推送): evaluation on public benchmarks.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(name = "ecenter-similar", version)]
 struct Args {
     #[command(subcommand)]
     command: Command,

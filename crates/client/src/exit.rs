@@ -1,6 +1,13 @@
-//! Exit codes the clients share, so a script can tell "fix it" from "try later":
-//! 0 done; 1 the hub refused or the thing checked is not valid; 2 the command line, the
-//! configuration or a local file is wrong; 3 the hub could not be reached.
+//! Exit codes the clients share (`efile`, `court`, `clerk`), so a script can tell "fix it" from
+//! "try later":
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | done (and, for checks, valid) |
+//! | 1 | the hub refused (the message says why), or the thing checked is not valid |
+//! | 2 | the command line, the configuration or a local file is wrong |
+//! | 3 | the hub could not be reached, or the connection was cut: worth retrying |
+//! | 4 | a certificate problem: the hub's is not trusted, or the hub refused yours |
 
 /// The hub refused, or a document, proof or log did not verify.
 pub const REFUSED: i32 = 1;
@@ -8,6 +15,9 @@ pub const REFUSED: i32 = 1;
 pub const USAGE: i32 = 2;
 /// The hub could not be reached, or the connection was cut: worth retrying.
 pub const UNREACHABLE: i32 = 3;
+/// A certificate problem ([`crate::tls_problem`]): retrying will not help; a setting or the
+/// certificate itself must change.
+pub const CERTIFICATE: i32 = 4;
 
 /// A failure with the exit code it deserves.
 #[derive(Debug)]
@@ -28,6 +38,9 @@ pub fn unreachable(e: crate::hub::ConnectError) -> Exit {
 /// reached a decision (the hub never answers UNKNOWN or CANCELLED itself: those are a
 /// connection cut under way), [`REFUSED`] otherwise.
 pub fn code_of(status: &tonic::Status) -> i32 {
+    if crate::tls_problem::find(status).is_some() {
+        return CERTIFICATE;
+    }
     match status.code() {
         tonic::Code::Unavailable
         | tonic::Code::DeadlineExceeded
@@ -44,6 +57,9 @@ pub struct Refused(pub tonic::Status);
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(problem) = crate::tls_problem::find(&self.0) {
+            return write!(f, "{problem}");
+        }
         write!(
             f,
             "the hub refused: {}（{:?}）",
@@ -69,9 +85,26 @@ pub fn exit_code_of(e: &anyhow::Error) -> i32 {
     USAGE
 }
 
+/// A failure that looks like an unreachable hub, explained when it is in fact a certificate
+/// problem ([`crate::tls_problem::diagnose`]): then [`CERTIFICATE`] with the sentence saying what
+/// to do. Anything else is returned as it was.
+pub async fn explain(failure: Exit, hub: Option<&crate::hub::HubConfig>) -> Exit {
+    if failure.0 != UNREACHABLE {
+        return failure;
+    }
+    let Some(hub) = hub else { return failure };
+    match crate::tls_problem::diagnose(hub).await {
+        Some(problem) => Exit(CERTIFICATE, anyhow::anyhow!("{problem}")),
+        None => failure,
+    }
+}
+
 /// A status as an [`Exit`]: its message and code name, with [`code_of`]'s exit code.
 pub fn refused(status: tonic::Status) -> Exit {
     let code = code_of(&status);
+    if let Some(problem) = crate::tls_problem::find(&status) {
+        return Exit(code, anyhow::anyhow!("{problem}"));
+    }
     Exit(
         code,
         anyhow::anyhow!("{}（{:?}）", status.message(), status.code()),

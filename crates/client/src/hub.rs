@@ -4,7 +4,31 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+
+/// A connection to the hub: mutual TLS, or — for a development hub only — plain HTTP/2 with the
+/// caller's identity in the `x-ecenter-identity` header ([`DevIdentity`]).
+pub type HubChannel = InterceptedService<Channel, DevIdentity>;
+
+/// Names the caller to a development hub (`ecenterd --dev`), which has no TLS to read a
+/// certificate from; adds nothing on a mutual-TLS connection.
+#[derive(Debug, Clone, Default)]
+pub struct DevIdentity(Option<tonic::metadata::AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for DevIdentity {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(identity) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("x-ecenter-identity", identity.clone());
+        }
+        Ok(request)
+    }
+}
 
 /// How long to wait for the hub to answer a connection before saying it cannot be reached.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,16 +42,26 @@ pub struct HubConfig {
     pub hub: String,
     /// The CA (PEM) the hub's certificate chains to.
     #[arg(long)]
+    #[serde(default)]
     pub ca: PathBuf,
     /// Your certificate (PEM), as the court issued it.
     #[arg(long)]
+    #[serde(default)]
     pub cert: PathBuf,
     /// Your private key (PEM).
     #[arg(long)]
+    #[serde(default)]
     pub key: PathBuf,
     /// The name the hub's certificate is issued for.
     #[arg(long, default_value = "localhost")]
+    #[serde(default)]
     pub server_name: String,
+    /// Development hubs only (`ecenterd --dev`, loopback, no TLS): the identity to act as, e.g.
+    /// urn:ecenter:lawyer:14201202010000001. Set by `efile login --dev --as URN`; the CA,
+    /// certificate and key are then unused.
+    #[arg(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_as: Option<String>,
 }
 
 /// Why no channel to the hub could be opened. [`ConnectError::exit_code`] tells a script whether
@@ -50,20 +84,15 @@ pub enum ConnectError {
         /// What is wrong.
         reason: String,
     },
-    /// The hub answered with a certificate this configuration does not trust: the CA file or
-    /// the server name is wrong (or the hub is not the one meant).
-    #[error(
-        "the hub at {hub} showed a certificate that is not trusted ({reason}): check --ca {ca} and --server-name {server_name} / 服务器证书不受信任"
-    )]
-    Untrusted {
-        /// The `hub` setting.
-        hub: String,
-        /// The `ca` setting.
-        ca: String,
-        /// The `server_name` setting.
-        server_name: String,
-        /// What TLS found wrong with the certificate.
-        reason: String,
+    /// A certificate stopped the handshake: the hub's, which this configuration does not trust
+    /// (wrong CA file, wrong server name, expired), or the caller's, which the hub refused
+    /// (revoked, expired, not the court's, none sent).
+    #[error("{problem} ({settings}) / 证书问题")]
+    Certificate {
+        /// Whose certificate, and the sentence saying what to do.
+        problem: crate::tls_problem::TlsProblem,
+        /// The settings involved: the hub, --ca, --server-name and --cert as given.
+        settings: String,
     },
     /// The hub did not answer, or the TLS handshake failed.
     #[error("cannot reach the hub at {hub} / 无法连接服务器")]
@@ -76,10 +105,12 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// 3 when the hub could not be reached (worth retrying), 2 when the settings are wrong.
+    /// 3 when the hub could not be reached (worth retrying), 4 for a certificate problem, 2 when
+    /// the settings are wrong.
     pub fn exit_code(&self) -> i32 {
         match self {
             ConnectError::Unreachable { .. } => crate::exit::UNREACHABLE,
+            ConnectError::Certificate { .. } => crate::exit::CERTIFICATE,
             _ => crate::exit::USAGE,
         }
     }
@@ -92,8 +123,42 @@ fn read(path: &Path) -> Result<Vec<u8>, ConnectError> {
     })
 }
 
+/// Opens a channel to the hub, waiting at most [`CONNECT_TIMEOUT`]: mutual TLS, or plain with
+/// the development identity when the profile is a development login.
+pub async fn connect(hub: &HubConfig) -> Result<HubChannel, ConnectError> {
+    let settings = |reason: String| ConnectError::Settings {
+        hub: hub.hub.clone(),
+        reason,
+    };
+    if let Some(urn) = &hub.dev_as {
+        let identity = urn
+            .parse()
+            .map_err(|_| settings(format!("「{urn}」 cannot travel in a header")))?;
+        let plain = endpoint(&hub.hub)
+            .map_err(|e| settings(e.to_string()))?
+            .replacen("https://", "http://", 1);
+        let channel = Channel::from_shared(plain)
+            .map_err(|e| settings(e.to_string()))?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .connect()
+            .await
+            .map_err(|source| ConnectError::Unreachable {
+                hub: hub.hub.clone(),
+                source,
+            })?;
+        return Ok(InterceptedService::new(
+            channel,
+            DevIdentity(Some(identity)),
+        ));
+    }
+    Ok(InterceptedService::new(
+        connect_tls(hub).await?,
+        DevIdentity::default(),
+    ))
+}
+
 /// Opens a mutual-TLS channel to the hub, waiting at most [`CONNECT_TIMEOUT`].
-pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
+async fn connect_tls(hub: &HubConfig) -> Result<Channel, ConnectError> {
     let settings = |reason: String| ConnectError::Settings {
         hub: hub.hub.clone(),
         reason,
@@ -109,12 +174,16 @@ pub async fn connect(hub: &HubConfig) -> Result<Channel, ConnectError> {
         .connect_timeout(CONNECT_TIMEOUT)
         .connect()
         .await
-        .map_err(|source| match certificate_problem(&source) {
-            Some(reason) => ConnectError::Untrusted {
-                hub: hub.hub.clone(),
-                ca: hub.ca.display().to_string(),
-                server_name: hub.server_name.clone(),
-                reason,
+        .map_err(|source| match crate::tls_problem::find(&source) {
+            Some(problem) => ConnectError::Certificate {
+                problem,
+                settings: format!(
+                    "hub {}, --ca {}, --server-name {}, --cert {}",
+                    hub.hub,
+                    hub.ca.display(),
+                    hub.server_name,
+                    hub.cert.display()
+                ),
             },
             None => ConnectError::Unreachable {
                 hub: hub.hub.clone(),
@@ -150,27 +219,6 @@ enum BadAddress {
     /// Not `HOST:PORT` at all (a path, an empty host, characters a URI cannot hold).
     #[error("not HOST:PORT, e.g. 127.0.0.1:50051")]
     NotHostPort,
-}
-
-/// What rustls found wrong with the hub's certificate, if that is why the connection failed:
-/// the cause is found in the error's chain, where tokio-rustls wraps it in an I/O error.
-fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut cause = Some(error);
-    while let Some(e) = cause {
-        let inner = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|i| i as &(dyn std::error::Error + 'static));
-        for candidate in [Some(e), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(why)) =
-                candidate.downcast_ref::<rustls::Error>()
-            {
-                return Some(format!("{why:?}"));
-            }
-        }
-        cause = e.source();
-    }
-    None
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! What ecenter's command-line clients (`efile` for lawyers, `clerk` for the court's clerks) share,
 //! so that each says the same thing the same way: how to reach a hub over mutual TLS
-//! ([`hub`]), certificates and CRLs from PEM files ([`pem`]), times as people in China read them
+//! ([`hub`]), the saved login ([`profile`]), certificates and CRLs from PEM files ([`pem`]), times as people in China read them
 //! ([`beijing`]), exit codes ([`exit`]), tables whose columns line up with Chinese text ([`table`])
 //! and lists read page by page ([`paging`]).
 //!
@@ -10,7 +10,9 @@ pub mod exit;
 pub mod hub;
 pub mod paging;
 pub mod pem;
+pub mod profile;
 pub mod table;
+pub mod tls_problem;
 
 /// `t` as Beijing time (UTC+8, no daylight saving: the time a Chinese court writes),
 /// `YYYY-MM-DD HH:MM:SS`; empty when absent or out of range.

@@ -3,7 +3,7 @@
 /// Every filing `request` selects, following the pages.
 pub async fn all_filings(
     client: &mut ecenter_proto::v1::filing_service_client::FilingServiceClient<
-        tonic::transport::Channel,
+        crate::hub::HubChannel,
     >,
     mut request: ecenter_proto::v1::ListFilingsRequest,
 ) -> Result<Vec<ecenter_proto::v1::Filing>, tonic::Status> {

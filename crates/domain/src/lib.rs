@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod media;
 pub mod package;
+pub mod policy;
 pub mod reply;
 pub mod review;
 pub mod routing;

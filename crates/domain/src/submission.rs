@@ -3,6 +3,7 @@
 use crate::case_number::CaseNumber;
 use crate::error::{DomainError, FieldViolation};
 use crate::media::{MediaType, sanitize_file_name};
+use crate::policy::CourtPolicy;
 
 /// Limits a court sets on one filing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,8 +116,12 @@ fn is_hex_sha256(s: &str) -> bool {
 }
 
 impl SubmissionHeader {
-    /// Validates against `limits`, collecting every violation.
-    pub fn validate(&self, limits: &Limits) -> Result<ValidHeader, DomainError> {
+    /// Validates against the court's policy (its limits and filing kinds), collecting every
+    /// violation. The filing kind is recorded by its name (a code such as `COMPLAINT` becomes
+    /// 起诉状); a filing without a case number that corrects nothing opens a new case, which only
+    /// a kind that [starts a case](crate::policy::FilingKind::starts_case) may do.
+    pub fn validate(&self, policy: &CourtPolicy) -> Result<ValidHeader, DomainError> {
+        let limits = &policy.limits;
         let mut v = Vec::new();
         if let Err(e) = check_request_id(&self.request_id) {
             v.push(FieldViolation::new("header.request_id", e.to_string()));
@@ -131,7 +136,15 @@ impl SubmissionHeader {
                 }
             },
         };
-        let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
+        let new_case =
+            self.case_number.trim().is_empty() && self.corrects_filing_id.trim().is_empty();
+        let filing_kind = match policy.check_kind(&self.filing_kind, new_case) {
+            Ok(kind) => kind.name.clone(),
+            Err(violation) => {
+                v.push(violation);
+                String::new()
+            }
+        };
         let title = check_title(&self.title, &mut v);
         self.check_document_count(limits, &mut v);
         let mut documents = Vec::new();
@@ -171,23 +184,6 @@ impl SubmissionHeader {
             ));
         }
     }
-}
-
-/// The filing kind (起诉状, 答辩状, 证据材料, …), trimmed: present, at most 32 printable characters.
-fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
-    let filing_kind = kind.trim().to_string();
-    if filing_kind.is_empty() {
-        v.push(FieldViolation::new(
-            "header.filing_kind",
-            "say what is filed, e.g. 起诉状, 答辩状 or 证据材料",
-        ));
-    } else if filing_kind.chars().count() > 32 || filing_kind.chars().any(char::is_control) {
-        v.push(FieldViolation::new(
-            "header.filing_kind",
-            "must be at most 32 printable characters",
-        ));
-    }
-    filing_kind
 }
 
 /// The filing's title, trimmed: at most 200 printable characters.
@@ -290,7 +286,7 @@ mod tests {
 
     #[test]
     fn a_good_header_passes_with_parsed_case_number() {
-        let ok = header().validate(&Limits::default()).unwrap();
+        let ok = header().validate(&CourtPolicy::default()).unwrap();
         assert_eq!(
             ok.case_number.unwrap().normalized(),
             "（2026）鄂06民初123号"
@@ -317,7 +313,7 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let f = fields(h.validate(&Limits::default()).unwrap_err());
+        let f = fields(h.validate(&CourtPolicy::default()).unwrap_err());
         for expected in [
             "header.request_id",
             "header.case_number",
@@ -339,19 +335,45 @@ mod tests {
     fn document_count_is_limited() {
         let mut h = header();
         h.documents = vec![h.documents[0].clone(); 3];
-        let limits = Limits {
-            max_documents: 2,
-            ..Limits::default()
+        let policy = CourtPolicy {
+            limits: Limits {
+                max_documents: 2,
+                ..Limits::default()
+            },
+            ..CourtPolicy::default()
         };
         assert_eq!(
-            fields(h.validate(&limits).unwrap_err()),
+            fields(h.validate(&policy).unwrap_err()),
             vec!["header.documents".to_string()]
         );
         h.documents.clear();
         assert_eq!(
-            fields(h.validate(&limits).unwrap_err()),
+            fields(h.validate(&policy).unwrap_err()),
             vec!["header.documents".to_string()]
         );
+    }
+
+    #[test]
+    fn the_kind_is_recorded_by_its_name_and_a_new_case_needs_a_kind_that_opens_one() {
+        let policy = CourtPolicy::default();
+        let mut h = header();
+        h.filing_kind = "answer".into();
+        assert_eq!(h.validate(&policy).unwrap().filing_kind, "答辩状");
+        // No case number: a new case, which an answer cannot open.
+        h.case_number = String::new();
+        assert_eq!(
+            fields(h.validate(&policy).unwrap_err()),
+            vec!["header.filing_kind".to_string()]
+        );
+        // A correction of a returned new-case filing has no number yet either.
+        h.corrects_filing_id = "F000000000007".into();
+        assert!(h.validate(&policy).is_ok());
+        h.corrects_filing_id.clear();
+        h.filing_kind = "起诉状".into();
+        let new_case = h.validate(&policy).unwrap();
+        assert!(new_case.case_number.is_none());
+        h.filing_kind = "complaint letter".into();
+        assert!(h.validate(&policy).is_err());
     }
 
     #[test]

@@ -3,30 +3,34 @@
 //! with progress bars, retried after a dropped connection under the same request id (so a retry can
 //! never file twice) — and follow what the court does with them.
 //!
-//! Exit codes: 0 done; 1 the hub refused (the message says why) or a file is unusable; 2 the command
-//! line or the configuration is wrong; 3 the hub could not be reached.
+//! Exit codes (shared with `court` and `clerk`, [`ecenter_client::exit`]): 0 done; 1 the hub refused
+//! (the message says why) or a file is unusable; 2 the command line or the configuration is wrong;
+//! 3 the hub could not be reached; 4 a certificate problem, named.
 
 #![forbid(unsafe_code)]
 use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
+use ecenter_client::profile;
 use ecenter_client::{beijing, beijing_rfc3339, table::pad};
 use submit::{print_receipt, receipt_json, submit};
 
+mod policy;
 mod submit;
 use clap::{Parser, Subcommand};
 
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_client::FilingServiceClient;
 
+use ecenter_client::hub::HubChannel;
 use std::path::{Path, PathBuf};
-use tonic::transport::Channel;
 
 /// File documents with a court and follow them (律师电子立案客户端).
 #[derive(Debug, Parser)]
 #[command(
+    name = "efile",
     version,
-    after_help = "Exit codes: 0 done, 1 refused or unusable file, 2 usage or configuration, 3 hub unreachable."
+    after_help = "Exit codes: 0 done, 1 refused or unusable file, 2 usage or configuration, 3 hub unreachable (retry), 4 certificate problem."
 )]
 struct Args {
     /// The configuration file (default: $XDG_CONFIG_HOME/ecenter/efile.toml).
@@ -47,7 +51,15 @@ enum Command {
         json: bool,
     },
     /// Files documents: checks them here, uploads them with progress, prints and saves the receipt.
+    /// In a case (--case), as a new case (--new-case) or as a correction (--corrects).
     Submit(submit::SubmitArgs),
+    /// What the court takes: kinds of filing (and which open a new case), document types, limits
+    /// and fees.
+    Policy {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// One filing: state, department, each document's review status.
     Status {
         /// The filing id.
@@ -65,10 +77,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The receipt (签收单) of a filing, as issued.
+    /// The receipt (签收单) of a filing, as issued; with --pdf also as a PDF sealed by the court.
     Receipt {
         /// The filing id.
         filing: String,
+        /// Save the receipt as a PDF laid out in Chinese and sealed by the court (PAdES) here.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -98,14 +113,20 @@ struct LoginArgs {
     #[arg(long)]
     hub: String,
     /// The CA (PEM) the hub's certificate chains to.
-    #[arg(long)]
-    ca: PathBuf,
+    #[arg(long, required_unless_present = "dev")]
+    ca: Option<PathBuf>,
     /// Your certificate (PEM), as the court issued it.
-    #[arg(long)]
-    cert: PathBuf,
+    #[arg(long, required_unless_present = "dev")]
+    cert: Option<PathBuf>,
     /// Your private key (PEM).
-    #[arg(long)]
-    key: PathBuf,
+    #[arg(long, required_unless_present = "dev")]
+    key: Option<PathBuf>,
+    /// A development hub (`ecenterd --dev`: loopback, no TLS): act as the identity --as names.
+    #[arg(long, requires = "dev_as", conflicts_with_all = ["ca", "cert", "key", "server_name"])]
+    dev: bool,
+    /// With --dev: the lawyer to act as, e.g. urn:ecenter:lawyer:14201202010000001.
+    #[arg(long = "as", value_name = "URN", requires = "dev")]
+    dev_as: Option<String>,
     /// The name the hub's certificate is issued for (default: the hub's host).
     #[arg(long)]
     server_name: Option<String>,
@@ -149,17 +170,6 @@ pub fn main() {
     }
 }
 
-fn config_path(given: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(p) = given {
-        return Ok(p);
-    }
-    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".config"),
-    };
-    Ok(base.join("ecenter").join("efile.toml"))
-}
-
 fn receipts_dir() -> Result<PathBuf> {
     let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
@@ -170,37 +180,14 @@ fn receipts_dir() -> Result<PathBuf> {
     Ok(base.join("ecenter").join("receipts"))
 }
 
-fn load_profile(path: &Path) -> Result<Profile, Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Exit(
-            2,
-            anyhow::anyhow!(
-                "{}: {e} — run `efile login` first / 请先运行 efile login",
-                path.display()
-            ),
-        )
-    })?;
-    toml::from_str(&text).map_err(|e| Exit(2, anyhow::anyhow!("{}: {e}", path.display())))
-}
-
-async fn connect(p: &Profile) -> Result<FilingServiceClient<Channel>, Exit> {
+async fn connect(p: &Profile) -> Result<FilingServiceClient<HubChannel>, Exit> {
     Ok(FilingServiceClient::new(channel(p).await?).max_decoding_message_size(16 * 1024 * 1024))
 }
 
-async fn channel(p: &Profile) -> Result<Channel, Exit> {
+async fn channel(p: &Profile) -> Result<HubChannel, Exit> {
     ecenter_client::hub::connect(p)
         .await
         .map_err(ecenter_client::exit::unreachable)
-}
-
-/// The identity a certificate carries (its SAN URI), as the hub reads it.
-fn identity_of(cert: &Path) -> Result<String> {
-    use rustls_pki_types::pem::PemObject;
-    let der = rustls_pki_types::CertificateDer::from_pem_file(cert)
-        .with_context(|| cert.display().to_string())?;
-    let identity = ecenter_identity::from_certificate(der.as_ref())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
-    Ok(identity.to_string())
 }
 
 fn state_name(s: i32) -> &'static str {
@@ -267,7 +254,7 @@ fn pem_certificates(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, Exit> {
 
 async fn service_client(
     p: &Profile,
-) -> Result<pb::service_of_process_client::ServiceOfProcessClient<Channel>, Exit> {
+) -> Result<pb::service_of_process_client::ServiceOfProcessClient<HubChannel>, Exit> {
     Ok(
         pb::service_of_process_client::ServiceOfProcessClient::new(channel(p).await?)
             .max_decoding_message_size(16 * 1024 * 1024),
@@ -382,6 +369,14 @@ fn seal_trust(
     intermediate: &[PathBuf],
 ) -> Result<ecenter_seal::TrustStores, Exit> {
     let anchors = if trust.is_empty() {
+        if profile.dev_as.is_some() {
+            return Err(Exit(
+                2,
+                anyhow::anyhow!(
+                    "a development login has no CA to check seals against: give --trust root-ca.pem"
+                ),
+            ));
+        }
         pem_certificates(std::slice::from_ref(&profile.ca))?
     } else {
         pem_certificates(trust)?
@@ -399,7 +394,7 @@ fn seal_trust(
 /// Downloads document `i` (0-based) of a service served on the lawyer, whole, from its stream
 /// of chunks.
 async fn download_served(
-    client: &mut pb::service_of_process_client::ServiceOfProcessClient<Channel>,
+    client: &mut pb::service_of_process_client::ServiceOfProcessClient<HubChannel>,
     service: &pb::MyService,
     i: usize,
     size: u64,
@@ -490,15 +485,31 @@ fn print_fetched_table(service: &pb::MyService, rows: &[Fetched]) {
 }
 
 async fn run(args: Args) -> Result<(), Exit> {
-    let path = config_path(args.config)?;
-    let profile = || load_profile(&path);
+    let path = profile::config_path(args.config.clone(), "efile.toml")?;
+    match dispatch(args).await {
+        Ok(()) => Ok(()),
+        // "The hub cannot be reached" may be the hub refusing a certificate: find out which.
+        Err(failure) => Err(ecenter_client::exit::explain(
+            failure,
+            profile::load(&path, "efile").ok().as_ref(),
+        )
+        .await),
+    }
+}
+
+async fn dispatch(args: Args) -> Result<(), Exit> {
+    let path = profile::config_path(args.config, "efile.toml")?;
+    let profile = || profile::load(&path, "efile");
     match args.command {
         Command::Login(login_args) => login(login_args, &path).await,
         Command::Whoami { json } => whoami(&profile()?, json).await,
         Command::Submit(submit_args) => submit(&profile()?, submit_args).await,
+        Command::Policy { json } => policy::policy(&profile()?, json).await,
         Command::Status { filing, json } => status(&profile()?, filing, json).await,
         Command::List { case, json } => list(&profile()?, case, json).await,
-        Command::Receipt { filing, json } => receipt(&profile()?, filing, json).await,
+        Command::Receipt { filing, pdf, json } => {
+            receipt(&profile()?, filing, pdf.as_deref(), json).await
+        }
         Command::Inbox { json } => inbox(&profile()?, json).await,
         Command::Fetch(fetch_args) => fetch(&profile()?, &fetch_args).await,
         Command::Watch { filing, json } => watch(&profile()?, filing, json).await,
@@ -513,22 +524,24 @@ async fn login(args: LoginArgs, path: &Path) -> Result<(), Exit> {
         cert,
         key,
         server_name,
+        dev: _,
+        dev_as,
     } = args;
-    let server_name = server_name.unwrap_or_else(|| {
-        hub.rsplit_once(':')
-            .map_or(hub.as_str(), |(h, _)| h)
-            .trim_matches(['[', ']'])
-            .to_string()
-    });
-    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
-    let profile = Profile {
-        hub,
-        ca: absolute(ca),
-        cert: absolute(cert),
-        key: absolute(key),
-        server_name,
+    let profile = match (dev_as, ca, cert, key) {
+        (Some(urn), ..) => profile::dev_login(hub, &urn, "lawyer")?,
+        (None, Some(ca), Some(cert), Some(key)) => {
+            profile::from_login(hub, ca, cert, key, server_name)
+        }
+        _ => {
+            return Err(Exit(
+                2,
+                anyhow::anyhow!(
+                    "give --ca, --cert and --key, or --dev --as URN for a development hub"
+                ),
+            ));
+        }
     };
-    let identity = identity_of(&profile.cert)?;
+    let identity = profile::identity(&profile)?;
     // efile files as a lawyer: a court's or a clerk's certificate belongs to their tools.
     if !identity.starts_with("urn:ecenter:lawyer:") {
         return Err(Exit(
@@ -540,12 +553,19 @@ async fn login(args: LoginArgs, path: &Path) -> Result<(), Exit> {
         ));
     }
     // The hub must accept the certificate before anything is saved.
-    accepted_by_hub(&profile, &identity).await?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    if let Err(failure) = accepted_by_hub(&profile, &identity).await {
+        return Err(ecenter_client::exit::explain(failure, Some(&profile)).await);
     }
-    std::fs::write(path, toml::to_string(&profile)?).with_context(|| path.display().to_string())?;
-    println!("logged in as {identity} / 已登录; saved {}", path.display());
+    profile::save(path, &profile)?;
+    let dev = if profile.dev_as.is_some() {
+        " to a development hub (no TLS)"
+    } else {
+        ""
+    };
+    println!(
+        "logged in as {identity}{dev} / 已登录; saved {}",
+        path.display()
+    );
     Ok(())
 }
 
@@ -564,7 +584,7 @@ async fn accepted_by_hub(profile: &Profile, identity: &str) -> Result<(), Exit> 
 }
 
 async fn whoami(profile: &Profile, json: bool) -> Result<(), Exit> {
-    let identity = identity_of(&profile.cert)?;
+    let identity = profile::identity(profile)?;
     accepted_by_hub(profile, &identity).await?;
     if json {
         println!(
@@ -628,7 +648,7 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
 }
 
 async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(), Exit> {
-    let identity = identity_of(&profile.cert)?;
+    let identity = profile::identity(profile)?;
     let mut client = connect(profile).await?;
     let all = ecenter_client::paging::all_filings(
         &mut client,
@@ -676,10 +696,18 @@ async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(),
     Ok(())
 }
 
-async fn receipt(profile: &Profile, filing: String, json: bool) -> Result<(), Exit> {
+async fn receipt(
+    profile: &Profile,
+    filing: String,
+    pdf: Option<&Path>,
+    json: bool,
+) -> Result<(), Exit> {
     let r = connect(profile)
         .await?
-        .get_receipt(pb::GetReceiptRequest { filing_id: filing })
+        .get_receipt(pb::GetReceiptRequest {
+            filing_id: filing,
+            pdf: pdf.is_some(),
+        })
         .await
         .map_err(refused)?
         .into_inner();
@@ -687,6 +715,16 @@ async fn receipt(profile: &Profile, filing: String, json: bool) -> Result<(), Ex
         println!("{}", receipt_json(&r));
     } else {
         print_receipt(&r);
+    }
+    if let Some(path) = pdf {
+        std::fs::write(path, &r.pdf).with_context(|| path.display().to_string())?;
+        if !json {
+            println!(
+                "sealed receipt saved / 已保存加盖法院电子签章的签收单: {} ({} bytes)",
+                path.display(),
+                r.pdf.len()
+            );
+        }
     }
     Ok(())
 }

@@ -182,11 +182,21 @@ fn bar_style() -> indicatif::ProgressStyle {
 
 /// `efile submit`: what is filed in which case, and how the command behaves.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which_case").required(true).multiple(true).args(["case", "new_case", "corrects"])))]
 pub(crate) struct SubmitArgs {
     /// The case number, e.g. （2026）鄂06民初123号 (ASCII brackets work too).
+    #[arg(long, conflicts_with = "new_case")]
+    pub(crate) case: Option<String>,
+    /// Opens a new case (网上立案): no case number yet; the court gives one when it dockets the
+    /// filing, and `efile status` shows it then.
     #[arg(long)]
-    pub(crate) case: String,
-    /// What you file: 起诉状, 答辩状, 证据材料, ...
+    pub(crate) new_case: bool,
+    /// Corrects (补正) a filing the court returned for correction, e.g. F000000000012; the case
+    /// number is taken from that filing unless --case is given.
+    #[arg(long, value_name = "FILING")]
+    pub(crate) corrects: Option<String>,
+    /// What you file, by name or code from `efile policy`: 起诉状 (COMPLAINT), 答辩状 (ANSWER),
+    /// 证据材料 (EVIDENCE), ...
     #[arg(long)]
     pub(crate) kind: String,
     /// A short title (default: the kind).
@@ -210,18 +220,41 @@ pub(crate) struct SubmitArgs {
     pub(crate) files: Vec<PathBuf>,
 }
 
-pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Exit> {
-    let SubmitArgs {
-        case,
-        kind,
-        title,
-        request_id,
-        save_receipt,
-        retries,
-        json,
-        files,
-    } = args;
-    let Ok(parsed) = ecenter_domain::CaseNumber::parse(&case) else {
+/// What a submission is filed in: its case number (empty for a new case) and the filing it
+/// corrects, if any.
+struct Target {
+    case: String,
+    corrects: Option<String>,
+}
+
+/// Works out the case a submission goes to: `--case` as given (parsed here first), `--new-case`
+/// without a number, or `--corrects` alone with the case number of the filing it corrects.
+async fn target(profile: &Profile, args: &SubmitArgs) -> Result<Target, Exit> {
+    let corrects = args.corrects.as_ref().map(|c| c.trim().to_string());
+    let case = match (&args.case, &corrects) {
+        (Some(case), _) => parsed_case(case)?,
+        (None, Some(filing)) if !args.new_case => {
+            let original = connect(profile)
+                .await?
+                .get_filing(pb::GetFilingRequest {
+                    filing_id: filing.clone(),
+                })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            original
+                .case_number
+                .map(|c| c.normalized)
+                .unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    Ok(Target { case, corrects })
+}
+
+/// A case number as typed, refused here when it is not one; an unknown court code only warns.
+fn parsed_case(case: &str) -> Result<String, Exit> {
+    let Ok(parsed) = ecenter_domain::CaseNumber::parse(case) else {
         return Err(Exit(
             1,
             anyhow::anyhow!(
@@ -233,13 +266,71 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
         // Filed all the same (the table may lag a new court), but the lawyer hears it first.
         eprintln!("warning 提示: {flag}; the court will be asked to check it");
     }
-    let checked = check_files(&files)?;
+    Ok(case.to_string())
+}
+
+/// The kind by its name as the court lists it (GetPolicy), so that a typo is caught before the
+/// upload; a hub without GetPolicy leaves the check to SubmitFiling.
+async fn court_kind(profile: &Profile, kind: &str, new_case: bool) -> Result<String, Exit> {
+    let policy = match connect(profile)
+        .await?
+        .get_policy(pb::GetPolicyRequest {})
+        .await
+    {
+        Ok(p) => p.into_inner(),
+        Err(s) if s.code() == tonic::Code::Unimplemented => return Ok(kind.to_string()),
+        Err(s) => return Err(refused(s)),
+    };
+    let given = kind.trim();
+    let Some(k) = policy
+        .filing_kinds
+        .iter()
+        .find(|k| k.name == given || k.code.eq_ignore_ascii_case(given))
+    else {
+        let list: Vec<String> = policy
+            .filing_kinds
+            .iter()
+            .map(|k| format!("{} ({})", k.name, k.code))
+            .collect();
+        return Err(Exit(
+            2,
+            anyhow::anyhow!(
+                "--kind 「{given}」 is not a kind of filing this court takes; use one of: {} (efile policy) / 文书类型不在本院目录中",
+                list.join(", ")
+            ),
+        ));
+    };
+    if new_case && !k.starts_case {
+        return Err(Exit(
+            2,
+            anyhow::anyhow!(
+                "a {} cannot open a new case: give --case with its case number / 该类型须填写案号",
+                k.name
+            ),
+        ));
+    }
+    Ok(k.name.clone())
+}
+
+pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Exit> {
+    let checked = check_files(&args.files)?;
+    let Target { case, corrects } = target(profile, &args).await?;
+    let kind = court_kind(profile, &args.kind, case.is_empty() && corrects.is_none()).await?;
+    let SubmitArgs {
+        title,
+        request_id,
+        save_receipt,
+        retries,
+        json,
+        ..
+    } = args;
     let title = title.unwrap_or_else(|| kind.clone());
     // The same case, kind, title and files give the same request id: running the command again
     // after a failure can only ever produce the one filing.
     let request_id =
         request_id.unwrap_or_else(|| derived_request_id(&case, &kind, &title, &checked));
-    let header = submission_header(&request_id, &case, &kind, &title, &checked);
+    let mut header = submission_header(&request_id, &case, &kind, &title, &checked);
+    header.corrects_filing_id = corrects.unwrap_or_default();
     let response = send_with_retries(profile, &checked, &header, retries).await?;
     let receipt = response
         .receipt
@@ -404,6 +495,7 @@ pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {
         "request_id": r.request_id,
         "submitter": r.submitter,
         "case_number": r.case_number.as_ref().map(|c| c.normalized.clone()),
+        "new_case": r.case_number.is_none(),
         "filing_kind": r.filing_kind,
         "received_at": r.received_at_local,
         "department": r.department,
@@ -418,12 +510,12 @@ pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {
 
 pub(crate) fn print_receipt(r: &pb::Receipt) {
     println!("签收单 receipt  {}", r.filing_id);
-    println!(
-        "  case 案号      {}",
-        r.case_number
-            .as_ref()
-            .map_or(String::new(), |c| c.normalized.clone())
-    );
+    match &r.case_number {
+        Some(c) => println!("  case 案号      {}", c.normalized),
+        None => println!(
+            "  case 案号      new case: the number comes when the court dockets it (efile status) / 新案，立案时编定案号"
+        ),
+    }
     println!("  kind 类型      {}", r.filing_kind);
     println!("  received 收到  {}", r.received_at_local);
     println!("  department     {}", r.department);

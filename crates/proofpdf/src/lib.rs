@@ -7,6 +7,8 @@
 //! CJK TrueType/OpenType file, e.g. Debian's fonts-wqy-microhei); only the glyphs used are embedded
 //! (krilla subsets it). The server seals the result with the court's seal (PAdES), leaving the
 //! bottom right of the last page free for the seal's picture.
+//!
+//! The filing receipt (签收单) is laid out the same way ([`render_receipt`]).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -15,6 +17,9 @@ use krilla::geom::Point;
 use krilla::page::PageSettings;
 use krilla::text::{Font, TextDirection};
 use serde_json::Value;
+
+mod receipt;
+pub use receipt::render_receipt;
 
 /// A4 in points.
 const PAGE_WIDTH: f32 = 595.0;
@@ -470,12 +475,24 @@ pub fn render(
 ) -> Result<RenderedProof, ProofPdfError> {
     let font = Font::new(font.into(), index).ok_or(ProofPdfError::Font)?;
     let content = lines(proof, proof_sha256)?;
+    let date = issue_date(proof["issued_at"]["beijing"].as_str().unwrap_or_default());
+    lay_out(content, &text(&proof["court"]), &date, &font)
+}
+
+/// Lays out `content` on A4 pages, ending with the signature block (`court` and `date`,
+/// right-aligned) that the seal goes over.
+fn lay_out(
+    content: Vec<Line>,
+    court: &str,
+    date: &str,
+    font: &Font,
+) -> Result<RenderedProof, ProofPdfError> {
     // Wrap first, so pages can be filled and the last one keep room for the seal.
     let wrapped = wrap_content(content);
     let (mut pages, y) = paginate(wrapped);
-    let seal_origin = signature_block(proof, &mut pages, y);
+    let seal_origin = signature_block(court, date, &mut pages, y);
     let seal_page = pages.len() as u32;
-    let pdf = write_pages(pages, &font)?;
+    let pdf = write_pages(pages, font)?;
     Ok(RenderedProof {
         pdf,
         seal_page,
@@ -523,11 +540,11 @@ fn right_x(t: &str) -> f32 {
     PAGE_WIDTH - MARGIN - t.chars().map(width).sum::<f32>() * SIGNATURE_SIZE
 }
 
-/// The date of issue in Chinese (2026年11月30日), as written under the court's seal.
-fn issue_date(proof: &Value) -> String {
-    proof["issued_at"]["beijing"]
-        .as_str()
-        .and_then(|b| b.get(..10))
+/// The date of issue in Chinese (2026年11月30日), as written under the court's seal, from a
+/// Beijing time `YYYY-MM-DD…`.
+fn issue_date(beijing: &str) -> String {
+    beijing
+        .get(..10)
         .map(|d| {
             let p: Vec<&str> = d.split('-').collect();
             match p[..] {
@@ -544,14 +561,18 @@ fn issue_date(proof: &Value) -> String {
 
 /// Adds the signature block (the court and the date, right-aligned) after the last line `y`, on a
 /// new page if it does not fit; returns the PAdES seal's lower-left corner, centred over the court.
-fn signature_block(proof: &Value, pages: &mut Vec<Vec<Placed>>, mut y: f32) -> (f32, f32) {
+fn signature_block(
+    court: &str,
+    date: &str,
+    pages: &mut Vec<Vec<Placed>>,
+    mut y: f32,
+) -> (f32, f32) {
     // The signature block: the court and the date, right-aligned, the seal over them.
     if y + SIGNATURE_ROOM > PAGE_HEIGHT - MARGIN {
         pages.push(Vec::new());
         y = MARGIN;
     }
-    let court = text(&proof["court"]);
-    let date = issue_date(proof);
+    let (court, date) = (court.to_string(), date.to_string());
     let size = SIGNATURE_SIZE;
     let court_y = y + 48.0;
     let court_x = right_x(&court);

@@ -2,10 +2,11 @@
 //! (the binary applies those last two).
 
 use ecenter_domain::RoutingTable;
+use ecenter_domain::policy::CourtPolicy;
 use ecenter_domain::submission::Limits;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything the hub needs to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +24,10 @@ pub struct Config {
     pub tls: Option<crate::tls::TlsConfig>,
     /// Filing limits.
     pub limits: LimitsConfig,
+    /// The kinds of filing the court takes and its fees (`[policy]`; GetPolicy).
+    pub policy: PolicyConfig,
+    /// Receipts as PDFs sealed by the court (`[receipts]`; GetReceipt with pdf).
+    pub receipts: ReceiptsConfig,
     /// Per-identity rate and concurrency limits.
     pub request_limits: ecenter_api::guard::RequestLimits,
     /// Electronic seals: keys and trust stores; SealService answers FAILED_PRECONDITION without them.
@@ -54,6 +59,8 @@ impl Default for Config {
             stop_grace_secs: 10,
             tls: None,
             limits: LimitsConfig::default(),
+            policy: PolicyConfig::default(),
+            receipts: ReceiptsConfig::default(),
             request_limits: ecenter_api::guard::RequestLimits::default(),
             seals: None,
             routing: RoutingTable::default(),
@@ -97,10 +104,154 @@ impl LimitsConfig {
     }
 }
 
+/// The court's filing policy as configured: `[[policy.filing_kinds]]` (code, name, starts_case)
+/// and `[[policy.fees]]` (filing_kind, description, amount_fen). Without the section, the common
+/// kinds of [`ecenter_domain::policy::default_filing_kinds`] and no fees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// The kinds of filing taken, in the order lawyers are shown them.
+    pub filing_kinds: Vec<ecenter_domain::policy::FilingKind>,
+    /// Fees, where the court charges them.
+    pub fees: Vec<ecenter_domain::policy::Fee>,
+}
+
+/// Sealed receipts (签收单 PDF): the registry's seal applied to them and a Chinese font to lay
+/// them out with. Without both, GetReceipt answers FAILED_PRECONDITION when a PDF is asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReceiptsConfig {
+    /// The seal (its id in the registry) applied to receipts.
+    pub seal_id: Option<String>,
+    /// A CJK TrueType/OpenType font, e.g. /usr/share/fonts/truetype/wqy/wqy-microhei.ttc.
+    pub font: Option<PathBuf>,
+    /// The face of a font collection (`.ttc`).
+    pub font_index: u32,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            filing_kinds: ecenter_domain::policy::default_filing_kinds(),
+            fees: Vec::new(),
+        }
+    }
+}
+
 impl Config {
+    /// The court's policy: `[policy]`, `[limits]` and the court's name from `[service] court`,
+    /// checked ([`CourtPolicy::check`]: the error names the setting).
+    pub fn court_policy(&self) -> Result<CourtPolicy, ecenter_domain::policy::PolicyError> {
+        let policy = CourtPolicy {
+            court: self
+                .service
+                .as_ref()
+                .map(|s| s.court.clone())
+                .unwrap_or_default(),
+            limits: self.limits.to_limits(),
+            filing_kinds: self.policy.filing_kinds.clone(),
+            fees: self.policy.fees.clone(),
+        };
+        policy.check()?;
+        Ok(policy)
+    }
+
     /// Parses a TOML document on top of the defaults.
     pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
         toml::from_str(text)
+    }
+
+    /// Reads a configuration file on top of the defaults. A relative path in it (a certificate, a
+    /// key, the data directory, …; see [`is_path_setting`]) is taken from the file's directory, so
+    /// the hub reads the same files whatever directory it is started from.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let parse = |source| ConfigFileError::Parse {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut table: toml::Table = toml::from_str(&text).map_err(parse)?;
+        let base = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        for (key, value) in &mut table {
+            resolve_paths(key, value, &base);
+        }
+        toml::Table::try_into(table).map_err(parse)
+    }
+}
+
+/// Why a configuration file cannot be used; names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    /// It cannot be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is not TOML, or a setting is unknown or of the wrong type (the message names it).
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        source: toml::de::Error,
+    },
+}
+
+/// Whether a setting holds a path (or a list of paths): certificates, keys, trust lists,
+/// directories and `*_file` settings.
+pub fn is_path_setting(key: &str) -> bool {
+    const NAMED: [&str; 17] = [
+        "cert",
+        "key",
+        "client_ca",
+        "client_crl",
+        "maker_cert",
+        "maker_key",
+        "signer_cert",
+        "signer_key",
+        "tsa_cert",
+        "tsa_key",
+        "trust_seal_makers",
+        "trust_signers",
+        "trust_tsas",
+        "intermediates",
+        "crls",
+        "proof_font",
+        "font",
+    ];
+    NAMED.contains(&key)
+        || key.ends_with("_file")
+        || key.ends_with("_dir")
+        || key.ends_with("_dirs")
+        || key.ends_with("_maildir")
+}
+
+/// Makes the relative paths under `key` absolute against `base`, through tables and arrays.
+fn resolve_paths(key: &str, value: &mut toml::Value, base: &Path) {
+    match value {
+        toml::Value::String(s) if is_path_setting(key) && Path::new(s.as_str()).is_relative() => {
+            *s = base.join(s.as_str()).display().to_string();
+        }
+        toml::Value::Array(items) => {
+            for item in items {
+                resolve_paths(key, item, base);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (k, v) in table {
+                resolve_paths(k, v, base);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -128,6 +279,70 @@ mod tests {
         assert_eq!(c.limits.max_document_bytes, 100 * 1024 * 1024);
         assert_eq!(c.routing.rules[0].department, "民一庭");
         assert!(!c.dev_mode);
+        assert_eq!(c.court_policy().unwrap().filing_kinds[0].name, "起诉状");
+    }
+
+    #[test]
+    fn relative_paths_in_a_file_are_taken_from_its_directory() {
+        // The README's example with every absolute path made relative: each one resolves.
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml").expect("a TOML example in README.md") + 7;
+        let end = start + readme[start..].find("```").expect("the example ends");
+        let relative = readme[start..end].replace("\"/", "\"rel/");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hub.toml");
+        std::fs::write(&file, &relative).unwrap();
+        let c = Config::from_file(&file).unwrap();
+        let printed = toml::to_string(&c).unwrap();
+        assert!(
+            !printed.contains("\"rel/"),
+            "a path left relative: {printed}"
+        );
+        assert_eq!(c.data_dir, dir.path().join("rel/var/lib/ecenter"));
+        assert_eq!(
+            c.tls.unwrap().cert,
+            dir.path().join("rel/etc/ecenter/server.pem")
+        );
+        // Other strings are left alone.
+        assert_eq!(c.routing.default_department, "立案庭");
+        let missing = Config::from_file(&dir.path().join("nope.toml")).unwrap_err();
+        assert!(missing.to_string().contains("nope.toml"), "{missing}");
+    }
+
+    #[test]
+    fn a_court_lists_its_own_kinds_and_fees_and_a_bad_list_names_the_setting() {
+        let c = Config::from_toml(
+            r#"
+            [[policy.filing_kinds]]
+            code = "COMPLAINT"
+            name = "起诉状"
+            starts_case = true
+            [[policy.filing_kinds]]
+            code = "EVIDENCE"
+            name = "证据材料"
+            [[policy.fees]]
+            filing_kind = "COMPLAINT"
+            description = "案件受理费，按《诉讼费用交纳办法》第十三条计算"
+            "#,
+        )
+        .unwrap();
+        let p = c.court_policy().unwrap();
+        assert_eq!(p.filing_kinds.len(), 2);
+        assert!(!p.filing_kinds[1].starts_case);
+        assert_eq!(p.fees[0].amount_fen, 0);
+        let bad = Config::from_toml(
+            r#"
+            [[policy.fees]]
+            filing_kind = "LETTER"
+            description = "x"
+            "#,
+        )
+        .unwrap();
+        let e = bad.court_policy().unwrap_err().to_string();
+        assert!(
+            e.contains("policy.fees[0].filing_kind") && e.contains("LETTER"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -136,6 +351,10 @@ mod tests {
         let start = readme.find("```toml").expect("a TOML example in README.md") + 7;
         let end = start + readme[start..].find("```").expect("the example ends");
         let c = Config::from_toml(&readme[start..end]).unwrap();
+        let policy = c.court_policy().unwrap();
+        assert_eq!(policy.fees[0].filing_kind, "COMPLAINT");
+        assert_eq!(policy.court, "湖北省襄阳市中级人民法院");
+        assert!(policy.filing_kinds.len() > 10, "the common kinds stay");
         let service = c.service.expect("the example shows [service]");
         assert_eq!(service.court, "湖北省襄阳市中级人民法院");
         assert_eq!(service.smtp.unwrap().dkim.unwrap().selector, "songda2026");

@@ -12,6 +12,7 @@ pub mod checkpoint_policy;
 pub mod checkpoints;
 pub mod config;
 pub mod loss;
+mod receipts;
 pub mod tls;
 
 pub use config::Config;
@@ -70,6 +71,7 @@ pub struct Hub {
     service: Option<ServiceRuntime>,
     checkpointer: checkpoints::Checkpointer,
     pending_loss: Option<loss::PendingLoss>,
+    receipt_pdf: Option<ecenter_api::receipt_pdf::ReceiptPdf>,
 }
 
 /// Electronic service ready to serve: its context, and the recipients' page's socket.
@@ -83,12 +85,17 @@ impl Hub {
     /// Checks the configuration for `listen_on` and opens the data directory, verifying the whole
     /// event log; a log that does not verify is refused, naming its first bad entry.
     pub fn open(config: Config, listen_on: std::net::SocketAddr) -> Result<Hub, ServeError> {
+        // A policy naming no kind, or a fee for an unknown kind, is refused before anything opens.
+        config
+            .court_policy()
+            .map_err(|e| ServeError::Config(e.to_string()))?;
         let acceptor = client_acceptor(&config, listen_on)?;
         let seals = match &config.seals {
             Some(s) => Some(Arc::new(s.load().map_err(ServeError::Seals)?)),
             None => None,
         };
         let service = open_service(&config, seals.as_ref())?;
+        let receipt_pdf = receipts::load(&config, seals.as_ref())?;
         if config.checkpoints.archive_email.is_some()
             && config
                 .service
@@ -129,6 +136,7 @@ impl Hub {
             service,
             checkpointer,
             pending_loss: pending,
+            receipt_pdf,
         })
     }
 
@@ -173,6 +181,7 @@ impl Hub {
                 seals: self.seals,
                 similar: self.similar,
                 service: self.service,
+                receipt_pdf: self.receipt_pdf,
             },
             shutdown,
         )
@@ -284,6 +293,7 @@ struct Services {
     seals: Option<Arc<seal::SealContext>>,
     similar: Arc<similar::SimilarIndex>,
     service: Option<ServiceRuntime>,
+    receipt_pdf: Option<ecenter_api::receipt_pdf::ReceiptPdf>,
 }
 
 async fn serve_store<S: EventStore>(
@@ -314,11 +324,14 @@ async fn serve_store<S: EventStore>(
     let apis = grpc::Services {
         filing: filing::FilingApi::new(
             store.clone(),
-            config.limits.to_limits(),
+            config
+                .court_policy()
+                .map_err(|e| ServeError::Config(e.to_string()))?,
             config.routing.clone(),
             stop_rx.clone(),
         )
-        .with_max_package_parts(config.parsing.objects),
+        .with_max_package_parts(config.parsing.objects)
+        .with_receipt_pdf(services.receipt_pdf),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
         similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),

@@ -25,9 +25,10 @@ pub(super) fn put(
 }
 
 /// The event log client `clerk export` reads the case's log entries and the chain head with.
-type LogClient = pb::event_log_service_client::EventLogServiceClient<tonic::transport::Channel>;
+type LogClient =
+    pb::event_log_service_client::EventLogServiceClient<ecenter_client::hub::HubChannel>;
 /// The filing client `clerk export` lists the case's filings and their receipts with.
-type FilingClient = pb::filing_service_client::FilingServiceClient<tonic::transport::Channel>;
+type FilingClient = pb::filing_service_client::FilingServiceClient<ecenter_client::hub::HubChannel>;
 
 pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Result<bool> {
     let case = ecenter_domain::CaseNumber::parse(case)
@@ -108,6 +109,7 @@ async fn export_receipts(
         let r = filings_api
             .get_receipt(pb::GetReceiptRequest {
                 filing_id: f.filing_id.clone(),
+                pdf: false,
             })
             .await
             .map_err(refused)?

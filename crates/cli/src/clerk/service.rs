@@ -4,7 +4,9 @@
 use super::*;
 
 pub(super) type ServiceClient =
-    ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
+    ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<
+        ecenter_client::hub::HubChannel,
+    >;
 
 pub(super) async fn service_client(hub: &HubConfig) -> Result<ServiceClient> {
     Ok(ServiceClient::new(connect(hub).await?).max_decoding_message_size(64 * 1024 * 1024))

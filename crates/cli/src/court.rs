@@ -1,0 +1,374 @@
+//! `court`: the review tool of a court without a connected case-management system (法院审查工具).
+//! It does over the same gRPC API what a court system does: list a department's queue, take a
+//! filing into review, decide on each document (accept, reject, return for correction, with a
+//! reason), docket it with the case number, and seal a filed PDF. It speaks mutual TLS with the
+//! court's own certificate, saved once by `court login`.
+//!
+//! The order is the filing's lifecycle: `queue` → `show` → `start` → `decide` → `docket`.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use ecenter_client::exit::{Exit, USAGE, refused};
+use ecenter_client::hub::{HubChannel, HubConfig};
+use ecenter_client::profile;
+use ecenter_client::{beijing, beijing_rfc3339, table::pad};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
+use std::path::PathBuf;
+
+mod decide;
+mod seal;
+use decide::{DecideArgs, decide};
+
+/// Review filings as a court (法院立案审查工具): queue, review, docket, seal.
+#[derive(Debug, Parser)]
+#[command(
+    name = "court",
+    version,
+    after_help = "Exit codes: 0 done, 1 refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem.\n\
+                  Order: court queue DEPT → court show F… → court start F… → court decide F… → court docket F…"
+)]
+struct Args {
+    /// The configuration file (default: $XDG_CONFIG_HOME/ecenter/court.toml).
+    #[arg(long, env = "COURT_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Saves the hub's address and the court's certificate, after checking the hub accepts them.
+    Login(LoginArgs),
+    /// The filings waiting in a department's queue (received or under review), oldest first.
+    Queue {
+        /// The department, e.g. 立案庭 or 民事审判庭 (a wrong one is answered with the list).
+        department: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One filing: who filed what, in which case, each document with its status.
+    Show {
+        /// The filing id (F…).
+        filing: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Takes a received filing into review (审查中).
+    Start {
+        /// The filing id (F…).
+        filing: String,
+    },
+    /// Decides on every document of a filing under review: accept, reject or return for
+    /// correction, each refusal with its reason.
+    Decide(DecideArgs),
+    /// Dockets (立案) an accepted filing; a new case needs its case number.
+    Docket {
+        /// The filing id (F…).
+        filing: String,
+        /// The case number the court gives, e.g. （2026）鄂06民初777号; leave out for a filing
+        /// in a case that already has one.
+        #[arg(long)]
+        case: Option<String>,
+    },
+    /// Seals a filed PDF with one of the court's seals (SealPdf) and saves the sealed copy.
+    Seal(seal::SealArgs),
+}
+
+/// `court login`: where the hub is and which certificate is the court's.
+#[derive(Debug, clap::Args)]
+struct LoginArgs {
+    /// The hub, e.g. ecenter.court.example:50051.
+    #[arg(long)]
+    hub: String,
+    /// The CA (PEM) the hub's certificate chains to.
+    #[arg(long, required_unless_present = "dev")]
+    ca: Option<PathBuf>,
+    /// The court system's certificate (PEM), urn:ecenter:court:….
+    #[arg(long, required_unless_present = "dev")]
+    cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    #[arg(long, required_unless_present = "dev")]
+    key: Option<PathBuf>,
+    /// The name the hub's certificate is issued for (default: the hub's host).
+    #[arg(long)]
+    server_name: Option<String>,
+    /// A development hub (`ecenterd --dev`: loopback, no TLS): act as the identity --as names.
+    #[arg(long, requires = "dev_as", conflicts_with_all = ["ca", "cert", "key", "server_name"])]
+    dev: bool,
+    /// With --dev: the court system to act as, e.g. urn:ecenter:court:xiangyang-cms.
+    #[arg(long = "as", value_name = "URN", requires = "dev")]
+    dev_as: Option<String>,
+}
+
+/// Runs the command line and exits with its code.
+pub fn main() {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    if let Err(Exit(code, e)) = runtime.block_on(run(args)) {
+        eprintln!("court: {e:#}");
+        std::process::exit(code);
+    }
+}
+
+async fn run(args: Args) -> Result<(), Exit> {
+    let path = profile::config_path(args.config.clone(), "court.toml")?;
+    match dispatch(args).await {
+        Ok(()) => Ok(()),
+        // "The hub cannot be reached" may be the hub refusing a certificate: find out which.
+        Err(failure) => {
+            let saved = profile::load(&path, "court").ok();
+            Err(ecenter_client::exit::explain(failure, saved.as_ref()).await)
+        }
+    }
+}
+
+async fn dispatch(args: Args) -> Result<(), Exit> {
+    let path = profile::config_path(args.config, "court.toml")?;
+    let saved = || profile::load(&path, "court");
+    match args.command {
+        Command::Login(login_args) => login(login_args, &path).await,
+        Command::Queue { department, json } => queue(&saved()?, department, json).await,
+        Command::Show { filing, json } => show(&saved()?, filing, json).await,
+        Command::Start { filing } => {
+            let f = client(&saved()?)
+                .await?
+                .start_review(pb::StartReviewRequest { filing_id: filing })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            print_filing(&f);
+            Ok(())
+        }
+        Command::Decide(decide_args) => decide(&saved()?, decide_args).await,
+        Command::Docket { filing, case } => docket(&saved()?, filing, case).await,
+        Command::Seal(seal_args) => seal::seal(&saved()?, seal_args).await,
+    }
+}
+
+/// A FilingService client over mutual TLS with the saved profile.
+pub(crate) async fn client(p: &HubConfig) -> Result<FilingServiceClient<HubChannel>, Exit> {
+    let channel = ecenter_client::hub::connect(p)
+        .await
+        .map_err(ecenter_client::exit::unreachable)?;
+    Ok(FilingServiceClient::new(channel).max_decoding_message_size(16 * 1024 * 1024))
+}
+
+/// Saves the profile once the hub has accepted the court's certificate.
+async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), Exit> {
+    let LoginArgs {
+        hub,
+        ca,
+        cert,
+        key,
+        server_name,
+        dev: _,
+        dev_as,
+    } = args;
+    let profile = match (dev_as, ca, cert, key) {
+        (Some(urn), ..) => profile::dev_login(hub, &urn, "court")?,
+        (None, Some(ca), Some(cert), Some(key)) => {
+            profile::from_login(hub, ca, cert, key, server_name)
+        }
+        _ => {
+            return Err(Exit(
+                USAGE,
+                anyhow::anyhow!(
+                    "give --ca, --cert and --key, or --dev --as URN for a development hub"
+                ),
+            ));
+        }
+    };
+    let identity = profile::identity(&profile)?;
+    if !identity.starts_with("urn:ecenter:court:") {
+        return Err(Exit(
+            USAGE,
+            anyhow::anyhow!(
+                "{}: this certificate is {identity}, not a court system's (urn:ecenter:court:…) / 此证书不是法院证书",
+                profile.cert.display()
+            ),
+        ));
+    }
+    // Reading the policy needs an identity the hub accepts: nothing is saved before that.
+    let accepted = async {
+        client(&profile)
+            .await?
+            .get_policy(pb::GetPolicyRequest {})
+            .await
+            .map_err(refused)
+    };
+    if let Err(failure) = accepted.await {
+        return Err(ecenter_client::exit::explain(failure, Some(&profile)).await);
+    }
+    profile::save(path, &profile)?;
+    println!("logged in as {identity} / 已登录; saved {}", path.display());
+    Ok(())
+}
+
+async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit> {
+    let mut c = client(p).await?;
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = c
+            .list_department_queue(pb::ListDepartmentQueueRequest {
+                department: department.clone(),
+                page_size: 100,
+                page_token: token,
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        all.extend(page.filings);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    if json {
+        let rows: Vec<_> = all.iter().map(filing_json).collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("{department}: nothing waiting / 暂无待审查材料");
+        return Ok(());
+    }
+    println!(
+        "{}{}{}{}{}RECEIVED (Asia/Shanghai)",
+        pad("FILING", 15),
+        pad("CASE 案号", 24),
+        pad("KIND 类型", 14),
+        pad("STATE 状态", 22),
+        pad("DOCS", 6)
+    );
+    for f in &all {
+        println!(
+            "{}{}{}{}{}{}",
+            pad(&f.filing_id, 15),
+            pad(&case_text(f), 24),
+            pad(&f.filing_kind, 14),
+            pad(state_text(f.state), 22),
+            pad(&f.documents.len().to_string(), 6),
+            beijing(f.received_at.as_ref())
+        );
+    }
+    Ok(())
+}
+
+async fn show(p: &HubConfig, filing: String, json: bool) -> Result<(), Exit> {
+    let f = client(p)
+        .await?
+        .get_filing(pb::GetFilingRequest { filing_id: filing })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if json {
+        println!("{}", filing_json(&f));
+    } else {
+        print_filing(&f);
+    }
+    Ok(())
+}
+
+async fn docket(p: &HubConfig, filing: String, case: Option<String>) -> Result<(), Exit> {
+    let f = client(p)
+        .await?
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: filing,
+            case_number: case.unwrap_or_default(),
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    print_filing(&f);
+    Ok(())
+}
+
+/// The case number, or 新案 for a filing that opens a case not yet docketed.
+fn case_text(f: &pb::Filing) -> String {
+    f.case_number
+        .as_ref()
+        .map_or_else(|| "新案 new case".to_string(), |c| c.normalized.clone())
+}
+
+/// A filing's state as people read it.
+pub(crate) fn state_text(s: i32) -> &'static str {
+    match pb::FilingState::try_from(s) {
+        Ok(pb::FilingState::Received) => "received 已收到",
+        Ok(pb::FilingState::UnderReview) => "under review 审查中",
+        Ok(pb::FilingState::Accepted) => "accepted 已接收",
+        Ok(pb::FilingState::PartiallyAccepted) => "partially 部分接收",
+        Ok(pb::FilingState::ReturnedForCorrection) => "returned 退回补正",
+        Ok(pb::FilingState::Rejected) => "rejected 不予接收",
+        Ok(pb::FilingState::Docketed) => "docketed 已立案",
+        Ok(pb::FilingState::Cancelled) => "cancelled 已撤回",
+        _ => "unknown",
+    }
+}
+
+fn document_text(s: i32) -> &'static str {
+    match pb::DocumentStatus::try_from(s) {
+        Ok(pb::DocumentStatus::Pending) => "pending 待审查",
+        Ok(pb::DocumentStatus::Accepted) => "accepted 已接收",
+        Ok(pb::DocumentStatus::Rejected) => "rejected 不予接收",
+        Ok(pb::DocumentStatus::ReturnedForCorrection) => "returned 退回补正",
+        _ => "unknown",
+    }
+}
+
+/// A filing for people: header lines, flags to check, then one line per document.
+pub(crate) fn print_filing(f: &pb::Filing) {
+    println!("{}  {}  {}", f.filing_id, state_text(f.state), case_text(f));
+    println!(
+        "  {} · {} · {} · received {} (Beijing time 北京时间)",
+        f.filing_kind,
+        f.department,
+        f.submitter,
+        beijing(f.received_at.as_ref())
+    );
+    if !f.corrects_filing_id.is_empty() {
+        println!("  corrects 补正 {}", f.corrects_filing_id);
+    }
+    for flag in &f.review_flags {
+        println!("  to be checked 待核对: {flag}");
+    }
+    for d in &f.documents {
+        println!(
+            "  {}{}{}{}{}",
+            pad(&d.document_id, 5),
+            pad(&d.name, 30),
+            pad(&d.media_type, 18),
+            pad(document_text(d.status), 20),
+            d.reason
+        );
+    }
+}
+
+/// A filing for scripts: stable codes for states, RFC 3339 times with the +08:00 offset.
+fn filing_json(f: &pb::Filing) -> serde_json::Value {
+    let code = |name: &str, prefix: &str| name.strip_prefix(prefix).unwrap_or(name).to_string();
+    let state = pb::FilingState::try_from(f.state).unwrap_or_default();
+    serde_json::json!({
+        "filing_id": f.filing_id,
+        "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
+        "filing_kind": f.filing_kind,
+        "submitter": f.submitter,
+        "department": f.department,
+        "state": code(state.as_str_name(), "FILING_STATE_"),
+        "corrects_filing_id": f.corrects_filing_id,
+        "review_flags": f.review_flags,
+        "received_at": beijing_rfc3339(f.received_at.as_ref()),
+        "documents": f.documents.iter().map(|d| serde_json::json!({
+            "document_id": d.document_id, "name": d.name, "media_type": d.media_type,
+            "size": d.size, "sha256": d.sha256,
+            "status": code(pb::DocumentStatus::try_from(d.status).unwrap_or_default().as_str_name(), "DOCUMENT_STATUS_"),
+            "reason": d.reason,
+        })).collect::<Vec<_>>(),
+    })
+}

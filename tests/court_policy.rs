@@ -1,0 +1,145 @@
+//! The court's filing policy (GetPolicy) over mutual TLS: a lawyer reads the kinds of filing the
+//! court takes, its limits and fees; SubmitFiling refuses a kind the court does not list (free
+//! text such as "complaint letter") and a new case opened by a kind that cannot open one, storing
+//! nothing; a kind given by its code is recorded by its name.
+
+mod common;
+
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
+use tonic::transport::Channel;
+use tonic_types::StatusExt;
+
+const LAWYER: &str = "lawyer-14201202010000001";
+
+async fn file(
+    c: &mut FilingServiceClient<Channel>,
+    request_id: &str,
+    case: &str,
+    kind: &str,
+) -> Result<pb::SubmitFilingResponse, tonic::Status> {
+    let doc = pdf(request_id);
+    let mut h = header(request_id, case, kind, &[("a.pdf", &doc)]);
+    // One title whatever the kind is called, so only the kind's spelling differs between calls.
+    h.title = "诉讼材料".into();
+    c.submit_filing(tokio_stream::iter(messages(h, &[&doc], 64 * 1024)))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+fn fields(status: &tonic::Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+async fn filings_of(c: &mut FilingServiceClient<Channel>) -> usize {
+    c.list_filings(pb::ListFilingsRequest {
+        submitter: LAWYER_A.into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .filings
+    .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lawyer_reads_the_policy_and_a_kind_outside_it_is_refused_with_nothing_stored() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls_with(data.path(), pki.path(), |c| {
+        c.limits.max_documents = 7;
+        c.policy.fees.push(ecenter_domain::policy::Fee {
+            filing_kind: "APPEAL".into(),
+            description: "上诉案件受理费，按一审诉讼请求金额计算".into(),
+            amount_fen: 0,
+        });
+    })
+    .await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let policy = lawyer
+        .get_policy(pb::GetPolicyRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let complaint = &policy.filing_kinds[0];
+    assert_eq!(
+        (complaint.code.as_str(), complaint.name.as_str()),
+        ("COMPLAINT", "起诉状")
+    );
+    assert!(complaint.starts_case);
+    let answer = policy
+        .filing_kinds
+        .iter()
+        .find(|k| k.code == "ANSWER")
+        .unwrap();
+    assert!(!answer.starts_case, "{answer:?}");
+    assert_eq!(policy.max_documents, 7);
+    assert_eq!(policy.max_document_bytes, 100 * 1024 * 1024);
+    assert!(
+        policy.media_types.iter().any(|m| m == "application/ofd"),
+        "{policy:?}"
+    );
+    assert_eq!(policy.fees[0].filing_kind, "APPEAL");
+
+    // Free text is not a kind: refused, naming the field and the kinds to choose from.
+    let refused = file(&mut lawyer, "req-policy-0001", CASE, "complaint letter").await;
+    let status = assert_status(refused, tonic::Code::InvalidArgument, "起诉状 (COMPLAINT)");
+    assert_eq!(fields(&status), vec!["header.filing_kind"]);
+    // An answer cannot open a new case.
+    let refused = file(&mut lawyer, "req-policy-0002", "", "答辩状").await;
+    assert_status(
+        refused,
+        tonic::Code::InvalidArgument,
+        "give its case number",
+    );
+    assert_eq!(filings_of(&mut lawyer).await, 0, "nothing was recorded");
+
+    // A code names the kind; the filing records its name.
+    let ok = file(&mut lawyer, "req-policy-0003", CASE, "evidence")
+        .await
+        .unwrap();
+    assert_eq!(ok.receipt.unwrap().filing_kind, "证据材料");
+    let new_case = file(&mut lawyer, "req-policy-0004", "", "COMPLAINT")
+        .await
+        .unwrap();
+    let receipt = new_case.receipt.unwrap();
+    assert!(receipt.case_number.is_none(), "{receipt:?}");
+    assert_eq!(receipt.filing_kind, "起诉状");
+    // The same submission with the kind by name is the same filing (idempotent on the name).
+    let again = file(&mut lawyer, "req-policy-0004", "", "起诉状")
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    // A court system and a clerk read the same policy.
+    for stem in ["court-xiangyang-cms", "clerk-c0001"] {
+        let mut other = tls_client(hub.addr, pki.path(), stem).await;
+        let theirs = other.get_policy(pb::GetPolicyRequest {}).await.unwrap();
+        assert_eq!(theirs.into_inner(), policy);
+    }
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_policy_without_kinds_or_with_a_fee_for_an_unknown_kind_stops_the_hub_naming_the_setting()
+{
+    let data = tempfile::tempdir().unwrap();
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: data.path().to_path_buf(),
+        policy: ecenter_server::config::PolicyConfig {
+            filing_kinds: Vec::new(),
+            fees: Vec::new(),
+        },
+        ..ecenter_server::Config::default()
+    };
+    let Err(e) = ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) else {
+        panic!("a hub with no filing kinds opened");
+    };
+    assert!(e.to_string().contains("policy.filing_kinds"), "{e}");
+}

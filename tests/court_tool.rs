@@ -1,0 +1,229 @@
+//! `court`, the review tool of a court without a case-management system, as a process against a
+//! real hub over mutual TLS: log in with the court's certificate (a lawyer's is refused), see a
+//! new case in 立案庭's queue, take it into review, return one document for correction with a
+//! reason the lawyer reads in `efile status`, accept the correction, docket it with the case
+//! number, and seal the filed PDF — the sealed copy checked by poppler's pdfsig.
+
+mod common;
+
+use common::efile::{Lawyer, text, write};
+use common::pdf::{nss_trusting, pdfsig};
+use common::*;
+use ecenter_proto::v1 as pb;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The court's clerk at a terminal: `court` with its own XDG directories.
+struct Court {
+    home: tempfile::TempDir,
+}
+
+impl Court {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_court"))
+            .args(args)
+            .env_remove("COURT_CONFIG")
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .current_dir(self.home.path())
+            .output()
+            .unwrap()
+    }
+
+    fn login(&self, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Output {
+        let file = |f: String| pki.join(f).to_str().unwrap().to_string();
+        self.run(&[
+            "login",
+            "--hub",
+            &hub.to_string(),
+            "--ca",
+            &file("root-ca.pem".into()),
+            "--cert",
+            &file(format!("clients/{stem}.pem")),
+            "--key",
+            &file(format!("clients/{stem}.key")),
+            "--server-name",
+            "localhost",
+        ])
+    }
+}
+
+fn queue_of(court: &Court, department: &str) -> Vec<serde_json::Value> {
+    let out = court.run(&["queue", department, "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn lawyer_files_a_new_case(lawyer: &Lawyer, dir: &Path) -> String {
+    let complaint = write(dir, "起诉状.pdf", &pdf("complaint"));
+    let id_card = write(dir, "身份证明.pdf", &pdf("identity"));
+    let out = lawyer.run(&[
+        "submit",
+        "--new-case",
+        "--kind",
+        "起诉状",
+        "--json",
+        complaint.to_str().unwrap(),
+        id_card.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    receipt["filing_id"].as_str().unwrap().to_string()
+}
+
+/// Refusals the tool explains: a wrong department (the hub lists the right ones), a refusal
+/// without its reason, a document left undecided.
+fn mistakes_are_named(court: &Court, filing: &str) {
+    let out = court.run(&["queue", "信访办"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("立案庭"), "{}", text(&out));
+    let out = court.run(&["decide", filing, "D1=reject"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("reason"), "{}", text(&out));
+    let out = court.run(&["decide", filing, "D1=accept"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("D2 has no decision"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_reviews_returns_accepts_dockets_and_seals_with_the_court_tool() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let court = Court {
+        home: tempfile::tempdir().unwrap(),
+    };
+    let out = court.login(hub.addr, pki.path(), "lawyer-14201202010000001");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("not a court system's"),
+        "{}",
+        text(&out)
+    );
+    let out = court.login(hub.addr, pki.path(), "court-xiangyang-cms");
+    assert!(out.status.success(), "{}", text(&out));
+
+    let lawyer = Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki.path()).status.success());
+    let files = tempfile::tempdir().unwrap();
+    let first = lawyer_files_a_new_case(&lawyer, files.path());
+    let waiting = queue_of(&court, "立案庭");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["filing_id"], first.as_str());
+    assert!(waiting[0]["case_number"].is_null(), "{waiting:?}");
+    let out = court.run(&["queue", "立案庭"]);
+    assert!(
+        text(&out).contains("新案") && text(&out).contains(&first),
+        "{}",
+        text(&out)
+    );
+
+    assert!(court.run(&["start", &first]).status.success());
+    mistakes_are_named(&court, &first);
+    let out = court.run(&[
+        "decide",
+        &first,
+        "D2=return:身份证明不清晰，请重新扫描",
+        "--all",
+        "accept",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = lawyer.run(&["status", &first]);
+    assert!(text(&out).contains("身份证明不清晰"), "{}", text(&out));
+
+    let second = the_correction_is_accepted_and_docketed(&court, &lawyer, files.path(), &first);
+    the_filed_pdf_is_sealed_and_pdfsig_trusts_it(&court, &hub, pki.path(), &second).await;
+    hub.stop().await;
+}
+
+/// The lawyer corrects `first`; the court accepts the correction and dockets it with the number
+/// it gives. Returns the correction's filing id.
+fn the_correction_is_accepted_and_docketed(
+    court: &Court,
+    lawyer: &Lawyer,
+    files: &Path,
+    first: &str,
+) -> String {
+    // The correction, accepted and docketed with the number the court gives.
+    let better = write(files, "身份证明（重扫）.pdf", &pdf("identity, rescanned"));
+    let out = lawyer.run(&[
+        "submit",
+        "--corrects",
+        first,
+        "--kind",
+        "身份证明材料",
+        "--json",
+        better.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let second = receipt["filing_id"].as_str().unwrap().to_string();
+    assert!(court.run(&["start", &second]).status.success());
+    assert!(
+        court
+            .run(&["decide", &second, "--all", "accept"])
+            .status
+            .success()
+    );
+    let out = court.run(&["docket", &second, "--case", "（2026）鄂06民初901号"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("已立案"), "{}", text(&out));
+    let out = court.run(&["show", &second, "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["case_number"], "（2026）鄂06民初901号", "{shown}");
+    assert_eq!(shown["state"], "DOCKETED", "{shown}");
+    assert_eq!(shown["corrects_filing_id"], first, "{shown}");
+    assert!(
+        queue_of(court, "立案庭")
+            .iter()
+            .all(|f| f["filing_id"] != second.as_str())
+    );
+    second
+}
+
+async fn the_filed_pdf_is_sealed_and_pdfsig_trusts_it(
+    court: &Court,
+    hub: &TestHub,
+    pki: &Path,
+    filing: &str,
+) {
+    let mut seals = pb::seal_service_client::SealServiceClient::new(
+        channel_as(hub.addr, pki, "court-xiangyang-cms").await,
+    );
+    seals
+        .create_seal(pb::CreateSealRequest {
+            seal_id: "4206-LAT-01".into(),
+            name: "襄阳市中级人民法院立案专用章".into(),
+            picture_png: seal_png(),
+            valid_days: 365,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let out = court.run(&[
+        "seal",
+        filing,
+        "D1",
+        "--seal",
+        "4206-LAT-01",
+        "--out",
+        "sealed.pdf",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("S1"), "{}", text(&out));
+    let sealed = court.home.path().join("sealed.pdf");
+    let nss = tempfile::tempdir().unwrap();
+    let report = pdfsig(&nss_trusting(pki, nss.path()), &sealed);
+    assert!(
+        report.contains("Signature is Valid") && report.contains("Certificate is Trusted"),
+        "{report}"
+    );
+    // A seal the registry does not hold is refused by the hub, exit 1.
+    let out = court.run(&["seal", filing, "D1", "--seal", "NO-SUCH-SEAL"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
