@@ -142,4 +142,76 @@ async fn a_policy_without_kinds_or_with_a_fee_for_an_unknown_kind_stops_the_hub_
         panic!("a hub with no filing kinds opened");
     };
     assert!(e.to_string().contains("policy.filing_kinds"), "{e}");
+    let mut fee_for_nothing = ecenter_server::config::PolicyConfig::default();
+    fee_for_nothing.fees.push(ecenter_domain::policy::Fee {
+        filing_kind: "LETTER".into(),
+        description: "来信费".into(),
+        amount_fen: 100,
+    });
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: data.path().to_path_buf(),
+        policy: fee_for_nothing,
+        ..ecenter_server::Config::default()
+    };
+    let Err(e) = ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) else {
+        panic!("a hub with a fee for an unknown kind opened");
+    };
+    assert!(e.to_string().contains("policy.fees[0].filing_kind"), "{e}");
+}
+
+/// A hub on `data` whose kinds are the defaults changed by `change`.
+async fn hub_with_kinds(
+    data: &std::path::Path,
+    pki: &std::path::Path,
+    change: impl FnOnce(&mut Vec<ecenter_domain::policy::FilingKind>) + Send + 'static,
+) -> TestHub {
+    start_tls_with(data, pki, move |c| change(&mut c.policy.filing_kinds)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_the_court_renamed_or_removed_the_kind_is_the_same_filing() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = hub_with_kinds(data.path(), pki.path(), |_| {}).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let first = file(&mut lawyer, "req-rename-0001", CASE, "EVIDENCE")
+        .await
+        .unwrap();
+    let filing_id = first.receipt.unwrap().filing_id;
+    hub.stop().await;
+    // 证据材料 is now called 证据 (the code stays): the retry by code is the same filing.
+    let hub = hub_with_kinds(data.path(), pki.path(), |kinds| {
+        kinds
+            .iter_mut()
+            .find(|k| k.code == "EVIDENCE")
+            .unwrap()
+            .name = "证据".into();
+    })
+    .await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let again = file(&mut lawyer, "req-rename-0001", CASE, "EVIDENCE")
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.receipt.unwrap().filing_id, filing_id);
+    hub.stop().await;
+    // Removed altogether: still the same filing, while a new one of that kind is refused.
+    let hub = hub_with_kinds(data.path(), pki.path(), |kinds| {
+        kinds.retain(|k| k.code != "EVIDENCE");
+    })
+    .await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let again = file(&mut lawyer, "req-rename-0001", CASE, "EVIDENCE")
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    let refused = file(&mut lawyer, "req-rename-0002", CASE, "EVIDENCE").await;
+    assert_status(
+        refused,
+        tonic::Code::InvalidArgument,
+        "not a kind of filing",
+    );
+    hub.stop().await;
 }

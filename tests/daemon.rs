@@ -47,10 +47,16 @@ fn configuration_layers_defaults_file_environment_and_flags() {
     );
     assert!(text.contains("诉讼服务中心"));
 
-    std::fs::write(&file, "listn = 1\n").unwrap();
+    std::fs::write(&file, "data_dir = \"d\"\nlistn = 1\n").unwrap();
     let out = ecenterd().arg("--config").arg(&file).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `listn`"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    // The file, the key and its line.
+    assert!(
+        said.contains("unknown field `listn`") && said.contains("hub.toml"),
+        "{said}"
+    );
+    assert!(said.contains("line 2"), "{said}");
 }
 
 #[test]
@@ -229,4 +235,75 @@ async fn sigterm_finishes_the_upload_in_flight_then_flushes_and_exits_cleanly() 
         .into_inner();
     assert_eq!(f.last_event_seq, receipt.log_seq + 1);
     hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_stop_signal_ends_a_hub_still_waiting_for_an_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = ecenterd()
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // An upload that stops half-way and stays open: the graceful stop would wait for it.
+    let doc = pdf("never finished");
+    let mut msgs = messages(
+        header("req-second-01", CASE, "证据材料", &[("a.pdf", &doc)]),
+        &[&doc],
+        64,
+    )
+    .into_iter();
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let mut lawyer = client(addr, LAWYER_A).await;
+    let _call = tokio::spawn(async move {
+        lawyer
+            .submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    tx.send(msgs.next().unwrap()).await.unwrap();
+    tx.send(msgs.next().unwrap()).await.unwrap();
+    let tmp = dir.path().join("blobs/tmp");
+    while std::fs::read_dir(&tmp).map_or(true, |mut d| d.next().is_none()) {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let interrupt = |pid: u32| {
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid.to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    interrupt(child.id());
+    // The second signal once the hub has begun its graceful stop.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("shutting down") {
+        let mut l = String::new();
+        assert!(
+            stderr.read_line(&mut l).unwrap() > 0,
+            "the hub ended before stopping: {said}"
+        );
+        said.push_str(&l);
+    }
+    interrupt(child.id());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(130), "{said}{rest}");
+    assert!(rest.contains("second stop signal"), "{rest}");
+    drop(tx);
 }

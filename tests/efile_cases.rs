@@ -160,7 +160,7 @@ async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_sho
         text(&out)
     );
 
-    // Evidence in the docketed case, the case taken from the corrected filing's number.
+    // Evidence in the docketed case, by the kind's code.
     let evidence = write(files.path(), "证据.pdf", &pdf("evidence"));
     let out = lawyer.run(&[
         "submit",
@@ -275,6 +275,84 @@ async fn a_certificate_the_court_did_not_issue_is_named_with_its_own_exit_code()
         lawyer.run(&["list"]).status.code(),
         Some(2),
         "nothing was saved"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correction_takes_the_case_of_the_filing_it_corrects_and_no_other() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    let lawyer = Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki.path()).status.success());
+    let files = tempfile::tempdir().unwrap();
+    let evidence = write(files.path(), "证据.pdf", &pdf("evidence, unreadable"));
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        CASE,
+        "--kind",
+        "证据材料",
+        "--json",
+        evidence.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = receipt["filing_id"].as_str().unwrap().to_string();
+    let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    decide(&mut court, &first, pb::ReviewDecision::ReturnForCorrection).await;
+
+    let better = write(files.path(), "证据（清晰）.pdf", &pdf("evidence, readable"));
+    let better = better.to_str().unwrap();
+    // Not a new case, and not another case.
+    let out = lawyer.run(&[
+        "submit",
+        "--corrects",
+        &first,
+        "--new-case",
+        "--kind",
+        "证据材料",
+        better,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let other = "（2026）鄂06民初999号";
+    let out = lawyer.run(&[
+        "submit",
+        "--corrects",
+        &first,
+        "--case",
+        other,
+        "--kind",
+        "证据材料",
+        better,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("a correction carries that case number"),
+        "{}",
+        text(&out)
+    );
+    // Without --case: the case of the filing corrected.
+    let out = lawyer.run(&[
+        "submit",
+        "--corrects",
+        &first,
+        "--kind",
+        "证据材料",
+        "--json",
+        better,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["case_number"], CASE, "{receipt}");
+    let out = lawyer.run(&["list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "the refused attempt filed nothing: {listed}"
     );
     hub.stop().await;
 }

@@ -42,6 +42,7 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
     let hub = start_tls_with(data.path(), pki.path(), |c| {
         c.receipts.seal_id = Some(SEAL.into());
         c.receipts.font = Some(FONT.into());
+        c.receipts.court = Some("湖北省襄阳市中级人民法院".into());
     })
     .await;
     create_receipt_seal(&hub, pki.path()).await;
@@ -80,6 +81,7 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
     for expected in [
         filing,
         "签收单",
+        "湖北省襄阳市中级人民法院",
         "新案，立案时编定案号",
         "民事起诉状.pdf",
         &sha256_hex(&complaint),
@@ -133,8 +135,7 @@ async fn without_receipts_configured_the_pdf_is_refused_naming_the_settings() {
         data_dir: half_dir.path().to_path_buf(),
         receipts: ecenter_server::config::ReceiptsConfig {
             seal_id: Some(SEAL.into()),
-            font: None,
-            font_index: 0,
+            ..Default::default()
         },
         ..ecenter_server::Config::default()
     };

@@ -8,6 +8,7 @@ use crate::intake;
 use crate::revocation::StillGood;
 use ecenter_domain::lifecycle::review_outcome;
 use ecenter_domain::policy::CourtPolicy;
+use ecenter_domain::submission::ValidHeader;
 use ecenter_domain::{
     Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, FilingReceived,
     RoutingTable,
@@ -190,29 +191,69 @@ fn page_token(token: &str) -> Result<Option<&str>, Status> {
     Ok(Some(token))
 }
 
-/// Refuses a corrected filing (补正) unless the filing it corrects is the submitter's own and was
-/// returned for correction; checked under the writer, as the log stands.
+/// Refuses a corrected filing (补正) unless the filing it corrects is the submitter's own, was
+/// returned for correction, and is of the same case (both without a number for a new case);
+/// checked under the writer, as the log stands.
 fn check_correction(
     view: &dyn ReadView,
-    corrected: &str,
+    header: &ecenter_domain::submission::ValidHeader,
     submitter: &str,
 ) -> Result<(), StoreError> {
-    let original = view.filing(corrected)?;
-    let ok = original.as_ref().is_some_and(|o| {
+    let Some(corrected) = &header.corrects_filing_id else {
+        return Ok(());
+    };
+    let refused = |field: &str, why: String| -> StoreError {
+        DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(field, why)]).into()
+    };
+    let original = view.filing(corrected)?.filter(|o| {
         o.submitter == submitter && o.state == ecenter_domain::FilingState::ReturnedForCorrection
     });
-    if !ok {
-        return Err(
-            DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
-                "header.corrects_filing_id",
-                format!(
-                    "「{corrected}」 is not a filing of yours that was returned for correction"
-                ),
-            )])
-            .into(),
-        );
+    let Some(original) = original else {
+        return Err(refused(
+            "header.corrects_filing_id",
+            format!("「{corrected}」 is not a filing of yours that was returned for correction"),
+        ));
+    };
+    let number = |c: Option<&CaseNumber>| c.map(CaseNumber::normalized);
+    let (theirs, ours) = (
+        number(original.case_number.as_ref()),
+        number(header.case_number.as_ref()),
+    );
+    if theirs != ours {
+        let why = match &theirs {
+            Some(n) => format!("{corrected} is of case {n}: a correction carries that case number"),
+            None => format!(
+                "{corrected} opens a new case, which has no number yet: leave case_number empty"
+            ),
+        };
+        return Err(refused("header.case_number", why));
     }
     Ok(())
+}
+
+/// The court's kinds apply to new filings only: a retry is recognised by its kind as given, or
+/// by the kind's stable code, so that a kind the court renamed or removed since never turns a
+/// retry into a refusal or a second filing. Returns the fingerprint of the header as given, the
+/// one recorded for a new filing (by the kind's code), and the header under the policy.
+fn retry_fingerprints(
+    policy: &CourtPolicy,
+    given: &ValidHeader,
+    documents: &[ecenter_domain::ReceivedDocument],
+) -> (String, String, Result<ValidHeader, DomainError>) {
+    let as_given = intake::fingerprint(given, documents);
+    let under_policy = given.under_policy(policy);
+    let fingerprint = match &under_policy {
+        Ok(h) => {
+            let code = policy.kind(&h.filing_kind).map(|k| k.code.clone());
+            let by_code = ValidHeader {
+                filing_kind: code.unwrap_or_default(),
+                ..h.clone()
+            };
+            intake::fingerprint(&by_code, documents)
+        }
+        Err(_) => as_given.clone(),
+    };
+    (as_given, fingerprint, under_policy)
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::FilingEvent, Status>> + Send>>;
@@ -229,32 +270,32 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let submitter = identity.to_string();
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
-        let header = intake::header_from_proto(header)
+        let given = intake::header_from_proto(header)
             .validate(&self.policy)
             .map_err(domain_status)?;
         let blobs = self.store.blobs();
         let received =
-            intake::receive_documents(&mut stream, &header, blobs, self.max_package_parts).await?;
+            intake::receive_documents(&mut stream, &given, blobs, self.max_package_parts).await?;
         let (documents, placed) = intake::place_all(received).await?;
-        let fingerprint = intake::fingerprint(&header, &documents);
+        let (as_given, fingerprint, under_policy) =
+            retry_fingerprints(&self.policy, &given, &documents);
         let routing = self.routing.clone();
         let decide = Box::new(move |view: &dyn ReadView| {
-            if let Some(existing) = view.filing_for_request(&submitter, &header.request_id)? {
+            if let Some(existing) = view.filing_for_request(&submitter, &given.request_id)? {
                 let filing = view.filing(&existing)?.ok_or_else(|| {
                     StoreError::Database(format!("request index names missing filing {existing}"))
                 })?;
-                if filing.fingerprint != fingerprint {
+                if filing.fingerprint != fingerprint && filing.fingerprint != as_given {
                     return Err(DomainError::RequestIdReused {
-                        request_id: header.request_id.clone(),
+                        request_id: given.request_id.clone(),
                         filing_id: existing,
                     }
                     .into());
                 }
                 return Ok((Vec::new(), (existing, true)));
             }
-            if let Some(corrected) = &header.corrects_filing_id {
-                check_correction(view, corrected, &submitter)?;
-            }
+            let header = under_policy?;
+            check_correction(view, &header, &submitter)?;
             let filing_id = format!("F{:012}", view.next_seq());
             let route = routing.route(header.case_number.as_ref(), &header.filing_kind);
             let events = vec![

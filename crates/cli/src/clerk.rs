@@ -10,8 +10,11 @@ use clap::{Parser, Subcommand};
 use ecenter_client::beijing;
 use ecenter_client::hub::{HubConfig, connect};
 use ecenter_client::pem::{certificates, crls};
+use ecenter_client::profile::HubArgs;
 
 mod export;
+mod filings;
+mod login;
 mod ofd;
 mod reply;
 mod review;
@@ -37,6 +40,11 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Saves the hub's address and the clerk's certificate, after checking the hub accepts them;
+    /// then the commands that talk to the hub need no --hub, --ca, --cert or --key.
+    Login(login::LoginArgs),
+    /// The filings on record, filtered by case, submitter, department or state, oldest first.
+    Filings(filings::FilingsArgs),
     /// Verifies every signature of a PDF offline; exits 0 only when all of them pass.
     VerifyPdf(VerifyPdfArgs),
     /// Verifies every seal of an OFD offline (GB/T 33190 §18: files changed, added or removed,
@@ -55,7 +63,7 @@ enum Command {
         /// The order (O…).
         order_id: String,
         #[command(flatten)]
-        hub: HubConfig,
+        hub: HubArgs,
         /// Print JSON for scripts instead of a table.
         #[arg(long)]
         json: bool,
@@ -64,7 +72,7 @@ enum Command {
     /// is listed (and recorded by the hub as a blob_corrupt event). Exit 1 when any is damaged.
     Scrub {
         #[command(flatten)]
-        hub: HubConfig,
+        hub: HubArgs,
         /// Print JSON for scripts instead of words.
         #[arg(long)]
         json: bool,
@@ -81,12 +89,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
-        hub: HubConfig,
+        hub: HubArgs,
     },
     /// Lists what waits for a clerk: final failures, and delivery reports set aside as unverified.
     DeadLetters {
         #[command(flatten)]
-        hub: HubConfig,
+        hub: HubArgs,
         /// Print JSON for scripts instead of a table.
         #[arg(long)]
         json: bool,
@@ -248,7 +256,7 @@ struct DeliveriesArgs {
     #[arg(long, default_value_t = 200)]
     limit: u32,
     #[command(flatten)]
-    hub: HubConfig,
+    hub: HubArgs,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     json: bool,
@@ -265,7 +273,7 @@ struct RetryArgs {
     #[arg(long, value_enum)]
     channel: ChannelName,
     #[command(flatten)]
-    hub: HubConfig,
+    hub: HubArgs,
 }
 
 // `clerk resolve`: the dead letter to close by hand, and what was done instead.
@@ -282,7 +290,7 @@ struct ResolveArgs {
     #[arg(long)]
     note: String,
     #[command(flatten)]
-    hub: HubConfig,
+    hub: HubArgs,
 }
 
 // `clerk report`: the judgment on one delivery report set aside.
@@ -297,7 +305,7 @@ struct ReportArgs {
     #[arg(long)]
     note: String,
     #[command(flatten)]
-    hub: HubConfig,
+    hub: HubArgs,
 }
 
 // `clerk proof`: the proof of service to save, and the anchors to verify it against.
@@ -320,7 +328,7 @@ struct ProofArgs {
     #[arg(long)]
     intermediate: Vec<PathBuf>,
     #[command(flatten)]
-    hub: HubConfig,
+    hub: HubArgs,
 }
 
 /// A channel of a serve order's plan, as clerks name it.
@@ -486,12 +494,19 @@ fn run(args: Args) -> Result<bool> {
             order_id,
             hub,
             json,
-        } => block_on(show_service(&hub, &order_id, json)),
-        Command::DeadLetters { hub, json } => block_on(list_dead_letters(&hub, json)),
+        } => block_on(show_service(&hub.resolve("clerk")?, &order_id, json)),
+        Command::DeadLetters { hub, json } => {
+            block_on(list_dead_letters(&hub.resolve("clerk")?, json))
+        }
         Command::Scrub { hub, json } => {
+            let hub = hub.resolve("clerk")?;
             block_on(async { crate::log_audit::scrub(connect(&hub).await?, json).await })
         }
-        Command::Export { case, out, hub } => block_on(export_case(&hub, &case, &out)),
+        Command::Export { case, out, hub } => {
+            block_on(export_case(&hub.resolve("clerk")?, &case, &out))
+        }
+        Command::Login(a) => block_on(login::login(a)),
+        Command::Filings(a) => block_on(filings::list_filings(a)),
         Command::Deliveries(a) => run_deliveries(a),
         Command::Retry(a) => run_retry(a),
         Command::Resolve(a) => run_resolve(a),
@@ -538,7 +553,7 @@ fn run_deliveries(a: DeliveriesArgs) -> Result<bool> {
         json,
     } = a;
     block_on(list_deliveries(
-        &hub,
+        &hub.resolve("clerk")?,
         DeliveryFilter {
             case,
             recipient,
@@ -561,7 +576,7 @@ fn run_retry(a: RetryArgs) -> Result<bool> {
         hub,
     } = a;
     block_on(dead_letter_action(
-        &hub,
+        &hub.resolve("clerk")?,
         order_id,
         recipient_id,
         channel,
@@ -580,7 +595,7 @@ fn run_resolve(a: ResolveArgs) -> Result<bool> {
         hub,
     } = a;
     block_on(dead_letter_action(
-        &hub,
+        &hub.resolve("clerk")?,
         order_id,
         recipient_id,
         channel,
@@ -597,7 +612,7 @@ fn run_report(a: ReportArgs) -> Result<bool> {
         note,
         hub,
     } = a;
-    block_on(review::judge(&hub, report, verdict, note))
+    block_on(review::judge(&hub.resolve("clerk")?, report, verdict, note))
 }
 
 /// `clerk proof`: saves a recipient's proof of service (and, if asked, the sealed PDF), then
@@ -612,7 +627,13 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
         intermediate,
         hub,
     } = a;
-    let (document, signature) = block_on(save_proof(&hub, order_id, recipient_id, &out, pdf))?;
+    let (document, signature) = block_on(save_proof(
+        &hub.resolve("clerk")?,
+        order_id,
+        recipient_id,
+        &out,
+        pdf,
+    ))?;
     if trust.is_empty() {
         show_proof(&document)
     } else {
@@ -661,6 +682,13 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
             };
             block_on(walk_hub(&hub))?
         }
+        // Neither: the hub of the saved login (`clerk login`), if there is one.
+        (None, None) => match HubArgs::default().resolve("clerk") {
+            Ok(hub) => block_on(walk_hub(&hub))?,
+            Err(_) => anyhow::bail!(
+                "give --data-dir DIR (offline), or --hub ADDR with --ca, --cert and --key, or run `clerk login` first"
+            ),
+        },
         _ => {
             anyhow::bail!("give --data-dir DIR (offline) or --hub ADDR with --ca, --cert and --key")
         }

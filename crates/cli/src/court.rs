@@ -118,13 +118,15 @@ pub fn main() {
 
 async fn run(args: Args) -> Result<(), Exit> {
     let path = profile::config_path(args.config.clone(), "court.toml")?;
+    // A login explains its own failures with the settings it tried, not the saved ones.
+    let saved = match args.command {
+        Command::Login(_) => None,
+        _ => profile::load(&path, "court").ok(),
+    };
     match dispatch(args).await {
         Ok(()) => Ok(()),
         // "The hub cannot be reached" may be the hub refusing a certificate: find out which.
-        Err(failure) => {
-            let saved = profile::load(&path, "court").ok();
-            Err(ecenter_client::exit::explain(failure, saved.as_ref()).await)
-        }
+        Err(failure) => Err(ecenter_client::exit::explain(failure, saved.as_ref()).await),
     }
 }
 

@@ -150,7 +150,27 @@ async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// Exit status after a second stop signal: 128 + SIGINT, as shells report an interrupted program.
+const STOPPED_AT_ONCE: i32 = 130;
+
+/// Resolves at the first SIGINT or SIGTERM, which starts the graceful stop (bounded by
+/// `stop_grace_secs`); from then on a second signal ends the process at once. Nothing
+/// acknowledged is lost by that: every acknowledged event is already durable, and service work
+/// leased when the process ends is given back at the next start (counted as in doubt).
 async fn shutdown_signal() {
+    stop_signal().await;
+    tokio::spawn(async {
+        stop_signal().await;
+        tracing::warn!("a second stop signal: exiting now, without waiting for requests in flight");
+        eprintln!(
+            "ecenterd: second stop signal: exiting now; requests in flight are cut, leased work is given back at the next start"
+        );
+        std::process::exit(STOPPED_AT_ONCE);
+    });
+}
+
+/// The next SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -69,6 +69,57 @@ pub fn from_login(
     }
 }
 
+/// The hub as flags on a command line. Give all four of `--hub`, `--ca`, `--cert` and `--key`,
+/// or none of them: then the login saved by `<tool> login` is used, so no flags repeat.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HubArgs {
+    /// The hub, e.g. 127.0.0.1:50051 (default: the saved login's).
+    #[arg(long)]
+    pub hub: Option<String>,
+    /// The CA (PEM) the hub's certificate chains to.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+    /// Your certificate (PEM), as the court issued it.
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Your private key (PEM).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// The name the hub's certificate is issued for (default: localhost).
+    #[arg(long)]
+    pub server_name: Option<String>,
+}
+
+impl HubArgs {
+    /// The hub these flags name, or — with none of them — `tool`'s saved login (its file from
+    /// `<TOOL>_CONFIG`, else `$XDG_CONFIG_HOME/ecenter/<tool>.toml`).
+    pub fn resolve(&self, tool: &str) -> anyhow::Result<HubConfig> {
+        match (&self.hub, &self.ca, &self.cert, &self.key) {
+            (None, None, None, None) => {
+                let given = std::env::var_os(format!("{}_CONFIG", tool.to_uppercase()))
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from);
+                let path = config_path(given, &format!("{tool}.toml"))?;
+                load(&path, tool).map_err(|Exit(_, e)| e)
+            }
+            (Some(hub), Some(ca), Some(cert), Some(key)) => Ok(HubConfig {
+                hub: hub.clone(),
+                ca: ca.clone(),
+                cert: cert.clone(),
+                key: key.clone(),
+                server_name: self
+                    .server_name
+                    .clone()
+                    .unwrap_or_else(|| "localhost".into()),
+                dev_as: None,
+            }),
+            _ => anyhow::bail!(
+                "give --hub, --ca, --cert and --key together, or none of them after `{tool} login` / 连接参数不完整"
+            ),
+        }
+    }
+}
+
 /// Who the profile acts as: the development identity of a development login, else the identity
 /// its certificate carries.
 pub fn identity(p: &HubConfig) -> anyhow::Result<String> {
@@ -81,6 +132,25 @@ pub fn identity(p: &HubConfig) -> anyhow::Result<String> {
 /// A development login (`--dev --as URN`): the hub on loopback without TLS, acting as `urn`,
 /// which must be of `role` (e.g. `lawyer`); USAGE naming the flag otherwise.
 pub fn dev_login(hub: String, urn: &str, role: &str) -> Result<HubConfig, Exit> {
+    let host = hub
+        .trim()
+        .rsplit_once(':')
+        .map_or(hub.as_str(), |(h, _)| h)
+        .trim_matches(['[', ']']);
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        // A development hub serves only on loopback; anywhere else an identity in a header
+        // would travel in the clear to a hub that never accepts it.
+        return Err(Exit(
+            USAGE,
+            anyhow::anyhow!(
+                "--dev is for a development hub on this machine (127.0.0.1, ::1 or localhost), not {hub}: log in with --ca, --cert and --key / 开发模式仅限本机"
+            ),
+        ));
+    }
     let prefix = format!("urn:ecenter:{role}:");
     if !urn.starts_with(&prefix) || urn.len() == prefix.len() {
         return Err(Exit(
@@ -130,5 +200,20 @@ mod tests {
             Some("localhost".into()),
         );
         assert_eq!(named.server_name, "localhost");
+    }
+
+    #[test]
+    fn a_development_login_is_for_this_machine_and_the_role_only() {
+        let lawyer = "urn:ecenter:lawyer:14201202010000001";
+        for here in ["127.0.0.1:50051", "[::1]:50051", "localhost:50051"] {
+            assert!(
+                super::dev_login(here.into(), lawyer, "lawyer").is_ok(),
+                "{here}"
+            );
+        }
+        let far = super::dev_login("hub.court.example:50051".into(), lawyer, "lawyer");
+        assert!(far.unwrap_err().1.to_string().contains("on this machine"));
+        let court = super::dev_login("127.0.0.1:1".into(), "urn:ecenter:court:x", "lawyer");
+        assert!(court.is_err());
     }
 }

@@ -55,9 +55,29 @@ impl fmt::Display for DeliveryKey {
     }
 }
 
+/// Whether `id` has the form of a filing id the hub issues: `F` and twelve digits
+/// (`F000000000012`), so that a caller's text never reaches the log as one.
+pub fn is_filing_id(id: &str) -> bool {
+    id.len() == 13 && id.starts_with('F') && id[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_f_and_twelve_digits_is_a_filing_id() {
+        assert!(super::is_filing_id("F000000000012"));
+        for not in [
+            "F12",
+            "f000000000012",
+            "F00000000001X",
+            "F0000000000123",
+            "F００００００００００１２",
+        ] {
+            assert!(!super::is_filing_id(not), "{not}");
+        }
+    }
 
     #[test]
     fn keys_show_order_then_recipient_then_channel() {

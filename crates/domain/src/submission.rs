@@ -116,10 +116,10 @@ fn is_hex_sha256(s: &str) -> bool {
 }
 
 impl SubmissionHeader {
-    /// Validates against the court's policy (its limits and filing kinds), collecting every
-    /// violation. The filing kind is recorded by its name (a code such as `COMPLAINT` becomes
-    /// 起诉状); a filing without a case number that corrects nothing opens a new case, which only
-    /// a kind that [starts a case](crate::policy::FilingKind::starts_case) may do.
+    /// Validates against the court's limits, collecting every violation. The filing kind is only
+    /// checked for form here; [`ValidHeader::under_policy`] checks it against the court's kinds,
+    /// after a retry of an earlier filing has been recognised (a retry is answered with the
+    /// original receipt even when the court's kinds changed since).
     pub fn validate(&self, policy: &CourtPolicy) -> Result<ValidHeader, DomainError> {
         let limits = &policy.limits;
         let mut v = Vec::new();
@@ -136,22 +136,20 @@ impl SubmissionHeader {
                 }
             },
         };
-        let new_case =
-            self.case_number.trim().is_empty() && self.corrects_filing_id.trim().is_empty();
-        let filing_kind = match policy.check_kind(&self.filing_kind, new_case) {
-            Ok(kind) => kind.name.clone(),
-            Err(violation) => {
-                v.push(violation);
-                String::new()
-            }
-        };
+        let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
+        let corrects = self.corrects_filing_id.trim();
+        if !corrects.is_empty() && !crate::ids::is_filing_id(corrects) {
+            v.push(FieldViolation::new(
+                "header.corrects_filing_id",
+                "must be a filing id like F000000000012, or empty",
+            ));
+        }
         let title = check_title(&self.title, &mut v);
         self.check_document_count(limits, &mut v);
         let mut documents = Vec::new();
         for (i, d) in self.documents.iter().enumerate() {
             documents.push(check_document(i, d, limits, &mut v));
         }
-        let corrects = self.corrects_filing_id.trim();
         if !v.is_empty() {
             return Err(DomainError::InvalidInput(v));
         }
@@ -183,6 +181,39 @@ impl SubmissionHeader {
                 ),
             ));
         }
+    }
+}
+
+/// The filing kind as given, trimmed: present, at most 32 printable characters.
+fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
+    let filing_kind = kind.trim().to_string();
+    if filing_kind.is_empty() {
+        v.push(FieldViolation::new(
+            "header.filing_kind",
+            "say what is filed, e.g. 起诉状, 答辩状 or 证据材料 (GetPolicy lists the court's kinds)",
+        ));
+    } else if filing_kind.chars().count() > 32 || filing_kind.chars().any(char::is_control) {
+        v.push(FieldViolation::new(
+            "header.filing_kind",
+            "must be at most 32 printable characters (GetPolicy lists the court's kinds)",
+        ));
+    }
+    filing_kind
+}
+
+impl ValidHeader {
+    /// The header as the court's policy reads it: the kind by its name (a code such as
+    /// `COMPLAINT` becomes 起诉状), and a filing without a case number that corrects nothing —
+    /// a new case — only of a kind that [starts a case](crate::policy::FilingKind::starts_case).
+    pub fn under_policy(&self, policy: &CourtPolicy) -> Result<ValidHeader, DomainError> {
+        let new_case = self.case_number.is_none() && self.corrects_filing_id.is_none();
+        let kind = policy
+            .check_kind(&self.filing_kind, new_case)
+            .map_err(|violation| DomainError::InvalidInput(vec![violation]))?;
+        Ok(ValidHeader {
+            filing_kind: kind.name.clone(),
+            ..self.clone()
+        })
     }
 }
 
@@ -356,24 +387,32 @@ mod tests {
     #[test]
     fn the_kind_is_recorded_by_its_name_and_a_new_case_needs_a_kind_that_opens_one() {
         let policy = CourtPolicy::default();
+        let checked =
+            |h: &SubmissionHeader| h.validate(&policy).and_then(|v| v.under_policy(&policy));
         let mut h = header();
         h.filing_kind = "answer".into();
-        assert_eq!(h.validate(&policy).unwrap().filing_kind, "答辩状");
+        let as_given = h.validate(&policy).unwrap();
+        assert_eq!(as_given.filing_kind, "answer", "as given, until the policy");
+        assert_eq!(checked(&h).unwrap().filing_kind, "答辩状");
         // No case number: a new case, which an answer cannot open.
         h.case_number = String::new();
         assert_eq!(
-            fields(h.validate(&policy).unwrap_err()),
+            fields(checked(&h).unwrap_err()),
             vec!["header.filing_kind".to_string()]
         );
         // A correction of a returned new-case filing has no number yet either.
         h.corrects_filing_id = "F000000000007".into();
-        assert!(h.validate(&policy).is_ok());
+        assert!(checked(&h).is_ok());
+        h.corrects_filing_id = "7; drop".into();
+        assert_eq!(
+            fields(h.validate(&policy).unwrap_err()),
+            vec!["header.corrects_filing_id".to_string()]
+        );
         h.corrects_filing_id.clear();
         h.filing_kind = "起诉状".into();
-        let new_case = h.validate(&policy).unwrap();
-        assert!(new_case.case_number.is_none());
+        assert!(checked(&h).unwrap().case_number.is_none());
         h.filing_kind = "complaint letter".into();
-        assert!(h.validate(&policy).is_err());
+        assert!(h.validate(&policy).is_ok() && checked(&h).is_err());
     }
 
     #[test]

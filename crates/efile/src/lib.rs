@@ -486,14 +486,15 @@ fn print_fetched_table(service: &pb::MyService, rows: &[Fetched]) {
 
 async fn run(args: Args) -> Result<(), Exit> {
     let path = profile::config_path(args.config.clone(), "efile.toml")?;
+    // A login explains its own failures with the settings it tried, not the saved ones.
+    let saved = match args.command {
+        Command::Login(_) => None,
+        _ => profile::load(&path, "efile").ok(),
+    };
     match dispatch(args).await {
         Ok(()) => Ok(()),
         // "The hub cannot be reached" may be the hub refusing a certificate: find out which.
-        Err(failure) => Err(ecenter_client::exit::explain(
-            failure,
-            profile::load(&path, "efile").ok().as_ref(),
-        )
-        .await),
+        Err(failure) => Err(ecenter_client::exit::explain(failure, saved.as_ref()).await),
     }
 }
 
@@ -717,6 +718,7 @@ async fn receipt(
         print_receipt(&r);
     }
     if let Some(path) = pdf {
+        check_sealed_receipt(&r.pdf)?;
         std::fs::write(path, &r.pdf).with_context(|| path.display().to_string())?;
         if !json {
             println!(
@@ -725,6 +727,21 @@ async fn receipt(
                 r.pdf.len()
             );
         }
+    }
+    Ok(())
+}
+
+/// A sealed receipt is kept only when the hub sent one: an older hub that does not seal receipts
+/// answers without it. (Its seal is judged by any PDF validator; checking it here would need the
+/// court's intermediate CAs, which a login does not hold.)
+fn check_sealed_receipt(pdf: &[u8]) -> Result<(), Exit> {
+    if pdf.is_empty() {
+        return Err(Exit(
+            1,
+            anyhow::anyhow!(
+                "the hub sent no sealed receipt (a hub before sealed receipts): nothing saved / 服务器未返回签章签收单"
+            ),
+        ));
     }
     Ok(())
 }

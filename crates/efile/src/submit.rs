@@ -11,7 +11,7 @@ use ecenter_proto::v1 as pb;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Largest document the hub accepts by default (100 MiB); the hub has the last word.
+/// Largest document a hub without GetPolicy accepts by default (100 MiB); the hub has the last word.
 const MAX_DOCUMENT_BYTES: u64 = 100 * 1024 * 1024;
 /// Bytes per streamed chunk.
 const CHUNK: usize = 256 * 1024;
@@ -24,9 +24,9 @@ struct Checked {
     sha256: String,
 }
 
-/// Checks every file before anything is sent: readable, not empty, within the size limit, a type the
-/// court accepts; reports every problem at once.
-fn check_files(files: &[PathBuf]) -> Result<Vec<Checked>, Exit> {
+/// Checks every file before anything is sent: readable, not empty, within the court's size limit
+/// (`max_bytes`), a type the court accepts; reports every problem at once.
+fn check_files(files: &[PathBuf], max_bytes: u64) -> Result<Vec<Checked>, Exit> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for path in files {
@@ -46,11 +46,11 @@ fn check_files(files: &[PathBuf]) -> Result<Vec<Checked>, Exit> {
             problems.push(format!("{shown}: empty / 文件为空"));
             continue;
         }
-        if meta.len() > MAX_DOCUMENT_BYTES {
+        if meta.len() > max_bytes {
             problems.push(format!(
                 "{shown}: {} MiB, more than the {} MiB allowed / 超过大小限制",
                 meta.len() / (1024 * 1024),
-                MAX_DOCUMENT_BYTES / (1024 * 1024)
+                max_bytes / (1024 * 1024)
             ));
             continue;
         }
@@ -193,7 +193,7 @@ pub(crate) struct SubmitArgs {
     pub(crate) new_case: bool,
     /// Corrects (补正) a filing the court returned for correction, e.g. F000000000012; the case
     /// number is taken from that filing unless --case is given.
-    #[arg(long, value_name = "FILING")]
+    #[arg(long, value_name = "FILING", conflicts_with = "new_case")]
     pub(crate) corrects: Option<String>,
     /// What you file, by name or code from `efile policy`: 起诉状 (COMPLAINT), 答辩状 (ANSWER),
     /// 证据材料 (EVIDENCE), ...
@@ -269,19 +269,31 @@ fn parsed_case(case: &str) -> Result<String, Exit> {
     Ok(case.to_string())
 }
 
-/// The kind by its name as the court lists it (GetPolicy), so that a typo is caught before the
-/// upload; a hub without GetPolicy leaves the check to SubmitFiling.
-async fn court_kind(profile: &Profile, kind: &str, new_case: bool) -> Result<String, Exit> {
-    let policy = match connect(profile)
+/// The court's policy (GetPolicy), or `None` from a hub that has none (it checks on its own).
+async fn court_policy(profile: &Profile) -> Result<Option<pb::CourtPolicy>, Exit> {
+    match connect(profile)
         .await?
         .get_policy(pb::GetPolicyRequest {})
         .await
     {
-        Ok(p) => p.into_inner(),
-        Err(s) if s.code() == tonic::Code::Unimplemented => return Ok(kind.to_string()),
-        Err(s) => return Err(refused(s)),
-    };
+        Ok(p) => Ok(Some(p.into_inner())),
+        Err(s) if s.code() == tonic::Code::Unimplemented => Ok(None),
+        Err(s) => Err(refused(s)),
+    }
+}
+
+/// The kind as the court lists it — its name, to send, and its stable code, which the derived
+/// request id is made from (so a renamed kind never files twice) — caught here before the
+/// upload. Without a policy, the kind as given for both.
+fn court_kind(
+    policy: Option<&pb::CourtPolicy>,
+    kind: &str,
+    new_case: bool,
+) -> Result<(String, String), Exit> {
     let given = kind.trim();
+    let Some(policy) = policy else {
+        return Ok((given.to_string(), given.to_string()));
+    };
     let Some(k) = policy
         .filing_kinds
         .iter()
@@ -292,10 +304,11 @@ async fn court_kind(profile: &Profile, kind: &str, new_case: bool) -> Result<Str
             .iter()
             .map(|k| format!("{} ({})", k.name, k.code))
             .collect();
+        let shown: String = given.chars().take(32).collect();
         return Err(Exit(
             2,
             anyhow::anyhow!(
-                "--kind 「{given}」 is not a kind of filing this court takes; use one of: {} (efile policy) / 文书类型不在本院目录中",
+                "--kind 「{shown}」 is not a kind of filing this court takes; use one of: {} (efile policy) / 文书类型不在本院目录中",
                 list.join(", ")
             ),
         ));
@@ -309,13 +322,34 @@ async fn court_kind(profile: &Profile, kind: &str, new_case: bool) -> Result<Str
             ),
         ));
     }
-    Ok(k.name.clone())
+    Ok((k.name.clone(), k.code.clone()))
+}
+
+/// The files checked against the court's limits (its policy's, or the defaults of a hub without
+/// one): each file's size and type, and how many one filing may hold.
+fn checked_for(policy: Option<&pb::CourtPolicy>, files: &[PathBuf]) -> Result<Vec<Checked>, Exit> {
+    let max_bytes = policy.map_or(MAX_DOCUMENT_BYTES, |p| p.max_document_bytes);
+    let checked = check_files(files, max_bytes)?;
+    if let Some(most) = policy.map(|p| p.max_documents as usize)
+        && checked.len() > most
+    {
+        return Err(Exit(
+            1,
+            anyhow::anyhow!(
+                "{} documents, more than the {most} the court takes in one filing: split them / 文件数量超过限制",
+                checked.len()
+            ),
+        ));
+    }
+    Ok(checked)
 }
 
 pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Exit> {
-    let checked = check_files(&args.files)?;
+    let policy = court_policy(profile).await?;
+    let checked = checked_for(policy.as_ref(), &args.files)?;
     let Target { case, corrects } = target(profile, &args).await?;
-    let kind = court_kind(profile, &args.kind, case.is_empty() && corrects.is_none()).await?;
+    let new_case = case.is_empty() && corrects.is_none();
+    let (kind, code) = court_kind(policy.as_ref(), &args.kind, new_case)?;
     let SubmitArgs {
         title,
         request_id,
@@ -324,12 +358,22 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
         json,
         ..
     } = args;
-    let title = title.unwrap_or_else(|| kind.clone());
     // The same case, kind, title and files give the same request id: running the command again
     // after a failure can only ever produce the one filing.
-    let request_id =
-        request_id.unwrap_or_else(|| derived_request_id(&case, &kind, &title, &checked));
-    let mut header = submission_header(&request_id, &case, &kind, &title, &checked);
+    let request_id = request_id.unwrap_or_else(|| {
+        let given_title = title.as_deref().unwrap_or("");
+        let what = [
+            case.as_str(),
+            &code,
+            given_title,
+            corrects.as_deref().unwrap_or(""),
+        ];
+        derived_request_id(what, &checked)
+    });
+    let title = title.unwrap_or_else(|| kind.clone());
+    // The kind by its code: the hub records its name, and a retry is recognised by the code even
+    // if the court renames the kind in between.
+    let mut header = submission_header(&request_id, &case, &code, &title, &checked);
     header.corrects_filing_id = corrects.unwrap_or_default();
     let response = send_with_retries(profile, &checked, &header, retries).await?;
     let receipt = response
@@ -373,11 +417,12 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
     })
 }
 
-/// The request id (idempotency key) derived from the case number, the kind, the title and the
-/// files' names and SHA-256, so that the same submission run twice files only once.
-fn derived_request_id(case: &str, kind: &str, title: &str, checked: &[Checked]) -> String {
+/// The request id (idempotency key) derived from `what` (the case number, the kind's code, the
+/// title, the filing corrected) and the files' names and SHA-256, so that the same submission run
+/// twice files only once.
+fn derived_request_id(what: [&str; 4], checked: &[Checked]) -> String {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    for part in [case, kind, title] {
+    for part in what {
         ctx.update(part.as_bytes());
         ctx.update(&[0]);
     }

@@ -18,7 +18,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Serve without TLS. Only allowed on loopback, and only when asked for.
     pub dev_mode: bool,
-    /// Seconds a stop waits for requests in flight before the process exits without them.
+    /// Seconds a stop waits for requests in flight before the process exits without them
+    /// (default 30; a second stop signal ends the process at once).
     pub stop_grace_secs: u64,
     /// Mutual TLS; when set, the hub serves only mTLS (dev_mode is ignored).
     pub tls: Option<crate::tls::TlsConfig>,
@@ -56,7 +57,7 @@ impl Default for Config {
             listen: "127.0.0.1:50051".parse().expect("constant address"),
             data_dir: PathBuf::from("ecenter-data"),
             dev_mode: false,
-            stop_grace_secs: 10,
+            stop_grace_secs: 30,
             tls: None,
             limits: LimitsConfig::default(),
             policy: PolicyConfig::default(),
@@ -127,6 +128,8 @@ pub struct ReceiptsConfig {
     pub font: Option<PathBuf>,
     /// The face of a font collection (`.ttc`).
     pub font_index: u32,
+    /// The court's name printed above the seal; default: `[service] court`.
+    pub court: Option<String>,
 }
 
 impl Default for PolicyConfig {
@@ -149,11 +152,39 @@ impl Config {
                 .map(|s| s.court.clone())
                 .unwrap_or_default(),
             limits: self.limits.to_limits(),
-            filing_kinds: self.policy.filing_kinds.clone(),
+            filing_kinds: self
+                .policy
+                .filing_kinds
+                .iter()
+                .map(|k| ecenter_domain::policy::FilingKind {
+                    code: k.code.trim().to_string(),
+                    name: k.name.trim().to_string(),
+                    starts_case: k.starts_case,
+                })
+                .collect(),
             fees: self.policy.fees.clone(),
         };
         policy.check()?;
         Ok(policy)
+    }
+
+    /// The routing table with each rule's filing kind as the policy records it (a rule may name a
+    /// kind by its code); a kind the policy does not list is refused, naming the rule, since such
+    /// a rule would silently never match.
+    pub fn routing_table(&self, policy: &CourtPolicy) -> Result<RoutingTable, String> {
+        let mut table = self.routing.clone();
+        for (i, rule) in table.rules.iter_mut().enumerate() {
+            if let Some(given) = &rule.filing_kind {
+                let kind = policy.kind(given).ok_or_else(|| {
+                    format!(
+                        "routing.rules[{i}].filing_kind 「{given}」 is not a kind of the policy; use one of {}",
+                        policy.kinds_list()
+                    )
+                })?;
+                rule.filing_kind = Some(kind.name.clone());
+            }
+        }
+        Ok(table)
     }
 
     /// Parses a TOML document on top of the defaults.
@@ -173,6 +204,8 @@ impl Config {
             path: path.to_path_buf(),
             source,
         };
+        // Parsed as text first, so that a mistake is reported with its line and column.
+        Config::from_toml(&text).map_err(parse)?;
         let mut table: toml::Table = toml::from_str(&text).map_err(parse)?;
         let base = std::path::absolute(path)
             .ok()
@@ -343,6 +376,18 @@ mod tests {
             e.contains("policy.fees[0].filing_kind") && e.contains("LETTER"),
             "{e}"
         );
+        // Routing rules may name a kind by its code; one the policy lacks is named.
+        let routed = Config::from_toml(
+            "[routing]\ndefault_department = \"立案庭\"\n[[routing.rules]]\ndepartment = \"民一庭\"\nfiling_kind = \"EVIDENCE\"\n",
+        )
+        .unwrap();
+        let policy = routed.court_policy().unwrap();
+        let table = routed.routing_table(&policy).unwrap();
+        assert_eq!(table.rules[0].filing_kind.as_deref(), Some("证据材料"));
+        let mut unknown = routed.clone();
+        unknown.routing.rules[0].filing_kind = Some("证据".into());
+        let e = unknown.routing_table(&policy).unwrap_err();
+        assert!(e.contains("routing.rules[0].filing_kind"), "{e}");
     }
 
     #[test]

@@ -85,10 +85,12 @@ impl Hub {
     /// Checks the configuration for `listen_on` and opens the data directory, verifying the whole
     /// event log; a log that does not verify is refused, naming its first bad entry.
     pub fn open(config: Config, listen_on: std::net::SocketAddr) -> Result<Hub, ServeError> {
-        // A policy naming no kind, or a fee for an unknown kind, is refused before anything opens.
-        config
+        // A policy naming no kind, a fee or a routing rule for an unknown kind: refused before
+        // anything opens.
+        let policy = config
             .court_policy()
             .map_err(|e| ServeError::Config(e.to_string()))?;
+        config.routing_table(&policy).map_err(ServeError::Config)?;
         let acceptor = client_acceptor(&config, listen_on)?;
         let seals = match &config.seals {
             Some(s) => Some(Arc::new(s.load().map_err(ServeError::Seals)?)),
@@ -321,17 +323,14 @@ async fn serve_store<S: EventStore>(
         &config.parse_pool,
         config.parsing.clone(),
     ));
+    let policy = config
+        .court_policy()
+        .map_err(|e| ServeError::Config(e.to_string()))?;
+    let routing = config.routing_table(&policy).map_err(ServeError::Config)?;
     let apis = grpc::Services {
-        filing: filing::FilingApi::new(
-            store.clone(),
-            config
-                .court_policy()
-                .map_err(|e| ServeError::Config(e.to_string()))?,
-            config.routing.clone(),
-            stop_rx.clone(),
-        )
-        .with_max_package_parts(config.parsing.objects)
-        .with_receipt_pdf(services.receipt_pdf),
+        filing: filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
+            .with_max_package_parts(config.parsing.objects)
+            .with_receipt_pdf(services.receipt_pdf),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
         similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),

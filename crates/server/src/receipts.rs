@@ -35,6 +35,17 @@ pub(crate) fn load(
             font.display()
         ))
     };
+    let court = r
+        .court
+        .clone()
+        .or_else(|| config.service.as_ref().map(|s| s.court.clone()))
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            ServeError::Config(
+                "[receipts] court: name the court printed above the seal (or set [service] court)"
+                    .into(),
+            )
+        })?;
     let bytes = std::fs::read(font).map_err(|e| bad_font(e.to_string()))?;
     ecenter_proofpdf::check_font(&bytes, r.font_index).map_err(|e| bad_font(e.to_string()))?;
     Ok(Some(ReceiptPdf {
@@ -42,10 +53,6 @@ pub(crate) fn load(
         seal_id: seal_id.clone(),
         font: Arc::new(bytes),
         font_index: r.font_index,
-        court: config
-            .service
-            .as_ref()
-            .map(|s| s.court.clone())
-            .unwrap_or_default(),
+        court,
     }))
 }

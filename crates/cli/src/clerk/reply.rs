@@ -8,7 +8,6 @@ use super::review::RecipientItem;
 use super::{beijing, channel_text, refused, service_client, state_text};
 use crate::{pad, printable};
 use anyhow::Result;
-use ecenter_client::hub::HubConfig;
 use ecenter_proto::v1 as pb;
 
 // `clerk reply`: what to do with one reply.
@@ -22,7 +21,7 @@ pub(super) struct ReplyArgs {
 #[derive(Debug, clap::Args)]
 struct Common {
     #[command(flatten)]
-    hub: HubConfig,
+    hub: ecenter_client::profile::HubArgs,
     /// Print JSON for scripts instead of words.
     #[arg(long)]
     json: bool,
@@ -77,7 +76,7 @@ pub(super) async fn run(a: ReplyArgs) -> Result<bool> {
         | ReplyAction::Attribute { common, .. }
         | ReplyAction::Dismiss { common, .. } => common,
     };
-    let mut client = service_client(&common.hub).await?;
+    let mut client = service_client(&common.hub.resolve("clerk")?).await?;
     let json = common.json;
     let status = match a.action {
         ReplyAction::Disallow { reply, note, .. } => {

@@ -78,9 +78,14 @@ fn decisions(
     args: &DecideArgs,
     documents: &[pb::Document],
 ) -> Result<Vec<pb::DocumentDecision>, String> {
-    let mut named = Vec::new();
+    let mut named: Vec<(String, Verdict, String)> = Vec::new();
     for text in &args.decisions {
         let (document, verdict, reason) = one(text)?;
+        if named.iter().any(|(id, ..)| *id == document) {
+            return Err(format!(
+                "{document} is decided twice: give one decision per document"
+            ));
+        }
         if !documents.iter().any(|d| d.document_id == document) {
             let ids: Vec<&str> = documents.iter().map(|d| d.document_id.as_str()).collect();
             return Err(format!(
@@ -90,6 +95,12 @@ fn decisions(
             ));
         }
         named.push((document, verdict, reason));
+    }
+    if args.reason.is_some() && !matches!(args.all, Some(Verdict::Reject | Verdict::Return)) {
+        return Err(
+            "--reason goes with --all reject or --all return; give a named document's reason as D1=return:理由"
+                .into(),
+        );
     }
     let mut out = Vec::new();
     for d in documents {
@@ -196,5 +207,21 @@ mod tests {
         assert!(e.contains("accept, reject or return"), "{e}");
         let e = decisions(&args(&[], Some(Verdict::Return), None), &docs).unwrap_err();
         assert!(e.contains("--reason"), "{e}");
+        let twice = args(
+            &["D1=accept", "D1=reject:重复"],
+            Some(Verdict::Accept),
+            None,
+        );
+        assert!(
+            decisions(&twice, &docs)
+                .unwrap_err()
+                .contains("decided twice")
+        );
+        let unused = args(&["D1=accept"], Some(Verdict::Accept), Some("没有用处"));
+        assert!(
+            decisions(&unused, &docs)
+                .unwrap_err()
+                .contains("--reason goes with")
+        );
     }
 }

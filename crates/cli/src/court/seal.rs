@@ -56,9 +56,22 @@ pub(crate) async fn seal(p: &HubConfig, args: SealArgs) -> Result<(), Exit> {
         .await
         .map_err(refused)?
         .into_inner();
-    let mut bytes = Vec::with_capacity(sealed.size as usize);
+    let mut bytes = Vec::new();
     while let Some(chunk) = stream.message().await.map_err(refused)? {
         bytes.extend_from_slice(&chunk.data);
+    }
+    let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+    if digest != sealed.sha256 || bytes.len() as u64 != sealed.size {
+        return Err(Exit(
+            1,
+            anyhow::anyhow!(
+                "the sealed copy {} downloaded is not the one the hub sealed (SHA-256 {digest}, {} bytes; sealed: {}, {} bytes): nothing saved",
+                sealed.document_id,
+                bytes.len(),
+                sealed.sha256,
+                sealed.size
+            ),
+        ));
     }
     let out = args
         .out
