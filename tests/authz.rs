@@ -168,6 +168,7 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         | Operation::WatchFiling
         | Operation::WatchDepartment
         | Operation::GetPolicy => filing_call(w, &mut c, op, id, owner_urn).await,
+        Operation::NoticeSettings | Operation::RegisterCoCounsel => notice_call(&mut c, op).await,
         Operation::GetChainHead | Operation::ListLogEntries | Operation::Scrub => {
             log_call(w, op, stem).await
         }
@@ -204,6 +205,31 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         (Ok(()), _) => Ok(()),
     };
     let_through(result, op, stem, owner)
+}
+
+/// Makes the call of a notices-of-filing operation (the caller's own addresses, co-counsel).
+async fn notice_call(
+    c: &mut FilingServiceClient<Channel>,
+    op: Operation,
+) -> Result<(), tonic::Status> {
+    match op {
+        Operation::NoticeSettings => {
+            c.get_notice_settings(pb::GetNoticeSettingsRequest {})
+                .await?;
+            c.set_notice_addresses(pb::SetNoticeAddressesRequest { addresses: vec![] })
+                .await
+                .map(drop)
+        }
+        // The caller's own filings are in CASE (a lawyer filed there before this call).
+        Operation::RegisterCoCounsel => c
+            .register_co_counsel(pb::RegisterCoCounselRequest {
+                case_number: CASE.into(),
+                identity: "urn:ecenter:lawyer:14201202010000002".into(),
+            })
+            .await
+            .map(drop),
+        _ => unreachable!("{op:?} is not a notices operation"),
+    }
 }
 
 /// Makes the FilingService call for `op` on filing `id` (the submitter filter is `owner_urn`).
@@ -599,7 +625,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 69, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 71, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
     for op in Operation::ALL
         .into_iter()

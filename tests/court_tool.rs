@@ -6,47 +6,12 @@
 
 mod common;
 
+use common::court::Court;
 use common::efile::{Lawyer, text, write};
 use common::pdf::{nss_trusting, pdfsig};
 use common::*;
 use ecenter_proto::v1 as pb;
 use std::path::Path;
-use std::process::{Command, Output};
-
-/// The court's clerk at a terminal: `court` with its own XDG directories.
-struct Court {
-    home: tempfile::TempDir,
-}
-
-impl Court {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_court"))
-            .args(args)
-            .env_remove("COURT_CONFIG")
-            .env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
-            .current_dir(self.home.path())
-            .output()
-            .unwrap()
-    }
-
-    fn login(&self, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Output {
-        let file = |f: String| pki.join(f).to_str().unwrap().to_string();
-        self.run(&[
-            "login",
-            "--hub",
-            &hub.to_string(),
-            "--ca",
-            &file("root-ca.pem".into()),
-            "--cert",
-            &file(format!("clients/{stem}.pem")),
-            "--key",
-            &file(format!("clients/{stem}.key")),
-            "--server-name",
-            "localhost",
-        ])
-    }
-}
 
 fn queue_of(court: &Court, department: &str) -> Vec<serde_json::Value> {
     let out = court.run(&["queue", department, "--json"]);

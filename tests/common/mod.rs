@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests: a real hub on 127.0.0.1:0 and a real tonic client.
 #![allow(dead_code)]
 
+pub mod court;
 pub mod efile;
 pub mod pdf;
 pub mod seal_setup;

@@ -33,6 +33,10 @@ pub enum Operation {
     GetPolicy,
     /// FilingService.WatchEvents of a department.
     WatchDepartment,
+    /// FilingService.GetNoticeSettings and SetNoticeAddresses (the caller's own addresses).
+    NoticeSettings,
+    /// FilingService.RegisterCoCounsel (on a case the caller has filed in).
+    RegisterCoCounsel,
     /// EventLogService.GetChainHead.
     GetChainHead,
     /// EventLogService.ListEntries.
@@ -87,7 +91,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tests and audits that must cover the whole table.
-    pub const ALL: [Operation; 38] = [
+    pub const ALL: [Operation; 40] = [
         Operation::ListMyServices,
         Operation::FetchServedDocument,
         Operation::ServeOrder,
@@ -123,6 +127,8 @@ impl Operation {
         Operation::WatchFiling,
         Operation::WatchDepartment,
         Operation::GetPolicy,
+        Operation::NoticeSettings,
+        Operation::RegisterCoCounsel,
         Operation::GetChainHead,
         Operation::ListLogEntries,
         Operation::Scrub,
@@ -144,6 +150,8 @@ impl Operation {
             Operation::WatchFiling => "WatchEvents(filing)",
             Operation::WatchDepartment => "WatchEvents(department)",
             Operation::GetPolicy => "GetPolicy",
+            Operation::NoticeSettings => "GetNoticeSettings/SetNoticeAddresses",
+            Operation::RegisterCoCounsel => "RegisterCoCounsel",
             Operation::GetChainHead => "GetChainHead",
             Operation::ListLogEntries => "ListEntries",
             Operation::Scrub => "Scrub",
@@ -215,6 +223,8 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (GetPolicy, Court, Any),
     (GetPolicy, Clerk, Any),
     (GetPolicy, Lawyer, Any),
+    (NoticeSettings, Lawyer, Any),
+    (RegisterCoCounsel, Lawyer, Any),
     (GetChainHead, Court, Any),
     (GetChainHead, Clerk, Any),
     (ListLogEntries, Court, Any),

@@ -178,7 +178,10 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::CheckpointMailed { .. }
         | Event::SmsReceiptUnmatched { .. }
         | Event::ReplyUnmatched(_)
-        | Event::ReplySettled(_) => return None,
+        | Event::ReplySettled(_)
+        | Event::NoticeAddressesSet { .. }
+        | Event::CoCounselRegistered { .. }
+        | Event::FilingNotice { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,
         Event::FilingReviewed { outcome, .. } => *outcome,

@@ -35,6 +35,8 @@ pub struct FilingApi<S> {
     max_package_parts: u64,
     /// Sealing receipts as PDFs (`[receipts]`), when configured.
     receipt_pdf: Option<Arc<crate::receipt_pdf::ReceiptPdf>>,
+    /// Whether notices of filing are sent (an outbox is configured).
+    notices_sent: bool,
 }
 
 impl<S: EventStore> FilingApi<S> {
@@ -52,7 +54,14 @@ impl<S: EventStore> FilingApi<S> {
             stopping,
             max_package_parts: ecenter_budget::Limits::default().objects,
             receipt_pdf: None,
+            notices_sent: false,
         }
+    }
+
+    /// Notices of filing go out (the hub has an outbox, `[service]`).
+    pub fn with_notices(mut self, sent: bool) -> Self {
+        self.notices_sent = sent;
+        self
     }
 
     /// Receipts may be asked for as PDFs sealed by the court.
@@ -673,6 +682,27 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let identity = crate::identity::caller(&request)?;
         authorize(&*self.store, &identity, Operation::GetPolicy, None, None).await?;
         Ok(Response::new(convert::policy(&self.policy)))
+    }
+
+    async fn get_notice_settings(
+        &self,
+        request: Request<pb::GetNoticeSettingsRequest>,
+    ) -> Result<Response<pb::NoticeSettings>, Status> {
+        crate::notices::get_settings(&*self.store, self.notices_sent, request).await
+    }
+
+    async fn set_notice_addresses(
+        &self,
+        request: Request<pb::SetNoticeAddressesRequest>,
+    ) -> Result<Response<pb::NoticeSettings>, Status> {
+        crate::notices::set_addresses(&*self.store, self.notices_sent, request).await
+    }
+
+    async fn register_co_counsel(
+        &self,
+        request: Request<pb::RegisterCoCounselRequest>,
+    ) -> Result<Response<pb::RegisterCoCounselResponse>, Status> {
+        crate::notices::register_co_counsel(&*self.store, request).await
     }
 }
 

@@ -1,10 +1,11 @@
 //! `court`: the review tool of a court without a connected case-management system (法院审查工具).
 //! It does over the same gRPC API what a court system does: list a department's queue, take a
 //! filing into review, decide on each document (accept, reject, return for correction, with a
-//! reason), docket it with the case number, and seal a filed PDF. It speaks mutual TLS with the
-//! court's own certificate, saved once by `court login`.
+//! reason), docket it with the case number, seal a filed PDF and order the sealed copy served. It
+//! speaks mutual TLS with the court's own certificate, saved once by `court login`.
 //!
-//! The order is the filing's lifecycle: `queue` → `show` → `start` → `decide` → `docket`.
+//! The order is the filing's lifecycle: `queue` → `show` → `start` → `decide` → `docket`, then
+//! `seal` → `serve`.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 
 mod decide;
 mod seal;
+mod serve;
 use decide::{DecideArgs, decide};
 
 /// Review filings as a court (法院立案审查工具): queue, review, docket, seal.
@@ -26,7 +28,7 @@ use decide::{DecideArgs, decide};
     name = "court",
     version,
     after_help = "Exit codes: 0 done, 1 refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem.\n\
-                  Order: court queue DEPT → court show F… → court start F… → court decide F… → court docket F…"
+                  Order: court queue DEPT → court show F… → court start F… → court decide F… → court docket F… → court seal F… D1 → court serve F…/S1"
 )]
 struct Args {
     /// The configuration file (default: $XDG_CONFIG_HOME/ecenter/court.toml).
@@ -75,6 +77,9 @@ enum Command {
     },
     /// Seals a filed PDF with one of the court's seals (SealPdf) and saves the sealed copy.
     Seal(seal::SealArgs),
+    /// Orders sealed copies served electronically (电子送达) on recipients, along a plan of
+    /// channels with deadlines (ServeOrder); `clerk service O…` follows it.
+    Serve(serve::ServeArgs),
 }
 
 /// `court login`: where the hub is and which certificate is the court's.
@@ -150,6 +155,7 @@ async fn dispatch(args: Args) -> Result<(), Exit> {
         Command::Decide(decide_args) => decide(&saved()?, decide_args).await,
         Command::Docket { filing, case } => docket(&saved()?, filing, case).await,
         Command::Seal(seal_args) => seal::seal(&saved()?, seal_args).await,
+        Command::Serve(serve_args) => serve::serve(&saved()?, serve_args).await,
     }
 }
 

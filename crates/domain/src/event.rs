@@ -216,6 +216,30 @@ pub enum Event {
     /// A clerk attributed an unmatched reply to one service (its `reply_received` follows in the
     /// same append) or dismissed it.
     ReplySettled(crate::reply::ReplySettlement),
+    /// A lawyer replaced the addresses they get notices of filing at (opt-in; empty: none).
+    NoticeAddressesSet {
+        /// Whose addresses.
+        identity: String,
+        /// The addresses, in the order given.
+        addresses: Vec<crate::filing_notice::NoticeAddress>,
+    },
+    /// A lawyer who filed in a case registered a colleague as co-counsel on it: the colleague
+    /// gets the notices of every filing in the case from now on.
+    CoCounselRegistered {
+        /// The case, normalised.
+        case_number: String,
+        /// The colleague.
+        identity: String,
+        /// The lawyer who registered them.
+        by: String,
+    },
+    /// Something happened to a notice of filing (made due by a filing's step).
+    FilingNotice {
+        /// `N<seq>-<k>`.
+        notice_id: String,
+        /// What.
+        event: crate::filing_notice::FilingNoticeEvent,
+    },
     /// The submitter withdrew the filing.
     FilingCancelled {
         /// The filing.
@@ -252,7 +276,10 @@ impl Event {
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
             | Event::ReplyUnmatched(_)
-            | Event::ReplySettled(_) => None,
+            | Event::ReplySettled(_)
+            | Event::NoticeAddressesSet { .. }
+            | Event::CoCounselRegistered { .. }
+            | Event::FilingNotice { .. } => None,
         }
     }
 
@@ -282,6 +309,12 @@ impl Event {
             Event::ReplyUnmatched(_) => "reply_unmatched",
             Event::ReplySettled(s) if s.attributed_to.is_some() => "reply_attributed",
             Event::ReplySettled(_) => "reply_dismissed",
+            Event::NoticeAddressesSet { .. } => "notice_addresses_set",
+            Event::CoCounselRegistered { .. } => "co_counsel_registered",
+            Event::FilingNotice { event, .. } => match event {
+                crate::filing_notice::FilingNoticeEvent::Sending { .. } => "filing_notice_sending",
+                crate::filing_notice::FilingNoticeEvent::Result { .. } => "filing_notice_result",
+            },
         }
     }
 
@@ -294,7 +327,10 @@ impl Event {
             | Event::CheckpointMailed { .. }
             | Event::ArchiveTimestampAdded { .. }
             | Event::SmsReceiptUnmatched { .. }
-            | Event::ReplyUnmatched(_) => "hub",
+            | Event::ReplyUnmatched(_)
+            | Event::FilingNotice { .. } => "hub",
+            Event::NoticeAddressesSet { identity, .. } => identity,
+            Event::CoCounselRegistered { by, .. } => by,
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

@@ -96,7 +96,10 @@ impl Filing {
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
             | Event::ReplyUnmatched(_)
-            | Event::ReplySettled(_) => {
+            | Event::ReplySettled(_)
+            | Event::NoticeAddressesSet { .. }
+            | Event::CoCounselRegistered { .. }
+            | Event::FilingNotice { .. } => {
                 return Some(filing);
             }
             Event::DocumentSealed { applied, .. } => filing.seals.push(applied.clone()),

@@ -12,6 +12,7 @@ pub mod effective_service;
 pub mod error;
 pub mod event;
 pub mod filing;
+pub mod filing_notice;
 pub mod ids;
 pub mod lifecycle;
 pub mod media;

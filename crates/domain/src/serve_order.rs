@@ -87,11 +87,11 @@ pub struct ServeOrder {
     pub plan: Vec<PlanStep>,
 }
 
-fn valid_phone(p: &str) -> bool {
+pub(crate) fn valid_phone(p: &str) -> bool {
     p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn valid_email(e: &str) -> bool {
+pub(crate) fn valid_email(e: &str) -> bool {
     let Some((local, domain)) = e.split_once('@') else {
         return false;
     };

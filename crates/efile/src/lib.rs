@@ -15,6 +15,7 @@ use ecenter_client::profile;
 use ecenter_client::{beijing, beijing_rfc3339, table::pad};
 use submit::{print_receipt, receipt_json, submit};
 
+mod notices;
 mod policy;
 mod submit;
 use clap::{Parser, Subcommand};
@@ -60,6 +61,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Notices of filing by e-mail or SMS (opt-in): show, set, off, co-counsel.
+    #[command(subcommand)]
+    Notices(notices::NoticesCommand),
     /// One filing: state, department, each document's review status.
     Status {
         /// The filing id.
@@ -180,7 +184,10 @@ fn receipts_dir() -> Result<PathBuf> {
     Ok(base.join("ecenter").join("receipts"))
 }
 
-async fn connect(p: &Profile) -> Result<FilingServiceClient<HubChannel>, Exit> {
+/// The hub's filing service, as this lawyer.
+type Hub = FilingServiceClient<HubChannel>;
+
+async fn connect(p: &Profile) -> Result<Hub, Exit> {
     Ok(FilingServiceClient::new(channel(p).await?).max_decoding_message_size(16 * 1024 * 1024))
 }
 
@@ -506,6 +513,7 @@ async fn dispatch(args: Args) -> Result<(), Exit> {
         Command::Whoami { json } => whoami(&profile()?, json).await,
         Command::Submit(submit_args) => submit(&profile()?, submit_args).await,
         Command::Policy { json } => policy::policy(&profile()?, json).await,
+        Command::Notices(command) => notices::notices(&profile()?, command).await,
         Command::Status { filing, json } => status(&profile()?, filing, json).await,
         Command::List { case, json } => list(&profile()?, case, json).await,
         Command::Receipt { filing, pdf, json } => {

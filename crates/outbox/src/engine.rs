@@ -28,6 +28,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
+mod filing_notices;
 mod lease;
 mod receipts;
 use lease::{Lease, LeaseBatch, lease_one};
@@ -48,6 +49,8 @@ enum Job {
     /// A deadline or a receipt timeout.
     Timer(DeliveryKey, DueAction),
     Proof(RecipientKey),
+    /// Sending a notice of filing.
+    Notice(String),
 }
 
 /// Whether a notice is sent because it is due, or again because an earlier start leased it and
@@ -188,7 +191,8 @@ impl<S: EventStore> Outbox<S> {
                 for key in &orphans {
                     tracing::warn!(delivery = %key, "an attempt's outcome was never recorded: sending again (possible duplicate)");
                 }
-                let jobs: Vec<Job> = orphans.into_iter().map(Job::Send).collect();
+                let mut jobs: Vec<Job> = orphans.into_iter().map(Job::Send).collect();
+                jobs.extend(self.notices_in_doubt());
                 self.lease(jobs, Sending::InDoubt);
             }
             Err(e) => tracing::error!(error = %e, "cannot read in-flight attempts"),
@@ -209,8 +213,12 @@ impl<S: EventStore> Outbox<S> {
             if let Err(e) = self.pass(Utc::now()) {
                 tracing::error!(error = %e, "outbox pass failed");
             }
-            let wait = match self.store.next_due() {
-                Ok(Some(at)) => (at - Utc::now())
+            let next = [self.store.next_due(), self.store.next_notice_due()]
+                .into_iter()
+                .filter_map(|n| n.ok().flatten())
+                .min();
+            let wait = match next {
+                Some(at) => (at - Utc::now())
                     .to_std()
                     .unwrap_or(Duration::ZERO)
                     .min(IDLE),
@@ -284,6 +292,7 @@ impl<S: EventStore> Outbox<S> {
                 }
             }
         }
+        sends.extend(self.notices_due(now, email_open, sms_open)?);
         self.lease(sends, Sending::Due);
         for key in self.store.proofs_due(PASS)? {
             self.spawn(Job::Proof(key));
@@ -340,7 +349,7 @@ impl<S: EventStore> Outbox<S> {
             let result = match &job {
                 Job::Timer(key, action) => this.timer(key, *action).await,
                 Job::Proof(key) => this.proof(key).await,
-                Job::Send(..) => Ok(()),
+                Job::Send(..) | Job::Notice(..) => Ok(()),
             };
             if let Err(e) = result {
                 tracing::error!(error = %e, ?job, "outbox job failed; it stays due");
@@ -354,19 +363,19 @@ impl<S: EventStore> Outbox<S> {
     /// Records `notice_sending` for every job of `batch` that is still due, in one append.
     async fn lease_batch(&self, batch: &[Job], sending: Sending) -> Result<Vec<Lease>, StoreError> {
         let ctx = self.context.clone();
-        let items: Vec<DeliveryKey> = batch
-            .iter()
-            .filter_map(|j| match j {
-                Job::Send(key) => Some(key.clone()),
-                _ => None,
-            })
-            .collect();
+        let items: Vec<Job> = batch.to_vec();
         let (_, leases) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
                 let mut batch = LeaseBatch::default();
-                for key in items {
-                    lease_one(view, &ctx, &mut batch, key, sending)?;
+                for job in items {
+                    match job {
+                        Job::Send(key) => lease_one(view, &ctx, &mut batch, key, sending)?,
+                        Job::Notice(id) => {
+                            filing_notices::lease(view, &ctx, &mut batch, &id, sending)?;
+                        }
+                        Job::Timer(..) | Job::Proof(_) => {}
+                    }
                 }
                 Ok((batch.events, batch.leases))
             }))
@@ -397,17 +406,8 @@ impl<S: EventStore> Outbox<S> {
             .lock()
             .expect("breaker lock")
             .record(ok, Instant::now());
-        let attempt = lease.attempt;
-        let result = self.attempt_result(lease.channel, attempt, handed);
-        self.push_outcome(Event::Service {
-            order_id: lease.order_id,
-            recipient_id: lease.recipient_id,
-            event: RecipientEvent::NoticeResult {
-                channel: lease.channel,
-                attempt,
-                result,
-            },
-        });
+        let result = self.attempt_result(lease.channel, lease.attempt, handed);
+        self.push_outcome(lease.outcome(result));
     }
 
     /// Records a leased notice that never reached the SMTP relay or SMSC (the hub stopped first)
@@ -415,19 +415,11 @@ impl<S: EventStore> Outbox<S> {
     fn give_back_unsent(&self, lease: Lease) {
         // Never handed to a provider: say so, so the next start sends it as a plain retry
         // rather than as a possible duplicate.
-        self.push_outcome(Event::Service {
-            order_id: lease.order_id,
-            recipient_id: lease.recipient_id,
-            event: RecipientEvent::NoticeResult {
-                channel: lease.channel,
-                attempt: lease.attempt,
-                result: AttemptResult::Temporary {
-                    detail: "平台停止运行，未发出（the hub stopped before sending）".into(),
-                    retry_at: Utc::now(),
-                    maybe_sent: false,
-                },
-            },
-        });
+        self.push_outcome(lease.outcome(AttemptResult::Temporary {
+            detail: "平台停止运行，未发出（the hub stopped before sending）".into(),
+            retry_at: Utc::now(),
+            maybe_sent: false,
+        }));
     }
 
     /// Hands the notice to its channel's provider (SMTP relay or SMPP gateway) within the

@@ -25,6 +25,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+mod filing_status;
+
 /// The page's shared state.
 pub struct Page<S> {
     store: Arc<S>,
@@ -156,6 +158,7 @@ impl<S: EventStore> Page<S> {
             .route("/s/{token}/confirm", post(confirm::<S>))
             .route("/s/{token}/reply", post(reply::<S>))
             .route("/s/{token}/d/{index}", get(download::<S>))
+            .route("/f/{token}", get(filing_status::filing_status::<S>))
             .fallback(|| async {
                 html(
                     StatusCode::NOT_FOUND,

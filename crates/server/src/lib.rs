@@ -330,7 +330,8 @@ async fn serve_store<S: EventStore>(
     let apis = grpc::Services {
         filing: filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
             .with_max_package_parts(config.parsing.objects)
-            .with_receipt_pdf(services.receipt_pdf),
+            .with_receipt_pdf(services.receipt_pdf)
+            .with_notices(config.service.is_some()),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
         similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),

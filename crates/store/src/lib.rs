@@ -22,6 +22,7 @@ pub use sled_store::{SledStore, audit_log, verify_log};
 
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
+use ecenter_domain::filing_notice::{FilingNotice, NoticeAddress};
 use ecenter_domain::service::{Due, OrderSummary, RecipientService};
 use ecenter_domain::{
     DeliveryKey, DomainError, Event, Filing, FilingState, RecipientKey, SealRecord,
@@ -102,6 +103,12 @@ pub trait ReadView {
     ) -> Result<Option<RecipientKey>, StoreError>;
     /// The handset's message kept for the clerks as log entry `seq`, while not yet settled.
     fn unmatched_reply(&self, seq: u64) -> Result<Option<UnmatchedReplyEntry>, StoreError>;
+    /// A notice of filing.
+    fn filing_notice(&self, notice_id: &str) -> Result<Option<FilingNotice>, StoreError>;
+    /// The addresses `identity` opted in to notices of filing at (empty: none).
+    fn notice_addresses(&self, identity: &str) -> Result<Vec<NoticeAddress>, StoreError>;
+    /// The co-counsel registered on a case (normalised number).
+    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -263,8 +270,32 @@ pub trait OutboxReads {
     fn proofs_due(&self, limit: usize) -> Result<Vec<RecipientKey>, StoreError>;
 }
 
+/// Notices of filing (NEF): addresses opted in to, co-counsel, each notice and the outbox's queue.
+pub trait NoticeReads {
+    /// A notice.
+    fn filing_notice(&self, notice_id: &str) -> Result<Option<FilingNotice>, StoreError>;
+    /// Every notice about a filing, in the order they were made due.
+    fn notices_of_filing(&self, filing_id: &str) -> Result<Vec<FilingNotice>, StoreError>;
+    /// The addresses `identity` opted in to (empty: none).
+    fn notice_addresses(&self, identity: &str) -> Result<Vec<NoticeAddress>, StoreError>;
+    /// The co-counsel registered on a case (normalised number).
+    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError>;
+    /// Notices due by `until`, earliest first (at most `limit`).
+    fn notices_due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError>;
+    /// When the earliest due notice is due.
+    fn next_notice_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Notices leased and never answered (the hub stopped in between).
+    fn notices_in_flight(&self) -> Result<Vec<String>, StoreError>;
+}
+
 /// The storage contract the server relies on: the log and every read model; sled now,
 /// PostgreSQL later. Implemented for every type that implements the parts.
-pub trait EventStore: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads {}
+pub trait EventStore:
+    EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads
+{
+}
 
-impl<S: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads> EventStore for S {}
+impl<S: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads> EventStore
+    for S
+{
+}

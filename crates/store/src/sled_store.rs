@@ -24,6 +24,7 @@ mod writer;
 use writer::*;
 mod projection;
 use projection::*;
+mod notices;
 
 /// Most requests committed by one flush; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
@@ -49,6 +50,7 @@ struct Trees {
     due: sled::Tree,
     service_queues: sled::Tree,
     suppressed: sled::Tree,
+    notices: sled::Tree,
 }
 
 impl Trees {
@@ -66,6 +68,7 @@ impl Trees {
             due: db.open_tree("due")?,
             service_queues: db.open_tree("service_queues")?,
             suppressed: db.open_tree("suppressed")?,
+            notices: db.open_tree("notices")?,
         })
     }
 }

@@ -14,10 +14,18 @@ use ecenter_domain::{DeliveryKey, Event, RecipientKey};
 use ecenter_store::{ReadView, StoreError};
 use std::collections::HashMap;
 
+/// What a leased notice is for: a recipient's service, or a notice of filing.
+pub(super) enum Target {
+    Service {
+        order_id: String,
+        recipient_id: String,
+    },
+    FilingNotice(String),
+}
+
 /// A notice leased for sending: what the worker needs.
 pub(super) struct Lease {
-    pub(super) order_id: String,
-    pub(super) recipient_id: String,
+    pub(super) target: Target,
     pub(super) channel: Channel,
     pub(super) attempt: u32,
     pub(super) address: String,
@@ -100,8 +108,10 @@ pub(super) fn lease_one(
         |t| t.message_id.clone(),
     );
     let lease = Lease {
-        order_id: o.clone(),
-        recipient_id: r.clone(),
+        target: Target::Service {
+            order_id: o.clone(),
+            recipient_id: r.clone(),
+        },
         channel,
         attempt,
         address,
@@ -117,9 +127,16 @@ pub(super) fn lease_one(
 /// Adds the lease's `notice_sending` event (written before any provider sees the notice, with
 /// the exact text and link nonce) to `events`, and the lease itself to `leases`.
 fn push_lease(events: &mut Vec<Event>, leases: &mut Vec<Lease>, lease: Lease, nonce: String) {
+    let Target::Service {
+        order_id,
+        recipient_id,
+    } = &lease.target
+    else {
+        return;
+    };
     events.push(Event::Service {
-        order_id: lease.order_id.clone(),
-        recipient_id: lease.recipient_id.clone(),
+        order_id: order_id.clone(),
+        recipient_id: recipient_id.clone(),
         event: RecipientEvent::NoticeSending {
             channel: lease.channel,
             attempt: lease.attempt,
@@ -225,4 +242,31 @@ fn fresh_notice(
         Channel::Sms => (String::new(), ctx.config.templates.sms(&notice)),
     };
     Ok((subject, body, nonce))
+}
+
+impl Lease {
+    /// The event that records this attempt's `result`.
+    pub(super) fn outcome(self, result: AttemptResult) -> Event {
+        match self.target {
+            Target::Service {
+                order_id,
+                recipient_id,
+            } => Event::Service {
+                order_id,
+                recipient_id,
+                event: RecipientEvent::NoticeResult {
+                    channel: self.channel,
+                    attempt: self.attempt,
+                    result,
+                },
+            },
+            Target::FilingNotice(notice_id) => Event::FilingNotice {
+                notice_id,
+                event: ecenter_domain::filing_notice::FilingNoticeEvent::Result {
+                    attempt: self.attempt,
+                    result,
+                },
+            },
+        }
+    }
 }

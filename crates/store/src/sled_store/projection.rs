@@ -20,7 +20,12 @@ pub(super) trait Projection: Sync {
 }
 
 /// Every read model, in the order each entry is applied to them.
-pub(super) const PROJECTIONS: &[&dyn Projection] = &[&SealRegistry, &ServiceModel, &FilingModel];
+pub(super) const PROJECTIONS: &[&dyn Projection] = &[
+    &SealRegistry,
+    &ServiceModel,
+    &FilingModel,
+    &super::notices::NoticeModel,
+];
 
 /// The seal registry (`seals`).
 struct SealRegistry;

@@ -65,6 +65,24 @@ pub(super) struct WriterView<'a> {
 }
 
 impl ReadView for WriterView<'_> {
+    fn filing_notice(
+        &self,
+        notice_id: &str,
+    ) -> Result<Option<ecenter_domain::filing_notice::FilingNotice>, StoreError> {
+        super::notices::notice(&self.trees.notices, notice_id)
+    }
+
+    fn notice_addresses(
+        &self,
+        identity: &str,
+    ) -> Result<Vec<ecenter_domain::filing_notice::NoticeAddress>, StoreError> {
+        super::notices::addresses(&self.trees.notices, identity)
+    }
+
+    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError> {
+        super::notices::co_counsel(&self.trees.notices, case_number)
+    }
+
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
         self.trees
             .filings

@@ -1,0 +1,153 @@
+//! `court serve`: orders sealed documents served electronically (ServiceOfProcess.ServeOrder)
+//! from the same tool that sealed them. Each recipient is one `--to` with their addresses and
+//! how the court came by each (it decides when service takes effect, art. 31 of the SPC Online
+//! Litigation Rules); the plan is the channels in order, each with its deadline in hours. The
+//! request id is derived from the whole order, so running the same command again returns the
+//! same order instead of serving twice.
+
+use ecenter_client::exit::{Exit, USAGE, refused};
+use ecenter_client::hub::HubConfig;
+use ecenter_proto::v1 as pb;
+
+/// What to serve on whom, and how.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The case number, e.g. （2026）鄂06民初777号.
+    #[arg(long)]
+    case: String,
+    /// Sealed copies to serve, as F…/S1 (from `court seal`).
+    #[arg(required = true)]
+    documents: Vec<String>,
+    /// A recipient: NAME,key=value,… with role=, email=, email-basis=, phone=, phone-basis=
+    /// (confirmed | provided | discovered), consent= (what the consent to electronic service
+    /// rests on) and identity= (urn:ecenter:lawyer:…, optional). Repeat for more recipients.
+    #[arg(long = "to", required = true, value_parser = parse_recipient)]
+    recipients: Vec<pb::ServeRecipient>,
+    /// The channels in order, each with its deadline in hours before the next is tried.
+    #[arg(long, value_delimiter = ',', default_value = "email:72,sms:72", value_parser = parse_step)]
+    plan: Vec<pb::PlanStep>,
+    /// How long the recipients' links work, in hours (default: the hub's, 168).
+    #[arg(long, default_value_t = 0)]
+    link_hours: u32,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+fn basis(value: &str) -> Result<pb::AddressBasis, String> {
+    match value {
+        "confirmed" => Ok(pb::AddressBasis::Confirmed),
+        "provided" => Ok(pb::AddressBasis::Provided),
+        "discovered" => Ok(pb::AddressBasis::Discovered),
+        other => Err(format!(
+            "「{other}」 is not a basis: confirmed (送达地址确认书), provided or discovered"
+        )),
+    }
+}
+
+/// Parses `NAME,key=value,…` into a recipient.
+pub(crate) fn parse_recipient(spec: &str) -> Result<pb::ServeRecipient, String> {
+    let mut parts = spec.split(',').map(str::trim);
+    let name = parts.next().filter(|n| !n.is_empty() && !n.contains('='));
+    let Some(name) = name else {
+        return Err("start with the recipient's name, e.g. 张三,email=…".into());
+    };
+    let mut r = pb::ServeRecipient {
+        name: name.to_string(),
+        ..Default::default()
+    };
+    for part in parts {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(format!("「{part}」 is not key=value"));
+        };
+        let value = value.trim().to_string();
+        match key.trim() {
+            "role" => r.role = value,
+            "email" => r.email = value,
+            "phone" => r.phone = value,
+            "email-basis" => r.email_basis = basis(&value)? as i32,
+            "phone-basis" => r.phone_basis = basis(&value)? as i32,
+            "consent" => r.consent_basis = value,
+            "identity" => r.identity = value,
+            other => {
+                return Err(format!(
+                    "unknown key 「{other}」: use role, email, email-basis, phone, phone-basis, consent or identity"
+                ));
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// Parses `email:72` or `sms:48`.
+fn parse_step(spec: &str) -> Result<pb::PlanStep, String> {
+    let (channel, hours) = spec
+        .split_once(':')
+        .ok_or_else(|| format!("「{spec}」: give CHANNEL:HOURS, e.g. email:72"))?;
+    let channel = match channel.trim() {
+        "email" => pb::ServiceChannel::Email,
+        "sms" => pb::ServiceChannel::Sms,
+        other => return Err(format!("「{other}」 is not a channel: email or sms")),
+    };
+    let deadline_hours = hours
+        .trim()
+        .parse()
+        .map_err(|_| format!("「{hours}」 is not a number of hours"))?;
+    Ok(pb::PlanStep {
+        channel: channel as i32,
+        deadline_hours,
+    })
+}
+
+/// The request id of an order: the same command gives the same id, so a rerun is a retry.
+fn request_id(request: &pb::ServeOrderRequest) -> String {
+    let bytes = prost::Message::encode_to_vec(request);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    format!("court-serve-{}", &hex::encode(digest.as_ref())[..24])
+}
+
+/// Orders the service and prints the order id with each recipient's id.
+pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
+    if args.plan.is_empty() {
+        return Err(Exit(
+            USAGE,
+            anyhow::anyhow!("--plan needs at least one step"),
+        ));
+    }
+    let mut request = pb::ServeOrderRequest {
+        request_id: String::new(),
+        case_number: args.case,
+        documents: args.documents,
+        recipients: args.recipients,
+        plan: args.plan,
+        link_valid_hours: args.link_hours,
+    };
+    request.request_id = request_id(&request);
+    let channel = ecenter_client::hub::connect(p)
+        .await
+        .map_err(ecenter_client::exit::unreachable)?;
+    let order = pb::service_of_process_client::ServiceOfProcessClient::new(channel)
+        .serve_order(request)
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        let recipients: Vec<_> = order
+            .recipients
+            .iter()
+            .map(|r| serde_json::json!({"recipient_id": r.recipient_id, "name": r.name}))
+            .collect();
+        let out = serde_json::json!({"order_id": order.order_id, "seq": order.seq, "recipients": recipients});
+        println!("{out}");
+        return Ok(());
+    }
+    println!(
+        "service ordered 已发起电子送达: {} (log entry {})",
+        order.order_id, order.seq
+    );
+    for r in &order.recipients {
+        println!("  {}  {}", r.recipient_id, r.name);
+    }
+    println!("follow it with: clerk service {}", order.order_id);
+    Ok(())
+}

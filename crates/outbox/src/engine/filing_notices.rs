@@ -1,0 +1,221 @@
+//! Notices of filing (NEF) through the same engine as service: the same lease-before-send
+//! (`filing_notice_sending`), providers, rate limits, circuit breakers, retries with backoff and
+//! suppression of bounced addresses. A notice tries its one channel; it has no deadline, no
+//! fallback and no proof — it tells a lawyer what happened to a filing, it serves nothing.
+
+use super::lease::{Lease, LeaseBatch, Target};
+use super::{Job, Outbox, Sending};
+use crate::config::ServiceContext;
+use chrono::{DateTime, Utc};
+use ecenter_domain::DocumentStatus;
+use ecenter_domain::Event;
+use ecenter_domain::effective_service::Channel;
+use ecenter_domain::filing_notice::{FilingNotice, FilingNoticeEvent, NoticeStage};
+use ecenter_domain::service::AttemptResult;
+use ecenter_domain::time::shanghai_display;
+use ecenter_store::{EventStore, ReadView, StoreError};
+use std::sync::Arc;
+
+impl<S: EventStore> Outbox<S> {
+    /// Notices leased before the last stop whose outcome was never recorded.
+    pub(super) fn notices_in_doubt(&self) -> Vec<Job> {
+        match self.store.notices_in_flight() {
+            Ok(ids) => {
+                for id in &ids {
+                    tracing::warn!(notice = %id, "a notice of filing's outcome was never recorded: sending again (possible duplicate)");
+                }
+                ids.into_iter().map(Job::Notice).collect()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read notices of filing in flight");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Notices due by `now` whose channel's breaker lets sends through.
+    pub(super) fn notices_due(
+        self: &Arc<Self>,
+        now: DateTime<Utc>,
+        email_open: bool,
+        sms_open: bool,
+    ) -> Result<Vec<Job>, StoreError> {
+        let mut jobs = Vec::new();
+        for id in self.store.notices_due(now, super::PASS)? {
+            let Some(n) = self.store.filing_notice(&id)? else {
+                continue;
+            };
+            let open = match n.channel {
+                Channel::Email => email_open,
+                Channel::Sms => sms_open,
+            };
+            if open {
+                jobs.push(Job::Notice(id));
+            }
+        }
+        Ok(jobs)
+    }
+}
+
+/// The lease of notice `id`, if it is still due (or, after a stop, still in flight): its
+/// `filing_notice_sending` event, or a final failure without sending for a bounced address.
+pub(super) fn lease(
+    view: &dyn ReadView,
+    ctx: &ServiceContext,
+    batch: &mut LeaseBatch,
+    id: &str,
+    sending: Sending,
+) -> Result<(), StoreError> {
+    let Some(n) = view.filing_notice(id)? else {
+        return Ok(());
+    };
+    let in_doubt = sending == Sending::InDoubt;
+    let due = match sending {
+        Sending::InDoubt => n.in_flight,
+        Sending::Due => !n.in_flight && n.due_at.is_some_and(|at| at <= Utc::now()),
+    };
+    if !due {
+        return Ok(());
+    }
+    let attempt = n.attempts + 1;
+    if let Some(why) = view.suppressed(&n.address)? {
+        batch.events.push(Event::FilingNotice {
+            notice_id: id.to_string(),
+            event: FilingNoticeEvent::Result {
+                attempt,
+                result: AttemptResult::Permanent {
+                    detail: format!("{} 已退信，不再发送（{why}）", n.address),
+                    suppress: false,
+                },
+            },
+        });
+        return Ok(());
+    }
+    let (subject, body, link_nonce) = if n.body.is_empty() {
+        fresh_text(ctx, &n)?
+    } else {
+        // Every attempt sends the very same text and link.
+        (n.subject.clone(), n.body.clone(), n.link_nonce.clone())
+    };
+    let message_id = if n.message_id.is_empty() {
+        format!("{}.{}.nef@{}", n.notice_id, n.filing_id, ctx.message_host)
+    } else {
+        n.message_id.clone()
+    };
+    batch.events.push(Event::FilingNotice {
+        notice_id: id.to_string(),
+        event: FilingNoticeEvent::Sending {
+            attempt,
+            message_id: message_id.clone(),
+            subject: subject.clone(),
+            body: body.clone(),
+            link_nonce,
+            in_doubt: in_doubt || n.maybe_sent,
+        },
+    });
+    batch.leases.push(Lease {
+        target: Target::FilingNotice(id.to_string()),
+        channel: n.channel,
+        attempt,
+        address: n.address.clone(),
+        subject,
+        body,
+        message_id,
+        in_doubt: in_doubt || n.maybe_sent,
+    });
+    Ok(())
+}
+
+/// A notice's text with a fresh status link: subject (e-mail only), body and the link's nonce.
+fn fresh_text(
+    ctx: &ServiceContext,
+    n: &FilingNotice,
+) -> Result<(String, String, String), StoreError> {
+    let hours = i64::from(ctx.config.link_valid_hours.max(1));
+    let expires = n.created_at + chrono::Duration::hours(hours);
+    let token = ctx.links.issue(
+        &n.notice_id,
+        &n.filing_id,
+        expires.timestamp().max(0) as u64,
+    );
+    let nonce = ctx
+        .links
+        .verify(&token, 0)
+        .map(|c| c.nonce)
+        .map_err(|e| StoreError::Database(format!("a fresh link does not verify: {e}")))?;
+    let link = format!("{}/f/{token}", ctx.public_url);
+    let court = &ctx.config.court;
+    let case = n.case_number.as_deref().unwrap_or("新案，立案后编号");
+    Ok(match n.channel {
+        Channel::Sms => (
+            String::new(),
+            format!(
+                "【{court}】您的{}（{}，{case}）{}。进度：{link}",
+                n.filing_kind,
+                n.filing_id,
+                n.stage.label()
+            ),
+            nonce,
+        ),
+        Channel::Email => (
+            format!(
+                "【{court}】{}{}：{}（{case}）",
+                n.filing_kind,
+                n.stage.label(),
+                n.filing_id
+            ),
+            email_body(ctx, n, case, &link, expires),
+            nonce,
+        ),
+    })
+}
+
+/// The e-mail's plain text: what happened, each document's decision, the link, and that this
+/// is a notice, not service.
+fn email_body(
+    ctx: &ServiceContext,
+    n: &FilingNotice,
+    case: &str,
+    link: &str,
+    expires: DateTime<Utc>,
+) -> String {
+    let whose = if n.filer {
+        "您提交的"
+    } else {
+        "您登记为共同代理人的案件中，"
+    };
+    let mut body = format!(
+        "您好：\n\n{whose}{}《{}》（收件号 {}，案号 {case}）{}。\n时间：{}（北京时间）\n\n",
+        n.filing_kind,
+        n.title,
+        n.filing_id,
+        n.stage.label(),
+        shanghai_display(n.created_at)
+    );
+    if n.stage != NoticeStage::Received {
+        for d in &n.documents {
+            let status = match d.status {
+                DocumentStatus::Pending => "待审查",
+                DocumentStatus::Accepted => "已接收",
+                DocumentStatus::Rejected => "不予接收",
+                DocumentStatus::ReturnedForCorrection => "退回补正",
+            };
+            body.push_str(&format!("  {} {}：{status}", d.document_id, d.name));
+            if !d.reason.is_empty() {
+                body.push_str(&format!("（{}）", d.reason));
+            }
+            body.push('\n');
+        }
+        if !n.comment.is_empty() {
+            body.push_str(&format!("法院意见：{}\n", n.comment));
+        }
+        body.push('\n');
+    }
+    body.push_str(&format!(
+        "查看进度：{link}\n（链接有效至 {}，北京时间）\n\n本邮件为电子诉讼进度通知，不是送达。\n{}\n{}\n",
+        shanghai_display(expires),
+        ctx.config.court,
+        ctx.config.contact
+    ));
+    body
+}

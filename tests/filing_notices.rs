@@ -1,0 +1,252 @@
+//! Notices of electronic filing (NEF) and service ordered from the court tool, as processes
+//! against a real hub over mutual TLS whose outbox sends to aiosmtpd and the SMSC simulator:
+//! lawyers opt in with `efile notices` (a bad address refused and nothing recorded), a filing's
+//! receipt and its return for correction reach the filer by e-mail and SMS and a registered
+//! co-counsel by e-mail, the link in the e-mail opens the filing's status over HTTPS (an altered
+//! one is refused), a lawyer who opted out gets nothing; then the court seals the filed PDF and
+//! orders it served with `court serve` (run twice: one order), and the service notice arrives.
+
+mod common;
+
+use common::court::Court;
+use common::efile::{Lawyer, text, write};
+use common::service::*;
+use common::smtp::{free_port, received, start_aiosmtpd_on};
+use common::*;
+use std::path::Path;
+
+const FILER: &str = "lawyer-14201202010000001";
+const COLLEAGUE: &str = "lawyer-14201202010000002";
+const COLLEAGUE_URN: &str = "urn:ecenter:lawyer:14201202010000002";
+
+/// The mails received so far for `to`.
+fn mails_to(maildir: &Path, to: &str) -> Vec<serde_json::Value> {
+    received(maildir)
+        .into_iter()
+        .filter(|m| m["to"].as_str().is_some_and(|t| t.contains(to)))
+        .collect()
+}
+
+/// Waits until `to` has a mail whose subject contains `subject`, and returns it.
+async fn mail_about(maildir: &Path, to: &str, subject: &str) -> serde_json::Value {
+    until(30, &format!("a notice to {to} about {subject}"), || async {
+        mails_to(maildir, to)
+            .into_iter()
+            .find(|m| m["subject"].as_str().unwrap().contains(subject))
+    })
+    .await
+}
+
+/// The status link (`https://…/f/…`) in a notice.
+fn status_link(body: &str) -> String {
+    let start = body
+        .find("https://localhost:")
+        .expect("a link in the notice");
+    let link = body[start..].split_whitespace().next().unwrap();
+    assert!(link.contains("/f/"), "{link}");
+    link.to_string()
+}
+
+fn opt_in(lawyer: &Lawyer, args: &[&str]) {
+    let out = lawyer.run(&[&["notices", "set"], args].concat());
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+fn file(lawyer: &Lawyer, dir: &Path, name: &str) -> String {
+    let doc = write(dir, name, &pdf(name));
+    let out = lawyer.run(&[
+        "submit",
+        "--case",
+        CASE,
+        "--kind",
+        "答辩状",
+        "--json",
+        doc.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    receipt["filing_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lawyers_who_opted_in_get_notices_of_filing_and_the_court_tool_orders_service() {
+    let smsc = common::smsc::start_smsc();
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp_port = free_port();
+    let _smtp = start_aiosmtpd_on(maildir.path(), smtp_port);
+    let w = sms_hub(smsc.port, smtp_port, |_| {}).await;
+    let (filer, colleague) = (Lawyer::new(), Lawyer::new());
+    assert!(
+        filer
+            .login_as(w.hub.addr, w.pki.path(), FILER)
+            .status
+            .success()
+    );
+    assert!(
+        colleague
+            .login_as(w.hub.addr, w.pki.path(), COLLEAGUE)
+            .status
+            .success()
+    );
+
+    // Opting in: a bad address is named and nothing is recorded.
+    let out = filer.run(&["notices", "set", "--email", "zhang-at-lawfirm.cn"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("addresses[0]"), "{}", text(&out));
+    let shown = filer.run(&["notices", "show", "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["addresses"], serde_json::json!([]));
+    assert_eq!(shown["notices_sent"], true);
+    opt_in(
+        &filer,
+        &["--email", "zhang@lawfirm.cn", "--sms", "13800000001"],
+    );
+    opt_in(&colleague, &["--email", "li@lawfirm.cn"]);
+
+    // Received: the filer by e-mail and SMS; the colleague, not yet co-counsel, gets nothing.
+    let files = tempfile::tempdir().unwrap();
+    let first = file(&filer, files.path(), "答辩状.pdf");
+    let mail = mail_about(maildir.path(), "zhang@lawfirm.cn", "已收到").await;
+    assert!(mail["subject"].as_str().unwrap().contains(&first), "{mail}");
+    let message_id = mail["message_id"].as_str().unwrap();
+    assert!(
+        message_id.contains(&format!(".{first}.nef@")),
+        "{message_id}"
+    );
+    let sms = smsc.wait_messages(1, 30);
+    assert_eq!(sms[0]["dest"], "13800000001", "{sms:?}");
+    let sms_text = sms[0]["text"].as_str().unwrap();
+    assert!(
+        sms_text.contains(&first) && sms_text.contains("/f/"),
+        "{sms_text}"
+    );
+
+    co_counsel_is_registered_only_by_a_lawyer_of_the_case(&filer, &colleague);
+    a_return_reaches_filer_and_co_counsel(&w, maildir.path(), &first).await;
+    let before = mails_to(maildir.path(), "zhang@lawfirm.cn").len();
+    the_opted_out_filer_gets_nothing(&filer, maildir.path(), files.path()).await;
+    assert_eq!(mails_to(maildir.path(), "zhang@lawfirm.cn").len(), before);
+    the_court_seals_and_serves(&w, maildir.path(), &first).await;
+    w.hub.stop().await;
+}
+
+fn co_counsel_is_registered_only_by_a_lawyer_of_the_case(filer: &Lawyer, colleague: &Lawyer) {
+    let filer_urn = "urn:ecenter:lawyer:14201202010000001";
+    let out = colleague.run(&["notices", "co-counsel", "--case", CASE, filer_urn]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("no filing in"), "{}", text(&out));
+    let out = filer.run(&[
+        "notices",
+        "co-counsel",
+        "--case",
+        CASE,
+        "urn:ecenter:clerk:c0001",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("not a lawyer"), "{}", text(&out));
+    let out = filer.run(&["notices", "co-counsel", "--case", CASE, COLLEAGUE_URN]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(COLLEAGUE_URN), "{}", text(&out));
+}
+
+/// The court returns the filing for correction; the filer and the co-counsel each get the
+/// reason, and the filer's link shows the status (an altered link is refused).
+async fn a_return_reaches_filer_and_co_counsel(w: &World, maildir: &Path, filing: &str) {
+    let court = Court::new();
+    let out = court.login(w.hub.addr, w.pki.path(), "court-xiangyang-cms");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(court.run(&["start", filing]).status.success());
+    let out = court.run(&["decide", filing, "D1=return:签名页缺失，请补正"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mail = mail_about(maildir, "zhang@lawfirm.cn", "退回补正").await;
+    let body = mail["body"].as_str().unwrap();
+    assert!(
+        body.contains("签名页缺失") && body.contains("您提交的"),
+        "{body}"
+    );
+    let theirs = mail_about(maildir, "li@lawfirm.cn", "退回补正").await;
+    let their_body = theirs["body"].as_str().unwrap();
+    assert!(
+        their_body.contains("共同代理人") && their_body.contains(filing),
+        "{their_body}"
+    );
+
+    let link = status_link(body);
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains(filing) && page.contains("退回补正") && page.contains("签名页缺失"),
+        "{page}"
+    );
+    let mut altered = link.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == 'A' { 'B' } else { 'A' });
+    let (code, _) = w.curl(&[&altered]);
+    assert!(
+        code == 403 || code == 400,
+        "an altered link answered {code}"
+    );
+}
+
+/// After `notices off`, the filer's next filing makes no notice for them.
+async fn the_opted_out_filer_gets_nothing(filer: &Lawyer, maildir: &Path, dir: &Path) {
+    let out = filer.run(&["notices", "off"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let second = file(filer, dir, "补充答辩.pdf");
+    // The co-counsel still hears of it: by then the filer's notice would have been made too.
+    let mail = mail_about(maildir, "li@lawfirm.cn", "已收到").await;
+    assert!(
+        mail["subject"].as_str().unwrap().contains(&second),
+        "{mail}"
+    );
+}
+
+/// `court seal` then `court serve`; the same command again is the same order.
+async fn the_court_seals_and_serves(w: &World, maildir: &Path, filing: &str) {
+    let _seals = court_with_seal(w.hub.addr, w.pki.path()).await;
+    let court = Court::new();
+    assert!(
+        court
+            .login(w.hub.addr, w.pki.path(), "court-xiangyang-cms")
+            .status
+            .success()
+    );
+    let out = court.run(&["seal", filing, "D1", "--seal", "4206-SSFW-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let document = format!("{filing}/S1");
+    let serve = [
+        "serve",
+        "--case",
+        CASE,
+        &document,
+        "--to",
+        "王五,role=被告,email=wangwu@example.cn,email-basis=confirmed,consent=送达地址确认书（2026年11月2日）",
+        "--plan",
+        "email:24",
+        "--json",
+    ];
+    let out = court.run(&serve);
+    assert!(out.status.success(), "{}", text(&out));
+    let order: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order_id = order["order_id"].as_str().unwrap().to_string();
+    assert_eq!(order["recipients"][0]["name"], "王五");
+    let again: serde_json::Value = serde_json::from_slice(&court.run(&serve).stdout).unwrap();
+    assert_eq!(
+        again["order_id"],
+        order_id.as_str(),
+        "a rerun is the same order"
+    );
+    let mail = until(30, "the service notice", || async {
+        mails_to(maildir, "wangwu@example.cn").into_iter().next()
+    })
+    .await;
+    assert!(mail["body"].as_str().unwrap().contains("王五"), "{mail}");
+    assert_eq!(mails_to(maildir, "wangwu@example.cn").len(), 1);
+
+    let out = court.run(&["serve", "--case", CASE, &document, "--to", "email=x@y.cn"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("recipient's name"), "{}", text(&out));
+    let out = court.run(&["serve", "--case", CASE, &document, "--to", "王五,fax=123"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("unknown key"), "{}", text(&out));
+}
