@@ -148,7 +148,7 @@ async fn submit_tls(
 async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool {
     let needed = match op {
         Operation::ReviewFiling => pb::FilingState::UnderReview,
-        Operation::DocketFiling => pb::FilingState::Accepted,
+        Operation::DocketFiling | Operation::RegisterCoCounsel => pb::FilingState::Accepted,
         _ => pb::FilingState::Received,
     };
     let id = w.filing(owner, needed).await;
@@ -220,11 +220,12 @@ async fn notice_call(
                 .await
                 .map(drop)
         }
-        // The caller's own filings are in CASE (a lawyer filed there before this call).
+        // The caller's filing in CASE was accepted (prepared so for this operation).
         Operation::RegisterCoCounsel => c
             .register_co_counsel(pb::RegisterCoCounselRequest {
                 case_number: CASE.into(),
                 identity: "urn:ecenter:lawyer:14201202010000002".into(),
+                remove: false,
             })
             .await
             .map(drop),

@@ -35,15 +35,16 @@ fn order_is_shown(w: &World, order_id: &str) {
     assert!(table.contains("UNSERVED"), "{table}");
     // The attempts its help promises, per channel tried.
     let header = table.lines().find(|l| l.contains("STATE")).unwrap();
-    assert!(header.contains("ATTEMPTS"), "{table}");
+    assert!(header.contains("ATTEMPTS 次数"), "{table}");
+    assert!(table.contains("effective 已生效"), "{table}");
     let row: Vec<&str> = table
         .lines()
         .find(|l| l.contains("张三"))
         .unwrap()
         .split_whitespace()
         .collect();
-    // ID, NAME, STATE, CHANNEL, ATTEMPTS: one e-mail attempt.
-    assert_eq!(row.get(4), Some(&"1"), "{table}");
+    // ID, NAME, STATE (token and name), CHANNEL, ATTEMPTS: one e-mail attempt.
+    assert_eq!(row.get(5), Some(&"1"), "{table}");
     let out = clerk(&["service", order_id, "--json"], Some(w));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["recipients"][0]["state"], "effective");

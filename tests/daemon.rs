@@ -130,6 +130,25 @@ fn a_configuration_file_reads_its_relative_paths_from_its_own_directory() {
 }
 
 #[test]
+fn a_data_directory_that_cannot_be_used_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, b"x").unwrap();
+    let data = file.join("data");
+    let out = ecenterd()
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let named = format!("the data directory {} cannot be used", data.display());
+    assert_eq!(stderr.matches(&named).count(), 1, "{stderr}");
+    assert!(stderr.contains("Not a directory"), "{stderr}");
+    assert!(!stderr.contains("checkpoint key"), "{stderr}");
+}
+
+#[test]
 fn without_tls_the_hub_starts_only_in_explicit_development_mode_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let out = ecenterd()

@@ -1,10 +1,11 @@
 //! Notices of electronic filing (NEF) and service ordered from the court tool, as processes
 //! against a real hub over mutual TLS whose outbox sends to aiosmtpd and the SMSC simulator:
-//! lawyers opt in with `efile notices` (a bad address refused and nothing recorded), a filing's
-//! receipt and its return for correction reach the filer by e-mail and SMS and a registered
-//! co-counsel by e-mail, the link in the e-mail opens the filing's status over HTTPS (an altered
-//! one is refused), a lawyer who opted out gets nothing; then the court seals the filed PDF and
-//! orders it served with `court serve` (run twice: one order), and the service notice arrives.
+//! lawyers opt in with `efile notices` (bad addresses refused, nothing recorded), a filing's
+//! receipt reaches the filer by e-mail and SMS; once the court accepted it, the filer registers a
+//! colleague as co-counsel (refused before, for themselves and for a non-lawyer); the next filing's
+//! return for correction reaches both, the link opens the filing's status over HTTPS (an altered
+//! or never-sent link is refused); a filer who opted out gets nothing; then the court seals the
+//! filed PDF and orders it served with `court serve` (run twice: one order).
 
 mod common;
 
@@ -88,22 +89,32 @@ async fn lawyers_who_opted_in_get_notices_of_filing_and_the_court_tool_orders_se
             .status
             .success()
     );
+    let court = Court::new();
+    let out = court.login(w.hub.addr, w.pki.path(), "court-xiangyang-cms");
+    assert!(out.status.success(), "{}", text(&out));
 
     // Opting in: a bad address is named and nothing is recorded.
-    let out = filer.run(&["notices", "set", "--email", "zhang-at-lawfirm.cn"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("addresses[0]"), "{}", text(&out));
+    for bad in ["zhang-at-lawfirm.cn", "a@b@lawfirm.cn"] {
+        let out = filer.run(&["notices", "set", "--email", bad]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(text(&out).contains("addresses[0]"), "{}", text(&out));
+    }
+    let out = filer.run(&["notices", "set"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let shown = filer.run(&["notices", "show", "--json"]);
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(shown["addresses"], serde_json::json!([]));
-    assert_eq!(shown["notices_sent"], true);
+    assert_eq!(
+        shown["channels"],
+        serde_json::json!({"email": true, "sms": true})
+    );
     opt_in(
         &filer,
         &["--email", "zhang@lawfirm.cn", "--sms", "13800000001"],
     );
     opt_in(&colleague, &["--email", "li@lawfirm.cn"]);
 
-    // Received: the filer by e-mail and SMS; the colleague, not yet co-counsel, gets nothing.
+    // Received: the filer by e-mail and SMS.
     let files = tempfile::tempdir().unwrap();
     let first = file(&filer, files.path(), "答辩状.pdf");
     let mail = mail_about(maildir.path(), "zhang@lawfirm.cn", "已收到").await;
@@ -121,20 +132,38 @@ async fn lawyers_who_opted_in_get_notices_of_filing_and_the_court_tool_orders_se
         "{sms_text}"
     );
 
-    co_counsel_is_registered_only_by_a_lawyer_of_the_case(&filer, &colleague);
-    a_return_reaches_filer_and_co_counsel(&w, maildir.path(), &first).await;
-    let before = mails_to(maildir.path(), "zhang@lawfirm.cn").len();
-    the_opted_out_filer_gets_nothing(&filer, maildir.path(), files.path()).await;
-    assert_eq!(mails_to(maildir.path(), "zhang@lawfirm.cn").len(), before);
-    the_court_seals_and_serves(&w, maildir.path(), &first).await;
+    co_counsel_needs_an_accepted_filing(&filer, &colleague, &court, &first);
+    let second = file(&filer, files.path(), "补充答辩.pdf");
+    a_return_reaches_filer_and_co_counsel(&w, &court, maildir.path(), &second).await;
+    the_opted_out_filer_gets_nothing(&w, &filer, maildir.path(), files.path()).await;
+    the_court_seals_and_serves(&w, &court, maildir.path(), &first).await;
     w.hub.stop().await;
 }
 
-fn co_counsel_is_registered_only_by_a_lawyer_of_the_case(filer: &Lawyer, colleague: &Lawyer) {
+/// Co-counsel: refused before the court accepted a filing of the registering lawyer in the case,
+/// for the lawyer themselves and for a non-lawyer; then registered.
+fn co_counsel_needs_an_accepted_filing(
+    filer: &Lawyer,
+    colleague: &Lawyer,
+    court: &Court,
+    first: &str,
+) {
     let filer_urn = "urn:ecenter:lawyer:14201202010000001";
+    let out = filer.run(&["notices", "co-counsel", "--case", CASE, COLLEAGUE_URN]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no filing the court accepted"),
+        "{}",
+        text(&out)
+    );
+    assert!(court.run(&["start", first]).status.success());
+    let out = court.run(&["decide", first, "--all", "accept"]);
+    assert!(out.status.success(), "{}", text(&out));
     let out = colleague.run(&["notices", "co-counsel", "--case", CASE, filer_urn]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("no filing in"), "{}", text(&out));
+    let out = filer.run(&["notices", "co-counsel", "--case", CASE, filer_urn]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("colleague"), "{}", text(&out));
     let out = filer.run(&[
         "notices",
         "co-counsel",
@@ -150,11 +179,14 @@ fn co_counsel_is_registered_only_by_a_lawyer_of_the_case(filer: &Lawyer, colleag
 }
 
 /// The court returns the filing for correction; the filer and the co-counsel each get the
-/// reason, and the filer's link shows the status (an altered link is refused).
-async fn a_return_reaches_filer_and_co_counsel(w: &World, maildir: &Path, filing: &str) {
-    let court = Court::new();
-    let out = court.login(w.hub.addr, w.pki.path(), "court-xiangyang-cms");
-    assert!(out.status.success(), "{}", text(&out));
+/// reason, and the filer's link shows the status; an altered link, or a signed one whose nonce
+/// no notice carried, is refused.
+async fn a_return_reaches_filer_and_co_counsel(
+    w: &World,
+    court: &Court,
+    maildir: &Path,
+    filing: &str,
+) {
     assert!(court.run(&["start", filing]).status.success());
     let out = court.run(&["decide", filing, "D1=return:签名页缺失，请补正"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -178,39 +210,55 @@ async fn a_return_reaches_filer_and_co_counsel(w: &World, maildir: &Path, filing
         page.contains(filing) && page.contains("退回补正") && page.contains("签名页缺失"),
         "{page}"
     );
-    let mut altered = link.clone();
-    let last = altered.pop().unwrap();
-    altered.push(if last == 'A' { 'B' } else { 'A' });
-    let (code, _) = w.curl(&[&altered]);
-    assert!(
-        code == 403 || code == 400,
-        "an altered link answered {code}"
-    );
+    // One character of the signed part changed: the signature no longer matches.
+    let at = link.find("/f/").unwrap() + 10;
+    let mut altered: Vec<char> = link.chars().collect();
+    let i = link[..at].chars().count();
+    altered[i] = if altered[i] == 'Q' { 'R' } else { 'Q' };
+    let (code, _) = w.curl(&[&altered.iter().collect::<String>()]);
+    assert_eq!(code, 403, "an altered link");
+    // Signed with the hub's key, for this notice, but with a nonce no notice carried.
+    let notice = mail["message_id"].as_str().unwrap();
+    let notice = &notice[1..notice.find('.').unwrap()];
+    let signer = ecenter_delivery::link::LinkSigner::new(LINK_KEY).unwrap();
+    let forged = signer.issue(notice, filing, 4_000_000_000);
+    let base = &link[..link.find("/f/").unwrap()];
+    let (code, _) = w.curl(&[&format!("{base}/f/{forged}")]);
+    assert_eq!(code, 403, "a link no notice carried");
 }
 
-/// After `notices off`, the filer's next filing makes no notice for them.
-async fn the_opted_out_filer_gets_nothing(filer: &Lawyer, maildir: &Path, dir: &Path) {
+/// After `notices off`, the filer's next filing makes no notice for them; the co-counsel's is
+/// the only one the log shows leased.
+async fn the_opted_out_filer_gets_nothing(w: &World, filer: &Lawyer, maildir: &Path, dir: &Path) {
     let out = filer.run(&["notices", "off"]);
     assert!(out.status.success(), "{}", text(&out));
-    let second = file(filer, dir, "补充答辩.pdf");
-    // The co-counsel still hears of it: by then the filer's notice would have been made too.
-    let mail = mail_about(maildir, "li@lawfirm.cn", "已收到").await;
+    let third = file(filer, dir, "第二次补充.pdf");
+    let mail = mail_about(maildir, "li@lawfirm.cn", &third).await;
     assert!(
-        mail["subject"].as_str().unwrap().contains(&second),
+        mail["subject"].as_str().unwrap().contains("已收到"),
         "{mail}"
+    );
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let leased: Vec<_> = all_entries(&mut log)
+        .await
+        .into_iter()
+        .filter(|e| {
+            e.kind == "filing_notice_sending" && e.detail_json.contains(&format!(".{third}.nef@"))
+        })
+        .collect();
+    assert_eq!(leased.len(), 1, "{leased:?}");
+    assert!(
+        mails_to(maildir, "zhang@lawfirm.cn")
+            .iter()
+            .all(|m| !m["subject"].as_str().unwrap().contains(&third))
     );
 }
 
 /// `court seal` then `court serve`; the same command again is the same order.
-async fn the_court_seals_and_serves(w: &World, maildir: &Path, filing: &str) {
+async fn the_court_seals_and_serves(w: &World, court: &Court, maildir: &Path, filing: &str) {
     let _seals = court_with_seal(w.hub.addr, w.pki.path()).await;
-    let court = Court::new();
-    assert!(
-        court
-            .login(w.hub.addr, w.pki.path(), "court-xiangyang-cms")
-            .status
-            .success()
-    );
     let out = court.run(&["seal", filing, "D1", "--seal", "4206-SSFW-01"]);
     assert!(out.status.success(), "{}", text(&out));
     let document = format!("{filing}/S1");

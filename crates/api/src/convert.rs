@@ -181,6 +181,7 @@ pub fn state_after(event: &Event) -> Option<FilingState> {
         | Event::ReplySettled(_)
         | Event::NoticeAddressesSet { .. }
         | Event::CoCounselRegistered { .. }
+        | Event::CoCounselRemoved { .. }
         | Event::FilingNotice { .. } => return None,
         Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
         Event::ReviewStarted { .. } => FilingState::UnderReview,

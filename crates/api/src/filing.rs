@@ -35,8 +35,8 @@ pub struct FilingApi<S> {
     max_package_parts: u64,
     /// Sealing receipts as PDFs (`[receipts]`), when configured.
     receipt_pdf: Option<Arc<crate::receipt_pdf::ReceiptPdf>>,
-    /// Whether notices of filing are sent (an outbox is configured).
-    notices_sent: bool,
+    /// The channels notices of filing go by (none without an outbox).
+    notice_channels: crate::notices::NoticeChannels,
 }
 
 impl<S: EventStore> FilingApi<S> {
@@ -54,13 +54,13 @@ impl<S: EventStore> FilingApi<S> {
             stopping,
             max_package_parts: ecenter_budget::Limits::default().objects,
             receipt_pdf: None,
-            notices_sent: false,
+            notice_channels: crate::notices::NoticeChannels::default(),
         }
     }
 
-    /// Notices of filing go out (the hub has an outbox, `[service]`).
-    pub fn with_notices(mut self, sent: bool) -> Self {
-        self.notices_sent = sent;
+    /// The channels notices of filing go by (the outbox's, `[service]`).
+    pub fn with_notices(mut self, channels: crate::notices::NoticeChannels) -> Self {
+        self.notice_channels = channels;
         self
     }
 
@@ -688,14 +688,14 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         &self,
         request: Request<pb::GetNoticeSettingsRequest>,
     ) -> Result<Response<pb::NoticeSettings>, Status> {
-        crate::notices::get_settings(&*self.store, self.notices_sent, request).await
+        crate::notices::get_settings(&*self.store, self.notice_channels, request).await
     }
 
     async fn set_notice_addresses(
         &self,
         request: Request<pb::SetNoticeAddressesRequest>,
     ) -> Result<Response<pb::NoticeSettings>, Status> {
-        crate::notices::set_addresses(&*self.store, self.notices_sent, request).await
+        crate::notices::set_addresses(&*self.store, self.notice_channels, request).await
     }
 
     async fn register_co_counsel(

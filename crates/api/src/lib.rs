@@ -21,7 +21,7 @@ pub mod identity;
 pub mod intake;
 pub mod log;
 pub mod log_tail;
-mod notices;
+pub mod notices;
 pub mod parsing;
 pub mod peer;
 pub mod receipt_pdf;

@@ -7,7 +7,7 @@ use crate::authz::{Operation, authorize};
 use crate::error::{ApiError, invalid, store_status};
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::filing_notice::NoticeAddress;
-use ecenter_domain::{CaseNumber, Event};
+use ecenter_domain::{CaseNumber, Event, FilingState};
 use ecenter_proto::v1 as pb;
 use ecenter_store::{EventStore, FilingFilter, ReadView};
 use tonic::{Request, Response, Status};
@@ -40,10 +40,58 @@ fn from_pb(i: usize, a: pb::NoticeAddress) -> Result<NoticeAddress, Status> {
     })
 }
 
+/// Which channels notices of filing go by on this hub (from `[service]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoticeChannels {
+    /// `[service.smtp]` is configured.
+    pub email: bool,
+    /// `[service.sms]` is configured.
+    pub sms: bool,
+    /// The relay takes internationalised mailboxes (`[service.smtp] smtputf8`).
+    pub smtputf8: bool,
+}
+
+fn settings(addresses: &[NoticeAddress], channels: NoticeChannels, seq: u64) -> pb::NoticeSettings {
+    pb::NoticeSettings {
+        addresses: addresses.iter().map(to_pb).collect(),
+        notices_sent: channels.email || channels.sms,
+        seq,
+        email_channel: channels.email,
+        sms_channel: channels.sms,
+    }
+}
+
+/// Refuses an address this hub could never send to: a channel it lacks, or a mailbox the relay
+/// would not take.
+fn check_sendable(addresses: &[NoticeAddress], channels: NoticeChannels) -> Result<(), Status> {
+    for (i, a) in addresses.iter().enumerate() {
+        match a.channel {
+            Channel::Email if !channels.email => {
+                return Err(ApiError::failed_precondition(format!(
+                    "addresses[{i}]: this hub sends no e-mail notices ([service.smtp] is not configured) / 本平台不发送邮件通知"
+                ))
+                .into());
+            }
+            Channel::Sms if !channels.sms => {
+                return Err(ApiError::failed_precondition(format!(
+                    "addresses[{i}]: this hub sends no SMS notices ([service.sms] is not configured) / 本平台不发送短信通知"
+                ))
+                .into());
+            }
+            Channel::Email => {
+                ecenter_delivery::email::check_address(&a.address, channels.smtputf8)
+                    .map_err(|why| invalid(&format!("addresses[{i}]"), why.to_string()))?;
+            }
+            Channel::Sms => {}
+        }
+    }
+    Ok(())
+}
+
 /// GetNoticeSettings: the caller's addresses.
 pub(crate) async fn get_settings<S: EventStore>(
     store: &S,
-    notices_sent: bool,
+    channels: NoticeChannels,
     request: Request<pb::GetNoticeSettingsRequest>,
 ) -> Result<Response<pb::NoticeSettings>, Status> {
     let identity = crate::identity::caller(&request)?;
@@ -51,17 +99,13 @@ pub(crate) async fn get_settings<S: EventStore>(
     let addresses = store
         .notice_addresses(&identity.to_string())
         .map_err(store_status)?;
-    Ok(Response::new(pb::NoticeSettings {
-        addresses: addresses.iter().map(to_pb).collect(),
-        notices_sent,
-        seq: 0,
-    }))
+    Ok(Response::new(settings(&addresses, channels, 0)))
 }
 
 /// SetNoticeAddresses: checks every address, then records `notice_addresses_set`.
 pub(crate) async fn set_addresses<S: EventStore>(
     store: &S,
-    notices_sent: bool,
+    channels: NoticeChannels,
     request: Request<pb::SetNoticeAddressesRequest>,
 ) -> Result<Response<pb::NoticeSettings>, Status> {
     let identity = crate::identity::caller(&request)?;
@@ -74,6 +118,7 @@ pub(crate) async fn set_addresses<S: EventStore>(
         .map(|(i, a)| from_pb(i, a))
         .collect::<Result<Vec<_>, _>>()?;
     NoticeAddress::check_all(&addresses).map_err(|e| Status::from(ApiError::Domain(e)))?;
+    check_sendable(&addresses, channels)?;
     let event = Event::NoticeAddressesSet {
         identity: identity.to_string(),
         addresses: addresses.clone(),
@@ -82,14 +127,15 @@ pub(crate) async fn set_addresses<S: EventStore>(
         .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
         .await
         .map_err(store_status)?;
-    Ok(Response::new(pb::NoticeSettings {
-        addresses: addresses.iter().map(to_pb).collect(),
-        notices_sent,
-        seq: appended.last().map_or(0, |a| a.seq),
-    }))
+    let seq = appended.last().map_or(0, |a| a.seq);
+    Ok(Response::new(settings(&addresses, channels, seq)))
 }
 
-/// RegisterCoCounsel: a lawyer with a filing in the case registers a colleague on it.
+/// Most co-counsel one lawyer may register on one case.
+const MAX_CO_COUNSEL: usize = 10;
+
+/// RegisterCoCounsel: a lawyer with an accepted filing in the case registers (or removes) a
+/// colleague, who then hears of that lawyer's filings in the case.
 pub(crate) async fn register_co_counsel<S: EventStore>(
     store: &S,
     request: Request<pb::RegisterCoCounselRequest>,
@@ -108,32 +154,78 @@ pub(crate) async fn register_co_counsel<S: EventStore>(
             format!("{colleague} is not a lawyer (urn:ecenter:lawyer:…) / 共同代理人须为律师"),
         ));
     }
-    let me = identity.to_string();
-    let filter = FilingFilter {
-        case_number: Some(case.clone()),
-        submitter: Some(me.clone()),
-        ..FilingFilter::default()
-    };
-    let filed = store.list_filings(&filter, None, 1).map_err(store_status)?;
-    if filed.filings.is_empty() {
-        return Err(ApiError::failed_precondition(format!(
-            "you have no filing in {case}: only a lawyer who has filed in a case may register co-counsel on it / 您在该案中没有提交记录，不能登记共同代理人"
-        ))
-        .into());
+    let (me, colleague) = (identity.to_string(), colleague.to_string());
+    if colleague == me {
+        return Err(invalid(
+            "identity",
+            "you hear of your own filings already; name a colleague / 请填写其他律师",
+        ));
     }
-    let event = Event::CoCounselRegistered {
-        case_number: case.clone(),
-        identity: colleague.to_string(),
-        by: me,
+    check_accepted_filing(store, &case, &me)?;
+    let current = store.co_counsel(&case, &me).map_err(store_status)?;
+    let registered = current.contains(&colleague);
+    let event = match (r.remove, registered) {
+        (true, false) => {
+            return Err(ApiError::failed_precondition(format!(
+                "{colleague} is not your co-counsel on {case} / 该律师不是您在本案登记的共同代理人"
+            ))
+            .into());
+        }
+        (true, true) => Event::CoCounselRemoved {
+            case_number: case.clone(),
+            identity: colleague,
+            by: me.clone(),
+        },
+        (false, _) if !registered && current.len() >= MAX_CO_COUNSEL => {
+            return Err(ApiError::failed_precondition(format!(
+                "you have {MAX_CO_COUNSEL} co-counsel on {case} already; remove one first / 共同代理人已达上限"
+            ))
+            .into());
+        }
+        (false, _) => Event::CoCounselRegistered {
+            case_number: case.clone(),
+            identity: colleague,
+            by: me.clone(),
+        },
     };
     let (appended, ()) = store
         .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
         .await
         .map_err(store_status)?;
-    let co_counsel = store.co_counsel(&case).map_err(store_status)?;
+    let co_counsel = store.co_counsel(&case, &me).map_err(store_status)?;
     Ok(Response::new(pb::RegisterCoCounselResponse {
         case_number: case,
         co_counsel,
         seq: appended.last().map_or(0, |a| a.seq),
     }))
+}
+
+/// Refuses a lawyer the court has not yet accepted as filing in `case`: any lawyer may file, but
+/// only one whose filing the court accepted is known to be in the case.
+fn check_accepted_filing<S: EventStore>(store: &S, case: &str, me: &str) -> Result<(), Status> {
+    let accepted = [
+        FilingState::Accepted,
+        FilingState::PartiallyAccepted,
+        FilingState::Docketed,
+    ];
+    for state in accepted {
+        let filter = FilingFilter {
+            case_number: Some(case.to_string()),
+            submitter: Some(me.to_string()),
+            state: Some(state),
+            ..FilingFilter::default()
+        };
+        if !store
+            .list_filings(&filter, None, 1)
+            .map_err(store_status)?
+            .filings
+            .is_empty()
+        {
+            return Ok(());
+        }
+    }
+    Err(ApiError::failed_precondition(format!(
+        "you have no filing the court accepted in {case}: co-counsel can be registered once it has / 您在该案中尚无被法院接收的提交，暂不能登记共同代理人"
+    ))
+    .into())
 }

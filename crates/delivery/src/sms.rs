@@ -21,6 +21,7 @@ mod error;
 mod fields;
 mod receipt;
 mod splice;
+mod tls;
 pub use crate::sms_reply::IncomingReply;
 pub(crate) use ack::Ack;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -42,6 +43,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tls::{is_loopback, tls_config};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_stream::StreamExt;
@@ -483,50 +485,6 @@ fn classify_status(status: CommandStatus) -> Attempt {
         | CommandStatus::EsmeRxRAppn => Attempt::Permanent(detail),
         _ => Attempt::Temporary(detail),
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_matches(|c| c == '[' || c == ']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn tls_config(ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, SmsError> {
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_pem {
-        Some(pem) => {
-            let mut reader = pem;
-            let mut any = false;
-            for cert in rustls_pemfile_certs(&mut reader)? {
-                roots
-                    .add(cert)
-                    .map_err(|e| SmsError::Ca(format!("a certificate is not usable: {e}")))?;
-                any = true;
-            }
-            if !any {
-                return Err(SmsError::Ca("no certificate in the file".into()));
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SmsError::Ca(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-fn rustls_pemfile_certs(
-    reader: &mut &[u8],
-) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, SmsError> {
-    use rustls::pki_types::pem::PemObject;
-    rustls::pki_types::CertificateDer::pem_slice_iter(reader)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| SmsError::Ca(e.to_string()))
 }
 
 /// The longest PDU the hub reads (octets): a data_sm or deliver_sm may carry a message_payload

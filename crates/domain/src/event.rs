@@ -223,14 +223,23 @@ pub enum Event {
         /// The addresses, in the order given.
         addresses: Vec<crate::filing_notice::NoticeAddress>,
     },
-    /// A lawyer who filed in a case registered a colleague as co-counsel on it: the colleague
-    /// gets the notices of every filing in the case from now on.
+    /// A lawyer with an accepted filing in a case registered a colleague as co-counsel on it:
+    /// the colleague gets the notices of that lawyer's later filings in the case.
     CoCounselRegistered {
         /// The case, normalised.
         case_number: String,
         /// The colleague.
         identity: String,
         /// The lawyer who registered them.
+        by: String,
+    },
+    /// A lawyer removed a colleague they had registered as co-counsel on a case.
+    CoCounselRemoved {
+        /// The case, normalised.
+        case_number: String,
+        /// The colleague.
+        identity: String,
+        /// The lawyer who had registered them.
         by: String,
     },
     /// Something happened to a notice of filing (made due by a filing's step).
@@ -279,6 +288,7 @@ impl Event {
             | Event::ReplySettled(_)
             | Event::NoticeAddressesSet { .. }
             | Event::CoCounselRegistered { .. }
+            | Event::CoCounselRemoved { .. }
             | Event::FilingNotice { .. } => None,
         }
     }
@@ -311,6 +321,7 @@ impl Event {
             Event::ReplySettled(_) => "reply_dismissed",
             Event::NoticeAddressesSet { .. } => "notice_addresses_set",
             Event::CoCounselRegistered { .. } => "co_counsel_registered",
+            Event::CoCounselRemoved { .. } => "co_counsel_removed",
             Event::FilingNotice { event, .. } => match event {
                 crate::filing_notice::FilingNoticeEvent::Sending { .. } => "filing_notice_sending",
                 crate::filing_notice::FilingNoticeEvent::Result { .. } => "filing_notice_result",
@@ -330,7 +341,7 @@ impl Event {
             | Event::ReplyUnmatched(_)
             | Event::FilingNotice { .. } => "hub",
             Event::NoticeAddressesSet { identity, .. } => identity,
-            Event::CoCounselRegistered { by, .. } => by,
+            Event::CoCounselRegistered { by, .. } | Event::CoCounselRemoved { by, .. } => by,
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

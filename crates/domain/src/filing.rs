@@ -99,6 +99,7 @@ impl Filing {
             | Event::ReplySettled(_)
             | Event::NoticeAddressesSet { .. }
             | Event::CoCounselRegistered { .. }
+            | Event::CoCounselRemoved { .. }
             | Event::FilingNotice { .. } => {
                 return Some(filing);
             }

@@ -348,6 +348,8 @@ impl FilingNotice {
             }
             FilingNoticeEvent::Result { result, .. } => {
                 self.in_flight = false;
+                // Only a temporary failure leaves it due (again, at `retry_at`).
+                self.due_at = None;
                 match result {
                     AttemptResult::Accepted { gateway_id, .. } => {
                         self.outcome = Some(NoticeOutcome::Sent {

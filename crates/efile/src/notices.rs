@@ -1,7 +1,8 @@
 //! `efile notices`: notices of filing (as CM/ECF's NEF). A lawyer opts in to e-mail or SMS
 //! notices at addresses of their choosing (`notices set`), sees them (`notices show`), stops them
-//! (`notices off`), and registers a colleague as co-counsel on a case they filed in
-//! (`notices co-counsel`), who then gets the notices of every later filing in it.
+//! (`notices off`), and registers a colleague as co-counsel on a case in which the court has
+//! accepted a filing of theirs (`notices co-counsel`), who then gets the notices of their later
+//! filings in it.
 
 use super::{Profile, connect};
 use ecenter_client::exit::{Exit, USAGE, refused};
@@ -28,18 +29,33 @@ pub(crate) enum NoticesCommand {
     },
     /// Stops all notices (removes every address).
     Off,
-    /// Registers a colleague as co-counsel on a case you filed in: they get its notices too.
+    /// Registers a colleague as co-counsel on a case in which the court accepted a filing of
+    /// yours: they get the notices of your later filings in it too.
     CoCounsel {
         /// The case number, e.g. （2026）鄂06民初777号.
         #[arg(long)]
         case: String,
         /// The colleague, urn:ecenter:lawyer:….
         identity: String,
+        /// Remove the colleague instead.
+        #[arg(long)]
+        remove: bool,
     },
 }
 
 /// Runs `efile notices …`.
 pub(crate) async fn notices(profile: &Profile, command: NoticesCommand) -> Result<(), Exit> {
+    if let NoticesCommand::Set { email, sms } = &command
+        && email.is_empty()
+        && sms.is_empty()
+    {
+        return Err(Exit(
+            USAGE,
+            anyhow::anyhow!(
+                "give --email or --sms (or `efile notices off` to stop notices) / 请给出邮箱或手机号"
+            ),
+        ));
+    }
     let mut hub = connect(profile).await?;
     let settings = match command {
         NoticesCommand::Show { json } => {
@@ -52,14 +68,6 @@ pub(crate) async fn notices(profile: &Profile, command: NoticesCommand) -> Resul
             return Ok(());
         }
         NoticesCommand::Set { email, sms } => {
-            if email.is_empty() && sms.is_empty() {
-                return Err(Exit(
-                    USAGE,
-                    anyhow::anyhow!(
-                        "give --email or --sms (or `efile notices off` to stop notices) / 请给出邮箱或手机号"
-                    ),
-                ));
-            }
             let address = |channel: pb::NoticeChannel, a: String| pb::NoticeAddress {
                 channel: channel as i32,
                 address: a,
@@ -72,19 +80,28 @@ pub(crate) async fn notices(profile: &Profile, command: NoticesCommand) -> Resul
             set(&mut hub, addresses).await?
         }
         NoticesCommand::Off => set(&mut hub, Vec::new()).await?,
-        NoticesCommand::CoCounsel { case, identity } => {
+        NoticesCommand::CoCounsel {
+            case,
+            identity,
+            remove,
+        } => {
             let r = hub
                 .register_co_counsel(pb::RegisterCoCounselRequest {
                     case_number: case,
                     identity,
+                    remove,
                 })
                 .await
                 .map_err(refused)?
                 .into_inner();
-            println!(
-                "co-counsel on {} 共同代理人: {}",
-                r.case_number,
+            let list = if r.co_counsel.is_empty() {
+                "none 无".to_string()
+            } else {
                 r.co_counsel.join(", ")
+            };
+            println!(
+                "your co-counsel on {} 您的共同代理人: {list}",
+                r.case_number
             );
             return Ok(());
         }
@@ -119,7 +136,11 @@ fn show(s: &pb::NoticeSettings, json: bool) {
             .iter()
             .map(|a| serde_json::json!({"channel": channel_name(a.channel), "address": a.address}))
             .collect();
-        let out = serde_json::json!({"addresses": addresses, "notices_sent": s.notices_sent});
+        let out = serde_json::json!({
+            "addresses": addresses,
+            "notices_sent": s.notices_sent,
+            "channels": {"email": s.email_channel, "sms": s.sms_channel},
+        });
         println!("{out}");
         return;
     }

@@ -38,6 +38,18 @@ pub enum ServeError {
     /// The configuration is unsafe or inconsistent.
     #[error("configuration refused: {0}")]
     Config(String),
+    /// The data directory cannot be created or written (not a directory, no permission, a
+    /// read-only file system): said once, with its path.
+    #[error(
+        "the data directory {} cannot be used ({source}): give --data-dir (or ECENTER_DATA_DIR, or data_dir in the configuration) a directory this user can write / 数据目录不可用",
+        path.display()
+    )]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// The gRPC port failed.
     #[error(transparent)]
     Grpc(#[from] grpc::GrpcError),
@@ -81,6 +93,36 @@ struct ServiceRuntime {
     page_acceptor: Option<tokio_rustls::TlsAcceptor>,
 }
 
+/// The channels notices of filing go by: those of the outbox (`[service]`), none without one.
+fn notice_channels(config: &Config) -> ecenter_api::notices::NoticeChannels {
+    let service = config.service.as_ref();
+    let smtp = service.and_then(|s| s.smtp.as_ref());
+    ecenter_api::notices::NoticeChannels {
+        email: smtp.is_some(),
+        sms: service.is_some_and(|s| s.sms.is_some()),
+        smtputf8: smtp.is_some_and(|s| s.smtputf8),
+    }
+}
+
+/// Creates the data directory if needed and checks a file can be made in it, so a directory
+/// that cannot be used is named once, before the log, the checkpoints and the documents each
+/// fail on it in their own words.
+fn writable(dir: &std::path::Path) -> Result<(), ServeError> {
+    let fail = |source| ServeError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".ecenter-write-probe");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
 impl Hub {
     /// Checks the configuration for `listen_on` and opens the data directory, verifying the whole
     /// event log; a log that does not verify is refused, naming its first bad entry.
@@ -109,6 +151,7 @@ impl Hub {
                 "[checkpoints] archive_email: checkpoints are mailed through the court's relay; configure [service.smtp] too".into(),
             ));
         }
+        writable(&config.data_dir)?;
         let pending = checkpoint_policy::precheck(
             &config.data_dir,
             &config.checkpoints,
@@ -331,7 +374,7 @@ async fn serve_store<S: EventStore>(
         filing: filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
             .with_max_package_parts(config.parsing.objects)
             .with_receipt_pdf(services.receipt_pdf)
-            .with_notices(config.service.is_some()),
+            .with_notices(notice_channels(&config)),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
         similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),

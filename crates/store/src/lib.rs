@@ -107,8 +107,8 @@ pub trait ReadView {
     fn filing_notice(&self, notice_id: &str) -> Result<Option<FilingNotice>, StoreError>;
     /// The addresses `identity` opted in to notices of filing at (empty: none).
     fn notice_addresses(&self, identity: &str) -> Result<Vec<NoticeAddress>, StoreError>;
-    /// The co-counsel registered on a case (normalised number).
-    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError>;
+    /// The co-counsel lawyer `by` registered on a case (normalised number).
+    fn co_counsel(&self, case_number: &str, by: &str) -> Result<Vec<String>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -278,8 +278,8 @@ pub trait NoticeReads {
     fn notices_of_filing(&self, filing_id: &str) -> Result<Vec<FilingNotice>, StoreError>;
     /// The addresses `identity` opted in to (empty: none).
     fn notice_addresses(&self, identity: &str) -> Result<Vec<NoticeAddress>, StoreError>;
-    /// The co-counsel registered on a case (normalised number).
-    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError>;
+    /// The co-counsel lawyer `by` registered on a case (normalised number).
+    fn co_counsel(&self, case_number: &str, by: &str) -> Result<Vec<String>, StoreError>;
     /// Notices due by `until`, earliest first (at most `limit`).
     fn notices_due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError>;
     /// When the earliest due notice is due.

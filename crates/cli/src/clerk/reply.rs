@@ -150,7 +150,7 @@ pub(super) fn print_replies(recipients: &[pb::RecipientStatus]) {
     }
     println!();
     println!(
-        "Replies (art. 31 para. 2), to disallow with `clerk reply disallow ORDER ID INDEX --note …`:"
+        "受送达人的回复（第三十一条第二款）/ Replies (art. 31 para. 2), to disallow with `clerk reply disallow ORDER ID INDEX --note …`:"
     );
     println!(
         "{}{}{}{}{}TEXT",

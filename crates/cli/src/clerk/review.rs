@@ -78,7 +78,7 @@ pub(super) fn print_pending(recipients: &[pb::RecipientStatus]) {
     }
     println!();
     println!(
-        "Reports set aside, to judge with `clerk report accept|reject ORDER ID INDEX --note …`:"
+        "待审核的送达回执 / Reports set aside, to judge with `clerk report accept|reject ORDER ID INDEX --note …`:"
     );
     println!(
         "{}{}{}{}{}{}{}WHY SET ASIDE",
@@ -129,7 +129,7 @@ pub(super) fn print_replies(replies: &[pb::UnmatchedReply]) {
         return;
     }
     println!(
-        "Replies no single open service could claim (newest first), to settle with `clerk reply attribute SEQ ORDER ID --note …` or `clerk reply dismiss SEQ --note …`:"
+        "无法归属的回复 / Replies no single open service could claim (newest first), to settle with `clerk reply attribute SEQ ORDER ID --note …` or `clerk reply dismiss SEQ --note …`:"
     );
     println!(
         "{}{}{}{}TEXT",

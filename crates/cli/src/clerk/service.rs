@@ -36,6 +36,19 @@ pub(super) fn state_text(s: i32) -> &'static str {
     }
 }
 
+/// A recipient's state for people: the token and its Chinese name.
+fn state_label(s: i32) -> String {
+    use ecenter_proto::v1::RecipientState;
+    let chinese = match RecipientState::try_from(s) {
+        Ok(RecipientState::Sending) => "发送中",
+        Ok(RecipientState::Awaiting) => "待生效",
+        Ok(RecipientState::Effective) => "已生效",
+        Ok(RecipientState::Unserved) => "未送达",
+        _ => "",
+    };
+    format!("{} {chinese}", state_text(s))
+}
+
 pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
     serde_json::json!({
         "order_id": r.order_id,
@@ -105,13 +118,13 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         beijing(first.ordered_at.as_ref())
     );
     println!(
-        "{}{}{}{}{}{}RULE",
-        pad("ID", 6),
-        pad("NAME", 14),
-        pad("STATE", 11),
-        pad("CHANNEL", 8),
-        pad("ATTEMPTS", 10),
-        pad("EFFECTIVE (Asia/Shanghai)", 27),
+        "{}{}{}{}{}{}RULE 依据",
+        pad("ID 编号", 9),
+        pad("NAME 姓名", 14),
+        pad("STATE 状态", 18),
+        pad("CHANNEL 方式", 14),
+        pad("ATTEMPTS 次数", 15),
+        pad("EFFECTIVE 生效时间 (Asia/Shanghai)", 36),
     );
     for r in &recipients {
         let last = r.attempts.last();
@@ -124,14 +137,14 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
             .join("+");
         println!(
             "{}{}{}{}{}{}{}",
-            pad(&r.recipient_id, 6),
+            pad(&r.recipient_id, 9),
             pad(&r.name, 14),
-            pad(state_text(r.state), 11),
-            pad(last.map_or("", |a| channel_text(a.channel)), 8),
-            pad(&attempts, 10),
+            pad(&state_label(r.state), 18),
+            pad(last.map_or("", |a| channel_text(a.channel)), 14),
+            pad(&attempts, 15),
             pad(
                 &beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
-                27
+                36
             ),
             r.effective.as_ref().map_or("", |e| e.rule.as_str())
         );
@@ -212,17 +225,17 @@ pub(super) async fn list_deliveries(
         return Ok(true);
     }
     if answer.deliveries.is_empty() {
-        println!("no deliveries match");
+        println!("no deliveries match / 没有符合条件的送达记录");
         return Ok(true);
     }
     println!(
-        "{}{}{}{}{}{}EFFECTIVE (Asia/Shanghai)",
-        pad("ORDER", 15),
-        pad("CASE", 24),
-        pad("ID", 6),
-        pad("NAME", 14),
-        pad("CHANNEL", 8),
-        pad("STATE", 11),
+        "{}{}{}{}{}{}EFFECTIVE 生效时间 (Asia/Shanghai)",
+        pad("ORDER 送达单", 15),
+        pad("CASE 案号", 24),
+        pad("ID 编号", 9),
+        pad("NAME 姓名", 14),
+        pad("CHANNEL 方式", 14),
+        pad("STATE 状态", 18),
     );
     for d in &answer.deliveries {
         let Some(r) = &d.recipient else { continue };
@@ -230,10 +243,13 @@ pub(super) async fn list_deliveries(
             "{}{}{}{}{}{}{}",
             pad(&d.order_id, 15),
             pad(&d.case_number, 24),
-            pad(&r.recipient_id, 6),
+            pad(&r.recipient_id, 9),
             pad(&r.name, 14),
-            pad(r.attempts.last().map_or("", |a| channel_text(a.channel)), 8),
-            pad(state_text(r.state), 11),
+            pad(
+                r.attempts.last().map_or("", |a| channel_text(a.channel)),
+                14
+            ),
+            pad(&state_label(r.state), 18),
             beijing(r.effective.as_ref().and_then(|e| e.at.as_ref()))
         );
     }
@@ -263,7 +279,7 @@ pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<boo
     }
     review::print_replies(&list.replies);
     if list.recipients.is_empty() {
-        println!("no dead letters and no reports to judge");
+        println!("no dead letters and no reports to judge / 没有待处理的送达失败或回执");
         return Ok(true);
     }
     println!(

@@ -20,7 +20,8 @@ pub(crate) struct ServeArgs {
     documents: Vec<String>,
     /// A recipient: NAME,key=value,… with role=, email=, email-basis=, phone=, phone-basis=
     /// (confirmed | provided | discovered), consent= (what the consent to electronic service
-    /// rests on) and identity= (urn:ecenter:lawyer:…, optional). Repeat for more recipients.
+    /// rests on; write its commas full-width，) and identity= (urn:ecenter:lawyer:…, optional).
+    /// Repeat for more recipients.
     #[arg(long = "to", required = true, value_parser = parse_recipient)]
     recipients: Vec<pb::ServeRecipient>,
     /// The channels in order, each with its deadline in hours before the next is tried.
@@ -29,6 +30,10 @@ pub(crate) struct ServeArgs {
     /// How long the recipients' links work, in hours (default: the hub's, 168).
     #[arg(long, default_value_t = 0)]
     link_hours: u32,
+    /// The order's idempotency key (default: derived from the order itself, so the same
+    /// command run again is the same order; give a new one to serve the same again on purpose).
+    #[arg(long)]
+    request_id: Option<String>,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -56,12 +61,17 @@ pub(crate) fn parse_recipient(spec: &str) -> Result<pb::ServeRecipient, String> 
         name: name.to_string(),
         ..Default::default()
     };
+    let mut seen = Vec::new();
     for part in parts {
         let Some((key, value)) = part.split_once('=') else {
             return Err(format!("「{part}」 is not key=value"));
         };
-        let value = value.trim().to_string();
-        match key.trim() {
+        let (key, value) = (key.trim(), value.trim().to_string());
+        if seen.contains(&key) {
+            return Err(format!("{key}= is given twice"));
+        }
+        seen.push(key);
+        match key {
             "role" => r.role = value,
             "email" => r.email = value,
             "phone" => r.phone = value,
@@ -99,9 +109,14 @@ fn parse_step(spec: &str) -> Result<pb::PlanStep, String> {
     })
 }
 
-/// The request id of an order: the same command gives the same id, so a rerun is a retry.
+/// The request id of an order: the same command gives the same id, so a rerun is a retry — also
+/// when the case number is written with other brackets or spaces the second time.
 fn request_id(request: &pb::ServeOrderRequest) -> String {
-    let bytes = prost::Message::encode_to_vec(request);
+    let mut request = request.clone();
+    if let Ok(case) = ecenter_domain::CaseNumber::parse(&request.case_number) {
+        request.case_number = case.normalized();
+    }
+    let bytes = prost::Message::encode_to_vec(&request);
     let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
     format!("court-serve-{}", &hex::encode(digest.as_ref())[..24])
 }
@@ -122,7 +137,10 @@ pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
         plan: args.plan,
         link_valid_hours: args.link_hours,
     };
-    request.request_id = request_id(&request);
+    request.request_id = match args.request_id {
+        Some(id) => id,
+        None => request_id(&request),
+    };
     let channel = ecenter_client::hub::connect(p)
         .await
         .map_err(ecenter_client::exit::unreachable)?;
@@ -150,4 +168,46 @@ pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
     }
     println!("follow it with: clerk service {}", order.order_id);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recipient_spec_is_read_or_refused_with_why() {
+        let r = parse_recipient(
+            "王五, role=被告, email=wangwu@example.cn, email-basis=confirmed, consent=送达地址确认书（2026年11月2日）",
+        )
+        .unwrap();
+        assert_eq!(r.name, "王五");
+        assert_eq!(r.email, "wangwu@example.cn");
+        assert_eq!(r.email_basis, pb::AddressBasis::Confirmed as i32);
+        assert_eq!(r.consent_basis, "送达地址确认书（2026年11月2日）");
+        for (bad, why) in [
+            ("email=x@y.cn", "name"),
+            ("王五,fax=1", "unknown key"),
+            ("王五,email=a@b.cn,email=c@d.cn", "twice"),
+            ("王五,email-basis=maybe", "not a basis"),
+            ("王五,phone", "key=value"),
+        ] {
+            let e = parse_recipient(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_same_order_written_differently_has_the_same_request_id() {
+        let order = |case: &str| pb::ServeOrderRequest {
+            case_number: case.into(),
+            documents: vec!["F000000000001/S1".into()],
+            recipients: vec![parse_recipient("王五,email=w@example.cn").unwrap()],
+            plan: vec![parse_step("email:72").unwrap()],
+            ..Default::default()
+        };
+        let a = request_id(&order("（2026）鄂06民初777号"));
+        assert_eq!(a, request_id(&order("(2026)鄂06民初777号")));
+        assert_ne!(a, request_id(&order("（2026）鄂06民初778号")));
+        assert!(parse_step("fax:1").is_err() && parse_step("email").is_err());
+    }
 }

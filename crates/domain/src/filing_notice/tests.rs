@@ -192,3 +192,22 @@ fn sending_then_results_move_the_notice_along() {
     );
     assert!(n.due_at.is_none() && !n.in_flight);
 }
+
+#[test]
+fn a_final_result_without_sending_ends_the_notice() {
+    // A suppressed address is answered with a permanent result and no `Sending` before it: the
+    // notice must stop being due, or the outbox would record the same result for ever.
+    let (_, filing) = received();
+    let parties = FilingNotice::parties(FILER, &[], |_| vec![email("zhang@lawfirm.cn")]);
+    let t = at(7).recorded_at;
+    let mut n = FilingNotice::due(NoticeStage::Received, &filing, "", 7, t, &parties).remove(0);
+    n.apply(&FilingNoticeEvent::Result {
+        attempt: 1,
+        result: AttemptResult::Permanent {
+            detail: "zhang@lawfirm.cn 已退信".into(),
+            suppress: false,
+        },
+    });
+    assert_eq!(n.due_at, None);
+    assert!(matches!(n.outcome, Some(NoticeOutcome::Failed { .. })));
+}

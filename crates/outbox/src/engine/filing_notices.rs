@@ -16,6 +16,10 @@ use ecenter_domain::time::shanghai_display;
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::sync::Arc;
 
+/// A notice not sent this long after its step (no outbox then, the relay down for days) is
+/// given up: news that late misleads more than it tells.
+const MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::hours(72);
+
 impl<S: EventStore> Outbox<S> {
     /// Notices leased before the last stop whose outcome was never recorded.
     pub(super) fn notices_in_doubt(&self) -> Vec<Job> {
@@ -74,17 +78,27 @@ pub(super) fn lease(
         Sending::InDoubt => n.in_flight,
         Sending::Due => !n.in_flight && n.due_at.is_some_and(|at| at <= Utc::now()),
     };
-    if !due {
+    if !due || n.outcome.is_some() {
         return Ok(());
     }
     let attempt = n.attempts + 1;
-    if let Some(why) = view.suppressed(&n.address)? {
+    let unsendable = if let Some(why) = view.suppressed(&n.address)? {
+        Some(format!("{} 已退信，不再发送（{why}）", n.address))
+    } else if Utc::now() - n.created_at > MAX_AGE {
+        Some(format!(
+            "超过 {} 小时未能发出，已过时（not sent while it was news）",
+            MAX_AGE.num_hours()
+        ))
+    } else {
+        None
+    };
+    if let Some(detail) = unsendable {
         batch.events.push(Event::FilingNotice {
             notice_id: id.to_string(),
             event: FilingNoticeEvent::Result {
                 attempt,
                 result: AttemptResult::Permanent {
-                    detail: format!("{} 已退信，不再发送（{why}）", n.address),
+                    detail,
                     suppress: false,
                 },
             },
@@ -131,8 +145,9 @@ fn fresh_text(
     ctx: &ServiceContext,
     n: &FilingNotice,
 ) -> Result<(String, String, String), StoreError> {
+    // Valid from when it goes out, however long it waited.
     let hours = i64::from(ctx.config.link_valid_hours.max(1));
-    let expires = n.created_at + chrono::Duration::hours(hours);
+    let expires = Utc::now() + chrono::Duration::hours(hours);
     let token = ctx.links.issue(
         &n.notice_id,
         &n.filing_id,
@@ -150,7 +165,12 @@ fn fresh_text(
         Channel::Sms => (
             String::new(),
             format!(
-                "【{court}】您的{}（{}，{case}）{}。进度：{link}",
+                "【{court}】{}{}（{}，{case}）{}。进度：{link}",
+                if n.filer {
+                    "您的"
+                } else {
+                    "您代理案件中的"
+                },
                 n.filing_kind,
                 n.filing_id,
                 n.stage.label()

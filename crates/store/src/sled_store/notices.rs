@@ -2,13 +2,14 @@
 //! who opted in to notices at which addresses, who is co-counsel on which case, each notice with
 //! its sending state, and the indexes the outbox works from (due by time, in flight, by filing).
 //!
-//! Keys, by their first byte: `a` identity → addresses; `c` case → co-counsel; `n` notice id →
+//! Keys, by their first byte: `a` identity → addresses; `c` case 0 lawyer → their co-counsel; `n` notice id →
 //! notice; `d` due time (ms, big-endian) ‖ notice id; `f` notice id (in flight); `l` filing id 0
 //! notice id (the filing's notices). Transactions cannot scan, so lists a step needs inside one
 //! (addresses, co-counsel) are single values.
 
 use super::*;
-use ecenter_domain::filing_notice::{FilingNotice, NoticeAddress, NoticeStage};
+use ecenter_domain::filing_notice::{FilingNotice, FilingNoticeEvent, NoticeAddress, NoticeStage};
+use ecenter_domain::service::AttemptResult;
 
 const ADDRESSES: u8 = b'a';
 const CO_COUNSEL: u8 = b'c';
@@ -49,7 +50,8 @@ impl Projection for NoticeModel {
     fn trees(&self) -> &'static [&'static str] {
         // `filings` after the filing model wrote it: a step's notices tell of the filing as it
         // now stands.
-        &["notices", "filings"]
+        // `suppressed`: a notice's hard bounce stops notices and service to the address alike.
+        &["notices", "filings", "suppressed"]
     }
 
     fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
@@ -65,14 +67,20 @@ impl Projection for NoticeModel {
             Event::CoCounselRegistered {
                 case_number,
                 identity,
-                ..
+                by,
+            }
+            | Event::CoCounselRemoved {
+                case_number,
+                identity,
+                by,
             } => {
-                let mut list = read_co_counsel(notices, case_number)?;
-                if !list.contains(identity) {
+                let mut list = read_co_counsel(notices, case_number, by)?;
+                list.retain(|c| c != identity);
+                if matches!(event, Event::CoCounselRegistered { .. }) {
                     list.push(identity.clone());
                 }
                 let json = serde_json::to_vec(&list).expect("lists always serialise");
-                notices.insert(key(CO_COUNSEL, case_number), json)?;
+                notices.insert(co_counsel_key(case_number, by), json)?;
             }
             Event::FilingNotice { notice_id, event } => {
                 let Some(v) = notices.get(key(NOTICE, notice_id))? else {
@@ -82,6 +90,17 @@ impl Projection for NoticeModel {
                 let mut after = before.clone();
                 after.apply(event);
                 write_notice(notices, Some(&before), &after)?;
+                if let FilingNoticeEvent::Result {
+                    result:
+                        AttemptResult::Permanent {
+                            detail,
+                            suppress: true,
+                        },
+                    ..
+                } = event
+                {
+                    trees[2].insert(after.address.to_lowercase().as_bytes(), detail.as_bytes())?;
+                }
             }
             _ => {
                 let Some(filing_id) = event.filing_id() else {
@@ -108,7 +127,7 @@ fn make_due(
     pos: &LogPosition,
 ) -> TxResult {
     let co_counsel = match &filing.case_number {
-        Some(c) => read_co_counsel(notices, &c.normalized())?,
+        Some(c) => read_co_counsel(notices, &c.normalized(), &filing.submitter)?,
         None => Vec::new(),
     };
     let mut failure = None;
@@ -131,11 +150,21 @@ fn make_due(
     Ok(())
 }
 
+/// Co-counsel are kept per case and per lawyer who registered them: they hear of that lawyer's
+/// filings, never of the other side's.
+fn co_counsel_key(case_number: &str, by: &str) -> Vec<u8> {
+    let mut k = key(CO_COUNSEL, case_number);
+    k.push(0);
+    k.extend_from_slice(by.as_bytes());
+    k
+}
+
 fn read_co_counsel(
     notices: &TransactionalTree,
     case_number: &str,
+    by: &str,
 ) -> Result<Vec<String>, ConflictableTransactionError<StoreError>> {
-    match notices.get(key(CO_COUNSEL, case_number))? {
+    match notices.get(co_counsel_key(case_number, by))? {
         Some(v) => decode(&v, "co-counsel").map_err(abort),
         None => Ok(Vec::new()),
     }
@@ -202,8 +231,12 @@ pub(super) fn addresses(
     }
 }
 
-pub(super) fn co_counsel(tree: &sled::Tree, case_number: &str) -> Result<Vec<String>, StoreError> {
-    match tree.get(key(CO_COUNSEL, case_number))? {
+pub(super) fn co_counsel(
+    tree: &sled::Tree,
+    case_number: &str,
+    by: &str,
+) -> Result<Vec<String>, StoreError> {
+    match tree.get(co_counsel_key(case_number, by))? {
         Some(v) => decode(&v, "co-counsel"),
         None => Ok(Vec::new()),
     }
@@ -233,8 +266,8 @@ impl crate::NoticeReads for SledStore {
         addresses(&self.inner.trees.notices, identity)
     }
 
-    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError> {
-        co_counsel(&self.inner.trees.notices, case_number)
+    fn co_counsel(&self, case_number: &str, by: &str) -> Result<Vec<String>, StoreError> {
+        co_counsel(&self.inner.trees.notices, case_number, by)
     }
 
     fn notices_due(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<String>, StoreError> {

@@ -79,8 +79,8 @@ impl ReadView for WriterView<'_> {
         super::notices::addresses(&self.trees.notices, identity)
     }
 
-    fn co_counsel(&self, case_number: &str) -> Result<Vec<String>, StoreError> {
-        super::notices::co_counsel(&self.trees.notices, case_number)
+    fn co_counsel(&self, case_number: &str, by: &str) -> Result<Vec<String>, StoreError> {
+        super::notices::co_counsel(&self.trees.notices, case_number, by)
     }
 
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
