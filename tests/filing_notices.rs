@@ -221,8 +221,14 @@ async fn a_return_reaches_filer_and_co_counsel(
     let notice = mail["message_id"].as_str().unwrap();
     let notice = &notice[1..notice.find('.').unwrap()];
     let signer = ecenter_delivery::link::LinkSigner::new(LINK_KEY).unwrap();
-    let forged = signer.issue(notice, filing, 4_000_000_000);
     let base = &link[..link.find("/f/").unwrap()];
+    // The mailed token is this key's, for this notice and filing: only the nonce differs below.
+    let mailed = signer.verify(&link[base.len() + 3..], 0).unwrap();
+    assert_eq!(
+        (mailed.service_id.as_str(), mailed.recipient_id.as_str()),
+        (notice, filing)
+    );
+    let forged = signer.issue(notice, filing, 4_000_000_000);
     let (code, _) = w.curl(&[&format!("{base}/f/{forged}")]);
     assert_eq!(code, 403, "a link no notice carried");
 }
@@ -278,7 +284,13 @@ async fn the_court_seals_and_serves(w: &World, court: &Court, maildir: &Path, fi
     let order: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let order_id = order["order_id"].as_str().unwrap().to_string();
     assert_eq!(order["recipients"][0]["name"], "王五");
-    let again: serde_json::Value = serde_json::from_slice(&court.run(&serve).stdout).unwrap();
+    // Run again with the case number's brackets written in ASCII: the same order.
+    let ascii_case = CASE.replace('（', "(").replace('）', ")");
+    let mut rerun = serve;
+    rerun[2] = ascii_case.as_str();
+    let out = court.run(&rerun);
+    assert!(out.status.success(), "{}", text(&out));
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         again["order_id"],
         order_id.as_str(),

@@ -35,7 +35,7 @@ pub enum Operation {
     WatchDepartment,
     /// FilingService.GetNoticeSettings and SetNoticeAddresses (the caller's own addresses).
     NoticeSettings,
-    /// FilingService.RegisterCoCounsel (on a case the caller has filed in).
+    /// FilingService.RegisterCoCounsel (on a case where the court accepted a filing of the caller's).
     RegisterCoCounsel,
     /// EventLogService.GetChainHead.
     GetChainHead,

@@ -134,6 +134,14 @@ pub(crate) async fn set_addresses<S: EventStore>(
 /// Most co-counsel one lawyer may register on one case.
 const MAX_CO_COUNSEL: usize = 10;
 
+/// Why a co-counsel change was refused under the writer.
+enum CoCounselRefusal {
+    /// Removing someone not registered.
+    NotRegistered,
+    /// Registering beyond [`MAX_CO_COUNSEL`].
+    Full,
+}
+
 /// RegisterCoCounsel: a lawyer with an accepted filing in the case registers (or removes) a
 /// colleague, who then hears of that lawyer's filings in the case.
 pub(crate) async fn register_co_counsel<S: EventStore>(
@@ -162,36 +170,45 @@ pub(crate) async fn register_co_counsel<S: EventStore>(
         ));
     }
     check_accepted_filing(store, &case, &me)?;
-    let current = store.co_counsel(&case, &me).map_err(store_status)?;
-    let registered = current.contains(&colleague);
-    let event = match (r.remove, registered) {
-        (true, false) => {
-            return Err(ApiError::failed_precondition(format!(
-                "{colleague} is not your co-counsel on {case} / 该律师不是您在本案登记的共同代理人"
-            ))
-            .into());
-        }
-        (true, true) => Event::CoCounselRemoved {
-            case_number: case.clone(),
-            identity: colleague,
-            by: me.clone(),
-        },
-        (false, _) if !registered && current.len() >= MAX_CO_COUNSEL => {
-            return Err(ApiError::failed_precondition(format!(
-                "you have {MAX_CO_COUNSEL} co-counsel on {case} already; remove one first / 共同代理人已达上限"
-            ))
-            .into());
-        }
-        (false, _) => Event::CoCounselRegistered {
-            case_number: case.clone(),
-            identity: colleague,
-            by: me.clone(),
-        },
-    };
-    let (appended, ()) = store
-        .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
+    let (c, by, remove) = (case.clone(), me.clone(), r.remove);
+    // Decided under the writer, so two calls at once cannot pass the cap together.
+    let (appended, refusal) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            let current = view.co_counsel(&c, &by)?;
+            let registered = current.contains(&colleague);
+            let event = match (remove, registered) {
+                (true, false) => return Ok((Vec::new(), Some(CoCounselRefusal::NotRegistered))),
+                (false, true) => return Ok((Vec::new(), None)),
+                (false, false) if current.len() >= MAX_CO_COUNSEL => {
+                    return Ok((Vec::new(), Some(CoCounselRefusal::Full)));
+                }
+                (true, true) => Event::CoCounselRemoved {
+                    case_number: c,
+                    identity: colleague,
+                    by,
+                },
+                (false, false) => Event::CoCounselRegistered {
+                    case_number: c,
+                    identity: colleague,
+                    by,
+                },
+            };
+            Ok((vec![event], None))
+        }))
         .await
         .map_err(store_status)?;
+    if let Some(refusal) = refusal {
+        let message = match refusal {
+            CoCounselRefusal::NotRegistered => format!(
+                "{} is not your co-counsel on {case} / 该律师不是您在本案登记的共同代理人",
+                r.identity.trim()
+            ),
+            CoCounselRefusal::Full => format!(
+                "you have {MAX_CO_COUNSEL} co-counsel on {case} already; remove one first / 共同代理人已达上限"
+            ),
+        };
+        return Err(ApiError::failed_precondition(message).into());
+    }
     let co_counsel = store.co_counsel(&case, &me).map_err(store_status)?;
     Ok(Response::new(pb::RegisterCoCounselResponse {
         case_number: case,

@@ -1,7 +1,7 @@
 //! Notices of electronic filing (as CM/ECF's NEF; 电子诉讼进度通知): when a filing is received,
 //! accepted (in whole or in part), returned for correction, rejected or docketed, the lawyer who
-//! filed it — and the co-counsel registered on its case — get an e-mail or SMS at the addresses
-//! each opted in to, with a link to the filing's status.
+//! filed it — and the co-counsel that lawyer registered on its case — get an e-mail or SMS at the
+//! addresses each opted in to, with a link to the filing's status.
 //!
 //! Everything here is a projection of the log, as service is: the filing event makes one
 //! [`FilingNotice`] per opted-in address due (in the same transaction), the outbox leases it with
@@ -376,8 +376,9 @@ impl FilingNotice {
         }
     }
 
-    /// The parties of a step: the filer first, then each co-counsel registered on the case (not
-    /// the filer again), each with the addresses they opted in to; people with none are left out.
+    /// The parties of a step: the filer first, then each co-counsel the filer registered on the
+    /// case (not the filer again), each with the addresses they opted in to; people with none are
+    /// left out.
     pub fn parties(
         filer: &str,
         co_counsel: &[String],

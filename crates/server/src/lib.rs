@@ -113,7 +113,8 @@ fn writable(dir: &std::path::Path) -> Result<(), ServeError> {
         source,
     };
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let probe = dir.join(".ecenter-write-probe");
+    // Per process: two hubs starting on one directory must meet at its lock, not at the probe.
+    let probe = dir.join(format!(".ecenter-write-probe-{}", std::process::id()));
     std::fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -109,14 +109,11 @@ fn parse_step(spec: &str) -> Result<pb::PlanStep, String> {
     })
 }
 
-/// The request id of an order: the same command gives the same id, so a rerun is a retry — also
-/// when the case number is written with other brackets or spaces the second time.
+/// The request id of an order: the same command gives the same id, so a rerun is a retry. The
+/// case number is normalised first (by the caller, in the request sent too), so a rerun that
+/// writes its brackets differently is the same order to the hub as well.
 fn request_id(request: &pb::ServeOrderRequest) -> String {
-    let mut request = request.clone();
-    if let Ok(case) = ecenter_domain::CaseNumber::parse(&request.case_number) {
-        request.case_number = case.normalized();
-    }
-    let bytes = prost::Message::encode_to_vec(&request);
+    let bytes = prost::Message::encode_to_vec(request);
     let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
     format!("court-serve-{}", &hex::encode(digest.as_ref())[..24])
 }
@@ -129,9 +126,12 @@ pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
             anyhow::anyhow!("--plan needs at least one step"),
         ));
     }
+    // A number that does not parse goes as given: the hub names what is wrong with it.
+    let case_number =
+        ecenter_domain::CaseNumber::parse(&args.case).map_or(args.case, |c| c.normalized());
     let mut request = pb::ServeOrderRequest {
         request_id: String::new(),
-        case_number: args.case,
+        case_number,
         documents: args.documents,
         recipients: args.recipients,
         plan: args.plan,
@@ -206,7 +206,7 @@ mod tests {
             ..Default::default()
         };
         let a = request_id(&order("（2026）鄂06民初777号"));
-        assert_eq!(a, request_id(&order("(2026)鄂06民初777号")));
+        assert_eq!(a, request_id(&order("（2026）鄂06民初777号")));
         assert_ne!(a, request_id(&order("（2026）鄂06民初778号")));
         assert!(parse_step("fax:1").is_err() && parse_step("email").is_err());
     }

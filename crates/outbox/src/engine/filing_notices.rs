@@ -17,7 +17,8 @@ use ecenter_store::{EventStore, ReadView, StoreError};
 use std::sync::Arc;
 
 /// A notice not sent this long after its step (no outbox then, the relay down for days) is
-/// given up: news that late misleads more than it tells.
+/// given up: news that late misleads more than it tells. One that may have gone out already
+/// (in doubt) is sent again regardless, as service notices are.
 const MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::hours(72);
 
 impl<S: EventStore> Outbox<S> {
@@ -84,7 +85,7 @@ pub(super) fn lease(
     let attempt = n.attempts + 1;
     let unsendable = if let Some(why) = view.suppressed(&n.address)? {
         Some(format!("{} 已退信，不再发送（{why}）", n.address))
-    } else if Utc::now() - n.created_at > MAX_AGE {
+    } else if !in_doubt && !n.maybe_sent && Utc::now() - n.created_at > MAX_AGE {
         Some(format!(
             "超过 {} 小时未能发出，已过时（not sent while it was news）",
             MAX_AGE.num_hours()

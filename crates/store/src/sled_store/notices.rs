@@ -25,6 +25,9 @@ fn key(prefix: u8, rest: &str) -> Vec<u8> {
 }
 
 fn due_key(n: &FilingNotice) -> Option<Vec<u8>> {
+    if n.outcome.is_some() {
+        return None;
+    }
     let at = n.due_at?;
     let mut k = vec![DUE];
     k.extend_from_slice(&(at.timestamp_millis().max(0) as u64).to_be_bytes());
@@ -304,3 +307,6 @@ impl crate::NoticeReads for SledStore {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
