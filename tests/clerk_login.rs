@@ -22,23 +22,8 @@ fn clerk(home: &Path, args: &[&str]) -> Output {
 }
 
 fn login(home: &Path, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Output {
-    let file = |f: String| pki.join(f).to_str().unwrap().to_string();
-    clerk(
-        home,
-        &[
-            "login",
-            "--hub",
-            &hub.to_string(),
-            "--ca",
-            &file("root-ca.pem".into()),
-            "--cert",
-            &file(format!("clients/{stem}.pem")),
-            "--key",
-            &file(format!("clients/{stem}.key")),
-            "--server-name",
-            "localhost",
-        ],
-    )
+    let args = common::efile::login_args(hub, pki, stem);
+    clerk(home, &args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,19 +27,7 @@ impl Court {
     }
 
     pub fn login(&self, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Output {
-        let file = |f: String| pki.join(f).to_str().unwrap().to_string();
-        self.run(&[
-            "login",
-            "--hub",
-            &hub.to_string(),
-            "--ca",
-            &file("root-ca.pem".into()),
-            "--cert",
-            &file(format!("clients/{stem}.pem")),
-            "--key",
-            &file(format!("clients/{stem}.key")),
-            "--server-name",
-            "localhost",
-        ])
+        let args = super::efile::login_args(hub, pki, stem);
+        self.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 }

@@ -34,20 +34,29 @@ impl Lawyer {
     }
 
     pub fn login_as(&self, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Output {
-        self.run(&[
-            "login",
-            "--hub",
-            &hub.to_string(),
-            "--ca",
-            pki.join("root-ca.pem").to_str().unwrap(),
-            "--cert",
-            pki.join(format!("clients/{stem}.pem")).to_str().unwrap(),
-            "--key",
-            pki.join(format!("clients/{stem}.key")).to_str().unwrap(),
-            "--server-name",
-            "localhost",
-        ])
+        let args = login_args(hub, pki, stem);
+        self.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
+}
+
+/// `login` with the hub's address and the certificate `clients/<stem>` of the PKI at `pki`, as
+/// efile, court and clerk all take it.
+pub fn login_args(hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Vec<String> {
+    let file = |f: String| pki.join(f).to_str().unwrap().to_string();
+    [
+        "login".to_string(),
+        "--hub".into(),
+        hub.to_string(),
+        "--ca".into(),
+        file("root-ca.pem".into()),
+        "--cert".into(),
+        file(format!("clients/{stem}.pem")),
+        "--key".into(),
+        file(format!("clients/{stem}.key")),
+        "--server-name".into(),
+        "localhost".into(),
+    ]
+    .into()
 }
 
 pub fn text(o: &Output) -> String {
