@@ -42,7 +42,7 @@ struct Args {
 enum Command {
     /// Saves the hub's address and the clerk's certificate, after checking the hub accepts them;
     /// then the commands that talk to the hub need no --hub, --ca, --cert or --key.
-    Login(login::LoginArgs),
+    Login(login::ClerkLogin),
     /// The filings on record, filtered by case, submitter, department or state, oldest first.
     Filings(filings::FilingsArgs),
     /// Verifies every signature of a PDF offline; exits 0 only when all of them pass.
@@ -718,4 +718,11 @@ fn run_verify_ofd(a: VerifyOfdArgs) -> Result<bool> {
         json,
     } = a;
     ofd::verify_ofd(&file, chain.stores(&trust)?, json)
+}
+
+/// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic
+/// only when the command is run.
+#[test]
+fn the_command_line_is_consistent() {
+    <Args as clap::CommandFactory>::command().debug_assert();
 }

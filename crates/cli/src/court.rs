@@ -9,8 +9,9 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use ecenter_client::exit::{Exit, USAGE, refused};
+use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::{HubChannel, HubConfig};
+use ecenter_client::login::{self, LoginArgs};
 use ecenter_client::profile;
 use ecenter_client::{beijing, beijing_rfc3339, table::pad};
 use ecenter_proto::v1 as pb;
@@ -82,32 +83,6 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
-/// `court login`: where the hub is and which certificate is the court's.
-#[derive(Debug, clap::Args)]
-struct LoginArgs {
-    /// The hub, e.g. ecenter.court.example:50051.
-    #[arg(long)]
-    hub: String,
-    /// The CA (PEM) the hub's certificate chains to.
-    #[arg(long, required_unless_present = "dev")]
-    ca: Option<PathBuf>,
-    /// The court system's certificate (PEM), urn:ecenter:court:….
-    #[arg(long, required_unless_present = "dev")]
-    cert: Option<PathBuf>,
-    /// Its private key (PEM).
-    #[arg(long, required_unless_present = "dev")]
-    key: Option<PathBuf>,
-    /// The name the hub's certificate is issued for (default: the hub's host).
-    #[arg(long)]
-    server_name: Option<String>,
-    /// A development hub (`ecenterd --dev`: loopback, no TLS): act as the identity --as names.
-    #[arg(long, requires = "dev_as", conflicts_with_all = ["ca", "cert", "key", "server_name"])]
-    dev: bool,
-    /// With --dev: the court system to act as, e.g. urn:ecenter:court:xiangyang-cms.
-    #[arg(long = "as", value_name = "URN", requires = "dev")]
-    dev_as: Option<String>,
-}
-
 /// Runs the command line and exits with its code.
 pub fn main() {
     let args = Args::parse();
@@ -169,54 +144,25 @@ pub(crate) async fn client(p: &HubConfig) -> Result<FilingServiceClient<HubChann
 
 /// Saves the profile once the hub has accepted the court's certificate.
 async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), Exit> {
-    let LoginArgs {
-        hub,
-        ca,
-        cert,
-        key,
-        server_name,
-        dev: _,
-        dev_as,
-    } = args;
-    let profile = match (dev_as, ca, cert, key) {
-        (Some(urn), ..) => profile::dev_login(hub, &urn, "court")?,
-        (None, Some(ca), Some(cert), Some(key)) => {
-            profile::from_login(hub, ca, cert, key, server_name)
-        }
-        _ => {
-            return Err(Exit(
-                USAGE,
-                anyhow::anyhow!(
-                    "give --ca, --cert and --key, or --dev --as URN for a development hub"
-                ),
-            ));
-        }
-    };
-    let identity = profile::identity(&profile)?;
-    if !identity.starts_with("urn:ecenter:court:") {
-        return Err(Exit(
-            USAGE,
-            anyhow::anyhow!(
-                "{}: this certificate is {identity}, not a court system's (urn:ecenter:court:…) / 此证书不是法院证书",
-                profile.cert.display()
-            ),
-        ));
-    }
+    let (profile, identity) = args.profile(COURT)?;
     // Reading the policy needs an identity the hub accepts: nothing is saved before that.
     let accepted = async {
         client(&profile)
             .await?
             .get_policy(pb::GetPolicyRequest {})
             .await
+            .map(drop)
             .map_err(refused)
     };
-    if let Err(failure) = accepted.await {
-        return Err(ecenter_client::exit::explain(failure, Some(&profile)).await);
-    }
-    profile::save(path, &profile)?;
-    println!("logged in as {identity} / 已登录; saved {}", path.display());
-    Ok(())
+    login::save_once_accepted(&profile, &identity, path, accepted).await
 }
+
+/// The role the court tool acts for.
+const COURT: login::Role = login::Role {
+    kind: "court",
+    whose: "court system",
+    zh: "法院",
+};
 
 async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit> {
     let mut c = client(p).await?;
@@ -379,4 +325,11 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
             "reason": d.reason,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic
+/// only when the command is run.
+#[test]
+fn the_command_line_is_consistent() {
+    <Args as clap::CommandFactory>::command().debug_assert();
 }

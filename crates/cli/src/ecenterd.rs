@@ -191,3 +191,10 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
 }
+
+/// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic
+/// only when the command is run.
+#[test]
+fn the_command_line_is_consistent() {
+    <Args as clap::CommandFactory>::command().debug_assert();
+}

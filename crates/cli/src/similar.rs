@@ -540,3 +540,10 @@ fn ablation_weights(fused: Weights) -> [(&'static str, Weights); 6] {
         ),
     ]
 }
+
+/// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic
+/// only when the command is run.
+#[test]
+fn the_command_line_is_consistent() {
+    <Args as clap::CommandFactory>::command().debug_assert();
+}

@@ -29,6 +29,26 @@ impl<E: Into<anyhow::Error>> From<E> for Exit {
     }
 }
 
+impl Exit {
+    /// This failure as an error that keeps its exit code for [`exit_code_of`] (for tools whose
+    /// commands return `anyhow::Result`).
+    pub fn into_error(self) -> anyhow::Error {
+        anyhow::Error::new(Coded(self.0, self.1))
+    }
+}
+
+/// An error carrying the exit code it was given ([`Exit::into_error`]); shown as its message.
+#[derive(Debug)]
+struct Coded(i32, anyhow::Error);
+
+impl std::fmt::Display for Coded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.1)
+    }
+}
+
+impl std::error::Error for Coded {}
+
 /// A connection failure with its exit code ([`crate::hub::ConnectError::exit_code`]).
 pub fn unreachable(e: crate::hub::ConnectError) -> Exit {
     Exit(e.exit_code(), anyhow::Error::new(e))
@@ -75,6 +95,9 @@ impl std::error::Error for Refused {}
 /// be opened, [`code_of`] for a refusal, [`USAGE`] for anything else (a file, a setting).
 pub fn exit_code_of(e: &anyhow::Error) -> i32 {
     for cause in e.chain() {
+        if let Some(Coded(code, _)) = cause.downcast_ref::<Coded>() {
+            return *code;
+        }
         if let Some(c) = cause.downcast_ref::<crate::hub::ConnectError>() {
             return c.exit_code();
         }

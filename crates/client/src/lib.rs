@@ -8,6 +8,7 @@
 
 pub mod exit;
 pub mod hub;
+pub mod login;
 pub mod paging;
 pub mod pem;
 pub mod profile;

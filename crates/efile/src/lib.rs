@@ -11,6 +11,7 @@
 use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
+use ecenter_client::login::{self, LoginArgs};
 use ecenter_client::profile;
 use ecenter_client::{beijing, beijing_rfc3339, table::pad};
 use submit::{print_receipt, receipt_json, submit};
@@ -108,32 +109,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-/// `efile login`: where the hub is and which certificate is the lawyer's.
-#[derive(Debug, clap::Args)]
-struct LoginArgs {
-    /// The hub, e.g. ecenter.court.example:50051.
-    #[arg(long)]
-    hub: String,
-    /// The CA (PEM) the hub's certificate chains to.
-    #[arg(long, required_unless_present = "dev")]
-    ca: Option<PathBuf>,
-    /// Your certificate (PEM), as the court issued it.
-    #[arg(long, required_unless_present = "dev")]
-    cert: Option<PathBuf>,
-    /// Your private key (PEM).
-    #[arg(long, required_unless_present = "dev")]
-    key: Option<PathBuf>,
-    /// A development hub (`ecenterd --dev`: loopback, no TLS): act as the identity --as names.
-    #[arg(long, requires = "dev_as", conflicts_with_all = ["ca", "cert", "key", "server_name"])]
-    dev: bool,
-    /// With --dev: the lawyer to act as, e.g. urn:ecenter:lawyer:14201202010000001.
-    #[arg(long = "as", value_name = "URN", requires = "dev")]
-    dev_as: Option<String>,
-    /// The name the hub's certificate is issued for (default: the hub's host).
-    #[arg(long)]
-    server_name: Option<String>,
 }
 
 /// `efile fetch`: which service to download, where to, and what to trust its seals to.
@@ -527,56 +502,23 @@ async fn dispatch(args: Args) -> Result<(), Exit> {
 
 /// Saves the profile once the hub has accepted the lawyer's certificate.
 async fn login(args: LoginArgs, path: &Path) -> Result<(), Exit> {
-    let LoginArgs {
-        hub,
-        ca,
-        cert,
-        key,
-        server_name,
-        dev: _,
-        dev_as,
-    } = args;
-    let profile = match (dev_as, ca, cert, key) {
-        (Some(urn), ..) => profile::dev_login(hub, &urn, "lawyer")?,
-        (None, Some(ca), Some(cert), Some(key)) => {
-            profile::from_login(hub, ca, cert, key, server_name)
-        }
-        _ => {
-            return Err(Exit(
-                2,
-                anyhow::anyhow!(
-                    "give --ca, --cert and --key, or --dev --as URN for a development hub"
-                ),
-            ));
-        }
-    };
-    let identity = profile::identity(&profile)?;
     // efile files as a lawyer: a court's or a clerk's certificate belongs to their tools.
-    if !identity.starts_with("urn:ecenter:lawyer:") {
-        return Err(Exit(
-            2,
-            anyhow::anyhow!(
-                "{}: this certificate is {identity}, not a lawyer's (urn:ecenter:lawyer:…); efile files as a lawyer / 此证书不是律师证书",
-                profile.cert.display()
-            ),
-        ));
-    }
-    // The hub must accept the certificate before anything is saved.
-    if let Err(failure) = accepted_by_hub(&profile, &identity).await {
-        return Err(ecenter_client::exit::explain(failure, Some(&profile)).await);
-    }
-    profile::save(path, &profile)?;
-    let dev = if profile.dev_as.is_some() {
-        " to a development hub (no TLS)"
-    } else {
-        ""
-    };
-    println!(
-        "logged in as {identity}{dev} / 已登录; saved {}",
-        path.display()
-    );
-    Ok(())
+    let (profile, identity) = args.profile(LAWYER)?;
+    login::save_once_accepted(
+        &profile,
+        &identity,
+        path,
+        accepted_by_hub(&profile, &identity),
+    )
+    .await
 }
+
+/// The role efile acts for.
+const LAWYER: login::Role = login::Role {
+    kind: "lawyer",
+    whose: "lawyer",
+    zh: "律师",
+};
 
 /// Asks the hub for one of the lawyer's filings: an answer at all means it accepts the certificate.
 async fn accepted_by_hub(profile: &Profile, identity: &str) -> Result<(), Exit> {
@@ -781,4 +723,11 @@ async fn watch(profile: &Profile, filing: String, json: bool) -> Result<(), Exit
         }
     }
     Ok(())
+}
+
+/// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic
+/// only when the command is run.
+#[test]
+fn the_command_line_is_consistent() {
+    <Args as clap::CommandFactory>::command().debug_assert();
 }
