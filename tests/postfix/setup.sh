@@ -8,7 +8,9 @@
 #     /var/spool/ecenter-mail/awaited/, which nobody prepares: Postfix makes it at its first delivery
 #     while a hub waits for it (tests/postfix_maildir.rs); dsn-review@hub.test goes to
 #     /var/spool/ecenter-mail/review/, the maildir of tests/service_reports.rs (its own, so hubs of
-#     tests running at once never read each other's reports).
+#     tests running at once never read each other's reports); dsn-outbox@hub.test goes to
+#     /var/spool/ecenter-mail/outbox/, read by the outbox crate's own test (crates/outbox/tests),
+#     which runs the engine without a hub or gRPC.
 # Every maildir Postfix delivers into is made here, before any test, owned by Postfix's virtual
 # delivery user (5000:5000), so neither the order of tests nor what a machine did before matters.
 # Idempotent; safe to run before every test run (scripts/clean-test-state empties them first).
@@ -24,7 +26,7 @@ fi
 spool=/var/spool/ecenter-mail
 vuid=5000
 mkdir -p "$spool"
-for box in hub parties review; do
+for box in hub parties review outbox; do
   mkdir -p "$spool/$box/tmp" "$spool/$box/new" "$spool/$box/cur"
   chmod 0700 "$spool/$box" "$spool/$box/tmp" "$spool/$box/new" "$spool/$box/cur"
 done
@@ -41,7 +43,7 @@ postconf -e \
   "transport_maps=inline:{ {bounce.test=error:5.1.1 user unknown} }" \
   "virtual_mailbox_domains=parties.test hub.test" \
   virtual_mailbox_base="$spool" \
-  "virtual_mailbox_maps=inline:{ dsn@hub.test=hub/, dsn-awaited@hub.test=awaited/, dsn-review@hub.test=review/, @parties.test=parties/ }" \
+  "virtual_mailbox_maps=inline:{ dsn@hub.test=hub/, dsn-awaited@hub.test=awaited/, dsn-review@hub.test=review/, dsn-outbox@hub.test=outbox/, @parties.test=parties/ }" \
   virtual_uid_maps=static:$vuid \
   virtual_gid_maps=static:$vuid \
   maillog_file=/var/log/postfix.log \
