@@ -145,51 +145,55 @@ async fn run(args: Args) -> Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let signals = StopSignals::listen().context("cannot watch SIGINT and SIGTERM")?;
     println!("listening on {}", listener.local_addr()?);
-    hub.serve(listener, shutdown_signal()).await?;
+    hub.serve(listener, shutdown_signal(signals)).await?;
     Ok(())
 }
 
 /// Exit status after a second stop signal: 128 + SIGINT, as shells report an interrupted program.
 const STOPPED_AT_ONCE: i32 = 130;
 
+/// SIGINT (Ctrl-C) and SIGTERM, listened to from the moment this is made: made before the hub
+/// says where it listens, so neither a signal sent right after that line nor a second one sent
+/// while the first is handled is missed (or, unhandled, kills the process without its stop).
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> std::io::Result<StopSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next SIGINT or SIGTERM.
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {},
+            _ = self.terminate.recv() => {},
+        }
+    }
+}
+
 /// Resolves at the first SIGINT or SIGTERM, which starts the graceful stop (bounded by
 /// `stop_grace_secs`); from then on a second signal ends the process at once. Nothing
 /// acknowledged is lost by that: every acknowledged event is already durable, and service work
 /// leased when the process ends is given back at the next start (counted as in doubt).
-async fn shutdown_signal() {
-    stop_signal().await;
-    tokio::spawn(async {
-        stop_signal().await;
+async fn shutdown_signal(mut signals: StopSignals) {
+    signals.next().await;
+    tokio::spawn(async move {
+        signals.next().await;
         tracing::warn!("a second stop signal: exiting now, without waiting for requests in flight");
         eprintln!(
             "ecenterd: second stop signal: exiting now; requests in flight are cut, leased work is given back at the next start"
         );
         std::process::exit(STOPPED_AT_ONCE);
     });
-}
-
-/// The next SIGINT (Ctrl-C) or SIGTERM.
-async fn stop_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot watch SIGTERM");
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic
