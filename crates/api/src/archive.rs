@@ -70,19 +70,13 @@ pub struct RenewalOutcome {
 /// The sealed PDFs the log names: (filing, document id).
 fn sealed_pdfs<S: EventStore>(store: &S) -> Result<Vec<(String, String)>, StoreError> {
     let mut out = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = store.entries_after(after, 1000)?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for entry in &page {
-            if let Event::DocumentSealed { filing_id, applied } = &entry.event
-                && applied.signature.media_type == "application/pdf"
-            {
-                out.push((filing_id.clone(), applied.signature.document_id.clone()));
-            }
+    store.for_each_entry(|entry| {
+        if let Event::DocumentSealed { filing_id, applied } = &entry.event
+            && applied.signature.media_type == "application/pdf"
+        {
+            out.push((filing_id.clone(), applied.signature.document_id.clone()));
         }
-    }
+    })?;
     Ok(out)
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use ecenter_domain::time::shanghai_display;
-use ecenter_domain::{CaseNumber, DocumentStatus, Event, Filing, FilingState};
+use ecenter_domain::{CaseNumber, DocumentStatus, Filing, FilingState};
 use ecenter_proto::v1 as pb;
 use ecenter_store::StoredEntry;
 
@@ -159,38 +159,6 @@ pub fn receipt(f: &Filing, cp: Option<&ecenter_store::checkpoint::Checkpoint>) -
     }
 }
 
-/// The state a filing is in right after `event` (derivable from the event alone); `None` for
-/// events that change no filing.
-pub fn state_after(event: &Event) -> Option<FilingState> {
-    Some(match event {
-        Event::AccessDenied { .. }
-        | Event::SealCreated(_)
-        | Event::SealRevoked { .. }
-        | Event::DocumentSealed { .. }
-        | Event::ArchiveTimestampAdded { .. }
-        | Event::BytesSealed { .. }
-        | Event::CaseIndexed(_)
-        | Event::CaseRemoved { .. }
-        | Event::ServiceOrdered(_)
-        | Event::Service { .. }
-        | Event::BlobCorrupt { .. }
-        | Event::LogLossAccepted { .. }
-        | Event::CheckpointMailed { .. }
-        | Event::SmsReceiptUnmatched { .. }
-        | Event::ReplyUnmatched(_)
-        | Event::ReplySettled(_)
-        | Event::NoticeAddressesSet { .. }
-        | Event::CoCounselRegistered { .. }
-        | Event::CoCounselRemoved { .. }
-        | Event::FilingNotice { .. } => return None,
-        Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
-        Event::ReviewStarted { .. } => FilingState::UnderReview,
-        Event::FilingReviewed { outcome, .. } => *outcome,
-        Event::FilingDocketed { .. } => FilingState::Docketed,
-        Event::FilingCancelled { .. } => FilingState::Cancelled,
-    })
-}
-
 /// A log entry for watchers.
 pub fn filing_event(e: &StoredEntry, department: &str) -> pb::FilingEvent {
     pb::FilingEvent {
@@ -202,7 +170,10 @@ pub fn filing_event(e: &StoredEntry, department: &str) -> pb::FilingEvent {
         department: department.to_string(),
         kind: e.event.kind().to_string(),
         actor: e.event.actor().to_string(),
-        state_after: state_after(&e.event).map_or(pb::FilingState::Unspecified, state) as i32,
+        state_after: e
+            .event
+            .state_after()
+            .map_or(pb::FilingState::Unspecified, state) as i32,
         detail_json: String::from_utf8_lossy(&e.body).into_owned(),
     }
 }

@@ -60,18 +60,12 @@ pub struct ScrubOutcome {
 /// Every document the log names, once (by SHA-256), with how people name it.
 pub fn referenced<S: EventStore>(store: &S) -> Result<(BTreeMap<String, String>, u64), StoreError> {
     let mut out = BTreeMap::new();
-    let mut after = 0;
-    loop {
-        let page = store.entries_after(after, 1000)?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for entry in &page {
-            for (sha, label) in names_in(&entry.event) {
-                out.entry(sha).or_insert(label);
-            }
+    let up_to = store.for_each_entry(|entry| {
+        for (sha, label) in names_in(&entry.event) {
+            out.entry(sha).or_insert(label);
         }
-    }
-    Ok((out, after))
+    })?;
+    Ok((out, up_to))
 }
 
 /// The documents one event names.

@@ -47,6 +47,8 @@ pub(crate) use crate::seal_pdf::{Parse, seal_pdf_bytes};
 mod create;
 mod ofd;
 mod sealing;
+mod target;
+use target::{Format, PDF_TO_SEAL, PDF_TO_VERIFY, Target};
 
 /// The algorithm of a registry seal: its recorded OID, or ECDSA for seals made before SM2.
 pub(crate) fn algorithm_of(seal: &SealRecord) -> ecenter_seal::SignatureAlgorithm {
@@ -180,22 +182,52 @@ fn check_seal_id(id: &str) -> Result<(), Status> {
     Ok(())
 }
 
-/// A verification request, checked: who asks (allowed to verify), the seal context, the answer's
-/// deadline, the bytes, and whether they are a stored document (for the budget's wording).
-struct Verifying {
+/// A caller admitted to an operation that parses documents: who asks, the seal context, and the
+/// answer's deadline.
+struct Admitted {
     identity: Identity,
     ctx: Arc<SealContext>,
     deadline: Option<std::time::Instant>,
+}
+
+/// A verification request, checked: the caller (allowed to verify), the bytes, and whether they
+/// are a stored document (for the budget's wording).
+struct Verifying {
+    caller: Admitted,
     bytes: Vec<u8>,
     stored: bool,
 }
 
-/// What a seal is applied to.
-enum Target {
-    /// A document of a filing.
-    Stored(pb::DocumentRef),
-    /// Bytes sent with the request.
-    Content(Vec<u8>),
+impl Verifying {
+    /// Runs `verify` on the document on the parse pool (`what` names it in log lines); its error is
+    /// worded by `error`, told whether the document was a stored one.
+    async fn parse<R, E>(
+        self,
+        pool: &Arc<crate::parsing::ParsePool>,
+        what: &'static str,
+        verify: impl FnOnce(&[u8], &SealContext) -> Result<R, E> + Send + 'static,
+        error: impl FnOnce(E, bool) -> Status,
+    ) -> Result<R, Status>
+    where
+        R: Send + 'static,
+        E: Send + 'static,
+    {
+        let Verifying {
+            caller,
+            bytes,
+            stored,
+        } = self;
+        let ctx = caller.ctx;
+        pool.run(
+            &caller.identity,
+            bytes.len(),
+            caller.deadline,
+            what,
+            move || verify(&bytes, &ctx),
+        )
+        .await?
+        .map_err(|e| error(e, stored))
+    }
 }
 
 impl<S: EventStore> SealApi<S> {
@@ -289,25 +321,43 @@ impl<S: EventStore> SealApi<S> {
         }
     }
 
-    /// The common start of VerifyPdf and VerifyOfd: the caller may verify, the hub has seals, and
-    /// the document (`target` of the request's body) is read as the caller may read it.
-    async fn verifying<T>(
+    /// The common start of the operations that parse documents (SealPdf, SealOfd, VerifyPdf,
+    /// VerifyOfd): the caller may `operation` and the hub has seals. Returns the caller, admitted,
+    /// and the request's body.
+    async fn admitted<T>(
         &self,
         request: Request<T>,
-        target: impl FnOnce(T) -> Option<Target>,
-    ) -> Result<Verifying, Status> {
+        operation: Operation,
+    ) -> Result<(Admitted, T), Status> {
         let identity = crate::identity::caller(&request)?;
-        authorize(&*self.store, &identity, Operation::VerifySeal, None, None).await?;
+        authorize(&*self.store, &identity, operation, None, None).await?;
         self.context()?;
         let ctx = self.context.clone().expect("checked just above");
         let deadline = crate::parsing::deadline_of(request.metadata());
-        let target = target(request.into_inner());
-        let stored = matches!(target, Some(Target::Stored(_)));
-        let bytes = self.document_to_verify(&identity, target).await?;
-        Ok(Verifying {
+        let admitted = Admitted {
             identity,
             ctx,
             deadline,
+        };
+        Ok((admitted, request.into_inner()))
+    }
+
+    /// The common start of VerifyPdf and VerifyOfd: the caller may verify, the hub has seals, and
+    /// the document (`target` of the request's body) is read as the caller may read it and starts
+    /// as `format`'s do.
+    async fn verifying<T>(
+        &self,
+        request: Request<T>,
+        format: &Format,
+        target: impl FnOnce(T) -> Option<Target>,
+    ) -> Result<Verifying, Status> {
+        let (caller, r) = self.admitted(request, Operation::VerifySeal).await?;
+        let target = target(r);
+        let stored = matches!(target, Some(Target::Stored(_)));
+        let bytes = self.document_to_verify(&caller.identity, target).await?;
+        format.check("document", &bytes)?;
+        Ok(Verifying {
+            caller,
             bytes,
             stored,
         })
@@ -530,14 +580,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         let now = SystemTime::now();
         let seal = self.usable_seal(&r.seal_id, now)?;
         let (target, bytes) = self
-            .sealing_target(
-                &identity,
-                Operation::ApplySeal,
-                r.target.map(|t| match t {
-                    pb::apply_seal_request::Target::Stored(d) => Target::Stored(d),
-                    pb::apply_seal_request::Target::Content(c) => Target::Content(c),
-                }),
-            )
+            .sealing_target(&identity, Operation::ApplySeal, r.target.map(Target::from))
             .await?;
         let seal_der = sealing::registry_seal_der(&*self.store, &seal, "ApplySeal").await?;
         let keys = ctx.keys(algorithm_of(&seal))?;
@@ -596,12 +639,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         &self,
         request: Request<pb::SealPdfRequest>,
     ) -> Result<Response<pb::SealPdfResponse>, Status> {
-        let identity = crate::identity::caller(&request)?;
-        authorize(&*self.store, &identity, Operation::SealPdf, None, None).await?;
-        self.context()?;
-        let ctx = self.context.clone().expect("checked just above");
-        let deadline = crate::parsing::deadline_of(request.metadata());
-        let r = request.into_inner();
+        let (caller, r) = self.admitted(request, Operation::SealPdf).await?;
         let now = SystemTime::now();
         let seal = self.usable_seal(&r.seal_id, now)?;
         if r.reason.chars().count() > 200 {
@@ -609,31 +647,23 @@ impl<S: EventStore> SealService for SealApi<S> {
         }
         let (target, bytes) = self
             .sealing_target(
-                &identity,
+                &caller.identity,
                 Operation::SealPdf,
-                r.target.map(|t| match t {
-                    pb::seal_pdf_request::Target::Stored(d) => Target::Stored(d),
-                    pb::seal_pdf_request::Target::Content(c) => Target::Content(c),
-                }),
+                r.target.map(Target::from),
             )
             .await?;
-        if !bytes.starts_with(b"%PDF-") {
-            return Err(invalid(
-                "target",
-                "only PDF documents can be sealed in place; use ApplySeal for other documents",
-            ));
-        }
+        PDF_TO_SEAL.check("target", &bytes)?;
         let reason = sealing::pdf_reason(&r.reason);
         let parse = Parse {
             pool: &self.parsing,
-            caller: &identity,
+            caller: &caller.identity,
             input_len: bytes.len(),
-            deadline,
+            deadline: caller.deadline,
             stored: target.is_some(),
         };
         let sealed = seal_pdf_bytes(
             &*self.store,
-            (ctx, &seal),
+            (caller.ctx, &seal),
             bytes,
             crate::seal_pdf::Stamp {
                 reason,
@@ -644,67 +674,42 @@ impl<S: EventStore> SealService for SealApi<S> {
             Some(parse),
         )
         .await?;
-        let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
-        let timestamped = self.context()?.tsa.is_some();
-        let applied = sealing::sealed_copy_record(
-            target.as_ref(),
-            sealing::SealedCopy {
-                format: sealing::CopyFormat::Pdf,
-                seal: &seal,
-                blob: &blob,
-                sealed: &sealed,
-                timestamped,
-                by: &identity,
-                at: now,
-            },
-        );
-        let stored = target.is_some();
-        let document_id = self.record_sealing(target, applied).await?;
-        Ok(Response::new(pb::SealPdfResponse {
-            document_id,
-            sha256: blob.sha256,
-            size: blob.size,
-            timestamped,
-            sealed_pdf: if stored { Vec::new() } else { sealed },
-        }))
+        let copy = sealing::SealedCopy {
+            format: sealing::CopyFormat::Pdf,
+            seal: &seal,
+            sealed,
+            timestamped: self.context()?.tsa.is_some(),
+            by: &caller.identity,
+            at: now,
+        };
+        Ok(Response::new(
+            self.store_sealed_copy(target, copy).await?.into(),
+        ))
     }
 
     async fn verify_pdf(
         &self,
         request: Request<pb::VerifyPdfRequest>,
     ) -> Result<Response<pb::VerifyPdfResponse>, Status> {
-        let Verifying {
-            identity,
-            ctx,
-            deadline,
-            bytes: pdf,
-            stored,
-        } = self
-            .verifying(request, |r: pb::VerifyPdfRequest| {
-                r.document.map(|d| match d {
-                    pb::verify_pdf_request::Document::Content(c) => Target::Content(c),
-                    pb::verify_pdf_request::Document::Stored(d) => Target::Stored(d),
-                })
-            })
-            .await?;
-        if !pdf.starts_with(b"%PDF-") {
-            return Err(invalid(
-                "document",
-                "not a PDF (it does not start with %PDF-)",
-            ));
-        }
         let report = self
-            .parsing
-            .run(&identity, pdf.len(), deadline, "VerifyPdf", move || {
-                ecenter_pdfseal::verify_pdf(&pdf, ctx.verifier.trust(), SystemTime::now())
+            .verifying(request, &PDF_TO_VERIFY, |r: pb::VerifyPdfRequest| {
+                r.document.map(Target::from)
             })
             .await?
-            .map_err(|e| match e {
-                ecenter_pdfseal::PdfSealError::Budget(b) => {
-                    crate::parsing::budget_status(&b, "document", stored)
-                }
-                e => invalid("document", e.to_string()),
-            })?;
+            .parse(
+                &self.parsing,
+                "VerifyPdf",
+                |pdf, ctx| {
+                    ecenter_pdfseal::verify_pdf(pdf, ctx.verifier.trust(), SystemTime::now())
+                },
+                |e, stored| match e {
+                    ecenter_pdfseal::PdfSealError::Budget(b) => {
+                        crate::parsing::budget_status(&b, "document", stored)
+                    }
+                    e => invalid("document", e.to_string()),
+                },
+            )
+            .await?;
         // Each seal's signature names its registry seal: ask the registry about it.
         let mut report = report;
         for s in &mut report.signatures {
@@ -754,13 +759,7 @@ impl<S: EventStore> SealService for SealApi<S> {
             ));
         }
         let document = self
-            .document_to_verify(
-                &identity,
-                r.document.map(|d| match d {
-                    pb::verify_seal_request::Document::Content(c) => Target::Content(c),
-                    pb::verify_seal_request::Document::Stored(d) => Target::Stored(d),
-                }),
-            )
+            .document_to_verify(&identity, r.document.map(Target::from))
             .await?;
         let report = ctx
             .verifier

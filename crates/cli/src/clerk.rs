@@ -23,6 +23,7 @@ mod verify;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
 use export::*;
 use service::*;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use verify::*;
 
@@ -234,27 +235,8 @@ struct VerifyProofArgs {
 // `clerk deliveries`: the filter of the deliveries to list.
 #[derive(Debug, clap::Args)]
 struct DeliveriesArgs {
-    /// Only this case (any spelling that parses).
-    #[arg(long)]
-    case: Option<String>,
-    /// Part of the recipient's name.
-    #[arg(long)]
-    recipient: Option<String>,
-    /// Only recipients with an address on this channel.
-    #[arg(long, value_enum)]
-    channel: Option<ChannelName>,
-    /// sending, awaiting, effective or unserved.
-    #[arg(long, value_parser = ["sending", "awaiting", "effective", "unserved"])]
-    status: Option<String>,
-    /// Orders from this day on (YYYY-MM-DD, Asia/Shanghai).
-    #[arg(long)]
-    from: Option<chrono::NaiveDate>,
-    /// Orders up to and including this day (YYYY-MM-DD, Asia/Shanghai).
-    #[arg(long)]
-    to: Option<chrono::NaiveDate>,
-    /// At most this many rows.
-    #[arg(long, default_value_t = 200)]
-    limit: u32,
+    #[command(flatten)]
+    filter: DeliveryFilter,
     #[command(flatten)]
     hub: HubArgs,
     /// Print JSON for scripts instead of a table.
@@ -265,13 +247,8 @@ struct DeliveriesArgs {
 // `clerk retry`: the dead letter to send again.
 #[derive(Debug, clap::Args)]
 struct RetryArgs {
-    /// The order (O…).
-    order_id: String,
-    /// The recipient (R1, ...).
-    recipient_id: String,
-    /// The channel that failed.
-    #[arg(long, value_enum)]
-    channel: ChannelName,
+    #[command(flatten)]
+    letter: DeadLetter,
     #[command(flatten)]
     hub: HubArgs,
 }
@@ -279,13 +256,8 @@ struct RetryArgs {
 // `clerk resolve`: the dead letter to close by hand, and what was done instead.
 #[derive(Debug, clap::Args)]
 struct ResolveArgs {
-    /// The order (O…).
-    order_id: String,
-    /// The recipient (R1, ...).
-    recipient_id: String,
-    /// The channel that failed.
-    #[arg(long, value_enum)]
-    channel: ChannelName,
+    #[command(flatten)]
+    letter: DeadLetter,
     /// What was done, e.g. 已改为邮寄送达.
     #[arg(long)]
     note: String,
@@ -340,11 +312,41 @@ enum ChannelName {
     Sms,
 }
 
+/// The hub's event log, as `clerk verify-log` and `clerk export` read it.
+type LogClient = ecenter_proto::v1::event_log_service_client::EventLogServiceClient<
+    ecenter_client::hub::HubChannel,
+>;
+
+/// Reads the hub's log from its first entry, a page at a time, showing `visit` each entry until it
+/// breaks or the log ends.
+async fn each_log_entry(
+    log: &mut LogClient,
+    mut visit: impl FnMut(&ecenter_proto::v1::FilingEvent) -> ControlFlow<()>,
+) -> Result<(), tonic::Status> {
+    let mut after = 0;
+    loop {
+        let page = log
+            .list_entries(ecenter_proto::v1::ListEntriesRequest {
+                after_seq: after,
+                page_size: 1000,
+            })
+            .await?
+            .into_inner();
+        for e in &page.entries {
+            if visit(e).is_break() {
+                return Ok(());
+            }
+        }
+        if page.next_after_seq == 0 {
+            return Ok(());
+        }
+        after = page.next_after_seq;
+    }
+}
+
 async fn walk_hub(hub: &HubConfig) -> Result<LogWalk> {
-    use ecenter_proto::v1 as pb;
     let channel = connect(hub).await?;
-    let mut log = pb::event_log_service_client::EventLogServiceClient::new(channel)
-        .max_decoding_message_size(64 * 1024 * 1024);
+    let mut log = LogClient::new(channel).max_decoding_message_size(64 * 1024 * 1024);
     let mut walk = LogWalk {
         entries: 0,
         head_seq: 0,
@@ -355,53 +357,42 @@ async fn walk_hub(hub: &HubConfig) -> Result<LogWalk> {
         checkpoint_problem: None,
         notes: Vec::new(),
     };
-    let mut after = 0;
-    loop {
-        let page = log
-            .list_entries(pb::ListEntriesRequest {
-                after_seq: after,
-                page_size: 1000,
-            })
-            .await
-            .map_err(|s| anyhow::anyhow!("the hub refused ListEntries: {}", s.message()))?
-            .into_inner();
-        for e in &page.entries {
-            let computed = hex::encode(ecenter_store::chain::sha256(e.detail_json.as_bytes()));
-            let problem = if e.seq != walk.head_seq + 1 && !accepted_gap(e, walk.head_seq) {
-                Some(format!(
-                    "expected entry {} next: entries are missing",
-                    walk.head_seq + 1
-                ))
-            } else if computed != e.hash {
-                Some(format!(
-                    "content hash is {computed} but the entry records {}: the entry was altered",
-                    e.hash
-                ))
-            } else if e.prev_hash != walk.head_hash {
-                Some(format!(
-                    "it links to previous hash {} but entry {} has hash {}",
-                    e.prev_hash, walk.head_seq, walk.head_hash
-                ))
-            } else {
-                None
-            };
-            if let Some(reason) = problem {
-                walk.broken = Some((e.seq, reason));
-                return Ok(walk);
-            }
-            walk.entries += 1;
-            walk.head_seq = e.seq;
-            walk.head_hash = e.hash.clone();
-            walk.head_time = e
-                .recorded_at
-                .as_ref()
-                .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32));
+    each_log_entry(&mut log, |e| {
+        let computed = hex::encode(ecenter_store::chain::sha256(e.detail_json.as_bytes()));
+        let problem = if e.seq != walk.head_seq + 1 && !accepted_gap(e, walk.head_seq) {
+            Some(format!(
+                "expected entry {} next: entries are missing",
+                walk.head_seq + 1
+            ))
+        } else if computed != e.hash {
+            Some(format!(
+                "content hash is {computed} but the entry records {}: the entry was altered",
+                e.hash
+            ))
+        } else if e.prev_hash != walk.head_hash {
+            Some(format!(
+                "it links to previous hash {} but entry {} has hash {}",
+                e.prev_hash, walk.head_seq, walk.head_hash
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = problem {
+            walk.broken = Some((e.seq, reason));
+            return ControlFlow::Break(());
         }
-        if page.next_after_seq == 0 {
-            return Ok(walk);
-        }
-        after = page.next_after_seq;
-    }
+        walk.entries += 1;
+        walk.head_seq = e.seq;
+        walk.head_hash = e.hash.clone();
+        walk.head_time = e
+            .recorded_at
+            .as_ref()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32));
+        ControlFlow::Continue(())
+    })
+    .await
+    .map_err(|s| anyhow::anyhow!("the hub refused ListEntries: {}", s.message()))?;
+    Ok(walk)
 }
 
 /// A gap in the numbers is part of the chain only where a `log_loss_accepted` entry records
@@ -541,64 +532,23 @@ fn run_verify_proof(a: VerifyProofArgs) -> Result<bool> {
 /// `clerk deliveries`: lists the recipients of the serve orders that pass the clerk's filter
 /// (case number, recipient, channel, status, dates).
 fn run_deliveries(a: DeliveriesArgs) -> Result<bool> {
-    let DeliveriesArgs {
-        case,
-        recipient,
-        channel,
-        status,
-        from,
-        to,
-        limit,
-        hub,
-        json,
-    } = a;
-    block_on(list_deliveries(
-        &hub.resolve("clerk")?,
-        DeliveryFilter {
-            case,
-            recipient,
-            channel,
-            status,
-            from,
-            to,
-            limit,
-        },
-        json,
-    ))
+    let DeliveriesArgs { filter, hub, json } = a;
+    block_on(list_deliveries(&hub.resolve("clerk")?, filter, json))
 }
 
 /// `clerk retry`: asks the hub to send a dead-lettered service notice again.
 fn run_retry(a: RetryArgs) -> Result<bool> {
-    let RetryArgs {
-        order_id,
-        recipient_id,
-        channel,
-        hub,
-    } = a;
-    block_on(dead_letter_action(
-        &hub.resolve("clerk")?,
-        order_id,
-        recipient_id,
-        channel,
-        None,
-    ))
+    let RetryArgs { letter, hub } = a;
+    block_on(dead_letter_action(&hub.resolve("clerk")?, letter, None))
 }
 
 /// `clerk resolve`: closes a dead letter by hand with the clerk's note of what was done
 /// instead (e.g. 已改为邮寄送达).
 fn run_resolve(a: ResolveArgs) -> Result<bool> {
-    let ResolveArgs {
-        order_id,
-        recipient_id,
-        channel,
-        note,
-        hub,
-    } = a;
+    let ResolveArgs { letter, note, hub } = a;
     block_on(dead_letter_action(
         &hub.resolve("clerk")?,
-        order_id,
-        recipient_id,
-        channel,
+        letter,
         Some(note),
     ))
 }

@@ -10,12 +10,15 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use ecenter_client::exit::{Exit, refused};
-use ecenter_client::hub::{HubChannel, HubConfig};
+use ecenter_client::hub::HubConfig;
 use ecenter_client::login::{self, LoginArgs};
-use ecenter_client::profile;
-use ecenter_client::{beijing, beijing_rfc3339, table::pad};
+use ecenter_client::tool::{self, filing_client};
+use ecenter_client::words::Wording::Terse;
+use ecenter_client::words::{
+    case_or_new, document_status, document_status_code, filing_state, filing_state_code,
+};
+use ecenter_client::{beijing, beijing_rfc3339, profile, table::pad};
 use ecenter_proto::v1 as pb;
-use ecenter_proto::v1::filing_service_client::FilingServiceClient;
 use std::path::PathBuf;
 
 mod decide;
@@ -86,39 +89,24 @@ enum Command {
 /// Runs the command line and exits with its code.
 pub fn main() {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    if let Err(Exit(code, e)) = runtime.block_on(run(args)) {
-        eprintln!("court: {e:#}");
-        std::process::exit(code);
-    }
-}
-
-async fn run(args: Args) -> Result<(), Exit> {
-    let path = profile::config_path(args.config.clone(), "court.toml")?;
-    // A login explains its own failures with the settings it tried, not the saved ones.
-    let saved = match args.command {
-        Command::Login(_) => None,
-        _ => profile::load(&path, "court").ok(),
+    let explaining = match args.command {
+        Command::Login(_) => tool::Explain::ByItself,
+        _ => tool::Explain::WithSavedProfile,
     };
-    match dispatch(args).await {
-        Ok(()) => Ok(()),
-        // "The hub cannot be reached" may be the hub refusing a certificate: find out which.
-        Err(failure) => Err(ecenter_client::exit::explain(failure, saved.as_ref()).await),
-    }
+    tool::main("court", args.config, explaining, |path| {
+        dispatch(args.command, path)
+    });
 }
 
-async fn dispatch(args: Args) -> Result<(), Exit> {
-    let path = profile::config_path(args.config, "court.toml")?;
+/// Runs one command with the profile at `path`.
+async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
     let saved = || profile::load(&path, "court");
-    match args.command {
+    match command {
         Command::Login(login_args) => login(login_args, &path).await,
         Command::Queue { department, json } => queue(&saved()?, department, json).await,
         Command::Show { filing, json } => show(&saved()?, filing, json).await,
         Command::Start { filing } => {
-            let f = client(&saved()?)
+            let f = filing_client(&saved()?)
                 .await?
                 .start_review(pb::StartReviewRequest { filing_id: filing })
                 .await
@@ -134,20 +122,12 @@ async fn dispatch(args: Args) -> Result<(), Exit> {
     }
 }
 
-/// A FilingService client over mutual TLS with the saved profile.
-pub(crate) async fn client(p: &HubConfig) -> Result<FilingServiceClient<HubChannel>, Exit> {
-    let channel = ecenter_client::hub::connect(p)
-        .await
-        .map_err(ecenter_client::exit::unreachable)?;
-    Ok(FilingServiceClient::new(channel).max_decoding_message_size(16 * 1024 * 1024))
-}
-
 /// Saves the profile once the hub has accepted the court's certificate.
 async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), Exit> {
     let (profile, identity) = args.profile(COURT)?;
     // Reading the policy needs an identity the hub accepts: nothing is saved before that.
     let accepted = async {
-        client(&profile)
+        filing_client(&profile)
             .await?
             .get_policy(pb::GetPolicyRequest {})
             .await
@@ -165,7 +145,7 @@ const COURT: login::Role = login::Role {
 };
 
 async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit> {
-    let mut c = client(p).await?;
+    let mut c = filing_client(p).await?;
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
@@ -205,9 +185,9 @@ async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit
         println!(
             "{}{}{}{}{}{}",
             pad(&f.filing_id, 15),
-            pad(&case_text(f), 24),
+            pad(&case_or_new(f), 24),
             pad(&f.filing_kind, 14),
-            pad(state_text(f.state), 22),
+            pad(filing_state(f.state, Terse), 22),
             pad(&f.documents.len().to_string(), 6),
             beijing(f.received_at.as_ref())
         );
@@ -216,12 +196,7 @@ async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit
 }
 
 async fn show(p: &HubConfig, filing: String, json: bool) -> Result<(), Exit> {
-    let f = client(p)
-        .await?
-        .get_filing(pb::GetFilingRequest { filing_id: filing })
-        .await
-        .map_err(refused)?
-        .into_inner();
+    let f = tool::get_filing(p, filing).await?;
     if json {
         println!("{}", filing_json(&f));
     } else {
@@ -231,7 +206,7 @@ async fn show(p: &HubConfig, filing: String, json: bool) -> Result<(), Exit> {
 }
 
 async fn docket(p: &HubConfig, filing: String, case: Option<String>) -> Result<(), Exit> {
-    let f = client(p)
+    let f = filing_client(p)
         .await?
         .docket_filing(pb::DocketFilingRequest {
             filing_id: filing,
@@ -244,41 +219,14 @@ async fn docket(p: &HubConfig, filing: String, case: Option<String>) -> Result<(
     Ok(())
 }
 
-/// The case number, or 新案 for a filing that opens a case not yet docketed.
-fn case_text(f: &pb::Filing) -> String {
-    f.case_number
-        .as_ref()
-        .map_or_else(|| "新案 new case".to_string(), |c| c.normalized.clone())
-}
-
-/// A filing's state as people read it.
-pub(crate) fn state_text(s: i32) -> &'static str {
-    match pb::FilingState::try_from(s) {
-        Ok(pb::FilingState::Received) => "received 已收到",
-        Ok(pb::FilingState::UnderReview) => "under review 审查中",
-        Ok(pb::FilingState::Accepted) => "accepted 已接收",
-        Ok(pb::FilingState::PartiallyAccepted) => "partially 部分接收",
-        Ok(pb::FilingState::ReturnedForCorrection) => "returned 退回补正",
-        Ok(pb::FilingState::Rejected) => "rejected 不予接收",
-        Ok(pb::FilingState::Docketed) => "docketed 已立案",
-        Ok(pb::FilingState::Cancelled) => "cancelled 已撤回",
-        _ => "unknown",
-    }
-}
-
-fn document_text(s: i32) -> &'static str {
-    match pb::DocumentStatus::try_from(s) {
-        Ok(pb::DocumentStatus::Pending) => "pending 待审查",
-        Ok(pb::DocumentStatus::Accepted) => "accepted 已接收",
-        Ok(pb::DocumentStatus::Rejected) => "rejected 不予接收",
-        Ok(pb::DocumentStatus::ReturnedForCorrection) => "returned 退回补正",
-        _ => "unknown",
-    }
-}
-
 /// A filing for people: header lines, flags to check, then one line per document.
 pub(crate) fn print_filing(f: &pb::Filing) {
-    println!("{}  {}  {}", f.filing_id, state_text(f.state), case_text(f));
+    println!(
+        "{}  {}  {}",
+        f.filing_id,
+        filing_state(f.state, Terse),
+        case_or_new(f)
+    );
     println!(
         "  {} · {} · {} · received {} (Beijing time 北京时间)",
         f.filing_kind,
@@ -298,32 +246,42 @@ pub(crate) fn print_filing(f: &pb::Filing) {
             pad(&d.document_id, 5),
             pad(&d.name, 30),
             pad(&d.media_type, 18),
-            pad(document_text(d.status), 20),
+            pad(document_status(d.status, Terse), 20),
             d.reason
         );
     }
 }
 
-/// A filing for scripts: stable codes for states, RFC 3339 times with the +08:00 offset.
-fn filing_json(f: &pb::Filing) -> serde_json::Value {
-    let code = |name: &str, prefix: &str| name.strip_prefix(prefix).unwrap_or(name).to_string();
-    let state = pb::FilingState::try_from(f.state).unwrap_or_default();
+/// A filing for scripts as the court's and the clerks' lists begin it: who filed what in which
+/// case, where it is and its state as a stable code, received at (RFC 3339 with the +08:00 offset).
+pub(crate) fn filing_head_json(f: &pb::Filing) -> serde_json::Value {
     serde_json::json!({
         "filing_id": f.filing_id,
         "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
         "filing_kind": f.filing_kind,
         "submitter": f.submitter,
         "department": f.department,
-        "state": code(state.as_str_name(), "FILING_STATE_"),
-        "corrects_filing_id": f.corrects_filing_id,
-        "review_flags": f.review_flags,
+        "state": filing_state_code(f.state),
         "received_at": beijing_rfc3339(f.received_at.as_ref()),
-        "documents": f.documents.iter().map(|d| serde_json::json!({
-            "document_id": d.document_id, "name": d.name, "media_type": d.media_type,
-            "size": d.size, "sha256": d.sha256,
-            "status": code(pb::DocumentStatus::try_from(d.status).unwrap_or_default().as_str_name(), "DOCUMENT_STATUS_"),
-            "reason": d.reason,
-        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A filing for scripts: stable codes for states, RFC 3339 times with the +08:00 offset.
+fn filing_json(f: &pb::Filing) -> serde_json::Value {
+    let mut json = filing_head_json(f);
+    json["corrects_filing_id"] = serde_json::json!(f.corrects_filing_id);
+    json["review_flags"] = serde_json::json!(f.review_flags);
+    json["documents"] = f.documents.iter().map(document_json).collect();
+    json
+}
+
+/// A document of a filing for scripts: its review status as a stable code.
+fn document_json(d: &pb::Document) -> serde_json::Value {
+    serde_json::json!({
+        "document_id": d.document_id, "name": d.name, "media_type": d.media_type,
+        "size": d.size, "sha256": d.sha256,
+        "status": document_status_code(d.status),
+        "reason": d.reason,
     })
 }
 

@@ -1,8 +1,9 @@
 //! What ecenter's command-line clients (`efile` for lawyers, `clerk` for the court's clerks) share,
 //! so that each says the same thing the same way: how to reach a hub over mutual TLS
 //! ([`hub`]), the saved login ([`profile`]), certificates and CRLs from PEM files ([`pem`]), times as people in China read them
-//! ([`beijing`]), exit codes ([`exit`]), tables whose columns line up with Chinese text ([`table`])
-//! and lists read page by page ([`paging`]).
+//! ([`beijing`]), exit codes ([`exit`]) and the frame a command runs in ([`tool`]), tables whose
+//! columns line up with Chinese text ([`table`]), lists read page by page ([`paging`]) and a
+//! filing's states and statuses in words ([`words`]).
 //!
 //! This crate links none of the server's crates: a client is gRPC, TLS and files, nothing more.
 
@@ -14,6 +15,8 @@ pub mod pem;
 pub mod profile;
 pub mod table;
 pub mod tls_problem;
+pub mod tool;
+pub mod words;
 
 /// `t` as Beijing time (UTC+8, no daylight saving: the time a Chinese court writes),
 /// `YYYY-MM-DD HH:MM:SS`; empty when absent or out of range.

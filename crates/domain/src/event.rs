@@ -293,6 +293,30 @@ impl Event {
         }
     }
 
+    /// The state a filing is in right after this event (derivable from the event alone); `None`
+    /// for events that change no filing's state: seals change its documents, and the events
+    /// [`Event::filing_id`] gives no filing for change no filing at all.
+    pub fn state_after(&self) -> Option<FilingState> {
+        Some(match self {
+            Event::FilingReceived(_) | Event::FilingRouted { .. } => FilingState::Received,
+            Event::ReviewStarted { .. } => FilingState::UnderReview,
+            Event::FilingReviewed { outcome, .. } => *outcome,
+            Event::FilingDocketed { .. } => FilingState::Docketed,
+            Event::FilingCancelled { .. } => FilingState::Cancelled,
+            Event::DocumentSealed { .. } | Event::ArchiveTimestampAdded { .. } => return None,
+            other => {
+                // [`Event::filing_id`] lists every variant: a new event about a filing must be
+                // given its state here, and any test that shows it trips this.
+                debug_assert!(
+                    other.filing_id().is_none(),
+                    "state_after does not know {}",
+                    other.kind()
+                );
+                return None;
+            }
+        })
+    }
+
     /// Short kind name shown to watchers.
     pub fn kind(&self) -> &'static str {
         match self {

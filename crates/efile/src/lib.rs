@@ -12,8 +12,11 @@ use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
 use ecenter_client::login::{self, LoginArgs};
-use ecenter_client::profile;
-use ecenter_client::{beijing, beijing_rfc3339, table::pad};
+use ecenter_client::words::Wording::Full;
+use ecenter_client::words::{
+    document_status, document_status_code, filing_state, filing_state_code,
+};
+use ecenter_client::{beijing, beijing_rfc3339, profile, table::pad, tool};
 use submit::{print_receipt, receipt_json, submit};
 
 mod notices;
@@ -136,17 +139,13 @@ type Profile = HubConfig;
 /// Runs the command line and exits with its code.
 pub fn main() {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    match runtime.block_on(run(args)) {
-        Ok(()) => {}
-        Err(Exit(code, e)) => {
-            eprintln!("efile: {e:#}");
-            std::process::exit(code);
-        }
-    }
+    let explaining = match args.command {
+        Command::Login(_) => tool::Explain::ByItself,
+        _ => tool::Explain::WithSavedProfile,
+    };
+    tool::main("efile", args.config, explaining, |path| {
+        dispatch(args.command, path)
+    });
 }
 
 fn receipts_dir() -> Result<PathBuf> {
@@ -163,50 +162,12 @@ fn receipts_dir() -> Result<PathBuf> {
 type Hub = FilingServiceClient<HubChannel>;
 
 async fn connect(p: &Profile) -> Result<Hub, Exit> {
-    Ok(FilingServiceClient::new(channel(p).await?).max_decoding_message_size(16 * 1024 * 1024))
-}
-
-async fn channel(p: &Profile) -> Result<HubChannel, Exit> {
-    ecenter_client::hub::connect(p)
-        .await
-        .map_err(ecenter_client::exit::unreachable)
-}
-
-fn state_name(s: i32) -> &'static str {
-    match pb::FilingState::try_from(s) {
-        Ok(pb::FilingState::Received) => "received 已收到",
-        Ok(pb::FilingState::UnderReview) => "under review 审查中",
-        Ok(pb::FilingState::Accepted) => "accepted 已接收",
-        Ok(pb::FilingState::PartiallyAccepted) => "partially accepted 部分接收",
-        Ok(pb::FilingState::ReturnedForCorrection) => "returned for correction 退回补正",
-        Ok(pb::FilingState::Rejected) => "rejected 不予接收",
-        Ok(pb::FilingState::Docketed) => "docketed 已立案",
-        Ok(pb::FilingState::Cancelled) => "cancelled 已撤回",
-        _ => "unknown",
-    }
-}
-
-/// A document's review status (GetFiling), as people read it.
-fn document_status_name(s: i32) -> &'static str {
-    match pb::DocumentStatus::try_from(s) {
-        Ok(pb::DocumentStatus::Pending) => "pending 待审查",
-        Ok(pb::DocumentStatus::Accepted) => "accepted 已接收",
-        Ok(pb::DocumentStatus::Rejected) => "rejected 不予接收",
-        Ok(pb::DocumentStatus::ReturnedForCorrection) => "returned for correction 退回补正",
-        _ => "unknown",
-    }
-}
-
-/// The stable code of an enum value for scripts: the protobuf name without its type prefix
-/// (`FILING_STATE_UNDER_REVIEW` → `UNDER_REVIEW`).
-fn code(name: &str, prefix: &str) -> String {
-    name.strip_prefix(prefix).unwrap_or(name).to_string()
+    tool::filing_client(p).await
 }
 
 /// A filing for scripts: states and statuses as stable codes beside their labels, times in RFC
 /// 3339 with the +08:00 offset.
 fn filing_json(f: &pb::Filing) -> serde_json::Value {
-    let state = pb::FilingState::try_from(f.state).unwrap_or_default();
     serde_json::json!({
         "filing_id": f.filing_id,
         "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
@@ -214,8 +175,8 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
         "review_flags": f.review_flags,
         "filing_kind": f.filing_kind,
         "title": f.title,
-        "state": code(state.as_str_name(), "FILING_STATE_"),
-        "state_label": state_name(f.state),
+        "state": filing_state_code(f.state),
+        "state_label": filing_state(f.state, Full),
         "department": f.department,
         "received_at": beijing_rfc3339(f.received_at.as_ref()),
         "updated_at": beijing_rfc3339(f.updated_at.as_ref()),
@@ -223,8 +184,8 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
         "review_comment": f.review_comment,
         "documents": f.documents.iter().map(|d| serde_json::json!({
             "document_id": d.document_id, "name": d.name, "size": d.size, "sha256": d.sha256,
-            "status": code(pb::DocumentStatus::try_from(d.status).unwrap_or_default().as_str_name(), "DOCUMENT_STATUS_"),
-            "status_label": document_status_name(d.status),
+            "status": document_status_code(d.status),
+            "status_label": document_status(d.status, Full),
             "reason": d.reason,
         })).collect::<Vec<_>>(),
     })
@@ -238,7 +199,7 @@ async fn service_client(
     p: &Profile,
 ) -> Result<pb::service_of_process_client::ServiceOfProcessClient<HubChannel>, Exit> {
     Ok(
-        pb::service_of_process_client::ServiceOfProcessClient::new(channel(p).await?)
+        pb::service_of_process_client::ServiceOfProcessClient::new(tool::channel(p).await?)
             .max_decoding_message_size(16 * 1024 * 1024),
     )
 }
@@ -466,24 +427,10 @@ fn print_fetched_table(service: &pb::MyService, rows: &[Fetched]) {
     }
 }
 
-async fn run(args: Args) -> Result<(), Exit> {
-    let path = profile::config_path(args.config.clone(), "efile.toml")?;
-    // A login explains its own failures with the settings it tried, not the saved ones.
-    let saved = match args.command {
-        Command::Login(_) => None,
-        _ => profile::load(&path, "efile").ok(),
-    };
-    match dispatch(args).await {
-        Ok(()) => Ok(()),
-        // "The hub cannot be reached" may be the hub refusing a certificate: find out which.
-        Err(failure) => Err(ecenter_client::exit::explain(failure, saved.as_ref()).await),
-    }
-}
-
-async fn dispatch(args: Args) -> Result<(), Exit> {
-    let path = profile::config_path(args.config, "efile.toml")?;
+/// Runs one command with the profile at `path`.
+async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
     let profile = || profile::load(&path, "efile");
-    match args.command {
+    match command {
         Command::Login(login_args) => login(login_args, &path).await,
         Command::Whoami { json } => whoami(&profile()?, json).await,
         Command::Submit(submit_args) => submit(&profile()?, submit_args).await,
@@ -552,12 +499,7 @@ async fn whoami(profile: &Profile, json: bool) -> Result<(), Exit> {
 }
 
 async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exit> {
-    let f = connect(profile)
-        .await?
-        .get_filing(pb::GetFilingRequest { filing_id: filing })
-        .await
-        .map_err(refused)?
-        .into_inner();
+    let f = tool::get_filing(profile, filing).await?;
     if json {
         println!("{}", filing_json(&f));
         return Ok(());
@@ -565,7 +507,7 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
     println!(
         "{}  {}  {}",
         f.filing_id,
-        state_name(f.state),
+        filing_state(f.state, Full),
         f.case_number
             .as_ref()
             .map_or(String::new(), |c| c.normalized.clone())
@@ -591,7 +533,7 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
             "  {}{}{}{}",
             pad(&d.document_id, 5),
             pad(&d.name, 28),
-            pad(document_status_name(d.status), 22),
+            pad(document_status(d.status, Full), 22),
             d.reason
         );
     }
@@ -640,7 +582,7 @@ async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(),
                 24
             ),
             pad(&f.filing_kind, 12),
-            pad(state_name(f.state), 24),
+            pad(filing_state(f.state, Full), 24),
             f.received_at_local
         );
     }
@@ -710,14 +652,14 @@ async fn watch(profile: &Profile, filing: String, json: bool) -> Result<(), Exit
         if json {
             println!(
                 "{}",
-                serde_json::json!({"seq": e.seq, "at": beijing_rfc3339(e.recorded_at.as_ref()), "kind": e.kind, "actor": e.actor, "state_after": code(pb::FilingState::try_from(e.state_after).unwrap_or_default().as_str_name(), "FILING_STATE_"), "state_after_label": state_name(e.state_after)})
+                serde_json::json!({"seq": e.seq, "at": beijing_rfc3339(e.recorded_at.as_ref()), "kind": e.kind, "actor": e.actor, "state_after": filing_state_code(e.state_after), "state_after_label": filing_state(e.state_after, Full)})
             );
         } else {
             println!(
                 "{}  {}  {}  {}",
                 beijing(e.recorded_at.as_ref()),
                 pad(&e.kind, 16),
-                pad(state_name(e.state_after), 22),
+                pad(filing_state(e.state_after, Full), 22),
                 e.actor
             );
         }

@@ -130,6 +130,34 @@ fn unavailable(e: StoreError) -> Response {
     )
 }
 
+/// What the recipient did on the page, through the link `link`, from `peer`'s client.
+fn acted(
+    activity: Activity,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    link: String,
+) -> RecipientEvent {
+    RecipientEvent::RecipientActed {
+        activity,
+        client: client(peer, headers),
+        link,
+    }
+}
+
+/// The page answering a form this page handed out: `accepted` (title, text) once the submission
+/// is recorded, `refused` (409) when the form was not open, 503 when the log could not record it.
+fn form_outcome(
+    recorded: Result<bool, StoreError>,
+    accepted: (&str, &str),
+    refused: (&str, &str),
+) -> Response {
+    match recorded {
+        Ok(true) => html(StatusCode::OK, accepted.0, accepted.1),
+        Ok(false) => html(StatusCode::CONFLICT, refused.0, refused.1),
+        Err(e) => unavailable(e),
+    }
+}
+
 fn client(peer: SocketAddr, headers: &HeaderMap) -> String {
     let agent = headers
         .get(header::USER_AGENT)
@@ -210,14 +238,19 @@ impl<S: EventStore> Page<S> {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
     }
 
+    /// Records `event` in the recipient's service (only if `only_if_open_form` is one of its open
+    /// forms, when given); `false` when it was not.
     async fn record(
         &self,
-        order_id: &str,
-        recipient_id: &str,
+        order: &OrderSummary,
+        service: &RecipientService,
         event: RecipientEvent,
         only_if_open_form: Option<String>,
     ) -> Result<bool, StoreError> {
-        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        let (o, r) = (
+            order.ordered.order_id.clone(),
+            service.recipient.recipient_id.clone(),
+        );
         let (_, recorded) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
@@ -261,20 +294,13 @@ async fn open<S: EventStore>(
         Err(r) => return *r,
     };
     let form = page.nonce();
-    let fetched = RecipientEvent::RecipientActed {
-        activity: Activity::Fetched { form: form.clone() },
-        client: client(peer, &headers),
+    let fetched = acted(
+        Activity::Fetched { form: form.clone() },
+        peer,
+        &headers,
         link,
-    };
-    if let Err(e) = page
-        .record(
-            &order.ordered.order_id,
-            &service.recipient.recipient_id,
-            fetched,
-            None,
-        )
-        .await
-    {
+    );
+    if let Err(e) = page.record(&order, &service, fetched, None).await {
         return unavailable(e);
     }
     let rows: String = order
@@ -342,32 +368,19 @@ async fn confirm<S: EventStore>(
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let confirmed = RecipientEvent::RecipientActed {
-        activity: Activity::ConfirmedReading,
-        client: client(peer, &headers),
-        link,
-    };
-    match page
-        .record(
-            &order.ordered.order_id,
-            &service.recipient.recipient_id,
-            confirmed,
-            Some(fields.form),
-        )
-        .await
-    {
-        Ok(true) => html(
-            StatusCode::OK,
+    let confirmed = acted(Activity::ConfirmedReading, peer, &headers, link);
+    form_outcome(
+        page.record(&order, &service, confirmed, Some(fields.form))
+            .await,
+        (
             "已确认阅读",
             "<p>您已确认阅读送达文书，法院已记录确认时间。您可以继续通过原链接查看和下载文书，直至链接过期。</p>",
         ),
-        Ok(false) => html(
-            StatusCode::CONFLICT,
+        (
             "确认未被接受",
             "<p>此确认表单已使用过或不是本页面签发的，本次提交未被记录。如需确认阅读，请重新打开送达链接后再点击“确认已阅读”。</p>",
         ),
-        Err(e) => unavailable(e),
-    }
+    )
 }
 
 /// The reply form's fields.
@@ -412,27 +425,15 @@ async fn reply<S: EventStore>(
         disallowed: None,
         attributed: None,
     });
-    match page
-        .record(
-            &order.ordered.order_id,
-            &service.recipient.recipient_id,
-            replied,
-            Some(fields.form),
-        )
-        .await
-    {
-        Ok(true) => html(
-            StatusCode::OK,
-            "回复已记录",
-            "<p>您的回复已送达法院并记入送达记录。</p>",
-        ),
-        Ok(false) => html(
-            StatusCode::CONFLICT,
+    form_outcome(
+        page.record(&order, &service, replied, Some(fields.form))
+            .await,
+        ("回复已记录", "<p>您的回复已送达法院并记入送达记录。</p>"),
+        (
             "回复未被接受",
             "<p>此表单不是本页面签发的或已失效，本次回复未被记录。请重新打开送达链接后再提交。</p>",
         ),
-        Err(e) => unavailable(e),
-    }
+    )
 }
 
 async fn download<S: EventStore>(
@@ -462,22 +463,15 @@ async fn download<S: EventStore>(
             "<p>这份文书在本院系统中的存档已损坏，暂不能下载；本院已记录并将尽快恢复，请稍后再试或联系送达法院。</p>",
         );
     };
-    let downloaded = RecipientEvent::RecipientActed {
-        activity: Activity::Downloaded {
+    let downloaded = acted(
+        Activity::Downloaded {
             reference: document.reference.clone(),
         },
-        client: client(peer, &headers),
+        peer,
+        &headers,
         link,
-    };
-    if let Err(e) = page
-        .record(
-            &order.ordered.order_id,
-            &service.recipient.recipient_id,
-            downloaded,
-            None,
-        )
-        .await
-    {
+    );
+    if let Err(e) = page.record(&order, &service, downloaded, None).await {
         return unavailable(e);
     }
     attachment(bytes, document, index)

@@ -42,7 +42,8 @@ pub fn archive_timestamp(
             .ok(),
     )?;
     let mut fields = array_at(&prev, form.as_ref().and_then(|f| f.get(b"Fields").ok()))?;
-    let name = fresh_name(&prev);
+    // `ecenterArchive<n>`, a name no field of the document has.
+    let name = crate::incremental::unused_field_name(&prev, "ecenterArchive", 1);
 
     let mut doc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let new = &mut doc.new_document;
@@ -112,21 +113,6 @@ pub fn newest_timestamp(pdf: &[u8]) -> Option<ecenter_seal::tsa::TokenFacts> {
             ecenter_seal::tsa::token_facts(&token).ok()
         })
         .max_by_key(|facts| facts.gen_time)
-}
-
-/// `ecenterArchive<n>`, a name no field of the document has.
-fn fresh_name(doc: &lopdf::Document) -> String {
-    let taken: std::collections::HashSet<Vec<u8>> = doc
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .filter_map(|d| d.get(b"T").and_then(Object::as_str).ok())
-        .map(<[u8]>::to_vec)
-        .collect();
-    (1..)
-        .map(|n| format!("ecenterArchive{n}"))
-        .find(|name| !taken.contains(name.as_bytes()))
-        .expect("an unused name")
 }
 
 fn dict_at(doc: &lopdf::Document, o: Option<&Object>) -> Result<Option<Dictionary>, PdfSealError> {

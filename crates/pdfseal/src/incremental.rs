@@ -127,7 +127,8 @@ pub(crate) fn read_existing(
         .values()
         .filter_map(|o| o.as_dict().ok())
         .any(|d| revisions::is_signature_field(d) && d.has(b"V"));
-    let field_name = fresh_field_name(prev, field_count);
+    // A form may already hold an ecenterSeal2 of its own, so every /T in the document is avoided.
+    let field_name = unused_field_name(prev, "ecenterSeal", field_count + 1);
     Ok(Existing {
         form: ExistingForm {
             catalog_id,
@@ -144,18 +145,18 @@ pub(crate) fn read_existing(
     })
 }
 
-/// A fresh signature field name after the form's `field_count` fields: a form may already hold
-/// an ecenterSeal2 of its own, so every /T in the document is avoided.
-fn fresh_field_name(prev: &lopdf::Document, field_count: usize) -> String {
-    let taken: std::collections::HashSet<Vec<u8>> = prev
+/// `<stem><n>` for the first `n` from `first` that no field of `doc` is named: every /T in the
+/// document is avoided.
+pub(crate) fn unused_field_name(doc: &lopdf::Document, stem: &str, first: usize) -> String {
+    let taken: std::collections::HashSet<Vec<u8>> = doc
         .objects
         .values()
         .filter_map(|o| o.as_dict().ok())
         .filter_map(|d| d.get(b"T").and_then(Object::as_str).ok())
         .map(<[u8]>::to_vec)
         .collect();
-    (field_count + 1..)
-        .map(|n| format!("ecenterSeal{n}"))
+    (first..)
+        .map(|n| format!("{stem}{n}"))
         .find(|name| !taken.contains(name.as_bytes()))
         .expect("an unused name")
 }

@@ -489,6 +489,11 @@ fn unreadable(doc: &Document) -> Vec<u32> {
 pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
     let roles = Roles::of(revision);
     let adds = Additions::of(revision, full);
+    let compared = Compared {
+        revision,
+        full,
+        adds: &adds,
+    };
     let mut out = BTreeSet::new();
     for id in unreadable(full) {
         out.insert(Change::Other(format!("object {id} cannot be read")));
@@ -508,7 +513,7 @@ pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
         match revision.objects.get(id) {
             Some(old) if old == obj => {}
             Some(old) => {
-                out.insert(changed(*id, (old, obj), &roles, revision, full, &adds));
+                out.insert(changed(*id, (old, obj), &roles, &compared));
             }
             None => {
                 out.insert(added(*id, obj, &adds));
@@ -518,15 +523,25 @@ pub fn changes_since(revision: &Document, full: &Document) -> BTreeSet<Change> {
     out
 }
 
+/// The signed revision, the final file, and what the final file adds: what a change is judged by.
+struct Compared<'a> {
+    revision: &'a Document,
+    full: &'a Document,
+    adds: &'a Additions,
+}
+
 /// An object the signed revision had (`(old, new)`: there and now), judged by what it was there.
 fn changed(
     id: ObjectId,
     (old, new): (&Object, &Object),
     roles: &Roles,
-    revision: &Document,
-    full: &Document,
-    adds: &Additions,
+    compared: &Compared<'_>,
 ) -> Change {
+    let &Compared {
+        revision,
+        full,
+        adds,
+    } = compared;
     let other =
         |what: &str| Change::Other(format!("{what} (object {} {}) was changed", id.0, id.1));
     if roles.dss.contains(&id) {
@@ -563,12 +578,10 @@ fn changed(
         return other("an object");
     };
     if Some(id) == roles.catalog {
-        return catalog(before, after, revision, full, adds)
-            .unwrap_or_else(|| other("the document catalog"));
+        return catalog(before, after, compared).unwrap_or_else(|| other("the document catalog"));
     }
     if Some(id) == roles.acroform {
-        return form(before, after, revision, full, adds)
-            .unwrap_or_else(|| other("the interactive form"));
+        return form(before, after, compared).unwrap_or_else(|| other("the interactive form"));
     }
     if roles.pages.contains(&id) {
         let annots = (
@@ -599,13 +612,8 @@ fn changed(
 
 /// The catalog may gain or change only /DSS, /AcroForm (by new signature fields), /Extensions and
 /// /Metadata.
-fn catalog(
-    before: &Dictionary,
-    after: &Dictionary,
-    revision: &Document,
-    full: &Document,
-    adds: &Additions,
-) -> Option<Change> {
+fn catalog(before: &Dictionary, after: &Dictionary, compared: &Compared<'_>) -> Option<Change> {
+    let &Compared { revision, full, .. } = compared;
     if !same_except(
         before,
         after,
@@ -621,19 +629,18 @@ fn catalog(
         (old, Some(new)) => {
             let empty = Dictionary::new();
             let old = old.and_then(|o| o.as_dict().ok()).unwrap_or(&empty);
-            form(old, new.as_dict().ok()?, revision, full, adds)
+            form(old, new.as_dict().ok()?, compared)
         }
     }
 }
 
 /// The AcroForm may only grow /Fields by new signature fields (and set /SigFlags).
-fn form(
-    before: &Dictionary,
-    after: &Dictionary,
-    revision: &Document,
-    full: &Document,
-    adds: &Additions,
-) -> Option<Change> {
+fn form(before: &Dictionary, after: &Dictionary, compared: &Compared<'_>) -> Option<Change> {
+    let &Compared {
+        revision,
+        full,
+        adds,
+    } = compared;
     if !same_except(before, after, &[b"Fields", b"SigFlags"]) {
         return None;
     }

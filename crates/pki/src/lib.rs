@@ -470,43 +470,33 @@ fn issue_client_with(
 
 /// Issues one client certificate under the client CA of `dir`; returns the chain and key paths.
 pub fn issue_client(dir: &Path, spec: &ClientSpec) -> Result<(PathBuf, PathBuf), PkiError> {
-    let layout = Layout {
-        dir: dir.to_path_buf(),
-    };
-    let (ca, ca_pem) = load_client_ca(&layout)?;
-    issue_client_with(
-        &layout,
-        &ca,
-        &ca_pem,
-        spec,
-        &[ExtendedKeyUsagePurpose::ClientAuth],
-    )
+    issue_under_client_ca(dir, spec, &[ExtendedKeyUsagePurpose::ClientAuth])
 }
 
 /// Issues a certificate under the client CA whose only purpose is TLS *server* authentication: a
 /// client presenting it must be refused.
 pub fn issue_server_only(dir: &Path, spec: &ClientSpec) -> Result<(PathBuf, PathBuf), PkiError> {
-    let layout = Layout {
-        dir: dir.to_path_buf(),
-    };
-    let (ca, ca_pem) = load_client_ca(&layout)?;
-    issue_client_with(
-        &layout,
-        &ca,
-        &ca_pem,
-        spec,
-        &[ExtendedKeyUsagePurpose::ServerAuth],
-    )
+    issue_under_client_ca(dir, spec, &[ExtendedKeyUsagePurpose::ServerAuth])
 }
 
 /// Issues a certificate under the client CA without any extendedKeyUsage (RFC 5280 reads that as
 /// "any purpose"): the hub must refuse it as a client, because it demands clientAuth explicitly.
 pub fn issue_without_eku(dir: &Path, spec: &ClientSpec) -> Result<(PathBuf, PathBuf), PkiError> {
+    issue_under_client_ca(dir, spec, &[])
+}
+
+/// Issues one certificate under the client CA of `dir` with the purposes `eku`; returns the chain
+/// and key paths.
+fn issue_under_client_ca(
+    dir: &Path,
+    spec: &ClientSpec,
+    eku: &[ExtendedKeyUsagePurpose],
+) -> Result<(PathBuf, PathBuf), PkiError> {
     let layout = Layout {
         dir: dir.to_path_buf(),
     };
     let (ca, ca_pem) = load_client_ca(&layout)?;
-    issue_client_with(&layout, &ca, &ca_pem, spec, &[])
+    issue_client_with(&layout, &ca, &ca_pem, spec, eku)
 }
 
 /// Serial number (hex) of the first certificate in a PEM file.

@@ -3,6 +3,7 @@
 //! sub-indication with its explanation.
 
 use crate::{ChainCache, SubIndication, TrustStores, explain, intersect, sha256_of, sm, validity};
+use rustls_pki_types::{CertificateDer, TrustAnchor};
 
 /// The key a validated chain is cached under: the certificate's SHA-256, the SHA-256 of the
 /// anchors it must chain to, and the extended key usage required.
@@ -11,6 +12,21 @@ pub(crate) fn cache_key(cert_der: &[u8], anchors: &[Vec<u8>], eku: &[u8]) -> Vec
     k.extend_from_slice(&sha256_of(&anchors.concat()));
     k.extend_from_slice(eku);
     k
+}
+
+/// Certificates (DER) as webpki reads them, borrowed.
+pub(crate) fn certificate_ders(ders: &[Vec<u8>]) -> Vec<CertificateDer<'_>> {
+    ders.iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect()
+}
+
+/// Configured anchor certificates (DER) as webpki trust anchors; the first unusable one's error.
+pub(crate) fn trust_anchors(ders: &[Vec<u8>]) -> Result<Vec<TrustAnchor<'static>>, webpki::Error> {
+    certificate_ders(ders)
+        .iter()
+        .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
+        .collect()
 }
 
 /// The configured CRLs, parsed; one that does not parse fails the chain (a general failure).

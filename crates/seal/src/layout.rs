@@ -3,9 +3,11 @@
 //! versions wrote. Verification reads only these views, so every layout gets the same checks.
 
 use crate::Rejection;
-use crate::asn1::{CertDigestObj, SeSeal, SesPropertyInfo, SesSignature};
-use crate::asn1_2014::{LegacySignature, SesSignatureV1};
-use der::asn1::{GeneralizedTime, ObjectIdentifier, OctetString, UtcTime};
+use crate::asn1::{
+    CertDigestObj, SeSeal, SesHeader, SesPictureInfo, SesPropertyInfo, SesSignature,
+};
+use crate::asn1_2014::{LegacySignature, SesSignatureV1, SignInfo};
+use der::asn1::{GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, UtcTime};
 use der::{Decode, Encode};
 use std::time::SystemTime;
 
@@ -280,24 +282,58 @@ fn view(parts: Parts<'_>, raw: &[u8]) -> Result<SealView, Rejection> {
     })
 }
 
-fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, Rejection> {
-    let info = &seal.eseal_info;
-    header_ok(&info.header, Some(4))?;
-    let p = &info.property;
-    let parts = Parts {
-        layout: Layout::V4,
-        es_id: info.es_id.to_string(),
+/// The seal information of the 2020 layout (GB/T 38540-2020, and the legacy layout, which wrote it
+/// without extensions): header, seal id, properties, picture.
+type Info2020<'a> = (
+    &'a SesHeader,
+    &'a Ia5String,
+    &'a SesPropertyInfo,
+    &'a SesPictureInfo,
+);
+
+/// The parts of a seal whose information has the 2020 layout (version 4).
+fn parts_2020<'a>(
+    layout: Layout,
+    (header, es_id, p, picture): Info2020<'a>,
+    maker: (&'a [u8], ObjectIdentifier, &'a [u8]),
+    critical_extensions: Vec<String>,
+) -> Result<Parts<'a>, Rejection> {
+    header_ok(header, Some(4))?;
+    Ok(Parts {
+        layout,
+        es_id: es_id.to_string(),
         name: &p.name,
         signers: signers_v4(p)?,
         window: (gtime(&p.valid_start), gtime(&p.valid_end)),
-        picture: &info.picture,
-        maker: (
-            seal.cert.as_bytes(),
-            seal.sign_alg_id,
-            seal.signed_value.raw_bytes(),
-        ),
-        critical_extensions: critical(info.ext_datas.as_ref()),
-    };
+        picture,
+        maker,
+        critical_extensions,
+    })
+}
+
+/// The maker's (certificate, algorithm, signature) as `SES_SignInfo` gives them (GM/T 0031-2014,
+/// and the legacy layout).
+fn maker_of(sign: &SignInfo) -> (&[u8], ObjectIdentifier, &[u8]) {
+    (
+        sign.cert.as_bytes(),
+        sign.signature_algorithm,
+        sign.sign_data.raw_bytes(),
+    )
+}
+
+fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, Rejection> {
+    let info = &seal.eseal_info;
+    let maker = (
+        seal.cert.as_bytes(),
+        seal.sign_alg_id,
+        seal.signed_value.raw_bytes(),
+    );
+    let parts = parts_2020(
+        Layout::V4,
+        (&info.header, &info.es_id, &info.property, &info.picture),
+        maker,
+        critical(info.ext_datas.as_ref()),
+    )?;
     view(parts, raw)
 }
 
@@ -305,7 +341,6 @@ fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, Re
     let info = &seal.eseal_info;
     header_ok(&info.header, None)?;
     let p = &info.property;
-    let sign = &seal.sign_info;
     let parts = Parts {
         layout: Layout::V1,
         es_id: info.es_id.to_string(),
@@ -313,11 +348,7 @@ fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, Re
         signers: Signers::Certificates(p.cert_list.iter().map(|c| c.as_bytes().to_vec()).collect()),
         window: (any_time(&p.valid_start)?, any_time(&p.valid_end)?),
         picture: &info.picture,
-        maker: (
-            sign.cert.as_bytes(),
-            sign.signature_algorithm,
-            sign.sign_data.raw_bytes(),
-        ),
+        maker: maker_of(&seal.sign_info),
         critical_extensions: critical(info.ext_datas.as_ref()),
     };
     view(parts, raw)
@@ -325,37 +356,54 @@ fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, Re
 
 fn seal_legacy(seal: &crate::asn1_2014::LegacySeal, raw: &[u8]) -> Result<SealView, Rejection> {
     let info = &seal.eseal_info;
-    header_ok(&info.header, Some(4))?;
-    let p = &info.property;
-    let sign = &seal.sign_info;
-    let parts = Parts {
-        layout: Layout::EcenterLegacy,
-        es_id: info.es_id.to_string(),
-        name: &p.name,
-        signers: signers_v4(p)?,
-        window: (gtime(&p.valid_start), gtime(&p.valid_end)),
-        picture: &info.picture,
-        maker: (
-            sign.cert.as_bytes(),
-            sign.signature_algorithm,
-            sign.sign_data.raw_bytes(),
-        ),
-        critical_extensions: Vec::new(),
-    };
+    let parts = parts_2020(
+        Layout::EcenterLegacy,
+        (&info.header, &info.es_id, &info.property, &info.picture),
+        maker_of(&seal.sign_info),
+        Vec::new(),
+    )?;
     view(parts, raw)
+}
+
+/// Which of the two structures a failed parse was about.
+#[derive(Debug, Clone, Copy)]
+enum Structure {
+    /// An electronic seal, `SESeal`.
+    Seal,
+    /// A signature made with one, `SES_Signature`.
+    Signature,
 }
 
 /// The version a structure's first element states (`SES_Header.version` of a seal's information,
 /// `TBS_Sign.version` of a signature), to choose which layout's error to report.
-fn stated_version(der: &[u8], seal: bool) -> Option<u32> {
+fn stated_version(der: &[u8], structure: Structure) -> Option<u32> {
     let first = raw_fields(der).ok()?.into_iter().next()?;
     let inner = raw_fields(&first).ok()?.into_iter().next()?;
-    let version = if seal {
-        raw_fields(&inner).ok()?.into_iter().nth(1)?
-    } else {
-        inner
+    let version = match structure {
+        Structure::Seal => raw_fields(&inner).ok()?.into_iter().nth(1)?,
+        Structure::Signature => inner,
     };
     der::Any::from_der(&version).ok()?.decode_as::<u32>().ok()
+}
+
+/// Why `der` is no strict-DER `structure` of any layout: the error of the layout its stated
+/// version names (`v1`, else `v4`).
+fn no_layout(
+    der: &[u8],
+    structure: Structure,
+    v1: Option<Rejection>,
+    v4: Option<Rejection>,
+) -> Rejection {
+    let (layout, e) = match stated_version(der, structure) {
+        Some(1) => ("GM/T 0031-2014", v1),
+        _ => ("GB/T 38540-2020", v4),
+    };
+    let e = e.map(|e| e.to_string()).unwrap_or_default();
+    let what = match structure {
+        Structure::Seal => "SESeal",
+        Structure::Signature => "SES_Signature",
+    };
+    Rejection::Malformed(format!("not a strict-DER {what} of {layout}: {e}"))
 }
 
 /// Reads a `SESeal` in any layout (strict DER).
@@ -371,19 +419,7 @@ pub fn parse_seal(der: &[u8]) -> Result<SealView, Rejection> {
     if let Ok(s) = crate::asn1_2014::LegacySeal::from_der(der) {
         return seal_legacy(&s, der);
     }
-    let (layout, e) = match stated_version(der, true) {
-        Some(1) => (
-            "GM/T 0031-2014",
-            v1.err().map(|e| e.to_string()).unwrap_or_default(),
-        ),
-        _ => (
-            "GB/T 38540-2020",
-            v4.err().map(|e| e.to_string()).unwrap_or_default(),
-        ),
-    };
-    Err(Rejection::Malformed(format!(
-        "not a strict-DER SESeal of {layout}: {e}"
-    )))
+    Err(no_layout(der, Structure::Seal, v1.err(), v4.err()))
 }
 
 /// The time a 2014 `timeInfo` BIT STRING holds: a DER UTCTime/GeneralizedTime, or its text.
@@ -396,6 +432,26 @@ fn time_info_v1(bits: &[u8]) -> Option<SystemTime> {
     let mut der = vec![tag, u8::try_from(text.len()).ok()?];
     der.extend_from_slice(text.as_bytes());
     any_time(&der::Any::from_der(&der).ok()?).ok()
+}
+
+/// The view of a `SES_Signature` whose fields have the 2020 layout (GB/T 38540-2020, and the legacy
+/// layout: different types, the same fields): `s` read as `layout`, with its seal's view, its
+/// `TBS_Sign` as received and its critical extensions.
+macro_rules! view_2020 {
+    ($s:expr, $layout:expr, $seal:expr, $tbs:expr, $critical:expr) => {
+        SignatureView {
+            layout: $layout,
+            seal: $seal,
+            tbs: $tbs,
+            claimed: Some(gtime(&$s.to_sign.time_info)),
+            data_hash: $s.to_sign.data_hash.raw_bytes().to_vec(),
+            signer_cert: $s.cert.as_bytes().to_vec(),
+            alg: $s.signature_alg_id,
+            signature: $s.signature.raw_bytes().to_vec(),
+            time_stamp: $s.time_stamp.as_ref().map(|t| t.raw_bytes().to_vec()),
+            critical_extensions: $critical,
+        }
+    };
 }
 
 /// Reads a `SES_Signature` in any layout (strict DER).
@@ -414,18 +470,13 @@ pub fn parse_signature(der: &[u8]) -> Result<SignatureView, Rejection> {
                 s.to_sign.version
             )));
         }
-        return Ok(SignatureView {
-            layout: Layout::V4,
-            seal: seal_v4(&s.to_sign.eseal, &seal_raw)?,
-            tbs: tbs_raw,
-            claimed: Some(gtime(&s.to_sign.time_info)),
-            data_hash: s.to_sign.data_hash.raw_bytes().to_vec(),
-            signer_cert: s.cert.as_bytes().to_vec(),
-            alg: s.signature_alg_id,
-            signature: s.signature.raw_bytes().to_vec(),
-            time_stamp: s.time_stamp.as_ref().map(|t| t.raw_bytes().to_vec()),
-            critical_extensions: critical(s.to_sign.ext_datas.as_ref()),
-        });
+        return Ok(view_2020!(
+            s,
+            Layout::V4,
+            seal_v4(&s.to_sign.eseal, &seal_raw)?,
+            tbs_raw,
+            critical(s.to_sign.ext_datas.as_ref())
+        ));
     }
     let v1 = SesSignatureV1::from_der(der).map_err(Rejection::malformed);
     if let Ok(s) = &v1 {
@@ -450,30 +501,13 @@ pub fn parse_signature(der: &[u8]) -> Result<SignatureView, Rejection> {
         });
     }
     if let Ok(s) = LegacySignature::from_der(der) {
-        return Ok(SignatureView {
-            layout: Layout::EcenterLegacy,
-            seal: seal_legacy(&s.to_sign.eseal, &seal_raw)?,
-            tbs: tbs_raw,
-            claimed: Some(gtime(&s.to_sign.time_info)),
-            data_hash: s.to_sign.data_hash.raw_bytes().to_vec(),
-            signer_cert: s.cert.as_bytes().to_vec(),
-            alg: s.signature_alg_id,
-            signature: s.signature.raw_bytes().to_vec(),
-            time_stamp: s.time_stamp.map(|t| t.raw_bytes().to_vec()),
-            critical_extensions: Vec::new(),
-        });
+        return Ok(view_2020!(
+            s,
+            Layout::EcenterLegacy,
+            seal_legacy(&s.to_sign.eseal, &seal_raw)?,
+            tbs_raw,
+            Vec::new()
+        ));
     }
-    let (layout, e) = match stated_version(der, false) {
-        Some(1) => (
-            "GM/T 0031-2014",
-            v1.err().map(|e| e.to_string()).unwrap_or_default(),
-        ),
-        _ => (
-            "GB/T 38540-2020",
-            v4.err().map(|e| e.to_string()).unwrap_or_default(),
-        ),
-    };
-    Err(Rejection::Malformed(format!(
-        "not a strict-DER SES_Signature of {layout}: {e}"
-    )))
+    Err(no_layout(der, Structure::Signature, v1.err(), v4.err()))
 }

@@ -536,20 +536,9 @@ fn chain(
         return Ok("chains to a configured anchor; not revoked (cached)".into());
     }
     let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
-    let anchor_ders: Vec<CertificateDer<'_>> = anchors
-        .iter()
-        .map(|a| CertificateDer::from(a.as_slice()))
-        .collect();
-    let anchors = anchor_ders
-        .iter()
-        .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
-        .collect::<Result<Vec<_>, _>>()
+    let anchors = chain_steps::trust_anchors(anchors)
         .map_err(|e| general(format!("a configured trust anchor is unusable: {e}")))?;
-    let intermediates: Vec<CertificateDer<'_>> = trust
-        .intermediates
-        .iter()
-        .map(|c| CertificateDer::from(c.as_slice()))
-        .collect();
+    let intermediates = chain_steps::certificate_ders(&trust.intermediates);
     let ee_der = CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&ee_der)
         .map_err(|e| general(format!("certificate unusable: {e}")))?;

@@ -378,13 +378,7 @@ pub fn token_facts(token: &[u8]) -> Result<TokenFacts, Rejection> {
     let info = ContentInfo::decode(&mut reader)
         .map_err(|e| Rejection::Malformed(format!("not a DER ContentInfo: {e}")))?;
     let sd: SignedData = info.content.decode_as().map_err(Rejection::malformed)?;
-    let tst_der = sd
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or_else(|| Rejection::Malformed("the token has no content".into()))?
-        .decode_as::<OctetString>()
-        .map_err(Rejection::malformed)?;
+    let tst_der = tst_info_der(&sd, Rejection::malformed)?;
     let tst = crate::tst::decode(tst_der.as_bytes())?;
     let not_after = sd
         .certificates
@@ -479,14 +473,24 @@ fn unwrap_token(token: &[u8]) -> Result<(SignedData, OctetString), Rejection> {
             "the token does not carry a TSTInfo".into(),
         ));
     }
-    let tst_der = sd
-        .encap_content_info
+    let tst_der = tst_info_der(&sd, |e| {
+        Rejection::Malformed(format!("TSTInfo is not in an OCTET STRING: {e}"))
+    })?;
+    Ok((sd, tst_der))
+}
+
+/// The TSTInfo's encoding a token's SignedData encapsulates (in an OCTET STRING); content that is
+/// no OCTET STRING is refused as `not_octets` words it.
+fn tst_info_der(
+    sd: &SignedData,
+    not_octets: impl FnOnce(der::Error) -> Rejection,
+) -> Result<OctetString, Rejection> {
+    sd.encap_content_info
         .econtent
         .as_ref()
         .ok_or_else(|| Rejection::Malformed("the token has no content".into()))?
         .decode_as::<OctetString>()
-        .map_err(|e| Rejection::Malformed(format!("TSTInfo is not in an OCTET STRING: {e}")))?;
-    Ok((sd, tst_der))
+        .map_err(not_octets)
 }
 
 /// Checks the TSTInfo's messageImprint against the digest of the stamped `parts`, with the
@@ -642,19 +646,9 @@ fn verify_tsa_chain(
     since_epoch: Duration,
 ) -> Result<(), Rejection> {
     // The TSA's certificate must chain to a configured TSA anchor and be for time-stamping, at genTime.
-    let anchor_ders: Vec<CertificateDer<'_>> = anchors
-        .iter()
-        .map(|a| CertificateDer::from(a.as_slice()))
-        .collect();
-    let anchors = anchor_ders
-        .iter()
-        .map(|a| webpki::anchor_from_trusted_cert(a).map(|t| t.to_owned()))
-        .collect::<Result<Vec<_>, _>>()
+    let anchors = crate::chain_steps::trust_anchors(anchors)
         .map_err(|e| Rejection::Malformed(format!("a configured TSA anchor is unusable: {e}")))?;
-    let inter: Vec<CertificateDer<'_>> = intermediates
-        .iter()
-        .map(|c| CertificateDer::from(c.as_slice()))
-        .collect();
+    let inter = crate::chain_steps::certificate_ders(intermediates);
     let ee_der = CertificateDer::from(tsa_der);
     let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|e| {
         Rejection::Malformed(format!("TSA certificate unusable: {}", crate::explain(&e)))

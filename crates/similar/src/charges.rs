@@ -109,17 +109,7 @@ mod tests {
     /// a charge, and none of the known false friends comes out.
     #[test]
     fn real_judgments_yield_charges_without_false_friends() {
-        let data = std::env::var_os("ECENTER_SHARED_DATA").map_or_else(
-            || {
-                std::path::Path::new(
-                    &std::env::var("CARGO_MANIFEST_DIR")
-                        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
-                )
-                .join("../../../shared/data")
-            },
-            std::path::PathBuf::from,
-        );
-        let path = data.join("lecardv2/judgments.jsonl");
+        let path = crate::shared_data().join("lecardv2/judgments.jsonl");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "{}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)",

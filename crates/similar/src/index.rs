@@ -518,22 +518,22 @@ impl CaseIndex {
             .unwrap_or(0))
     }
 
-    /// The charges a judgment convicts of (after 犯) or the cause of action it states (…纠纷一案),
-    /// and the statutes it cites: what a case is
-    /// indexed with when its court system gave none.
-    pub fn judgment_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
-        let known: HashSet<String> = self
-            .known_charges
+    /// The charge names the index knows, as they are now, in the collection the caller wants.
+    fn known_charge_names<C: FromIterator<String>>(&self) -> C {
+        self.known_charges
             .read()
             .expect("charges lock")
             .iter()
             .cloned()
-            .collect();
-        let mut statutes: Vec<String> = crate::statutes::extract(text)
-            .iter()
-            .map(super::statutes::Statute::article_key)
-            .collect();
-        statutes.dedup();
+            .collect()
+    }
+
+    /// The charges a judgment convicts of (after 犯) or the cause of action it states (…纠纷一案),
+    /// and the statutes it cites: what a case is
+    /// indexed with when its court system gave none.
+    pub fn judgment_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
+        let known: HashSet<String> = self.known_charge_names();
+        let statutes = statute_keys(text);
         let mut labels = crate::charges::extract(text, &known);
         labels.extend(crate::civil::causes_in(text));
         (labels, statutes)
@@ -542,13 +542,7 @@ impl CaseIndex {
     /// The charges and statutes a query names (charges as far as the index knows their names, also
     /// outside a conviction: 涉嫌盗窃罪, 构成盗窃罪): the legal structure a query is fused with.
     pub fn legal_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
-        let known: HashSet<String> = self
-            .known_charges
-            .read()
-            .expect("charges lock")
-            .iter()
-            .cloned()
-            .collect();
+        let known: HashSet<String> = self.known_charge_names();
         let mut charges = crate::charges::extract(text, &known);
         // A query (the facts of a new case) names its charge as 涉嫌盗窃罪 or 构成盗窃罪, not only
         // after 犯: any known name written out in full counts, longest first.
@@ -562,22 +556,12 @@ impl CaseIndex {
                 charges.push(k.clone());
             }
         }
-        let mut statutes: Vec<String> = crate::statutes::extract(text)
-            .iter()
-            .map(super::statutes::Statute::article_key)
-            .collect();
-        statutes.dedup();
-        (charges, statutes)
+        (charges, statute_keys(text))
     }
 
     /// The charge names the index knows (learned from indexed cases and given at open).
     pub fn known_charges(&self) -> Vec<String> {
-        self.known_charges
-            .read()
-            .expect("charges lock")
-            .iter()
-            .cloned()
-            .collect()
+        self.known_charge_names()
     }
 
     /// A stored case, whole.
@@ -640,6 +624,16 @@ impl CaseIndex {
     pub fn tantivy(&self) -> &Index {
         &self.index
     }
+}
+
+/// The statutes `text` cites, as article keys, a repeat in a row kept once.
+fn statute_keys(text: &str) -> Vec<String> {
+    let mut statutes: Vec<String> = crate::statutes::extract(text)
+        .iter()
+        .map(super::statutes::Statute::article_key)
+        .collect();
+    statutes.dedup();
+    statutes
 }
 
 /// The share of the query's labels (charges, statute keys) that a case has: 1.0 when the case has

@@ -106,20 +106,9 @@ impl std::fmt::Display for LecardMetrics {
 mod tests {
     use super::*;
 
-    /// The shared benchmark data beside the project (never copied into it); `ECENTER_SHARED_DATA`
-    /// names another place.
+    /// The LeCaRD benchmark in the shared data ([`crate::shared_data`]).
     fn lecard_dir() -> std::path::PathBuf {
-        let data = std::env::var_os("ECENTER_SHARED_DATA").map_or_else(
-            || {
-                std::path::Path::new(
-                    &std::env::var("CARGO_MANIFEST_DIR")
-                        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
-                )
-                .join("../../../shared/data")
-            },
-            std::path::PathBuf::from,
-        );
-        let dir = data.join("lecard");
+        let dir = crate::shared_data().join("lecard");
         assert!(
             dir.is_dir(),
             "benchmark data expected at {} (../shared/data beside the project, or set ECENTER_SHARED_DATA)",

@@ -183,6 +183,21 @@ pub trait EventLog: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(Vec<Appended>, T), StoreError>> + Send;
     /// Durable entries with `seq > after`, at most `limit`, in order.
     fn entries_after(&self, after: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
+    /// Shows `visit` every durable entry in order, reading a page at a time; returns the last
+    /// one's `seq` (0 when the log is empty).
+    fn for_each_entry(&self, mut visit: impl FnMut(&StoredEntry)) -> Result<u64, StoreError> {
+        let mut after = 0;
+        loop {
+            let page = self.entries_after(after, 1000)?;
+            let Some(last) = page.last() else {
+                return Ok(after);
+            };
+            after = last.seq;
+            for entry in &page {
+                visit(entry);
+            }
+        }
+    }
     /// The last durable entry.
     fn head(&self) -> ChainHead;
     /// Follows the durable head; changes after every flush.

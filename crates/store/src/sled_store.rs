@@ -349,29 +349,51 @@ impl SledStore {
         if after.is_some() {
             start.push(0);
         }
-        let mut filings = Vec::new();
-        let mut next_after = None;
         let mut end = prefix.as_bytes().to_vec();
         end.push(1);
-        for item in index.range(start..end) {
-            let (k, _) = item?;
-            let id = std::str::from_utf8(&k[prefix.len() + 1..])
-                .map_err(|e| StoreError::Database(e.to_string()))?;
-            let Some(f) = self.filing(id)? else { continue };
-            if !keep(&f) {
-                continue;
-            }
-            if filings.len() == limit {
-                next_after = filings.last().map(|f: &Filing| f.filing_id.clone());
-                break;
-            }
-            filings.push(f);
-        }
-        Ok(FilingPage {
-            filings,
-            next_after,
-        })
+        let found = index
+            .range(start..end)
+            .filter_map(|item| self.indexed_filing(prefix, item).transpose());
+        page_of(found, limit, keep)
     }
+
+    /// The filing an index entry under `prefix` names (`None`: there is no such filing).
+    fn indexed_filing(
+        &self,
+        prefix: &str,
+        item: sled::Result<(sled::IVec, sled::IVec)>,
+    ) -> Result<Option<Filing>, StoreError> {
+        let (k, _) = item?;
+        let id = std::str::from_utf8(&k[prefix.len() + 1..])
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        self.filing(id)
+    }
+}
+
+/// A page of the filings `found` yields in id order: those `keep` accepts, at most `limit`, and
+/// the id to continue after when another follows.
+fn page_of(
+    found: impl Iterator<Item = Result<Filing, StoreError>>,
+    limit: usize,
+    keep: impl Fn(&Filing) -> bool,
+) -> Result<FilingPage, StoreError> {
+    let mut filings = Vec::new();
+    let mut next_after = None;
+    for f in found {
+        let f = f?;
+        if !keep(&f) {
+            continue;
+        }
+        if filings.len() == limit {
+            next_after = filings.last().map(|f: &Filing| f.filing_id.clone());
+            break;
+        }
+        filings.push(f);
+    }
+    Ok(FilingPage {
+        filings,
+        next_after,
+    })
 }
 
 impl EventLog for SledStore {
@@ -520,24 +542,7 @@ impl FilingReads for SledStore {
             Some(s) => t.filings.range(s..),
             None => t.filings.iter(),
         };
-        let mut filings = Vec::new();
-        let mut next_after = None;
-        for item in iter {
-            let (_, v) = item?;
-            let f = decode_filing(&v)?;
-            if !keep(&f) {
-                continue;
-            }
-            if filings.len() == limit {
-                next_after = filings.last().map(|f: &Filing| f.filing_id.clone());
-                break;
-            }
-            filings.push(f);
-        }
-        Ok(FilingPage {
-            filings,
-            next_after,
-        })
+        page_of(iter.map(|item| decode_filing(&item?.1)), limit, keep)
     }
 
     fn department_queue(

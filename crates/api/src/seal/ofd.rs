@@ -1,9 +1,9 @@
 //! SealOfd and VerifyOfd: sealed OFD documents (GB/T 33190 §18) through `ecenter-ofdseal`, on the
 //! parse pool like PDFs, recorded in the filing like any sealing.
 
-use super::sealing::{CopyFormat, SealedCopy, registry_seal_der, sealed_copy_record};
-use super::{SealApi, Target, Verifying, indication_message, report_message, store_blob};
-use crate::authz::{Operation, authorize};
+use super::sealing::{CopyFormat, SealedCopy, registry_seal_der};
+use super::{Format, SealApi, Target, indication_message, report_message};
+use crate::authz::Operation;
 use crate::error::{ApiError, invalid};
 use ecenter_proto::v1 as pb;
 use ecenter_seal::Sealer;
@@ -11,8 +11,11 @@ use ecenter_store::EventStore;
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
-/// A ZIP's local file header: an OFD package starts with one.
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// An OFD, to seal or to verify: a ZIP package, which starts with a local file header.
+const OFD: Format = Format {
+    magic: b"PK\x03\x04",
+    not_it: "not an OFD (an OFD is a ZIP package with OFD.xml)",
+};
 
 fn ofd_error(e: ecenter_ofdseal::OfdError, field: &str, stored: bool) -> Status {
     match e {
@@ -29,30 +32,17 @@ impl<S: EventStore> SealApi<S> {
         &self,
         request: Request<pb::SealOfdRequest>,
     ) -> Result<Response<pb::SealOfdResponse>, Status> {
-        let identity = crate::identity::caller(&request)?;
-        authorize(&*self.store, &identity, Operation::SealOfd, None, None).await?;
-        self.context()?;
-        let ctx = self.context.clone().expect("checked just above");
-        let deadline = crate::parsing::deadline_of(request.metadata());
-        let r = request.into_inner();
+        let (caller, r) = self.admitted(request, Operation::SealOfd).await?;
         let now = SystemTime::now();
         let seal = self.usable_seal(&r.seal_id, now)?;
         let (target, bytes) = self
             .sealing_target(
-                &identity,
+                &caller.identity,
                 Operation::SealOfd,
-                r.target.map(|t| match t {
-                    pb::seal_ofd_request::Target::Stored(d) => Target::Stored(d),
-                    pb::seal_ofd_request::Target::Content(c) => Target::Content(c),
-                }),
+                r.target.map(Target::from),
             )
             .await?;
-        if !bytes.starts_with(ZIP_MAGIC) {
-            return Err(invalid(
-                "target",
-                "not an OFD (an OFD is a ZIP package with OFD.xml)",
-            ));
-        }
+        OFD.check("target", &bytes)?;
         let seal_der = registry_seal_der(&*self.store, &seal, "SealOfd").await?;
         let algorithm = super::algorithm_of(&seal);
         let stamp = ecenter_ofdseal::Stamp {
@@ -64,7 +54,7 @@ impl<S: EventStore> SealApi<S> {
         let input_len = bytes.len();
         let stored = target.is_some();
         let work = move || -> Result<(Vec<u8>, bool), Status> {
-            let keys = ctx.keys(algorithm)?;
+            let keys = caller.ctx.keys(algorithm)?;
             let sealer = Sealer::new(&seal_der, keys.signer).map_err(|e| {
                 ApiError::failed_precondition(format!(
                     "seal 「{seal_id}」 cannot be used by the hub's signer: {e}"
@@ -77,63 +67,43 @@ impl<S: EventStore> SealApi<S> {
         };
         let (sealed, timestamped) = self
             .parsing
-            .run(&identity, input_len, deadline, "SealOfd", work)
+            .run(
+                &caller.identity,
+                input_len,
+                caller.deadline,
+                "SealOfd",
+                work,
+            )
             .await??;
-        let blob = store_blob(self.store.blobs(), sealed.clone()).await?;
-        let applied = sealed_copy_record(
-            target.as_ref(),
-            SealedCopy {
-                format: CopyFormat::Ofd,
-                seal: &seal,
-                blob: &blob,
-                sealed: &sealed,
-                timestamped,
-                by: &identity,
-                at: now,
-            },
-        );
-        let stored = target.is_some();
-        let document_id = self.record_sealing(target, applied).await?;
-        Ok(Response::new(pb::SealOfdResponse {
-            document_id,
-            sha256: blob.sha256,
-            size: blob.size,
+        let copy = SealedCopy {
+            format: CopyFormat::Ofd,
+            seal: &seal,
+            sealed,
             timestamped,
-            sealed_ofd: if stored { Vec::new() } else { sealed },
-        }))
+            by: &caller.identity,
+            at: now,
+        };
+        Ok(Response::new(
+            self.store_sealed_copy(target, copy).await?.into(),
+        ))
     }
 
     pub(super) async fn verify_ofd_request(
         &self,
         request: Request<pb::VerifyOfdRequest>,
     ) -> Result<Response<pb::VerifyOfdResponse>, Status> {
-        let Verifying {
-            identity,
-            ctx,
-            deadline,
-            bytes: ofd,
-            stored,
-        } = self
-            .verifying(request, |r: pb::VerifyOfdRequest| {
-                r.document.map(|d| match d {
-                    pb::verify_ofd_request::Document::Content(c) => Target::Content(c),
-                    pb::verify_ofd_request::Document::Stored(d) => Target::Stored(d),
-                })
-            })
-            .await?;
-        if !ofd.starts_with(ZIP_MAGIC) {
-            return Err(invalid(
-                "document",
-                "not an OFD (an OFD is a ZIP package with OFD.xml)",
-            ));
-        }
         let seals = self
-            .parsing
-            .run(&identity, ofd.len(), deadline, "VerifyOfd", move || {
-                ecenter_ofdseal::verify_ofd(&ofd, &ctx.verifier, SystemTime::now())
+            .verifying(request, &OFD, |r: pb::VerifyOfdRequest| {
+                r.document.map(Target::from)
             })
             .await?
-            .map_err(|e| ofd_error(e, "document", stored))?;
+            .parse(
+                &self.parsing,
+                "VerifyOfd",
+                |ofd, ctx| ecenter_ofdseal::verify_ofd(ofd, &ctx.verifier, SystemTime::now()),
+                |e, stored| ofd_error(e, "document", stored),
+            )
+            .await?;
         let mut out = Vec::new();
         let mut indications = Vec::new();
         for s in seals {

@@ -4,7 +4,8 @@
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
 use ecenter_domain::{AppliedSeal, ReceivedDocument, SealRecord};
-use ecenter_store::EventStore;
+use ecenter_proto::v1 as pb;
+use ecenter_store::{BlobInfo, EventStore};
 use std::time::SystemTime;
 use tonic::Status;
 
@@ -59,16 +60,14 @@ impl CopyFormat {
     }
 }
 
-/// A copy sealed in place and stored in the hub's blobs: what its `AppliedSeal` record says.
+/// A copy sealed in place, to be stored in the hub's blobs: what its `AppliedSeal` record says.
 pub(super) struct SealedCopy<'a> {
     /// PDF or OFD.
     pub(super) format: CopyFormat,
     /// The registry seal applied.
     pub(super) seal: &'a SealRecord,
-    /// The sealed bytes as stored.
-    pub(super) blob: &'a ecenter_store::BlobInfo,
     /// The sealed bytes.
-    pub(super) sealed: &'a [u8],
+    pub(super) sealed: Vec<u8>,
     /// Whether the seal carries a trusted timestamp.
     pub(super) timestamped: bool,
     /// Who sealed it.
@@ -79,9 +78,10 @@ pub(super) struct SealedCopy<'a> {
 
 /// The `AppliedSeal` of a sealed PDF or OFD copy: of the filing's original (named 「…（已签章）」),
 /// or of sent bytes (named by the sealed copy's SHA-256).
-pub(super) fn sealed_copy_record(
+fn sealed_copy_record(
     target: Option<&(String, ReceivedDocument)>,
-    copy: SealedCopy<'_>,
+    copy: &SealedCopy<'_>,
+    blob: &BlobInfo,
 ) -> AppliedSeal {
     let extension = copy.format.extension();
     AppliedSeal {
@@ -89,7 +89,7 @@ pub(super) fn sealed_copy_record(
             || {
                 format!(
                     "sha256:{}",
-                    hex::encode(ring::digest::digest(&ring::digest::SHA256, copy.sealed))
+                    hex::encode(ring::digest::digest(&ring::digest::SHA256, &copy.sealed))
                 )
             },
             |(_, d)| d.document_id.clone(),
@@ -104,12 +104,68 @@ pub(super) fn sealed_copy_record(
                 ),
                 None => format!("sealed{extension}"),
             },
-            size: copy.blob.size,
+            size: blob.size,
             media_type: copy.format.media_type().into(),
-            sha256: copy.blob.sha256.clone(),
+            sha256: blob.sha256.clone(),
         },
         timestamped: copy.timestamped,
         by: copy.by.to_string(),
         at: DateTime::<Utc>::from(copy.at),
+    }
+}
+
+/// A sealed copy as stored and recorded: what SealPdf and SealOfd answer.
+pub(super) struct StoredCopy {
+    /// Its id beside the filing's original (S1, S2, ...); empty for sent bytes.
+    pub(super) document_id: String,
+    /// Its SHA-256, hex.
+    pub(super) sha256: String,
+    /// Its size in bytes.
+    pub(super) size: u64,
+    /// Whether the seal carries a trusted timestamp.
+    pub(super) timestamped: bool,
+    /// The copy itself for sent bytes; empty for a stored original's (it is downloaded).
+    pub(super) returned: Vec<u8>,
+}
+
+/// SealPdf's and SealOfd's answers from the stored copy: the same fields, but for the name of
+/// the returned copy's.
+macro_rules! answer_from_stored_copy {
+    ($($response:ident . $returned:ident),* $(,)?) => {$(
+        impl From<StoredCopy> for pb::$response {
+            fn from(copy: StoredCopy) -> Self {
+                pb::$response {
+                    document_id: copy.document_id,
+                    sha256: copy.sha256,
+                    size: copy.size,
+                    timestamped: copy.timestamped,
+                    $returned: copy.returned,
+                }
+            }
+        }
+    )*};
+}
+
+answer_from_stored_copy!(SealPdfResponse.sealed_pdf, SealOfdResponse.sealed_ofd);
+
+impl<S: EventStore> super::SealApi<S> {
+    /// Stores a copy sealed in place and records the sealing, beside the filing's original
+    /// (`target`) or as sealed bytes.
+    pub(super) async fn store_sealed_copy(
+        &self,
+        target: Option<(String, ReceivedDocument)>,
+        copy: SealedCopy<'_>,
+    ) -> Result<StoredCopy, Status> {
+        let blob = super::store_blob(self.store.blobs(), copy.sealed.clone()).await?;
+        let applied = sealed_copy_record(target.as_ref(), &copy, &blob);
+        let stored = target.is_some();
+        let document_id = self.record_sealing(target, applied).await?;
+        Ok(StoredCopy {
+            document_id,
+            sha256: blob.sha256,
+            size: blob.size,
+            timestamped: copy.timestamped,
+            returned: if stored { Vec::new() } else { copy.sealed },
+        })
     }
 }

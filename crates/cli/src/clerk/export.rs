@@ -24,9 +24,6 @@ pub(super) fn put(
     Ok(())
 }
 
-/// The event log client `clerk export` reads the case's log entries and the chain head with.
-type LogClient =
-    pb::event_log_service_client::EventLogServiceClient<ecenter_client::hub::HubChannel>;
 /// The filing client `clerk export` lists the case's filings and their receipts with.
 type FilingClient = pb::filing_service_client::FilingServiceClient<ecenter_client::hub::HubChannel>;
 
@@ -184,36 +181,24 @@ async fn export_deliveries(
 /// case's filings and serve orders), exactly as hashed so the chain can be rechecked.
 async fn case_events(log: &mut LogClient, ids: &[String]) -> Result<String> {
     let mut events = String::new();
-    let mut after = 0;
-    loop {
-        let page = log
-            .list_entries(pb::ListEntriesRequest {
-                after_seq: after,
-                page_size: 1000,
-            })
-            .await
-            .map_err(refused)?
-            .into_inner();
-        for e in &page.entries {
-            if ids
-                .iter()
-                .any(|id| e.detail_json.contains(&format!("\"{id}\"")))
-            {
-                events.push_str(
-                    &serde_json::json!({
-                        "seq": e.seq, "hash": e.hash, "prev_hash": e.prev_hash, "kind": e.kind,
-                        "body": e.detail_json,
-                    })
-                    .to_string(),
-                );
-                events.push('\n');
-            }
+    each_log_entry(log, |e| {
+        if ids
+            .iter()
+            .any(|id| e.detail_json.contains(&format!("\"{id}\"")))
+        {
+            events.push_str(
+                &serde_json::json!({
+                    "seq": e.seq, "hash": e.hash, "prev_hash": e.prev_hash, "kind": e.kind,
+                    "body": e.detail_json,
+                })
+                .to_string(),
+            );
+            events.push('\n');
         }
-        if page.next_after_seq == 0 {
-            break;
-        }
-        after = page.next_after_seq;
-    }
+        ControlFlow::Continue(())
+    })
+    .await
+    .map_err(refused)?;
     Ok(events)
 }
 

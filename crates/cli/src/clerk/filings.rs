@@ -4,8 +4,10 @@
 
 use crate::pad;
 use anyhow::Result;
+use ecenter_client::beijing;
 use ecenter_client::profile::HubArgs;
-use ecenter_client::{beijing, beijing_rfc3339};
+use ecenter_client::words::Wording::Terse;
+use ecenter_client::words::{case_or_new, filing_state};
 use ecenter_proto::v1 as pb;
 
 /// A filing's state as clerks filter it.
@@ -103,9 +105,9 @@ pub(super) async fn list_filings(a: FilingsArgs) -> Result<bool> {
         println!(
             "{}{}{}{}{}{}",
             pad(&f.filing_id, 15),
-            pad(&case_text(f), 26),
+            pad(&case_or_new(f), 26),
             pad(&f.filing_kind, 14),
-            pad(crate::court::state_text(f.state), 22),
+            pad(filing_state(f.state, Terse), 22),
             pad(&f.department, 18),
             beijing(f.received_at.as_ref())
         );
@@ -114,22 +116,9 @@ pub(super) async fn list_filings(a: FilingsArgs) -> Result<bool> {
     Ok(true)
 }
 
-fn case_text(f: &pb::Filing) -> String {
-    f.case_number
-        .as_ref()
-        .map_or_else(|| "新案 new case".to_string(), |c| c.normalized.clone())
-}
-
+/// A filing for scripts: the court's list's head, and how many documents it has.
 fn row_json(f: &pb::Filing) -> serde_json::Value {
-    let state = pb::FilingState::try_from(f.state).unwrap_or_default();
-    serde_json::json!({
-        "filing_id": f.filing_id,
-        "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
-        "filing_kind": f.filing_kind,
-        "submitter": f.submitter,
-        "department": f.department,
-        "state": state.as_str_name().strip_prefix("FILING_STATE_").unwrap_or_default(),
-        "received_at": beijing_rfc3339(f.received_at.as_ref()),
-        "documents": f.documents.len(),
-    })
+    let mut row = crate::court::filing_head_json(f);
+    row["documents"] = serde_json::json!(f.documents.len());
+    row
 }

@@ -1,6 +1,6 @@
 //! `clerk verify-ofd`: the seals of an OFD judged offline, as a table for people or JSON.
 
-use super::verify::{checks_json, indication_name, print_checks};
+use super::verify::{indication_name, print_checks, report_json};
 use anyhow::{Context, Result};
 use ecenter_seal::{Indication, TrustStores, Verifier};
 use std::path::Path;
@@ -19,17 +19,14 @@ pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<
         let list: Vec<serde_json::Value> = seals
             .iter()
             .map(|s| {
-                serde_json::json!({
+                let named = serde_json::json!({
                     "id": s.id,
                     "signature": s.signature_path,
                     "page": s.page,
                     "boundary_mm": s.boundary,
                     "seal": s.report.seal_name,
-                    "signer": s.report.signer,
-                    "indication": indication_name(s.report.indication),
-                    "sub_indication": s.report.sub_indication.map(ecenter_seal::SubIndication::as_str),
-                    "checks": checks_json(&s.report.checks),
-                })
+                });
+                report_json(named, &s.report)
             })
             .collect();
         println!(

@@ -153,15 +153,44 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
     Ok(true)
 }
 
-/// What `clerk deliveries` asks for.
+// What `clerk deliveries` asks for (a plain comment: a doc comment here would become the help of
+// the commands that flatten it whenever theirs is missing).
+#[derive(Debug, clap::Args)]
 pub(super) struct DeliveryFilter {
-    pub(super) case: Option<String>,
-    pub(super) recipient: Option<String>,
-    pub(super) channel: Option<ChannelName>,
-    pub(super) status: Option<String>,
-    pub(super) from: Option<chrono::NaiveDate>,
-    pub(super) to: Option<chrono::NaiveDate>,
-    pub(super) limit: u32,
+    /// Only this case (any spelling that parses).
+    #[arg(long)]
+    case: Option<String>,
+    /// Part of the recipient's name.
+    #[arg(long)]
+    recipient: Option<String>,
+    /// Only recipients with an address on this channel.
+    #[arg(long, value_enum)]
+    channel: Option<ChannelName>,
+    /// sending, awaiting, effective or unserved.
+    #[arg(long, value_parser = ["sending", "awaiting", "effective", "unserved"])]
+    status: Option<String>,
+    /// Orders from this day on (YYYY-MM-DD, Asia/Shanghai).
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    /// Orders up to and including this day (YYYY-MM-DD, Asia/Shanghai).
+    #[arg(long)]
+    to: Option<chrono::NaiveDate>,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 200)]
+    limit: u32,
+}
+
+// A dead letter (`clerk retry`, `clerk resolve`): a recipient's service notice on a channel that
+// failed for good. (A plain comment, as for `DeliveryFilter`.)
+#[derive(Debug, clap::Args)]
+pub(super) struct DeadLetter {
+    /// The order (O…).
+    order_id: String,
+    /// The recipient (R1, ...).
+    recipient_id: String,
+    /// The channel that failed.
+    #[arg(long, value_enum)]
+    channel: ChannelName,
 }
 
 /// Midnight of `day` in Asia/Shanghai.
@@ -309,12 +338,15 @@ pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<boo
 
 pub(super) async fn dead_letter_action(
     hub: &HubConfig,
-    order_id: String,
-    recipient_id: String,
-    channel: ChannelName,
+    letter: DeadLetter,
     note: Option<String>,
 ) -> Result<bool> {
     use ecenter_proto::v1 as pb;
+    let DeadLetter {
+        order_id,
+        recipient_id,
+        channel,
+    } = letter;
     let mut client = service_client(hub).await?;
     let action = pb::DeadLetterAction {
         order_id,

@@ -29,14 +29,10 @@ pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<
             .signatures
             .iter()
             .map(|s| {
-                serde_json::json!({
-                    "field": s.field,
-                    "byte_range": s.byte_range,
-                    "signer": s.report.signer,
-                    "indication": indication_name(s.report.indication),
-                    "sub_indication": s.report.sub_indication.map(ecenter_seal::SubIndication::as_str),
-                    "checks": checks_json(&s.report.checks),
-                })
+                report_json(
+                    serde_json::json!({"field": s.field, "byte_range": s.byte_range}),
+                    &s.report,
+                )
             })
             .collect();
         println!(
@@ -91,6 +87,23 @@ pub(super) fn print_checks(checks: &[ecenter_seal::Check]) {
             c.detail
         );
     }
+}
+
+/// A signature's or seal's report for scripts: `named` (what names the signature or seal) with
+/// its signer, indication, sub-indication and checks.
+pub(super) fn report_json(
+    mut named: serde_json::Value,
+    report: &ecenter_seal::ValidationReport,
+) -> serde_json::Value {
+    named["signer"] = serde_json::json!(report.signer);
+    named["indication"] = serde_json::json!(indication_name(report.indication));
+    named["sub_indication"] = serde_json::json!(
+        report
+            .sub_indication
+            .map(ecenter_seal::SubIndication::as_str)
+    );
+    named["checks"] = serde_json::json!(checks_json(&report.checks));
+    named
 }
 
 /// A report's checks for `--json`.

@@ -2,9 +2,10 @@
 //! (不予接收) or return for correction (退回补正) — each refusal with the reason the lawyer will
 //! read. `--all` decides the documents not named one by one.
 
-use super::{client, print_filing};
+use super::print_filing;
 use ecenter_client::exit::{Exit, USAGE, refused};
 use ecenter_client::hub::HubConfig;
+use ecenter_client::tool::filing_client;
 use ecenter_proto::v1 as pb;
 
 /// What the court decides on a document.
@@ -133,7 +134,7 @@ fn decisions(
 
 /// Reads the filing, builds one decision per document, and records them (ReviewFiling).
 pub(crate) async fn decide(p: &HubConfig, args: DecideArgs) -> Result<(), Exit> {
-    let mut c = client(p).await?;
+    let mut c = filing_client(p).await?;
     let filing = c
         .get_filing(pb::GetFilingRequest {
             filing_id: args.filing.clone(),

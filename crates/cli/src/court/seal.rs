@@ -4,6 +4,7 @@
 
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
+use ecenter_client::tool;
 use ecenter_proto::v1 as pb;
 use std::path::PathBuf;
 
@@ -30,10 +31,7 @@ pub(crate) struct SealArgs {
 
 /// Seals the stored PDF, downloads the sealed copy and saves it.
 pub(crate) async fn seal(p: &HubConfig, args: SealArgs) -> Result<(), Exit> {
-    let channel = ecenter_client::hub::connect(p)
-        .await
-        .map_err(ecenter_client::exit::unreachable)?;
-    let sealed = pb::seal_service_client::SealServiceClient::new(channel)
+    let sealed = pb::seal_service_client::SealServiceClient::new(tool::channel(p).await?)
         .seal_pdf(pb::SealPdfRequest {
             seal_id: args.seal.clone(),
             target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
@@ -47,7 +45,7 @@ pub(crate) async fn seal(p: &HubConfig, args: SealArgs) -> Result<(), Exit> {
         .await
         .map_err(refused)?
         .into_inner();
-    let mut stream = super::client(p)
+    let mut stream = tool::filing_client(p)
         .await?
         .download_document(pb::DownloadDocumentRequest {
             filing_id: args.filing.clone(),

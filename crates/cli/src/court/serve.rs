@@ -7,6 +7,7 @@
 
 use ecenter_client::exit::{Exit, USAGE, refused};
 use ecenter_client::hub::HubConfig;
+use ecenter_client::tool;
 use ecenter_proto::v1 as pb;
 
 /// What to serve on whom, and how.
@@ -141,10 +142,7 @@ pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
         Some(id) => id,
         None => request_id(&request),
     };
-    let channel = ecenter_client::hub::connect(p)
-        .await
-        .map_err(ecenter_client::exit::unreachable)?;
-    let order = pb::service_of_process_client::ServiceOfProcessClient::new(channel)
+    let order = pb::service_of_process_client::ServiceOfProcessClient::new(tool::channel(p).await?)
         .serve_order(request)
         .await
         .map_err(refused)?
