@@ -6,11 +6,12 @@
 mod common;
 
 use common::pdf::{pyhanko, trust};
-use common::{channel_as, file_documents, seal_config, seal_png, start_tls, tls_client};
+use common::{
+    Succeeds, channel_as, court_with_seal, file_documents, seal_config, start_tls, tls_client,
+};
 use ecenter_api::archive::renew_due;
 use ecenter_pdfseal::verify_pdf;
 use ecenter_proto::v1 as pb;
-use ecenter_proto::v1::seal_service_client::SealServiceClient;
 use ecenter_seal::Indication;
 use ecenter_store::EventLog;
 use std::path::Path;
@@ -48,17 +49,7 @@ async fn download_s1(addr: std::net::SocketAddr, pki: &Path, filing_id: &str) ->
 /// the filing's id.
 async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
     let hub = start_tls(data, pki).await;
-    let mut court = SealServiceClient::new(channel_as(hub.addr, pki, "court-xiangyang-cms").await);
-    court
-        .create_seal(pb::CreateSealRequest {
-            seal_id: "4206-SSFW-09".into(),
-            name: "襄阳市中级人民法院诉讼服务专用章".into(),
-            picture_png: seal_png(),
-            valid_days: 365,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let mut court = court_with_seal(hub.addr, pki).await;
     let mut lawyer = tls_client(hub.addr, pki, "lawyer-14201202010000001").await;
     let pdf = ecenter_pdfseal::sample_pdf(2, 0);
     let filing_id = file_documents(
@@ -70,7 +61,7 @@ async fn sealed_by_a_hub(pki: &Path, data: &Path) -> (Vec<u8>, String) {
     .await;
     court
         .seal_pdf(pb::SealPdfRequest {
-            seal_id: "4206-SSFW-09".into(),
+            seal_id: "4206-SSFW-01".into(),
             target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
                 filing_id: filing_id.clone(),
                 document_id: "D1".into(),
@@ -215,20 +206,14 @@ fn an_expired_tsa_is_carried_by_a_later_archive_timestamp() {
 async fn a_timestamp_whose_algorithm_nears_its_sunset_is_renewed_in_a_stronger_one() {
     let pki = tempfile::tempdir().unwrap();
     ecenter_pki::init(pki.path(), false).unwrap();
-    let made = std::process::Command::new("python3")
+    std::process::Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/python/pyhanko_tools.py"
         ))
         .arg("tsa-p384")
         .arg(pki.path())
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+        .succeeds();
     let data = tempfile::tempdir().unwrap();
     let (sealed, filing_id) = sealed_by_a_hub(pki.path(), data.path()).await;
 

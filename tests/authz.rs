@@ -615,10 +615,7 @@ static EXTRA_REFUSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::Atomi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_audited() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut w = World { pki, hub, n: 0 };
     let callers = [
         (Role::Court, "court-xiangyang-cms"),
@@ -739,10 +736,7 @@ async fn others_filing_looks_unknown(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lawyer_a_cannot_get_list_watch_or_download_lawyer_bs_filing_even_knowing_its_id() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut w = World { pki, hub, n: 0 };
     let theirs = w.filing(B, pb::FilingState::Received).await;
     let mine = w.filing(A, pb::FilingState::Received).await;

@@ -51,14 +51,7 @@ async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record
     .await;
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
     let doc = pdf("寄往档案室的检查点");
-    let h = header("mailed-checkpoint", CASE, "证据材料", &[("e.pdf", &doc)]);
-    let receipt = lawyer
-        .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipt
-        .unwrap();
+    let receipt = file_evidence(&mut lawyer, "mailed-checkpoint", &doc).await;
     // A mail whose last checkpoint covers the filing.
     let mut mail = None;
     for _ in 0..60 {

@@ -59,10 +59,7 @@ fn tampered_copies_are_named(data: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clerk_verifies_the_log_over_mtls_and_offline_and_names_the_first_bad_entry() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, data, hub) = tls_world().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
     for i in 0..3 {
         let doc = pdf(&format!("clerk {i}"));

@@ -28,10 +28,7 @@ fn login(home: &Path, hub: std::net::SocketAddr, pki: &Path, stem: &str) -> Outp
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_clerk_login_no_command_repeats_the_tls_flags() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
     file_documents(
         &mut lawyer,

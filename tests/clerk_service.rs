@@ -147,19 +147,14 @@ fn saved_proof_verifies_offline(w: &World, order_id: &str) {
     let file = saved.path().join(format!("{order_id}-R1.json"));
     let signature = file.with_extension("p7s");
     let verify = |file: &Path| {
-        clerk(
+        run_clerk_trusting(
             &[
                 "verify-proof",
                 file.to_str().unwrap(),
                 "--signature",
                 signature.to_str().unwrap(),
-                "--trust",
-                w.pki.path().join("root-ca.pem").to_str().unwrap(),
-                "--intermediate",
-                w.pki.path().join("seal-ca.pem").to_str().unwrap(),
-                "--intermediate",
-                w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
             ],
+            w.pki.path(),
             None,
         )
     };

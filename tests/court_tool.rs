@@ -10,7 +10,6 @@ use common::court::Court;
 use common::efile::{Lawyer, text, write};
 use common::pdf::{nss_trusting, pdfsig};
 use common::*;
-use ecenter_proto::v1 as pb;
 use std::path::Path;
 
 fn queue_of(court: &Court, department: &str) -> Vec<serde_json::Value> {
@@ -26,17 +25,13 @@ fn queue_of(court: &Court, department: &str) -> Vec<serde_json::Value> {
 fn lawyer_files_a_new_case(lawyer: &Lawyer, dir: &Path) -> String {
     let complaint = write(dir, "起诉状.pdf", &pdf("complaint"));
     let id_card = write(dir, "身份证明.pdf", &pdf("identity"));
-    let out = lawyer.run(&[
-        "submit",
+    let receipt = lawyer.submit_json(&[
         "--new-case",
         "--kind",
         "起诉状",
-        "--json",
         complaint.to_str().unwrap(),
         id_card.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     receipt["filing_id"].as_str().unwrap().to_string()
 }
 
@@ -56,10 +51,7 @@ fn mistakes_are_named(court: &Court, filing: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_court_reviews_returns_accepts_dockets_and_seals_with_the_court_tool() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let court = Court {
         home: tempfile::tempdir().unwrap(),
     };
@@ -116,17 +108,13 @@ fn the_correction_is_accepted_and_docketed(
 ) -> String {
     // The correction, accepted and docketed with the number the court gives.
     let better = write(files, "身份证明（重扫）.pdf", &pdf("identity, rescanned"));
-    let out = lawyer.run(&[
-        "submit",
+    let receipt = lawyer.submit_json(&[
         "--corrects",
         first,
         "--kind",
         "身份证明材料",
-        "--json",
         better.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let second = receipt["filing_id"].as_str().unwrap().to_string();
     assert!(court.run(&["start", &second]).status.success());
     assert!(
@@ -157,19 +145,7 @@ async fn the_filed_pdf_is_sealed_and_pdfsig_trusts_it(
     pki: &Path,
     filing: &str,
 ) {
-    let mut seals = pb::seal_service_client::SealServiceClient::new(
-        channel_as(hub.addr, pki, "court-xiangyang-cms").await,
-    );
-    seals
-        .create_seal(pb::CreateSealRequest {
-            seal_id: "4206-LAT-01".into(),
-            name: "襄阳市中级人民法院立案专用章".into(),
-            picture_png: seal_png(),
-            valid_days: 365,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    court_seal(hub.addr, pki, "4206-LAT-01", "襄阳市中级人民法院立案专用章").await;
     let out = court.run(&[
         "seal",
         filing,

@@ -175,16 +175,7 @@ fn start_dev_daemon(data: &std::path::Path) -> (std::process::Child, std::net::S
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr = listening_on(&mut child).parse().unwrap();
     (child, addr)
 }
 
@@ -266,16 +257,7 @@ async fn a_second_stop_signal_ends_a_hub_still_waiting_for_an_upload() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr: std::net::SocketAddr = listening_on(&mut child).parse().unwrap();
     // An upload that stops half-way and stays open: the graceful stop would wait for it.
     let doc = pdf("never finished");
     let mut msgs = messages(

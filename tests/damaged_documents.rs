@@ -75,19 +75,8 @@ async fn file_four(lawyer: &mut FilingClient) -> Vec<Filed> {
         // Larger than one stream chunk, so an altered one has sent bytes before it is caught.
         let mut doc = pdf(name);
         doc.extend(std::iter::repeat_n(b' ', 3 << 20));
-        let h = header(
-            &format!("damage-{name}"),
-            CASE,
-            "证据材料",
-            &[("e.pdf", &doc)],
-        );
-        let receipt = lawyer
-            .submit_filing(tokio_stream::iter(messages(h, &[&doc], 1 << 20)))
-            .await
-            .unwrap()
-            .into_inner()
-            .receipt
-            .unwrap();
+        let request_id = format!("damage-{name}");
+        let receipt = file_evidence(lawyer, &request_id, &doc).await;
         filings.push((receipt.filing_id, receipt.documents[0].sha256.clone(), doc));
     }
     filings
@@ -223,10 +212,7 @@ async fn each_damage_is_logged_once(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn altered_truncated_and_deleted_documents_are_data_loss_recorded_and_found_by_the_scrub() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, data, hub) = tls_world().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
     let filings = file_four(&mut lawyer).await;
     let (code, report) = clerk_scrub(&hub, pki.path());

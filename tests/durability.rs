@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use ecenter_proto::v1 as pb;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -89,17 +89,7 @@ async fn every_acknowledged_filing_survives_a_restart_and_the_chain_continues() 
     receipts_survived(&mut lawyer, &receipts).await;
     // New entries link to the old head.
     let doc = pdf("after restart");
-    let r = submit(
-        &mut lawyer,
-        "req-restart-new",
-        CASE,
-        "证据材料",
-        &[("e.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap();
+    let r = file_evidence(&mut lawyer, "req-restart-new", &doc).await;
     assert_eq!(r.log_seq, head_before.seq + 1);
     let mut watch = hub
         .client(COURT)
@@ -143,16 +133,7 @@ impl Daemon {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("ecenterd starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .unwrap();
+        let addr = listening_on(&mut child).parse().unwrap();
         Daemon { child, addr }
     }
 }

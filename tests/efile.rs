@@ -115,10 +115,7 @@ fn an_unknown_court_code_is_filed_with_a_warning(lawyer: &Lawyer, complaint: &Pa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing_new() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
 
     // Without a login, every command says what to do.
@@ -186,12 +183,7 @@ async fn an_upload_cut_by_killing_the_hub_is_finished_by_the_same_command_as_one
     let config = ecenter_server::Config {
         listen: addr,
         data_dir: data.path().to_path_buf(),
-        tls: Some(ecenter_server::tls::TlsConfig {
-            cert: p.join("server.pem"),
-            key: p.join("server.key"),
-            client_ca: p.join("client-ca.pem"),
-            client_crl: Some(p.join("client-ca.crl.pem")),
-        }),
+        tls: Some(tls_config(p)),
         ..Default::default()
     };
     let config_file = data.path().join("ecenterd.toml");
@@ -296,10 +288,7 @@ fn tmux_screen(session: &str, command: &str, until: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_real_terminal_the_progress_bars_and_the_tables_render() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
     assert!(lawyer.login(hub.addr, pki.path()).status.success());
     let files = tempfile::tempdir().unwrap();
@@ -492,10 +481,7 @@ async fn a_lawyer_served_by_the_court_finds_it_in_the_inbox_and_fetches_with_dig
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_that_cannot_be_saved_is_still_shown_with_its_filing_id() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
     assert!(lawyer.login(hub.addr, pki.path()).status.success());
     let files = tempfile::tempdir().unwrap();
@@ -536,10 +522,7 @@ async fn a_receipt_that_cannot_be_saved_is_still_shown_with_its_filing_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_the_hub_cuts_for_a_revoked_certificate_is_reported_not_a_silent_death() {
     use std::os::unix::process::ExitStatusExt;
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
     let stem = "lawyer-14201202010000002";
     assert!(lawyer.login_as(hub.addr, pki.path(), stem).status.success());
@@ -564,10 +547,7 @@ async fn a_connection_the_hub_cuts_for_a_revoked_certificate_is_reported_not_a_s
 /// setting to fix (exit 2, naming --ca and --server-name), not a hub that is down (exit 3).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_hub_certificate_names_the_ca_and_the_server_name() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
     let stem = "lawyer-14201202010000001";
     let addr = hub.addr.to_string();

@@ -89,10 +89,7 @@ fn kinds_outside_the_policy_are_refused_here(lawyer: &Lawyer, doc: &std::path::P
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_shown() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
     assert!(lawyer.login(hub.addr, pki.path()).status.success());
     let files = tempfile::tempdir().unwrap();
@@ -122,17 +119,13 @@ async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_sho
 
     // The correction: no case number yet, the filing it corrects named.
     let corrected = write(files.path(), "起诉状（补正）.pdf", &pdf("corrected"));
-    let out = lawyer.run(&[
-        "submit",
+    let receipt = lawyer.submit_json(&[
         "--corrects",
         &first,
         "--kind",
         "起诉状",
         corrected.to_str().unwrap(),
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(receipt["new_case"], true, "{receipt}");
     let second = receipt["filing_id"].as_str().unwrap().to_string();
     let filing = court
@@ -162,17 +155,13 @@ async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_sho
 
     // Evidence in the docketed case, by the kind's code.
     let evidence = write(files.path(), "证据.pdf", &pdf("evidence"));
-    let out = lawyer.run(&[
-        "submit",
+    let receipt = lawyer.submit_json(&[
         "--case",
         "（2026）鄂06民初777号",
         "--kind",
         "EVIDENCE",
         evidence.to_str().unwrap(),
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(receipt["filing_kind"], "证据材料", "{receipt}");
     assert_eq!(receipt["case_number"], "（2026）鄂06民初777号", "{receipt}");
     hub.stop().await;
@@ -199,16 +188,12 @@ async fn against_a_development_hub_efile_and_court_log_in_as_an_identity_and_wor
 
     let files = tempfile::tempdir().unwrap();
     let complaint = write(files.path(), "起诉状.pdf", &pdf("dev hub"));
-    let out = lawyer.run(&[
-        "submit",
+    let receipt = lawyer.submit_json(&[
         "--new-case",
         "--kind",
         "起诉状",
-        "--json",
         complaint.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(receipt["submitter"], LAWYER_A, "{receipt}");
 
     // The court's tool on the same development hub sees it waiting.
@@ -281,25 +266,18 @@ async fn a_certificate_the_court_did_not_issue_is_named_with_its_own_exit_code()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_correction_takes_the_case_of_the_filing_it_corrects_and_no_other() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let lawyer = Lawyer::new();
     assert!(lawyer.login(hub.addr, pki.path()).status.success());
     let files = tempfile::tempdir().unwrap();
     let evidence = write(files.path(), "证据.pdf", &pdf("evidence, unreadable"));
-    let out = lawyer.run(&[
-        "submit",
+    let receipt = lawyer.submit_json(&[
         "--case",
         CASE,
         "--kind",
         "证据材料",
-        "--json",
         evidence.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let first = receipt["filing_id"].as_str().unwrap().to_string();
     let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
     decide(&mut court, &first, pb::ReviewDecision::ReturnForCorrection).await;
@@ -335,17 +313,7 @@ async fn a_correction_takes_the_case_of_the_filing_it_corrects_and_no_other() {
         text(&out)
     );
     // Without --case: the case of the filing corrected.
-    let out = lawyer.run(&[
-        "submit",
-        "--corrects",
-        &first,
-        "--kind",
-        "证据材料",
-        "--json",
-        better,
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let receipt = lawyer.submit_json(&["--corrects", &first, "--kind", "证据材料", better]);
     assert_eq!(receipt["case_number"], CASE, "{receipt}");
     let out = lawyer.run(&["list", "--json"]);
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

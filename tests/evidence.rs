@@ -434,17 +434,7 @@ fn other_ranges_and_bare_flags_are_refused(data: &Path) {
 async fn the_loss_is_on_the_record(addr: std::net::SocketAddr) {
     let mut lawyer = client(addr, LAWYER_A).await;
     let doc = pdf("after the loss");
-    let receipt = submit(
-        &mut lawyer,
-        "after-loss-0001",
-        CASE,
-        "证据材料",
-        &[("e.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap();
+    let receipt = file_evidence(&mut lawyer, "after-loss-0001", &doc).await;
     assert_eq!(
         receipt.filing_id, "F000000000014",
         "entry 13 records the loss; 11 and 12 are never reissued"
@@ -472,7 +462,6 @@ async fn the_loss_is_on_the_record(addr: std::net::SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_issued_again() {
-    use std::io::BufRead;
     let data = tempfile::tempdir().unwrap();
     six_filings(data.path()).await;
     for seq in [12, 11] {
@@ -492,16 +481,7 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
             "磁盘故障，已从备份恢复到第10条",
         ],
     );
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr: std::net::SocketAddr = listening_on(&mut child).parse().unwrap();
     the_loss_is_on_the_record(addr).await;
     let _ = Command::new("kill")
         .arg("-TERM")
@@ -615,17 +595,7 @@ async fn a_receipt_names_the_signed_checkpoint_that_vouches_for_its_filing() {
     let hub = TestHub::start(data.path()).await;
     let mut lawyer = hub.client(LAWYER_A).await;
     let doc = pdf("有签名检查点的回执");
-    let receipt = submit(
-        &mut lawyer,
-        "vouched-0001",
-        CASE,
-        "证据材料",
-        &[("e.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap();
+    let receipt = file_evidence(&mut lawyer, "vouched-0001", &doc).await;
     // Within the checkpoint interval a checkpoint covers the filing; the receipt then names it.
     let mut named = None;
     for _ in 0..50 {
@@ -669,10 +639,7 @@ async fn a_receipt_names_the_signed_checkpoint_that_vouches_for_its_filing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named() {
     // A hub with the PKI's TSA: its checkpoints carry RFC 3161 timestamps of their signatures.
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, data, hub) = tls_world().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
     let doc = pdf("有时间戳的检查点");
     let h = header("stamped-0001", CASE, "证据材料", &[("e.pdf", &doc)]);

@@ -55,17 +55,7 @@ fn opt_in(lawyer: &Lawyer, args: &[&str]) {
 
 fn file(lawyer: &Lawyer, dir: &Path, name: &str) -> String {
     let doc = write(dir, name, &pdf(name));
-    let out = lawyer.run(&[
-        "submit",
-        "--case",
-        CASE,
-        "--kind",
-        "答辩状",
-        "--json",
-        doc.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let receipt = lawyer.submit_json(&["--case", CASE, "--kind", "答辩状", doc.to_str().unwrap()]);
     receipt["filing_id"].as_str().unwrap().to_string()
 }
 

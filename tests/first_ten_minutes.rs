@@ -11,7 +11,7 @@
 mod common;
 
 use common::efile::text;
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -62,15 +62,7 @@ fn start_hub(args: &[&str], dir: &Path) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    BufReader::new(hub.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("the hub said {first:?}"))
-        .to_string();
+    let addr = common::listening_on(&mut hub);
     (hub, addr)
 }
 

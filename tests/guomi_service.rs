@@ -178,10 +178,7 @@ async fn the_court_creates_and_applies_an_sm2_seal_beside_an_ecdsa_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_without_sm2_keys_refuses_an_sm2_seal_naming_the_setting() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
     let mut court = SealServiceClient::new(channel);
     assert_status(

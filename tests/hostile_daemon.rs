@@ -43,17 +43,7 @@ fn daemon(
         .stderr(log)
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("ecenterd did not start: {line:?}"))
-        .to_string();
+    let addr = listening_on(&mut child);
     (child, addr)
 }
 

@@ -66,10 +66,7 @@ fn verify_request(pdf: Vec<u8>) -> pb::VerifyPdfRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_trees_that_loop_are_refused_not_walked_forever() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut court = court_with_seal(hub.addr, pki.path()).await;
     for (kind, says) in [
         ("parent-self", "/Parent chain returns to itself"),
@@ -93,10 +90,7 @@ async fn page_trees_that_loop_are_refused_not_walked_forever() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inflation_and_object_floods_are_refused_naming_the_budget() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut court = court_with_seal(hub.addr, pki.path()).await;
 
     // 300,000 objects in object streams (the default budget is 200,000), as lawyer and court.
@@ -141,10 +135,7 @@ async fn inflation_and_object_floods_are_refused_naming_the_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
     let mut similar = SimilarCaseServiceClient::new(channel_as(hub.addr, pki.path(), COURT).await);
     let by = |filing_id: String| pb::FindSimilarRequest {
@@ -195,10 +186,7 @@ async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
 /// filter, and a zip directory read whole before its size was checked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn amplification_through_values_fonts_encryption_and_zip_directories_is_refused() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut court = court_with_seal(hub.addr, pki.path()).await;
 
     // A 16 KB file whose object stream holds one array of 7.8 million zeros.

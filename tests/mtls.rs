@@ -36,10 +36,7 @@ async fn call_with(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_certificate_files_and_its_identity_comes_from_the_certificate() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER_A_STEM).await;
     let doc = pdf("over mTLS");
     let h = header("req-mtls-0001", CASE, "答辩状", &[("答辩状.pdf", &doc)]);

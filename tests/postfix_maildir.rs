@@ -51,13 +51,8 @@ async fn a_dsn_maildir_nobody_made_is_awaited_made_by_postfix_and_then_read() {
     )
     .await;
     let order_id = ordered.order_id.clone();
-    let r1 = until(60, "the delivered DSN to be recorded", || {
-        let mut c = court.clone();
-        let o = order_id.clone();
-        async move {
-            let s = status(&mut c, &o, "R1").await;
-            s.effective.is_some().then_some(s)
-        }
+    let r1 = wait_for(&court, &order_id, "the delivered DSN to be recorded", |s| {
+        s.effective.is_some()
     })
     .await;
     assert_eq!(r1.effective.unwrap().rule, "reached_confirmed_address");

@@ -85,7 +85,7 @@ fn clerk_saves_and_verifies_the_printable_proof(
     order_id: &str,
     out_dir: &Path,
 ) -> std::path::PathBuf {
-    let out = run_clerk(
+    let out = run_clerk_trusting(
         &[
             "proof",
             order_id,
@@ -93,13 +93,8 @@ fn clerk_saves_and_verifies_the_printable_proof(
             "--pdf",
             "--out",
             out_dir.to_str().unwrap(),
-            "--trust",
-            w.pki.path().join("root-ca.pem").to_str().unwrap(),
-            "--intermediate",
-            w.pki.path().join("seal-ca.pem").to_str().unwrap(),
-            "--intermediate",
-            w.pki.path().join("tsa-ca.pem").to_str().unwrap(),
         ],
+        w.pki.path(),
         Some(w),
     );
     let shown = String::from_utf8_lossy(&out.stdout).to_string();
@@ -118,19 +113,7 @@ fn clerk_saves_and_verifies_the_printable_proof(
 
     // clerk verify-pdf (our own validator) agrees with the independent ones below.
     let pki = w.pki.path();
-    let out = run_clerk(
-        &[
-            "verify-pdf",
-            file.to_str().unwrap(),
-            "--trust",
-            pki.join("root-ca.pem").to_str().unwrap(),
-            "--intermediate",
-            pki.join("seal-ca.pem").to_str().unwrap(),
-            "--intermediate",
-            pki.join("tsa-ca.pem").to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = run_clerk_trusting(&["verify-pdf", file.to_str().unwrap()], pki, None);
     assert!(
         out.status.success(),
         "{}{}",

@@ -16,18 +16,7 @@ const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 const SEAL: &str = "4206-LAT-02";
 
 async fn create_receipt_seal(hub: &TestHub, pki: &Path) {
-    pb::seal_service_client::SealServiceClient::new(
-        channel_as(hub.addr, pki, "court-xiangyang-cms").await,
-    )
-    .create_seal(pb::CreateSealRequest {
-        seal_id: SEAL.into(),
-        name: "襄阳市中级人民法院立案专用章".into(),
-        picture_png: seal_png(),
-        valid_days: 365,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    court_seal(hub.addr, pki, SEAL, "襄阳市中级人民法院立案专用章").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,16 +40,7 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
     let files = tempfile::tempdir().unwrap();
     let complaint = pdf("complaint for the receipt");
     let doc = write(files.path(), "民事起诉状.pdf", &complaint);
-    let out = lawyer.run(&[
-        "submit",
-        "--new-case",
-        "--kind",
-        "起诉状",
-        "--json",
-        doc.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let receipt = lawyer.submit_json(&["--new-case", "--kind", "起诉状", doc.to_str().unwrap()]);
     let filing = receipt["filing_id"].as_str().unwrap();
 
     let saved = files.path().join("签收单.pdf");
@@ -93,10 +73,7 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_receipts_configured_the_pdf_is_refused_naming_the_settings() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), "lawyer-14201202010000001").await;
     let id = file_documents(
         &mut lawyer,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::pdf::{der_of, holder, nss_trusting, pdfsig, pyhanko, seal_with, trust};
-use common::{assert_status, channel_as, court_with_seal, file_documents, start_tls, tls_client};
+use common::{assert_status, channel_as, court_with_seal, file_documents, tls_client, tls_world};
 use ecenter_pdfseal::{Placement, SignatureInfo, seal_pdf};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_client::SealServiceClient;
@@ -290,10 +290,7 @@ async fn sealing_refusals_give_their_reasons(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_copy() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut court = court_with_seal(hub.addr, pki.path()).await;
 
     // A lawyer files a 3-page PDF and a DOCX; the court seals the PDF on its first page.

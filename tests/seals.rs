@@ -355,10 +355,7 @@ async fn seal_changes_are_logged(hub: &TestHub, pki: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut court = seals(&hub, pki.path(), "court-xiangyang-cms").await;
 
     // The registry.
@@ -448,10 +445,7 @@ async fn stored_signatures_and_unknown_seals_are_refused(
 }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let mut court = seals(&hub, pki.path(), "court-xiangyang-cms").await;
     court.create_seal(create("4206-SSFW-09")).await.unwrap();
     let notice = "送达通知书：请于十日内领取（2026）鄂06民初123号判决书。"

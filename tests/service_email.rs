@@ -43,16 +43,12 @@ async fn the_notice_arrives_and_is_recorded(
         "{message_id}"
     );
     let link = link_in(&body);
-    let sent = until(10, "the attempt to be recorded as accepted", || {
-        let mut c = court.clone();
-        let o = order_id.to_string();
-        async move {
-            let s = status(&mut c, &o, "R1").await;
-            s.attempts
-                .first()
-                .and_then(|a| a.sent_at.map(|_| s.clone()))
-        }
-    })
+    let sent = wait_for(
+        court,
+        order_id,
+        "the attempt to be recorded as accepted",
+        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
+    )
     .await;
     assert_eq!(sent.state, pb::RecipientState::Awaiting as i32);
     assert_eq!(
@@ -696,12 +692,7 @@ async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_th
     let config = ecenter_server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data.path().to_path_buf(),
-        tls: Some(ecenter_server::tls::TlsConfig {
-            cert: p.join("server.pem"),
-            key: p.join("server.key"),
-            client_ca: p.join("client-ca.pem"),
-            client_crl: Some(p.join("client-ca.crl.pem")),
-        }),
+        tls: Some(tls_config(p)),
         seals: Some(seal_config(p)),
         service: Some(service_config(keys.path(), p, smtp.addr.port(), 30)),
         ..Default::default()
@@ -738,14 +729,12 @@ async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_th
     // Restarted, the hub sends the attempt in doubt again with the same Message-ID, and says so.
     let hub = start_ecenterd(&config_file);
     let court = ServiceOfProcessClient::new(channel_as(hub.addr, p, "court-xiangyang-cms").await);
-    let s = until(30, "the resend to be recorded", || {
-        let mut c = court.clone();
-        let o = ordered.order_id.clone();
-        async move {
-            let s = status(&mut c, &o, "R1").await;
-            s.attempts[0].sent_at.is_some().then_some(s)
-        }
-    })
+    let s = wait_for(
+        &court,
+        &ordered.order_id,
+        "the resend to be recorded",
+        |s| s.attempts[0].sent_at.is_some(),
+    )
     .await;
     assert_eq!(s.attempts[0].resends_in_doubt, 1);
     assert_eq!(s.attempts[0].attempts, 2);

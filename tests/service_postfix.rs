@@ -69,17 +69,11 @@ type Service = pb::service_of_process_client::ServiceOfProcessClient<tonic::tran
 /// Makes a DKIM key as a court would (RSA 2048, PKCS#1) in `dir`; returns it and its public half.
 fn dkim_key(dir: &Path) -> (std::path::PathBuf, String) {
     let key = dir.join("dkim.pem");
-    let made = Command::new("openssl")
+    Command::new("openssl")
         .args(["genrsa", "-traditional", "-out"])
         .arg(&key)
         .arg("2048")
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+        .succeeds();
     let public = Command::new("openssl")
         .args(["rsa", "-pubout", "-outform", "DER", "-in"])
         .arg(&key)
@@ -121,13 +115,8 @@ async fn the_delivery_report_makes_service_effective(
     order_id: &str,
     reached_address: &str,
 ) -> pb::RecipientStatus {
-    let r1 = until(60, "the delivered DSN to be recorded", || {
-        let mut c = court.clone();
-        let o = order_id.to_string();
-        async move {
-            let s = status(&mut c, &o, "R1").await;
-            s.effective.is_some().then_some(s)
-        }
+    let r1 = wait_for(court, order_id, "the delivered DSN to be recorded", |s| {
+        s.effective.is_some()
     })
     .await;
     let effective = r1.effective.clone().unwrap();
@@ -198,13 +187,8 @@ async fn a_bounce_dead_letters_and_suppresses_the_address(
     bounced_address: &str,
     tag: u128,
 ) {
-    let r2 = until(60, "the bounce to be recorded", || {
-        let mut c = court.clone();
-        let o = order_id.to_string();
-        async move {
-            let s = status(&mut c, &o, "R2").await;
-            (!s.dead_letters.is_empty()).then_some(s)
-        }
+    let r2 = wait_for_recipient(court, (order_id, "R2"), "the bounce to be recorded", |s| {
+        !s.dead_letters.is_empty()
     })
     .await;
     assert!(r2.facts.iter().any(|f| f.kind == "bounced"));

@@ -2,26 +2,9 @@
 
 use std::process::Command;
 
-fn judgments() -> (String, Vec<serde_json::Value>) {
-    let data = std::env::var("ECENTER_SHARED_DATA").unwrap_or_else(|_| {
-        format!(
-            "{}/../shared/data",
-            std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
-        )
-    });
-    let path = format!("{data}/lecardv2/judgments.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{path}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)")
-    });
-    (
-        path,
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect(),
-    )
-}
+#[path = "common/judgments.rs"]
+mod shared;
+use shared::lecard_judgments as judgments;
 
 fn similar(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ecenter-similar"))

@@ -16,21 +16,9 @@ use tonic::transport::Channel;
 
 /// The real judgments beside the project: (id, facts, full text).
 fn judgments() -> Vec<(String, String, String)> {
-    let data = std::env::var("ECENTER_SHARED_DATA").unwrap_or_else(|_| {
-        format!(
-            "{}/../shared/data",
-            std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
-        )
-    });
-    let path = format!("{data}/lecardv2/judgments.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{path}: {e} (../shared/data beside the project, or set ECENTER_SHARED_DATA)")
-    });
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+    let (_, rows) = common::judgments::lecard_judgments();
+    rows.into_iter()
+        .map(|v| {
             (
                 format!("J{}", v["id"]),
                 v["fact"].as_str().unwrap().to_string(),
@@ -410,10 +398,7 @@ async fn bad_index_and_remove_requests_are_refused(court: &mut Similar, indexed_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reasons() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let hub = start_tls(data.path(), pki.path()).await;
+    let (pki, _data, hub) = tls_world().await;
     let court_channel = channel_as(hub.addr, pki.path(), "court-xiangyang-cms").await;
     let mut court = SimilarCaseServiceClient::new(court_channel);
     let all = judgments();

@@ -29,6 +29,15 @@ impl Lawyer {
         self.command(args).output().unwrap()
     }
 
+    /// `efile submit ARGS --json`, which must succeed: the receipt as JSON.
+    pub fn submit_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["submit", "--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert!(out.status.success(), "{}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     pub fn login(&self, hub: std::net::SocketAddr, pki: &Path) -> Output {
         self.login_as(hub, pki, "lawyer-14201202010000001")
     }

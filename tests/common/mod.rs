@@ -3,6 +3,7 @@
 
 pub mod court;
 pub mod efile;
+pub mod judgments;
 pub mod pdf;
 pub mod seal_setup;
 pub mod service;
@@ -161,13 +162,30 @@ pub async fn court_with_seal(
     addr: SocketAddr,
     pki: &Path,
 ) -> ecenter_proto::v1::seal_service_client::SealServiceClient<Channel> {
+    court_seal(
+        addr,
+        pki,
+        "4206-SSFW-01",
+        "襄阳市中级人民法院诉讼服务专用章",
+    )
+    .await
+}
+
+/// The court system's seal client, once it has created the registry seal `seal_id` named `name`
+/// (the tests' red ring picture, valid a year).
+pub async fn court_seal(
+    addr: SocketAddr,
+    pki: &Path,
+    seal_id: &str,
+    name: &str,
+) -> ecenter_proto::v1::seal_service_client::SealServiceClient<Channel> {
     let mut court = ecenter_proto::v1::seal_service_client::SealServiceClient::new(
         channel_as(addr, pki, "court-xiangyang-cms").await,
     );
     court
         .create_seal(pb::CreateSealRequest {
-            seal_id: "4206-SSFW-01".into(),
-            name: "襄阳市中级人民法院诉讼服务专用章".into(),
+            seal_id: seal_id.into(),
+            name: name.into(),
             picture_png: seal_png(),
             valid_days: 365,
             ..Default::default()
@@ -304,11 +322,17 @@ pub fn messages(
     out
 }
 
-/// Submits the given messages as one client stream.
-pub async fn submit_messages(
-    client: &mut Client,
+/// Submits the given messages as one client stream (over a development or an mTLS channel).
+pub async fn submit_messages<T>(
+    client: &mut FilingServiceClient<T>,
     msgs: Vec<pb::SubmitFilingRequest>,
-) -> Result<pb::SubmitFilingResponse, Status> {
+) -> Result<pb::SubmitFilingResponse, Status>
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
     client
         .submit_filing(tokio_stream::iter(msgs))
         .await
@@ -316,16 +340,39 @@ pub async fn submit_messages(
 }
 
 /// Submits named documents in 256 KiB chunks.
-pub async fn submit(
-    client: &mut Client,
+pub async fn submit<T>(
+    client: &mut FilingServiceClient<T>,
     request_id: &str,
     case_number: &str,
     kind: &str,
     docs: &[(&str, &[u8])],
-) -> Result<pb::SubmitFilingResponse, Status> {
+) -> Result<pb::SubmitFilingResponse, Status>
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
     let h = header(request_id, case_number, kind, docs);
     let bodies: Vec<&[u8]> = docs.iter().map(|(_, d)| *d).collect();
     submit_messages(client, messages(h, &bodies, 256 * 1024)).await
+}
+
+/// Files `doc` as evidence (证据材料, `e.pdf`) in CASE and returns the receipt (the submission
+/// must succeed).
+pub async fn file_evidence<T>(
+    client: &mut FilingServiceClient<T>,
+    request_id: &str,
+    doc: &[u8],
+) -> pb::Receipt
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let response = submit(client, request_id, CASE, "证据材料", &[("e.pdf", doc)]).await;
+    response.unwrap().receipt.unwrap()
 }
 
 /// Files `docs` as one filing of `kind` in CASE and returns its filing id (the submission must succeed).
@@ -515,6 +562,16 @@ pub fn assert_status<T: std::fmt::Debug>(
     status
 }
 
+/// A fresh development PKI (`ecenter-pki init`), a data directory, and a hub serving mutual TLS
+/// with them: what most tests start from. Keep both directories bound while the hub runs.
+pub async fn tls_world() -> (tempfile::TempDir, tempfile::TempDir, TestHub) {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls(data.path(), pki.path()).await;
+    (pki, data, hub)
+}
+
 /// A hub serving mutual TLS with the PKI in `pki`.
 pub async fn start_tls(data_dir: &Path, pki: &Path) -> TestHub {
     start_tls_with(data_dir, pki, |_| {}).await
@@ -529,16 +586,22 @@ pub async fn start_tls_with(
     let pki = pki.to_path_buf();
     TestHub::start_with(data_dir, move |c| {
         c.dev_mode = false;
-        c.tls = Some(ecenter_server::tls::TlsConfig {
-            cert: pki.join("server.pem"),
-            key: pki.join("server.key"),
-            client_ca: pki.join("client-ca.pem"),
-            client_crl: Some(pki.join("client-ca.crl.pem")),
-        });
+        c.tls = Some(tls_config(&pki));
         c.seals = Some(seal_config(&pki));
         adjust(c);
     })
     .await
+}
+
+/// The hub's mutual TLS from a PKI made by `ecenter-pki init`: its server certificate, the
+/// client CA and that CA's revocation list.
+pub fn tls_config(pki: &Path) -> ecenter_server::tls::TlsConfig {
+    ecenter_server::tls::TlsConfig {
+        cert: pki.join("server.pem"),
+        key: pki.join("server.key"),
+        client_ca: pki.join("client-ca.pem"),
+        client_crl: Some(pki.join("client-ca.crl.pem")),
+    }
 }
 
 pub use seal_setup::{seal_config, seal_png};
@@ -602,24 +665,27 @@ impl Drop for Daemon {
 }
 
 pub fn start_ecenterd(config_file: &Path) -> Daemon {
-    use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecenterd"))
         .arg("--config")
         .arg(config_file)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let addr = listening_on(&mut child).parse().unwrap();
+    Daemon { child, addr }
+}
+
+/// The address a started `ecenterd` (stdout piped) says it listens on, its first line.
+pub fn listening_on(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addr = line
-        .trim()
+    line.trim()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("ecenterd did not start: {line:?}"))
-        .parse()
-        .unwrap();
-    Daemon { child, addr }
+        .to_string()
 }
 
 impl Daemon {

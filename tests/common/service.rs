@@ -409,6 +409,22 @@ pub fn sms_recipients(prefix: &str, count: usize) -> Vec<pb::ServeRecipient> {
         .collect()
 }
 
+/// `clerk ARGS` followed by the trust flags for what a test hub seals with `pki`: `--trust` its
+/// root, `--intermediate` its seal and TSA CAs.
+pub fn run_clerk_trusting(args: &[&str], pki: &Path, hub: Option<&World>) -> std::process::Output {
+    let chain = [
+        ("--trust", "root-ca.pem"),
+        ("--intermediate", "seal-ca.pem"),
+        ("--intermediate", "tsa-ca.pem"),
+    ]
+    .map(|(flag, file)| (flag, pki.join(file).to_str().unwrap().to_string()));
+    let mut all = args.to_vec();
+    for (flag, file) in &chain {
+        all.extend([*flag, file.as_str()]);
+    }
+    run_clerk(&all, hub)
+}
+
 /// Runs the `clerk` binary with `args`, as the clerk c0001 of the hub of `hub` when given.
 pub fn run_clerk(args: &[&str], hub: Option<&World>) -> std::process::Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_clerk"));
@@ -450,7 +466,6 @@ pub fn postfix_is_up() {
     );
 }
 
-/// Waits until R1 of `order_id` satisfies `done`.
 /// Waits up to a minute until recipient R1 of `order_id` is `done`, and returns its status.
 pub async fn wait_for(
     court: &ServiceOfProcessClient<Channel>,
@@ -458,10 +473,21 @@ pub async fn wait_for(
     what: &str,
     done: impl Fn(&pb::RecipientStatus) -> bool,
 ) -> pb::RecipientStatus {
+    wait_for_recipient(court, (order_id, "R1"), what, done).await
+}
+
+/// Waits up to a minute until `recipient` (order id, recipient id) is `done`, and returns its
+/// status.
+pub async fn wait_for_recipient(
+    court: &ServiceOfProcessClient<Channel>,
+    (order_id, recipient_id): (&str, &str),
+    what: &str,
+    done: impl Fn(&pb::RecipientStatus) -> bool,
+) -> pb::RecipientStatus {
     until(60, what, || {
         let mut c = court.clone();
-        let o = order_id.to_string();
-        let s = async move { status(&mut c, &o, "R1").await };
+        let (o, r) = (order_id.to_string(), recipient_id.to_string());
+        let s = async move { status(&mut c, &o, &r).await };
         let done = &done;
         async move {
             let s = s.await;

@@ -6,7 +6,6 @@ Usage: python3 smtp_autoconfirm.py PORT CA_FILE
 Prints one line per 1,000 confirmations to stderr.
 """
 
-import asyncio
 import email
 import re
 import ssl
@@ -16,7 +15,7 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from aiosmtpd.controller import Controller
+from smtp_serve import serve
 
 LINK = re.compile(r"https://\S+/s/[A-Za-z0-9_\-.]+")
 FORM = re.compile(r'name="form" value="([^"]+)"')
@@ -57,14 +56,7 @@ class AutoConfirm:
 
 def main():
     port, ca_file = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(AutoConfirm(ca_file), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        asyncio.get_event_loop().run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
+    serve(AutoConfirm(ca_file), port)
 
 
 if __name__ == "__main__":

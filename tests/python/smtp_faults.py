@@ -23,7 +23,7 @@ import asyncio
 import mailbox
 import sys
 
-from aiosmtpd.controller import Controller
+from smtp_serve import serve
 
 
 class Faults:
@@ -82,14 +82,7 @@ class Faults:
 
 def main():
     port, maildir = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Faults(maildir), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        asyncio.get_event_loop().run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
+    serve(Faults(maildir), port)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ AUTH PLAIN/LOGIN required; messages are stored in a maildir.
 Usage: python3 smtp_tls_auth.py PORT MAILDIR CERT KEY USER PASSWORD
 """
 
-import asyncio
 import mailbox
 import ssl
 import sys
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from smtp_serve import serve
 
 
 class Store:
@@ -32,10 +31,9 @@ def main():
         # handled=False: aiosmtpd answers the failure (535) itself.
         return AuthResult(success=ok, handled=False)
 
-    controller = Controller(
+    serve(
         Store(maildir),
-        hostname="127.0.0.1",
-        port=int(port),
+        port,
         server_hostname="localhost",
         tls_context=context,
         require_starttls=True,
@@ -43,13 +41,6 @@ def main():
         auth_required=True,
         auth_require_tls=True,
     )
-    controller.start()
-    try:
-        asyncio.get_event_loop().run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
 
 
 if __name__ == "__main__":
