@@ -77,21 +77,13 @@ async fn scrub_seconds(addr: std::net::SocketAddr) -> (f64, u64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--list") {
-        return;
-    }
-    let full = args.iter().any(|a| a == "--bench");
+    let full = match support::mode() {
+        support::Mode::List => return,
+        mode => mode == support::Mode::Full,
+    };
     let per_round = env_count("ECENTER_BENCH_SMALL", if full { 5_000 } else { 200 });
     let scrub_mib = env_count("ECENTER_BENCH_SCRUB_MIB", if full { 512 } else { 16 });
-    let dir = tempfile::Builder::new()
-        .prefix(".bench-")
-        .tempdir_in(".")
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (dir, rt) = support::scratch_and_runtime();
     rt.block_on(async {
         let on = BenchHub::start(&dir.path().join("on"), |_| {}).await;
         let off = BenchHub::start(&dir.path().join("off"), |c| {

@@ -44,22 +44,13 @@ fn machine_limits(dir: &std::path::Path, docs: &[Vec<u8>]) -> (f64, f64, f64) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--list") {
-        return; // test listers (nextest) find no unit tests here
-    }
-    // `cargo bench` passes --bench; anything else (cargo test --all-targets) gets a quick smoke run.
-    let full = args.iter().any(|a| a == "--bench");
+    let full = match support::mode() {
+        support::Mode::List => return,
+        mode => mode == support::Mode::Full,
+    };
     let small_total = env_count("ECENTER_BENCH_SMALL", if full { 20_000 } else { 300 });
     let large_total = env_count("ECENTER_BENCH_LARGE", if full { 300 } else { 4 });
-    let dir = tempfile::Builder::new()
-        .prefix(".bench-")
-        .tempdir_in(".")
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (dir, rt) = support::scratch_and_runtime();
     rt.block_on(async {
         let hub = BenchHub::start(&dir.path().join("hub"), |_| {}).await;
         let addr = hub.addr;

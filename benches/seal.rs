@@ -11,26 +11,15 @@ use ring::signature::{
     ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
     UnparsedPublicKey,
 };
+use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-fn der(path: &Path) -> Vec<u8> {
-    CertificateDer::from_pem_file(path)
-        .unwrap()
-        .as_ref()
-        .to_vec()
-}
-
-fn holder(dir: &Path, stem: &str) -> KeyHolder {
-    KeyHolder::from_pem(
-        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
-        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
-    )
-    .unwrap()
-}
+#[path = "../crates/seal/tests/support/mod.rs"]
+mod support;
+use support::{holder, pem_der as der};
 
 fn mean_ns(target: &Path, id: &str) -> f64 {
     let path = target

@@ -673,46 +673,40 @@ async fn list_queue_and_watch_requests_are_validated() {
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(dir.path()).await;
     let mut court = hub.client(COURT).await;
-    assert_status(
-        court
-            .list_filings(pb::ListFilingsRequest {
+    let all = pb::ListFilingsRequest::default;
+    for (request, said) in [
+        (
+            pb::ListFilingsRequest {
                 page_size: 501,
-                ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "500 allowed",
-    );
-    assert_status(
-        court
-            .list_filings(pb::ListFilingsRequest {
+                ..all()
+            },
+            "500 allowed",
+        ),
+        (
+            pb::ListFilingsRequest {
                 page_token: "../x".into(),
-                ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "page_token",
-    );
-    assert_status(
-        court
-            .list_filings(pb::ListFilingsRequest {
-                state: 42,
-                ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "not a filing state",
-    );
-    assert_status(
-        court
-            .list_filings(pb::ListFilingsRequest {
+                ..all()
+            },
+            "page_token",
+        ),
+        (
+            pb::ListFilingsRequest { state: 42, ..all() },
+            "not a filing state",
+        ),
+        (
+            pb::ListFilingsRequest {
                 case_number: "鄂06民初1号".into(),
-                ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "year in brackets",
-    );
+                ..all()
+            },
+            "year in brackets",
+        ),
+    ] {
+        assert_status(
+            court.list_filings(request).await,
+            Code::InvalidArgument,
+            said,
+        );
+    }
     assert_status(
         court
             .list_department_queue(pb::ListDepartmentQueueRequest {
@@ -723,25 +717,23 @@ async fn list_queue_and_watch_requests_are_validated() {
         Code::InvalidArgument,
         "known: ",
     );
-    assert_status(
-        court
-            .watch_events(pb::WatchEventsRequest {
-                scope: None,
-                after_seq: 0,
-            })
-            .await,
-        Code::InvalidArgument,
-        "give a filing_id or a department",
-    );
-    assert_status(
-        court
-            .watch_events(pb::WatchEventsRequest {
-                scope: Some(pb::watch_events_request::Scope::FilingId("F404".into())),
-                after_seq: 0,
-            })
-            .await,
-        Code::NotFound,
-        "F404",
-    );
+    for (scope, code, said) in [
+        (
+            None,
+            Code::InvalidArgument,
+            "give a filing_id or a department",
+        ),
+        (
+            Some(pb::watch_events_request::Scope::FilingId("F404".into())),
+            Code::NotFound,
+            "F404",
+        ),
+    ] {
+        let request = pb::WatchEventsRequest {
+            scope,
+            after_seq: 0,
+        };
+        assert_status(court.watch_events(request).await, code, said);
+    }
     hub.stop().await;
 }

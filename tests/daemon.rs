@@ -75,13 +75,7 @@ fn a_configuration_file_reads_its_relative_paths_from_its_own_directory() {
         .args(["--print-config", "--config"])
         .arg(&file)
         .current_dir(elsewhere.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
     let text = String::from_utf8(out.stdout).unwrap();
     let config = dir.path().join("config");
     for expected in [

@@ -205,8 +205,13 @@ async fn a_return_reaches_filer_and_co_counsel(
     let mut altered: Vec<char> = link.chars().collect();
     let i = link[..at].chars().count();
     altered[i] = if altered[i] == 'Q' { 'R' } else { 'Q' };
-    let (code, _) = w.curl(&[&altered.iter().collect::<String>()]);
+    let (code, refused) = w.curl(&[&altered.iter().collect::<String>()]);
     assert_eq!(code, 403, "an altered link");
+    // It is refused as what it is: a notice of filing's link, not a service link.
+    assert!(
+        refused.contains("立案通知") && !refused.contains("送达"),
+        "{refused}"
+    );
     // Signed with the hub's key, for this notice, but with a nonce no notice carried.
     let notice = mail["message_id"].as_str().unwrap();
     let notice = &notice[1..notice.find('.').unwrap()];

@@ -373,16 +373,7 @@ async fn seal_ofd_and_verify_ofd_over_the_api_agree_with_the_python_verifier() {
         serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&file)])).unwrap();
     assert_eq!(judged[0]["valid"], true, "{judged}");
 
-    let report = court
-        .verify_ofd(ofd_content(sealed.sealed_ofd.clone()))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        report.indication,
-        pb::Indication::Passed as i32,
-        "{report:#?}"
-    );
+    let report = ofd_passes(&mut court, sealed.sealed_ofd.clone()).await;
     assert_eq!((report.seals.len(), report.seals[0].page), (1, 3));
     let checks = &report.seals[0].report.as_ref().unwrap().checks;
     let timestamp = checks.iter().find(|c| c.name == "timestamp").unwrap();

@@ -36,10 +36,7 @@ async fn a_dsn_maildir_nobody_made_is_awaited_made_by_postfix_and_then_read() {
 
     let document = w.sealed_document().await;
     let mut court = w.service("court-xiangyang-cms").await;
-    let tag = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let tag = unique_tag();
     let address = format!("awaited{tag}@parties.test");
     let ordered = serve_one(
         &court,

@@ -11,10 +11,10 @@ fn ses_tools(args: &[&str]) -> String {
     common::pdf::python_tool("ses_tools.py", args)
 }
 
-use common::pdf::{der_of, holder, trust};
+use common::pdf::{court_seal_spec, der_of, holder, trust};
 use ecenter_seal::{CheckStatus, Indication, SealSpec, make_seal, seal_document, verify};
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 const DOC: &[u8] = "（2026）鄂06民终88号 民事判决书".as_bytes();
 
@@ -92,15 +92,9 @@ fn what_ecenter_writes_is_read_by_independent_2020_definitions() {
     let maker = holder(pki.path(), "seal-maker");
     let signer = holder(pki.path(), "seal");
     let spec = SealSpec {
-        seal_id: "4206000000001".into(),
-        name: "襄阳市中级人民法院诉讼服务专用章".into(),
-        seal_type: 1,
-        signers: vec![signer.cert().to_vec()],
-        valid_from: SystemTime::now() - Duration::from_secs(60),
-        valid_to: SystemTime::now() + Duration::from_secs(86_400),
-        picture_type: "PNG".into(),
         picture: b"\x89PNG\r\n\x1a\n red".to_vec(),
         size_mm: (42, 42),
+        ..court_seal_spec("4206000000001", &signer)
     };
     let seal = make_seal(&spec, &maker).unwrap();
     let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "F1/D1").unwrap();

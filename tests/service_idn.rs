@@ -94,10 +94,7 @@ async fn a_chinese_mailbox_goes_through_postfix_with_smtputf8() {
     .await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
-    let tag = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let tag = unique_tag();
     let address = format!("王五{tag}@parties.test");
     let ordered = serve_one(
         &court,

@@ -234,10 +234,7 @@ async fn through_postfix_a_dsn_makes_service_effective_a_bounce_dead_letters_and
     let w = postfix_world(key).await;
     let document = w.sealed_document().await;
     let mut court = w.service("court-xiangyang-cms").await;
-    let tag = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let tag = unique_tag();
     // A sub-address with '+' (xtext-encoded once in ORCPT, RFC 3461 §4.2): the DSN's
     // Original-Recipient must name this very address for the report to count.
     let reached_address = format!("zhang+court{tag}@parties.test");

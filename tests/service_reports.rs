@@ -495,10 +495,7 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     let mut clerk = w.service("clerk-c0001").await;
-    let tag = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let tag = unique_tag();
     let address = format!("wangwu{tag}@parties.test");
     let ordered = serve_one(
         &court,

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::Succeeds;
 use common::pdf::{pyhanko, seal_with, trust};
 use ecenter_pdfseal::{Placement, verify_pdf};
 use ecenter_seal::{CheckStatus, Indication};
@@ -132,7 +133,7 @@ fn certified_with(pki: &Path, dir: &Path, permission: &str, extra: &[&str]) -> V
     let plain = dir.join("form.pdf");
     std::fs::write(&plain, form_pdf()).unwrap();
     let out = dir.join(format!("certified-{permission}.pdf"));
-    let status = Command::new("python3")
+    Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/python/pyhanko_tools.py"
@@ -145,13 +146,7 @@ fn certified_with(pki: &Path, dir: &Path, permission: &str, extra: &[&str]) -> V
         .arg(pki.join("seal-ca.pem"))
         .args(["--certify", permission])
         .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+        .succeeds();
     std::fs::read(out).unwrap()
 }
 

@@ -13,6 +13,43 @@ use tonic::transport::Channel;
 
 pub const LAWYER: &str = "urn:ecenter:lawyer:14201202010000001";
 
+/// How a benchmark binary was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A test lister (`--list`, as nextest asks): there are no unit tests here; do nothing.
+    List,
+    /// `cargo bench` (it passes `--bench`): the full run.
+    Full,
+    /// Anything else (`cargo test --all-targets`): a quick smoke run.
+    Smoke,
+}
+
+/// The mode of this process, from its arguments.
+pub fn mode() -> Mode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        Mode::List
+    } else if args.iter().any(|a| a == "--bench") {
+        Mode::Full
+    } else {
+        Mode::Smoke
+    }
+}
+
+/// A scratch directory for a benchmark's hubs in the current directory (`.bench-…`: on the
+/// project's disk, not a tmpfs), removed when dropped; and a multi-threaded runtime.
+pub fn scratch_and_runtime() -> (tempfile::TempDir, tokio::runtime::Runtime) {
+    let dir = tempfile::Builder::new()
+        .prefix(".bench-")
+        .tempdir_in(".")
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (dir, rt)
+}
+
 pub fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: a real hub on 127.0.0.1:0 and a real tonic client.
 #![allow(dead_code)]
 
+use tonic::codegen::{Body as HttpBody, Bytes, StdError};
+
 pub mod court;
 pub mod efile;
 pub mod judgments;
@@ -195,6 +197,26 @@ pub async fn court_seal(
     court
 }
 
+/// VerifyOfd on `ofd` sent as content, which must PASS: the report.
+pub async fn ofd_passes(
+    seals: &mut ecenter_proto::v1::seal_service_client::SealServiceClient<Channel>,
+    ofd: Vec<u8>,
+) -> pb::VerifyOfdResponse {
+    let report = seals
+        .verify_ofd(pb::VerifyOfdRequest {
+            document: Some(pb::verify_ofd_request::Document::Content(ofd)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        report.indication,
+        pb::Indication::Passed as i32,
+        "{report:#?}"
+    );
+    report
+}
+
 pub async fn client(addr: SocketAddr, identity: &str) -> Client {
     FilingServiceClient::with_interceptor(channel(addr).await, As::new(identity))
         .max_decoding_message_size(8 * 1024 * 1024)
@@ -322,17 +344,28 @@ pub fn messages(
     out
 }
 
+/// What a generated client can call over: a development channel with its identity interceptor
+/// ([`Client`]) or an mTLS channel ([`tls_client`]) — tonic's own bounds on a client's transport.
+pub trait Transport:
+    tonic::client::GrpcService<tonic::body::Body, Error: Into<StdError>, ResponseBody: Answer>
+{
+}
+
+impl<T> Transport for T where
+    T: tonic::client::GrpcService<tonic::body::Body, Error: Into<StdError>, ResponseBody: Answer>
+{
+}
+
+/// The body of a transport's answers, as a generated client reads it.
+pub trait Answer: HttpBody<Data = Bytes, Error: Into<StdError> + Send> + Send + 'static {}
+
+impl<B> Answer for B where B: HttpBody<Data = Bytes, Error: Into<StdError> + Send> + Send + 'static {}
+
 /// Submits the given messages as one client stream (over a development or an mTLS channel).
-pub async fn submit_messages<T>(
+pub async fn submit_messages<T: Transport>(
     client: &mut FilingServiceClient<T>,
     msgs: Vec<pb::SubmitFilingRequest>,
-) -> Result<pb::SubmitFilingResponse, Status>
-where
-    T: tonic::client::GrpcService<tonic::body::Body>,
-    T::Error: Into<tonic::codegen::StdError>,
-    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
-    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
-{
+) -> Result<pb::SubmitFilingResponse, Status> {
     client
         .submit_filing(tokio_stream::iter(msgs))
         .await
@@ -340,19 +373,13 @@ where
 }
 
 /// Submits named documents in 256 KiB chunks.
-pub async fn submit<T>(
+pub async fn submit<T: Transport>(
     client: &mut FilingServiceClient<T>,
     request_id: &str,
     case_number: &str,
     kind: &str,
     docs: &[(&str, &[u8])],
-) -> Result<pb::SubmitFilingResponse, Status>
-where
-    T: tonic::client::GrpcService<tonic::body::Body>,
-    T::Error: Into<tonic::codegen::StdError>,
-    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
-    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
-{
+) -> Result<pb::SubmitFilingResponse, Status> {
     let h = header(request_id, case_number, kind, docs);
     let bodies: Vec<&[u8]> = docs.iter().map(|(_, d)| *d).collect();
     submit_messages(client, messages(h, &bodies, 256 * 1024)).await
@@ -360,34 +387,22 @@ where
 
 /// Files `doc` as evidence (证据材料, `e.pdf`) in CASE and returns the receipt (the submission
 /// must succeed).
-pub async fn file_evidence<T>(
+pub async fn file_evidence<T: Transport>(
     client: &mut FilingServiceClient<T>,
     request_id: &str,
     doc: &[u8],
-) -> pb::Receipt
-where
-    T: tonic::client::GrpcService<tonic::body::Body>,
-    T::Error: Into<tonic::codegen::StdError>,
-    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
-    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
-{
+) -> pb::Receipt {
     let response = submit(client, request_id, CASE, "证据材料", &[("e.pdf", doc)]).await;
     response.unwrap().receipt.unwrap()
 }
 
 /// Files `docs` as one filing of `kind` in CASE and returns its filing id (the submission must succeed).
-pub async fn file_documents<T>(
+pub async fn file_documents<T: Transport>(
     client: &mut FilingServiceClient<T>,
     request_id: &str,
     kind: &str,
     docs: &[(&str, &[u8])],
-) -> String
-where
-    T: tonic::client::GrpcService<tonic::body::Body>,
-    T::Error: Into<tonic::codegen::StdError>,
-    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
-    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
-{
+) -> String {
     let h = header(request_id, CASE, kind, docs);
     let bodies: Vec<&[u8]> = docs.iter().map(|(_, d)| *d).collect();
     client
@@ -401,17 +416,11 @@ where
 }
 
 /// Downloads a document whole.
-pub async fn download<T>(
+pub async fn download<T: Transport>(
     client: &mut FilingServiceClient<T>,
     filing_id: &str,
     document_id: &str,
-) -> Result<Vec<u8>, Status>
-where
-    T: tonic::client::GrpcService<tonic::body::Body>,
-    T::Error: Into<tonic::codegen::StdError>,
-    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
-    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
-{
+) -> Result<Vec<u8>, Status> {
     let mut stream = client
         .download_document(pb::DownloadDocumentRequest {
             filing_id: filing_id.into(),

@@ -466,6 +466,15 @@ pub fn postfix_is_up() {
     );
 }
 
+/// A number no other run of the tests uses (nanoseconds since the epoch): for addresses at the
+/// shared Postfix, whose maildirs outlive a test.
+pub fn unique_tag() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
 /// Waits up to a minute until recipient R1 of `order_id` is `done`, and returns its status.
 pub async fn wait_for(
     court: &ServiceOfProcessClient<Channel>,

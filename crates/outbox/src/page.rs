@@ -91,31 +91,55 @@ fn secure_headers(h: &mut HeaderMap) {
     );
 }
 
-/// A link that cannot be honoured, with whom to ask: the court that served and its contact.
-fn link_refused(e: &LinkError, court: &str, contact: &str) -> Response {
+/// Which kind of link was refused: the words differ, since a notice of filing is not service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkKind {
+    /// A recipient's link from a service notice (`/s/…`).
+    Service,
+    /// A link to a filing's status from a notice of filing (`/f/…`).
+    FilingStatus,
+}
+
+impl LinkKind {
+    /// (the link, the notice it came in, the court to ask) in Chinese.
+    fn words(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            LinkKind::Service => ("送达链接", "送达通知", "送达法院"),
+            LinkKind::FilingStatus => ("立案状态链接", "立案通知", "法院"),
+        }
+    }
+}
+
+/// A link that cannot be honoured, with whom to ask: the court and its contact.
+fn link_refused(e: &LinkError, kind: LinkKind, court: &str, contact: &str) -> Response {
+    let (link, notice, asked) = kind.words();
     let ask = format!(
-        "<p>送达法院：{}；联系方式：{}。</p>",
+        "<p>{asked}：{}；联系方式：{}。</p>",
         escape(court),
         escape(contact)
     );
+    let expired = match kind {
+        LinkKind::Service => format!("请联系{asked}，申请重新发送{link}。"),
+        LinkKind::FilingStatus => "请用 efile status 查看该件材料的最新状态，或联系法院。".into(),
+    };
     match e {
         LinkError::Expired => html(
             StatusCode::GONE,
             "链接已过期",
-            &format!("<p>此送达链接已过有效期。请联系送达法院，申请重新发送送达链接。</p>{ask}"),
+            &format!("<p>此{link}已过有效期。{expired}</p>{ask}"),
         ),
         LinkError::Forged => html(
             StatusCode::FORBIDDEN,
             "链接无效",
             &format!(
-                "<p>此链接不是法院签发的，或已被改动。请从您收到的送达通知中重新打开链接；如仍无法打开，请联系送达法院。</p>{ask}"
+                "<p>此链接不是法院签发的，或已被改动。请从您收到的{notice}中重新打开链接；如仍无法打开，请联系{asked}。</p>{ask}"
             ),
         ),
         LinkError::Malformed => html(
             StatusCode::BAD_REQUEST,
             "链接不完整",
             &format!(
-                "<p>此链接不完整或已损坏（可能在复制时被截断）。请从您收到的送达通知中重新打开完整的链接。</p>{ask}"
+                "<p>此链接不完整或已损坏（可能在复制时被截断）。请从您收到的{notice}中重新打开完整的链接。</p>{ask}"
             ),
         ),
     }
@@ -210,7 +234,7 @@ impl<S: EventStore> Page<S> {
             .context
             .links
             .verify(token, now)
-            .map_err(|e| Box::new(self.refused(&e)))?;
+            .map_err(|e| Box::new(self.refused(&e, LinkKind::Service)))?;
         let service = self
             .store
             .recipient_service(&claims.service_id, &claims.recipient_id)
@@ -221,13 +245,15 @@ impl<S: EventStore> Page<S> {
             .map_err(|e| Box::new(unavailable(e)))?;
         match (order, service) {
             (Some(o), Some(s)) if s.link_nonces.contains(&claims.nonce) => Ok((o, s, claims.nonce)),
-            _ => Err(Box::new(self.refused(&LinkError::Forged))),
+            _ => Err(Box::new(
+                self.refused(&LinkError::Forged, LinkKind::Service),
+            )),
         }
     }
 
-    fn refused(&self, e: &LinkError) -> Response {
+    fn refused(&self, e: &LinkError, kind: LinkKind) -> Response {
         let config = &self.context.config;
-        link_refused(e, &config.court, &config.contact)
+        link_refused(e, kind, &config.court, &config.contact)
     }
 
     fn nonce(&self) -> String {

@@ -7,6 +7,10 @@ use ecenter_seal::*;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+mod support;
+use rustls_pki_types::pem::PemObject;
+use support::{holder, pem_der};
+
 const DAY: Duration = Duration::from_secs(86_400);
 
 struct Fixture {
@@ -16,24 +20,6 @@ struct Fixture {
     lawyer: KeyHolder,
     trust: TrustStores,
     seal: Vec<u8>,
-}
-
-use rustls_pki_types::pem::PemObject;
-
-fn pem_der(path: &Path) -> Vec<u8> {
-    use rustls_pki_types::CertificateDer;
-    CertificateDer::from_pem_file(path)
-        .unwrap()
-        .as_ref()
-        .to_vec()
-}
-
-fn holder(dir: &Path, stem: &str) -> KeyHolder {
-    KeyHolder::from_pem(
-        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
-        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
-    )
-    .unwrap()
 }
 
 fn trust_of(dir: &Path) -> TrustStores {

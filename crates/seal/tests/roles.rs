@@ -4,27 +4,14 @@
 use der::Encode;
 use der::asn1::ObjectIdentifier;
 use ecenter_seal::*;
-use rustls_pki_types::pem::PemObject;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+mod support;
+use support::{holder, pem_der};
+
 const DAY: Duration = Duration::from_secs(86_400);
 const DOC: &[u8] = "（2026）鄂06民初7号 民事判决书".as_bytes();
-
-fn pem_der(path: &Path) -> Vec<u8> {
-    rustls_pki_types::CertificateDer::from_pem_file(path)
-        .unwrap()
-        .as_ref()
-        .to_vec()
-}
-
-fn holder(dir: &Path, stem: &str) -> KeyHolder {
-    KeyHolder::from_pem(
-        &std::fs::read(dir.join(format!("{stem}.pem"))).unwrap(),
-        &std::fs::read(dir.join(format!("{stem}.key"))).unwrap(),
-    )
-    .unwrap()
-}
 
 fn trust_of(dir: &Path) -> TrustStores {
     TrustStores {

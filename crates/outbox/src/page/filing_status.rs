@@ -3,7 +3,7 @@
 //! in that notice. The page shows the filing as it stands now — state, case number, each
 //! document's decision and the court's reason — and records nothing: it serves no document.
 
-use super::{Page, beijing, escape, html, unavailable};
+use super::{LinkKind, Page, beijing, escape, html, unavailable};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -44,7 +44,7 @@ pub(super) async fn filing_status<S: EventStore>(
         .map_or(0, |d| d.as_secs());
     let claims = match page.context.links.verify(&token, now) {
         Ok(c) => c,
-        Err(e) => return page.refused(&e),
+        Err(e) => return page.refused(&e, LinkKind::FilingStatus),
     };
     let notice = match page.store.filing_notice(&claims.service_id) {
         Ok(n) => n,
@@ -55,11 +55,11 @@ pub(super) async fn filing_status<S: EventStore>(
             && !n.link_nonce.is_empty()
             && n.link_nonce == claims.nonce
     }) else {
-        return page.refused(&LinkError::Forged);
+        return page.refused(&LinkError::Forged, LinkKind::FilingStatus);
     };
     let filing = match page.store.filing(&notice.filing_id) {
         Ok(Some(f)) => f,
-        Ok(None) => return page.refused(&LinkError::Forged),
+        Ok(None) => return page.refused(&LinkError::Forged, LinkKind::FilingStatus),
         Err(e) => return unavailable(e),
     };
     let rows: String = filing
