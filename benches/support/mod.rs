@@ -113,10 +113,23 @@ pub async fn load(
     size: usize,
     tag: &str,
 ) -> (Duration, Histogram<u64>) {
+    load_on(&[addr], clients, total, size, tag).await
+}
+
+/// [`load`] spread over several hubs: connection `i` goes to `addrs[i % addrs.len()]`, as a
+/// round-robin load balancer would place them.
+pub async fn load_on(
+    addrs: &[SocketAddr],
+    clients: usize,
+    total: usize,
+    size: usize,
+    tag: &str,
+) -> (Duration, Histogram<u64>) {
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for i in 0..clients {
+        let addr = addrs[i % addrs.len()];
         let next = next.clone();
         let tag = tag.to_string();
         tasks.push(tokio::spawn(async move {

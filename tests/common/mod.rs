@@ -7,6 +7,7 @@ pub mod court;
 pub mod efile;
 pub mod judgments;
 pub mod pdf;
+pub mod postgres;
 pub mod seal_setup;
 pub mod service;
 pub mod smsc;
@@ -75,6 +76,7 @@ impl TestHub {
         let mut config = Config {
             dev_mode: true,
             data_dir: data_dir.to_path_buf(),
+            store: store_under_test(data_dir),
             ..Config::default()
         };
         adjust(&mut config);
@@ -702,5 +704,17 @@ impl Daemon {
     pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The store a test hub gets: sled, or PostgreSQL under `ECENTER_TEST_STORE=postgres` (the
+/// README's test command runs the service suite a second time so), one database per data directory.
+pub fn store_under_test(data_dir: &Path) -> ecenter_server::config::StoreConfig {
+    match std::env::var("ECENTER_TEST_STORE").as_deref() {
+        Ok("postgres") => {
+            ecenter_server::config::StoreConfig::Postgres(postgres::database_for(data_dir).1)
+        }
+        Ok("sled") | Err(_) => ecenter_server::config::StoreConfig::Sled,
+        Ok(other) => panic!("ECENTER_TEST_STORE={other}: sled or postgres"),
     }
 }

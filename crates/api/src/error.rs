@@ -257,6 +257,12 @@ fn store(e: StoreError) -> Status {
             tracing::error!(%reason, "flush of the event log failed");
             Status::unavailable(e.to_string())
         }
+        StoreError::Postgres(ref reason) => {
+            tracing::error!(%reason, "PostgreSQL, the log of record, failed");
+            Status::unavailable(
+                "the hub could not reach its database; nothing was recorded, retry later with the same request id",
+            )
+        }
         StoreError::Chain(c) => {
             tracing::error!(error = %c, "event log does not verify");
             Status::data_loss(c.to_string())

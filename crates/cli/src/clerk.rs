@@ -191,8 +191,14 @@ struct VerifyLogArgs {
     #[arg(long, requires = "tsa_trust")]
     intermediate: Vec<PathBuf>,
     /// A running hub, e.g. 127.0.0.1:50051: its entries are read over mutual TLS.
-    #[arg(long, requires_all = ["ca", "cert", "key"])]
+    #[arg(long, requires_all = ["ca", "cert", "key"], conflicts_with = "postgres")]
     hub: Option<String>,
+    /// The log of several hubs in PostgreSQL (a libpq URL): read directly, nothing written.
+    #[arg(long, conflicts_with = "data_dir")]
+    postgres: Option<String>,
+    /// PEM file of the CA of the database's certificate, with --postgres.
+    #[arg(long, requires = "postgres")]
+    postgres_ca: Option<PathBuf>,
     /// The CA (PEM) the hub's certificate chains to.
     #[arg(long)]
     ca: Option<PathBuf>,
@@ -611,8 +617,20 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
         cert,
         key,
         server_name,
+        postgres,
+        postgres_ca,
         json,
     } = a;
+    if let Some(url) = postgres {
+        let config = ecenter_store::PostgresConfig {
+            url,
+            ca_file: postgres_ca,
+        };
+        return Ok(report_walk(
+            &crate::log_audit::walk_postgres(&config)?,
+            json,
+        ));
+    }
     let walk = match (data_dir, hub) {
         (Some(data_dir), None) => walk_offline(&Offline {
             data_dir,

@@ -355,3 +355,37 @@ pub async fn scrub(channel: ecenter_client::hub::HubChannel, json: bool) -> Resu
     }
     Ok(report.damaged.is_empty())
 }
+
+/// Walks the log of several hubs in PostgreSQL (`clerk verify-log --postgres URL`): every entry
+/// checked as the hub checks its own, and the head row the hubs continue from compared with the
+/// last entry. The signed checkpoints are in each hub's data directory.
+pub fn walk_postgres(config: &ecenter_store::PostgresConfig) -> Result<LogWalk> {
+    let found = ecenter_store::postgres::verify_postgres_log(config)
+        .context("reading the log in PostgreSQL")?;
+    let mut broken = found.broken.map(|c| (c.seq, c.reason));
+    let (row, last) = (found.recorded_head, found.head);
+    if broken.is_none() && (row.seq != last.seq || row.hash != last.hash) {
+        broken = Some((
+            row.seq,
+            format!(
+                "the head row names entry {} with hash {} but the log ends at entry {} with hash {}",
+                row.seq,
+                hex::encode(row.hash),
+                last.seq,
+                hex::encode(last.hash)
+            ),
+        ));
+    }
+    Ok(LogWalk {
+        entries: found.entries,
+        head_seq: last.seq,
+        head_hash: hex::encode(last.hash),
+        head_time: last.recorded_at,
+        broken,
+        checkpoint: None,
+        checkpoint_problem: None,
+        notes: vec![
+            "the log in PostgreSQL; each hub's signed checkpoints are in its data directory".into(),
+        ],
+    })
+}

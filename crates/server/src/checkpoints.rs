@@ -74,6 +74,17 @@ impl From<CheckpointError> for EvidenceRefused {
     }
 }
 
+/// What the checkpoint files are judged against at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vouching {
+    /// The data directory's log as it stands (sled, or a replica this instance signed before).
+    TheLog,
+    /// A replica a new instance just built from PostgreSQL: this instance never signed any of
+    /// it, so it is judged as a new data directory (PostgreSQL's chain vouches for the entries),
+    /// gets its key, and signs its head at once.
+    ANewReplica,
+}
+
 /// Checks the log against every checkpoint file (see [`crate::checkpoint_policy`]), brings the
 /// files to the best history and readies the signer; a new hub gets its key and a first checkpoint
 /// at once, so that a file emptied later is always noticed.
@@ -83,12 +94,21 @@ pub fn open(
     config: &CheckpointConfig,
     seals: Option<Arc<ecenter_api::seal::SealContext>>,
     pending: Option<&PendingLoss>,
+    vouching: Vouching,
 ) -> Result<Checkpointer, EvidenceRefused> {
     let examined = checkpoint_policy::examine(data_dir, config)?;
     let head = store.head();
     let mut accepted = store.accepted_losses();
     accepted.extend(pending.map(|p| (p.accepted.first, p.accepted.last)));
-    let verdict = examined.judge(&head, |seq| store.entry_hash(seq).ok().flatten(), &accepted)?;
+    let judged = match vouching {
+        Vouching::TheLog => head,
+        Vouching::ANewReplica => ChainHead::empty(),
+    };
+    let verdict = examined.judge(
+        &judged,
+        |seq| store.entry_hash(seq).ok().flatten(),
+        &accepted,
+    )?;
     checkpoint_policy::reconcile(&examined, &verdict)?;
     if let Some(cp) = &verdict.newest {
         tracing::info!(

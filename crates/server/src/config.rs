@@ -16,6 +16,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the log and the documents live.
     pub data_dir: PathBuf,
+    /// Where the log of record is kept (`[store]`): sled in `data_dir` (one hub), or PostgreSQL
+    /// shared by several hubs, each keeping its read models in `data_dir`.
+    pub store: StoreConfig,
     /// Serve without TLS. Only allowed on loopback, and only when asked for.
     pub dev_mode: bool,
     /// Seconds a stop waits for requests in flight before the process exits without them
@@ -56,6 +59,7 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:50051".parse().expect("constant address"),
             data_dir: PathBuf::from("ecenter-data"),
+            store: StoreConfig::Sled,
             dev_mode: false,
             stop_grace_secs: 30,
             tls: None,
@@ -73,6 +77,19 @@ impl Default for Config {
             accept_loss: None,
         }
     }
+}
+
+/// `[store]`: which log of record the hub keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "backend", rename_all = "lowercase")]
+pub enum StoreConfig {
+    /// `backend = "sled"` (the default): the log and read models in `data_dir`, for one court on one
+    /// machine.
+    #[default]
+    Sled,
+    /// `backend = "postgres"` with `url` (and `ca_file`): the log in PostgreSQL, shared by every hub
+    /// configured with it; `data_dir` keeps this hub's replica of the read models.
+    Postgres(ecenter_store::PostgresConfig),
 }
 
 /// Filing limits as configured.
@@ -291,6 +308,31 @@ fn resolve_paths(key: &str, value: &mut toml::Value, base: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_store_is_sled_unless_postgres_is_named_with_its_url() {
+        assert_eq!(Config::from_toml("").unwrap().store, StoreConfig::Sled);
+        let c = Config::from_toml(
+            "[store]\nbackend = \"postgres\"\nurl = \"host=db1,db2 target_session_attrs=read-write\"\n",
+        )
+        .unwrap();
+        let StoreConfig::Postgres(pg) = c.store else {
+            panic!("postgres expected")
+        };
+        assert_eq!(pg.url, "host=db1,db2 target_session_attrs=read-write");
+        assert_eq!(pg.ca_file, None);
+        for (text, says) in [
+            ("[store]\nbackend = \"postgres\"\n", "missing field `url`"),
+            ("[store]\nbackend = \"mysql\"\n", "unknown variant `mysql`"),
+            (
+                "[store]\nbackend = \"postgres\"\nurl = \"x\"\nuser = \"y\"\n",
+                "unknown field `user`",
+            ),
+        ] {
+            let err = Config::from_toml(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults() {

@@ -153,18 +153,37 @@ impl Hub {
             ));
         }
         writable(&config.data_dir)?;
+        let vouching = match &config.store {
+            config::StoreConfig::Postgres(_) if !config.data_dir.join("log").is_dir() => {
+                checkpoints::Vouching::ANewReplica
+            }
+            _ => checkpoints::Vouching::TheLog,
+        };
+        if let config::StoreConfig::Postgres(pg) = &config.store
+            && vouching == checkpoints::Vouching::TheLog
+        {
+            // The checkpoints below are judged against this hub's replica: bring it up to
+            // PostgreSQL's head first. A new instance (no replica yet) is judged as a new data
+            // directory: it makes its checkpoint key and builds its replica when the store opens.
+            let replica = SledStore::open_replicated(&config.data_dir, pg)?;
+            replica.close_blocking()?;
+        }
         let pending = checkpoint_policy::precheck(
             &config.data_dir,
             &config.checkpoints,
             config.accept_loss.as_ref(),
         )?;
-        let store = Arc::new(SledStore::open(&config.data_dir)?);
+        let store = Arc::new(match &config.store {
+            config::StoreConfig::Sled => SledStore::open(&config.data_dir)?,
+            config::StoreConfig::Postgres(pg) => SledStore::open_replicated(&config.data_dir, pg)?,
+        });
         let checkpointer = checkpoints::open(
             &store,
             &config.data_dir,
             &config.checkpoints,
             seals.clone(),
             pending.as_ref(),
+            vouching,
         )?;
         // After a loss, documents only lost entries named are what is left of them: kept aside.
         let orphans_to = pending

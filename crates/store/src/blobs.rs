@@ -181,6 +181,41 @@ impl BlobStore {
             .insert(damage.to_string())
     }
 
+    /// Puts a blob copied from elsewhere (another hub's, through PostgreSQL) in place: `fill`
+    /// writes it to a temporary file, which goes in place only when its SHA-256 is `sha256`.
+    /// Durable after the next [`BlobStore::sync`].
+    pub(crate) fn put_verified(
+        &self,
+        sha256: &str,
+        fill: impl FnOnce(&mut File) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}-copy-{n}", std::process::id()));
+        let result = File::create(&tmp)
+            .map_err(StoreError::from)
+            .and_then(|mut file| fill(&mut file))
+            .and_then(|()| {
+                let got = hash_file(&tmp)?;
+                if got != sha256 {
+                    return Err(StoreError::Database(format!(
+                        "the copy of document {sha256} hashes to {got}: not put in place"
+                    )));
+                }
+                let dest = self.path(sha256);
+                fs::create_dir_all(dest.parent().expect("blob path has a parent"))?;
+                fs::rename(&tmp, &dest)?;
+                self.committed.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            });
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
     /// Recomputes a blob's hash, for audits and tests.
     pub fn verify(&self, sha256: &str) -> Result<bool, StoreError> {
         Ok(hash_file(&self.path(sha256))? == sha256)
@@ -193,6 +228,15 @@ pub fn hex_digests(text: &[u8]) -> impl Iterator<Item = &str> {
     text.split(move |b| !hex(b))
         .filter(|run| run.len() == 64)
         .filter_map(|run| std::str::from_utf8(run).ok())
+}
+
+/// The documents (64-hex names) entry bodies name, each once, in order.
+pub(crate) fn named_documents<'a>(bodies: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for body in bodies {
+        seen.extend(hex_digests(body).map(str::to_string));
+    }
+    seen.into_iter().collect()
 }
 
 fn hash_file(path: &Path) -> Result<String, StoreError> {

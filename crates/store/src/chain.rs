@@ -180,6 +180,11 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// Goes on from `head`, an end already verified.
+    pub fn resume(head: ChainHead) -> Self {
+        ChainVerifier { head }
+    }
+
     /// Checks the next entry in order: its own hash, no gap, and the link to the previous one.
     pub fn push(&mut self, key: &[u8], value: &[u8]) -> Result<StoredEntry, ChainError> {
         let entry = decode_entry(key, value)?;

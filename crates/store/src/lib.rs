@@ -11,6 +11,7 @@ pub mod audit;
 pub mod blobs;
 pub mod chain;
 pub mod checkpoint;
+pub mod postgres;
 pub(crate) mod sled_store;
 #[cfg(feature = "tamper")]
 pub mod tamper;
@@ -18,6 +19,7 @@ pub mod verified;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
 pub use chain::{ChainError, ChainHead, StoredEntry};
+pub use postgres::{HeadLockStats, PostgresConfig, head_lock_stats};
 pub use sled_store::{SledStore, audit_log, verify_log};
 
 use chrono::{DateTime, Utc};
@@ -45,6 +47,9 @@ pub enum StoreError {
     /// sled reported an error.
     #[error("database error: {0}")]
     Database(String),
+    /// PostgreSQL, the log of record of several hubs, failed or refused (the message says doing what).
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
     /// A flush failed earlier; nothing more is written until the hub restarts and re-verifies.
     #[error(
         "the hub stopped accepting changes after its disk failed to store the event log; nothing more is recorded until an administrator fixes the disk and restarts the hub"

@@ -25,6 +25,7 @@ use writer::*;
 mod projection;
 use projection::*;
 mod notices;
+mod replica;
 
 /// Most requests committed by one flush; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
@@ -246,6 +247,25 @@ impl SledStore {
     /// Opens the store under `data_dir` (sled in `log/`, blobs in `blobs/`), verifies the whole
     /// chain and starts the writer. A log that does not verify is refused, naming the first bad entry.
     pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
+        let (opened, _) = Opened::read(data_dir)?;
+        Ok(opened.start(None)?.0)
+    }
+}
+
+/// A data directory read and verified, its writer not yet started.
+struct Opened {
+    db: sled::Db,
+    trees: Trees,
+    blobs: BlobStore,
+    head: ChainHead,
+    orphans: std::collections::HashSet<String>,
+    losses: Vec<(u64, u64)>,
+}
+
+impl Opened {
+    /// Opens sled and the blobs under `data_dir` and verifies the whole log; returns it with its
+    /// head.
+    fn read(data_dir: &Path) -> Result<(Opened, ChainHead), StoreError> {
         std::fs::create_dir_all(data_dir)?;
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
         set_aside_partial_snapshots(data_dir)?;
@@ -266,39 +286,62 @@ impl SledStore {
         }
         let head = verifier.head();
         tracing::info!(seq = head.seq, hash = %hex::encode(head.hash), "event log verified");
-        let (head_tx, head_rx) = watch::channel(head);
+        let opened = Opened {
+            db,
+            trees,
+            blobs,
+            head,
+            orphans,
+            losses,
+        };
+        Ok((opened, head))
+    }
+
+    /// Starts the writer (a replica of `upstream` when given); returns the store and the writer's
+    /// queue.
+    fn start(
+        self,
+        upstream: Option<replica::Upstreamed>,
+    ) -> Result<(SledStore, mpsc::WeakUnboundedSender<Job>), StoreError> {
+        let (head_tx, head_rx) = watch::channel(self.head);
         let (failure_tx, failure_rx) = watch::channel(None);
         let (tx, rx) = mpsc::unbounded_channel();
-        let layout = writer::TreeLayout::open(&db)?;
+        let layout = writer::TreeLayout::open(&self.db)?;
         let writer = Writer {
-            db,
-            trees: trees.clone(),
+            db: self.db,
+            trees: self.trees.clone(),
             layout,
-            next_seq: head.seq + 1,
-            prev: head.hash,
+            next_seq: self.head.seq + 1,
+            prev: self.head.hash,
             head_tx,
             failure_tx,
             poisoned: false,
-            blobs: blobs.clone(),
+            blobs: self.blobs.clone(),
+            last_at: self.head.recorded_at,
+            upstream,
         };
         let handle = std::thread::Builder::new()
             .name("ecenter-log-writer".into())
             .spawn(move || writer.run(rx))?;
-        Ok(SledStore {
+        let weak = tx.downgrade();
+        let store = SledStore {
             inner: Arc::new(Inner {
-                trees,
-                blobs,
+                trees: self.trees,
+                blobs: self.blobs,
                 jobs: Mutex::new(Some(tx)),
-                orphans: Mutex::new(orphans),
-                losses: Mutex::new(losses),
+                orphans: Mutex::new(self.orphans),
+                losses: Mutex::new(self.losses),
                 checkpoint: Mutex::new(None),
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
                 failure: failure_rx,
             }),
-        })
+        };
+        Ok((store, weak))
     }
+}
 
+impl SledStore {
     /// Removes the blobs no log entry named when the store opened: bytes of refused or abandoned
     /// uploads of an earlier run (a crash between placing and recording). Call it once the log is
     /// known to be whole (checked against its checkpoints), never on a log that lost entries.
@@ -320,6 +363,22 @@ impl SledStore {
             "blobs no log entry names (left by refused or interrupted uploads) removed or set aside"
         );
         Ok(removed)
+    }
+
+    /// [`EventLog::close`] for a caller that may block: stops the writer after its last batch and
+    /// says whether everything it acknowledged is durable.
+    pub fn close_blocking(&self) -> Result<(), StoreError> {
+        drop(self.inner.jobs.lock().expect("jobs lock").take());
+        let handle = self.inner.writer.lock().expect("writer lock").take();
+        if let Some(handle) = handle {
+            handle
+                .join()
+                .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
+        }
+        match self.inner.failure.borrow().clone() {
+            Some(reason) => Err(StoreError::FlushFailed(reason)),
+            None => Ok(()),
+        }
     }
 
     /// The entry ranges an operator accepted as lost, as recorded in the log.
@@ -483,18 +542,10 @@ impl EventLog for SledStore {
     }
 
     async fn close(&self) -> Result<(), StoreError> {
-        drop(self.inner.jobs.lock().expect("jobs lock").take());
-        let handle = self.inner.writer.lock().expect("writer lock").take();
-        if let Some(handle) = handle {
-            tokio::task::spawn_blocking(move || handle.join())
-                .await
-                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
-                .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
-        }
-        match self.inner.failure.borrow().clone() {
-            Some(reason) => Err(StoreError::FlushFailed(reason)),
-            None => Ok(()),
-        }
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.close_blocking())
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
     }
 }
 

@@ -14,6 +14,22 @@ pub(super) struct Writer {
     pub(super) failure_tx: watch::Sender<Option<String>>,
     pub(super) poisoned: bool,
     pub(super) blobs: BlobStore,
+    /// The recording time of the last entry (the head's).
+    pub(super) last_at: Option<DateTime<Utc>>,
+    /// PostgreSQL, when it is the log of record and this log is its replica.
+    pub(super) upstream: Option<super::replica::Upstreamed>,
+}
+
+/// Where a request's answer goes.
+type Reply = oneshot::Sender<Result<Vec<Appended>, StoreError>>;
+
+/// One entry ready to write: its place, its stored value and the event the projections read.
+pub(super) struct Prepared {
+    pub(super) seq: u64,
+    pub(super) hash: [u8; 32],
+    pub(super) value: Vec<u8>,
+    pub(super) event: Event,
+    pub(super) at: DateTime<Utc>,
 }
 
 /// The trees of one append transaction: `events` first, then each tree a projection names, once;
@@ -196,54 +212,79 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            let began = self.begin_batch();
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut wrote = false;
             for (decide, reply) in batch {
                 let result = if self.poisoned {
                     Err(StoreError::Poisoned)
+                } else if let Err(why) = &began {
+                    Err(StoreError::Postgres(why.clone()))
                 } else {
                     self.process(decide)
                 };
                 wrote |= matches!(&result, Ok(a) if !a.is_empty());
                 outcomes.push((reply, result));
             }
-            if wrote {
-                if let Err(e) = self
-                    .blobs
-                    .sync()
-                    .and_then(|()| self.db.flush().map_err(StoreError::from))
-                {
-                    tracing::error!(error = %e, "flush of the event log failed; refusing further writes");
-                    self.poisoned = true;
-                    let reason = flush_reason(&e);
-                    self.failure_tx.send_replace(Some(reason.clone()));
-                    for (_, result) in &mut outcomes {
-                        if result.is_ok() {
-                            *result = Err(StoreError::FlushFailed(reason.clone()));
-                        }
-                    }
-                } else {
-                    let at = outcomes.iter().rev().find_map(|(_, r)| {
-                        r.as_ref()
-                            .ok()
-                            .and_then(|a| a.last())
-                            .map(|a| a.recorded_at)
-                    });
-                    self.head_tx.send_replace(ChainHead {
-                        seq: self.next_seq - 1,
-                        hash: self.prev,
-                        recorded_at: at,
-                    });
-                }
+            if began.is_ok() {
+                self.finish_batch(wrote, &mut outcomes);
             }
             for (reply, result) in outcomes {
                 let _ = reply.send(result);
             }
         }
-        if let Err(e) = self.db.flush() {
+        if self.upstream.is_none()
+            && let Err(e) = self.db.flush()
+        {
             tracing::error!(error = %e, "final flush of the event log failed");
             self.failure_tx.send_replace(Some(flush_reason(&e.into())));
         }
+    }
+
+    /// Makes the batch's writes durable (a sled flush, or the PostgreSQL commit) and publishes the
+    /// head; when that fails, every write of the batch is answered with the failure and the log
+    /// refuses writes from then on.
+    fn finish_batch(
+        &mut self,
+        wrote: bool,
+        outcomes: &mut [(Reply, Result<Vec<Appended>, StoreError>)],
+    ) {
+        let durable = if self.upstream.is_some() {
+            self.commit_upstream(wrote)
+        } else if wrote {
+            self.blobs
+                .sync()
+                .and_then(|()| self.db.flush().map(|_| ()).map_err(StoreError::from))
+        } else {
+            return;
+        };
+        if let Err(e) = durable {
+            tracing::error!(error = %e, "the event log could not be made durable; refusing further writes");
+            self.poisoned = true;
+            let reason = flush_reason(&e);
+            self.failure_tx.send_replace(Some(reason.clone()));
+            for (_, result) in outcomes {
+                if result.is_ok() {
+                    *result = Err(StoreError::FlushFailed(reason.clone()));
+                }
+            }
+        } else {
+            self.publish_head();
+        }
+    }
+
+    /// Tells the watchers where the durable log ends, when that moved.
+    pub(super) fn publish_head(&self) {
+        let head = ChainHead {
+            seq: self.next_seq - 1,
+            hash: self.prev,
+            recorded_at: self.last_at,
+        };
+        self.head_tx.send_if_modified(|h| {
+            let moved = h.seq != head.seq || h.hash != head.hash;
+            *h = head;
+            moved
+        });
     }
 
     pub(super) fn process(&mut self, decide: ErasedDecide) -> Result<Vec<Appended>, StoreError> {
@@ -258,24 +299,51 @@ impl Writer {
         let start = first_number(&events, self.next_seq)?;
         let mut prev = self.prev;
         let mut prepared = Vec::with_capacity(events.len());
-        for (i, event) in events.iter().enumerate() {
+        for (i, event) in events.into_iter().enumerate() {
             let seq = start + i as u64;
-            let (hash, value) = encode_entry(seq, &prev, now, event);
-            prepared.push((seq, hash, value, event));
+            let (hash, value) = encode_entry(seq, &prev, now, &event);
+            prepared.push(Prepared {
+                seq,
+                hash,
+                value,
+                event,
+                at: now,
+            });
             prev = hash;
         }
+        self.write_local(&prepared)?;
+        let appended = prepared
+            .iter()
+            .map(|p| Appended {
+                seq: p.seq,
+                hash: p.hash,
+                recorded_at: now,
+            })
+            .collect();
+        if let Some(up) = &mut self.upstream {
+            up.pending.extend(prepared);
+        }
+        Ok(appended)
+    }
+
+    /// Writes `prepared` (which follow the log's end) and every projection of them in one sled
+    /// transaction, and moves the log's end past them.
+    pub(super) fn write_local(&mut self, prepared: &[Prepared]) -> Result<(), StoreError> {
+        let Some(last) = prepared.last() else {
+            return Ok(());
+        };
         let layout = &self.layout;
         let result = layout.handles().as_slice().transaction(|views| {
             let by_projection = layout.views(views);
-            for (seq, hash, value, event) in &prepared {
-                views[0].insert(&entry_key(*seq), value.as_slice())?;
+            for p in prepared {
+                views[0].insert(&entry_key(p.seq), p.value.as_slice())?;
                 let pos = LogPosition {
-                    seq: *seq,
-                    hash: hex::encode(hash),
-                    recorded_at: now,
+                    seq: p.seq,
+                    hash: hex::encode(p.hash),
+                    recorded_at: p.at,
                 };
                 for (projection, trees) in PROJECTIONS.iter().zip(&by_projection) {
-                    projection.apply(event, &pos, trees)?;
+                    projection.apply(&p.event, &pos, trees)?;
                 }
             }
             Ok(())
@@ -285,16 +353,10 @@ impl Writer {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         }
-        self.next_seq = start + prepared.len() as u64;
-        self.prev = prev;
-        Ok(prepared
-            .into_iter()
-            .map(|(seq, hash, _, _)| Appended {
-                seq,
-                hash,
-                recorded_at: now,
-            })
-            .collect())
+        self.next_seq = last.seq + 1;
+        self.prev = last.hash;
+        self.last_at = Some(last.at);
+        Ok(())
     }
 }
 

@@ -1,0 +1,469 @@
+//! PostgreSQL as the log of record, for several hubs sharing one chain.
+//!
+//! Shape: the log (every entry exactly as sled keeps it, `SHA-256(body) || body`) and its head live in
+//! PostgreSQL; each hub keeps its read models in a local sled replica of that log. An append locks the
+//! head row (`SELECT … FOR UPDATE`), brings the replica up to the head, runs the decisions against it,
+//! inserts the new entries, moves the head and commits with `synchronous_commit = on` — one transaction
+//! per batch of requests (group commit per instance). The row lock makes every instance's appends one
+//! linear chain and every decision's reads consistent with the events it records; nothing is
+//! acknowledged before COMMIT returns. Other instances learn of a new head through `LISTEN/NOTIFY`
+//! ([`tail`]) and read the entries by range.
+//!
+//! Errors are [`StoreError::Postgres`], naming what the hub was doing.
+
+use crate::StoreError;
+use crate::chain::ChainHead;
+use rustls_pki_types::pem::PemObject;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, Client, NoTls};
+
+mod blobs;
+mod offline;
+pub(crate) mod tail;
+
+pub use offline::{Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log};
+
+/// `[store]` settings of a hub whose log of record is PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    /// A libpq connection string or URL; several hosts with `target_session_attrs=read-write` reach
+    /// whichever is the primary (`postgresql://hub@db1,db2/ecenter?target_session_attrs=read-write`).
+    /// Never logged: it may hold a password.
+    pub url: String,
+    /// PEM file of the CA that signed the database's certificate (`sslmode=require` or stricter);
+    /// without it, the Web PKI roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Versioned schema changes, applied in order at start-up; the number of a change is its index + 1.
+/// Never edit a released one: add another.
+const MIGRATIONS: &[&str] = &[
+    // 1: the log of record and its head (one row, locked by every append).
+    "CREATE TABLE ecenter_log (
+         seq bigint PRIMARY KEY CHECK (seq > 0),
+         hash bytea NOT NULL CHECK (length(hash) = 32),
+         entry bytea NOT NULL
+     );
+     CREATE TABLE ecenter_head (
+         only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+         seq bigint NOT NULL,
+         hash bytea NOT NULL CHECK (length(hash) = 32)
+     );
+     INSERT INTO ecenter_head (seq, hash) VALUES (0, decode(repeat('00', 32), 'hex'));",
+    // 2: documents, content-addressed, in chunks (written in the transaction of the first entry
+    // that names them).
+    "CREATE TABLE ecenter_blobs (
+         sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+         size bigint NOT NULL CHECK (size >= 0),
+         chunks integer NOT NULL CHECK (chunks >= 0)
+     );
+     CREATE TABLE ecenter_blob_chunks (
+         sha256 text NOT NULL REFERENCES ecenter_blobs,
+         n integer NOT NULL CHECK (n >= 0),
+         data bytea NOT NULL,
+         PRIMARY KEY (sha256, n)
+     );",
+];
+
+/// How long this process's hubs held PostgreSQL's head row, over how many batches and entries
+/// (read by the benchmark: the head lock bounds the appends per second of the whole design).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeadLockStats {
+    /// Batches that locked the head (including catch-ups that wrote nothing).
+    pub batches: u64,
+    /// Entries those batches committed.
+    pub entries: u64,
+    /// Total time the row was held, from the lock to the end of COMMIT or ROLLBACK, in µs.
+    pub held_us: u64,
+}
+
+static LOCK_BATCHES: AtomicU64 = AtomicU64::new(0);
+static LOCK_ENTRIES: AtomicU64 = AtomicU64::new(0);
+static LOCK_HELD_US: AtomicU64 = AtomicU64::new(0);
+
+/// The head lock's use so far in this process.
+pub fn head_lock_stats() -> HeadLockStats {
+    HeadLockStats {
+        batches: LOCK_BATCHES.load(Ordering::Relaxed),
+        entries: LOCK_ENTRIES.load(Ordering::Relaxed),
+        held_us: LOCK_HELD_US.load(Ordering::Relaxed),
+    }
+}
+
+/// The channel a committed append is announced on; the payload is the new head's `seq`.
+pub(crate) const HEAD_CHANNEL: &str = "ecenter_head";
+
+fn pg(doing: &str) -> impl Fn(tokio_postgres::Error) -> StoreError + '_ {
+    move |e| StoreError::Postgres(format!("{doing}: {}", explain(&e)))
+}
+
+/// The server's own message where there is one (it names the table, role or setting).
+fn explain(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// Connects on `rt` (TLS through rustls on ring unless the URL says `sslmode=disable`) and runs
+/// the connection on that runtime.
+pub(crate) fn connect(
+    rt: &tokio::runtime::Runtime,
+    config: &PostgresConfig,
+) -> Result<Client, StoreError> {
+    open_connection(rt, config, None)
+}
+
+/// [`connect`], also handing every notice and notification the server sends to the receiver.
+pub(crate) fn connect_with_messages(
+    rt: &tokio::runtime::Runtime,
+    config: &PostgresConfig,
+) -> Result<(Client, mpsc::UnboundedReceiver<AsyncMessage>), StoreError> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    Ok((open_connection(rt, config, Some(tx))?, rx))
+}
+
+fn open_connection(
+    rt: &tokio::runtime::Runtime,
+    config: &PostgresConfig,
+    messages: Option<mpsc::UnboundedSender<AsyncMessage>>,
+) -> Result<Client, StoreError> {
+    let parsed: tokio_postgres::Config = config
+        .url
+        .parse()
+        .map_err(|e| StoreError::Postgres(format!("[store] url is not a PostgreSQL URL: {e}")))?;
+    let connecting = pg("connecting to PostgreSQL");
+    if parsed.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+        let (client, connection) = rt.block_on(parsed.connect(NoTls)).map_err(connecting)?;
+        rt.spawn(drive(connection, messages));
+        Ok(client)
+    } else {
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(config)?);
+        let (client, connection) = rt.block_on(parsed.connect(tls)).map_err(connecting)?;
+        rt.spawn(drive(connection, messages));
+        Ok(client)
+    }
+}
+
+/// Runs a connection until it ends, handing what the server sends unasked to `messages`.
+async fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    messages: Option<mpsc::UnboundedSender<AsyncMessage>>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(message)) => {
+                if let Some(tx) = &messages {
+                    let _ = tx.send(message);
+                }
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %explain(&e), "connection to PostgreSQL ended");
+                return;
+            }
+            None => return,
+        }
+    }
+}
+
+/// rustls on ring, trusting `ca_file` or else the Web PKI roots.
+fn tls_config(config: &PostgresConfig) -> Result<rustls::ClientConfig, StoreError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &config.ca_file {
+        Some(path) => {
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|e| {
+                    StoreError::Postgres(format!("[store] ca_file {}: {e}", path.display()))
+                })?;
+            for cert in certs {
+                roots.add(cert).map_err(|e| {
+                    StoreError::Postgres(format!("[store] ca_file {}: {e}", path.display()))
+                })?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Postgres(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// Brings the schema to [`MIGRATIONS`]' version, serialised with other starting hubs by an
+/// advisory lock. A database newer than this hub is refused rather than written.
+pub(crate) async fn migrate(client: &mut Client) -> Result<usize, StoreError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(pg("starting the schema check"))?;
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(7065716);
+         CREATE TABLE IF NOT EXISTS ecenter_schema (
+             version integer PRIMARY KEY,
+             applied_at timestamptz NOT NULL DEFAULT now()
+         );",
+    )
+    .await
+    .map_err(pg("creating ecenter_schema"))?;
+    let row = tx
+        .query_one("SELECT coalesce(max(version), 0) FROM ecenter_schema", &[])
+        .await
+        .map_err(pg("reading the schema version"))?;
+    let current = usize::try_from(row.get::<_, i32>(0)).unwrap_or(0);
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::Postgres(format!(
+            "the database's schema is version {current}, newer than this hub's {}: upgrade the hub",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let version = i32::try_from(i + 1).expect("few migrations");
+        tx.batch_execute(sql)
+            .await
+            .map_err(pg("applying a schema change"))?;
+        tx.execute(
+            "INSERT INTO ecenter_schema (version) VALUES ($1)",
+            &[&version],
+        )
+        .await
+        .map_err(pg("recording the schema version"))?;
+        tracing::info!(version, "PostgreSQL schema change applied");
+    }
+    tx.commit().await.map_err(pg("committing the schema"))?;
+    Ok(MIGRATIONS.len())
+}
+
+/// The writer's side of PostgreSQL: one connection on its own runtime, driven from the writer
+/// thread (which is not inside any other runtime).
+pub(crate) struct Upstream {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+    config: PostgresConfig,
+    /// When this batch locked the head.
+    locked_at: Option<Instant>,
+}
+
+/// One entry as PostgreSQL keeps it.
+pub(crate) struct Row {
+    pub(crate) seq: u64,
+    pub(crate) hash: [u8; 32],
+    pub(crate) value: Vec<u8>,
+}
+
+impl Upstream {
+    /// Connects, applies the schema and sets the durability this design relies on.
+    pub(crate) fn open(config: &PostgresConfig) -> Result<Upstream, StoreError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let mut client = connect(&rt, config)?;
+        rt.block_on(migrate(&mut client))?;
+        let mut up = Upstream {
+            rt,
+            client,
+            config: config.clone(),
+            locked_at: None,
+        };
+        up.durable_commits()?;
+        Ok(up)
+    }
+
+    /// Connects without touching the schema: for checks, which never write.
+    pub(crate) fn connect_only(config: &PostgresConfig) -> Result<Upstream, StoreError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let client = connect(&rt, config)?;
+        Ok(Upstream {
+            rt,
+            client,
+            config: config.clone(),
+            locked_at: None,
+        })
+    }
+
+    fn durable_commits(&mut self) -> Result<(), StoreError> {
+        self.rt
+            .block_on(self.client.batch_execute("SET synchronous_commit = on"))
+            .map_err(pg("setting synchronous_commit"))
+    }
+
+    /// A new connection when the last one was lost (a restarted or promoted server); with several
+    /// hosts in the URL it reaches whichever now accepts writes.
+    fn reconnect_if_lost(&mut self) -> Result<(), StoreError> {
+        if !self.client.is_closed() {
+            return Ok(());
+        }
+        tracing::warn!("the connection to PostgreSQL was lost; reconnecting");
+        self.client = connect(&self.rt, &self.config)?;
+        self.durable_commits()
+    }
+
+    /// Starts a batch: begins a transaction and locks the head; returns it.
+    pub(crate) fn lock_head(&mut self) -> Result<ChainHead, StoreError> {
+        self.reconnect_if_lost()?;
+        self.locked_at = Some(Instant::now());
+        self.rt.block_on(async {
+            self.client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(pg("starting an append"))?;
+            let row = self
+                .client
+                .query_one("SELECT seq, hash FROM ecenter_head FOR UPDATE", &[])
+                .await
+                .map_err(pg("locking the chain's head"))?;
+            head_of(row.get(0), row.get(1))
+        })
+    }
+
+    /// The head as committed, without locking it.
+    pub(crate) fn head(&mut self) -> Result<ChainHead, StoreError> {
+        self.rt.block_on(async {
+            let row = self
+                .client
+                .query_one("SELECT seq, hash FROM ecenter_head", &[])
+                .await
+                .map_err(pg("reading the chain's head"))?;
+            head_of(row.get(0), row.get(1))
+        })
+    }
+
+    /// Entries after `after`, at most `limit`, in order.
+    pub(crate) fn rows_after(&mut self, after: u64, limit: usize) -> Result<Vec<Row>, StoreError> {
+        self.rt.block_on(rows_after(&self.client, after, limit))
+    }
+
+    /// The stored hash of entry `seq`, if PostgreSQL has it.
+    pub(crate) fn hash_at(&mut self, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
+        let seq = to_i64(seq)?;
+        self.rt.block_on(async {
+            let row = self
+                .client
+                .query_opt("SELECT hash FROM ecenter_log WHERE seq = $1", &[&seq])
+                .await
+                .map_err(pg("reading an entry's hash"))?;
+            row.map(|r| hash32(r.get(0))).transpose()
+        })
+    }
+
+    /// Inserts `rows`, moves the head to the last one, announces it and commits. Returns once the
+    /// commit is durable (synchronous commit).
+    pub(crate) fn commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        LOCK_ENTRIES.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        let result = self.rt.block_on(async {
+            let insert = self
+                .client
+                .prepare("INSERT INTO ecenter_log (seq, hash, entry) VALUES ($1, $2, $3)")
+                .await
+                .map_err(pg("preparing the append"))?;
+            for row in rows {
+                let seq = to_i64(row.seq)?;
+                self.client
+                    .execute(&insert, &[&seq, &&row.hash[..], &row.value])
+                    .await
+                    .map_err(pg("appending an entry"))?;
+            }
+            if let Some(last) = rows.last() {
+                let seq = to_i64(last.seq)?;
+                self.client
+                    .execute(
+                        "UPDATE ecenter_head SET seq = $1, hash = $2",
+                        &[&seq, &&last.hash[..]],
+                    )
+                    .await
+                    .map_err(pg("moving the chain's head"))?;
+                self.client
+                    .execute(
+                        "SELECT pg_notify($1, $2)",
+                        &[&HEAD_CHANNEL, &seq.to_string()],
+                    )
+                    .await
+                    .map_err(pg("announcing the new head"))?;
+            }
+            self.client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(pg("committing the append"))
+        });
+        self.unlocked();
+        result
+    }
+
+    /// Counts the time the head was held by the batch that just ended.
+    fn unlocked(&mut self) {
+        if let Some(at) = self.locked_at.take() {
+            LOCK_BATCHES.fetch_add(1, Ordering::Relaxed);
+            let us = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
+            LOCK_HELD_US.fetch_add(us, Ordering::Relaxed);
+        }
+    }
+
+    /// Ends a batch that wrote nothing, releasing the head.
+    pub(crate) fn release(&mut self) -> Result<(), StoreError> {
+        let result = self
+            .rt
+            .block_on(self.client.batch_execute("ROLLBACK"))
+            .map_err(pg("releasing the chain's head"));
+        self.unlocked();
+        result
+    }
+}
+
+/// Entries after `after`, at most `limit`, in order.
+pub(crate) async fn rows_after(
+    client: &Client,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<Row>, StoreError> {
+    let after = to_i64(after)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = client
+        .query(
+            "SELECT seq, hash, entry FROM ecenter_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after, &limit],
+        )
+        .await
+        .map_err(pg("reading log entries"))?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Row {
+                seq: u64::try_from(r.get::<_, i64>(0))
+                    .map_err(|e| StoreError::Postgres(format!("a negative seq: {e}")))?,
+                hash: hash32(r.get(1))?,
+                value: r.get(2),
+            })
+        })
+        .collect()
+}
+
+fn head_of(seq: i64, hash: Vec<u8>) -> Result<ChainHead, StoreError> {
+    Ok(ChainHead {
+        seq: u64::try_from(seq)
+            .map_err(|e| StoreError::Postgres(format!("the head's seq is negative: {e}")))?,
+        hash: hash32(hash)?,
+        recorded_at: None,
+    })
+}
+
+fn hash32(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::Postgres(format!("a stored hash of {} bytes", bytes.len())))
+}
+
+fn to_i64(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| StoreError::Postgres(format!("seq {seq} is out of range")))
+}

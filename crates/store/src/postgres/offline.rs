@@ -1,0 +1,226 @@
+//! Work on PostgreSQL's log with no hub running: checking it (`clerk verify-log --postgres`) and
+//! moving a court's sled log into it (`ecenter-admin migrate`).
+
+use super::{Row, Upstream};
+use crate::chain::{ChainHead, ChainVerifier, entry_key};
+use crate::{BlobStore, PostgresConfig, StoreError};
+use std::path::Path;
+
+/// Entries per transaction of a migration (and per page of a check).
+const PAGE: usize = 1000;
+
+/// What a walk of PostgreSQL's log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresWalk {
+    /// Entries that verified.
+    pub entries: u64,
+    /// The last verified entry.
+    pub head: ChainHead,
+    /// The head row, which the hubs continue from.
+    pub recorded_head: ChainHead,
+    /// The first entry that does not verify, and why.
+    pub broken: Option<crate::ChainError>,
+}
+
+/// Walks PostgreSQL's whole log, checking every entry as the hub checks its own (hash, order,
+/// link), and reads the head row the hubs continue from. Writes nothing (not even the schema).
+pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, StoreError> {
+    run_outside_runtime(|| {
+        let mut link = Upstream::connect_only(config)?;
+        let mut verifier = ChainVerifier::default();
+        let mut entries = 0;
+        let mut broken = None;
+        'pages: loop {
+            let rows = link.rows_after(verifier.head().seq, PAGE)?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in rows {
+                let checked = verifier.push(&entry_key(row.seq), &row.value);
+                match checked {
+                    Ok(entry) if entry.hash == row.hash => entries += 1,
+                    Ok(_) => broken = Some(hash_column_differs(row.seq)),
+                    Err(e) => broken = Some(e),
+                }
+                if broken.is_some() {
+                    break 'pages;
+                }
+            }
+        }
+        Ok(PostgresWalk {
+            entries,
+            head: verifier.head(),
+            recorded_head: link.head()?,
+            broken,
+        })
+    })
+}
+
+/// What a migration did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    /// Entries PostgreSQL already held (an interrupted run resumed after them).
+    pub already: u64,
+    /// Entries copied by this run.
+    pub copied: u64,
+    /// Documents copied by this run.
+    pub documents: u64,
+    /// The head both logs now end at.
+    pub head: ChainHead,
+}
+
+/// Copies the sled log of a stopped hub's `data_dir` into PostgreSQL entry by entry — the same
+/// bytes, so the same hashes — with every document its entries name, [`PAGE`] entries per
+/// transaction. PostgreSQL must be empty or hold a prefix of this log (an interrupted run, which
+/// this resumes); anything else is refused before a byte is written. `progress` is told the
+/// entries copied so far and the total.
+pub fn migrate_sled_to_postgres(
+    data_dir: &Path,
+    config: &PostgresConfig,
+    mut progress: impl FnMut(u64, u64) + Send,
+) -> Result<Migrated, StoreError> {
+    run_outside_runtime(|| {
+        let source = SledSource::open(data_dir)?;
+        let mut link = Upstream::open(config)?;
+        let already = link.head()?;
+        source.agrees_at(already)?;
+        let total = source.head.seq;
+        let mut done = Migrated {
+            already: already.seq,
+            copied: 0,
+            documents: 0,
+            head: already,
+        };
+        progress(already.seq, total);
+        while done.head.seq < total {
+            let rows = source.rows_after(done.head.seq, PAGE)?;
+            let locked = link.lock_head()?;
+            if locked != done.head {
+                let _ = link.release();
+                return Err(StoreError::Postgres(format!(
+                    "PostgreSQL's log moved to entry {} while migrating: a hub is writing to it; stop every hub first",
+                    locked.seq
+                )));
+            }
+            done.documents += copy_documents(&mut link, &source.blobs, &rows)?;
+            link.commit(&rows)?;
+            let last = rows.last().expect("a page below the total is not empty");
+            done.copied += rows.len() as u64;
+            done.head = ChainHead {
+                seq: last.seq,
+                hash: last.hash,
+                recorded_at: None,
+            };
+            progress(done.head.seq, total);
+        }
+        Ok(done)
+    })
+}
+
+/// The log and documents of a data directory no hub serves, verified whole before anything moves.
+struct SledSource {
+    events: sled::Tree,
+    blobs: BlobStore,
+    head: ChainHead,
+}
+
+impl SledSource {
+    fn open(data_dir: &Path) -> Result<SledSource, StoreError> {
+        if !data_dir.join("log").is_dir() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "{} holds no event log (no log/ directory)",
+                    data_dir.display()
+                ),
+            )));
+        }
+        let db = crate::sled_store::open_db(&data_dir.join("log"))?;
+        let events = db.open_tree("events")?;
+        let mut verifier = ChainVerifier::default();
+        for item in &events {
+            let (k, v) = item?;
+            verifier.push(&k, &v)?;
+        }
+        Ok(SledSource {
+            events,
+            blobs: BlobStore::open(data_dir.join("blobs"))?,
+            head: verifier.head(),
+        })
+    }
+
+    /// Refuses unless PostgreSQL's log, ending at `there`, is a prefix of this one.
+    fn agrees_at(&self, there: ChainHead) -> Result<(), StoreError> {
+        if there.seq == 0 {
+            return Ok(());
+        }
+        let here = self
+            .events
+            .get(entry_key(there.seq))?
+            .and_then(|v| <[u8; 32]>::try_from(v.get(..32)?).ok());
+        if here == Some(there.hash) {
+            return Ok(());
+        }
+        Err(StoreError::Postgres(format!(
+            "PostgreSQL already holds a log whose entry {} is not this data directory's: it is another court's, or another copy's; migrate into an empty database",
+            there.seq
+        )))
+    }
+
+    fn rows_after(&self, after: u64, limit: usize) -> Result<Vec<Row>, StoreError> {
+        self.events
+            .range(entry_key(after + 1)..)
+            .take(limit)
+            .map(|item| {
+                let (k, v) = item?;
+                let entry = crate::chain::decode_entry(&k, &v)?;
+                Ok(Row {
+                    seq: entry.seq,
+                    hash: entry.hash,
+                    value: v.to_vec(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Puts in PostgreSQL every document `rows` name that it lacks; returns how many.
+fn copy_documents(link: &mut Upstream, blobs: &BlobStore, rows: &[Row]) -> Result<u64, StoreError> {
+    let named: Vec<String> = crate::blobs::named_documents(rows.iter().map(|r| &r.value[32..]))
+        .into_iter()
+        .filter(|d| blobs.path(d).is_file())
+        .collect();
+    let held = link.blobs_held(&named)?;
+    let mut copied = 0;
+    for sha256 in named.iter().filter(|d| !held.contains(*d)) {
+        if !blobs.verify(sha256)? {
+            return Err(StoreError::Postgres(format!(
+                "document {sha256} in the data directory does not hash to its name: restore it before migrating"
+            )));
+        }
+        link.upload_blob(sha256, &blobs.path(sha256))?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+fn hash_column_differs(seq: u64) -> crate::ChainError {
+    crate::ChainError {
+        seq,
+        reason: "its hash column differs from its content's hash".into(),
+    }
+}
+
+/// Runs `f` on a thread of its own: the PostgreSQL client's runtime must not start inside a
+/// caller's.
+fn run_outside_runtime<T: Send>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send,
+) -> Result<T, StoreError> {
+    std::thread::scope(|s| {
+        s.spawn(f).join().unwrap_or_else(|_| {
+            Err(StoreError::Postgres(
+                "the PostgreSQL worker panicked".into(),
+            ))
+        })
+    })
+}

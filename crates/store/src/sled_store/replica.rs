@@ -1,0 +1,260 @@
+//! The sled log as a replica of PostgreSQL's log of record (see [`crate::postgres`]).
+//!
+//! Every batch locks PostgreSQL's head, first brings the replica up to it (entries other instances
+//! appended, each verified against the chain), then runs the batch's decisions against the replica
+//! and commits their entries to PostgreSQL. The replica is never ahead of a commit for long: when a
+//! commit fails, the writer refuses further writes, and at the next start a replica that holds
+//! entries PostgreSQL lacks is set aside and rebuilt from PostgreSQL.
+
+use super::*;
+use crate::chain::ChainVerifier;
+use crate::postgres::{PostgresConfig, Row, Upstream, tail};
+
+/// Entries read from PostgreSQL per query while catching up.
+const CATCH_UP_PAGE: usize = 1000;
+
+/// The writer's link to PostgreSQL and the entries of the batch not yet committed.
+pub(in crate::sled_store) struct Upstreamed {
+    link: Upstream,
+    pub(super) pending: Vec<Prepared>,
+    /// The head row is locked by this batch's transaction.
+    locked: bool,
+}
+
+impl SledStore {
+    /// Opens a hub whose log of record is PostgreSQL: the sled log under `data_dir` becomes its
+    /// replica, holding the read models. The schema is applied, the replica is checked against
+    /// PostgreSQL (and set aside under `set-aside/` and rebuilt when it holds entries PostgreSQL
+    /// lacks), brought up to PostgreSQL's head, and followed from then on.
+    pub fn open_replicated(
+        data_dir: &Path,
+        config: &PostgresConfig,
+    ) -> Result<SledStore, StoreError> {
+        // The PostgreSQL client runs on runtimes of its own, which must not start inside a caller's.
+        std::thread::scope(|s| {
+            s.spawn(|| open_replicated_here(data_dir, config))
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Postgres("opening the replica panicked".into()))
+                })
+        })
+    }
+}
+
+fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<SledStore, StoreError> {
+    let mut link = Upstream::open(config)?;
+    let (mut opened, head) = Opened::read(data_dir)?;
+    if let Some(why) = diverged(&mut link, head)? {
+        drop(opened);
+        let aside = set_aside_replica(data_dir, &why)?;
+        tracing::warn!(%why, aside = %aside.display(), "the local replica disagrees with PostgreSQL; set aside and rebuilt");
+        (opened, _) = Opened::read(data_dir)?;
+    }
+    let upstream = Upstreamed {
+        link,
+        pending: Vec::new(),
+        locked: false,
+    };
+    let (store, weak) = opened.start(Some(upstream))?;
+    let wake: tail::Wake = Box::new(move || {
+        let jobs = weak.upgrade()?;
+        let (reply, done) = oneshot::channel();
+        jobs.send((Box::new(|_: &dyn ReadView| Ok(Vec::new())), reply))
+            .ok()?;
+        Some(done)
+    });
+    // Reads are current from the start: one catch-up before anyone reads.
+    if let Some(done) = wake() {
+        done.blocking_recv()
+            .map_err(|_| StoreError::ShuttingDown)?
+            .map_err(|e| StoreError::Postgres(format!("catching up with PostgreSQL: {e}")))?;
+    }
+    tracing::info!(
+        seq = store.head().seq,
+        "replica of the PostgreSQL log is current"
+    );
+    tail::spawn(config.clone(), store.subscribe(), wake)?;
+    Ok(store)
+}
+
+/// Why the replica ending at `head` is not a prefix of PostgreSQL's log, if it is not.
+fn diverged(link: &mut Upstream, head: ChainHead) -> Result<Option<String>, StoreError> {
+    if head.seq == 0 {
+        return Ok(None);
+    }
+    let upstream = link.head()?;
+    if upstream.seq < head.seq {
+        return Ok(Some(format!(
+            "the replica ends at entry {} but PostgreSQL's log at {}",
+            head.seq, upstream.seq
+        )));
+    }
+    match link.hash_at(head.seq)? {
+        Some(hash) if hash == head.hash => Ok(None),
+        Some(_) => Ok(Some(format!(
+            "entry {} differs between the replica and PostgreSQL",
+            head.seq
+        ))),
+        None => Ok(Some(format!("PostgreSQL has no entry {}", head.seq))),
+    }
+}
+
+/// Moves the replica's sled directory under `set-aside/` (never deleted: it is evidence of what
+/// this instance wrote) and returns where it went.
+fn set_aside_replica(data_dir: &Path, why: &str) -> Result<std::path::PathBuf, StoreError> {
+    let aside = data_dir.join("set-aside");
+    std::fs::create_dir_all(&aside)?;
+    let to = aside.join(format!(
+        "replica-log.{}",
+        Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+    ));
+    // sled may hold its lock briefly after the last handle is dropped.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::rename(data_dir.join("log"), &to).is_err() {
+        if std::time::Instant::now() >= deadline {
+            return Err(StoreError::Postgres(format!(
+                "{why}; the replica {} could not be set aside",
+                data_dir.join("log").display()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::fs::write(to.with_extension("why.txt"), why)?;
+    Ok(to)
+}
+
+impl Writer {
+    /// Starts a batch. With PostgreSQL: locks the head and brings the replica up to it; the error
+    /// is the reason every request of the batch is refused with (nothing was written).
+    pub(super) fn begin_batch(&mut self) -> Result<(), String> {
+        if self.poisoned || self.upstream.is_none() {
+            return Ok(());
+        }
+        let result = self.lock_and_catch_up();
+        let up = self.upstream.as_mut().expect("checked above");
+        if let Err(e) = result {
+            if up.locked {
+                up.locked = false;
+                let _ = up.link.release();
+            }
+            tracing::warn!(error = %e, "a batch could not start against PostgreSQL");
+            return Err(e.to_string());
+        }
+        Ok(())
+    }
+
+    fn lock_and_catch_up(&mut self) -> Result<(), StoreError> {
+        let up = self.upstream.as_mut().expect("replica");
+        let head = up.link.lock_head()?;
+        up.locked = true;
+        let local = self.next_seq - 1;
+        if head.seq < local || (head.seq == local && head.hash != self.prev) {
+            self.poisoned = true;
+            return Err(StoreError::Postgres(format!(
+                "PostgreSQL's log ends at entry {} but this hub's replica at {local}: another database, or a restore; restart the hub to rebuild its replica",
+                head.seq
+            )));
+        }
+        while self.next_seq - 1 < head.seq {
+            let up = self.upstream.as_mut().expect("replica");
+            let rows = up.link.rows_after(self.next_seq - 1, CATCH_UP_PAGE)?;
+            if rows.is_empty() {
+                return Err(StoreError::Postgres(format!(
+                    "the head names entry {} but the log ends at {}",
+                    head.seq,
+                    self.next_seq - 1
+                )));
+            }
+            let prepared = self.verified(rows)?;
+            self.copy_documents(&prepared)?;
+            self.write_local(&prepared)?;
+        }
+        Ok(())
+    }
+
+    /// Checks rows read from PostgreSQL as the continuation of the replica.
+    fn verified(&self, rows: Vec<Row>) -> Result<Vec<Prepared>, StoreError> {
+        let mut verifier = ChainVerifier::resume(ChainHead {
+            seq: self.next_seq - 1,
+            hash: self.prev,
+            recorded_at: self.last_at,
+        });
+        rows.into_iter()
+            .map(|row| {
+                let entry = verifier.push(&entry_key(row.seq), &row.value)?;
+                if entry.hash != row.hash {
+                    return Err(StoreError::Chain(crate::ChainError {
+                        seq: row.seq,
+                        reason: "its hash column differs from its content's hash".into(),
+                    }));
+                }
+                Ok(Prepared {
+                    seq: row.seq,
+                    hash: row.hash,
+                    value: row.value,
+                    event: entry.event,
+                    at: entry.recorded_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends a batch: commits what it wrote (after the documents it names are durable) or
+    /// releases the head.
+    pub(super) fn commit_upstream(&mut self, wrote: bool) -> Result<(), StoreError> {
+        let Some(up) = self.upstream.as_mut() else {
+            return Ok(());
+        };
+        if !up.locked {
+            return Ok(());
+        }
+        up.locked = false;
+        if !wrote && up.pending.is_empty() {
+            return up.link.release();
+        }
+        self.blobs.sync()?;
+        self.store_documents()?;
+        let up = self.upstream.as_mut().expect("replica");
+        let rows: Vec<Row> = up
+            .pending
+            .drain(..)
+            .map(|p| Row {
+                seq: p.seq,
+                hash: p.hash,
+                value: p.value,
+            })
+            .collect();
+        up.link.commit(&rows)
+    }
+
+    /// Puts in PostgreSQL, in this batch's transaction, every document the batch's entries name
+    /// that PostgreSQL does not hold yet.
+    fn store_documents(&mut self) -> Result<(), StoreError> {
+        let up = self.upstream.as_mut().expect("replica");
+        let named: Vec<String> =
+            crate::blobs::named_documents(up.pending.iter().map(|p| &p.value[32..]))
+                .into_iter()
+                .filter(|d| self.blobs.path(d).is_file())
+                .collect();
+        let held = up.link.blobs_held(&named)?;
+        for sha256 in named.iter().filter(|d| !held.contains(*d)) {
+            up.link.upload_blob(sha256, &self.blobs.path(sha256))?;
+        }
+        Ok(())
+    }
+
+    /// Copies from PostgreSQL every document `entries` name that this hub does not have.
+    fn copy_documents(&mut self, entries: &[Prepared]) -> Result<(), StoreError> {
+        let up = self.upstream.as_mut().expect("replica");
+        let missing: Vec<String> =
+            crate::blobs::named_documents(entries.iter().map(|p| &p.value[32..]))
+                .into_iter()
+                .filter(|d| !self.blobs.path(d).is_file())
+                .collect();
+        for sha256 in up.link.blobs_held(&missing)? {
+            self.blobs
+                .put_verified(&sha256, |file| up.link.download_blob(&sha256, file))?;
+        }
+        Ok(())
+    }
+}

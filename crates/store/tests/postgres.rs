@@ -1,0 +1,251 @@
+//! PostgreSQL as the log of record of several hubs, against a real PostgreSQL on loopback
+//! (`tests/postgres/start.sh`; the README's test command starts it). Each test makes a database of
+//! its own. The chain PostgreSQL holds is checked by PostgreSQL's own `sha256()`, not by our code.
+
+use ecenter_domain::Event;
+use ecenter_domain::event::{FilingReceived, ReceivedDocument};
+use ecenter_store::{EventLog, FilingReads, PostgresConfig, ReadView, SledStore, StoreError};
+
+#[path = "../../../tests/common/postgres.rs"]
+mod pg;
+use pg::psql;
+
+/// A fresh, empty database and the settings that reach it.
+fn database() -> (String, PostgresConfig) {
+    pg::database_for(tempfile::tempdir().unwrap().path())
+}
+
+fn filed(id: &str, submitter: &str, request_id: &str) -> Event {
+    filed_document(id, submitter, request_id, &"a".repeat(64), 1)
+}
+
+fn filed_document(id: &str, submitter: &str, request_id: &str, sha256: &str, size: u64) -> Event {
+    Event::FilingReceived(FilingReceived {
+        filing_id: id.into(),
+        request_id: request_id.into(),
+        fingerprint: "x".into(),
+        submitter: submitter.into(),
+        case_number: None,
+        filing_kind: "起诉状".into(),
+        title: "民事起诉状".into(),
+        documents: vec![ReceivedDocument {
+            document_id: "D1".into(),
+            name: "起诉状.pdf".into(),
+            size,
+            media_type: "application/pdf".into(),
+            sha256: sha256.into(),
+        }],
+        corrects_filing_id: None,
+    })
+}
+
+/// Records a filing unless the submitter's request id already made one, deciding on what the
+/// store shows the decision; returns the filing id and whether this call made it.
+async fn submit(store: &SledStore, submitter: &str, request_id: &str) -> (String, bool) {
+    let (submitter, request_id) = (submitter.to_string(), request_id.to_string());
+    let (_, answer) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            if let Some(existing) = view.filing_for_request(&submitter, &request_id)? {
+                return Ok((Vec::new(), (existing, false)));
+            }
+            let id = format!("F{}", view.next_seq());
+            Ok((vec![filed(&id, &submitter, &request_id)], (id, true)))
+        }))
+        .await
+        .unwrap();
+    answer
+}
+
+/// PostgreSQL's own verdict on the chain it holds: every entry's hash is SHA-256 of its body, the
+/// stored prefix, and names the previous entry's hash; sequence numbers have no gap.
+fn chain_verdict(db: &str) -> String {
+    psql(
+        db,
+        "SELECT count(*) || ' ' || bool_and(sha256(substring(entry from 33)) = hash
+                 AND substring(entry from 1 for 32) = hash
+                 AND convert_from(substring(entry from 33), 'UTF8')::json->>'prev'
+                     = coalesce(encode(prev, 'hex'), repeat('0', 64))
+                 AND seq = coalesce(prev_seq, 0) + 1)
+         FROM (SELECT seq, hash, entry, lag(hash) OVER w AS prev, lag(seq) OVER w AS prev_seq
+               FROM ecenter_log WINDOW w AS (ORDER BY seq)) AS chain",
+    )
+}
+
+async fn wait_for_head(store: &SledStore, seq: u64) {
+    let mut head = store.subscribe();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        head.wait_for(|h| h.seq >= seq),
+    )
+    .await
+    .expect("the replica follows PostgreSQL")
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hubs_append_one_chain_and_each_reads_the_others_filings() {
+    let (db, config) = database();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let (store, who) = if i % 2 == 0 {
+            (a.clone(), "甲")
+        } else {
+            (b.clone(), "乙")
+        };
+        tasks.push(tokio::spawn(async move {
+            submit(&store, who, &format!("R{i}")).await
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        let (id, made) = t.await.unwrap();
+        assert!(made);
+        ids.push(id);
+    }
+    // Acknowledged means committed: PostgreSQL has all 40 the moment the last call returned.
+    assert_eq!(chain_verdict(&db), "40 true");
+    wait_for_head(&a, 40).await;
+    wait_for_head(&b, 40).await;
+    assert_eq!(a.head(), b.head());
+    for id in &ids {
+        assert!(a.filing(id).unwrap().is_some(), "{id} on A");
+        assert!(b.filing(id).unwrap().is_some(), "{id} on B");
+    }
+    let stored = psql(
+        &db,
+        "SELECT encode(hash, 'hex') FROM ecenter_log WHERE seq = 40",
+    );
+    assert_eq!(stored, hex::encode(a.head().hash));
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_decision_on_one_hub_sees_what_another_hub_just_recorded() {
+    let (db, config) = database();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    // The same request sent to both hubs at once, twenty times over: one filing each time.
+    for round in 0..20 {
+        let request = format!("same-{round}");
+        let (x, y) = tokio::join!(submit(&a, "律师", &request), submit(&b, "律师", &request));
+        assert_eq!(x.0, y.0, "round {round}: both answers name one filing");
+        assert!(x.1 ^ y.1, "round {round}: exactly one hub recorded it");
+    }
+    assert_eq!(chain_verdict(&db), "20 true");
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_hub_builds_its_replica_from_postgres_and_a_stray_replica_is_set_aside() {
+    let (_, config) = database();
+    let dir_a = tempfile::tempdir().unwrap();
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    for i in 0..5 {
+        submit(&a, "甲", &format!("R{i}")).await;
+    }
+    let head = a.head();
+    a.close().await.unwrap();
+    drop(a);
+
+    // A hub with an empty data directory reads the whole log from PostgreSQL.
+    let dir_c = tempfile::tempdir().unwrap();
+    let c = SledStore::open_replicated(dir_c.path(), &config).unwrap();
+    assert_eq!(c.head(), head);
+    assert!(c.filing("F1").unwrap().is_some());
+    c.close().await.unwrap();
+    drop(c);
+
+    // A's replica against another database: it holds entries that database lacks.
+    let (_, other) = database();
+    let d = SledStore::open_replicated(dir_a.path(), &other).unwrap();
+    assert_eq!(d.head().seq, 0, "rebuilt from the other, empty, log");
+    assert!(d.filing("F1").unwrap().is_none());
+    let aside: Vec<_> = std::fs::read_dir(dir_a.path().join("set-aside"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        aside
+            .iter()
+            .any(|n| n.starts_with("replica-log.") && !n.ends_with(".txt")),
+        "{aside:?}"
+    );
+    let why = aside.iter().find(|n| n.ends_with("why.txt")).unwrap();
+    let why = std::fs::read_to_string(dir_a.path().join("set-aside").join(why)).unwrap();
+    assert!(why.contains("PostgreSQL's log at 0"), "{why}");
+    d.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_database_newer_than_the_hub_and_a_bad_url_are_refused_with_reasons() {
+    let (db, config) = database();
+    let dir = tempfile::tempdir().unwrap();
+    SledStore::open_replicated(dir.path(), &config)
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    psql(&db, "INSERT INTO ecenter_schema (version) VALUES (99)");
+    let Err(err) = SledStore::open_replicated(dir.path(), &config) else {
+        panic!("a newer schema was accepted")
+    };
+    assert!(matches!(err, StoreError::Postgres(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("version 99, newer than this hub's"),
+        "{err}"
+    );
+
+    let bad = PostgresConfig {
+        url: "postgresql://nobody@127.0.0.1:1/none?sslmode=disable".into(),
+        ca_file: None,
+    };
+    let Err(err) = SledStore::open_replicated(dir.path(), &bad) else {
+        panic!("an unreachable database was accepted")
+    };
+    assert!(
+        err.to_string().contains("connecting to PostgreSQL"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("nobody"),
+        "the URL stays out of messages: {err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_filed_on_one_hub_is_in_postgres_and_read_on_another() {
+    let (db, config) = database();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    // 2.5 MiB: three chunks in PostgreSQL.
+    let bytes: Vec<u8> = (0..(5u32 << 19)).map(|i| (i * 7 % 251) as u8).collect();
+    let mut writer = a.blobs().writer().unwrap();
+    writer.write(bytes.clone()).await.unwrap();
+    let info = writer.commit().await.unwrap();
+    let (sha, size) = (info.sha256.clone(), info.size);
+    a.append(Box::new(move |_: &dyn ReadView| {
+        Ok((vec![filed_document("F1", "甲", "R1", &sha, size)], ()))
+    }))
+    .await
+    .unwrap();
+    // PostgreSQL's own SHA-256 of the chunks, in order, is the document's name.
+    let verdict = psql(
+        &db,
+        "SELECT (b.sha256 = encode(sha256(string_agg(c.data, ''::bytea ORDER BY c.n)), 'hex'))::text
+                || ' ' || count(*) FROM ecenter_blobs b JOIN ecenter_blob_chunks c USING (sha256)
+         GROUP BY b.sha256",
+    );
+    assert_eq!(verdict, "true 3");
+    wait_for_head(&b, 1).await;
+    assert_eq!(std::fs::read(b.blobs().path(&info.sha256)).unwrap(), bytes);
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}

@@ -1,0 +1,142 @@
+//! `ecenter-admin migrate --from sled DIR --to postgres URL` as a process: a court's log and
+//! documents move into PostgreSQL with identical hashes, `clerk verify-log` names the same head on
+//! both, a hub started on PostgreSQL serves the migrated filings and their documents, an
+//! interrupted migration resumes, and another court's directory is refused.
+
+mod common;
+
+use common::postgres::{database_for, psql};
+use common::*;
+use ecenter_server::config::StoreConfig;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn migrate(dir: &Path, url: &str) -> Output {
+    let dir = dir.to_str().unwrap();
+    let args = [
+        "migrate", "--from", "sled", dir, "--to", "postgres", url, "--json",
+    ];
+    run(env!("CARGO_BIN_EXE_ecenter-admin"), &args)
+}
+
+/// The head `clerk verify-log` names, offline on `source` (`--data-dir` or `--postgres`).
+fn clerk_head(flag: &str, source: &str) -> (u64, String) {
+    let out = json(&run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", flag, source, "--json"],
+    ));
+    assert!(out["first_bad_entry"].is_null(), "{out}");
+    let head = &out["head"];
+    (
+        head["seq"].as_u64().unwrap(),
+        head["hash"].as_str().unwrap().into(),
+    )
+}
+
+/// A stopped sled hub's data directory with three filings, and their documents.
+async fn sled_court(tag: &str) -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TestHub::start_with(data.path(), |c| c.store = StoreConfig::Sled).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let mut filed = Vec::new();
+    for i in 0..3 {
+        let doc = pdf(&format!("{tag} 证据 {i}"));
+        let receipt = file_evidence(&mut lawyer, &format!("{tag}-request-{i}"), &doc).await;
+        filed.push((receipt.filing_id, doc));
+    }
+    hub.stop().await;
+    (data, filed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_moves_to_postgres_with_its_chain_and_documents_and_a_hub_serves_them() {
+    let (data, filed) = sled_court("migrate").await;
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let source = data.path().to_str().unwrap();
+
+    let first = json(&migrate(data.path(), &config.url));
+    let sled_head = clerk_head("--data-dir", source);
+    assert_eq!(first["copied"].as_u64(), Some(sled_head.0));
+    assert_eq!(first["documents"].as_u64(), Some(3));
+    assert_eq!(clerk_head("--postgres", &config.url), sled_head);
+
+    // Interrupted after entry 2: a second run copies the rest, and only the rest.
+    psql(&db, "DELETE FROM ecenter_log WHERE seq > 2");
+    psql(
+        &db,
+        "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log WHERE seq = 2)",
+    );
+    let resumed = json(&migrate(data.path(), &config.url));
+    assert_eq!(resumed["already"].as_u64(), Some(2));
+    assert_eq!(resumed["copied"].as_u64(), Some(sled_head.0 - 2));
+    assert_eq!(clerk_head("--postgres", &config.url), sled_head);
+    let again = json(&migrate(data.path(), &config.url));
+    assert_eq!(again["copied"].as_u64(), Some(0));
+
+    // A hub with an empty data directory on PostgreSQL serves what the court had.
+    let fresh = tempfile::tempdir().unwrap();
+    let store = StoreConfig::Postgres(config.clone());
+    let hub = TestHub::start_with(fresh.path(), move |c| c.store = store).await;
+    let mut court = hub.client(COURT).await;
+    for (filing_id, doc) in &filed {
+        let got = court
+            .get_filing(ecenter_proto::v1::GetFilingRequest {
+                filing_id: filing_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let bytes = download(&mut court, filing_id, &got.documents[0].document_id).await;
+        assert_eq!(&bytes.unwrap(), doc);
+    }
+    hub.stop().await;
+
+    // Another court's directory into this database: refused, nothing written.
+    let (other, _) = sled_court("other").await;
+    let before = psql(&db, "SELECT count(*) FROM ecenter_log");
+    let refused = migrate(other.path(), &config.url);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("not this data directory's"), "{said}");
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), before);
+}
+
+#[test]
+fn a_tampered_entry_in_postgres_is_named_by_clerk() {
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court("tamper"));
+    json(&migrate(data.path(), &config.url));
+    // One byte of entry 2's body changed in place, as a database administrator could.
+    psql(
+        &db,
+        "UPDATE ecenter_log SET entry = overlay(entry placing '\\x20'::bytea from 40 for 1) WHERE seq = 2",
+    );
+    let out = run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", "--postgres", &config.url, "--json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(2),
+        "{report}"
+    );
+    assert_ne!(out.status.code(), Some(0));
+}
