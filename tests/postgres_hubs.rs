@@ -1,7 +1,8 @@
 //! Several hubs, one log: two hubs serving mutual TLS on loopback share one PostgreSQL database
 //! (`[store] backend = "postgres"`), each with its own data directory. A lawyer files on one and
-//! the court reads, downloads and watches on the other; the same request sent to both makes one
-//! filing; both hubs name the same chain head, and PostgreSQL's own SHA-256 agrees with it.
+//! the court reads, downloads and watches on the other; the request sent again to the other hub is
+//! the same filing, replayed (sent to both at once, it is one filing too: the store's tests);
+//! both hubs name the same chain head, and PostgreSQL's own SHA-256 agrees with it.
 
 mod common;
 

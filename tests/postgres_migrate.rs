@@ -75,15 +75,37 @@ async fn a_court_moves_to_postgres_with_its_chain_and_documents_and_a_hub_serves
     assert_eq!(first["documents"].as_u64(), Some(3));
     assert_eq!(clerk_head("--postgres", &config.url), sled_head);
 
-    // Interrupted after entry 2: a second run copies the rest, and only the rest.
-    psql(&db, "DELETE FROM ecenter_log WHERE seq > 2");
+    // Interrupted after the first filing: a second run copies the rest, and only the rest —
+    // entries and the documents they name.
+    let kept: u64 = psql(
+        &db,
+        "SELECT min(seq) FROM ecenter_log
+         WHERE convert_from(substring(entry from 33), 'UTF8') LIKE '%\"type\":\"filing_received\"%'",
+    )
+    .parse()
+    .unwrap();
+    psql(&db, &format!("DELETE FROM ecenter_log WHERE seq > {kept}"));
     psql(
         &db,
-        "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log WHERE seq = 2)",
+        &format!(
+            "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log WHERE seq = {kept})"
+        ),
     );
+    for (_, doc) in &filed[1..] {
+        let sha = sha256_hex(doc);
+        psql(
+            &db,
+            &format!("DELETE FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"),
+        );
+        psql(
+            &db,
+            &format!("DELETE FROM ecenter_blobs WHERE sha256 = '{sha}'"),
+        );
+    }
     let resumed = json(&migrate(data.path(), &config.url));
-    assert_eq!(resumed["already"].as_u64(), Some(2));
-    assert_eq!(resumed["copied"].as_u64(), Some(sled_head.0 - 2));
+    assert_eq!(resumed["already"].as_u64(), Some(kept));
+    assert_eq!(resumed["copied"].as_u64(), Some(sled_head.0 - kept));
+    assert_eq!(resumed["documents"].as_u64(), Some(2));
     assert_eq!(clerk_head("--postgres", &config.url), sled_head);
     let again = json(&migrate(data.path(), &config.url));
     assert_eq!(again["copied"].as_u64(), Some(0));
@@ -139,4 +161,22 @@ fn a_tampered_entry_in_postgres_is_named_by_clerk() {
         "{report}"
     );
     assert_ne!(out.status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_missing_a_filed_document_is_not_migrated() {
+    let (data, filed) = sled_court("lost-doc").await;
+    let sha = sha256_hex(&filed[1].1);
+    let blob = data.path().join("blobs/sha256").join(&sha[..2]).join(&sha);
+    std::fs::remove_file(&blob).unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let refused = migrate(data.path(), &config.url);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(&sha) && said.contains("does not hold"),
+        "{said}"
+    );
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "0");
 }

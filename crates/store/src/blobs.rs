@@ -230,6 +230,18 @@ pub fn hex_digests(text: &[u8]) -> impl Iterator<Item = &str> {
         .filter_map(|run| std::str::from_utf8(run).ok())
 }
 
+/// The documents a filing's `received` event names: these must exist wherever the entry is.
+/// (Other events name documents too; [`named_documents`] finds every name, but cannot tell a
+/// missing document from another kind of hash.)
+pub(crate) fn filed_documents(event: &ecenter_domain::Event) -> Vec<&str> {
+    match event {
+        ecenter_domain::Event::FilingReceived(f) => {
+            f.documents.iter().map(|d| d.sha256.as_str()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The documents (64-hex names) entry bodies name, each once, in order.
 pub(crate) fn named_documents<'a>(bodies: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();

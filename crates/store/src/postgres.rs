@@ -135,10 +135,17 @@ fn open_connection(
     config: &PostgresConfig,
     messages: Option<mpsc::UnboundedSender<AsyncMessage>>,
 ) -> Result<Client, StoreError> {
-    let parsed: tokio_postgres::Config = config
+    let mut parsed: tokio_postgres::Config = config
         .url
         .parse()
         .map_err(|e| StoreError::Postgres(format!("[store] url is not a PostgreSQL URL: {e}")))?;
+    // A server that vanished without closing the socket (power lost) is noticed in seconds, not
+    // after TCP's quarter of an hour of retransmissions; the URL may say otherwise.
+    if parsed.get_connect_timeout().is_none() {
+        parsed.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    parsed.keepalives_idle(std::time::Duration::from_secs(15));
+    parsed.tcp_user_timeout(std::time::Duration::from_secs(30));
     let connecting = pg("connecting to PostgreSQL");
     if parsed.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
         let (client, connection) = rt.block_on(parsed.connect(NoTls)).map_err(connecting)?;
@@ -250,7 +257,9 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<usize, StoreError> {
 /// thread (which is not inside any other runtime).
 pub(crate) struct Upstream {
     rt: tokio::runtime::Runtime,
-    client: Client,
+    /// `None` after a failed transaction was cut off: dropping the session is what releases its
+    /// locks when even ROLLBACK fails. The next batch connects again.
+    client: Option<Client>,
     config: PostgresConfig,
     /// When this batch locked the head.
     locked_at: Option<Instant>,
@@ -273,11 +282,11 @@ impl Upstream {
         rt.block_on(migrate(&mut client))?;
         let mut up = Upstream {
             rt,
-            client,
+            client: Some(client),
             config: config.clone(),
             locked_at: None,
         };
-        up.durable_commits()?;
+        up.session_settings()?;
         Ok(up)
     }
 
@@ -289,27 +298,54 @@ impl Upstream {
         let client = connect(&rt, config)?;
         Ok(Upstream {
             rt,
-            client,
+            client: Some(client),
             config: config.clone(),
             locked_at: None,
         })
     }
 
-    fn durable_commits(&mut self) -> Result<(), StoreError> {
-        self.rt
-            .block_on(self.client.batch_execute("SET synchronous_commit = on"))
-            .map_err(pg("setting synchronous_commit"))
+    /// The session's connection.
+    pub(crate) fn client(&self) -> Result<&Client, StoreError> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| StoreError::Postgres("not connected".into()))
     }
 
-    /// A new connection when the last one was lost (a restarted or promoted server); with several
-    /// hosts in the URL it reaches whichever now accepts writes.
+    /// Durable commits, and limits so that a stuck peer cannot stall every hub: a lock waited for
+    /// too long fails the batch (retried by the caller), and a transaction left idle by a hub that
+    /// hangs is ended by the server, releasing the head.
+    fn session_settings(&mut self) -> Result<(), StoreError> {
+        let settings = "SET synchronous_commit = on;
+             SET lock_timeout = '30s';
+             SET statement_timeout = '120s';
+             SET idle_in_transaction_session_timeout = '60s'";
+        self.rt
+            .block_on(self.client()?.batch_execute(settings))
+            .map_err(pg("setting the session's durability and timeouts"))
+    }
+
+    /// A new connection when the last one was lost or cut off (a restarted or promoted server);
+    /// with several hosts in the URL it reaches whichever now accepts writes.
     fn reconnect_if_lost(&mut self) -> Result<(), StoreError> {
-        if !self.client.is_closed() {
+        if self.client.as_ref().is_some_and(|c| !c.is_closed()) {
             return Ok(());
         }
-        tracing::warn!("the connection to PostgreSQL was lost; reconnecting");
-        self.client = connect(&self.rt, &self.config)?;
-        self.durable_commits()
+        tracing::warn!("reconnecting to PostgreSQL");
+        self.client = Some(connect(&self.rt, &self.config)?);
+        self.session_settings()
+    }
+
+    /// Ends a batch whose transaction failed part-way: ROLLBACK, or, when even that fails, the
+    /// session is dropped, which ends the transaction and releases the head on the server.
+    pub(crate) fn abandon(&mut self) {
+        let rolled_back = self
+            .client
+            .as_ref()
+            .is_some_and(|c| self.rt.block_on(c.batch_execute("ROLLBACK")).is_ok());
+        if !rolled_back {
+            self.client = None;
+        }
+        self.unlocked();
     }
 
     /// Starts a batch: begins a transaction and locks the head; returns it.
@@ -317,12 +353,12 @@ impl Upstream {
         self.reconnect_if_lost()?;
         self.locked_at = Some(Instant::now());
         self.rt.block_on(async {
-            self.client
+            self.client()?
                 .batch_execute("BEGIN")
                 .await
                 .map_err(pg("starting an append"))?;
             let row = self
-                .client
+                .client()?
                 .query_one("SELECT seq, hash FROM ecenter_head FOR UPDATE", &[])
                 .await
                 .map_err(pg("locking the chain's head"))?;
@@ -334,7 +370,7 @@ impl Upstream {
     pub(crate) fn head(&mut self) -> Result<ChainHead, StoreError> {
         self.rt.block_on(async {
             let row = self
-                .client
+                .client()?
                 .query_one("SELECT seq, hash FROM ecenter_head", &[])
                 .await
                 .map_err(pg("reading the chain's head"))?;
@@ -344,7 +380,7 @@ impl Upstream {
 
     /// Entries after `after`, at most `limit`, in order.
     pub(crate) fn rows_after(&mut self, after: u64, limit: usize) -> Result<Vec<Row>, StoreError> {
-        self.rt.block_on(rows_after(&self.client, after, limit))
+        self.rt.block_on(rows_after(self.client()?, after, limit))
     }
 
     /// The stored hash of entry `seq`, if PostgreSQL has it.
@@ -352,7 +388,7 @@ impl Upstream {
         let seq = to_i64(seq)?;
         self.rt.block_on(async {
             let row = self
-                .client
+                .client()?
                 .query_opt("SELECT hash FROM ecenter_log WHERE seq = $1", &[&seq])
                 .await
                 .map_err(pg("reading an entry's hash"))?;
@@ -365,28 +401,33 @@ impl Upstream {
     pub(crate) fn commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         LOCK_ENTRIES.fetch_add(rows.len() as u64, Ordering::Relaxed);
         let result = self.rt.block_on(async {
-            let insert = self
-                .client
-                .prepare("INSERT INTO ecenter_log (seq, hash, entry) VALUES ($1, $2, $3)")
+            let client = self.client()?;
+            // One statement for the whole batch: a round trip per entry would be most of the time
+            // the head is held.
+            let seqs = rows
+                .iter()
+                .map(|r| to_i64(r.seq))
+                .collect::<Result<Vec<_>, _>>()?;
+            let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
+            let entries: Vec<&[u8]> = rows.iter().map(|r| r.value.as_slice()).collect();
+            client
+                .execute(
+                    "INSERT INTO ecenter_log (seq, hash, entry)
+                     SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[])",
+                    &[&seqs, &hashes, &entries],
+                )
                 .await
-                .map_err(pg("preparing the append"))?;
-            for row in rows {
-                let seq = to_i64(row.seq)?;
-                self.client
-                    .execute(&insert, &[&seq, &&row.hash[..], &row.value])
-                    .await
-                    .map_err(pg("appending an entry"))?;
-            }
+                .map_err(pg("appending the batch's entries"))?;
             if let Some(last) = rows.last() {
                 let seq = to_i64(last.seq)?;
-                self.client
+                client
                     .execute(
                         "UPDATE ecenter_head SET seq = $1, hash = $2",
                         &[&seq, &&last.hash[..]],
                     )
                     .await
                     .map_err(pg("moving the chain's head"))?;
-                self.client
+                client
                     .execute(
                         "SELECT pg_notify($1, $2)",
                         &[&HEAD_CHANNEL, &seq.to_string()],
@@ -394,7 +435,7 @@ impl Upstream {
                     .await
                     .map_err(pg("announcing the new head"))?;
             }
-            self.client
+            client
                 .batch_execute("COMMIT")
                 .await
                 .map_err(pg("committing the append"))
@@ -414,10 +455,14 @@ impl Upstream {
 
     /// Ends a batch that wrote nothing, releasing the head.
     pub(crate) fn release(&mut self) -> Result<(), StoreError> {
-        let result = self
-            .rt
-            .block_on(self.client.batch_execute("ROLLBACK"))
-            .map_err(pg("releasing the chain's head"));
+        let result = self.client().and_then(|c| {
+            self.rt
+                .block_on(c.batch_execute("ROLLBACK"))
+                .map_err(pg("releasing the chain's head"))
+        });
+        if result.is_err() {
+            self.client = None;
+        }
         self.unlocked();
         result
     }

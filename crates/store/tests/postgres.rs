@@ -15,8 +15,14 @@ fn database() -> (String, PostgresConfig) {
     pg::database_for(tempfile::tempdir().unwrap().path())
 }
 
+/// A filing without documents (a hub would refuse one; the store records what it is given, and
+/// a filing's documents must be stored before it names them).
 fn filed(id: &str, submitter: &str, request_id: &str) -> Event {
-    filed_document(id, submitter, request_id, &"a".repeat(64), 1)
+    let mut event = filed_document(id, submitter, request_id, &"a".repeat(64), 1);
+    if let Event::FilingReceived(f) = &mut event {
+        f.documents.clear();
+    }
+    event
 }
 
 fn filed_document(id: &str, submitter: &str, request_id: &str, sha256: &str, size: u64) -> Event {
@@ -248,4 +254,57 @@ async fn a_document_filed_on_one_hub_is_in_postgres_and_read_on_another() {
     assert_eq!(std::fs::read(b.blobs().path(&info.sha256)).unwrap(), bytes);
     a.close().await.unwrap();
     b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_others() {
+    let (db, config) = database();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    submit(&a, "甲", "before-the-fault").await;
+    // A document damaged on A's disk after it was received: A's next batch fails on A's side
+    // after it locked the head. (An error PostgreSQL raises ends the transaction there; one the
+    // hub meets itself leaves it open until the hub ends it.)
+    let mut writer = a.blobs().writer().unwrap();
+    writer.write(b"the refused document".to_vec()).await.unwrap();
+    let refused = writer.commit().await.unwrap().sha256;
+    std::fs::write(a.blobs().path(&refused), b"the damaged document").unwrap();
+    let sha = refused.clone();
+    let failed = a
+        .append(Box::new(move |_: &dyn ReadView| {
+            Ok((vec![filed_document("F9", "甲", "refused-1", &sha, 20)], ()))
+        }))
+        .await;
+    assert!(
+        matches!(failed, Err(StoreError::FlushFailed(_))),
+        "{:?}",
+        failed.err()
+    );
+    // A refuses further writes, and nothing of the failed batch reached PostgreSQL.
+    let again = a
+        .append(Box::new(|_: &dyn ReadView| Ok((Vec::new(), ()))))
+        .await;
+    assert!(again.is_err());
+    assert_eq!(chain_verdict(&db), "1 true");
+    eprintln!("DEBUG activity: {}", psql(&db, "SELECT string_agg(state || ':' || left(query, 40), ' | ') FROM pg_stat_activity WHERE datname = current_database()"));
+    // B is not held up by A's failed transaction: the head is free.
+    let appended = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        submit(&b, "乙", "after-the-fault"),
+    )
+    .await
+    .expect("the head was released");
+    assert!(appended.1);
+    assert_eq!(chain_verdict(&db), "2 true");
+    let _ = a.close().await;
+    drop(a);
+    b.close().await.unwrap();
+
+    // A restarted sets aside the replica that holds the failed entry and follows PostgreSQL.
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    assert_eq!(a.head(), b.head());
+    assert!(a.filing("F9").unwrap().is_none());
+    assert!(dir_a.path().join("set-aside").is_dir());
+    a.close().await.unwrap();
 }

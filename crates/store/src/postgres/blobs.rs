@@ -9,10 +9,13 @@ use super::{Upstream, pg};
 use crate::StoreError;
 use std::collections::HashSet;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Bytes per stored chunk.
 pub(crate) const CHUNK: usize = 1 << 20;
+
+/// Documents of at most one chunk are stored together, this many bytes per statement.
+const SMALL_BATCH: usize = 8 << 20;
 
 impl Upstream {
     /// Which of `digests` PostgreSQL holds.
@@ -22,7 +25,7 @@ impl Upstream {
         }
         self.rt.block_on(async {
             let rows = self
-                .client
+                .client()?
                 .query(
                     "SELECT sha256 FROM ecenter_blobs WHERE sha256 = ANY($1)",
                     &[&digests],
@@ -30,6 +33,64 @@ impl Upstream {
                 .await
                 .map_err(pg("looking up documents"))?;
             Ok(rows.into_iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    /// Copies the blob files into PostgreSQL inside the open transaction: those of one chunk or
+    /// less a few statements for all of them, larger ones chunk by chunk.
+    pub(crate) fn upload_blobs(&mut self, blobs: &[(String, PathBuf)]) -> Result<(), StoreError> {
+        let mut small = Vec::new();
+        let mut bytes = 0;
+        for (sha256, path) in blobs {
+            if std::fs::metadata(path)?.len() > CHUNK as u64 {
+                self.upload_blob(sha256, path)?;
+                continue;
+            }
+            let data = std::fs::read(path)?;
+            bytes += data.len();
+            small.push((sha256.as_str(), data));
+            if bytes >= SMALL_BATCH {
+                self.insert_small(&small)?;
+                small.clear();
+                bytes = 0;
+            }
+        }
+        self.insert_small(&small)
+    }
+
+    /// Stores documents of at most one chunk each: one statement for the documents, one for
+    /// their chunks.
+    fn insert_small(&mut self, docs: &[(&str, Vec<u8>)]) -> Result<(), StoreError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = docs.iter().map(|(n, _)| *n).collect();
+        let sizes: Vec<i64> = docs.iter().map(|(_, d)| d.len() as i64).collect();
+        let chunks: Vec<i32> = docs.iter().map(|(_, d)| i32::from(!d.is_empty())).collect();
+        let (with_data, data): (Vec<&str>, Vec<&[u8]>) = docs
+            .iter()
+            .filter(|(_, d)| !d.is_empty())
+            .map(|(n, d)| (*n, d.as_slice()))
+            .unzip();
+        self.rt.block_on(async {
+            let client = self.client()?;
+            client
+                .execute(
+                    "INSERT INTO ecenter_blobs (sha256, size, chunks)
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])",
+                    &[&names, &sizes, &chunks],
+                )
+                .await
+                .map_err(pg("storing documents"))?;
+            client
+                .execute(
+                    "INSERT INTO ecenter_blob_chunks (sha256, n, data)
+                     SELECT name, 0, data FROM unnest($1::text[], $2::bytea[]) AS d (name, data)",
+                    &[&with_data, &data],
+                )
+                .await
+                .map_err(pg("storing documents"))?;
+            Ok(())
         })
     }
 
@@ -45,7 +106,8 @@ impl Upstream {
                 .map_err(|_| StoreError::Postgres("a document too large".into()))?,
         );
         self.rt.block_on(async {
-            self.client
+            let client = self.client()?;
+            client
                 .execute(
                     "INSERT INTO ecenter_blobs (sha256, size, chunks) VALUES ($1, $2, $3)",
                     &[&sha256, &size_i, &chunks_i],
@@ -53,14 +115,14 @@ impl Upstream {
                 .await
                 .map_err(pg("storing a document"))?;
             let insert = self
-                .client
+                .client()?
                 .prepare("INSERT INTO ecenter_blob_chunks (sha256, n, data) VALUES ($1, $2, $3)")
                 .await
                 .map_err(pg("storing a document"))?;
             let mut buf = vec![0; CHUNK];
             for n in 0..chunks_i {
                 let len = read_up_to(&mut file, &mut buf)?;
-                self.client
+                client
                     .execute(&insert, &[&sha256, &n, &&buf[..len]])
                     .await
                     .map_err(pg("storing a document's chunk"))?;
@@ -77,7 +139,7 @@ impl Upstream {
     ) -> Result<(), StoreError> {
         self.rt.block_on(async {
             let chunks: i32 = self
-                .client
+                .client()?
                 .query_one(
                     "SELECT chunks FROM ecenter_blobs WHERE sha256 = $1",
                     &[&sha256],
@@ -86,13 +148,13 @@ impl Upstream {
                 .map_err(pg("reading a document"))?
                 .get(0);
             let select = self
-                .client
+                .client()?
                 .prepare("SELECT data FROM ecenter_blob_chunks WHERE sha256 = $1 AND n = $2")
                 .await
                 .map_err(pg("reading a document"))?;
             for n in 0..chunks {
                 let row = self
-                    .client
+                    .client()?
                     .query_one(&select, &[&sha256, &n])
                     .await
                     .map_err(pg("reading a document's chunk"))?;

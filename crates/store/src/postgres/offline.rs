@@ -27,15 +27,20 @@ pub struct PostgresWalk {
 pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, StoreError> {
     run_outside_runtime(|| {
         let mut link = Upstream::connect_only(config)?;
+        // The head first: hubs may append while the walk runs; it checks the log up to here.
+        let recorded_head = link.head()?;
         let mut verifier = ChainVerifier::default();
         let mut entries = 0;
         let mut broken = None;
-        'pages: loop {
+        'pages: while verifier.head().seq < recorded_head.seq {
             let rows = link.rows_after(verifier.head().seq, PAGE)?;
             if rows.is_empty() {
                 break;
             }
             for row in rows {
+                if verifier.head().seq >= recorded_head.seq {
+                    break 'pages;
+                }
                 let checked = verifier.push(&entry_key(row.seq), &row.value);
                 match checked {
                     Ok(entry) if entry.hash == row.hash => entries += 1,
@@ -50,7 +55,7 @@ pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, Stor
         Ok(PostgresWalk {
             entries,
             head: verifier.head(),
-            recorded_head: link.head()?,
+            recorded_head,
             broken,
         })
     })
@@ -186,6 +191,18 @@ impl SledSource {
 
 /// Puts in PostgreSQL every document `rows` name that it lacks; returns how many.
 fn copy_documents(link: &mut Upstream, blobs: &BlobStore, rows: &[Row]) -> Result<u64, StoreError> {
+    for row in rows {
+        let entry = crate::chain::decode_entry(&entry_key(row.seq), &row.value)?;
+        if let Some(lost) = crate::blobs::filed_documents(&entry.event)
+            .into_iter()
+            .find(|d| !blobs.path(d).is_file())
+        {
+            return Err(StoreError::Postgres(format!(
+                "entry {} names document {lost}, which the data directory does not hold: restore it (clerk scrub names what is damaged) before migrating",
+                row.seq
+            )));
+        }
+    }
     let named: Vec<String> = crate::blobs::named_documents(rows.iter().map(|r| &r.value[32..]))
         .into_iter()
         .filter(|d| blobs.path(d).is_file())

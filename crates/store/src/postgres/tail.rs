@@ -35,6 +35,9 @@ pub(crate) fn spawn(
                 return;
             };
             while follow(&rt, &config, &local, &wake) {
+                if local.has_changed().is_err() {
+                    return;
+                }
                 std::thread::sleep(TICK);
             }
         })
@@ -71,6 +74,10 @@ fn follow(
                     }
                 },
             };
+            // The writer owns the head's sender: once it has stopped, so does the tail.
+            if local.has_changed().is_err() {
+                return false;
+            }
             if announced <= local.borrow().seq {
                 continue;
             }

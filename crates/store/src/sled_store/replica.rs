@@ -13,6 +13,13 @@ use crate::postgres::{PostgresConfig, Row, Upstream, tail};
 /// Entries read from PostgreSQL per query while catching up.
 const CATCH_UP_PAGE: usize = 1000;
 
+/// Whether a catch-up locks the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    No,
+    Yes,
+}
+
 /// The writer's link to PostgreSQL and the entries of the batch not yet committed.
 pub(in crate::sled_store) struct Upstreamed {
     link: Upstream,
@@ -124,36 +131,61 @@ fn set_aside_replica(data_dir: &Path, why: &str) -> Result<std::path::PathBuf, S
 }
 
 impl Writer {
-    /// Starts a batch. With PostgreSQL: locks the head and brings the replica up to it; the error
-    /// is the reason every request of the batch is refused with (nothing was written).
+    /// Starts a batch. With PostgreSQL: brings the replica up to the committed head, then locks
+    /// the head and copies what was committed meanwhile; the error is the reason every request of
+    /// the batch is refused with (nothing was written). A log that does not verify, or that ends
+    /// before the replica, stops writes for good, as a failed flush does.
     pub(super) fn begin_batch(&mut self) -> Result<(), String> {
         if self.poisoned || self.upstream.is_none() {
             return Ok(());
         }
-        let result = self.lock_and_catch_up();
+        let result = self
+            .catch_up(Lock::No)
+            .and_then(|()| self.catch_up(Lock::Yes));
+        let Err(e) = result else {
+            return Ok(());
+        };
         let up = self.upstream.as_mut().expect("checked above");
-        if let Err(e) = result {
-            if up.locked {
-                up.locked = false;
-                let _ = up.link.release();
-            }
-            tracing::warn!(error = %e, "a batch could not start against PostgreSQL");
-            return Err(e.to_string());
+        if up.locked {
+            up.locked = false;
+            up.link.abandon();
         }
-        Ok(())
+        if matches!(e, StoreError::Chain(_)) {
+            tracing::error!(error = %e, "the log in PostgreSQL cannot be followed; refusing further writes");
+            self.poisoned = true;
+            self.failure_tx.send_replace(Some(e.to_string()));
+        } else {
+            tracing::warn!(error = %e, "a batch could not start against PostgreSQL");
+        }
+        Err(e.to_string())
     }
 
-    fn lock_and_catch_up(&mut self) -> Result<(), StoreError> {
+    /// Copies the entries committed after the replica's end: up to the head as committed
+    /// (`Lock::No`, holding up nobody while a long log or large documents are copied), or up to the
+    /// head locked for this batch (`Lock::Yes`).
+    fn catch_up(&mut self, lock: Lock) -> Result<(), StoreError> {
         let up = self.upstream.as_mut().expect("replica");
-        let head = up.link.lock_head()?;
-        up.locked = true;
+        let head = match lock {
+            Lock::No => up.link.head()?,
+            Lock::Yes => {
+                let head = up.link.lock_head();
+                up.locked = head.is_ok();
+                head?
+            }
+        };
         let local = self.next_seq - 1;
         if head.seq < local || (head.seq == local && head.hash != self.prev) {
-            self.poisoned = true;
-            return Err(StoreError::Postgres(format!(
-                "PostgreSQL's log ends at entry {} but this hub's replica at {local}: another database, or a restore; restart the hub to rebuild its replica",
+            tracing::error!(
+                "PostgreSQL's log ends at entry {} but this hub's replica at {local}",
                 head.seq
-            )));
+            );
+            return Err(StoreError::Chain(crate::ChainError {
+                seq: head.seq,
+                reason: format!(
+                    "PostgreSQL's log ends at entry {} but this hub's replica at {local}: another database, or a restore; restart the hub to set its replica aside and rebuild it",
+                    head.seq
+                ),
+            }));
         }
         while self.next_seq - 1 < head.seq {
             let up = self.upstream.as_mut().expect("replica");
@@ -167,6 +199,7 @@ impl Writer {
             }
             let prepared = self.verified(rows)?;
             self.copy_documents(&prepared)?;
+            self.blobs.sync()?;
             self.write_local(&prepared)?;
         }
         Ok(())
@@ -212,19 +245,28 @@ impl Writer {
         if !wrote && up.pending.is_empty() {
             return up.link.release();
         }
-        self.blobs.sync()?;
-        self.store_documents()?;
-        let up = self.upstream.as_mut().expect("replica");
-        let rows: Vec<Row> = up
-            .pending
-            .drain(..)
-            .map(|p| Row {
-                seq: p.seq,
-                hash: p.hash,
-                value: p.value,
-            })
-            .collect();
-        up.link.commit(&rows)
+        let result = self
+            .blobs
+            .sync()
+            .and_then(|()| self.store_documents())
+            .and_then(|()| {
+                let up = self.upstream.as_mut().expect("replica");
+                let rows: Vec<Row> = up
+                    .pending
+                    .drain(..)
+                    .map(|p| Row {
+                        seq: p.seq,
+                        hash: p.hash,
+                        value: p.value,
+                    })
+                    .collect();
+                up.link.commit(&rows)
+            });
+        if result.is_err() {
+            // The transaction may still hold the head: end it, or cut the session.
+            self.upstream.as_mut().expect("replica").link.abandon();
+        }
+        result
     }
 
     /// Puts in PostgreSQL, in this batch's transaction, every document the batch's entries name
@@ -237,10 +279,18 @@ impl Writer {
                 .filter(|d| self.blobs.path(d).is_file())
                 .collect();
         let held = up.link.blobs_held(&named)?;
-        for sha256 in named.iter().filter(|d| !held.contains(*d)) {
-            up.link.upload_blob(sha256, &self.blobs.path(sha256))?;
+        let mut new = Vec::new();
+        for sha256 in named.into_iter().filter(|d| !held.contains(d)) {
+            // Stored under its name for good (content-addressed): checked before it goes.
+            if !self.blobs.verify(&sha256)? {
+                return Err(StoreError::Database(format!(
+                    "document {sha256} on this hub's disk does not hash to its name; not stored"
+                )));
+            }
+            let path = self.blobs.path(&sha256);
+            new.push((sha256, path));
         }
-        Ok(())
+        up.link.upload_blobs(&new)
     }
 
     /// Copies from PostgreSQL every document `entries` name that this hub does not have.
@@ -251,9 +301,22 @@ impl Writer {
                 .into_iter()
                 .filter(|d| !self.blobs.path(d).is_file())
                 .collect();
-        for sha256 in up.link.blobs_held(&missing)? {
+        let held = up.link.blobs_held(&missing)?;
+        for sha256 in &held {
             self.blobs
-                .put_verified(&sha256, |file| up.link.download_blob(&sha256, file))?;
+                .put_verified(sha256, |file| up.link.download_blob(sha256, file))?;
+        }
+        // A filing's documents must come with it; one that nobody stored is the log's fault.
+        for p in entries {
+            if let Some(lost) = crate::blobs::filed_documents(&p.event)
+                .into_iter()
+                .find(|d| !held.contains(*d) && !self.blobs.path(d).is_file())
+            {
+                return Err(StoreError::Chain(crate::ChainError {
+                    seq: p.seq,
+                    reason: format!("it names document {lost}, which PostgreSQL does not hold"),
+                }));
+            }
         }
         Ok(())
     }
