@@ -212,16 +212,7 @@ async fn submit_receipt_review_docket_and_watch_every_event() {
     let mut lawyer = hub.client(LAWYER_A).await;
     let mut court = hub.client(COURT).await;
 
-    let mut dept_watch = court
-        .watch_events(pb::WatchEventsRequest {
-            scope: Some(pb::watch_events_request::Scope::Department(
-                "民事审判庭".into(),
-            )),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut dept_watch = watch_department(&mut court, "民事审判庭").await;
 
     let complaint = pdf("answer of the defendant");
     let evidence = png();

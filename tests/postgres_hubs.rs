@@ -64,17 +64,8 @@ async fn a_filing_made_on_one_hub_is_read_downloaded_and_watched_on_another() {
     let shared = tempfile::tempdir().unwrap();
     let (a, b, _dirs, db) = two_hubs(pki.path(), shared.path()).await;
 
-    let mut watch = tls_client(b.addr, pki.path(), COURT_CMS)
-        .await
-        .watch_events(pb::WatchEventsRequest {
-            scope: Some(pb::watch_events_request::Scope::Department(
-                "民事审判庭".into(),
-            )),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut court_b = tls_client(b.addr, pki.path(), COURT_CMS).await;
+    let mut watch = watch_department(&mut court_b, "民事审判庭").await;
 
     let answer = pdf("答辩状 filed on hub A");
     let mut lawyer_a = tls_client(a.addr, pki.path(), LAWYER).await;
@@ -89,7 +80,6 @@ async fn a_filing_made_on_one_hub_is_read_downloaded_and_watched_on_another() {
 
     let on_b = filing_on(&b, pki.path(), &receipt.filing_id).await;
     assert_eq!(on_b.documents[0].sha256, sha256_hex(&answer));
-    let mut court_b = tls_client(b.addr, pki.path(), COURT_CMS).await;
     let bytes = download(
         &mut court_b,
         &receipt.filing_id,

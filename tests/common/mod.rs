@@ -417,6 +417,22 @@ pub async fn file_documents<T: Transport>(
         .filing_id
 }
 
+/// Follows a department's queue from the start of the log (WatchEvents; the call must succeed).
+pub async fn watch_department<T: Transport>(
+    client: &mut FilingServiceClient<T>,
+    department: &str,
+) -> tonic::Streaming<pb::FilingEvent> {
+    let scope = pb::watch_events_request::Scope::Department(department.into());
+    client
+        .watch_events(pb::WatchEventsRequest {
+            scope: Some(scope),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 /// Downloads a document whole.
 pub async fn download<T: Transport>(
     client: &mut FilingServiceClient<T>,

@@ -201,16 +201,22 @@ fn explain_open_error(data_dir: &Path, e: StoreError) -> StoreError {
 /// Walks the whole event log of a data directory that no hub is serving (a copy, or a stopped
 /// hub's) and returns its head, or the first entry that does not verify and why.
 pub fn verify_log(data_dir: &Path) -> Result<ChainHead, StoreError> {
-    if !data_dir.join("log").is_dir() {
-        return Err(StoreError::Io(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!(
-                "{} holds no event log (no log/ directory)",
-                data_dir.display()
-            ),
-        )));
-    }
+    require_log_dir(data_dir)?;
     audit_log(data_dir, &[]).map(|(head, _)| head)
+}
+
+/// Refuses a data directory without a sled log (a wrong path, or a hub that never started there).
+pub(crate) fn require_log_dir(data_dir: &Path) -> Result<(), StoreError> {
+    if data_dir.join("log").is_dir() {
+        return Ok(());
+    }
+    Err(StoreError::Io(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        format!(
+            "{} holds no event log (no log/ directory)",
+            data_dir.display()
+        ),
+    )))
 }
 
 /// Like [`verify_log`], also giving the hashes of the entries in `wanted` that the log has (to

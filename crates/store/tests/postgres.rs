@@ -45,6 +45,26 @@ fn filed_document(id: &str, submitter: &str, request_id: &str, sha256: &str, siz
     })
 }
 
+/// Two hubs' stores on one database, each with a data directory of its own.
+struct Pair {
+    a: SledStore,
+    b: SledStore,
+    dir_a: tempfile::TempDir,
+    _dir_b: tempfile::TempDir,
+}
+
+impl Pair {
+    fn open(config: &PostgresConfig) -> Pair {
+        let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        Pair {
+            a: SledStore::open_replicated(dir_a.path(), config).unwrap(),
+            b: SledStore::open_replicated(dir_b.path(), config).unwrap(),
+            dir_a,
+            _dir_b: dir_b,
+        }
+    }
+}
+
 /// Records a filing unless the submitter's request id already made one, deciding on what the
 /// store shows the decision; returns the filing id and whether this call made it.
 async fn submit(store: &SledStore, submitter: &str, request_id: &str) -> (String, bool) {
@@ -91,9 +111,12 @@ async fn wait_for_head(store: &SledStore, seq: u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hubs_append_one_chain_and_each_reads_the_others_filings() {
     let (db, config) = database();
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
-    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    let Pair {
+        a,
+        b,
+        dir_a: _dir_a,
+        _dir_b,
+    } = Pair::open(&config);
     let mut tasks = Vec::new();
     for i in 0..40 {
         let (store, who) = if i % 2 == 0 {
@@ -132,9 +155,12 @@ async fn two_hubs_append_one_chain_and_each_reads_the_others_filings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_decision_on_one_hub_sees_what_another_hub_just_recorded() {
     let (db, config) = database();
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
-    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    let Pair {
+        a,
+        b,
+        dir_a: _dir_a,
+        _dir_b,
+    } = Pair::open(&config);
     // The same request sent to both hubs at once, twenty times over: one filing each time.
     for round in 0..20 {
         let request = format!("same-{round}");
@@ -228,9 +254,12 @@ async fn a_database_newer_than_the_hub_and_a_bad_url_are_refused_with_reasons() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_filed_on_one_hub_is_in_postgres_and_read_on_another() {
     let (db, config) = database();
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
-    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    let Pair {
+        a,
+        b,
+        dir_a: _dir_a,
+        _dir_b,
+    } = Pair::open(&config);
     // 2.5 MiB: three chunks in PostgreSQL.
     let bytes: Vec<u8> = (0..(5u32 << 19)).map(|i| (i * 7 % 251) as u8).collect();
     let mut writer = a.blobs().writer().unwrap();
@@ -259,15 +288,21 @@ async fn a_document_filed_on_one_hub_is_in_postgres_and_read_on_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_others() {
     let (db, config) = database();
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
-    let b = SledStore::open_replicated(dir_b.path(), &config).unwrap();
+    let Pair {
+        a,
+        b,
+        dir_a,
+        _dir_b,
+    } = Pair::open(&config);
     submit(&a, "甲", "before-the-fault").await;
     // A document damaged on A's disk after it was received: A's next batch fails on A's side
     // after it locked the head. (An error PostgreSQL raises ends the transaction there; one the
     // hub meets itself leaves it open until the hub ends it.)
     let mut writer = a.blobs().writer().unwrap();
-    writer.write(b"the refused document".to_vec()).await.unwrap();
+    writer
+        .write(b"the refused document".to_vec())
+        .await
+        .unwrap();
     let refused = writer.commit().await.unwrap().sha256;
     std::fs::write(a.blobs().path(&refused), b"the damaged document").unwrap();
     let sha = refused.clone();
@@ -287,7 +322,13 @@ async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_ot
         .await;
     assert!(again.is_err());
     assert_eq!(chain_verdict(&db), "1 true");
-    eprintln!("DEBUG activity: {}", psql(&db, "SELECT string_agg(state || ':' || left(query, 40), ' | ') FROM pg_stat_activity WHERE datname = current_database()"));
+    eprintln!(
+        "DEBUG activity: {}",
+        psql(
+            &db,
+            "SELECT string_agg(state || ':' || left(query, 40), ' | ') FROM pg_stat_activity WHERE datname = current_database()"
+        )
+    );
     // B is not held up by A's failed transaction: the head is free.
     let appended = tokio::time::timeout(
         std::time::Duration::from_secs(10),

@@ -131,15 +131,7 @@ struct SledSource {
 
 impl SledSource {
     fn open(data_dir: &Path) -> Result<SledSource, StoreError> {
-        if !data_dir.join("log").is_dir() {
-            return Err(StoreError::Io(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!(
-                    "{} holds no event log (no log/ directory)",
-                    data_dir.display()
-                ),
-            )));
-        }
+        crate::sled_store::require_log_dir(data_dir)?;
         let db = crate::sled_store::open_db(&data_dir.join("log"))?;
         let events = db.open_tree("events")?;
         let mut verifier = ChainVerifier::default();

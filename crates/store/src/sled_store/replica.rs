@@ -139,8 +139,12 @@ impl Writer {
         if self.poisoned || self.upstream.is_none() {
             return Ok(());
         }
+        // The documents this batch's requests placed are made durable here, before the head is
+        // taken: a disk flush under the lock would hold up every instance.
         let result = self
-            .catch_up(Lock::No)
+            .blobs
+            .sync()
+            .and_then(|()| self.catch_up(Lock::No))
             .and_then(|()| self.catch_up(Lock::Yes));
         let Err(e) = result else {
             return Ok(());
@@ -198,8 +202,9 @@ impl Writer {
                 )));
             }
             let prepared = self.verified(rows)?;
-            self.copy_documents(&prepared)?;
-            self.blobs.sync()?;
+            if self.copy_documents(&prepared)? > 0 {
+                self.blobs.sync()?;
+            }
             self.write_local(&prepared)?;
         }
         Ok(())
@@ -245,23 +250,21 @@ impl Writer {
         if !wrote && up.pending.is_empty() {
             return up.link.release();
         }
-        let result = self
-            .blobs
-            .sync()
-            .and_then(|()| self.store_documents())
-            .and_then(|()| {
-                let up = self.upstream.as_mut().expect("replica");
-                let rows: Vec<Row> = up
-                    .pending
-                    .drain(..)
-                    .map(|p| Row {
-                        seq: p.seq,
-                        hash: p.hash,
-                        value: p.value,
-                    })
-                    .collect();
-                up.link.commit(&rows)
-            });
+        // The batch's documents were synced before the head was taken (`begin_batch`): a request
+        // places its documents before it queues its decision.
+        let result = self.store_documents().and_then(|()| {
+            let up = self.upstream.as_mut().expect("replica");
+            let rows: Vec<Row> = up
+                .pending
+                .drain(..)
+                .map(|p| Row {
+                    seq: p.seq,
+                    hash: p.hash,
+                    value: p.value,
+                })
+                .collect();
+            up.link.commit(&rows)
+        });
         if result.is_err() {
             // The transaction may still hold the head: end it, or cut the session.
             self.upstream.as_mut().expect("replica").link.abandon();
@@ -294,7 +297,7 @@ impl Writer {
     }
 
     /// Copies from PostgreSQL every document `entries` name that this hub does not have.
-    fn copy_documents(&mut self, entries: &[Prepared]) -> Result<(), StoreError> {
+    fn copy_documents(&mut self, entries: &[Prepared]) -> Result<usize, StoreError> {
         let up = self.upstream.as_mut().expect("replica");
         let missing: Vec<String> =
             crate::blobs::named_documents(entries.iter().map(|p| &p.value[32..]))
@@ -318,6 +321,6 @@ impl Writer {
                 }));
             }
         }
-        Ok(())
+        Ok(held.len())
     }
 }
