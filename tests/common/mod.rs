@@ -5,6 +5,7 @@ use tonic::codegen::{Body as HttpBody, Bytes, StdError};
 
 pub mod court;
 pub mod efile;
+pub mod instances;
 pub mod judgments;
 pub mod pdf;
 pub mod postgres;

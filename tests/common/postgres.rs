@@ -56,3 +56,44 @@ pub fn database_for(data_dir: &Path) -> (String, PostgresConfig) {
     );
     (name, PostgresConfig { url, ca_file: None })
 }
+
+/// Makes PostgreSQL refuse every entry whose body holds `marker`, for as long as the table
+/// `refuse_marked` holds a row: the batch that carries it fails in PostgreSQL, as a commit lost
+/// with its server does, however often it is tried. Each refusal is counted in the sequence
+/// `refusals` (a sequence is not rolled back with the refused transaction). Returns what lifts
+/// the refusal.
+pub fn refuse_entries_marked(db: &str, marker: &str) -> impl Fn() + use<> {
+    psql(
+        db,
+        &format!(
+            "CREATE TABLE refuse_marked (refuse boolean); INSERT INTO refuse_marked VALUES (true);
+             CREATE SEQUENCE refusals;
+             CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF EXISTS (SELECT 1 FROM refuse_marked)
+                  AND position('{marker}' in convert_from(substring(NEW.entry from 33), 'UTF8')) > 0 THEN
+                 PERFORM nextval('refusals');
+                 RAISE EXCEPTION 'refused by the test';
+               END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER refuse_marked BEFORE INSERT ON ecenter_log
+               FOR EACH ROW EXECUTE FUNCTION refuse_marked();"
+        ),
+    );
+    let db = db.to_string();
+    move || {
+        psql(&db, "DELETE FROM refuse_marked");
+    }
+}
+
+/// Waits (up to 20 s) until PostgreSQL has refused a marked entry at least once.
+pub fn until_refused(db: &str) {
+    for _ in 0..800 {
+        if psql(db, "SELECT is_called FROM refusals") == "t" {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("PostgreSQL never refused the marked entry");
+}

@@ -89,7 +89,8 @@ fn load_config(args: &Args) -> Result<Config> {
     Ok(config)
 }
 
-/// Parses the command line, then serves until SIGINT or SIGTERM; on failure prints why and exits 1.
+/// Parses the command line, then serves until SIGINT or SIGTERM; on failure prints why and exits 1,
+/// or 75 (EX_TEMPFAIL) when a replica of the PostgreSQL log must be rebuilt by starting again.
 pub fn main() {
     let args = Args::parse();
     // A parsing thread still busy after the stop's grace period does not keep the process: the
@@ -113,7 +114,15 @@ pub fn main() {
             }
         }
         eprintln!("ecenterd: {text}");
-        std::process::exit(1);
+        let restart = matches!(
+            e.downcast_ref::<ecenter_server::ServeError>(),
+            Some(ecenter_server::ServeError::ReplicaBehind(_))
+        );
+        std::process::exit(if restart {
+            ecenter_server::ServeError::RESTART_ME
+        } else {
+            1
+        });
     }
 }
 

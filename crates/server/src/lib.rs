@@ -71,6 +71,19 @@ pub enum ServeError {
     /// A setting of electronic service is wrong: section, field and why.
     #[error("electronic service configuration refused: {0}")]
     ServiceSetting(#[from] config_error::ConfigError),
+    /// With PostgreSQL as the log of record, this instance's replica stopped following it (a
+    /// commit in doubt that another instance overtook, a log restored behind the replica): the
+    /// instance stopped serving so that, started again, it sets the replica aside and rebuilds it.
+    /// `ecenterd` exits with [`ServeError::RESTART_ME`] for this, which a supervisor restarts.
+    #[error(
+        "stopped to rebuild this instance's replica of the PostgreSQL log: {0}; start it again (a supervisor does so on exit status 75)"
+    )]
+    ReplicaBehind(String),
+}
+
+impl ServeError {
+    /// Exit status for [`ServeError::ReplicaBehind`]: 75, EX_TEMPFAIL of sysexits.h, "try again".
+    pub const RESTART_ME: i32 = 75;
 }
 
 /// A hub whose configuration was accepted and whose event log verified; ready to serve.
@@ -237,6 +250,8 @@ impl Hub {
         }
         let (checkpoints_stop, stop_rx) = watch::channel(false);
         let checkpointing = tokio::spawn(self.checkpointer.run(self.store.clone(), stop_rx));
+        let replicated = matches!(self.config.store, config::StoreConfig::Postgres(_));
+        let shutdown = stop_when_replica_fails(replicated, self.store.write_failure(), shutdown);
         let result = serve_store(
             listener,
             self.store.clone(),
@@ -251,6 +266,10 @@ impl Hub {
             shutdown,
         )
         .await;
+        let failed = self.store.write_failure().borrow().clone();
+        if let (true, Some(why)) = (replicated, failed) {
+            return Err(ServeError::ReplicaBehind(why));
+        }
         self.store.close().await.map_err(ServeError::Stopped)?;
         let _ = checkpoints_stop.send(true);
         if let Ok(mut checkpointer) = checkpointing.await {
@@ -260,6 +279,24 @@ impl Hub {
         }
         tracing::info!("event log flushed; hub stopped");
         result
+    }
+}
+
+/// `shutdown`, or, with PostgreSQL as the log of record, the first write failure: a replica that
+/// stopped following the log is rebuilt by a restart, which serving on would only put off.
+async fn stop_when_replica_fails(
+    replicated: bool,
+    mut failure: watch::Receiver<Option<String>>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    if !replicated {
+        return shutdown.await;
+    }
+    tokio::select! {
+        () = shutdown => {}
+        _ = failure.wait_for(Option::is_some) => {
+            tracing::error!("the replica of the PostgreSQL log refuses writes; stopping so that a restart rebuilds it");
+        }
     }
 }
 

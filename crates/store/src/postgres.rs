@@ -326,7 +326,7 @@ impl Upstream {
 
     /// A new connection when the last one was lost or cut off (a restarted or promoted server);
     /// with several hosts in the URL it reaches whichever now accepts writes.
-    fn reconnect_if_lost(&mut self) -> Result<(), StoreError> {
+    pub(crate) fn reconnect_if_lost(&mut self) -> Result<(), StoreError> {
         if self.client.as_ref().is_some_and(|c| !c.is_closed()) {
             return Ok(());
         }
@@ -366,8 +366,10 @@ impl Upstream {
         })
     }
 
-    /// The head as committed, without locking it.
+    /// The head as committed, without locking it. The first read of a batch: a connection lost
+    /// since the last one (a restarted or promoted server) is made again here.
     pub(crate) fn head(&mut self) -> Result<ChainHead, StoreError> {
+        self.reconnect_if_lost()?;
         self.rt.block_on(async {
             let row = self
                 .client()?

@@ -24,6 +24,7 @@ mod writer;
 use writer::*;
 mod projection;
 use projection::*;
+mod in_doubt;
 mod notices;
 mod replica;
 

@@ -8,7 +8,7 @@ use ecenter_store::{EventLog, FilingReads, PostgresConfig, ReadView, SledStore, 
 
 #[path = "../../../tests/common/postgres.rs"]
 mod pg;
-use pg::psql;
+use pg::{psql, refuse_entries_marked, until_refused};
 
 /// A fresh, empty database and the settings that reach it.
 fn database() -> (String, PostgresConfig) {
@@ -322,13 +322,6 @@ async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_ot
         .await;
     assert!(again.is_err());
     assert_eq!(chain_verdict(&db), "1 true");
-    eprintln!(
-        "DEBUG activity: {}",
-        psql(
-            &db,
-            "SELECT string_agg(state || ':' || left(query, 40), ' | ') FROM pg_stat_activity WHERE datname = current_database()"
-        )
-    );
     // B is not held up by A's failed transaction: the head is free.
     let appended = tokio::time::timeout(
         std::time::Duration::from_secs(10),
@@ -348,4 +341,80 @@ async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_ot
     assert!(a.filing("F9").unwrap().is_none());
     assert!(dir_a.path().join("set-aside").is_dir());
     a.close().await.unwrap();
+}
+
+/// Files `request_id` on `store` in a task of its own; the task's result is the append's.
+fn submit_in_background(
+    store: &SledStore,
+    request_id: &'static str,
+) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+    let store = store.clone();
+    tokio::spawn(async move {
+        store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let id = format!("F{}", view.next_seq());
+                Ok((vec![filed(&id, "甲", request_id)], ()))
+            }))
+            .await
+            .map(|_| ())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_commit_failed_is_settled_before_anyone_is_answered_and_committed_again() {
+    let (db, config) = database();
+    let Pair { a, b, .. } = Pair::open(&config);
+    let lift = refuse_entries_marked(&db, "settle-me");
+    let pending = submit_in_background(&a, "settle-me");
+    until_refused(&db);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !pending.is_finished(),
+        "answered while the commit was in doubt"
+    );
+    lift();
+    pending
+        .await
+        .unwrap()
+        .expect("committed once PostgreSQL took it");
+    assert_eq!(chain_verdict(&db), "1 true");
+    // The same entry, not a second one, and the hub goes on writing.
+    assert!(submit(&a, "甲", "after-settling").await.1);
+    assert_eq!(chain_verdict(&db), "2 true");
+    wait_for_head(&b, 2).await;
+    assert_eq!(b.filing("F1").unwrap().unwrap().request_id, "settle-me");
+    assert_eq!(a.head(), b.head());
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_in_doubt_overtaken_by_another_hub_stops_its_hub_whose_replica_is_then_rebuilt() {
+    let (db, config) = database();
+    let Pair { a, b, dir_a, .. } = Pair::open(&config);
+    let lift = refuse_entries_marked(&db, "overtaken");
+    let pending = submit_in_background(&a, "overtaken");
+    until_refused(&db);
+    // While A retries, B takes the entry number A's batch holds in A's replica.
+    assert!(submit(&b, "乙", "takes-its-place").await.1);
+    lift();
+    let failed = pending.await.unwrap();
+    let Err(StoreError::FlushFailed(why)) = failed else {
+        panic!("{failed:?}");
+    };
+    assert!(why.contains("another instance"), "{why}");
+    assert!(a.write_failure().borrow().is_some());
+    assert_eq!(chain_verdict(&db), "1 true");
+    let _ = a.close().await;
+    drop(a);
+    let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
+    assert_eq!(a.head(), b.head());
+    // Entry 1 is B's filing, on A too; A's batch in doubt is gone with its set-aside replica.
+    assert_eq!(
+        a.filing("F1").unwrap().unwrap().request_id,
+        "takes-its-place"
+    );
+    assert!(dir_a.path().join("set-aside").is_dir());
+    a.close().await.unwrap();
+    b.close().await.unwrap();
 }

@@ -22,10 +22,12 @@ enum Lock {
 
 /// The writer's link to PostgreSQL and the entries of the batch not yet committed.
 pub(in crate::sled_store) struct Upstreamed {
-    link: Upstream,
+    pub(super) link: Upstream,
     pub(super) pending: Vec<Prepared>,
     /// The head row is locked by this batch's transaction.
-    locked: bool,
+    pub(super) locked: bool,
+    /// Where the locked head stood when the batch's decisions began: its entry number and hash.
+    pub(super) base: (u64, [u8; 32]),
 }
 
 impl SledStore {
@@ -61,6 +63,7 @@ fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<Sled
         link,
         pending: Vec::new(),
         locked: false,
+        base: (0, [0; 32]),
     };
     let (store, weak) = opened.start(Some(upstream))?;
     let wake: tail::Wake = Box::new(move || {
@@ -146,10 +149,11 @@ impl Writer {
             .sync()
             .and_then(|()| self.catch_up(Lock::No))
             .and_then(|()| self.catch_up(Lock::Yes));
+        let up = self.upstream.as_mut().expect("checked above");
         let Err(e) = result else {
+            up.base = (self.next_seq - 1, self.prev);
             return Ok(());
         };
-        let up = self.upstream.as_mut().expect("checked above");
         if up.locked {
             up.locked = false;
             up.link.abandon();
@@ -252,18 +256,28 @@ impl Writer {
         }
         // The batch's documents were synced before the head was taken (`begin_batch`): a request
         // places its documents before it queues its decision.
-        let result = self.store_documents().and_then(|()| {
+        let rows: Vec<Row> = up
+            .pending
+            .drain(..)
+            .map(|p| Row {
+                seq: p.seq,
+                hash: p.hash,
+                value: p.value,
+            })
+            .collect();
+        let result = self.store_and_commit(&rows);
+        match result {
+            Err(e @ StoreError::Postgres(_)) if !rows.is_empty() => self.settle_in_doubt(&rows, e),
+            other => other,
+        }
+    }
+
+    /// Stores the documents `rows` name and commits `rows`, in the transaction that holds the
+    /// head; a failure ends the transaction (or cuts the session).
+    pub(super) fn store_and_commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        let result = self.store_documents(rows).and_then(|()| {
             let up = self.upstream.as_mut().expect("replica");
-            let rows: Vec<Row> = up
-                .pending
-                .drain(..)
-                .map(|p| Row {
-                    seq: p.seq,
-                    hash: p.hash,
-                    value: p.value,
-                })
-                .collect();
-            up.link.commit(&rows)
+            up.link.commit(rows)
         });
         if result.is_err() {
             // The transaction may still hold the head: end it, or cut the session.
@@ -274,13 +288,12 @@ impl Writer {
 
     /// Puts in PostgreSQL, in this batch's transaction, every document the batch's entries name
     /// that PostgreSQL does not hold yet.
-    fn store_documents(&mut self) -> Result<(), StoreError> {
+    fn store_documents(&mut self, rows: &[Row]) -> Result<(), StoreError> {
         let up = self.upstream.as_mut().expect("replica");
-        let named: Vec<String> =
-            crate::blobs::named_documents(up.pending.iter().map(|p| &p.value[32..]))
-                .into_iter()
-                .filter(|d| self.blobs.path(d).is_file())
-                .collect();
+        let named: Vec<String> = crate::blobs::named_documents(rows.iter().map(|r| &r.value[32..]))
+            .into_iter()
+            .filter(|d| self.blobs.path(d).is_file())
+            .collect();
         let held = up.link.blobs_held(&named)?;
         let mut new = Vec::new();
         for sha256 in named.into_iter().filter(|d| !held.contains(d)) {

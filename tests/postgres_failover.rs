@@ -1,0 +1,189 @@
+//! The database pair and the backups, drilled: clusters of their own on loopback
+//! (`tests/postgres/cluster.sh`), hubs as `ecenterd` processes under filing load.
+//!
+//! - Failover: a primary with a synchronous standby made by `pg_basebackup`; the primary is killed
+//!   (`kill -9` of the postmaster and every backend) under load and the standby promoted. The hubs
+//!   reach the new primary on their own through the URL's second host; every filing acknowledged
+//!   before or after is there, once, with its bytes, and the chain verifies.
+//! - A batch in doubt that another instance overtook: the instance stops with exit status 75,
+//!   and, started again as a supervisor does, sets its replica aside and serves the log of record.
+//! - Restore: a base backup taken before any hub started plus the archived WAL, recovered into a
+//!   new cluster, gives the same chain head, and a new hub on it holds every acknowledged filing.
+
+mod common;
+
+use common::instances::*;
+use common::postgres::{database_for, refuse_entries_marked, until_refused};
+use common::{CASE, LAWYER_A, client, list_all, submit};
+use ecenter_proto::v1 as pb;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Runs `tests/postgres/cluster.sh` with `args`.
+fn cluster(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/postgres/cluster.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cluster.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A port nobody listens on now.
+fn free_port() -> String {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap().port().to_string()
+}
+
+/// The clusters' directory (`cluster.sh primary` gives it to the `postgres` user); every cluster
+/// in it is stopped when the drill ends, passed or failed.
+struct Clusters(tempfile::TempDir);
+
+impl Clusters {
+    fn new() -> Clusters {
+        Clusters(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &str {
+        self.0.path().to_str().unwrap()
+    }
+}
+
+impl Drop for Clusters {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/postgres/cluster.sh");
+        let _ = Command::new("bash")
+            .arg(script)
+            .args(["stop", self.path()])
+            .output();
+    }
+}
+
+/// Starts `n` instances under `root` on `url`, and filing load on them.
+fn instances_under_load(root: &Path, url: &str, n: usize) -> (Vec<Instance>, Load) {
+    let (instances, addrs): (Vec<_>, Vec<_>) = (0..n)
+        .map(|i| Instance::start(&root.join(format!("hub{i}")), url))
+        .unzip();
+    (instances, Load::start(addrs))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_primary_killed_under_load_and_its_synchronous_standby_promoted_loses_no_acknowledged_filing()
+ {
+    let clusters = Clusters::new();
+    let (primary, standby) = (free_port(), free_port());
+    cluster(&["primary", clusters.path(), &primary, "sync"]);
+    cluster(&["standby", clusters.path(), &primary, &standby]);
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{primary},127.0.0.1:{standby}/ecenter?sslmode=disable&target_session_attrs=read-write"
+    );
+    let root = tempfile::tempdir().unwrap();
+    let (mut hubs, load) = instances_under_load(root.path(), &url, 2);
+    load.until(120, &mut hubs).await;
+    cluster(&["crash", &format!("{}/primary", clusters.path())]);
+    let at_crash = load.acknowledged();
+    cluster(&["promote", &format!("{}/standby", clusters.path())]);
+    let restarts = load.until(at_crash + 120, &mut hubs).await;
+    eprintln!(
+        "failover: {at_crash} filings acknowledged before the crash, {restarts} instance restarts to rebuild a replica"
+    );
+
+    let (addrs, acked) = load.finish().await;
+    every_instance_has_every_filing_once(&addrs, &acked).await;
+    the_chain_verifies_to_every_instances_head(&addrs, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_backup_and_the_archived_wal_restored_into_a_new_cluster_give_the_same_chain_head() {
+    let clusters = Clusters::new();
+    let (primary, restored) = (free_port(), free_port());
+    cluster(&["primary", clusters.path(), &primary]);
+    cluster(&["base", clusters.path(), &primary]);
+    let url = format!("postgresql://postgres@127.0.0.1:{primary}/ecenter?sslmode=disable");
+    let root = tempfile::tempdir().unwrap();
+    let (mut hubs, load) = instances_under_load(root.path(), &url, 2);
+    let restarts = load.until(150, &mut hubs).await;
+    assert_eq!(
+        restarts, 0,
+        "no instance has cause to stop without a failure"
+    );
+    let (_, acked) = load.finish().await;
+    drop(hubs);
+    let head = verified_head(&url);
+    cluster(&["switch-wal", clusters.path(), &primary]);
+
+    cluster(&["restore", clusters.path(), &restored]);
+    let restored_url =
+        format!("postgresql://postgres@127.0.0.1:{restored}/ecenter?sslmode=disable");
+    assert_eq!(
+        verified_head(&restored_url),
+        head,
+        "the restored chain's head"
+    );
+    let (_hub, addr) = Instance::start(&root.path().join("after-restore"), &restored_url);
+    every_instance_has_every_filing_once(&[addr], &acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_whose_batch_in_doubt_was_overtaken_exits_75_and_started_again_rebuilds_its_replica()
+ {
+    let root = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(root.path());
+    let (mut a, addr_a) = Instance::start(&root.path().join("a"), &config.url);
+    let (_b, addr_b) = Instance::start(&root.path().join("b"), &config.url);
+    let lift = refuse_entries_marked(&db, "req-in-doubt");
+    let mut on_a = client(addr_a, LAWYER_A).await;
+    let in_doubt = tokio::spawn(async move {
+        let doc = content("req-in-doubt");
+        submit(
+            &mut on_a,
+            "req-in-doubt",
+            CASE,
+            "证据材料",
+            &[("证据.pdf", &doc)],
+        )
+        .await
+    });
+    until_refused(&db);
+    let doc = content("req-takes-its-place");
+    let mut on_b = client(addr_b, LAWYER_A).await;
+    submit(
+        &mut on_b,
+        "req-takes-its-place",
+        CASE,
+        "证据材料",
+        &[("证据.pdf", &doc)],
+    )
+    .await
+    .expect("B files while A's batch is in doubt");
+    lift();
+    let mut restarted = None;
+    for _ in 0..600 {
+        restarted = a.restart_if_it_asked();
+        if restarted.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let addr_a = restarted.expect("A stopped with exit status 75");
+    assert!(
+        in_doubt.await.unwrap().is_err(),
+        "A never acknowledged the batch in doubt"
+    );
+    let filings = list_all(
+        &mut client(addr_a, LAWYER_A).await,
+        pb::ListFilingsRequest::default(),
+    )
+    .await;
+    let ids: Vec<&str> = filings.iter().map(|f| f.request_id.as_str()).collect();
+    // Whether A's replica reached its disk with the batch in doubt (then it is set aside) or not
+    // (then it is a prefix of the log and is caught up), A now serves the log of record.
+    assert_eq!(ids, ["req-takes-its-place"]);
+    the_chain_verifies_to_every_instances_head(&[addr_a, addr_b], &config.url).await;
+}
