@@ -14,7 +14,7 @@ mod common;
 
 use common::instances::*;
 use common::postgres::{database_for, refuse_entries_marked, until_refused};
-use common::{CASE, LAWYER_A, client, list_all, submit};
+use common::{CASE, LAWYER_A, client, download, list_all, submit};
 use ecenter_proto::v1 as pb;
 use std::path::Path;
 use std::process::Command;
@@ -186,4 +186,35 @@ async fn an_instance_whose_batch_in_doubt_was_overtaken_exits_75_and_started_aga
     // (then it is a prefix of the log and is caught up), A now serves the log of record.
     assert_eq!(ids, ["req-takes-its-place"]);
     the_chain_verifies_to_every_instances_head(&[addr_a, addr_b], &config.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filing_whose_caller_gave_up_while_its_commit_was_in_doubt_is_recorded_with_its_document()
+{
+    let root = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(root.path());
+    let (_a, addr_a) = Instance::start(&root.path().join("a"), &config.url);
+    let (_b, addr_b) = Instance::start(&root.path().join("b"), &config.url);
+    let lift = refuse_entries_marked(&db, "req-gave-up");
+    let doc = content("req-gave-up");
+    let mut on_a = client(addr_a, LAWYER_A).await;
+    let documents = [("证据.pdf", doc.as_slice())];
+    let filing = submit(&mut on_a, "req-gave-up", CASE, "证据材料", &documents);
+    let gave_up = tokio::time::timeout(Duration::from_secs(2), filing).await;
+    assert!(gave_up.is_err(), "answered while its commit was in doubt");
+    until_refused(&db);
+    lift();
+    // A settles the batch after its caller left; the document went into PostgreSQL with it, so B
+    // follows the log and serves the document.
+    let mut on_b = client(addr_b, LAWYER_A).await;
+    for _ in 0..400 {
+        let filings = list_all(&mut on_b, pb::ListFilingsRequest::default()).await;
+        if let Some(f) = filings.iter().find(|f| f.request_id == "req-gave-up") {
+            let bytes = download(&mut on_b, &f.filing_id, "D1").await.unwrap();
+            assert_eq!(bytes, doc);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the filing never reached the other instance");
 }

@@ -176,11 +176,25 @@ impl Load {
         self.count.load(Ordering::SeqCst)
     }
 
-    /// Waits until `target` filings are acknowledged, restarting (as a supervisor would) any of
-    /// `instances` that stopped to rebuild its replica; returns how many restarts that took.
+    /// Waits (up to five minutes) until `target` filings are acknowledged, restarting (as a
+    /// supervisor would) any of `instances` that stopped to rebuild its replica; returns how many
+    /// restarts that took. A worker that failed fails the test here.
     pub async fn until(&self, target: usize, instances: &mut [Instance]) -> usize {
         let mut restarts = 0;
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(300);
         while self.acknowledged() < target {
+            assert!(
+                !self
+                    .workers
+                    .iter()
+                    .any(tokio::task::JoinHandle::is_finished),
+                "a filing worker failed (its panic is printed above)"
+            );
+            assert!(
+                tokio::time::Instant::now() < give_up,
+                "{} of {target} filings acknowledged after five minutes",
+                self.acknowledged()
+            );
             for (i, instance) in instances.iter_mut().enumerate() {
                 if let Some(addr) = instance.restart_if_it_asked() {
                     self.addrs.lock().unwrap()[i] = addr;

@@ -68,7 +68,17 @@ base)
   ;;
 crash)
   pid=$(head -n 1 "$dir/postmaster.pid")
+  # The backends first (they would go on serving their connections for a moment), then the
+  # postmaster; a drill whose primary survived would prove nothing.
   kill -9 $(pgrep -P "$pid") "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    # Gone, or a zombie nobody reaped yet (state Z): either way it serves nobody.
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+    [ -z "$state" ] || [ "$state" = Z ] && exit 0
+    sleep 0.1
+  done
+  echo "cluster.sh: the postmaster $pid survived kill -9" >&2
+  exit 1
   ;;
 promote)
   as_pg "$bin/pg_ctl -D $dir -w -t 60 promote" >/dev/null

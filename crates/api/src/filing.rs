@@ -328,8 +328,20 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             Ok((events, (filing_id, false)))
         });
         // A refused append drops `placed`: the documents this request put in place go with it.
-        let (_, (filing_id, replayed)) = self.store.append(decide).await.map_err(store_status)?;
-        placed.into_iter().for_each(ecenter_store::PlacedBlob::keep);
+        // The append runs in a task of its own, so that a caller who gives up (a deadline, a
+        // reset stream) cannot take the documents away while the writer may still record them:
+        // they are kept or removed only once the writer has answered.
+        let store = self.store.clone();
+        let appended = tokio::spawn(async move {
+            let appended = store.append(decide).await;
+            if appended.is_ok() {
+                placed.into_iter().for_each(ecenter_store::PlacedBlob::keep);
+            }
+            appended
+        })
+        .await
+        .map_err(|e| Status::internal(format!("the append task failed: {e}")))?;
+        let (_, (filing_id, replayed)) = appended.map_err(store_status)?;
         let filing = self.durable_filing(&filing_id).await?;
         tracing::info!(filing_id, replayed, department = %filing.department, "filing received");
         Ok(Response::new(pb::SubmitFilingResponse {

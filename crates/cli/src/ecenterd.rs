@@ -116,7 +116,7 @@ pub fn main() {
         eprintln!("ecenterd: {text}");
         let restart = matches!(
             e.downcast_ref::<ecenter_server::ServeError>(),
-            Some(ecenter_server::ServeError::ReplicaBehind(_))
+            Some(ecenter_server::ServeError::ReplicaAhead(_))
         );
         std::process::exit(if restart {
             ecenter_server::ServeError::RESTART_ME

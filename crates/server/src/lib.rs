@@ -71,18 +71,18 @@ pub enum ServeError {
     /// A setting of electronic service is wrong: section, field and why.
     #[error("electronic service configuration refused: {0}")]
     ServiceSetting(#[from] config_error::ConfigError),
-    /// With PostgreSQL as the log of record, this instance's replica stopped following it (a
-    /// commit in doubt that another instance overtook, a log restored behind the replica): the
+    /// With PostgreSQL as the log of record, this instance's replica may hold entries the log does
+    /// not (a batch whose commit could not be settled, or that another instance overtook): the
     /// instance stopped serving so that, started again, it sets the replica aside and rebuilds it.
     /// `ecenterd` exits with [`ServeError::RESTART_ME`] for this, which a supervisor restarts.
     #[error(
         "stopped to rebuild this instance's replica of the PostgreSQL log: {0}; start it again (a supervisor does so on exit status 75)"
     )]
-    ReplicaBehind(String),
+    ReplicaAhead(String),
 }
 
 impl ServeError {
-    /// Exit status for [`ServeError::ReplicaBehind`]: 75, EX_TEMPFAIL of sysexits.h, "try again".
+    /// Exit status for [`ServeError::ReplicaAhead`]: 75, EX_TEMPFAIL of sysexits.h, "try again".
     pub const RESTART_ME: i32 = 75;
 }
 
@@ -250,8 +250,7 @@ impl Hub {
         }
         let (checkpoints_stop, stop_rx) = watch::channel(false);
         let checkpointing = tokio::spawn(self.checkpointer.run(self.store.clone(), stop_rx));
-        let replicated = matches!(self.config.store, config::StoreConfig::Postgres(_));
-        let shutdown = stop_when_replica_fails(replicated, self.store.write_failure(), shutdown);
+        let shutdown = stop_when_replica_is_ahead(self.store.write_failure(), shutdown);
         let result = serve_store(
             listener,
             self.store.clone(),
@@ -267,8 +266,8 @@ impl Hub {
         )
         .await;
         let failed = self.store.write_failure().borrow().clone();
-        if let (true, Some(why)) = (replicated, failed) {
-            return Err(ServeError::ReplicaBehind(why));
+        if let Some(why) = failed.filter(|why| why.starts_with(ecenter_store::REPLICA_AHEAD)) {
+            return Err(ServeError::ReplicaAhead(why));
         }
         self.store.close().await.map_err(ServeError::Stopped)?;
         let _ = checkpoints_stop.send(true);
@@ -282,20 +281,27 @@ impl Hub {
     }
 }
 
-/// `shutdown`, or, with PostgreSQL as the log of record, the first write failure: a replica that
-/// stopped following the log is rebuilt by a restart, which serving on would only put off.
-async fn stop_when_replica_fails(
-    replicated: bool,
+/// `shutdown`, or, with PostgreSQL as the log of record, a write failure that left the replica
+/// holding entries the log may not ([`ecenter_store::REPLICA_AHEAD`]): a restart rebuilds it,
+/// which serving on would only put off. Other failures (a log that does not verify) leave the
+/// hub serving reads, NOT_SERVING for writes, until an operator acts.
+async fn stop_when_replica_is_ahead(
     mut failure: watch::Receiver<Option<String>>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
-    if !replicated {
-        return shutdown.await;
-    }
+    let ahead = async move {
+        let ahead = |why: &Option<String>| {
+            why.as_ref()
+                .is_some_and(|why| why.starts_with(ecenter_store::REPLICA_AHEAD))
+        };
+        if failure.wait_for(ahead).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::select! {
         () = shutdown => {}
-        _ = failure.wait_for(Option::is_some) => {
-            tracing::error!("the replica of the PostgreSQL log refuses writes; stopping so that a restart rebuilds it");
+        () = ahead => {
+            tracing::error!("the replica of the PostgreSQL log holds entries the log may not; stopping so that a restart rebuilds it");
         }
     }
 }

@@ -80,20 +80,69 @@ pub struct HeadLockStats {
     pub batches: u64,
     /// Entries those batches committed.
     pub entries: u64,
-    /// Total time the row was held, from the lock to the end of COMMIT or ROLLBACK, in µs.
+    /// Total time from asking for the row (BEGIN) to the end of COMMIT or ROLLBACK, in µs.
     pub held_us: u64,
+    /// Of that, BEGIN and `SELECT … FOR UPDATE`: waiting for other instances' batches, in µs.
+    pub waiting_us: u64,
+    /// Copying, once the row is locked, what other instances committed since the unlocked
+    /// catch-up, in µs.
+    pub catch_up_us: u64,
+    /// Storing in PostgreSQL the documents the batch's entries name, in µs.
+    pub documents_us: u64,
+    /// The batch's INSERT, the head's UPDATE and the NOTIFY, in µs.
+    pub statements_us: u64,
+    /// COMMIT (its WAL flush and, with a synchronous standby, the standby's), in µs.
+    pub commit_us: u64,
+}
+
+impl HeadLockStats {
+    /// What the phases leave of `held_us`: the batch's decisions and their writes to the sled
+    /// replica, in µs.
+    pub fn deciding_us(&self) -> u64 {
+        self.held_us.saturating_sub(
+            self.waiting_us
+                + self.catch_up_us
+                + self.documents_us
+                + self.statements_us
+                + self.commit_us,
+        )
+    }
 }
 
 static LOCK_BATCHES: AtomicU64 = AtomicU64::new(0);
 static LOCK_ENTRIES: AtomicU64 = AtomicU64::new(0);
 static LOCK_HELD_US: AtomicU64 = AtomicU64::new(0);
 
+/// A measured part of a batch's time at the head ([`HeadLockStats`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Phase {
+    Waiting,
+    CatchUp,
+    Documents,
+    Statements,
+    Commit,
+}
+
+static PHASE_US: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+
+/// Adds the time since `since` to `phase`.
+pub(crate) fn count(phase: Phase, since: Instant) {
+    let us = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
+    PHASE_US[phase as usize].fetch_add(us, Ordering::Relaxed);
+}
+
 /// The head lock's use so far in this process.
 pub fn head_lock_stats() -> HeadLockStats {
+    let phase = |p: Phase| PHASE_US[p as usize].load(Ordering::Relaxed);
     HeadLockStats {
         batches: LOCK_BATCHES.load(Ordering::Relaxed),
         entries: LOCK_ENTRIES.load(Ordering::Relaxed),
         held_us: LOCK_HELD_US.load(Ordering::Relaxed),
+        waiting_us: phase(Phase::Waiting),
+        catch_up_us: phase(Phase::CatchUp),
+        documents_us: phase(Phase::Documents),
+        statements_us: phase(Phase::Statements),
+        commit_us: phase(Phase::Commit),
     }
 }
 
@@ -351,8 +400,9 @@ impl Upstream {
     /// Starts a batch: begins a transaction and locks the head; returns it.
     pub(crate) fn lock_head(&mut self) -> Result<ChainHead, StoreError> {
         self.reconnect_if_lost()?;
-        self.locked_at = Some(Instant::now());
-        self.rt.block_on(async {
+        let asked = Instant::now();
+        self.locked_at = Some(asked);
+        let head = self.rt.block_on(async {
             self.client()?
                 .batch_execute("BEGIN")
                 .await
@@ -363,7 +413,13 @@ impl Upstream {
                 .await
                 .map_err(pg("locking the chain's head"))?;
             head_of(row.get(0), row.get(1))
-        })
+        });
+        count(Phase::Waiting, asked);
+        if head.is_err() {
+            // BEGIN may have succeeded: a transaction left open would fail every later batch.
+            self.abandon();
+        }
+        head
     }
 
     /// The head as committed, without locking it. The first read of a batch: a connection lost
@@ -398,11 +454,23 @@ impl Upstream {
         })
     }
 
+    /// A write transaction of its own (the head's row set to itself), committed: its COMMIT returns
+    /// only once everything committed before it is durable as the server's settings require, on
+    /// a synchronous standby too.
+    pub(crate) fn confirm_durable(&mut self) -> Result<(), StoreError> {
+        self.rt
+            .block_on(
+                self.client()?
+                    .batch_execute("BEGIN; UPDATE ecenter_head SET seq = seq; COMMIT"),
+            )
+            .map_err(pg("confirming an earlier commit is durable"))
+    }
+
     /// Inserts `rows`, moves the head to the last one, announces it and commits. Returns once the
     /// commit is durable (synchronous commit).
     pub(crate) fn commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
-        LOCK_ENTRIES.fetch_add(rows.len() as u64, Ordering::Relaxed);
         let result = self.rt.block_on(async {
+            let started = Instant::now();
             let client = self.client()?;
             // One statement for the whole batch: a round trip per entry would be most of the time
             // the head is held.
@@ -437,11 +505,18 @@ impl Upstream {
                     .await
                     .map_err(pg("announcing the new head"))?;
             }
-            client
+            count(Phase::Statements, started);
+            let committing = Instant::now();
+            let committed = client
                 .batch_execute("COMMIT")
                 .await
-                .map_err(pg("committing the append"))
+                .map_err(pg("committing the append"));
+            count(Phase::Commit, committing);
+            committed
         });
+        if result.is_ok() {
+            LOCK_ENTRIES.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        }
         self.unlocked();
         result
     }

@@ -24,9 +24,11 @@ mod writer;
 use writer::*;
 mod projection;
 use projection::*;
-mod in_doubt;
 mod notices;
+mod reasons;
 mod replica;
+use reasons::{explain_open_error, flush_reason};
+pub use replica::REPLICA_AHEAD;
 
 /// Most requests committed by one flush; bounds the latency a batch adds.
 const MAX_BATCH: usize = 512;
@@ -169,33 +171,6 @@ fn first_number(events: &[Event], next: u64) -> Result<u64, StoreError> {
         Some((first, last)) => Err(StoreError::Database(format!(
             "an accepted loss of entries {first}–{last} must start at the log's next entry {next}"
         ))),
-    }
-}
-
-/// A failed flush as an administrator reads it.
-fn flush_reason(e: &StoreError) -> String {
-    match e {
-        StoreError::Io(io) if io.raw_os_error() == Some(28) => {
-            "the disk holding the data directory is full".into()
-        }
-        StoreError::Io(io) => format!("disk error: {io}"),
-        other => other.to_string(),
-    }
-}
-
-/// Says which directory sled could not read and what a person can do about it.
-fn explain_open_error(data_dir: &Path, e: StoreError) -> StoreError {
-    match e {
-        StoreError::Database(m) if m.contains("corrupt") => StoreError::Database(format!(
-            "sled cannot read the log in {} ({m}): keep a copy of the directory as evidence, run \
-             `clerk verify-log --data-dir` on the copy, and restore the data directory from a backup",
-            data_dir.join("log").display()
-        )),
-        StoreError::Io(io) => StoreError::Io(std::io::Error::new(
-            io.kind(),
-            format!("{}: {io}", data_dir.join("log").display()),
-        )),
-        other => other,
     }
 }
 

@@ -6,9 +6,16 @@
 //! commit fails, the writer refuses further writes, and at the next start a replica that holds
 //! entries PostgreSQL lacks is set aside and rebuilt from PostgreSQL.
 
+mod in_doubt;
+
 use super::*;
 use crate::chain::ChainVerifier;
 use crate::postgres::{PostgresConfig, Row, Upstream, tail};
+
+/// How the reason a replica's writer refuses writes begins when the replica holds entries the log
+/// of record may not (a batch whose commit could not be settled): `ecenterd` then stops, so that
+/// a restart sets the replica aside and rebuilds it.
+pub const REPLICA_AHEAD: &str = "this hub's replica may hold entries PostgreSQL does not: ";
 
 /// Entries read from PostgreSQL per query while catching up.
 const CATCH_UP_PAGE: usize = 1000;
@@ -181,6 +188,16 @@ impl Writer {
                 head?
             }
         };
+        let copying = std::time::Instant::now();
+        let result = self.copy_up_to(head);
+        if lock == Lock::Yes {
+            crate::postgres::count(crate::postgres::Phase::CatchUp, copying);
+        }
+        result
+    }
+
+    /// Copies the entries after the replica's end up to `head`, verifying each.
+    fn copy_up_to(&mut self, head: ChainHead) -> Result<(), StoreError> {
         let local = self.next_seq - 1;
         if head.seq < local || (head.seq == local && head.hash != self.prev) {
             tracing::error!(
@@ -252,7 +269,11 @@ impl Writer {
         }
         up.locked = false;
         if !wrote && up.pending.is_empty() {
-            return up.link.release();
+            // Nothing to lose: a failed ROLLBACK drops the session, which frees the head.
+            if let Err(e) = up.link.release() {
+                tracing::warn!(error = %e, "releasing the head failed; the session was dropped");
+            }
+            return Ok(());
         }
         // The batch's documents were synced before the head was taken (`begin_batch`): a request
         // places its documents before it queues its decision.
@@ -275,7 +296,10 @@ impl Writer {
     /// Stores the documents `rows` name and commits `rows`, in the transaction that holds the
     /// head; a failure ends the transaction (or cuts the session).
     pub(super) fn store_and_commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
-        let result = self.store_documents(rows).and_then(|()| {
+        let storing = std::time::Instant::now();
+        let stored = self.store_documents(rows);
+        crate::postgres::count(crate::postgres::Phase::Documents, storing);
+        let result = stored.and_then(|()| {
             let up = self.upstream.as_mut().expect("replica");
             up.link.commit(rows)
         });

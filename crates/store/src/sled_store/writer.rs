@@ -261,7 +261,10 @@ impl Writer {
         if let Err(e) = durable {
             tracing::error!(error = %e, "the event log could not be made durable; refusing further writes");
             self.poisoned = true;
-            let reason = flush_reason(&e);
+            let reason = match self.upstream {
+                Some(_) => format!("{}{}", super::replica::REPLICA_AHEAD, flush_reason(&e)),
+                None => flush_reason(&e),
+            };
             self.failure_tx.send_replace(Some(reason.clone()));
             for (_, result) in outcomes {
                 if result.is_ok() {

@@ -10,11 +10,18 @@
 //!   of record does not, so this instance refuses writes and stops ([`StoreError::Chain`]); started
 //!   again, it sets the replica aside and rebuilds it.
 //!
-//! While it tries, the writer waits, so no later batch can take the numbers in doubt.
+//! A COMMIT found to have taken effect is followed by a small write transaction of our own, whose
+//! COMMIT returns only once everything before it is as durable as the server's settings make it
+//! (on a synchronous standby too): a commit seen on a primary that restarted after a crash may not
+//! have reached the standby when it became visible.
+//!
+//! While it tries, the writer waits, so no later batch can take the numbers in doubt. Errors from
+//! PostgreSQL are retried (the server may be starting, promoting or refusing for a while); any
+//! other error (a document on this hub's disk that no longer matches its name) ends it at once.
 
-use super::writer::Writer;
 use crate::StoreError;
 use crate::postgres::Row;
+use crate::sled_store::writer::Writer;
 use std::time::{Duration, Instant};
 
 /// How long a commit in doubt is retried (a failover, a restarted server) before the batch's
@@ -45,8 +52,8 @@ impl Writer {
                     );
                     return Ok(());
                 }
-                Err(e @ StoreError::Chain(_)) => return Err(e),
-                Err(e) => last_error = e,
+                Err(e @ StoreError::Postgres(_)) => last_error = e,
+                Err(e) => return Err(e),
             }
         }
         Err(StoreError::Postgres(format!(
@@ -62,17 +69,23 @@ impl Writer {
         let base = up.base;
         up.link.reconnect_if_lost()?;
         match up.link.hash_at(last.seq)? {
-            Some(hash) if hash == last.hash => return Ok("the lost COMMIT had taken effect"),
+            Some(hash) if hash == last.hash => {
+                up.link.confirm_durable()?;
+                return Ok("the lost COMMIT had taken effect");
+            }
             Some(_) => return Err(overtaken(last.seq)),
             None => {}
         }
-        let head = match up.link.lock_head() {
-            Ok(head) => head,
-            Err(e) => {
-                up.link.abandon();
-                return Err(e);
-            }
-        };
+        // Waits for whoever holds the head, the old session finishing this very COMMIT included.
+        let head = up.link.lock_head()?;
+        if (head.seq, head.hash) == (last.seq, last.hash) {
+            up.link.release()?;
+            return Ok("the lost COMMIT took effect while this hub reconnected");
+        }
+        if head.seq < base.0 {
+            up.link.abandon();
+            return Err(behind(head.seq, base.0));
+        }
         if (head.seq, head.hash) != base || base.0 + 1 != first.seq {
             up.link.abandon();
             return Err(overtaken(head.seq));
@@ -80,6 +93,19 @@ impl Writer {
         self.store_and_commit(rows)?;
         Ok("the lost COMMIT had not taken effect; committed again")
     }
+}
+
+/// PostgreSQL's log now ends before the entry the batch followed: it lost committed entries (a
+/// standby promoted without them, a restore).
+fn behind(head: u64, base: u64) -> StoreError {
+    StoreError::Chain(crate::ChainError {
+        seq: head,
+        reason: format!(
+            "PostgreSQL's log now ends at entry {head}, before entry {base} this hub's batch followed: \
+             committed entries were lost (a standby promoted without them, a restore); this hub \
+             stops, and started again sets its replica aside as the evidence of what was lost"
+        ),
+    })
 }
 
 /// Another instance appended where this batch's entries stand in the replica.
