@@ -199,7 +199,7 @@ fn print_rows(total: usize, anchor_tps: f64, anchor_ms: f64, rows: &[Row]) {
                 "| {} | {per_batch:.1} | {held_ms:.2} | {:.0}",
                 l.batches,
                 // Held, not waited for: what the one chain could append if the lock were all.
-                l.entries as f64 / ((l.held_us - l.waiting_us).max(1) as f64 / 1e6)
+                l.entries as f64 / (l.held_us.saturating_sub(l.waiting_us).max(1) as f64 / 1e6)
             )
         });
         println!(

@@ -340,7 +340,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             appended
         })
         .await
-        .map_err(|e| Status::internal(format!("the append task failed: {e}")))?;
+        .map_err(|e| {
+            Status::unknown(format!(
+                "the hub failed while recording the filing ({e}); whether it was recorded is unknown: send it again with the same request id / 提交结果未知，请以相同请求编号重新提交"
+            ))
+        })?;
         let (_, (filing_id, replayed)) = appended.map_err(store_status)?;
         let filing = self.durable_filing(&filing_id).await?;
         tracing::info!(filing_id, replayed, department = %filing.department, "filing received");

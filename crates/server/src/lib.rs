@@ -295,13 +295,14 @@ async fn stop_when_replica_is_ahead(
                 .is_some_and(|why| why.starts_with(ecenter_store::REPLICA_AHEAD))
         };
         if failure.wait_for(ahead).await.is_err() {
-            std::future::pending::<()>().await;
+            // The writer is gone (it panicked): no write can succeed; stop, and the close names it.
+            tracing::error!("the log writer stopped");
         }
     };
     tokio::select! {
         () = shutdown => {}
         () = ahead => {
-            tracing::error!("the replica of the PostgreSQL log holds entries the log may not; stopping so that a restart rebuilds it");
+            tracing::error!("stopping: the replica of the PostgreSQL log may hold entries the log does not (a restart rebuilds it), or the log writer stopped");
         }
     }
 }

@@ -454,16 +454,22 @@ impl Upstream {
         })
     }
 
-    /// A write transaction of its own (the head's row set to itself), committed: its COMMIT returns
-    /// only once everything committed before it is durable as the server's settings require, on
-    /// a synchronous standby too.
+    /// A transaction of its own that takes a transaction id (so its COMMIT writes a commit
+    /// record) without touching any row: its COMMIT returns only once everything committed before
+    /// it is durable as the server's settings require, on a synchronous standby too.
     pub(crate) fn confirm_durable(&mut self) -> Result<(), StoreError> {
-        self.rt
-            .block_on(
-                self.client()?
-                    .batch_execute("BEGIN; UPDATE ecenter_head SET seq = seq; COMMIT"),
-            )
-            .map_err(pg("confirming an earlier commit is durable"))
+        let result = self.rt.block_on(async {
+            let client = self.client()?;
+            client
+                .batch_execute("BEGIN; SELECT txid_current()")
+                .await
+                .map_err(pg("confirming an earlier commit is durable"))?;
+            commit_waiting_for_standby(client).await
+        });
+        if result.is_err() {
+            self.abandon();
+        }
+        result
     }
 
     /// Inserts `rows`, moves the head to the last one, announces it and commits. Returns once the
@@ -507,10 +513,7 @@ impl Upstream {
             }
             count(Phase::Statements, started);
             let committing = Instant::now();
-            let committed = client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(pg("committing the append"));
+            let committed = commit_waiting_for_standby(client).await;
             count(Phase::Commit, committing);
             committed
         });
@@ -543,6 +546,21 @@ impl Upstream {
         self.unlocked();
         result
     }
+}
+
+/// COMMIT without a statement timeout: a COMMIT cancelled while it waits for a synchronous
+/// standby has committed on the primary all the same (PostgreSQL only warns), so an answer before
+/// the standby has it would break the promise that every acknowledged entry is on two machines. A
+/// primary that vanishes is noticed by the connection's keepalive and user timeout instead.
+async fn commit_waiting_for_standby(client: &Client) -> Result<(), StoreError> {
+    client
+        .batch_execute("SET LOCAL statement_timeout = 0")
+        .await
+        .map_err(pg("committing the append"))?;
+    client
+        .batch_execute("COMMIT")
+        .await
+        .map_err(pg("committing the append"))
 }
 
 /// Entries after `after`, at most `limit`, in order.

@@ -418,3 +418,26 @@ async fn a_batch_in_doubt_overtaken_by_another_hub_stops_its_hub_whose_replica_i
     a.close().await.unwrap();
     b.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filing_whose_document_is_neither_on_disk_nor_in_postgres_is_not_committed() {
+    let (db, config) = database();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = SledStore::open_replicated(dir.path(), &config).unwrap();
+    // A document the request placed and lost before the batch committed (nothing holds it now).
+    let gone = hex::encode(ecenter_store::chain::sha256(b"a document that went away"));
+    let failed = hub
+        .append(Box::new(move |_: &dyn ReadView| {
+            Ok((vec![filed_document("F1", "甲", "gone-1", &gone, 25)], ()))
+        }))
+        .await;
+    let Err(StoreError::FlushFailed(why)) = failed else {
+        panic!("committed naming a document nobody holds: {failed:?}");
+    };
+    assert!(
+        why.contains("neither on this hub's disk nor in PostgreSQL"),
+        "{why}"
+    );
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "0");
+    let _ = hub.close().await;
+}

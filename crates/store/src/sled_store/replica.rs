@@ -35,6 +35,9 @@ pub(in crate::sled_store) struct Upstreamed {
     pub(super) locked: bool,
     /// Where the locked head stood when the batch's decisions began: its entry number and hash.
     pub(super) base: (u64, [u8; 32]),
+    /// The documents the batch's filings name (`blobs::filed_documents`): each must be on this
+    /// hub's disk or already in PostgreSQL when the batch commits.
+    required: Vec<String>,
 }
 
 impl SledStore {
@@ -71,6 +74,7 @@ fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<Sled
         pending: Vec::new(),
         locked: false,
         base: (0, [0; 32]),
+        required: Vec::new(),
     };
     let (store, weak) = opened.start(Some(upstream))?;
     let wake: tail::Wake = Box::new(move || {
@@ -277,6 +281,12 @@ impl Writer {
         }
         // The batch's documents were synced before the head was taken (`begin_batch`): a request
         // places its documents before it queues its decision.
+        up.required = up
+            .pending
+            .iter()
+            .flat_map(|p| crate::blobs::filed_documents(&p.event))
+            .map(str::to_string)
+            .collect();
         let rows: Vec<Row> = up
             .pending
             .drain(..)
@@ -319,6 +329,19 @@ impl Writer {
             .filter(|d| self.blobs.path(d).is_file())
             .collect();
         let held = up.link.blobs_held(&named)?;
+        // A filing's document neither here nor there: the entry must not be committed naming it.
+        let away: Vec<String> = (up.required.iter())
+            .filter(|d| !self.blobs.path(d).is_file())
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !away.is_empty() && up.link.blobs_held(&away)?.len() < away.len() {
+            return Err(StoreError::Database(format!(
+                "a document the batch files ({}) is neither on this hub's disk nor in PostgreSQL; not committed",
+                away.join(", ")
+            )));
+        }
         let mut new = Vec::new();
         for sha256 in named.into_iter().filter(|d| !held.contains(d)) {
             // Stored under its name for good (content-addressed): checked before it goes.

@@ -20,7 +20,7 @@
 //! other error (a document on this hub's disk that no longer matches its name) ends it at once.
 
 use crate::StoreError;
-use crate::postgres::Row;
+use crate::postgres::{Row, Upstream};
 use crate::sled_store::writer::Writer;
 use std::time::{Duration, Instant};
 
@@ -68,19 +68,18 @@ impl Writer {
         let up = self.upstream.as_mut().expect("replica");
         let base = up.base;
         up.link.reconnect_if_lost()?;
-        match up.link.hash_at(last.seq)? {
-            Some(hash) if hash == last.hash => {
-                up.link.confirm_durable()?;
-                return Ok("the lost COMMIT had taken effect");
-            }
-            Some(_) => return Err(overtaken(last.seq)),
-            None => {}
+        if ours_committed(&mut up.link, last)? {
+            return Ok("the lost COMMIT had taken effect");
         }
-        // Waits for whoever holds the head, the old session finishing this very COMMIT included.
+        // Waits for whoever holds the head: the old session finishing this very COMMIT included,
+        // and perhaps other instances' batches after it.
         let head = up.link.lock_head()?;
-        if (head.seq, head.hash) == (last.seq, last.hash) {
-            up.link.release()?;
-            return Ok("the lost COMMIT took effect while this hub reconnected");
+        if head.seq >= last.seq {
+            up.link.abandon();
+            if ours_committed(&mut up.link, last)? {
+                return Ok("the lost COMMIT took effect while this hub reconnected");
+            }
+            return Err(overtaken(last.seq));
         }
         if head.seq < base.0 {
             up.link.abandon();
@@ -92,6 +91,20 @@ impl Writer {
         }
         self.store_and_commit(rows)?;
         Ok("the lost COMMIT had not taken effect; committed again")
+    }
+}
+
+/// Whether the batch ending with `last` is in PostgreSQL with its hash; if so, it is confirmed
+/// durable (on a synchronous standby too) before this says so. Another entry in its place is the
+/// batch overtaken.
+fn ours_committed(link: &mut Upstream, last: &Row) -> Result<bool, StoreError> {
+    match link.hash_at(last.seq)? {
+        Some(hash) if hash == last.hash => {
+            link.confirm_durable()?;
+            Ok(true)
+        }
+        Some(_) => Err(overtaken(last.seq)),
+        None => Ok(false),
     }
 }
 
