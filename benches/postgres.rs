@@ -25,6 +25,7 @@ fn fresh_database(name: &str) -> ecenter_store::PostgresConfig {
             pg::port()
         ),
         ca_file: None,
+        takeover_after_secs: None,
     }
 }
 

@@ -54,7 +54,10 @@ pub fn database_for(data_dir: &Path) -> (String, PostgresConfig) {
         "host=127.0.0.1 port={} user=postgres dbname={name} sslmode=disable",
         port()
     );
-    (name, PostgresConfig { url, ca_file: None })
+    let mut config = PostgresConfig::at(url);
+    // A stopped instance's notices are taken over after two seconds here, not twenty.
+    config.takeover_after_secs = Some(2);
+    (name, config)
 }
 
 /// Makes PostgreSQL refuse every entry whose body holds `marker`, for as long as the table

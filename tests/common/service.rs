@@ -331,6 +331,7 @@ pub fn sms_settings(port: u16, keys: &Path) -> ecenter_api::service::SmsSettings
         response_timeout_secs: 3,
         ca_file: None,
         receipt_id_form: Default::default(),
+        bind: true,
     }
 }
 

@@ -40,6 +40,7 @@ impl<S: EventStore> EventLogService for EventLogApi<S> {
                 .latest_checkpoint()
                 .as_ref()
                 .map(crate::convert::signed_checkpoint),
+            instance: self.store.instances().id().to_string(),
         }))
     }
 

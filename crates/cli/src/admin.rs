@@ -85,6 +85,7 @@ fn migrate(m: MigrateArgs) -> Result<()> {
     let config = ecenter_store::PostgresConfig {
         url: m.to[1].clone(),
         ca_file: m.ca_file,
+        takeover_after_secs: None,
     };
     let bar = (!m.json).then(|| {
         let bar = indicatif::ProgressBar::new(0);

@@ -625,6 +625,7 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
         let config = ecenter_store::PostgresConfig {
             url,
             ca_file: postgres_ca,
+            takeover_after_secs: None,
         };
         return Ok(report_walk(
             &crate::log_audit::walk_postgres(&config)?,

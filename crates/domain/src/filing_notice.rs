@@ -228,6 +228,9 @@ pub struct FilingNotice {
     /// The last failure's words.
     #[serde(default)]
     pub last_error: String,
+    /// The instance that leased the latest attempt.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub holder: String,
     /// How it ended.
     pub outcome: Option<NoticeOutcome>,
 }
@@ -250,6 +253,9 @@ pub enum FilingNoticeEvent {
         link_nonce: String,
         /// Sent again after a stop left its outcome unknown.
         in_doubt: bool,
+        /// The hub instance that leased it (as `notice_sending`'s).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        holder: String,
     },
     /// What the provider answered.
     Result {
@@ -322,6 +328,7 @@ impl FilingNotice {
                 body: String::new(),
                 link_nonce: String::new(),
                 last_error: String::new(),
+                holder: String::new(),
                 outcome: None,
             })
             .collect()
@@ -336,8 +343,10 @@ impl FilingNotice {
                 subject,
                 body,
                 link_nonce,
+                holder,
                 ..
             } => {
+                self.holder.clone_from(holder);
                 self.attempts = *attempt;
                 self.in_flight = true;
                 self.due_at = None;
@@ -346,6 +355,9 @@ impl FilingNotice {
                 self.body.clone_from(body);
                 self.link_nonce.clone_from(link_nonce);
             }
+            // An answer to an attempt another instance has since sent again (see
+            // `RecipientEvent::NoticeResult`): evidence in the log, no change here.
+            FilingNoticeEvent::Result { attempt, .. } if *attempt < self.attempts => {}
             FilingNoticeEvent::Result { result, .. } => {
                 self.in_flight = false;
                 // Only a temporary failure leaves it due (again, at `retry_at`).

@@ -246,6 +246,9 @@ pub struct ChannelTrace {
     /// Whether the last failed attempt may have reached the provider anyway.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub maybe_sent: bool,
+    /// The instance that leased the latest attempt (see `notice_sending`'s `holder`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub holder: String,
 }
 
 /// A final failure waiting for a clerk.
@@ -372,6 +375,11 @@ pub enum RecipientEvent {
         link_nonce: String,
         /// Whether an earlier attempt's outcome was never recorded (the hub stopped mid-send).
         in_doubt: bool,
+        /// The hub instance that leased it (`hub-` and eight hex digits); empty in leases written
+        /// before leases named their holder. Another instance sends it again only once this one
+        /// has stopped.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        holder: String,
     },
     /// The attempt ended.
     NoticeResult {

@@ -207,6 +207,16 @@ pub struct SmsSettings {
     /// default), `decimal_of_hex` or `hex_of_decimal` (see [`ecenter_delivery::sms_id`]).
     #[serde(default)]
     pub receipt_id_form: ecenter_delivery::sms_id::ReceiptIdForm,
+    /// Whether this instance binds to the SMSC and sends SMS notices (default true). An SMSC
+    /// account allows a few binds at most: with several instances on one log, set it false on
+    /// those beyond that number. They still take orders with SMS steps and leave the sending —
+    /// and the receipts, which the SMSC delivers on the binds — to the instances that bind.
+    #[serde(default = "default_bind")]
+    pub bind: bool,
+}
+
+fn default_bind() -> bool {
+    true
 }
 
 fn default_sms_source() -> String {
@@ -543,6 +553,16 @@ impl SmtpSettings {
 }
 
 impl ServiceContext {
+    /// Whether this instance sends on `channel` itself: not SMS when `[service.sms] bind = false`.
+    /// A channel not configured at all still counts (its notices then fail where a clerk sees
+    /// them, rather than wait for ever).
+    pub fn sends_on(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => true,
+            Channel::Sms => self.config.sms.as_ref().is_none_or(|s| s.bind),
+        }
+    }
+
     /// Whether the hub can send on `channel`.
     pub fn has_channel(&self, channel: Channel) -> bool {
         match channel {

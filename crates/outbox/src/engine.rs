@@ -31,6 +31,7 @@ use tokio_util::task::TaskTracker;
 mod filing_notices;
 mod lease;
 mod receipts;
+mod takeover;
 use lease::{Lease, LeaseBatch, lease_one};
 
 /// Work items looked at per pass.
@@ -59,7 +60,8 @@ enum Job {
 pub(crate) enum Sending {
     /// Due now.
     Due,
-    /// Leased before the hub stopped; its outcome is unknown.
+    /// Leased by an instance that stopped (this hub's earlier run, or another instance) before
+    /// its outcome was recorded.
     InDoubt,
 }
 
@@ -168,7 +170,9 @@ impl<S: EventStore> Outbox<S> {
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let recorder = tokio::spawn(self.clone().record_outcomes(stop.clone()));
         let mut receipts_task = None;
-        if let Some(settings) = &self.context.sms_settings {
+        if let Some(settings) = &self.context.sms_settings
+            && self.context.sends_on(Channel::Sms)
+        {
             match ecenter_delivery::sms::SmppGateway::start(settings.clone()) {
                 Ok((gateway, receipts)) => {
                     if let Some(replies) = gateway.take_replies() {
@@ -186,17 +190,7 @@ impl<S: EventStore> Outbox<S> {
                 Err(e) => tracing::error!(error = %e, "the SMS gateway cannot start"),
             }
         }
-        match self.store.in_flight() {
-            Ok(orphans) => {
-                for key in &orphans {
-                    tracing::warn!(delivery = %key, "an attempt's outcome was never recorded: sending again (possible duplicate)");
-                }
-                let mut jobs: Vec<Job> = orphans.into_iter().map(Job::Send).collect();
-                jobs.extend(self.notices_in_doubt());
-                self.lease(jobs, Sending::InDoubt);
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read in-flight attempts"),
-        }
+        let mut takeover = takeover::Takeover::default();
         let mut heads = self.store.subscribe();
         let mut last_pass = Instant::now().checked_sub(MIN_PASS_INTERVAL).unwrap();
         loop {
@@ -210,6 +204,7 @@ impl<S: EventStore> Outbox<S> {
                 tokio::time::sleep(MIN_PASS_INTERVAL.checked_sub(since).unwrap()).await;
             }
             last_pass = Instant::now();
+            self.take_over(&mut takeover).await;
             if let Err(e) = self.pass(Utc::now()) {
                 tracing::error!(error = %e, "outbox pass failed");
             }
@@ -263,7 +258,8 @@ impl<S: EventStore> Outbox<S> {
                 .expect("breaker lock")
                 .allow(now_instant)
         };
-        let (email_open, sms_open) = (allowed(Channel::Email), allowed(Channel::Sms));
+        let open = |c: Channel| self.context.sends_on(c) && allowed(c);
+        let (email_open, sms_open) = (open(Channel::Email), open(Channel::Sms));
         let mut sends = Vec::new();
         for DueWork {
             order_id,
@@ -293,7 +289,7 @@ impl<S: EventStore> Outbox<S> {
             }
         }
         sends.extend(self.notices_due(now, email_open, sms_open)?);
-        self.lease(sends, Sending::Due);
+        self.lease(sends, Sending::Due, Arc::default());
         for key in self.store.proofs_due(PASS)? {
             self.spawn(Job::Proof(key));
         }
@@ -301,8 +297,9 @@ impl<S: EventStore> Outbox<S> {
     }
 
     /// Claims `jobs` (those not already being worked on) and leases them in batches: one log
-    /// append per batch, each leased notice then sent by a worker of its own.
-    fn lease(self: &Arc<Self>, jobs: Vec<Job>, sending: Sending) {
+    /// append per batch, each leased notice then sent by a worker of its own. In doubt, only
+    /// notices still leased by one of the `stopped` holders are leased again.
+    fn lease(self: &Arc<Self>, jobs: Vec<Job>, sending: Sending, stopped: Arc<HashSet<String>>) {
         let claimed: Vec<Job> = {
             let mut running = self.running.lock().expect("running lock");
             jobs.into_iter()
@@ -312,8 +309,9 @@ impl<S: EventStore> Outbox<S> {
         for batch in claimed.chunks(LEASE_BATCH) {
             let batch = batch.to_vec();
             let this = self.clone();
+            let stopped = stopped.clone();
             self.sends.spawn(async move {
-                let leased = this.lease_batch(&batch, sending).await;
+                let leased = this.lease_batch(&batch, sending, stopped).await;
                 {
                     let mut running = this.running.lock().expect("running lock");
                     for j in &batch {
@@ -360,14 +358,21 @@ impl<S: EventStore> Outbox<S> {
         });
     }
 
-    /// Records `notice_sending` for every job of `batch` that is still due, in one append.
-    async fn lease_batch(&self, batch: &[Job], sending: Sending) -> Result<Vec<Lease>, StoreError> {
+    /// Records `notice_sending` for every job of `batch` that is still due (or, in doubt, still
+    /// held by one of the `stopped`), in one append, under this instance's id.
+    async fn lease_batch(
+        &self,
+        batch: &[Job],
+        sending: Sending,
+        stopped: Arc<HashSet<String>>,
+    ) -> Result<Vec<Lease>, StoreError> {
         let ctx = self.context.clone();
         let items: Vec<Job> = batch.to_vec();
+        let holder = self.store.instances().id().to_string();
         let (_, leases) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
-                let mut batch = LeaseBatch::default();
+                let mut batch = LeaseBatch::new(holder, stopped);
                 for job in items {
                     match job {
                         Job::Send(key) => lease_one(view, &ctx, &mut batch, key, sending)?,

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod blobs;
 pub mod chain;
 pub mod checkpoint;
+pub mod instances;
 pub mod postgres;
 pub(crate) mod sled_store;
 #[cfg(feature = "tamper")]
@@ -19,6 +20,7 @@ pub mod verified;
 
 pub use blobs::{BlobInfo, BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
 pub use chain::{ChainError, ChainHead, StoredEntry};
+pub use instances::Instances;
 pub use postgres::{HeadLockStats, PostgresConfig, head_lock_stats};
 pub use sled_store::{REPLICA_AHEAD, SledStore, audit_log, verify_log};
 
@@ -218,6 +220,8 @@ pub trait EventLog: Send + Sync + 'static {
     fn latest_checkpoint(&self) -> Option<checkpoint::Checkpoint>;
     /// Records the newest signed checkpoint (what receipts, the chain head and proofs name).
     fn set_latest_checkpoint(&self, checkpoint: checkpoint::Checkpoint);
+    /// This process as a holder of leases, and which other holders have stopped.
+    fn instances(&self) -> &Instances;
     /// Flushes and stops the writer; an error when the final flush failed or an earlier one did.
     fn close(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

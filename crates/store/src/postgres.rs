@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, NoTls};
 
 mod blobs;
+pub(crate) mod liveness;
 mod offline;
 pub(crate) mod tail;
 
@@ -40,6 +41,27 @@ pub struct PostgresConfig {
     /// without it, the Web PKI roots.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// Seconds an instance must have been seen stopped (its liveness lock free) before another
+    /// takes over the notices it was sending; covers the seconds every instance needs to take its
+    /// lock again on a promoted standby. Default 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takeover_after_secs: Option<u64>,
+}
+
+impl PostgresConfig {
+    /// `url` with the default settings.
+    pub fn at(url: impl Into<String>) -> PostgresConfig {
+        PostgresConfig {
+            url: url.into(),
+            ca_file: None,
+            takeover_after_secs: None,
+        }
+    }
+
+    /// How long an instance must have been seen stopped before its leases are taken over.
+    pub fn takeover_after(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.takeover_after_secs.unwrap_or(20))
+    }
 }
 
 /// Versioned schema changes, applied in order at start-up; the number of a change is its index + 1.

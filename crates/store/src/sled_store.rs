@@ -96,6 +96,7 @@ struct Inner {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     head: watch::Receiver<ChainHead>,
     failure: watch::Receiver<Option<String>>,
+    instances: crate::Instances,
 }
 
 impl From<sled::Error> for StoreError {
@@ -230,7 +231,7 @@ impl SledStore {
     /// chain and starts the writer. A log that does not verify is refused, naming the first bad entry.
     pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
         let (opened, _) = Opened::read(data_dir)?;
-        Ok(opened.start(None)?.0)
+        Ok(opened.start(None, crate::Instances::alone()?)?.0)
     }
 }
 
@@ -284,6 +285,7 @@ impl Opened {
     fn start(
         self,
         upstream: Option<replica::Upstreamed>,
+        instances: crate::Instances,
     ) -> Result<(SledStore, mpsc::WeakUnboundedSender<Job>), StoreError> {
         let (head_tx, head_rx) = watch::channel(self.head);
         let (failure_tx, failure_rx) = watch::channel(None);
@@ -317,6 +319,7 @@ impl Opened {
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
                 failure: failure_rx,
+                instances,
             }),
         };
         Ok((store, weak))
@@ -521,6 +524,10 @@ impl EventLog for SledStore {
 
     fn blobs(&self) -> &BlobStore {
         &self.inner.blobs
+    }
+
+    fn instances(&self) -> &crate::Instances {
+        &self.inner.instances
     }
 
     async fn close(&self) -> Result<(), StoreError> {

@@ -234,10 +234,7 @@ async fn a_database_newer_than_the_hub_and_a_bad_url_are_refused_with_reasons() 
         "{err}"
     );
 
-    let bad = PostgresConfig {
-        url: "postgresql://nobody@127.0.0.1:1/none?sslmode=disable".into(),
-        ca_file: None,
-    };
+    let bad = PostgresConfig::at("postgresql://nobody@127.0.0.1:1/none?sslmode=disable");
     let Err(err) = SledStore::open_replicated(dir.path(), &bad) else {
         panic!("an unreachable database was accepted")
     };

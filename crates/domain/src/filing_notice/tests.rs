@@ -161,6 +161,7 @@ fn sending_then_results_move_the_notice_along() {
         body: "b".into(),
         link_nonce: "nonce".into(),
         in_doubt: false,
+        holder: "hub-0000000a".into(),
     };
     n.apply(&sending(1));
     assert!(n.in_flight && n.due_at.is_none() && n.attempts == 1);
@@ -210,4 +211,32 @@ fn a_final_result_without_sending_ends_the_notice() {
     });
     assert_eq!(n.due_at, None);
     assert!(matches!(n.outcome, Some(NoticeOutcome::Failed { .. })));
+}
+
+#[test]
+fn an_answer_to_an_attempt_sent_again_by_another_instance_changes_nothing() {
+    let (_, filing) = received();
+    let parties = FilingNotice::parties(FILER, &[], |_| vec![email("zhang@lawfirm.cn")]);
+    let t = at(7).recorded_at;
+    let mut n = FilingNotice::due(NoticeStage::Received, &filing, "", 7, t, &parties).remove(0);
+    let sending = |attempt, holder: &str| FilingNoticeEvent::Sending {
+        attempt,
+        message_id: "<N7-1@hub>".into(),
+        subject: "s".into(),
+        body: "b".into(),
+        link_nonce: "nonce".into(),
+        in_doubt: attempt > 1,
+        holder: holder.into(),
+    };
+    n.apply(&sending(1, "hub-0000000a"));
+    n.apply(&sending(2, "hub-0000000b"));
+    n.apply(&FilingNoticeEvent::Result {
+        attempt: 1,
+        result: AttemptResult::Permanent {
+            detail: "550 late answer".into(),
+            suppress: false,
+        },
+    });
+    assert!(n.in_flight && n.outcome.is_none() && n.attempts == 2);
+    assert_eq!(n.holder, "hub-0000000b");
 }

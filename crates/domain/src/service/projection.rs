@@ -206,8 +206,18 @@ impl RecipientService {
         match event {
             RecipientEvent::NoticeSending { .. } => self.notice_sending(event, at),
             RecipientEvent::NoticeResult {
-                channel, result, ..
-            } => self.notice_result(*channel, result, at),
+                channel,
+                attempt,
+                result,
+            } => {
+                // An instance that lost its liveness lock may still finish an attempt another
+                // instance has since sent again: its answer stays in the log as evidence, but the
+                // later attempt is the one in flight.
+                let superseded = self.trace(*channel).is_some_and(|t| *attempt < t.attempts);
+                if !superseded {
+                    self.notice_result(*channel, result, at);
+                }
+            }
             RecipientEvent::DeliveryReported {
                 channel,
                 reached,
@@ -358,6 +368,7 @@ impl RecipientService {
             body,
             link_nonce,
             in_doubt,
+            holder,
         } = event
         else {
             return;
@@ -386,6 +397,7 @@ impl RecipientService {
                 receipts: Vec::new(),
                 handed_at: None,
                 maybe_sent: false,
+                holder: String::new(),
             });
         }
         let t = self.trace_mut(*channel).expect("just ensured");
@@ -396,6 +408,7 @@ impl RecipientService {
         t.maybe_sent = false;
         t.subject = subject.clone();
         t.body = body.clone();
+        t.holder.clone_from(holder);
         if *in_doubt {
             t.resends_in_doubt += 1;
         }

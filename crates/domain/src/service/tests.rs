@@ -73,6 +73,7 @@ fn sending(channel: Channel, attempt: u32) -> RecipientEvent {
         body: "正文".into(),
         link_nonce: format!("n{attempt}"),
         in_doubt: false,
+        holder: "hub-0000000a".into(),
     }
 }
 
@@ -82,6 +83,44 @@ fn result(channel: Channel, attempt: u32, result: AttemptResult) -> RecipientEve
         attempt,
         result,
     }
+}
+
+#[test]
+fn an_answer_to_an_attempt_sent_again_by_another_instance_leaves_the_later_one_in_flight() {
+    let mut s = service(AddressBasis::Confirmed, true);
+    s.apply(&sending(Channel::Email, 1), t(0), 2);
+    // hub-0000000a stopped answering; hub-0000000b sends the same notice again.
+    let again = RecipientEvent::NoticeSending {
+        channel: Channel::Email,
+        attempt: 2,
+        address: "zhangsan@example.cn".into(),
+        message_id: "O1.R1.email@hub".into(),
+        subject: "通知".into(),
+        body: "正文".into(),
+        link_nonce: "n1".into(),
+        in_doubt: true,
+        holder: "hub-0000000b".into(),
+    };
+    s.apply(&again, t(1), 3);
+    let accepted = |id: &str| AttemptResult::Accepted {
+        gateway_id: id.into(),
+        receipt_by: None,
+        receipt_ids: Vec::new(),
+    };
+    // The first instance, cut off, still finishes attempt 1: recorded, but superseded.
+    s.apply(&result(Channel::Email, 1, accepted("late")), t(2), 4);
+    let trace = s.trace(Channel::Email).unwrap();
+    assert!(trace.in_flight, "attempt 2 is still under way");
+    assert_eq!((trace.attempts, trace.resends_in_doubt), (2, 1));
+    assert_eq!(trace.holder, "hub-0000000b");
+    assert!(trace.sent_at.is_none() && s.dues.is_empty());
+    s.apply(&result(Channel::Email, 2, accepted("q2")), t(3), 5);
+    let trace = s.trace(Channel::Email).unwrap();
+    assert!(!trace.in_flight);
+    assert_eq!(
+        (trace.gateway_id.as_str(), trace.sent_at),
+        ("q2", Some(t(3)))
+    );
 }
 
 #[test]

@@ -22,22 +22,6 @@ use std::sync::Arc;
 const MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::hours(72);
 
 impl<S: EventStore> Outbox<S> {
-    /// Notices leased before the last stop whose outcome was never recorded.
-    pub(super) fn notices_in_doubt(&self) -> Vec<Job> {
-        match self.store.notices_in_flight() {
-            Ok(ids) => {
-                for id in &ids {
-                    tracing::warn!(notice = %id, "a notice of filing's outcome was never recorded: sending again (possible duplicate)");
-                }
-                ids.into_iter().map(Job::Notice).collect()
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read notices of filing in flight");
-                Vec::new()
-            }
-        }
-    }
-
     /// Notices due by `now` whose channel's breaker lets sends through.
     pub(super) fn notices_due(
         self: &Arc<Self>,
@@ -76,7 +60,7 @@ pub(super) fn lease(
     };
     let in_doubt = sending == Sending::InDoubt;
     let due = match sending {
-        Sending::InDoubt => n.in_flight,
+        Sending::InDoubt => n.in_flight && batch.stopped.contains(&n.holder),
         Sending::Due => !n.in_flight && n.due_at.is_some_and(|at| at <= Utc::now()),
     };
     if !due || n.outcome.is_some() {
@@ -126,6 +110,7 @@ pub(super) fn lease(
             body: body.clone(),
             link_nonce,
             in_doubt: in_doubt || n.maybe_sent,
+            holder: batch.holder.clone(),
         },
     });
     batch.leases.push(Lease {

@@ -12,7 +12,8 @@ use ecenter_domain::service::{
 };
 use ecenter_domain::{DeliveryKey, Event, RecipientKey};
 use ecenter_store::{ReadView, StoreError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// What a leased notice is for: a recipient's service, or a notice of filing.
 pub(super) enum Target {
@@ -36,12 +37,27 @@ pub(super) struct Lease {
 }
 
 /// What one append of leases gathers: the events to record, the leases to hand to workers, and
-/// the orders read so far (each read once per batch).
-#[derive(Default)]
+/// the orders read so far (each read once per batch); and who leases: this instance's id, and,
+/// when leasing again in doubt, the stopped holders whose leases may be taken over.
 pub(super) struct LeaseBatch {
     pub(super) events: Vec<Event>,
     pub(super) leases: Vec<Lease>,
     orders: std::collections::HashMap<String, ecenter_domain::service::OrderSummary>,
+    pub(super) holder: String,
+    pub(super) stopped: Arc<HashSet<String>>,
+}
+
+impl LeaseBatch {
+    /// An empty batch leased by `holder`.
+    pub(super) fn new(holder: String, stopped: Arc<HashSet<String>>) -> LeaseBatch {
+        LeaseBatch {
+            events: Vec::new(),
+            leases: Vec::new(),
+            orders: HashMap::new(),
+            holder,
+            stopped,
+        }
+    }
 }
 
 /// The lease of one notice, if it is still due: its `notice_sending` event (or, for a suppressed
@@ -57,6 +73,8 @@ pub(super) fn lease_one(
         events,
         leases,
         orders,
+        holder,
+        stopped,
     } = batch;
     let channel = key.channel;
     let RecipientKey {
@@ -69,7 +87,7 @@ pub(super) fn lease_one(
     };
     let trace = service.trace(channel);
     let resend_in_doubt = in_doubt || trace.is_some_and(|t| t.maybe_sent);
-    if !still_due(&service, channel, sending) {
+    if !still_due(&service, channel, sending, stopped) {
         return Ok(());
     }
     let Some((address, _)) = service.address(channel) else {
@@ -120,13 +138,19 @@ pub(super) fn lease_one(
         message_id,
         in_doubt: resend_in_doubt,
     };
-    push_lease(events, leases, lease, nonce);
+    push_lease(events, leases, lease, nonce, holder);
     Ok(())
 }
 
 /// Adds the lease's `notice_sending` event (written before any provider sees the notice, with
 /// the exact text and link nonce) to `events`, and the lease itself to `leases`.
-fn push_lease(events: &mut Vec<Event>, leases: &mut Vec<Lease>, lease: Lease, nonce: String) {
+fn push_lease(
+    events: &mut Vec<Event>,
+    leases: &mut Vec<Lease>,
+    lease: Lease,
+    nonce: String,
+    holder: &str,
+) {
     let Target::Service {
         order_id,
         recipient_id,
@@ -146,19 +170,26 @@ fn push_lease(events: &mut Vec<Event>, leases: &mut Vec<Lease>, lease: Lease, no
             body: lease.body.clone(),
             link_nonce: nonce,
             in_doubt: lease.in_doubt,
+            holder: holder.to_string(),
         },
     });
     leases.push(lease);
 }
 
 /// Whether the notice on `channel` is still to be leased: due and not in flight, or, when
-/// re-sending after a crash, still in flight (its `notice_result` never recorded).
-fn still_due(service: &RecipientService, channel: Channel, sending: Sending) -> bool {
+/// re-sending in doubt, still in flight (its `notice_result` never recorded) under one of the
+/// `stopped` holders — not taken over meanwhile by another instance.
+fn still_due(
+    service: &RecipientService,
+    channel: Channel,
+    sending: Sending,
+    stopped: &HashSet<String>,
+) -> bool {
     let in_doubt = sending == Sending::InDoubt;
     let now = Utc::now();
     let trace = service.trace(channel);
     if in_doubt {
-        trace.is_some_and(|t| t.in_flight)
+        trace.is_some_and(|t| t.in_flight && stopped.contains(&t.holder))
     } else {
         service
             .dues

@@ -62,6 +62,8 @@ impl SledStore {
 
 fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<SledStore, StoreError> {
     let mut link = Upstream::open(config)?;
+    // Alive before anything can be leased under this instance's id.
+    let instances = crate::Instances::shared(config)?;
     let (mut opened, head) = Opened::read(data_dir)?;
     if let Some(why) = diverged(&mut link, head)? {
         drop(opened);
@@ -76,7 +78,7 @@ fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<Sled
         base: (0, [0; 32]),
         required: Vec::new(),
     };
-    let (store, weak) = opened.start(Some(upstream))?;
+    let (store, weak) = opened.start(Some(upstream), instances)?;
     let wake: tail::Wake = Box::new(move || {
         let jobs = weak.upgrade()?;
         let (reply, done) = oneshot::channel();
