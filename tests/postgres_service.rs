@@ -146,25 +146,12 @@ struct Leased {
 /// Every lease in the log, in order, read through ListEntries.
 async fn leases(addr: SocketAddr, pki: &Path) -> Vec<Leased> {
     let mut log = EventLogServiceClient::new(channel_as(addr, pki, CLERK).await);
-    let (mut out, mut after) = (Vec::new(), 0);
-    loop {
-        let page = log
-            .list_entries(pb::ListEntriesRequest {
-                after_seq: after,
-                page_size: 1000,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        for e in &page.entries {
-            let body: serde_json::Value = serde_json::from_str(&e.detail_json).unwrap();
-            find_leases(&body, &mut out);
-        }
-        if page.next_after_seq == 0 {
-            return out;
-        }
-        after = page.next_after_seq;
+    let mut out = Vec::new();
+    for e in all_entries(&mut log).await {
+        let body: serde_json::Value = serde_json::from_str(&e.detail_json).unwrap();
+        find_leases(&body, &mut out);
     }
+    out
 }
 
 fn find_leases(v: &serde_json::Value, out: &mut Vec<Leased>) {
