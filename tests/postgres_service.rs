@@ -2,9 +2,9 @@
 //! shared across instances): each notice is leased and sent by exactly one instance; an instance
 //! started while another is mid-send leaves that one's notices alone; the notices an instance was
 //! sending when it was killed are sent again by a running instance once its liveness lock has been
-//! free for `takeover_after_secs` (2 s here) — once, with the same Message-ID, counted as resends
+//! free for `takeover_after_secs` (6 s here) — once, with the same Message-ID, counted as resends
 //! in doubt. The relay is aiosmtpd (tests/python/smtp_faults.py): `linger…@` addresses are stored
-//! at once and answered 10 s later, so a kill in between leaves the notice at the relay and its
+//! at once and answered 20 s later, so a kill in between leaves the notice at the relay and its
 //! outcome unrecorded.
 
 mod common;
@@ -277,8 +277,8 @@ async fn a_starting_instance_leaves_running_ones_notices_alone(scene: &mut Scene
     let order_id = scene.serve_at_relay(0, "linger-a", &to).await;
     scene.hubs[2] = Some(start_ecenterd(&scene.files[2]));
     assert_ne!(scene.ids().await[2], before[2], "a new id at every start");
-    // Longer than the takeover wait and a look, shorter than the relay's 10 s.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Longer than the takeover wait and a look, shorter than the relay's 20 s.
+    tokio::time::sleep(Duration::from_secs(8)).await;
     for (r, attempt) in all_sent(scene.addr(0), &p, &order_id, 4).await {
         assert_eq!((attempt.attempts, attempt.resends_in_doubt), (1, 0), "{r}");
         assert_eq!(
@@ -297,6 +297,7 @@ async fn a_killed_instances_notices_are_sent_again_once(scene: &mut Scene) {
     let order_id = scene
         .serve_at_relay(1, "linger-b", &addresses("linger-b", 6))
         .await;
+    in_step(&scene.addrs(), &p).await;
     let first: HashMap<String, String> = leases(scene.addr(1), &p)
         .await
         .into_iter()

@@ -55,8 +55,8 @@ pub fn database_for(data_dir: &Path) -> (String, PostgresConfig) {
         port()
     );
     let mut config = PostgresConfig::at(url);
-    // A stopped instance's notices are taken over after two seconds here, not twenty.
-    config.takeover_after_secs = Some(2);
+    // A stopped instance's notices are taken over after six seconds here, not twenty.
+    config.takeover_after_secs = Some(6);
     (name, config)
 }
 

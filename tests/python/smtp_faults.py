@@ -9,7 +9,7 @@ drop-once@...  -> the first time, the connection is cut at DATA without an answe
                   accepted afterwards
 hang@...       -> stores the message, then waits 4 s before answering DATA (a client killed
                   meanwhile never learns it was accepted)
-linger...@...  -> (any local part starting "linger") stores the message, then waits 10 s before
+linger...@...  -> (any local part starting "linger") stores the message, then waits 20 s before
                   answering DATA (several instances' sends caught in flight)
 store-drop@... -> stores the message, then cuts the connection before answering DATA, every time
                   (the relay holds each copy; the client never learns it)
@@ -72,7 +72,7 @@ class Faults:
             return "421 4.4.2 connection dropped"
         if any(r.startswith("linger") for r in envelope.rcpt_tos):
             self.box.add(envelope.original_content)
-            await asyncio.sleep(10)
+            await asyncio.sleep(20)
             return "250 Message accepted for delivery"
         if any(r.startswith("hang@") for r in envelope.rcpt_tos):
             # Stored first: the client may die before it hears the reply (a crash after the send).

@@ -258,7 +258,10 @@ impl<S: EventStore> Outbox<S> {
                 .expect("breaker lock")
                 .allow(now_instant)
         };
-        let open = |c: Channel| self.context.sends_on(c) && allowed(c);
+        // An instance that cannot confirm its own liveness lock leases nothing: others may be
+        // about to take its work over.
+        let alive = self.store.instances().alive();
+        let open = |c: Channel| alive && self.context.sends_on(c) && allowed(c);
         let (email_open, sms_open) = (open(Channel::Email), open(Channel::Sms));
         let mut sends = Vec::new();
         for DueWork {
@@ -397,9 +400,18 @@ impl<S: EventStore> Outbox<S> {
             _ = stopping.wait_for(|s| *s) => None,
         };
         let Some(_permit) = permit else {
-            self.give_back_unsent(lease);
+            self.give_back_unsent(
+                lease,
+                "平台停止运行，未发出（the hub stopped before sending）",
+            );
             return;
         };
+        if !self.store.instances().alive() {
+            let why =
+                "本实例与数据库失联，未发出（this instance could not confirm its liveness lock）";
+            self.give_back_unsent(lease, why);
+            return;
+        }
         if lease.in_doubt {
             self.stats
                 .resent_in_doubt
@@ -417,11 +429,11 @@ impl<S: EventStore> Outbox<S> {
 
     /// Records a leased notice that never reached the SMTP relay or SMSC (the hub stopped first)
     /// as a plain temporary failure, not sent, so the next start does not count it in doubt.
-    fn give_back_unsent(&self, lease: Lease) {
+    fn give_back_unsent(&self, lease: Lease, why: &str) {
         // Never handed to a provider: say so, so the next start sends it as a plain retry
         // rather than as a possible duplicate.
         self.push_outcome(lease.outcome(AttemptResult::Temporary {
-            detail: "平台停止运行，未发出（the hub stopped before sending）".into(),
+            detail: why.into(),
             retry_at: Utc::now(),
             maybe_sent: false,
         }));
@@ -548,10 +560,10 @@ impl<S: EventStore> Outbox<S> {
                     .append(Box::new(move |_: &dyn ReadView| Ok((events, ()))))
                     .await
                 {
-                    // Not recorded: the attempts stay in flight and are sent again at the next
-                    // start (counted as resends in doubt).
-                    tracing::error!(error = %e, lost = kept.len(), "recording send outcomes failed");
-                    break;
+                    if !self.keep_for_retry(&e, kept) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
             let idle = self.sends.is_empty();
@@ -562,6 +574,24 @@ impl<S: EventStore> Outbox<S> {
                 return;
             }
         }
+    }
+
+    /// Puts outcomes whose append failed back at the head of the queue, unless the log will
+    /// take nothing more (a failed disk, shutting down) or the engine is draining: then they are
+    /// lost, their attempts stay in flight under this instance's id, and the next start (or
+    /// another instance, once this one has stopped) sends them again, in doubt. Returns whether
+    /// to retry.
+    fn keep_for_retry(&self, e: &StoreError, kept: Vec<Event>) -> bool {
+        let hopeless = matches!(e, StoreError::Poisoned | StoreError::ShuttingDown)
+            || self.draining.load(std::sync::atomic::Ordering::Acquire);
+        if hopeless {
+            tracing::error!(error = %e, lost = kept.len(), "recording send outcomes failed");
+            return false;
+        }
+        tracing::warn!(error = %e, waiting = kept.len(), "recording send outcomes failed; retrying in a second");
+        let mut queued = self.outcomes.lock().expect("outcomes lock");
+        queued.splice(0..0, kept);
+        true
     }
 
     /// How the SMSC's receipts name messages (`[service.sms] receipt_id_form`).

@@ -60,6 +60,18 @@ impl Instances {
         }
     }
 
+    /// Whether this instance may lease and hand over work: always for one hub alone; for several,
+    /// only while its liveness lock was confirmed within half the takeover wait, 3 s at least
+    /// (beyond that, others may be about to take its work over).
+    pub fn alive(&self) -> bool {
+        match &self.shared {
+            None => true,
+            Some((liveness, after)) => {
+                liveness.confirmed_within((*after / 2).max(crate::postgres::liveness::MIN_WINDOW))
+            }
+        }
+    }
+
     /// How long a holder must have been seen stopped before its work is taken over: none for one
     /// hub alone (an earlier run cannot come back), `[store] takeover_after_secs` for several.
     pub fn takeover_after(&self) -> Duration {

@@ -43,7 +43,8 @@ pub struct PostgresConfig {
     pub ca_file: Option<PathBuf>,
     /// Seconds an instance must have been seen stopped (its liveness lock free) before another
     /// takes over the notices it was sending; covers the seconds every instance needs to take its
-    /// lock again on a promoted standby. Default 20.
+    /// lock again on a promoted standby. Default 20; at least 6 for an instance that lost its own
+    /// lock to stop handing over work (after 3 s) before others take it over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takeover_after_secs: Option<u64>,
 }

@@ -30,6 +30,7 @@ impl<S: EventStore> Outbox<S> {
         if takeover
             .last_look
             .is_some_and(|at| now.duration_since(at) < LOOK_EVERY)
+            || !self.store.instances().alive()
         {
             return;
         }
@@ -72,7 +73,8 @@ impl<S: EventStore> Outbox<S> {
         }
     }
 
-    /// Notices in flight under another holder than this instance, with their holder.
+    /// Notices in flight under another holder than this instance, on channels it sends on, with
+    /// their holder.
     fn held_elsewhere(&self) -> Result<Vec<(Job, String)>, StoreError> {
         let me = self.store.instances().id();
         let mut found = Vec::new();
@@ -84,6 +86,7 @@ impl<S: EventStore> Outbox<S> {
             if let Some(t) = service.trace(key.channel)
                 && t.in_flight
                 && t.holder != me
+                && self.context.sends_on(key.channel)
             {
                 let holder = t.holder.clone();
                 found.push((Job::Send(key), holder));
@@ -93,6 +96,7 @@ impl<S: EventStore> Outbox<S> {
             if let Some(n) = self.store.filing_notice(&id)?
                 && n.in_flight
                 && n.holder != me
+                && self.context.sends_on(n.channel)
             {
                 found.push((Job::Notice(id), n.holder));
             }

@@ -5,28 +5,42 @@
 //! killed, its machine gone, the network cut for longer than TCP's keepalive — so a lease whose
 //! holder's lock nobody holds was left by an instance that stopped, and another may take it over.
 //!
-//! A lock is not replicated: after a failover every instance takes its lock again on the new
-//! primary within a second or two of reconnecting; the outbox waits `[store] takeover_after_secs`
-//! before it believes a holder stopped, which covers that gap.
+//! The session is pinged every second (3 s at most for the answer) and asks the server to probe
+//! it by TCP keepalive every 5 s (`tcp_keepalives_*`, `tcp_user_timeout` 15 s), so that a dead
+//! machine's lock is freed in seconds rather than after the system's two hours. A lock is not
+//! replicated: after a failover every instance takes its lock again on the new primary as soon as
+//! its ping fails and it reconnects; the outbox waits `[store] takeover_after_secs` before it
+//! believes a holder stopped, which covers that gap, and an instance that has not confirmed its
+//! own lock within half that wait leases and hands over nothing ([`Liveness::confirmed_within`]).
 
 use super::{PostgresConfig, connect, explain};
 use crate::StoreError;
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
 /// The first key of every instance's advisory lock ("ecli"), apart from the schema's and others'.
 const LIVE_CLASS: i32 = 0x6563_6c69;
-/// How often the keeper looks at its connection, and waits before reconnecting.
+/// How often the keeper pings its connection, and waits before reconnecting.
 const TICK: Duration = Duration::from_secs(1);
+/// The shortest time an instance counts as alive after its lock was last confirmed: three pings.
+pub(crate) const MIN_WINDOW: Duration = Duration::from_secs(3);
+/// The longest wait for a ping's answer before the connection counts as lost.
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// The server's own probes of this session (it is idle between pings only for a second, but a
+/// machine that vanished answers nothing).
+const SERVER_KEEPALIVES: &str = "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 5;
+     SET tcp_keepalives_count = 3; SET tcp_user_timeout = 15000";
 
 /// This process's hold on its instance id.
 pub(crate) struct Liveness {
     key: u32,
     /// The connection holding the lock, `None` while it is being re-established.
     client: watch::Receiver<Option<Arc<Client>>>,
+    /// When the lock was last known held (taken, or its session answered a ping).
+    confirmed: Arc<Mutex<Instant>>,
 }
 
 /// The instance id written into leases for `key`.
@@ -57,12 +71,27 @@ impl Liveness {
             }
         };
         let (tx, rx) = watch::channel(Some(Arc::new(client)));
-        let config = config.clone();
+        let confirmed = Arc::new(Mutex::new(Instant::now()));
+        let keeper = Keeper {
+            config: config.clone(),
+            key,
+            tx,
+            confirmed: confirmed.clone(),
+        };
         std::thread::Builder::new()
             .name("ecenter-liveness".into())
-            .spawn(move || keep(&rt, &config, key, &tx))?;
+            .spawn(move || keeper.keep(&rt))?;
         tracing::info!(instance = %instance_id(key), "this hub instance holds its liveness lock");
-        Ok(Liveness { key, client: rx })
+        Ok(Liveness {
+            key,
+            client: rx,
+            confirmed,
+        })
+    }
+
+    /// Whether the lock was known held within `within` (its session answered).
+    pub(crate) fn confirmed_within(&self, within: Duration) -> bool {
+        self.confirmed.lock().expect("confirmed lock").elapsed() <= within
     }
 
     /// This instance's id.
@@ -111,8 +140,15 @@ pub(crate) fn random_key() -> Result<u32, StoreError> {
     Ok(u32::from_le_bytes(b) & 0x7fff_ffff)
 }
 
-/// Takes the lock of `key`; `false` when another session holds it (a key drawn twice).
+/// Asks the server to probe the session, then takes the lock of `key`; `false` when another
+/// session holds it (a key drawn twice).
 async fn take(client: &Client, key: u32) -> Result<bool, StoreError> {
+    client.batch_execute(SERVER_KEEPALIVES).await.map_err(|e| {
+        StoreError::Postgres(format!(
+            "setting the liveness session's keepalives: {}",
+            explain(&e)
+        ))
+    })?;
     let key = i32::try_from(key).expect("top bit clear");
     let row = client
         .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LIVE_CLASS, &key])
@@ -121,39 +157,64 @@ async fn take(client: &Client, key: u32) -> Result<bool, StoreError> {
     Ok(row.get(0))
 }
 
-/// Watches the connection; when it is lost, connects again and takes the same key's lock. Ends,
-/// closing the connection and so releasing the lock, once the store has dropped its [`Liveness`].
-fn keep(
-    rt: &tokio::runtime::Runtime,
-    config: &PostgresConfig,
+/// The thread that keeps the lock.
+struct Keeper {
+    config: PostgresConfig,
     key: u32,
-    tx: &watch::Sender<Option<Arc<Client>>>,
-) {
-    loop {
-        // The connection's task runs only while the runtime is driven.
-        rt.block_on(async { tokio::time::sleep(TICK).await });
-        if tx.is_closed() {
-            return;
-        }
-        if tx.borrow().as_ref().is_some_and(|c| !c.is_closed()) {
-            continue;
-        }
-        tx.send_replace(None);
-        let taken = connect(rt, config).and_then(|client| match rt.block_on(take(&client, key)) {
-            Ok(true) => Ok(client),
-            Ok(false) => Err(StoreError::Postgres(
-                "another session holds this instance's key".into(),
-            )),
-            Err(e) => Err(e),
-        });
-        match taken {
-            Ok(client) => {
-                tracing::warn!(instance = %instance_id(key), "liveness lock taken again after a lost connection");
-                tx.send_replace(Some(Arc::new(client)));
+    tx: watch::Sender<Option<Arc<Client>>>,
+    confirmed: Arc<Mutex<Instant>>,
+}
+
+impl Keeper {
+    /// Pings the connection every second; when it is lost, connects again and takes the same
+    /// key's lock. Ends, closing the connection and so releasing the lock, once the store has
+    /// dropped its [`Liveness`].
+    fn keep(&self, rt: &tokio::runtime::Runtime) {
+        loop {
+            // The connection's task runs only while the runtime is driven.
+            rt.block_on(async { tokio::time::sleep(TICK).await });
+            if self.tx.is_closed() {
+                return;
             }
-            Err(e) => tracing::warn!(error = %e, "cannot take the liveness lock again; retrying"),
+            let current = self.tx.borrow().clone();
+            if let Some(client) = current
+                && rt.block_on(ping(&client))
+            {
+                *self.confirmed.lock().expect("confirmed lock") = Instant::now();
+                continue;
+            }
+            self.tx.send_replace(None);
+            match self.take_again(rt) {
+                Ok(client) => {
+                    *self.confirmed.lock().expect("confirmed lock") = Instant::now();
+                    tracing::warn!(instance = %instance_id(self.key), "liveness lock taken again after a lost connection");
+                    self.tx.send_replace(Some(Arc::new(client)));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take the liveness lock again; retrying");
+                }
+            }
         }
     }
+
+    fn take_again(&self, rt: &tokio::runtime::Runtime) -> Result<Client, StoreError> {
+        let client = connect(rt, &self.config)?;
+        if rt.block_on(take(&client, self.key))? {
+            Ok(client)
+        } else {
+            Err(StoreError::Postgres(
+                "another session holds this instance's key".into(),
+            ))
+        }
+    }
+}
+
+/// Whether the session answers within [`PING_TIMEOUT`].
+async fn ping(client: &Client) -> bool {
+    matches!(
+        tokio::time::timeout(PING_TIMEOUT, client.simple_query("SELECT 1")).await,
+        Ok(Ok(_))
+    )
 }
 
 #[cfg(test)]
