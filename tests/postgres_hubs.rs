@@ -126,3 +126,145 @@ async fn a_filing_made_on_one_hub_is_read_downloaded_and_watched_on_another() {
     a.stop().await;
     b.stop().await;
 }
+
+/// The lines of `hub`'s own checkpoint file.
+fn own_checkpoints(hub: &TestHub) -> Vec<String> {
+    let dir = ecenter_store::checkpoint::local_dir(&hub.data_dir);
+    std::fs::read_to_string(dir.join(ecenter_store::checkpoint::FILE_NAME))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Waits until PostgreSQL holds a checkpoint published by `instance` that vouches for entry
+/// `seq`; returns its line and the public key it was published with.
+fn published_at_least(db: &str, instance: &str, seq: u64) -> (String, String) {
+    let sql = format!(
+        "SELECT line || E'\\x1f' || public_key FROM ecenter_checkpoints \
+         WHERE instance = '{instance}' AND seq >= {seq} ORDER BY id DESC LIMIT 1"
+    );
+    for _ in 0..300 {
+        let row = psql(db, &sql);
+        if let Some((line, key)) = row.split_once('\u{1f}') {
+            return (line.to_string(), key.to_string());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{instance} never published a checkpoint at or after entry {seq}")
+}
+
+/// The instance that published the newest checkpoint, once one has.
+fn newest_signer(db: &str) -> String {
+    for _ in 0..300 {
+        let s = psql(
+            db,
+            "SELECT instance FROM ecenter_checkpoints ORDER BY id DESC LIMIT 1",
+        );
+        if !s.is_empty() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no instance publishes checkpoints")
+}
+
+/// Whether OpenSSL checks `line` with the PEM `key`.
+fn openssl_checks(line: &str, key: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.pem");
+    std::fs::write(&path, key).unwrap();
+    openssl_verifies_checkpoint(line, &path)
+}
+
+/// Waits until `hub`'s chain head names a checkpoint at or after entry `seq`; returns its line.
+async fn named_checkpoint(hub: &TestHub, pki: &Path, seq: u64) -> String {
+    for _ in 0..100 {
+        let head = chain_head(hub, pki).await;
+        if let Some(cp) = head.checkpoint.filter(|c| c.seq >= seq) {
+            return cp.line;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the chain head never named a checkpoint at or after entry {seq}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_instance_signs_for_the_chain_and_another_takes_over_when_it_stops() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    // The two instances share one checkpoint key, as a province may configure them.
+    let key_file = shared.path().join("checkpoint.key");
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut hubs = Vec::new();
+    for dir in &dirs {
+        let (store, key_file) = (StoreConfig::Postgres(config.clone()), key_file.clone());
+        hubs.push(
+            start_tls_with(dir.path(), pki.path(), move |c| {
+                c.store = store;
+                c.checkpoints.key_file = Some(key_file);
+            })
+            .await,
+        );
+    }
+    let (b, a) = (hubs.pop().unwrap(), hubs.pop().unwrap());
+    let mut lawyer_a = tls_client(a.addr, pki.path(), LAWYER).await;
+    let mut lawyer_b = tls_client(b.addr, pki.path(), LAWYER).await;
+    let first = file_evidence(&mut lawyer_a, "pg-sign-1", &pdf("起诉状 one")).await;
+    let second = file_evidence(&mut lawyer_b, "pg-sign-2", &pdf("起诉状 two")).await;
+    let seq = first.log_seq.max(second.log_seq);
+
+    let ids = [
+        chain_head(&a, pki.path()).await.instance,
+        chain_head(&b, pki.path()).await.instance,
+    ];
+    let signer = newest_signer(&db);
+    assert!(ids.contains(&signer), "{signer} is one of {ids:?}");
+    let (line, key) = published_at_least(&db, &signer, seq);
+    assert!(openssl_checks(&line, &key), "OpenSSL checks {line}");
+    let (signing, other) = if ids[0] == signer { (a, b) } else { (b, a) };
+    assert!(own_checkpoints(&signing).contains(&line));
+
+    // The other instance names the chain's published checkpoint, not one of its own.
+    let named = named_checkpoint(&other, pki.path(), seq).await;
+    assert!(openssl_checks(&named, &key), "OpenSSL checks {named}");
+    let quoted = named.replace('\'', "''");
+    assert_eq!(
+        psql(
+            &db,
+            &format!("SELECT count(*) FROM ecenter_checkpoints WHERE line = '{quoted}'")
+        ),
+        "1",
+        "{named} is published"
+    );
+    // Three checkpoint intervals later the other instance has signed its own replica, but has
+    // published nothing; the series never goes back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(own_checkpoints(&other).len() > 1, "the replica is signed");
+    assert_eq!(
+        psql(
+            &db,
+            "SELECT count(DISTINCT instance) FROM ecenter_checkpoints"
+        ),
+        "1",
+        "one instance publishes"
+    );
+
+    // The signer stops: the other takes the lease and publishes what is filed next.
+    signing.stop().await;
+    let mut lawyer = tls_client(other.addr, pki.path(), LAWYER).await;
+    let third = file_evidence(&mut lawyer, "pg-sign-3", &pdf("起诉状 three")).await;
+    let other_id = &ids[usize::from(ids[0] == signer)];
+    let (line, key) = published_at_least(&db, other_id, third.log_seq);
+    assert!(
+        openssl_checks(&line, &key),
+        "OpenSSL checks the new signer's {line}"
+    );
+    assert!(own_checkpoints(&other).contains(&line));
+    other.stop().await;
+    let backwards = "SELECT count(*) FROM (SELECT seq < lag(seq) OVER (ORDER BY id) AS back \
+                     FROM ecenter_checkpoints) t WHERE back";
+    assert_eq!(psql(&db, backwards), "0", "published entries never go back");
+}

@@ -4,6 +4,9 @@
 //! the public key to check them. Someone who later alters both the data directory and its
 //! witness directories still cannot reach into the archive's mailbox.
 //!
+//! Of several instances on PostgreSQL, only the one holding the signing lease mails
+//! (`ecenter_store::Instances::signs`): the archive gets the chain's checkpoints once.
+//!
 //! Each mail the relay accepted is a `checkpoint_mailed` entry (the last checkpoint number, the
 //! address, the Message-ID and the relay's reply), so the log says which signed history left the
 //! hub and when. A mail the relay refuses for now is tried again at the next tick; a permanent
@@ -42,6 +45,10 @@ pub async fn run<S: EventStore>(
         tokio::select! {
             () = tokio::time::sleep(witness.every) => {}
             _ = stop.wait_for(|s| *s) => return,
+        }
+        // Of several instances, the one signing for the chain mails.
+        if !store.instances().signs() {
+            continue;
         }
         match mail_new(&*store, &context, &witness, mailed).await {
             Ok(Some(last)) => mailed = last,

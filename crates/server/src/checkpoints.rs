@@ -3,6 +3,12 @@
 //! signs the durable head after batches — when a second has passed since the last checkpoint, or
 //! sooner once `every_entries` entries are unsigned — and once more at a graceful stop.
 //!
+//! Several instances on PostgreSQL each sign their own replica into their own files (the start-up
+//! check needs them), but the chain's checkpoints are those of one signer: the instance holding
+//! the signing lease (`ecenter_store::Instances::signs`) publishes each of its checkpoints in the
+//! database, and the others name the newest published one. When the signer stops, the next
+//! instance to take the lease publishes its newest checkpoint at once, and every one after it.
+//!
 //! What start-up makes of the checkpoint files is [`crate::checkpoint_policy`].
 
 use crate::checkpoint_policy;
@@ -61,6 +67,9 @@ pub struct Checkpointer {
     interval: Duration,
     every_entries: u64,
     seals: Option<Arc<ecenter_api::seal::SealContext>>,
+    /// The newest checkpoint written, and the number of the last one published.
+    last: Option<Checkpoint>,
+    published: u64,
 }
 
 /// Why the log and its checkpoints cannot be served.
@@ -141,6 +150,8 @@ pub fn open(
         interval: Duration::from_millis(config.interval_ms.max(10)),
         every_entries: config.every_entries.max(1),
         seals,
+        last: None,
+        published: 0,
     };
     if checkpointer.next_number == 1 {
         checkpointer.write(&head)?;
@@ -170,27 +181,51 @@ impl Checkpointer {
         self.store.set_latest_checkpoint(cp.clone());
         self.next_number += 1;
         self.last_seq = head.seq;
+        self.last = Some(cp.clone());
+        self.publish_if_signing();
         Ok(cp)
     }
 
+    /// Publishes the newest checkpoint written, if this instance signs for the chain (one of
+    /// several holding the signing lease; one hub alone has nothing to publish to) and has not
+    /// published it yet — unless it names an earlier entry than one already published (a new
+    /// signer whose replica was behind): the series never goes back.
+    fn publish_if_signing(&mut self) {
+        let instances = self.store.instances();
+        if let Some(cp) = self.last.as_ref().filter(|cp| cp.number > self.published)
+            && instances.signs()
+        {
+            if instances.published().is_none_or(|p| p.seq <= cp.seq) {
+                instances.publish(cp, &self.signer.public_key_pem());
+            }
+            self.published = cp.number;
+        }
+    }
+
     /// Signs the durable head when it moved: what a graceful stop does after the final flush.
+    /// Gives up the signing lease, if held, for a running instance to take.
     pub fn finish(&mut self, head: &ChainHead) -> Result<(), CheckpointError> {
         if head.seq > self.last_seq || self.next_number == 1 {
             self.write(head)?;
         }
+        self.store.instances().want_to_sign(false);
         Ok(())
     }
 
-    /// Follows the durable head until `stop`, signing it after batches (see the module docs).
-    /// Returns the checkpointer for the final checkpoint.
+    /// Follows the durable head until `stop`, signing it after batches (see the module docs);
+    /// wants the signing lease meanwhile and, while not holding it, looks every interval whether
+    /// it has it now. Returns the checkpointer for the final checkpoint.
     pub async fn run<S: EventStore>(
         mut self,
         store: Arc<S>,
         mut stop: watch::Receiver<bool>,
     ) -> Self {
         let mut heads = store.subscribe();
+        self.store.instances().want_to_sign(true);
         loop {
             let head = *heads.borrow_and_update();
+            self.publish_if_signing();
+            let signs = self.store.instances().signs();
             if head.seq > self.last_seq {
                 if head.seq - self.last_seq < self.every_entries {
                     tokio::select! {
@@ -206,6 +241,7 @@ impl Checkpointer {
             }
             tokio::select! {
                 changed = heads.changed() => if changed.is_err() { return self },
+                () = tokio::time::sleep(self.interval), if !signs => {}
                 _ = stop.wait_for(|s| *s) => return self,
             }
         }

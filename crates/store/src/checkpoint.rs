@@ -91,6 +91,15 @@ impl Checkpoint {
     }
 }
 
+/// The newer of two checkpoints: the one naming the later entry, else the later signed. On
+/// several instances, a receipt names the newest of this instance's own and the published ones.
+pub fn newer(a: Option<Checkpoint>, b: Option<Checkpoint>) -> Option<Checkpoint> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if (b.seq, b.at) > (a.seq, a.at) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A time in Beijing time (UTC+8), to the second.
 pub fn beijing(at: DateTime<Utc>) -> String {
     let shanghai = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
@@ -488,6 +497,24 @@ mod tests {
 
     fn signer(dir: &Path) -> CheckpointSigner {
         CheckpointSigner::load(&dir.join("hub.key"), true).unwrap()
+    }
+
+    #[test]
+    fn the_newer_checkpoint_names_the_later_entry_then_the_later_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = signer(dir.path());
+        let t0 = Utc::now();
+        let later = t0 + chrono::Duration::seconds(1);
+        let own = s.sign(1, &head(10, 1), later);
+        let published = s.sign(7, &head(12, 2), t0);
+        let pick = |a: &Checkpoint, b: &Checkpoint| newer(Some(a.clone()), Some(b.clone()));
+        assert_eq!(pick(&own, &published), Some(published.clone()));
+        assert_eq!(pick(&published, &own), Some(published.clone()));
+        let same_entry_later = s.sign(8, &head(12, 2), later);
+        assert_eq!(pick(&published, &same_entry_later), Some(same_entry_later));
+        assert_eq!(newer(None, Some(own.clone())), Some(own.clone()));
+        assert_eq!(newer(Some(own.clone()), None), Some(own));
+        assert_eq!(newer(None, None), None);
     }
 
     #[test]

@@ -12,8 +12,10 @@
 //!   `[store] takeover_after_secs` before its work is taken over.
 
 use crate::StoreError;
+use crate::checkpoint::Checkpoint;
 use crate::postgres::PostgresConfig;
 use crate::postgres::liveness::{Liveness, instance_id};
+use crate::postgres::signing::Published;
 use std::time::Duration;
 
 /// This process's instance and its view of the others.
@@ -70,6 +72,75 @@ impl Instances {
                 liveness.confirmed_within((*after / 2).max(crate::postgres::liveness::MIN_WINDOW))
             }
         }
+    }
+
+    /// Whether this instance signs the chain's checkpoints: always for one hub alone; for
+    /// several, only while it holds the signing lease ([`crate::postgres::signing`]) and is
+    /// [`Instances::alive`].
+    pub fn signs(&self) -> bool {
+        match &self.shared {
+            None => true,
+            Some((liveness, _)) => {
+                liveness
+                    .signing()
+                    .holds
+                    .load(std::sync::atomic::Ordering::Acquire)
+                    && self.alive()
+            }
+        }
+    }
+
+    /// Whether this instance's checkpointer runs: only then may it take the signing lease (for
+    /// several instances; one hub alone always signs).
+    pub fn want_to_sign(&self, wanted: bool) {
+        if let Some((liveness, _)) = &self.shared {
+            liveness.signing().want(wanted);
+        }
+    }
+
+    /// Publishes a checkpoint this instance signed (`public_key_pem` checks it) for every
+    /// instance to name, and keeps it with the log; nothing to do for one hub alone, whose
+    /// checkpoint files are the only copy.
+    pub fn publish(&self, checkpoint: &Checkpoint, public_key_pem: &str) {
+        if let Some((liveness, _)) = &self.shared {
+            liveness.signing().publish(Published {
+                checkpoint: checkpoint.clone(),
+                public_key_pem: public_key_pem.to_string(),
+                instance: self.id.clone(),
+            });
+        }
+    }
+
+    /// The newest checkpoint any instance published, as last read (once a second); `None` for
+    /// one hub alone.
+    pub fn published(&self) -> Option<Checkpoint> {
+        self.shared
+            .as_ref()
+            .and_then(|(liveness, _)| liveness.signing().newest())
+    }
+
+    /// The checkpoint receipts and the chain head name: this instance's own newest (`own`) while
+    /// it signs — always, for one hub alone; otherwise the newest any instance published (read
+    /// once a second), once the replica's entry it names (`hash_at`, up to `head`) has its hash.
+    pub fn to_name(
+        &self,
+        own: Option<Checkpoint>,
+        head: u64,
+        hash_at: impl Fn(u64) -> Option<[u8; 32]>,
+    ) -> Option<Checkpoint> {
+        let Some((liveness, _)) = &self.shared else {
+            return own;
+        };
+        if self.signs() {
+            return own;
+        }
+        liveness
+            .signing()
+            .newest()
+            .filter(|cp| {
+                cp.seq <= head && hash_at(cp.seq).map(hex::encode) == Some(cp.hash.clone())
+            })
+            .or(own)
     }
 
     /// How long a holder must have been seen stopped before its work is taken over: none for one

@@ -25,6 +25,7 @@ use tokio_postgres::{AsyncMessage, Client, NoTls};
 mod blobs;
 pub(crate) mod liveness;
 mod offline;
+pub(crate) mod signing;
 pub(crate) mod tail;
 
 pub use offline::{Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log};
@@ -93,6 +94,20 @@ const MIGRATIONS: &[&str] = &[
          data bytea NOT NULL,
          PRIMARY KEY (sha256, n)
      );",
+    // 3: the chain's checkpoints, as the instance holding the signing lease signed them, with
+    // the public key that checks each (postgres/signing.rs).
+    "CREATE TABLE ecenter_checkpoints (
+         id bigserial PRIMARY KEY,
+         instance text NOT NULL,
+         key_id text NOT NULL,
+         number bigint NOT NULL CHECK (number > 0),
+         seq bigint NOT NULL CHECK (seq >= 0),
+         line text NOT NULL,
+         public_key text NOT NULL,
+         published_at timestamptz NOT NULL DEFAULT now(),
+         UNIQUE (instance, key_id, number)
+     );
+     CREATE INDEX ecenter_checkpoints_seq ON ecenter_checkpoints (seq);",
 ];
 
 /// How long this process's hubs held PostgreSQL's head row, over how many batches and entries

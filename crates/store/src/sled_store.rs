@@ -511,11 +511,14 @@ impl EventLog for SledStore {
     }
 
     fn latest_checkpoint(&self) -> Option<crate::checkpoint::Checkpoint> {
-        self.inner
+        let own = self
+            .inner
             .checkpoint
             .lock()
             .expect("checkpoint lock")
-            .clone()
+            .clone();
+        let head = self.inner.head.borrow().seq;
+        (self.inner.instances).to_name(own, head, |seq| self.entry_hash(seq).ok().flatten())
     }
 
     fn set_latest_checkpoint(&self, checkpoint: crate::checkpoint::Checkpoint) {

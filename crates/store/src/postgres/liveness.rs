@@ -13,6 +13,7 @@
 //! believes a holder stopped, which covers that gap, and an instance that has not confirmed its
 //! own lock within half that wait leases and hands over nothing ([`Liveness::confirmed_within`]).
 
+use super::signing::SigningState;
 use super::{PostgresConfig, connect, explain};
 use crate::StoreError;
 use std::collections::HashSet;
@@ -29,6 +30,8 @@ const TICK: Duration = Duration::from_secs(1);
 pub(crate) const MIN_WINDOW: Duration = Duration::from_secs(3);
 /// The longest wait for a ping's answer before the connection counts as lost.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// The longest the signing work may take after a ping (the lease, publishing, reading).
+const SIGNING_WORK: Duration = Duration::from_secs(2);
 /// The server's own probes of this session (it is idle between pings only for a second, but a
 /// machine that vanished answers nothing).
 const SERVER_KEEPALIVES: &str = "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 5;
@@ -41,6 +44,8 @@ pub(crate) struct Liveness {
     client: watch::Receiver<Option<Arc<Client>>>,
     /// When the lock was last known held (taken, or its session answered a ping).
     confirmed: Arc<Mutex<Instant>>,
+    /// The signing lease, held on the same session, and the checkpoints it publishes.
+    signing: Arc<SigningState>,
 }
 
 /// The instance id written into leases for `key`.
@@ -72,11 +77,13 @@ impl Liveness {
         };
         let (tx, rx) = watch::channel(Some(Arc::new(client)));
         let confirmed = Arc::new(Mutex::new(Instant::now()));
+        let signing = Arc::new(SigningState::default());
         let keeper = Keeper {
             config: config.clone(),
             key,
             tx,
             confirmed: confirmed.clone(),
+            signing: signing.clone(),
         };
         std::thread::Builder::new()
             .name("ecenter-liveness".into())
@@ -86,7 +93,13 @@ impl Liveness {
             key,
             client: rx,
             confirmed,
+            signing,
         })
+    }
+
+    /// What this instance knows and does about signing checkpoints.
+    pub(crate) fn signing(&self) -> &SigningState {
+        &self.signing
     }
 
     /// Whether the lock was known held within `within` (its session answered).
@@ -163,26 +176,43 @@ struct Keeper {
     key: u32,
     tx: watch::Sender<Option<Arc<Client>>>,
     confirmed: Arc<Mutex<Instant>>,
+    signing: Arc<SigningState>,
 }
 
 impl Keeper {
-    /// Pings the connection every second; when it is lost, connects again and takes the same
-    /// key's lock. Ends, closing the connection and so releasing the lock, once the store has
+    /// Pings the connection every second, then does the signing work on it; when it is lost,
+    /// connects again and takes the same key's lock (the signing lease went with the old
+    /// session). Ends, closing the connection and so releasing both locks, once the store has
     /// dropped its [`Liveness`].
     fn keep(&self, rt: &tokio::runtime::Runtime) {
         loop {
             // The connection's task runs only while the runtime is driven.
             rt.block_on(async { tokio::time::sleep(TICK).await });
+            let current = self.tx.borrow().clone();
             if self.tx.is_closed() {
+                // The store has closed: publish what its last checkpoints left waiting.
+                if let Some(client) = current {
+                    let _ = rt.block_on(async {
+                        tokio::time::timeout(SIGNING_WORK, self.signing.flush(&client)).await
+                    });
+                }
                 return;
             }
-            let current = self.tx.borrow().clone();
             if let Some(client) = current
                 && rt.block_on(ping(&client))
             {
                 *self.confirmed.lock().expect("confirmed lock") = Instant::now();
+                // Bounded, so that the next ping is never far off; every answer confirms the
+                // session too.
+                let signed = rt.block_on(async {
+                    tokio::time::timeout(SIGNING_WORK, self.signing.tick(&client)).await
+                });
+                if matches!(signed, Ok(true)) {
+                    *self.confirmed.lock().expect("confirmed lock") = Instant::now();
+                }
                 continue;
             }
+            self.signing.lost();
             self.tx.send_replace(None);
             match self.take_again(rt) {
                 Ok(client) => {
