@@ -142,6 +142,7 @@ fn own_checkpoints(hub: &TestHub) -> Vec<String> {
 fn published_at_least(db: &str, instance: &str, seq: u64) -> (String, String) {
     let sql = format!(
         "SELECT line || E'\\x1f' || public_key FROM ecenter_checkpoints \
+         JOIN ecenter_checkpoint_keys USING (key_id) \
          WHERE instance = '{instance}' AND seq >= {seq} ORDER BY id DESC LIMIT 1"
     );
     for _ in 0..300 {
@@ -177,16 +178,23 @@ fn openssl_checks(line: &str, key: &str) -> bool {
     openssl_verifies_checkpoint(line, &path)
 }
 
-/// Waits until `hub`'s chain head names a checkpoint at or after entry `seq`; returns its line.
-async fn named_checkpoint(hub: &TestHub, pki: &Path, seq: u64) -> String {
+/// Waits until `hub`'s chain head names a published checkpoint at or after entry `seq` (an
+/// instance names its own until it has read a published one); returns its line.
+async fn named_published(hub: &TestHub, pki: &Path, db: &str, seq: u64) -> String {
+    let mut named = String::new();
     for _ in 0..100 {
         let head = chain_head(hub, pki).await;
         if let Some(cp) = head.checkpoint.filter(|c| c.seq >= seq) {
-            return cp.line;
+            named = cp.line;
+            let quoted = named.replace('\'', "''");
+            let sql = format!("SELECT count(*) FROM ecenter_checkpoints WHERE line = '{quoted}'");
+            if psql(db, &sql) == "1" {
+                return named;
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the chain head never named a checkpoint at or after entry {seq}")
+    panic!("the chain head never named a published checkpoint at or after entry {seq}: {named}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -228,17 +236,8 @@ async fn one_instance_signs_for_the_chain_and_another_takes_over_when_it_stops()
     assert!(own_checkpoints(&signing).contains(&line));
 
     // The other instance names the chain's published checkpoint, not one of its own.
-    let named = named_checkpoint(&other, pki.path(), seq).await;
+    let named = named_published(&other, pki.path(), &db, seq).await;
     assert!(openssl_checks(&named, &key), "OpenSSL checks {named}");
-    let quoted = named.replace('\'', "''");
-    assert_eq!(
-        psql(
-            &db,
-            &format!("SELECT count(*) FROM ecenter_checkpoints WHERE line = '{quoted}'")
-        ),
-        "1",
-        "{named} is published"
-    );
     // Three checkpoint intervals later the other instance has signed its own replica, but has
     // published nothing; the series never goes back.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -267,4 +266,75 @@ async fn one_instance_signs_for_the_chain_and_another_takes_over_when_it_stops()
     let backwards = "SELECT count(*) FROM (SELECT seq < lag(seq) OVER (ORDER BY id) AS back \
                      FROM ecenter_checkpoints) t WHERE back";
     assert_eq!(psql(&db, backwards), "0", "published entries never go back");
+    clerk_judges_the_published_checkpoints(&db, &config.url, third.log_seq);
+}
+
+/// `clerk verify-log --postgres --json` on the database at `url`.
+fn clerk_verify(url: &str) -> (serde_json::Value, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--postgres", url, "--json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code())
+}
+
+/// The clerk checks every published checkpoint: all verify and agree with the log; a line altered
+/// in the table is named as not signed; a log cut below a published checkpoint (as a restore to an
+/// earlier point would leave it) is named at its first missing entry.
+fn clerk_judges_the_published_checkpoints(db: &str, url: &str, seq: u64) {
+    let (report, code) = clerk_verify(url);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report["checkpoint"]["seq"].as_u64() >= Some(seq),
+        "{report}"
+    );
+    let published = psql(db, "SELECT count(*) FROM ecenter_checkpoints");
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{published} published checkpoints verify")),
+        "{report}"
+    );
+
+    // A signed line edited in place (its entry moved back by one).
+    let row = psql(db, "SELECT min(id) FROM ecenter_checkpoints WHERE seq > 1");
+    psql(
+        db,
+        &format!(
+            "UPDATE ecenter_checkpoints SET line = regexp_replace(line, '\"seq\":([0-9]+)', \
+             '\"seq\":' || (seq - 1)) WHERE id = {row}"
+        ),
+    );
+    let (report, code) = clerk_verify(url);
+    assert_ne!(code, Some(0));
+    let problem = report["checkpoint_problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.contains(&format!("row {row}")) && problem.contains("does not verify"),
+        "{report}"
+    );
+    psql(
+        db,
+        &format!("DELETE FROM ecenter_checkpoints WHERE id = {row}"),
+    );
+
+    // The log cut one entry below the newest published checkpoint, the head row set back with it.
+    let cut = psql(db, "SELECT max(seq) - 1 FROM ecenter_checkpoints");
+    psql(
+        db,
+        &format!(
+            "DELETE FROM ecenter_log WHERE seq > {cut}; UPDATE ecenter_head SET seq = {cut}, \
+             hash = (SELECT hash FROM ecenter_log WHERE seq = {cut})"
+        ),
+    );
+    let (report, code) = clerk_verify(url);
+    assert_ne!(code, Some(0));
+    let first_missing: u64 = cut.parse::<u64>().unwrap() + 1;
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(first_missing),
+        "{report}"
+    );
 }

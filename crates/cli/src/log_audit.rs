@@ -357,8 +357,9 @@ pub async fn scrub(channel: ecenter_client::hub::HubChannel, json: bool) -> Resu
 }
 
 /// Walks the log of several hubs in PostgreSQL (`clerk verify-log --postgres URL`): every entry
-/// checked as the hub checks its own, and the head row the hubs continue from compared with the
-/// last entry. The signed checkpoints are in each hub's data directory.
+/// checked as the hub checks its own, the head row the hubs continue from compared with the last
+/// entry, and every checkpoint the signing instance published checked with its key and against
+/// the log (a verified checkpoint the log disagrees with is a loss or an alteration).
 pub fn walk_postgres(config: &ecenter_store::PostgresConfig) -> Result<LogWalk> {
     let found = ecenter_store::postgres::verify_postgres_log(config)
         .context("reading the log in PostgreSQL")?;
@@ -376,16 +377,41 @@ pub fn walk_postgres(config: &ecenter_store::PostgresConfig) -> Result<LogWalk> 
             ),
         ));
     }
+    let published = found.published;
+    if broken.is_none() {
+        broken = published.disagrees.clone();
+    }
     Ok(LogWalk {
         entries: found.entries,
         head_seq: last.seq,
         head_hash: hex::encode(last.hash),
         head_time: last.recorded_at,
         broken,
-        checkpoint: None,
-        checkpoint_problem: None,
-        notes: vec![
-            "the log in PostgreSQL; each hub's signed checkpoints are in its data directory".into(),
-        ],
+        checkpoint: published.newest.clone(),
+        checkpoint_problem: published.unsigned.clone(),
+        notes: vec![published_note(&published)],
     })
+}
+
+/// What the clerk is told of the published checkpoints: how many, signed by which keys and
+/// instances.
+fn published_note(p: &ecenter_store::postgres::PublishedCheck) -> String {
+    if p.checked == 0 {
+        return "the log in PostgreSQL; no published checkpoint checked (none published yet, or \
+                the database predates them); each hub's own checkpoints are in its data directory"
+            .into();
+    }
+    let keys: Vec<String> = p
+        .keys
+        .iter()
+        .map(|(key, instances)| {
+            let instances: Vec<&str> = instances.iter().map(String::as_str).collect();
+            format!("key {key} ({})", instances.join(", "))
+        })
+        .collect();
+    format!(
+        "the log in PostgreSQL; {} published checkpoints verify and agree with it, signed with {}",
+        p.checked,
+        keys.join("; ")
+    )
 }

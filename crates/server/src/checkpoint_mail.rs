@@ -5,7 +5,9 @@
 //! witness directories still cannot reach into the archive's mailbox.
 //!
 //! Of several instances on PostgreSQL, only the one holding the signing lease mails
-//! (`ecenter_store::Instances::signs`): the archive gets the chain's checkpoints once.
+//! (`ecenter_store::Instances::signs`), so the archive is not sent every instance's series; after
+//! a handover the new signer mails its own file from its start (lines it signed before it held the
+//! lease included: checkpoints of the same chain, under the key each names).
 //!
 //! Each mail the relay accepted is a `checkpoint_mailed` entry (the last checkpoint number, the
 //! address, the Message-ID and the relay's reply), so the log says which signed history left the

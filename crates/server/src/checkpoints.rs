@@ -7,7 +7,8 @@
 //! check needs them), but the chain's checkpoints are those of one signer: the instance holding
 //! the signing lease (`ecenter_store::Instances::signs`) publishes each of its checkpoints in the
 //! database, and the others name the newest published one. When the signer stops, the next
-//! instance to take the lease publishes its newest checkpoint at once, and every one after it.
+//! instance to take the lease publishes its newest checkpoint within an interval, and every one
+//! after it.
 //!
 //! What start-up makes of the checkpoint files is [`crate::checkpoint_policy`].
 
@@ -146,11 +147,11 @@ pub fn open(
         signer,
         files,
         next_number: verdict.last_number + 1,
-        last_seq: verdict.newest.map_or(0, |c| c.seq),
+        last_seq: verdict.newest.as_ref().map_or(0, |c| c.seq),
         interval: Duration::from_millis(config.interval_ms.max(10)),
         every_entries: config.every_entries.max(1),
         seals,
-        last: None,
+        last: verdict.newest.clone(),
         published: 0,
     };
     if checkpointer.next_number == 1 {
@@ -203,12 +204,13 @@ impl Checkpointer {
     }
 
     /// Signs the durable head when it moved: what a graceful stop does after the final flush.
-    /// Gives up the signing lease, if held, for a running instance to take.
+    /// Then publishes it, if this instance signs for the chain, and gives up the signing lease
+    /// for a running instance to take (waiting for both, 3 s at most).
     pub fn finish(&mut self, head: &ChainHead) -> Result<(), CheckpointError> {
         if head.seq > self.last_seq || self.next_number == 1 {
             self.write(head)?;
         }
-        self.store.instances().want_to_sign(false);
+        self.store.instances().finish_signing();
         Ok(())
     }
 

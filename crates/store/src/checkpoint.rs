@@ -91,8 +91,8 @@ impl Checkpoint {
     }
 }
 
-/// The newer of two checkpoints: the one naming the later entry, else the later signed. On
-/// several instances, a receipt names the newest of this instance's own and the published ones.
+/// The newer of two checkpoints: the one naming the later entry, else the later signed (the
+/// newest published checkpoint as instances keep it, and as `clerk` reports it).
 pub fn newer(a: Option<Checkpoint>, b: Option<Checkpoint>) -> Option<Checkpoint> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if (b.seq, b.at) > (a.seq, a.at) { b } else { a }),
@@ -289,12 +289,22 @@ impl CheckpointKey {
     /// Reads a PEM `PUBLIC KEY` (P-256 SubjectPublicKeyInfo).
     pub fn load(path: &Path) -> Result<CheckpointKey, CheckpointError> {
         let pem = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-        let (label, spki) =
-            pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| file_error(path, e))?;
+        CheckpointKey::from_pem(&pem).map_err(|e| file_error(path, e))
+    }
+
+    /// Parses a PEM `PUBLIC KEY` (P-256 SubjectPublicKeyInfo), e.g. one published with the
+    /// chain's checkpoints in PostgreSQL.
+    pub fn from_pem(pem: &str) -> Result<CheckpointKey, String> {
+        let (label, spki) = pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| e.to_string())?;
         if label != "PUBLIC KEY" || !spki.starts_with(&P256_SPKI_PREFIX) || spki.len() != 91 {
-            return Err(file_error(path, "not an ECDSA P-256 PUBLIC KEY"));
+            return Err("not an ECDSA P-256 PUBLIC KEY".into());
         }
         Ok(CheckpointKey { spki })
+    }
+
+    /// Whether `cp` names this key and its signature verifies with it; why not, otherwise.
+    pub fn check(&self, cp: &Checkpoint) -> Result<(), String> {
+        self.verifies(cp).map_err(|e| e.to_string())
     }
 
     /// No key at all (none was found): every checkpoint fails to verify with it.

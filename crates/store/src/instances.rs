@@ -98,6 +98,15 @@ impl Instances {
         }
     }
 
+    /// A stopping instance's last word on signing, after its last checkpoint: it stops wanting
+    /// the lease, and waits (3 s at most) until what it signed is published and the lease is
+    /// free for a running instance. Blocks the calling thread; nothing to do for one hub alone.
+    pub fn finish_signing(&self) {
+        if let Some((liveness, _)) = &self.shared {
+            liveness.signing().finish(std::time::Duration::from_secs(3));
+        }
+    }
+
     /// Publishes a checkpoint this instance signed (`public_key_pem` checks it) for every
     /// instance to name, and keeps it with the log; nothing to do for one hub alone, whose
     /// checkpoint files are the only copy.

@@ -25,10 +25,12 @@ use tokio_postgres::{AsyncMessage, Client, NoTls};
 mod blobs;
 pub(crate) mod liveness;
 mod offline;
+mod published;
 pub(crate) mod signing;
 pub(crate) mod tail;
 
 pub use offline::{Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log};
+pub use published::PublishedCheck;
 
 /// `[store]` settings of a hub whose log of record is PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,16 +96,19 @@ const MIGRATIONS: &[&str] = &[
          data bytea NOT NULL,
          PRIMARY KEY (sha256, n)
      );",
-    // 3: the chain's checkpoints, as the instance holding the signing lease signed them, with
-    // the public key that checks each (postgres/signing.rs).
-    "CREATE TABLE ecenter_checkpoints (
+    // 3: the chain's checkpoints, as the instance holding the signing lease signed them, and the
+    // public keys that check them (postgres/signing.rs; checked by `clerk verify-log --postgres`).
+    "CREATE TABLE ecenter_checkpoint_keys (
+         key_id text PRIMARY KEY,
+         public_key text NOT NULL
+     );
+     CREATE TABLE ecenter_checkpoints (
          id bigserial PRIMARY KEY,
          instance text NOT NULL,
-         key_id text NOT NULL,
+         key_id text NOT NULL REFERENCES ecenter_checkpoint_keys,
          number bigint NOT NULL CHECK (number > 0),
          seq bigint NOT NULL CHECK (seq >= 0),
          line text NOT NULL,
-         public_key text NOT NULL,
          published_at timestamptz NOT NULL DEFAULT now(),
          UNIQUE (instance, key_id, number)
      );

@@ -187,7 +187,12 @@ impl Keeper {
     fn keep(&self, rt: &tokio::runtime::Runtime) {
         loop {
             // The connection's task runs only while the runtime is driven.
-            rt.block_on(async { tokio::time::sleep(TICK).await });
+            rt.block_on(async {
+                tokio::select! {
+                    () = tokio::time::sleep(TICK) => {}
+                    () = self.signing.wake.notified() => {}
+                }
+            });
             let current = self.tx.borrow().clone();
             if self.tx.is_closed() {
                 // The store has closed: publish what its last checkpoints left waiting.

@@ -20,6 +20,9 @@ pub struct PostgresWalk {
     pub recorded_head: ChainHead,
     /// The first entry that does not verify, and why.
     pub broken: Option<crate::ChainError>,
+    /// The chain's published checkpoints judged against the walked log (none judged when an
+    /// entry does not verify).
+    pub published: super::published::PublishedCheck,
 }
 
 /// Walks PostgreSQL's whole log, checking every entry as the hub checks its own (hash, order,
@@ -52,11 +55,17 @@ pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, Stor
                 }
             }
         }
+        let published = if broken.is_none() {
+            super::published::check(&mut link, &verifier.head())?
+        } else {
+            super::published::PublishedCheck::default()
+        };
         Ok(PostgresWalk {
             entries,
             head: verifier.head(),
             recorded_head,
             broken,
+            published,
         })
     })
 }

@@ -9,6 +9,10 @@
 //! session ends and the server frees the lease; the next instance to try it (each tries once a
 //! second) publishes from then on, beginning with the head as it stands.
 //!
+//! A checkpoint queued while the instance held the lease is published even if the lease was lost
+//! meanwhile (it is still a checkpoint of the chain); readers take the newest by entry, so a late
+//! row never makes the named checkpoint go back.
+//!
 //! Because the lease lives on the liveness session, an instance holds it only while it is alive:
 //! once its lock has not been confirmed within the liveness window it stops publishing, and a
 //! failed ping drops the lease at once; the server frees it for another once it has given up on the
@@ -32,6 +36,7 @@ const MOST_PENDING: usize = 1000;
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A checkpoint to publish, with the PEM public key that checks its signature.
+#[derive(Clone)]
 pub(crate) struct Published {
     pub(crate) checkpoint: Checkpoint,
     pub(crate) public_key_pem: String,
@@ -46,10 +51,14 @@ pub(crate) struct SigningState {
     wanted: AtomicBool,
     /// Whether this instance's liveness session holds the signing lease.
     pub(crate) holds: AtomicBool,
+    /// A request for the lease went unanswered: the server may have granted it.
+    uncertain: AtomicBool,
     /// Checkpoints this instance signed, waiting for the keeper to publish them.
     outgoing: Mutex<VecDeque<Published>>,
     /// The newest checkpoint published by any instance, as last read.
     newest: Mutex<Option<Checkpoint>>,
+    /// Wakes the keeper before its next tick (a stopping instance's last publication).
+    pub(crate) wake: tokio::sync::Notify,
 }
 
 impl SigningState {
@@ -58,7 +67,7 @@ impl SigningState {
         self.wanted.store(wanted, Ordering::Release);
     }
 
-    /// Queues `published` for the keeper's next tick.
+    /// Queues `published` for the keeper's next tick; beyond [`MOST_PENDING`] the oldest goes.
     pub(crate) fn publish(&self, published: Published) {
         let mut queue = self.outgoing.lock().expect("outgoing lock");
         if queue.len() >= MOST_PENDING {
@@ -67,17 +76,29 @@ impl SigningState {
         queue.push_back(published);
     }
 
+    /// What a stopping instance does after its last checkpoint: gives up wanting the lease and
+    /// waits, at most `within`, until the keeper has published what waits and given the lease up.
+    pub(crate) fn finish(&self, within: Duration) {
+        self.want(false);
+        let until = std::time::Instant::now() + within;
+        while !self.settled() && std::time::Instant::now() < until {
+            self.wake.notify_one();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The newest published checkpoint, as last read.
     pub(crate) fn newest(&self) -> Option<Checkpoint> {
         self.newest.lock().expect("newest lock").clone()
     }
 
-    /// The keeper's once-a-second work on a live session: take or give up the lease as wanted,
-    /// publish what was signed, read the newest publication. Returns whether every statement was
-    /// answered; failures are logged and left to the next tick.
+    /// The keeper's once-a-second work on a live session: publish what was signed (before the
+    /// lease may be given up, so a stopping signer's last checkpoint goes out under it), take or
+    /// give up the lease as wanted, read the newest publication. Returns whether every statement
+    /// was answered; failures are logged and left to the next tick.
     pub(crate) async fn tick(&self, client: &Client) -> bool {
-        let lease = self.mind_lease(client).await;
         let published = self.flush(client).await;
+        let lease = self.mind_lease(client).await;
         let read = match timed(newest(client)).await {
             Ok(cp) => {
                 let mut newest = self.newest.lock().expect("newest lock");
@@ -92,11 +113,15 @@ impl SigningState {
         lease && published && read
     }
 
-    /// Takes the lease when wanted and not held; gives it up when held and no longer wanted.
+    /// Takes the lease when wanted and not held; gives it up when no longer wanted and held, or
+    /// perhaps held (a request whose answer was lost).
     async fn mind_lease(&self, client: &Client) -> bool {
         let wanted = self.wanted.load(Ordering::Acquire);
         let holds = self.holds.load(Ordering::Acquire);
-        if wanted == holds {
+        let uncertain = self.uncertain.load(Ordering::Acquire);
+        // Nothing to do when holding as wanted — unless the lease is unwanted and perhaps held.
+        let release_anyway = uncertain && !wanted;
+        if wanted == holds && !release_anyway {
             return true;
         }
         let answer = if wanted {
@@ -118,40 +143,55 @@ impl SigningState {
                     );
                 }
                 self.holds.store(now_holds, Ordering::Release);
+                self.uncertain.store(false, Ordering::Release);
                 true
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot take or give up the signing lease");
+                self.uncertain.store(true, Ordering::Release);
                 false
             }
         }
     }
 
-    /// Publishes what waits, in order; what PostgreSQL does not take waits for the next tick.
-    /// Returns whether everything was published.
+    /// Publishes what waits, oldest first; each leaves the queue only once PostgreSQL took it, so
+    /// a publication cut short (an error, or the keeper's time running out) loses nothing.
+    /// Returns whether the queue is empty.
     pub(crate) async fn flush(&self, client: &Client) -> bool {
-        let pending: Vec<Published> = self
-            .outgoing
-            .lock()
-            .expect("outgoing lock")
-            .drain(..)
-            .collect();
-        for (i, p) in pending.iter().enumerate() {
-            if let Err(e) = timed(insert(client, p)).await {
+        loop {
+            let front = self
+                .outgoing
+                .lock()
+                .expect("outgoing lock")
+                .front()
+                .cloned();
+            let Some(p) = front else {
+                return true;
+            };
+            if let Err(e) = timed(insert(client, &p)).await {
                 tracing::warn!(error = %e, checkpoint = p.checkpoint.number, "checkpoint not published yet; trying again");
-                let mut queue = self.outgoing.lock().expect("outgoing lock");
-                for p in pending.into_iter().skip(i).rev() {
-                    queue.push_front(p);
-                }
-                queue.truncate(MOST_PENDING);
                 return false;
             }
+            let mut queue = self.outgoing.lock().expect("outgoing lock");
+            if queue
+                .front()
+                .is_some_and(|f| f.checkpoint == p.checkpoint && f.instance == p.instance)
+            {
+                queue.pop_front();
+            }
         }
-        true
+    }
+
+    /// Whether nothing waits to be published and the lease is not held: what a stopping
+    /// instance waits for.
+    pub(crate) fn settled(&self) -> bool {
+        self.outgoing.lock().expect("outgoing lock").is_empty()
+            && !self.holds.load(Ordering::Acquire)
     }
 
     /// The session that held the lease is gone: so is the lease.
     pub(crate) fn lost(&self) {
+        self.uncertain.store(false, Ordering::Release);
         if self.holds.swap(false, Ordering::AcqRel) {
             tracing::warn!("the signing lease went with the lost liveness session");
         }
@@ -192,16 +232,17 @@ async fn insert(client: &Client, p: &Published) -> Result<(), String> {
     let seq = i64::try_from(p.checkpoint.seq).map_err(|e| e.to_string())?;
     client
         .execute(
-            "INSERT INTO ecenter_checkpoints (instance, key_id, number, seq, line, public_key) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (instance, key_id, number) DO NOTHING",
-            &[
-                &p.instance,
-                &p.checkpoint.key_id,
-                &number,
-                &seq,
-                &line,
-                &p.public_key_pem,
-            ],
+            "INSERT INTO ecenter_checkpoint_keys (key_id, public_key) VALUES ($1, $2) \
+             ON CONFLICT (key_id) DO NOTHING",
+            &[&p.checkpoint.key_id, &p.public_key_pem],
+        )
+        .await
+        .map_err(|e| explain(&e))?;
+    client
+        .execute(
+            "INSERT INTO ecenter_checkpoints (instance, key_id, number, seq, line) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (instance, key_id, number) DO NOTHING",
+            &[&p.instance, &p.checkpoint.key_id, &number, &seq, &line],
         )
         .await
         .map(|_| ())
