@@ -366,8 +366,14 @@ pub fn walk_postgres(config: &ecenter_store::PostgresConfig) -> Result<LogWalk> 
     let mut broken = found.broken.map(|c| (c.seq, c.reason));
     let (row, last) = (found.recorded_head, found.head);
     if broken.is_none() && (row.seq != last.seq || row.hash != last.hash) {
+        // Rows missing below the head row: the first of them is the first bad entry.
+        let first = if row.seq > last.seq {
+            last.seq + 1
+        } else {
+            row.seq
+        };
         broken = Some((
-            row.seq,
+            first,
             format!(
                 "the head row names entry {} with hash {} but the log ends at entry {} with hash {}",
                 row.seq,
@@ -387,31 +393,41 @@ pub fn walk_postgres(config: &ecenter_store::PostgresConfig) -> Result<LogWalk> 
         head_hash: hex::encode(last.hash),
         head_time: last.recorded_at,
         broken,
-        checkpoint: published.newest.clone(),
-        checkpoint_problem: published.unsigned.clone(),
-        notes: vec![published_note(&published)],
+        checkpoint: published.newest.as_ref().map(|(cp, _)| cp.clone()),
+        checkpoint_problem: published
+            .unsigned
+            .as_ref()
+            .map(|why| format!("a published checkpoint is damaged, forged or missing: {why}")),
+        notes: published_notes(&published),
     })
 }
 
-/// What the clerk is told of the published checkpoints: how many, signed by which keys and
-/// instances.
-fn published_note(p: &ecenter_store::postgres::PublishedCheck) -> String {
-    if p.checked == 0 {
-        return "the log in PostgreSQL; no published checkpoint checked (none published yet, or \
-                the database predates them); each hub's own checkpoints are in its data directory"
-            .into();
+/// What the clerk is told of the published checkpoints: how many were read and judged, which
+/// keys signed them (by how many instances, the newest of them), and which one vouches.
+fn published_notes(p: &ecenter_store::postgres::PublishedCheck) -> Vec<String> {
+    let mut notes = vec![format!(
+        "the log in PostgreSQL: {} published checkpoints read, {} verify and agree with it, {} name \
+         entries appended since the walk began",
+        p.read, p.checked, p.skipped
+    )];
+    if p.read == 0 {
+        notes.push(
+            "none published yet, or the database predates them; each hub's own checkpoints are in \
+             its data directory"
+                .into(),
+        );
     }
-    let keys: Vec<String> = p
-        .keys
-        .iter()
-        .map(|(key, instances)| {
-            let instances: Vec<&str> = instances.iter().map(String::as_str).collect();
-            format!("key {key} ({})", instances.join(", "))
-        })
-        .collect();
-    format!(
-        "the log in PostgreSQL; {} published checkpoints verify and agree with it, signed with {}",
-        p.checked,
-        keys.join("; ")
-    )
+    for (key, (instances, newest)) in &p.keys {
+        notes.push(format!(
+            "signed with key {key} by {instances} instance(s), the newest {newest}: compare the key \
+             id with each hub's checkpoints/key.pem or the mailed archive"
+        ));
+    }
+    if let Some((cp, instance)) = &p.newest {
+        notes.push(format!(
+            "the newest is checkpoint {} of instance {instance} (key {}), entry {}",
+            cp.number, cp.key_id, cp.seq
+        ));
+    }
+    notes
 }

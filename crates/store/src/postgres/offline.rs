@@ -35,6 +35,7 @@ pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, Stor
         let mut verifier = ChainVerifier::default();
         let mut entries = 0;
         let mut broken = None;
+        let mut losses = Vec::new();
         'pages: while verifier.head().seq < recorded_head.seq {
             let rows = link.rows_after(verifier.head().seq, PAGE)?;
             if rows.is_empty() {
@@ -46,7 +47,10 @@ pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, Stor
                 }
                 let checked = verifier.push(&entry_key(row.seq), &row.value);
                 match checked {
-                    Ok(entry) if entry.hash == row.hash => entries += 1,
+                    Ok(entry) if entry.hash == row.hash => {
+                        entries += 1;
+                        losses.extend(crate::chain::accepted_loss(&entry.event));
+                    }
                     Ok(_) => broken = Some(hash_column_differs(row.seq)),
                     Err(e) => broken = Some(e),
                 }
@@ -56,7 +60,18 @@ pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, Stor
             }
         }
         let published = if broken.is_none() {
-            super::published::check(&mut link, &verifier.head())?
+            let walked = super::published::Walked {
+                head: verifier.head(),
+                began_at: recorded_head.seq,
+                losses,
+            };
+            // The walk's verdict stands whatever becomes of the published lines.
+            super::published::check(&mut link, &walked).unwrap_or_else(|e| {
+                super::published::PublishedCheck {
+                    unsigned: Some(format!("the published checkpoints cannot be read: {e}")),
+                    ..Default::default()
+                }
+            })
         } else {
             super::published::PublishedCheck::default()
         };

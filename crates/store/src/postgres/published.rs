@@ -1,55 +1,91 @@
 //! The chain's published checkpoints judged offline (`clerk verify-log --postgres`): every line in
-//! `ecenter_checkpoints` must verify with the key published for it, and the log must hold the
-//! entry it names with the hash it names (RFC 6962 §3.5: a signed tree head vouches for everything
-//! before it). A line that does not verify is a forged or damaged row; a verified line the log
-//! disagrees with means the log was cut or altered after it was signed.
+//! `ecenter_checkpoints` must verify with the key published for it and agree with its own row,
+//! and the log must hold the entry it names with the hash it names (RFC 6962 §3.5: a signed tree
+//! head vouches for everything before it). A line that does not verify is a damaged row (the keys
+//! sit in the same database, so a forger with write access is not caught here: compare the key
+//! ids with each hub's `key.pem` or the mailed archive); a verified line the log disagrees with
+//! means the log was cut or altered after it was signed.
 
 use super::{Upstream, pg};
 use crate::StoreError;
 use crate::chain::ChainHead;
 use crate::checkpoint::{self, Checkpoint, CheckpointKey};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// Published lines read per query.
 const PAGE: i64 = 1000;
+/// The schema version that made the tables.
+const SCHEMA: i32 = 3;
 
 /// What the published checkpoints say about the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishedCheck {
+    /// Lines read.
+    pub read: u64,
+    /// Lines naming entries appended after the walk began (not judged).
+    pub skipped: u64,
     /// Lines that verified and that the log agrees with.
     pub checked: u64,
-    /// The newest of them (by entry).
-    pub newest: Option<Checkpoint>,
-    /// Each signing key id, with the instances that published under it.
-    pub keys: BTreeMap<String, BTreeSet<String>>,
-    /// The first line that does not verify (a forged or damaged row): which, and why.
+    /// The newest of them (by entry), with the instance that published it.
+    pub newest: Option<(Checkpoint, String)>,
+    /// Each signing key id, with how many instances published under it and the newest of them.
+    pub keys: BTreeMap<String, (usize, String)>,
+    /// The first line that does not verify, or a table missing or unreadable: why.
     pub unsigned: Option<String>,
-    /// The first verified line the log disagrees with: the first entry lost or altered, and why.
+    /// The verified line the log disagrees with that names the lowest entry: the first entry
+    /// lost or altered, and why.
     pub disagrees: Option<(u64, String)>,
+}
+
+/// What the walk established, for judging the lines.
+pub(crate) struct Walked {
+    /// The last verified entry.
+    pub(crate) head: ChainHead,
+    /// The head row when the walk began: lines naming later entries were published since.
+    pub(crate) began_at: u64,
+    /// Losses an operator recorded (`log_loss_accepted`): lines naming them do not count against
+    /// the log.
+    pub(crate) losses: Vec<(u64, u64)>,
 }
 
 /// One published line as stored.
 struct Line {
     id: i64,
     instance: String,
+    key_id: String,
+    number: i64,
+    seq: i64,
     line: String,
-    public_key: String,
+    public_key: Option<String>,
 }
 
-/// Judges every published line against the log up to `head` (walked and verified already, so
-/// the hash column can be trusted up to there). Lines naming entries appended since the walk
-/// began are left out; a line naming an entry beyond the log as it now stands is a loss. A
-/// database older than the table has none.
-pub(crate) fn check(link: &mut Upstream, head: &ChainHead) -> Result<PublishedCheck, StoreError> {
+/// Judges every published line against the walked log (verified already, so the hash column can
+/// be trusted up to its head). A database older than the tables has none; one at their schema
+/// version without them is reported.
+pub(crate) fn check(link: &mut Upstream, walked: &Walked) -> Result<PublishedCheck, StoreError> {
     let mut found = PublishedCheck::default();
     if !link.has_table("ecenter_checkpoints")? {
+        let version = link.schema_version()?;
+        if version >= SCHEMA {
+            found.unsigned = Some(format!(
+                "the database is at schema version {version} but has no table ecenter_checkpoints: \
+                 the published checkpoints were removed"
+            ));
+        }
         return Ok(found);
     }
     let mut keys: HashMap<String, Result<CheckpointKey, String>> = HashMap::new();
+    let mut instances: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     let mut after = 0;
     loop {
         let lines = link.published_after(after)?;
         let Some(last) = lines.last() else {
+            for (key, by) in instances {
+                let newest = by.iter().max_by_key(|(_, id)| **id).map(|(i, _)| i.clone());
+                found
+                    .keys
+                    .insert(key, (by.len(), newest.unwrap_or_default()));
+            }
             return Ok(found);
         };
         after = last.id;
@@ -57,28 +93,38 @@ pub(crate) fn check(link: &mut Upstream, head: &ChainHead) -> Result<PublishedCh
         let now = link.head()?;
         let named: Vec<i64> = lines
             .iter()
-            .filter_map(|l| serde_json::from_str::<Checkpoint>(&l.line).ok())
-            .filter(|cp| cp.seq <= head.seq)
-            .filter_map(|cp| i64::try_from(cp.seq).ok())
+            .filter(|l| l.seq > 0 && l.seq <= i64::try_from(walked.head.seq).unwrap_or(i64::MAX))
+            .map(|l| l.seq)
             .collect();
         let hashes = link.hashes_at(&named)?;
         for l in lines {
-            let key = keys
-                .entry(l.public_key.clone())
-                .or_insert_with(|| CheckpointKey::from_pem(&l.public_key));
-            match judge(&l, key, (head, &now), &hashes) {
+            found.read += 1;
+            let key = l.public_key.as_ref().map_or_else(
+                || Err(format!("its key {} is not published", l.key_id)),
+                |pem| {
+                    keys.entry(pem.clone())
+                        .or_insert_with(|| CheckpointKey::from_pem(pem))
+                        .clone()
+                },
+            );
+            match judge(&l, &key, walked, &now, &hashes) {
                 Ok(Some(cp)) => {
                     found.checked += 1;
-                    let signers = found.keys.entry(cp.key_id.clone()).or_default();
-                    signers.insert(l.instance);
-                    found.newest = checkpoint::newer(found.newest.take(), Some(cp));
+                    let by = instances.entry(cp.key_id.clone()).or_default();
+                    by.insert(l.instance.clone(), l.id);
+                    let newest = found.newest.as_ref().map(|(c, _)| c.clone());
+                    if checkpoint::newer(newest.clone(), Some(cp.clone())) != newest {
+                        found.newest = Some((cp, l.instance));
+                    }
                 }
-                Ok(None) => {}
+                Ok(None) => found.skipped += 1,
                 Err(Judged::Unsigned(why)) => {
                     found.unsigned.get_or_insert(why);
                 }
                 Err(Judged::Disagrees(seq, why)) => {
-                    found.disagrees.get_or_insert((seq, why));
+                    if found.disagrees.as_ref().is_none_or(|(s, _)| seq < *s) {
+                        found.disagrees = Some((seq, why));
+                    }
                 }
             }
         }
@@ -91,12 +137,13 @@ enum Judged {
     Disagrees(u64, String),
 }
 
-/// The line's checkpoint if it verifies and the log agrees; `None` for one naming an entry
-/// appended after the walk began (`walked`, `now`).
+/// The line's checkpoint if it verifies, agrees with its row and the log agrees with it; `None`
+/// for one naming an entry appended after the walk began (beyond `walked.began_at`, within `now`).
 fn judge(
     l: &Line,
     key: &Result<CheckpointKey, String>,
-    (walked, now): (&ChainHead, &ChainHead),
+    walked: &Walked,
+    now: &ChainHead,
     hashes: &HashMap<u64, [u8; 32]>,
 ) -> Result<Option<Checkpoint>, Judged> {
     let unsigned = |why: String| {
@@ -106,15 +153,24 @@ fn judge(
         ))
     };
     let cp: Checkpoint = serde_json::from_str(&l.line).map_err(|e| unsigned(e.to_string()))?;
-    let key = key
-        .as_ref()
-        .map_err(|e| unsigned(format!("its public key: {e}")))?;
+    let key = key.as_ref().map_err(|e| unsigned(e.clone()))?;
     key.check(&cp).map_err(unsigned)?;
-    if cp.seq > walked.seq && cp.seq <= now.seq {
+    let row = (l.seq, l.number, l.key_id.as_str());
+    if row != (to_i64(cp.seq), to_i64(cp.number), cp.key_id.as_str()) {
+        return Err(unsigned(
+            "its columns seq, number or key_id differ from its signed line".into(),
+        ));
+    }
+    if cp.seq > walked.began_at && cp.seq <= now.seq {
         return Ok(None);
     }
-    let head = if cp.seq > walked.seq { now } else { walked };
-    checkpoint::check_log(head, &cp, |seq| hashes.get(&seq).copied(), &[]).map_err(|e| {
+    let head = if cp.seq > walked.began_at {
+        now
+    } else {
+        &walked.head
+    };
+    let hash_at = |seq| hashes.get(&seq).copied();
+    checkpoint::check_log(head, &cp, hash_at, &walked.losses).map_err(|e| {
         let first = match &e {
             checkpoint::CheckpointError::Truncated { first_missing, .. } => *first_missing,
             _ => cp.seq,
@@ -122,6 +178,10 @@ fn judge(
         Judged::Disagrees(first, format!("published by instance {}: {e}", l.instance))
     })?;
     Ok(Some(cp))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl Upstream {
@@ -137,15 +197,30 @@ impl Upstream {
         })
     }
 
+    /// The schema version hubs applied (0 before any).
+    fn schema_version(&mut self) -> Result<i32, StoreError> {
+        if !self.has_table("ecenter_schema")? {
+            return Ok(0);
+        }
+        self.rt.block_on(async {
+            let row = self
+                .client()?
+                .query_one("SELECT coalesce(max(version), 0) FROM ecenter_schema", &[])
+                .await
+                .map_err(pg("reading the schema version"))?;
+            Ok(row.get(0))
+        })
+    }
+
     /// Published lines after row `after`, at most [`PAGE`], in order, with their public keys.
     fn published_after(&mut self, after: i64) -> Result<Vec<Line>, StoreError> {
         self.rt.block_on(async {
             let rows = self
                 .client()?
                 .query(
-                    "SELECT c.id, c.instance, c.line, k.public_key FROM ecenter_checkpoints c \
-                     JOIN ecenter_checkpoint_keys k USING (key_id) \
-                     WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+                    "SELECT c.id, c.instance, c.key_id, c.number, c.seq, c.line, k.public_key \
+                     FROM ecenter_checkpoints c LEFT JOIN ecenter_checkpoint_keys k \
+                     USING (key_id) WHERE c.id > $1 ORDER BY c.id LIMIT $2",
                     &[&after, &PAGE],
                 )
                 .await
@@ -155,8 +230,11 @@ impl Upstream {
                 .map(|r| Line {
                     id: r.get(0),
                     instance: r.get(1),
-                    line: r.get(2),
-                    public_key: r.get(3),
+                    key_id: r.get(2),
+                    number: r.get(3),
+                    seq: r.get(4),
+                    line: r.get(5),
+                    public_key: r.get(6),
                 })
                 .collect())
         })
@@ -180,5 +258,112 @@ impl Upstream {
                 })
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::CheckpointSigner;
+
+    fn head(seq: u64, fill: u8) -> ChainHead {
+        ChainHead {
+            seq,
+            hash: [fill; 32],
+            recorded_at: None,
+        }
+    }
+
+    /// A line signed for entry `seq` with hash `[fill; 32]`, stored as signed.
+    fn line(signer: &CheckpointSigner, seq: u64, fill: u8) -> Line {
+        let cp = signer.sign(seq, &head(seq, fill), chrono::Utc::now());
+        Line {
+            id: 1,
+            instance: "hub-0000000a".into(),
+            key_id: cp.key_id.clone(),
+            number: to_i64(cp.number),
+            seq: to_i64(cp.seq),
+            line: serde_json::to_string(&cp).unwrap(),
+            public_key: Some(signer.public_key_pem()),
+        }
+    }
+
+    fn verdict(l: &Line, walked: &Walked, now: u64) -> Result<Option<u64>, String> {
+        let key = CheckpointKey::from_pem(l.public_key.as_deref().unwrap_or_default());
+        let hashes: HashMap<u64, [u8; 32]> = (1..=walked.head.seq).map(|s| (s, [7; 32])).collect();
+        match judge(l, &key, walked, &head(now, 7), &hashes) {
+            Ok(cp) => Ok(cp.map(|c| c.seq)),
+            Err(Judged::Unsigned(why)) => Err(format!("unsigned: {why}")),
+            Err(Judged::Disagrees(first, why)) => Err(format!("disagrees at {first}: {why}")),
+        }
+    }
+
+    #[test]
+    fn lines_are_judged_against_the_walk_and_the_log_as_it_now_stands() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = CheckpointSigner::load(&dir.path().join("k"), true).unwrap();
+        let walked = |seq, began_at| Walked {
+            head: head(seq, 7),
+            began_at,
+            losses: Vec::new(),
+        };
+        // Agrees with the walked log.
+        assert_eq!(
+            verdict(&line(&signer, 10, 7), &walked(20, 20), 20),
+            Ok(Some(10))
+        );
+        // Entry 10 holds another hash: altered after it was signed.
+        let altered = verdict(&line(&signer, 10, 9), &walked(20, 20), 20).unwrap_err();
+        assert!(altered.starts_with("disagrees at 10"), "{altered}");
+        // Appended after the walk began: not judged.
+        assert_eq!(
+            verdict(&line(&signer, 25, 7), &walked(20, 20), 30),
+            Ok(None)
+        );
+        // Beyond the log as it now stands: entries 31 on are lost.
+        let lost = verdict(&line(&signer, 35, 7), &walked(20, 20), 30).unwrap_err();
+        assert!(lost.starts_with("disagrees at 31"), "{lost}");
+        // The head row said 20 but the walk found rows only to 15: 16 on are missing.
+        let short = verdict(&line(&signer, 18, 7), &walked(15, 20), 20).unwrap_err();
+        assert!(short.starts_with("disagrees at 16"), "{short}");
+        // A loss an operator recorded does not count against the log.
+        let recorded = Walked {
+            losses: vec![(16, 20)],
+            ..walked(15, 20)
+        };
+        assert_eq!(verdict(&line(&signer, 18, 7), &recorded, 20), Ok(Some(18)));
+    }
+
+    #[test]
+    fn a_line_that_does_not_verify_or_differs_from_its_row_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = CheckpointSigner::load(&dir.path().join("k"), true).unwrap();
+        let walked = Walked {
+            head: head(20, 7),
+            began_at: 20,
+            losses: Vec::new(),
+        };
+        let mut edited = line(&signer, 10, 7);
+        edited.line = edited.line.replace("\"seq\":10", "\"seq\":9");
+        let why = verdict(&edited, &walked, 20).unwrap_err();
+        assert!(
+            why.contains("row 1") && why.contains("does not verify"),
+            "{why}"
+        );
+        let mut moved = line(&signer, 10, 7);
+        moved.seq = 19;
+        let why = verdict(&moved, &walked, 20).unwrap_err();
+        assert!(
+            why.contains("columns seq, number or key_id differ"),
+            "{why}"
+        );
+        let mut keyless = line(&signer, 10, 7);
+        keyless.public_key = None;
+        let key = Err(format!("its key {} is not published", keyless.key_id));
+        let hashes = HashMap::new();
+        assert!(matches!(
+            judge(&keyless, &key, &walked, &head(20, 7), &hashes),
+            Err(Judged::Unsigned(why)) if why.contains("is not published")
+        ));
     }
 }
