@@ -494,10 +494,11 @@ impl CheckpointFile {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn head(seq: u64, fill: u8) -> ChainHead {
+    /// A head at `seq` whose hash is `fill` repeated (shared by the store's tests).
+    pub(crate) fn head(seq: u64, fill: u8) -> ChainHead {
         ChainHead {
             seq,
             hash: [fill; 32],

@@ -148,21 +148,26 @@ fn a_review_names_its_stage_and_each_documents_decision() {
     assert_eq!(due[0].comment, "请补正");
 }
 
+/// Attempt `attempt` of notice N7-1 leased by `holder`.
+fn sending(attempt: u32, in_doubt: bool, holder: &str) -> FilingNoticeEvent {
+    FilingNoticeEvent::Sending {
+        attempt,
+        message_id: "<N7-1@hub>".into(),
+        subject: "s".into(),
+        body: "b".into(),
+        link_nonce: "nonce".into(),
+        in_doubt,
+        holder: holder.into(),
+    }
+}
+
 #[test]
 fn sending_then_results_move_the_notice_along() {
     let (_, filing) = received();
     let parties = FilingNotice::parties(FILER, &[], |_| vec![email("zhang@lawfirm.cn")]);
     let t = at(7).recorded_at;
     let mut n = FilingNotice::due(NoticeStage::Received, &filing, "", 7, t, &parties).remove(0);
-    let sending = |attempt| FilingNoticeEvent::Sending {
-        attempt,
-        message_id: "<N7-1@hub>".into(),
-        subject: "s".into(),
-        body: "b".into(),
-        link_nonce: "nonce".into(),
-        in_doubt: false,
-        holder: "hub-0000000a".into(),
-    };
+    let sending = |attempt| sending(attempt, false, "hub-0000000a");
     n.apply(&sending(1));
     assert!(n.in_flight && n.due_at.is_none() && n.attempts == 1);
     let retry_at = t + chrono::Duration::minutes(5);
@@ -219,15 +224,7 @@ fn an_answer_to_an_attempt_sent_again_by_another_instance_changes_nothing() {
     let parties = FilingNotice::parties(FILER, &[], |_| vec![email("zhang@lawfirm.cn")]);
     let t = at(7).recorded_at;
     let mut n = FilingNotice::due(NoticeStage::Received, &filing, "", 7, t, &parties).remove(0);
-    let sending = |attempt, holder: &str| FilingNoticeEvent::Sending {
-        attempt,
-        message_id: "<N7-1@hub>".into(),
-        subject: "s".into(),
-        body: "b".into(),
-        link_nonce: "nonce".into(),
-        in_doubt: attempt > 1,
-        holder: holder.into(),
-    };
+    let sending = |attempt, holder| sending(attempt, attempt > 1, holder);
     n.apply(&sending(1, "hub-0000000a"));
     n.apply(&sending(2, "hub-0000000b"));
     n.apply(&FilingNoticeEvent::Result {

@@ -265,14 +265,7 @@ impl Upstream {
 mod tests {
     use super::*;
     use crate::checkpoint::CheckpointSigner;
-
-    fn head(seq: u64, fill: u8) -> ChainHead {
-        ChainHead {
-            seq,
-            hash: [fill; 32],
-            recorded_at: None,
-        }
-    }
+    use crate::checkpoint::tests::head;
 
     /// A line signed for entry `seq` with hash `[fill; 32]`, stored as signed.
     fn line(signer: &CheckpointSigner, seq: u64, fill: u8) -> Line {
