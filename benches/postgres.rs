@@ -125,6 +125,9 @@ fn since(
         documents_us: after.documents_us - before.documents_us,
         statements_us: after.statements_us - before.statements_us,
         commit_us: after.commit_us - before.commit_us,
+        syncing_us: after.syncing_us - before.syncing_us,
+        following_us: after.following_us - before.following_us,
+        ahead_us: after.ahead_us - before.ahead_us,
     }
 }
 
@@ -162,14 +165,14 @@ fn main() {
 fn print_phases(rows: &[Row]) {
     println!("\n## Where a batch's time at the head goes (ms per batch)\n");
     println!(
-        "| hubs | asking for the row (BEGIN, FOR UPDATE; waiting) | catch-up under the lock | decisions and sled replica writes | documents | INSERT, UPDATE, NOTIFY | COMMIT | total |"
+        "| hubs | asking for the row (BEGIN, FOR UPDATE; waiting) | catch-up under the lock | decisions and sled replica writes | documents | INSERT, UPDATE, NOTIFY | COMMIT | total | before the head: blob syncfs | before: head read, unlocked catch-up | before: documents sent ahead |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         let Some(l) = r.lock else { continue };
         let ms = |us: u64| us as f64 / 1000.0 / l.batches.max(1) as f64;
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             r.what,
             ms(l.waiting_us),
             ms(l.catch_up_us),
@@ -177,7 +180,10 @@ fn print_phases(rows: &[Row]) {
             ms(l.documents_us),
             ms(l.statements_us),
             ms(l.commit_us),
-            ms(l.held_us)
+            ms(l.held_us),
+            ms(l.syncing_us),
+            ms(l.following_us),
+            ms(l.ahead_us)
         );
     }
 }

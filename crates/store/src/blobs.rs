@@ -27,6 +27,23 @@ pub struct BlobStore {
     pending: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Pending>>>,
     /// Damage already reported since the store opened (see [`BlobStore::first_report`]).
     reported: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    hook: Hook,
+}
+
+/// Told the name of every blob put in place (see [`BlobStore::on_placed`]).
+pub(crate) type PlacedHook = Box<dyn Fn(&str) + Send + Sync>;
+
+#[derive(Clone, Default)]
+struct Hook(std::sync::Arc<std::sync::OnceLock<PlacedHook>>);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Hook(set)"
+        } else {
+            "Hook(none)"
+        })
+    }
 }
 
 /// Requests holding a blob they put in place (or found in place) before their events are durable.
@@ -71,6 +88,7 @@ impl BlobStore {
             synced: std::sync::Arc::new(AtomicU64::new(0)),
             pending: Default::default(),
             reported: Default::default(),
+            hook: Hook::default(),
         })
     }
 
@@ -214,6 +232,12 @@ impl BlobStore {
             let _ = fs::remove_file(&tmp);
         }
         result
+    }
+
+    /// Has `hook` told the name of every blob put in place from now on (a replica sends them to
+    /// PostgreSQL ahead of the batch that will name them). One hook per store; a second is ignored.
+    pub(crate) fn on_placed(&self, hook: PlacedHook) {
+        let _ = self.hook.0.set(hook);
     }
 
     /// Recomputes a blob's hash, for audits and tests.
@@ -387,6 +411,10 @@ impl FinishedBlob {
             }
             p.holders += 1;
             store.committed.fetch_add(1, Ordering::AcqRel);
+            drop(pending);
+            if let Some(hook) = store.hook.0.get() {
+                hook(&sha256);
+            }
             Ok(PlacedBlob {
                 store: store.clone(),
                 sha256,

@@ -22,6 +22,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, NoTls};
 
+mod ahead;
 mod blobs;
 pub(crate) mod liveness;
 mod offline;
@@ -29,6 +30,7 @@ mod published;
 pub(crate) mod signing;
 pub(crate) mod tail;
 
+pub(crate) use ahead::Ahead;
 pub use offline::{Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log};
 pub use published::PublishedCheck;
 
@@ -136,6 +138,16 @@ pub struct HeadLockStats {
     pub statements_us: u64,
     /// COMMIT (its WAL flush and, with a synchronous standby, the standby's), in µs.
     pub commit_us: u64,
+    /// Before the head is asked for, so not part of `held_us` (the replica writer's work between
+    /// batches, which with one instance bounds its batches per second): making the documents
+    /// placed since the last batch durable on this hub's disk (`syncfs`), in µs.
+    pub syncing_us: u64,
+    /// Before the head: reading the committed head and copying what other instances committed,
+    /// in µs.
+    pub following_us: u64,
+    /// Before the head: waiting for the documents placed before the batch to reach PostgreSQL
+    /// (sent by a thread of their own while the writer works on the batch before), in µs.
+    pub ahead_us: u64,
 }
 
 impl HeadLockStats {
@@ -164,9 +176,13 @@ pub(crate) enum Phase {
     Documents,
     Statements,
     Commit,
+    /// Before the head is asked for, like the two that follow: not part of the time it is held.
+    Syncing,
+    Following,
+    Ahead,
 }
 
-static PHASE_US: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static PHASE_US: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 /// Adds the time since `since` to `phase`.
 pub(crate) fn count(phase: Phase, since: Instant) {
@@ -186,6 +202,9 @@ pub fn head_lock_stats() -> HeadLockStats {
         documents_us: phase(Phase::Documents),
         statements_us: phase(Phase::Statements),
         commit_us: phase(Phase::Commit),
+        syncing_us: phase(Phase::Syncing),
+        following_us: phase(Phase::Following),
+        ahead_us: phase(Phase::Ahead),
     }
 }
 
@@ -445,17 +464,15 @@ impl Upstream {
         self.reconnect_if_lost()?;
         let asked = Instant::now();
         self.locked_at = Some(asked);
+        // One round trip (the simple-query protocol, values as text): every one the head waits
+        // for is time every instance waits for.
         let head = self.rt.block_on(async {
-            self.client()?
-                .batch_execute("BEGIN")
-                .await
-                .map_err(pg("starting an append"))?;
-            let row = self
+            let messages = self
                 .client()?
-                .query_one("SELECT seq, hash FROM ecenter_head FOR UPDATE", &[])
+                .simple_query("BEGIN; SELECT seq, encode(hash, 'hex') FROM ecenter_head FOR UPDATE")
                 .await
                 .map_err(pg("locking the chain's head"))?;
-            head_of(row.get(0), row.get(1))
+            head_from_text(&messages)
         });
         count(Phase::Waiting, asked);
         if head.is_err() {
@@ -523,36 +540,8 @@ impl Upstream {
             let client = self.client()?;
             // One statement for the whole batch: a round trip per entry would be most of the time
             // the head is held.
-            let seqs = rows
-                .iter()
-                .map(|r| to_i64(r.seq))
-                .collect::<Result<Vec<_>, _>>()?;
-            let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
-            let entries: Vec<&[u8]> = rows.iter().map(|r| r.value.as_slice()).collect();
-            client
-                .execute(
-                    "INSERT INTO ecenter_log (seq, hash, entry)
-                     SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[])",
-                    &[&seqs, &hashes, &entries],
-                )
-                .await
-                .map_err(pg("appending the batch's entries"))?;
             if let Some(last) = rows.last() {
-                let seq = to_i64(last.seq)?;
-                client
-                    .execute(
-                        "UPDATE ecenter_head SET seq = $1, hash = $2",
-                        &[&seq, &&last.hash[..]],
-                    )
-                    .await
-                    .map_err(pg("moving the chain's head"))?;
-                client
-                    .execute(
-                        "SELECT pg_notify($1, $2)",
-                        &[&HEAD_CHANNEL, &seq.to_string()],
-                    )
-                    .await
-                    .map_err(pg("announcing the new head"))?;
+                append_rows(client, rows, last).await?;
             }
             count(Phase::Statements, started);
             let committing = Instant::now();
@@ -591,17 +580,56 @@ impl Upstream {
     }
 }
 
+/// Inserts `rows`, moves the head to `last` and announces it, in one statement: one round trip
+/// for parsing it and one for running it.
+async fn append_rows(client: &Client, rows: &[Row], last: &Row) -> Result<(), StoreError> {
+    let seqs = rows
+        .iter()
+        .map(|r| to_i64(r.seq))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
+    let entries: Vec<&[u8]> = rows.iter().map(|r| r.value.as_slice()).collect();
+    let seq = to_i64(last.seq)?;
+    let inserted: i64 = client
+        .query_one(
+            "WITH appended AS (
+                 INSERT INTO ecenter_log (seq, hash, entry)
+                 SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) RETURNING 1
+             ), moved AS (
+                 UPDATE ecenter_head SET seq = $4, hash = $5 RETURNING seq
+             )
+             SELECT (SELECT count(*) FROM appended), pg_notify($6, moved.seq::text) FROM moved",
+            &[
+                &seqs,
+                &hashes,
+                &entries,
+                &seq,
+                &&last.hash[..],
+                &HEAD_CHANNEL,
+            ],
+        )
+        .await
+        .map_err(pg(
+            "appending the batch's entries and moving the chain's head",
+        ))?
+        .get(0);
+    if inserted != rows.len() as i64 {
+        return Err(StoreError::Postgres(format!(
+            "appending the batch's entries: {inserted} of {} inserted",
+            rows.len()
+        )));
+    }
+    Ok(())
+}
+
 /// COMMIT without a statement timeout: a COMMIT cancelled while it waits for a synchronous
 /// standby has committed on the primary all the same (PostgreSQL only warns), so an answer before
 /// the standby has it would break the promise that every acknowledged entry is on two machines. A
 /// primary that vanishes is noticed by the connection's keepalive and user timeout instead.
 async fn commit_waiting_for_standby(client: &Client) -> Result<(), StoreError> {
+    // One round trip: a failed SET aborts the transaction, and the COMMIT then rolls it back.
     client
-        .batch_execute("SET LOCAL statement_timeout = 0")
-        .await
-        .map_err(pg("committing the append"))?;
-    client
-        .batch_execute("COMMIT")
+        .batch_execute("SET LOCAL statement_timeout = 0; COMMIT")
         .await
         .map_err(pg("committing the append"))
 }
@@ -631,6 +659,29 @@ pub(crate) async fn rows_after(
             })
         })
         .collect()
+}
+
+/// The head out of the text row `SELECT seq, encode(hash, 'hex')` answered.
+fn head_from_text(
+    messages: &[tokio_postgres::SimpleQueryMessage],
+) -> Result<ChainHead, StoreError> {
+    let bad = |what: &str| StoreError::Postgres(format!("locking the chain's head: {what}"));
+    let row = messages
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .ok_or_else(|| bad("the head row is missing"))?;
+    let seq = row
+        .get(0)
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| bad("its seq is not a number"))?;
+    let hash = row
+        .get(1)
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or_else(|| bad("its hash is not hex"))?;
+    head_of(seq, hash)
 }
 
 fn head_of(seq: i64, hash: Vec<u8>) -> Result<ChainHead, StoreError> {

@@ -438,3 +438,111 @@ async fn a_filing_whose_document_is_neither_on_disk_nor_in_postgres_is_not_commi
     assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "0");
     let _ = hub.close().await;
 }
+
+/// How many documents named `sha256` PostgreSQL holds.
+fn blobs_named(db: &str, sha256: &str) -> String {
+    psql(
+        db,
+        &format!("SELECT count(*) FROM ecenter_blobs WHERE sha256 = '{sha256}'"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_requests_placed_are_sent_before_the_batch_takes_the_head_and_only_as_named() {
+    let (db, config) = database();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = SledStore::open_replicated(dir.path(), &config).unwrap();
+    // Placed by a request still on its way to the writer; `damage` replaces its bytes on disk.
+    let place = |bytes: &'static [u8], damage: Option<&'static [u8]>| {
+        let blobs = hub.blobs().clone();
+        async move {
+            let mut writer = blobs.writer().unwrap();
+            writer.write(bytes.to_vec()).await.unwrap();
+            let finished = writer.finish().await.unwrap();
+            if let Some(other) = damage {
+                std::fs::write(finished.path(), other).unwrap();
+            }
+            let info = finished.info.clone();
+            (info, finished.place().await.unwrap())
+        }
+    };
+    let (damaged, _held) = place(b"bytes that will not hash to their name", Some(b"other")).await;
+    let (info, placed) = place(b"a statement of claim, placed and not yet filed", None).await;
+    // The next batch, whatever it writes, sends what is placed and sound ahead of itself.
+    submit(&hub, "甲", "R1").await;
+    assert_eq!(blobs_named(&db, &info.sha256), "1");
+    assert_eq!(blobs_named(&db, &damaged.sha256), "0");
+    // The filing that names it finds it there; PostgreSQL's own SHA-256 of its bytes is its name.
+    let (sha, size) = (info.sha256.clone(), info.size);
+    hub.append(Box::new(move |_: &dyn ReadView| {
+        Ok((vec![filed_document("F2", "甲", "R2", &sha, size)], ()))
+    }))
+    .await
+    .unwrap();
+    placed.keep();
+    let stored = psql(
+        &db,
+        &format!(
+            "SELECT encode(sha256(data), 'hex') FROM ecenter_blob_chunks WHERE sha256 = '{}'",
+            info.sha256
+        ),
+    );
+    assert_eq!(stored, info.sha256);
+    // The damaged one cannot be filed: it is neither sound on disk nor in PostgreSQL.
+    let sha = damaged.sha256.clone();
+    let failed = hub
+        .append(Box::new(move |_: &dyn ReadView| {
+            Ok((vec![filed_document("F3", "甲", "R3", &sha, 38)], ()))
+        }))
+        .await;
+    assert!(
+        matches!(&failed, Err(StoreError::FlushFailed(why)) if why.contains("does not hash to its name")),
+        "{failed:?}"
+    );
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "2");
+    let _ = hub.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_another_hub_is_storing_at_the_same_moment_does_not_fail_the_batch() {
+    let (db, config) = database();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = SledStore::open_replicated(dir.path(), &config).unwrap();
+    let bytes = b"the same document, filed on two hubs at once".to_vec();
+    let sha = hex::encode(ecenter_store::chain::sha256(&bytes));
+    // Another hub's transaction has stored it and not committed yet.
+    let other = {
+        let (db, sha, data) = (db.clone(), sha.clone(), hex::encode(&bytes));
+        std::thread::spawn(move || {
+            psql(
+                &db,
+                &format!(
+                    "BEGIN;
+                     INSERT INTO ecenter_blobs VALUES ('{sha}', {}, 1);
+                     INSERT INTO ecenter_blob_chunks VALUES ('{sha}', 0, '\\x{data}');
+                     SELECT pg_sleep(2);
+                     COMMIT;",
+                    data.len() / 2
+                ),
+            )
+        })
+    };
+    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'";
+    while psql(&db, sleeping) != "1" {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut writer = hub.blobs().writer().unwrap();
+    writer.write(bytes).await.unwrap();
+    let info = writer.commit().await.unwrap();
+    let (sha_named, size) = (info.sha256.clone(), info.size);
+    let filed = hub
+        .append(Box::new(move |_: &dyn ReadView| {
+            Ok((vec![filed_document("F1", "甲", "R1", &sha_named, size)], ()))
+        }))
+        .await;
+    other.join().unwrap();
+    filed.expect("the batch waits for the other hub's document and finds it stored");
+    assert_eq!(blobs_named(&db, &sha), "1");
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "1");
+    hub.close().await.unwrap();
+}

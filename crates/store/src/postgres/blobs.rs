@@ -1,9 +1,15 @@
 //! Documents in PostgreSQL: each blob once, by its SHA-256, in chunks of [`CHUNK`] bytes, so that
 //! a 100 MiB document streams through in pieces and is never held whole in memory.
 //!
-//! A hub writes a blob in the transaction of the first entry that names it (so it is durable and
-//! replicated before any event names it), and copies every blob an entry of another hub names into
-//! its own blob directory before it applies that entry (so every hub reads documents locally).
+//! A hub sends the blobs its requests placed in a transaction of their own before its batch asks
+//! for the chain's head ([`Upstream::upload_ahead`]), and stores whatever the batch's entries name
+//! that is still missing in the batch's own transaction: either way a blob is durable and
+//! replicated before any event naming it is acknowledged, and the head is not held while documents
+//! travel. A hub copies every blob an entry of another hub names into its own blob directory before
+//! it applies that entry (so every hub reads documents locally).
+//!
+//! Several hubs may store the same blob at once (the same document filed on two of them): every
+//! insert is `ON CONFLICT DO NOTHING`, so the second waits for the first and then finds it stored.
 
 use super::{Upstream, pg};
 use crate::StoreError;
@@ -36,8 +42,40 @@ impl Upstream {
         })
     }
 
+    /// Stores `blobs` in a transaction of their own, before the batch that will name them asks for
+    /// the head, so that the head is not held while they travel.
+    ///
+    /// The transaction commits with `synchronous_commit = off`: it does not wait for its WAL flush.
+    /// No entry names these blobs until a later transaction commits one, and that COMMIT's flush —
+    /// and a synchronous standby's — covers every WAL record before it, these included, whichever
+    /// hub commits it. A crash in between loses at most blobs nothing names.
+    pub(crate) fn upload_ahead(&mut self, blobs: &[(String, PathBuf)]) -> Result<(), StoreError> {
+        if blobs.is_empty() {
+            return Ok(());
+        }
+        let begun = self
+            .rt
+            .block_on(
+                self.client()?
+                    .batch_execute("BEGIN; SET LOCAL synchronous_commit = off"),
+            )
+            .map_err(pg("sending documents ahead of a batch"));
+        let result = begun
+            .and_then(|()| self.upload_blobs(blobs))
+            .and_then(|()| {
+                self.rt
+                    .block_on(self.client()?.batch_execute("COMMIT"))
+                    .map_err(pg("sending documents ahead of a batch"))
+            });
+        if result.is_err() {
+            self.abandon();
+        }
+        result
+    }
+
     /// Copies the blob files into PostgreSQL inside the open transaction: those of one chunk or
-    /// less a few statements for all of them, larger ones chunk by chunk.
+    /// less a few statements for all of them, larger ones chunk by chunk. A blob another hub
+    /// stored meanwhile is left as it is.
     pub(crate) fn upload_blobs(&mut self, blobs: &[(String, PathBuf)]) -> Result<(), StoreError> {
         let mut small = Vec::new();
         let mut bytes = 0;
@@ -77,7 +115,8 @@ impl Upstream {
             client
                 .execute(
                     "INSERT INTO ecenter_blobs (sha256, size, chunks)
-                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])",
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
+                     ON CONFLICT (sha256) DO NOTHING",
                     &[&names, &sizes, &chunks],
                 )
                 .await
@@ -85,7 +124,8 @@ impl Upstream {
             client
                 .execute(
                     "INSERT INTO ecenter_blob_chunks (sha256, n, data)
-                     SELECT name, 0, data FROM unnest($1::text[], $2::bytea[]) AS d (name, data)",
+                     SELECT name, 0, data FROM unnest($1::text[], $2::bytea[]) AS d (name, data)
+                     ON CONFLICT (sha256, n) DO NOTHING",
                     &[&with_data, &data],
                 )
                 .await
@@ -107,13 +147,18 @@ impl Upstream {
         );
         self.rt.block_on(async {
             let client = self.client()?;
-            client
+            let inserted = client
                 .execute(
-                    "INSERT INTO ecenter_blobs (sha256, size, chunks) VALUES ($1, $2, $3)",
+                    "INSERT INTO ecenter_blobs (sha256, size, chunks) VALUES ($1, $2, $3)
+                     ON CONFLICT (sha256) DO NOTHING",
                     &[&sha256, &size_i, &chunks_i],
                 )
                 .await
                 .map_err(pg("storing a document"))?;
+            if inserted == 0 {
+                // Another hub stored it, chunks and all, in a transaction that committed.
+                return Ok(());
+            }
             let insert = self
                 .client()?
                 .prepare("INSERT INTO ecenter_blob_chunks (sha256, n, data) VALUES ($1, $2, $3)")

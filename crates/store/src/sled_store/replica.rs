@@ -10,7 +10,7 @@ mod in_doubt;
 
 use super::*;
 use crate::chain::ChainVerifier;
-use crate::postgres::{PostgresConfig, Row, Upstream, tail};
+use crate::postgres::{Ahead, PostgresConfig, Row, Upstream, tail};
 
 /// How the reason a replica's writer refuses writes begins when the replica holds entries the log
 /// of record may not (a batch whose commit could not be settled): `ecenterd` then stops, so that
@@ -19,6 +19,10 @@ pub const REPLICA_AHEAD: &str = "this hub's replica may hold entries PostgreSQL 
 
 /// Entries read from PostgreSQL per query while catching up.
 const CATCH_UP_PAGE: usize = 1000;
+
+/// How long a batch waits for the documents placed before it to reach PostgreSQL ([`Ahead`])
+/// before it goes on and stores what is missing itself.
+const AHEAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Whether a catch-up locks the head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub(in crate::sled_store) struct Upstreamed {
     /// The documents the batch's filings name (`blobs::filed_documents`): each must be on this
     /// hub's disk or already in PostgreSQL when the batch commits.
     required: Vec<String>,
+    /// The thread sending placed documents to PostgreSQL ahead of their batches.
+    ahead: Option<Ahead>,
 }
 
 impl SledStore {
@@ -77,6 +83,7 @@ fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<Sled
         locked: false,
         base: (0, [0; 32]),
         required: Vec::new(),
+        ahead: Some(Ahead::spawn(config, &opened.blobs)?),
     };
     let (store, weak) = opened.start(Some(upstream), instances)?;
     let wake: tail::Wake = Box::new(move || {
@@ -157,10 +164,14 @@ impl Writer {
         }
         // The documents this batch's requests placed are made durable here, before the head is
         // taken: a disk flush under the lock would hold up every instance.
+        use crate::postgres::{Phase, count};
+        let syncing = std::time::Instant::now();
         let result = self
             .blobs
             .sync()
+            .inspect(|()| count(Phase::Syncing, syncing))
             .and_then(|()| self.catch_up(Lock::No))
+            .map(|()| self.documents_ahead())
             .and_then(|()| self.catch_up(Lock::Yes));
         let up = self.upstream.as_mut().expect("checked above");
         let Err(e) = result else {
@@ -181,11 +192,28 @@ impl Writer {
         Err(e.to_string())
     }
 
+    /// Waits until the documents placed before this batch have been sent to PostgreSQL by the
+    /// hub's sending thread ([`Ahead`]), so that the head is not held while they travel. Only time
+    /// is at stake: after [`AHEAD_WAIT`] the batch goes on, and `store_documents` stores under the
+    /// lock whatever is still missing, checked as before.
+    fn documents_ahead(&mut self) {
+        let up = self.upstream.as_mut().expect("replica");
+        let Some(ahead) = &up.ahead else { return };
+        let waiting = std::time::Instant::now();
+        if !ahead.flush(AHEAD_WAIT) {
+            tracing::warn!(
+                "documents still on their way to PostgreSQL; the batch stores what is missing"
+            );
+        }
+        crate::postgres::count(crate::postgres::Phase::Ahead, waiting);
+    }
+
     /// Copies the entries committed after the replica's end: up to the head as committed
     /// (`Lock::No`, holding up nobody while a long log or large documents are copied), or up to the
     /// head locked for this batch (`Lock::Yes`).
     fn catch_up(&mut self, lock: Lock) -> Result<(), StoreError> {
         let up = self.upstream.as_mut().expect("replica");
+        let asked = std::time::Instant::now();
         let head = match lock {
             Lock::No => up.link.head()?,
             Lock::Yes => {
@@ -196,8 +224,9 @@ impl Writer {
         };
         let copying = std::time::Instant::now();
         let result = self.copy_up_to(head);
-        if lock == Lock::Yes {
-            crate::postgres::count(crate::postgres::Phase::CatchUp, copying);
+        match lock {
+            Lock::Yes => crate::postgres::count(crate::postgres::Phase::CatchUp, copying),
+            Lock::No => crate::postgres::count(crate::postgres::Phase::Following, asked),
         }
         result
     }
