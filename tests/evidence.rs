@@ -287,6 +287,14 @@ async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_els
     let (code, walked, _) =
         verify_log(data.path(), &["--checkpoint-key", pinned.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{walked}");
+    // One hub, one key: several are for the log of several hubs (--postgres).
+    let pinned = pinned.to_str().unwrap();
+    let (code, _, stderr) = verify_log(
+        data.path(),
+        &["--checkpoint-key", pinned, "--checkpoint-key", pinned],
+    );
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("give one key with --data-dir"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -266,13 +266,15 @@ async fn one_instance_signs_for_the_chain_and_another_takes_over_when_it_stops()
     let backwards = "SELECT count(*) FROM (SELECT seq < lag(seq) OVER (ORDER BY id) AS back \
                      FROM ecenter_checkpoints) t WHERE back";
     assert_eq!(psql(&db, backwards), "0", "published entries never go back");
+    clerk_pins_the_signing_keys(&db, &config.url, &key_file);
     clerk_judges_the_published_checkpoints(&db, &config.url, third.log_seq);
 }
 
-/// `clerk verify-log --postgres --json` on the database at `url`.
-fn clerk_verify(url: &str) -> (serde_json::Value, Option<i32>) {
+/// `clerk verify-log --postgres --json` on the database at `url`, with `extra` arguments.
+fn clerk_verify(url: &str, extra: &[&str]) -> (serde_json::Value, Option<i32>) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
         .args(["verify-log", "--postgres", url, "--json"])
+        .args(extra)
         .output()
         .unwrap();
     let report = serde_json::from_slice(&out.stdout)
@@ -294,7 +296,7 @@ fn clerk_judges_the_published_checkpoints(db: &str, url: &str, seq: u64) {
         std::thread::sleep(Duration::from_millis(100));
     }
     let published = psql(db, "SELECT count(*) FROM ecenter_checkpoints");
-    let (report, code) = clerk_verify(url);
+    let (report, code) = clerk_verify(url, &[]);
     assert_eq!(code, Some(0), "{report}");
     assert!(
         report["checkpoint"]["seq"].as_u64() >= Some(seq),
@@ -315,7 +317,7 @@ fn clerk_judges_the_published_checkpoints(db: &str, url: &str, seq: u64) {
              '\"seq\":' || (seq - 1)) WHERE id = {row}"
         ),
     );
-    let (report, code) = clerk_verify(url);
+    let (report, code) = clerk_verify(url, &[]);
     assert_ne!(code, Some(0));
     let problem = report["checkpoint_problem"].as_str().unwrap_or_default();
     assert!(
@@ -336,12 +338,165 @@ fn clerk_judges_the_published_checkpoints(db: &str, url: &str, seq: u64) {
              hash = (SELECT hash FROM ecenter_log WHERE seq = {cut})"
         ),
     );
-    let (report, code) = clerk_verify(url);
+    let (report, code) = clerk_verify(url, &[]);
     assert_ne!(code, Some(0));
     let first_missing: u64 = cut.parse::<u64>().unwrap() + 1;
     assert_eq!(
         report["first_bad_entry"]["seq"].as_u64(),
         Some(first_missing),
         "{report}"
+    );
+}
+
+/// Runs `openssl` with `args`; its standard output.
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    out.stdout
+}
+
+/// A checkpoint of entry `seq` with hash `hash`, made as the format says (the
+/// `ecenter-checkpoint/v1` text, ECDSA P-256 SHA-256, DER, base64) by OpenSSL and Python with a
+/// key OpenSSL made in `dir`: its key id, public key PEM and line.
+fn openssl_signed_line(dir: &Path, seq: &str, hash: &str) -> (String, String, String) {
+    let key = dir.join("forger.key");
+    let key = key.to_str().unwrap();
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        key,
+    ]);
+    let public = String::from_utf8(openssl(&["pkey", "-in", key, "-pubout"])).unwrap();
+    let script = r#"
+import base64, datetime, hashlib, json, subprocess, sys
+key, seq, h = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+der = subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-outform", "DER"],
+                     check=True, capture_output=True).stdout
+kid = hashlib.sha256(der).hexdigest()[:16]
+now = datetime.datetime.now(datetime.timezone.utc)
+at = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+text = "ecenter-checkpoint/v1\n1\n%d\n%s\n%s\n" % (seq, h, at)
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=text.encode(),
+                     check=True, capture_output=True).stdout
+print(kid)
+print(json.dumps({"number": 1, "seq": seq, "hash": h, "at": at, "key_id": kid,
+                  "signature": base64.b64encode(sig).decode()}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, key, seq, hash])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (kid, line) = text.trim().split_once('\n').unwrap();
+    (kid.to_string(), public, line.to_string())
+}
+
+/// With the hubs' key pinned (`--checkpoint-key`, the public key as OpenSSL reads it out of their
+/// key file), every line must verify with it: a key and a line a forger with write access put in
+/// the database — made by OpenSSL, which the clerk accepts as it accepts the hubs' own when the
+/// database's keys are trusted — are caught, and so is the hubs' key row replaced.
+fn clerk_pins_the_signing_keys(db: &str, url: &str, key_file: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let hubs = dir.path().join("hubs.pub");
+    let hubs = hubs.to_str().unwrap();
+    openssl(&[
+        "pkey",
+        "-in",
+        key_file.to_str().unwrap(),
+        "-pubout",
+        "-out",
+        hubs,
+    ]);
+    let pinned = ["--checkpoint-key", hubs];
+    let (report, code) = clerk_verify(url, &pinned);
+    assert_eq!(code, Some(0), "{report}");
+    let note = "checked with the 1 key(s) given with --checkpoint-key";
+    assert!(report["notes"].to_string().contains(note), "{report}");
+
+    let published: u64 = psql(db, "SELECT count(*) FROM ecenter_checkpoints")
+        .parse()
+        .unwrap();
+    let head = psql(
+        db,
+        "SELECT seq || ' ' || encode(hash, 'hex') FROM ecenter_head",
+    );
+    let (seq, hash) = head.split_once(' ').unwrap();
+    let (kid, public, line) = openssl_signed_line(dir.path(), seq, hash);
+    psql(
+        db,
+        &format!(
+            "INSERT INTO ecenter_checkpoint_keys VALUES ('{kid}', '{public}');
+             INSERT INTO ecenter_checkpoints (instance, key_id, number, seq, line)
+             VALUES ('forger', '{kid}', 1, {seq}, '{line}')"
+        ),
+    );
+    let row = psql(
+        db,
+        "SELECT id FROM ecenter_checkpoints WHERE instance = 'forger'",
+    );
+    let (report, code) = clerk_verify(url, &[]);
+    assert_eq!(
+        code,
+        Some(0),
+        "the database's own keys vouch for it: {report}"
+    );
+    let all = published + 1;
+    let read = format!("{all} published checkpoints read, {all} verify");
+    assert!(
+        report["notes"][0].as_str().unwrap().contains(&read),
+        "{report}"
+    );
+    let (report, code) = clerk_verify(url, &pinned);
+    assert_ne!(code, Some(0), "{report}");
+    let problem = report["checkpoint_problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.contains(&format!("row {row}"))
+            && problem.contains(&format!("its key {kid} is none of the keys given")),
+        "{report}"
+    );
+    psql(
+        db,
+        &format!("DELETE FROM ecenter_checkpoints WHERE id = {row}"),
+    );
+    clerk_names_a_replaced_key_row(db, url, &pinned, &kid, &public);
+}
+
+/// The forger's key (`public`, id `kid`) published under the hubs' key id instead: with the hubs'
+/// key pinned, the clerk names the row.
+fn clerk_names_a_replaced_key_row(db: &str, url: &str, pinned: &[&str], kid: &str, public: &str) {
+    let ours = psql(
+        db,
+        &format!("SELECT key_id FROM ecenter_checkpoint_keys WHERE key_id <> '{kid}'"),
+    );
+    let swap = |pem: &str| {
+        psql(
+            db,
+            &format!(
+                "UPDATE ecenter_checkpoint_keys SET public_key = '{pem}' WHERE key_id = '{ours}'"
+            ),
+        )
+    };
+    let original = psql(
+        db,
+        &format!("SELECT public_key FROM ecenter_checkpoint_keys WHERE key_id = '{ours}'"),
+    );
+    swap(public);
+    let (report, code) = clerk_verify(url, pinned);
+    assert_ne!(code, Some(0), "{report}");
+    let problem = report["checkpoint_problem"].as_str().unwrap_or_default();
+    let swapped = format!("publishes as {ours} is not the one given with --checkpoint-key");
+    assert!(problem.contains(&swapped), "{report}");
+    swap(&original);
+    psql(
+        db,
+        &format!("DELETE FROM ecenter_checkpoint_keys WHERE key_id = '{kid}'"),
     );
 }

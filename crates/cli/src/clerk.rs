@@ -176,8 +176,10 @@ struct VerifyLogArgs {
     #[arg(long, conflicts_with = "hub")]
     data_dir: Option<PathBuf>,
     /// The hub's checkpoint public key (PEM); default: `checkpoints/key.pem` in the directory.
-    #[arg(long, requires = "data_dir")]
-    checkpoint_key: Option<PathBuf>,
+    /// With --postgres, repeatable: the signing instances' keys, pinned — every published
+    /// checkpoint must be signed by one of them, whatever the database's own key table says.
+    #[arg(long, conflicts_with = "hub")]
+    checkpoint_key: Vec<PathBuf>,
     /// A witness directory holding copies of the checkpoints (repeatable).
     #[arg(long, requires = "data_dir")]
     witness: Vec<PathBuf>,
@@ -628,10 +630,22 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
             takeover_after_secs: None,
         };
         return Ok(report_walk(
-            &crate::log_audit::walk_postgres(&config)?,
+            &crate::log_audit::walk_postgres(&config, &checkpoint_key)?,
             json,
         ));
     }
+    let checkpoint_key = match (checkpoint_key.as_slice(), &data_dir) {
+        ([], _) => None,
+        ([one], Some(_)) => Some(one.clone()),
+        (_, None) => anyhow::bail!(
+            "--checkpoint-key checks a data directory's checkpoints (--data-dir) or the published \
+             ones (--postgres); a running hub's are checked with its own key"
+        ),
+        (_, Some(_)) => anyhow::bail!(
+            "--checkpoint-key: give one key with --data-dir (the hub's checkpoints/key.pem); \
+             several are for --postgres, where several instances sign"
+        ),
+    };
     let walk = match (data_dir, hub) {
         (Some(data_dir), None) => walk_offline(&Offline {
             data_dir,

@@ -360,8 +360,19 @@ pub async fn scrub(channel: ecenter_client::hub::HubChannel, json: bool) -> Resu
 /// checked as the hub checks its own, the head row the hubs continue from compared with the last
 /// entry, and every checkpoint the signing instance published checked with its key and against
 /// the log (a verified checkpoint the log disagrees with is a loss or an alteration).
-pub fn walk_postgres(config: &ecenter_store::PostgresConfig) -> Result<LogWalk> {
-    let found = ecenter_store::postgres::verify_postgres_log(config)
+///
+/// `pinned` are the signing instances' public keys as the clerk holds them (`--checkpoint-key`):
+/// given, every published line must verify with one of them, so a forger who can write to the
+/// database, key table included, is caught.
+pub fn walk_postgres(
+    config: &ecenter_store::PostgresConfig,
+    pinned: &[PathBuf],
+) -> Result<LogWalk> {
+    let pinned = pinned
+        .iter()
+        .map(|path| CheckpointKey::load(path).map_err(|e| anyhow::anyhow!("--checkpoint-key: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let found = ecenter_store::postgres::verify_postgres_log(config, &pinned)
         .context("reading the log in PostgreSQL")?;
     let mut broken = found.broken.map(|c| (c.seq, c.reason));
     let (row, last) = (found.recorded_head, found.head);
@@ -417,10 +428,22 @@ fn published_notes(p: &ecenter_store::postgres::PublishedCheck) -> Vec<String> {
                 .into(),
         );
     }
-    for (key, (instances, newest)) in &p.keys {
+    if p.pinned > 0 {
         notes.push(format!(
-            "signed with key {key} by {instances} instance(s), the newest {newest}: compare the key \
-             id with each hub's checkpoints/key.pem or the mailed archive"
+            "checked with the {} key(s) given with --checkpoint-key, not with the keys the \
+             database publishes",
+            p.pinned
+        ));
+    }
+    for (key, (instances, newest)) in &p.keys {
+        let compare = if p.pinned > 0 {
+            "a key you gave"
+        } else {
+            "compare the key id with each hub's checkpoints/key.pem or the mailed archive, or \
+             give them with --checkpoint-key"
+        };
+        notes.push(format!(
+            "signed with key {key} by {instances} instance(s), the newest {newest}: {compare}"
         ));
     }
     if let Some((cp, instance)) = &p.newest {

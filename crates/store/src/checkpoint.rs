@@ -280,7 +280,7 @@ fn write_private(path: &Path, data: &[u8]) -> Result<(), CheckpointError> {
 }
 
 /// A public key that checkpoints are checked against.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckpointKey {
     spki: Vec<u8>,
 }

@@ -85,8 +85,8 @@ const MIGRATIONS: &[&str] = &[
          hash bytea NOT NULL CHECK (length(hash) = 32)
      );
      INSERT INTO ecenter_head (seq, hash) VALUES (0, decode(repeat('00', 32), 'hex'));",
-    // 2: documents, content-addressed, in chunks (written in the transaction of the first entry
-    // that names them).
+    // 2: documents, content-addressed, in chunks (written before any entry naming them commits:
+    // ahead of its batch, or in its transaction).
     "CREATE TABLE ecenter_blobs (
          sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
          size bigint NOT NULL CHECK (size >= 0),
@@ -115,6 +115,13 @@ const MIGRATIONS: &[&str] = &[
          UNIQUE (instance, key_id, number)
      );
      CREATE INDEX ecenter_checkpoints_seq ON ecenter_checkpoints (seq);",
+    // 4: documents sent ahead of the batch that will name them, until an entry names them
+    // (postgres/ahead.rs: what stays unnamed is deleted after a day).
+    "CREATE TABLE ecenter_blobs_ahead (
+         sha256 text PRIMARY KEY REFERENCES ecenter_blobs ON DELETE CASCADE,
+         sent_at timestamptz NOT NULL DEFAULT now()
+     );
+     CREATE INDEX ecenter_blobs_ahead_sent_at ON ecenter_blobs_ahead (sent_at);",
 ];
 
 /// How long this process's hubs held PostgreSQL's head row, over how many batches and entries
@@ -580,9 +587,11 @@ impl Upstream {
     }
 }
 
-/// Inserts `rows`, moves the head to `last` and announces it, in one statement: one round trip
-/// for parsing it and one for running it.
+/// Inserts `rows`, moves the head to `last`, strikes the documents they name off the list of
+/// those sent ahead and not yet named (`ahead.rs`), and announces the head, in one statement: one
+/// round trip for parsing it and one for running it.
 async fn append_rows(client: &Client, rows: &[Row], last: &Row) -> Result<(), StoreError> {
+    let named = crate::blobs::named_documents(rows.iter().map(|r| &r.value[32..]));
     let seqs = rows
         .iter()
         .map(|r| to_i64(r.seq))
@@ -597,6 +606,8 @@ async fn append_rows(client: &Client, rows: &[Row], last: &Row) -> Result<(), St
                  SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) RETURNING 1
              ), moved AS (
                  UPDATE ecenter_head SET seq = $4, hash = $5 RETURNING seq
+             ), named AS (
+                 DELETE FROM ecenter_blobs_ahead WHERE sha256 = ANY($7)
              )
              SELECT (SELECT count(*) FROM appended), pg_notify($6, moved.seq::text) FROM moved",
             &[
@@ -606,6 +617,7 @@ async fn append_rows(client: &Client, rows: &[Row], last: &Row) -> Result<(), St
                 &seq,
                 &&last.hash[..],
                 &HEAD_CHANNEL,
+                &named,
             ],
         )
         .await
@@ -627,7 +639,8 @@ async fn append_rows(client: &Client, rows: &[Row], last: &Row) -> Result<(), St
 /// the standby has it would break the promise that every acknowledged entry is on two machines. A
 /// primary that vanishes is noticed by the connection's keepalive and user timeout instead.
 async fn commit_waiting_for_standby(client: &Client) -> Result<(), StoreError> {
-    // One round trip: a failed SET aborts the transaction, and the COMMIT then rolls it back.
+    // One round trip: a failed SET skips the COMMIT, and the caller then abandons the
+    // transaction.
     client
         .batch_execute("SET LOCAL statement_timeout = 0; COMMIT")
         .await

@@ -300,8 +300,10 @@ async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_ot
         .write(b"the refused document".to_vec())
         .await
         .unwrap();
-    let refused = writer.commit().await.unwrap().sha256;
-    std::fs::write(a.blobs().path(&refused), b"the damaged document").unwrap();
+    let finished = writer.finish().await.unwrap();
+    std::fs::write(finished.path(), b"the damaged document").unwrap();
+    let refused = finished.info.sha256.clone();
+    finished.place().await.unwrap().keep();
     let sha = refused.clone();
     let failed = a
         .append(Box::new(move |_: &dyn ReadView| {
@@ -439,6 +441,14 @@ async fn a_filing_whose_document_is_neither_on_disk_nor_in_postgres_is_not_commi
     let _ = hub.close().await;
 }
 
+/// The documents listed as sent ahead and not named yet, in order.
+fn listed_ahead(db: &str) -> String {
+    psql(
+        db,
+        "SELECT string_agg(sha256, ' ' ORDER BY sha256) FROM ecenter_blobs_ahead",
+    )
+}
+
 /// How many documents named `sha256` PostgreSQL holds.
 fn blobs_named(db: &str, sha256: &str) -> String {
     psql(
@@ -448,7 +458,7 @@ fn blobs_named(db: &str, sha256: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn documents_requests_placed_are_sent_before_the_batch_takes_the_head_and_only_as_named() {
+async fn placed_documents_are_sent_before_their_batch_and_deleted_if_never_named() {
     let (db, config) = database();
     let dir = tempfile::tempdir().unwrap();
     let hub = SledStore::open_replicated(dir.path(), &config).unwrap();
@@ -468,10 +478,15 @@ async fn documents_requests_placed_are_sent_before_the_batch_takes_the_head_and_
     };
     let (damaged, _held) = place(b"bytes that will not hash to their name", Some(b"other")).await;
     let (info, placed) = place(b"a statement of claim, placed and not yet filed", None).await;
-    // The next batch, whatever it writes, sends what is placed and sound ahead of itself.
+    let (refused, unnamed) = place(b"the document of a request then refused", None).await;
+    // The next batch, whatever it writes, sends what is placed and sound ahead of itself, listed
+    // as not named yet.
     submit(&hub, "甲", "R1").await;
     assert_eq!(blobs_named(&db, &info.sha256), "1");
     assert_eq!(blobs_named(&db, &damaged.sha256), "0");
+    let mut both = [info.sha256.clone(), refused.sha256.clone()];
+    both.sort();
+    assert_eq!(listed_ahead(&db), both.join(" "));
     // The filing that names it finds it there; PostgreSQL's own SHA-256 of its bytes is its name.
     let (sha, size) = (info.sha256.clone(), info.size);
     hub.append(Box::new(move |_: &dyn ReadView| {
@@ -480,6 +495,9 @@ async fn documents_requests_placed_are_sent_before_the_batch_takes_the_head_and_
     .await
     .unwrap();
     placed.keep();
+    drop(unnamed);
+    // Named, it is off the list; the refused request's document stays on it.
+    assert_eq!(listed_ahead(&db), refused.sha256);
     let stored = psql(
         &db,
         &format!(
@@ -501,6 +519,30 @@ async fn documents_requests_placed_are_sent_before_the_batch_takes_the_head_and_
     );
     assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "2");
     let _ = hub.close().await;
+
+    // A day later the refused request's document is deleted (each hub sweeps at start and every
+    // hour); the filed one stays.
+    psql(
+        &db,
+        "UPDATE ecenter_blobs_ahead SET sent_at = now() - interval '25 hours'",
+    );
+    let other = tempfile::tempdir().unwrap();
+    let sweeper = SledStore::open_replicated(other.path(), &config).unwrap();
+    for waited in 0.. {
+        if blobs_named(&db, &refused.sha256) == "0" {
+            break;
+        }
+        assert!(waited < 200, "the unnamed document was never deleted");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let chunks = format!(
+        "SELECT count(*) FROM ecenter_blob_chunks WHERE sha256 = '{}'",
+        refused.sha256
+    );
+    assert_eq!(psql(&db, &chunks), "0");
+    assert_eq!(listed_ahead(&db), "");
+    assert_eq!(blobs_named(&db, &info.sha256), "1");
+    sweeper.close().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -527,8 +569,13 @@ async fn a_document_another_hub_is_storing_at_the_same_moment_does_not_fail_the_
             )
         })
     };
-    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'";
-    while psql(&db, sleeping) != "1" {
+    let sleeping = "SELECT count(*) FROM pg_stat_activity
+                    WHERE wait_event = 'PgSleep' AND datname = current_database()";
+    for waited in 0.. {
+        if psql(&db, sleeping) == "1" {
+            break;
+        }
+        assert!(waited < 500, "the other hub's transaction never started");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let mut writer = hub.blobs().writer().unwrap();
@@ -544,5 +591,110 @@ async fn a_document_another_hub_is_storing_at_the_same_moment_does_not_fail_the_
     filed.expect("the batch waits for the other hub's document and finds it stored");
     assert_eq!(blobs_named(&db, &sha), "1");
     assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "1");
+    hub.close().await.unwrap();
+}
+
+/// A TCP proxy in front of PostgreSQL that, once armed, lets one append's COMMIT through, lets the
+/// server answer, and cuts the connection before the answer reaches the hub: a COMMIT that took
+/// effect and was never heard of.
+struct CommitCutter {
+    port: u16,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CommitCutter {
+    async fn start() -> CommitCutter {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let cutter = CommitCutter {
+            port: listener.local_addr().unwrap().port(),
+            armed: Default::default(),
+            cuts: Default::default(),
+        };
+        let (armed, cuts) = (cutter.armed.clone(), cutter.cuts.clone());
+        tokio::spawn(async move {
+            while let Ok((hub, _)) = listener.accept().await {
+                let server = format!("127.0.0.1:{}", pg::port());
+                let server = tokio::net::TcpStream::connect(server).await.unwrap();
+                tokio::spawn(pipe(hub, server, armed.clone(), cuts.clone()));
+            }
+        });
+        cutter
+    }
+
+    fn arm(&self) {
+        self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn cuts(&self) -> usize {
+        self.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Forwards both ways; after forwarding an armed append's COMMIT (the only statement that sets
+/// `statement_timeout = 0` before COMMIT), drops both ends once the server's answer says COMMIT.
+async fn pipe(
+    mut hub: tokio::net::TcpStream,
+    mut server: tokio::net::TcpStream,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    let (mut up, mut down) = (vec![0; 1 << 16], vec![0; 1 << 16]);
+    let mut cutting = false;
+    let mut answer = Vec::new();
+    loop {
+        tokio::select! {
+            n = hub.read(&mut up) => {
+                let Ok(n @ 1..) = n else { return };
+                if contains(&up[..n], b"statement_timeout = 0; COMMIT") && armed.swap(false, SeqCst) {
+                    cutting = true;
+                }
+                if server.write_all(&up[..n]).await.is_err() { return }
+            }
+            n = server.read(&mut down) => {
+                let Ok(n @ 1..) = n else { return };
+                if cutting {
+                    answer.extend_from_slice(&down[..n]);
+                    if contains(&answer, b"COMMIT\0") {
+                        cuts.fetch_add(1, SeqCst);
+                        return;
+                    }
+                    continue;
+                }
+                if hub.write_all(&down[..n]).await.is_err() { return }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_that_took_effect_unheard_is_found_not_appended_twice() {
+    let (db, mut config) = database();
+    let cutter = CommitCutter::start().await;
+    let direct = format!("port={}", pg::port());
+    config.url = config
+        .url
+        .replace(&direct, &format!("port={}", cutter.port));
+    let dir = tempfile::tempdir().unwrap();
+    let hub = SledStore::open_replicated(dir.path(), &config).unwrap();
+    submit(&hub, "甲", "R1").await;
+    cutter.arm();
+    // Its COMMIT takes effect; the answer is lost with the connection.
+    let (id, made) = submit(&hub, "甲", "R2").await;
+    assert!(made);
+    assert_eq!(cutter.cuts(), 1);
+    // Found in PostgreSQL and acknowledged, not committed a second time.
+    assert_eq!(chain_verdict(&db), "2 true");
+    let second = psql(
+        &db,
+        "SELECT convert_from(substring(entry from 33), 'UTF8') FROM ecenter_log WHERE seq = 2",
+    );
+    assert!(second.contains(&format!("\"{id}\"")), "{second}");
+    // The hub goes on from there.
+    submit(&hub, "甲", "R3").await;
+    assert_eq!(chain_verdict(&db), "3 true");
     hub.close().await.unwrap();
 }

@@ -4,11 +4,17 @@
 //! A request puts its documents in place before it queues its decision. Storing them in
 //! PostgreSQL is the slowest part of a batch (docs/PERFORMANCE.md); done by the writer, it would
 //! sit between every two batches, and done under the head it would hold up every instance. So
-//! each placement is handed to this thread at once, which stores it while the writer works on the
-//! batch before; the writer only waits, before it asks for the head, until what was placed before
-//! its batch has gone ([`Ahead::flush`]), and synced on this hub's disk. Whatever is still missing
-//! when the batch commits, the writer stores in the batch's own transaction, checked as always,
-//! and it syncs the blob directory itself before the head is taken: this thread only saves time.
+//! each placement is handed to this thread at once, which stores it — and syncs the blob
+//! directory — while the writer works on the batch before; before it asks for the head, the
+//! writer waits until what was placed before its batch has gone ([`Ahead::flush`]). Whatever is
+//! still missing when the batch commits (the thread's connection failed), the writer stores in
+//! the batch's own transaction, checked as always: this thread only saves time.
+//!
+//! A document sent ahead for a request that is then refused is named by nothing. Each one sent
+//! is listed in `ecenter_blobs_ahead` until an entry naming it commits (the append deletes the
+//! row in its own transaction); what is still listed after [`UNNAMED_KEPT`] is deleted
+//! ([`Upstream::sweep_unnamed`], under the head, so that no batch can be committing a name for it
+//! meanwhile). A refused filing's documents do not outlive it in the database for long.
 
 use super::Upstream;
 use crate::StoreError;
@@ -17,7 +23,14 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long a document sent ahead may stay unnamed before it is deleted: far longer than any
+/// batch, a commit in doubt included, takes to name it.
+pub(crate) const UNNAMED_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// How often the thread deletes what stayed unnamed (and once at start).
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 enum Job {
     /// A request put this blob in place.
@@ -56,16 +69,27 @@ impl Ahead {
         Ok(Ahead { jobs })
     }
 
-    /// Waits at most `within` until every blob placed before this call has been sent, found in
-    /// PostgreSQL or given up on; returns whether that happened in time.
-    pub(crate) fn flush(&self, within: Duration) -> bool {
+    /// Asks to be told once every blob placed before this call has been sent, found in
+    /// PostgreSQL or given up on: the answer arrives on the receiver, which disconnects if the
+    /// thread is gone. `None`: the thread is gone already.
+    pub(crate) fn flush(&self) -> Option<mpsc::Receiver<()>> {
         let (done, wait) = mpsc::sync_channel(1);
-        self.jobs.send(Job::Flush(done)).is_ok() && wait.recv_timeout(within).is_ok()
+        self.jobs.send(Job::Flush(done)).ok().map(|()| wait)
     }
 }
 
 fn run(mut link: Upstream, blobs: &BlobStore, jobs: &mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
+    let mut swept = None;
+    loop {
+        if swept.is_none_or(|at: Instant| at.elapsed() >= SWEEP_EVERY) {
+            sweep(&mut link);
+            swept = Some(Instant::now());
+        }
+        let first = match jobs.recv_timeout(SWEEP_EVERY) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         let mut placed = BTreeSet::new();
         let mut flushes = Vec::new();
         for job in std::iter::once(first).chain(jobs.try_iter()) {
@@ -76,17 +100,15 @@ fn run(mut link: Upstream, blobs: &BlobStore, jobs: &mpsc::Receiver<Job>) {
                 Job::Flush(done) => flushes.push(done),
             }
         }
-        if !placed.is_empty()
-            && let Err(e) = send(&mut link, blobs, placed)
-        {
-            tracing::warn!(error = %e, "documents could not be sent ahead of their batch; they go with it");
-        }
-        // The writer syncs the blob directory before its batch too; done here, while it works
-        // on the batch before, that sync finds nothing left to do.
-        if !flushes.is_empty()
-            && let Err(e) = blobs.sync()
-        {
-            tracing::warn!(error = %e, "placed documents could not be synced ahead of their batch");
+        if !placed.is_empty() {
+            if let Err(e) = send(&mut link, blobs, placed) {
+                tracing::warn!(error = %e, "documents could not be sent ahead of their batch; they go with it");
+            }
+            // The writer syncs the blob directory before its batch too; done here, that sync
+            // finds nothing left to do.
+            if let Err(e) = blobs.sync() {
+                tracing::warn!(error = %e, "placed documents could not be synced ahead of their batch");
+            }
         }
         for done in flushes {
             let _ = done.try_send(());
@@ -94,8 +116,9 @@ fn run(mut link: Upstream, blobs: &BlobStore, jobs: &mpsc::Receiver<Job>) {
     }
 }
 
-/// Stores those of `placed` PostgreSQL lacks and that are sound on disk (stored under its name
-/// for good: only bytes that hash to it go; a blob a refused request removed is gone).
+/// Stores those of `placed` PostgreSQL lacks and that are sound on disk: stored under its name for
+/// good, so only bytes that hash to it go (a blob a refused request removed is gone). The upload
+/// hashes each again as it reads it, and a round that meets one damaged since fails whole.
 fn send(
     link: &mut Upstream,
     blobs: &BlobStore,
@@ -114,4 +137,21 @@ fn send(
         })
         .collect();
     link.upload_ahead(&new)
+}
+
+/// Deletes what was sent ahead and stayed unnamed for [`UNNAMED_KEPT`].
+fn sweep(link: &mut Upstream) {
+    match link
+        .reconnect_if_lost()
+        .and_then(|()| link.sweep_unnamed(UNNAMED_KEPT))
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            documents = n,
+            "deleted documents sent ahead for requests that were refused"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "documents sent ahead and never named could not be deleted; next time");
+        }
+    }
 }

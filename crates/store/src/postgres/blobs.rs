@@ -9,7 +9,9 @@
 //! it applies that entry (so every hub reads documents locally).
 //!
 //! Several hubs may store the same blob at once (the same document filed on two of them): every
-//! insert is `ON CONFLICT DO NOTHING`, so the second waits for the first and then finds it stored.
+//! insert is `ON CONFLICT DO NOTHING`, so the second waits for the first and then finds it stored,
+//! and blobs are stored in the order of their names, so that two such transactions cannot each
+//! wait for the other.
 
 use super::{Upstream, pg};
 use crate::StoreError;
@@ -43,7 +45,8 @@ impl Upstream {
     }
 
     /// Stores `blobs` in a transaction of their own, before the batch that will name them asks for
-    /// the head, so that the head is not held while they travel.
+    /// the head, so that the head is not held while they travel; each one this transaction
+    /// stored is listed in `ecenter_blobs_ahead` until an entry names it (`super::ahead`).
     ///
     /// The transaction commits with `synchronous_commit = off`: it does not wait for its WAL flush.
     /// No entry names these blobs until a later transaction commits one, and that COMMIT's flush —
@@ -53,19 +56,29 @@ impl Upstream {
         if blobs.is_empty() {
             return Ok(());
         }
+        let sending = pg("sending documents ahead of a batch");
         let begun = self
             .rt
             .block_on(
                 self.client()?
                     .batch_execute("BEGIN; SET LOCAL synchronous_commit = off"),
             )
-            .map_err(pg("sending documents ahead of a batch"));
+            .map_err(&sending);
         let result = begun
             .and_then(|()| self.upload_blobs(blobs))
-            .and_then(|()| {
-                self.rt
-                    .block_on(self.client()?.batch_execute("COMMIT"))
-                    .map_err(pg("sending documents ahead of a batch"))
+            .and_then(|stored| {
+                self.rt.block_on(async {
+                    let client = self.client()?;
+                    client
+                        .execute(
+                            "INSERT INTO ecenter_blobs_ahead (sha256) SELECT unnest($1::text[])
+                             ON CONFLICT (sha256) DO NOTHING",
+                            &[&stored],
+                        )
+                        .await
+                        .map_err(&sending)?;
+                    client.batch_execute("COMMIT").await.map_err(&sending)
+                })
             });
         if result.is_err() {
             self.abandon();
@@ -73,70 +86,124 @@ impl Upstream {
         result
     }
 
-    /// Copies the blob files into PostgreSQL inside the open transaction: those of one chunk or
-    /// less a few statements for all of them, larger ones chunk by chunk. A blob another hub
-    /// stored meanwhile is left as it is.
-    pub(crate) fn upload_blobs(&mut self, blobs: &[(String, PathBuf)]) -> Result<(), StoreError> {
-        let mut small = Vec::new();
-        let mut bytes = 0;
-        for (sha256, path) in blobs {
+    /// Deletes the blobs sent ahead that no entry named within `kept`; returns how many. Under
+    /// the head, so that no batch is committing a name for one of them meanwhile (a batch that
+    /// takes the head afterwards finds it missing and stores it again from its own disk).
+    pub(crate) fn sweep_unnamed(&mut self, kept: std::time::Duration) -> Result<u64, StoreError> {
+        let kept = i64::try_from(kept.as_secs()).unwrap_or(i64::MAX);
+        let result = self.rt.block_on(async {
+            let client = self.client()?;
+            let sweeping = pg("deleting documents sent ahead and never named");
+            client
+                .batch_execute("BEGIN; SELECT 1 FROM ecenter_head FOR UPDATE")
+                .await
+                .map_err(&sweeping)?;
+            let unnamed = "SELECT sha256 FROM ecenter_blobs_ahead
+                           WHERE sent_at < now() - make_interval(secs => $1)";
+            client
+                .execute(
+                    &format!("DELETE FROM ecenter_blob_chunks WHERE sha256 IN ({unnamed})"),
+                    &[&(kept as f64)],
+                )
+                .await
+                .map_err(&sweeping)?;
+            let deleted = client
+                .execute(
+                    &format!("DELETE FROM ecenter_blobs WHERE sha256 IN ({unnamed})"),
+                    &[&(kept as f64)],
+                )
+                .await
+                .map_err(&sweeping)?;
+            client.batch_execute("COMMIT").await.map_err(&sweeping)?;
+            Ok(deleted)
+        });
+        if result.is_err() {
+            self.abandon();
+        }
+        result
+    }
+
+    /// Copies the blob files into PostgreSQL inside the open transaction, in the order of their
+    /// names (so that two hubs storing overlapping sets lock rows in one order): those of one
+    /// chunk or less a few statements for several, larger ones chunk by chunk. Each is hashed as
+    /// it is read, and one that does not hash to its name fails the transaction. A blob another
+    /// hub stored meanwhile is left as it is. Returns the names this transaction stored.
+    pub(crate) fn upload_blobs(
+        &mut self,
+        blobs: &[(String, PathBuf)],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut sorted: Vec<&(String, PathBuf)> = blobs.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let (mut stored, mut small, mut bytes) = (Vec::new(), Vec::new(), 0);
+        for (sha256, path) in sorted {
             if std::fs::metadata(path)?.len() > CHUNK as u64 {
-                self.upload_blob(sha256, path)?;
+                stored.extend(self.insert_small(&std::mem::take(&mut small))?);
+                bytes = 0;
+                if self.upload_blob(sha256, path)? {
+                    stored.push(sha256.clone());
+                }
                 continue;
             }
             let data = std::fs::read(path)?;
+            if hex::encode(crate::chain::sha256(&data)) != *sha256 {
+                return Err(damaged(sha256));
+            }
             bytes += data.len();
             small.push((sha256.as_str(), data));
             if bytes >= SMALL_BATCH {
-                self.insert_small(&small)?;
-                small.clear();
+                stored.extend(self.insert_small(&std::mem::take(&mut small))?);
                 bytes = 0;
             }
         }
-        self.insert_small(&small)
+        stored.extend(self.insert_small(&small)?);
+        Ok(stored)
     }
 
     /// Stores documents of at most one chunk each: one statement for the documents, one for
-    /// their chunks.
-    fn insert_small(&mut self, docs: &[(&str, Vec<u8>)]) -> Result<(), StoreError> {
+    /// the chunks of those this transaction stored (returned).
+    fn insert_small(&mut self, docs: &[(&str, Vec<u8>)]) -> Result<Vec<String>, StoreError> {
         if docs.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let names: Vec<&str> = docs.iter().map(|(n, _)| *n).collect();
         let sizes: Vec<i64> = docs.iter().map(|(_, d)| d.len() as i64).collect();
         let chunks: Vec<i32> = docs.iter().map(|(_, d)| i32::from(!d.is_empty())).collect();
-        let (with_data, data): (Vec<&str>, Vec<&[u8]>) = docs
-            .iter()
-            .filter(|(_, d)| !d.is_empty())
-            .map(|(n, d)| (*n, d.as_slice()))
-            .unzip();
         self.rt.block_on(async {
             let client = self.client()?;
-            client
-                .execute(
+            let stored: std::collections::HashSet<String> = client
+                .query(
                     "INSERT INTO ecenter_blobs (sha256, size, chunks)
                      SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
-                     ON CONFLICT (sha256) DO NOTHING",
+                     ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
                     &[&names, &sizes, &chunks],
                 )
                 .await
-                .map_err(pg("storing documents"))?;
+                .map_err(pg("storing documents"))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            // Those another hub stored have their chunks, committed with them.
+            let (with_data, data): (Vec<&str>, Vec<&[u8]>) = docs
+                .iter()
+                .filter(|(n, d)| !d.is_empty() && stored.contains(*n))
+                .map(|(n, d)| (*n, d.as_slice()))
+                .unzip();
             client
                 .execute(
                     "INSERT INTO ecenter_blob_chunks (sha256, n, data)
-                     SELECT name, 0, data FROM unnest($1::text[], $2::bytea[]) AS d (name, data)
-                     ON CONFLICT (sha256, n) DO NOTHING",
+                     SELECT name, 0, data FROM unnest($1::text[], $2::bytea[]) AS d (name, data)",
                     &[&with_data, &data],
                 )
                 .await
                 .map_err(pg("storing documents"))?;
-            Ok(())
+            Ok(stored.into_iter().collect())
         })
     }
 
     /// Copies the blob file at `path` into PostgreSQL, chunk by chunk, inside the open
-    /// transaction.
-    pub(crate) fn upload_blob(&mut self, sha256: &str, path: &Path) -> Result<(), StoreError> {
+    /// transaction, hashing it as it goes; returns whether this transaction stored it (false:
+    /// another hub's committed first).
+    pub(crate) fn upload_blob(&mut self, sha256: &str, path: &Path) -> Result<bool, StoreError> {
         let mut file = std::fs::File::open(path)?;
         let size = file.metadata()?.len();
         let chunks = size.div_ceil(CHUNK as u64);
@@ -157,7 +224,7 @@ impl Upstream {
                 .map_err(pg("storing a document"))?;
             if inserted == 0 {
                 // Another hub stored it, chunks and all, in a transaction that committed.
-                return Ok(());
+                return Ok(false);
             }
             let insert = self
                 .client()?
@@ -165,14 +232,19 @@ impl Upstream {
                 .await
                 .map_err(pg("storing a document"))?;
             let mut buf = vec![0; CHUNK];
+            let mut hashing = ring::digest::Context::new(&ring::digest::SHA256);
             for n in 0..chunks_i {
                 let len = read_up_to(&mut file, &mut buf)?;
+                hashing.update(&buf[..len]);
                 client
                     .execute(&insert, &[&sha256, &n, &&buf[..len]])
                     .await
                     .map_err(pg("storing a document's chunk"))?;
             }
-            Ok(())
+            if hex::encode(hashing.finish()) != sha256 {
+                return Err(damaged(sha256));
+            }
+            Ok(true)
         })
     }
 
@@ -208,6 +280,13 @@ impl Upstream {
             Ok(())
         })
     }
+}
+
+/// A document whose bytes on this hub's disk do not hash to its name: it must not be stored.
+fn damaged(sha256: &str) -> StoreError {
+    StoreError::Database(format!(
+        "document {sha256} on this hub's disk does not hash to its name; not stored"
+    ))
 }
 
 /// Fills `buf` as far as the file allows; returns how much it read.

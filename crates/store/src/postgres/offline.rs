@@ -27,7 +27,12 @@ pub struct PostgresWalk {
 
 /// Walks PostgreSQL's whole log, checking every entry as the hub checks its own (hash, order,
 /// link), and reads the head row the hubs continue from. Writes nothing (not even the schema).
-pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, StoreError> {
+/// The published checkpoints are checked with `pinned` when given (the keys as the clerk holds
+/// them), else with the keys the database publishes.
+pub fn verify_postgres_log(
+    config: &PostgresConfig,
+    pinned: &[crate::checkpoint::CheckpointKey],
+) -> Result<PostgresWalk, StoreError> {
     run_outside_runtime(|| {
         let mut link = Upstream::connect_only(config)?;
         // The head first: hubs may append while the walk runs; it checks the log up to here.
@@ -66,9 +71,10 @@ pub fn verify_postgres_log(config: &PostgresConfig) -> Result<PostgresWalk, Stor
                 losses,
             };
             // The walk's verdict stands whatever becomes of the published lines.
-            super::published::check(&mut link, &walked).unwrap_or_else(|e| {
+            super::published::check(&mut link, &walked, pinned).unwrap_or_else(|e| {
                 super::published::PublishedCheck {
                     unsigned: Some(format!("the published checkpoints cannot be read: {e}")),
+                    pinned: pinned.len(),
                     ..Default::default()
                 }
             })

@@ -1,9 +1,11 @@
 //! The chain's published checkpoints judged offline (`clerk verify-log --postgres`): every line in
 //! `ecenter_checkpoints` must verify with the key published for it and agree with its own row,
 //! and the log must hold the entry it names with the hash it names (RFC 6962 §3.5: a signed tree
-//! head vouches for everything before it). A line that does not verify is a damaged row (the keys
-//! sit in the same database, so a forger with write access is not caught here: compare the key
-//! ids with each hub's `key.pem` or the mailed archive); a verified line the log disagrees with
+//! head vouches for everything before it). A line that does not verify is a damaged row. The keys
+//! sit in the same database, so a forger with write access to it is caught only with the keys
+//! pinned (`clerk verify-log --postgres URL --checkpoint-key PEM`…, the keys as each hub's
+//! `checkpoints/key.pem` or the mailed archive hold them): then every line must verify with one of
+//! them, and the database's own key row must be that key. A verified line the log disagrees with
 //! means the log was cut or altered after it was signed.
 
 use super::{Upstream, pg};
@@ -32,6 +34,9 @@ pub struct PublishedCheck {
     pub keys: BTreeMap<String, (usize, String)>,
     /// The first line that does not verify, or a table missing or unreadable: why.
     pub unsigned: Option<String>,
+    /// How many keys the lines were checked against instead of the published ones (0: none
+    /// pinned, the database's own keys were used).
+    pub pinned: usize,
     /// The verified line the log disagrees with that names the lowest entry: the first entry
     /// lost or altered, and why.
     pub disagrees: Option<(u64, String)>,
@@ -62,8 +67,15 @@ struct Line {
 /// Judges every published line against the walked log (verified already, so the hash column can
 /// be trusted up to its head). A database older than the tables has none; one at their schema
 /// version without them is reported.
-pub(crate) fn check(link: &mut Upstream, walked: &Walked) -> Result<PublishedCheck, StoreError> {
-    let mut found = PublishedCheck::default();
+pub(crate) fn check(
+    link: &mut Upstream,
+    walked: &Walked,
+    pinned: &[CheckpointKey],
+) -> Result<PublishedCheck, StoreError> {
+    let mut found = PublishedCheck {
+        pinned: pinned.len(),
+        ..PublishedCheck::default()
+    };
     if !link.has_table("ecenter_checkpoints")? {
         let version = link.schema_version()?;
         if version >= SCHEMA {
@@ -99,7 +111,7 @@ pub(crate) fn check(link: &mut Upstream, walked: &Walked) -> Result<PublishedChe
         let hashes = link.hashes_at(&named)?;
         for l in lines {
             found.read += 1;
-            let key = l.public_key.as_ref().map_or_else(
+            let published = l.public_key.as_ref().map_or_else(
                 || Err(format!("its key {} is not published", l.key_id)),
                 |pem| {
                     keys.entry(pem.clone())
@@ -107,6 +119,10 @@ pub(crate) fn check(link: &mut Upstream, walked: &Walked) -> Result<PublishedChe
                         .clone()
                 },
             );
+            let key = match pinned {
+                [] => published,
+                pinned => pinned_key(pinned, &l.key_id, published),
+            };
             match judge(&l, &key, walked, &now, &hashes) {
                 Ok(Some(cp)) => {
                     found.checked += 1;
@@ -128,6 +144,25 @@ pub(crate) fn check(link: &mut Upstream, walked: &Walked) -> Result<PublishedChe
                 }
             }
         }
+    }
+}
+
+/// The pinned key a line names, when the database publishes that same key for it.
+fn pinned_key(
+    pinned: &[CheckpointKey],
+    key_id: &str,
+    published: Result<CheckpointKey, String>,
+) -> Result<CheckpointKey, String> {
+    let key = (pinned.iter().find(|k| k.key_id() == key_id)).ok_or_else(|| {
+        format!("its key {key_id} is none of the keys given with --checkpoint-key")
+    })?;
+    match published {
+        Ok(p) if p == *key => Ok(key.clone()),
+        Ok(_) => Err(format!(
+            "the key ecenter_checkpoint_keys publishes as {key_id} is not the one given with \
+             --checkpoint-key"
+        )),
+        Err(why) => Err(why),
     }
 }
 

@@ -20,8 +20,8 @@ pub const REPLICA_AHEAD: &str = "this hub's replica may hold entries PostgreSQL 
 /// Entries read from PostgreSQL per query while catching up.
 const CATCH_UP_PAGE: usize = 1000;
 
-/// How long a batch waits for the documents placed before it to reach PostgreSQL ([`Ahead`])
-/// before it goes on and stores what is missing itself.
+/// How often a batch waiting for the documents placed before it to reach PostgreSQL
+/// ([`Ahead`]) says so in the log.
 const AHEAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Whether a catch-up locks the head.
@@ -165,13 +165,13 @@ impl Writer {
         // The documents this batch's requests placed are made durable here, before the head is
         // taken: a disk flush under the lock would hold up every instance.
         use crate::postgres::{Phase, count};
+        self.documents_ahead();
         let syncing = std::time::Instant::now();
         let result = self
             .blobs
             .sync()
             .inspect(|()| count(Phase::Syncing, syncing))
             .and_then(|()| self.catch_up(Lock::No))
-            .map(|()| self.documents_ahead())
             .and_then(|()| self.catch_up(Lock::Yes));
         let up = self.upstream.as_mut().expect("checked above");
         let Err(e) = result else {
@@ -192,17 +192,21 @@ impl Writer {
         Err(e.to_string())
     }
 
-    /// Waits until the documents placed before this batch have been sent to PostgreSQL by the
-    /// hub's sending thread ([`Ahead`]), so that the head is not held while they travel. Only time
-    /// is at stake: after [`AHEAD_WAIT`] the batch goes on, and `store_documents` stores under the
-    /// lock whatever is still missing, checked as before.
+    /// Waits, before the head is asked for, until the documents placed before this batch have
+    /// been sent to PostgreSQL by the hub's sending thread ([`Ahead`]), so that the head is not
+    /// held while they travel (nor while a batch's own insert waits for the thread's). A thread
+    /// that is gone only costs time: `store_documents` stores under the lock whatever is still
+    /// missing, checked as before.
     fn documents_ahead(&mut self) {
         let up = self.upstream.as_mut().expect("replica");
-        let Some(ahead) = &up.ahead else { return };
+        let Some(sent) = up.ahead.as_ref().and_then(Ahead::flush) else {
+            return;
+        };
         let waiting = std::time::Instant::now();
-        if !ahead.flush(AHEAD_WAIT) {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = sent.recv_timeout(AHEAD_WAIT) {
             tracing::warn!(
-                "documents still on their way to PostgreSQL; the batch stores what is missing"
+                waited_s = waiting.elapsed().as_secs(),
+                "documents still on their way to PostgreSQL; the batch waits for them"
             );
         }
         crate::postgres::count(crate::postgres::Phase::Ahead, waiting);
@@ -373,18 +377,16 @@ impl Writer {
                 away.join(", ")
             )));
         }
-        let mut new = Vec::new();
-        for sha256 in named.into_iter().filter(|d| !held.contains(d)) {
-            // Stored under its name for good (content-addressed): checked before it goes.
-            if !self.blobs.verify(&sha256)? {
-                return Err(StoreError::Database(format!(
-                    "document {sha256} on this hub's disk does not hash to its name; not stored"
-                )));
-            }
-            let path = self.blobs.path(&sha256);
-            new.push((sha256, path));
-        }
-        up.link.upload_blobs(&new)
+        // Stored under its name for good (content-addressed): hashed as it is read, and one
+        // that does not hash to its name fails the batch.
+        let new: Vec<(String, std::path::PathBuf)> = (named.into_iter())
+            .filter(|d| !held.contains(d))
+            .map(|d| {
+                let path = self.blobs.path(&d);
+                (d, path)
+            })
+            .collect();
+        up.link.upload_blobs(&new).map(drop)
     }
 
     /// Copies from PostgreSQL every document `entries` name that this hub does not have.
