@@ -270,6 +270,19 @@ async fn one_instance_signs_for_the_chain_and_another_takes_over_when_it_stops()
     clerk_judges_the_published_checkpoints(&db, &config.url, third.log_seq);
 }
 
+/// Waits until the stopped instances' keepers have published their last lines (their locks are
+/// gone).
+fn signers_stopped(db: &str) {
+    let locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = \
+                 (SELECT oid FROM pg_database WHERE datname = current_database())";
+    for _ in 0..100 {
+        if psql(db, locks) == "0" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// `clerk verify-log --postgres --json` on the database at `url`, with `extra` arguments.
 fn clerk_verify(url: &str, extra: &[&str]) -> (serde_json::Value, Option<i32>) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
@@ -286,15 +299,7 @@ fn clerk_verify(url: &str, extra: &[&str]) -> (serde_json::Value, Option<i32>) {
 /// in the table is named as not signed; log rows deleted below a published checkpoint (the lines
 /// kept) are named at the first missing entry.
 fn clerk_judges_the_published_checkpoints(db: &str, url: &str, seq: u64) {
-    // The stopped instances' keepers have published their last lines once their locks are gone.
-    let locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = \
-                 (SELECT oid FROM pg_database WHERE datname = current_database())";
-    for _ in 0..100 {
-        if psql(db, locks) == "0" {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    signers_stopped(db);
     let published = psql(db, "SELECT count(*) FROM ecenter_checkpoints");
     let (report, code) = clerk_verify(url, &[]);
     assert_eq!(code, Some(0), "{report}");
@@ -404,6 +409,7 @@ print(json.dumps({"number": 1, "seq": seq, "hash": h, "at": at, "key_id": kid,
 /// the database — made by OpenSSL, which the clerk accepts as it accepts the hubs' own when the
 /// database's keys are trusted — are caught, and so is the hubs' key row replaced.
 fn clerk_pins_the_signing_keys(db: &str, url: &str, key_file: &Path) {
+    signers_stopped(db);
     let dir = tempfile::tempdir().unwrap();
     let hubs = dir.path().join("hubs.pub");
     let hubs = hubs.to_str().unwrap();
@@ -467,6 +473,48 @@ fn clerk_pins_the_signing_keys(db: &str, url: &str, key_file: &Path) {
         &format!("DELETE FROM ecenter_checkpoints WHERE id = {row}"),
     );
     clerk_names_a_replaced_key_row(db, url, &pinned, &kid, &public);
+    clerk_compares_a_head_recorded_elsewhere(db, url, &pinned);
+}
+
+/// `--expect SEQ:HASH` (a receipt's entry, a mailed checkpoint) against the log in PostgreSQL; and
+/// with the keys pinned, a checkpoint table emptied leaves nothing that vouches.
+fn clerk_compares_a_head_recorded_elsewhere(db: &str, url: &str, pinned: &[&str]) {
+    let head = psql(
+        db,
+        "SELECT seq || ':' || encode(hash, 'hex') FROM ecenter_head",
+    );
+    let (report, code) = clerk_verify(url, &["--expect", &head]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("has the hash you expect"),
+        "{report}"
+    );
+    let (seq, _) = head.split_once(':').unwrap();
+    let other = format!("{seq}:{}", "ab".repeat(32));
+    let (report, code) = clerk_verify(url, &["--expect", &other]);
+    assert_ne!(code, Some(0), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].to_string(),
+        seq,
+        "{report}"
+    );
+    psql(
+        db,
+        "CREATE TABLE kept AS SELECT * FROM ecenter_checkpoints; DELETE FROM ecenter_checkpoints",
+    );
+    let (report, code) = clerk_verify(url, pinned);
+    assert_ne!(code, Some(0), "{report}");
+    let problem = report["checkpoint_problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.contains("no published checkpoint verifies"),
+        "{report}"
+    );
+    psql(
+        db,
+        "INSERT INTO ecenter_checkpoints SELECT * FROM kept; DROP TABLE kept",
+    );
 }
 
 /// The forger's key (`public`, id `kid`) published under the hubs' key id instead: with the hubs'

@@ -184,7 +184,7 @@ struct VerifyLogArgs {
     #[arg(long, requires = "data_dir")]
     witness: Vec<PathBuf>,
     /// A head recorded elsewhere, SEQ:HASH (a receipt's log entry, an e-mailed checkpoint).
-    #[arg(long, requires = "data_dir")]
+    #[arg(long, conflicts_with = "hub")]
     expect: Option<String>,
     /// Trust anchor(s) (PEM) for the checkpoints' timestamps; without it they are not checked.
     #[arg(long, requires = "data_dir")]
@@ -630,9 +630,15 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
             takeover_after_secs: None,
         };
         return Ok(report_walk(
-            &crate::log_audit::walk_postgres(&config, &checkpoint_key)?,
+            &crate::log_audit::walk_postgres(&config, &checkpoint_key, expect.as_deref())?,
             json,
         ));
+    }
+    if expect.is_some() && data_dir.is_none() {
+        anyhow::bail!(
+            "--expect compares a data directory's log (--data-dir) or the one in PostgreSQL \
+             (--postgres) with a head recorded elsewhere"
+        );
     }
     let checkpoint_key = match (checkpoint_key.as_slice(), &data_dir) {
         ([], _) => None,

@@ -364,40 +364,47 @@ pub async fn scrub(channel: ecenter_client::hub::HubChannel, json: bool) -> Resu
 /// `pinned` are the signing instances' public keys as the clerk holds them (`--checkpoint-key`):
 /// given, every published line must verify with one of them, so a forger who can write to the
 /// database, key table included, is caught.
+///
+/// `expect` is a head recorded elsewhere (`--expect SEQ:HASH`, a receipt's entry or a mailed
+/// checkpoint): the log must hold it unchanged.
 pub fn walk_postgres(
     config: &ecenter_store::PostgresConfig,
     pinned: &[PathBuf],
+    expect: Option<&str>,
 ) -> Result<LogWalk> {
     let pinned = pinned
         .iter()
         .map(|path| CheckpointKey::load(path).map_err(|e| anyhow::anyhow!("--checkpoint-key: {e}")))
         .collect::<Result<Vec<_>>>()?;
-    let found = ecenter_store::postgres::verify_postgres_log(config, &pinned)
+    let expect = expect.map(parse_expect).transpose()?;
+    let wanted = expect.as_ref().map(|(seq, _)| *seq);
+    let found = ecenter_store::postgres::verify_postgres_log(config, &pinned, wanted)
         .context("reading the log in PostgreSQL")?;
-    let mut broken = found.broken.map(|c| (c.seq, c.reason));
     let (row, last) = (found.recorded_head, found.head);
-    if broken.is_none() && (row.seq != last.seq || row.hash != last.hash) {
-        // Rows missing below the head row: the first of them is the first bad entry.
-        let first = if row.seq > last.seq {
-            last.seq + 1
-        } else {
-            row.seq
-        };
-        broken = Some((
-            first,
-            format!(
-                "the head row names entry {} with hash {} but the log ends at entry {} with hash {}",
-                row.seq,
-                hex::encode(row.hash),
-                last.seq,
-                hex::encode(last.hash)
-            ),
-        ));
-    }
+    let mut broken = found
+        .broken
+        .map(|c| (c.seq, c.reason))
+        .or_else(|| head_row_disagrees(&row, &last));
     let published = found.published;
     if broken.is_none() {
         broken = published.disagrees.clone();
     }
+    let mut notes = published_notes(&published);
+    if let Some((seq, hash)) = &expect
+        && broken.is_none()
+    {
+        broken = check_expect(&last, *seq, hash, found.wanted_hash.as_ref());
+        if broken.is_none() {
+            notes.push(format!(
+                "entry {seq} has the hash you expect ({hash}): the log still holds it unchanged / 与预期哈希一致"
+            ));
+        }
+    }
+    let unpinned = (published.pinned > 0 && published.checked == 0).then(|| {
+        "no published checkpoint verifies with the key(s) given with --checkpoint-key: the table \
+         was emptied, or they were never published"
+            .to_string()
+    });
     Ok(LogWalk {
         entries: found.entries,
         head_seq: last.seq,
@@ -408,9 +415,33 @@ pub fn walk_postgres(
         checkpoint_problem: published
             .unsigned
             .as_ref()
-            .map(|why| format!("a published checkpoint is damaged, forged or missing: {why}")),
-        notes: published_notes(&published),
+            .map(|why| format!("a published checkpoint is damaged, forged or missing: {why}"))
+            .or(unpinned),
+        notes,
     })
+}
+
+/// The head row (`row`) and the last entry the walk verified (`last`) disagree: rows missing below
+/// the head row, the first of them named as the first bad entry.
+fn head_row_disagrees(row: &ChainHead, last: &ChainHead) -> Option<(u64, String)> {
+    if row.seq == last.seq && row.hash == last.hash {
+        return None;
+    }
+    let first = if row.seq > last.seq {
+        last.seq + 1
+    } else {
+        row.seq
+    };
+    Some((
+        first,
+        format!(
+            "the head row names entry {} with hash {} but the log ends at entry {} with hash {}",
+            row.seq,
+            hex::encode(row.hash),
+            last.seq,
+            hex::encode(last.hash)
+        ),
+    ))
 }
 
 /// What the clerk is told of the published checkpoints: how many were read and judged, which

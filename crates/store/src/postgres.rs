@@ -265,17 +265,34 @@ fn open_connection(
     parsed.keepalives_idle(std::time::Duration::from_secs(15));
     parsed.tcp_user_timeout(std::time::Duration::from_secs(30));
     let connecting = pg("connecting to PostgreSQL");
+    // `connect_timeout` covers reaching the server only: a proxy in front of a failing primary may
+    // accept and then say nothing, and nothing else would end the TLS or start-up exchange.
+    let silent = || {
+        StoreError::Postgres(format!(
+            "connecting to PostgreSQL: no answer to the start-up within {} s",
+            STARTUP_LIMIT.as_secs()
+        ))
+    };
     if parsed.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
-        let (client, connection) = rt.block_on(parsed.connect(NoTls)).map_err(connecting)?;
+        let (client, connection) = rt
+            .block_on(async { tokio::time::timeout(STARTUP_LIMIT, parsed.connect(NoTls)).await })
+            .map_err(|_| silent())?
+            .map_err(connecting)?;
         rt.spawn(drive(connection, messages));
         Ok(client)
     } else {
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(config)?);
-        let (client, connection) = rt.block_on(parsed.connect(tls)).map_err(connecting)?;
+        let (client, connection) = rt
+            .block_on(async { tokio::time::timeout(STARTUP_LIMIT, parsed.connect(tls)).await })
+            .map_err(|_| silent())?
+            .map_err(connecting)?;
         rt.spawn(drive(connection, messages));
         Ok(client)
     }
 }
+
+/// How long a connection's TLS and start-up exchange may take once the server is reached.
+const STARTUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs a connection until it ends, handing what the server sends unasked to `messages`.
 async fn drive<S, T>(
@@ -472,11 +489,16 @@ impl Upstream {
         let asked = Instant::now();
         self.locked_at = Some(asked);
         // One round trip (the simple-query protocol, values as text): every one the head waits
-        // for is time every instance waits for.
+        // for is time every instance waits for. The schema's version comes with it: an instance
+        // started before another upgraded the database must not write to a schema it does not
+        // know (a newer one may rely on every append doing something this one does not).
         let head = self.rt.block_on(async {
             let messages = self
                 .client()?
-                .simple_query("BEGIN; SELECT seq, encode(hash, 'hex') FROM ecenter_head FOR UPDATE")
+                .simple_query(
+                    "BEGIN; SELECT seq, encode(hash, 'hex'),
+                     (SELECT max(version) FROM ecenter_schema) FROM ecenter_head FOR UPDATE",
+                )
                 .await
                 .map_err(pg("locking the chain's head"))?;
             head_from_text(&messages)
@@ -694,6 +716,17 @@ fn head_from_text(
         .get(1)
         .and_then(|h| hex::decode(h).ok())
         .ok_or_else(|| bad("its hash is not hex"))?;
+    let schema = row
+        .get(2)
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    if schema > MIGRATIONS.len() {
+        return Err(StoreError::Postgres(format!(
+            "the database's schema is at version {schema}, newer than this hub's {}: another \
+             instance was upgraded; upgrade this one and start it again (nothing was recorded)",
+            MIGRATIONS.len()
+        )));
+    }
     head_of(seq, hash)
 }
 

@@ -698,3 +698,24 @@ async fn a_commit_that_took_effect_unheard_is_found_not_appended_twice() {
     assert_eq!(chain_verdict(&db), "3 true");
     hub.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_hub_stops_writing_once_another_has_upgraded_the_database() {
+    let (db, config) = database();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = SledStore::open_replicated(dir.path(), &config).unwrap();
+    submit(&hub, "甲", "R1").await;
+    // Another instance, newer, started and applied a migration this one does not know.
+    psql(&db, "INSERT INTO ecenter_schema (version) VALUES (99)");
+    let refused = hub
+        .append(Box::new(|_: &dyn ReadView| {
+            Ok((vec![filed("F2", "甲", "R2")], ()))
+        }))
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Postgres(why)) if why.contains("at version 99, newer than this hub")),
+        "{refused:?}"
+    );
+    assert_eq!(chain_verdict(&db), "1 true");
+    let _ = hub.close().await;
+}

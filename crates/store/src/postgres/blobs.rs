@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 /// Bytes per stored chunk.
 pub(crate) const CHUNK: usize = 1 << 20;
 
+/// Unnamed blobs deleted per transaction by [`Upstream::sweep_unnamed`].
+const SWEEP_GROUP: i64 = 100;
+
 /// Documents of at most one chunk are stored together, this many bytes per statement.
 const SMALL_BATCH: usize = 8 << 20;
 
@@ -90,7 +93,20 @@ impl Upstream {
     /// the head, so that no batch is committing a name for one of them meanwhile (a batch that
     /// takes the head afterwards finds it missing and stores it again from its own disk).
     pub(crate) fn sweep_unnamed(&mut self, kept: std::time::Duration) -> Result<u64, StoreError> {
-        let kept = i64::try_from(kept.as_secs()).unwrap_or(i64::MAX);
+        let mut total = 0;
+        loop {
+            let deleted = self.sweep_group(kept)?;
+            total += deleted;
+            if deleted < SWEEP_GROUP as u64 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Deletes at most [`SWEEP_GROUP`] of the oldest unnamed blobs, in one short transaction that
+    /// holds the head (the other instances' batches wait for it, not for the whole sweep).
+    fn sweep_group(&mut self, kept: std::time::Duration) -> Result<u64, StoreError> {
+        let kept = kept.as_secs_f64();
         let result = self.rt.block_on(async {
             let client = self.client()?;
             let sweeping = pg("deleting documents sent ahead and never named");
@@ -98,24 +114,29 @@ impl Upstream {
                 .batch_execute("BEGIN; SELECT 1 FROM ecenter_head FOR UPDATE")
                 .await
                 .map_err(&sweeping)?;
-            let unnamed = "SELECT sha256 FROM ecenter_blobs_ahead
-                           WHERE sent_at < now() - make_interval(secs => $1)";
-            client
-                .execute(
-                    &format!("DELETE FROM ecenter_blob_chunks WHERE sha256 IN ({unnamed})"),
-                    &[&(kept as f64)],
+            let doomed: Vec<String> = client
+                .query(
+                    "SELECT sha256 FROM ecenter_blobs_ahead
+                     WHERE sent_at < now() - make_interval(secs => $1)
+                     ORDER BY sent_at LIMIT $2",
+                    &[&kept, &SWEEP_GROUP],
                 )
                 .await
-                .map_err(&sweeping)?;
-            let deleted = client
-                .execute(
-                    &format!("DELETE FROM ecenter_blobs WHERE sha256 IN ({unnamed})"),
-                    &[&(kept as f64)],
-                )
-                .await
-                .map_err(&sweeping)?;
+                .map_err(&sweeping)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for table in ["ecenter_blob_chunks", "ecenter_blobs"] {
+                client
+                    .execute(
+                        &format!("DELETE FROM {table} WHERE sha256 = ANY($1)"),
+                        &[&doomed],
+                    )
+                    .await
+                    .map_err(&sweeping)?;
+            }
             client.batch_execute("COMMIT").await.map_err(&sweeping)?;
-            Ok(deleted)
+            Ok(doomed.len() as u64)
         });
         if result.is_err() {
             self.abandon();

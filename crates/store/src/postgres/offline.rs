@@ -23,15 +23,19 @@ pub struct PostgresWalk {
     /// The chain's published checkpoints judged against the walked log (none judged when an
     /// entry does not verify).
     pub published: super::published::PublishedCheck,
+    /// The verified hash of the entry the caller asked about (`wanted`), when the walk reached it.
+    pub wanted_hash: Option<[u8; 32]>,
 }
 
 /// Walks PostgreSQL's whole log, checking every entry as the hub checks its own (hash, order,
 /// link), and reads the head row the hubs continue from. Writes nothing (not even the schema).
 /// The published checkpoints are checked with `pinned` when given (the keys as the clerk holds
-/// them), else with the keys the database publishes.
+/// them), else with the keys the database publishes; the hash of entry `wanted` is kept (a head
+/// recorded elsewhere, to compare).
 pub fn verify_postgres_log(
     config: &PostgresConfig,
     pinned: &[crate::checkpoint::CheckpointKey],
+    wanted: Option<u64>,
 ) -> Result<PostgresWalk, StoreError> {
     run_outside_runtime(|| {
         let mut link = Upstream::connect_only(config)?;
@@ -41,6 +45,7 @@ pub fn verify_postgres_log(
         let mut entries = 0;
         let mut broken = None;
         let mut losses = Vec::new();
+        let mut wanted_hash = None;
         'pages: while verifier.head().seq < recorded_head.seq {
             let rows = link.rows_after(verifier.head().seq, PAGE)?;
             if rows.is_empty() {
@@ -54,6 +59,9 @@ pub fn verify_postgres_log(
                 match checked {
                     Ok(entry) if entry.hash == row.hash => {
                         entries += 1;
+                        if wanted == Some(row.seq) {
+                            wanted_hash = Some(row.hash);
+                        }
                         losses.extend(crate::chain::accepted_loss(&entry.event));
                     }
                     Ok(_) => broken = Some(hash_column_differs(row.seq)),
@@ -87,6 +95,7 @@ pub fn verify_postgres_log(
             recorded_head,
             broken,
             published,
+            wanted_hash,
         })
     })
 }

@@ -21,8 +21,9 @@ pub const REPLICA_AHEAD: &str = "this hub's replica may hold entries PostgreSQL 
 const CATCH_UP_PAGE: usize = 1000;
 
 /// How often a batch waiting for the documents placed before it to reach PostgreSQL
-/// ([`Ahead`]) says so in the log.
+/// ([`Ahead`]) says so in the log, and how long it waits at most before it is refused.
 const AHEAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+const AHEAD_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Whether a catch-up locks the head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,12 +166,14 @@ impl Writer {
         // The documents this batch's requests placed are made durable here, before the head is
         // taken: a disk flush under the lock would hold up every instance.
         use crate::postgres::{Phase, count};
-        self.documents_ahead();
-        let syncing = std::time::Instant::now();
         let result = self
-            .blobs
-            .sync()
-            .inspect(|()| count(Phase::Syncing, syncing))
+            .documents_ahead()
+            .and_then(|()| {
+                let syncing = std::time::Instant::now();
+                self.blobs
+                    .sync()
+                    .inspect(|()| count(Phase::Syncing, syncing))
+            })
             .and_then(|()| self.catch_up(Lock::No))
             .and_then(|()| self.catch_up(Lock::Yes));
         let up = self.upstream.as_mut().expect("checked above");
@@ -196,20 +199,33 @@ impl Writer {
     /// been sent to PostgreSQL by the hub's sending thread ([`Ahead`]), so that the head is not
     /// held while they travel (nor while a batch's own insert waits for the thread's). A thread
     /// that is gone only costs time: `store_documents` stores under the lock whatever is still
-    /// missing, checked as before.
-    fn documents_ahead(&mut self) {
+    /// missing, checked as before. After [`AHEAD_LIMIT`] the batch is refused (nothing recorded,
+    /// the clients retry) rather than take the head behind an upload still open.
+    fn documents_ahead(&mut self) -> Result<(), StoreError> {
         let up = self.upstream.as_mut().expect("replica");
         let Some(sent) = up.ahead.as_ref().and_then(Ahead::flush) else {
-            return;
+            return Ok(());
         };
         let waiting = std::time::Instant::now();
-        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = sent.recv_timeout(AHEAD_WAIT) {
+        let result = loop {
+            match sent.recv_timeout(AHEAD_WAIT) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => break Ok(()),
+            }
+            if waiting.elapsed() >= AHEAD_LIMIT {
+                break Err(StoreError::Postgres(format!(
+                    "the documents placed before this batch were still on their way to \
+                     PostgreSQL after {} s; nothing was recorded",
+                    AHEAD_LIMIT.as_secs()
+                )));
+            }
             tracing::warn!(
                 waited_s = waiting.elapsed().as_secs(),
                 "documents still on their way to PostgreSQL; the batch waits for them"
             );
-        }
+        };
         crate::postgres::count(crate::postgres::Phase::Ahead, waiting);
+        result
     }
 
     /// Copies the entries committed after the replica's end: up to the head as committed
