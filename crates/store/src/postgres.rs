@@ -265,17 +265,22 @@ fn open_connection(
     parsed.keepalives_idle(std::time::Duration::from_secs(15));
     parsed.tcp_user_timeout(std::time::Duration::from_secs(30));
     let connecting = pg("connecting to PostgreSQL");
-    // `connect_timeout` covers reaching the server only: a proxy in front of a failing primary may
-    // accept and then say nothing, and nothing else would end the TLS or start-up exchange.
+    // `connect_timeout` covers reaching each address only: a proxy in front of a failing primary
+    // may accept and then say nothing, and nothing else would end the TLS or start-up exchange.
+    // The limit leaves every host of the URL its connect timeout (twice: a name may have two
+    // addresses) before the start-up's own.
+    let per_host = parsed.get_connect_timeout().copied().unwrap_or_default();
+    let hosts = u32::try_from(parsed.get_hosts().len().max(1)).unwrap_or(u32::MAX);
+    let limit = STARTUP_LIMIT + per_host * 2 * hosts;
     let silent = || {
         StoreError::Postgres(format!(
-            "connecting to PostgreSQL: no answer to the start-up within {} s",
-            STARTUP_LIMIT.as_secs()
+            "connecting to PostgreSQL: no server answered the start-up within {} s",
+            limit.as_secs()
         ))
     };
     if parsed.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
         let (client, connection) = rt
-            .block_on(async { tokio::time::timeout(STARTUP_LIMIT, parsed.connect(NoTls)).await })
+            .block_on(async { tokio::time::timeout(limit, parsed.connect(NoTls)).await })
             .map_err(|_| silent())?
             .map_err(connecting)?;
         rt.spawn(drive(connection, messages));
@@ -283,7 +288,7 @@ fn open_connection(
     } else {
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(config)?);
         let (client, connection) = rt
-            .block_on(async { tokio::time::timeout(STARTUP_LIMIT, parsed.connect(tls)).await })
+            .block_on(async { tokio::time::timeout(limit, parsed.connect(tls)).await })
             .map_err(|_| silent())?
             .map_err(connecting)?;
         rt.spawn(drive(connection, messages));
@@ -291,7 +296,7 @@ fn open_connection(
     }
 }
 
-/// How long a connection's TLS and start-up exchange may take once the server is reached.
+/// How long a connection's TLS and start-up exchange may take once a server is reached.
 const STARTUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs a connection until it ends, handing what the server sends unasked to `messages`.
@@ -370,6 +375,13 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<usize, StoreError> {
             "the database's schema is version {current}, newer than this hub's {}: upgrade the hub",
             MIGRATIONS.len()
         )));
+    }
+    if (1..MIGRATIONS.len()).contains(&current) {
+        // Hubs already append: a change commits between two batches, never under one (each batch
+        // reads the version once it holds the head, `lock_head`).
+        tx.batch_execute("SELECT 1 FROM ecenter_head FOR UPDATE")
+            .await
+            .map_err(pg("waiting for the chain's head to change the schema"))?;
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let version = i32::try_from(i + 1).expect("few migrations");
@@ -489,15 +501,16 @@ impl Upstream {
         let asked = Instant::now();
         self.locked_at = Some(asked);
         // One round trip (the simple-query protocol, values as text): every one the head waits
-        // for is time every instance waits for. The schema's version comes with it: an instance
-        // started before another upgraded the database must not write to a schema it does not
-        // know (a newer one may rely on every append doing something this one does not).
+        // for is time every instance waits for. The schema's version comes with it, read once the
+        // head is held (a schema change takes the head too): an instance started before another
+        // upgraded the database must not write to a schema it does not know (a newer one may rely
+        // on every append doing something this one does not).
         let head = self.rt.block_on(async {
             let messages = self
                 .client()?
                 .simple_query(
-                    "BEGIN; SELECT seq, encode(hash, 'hex'),
-                     (SELECT max(version) FROM ecenter_schema) FROM ecenter_head FOR UPDATE",
+                    "BEGIN; SELECT seq, encode(hash, 'hex') FROM ecenter_head FOR UPDATE;
+                     SELECT max(version) FROM ecenter_schema",
                 )
                 .await
                 .map_err(pg("locking the chain's head"))?;
@@ -701,13 +714,11 @@ fn head_from_text(
     messages: &[tokio_postgres::SimpleQueryMessage],
 ) -> Result<ChainHead, StoreError> {
     let bad = |what: &str| StoreError::Postgres(format!("locking the chain's head: {what}"));
-    let row = messages
-        .iter()
-        .find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
-            _ => None,
-        })
-        .ok_or_else(|| bad("the head row is missing"))?;
+    let mut rows = messages.iter().filter_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    });
+    let row = rows.next().ok_or_else(|| bad("the head row is missing"))?;
     let seq = row
         .get(0)
         .and_then(|s| s.parse::<i64>().ok())
@@ -716,10 +727,11 @@ fn head_from_text(
         .get(1)
         .and_then(|h| hex::decode(h).ok())
         .ok_or_else(|| bad("its hash is not hex"))?;
-    let schema = row
-        .get(2)
+    let schema = rows
+        .next()
+        .and_then(|v| v.get(0))
         .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
+        .ok_or_else(|| bad("the schema's version is missing"))?;
     if schema > MIGRATIONS.len() {
         return Err(StoreError::Postgres(format!(
             "the database's schema is at version {schema}, newer than this hub's {}: another \

@@ -719,3 +719,37 @@ async fn a_running_hub_stops_writing_once_another_has_upgraded_the_database() {
     assert_eq!(chain_verdict(&db), "1 true");
     let _ = hub.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unnamed_documents_are_deleted_in_short_groups_and_recent_ones_kept() {
+    let (db, config) = database();
+    let first = tempfile::tempdir().unwrap();
+    SledStore::open_replicated(first.path(), &config)
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    // 150 documents sent ahead two days ago and never named: three of 40 MiB (each goes in a
+    // group of its own or with small ones, 64 MiB at most), the rest small; and one sent now.
+    psql(
+        &db,
+        "INSERT INTO ecenter_blobs (sha256, size, chunks)
+             SELECT lpad(to_hex(g), 64, '0'), CASE WHEN g <= 3 THEN 40::bigint << 20 ELSE 10 END, 0
+             FROM generate_series(1, 151) g;
+         INSERT INTO ecenter_blobs_ahead (sha256, sent_at)
+             SELECT sha256, now() - interval '2 days' FROM ecenter_blobs;
+         UPDATE ecenter_blobs_ahead SET sent_at = now() WHERE sha256 = lpad(to_hex(151), 64, '0')",
+    );
+    let second = tempfile::tempdir().unwrap();
+    let sweeper = SledStore::open_replicated(second.path(), &config).unwrap();
+    for waited in 0.. {
+        if psql(&db, "SELECT count(*) FROM ecenter_blobs") == "1" {
+            break;
+        }
+        assert!(waited < 200, "the unnamed documents were never deleted");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let kept = psql(&db, "SELECT sha256 FROM ecenter_blobs_ahead");
+    assert_eq!(kept, format!("{:0>64}", "97"));
+    sweeper.close().await.unwrap();
+}

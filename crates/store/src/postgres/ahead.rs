@@ -29,8 +29,10 @@ use std::time::{Duration, Instant};
 /// batch, a commit in doubt included, takes to name it.
 pub(crate) const UNNAMED_KEPT: Duration = Duration::from_secs(24 * 3600);
 
-/// How often the thread deletes what stayed unnamed (and once at start).
+/// How often the thread deletes what stayed unnamed (and once at start), and how soon again when
+/// a pass left some (each pass is short: the thread sends nothing meanwhile).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+const SWEEP_AGAIN: Duration = Duration::from_secs(60);
 
 enum Job {
     /// A request put this blob in place.
@@ -79,13 +81,13 @@ impl Ahead {
 }
 
 fn run(mut link: Upstream, blobs: &BlobStore, jobs: &mpsc::Receiver<Job>) {
-    let mut swept = None;
+    let mut next_sweep = Instant::now();
     loop {
-        if swept.is_none_or(|at: Instant| at.elapsed() >= SWEEP_EVERY) {
-            sweep(&mut link);
-            swept = Some(Instant::now());
+        if Instant::now() >= next_sweep {
+            let more = sweep(&mut link);
+            next_sweep = Instant::now() + if more { SWEEP_AGAIN } else { SWEEP_EVERY };
         }
-        let first = match jobs.recv_timeout(SWEEP_EVERY) {
+        let first = match jobs.recv_timeout(next_sweep.saturating_duration_since(Instant::now())) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -139,19 +141,23 @@ fn send(
     link.upload_ahead(&new)
 }
 
-/// Deletes what was sent ahead and stayed unnamed for [`UNNAMED_KEPT`].
-fn sweep(link: &mut Upstream) {
+/// Deletes what was sent ahead and stayed unnamed for [`UNNAMED_KEPT`]; whether some may be left.
+fn sweep(link: &mut Upstream) -> bool {
     match link
         .reconnect_if_lost()
         .and_then(|()| link.sweep_unnamed(UNNAMED_KEPT))
     {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            documents = n,
-            "deleted documents sent ahead for requests that were refused"
-        ),
+        Ok((0, more)) => more,
+        Ok((n, more)) => {
+            tracing::info!(
+                documents = n,
+                "deleted documents sent ahead for requests that were refused"
+            );
+            more
+        }
         Err(e) => {
             tracing::warn!(error = %e, "documents sent ahead and never named could not be deleted; next time");
+            false
         }
     }
 }

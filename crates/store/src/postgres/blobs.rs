@@ -22,8 +22,11 @@ use std::path::{Path, PathBuf};
 /// Bytes per stored chunk.
 pub(crate) const CHUNK: usize = 1 << 20;
 
-/// Unnamed blobs deleted per transaction by [`Upstream::sweep_unnamed`].
+/// Unnamed blobs deleted per transaction by [`Upstream::sweep_unnamed`], at most, and their
+/// bytes at most (a larger blob goes alone), and transactions per pass.
 const SWEEP_GROUP: i64 = 100;
+const SWEEP_BYTES: i64 = 64 << 20;
+const SWEEP_GROUPS: usize = 5;
 
 /// Documents of at most one chunk are stored together, this many bytes per statement.
 const SMALL_BATCH: usize = 8 << 20;
@@ -92,19 +95,26 @@ impl Upstream {
     /// Deletes the blobs sent ahead that no entry named within `kept`; returns how many. Under
     /// the head, so that no batch is committing a name for one of them meanwhile (a batch that
     /// takes the head afterwards finds it missing and stores it again from its own disk).
-    pub(crate) fn sweep_unnamed(&mut self, kept: std::time::Duration) -> Result<u64, StoreError> {
+    /// At most [`SWEEP_GROUPS`] groups a pass (the sending thread answers no batch meanwhile);
+    /// the second value says whether more may be left.
+    pub(crate) fn sweep_unnamed(
+        &mut self,
+        kept: std::time::Duration,
+    ) -> Result<(u64, bool), StoreError> {
         let mut total = 0;
-        loop {
+        for _ in 0..SWEEP_GROUPS {
             let deleted = self.sweep_group(kept)?;
-            total += deleted;
-            if deleted < SWEEP_GROUP as u64 {
-                return Ok(total);
+            if deleted == 0 {
+                return Ok((total, false));
             }
+            total += deleted;
         }
+        Ok((total, true))
     }
 
-    /// Deletes at most [`SWEEP_GROUP`] of the oldest unnamed blobs, in one short transaction that
-    /// holds the head (the other instances' batches wait for it, not for the whole sweep).
+    /// Deletes the oldest unnamed blobs, at most [`SWEEP_GROUP`] of them and [`SWEEP_BYTES`] (but
+    /// at least one), in one short transaction that holds the head (the other instances' batches
+    /// wait for it, not for the whole sweep).
     fn sweep_group(&mut self, kept: std::time::Duration) -> Result<u64, StoreError> {
         let kept = kept.as_secs_f64();
         let result = self.rt.block_on(async {
@@ -116,10 +126,13 @@ impl Upstream {
                 .map_err(&sweeping)?;
             let doomed: Vec<String> = client
                 .query(
-                    "SELECT sha256 FROM ecenter_blobs_ahead
-                     WHERE sent_at < now() - make_interval(secs => $1)
-                     ORDER BY sent_at LIMIT $2",
-                    &[&kept, &SWEEP_GROUP],
+                    "SELECT sha256 FROM (
+                         SELECT a.sha256, row_number() OVER w AS n, sum(b.size) OVER w AS bytes
+                         FROM ecenter_blobs_ahead a JOIN ecenter_blobs b USING (sha256)
+                         WHERE a.sent_at < now() - make_interval(secs => $1)
+                         WINDOW w AS (ORDER BY a.sent_at, a.sha256)
+                     ) t WHERE n = 1 OR bytes <= $3::bigint ORDER BY n LIMIT $2",
+                    &[&kept, &SWEEP_GROUP, &SWEEP_BYTES],
                 )
                 .await
                 .map_err(&sweeping)?
