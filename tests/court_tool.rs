@@ -168,3 +168,57 @@ async fn the_filed_pdf_is_sealed_and_pdfsig_trusts_it(
     let out = court.run(&["seal", filing, "D1", "--seal", "NO-SUCH-SEAL"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
+    let (pki, _data, hub) = tls_world().await;
+    let court = Court::new();
+    let out = court.login(hub.addr, pki.path(), "court-xiangyang-cms");
+    assert!(out.status.success(), "{}", text(&out));
+    let zhang = "urn:ecenter:lawyer:14201202010000001";
+    let entry = |phone: &str| {
+        let args = [
+            "lawyer",
+            "set",
+            zhang,
+            "--name",
+            "张明",
+            "--licence",
+            "14201201010000001",
+            "--firm",
+            "湖北楚天律师事务所",
+            "--phone",
+            phone,
+            "--email",
+            "zhang@chutian-law.cn",
+        ];
+        court.run(&args)
+    };
+    let bad = entry("0710-3456789");
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(text(&bad).contains("lawyer.phone"), "{}", text(&bad));
+    let listed = entry("13800138000");
+    assert!(listed.status.success(), "{}", text(&listed));
+    assert!(text(&listed).contains("已登记"), "{}", text(&listed));
+    assert!(text(&entry("13800138000")).contains("未变更"));
+    let out = court.run(&["lawyer", "list", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["licence_number"], "14201201010000001");
+    assert_eq!(rows[0]["law_firm"], "湖北楚天律师事务所");
+    let table = text(&court.run(&["lawyer", "list"]));
+    assert!(
+        table.contains("张明") && table.contains("13800138000"),
+        "{table}"
+    );
+    let out = court.run(&["lawyer", "remove", zhang, "--reason", "注销执业证"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = court.run(&["lawyer", "show", zhang]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("律师名录中没有该律师"),
+        "{}",
+        text(&out)
+    );
+    hub.stop().await;
+}

@@ -443,6 +443,7 @@ async fn health_and_reflection_let_a_generic_client_discover_the_api() {
     for expected in [
         "ecenter.v1.FilingService",
         "ecenter.v1.EventLogService",
+        "ecenter.v1.LawyerDirectory",
         "grpc.health.v1.Health",
     ] {
         assert!(

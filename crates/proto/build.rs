@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ecenter/v1/seal.proto",
         "ecenter/v1/similar.proto",
         "ecenter/v1/service.proto",
+        "ecenter/v1/lawyer.proto",
     ];
     // Relative to this package: clones at other paths share the target directory (CI does), and an
     // absolute path would make one clone's build skip regenerating after another's proto changed.

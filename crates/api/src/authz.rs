@@ -87,11 +87,23 @@ pub enum Operation {
     ListMyServices,
     /// ServiceOfProcess.FetchServedDocument.
     FetchServedDocument,
+    /// LawyerDirectory.SetLawyer.
+    SetLawyer,
+    /// LawyerDirectory.GetLawyer.
+    GetLawyer,
+    /// LawyerDirectory.ListLawyers.
+    ListLawyers,
+    /// LawyerDirectory.RemoveLawyer.
+    RemoveLawyer,
 }
 
 impl Operation {
     /// Every operation, for tests and audits that must cover the whole table.
-    pub const ALL: [Operation; 40] = [
+    pub const ALL: [Operation; 44] = [
+        Operation::SetLawyer,
+        Operation::GetLawyer,
+        Operation::ListLawyers,
+        Operation::RemoveLawyer,
         Operation::ListMyServices,
         Operation::FetchServedDocument,
         Operation::ServeOrder,
@@ -177,6 +189,10 @@ impl Operation {
             Operation::SettleReply => "SettleReply",
             Operation::ListMyServices => "ListMyServices",
             Operation::FetchServedDocument => "FetchServedDocument",
+            Operation::SetLawyer => "SetLawyer",
+            Operation::GetLawyer => "GetLawyer",
+            Operation::ListLawyers => "ListLawyers",
+            Operation::RemoveLawyer => "RemoveLawyer",
         }
     }
 }
@@ -267,6 +283,13 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (ListMyServices, Lawyer, Any),
     (FetchServedDocument, Lawyer, Own),
     (FetchServedDocument, Clerk, Any),
+    (SetLawyer, Court, Any),
+    (GetLawyer, Court, Any),
+    (GetLawyer, Clerk, Any),
+    (GetLawyer, Lawyer, Own),
+    (ListLawyers, Court, Any),
+    (ListLawyers, Clerk, Any),
+    (RemoveLawyer, Court, Any),
 ];
 
 /// The grant of `role` for `operation`, if any.

@@ -1,4 +1,4 @@
-//! The five services on one port: health (NOT_SERVING once the log refuses writes), reflection,
+//! The six services on one port: health (NOT_SERVING once the log refuses writes), reflection,
 //! the request guard, and a stop that lets requests in flight finish within a grace period.
 //!
 //! The server crate builds the services and hands them here with the listening socket; this is
@@ -6,6 +6,7 @@
 
 use crate::filing::FilingApi;
 use crate::guard::{Authentication, GuardLayer, RequestLimits};
+use crate::lawyers::LawyerApi;
 use crate::log::EventLogApi;
 use crate::parsing::ParsePool;
 use crate::peer::ClientTls;
@@ -14,6 +15,7 @@ use crate::service::ServiceApi;
 use crate::similar::SimilarApi;
 use ecenter_proto::v1::event_log_service_server::EventLogServiceServer;
 use ecenter_proto::v1::filing_service_server::FilingServiceServer;
+use ecenter_proto::v1::lawyer_directory_server::LawyerDirectoryServer;
 use ecenter_proto::v1::seal_service_server::SealServiceServer;
 use ecenter_proto::v1::service_of_process_server::ServiceOfProcessServer;
 use ecenter_proto::v1::similar_case_service_server::SimilarCaseServiceServer;
@@ -53,6 +55,8 @@ pub struct Services<S> {
     pub similar: SimilarApi<S>,
     /// ServiceOfProcess.
     pub service: ServiceApi<S>,
+    /// LawyerDirectory.
+    pub lawyers: LawyerApi<S>,
 }
 
 /// Where and how the services are served.
@@ -102,7 +106,8 @@ pub async fn serve<S: EventStore>(
         .add_service(EventLogServiceServer::new(services.log))
         .add_service(SealServiceServer::new(services.seal))
         .add_service(SimilarCaseServiceServer::new(services.similar))
-        .add_service(ServiceOfProcessServer::new(services.service));
+        .add_service(ServiceOfProcessServer::new(services.service))
+        .add_service(LawyerDirectoryServer::new(services.lawyers));
     match port.tls {
         Some(tls) => {
             tracing::info!(%addr, "serving gRPC over mutual TLS");
@@ -129,6 +134,7 @@ async fn report_health<S: EventStore>(health: &HealthReporter, status: ServingSt
         <SealServiceServer<SealApi<S>> as NamedService>::NAME,
         <SimilarCaseServiceServer<SimilarApi<S>> as NamedService>::NAME,
         <ServiceOfProcessServer<ServiceApi<S>> as NamedService>::NAME,
+        <LawyerDirectoryServer<LawyerApi<S>> as NamedService>::NAME,
     ];
     for name in services {
         health.set_service_status(name, status).await;

@@ -19,6 +19,7 @@ pub mod grpc;
 pub mod guard;
 pub mod identity;
 pub mod intake;
+pub mod lawyers;
 pub mod log;
 pub mod log_tail;
 pub mod notices;

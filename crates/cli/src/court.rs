@@ -5,7 +5,7 @@
 //! speaks mutual TLS with the court's own certificate, saved once by `court login`.
 //!
 //! The order is the filing's lifecycle: `queue` → `show` → `start` → `decide` → `docket`, then
-//! `seal` → `serve`.
+//! `seal` → `serve`. `lawyer` keeps the court's directory of lawyers.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -22,6 +22,7 @@ use ecenter_proto::v1 as pb;
 use std::path::PathBuf;
 
 mod decide;
+mod lawyer;
 mod seal;
 mod serve;
 use decide::{DecideArgs, decide};
@@ -84,6 +85,9 @@ enum Command {
     /// Orders sealed copies served electronically (电子送达) on recipients, along a plan of
     /// channels with deadlines (ServeOrder); `clerk service O…` follows it.
     Serve(serve::ServeArgs),
+    /// The court's directory of lawyers (律师名录): who may sign in to the lawyers' portal.
+    #[command(subcommand)]
+    Lawyer(lawyer::LawyerCommand),
 }
 
 /// Runs the command line and exits with its code.
@@ -119,6 +123,7 @@ async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
         Command::Docket { filing, case } => docket(&saved()?, filing, case).await,
         Command::Seal(seal_args) => seal::seal(&saved()?, seal_args).await,
         Command::Serve(serve_args) => serve::serve(&saved()?, serve_args).await,
+        Command::Lawyer(command) => lawyer::lawyer(&saved()?, command).await,
     }
 }
 

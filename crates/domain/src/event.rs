@@ -242,6 +242,24 @@ pub enum Event {
         /// The lawyer who had registered them.
         by: String,
     },
+    /// The court listed a lawyer in its directory, or changed their entry (the entry as it now
+    /// stands, whole).
+    LawyerRecorded {
+        /// The entry.
+        lawyer: crate::lawyer::Lawyer,
+        /// The court system or clerk that recorded it.
+        by: String,
+    },
+    /// The court took a lawyer off its directory: they can no longer sign in to the portal (their
+    /// client certificate is a separate matter, revoked through the CRL).
+    LawyerRemoved {
+        /// The lawyer.
+        identity: String,
+        /// Who removed them.
+        by: String,
+        /// Why, as the court gave it.
+        reason: String,
+    },
     /// Something happened to a notice of filing (made due by a filing's step).
     FilingNotice {
         /// `N<seq>-<k>`.
@@ -289,6 +307,8 @@ impl Event {
             | Event::NoticeAddressesSet { .. }
             | Event::CoCounselRegistered { .. }
             | Event::CoCounselRemoved { .. }
+            | Event::LawyerRecorded { .. }
+            | Event::LawyerRemoved { .. }
             | Event::FilingNotice { .. } => None,
         }
     }
@@ -346,6 +366,8 @@ impl Event {
             Event::NoticeAddressesSet { .. } => "notice_addresses_set",
             Event::CoCounselRegistered { .. } => "co_counsel_registered",
             Event::CoCounselRemoved { .. } => "co_counsel_removed",
+            Event::LawyerRecorded { .. } => "lawyer_recorded",
+            Event::LawyerRemoved { .. } => "lawyer_removed",
             Event::FilingNotice { event, .. } => match event {
                 crate::filing_notice::FilingNoticeEvent::Sending { .. } => "filing_notice_sending",
                 crate::filing_notice::FilingNoticeEvent::Result { .. } => "filing_notice_result",
@@ -366,6 +388,7 @@ impl Event {
             | Event::FilingNotice { .. } => "hub",
             Event::NoticeAddressesSet { identity, .. } => identity,
             Event::CoCounselRegistered { by, .. } | Event::CoCounselRemoved { by, .. } => by,
+            Event::LawyerRecorded { by, .. } | Event::LawyerRemoved { by, .. } => by,
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

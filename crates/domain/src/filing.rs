@@ -100,6 +100,8 @@ impl Filing {
             | Event::NoticeAddressesSet { .. }
             | Event::CoCounselRegistered { .. }
             | Event::CoCounselRemoved { .. }
+            | Event::LawyerRecorded { .. }
+            | Event::LawyerRemoved { .. }
             | Event::FilingNotice { .. } => {
                 return Some(filing);
             }

@@ -14,6 +14,7 @@ pub mod event;
 pub mod filing;
 pub mod filing_notice;
 pub mod ids;
+pub mod lawyer;
 pub mod lifecycle;
 pub mod media;
 pub mod package;

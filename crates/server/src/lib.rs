@@ -19,7 +19,7 @@ pub use config::Config;
 pub use ecenter_outbox::engine as outbox;
 pub use ecenter_outbox::{config_error, dsn_inbox, maildir, page, proof, replies};
 
-use ecenter_api::{archive, filing, grpc, log, parsing, scrub, seal, service, similar};
+use ecenter_api::{archive, filing, grpc, lawyers, log, parsing, scrub, seal, service, similar};
 use ecenter_store::{EventLog, EventStore, SledStore, StoreError};
 use std::future::Future;
 use std::sync::Arc;
@@ -448,6 +448,7 @@ async fn serve_store<S: EventStore>(
             services.seals.clone(),
             stop_rx.clone(),
         ),
+        lawyers: lawyers::LawyerApi::new(store.clone()),
     };
     let background = match services.service {
         Some(runtime) => start_service(&store, &config, runtime, &stop_rx)?,

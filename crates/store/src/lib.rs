@@ -27,6 +27,7 @@ pub use sled_store::{REPLICA_AHEAD, SledStore, audit_log, verify_log};
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::filing_notice::{FilingNotice, NoticeAddress};
+use ecenter_domain::lawyer::Lawyer;
 use ecenter_domain::service::{Due, OrderSummary, RecipientService};
 use ecenter_domain::{
     DeliveryKey, DomainError, Event, Filing, FilingState, RecipientKey, SealRecord,
@@ -116,6 +117,10 @@ pub trait ReadView {
     fn notice_addresses(&self, identity: &str) -> Result<Vec<NoticeAddress>, StoreError>;
     /// The co-counsel lawyer `by` registered on a case (normalised number).
     fn co_counsel(&self, case_number: &str, by: &str) -> Result<Vec<String>, StoreError>;
+    /// A lawyer of the court's directory.
+    fn lawyer(&self, identity: &str) -> Result<Option<Lawyer>, StoreError>;
+    /// The identity the directory lists a practising certificate number for.
+    fn lawyer_by_licence(&self, licence: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -312,14 +317,24 @@ pub trait NoticeReads {
     fn notices_in_flight(&self) -> Result<Vec<String>, StoreError>;
 }
 
+/// The court's directory of lawyers (律师名录).
+pub trait LawyerReads {
+    /// One lawyer.
+    fn lawyer(&self, identity: &str) -> Result<Option<Lawyer>, StoreError>;
+    /// The identity listed with a practising certificate number.
+    fn lawyer_by_licence(&self, licence: &str) -> Result<Option<String>, StoreError>;
+    /// Lawyers by identity, after `after`, at most `limit`.
+    fn lawyers(&self, after: Option<&str>, limit: usize) -> Result<Vec<Lawyer>, StoreError>;
+}
+
 /// The storage contract the server relies on: the log and every read model; sled now,
 /// PostgreSQL later. Implemented for every type that implements the parts.
 pub trait EventStore:
-    EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads
+    EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads + LawyerReads
 {
 }
 
-impl<S: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads> EventStore
-    for S
+impl<S: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads + LawyerReads>
+    EventStore for S
 {
 }

@@ -6,7 +6,7 @@
 use crate::chain::{ChainHead, ChainVerifier, StoredEntry, decode_entry, encode_entry, entry_key};
 use crate::{
     Appended, BlobStore, Decide, DueWork, EventLog, FilingFilter, FilingPage, FilingReads,
-    OutboxReads, ReadView, SealReads, ServiceReads, StoreError,
+    OutboxReads, ReadView, ServiceReads, StoreError,
 };
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
@@ -24,6 +24,7 @@ mod writer;
 use writer::*;
 mod projection;
 use projection::*;
+mod lawyers;
 mod notices;
 mod reasons;
 mod replica;
@@ -55,6 +56,7 @@ struct Trees {
     service_queues: sled::Tree,
     suppressed: sled::Tree,
     notices: sled::Tree,
+    lawyers: sled::Tree,
 }
 
 impl Trees {
@@ -73,6 +75,7 @@ impl Trees {
             service_queues: db.open_tree("service_queues")?,
             suppressed: db.open_tree("suppressed")?,
             notices: db.open_tree("notices")?,
+            lawyers: db.open_tree("lawyers")?,
         })
     }
 }
@@ -597,26 +600,6 @@ impl FilingReads for SledStore {
         self.page(&self.inner.trees.queues, department, after, limit, |f| {
             f.state.is_queued()
         })
-    }
-}
-
-impl SealReads for SledStore {
-    fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError> {
-        self.inner
-            .trees
-            .seals
-            .get(seal_id)?
-            .map(|v| decode_seal(&v))
-            .transpose()
-    }
-
-    fn list_seals(&self) -> Result<Vec<SealRecord>, StoreError> {
-        self.inner
-            .trees
-            .seals
-            .iter()
-            .map(|item| decode_seal(&item?.1))
-            .collect()
     }
 }
 

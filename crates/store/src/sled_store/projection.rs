@@ -25,7 +25,28 @@ pub(super) const PROJECTIONS: &[&dyn Projection] = &[
     &ServiceModel,
     &FilingModel,
     &super::notices::NoticeModel,
+    &super::lawyers::LawyerDirectory,
 ];
+
+impl crate::SealReads for SledStore {
+    fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError> {
+        self.inner
+            .trees
+            .seals
+            .get(seal_id)?
+            .map(|v| decode_seal(&v))
+            .transpose()
+    }
+
+    fn list_seals(&self) -> Result<Vec<SealRecord>, StoreError> {
+        self.inner
+            .trees
+            .seals
+            .iter()
+            .map(|item| decode_seal(&item?.1))
+            .collect()
+    }
+}
 
 /// The seal registry (`seals`).
 struct SealRegistry;

@@ -99,6 +99,14 @@ impl ReadView for WriterView<'_> {
         super::notices::co_counsel(&self.trees.notices, case_number, by)
     }
 
+    fn lawyer(&self, identity: &str) -> Result<Option<ecenter_domain::lawyer::Lawyer>, StoreError> {
+        super::lawyers::lawyer(&self.trees.lawyers, identity)
+    }
+
+    fn lawyer_by_licence(&self, licence: &str) -> Result<Option<String>, StoreError> {
+        super::lawyers::by_licence(&self.trees.lawyers, licence)
+    }
+
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
         self.trees
             .filings

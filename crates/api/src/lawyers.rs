@@ -1,0 +1,248 @@
+//! LawyerDirectory: the court's directory of lawyers (律师名录), kept by court systems over gRPC.
+//! Each change is one event decided under the writer, so two calls at once cannot list one
+//! practising certificate number for two lawyers. The lawyers' portal signs in only lawyers listed
+//! here and sends their one-time codes to the phone and e-mail listed here.
+
+use crate::authz::{Operation, authorize};
+use crate::error::{ApiError, invalid, store_status};
+use crate::identity::{Identity, Role, caller};
+use ecenter_domain::Event;
+use ecenter_domain::lawyer::Lawyer;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::lawyer_directory_server::LawyerDirectory;
+use ecenter_store::{EventStore, ReadView};
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+/// Longest reason for a removal, in characters.
+const MAX_REASON_CHARS: usize = 200;
+
+/// The LawyerDirectory service over a store.
+pub struct LawyerApi<S> {
+    store: Arc<S>,
+}
+
+impl<S> LawyerApi<S> {
+    /// The service over `store`.
+    pub fn new(store: Arc<S>) -> Self {
+        LawyerApi { store }
+    }
+}
+
+fn to_pb(l: Lawyer) -> pb::Lawyer {
+    pb::Lawyer {
+        identity: l.identity,
+        name: l.name,
+        licence_number: l.licence_number,
+        law_firm: l.law_firm,
+        phone: l.phone,
+        email: l.email,
+    }
+}
+
+fn from_pb(l: pb::Lawyer) -> Lawyer {
+    Lawyer {
+        identity: l.identity,
+        name: l.name,
+        licence_number: l.licence_number,
+        law_firm: l.law_firm,
+        phone: l.phone,
+        email: l.email,
+    }
+    .trimmed()
+}
+
+/// A lawyer's identity as given in `field`: well-formed and of the lawyer role.
+fn lawyer_identity(field: &str, text: &str) -> Result<String, Status> {
+    let identity = Identity::parse(text.trim()).map_err(|e| invalid(field, e.to_string()))?;
+    if identity.role != Role::Lawyer {
+        return Err(invalid(
+            field,
+            format!("{identity} is not a lawyer's identity (urn:ecenter:lawyer:…) / 须为律师身份"),
+        ));
+    }
+    Ok(identity.to_string())
+}
+
+fn not_listed(identity: &str) -> Status {
+    ApiError::not_found(format!(
+        "{identity} is not in the court's directory of lawyers / 律师名录中没有该律师"
+    ))
+    .into()
+}
+
+/// What SetLawyer decided under the writer.
+enum Outcome {
+    Recorded,
+    Unchanged,
+    LicenceTaken(String),
+}
+
+/// SetLawyer, decided under the writer: records the entry unless it is unchanged or its
+/// certificate number is listed for someone else.
+async fn set_lawyer<S: EventStore>(
+    store: &S,
+    by: String,
+    lawyer: Lawyer,
+) -> Result<(u64, Outcome), Status> {
+    let entry = lawyer.clone();
+    let (appended, outcome) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            if let Some(holder) = view.lawyer_by_licence(&entry.licence_number)?
+                && holder != entry.identity
+            {
+                return Ok((Vec::new(), Outcome::LicenceTaken(holder)));
+            }
+            if view.lawyer(&entry.identity)?.as_ref() == Some(&entry) {
+                return Ok((Vec::new(), Outcome::Unchanged));
+            }
+            let event = Event::LawyerRecorded { lawyer: entry, by };
+            Ok((vec![event], Outcome::Recorded))
+        }))
+        .await
+        .map_err(store_status)?;
+    Ok((appended.last().map_or(0, |a| a.seq), outcome))
+}
+
+/// Page size: 0 means 50, at most 500.
+fn page_size(requested: u32) -> Result<usize, Status> {
+    match requested {
+        0 => Ok(50),
+        1..=500 => Ok(requested as usize),
+        _ => Err(invalid(
+            "page_size",
+            format!("{requested} is more than the 500 allowed"),
+        )),
+    }
+}
+
+/// The identity a page token continues after (the token is its hex).
+fn page_after(token: &str) -> Result<Option<String>, Status> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    hex::decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            invalid(
+                "page_token",
+                "is not a token this hub issued; pass next_page_token unchanged",
+            )
+        })
+}
+
+#[tonic::async_trait]
+impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
+    async fn set_lawyer(
+        &self,
+        request: Request<pb::SetLawyerRequest>,
+    ) -> Result<Response<pb::LawyerEntry>, Status> {
+        let identity = caller(&request)?;
+        authorize(&*self.store, &identity, Operation::SetLawyer, None, None).await?;
+        let Some(given) = request.into_inner().lawyer else {
+            return Err(invalid("lawyer", "is missing / 请填写律师信息"));
+        };
+        let mut lawyer = from_pb(given);
+        lawyer.identity = lawyer_identity("lawyer.identity", &lawyer.identity)?;
+        lawyer
+            .check()
+            .map_err(|e| Status::from(ApiError::Domain(e)))?;
+        let (seq, outcome) = set_lawyer(&*self.store, identity.to_string(), lawyer.clone()).await?;
+        match outcome {
+            Outcome::LicenceTaken(holder) => Err(ApiError::already_exists(format!(
+                "lawyer.licence_number: {} is listed for {holder}; correct or remove that entry first / 该执业证号已登记在其他律师名下",
+                lawyer.licence_number
+            ))
+            .into()),
+            Outcome::Unchanged | Outcome::Recorded => Ok(Response::new(pb::LawyerEntry {
+                lawyer: Some(to_pb(lawyer)),
+                seq,
+                changed: matches!(outcome, Outcome::Recorded),
+            })),
+        }
+    }
+
+    async fn get_lawyer(
+        &self,
+        request: Request<pb::GetLawyerRequest>,
+    ) -> Result<Response<pb::Lawyer>, Status> {
+        let identity = caller(&request)?;
+        let wanted = lawyer_identity("identity", &request.get_ref().identity)?;
+        let op = Operation::GetLawyer;
+        authorize(&*self.store, &identity, op, Some(&wanted), None).await?;
+        match self.store.lawyer(&wanted).map_err(store_status)? {
+            Some(l) => Ok(Response::new(to_pb(l))),
+            None => Err(not_listed(&wanted)),
+        }
+    }
+
+    async fn list_lawyers(
+        &self,
+        request: Request<pb::ListLawyersRequest>,
+    ) -> Result<Response<pb::ListLawyersResponse>, Status> {
+        let identity = caller(&request)?;
+        authorize(&*self.store, &identity, Operation::ListLawyers, None, None).await?;
+        let r = request.into_inner();
+        let limit = page_size(r.page_size)?;
+        let after = page_after(&r.page_token)?;
+        let mut page = self
+            .store
+            .lawyers(after.as_deref(), limit + 1)
+            .map_err(store_status)?;
+        let next_page_token = if page.len() > limit {
+            page.truncate(limit);
+            page.last()
+                .map(|l| hex::encode(&l.identity))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListLawyersResponse {
+            lawyers: page.into_iter().map(to_pb).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn remove_lawyer(
+        &self,
+        request: Request<pb::RemoveLawyerRequest>,
+    ) -> Result<Response<pb::LawyerEntry>, Status> {
+        let identity = caller(&request)?;
+        authorize(&*self.store, &identity, Operation::RemoveLawyer, None, None).await?;
+        let r = request.into_inner();
+        let wanted = lawyer_identity("identity", &r.identity)?;
+        let reason = r.reason.trim().to_string();
+        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+            return Err(invalid(
+                "reason",
+                format!("give why, in 1 to {MAX_REASON_CHARS} characters / 请填写注销原因"),
+            ));
+        }
+        let (by, who) = (identity.to_string(), wanted.clone());
+        let (appended, listed) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                if view.lawyer(&who)?.is_none() {
+                    return Ok((Vec::new(), false));
+                }
+                let event = Event::LawyerRemoved {
+                    identity: who,
+                    by,
+                    reason,
+                };
+                Ok((vec![event], true))
+            }))
+            .await
+            .map_err(store_status)?;
+        if !listed {
+            return Err(not_listed(&wanted));
+        }
+        Ok(Response::new(pb::LawyerEntry {
+            lawyer: None,
+            seq: appended.last().map_or(0, |a| a.seq),
+            changed: true,
+        }))
+    }
+}

@@ -1,0 +1,175 @@
+//! `court lawyer`: the court's directory of lawyers (律师名录, LawyerDirectory) for a court without a
+//! case-management system: list a lawyer or change their entry, show, list all, remove. Only
+//! listed lawyers can sign in to the lawyers' portal, and their sign-in codes go to the phone and
+//! e-mail given here; every change is one entry of the hub's log.
+
+use ecenter_client::exit::{Exit, refused};
+use ecenter_client::hub::HubConfig;
+use ecenter_client::table::pad;
+use ecenter_client::tool;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::lawyer_directory_client::LawyerDirectoryClient;
+
+/// What to do with the directory.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum LawyerCommand {
+    /// Lists a lawyer, or replaces their entry (give every field).
+    Set(SetArgs),
+    /// One lawyer's entry.
+    Show {
+        /// The lawyer's identity, urn:ecenter:lawyer:….
+        identity: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every listed lawyer, by identity.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Takes a lawyer off the directory: they can no longer sign in to the portal.
+    Remove {
+        /// The lawyer's identity, urn:ecenter:lawyer:….
+        identity: String,
+        /// Why (recorded in the log), e.g. 注销执业证.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// A lawyer's whole entry.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SetArgs {
+    /// The lawyer's identity, as in their client certificate (urn:ecenter:lawyer:…).
+    identity: String,
+    /// 姓名, as on the practising certificate.
+    #[arg(long)]
+    name: String,
+    /// 执业证号, 17 digits.
+    #[arg(long)]
+    licence: String,
+    /// 执业机构: the law firm.
+    #[arg(long)]
+    firm: String,
+    /// Mobile number for sign-in codes by SMS (11 digits).
+    #[arg(long)]
+    phone: String,
+    /// E-mail address for sign-in codes by e-mail.
+    #[arg(long)]
+    email: String,
+}
+
+/// Runs one `court lawyer` command.
+pub(crate) async fn lawyer(p: &HubConfig, command: LawyerCommand) -> Result<(), Exit> {
+    let mut c = LawyerDirectoryClient::new(tool::channel(p).await?);
+    match command {
+        LawyerCommand::Set(a) => {
+            let lawyer = pb::Lawyer {
+                identity: a.identity,
+                name: a.name,
+                licence_number: a.licence,
+                law_firm: a.firm,
+                phone: a.phone,
+                email: a.email,
+            };
+            let request = pb::SetLawyerRequest {
+                lawyer: Some(lawyer),
+            };
+            let entry = c.set_lawyer(request).await.map_err(refused)?.into_inner();
+            let l = entry.lawyer.unwrap_or_default();
+            if entry.changed {
+                println!("listed 已登记: {} (log entry {})", l.identity, entry.seq);
+            } else {
+                println!("unchanged 未变更: {} is listed exactly so", l.identity);
+            }
+            print_entry(&l);
+        }
+        LawyerCommand::Show { identity, json } => {
+            let request = pb::GetLawyerRequest { identity };
+            let l = c.get_lawyer(request).await.map_err(refused)?.into_inner();
+            if json {
+                println!("{}", lawyer_json(&l));
+            } else {
+                print_entry(&l);
+            }
+        }
+        LawyerCommand::List { json } => list(&mut c, json).await?,
+        LawyerCommand::Remove { identity, reason } => {
+            let request = pb::RemoveLawyerRequest {
+                identity: identity.clone(),
+                reason,
+            };
+            let entry = c
+                .remove_lawyer(request)
+                .await
+                .map_err(refused)?
+                .into_inner();
+            println!("removed 已注销: {identity} (log entry {})", entry.seq);
+        }
+    }
+    Ok(())
+}
+
+async fn list(
+    c: &mut LawyerDirectoryClient<ecenter_client::hub::HubChannel>,
+    json: bool,
+) -> Result<(), Exit> {
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListLawyersRequest {
+            page_size: 500,
+            page_token,
+        };
+        let page = c.list_lawyers(request).await.map_err(refused)?.into_inner();
+        all.extend(page.lawyers);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    if json {
+        let rows: Vec<_> = all.iter().map(lawyer_json).collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("no lawyers listed / 律师名录为空");
+        return Ok(());
+    }
+    println!(
+        "{}{}{}{}PHONE",
+        pad("IDENTITY", 40),
+        pad("NAME 姓名", 12),
+        pad("LICENCE 执业证号", 19),
+        pad("FIRM 执业机构", 28),
+    );
+    for l in &all {
+        println!(
+            "{}{}{}{}{}",
+            pad(&l.identity, 40),
+            pad(&l.name, 12),
+            pad(&l.licence_number, 19),
+            pad(&l.law_firm, 28),
+            l.phone
+        );
+    }
+    Ok(())
+}
+
+fn print_entry(l: &pb::Lawyer) {
+    println!(
+        "  {} · 执业证号 {} · {}",
+        l.name, l.licence_number, l.law_firm
+    );
+    println!("  sign-in codes to 验证码发送至: {} · {}", l.phone, l.email);
+}
+
+fn lawyer_json(l: &pb::Lawyer) -> serde_json::Value {
+    serde_json::json!({
+        "identity": l.identity, "name": l.name, "licence_number": l.licence_number,
+        "law_firm": l.law_firm, "phone": l.phone, "email": l.email,
+    })
+}
