@@ -184,7 +184,7 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
             "--name",
             "张明",
             "--licence",
-            "14201201010000001",
+            "14201202010000001",
             "--firm",
             "湖北楚天律师事务所",
             "--phone",
@@ -204,13 +204,20 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
     let out = court.run(&["lawyer", "list", "--json"]);
     assert!(out.status.success(), "{}", text(&out));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[0]["licence_number"], "14201201010000001");
+    assert_eq!(rows[0]["licence_number"], "14201202010000001");
     assert_eq!(rows[0]["law_firm"], "湖北楚天律师事务所");
     let table = text(&court.run(&["lawyer", "list"]));
     assert!(
         table.contains("张明") && table.contains("13800138000"),
         "{table}"
     );
+    // The lawyer sees where the court sends their portal codes.
+    let lawyer = Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki.path()).status.success());
+    let who: serde_json::Value =
+        serde_json::from_slice(&lawyer.run(&["whoami", "--json"]).stdout).unwrap();
+    assert_eq!(who["directory"]["law_firm"], "湖北楚天律师事务所");
+    assert!(text(&lawyer.run(&["whoami"])).contains("13800138000"));
     let out = court.run(&["lawyer", "remove", zhang, "--reason", "注销执业证"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = court.run(&["lawyer", "show", zhang]);
@@ -219,6 +226,13 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
         text(&out).contains("律师名录中没有该律师"),
         "{}",
         text(&out)
+    );
+    let who = lawyer.run(&["whoami"]);
+    assert!(who.status.success(), "{}", text(&who));
+    assert!(
+        text(&who).contains("尚未登记在法院律师名录"),
+        "{}",
+        text(&who)
     );
     hub.stop().await;
 }

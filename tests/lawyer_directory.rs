@@ -76,11 +76,11 @@ async fn kinds_after(hub: &TestHub, pki: &std::path::Path, after: u64) -> Vec<St
 async fn the_court_keeps_its_directory_and_every_change_is_one_entry() {
     let (pki, _data, hub) = tls_world().await;
     let mut court = directory(&hub, pki.path(), COURT).await;
-    let listed = set(&mut court, entry(ZHANG, "14201201010000001"))
+    let listed = set(&mut court, entry(ZHANG, "14201202010000001"))
         .await
         .unwrap();
     assert!(listed.changed && listed.seq > 0, "{listed:?}");
-    let again = set(&mut court, entry(ZHANG, "14201201010000001"))
+    let again = set(&mut court, entry(ZHANG, "14201202010000001"))
         .await
         .unwrap();
     assert_eq!(
@@ -88,7 +88,7 @@ async fn the_court_keeps_its_directory_and_every_change_is_one_entry() {
         (false, 0),
         "an unchanged entry records nothing"
     );
-    let mut moved = entry(ZHANG, "14201201010000001");
+    let mut moved = entry(ZHANG, "14201202010000001");
     moved.law_firm = "湖北汉江律师事务所".into();
     let changed = set(&mut court, moved.clone()).await.unwrap();
     assert!(changed.changed && changed.seq > listed.seq);
@@ -96,7 +96,7 @@ async fn the_court_keeps_its_directory_and_every_change_is_one_entry() {
     assert_eq!(recorded, ["lawyer_recorded", "lawyer_recorded"]);
 
     // The lawyer reads their own entry, not a colleague's.
-    set(&mut court, entry(LI, "14201201010000002"))
+    set(&mut court, entry(LI, "14201202010000002"))
         .await
         .unwrap();
     let mut zhang = directory(&hub, pki.path(), LAWYER).await;
@@ -114,6 +114,24 @@ async fn the_court_keeps_its_directory_and_every_change_is_one_entry() {
         .await
         .unwrap_err();
     assert_eq!(other.code(), Code::PermissionDenied, "{other:?}");
+    // Nor does the refusal tell whether a colleague is listed, or an identity well-formed.
+    for probe in ["urn:ecenter:lawyer:nobody", "urn:ecenter:clerk:c1", "张明"] {
+        let request = pb::GetLawyerRequest {
+            identity: probe.into(),
+        };
+        let refused = zhang.get_lawyer(request).await.unwrap_err();
+        assert_eq!(
+            refused.code(),
+            Code::PermissionDenied,
+            "{probe}: {refused:?}"
+        );
+    }
+    // The same entry typed with spaces and full-width digits is no change.
+    let mut padded = moved.clone();
+    padded.name = format!(" {}\u{3000}", moved.name);
+    padded.phone = "１３８００１３８０００".into();
+    let same = set(&mut court, padded).await.unwrap();
+    assert!(!same.changed, "{same:?}");
     hub.stop().await;
 }
 
@@ -124,7 +142,7 @@ async fn removal_needs_a_reason_frees_the_number_and_survives_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
     let mut court = directory(&hub, pki.path(), COURT).await;
-    for (who, licence) in [(ZHANG, "14201201010000001"), (LI, "14201201010000002")] {
+    for (who, licence) in [(ZHANG, "14201202010000001"), (LI, "14201202010000002")] {
         set(&mut court, entry(who, licence)).await.unwrap();
     }
     let before = head(&hub, pki.path()).await;
@@ -178,7 +196,7 @@ async fn removal_needs_a_reason_frees_the_number_and_survives_a_restart() {
         .await
         .unwrap_err();
     assert_eq!(twice.code(), Code::NotFound);
-    let reuse = entry("urn:ecenter:lawyer:wang", "14201201010000001");
+    let reuse = entry("urn:ecenter:lawyer:wang", "14201202010000001");
     assert!(
         set(&mut court, reuse).await.unwrap().changed,
         "a removed lawyer's number is free"
@@ -198,21 +216,15 @@ async fn removal_needs_a_reason_frees_the_number_and_survives_a_restart() {
     hub.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_entries_are_refused_naming_the_field_and_nothing_is_recorded() {
-    let (pki, _data, hub) = tls_world().await;
-    let mut court = directory(&hub, pki.path(), COURT).await;
-    set(&mut court, entry(ZHANG, "14201201010000001"))
-        .await
-        .unwrap();
-    let before = head(&hub, pki.path()).await;
-    let mut bad_phone = entry(LI, "14201201010000002");
+/// Entries each wrong in one way, with the code and the words the refusal must carry.
+fn bad_entries() -> Vec<(pb::Lawyer, Code, Vec<&'static str>)> {
+    let mut bad_phone = entry(LI, "14201202010000002");
     bad_phone.phone = "0710-3456789".into();
     let mut court_identity = entry("urn:ecenter:court:xiangyang", "14201201010000003");
     court_identity.name = "法院".into();
     let mut short_licence = entry(LI, "1420120101");
     short_licence.email = "li-at-hanjiang".into();
-    let cases = [
+    vec![
         (
             bad_phone,
             Code::InvalidArgument,
@@ -229,11 +241,27 @@ async fn bad_entries_are_refused_naming_the_field_and_nothing_is_recorded() {
             vec!["lawyer.licence_number", "lawyer.email"],
         ),
         (
-            entry(LI, "14201201010000001"),
+            entry("urn:ecenter:lawyer:wang", "14201202010000001"),
             Code::AlreadyExists,
             vec![ZHANG, "已登记在其他律师名下"],
         ),
-    ];
+        (
+            entry(LI, "14201201019999999"),
+            Code::InvalidArgument,
+            vec!["lawyer.licence_number", "不一致"],
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_entries_are_refused_naming_the_field_and_nothing_is_recorded() {
+    let (pki, _data, hub) = tls_world().await;
+    let mut court = directory(&hub, pki.path(), COURT).await;
+    set(&mut court, entry(ZHANG, "14201202010000001"))
+        .await
+        .unwrap();
+    let before = head(&hub, pki.path()).await;
+    let cases = bad_entries();
     for (bad, code, words) in cases {
         let refused = set(&mut court, bad.clone()).await.unwrap_err();
         assert_eq!(refused.code(), code, "{bad:?}: {refused:?}");
@@ -285,16 +313,20 @@ async fn bad_entries_are_refused_naming_the_field_and_nothing_is_recorded() {
 async fn the_directory_pages_by_identity() {
     let (pki, _data, hub) = tls_world().await;
     let mut court = directory(&hub, pki.path(), COURT).await;
-    for i in 1..=5 {
+    // Ids that are prefixes of one another, and a count that is an exact multiple of the page.
+    let ids = ["1", "10", "100", "2"];
+    for (i, id) in ids.iter().enumerate() {
         let l = entry(
-            &format!("urn:ecenter:lawyer:{i:03}"),
+            &format!("urn:ecenter:lawyer:{id}"),
             &format!("1420120101000000{i}"),
         );
         set(&mut court, l).await.unwrap();
     }
     let mut seen = Vec::new();
     let mut token = String::new();
+    let mut pages = 0;
     loop {
+        pages += 1;
         let page = court
             .list_lawyers(pb::ListLawyersRequest {
                 page_size: 2,
@@ -310,10 +342,15 @@ async fn the_directory_pages_by_identity() {
         }
         token = page.next_page_token;
     }
-    let expected: Vec<_> = (1..=5)
-        .map(|i| format!("urn:ecenter:lawyer:{i:03}"))
+    let expected: Vec<_> = ids
+        .iter()
+        .map(|id| format!("urn:ecenter:lawyer:{id}"))
         .collect();
     assert_eq!(seen, expected);
+    assert_eq!(
+        pages, 2,
+        "four entries are two pages of two, no empty third"
+    );
     hub.stop().await;
 }
 

@@ -48,7 +48,7 @@ def main() -> int:
     stub = grpc_pb.LawyerDirectoryStub(channel)
 
     lawyer = pb.Lawyer(identity="urn:ecenter:lawyer:14201202010000002", name="欧阳娜娜",
-                       licence_number="14201201010000002", law_firm="湖北汉江律师事务所",
+                       licence_number="14201202010000002", law_firm="湖北汉江律师事务所",
                        phone="13900139000", email="ouyang@hanjiang-law.cn")
     entry = stub.SetLawyer(pb.SetLawyerRequest(lawyer=lawyer))
     listed = stub.ListLawyers(pb.ListLawyersRequest(page_size=10))

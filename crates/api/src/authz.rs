@@ -322,7 +322,7 @@ pub fn check(identity: &Identity, operation: Operation, owner: Option<&str>) -> 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     /// The role may call the operation only on its own filings, and this one is not.
-    #[error("a {role} may {operation} only for their own filings")]
+    #[error("a {role} may {operation} only for their own filings (or their own directory entry)")]
     NotOwner {
         /// The caller's role.
         role: &'static str,

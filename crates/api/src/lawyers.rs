@@ -64,6 +64,25 @@ fn lawyer_identity(field: &str, text: &str) -> Result<String, Status> {
     Ok(identity.to_string())
 }
 
+/// Where the identity's id is a practising certificate number (17 digits, as the development PKI
+/// and many courts issue lawyers' certificates), the entry's number must be that one: a typo
+/// would otherwise list someone else's number and lock its holder out.
+fn licence_agrees(l: &Lawyer) -> Result<(), Status> {
+    let id = l.identity.trim_start_matches("urn:ecenter:lawyer:");
+    let is_licence = id.len() == ecenter_domain::lawyer::LICENCE_DIGITS
+        && id.bytes().all(|b| b.is_ascii_digit());
+    if is_licence && id != l.licence_number {
+        return Err(invalid(
+            "lawyer.licence_number",
+            format!(
+                "{} differs from the number {id} in the identity {}; they must agree / 执业证号与身份标识中的执业证号不一致",
+                l.licence_number, l.identity
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn not_listed(identity: &str) -> Status {
     ApiError::not_found(format!(
         "{identity} is not in the court's directory of lawyers / 律师名录中没有该律师"
@@ -149,6 +168,7 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
         lawyer
             .check()
             .map_err(|e| Status::from(ApiError::Domain(e)))?;
+        licence_agrees(&lawyer)?;
         let (seq, outcome) = set_lawyer(&*self.store, identity.to_string(), lawyer.clone()).await?;
         match outcome {
             Outcome::LicenceTaken(holder) => Err(ApiError::already_exists(format!(
@@ -169,13 +189,21 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
         request: Request<pb::GetLawyerRequest>,
     ) -> Result<Response<pb::Lawyer>, Status> {
         let identity = caller(&request)?;
-        let wanted = lawyer_identity("identity", &request.get_ref().identity)?;
+        // Authorized on the text as given, before it is parsed: a lawyer probing another identity,
+        // well-formed or not, gets the same audited refusal.
+        let asked = request.get_ref().identity.trim().to_string();
         let op = Operation::GetLawyer;
-        authorize(&*self.store, &identity, op, Some(&wanted), None).await?;
-        match self.store.lawyer(&wanted).map_err(store_status)? {
-            Some(l) => Ok(Response::new(to_pb(l))),
-            None => Err(not_listed(&wanted)),
-        }
+        authorize(&*self.store, &identity, op, Some(&asked), None).await?;
+        let wanted = lawyer_identity("identity", &asked)?;
+        let Some(listed) = self.store.lawyer(&wanted).map_err(store_status)? else {
+            return Err(not_listed(&wanted));
+        };
+        // Shown only once the entry that listed it is durable.
+        self.store
+            .wait_durable(listed.seq)
+            .await
+            .map_err(store_status)?;
+        Ok(Response::new(to_pb(listed.lawyer)))
     }
 
     async fn list_lawyers(
@@ -193,14 +221,19 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
             .map_err(store_status)?;
         let next_page_token = if page.len() > limit {
             page.truncate(limit);
-            page.last()
-                .map(|l| hex::encode(&l.identity))
-                .unwrap_or_default()
+            let last = page.last().map(|l| hex::encode(&l.lawyer.identity));
+            last.unwrap_or_default()
         } else {
             String::new()
         };
+        // Shown only once every entry on the page is durable.
+        let newest = page.iter().map(|l| l.seq).max().unwrap_or(0);
+        self.store
+            .wait_durable(newest)
+            .await
+            .map_err(store_status)?;
         Ok(Response::new(pb::ListLawyersResponse {
-            lawyers: page.into_iter().map(to_pb).collect(),
+            lawyers: page.into_iter().map(|l| to_pb(l.lawyer)).collect(),
             next_page_token,
         }))
     }
@@ -214,10 +247,13 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
         let r = request.into_inner();
         let wanted = lawyer_identity("identity", &r.identity)?;
         let reason = r.reason.trim().to_string();
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        let hidden = reason.chars().any(ecenter_domain::lawyer::hidden);
+        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || hidden {
             return Err(invalid(
                 "reason",
-                format!("give why, in 1 to {MAX_REASON_CHARS} characters / 请填写注销原因"),
+                format!(
+                    "give why, in 1 to {MAX_REASON_CHARS} visible characters / 请填写移出名录的原因"
+                ),
             ));
         }
         let (by, who) = (identity.to_string(), wanted.clone());

@@ -37,13 +37,15 @@ pub struct Lawyer {
 impl Lawyer {
     /// The record with surrounding spaces trimmed from every field (as the court's system sent
     /// it otherwise): what is checked and recorded.
+    /// Full-width digits (０-９, as Chinese input methods type them) in the certificate number and
+    /// the phone become ASCII.
     pub fn trimmed(self) -> Lawyer {
         Lawyer {
             identity: self.identity.trim().to_string(),
             name: self.name.trim().to_string(),
-            licence_number: self.licence_number.trim().to_string(),
+            licence_number: ascii_digits(self.licence_number.trim()),
             law_firm: self.law_firm.trim().to_string(),
-            phone: self.phone.trim().to_string(),
+            phone: ascii_digits(self.phone.trim()),
             email: self.email.trim().to_string(),
         }
     }
@@ -71,7 +73,13 @@ impl Lawyer {
                 ),
             );
         }
-        if !crate::serve_order::valid_phone(&self.phone) {
+        // Mainland mobile numbers begin 13 to 19 (the MIIT numbering plan).
+        let mobile = self
+            .phone
+            .as_bytes()
+            .get(1)
+            .is_some_and(|d| (b'3'..=b'9').contains(d));
+        if !crate::serve_order::valid_phone(&self.phone) || !mobile {
             field(
                 "phone",
                 format!(
@@ -108,10 +116,33 @@ fn check_text(text: &str, max: usize, label: &str) -> Result<(), String> {
             "has {chars} characters; at most {max} / {label}最多{max}个字"
         ));
     }
-    if text.chars().any(char::is_control) {
-        return Err(format!("holds a control character / {label}含有控制字符"));
+    if let Some(c) = text.chars().find(|c| hidden(*c)) {
+        return Err(format!(
+            "holds the invisible character U+{:04X}; retype it / {label}含有不可见字符，请重新输入",
+            c as u32
+        ));
     }
     Ok(())
+}
+
+/// A character a reader cannot see: a control (Unicode Cc) or a format character (Cf: zero-width
+/// spaces and joiners, the byte-order mark, bidirectional overrides that reorder what a table
+/// shows). Text holding one looks equal to text without it and is not.
+pub fn hidden(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    )
+}
+
+fn ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect()
 }
 
 fn excerpt(s: &str) -> String {
@@ -150,8 +181,32 @@ mod tests {
         let mut spaced = lawyer();
         spaced.name = " 张明\u{3000}".into();
         spaced.phone = "13800138000 ".into();
+        spaced.licence_number = "１４２０１２０１０１０１２３４５６".into();
         let trimmed = spaced.trimmed();
         assert_eq!(trimmed, lawyer());
+    }
+
+    #[test]
+    fn invisible_characters_and_numbers_that_are_no_mobile_are_refused() {
+        for name in ["张\u{200B}明", "\u{FEFF}张明", "张明\u{202E}", "张\u{7}明"] {
+            let mut l = lawyer();
+            l.name = name.into();
+            let why = l.check().unwrap_err().to_string();
+            assert!(
+                why.contains("lawyer.name") && why.contains("不可见字符"),
+                "{why}"
+            );
+        }
+        let mut dotted = lawyer();
+        dotted.name = "阿依古丽·买买提".into();
+        assert_eq!(
+            dotted.check(),
+            Ok(()),
+            "the middle dot of minority names is a name"
+        );
+        let mut landline = lawyer();
+        landline.phone = "12345678901".into();
+        assert_eq!(fields(landline.check().unwrap_err()), ["lawyer.phone"]);
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub(crate) fn valid_email(e: &str) -> bool {
     };
     !local.is_empty()
         && local.len() <= 64
+        && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')

@@ -484,18 +484,56 @@ async fn accepted_by_hub(profile: &Profile, identity: &str) -> Result<(), Exit> 
 async fn whoami(profile: &Profile, json: bool) -> Result<(), Exit> {
     let identity = profile::identity(profile)?;
     accepted_by_hub(profile, &identity).await?;
+    let listed = directory_entry(profile, &identity).await?;
     if json {
+        let directory = listed.as_ref().map(|l| {
+            serde_json::json!({"name": l.name, "licence_number": l.licence_number,
+                "law_firm": l.law_firm, "phone": l.phone, "email": l.email})
+        });
         println!(
             "{}",
-            serde_json::json!({"identity": identity, "hub": profile.hub, "accepted": true})
+            serde_json::json!({"identity": identity, "hub": profile.hub, "accepted": true,
+                "directory": directory})
         );
-    } else {
-        println!(
-            "{identity} @ {} (accepted by the hub / 服务器已接受)",
-            profile.hub
-        );
+        return Ok(());
+    }
+    println!(
+        "{identity} @ {} (accepted by the hub / 服务器已接受)",
+        profile.hub
+    );
+    match listed {
+        Some(l) => {
+            println!(
+                "  {} · 执业证号 {} · {}",
+                l.name, l.licence_number, l.law_firm
+            );
+            println!(
+                "  portal sign-in codes go to 门户验证码发送至: {} · {}",
+                l.phone, l.email
+            );
+        }
+        None => println!(
+            "  not in the court's directory of lawyers: ask the court to list you before using the portal / 尚未登记在法院律师名录"
+        ),
     }
     Ok(())
+}
+
+/// The caller's entry in the court's directory of lawyers; `None` when not listed, or when the
+/// hub predates the directory (UNIMPLEMENTED).
+async fn directory_entry(profile: &Profile, identity: &str) -> Result<Option<pb::Lawyer>, Exit> {
+    let mut c =
+        pb::lawyer_directory_client::LawyerDirectoryClient::new(tool::channel(profile).await?);
+    let request = pb::GetLawyerRequest {
+        identity: identity.to_string(),
+    };
+    match c.get_lawyer(request).await {
+        Ok(answer) => Ok(Some(answer.into_inner())),
+        Err(s) if matches!(s.code(), tonic::Code::NotFound | tonic::Code::Unimplemented) => {
+            Ok(None)
+        }
+        Err(s) => Err(refused(s)),
+    }
 }
 
 async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exit> {

@@ -317,14 +317,24 @@ pub trait NoticeReads {
     fn notices_in_flight(&self) -> Result<Vec<String>, StoreError>;
 }
 
+/// A lawyer as the directory lists them, with the log entry that listed them so a reader can
+/// wait for that entry to be durable before showing it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListedLawyer {
+    /// The entry.
+    pub lawyer: Lawyer,
+    /// The `lawyer_recorded` entry that made it so.
+    pub seq: u64,
+}
+
 /// The court's directory of lawyers (律师名录).
 pub trait LawyerReads {
     /// One lawyer.
-    fn lawyer(&self, identity: &str) -> Result<Option<Lawyer>, StoreError>;
+    fn lawyer(&self, identity: &str) -> Result<Option<ListedLawyer>, StoreError>;
     /// The identity listed with a practising certificate number.
     fn lawyer_by_licence(&self, licence: &str) -> Result<Option<String>, StoreError>;
     /// Lawyers by identity, after `after`, at most `limit`.
-    fn lawyers(&self, after: Option<&str>, limit: usize) -> Result<Vec<Lawyer>, StoreError>;
+    fn lawyers(&self, after: Option<&str>, limit: usize) -> Result<Vec<ListedLawyer>, StoreError>;
 }
 
 /// The storage contract the server relies on: the log and every read model; sled now,

@@ -106,7 +106,7 @@ pub(crate) async fn lawyer(p: &HubConfig, command: LawyerCommand) -> Result<(), 
                 .await
                 .map_err(refused)?
                 .into_inner();
-            println!("removed 已注销: {identity} (log entry {})", entry.seq);
+            println!("removed 已移出名录: {identity} (log entry {})", entry.seq);
         }
     }
     Ok(())

@@ -1,11 +1,12 @@
 //! The lawyer directory read model (`lawyers` tree), kept in the same transaction as the log.
 //!
-//! Keys, by their first byte: `i` identity → the lawyer's entry (JSON); `l` practising
+//! Keys, by their first byte: `i` identity → the lawyer's entry with the seq that listed it
+//! (JSON, [`ListedLawyer`]); `l` practising
 //! certificate number → identity, so one number cannot be listed for two lawyers (the API checks
 //! it under the writer through [`crate::ReadView::lawyer_by_licence`]).
 
 use super::*;
-use ecenter_domain::lawyer::Lawyer;
+use crate::ListedLawyer;
 
 const BY_IDENTITY: u8 = b'i';
 const BY_LICENCE: u8 = b'l';
@@ -28,7 +29,7 @@ impl Projection for LawyerDirectory {
         &["lawyers"]
     }
 
-    fn apply(&self, event: &Event, _: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
+    fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
         let tree = trees[0];
         let identity = match event {
             Event::LawyerRecorded { lawyer, .. } => &lawyer.identity,
@@ -36,12 +37,24 @@ impl Projection for LawyerDirectory {
             _ => return Ok(()),
         };
         if let Some(v) = tree.get(key(BY_IDENTITY, identity))? {
-            let before: Lawyer = decode(&v, "lawyer").map_err(abort)?;
-            tree.remove(key(BY_LICENCE, &before.licence_number))?;
+            let before: ListedLawyer = decode(&v, "lawyer").map_err(abort)?;
+            let licence = key(BY_LICENCE, &before.lawyer.licence_number);
+            // Only this lawyer's own index entry: the API never lets two share a number, and a
+            // log that did anyway must not lose the other's.
+            if tree
+                .get(&licence)?
+                .is_some_and(|v| v == identity.as_bytes())
+            {
+                tree.remove(licence)?;
+            }
             tree.remove(key(BY_IDENTITY, identity))?;
         }
         if let Event::LawyerRecorded { lawyer, .. } = event {
-            let json = serde_json::to_vec(lawyer).expect("a lawyer always serialises");
+            let listed = ListedLawyer {
+                lawyer: lawyer.clone(),
+                seq: pos.seq,
+            };
+            let json = serde_json::to_vec(&listed).expect("a lawyer always serialises");
             tree.insert(key(BY_IDENTITY, identity), json)?;
             tree.insert(key(BY_LICENCE, &lawyer.licence_number), identity.as_bytes())?;
         }
@@ -49,7 +62,10 @@ impl Projection for LawyerDirectory {
     }
 }
 
-pub(super) fn lawyer(tree: &sled::Tree, identity: &str) -> Result<Option<Lawyer>, StoreError> {
+pub(super) fn lawyer(
+    tree: &sled::Tree,
+    identity: &str,
+) -> Result<Option<ListedLawyer>, StoreError> {
     tree.get(key(BY_IDENTITY, identity))?
         .map(|v| decode(&v, "lawyer"))
         .transpose()
@@ -62,7 +78,7 @@ pub(super) fn by_licence(tree: &sled::Tree, licence: &str) -> Result<Option<Stri
 }
 
 impl crate::LawyerReads for SledStore {
-    fn lawyer(&self, identity: &str) -> Result<Option<Lawyer>, StoreError> {
+    fn lawyer(&self, identity: &str) -> Result<Option<ListedLawyer>, StoreError> {
         lawyer(&self.inner.trees.lawyers, identity)
     }
 
@@ -70,7 +86,7 @@ impl crate::LawyerReads for SledStore {
         by_licence(&self.inner.trees.lawyers, licence)
     }
 
-    fn lawyers(&self, after: Option<&str>, limit: usize) -> Result<Vec<Lawyer>, StoreError> {
+    fn lawyers(&self, after: Option<&str>, limit: usize) -> Result<Vec<ListedLawyer>, StoreError> {
         let tree = &self.inner.trees.lawyers;
         let start = match after {
             // The key right after `after`'s own.
@@ -130,11 +146,15 @@ mod tests {
         assert_eq!(store.lawyer_by_licence(a).unwrap().as_deref(), Some(zhang));
         append(&store, vec![recorded(lawyer("zhang", "14201201010000003"))]).await;
         assert_eq!(store.lawyer_by_licence(a).unwrap(), None);
+        let now = store.lawyer_by_licence("14201201010000003").unwrap();
+        assert_eq!(now.as_deref(), Some(zhang));
         let listed: Vec<_> = store.lawyers(None, 10).unwrap();
         assert_eq!(listed.len(), 2);
-        assert_eq!(listed[0].identity, "urn:ecenter:lawyer:li");
+        assert_eq!(listed[0].lawyer.identity, "urn:ecenter:lawyer:li");
         let after_li = store.lawyers(Some("urn:ecenter:lawyer:li"), 10).unwrap();
-        assert_eq!(after_li, [lawyer("zhang", "14201201010000003")]);
+        assert_eq!(after_li[0].lawyer, lawyer("zhang", "14201201010000003"));
+        assert_eq!(after_li[0].seq, 3, "the entry that listed it");
+        assert_eq!(after_li.len(), 1);
         let removed = Event::LawyerRemoved {
             identity: zhang.into(),
             by: "urn:ecenter:court:xf".into(),

@@ -28,6 +28,7 @@ pub(super) const PROJECTIONS: &[&dyn Projection] = &[
     &super::lawyers::LawyerDirectory,
 ];
 
+// The seal registry's reads, beside the projection that writes them.
 impl crate::SealReads for SledStore {
     fn seal(&self, seal_id: &str) -> Result<Option<SealRecord>, StoreError> {
         self.inner

@@ -100,7 +100,7 @@ impl ReadView for WriterView<'_> {
     }
 
     fn lawyer(&self, identity: &str) -> Result<Option<ecenter_domain::lawyer::Lawyer>, StoreError> {
-        super::lawyers::lawyer(&self.trees.lawyers, identity)
+        Ok(super::lawyers::lawyer(&self.trees.lawyers, identity)?.map(|l| l.lawyer))
     }
 
     fn lawyer_by_licence(&self, licence: &str) -> Result<Option<String>, StoreError> {
