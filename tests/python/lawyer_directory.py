@@ -7,26 +7,12 @@ one JSON line: the entry as the hub answered it, the directory as listed, and th
 and message.
 """
 import argparse
-import importlib.resources
 import json
-import pathlib
 import sys
-import tempfile
 
 import grpc
-from grpc_tools import protoc
 
-
-def stubs(proto_dir: str):
-    out = tempfile.mkdtemp(prefix="ecenter-py-")
-    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
-    rc = protoc.main(["protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out}",
-                      f"--grpc_python_out={out}", "ecenter/v1/lawyer.proto"])
-    if rc != 0:
-        sys.exit("protoc failed")
-    sys.path.insert(0, out)
-    from ecenter.v1 import lawyer_pb2, lawyer_pb2_grpc  # noqa: E402  (generated above)
-    return lawyer_pb2, lawyer_pb2_grpc
+import hub_grpc
 
 
 def main() -> int:
@@ -36,15 +22,8 @@ def main() -> int:
     ap.add_argument("--proto-dir", required=True, help="the repository's proto/ directory")
     ap.add_argument("--client", default="court-xiangyang-cms", help="client certificate stem")
     args = ap.parse_args()
-    pb, grpc_pb = stubs(args.proto_dir)
-
-    pki = pathlib.Path(args.pki)
-    creds = grpc.ssl_channel_credentials(
-        root_certificates=(pki / "root-ca.pem").read_bytes(),
-        private_key=(pki / "clients" / f"{args.client}.key").read_bytes(),
-        certificate_chain=(pki / "clients" / f"{args.client}.pem").read_bytes(),
-    )
-    channel = grpc.secure_channel(args.addr, creds, options=[("grpc.ssl_target_name_override", "localhost")])
+    pb, grpc_pb = hub_grpc.stubs(args.proto_dir, "lawyer")
+    channel = hub_grpc.channel(args.addr, args.pki, args.client)
     stub = grpc_pb.LawyerDirectoryStub(channel)
 
     lawyer = pb.Lawyer(identity="urn:ecenter:lawyer:14201202010000002", name="欧阳娜娜",

@@ -7,14 +7,12 @@ as one JSON line.
 """
 import argparse
 import hashlib
-import importlib.resources
 import json
-import pathlib
 import sys
-import tempfile
 
 import grpc
-from grpc_tools import protoc
+
+import hub_grpc
 
 
 def main() -> int:
@@ -26,23 +24,8 @@ def main() -> int:
     ap.add_argument("--request-id", required=True)
     args = ap.parse_args()
 
-    out = tempfile.mkdtemp(prefix="ecenter-py-")
-    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
-    rc = protoc.main(["protoc", f"-I{args.proto_dir}", f"-I{well_known}", f"--python_out={out}",
-                      f"--grpc_python_out={out}", "ecenter/v1/filing.proto"])
-    if rc != 0:
-        print("protoc failed", file=sys.stderr)
-        return 2
-    sys.path.insert(0, out)
-    from ecenter.v1 import filing_pb2, filing_pb2_grpc  # noqa: E402  (generated above)
-
-    pki = pathlib.Path(args.pki)
-    creds = grpc.ssl_channel_credentials(
-        root_certificates=(pki / "root-ca.pem").read_bytes(),
-        private_key=(pki / "clients" / f"{args.client}.key").read_bytes(),
-        certificate_chain=(pki / "clients" / f"{args.client}.pem").read_bytes(),
-    )
-    channel = grpc.secure_channel(args.addr, creds, options=[("grpc.ssl_target_name_override", "localhost")])
+    filing_pb2, filing_pb2_grpc = hub_grpc.stubs(args.proto_dir, "filing")
+    channel = hub_grpc.channel(args.addr, args.pki, args.client)
     stub = filing_pb2_grpc.FilingServiceStub(channel)
 
     doc = b"%PDF-1.7\n" + "由 Python grpcio 提交的答辩状".encode() + b"\n%%EOF\n"

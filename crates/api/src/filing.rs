@@ -176,7 +176,8 @@ pub async fn authorized_filing<S: EventStore>(
     }
 }
 
-fn page_size(requested: u32) -> Result<usize, Status> {
+/// A list call's page size: 0 means 50, at most 500 (filings and the directory of lawyers).
+pub(crate) fn page_size(requested: u32) -> Result<usize, Status> {
     match requested {
         0 => Ok(50),
         1..=500 => Ok(requested as usize),

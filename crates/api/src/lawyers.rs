@@ -5,6 +5,7 @@
 
 use crate::authz::{Operation, authorize};
 use crate::error::{ApiError, invalid, store_status};
+use crate::filing::page_size;
 use crate::identity::{Identity, Role, caller};
 use ecenter_domain::Event;
 use ecenter_domain::lawyer::Lawyer;
@@ -121,18 +122,6 @@ async fn set_lawyer<S: EventStore>(
         .await
         .map_err(store_status)?;
     Ok((appended.last().map_or(0, |a| a.seq), outcome))
-}
-
-/// Page size: 0 means 50, at most 500.
-fn page_size(requested: u32) -> Result<usize, Status> {
-    match requested {
-        0 => Ok(50),
-        1..=500 => Ok(requested as usize),
-        _ => Err(invalid(
-            "page_size",
-            format!("{requested} is more than the 500 allowed"),
-        )),
-    }
 }
 
 /// The identity a page token continues after (the token is its hex).

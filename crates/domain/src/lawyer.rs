@@ -73,13 +73,7 @@ impl Lawyer {
                 ),
             );
         }
-        // Mainland mobile numbers begin 13 to 19 (the MIIT numbering plan).
-        let mobile = self
-            .phone
-            .as_bytes()
-            .get(1)
-            .is_some_and(|d| (b'3'..=b'9').contains(d));
-        if !crate::serve_order::valid_phone(&self.phone) || !mobile {
+        if !crate::serve_order::valid_phone(&self.phone) {
             field(
                 "phone",
                 format!(

@@ -87,8 +87,13 @@ pub struct ServeOrder {
     pub plan: Vec<PlanStep>,
 }
 
+/// An 11-digit mainland mobile number: 13 to 19 begin the mobile ranges of the MIIT numbering plan
+/// (10, 11 and 12 are service and special numbers that take no SMS).
 pub(crate) fn valid_phone(p: &str) -> bool {
-    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
+    p.len() == 11
+        && p.starts_with('1')
+        && (b'3'..=b'9').contains(&p.as_bytes()[1])
+        && p.bytes().all(|b| b.is_ascii_digit())
 }
 
 pub(crate) fn valid_email(e: &str) -> bool {
@@ -373,5 +378,23 @@ mod tests {
             v[0].description
                 .contains("none of this recipient's addresses")
         );
+    }
+
+    #[test]
+    fn only_mobile_ranges_and_one_at_sign_are_addresses() {
+        for good in ["13800138000", "19912345678", "16612345678"] {
+            assert!(valid_phone(good), "{good}");
+        }
+        for bad in [
+            "12345678901",
+            "10086100861",
+            "11012345678",
+            "1380013800",
+            "1380013800x",
+        ] {
+            assert!(!valid_phone(bad), "{bad}");
+        }
+        assert!(valid_email("zhang@chutian-law.cn"));
+        assert!(!valid_email("zhang@chutian@law.cn"));
     }
 }
