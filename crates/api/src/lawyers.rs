@@ -53,8 +53,9 @@ fn from_pb(l: pb::Lawyer) -> Lawyer {
     .trimmed()
 }
 
-/// A lawyer's identity as given in `field`: well-formed and of the lawyer role.
-fn lawyer_identity(field: &str, text: &str) -> Result<String, Status> {
+/// A lawyer's identity as given in `field`: well-formed and of the lawyer role (the directory,
+/// co-counsel).
+pub(crate) fn lawyer_identity(field: &str, text: &str) -> Result<String, Status> {
     let identity = Identity::parse(text.trim()).map_err(|e| invalid(field, e.to_string()))?;
     if identity.role != Role::Lawyer {
         return Err(invalid(
@@ -236,7 +237,7 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
         let r = request.into_inner();
         let wanted = lawyer_identity("identity", &r.identity)?;
         let reason = r.reason.trim().to_string();
-        let hidden = reason.chars().any(ecenter_domain::lawyer::hidden);
+        let hidden = ecenter_domain::text::has_hidden(&reason);
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || hidden {
             return Err(invalid(
                 "reason",

@@ -154,15 +154,8 @@ pub(crate) async fn register_co_counsel<S: EventStore>(
     let case = CaseNumber::parse(&r.case_number)
         .map_err(|e| invalid("case_number", e.to_string()))?
         .normalized();
-    let colleague = crate::identity::Identity::parse(r.identity.trim())
-        .map_err(|e| invalid("identity", e.to_string()))?;
-    if colleague.role != crate::identity::Role::Lawyer {
-        return Err(invalid(
-            "identity",
-            format!("{colleague} is not a lawyer (urn:ecenter:lawyer:…) / 共同代理人须为律师"),
-        ));
-    }
-    let (me, colleague) = (identity.to_string(), colleague.to_string());
+    let colleague = crate::lawyers::lawyer_identity("identity", &r.identity)?;
+    let me = identity.to_string();
     if colleague == me {
         return Err(invalid(
             "identity",

@@ -58,7 +58,7 @@ impl NoticeAddress {
                 };
                 bad.push(FieldViolation::new(
                     field,
-                    format!("「{}」 is {what}", excerpt(&a.address)),
+                    format!("「{}」 is {what}", crate::text::excerpt(&a.address, 60)),
                 ));
             } else if list[..i].iter().any(|b| b.same_as(a)) {
                 bad.push(FieldViolation::new(field, "given twice / 重复"));
@@ -74,15 +74,6 @@ impl NoticeAddress {
     fn same_as(&self, other: &NoticeAddress) -> bool {
         self.channel == other.channel && self.address.eq_ignore_ascii_case(&other.address)
     }
-}
-
-/// At most 60 characters of what a caller sent, for an error message.
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// The step of a filing a notice tells of.

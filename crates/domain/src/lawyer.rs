@@ -69,7 +69,7 @@ impl Lawyer {
                 "licence_number",
                 format!(
                     "「{}」 is not a practising certificate number of {LICENCE_DIGITS} digits / 执业证号应为{LICENCE_DIGITS}位数字",
-                    excerpt(&self.licence_number)
+                    crate::text::excerpt(&self.licence_number, 40)
                 ),
             );
         }
@@ -78,7 +78,7 @@ impl Lawyer {
                 "phone",
                 format!(
                     "「{}」 is not an 11-digit mainland mobile number / 不是有效的11位手机号码",
-                    excerpt(&self.phone)
+                    crate::text::excerpt(&self.phone, 40)
                 ),
             );
         }
@@ -87,7 +87,7 @@ impl Lawyer {
                 "email",
                 format!(
                     "「{}」 is not an e-mail address / 不是有效的电子邮箱",
-                    excerpt(&self.email)
+                    crate::text::excerpt(&self.email, 40)
                 ),
             );
         }
@@ -110,24 +110,13 @@ fn check_text(text: &str, max: usize, label: &str) -> Result<(), String> {
             "has {chars} characters; at most {max} / {label}最多{max}个字"
         ));
     }
-    if let Some(c) = text.chars().find(|c| hidden(*c)) {
+    if let Some(c) = text.chars().find(|c| crate::text::hidden(*c)) {
         return Err(format!(
             "holds the invisible character U+{:04X}; retype it / {label}含有不可见字符，请重新输入",
             c as u32
         ));
     }
     Ok(())
-}
-
-/// A character a reader cannot see: a control (Unicode Cc) or a format character (Cf: zero-width
-/// spaces and joiners, the byte-order mark, bidirectional overrides that reorder what a table
-/// shows). Text holding one looks equal to text without it and is not.
-pub fn hidden(c: char) -> bool {
-    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    matches!(
-        c.general_category(),
-        GeneralCategory::Control | GeneralCategory::Format
-    )
 }
 
 fn ascii_digits(s: &str) -> String {
@@ -137,14 +126,6 @@ fn ascii_digits(s: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

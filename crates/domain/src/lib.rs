@@ -27,6 +27,7 @@ pub mod serve_order;
 pub mod service;
 pub mod similar;
 pub mod submission;
+pub mod text;
 pub mod time;
 
 pub use case_number::{CaseCategory, CaseNumber, CaseNumberError, Procedure};

@@ -98,7 +98,7 @@ pub fn sanitize_file_name(name: &str) -> Option<String> {
     let cleaned: String = base
         .chars()
         .map(|c| {
-            if c.is_control() || "<>:\"|?*".contains(c) {
+            if crate::text::hidden(c) || "<>:\"|?*".contains(c) {
                 '_'
             } else {
                 c
@@ -190,6 +190,11 @@ mod tests {
         assert_eq!(
             sanitize_file_name("  ..hidden.pdf  ").as_deref(),
             Some("hidden.pdf")
+        );
+        // A right-to-left override would show 判决书\u{202E}fdp.exe as 判决书exe.pdf.
+        assert_eq!(
+            sanitize_file_name("判决书\u{202E}fdp.exe").as_deref(),
+            Some("判决书_fdp.exe")
         );
         assert_eq!(sanitize_file_name("CON.pdf").as_deref(), Some("_CON.pdf"));
         assert_eq!(sanitize_file_name("///"), None);

@@ -133,7 +133,7 @@ impl CourtPolicy {
                 return Err(bad("code must be 1 to 32 of A-Z, 0-9 and _"));
             }
             let n = k.name.trim();
-            if n.is_empty() || n.chars().count() > 32 || n.chars().any(char::is_control) {
+            if n.is_empty() || n.chars().count() > 32 || crate::text::has_hidden(n) {
                 return Err(bad("name must be 1 to 32 printable characters"));
             }
             for key in [k.code.clone(), n.to_string()] {

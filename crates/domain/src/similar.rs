@@ -72,7 +72,7 @@ pub struct CaseSubmission {
 }
 
 fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
+    crate::text::has_hidden(s)
 }
 
 impl CaseSubmission {

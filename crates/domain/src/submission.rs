@@ -192,7 +192,7 @@ fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
             "header.filing_kind",
             "say what is filed, e.g. 起诉状, 答辩状 or 证据材料 (GetPolicy lists the court's kinds)",
         ));
-    } else if filing_kind.chars().count() > 32 || filing_kind.chars().any(char::is_control) {
+    } else if filing_kind.chars().count() > 32 || crate::text::has_hidden(&filing_kind) {
         v.push(FieldViolation::new(
             "header.filing_kind",
             "must be at most 32 printable characters (GetPolicy lists the court's kinds)",
@@ -220,7 +220,7 @@ impl ValidHeader {
 /// The filing's title, trimmed: at most 200 printable characters.
 fn check_title(title: &str, v: &mut Vec<FieldViolation>) -> String {
     let title = title.trim().to_string();
-    if title.chars().count() > 200 || title.chars().any(char::is_control) {
+    if title.chars().count() > 200 || crate::text::has_hidden(&title) {
         v.push(FieldViolation::new(
             "header.title",
             "must be at most 200 printable characters",
@@ -313,6 +313,15 @@ mod tests {
             DomainError::InvalidInput(v) => v.into_iter().map(|f| f.field).collect(),
             other => panic!("unexpected {other}"),
         }
+    }
+
+    #[test]
+    fn a_title_or_kind_with_an_invisible_character_is_refused() {
+        let mut h = header();
+        h.title = "答辩\u{200B}状".into();
+        h.filing_kind = "答辩状\u{202E}".into();
+        let bad = fields(h.validate(&CourtPolicy::default()).unwrap_err());
+        assert_eq!(bad, ["header.filing_kind", "header.title"]);
     }
 
     #[test]
