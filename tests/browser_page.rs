@@ -13,6 +13,7 @@ use common::service::*;
 use common::smtp::{received, start_aiosmtpd};
 use ecenter_proto::v1 as pb;
 use std::path::{Path, PathBuf};
+use tempfile::TempDir;
 
 /// Where the browser tests leave their screenshots.
 fn artefacts() -> PathBuf {
@@ -25,22 +26,33 @@ fn artefacts() -> PathBuf {
     dir
 }
 
-/// Runs tests/browser/recipient_page.mjs on `link` with a HOME whose NSS database trusts `pki`'s
-/// root; returns what it saw.
-fn browse(link: &str, pki: &Path) -> serde_json::Value {
+/// Starts tests/browser/`script` with `args`, a HOME whose NSS database trusts `pki`'s root and
+/// the screenshot directory.
+fn start_browser(script: &str, args: &[&str], pki: &Path) -> (std::process::Child, TempDir) {
     let home = tempfile::tempdir().unwrap();
     let nssdb = home.path().join(".pki/nssdb");
     std::fs::create_dir_all(&nssdb).unwrap();
     nss_trusting(pki, &nssdb);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/recipient_page.mjs");
-    let out = std::process::Command::new("node")
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser")
+        .join(script);
+    let child = std::process::Command::new("node")
         .arg(script)
-        .args(["--link", link, "--home"])
+        .args(args)
+        .arg("--home")
         .arg(home.path())
         .arg("--shots")
         .arg(artefacts())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("node runs (scripts/test installs it)");
+    (child, home)
+}
+
+/// What the browser script saw (its one JSON line), once it has finished.
+fn seen(child: std::process::Child) -> serde_json::Value {
+    let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -48,6 +60,12 @@ fn browse(link: &str, pki: &Path) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(stdout.trim()).unwrap()
+}
+
+/// Runs tests/browser/recipient_page.mjs on `link`; returns what it saw.
+fn browse(link: &str, pki: &Path) -> serde_json::Value {
+    let (child, _home) = start_browser("recipient_page.mjs", &["--link", link], pki);
+    seen(child)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +110,7 @@ async fn a_recipient_reads_and_confirms_on_a_phone_in_chromium_with_the_keyboard
     // Readable at 390 px: nothing wider than the screen, so no sideways scrolling.
     let phone = &seen["phone"];
     assert!(
-        phone["scrollWidth"].as_u64() <= phone["clientWidth"].as_u64(),
+        phone["scrollWidth"].as_u64().unwrap() <= phone["clientWidth"].as_u64().unwrap(),
         "the page scrolls sideways at 390 px: {phone}"
     );
     assert!(
@@ -108,6 +126,183 @@ async fn a_recipient_reads_and_confirms_on_a_phone_in_chromium_with_the_keyboard
         .expect("effective after the browser's confirmation");
     assert_eq!(effective.rule, "recipient_confirmed_reading");
     for shot in ["recipient-page-desktop.png", "recipient-page-phone.png"] {
+        let png = std::fs::read(artefacts().join(shot)).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{shot} is not a PNG");
+    }
+    drop(smtp);
+    w.hub.stop().await;
+}
+
+/// The code in the first sign-in mail at `maildir`, if one arrives within 30 s.
+async fn sign_in_code(maildir: &Path) -> Option<String> {
+    for _ in 0..300 {
+        let mail = received(maildir).into_iter().find(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("登录验证码")
+        });
+        if let Some(mail) = mail {
+            let body = mail["body"].as_str().unwrap().to_string();
+            let code = body
+                .lines()
+                .map(str::trim)
+                .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()));
+            return Some(
+                code.unwrap_or_else(|| panic!("no code in {body}"))
+                    .to_string(),
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// The session cookie is out of scripts' reach, HTTPS only, and never sent cross-site.
+fn assert_session_cookie(seen: &serde_json::Value) {
+    assert_eq!(seen["homePage"]["scriptCookies"], "", "{seen}");
+    let cookies = seen["cookies"].as_array().unwrap();
+    let session = cookies
+        .iter()
+        .find(|c| c["name"] == "__Host-ecenter-portal")
+        .unwrap_or_else(|| panic!("no session cookie: {seen}"));
+    assert_eq!(session["httpOnly"], true, "{seen}");
+    assert_eq!(session["secure"], true, "{seen}");
+    assert_eq!(session["sameSite"], "Strict", "{seen}");
+}
+
+/// What Chromium saw on the portal: the headers, every page in Chinese and within 390 px, a
+/// keyboard path through each step, the session cookie's attributes, the forged form refused.
+fn assert_portal_seen(seen: &serde_json::Value) {
+    assert_eq!(seen["status"], 200, "{seen}");
+    // The only failed load is the forged form's refusal; no other console error (a CSP violation
+    // would be one).
+    let failed = seen["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{seen}");
+    assert!(
+        failed[0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/portal/sign-out"),
+        "{seen}"
+    );
+    let problems: Vec<&serde_json::Value> = seen["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p.as_str().unwrap().contains("status of 403"))
+        .collect();
+    assert!(problems.is_empty(), "console errors: {seen}");
+    let csp = seen["csp"].as_str().unwrap_or_default();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{seen}"
+    );
+    assert!(
+        seen["hsts"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("max-age="),
+        "{seen}"
+    );
+    for step in ["signInPage", "codePage", "homePage", "signedOut"] {
+        let view = &seen[step];
+        assert_eq!(view["lang"], "zh-CN", "{step}: {seen}");
+        assert!(
+            view["scrollWidth"].as_u64().unwrap() <= view["clientWidth"].as_u64().unwrap(),
+            "{step} scrolls sideways at 390 px: {view}"
+        );
+    }
+    for (step, presses) in seen["presses"].as_object().unwrap() {
+        assert!(
+            presses.as_i64().unwrap() > 0,
+            "no keyboard path in {step}: {seen}"
+        );
+    }
+    assert!(
+        seen["codePage"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("z***@chutian-law.cn"),
+        "{seen}"
+    );
+    assert_eq!(seen["homePage"]["title"], "我的诉讼服务", "{seen}");
+    assert!(
+        seen["homePage"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("张明律师，您好"),
+        "{seen}"
+    );
+    assert_session_cookie(seen);
+    assert_eq!(seen["forged"]["title"], "表单已失效", "{seen}");
+    assert!(
+        seen["stillIn"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("您已登录"),
+        "{seen}"
+    );
+    assert!(
+        seen["signedOut"]["alert"]
+            .as_str()
+            .unwrap()
+            .contains("您已退出登录"),
+        "{seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lawyer_signs_in_to_the_portal_on_a_phone_with_the_keyboard_and_a_mailed_code() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let mut directory = ecenter_proto::v1::lawyer_directory_client::LawyerDirectoryClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
+    );
+    let lawyer = pb::Lawyer {
+        identity: "urn:ecenter:lawyer:14201202010000001".into(),
+        name: "张明".into(),
+        licence_number: "14201202010000001".into(),
+        law_firm: "湖北楚天律师事务所".into(),
+        phone: "13800138000".into(),
+        email: "zhang@chutian-law.cn".into(),
+    };
+    let listed = pb::SetLawyerRequest {
+        lawyer: Some(lawyer),
+    };
+    directory.set_lawyer(listed).await.unwrap();
+    let base = format!("https://localhost:{}", w.hub.page_addr.unwrap().port());
+    let handover = tempfile::tempdir().unwrap();
+    let code_file = handover.path().join("code");
+    let args = [
+        "--base",
+        &base,
+        "--licence",
+        "14201202010000001",
+        "--code-file",
+        code_file.to_str().unwrap(),
+    ];
+    let (child, _home) = start_browser("portal_sign_in.mjs", &args, w.pki.path());
+    let Some(code) = sign_in_code(maildir.path()).await else {
+        let mut child = child;
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        panic!(
+            "no code was mailed; the browser printed {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(handover.path().join("code.tmp"), &code).unwrap();
+    std::fs::rename(handover.path().join("code.tmp"), &code_file).unwrap();
+    let seen = tokio::task::block_in_place(|| seen(child));
+    assert_portal_seen(&seen);
+    for shot in [
+        "portal-sign-in-phone.png",
+        "portal-home-phone.png",
+        "portal-home-desktop.png",
+    ] {
         let png = std::fs::read(artefacts().join(shot)).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{shot} is not a PNG");
     }

@@ -8,6 +8,7 @@ pub mod efile;
 pub mod instances;
 pub mod judgments;
 pub mod pdf;
+pub mod portal;
 pub mod postgres;
 pub mod seal_setup;
 pub mod service;

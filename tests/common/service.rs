@@ -72,6 +72,7 @@ pub fn service_config(keys: &Path, pki: &Path, smtp_port: u16, timeout_secs: u64
         proof_font: None,
         proof_font_index: 0,
         proof_seal_id: None,
+        portal: Default::default(),
     }
 }
 

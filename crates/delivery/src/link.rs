@@ -80,6 +80,15 @@ impl LinkSigner {
         })
     }
 
+    /// A key for another purpose, derived from the link key (HMAC-SHA-256 of `purpose` under it,
+    /// as in HKDF-Expand's single block): the portal's sign-in codes and CSRF tokens need a
+    /// secret the log never holds, and one secret file is easier to keep than several. A
+    /// different `purpose` gives an unrelated key.
+    pub fn derive_key(&self, purpose: &str) -> hmac::Key {
+        let derived = hmac::sign(&self.key, purpose.as_bytes());
+        hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
+    }
+
     /// A token for `recipient_id` of `service_id`, valid until `expires_at` (Unix seconds).
     pub fn issue(&self, service_id: &str, recipient_id: &str, expires_at: u64) -> String {
         let compact = (

@@ -260,6 +260,17 @@ pub enum Event {
         /// Why, as the court gave it.
         reason: String,
     },
+    /// A one-time sign-in code for the portal was issued (recorded before it is sent; the code
+    /// itself is never in the log).
+    SignInCodeSent(crate::portal::CodeSent),
+    /// What the SMS gateway or mail relay answered for a sign-in code.
+    SignInCodeResult(crate::portal::CodeResult),
+    /// A lawyer signed in to the portal.
+    SignedIn(crate::portal::SignedIn),
+    /// A sign-in was refused (unknown lawyer, too many codes, a wrong or spent code).
+    SignInRefused(crate::portal::SignInRefused),
+    /// A lawyer signed out of the portal.
+    SignedOut(crate::portal::SignedOut),
     /// Something happened to a notice of filing (made due by a filing's step).
     FilingNotice {
         /// `N<seq>-<k>`.
@@ -309,6 +320,11 @@ impl Event {
             | Event::CoCounselRemoved { .. }
             | Event::LawyerRecorded { .. }
             | Event::LawyerRemoved { .. }
+            | Event::SignInCodeSent(_)
+            | Event::SignInCodeResult(_)
+            | Event::SignedIn(_)
+            | Event::SignInRefused(_)
+            | Event::SignedOut(_)
             | Event::FilingNotice { .. } => None,
         }
     }
@@ -368,6 +384,11 @@ impl Event {
             Event::CoCounselRemoved { .. } => "co_counsel_removed",
             Event::LawyerRecorded { .. } => "lawyer_recorded",
             Event::LawyerRemoved { .. } => "lawyer_removed",
+            Event::SignInCodeSent(_) => "sign_in_code_sent",
+            Event::SignInCodeResult(_) => "sign_in_code_result",
+            Event::SignedIn(_) => "signed_in",
+            Event::SignInRefused(_) => "sign_in_refused",
+            Event::SignedOut(_) => "signed_out",
             Event::FilingNotice { event, .. } => match event {
                 crate::filing_notice::FilingNoticeEvent::Sending { .. } => "filing_notice_sending",
                 crate::filing_notice::FilingNoticeEvent::Result { .. } => "filing_notice_result",
@@ -385,7 +406,12 @@ impl Event {
             | Event::ArchiveTimestampAdded { .. }
             | Event::SmsReceiptUnmatched { .. }
             | Event::ReplyUnmatched(_)
+            | Event::SignInCodeResult(_)
             | Event::FilingNotice { .. } => "hub",
+            // Whoever typed the licence number caused these, not necessarily its lawyer.
+            Event::SignInCodeSent(_) | Event::SignInRefused(_) => "portal",
+            Event::SignedIn(s) => &s.identity,
+            Event::SignedOut(s) => &s.identity,
             Event::NoticeAddressesSet { identity, .. } => identity,
             Event::CoCounselRegistered { by, .. } | Event::CoCounselRemoved { by, .. } => by,
             Event::LawyerRecorded { by, .. } | Event::LawyerRemoved { by, .. } => by,

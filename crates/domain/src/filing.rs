@@ -102,6 +102,11 @@ impl Filing {
             | Event::CoCounselRemoved { .. }
             | Event::LawyerRecorded { .. }
             | Event::LawyerRemoved { .. }
+            | Event::SignInCodeSent(_)
+            | Event::SignInCodeResult(_)
+            | Event::SignedIn(_)
+            | Event::SignInRefused(_)
+            | Event::SignedOut(_)
             | Event::FilingNotice { .. } => {
                 return Some(filing);
             }

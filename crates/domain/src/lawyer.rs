@@ -43,9 +43,9 @@ impl Lawyer {
         Lawyer {
             identity: self.identity.trim().to_string(),
             name: self.name.trim().to_string(),
-            licence_number: ascii_digits(self.licence_number.trim()),
+            licence_number: crate::text::ascii_digits(self.licence_number.trim()),
             law_firm: self.law_firm.trim().to_string(),
-            phone: ascii_digits(self.phone.trim()),
+            phone: crate::text::ascii_digits(self.phone.trim()),
             email: self.email.trim().to_string(),
         }
     }
@@ -117,15 +117,6 @@ fn check_text(text: &str, max: usize, label: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn ascii_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            c => c,
-        })
-        .collect()
 }
 
 #[cfg(test)]

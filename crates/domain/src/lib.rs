@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod media;
 pub mod package;
 pub mod policy;
+pub mod portal;
 pub mod reply;
 pub mod review;
 pub mod routing;

@@ -28,6 +28,16 @@ pub fn excerpt(s: &str, chars: usize) -> String {
     out
 }
 
+/// `s` with full-width digits (０-９, as Chinese input methods type them) made ASCII.
+pub fn ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

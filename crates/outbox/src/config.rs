@@ -66,6 +66,76 @@ pub struct ServiceConfig {
     /// The registry seal printed proofs carry (e.g. the court's 诉讼服务专用章).
     #[serde(default)]
     pub proof_seal_id: Option<String>,
+    /// The lawyers' portal beside the page (`[service.portal]`).
+    #[serde(default)]
+    pub portal: PortalSettings,
+}
+
+/// `[service.portal]`: the lawyers' portal (诉讼服务) served beside the recipients' page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortalSettings {
+    /// Whether `/portal/` is served (lawyers of the directory sign in with a one-time code).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Seconds a sign-in code is good for (default 600).
+    #[serde(default = "default_code_secs")]
+    pub code_valid_secs: u64,
+    /// Hours a session lasts after signing in (default 8).
+    #[serde(default = "default_session_hours")]
+    pub session_hours: u32,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        PortalSettings {
+            enabled: true,
+            code_valid_secs: default_code_secs(),
+            session_hours: default_session_hours(),
+        }
+    }
+}
+
+impl PortalSettings {
+    /// Refuses figures outside what a sign-in can sensibly use: a code good for at most an hour,
+    /// a session of 1 to 24 hours.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !(1..=3600).contains(&self.code_valid_secs) {
+            return Err(ConfigError::new(
+                "service.portal",
+                "code_valid_secs",
+                format!("{} is outside 1..=3600 seconds", self.code_valid_secs),
+            ));
+        }
+        if !(1..=24).contains(&self.session_hours) {
+            return Err(ConfigError::new(
+                "service.portal",
+                "session_hours",
+                format!("{} is outside 1..=24 hours", self.session_hours),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The sign-in rules with these figures.
+    pub fn limits(&self) -> ecenter_domain::portal::Limits {
+        let secs = i64::try_from(self.code_valid_secs.max(1)).unwrap_or(600);
+        ecenter_domain::portal::Limits {
+            code_valid: chrono::TimeDelta::seconds(secs),
+            session: chrono::TimeDelta::hours(i64::from(self.session_hours.max(1))),
+            ..Default::default()
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_code_secs() -> u64 {
+    600
+}
+fn default_session_hours() -> u32 {
+    8
 }
 
 fn default_link_hours() -> u32 {
@@ -372,6 +442,7 @@ impl ServiceConfig {
         self.templates
             .check()
             .map_err(|e| ConfigError::new("service.templates", "", e.to_string()))?;
+        self.portal.check()?;
         if self.court.trim().is_empty() {
             return Err(ConfigError::new(
                 "service",

@@ -29,6 +29,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::task::TaskTracker;
 
 mod filing_notices;
+mod immediate;
+pub use immediate::{Outgoing, SentNow};
 mod lease;
 mod receipts;
 mod takeover;
@@ -442,19 +444,25 @@ impl<S: EventStore> Outbox<S> {
     /// Hands the notice to its channel's provider (SMTP relay or SMPP gateway) within the
     /// channel's rate limit; returns the provider's answer and whether it may have gone out.
     async fn hand_to_provider(&self, lease: &Lease) -> Handed {
+        self.hand_over(&Outgoing {
+            channel: lease.channel,
+            address: &lease.address,
+            subject: &lease.subject,
+            body: &lease.body,
+            message_id: &lease.message_id,
+        })
+        .await
+    }
+
+    async fn hand_over(&self, m: &Outgoing<'_>) -> Handed {
         let mut maybe_sent = false;
-        let (outcome, reply) = match lease.channel {
+        let (outcome, reply) = match m.channel {
             Channel::Email => {
                 self.email_limit.until_ready().await;
                 match &self.context.mailer {
-                    Some(m) => {
-                        let sent = m
-                            .send_notice(
-                                &lease.address,
-                                &lease.subject,
-                                &lease.body,
-                                &lease.message_id,
-                            )
+                    Some(mailer) => {
+                        let sent = mailer
+                            .send_notice(m.address, m.subject, m.body, m.message_id)
                             .await;
                         maybe_sent = sent.maybe_sent;
                         (sent.attempt, sent.reply)
@@ -469,7 +477,7 @@ impl<S: EventStore> Outbox<S> {
                 self.sms_limit.until_ready().await;
                 match self.context.sms.get() {
                     Some(gateway) => {
-                        let sent = gateway.send(&lease.address, &lease.body).await;
+                        let sent = gateway.send(m.address, m.body).await;
                         maybe_sent = sent.maybe_sent;
                         (sent.attempt, sent.part_ids.join(" "))
                     }

@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-mod filing_status;
+pub mod filing_status;
 
 /// The page's shared state.
 pub struct Page<S> {
@@ -36,9 +36,10 @@ pub struct Page<S> {
 
 /// The connection's peer, added to every request of the connection.
 #[derive(Debug, Clone, Copy)]
-struct Peer(SocketAddr);
+pub struct Peer(pub SocketAddr);
 
-fn escape(s: &str) -> String {
+/// `s` safe inside HTML text and attribute values.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -182,7 +183,8 @@ fn form_outcome(
     }
 }
 
-fn client(peer: SocketAddr, headers: &HeaderMap) -> String {
+/// Who is at the other end, for the log: the address and the user agent (200 characters at most).
+pub fn client(peer: SocketAddr, headers: &HeaderMap) -> String {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -496,7 +496,7 @@ fn start_service<S: EventStore>(
         ));
     }
     let outbox = outbox::Outbox::new(store.clone(), runtime.context.clone());
-    background.push(tokio::spawn(outbox.run(stop.clone())));
+    background.push(tokio::spawn(outbox.clone().run(stop.clone())));
     if let Some(smtp) = runtime.context.config.smtp.as_ref()
         && let Some(maildir) = smtp.dsn_maildir.clone()
     {
@@ -507,12 +507,17 @@ fn start_service<S: EventStore>(
         )));
     }
     let page = page::Page::new(store.clone(), runtime.context.clone());
+    let mut router = page.router();
+    if runtime.context.config.portal.enabled {
+        let portal = ecenter_portal::Portal::new(store.clone(), outbox, runtime.context.clone());
+        router = router.merge(portal.router());
+    }
     let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;
     tracing::info!(addr = ?listener.local_addr().ok(), tls = runtime.page_acceptor.is_some(), "serving the recipients' page");
     background.push(tokio::spawn(page::serve(
         listener,
         runtime.page_acceptor,
-        page.router(),
+        router,
         stop.clone(),
     )));
     Ok(background)

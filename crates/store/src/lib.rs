@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::filing_notice::{FilingNotice, NoticeAddress};
 use ecenter_domain::lawyer::Lawyer;
+use ecenter_domain::portal::{Attempt, History, Session};
 use ecenter_domain::service::{Due, OrderSummary, RecipientService};
 use ecenter_domain::{
     DeliveryKey, DomainError, Event, Filing, FilingState, RecipientKey, SealRecord,
@@ -121,6 +122,10 @@ pub trait ReadView {
     fn lawyer(&self, identity: &str) -> Result<Option<Lawyer>, StoreError>;
     /// The identity the directory lists a practising certificate number for.
     fn lawyer_by_licence(&self, licence: &str) -> Result<Option<String>, StoreError>;
+    /// A portal sign-in attempt.
+    fn sign_in_attempt(&self, id: &str) -> Result<Option<Attempt>, StoreError>;
+    /// `identity`'s recent sign-in codes and wrong codes (for the portal's limits).
+    fn sign_in_history(&self, identity: &str) -> Result<History, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -337,14 +342,36 @@ pub trait LawyerReads {
     fn lawyers(&self, after: Option<&str>, limit: usize) -> Result<Vec<ListedLawyer>, StoreError>;
 }
 
+/// The lawyers' portal: sign-in attempts and sessions (see `ecenter_domain::portal`).
+pub trait PortalReads {
+    /// A sign-in attempt by its id.
+    fn sign_in_attempt(&self, id: &str) -> Result<Option<Attempt>, StoreError>;
+    /// A session by the hex SHA-256 of its cookie.
+    fn portal_session(&self, hash: &str) -> Result<Option<Session>, StoreError>;
+}
+
 /// The storage contract the server relies on: the log and every read model; sled now,
 /// PostgreSQL later. Implemented for every type that implements the parts.
 pub trait EventStore:
-    EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads + LawyerReads
+    EventLog
+    + FilingReads
+    + SealReads
+    + ServiceReads
+    + OutboxReads
+    + NoticeReads
+    + LawyerReads
+    + PortalReads
 {
 }
 
-impl<S: EventLog + FilingReads + SealReads + ServiceReads + OutboxReads + NoticeReads + LawyerReads>
-    EventStore for S
+impl<S> EventStore for S where
+    S: EventLog
+        + FilingReads
+        + SealReads
+        + ServiceReads
+        + OutboxReads
+        + NoticeReads
+        + LawyerReads
+        + PortalReads
 {
 }

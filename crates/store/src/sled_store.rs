@@ -26,6 +26,7 @@ mod projection;
 use projection::*;
 mod lawyers;
 mod notices;
+mod portal;
 mod reasons;
 mod replica;
 use reasons::{explain_open_error, flush_reason};
@@ -57,6 +58,7 @@ struct Trees {
     suppressed: sled::Tree,
     notices: sled::Tree,
     lawyers: sled::Tree,
+    sign_in: sled::Tree,
 }
 
 impl Trees {
@@ -76,6 +78,7 @@ impl Trees {
             suppressed: db.open_tree("suppressed")?,
             notices: db.open_tree("notices")?,
             lawyers: db.open_tree("lawyers")?,
+            sign_in: db.open_tree("sign_in")?,
         })
     }
 }

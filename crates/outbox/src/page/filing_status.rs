@@ -12,8 +12,8 @@ use ecenter_domain::{DocumentStatus, FilingState};
 use ecenter_store::EventStore;
 use std::sync::Arc;
 
-/// A filing's state as the page names it.
-fn state_label(s: FilingState) -> &'static str {
+/// A filing's state as people read it.
+pub fn state_label(s: FilingState) -> &'static str {
     match s {
         FilingState::Received => "已收到，等待审查",
         FilingState::UnderReview => "审查中",
@@ -26,7 +26,8 @@ fn state_label(s: FilingState) -> &'static str {
     }
 }
 
-fn document_label(s: DocumentStatus) -> &'static str {
+/// A document's review status as people read it.
+pub fn document_label(s: DocumentStatus) -> &'static str {
     match s {
         DocumentStatus::Pending => "待审查",
         DocumentStatus::Accepted => "已接收",
@@ -62,6 +63,16 @@ pub(super) async fn filing_status<S: EventStore>(
         Ok(None) => return page.refused(&LinkError::Forged, LinkKind::FilingStatus),
         Err(e) => return unavailable(e),
     };
+    let body = format!(
+        "{}\n<p>本页面仅供查看进度，不是送达。</p>",
+        filing_table(&page.context.config.court, &filing)
+    );
+    html(StatusCode::OK, "电子诉讼进度", &body)
+}
+
+/// A filing as it stands, for people: the court, ids, case, kind, title, state and times (Beijing
+/// time), then each document's decision and the court's reason and comment (escaped HTML).
+pub fn filing_table(court: &str, filing: &ecenter_domain::Filing) -> String {
     let rows: String = filing
         .documents
         .iter()
@@ -84,14 +95,13 @@ pub(super) async fn filing_status<S: EventStore>(
     } else {
         format!("<p>法院意见：{}</p>", escape(&filing.review_comment))
     };
-    let body = format!(
+    format!(
         "<table><tr><th>法院</th><td>{court}</td></tr><tr><th>收件号</th><td>{id}</td></tr>\
          <tr><th>案号</th><td>{case}</td></tr><tr><th>类型</th><td>{kind}</td></tr>\
          <tr><th>标题</th><td>{title}</td></tr><tr><th>当前状态</th><td><strong>{state}</strong></td></tr>\
          <tr><th>提交时间</th><td>{received}（北京时间）</td></tr><tr><th>最近变化</th><td>{updated}（北京时间）</td></tr></table>\n\
-         <h2>文件</h2><table><tr><th>编号</th><th>文件名</th><th>审查结果</th><th>理由</th></tr>\n{rows}</table>\n{comment}\n\
-         <p>本页面仅供查看进度，不是送达。</p>",
-        court = escape(&page.context.config.court),
+         <h2>文件</h2><table><tr><th>编号</th><th>文件名</th><th>审查结果</th><th>理由</th></tr>\n{rows}</table>\n{comment}",
+        court = escape(court),
         id = escape(&filing.filing_id),
         case = escape(&case),
         kind = escape(&filing.filing_kind),
@@ -99,6 +109,5 @@ pub(super) async fn filing_status<S: EventStore>(
         state = state_label(filing.state),
         received = beijing(filing.received.recorded_at),
         updated = beijing(filing.updated_at),
-    );
-    html(StatusCode::OK, "电子诉讼进度", &body)
+    )
 }

@@ -26,6 +26,7 @@ pub(super) const PROJECTIONS: &[&dyn Projection] = &[
     &FilingModel,
     &super::notices::NoticeModel,
     &super::lawyers::LawyerDirectory,
+    &super::portal::SignInModel,
 ];
 
 // The seal registry's reads, beside the projection that writes them.

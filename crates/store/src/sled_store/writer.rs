@@ -107,6 +107,20 @@ impl ReadView for WriterView<'_> {
         super::lawyers::by_licence(&self.trees.lawyers, licence)
     }
 
+    fn sign_in_attempt(
+        &self,
+        id: &str,
+    ) -> Result<Option<ecenter_domain::portal::Attempt>, StoreError> {
+        super::portal::attempt(&self.trees.sign_in, id)
+    }
+
+    fn sign_in_history(
+        &self,
+        identity: &str,
+    ) -> Result<ecenter_domain::portal::History, StoreError> {
+        super::portal::history(&self.trees.sign_in, identity)
+    }
+
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
         self.trees
             .filings

@@ -1,0 +1,165 @@
+//! 我的立案: the signed-in lawyer's filings, listed with a filter by state, and each filing's
+//! status per document with the court's decisions and reasons. What a lawyer may see is the
+//! authorization table's, for the lawyer's hub identity: their own filings (`ListFilings`,
+//! `GetFiling`, *own*); another's filing is refused and the refusal recorded (`access_denied`), as
+//! over gRPC.
+
+use crate::Portal;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use ecenter_api::authz::{Operation, authorize};
+use ecenter_api::identity::Identity;
+use ecenter_domain::{Filing, FilingState};
+use ecenter_outbox::page::escape;
+use ecenter_outbox::page::filing_status::{filing_table, state_label};
+use ecenter_store::{EventStore, FilingFilter};
+use std::sync::Arc;
+
+/// Filings shown on one page of the list.
+const PAGE: usize = 50;
+
+/// The list's query: `state` (snake_case, as in the log) and `after` (the last id shown).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    after: String,
+}
+
+/// The filter form: every state, the chosen one selected.
+fn filter_form(chosen: Option<FilingState>) -> String {
+    let options: String = FilingState::ALL
+        .iter()
+        .map(|s| {
+            let selected = if Some(*s) == chosen { " selected" } else { "" };
+            format!(
+                "<option value=\"{}\"{selected}>{}</option>",
+                s.as_str(),
+                state_label(*s)
+            )
+        })
+        .collect();
+    let all = if chosen.is_none() { " selected" } else { "" };
+    format!(
+        "<form method=\"get\" action=\"/portal/filings\" class=\"filter\">\
+         <label for=\"state\">状态</label><select id=\"state\" name=\"state\">\
+         <option value=\"\"{all}>全部</option>{options}</select>\
+         <button type=\"submit\">筛选</button></form>"
+    )
+}
+
+fn row(f: &Filing) -> String {
+    let case = f.case_number.as_ref().map_or_else(
+        || "新案".to_string(),
+        ecenter_domain::CaseNumber::normalized,
+    );
+    format!(
+        "<tr><td><a href=\"/portal/filings/{id}\">{id}</a></td><td>{case}</td><td>{kind}</td>\
+         <td>{title}</td><td>{state}</td><td>{updated}</td></tr>\n",
+        id = escape(&f.filing_id),
+        case = escape(&case),
+        kind = escape(&f.filing_kind),
+        title = escape(&f.title),
+        state = state_label(f.state),
+        updated = crate::home::beijing(f.updated_at),
+    )
+}
+
+/// `GET /portal/filings`: the lawyer's filings, newest id last, a page at a time.
+pub(crate) async fn list<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, session) = match p.signed_in(&headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let state = FilingState::ALL.into_iter().find(|s| s.as_str() == q.state);
+    let filter = FilingFilter {
+        submitter: Some(session.identity.clone()),
+        state,
+        ..Default::default()
+    };
+    let after = (!q.after.is_empty()).then_some(q.after.as_str());
+    let page = match p.store.list_filings(&filter, after, PAGE) {
+        Ok(page) => page,
+        Err(e) => return p.unavailable(e),
+    };
+    let rows: String = page.filings.iter().map(row).collect();
+    let table = if rows.is_empty() {
+        "<p>没有符合条件的材料。</p>".to_string()
+    } else {
+        format!(
+            "<table><tr><th>收件号</th><th>案号</th><th>类型</th><th>标题</th><th>状态</th>\
+             <th>最近变化（北京时间）</th></tr>\n{rows}</table>"
+        )
+    };
+    let more = page.next_after.map_or_else(String::new, |next| {
+        format!(
+            "<p><a href=\"/portal/filings?state={}&amp;after={}\">下一页</a></p>",
+            state.map_or("", FilingState::as_str),
+            escape(&next)
+        )
+    });
+    let body = format!(
+        "{}{table}{more}<p><a href=\"/portal/\">返回我的诉讼服务</a></p>",
+        filter_form(state)
+    );
+    p.page(StatusCode::OK, "我的立案材料", &body)
+}
+
+/// `GET /portal/filings/{id}`: one filing, if the table lets this lawyer see it.
+pub(crate) async fn show<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, session) = match p.signed_in(&headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let not_found = || {
+        p.page(
+            StatusCode::NOT_FOUND,
+            "材料不存在",
+            "<p>没有这份材料。请从“我的立案材料”中打开。</p><p><a href=\"/portal/filings\">我的立案材料</a></p>",
+        )
+    };
+    let filing = match p.store.filing(&id) {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(),
+        Err(e) => return p.unavailable(e),
+    };
+    let Ok(identity) = Identity::parse(&session.identity) else {
+        return not_found();
+    };
+    let owner = Some(filing.submitter.as_str());
+    if let Err(status) =
+        authorize(&*p.store, &identity, Operation::GetFiling, owner, Some(&id)).await
+    {
+        if status.code() != tonic::Code::PermissionDenied {
+            return p.page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "暂时无法处理",
+                "<p>系统暂时无法处理，请稍后再试。</p>",
+            );
+        }
+        return p.page(
+            StatusCode::FORBIDDEN,
+            "无权查看",
+            "<p class=\"error\" role=\"alert\">这份材料不是您提交的，您无权查看。本次访问已记录。</p>\
+             <p><a href=\"/portal/filings\">我的立案材料</a></p>",
+        );
+    }
+    if let Err(e) = p.store.wait_durable(filing.last_event_seq).await {
+        return p.unavailable(e);
+    }
+    let body = format!(
+        "{}<p><a href=\"/portal/filings\">返回我的立案材料</a></p>",
+        filing_table(&p.context.config.court, &filing)
+    );
+    p.page(StatusCode::OK, "立案材料详情", &body)
+}

@@ -1,0 +1,75 @@
+//! Per-client limits on the sign-in forms (GCRA through `governor`, keyed by the client's IP
+//! address, kept in memory per instance). The per-lawyer limits are in the log (they must hold
+//! across instances and restarts); these bound what one address can do to all lawyers at once —
+//! guessing codes across the directory, sending codes to every phone, filling the log with
+//! refusals. A request over them is answered 429 and not recorded: recording it would be the flood.
+
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+/// Codes one address may ask for: a burst of 5, then 20 an hour.
+const CODES_PER_HOUR: u32 = 20;
+const CODES_BURST: u32 = 5;
+/// Codes one address may type: a burst of 10, then 60 an hour.
+const TRIES_PER_HOUR: u32 = 60;
+const TRIES_BURST: u32 = 10;
+/// Addresses remembered before those whose limits have recovered are forgotten.
+const REMEMBERED: usize = 10_000;
+
+/// The limiters.
+pub struct Guard {
+    codes: DefaultKeyedRateLimiter<IpAddr>,
+    tries: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn quota(per_hour: u32, burst: u32) -> Quota {
+    let n = |v: u32| NonZeroU32::new(v).expect("a limit above zero");
+    Quota::per_hour(n(per_hour)).allow_burst(n(burst))
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            codes: DefaultKeyedRateLimiter::keyed(quota(CODES_PER_HOUR, CODES_BURST)),
+            tries: DefaultKeyedRateLimiter::keyed(quota(TRIES_PER_HOUR, TRIES_BURST)),
+        }
+    }
+}
+
+impl Guard {
+    /// Whether `client` may ask for another code now.
+    pub fn code(&self, client: IpAddr) -> bool {
+        Self::check(&self.codes, client)
+    }
+
+    /// Whether `client` may type another code now.
+    pub fn try_code(&self, client: IpAddr) -> bool {
+        Self::check(&self.tries, client)
+    }
+
+    fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr) -> bool {
+        if limiter.len() > REMEMBERED {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&client).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_address_gets_its_burst_and_others_are_untouched() {
+        let g = Guard::default();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..CODES_BURST {
+            assert!(g.code(a));
+        }
+        assert!(!g.code(a), "the burst is spent");
+        assert!(g.code(b), "another address has its own");
+        assert!(g.try_code(a), "typing codes is limited apart");
+    }
+}

@@ -1,0 +1,316 @@
+//! The lawyers' web portal (诉讼服务), served under `/portal/` beside the recipients' page on the
+//! same HTTPS listener.
+//!
+//! Who may use it: the lawyers of the court's directory (`LawyerDirectory` over gRPC). They sign
+//! in with a one-time code sent to the phone or e-mail the directory lists ([`sign_in`]); a
+//! session is a cookie whose SHA-256 the log records in `signed_in`, so sessions are a projection
+//! of the log like everything else. A session acts as the lawyer's hub identity — the same one
+//! their client certificate carries.
+//!
+//! Security, by default: cookies are `__Host-` prefixed, `Secure`, `HttpOnly` and
+//! `SameSite=Strict`; every POST must come from the portal's own origin (`Origin`, or
+//! `Sec-Fetch-Site: same-origin`) and a signed-in POST must carry the session's CSRF token; pages
+//! carry a strict Content-Security-Policy (no inline script or style: the stylesheet is served
+//! from the portal), HSTS over HTTPS, `no-store` and `Referrer-Policy: same-origin`. Asking for
+//! codes and typing them are limited per client address too ([`guard`]), before anything is
+//! looked at or recorded, so nobody floods the log or the lawyers' phones. Nothing is fetched from
+//! elsewhere: the portal works on a closed court network. Pages are in Chinese, times in Beijing
+//! time, readable at 390 px wide and usable with the keyboard alone.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use ecenter_domain::portal::{Limits, Session};
+use ecenter_outbox::page::escape;
+use ecenter_outbox::{Outbox, ServiceContext};
+use ecenter_store::{EventStore, StoreError};
+use std::sync::Arc;
+
+mod filings;
+pub mod guard;
+mod home;
+pub mod keys;
+mod sign_in;
+
+/// The portal's shared state.
+pub struct Portal<S> {
+    store: Arc<S>,
+    outbox: Arc<Outbox<S>>,
+    context: Arc<ServiceContext>,
+    keys: keys::Keys,
+    limits: Limits,
+    /// `scheme://host:port` of the public URL: the only origin POSTs are taken from.
+    origin: String,
+    /// Served over HTTPS: cookies are `__Host-` and `Secure`, HSTS is sent.
+    secure: bool,
+    /// Per-client limits on asking for codes and typing them.
+    guard: guard::Guard,
+}
+
+/// The stylesheet (served, never inline: the CSP allows styles from the portal only).
+const CSS: &str = include_str!("../static/portal.css");
+
+/// The session cookie's name over HTTPS and over plain HTTP (development mode only).
+const SESSION_COOKIE: (&str, &str) = ("__Host-ecenter-portal", "ecenter-portal");
+/// The sign-in attempt's cookie, between asking for a code and typing it.
+const ATTEMPT_COOKIE: (&str, &str) = ("__Host-ecenter-sign-in", "ecenter-sign-in");
+
+impl<S: EventStore> Portal<S> {
+    /// The portal over `store`, sending codes through `outbox`.
+    pub fn new(store: Arc<S>, outbox: Arc<Outbox<S>>, context: Arc<ServiceContext>) -> Arc<Self> {
+        let origin = origin_of(&context.public_url);
+        Arc::new(Portal {
+            keys: keys::Keys::new(&context.links),
+            limits: context.config.portal.limits(),
+            secure: origin.starts_with("https://"),
+            origin,
+            guard: guard::Guard::default(),
+            store,
+            outbox,
+            context,
+        })
+    }
+
+    /// The routes under `/portal`.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/portal", get(|| async { see_other("/portal/") }))
+            .route("/portal/", get(home::home::<S>))
+            .route("/portal/portal.css", get(stylesheet))
+            // Browsers ask for it on every site; no icon is better than a 404 in their console.
+            .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+            .route("/portal/code", post(sign_in::request_code::<S>))
+            .route("/portal/sign-in", post(sign_in::sign_in::<S>))
+            .route("/portal/sign-out", post(home::sign_out::<S>))
+            .route("/portal/filings", get(filings::list::<S>))
+            .route("/portal/filings/{id}", get(filings::show::<S>))
+            .with_state(self.clone())
+    }
+
+    fn cookie_name(&self, names: (&'static str, &'static str)) -> &'static str {
+        if self.secure { names.0 } else { names.1 }
+    }
+
+    /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, path `/`, Secure over HTTPS;
+    /// `max_age` 0 removes it.
+    fn set_cookie(
+        &self,
+        names: (&'static str, &'static str),
+        value: &str,
+        max_age: i64,
+    ) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let v = format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+            self.cookie_name(names)
+        );
+        HeaderValue::from_str(&v).expect("cookie values are base64url")
+    }
+
+    /// The session the request's cookie names, if it still stands and its lawyer is still listed:
+    /// (the cookie's hash, the session).
+    fn session(&self, headers: &HeaderMap) -> Result<Option<(String, Session)>, StoreError> {
+        let Some(cookie) = cookie(headers, self.cookie_name(SESSION_COOKIE)) else {
+            return Ok(None);
+        };
+        let hash = keys::cookie_hash(&cookie);
+        let Some(session) = self.store.portal_session(&hash)? else {
+            return Ok(None);
+        };
+        // The directory entry must predate the sign-in: a lawyer removed, or whose phone or
+        // e-mail changed, signs in again (a lost phone is a reason to change it).
+        let listed_before = self
+            .store
+            .lawyer(&session.identity)?
+            .is_some_and(|l| l.seq < session.seq);
+        if !session.current(chrono::Utc::now()) || !listed_before {
+            return Ok(None);
+        }
+        Ok(Some((hash, session)))
+    }
+
+    /// The request's session, or the answer to give instead: back to the sign-in page (303) when
+    /// there is none, 503 when the store could not say.
+    fn signed_in(&self, headers: &HeaderMap) -> Result<(String, Session), Box<Response>> {
+        match self.session(headers) {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(Box::new(see_other("/portal/"))),
+            Err(e) => Err(Box::new(self.unavailable(e))),
+        }
+    }
+
+    /// `None` when the POST comes from the portal's own pages; otherwise the refusal page. A
+    /// browser says where a request comes from in `Sec-Fetch-Site` (Fetch Metadata) and `Origin`;
+    /// each one given must say this origin, and at least one must be given.
+    fn cross_site(&self, headers: &HeaderMap) -> Option<Response> {
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let same = match (origin, fetch_site) {
+            (None, None) => false,
+            (o, f) => {
+                o.is_none_or(|o| origin_of(o) == self.origin)
+                    && f.is_none_or(|f| f == "same-origin")
+            }
+        };
+        (!same).then(|| {
+            self.page(
+                StatusCode::FORBIDDEN,
+                "请求被拒绝",
+                "<p>此请求不是从本院诉讼服务平台的页面提交的，未被处理。请打开本院诉讼服务平台后重新操作。</p>\
+                 <p><a href=\"/portal/\">返回诉讼服务平台</a></p>",
+            )
+        })
+    }
+
+    /// A page of the portal: the layout, `body` (already escaped HTML) and the security headers.
+    fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
+        let page = format!(
+            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{t} · {court}诉讼服务平台</title><link rel=\"stylesheet\" href=\"/portal/portal.css\"></head>\
+             <body><header><p class=\"court\">{court} · 诉讼服务平台</p></header>\
+             <main><h1>{t}</h1>\n{body}\n</main></body></html>\n",
+            t = escape(title),
+            court = escape(&self.context.config.court),
+        );
+        let mut r = (status, page).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        self.secure_headers(r.headers_mut());
+        r
+    }
+
+    fn secure_headers(&self, h: &mut HeaderMap) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // Not `no-referrer`: with it, browsers send `Origin: null` on the portal's own forms.
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        if self.secure {
+            h.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            );
+        }
+    }
+
+    /// A POST whose fields are missing or malformed (not from the portal's own form, or cut short).
+    fn incomplete_form(&self) -> Response {
+        self.page(
+            StatusCode::BAD_REQUEST,
+            "表单不完整",
+            "<p class=\"error\" role=\"alert\">提交的表单内容不完整或格式不正确，未被处理。请返回诉讼服务平台后重新填写。</p>\
+             <p><a href=\"/portal/\">返回诉讼服务平台</a></p>",
+        )
+    }
+
+    fn unavailable(&self, e: StoreError) -> Response {
+        tracing::error!(error = %e, "portal could not record");
+        self.page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "暂时无法处理",
+            "<p>系统暂时无法记录您的操作，本次操作未生效，请稍后再试。</p>",
+        )
+    }
+}
+
+async fn stylesheet() -> Response {
+    let mut r = CSS.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=3600"),
+    );
+    r
+}
+
+fn see_other(to: &'static str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+/// The value of cookie `name` in the request, if present.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// `scheme://host[:port]` of `url`, lower-case, without the scheme's default port: the form
+/// browsers send in `Origin` (RFC 6454 §6.1).
+fn origin_of(url: &str) -> String {
+    let url = url.trim().to_ascii_lowercase();
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            let default = match scheme {
+                "https" => ":443",
+                "http" => ":80",
+                _ => "",
+            };
+            let host = host.strip_suffix(default).unwrap_or(host);
+            format!("{scheme}://{host}")
+        }
+        None => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://localhost:8443"),
+            "https://localhost:8443"
+        );
+        assert_eq!(origin_of("https://e.court.cn/hub"), "https://e.court.cn");
+        assert_eq!(origin_of("HTTPS://E.Court.cn:443/"), "https://e.court.cn");
+        assert_eq!(
+            origin_of("http://e.court.cn:8080"),
+            "http://e.court.cn:8080"
+        );
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x__Host-ecenter-portal=no; __Host-ecenter-portal=abc"),
+        );
+        assert_eq!(cookie(&h, "__Host-ecenter-portal").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "ecenter-portal"), None);
+    }
+}

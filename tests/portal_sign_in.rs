@@ -1,0 +1,390 @@
+//! Signing in to the lawyers' portal, driven by curl (an HTTP client that is not ours) over the
+//! hub's real HTTPS listener, with the one-time code caught at aiosmtpd: the good path with its
+//! cookie attributes, and every refusal — an unlisted licence number, a wrong code, five wrong
+//! codes, a spent code, codes asked for too often, an expired code, a cross-site POST, a forged
+//! CSRF token, a lawyer taken off the directory — each with its message in Chinese and its event,
+//! and never the code or the cookie in the log.
+
+mod common;
+
+use common::portal::*;
+use common::service::*;
+use common::smtp::{received, start_aiosmtpd};
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::lawyer_directory_client::LawyerDirectoryClient;
+use std::path::Path;
+
+const ZHANG: &str = "urn:ecenter:lawyer:14201202010000001";
+const ZHANG_LICENCE: &str = "14201202010000001";
+const LI: &str = "urn:ecenter:lawyer:14201202010000002";
+const LI_LICENCE: &str = "14201202010000002";
+
+/// Every sign-in event of the log: (kind, the event as JSON).
+async fn sign_in_events(w: &World) -> Vec<(String, String)> {
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await,
+    );
+    all_entries(&mut log)
+        .await
+        .into_iter()
+        .filter(|e| e.kind.contains("sign") || e.kind == "signed_in")
+        .map(|e| (e.kind, e.detail_json))
+        .collect()
+}
+
+fn header_lines<'a>(response: &'a str, name: &str) -> Vec<&'a str> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    response
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with(&prefix))
+        .collect()
+}
+
+/// What signing in left: the code, the attempt it was sent under, the session's `Set-Cookie`.
+struct SignedIn {
+    code: String,
+    attempt: String,
+    session_cookie: String,
+}
+
+/// The sign-in form, a code asked for by e-mail with the licence number in full-width digits, one
+/// wrong code, then the right one.
+async fn sign_in_as_zhang(browser: &Curl<'_>, maildir: &Path) -> SignedIn {
+    let (status, page) = browser.get("/portal/");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("律师执业证号"), "{page}");
+    let csp = header_lines(&page, "content-security-policy").concat();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(
+        header_lines(&page, "strict-transport-security").len(),
+        1,
+        "{page}"
+    );
+
+    // Full-width digits, as a Chinese input method types them, find the lawyer too.
+    let full_width: String = ZHANG_LICENCE
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+        .collect();
+    let (status, page) = browser.post(
+        "/portal/code",
+        &[("who", &full_width), ("channel", "email")],
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("z***@chutian-law.cn"),
+        "the address, masked: {page}"
+    );
+    let code = code_for(maildir, "zhang@chutian-law.cn", 0).await;
+    let attempt = browser
+        .cookie("__Host-ecenter-sign-in")
+        .expect("the attempt's cookie");
+
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (status, page) = browser.post("/portal/sign-in", &[("code", &wrong)]);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("验证码不正确，还可以再试 4 次"), "{page}");
+
+    let (status, page) = browser.post("/portal/sign-in", &[("code", &code)]);
+    assert_eq!(status, 303, "{page}");
+    let session_cookie = header_lines(&page, "set-cookie")
+        .into_iter()
+        .find(|c| c.contains("__Host-ecenter-portal="))
+        .expect("a session cookie")
+        .to_string();
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(session_cookie.contains(attribute), "{session_cookie}");
+    }
+    SignedIn {
+        code,
+        attempt,
+        session_cookie,
+    }
+}
+
+/// A cross-site POST and a forged CSRF token are refused and the session stands; the session's
+/// own form signs out.
+fn refuses_forgeries_and_signs_out(browser: &Curl<'_>, home: &str) {
+    let csrf = {
+        let start = home.find("name=\"csrf\" value=\"").unwrap() + 19;
+        home[start..].split('"').next().unwrap().to_string()
+    };
+    // A POST from another site is refused before anything is looked at.
+    let (status, page) = browser.post_from(
+        "/portal/sign-out",
+        &[("csrf", &csrf)],
+        "https://evil.example",
+    );
+    assert_eq!(status, 403, "{page}");
+    assert!(
+        page.contains("不是从本院诉讼服务平台的页面提交的"),
+        "{page}"
+    );
+    // A forged CSRF token from the right origin: refused, the session stands.
+    let (status, page) = browser.post("/portal/sign-out", &[("csrf", "forged-token")]);
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("表单已失效"), "{page}");
+    assert!(browser.get("/portal/").1.contains("您已登录"));
+
+    let (status, page) = browser.post("/portal/sign-out", &[("csrf", &csrf)]);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("您已退出登录"), "{page}");
+    let (_, after) = browser.get("/portal/");
+    assert!(
+        after.contains("律师执业证号") && !after.contains("您已登录"),
+        "{after}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_lawyer_signs_in_with_the_code_from_their_mail_and_signs_out() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    list(&w, ZHANG, ZHANG_LICENCE, "zhang@chutian-law.cn").await;
+    let jars = tempfile::tempdir().unwrap();
+    let browser = Curl::new(&w, jars.path(), "zhang");
+    let SignedIn {
+        code,
+        attempt,
+        session_cookie,
+    } = sign_in_as_zhang(&browser, maildir.path()).await;
+    let (status, home) = browser.get("/portal/");
+    assert_eq!(status, 200, "{home}");
+    assert!(
+        home.contains("张明律师，您好") && home.contains("湖北楚天律师事务所"),
+        "{home}"
+    );
+
+    // The same code again, from another browser given the attempt's cookie: spent.
+    let replay = Curl::new(&w, jars.path(), "replay");
+    let cookie = format!("__Host-ecenter-sign-in={attempt}");
+    let (status, page) = replay.post_with("/portal/sign-in", &[("code", &code)], &["-b", &cookie]);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("此验证码已使用或已失效"), "{page}");
+
+    refuses_forgeries_and_signs_out(&browser, &home);
+
+    let events = sign_in_events(&w).await;
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "sign_in_code_sent",
+            "sign_in_code_result",
+            "sign_in_refused",
+            "signed_in",
+            "sign_in_refused",
+            "signed_out"
+        ],
+        "{events:?}"
+    );
+    assert!(
+        !events.iter().any(|(_, j)| j.contains(&attempt)),
+        "the attempt's secret is in the log"
+    );
+    let cookie_value = session_cookie
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    for (kind, json) in &events {
+        assert!(!json.contains(&code), "the code is in {kind}: {json}");
+        assert!(
+            !json.contains(cookie_value),
+            "the session cookie is in {kind}: {json}"
+        );
+    }
+    assert!(events[2].1.contains("验证码不正确"), "{events:?}");
+    drop(smtp);
+    w.hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_say_what_to_do_and_five_wrong_codes_end_the_attempt() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    list(&w, LI, LI_LICENCE, "li@chutian-law.cn").await;
+    let jars = tempfile::tempdir().unwrap();
+    let browser = Curl::new(&w, jars.path(), "li");
+
+    // Not in the directory: said so, recorded, nothing sent.
+    let (status, page) = browser.post(
+        "/portal/code",
+        &[("who", "14201202019999999"), ("channel", "email")],
+    );
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("该执业证号不在本院律师名录中"), "{page}");
+    // No SMS channel at this court: said so, before any code counts against the limit.
+    let (status, page) = browser.post("/portal/code", &[("who", LI_LICENCE), ("channel", "sms")]);
+    assert_eq!(status, 403, "{page}");
+    assert!(
+        page.contains("本院暂未开通短信验证码，请改用电子邮箱接收"),
+        "{page}"
+    );
+    // Typing a code before asking for one.
+    let (status, page) = browser.post("/portal/sign-in", &[("code", "123456")]);
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("请先获取验证码"), "{page}");
+
+    let (status, page) = browser.post("/portal/code", &[("who", LI_LICENCE), ("channel", "email")]);
+    assert_eq!(status, 200, "{page}");
+    let code = code_for(maildir.path(), "li@chutian-law.cn", 0).await;
+    // A second code within the minute.
+    let again = Curl::new(&w, jars.path(), "li-again");
+    let (status, page) = again.post("/portal/code", &[("who", LI_LICENCE), ("channel", "email")]);
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("获取验证码过于频繁"), "{page}");
+
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 7) % 1_000_000);
+    for left in (1..=4).rev() {
+        let (status, page) = browser.post("/portal/sign-in", &[("code", &wrong)]);
+        assert_eq!(status, 401, "{page}");
+        assert!(page.contains(&format!("还可以再试 {left} 次")), "{page}");
+    }
+    let (status, page) = browser.post("/portal/sign-in", &[("code", &wrong)]);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("验证码错误次数过多"), "{page}");
+    // The right code after the fifth wrong one is no good either.
+    let attempt_cookie = header_lines(&page, "set-cookie").concat();
+    assert!(
+        attempt_cookie.contains("Max-Age=0"),
+        "the attempt's cookie is dropped: {page}"
+    );
+    let replay = Curl::new(&w, jars.path(), "li-replay");
+    let attempt = browser.cookie("__Host-ecenter-sign-in");
+    assert_eq!(attempt, None, "the browser forgot the attempt");
+    let (status, _) = replay.post("/portal/sign-in", &[("code", &code)]);
+    assert_eq!(status, 400);
+
+    let events = sign_in_events(&w).await;
+    let refused: Vec<&String> = events
+        .iter()
+        .filter(|(k, _)| k == "sign_in_refused")
+        .map(|(_, j)| j)
+        .collect();
+    // Typing a code before asking for one names no attempt or lawyer: nothing to record.
+    assert_eq!(refused.len(), 8, "{events:?}");
+    assert!(
+        refused[0].contains("\"asked_as\":\"14201202019999999\""),
+        "{refused:?}"
+    );
+    assert!(refused[7].contains("\"ended_attempt\":true"), "{refused:?}");
+    assert!(!events.iter().any(|(k, _)| k == "signed_in"), "{events:?}");
+    drop(smtp);
+    w.hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_code_and_a_lawyer_taken_off_the_directory_sign_in_no_more() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world_with(smtp.addr.port(), 10, |c, _| c.portal.code_valid_secs = 2).await;
+    list(&w, ZHANG, ZHANG_LICENCE, "zhang@chutian-law.cn").await;
+    let jars = tempfile::tempdir().unwrap();
+    let browser = Curl::new(&w, jars.path(), "zhang");
+
+    let (status, _) = browser.post(
+        "/portal/code",
+        &[("who", ZHANG_LICENCE), ("channel", "email")],
+    );
+    assert_eq!(status, 200);
+    let code = code_for(maildir.path(), "zhang@chutian-law.cn", 0).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let (status, page) = browser.post("/portal/sign-in", &[("code", &code)]);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("验证码已过期"), "{page}");
+
+    // Another lawyer signs in at once; then the court takes them off the directory.
+    list(&w, LI, LI_LICENCE, "li@chutian-law.cn").await;
+    let browser = Curl::new(&w, jars.path(), "li");
+    let (status, page) = browser.post("/portal/code", &[("who", LI_LICENCE), ("channel", "email")]);
+    assert_eq!(status, 200, "{page}");
+    let code = code_for(maildir.path(), "li@chutian-law.cn", 0).await;
+    let (status, _) = browser.post("/portal/sign-in", &[("code", &code)]);
+    assert_eq!(status, 303);
+    assert!(browser.get("/portal/").1.contains("您已登录"));
+    let mut court =
+        LawyerDirectoryClient::new(channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await);
+    court
+        .remove_lawyer(pb::RemoveLawyerRequest {
+            identity: LI.into(),
+            reason: "执业证被吊销".into(),
+        })
+        .await
+        .unwrap();
+    let (_, page) = browser.get("/portal/");
+    assert!(
+        page.contains("律师执业证号") && !page.contains("您已登录"),
+        "{page}"
+    );
+    // Listed again: the old session stays ended (the entry is newer than the sign-in).
+    list(&w, LI, LI_LICENCE, "li@chutian-law.cn").await;
+    let (_, page) = browser.get("/portal/");
+    assert!(!page.contains("您已登录"), "{page}");
+    drop(smtp);
+    w.hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_cookies_foreign_posts_and_floods_are_refused() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = world(smtp.addr.port(), 10).await;
+    list(&w, ZHANG, ZHANG_LICENCE, "zhang@chutian-law.cn").await;
+    let jars = tempfile::tempdir().unwrap();
+    let stranger = Curl::new(&w, jars.path(), "stranger");
+
+    // A made-up session cookie is no session.
+    let made_up = "__Host-ecenter-portal=bm90LWEtc2Vzc2lvbg";
+    let (status, page) = stranger.get_with("/portal/", &["-b", made_up]);
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("律师执业证号") && !page.contains("您已登录"),
+        "{page}"
+    );
+    // A made-up attempt cookie: refused, and recorded (it names no attempt or lawyer).
+    let junk = "__Host-ecenter-sign-in=bm90LWFuLWF0dGVtcHQ";
+    let (status, page) =
+        stranger.post_with("/portal/sign-in", &[("code", "123456")], &["-b", junk]);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("登录请求无效或已过期"), "{page}");
+    assert_eq!(sign_in_events(&w).await.len(), 1);
+
+    // POSTs from another site, or saying nowhere where they come from: refused, nothing recorded.
+    let fields = [("who", ZHANG_LICENCE), ("channel", "email")];
+    for (path, headers) in [
+        ("/portal/code", ["-H", "Origin: https://evil.example"]),
+        ("/portal/sign-in", ["-H", "Sec-Fetch-Site: cross-site"]),
+        ("/portal/code", ["-H", "Origin:"]),
+    ] {
+        let (status, page) = stranger.post_with(path, &fields, &headers);
+        assert_eq!(status, 403, "{path} {headers:?}: {page}");
+        assert!(page.contains("请求被拒绝"), "{page}");
+    }
+    assert_eq!(
+        sign_in_events(&w).await.len(),
+        1,
+        "a refused POST was recorded"
+    );
+    assert!(received(maildir.path()).is_empty(), "a code went out");
+
+    // One address asking for codes without end: after its burst, 429 and nothing recorded.
+    let unknown = [("who", "14201202019999999"), ("channel", "email")];
+    let statuses: Vec<u16> = (0..6)
+        .map(|_| stranger.post("/portal/code", &unknown).0)
+        .collect();
+    assert_eq!(statuses, [403, 403, 403, 403, 403, 429]);
+    let (_, page) = stranger.post("/portal/code", &unknown);
+    assert!(page.contains("请求过于频繁"), "{page}");
+    assert_eq!(sign_in_events(&w).await.len(), 6);
+    drop(smtp);
+    w.hub.stop().await;
+}
