@@ -12,6 +12,7 @@ use common::pdf::nss_trusting;
 use common::service::*;
 use common::smtp::{received, start_aiosmtpd};
 use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::filing_service_client::FilingServiceClient;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -158,7 +159,7 @@ async fn sign_in_code(maildir: &Path) -> Option<String> {
     None
 }
 
-/// The session cookie is out of scripts' reach, HTTPS only, and never sent cross-site.
+/// The session cookie is out of scripts' reach, HTTPS only, and not sent with other sites' POSTs.
 fn assert_session_cookie(seen: &serde_json::Value) {
     assert_eq!(seen["homePage"]["scriptCookies"], "", "{seen}");
     let cookies = seen["cookies"].as_array().unwrap();
@@ -168,7 +169,7 @@ fn assert_session_cookie(seen: &serde_json::Value) {
         .unwrap_or_else(|| panic!("no session cookie: {seen}"));
     assert_eq!(session["httpOnly"], true, "{seen}");
     assert_eq!(session["secure"], true, "{seen}");
-    assert_eq!(session["sameSite"], "Strict", "{seen}");
+    assert_eq!(session["sameSite"], "Lax", "{seen}");
 }
 
 /// What Chromium saw on the portal: the headers, every page in Chinese and within 390 px, a
@@ -252,36 +253,50 @@ fn assert_portal_seen(seen: &serde_json::Value) {
     );
 }
 
+/// A filing of the lawyer's, already under review, and the court's client: its page will show
+/// the decision live.
+async fn filing_under_review(
+    w: &World,
+) -> (String, FilingServiceClient<tonic::transport::Channel>) {
+    let mut lawyer = common::tls_client(w.hub.addr, w.pki.path(), "lawyer-14201202010000001").await;
+    let docs: &[(&str, &[u8])] = &[("答辩状.pdf", &common::pdf("defence"))];
+    let filing = common::file_documents(&mut lawyer, "browser-live-1", "答辩状", docs).await;
+    let mut court = FilingServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
+    );
+    let under_review = pb::StartReviewRequest {
+        filing_id: filing.clone(),
+    };
+    court.start_review(under_review).await.unwrap();
+    (filing, court)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_signs_in_to_the_portal_on_a_phone_with_the_keyboard_and_a_mailed_code() {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = start_aiosmtpd(maildir.path());
     let w = world(smtp.addr.port(), 10).await;
-    let mut directory = ecenter_proto::v1::lawyer_directory_client::LawyerDirectoryClient::new(
-        common::channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
+    let zhang = (
+        "urn:ecenter:lawyer:14201202010000001",
+        "14201202010000001",
+        "zhang@chutian-law.cn",
     );
-    let lawyer = pb::Lawyer {
-        identity: "urn:ecenter:lawyer:14201202010000001".into(),
-        name: "张明".into(),
-        licence_number: "14201202010000001".into(),
-        law_firm: "湖北楚天律师事务所".into(),
-        phone: "13800138000".into(),
-        email: "zhang@chutian-law.cn".into(),
-    };
-    let listed = pb::SetLawyerRequest {
-        lawyer: Some(lawyer),
-    };
-    directory.set_lawyer(listed).await.unwrap();
+    common::portal::list(&w, zhang.0, zhang.1, zhang.2).await;
+    let (filing, mut court) = filing_under_review(&w).await;
     let base = format!("https://localhost:{}", w.hub.page_addr.unwrap().port());
     let handover = tempfile::tempdir().unwrap();
-    let code_file = handover.path().join("code");
+    let (code_file, ready_file) = (handover.path().join("code"), handover.path().join("ready"));
     let args = [
         "--base",
         &base,
         "--licence",
-        "14201202010000001",
+        zhang.1,
         "--code-file",
         code_file.to_str().unwrap(),
+        "--filing",
+        &filing,
+        "--ready-file",
+        ready_file.to_str().unwrap(),
     ];
     let (child, _home) = start_browser("portal_sign_in.mjs", &args, w.pki.path());
     let Some(code) = sign_in_code(maildir.path()).await else {
@@ -296,8 +311,35 @@ async fn a_lawyer_signs_in_to_the_portal_on_a_phone_with_the_keyboard_and_a_mail
     };
     std::fs::write(handover.path().join("code.tmp"), &code).unwrap();
     std::fs::rename(handover.path().join("code.tmp"), &code_file).unwrap();
+    until(60, "the filing's page open in the browser", || async {
+        ready_file.exists().then_some(())
+    })
+    .await;
+    let accept = pb::ReviewFilingRequest {
+        filing_id: filing.clone(),
+        decisions: vec![pb::DocumentDecision {
+            document_id: "D1".into(),
+            decision: pb::ReviewDecision::Accept as i32,
+            reason: String::new(),
+        }],
+        comment: "材料齐全，予以接收".into(),
+    };
+    court.review_filing(accept).await.unwrap();
     let seen = tokio::task::block_in_place(|| seen(child));
     assert_portal_seen(&seen);
+    // The decision arrived on the open page without a reload, announced in the live region.
+    let live = &seen["live"];
+    assert!(
+        live["before"]["text"].as_str().unwrap().contains("审查中"),
+        "{live}"
+    );
+    let after = live["after"]["text"].as_str().unwrap();
+    assert!(
+        after.contains("已接收") && after.contains("材料齐全，予以接收"),
+        "{live}"
+    );
+    assert!(after.contains("以上状态已更新"), "{live}");
+    assert_eq!(live["loads"], 0, "the page reloaded: {live}");
     for shot in [
         "portal-sign-in-phone.png",
         "portal-home-phone.png",

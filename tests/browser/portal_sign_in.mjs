@@ -7,19 +7,11 @@
 // Rust test fills with the development root only: no certificate errors are ignored.
 //
 // Usage: node portal_sign_in.mjs --base URL --licence N --code-file F --home DIR --shots DIR
+//        [--filing ID --ready-file F]   (the filing's page open, F written: the court may act)
 // Prints one JSON line: what the browser saw at each step.
-import { chromium } from 'playwright-core';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-
-function arg(name) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`--${name} is required`);
-  return process.argv[i + 1];
-}
-
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { arg, launch, newPage, optional } from './harness.mjs';
 
 /// What a person sees: heading, alerts, whether the page fits the width.
 async function look(page) {
@@ -62,17 +54,9 @@ async function submitWith(page, key) {
 async function main() {
   const [base, licence, codeFile, home, shots] =
     [arg('base'), arg('licence'), arg('code-file'), arg('home'), arg('shots')];
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true, args: FLAGS,
-    env: { ...process.env, HOME: home },
-  });
+  const browser = await launch(home);
   const problems = [];
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-  });
-  const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
+  const { context, page } = await newPage(browser, 390, 844, problems);
   const failed = [];
   page.on('response', (r) => { if (r.status() >= 400) failed.push({ url: r.url(), status: r.status() }); });
   const first = await page.goto(`${base}/portal/`);
@@ -101,6 +85,21 @@ async function main() {
     name: c.name, httpOnly: c.httpOnly, secure: c.secure, sameSite: c.sameSite,
   }));
 
+  // The filing's page follows the court's decisions live, without reloading.
+  let live = null;
+  const filing = optional('filing');
+  if (filing) {
+    await page.goto(`${base}/portal/filings/${filing}`);
+    let loads = 0;
+    page.on('load', () => { loads += 1; });
+    const before = await look(page);
+    await fs.writeFile(arg('ready-file'), 'ready');
+    await page.waitForFunction(() => document.getElementById('live-note')?.textContent !== '',
+      null, { timeout: 20000 });
+    live = { before, after: await look(page), loads };
+    await page.goto(`${base}/portal/`);
+  }
+
   // A forged CSRF token in the sign-out form: refused, still signed in.
   await page.evaluate(() => { document.querySelector('input[name=csrf]').value = 'forged'; });
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
@@ -116,7 +115,7 @@ async function main() {
     status: first.status(),
     csp: headers['content-security-policy'] ?? null,
     hsts: headers['strict-transport-security'] ?? null,
-    signInPage, codePage, homePage, forged, stillIn, signedOut,
+    signInPage, codePage, homePage, live, forged, stillIn, signedOut,
     presses: { toLicence, toEmail, toSend, toSignOut },
     cookies, problems, failed,
   }));

@@ -6,17 +6,8 @@
 //
 // Usage: node recipient_page.mjs --link URL --home DIR --shots DIR
 // Prints one JSON line: what the browser saw at desktop and phone width, and after confirming.
-import { chromium } from 'playwright-core';
 import path from 'node:path';
-
-function arg(name) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`--${name} is required`);
-  return process.argv[i + 1];
-}
-
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { arg, launch, newPage } from './harness.mjs';
 
 /// What a person sees on the page: title, language, documents, whether it fits the width.
 async function look(page) {
@@ -42,20 +33,10 @@ async function tabToConfirm(page) {
 
 async function main() {
   const [link, home, shots] = [arg('link'), arg('home'), arg('shots')];
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: FLAGS,
-    env: { ...process.env, HOME: home },
-  });
+  const browser = await launch(home);
   const problems = [];
   const open = async (width, height) => {
-    const context = await browser.newContext({
-      viewport: { width, height }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-    });
-    const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-    page.on('pageerror', (e) => problems.push(String(e)));
+    const { page } = await newPage(browser, width, height, problems);
     const response = await page.goto(link);
     return { page, response };
   };

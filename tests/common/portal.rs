@@ -17,7 +17,7 @@ pub const COURT_STEM: &str = "court-xiangyang-cms";
 pub struct Curl<'w> {
     w: &'w World,
     pub jar: PathBuf,
-    base: String,
+    pub base: String,
 }
 
 impl<'w> Curl<'w> {

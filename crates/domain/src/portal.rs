@@ -220,9 +220,22 @@ impl Session {
     }
 }
 
-/// Refused for asking too often: how long to wait, in whole seconds.
+/// Which limit a request for a code met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// [`Limits::codes_per_minute`].
+    Minute,
+    /// [`Limits::codes_per_hour`].
+    Hour,
+    /// [`Limits::wrong_per_day`].
+    WrongCodes,
+}
+
+/// Refused for asking too often: which limit, and how long to wait, in whole seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooSoon {
+    /// The limit met (the one that lasts longest, when several are).
+    pub limit: Limit,
     /// Seconds until a code may be asked for again.
     pub wait_secs: i64,
 }
@@ -230,18 +243,17 @@ pub struct TooSoon {
 impl TooSoon {
     /// What the lawyer reads.
     pub fn words(self) -> String {
-        if self.wait_secs <= 90 {
-            format!("获取验证码过于频繁，请 {} 秒后再试。", self.wait_secs)
-        } else if self.wait_secs > 3600 {
-            format!(
+        let minutes = (self.wait_secs + 59) / 60;
+        match self.limit {
+            Limit::Minute => format!("获取验证码过于频繁，请 {} 秒后再试。", self.wait_secs),
+            Limit::Hour => format!("一小时内获取验证码的次数已达上限，请 {minutes} 分钟后再试。"),
+            Limit::WrongCodes if self.wait_secs > 3600 => format!(
                 "验证码错误次数过多，为保护您的账户，已暂停发送验证码，请 {} 小时后再试或联系法院。",
                 (self.wait_secs + 3599) / 3600
-            )
-        } else {
-            format!(
-                "一小时内获取验证码的次数已达上限，请 {} 分钟后再试。",
-                (self.wait_secs + 59) / 60
-            )
+            ),
+            Limit::WrongCodes => format!(
+                "验证码错误次数过多，为保护您的账户，已暂停发送验证码，请 {minutes} 分钟后再试或联系法院。"
+            ),
         }
     }
 }
@@ -263,17 +275,43 @@ pub fn may_send(limits: &Limits, history: &History, now: DateTime<Utc>) -> Resul
         Some((leaves - now).num_seconds().max(1))
     };
     let sent = &history.codes_sent;
-    let minute = wait(sent, TimeDelta::minutes(1), limits.codes_per_minute);
-    let hour = wait(sent, TimeDelta::hours(1), limits.codes_per_hour);
-    let day = wait(
-        &history.wrong_codes,
-        TimeDelta::days(1),
-        limits.wrong_per_day,
-    );
-    match minute.into_iter().chain(hour).chain(day).max() {
-        Some(wait_secs) => Err(TooSoon { wait_secs }),
+    let waits = [
+        (
+            Limit::Minute,
+            wait(sent, TimeDelta::minutes(1), limits.codes_per_minute),
+        ),
+        (
+            Limit::Hour,
+            wait(sent, TimeDelta::hours(1), limits.codes_per_hour),
+        ),
+        (
+            Limit::WrongCodes,
+            wait(
+                &history.wrong_codes,
+                TimeDelta::days(1),
+                limits.wrong_per_day,
+            ),
+        ),
+    ];
+    match waits
+        .into_iter()
+        .filter_map(|(limit, w)| w.map(|wait_secs| TooSoon { limit, wait_secs }))
+        .max_by_key(|t| t.wait_secs)
+    {
+        Some(too_soon) => Err(too_soon),
         None => Ok(()),
     }
+}
+
+/// Whether `history` holds [`Limits::wrong_per_day`] wrong codes within the day before `now`:
+/// then no code is checked at all, right or wrong, until the oldest is a day old.
+pub fn out_of_tries(limits: &Limits, history: &History, now: DateTime<Utc>) -> bool {
+    history
+        .wrong_codes
+        .iter()
+        .filter(|t| now - **t < TimeDelta::days(1))
+        .count()
+        >= limits.wrong_per_day
 }
 
 /// Shows a phone or e-mail with its middle hidden (138****8000, z***@example.cn): enough for the
@@ -314,18 +352,26 @@ mod tests {
         assert_eq!(may_send(&l, &sent(vec![]), at(0)), Ok(()));
         assert_eq!(
             may_send(&l, &sent(vec![at(0)]), at(20)),
-            Err(TooSoon { wait_secs: 40 })
+            Err(TooSoon {
+                limit: Limit::Minute,
+                wait_secs: 40
+            })
         );
         assert_eq!(may_send(&l, &sent(vec![at(0)]), at(60)), Ok(()));
         let five = sent((0..5).map(|i| at(i * 120)).collect());
         // The first of the five leaves the hour at 3600 s.
         assert_eq!(
             may_send(&l, &five, at(1200)),
-            Err(TooSoon { wait_secs: 2400 })
+            Err(TooSoon {
+                limit: Limit::Hour,
+                wait_secs: 2400
+            })
         );
         assert_eq!(may_send(&l, &five, at(3600)), Ok(()));
-        assert!(TooSoon { wait_secs: 2400 }.words().contains("40 分钟"));
-        assert!(TooSoon { wait_secs: 40 }.words().contains("40 秒"));
+        let words = |limit, wait_secs| TooSoon { limit, wait_secs }.words();
+        assert!(words(Limit::Hour, 2400).contains("40 分钟"));
+        assert!(words(Limit::Minute, 40).contains("40 秒"));
+        assert!(words(Limit::WrongCodes, 1200).contains("错误次数过多"));
     }
 
     #[test]
@@ -336,9 +382,12 @@ mod tests {
             wrong_codes: (0..9).map(|i| at(i * 60)).collect(),
         };
         assert_eq!(may_send(&l, &h, at(3600)), Ok(()));
+        assert!(!out_of_tries(&l, &h, at(3600)));
         h.wrong_codes.push(at(600));
         let refused = may_send(&l, &h, at(3600)).unwrap_err();
+        assert_eq!(refused.limit, Limit::WrongCodes);
         assert_eq!(refused.wait_secs, 86_400 - 3600);
+        assert!(out_of_tries(&l, &h, at(3600)));
         assert!(refused.words().contains("23 小时"), "{}", refused.words());
         assert_eq!(may_send(&l, &h, at(86_400)), Ok(()));
         h.prune(at(86_400 + 600));

@@ -75,20 +75,25 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
 
 fn secure_headers(h: &mut HeaderMap) {
     // The token is in the URL: never leak it to other sites, never cache personal pages.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+    protect(
+        h,
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        "no-referrer",
     );
+}
+
+/// The headers every personal page carries: `Cache-Control: no-store`, the `referrer` policy,
+/// `nosniff` and the Content-Security-Policy `csp`.
+pub fn protect(h: &mut HeaderMap, csp: &'static str, referrer: &'static str) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static(csp),
     );
 }
 
@@ -275,36 +280,50 @@ impl<S: EventStore> Page<S> {
         event: RecipientEvent,
         only_if_open_form: Option<String>,
     ) -> Result<bool, StoreError> {
-        let (o, r) = (
-            order.ordered.order_id.clone(),
-            service.recipient.recipient_id.clone(),
+        let key = (
+            order.ordered.order_id.as_str(),
+            service.recipient.recipient_id.as_str(),
         );
-        let (_, recorded) = self
-            .store
-            .append(Box::new(move |view: &dyn ReadView| {
-                if let Some(form) = only_if_open_form {
-                    let open = view
-                        .recipient_service(&o, &r)?
-                        .is_some_and(|s| s.open_forms.contains(&form));
-                    if !open {
-                        return Ok((Vec::new(), false));
-                    }
-                }
-                Ok((
-                    vec![Event::Service {
-                        order_id: o,
-                        recipient_id: r,
-                        event,
-                    }],
-                    true,
-                ))
-            }))
-            .await?;
-        Ok(recorded)
+        record_act(&*self.store, key, event, only_if_open_form).await
     }
 }
 
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+/// Records `event` in the service of recipient `key` (order id, recipient id) — only if
+/// `only_if_open_form` is one of its open forms, when given, decided under the writer so a form is
+/// used once; `false` when it was not. The recipients' page and the lawyers' portal both record
+/// what recipients do through it.
+pub async fn record_act<S: EventStore>(
+    store: &S,
+    (order_id, recipient_id): (&str, &str),
+    event: RecipientEvent,
+    only_if_open_form: Option<String>,
+) -> Result<bool, StoreError> {
+    let (o, r) = (order_id.to_string(), recipient_id.to_string());
+    let (_, recorded) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            if let Some(form) = only_if_open_form {
+                let open = view
+                    .recipient_service(&o, &r)?
+                    .is_some_and(|s| s.open_forms.contains(&form));
+                if !open {
+                    return Ok((Vec::new(), false));
+                }
+            }
+            Ok((
+                vec![Event::Service {
+                    order_id: o,
+                    recipient_id: r,
+                    event,
+                }],
+                true,
+            ))
+        }))
+        .await?;
+    Ok(recorded)
+}
+
+/// `t` in Beijing time, as people read it: 2026年12月03日 14:05.
+pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     t.with_timezone(&cst)
         .format("%Y年%m月%d日 %H:%M")
@@ -507,7 +526,7 @@ async fn download<S: EventStore>(
 
 /// Reads a served document from the blob store, its SHA-256 checked against the service order
 /// (`None`: the stored copy is damaged or unreadable).
-async fn read_document<S: EventStore>(
+pub async fn read_document<S: EventStore>(
     store: &S,
     order: &OrderSummary,
     document: &ServedDocument,
@@ -526,7 +545,7 @@ async fn read_document<S: EventStore>(
 
 /// The document as a download: its media type, and a Content-Disposition with the Chinese file
 /// name (RFC 6266 / 5987) and an ASCII fallback keeping the extension.
-fn attachment(bytes: Vec<u8>, document: &ServedDocument, index: usize) -> Response {
+pub fn attachment(bytes: Vec<u8>, document: &ServedDocument, index: usize) -> Response {
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(

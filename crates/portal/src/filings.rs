@@ -7,7 +7,8 @@
 use crate::Portal;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
 use ecenter_api::authz::{Operation, authorize};
 use ecenter_api::identity::Identity;
 use ecenter_domain::{Filing, FilingState};
@@ -15,6 +16,8 @@ use ecenter_outbox::page::escape;
 use ecenter_outbox::page::filing_status::{filing_table, state_label};
 use ecenter_store::{EventStore, FilingFilter};
 use std::sync::Arc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::WatchStream;
 
 /// Filings shown on one page of the list.
 const PAGE: usize = 50;
@@ -88,6 +91,16 @@ pub(crate) async fn list<S: EventStore>(
         Ok(page) => page,
         Err(e) => return p.unavailable(e),
     };
+    // Nothing shown before it is durable (as ListFilings waits).
+    let newest = page
+        .filings
+        .iter()
+        .map(|f| f.last_event_seq)
+        .max()
+        .unwrap_or(0);
+    if let Err(e) = p.store.wait_durable(newest).await {
+        return p.unavailable(e);
+    }
     let rows: String = page.filings.iter().map(row).collect();
     let table = if rows.is_empty() {
         "<p>没有符合条件的材料。</p>".to_string()
@@ -111,55 +124,113 @@ pub(crate) async fn list<S: EventStore>(
     p.page(StatusCode::OK, "我的立案材料", &body)
 }
 
-/// `GET /portal/filings/{id}`: one filing, if the table lets this lawyer see it.
-pub(crate) async fn show<S: EventStore>(
-    State(p): State<Arc<Portal<S>>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let (_, session) = match p.signed_in(&headers) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
-    let not_found = || {
-        p.page(
-            StatusCode::NOT_FOUND,
-            "材料不存在",
-            "<p>没有这份材料。请从“我的立案材料”中打开。</p><p><a href=\"/portal/filings\">我的立案材料</a></p>",
+impl<S: EventStore> Portal<S> {
+    /// Filing `id` if the authorization table lets the signed-in lawyer see it (`GetFiling`,
+    /// *own*), durable; else the answer to give (sign in, 404, or 403 with the refusal recorded).
+    async fn my_filing(&self, headers: &HeaderMap, id: &str) -> Result<Filing, Box<Response>> {
+        let (_, session) = self.signed_in(headers)?;
+        let not_found = || Box::new(self.no_such_filing());
+        let filing = match self.store.filing(id) {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err(not_found()),
+            Err(e) => return Err(Box::new(self.unavailable(e))),
+        };
+        let Ok(identity) = Identity::parse(&session.identity) else {
+            return Err(not_found());
+        };
+        let owner = Some(filing.submitter.as_str());
+        if let Err(status) = authorize(
+            &*self.store,
+            &identity,
+            Operation::GetFiling,
+            owner,
+            Some(id),
         )
-    };
-    let filing = match p.store.filing(&id) {
-        Ok(Some(f)) => f,
-        Ok(None) => return not_found(),
-        Err(e) => return p.unavailable(e),
-    };
-    let Ok(identity) = Identity::parse(&session.identity) else {
-        return not_found();
-    };
-    let owner = Some(filing.submitter.as_str());
-    if let Err(status) =
-        authorize(&*p.store, &identity, Operation::GetFiling, owner, Some(&id)).await
-    {
+        .await
+        {
+            return Err(Box::new(self.filing_denied(&status)));
+        }
+        if let Err(e) = self.store.wait_durable(filing.last_event_seq).await {
+            return Err(Box::new(self.unavailable(e)));
+        }
+        Ok(filing)
+    }
+
+    /// A refusal looks like a filing that does not exist (as `GetFiling` answers NOT_FOUND after
+    /// the same audit entry): ids are sequential, and a lawyer must not learn which are taken.
+    fn filing_denied(&self, status: &tonic::Status) -> Response {
         if status.code() != tonic::Code::PermissionDenied {
-            return p.page(
+            return self.page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "暂时无法处理",
                 "<p>系统暂时无法处理，请稍后再试。</p>",
             );
         }
-        return p.page(
-            StatusCode::FORBIDDEN,
-            "无权查看",
-            "<p class=\"error\" role=\"alert\">这份材料不是您提交的，您无权查看。本次访问已记录。</p>\
+        self.no_such_filing()
+    }
+
+    fn no_such_filing(&self) -> Response {
+        self.page(
+            StatusCode::NOT_FOUND,
+            "材料不存在",
+            "<p>没有这份材料，或它不是您提交的。请从“我的立案材料”中打开。</p>\
              <p><a href=\"/portal/filings\">我的立案材料</a></p>",
-        );
+        )
     }
-    if let Err(e) = p.store.wait_durable(filing.last_event_seq).await {
-        return p.unavailable(e);
-    }
+}
+
+/// `GET /portal/filings/{id}`: one filing, if the table lets this lawyer see it; the page's
+/// script follows `/events` and replaces the table when the court acts.
+pub(crate) async fn show<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let filing = match p.my_filing(&headers, &id).await {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
     let body = format!(
-        "{}<p><a href=\"/portal/filings\">返回我的立案材料</a></p>",
-        filing_table(&p.context.config.court, &filing)
+        "<div id=\"filing\" data-events=\"/portal/filings/{id}/events\">{table}</div>\
+         <p id=\"live-note\" role=\"status\" aria-live=\"polite\"></p>\
+         <p><a href=\"/portal/filings\">返回我的立案材料</a></p>",
+        id = escape(&filing.filing_id),
+        table = filing_table(&p.context.config.court, &filing),
     );
     p.page(StatusCode::OK, "立案材料详情", &body)
+}
+
+/// `GET /portal/filings/{id}/events`: server-sent events, one `changed` with the filing's table
+/// (HTML) each time a durable entry changes the filing, while the page is open.
+pub(crate) async fn events<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let filing = match p.my_filing(&headers, &id).await {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let mut shown = filing.last_event_seq;
+    let heads = WatchStream::new(p.store.subscribe());
+    // Ends when the hub stops, so no open page holds the server up.
+    let stopping = WatchStream::new(p.stop.clone())
+        .filter(|stop| *stop)
+        .map(|_| None);
+    let portal = p.clone();
+    let changes = heads
+        .filter_map(move |head| {
+            let filing = portal.store.filing(&id).ok().flatten()?;
+            // Only what is durable: a change not yet flushed comes with the next head.
+            if filing.last_event_seq == shown || filing.last_event_seq > head.seq {
+                return None;
+            }
+            shown = filing.last_event_seq;
+            let table = filing_table(&portal.context.config.court, &filing);
+            Some(Some(Event::default().event("changed").data(table)))
+        })
+        .merge(stopping)
+        .take_while(Option::is_some)
+        .map(|e| Ok::<_, std::convert::Infallible>(e.expect("taken while some")));
+    Sse::new(changes).into_response()
 }

@@ -52,7 +52,20 @@ impl Guard {
         if limiter.len() > REMEMBERED {
             limiter.retain_recent();
         }
-        limiter.check_key(&client).is_ok()
+        limiter.check_key(&network_of(client)).is_ok()
+    }
+}
+
+/// The network a client speaks for: an IPv4 address itself, an IPv6 address's /64 (one
+/// subscriber's prefix: its interface ids are the subscriber's to choose). Behind a proxy that
+/// terminates TLS every client is the proxy: the limits then hold for all clients together.
+fn network_of(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
     }
 }
 
@@ -71,5 +84,19 @@ mod tests {
         assert!(!g.code(a), "the burst is spent");
         assert!(g.code(b), "another address has its own");
         assert!(g.try_code(a), "typing codes is limited apart");
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_one_client_whatever_its_interface_ids() {
+        let g = Guard::default();
+        for i in 0..CODES_BURST {
+            let ip: IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
+            assert!(g.code(ip));
+        }
+        assert!(!g.code("2001:db8:1:2:ffff::1".parse().unwrap()));
+        assert!(
+            g.code("2001:db8:1:3::1".parse().unwrap()),
+            "the next /64 is another client"
+        );
     }
 }

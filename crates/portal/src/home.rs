@@ -5,19 +5,13 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Extension, Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use ecenter_domain::Event;
 use ecenter_domain::portal::SignedOut;
 use ecenter_outbox::page::{Peer, escape};
 use ecenter_store::{EventStore, ReadView};
 use std::sync::Arc;
 
-/// `t` in Beijing time, as people read it: 2026年12月03日 14:05.
-pub(crate) fn beijing(t: DateTime<Utc>) -> String {
-    t.with_timezone(&ecenter_domain::time::shanghai_offset())
-        .format("%Y年%m月%d日 %H:%M")
-        .to_string()
-}
+pub(crate) use ecenter_outbox::page::beijing;
 
 /// `GET /portal/`: the lawyer's home page when signed in, else the sign-in form.
 pub(crate) async fn home<S: EventStore>(
@@ -39,7 +33,8 @@ pub(crate) async fn home<S: EventStore>(
     };
     let body = format!(
         "<p>{name}律师，您好。您已登录，本次登录至 {until}（北京时间）有效。</p>\
-         <nav><ul><li><a href=\"/portal/filings\">我的立案材料</a></li></ul></nav>\
+         <nav><ul><li><a href=\"/portal/filings\">我的立案材料</a></li>\
+         <li><a href=\"/portal/served\">向我送达的文书</a></li></ul></nav>\
          <table><caption>本院律师名录中的登记信息</caption>\
          <tr><th scope=\"row\">姓名</th><td>{name}</td></tr>\
          <tr><th scope=\"row\">执业证号</th><td>{licence}</td></tr>\

@@ -7,8 +7,9 @@
 //! of the log like everything else. A session acts as the lawyer's hub identity — the same one
 //! their client certificate carries.
 //!
-//! Security, by default: cookies are `__Host-` prefixed, `Secure`, `HttpOnly` and
-//! `SameSite=Strict`; every POST must come from the portal's own origin (`Origin`, or
+//! Security, by default: cookies are `__Host-` prefixed, `Secure`, `HttpOnly` and `SameSite`
+//! (`Lax` for the session, so links into the portal open signed in; `Strict` for the sign-in
+//! attempt); every POST must come from the portal's own origin (`Origin`, or
 //! `Sec-Fetch-Site: same-origin`) and a signed-in POST must carry the session's CSRF token; pages
 //! carry a strict Content-Security-Policy (no inline script or style: the stylesheet is served
 //! from the portal), HSTS over HTTPS, `no-store` and `Referrer-Policy: same-origin`. Asking for
@@ -25,7 +26,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ecenter_domain::portal::{Limits, Session};
-use ecenter_outbox::page::escape;
+use ecenter_outbox::page::{escape, protect};
 use ecenter_outbox::{Outbox, ServiceContext};
 use ecenter_store::{EventStore, StoreError};
 use std::sync::Arc;
@@ -34,6 +35,7 @@ mod filings;
 pub mod guard;
 mod home;
 pub mod keys;
+mod served;
 mod sign_in;
 
 /// The portal's shared state.
@@ -49,10 +51,14 @@ pub struct Portal<S> {
     secure: bool,
     /// Per-client limits on asking for codes and typing them.
     guard: guard::Guard,
+    /// Turns true when the hub stops: open event streams end.
+    stop: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The stylesheet (served, never inline: the CSP allows styles from the portal only).
 const CSS: &str = include_str!("../static/portal.css");
+/// The one script (served, never inline): live updates of a filing's page.
+const JS: &str = include_str!("../static/portal.js");
 
 /// The session cookie's name over HTTPS and over plain HTTP (development mode only).
 const SESSION_COOKIE: (&str, &str) = ("__Host-ecenter-portal", "ecenter-portal");
@@ -60,8 +66,13 @@ const SESSION_COOKIE: (&str, &str) = ("__Host-ecenter-portal", "ecenter-portal")
 const ATTEMPT_COOKIE: (&str, &str) = ("__Host-ecenter-sign-in", "ecenter-sign-in");
 
 impl<S: EventStore> Portal<S> {
-    /// The portal over `store`, sending codes through `outbox`.
-    pub fn new(store: Arc<S>, outbox: Arc<Outbox<S>>, context: Arc<ServiceContext>) -> Arc<Self> {
+    /// The portal over `store`, sending codes through `outbox`, until `stop` turns true.
+    pub fn new(
+        store: Arc<S>,
+        outbox: Arc<Outbox<S>>,
+        context: Arc<ServiceContext>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Arc<Self> {
         let origin = origin_of(&context.public_url);
         Arc::new(Portal {
             keys: keys::Keys::new(&context.links),
@@ -69,6 +80,7 @@ impl<S: EventStore> Portal<S> {
             secure: origin.starts_with("https://"),
             origin,
             guard: guard::Guard::default(),
+            stop,
             store,
             outbox,
             context,
@@ -88,6 +100,19 @@ impl<S: EventStore> Portal<S> {
             .route("/portal/sign-out", post(home::sign_out::<S>))
             .route("/portal/filings", get(filings::list::<S>))
             .route("/portal/filings/{id}", get(filings::show::<S>))
+            .route("/portal/filings/{id}/events", get(filings::events::<S>))
+            .route("/portal/portal.js", get(script))
+            .route("/portal/{*rest}", get(not_found::<S>))
+            .route("/portal/served", get(served::list::<S>))
+            .route("/portal/served/{order}/{recipient}", get(served::show::<S>))
+            .route(
+                "/portal/served/{order}/{recipient}/confirm",
+                post(served::confirm::<S>),
+            )
+            .route(
+                "/portal/served/{order}/{recipient}/d/{index}",
+                get(served::download::<S>),
+            )
             .with_state(self.clone())
     }
 
@@ -95,7 +120,7 @@ impl<S: EventStore> Portal<S> {
         if self.secure { names.0 } else { names.1 }
     }
 
-    /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, path `/`, Secure over HTTPS;
+    /// A `Set-Cookie` value: HttpOnly, SameSite, path `/`, Secure over HTTPS;
     /// `max_age` 0 removes it.
     fn set_cookie(
         &self,
@@ -104,8 +129,16 @@ impl<S: EventStore> Portal<S> {
         max_age: i64,
     ) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
+        // The session is Lax, so a link to a portal page (in a notice, on the court's site)
+        // opens signed in; every POST is still checked for its origin and CSRF token. The
+        // sign-in attempt's cookie is only ever needed by the portal's own form: Strict.
+        let same_site = if names == SESSION_COOKIE {
+            "Lax"
+        } else {
+            "Strict"
+        };
         let v = format!(
-            "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+            "{}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}",
             self.cookie_name(names)
         );
         HeaderValue::from_str(&v).expect("cookie values are base64url")
@@ -171,7 +204,8 @@ impl<S: EventStore> Portal<S> {
         let page = format!(
             "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{t} · {court}诉讼服务平台</title><link rel=\"stylesheet\" href=\"/portal/portal.css\"></head>\
+             <title>{t} · {court}诉讼服务平台</title><link rel=\"stylesheet\" href=\"/portal/portal.css\">\
+             <script src=\"/portal/portal.js\" defer></script></head>\
              <body><header><p class=\"court\">{court} · 诉讼服务平台</p></header>\
              <main><h1>{t}</h1>\n{body}\n</main></body></html>\n",
             t = escape(title),
@@ -187,22 +221,12 @@ impl<S: EventStore> Portal<S> {
     }
 
     fn secure_headers(&self, h: &mut HeaderMap) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         // Not `no-referrer`: with it, browsers send `Origin: null` on the portal's own forms.
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        );
-        h.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                 frame-ancestors 'none'; base-uri 'none'",
-            ),
+        protect(
+            h,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "same-origin",
         );
         if self.secure {
             h.insert(
@@ -232,13 +256,30 @@ impl<S: EventStore> Portal<S> {
     }
 }
 
+/// A portal address that leads nowhere (the recipients' page's own 404 speaks of notices).
+async fn not_found<S: EventStore>(
+    axum::extract::State(p): axum::extract::State<Arc<Portal<S>>>,
+) -> Response {
+    p.page(
+        StatusCode::NOT_FOUND,
+        "页面不存在",
+        "<p>诉讼服务平台没有这个页面。</p><p><a href=\"/portal/\">返回诉讼服务平台</a></p>",
+    )
+}
+
 async fn stylesheet() -> Response {
-    let mut r = CSS.into_response();
+    asset(CSS, "text/css; charset=utf-8")
+}
+
+async fn script() -> Response {
+    asset(JS, "text/javascript; charset=utf-8")
+}
+
+/// A file of the portal's own, cached for an hour.
+fn asset(text: &'static str, media_type: &'static str) -> Response {
+    let mut r = text.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

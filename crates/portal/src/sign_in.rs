@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::portal::{
-    CodeResult, CodeSent, Limits, SignInRefused, SignedIn, masked, may_send,
+    CodeResult, CodeSent, Limits, SignInRefused, SignedIn, masked, may_send, out_of_tries,
 };
 use ecenter_outbox::engine::{Outgoing, SentNow};
 use ecenter_outbox::page::{Peer, client, escape};
@@ -64,11 +64,13 @@ struct CodeRequest {
     client: String,
     message_host: String,
     limits: Limits,
-    /// Whether the hub sends on the chosen channel at all.
+    /// Whether this instance sends on the chosen channel.
     channel_open: bool,
+    /// Whether the hub has the channel at all (another instance may hold the SMSC's bind).
+    channel_configured: bool,
 }
 
-const NOT_LISTED: &str = "该执业证号不在本院律师名录中，无法登录。请核对后重新输入；如您在本院代理案件，请联系法院将您登记入名录。";
+const NOT_LISTED: &str = "该执业证号不在本院律师名录中，无法登录。请核对后重新输入；如您在本院代理案件，请联系法院将您登记到本院律师名录。";
 
 /// `CodeSent` if a code may be sent now, else the refusal (both as events to record).
 fn decide_code(
@@ -105,9 +107,12 @@ fn decide_code(
         Channel::Email => (lawyer.email.clone(), "电子邮箱"),
     };
     if !r.channel_open {
-        let why = match r.channel {
-            Channel::Sms => "本院暂未开通短信验证码，请改用电子邮箱接收。",
-            Channel::Email => "本院暂未开通邮件验证码，请改用手机短信接收。",
+        let why = match (r.channel, r.channel_configured) {
+            (Channel::Sms, true) => {
+                "短信验证码暂时无法从本服务器发出，请改用电子邮箱接收，或稍后再试。"
+            }
+            (Channel::Sms, false) => "本院暂未开通短信验证码，请改用电子邮箱接收。",
+            (Channel::Email, _) => "本院暂未开通邮件验证码，请改用手机短信接收。",
         };
         let why = why.to_string();
         return Ok(refuse(&lawyer.identity, why));
@@ -170,6 +175,7 @@ pub(crate) async fn request_code<S: EventStore>(
         message_host: p.context.message_host.clone(),
         limits: p.limits,
         channel_open: p.context.has_channel(channel) && p.context.sends_on(channel),
+        channel_configured: p.context.has_channel(channel),
     };
     let decided = p.store.append(Box::new(move |view: &dyn ReadView| {
         decide_code(view, request)
@@ -328,8 +334,23 @@ fn decide_sign_in(view: &dyn ReadView, c: CodeCheck) -> Result<(Vec<Event>, Type
     if let Err(spent) = a.usable(now) {
         return Ok(refuse(identity, spent.words(), false, false, None));
     }
-    if view.lawyer(identity)?.is_none() {
+    let Some(lawyer) = view.lawyer(identity)? else {
         let why = "您已不在本院律师名录中，无法登录。如有疑问，请联系法院。";
+        return Ok(refuse(identity, why, false, true, None));
+    };
+    // A code sent to a phone or mailbox the court has since replaced (a lost phone) is void.
+    let address_now = match a.sent.channel {
+        Channel::Sms => &lawyer.phone,
+        Channel::Email => &lawyer.email,
+    };
+    if *address_now != a.sent.address {
+        let why =
+            "您在本院律师名录中登记的手机或电子邮箱已变更，此验证码已失效。请重新获取验证码。";
+        return Ok(refuse(identity, why, false, true, None));
+    }
+    // Past the day's wrong codes, no code is checked at all, right or wrong.
+    if out_of_tries(&c.limits, &view.sign_in_history(identity)?, now) {
+        let why = "验证码错误次数过多，为保护您的账户，今日暂停验证码登录。请明日再试或联系法院。";
         return Ok(refuse(identity, why, false, true, None));
     }
     if !c.matches {

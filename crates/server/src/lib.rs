@@ -509,7 +509,8 @@ fn start_service<S: EventStore>(
     let page = page::Page::new(store.clone(), runtime.context.clone());
     let mut router = page.router();
     if runtime.context.config.portal.enabled {
-        let portal = ecenter_portal::Portal::new(store.clone(), outbox, runtime.context.clone());
+        let context = runtime.context.clone();
+        let portal = ecenter_portal::Portal::new(store.clone(), outbox, context, stop.clone());
         router = router.merge(portal.router());
     }
     let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;

@@ -1,0 +1,14 @@
+// The portal's one script (served by the hub; the CSP allows no other). A filing's page follows
+// the filing's server-sent events and shows the court's decisions as they are recorded, without
+// reloading; the note is a live region, so screen readers announce the change.
+'use strict';
+
+const live = document.querySelector('[data-events]');
+if (live && 'EventSource' in window) {
+  const source = new EventSource(live.dataset.events);
+  source.addEventListener('changed', (e) => {
+    live.innerHTML = e.data; // the hub's own HTML, every value escaped
+    const note = document.getElementById('live-note');
+    if (note) note.textContent = '法院刚刚处理了这份材料，以上状态已更新。';
+  });
+}
