@@ -108,6 +108,9 @@ async fn a_lawyer_follows_their_own_filings_and_no_one_elses() {
     };
     assert_eq!(body(&refused), body(&missing));
     assert!(!refused.contains("证据材料"), "{refused}");
+    // Its live updates likewise.
+    let (status, _) = browser.get(&format!("/portal/filings/{others}/events"));
+    assert_eq!(status, 404);
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
         channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await,
     );

@@ -23,6 +23,18 @@ const LI: (&str, &str, &str) = (
     "li@chutian-law.cn",
 );
 
+/// The service's recipient acts in the log (openings, downloads, confirmations).
+async fn recipient_acts(w: &World) -> usize {
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await,
+    );
+    let entries = all_entries(&mut log).await;
+    entries
+        .iter()
+        .filter(|e| e.kind == "recipient_acted")
+        .count()
+}
+
 /// The value of hidden field `name` in `page`.
 fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -31,6 +43,59 @@ fn hidden(page: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} in {page}"))
         + marker.len();
     page[start..].split('"').next().unwrap().to_string()
+}
+
+/// A form from the recipients' page (the e-mailed link) is not the portal's, nor the reverse:
+/// each confirmation records where the recipient really was.
+async fn forms_do_not_cross(
+    w: &World,
+    li: &Curl<'_>,
+    maildir: &std::path::Path,
+    (confirm, form, csrf): (&str, &str, &str),
+) {
+    let link = until(30, "the service notice", || async {
+        common::smtp::received(maildir)
+            .into_iter()
+            .find(|m| m["subject"].as_str().unwrap_or_default().contains("送达"))
+    })
+    .await;
+    let link = link_in(link["body"].as_str().unwrap());
+    let (_, link_page) = w.curl(&[&link]);
+    let link_form = form_in(&link_page);
+    let (status, page) = li.post(confirm, &[("form", &link_form), ("csrf", csrf)]);
+    assert_eq!(status, 409, "the link's form at the portal: {page}");
+    let (status, page) = w.curl(&["-d", &format!("form={form}"), &format!("{link}/confirm")]);
+    assert_eq!(status, 409, "the portal's form at the link's page: {page}");
+}
+
+async fn zhang_browser<'w>(
+    w: &'w World,
+    jars: &std::path::Path,
+    maildir: &std::path::Path,
+) -> Curl<'w> {
+    signed_in(w, jars, maildir, ZHANG, 0).await
+}
+
+/// Another lawyer's session: nothing listed, the service refused (as if it did not exist) and
+/// each refusal recorded.
+async fn another_lawyer_is_refused(w: &World, zhang: Curl<'_>, detail_path: &str, sha: &str) {
+    let (_, list) = zhang.get("/portal/served");
+    assert!(list.contains("尚未通过本平台向您送达文书"), "{list}");
+    for path in [detail_path.to_string(), format!("{detail_path}/d/1")] {
+        let (status, page) = zhang.get(&path);
+        assert_eq!(status, 404, "{path}: {page}");
+        assert!(page.contains("没有这次送达，或受送达人不是您"), "{page}");
+        assert!(!page.contains("%PDF") && !page.contains(sha), "{page}");
+    }
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await,
+    );
+    let denied: Vec<_> = all_entries(&mut log)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "access_denied" && e.actor == ZHANG.0)
+        .collect();
+    assert_eq!(denied.len(), 2, "{denied:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +140,17 @@ async fn a_lawyer_downloads_and_confirms_what_was_served_on_them_and_no_one_else
         "the SHA-256 shown is not the download's"
     );
 
+    // Opening the page again hands out the same form and records nothing more.
+    let opened = recipient_acts(&w).await;
+    let (_, again) = li.get(&detail_path);
+    assert_eq!(hidden(&again, "form"), form);
+    assert_eq!(
+        recipient_acts(&w).await,
+        opened,
+        "a second opening was recorded"
+    );
     let confirm = format!("{detail_path}/confirm");
+    forms_do_not_cross(&w, &li, maildir.path(), (&confirm, &form, &csrf)).await;
     let (status, page) = li.post(&confirm, &[("form", &form), ("csrf", "forged")]);
     assert_eq!(status, 403, "{page}");
     let (status, page) = li.post(&confirm, &[("form", &form), ("csrf", &csrf)]);
@@ -94,28 +169,13 @@ async fn a_lawyer_downloads_and_confirms_what_was_served_on_them_and_no_one_else
         "the page shows the confirmation"
     );
 
-    // Another lawyer's session: nothing listed, the service refused and the refusal recorded.
-    let zhang = signed_in(&w, jars.path(), maildir.path(), ZHANG, 0).await;
-    let (_, list) = zhang.get("/portal/served");
-    assert!(list.contains("尚未通过本平台向您送达文书"), "{list}");
-    for path in [detail_path.clone(), format!("{detail_path}/d/1")] {
-        let (status, page) = zhang.get(&path);
-        assert_eq!(status, 404, "{path}: {page}");
-        assert!(page.contains("没有这次送达，或受送达人不是您"), "{page}");
-        assert!(
-            !page.contains("%PDF") && !page.contains(&sha256_hex(&bytes)),
-            "{page}"
-        );
-    }
-    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
-        channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await,
-    );
-    let denied: Vec<_> = all_entries(&mut log)
-        .await
-        .into_iter()
-        .filter(|e| e.kind == "access_denied" && e.actor == ZHANG.0)
-        .collect();
-    assert_eq!(denied.len(), 2, "{denied:?}");
+    another_lawyer_is_refused(
+        &w,
+        zhang_browser(&w, jars.path(), maildir.path()).await,
+        &detail_path,
+        &sha256_hex(&bytes),
+    )
+    .await;
     drop(smtp);
     w.hub.stop().await;
 }

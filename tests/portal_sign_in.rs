@@ -19,6 +19,8 @@ const ZHANG: &str = "urn:ecenter:lawyer:14201202010000001";
 const ZHANG_LICENCE: &str = "14201202010000001";
 const LI: &str = "urn:ecenter:lawyer:14201202010000002";
 const LI_LICENCE: &str = "14201202010000002";
+const WANG: &str = "urn:ecenter:lawyer:14201202010000003";
+const WANG_LICENCE: &str = "14201202010000003";
 
 /// Every sign-in event of the log: (kind, the event as JSON).
 async fn sign_in_events(w: &World) -> Vec<(String, String)> {
@@ -301,6 +303,17 @@ async fn an_expired_code_and_a_lawyer_taken_off_the_directory_sign_in_no_more() 
     let (status, page) = browser.post("/portal/sign-in", &[("code", &code)]);
     assert_eq!(status, 401, "{page}");
     assert!(page.contains("验证码已过期"), "{page}");
+
+    // A code sent to a mailbox the court has since replaced is void.
+    list(&w, WANG, WANG_LICENCE, "wang@chutian-law.cn").await;
+    let wang = Curl::new(&w, jars.path(), "wang");
+    let fields = [("who", WANG_LICENCE), ("channel", "email")];
+    assert_eq!(wang.post("/portal/code", &fields).0, 200);
+    let old_code = code_for(maildir.path(), "wang@chutian-law.cn", 0).await;
+    list(&w, WANG, WANG_LICENCE, "wang.new@chutian-law.cn").await;
+    let (status, page) = wang.post("/portal/sign-in", &[("code", &old_code)]);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("登记的手机或电子邮箱已变更"), "{page}");
 
     // Another lawyer signs in at once; then the court takes them off the directory.
     list(&w, LI, LI_LICENCE, "li@chutian-law.cn").await;

@@ -398,6 +398,16 @@ async fn open<S: EventStore>(
     html(StatusCode::OK, "电子送达文书", &body)
 }
 
+/// A form the page takes: one it handed out, never the lawyers' portal's (`p:…`), so the record
+/// says where the recipient really was. An empty string matches no open form.
+fn page_form(form: String) -> String {
+    if form.starts_with("p:") {
+        String::new()
+    } else {
+        form
+    }
+}
+
 /// The confirmation form's fields.
 #[derive(Debug, serde::Deserialize)]
 struct ConfirmForm {
@@ -417,7 +427,7 @@ async fn confirm<S: EventStore>(
     };
     let confirmed = acted(Activity::ConfirmedReading, peer, &headers, link);
     form_outcome(
-        page.record(&order, &service, confirmed, Some(fields.form))
+        page.record(&order, &service, confirmed, Some(page_form(fields.form)))
             .await,
         (
             "已确认阅读",
@@ -473,7 +483,7 @@ async fn reply<S: EventStore>(
         attributed: None,
     });
     form_outcome(
-        page.record(&order, &service, replied, Some(fields.form))
+        page.record(&order, &service, replied, Some(page_form(fields.form)))
             .await,
         ("回复已记录", "<p>您的回复已送达法院并记入送达记录。</p>"),
         (

@@ -60,6 +60,9 @@ pub fn document(
         "confirmations": service.confirmations.iter().map(|c| json!({
             "at": time(c.at),
             "link_from": c.channel.map(channel_name),
+            // The lawyers' portal records its acts as `portal <client>`: signed in with a code
+            // sent to the directory's address (see the log's `signed_in`), not through a link.
+            "via": if c.client.starts_with("portal ") { "诉讼服务平台（律师登录后确认）" } else { "送达链接页面" },
             "client": c.client,
         })).collect::<Vec<_>>(),
         // Art. 31 para. 2 (1): each reply with its text and where it came from.

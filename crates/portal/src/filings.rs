@@ -7,7 +7,7 @@
 use crate::Portal;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use ecenter_api::authz::{Operation, authorize};
 use ecenter_api::identity::Identity;
@@ -191,27 +191,45 @@ pub(crate) async fn show<S: EventStore>(
         Err(r) => return *r,
     };
     let body = format!(
-        "<div id=\"filing\" data-events=\"/portal/filings/{id}/events\">{table}</div>\
+        "<div id=\"filing\" data-events=\"/portal/filings/{id}/events?since={seq}\">{table}</div>\
          <p id=\"live-note\" role=\"status\" aria-live=\"polite\"></p>\
          <p><a href=\"/portal/filings\">返回我的立案材料</a></p>",
         id = escape(&filing.filing_id),
+        seq = filing.last_event_seq,
         table = filing_table(&p.context.config.court, &filing),
     );
     p.page(StatusCode::OK, "立案材料详情", &body)
 }
 
+/// Where an event stream starts: `since` (the entry the page was drawn at) or the browser's
+/// `Last-Event-ID` on a reconnect.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Since {
+    #[serde(default)]
+    since: Option<u64>,
+}
+
 /// `GET /portal/filings/{id}/events`: server-sent events, one `changed` with the filing's table
-/// (HTML) each time a durable entry changes the filing, while the page is open.
+/// (HTML) and the entry as its id each time a durable entry changes the filing after the one the
+/// page showed — so nothing between drawing the page and connecting, or during a reconnect, is
+/// missed. The stream ends when the session does, or when the hub stops; a comment every 15 s
+/// keeps proxies from closing it.
 pub(crate) async fn events<S: EventStore>(
     State(p): State<Arc<Portal<S>>>,
     Path(id): Path<String>,
+    Query(q): Query<Since>,
     headers: HeaderMap,
 ) -> Response {
     let filing = match p.my_filing(&headers, &id).await {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    let mut shown = filing.last_event_seq;
+    let reconnected = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut shown = reconnected.or(q.since).unwrap_or(filing.last_event_seq);
+    // The first value is the head now: a change since `shown` goes out at once.
     let heads = WatchStream::new(p.store.subscribe());
     // Ends when the hub stops, so no open page holds the server up.
     let stopping = WatchStream::new(p.stop.clone())
@@ -220,17 +238,31 @@ pub(crate) async fn events<S: EventStore>(
     let portal = p.clone();
     let changes = heads
         .filter_map(move |head| {
+            if !matches!(portal.session(&headers), Ok(Some(_))) {
+                return Some(None); // signed out or expired: the stream ends
+            }
             let filing = portal.store.filing(&id).ok().flatten()?;
             // Only what is durable: a change not yet flushed comes with the next head.
-            if filing.last_event_seq == shown || filing.last_event_seq > head.seq {
+            if filing.last_event_seq <= shown || filing.last_event_seq > head.seq {
                 return None;
             }
             shown = filing.last_event_seq;
             let table = filing_table(&portal.context.config.court, &filing);
-            Some(Some(Event::default().event("changed").data(table)))
+            let event = Event::default()
+                .event("changed")
+                .id(shown.to_string())
+                .data(table);
+            Some(Some(event))
         })
         .merge(stopping)
         .take_while(Option::is_some)
         .map(|e| Ok::<_, std::convert::Infallible>(e.expect("taken while some")));
-    Sse::new(changes).into_response()
+    let keep_alive = KeepAlive::new().interval(std::time::Duration::from_secs(15));
+    let mut r = Sse::new(changes).keep_alive(keep_alive).into_response();
+    // Proxies that buffer responses would hold the events back.
+    r.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    r
 }

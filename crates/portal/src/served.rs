@@ -48,6 +48,9 @@ pub(crate) async fn list<S: EventStore>(
         Ok(m) => m,
         Err(e) => return p.unavailable(e),
     };
+    if let Err(e) = p.store.wait_durable(p.store.head().seq).await {
+        return p.unavailable(e);
+    }
     let rows: String = mine
         .iter()
         .map(|(order, service)| {
@@ -179,30 +182,25 @@ pub(crate) async fn show<S: EventStore>(
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let form = p.keys.random(16);
-    let fetched = RecipientEvent::RecipientActed {
-        activity: Activity::Fetched { form: form.clone() },
-        client: format!("portal {}", client(peer, &headers)),
-        link: String::new(),
-    };
-    if let Err(e) = record_act(
-        &*p.store,
-        (order_id.as_str(), recipient_id.as_str()),
-        fetched,
-        None,
-    )
-    .await
-    {
-        return p.unavailable(e);
+    if let Some(refused) = p.navigated_from_elsewhere(&headers) {
+        return refused;
     }
+    let key = (order_id.as_str(), recipient_id.as_str());
+    let form = match p
+        .confirmation_form(key, &order, &service, &client(peer, &headers))
+        .await
+    {
+        Ok(form) => form,
+        Err(e) => return p.unavailable(e),
+    };
     let base = format!(
         "/portal/served/{}/{}",
         escape(&order_id),
         escape(&recipient_id)
     );
-    let confirmation = match confirmed_at(&service) {
-        Some(at) => format!("<p><strong>您已于{}确认阅读。</strong></p>", beijing(at)),
-        None => format!(
+    let confirmation = match (confirmed_at(&service), form) {
+        (Some(at), _) => format!("<p><strong>您已于{}确认阅读。</strong></p>", beijing(at)),
+        (None, Some(form)) => format!(
             "<form method=\"post\" action=\"{base}/confirm\">\
              <input type=\"hidden\" name=\"form\" value=\"{form}\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
@@ -210,6 +208,7 @@ pub(crate) async fn show<S: EventStore>(
              <button type=\"submit\">确认已阅读</button></form>",
             csrf = p.keys.csrf(&hash),
         ),
+        (None, None) => "<p>本次送达已结束（已过有效期或已由法院另行处理），不能在线确认阅读。如有疑问，请联系法院。</p>".to_string(),
     };
     let body = format!(
         "<p>{court}向您送达{case}案件的下列文书。每份文书均附有 SHA-256 摘要，可用于核对文书未被改动。</p>\
@@ -222,6 +221,72 @@ pub(crate) async fn show<S: EventStore>(
         rows = document_rows(&base, &order),
     );
     p.page(StatusCode::OK, "送达文书", &body)
+}
+
+/// Forms the portal hands out begin so; the recipients' page takes none of them, and the portal
+/// takes none of the page's: each records where the recipient was.
+pub const PORTAL_FORM: &str = "p:";
+
+/// Whether service may still be completed by confirming: not confirmed, links not expired (as on
+/// the recipients' page), not given up or settled by a clerk.
+fn open_for_confirmation(order: &OrderSummary, service: &RecipientService) -> bool {
+    confirmed_at(service).is_none()
+        && chrono::Utc::now() < order.ordered.links_expire_at
+        && !service.unserved
+        && service.resolution.is_none()
+}
+
+fn not_accepted<S: EventStore>(p: &Portal<S>) -> Response {
+    p.page(
+        StatusCode::CONFLICT,
+        "确认未被接受",
+        "<p class=\"error\" role=\"alert\">此确认表单已使用过、已失效，或本次送达已不能在线确认，本次提交未被记录。如需确认阅读，请重新打开送达文书页面；如页面不再提供确认，请联系法院。</p>",
+    )
+}
+
+impl<S: EventStore> Portal<S> {
+    /// The confirmation form for this page: the portal's open form if it handed one out already
+    /// (nothing recorded again), else a new one recorded as `fetched`; `None` once service can no
+    /// longer be completed by confirming (nothing recorded).
+    async fn confirmation_form(
+        &self,
+        key: (&str, &str),
+        order: &OrderSummary,
+        service: &RecipientService,
+        client: &str,
+    ) -> Result<Option<String>, ecenter_store::StoreError> {
+        if !open_for_confirmation(order, service) {
+            return Ok(None);
+        }
+        if let Some(open) = service
+            .open_forms
+            .iter()
+            .find(|f| f.starts_with(PORTAL_FORM))
+        {
+            return Ok(Some(open.clone()));
+        }
+        let form = format!("{PORTAL_FORM}{}", self.keys.random(16));
+        let fetched = RecipientEvent::RecipientActed {
+            activity: Activity::Fetched { form: form.clone() },
+            client: format!("portal {client}"),
+            link: String::new(),
+        };
+        record_act(&*self.store, key, fetched, None).await?;
+        Ok(Some(form))
+    }
+
+    /// A GET that another site navigated to (`Sec-Fetch-Site: cross-site`): refused, so no other
+    /// site can make a lawyer's browser record an opening or a download.
+    fn navigated_from_elsewhere(&self, headers: &HeaderMap) -> Option<Response> {
+        let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        (site == Some("cross-site")).then(|| {
+            self.page(
+                StatusCode::FORBIDDEN,
+                "请从诉讼服务平台打开",
+                "<p>送达文书只能在本院诉讼服务平台内打开。</p><p><a href=\"/portal/served\">向我送达的文书</a></p>",
+            )
+        })
+    }
 }
 
 /// The confirmation form's fields.
@@ -246,7 +311,7 @@ pub(crate) async fn confirm<S: EventStore>(
     let Ok(Form(f)) = form else {
         return p.incomplete_form();
     };
-    let (hash, _, _) = match p
+    let (hash, order, service) = match p
         .my_service(&headers, (order_id.as_str(), recipient_id.as_str()))
         .await
     {
@@ -255,6 +320,10 @@ pub(crate) async fn confirm<S: EventStore>(
     };
     if !p.keys.csrf_matches(&hash, &f.csrf) {
         return p.form_expired();
+    }
+    // Only a form the portal handed out, while service may still be completed this way.
+    if !f.form.starts_with(PORTAL_FORM) || !open_for_confirmation(&order, &service) {
+        return not_accepted(&p);
     }
     let confirmed = RecipientEvent::RecipientActed {
         activity: Activity::ConfirmedReading,
@@ -269,11 +338,7 @@ pub(crate) async fn confirm<S: EventStore>(
             "<p role=\"status\">您已确认阅读送达文书，法院已记录确认时间。</p>\
              <p><a href=\"/portal/served\">返回向我送达的文书</a></p>",
         ),
-        Ok(false) => p.page(
-            StatusCode::CONFLICT,
-            "确认未被接受",
-            "<p class=\"error\" role=\"alert\">此确认表单已使用过或不是本页面签发的，本次提交未被记录。如需确认阅读，请重新打开送达文书页面后再点击“确认已阅读”。</p>",
-        ),
+        Ok(false) => not_accepted(&p),
         Err(e) => p.unavailable(e),
     }
 }
@@ -293,6 +358,9 @@ pub(crate) async fn download<S: EventStore>(
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if let Some(refused) = p.navigated_from_elsewhere(&headers) {
+        return refused;
+    }
     let Some(document) = index
         .checked_sub(1)
         .and_then(|i| order.ordered.documents.get(i))
