@@ -8,60 +8,12 @@
 
 mod common;
 
-use common::pdf::nss_trusting;
+use common::browser::{artefacts, seen, start_browser};
 use common::service::*;
 use common::smtp::{received, start_aiosmtpd};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_client::FilingServiceClient;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-/// Where the browser tests leave their screenshots.
-fn artefacts() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(
-        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    let dir = target.join("test-artefacts/browser");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Starts tests/browser/`script` with `args`, a HOME whose NSS database trusts `pki`'s root and
-/// the screenshot directory.
-fn start_browser(script: &str, args: &[&str], pki: &Path) -> (std::process::Child, TempDir) {
-    let home = tempfile::tempdir().unwrap();
-    let nssdb = home.path().join(".pki/nssdb");
-    std::fs::create_dir_all(&nssdb).unwrap();
-    nss_trusting(pki, &nssdb);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/browser")
-        .join(script);
-    let child = std::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .arg("--home")
-        .arg(home.path())
-        .arg("--shots")
-        .arg(artefacts())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("node runs (scripts/test installs it)");
-    (child, home)
-}
-
-/// What the browser script saw (its one JSON line), once it has finished.
-fn seen(child: std::process::Child) -> serde_json::Value {
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the browser run failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap()
-}
+use std::path::Path;
 
 /// Runs tests/browser/recipient_page.mjs on `link`; returns what it saw.
 fn browse(link: &str, pki: &Path) -> serde_json::Value {

@@ -3,6 +3,7 @@
 
 use tonic::codegen::{Body as HttpBody, Bytes, StdError};
 
+pub mod browser;
 pub mod court;
 pub mod efile;
 pub mod instances;

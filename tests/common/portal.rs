@@ -83,6 +83,68 @@ impl<'w> Curl<'w> {
     pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
         self.post_with(path, fields, &[])
     }
+
+    /// A request as the portal's script makes it: `method` to `path` with `headers` (e.g. the
+    /// CSRF token; the portal's origin unless they name one) and the body read from `body` if
+    /// given; (status, headers and body).
+    pub fn script(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[String],
+        body: Option<&Path>,
+    ) -> (u16, String) {
+        self.script_with(method, path, headers, body, &[])
+    }
+
+    /// [`Curl::script`] with curl's `extra` arguments.
+    pub fn script_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[String],
+        body: Option<&Path>,
+        extra: &[String],
+    ) -> (u16, String) {
+        let jar = self.jar.to_str().unwrap().to_string();
+        let mut args: Vec<String> = ["-D", "-", "-b", &jar, "-c", &jar, "-X", method]
+            .map(String::from)
+            .to_vec();
+        if !headers
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("origin:"))
+        {
+            args.extend(["-H".to_string(), format!("Origin: {}", self.base)]);
+        }
+        for h in headers {
+            args.extend(["-H".to_string(), h.clone()]);
+        }
+        if let Some(body) = body {
+            args.extend(["--data-binary".to_string(), format!("@{}", body.display())]);
+        }
+        args.extend(extra.iter().cloned());
+        args.push(format!("{}{path}", self.base));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.w.curl(&args)
+    }
+}
+
+/// The JSON body of a response `curl -D -` printed (after the blank line ending the headers).
+pub fn json_body(response: &str) -> serde_json::Value {
+    let body = response
+        .rsplit_once("\r\n\r\n")
+        .map_or(response, |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: not JSON: {response}"))
+}
+
+/// The value of attribute `name` in the first place `html` carries it.
+pub fn attribute(html: &str, name: &str) -> String {
+    let at = format!("{name}=\"");
+    let start = html
+        .find(&at)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + at.len();
+    html[start..].split('"').next().unwrap().to_string()
 }
 
 pub async fn list(w: &World, identity: &str, licence: &str, email: &str) {

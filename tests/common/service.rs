@@ -101,7 +101,38 @@ pub async fn world_with(
     }
 }
 
+/// A world whose hub's configuration `adjust` changes as well (e.g. `[receipts]`).
+pub async fn world_configured(
+    smtp_port: u16,
+    timeout_secs: u64,
+    adjust: impl FnOnce(&mut ecenter_server::Config),
+) -> World {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    let given = service.clone();
+    let hub = start_tls_with(data.path(), pki.path(), move |c| {
+        c.service = Some(given);
+        adjust(c);
+    })
+    .await;
+    World {
+        pki,
+        data,
+        _keys: keys,
+        service,
+        hub,
+    }
+}
+
 impl World {
+    /// The hub's data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
     /// Stops the hub gracefully and starts it again on the same data (on a new port).
     pub async fn restart(self) -> World {
         let World {

@@ -8,14 +8,12 @@ use crate::intake;
 use crate::revocation::StillGood;
 use ecenter_domain::lifecycle::review_outcome;
 use ecenter_domain::policy::CourtPolicy;
-use ecenter_domain::submission::ValidHeader;
 use ecenter_domain::{
-    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, FilingReceived,
-    RoutingTable,
+    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, RoutingTable,
 };
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_server::FilingService;
-use ecenter_store::{EventStore, FilingFilter, ReadView, StoreError, StoredEntry};
+use ecenter_store::{EventStore, FilingFilter, ReadView, StoredEntry};
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,7 +22,10 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-/// The service, generic over the storage backend.
+mod record;
+
+/// The service, generic over the storage backend. Cloning shares everything (the portal files
+/// through a clone).
 pub struct FilingApi<S> {
     store: Arc<S>,
     /// The court's filing kinds, limits and fees (GetPolicy; checked by SubmitFiling).
@@ -37,6 +38,20 @@ pub struct FilingApi<S> {
     receipt_pdf: Option<Arc<crate::receipt_pdf::ReceiptPdf>>,
     /// The channels notices of filing go by (none without an outbox).
     notice_channels: crate::notices::NoticeChannels,
+}
+
+impl<S> Clone for FilingApi<S> {
+    fn clone(&self) -> Self {
+        FilingApi {
+            store: self.store.clone(),
+            policy: self.policy.clone(),
+            routing: self.routing.clone(),
+            stopping: self.stopping.clone(),
+            max_package_parts: self.max_package_parts,
+            receipt_pdf: self.receipt_pdf.clone(),
+            notice_channels: self.notice_channels,
+        }
+    }
 }
 
 impl<S: EventStore> FilingApi<S> {
@@ -201,71 +216,6 @@ fn page_token(token: &str) -> Result<Option<&str>, Status> {
     Ok(Some(token))
 }
 
-/// Refuses a corrected filing (补正) unless the filing it corrects is the submitter's own, was
-/// returned for correction, and is of the same case (both without a number for a new case);
-/// checked under the writer, as the log stands.
-fn check_correction(
-    view: &dyn ReadView,
-    header: &ecenter_domain::submission::ValidHeader,
-    submitter: &str,
-) -> Result<(), StoreError> {
-    let Some(corrected) = &header.corrects_filing_id else {
-        return Ok(());
-    };
-    let refused = |field: &str, why: String| -> StoreError {
-        DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(field, why)]).into()
-    };
-    let original = view.filing(corrected)?.filter(|o| {
-        o.submitter == submitter && o.state == ecenter_domain::FilingState::ReturnedForCorrection
-    });
-    let Some(original) = original else {
-        return Err(refused(
-            "header.corrects_filing_id",
-            format!("「{corrected}」 is not a filing of yours that was returned for correction"),
-        ));
-    };
-    let number = |c: Option<&CaseNumber>| c.map(CaseNumber::normalized);
-    let (theirs, ours) = (
-        number(original.case_number.as_ref()),
-        number(header.case_number.as_ref()),
-    );
-    if theirs != ours {
-        let why = match &theirs {
-            Some(n) => format!("{corrected} is of case {n}: a correction carries that case number"),
-            None => format!(
-                "{corrected} opens a new case, which has no number yet: leave case_number empty"
-            ),
-        };
-        return Err(refused("header.case_number", why));
-    }
-    Ok(())
-}
-
-/// The court's kinds apply to new filings only: a retry is recognised by its kind as given, or
-/// by the kind's stable code, so that a kind the court renamed or removed since never turns a
-/// retry into a refusal or a second filing. Returns the fingerprint of the header as given, the
-/// one recorded for a new filing (by the kind's code), and the header under the policy.
-fn retry_fingerprints(
-    policy: &CourtPolicy,
-    given: &ValidHeader,
-    documents: &[ecenter_domain::ReceivedDocument],
-) -> (String, String, Result<ValidHeader, DomainError>) {
-    let as_given = intake::fingerprint(given, documents);
-    let under_policy = given.under_policy(policy);
-    let fingerprint = match &under_policy {
-        Ok(h) => {
-            let code = policy.kind(&h.filing_kind).map(|k| k.code.clone());
-            let by_code = ValidHeader {
-                filing_kind: code.unwrap_or_default(),
-                ..h.clone()
-            };
-            intake::fingerprint(&by_code, documents)
-        }
-        Err(_) => as_given.clone(),
-    };
-    (as_given, fingerprint, under_policy)
-}
-
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::FilingEvent, Status>> + Send>>;
 pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::DocumentChunk, Status>> + Send>>;
 
@@ -276,86 +226,24 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         request: Request<Streaming<pb::SubmitFilingRequest>>,
     ) -> Result<Response<pb::SubmitFilingResponse>, Status> {
         let identity = crate::identity::caller(&request)?;
-        authorize(&*self.store, &identity, Operation::SubmitFiling, None, None).await?;
+        self.may_submit(&identity).await?;
         let submitter = identity.to_string();
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
-        let given = intake::header_from_proto(header)
-            .validate(&self.policy)
-            .map_err(domain_status)?;
-        let blobs = self.store.blobs();
-        let received =
-            intake::receive_documents(&mut stream, &given, blobs, self.max_package_parts).await?;
-        let (documents, placed) = intake::place_all(received).await?;
-        let (as_given, fingerprint, under_policy) =
-            retry_fingerprints(&self.policy, &given, &documents);
-        let routing = self.routing.clone();
-        let decide = Box::new(move |view: &dyn ReadView| {
-            if let Some(existing) = view.filing_for_request(&submitter, &given.request_id)? {
-                let filing = view.filing(&existing)?.ok_or_else(|| {
-                    StoreError::Database(format!("request index names missing filing {existing}"))
-                })?;
-                if filing.fingerprint != fingerprint && filing.fingerprint != as_given {
-                    return Err(DomainError::RequestIdReused {
-                        request_id: given.request_id.clone(),
-                        filing_id: existing,
-                    }
-                    .into());
-                }
-                return Ok((Vec::new(), (existing, true)));
-            }
-            let header = under_policy?;
-            check_correction(view, &header, &submitter)?;
-            let filing_id = format!("F{:012}", view.next_seq());
-            let route = routing.route(header.case_number.as_ref(), &header.filing_kind);
-            let events = vec![
-                Event::FilingReceived(FilingReceived {
-                    filing_id: filing_id.clone(),
-                    request_id: header.request_id.clone(),
-                    fingerprint,
-                    submitter,
-                    case_number: header.case_number.clone(),
-                    filing_kind: header.filing_kind.clone(),
-                    title: header.title.clone(),
-                    documents,
-                    corrects_filing_id: header.corrects_filing_id.clone(),
-                }),
-                Event::FilingRouted {
-                    filing_id: filing_id.clone(),
-                    department: route.department,
-                    rule: route.rule,
-                },
-            ];
-            Ok((events, (filing_id, false)))
-        });
-        // A refused append drops `placed`: the documents this request put in place go with it.
-        // The append runs in a task of its own, so that a caller who gives up (a deadline, a
-        // reset stream) cannot take the documents away while the writer may still record them:
-        // they are kept or removed only once the writer has answered.
-        let store = self.store.clone();
-        let appended = tokio::spawn(async move {
-            let appended = store.append(decide).await;
-            if appended.is_ok() {
-                placed.into_iter().for_each(ecenter_store::PlacedBlob::keep);
-            }
-            appended
-        })
-        .await
-        .map_err(|e| {
-            Status::unknown(format!(
-                "the hub failed while recording the filing ({e}); whether it was recorded is unknown: send it again with the same request id / 提交结果未知，请以相同请求编号重新提交"
-            ))
-        })?;
-        let (_, (filing_id, replayed)) = appended.map_err(store_status)?;
-        let filing = self.durable_filing(&filing_id).await?;
-        tracing::info!(filing_id, replayed, department = %filing.department, "filing received");
-        Ok(Response::new(pb::SubmitFilingResponse {
-            receipt: Some(convert::receipt(
-                &filing,
-                self.store.latest_checkpoint().as_ref(),
-            )),
-            replayed,
-        }))
+        let given = self.validate(header)?;
+        let mut chunks = Box::pin(tokio_stream::StreamExt::map(stream, |m| {
+            m.and_then(intake::chunk_of)
+        }));
+        let received = intake::receive_documents(
+            &mut chunks,
+            &given,
+            self.store.blobs(),
+            self.max_package_parts,
+        )
+        .await?;
+        Ok(Response::new(
+            self.record(submitter, given, received).await?,
+        ))
     }
 
     async fn get_filing(
@@ -427,18 +315,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
     ) -> Result<Response<pb::Receipt>, Status> {
         let identity = crate::identity::caller(&request)?;
         let r = request.into_inner();
-        let filing = self
-            .authorized_filing(&identity, Operation::GetReceipt, &r.filing_id)
-            .await?;
-        let mut receipt = convert::receipt(&filing, self.store.latest_checkpoint().as_ref());
-        if r.pdf {
-            receipt.pdf = crate::receipt_pdf::sealed_receipt(
-                &*self.store,
-                self.receipt_pdf.as_deref(),
-                &receipt,
-            )
-            .await?;
-        }
+        let receipt = self.receipt(&identity, &r.filing_id, r.pdf).await?;
         Ok(Response::new(receipt))
     }
 

@@ -11,6 +11,7 @@ use ecenter_domain::{MediaType, ReceivedDocument};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::submit_filing_request::Part;
 use ecenter_store::{BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Status, Streaming};
 
 /// The header in domain terms.
@@ -57,7 +58,7 @@ pub async fn read_header(
 /// announcement. Nothing is put in place until every document passed ([`place_all`]); a refusal
 /// or a cut stream leaves no file.
 pub async fn receive_documents(
-    stream: &mut Streaming<pb::SubmitFilingRequest>,
+    stream: &mut (impl Stream<Item = Result<pb::DocumentChunk, Status>> + Unpin),
     header: &ValidHeader,
     blobs: &BlobStore,
     max_package_parts: u64,
@@ -65,8 +66,8 @@ pub async fn receive_documents(
     let expected = &header.documents;
     let mut received = Vec::with_capacity(expected.len());
     let mut current: Option<BlobWriter> = None;
-    while let Some(msg) = stream.message().await? {
-        let chunk = chunk_of(msg)?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
         let index = chunk.document_index as usize;
         check_chunk_order(index, expected.len(), received.len())?;
         finish_until(
@@ -108,7 +109,7 @@ pub async fn receive_documents(
 
 /// The document chunk a submission message after the header carries; a second header or an
 /// empty message is refused.
-fn chunk_of(msg: pb::SubmitFilingRequest) -> Result<pb::DocumentChunk, Status> {
+pub(crate) fn chunk_of(msg: pb::SubmitFilingRequest) -> Result<pb::DocumentChunk, Status> {
     match msg.part {
         Some(Part::Chunk(c)) => Ok(c),
         Some(Part::Header(_)) => Err(invalid("header", "only the first message may be a header")),
@@ -163,6 +164,30 @@ async fn finish_until(
         );
     }
     Ok(())
+}
+
+/// Finishes documents written elsewhere (the portal's uploads), one writer per announced document
+/// in order, with the checks [`receive_documents`] makes: the announced size, SHA-256 and type.
+pub async fn finish_written(
+    writers: Vec<BlobWriter>,
+    header: &ValidHeader,
+    max_package_parts: u64,
+) -> Result<Vec<(ReceivedDocument, FinishedBlob)>, Status> {
+    if writers.len() != header.documents.len() {
+        return Err(invalid(
+            "header.documents",
+            format!(
+                "{} documents were announced but {} arrived",
+                header.documents.len(),
+                writers.len()
+            ),
+        ));
+    }
+    let mut received = Vec::with_capacity(writers.len());
+    for (index, (writer, doc)) in writers.into_iter().zip(&header.documents).enumerate() {
+        received.push(finish(Some(writer), doc, index, max_package_parts).await?);
+    }
+    Ok(received)
 }
 
 /// Puts every received document in place; the returned holds remove what they placed unless kept

@@ -169,7 +169,7 @@ impl<S: EventStore> Portal<S> {
         self.no_such_filing()
     }
 
-    fn no_such_filing(&self) -> Response {
+    pub(crate) fn no_such_filing(&self) -> Response {
         self.page(
             StatusCode::NOT_FOUND,
             "材料不存在",
@@ -193,10 +193,19 @@ pub(crate) async fn show<S: EventStore>(
     let body = format!(
         "<div id=\"filing\" data-events=\"/portal/filings/{id}/events?since={seq}\">{table}</div>\
          <p id=\"live-note\" role=\"status\" aria-live=\"polite\"></p>\
+         <p><a href=\"/portal/filings/{id}/receipt\">签收单</a>{correct}</p>\
          <p><a href=\"/portal/filings\">返回我的立案材料</a></p>",
         id = escape(&filing.filing_id),
         seq = filing.last_event_seq,
         table = filing_table(&p.context.config.court, &filing),
+        correct = if filing.state == FilingState::ReturnedForCorrection {
+            format!(
+                " · <a href=\"/portal/file?corrects={}\">提交补正材料</a>",
+                escape(&filing.filing_id)
+            )
+        } else {
+            String::new()
+        },
     );
     p.page(StatusCode::OK, "立案材料详情", &body)
 }

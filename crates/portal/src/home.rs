@@ -33,7 +33,8 @@ pub(crate) async fn home<S: EventStore>(
     };
     let body = format!(
         "<p>{name}律师，您好。您已登录，本次登录至 {until}（北京时间）有效。</p>\
-         <nav><ul><li><a href=\"/portal/filings\">我的立案材料</a></li>\
+         <nav><ul><li><a href=\"/portal/file\">网上提交材料</a></li>\
+         <li><a href=\"/portal/filings\">我的立案材料</a></li>\
          <li><a href=\"/portal/served\">向我送达的文书</a></li></ul></nav>\
          <table><caption>本院律师名录中的登记信息</caption>\
          <tr><th scope=\"row\">姓名</th><td>{name}</td></tr>\

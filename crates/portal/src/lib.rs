@@ -25,18 +25,21 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use ecenter_api::filing::FilingApi;
 use ecenter_domain::portal::{Limits, Session};
 use ecenter_outbox::page::{escape, protect};
 use ecenter_outbox::{Outbox, ServiceContext};
 use ecenter_store::{EventStore, StoreError};
 use std::sync::Arc;
 
+mod file;
 mod filings;
 pub mod guard;
 mod home;
 pub mod keys;
 mod served;
 mod sign_in;
+mod uploads;
 
 /// The portal's shared state.
 pub struct Portal<S> {
@@ -53,6 +56,12 @@ pub struct Portal<S> {
     guard: guard::Guard,
     /// Turns true when the hub stops: open event streams end.
     stop: tokio::sync::watch::Receiver<bool>,
+    /// Filing through the portal: SubmitFiling's checks and recording, the court's policy.
+    filing: FilingApi<S>,
+    /// Files being uploaded for a filing.
+    uploads: uploads::Uploads,
+    /// Filings already answered, by session and request id.
+    answered: file::Answered,
 }
 
 /// The stylesheet (served, never inline: the CSP allows styles from the portal only).
@@ -66,11 +75,13 @@ const SESSION_COOKIE: (&str, &str) = ("__Host-ecenter-portal", "ecenter-portal")
 const ATTEMPT_COOKIE: (&str, &str) = ("__Host-ecenter-sign-in", "ecenter-sign-in");
 
 impl<S: EventStore> Portal<S> {
-    /// The portal over `store`, sending codes through `outbox`, until `stop` turns true.
+    /// The portal over `store`, sending codes through `outbox` and filing through `filing`
+    /// (SubmitFiling's own checks), until `stop` turns true.
     pub fn new(
         store: Arc<S>,
         outbox: Arc<Outbox<S>>,
         context: Arc<ServiceContext>,
+        filing: FilingApi<S>,
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> Arc<Self> {
         let origin = origin_of(&context.public_url);
@@ -84,6 +95,9 @@ impl<S: EventStore> Portal<S> {
             store,
             outbox,
             context,
+            filing,
+            uploads: uploads::Uploads::default(),
+            answered: file::Answered::default(),
         })
     }
 
@@ -102,6 +116,19 @@ impl<S: EventStore> Portal<S> {
             .route("/portal/filings/{id}", get(filings::show::<S>))
             .route("/portal/filings/{id}/events", get(filings::events::<S>))
             .route("/portal/portal.js", get(script))
+            .route("/portal/file", get(file::form::<S>).post(file::submit::<S>))
+            .route("/portal/uploads", post(uploads::create::<S>))
+            .route(
+                "/portal/uploads/{id}",
+                get(uploads::status::<S>)
+                    .patch(uploads::append::<S>)
+                    .delete(uploads::remove::<S>),
+            )
+            .route("/portal/filings/{id}/receipt", get(file::receipt::<S>))
+            .route(
+                "/portal/filings/{id}/receipt.pdf",
+                get(file::receipt_pdf::<S>),
+            )
             .route("/portal/{*rest}", get(not_found::<S>))
             .route("/portal/served", get(served::list::<S>))
             .route("/portal/served/{order}/{recipient}", get(served::show::<S>))

@@ -18,3 +18,220 @@ if (live && 'EventSource' in window) {
     }
   });
 }
+
+// 网上提交材料: each chosen or dropped file is checked here first (size, count, and its type by
+// its first bytes, as the hub judges it), hashed (SHA-256, which the hub checks on arrival), then
+// sent in pieces with a progress bar per file and overall. After a dropped network the script asks
+// the hub how much arrived and sends only the rest. The form's request id makes a resent filing
+// land once.
+const form = document.getElementById('file-form');
+if (form) {
+  const csrf = form.dataset.csrf;
+  const maxBytes = Number(form.dataset.maxBytes);
+  const maxDocs = Number(form.dataset.maxDocs);
+  const list = document.getElementById('file-list');
+  const overall = document.getElementById('overall');
+  const status = document.getElementById('file-status');
+  const button = form.querySelector('button[type=submit]');
+  const files = []; // {file, row, bar, text, id, sent, error}
+  const mb = (n) => (n / 1048576).toFixed(1) + ' MB';
+  const say = (text, error) => {
+    status.textContent = text;
+    status.className = error ? 'error' : '';
+  };
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  // The type by content: PDF (a BOM allowed), PNG, JPEG, or a ZIP package (OFD, DOCX).
+  const typeOf = async (file) => {
+    const b = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+    const starts = (sig, at = 0) => sig.every((x, i) => b[at + i] === x);
+    if (starts([0x25, 0x50, 0x44, 0x46, 0x2d]) || starts([0x25, 0x50, 0x44, 0x46, 0x2d], 3)) return 'PDF';
+    if (starts([0x89, 0x50, 0x4e, 0x47])) return 'PNG';
+    if (starts([0xff, 0xd8, 0xff])) return 'JPEG';
+    if (starts([0x50, 0x4b, 0x03, 0x04])) return 'OFD/DOCX';
+    return null;
+  };
+
+  const add = async (file) => {
+    const row = document.createElement('li');
+    const text = document.createElement('span');
+    const bar = document.createElement('progress');
+    bar.max = 1;
+    bar.value = 0;
+    bar.setAttribute('aria-label', file.name + ' 上传进度');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = '移除';
+    remove.setAttribute('aria-label', '移除 ' + file.name);
+    row.append(text, ' ', remove, document.createElement('br'), bar);
+    list.append(row);
+    const entry = { file, row, bar, text, id: null, sent: 0, error: null };
+    remove.addEventListener('click', () => {
+      if (entry.id) call('DELETE', `/portal/uploads/${entry.id}`).catch(() => {});
+      entry.error = 'removed';
+      row.remove();
+      showOverall();
+    });
+    const refuse = (why) => {
+      entry.error = why;
+      text.textContent = why;
+      text.className = 'error';
+      bar.remove();
+    };
+    if (files.filter((f) => !f.error).length >= maxDocs) {
+      refuse(`「${file.name}」未加入：一次最多提交 ${maxDocs} 份文件。`);
+    } else if (file.size === 0) {
+      refuse(`「${file.name}」是空文件，未加入。`);
+    } else if (file.size > maxBytes) {
+      refuse(`「${file.name}」大小 ${mb(file.size)}，超过本院单个文件上限 ${mb(maxBytes)}，未加入。`);
+    } else {
+      const type = await typeOf(file);
+      if (!type) refuse(`「${file.name}」不是本院接受的文件类型（接受 PDF、OFD、DOCX、PNG、JPEG），未加入。`);
+      else text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
+    }
+    files.push(entry);
+  };
+
+  const pick = (chosen) => Promise.all(Array.from(chosen).map(add));
+  document.getElementById('files').addEventListener('change', (e) => pick(e.target.files));
+  const drop = document.getElementById('drop');
+  drop.addEventListener('dragover', (e) => e.preventDefault());
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    pick(e.dataTransfer.files);
+  });
+
+  const showOverall = () => {
+    const good = files.filter((f) => !f.error);
+    const total = good.reduce((n, f) => n + f.file.size, 0);
+    const sent = good.reduce((n, f) => n + f.sent, 0);
+    overall.value = total ? sent / total : 0;
+  };
+
+  const call = async (method, url, body) => {
+    const r = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      const e = new Error(answer.error || `服务器返回 ${r.status}`);
+      e.final = r.status < 500;
+      e.status = r.status;
+      throw e;
+    }
+    return answer;
+  };
+
+  // One piece by XMLHttpRequest (fetch reports no upload progress); resolves with the hub's offset.
+  const piece = (entry, from, to) => new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('PATCH', `/portal/uploads/${entry.id}`);
+    x.setRequestHeader('x-csrf-token', csrf);
+    x.setRequestHeader('upload-offset', String(from));
+    x.setRequestHeader('content-type', 'application/offset+octet-stream');
+    x.upload.onprogress = (e) => {
+      entry.sent = from + e.loaded;
+      entry.bar.value = entry.sent / entry.file.size;
+      showOverall();
+    };
+    x.onload = () => {
+      const answer = JSON.parse(x.responseText || '{}');
+      if (x.status === 200 || x.status === 409) resolve(answer.offset);
+      else {
+        const e = new Error(answer.error || `服务器返回 ${x.status}`);
+        e.final = x.status < 500;
+        e.status = x.status;
+        reject(e);
+      }
+    };
+    x.onerror = () => reject(new Error('网络中断'));
+    x.send(entry.file.slice(from, to));
+  });
+
+  // A file whose upload the hub no longer holds (filed with a refused filing, idle for an hour,
+  // or the hub restarted) is sent again from its start.
+  const upload = async (entry) => {
+    try {
+      await send(entry);
+    } catch (e) {
+      if (e.status !== 404) throw e;
+      entry.id = null;
+      await send(entry);
+    }
+  };
+
+  const send = async (entry) => {
+    if (!entry.id) {
+      const digest = await crypto.subtle.digest('SHA-256', await entry.file.arrayBuffer());
+      const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+      const made = await call('POST', '/portal/uploads', { name: entry.file.name, size: entry.file.size, sha256 });
+      entry.id = made.id;
+      entry.piece = made.piece;
+    }
+    let offset = 0;
+    let tries = 0;
+    while (offset < entry.file.size) {
+      entry.text.textContent = `${entry.file.name}：正在上传 ${mb(offset)} / ${mb(entry.file.size)}`;
+      try {
+        offset = await piece(entry, offset, Math.min(offset + entry.piece, entry.file.size));
+        tries = 0;
+      } catch (e) {
+        if (e.final) throw e;
+        tries += 1;
+        say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
+        await pause(Math.min(1000 * tries, 10000));
+        try {
+          offset = (await call('GET', `/portal/uploads/${entry.id}`)).offset;
+          say('已重新连接，从中断处继续上传。');
+        } catch (again) {
+          if (again.final) throw again;
+        }
+      }
+      entry.sent = offset;
+      entry.bar.value = offset / entry.file.size;
+      showOverall();
+    }
+    entry.text.textContent = `${entry.file.name}：已上传（${mb(entry.file.size)}）`;
+  };
+
+  // The filing itself, resent after a network failure: the request id makes it land once.
+  const file = async (fields) => {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await call('POST', '/portal/file', fields);
+      } catch (e) {
+        if (e.final) throw e;
+        say(`网络中断，正在重新提交（第 ${tries} 次）……`, true);
+        await pause(Math.min(1000 * tries, 10000));
+      }
+    }
+  };
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const good = files.filter((f) => !f.error);
+    if (!good.length) return say('请先选择要提交的文件。', true);
+    button.disabled = true;
+    try {
+      for (const entry of good) await upload(entry);
+      say('文件已全部上传，正在提交……');
+      const data = new FormData(form);
+      const answer = await file({
+        request_id: data.get('request_id'),
+        filing_kind: data.get('filing_kind'),
+        case_number: data.get('case_number') || '',
+        title: data.get('title') || '',
+        corrects_filing_id: data.get('corrects_filing_id') || '',
+        uploads: good.map((f) => f.id),
+      });
+      say('法院已收到，正在打开签收单……');
+      window.location.assign(answer.receipt);
+    } catch (err) {
+      say(err.message, true);
+      button.disabled = false;
+    }
+  });
+}

@@ -434,11 +434,12 @@ async fn serve_store<S: EventStore>(
         .court_policy()
         .map_err(|e| ServeError::Config(e.to_string()))?;
     let routing = config.routing_table(&policy).map_err(ServeError::Config)?;
+    let filing = filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
+        .with_max_package_parts(config.parsing.objects)
+        .with_receipt_pdf(services.receipt_pdf)
+        .with_notices(notice_channels(&config));
     let apis = grpc::Services {
-        filing: filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
-            .with_max_package_parts(config.parsing.objects)
-            .with_receipt_pdf(services.receipt_pdf)
-            .with_notices(notice_channels(&config)),
+        filing: filing.clone(),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
         similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),
@@ -451,7 +452,7 @@ async fn serve_store<S: EventStore>(
         lawyers: lawyers::LawyerApi::new(store.clone()),
     };
     let background = match services.service {
-        Some(runtime) => start_service(&store, &config, runtime, &stop_rx)?,
+        Some(runtime) => start_service(&store, &config, runtime, filing, &stop_rx)?,
         None => Vec::new(),
     };
     let shutdown = async move {
@@ -479,6 +480,7 @@ fn start_service<S: EventStore>(
     store: &Arc<S>,
     config: &Config,
     runtime: ServiceRuntime,
+    filing: filing::FilingApi<S>,
     stop: &watch::Receiver<bool>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, ServeError> {
     let mut background = Vec::new();
@@ -510,7 +512,8 @@ fn start_service<S: EventStore>(
     let mut router = page.router();
     if runtime.context.config.portal.enabled {
         let context = runtime.context.clone();
-        let portal = ecenter_portal::Portal::new(store.clone(), outbox, context, stop.clone());
+        let portal =
+            ecenter_portal::Portal::new(store.clone(), outbox, context, filing, stop.clone());
         router = router.merge(portal.router());
     }
     let listener = TcpListener::from_std(runtime.page).map_err(StoreError::Io)?;

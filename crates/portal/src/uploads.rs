@@ -1,0 +1,406 @@
+//! Resumable uploads for filing through the portal, in the manner of the tus protocol (creation,
+//! offset, append): the browser announces a file (`POST /portal/uploads`, name and size), sends its
+//! bytes in pieces (`PATCH /portal/uploads/{id}` with `Upload-Offset`), and after a dropped
+//! network asks how much arrived (`GET`, answered with `Upload-Offset`) and sends only the rest.
+//!
+//! Bytes go straight into a temporary blob of the blob store (hashed as they arrive), never into
+//! memory or the log: nothing is recorded until the filing is submitted, and then SubmitFiling's
+//! own checks decide ([`ecenter_api::filing::FilingApi::file_written`]). An upload belongs to the
+//! session that announced it; it holds at most the court's largest document, a session at most the
+//! court's document count, and one left idle for an hour is removed with its bytes. Content that is
+//! no accepted type (judged by its first bytes, as at intake) is refused the moment it is complete.
+
+use crate::Portal;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ecenter_domain::MediaType;
+use ecenter_domain::media::{Sniffed, sniff};
+use ecenter_store::{BlobWriter, EventStore};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_stream::StreamExt;
+
+/// An upload left this long without a byte is removed, with what it held.
+const IDLE: Duration = Duration::from_secs(3600);
+/// Bytes gathered before each write to the blob (fewer trips to the blocking pool).
+const WRITE_BATCH: usize = 256 * 1024;
+/// The piece size the portal's script sends: big enough to be fast, small enough that a dropped
+/// network costs little.
+pub(crate) const PIECE: u64 = 4 * 1024 * 1024;
+
+/// One file being uploaded.
+pub(crate) struct Slot {
+    pub(crate) name: String,
+    pub(crate) size: u64,
+    /// The SHA-256 the browser computed, if it gave one: checked when the filing is recorded.
+    pub(crate) sha256: String,
+    /// `None` once a filing took the bytes.
+    pub(crate) writer: Option<BlobWriter>,
+    /// The first bytes, to judge the type by.
+    head: Vec<u8>,
+    touched: Instant,
+}
+
+impl Slot {
+    pub(crate) fn received(&self) -> u64 {
+        self.writer.as_ref().map_or(0, BlobWriter::size)
+    }
+
+    pub(crate) fn complete(&self) -> bool {
+        self.writer.is_some() && self.received() == self.size
+    }
+}
+
+pub(crate) type Shared = Arc<tokio::sync::Mutex<Slot>>;
+
+/// The uploads in progress, by id, each with the SHA-256 of the session cookie that announced it:
+/// only that session sees it. In memory: a hub restart loses them, and the browser starts the
+/// files again.
+#[derive(Default)]
+pub(crate) struct Uploads {
+    slots: Mutex<HashMap<String, (String, Shared)>>,
+}
+
+impl Uploads {
+    /// Upload `id` if it belongs to `session`.
+    pub(crate) fn get(&self, id: &str, session: &str) -> Option<Shared> {
+        let slots = self.slots.lock().expect("uploads lock");
+        let (owner, slot) = slots.get(id)?;
+        (owner == session).then(|| slot.clone())
+    }
+
+    pub(crate) fn remove(&self, id: &str) {
+        self.slots.lock().expect("uploads lock").remove(id);
+    }
+
+    /// Removes idle uploads (not one being written); returns how many `session` still has.
+    fn sweep(&self, session: &str) -> usize {
+        let mut slots = self.slots.lock().expect("uploads lock");
+        slots.retain(|_, (_, s)| s.try_lock().map_or(true, |s| s.touched.elapsed() < IDLE));
+        slots.values().filter(|(owner, _)| owner == session).count()
+    }
+
+    fn insert(&self, id: String, session: String, slot: Slot) {
+        let shared = Arc::new(tokio::sync::Mutex::new(slot));
+        let mut slots = self.slots.lock().expect("uploads lock");
+        slots.insert(id, (session, shared));
+    }
+}
+
+/// What the browser announces.
+#[derive(serde::Deserialize)]
+struct Announce {
+    name: String,
+    size: u64,
+    #[serde(default)]
+    sha256: String,
+}
+
+/// A JSON answer (`{"error": …}` for refusals, in Chinese for the page to show).
+pub(crate) fn json(status: StatusCode, value: serde_json::Value) -> Response {
+    let mut r = (status, value.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub(crate) fn refused(status: StatusCode, message: impl Into<String>) -> Response {
+    json(status, serde_json::json!({ "error": message.into() }))
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// The offset and length, as headers (tus's names) and as JSON.
+fn progress(slot: &Slot) -> Response {
+    let mut r = json(
+        StatusCode::OK,
+        serde_json::json!({ "offset": slot.received(), "size": slot.size }),
+    );
+    let h = r.headers_mut();
+    h.insert("upload-offset", HeaderValue::from(slot.received()));
+    h.insert("upload-length", HeaderValue::from(slot.size));
+    r
+}
+
+/// `POST /portal/uploads`: announces a file (JSON `{name, size, sha256?}`); 201 with its id.
+pub(crate) async fn create<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (session, identity) = match p.script_session(&headers).await {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let Ok(a) = serde_json::from_slice::<Announce>(&body) else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "上传请求的格式不正确，请刷新页面后重试。",
+        );
+    };
+    let name = a.name.trim();
+    let limits = &p.filing.policy().limits;
+    if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "文件名为空、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
+        );
+    }
+    if a.size == 0 {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            format!("「{name}」是空文件，未上传。"),
+        );
+    }
+    if a.size > limits.max_document_bytes {
+        return refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "「{name}」大小 {}，超过本院单个文件上限 {}，未上传。",
+                mib(a.size),
+                mib(limits.max_document_bytes)
+            ),
+        );
+    }
+    if p.uploads.sweep(&session) >= limits.max_documents {
+        return refused(
+            StatusCode::CONFLICT,
+            format!("一次最多提交 {} 份文件，未上传。", limits.max_documents),
+        );
+    }
+    if let Err(status) = p.filing.may_submit(&identity).await {
+        tracing::info!(code = ?status.code(), "portal upload refused by the authorization table");
+        return refused(
+            StatusCode::FORBIDDEN,
+            "您的账户目前不能提交材料，请联系法院。",
+        );
+    }
+    let writer = match p.store.blobs().writer() {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!(error = %e, "portal upload: no temporary blob");
+            return refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "系统暂时无法接收文件，请稍后再试。",
+            );
+        }
+    };
+    let id = p.keys.random(16);
+    p.uploads.insert(
+        id.clone(),
+        session,
+        Slot {
+            name: name.to_string(),
+            size: a.size,
+            sha256: a.sha256.trim().to_ascii_lowercase(),
+            writer: Some(writer),
+            head: Vec::new(),
+            touched: Instant::now(),
+        },
+    );
+    let mut r = json(
+        StatusCode::CREATED,
+        serde_json::json!({ "id": id, "offset": 0, "size": a.size, "piece": PIECE }),
+    );
+    let location = HeaderValue::from_str(&format!("/portal/uploads/{id}")).expect("base64url");
+    r.headers_mut().insert(header::LOCATION, location);
+    r
+}
+
+/// `GET /portal/uploads/{id}`: how many bytes arrived (after a dropped network, resume there).
+pub(crate) async fn status<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let slot = match p.my_upload(&headers, &id).await {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let slot = slot.lock().await;
+    progress(&slot)
+}
+
+/// `DELETE /portal/uploads/{id}`: the lawyer took the file off the list; its bytes go.
+pub(crate) async fn remove<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = p.my_upload(&headers, &id).await {
+        return *r;
+    }
+    p.uploads.remove(&id);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `PATCH /portal/uploads/{id}` with `Upload-Offset`: appends the body. An offset other than the
+/// bytes already held is 409 with the right one; more bytes than announced remove the upload
+/// (413); a complete file whose content is no accepted type is removed too (415).
+pub(crate) async fn append<S: EventStore>(
+    State(p): State<Arc<Portal<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let slot = match p.my_upload(&headers, &id).await {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let offset = headers
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The body is read in a task of its own: if the browser's connection drops, what arrived
+    // is still written and the lock released, so the next GET tells the truth.
+    let written = tokio::spawn(async move {
+        let mut slot = slot.lock_owned().await;
+        if offset != Some(slot.received()) || slot.writer.is_none() {
+            return Err(Appended::Offset(progress(&slot)));
+        }
+        let result = receive(&mut slot, body).await;
+        slot.touched = Instant::now();
+        result.map(|()| (slot.complete(), sniff(&slot.head), slot.name.clone()))
+    })
+    .await;
+    let (complete, sniffed, name) = match written {
+        Ok(Ok(x)) => x,
+        Ok(Err(Appended::Offset(r))) => {
+            let mut r = r;
+            *r.status_mut() = StatusCode::CONFLICT;
+            return r;
+        }
+        Ok(Err(Appended::TooLong(name))) => {
+            p.uploads.remove(&id);
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "「{name}」的内容比选择时更长（文件在上传中被改动？），已删除，请重新选择。"
+                ),
+            );
+        }
+        Ok(Err(Appended::Store)) | Err(_) => {
+            p.uploads.remove(&id);
+            return refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "系统暂时无法保存文件，请重新选择后再试。",
+            );
+        }
+    };
+    if complete && sniffed == Sniffed::Unknown {
+        p.uploads.remove(&id);
+        return refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "「{name}」不是本院接受的文件类型（按文件内容判断；接受 {}），未上传。",
+                MediaType::accepted_list()
+            ),
+        );
+    }
+    match p.my_upload(&headers, &id).await {
+        Ok(slot) => progress(&*slot.lock().await),
+        Err(r) => *r,
+    }
+}
+
+enum Appended {
+    Offset(Response),
+    TooLong(String),
+    Store,
+}
+
+/// Writes the body into the slot's blob, in batches, up to the announced size.
+async fn receive(slot: &mut Slot, body: Body) -> Result<(), Appended> {
+    let mut stream = body.into_data_stream();
+    let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+    let mut ended = false;
+    while !ended {
+        match stream.next().await {
+            Some(Ok(bytes)) => {
+                if slot.received() + (batch.len() + bytes.len()) as u64 > slot.size {
+                    return Err(Appended::TooLong(slot.name.clone()));
+                }
+                batch.extend_from_slice(&bytes);
+            }
+            // The connection dropped, or the piece is complete: keep what arrived.
+            Some(Err(_)) | None => ended = true,
+        }
+        if batch.len() >= WRITE_BATCH || (ended && !batch.is_empty()) {
+            let head_missing = 64usize.saturating_sub(slot.head.len());
+            slot.head
+                .extend_from_slice(&batch[..head_missing.min(batch.len())]);
+            let writer = slot.writer.as_mut().ok_or(Appended::Store)?;
+            writer
+                .write(std::mem::take(&mut batch))
+                .await
+                .map_err(|_| Appended::Store)?;
+        }
+    }
+    Ok(())
+}
+
+impl<S: EventStore> Portal<S> {
+    /// The session of a script's request (same origin, the session's CSRF token in
+    /// `X-CSRF-Token`, GETs too): its hash and hub identity, or a JSON refusal.
+    pub(crate) async fn script_session(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(String, ecenter_api::identity::Identity), Box<Response>> {
+        if self.cross_site(headers).is_some() {
+            return Err(Box::new(refused(
+                StatusCode::FORBIDDEN,
+                "此请求不是从本院诉讼服务平台的页面发出的，未被处理。",
+            )));
+        }
+        let (hash, session) = match self.session(headers) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return Err(Box::new(refused(
+                    StatusCode::UNAUTHORIZED,
+                    "登录已过期，请重新登录后再提交（已上传的文件需重新选择）。",
+                )));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "portal session unreadable");
+                return Err(Box::new(refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "系统暂时无法处理，请稍后再试。",
+                )));
+            }
+        };
+        let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        if !token.is_some_and(|t| self.keys.csrf_matches(&hash, t)) {
+            return Err(Box::new(refused(
+                StatusCode::FORBIDDEN,
+                "页面已失效（登录已更换），请刷新页面后重新提交。",
+            )));
+        }
+        let Ok(identity) = ecenter_api::identity::Identity::parse(&session.identity) else {
+            return Err(Box::new(refused(
+                StatusCode::FORBIDDEN,
+                "您的账户目前不能提交材料，请联系法院。",
+            )));
+        };
+        Ok((hash, identity))
+    }
+
+    /// Upload `id` of the request's session, or a JSON refusal (404 for another's, as for none).
+    async fn my_upload(&self, headers: &HeaderMap, id: &str) -> Result<Shared, Box<Response>> {
+        let (session, _) = self.script_session(headers).await?;
+        self.uploads.get(id, &session).ok_or_else(|| {
+            Box::new(refused(
+                StatusCode::NOT_FOUND,
+                "没有这个上传（可能已超过一小时未继续，或已随材料提交），请重新选择文件。",
+            ))
+        })
+    }
+}

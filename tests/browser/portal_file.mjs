@@ -1,0 +1,129 @@
+// A lawyer files through the portal in a real browser (Debian's Chromium through playwright-core):
+// chooses a text file named .pdf and one over the court's limit (each refused on the page, before
+// any byte is sent), then three documents, one of 50 MiB; watches the progress bars; the network is
+// cut once the big file is under way and restored, and the upload resumes where the hub says it
+// stopped; the receipt page opens. Then the filing's page, where the court's decision (made over
+// gRPC by the Rust test once --ready-file is written) arrives live. Screenshots at desktop and
+// phone width are kept.
+//
+// The session cookie comes from the Rust test (a curl sign-in with a code caught at aiosmtpd).
+//
+// Usage: node portal_file.mjs --base URL --cookie V --files A,B,C --refused X,Y --ready-file F
+//        --home DIR --shots DIR
+// Prints one JSON line: what the browser saw.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { arg, launch, newPage } from './harness.mjs';
+
+async function look(page) {
+  return page.evaluate(() => ({
+    title: document.querySelector('h1')?.textContent ?? '',
+    text: document.querySelector('main')?.innerText ?? '',
+    scrollWidth: document.scrollingElement.scrollWidth,
+    clientWidth: document.scrollingElement.clientWidth,
+  }));
+}
+
+/// Every text the status line shows and every value of the overall bar, as they change, kept
+/// on this side (the page navigates away to the receipt).
+async function watch(page, statuses, overall) {
+  await page.exposeFunction('noteStatus', (t) => statuses.push(t));
+  await page.exposeFunction('noteOverall', (v) => overall.push(v));
+  await page.evaluate(() => {
+    const status = document.getElementById('file-status');
+    new MutationObserver(() => window.noteStatus(status.textContent))
+      .observe(status, { childList: true, characterData: true, subtree: true });
+    const bar = document.getElementById('overall');
+    let last = -1;
+    setInterval(() => {
+      const v = Number(bar.value);
+      if (v !== last) window.noteOverall(v);
+      last = v;
+    }, 50);
+  });
+}
+
+/// Waits until `test` holds, checking every 50 ms, for at most `ms`.
+async function until(test, ms, what) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (test()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function main() {
+  const [base, cookie, home, shots] = [arg('base'), arg('cookie'), arg('home'), arg('shots')];
+  const files = arg('files').split(',');
+  const refused = arg('refused').split(',');
+  const browser = await launch(home);
+  const problems = [];
+  const { context, page } = await newPage(browser, 1280, 800, problems);
+  await context.addCookies([{ name: '__Host-ecenter-portal', value: cookie, url: base,
+    secure: true, httpOnly: true, sameSite: 'Lax' }]);
+  const failed = [];
+  const resumedAt = [];
+  // Each piece the browser sent: which upload, from which byte (Playwright shows no body size
+  // for a file slice; the offsets show whether anything was sent from the start again).
+  const patches = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PATCH') patches.push({ url: r.url(), offset: Number(r.headers()['upload-offset']) });
+  });
+  page.on('response', async (r) => {
+    if (r.status() >= 400) failed.push({ url: r.url(), status: r.status() });
+    if (r.request().method() === 'GET' && r.url().includes('/portal/uploads/')) {
+      resumedAt.push((await r.json().catch(() => ({}))).offset);
+    }
+  });
+  await page.goto(`${base}/portal/file`);
+  const formPage = await look(page);
+  await page.screenshot({ path: path.join(shots, 'portal-file-desktop.png'), fullPage: true });
+
+  await page.setInputFiles('#files', refused);
+  await page.waitForFunction((n) => document.querySelectorAll('#file-list li').length === n, refused.length);
+  const refusals = await page.$$eval('#file-list li', (rows) => rows.map((r) => r.innerText));
+
+  await page.selectOption('#kind', 'COMPLAINT');
+  await page.fill('#title', '张三诉李四买卖合同纠纷');
+  const started = Date.now();
+  await page.setInputFiles('#files', files);
+  await page.waitForFunction((n) => document.querySelectorAll('#file-list li').length === n,
+    refused.length + files.length);
+  const statuses = [];
+  const overall = [];
+  await watch(page, statuses, overall);
+  const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200);
+  await page.click('button[type=submit]');
+  // The network goes once the first piece has landed, and comes back after the page noticed.
+  await big;
+  await context.setOffline(true);
+  await until(() => statuses.some((t) => t.includes('网络中断')), 30000, 'the page to notice');
+  await page.waitForTimeout(1500);
+  await context.setOffline(false);
+  await page.waitForURL(/\/receipt$/, { timeout: 180000 });
+  const elapsedMs = Date.now() - started;
+  const receipt = await look(page);
+  await page.screenshot({ path: path.join(shots, 'portal-receipt-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const receiptPhone = await look(page);
+  await page.screenshot({ path: path.join(shots, 'portal-receipt-phone.png'), fullPage: true });
+  await page.goto(`${base}/portal/file`);
+  const formPhone = await look(page);
+  await page.screenshot({ path: path.join(shots, 'portal-file-phone.png'), fullPage: true });
+  await page.goBack();
+
+  // The filing's page: the court acts, the page shows it without a reload.
+  await Promise.all([page.waitForNavigation(), page.click('text=查看审查进度')]);
+  const filingId = page.url().split('/').at(-1);
+  await fs.writeFile(arg('ready-file'), filingId);
+  await page.waitForFunction(() => document.getElementById('live-note')?.textContent !== '',
+    null, { timeout: 20000 });
+  const live = await look(page);
+  await browser.close();
+  console.log(JSON.stringify({
+    formPage, refusals, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
+    patches, resumedAt, statuses, overall, problems, failed,
+  }));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
