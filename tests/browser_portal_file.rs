@@ -105,7 +105,12 @@ async fn a_lawyer_files_50_mib_in_chromium_through_a_cut_network_and_sees_the_de
             .collect::<Vec<_>>()
             .join(",")
     };
-    let chosen = joined(&files.iter().map(std::path::PathBuf::as_path).collect::<Vec<_>>());
+    let chosen = joined(
+        &files
+            .iter()
+            .map(std::path::PathBuf::as_path)
+            .collect::<Vec<_>>(),
+    );
     let refused = joined(&[&text, &oversized]);
     let args = [
         "--base",
