@@ -151,6 +151,31 @@ async fn a_lawyer_files_50_mib_in_chromium_through_a_cut_network_and_sees_the_de
     w.hub.stop().await;
 }
 
+/// The upload resumed where the hub said, and no upload's pieces went back to an earlier byte.
+fn assert_resumed(seen: &serde_json::Value, files: usize) {
+    let resumed = seen["resumedAt"].as_array().unwrap();
+    assert!(
+        resumed.iter().any(|o| o.as_u64().is_some_and(|o| o > 0)),
+        "the upload resumed from the start: {seen}"
+    );
+    // Each upload's pieces start where the last stopped, never again from the start.
+    let patches = seen["patches"].as_array().unwrap();
+    let mut uploads: Vec<&str> = patches.iter().map(|p| p["url"].as_str().unwrap()).collect();
+    uploads.dedup();
+    assert_eq!(uploads.len(), files, "{seen}");
+    for upload in uploads {
+        let offsets: Vec<u64> = patches
+            .iter()
+            .filter(|p| p["url"] == upload)
+            .map(|p| p["offset"].as_u64().unwrap())
+            .collect();
+        assert!(
+            offsets.windows(2).all(|w| w[0] <= w[1]),
+            "{upload} was sent again from an earlier byte: {offsets:?}"
+        );
+    }
+}
+
 /// What Chromium saw and sent.
 fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     let text = |step: &str| seen[step]["text"].as_str().unwrap_or_default().to_string();
@@ -170,27 +195,7 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
         statuses.contains("网络中断") && statuses.contains("已重新连接"),
         "{seen}"
     );
-    let resumed = seen["resumedAt"].as_array().unwrap();
-    assert!(
-        resumed.iter().any(|o| o.as_u64().is_some_and(|o| o > 0)),
-        "the upload resumed from the start: {seen}"
-    );
-    // Each upload's pieces start where the last stopped, never again from the start.
-    let patches = seen["patches"].as_array().unwrap();
-    let mut uploads: Vec<&str> = patches.iter().map(|p| p["url"].as_str().unwrap()).collect();
-    uploads.dedup();
-    assert_eq!(uploads.len(), files.len(), "{seen}");
-    for upload in uploads {
-        let offsets: Vec<u64> = patches
-            .iter()
-            .filter(|p| p["url"] == upload)
-            .map(|p| p["offset"].as_u64().unwrap())
-            .collect();
-        assert!(
-            offsets.windows(2).all(|w| w[0] <= w[1]),
-            "{upload} was sent again from an earlier byte: {offsets:?}"
-        );
-    }
+    assert_resumed(seen, files.len());
     let overall: Vec<f64> = seen["overall"]
         .as_array()
         .unwrap()
@@ -217,6 +222,14 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
         );
     }
     assert!(text("live").contains("已接收"), "{seen}");
+    assert_eq!(seen["live"]["loads"], 0, "the page was reloaded: {seen}");
+    assert!(
+        seen["live"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("法院刚刚处理"),
+        "{seen}"
+    );
     let failed = seen["failed"].as_array().unwrap();
     assert!(
         failed.iter().all(|f| f["status"] == 409),

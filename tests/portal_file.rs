@@ -220,6 +220,44 @@ async fn lawyer_filings(w: &World) -> Vec<pb::Filing> {
     list.into_inner().filings
 }
 
+fn fields_of(s: &Script<'_>, uploads: [&str; 2]) -> serde_json::Value {
+    serde_json::json!({
+        "request_id": s.request_id, "filing_kind": "COMPLAINT", "case_number": "",
+        "title": "张三诉李四买卖合同纠纷", "corrects_filing_id": "", "uploads": uploads,
+    })
+}
+
+/// The same form sent again (its answer lost on the way): with the spent upload ids, the filing
+/// its request id made answers (as the log has it); with the same files uploaded again, the hub's
+/// own idempotency does. Both say `replayed`.
+fn resent(s: &Script<'_>, fields: serde_json::Value, filing_id: &str, complaint: &[u8]) {
+    let (status, r) = s.submit(fields.clone());
+    let answer = json_body(&r);
+    assert_eq!(
+        (status, answer["filing_id"].as_str()),
+        (200, Some(filing_id)),
+        "{r}"
+    );
+    assert_eq!(answer["replayed"], true, "{r}");
+    let evidence = pdf("证据目录");
+    let again = [
+        s.upload("民事起诉状.pdf", complaint),
+        s.upload("证据目录.pdf", &evidence),
+    ];
+    assert_eq!(s.append(&again[0], 0, complaint).0, 200);
+    assert_eq!(s.append(&again[1], 0, &evidence).0, 200);
+    let mut fields = fields;
+    fields["uploads"] = serde_json::json!(again);
+    let (status, r) = s.submit(fields);
+    let answer = json_body(&r);
+    assert_eq!(
+        (status, answer["filing_id"].as_str()),
+        (200, Some(filing_id)),
+        "{r}"
+    );
+    assert_eq!(answer["replayed"], true, "the hub's idempotency: {r}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_files_with_resumed_uploads_and_gets_the_sealed_receipt() {
     let maildir = tempfile::tempdir().unwrap();
@@ -237,20 +275,14 @@ async fn a_lawyer_files_with_resumed_uploads_and_gets_the_sealed_receipt() {
     let (status, r) = s.append(&second, 0, &evidence);
     assert_eq!(status, 200, "{r}");
 
-    let fields = serde_json::json!({
-        "request_id": s.request_id, "filing_kind": "COMPLAINT", "case_number": "",
-        "title": "张三诉李四买卖合同纠纷", "corrects_filing_id": "", "uploads": [first, second],
-    });
+    let fields = fields_of(&s, [&first, &second]);
     let (status, r) = s.submit(fields.clone());
     assert_eq!(status, 200, "{r}");
     let answer = json_body(&r);
     let filing_id = answer["filing_id"].as_str().unwrap().to_string();
     assert_eq!(answer["replayed"], false, "{r}");
-    // The answer was lost: the form is sent again, and lands once.
-    let (status, again) = s.submit(fields);
-    let refiled = json_body(&again)["filing_id"].as_str().map(str::to_string);
-    assert_eq!((status, refiled), (200, Some(filing_id.clone())), "{again}");
 
+    resent(&s, fields, &filing_id, &complaint);
     let filings = lawyer_filings(&w).await;
     assert_eq!(filings.len(), 1, "filed once: {filings:?}");
     assert_eq!(filings[0].filing_id, filing_id);
@@ -324,6 +356,15 @@ fn people_refused(zhang: &Script<'_>, li: &Script<'_>, id: &str, doc: &[u8]) {
         403,
         "another site"
     );
+    let (status, r) = li.submit(serde_json::json!({
+        "request_id": li.request_id, "filing_kind": "EVIDENCE",
+        "case_number": "（2026）鄂06民初123号", "title": "证据", "uploads": [id],
+    }));
+    assert_eq!(status, 409, "another lawyer files the upload: {r}");
+    assert_eq!(
+        li.browser.script("DELETE", &upload, &li.token(), None).0,
+        404
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,16 +401,31 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     let (status, r) = zhang.submit(fields("鄂06民初"));
     assert_eq!(status, 400, "{r}");
     assert!(error_of(&r).contains("案号"), "{r}");
+    // Evidence cannot open a new case: the court's policy, checked before the upload is taken.
+    let (status, r) = zhang.submit(fields(""));
+    assert_eq!(status, 400, "{r}");
     let (status, r) = zhang.status(&id);
     let held = json_body(&r)["offset"].as_u64();
     assert_eq!((status, held), (200, Some(doc.len() as u64)), "{r}");
 
+    // Of the bytes sent, only the upload kept for the corrected form is on disk.
+    let pending = || {
+        std::fs::read_dir(w.data_dir().join("blobs/tmp"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(pending(), 1, "refused uploads left their bytes behind");
+    // The page's digest differs from what arrived: refused, and the spent upload's bytes gone.
+    let mut damaged = fields("（2026）鄂06民初123号");
+    damaged["sha256"] = serde_json::json!(["0".repeat(64)]);
+    let (status, r) = zhang.submit(damaged);
+    assert_eq!(status, 400, "{r}");
+    assert!(
+        error_of(&r).contains("SHA-256") && error_of(&r).contains("未保存任何内容"),
+        "{r}"
+    );
+    assert_eq!(pending(), 0, "a refused filing left its bytes behind");
     let filed = lawyer_filings(&w).await;
     assert!(filed.is_empty(), "something was filed: {filed:?}");
-    // Of the bytes sent, only the upload kept for the corrected form is on disk.
-    let pending = std::fs::read_dir(w.data_dir().join("blobs/tmp"))
-        .unwrap()
-        .count();
-    assert_eq!(pending, 1, "refused uploads left their bytes behind");
     w.hub.stop().await;
 }

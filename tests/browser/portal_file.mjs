@@ -115,10 +115,14 @@ async function main() {
   // The filing's page: the court acts, the page shows it without a reload.
   await Promise.all([page.waitForNavigation(), page.click('text=查看审查进度')]);
   const filingId = page.url().split('/').at(-1);
+  let loads = 0;
+  page.on('load', () => { loads += 1; });
   await fs.writeFile(arg('ready-file'), filingId);
-  await page.waitForFunction(() => document.getElementById('live-note')?.textContent !== '',
-    null, { timeout: 20000 });
-  const live = await look(page);
+  // The court starts a review, then accepts: two changes; the page shows the last one.
+  await page.waitForFunction(() => document.getElementById('filing')?.innerText.includes('已接收'),
+    null, { timeout: 20000 }).catch(() => {});
+  const live = { ...(await look(page)), loads,
+    note: await page.evaluate(() => document.getElementById('live-note')?.textContent ?? '') };
   await browser.close();
   console.log(JSON.stringify({
     formPage, refusals, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,

@@ -2,8 +2,9 @@
 //! page with the court's sealed receipt (签收单) as a PDF.
 //!
 //! The form carries a request id the hub drew for it, so sending it twice — a double click, an
-//! answer lost to a dropped network — files once: the hub's own idempotency by request id
-//! (SubmitFiling's), and in memory the answer already given to this session for it. The
+//! answer lost to a dropped network — files once: a form whose uploads were already filed is
+//! answered with the filing its request id made (as the log has it), and the same files uploaded
+//! again meet SubmitFiling's own idempotency by request id. The
 //! documents are the session's complete uploads ([`crate::uploads`]), taken in the order the
 //! lawyer listed them; the header is checked against the court's policy before any upload is
 //! taken, so a mistyped case number costs no re-upload.
@@ -18,28 +19,7 @@ use ecenter_api::identity::Identity;
 use ecenter_outbox::page::escape;
 use ecenter_proto::v1 as pb;
 use ecenter_store::EventStore;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-/// Answers already given, by (session, request id): a resent form gets the same receipt.
-#[derive(Default)]
-pub(crate) struct Answered(Mutex<HashMap<(String, String), String>>);
-
-impl Answered {
-    fn get(&self, session: &str, request_id: &str) -> Option<String> {
-        let map = self.0.lock().expect("answered lock");
-        map.get(&(session.to_string(), request_id.to_string()))
-            .cloned()
-    }
-
-    fn put(&self, session: String, request_id: String, filing_id: String) {
-        let mut map = self.0.lock().expect("answered lock");
-        if map.len() >= 10_000 {
-            map.clear();
-        }
-        map.insert((session, request_id), filing_id);
-    }
-}
+use std::sync::Arc;
 
 #[derive(serde::Deserialize)]
 pub(crate) struct FormQuery {
@@ -116,6 +96,10 @@ pub(crate) struct Submit {
     #[serde(default)]
     corrects_filing_id: String,
     uploads: Vec<String>,
+    /// The SHA-256 the page computed of each upload, in the same order ("" where it could not):
+    /// the hub refuses bytes that differ.
+    #[serde(default)]
+    sha256: Vec<String>,
 }
 
 /// `POST /portal/file`: files the session's uploads under the form's header; JSON with the
@@ -135,12 +119,15 @@ pub(crate) async fn submit<S: EventStore>(
             "提交的内容格式不正确，请刷新页面后重试。",
         );
     };
-    if let Some(filing_id) = p.answered.get(&session, &s.request_id) {
-        return filed(&filing_id, true);
-    }
-    let slots = match p.complete_uploads(&session, &s.uploads).await {
+    let slots = match p.complete_uploads(&session, &s.uploads, &s.sha256).await {
         Ok(slots) => slots,
-        Err(r) => return *r,
+        // Uploads already filed (an answer lost on the way, another tab): the filing says so.
+        Err(refused) => {
+            return p
+                .filed_before(&identity, &s.request_id)
+                .await
+                .unwrap_or(*refused);
+        }
     };
     let header = pb::SubmissionHeader {
         request_id: s.request_id.clone(),
@@ -151,29 +138,90 @@ pub(crate) async fn submit<S: EventStore>(
         corrects_filing_id: s.corrects_filing_id.trim().to_string(),
     };
     // Checked before any upload is taken: a mistake in the form costs no re-upload.
-    let given = match p.filing.validate(header) {
+    let checked = match p.filing.validate(header) {
+        Ok(given) => p.filing.precheck(&identity, &given).await.map(|()| given),
+        Err(status) => Err(status),
+    };
+    let given = match checked {
         Ok(g) => g,
         Err(status) => return not_taken(&status, "请修改后再次提交，已上传的文件仍然保留"),
     };
-    let mut writers = Vec::with_capacity(slots.len());
-    for (id, _) in &slots {
-        let Some(slot) = p.uploads.get(id, &session) else {
-            return gone();
-        };
-        let Some(writer) = slot.lock().await.writer.take() else {
-            return gone();
-        };
-        p.uploads.remove(id);
-        writers.push(writer);
-    }
-    match p.filing.file_written(&identity, given, writers).await {
-        Ok(r) => {
-            let filing_id = r.receipt.map(|r| r.filing_id).unwrap_or_default();
-            p.answered.put(session, s.request_id, filing_id.clone());
-            filed(&filing_id, r.replayed)
+    // Taking the uploads, filing and keeping the answer run in a task of their own: a browser
+    // that goes away mid-request can lose neither the uploads nor the answer.
+    let portal = p.clone();
+    let ids = slots.into_iter().map(|(id, _)| id).collect();
+    let request_id = s.request_id;
+    tokio::spawn(async move {
+        portal
+            .file_uploads(session, identity, request_id, given, ids)
+            .await
+    })
+    .await
+    .unwrap_or_else(|_| unknown())
+}
+
+impl<S: EventStore> Portal<S> {
+    /// Takes the uploads `ids` of `session` and files them under `given`.
+    async fn file_uploads(
+        &self,
+        session: String,
+        identity: Identity,
+        request_id: String,
+        given: ecenter_domain::submission::ValidHeader,
+        ids: Vec<String>,
+    ) -> Response {
+        let mut writers = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let taken = match self.uploads.get(id, &session) {
+                Some(slot) => slot.lock().await.writer.take(),
+                None => None,
+            };
+            let Some(writer) = taken else {
+                return self
+                    .filed_before(&identity, &request_id)
+                    .await
+                    .unwrap_or_else(gone);
+            };
+            self.uploads.remove(id);
+            writers.push(writer);
         }
-        Err(status) => not_taken(&status, "文件需要重新选择后提交"),
+        match self.filing.file_written(&identity, given, writers).await {
+            Ok(r) => {
+                let filing_id = r.receipt.map(|r| r.filing_id).unwrap_or_default();
+                filed(&filing_id, r.replayed)
+            }
+            Err(status) if outcome_unknown(&status) => {
+                tracing::error!(code = ?status.code(), message = status.message(), "portal filing outcome unknown");
+                unknown()
+            }
+            Err(status) => not_taken(&status, "文件需要重新选择后提交"),
+        }
     }
+
+    /// The filing this lawyer already made with `request_id`, as the answer to give.
+    async fn filed_before(&self, identity: &Identity, request_id: &str) -> Option<Response> {
+        match self.filing.filed_by_request(identity, request_id).await {
+            Ok(Some(filing_id)) => Some(filed(&filing_id, true)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the hub could not say if the filing was recorded.
+fn outcome_unknown(status: &tonic::Status) -> bool {
+    use tonic::Code::{Cancelled, DeadlineExceeded, Internal, Unavailable, Unknown};
+    matches!(
+        status.code(),
+        Unknown | Internal | Unavailable | DeadlineExceeded | Cancelled
+    )
+}
+
+/// 503: the page sends the form again, which finds the filing if it was recorded.
+fn unknown() -> Response {
+    refused(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "系统未能确认材料是否已记录。请稍候重新提交（同一份表单不会重复立案），或在“我的立案材料”中查看。",
+    )
 }
 
 fn filed(filing_id: &str, replayed: bool) -> Response {
@@ -218,11 +266,13 @@ fn not_taken(status: &tonic::Status, then: &str) -> Response {
 
 impl<S: EventStore> Portal<S> {
     /// The uploads `ids` of `session`, each complete, in order, with the document header each
-    /// announces; or the JSON refusal naming the file.
+    /// announces (the digest given now, else the one given when it was announced); or the JSON
+    /// refusal naming the file.
     async fn complete_uploads(
         &self,
         session: &str,
         ids: &[String],
+        digests: &[String],
     ) -> Result<Vec<(String, pb::DocumentHeader)>, Box<Response>> {
         if ids.is_empty() {
             return Err(Box::new(refused(
@@ -231,7 +281,7 @@ impl<S: EventStore> Portal<S> {
             )));
         }
         let mut out: Vec<(String, pb::DocumentHeader)> = Vec::with_capacity(ids.len());
-        for id in ids {
+        for (index, id) in ids.iter().enumerate() {
             if out.iter().any(|(seen, _)| seen == id) {
                 return Err(Box::new(refused(
                     StatusCode::BAD_REQUEST,
@@ -251,7 +301,11 @@ impl<S: EventStore> Portal<S> {
             let document = pb::DocumentHeader {
                 name: slot.name.clone(),
                 size: slot.size,
-                sha256: slot.sha256.clone(),
+                sha256: digests
+                    .get(index)
+                    .map(|d| d.trim().to_ascii_lowercase())
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or_else(|| slot.sha256.clone()),
                 media_type: String::new(),
             };
             out.push((id.clone(), document));

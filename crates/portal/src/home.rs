@@ -85,6 +85,7 @@ pub(crate) async fn sign_out<S: EventStore>(
     if !p.keys.csrf_matches(&hash, &f.csrf) {
         return p.form_expired();
     }
+    p.uploads.drop_session(&hash);
     let out = Event::SignedOut(SignedOut {
         session: hash,
         identity: session.identity,

@@ -59,9 +59,7 @@ pub struct Portal<S> {
     /// Filing through the portal: SubmitFiling's checks and recording, the court's policy.
     filing: FilingApi<S>,
     /// Files being uploaded for a filing.
-    uploads: uploads::Uploads,
-    /// Filings already answered, by session and request id.
-    answered: file::Answered,
+    uploads: Arc<uploads::Uploads>,
 }
 
 /// The stylesheet (served, never inline: the CSP allows styles from the portal only).
@@ -85,6 +83,8 @@ impl<S: EventStore> Portal<S> {
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> Arc<Self> {
         let origin = origin_of(&context.public_url);
+        let uploads = Arc::new(uploads::Uploads::default());
+        tokio::spawn(uploads::sweep_until(Arc::downgrade(&uploads), stop.clone()));
         Arc::new(Portal {
             keys: keys::Keys::new(&context.links),
             limits: context.config.portal.limits(),
@@ -96,8 +96,7 @@ impl<S: EventStore> Portal<S> {
             outbox,
             context,
             filing,
-            uploads: uploads::Uploads::default(),
-            answered: file::Answered::default(),
+            uploads,
         })
     }
 

@@ -25,11 +25,14 @@ use tokio_stream::StreamExt;
 
 /// An upload left this long without a byte is removed, with what it held.
 const IDLE: Duration = Duration::from_secs(3600);
+/// A piece whose connection sends nothing for this long ends (what arrived is kept).
+const PIECE_IDLE: Duration = Duration::from_secs(30);
 /// Bytes gathered before each write to the blob (fewer trips to the blocking pool).
-const WRITE_BATCH: usize = 256 * 1024;
-/// The piece size the portal's script sends: big enough to be fast, small enough that a dropped
-/// network costs little.
-pub(crate) const PIECE: u64 = 4 * 1024 * 1024;
+const WRITE_BATCH: usize = 1024 * 1024;
+/// The most the portal's script sends in one request. A dropped network costs nothing already
+/// received (a cut piece keeps what arrived), so pieces are large; bounded for the proxies a
+/// court may put in front of the hub.
+pub(crate) const PIECE: u64 = 16 * 1024 * 1024;
 
 /// One file being uploaded.
 pub(crate) struct Slot {
@@ -56,12 +59,18 @@ impl Slot {
 
 pub(crate) type Shared = Arc<tokio::sync::Mutex<Slot>>;
 
-/// The uploads in progress, by id, each with the SHA-256 of the session cookie that announced it:
-/// only that session sees it. In memory: a hub restart loses them, and the browser starts the
-/// files again.
+/// Who announced an upload: the SHA-256 of the session cookie (only that session sees it) and
+/// the lawyer (whose uploads across sessions are capped too).
+struct Owner {
+    session: String,
+    identity: String,
+}
+
+/// The uploads in progress, by id. In memory: a hub restart loses them, and the browser starts
+/// the files again.
 #[derive(Default)]
 pub(crate) struct Uploads {
-    slots: Mutex<HashMap<String, (String, Shared)>>,
+    slots: Mutex<HashMap<String, (Owner, Shared)>>,
 }
 
 impl Uploads {
@@ -69,24 +78,55 @@ impl Uploads {
     pub(crate) fn get(&self, id: &str, session: &str) -> Option<Shared> {
         let slots = self.slots.lock().expect("uploads lock");
         let (owner, slot) = slots.get(id)?;
-        (owner == session).then(|| slot.clone())
+        (owner.session == session).then(|| slot.clone())
     }
 
     pub(crate) fn remove(&self, id: &str) {
         self.slots.lock().expect("uploads lock").remove(id);
     }
 
-    /// Removes idle uploads (not one being written); returns how many `session` still has.
-    fn sweep(&self, session: &str) -> usize {
+    /// Removes `session`'s uploads (it signed out).
+    pub(crate) fn drop_session(&self, session: &str) {
         let mut slots = self.slots.lock().expect("uploads lock");
-        slots.retain(|_, (_, s)| s.try_lock().map_or(true, |s| s.touched.elapsed() < IDLE));
-        slots.values().filter(|(owner, _)| owner == session).count()
+        slots.retain(|_, (owner, _)| owner.session != session);
     }
 
-    fn insert(&self, id: String, session: String, slot: Slot) {
-        let shared = Arc::new(tokio::sync::Mutex::new(slot));
+    /// Removes uploads idle for [`IDLE`] (not one being written: a piece ends within
+    /// [`PIECE_IDLE`] of its last byte).
+    pub(crate) fn sweep(&self) {
         let mut slots = self.slots.lock().expect("uploads lock");
-        slots.insert(id, (session, shared));
+        slots.retain(|_, (_, s)| s.try_lock().map_or(true, |s| s.touched.elapsed() < IDLE));
+    }
+
+    /// Adds the upload unless its session or its lawyer already holds `most` (checked and added
+    /// under one lock, so announcements at once cannot pass the check together).
+    fn insert(&self, id: String, owner: Owner, slot: Slot, most: usize) -> bool {
+        let mut slots = self.slots.lock().expect("uploads lock");
+        let sessions = slots.values().filter(|(o, _)| o.session == owner.session);
+        let lawyers = slots.values().filter(|(o, _)| o.identity == owner.identity);
+        if sessions.count() >= most || lawyers.count() >= most {
+            return false;
+        }
+        let shared = Arc::new(tokio::sync::Mutex::new(slot));
+        slots.insert(id, (owner, shared));
+        true
+    }
+}
+
+/// Sweeps idle uploads every five minutes until the hub stops.
+pub(crate) async fn sweep_until(
+    uploads: std::sync::Weak<Uploads>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(300)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match uploads.upgrade() {
+            Some(u) => u.sweep(),
+            None => return,
+        }
     }
 }
 
@@ -131,6 +171,33 @@ fn progress(slot: &Slot) -> Response {
     r
 }
 
+/// Refuses an announced file with no usable name, empty, or over the court's largest document.
+fn check_announced(
+    a: &Announce,
+    limits: &ecenter_domain::submission::Limits,
+) -> Result<(), Box<Response>> {
+    let name = a.name.trim();
+    if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
+        return Err(Box::new(refused(
+            StatusCode::BAD_REQUEST,
+            "文件名为空、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
+        )));
+    }
+    if a.size == 0 {
+        let why = format!("「{name}」是空文件，未上传。");
+        return Err(Box::new(refused(StatusCode::BAD_REQUEST, why)));
+    }
+    if a.size > limits.max_document_bytes {
+        let why = format!(
+            "「{name}」大小 {}，超过本院单个文件上限 {}，未上传。",
+            mib(a.size),
+            mib(limits.max_document_bytes)
+        );
+        return Err(Box::new(refused(StatusCode::PAYLOAD_TOO_LARGE, why)));
+    }
+    Ok(())
+}
+
 /// `POST /portal/uploads`: announces a file (JSON `{name, size, sha256?}`); 201 with its id.
 pub(crate) async fn create<S: EventStore>(
     State(p): State<Arc<Portal<S>>>,
@@ -147,36 +214,11 @@ pub(crate) async fn create<S: EventStore>(
             "上传请求的格式不正确，请刷新页面后重试。",
         );
     };
-    let name = a.name.trim();
     let limits = &p.filing.policy().limits;
-    if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            "文件名为空、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
-        );
+    if let Err(r) = check_announced(&a, limits) {
+        return *r;
     }
-    if a.size == 0 {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            format!("「{name}」是空文件，未上传。"),
-        );
-    }
-    if a.size > limits.max_document_bytes {
-        return refused(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "「{name}」大小 {}，超过本院单个文件上限 {}，未上传。",
-                mib(a.size),
-                mib(limits.max_document_bytes)
-            ),
-        );
-    }
-    if p.uploads.sweep(&session) >= limits.max_documents {
-        return refused(
-            StatusCode::CONFLICT,
-            format!("一次最多提交 {} 份文件，未上传。", limits.max_documents),
-        );
-    }
+    let name = a.name.trim();
     if let Err(status) = p.filing.may_submit(&identity).await {
         tracing::info!(code = ?status.code(), "portal upload refused by the authorization table");
         return refused(
@@ -195,18 +237,30 @@ pub(crate) async fn create<S: EventStore>(
         }
     };
     let id = p.keys.random(16);
-    p.uploads.insert(
-        id.clone(),
+    let owner = Owner {
         session,
-        Slot {
-            name: name.to_string(),
-            size: a.size,
-            sha256: a.sha256.trim().to_ascii_lowercase(),
-            writer: Some(writer),
-            head: Vec::new(),
-            touched: Instant::now(),
-        },
-    );
+        identity: identity.to_string(),
+    };
+    let slot = Slot {
+        name: name.to_string(),
+        size: a.size,
+        sha256: a.sha256.trim().to_ascii_lowercase(),
+        writer: Some(writer),
+        head: Vec::new(),
+        touched: Instant::now(),
+    };
+    if !p
+        .uploads
+        .insert(id.clone(), owner, slot, limits.max_documents)
+    {
+        return refused(
+            StatusCode::CONFLICT,
+            format!(
+                "您同时在上传的文件已达 {} 份（本院一次最多提交的份数），请先提交或移除部分文件；一小时未继续的上传会自动清除。",
+                limits.max_documents
+            ),
+        );
+    }
     let mut r = json(
         StatusCode::CREATED,
         serde_json::json!({ "id": id, "offset": 0, "size": a.size, "piece": PIECE }),
@@ -324,14 +378,16 @@ async fn receive(slot: &mut Slot, body: Body) -> Result<(), Appended> {
     let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
     let mut ended = false;
     while !ended {
-        match stream.next().await {
+        // A connection that stops sending ends the piece: the lock is not held forever.
+        let next = tokio::time::timeout(PIECE_IDLE, stream.next()).await;
+        match next.ok().flatten() {
             Some(Ok(bytes)) => {
                 if slot.received() + (batch.len() + bytes.len()) as u64 > slot.size {
                     return Err(Appended::TooLong(slot.name.clone()));
                 }
                 batch.extend_from_slice(&bytes);
             }
-            // The connection dropped, or the piece is complete: keep what arrived.
+            // The connection dropped or stalled, or the piece is complete: keep what arrived.
             Some(Err(_)) | None => ended = true,
         }
         if batch.len() >= WRITE_BATCH || (ended && !batch.is_empty()) {
@@ -343,6 +399,7 @@ async fn receive(slot: &mut Slot, body: Body) -> Result<(), Appended> {
                 .write(std::mem::take(&mut batch))
                 .await
                 .map_err(|_| Appended::Store)?;
+            slot.touched = Instant::now();
         }
     }
     Ok(())

@@ -20,8 +20,8 @@ if (live && 'EventSource' in window) {
 }
 
 // 网上提交材料: each chosen or dropped file is checked here first (size, count, and its type by
-// its first bytes, as the hub judges it), hashed (SHA-256, which the hub checks on arrival), then
-// sent in pieces with a progress bar per file and overall. After a dropped network the script asks
+// its first bytes, as the hub judges it), hashed while it uploads (SHA-256, which the hub checks when
+// the filing is recorded), // sent in pieces with a progress bar per file and overall. After a dropped network the script asks
 // the hub how much arrived and sends only the rest. The form's request id makes a resent filing
 // land once.
 const form = document.getElementById('file-form');
@@ -65,7 +65,11 @@ if (form) {
     remove.setAttribute('aria-label', '移除 ' + file.name);
     row.append(text, ' ', remove, document.createElement('br'), bar);
     list.append(row);
-    const entry = { file, row, bar, text, id: null, sent: 0, error: null };
+    // Listed at once, in the order chosen: the count below includes files still being checked,
+    // and the filing keeps this order.
+    const entry = { file, row, bar, text, remove, id: null, sent: 0, done: 0, error: null, checked: false };
+    const others = files.filter((f) => !f.error).length;
+    files.push(entry);
     remove.addEventListener('click', () => {
       if (entry.id) call('DELETE', `/portal/uploads/${entry.id}`).catch(() => {});
       entry.error = 'removed';
@@ -78,7 +82,7 @@ if (form) {
       text.className = 'error';
       bar.remove();
     };
-    if (files.filter((f) => !f.error).length >= maxDocs) {
+    if (others >= maxDocs) {
       refuse(`「${file.name}」未加入：一次最多提交 ${maxDocs} 份文件。`);
     } else if (file.size === 0) {
       refuse(`「${file.name}」是空文件，未加入。`);
@@ -87,9 +91,9 @@ if (form) {
     } else {
       const type = await typeOf(file);
       if (!type) refuse(`「${file.name}」不是本院接受的文件类型（接受 PDF、OFD、DOCX、PNG、JPEG），未加入。`);
-      else text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
+      else if (!entry.error) text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
     }
-    files.push(entry);
+    entry.checked = true;
   };
 
   const pick = (chosen) => Promise.all(Array.from(chosen).map(add));
@@ -137,8 +141,11 @@ if (form) {
       entry.bar.value = entry.sent / entry.file.size;
       showOverall();
     };
+    x.timeout = 600000; // the hub ends a piece that stalls for 30 s; this is the page's own bound
+    x.ontimeout = () => reject(new Error('网络中断'));
     x.onload = () => {
-      const answer = JSON.parse(x.responseText || '{}');
+      let answer = {};
+      try { answer = JSON.parse(x.responseText || '{}'); } catch { /* a proxy's page, not the hub's */ }
       if (x.status === 200 || x.status === 409) resolve(answer.offset);
       else {
         const e = new Error(answer.error || `服务器返回 ${x.status}`);
@@ -157,23 +164,29 @@ if (form) {
     try {
       await send(entry);
     } catch (e) {
-      if (e.status !== 404) throw e;
+      if (e.status !== 404 || entry.error) throw e;
       entry.id = null;
+      entry.done = 0;
       await send(entry);
     }
   };
 
+  const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+
   const send = async (entry) => {
+    // Hashed while it uploads (the hub checks the digest when the filing is recorded).
+    // Without WebCrypto (plain HTTP in development) the hub still checks size and type.
+    entry.hash = entry.hash || entry.file.arrayBuffer()
+      .then((bytes) => crypto.subtle.digest('SHA-256', bytes)).then(hex).catch(() => '');
     if (!entry.id) {
-      const digest = await crypto.subtle.digest('SHA-256', await entry.file.arrayBuffer());
-      const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-      const made = await call('POST', '/portal/uploads', { name: entry.file.name, size: entry.file.size, sha256 });
+      const made = await call('POST', '/portal/uploads', { name: entry.file.name, size: entry.file.size });
       entry.id = made.id;
       entry.piece = made.piece;
     }
-    let offset = 0;
+    let offset = entry.done;
     let tries = 0;
     while (offset < entry.file.size) {
+      if (entry.error) throw new Error(`「${entry.file.name}」已移除，请重新提交。`);
       entry.text.textContent = `${entry.file.name}：正在上传 ${mb(offset)} / ${mb(entry.file.size)}`;
       try {
         offset = await piece(entry, offset, Math.min(offset + entry.piece, entry.file.size));
@@ -191,6 +204,7 @@ if (form) {
         }
       }
       entry.sent = offset;
+      entry.done = offset;
       entry.bar.value = offset / entry.file.size;
       showOverall();
     }
@@ -203,7 +217,7 @@ if (form) {
       try {
         return await call('POST', '/portal/file', fields);
       } catch (e) {
-        if (e.final) throw e;
+        if (e.final || tries >= 10) throw e;
         say(`网络中断，正在重新提交（第 ${tries} 次）……`, true);
         await pause(Math.min(1000 * tries, 10000));
       }
@@ -212,9 +226,11 @@ if (form) {
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (files.some((f) => !f.checked)) return say('文件仍在检查中，请稍候再提交。', true);
     const good = files.filter((f) => !f.error);
     if (!good.length) return say('请先选择要提交的文件。', true);
     button.disabled = true;
+    good.forEach((f) => { f.remove.disabled = true; });
     try {
       for (const entry of good) await upload(entry);
       say('文件已全部上传，正在提交……');
@@ -226,12 +242,14 @@ if (form) {
         title: data.get('title') || '',
         corrects_filing_id: data.get('corrects_filing_id') || '',
         uploads: good.map((f) => f.id),
+        sha256: await Promise.all(good.map((f) => f.hash)),
       });
       say('法院已收到，正在打开签收单……');
       window.location.assign(answer.receipt);
     } catch (err) {
       say(err.message, true);
       button.disabled = false;
+      good.forEach((f) => { f.remove.disabled = false; });
     }
   });
 }

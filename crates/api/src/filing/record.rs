@@ -35,6 +35,39 @@ impl<S: EventStore> FilingApi<S> {
         authorize(&*self.store, identity, Operation::SubmitFiling, None, None).await
     }
 
+    /// What would refuse `given` from `identity` whatever its documents: the kind under the court's
+    /// policy (a new case only of a kind that starts one) and the filing it corrects, as the log
+    /// stands. Asked before the portal takes a lawyer's uploads, so a mistake in the form costs no
+    /// re-upload; [`FilingApi::file_written`] checks all of it again under the writer.
+    pub async fn precheck(&self, identity: &Identity, given: &ValidHeader) -> Result<(), Status> {
+        let header = given.under_policy(&self.policy).map_err(domain_status)?;
+        let submitter = identity.to_string();
+        let decide = Box::new(move |view: &dyn ReadView| {
+            check_correction(view, &header, &submitter)?;
+            Ok((Vec::new(), ()))
+        });
+        self.store.append(decide).await.map_err(store_status)?;
+        Ok(())
+    }
+
+    /// The filing `identity` made with `request_id`, if any (as the writer sees the log): where a
+    /// resent form lands when its uploads were already filed.
+    pub async fn filed_by_request(
+        &self,
+        identity: &Identity,
+        request_id: &str,
+    ) -> Result<Option<String>, Status> {
+        let (submitter, request_id) = (identity.to_string(), request_id.to_string());
+        let decide = Box::new(move |view: &dyn ReadView| {
+            Ok((
+                Vec::new(),
+                view.filing_for_request(&submitter, &request_id)?,
+            ))
+        });
+        let (_, found) = self.store.append(decide).await.map_err(store_status)?;
+        Ok(found)
+    }
+
     /// Records a filing whose documents arrived elsewhere (the portal's uploads), one writer per
     /// announced document in order, under exactly SubmitFiling's checks: sizes, SHA-256, content
     /// type, the policy, the request id.
