@@ -80,15 +80,16 @@ async function main() {
   await page.screenshot({ path: path.join(shots, 'portal-file-desktop.png'), fullPage: true });
 
   await page.setInputFiles('#files', refused);
-  await page.waitForFunction((n) => document.querySelectorAll('#file-list li').length === n, refused.length);
+  await page.waitForFunction((n) => Array.from(document.querySelectorAll('#file-list li span'))
+    .filter((t) => t.textContent !== '').length === n, refused.length);
   const refusals = await page.$$eval('#file-list li', (rows) => rows.map((r) => r.innerText));
 
   await page.selectOption('#kind', 'COMPLAINT');
   await page.fill('#title', '张三诉李四买卖合同纠纷');
   const started = Date.now();
   await page.setInputFiles('#files', files);
-  await page.waitForFunction((n) => document.querySelectorAll('#file-list li').length === n,
-    refused.length + files.length);
+  await page.waitForFunction((n) => Array.from(document.querySelectorAll('#file-list li'))
+    .filter((li) => li.textContent.includes('等待上传')).length === n, files.length);
   const statuses = [];
   const overall = [];
   await watch(page, statuses, overall);

@@ -119,15 +119,13 @@ pub(crate) async fn submit<S: EventStore>(
             "提交的内容格式不正确，请刷新页面后重试。",
         );
     };
+    // One filing at a time per session, the turn held by the task that files: a form sent again
+    // while the first is being recorded waits for it, then finds its filing.
+    let turn = p.uploads.submit_turn(&session).lock_owned().await;
     let slots = match p.complete_uploads(&session, &s.uploads, &s.sha256).await {
         Ok(slots) => slots,
         // Uploads already filed (an answer lost on the way, another tab): the filing says so.
-        Err(refused) => {
-            return p
-                .filed_before(&identity, &s.request_id)
-                .await
-                .unwrap_or(*refused);
-        }
+        Err(refused) => return p.filed_before(&identity, &s.request_id, *refused).await,
     };
     let header = pb::SubmissionHeader {
         request_id: s.request_id.clone(),
@@ -152,6 +150,7 @@ pub(crate) async fn submit<S: EventStore>(
     let ids = slots.into_iter().map(|(id, _)| id).collect();
     let request_id = s.request_id;
     tokio::spawn(async move {
+        let _turn = turn;
         portal
             .file_uploads(session, identity, request_id, given, ids)
             .await
@@ -170,21 +169,20 @@ impl<S: EventStore> Portal<S> {
         given: ecenter_domain::submission::ValidHeader,
         ids: Vec<String>,
     ) -> Response {
-        let mut writers = Vec::with_capacity(ids.len());
+        // Every upload is locked and checked before any is taken: none is lost to a half-taken set.
+        let mut held = Vec::with_capacity(ids.len());
         for id in &ids {
-            let taken = match self.uploads.get(id, &session) {
-                Some(slot) => slot.lock().await.writer.take(),
-                None => None,
-            };
-            let Some(writer) = taken else {
-                return self
-                    .filed_before(&identity, &request_id)
-                    .await
-                    .unwrap_or_else(gone);
-            };
-            self.uploads.remove(id);
-            writers.push(writer);
+            match self.uploads.get(id, &session) {
+                Some(slot) => held.push(slot.lock_owned().await),
+                None => return self.filed_before(&identity, &request_id, gone()).await,
+            }
         }
+        if held.iter().any(|slot| !slot.complete()) {
+            return self.filed_before(&identity, &request_id, gone()).await;
+        }
+        let writers: Vec<_> = held.iter_mut().filter_map(|s| s.writer.take()).collect();
+        ids.iter().for_each(|id| self.uploads.remove(id));
+        drop(held);
         match self.filing.file_written(&identity, given, writers).await {
             Ok(r) => {
                 let filing_id = r.receipt.map(|r| r.filing_id).unwrap_or_default();
@@ -198,11 +196,18 @@ impl<S: EventStore> Portal<S> {
         }
     }
 
-    /// The filing this lawyer already made with `request_id`, as the answer to give.
-    async fn filed_before(&self, identity: &Identity, request_id: &str) -> Option<Response> {
+    /// The filing this lawyer already made with `request_id` as the answer, else `otherwise`
+    /// (503 when the log could not say).
+    async fn filed_before(
+        &self,
+        identity: &Identity,
+        request_id: &str,
+        otherwise: Response,
+    ) -> Response {
         match self.filing.filed_by_request(identity, request_id).await {
-            Ok(Some(filing_id)) => Some(filed(&filing_id, true)),
-            _ => None,
+            Ok(Some(filing_id)) => filed(&filing_id, true),
+            Ok(None) => otherwise,
+            Err(_) => unknown(),
         }
     }
 }

@@ -71,6 +71,8 @@ struct Owner {
 #[derive(Default)]
 pub(crate) struct Uploads {
     slots: Mutex<HashMap<String, (Owner, Shared)>>,
+    /// Each session's turn to file (one filing at a time per session).
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Uploads {
@@ -89,6 +91,13 @@ impl Uploads {
     pub(crate) fn drop_session(&self, session: &str) {
         let mut slots = self.slots.lock().expect("uploads lock");
         slots.retain(|_, (owner, _)| owner.session != session);
+        self.turns.lock().expect("turns lock").remove(session);
+    }
+
+    /// `session`'s turn to file.
+    pub(crate) fn submit_turn(&self, session: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().expect("turns lock");
+        turns.entry(session.to_string()).or_default().clone()
     }
 
     /// Removes uploads idle for [`IDLE`] (not one being written: a piece ends within
@@ -96,6 +105,8 @@ impl Uploads {
     pub(crate) fn sweep(&self) {
         let mut slots = self.slots.lock().expect("uploads lock");
         slots.retain(|_, (_, s)| s.try_lock().map_or(true, |s| s.touched.elapsed() < IDLE));
+        let mut turns = self.turns.lock().expect("turns lock");
+        turns.retain(|_, t| Arc::strong_count(t) > 1);
     }
 
     /// Adds the upload unless its session or its lawyer already holds `most` (checked and added

@@ -89,7 +89,9 @@ if (form) {
     } else if (file.size > maxBytes) {
       refuse(`「${file.name}」大小 ${mb(file.size)}，超过本院单个文件上限 ${mb(maxBytes)}，未加入。`);
     } else {
-      const type = await typeOf(file);
+      const type = await typeOf(file).catch(() => 'unreadable');
+      if (type === 'unreadable') refuse(`「${file.name}」无法读取（可能已被移动或删除），未加入。`);
+      else
       if (!type) refuse(`「${file.name}」不是本院接受的文件类型（接受 PDF、OFD、DOCX、PNG、JPEG），未加入。`);
       else if (!entry.error) text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
     }
@@ -141,12 +143,12 @@ if (form) {
       entry.bar.value = entry.sent / entry.file.size;
       showOverall();
     };
-    x.timeout = 600000; // the hub ends a piece that stalls for 30 s; this is the page's own bound
-    x.ontimeout = () => reject(new Error('网络中断'));
     x.onload = () => {
       let answer = {};
       try { answer = JSON.parse(x.responseText || '{}'); } catch { /* a proxy's page, not the hub's */ }
-      if (x.status === 200 || x.status === 409) resolve(answer.offset);
+      const offset = Number(x.getResponseHeader('upload-offset') ?? answer.offset);
+      if ((x.status === 200 || x.status === 409) && Number.isFinite(offset)) resolve(offset);
+      else if (x.status === 200 || x.status === 409) reject(new Error('服务器的回答不完整'));
       else {
         const e = new Error(answer.error || `服务器返回 ${x.status}`);
         e.final = x.status < 500;
@@ -183,6 +185,11 @@ if (form) {
       entry.id = made.id;
       entry.piece = made.piece;
     }
+    if (entry.done >= entry.file.size) {
+      // Uploaded before (a refused or resent filing): the hub still holds it, or 404 starts over.
+      const held = Number((await call('GET', `/portal/uploads/${entry.id}`)).offset);
+      entry.done = Number.isFinite(held) ? held : 0;
+    }
     let offset = entry.done;
     let tries = 0;
     while (offset < entry.file.size) {
@@ -197,7 +204,8 @@ if (form) {
         say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
         await pause(Math.min(1000 * tries, 10000));
         try {
-          offset = (await call('GET', `/portal/uploads/${entry.id}`)).offset;
+          const held = Number((await call('GET', `/portal/uploads/${entry.id}`)).offset);
+          if (Number.isFinite(held)) offset = held;
           say('已重新连接，从中断处继续上传。');
         } catch (again) {
           if (again.final) throw again;
@@ -226,7 +234,7 @@ if (form) {
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (files.some((f) => !f.checked)) return say('文件仍在检查中，请稍候再提交。', true);
+    if (files.some((f) => !f.checked && !f.error)) return say('文件仍在检查中，请稍候再提交。', true);
     const good = files.filter((f) => !f.error);
     if (!good.length) return say('请先选择要提交的文件。', true);
     button.disabled = true;

@@ -40,10 +40,14 @@ impl<S: EventStore> FilingApi<S> {
     /// stands. Asked before the portal takes a lawyer's uploads, so a mistake in the form costs no
     /// re-upload; [`FilingApi::file_written`] checks all of it again under the writer.
     pub async fn precheck(&self, identity: &Identity, given: &ValidHeader) -> Result<(), Status> {
-        let header = given.under_policy(&self.policy).map_err(domain_status)?;
-        let submitter = identity.to_string();
+        let under_policy = given.under_policy(&self.policy);
+        let (submitter, request_id) = (identity.to_string(), given.request_id.clone());
         let decide = Box::new(move |view: &dyn ReadView| {
-            check_correction(view, &header, &submitter)?;
+            // A form sent again replays its filing whatever changed since (as `record` does).
+            if view.filing_for_request(&submitter, &request_id)?.is_some() {
+                return Ok((Vec::new(), ()));
+            }
+            check_correction(view, &under_policy?, &submitter)?;
             Ok((Vec::new(), ()))
         });
         self.store.append(decide).await.map_err(store_status)?;
