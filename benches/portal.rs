@@ -78,6 +78,7 @@ fn portal_rounds(
         ];
         let (child, _home) = start_browser("portal_timing.mjs", &args, pki);
         let seen = common::browser::seen(child);
+        eprintln!("portal round: {}", seen["trace"]);
         ms.push(seen["ms"][0].as_f64().unwrap());
     }
     ms

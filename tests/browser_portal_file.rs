@@ -161,6 +161,7 @@ fn assert_resumed(seen: &serde_json::Value, files: usize) {
     // Each upload's pieces start where the last stopped, never again from the start.
     let patches = seen["patches"].as_array().unwrap();
     let mut uploads: Vec<&str> = patches.iter().map(|p| p["url"].as_str().unwrap()).collect();
+    uploads.sort_unstable();
     uploads.dedup();
     assert_eq!(uploads.len(), files, "{seen}");
     for upload in uploads {

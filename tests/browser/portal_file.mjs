@@ -1,7 +1,7 @@
 // A lawyer files through the portal in a real browser (Debian's Chromium through playwright-core):
 // chooses a text file named .pdf and one over the court's limit (each refused on the page, before
 // any byte is sent), then three documents, one of 50 MiB; watches the progress bars; the network is
-// cut once the big file is under way and restored, and the upload resumes where the hub says it
+// cut once the first piece has landed (the files go at once) and restored, and the upload resumes where the hub says it
 // stopped; the receipt page opens. Then the filing's page, where the court's decision (made over
 // gRPC by the Rust test once --ready-file is written) arrives live. Screenshots at desktop and
 // phone width are kept.

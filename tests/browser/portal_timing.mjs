@@ -16,21 +16,29 @@ async function main() {
   await context.addCookies([{ name: '__Host-ecenter-portal', value: cookie, url: base,
     secure: true, httpOnly: true, sameSite: 'Lax' }]);
   const ms = [];
+  const trace = [];
+  let t0 = 0;
+  const at = () => Math.round(performance.now() - t0);
+  page.on('request', (r) => trace.push(`${at()} > ${r.method()} ${new URL(r.url()).pathname}`));
+  page.on('requestfinished', (r) => trace.push(`${at()} < ${r.method()} ${new URL(r.url()).pathname}`));
   for (let round = 0; round < rounds; round++) {
     await page.goto(`${base}/portal/file`);
     await page.selectOption('#kind', 'COMPLAINT');
     await page.fill('#title', `计时第 ${round + 1} 次`);
     const started = performance.now();
+    t0 = started;
+    trace.length = 0;
     await page.setInputFiles('#files', files);
     await page.waitForFunction((n) => Array.from(document.querySelectorAll('#file-list li'))
       .filter((li) => li.textContent.includes('等待上传')).length === n, files.length);
+    trace.push(`${at()} checked`);
     await page.click('button[type=submit]');
     await page.waitForURL(/\/receipt$/, { timeout: 300000 });
     ms.push(performance.now() - started);
   }
   await browser.close();
   if (problems.length) throw new Error(`console errors: ${problems.join('; ')}`);
-  console.log(JSON.stringify({ ms }));
+  console.log(JSON.stringify({ ms, trace }));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -85,20 +85,7 @@ pub async fn world_with(
     timeout_secs: u64,
     adjust: impl FnOnce(&mut ServiceConfig, &Path),
 ) -> World {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let keys = tempfile::tempdir().unwrap();
-    let mut service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
-    adjust(&mut service, keys.path());
-    let hub = start_hub(data.path(), pki.path(), service.clone()).await;
-    World {
-        pki,
-        data,
-        _keys: keys,
-        service,
-        hub,
-    }
+    build_world(smtp_port, timeout_secs, adjust, |_| {}).await
 }
 
 /// A world whose hub's configuration `adjust` changes as well (e.g. `[receipts]`).
@@ -107,15 +94,25 @@ pub async fn world_configured(
     timeout_secs: u64,
     adjust: impl FnOnce(&mut ecenter_server::Config),
 ) -> World {
+    build_world(smtp_port, timeout_secs, |_, _| {}, adjust).await
+}
+
+async fn build_world(
+    smtp_port: u16,
+    timeout_secs: u64,
+    service_adjust: impl FnOnce(&mut ServiceConfig, &Path),
+    config_adjust: impl FnOnce(&mut ecenter_server::Config),
+) -> World {
     let pki = tempfile::tempdir().unwrap();
     ecenter_pki::init(pki.path(), false).unwrap();
     let data = tempfile::tempdir().unwrap();
     let keys = tempfile::tempdir().unwrap();
-    let service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    let mut service = service_config(keys.path(), pki.path(), smtp_port, timeout_secs);
+    service_adjust(&mut service, keys.path());
     let given = service.clone();
     let hub = start_tls_with(data.path(), pki.path(), move |c| {
         c.service = Some(given);
-        adjust(c);
+        config_adjust(c);
     })
     .await;
     World {

@@ -109,15 +109,9 @@ pub(crate) async fn submit<S: EventStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, identity) = match p.script_session(&headers).await {
-        Ok(s) => s,
+    let (session, identity, s) = match p.script_json::<Submit>(&headers, &body).await {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    let Ok(s) = serde_json::from_slice::<Submit>(&body) else {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            "提交的内容格式不正确，请刷新页面后重试。",
-        );
     };
     // One filing at a time per session, the turn held by the task that files: a form sent again
     // while the first is being recorded waits for it, then finds its filing.

@@ -215,15 +215,9 @@ pub(crate) async fn create<S: EventStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, identity) = match p.script_session(&headers).await {
-        Ok(s) => s,
+    let (session, identity, a) = match p.script_json::<Announce>(&headers, &body).await {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    let Ok(a) = serde_json::from_slice::<Announce>(&body) else {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            "上传请求的格式不正确，请刷新页面后重试。",
-        );
     };
     let limits = &p.filing.policy().limits;
     if let Err(r) = check_announced(&a, limits) {
@@ -383,35 +377,48 @@ enum Appended {
     Store,
 }
 
-/// Writes the body into the slot's blob, in batches, up to the announced size.
-async fn receive(slot: &mut Slot, body: Body) -> Result<(), Appended> {
-    let mut stream = body.into_data_stream();
-    let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
-    let mut ended = false;
-    while !ended {
-        // A connection that stops sending ends the piece: the lock is not held forever.
-        let next = tokio::time::timeout(PIECE_IDLE, stream.next()).await;
-        match next.ok().flatten() {
-            Some(Ok(bytes)) => {
-                if slot.received() + (batch.len() + bytes.len()) as u64 > slot.size {
-                    return Err(Appended::TooLong(slot.name.clone()));
+/// Reads the body in a task of its own, in batches of [`WRITE_BATCH`], so the socket is read
+/// while the previous batch is hashed and written; the channel closes when the piece ends —
+/// complete, dropped, or silent for [`PIECE_IDLE`].
+fn batches(body: Body) -> tokio::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let mut stream = body.into_data_stream();
+        let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+        loop {
+            let next = tokio::time::timeout(PIECE_IDLE, stream.next()).await;
+            let Some(Ok(bytes)) = next.ok().flatten() else {
+                break;
+            };
+            batch.extend_from_slice(&bytes);
+            if batch.len() >= WRITE_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+                if tx.send(full).await.is_err() {
+                    return;
                 }
-                batch.extend_from_slice(&bytes);
             }
-            // The connection dropped or stalled, or the piece is complete: keep what arrived.
-            Some(Err(_)) | None => ended = true,
         }
-        if batch.len() >= WRITE_BATCH || (ended && !batch.is_empty()) {
-            let head_missing = 64usize.saturating_sub(slot.head.len());
-            slot.head
-                .extend_from_slice(&batch[..head_missing.min(batch.len())]);
-            let writer = slot.writer.as_mut().ok_or(Appended::Store)?;
-            writer
-                .write(std::mem::take(&mut batch))
-                .await
-                .map_err(|_| Appended::Store)?;
-            slot.touched = Instant::now();
+        if !batch.is_empty() {
+            let _ = tx.send(batch).await;
         }
+    });
+    rx
+}
+
+/// Writes the body into the slot's blob, batch by batch, up to the announced size; what arrived
+/// before the connection dropped or stalled is kept.
+async fn receive(slot: &mut Slot, body: Body) -> Result<(), Appended> {
+    let mut batches = batches(body);
+    while let Some(batch) = batches.recv().await {
+        if slot.received() + batch.len() as u64 > slot.size {
+            return Err(Appended::TooLong(slot.name.clone()));
+        }
+        let head_missing = 64usize.saturating_sub(slot.head.len());
+        slot.head
+            .extend_from_slice(&batch[..head_missing.min(batch.len())]);
+        let writer = slot.writer.as_mut().ok_or(Appended::Store)?;
+        writer.write(batch).await.map_err(|_| Appended::Store)?;
+        slot.touched = Instant::now();
     }
     Ok(())
 }
@@ -459,6 +466,23 @@ impl<S: EventStore> Portal<S> {
             )));
         };
         Ok((hash, identity))
+    }
+
+    /// A script's JSON request: its session, the lawyer, and the body read as `T`; or the JSON
+    /// refusal.
+    pub(crate) async fn script_json<T: serde::de::DeserializeOwned>(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(String, ecenter_api::identity::Identity, T), Box<Response>> {
+        let (session, identity) = self.script_session(headers).await?;
+        let value = serde_json::from_slice(body).map_err(|_| {
+            Box::new(refused(
+                StatusCode::BAD_REQUEST,
+                "请求的格式不正确，请刷新页面后重试。",
+            ))
+        })?;
+        Ok((session, identity, value))
     }
 
     /// Upload `id` of the request's session, or a JSON refusal (404 for another's, as for none).

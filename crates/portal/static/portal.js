@@ -240,7 +240,8 @@ if (form) {
     button.disabled = true;
     good.forEach((f) => { f.remove.disabled = true; });
     try {
-      for (const entry of good) await upload(entry);
+      // All at once: the small files arrive while the large one is still under way.
+      await Promise.all(good.map(upload));
       say('文件已全部上传，正在提交……');
       const data = new FormData(form);
       const answer = await file({
