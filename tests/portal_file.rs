@@ -404,6 +404,13 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     // Evidence cannot open a new case: the court's policy, checked before the upload is taken.
     let (status, r) = zhang.submit(fields(""));
     assert_eq!(status, 400, "{r}");
+    // A correction of a filing never returned for correction: refused as the log stands, before
+    // the upload is taken.
+    let mut correction = fields("（2026）鄂06民初123号");
+    correction["corrects_filing_id"] = serde_json::json!("F000000000999");
+    let (status, r) = zhang.submit(correction);
+    assert_eq!(status, 400, "{r}");
+    assert!(error_of(&r).contains("补正的收件号"), "{r}");
     let (status, r) = zhang.status(&id);
     let held = json_body(&r)["offset"].as_u64();
     assert_eq!((status, held), (200, Some(doc.len() as u64)), "{r}");
