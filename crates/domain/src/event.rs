@@ -271,6 +271,10 @@ pub enum Event {
     SignInRefused(crate::portal::SignInRefused),
     /// A lawyer signed out of the portal.
     SignedOut(crate::portal::SignedOut),
+    /// A lawyer registered a passkey for the portal.
+    PasskeyRegistered(crate::passkey::PasskeyRegistered),
+    /// A lawyer removed one of their passkeys.
+    PasskeyRemoved(crate::passkey::PasskeyRemoved),
     /// Something happened to a notice of filing (made due by a filing's step).
     FilingNotice {
         /// `N<seq>-<k>`.
@@ -325,6 +329,8 @@ impl Event {
             | Event::SignedIn(_)
             | Event::SignInRefused(_)
             | Event::SignedOut(_)
+            | Event::PasskeyRegistered(_)
+            | Event::PasskeyRemoved(_)
             | Event::FilingNotice { .. } => None,
         }
     }
@@ -389,6 +395,8 @@ impl Event {
             Event::SignedIn(_) => "signed_in",
             Event::SignInRefused(_) => "sign_in_refused",
             Event::SignedOut(_) => "signed_out",
+            Event::PasskeyRegistered(_) => "passkey_registered",
+            Event::PasskeyRemoved(_) => "passkey_removed",
             Event::FilingNotice { event, .. } => match event {
                 crate::filing_notice::FilingNoticeEvent::Sending { .. } => "filing_notice_sending",
                 crate::filing_notice::FilingNoticeEvent::Result { .. } => "filing_notice_result",
@@ -412,6 +420,8 @@ impl Event {
             Event::SignInCodeSent(_) | Event::SignInRefused(_) => "portal",
             Event::SignedIn(s) => &s.identity,
             Event::SignedOut(s) => &s.identity,
+            Event::PasskeyRegistered(r) => &r.identity,
+            Event::PasskeyRemoved(r) => &r.identity,
             Event::NoticeAddressesSet { identity, .. } => identity,
             Event::CoCounselRegistered { by, .. } | Event::CoCounselRemoved { by, .. } => by,
             Event::LawyerRecorded { by, .. } | Event::LawyerRemoved { by, .. } => by,

@@ -72,6 +72,18 @@ pub struct Filing {
 }
 
 impl Filing {
+    /// A sealed document's bytes grew by an archive timestamp: its seal now names them.
+    fn timestamp_added(&mut self, document_id: &str, sha256: &str, size: u64) {
+        if let Some(s) = self
+            .seals
+            .iter_mut()
+            .find(|s| s.signature.document_id == document_id)
+        {
+            s.signature.sha256 = sha256.to_string();
+            s.signature.size = size;
+        }
+    }
+
     /// Applies one event to the current state (`None` before the filing exists) and returns the new
     /// state; events about other filings or before receipt leave it unchanged.
     pub fn apply(current: Option<Filing>, event: &Event, at: &LogPosition) -> Option<Filing> {
@@ -107,6 +119,8 @@ impl Filing {
             | Event::SignedIn(_)
             | Event::SignInRefused(_)
             | Event::SignedOut(_)
+            | Event::PasskeyRegistered(_)
+            | Event::PasskeyRemoved(_)
             | Event::FilingNotice { .. } => {
                 return Some(filing);
             }
@@ -116,16 +130,7 @@ impl Filing {
                 sha256,
                 size,
                 ..
-            } => {
-                if let Some(s) = filing
-                    .seals
-                    .iter_mut()
-                    .find(|s| &s.signature.document_id == document_id)
-                {
-                    s.signature.sha256 = sha256.clone();
-                    s.signature.size = *size;
-                }
-            }
+            } => filing.timestamp_added(document_id, sha256, *size),
             Event::FilingRouted { department, .. } => filing.department = department.clone(),
             Event::ReviewStarted { reviewer, .. } => {
                 filing.state = FilingState::UnderReview;

@@ -18,6 +18,7 @@ pub mod lawyer;
 pub mod lifecycle;
 pub mod media;
 pub mod package;
+pub mod passkey;
 pub mod policy;
 pub mod portal;
 pub mod reply;

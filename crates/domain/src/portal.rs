@@ -96,6 +96,10 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
     /// The browser.
     pub client: String,
+    /// Signed in with a passkey, not a code: which, and its counter (`attempt` is then the
+    /// challenge's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<crate::passkey::PasskeyUse>,
 }
 
 /// A request to sign in was refused: an unknown lawyer, too many codes, a wrong or spent code.
@@ -115,6 +119,10 @@ pub struct SignInRefused {
     pub ended_attempt: bool,
     /// The browser.
     pub client: String,
+    /// The passkey's credential id, when a passkey was refused (`attempt` is then the
+    /// challenge's id, used up).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub passkey: String,
 }
 
 /// A session ended before its time: the lawyer signed out.

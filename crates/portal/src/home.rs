@@ -21,8 +21,7 @@ pub(crate) async fn home<S: EventStore>(
     let (hash, session) = match p.session(&headers) {
         Ok(Some(s)) => s,
         Ok(None) => {
-            let form = crate::sign_in::form(&p.context.config.contact);
-            return p.page(StatusCode::OK, "登录诉讼服务平台", &form);
+            return p.page(StatusCode::OK, "登录诉讼服务平台", &p.sign_in_form());
         }
         Err(e) => return p.unavailable(e),
     };
@@ -35,7 +34,8 @@ pub(crate) async fn home<S: EventStore>(
         "<p>{name}律师，您好。您已登录，本次登录至 {until}（北京时间）有效。</p>\
          <nav><ul><li><a href=\"/portal/file\">网上提交材料</a></li>\
          <li><a href=\"/portal/filings\">我的立案材料</a></li>\
-         <li><a href=\"/portal/served\">向我送达的文书</a></li></ul></nav>\
+         <li><a href=\"/portal/served\">向我送达的文书</a></li>\
+         <li><a href=\"/portal/passkeys\">通行密钥</a>（免验证码登录）</li></ul></nav>\
          <table><caption>本院律师名录中的登记信息</caption>\
          <tr><th scope=\"row\">姓名</th><td>{name}</td></tr>\
          <tr><th scope=\"row\">执业证号</th><td>{licence}</td></tr>\
@@ -61,7 +61,7 @@ pub(crate) async fn home<S: EventStore>(
 /// A signed-in form's CSRF field.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct CsrfForm {
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 /// `POST /portal/sign-out`: ends the session (`signed_out`) when the form is the session's own.
@@ -96,8 +96,7 @@ pub(crate) async fn sign_out<S: EventStore>(
     if let Err(e) = recorded.await {
         return p.unavailable(e);
     }
-    let form = crate::sign_in::form(&p.context.config.contact);
-    let body = format!("<p role=\"status\">您已退出登录。</p>{form}");
+    let body = format!("<p role=\"status\">您已退出登录。</p>{}", p.sign_in_form());
     let mut r = p.page(StatusCode::OK, "登录诉讼服务平台", &body);
     r.headers_mut()
         .append(header::SET_COOKIE, p.set_cookie(SESSION_COOKIE, "", 0));

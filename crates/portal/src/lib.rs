@@ -37,9 +37,12 @@ mod filings;
 pub mod guard;
 mod home;
 pub mod keys;
+mod passkey_sign_in;
+mod passkeys;
 mod served;
 mod sign_in;
 mod uploads;
+mod webauthn;
 
 /// The portal's shared state.
 pub struct Portal<S> {
@@ -60,6 +63,9 @@ pub struct Portal<S> {
     filing: FilingApi<S>,
     /// Files being uploaded for a filing.
     uploads: Arc<uploads::Uploads>,
+    /// The portal as a WebAuthn relying party; `None` when its public URL cannot have passkeys
+    /// (an IP address, or plain HTTP other than `localhost`).
+    rp: Option<webauthn::RelyingParty>,
 }
 
 /// The stylesheet (served, never inline: the CSP allows styles from the portal only).
@@ -86,6 +92,7 @@ impl<S: EventStore> Portal<S> {
         let uploads = Arc::new(uploads::Uploads::default());
         tokio::spawn(uploads::sweep_until(Arc::downgrade(&uploads), stop.clone()));
         Arc::new(Portal {
+            rp: relying_party(&origin),
             keys: keys::Keys::new(&context.links),
             limits: context.config.portal.limits(),
             secure: origin.starts_with("https://"),
@@ -111,6 +118,20 @@ impl<S: EventStore> Portal<S> {
             .route("/portal/code", post(sign_in::request_code::<S>))
             .route("/portal/sign-in", post(sign_in::sign_in::<S>))
             .route("/portal/sign-out", post(home::sign_out::<S>))
+            .route(
+                "/portal/passkey/options",
+                post(passkey_sign_in::options::<S>),
+            )
+            .route(
+                "/portal/passkey/sign-in",
+                post(passkey_sign_in::sign_in::<S>),
+            )
+            .route(
+                "/portal/passkeys",
+                get(passkeys::list::<S>).post(passkeys::register::<S>),
+            )
+            .route("/portal/passkeys/options", post(passkeys::options::<S>))
+            .route("/portal/passkeys/{id}/remove", post(passkeys::remove::<S>))
             .route("/portal/filings", get(filings::list::<S>))
             .route("/portal/filings/{id}", get(filings::show::<S>))
             .route("/portal/filings/{id}/events", get(filings::events::<S>))
@@ -333,6 +354,24 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The relying party of the portal at `origin`: its RP ID is the host (WebAuthn §5.1.2 refuses
+/// IP addresses; browsers allow plain HTTP only for `localhost`).
+fn relying_party(origin: &str) -> Option<webauthn::RelyingParty> {
+    let (scheme, host_port) = origin.split_once("://")?;
+    let host = match host_port.rsplit_once(':') {
+        Some((h, port)) if !h.contains(']') || h.ends_with(']') => {
+            port.parse::<u16>().ok().map_or(host_port, |_| h)
+        }
+        _ => host_port,
+    };
+    let ip = host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok();
+    let secure = scheme == "https" || (scheme == "http" && host == "localhost");
+    (!ip && secure && !host.is_empty()).then(|| webauthn::RelyingParty {
+        id: host.to_string(),
+        origin: origin.to_string(),
+    })
+}
+
 /// `scheme://host[:port]` of `url`, lower-case, without the scheme's default port: the form
 /// browsers send in `Origin` (RFC 6454 §6.1).
 fn origin_of(url: &str) -> String {
@@ -368,6 +407,26 @@ mod tests {
             origin_of("http://e.court.cn:8080"),
             "http://e.court.cn:8080"
         );
+    }
+
+    #[test]
+    fn passkeys_need_a_host_name_over_https_or_localhost() {
+        let rp = relying_party("https://e.court.cn:8443").unwrap();
+        assert_eq!(
+            (rp.id.as_str(), rp.origin.as_str()),
+            ("e.court.cn", "https://e.court.cn:8443")
+        );
+        assert_eq!(
+            relying_party("https://e.court.cn").unwrap().id,
+            "e.court.cn"
+        );
+        assert_eq!(
+            relying_party("http://localhost:8080").unwrap().id,
+            "localhost"
+        );
+        assert!(relying_party("http://e.court.cn").is_none());
+        assert!(relying_party("https://10.1.2.3:8443").is_none());
+        assert!(relying_party("https://[::1]:8443").is_none());
     }
 
     #[test]

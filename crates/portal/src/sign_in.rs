@@ -20,8 +20,17 @@ use ecenter_outbox::page::{Peer, client, escape};
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::sync::Arc;
 
-/// The sign-in form: licence number and where the code should go.
-pub(crate) fn form(contact: &str) -> String {
+/// The sign-in form: licence number and where the code should go; with `passkeys`, the button
+/// that signs in with one (shown by the script where the browser has WebAuthn).
+pub(crate) fn form(contact: &str, passkeys: bool) -> String {
+    let passkey = if passkeys {
+        "<section id=\"passkey-sign-in\" hidden><h2>使用通行密钥登录</h2>\
+         <p>已在本平台添加通行密钥的，可直接用本机的指纹、面容或锁屏密码登录，无需验证码。</p>\
+         <button type=\"button\" id=\"passkey-sign-in-button\">使用通行密钥登录</button>\
+         <p id=\"passkey-sign-in-status\" role=\"status\" aria-live=\"polite\"></p></section>"
+    } else {
+        ""
+    };
     format!(
         "<form method=\"post\" action=\"/portal/code\">\
          <p><label for=\"who\">律师执业证号（17位）</label>\
@@ -29,7 +38,7 @@ pub(crate) fn form(contact: &str) -> String {
          <fieldset><legend>验证码发送到</legend>\
          <label><input type=\"radio\" name=\"channel\" value=\"sms\" checked> 名录登记的手机</label>\
          <label><input type=\"radio\" name=\"channel\" value=\"email\"> 名录登记的电子邮箱</label></fieldset>\
-         <button type=\"submit\">获取验证码</button></form>\
+         <button type=\"submit\">获取验证码</button></form>{passkey}\
          <p class=\"note\">仅限本院律师名录中的律师登录。未登记或登记信息有误的，请联系法院：{}</p>",
         escape(contact)
     )
@@ -96,6 +105,7 @@ fn decide_code(
             wrong_code: false,
             ended_attempt: false,
             client: r.client.clone(),
+            passkey: String::new(),
         });
         (vec![refused], Err(reason))
     };
@@ -219,6 +229,11 @@ const NOT_SENT: &str =
     "验证码未能发出，请稍后重新获取，或改用另一种方式接收。如多次失败，请联系法院。";
 
 impl<S: EventStore> Portal<S> {
+    /// The sign-in form, with the passkey button where the portal can have passkeys.
+    pub(crate) fn sign_in_form(&self) -> String {
+        form(&self.context.config.contact, self.rp.is_some())
+    }
+
     /// Sends the code of `sent` and records what the provider answered; whether it was accepted.
     async fn send_and_record(&self, sent: &CodeSent) -> Result<bool, StoreError> {
         let delivered = self.send_code(sent).await;
@@ -270,7 +285,7 @@ impl<S: EventStore> Portal<S> {
         let body = format!(
             "<p class=\"error\" role=\"alert\">{}</p>{}",
             escape(reason),
-            form(&self.context.config.contact)
+            self.sign_in_form()
         );
         self.page(status, "登录诉讼服务平台", &body)
     }
@@ -318,6 +333,7 @@ fn decide_sign_in(view: &dyn ReadView, c: CodeCheck) -> Result<(Vec<Event>, Type
             wrong_code,
             ended_attempt: ended,
             client: c.client.clone(),
+            passkey: String::new(),
         });
         (vec![refused], Typed::Refused(reason.to_string(), retry))
     };
@@ -375,6 +391,7 @@ fn decide_sign_in(view: &dyn ReadView, c: CodeCheck) -> Result<(Vec<Event>, Type
         identity: identity.to_string(),
         expires_at: now + c.limits.session,
         client: c.client,
+        passkey: None,
     });
     Ok((vec![signed_in], Typed::SignedIn))
 }

@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ecenter_domain::MediaType;
 use ecenter_domain::media::{Sniffed, sniff};
+use ecenter_domain::portal::Session;
 use ecenter_store::{BlobWriter, EventStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -430,6 +431,22 @@ impl<S: EventStore> Portal<S> {
         &self,
         headers: &HeaderMap,
     ) -> Result<(String, ecenter_api::identity::Identity), Box<Response>> {
+        let (hash, session) = self.script_signed_in(headers).await?;
+        let Ok(identity) = ecenter_api::identity::Identity::parse(&session.identity) else {
+            return Err(Box::new(refused(
+                StatusCode::FORBIDDEN,
+                "您的账户目前不能提交材料，请联系法院。",
+            )));
+        };
+        Ok((hash, identity))
+    }
+
+    /// The session of a script's request (same origin, the session's CSRF token in
+    /// `X-CSRF-Token`): its hash and the session, or a JSON refusal.
+    pub(crate) async fn script_signed_in(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(String, Session), Box<Response>> {
         if self.cross_site(headers).is_some() {
             return Err(Box::new(refused(
                 StatusCode::FORBIDDEN,
@@ -459,13 +476,7 @@ impl<S: EventStore> Portal<S> {
                 "页面已失效（登录已更换），请刷新页面后重新提交。",
             )));
         }
-        let Ok(identity) = ecenter_api::identity::Identity::parse(&session.identity) else {
-            return Err(Box::new(refused(
-                StatusCode::FORBIDDEN,
-                "您的账户目前不能提交材料，请联系法院。",
-            )));
-        };
-        Ok((hash, identity))
+        Ok((hash, session))
     }
 
     /// A script's JSON request: its session, the lawyer, and the body read as `T`; or the JSON

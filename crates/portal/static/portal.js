@@ -262,3 +262,115 @@ if (form) {
     }
   });
 }
+
+// 通行密钥 (WebAuthn): adding one on the passkeys page, signing in with one on the sign-in page.
+// The hub sends options with base64url where WebAuthn wants bytes; the answers go back the same
+// way. Shown only where the browser has WebAuthn; the forms say so otherwise.
+const b64url = {
+  bytes: (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
+  text: (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)))
+    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+};
+const hasWebAuthn = 'PublicKeyCredential' in window && navigator.credentials;
+
+// A JSON POST of the portal's; the hub's {error} as the thrown message.
+const postJson = async (url, body, csrf) => {
+  const headers = { 'Content-Type': 'application/json' };
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  let r;
+  try {
+    r = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body || {}), credentials: 'same-origin' });
+  } catch {
+    throw new Error('网络连接失败，请检查网络后重试。');
+  }
+  const answer = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(answer.error || `请求未成功（${r.status}），请稍后再试。`);
+  return answer;
+};
+
+// What the browser's authenticator said no with, in words for the lawyer.
+const authenticatorWords = (e) => (e && e.name === 'NotAllowedError'
+  ? '操作已取消或超时，未完成验证。'
+  : e && e.name === 'InvalidStateError'
+    ? '这台设备上的通行密钥已经添加过了。'
+    : `设备未能完成验证（${(e && e.name) || '未知错误'}）。`);
+
+const passkeyAdd = document.getElementById('passkey-add');
+if (passkeyAdd && hasWebAuthn) {
+  passkeyAdd.hidden = false;
+  document.getElementById('passkey-unsupported').hidden = true;
+  const status = document.getElementById('passkey-add-status');
+  const csrf = passkeyAdd.dataset.csrf;
+  passkeyAdd.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = passkeyAdd.querySelector('button');
+    button.disabled = true;
+    status.className = '';
+    status.textContent = '请按设备提示完成验证（指纹、面容或锁屏密码）……';
+    try {
+      const o = await postJson('/portal/passkeys/options', {}, csrf);
+      const publicKey = {
+        ...o,
+        challenge: b64url.bytes(o.challenge),
+        user: { ...o.user, id: b64url.bytes(o.user.id) },
+        excludeCredentials: o.excludeCredentials.map((c) => ({ ...c, id: b64url.bytes(c.id) })),
+      };
+      let credential;
+      try {
+        credential = await navigator.credentials.create({ publicKey });
+      } catch (err) {
+        throw new Error(authenticatorWords(err));
+      }
+      const added = await postJson('/portal/passkeys', {
+        challenge: o.challenge,
+        name: document.getElementById('passkey-name').value,
+        clientDataJson: b64url.text(credential.response.clientDataJSON),
+        attestationObject: b64url.text(credential.response.attestationObject),
+      }, csrf);
+      status.textContent = `已添加通行密钥“${added.name}”。`;
+      window.location.reload();
+    } catch (err) {
+      status.textContent = err.message;
+      status.className = 'error';
+      button.disabled = false;
+    }
+  });
+}
+
+const passkeySignIn = document.getElementById('passkey-sign-in');
+if (passkeySignIn && hasWebAuthn) {
+  passkeySignIn.hidden = false;
+  const status = document.getElementById('passkey-sign-in-status');
+  const button = document.getElementById('passkey-sign-in-button');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.className = '';
+    status.textContent = '请按设备提示选择通行密钥并完成验证……';
+    try {
+      const o = await postJson('/portal/passkey/options');
+      let credential;
+      try {
+        credential = await navigator.credentials.get({
+          publicKey: { ...o, challenge: b64url.bytes(o.challenge) },
+        });
+      } catch (err) {
+        throw new Error(authenticatorWords(err));
+      }
+      const r = credential.response;
+      const answer = await postJson('/portal/passkey/sign-in', {
+        challenge: o.challenge,
+        id: credential.id,
+        clientDataJson: b64url.text(r.clientDataJSON),
+        authenticatorData: b64url.text(r.authenticatorData),
+        signature: b64url.text(r.signature),
+        userHandle: r.userHandle ? b64url.text(r.userHandle) : null,
+      });
+      status.textContent = '登录成功，正在打开……';
+      window.location.assign(answer.location);
+    } catch (err) {
+      status.textContent = err.message;
+      status.className = 'error';
+      button.disabled = false;
+    }
+  });
+}

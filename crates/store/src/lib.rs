@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::filing_notice::{FilingNotice, NoticeAddress};
 use ecenter_domain::lawyer::Lawyer;
+use ecenter_domain::passkey::Passkey;
 use ecenter_domain::portal::{Attempt, History, Session};
 use ecenter_domain::service::{Due, OrderSummary, RecipientService};
 use ecenter_domain::{
@@ -126,6 +127,14 @@ pub trait ReadView {
     fn sign_in_attempt(&self, id: &str) -> Result<Option<Attempt>, StoreError>;
     /// `identity`'s recent sign-in codes and wrong codes (for the portal's limits).
     fn sign_in_history(&self, identity: &str) -> Result<History, StoreError>;
+    /// The `lawyer_recorded` entry of a lawyer's current directory entry, if listed.
+    fn lawyer_listed_at(&self, identity: &str) -> Result<Option<u64>, StoreError>;
+    /// A passkey by its credential id, removed ones too.
+    fn passkey(&self, credential_id: &str) -> Result<Option<Passkey>, StoreError>;
+    /// A lawyer's passkeys not removed.
+    fn passkeys_of(&self, identity: &str) -> Result<Vec<Passkey>, StoreError>;
+    /// Whether a passkey challenge was used already.
+    fn challenge_used(&self, challenge: &str) -> Result<bool, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -350,6 +359,14 @@ pub trait PortalReads {
     fn portal_session(&self, hash: &str) -> Result<Option<Session>, StoreError>;
 }
 
+/// The lawyers' passkeys (see `ecenter_domain::passkey`).
+pub trait PasskeyReads {
+    /// A passkey by its credential id (base64url), removed ones too.
+    fn passkey(&self, credential_id: &str) -> Result<Option<Passkey>, StoreError>;
+    /// A lawyer's passkeys not removed, oldest first.
+    fn passkeys_of(&self, identity: &str) -> Result<Vec<Passkey>, StoreError>;
+}
+
 /// The storage contract the server relies on: the log and every read model; sled now,
 /// PostgreSQL later. Implemented for every type that implements the parts.
 pub trait EventStore:
@@ -361,6 +378,7 @@ pub trait EventStore:
     + NoticeReads
     + LawyerReads
     + PortalReads
+    + PasskeyReads
 {
 }
 
@@ -373,5 +391,6 @@ impl<S> EventStore for S where
         + NoticeReads
         + LawyerReads
         + PortalReads
+        + PasskeyReads
 {
 }

@@ -26,6 +26,7 @@ mod projection;
 use projection::*;
 mod lawyers;
 mod notices;
+mod passkeys;
 mod portal;
 mod reasons;
 mod replica;
@@ -59,6 +60,7 @@ struct Trees {
     notices: sled::Tree,
     lawyers: sled::Tree,
     sign_in: sled::Tree,
+    passkeys: sled::Tree,
 }
 
 impl Trees {
@@ -79,6 +81,7 @@ impl Trees {
             notices: db.open_tree("notices")?,
             lawyers: db.open_tree("lawyers")?,
             sign_in: db.open_tree("sign_in")?,
+            passkeys: db.open_tree("passkeys")?,
         })
     }
 }

@@ -224,6 +224,7 @@ mod tests {
             wrong_code: true,
             ended_attempt: false,
             client: String::new(),
+            passkey: String::new(),
         };
         append(&store, Event::SignInRefused(wrong)).await;
         let h = history(&store).await;

@@ -27,6 +27,7 @@ pub(super) const PROJECTIONS: &[&dyn Projection] = &[
     &super::notices::NoticeModel,
     &super::lawyers::LawyerDirectory,
     &super::portal::SignInModel,
+    &super::passkeys::PasskeyModel,
 ];
 
 // The seal registry's reads, beside the projection that writes them.

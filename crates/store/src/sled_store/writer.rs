@@ -2,6 +2,7 @@
 //! writes the entries and every projection in one sled transaction.
 
 use super::*;
+use ecenter_domain::passkey::Passkey;
 
 pub(super) struct Writer {
     pub(super) db: sled::Db,
@@ -119,6 +120,22 @@ impl ReadView for WriterView<'_> {
         identity: &str,
     ) -> Result<ecenter_domain::portal::History, StoreError> {
         super::portal::history(&self.trees.sign_in, identity)
+    }
+
+    fn lawyer_listed_at(&self, identity: &str) -> Result<Option<u64>, StoreError> {
+        Ok(super::lawyers::lawyer(&self.trees.lawyers, identity)?.map(|l| l.seq))
+    }
+
+    fn passkey(&self, credential_id: &str) -> Result<Option<Passkey>, StoreError> {
+        super::passkeys::passkey(&self.trees.passkeys, credential_id)
+    }
+
+    fn passkeys_of(&self, identity: &str) -> Result<Vec<Passkey>, StoreError> {
+        super::passkeys::of(&self.trees.passkeys, identity)
+    }
+
+    fn challenge_used(&self, challenge: &str) -> Result<bool, StoreError> {
+        super::passkeys::used(&self.trees.passkeys, challenge)
     }
 
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
