@@ -24,6 +24,19 @@ fn body(dir: &std::path::Path, name: &str, value: serde_json::Value) -> std::pat
     path
 }
 
+/// Posts the assertion in file `sent` to the sign-in; asserts the status and that the error says
+/// `words`.
+fn refused_with(browser: &Curl<'_>, sent: &std::path::Path, status: u16, words: &str) {
+    let json = ["Content-Type: application/json".to_string()];
+    let (got, answer) = browser.script("POST", "/portal/passkey/sign-in", &json, Some(sent));
+    assert_eq!(got, status, "{answer}");
+    let error = json_body(&answer)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(error.contains(words), "{answer}");
+}
+
 /// How many log entries of `kind` there are.
 async fn count(w: &World, kind: &str) -> usize {
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
@@ -160,7 +173,6 @@ async fn a_passkey_sign_in_takes_only_the_hubs_challenges_once_and_records_each_
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let json = "Content-Type: application/json".to_string();
     let assertion = |challenge: &serde_json::Value| {
         serde_json::json!({
             "challenge": challenge, "id": "bm90LXJlZ2lzdGVyZWQ",
@@ -168,51 +180,13 @@ async fn a_passkey_sign_in_takes_only_the_hubs_challenges_once_and_records_each_
         })
     };
     let forged = body(dir.path(), "forged.json", assertion(&"AAAA".into()));
-    let (status, answer) = browser.script(
-        "POST",
-        "/portal/passkey/sign-in",
-        std::slice::from_ref(&json),
-        Some(&forged),
-    );
-    assert_eq!(status, 400, "{answer}");
-    assert!(
-        json_body(&answer)["error"]
-            .as_str()
-            .unwrap()
-            .contains("登录请求无效"),
-        "{answer}"
-    );
-    assert_eq!(
-        count(&w, "sign_in_refused").await,
-        0,
-        "noise is not recorded"
-    );
+    refused_with(&browser, &forged, 400, "登录请求无效");
+    let none = count(&w, "sign_in_refused").await;
+    assert_eq!(none, 0, "noise is not recorded");
 
     let unknown = body(dir.path(), "unknown.json", assertion(&o["challenge"]));
-    let (status, answer) = browser.script(
-        "POST",
-        "/portal/passkey/sign-in",
-        std::slice::from_ref(&json),
-        Some(&unknown),
-    );
-    assert_eq!(status, 401, "{answer}");
-    assert!(
-        json_body(&answer)["error"]
-            .as_str()
-            .unwrap()
-            .contains("未在本院诉讼服务平台登记"),
-        "{answer}"
-    );
-    let (status, answer) =
-        browser.script("POST", "/portal/passkey/sign-in", &[json], Some(&unknown));
-    assert_eq!(status, 401, "{answer}");
-    assert!(
-        json_body(&answer)["error"]
-            .as_str()
-            .unwrap()
-            .contains("已使用过"),
-        "{answer}"
-    );
+    refused_with(&browser, &unknown, 401, "未在本院诉讼服务平台登记");
+    refused_with(&browser, &unknown, 401, "已使用过");
     assert_eq!(count(&w, "sign_in_refused").await, 2);
     assert!(
         browser.cookie("__Host-ecenter-portal").is_none(),
