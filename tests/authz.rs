@@ -182,7 +182,10 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         | Operation::SealOfd
         | Operation::VerifySeal => seal_call(w, op, stem, id).await,
         // The similar-case operations need no filing; they run below.
-        Operation::IndexCase | Operation::RemoveCase | Operation::FindSimilar => Ok(()),
+        Operation::IndexCase
+        | Operation::RemoveCase
+        | Operation::FindSimilar
+        | Operation::CheckOutcome => Ok(()),
         // Electronic service is not configured on this hub: a caller let through is answered
         // FAILED_PRECONDITION or NOT_FOUND, a refused one PERMISSION_DENIED (checked first).
         // FetchServedDocument's cells need a served order: tests/efile.rs checks all three.
@@ -207,9 +210,13 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
     };
     let result = match (result, op) {
         (Err(e), _) => Err(e),
-        (Ok(()), Operation::IndexCase | Operation::RemoveCase | Operation::FindSimilar) => {
-            similar_call(w, op, stem).await
-        }
+        (
+            Ok(()),
+            Operation::IndexCase
+            | Operation::RemoveCase
+            | Operation::FindSimilar
+            | Operation::CheckOutcome,
+        ) => similar_call(w, op, stem).await,
         (Ok(()), _) => Ok(()),
     };
     let_through(result, op, stem, owner)
@@ -586,6 +593,23 @@ async fn similar_call(w: &mut World, op: Operation, stem: &str) -> Result<(), to
             })
             .await
             .map(drop),
+        // Let through, a check finds no indexed sentence to compare with here: FAILED_PRECONDITION
+        // comes only after authorization.
+        Operation::CheckOutcome => match w
+            .similar(stem)
+            .await
+            .check_outcome(pb::CheckOutcomeRequest {
+                query: Some(pb::check_outcome_request::Query::Text(
+                    "被告人盗窃手机".into(),
+                )),
+                proposed: "有期徒刑一年".into(),
+                ..Default::default()
+            })
+            .await
+        {
+            Err(s) if s.code() == tonic::Code::FailedPrecondition => Ok(()),
+            other => other.map(drop),
+        },
         _ => unreachable!("{op:?} is not a SimilarCaseService call"),
     }
 }
@@ -631,7 +655,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 78, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 79, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
     for op in Operation::ALL
         .into_iter()

@@ -63,6 +63,8 @@ pub enum Operation {
     RemoveCase,
     /// SimilarCaseService.FindSimilar.
     FindSimilar,
+    /// SimilarCaseService.CheckOutcome.
+    CheckOutcome,
     /// ServiceOfProcess.ServeOrder.
     ServeOrder,
     /// ServiceOfProcess.GetOrder and GetRecipient.
@@ -99,7 +101,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tests and audits that must cover the whole table.
-    pub const ALL: [Operation; 44] = [
+    pub const ALL: [Operation; 45] = [
         Operation::SetLawyer,
         Operation::GetLawyer,
         Operation::ListLawyers,
@@ -121,6 +123,7 @@ impl Operation {
         Operation::IndexCase,
         Operation::RemoveCase,
         Operation::FindSimilar,
+        Operation::CheckOutcome,
         Operation::CreateSeal,
         Operation::ListSeals,
         Operation::RevokeSeal,
@@ -177,6 +180,7 @@ impl Operation {
             Operation::IndexCase => "IndexCase",
             Operation::RemoveCase => "RemoveCase",
             Operation::FindSimilar => "FindSimilar",
+            Operation::CheckOutcome => "CheckOutcome",
             Operation::ServeOrder => "ServeOrder",
             Operation::GetServiceStatus => "GetOrder/GetRecipient",
             Operation::WatchService => "WatchService",
@@ -261,6 +265,8 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (RemoveCase, Court, Any),
     (FindSimilar, Court, Any),
     (FindSimilar, Clerk, Any),
+    // A judge's system checks its own draft; clerks audit the checks in the log.
+    (CheckOutcome, Court, Any),
     (ServeOrder, Court, Any),
     (GetServiceStatus, Court, Any),
     (GetServiceStatus, Clerk, Any),

@@ -20,6 +20,9 @@ use std::path::Path;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
+mod check;
+pub use check::SimilarConfig;
+
 /// Log entries read per step while the index catches up.
 const CATCH_UP_PAGE: usize = 1_000;
 
@@ -182,6 +185,8 @@ pub struct SimilarApi<S> {
     store: Arc<S>,
     index: Arc<SimilarIndex>,
     parsing: Arc<crate::parsing::ParsePool>,
+    /// The court's band for CheckOutcome's warning, percentiles low and high.
+    band: (u8, u8),
 }
 
 impl<S> SimilarApi<S> {
@@ -195,7 +200,15 @@ impl<S> SimilarApi<S> {
             store,
             index,
             parsing,
+            band: SimilarConfig::default().band(),
         }
+    }
+
+    /// With the court's settings (`[similar]`), checked by [`SimilarConfig::check`].
+    #[must_use]
+    pub fn with_config(mut self, config: &SimilarConfig) -> Self {
+        self.band = config.band();
+        self
     }
 }
 
@@ -436,6 +449,7 @@ fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
             })
             .collect(),
         summary: h.summary,
+        outcome: h.outcome.iter().map(check::sentence_message).collect(),
     }
 }
 
@@ -570,38 +584,107 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         let r = request.into_inner();
         let filter = filter_from_proto(r.filter)?;
         let k = hits_wanted(r.top_k)?;
-        let index = self.index.clone();
-        let mut truncated = false;
-        let (text, given, exclude) = match r.query {
+        let query = self.resolve(r.query, &identity, deadline).await?;
+        let truncated = query.truncated;
+        let (hits, charges, statutes) = self.search(query, filter, k).await?;
+        Ok(Response::new(pb::FindSimilarResponse {
+            hits: hits.into_iter().map(hit_message).collect(),
+            query_charges: charges,
+            query_statutes: statutes,
+            query_truncated: truncated,
+        }))
+    }
+
+    async fn check_outcome(
+        &self,
+        request: Request<pb::CheckOutcomeRequest>,
+    ) -> Result<Response<pb::CheckOutcomeResponse>, Status> {
+        check::check_outcome(self, request).await
+    }
+}
+
+/// A query resolved to its text: what a search runs on and what the log records of it.
+pub(crate) struct ResolvedQuery {
+    text: String,
+    given: Option<LegalFeatures>,
+    exclude: Option<String>,
+    truncated: bool,
+    /// `case <id>`, `filing <id>` or `text sha256:<hex>`.
+    described: String,
+}
+
+impl<S: EventStore> SimilarApi<S> {
+    /// The query's text: given, a filing's documents, or an indexed case's facts.
+    async fn resolve(
+        &self,
+        query: Option<pb::find_similar_request::Query>,
+        identity: &Identity,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<ResolvedQuery, Status> {
+        use pb::find_similar_request::Query;
+        Ok(match query {
             None => {
                 return Err(invalid(
                     "query",
                     "give the facts as text, a filing_id or a case_id",
                 ));
             }
-            Some(pb::find_similar_request::Query::Text(text)) => (text, None, None),
-            Some(pb::find_similar_request::Query::FilingId(filing_id)) => {
+            Some(Query::Text(text)) => ResolvedQuery {
+                described: format!(
+                    "text sha256:{}",
+                    hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
+                ),
+                text,
+                given: None,
+                exclude: None,
+                truncated: false,
+            },
+            Some(Query::FilingId(filing_id)) => {
                 let filing = crate::filing::durable_filing(&*self.store, filing_id.trim()).await?;
-                let parse = (&self.parsing, &identity, deadline);
-                let (text, cut) = filing_text(&*self.store, &filing, parse).await?;
-                truncated = cut;
-                (text, None, None)
+                let parse = (&self.parsing, identity, deadline);
+                let (text, truncated) = filing_text(&*self.store, &filing, parse).await?;
+                ResolvedQuery {
+                    described: format!("filing {}", filing.filing_id),
+                    text,
+                    given: None,
+                    exclude: None,
+                    truncated,
+                }
             }
-            Some(pb::find_similar_request::Query::CaseId(case_id)) => case_query(&index, case_id)?,
-        };
+            Some(Query::CaseId(case_id)) => {
+                let (text, given, exclude) = case_query(&self.index, case_id)?;
+                ResolvedQuery {
+                    described: format!("case {}", exclude.clone().unwrap_or_default()),
+                    text,
+                    given,
+                    exclude,
+                    truncated: false,
+                }
+            }
+        })
+    }
+
+    /// The `k` most similar cases, with the charges and statutes the query was taken to name.
+    async fn search(
+        &self,
+        query: ResolvedQuery,
+        filter: Filter,
+        k: usize,
+    ) -> Result<(Vec<ecenter_similar::index::Hit>, Vec<String>, Vec<String>), Status> {
+        let index = self.index.clone();
         let (hits, charges, statutes) = tokio::task::spawn_blocking(move || {
-            let (charges, statutes) = match given {
+            let (charges, statutes) = match query.given {
                 Some(features) => features,
-                None => index.index().legal_features(&text),
+                None => index.index().legal_features(&query.text),
             };
             let hits = index.index().search(
                 &SearchRequest {
-                    text: &text,
+                    text: &query.text,
                     charges: &charges,
                     statutes: &statutes,
                     filter: &filter,
                     k,
-                    exclude: exclude.as_deref(),
+                    exclude: query.exclude.as_deref(),
                 },
                 &Weights::default(),
             );
@@ -609,12 +692,6 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         })
         .await
         .map_err(|_| ApiError::internal("the similar-case search stopped"))?;
-        let hits = hits.map_err(similar_status)?;
-        Ok(Response::new(pb::FindSimilarResponse {
-            hits: hits.into_iter().map(hit_message).collect(),
-            query_charges: charges,
-            query_statutes: statutes,
-            query_truncated: truncated,
-        }))
+        Ok((hits.map_err(similar_status)?, charges, statutes))
     }
 }

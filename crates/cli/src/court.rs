@@ -23,6 +23,7 @@ use std::path::PathBuf;
 
 mod decide;
 mod lawyer;
+mod outcome;
 mod seal;
 mod serve;
 use decide::{DecideArgs, decide};
@@ -88,6 +89,9 @@ enum Command {
     /// The court's directory of lawyers (律师名录): who may sign in to the lawyers' portal.
     #[command(subcommand)]
     Lawyer(lawyer::LawyerCommand),
+    /// Where a draft sentence lies among the similar cases' sentences (偏离度预警, CheckOutcome):
+    /// the cases compared, the median, range and percentile, and a warning outside the band.
+    CheckOutcome(outcome::CheckArgs),
 }
 
 /// Runs the command line and exits with its code.
@@ -124,6 +128,7 @@ async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
         Command::Seal(seal_args) => seal::seal(&saved()?, seal_args).await,
         Command::Serve(serve_args) => serve::serve(&saved()?, serve_args).await,
         Command::Lawyer(command) => lawyer::lawyer(&saved()?, command).await,
+        Command::CheckOutcome(args) => outcome::check_outcome(&saved()?, args).await,
     }
 }
 

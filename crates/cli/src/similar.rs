@@ -288,7 +288,7 @@ fn print_hits_json(hits: &[ecenter_similar::index::Hit]) {
                 "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
                 "shared_elements": h.shared_elements,
                 "shared_terms": h.shared_terms.iter().map(|t| serde_json::json!({"term": t.term, "weight": t.weight})).collect::<Vec<_>>(),
-                "summary": h.summary,
+                "summary": h.summary, "outcome": h.outcome,
             })
         })
         .collect();
@@ -323,6 +323,10 @@ fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
                 .map(|t| format!("{}({:.1})", t.term, t.weight))
                 .collect();
             why.push(format!("共同词 {}", terms.join(" ")));
+        }
+        if !h.outcome.is_empty() {
+            let decided: Vec<String> = h.outcome.iter().map(ToString::to_string).collect();
+            why.push(format!("判决 {}", decided.join("、")));
         }
         let shown = if h.case_number.is_empty() {
             &h.id

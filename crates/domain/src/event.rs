@@ -122,6 +122,8 @@ pub enum Event {
     },
     /// A court system offered a judgment to similar-case search (replacing any case of that id).
     CaseIndexed(crate::similar::IndexedCase),
+    /// A judge's system placed a proposed outcome among the outcomes of similar cases (偏离度预警).
+    OutcomeChecked(crate::similar::OutcomeCheck),
     /// A court system withdrew a judgment from similar-case search.
     CaseRemoved {
         /// The case.
@@ -310,6 +312,7 @@ impl Event {
             | Event::SealRevoked { .. }
             | Event::BytesSealed { .. }
             | Event::CaseIndexed(_)
+            | Event::OutcomeChecked(_)
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
             | Event::Service { .. }
@@ -375,6 +378,7 @@ impl Event {
             Event::BytesSealed { .. } => "bytes_sealed",
             Event::CaseIndexed(_) => "case_indexed",
             Event::CaseRemoved { .. } => "case_removed",
+            Event::OutcomeChecked(_) => "outcome_checked",
             Event::ServiceOrdered(_) => "service_ordered",
             Event::Service { event, .. } => event.kind(),
             Event::BlobCorrupt { .. } => "blob_corrupt",
@@ -436,6 +440,7 @@ impl Event {
             | Event::LogLossAccepted { by, .. } => by,
             Event::ReplySettled(s) => &s.by,
             Event::CaseIndexed(c) => &c.indexed_by,
+            Event::OutcomeChecked(c) => &c.by,
             Event::ServiceOrdered(o) => &o.ordered_by,
             Event::Service { event, .. } => match event {
                 crate::service::RecipientEvent::DeadLetterRetried { by, .. }

@@ -100,6 +100,7 @@ impl Filing {
             | Event::SealRevoked { .. }
             | Event::BytesSealed { .. }
             | Event::CaseIndexed(_)
+            | Event::OutcomeChecked(_)
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
             | Event::Service { .. }

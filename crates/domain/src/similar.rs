@@ -46,6 +46,46 @@ pub struct IndexedCase {
     pub indexed_by: String,
 }
 
+/// One similar case a proposed outcome was compared with: its sentence for the charge on one
+/// scale, months of custody — 有期徒刑 and 拘役 as imposed, 管制 at half (刑法第四十一条: one day of
+/// 管制 for two of custody), 免予刑事处罚 and 单处罚金 as 0, and above every term 无期徒刑 as 999,
+/// 死刑缓期二年执行 as 1000, 死刑 as 1001.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedOutcome {
+    /// The indexed case.
+    pub case_id: String,
+    /// Its sentence on the scale, in months.
+    pub months: u32,
+    /// It was suspended (缓刑).
+    pub suspended: bool,
+    /// Its fine (罚金) in yuan, if it states one.
+    pub fine_yuan: Option<u64>,
+}
+
+/// A deviation check (偏离度预警): where a proposed outcome lies among the outcomes of the cases
+/// most similar to the case it is proposed for, and whether it falls outside the court's band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCheck {
+    /// Who asked.
+    pub by: String,
+    /// The case the outcome is proposed for: `case <id>`, `filing <id>`, or `text sha256:<hex>`.
+    pub query: String,
+    /// The charge compared on (…罪); `None` for the sentence to be served after 数罪并罚.
+    pub charge: Option<String>,
+    /// The proposed outcome as the caller wrote it.
+    pub proposed: String,
+    /// The proposal on the scale of [`ComparedOutcome::months`].
+    pub proposed_months: u32,
+    /// The similar cases compared with, best first.
+    pub compared: Vec<ComparedOutcome>,
+    /// The share of compared cases sentenced lighter, ties counted half, 0–100.
+    pub percentile: u8,
+    /// The court's band of percentiles, low and high, outside which a warning is given.
+    pub band: (u8, u8),
+    /// The proposal falls outside the band.
+    pub warning: bool,
+}
+
 /// What a court system asks to index, before checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseSubmission {

@@ -272,6 +272,14 @@ fn decide_registration(
     if listed_at.is_none() {
         return Ok((Vec::new(), Err("您已不在本院律师名录中。")));
     }
+    // The session was checked before the ceremony; it may have ended since (signed out in
+    // another tab, a directory change): a passkey is added only in a session that stands.
+    let standing = view
+        .portal_session(&r.session)?
+        .is_some_and(|s| s.current(chrono::Utc::now()) && listed_at.is_some_and(|at| at < s.seq));
+    if !standing {
+        return Ok((Vec::new(), Err("登录已过期，请重新登录后再添加通行密钥。")));
+    }
     if view.passkey(&credential_id)?.is_some() {
         return Ok((Vec::new(), Err("这个通行密钥已经添加过了。")));
     }

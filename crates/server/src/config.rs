@@ -48,6 +48,8 @@ pub struct Config {
     pub parsing: ecenter_budget::Limits,
     /// How many parses at once, per caller and in how much memory (`[parse_pool]`).
     pub parse_pool: ecenter_api::parsing::PoolConfig,
+    /// Similar cases (`[similar]`): the band of CheckOutcome's warning (偏离度预警).
+    pub similar: ecenter_api::similar::SimilarConfig,
     /// An operator's acceptance of lost log entries (`ecenterd --accept-loss`; never from a file).
     #[serde(skip)]
     pub accept_loss: Option<crate::loss::LossAcceptance>,
@@ -74,6 +76,7 @@ impl Default for Config {
             scrub: ecenter_api::scrub::ScrubConfig::default(),
             parsing: ecenter_budget::Limits::default(),
             parse_pool: ecenter_api::parsing::PoolConfig::default(),
+            similar: ecenter_api::similar::SimilarConfig::default(),
             accept_loss: None,
         }
     }

@@ -434,6 +434,7 @@ async fn serve_store<S: EventStore>(
         .court_policy()
         .map_err(|e| ServeError::Config(e.to_string()))?;
     let routing = config.routing_table(&policy).map_err(ServeError::Config)?;
+    config.similar.check().map_err(ServeError::Config)?;
     let filing = filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
         .with_max_package_parts(config.parsing.objects)
         .with_receipt_pdf(services.receipt_pdf)
@@ -442,7 +443,8 @@ async fn serve_store<S: EventStore>(
         filing: filing.clone(),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
-        similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone()),
+        similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone())
+            .with_config(&config.similar),
         service: service::ServiceApi::new(
             store.clone(),
             services.service.as_ref().map(|s| s.context.clone()),

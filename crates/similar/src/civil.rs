@@ -115,7 +115,7 @@ static LENDING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Full-width digits, percent sign and point as ASCII, so 借款５万元 and 24％ read alike.
-fn ascii_numbers(text: &str) -> String {
+pub(crate) fn ascii_numbers(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),

@@ -56,7 +56,8 @@ pub enum IndexError {
 
 /// What the index holds and how its text is analysed; changed whenever either changes, so that an
 /// index is never read with a schema or a segmentation it was not written with.
-pub const FORMAT: &str = "2 (civil elements, causes of action in the dictionary)";
+pub const FORMAT: &str =
+    "3 (civil elements, causes of action in the dictionary, outcomes of criminal judgments)";
 
 /// File beside the index recording its [`FORMAT`].
 const FORMAT_FILE: &str = "format.txt";
@@ -154,6 +155,10 @@ pub struct Hit {
     pub procedure: String,
     /// The beginning of the facts, to show.
     pub summary: String,
+    /// What the case decided: each defendant's sentence per charge and the sentence to be served,
+    /// with the words of the judgment that say so ([`crate::outcome::outcome`]); empty for a civil
+    /// case or a text that states no decision.
+    pub outcome: Vec<crate::outcome::Sentence>,
 }
 
 /// A search over the whole index.
@@ -274,6 +279,8 @@ struct Fields {
     facts: Field,
     holding: Field,
     full_text: Field,
+    /// The case's outcome, JSON of `Vec<outcome::Sentence>`, read once when it is indexed.
+    outcome: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -299,8 +306,22 @@ fn schema() -> (Schema, Fields) {
         facts: b.add_text_field("facts", STORED),
         holding: b.add_text_field("holding", STORED),
         full_text: b.add_text_field("full_text", STORED),
+        outcome: b.add_text_field("outcome", STORED),
     };
     (b.build(), fields)
+}
+
+/// The outcome of an indexed case, read from its whole text (else its holding and facts); a case
+/// with causes of action (a civil one) has none of the criminal kind.
+fn outcome_of(d: &CaseDoc) -> Vec<crate::outcome::Sentence> {
+    if !d.charges.is_empty() && !d.charges.iter().any(|c| c.ends_with('罪')) {
+        return Vec::new();
+    }
+    if d.full_text.is_empty() {
+        crate::outcome::outcome(&format!("{}。{}", d.text, d.holding))
+    } else {
+        crate::outcome::outcome(&d.full_text)
+    }
 }
 
 /// The index with its fields and analyzers.
@@ -427,6 +448,13 @@ impl CaseIndex {
         }
         for s in &d.statutes {
             document.add_text(f.statutes, s);
+        }
+        let outcome = outcome_of(d);
+        if !outcome.is_empty() {
+            document.add_text(
+                f.outcome,
+                serde_json::to_string(&outcome).expect("sentences serialise"),
+            );
         }
         document
     }

@@ -10,6 +10,7 @@ mod cv_baselines;
 pub mod eval;
 pub mod index;
 pub mod metrics;
+pub mod outcome;
 pub mod statutes;
 
 /// The shared benchmark data beside the project (never copied into it), `../shared/data`;

@@ -135,6 +135,8 @@ pub trait ReadView {
     fn passkeys_of(&self, identity: &str) -> Result<Vec<Passkey>, StoreError>;
     /// Whether a passkey challenge was used already.
     fn challenge_used(&self, challenge: &str) -> Result<bool, StoreError>;
+    /// A portal session by the hex SHA-256 of its cookie.
+    fn portal_session(&self, hash: &str) -> Result<Option<Session>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.

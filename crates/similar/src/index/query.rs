@@ -608,6 +608,7 @@ impl CaseIndex {
                 .chars()
                 .take(SUMMARY_CHARS)
                 .collect(),
+            outcome: serde_json::from_str(&text(self.fields.outcome)).unwrap_or_default(),
         })
     }
 

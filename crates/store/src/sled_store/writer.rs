@@ -138,6 +138,13 @@ impl ReadView for WriterView<'_> {
         super::passkeys::used(&self.trees.passkeys, challenge)
     }
 
+    fn portal_session(
+        &self,
+        hash: &str,
+    ) -> Result<Option<ecenter_domain::portal::Session>, StoreError> {
+        super::portal::session(&self.trees.sign_in, hash)
+    }
+
     fn filing(&self, filing_id: &str) -> Result<Option<Filing>, StoreError> {
         self.trees
             .filings

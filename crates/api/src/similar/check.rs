@@ -1,0 +1,273 @@
+//! `CheckOutcome` (偏离度预警): where a proposed sentence lies among the sentences of the most similar
+//! cases, with a warning outside the court's band; every check is an `outcome_checked` entry.
+
+use super::{SimilarApi, filter_from_proto, hits_wanted};
+use crate::authz::{Operation, authorize};
+use crate::error::{ApiError, invalid, store_status};
+use ecenter_domain::Event;
+use ecenter_domain::similar::{ComparedOutcome, OutcomeCheck};
+use ecenter_proto::v1 as pb;
+use ecenter_similar::outcome::deviation::{Placement, place, scale};
+use ecenter_similar::outcome::{Punishment, Role, Sentence, parse, term_text};
+use ecenter_store::{EventStore, ReadView};
+use serde::{Deserialize, Serialize};
+use tonic::{Request, Response, Status};
+
+/// Longest proposal read, in characters.
+const MAX_PROPOSAL_CHARS: usize = 200;
+
+/// Similar cases looked among when the caller does not say.
+const DEFAULT_COMPARED: u32 = 30;
+
+/// `[similar]`: the court's settings for similar cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimilarConfig {
+    /// Percentiles `[low, high]` of the similar cases' sentences between which a proposed outcome
+    /// raises no warning (default `[10, 90]`: lighter than nine in ten, or heavier).
+    pub deviation_band: [u8; 2],
+}
+
+impl Default for SimilarConfig {
+    fn default() -> Self {
+        SimilarConfig {
+            deviation_band: [10, 90],
+        }
+    }
+}
+
+impl SimilarConfig {
+    /// The band must be two percentiles, low below high, at most 100; the error names the setting.
+    pub fn check(&self) -> Result<(), String> {
+        let [low, high] = self.deviation_band;
+        if low >= high || high > 100 {
+            return Err(format!(
+                "similar.deviation_band [{low}, {high}]: give two percentiles, low below high, at most 100 (e.g. [10, 90])"
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn band(&self) -> (u8, u8) {
+        (self.deviation_band[0], self.deviation_band[1])
+    }
+}
+
+/// One sentence as the proto carries it (absent numbers as 0, see has_*).
+pub(super) fn sentence_message(s: &Sentence) -> pb::SentenceOutcome {
+    let mut m = punishment_message(&s.punishment);
+    m.role = match s.role {
+        Role::Judgment => "judgment",
+        Role::Original => "original",
+        Role::Prior => "prior",
+        Role::Recommended => "recommended",
+    }
+    .to_string();
+    m.defendant = s.defendant.clone().unwrap_or_default();
+    m.charge = s.charge.clone().unwrap_or_default();
+    m.source = s.source.clone();
+    m
+}
+
+fn punishment_message(p: &Punishment) -> pb::SentenceOutcome {
+    use ecenter_similar::outcome::{Confiscation, Deprivation};
+    pb::SentenceOutcome {
+        principal: p
+            .principal
+            .map(|k| k.name().to_string())
+            .unwrap_or_default(),
+        months: p.months.unwrap_or(0),
+        has_suspension: p.suspension_months.is_some(),
+        suspension_months: p.suspension_months.unwrap_or(0),
+        has_fine: p.fine_yuan.is_some(),
+        fine_yuan: p.fine_yuan.unwrap_or(0),
+        confiscation: match p.confiscation {
+            Some(Confiscation::All) => "all".to_string(),
+            Some(Confiscation::Yuan(y)) => y.to_string(),
+            None => String::new(),
+        },
+        deprivation: match p.deprivation {
+            Some(Deprivation::Life) => "life".to_string(),
+            Some(Deprivation::Months(m)) => m.to_string(),
+            None => String::new(),
+        },
+        ..Default::default()
+    }
+}
+
+/// The proposal read as a sentence, or INVALID_ARGUMENT saying how to write one.
+fn proposal(text: &str) -> Result<Punishment, Status> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid(
+            "proposed",
+            "is empty: write the proposed sentence as a judgment does, e.g. 有期徒刑三年，罚金人民币二万元",
+        ));
+    }
+    if text.chars().count() > MAX_PROPOSAL_CHARS || text.chars().any(char::is_control) {
+        return Err(invalid(
+            "proposed",
+            format!(
+                "write one sentence of at most {MAX_PROPOSAL_CHARS} characters, without control characters"
+            ),
+        ));
+    }
+    let p = parse(text);
+    if scale(&p).is_none() {
+        return Err(invalid(
+            "proposed",
+            format!(
+                "「{text}」 states no principal punishment with its term (未能读出主刑及刑期); write it as a judgment does, e.g. 有期徒刑三年，缓刑四年，罚金人民币二万元 or 拘役四个月 or 免予刑事处罚"
+            ),
+        ));
+    }
+    Ok(p)
+}
+
+/// A term on the scale as a judge reads it.
+fn scale_text(months: f64) -> String {
+    match months {
+        m if m >= 1001.0 => "死刑".to_string(),
+        m if m >= 1000.0 => "死刑缓期二年执行".to_string(),
+        m if m >= 999.0 => "无期徒刑".to_string(),
+        0.0 => "免予刑事处罚或单处罚金".to_string(),
+        m if m.fract() == 0.0 => term_text(m as u32),
+        m => format!("{}个半月", term_text(m as u32).trim_end_matches("个月")),
+    }
+}
+
+/// The warning for the judge, in Chinese, or `None` inside the band.
+fn warning_text(p: &Placement, charge: Option<&str>, band: (u8, u8)) -> Option<String> {
+    let n = p.compared.len();
+    let side = if p.percentile < band.0 {
+        "轻于"
+    } else if p.percentile > band.1 {
+        "重于"
+    } else {
+        return None;
+    };
+    let share = if side == "重于" {
+        p.percentile
+    } else {
+        100 - p.percentile
+    };
+    Some(format!(
+        "拟判刑罚（{}）{side}{n}件类案中约{share}%的案件（{}中位数{}，范围{}至{}），超出本院设定的第{}至第{}百分位区间，请注意量刑偏离。",
+        scale_text(f64::from(p.proposed_months)),
+        charge.unwrap_or("决定执行刑罚"),
+        scale_text(p.median_months),
+        scale_text(f64::from(p.range_months.0)),
+        scale_text(f64::from(p.range_months.1)),
+        band.0,
+        band.1,
+    ))
+}
+
+pub(super) async fn check_outcome<S: EventStore>(
+    api: &SimilarApi<S>,
+    request: Request<pb::CheckOutcomeRequest>,
+) -> Result<Response<pb::CheckOutcomeResponse>, Status> {
+    let identity = crate::identity::caller(&request)?;
+    authorize(&*api.store, &identity, Operation::CheckOutcome, None, None).await?;
+    let deadline = crate::parsing::deadline_of(request.metadata());
+    let r = request.into_inner();
+    let proposed = proposal(&r.proposed)?;
+    let filter = filter_from_proto(r.filter)?;
+    let k = hits_wanted(if r.top_k == 0 {
+        DEFAULT_COMPARED
+    } else {
+        r.top_k
+    })?;
+    let query = r.query.map(|q| match q {
+        pb::check_outcome_request::Query::Text(t) => pb::find_similar_request::Query::Text(t),
+        pb::check_outcome_request::Query::FilingId(f) => {
+            pb::find_similar_request::Query::FilingId(f)
+        }
+        pb::check_outcome_request::Query::CaseId(c) => pb::find_similar_request::Query::CaseId(c),
+    });
+    let query = api.resolve(query, &identity, deadline).await?;
+    let described = query.described.clone();
+    let (hits, charges, _) = api.search(query, filter, k).await?;
+    let charge = Some(r.charge.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .or_else(|| charges.first().cloned());
+    let placement = place(&proposed, charge.as_deref(), &hits).ok_or_else(|| {
+        ApiError::failed_precondition(format!(
+            "none of the {} most similar cases states a sentence for {} (类案中没有可比的刑罚): index more judgments of the charge, or name the charge compared on",
+            hits.len(),
+            charge.as_deref().unwrap_or("the sentence to be served (决定执行)")
+        ))
+    })?;
+    let warning = warning_text(&placement, charge.as_deref(), api.band);
+    let check = OutcomeCheck {
+        by: identity.to_string(),
+        query: described,
+        charge: charge.clone(),
+        proposed: r.proposed.trim().to_string(),
+        proposed_months: placement.proposed_months,
+        compared: placement
+            .compared
+            .iter()
+            .map(|c| ComparedOutcome {
+                case_id: c.case_id.clone(),
+                months: c.months,
+                suspended: c.sentence.punishment.suspension_months.is_some(),
+                fine_yuan: c.sentence.punishment.fine_yuan.filter(|&y| y > 0),
+            })
+            .collect(),
+        percentile: placement.percentile,
+        band: api.band,
+        warning: warning.is_some(),
+    };
+    let (appended, ()) = api
+        .store
+        .append(Box::new(move |_: &dyn ReadView| {
+            Ok((vec![Event::OutcomeChecked(check)], ()))
+        }))
+        .await
+        .map_err(store_status)?;
+    let log_seq = appended.last().map_or(0, |a| a.seq);
+    tracing::info!(log_seq, by = %identity, percentile = placement.percentile, warning = warning.is_some(), "outcome checked");
+    Ok(Response::new(response(
+        &proposed, charge, &placement, api.band, warning, log_seq,
+    )))
+}
+
+fn response(
+    proposed: &Punishment,
+    charge: Option<String>,
+    p: &Placement,
+    band: (u8, u8),
+    warning: Option<String>,
+    log_seq: u64,
+) -> pb::CheckOutcomeResponse {
+    pb::CheckOutcomeResponse {
+        proposed: Some(punishment_message(proposed)),
+        charge: charge.unwrap_or_default(),
+        proposed_months: p.proposed_months,
+        compared: p
+            .compared
+            .iter()
+            .map(|c| pb::ComparedCase {
+                case_id: c.case_id.clone(),
+                case_number: c.case_number.clone(),
+                court: c.court.clone(),
+                year: c.year.unwrap_or(0),
+                score: c.score,
+                sentence: Some(sentence_message(&c.sentence)),
+                months: c.months,
+            })
+            .collect(),
+        median_months: p.median_months,
+        min_months: p.range_months.0,
+        max_months: p.range_months.1,
+        percentile: u32::from(p.percentile),
+        median_fine_yuan: p.median_fine_yuan.unwrap_or(0.0),
+        suspended: p.suspended as u32,
+        band_low: u32::from(band.0),
+        band_high: u32::from(band.1),
+        warning: warning.is_some(),
+        warning_text: warning.unwrap_or_default(),
+        log_seq,
+    }
+}

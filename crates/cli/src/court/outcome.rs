@@ -1,0 +1,167 @@
+//! `court check-outcome`: where a draft sentence lies among the sentences of the most similar cases
+//! (偏离度预警, SimilarCaseService.CheckOutcome). The hub records every check; the judge sees the
+//! cases compared, each with the words of its judgment, and a warning outside the court's band.
+
+use ecenter_client::exit::{Exit, refused};
+use ecenter_client::hub::HubConfig;
+use ecenter_client::table::pad;
+use ecenter_client::tool;
+use ecenter_proto::v1 as pb;
+use pb::check_outcome_request::Query;
+use std::path::PathBuf;
+
+/// The case, the draft sentence and what to compare on.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The proposed sentence as the judgment would write it, e.g. 有期徒刑三年，罚金人民币二万元.
+    #[arg(long)]
+    proposed: String,
+    /// A stored filing whose documents hold the case's facts (F…).
+    #[arg(long)]
+    filing: Option<String>,
+    /// An indexed case (its facts; it is left out of the comparison).
+    #[arg(long = "case")]
+    case_id: Option<String>,
+    /// A UTF-8 text file with the facts.
+    #[arg(long)]
+    facts: Option<PathBuf>,
+    /// The charge compared on (…罪); default: the first the case names.
+    #[arg(long, default_value = "")]
+    charge: String,
+    /// How many similar cases to look among (1–100; default 30).
+    #[arg(long, default_value_t = 0)]
+    top: u32,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A term on the scale of months as people write it.
+fn months_text(months: f64) -> String {
+    match months {
+        m if m >= 1001.0 => "死刑".into(),
+        m if m >= 1000.0 => "死缓".into(),
+        m if m >= 999.0 => "无期徒刑".into(),
+        m if m.fract() != 0.0 => format!("{m:.1}个月"),
+        m => term_text(m as u32),
+    }
+}
+
+/// 30 → 2年6个月 (the client links none of the server's crates).
+fn term_text(months: u32) -> String {
+    match (months / 12, months % 12) {
+        (0, m) => format!("{m}个月"),
+        (y, 0) => format!("{y}年"),
+        (y, m) => format!("{y}年{m}个月"),
+    }
+}
+
+/// Asks the hub and prints the comparison.
+pub(crate) async fn check_outcome(p: &HubConfig, args: CheckArgs) -> Result<(), Exit> {
+    let query = match (args.filing, args.case_id, args.facts) {
+        (Some(f), None, None) => Query::FilingId(f),
+        (None, Some(c), None) => Query::CaseId(c),
+        (None, None, Some(path)) => Query::Text(
+            std::fs::read_to_string(&path)
+                .map_err(|e| Exit(2, anyhow::anyhow!("--facts {}: {e}", path.display())))?,
+        ),
+        _ => {
+            return Err(Exit(
+                2,
+                anyhow::anyhow!("name the case once: --filing F…, --case ID or --facts FILE"),
+            ));
+        }
+    };
+    let r = pb::similar_case_service_client::SimilarCaseServiceClient::new(tool::channel(p).await?)
+        .check_outcome(pb::CheckOutcomeRequest {
+            query: Some(query),
+            proposed: args.proposed.clone(),
+            charge: args.charge,
+            top_k: args.top,
+            filter: None,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    if args.json {
+        println!("{}", json(&r));
+        return Ok(());
+    }
+    print_table(&args.proposed, &r);
+    Ok(())
+}
+
+fn json(r: &pb::CheckOutcomeResponse) -> serde_json::Value {
+    let compared: Vec<serde_json::Value> = r
+        .compared
+        .iter()
+        .map(|c| {
+            let s = c.sentence.clone().unwrap_or_default();
+            serde_json::json!({
+                "case_id": c.case_id, "case_number": c.case_number, "court": c.court,
+                "year": c.year, "score": c.score, "months": c.months,
+                "defendant": s.defendant, "principal": s.principal, "source": s.source,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "charge": r.charge, "proposed_months": r.proposed_months, "median_months": r.median_months,
+        "min_months": r.min_months, "max_months": r.max_months, "percentile": r.percentile,
+        "median_fine_yuan": r.median_fine_yuan, "suspended": r.suspended,
+        "band": [r.band_low, r.band_high], "warning": r.warning, "warning_text": r.warning_text,
+        "log_seq": r.log_seq, "compared": compared,
+    })
+}
+
+fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
+    println!(
+        "{}{}{}{}SENTENCE 判决",
+        pad("#", 4),
+        pad("CASE 案号", 28),
+        pad("COURT", 10),
+        pad("TERM 刑期", 14)
+    );
+    for (i, c) in r.compared.iter().enumerate() {
+        let s = c.sentence.clone().unwrap_or_default();
+        let shown = if c.case_number.is_empty() {
+            &c.case_id
+        } else {
+            &c.case_number
+        };
+        println!(
+            "{}{}{}{}{}",
+            pad(&(i + 1).to_string(), 4),
+            pad(shown, 28),
+            pad(&c.court, 10),
+            pad(&months_text(f64::from(c.months)), 14),
+            s.source.chars().take(80).collect::<String>()
+        );
+    }
+    println!(
+        "\n{} {proposed} ({}): percentile {} of {} cases / 第{}百分位; median 中位数 {}, range 范围 {}–{}; suspended 缓刑 {}/{}; band 区间 {}–{}",
+        if r.charge.is_empty() {
+            "决定执行"
+        } else {
+            &r.charge
+        },
+        months_text(f64::from(r.proposed_months)),
+        r.percentile,
+        r.compared.len(),
+        r.percentile,
+        months_text(r.median_months),
+        months_text(f64::from(r.min_months)),
+        months_text(f64::from(r.max_months)),
+        r.suspended,
+        r.compared.len(),
+        r.band_low,
+        r.band_high
+    );
+    if r.warning {
+        println!("⚠ {}", r.warning_text);
+    } else {
+        println!(
+            "within the court's band / 在本院设定区间内 (log entry {})",
+            r.log_seq
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Judgments written for these tests, in the shapes real ones take: a first instance with several
+//! defendants and 数罪并罚, an appeal quoting the decision under appeal, earlier convictions and the
+//! procuratorate's proposals beside the decision.
+
+use super::*;
+
+fn one<'a>(all: &'a [Sentence], defendant: &str, charge: Option<&str>) -> &'a Sentence {
+    all.iter()
+        .find(|s| s.defendant.as_deref() == Some(defendant) && s.charge.as_deref() == charge)
+        .unwrap_or_else(|| panic!("no sentence of {defendant} for {charge:?} in {all:#?}"))
+}
+
+const FIRST_INSTANCE: &str = "某某市某某区人民法院刑事判决书（2021）鄂0602刑初88号。公诉机关某某区人民检察院。\
+被告人赵甲，男，1980年5月1日出生。2015年3月2日因犯盗窃罪被本院判处有期徒刑八个月，并处罚金人民币二千元，\
+2015年10月刑满释放。被告人钱乙，女，1990年1月1日出生。公诉机关认为，被告人赵甲、钱乙的行为构成盗窃罪，\
+建议判处被告人赵甲有期徒刑二年至三年，并处罚金；建议判处被告人钱乙拘役四个月至六个月，可适用缓刑。\
+经审理查明：2020年赵甲伙同钱乙窃取财物，价值人民币三万元。本院认为，被告人赵甲系累犯，应当从重处罚。\
+依照《中华人民共和国刑法》第二百六十四条、第六十五条、第六十九条之规定，判决如下：\
+一、被告人赵甲犯盗窃罪，判处有期徒刑二年六个月，并处罚金人民币一万元；犯故意毁坏财物罪，判处拘役三个月；\
+决定执行有期徒刑二年六个月，并处罚金人民币一万元。\
+二、被告人钱乙犯盗窃罪，判处拘役五个月，缓刑六个月，并处罚金人民币三千元。\
+三、扣押的作案工具予以没收。";
+
+#[test]
+fn a_first_instance_decision_is_the_outcome_and_the_rest_is_labelled() {
+    let all = sentences(FIRST_INSTANCE);
+    let prior = one(&all, "赵甲", Some("盗窃罪"));
+    assert_eq!(prior.role, Role::Prior);
+    assert_eq!(prior.punishment.months, Some(8));
+
+    let proposals: Vec<&Sentence> = all.iter().filter(|s| s.role == Role::Recommended).collect();
+    assert_eq!(proposals.len(), 2, "{all:#?}");
+    assert_eq!(proposals[0].punishment.range, Some((Some(24), Some(36))));
+    assert_eq!(proposals[1].defendant.as_deref(), Some("钱乙"));
+
+    let out = outcome(FIRST_INSTANCE);
+    assert!(out.iter().all(|s| s.role == Role::Judgment));
+    assert_eq!(out.len(), 4, "{out:#?}");
+    let theft = one(&out, "赵甲", Some("盗窃罪"));
+    assert_eq!(
+        (theft.punishment.principal, theft.punishment.months),
+        (Some(Principal::FixedTerm), Some(30))
+    );
+    assert_eq!(theft.punishment.fine_yuan, Some(10_000));
+    assert!(
+        theft
+            .source
+            .contains("被告人赵甲犯盗窃罪，判处有期徒刑二年六个月"),
+        "{}",
+        theft.source
+    );
+    let damage = one(&out, "赵甲", Some("故意毁坏财物罪"));
+    assert_eq!(
+        (damage.punishment.principal, damage.punishment.months),
+        (Some(Principal::CriminalDetention), Some(3))
+    );
+    let combined = one(&out, "赵甲", None);
+    assert_eq!(combined.punishment.months, Some(30));
+    let qian = one(&out, "钱乙", Some("盗窃罪"));
+    assert_eq!(
+        (
+            qian.punishment.months,
+            qian.punishment.suspension_months,
+            qian.punishment.fine_yuan
+        ),
+        (Some(5), Some(6), Some(3_000))
+    );
+    // The tools are forfeited, which is no 没收财产.
+    assert!(out.iter().all(|s| s.punishment.confiscation.is_none()));
+}
+
+const APPEAL: &str = "某某省某某市中级人民法院刑事判决书（2022）鄂06刑终19号。原公诉机关某某县人民检察院。\
+上诉人（原审被告人）孙丙，男，1975年出生，2009年8月14日因犯抢劫罪被某某县人民法院判处有期徒刑三年又六个月，\
+并处罚金人民币10000元，2012年1月16日释放。某某县人民法院审理某某县人民检察院指控原审被告人孙丙犯诈骗罪一案，\
+于2021年12月1日作出（2021）鄂0624刑初7号刑事判决。原审法院认为……依照《中华人民共和国刑法》第二百六十六条之规定，\
+判决：被告人孙丙犯诈骗罪，判处有期徒刑十一年，剥夺政治权利二年，并处没收个人财产人民币五万元。\
+宣判后，孙丙不服，提出上诉。本院认为，原判认定事实清楚，量刑适当。";
+
+#[test]
+fn an_appeal_without_its_own_decision_gives_the_decision_under_appeal() {
+    let all = sentences(APPEAL);
+    assert_eq!(one(&all, "孙丙", Some("抢劫罪")).role, Role::Prior);
+    let out = outcome(APPEAL);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    let s = &out[0];
+    assert_eq!(s.role, Role::Original);
+    assert_eq!(s.charge.as_deref(), Some("诈骗罪"));
+    assert_eq!(s.punishment.months, Some(132));
+    assert_eq!(s.punishment.deprivation, Some(Deprivation::Months(24)));
+    assert_eq!(s.punishment.confiscation, Some(Confiscation::Yuan(50_000)));
+}
+
+#[test]
+fn an_appeal_that_decides_anew_has_its_own_outcome() {
+    let text = format!(
+        "{APPEAL}依照《中华人民共和国刑事诉讼法》第二百三十六条之规定，判决如下：\
+         一、撤销某某县人民法院（2021）鄂0624刑初7号刑事判决；\
+         二、上诉人孙丙犯诈骗罪，判处有期徒刑十年，剥夺政治权利二年，并处没收个人财产人民币五万元。"
+    );
+    let out = outcome(&text);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].role, Role::Judgment);
+    assert_eq!(out[0].punishment.months, Some(120));
+}
+
+#[test]
+fn a_revoked_suspension_and_an_exemption() {
+    let text = "某某县人民法院刑事判决书（2020）某刑初5号。被告人李丁，男。\
+本院认为……判决如下：一、撤销本院（2018）某刑初3号刑事判决中被告人李丁犯寻衅滋事罪，判处有期徒刑一年，\
+缓刑二年的缓刑部分；二、被告人李丁犯故意伤害罪，判处有期徒刑一年又九个月，与原判有期徒刑一年合并，\
+决定执行有期徒刑二年六个月。三、被告人周戊犯故意伤害罪，免予刑事处罚。";
+    let all = sentences(text);
+    assert_eq!(one(&all, "李丁", Some("寻衅滋事罪")).role, Role::Prior);
+    let out = outcome(text);
+    assert_eq!(
+        one(&out, "李丁", Some("故意伤害罪")).punishment.months,
+        Some(21)
+    );
+    assert_eq!(one(&out, "李丁", None).punishment.months, Some(30));
+    assert_eq!(
+        one(&out, "周戊", Some("故意伤害罪")).punishment.principal,
+        Some(Principal::Exempt)
+    );
+}
+
+#[test]
+fn texts_without_a_sentence_give_none() {
+    assert!(sentences("被告人王某对公诉机关指控的犯罪事实无异议，请依法判处。").is_empty());
+    assert!(sentences("再犯应当判处有期徒刑以上刑罚之罪的，是累犯。").is_empty());
+    assert!(outcome("").is_empty());
+}
