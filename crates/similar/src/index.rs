@@ -578,7 +578,8 @@ impl CaseIndex {
             .iter()
             .filter(|k| text.contains(String::as_str(k)))
             .collect();
-        named.sort_by_key(|k| std::cmp::Reverse(k.chars().count()));
+        // Longest first, then by name: the same text names its charges in the same order every time.
+        named.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
         for k in named {
             if !charges.iter().any(|c| c.contains(String::as_str(k))) {
                 charges.push(k.clone());

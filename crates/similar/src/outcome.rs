@@ -116,6 +116,11 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
         if punishment.is_empty() {
             continue;
         }
+        // A company's sentence (被告单位, 刑法第三十一条: a fine) is not a person's: left out, so
+        // that it is never compared with or credited to one.
+        if scope.contains("被告单位") || scope.contains("单位犯") {
+            continue;
+        }
         let Some(role) = role(text, m.start(), end, scope, appeal) else {
             continue;
         };
@@ -202,11 +207,23 @@ fn role(text: &str, at: usize, end: usize, scope: &str, appeal: bool) -> Option<
     let sentence = &text[start..];
     let upto = &text[start..at];
     let whole = &sentence[..sentence.find('。').map_or(sentence.len(), |i| i)];
-    if upto.contains("建议") || whole.contains("量刑建议") || upto.contains("请求") {
+    // A proposal: 建议 or 请求 with no decision after it (本院认为，量刑建议适当，……判决如下：… is a
+    // decision), or a sentence that ends as one (提出对其判处……的量刑建议).
+    let last_of = |words: &[&str]| words.iter().filter_map(|w| upto.rfind(w)).max();
+    let decided_after = |i: usize| DECISION.is_match(&upto[i..]);
+    if last_of(&["建议", "请求"]).is_some_and(|i| !decided_after(i))
+        || (whole.contains("量刑建议") && !DECISION.is_match(upto))
+    {
         return Some(Role::Recommended);
     }
     if is_prior(scope, &text[at..end]) {
         return Some(Role::Prior);
+    }
+    // A party's argument quoting a punishment (辩护人提出……应判处……, 抗诉机关认为……) decides nothing.
+    if last_of(&["提出", "抗诉", "辩称", "上诉称", "认为", "意见"])
+        .is_some_and(|i| !decided_after(i))
+    {
+        return None;
     }
     let decision = DECISION.find_iter(&text[..at]).last().filter(|d| {
         let between = &text[d.end()..at];
@@ -214,7 +231,9 @@ fn role(text: &str, at: usize, end: usize, scope: &str, appeal: bool) -> Option<
             .iter()
             .any(|w| between.contains(w))
     });
-    let quoted_original = ["原审", "一审", "原判"].iter().any(|w| upto.contains(w));
+    // 原审被告人 names a defendant, 撤销原判 ends a decision: neither quotes one.
+    let plain = upto.replace("原审被告人", "").replace("撤销原判", "");
+    let quoted_original = ["原审", "一审", "原判"].iter().any(|w| plain.contains(w));
     if appeal {
         let own = decision.is_some_and(|d| {
             text.rfind("本院认为").is_some_and(|r| r < d.start()) && !quoted_original
@@ -238,11 +257,15 @@ fn is_prior(scope: &str, clause: &str) -> bool {
         "载明",
         "证实",
         "证明",
-        "撤销",
         "原犯",
         "刑满释放",
     ];
-    PASSIVE.is_match(scope) || cues.iter().any(|c| scope.contains(c)) || clause.contains("缓刑部分")
+    PASSIVE.is_match(scope)
+        || cues.iter().any(|c| scope.contains(c))
+        || clause.contains("缓刑部分")
+        || (scope.contains("另查明") && scope.contains("法院"))
+        // 与前罪判处的……并罚 names the earlier sentence; the 决定执行 after it is this court's.
+        || (scope.contains("前罪") && clause.starts_with("判处"))
 }
 
 /// The defendant: named after 判处 (判处被告人张三…), else the last one named before it.
@@ -263,11 +286,12 @@ fn defendant(text: &str, at: usize, clause: &str) -> Option<String> {
 
 /// The charge of the words before a 判处: from the last 犯 that opens a name (or 以) to the last 罪.
 fn charge(local: &str) -> Option<String> {
-    // The last 犯 that opens a name: not 犯罪, not 初犯， or 累犯。
+    // The last 犯 that opens a name: not 犯罪, not 初犯， or 累犯。, not the 犯 of 侵犯….
     let start = local
         .char_indices()
         .rfind(|&(i, c)| {
             c == '犯'
+                && !local[..i].ends_with('侵')
                 && local[i + c.len_utf8()..]
                     .chars()
                     .next()

@@ -124,20 +124,24 @@ fn proposal(text: &str) -> Result<Punishment, Status> {
     Ok(p)
 }
 
-/// A term on the scale as a judge reads it.
-fn scale_text(months: f64) -> String {
+/// A place on the scale as a judge reads it (the median is always a sentence some case received).
+fn scale_text(months: u32) -> String {
     match months {
-        m if m >= 1001.0 => "死刑".to_string(),
-        m if m >= 1000.0 => "死刑缓期二年执行".to_string(),
-        m if m >= 999.0 => "无期徒刑".to_string(),
-        0.0 => "免予刑事处罚或单处罚金".to_string(),
-        m if m.fract() == 0.0 => term_text(m as u32),
-        m => format!("{}个半月", term_text(m as u32).trim_end_matches("个月")),
+        1001.. => "死刑".to_string(),
+        1000 => "死刑缓期二年执行".to_string(),
+        999 => "无期徒刑".to_string(),
+        0 => "免予刑事处罚或单处罚金".to_string(),
+        m => term_text(m),
     }
 }
 
 /// The warning for the judge, in Chinese, or `None` inside the band.
-fn warning_text(p: &Placement, charge: Option<&str>, band: (u8, u8)) -> Option<String> {
+fn warning_text(
+    proposed: &str,
+    p: &Placement,
+    charge: Option<&str>,
+    band: (u8, u8),
+) -> Option<String> {
     let n = p.compared.len();
     let side = if p.percentile < band.0 {
         "轻于"
@@ -153,11 +157,11 @@ fn warning_text(p: &Placement, charge: Option<&str>, band: (u8, u8)) -> Option<S
     };
     Some(format!(
         "拟判刑罚（{}）{side}{n}件类案中约{share}%的案件（{}中位数{}，范围{}至{}），超出本院设定的第{}至第{}百分位区间，请注意量刑偏离。",
-        scale_text(f64::from(p.proposed_months)),
+        proposed,
         charge.unwrap_or("决定执行刑罚"),
-        scale_text(p.median_months),
-        scale_text(f64::from(p.range_months.0)),
-        scale_text(f64::from(p.range_months.1)),
+        scale_text(p.median_months as u32),
+        scale_text(p.range_months.0),
+        scale_text(p.range_months.1),
         band.0,
         band.1,
     ))
@@ -198,7 +202,7 @@ pub(super) async fn check_outcome<S: EventStore>(
             charge.as_deref().unwrap_or("the sentence to be served (决定执行)")
         ))
     })?;
-    let warning = warning_text(&placement, charge.as_deref(), api.band);
+    let warning = warning_text(r.proposed.trim(), &placement, charge.as_deref(), api.band);
     let check = OutcomeCheck {
         by: identity.to_string(),
         query: described,

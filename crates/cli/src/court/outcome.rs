@@ -42,7 +42,7 @@ fn months_text(months: f64) -> String {
         m if m >= 1001.0 => "死刑".into(),
         m if m >= 1000.0 => "死缓".into(),
         m if m >= 999.0 => "无期徒刑".into(),
-        m if m.fract() != 0.0 => format!("{m:.1}个月"),
+        0.0 => "免刑/单处罚金".into(),
         m => term_text(m as u32),
     }
 }
@@ -134,7 +134,7 @@ fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
             pad(shown, 28),
             pad(&c.court, 10),
             pad(&months_text(f64::from(c.months)), 14),
-            s.source.chars().take(80).collect::<String>()
+            tail(&s.source, 60)
         );
     }
     println!(
@@ -163,5 +163,16 @@ fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
             "within the court's band / 在本院设定区间内 (log entry {})",
             r.log_seq
         );
+    }
+}
+
+/// The last `n` characters of the judgment's words: where the punishment is.
+fn tail(source: &str, n: usize) -> String {
+    let count = source.chars().count();
+    let shown: String = source.chars().skip(count.saturating_sub(n)).collect();
+    if count > n {
+        format!("…{shown}")
+    } else {
+        shown
     }
 }

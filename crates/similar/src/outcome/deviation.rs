@@ -34,7 +34,9 @@ pub struct Placement {
     pub compared: Vec<Compared>,
     /// The proposal on the scale.
     pub proposed_months: u32,
-    /// The median of the compared sentences, in months.
+    /// The median of the compared sentences, in months: for an even count the lower of the middle
+    /// two, so that it is always a sentence some case received (never halfway between 15 years and
+    /// 无期徒刑).
     pub median_months: f64,
     /// The lightest and heaviest compared sentences, in months.
     pub range_months: (u32, u32),
@@ -107,11 +109,7 @@ pub fn place(proposed: &Punishment, charge: Option<&str>, hits: &[Hit]) -> Optio
     let mut months: Vec<u32> = compared.iter().map(|c| c.months).collect();
     months.sort_unstable();
     let n = months.len();
-    let median_months = if n % 2 == 1 {
-        f64::from(months[n / 2])
-    } else {
-        (f64::from(months[n / 2 - 1]) + f64::from(months[n / 2])) / 2.0
-    };
+    let median_months = f64::from(months[(n - 1) / 2]);
     let below = months.iter().filter(|&&m| m < at).count();
     let equal = months.iter().filter(|&&m| m == at).count();
     let percentile = ((below as f64 + equal as f64 / 2.0) * 100.0 / n as f64).round() as u8;
@@ -123,7 +121,7 @@ pub fn place(proposed: &Punishment, charge: Option<&str>, hits: &[Hit]) -> Optio
     let median_fine_yuan = match fines.len() {
         0 => None,
         k if k % 2 == 1 => Some(fines[k / 2] as f64),
-        k => Some((fines[k / 2 - 1] + fines[k / 2]) as f64 / 2.0),
+        k => Some((fines[k / 2 - 1] as f64 + fines[k / 2] as f64) / 2.0),
     };
     let suspended = compared
         .iter()

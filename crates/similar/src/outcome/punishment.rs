@@ -154,11 +154,11 @@ impl std::fmt::Display for Punishment {
 }
 
 /// A Chinese or Arabic count: 十一, 二十, 两, 〇, 12.
-const NUM: &str = r"[0-9零〇一二两三四五六七八九十百千]+";
+const NUM: &str = r"[0-9零〇一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]+";
 
 /// A term: 三年, 一年零二个月, 三年又六个月, 十个月, 6个月.
 static TERM: LazyLock<String> =
-    LazyLock::new(|| format!(r"(?:({NUM})年(?:[零又]?({NUM})个?月)?|({NUM})个?月)"));
+    LazyLock::new(|| format!(r"(?:({NUM})年(?:[零又]?({NUM})个?月|(半))?|({NUM})个?月)"));
 
 static TERM_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&TERM).expect("term pattern"));
 
@@ -166,14 +166,15 @@ static TERM_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&TERM).expect("ter
 static KIND_TERM: LazyLock<Regex> = LazyLock::new(|| {
     let t = TERM.as_str();
     Regex::new(&format!(
-        r"(有期徒刑|拘役|管制)({t})(至{t}|以下)?|({t})(以上{t})?(以下)?(有期徒刑|拘役|管制)"
+        r"(有期徒刑|拘役|管制)({t})(至{t}|以下|以上)?|({t})(以上{t})?(以下)?(有期徒刑|拘役|管制)"
     ))
     .expect("kind and term pattern")
 });
 
 /// 缓刑二年, 缓刑考验期限为二年六个月.
 static SUSPENSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"缓刑(?:考验期限?)?(?:为)?{}", TERM.as_str())).expect("suspension pattern")
+    Regex::new(&format!(r"缓刑(?:考验)?(?:期限?)?(?:为)?{}", TERM.as_str()))
+        .expect("suspension pattern")
 });
 
 /// 缓刑 named without its term: 宣告缓刑, 适用缓刑, 并处缓刑.
@@ -182,12 +183,12 @@ static SUSPENSION_NAMED: LazyLock<Regex> =
 
 /// 罚金人民币二万元, 罚金20万元, 罚金五千元; 并处罚金 alone.
 static FINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"罚金(?:人民币)?(?:([0-9][0-9.,，]*)\s*(万)?元|([零〇一二两三四五六七八九十百千万亿]+)元)?")
+    Regex::new(r"罚金(?:人民币)?(?:([0-9][0-9.,，]*)\s*(万)?元|([零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬]+)元)?")
         .expect("fine pattern")
 });
 
 static CONFISCATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"没收(?:其)?个人(全部)?财产(?:(?:人民币)?(?:([0-9][0-9.,，]*)\s*(万)?元|([零〇一二两三四五六七八九十百千万亿]+)元))?")
+    Regex::new(r"没收(?:其)?个人(全部)?(?:部分)?财产(?:(?:人民币)?(?:([0-9][0-9.,，]*)\s*(万)?元|([零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬]+)元))?")
         .expect("confiscation pattern")
 });
 
@@ -208,8 +209,11 @@ pub(crate) fn count(text: &str) -> Option<u64> {
 /// Months of a [`TERM`] match starting at capture group `first` (years, months, or months alone).
 fn months_of(c: &regex::Captures<'_>, first: usize) -> Option<u32> {
     let get = |i: usize| c.get(first + i).map(|m| count(m.as_str()));
-    let months = match (get(0), get(1), get(2)) {
-        (Some(years), months, _) => years? * 12 + months.flatten().unwrap_or(0),
+    let half = c.get(first + 2).is_some();
+    let months = match (get(0), get(1), get(3)) {
+        (Some(years), months, _) => years?
+            .checked_mul(12)?
+            .checked_add(months.flatten().unwrap_or(if half { 6 } else { 0 }))?,
         (None, _, Some(months)) => months?,
         _ => return None,
     };
@@ -310,19 +314,21 @@ fn principal(clause: &str, p: &mut Punishment) {
     let Some(c) = KIND_TERM.captures(clause) else {
         return;
     };
-    // Groups: 1 kind, 2–5 term, 6–9 至 term or 以下; then 10–13 term, 14–17 以上 term, 18 以下, 19 kind.
+    // Groups (a term is four: years, months, 半, months alone): 1 kind, 2–6 term, 7–11 至 term, 以下
+    // or 以上; then 12–16 term, 17–21 以上 term, 22 以下, 23 kind.
     if let Some(k) = c.get(1) {
         p.principal = Some(kind(k.as_str()));
         let term = months_of(&c, 3);
-        match c.get(6).map(|m| m.as_str()) {
+        match c.get(7).map(|m| m.as_str()) {
             Some("以下") => p.range = Some((None, term)),
+            Some("以上") => p.range = Some((term, None)),
             Some(to) => p.range = Some((term, first_term(to))),
             None => p.months = term,
         }
-    } else if let Some(k) = c.get(19) {
+    } else if let Some(k) = c.get(23) {
         p.principal = Some(kind(k.as_str()));
-        let term = months_of(&c, 11);
-        match (c.get(14), c.get(18)) {
+        let term = months_of(&c, 13);
+        match (c.get(17), c.get(22)) {
             (Some(high), _) => p.range = Some((term, first_term(high.as_str()))),
             (None, Some(_)) => p.range = Some((None, term)),
             (None, None) => p.months = term,
@@ -348,6 +354,8 @@ mod tests {
             ("管制一年", 12),
             ("有期徒刑2年6个月", 30),
             ("有期徒刑１年", 12),
+            ("有期徒刑一年半", 18),
+            ("有期徒刑叁年", 36),
         ] {
             let p = parse(clause);
             assert_eq!(p.months, Some(months), "{clause}");
@@ -385,6 +393,20 @@ mod tests {
             Some(15_000)
         );
         assert_eq!(parse("有期徒刑一年，并处罚金").fine_yuan, Some(0));
+        assert_eq!(
+            parse("有期徒刑一年，罚金人民币壹万元").fine_yuan,
+            Some(10_000)
+        );
+        assert_eq!(
+            parse("有期徒刑一年，缓刑期限二年").suspension_months,
+            Some(24)
+        );
+        assert_eq!(
+            parse("有期徒刑十年，并处没收个人部分财产人民币二万元").confiscation,
+            Some(Confiscation::Yuan(20_000))
+        );
+        // A term no person serves is no term: refused, not wrapped.
+        assert_eq!(parse("有期徒刑1537228672809129302年").months, None);
         assert_eq!(parse("有期徒刑三年，并处缓刑").suspension_months, Some(0));
         let p = parse("死刑，缓期二年执行，剥夺政治权利终身，并处没收个人全部财产");
         assert_eq!(p.principal, Some(Principal::DeathSuspended));
@@ -429,6 +451,7 @@ mod tests {
         let p = parse("二年以上三年以下有期徒刑");
         assert_eq!(p.range, Some((Some(24), Some(36))));
         assert_eq!(parse("有期徒刑一年以下").range, Some((None, Some(12))));
+        assert_eq!(parse("有期徒刑三年以上").range, Some((Some(36), None)));
     }
 
     #[test]

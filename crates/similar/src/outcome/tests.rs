@@ -129,3 +129,60 @@ fn texts_without_a_sentence_give_none() {
     assert!(sentences("再犯应当判处有期徒刑以上刑罚之罪的，是累犯。").is_empty());
     assert!(outcome("").is_empty());
 }
+
+/// Shapes an outside review found read wrong, each now with its right reading.
+#[test]
+fn an_appeal_that_resentences_a_defendant_named_as_in_the_first_instance_decides_anew() {
+    let text = "某某市中级人民法院刑事判决书（2022）某刑终8号。抗诉机关某某县人民检察院。原审被告人张三，男。\
+某某县人民法院以被告人张三犯抢劫罪，判处有期徒刑三年。抗诉机关认为，原判量刑畸轻，应当判处有期徒刑五年以上。\
+辩护人提出，张三系初犯，应改为判处有期徒刑二年。本院认为，原判量刑不当。依照……之规定，判决如下：\
+一、撤销某某县人民法院（2021）某刑初3号刑事判决；二、原审被告人张三犯抢劫罪，判处有期徒刑五年。";
+    let out = outcome(text);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(
+        (out[0].role, out[0].punishment.months),
+        (Role::Judgment, Some(60))
+    );
+    let all = sentences(text);
+    assert_eq!(one(&all, "张三", Some("抢劫罪")).role, Role::Original);
+    // Neither the protest's nor the defender's words are anyone's decision.
+    assert!(
+        all.iter().all(|s| s.punishment.months != Some(24)),
+        "{all:#?}"
+    );
+    let changed =
+        "上诉人赵六，男。本院认为……判决如下：撤销原判，改判上诉人赵六犯诈骗罪，判处有期徒刑三年。";
+    let out = outcome(changed);
+    assert_eq!(
+        (out[0].role, out[0].punishment.months),
+        (Role::Judgment, Some(36))
+    );
+}
+
+#[test]
+fn another_courts_earlier_judgment_is_a_prior_even_in_the_active_voice() {
+    let text = "某某区人民法院刑事判决书（2021）某刑初9号。被告人张三，男。\
+另查明，2018年5月10日，某某县人民法院以被告人张三犯盗窃罪判处其有期徒刑六个月。\
+本院认为，公诉机关的量刑建议适当，依照……之规定，判决如下：被告人张三犯盗窃罪，判处有期徒刑一年，\
+与前罪判处的有期徒刑六个月并罚，决定执行有期徒刑一年三个月。";
+    let out = outcome(text);
+    assert_eq!(
+        one(&out, "张三", Some("盗窃罪")).punishment.months,
+        Some(12)
+    );
+    assert_eq!(one(&out, "张三", None).punishment.months, Some(15));
+    assert!(
+        out.iter().all(|s| s.punishment.months != Some(6)),
+        "{out:#?}"
+    );
+}
+
+#[test]
+fn charges_named_with_qinfan_and_a_companys_fine() {
+    let text = "被告人李四，男。本院认为……判决如下：一、被告人李四犯侵犯公民个人信息罪，判处有期徒刑一年。\
+二、被告单位某某科技有限公司犯虚开增值税专用发票罪，判处罚金人民币四十万元。";
+    let out = outcome(text);
+    assert_eq!(out.len(), 1, "the company's fine is left out: {out:#?}");
+    assert_eq!(out[0].charge.as_deref(), Some("侵犯公民个人信息罪"));
+    assert_eq!(out[0].defendant.as_deref(), Some("李四"));
+}
