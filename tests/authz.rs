@@ -185,7 +185,9 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
         Operation::IndexCase
         | Operation::RemoveCase
         | Operation::FindSimilar
-        | Operation::CheckOutcome => Ok(()),
+        | Operation::CheckOutcome
+        | Operation::ListPushedCases
+        | Operation::SetCasePush => Ok(()),
         // Electronic service is not configured on this hub: a caller let through is answered
         // FAILED_PRECONDITION or NOT_FOUND, a refused one PERMISSION_DENIED (checked first).
         // FetchServedDocument's cells need a served order: tests/efile.rs checks all three.
@@ -215,7 +217,9 @@ async fn attempt(w: &mut World, op: Operation, stem: &str, owner: &str) -> bool 
             Operation::IndexCase
             | Operation::RemoveCase
             | Operation::FindSimilar
-            | Operation::CheckOutcome,
+            | Operation::CheckOutcome
+            | Operation::ListPushedCases
+            | Operation::SetCasePush,
         ) => similar_call(w, op, stem).await,
         (Ok(()), _) => Ok(()),
     };
@@ -610,6 +614,29 @@ async fn similar_call(w: &mut World, op: Operation, stem: &str) -> Result<(), to
             Err(s) if s.code() == tonic::Code::FailedPrecondition => Ok(()),
             other => other.map(drop),
         },
+        // Let through, no case has a push yet: NOT_FOUND comes only after authorization.
+        Operation::ListPushedCases => match w
+            .similar(stem)
+            .await
+            .list_pushed_cases(pb::ListPushedCasesRequest {
+                case_number: "（2026）鄂06刑初1号".into(),
+                ..Default::default()
+            })
+            .await
+        {
+            Err(s) if s.code() == tonic::Code::NotFound => Ok(()),
+            other => other.map(drop),
+        },
+        Operation::SetCasePush => w
+            .similar(stem)
+            .await
+            .set_case_push(pb::SetCasePushRequest {
+                case_number: format!("（2026）鄂06刑初{}号", stem.len()),
+                enabled: false,
+                reason: "合议庭不需要推送".into(),
+            })
+            .await
+            .map(drop),
         _ => unreachable!("{op:?} is not a SimilarCaseService call"),
     }
 }
@@ -655,7 +682,7 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         (Role::Lawyer, A),
     ];
     let mut denied = 0;
-    assert_eq!(TABLE.len(), 79, "a new grant needs its cell tested here");
+    assert_eq!(TABLE.len(), 82, "a new grant needs its cell tested here");
     // FetchServedDocument (3 cells) is checked with a real served order in tests/efile.rs.
     for op in Operation::ALL
         .into_iter()

@@ -65,6 +65,10 @@ pub enum Operation {
     FindSimilar,
     /// SimilarCaseService.CheckOutcome.
     CheckOutcome,
+    /// SimilarCaseService.ListPushedCases.
+    ListPushedCases,
+    /// SimilarCaseService.SetCasePush.
+    SetCasePush,
     /// ServiceOfProcess.ServeOrder.
     ServeOrder,
     /// ServiceOfProcess.GetOrder and GetRecipient.
@@ -101,7 +105,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tests and audits that must cover the whole table.
-    pub const ALL: [Operation; 45] = [
+    pub const ALL: [Operation; 47] = [
         Operation::SetLawyer,
         Operation::GetLawyer,
         Operation::ListLawyers,
@@ -124,6 +128,8 @@ impl Operation {
         Operation::RemoveCase,
         Operation::FindSimilar,
         Operation::CheckOutcome,
+        Operation::ListPushedCases,
+        Operation::SetCasePush,
         Operation::CreateSeal,
         Operation::ListSeals,
         Operation::RevokeSeal,
@@ -181,6 +187,8 @@ impl Operation {
             Operation::RemoveCase => "RemoveCase",
             Operation::FindSimilar => "FindSimilar",
             Operation::CheckOutcome => "CheckOutcome",
+            Operation::ListPushedCases => "ListPushedCases",
+            Operation::SetCasePush => "SetCasePush",
             Operation::ServeOrder => "ServeOrder",
             Operation::GetServiceStatus => "GetOrder/GetRecipient",
             Operation::WatchService => "WatchService",
@@ -267,6 +275,10 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (FindSimilar, Clerk, Any),
     // A judge's system checks its own draft; clerks audit the checks in the log.
     (CheckOutcome, Court, Any),
+    // What a judge was pushed is court work: its systems read it, clerks audit it; a lawyer never.
+    (ListPushedCases, Court, Any),
+    (ListPushedCases, Clerk, Any),
+    (SetCasePush, Court, Any),
     (ServeOrder, Court, Any),
     (GetServiceStatus, Court, Any),
     (GetServiceStatus, Clerk, Any),

@@ -613,6 +613,14 @@ fn scope_events<S: EventStore>(
 ) -> impl FnMut(&StoredEntry) -> Option<pb::FilingEvent> + Send {
     let mut departments: HashMap<String, String> = HashMap::new();
     move |entry| {
+        // Similar cases pushed to a case's judge reach the department's court systems only.
+        if let Event::SimilarCasesPushed(p) = &entry.event {
+            let wanted = matches!(&scope, Scope::Department(d) if d == &p.department);
+            return wanted.then(|| pb::FilingEvent {
+                filing_id: p.filing_id.clone(),
+                ..convert::filing_event(entry, &p.department)
+            });
+        }
         // Audit entries are for auditors (EventLogService), not for a filing's watchers.
         let filing_id = entry.event.filing_id()?;
         let department = departments

@@ -21,7 +21,10 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 mod check;
+mod push;
+mod pushed;
 pub use check::SimilarConfig;
+pub use push::{CasePusher, PUSHED_HITS, Pushed};
 
 /// Log entries read per step while the index catches up.
 const CATCH_UP_PAGE: usize = 1_000;
@@ -601,6 +604,20 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
     ) -> Result<Response<pb::CheckOutcomeResponse>, Status> {
         check::check_outcome(self, request).await
     }
+
+    async fn list_pushed_cases(
+        &self,
+        request: Request<pb::ListPushedCasesRequest>,
+    ) -> Result<Response<pb::ListPushedCasesResponse>, Status> {
+        pushed::list(&*self.store, request).await
+    }
+
+    async fn set_case_push(
+        &self,
+        request: Request<pb::SetCasePushRequest>,
+    ) -> Result<Response<pb::SetCasePushResponse>, Status> {
+        pushed::set(&*self.store, request).await
+    }
 }
 
 /// A query resolved to its text: what a search runs on and what the log records of it.
@@ -670,28 +687,42 @@ impl<S: EventStore> SimilarApi<S> {
         query: ResolvedQuery,
         filter: Filter,
         k: usize,
-    ) -> Result<(Vec<ecenter_similar::index::Hit>, Vec<String>, Vec<String>), Status> {
-        let index = self.index.clone();
-        let (hits, charges, statutes) = tokio::task::spawn_blocking(move || {
-            let (charges, statutes) = match query.given {
-                Some(features) => features,
-                None => index.index().legal_features(&query.text),
-            };
-            let hits = index.index().search(
-                &SearchRequest {
-                    text: &query.text,
-                    charges: &charges,
-                    statutes: &statutes,
-                    filter: &filter,
-                    k,
-                    exclude: query.exclude.as_deref(),
-                },
-                &Weights::default(),
-            );
-            (hits, charges, statutes)
-        })
-        .await
-        .map_err(|_| ApiError::internal("the similar-case search stopped"))?;
-        Ok((hits.map_err(similar_status)?, charges, statutes))
+    ) -> Result<Found, Status> {
+        let source = (query.text, query.given, query.exclude);
+        search_index(self.index.clone(), source, filter, k).await
     }
+}
+
+/// Hits with the charges and statutes the query was taken to name.
+pub(crate) type Found = (Vec<ecenter_similar::index::Hit>, Vec<String>, Vec<String>);
+
+/// The `k` cases of `index` most similar to `query`, searched off the async threads.
+pub(crate) async fn search_index(
+    index: Arc<SimilarIndex>,
+    query: QuerySource,
+    filter: Filter,
+    k: usize,
+) -> Result<Found, Status> {
+    let (text, given, exclude) = query;
+    let (hits, charges, statutes) = tokio::task::spawn_blocking(move || {
+        let (charges, statutes) = match given {
+            Some(features) => features,
+            None => index.index().legal_features(&text),
+        };
+        let hits = index.index().search(
+            &SearchRequest {
+                text: &text,
+                charges: &charges,
+                statutes: &statutes,
+                filter: &filter,
+                k,
+                exclude: exclude.as_deref(),
+            },
+            &Weights::default(),
+        );
+        (hits, charges, statutes)
+    })
+    .await
+    .map_err(|_| ApiError::internal("the similar-case search stopped"))?;
+    Ok((hits.map_err(similar_status)?, charges, statutes))
 }

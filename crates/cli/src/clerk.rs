@@ -92,6 +92,14 @@ enum Command {
         #[command(flatten)]
         hub: HubArgs,
     },
+    /// The similar cases the hub pushed per case (类案推送, ListPushedCases); with --case, each
+    /// pushed judgment and why.
+    Pushed {
+        #[command(flatten)]
+        args: crate::pushes::PushedArgs,
+        #[command(flatten)]
+        hub: HubArgs,
+    },
     /// Lists what waits for a clerk: final failures, and delivery reports set aside as unverified.
     DeadLetters {
         #[command(flatten)]
@@ -503,6 +511,16 @@ fn run(args: Args) -> Result<bool> {
         }
         Command::Export { case, out, hub } => {
             block_on(export_case(&hub.resolve("clerk")?, &case, &out))
+        }
+        Command::Pushed { args, hub } => {
+            let hub = hub.resolve("clerk")?;
+            block_on(async {
+                let cases = crate::pushes::fetch(connect(&hub).await?, args.case.as_deref())
+                    .await
+                    .map_err(refused)?;
+                crate::pushes::show(&cases, &args);
+                Ok(true)
+            })
         }
         Command::Login(a) => block_on(login::login(a)),
         Command::Filings(a) => block_on(filings::list_filings(a)),

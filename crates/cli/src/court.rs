@@ -92,6 +92,12 @@ enum Command {
     /// Where a draft sentence lies among the similar cases' sentences (偏离度预警, CheckOutcome):
     /// the cases compared, the median, range and percentile, and a warning outside the band.
     CheckOutcome(outcome::CheckArgs),
+    /// The similar cases the hub pushed per case as its filings were docketed (类案推送,
+    /// ListPushedCases); with --case, each pushed judgment and why.
+    Pushed(crate::pushes::PushedArgs),
+    /// Stops (--off) or resumes (--on) the push of similar cases for a case, with the reason
+    /// the log keeps (SetCasePush).
+    Push(outcome::PushArgs),
 }
 
 /// Runs the command line and exits with its code.
@@ -129,6 +135,15 @@ async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
         Command::Serve(serve_args) => serve::serve(&saved()?, serve_args).await,
         Command::Lawyer(command) => lawyer::lawyer(&saved()?, command).await,
         Command::CheckOutcome(args) => outcome::check_outcome(&saved()?, args).await,
+        Command::Pushed(args) => {
+            let channel = tool::channel(&saved()?).await?;
+            let cases = crate::pushes::fetch(channel, args.case.as_deref())
+                .await
+                .map_err(refused)?;
+            crate::pushes::show(&cases, &args);
+            Ok(())
+        }
+        Command::Push(args) => outcome::set_push(&saved()?, args).await,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod ecenterd;
 pub mod log_audit;
 pub mod parser_noise;
 pub mod pki;
+pub mod pushes;
 pub mod similar;
 
 pub use ecenter_client::paging::all_filings;

@@ -124,6 +124,10 @@ pub enum Event {
     CaseIndexed(crate::similar::IndexedCase),
     /// A judge's system placed a proposed outcome among the outcomes of similar cases (偏离度预警).
     OutcomeChecked(crate::similar::OutcomeCheck),
+    /// The hub pushed similar cases to a case's judge after one of its filings was docketed.
+    SimilarCasesPushed(crate::similar::push::SimilarCasesPushed),
+    /// A court system turned the push of similar cases for a case off or on.
+    CasePushSet(crate::similar::push::CasePushSet),
     /// A court system withdrew a judgment from similar-case search.
     CaseRemoved {
         /// The case.
@@ -313,6 +317,8 @@ impl Event {
             | Event::BytesSealed { .. }
             | Event::CaseIndexed(_)
             | Event::OutcomeChecked(_)
+            | Event::SimilarCasesPushed(_)
+            | Event::CasePushSet(_)
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
             | Event::Service { .. }
@@ -379,6 +385,9 @@ impl Event {
             Event::CaseIndexed(_) => "case_indexed",
             Event::CaseRemoved { .. } => "case_removed",
             Event::OutcomeChecked(_) => "outcome_checked",
+            Event::SimilarCasesPushed(_) => "similar_cases_pushed",
+            Event::CasePushSet(s) if s.enabled => "similar_push_resumed",
+            Event::CasePushSet(_) => "similar_push_stopped",
             Event::ServiceOrdered(_) => "service_ordered",
             Event::Service { event, .. } => event.kind(),
             Event::BlobCorrupt { .. } => "blob_corrupt",
@@ -413,6 +422,7 @@ impl Event {
         match self {
             Event::FilingReceived(r) => &r.submitter,
             Event::FilingRouted { .. }
+            | Event::SimilarCasesPushed(_)
             | Event::BlobCorrupt { .. }
             | Event::CheckpointMailed { .. }
             | Event::ArchiveTimestampAdded { .. }
@@ -441,6 +451,7 @@ impl Event {
             Event::ReplySettled(s) => &s.by,
             Event::CaseIndexed(c) => &c.indexed_by,
             Event::OutcomeChecked(c) => &c.by,
+            Event::CasePushSet(s) => &s.by,
             Event::ServiceOrdered(o) => &o.ordered_by,
             Event::Service { event, .. } => match event {
                 crate::service::RecipientEvent::DeadLetterRetried { by, .. }

@@ -101,6 +101,8 @@ impl Filing {
             | Event::BytesSealed { .. }
             | Event::CaseIndexed(_)
             | Event::OutcomeChecked(_)
+            | Event::SimilarCasesPushed(_)
+            | Event::CasePushSet(_)
             | Event::CaseRemoved { .. }
             | Event::ServiceOrdered(_)
             | Event::Service { .. }

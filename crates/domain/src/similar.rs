@@ -5,6 +5,8 @@ use crate::case_number::{CaseNumber, Procedure};
 use crate::error::{DomainError, FieldViolation};
 use serde::{Deserialize, Serialize};
 
+pub mod push;
+
 /// Longest case id accepted.
 pub const MAX_CASE_ID_CHARS: usize = 128;
 /// Longest facts or holding section accepted, in characters.

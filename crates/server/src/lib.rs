@@ -443,7 +443,7 @@ async fn serve_store<S: EventStore>(
         filing: filing.clone(),
         log: log::EventLogApi::new(store.clone()),
         seal: seal::SealApi::new(store.clone(), services.seals.clone(), parsing.clone()),
-        similar: similar::SimilarApi::new(store.clone(), services.similar, parsing.clone())
+        similar: similar::SimilarApi::new(store.clone(), services.similar.clone(), parsing.clone())
             .with_config(&config.similar),
         service: service::ServiceApi::new(
             store.clone(),
@@ -453,10 +453,18 @@ async fn serve_store<S: EventStore>(
         ),
         lawyers: lawyers::LawyerApi::new(store.clone()),
     };
-    let background = match services.service {
+    let mut background = match services.service {
         Some(runtime) => start_service(&store, &config, runtime, filing, &stop_rx)?,
         None => Vec::new(),
     };
+    // 类案推送: similar cases pushed to a case's judge as its filings are docketed.
+    let pusher = similar::CasePusher::new(
+        store.clone(),
+        services.similar,
+        parsing.clone(),
+        config.data_dir.join("similar-push.seq"),
+    );
+    background.push(tokio::spawn(pusher.run(stop_rx.clone())));
     let shutdown = async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");

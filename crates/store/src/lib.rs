@@ -31,6 +31,7 @@ use ecenter_domain::lawyer::Lawyer;
 use ecenter_domain::passkey::Passkey;
 use ecenter_domain::portal::{Attempt, History, Session};
 use ecenter_domain::service::{Due, OrderSummary, RecipientService};
+use ecenter_domain::similar::push::CasePushes;
 use ecenter_domain::{
     DeliveryKey, DomainError, Event, Filing, FilingState, RecipientKey, SealRecord,
 };
@@ -137,6 +138,8 @@ pub trait ReadView {
     fn challenge_used(&self, challenge: &str) -> Result<bool, StoreError>;
     /// A portal session by the hex SHA-256 of its cookie.
     fn portal_session(&self, hash: &str) -> Result<Option<Session>, StoreError>;
+    /// What is known of a case's similar-case pushes (normalised number).
+    fn case_pushes(&self, case_number: &str) -> Result<Option<CasePushes>, StoreError>;
 }
 
 /// A handset's message waiting for the clerks, as the queue keeps it.
@@ -369,6 +372,18 @@ pub trait PasskeyReads {
     fn passkeys_of(&self, identity: &str) -> Result<Vec<Passkey>, StoreError>;
 }
 
+/// The similar cases pushed per case (see `ecenter_domain::similar::push`).
+pub trait PushReads {
+    /// A case's pushes by its normalised number.
+    fn case_pushes(&self, case_number: &str) -> Result<Option<CasePushes>, StoreError>;
+    /// Cases with a push or an opt-out, by normalised number, after `after`, at most `limit`.
+    fn list_case_pushes(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<CasePushes>, StoreError>;
+}
+
 /// The storage contract the server relies on: the log and every read model; sled now,
 /// PostgreSQL later. Implemented for every type that implements the parts.
 pub trait EventStore:
@@ -381,6 +396,7 @@ pub trait EventStore:
     + LawyerReads
     + PortalReads
     + PasskeyReads
+    + PushReads
 {
 }
 
@@ -394,5 +410,6 @@ impl<S> EventStore for S where
         + LawyerReads
         + PortalReads
         + PasskeyReads
+        + PushReads
 {
 }

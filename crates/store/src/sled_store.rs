@@ -28,6 +28,7 @@ mod lawyers;
 mod notices;
 mod passkeys;
 mod portal;
+mod pushes;
 mod reasons;
 mod replica;
 use reasons::{explain_open_error, flush_reason};
@@ -61,6 +62,7 @@ struct Trees {
     lawyers: sled::Tree,
     sign_in: sled::Tree,
     passkeys: sled::Tree,
+    pushes: sled::Tree,
 }
 
 impl Trees {
@@ -82,6 +84,7 @@ impl Trees {
             lawyers: db.open_tree("lawyers")?,
             sign_in: db.open_tree("sign_in")?,
             passkeys: db.open_tree("passkeys")?,
+            pushes: db.open_tree("pushes")?,
         })
     }
 }

@@ -176,3 +176,45 @@ fn tail(source: &str, n: usize) -> String {
         shown
     }
 }
+
+/// Which case, on or off, and why.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("switch").required(true).args(["on", "off"]))]
+pub(crate) struct PushArgs {
+    /// The case (案号).
+    #[arg(long)]
+    case: String,
+    /// Resume the pushes.
+    #[arg(long)]
+    on: bool,
+    /// Stop the pushes.
+    #[arg(long)]
+    off: bool,
+    /// Why (recorded in the log).
+    #[arg(long)]
+    reason: String,
+}
+
+/// Stops or resumes the pushes for a case.
+pub(crate) async fn set_push(p: &HubConfig, args: PushArgs) -> Result<(), Exit> {
+    let r = pb::similar_case_service_client::SimilarCaseServiceClient::new(tool::channel(p).await?)
+        .set_case_push(pb::SetCasePushRequest {
+            case_number: args.case.clone(),
+            enabled: args.on,
+            reason: args.reason,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    let now = if args.on {
+        "resumed 已恢复"
+    } else {
+        "stopped 已停止"
+    };
+    if r.log_seq == 0 {
+        println!("{}: pushes already {now}; nothing recorded", args.case);
+    } else {
+        println!("{}: pushes {now} (log entry {})", args.case, r.log_seq);
+    }
+    Ok(())
+}

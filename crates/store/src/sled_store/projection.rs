@@ -28,6 +28,7 @@ pub(super) const PROJECTIONS: &[&dyn Projection] = &[
     &super::lawyers::LawyerDirectory,
     &super::portal::SignInModel,
     &super::passkeys::PasskeyModel,
+    &super::pushes::PushModel,
 ];
 
 // The seal registry's reads, beside the projection that writes them.

@@ -3,6 +3,7 @@
 
 use super::*;
 use ecenter_domain::passkey::Passkey;
+use ecenter_domain::similar::push::CasePushes;
 
 pub(super) struct Writer {
     pub(super) db: sled::Db,
@@ -136,6 +137,10 @@ impl ReadView for WriterView<'_> {
 
     fn challenge_used(&self, challenge: &str) -> Result<bool, StoreError> {
         super::passkeys::used(&self.trees.passkeys, challenge)
+    }
+
+    fn case_pushes(&self, case_number: &str) -> Result<Option<CasePushes>, StoreError> {
+        super::pushes::of_case(&self.trees.pushes, case_number)
     }
 
     fn portal_session(

@@ -1,0 +1,170 @@
+//! `ListPushedCases` and `SetCasePush`: what the hub pushed per case, and a case's opt-out.
+
+use crate::authz::{Operation, authorize};
+use crate::convert::timestamp;
+use crate::error::{ApiError, invalid, store_status};
+use ecenter_domain::similar::push::{CasePushSet, CasePushes, PushedCase, RecordedPush};
+use ecenter_domain::{CaseNumber, Event};
+use ecenter_proto::v1 as pb;
+use ecenter_store::{EventStore, ReadView};
+use tonic::{Request, Response, Status};
+
+/// Cases per page when the caller does not say.
+const DEFAULT_PAGE: usize = 50;
+/// Most cases per page.
+const MAX_PAGE: usize = 500;
+
+fn case_number(text: &str) -> Result<CaseNumber, Status> {
+    CaseNumber::parse(text.trim()).map_err(|e| invalid("case_number", e.to_string()))
+}
+
+/// The latest push per case: one case, or a page of every case with a push or an opt-out.
+pub(super) async fn list<S: EventStore>(
+    store: &S,
+    request: Request<pb::ListPushedCasesRequest>,
+) -> Result<Response<pb::ListPushedCasesResponse>, Status> {
+    let identity = crate::identity::caller(&request)?;
+    authorize(store, &identity, Operation::ListPushedCases, None, None).await?;
+    let r = request.into_inner();
+    let limit = match r.limit as usize {
+        0 => DEFAULT_PAGE,
+        n if n <= MAX_PAGE => n,
+        n => {
+            return Err(invalid(
+                "limit",
+                format!("{n} cases asked; at most {MAX_PAGE}"),
+            ));
+        }
+    };
+    let (cases, next_after) = if r.case_number.trim().is_empty() {
+        let after = (!r.after.trim().is_empty()).then(|| r.after.trim().to_string());
+        let page = store
+            .list_case_pushes(after.as_deref(), limit + 1)
+            .map_err(store_status)?;
+        let more = page.len() > limit;
+        let cases: Vec<CasePushes> = page.into_iter().take(limit).collect();
+        let next = if more {
+            cases
+                .last()
+                .map(|c| c.case_number.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        (cases, next)
+    } else {
+        let number = case_number(&r.case_number)?;
+        let known = store
+            .case_pushes(&number.normalized())
+            .map_err(store_status)?
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no similar cases were pushed for {number}: pushes begin when a filing of the case is docketed and an indexed judgment is similar"
+                ))
+            })?;
+        (vec![known], String::new())
+    };
+    // Shown once durable, as every read of the log's models.
+    if let Some(seq) = cases.iter().map(last_seq).max() {
+        store.wait_durable(seq).await.map_err(store_status)?;
+    }
+    Ok(Response::new(pb::ListPushedCasesResponse {
+        cases: cases.iter().map(case_message).collect(),
+        next_after,
+    }))
+}
+
+fn last_seq(c: &CasePushes) -> u64 {
+    let pushed = c.latest.as_ref().map_or(0, |l| l.at.seq);
+    let set = c.opted_out.as_ref().map_or(0, |(_, at)| at.seq);
+    pushed.max(set)
+}
+
+fn case_message(c: &CasePushes) -> pb::CasePushes {
+    let (by, reason) = c
+        .opted_out
+        .as_ref()
+        .map(|(s, _)| (s.by.clone(), s.reason.clone()))
+        .unwrap_or_default();
+    pb::CasePushes {
+        case_number: c.case_number.clone(),
+        pushes: c.pushes,
+        latest: c.latest.as_ref().map(push_message),
+        opted_out: c.opted_out.is_some(),
+        opted_out_by: by,
+        opted_out_reason: reason,
+    }
+}
+
+fn push_message(l: &RecordedPush) -> pb::CasePush {
+    let p = &l.push;
+    let latency = (l.at.recorded_at - p.docketed_at).num_milliseconds().max(0);
+    pb::CasePush {
+        log_seq: l.at.seq,
+        pushed_at: Some(timestamp(l.at.recorded_at)),
+        filing_id: p.filing_id.clone(),
+        department: p.department.clone(),
+        docketed_seq: p.docketed_seq,
+        filings: p.filings.clone(),
+        query_charges: p.query_charges.clone(),
+        query_statutes: p.query_statutes.clone(),
+        index_seq: p.index_seq,
+        hits: p.hits.iter().map(pushed_message).collect(),
+        after_docketing_ms: latency as u64,
+    }
+}
+
+fn pushed_message(h: &PushedCase) -> pb::PushedCase {
+    pb::PushedCase {
+        case_id: h.case_id.clone(),
+        case_number: h.case_number.clone(),
+        court: h.court.clone(),
+        year: h.year.unwrap_or(0),
+        score: h.score_milli as f32 / 1000.0,
+        reasons: h.reasons.clone(),
+        shared_charges: h.shared_charges.clone(),
+        shared_statutes: h.shared_statutes.clone(),
+        shared_elements: h.shared_elements.clone(),
+        shared_terms: h.shared_terms.clone(),
+    }
+}
+
+/// Stops or resumes the pushes for a case; nothing is recorded when it is already so.
+pub(super) async fn set<S: EventStore>(
+    store: &S,
+    request: Request<pb::SetCasePushRequest>,
+) -> Result<Response<pb::SetCasePushResponse>, Status> {
+    let identity = crate::identity::caller(&request)?;
+    authorize(store, &identity, Operation::SetCasePush, None, None).await?;
+    let r = request.into_inner();
+    let number = case_number(&r.case_number)?;
+    let reason = r.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(invalid(
+            "reason",
+            "say why (1 to 500 characters): the log keeps it",
+        ));
+    }
+    let set = CasePushSet {
+        case_number: number.clone(),
+        by: identity.to_string(),
+        enabled: r.enabled,
+        reason,
+    };
+    let key = number.normalized();
+    let (appended, ()) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            let stopped = view
+                .case_pushes(&key)?
+                .is_some_and(|k| k.opted_out.is_some());
+            if stopped != set.enabled {
+                return Ok((Vec::new(), ()));
+            }
+            Ok((vec![Event::CasePushSet(set)], ()))
+        }))
+        .await
+        .map_err(store_status)?;
+    let log_seq = appended.last().map_or(0, |a| a.seq);
+    tracing::info!(case = %number, enabled = r.enabled, log_seq, by = %identity, "similar-case push set");
+    Ok(Response::new(pb::SetCasePushResponse { log_seq }))
+}
