@@ -193,10 +193,10 @@ mod tests {
             court: String::new(),
             year: None,
             score_milli: 1000,
-            shared_charges: charges.iter().map(|s| s.to_string()).collect(),
+            shared_charges: charges.iter().map(ToString::to_string).collect(),
             shared_statutes: Vec::new(),
             shared_elements: Vec::new(),
-            shared_terms: terms.iter().map(|s| s.to_string()).collect(),
+            shared_terms: terms.iter().map(ToString::to_string).collect(),
             reasons: Vec::new(),
         };
         c.explain();
