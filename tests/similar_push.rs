@@ -20,7 +20,7 @@ const LAWYER_STEM: &str = "lawyer-14201202010000001";
 const CASE_A: &str = "（2026）鄂06刑初31号";
 const CASE_B: &str = "（2026）鄂06刑初32号";
 
-const THEFT: &str = "被告人趁被害人不备，在小区地下车库内撬开电动车锁，窃取电动自行车一辆，经鉴定价值人民币三千余元，后将赃车销赃。";
+const THEFT: &str = "被告人趁被害人不备，在小区地下车库内撬开电动车锁，窃取电动自行车一辆，经鉴定价值人民币3200元，后将赃车销赃。";
 const DRIVING: &str = "被告人酒后驾驶小型轿车在城区道路行驶，被交警查获，经检验其血液中乙醇含量为每百毫升一百八十毫克，属醉酒驾驶机动车。";
 const FRAUD: &str =
     "被告人冒充电商平台客服拨打电话，虚构退款理赔事由，诱骗被害人扫码转账，骗取人民币四万余元。";
@@ -282,6 +282,10 @@ async fn a_complaint_is_pushed_its_similar_cases(
             .any(|r| r.starts_with("同罪名或案由：") && r.contains("盗窃罪"))
     );
     assert!(best.reasons.iter().any(|r| r.starts_with("共同事实用语：")));
+    assert!(
+        best.reasons
+            .contains(&"涉案金额相近：本案3200元，该案3200元".to_string())
+    );
     assert!(
         best.case_number.starts_with("（2021）鄂0602刑初")
             && best.court == "鄂0602"

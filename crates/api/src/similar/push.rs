@@ -13,6 +13,7 @@ use super::{SimilarIndex, filing_text, search_index};
 use crate::identity::Identity;
 use ecenter_domain::similar::push::{PushedCase, SimilarCasesPushed};
 use ecenter_domain::{CaseNumber, DocumentStatus, Event, Filing, FilingState};
+use ecenter_similar::civil::CivilFacts;
 use ecenter_similar::index::{Filter, Hit, MAX_QUERY_CHARS};
 use ecenter_store::{EventStore, FilingFilter, ReadView, StoredEntry};
 use std::path::PathBuf;
@@ -185,6 +186,7 @@ impl<S: EventStore> CasePusher<S> {
             .map_err(crate::error::similar_status)?;
         let query_sha256 =
             hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()));
+        let amount = u64::from(CivilFacts::of(&text).principal);
         let found = search_index(
             self.index.clone(),
             (text, None, None),
@@ -206,7 +208,11 @@ impl<S: EventStore> CasePusher<S> {
             query_charges: found.1,
             query_statutes: found.2,
             index_seq,
-            hits: found.0.into_iter().map(pushed_case).collect(),
+            hits: found
+                .0
+                .into_iter()
+                .map(|h| self.pushed_case(h, amount))
+                .collect(),
         };
         self.record(key, push).await
     }
@@ -310,8 +316,20 @@ fn stale(known: &ecenter_domain::similar::push::CasePushes, seq: u64) -> Option<
         .then_some("a push answered this docketing or a later one")
 }
 
+impl<S: EventStore> CasePusher<S> {
+    /// A hit as pushed, with the reasons a judge reads; `amount` is the case's (0: none named).
+    fn pushed_case(&self, h: Hit, amount: u64) -> PushedCase {
+        let theirs = match self.index.index().get(&h.id) {
+            Ok(Some(c)) if amount > 0 => u64::from(CivilFacts::of(&c.text).principal),
+            _ => 0,
+        };
+        let near = theirs > 0 && theirs <= amount * 2 && amount <= theirs * 2;
+        pushed_case(h, near.then_some((amount, theirs)))
+    }
+}
+
 /// A hit as pushed, with the reasons a judge reads.
-fn pushed_case(h: Hit) -> PushedCase {
+fn pushed_case(h: Hit, amounts_yuan: Option<(u64, u64)>) -> PushedCase {
     let mut case = PushedCase {
         case_id: h.id,
         case_number: h.case_number,
@@ -322,6 +340,7 @@ fn pushed_case(h: Hit) -> PushedCase {
         shared_statutes: h.shared_statutes,
         shared_elements: h.shared_elements,
         shared_terms: h.shared_terms.into_iter().map(|t| t.term).collect(),
+        amounts_yuan,
         reasons: Vec::new(),
     };
     case.explain();

@@ -31,6 +31,9 @@ pub struct PushedCase {
     pub shared_elements: Vec<String>,
     /// The facts' words that weighed most in both, most weight first.
     pub shared_terms: Vec<String>,
+    /// The amount of money at stake in the case and in the judgment (yuan: the sum lent, else the
+    /// largest sum of at least 100 yuan), when both name one within a factor of two of each other.
+    pub amounts_yuan: Option<(u64, u64)>,
     /// Why it is pushed, one reason per line, in Chinese (同罪名：…, 同法条：…, 共同事实：…).
     pub reasons: Vec<String>,
 }
@@ -48,6 +51,9 @@ impl PushedCase {
         }
         if !self.shared_elements.is_empty() {
             reasons.push(format!("同要素：{}", joined(&self.shared_elements)));
+        }
+        if let Some((case, judgment)) = self.amounts_yuan {
+            reasons.push(format!("涉案金额相近：本案{case}元，该案{judgment}元"));
         }
         if !self.shared_terms.is_empty() {
             reasons.push(format!("共同事实用语：{}", joined(&self.shared_terms)));
@@ -197,6 +203,7 @@ mod tests {
             shared_statutes: Vec::new(),
             shared_elements: Vec::new(),
             shared_terms: terms.iter().map(ToString::to_string).collect(),
+            amounts_yuan: None,
             reasons: Vec::new(),
         };
         c.explain();
@@ -235,6 +242,16 @@ mod tests {
             ["同罪名或案由：盗窃罪、抢夺罪", "共同事实用语：电动车、撬锁"]
         );
         assert_eq!(case("J2", &[], &[]).reasons, ["事实描述相近"]);
+        let mut lent = case("J3", &[], &["借条"]);
+        lent.amounts_yuan = Some((50_000, 60_000));
+        lent.explain();
+        assert_eq!(
+            lent.reasons,
+            [
+                "涉案金额相近：本案50000元，该案60000元",
+                "共同事实用语：借条"
+            ]
+        );
     }
 
     #[test]
