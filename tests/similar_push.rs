@@ -231,8 +231,11 @@ async fn docketing_pushes_similar_cases_once_per_change_and_a_case_can_opt_out()
     refusals(&mut c.similar).await;
     tools_show_the_pushes(&hub, pki.path(), &push2).await;
 
-    // A restarted hub resumes where it stood: nothing answered twice, the next docketing pushed.
+    // A restarted hub made to answer every docketing again (its position put back to the start)
+    // records none twice — not even CASE_A's docketing while it was opted out, though it has opted
+    // in since — and pushes the next docketing.
     hub.stop().await;
+    std::fs::write(data.path().join("similar-push.seq"), "0\n").unwrap();
     let hub = start_tls(data.path(), pki.path()).await;
     let mut c = Clients::of(&hub, pki.path()).await;
     let theft = filed(THEFT, "盗窃罪");
@@ -339,7 +342,11 @@ async fn accepted_evidence_changes_the_push(c: &mut Clients, push1: &pb::CasePus
         .await;
     let second = pushes_reach(&mut c.similar, CASE_A, 2).await;
     let push2 = second.latest.clone().unwrap();
-    assert_eq!(push2.filings, [push1.filing_id.clone(), f2]);
+    assert_eq!(
+        push2.filings,
+        [f2, push1.filing_id.clone()],
+        "the filing docketed is read first"
+    );
     assert!(push2.query_charges.contains(&"危险驾驶罪".to_string()));
     assert!(
         !push2.query_charges.contains(&"诈骗罪".to_string()),

@@ -69,7 +69,12 @@ impl<S: EventStore> CasePusher<S> {
     /// filings docketed before are not pushed all at once.
     fn start(&self) -> u64 {
         match std::fs::read_to_string(&self.cursor) {
-            Ok(text) => match text.trim().parse() {
+            Ok(text) => match text.trim().parse::<u64>() {
+                // A position past the head (a log set aside, a restored backup) would skip the
+                // entries that take those numbers next.
+                Ok(seq) if seq > self.store.head().seq => {
+                    tracing::warn!(file = %self.cursor.display(), seq, "the similar-case push position is past the head of the log; starting at the head");
+                }
                 Ok(seq) => return seq,
                 Err(_) => {
                     tracing::warn!(file = %self.cursor.display(), "the similar-case push position is unreadable; starting at the head of the log");
@@ -88,7 +93,11 @@ impl<S: EventStore> CasePusher<S> {
     /// Keeps the position (written aside and renamed, so a crash leaves the old or the new one).
     fn save(&self, seq: u64) {
         let aside = self.cursor.with_extension("seq.new");
-        let written = std::fs::write(&aside, format!("{seq}\n"))
+        let written = std::fs::File::create(&aside)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, format!("{seq}\n").as_bytes())?;
+                f.sync_all()
+            })
             .and_then(|()| std::fs::rename(&aside, &self.cursor));
         if let Err(e) = written {
             tracing::warn!(file = %self.cursor.display(), error = %e, "the similar-case push position could not be saved; a restart answers these docketings again (each is recorded once)");
@@ -125,34 +134,56 @@ impl<S: EventStore> CasePusher<S> {
                 continue;
             };
             for entry in &entries {
-                self.answer(entry).await;
+                if *stop.borrow() {
+                    return;
+                }
+                if self.answer(entry, &mut stop).await {
+                    // Saved after each docketing answered: a restart does not answer it again.
+                    self.save(entry.seq);
+                }
             }
             at = last;
             self.save(at);
         }
     }
 
-    /// Pushes for the case of a docketing entry; other entries are passed over.
-    async fn answer(&self, entry: &StoredEntry) {
+    /// Pushes for the case of a docketing entry (true), passing over other entries (false). A
+    /// busy hub (parse memory, a deadline, the log refusing writes for a while) is waited out and
+    /// tried again, up to [`ATTEMPTS`] times; only then is the docketing given up, and said so.
+    async fn answer(&self, entry: &StoredEntry, stop: &mut watch::Receiver<bool>) -> bool {
         let Event::FilingDocketed {
             filing_id,
             case_number,
             ..
         } = &entry.event
         else {
-            return;
+            return false;
         };
-        match self.push(entry, filing_id, case_number).await {
-            Ok(Pushed::Recorded(seq)) => {
-                tracing::info!(case = %case_number, filing_id, seq, "similar cases pushed");
-            }
-            Ok(Pushed::Skipped(why)) => {
-                tracing::debug!(case = %case_number, filing_id, why, "no similar-case push");
-            }
-            Err(e) => {
-                tracing::warn!(case = %case_number, filing_id, error = %e.message(), "similar cases could not be pushed for this docketing");
+        let mut wait = std::time::Duration::from_secs(1);
+        for attempt in 1..=ATTEMPTS {
+            match self.push(entry, filing_id, case_number).await {
+                Ok(Pushed::Recorded(seq)) => {
+                    tracing::info!(case = %case_number, filing_id, seq, "similar cases pushed");
+                    return true;
+                }
+                Ok(Pushed::Skipped(why)) => {
+                    tracing::debug!(case = %case_number, filing_id, why, "no similar-case push");
+                    return true;
+                }
+                Err(e) if attempt < ATTEMPTS && retryable(&e) => {
+                    tracing::info!(case = %case_number, filing_id, error = %e.message(), attempt, "similar cases not pushed yet; trying again");
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => wait *= 2,
+                        _ = stop.wait_for(|s| *s) => return false,
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(case = %case_number, filing_id, error = %e.message(), "similar cases could not be pushed for this docketing");
+                    return true;
+                }
             }
         }
+        true
     }
 
     /// Computes and records the push answering the docketing `entry` of `filing_id`.
@@ -176,7 +207,7 @@ impl<S: EventStore> CasePusher<S> {
             .map_err(crate::error::store_status)?
             .map(|f| f.department)
             .unwrap_or_default();
-        let Some((text, filings)) = self.case_text(&key).await? else {
+        let Some((text, filings)) = self.case_text(&key, filing_id).await? else {
             return Ok(Pushed::Skipped("no docketed document of the case has text"));
         };
         let index_seq = self
@@ -246,10 +277,16 @@ impl<S: EventStore> CasePusher<S> {
         })
     }
 
-    /// The text of the case's docketed filings, oldest first, their accepted documents only, cut to
-    /// a query's length; `None` when none has text.
-    async fn case_text(&self, key: &str) -> Result<Option<(String, Vec<String>)>, Status> {
-        let filings = self.docketed_filings(key)?;
+    /// The text of the case's docketed filings — the one just docketed first, so the material that
+    /// moved the case is always read, then the others oldest first — their accepted documents only,
+    /// cut to a query's length; `None` when none has text.
+    async fn case_text(
+        &self,
+        key: &str,
+        docketed: &str,
+    ) -> Result<Option<(String, Vec<String>)>, Status> {
+        let mut filings = self.docketed_filings(key)?;
+        filings.sort_by_key(|f| (f.filing_id != docketed, f.received.seq));
         let mut parts = Vec::new();
         let mut read = Vec::new();
         let mut chars = 0;
@@ -267,8 +304,12 @@ impl<S: EventStore> CasePusher<S> {
                     parts.push(text);
                     read.push(filing.filing_id.clone());
                 }
-                // A filing with no text (scans) adds nothing; one that cannot be read is said.
+                // A filing with no text (scans) adds nothing; a damaged document (DATA_LOSS,
+                // recorded by the read) leaves its filing out rather than every later push.
                 Err(s) if s.code() == tonic::Code::FailedPrecondition => {}
+                Err(s) if s.code() == tonic::Code::DataLoss => {
+                    tracing::warn!(filing_id = %filing.filing_id, error = %s.message(), "a document of the case is damaged; its filing is left out of the push");
+                }
                 Err(s) => return Err(s),
             }
         }
@@ -299,15 +340,31 @@ impl<S: EventStore> CasePusher<S> {
                 None => break,
             }
         }
-        filings.sort_by_key(|f| f.received.seq);
         Ok(filings)
     }
+}
+
+/// Tries of one docketing before it is given up.
+const ATTEMPTS: u32 = 6;
+
+/// A refusal that passes: the hub was busy or stopping for a moment.
+fn retryable(e: &Status) -> bool {
+    matches!(
+        e.code(),
+        tonic::Code::ResourceExhausted
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::Unavailable
+            | tonic::Code::Internal
+    )
 }
 
 /// Why a docketing at `seq` is not pushed for a case already known, if it is not.
 fn stale(known: &ecenter_domain::similar::push::CasePushes, seq: u64) -> Option<&'static str> {
     if known.opted_out.is_some() {
         return Some("the case opted out of pushes");
+    }
+    if seq < known.last_set_seq {
+        return Some("docketed before the case's pushes were last stopped or resumed");
     }
     known
         .latest

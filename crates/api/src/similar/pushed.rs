@@ -76,8 +76,7 @@ pub(super) async fn list<S: EventStore>(
 
 fn last_seq(c: &CasePushes) -> u64 {
     let pushed = c.latest.as_ref().map_or(0, |l| l.at.seq);
-    let set = c.opted_out.as_ref().map_or(0, |(_, at)| at.seq);
-    pushed.max(set)
+    pushed.max(c.last_set_seq)
 }
 
 fn case_message(c: &CasePushes) -> pb::CasePushes {

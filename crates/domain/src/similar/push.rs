@@ -34,7 +34,8 @@ pub struct PushedCase {
     /// The amount of money at stake in the case and in the judgment (yuan: the sum lent, else the
     /// largest sum of at least 100 yuan), when both name one within a factor of two of each other.
     pub amounts_yuan: Option<(u64, u64)>,
-    /// Why it is pushed, one reason per line, in Chinese (同罪名：…, 同法条：…, 共同事实：…).
+    /// Why it is pushed, one reason per line, in Chinese (同罪名或案由：…, 同法条：…, 同要素：…,
+    /// 涉案金额相近：…, 共同事实用语：…).
     pub reasons: Vec<String>,
 }
 
@@ -137,6 +138,10 @@ pub struct CasePushes {
     pub pushes: u32,
     /// Set when the case opted out: who and why, with the entry.
     pub opted_out: Option<(CasePushSet, LogPosition)>,
+    /// The entry of the case's last opt-out or opt-in (0: none): a docketing before it is not
+    /// pushed later, and a reader waits for it to be durable.
+    #[serde(default)]
+    pub last_set_seq: u64,
 }
 
 impl CasePushes {
@@ -150,8 +155,10 @@ impl CasePushes {
                     at: at.clone(),
                 });
             }
-            PushEvent::Set(s) if s.enabled => self.opted_out = None,
-            PushEvent::Set(s) => self.opted_out = Some(((*s).clone(), at.clone())),
+            PushEvent::Set(s) => {
+                self.last_set_seq = at.seq;
+                self.opted_out = (!s.enabled).then(|| ((*s).clone(), at.clone()));
+            }
         }
         self
     }
@@ -163,6 +170,7 @@ impl CasePushes {
             latest: None,
             pushes: 0,
             opted_out: None,
+            last_set_seq: 0,
         }
     }
 }
@@ -284,6 +292,7 @@ mod tests {
         off.enabled = true;
         model = model.apply(&PushEvent::Set(&off), &at(12));
         assert!(model.opted_out.is_none());
+        assert_eq!(model.last_set_seq, 12);
         assert_eq!(model.pushes, 2, "opting out and in records no push");
     }
 }
