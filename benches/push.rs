@@ -164,19 +164,9 @@ fn ms(h: &Histogram<u64>, q: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--list") {
+    let Some((full, total, data)) = similar_corpus::bench_setup() else {
         return;
-    }
-    let full = args.iter().any(|a| a == "--bench");
-    let total: usize = std::env::var("ECENTER_BENCH_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if full { 100_000 } else { 2_000 });
-    let data = std::env::var("ECENTER_SHARED_DATA").map_or_else(
-        |_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into(),
-        std::path::PathBuf::from,
-    );
+    };
     let corpus = similar_corpus::load_corpus(&data);
     let docs = similar_corpus::synthetic_docs(&corpus, total);
     let dir = tempfile::Builder::new()

@@ -289,6 +289,10 @@ async fn a_complaint_is_pushed_its_similar_cases(
         best.reasons
             .contains(&"涉案金额相近：本案3200元，该案3200元".to_string())
     );
+    assert_eq!(
+        (best.case_amount_yuan, best.judgment_amount_yuan),
+        (3200, 3200)
+    );
     assert!(
         best.case_number.starts_with("（2021）鄂0602刑初")
             && best.court == "鄂0602"

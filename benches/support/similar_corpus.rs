@@ -120,3 +120,24 @@ pub fn synthetic_docs(corpus: &Corpus, total: usize) -> Vec<CaseDoc> {
         })
         .collect()
 }
+
+/// How a similar-case benchmark was started: `None` for a test lister (`--list`); else whether it
+/// is the full run (`cargo bench` passes `--bench`), how many judgments to index
+/// (ECENTER_BENCH_DOCS, default 100,000 in full, 2,000 otherwise) and where the data is
+/// (ECENTER_SHARED_DATA, default ../shared/data).
+pub fn bench_setup() -> Option<(bool, usize, std::path::PathBuf)> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return None;
+    }
+    let full = args.iter().any(|a| a == "--bench");
+    let total: usize = std::env::var("ECENTER_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 100_000 } else { 2_000 });
+    let data = std::env::var("ECENTER_SHARED_DATA").map_or_else(
+        |_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into(),
+        std::path::PathBuf::from,
+    );
+    Some((full, total, data))
+}

@@ -69,6 +69,8 @@ fn json(c: &pb::CasePushes) -> serde_json::Value {
                     "year": h.year, "score": h.score, "reasons": h.reasons,
                     "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
                     "shared_elements": h.shared_elements, "shared_terms": h.shared_terms,
+                    "case_amount_yuan": h.case_amount_yuan,
+                    "judgment_amount_yuan": h.judgment_amount_yuan,
                 })
             })
             .collect();

@@ -228,6 +228,11 @@ impl<S: EventStore> CasePusher<S> {
         if found.0.is_empty() {
             return Ok(Pushed::Skipped("no indexed case is similar"));
         }
+        let (hits, query_charges, query_statutes) = found;
+        let index = self.index.clone();
+        let hits = tokio::task::spawn_blocking(move || pushed_cases(&index, hits, amount))
+            .await
+            .map_err(|_| crate::error::ApiError::internal("the similar-case push stopped"))?;
         let push = SimilarCasesPushed {
             case_number: case_number.clone(),
             filing_id: filing_id.to_string(),
@@ -236,14 +241,10 @@ impl<S: EventStore> CasePusher<S> {
             docketed_at: entry.recorded_at,
             filings,
             query_sha256,
-            query_charges: found.1,
-            query_statutes: found.2,
+            query_charges,
+            query_statutes,
             index_seq,
-            hits: found
-                .0
-                .into_iter()
-                .map(|h| self.pushed_case(h, amount))
-                .collect(),
+            hits,
         };
         self.record(key, push).await
     }
@@ -373,16 +374,19 @@ fn stale(known: &ecenter_domain::similar::push::CasePushes, seq: u64) -> Option<
         .then_some("a push answered this docketing or a later one")
 }
 
-impl<S: EventStore> CasePusher<S> {
-    /// A hit as pushed, with the reasons a judge reads; `amount` is the case's (0: none named).
-    fn pushed_case(&self, h: Hit, amount: u64) -> PushedCase {
-        let theirs = match self.index.index().get(&h.id) {
-            Ok(Some(c)) if amount > 0 => u64::from(CivilFacts::of(&c.text).principal),
-            _ => 0,
-        };
-        let near = theirs > 0 && theirs <= amount * 2 && amount <= theirs * 2;
-        pushed_case(h, near.then_some((amount, theirs)))
-    }
+/// The hits as pushed, each with the reasons a judge reads; `amount` is the case's (0: none
+/// named). Reads each judgment's facts for its amount: run off the async threads.
+fn pushed_cases(index: &SimilarIndex, hits: Vec<Hit>, amount: u64) -> Vec<PushedCase> {
+    hits.into_iter()
+        .map(|h| {
+            let theirs = match index.index().get(&h.id) {
+                Ok(Some(c)) if amount > 0 => u64::from(CivilFacts::of(&c.text).principal),
+                _ => 0,
+            };
+            let near = theirs > 0 && theirs <= amount * 2 && amount <= theirs * 2;
+            pushed_case(h, near.then_some((amount, theirs)))
+        })
+        .collect()
 }
 
 /// A hit as pushed, with the reasons a judge reads.

@@ -125,6 +125,8 @@ fn pushed_message(h: &PushedCase) -> pb::PushedCase {
         shared_statutes: h.shared_statutes.clone(),
         shared_elements: h.shared_elements.clone(),
         shared_terms: h.shared_terms.clone(),
+        case_amount_yuan: h.amounts_yuan.map_or(0, |a| a.0),
+        judgment_amount_yuan: h.amounts_yuan.map_or(0, |a| a.1),
     }
 }
 
