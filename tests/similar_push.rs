@@ -48,9 +48,12 @@ fn index_request(
     statute: &str,
     n: usize,
 ) -> pb::IndexCaseRequest {
+    // Each judgment closes with its date in Chinese numerals: 二〇二一年六月{n+1}日.
+    let day = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"][n % 10];
     let full = format!(
         "某某区人民法院刑事判决书（2021）鄂0602刑初{n}号。经审理查明：{facts}本院认为，被告人的行为已构成{charge}。\
-         依照《中华人民共和国刑法》{statute}之规定，判决如下：被告人犯{charge}，判处有期徒刑{}个月。",
+         依照《中华人民共和国刑法》{statute}之规定，判决如下：被告人犯{charge}，判处有期徒刑{}个月。\n审判长　张明\n\
+         二〇二一年六月{day}日\n书记员　李华",
         6 + n
     );
     pb::IndexCaseRequest {
@@ -298,6 +301,12 @@ async fn a_complaint_is_pushed_its_similar_cases(
             && best.court == "鄂0602"
             && best.year == 2021
     );
+    // The judgment's date, read from its closing: 刑初{n}号 was decided on 6 June + n.
+    let n: u32 = best.case_number["（2021）鄂0602刑初".len()..]
+        .trim_end_matches('号')
+        .parse()
+        .unwrap();
+    assert_eq!(best.judgment_date, format!("2021-06-{:02}", n % 10 + 1));
     assert_eq!(push1.query_charges, ["盗窃罪"]);
 
     // The docketing entry it answers, and the push's own entry, as a clerk reads the log.

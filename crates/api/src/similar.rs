@@ -48,6 +48,7 @@ fn case_doc(c: &IndexedCase) -> CaseDoc {
         case_number: c.case_number.clone().unwrap_or_default(),
         court: c.court.clone(),
         year: c.year,
+        date: c.judgment_date,
         procedure: c
             .procedure
             .map(|p| p.as_str().to_string())
@@ -438,6 +439,10 @@ fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
         case_number: h.case_number,
         court: h.court,
         year: h.year.unwrap_or(0),
+        judgment_date: h
+            .date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         score: h.score,
         text_score: h.text_score,
         shared_charges: h.shared_charges,
@@ -453,6 +458,7 @@ fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
             .collect(),
         summary: h.summary,
         outcome: h.outcome.iter().map(check::sentence_message).collect(),
+        civil_outcome: check::civil_message(&h.civil_outcome),
     }
 }
 
@@ -476,6 +482,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             case_number: c.case_number,
             court: c.court,
             year: c.year,
+            judgment_date: c.judgment_date,
             charges: c.charges,
             statutes: c.statutes,
             facts: c.facts,

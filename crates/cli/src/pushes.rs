@@ -66,7 +66,7 @@ fn json(c: &pb::CasePushes) -> serde_json::Value {
             .map(|h| {
                 serde_json::json!({
                     "case_id": h.case_id, "case_number": h.case_number, "court": h.court,
-                    "year": h.year, "score": h.score, "reasons": h.reasons,
+                    "year": h.year, "judgment_date": h.judgment_date, "score": h.score, "reasons": h.reasons,
                     "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
                     "shared_elements": h.shared_elements, "shared_terms": h.shared_terms,
                     "case_amount_yuan": h.case_amount_yuan,
@@ -162,7 +162,9 @@ fn print_case(c: &pb::CasePushes) {
         or_none(&l.query_statutes)
     );
     for (i, h) in l.hits.iter().enumerate() {
-        let year = if h.year == 0 {
+        let year = if !h.judgment_date.is_empty() {
+            format!(" {}", h.judgment_date)
+        } else if h.year == 0 {
             String::new()
         } else {
             format!(" {}年", h.year)

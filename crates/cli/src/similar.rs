@@ -17,7 +17,8 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Imports judgments from JSON Lines into an index: {"id", "fact" | "text" | "query",
-    /// "charges"?, "case_number"?, "court"?, "year"?, "procedure"?, "holding"?, "full_text"?}.
+    /// "charges"?, "case_number"?, "court"?, "year"?, "judgment_date"? (YYYY-MM-DD), "procedure"?,
+    /// "holding"?, "full_text"?}.
     Import {
         /// The JSON Lines file.
         file: PathBuf,
@@ -194,11 +195,23 @@ fn case_doc(
             ecenter_domain::similar::procedure_names()
         );
     }
+    let date = match string("judgment_date").as_str() {
+        "" => None,
+        typed => Some(
+            chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d").map_err(|_| {
+                anyhow::anyhow!(
+                    "{}:{line}: judgment_date 「{typed}」 is not a date; write it as YYYY-MM-DD",
+                    file.display()
+                )
+            })?,
+        ),
+    };
     Ok(ecenter_similar::index::CaseDoc {
         id,
         case_number: string("case_number"),
         court: string("court"),
         year: v["year"].as_u64().map(|y| y as u32),
+        date,
         procedure,
         charges,
         statutes,
@@ -283,12 +296,12 @@ fn print_hits_json(hits: &[ecenter_similar::index::Hit]) {
         .iter()
         .map(|h| {
             serde_json::json!({
-                "id": h.id, "case_number": h.case_number, "court": h.court, "year": h.year,
+                "id": h.id, "case_number": h.case_number, "court": h.court, "year": h.year, "judgment_date": h.date,
                 "procedure": h.procedure, "score": h.score, "bm25": h.text_score,
                 "shared_charges": h.shared_charges, "shared_statutes": h.shared_statutes,
                 "shared_elements": h.shared_elements,
                 "shared_terms": h.shared_terms.iter().map(|t| serde_json::json!({"term": t.term, "weight": t.weight})).collect::<Vec<_>>(),
-                "summary": h.summary, "outcome": h.outcome,
+                "summary": h.summary, "outcome": h.outcome, "civil_outcome": h.civil_outcome,
             })
         })
         .collect();
@@ -327,6 +340,12 @@ fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
         if !h.outcome.is_empty() {
             let decided: Vec<String> = h.outcome.iter().map(ToString::to_string).collect();
             why.push(format!("判决 {}", decided.join("、")));
+        }
+        if let Some(c) = &h.civil_outcome.claimed {
+            why.push(format!("诉请 {c}"));
+        }
+        if let Some(a) = &h.civil_outcome.awarded {
+            why.push(format!("判决 {a}"));
         }
         let shown = if h.case_number.is_empty() {
             &h.id

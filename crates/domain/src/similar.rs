@@ -32,6 +32,9 @@ pub struct IndexedCase {
     pub court: String,
     /// Year of judgment.
     pub year: Option<u32>,
+    /// Date of judgment (裁判日期), when the court system gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgment_date: Option<chrono::NaiveDate>,
     /// Stage of proceedings.
     pub procedure: Option<Procedure>,
     /// Charges or causes of action (罪名 / 案由).
@@ -99,6 +102,8 @@ pub struct CaseSubmission {
     pub court: String,
     /// Year of judgment (0: from the case number).
     pub year: u32,
+    /// Date of judgment as YYYY-MM-DD (empty: read from the text's closing when indexed).
+    pub judgment_date: String,
     /// Procedure name (empty: from the case number).
     pub procedure: String,
     /// Charges or causes of action.
@@ -135,6 +140,7 @@ impl CaseSubmission {
         let case_id = check_case_id(&self.case_id, case_number.as_ref(), &mut bad);
         let court = check_court(&self.court, case_number.as_ref(), &mut bad);
         let year = check_year(self.year, case_number.as_ref(), &mut bad);
+        let judgment_date = check_date(&self.judgment_date, year, &mut bad);
         let procedure = check_procedure(&self.procedure, case_number.as_ref(), &mut bad);
         let charges = check_charges(&self.charges, &mut bad);
         self.check_texts(&mut bad);
@@ -146,6 +152,7 @@ impl CaseSubmission {
             case_number: case_number.map(|n| n.normalized()),
             court,
             year,
+            judgment_date,
             procedure,
             charges,
             statutes: self.statutes,
@@ -179,6 +186,32 @@ impl CaseSubmission {
             ));
         }
     }
+}
+
+/// The date of judgment, if given: a day of the calendar in the year of judgment.
+fn check_date(
+    typed: &str,
+    year: Option<u32>,
+    bad: &mut Vec<FieldViolation>,
+) -> Option<chrono::NaiveDate> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return None;
+    }
+    let Ok(date) = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d") else {
+        bad.push(FieldViolation::new(
+            "case.judgment_date",
+            format!("{typed:?} is not a date; write it as YYYY-MM-DD (2025-03-18)"),
+        ));
+        return None;
+    };
+    if let Some(y) = year.filter(|&y| i64::from(y) != i64::from(chrono::Datelike::year(&date))) {
+        bad.push(FieldViolation::new(
+            "case.judgment_date",
+            format!("{typed} is not in the year of judgment {y}"),
+        ));
+    }
+    Some(date)
 }
 
 /// The case id as given, or else the normalised case number (案号); checked for length and
@@ -348,5 +381,29 @@ mod tests {
             ]
         );
         assert!(v[3].description.contains("first_instance"));
+    }
+
+    #[test]
+    fn a_judgment_date_is_a_day_in_the_year_of_judgment() {
+        let with = |date: &str| {
+            CaseSubmission {
+                case_number: "(2025)鄂06刑初12号".into(),
+                facts: "被告人张某盗窃财物。".into(),
+                judgment_date: date.into(),
+                ..Default::default()
+            }
+            .validate("x")
+        };
+        assert_eq!(
+            with("2025-03-18").unwrap().judgment_date,
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 18)
+        );
+        assert_eq!(with("").unwrap().judgment_date, None);
+        for bad in ["2025-02-30", "18/03/2025", "2024-05-01"] {
+            let Err(DomainError::InvalidInput(v)) = with(bad) else {
+                panic!("{bad} accepted");
+            };
+            assert_eq!(v[0].field, "case.judgment_date", "{bad}");
+        }
     }
 }

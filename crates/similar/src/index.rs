@@ -56,8 +56,8 @@ pub enum IndexError {
 
 /// What the index holds and how its text is analysed; changed whenever either changes, so that an
 /// index is never read with a schema or a segmentation it was not written with.
-pub const FORMAT: &str =
-    "3 (civil elements, causes of action in the dictionary, outcomes of criminal judgments)";
+pub const FORMAT: &str = "4 (civil elements, causes of action in the dictionary, outcomes of criminal judgments, \
+     claims and awards of civil judgments, dates of judgment)";
 
 /// File beside the index recording its [`FORMAT`].
 const FORMAT_FILE: &str = "format.txt";
@@ -90,6 +90,9 @@ pub struct CaseDoc {
     pub court: String,
     /// Year of judgment.
     pub year: Option<u32>,
+    /// Date of judgment (裁判日期), if the court system gave it; else read from the text's closing
+    /// when indexed ([`crate::dates::judgment_date`]).
+    pub date: Option<chrono::NaiveDate>,
     /// Procedure name (first_instance, second_instance, ...), empty if unknown.
     pub procedure: String,
     /// Charges or causes of action (罪名 / 案由).
@@ -151,6 +154,8 @@ pub struct Hit {
     pub court: String,
     /// Year of judgment.
     pub year: Option<u32>,
+    /// Date of judgment, given or read from the judgment's closing.
+    pub date: Option<chrono::NaiveDate>,
     /// Procedure name.
     pub procedure: String,
     /// The beginning of the facts, to show.
@@ -159,6 +164,9 @@ pub struct Hit {
     /// with the words of the judgment that say so ([`crate::outcome::outcome`]); empty for a civil
     /// case or a text that states no decision.
     pub outcome: Vec<crate::outcome::Sentence>,
+    /// What a civil case claimed and was awarded ([`crate::outcome::civil::civil_outcome`]); empty
+    /// for a criminal case or a text that states neither.
+    pub civil_outcome: crate::outcome::civil::CivilOutcome,
 }
 
 /// A search over the whole index.
@@ -270,6 +278,8 @@ struct Fields {
     case_number: Field,
     court: Field,
     year: Field,
+    /// The date of judgment as YYYY-MM-DD.
+    date: Field,
     procedure: Field,
     charges: Field,
     statutes: Field,
@@ -281,6 +291,8 @@ struct Fields {
     full_text: Field,
     /// The case's outcome, JSON of `Vec<outcome::Sentence>`, read once when it is indexed.
     outcome: Field,
+    /// JSON of `outcome::civil::CivilOutcome`, for a civil case that states a claim or an award.
+    civil_outcome: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -297,6 +309,7 @@ fn schema() -> (Schema, Fields) {
         case_number: b.add_text_field("case_number", STRING | STORED),
         court: b.add_text_field("court", STRING | STORED),
         year: b.add_u64_field("year", INDEXED | STORED | FAST),
+        date: b.add_text_field("date", STORED),
         procedure: b.add_text_field("procedure", STRING | STORED),
         charges: b.add_text_field("charges", STRING | STORED | FAST),
         statutes: b.add_text_field("statutes", STRING | STORED | FAST),
@@ -307,6 +320,7 @@ fn schema() -> (Schema, Fields) {
         holding: b.add_text_field("holding", STORED),
         full_text: b.add_text_field("full_text", STORED),
         outcome: b.add_text_field("outcome", STORED),
+        civil_outcome: b.add_text_field("civil_outcome", STORED),
     };
     (b.build(), fields)
 }
@@ -321,6 +335,19 @@ fn outcome_of(d: &CaseDoc) -> Vec<crate::outcome::Sentence> {
         crate::outcome::outcome(&format!("{}。{}", d.text, d.holding))
     } else {
         crate::outcome::outcome(&d.full_text)
+    }
+}
+
+/// The claim and award of an indexed civil case, read from its whole text (else its facts and
+/// holding); a case with charges (…罪) has none.
+fn civil_outcome_of(d: &CaseDoc) -> crate::outcome::civil::CivilOutcome {
+    if d.charges.iter().any(|c| c.ends_with('罪')) {
+        return crate::outcome::civil::CivilOutcome::default();
+    }
+    if d.full_text.is_empty() {
+        crate::outcome::civil::civil_outcome(&format!("{}。{}", d.text, d.holding))
+    } else {
+        crate::outcome::civil::civil_outcome(&d.full_text)
     }
 }
 
@@ -454,6 +481,23 @@ impl CaseIndex {
             document.add_text(
                 f.outcome,
                 serde_json::to_string(&outcome).expect("sentences serialise"),
+            );
+        }
+        let date = d.date.or_else(|| {
+            crate::dates::judgment_date(if d.full_text.is_empty() {
+                &d.holding
+            } else {
+                &d.full_text
+            })
+        });
+        if let Some(date) = date {
+            document.add_text(f.date, date.format("%Y-%m-%d").to_string());
+        }
+        let civil_outcome = civil_outcome_of(d);
+        if !civil_outcome.is_empty() {
+            document.add_text(
+                f.civil_outcome,
+                serde_json::to_string(&civil_outcome).expect("amounts serialise"),
             );
         }
         document
@@ -631,6 +675,7 @@ impl CaseIndex {
             text: text(f.facts),
             holding: text(f.holding),
             full_text: text(f.full_text),
+            date: text(f.date).parse().ok(),
         }))
     }
 

@@ -7,6 +7,7 @@ pub mod charges;
 pub mod civil;
 pub mod cv;
 mod cv_baselines;
+pub mod dates;
 pub mod eval;
 pub mod index;
 pub mod metrics;

@@ -7,10 +7,14 @@
 //! [`Role`] from its own words, so that a deviation check compares like with like: the outcome of a
 //! case is its own decision ([`Role::Judgment`]) and, where the text holds only the decision under
 //! appeal, that one ([`Role::Original`]).
+//!
+//! A civil judgment's outcome is money, not a sentence: [`civil`] reads what was claimed and awarded.
 
+pub mod civil;
 pub mod deviation;
 mod punishment;
 
+pub(crate) use punishment::count;
 pub use punishment::{Confiscation, Deprivation, Principal, Punishment, parse, term_text};
 
 use regex::Regex;

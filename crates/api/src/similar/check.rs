@@ -7,6 +7,7 @@ use crate::error::{ApiError, invalid, store_status};
 use ecenter_domain::Event;
 use ecenter_domain::similar::{ComparedOutcome, OutcomeCheck};
 use ecenter_proto::v1 as pb;
+use ecenter_similar::outcome::civil::{Amounts, CivilOutcome, Period, Rate};
 use ecenter_similar::outcome::deviation::{Placement, place, scale};
 use ecenter_similar::outcome::{Punishment, Role, Sentence, parse, term_text};
 use ecenter_store::{EventStore, ReadView};
@@ -54,6 +55,51 @@ impl SimilarConfig {
 }
 
 /// One sentence as the proto carries it (absent numbers as 0, see has_*).
+/// A civil judgment's claim and award as the wire carries them (`None` when neither was read).
+pub(super) fn civil_message(o: &CivilOutcome) -> Option<pb::CivilOutcome> {
+    (!o.is_empty()).then(|| pb::CivilOutcome {
+        claimed: o.claimed.as_ref().map(money_message),
+        awarded: o.awarded.as_ref().map(money_message),
+    })
+}
+
+fn money_message(a: &Amounts) -> pb::MoneyOutcome {
+    pb::MoneyOutcome {
+        principal_yuan: a.principal_yuan.unwrap_or(0.0),
+        interest_yuan: a.interest_yuan.unwrap_or(0.0),
+        total_yuan: a.total_yuan.unwrap_or(0.0),
+        penalty_yuan: a.penalty_yuan.unwrap_or(0.0),
+        rate: a.rate.map(|r| {
+            let mut m = pb::InterestRate {
+                text: r.to_string(),
+                ..Default::default()
+            };
+            match r {
+                Rate::Fixed { per, percent } => {
+                    m.per = match per {
+                        Period::Year => "year",
+                        Period::Month => "month",
+                        Period::Day => "day",
+                    }
+                    .into();
+                    m.percent = percent;
+                }
+                Rate::Lpr { times } | Rate::Benchmark { times } => {
+                    m.reference = if matches!(r, Rate::Lpr { .. }) {
+                        "lpr"
+                    } else {
+                        "benchmark"
+                    }
+                    .into();
+                    m.times = times;
+                }
+            }
+            m
+        }),
+        source: a.source.clone(),
+    }
+}
+
 pub(super) fn sentence_message(s: &Sentence) -> pb::SentenceOutcome {
     let mut m = punishment_message(&s.punishment);
     m.role = match s.role {

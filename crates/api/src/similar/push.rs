@@ -396,6 +396,7 @@ fn pushed_case(h: Hit, amounts_yuan: Option<(u64, u64)>) -> PushedCase {
         case_number: h.case_number,
         court: h.court,
         year: h.year,
+        judgment_date: h.date,
         score_milli: (f64::from(h.score) * 1000.0).round().max(0.0) as u64,
         shared_charges: h.shared_charges,
         shared_statutes: h.shared_statutes,

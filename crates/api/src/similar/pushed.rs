@@ -127,6 +127,10 @@ fn pushed_message(h: &PushedCase) -> pb::PushedCase {
         shared_terms: h.shared_terms.clone(),
         case_amount_yuan: h.amounts_yuan.map_or(0, |a| a.0),
         judgment_amount_yuan: h.amounts_yuan.map_or(0, |a| a.1),
+        judgment_date: h
+            .judgment_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -21,6 +21,9 @@ pub struct PushedCase {
     pub court: String,
     /// The year of its judgment, if known.
     pub year: Option<u32>,
+    /// The date of its judgment (裁判日期), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgment_date: Option<chrono::NaiveDate>,
     /// Its score in thousandths (the log holds no floating point: an entry reads back equal).
     pub score_milli: u64,
     /// Charges (罪名) or causes of action (案由) it shares with the case.
@@ -206,6 +209,7 @@ mod tests {
             case_number: String::new(),
             court: String::new(),
             year: None,
+            judgment_date: None,
             score_milli: 1000,
             shared_charges: charges.iter().map(ToString::to_string).collect(),
             shared_statutes: Vec::new(),

@@ -603,12 +603,15 @@ impl CaseIndex {
                 .get_first(self.fields.year)
                 .and_then(|v| v.as_u64())
                 .map(|y| y as u32),
+            date: text(self.fields.date).parse().ok(),
             procedure: text(self.fields.procedure),
             summary: text(self.fields.facts)
                 .chars()
                 .take(SUMMARY_CHARS)
                 .collect(),
             outcome: serde_json::from_str(&text(self.fields.outcome)).unwrap_or_default(),
+            civil_outcome: serde_json::from_str(&text(self.fields.civil_outcome))
+                .unwrap_or_default(),
         })
     }
 

@@ -155,6 +155,7 @@ mod tests {
             case_number: String::new(),
             court: String::new(),
             year: None,
+            date: None,
             procedure: String::new(),
             summary: String::new(),
             outcome: sentences
@@ -167,6 +168,7 @@ mod tests {
                     source: words.to_string(),
                 })
                 .collect(),
+            civil_outcome: Default::default(),
         }
     }
 
