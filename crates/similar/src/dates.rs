@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 /// A date in Chinese numerals: four digit characters for the year, then month and day as counted
 /// (十二月, 二十一日).
 static CHINESE_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([〇○零Ｏ0Oo一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,4})\s*日")
+    Regex::new(r"([〇○零Ｏ０0OoΟО一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,4})\s*日")
         .expect("date pattern")
 });
 
@@ -39,21 +39,27 @@ pub fn judgment_date(text: &str) -> Option<NaiveDate> {
 
 /// True when the words around a date are a closing's: judges before it, the clerk after it, or
 /// nothing after it.
+/// Titles are often spaced (审　判　员, 书　记　员): spaces are not counted.
 fn in_closing(before: &str, after: &str) -> bool {
-    let after = after.trim_start();
-    if after.is_empty()
-        || after
-            .chars()
-            .take(12)
-            .collect::<String>()
-            .contains("书记员")
-    {
+    let after: String = after
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(24)
+        .collect();
+    if after.is_empty() || after.contains("书记员") {
         return true;
     }
-    let tail: String = {
-        let chars: Vec<char> = before.chars().collect();
-        chars[chars.len().saturating_sub(24)..].iter().collect()
-    };
+    let tail: Vec<char> = before
+        .chars()
+        .rev()
+        .filter(|c| !c.is_whitespace())
+        .take(24)
+        .collect();
+    let tail: String = tail.into_iter().rev().collect();
+    // 于二〇一九年十月八日公开开庭: a day of the proceedings, told in a sentence, is no closing.
+    if tail.ends_with('于') {
+        return false;
+    }
     ["审判长", "审判员", "陪审员"]
         .iter()
         .any(|w| tail.contains(w))
@@ -61,7 +67,7 @@ fn in_closing(before: &str, after: &str) -> bool {
 
 fn digit(c: char) -> Option<char> {
     Some(match c {
-        '〇' | '○' | '零' | 'Ｏ' | '0' | 'O' | 'o' => '0',
+        '〇' | '○' | '零' | 'Ｏ' | '０' | '0' | 'O' | 'o' | 'Ο' | 'О' => '0',
         '一' => '1',
         '二' => '2',
         '三' => '3',
@@ -99,6 +105,17 @@ mod tests {
             "{text}……本判决为终审判决。审判长龚某审判员曾某二〇二〇年七月三十一日书记员陈某"
         );
         assert_eq!(judgment_date(&closed), NaiveDate::from_ymd_opt(2020, 7, 31));
+    }
+
+    #[test]
+    fn spaced_titles_and_other_zeros_are_a_closing_too() {
+        let text = "由审判员张三独任审判，于二〇一九年十月八日公开开庭。……审　判　员　李　四\n\
+                    二Ο一九年十二月二十一日\n本件与原本核对无异\n书　记　员　赵　六";
+        assert_eq!(judgment_date(text), NaiveDate::from_ymd_opt(2019, 12, 21));
+        assert_eq!(
+            judgment_date("由审判员张三独任审判，于二〇一九年十月八日公开开庭。"),
+            None
+        );
     }
 
     #[test]

@@ -204,10 +204,9 @@ fn claim_passage(text: &str) -> Option<&str> {
     // The plaintiff's statement, before the defence and the findings, holds the claims; a heading
     // there, else its last demand, else a heading later on.
     let statement = &head[..STATEMENT_END.find(head).map_or(head.len(), |m| m.start())];
-    let start = CLAIM_START
-        .find(statement)
+    let start = heading(statement)
         .or_else(|| CLAIM_LOOSE.find_iter(statement).last())
-        .or_else(|| CLAIM_START.find(head))?
+        .or_else(|| heading(head))?
         .start();
     let rest = &text[start..];
     let mut end = sentence_end(rest, 0);
@@ -224,6 +223,19 @@ fn claim_passage(text: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
+/// The first claims heading of `within` that is not an appellant's or applicant's request (上诉请求,
+/// 再审请求: not the plaintiff's claim).
+fn heading(within: &str) -> Option<regex::Match<'_>> {
+    CLAIM_START.find_iter(within).find(|m| {
+        // 上诉请求 holds 诉请 too: look at the words around the heading's start.
+        let from = within.floor_char_boundary(m.start().saturating_sub(6));
+        let around = &within[from..m.end()];
+        !["上诉", "再审", "申诉"]
+            .iter()
+            .any(|w| around.contains(&format!("{w}请")) || within[..m.start()].ends_with(w))
+    })
+}
+
 /// The byte after the 。 that ends the sentence running from `from` (or the text's end).
 fn sentence_end(text: &str, from: usize) -> usize {
     text[from..]
@@ -231,19 +243,39 @@ fn sentence_end(text: &str, from: usize) -> usize {
         .map_or(text.len(), |i| from + i + '。'.len_utf8())
 }
 
-/// The award: the last 判决如下 whose items state money (an appeal's own decision comes last; one
-/// that only 驳回上诉，维持原判 leaves the award it upholds, quoted earlier).
+/// The award: the court's own decision, the last 判决如下. One that upholds (维持原判, 维持…第…项)
+/// and states no money leaves the award it upholds, quoted before it; one that reverses or
+/// dismisses (撤销…，驳回…全部诉讼请求) and states none awards nothing.
 fn award(text: &str) -> Option<Amounts> {
     let starts: Vec<usize> = AWARD_START.find_iter(text).map(|m| m.end()).collect();
-    starts.into_iter().rev().find_map(|start| {
-        let rest = &text[start..];
-        let end = AWARD_END
-            .find(rest)
-            .map_or(rest.len(), |m| m.start())
-            .min(rest.floor_char_boundary(1500));
-        Some(amounts(&rest[..end])).filter(|a| !a.is_empty())
-    })
+    for (i, &start) in starts.iter().enumerate().rev() {
+        let passage = decision(text, start);
+        let read = amounts(passage);
+        if !read.is_empty() || !passage.contains("维持") || i == 0 {
+            return Some(read).filter(|a| !a.is_empty());
+        }
+    }
+    None
 }
+
+/// Where a decision's items end: costs, the notice of appeal, the signatures, the court's own
+/// reasoning or the next decision (a quoted decision is followed by the appeal's), at most 1500
+/// bytes.
+fn decision(text: &str, start: usize) -> &str {
+    let rest = &text[start..];
+    let end = AWARD_END
+        .find(rest)
+        .map_or(rest.len(), |m| m.start())
+        .min(NEXT_PART.find(rest).map_or(rest.len(), |m| m.start()))
+        .min(rest.floor_char_boundary(1500));
+    &rest[..end]
+}
+
+/// What follows a quoted decision: the court's reasoning, the appeal, or another decision.
+static NEXT_PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"本院认为|本院二审|二审期间|上诉人[^。；，,]{0,12}不服|判决如下|宣判后")
+        .expect("next part pattern")
+});
 
 /// What kind of money a sum is, from the words before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,7 +292,7 @@ enum Kind {
 /// 本金及利息 is a total and not interest.
 static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"本金及利息|本息|本利|借款及利息|共计|合计|总计|计款|(利息|罚息|复利|资金占用)|(违约金|律师费|律师代理费|代理费|逾期付款损失|损失|滞纳金|实现债权的?费用)|(诉讼费|受理费|保全费|公告费|鉴定费|保全担保费)|(本金|借款|欠款|借支|货款|价款|工程款|租金|款项|尚欠|欠)",
+        r"本金及利息|本息|本利|借款及利息|共计|合计|总计|计款|(利息|罚息|复利|资金占用)|(违约金|律师费|律师代理费|代理费|逾期付款损失|损失|滞纳金|实现债权的?费用|保险费|公证费|评估费|差旅费)|(诉讼费|受理费|保全费|公告费|鉴定费|保全担保费)|(本金|借款|欠款|借支|货款|价款|工程款|租金|款项|尚欠|欠)",
     )
     .expect("kind pattern")
 });
@@ -279,14 +311,32 @@ static NOT_OWED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("not owed pattern")
 });
 
-/// Words after a sum that make it a base of calculation.
-static BASE_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:为(?:计算)?(?:基数|本金)|的基数)").expect("base pattern"));
+/// Words after a sum that make it a base of calculation: 为基数, 作为计息基数, 为本金.
+static BASE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:(?:作)?为(?:计算|计息)?(?:基数|本金)|的基数|、[^。；;]{0,24}?为(?:计算|计息)?基数)")
+        .expect("base pattern")
+});
+
+/// Words before a sum that make it a base: 以本金50000元按年利率6%…, 分别以30000元、….
+static BASE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"以(?:借款|欠款)?(?:本金)?(?:人民币)?$").expect("base before pattern")
+});
+
+/// True when `before` leaves open a bracket that breaks down or spells out a sum already stated:
+/// （其中5万元…）, （分别以…）, （大写：壹万元整）.
+fn breakdown(before: &str) -> bool {
+    in_brackets(before)
+        && before.rfind(['（', '(']).is_some_and(|i| {
+            ["其中", "分别", "大写", "含"]
+                .iter()
+                .any(|w| before[i..].contains(w))
+        })
+}
 
 /// A clause that makes a guarantor answer for the same debt, or dismisses the rest (连带偿还 by
 /// two borrowers is the debt itself, and stays).
 static SKIPPED_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"连带(?:清偿|保证|赔偿|给付)?责任|保证责任|担保责任|优先受偿|驳回")
+    Regex::new(r"(?:连带|共同|补充)[^，,；;。]{0,4}?责任|保证责任|担保责任|优先受偿|驳回")
         .expect("skipped clause pattern")
 });
 
@@ -300,10 +350,8 @@ fn owed_part(item: &str) -> &str {
 
 /// Reads the sums and the rate of a claim or award passage.
 fn amounts(passage: &str) -> Amounts {
-    let sums: Vec<(Kind, f64, bool)> = items(passage)
-        .into_iter()
-        .flat_map(|item| item_sums(owed_part(item)))
-        .collect();
+    let owed: Vec<&str> = items(passage).into_iter().map(owed_part).collect();
+    let sums: Vec<(Kind, f64, bool)> = owed.iter().flat_map(|item| item_sums(item)).collect();
     let total_of = |kind: Kind| {
         let outside: Vec<f64> = sums
             .iter()
@@ -326,7 +374,7 @@ fn amounts(passage: &str) -> Amounts {
         interest_yuan,
         total_yuan,
         penalty_yuan: total_of(Kind::Penalty),
-        rate: rate::first(passage),
+        rate: owed.iter().find_map(|item| rate::first(item)),
         source: passage.chars().take(300).collect(),
     }
 }
@@ -343,7 +391,7 @@ fn items(passage: &str) -> Vec<&str> {
         // 13,900.00元: a decimal point, not an item's number.
         let decimal = m.as_str().ends_with('.')
             && passage[m.end()..].starts_with(|c: char| c.is_ascii_digit());
-        if decimal || m.start() < last {
+        if decimal || in_brackets(&passage[last..m.start()]) {
             continue;
         }
         out.push(&passage[last..m.start()]);
@@ -361,7 +409,11 @@ fn item_sums(item: &str) -> Vec<(Kind, f64, bool)> {
         let m = c.get(0).expect("whole match");
         let before = &item[from..m.start()];
         from = m.end();
-        if NOT_OWED.is_match(before) || BASE_AFTER.is_match(&item[m.end()..]) {
+        if NOT_OWED.is_match(before)
+            || BASE_AFTER.is_match(&item[m.end()..])
+            || BASE_BEFORE.is_match(before)
+            || breakdown(&item[..m.start()])
+        {
             continue;
         }
         let Some(value) = money(&c) else { continue };
@@ -373,10 +425,22 @@ fn item_sums(item: &str) -> Vec<(Kind, f64, bool)> {
     out
 }
 
-/// The kind the last kind word of `before` gives, if any.
+/// The kind the last kind word of `before` gives, if any; a bare 共计 or 合计 after a kind word
+/// (借款共计…, 货款合计…) keeps that kind.
 fn kind_of(before: &str) -> Option<Kind> {
-    let c = KIND_WORD.captures_iter(before).last()?;
-    Some(if c.get(1).is_some() {
+    let words: Vec<regex::Captures<'_>> = KIND_WORD.captures_iter(before).collect();
+    let last = words.last()?;
+    if matches!(&last[0], "共计" | "合计" | "总计" | "计款") && words.len() > 1 {
+        let earlier = word_kind(&words[words.len() - 2]);
+        if earlier != Kind::Total {
+            return Some(earlier);
+        }
+    }
+    Some(word_kind(last))
+}
+
+fn word_kind(c: &regex::Captures<'_>) -> Kind {
+    if c.get(1).is_some() {
         Kind::Interest
     } else if c.get(2).is_some() {
         Kind::Penalty
@@ -386,7 +450,7 @@ fn kind_of(before: &str) -> Option<Kind> {
         Kind::Principal
     } else {
         Kind::Total
-    })
+    }
 }
 
 /// Yuan of a [`MONEY`] match.

@@ -95,7 +95,7 @@ const NUM: &str = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十]+(?:
 /// A stated rate: the period's word, then the number as percent, per mille, 万分之, or 分 and 厘.
 static FIXED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(年化?|月|日|每月|每日|每年)(?:利率|利息|息|率|利)?(?:为|按|是|按照)?\s*(?:百分之{NUM}|千分之{NUM}|万分之{NUM}|{NUM}\s*(%|‰)|{NUM}\s*分(?:{NUM}\s*厘)?|{NUM}\s*厘)"
+        r"(年化?|月|日|每月|每日|每年)(?:利率|利息|息|率|利)?(?:为|按|是|按照)?\s*(?:百分之{NUM}|千分之{NUM}|万分之{NUM}|{NUM}\s*(%|‰)|{NUM}\s*分(?:{NUM}\s*厘|([一二三四五六七八九]))?|{NUM}\s*厘)"
     ))
     .expect("fixed rate pattern")
 });
@@ -111,15 +111,28 @@ static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("reference rate pattern")
 });
 
-/// The multiple after a reference rate: 的四倍, 4倍, 上浮50%.
+/// The multiple after a reference rate: 的四倍, 4倍.
 static TIMES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"^[^。；，,]{{0,12}}?的?{NUM}倍")).expect("times pattern")
 });
 
+/// A rise over a reference rate: 上浮50% is 1.5 times it.
+static RAISED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^。；，,]{0,6}?上浮\s*(\d+(?:\.\d+)?)\s*%").expect("raise pattern")
+});
+
 /// The first rate `passage` states, by position.
 pub(crate) fn first(passage: &str) -> Option<Rate> {
-    let fixed = FIXED.captures(passage).and_then(|c| {
+    // A date's 日 or 月 (2019年1月1日按24%…) is no period: the period's word never follows a numeral.
+    let fixed = FIXED.captures_iter(passage).find_map(|c| {
         let at = c.get(0)?.start();
+        let after_numeral = passage[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|p| p.is_ascii_digit() || "〇零一二三四五六七八九十".contains(p));
+        if after_numeral && !c[1].starts_with('每') {
+            return None;
+        }
         Some((at, fixed(&c)?))
     });
     let after = FIXED_AFTER.captures(passage).and_then(|c| {
@@ -134,11 +147,17 @@ pub(crate) fn first(passage: &str) -> Option<Rate> {
     });
     let reference = REFERENCE.captures(passage).map(|c| {
         let m = c.get(0).expect("whole match");
+        let after = &passage[m.end()..];
         let times = TIMES
-            .captures(&passage[m.end()..])
+            .captures(after)
             .and_then(|t| number(&t[1]))
+            .or_else(|| {
+                let raise: f64 = RAISED.captures(after)?[1].parse().ok()?;
+                Some(1.0 + raise / 100.0)
+            })
             .unwrap_or(1.0);
-        let rate = if c.get(1).is_some() {
+        // 同期贷款市场报价利率 is the LPR, though it reads like the benchmark's words.
+        let rate = if c.get(1).is_some() || m.as_str().contains("市场报价") {
             Rate::Lpr { times }
         } else {
             Rate::Benchmark { times }
@@ -162,13 +181,18 @@ fn period(word: &str) -> Period {
     }
 }
 
-/// The rate of a [`FIXED`] match: groups 2–4 百分之/千分之/万分之, 5–6 a number with % or ‰, 7–8 分
-/// and 厘, 9 厘 alone. 分 is a tenth of the period's customary unit: 月息2分 is 2 % a month, 年息1分
-/// is 10 % a year; 厘 a tenth of that.
+/// The rate of a [`FIXED`] match: groups 2–4 百分之/千分之/万分之, 5–6 a number with % or ‰, 7–9 分
+/// with its 厘 (一分五厘, or 一分五 without the word), 10 厘 alone. 分 is a tenth of the period's
+/// customary unit: 年息1分 is 10 % a year, 月息2分 2 % a month, 日息1分 0.1 % a day; 厘 a tenth of
+/// that.
 fn fixed(c: &regex::Captures<'_>) -> Option<Rate> {
     let per = period(&c[1]);
     let get = |i: usize| c.get(i).and_then(|m| number(m.as_str()));
-    let fen = if per == Period::Year { 10.0 } else { 1.0 };
+    let fen = match per {
+        Period::Year => 10.0,
+        Period::Month => 1.0,
+        Period::Day => 0.1,
+    };
     let percent = if let Some(v) = get(2) {
         v
     } else if let Some(v) = get(3) {
@@ -178,9 +202,9 @@ fn fixed(c: &regex::Captures<'_>) -> Option<Rate> {
     } else if let Some(v) = get(5) {
         if &c[6] == "‰" { v / 10.0 } else { v }
     } else if let Some(v) = get(7) {
-        (v + get(8).unwrap_or(0.0) / 10.0) * fen
+        (v + get(8).or_else(|| get(9)).unwrap_or(0.0) / 10.0) * fen
     } else {
-        get(9)? * fen / 10.0
+        get(10)? * fen / 10.0
     };
     (percent > 0.0 && percent < 1_000.0).then_some(Rate::Fixed { per, percent })
 }

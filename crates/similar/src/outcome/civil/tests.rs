@@ -278,3 +278,86 @@ fn an_amended_claim_replaces_what_it_restates() {
         "an amendment of the interest keeps the principal"
     );
 }
+
+#[test]
+fn rates_an_outside_review_found_misread() {
+    let fixed = |per, percent| Some(Rate::Fixed { per, percent });
+    let cases = [
+        (
+            "按同期贷款市场报价利率的四倍",
+            Some(Rate::Lpr { times: 4.0 }),
+        ),
+        (
+            "按中国人民银行同期同类贷款基准利率上浮50%",
+            Some(Rate::Benchmark { times: 1.5 }),
+        ),
+        ("月息一分五", fixed(Period::Month, 1.5)),
+        ("年息一分五厘", fixed(Period::Year, 15.0)),
+        ("按日息五厘", fixed(Period::Day, 0.05)),
+        ("日息1分", fixed(Period::Day, 0.1)),
+        (
+            "自2019年1月1日按照24%的年利率计算",
+            fixed(Period::Year, 24.0),
+        ),
+    ];
+    for (text, want) in cases {
+        let got = rate::first(&crate::civil::ascii_numbers(text));
+        assert_eq!(
+            got.map(|r| r.to_string()),
+            want.map(|r| r.to_string()),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn awards_an_outside_review_found_misread() {
+    // An appeal that reverses and dismisses awards nothing, whatever the first instance gave.
+    let reversed = "一审法院判决如下：一、张某偿还李某借款50000元及利息（按年利率24%计算）；二、驳回李某的其他诉讼\
+        请求。本院认为，借贷关系不成立。判决如下：一、撤销某区人民法院（2019）某0102民初1234号民事判决；\
+        二、驳回李某的全部诉讼请求。一审案件受理费1050元，由李某负担。";
+    assert_eq!(civil_outcome(reversed).awarded, None);
+    // A quoted decision ends where the appeal's own words begin.
+    let upheld = "一审法院判决如下：一、张某偿还李某借款50000元；二、驳回李某的其他诉讼请求。本院二审期间，张某\
+        提交证据证明其已于2018年5月1日通过银行转账偿还20000元。本院认为，……判决如下：驳回上诉，维持原判。\
+        二审案件受理费1050元，由上诉人负担。";
+    assert_eq!(awarded(upheld).principal_yuan, Some(50_000.0));
+    // A guarantor's or spouse's liability for the same debt, however worded, is not counted again.
+    for liability in ["连带偿还责任", "连带还款责任", "共同还款责任"] {
+        let text = format!(
+            "判决如下：一、张某偿还原告借款50000元；二、王某对上述借款50000元承担{liability}。"
+        );
+        assert_eq!(awarded(&text).principal_yuan, Some(50_000.0), "{liability}");
+    }
+    // A rate the court dismissed is not awarded.
+    let dismissed =
+        "判决如下：一、被告偿还原告借款50000元；二、驳回原告要求被告按月利率2%支付利息的诉讼请求。";
+    assert_eq!(awarded(dismissed).rate, None);
+    // Bases of calculation, breakdowns and amounts in words are not sums owed.
+    for text in [
+        "判决如下：被告偿还借款50000元及利息（分别以30000元、20000元为基数计算）。",
+        "判决如下：被告偿还借款50000元及利息（以50000元作为计息基数）。",
+        "判决如下：被告偿还借款50000元，并以本金50000元按年利率6%支付利息。",
+        "判决如下：被告偿还借款50000元（大写：伍万元整）及利息。",
+        "判决如下：被告偿还借款本金50000元（其中30000元于2018年出借；20000元于2019年出借）。",
+    ] {
+        let a = awarded(text);
+        assert_eq!(
+            (a.principal_yuan, a.interest_yuan),
+            (Some(50_000.0), None),
+            "{text}"
+        );
+    }
+    let a = awarded("判决如下：被告支付原告律师费5000元、公证费1000元，偿还借款共计50000元。");
+    assert_eq!(
+        (a.principal_yuan, a.penalty_yuan, a.total_yuan),
+        (Some(50_000.0), Some(6_000.0), None)
+    );
+}
+
+#[test]
+fn an_appellants_request_is_not_the_plaintiffs_claim() {
+    let text = "上诉人张某上诉请求：撤销一审判决第一项，改判上诉人偿还借款30000元。被上诉人李某辩称，一审判决\
+        正确。李某向一审法院起诉请求：1.判令张某偿还借款50000元；2.诉讼费由张某负担。";
+    assert_eq!(claimed(text).principal_yuan, Some(50_000.0));
+}
