@@ -158,3 +158,52 @@ fn imported_judgments_are_found_by_their_facts_with_reasons_and_filters() {
         !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("at most 20000")
     );
 }
+
+/// A judgment's date and a civil judgment's claim and award come out of `query --json`; a date
+/// that is not one stops the import at its line.
+#[test]
+fn imported_dates_and_civil_outcomes_are_shown_and_a_bad_date_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let index = index.to_str().unwrap();
+    let good = serde_json::json!({
+        "id": "C1", "judgment_date": "2021-07-09", "charges": ["民间借贷纠纷"],
+        "fact": "原告诉讼请求：1、判令被告偿还借款本金80000元及利息（按月利率2%计算）；2、诉讼费由被告负担。\
+                 事实和理由：被告向原告借款80000元，出具借条，到期未还。",
+        "full_text": "原告诉讼请求：1、判令被告偿还借款本金80000元及利息（按月利率2%计算）。本院认为，借贷关系\
+                      合法有效。判决如下：一、被告于本判决生效之日起十日内偿还原告借款本金80000元及利息（以\
+                      80000元为基数，按一年期贷款市场报价利率的四倍计算）；二、驳回原告的其他诉讼请求。\
+                      案件受理费1800元，由被告负担。",
+    });
+    let bad =
+        serde_json::json!({"id": "C2", "judgment_date": "2021-02-30", "fact": "被告借款未还。"});
+    let file = dir.path().join("civil.jsonl");
+    std::fs::write(&file, format!("{good}\n{bad}\n")).unwrap();
+    let out = similar(&["import", file.to_str().unwrap(), "--index", index]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("civil.jsonl:2") && err.contains("judgment_date"),
+        "{err}"
+    );
+
+    std::fs::write(&file, format!("{good}\n")).unwrap();
+    let out = similar(&["import", file.to_str().unwrap(), "--index", index]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = query_json(
+        index,
+        "被告向原告借款，出具借条，到期未还。",
+        &["--top", "1"],
+    );
+    assert_eq!(hits[0]["judgment_date"], "2021-07-09");
+    let civil = &hits[0]["civil_outcome"];
+    assert_eq!(civil["claimed"]["principal_yuan"], 80000.0);
+    assert_eq!(civil["claimed"]["rate"]["per"], "month");
+    assert_eq!(civil["awarded"]["principal_yuan"], 80000.0);
+    assert_eq!(civil["awarded"]["rate"]["kind"], "lpr");
+    assert_eq!(civil["awarded"]["rate"]["times"], 4.0);
+}

@@ -84,15 +84,8 @@ fn money_message(a: &Amounts) -> pb::MoneyOutcome {
                     .into();
                     m.percent = percent;
                 }
-                Rate::Lpr { times } | Rate::Benchmark { times } => {
-                    m.reference = if matches!(r, Rate::Lpr { .. }) {
-                        "lpr"
-                    } else {
-                        "benchmark"
-                    }
-                    .into();
-                    m.times = times;
-                }
+                Rate::Lpr { times } => (m.reference, m.times) = ("lpr".into(), times),
+                Rate::Benchmark { times } => (m.reference, m.times) = ("benchmark".into(), times),
             }
             m
         }),
