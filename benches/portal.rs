@@ -2,7 +2,7 @@
 //! documents (one of 50 MiB) to the receipt, in Debian's Chromium through the portal's resumable
 //! uploads, as a ratio to `efile submit` of the same files to the same hub in the same run (target
 //! ≤ 1.3). Both are timed as a lawyer lives them: the browser from choosing the files (local checks,
-//! SHA-256 in the page, the pieces, the filing) to the receipt page; efile from starting the
+//! announcements, the pieces, the filing) to the receipt page; efile from starting the
 //! process (reading and hashing the files, the mTLS handshake, the stream) to its JSON receipt.
 //! Rounds alternate efile, portal, efile so that the disk's state favours neither.
 //!

@@ -1,6 +1,8 @@
 //! Filing through the lawyers' portal in a real browser: Debian's Chromium, driven by
 //! tests/browser/portal_file.mjs, files three documents (one of 50 MiB) on a hub whose largest
-//! document is 60 MiB, with the network cut once the big file is under way. Judged from outside
+//! document is 60 MiB; the files start uploading as they are chosen (one more is chosen and removed
+//! first, and must not be filed), the network is cut once the big file is under way and the form
+//! submitted while it is down. Judged from outside
 //! the hub: what Chromium showed (the local refusals, progress, the resume, the receipt, the
 //! court's decision arriving live), what it sent (the bytes PATCHed), and over gRPC the filing's
 //! digests against `sha256sum`'s.
@@ -191,6 +193,19 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
         refusals[1].contains("超过本院单个文件上限 60.0 MB"),
         "{seen}"
     );
+    assert!(
+        seen["changed"]
+            .as_str()
+            .unwrap()
+            .contains("在选择后被改动、移动或删除"),
+        "a file changed after it was chosen is named, not retried: {seen}"
+    );
+    assert_eq!(seen["changedRemoval"], 204, "{seen}");
+    assert_eq!(seen["removal"], 204, "a removed file is deleted: {seen}");
+    assert!(
+        seen["piecesBeforeSubmit"].as_u64() > Some(0),
+        "uploads begin when files are chosen, not at submission: {seen}"
+    );
     let statuses = seen["statuses"].to_string();
     assert!(
         statuses.contains("网络中断") && statuses.contains("已重新连接"),
@@ -240,7 +255,9 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     assert!(
         problems.iter().all(|p| {
             let p = p.as_str().unwrap();
-            p.contains("ERR_INTERNET_DISCONNECTED") || p.contains("status of 409")
+            p.contains("ERR_INTERNET_DISCONNECTED")
+                || p.contains("ERR_UPLOAD_FILE_CHANGED")
+                || p.contains("status of 409")
         }),
         "console errors: {seen}"
     );

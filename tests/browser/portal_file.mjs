@@ -1,8 +1,9 @@
 // A lawyer files through the portal in a real browser (Debian's Chromium through playwright-core):
 // chooses a text file named .pdf and one over the court's limit (each refused on the page, before
-// any byte is sent), then three documents, one of 50 MiB; watches the progress bars; the network is
-// cut once the first piece has landed (the files go at once) and restored, and the upload resumes where the hub says it
-// stopped; the receipt page opens. Then the filing's page, where the court's decision (made over
+// any byte is sent), then three documents, one of 50 MiB, which start uploading as they are chosen;
+// watches the progress bars; the network is cut once the large file's first piece has landed, the
+// form is submitted while it is down, the network is restored, and the upload resumes where the hub
+// says it stopped; the receipt page opens. Then the filing's page, where the court's decision (made over
 // gRPC by the Rust test once --ready-file is written) arrives live. Screenshots at desktop and
 // phone width are kept.
 //
@@ -80,25 +81,57 @@ async function main() {
   await page.screenshot({ path: path.join(shots, 'portal-file-desktop.png'), fullPage: true });
 
   await page.setInputFiles('#files', refused);
-  await page.waitForFunction((n) => Array.from(document.querySelectorAll('#file-list li span'))
-    .filter((t) => t.textContent !== '').length === n, refused.length);
+  await page.waitForFunction((n) => document.querySelectorAll('#file-list li[data-checked=refused]')
+    .length === n, refused.length);
   const refusals = await page.$$eval('#file-list li', (rows) => rows.map((r) => r.innerText));
+
+  // A file changed on disk once its upload began: the upload stops with a message on its row (not
+  // endless retries as for a dropped network), and the lawyer removes it.
+  const changedPath = path.join(home, '改动过的证据.pdf');
+  await fs.writeFile(changedPath, Buffer.concat([Buffer.from('%PDF-1.7\n'),
+    Buffer.alloc(40 * 1048576, 0x25)]));
+  let touched = null;
+  const touch = (r) => {
+    if (r.method() === 'PATCH' && !touched) touched = fs.appendFile(changedPath, '%%EOF\n');
+  };
+  page.on('request', touch);
+  await page.setInputFiles('#files', [changedPath]);
+  await page.waitForFunction(() => document
+    .querySelector('#file-list li[data-checked=accepted] span.error'), null, { timeout: 60000 });
+  page.off('request', touch);
+  const changed = await page.$eval('#file-list li[data-checked=accepted] span.error',
+    (e) => e.textContent);
+  const dropped = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  await page.click('#file-list li[data-checked=accepted] button');
+  const changedRemoval = (await dropped).status();
+
+  // A file chosen, uploaded and then removed: the hub is told to delete it, and it is not filed.
+  const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  await page.setInputFiles('#files', [files[1]]);
+  await page.waitForFunction(() => document
+    .querySelector('#file-list li[data-checked=accepted] span')?.textContent.includes('已上传'));
+  await page.click('#file-list li[data-checked=accepted] button');
+  const removal = (await deleted).status();
+  patches.length = 0;
 
   await page.selectOption('#kind', 'COMPLAINT');
   await page.fill('#title', '张三诉李四买卖合同纠纷');
-  const started = Date.now();
-  await page.setInputFiles('#files', files);
-  await page.waitForFunction((n) => Array.from(document.querySelectorAll('#file-list li'))
-    .filter((li) => li.textContent.includes('等待上传')).length === n, files.length);
   const statuses = [];
   const overall = [];
   await watch(page, statuses, overall);
-  const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200);
-  await page.click('button[type=submit]');
-  // The network goes once the first piece has landed, and comes back after the page noticed.
+  // The network goes once the large file's first piece has landed (the small ones are whole by
+  // then), the form is submitted while it is down, and it comes back after the page noticed.
+  const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200
+    && Number(r.headers()['upload-offset']) >= 16 * 1048576);
+  const started = Date.now();
+  await page.setInputFiles('#files', files);
   await big;
   await context.setOffline(true);
+  await page.waitForFunction((n) => document.querySelectorAll('#file-list li[data-checked=accepted]')
+    .length === n, files.length);
   await until(() => statuses.some((t) => t.includes('网络中断')), 30000, 'the page to notice');
+  const piecesBeforeSubmit = patches.length;
+  await page.click('button[type=submit]');
   await page.waitForTimeout(1500);
   await context.setOffline(false);
   await page.waitForURL(/\/receipt$/, { timeout: 180000 });
@@ -126,7 +159,7 @@ async function main() {
     note: await page.evaluate(() => document.getElementById('live-note')?.textContent ?? '') };
   await browser.close();
   console.log(JSON.stringify({
-    formPage, refusals, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
+    formPage, refusals, changed, changedRemoval, removal, piecesBeforeSubmit, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
     patches, resumedAt, statuses, overall, problems, failed,
   }));
 }

@@ -29,8 +29,8 @@ async function main() {
     t0 = started;
     trace.length = 0;
     await page.setInputFiles('#files', files);
-    await page.waitForFunction((n) => Array.from(document.querySelectorAll('#file-list li'))
-      .filter((li) => li.textContent.includes('等待上传')).length === n, files.length);
+    await page.waitForFunction((n) => document.querySelectorAll('#file-list li[data-checked=accepted]')
+      .length === n, files.length);
     trace.push(`${at()} checked`);
     await page.click('button[type=submit]');
     await page.waitForURL(/\/receipt$/, { timeout: 300000 });

@@ -96,8 +96,8 @@ pub(crate) struct Submit {
     #[serde(default)]
     corrects_filing_id: String,
     uploads: Vec<String>,
-    /// The SHA-256 the page computed of each upload, in the same order ("" where it could not):
-    /// the hub refuses bytes that differ.
+    /// The SHA-256 a client computed of each upload, in the same order ("" where it has none):
+    /// the hub refuses bytes that differ. The portal's own page sends none (ARCHITECTURE.md).
     #[serde(default)]
     sha256: Vec<String>,
 }

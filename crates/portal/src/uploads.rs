@@ -39,7 +39,7 @@ pub(crate) const PIECE: u64 = 16 * 1024 * 1024;
 pub(crate) struct Slot {
     pub(crate) name: String,
     pub(crate) size: u64,
-    /// The SHA-256 the browser computed, if it gave one: checked when the filing is recorded.
+    /// The SHA-256 the client announced, if it gave one: checked when the filing is recorded.
     pub(crate) sha256: String,
     /// `None` once a filing took the bytes.
     pub(crate) writer: Option<BlobWriter>,

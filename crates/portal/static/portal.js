@@ -20,10 +20,17 @@ if (live && 'EventSource' in window) {
 }
 
 // 网上提交材料: each chosen or dropped file is checked here first (size, count, and its type by
-// its first bytes, as the hub judges it), hashed while it uploads (SHA-256, which the hub checks when
-// the filing is recorded), // sent in pieces with a progress bar per file and overall. After a dropped network the script asks
-// the hub how much arrived and sends only the rest. The form's request id makes a resent filing
-// land once.
+// its first bytes, as the hub judges it) and starts uploading the moment it passes, while the lawyer
+// fills in the form: sent in pieces with a progress bar per file and overall. Nothing is recorded
+// until the form is submitted; a file removed before then is deleted from the hub. After a dropped
+// network the script asks the hub how much arrived and sends only the rest. The form's request id
+// makes a resent filing land once.
+//
+// The page computes no SHA-256 of its own: that meant reading every file whole into the page (up
+// to the court's limit, per file, on a phone too) and cost a quarter of the filing's time on a
+// two-core machine, for no added assurance. TLS carries the bytes intact, the browser refuses to
+// read a file changed, moved or deleted since it was chosen (told apart from a dropped network
+// below), and the receipt shows the SHA-256 the hub computed as the bytes arrived.
 const form = document.getElementById('file-form');
 if (form) {
   const csrf = form.dataset.csrf;
@@ -93,9 +100,13 @@ if (form) {
       if (type === 'unreadable') refuse(`「${file.name}」无法读取（可能已被移动或删除），未加入。`);
       else
       if (!type) refuse(`「${file.name}」不是本院接受的文件类型（接受 PDF、OFD、DOCX、PNG、JPEG），未加入。`);
-      else if (!entry.error) text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
+      else if (!entry.error) {
+        text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
+        begin(entry);
+      }
     }
     entry.checked = true;
+    row.dataset.checked = entry.error ? 'refused' : 'accepted';
   };
 
   const pick = (chosen) => Promise.all(Array.from(chosen).map(add));
@@ -160,6 +171,22 @@ if (form) {
     x.send(entry.file.slice(from, to));
   });
 
+  // Starts (or, after a failure, restarts) a file's upload; a failure is shown on the file's row
+  // and the upload tried again when the form is submitted.
+  const begin = (entry) => {
+    entry.failed = null;
+    entry.uploading = upload(entry).catch((e) => {
+      entry.failed = e;
+      if (!entry.error) {
+        entry.text.textContent = `${entry.file.name}：${e.message}`;
+        entry.text.className = 'error';
+      }
+      throw e;
+    });
+    entry.uploading.catch(() => {}); // reported on the row, and again by the submission
+    return entry.uploading;
+  };
+
   // A file whose upload the hub no longer holds (filed with a refused filing, idle for an hour,
   // or the hub restarted) is sent again from its start.
   const upload = async (entry) => {
@@ -173,15 +200,18 @@ if (form) {
     }
   };
 
-  const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  // Whether the file still reads as chosen: the browser fails an upload of a changed file as if
+  // the network had dropped, and refuses to read it at all.
+  const unchanged = (file) => file.slice(0, 1).arrayBuffer().then(() => true, () => false);
 
   const send = async (entry) => {
-    // Hashed while it uploads (the hub checks the digest when the filing is recorded).
-    // Without WebCrypto (plain HTTP in development) the hub still checks size and type.
-    entry.hash = entry.hash || entry.file.arrayBuffer()
-      .then((bytes) => crypto.subtle.digest('SHA-256', bytes)).then(hex).catch(() => '');
     if (!entry.id) {
       const made = await call('POST', '/portal/uploads', { name: entry.file.name, size: entry.file.size });
+      if (entry.error) {
+        // Removed while it was being announced: the hub's slot goes too.
+        call('DELETE', `/portal/uploads/${made.id}`).catch(() => {});
+        throw new Error(`「${entry.file.name}」已移除。`);
+      }
       entry.id = made.id;
       entry.piece = made.piece;
     }
@@ -200,6 +230,11 @@ if (form) {
         tries = 0;
       } catch (e) {
         if (e.final) throw e;
+        if (!(await unchanged(entry.file))) {
+          const changed = new Error(`「${entry.file.name}」在选择后被改动、移动或删除，请移除后重新选择。`);
+          changed.final = true;
+          throw changed;
+        }
         tries += 1;
         say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
         await pause(Math.min(1000 * tries, 10000));
@@ -216,6 +251,7 @@ if (form) {
       entry.bar.value = offset / entry.file.size;
       showOverall();
     }
+    entry.text.className = '';
     entry.text.textContent = `${entry.file.name}：已上传（${mb(entry.file.size)}）`;
   };
 
@@ -240,8 +276,10 @@ if (form) {
     button.disabled = true;
     good.forEach((f) => { f.remove.disabled = true; });
     try {
-      // All at once: the small files arrive while the large one is still under way.
-      await Promise.all(good.map(upload));
+      // Each file has been uploading since it was chosen (all at once: the small files arrive
+      // while the large one is still under way); one that failed is tried again now.
+      say('正在等待文件上传完毕……');
+      await Promise.all(good.map((f) => (f.failed || !f.uploading ? begin(f) : f.uploading)));
       say('文件已全部上传，正在提交……');
       const data = new FormData(form);
       const answer = await file({
@@ -251,7 +289,6 @@ if (form) {
         title: data.get('title') || '',
         corrects_filing_id: data.get('corrects_filing_id') || '',
         uploads: good.map((f) => f.id),
-        sha256: await Promise.all(good.map((f) => f.hash)),
       });
       say('法院已收到，正在打开签收单……');
       window.location.assign(answer.receipt);
