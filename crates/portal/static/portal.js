@@ -80,6 +80,7 @@ if (form) {
     remove.addEventListener('click', () => {
       if (entry.id) call('DELETE', `/portal/uploads/${entry.id}`).catch(() => {});
       entry.error = 'removed';
+      if (entry.xhr) entry.xhr.abort(); // a phone's data is not spent on a file no longer wanted
       row.remove();
       showOverall();
     });
@@ -109,8 +110,14 @@ if (form) {
     row.dataset.checked = entry.error ? 'refused' : 'accepted';
   };
 
-  const pick = (chosen) => Promise.all(Array.from(chosen).map(add));
-  document.getElementById('files').addEventListener('change', (e) => pick(e.target.files));
+  // Nothing is added while a submission is under way (it files the list as it stood). The input
+  // is emptied after each choice, so a file removed can be chosen again.
+  const input = document.getElementById('files');
+  const pick = (chosen) => (button.disabled ? [] : Promise.all(Array.from(chosen).map(add)));
+  input.addEventListener('change', () => {
+    pick(input.files);
+    input.value = '';
+  });
   const drop = document.getElementById('drop');
   drop.addEventListener('dragover', (e) => e.preventDefault());
   drop.addEventListener('drop', (e) => {
@@ -118,8 +125,20 @@ if (form) {
     pick(e.dataTransfer.files);
   });
 
+  // Leaving the page without filing (a reload, another page) gives the hub its uploads back, so
+  // they do not count against the lawyer's limit for the hour they would otherwise be kept.
+  let filed = false;
+  window.addEventListener('pagehide', (e) => {
+    if (e.persisted || filed) return;
+    files.filter((f) => f.id && !f.error).forEach((f) => {
+      fetch(`/portal/uploads/${f.id}`, {
+        method: 'DELETE', keepalive: true, credentials: 'same-origin', headers: { 'x-csrf-token': csrf },
+      }).catch(() => {});
+    });
+  });
+
   const showOverall = () => {
-    const good = files.filter((f) => !f.error);
+    const good = files.filter((f) => !f.error && !f.stuck);
     const total = good.reduce((n, f) => n + f.file.size, 0);
     const sent = good.reduce((n, f) => n + f.sent, 0);
     overall.value = total ? sent / total : 0;
@@ -131,6 +150,8 @@ if (form) {
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
+    }).catch(() => {
+      throw new Error('网络中断，请检查网络连接。'); // not final: tried again
     });
     const answer = await r.json().catch(() => ({}));
     if (!r.ok) {
@@ -168,6 +189,12 @@ if (form) {
       }
     };
     x.onerror = () => reject(new Error('网络中断'));
+    x.onabort = () => {
+      const e = new Error(`「${entry.file.name}」已移除。`);
+      e.final = true;
+      reject(e);
+    };
+    entry.xhr = x;
     x.send(entry.file.slice(from, to));
   });
 
@@ -177,6 +204,9 @@ if (form) {
     entry.failed = null;
     entry.uploading = upload(entry).catch((e) => {
       entry.failed = e;
+      // Refused for its content or size, or changed on disk: sending it again cannot help.
+      if (e.stuck || e.status === 413 || e.status === 415) entry.stuck = e;
+      showOverall();
       if (!entry.error) {
         entry.text.textContent = `${entry.file.name}：${e.message}`;
         entry.text.className = 'error';
@@ -196,6 +226,8 @@ if (form) {
       if (e.status !== 404 || entry.error) throw e;
       entry.id = null;
       entry.done = 0;
+      entry.sent = 0;
+      entry.bar.value = 0;
       await send(entry);
     }
   };
@@ -204,9 +236,24 @@ if (form) {
   // the network had dropped, and refuses to read it at all.
   const unchanged = (file) => file.slice(0, 1).arrayBuffer().then(() => true, () => false);
 
+  // A request of the script's, tried again while the network is down (at most ten times, waiting
+  // up to ten seconds between tries); the hub's own refusals are final.
+  const patiently = async (request) => {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await request();
+      } catch (e) {
+        if (e.final || tries >= 10) throw e;
+        say(`网络中断，正在重新连接（第 ${tries} 次）……`, true);
+        await pause(Math.min(1000 * tries, 10000));
+      }
+    }
+  };
+
   const send = async (entry) => {
     if (!entry.id) {
-      const made = await call('POST', '/portal/uploads', { name: entry.file.name, size: entry.file.size });
+      const made = await patiently(() => call('POST', '/portal/uploads',
+        { name: entry.file.name, size: entry.file.size }));
       if (entry.error) {
         // Removed while it was being announced: the hub's slot goes too.
         call('DELETE', `/portal/uploads/${made.id}`).catch(() => {});
@@ -217,13 +264,14 @@ if (form) {
     }
     if (entry.done >= entry.file.size) {
       // Uploaded before (a refused or resent filing): the hub still holds it, or 404 starts over.
-      const held = Number((await call('GET', `/portal/uploads/${entry.id}`)).offset);
+      const held = Number((await patiently(() => call('GET', `/portal/uploads/${entry.id}`))).offset);
       entry.done = Number.isFinite(held) ? held : 0;
     }
     let offset = entry.done;
     let tries = 0;
     while (offset < entry.file.size) {
       if (entry.error) throw new Error(`「${entry.file.name}」已移除，请重新提交。`);
+      entry.text.className = '';
       entry.text.textContent = `${entry.file.name}：正在上传 ${mb(offset)} / ${mb(entry.file.size)}`;
       try {
         offset = await piece(entry, offset, Math.min(offset + entry.piece, entry.file.size));
@@ -233,8 +281,10 @@ if (form) {
         if (!(await unchanged(entry.file))) {
           const changed = new Error(`「${entry.file.name}」在选择后被改动、移动或删除，请移除后重新选择。`);
           changed.final = true;
+          changed.stuck = true;
           throw changed;
         }
+        if (entry.error) throw e;
         tries += 1;
         say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
         await pause(Math.min(1000 * tries, 10000));
@@ -273,13 +323,18 @@ if (form) {
     if (files.some((f) => !f.checked && !f.error)) return say('文件仍在检查中，请稍候再提交。', true);
     const good = files.filter((f) => !f.error);
     if (!good.length) return say('请先选择要提交的文件。', true);
+    const stuck = good.find((f) => f.stuck);
+    if (stuck) return say(`${stuck.stuck.message} 请先移除该文件再提交。`, true);
     button.disabled = true;
     good.forEach((f) => { f.remove.disabled = true; });
     try {
       // Each file has been uploading since it was chosen (all at once: the small files arrive
-      // while the large one is still under way); one that failed is tried again now.
+      // while the large one is still under way). Once its upload settles the hub is asked again:
+      // one that failed is sent on, one the hub no longer holds (an hour idle, a restart, a
+      // refused filing that took it) is sent again from its start.
       say('正在等待文件上传完毕……');
-      await Promise.all(good.map((f) => (f.failed || !f.uploading ? begin(f) : f.uploading)));
+      await Promise.all(good.map((f) => (f.uploading || Promise.resolve())
+        .catch(() => {}).then(() => begin(f))));
       say('文件已全部上传，正在提交……');
       const data = new FormData(form);
       const answer = await file({
@@ -290,6 +345,7 @@ if (form) {
         corrects_filing_id: data.get('corrects_filing_id') || '',
         uploads: good.map((f) => f.id),
       });
+      filed = true;
       say('法院已收到，正在打开签收单……');
       window.location.assign(answer.receipt);
     } catch (err) {

@@ -31,6 +31,8 @@ mod portal;
 mod pushes;
 mod reasons;
 mod replica;
+#[cfg(test)]
+mod test_support;
 use reasons::{explain_open_error, flush_reason};
 pub use replica::REPLICA_AHEAD;
 

@@ -131,17 +131,11 @@ impl crate::PasskeyReads for SledStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::append;
     use crate::{EventLog, PasskeyReads, ReadView, SledStore};
     use ecenter_domain::Event;
     use ecenter_domain::passkey::{PasskeyRegistered, PasskeyRemoved, PasskeyUse};
     use ecenter_domain::portal::SignedIn;
-
-    async fn append(store: &SledStore, event: Event) {
-        store
-            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-            .await
-            .unwrap();
-    }
 
     fn registered(credential_id: &str, challenge: &str) -> Event {
         Event::PasskeyRegistered(PasskeyRegistered {

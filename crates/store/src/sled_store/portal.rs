@@ -166,17 +166,11 @@ impl crate::PortalReads for SledStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::append;
     use crate::{EventLog, PortalReads, ReadView, SledStore};
     use ecenter_domain::Event;
     use ecenter_domain::effective_service::Channel;
     use ecenter_domain::portal::{CodeResult, CodeSent, SignInRefused};
-
-    async fn append(store: &SledStore, event: Event) {
-        store
-            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-            .await
-            .unwrap();
-    }
 
     fn sent(attempt: &str) -> Event {
         Event::SignInCodeSent(CodeSent {

@@ -64,16 +64,10 @@ impl crate::PushReads for SledStore {
 
 #[cfg(test)]
 mod tests {
-    use crate::{EventLog, PushReads, ReadView, SledStore};
+    use super::super::test_support::append;
+    use crate::{PushReads, SledStore};
     use ecenter_domain::similar::push::{CasePushSet, SimilarCasesPushed};
     use ecenter_domain::{CaseNumber, Event};
-
-    async fn append(store: &SledStore, event: Event) {
-        store
-            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-            .await
-            .unwrap();
-    }
 
     fn pushed(case: &str, seq: u64) -> Event {
         Event::SimilarCasesPushed(SimilarCasesPushed {
