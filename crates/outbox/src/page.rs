@@ -330,6 +330,27 @@ pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
+/// The documents of an order as table rows, each a download link (`{base}/d/{n}`, from 1), with
+/// its size, seal status and SHA-256: the recipients' page and the portal's 送达 page alike.
+pub fn document_rows(base: &str, order: &OrderSummary) -> String {
+    order
+        .ordered
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!(
+                "<tr><td><a href=\"{base}/d/{n}\">{name}</a></td><td>{size} 字节</td><td>{seal}</td><td><code>{sha}</code></td></tr>\n",
+                n = i + 1,
+                name = escape(&d.name),
+                size = d.size,
+                seal = escape(&d.seal),
+                sha = escape(&d.sha256),
+            )
+        })
+        .collect()
+}
+
 async fn open<S: EventStore>(
     State(page): State<Arc<Page<S>>>,
     Path(token): Path<String>,
@@ -350,22 +371,7 @@ async fn open<S: EventStore>(
     if let Err(e) = page.record(&order, &service, fetched, None).await {
         return unavailable(e);
     }
-    let rows: String = order
-        .ordered
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            format!(
-                "<tr><td><a href=\"/s/{token}/d/{n}\">{name}</a></td><td>{size} 字节</td><td>{seal}</td><td><code>{sha}</code></td></tr>\n",
-                n = i + 1,
-                name = escape(&d.name),
-                size = d.size,
-                seal = escape(&d.seal),
-                sha = escape(&d.sha256),
-            )
-        })
-        .collect();
+    let rows = document_rows(&format!("/s/{token}"), &order);
     let confirmation = match service.facts.iter().find_map(|f| match f {
         ecenter_domain::effective_service::DeliveryFact::ConfirmedReading { at, .. } => Some(*at),
         _ => None,

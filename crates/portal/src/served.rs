@@ -15,7 +15,9 @@ use ecenter_api::authz::{Operation, authorize};
 use ecenter_api::identity::Identity;
 use ecenter_domain::effective_service::DeliveryFact;
 use ecenter_domain::service::{Activity, OrderSummary, RecipientEvent, RecipientService};
-use ecenter_outbox::page::{Peer, attachment, beijing, client, escape, read_document, record_act};
+use ecenter_outbox::page::{
+    Peer, attachment, beijing, client, document_rows, escape, read_document, record_act,
+};
 use ecenter_store::EventStore;
 use std::sync::Arc;
 
@@ -145,26 +147,6 @@ impl<S: EventStore> Portal<S> {
              <p><a href=\"/portal/served\">向我送达的文书</a></p>",
         )
     }
-}
-
-/// The documents of an order as table rows, each a download link.
-fn document_rows(base: &str, order: &OrderSummary) -> String {
-    order
-        .ordered
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            format!(
-                "<tr><td><a href=\"{base}/d/{n}\">{name}</a></td><td>{size} 字节</td><td>{seal}</td><td><code>{sha}</code></td></tr>\n",
-                n = i + 1,
-                name = escape(&d.name),
-                size = d.size,
-                seal = escape(&d.seal),
-                sha = escape(&d.sha256),
-            )
-        })
-        .collect()
 }
 
 /// `GET /portal/served/{order}/{recipient}`: the documents, and the confirmation form (recorded

@@ -113,7 +113,10 @@ if (form) {
   // Nothing is added while a submission is under way (it files the list as it stood). The input
   // is emptied after each choice, so a file removed can be chosen again.
   const input = document.getElementById('files');
-  const pick = (chosen) => (button.disabled ? [] : Promise.all(Array.from(chosen).map(add)));
+  const pick = (chosen) => {
+    if (button.disabled) return say('正在提交，文件未加入；提交完成后可在新的表单中添加。', true);
+    return Promise.all(Array.from(chosen).map(add));
+  };
   input.addEventListener('change', () => {
     pick(input.files);
     input.value = '';
