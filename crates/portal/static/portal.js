@@ -27,10 +27,11 @@ if (live && 'EventSource' in window) {
 // makes a resent filing land once.
 //
 // The page computes no SHA-256 of its own: that meant reading every file whole into the page (up
-// to the court's limit, per file, on a phone too) and cost a quarter of the filing's time on a
-// two-core machine, for no added assurance. TLS carries the bytes intact, the browser refuses to
-// read a file changed, moved or deleted since it was chosen (told apart from a dropped network
-// below), and the receipt shows the SHA-256 the hub computed as the bytes arrived.
+// to the court's limit, per file, on a phone too) and CPU the upload needs (on two cores
+// Chromium's upload alone takes them both), for no added assurance. TLS carries the bytes intact,
+// the browser refuses to read a file changed, moved or deleted since it was chosen (told apart
+// from a dropped network below), and the receipt shows the SHA-256 the hub computed as the bytes
+// arrived.
 const form = document.getElementById('file-form');
 if (form) {
   const csrf = form.dataset.csrf;
