@@ -4,7 +4,10 @@
 //! ≤ 1.3). Both are timed as a lawyer lives them: the browser from choosing the files (local checks,
 //! announcements, the pieces, the filing) to the receipt page; efile from starting the
 //! process (reading and hashing the files, the mTLS handshake, the stream) to its JSON receipt.
-//! Rounds alternate efile, portal, efile so that the disk's state favours neither.
+//! Rounds alternate efile, portal, efile so that the disk's state favours neither. After each
+//! portal round the same files go to Chromium's floor (tests/browser/upload_floor.mjs): chosen in a
+//! bare page and POSTed to a Node.js sink that discards them, over HTTP/1.1 and over HTTP/2 — what
+//! moving the bytes alone costs in Chromium here, below which no page can file.
 //!
 //! Run: `cargo bench --bench portal` (ECENTER_BENCH_ROUNDS sets the rounds, default 5). Needs
 //! aiosmtpd, node with tests/browser's `npm ci`, and /usr/bin/chromium, as scripts/test installs them.
@@ -84,6 +87,37 @@ fn portal_rounds(
     ms
 }
 
+/// Chromium's floor (tests/browser/upload_floor.mjs): milliseconds from choosing `files` to the
+/// last byte acknowledged by a Node.js sink speaking `protocol` (`http1` or `h2`), which counts the
+/// bytes and discards them; the counts are checked against the files.
+fn floor_once(files: &[PathBuf], pki: &std::path::Path, protocol: &str) -> f64 {
+    let joined: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
+    let (cert, key) = (pki.join("server.pem"), pki.join("server.key"));
+    let args = [
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--files",
+        &joined.join(","),
+        "--protocol",
+        protocol,
+    ];
+    let (child, _home) = start_browser("upload_floor.mjs", &args, pki);
+    let seen = common::browser::seen(child);
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .collect();
+    let counted: Vec<u64> = serde_json::from_value(seen["bytes"].clone()).unwrap();
+    assert_eq!(counted, sizes, "the sink counted every byte of every file");
+    eprintln!(
+        "floor round over {}: {:.0} ms",
+        seen["protocol"], seen["ms"]
+    );
+    seen["ms"].as_f64().unwrap()
+}
+
 fn main() {
     let rounds = match common_mode() {
         None => return,
@@ -108,21 +142,25 @@ fn main() {
         assert!(lawyer.login(w.hub.addr, w.pki.path()).status.success());
         let base = format!("https://localhost:{}", w.hub.page_addr.unwrap().port());
         let dir = tempfile::tempdir_in(".").unwrap();
-        let (mut efile, mut portal) = (Vec::new(), Vec::new());
+        let (mut efile, mut portal, mut floor) = (Vec::new(), Vec::new(), [Vec::new(), Vec::new()]);
         for round in 0..=rounds {
             let first = documents(dir.path(), 3 * round);
             let second = documents(dir.path(), 3 * round + 1);
             let third = documents(dir.path(), 3 * round + 2);
             let e1 = efile_once(&lawyer, &first);
-            let p = portal_rounds(&base, &cookie, &[second], w.pki.path());
+            let p = portal_rounds(&base, &cookie, std::slice::from_ref(&second), w.pki.path());
+            let f1 = floor_once(&second, w.pki.path(), "http1");
+            let f2 = floor_once(&second, w.pki.path(), "h2");
             let e2 = efile_once(&lawyer, &third);
             // Round 0 warms the hub, the page cache and Chromium's profile.
             if round > 0 {
                 efile.extend([e1, e2]);
                 portal.extend(p);
+                floor[0].push(f1);
+                floor[1].push(f2);
             }
         }
-        report(&efile, &portal);
+        report(&efile, &portal, &floor);
         w.hub.stop().await;
     });
 }
@@ -137,7 +175,7 @@ fn common_mode() -> Option<bool> {
     }
 }
 
-fn report(efile: &[f64], portal: &[f64]) {
+fn report(efile: &[f64], portal: &[f64], floor: &[Vec<f64>; 2]) {
     let (e, p) = (median(efile.to_vec()), median(portal.to_vec()));
     println!("## Filing 50 MiB + two small documents: portal against efile\n");
     println!("| path | runs | median, ms | all, ms |");
@@ -158,5 +196,20 @@ fn report(efile: &[f64], portal: &[f64]) {
         portal.len(),
         all(portal)
     );
+    for (v, over) in floor.iter().zip(["HTTP/1.1", "HTTP/2"]) {
+        println!(
+            "| Chromium's floor: the same files POSTed to a discarding sink over {over} | {} | {:.0} | {} |",
+            v.len(),
+            median(v.clone()),
+            all(v)
+        );
+    }
     println!("\nportal / efile = **{:.2}** (target ≤ 1.3)", p / e);
+    let (f1, f2) = (median(floor[0].clone()), median(floor[1].clone()));
+    println!(
+        "floor / efile = {:.2} over HTTP/1.1, {:.2} over HTTP/2; portal / floor (HTTP/1.1) = {:.2}",
+        f1 / e,
+        f2 / e,
+        p / f1
+    );
 }

@@ -241,14 +241,14 @@ if (form) {
   const unchanged = (file) => file.slice(0, 1).arrayBuffer().then(() => true, () => false);
 
   // A request of the script's, tried again while the network is down (at most ten times, waiting
-  // up to ten seconds between tries); the hub's own refusals are final.
-  const patiently = async (request) => {
+  // up to ten seconds between tries, saying `retrying` each time); the hub's own refusals are final.
+  const patiently = async (request, retrying = '网络中断，正在重新连接') => {
     for (let tries = 1; ; tries += 1) {
       try {
         return await request();
       } catch (e) {
         if (e.final || tries >= 10) throw e;
-        say(`网络中断，正在重新连接（第 ${tries} 次）……`, true);
+        say(`${retrying}（第 ${tries} 次）……`, true);
         await pause(Math.min(1000 * tries, 10000));
       }
     }
@@ -310,17 +310,8 @@ if (form) {
   };
 
   // The filing itself, resent after a network failure: the request id makes it land once.
-  const file = async (fields) => {
-    for (let tries = 1; ; tries += 1) {
-      try {
-        return await call('POST', '/portal/file', fields);
-      } catch (e) {
-        if (e.final || tries >= 10) throw e;
-        say(`网络中断，正在重新提交（第 ${tries} 次）……`, true);
-        await pause(Math.min(1000 * tries, 10000));
-      }
-    }
-  };
+  const file = (fields) => patiently(() => call('POST', '/portal/file', fields),
+    '网络中断，正在重新提交');
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
