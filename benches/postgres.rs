@@ -4,9 +4,14 @@
 //!
 //! Needs the tests' PostgreSQL (`tests/postgres/start.sh`: 127.0.0.1:55432, synchronous commit).
 //! Run: `cargo bench --bench postgres` (`ECENTER_BENCH_SMALL` sets filings per configuration).
-//! Also prints how long each batch held the chain's head row, and the ceiling that implies.
+//! Also prints how long each batch held the chain's head row, and the ceiling that implies; and
+//! two floors under the same load (benches/support/floor.rs): a gRPC server that only reads and
+//! answers, and one that also makes each filing one durable INSERT — what any hub with gRPC in
+//! front could reach here.
 
 mod support;
+#[path = "support/floor.rs"]
+mod floor;
 
 use std::process::Command;
 use support::{BenchHub, env_count, load, load_on};
@@ -72,6 +77,36 @@ fn anchor(dir: &std::path::Path, seconds: u32) -> (f64, f64) {
             .unwrap_or_else(|| panic!("pgbench said no {prefix:?}: {text}"))
     };
     (number("tps = "), number("latency average = "))
+}
+
+/// The floors (benches/support/floor.rs) under the same 32 clients: gRPC alone, and gRPC with
+/// one durable insert a filing into a fresh table like the anchor's.
+async fn floors(total: usize) -> Vec<Row> {
+    fresh_database("ecenter_bench_floor");
+    psql(
+        "ecenter_bench_floor",
+        "CREATE TABLE payload (id bigserial PRIMARY KEY, data bytea NOT NULL)",
+    );
+    let mut rows = Vec::new();
+    for (what, floor) in [
+        ("floor: gRPC alone", floor::Floor::grpc_only()),
+        (
+            "floor: gRPC + one durable INSERT",
+            floor::Floor::with_insert(&pg::port(), "ecenter_bench_floor").await,
+        ),
+    ] {
+        let addr = floor.serve().await;
+        load(addr, 32, 300, 4096, "warm-floor").await;
+        let (elapsed, hist) = load(addr, 32, total, 4096, "floor").await;
+        rows.push(Row {
+            what: what.into(),
+            rate: total as f64 / elapsed.as_secs_f64(),
+            p50: hist.value_at_quantile(0.5) as f64 / 1000.0,
+            p99: hist.value_at_quantile(0.99) as f64 / 1000.0,
+            lock: None,
+        });
+    }
+    rows
 }
 
 struct Row {
@@ -140,7 +175,7 @@ fn main() {
     let (dir, rt) = support::scratch_and_runtime();
     let (anchor_tps, anchor_ms) = anchor(dir.path(), if full { 10 } else { 2 });
     let rows = rt.block_on(async {
-        let mut rows = Vec::new();
+        let mut rows = floors(total).await;
         for hubs in 1..=3 {
             rows.push(hubs_on_postgres(dir.path(), hubs, total).await);
         }
