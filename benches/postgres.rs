@@ -9,9 +9,9 @@
 //! answers, and one that also makes each filing one durable INSERT — what any hub with gRPC in
 //! front could reach here.
 
-mod support;
 #[path = "support/floor.rs"]
 mod floor;
+mod support;
 
 use std::process::Command;
 use support::{BenchHub, env_count, load, load_on};
