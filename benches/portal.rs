@@ -7,7 +7,7 @@
 //! Rounds alternate efile, portal, efile so that the disk's state favours neither. After each
 //! portal round the same files go to Chromium's floor (tests/browser/upload_floor.mjs): chosen in a
 //! bare page and POSTed to a Node.js sink that discards them, over HTTP/1.1 and over HTTP/2 — what
-//! moving the bytes alone costs in Chromium here, below which no page can file.
+//! moving the bytes alone by XHR costs in Chromium here, with a receiver that does nothing else.
 //!
 //! Run: `cargo bench --bench portal` (ECENTER_BENCH_ROUNDS sets the rounds, default 5). Needs
 //! aiosmtpd, node with tests/browser's `npm ci`, and /usr/bin/chromium, as scripts/test installs them.
@@ -111,6 +111,11 @@ fn floor_once(files: &[PathBuf], pki: &std::path::Path, protocol: &str) -> f64 {
         .collect();
     let counted: Vec<u64> = serde_json::from_value(seen["bytes"].clone()).unwrap();
     assert_eq!(counted, sizes, "the sink counted every byte of every file");
+    let spoken = if protocol == "h2" { "h2" } else { "http/1.1" };
+    assert_eq!(
+        seen["protocol"], spoken,
+        "Chromium spoke the protocol asked for"
+    );
     eprintln!(
         "floor round over {}: {:.0} ms",
         seen["protocol"], seen["ms"]
@@ -149,10 +154,16 @@ fn main() {
             let third = documents(dir.path(), 3 * round + 2);
             let e1 = efile_once(&lawyer, &first);
             let p = portal_rounds(&base, &cookie, std::slice::from_ref(&second), w.pki.path());
-            let f1 = floor_once(&second, w.pki.path(), "http1");
-            let f2 = floor_once(&second, w.pki.path(), "h2");
+            // The two floors in turn first, so that neither always follows the portal.
+            let (f1, f2) = if round % 2 == 0 {
+                let f1 = floor_once(&second, w.pki.path(), "http1");
+                (f1, floor_once(&second, w.pki.path(), "h2"))
+            } else {
+                let f2 = floor_once(&second, w.pki.path(), "h2");
+                (floor_once(&second, w.pki.path(), "http1"), f2)
+            };
             let e2 = efile_once(&lawyer, &third);
-            // Round 0 warms the hub, the page cache and Chromium's profile.
+            // Round 0 warms the hub and the page cache (each Chromium starts with a fresh HOME).
             if round > 0 {
                 efile.extend([e1, e2]);
                 portal.extend(p);

@@ -95,9 +95,10 @@ async fn floors(total: usize) -> Vec<Row> {
             floor::Floor::with_insert(&pg::port(), "ecenter_bench_floor").await,
         ),
     ] {
-        let addr = floor.serve().await;
-        load(addr, 32, 300, 4096, "warm-floor").await;
-        let (elapsed, hist) = load(addr, 32, total, 4096, "floor").await;
+        let running = floor.serve().await;
+        load(running.addr, 32, 300, 4096, "warm-floor").await;
+        let (elapsed, hist) = load(running.addr, 32, total, 4096, "floor").await;
+        running.stop().await;
         rows.push(Row {
             what: what.into(),
             rate: total as f64 / elapsed.as_secs_f64(),

@@ -1,8 +1,8 @@
 // Chromium's own floor under the portal's figure (benches/portal.rs): the same files chosen in a
 // page and POSTed at once, one XMLHttpRequest each with a progress listener, to a Node.js HTTPS
 // server on loopback that reads every byte and throws it away. No announcements, no pieces, no
-// digests, no log: what this takes is what Chromium and TLS take to move the bytes on this machine,
-// and no page however written can file them faster.
+// digests, no log: what this takes is what Chromium and TLS take to move whole files by XHR on
+// this machine (the way the portal moves them), with a receiver that does nothing else.
 //
 // Usage: node upload_floor.mjs --cert PEM --key PEM --files A,B,C --protocol http1|h2 --home DIR
 //        --shots DIR
