@@ -128,7 +128,9 @@ async fn a_lawyer_files_50_mib_in_chromium_through_a_cut_network_and_sees_the_de
     ];
     let (child, _home) = start_browser("portal_file.mjs", &args, w.pki.path());
     let filing = until(240, "the browser to reach the filing's page", || async {
-        std::fs::read_to_string(&ready).ok()
+        std::fs::read_to_string(&ready)
+            .ok()
+            .filter(|id| !id.trim().is_empty())
     })
     .await;
     court_accepts(&w, &filing, files.len()).await;

@@ -158,7 +158,9 @@ async function main() {
   const filingId = page.url().split('/').at(-1);
   let loads = 0;
   page.on('load', () => { loads += 1; });
-  await fs.writeFile(arg('ready-file'), filingId);
+  // Written whole, then renamed into place: the Rust test reads it the moment it appears.
+  await fs.writeFile(`${arg('ready-file')}.tmp`, filingId);
+  await fs.rename(`${arg('ready-file')}.tmp`, arg('ready-file'));
   // The court starts a review, then accepts: two changes; the page shows the last one.
   await page.waitForFunction(() => document.getElementById('filing')?.innerText.includes('已接收'),
     null, { timeout: 20000 }).catch(() => {});
