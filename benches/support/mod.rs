@@ -37,17 +37,76 @@ pub fn mode() -> Mode {
 }
 
 /// A scratch directory for a benchmark's hubs in the current directory (`.bench-…`: on the
-/// project's disk, not a tmpfs), removed when dropped; and a multi-threaded runtime.
+/// project's disk, not a tmpfs), removed when dropped, on a settled disk ([`settled_disk`], in a
+/// full run); and a multi-threaded runtime.
 pub fn scratch_and_runtime() -> (tempfile::TempDir, tokio::runtime::Runtime) {
     let dir = tempfile::Builder::new()
         .prefix(".bench-")
         .tempdir_in(".")
         .unwrap();
+    if mode() == Mode::Full {
+        settled_disk(dir.path());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     (dir, rt)
+}
+
+/// What creating one small file may cost, in µs, on a settled disk (`ECENTER_BENCH_SETTLED_US`
+/// overrides it for another machine). A new directory on this machine takes 20–40 µs a file. Its
+/// root file system is ext4 without a journal (`/proc/fs/jbd2` is empty), and such an ext4 passes
+/// over every inode freed in the last minute — six while the inode table's block is still dirty —
+/// before it reuses one (`recently_deleted`, fs/ext4/ialloc.c): after the last run's scratch
+/// directory was deleted, a file took 350–900 µs for minutes. The hubs create a blob file per
+/// document, so in a run started just after another that once took a quarter of the machine's CPU.
+const SETTLED_CREATE_US: f64 = 80.0;
+
+/// How long [`settled_disk`] waits at most, and between two probes.
+const SETTLE_LIMIT: Duration = Duration::from_secs(600);
+const SETTLE_PAUSE: Duration = Duration::from_secs(30);
+
+/// Waits until creating files in `dir` costs what it costs on a settled disk
+/// ([`SETTLED_CREATE_US`]), ten minutes at most, and says what it measured (on standard output,
+/// with the figures). The probes' files stay in `dir` (deleting them would unsettle the disk
+/// again) and go with it.
+pub fn settled_disk(dir: &std::path::Path) {
+    let settled = std::env::var("ECENTER_BENCH_SETTLED_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SETTLED_CREATE_US);
+    let started = Instant::now();
+    for round in 0.. {
+        let us = create_cost(&dir.join(format!("probe-{round}")));
+        if us <= settled {
+            println!("Disk settled: {us:.0} µs to create a 4 KiB file.\n");
+            return;
+        }
+        if started.elapsed() >= SETTLE_LIMIT {
+            println!(
+                "WARNING: creating a 4 KiB file still takes {us:.0} µs after {} s (settled: ≤ {settled} µs); the figures below are biased by it.\n",
+                SETTLE_LIMIT.as_secs()
+            );
+            return;
+        }
+        eprintln!(
+            "the disk is busy: {us:.0} µs to create a 4 KiB file (ext4 passes over inodes freed in the last minutes); waiting {} s",
+            SETTLE_PAUSE.as_secs()
+        );
+        std::thread::sleep(SETTLE_PAUSE);
+    }
+}
+
+/// Creates 100 files of 4 KiB in the new directory `probe`: µs per file.
+fn create_cost(probe: &std::path::Path) -> f64 {
+    const FILES: u32 = 100;
+    std::fs::create_dir(probe).unwrap();
+    let began = Instant::now();
+    for i in 0..FILES {
+        std::fs::write(probe.join(i.to_string()), [0u8; 4096]).unwrap();
+    }
+    began.elapsed().as_secs_f64() * 1e6 / f64::from(FILES)
 }
 
 pub fn env_count(name: &str, default: usize) -> usize {

@@ -178,8 +178,7 @@ impl CivilFacts {
 }
 
 fn yuan(number: &str, unit: &str) -> Option<f64> {
-    let v: f64 = number.replace([',', '，'], "").parse().ok()?;
-    Some(if unit == "元" { v } else { v * 10_000.0 })
+    crate::money::digits_yuan(number, Some(unit))
 }
 
 fn principal(text: &str) -> Option<f64> {

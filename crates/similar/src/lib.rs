@@ -11,6 +11,7 @@ pub mod dates;
 pub mod eval;
 pub mod index;
 pub mod metrics;
+mod money;
 pub mod outcome;
 pub mod statutes;
 

@@ -456,13 +456,8 @@ fn word_kind(c: &regex::Captures<'_>) -> Kind {
 /// Yuan of a [`MONEY`] match.
 fn money(c: &regex::Captures<'_>) -> Option<f64> {
     if let Some(d) = c.get(1) {
-        let v: f64 = d.as_str().replace([',', '，'], "").parse().ok()?;
-        let factor = match c.get(2).map(|m| m.as_str()) {
-            Some("万") => 10_000.0,
-            Some("千") => 1_000.0,
-            _ => 1.0,
-        };
-        return Some(v * factor).filter(|v| v.is_finite() && *v > 0.0);
+        let unit = c.get(2).map(|m| m.as_str());
+        return crate::money::digits_yuan(d.as_str(), unit).filter(|v| *v > 0.0);
     }
     let n = super::punishment::count(c.get(3)?.as_str())?;
     Some(n as f64).filter(|v| *v > 0.0)

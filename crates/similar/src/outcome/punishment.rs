@@ -228,9 +228,8 @@ fn first_term(text: &str) -> Option<u32> {
 /// Yuan of `digits` (with 万) or of a Chinese numeral.
 fn yuan(digits: Option<&str>, wan: bool, chinese: Option<&str>) -> Option<u64> {
     if let Some(d) = digits {
-        let v: f64 = d.replace([',', '，'], "").parse().ok()?;
-        let v = if wan { v * 10_000.0 } else { v };
-        return (v.is_finite() && v >= 0.0).then(|| v.round() as u64);
+        let v = crate::money::digits_yuan(d, wan.then_some("万"))?;
+        return (v >= 0.0).then(|| v.round() as u64);
     }
     chinese.and_then(count)
 }
