@@ -199,6 +199,29 @@ fn assert_choosing(seen: &serde_json::Value) {
     );
 }
 
+/// The filing whose first answer was lost: the page said it was filing again, sent the same form,
+/// and the hub answered with the filing it had already made (replayed), which the receipt names.
+fn assert_filed_once(seen: &serde_json::Value) {
+    let lost = seen["lost"].as_array().unwrap();
+    assert_eq!(lost.len(), 1, "{seen}");
+    assert_eq!(lost[0]["status"], 200, "the hub filed it: {seen}");
+    assert_eq!(lost[0]["body"]["replayed"], false, "{seen}");
+    let first = &lost[0]["body"]["filing_id"];
+    assert!(first.as_str().is_some_and(|id| !id.is_empty()), "{seen}");
+    assert!(
+        seen["statuses"]
+            .to_string()
+            .contains("网络中断，正在重新提交"),
+        "the page says it files again: {seen}"
+    );
+    let answers = seen["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 1, "one resend reached the page: {seen}");
+    assert_eq!(answers[0]["status"], 200, "{seen}");
+    assert_eq!(answers[0]["body"]["replayed"], true, "{seen}");
+    assert_eq!(&answers[0]["body"]["filing_id"], first, "{seen}");
+    assert_eq!(&seen["filingId"], first, "the receipt's filing: {seen}");
+}
+
 /// What Chromium saw and sent.
 fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     let text = |step: &str| seen[step]["text"].as_str().unwrap_or_default().to_string();
@@ -220,6 +243,7 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
         "{seen}"
     );
     assert_resumed(seen, files.len());
+    assert_filed_once(seen);
     let overall: Vec<f64> = seen["overall"]
         .as_array()
         .unwrap()

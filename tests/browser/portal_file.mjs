@@ -3,7 +3,8 @@
 // any byte is sent), then three documents, one of 50 MiB, which start uploading as they are chosen;
 // watches the progress bars; the network is cut once the large file's first piece has landed, the
 // form is submitted while it is down, the network is restored, and the upload resumes where the hub
-// says it stopped; the receipt page opens. Then the filing's page, where the court's decision (made over
+// says it stopped; the filing's first answer is lost on its way back and the page files again (the
+// same filing comes back); the receipt page opens. Then the filing's page, where the court's decision (made over
 // gRPC by the Rust test once --ready-file is written) arrives live. Screenshots at desktop and
 // phone width are kept.
 //
@@ -121,6 +122,24 @@ async function main() {
   const statuses = [];
   const overall = [];
   await watch(page, statuses, overall);
+  // The filing's first answer is lost on its way back: the hub files it, the page hears only that
+  // the network failed (the request goes to the hub from Playwright's side, trusting the test's
+  // root through NODE_EXTRA_CA_CERTS). The page must send the same form again and say so, and the
+  // request id must make the hub answer with the filing it already made.
+  const [lost, answers] = [[], []];
+  await page.route('**/portal/file', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    // Chromium adds Origin after interception; the portal refuses a POST that names no origin.
+    const headers = { ...route.request().headers(), origin: new URL(base).origin };
+    const answer = await route.fetch({ headers });
+    const heard = { status: answer.status(), body: await answer.json().catch(() => null) };
+    if (!lost.length) {
+      lost.push(heard);
+      return route.abort('internetdisconnected');
+    }
+    answers.push(heard);
+    return route.fulfill({ response: answer });
+  });
   // The network goes once the large file's first piece has landed (the small ones are whole by
   // then), the form is submitted while it is down, and it comes back after the page noticed.
   const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200
@@ -169,7 +188,7 @@ async function main() {
   await browser.close();
   console.log(JSON.stringify({
     formPage, refusals, changed, changedRemoval, removal, forgotten, piecesBeforeSubmit, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
-    patches, resumedAt, statuses, overall, problems, failed,
+    patches, resumedAt, statuses, overall, problems, failed, lost, answers,
   }));
 }
 

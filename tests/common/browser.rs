@@ -32,6 +32,8 @@ pub fn start_browser(script: &str, args: &[&str], pki: &Path) -> (std::process::
     let child = std::process::Command::new("node")
         .arg(script)
         .args(args)
+        // What a script sends from Node's side (a route's `fetch`) trusts the test's root too.
+        .env("NODE_EXTRA_CA_CERTS", pki.join("root-ca.pem"))
         .arg("--home")
         .arg(home.path())
         .arg("--shots")
