@@ -239,7 +239,7 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     assert_choosing(seen);
     let statuses = seen["statuses"].to_string();
     assert!(
-        statuses.contains("网络中断") && statuses.contains("已重新连接"),
+        statuses.contains("正在重新连接") && statuses.contains("已重新连接"),
         "{seen}"
     );
     assert_resumed(seen, files.len());

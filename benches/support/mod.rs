@@ -55,7 +55,7 @@ pub fn scratch_and_runtime() -> (tempfile::TempDir, tokio::runtime::Runtime) {
 }
 
 /// What creating one small file may cost, in µs, on a settled disk (`ECENTER_BENCH_SETTLED_US`
-/// overrides it for another machine). A new directory on this machine takes 20–40 µs a file. Its
+/// overrides it for another machine). A new directory on this machine takes 25–35 µs a file. Its
 /// root file system is ext4 without a journal (`/proc/fs/jbd2` is empty), and such an ext4 passes
 /// over every inode freed in the last minute — six while the inode table's block is still dirty —
 /// before it reuses one (`recently_deleted`, fs/ext4/ialloc.c): after the last run's scratch

@@ -122,24 +122,6 @@ async function main() {
   const statuses = [];
   const overall = [];
   await watch(page, statuses, overall);
-  // The filing's first answer is lost on its way back: the hub files it, the page hears only that
-  // the network failed (the request goes to the hub from Playwright's side, trusting the test's
-  // root through NODE_EXTRA_CA_CERTS). The page must send the same form again and say so, and the
-  // request id must make the hub answer with the filing it already made.
-  const [lost, answers] = [[], []];
-  await page.route('**/portal/file', async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    // Chromium adds Origin after interception; the portal refuses a POST that names no origin.
-    const headers = { ...route.request().headers(), origin: new URL(base).origin };
-    const answer = await route.fetch({ headers });
-    const heard = { status: answer.status(), body: await answer.json().catch(() => null) };
-    if (!lost.length) {
-      lost.push(heard);
-      return route.abort('internetdisconnected');
-    }
-    answers.push(heard);
-    return route.fulfill({ response: answer });
-  });
   // The network goes once the large file's first piece has landed (the small ones are whole by
   // then), the form is submitted while it is down, and it comes back after the page noticed.
   const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200
@@ -157,6 +139,24 @@ async function main() {
     .length === n, files.length);
   await until(() => statuses.some((t) => t.includes('网络中断')), 30000, 'the page to notice');
   const piecesBeforeSubmit = patches.length;
+  // The filing's first answer is lost on its way back: the hub files it, the page hears only that
+  // the network failed (the request goes to the hub from Playwright's side, trusting the test's
+  // root through NODE_EXTRA_CA_CERTS). The page must send the same form again and say so, and the
+  // request id must make the hub answer with the filing it already made.
+  const [lost, answers] = [[], []];
+  await page.route('**/portal/file', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    // Origin as the page's own fetch sends it: the portal refuses a POST that names no origin.
+    const headers = { ...route.request().headers(), origin: new URL(base).origin };
+    const answer = await route.fetch({ headers, timeout: 0 });
+    const heard = { status: answer.status(), body: await answer.json().catch(() => null) };
+    if (!lost.length) {
+      lost.push(heard);
+      return route.abort('internetdisconnected');
+    }
+    answers.push(heard);
+    return route.fulfill({ response: answer });
+  });
   await page.click('button[type=submit]');
   await page.waitForTimeout(1500);
   await context.setOffline(false);
