@@ -292,13 +292,12 @@ if (form) {
         tries += 1;
         say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
         await pause(Math.min(1000 * tries, 10000));
-        try {
-          const held = Number((await call('GET', `/portal/uploads/${entry.id}`)).offset);
-          if (Number.isFinite(held)) offset = held;
-          say('已重新连接，从中断处继续上传。');
-        } catch (again) {
-          if (again.final) throw again;
-        }
+        // Nothing is sent again until the hub says how much it holds: a piece sent into a network
+        // still down is lost again, and part of the last piece may have arrived before the cut.
+        const held = Number((await patiently(() => call('GET', `/portal/uploads/${entry.id}`)))
+          .offset);
+        if (Number.isFinite(held)) offset = held;
+        say('已重新连接，从中断处继续上传。');
       }
       entry.sent = offset;
       entry.done = offset;
