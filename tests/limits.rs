@@ -113,7 +113,9 @@ async fn uploads_in_progress_count_against_the_concurrency_limit() {
         );
         let (tx, rx) = tokio::sync::mpsc::channel(msgs.len());
         let mut msgs = msgs.into_iter();
-        tx.send(msgs.next().unwrap()).await.unwrap(); // the header only, for now
+        // The header and the first piece only, for now: the hub starts the document's file.
+        tx.send(msgs.next().unwrap()).await.unwrap();
+        tx.send(msgs.next().unwrap()).await.unwrap();
         let mut c = hub.client(LAWYER_A).await;
         calls.push(tokio::spawn(async move {
             c.submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
@@ -124,9 +126,12 @@ async fn uploads_in_progress_count_against_the_concurrency_limit() {
     // Both uploads hold a slot from the moment the hub accepts their streams: a third call of the
     // same lawyer is refused as soon as both have arrived.
     let mut lawyer = hub.client(LAWYER_A).await;
-    // Let both uploads reach the hub before probing: a probe that arrives first takes a slot, the
-    // upload behind it is refused, and this loop would wait for ever.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Both uploads reach the hub (each has begun its document's file) before probing: a probe
+    // that arrived first would take a slot and the upload behind it would be refused.
+    let tmp = hub.data_dir.join("blobs/tmp");
+    while std::fs::read_dir(&tmp).map_or(0, Iterator::count) < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     a_third_call_is_refused(&mut lawyer, &calls).await;
     let mut court = hub.client(COURT).await;
     court

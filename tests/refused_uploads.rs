@@ -100,10 +100,18 @@ async fn abandoned_upload_leaves_no_bytes(lawyer: &Client, data: &Path, before: 
                 .await
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The hub has begun the document's file; then the client vanishes mid-stream.
+    let tmp = data.join("blobs/tmp");
+    while !std::fs::read_dir(&tmp).is_ok_and(|mut d| d.next().is_some()) {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     call.abort();
     drop(tx);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The hub notices the reset in its own time; a minute is far more than any machine needs.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while blob_files(data) != before && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(blob_files(data), before, "abandoned upload");
 }
 

@@ -19,6 +19,24 @@ fn settings(smsc: &Smsc) -> SmppSettings {
 
 const ONE_PART: &str = "【襄阳中院】张三：（2026）鄂06民初123号的文书已送达，请查看。";
 
+/// Waits (up to a minute) until `gateway` has failed to bind at least once, so that what it says
+/// next names why rather than that it is still connecting.
+async fn failed_to_bind(gateway: &SmppGateway) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while gateway
+        .stats()
+        .connect_failures
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "it never tried to bind"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn three_parts() -> String {
     let text = "【湖北省襄阳市中级人民法院】张三您好：本院就（2026）鄂06民初123号民事一审案件向您电子送达起诉状副本、应诉通知书、举证通知书及传票，请于三日内点击链接 https://songda.example/s/AbC123 查看并确认阅读；链接七日内有效。如有疑问请致电12368。𠀋";
     let units = text.encode_utf16().count();
@@ -100,6 +118,7 @@ async fn a_wrong_number_fails_for_good_and_a_wrong_password_never_binds() {
     wrong.password = "nope".into();
     wrong.response_timeout = Duration::from_secs(1);
     let (refused, _r) = SmppGateway::start(wrong).unwrap();
+    failed_to_bind(&refused).await;
     let sent = refused.send("13800138000", ONE_PART).await;
     assert!(
         matches!(&sent.attempt, Attempt::Temporary(why) if why.contains("refused the bind")),
@@ -211,6 +230,10 @@ async fn over_tls_the_smsc_is_trusted_only_through_the_configured_ca() {
         ca_pem: Some(std::fs::read(pki.path().join("root-ca.pem")).unwrap()),
     };
     let (gateway, _r) = SmppGateway::start(s.clone()).unwrap();
+    assert!(
+        gateway.wait_bound(Duration::from_secs(30)).await,
+        "bound over TLS"
+    );
     let sent = gateway.send("13800138000", ONE_PART).await;
     assert_eq!(sent.attempt, Attempt::Accepted, "{sent:?}");
     gateway.close().await;
@@ -222,6 +245,7 @@ async fn over_tls_the_smsc_is_trusted_only_through_the_configured_ca() {
         ca_pem: Some(std::fs::read(other.path().join("root-ca.pem")).unwrap()),
     };
     let (untrusted, _r) = SmppGateway::start(s).unwrap();
+    failed_to_bind(&untrusted).await;
     let sent = untrusted.send("13800138000", ONE_PART).await;
     assert!(
         matches!(&sent.attempt, Attempt::Temporary(why) if why.contains("TLS")),

@@ -126,15 +126,27 @@ async function main() {
   // then), the form is submitted while it is down, and it comes back after the page noticed.
   const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200
     && Number(r.headers()['upload-offset']) >= 16 * 1048576);
+  // Uploads at 16 MiB/s (a fast office line), so that the cut surely lands inside the large file:
+  // unthrottled on loopback its remaining 34 MiB take a third of a second, less than a busy
+  // machine may take to cut the network. The cut and the return go through the same DevTools
+  // session (Playwright's setOffline would not override this session's conditions).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const network = (offline, uploadThroughput) => cdp.send('Network.emulateNetworkConditions',
+    { offline, latency: 0, downloadThroughput: -1, uploadThroughput });
+  await network(false, 16 * 1048576);
   const started = Date.now();
   await page.setInputFiles('#files', files);
   const bigUrl = (await big).url();
+  await network(true, -1);
   // One small file's upload is forgotten by the hub behind the page's back (as after an hour idle
-  // or a restart): the submission must find that out and send it again.
+  // or a restart): the submission must find that out and send it again. Sent from Playwright's
+  // side, which the page's offline state does not stop, with the page's cookie and CSRF token.
   const forgotten = patches.find((p) => p.url !== bigUrl).url;
-  await page.evaluate((u) => fetch(u, { method: 'DELETE', headers:
-    { 'x-csrf-token': document.getElementById('file-form').dataset.csrf } }), forgotten);
-  await context.setOffline(true);
+  const csrf = await page.$eval('#file-form', (f) => f.dataset.csrf);
+  const forgetting = await context.request.delete(forgotten, { headers:
+    { 'x-csrf-token': csrf, origin: new URL(base).origin } });
+  if (forgetting.status() !== 204) throw new Error(`the hub kept ${forgotten}: ${forgetting.status()}`);
   await page.waitForFunction((n) => document.querySelectorAll('#file-list li[data-checked=accepted]')
     .length === n, files.length);
   await until(() => statuses.some((t) => t.includes('网络中断')), 30000, 'the page to notice');
@@ -159,7 +171,7 @@ async function main() {
   });
   await page.click('button[type=submit]');
   await page.waitForTimeout(1500);
-  await context.setOffline(false);
+  await network(false, -1);
   await page.waitForURL(/\/receipt$/, { timeout: 180000 });
   const elapsedMs = Date.now() - started;
   const receipt = await look(page);
@@ -182,7 +194,7 @@ async function main() {
   await fs.rename(`${arg('ready-file')}.tmp`, arg('ready-file'));
   // The court starts a review, then accepts: two changes; the page shows the last one.
   await page.waitForFunction(() => document.getElementById('filing')?.innerText.includes('已接收'),
-    null, { timeout: 20000 }).catch(() => {});
+    null, { timeout: 120000 }).catch(() => {});
   const live = { ...(await look(page)), loads,
     note: await page.evaluate(() => document.getElementById('live-note')?.textContent ?? '') };
   await browser.close();

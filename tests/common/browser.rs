@@ -56,3 +56,37 @@ pub fn seen(child: std::process::Child) -> serde_json::Value {
     );
     serde_json::from_str(stdout.trim()).unwrap()
 }
+
+/// What the script writes to `ready` once it gets there (a filing's id, say), waiting up to
+/// `secs`. A script that ends first, or is still running at the deadline (then killed), fails
+/// the test with everything it printed, rather than a bare time-out.
+pub async fn until_ready(child: &mut std::process::Child, ready: &Path, secs: u64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let written = std::fs::read_to_string(ready).ok();
+        if let Some(text) = written.filter(|t| !t.trim().is_empty()) {
+            return text;
+        }
+        let ended = child.try_wait().unwrap();
+        if ended.is_none() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            continue;
+        }
+        let _ = child.kill();
+        let (mut out, mut err) = (String::new(), String::new());
+        use std::io::Read;
+        if let Some(mut o) = child.stdout.take() {
+            let _ = o.read_to_string(&mut out);
+        }
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let how = ended.map_or("still running after".into(), |s| {
+            format!("ended ({s}) before")
+        });
+        panic!(
+            "the browser script {how} writing {}:\n{out}\n{err}",
+            ready.display()
+        );
+    }
+}

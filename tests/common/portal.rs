@@ -166,9 +166,10 @@ pub async fn list(w: &World, identity: &str, licence: &str, email: &str) {
         .unwrap();
 }
 
-/// The code in the newest sign-in mail to `to`, once it has arrived.
+/// The code in the newest sign-in mail to `to`, once it has arrived (within 120 s: a browser may
+/// be starting before it asks).
 pub async fn code_for(maildir: &Path, to: &str, nth: usize) -> String {
-    let mail = until(30, "the sign-in code e-mail", || async {
+    let mail = until(120, "the sign-in code e-mail", || async {
         received(maildir)
             .into_iter()
             .filter(|m| m["to"].as_str().unwrap_or_default().contains(to))
