@@ -218,6 +218,22 @@ fn assert_filed_once(seen: &serde_json::Value) {
     assert_eq!(&seen["filingId"], first, "the receipt's filing: {seen}");
 }
 
+/// The first announcement's answer was lost: the page announced the file again under the same
+/// key, and the hub answered with the upload it had made (200, not a second 201).
+fn assert_announced_once(seen: &serde_json::Value) {
+    let announced = seen["announced"].as_array().unwrap();
+    assert_eq!(announced.len(), 2, "{seen}");
+    assert_eq!(announced[0]["status"], 201, "the hub made it: {seen}");
+    assert_eq!(announced[1]["status"], 200, "and found it again: {seen}");
+    assert!(announced[0]["id"].as_str().is_some(), "{seen}");
+    assert_eq!(announced[0]["id"], announced[1]["id"], "{seen}");
+    assert!(
+        announced[0]["key"].as_str().is_some_and(|k| k.len() == 36),
+        "{seen}"
+    );
+    assert_eq!(announced[0]["key"], announced[1]["key"], "{seen}");
+}
+
 /// What Chromium saw and sent.
 fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     let text = |step: &str| seen[step]["text"].as_str().unwrap_or_default().to_string();
@@ -240,6 +256,7 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     );
     assert_resumed(seen, files.len());
     assert_filed_once(seen);
+    assert_announced_once(seen);
     let overall: Vec<f64> = seen["overall"]
         .as_array()
         .unwrap()

@@ -327,6 +327,46 @@ fn bytes_refused(s: &Script<'_>) {
     assert_eq!(s.status(&id).0, 404, "an overlong upload stays");
 }
 
+/// An announcement sent again under the page's key (its answer was lost) gets the first upload,
+/// however often, and holds no second place; the key is the session's own, and a bad one or one
+/// reused for another file is refused.
+fn announced_again(zhang: &Script<'_>, li: &Script<'_>) {
+    let doc = pdf("答辩状");
+    let a = |key: &str, size: usize| serde_json::json!({ "name": "答辩状.pdf", "size": size, "key": key });
+    let key = "4f9a7c1e-0b2d-4e8f-9a61-3c5d7e9f1a2b";
+    let (status, r) = zhang.json("POST", "/portal/uploads", a(key, doc.len()));
+    assert_eq!(status, 201, "{r}");
+    let id = json_body(&r)["id"].as_str().unwrap().to_string();
+    assert_eq!(zhang.append(&id, 0, &doc[..100]).0, 200);
+    // More times than the court's 50 documents: none takes a place of its own.
+    for _ in 0..55 {
+        let (status, r) = zhang.json("POST", "/portal/uploads", a(key, doc.len()));
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(json_body(&r)["id"], id.as_str(), "{r}");
+        assert_eq!(
+            json_body(&r)["offset"],
+            100,
+            "what the first one holds: {r}"
+        );
+    }
+    let (status, r) = zhang.json("POST", "/portal/uploads", a(key, doc.len() + 1));
+    assert_eq!(status, 409, "{r}");
+    assert!(error_of(&r).contains("两次登记内容不一致"), "{r}");
+    let (status, r) = li.json("POST", "/portal/uploads", a(key, doc.len()));
+    assert_eq!(status, 201, "another lawyer's key is theirs: {r}");
+    let other = json_body(&r)["id"].as_str().unwrap().to_string();
+    assert_ne!(other, id);
+    for bad in ["含有中文的标识", &"k".repeat(65), "a b"] {
+        let (status, r) = zhang.json("POST", "/portal/uploads", a(bad, doc.len()));
+        assert_eq!(status, 400, "{bad}: {r}");
+        assert!(error_of(&r).contains("上传请求的标识无效"), "{r}");
+    }
+    for (s, id) in [(zhang, &id), (li, &other)] {
+        let upload = format!("/portal/uploads/{id}");
+        assert_eq!(s.browser.script("DELETE", &upload, &s.token(), None).0, 204);
+    }
+}
+
 /// Another lawyer's upload is nobody's to them; a forged or missing token and another site
 /// are refused.
 fn people_refused(zhang: &Script<'_>, li: &Script<'_>, id: &str, doc: &[u8]) {
@@ -382,6 +422,7 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     let li = signed_in(&w, jars.path(), maildir.path(), li_who, 0).await;
     let (zhang, li) = (Script::open(&zhang), Script::open(&li));
     bytes_refused(&zhang);
+    announced_again(&zhang, &li);
     let doc = pdf("证据");
     let id = zhang.upload("证据.pdf", &doc);
     people_refused(&zhang, &li, &id, &doc);

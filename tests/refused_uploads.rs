@@ -102,7 +102,16 @@ async fn abandoned_upload_leaves_no_bytes(lawyer: &Client, data: &Path, before: 
     };
     // The hub has begun the document's file; then the client vanishes mid-stream.
     let tmp = data.join("blobs/tmp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !std::fs::read_dir(&tmp).is_ok_and(|mut d| d.next().is_some()) {
+        assert!(
+            !call.is_finished(),
+            "the upload ended before its document began"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the document never began"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     call.abort();

@@ -31,7 +31,7 @@ async fn failed_to_bind(gateway: &SmppGateway) {
     {
         assert!(
             std::time::Instant::now() < deadline,
-            "it never tried to bind"
+            "it never failed to bind"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -1,12 +1,13 @@
 // A lawyer files through the portal in a real browser (Debian's Chromium through playwright-core):
 // chooses a text file named .pdf and one over the court's limit (each refused on the page, before
-// any byte is sent), then three documents, one of 50 MiB, which start uploading as they are chosen;
-// watches the progress bars; the network is cut once the large file's first piece has landed, the
-// form is submitted while it is down, the network is restored, and the upload resumes where the hub
-// says it stopped; the filing's first answer is lost on its way back and the page files again (the
-// same filing comes back); the receipt page opens. Then the filing's page, where the court's decision (made over
-// gRPC by the Rust test once --ready-file is written) arrives live. Screenshots at desktop and
-// phone width are kept.
+// any byte is sent), then three documents, one of 50 MiB, which start uploading as they are chosen
+// (the first one's announcement is answered but the answer lost: announced again, the same upload
+// comes back); watches the progress bars; the network is cut once the large file's first piece
+// has landed, the form is submitted while it is down, the network is restored, and the upload
+// resumes where the hub says it stopped; the filing's first answer is lost on its way back and the
+// page files again (the same filing comes back); the receipt page opens. Then the filing's page,
+// where the court's decision (made over gRPC by the Rust test once --ready-file is written)
+// arrives live. Screenshots at desktop and phone width are kept.
 //
 // The session cookie comes from the Rust test (a curl sign-in with a code caught at aiosmtpd).
 //
@@ -135,6 +136,26 @@ async function main() {
   const network = (offline, uploadThroughput) => cdp.send('Network.emulateNetworkConditions',
     { offline, latency: 0, downloadThroughput: -1, uploadThroughput });
   await network(false, 16 * 1048576);
+  // The first file's announcement is answered but the answer lost: the page must announce it
+  // again, and the hub must answer with the upload it made (its key), not make a second.
+  // (The three files are announced at once: which is the lost one and which its resend is
+  // decided as each request arrives, before any answer is awaited.)
+  const announced = [];
+  let [lostKey, resent] = [null, false];
+  await page.route('**/portal/uploads', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const key = JSON.parse(route.request().postData() ?? '{}').key ?? null;
+    const first = lostKey === null;
+    if (first) lostKey = key;
+    else if (key !== lostKey || resent) return route.continue();
+    else resent = true;
+    const headers = { ...route.request().headers(), origin: new URL(base).origin };
+    const answer = await route.fetch({ headers, timeout: 0 });
+    const body = await answer.json().catch(() => null);
+    announced.push({ status: answer.status(), id: body?.id ?? null, key });
+    if (first) return route.abort('internetdisconnected');
+    return route.fulfill({ response: answer });
+  });
   const started = Date.now();
   await page.setInputFiles('#files', files);
   const bigUrl = (await big).url();
@@ -146,10 +167,13 @@ async function main() {
   const csrf = await page.$eval('#file-form', (f) => f.dataset.csrf);
   const forgetting = await context.request.delete(forgotten, { headers:
     { 'x-csrf-token': csrf, origin: new URL(base).origin } });
-  if (forgetting.status() !== 204) throw new Error(`the hub kept ${forgotten}: ${forgetting.status()}`);
+  if (forgetting.status() !== 204) {
+    throw new Error(`the hub kept ${forgotten}: ${forgetting.status()}`);
+  }
   await page.waitForFunction((n) => document.querySelectorAll('#file-list li[data-checked=accepted]')
     .length === n, files.length);
-  await until(() => statuses.some((t) => t.includes('网络中断')), 30000, 'the page to notice');
+  await until(() => statuses.some((t) => t.includes('已上传的部分不会重新发送')), 30000,
+    'the page to notice the cut');
   const piecesBeforeSubmit = patches.length;
   // The filing's first answer is lost on its way back: the hub files it, the page hears only that
   // the network failed (the request goes to the hub from Playwright's side, trusting the test's
@@ -200,7 +224,7 @@ async function main() {
   await browser.close();
   console.log(JSON.stringify({
     formPage, refusals, changed, changedRemoval, removal, forgotten, piecesBeforeSubmit, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
-    patches, resumedAt, statuses, overall, problems, failed, lost, answers,
+    patches, resumedAt, statuses, overall, problems, failed, lost, answers, announced,
   }));
 }
 

@@ -1,7 +1,9 @@
 //! Resumable uploads for filing through the portal, in the manner of the tus protocol (creation,
-//! offset, append): the browser announces a file (`POST /portal/uploads`, name and size), sends its
-//! bytes in pieces (`PATCH /portal/uploads/{id}` with `Upload-Offset`), and after a dropped
-//! network asks how much arrived (`GET`, answered with `Upload-Offset`) and sends only the rest.
+//! offset, append): the browser announces a file (`POST /portal/uploads`, name, size and its own
+//! key for the choice, so that an announcement sent again after a lost answer finds the upload
+//! the first one made), sends its bytes in pieces (`PATCH /portal/uploads/{id}` with
+//! `Upload-Offset`), and after a dropped network asks how much arrived (`GET`, answered with
+//! `Upload-Offset`) and sends only the rest.
 //!
 //! Bytes go straight into a temporary blob of the blob store (hashed as they arrive), never into
 //! memory or the log: nothing is recorded until the filing is submitted, and then SubmitFiling's
@@ -61,10 +63,22 @@ impl Slot {
 pub(crate) type Shared = Arc<tokio::sync::Mutex<Slot>>;
 
 /// Who announced an upload: the SHA-256 of the session cookie (only that session sees it) and
-/// the lawyer (whose uploads across sessions are capped too).
+/// the lawyer (whose uploads across sessions are capped too), and the page's key for the choice
+/// of file (empty if it gave none).
 struct Owner {
     session: String,
     identity: String,
+    key: String,
+}
+
+/// What became of an announcement.
+enum Announced {
+    /// A new upload.
+    New,
+    /// The same session announced the same key before (its answer was lost): that upload.
+    Again(String, Shared),
+    /// The session or the lawyer already holds the most uploads allowed.
+    Full,
 }
 
 /// The uploads in progress, by id. In memory: a hub restart loses them, and the browser starts
@@ -110,18 +124,26 @@ impl Uploads {
         turns.retain(|_, t| Arc::strong_count(t) > 1);
     }
 
-    /// Adds the upload unless its session or its lawyer already holds `most` (checked and added
-    /// under one lock, so announcements at once cannot pass the check together).
-    fn insert(&self, id: String, owner: Owner, slot: Slot, most: usize) -> bool {
+    /// Adds the upload unless its session announced its key before, or its session or its lawyer
+    /// already holds `most` (checked and added under one lock, so announcements at once cannot
+    /// pass the check together, and one sent again while the first is still being answered
+    /// finds it).
+    fn insert(&self, id: String, owner: Owner, slot: Slot, most: usize) -> Announced {
         let mut slots = self.slots.lock().expect("uploads lock");
+        let again = slots.iter().find(|(_, (o, _))| {
+            !owner.key.is_empty() && o.key == owner.key && o.session == owner.session
+        });
+        if let Some((id, (_, shared))) = again {
+            return Announced::Again(id.clone(), shared.clone());
+        }
         let sessions = slots.values().filter(|(o, _)| o.session == owner.session);
         let lawyers = slots.values().filter(|(o, _)| o.identity == owner.identity);
         if sessions.count() >= most || lawyers.count() >= most {
-            return false;
+            return Announced::Full;
         }
         let shared = Arc::new(tokio::sync::Mutex::new(slot));
         slots.insert(id, (owner, shared));
-        true
+        Announced::New
     }
 }
 
@@ -149,6 +171,11 @@ struct Announce {
     size: u64,
     #[serde(default)]
     sha256: String,
+    /// The page's own name for this choice of file (up to 64 letters, digits, `-` or `_`): an
+    /// announcement sent again because its answer was lost gets the upload the first one made,
+    /// instead of a second that would hold a place for an hour.
+    #[serde(default)]
+    key: String,
 }
 
 /// A JSON answer (`{"error": …}` for refusals, in Chinese for the page to show).
@@ -193,6 +220,13 @@ fn check_announced(
         return Err(Box::new(refused(
             StatusCode::BAD_REQUEST,
             "文件名为空、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
+        )));
+    }
+    let key_ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if a.key.len() > 64 || !a.key.chars().all(key_ok) {
+        return Err(Box::new(refused(
+            StatusCode::BAD_REQUEST,
+            "上传请求的标识无效，请刷新页面后重新选择文件。",
         )));
     }
     if a.size == 0 {
@@ -246,6 +280,7 @@ pub(crate) async fn create<S: EventStore>(
     let owner = Owner {
         session,
         identity: identity.to_string(),
+        key: a.key.clone(),
     };
     let slot = Slot {
         name: name.to_string(),
@@ -255,21 +290,47 @@ pub(crate) async fn create<S: EventStore>(
         head: Vec::new(),
         touched: Instant::now(),
     };
-    if !p
+    match p
         .uploads
         .insert(id.clone(), owner, slot, limits.max_documents)
     {
-        return refused(
-            StatusCode::CONFLICT,
-            format!(
-                "您同时在上传的文件已达 {} 份（本院一次最多提交的份数），请先提交或移除部分文件；一小时未继续的上传会自动清除。",
-                limits.max_documents
-            ),
-        );
+        Announced::New => {}
+        Announced::Again(id, shared) => return announced_again(&id, &shared, name, a.size).await,
+        Announced::Full => {
+            return refused(
+                StatusCode::CONFLICT,
+                format!(
+                    "您同时在上传的文件已达 {} 份（本院一次最多提交的份数），请先提交或移除部分文件；一小时未继续的上传会自动清除。",
+                    limits.max_documents
+                ),
+            );
+        }
     }
     let mut r = json(
         StatusCode::CREATED,
         serde_json::json!({ "id": id, "offset": 0, "size": a.size, "piece": PIECE }),
+    );
+    let location = HeaderValue::from_str(&format!("/portal/uploads/{id}")).expect("base64url");
+    r.headers_mut().insert(header::LOCATION, location);
+    r
+}
+
+/// The answer to an announcement sent again: 200 with the upload the first one made and what it
+/// holds (a page that never heard of it can have sent nothing, but another tab might have); 409
+/// if the key was first announced for another name or size.
+async fn announced_again(id: &str, shared: &Shared, name: &str, size: u64) -> Response {
+    let slot = shared.lock().await;
+    if slot.name != name || slot.size != size {
+        return refused(
+            StatusCode::CONFLICT,
+            "同一文件的两次登记内容不一致，请移除该文件后重新选择。",
+        );
+    }
+    let mut r = json(
+        StatusCode::OK,
+        serde_json::json!({
+            "id": id, "offset": slot.received(), "size": slot.size, "piece": PIECE,
+        }),
     );
     let location = HeaderValue::from_str(&format!("/portal/uploads/{id}")).expect("base64url");
     r.headers_mut().insert(header::LOCATION, location);

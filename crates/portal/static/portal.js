@@ -73,9 +73,13 @@ if (form) {
     remove.setAttribute('aria-label', '移除 ' + file.name);
     row.append(text, ' ', remove, document.createElement('br'), bar);
     list.append(row);
+    // The key names this choice of file to the hub: an announcement sent again after its answer
+    // was lost gets the same upload, not a second one holding a place for an hour.
+    const key = crypto.randomUUID();
     // Listed at once, in the order chosen: the count below includes files still being checked,
     // and the filing keeps this order.
-    const entry = { file, row, bar, text, remove, id: null, sent: 0, done: 0, error: null, checked: false };
+    const entry = { file, key, row, bar, text, remove, id: null, sent: 0, done: 0, error: null,
+      checked: false };
     const others = files.filter((f) => !f.error).length;
     files.push(entry);
     remove.addEventListener('click', () => {
@@ -257,7 +261,7 @@ if (form) {
   const send = async (entry) => {
     if (!entry.id) {
       const made = await patiently(() => call('POST', '/portal/uploads',
-        { name: entry.file.name, size: entry.file.size }));
+        { name: entry.file.name, size: entry.file.size, key: entry.key }));
       if (entry.error) {
         // Removed while it was being announced: the hub's slot goes too.
         call('DELETE', `/portal/uploads/${made.id}`).catch(() => {});
@@ -288,16 +292,26 @@ if (form) {
           changed.stuck = true;
           throw changed;
         }
-        if (entry.error) throw e;
-        tries += 1;
-        say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
-        await pause(Math.min(1000 * tries, 10000));
         // Nothing is sent again until the hub says how much it holds: a piece sent into a network
         // still down is lost again, and part of the last piece may have arrived before the cut.
-        const held = Number((await patiently(() => call('GET', `/portal/uploads/${entry.id}`)))
-          .offset);
-        if (Number.isFinite(held)) offset = held;
-        say('已重新连接，从中断处继续上传。');
+        // Asked for as long as the page is open (one count of tries, shown); a file removed
+        // meanwhile stops the asking.
+        for (;;) {
+          if (entry.error) break; // the loop's top says so
+          tries += 1;
+          say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
+          await pause(Math.min(1000 * tries, 10000));
+          let held;
+          try {
+            held = Number((await call('GET', `/portal/uploads/${entry.id}`)).offset);
+          } catch (again) {
+            if (again.final) throw again;
+            continue;
+          }
+          if (Number.isFinite(held)) offset = held;
+          say('已重新连接，从中断处继续上传。');
+          break;
+        }
       }
       entry.sent = offset;
       entry.done = offset;
