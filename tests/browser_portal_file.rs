@@ -218,8 +218,9 @@ fn assert_filed_once(seen: &serde_json::Value) {
     assert_eq!(&seen["filingId"], first, "the receipt's filing: {seen}");
 }
 
-/// The first announcement's answer was lost: the page announced the file again under the same
-/// key, and the hub answered with the upload it had made (200, not a second 201).
+/// The removed file's announcement lost its answer: the page announced it again under the same
+/// key, the hub answered with the upload it had made (200, not a second 201), and the removal
+/// deleted that upload.
 fn assert_announced_once(seen: &serde_json::Value) {
     let announced = seen["announced"].as_array().unwrap();
     assert_eq!(announced.len(), 2, "{seen}");
@@ -232,6 +233,13 @@ fn assert_announced_once(seen: &serde_json::Value) {
         "{seen}"
     );
     assert_eq!(announced[0]["key"], announced[1]["key"], "{seen}");
+    let id = announced[0]["id"].as_str().unwrap();
+    assert!(
+        seen["removedUrl"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/portal/uploads/{id}"))),
+        "the removal deleted the one upload: {seen}"
+    );
 }
 
 /// What Chromium saw and sent.

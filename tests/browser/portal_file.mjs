@@ -1,13 +1,14 @@
 // A lawyer files through the portal in a real browser (Debian's Chromium through playwright-core):
 // chooses a text file named .pdf and one over the court's limit (each refused on the page, before
-// any byte is sent), then three documents, one of 50 MiB, which start uploading as they are chosen
-// (the first one's announcement is answered but the answer lost: announced again, the same upload
-// comes back); watches the progress bars; the network is cut once the large file's first piece
-// has landed, the form is submitted while it is down, the network is restored, and the upload
-// resumes where the hub says it stopped; the filing's first answer is lost on its way back and the
-// page files again (the same filing comes back); the receipt page opens. Then the filing's page,
-// where the court's decision (made over gRPC by the Rust test once --ready-file is written)
-// arrives live. Screenshots at desktop and phone width are kept.
+// any byte is sent); one that is uploaded and removed (its announcement's answer lost: announced
+// again, the same upload comes back, and the removal deletes it); then three documents, one of
+// 50 MiB, which start uploading as they are chosen; watches the progress bars; the network is cut
+// once the large file's first piece has landed, the form is submitted while it is down, the
+// network is restored, and the upload resumes where the hub says it stopped; the filing's first
+// answer is lost on its way back and the page files again (the same filing comes back); the
+// receipt page opens. Then the filing's page, where the court's decision (made over gRPC by the
+// Rust test once --ready-file is written) arrives live. Screenshots at desktop and phone width are
+// kept.
 //
 // The session cookie comes from the Rust test (a curl sign-in with a code caught at aiosmtpd).
 //
@@ -110,12 +111,33 @@ async function main() {
   const changedRemoval = (await dropped).status();
 
   // A file chosen, uploaded and then removed: the hub is told to delete it, and it is not filed.
+  // Its announcement is answered but the answer lost on the way: the page must announce it
+  // again, and the hub must answer with the upload it made (the page's key), not make a second;
+  // the removal deletes that one. (Routed for this step only: a route intercepts every request.)
+  const announced = [];
+  await page.route('**/portal/uploads', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const key = JSON.parse(route.request().postData() ?? '{}').key;
+    if (!key) { // recorded as such, for the Rust test to name
+      announced.push({ status: null, id: null, key: null });
+      return route.continue();
+    }
+    const headers = { ...route.request().headers(), origin: new URL(base).origin };
+    const answer = await route.fetch({ headers, timeout: 0 });
+    const body = await answer.json().catch(() => null);
+    announced.push({ status: answer.status(), id: body?.id ?? null, key });
+    if (announced.length === 1) return route.abort('internetdisconnected');
+    return route.fulfill({ response: answer });
+  });
   const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
   await page.setInputFiles('#files', [files[1]]);
   await page.waitForFunction(() => document
     .querySelector('#file-list li[data-checked=accepted] span')?.textContent.includes('已上传'));
+  await page.unroute('**/portal/uploads');
   await page.click('#file-list li[data-checked=accepted] button');
-  const removal = (await deleted).status();
+  const removed = await deleted;
+  const removal = removed.status();
+  const removedUrl = removed.url();
   patches.length = 0;
 
   await page.selectOption('#kind', 'COMPLAINT');
@@ -136,26 +158,6 @@ async function main() {
   const network = (offline, uploadThroughput) => cdp.send('Network.emulateNetworkConditions',
     { offline, latency: 0, downloadThroughput: -1, uploadThroughput });
   await network(false, 16 * 1048576);
-  // The first file's announcement is answered but the answer lost: the page must announce it
-  // again, and the hub must answer with the upload it made (its key), not make a second.
-  // (The three files are announced at once: which is the lost one and which its resend is
-  // decided as each request arrives, before any answer is awaited.)
-  const announced = [];
-  let [lostKey, resent] = [null, false];
-  await page.route('**/portal/uploads', async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    const key = JSON.parse(route.request().postData() ?? '{}').key ?? null;
-    const first = lostKey === null;
-    if (first) lostKey = key;
-    else if (key !== lostKey || resent) return route.continue();
-    else resent = true;
-    const headers = { ...route.request().headers(), origin: new URL(base).origin };
-    const answer = await route.fetch({ headers, timeout: 0 });
-    const body = await answer.json().catch(() => null);
-    announced.push({ status: answer.status(), id: body?.id ?? null, key });
-    if (first) return route.abort('internetdisconnected');
-    return route.fulfill({ response: answer });
-  });
   const started = Date.now();
   await page.setInputFiles('#files', files);
   const bigUrl = (await big).url();
@@ -224,7 +226,7 @@ async function main() {
   await browser.close();
   console.log(JSON.stringify({
     formPage, refusals, changed, changedRemoval, removal, forgotten, piecesBeforeSubmit, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
-    patches, resumedAt, statuses, overall, problems, failed, lost, answers, announced,
+    patches, resumedAt, statuses, overall, problems, failed, lost, answers, announced, removedUrl,
   }));
 }
 

@@ -244,7 +244,9 @@ fn check_announced(
     Ok(())
 }
 
-/// `POST /portal/uploads`: announces a file (JSON `{name, size, sha256?}`); 201 with its id.
+/// `POST /portal/uploads`: announces a file (JSON `{name, size, sha256?, key?}`); 201 with its id.
+/// A key this session announced before gets that upload again (200, with what it holds); 409 if
+/// that key was for another name or size, 400 if the key is malformed.
 pub(crate) async fn create<S: EventStore>(
     State(p): State<Arc<Portal<S>>>,
     headers: HeaderMap,
@@ -316,8 +318,8 @@ pub(crate) async fn create<S: EventStore>(
 }
 
 /// The answer to an announcement sent again: 200 with the upload the first one made and what it
-/// holds (a page that never heard of it can have sent nothing, but another tab might have); 409
-/// if the key was first announced for another name or size.
+/// holds (nothing, from the portal's page, which never learnt its id; a client of its own making
+/// may have sent bytes); 409 if the key was first announced for another name or size.
 async fn announced_again(id: &str, shared: &Shared, name: &str, size: u64) -> Response {
     let slot = shared.lock().await;
     if slot.name != name || slot.size != size {

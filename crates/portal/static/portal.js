@@ -75,7 +75,9 @@ if (form) {
     list.append(row);
     // The key names this choice of file to the hub: an announcement sent again after its answer
     // was lost gets the same upload, not a second one holding a place for an hour.
-    const key = crypto.randomUUID();
+    // (randomUUID is newer than some browsers' engines in use; 16 random bytes serve as well.)
+    const key = crypto.randomUUID?.() ?? Array.from(crypto.getRandomValues(new Uint8Array(16)),
+      (b) => b.toString(16).padStart(2, '0')).join('');
     // Listed at once, in the order chosen: the count below includes files still being checked,
     // and the filing keeps this order.
     const entry = { file, key, row, bar, text, remove, id: null, sent: 0, done: 0, error: null,
@@ -295,17 +297,21 @@ if (form) {
         // Nothing is sent again until the hub says how much it holds: a piece sent into a network
         // still down is lost again, and part of the last piece may have arrived before the cut.
         // Asked for as long as the page is open (one count of tries, shown); a file removed
-        // meanwhile stops the asking.
+        // meanwhile stops the asking. What the hub itself said (a 5xx) is shown, not 网络中断.
+        let heard = e.status ? e.message : null;
         for (;;) {
           if (entry.error) break; // the loop's top says so
           tries += 1;
-          say(`网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
+          say(heard
+            ? `服务器暂时无法处理（${heard}），正在重试（第 ${tries} 次）……已上传的部分不会重新发送。`
+            : `网络中断，正在重新连接（第 ${tries} 次）……已上传的部分不会重新发送。`, true);
           await pause(Math.min(1000 * tries, 10000));
           let held;
           try {
             held = Number((await call('GET', `/portal/uploads/${entry.id}`)).offset);
           } catch (again) {
             if (again.final) throw again;
+            heard = again.status ? again.message : null;
             continue;
           }
           if (Number.isFinite(held)) offset = held;
