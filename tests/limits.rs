@@ -129,18 +129,14 @@ async fn uploads_in_progress_count_against_the_concurrency_limit() {
     // Both uploads reach the hub (each has begun its document's file) before probing: a probe
     // that arrived first would take a slot and the upload behind it would be refused.
     let tmp = hub.data_dir.join("blobs/tmp");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_dir(&tmp).map_or(0, Iterator::count) < 2 {
+    common::service::until(60, "both uploads to begin", || async {
         assert!(
             !calls.iter().any(tokio::task::JoinHandle::is_finished),
             "an upload was refused before any probe"
         );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the uploads never arrived"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+        (std::fs::read_dir(&tmp).map_or(0, Iterator::count) >= 2).then_some(())
+    })
+    .await;
     a_third_call_is_refused(&mut lawyer, &calls).await;
     let mut court = hub.client(COURT).await;
     court

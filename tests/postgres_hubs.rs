@@ -241,14 +241,10 @@ async fn one_instance_signs_for_the_chain_and_another_takes_over_when_it_stops()
     assert!(openssl_checks(&named, &key), "OpenSSL checks {named}");
     // Some checkpoint intervals later the other instance has signed its own replica (more than
     // once), but has published nothing; the series never goes back.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while own_checkpoints(&other).len() < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the replica is signed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::service::until(60, "the replica to be signed twice", || async {
+        (own_checkpoints(&other).len() >= 2).then_some(())
+    })
+    .await;
     assert_eq!(
         psql(
             &db,

@@ -102,26 +102,23 @@ async fn abandoned_upload_leaves_no_bytes(lawyer: &Client, data: &Path, before: 
     };
     // The hub has begun the document's file; then the client vanishes mid-stream.
     let tmp = data.join("blobs/tmp");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !std::fs::read_dir(&tmp).is_ok_and(|mut d| d.next().is_some()) {
+    common::service::until(60, "the document to begin", || async {
         assert!(
             !call.is_finished(),
             "the upload ended before its document began"
         );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the document never began"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+        std::fs::read_dir(&tmp)
+            .is_ok_and(|mut d| d.next().is_some())
+            .then_some(())
+    })
+    .await;
     call.abort();
     drop(tx);
     // The hub notices the reset in its own time; a minute is far more than any machine needs.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while blob_files(data) != before && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(blob_files(data), before, "abandoned upload");
+    common::service::until(60, "the abandoned upload's bytes to go", || async {
+        (blob_files(data) == before).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,19 +22,11 @@ const ONE_PART: &str = "【襄阳中院】张三：（2026）鄂06民初123号�
 /// Waits (up to a minute) until `gateway` has failed to bind at least once, so that what it says
 /// next names why rather than that it is still connecting.
 async fn failed_to_bind(gateway: &SmppGateway) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while gateway
-        .stats()
-        .connect_failures
-        .load(std::sync::atomic::Ordering::Relaxed)
-        == 0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "it never failed to bind"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let failures = &gateway.stats().connect_failures;
+    common::service::until(60, "a failed bind", || async {
+        (failures.load(std::sync::atomic::Ordering::Relaxed) > 0).then_some(())
+    })
+    .await;
 }
 
 fn three_parts() -> String {
