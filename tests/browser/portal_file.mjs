@@ -63,6 +63,13 @@ async function main() {
   const browser = await launch(home);
   const problems = [];
   const { context, page } = await newPage(browser, 1280, 800, problems);
+  // The same console errors with the resource each names: a file changed under an upload fails
+  // its request with whichever net error Chromium met first (ERR_UPLOAD_FILE_CHANGED, ERR_FAILED
+  // or ERR_FILE_NOT_FOUND, by where the read was), which is excused for that upload alone.
+  const located = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') located.push({ text: m.text(), url: m.location().url });
+  });
   await context.addCookies([{ name: '__Host-ecenter-portal', value: cookie, url: base,
     secure: true, httpOnly: true, sameSite: 'Lax' }]);
   const failed = [];
@@ -96,8 +103,11 @@ async function main() {
   await fs.writeFile(changedPath, Buffer.concat([Buffer.from('%PDF-1.7\n'),
     Buffer.alloc(40 * 1048576, 0x25)]));
   let touched = null;
+  let changedUrl = null;
   const touch = (r) => {
-    if (r.method() === 'PATCH' && !touched) touched = fs.appendFile(changedPath, '%%EOF\n');
+    if (r.method() !== 'PATCH' || touched) return;
+    changedUrl = r.url();
+    touched = fs.appendFile(changedPath, '%%EOF\n');
   };
   page.on('request', touch);
   await page.setInputFiles('#files', [changedPath]);
@@ -225,8 +235,8 @@ async function main() {
     note: await page.evaluate(() => document.getElementById('live-note')?.textContent ?? '') };
   await browser.close();
   console.log(JSON.stringify({
-    formPage, refusals, changed, changedRemoval, removal, forgotten, piecesBeforeSubmit, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
-    patches, resumedAt, statuses, overall, problems, failed, lost, answers, announced, removedUrl,
+    formPage, refusals, changed, changedUrl, changedRemoval, removal, forgotten, piecesBeforeSubmit, receipt, receiptPhone, formPhone, live, filingId, elapsedMs,
+    patches, resumedAt, statuses, overall, problems, located, failed, lost, answers, announced, removedUrl,
   }));
 }
 
