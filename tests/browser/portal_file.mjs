@@ -28,8 +28,9 @@ async function look(page) {
   }));
 }
 
-/// Every text the status line shows and every value of the overall bar, as they change, kept
-/// on this side (the page navigates away to the receipt).
+/// Every text the status line shows and every value the overall bar is given, as they change,
+/// kept on this side (the page navigates away to the receipt). A progress element's `value` is
+/// reflected in its attribute, so each setting is seen, however fast they follow one another.
 async function watch(page, statuses, overall) {
   await page.exposeFunction('noteStatus', (t) => statuses.push(t));
   await page.exposeFunction('noteOverall', (v) => overall.push(v));
@@ -39,11 +40,11 @@ async function watch(page, statuses, overall) {
       .observe(status, { childList: true, characterData: true, subtree: true });
     const bar = document.getElementById('overall');
     let last = -1;
-    setInterval(() => {
+    new MutationObserver(() => {
       const v = Number(bar.value);
       if (v !== last) window.noteOverall(v);
       last = v;
-    }, 50);
+    }).observe(bar, { attributes: true, attributeFilter: ['value'] });
   });
 }
 
@@ -97,8 +98,20 @@ async function main() {
     .length === n, refused.length);
   const refusals = await page.$$eval('#file-list li', (rows) => rows.map((r) => r.innerText));
 
+  // Uploads at 8 MiB/s (a fast office line) from here on, so that what the test does while a large
+  // file is on its way surely lands inside it: unthrottled on loopback 40 MiB take a fraction of a
+  // second, less than a busy machine may take to act. The network's cut and return later go
+  // through the same DevTools session (Playwright's setOffline would not override its conditions).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const network = (offline, uploadThroughput) => cdp.send('Network.emulateNetworkConditions',
+    { offline, latency: 0, downloadThroughput: -1, uploadThroughput });
+  const throttled = 8 * 1048576;
+  await network(false, throttled);
+
   // A file changed on disk once its upload began: the upload stops with a message on its row (not
-  // endless retries as for a dropped network), and the lawyer removes it.
+  // endless retries as for a dropped network), and the lawyer removes it. Chromium checks the file
+  // as it opens each 16 MiB piece; the change is made when the first is sent, 2 s before the next.
   const changedPath = path.join(home, '改动过的证据.pdf');
   await fs.writeFile(changedPath, Buffer.concat([Buffer.from('%PDF-1.7\n'),
     Buffer.alloc(40 * 1048576, 0x25)]));
@@ -116,7 +129,8 @@ async function main() {
   page.off('request', touch);
   const changed = await page.$eval('#file-list li[data-checked=accepted] span.error',
     (e) => e.textContent);
-  const dropped = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  const dropped = page.waitForResponse((r) => r.request().method() === 'DELETE',
+    { timeout: 60000 });
   await page.click('#file-list li[data-checked=accepted] button');
   const changedRemoval = (await dropped).status();
 
@@ -139,11 +153,13 @@ async function main() {
     if (announced.length === 1) return route.abort('internetdisconnected');
     return route.fulfill({ response: answer });
   });
-  const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
   await page.setInputFiles('#files', [files[1]]);
   await page.waitForFunction(() => document
-    .querySelector('#file-list li[data-checked=accepted] span')?.textContent.includes('已上传'));
+    .querySelector('#file-list li[data-checked=accepted] span')?.textContent.includes('已上传'),
+  null, { timeout: 60000 });
   await page.unroute('**/portal/uploads');
+  const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE',
+    { timeout: 60000 });
   await page.click('#file-list li[data-checked=accepted] button');
   const removed = await deleted;
   const removal = removed.status();
@@ -157,17 +173,9 @@ async function main() {
   await watch(page, statuses, overall);
   // The network goes once the large file's first piece has landed (the small ones are whole by
   // then), the form is submitted while it is down, and it comes back after the page noticed.
+  // Still at 8 MiB/s: the rest of the large file takes 4 s, time enough to cut inside it.
   const big = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200
-    && Number(r.headers()['upload-offset']) >= 16 * 1048576);
-  // Uploads at 16 MiB/s (a fast office line), so that the cut surely lands inside the large file:
-  // unthrottled on loopback its remaining 34 MiB take a third of a second, less than a busy
-  // machine may take to cut the network. The cut and the return go through the same DevTools
-  // session (Playwright's setOffline would not override this session's conditions).
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  const network = (offline, uploadThroughput) => cdp.send('Network.emulateNetworkConditions',
-    { offline, latency: 0, downloadThroughput: -1, uploadThroughput });
-  await network(false, 16 * 1048576);
+    && Number(r.headers()['upload-offset']) >= 16 * 1048576, { timeout: 60000 });
   const started = Date.now();
   await page.setInputFiles('#files', files);
   const bigUrl = (await big).url();
@@ -183,7 +191,7 @@ async function main() {
     throw new Error(`the hub kept ${forgotten}: ${forgetting.status()}`);
   }
   await page.waitForFunction((n) => document.querySelectorAll('#file-list li[data-checked=accepted]')
-    .length === n, files.length);
+    .length === n, files.length, { timeout: 60000 });
   await until(() => statuses.some((t) => t.includes('已上传的部分不会重新发送')), 30000,
     'the page to notice the cut');
   const piecesBeforeSubmit = patches.length;

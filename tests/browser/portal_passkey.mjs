@@ -34,8 +34,8 @@ const quiet = (p) => { p.catch(() => {}); return p; };
 async function passkeySignIn(page, base) {
   await page.goto(`${base}/portal/`);
   await page.waitForSelector('#passkey-sign-in-button', { state: 'visible' });
-  const navigated = quiet(page.waitForNavigation({ timeout: 20000 }));
-  const refused = quiet(page.waitForSelector('#passkey-sign-in-status.error', { timeout: 20000 }));
+  const navigated = quiet(page.waitForNavigation({ timeout: 60000 }));
+  const refused = quiet(page.waitForSelector('#passkey-sign-in-status.error', { timeout: 60000 }));
   await page.click('#passkey-sign-in-button');
   await Promise.race([navigated, refused]);
   return look(page);
@@ -61,8 +61,11 @@ async function addPasskey(page, base, name) {
   await page.goto(`${base}/portal/passkeys`);
   const before = await look(page);
   await page.fill('#passkey-name', name);
+  // Added: the page reloads (read once loaded, not while the new page is still arriving).
+  const navigated = quiet(page.waitForNavigation({ timeout: 60000 }));
+  const refused = quiet(page.waitForSelector('#passkey-add-status.error', { timeout: 60000 }));
   await page.click('#passkey-add button');
-  await page.waitForSelector('#passkeys, #passkey-add-status.error', { timeout: 20000 });
+  await Promise.race([navigated, refused]);
   return { before, after: await look(page) };
 }
 

@@ -75,7 +75,10 @@ async function main() {
   const code = await waitForCode(codeFile).catch((e) => {
     throw new Error(`${e.message}; the page said ${JSON.stringify(codePage)}`);
   });
-  await page.keyboard.type(code); // the code field has the focus (autofocus)
+  // The code field takes the focus itself (autofocus), at Chromium's next rendering update, which
+  // on a busy machine may come after the code is already known here.
+  await page.waitForFunction(() => document.activeElement?.id === 'code', null, { timeout: 30000 });
+  await page.keyboard.type(code);
   await submitWith(page, 'Enter');
   const homePage = await look(page);
   await page.screenshot({ path: path.join(shots, 'portal-home-phone.png'), fullPage: true });
@@ -95,7 +98,7 @@ async function main() {
     const before = await look(page);
     await fs.writeFile(arg('ready-file'), 'ready');
     await page.waitForFunction(() => document.getElementById('live-note')?.textContent !== '',
-      null, { timeout: 20000 });
+      null, { timeout: 120000 });
     live = { before, after: await look(page), loads };
     await page.goto(`${base}/portal/`);
   }
