@@ -53,25 +53,24 @@ async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record
     let doc = pdf("寄往档案室的检查点");
     let receipt = file_evidence(&mut lawyer, "mailed-checkpoint", &doc).await;
     // A mail whose last checkpoint covers the filing.
-    let mut mail = None;
-    for _ in 0..60 {
-        mail = received(maildir.path()).into_iter().rev().find(|m| {
-            m["body"]
-                .as_str()
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .any(|c| c["seq"].as_u64() >= Some(receipt.log_seq))
-        });
-        if mail.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-    let mail = mail.expect("no checkpoint mail reached the archive");
+    let mail = until(
+        60,
+        "a checkpoint mail covering the filing at the archive",
+        || async {
+            received(maildir.path()).into_iter().rev().find(|m| {
+                m["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .lines()
+                    .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                    .any(|c| c["seq"].as_u64() >= Some(receipt.log_seq))
+            })
+        },
+    )
+    .await;
     the_mail_checks_with_its_key(&mail);
     // The log says which checkpoint left, to whom, with which Message-ID.
-    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+    let log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
         channel_as(hub.addr, pki.path(), "clerk-c0001").await,
     );
     let message_id = mail["message_id"]
@@ -79,18 +78,17 @@ async fn new_checkpoints_are_mailed_to_the_archive_and_the_mail_is_on_the_record
         .unwrap()
         .trim_matches(['<', '>'])
         .to_string();
-    let mut recorded = None;
-    for _ in 0..40 {
-        let entries = all_entries(&mut log).await;
-        recorded = entries
-            .into_iter()
-            .find(|e| e.kind == "checkpoint_mailed" && e.detail_json.contains(&message_id));
-        if recorded.is_some() {
-            break;
+    let recorded = until(30, "the mail in the log", || {
+        let mut log = log.clone();
+        let message_id = message_id.clone();
+        async move {
+            all_entries(&mut log)
+                .await
+                .into_iter()
+                .find(|e| e.kind == "checkpoint_mailed" && e.detail_json.contains(&message_id))
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let recorded = recorded.expect("the mail is not in the log");
+    })
+    .await;
     assert!(
         recorded.detail_json.contains("archive@court.example"),
         "{}",

@@ -198,11 +198,20 @@ async fn a_filing_whose_caller_gave_up_while_its_commit_was_in_doubt_is_recorded
     let lift = refuse_entries_marked(&db, "req-gave-up");
     let doc = content("req-gave-up");
     let mut on_a = client(addr_a, LAWYER_A).await;
-    let documents = [("证据.pdf", doc.as_slice())];
-    let filing = submit(&mut on_a, "req-gave-up", CASE, "证据材料", &documents);
-    let gave_up = tokio::time::timeout(Duration::from_secs(2), filing).await;
-    assert!(gave_up.is_err(), "answered while its commit was in doubt");
-    until_refused(&db);
+    let sent = doc.clone();
+    let mut filing = tokio::spawn(async move {
+        let documents = [("证据.pdf", sent.as_slice())];
+        submit(&mut on_a, "req-gave-up", CASE, "证据材料", &documents).await
+    });
+    // Once PostgreSQL has refused the batch's commit, the caller hears nothing (the commit is in
+    // doubt) and gives up.
+    tokio::task::block_in_place(|| until_refused(&db));
+    let heard = tokio::time::timeout(Duration::from_secs(2), &mut filing).await;
+    assert!(
+        heard.is_err(),
+        "answered while its commit was in doubt: {heard:?}"
+    );
+    filing.abort();
     lift();
     // A settles the batch after its caller left; the document went into PostgreSQL with it, so B
     // follows the log and serves the document.

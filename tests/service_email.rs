@@ -627,7 +627,8 @@ async fn a_4xx_or_a_cut_connection_is_retried_and_a_5xx_goes_to_the_dead_letters
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_the_timeout() {
     let port = free_port();
-    let w = world(port, 2).await;
+    // A whole-send timeout of 10 s: a busy machine's normal send fits, the slow relay's 30 s do not.
+    let w = world(port, 10).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     let down = serve_one(
@@ -660,7 +661,7 @@ async fn a_relay_that_is_down_is_retried_until_it_is_back_and_a_slow_one_hits_th
     .await;
     assert_eq!(received(maildir.path()).len(), 1);
 
-    // A relay slower than the whole-send timeout (2 s) is a temporary failure with that reason.
+    // A relay slower than the whole-send timeout (10 s) is a temporary failure with that reason.
     let slow = serve_one(
         &court,
         "slow",
@@ -704,7 +705,7 @@ async fn a_hub_killed_between_send_and_record_sends_again_at_start_and_counts_th
     let document = sealed_document(hub.addr, p).await;
     let mut court =
         ServiceOfProcessClient::new(channel_as(hub.addr, p, "court-xiangyang-cms").await);
-    // The relay stores this message, then takes 4 s to say so: the hub dies in between.
+    // The relay stores this message, then takes 20 s to say so: the hub dies in between.
     let ordered = serve_one(
         &court,
         "crash",

@@ -195,10 +195,11 @@ async fn unexpected_pdus_get_their_answers_and_the_session_carries_on() {
             .any(|e| e.kind == "sms_receipt_unmatched" && e.detail_json.contains("0000002A")),
         "the unmatched data_sm receipt is in the log"
     );
-    let answer = smsc.send_pdu(
+    // SMPP 3.4 §4.12: alert_notification has no response (2 s to show that none comes).
+    let answer = smsc.send_pdu_waiting(
         "alert_notification",
         json!({"source_addr": "13800138501", "esme_addr": "12368"}),
-        None,
+        std::time::Duration::from_secs(2),
     );
     assert!(answer["response"].is_null(), "no response: {answer}");
     serve_plan(

@@ -305,7 +305,9 @@ async fn each_receipt_status_maps_to_its_event_and_a_missing_receipt_counts_as_u
     smsc.configure(json!({ "receipts": rules }));
     let maildir = tempfile::tempdir().unwrap();
     let smtp = start_aiosmtpd(maildir.path());
-    let w = sms_world(&smsc, smtp.addr.port(), 3).await;
+    // ACCEPTD and NONE are left to the receipt timeout; 15 s leaves the others time, on a busy
+    // disk, to record their send and then their receipt before it.
+    let w = sms_world(&smsc, smtp.addr.port(), 15).await;
     let document = w.sealed_document().await;
     let court = w.service("court-xiangyang-cms").await;
     let recipients = cases

@@ -357,7 +357,9 @@ pub fn sms_settings(port: u16, keys: &Path) -> ecenter_api::service::SmsSettings
         rate_per_second: None,
         receipt_timeout_secs: 600,
         enquire_link_secs: 5,
-        response_timeout_secs: 3,
+        // The product's default: no test waits for a submit's answer to time out, and a busy
+        // machine's late answer must not become a resend.
+        response_timeout_secs: 10,
         ca_file: None,
         receipt_id_form: Default::default(),
         bind: true,

@@ -139,9 +139,11 @@ impl Smsc {
 
     /// Sends any PDU (`command` as the npm smpp library names it, with `fields`; `command_id`
     /// overrides the id) and returns what the ESME answered: `{"response": null}` when it did not
-    /// answer within a second, else the response's command name and `command_status`.
+    /// answer within 15 s (ample for an answer that is due; the simulator returns as soon as one
+    /// comes), else the response's command name and `command_status`. For a PDU that must go
+    /// unanswered, [`Smsc::send_pdu_waiting`] with a short wait.
     pub fn send_pdu(&self, command: &str, fields: Value, command_id: Option<u32>) -> Value {
-        let mut body = serde_json::json!({"command": command, "fields": fields, "wait_ms": 1000});
+        let mut body = serde_json::json!({"command": command, "fields": fields, "wait_ms": 15000});
         if let Some(id) = command_id {
             body["command_id"] = id.into();
         }

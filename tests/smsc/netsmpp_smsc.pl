@@ -3,8 +3,8 @@
 # libnet-smpp-perl, Sampo Kellomaki's implementation) in the SMSC role. It behaves as SMSCs do that
 # send everything as data_sm (SMPP 3.4 §4.7): after answering a submit_sm it sends the final
 # delivery receipt as a data_sm (esm_class 0x04, receipted_message_id and message_state TLVs, no
-# text); after the last part of the first notice, the handset's reply as a data_sm (esm_class 0,
-# UCS-2 in message_payload).
+# text); after the last part of the first notice, once the hub has answered that part's receipt,
+# the handset's reply as a data_sm (esm_class 0, UCS-2 in message_payload).
 #
 # Usage: netsmpp_smsc.pl SYSTEM_ID PASSWORD REPLY_TEXT
 # Prints {"smpp": PORT} first, then one JSON line for every PDU it receives
@@ -30,6 +30,7 @@ my $c = $listener->accept or die "accept: $!";
 $c->set_version(0x34);
 my $next_id = 4000000001;    # decimal ids, as many SMSCs write them
 my $replied = 0;
+my %reply_after;    # the receipt's data_sm sequence number => the submit the reply answers
 
 sub note { print $json->encode($_[0]), "\n" }
 
@@ -56,9 +57,15 @@ sub receipt_and_reply {
         my (undef, $iei, undef, undef, $total, $number) = unpack 'C6', $submit->{short_message};
         return if $iei == 0x00 && $number < $total;
     }
-    return if $replied++;
-    sleep 1;    # a person reads before answering; the hub has recorded the notice by then
-    $seq = data_sm_from(
+    # A person reads before answering: the reply goes once the hub has answered the receipt, which
+    # it does only after recording it, and so after recording the notice as sent (a fixed pause
+    # would be too short for a busy disk).
+    $reply_after{$seq} = $submit unless $replied++;
+}
+
+sub reply {
+    my ($submit) = @_;
+    my $seq = data_sm_from(
         $submit->{destination_addr}, $submit->{source_addr},
         esm_class => 0x00, data_coding => 0x08,
         message_payload => encode('UTF-16BE', $reply_text),
@@ -82,6 +89,8 @@ while (my $pdu = $c->read_pdu()) {
         my $id = $next_id++;
         $c->submit_sm_resp(message_id => "$id", seq => $pdu->{seq});
         receipt_and_reply($pdu, $id);
+    } elsif ($name eq 'data_sm_resp' && (my $submit = delete $reply_after{ $pdu->{seq} })) {
+        reply($submit);
     } elsif ($name eq 'unbind') {
         $c->unbind_resp(seq => $pdu->{seq});
         last;

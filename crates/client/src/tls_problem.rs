@@ -106,8 +106,9 @@ pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
     None
 }
 
-/// How long [`diagnose`] waits for the hub's verdict on the caller's certificate.
-const VERDICT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long [`diagnose`] waits, at each step, for the hub's verdict on the caller's certificate:
+/// long enough for a busy hub to answer, short enough for a call that has already failed.
+const VERDICT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Finds out why a call to the hub failed when the connection itself gave no reason (the hub
 /// refuses a client certificate only after the handshake in TLS 1.3, and the HTTP/2 layer
