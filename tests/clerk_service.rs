@@ -69,12 +69,15 @@ fn deliveries_are_filtered(w: &World) {
     let rows = found["deliveries"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{found}");
     assert_eq!(rows[0]["name"], "张三");
+    // The day the orders were made, in Beijing time, as the hub recorded it (not the test's clock
+    // now: a run that crosses Beijing midnight must not fail).
+    let ordered = rows[0]["ordered_at"].as_str().unwrap_or_default();
+    let today =
+        chrono::NaiveDate::parse_from_str(ordered.get(..10).unwrap_or_default(), "%Y-%m-%d")
+            .unwrap_or_else(|e| panic!("ordered_at {ordered:?}: {e}; {found}"));
     let out = clerk(&["deliveries", "--recipient", "李"], Some(w));
     let table = text(&out);
     assert!(table.contains("李四") && !table.contains("张三"), "{table}");
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .date_naive();
     let out = clerk(
         &[
             "deliveries",
