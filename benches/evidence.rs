@@ -2,7 +2,8 @@
 //! - small-filing intake with signed checkpoints on (every second, as configured by default) and
 //!   effectively off (one at the start and one at the stop), on two hubs loaded in turns ABBA;
 //! - the scrub (EventLogService.Scrub over loopback gRPC) against SHA-256 over the same blob files
-//!   on the same disk by `openssl dgst -sha256` and by `sha256sum`, the faster one the anchor.
+//!   on the same disk by `openssl dgst -sha256` and by `sha256sum`, the faster one the anchor;
+//! - rebuilding a stopped hub's read models from its log against verifying that log.
 //!
 //! Run: `cargo bench --bench evidence` (ECENTER_BENCH_SMALL filings per round, default 5,000;
 //! ECENTER_BENCH_SCRUB_MIB of documents to scrub, default 512). Prints Markdown for
@@ -76,6 +77,35 @@ async fn scrub_seconds(addr: std::net::SocketAddr) -> (f64, u64) {
     (t.elapsed().as_secs_f64(), report.bytes_checked)
 }
 
+/// Rebuilding a stopped hub's read models from its log (`ecenter-admin rebuild-read-models`: the
+/// log verified, every read model digested, cleared, rebuilt and digested again) against verifying
+/// the same log (`clerk verify-log`'s walk, which every start does): best of three each.
+fn read_models_rebuild(data: &Path) {
+    let (mut verify, mut rebuild) = (f64::MAX, f64::MAX);
+    let mut entries = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let head = ecenter_store::verify_log(data).unwrap();
+        verify = verify.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let done = ecenter_store::rebuild_read_models(data, |_, _| {}).unwrap();
+        rebuild = rebuild.min(t.elapsed().as_secs_f64());
+        assert_eq!(done.before, done.after, "a faithful read model changed");
+        assert_eq!(done.head, head);
+        entries = done.entries;
+    }
+    println!("## Read models rebuilt from the log ({entries} entries; best of 3)\n");
+    println!(
+        "| verify the log s | rebuild the read models s | entries/s rebuilt | ratio rebuild / verify |"
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| {verify:.2} | {rebuild:.2} | {:.0} | {:.1} |\n",
+        entries as f64 / rebuild,
+        rebuild / verify
+    );
+}
+
 fn main() {
     let full = match support::mode() {
         support::Mode::List => return,
@@ -99,6 +129,7 @@ fn main() {
         println!("|---|---|---|");
         println!("| {rate_on:.0} | {rate_off:.0} | {:.3} |\n", rate_on / rate_off);
         off.stop().await;
+        read_models_rebuild(&dir.path().join("off"));
 
         // Documents to scrub: 8 MiB each, all different.
         let size = 8 << 20;

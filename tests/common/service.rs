@@ -132,6 +132,12 @@ impl World {
 
     /// Stops the hub gracefully and starts it again on the same data (on a new port).
     pub async fn restart(self) -> World {
+        self.restart_after(|_| {}).await
+    }
+
+    /// Stops the hub gracefully, runs `between` on its data directory, and starts it again there
+    /// (on a new port).
+    pub async fn restart_after(self, between: impl FnOnce(&Path)) -> World {
         let World {
             pki,
             data,
@@ -140,6 +146,7 @@ impl World {
             hub,
         } = self;
         hub.stop().await;
+        between(data.path());
         let hub = start_hub(data.path(), pki.path(), service.clone()).await;
         World {
             pki,

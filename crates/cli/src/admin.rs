@@ -5,8 +5,14 @@
 //! the same chain head — resuming where an interrupted run stopped. The hubs then start with
 //! `[store] backend = "postgres"` and rebuild their read models from that log.
 //!
+//! `rebuild-read-models --data-dir DIR` verifies a stopped hub's log, then rebuilds every read
+//! model (filings, services and their queues, seals, notices, lawyers, sign-ins, passkeys, pushes)
+//! from it, and says whether they had differed from the log — after a restore, or when a read
+//! model is suspected of having been altered on disk. The log itself is never written.
+//!
 //! Exit codes: 0 done, 1 refused or failed (the message says why, naming the directory or the
-//! database), 2 a usage error.
+//! database), 2 a usage error, 3 (`rebuild-read-models`) rebuilt, but the read models had differed
+//! from the log: they are repaired, and how they came to differ is worth finding out.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -25,6 +31,19 @@ enum Command {
     /// Copies a stopped hub's sled log and documents into PostgreSQL, entry by entry, with
     /// identical hashes; run it again to resume after an interruption.
     Migrate(MigrateArgs),
+    /// Verifies a stopped hub's log and rebuilds its read models from it, saying whether they had
+    /// differed from the log.
+    RebuildReadModels(RebuildArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RebuildArgs {
+    /// The data directory of a stopped hub (sled; on PostgreSQL, a hub's replica directory).
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// Print JSON for scripts instead of words (and no progress bar).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,9 +81,18 @@ pub fn main() {
     }
 }
 
+/// Exit code 3: the read models had differed from the log.
+const DRIFTED: i32 = 3;
+
 fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Migrate(m) => migrate(m),
+        Command::RebuildReadModels(r) => {
+            if rebuild(r)? {
+                std::process::exit(DRIFTED);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -78,6 +106,65 @@ fn kind<T: ValueEnum>(flag: &str, value: &str) -> Result<T> {
     })
 }
 
+/// A progress bar of `what` for people; none for `--json`.
+fn progress_bar(json: bool, what: &str) -> Option<indicatif::ProgressBar> {
+    (!json).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        let template = format!("{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} {{eta}}");
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        bar
+    })
+}
+
+/// Rebuilds; returns whether the read models had differed from the log.
+fn rebuild(r: RebuildArgs) -> Result<bool> {
+    let bar = progress_bar(r.json, "entries");
+    let started = std::time::Instant::now();
+    let done = ecenter_store::rebuild_read_models(&r.data_dir, |at, total| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(at);
+        }
+    })
+    .with_context(|| format!("rebuilding the read models of {}", r.data_dir.display()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let changed = done.before != done.after;
+    if r.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "entries": done.entries,
+                "head_seq": done.head.seq,
+                "head_hash": hex::encode(done.head.hash),
+                "digest_before": done.before,
+                "digest_after": done.after,
+                "changed": changed,
+            })
+        );
+        return Ok(changed);
+    }
+    println!(
+        "read models rebuilt from {} entries in {:.1} s; the log verified to entry {} {}",
+        done.entries,
+        started.elapsed().as_secs_f64(),
+        done.head.seq,
+        hex::encode(done.head.hash)
+    );
+    if changed {
+        println!(
+            "they had differed from the log (digest {} before, {} now): what the hub showed before this rebuild was not what its log says",
+            done.before, done.after
+        );
+    } else {
+        println!("they had matched the log (digest {})", done.after);
+    }
+    Ok(changed)
+}
+
 fn migrate(m: MigrateArgs) -> Result<()> {
     let From::Sled = kind::<From>("from", &m.from[0])?;
     let To::Postgres = kind::<To>("to", &m.to[0])?;
@@ -87,15 +174,7 @@ fn migrate(m: MigrateArgs) -> Result<()> {
         ca_file: m.ca_file,
         takeover_after_secs: None,
     };
-    let bar = (!m.json).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries {per_sec} {eta}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let bar = progress_bar(m.json, "entries");
     let done =
         ecenter_store::postgres::migrate_sled_to_postgres(&data_dir, &config, |at, total| {
             if let Some(bar) = &bar {

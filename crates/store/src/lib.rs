@@ -22,7 +22,9 @@ pub use blobs::{BlobInfo, BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
 pub use chain::{ChainError, ChainHead, StoredEntry};
 pub use instances::Instances;
 pub use postgres::{HeadLockStats, PostgresConfig, head_lock_stats};
-pub use sled_store::{REPLICA_AHEAD, SledStore, audit_log, verify_log};
+pub use sled_store::{
+    REPLICA_AHEAD, Rebuilt, SledStore, audit_log, rebuild_read_models, verify_log,
+};
 
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::Channel;

@@ -30,10 +30,14 @@ mod passkeys;
 mod portal;
 mod pushes;
 mod reasons;
+mod rebuild;
 mod replica;
 #[cfg(test)]
 mod test_support;
 use reasons::{explain_open_error, flush_reason};
+#[cfg(feature = "tamper")]
+pub(crate) use rebuild::forget_layout;
+pub use rebuild::{Rebuilt, rebuild_read_models};
 pub use replica::REPLICA_AHEAD;
 
 /// Most requests committed by one flush; bounds the latency a batch adds.
@@ -283,6 +287,7 @@ impl Opened {
         }
         let head = verifier.head();
         tracing::info!(seq = head.seq, hash = %hex::encode(head.hash), "event log verified");
+        rebuild::ensure_current(&db, &trees.events)?;
         let opened = Opened {
             db,
             trees,

@@ -31,3 +31,31 @@ pub fn remove_event(data_dir: &Path, seq: u64) -> Result<(), StoreError> {
     db.flush()?;
     Ok(())
 }
+
+/// Empties read model tree `tree` and forgets which projections wrote the read models, as in a
+/// data directory a hub wrote before that read model existed. The store must not be open.
+pub fn forget_read_model(data_dir: &Path, tree: &str) -> Result<(), StoreError> {
+    let db = crate::sled_store::open_db(&data_dir.join("log"))?;
+    db.open_tree(tree)?.clear()?;
+    crate::sled_store::forget_layout(&db)?;
+    db.flush()?;
+    Ok(())
+}
+
+/// Deletes every record of read model tree `tree` whose key starts with `prefix`, as someone
+/// editing the files would; the log is untouched. Returns how many went. The store must not be
+/// open.
+pub fn delete_read_model_records(
+    data_dir: &Path,
+    tree: &str,
+    prefix: &[u8],
+) -> Result<usize, StoreError> {
+    let db = crate::sled_store::open_db(&data_dir.join("log"))?;
+    let tree = db.open_tree(tree)?;
+    let keys: Vec<_> = tree.scan_prefix(prefix).keys().collect::<Result<_, _>>()?;
+    for k in &keys {
+        tree.remove(k)?;
+    }
+    db.flush()?;
+    Ok(keys.len())
+}

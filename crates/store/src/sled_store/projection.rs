@@ -5,7 +5,10 @@
 //! Each read model is one [`Projection`], registered in [`PROJECTIONS`]: the writer opens the trees
 //! every projection names and writes the entries and every projection in one sled transaction over
 //! a slice of trees (sled's tuples stop at 14 trees; a slice does not). Adding a read model is one
-//! implementation here and one line in the list; its reads go in the read view and the store.
+//! implementation here and one line in the list; its reads go in the read view and the store. A
+//! hub that starts on read models written by another list (or another [`Projection::version`])
+//! rebuilds them from the log before it serves (`super::rebuild`), so a read model added in an
+//! upgrade holds every earlier entry too.
 
 use super::*;
 
@@ -17,6 +20,12 @@ pub(super) trait Projection: Sync {
     /// Brings its trees up to date with `event`, recorded as entry `pos`; `trees[i]` is the tree
     /// named `self.trees()[i]`.
     fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult;
+    /// The layout of what it writes. Raise it when a change makes the trees it wrote before read
+    /// differently: a hub started on read models another layout wrote rebuilds them from the log
+    /// (`super::rebuild`).
+    fn version(&self) -> u32 {
+        1
+    }
 }
 
 /// Every read model, in the order each entry is applied to them.

@@ -64,16 +64,44 @@ impl TreeLayout {
         Ok(TreeLayout { trees, slots })
     }
 
-    fn handles(&self) -> Vec<&sled::Tree> {
-        self.trees.iter().collect()
+    /// The read models' trees: every tree but `events`.
+    pub(super) fn read_model_trees(&self) -> &[sled::Tree] {
+        &self.trees[1..]
     }
 
-    /// Each projection's trees, in the order it names them, out of the transaction's `views`.
-    fn views<'v>(&self, views: &'v [TransactionalTree]) -> Vec<Vec<&'v TransactionalTree>> {
-        self.slots
-            .iter()
-            .map(|slot| slot.iter().map(|&i| &views[i]).collect())
-            .collect()
+    /// Runs `body` in one sled transaction over every tree; `body` gets `events` and, per
+    /// projection, its trees in the order it names them.
+    pub(super) fn transaction(
+        &self,
+        body: impl Fn(&TransactionalTree, &Projected<'_>) -> TxResult,
+    ) -> Result<(), StoreError> {
+        let handles: Vec<&sled::Tree> = self.trees.iter().collect();
+        let result = handles.as_slice().transaction(|views| {
+            let by_projection: Vec<Vec<&TransactionalTree>> = self
+                .slots
+                .iter()
+                .map(|slot| slot.iter().map(|&i| &views[i]).collect())
+                .collect();
+            body(&views[0], &Projected(by_projection))
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+}
+
+/// Each projection's trees inside one transaction.
+pub(super) struct Projected<'v>(Vec<Vec<&'v TransactionalTree>>);
+
+impl Projected<'_> {
+    /// Applies every projection to `event`, recorded as entry `pos`.
+    pub(super) fn apply(&self, event: &Event, pos: &LogPosition) -> TxResult {
+        for (projection, trees) in PROJECTIONS.iter().zip(&self.0) {
+            projection.apply(event, pos, trees)?;
+        }
+        Ok(())
     }
 }
 
@@ -386,27 +414,18 @@ impl Writer {
         let Some(last) = prepared.last() else {
             return Ok(());
         };
-        let layout = &self.layout;
-        let result = layout.handles().as_slice().transaction(|views| {
-            let by_projection = layout.views(views);
+        self.layout.transaction(|events, projected| {
             for p in prepared {
-                views[0].insert(&entry_key(p.seq), p.value.as_slice())?;
+                events.insert(&entry_key(p.seq), p.value.as_slice())?;
                 let pos = LogPosition {
                     seq: p.seq,
                     hash: hex::encode(p.hash),
                     recorded_at: p.at,
                 };
-                for (projection, trees) in PROJECTIONS.iter().zip(&by_projection) {
-                    projection.apply(&p.event, &pos, trees)?;
-                }
+                projected.apply(&p.event, &pos)?;
             }
             Ok(())
-        });
-        match result {
-            Ok(()) => {}
-            Err(TransactionError::Abort(e)) => return Err(e),
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
-        }
+        })?;
         self.next_seq = last.seq + 1;
         self.prev = last.hash;
         self.last_at = Some(last.at);
