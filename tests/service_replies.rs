@@ -2,7 +2,8 @@
 //! completes service at a discovered number when it names exactly one open service, and its text
 //! is kept in the proof; a message from a number with several open services, or none, goes to the
 //! clerks with its text — through the SMSC simulator, which sends the messages as a handset's
-//! (deliver_sm, esm_class 0, UCS-2).
+//! (deliver_sm, esm_class 0, UCS-2). A hub upgraded from before the index of services by number
+//! builds it from the log and counts the reply too.
 
 mod common;
 
@@ -229,4 +230,45 @@ async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel()
     );
     // The form was used up by the reply: posting it again records nothing.
     assert_eq!(post(&form, "再次回复").0, 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_upgraded_from_before_the_index_by_number_still_counts_a_reply() {
+    let smsc = start_smsc();
+    smsc.configure(json!({ "receipts": { "13800138401": "NONE" } }));
+    let w = sms_hub(smsc.port, 9, |s| s.receipt_timeout_secs = 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let recipient = vec![discovered("周八", "13800138401")];
+    let ordered = serve_plan(
+        &court,
+        "upgrade-1",
+        &document,
+        recipient,
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let order_id = ordered.order_id;
+    status_when(
+        &court,
+        &order_id,
+        "R1",
+        "the SMSC to accept the notice",
+        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
+    )
+    .await;
+    // The outbox's queues as a hub from before the index by number wrote them: without it.
+    let w = w
+        .restart_after(|data| {
+            ecenter_store::tamper::forget_read_model(data, "service_queues").unwrap();
+        })
+        .await;
+    let court = w.service("court-xiangyang-cms").await;
+    smsc.mobile_originated("13800138401", "收到");
+    let s = status_when(&court, &order_id, "R1", "the reply to count", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert_eq!(s.effective.unwrap().rule, "recipient_replied");
+    assert_eq!(s.replies[0].text, "收到");
 }

@@ -8,7 +8,9 @@
 //! `rebuild-read-models --data-dir DIR` verifies a stopped hub's log, then rebuilds every read
 //! model (filings, services and their queues, seals, notices, lawyers, sign-ins, passkeys, pushes)
 //! from it, and says whether they had differed from the log — after a restore, or when a read
-//! model is suspected of having been altered on disk. The log itself is never written.
+//! model is suspected of having been altered on disk. The log's entries are never written. Read
+//! models another build wrote (an upgrade not yet started, an interrupted rebuild) are rebuilt
+//! too, but cannot be compared: `changed` is then `null` and the exit status 0.
 //!
 //! Exit codes: 0 done, 1 refused or failed (the message says why, naming the directory or the
 //! database), 2 a usage error, 3 (`rebuild-read-models`) rebuilt, but the read models had differed
@@ -132,7 +134,7 @@ fn rebuild(r: RebuildArgs) -> Result<bool> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let changed = done.before != done.after;
+    let changed = done.changed();
     if r.json {
         println!(
             "{}",
@@ -143,9 +145,10 @@ fn rebuild(r: RebuildArgs) -> Result<bool> {
                 "digest_before": done.before,
                 "digest_after": done.after,
                 "changed": changed,
+                "not_comparable": done.not_comparable,
             })
         );
-        return Ok(changed);
+        return Ok(changed == Some(true));
     }
     println!(
         "read models rebuilt from {} entries in {:.1} s; the log verified to entry {} {}",
@@ -154,15 +157,19 @@ fn rebuild(r: RebuildArgs) -> Result<bool> {
         done.head.seq,
         hex::encode(done.head.hash)
     );
-    if changed {
-        println!(
+    match (changed, &done.not_comparable) {
+        (Some(true), _) => println!(
             "they had differed from the log (digest {} before, {} now): what the hub showed before this rebuild was not what its log says",
             done.before, done.after
-        );
-    } else {
-        println!("they had matched the log (digest {})", done.after);
+        ),
+        (Some(false), _) => println!("they had matched the log (digest {})", done.after),
+        (None, why) => println!(
+            "they were not this build's projection of the log ({}), so whether they had matched it cannot be told; they are now (digest {})",
+            why.as_deref().unwrap_or_default(),
+            done.after
+        ),
     }
-    Ok(changed)
+    Ok(changed == Some(true))
 }
 
 fn migrate(m: MigrateArgs) -> Result<()> {

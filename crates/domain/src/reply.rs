@@ -14,6 +14,43 @@ use crate::effective_service::Channel;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// A number as the hub compares it, in national form: `+86 138-0013-8000`, `0086…`,
+/// `8613800138000` and `13800138000` are one number. A number of another country (`+1 390…`,
+/// `00852…`), an alphanumeric sender or anything else that is no phone number gives `None` and
+/// matches no service: only digits, spaces, dashes, dots, brackets and one leading `+` are read.
+/// The service read model indexes SMS notices by it, so a reply finds its services by number.
+pub fn normalize_number(n: &str) -> Option<String> {
+    let n = n.trim();
+    let allowed = |c: char| c.is_ascii_digit() || " -.()".contains(c);
+    let (international, rest) = match n.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, n),
+    };
+    if rest.is_empty() || !rest.chars().all(allowed) {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    if international {
+        return digits
+            .strip_prefix("86")
+            .filter(|d| d.len() >= 5)
+            .map(str::to_string);
+    }
+    if let Some(intl) = digits.strip_prefix("00") {
+        return intl
+            .strip_prefix("86")
+            .filter(|d| d.len() >= 5)
+            .map(str::to_string);
+    }
+    match digits.strip_prefix("86") {
+        // 86 before a complete mobile number: the country code without its +.
+        Some(national) if national.len() == 11 && national.starts_with('1') => {
+            Some(national.to_string())
+        }
+        _ => Some(digits),
+    }
+}
+
 /// A reply recorded for a recipient, kept with its text for the proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedReply {
@@ -88,4 +125,39 @@ pub struct UnmatchedReply {
     pub text: String,
     /// The open services it might belong to (`O…/R…`): none, or more than one.
     pub candidates: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_number;
+
+    #[test]
+    fn numbers_compare_without_the_country_code_or_punctuation() {
+        for n in [
+            "+86 138-0013-8000",
+            "8613800138000",
+            "008613800138000",
+            "13800138000",
+        ] {
+            assert_eq!(normalize_number(n).as_deref(), Some("13800138000"), "{n}");
+        }
+        assert_eq!(normalize_number("10086").as_deref(), Some("10086"));
+        // Another country's number that reads like a Chinese mobile once its prefix is dropped.
+        for foreign in [
+            "+1 390-000-0004",
+            "0013900000004",
+            "+852 1390 0000",
+            "BANK-13900000004",
+            "",
+            "+",
+        ] {
+            assert_ne!(
+                normalize_number(foreign).as_deref(),
+                Some("13900000004"),
+                "{foreign}"
+            );
+        }
+        assert_eq!(normalize_number("+1 390-000-0004"), None);
+        assert_eq!(normalize_number("ICBC"), None);
+    }
 }

@@ -5,10 +5,10 @@
 //! the SMSC only once its event is durable; if the log refuses, the SMSC sends it again.
 
 use chrono::Utc;
-use ecenter_delivery::sms_reply::{IncomingReply, normalize_number};
+use ecenter_delivery::sms_reply::IncomingReply;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::reply::{ReceivedReply, UnmatchedReply};
+use ecenter_domain::reply::{ReceivedReply, UnmatchedReply, normalize_number};
 use ecenter_domain::service::RecipientEvent;
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::sync::Arc;
@@ -37,28 +37,33 @@ pub async fn record<S: EventStore>(
 /// The open services a message from `number` may answer (`O…/R…`): the SMSC accepted an SMS
 /// notice to that number, the order's links have not expired, no clerk resolved the matter by
 /// hand, and no clerk found an earlier reply from that number was not the recipient's (a wrong
-/// number's later messages go to the clerks, not into the service).
+/// number's later messages go to the clerks, not into the service). Only the services sent to
+/// that number are read (the read model's index by number), however many orders the hub holds.
 fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, StoreError> {
     let now = Utc::now();
     let mut open = Vec::new();
-    for order in store.list_orders(usize::MAX)? {
+    for key in store.sms_sent_to(number)? {
+        let (id, rid) = (&key.order_id, &key.recipient_id);
+        let Some(order) = store.service_order(id)? else {
+            continue;
+        };
+        let Some(service) = store.recipient_service(id, rid)? else {
+            continue;
+        };
         if order.ordered.links_expire_at <= now {
             continue;
         }
-        let id = &order.ordered.order_id;
-        for service in store.order_recipients(id, None, usize::MAX)? {
-            let sent_here = service.trace(Channel::Sms).is_some_and(|t| {
-                t.sent_at.is_some() && normalize_number(&t.address).as_deref() == Some(number)
-            });
-            let disowned = service.replies.iter().any(|r| {
-                r.disallowed.is_some()
-                    && r.attributed.is_none()
-                    && r.channel == Some(Channel::Sms)
-                    && normalize_number(&r.from).as_deref() == Some(number)
-            });
-            if sent_here && !disowned && service.resolution.is_none() {
-                open.push(format!("{id}/{}", service.recipient.recipient_id));
-            }
+        let sent_here = service.trace(Channel::Sms).is_some_and(|t| {
+            t.sent_at.is_some() && normalize_number(&t.address).as_deref() == Some(number)
+        });
+        let disowned = service.replies.iter().any(|r| {
+            r.disallowed.is_some()
+                && r.attributed.is_none()
+                && r.channel == Some(Channel::Sms)
+                && normalize_number(&r.from).as_deref() == Some(number)
+        });
+        if sent_here && !disowned && service.resolution.is_none() {
+            open.push(format!("{id}/{rid}"));
         }
     }
     Ok(open)

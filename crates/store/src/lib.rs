@@ -299,6 +299,10 @@ pub trait ServiceReads {
     ) -> Result<Vec<RecipientService>, StoreError>;
     /// Serve orders, newest first, at most `limit`.
     fn list_orders(&self, limit: usize) -> Result<Vec<OrderSummary>, StoreError>;
+    /// The services whose SMS notice the SMSC accepted for `number` (national form, as
+    /// `ecenter_domain::reply::normalize_number` gives it), in order id order: the services a
+    /// handset's reply from that number may answer, found without reading every order.
+    fn sms_sent_to(&self, number: &str) -> Result<Vec<RecipientKey>, StoreError>;
     /// Why an address no longer gets notices, if it does not.
     fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError>;
 }

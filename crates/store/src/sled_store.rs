@@ -32,6 +32,7 @@ mod pushes;
 mod reasons;
 mod rebuild;
 mod replica;
+mod service_reads;
 #[cfg(test)]
 mod test_support;
 use reasons::{explain_open_error, flush_reason};
@@ -249,6 +250,7 @@ impl SledStore {
     /// chain and starts the writer. A log that does not verify is refused, naming the first bad entry.
     pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
         let (opened, _) = Opened::read(data_dir)?;
+        opened.read_models_current()?;
         Ok(opened.start(None, crate::Instances::alone()?)?.0)
     }
 }
@@ -261,6 +263,8 @@ struct Opened {
     head: ChainHead,
     orphans: std::collections::HashSet<String>,
     losses: Vec<(u64, u64)>,
+    /// How many entries the log holds.
+    entries: u64,
 }
 
 impl Opened {
@@ -275,9 +279,11 @@ impl Opened {
         let mut verifier = ChainVerifier::default();
         let mut orphans = blobs.names()?;
         let mut losses = Vec::new();
+        let mut entries = 0;
         for item in &trees.events {
             let (k, v) = item?;
             let entry = verifier.push(&k, &v)?;
+            entries += 1;
             losses.extend(crate::chain::accepted_loss(&entry.event));
             if !orphans.is_empty() {
                 for digest in crate::blobs::hex_digests(&entry.body) {
@@ -287,7 +293,6 @@ impl Opened {
         }
         let head = verifier.head();
         tracing::info!(seq = head.seq, hash = %hex::encode(head.hash), "event log verified");
-        rebuild::ensure_current(&db, &trees.events)?;
         let opened = Opened {
             db,
             trees,
@@ -295,8 +300,17 @@ impl Opened {
             head,
             orphans,
             losses,
+            entries,
         };
         Ok((opened, head))
+    }
+
+    /// Rebuilds the read models from the log unless this build's projections wrote them and
+    /// applied all of it (`rebuild`).
+    fn read_models_current(&self) -> Result<(), StoreError> {
+        let (events, entries) = (&self.trees.events, self.entries);
+        rebuild::ensure_current(&self.db, events, entries, self.head.seq)?;
+        Ok(())
     }
 
     /// Starts the writer (a replica of `upstream` when given); returns the store and the writer's
@@ -616,183 +630,5 @@ impl FilingReads for SledStore {
         self.page(&self.inner.trees.queues, department, after, limit, |f| {
             f.state.is_queued()
         })
-    }
-}
-
-impl ServiceReads for SledStore {
-    fn service_order(&self, order_id: &str) -> Result<Option<OrderSummary>, StoreError> {
-        self.inner
-            .trees
-            .orders
-            .get(order_id)?
-            .map(|v| decode(&v, "order"))
-            .transpose()
-    }
-
-    fn recipient_service(
-        &self,
-        order_id: &str,
-        recipient_id: &str,
-    ) -> Result<Option<RecipientService>, StoreError> {
-        read_recipient(&self.inner.trees.service, order_id, recipient_id)
-    }
-
-    fn order_recipients(
-        &self,
-        order_id: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<RecipientService>, StoreError> {
-        let mut start = match after {
-            Some(a) => service_key(order_id, a),
-            None => key2(order_id, ""),
-        };
-        if after.is_some() {
-            start.push(0);
-        }
-        let mut end = order_id.as_bytes().to_vec();
-        end.push(1);
-        self.inner
-            .trees
-            .service
-            .range(start..end)
-            .take(limit)
-            .map(|item| decode(&item?.1, "recipient service"))
-            .collect()
-    }
-
-    fn list_orders(&self, limit: usize) -> Result<Vec<OrderSummary>, StoreError> {
-        // Order ids are O + twelve digits of the log position: byte order is time order.
-        self.inner
-            .trees
-            .orders
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|item| decode(&item?.1, "order"))
-            .collect()
-    }
-
-    fn suppressed(&self, address: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .inner
-            .trees
-            .suppressed
-            .get(address.to_lowercase())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-}
-
-impl OutboxReads for SledStore {
-    fn due_work(&self, until: DateTime<Utc>, limit: usize) -> Result<Vec<DueWork>, StoreError> {
-        let end = (until.timestamp_millis().max(0) as u64 + 1).to_be_bytes();
-        self.inner
-            .trees
-            .due
-            .range(..end.as_slice())
-            .take(limit)
-            .map(|item| decode_due_key(&item?.0))
-            .collect()
-    }
-
-    fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        match self.inner.trees.due.first()? {
-            Some((k, _)) => Ok(Some(decode_due_key(&k)?.due.at)),
-            None => Ok(None),
-        }
-    }
-
-    fn in_flight(&self) -> Result<Vec<DeliveryKey>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.inner.trees.service_queues.scan_prefix([IN_FLIGHT]) {
-            let (k, _) = item?;
-            let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
-            if let [order, recipient, channel] = parts.as_slice() {
-                out.push(
-                    RecipientKey::new(
-                        String::from_utf8_lossy(order),
-                        String::from_utf8_lossy(recipient),
-                    )
-                    .on(channel_of(channel)?),
-                );
-            }
-        }
-        Ok(out)
-    }
-
-    fn unmatched_replies(
-        &self,
-        limit: usize,
-    ) -> Result<Vec<crate::UnmatchedReplyEntry>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .inner
-            .trees
-            .service_queues
-            .scan_prefix([UNMATCHED_REPLY])
-            .rev()
-            .take(limit)
-        {
-            let (k, v) = item?;
-            let mut entry: crate::UnmatchedReplyEntry = decode(&v, "unmatched reply")?;
-            entry.seq = k
-                .get(1..9)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u64::from_be_bytes);
-            out.push(entry);
-        }
-        Ok(out)
-    }
-
-    fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError> {
-        let mut out: Vec<RecipientService> = Vec::new();
-        let queued = [DEAD_LETTER, REVIEW]
-            .into_iter()
-            .flat_map(|p| self.inner.trees.service_queues.scan_prefix([p]));
-        for item in queued {
-            let (k, _) = item?;
-            let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
-            let [order, recipient, ..] = parts.as_slice() else {
-                continue;
-            };
-            let (order, recipient) = (
-                String::from_utf8_lossy(order),
-                String::from_utf8_lossy(recipient),
-            );
-            if out
-                .iter()
-                .any(|r| r.order_id == order && r.recipient.recipient_id == recipient)
-            {
-                continue;
-            }
-            if out.len() == limit {
-                break;
-            }
-            if let Some(r) = self.recipient_service(&order, &recipient)? {
-                out.push(r);
-            }
-        }
-        Ok(out)
-    }
-
-    fn proofs_due(&self, limit: usize) -> Result<Vec<RecipientKey>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .inner
-            .trees
-            .service_queues
-            .scan_prefix([PROOF_DUE])
-            .take(limit)
-        {
-            let (k, _) = item?;
-            let parts: Vec<&[u8]> = k[1..].split(|b| *b == 0).collect();
-            if let [order, recipient] = parts.as_slice() {
-                out.push(RecipientKey::new(
-                    String::from_utf8_lossy(order),
-                    String::from_utf8_lossy(recipient),
-                ));
-            }
-        }
-        Ok(out)
     }
 }

@@ -32,6 +32,22 @@ pub(super) const UNMATCHED_REPLY: u8 = b'M';
 /// Provider message ids (SMS parts) → the service they belong to.
 pub(super) const GATEWAY_ID: u8 = b'G';
 
+/// Normalised phone number, order id, recipient id → nothing: services whose SMS notice the SMSC
+/// accepted for that number (what a handset's reply is matched by).
+pub(super) const SMS_SENT_TO: u8 = b'N';
+
+/// The `SMS_SENT_TO` key of `number` (normalised) and recipient `recipient_id` of `order_id`;
+/// without them (`None`), the prefix of every service of `number`.
+pub(super) fn sms_sent_key(number: &str, service: Option<(&str, &str)>) -> Vec<u8> {
+    let mut k = vec![SMS_SENT_TO];
+    k.extend_from_slice(number.as_bytes());
+    k.push(0);
+    if let Some((order_id, recipient_id)) = service {
+        k.extend_from_slice(&key2(order_id, recipient_id));
+    }
+    k
+}
+
 pub(super) fn gateway_key(channel: Channel, gateway_id: &str) -> Vec<u8> {
     let mut k = vec![GATEWAY_ID];
     k.extend_from_slice(&key2(channel_name(channel), gateway_id));

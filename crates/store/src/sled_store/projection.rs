@@ -20,8 +20,9 @@ pub(super) trait Projection: Sync {
     /// Brings its trees up to date with `event`, recorded as entry `pos`; `trees[i]` is the tree
     /// named `self.trees()[i]`.
     fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult;
-    /// The layout of what it writes. Raise it when a change makes the trees it wrote before read
-    /// differently: a hub started on read models another layout wrote rebuilds them from the log
+    /// The layout of what it writes. Raise it when what it writes changes (an index added, a key
+    /// or value laid out anew), so that trees written before are not read as if they held it: a
+    /// hub started on read models another layout wrote rebuilds them from the log
     /// (`super::rebuild`).
     fn version(&self) -> u32 {
         1
@@ -97,6 +98,10 @@ impl Projection for ServiceModel {
             suppressed: trees[5],
         };
         project_service(event, pos, &t)
+    }
+    /// 2: services indexed by the number their SMS notice was accepted for (`SMS_SENT_TO`).
+    fn version(&self) -> u32 {
+        2
     }
 }
 
@@ -267,6 +272,36 @@ pub(super) fn ecenter_store_reply(
     }
 }
 
+/// The number (normalised) an SMS notice of `s` was accepted for by the SMSC, if any.
+fn sms_number(s: &RecipientService) -> Option<String> {
+    s.trace(Channel::Sms)
+        .filter(|t| t.sent_at.is_some())
+        .and_then(|t| ecenter_domain::reply::normalize_number(&t.address))
+}
+
+/// Moves the service's `SMS_SENT_TO` entry from the number `before` was sent to, to `after`'s.
+fn index_sms_number(
+    before: Option<&RecipientService>,
+    after: &RecipientService,
+    t: &ServiceTrees<'_>,
+) -> TxResult {
+    let (was, is) = (before.and_then(sms_number), sms_number(after));
+    if was == is {
+        return Ok(());
+    }
+    let service = Some((
+        after.order_id.as_str(),
+        after.recipient.recipient_id.as_str(),
+    ));
+    if let Some(n) = was {
+        t.queues.remove(sms_sent_key(&n, service))?;
+    }
+    if let Some(n) = is {
+        t.queues.insert(sms_sent_key(&n, service), &[])?;
+    }
+    Ok(())
+}
+
 /// Stores a recipient's service and moves its index entries from what `before` had to what `after` has.
 pub(super) fn write_recipient(
     before: Option<&RecipientService>,
@@ -302,6 +337,7 @@ pub(super) fn write_recipient(
             }
         }
     }
+    index_sms_number(before, after, t)?;
     if let Some(sms) = after.trace(Channel::Sms) {
         let known = before
             .and_then(|b| b.trace(Channel::Sms))

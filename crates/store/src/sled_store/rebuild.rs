@@ -1,31 +1,38 @@
 //! Read models rebuilt from the log.
 //!
 //! The read models are a projection of the log's entries (ARCHITECTURE.md, "state is a projection
-//! of events"); sled keeps them beside the entries so that reads are cheap. Two things can make
-//! them disagree with the log, and both are repaired by clearing every read model's tree and
+//! of events"); sled keeps them beside the entries so that reads are cheap. Three things can make
+//! them disagree with the log, and each is repaired by clearing every read model's tree and
 //! applying every entry again, in the log's order, with the projections of this build:
 //! - **an upgrade**: a read model added since the trees were written (it would hold nothing for
 //!   the earlier entries), or one whose [`Projection::version`] was raised. The `read_models` tree
-//!   records, under `layout`, which projections wrote the trees; a hub whose list differs rebuilds
-//!   them when it opens its data directory, before its writer starts;
+//!   records, under `layout`, which projections wrote the trees;
+//! - **a rollback**: a build from before this record appended entries that the read models it
+//!   did not know never saw. Every append transaction also records, under `applied_through`, the
+//!   last entry the read models applied; a log whose head is past it was appended to without them;
 //! - **damage**: a read model altered on disk (a hex editor, a bad restore). The operator's
 //!   `ecenter-admin rebuild-read-models` rebuilds them on demand and says, by comparing a digest of
 //!   every read model before and after, whether they had differed from the log.
 //!
-//! The marker is removed before the trees are cleared and written only after the last entry is
-//! applied and flushed, so an interrupted rebuild is done again at the next start.
+//! The first two are checked each time a hub opens its data directory, before its writer starts
+//! (for an instance on PostgreSQL, once its replica is known to agree with the database). The
+//! marker is removed before the trees are cleared and written only after the last entry is applied
+//! and flushed, so an interrupted rebuild is done again at the next start. Trees that only an
+//! earlier layout named are dropped once the rebuild is done.
 
 use super::*;
 
-/// The tree holding the marker.
-const META: &str = "read_models";
+/// The tree holding the marker and what the read models applied.
+pub(super) const META: &str = "read_models";
 /// The marker's key: the projections that wrote the read models ([`layout_name`]).
 const LAYOUT: &[u8] = b"layout";
+/// The key of the last entry the read models applied (big-endian), written with every append.
+pub(super) const APPLIED_THROUGH: &[u8] = b"applied_through";
 /// Entries applied per sled transaction.
 const CHUNK: usize = 512;
 
 /// What this build's projections write: each one's trees and version, in the list's order, e.g.
-/// `seals@1 requests+orders+…@1 …`.
+/// `seals@1 requests+orders+…@2 …`.
 pub(super) fn layout_name() -> String {
     PROJECTIONS
         .iter()
@@ -34,39 +41,70 @@ pub(super) fn layout_name() -> String {
         .join(" ")
 }
 
-/// Forgets which projections wrote the read models, as in a data directory older than the marker
-/// (tests: a hub from before a read model existed).
-#[cfg(feature = "tamper")]
-pub(crate) fn forget_layout(db: &sled::Db) -> Result<(), StoreError> {
-    db.open_tree(META)?.remove(LAYOUT)?;
-    Ok(())
+/// The trees a layout name lists.
+fn trees_of(layout: &str) -> Vec<&str> {
+    layout
+        .split(' ')
+        .filter_map(|p| p.rsplit_once('@'))
+        .flat_map(|(trees, _)| trees.split('+'))
+        .collect()
 }
 
-/// Rebuilds the read models if other projections than this build's wrote them (or none did yet,
-/// with entries in the log: a data directory older than the marker). Returns how many entries
-/// were applied, or `None` when the read models were current.
+/// What `read_models` says of the read models on disk.
+struct Marker {
+    layout: Option<String>,
+    applied_through: Option<u64>,
+}
+
+impl Marker {
+    fn read(db: &sled::Db) -> Result<Marker, StoreError> {
+        let meta = db.open_tree(META)?;
+        Ok(Marker {
+            layout: meta
+                .get(LAYOUT)?
+                .map(|v| String::from_utf8_lossy(&v).into_owned()),
+            applied_through: meta
+                .get(APPLIED_THROUGH)?
+                .and_then(|v| v.as_ref().try_into().ok())
+                .map(u64::from_be_bytes),
+        })
+    }
+
+    /// Why the read models cannot be taken as this build's projection of a log ending at `head`,
+    /// if they cannot.
+    fn stale(&self, head: u64) -> Option<String> {
+        let want = layout_name();
+        match (&self.layout, self.applied_through.unwrap_or(0)) {
+            (None, _) => Some("no record of the projections that wrote them".into()),
+            (Some(was), _) if *was != want => Some(format!("written by other projections ({was})")),
+            (_, through) if through != head => Some(format!(
+                "they applied the log up to entry {through} and it ends at {head}: a build without them appended"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Rebuilds the read models of a log of `entries` entries ending at entry `head` if this build's
+/// projections did not write them or did not apply all of it. Returns the entries applied, or
+/// `None` when the read models were current.
 pub(super) fn ensure_current(
     db: &sled::Db,
     events: &sled::Tree,
+    entries: u64,
+    head: u64,
 ) -> Result<Option<u64>, StoreError> {
-    let meta = db.open_tree(META)?;
-    let want = layout_name();
-    let was = meta.get(LAYOUT)?;
-    if was.as_deref() == Some(want.as_bytes()) {
+    let marker = Marker::read(db)?;
+    let Some(why) = marker.stale(head) else {
+        return Ok(None);
+    };
+    if entries == 0 {
+        mark_current(db, 0)?;
         return Ok(None);
     }
-    if events.is_empty() {
-        meta.insert(LAYOUT, want.as_bytes())?;
-        db.flush()?;
-        return Ok(None);
-    }
-    let was = was.map_or_else(
-        || "(none recorded)".to_string(),
-        |v| String::from_utf8_lossy(&v).into_owned(),
-    );
-    tracing::warn!(%was, now = %want, entries = events.len(), "the read models were written by other projections than this build's: rebuilding them from the log");
+    tracing::warn!(%why, entries, "the read models are not this build's projection of the log: rebuilding them from it");
     let started = std::time::Instant::now();
-    let applied = rebuild(db, events, |_, _| {})?;
+    let applied = rebuild(db, events, entries, |_, _| {})?;
     tracing::info!(
         entries = applied,
         seconds = started.elapsed().as_secs_f64(),
@@ -75,13 +113,33 @@ pub(super) fn ensure_current(
     Ok(Some(applied))
 }
 
-/// Clears every read model and applies each of `events`' entries again, reporting
-/// `progress(applied, total)` after each chunk. Returns the entries applied.
+/// Forgets which projections wrote the read models, as in a data directory older than the record
+/// (tests: a hub from before a read model existed).
+#[cfg(feature = "tamper")]
+pub(crate) fn forget_layout(db: &sled::Db) -> Result<(), StoreError> {
+    db.open_tree(META)?.remove(LAYOUT)?;
+    Ok(())
+}
+
+/// Records that this build's projections wrote the read models, up to entry `head`.
+fn mark_current(db: &sled::Db, head: u64) -> Result<(), StoreError> {
+    let meta = db.open_tree(META)?;
+    meta.insert(APPLIED_THROUGH, &head.to_be_bytes())?;
+    meta.insert(LAYOUT, layout_name().as_bytes())?;
+    db.flush()?;
+    Ok(())
+}
+
+/// Clears every read model and applies each of the `total` entries of `events` again, reporting
+/// `progress(applied, total)` after each chunk; then drops the trees only an earlier layout named.
+/// Returns the entries applied.
 pub(super) fn rebuild(
     db: &sled::Db,
     events: &sled::Tree,
+    total: u64,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64, StoreError> {
+    let earlier = Marker::read(db)?.layout;
     let meta = db.open_tree(META)?;
     meta.remove(LAYOUT)?;
     db.flush()?;
@@ -89,23 +147,42 @@ pub(super) fn rebuild(
     for tree in layout.read_model_trees() {
         tree.clear()?;
     }
-    let total = events.len() as u64;
-    let mut applied = 0;
+    let (mut applied, mut last) = (0, 0);
     let mut chunk = Vec::with_capacity(CHUNK);
     for item in events {
         let (k, v) = item?;
         chunk.push(decode_entry(&k, &v)?);
         if chunk.len() == CHUNK {
-            applied += apply(&layout, &chunk)?;
+            (applied, last) = (applied + apply(&layout, &chunk)?, chunk[CHUNK - 1].seq);
             chunk.clear();
             progress(applied, total);
         }
     }
-    applied += apply(&layout, &chunk)?;
+    if let Some(e) = chunk.last() {
+        (applied, last) = (applied + apply(&layout, &chunk)?, e.seq);
+    }
     progress(applied, total);
-    meta.insert(LAYOUT, layout_name().as_bytes())?;
-    db.flush()?;
+    mark_current(db, last)?;
+    if let Some(earlier) = earlier {
+        drop_trees_left_behind(db, &earlier)?;
+    }
     Ok(applied)
+}
+
+/// Drops the trees the `earlier` layout named that this build's does not.
+fn drop_trees_left_behind(db: &sled::Db, earlier: &str) -> Result<(), StoreError> {
+    let now = layout_name();
+    let kept = trees_of(&now);
+    for name in trees_of(earlier) {
+        if !kept.contains(&name) && ![META, "events"].contains(&name) {
+            db.drop_tree(name)?;
+            tracing::info!(
+                tree = name,
+                "a read model no projection writes any more was dropped"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Applies every projection to `entries` in one transaction.
@@ -119,7 +196,9 @@ fn apply(layout: &TreeLayout, entries: &[StoredEntry]) -> Result<u64, StoreError
             };
             projected.apply(&e.event, &pos)?;
         }
-        Ok(())
+        entries
+            .last()
+            .map_or(Ok(()), |e| projected.applied_through(e.seq))
     })?;
     Ok(entries.len() as u64)
 }
@@ -151,16 +230,31 @@ pub struct Rebuilt {
     pub head: ChainHead,
     /// Entries applied.
     pub entries: u64,
+    /// Why the read models found were not this build's projection of the whole log (written by
+    /// other projections — an upgrade not yet started, an interrupted rebuild — or not applied to
+    /// its end): then `before` is not comparable with `after`.
+    pub not_comparable: Option<String>,
     /// Hex SHA-256 of every read model before the rebuild.
     pub before: String,
-    /// The same after it; it differs from `before` when the read models had not matched the log.
+    /// The same after it. With `not_comparable` empty, it differs from `before` exactly when the
+    /// read models had not matched the log.
     pub after: String,
 }
 
+impl Rebuilt {
+    /// Whether the read models had differed from the log; `None` when that cannot be told.
+    pub fn changed(&self) -> Option<bool> {
+        self.not_comparable
+            .is_none()
+            .then(|| self.before != self.after)
+    }
+}
+
 /// Verifies the log of a data directory no hub is using, then rebuilds its read models from it
-/// (`ecenter-admin rebuild-read-models`). A log that does not verify is refused untouched: the
-/// read models are rebuilt only from entries that chain. `progress(applied, total)` after each
-/// chunk of entries.
+/// (`ecenter-admin rebuild-read-models`). A log that does not verify is refused before any read
+/// model is touched: they are rebuilt only from entries that chain. (Opening sled may itself
+/// rewrite a damaged tail of its log; to only check a log, use `clerk verify-log`, which reads a
+/// copy.) `progress(applied, total)` after each chunk of entries.
 ///
 /// # Errors
 /// The directory holds no log, is in use by a hub, or its log does not verify
@@ -170,18 +264,24 @@ pub fn rebuild_read_models(
     progress: impl FnMut(u64, u64),
 ) -> Result<Rebuilt, StoreError> {
     require_log_dir(data_dir)?;
+    set_aside_partial_snapshots(data_dir)?;
     let db = open_db(&data_dir.join("log")).map_err(|e| explain_open_error(data_dir, e))?;
     let events = db.open_tree("events")?;
     let mut verifier = ChainVerifier::default();
+    let mut total = 0;
     for item in &events {
         let (k, v) = item?;
         verifier.push(&k, &v)?;
+        total += 1;
     }
+    let head = verifier.head();
+    let not_comparable = Marker::read(&db)?.stale(head.seq);
     let before = digest(&db)?;
-    let entries = rebuild(&db, &events, progress)?;
+    let entries = rebuild(&db, &events, total, progress)?;
     Ok(Rebuilt {
-        head: verifier.head(),
+        head,
         entries,
+        not_comparable,
         before,
         after: digest(&db)?,
     })
@@ -216,32 +316,95 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn the_layout_names_every_projection_and_its_trees() {
-        let name = layout_name();
-        assert_eq!(name.split(' ').count(), PROJECTIONS.len(), "{name}");
-        for tree in ["seals", "service", "passkeys", "pushes"] {
-            assert!(name.contains(tree), "{tree} missing from {name}");
-        }
-    }
-
-    #[tokio::test]
-    async fn a_read_model_emptied_with_its_marker_gone_comes_back_at_the_next_open() {
+    /// A store holding `cred-a` and `cred-b`, closed.
+    async fn two_passkeys() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         append(&store, registered("cred-a")).await;
         append(&store, registered("cred-b")).await;
         store.close().await.unwrap();
-        drop(store);
+        dir
+    }
+
+    #[test]
+    fn the_layout_names_every_projection_and_every_tree_it_writes() {
+        let name = layout_name();
+        assert_eq!(name.split(' ').count(), PROJECTIONS.len(), "{name}");
+        let listed = trees_of(&name);
+        for projection in PROJECTIONS {
+            for tree in projection.trees() {
+                assert!(listed.contains(tree), "{tree} missing from {name}");
+            }
+        }
+        assert!(!listed.contains(&"events") && !listed.contains(&META));
+    }
+
+    #[tokio::test]
+    async fn read_models_another_layout_wrote_are_rebuilt_and_its_own_trees_dropped() {
+        let dir = two_passkeys().await;
         {
             let db = open_db(&dir.path().join("log")).unwrap();
+            let old = format!("passkeys@0 retired_index@1 {}", layout_name());
+            db.open_tree(META)
+                .unwrap()
+                .insert(LAYOUT, old.as_bytes())
+                .unwrap();
+            db.open_tree("retired_index")
+                .unwrap()
+                .insert("k", "v")
+                .unwrap();
+            db.open_tree("passkeys").unwrap().clear().unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(passkeys(&store), ["cred-a", "cred-b"]);
+        store.close().await.unwrap();
+        drop(store);
+        let db = open_db(&dir.path().join("log")).unwrap();
+        let names: Vec<_> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
+        assert!(
+            !names.contains(&b"retired_index".to_vec()),
+            "a retired tree kept"
+        );
+        assert!(names.contains(&b"passkeys".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn entries_a_build_without_the_read_models_appended_are_applied_at_the_next_open() {
+        let dir = two_passkeys().await;
+        {
+            // An older build appends entry 3 to the log; it knows nothing of the passkeys.
+            let db = open_db(&dir.path().join("log")).unwrap();
+            let events = db.open_tree("events").unwrap();
+            let (_, last) = events.last().unwrap().unwrap();
+            let head = decode_entry(&entry_key(2), &last).unwrap();
+            let event = registered("cred-c");
+            let (_, value) = crate::chain::encode_entry(3, &head.hash, Utc::now(), &event);
+            events.insert(entry_key(3), value).unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(passkeys(&store), ["cred-a", "cred-b", "cred-c"]);
+    }
+
+    #[tokio::test]
+    async fn a_read_model_emptied_with_its_marker_gone_comes_back_at_the_next_open() {
+        let dir = two_passkeys().await;
+        {
+            let db = open_db(&dir.path().join("log")).unwrap();
+            let meta = db.open_tree(META).unwrap();
             assert_eq!(
-                db.open_tree(META).unwrap().get(LAYOUT).unwrap().as_deref(),
+                meta.get(LAYOUT).unwrap().as_deref(),
                 Some(layout_name().as_bytes()),
                 "a fresh store records its layout"
             );
+            assert_eq!(
+                meta.get(APPLIED_THROUGH).unwrap().as_deref(),
+                Some(2u64.to_be_bytes().as_slice()),
+                "and what it applied"
+            );
             db.open_tree("passkeys").unwrap().clear().unwrap();
-            db.open_tree(META).unwrap().remove(LAYOUT).unwrap();
+            meta.remove(LAYOUT).unwrap();
             db.flush().unwrap();
         }
         let store = SledStore::open(dir.path()).unwrap();
@@ -257,7 +420,7 @@ mod tests {
         drop(store);
         let same = rebuild_read_models(dir.path(), |_, _| {}).unwrap();
         assert_eq!((same.entries, same.head.seq), (1, 1));
-        assert_eq!(same.before, same.after, "a faithful read model changed");
+        assert_eq!(same.changed(), Some(false), "a faithful read model changed");
         {
             let db = open_db(&dir.path().join("log")).unwrap();
             let forged = [b"l".as_slice(), b"urn:ecenter:lawyer:1\0cred-x"].concat();
@@ -268,7 +431,7 @@ mod tests {
             db.flush().unwrap();
         }
         let drifted = rebuild_read_models(dir.path(), |_, _| {}).unwrap();
-        assert_ne!(drifted.before, drifted.after);
+        assert_eq!(drifted.changed(), Some(true));
         assert_eq!(
             drifted.after, same.after,
             "the rebuild is the log's projection"
@@ -298,5 +461,24 @@ mod tests {
         let db = open_db(&dir.path().join("log")).unwrap();
         assert_eq!(digest(&db).unwrap(), emptied, "read models were touched");
         assert_ne!(emptied, before);
+    }
+
+    #[tokio::test]
+    async fn read_models_another_build_wrote_are_rebuilt_but_not_called_altered() {
+        let dir = two_passkeys().await;
+        {
+            let db = open_db(&dir.path().join("log")).unwrap();
+            db.open_tree(META)
+                .unwrap()
+                .insert(LAYOUT, "seals@1")
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let upgraded = rebuild_read_models(dir.path(), |_, _| {}).unwrap();
+        assert_eq!(upgraded.changed(), None);
+        let why = upgraded.not_comparable.unwrap();
+        assert!(why.contains("seals@1"), "{why}");
+        let again = rebuild_read_models(dir.path(), |_, _| {}).unwrap();
+        assert_eq!(again.changed(), Some(false), "{again:?}");
     }
 }

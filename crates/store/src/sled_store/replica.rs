@@ -78,6 +78,7 @@ fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<Sled
         tracing::warn!(%why, aside = %aside.display(), "the local replica disagrees with PostgreSQL; set aside and rebuilt");
         (opened, _) = Opened::read(data_dir)?;
     }
+    opened.read_models_current()?;
     let upstream = Upstreamed {
         link,
         pending: Vec::new(),

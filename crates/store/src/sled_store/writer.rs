@@ -34,17 +34,18 @@ pub(super) struct Prepared {
     pub(super) at: DateTime<Utc>,
 }
 
-/// The trees of one append transaction: `events` first, then each tree a projection names, once;
-/// and, per projection, where its trees are in that list.
+/// The trees of one append transaction: `events` first, then `read_models` (what the read models
+/// have applied, `super::rebuild`), then each tree a projection names, once; and, per projection,
+/// where its trees are in that list.
 pub(super) struct TreeLayout {
     trees: Vec<sled::Tree>,
     slots: Vec<Vec<usize>>,
 }
 
 impl TreeLayout {
-    /// Opens `events` and every tree of [`PROJECTIONS`].
+    /// Opens `events`, `read_models` and every tree of [`PROJECTIONS`].
     pub(super) fn open(db: &sled::Db) -> sled::Result<TreeLayout> {
-        let mut names = vec!["events"];
+        let mut names = vec!["events", super::rebuild::META];
         let mut slots = Vec::with_capacity(PROJECTIONS.len());
         for projection in PROJECTIONS {
             let mut slot = Vec::new();
@@ -64,13 +65,13 @@ impl TreeLayout {
         Ok(TreeLayout { trees, slots })
     }
 
-    /// The read models' trees: every tree but `events`.
+    /// The read models' trees: every tree a projection names.
     pub(super) fn read_model_trees(&self) -> &[sled::Tree] {
-        &self.trees[1..]
+        &self.trees[2..]
     }
 
-    /// Runs `body` in one sled transaction over every tree; `body` gets `events` and, per
-    /// projection, its trees in the order it names them.
+    /// Runs `body` in one sled transaction over every tree; `body` gets `events` and the
+    /// projections' trees.
     pub(super) fn transaction(
         &self,
         body: impl Fn(&TransactionalTree, &Projected<'_>) -> TxResult,
@@ -82,7 +83,13 @@ impl TreeLayout {
                 .iter()
                 .map(|slot| slot.iter().map(|&i| &views[i]).collect())
                 .collect();
-            body(&views[0], &Projected(by_projection))
+            body(
+                &views[0],
+                &Projected {
+                    applied: &views[1],
+                    by_projection,
+                },
+            )
         });
         match result {
             Ok(()) => Ok(()),
@@ -92,15 +99,25 @@ impl TreeLayout {
     }
 }
 
-/// Each projection's trees inside one transaction.
-pub(super) struct Projected<'v>(Vec<Vec<&'v TransactionalTree>>);
+/// Each projection's trees inside one transaction, and the record of what they have applied.
+pub(super) struct Projected<'v> {
+    applied: &'v TransactionalTree,
+    by_projection: Vec<Vec<&'v TransactionalTree>>,
+}
 
 impl Projected<'_> {
     /// Applies every projection to `event`, recorded as entry `pos`.
     pub(super) fn apply(&self, event: &Event, pos: &LogPosition) -> TxResult {
-        for (projection, trees) in PROJECTIONS.iter().zip(&self.0) {
+        for (projection, trees) in PROJECTIONS.iter().zip(&self.by_projection) {
             projection.apply(event, pos, trees)?;
         }
+        Ok(())
+    }
+
+    /// Records that the read models have applied every entry up to `seq`.
+    pub(super) fn applied_through(&self, seq: u64) -> TxResult {
+        self.applied
+            .insert(super::rebuild::APPLIED_THROUGH, &seq.to_be_bytes())?;
         Ok(())
     }
 }
@@ -424,7 +441,7 @@ impl Writer {
                 };
                 projected.apply(&p.event, &pos)?;
             }
-            Ok(())
+            projected.applied_through(last.seq)
         })?;
         self.next_seq = last.seq + 1;
         self.prev = last.hash;
@@ -444,6 +461,7 @@ mod tests {
         let layout = TreeLayout::open(&db).unwrap();
         let names: Vec<_> = layout.trees.iter().map(sled::Tree::name).collect();
         assert_eq!(&*names[0], b"events");
+        assert_eq!(&*names[1], b"read_models");
         let mut unique = names.clone();
         unique.sort();
         unique.dedup();
