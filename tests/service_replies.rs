@@ -257,13 +257,26 @@ async fn a_hub_upgraded_from_before_the_index_by_number_still_counts_a_reply() {
         |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
     )
     .await;
-    // The outbox's queues as a hub from before the index by number wrote them: without it.
+    // The outbox's queues as a hub from before the index by number wrote them: without its
+    // entries, and the service read model's layout at version 1.
+    let binds = smsc.stats()["binds"].as_u64().unwrap();
     let w = w
         .restart_after(|data| {
-            ecenter_store::tamper::forget_read_model(data, "service_queues").unwrap();
+            use ecenter_store::tamper::{delete_read_model_records, pretend_read_model_version};
+            assert_eq!(
+                delete_read_model_records(data, "service_queues", b"N").unwrap(),
+                1
+            );
+            pretend_read_model_version(data, "service_queues", 1).unwrap();
         })
         .await;
     let court = w.service("court-xiangyang-cms").await;
+    until(30, "the restarted hub to bind", || {
+        let stats = smsc.stats();
+        let bound = stats["binds"].as_u64() > Some(binds) && stats["sessions"] == 1;
+        std::future::ready(bound.then_some(()))
+    })
+    .await;
     smsc.mobile_originated("13800138401", "收到");
     let s = status_when(&court, &order_id, "R1", "the reply to count", |s| {
         s.effective.is_some()

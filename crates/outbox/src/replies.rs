@@ -42,7 +42,20 @@ pub async fn record<S: EventStore>(
 fn open_services<S: EventStore>(store: &S, number: &str) -> Result<Vec<String>, StoreError> {
     let now = Utc::now();
     let mut open = Vec::new();
-    for key in store.sms_sent_to(number)? {
+    let mut sent = store.sms_sent_to(number)?;
+    // Newest order first, its recipients by number (R2 before R10): as clerks list them.
+    sent.sort_by_key(|k| {
+        let n = k
+            .recipient_id
+            .strip_prefix('R')
+            .and_then(|n| n.parse::<u64>().ok());
+        (
+            std::cmp::Reverse(k.order_id.clone()),
+            n,
+            k.recipient_id.clone(),
+        )
+    });
+    for key in sent {
         let (id, rid) = (&key.order_id, &key.recipient_id);
         let Some(order) = store.service_order(id)? else {
             continue;

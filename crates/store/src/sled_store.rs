@@ -36,9 +36,9 @@ mod service_reads;
 #[cfg(test)]
 mod test_support;
 use reasons::{explain_open_error, flush_reason};
-#[cfg(feature = "tamper")]
-pub(crate) use rebuild::forget_layout;
 pub use rebuild::{Rebuilt, rebuild_read_models};
+#[cfg(feature = "tamper")]
+pub(crate) use rebuild::{forget_layout, pretend_layout};
 pub use replica::REPLICA_AHEAD;
 
 /// Most requests committed by one flush; bounds the latency a batch adds.

@@ -59,3 +59,17 @@ pub fn delete_read_model_records(
     db.flush()?;
     Ok(keys.len())
 }
+
+/// Records that the read models were written by an older layout of the projection writing `tree`
+/// (its `version`), the rest as they are: a data directory from before that projection changed.
+/// The store must not be open.
+pub fn pretend_read_model_version(
+    data_dir: &Path,
+    tree: &str,
+    version: u32,
+) -> Result<(), StoreError> {
+    let db = crate::sled_store::open_db(&data_dir.join("log"))?;
+    crate::sled_store::pretend_layout(&db, tree, version)?;
+    db.flush()?;
+    Ok(())
+}

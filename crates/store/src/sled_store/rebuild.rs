@@ -77,8 +77,11 @@ impl Marker {
         match (&self.layout, self.applied_through.unwrap_or(0)) {
             (None, _) => Some("no record of the projections that wrote them".into()),
             (Some(was), _) if *was != want => Some(format!("written by other projections ({was})")),
-            (_, through) if through != head => Some(format!(
+            (_, through) if through < head => Some(format!(
                 "they applied the log up to entry {through} and it ends at {head}: a build without them appended"
+            )),
+            (_, through) if through > head => Some(format!(
+                "they applied entries up to {through} and the log ends at {head}: entries were lost from its end (a loss being accepted, or one its checkpoints did not cover)"
             )),
             _ => None,
         }
@@ -118,6 +121,26 @@ pub(super) fn ensure_current(
 #[cfg(feature = "tamper")]
 pub(crate) fn forget_layout(db: &sled::Db) -> Result<(), StoreError> {
     db.open_tree(META)?.remove(LAYOUT)?;
+    Ok(())
+}
+
+/// Records the layout as if the projection writing `tree` were at `version` (tests: a data
+/// directory an older build wrote, before that projection's layout changed).
+#[cfg(feature = "tamper")]
+pub(crate) fn pretend_layout(db: &sled::Db, tree: &str, version: u32) -> Result<(), StoreError> {
+    let layout: Vec<String> = PROJECTIONS
+        .iter()
+        .map(|p| {
+            let v = if p.trees().contains(&tree) {
+                version
+            } else {
+                p.version()
+            };
+            format!("{}@{v}", p.trees().join("+"))
+        })
+        .collect();
+    db.open_tree(META)?
+        .insert(LAYOUT, layout.join(" ").as_bytes())?;
     Ok(())
 }
 
@@ -162,10 +185,10 @@ pub(super) fn rebuild(
         (applied, last) = (applied + apply(&layout, &chunk)?, e.seq);
     }
     progress(applied, total);
-    mark_current(db, last)?;
     if let Some(earlier) = earlier {
         drop_trees_left_behind(db, &earlier)?;
     }
+    mark_current(db, last)?;
     Ok(applied)
 }
 
