@@ -131,27 +131,11 @@ impl crate::PasskeyReads for SledStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::append;
+    use super::super::test_support::{append, passkey_registered as registered};
     use crate::{EventLog, PasskeyReads, ReadView, SledStore};
     use ecenter_domain::Event;
-    use ecenter_domain::passkey::{PasskeyRegistered, PasskeyRemoved, PasskeyUse};
+    use ecenter_domain::passkey::{PasskeyRemoved, PasskeyUse};
     use ecenter_domain::portal::SignedIn;
-
-    fn registered(credential_id: &str, challenge: &str) -> Event {
-        Event::PasskeyRegistered(PasskeyRegistered {
-            identity: "urn:ecenter:lawyer:1".into(),
-            credential_id: credential_id.into(),
-            public_key: "pQECAyYgASFYIA".into(),
-            algorithm: ecenter_domain::passkey::ES256,
-            sign_count: 1,
-            name: "办公室电脑".into(),
-            attestation: "none".into(),
-            backed_up: false,
-            challenge: challenge.into(),
-            session: "s1".into(),
-            client: String::new(),
-        })
-    }
 
     async fn used(store: &SledStore, challenge: &'static str) -> bool {
         let read = move |v: &dyn ReadView| Ok((Vec::new(), v.challenge_used(challenge)?));

@@ -312,24 +312,12 @@ pub fn rebuild_read_models(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::append;
+    use super::super::test_support::{append, passkey_registered};
     use super::*;
     use crate::PasskeyReads;
 
     fn registered(credential_id: &str) -> Event {
-        Event::PasskeyRegistered(ecenter_domain::passkey::PasskeyRegistered {
-            identity: "urn:ecenter:lawyer:1".into(),
-            credential_id: credential_id.into(),
-            public_key: "pQECAyYgASFYIA".into(),
-            algorithm: ecenter_domain::passkey::ES256,
-            sign_count: 1,
-            name: "办公室电脑".into(),
-            attestation: "none".into(),
-            backed_up: false,
-            challenge: format!("ch-{credential_id}"),
-            session: "s1".into(),
-            client: String::new(),
-        })
+        passkey_registered(credential_id, &format!("ch-{credential_id}"))
     }
 
     fn passkeys(store: &SledStore) -> Vec<String> {

@@ -372,6 +372,21 @@ impl Writer {
         }
     }
 
+    /// A write into sled that failed on the disk (sled writes its log buffers as they fill, so a
+    /// full disk can surface here as well as at the flush) is the flush's failure: the log refuses
+    /// writes from then on and says why. Any other error (a decision refused, a record that does
+    /// not decode) is only this request's.
+    fn storage_failed(&mut self, e: StoreError) -> StoreError {
+        let StoreError::Io(io) = e else {
+            return e;
+        };
+        let reason = flush_reason(&StoreError::Io(io));
+        tracing::error!(%reason, "the event log could not be written; refusing further writes");
+        self.poisoned = true;
+        self.failure_tx.send_replace(Some(reason.clone()));
+        StoreError::FlushFailed(reason)
+    }
+
     /// Tells the watchers where the durable log ends, when that moved.
     pub(super) fn publish_head(&self) {
         let head = ChainHead {
@@ -410,7 +425,9 @@ impl Writer {
             });
             prev = hash;
         }
-        self.write_local(&prepared)?;
+        if let Err(e) = self.write_local(&prepared) {
+            return Err(self.storage_failed(e));
+        }
         let appended = prepared
             .iter()
             .map(|p| Appended {
