@@ -35,10 +35,9 @@ fn cluster(args: &[&str]) {
     );
 }
 
-/// A port nobody listens on now.
+/// A port nobody listens on now, below the ephemeral range (see `common::smtp::free_port`).
 fn free_port() -> String {
-    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap().port().to_string()
+    common::smtp::free_port().to_string()
 }
 
 /// The clusters' directory (`cluster.sh primary` gives it to the `postgres` user); every cluster
