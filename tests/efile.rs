@@ -77,8 +77,14 @@ fn unusable_files_and_bad_cases_are_refused(lawyer: &Lawyer, files: &Path, compl
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     // Another lawyer's filing, or none: the hub's refusal is passed on, exit 1.
+    // Shown in the hub's Chinese words first (its zh-CN LocalizedMessage), then its English.
     let out = lawyer.run(&["status", "F999999999999"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("没有收件号为「F999999999999」的材料") && said.contains("no filing with id"),
+        "{said}"
+    );
 }
 
 /// Checks a case number whose court code the table lacks is filed, with a warning to the lawyer,

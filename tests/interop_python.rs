@@ -13,7 +13,7 @@ async fn python_grpcio_submits_a_filing_over_mutual_tls() {
     let (pki, _data, hub) = tls_world().await;
     let root = &std::env::var("CARGO_MANIFEST_DIR")
         .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
-    let run = |client: &str, request_id: &str| {
+    let run_on = |client: &str, request_id: &str, case_number: &str| {
         Command::new("python3")
             .arg(format!("{root}/tests/python/submit_filing.py"))
             .args([
@@ -23,6 +23,8 @@ async fn python_grpcio_submits_a_filing_over_mutual_tls() {
                 client,
                 "--request-id",
                 request_id,
+                "--case-number",
+                case_number,
                 "--proto-dir",
             ])
             .arg(format!("{root}/proto"))
@@ -31,6 +33,7 @@ async fn python_grpcio_submits_a_filing_over_mutual_tls() {
             .output()
             .expect("python3 runs")
     };
+    let run = |client: &str, request_id: &str| run_on(client, request_id, "(2026)鄂06民初123号");
     let out = tokio::task::block_in_place(|| run("lawyer-14201202010000001", "py-req-000001"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -72,5 +75,47 @@ async fn python_grpcio_submits_a_filing_over_mutual_tls() {
     let denied: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&denied.stdout).trim()).unwrap();
     assert_eq!(denied["error"], "PERMISSION_DENIED");
+    hub.stop().await;
+}
+
+/// A refusal carries, besides its English message, the field violation and the same refusal in
+/// Chinese for people (google.rpc.LocalizedMessage, zh-CN) — as decoded by Python's
+/// googleapis-common-protos, not by our own client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_grpcio_reads_a_refusal_in_chinese_from_its_details() {
+    let (pki, _data, hub) = tls_world().await;
+    let root = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    let out = tokio::task::block_in_place(|| {
+        Command::new("python3")
+            .arg(format!("{root}/tests/python/submit_filing.py"))
+            .args(["--addr", &hub.addr.to_string(), "--request-id"])
+            .args(["py-req-000009", "--case-number", "(26)鄂06民初123号"])
+            .arg("--proto-dir")
+            .arg(format!("{root}/proto"))
+            .arg("--pki")
+            .arg(pki.path())
+            .output()
+            .expect("python3 runs")
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let refused: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(refused["error"], "INVALID_ARGUMENT", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("four digits"),
+        "the message stays English for integrators: {refused}"
+    );
+    assert_eq!(
+        refused["violations"][0]["field"], "header.case_number",
+        "{refused}"
+    );
+    let localized = refused["localized"].as_array().unwrap();
+    assert_eq!(localized.len(), 1, "{refused}");
+    assert_eq!(localized[0]["locale"], "zh-CN");
+    assert_eq!(
+        localized[0]["message"],
+        "「(26)鄂06民初123号」不是有效的案号：年份应为四位数字（应如（2026）鄂06民初123号）"
+    );
     hub.stop().await;
 }

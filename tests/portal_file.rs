@@ -327,6 +327,13 @@ fn bytes_refused(s: &Script<'_>) {
     assert_eq!(s.status(&id).0, 404, "an overlong upload stays");
 }
 
+/// Whether `text` holds an English word (three lowercase Latin letters in a row): what a refusal
+/// shown to a lawyer must not.
+fn has_english_word(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_lowercase())
+        .any(|run| run.len() >= 3)
+}
+
 /// An announcement sent again under the page's key (its answer was lost) gets the first upload,
 /// however often, and holds no second place; the key is the session's own, and a bad one or one
 /// reused for another file is refused.
@@ -441,17 +448,30 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     assert_eq!(zhang.append(&id, 0, &doc).0, 200);
     let (status, r) = zhang.submit(fields("鄂06民初"));
     assert_eq!(status, 400, "{r}");
-    assert!(error_of(&r).contains("案号"), "{r}");
+    assert_eq!(
+        error_of(&r),
+        "材料未被受理，未保存任何内容：「鄂06民初」不是有效的案号：应以括号中的年份开头\
+         （应如（2026）鄂06民初123号）。请修改后再次提交，已上传的文件仍然保留。",
+        "in the hub's Chinese words, not its English ones"
+    );
     // Evidence cannot open a new case: the court's policy, checked before the upload is taken.
     let (status, r) = zhang.submit(fields(""));
     assert_eq!(status, 400, "{r}");
+    assert!(
+        error_of(&r).contains("证据材料须提交到已立案的案件，请填写案号；网上立案请提交起诉状"),
+        "{r}"
+    );
+    assert!(!has_english_word(&error_of(&r)), "{r}");
     // A correction of a filing never returned for correction: refused as the log stands, before
     // the upload is taken.
     let mut correction = fields("（2026）鄂06民初123号");
     correction["corrects_filing_id"] = serde_json::json!("F000000000999");
     let (status, r) = zhang.submit(correction);
     assert_eq!(status, 400, "{r}");
-    assert!(error_of(&r).contains("补正的收件号"), "{r}");
+    assert!(
+        error_of(&r).contains("补正的收件号「F000000000999」不是您被退回补正的材料"),
+        "{r}"
+    );
     let (status, r) = zhang.status(&id);
     let held = json_body(&r)["offset"].as_u64();
     assert_eq!((status, held), (200, Some(doc.len() as u64)), "{r}");
@@ -469,9 +489,11 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     let (status, r) = zhang.submit(damaged);
     assert_eq!(status, 400, "{r}");
     assert!(
-        error_of(&r).contains("SHA-256") && error_of(&r).contains("未保存任何内容"),
+        error_of(&r).contains("第 1 个文件「证据.pdf」在传输中损坏：收到内容的 SHA-256 摘要为")
+            && error_of(&r).contains("未保存任何内容"),
         "{r}"
     );
+    assert!(!error_of(&r).contains("damaged on the way"), "{r}");
     assert_eq!(pending(), 0, "a refused filing left its bytes behind");
     let filed = lawyer_filings(&w).await;
     assert!(filed.is_empty(), "something was filed: {filed:?}");

@@ -15,6 +15,29 @@ import grpc
 import hub_grpc
 
 
+def details(e: grpc.RpcError) -> dict:
+    """The google.rpc.Status details of a refusal (trailer grpc-status-details-bin), decoded by
+    googleapis-common-protos: the field violations and the localized messages."""
+    from google.rpc import error_details_pb2, status_pb2
+
+    found = {"violations": [], "localized": []}
+    for key, value in e.trailing_metadata() or ():
+        if key != "grpc-status-details-bin":
+            continue
+        status = status_pb2.Status.FromString(value)
+        for any_ in status.details:
+            if any_.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                bad = error_details_pb2.BadRequest()
+                any_.Unpack(bad)
+                found["violations"] += [{"field": v.field, "description": v.description}
+                                        for v in bad.field_violations]
+            elif any_.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+                msg = error_details_pb2.LocalizedMessage()
+                any_.Unpack(msg)
+                found["localized"].append({"locale": msg.locale, "message": msg.message})
+    return found
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--addr", required=True, help="host:port of the hub")
@@ -22,6 +45,7 @@ def main() -> int:
     ap.add_argument("--proto-dir", required=True, help="the repository's proto/ directory")
     ap.add_argument("--client", default="lawyer-14201202010000001", help="client certificate stem under clients/")
     ap.add_argument("--request-id", required=True)
+    ap.add_argument("--case-number", default="(2026)鄂06民初123号")
     args = ap.parse_args()
 
     filing_pb2, filing_pb2_grpc = hub_grpc.stubs(args.proto_dir, "filing")
@@ -32,7 +56,7 @@ def main() -> int:
     digest = hashlib.sha256(doc).hexdigest()
     header = filing_pb2.SubmissionHeader(
         request_id=args.request_id,
-        case_number="(2026)鄂06民初123号",
+        case_number=args.case_number,
         filing_kind="答辩状",
         title="Python 客户端提交",
         documents=[filing_pb2.DocumentHeader(name="答辩状.pdf", size=len(doc), sha256=digest)],
@@ -46,7 +70,7 @@ def main() -> int:
     try:
         response = stub.SubmitFiling(messages(), timeout=30)
     except grpc.RpcError as e:
-        print(json.dumps({"error": e.code().name, "message": e.details()}, ensure_ascii=False))
+        print(json.dumps({"error": e.code().name, "message": e.details(), **details(e)}, ensure_ascii=False))
         return 1
     r = response.receipt
     print(json.dumps({

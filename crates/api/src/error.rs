@@ -202,7 +202,34 @@ fn budget(e: &Exceeded, field: &str, stored: bool) -> Status {
     }
 }
 
+/// The locale of the Chinese text a refusal carries for people (google.rpc.LocalizedMessage).
+pub const CHINESE: &str = "zh-CN";
+
+/// The domain's refusal; where it has Chinese words for a person
+/// ([`DomainError::in_chinese`]), they ride along as a zh-CN google.rpc.LocalizedMessage (the
+/// portal shows them to the lawyer; the message itself stays English for integrators).
 fn domain(e: DomainError) -> Status {
+    let zh = e.in_chinese();
+    let status = domain_in_english(e);
+    match zh {
+        Some(zh) => with_chinese(status, &zh),
+        None => status,
+    }
+}
+
+/// `status` with a zh-CN LocalizedMessage added to the details it already has.
+fn with_chinese(status: Status, zh: &str) -> Status {
+    let mut details = status.get_error_details();
+    details.set_localized_message(CHINESE, zh);
+    Status::with_error_details(status.code(), status.message(), details)
+}
+
+/// INVALID_ARGUMENT with one field violation, and the same in Chinese for people.
+pub fn invalid_zh(field: &str, description: impl Into<String>, zh: &str) -> Status {
+    with_chinese(invalid(field, description), zh)
+}
+
+fn domain_in_english(e: DomainError) -> Status {
     match &e {
         DomainError::InvalidInput(violations) => Status::with_error_details(
             Code::InvalidArgument,

@@ -1,11 +1,11 @@
 //! 收: receiving a submission stream into durable blobs, checking each document against what the
 //! header announced. Nothing is recorded until every document is complete and checked.
 
-use crate::error::{invalid, store_status};
+use crate::error::{invalid, invalid_zh, store_status};
 use ecenter_domain::media::{Sniffed, classify_zip, sniff};
 use ecenter_domain::package::MAX_JUDGED_PART;
 use ecenter_domain::submission::{
-    DocumentAnnouncement, ExpectedDocument, SubmissionHeader, ValidHeader,
+    DocumentAnnouncement, ExpectedDocument, SubmissionHeader, ValidHeader, document_zh,
 };
 use ecenter_domain::{MediaType, ReceivedDocument};
 use ecenter_proto::v1 as pb;
@@ -84,11 +84,16 @@ pub async fn receive_documents(
         };
         let doc = &expected[index];
         if writer.size() + chunk.data.len() as u64 > doc.size {
-            return Err(invalid(
+            return Err(invalid_zh(
                 format!("header.documents[{index}].size").as_str(),
                 format!(
                     "document {index} 「{}」 has more bytes than the {} announced",
                     doc.name, doc.size
+                ),
+                &format!(
+                    "{}的字节数多于登记的 {} 字节",
+                    document_zh(index, Some(&doc.name)),
+                    doc.size
                 ),
             ));
         }
@@ -213,11 +218,16 @@ async fn finish(
     let got = writer.as_ref().map_or(0, BlobWriter::size);
     let field = format!("header.documents[{index}]");
     if got != doc.size {
-        return Err(invalid(
+        return Err(invalid_zh(
             &field,
             format!(
                 "document {index} 「{}」 is truncated: {got} of the {} announced bytes arrived; nothing was recorded, send the filing again",
                 doc.name, doc.size
+            ),
+            &format!(
+                "{}不完整：登记 {} 字节，只收到 {got} 字节；未记录任何内容，请重新提交",
+                document_zh(index, Some(&doc.name)),
+                doc.size
             ),
         ));
     }
@@ -230,11 +240,16 @@ async fn finish(
     if let Some(want) = &doc.sha256
         && want != &info.sha256
     {
-        return Err(invalid(
+        return Err(invalid_zh(
             &format!("{field}.sha256"),
             format!(
                 "document {index} 「{}」 arrived with SHA-256 {} but {want} was announced: it was damaged on the way",
                 doc.name, info.sha256
+            ),
+            &format!(
+                "{}在传输中损坏：收到内容的 SHA-256 摘要为 {}，与登记的 {want} 不符",
+                document_zh(index, Some(&doc.name)),
+                info.sha256
             ),
         ));
     }
@@ -268,11 +283,15 @@ async fn sniffed_media(
                 .await
                 .unwrap_or(Ok(None))
                 .map_err(|entries| {
-                    invalid(
+                    invalid_zh(
                         field,
                         format!(
                             "document {index} 「{}」 is a package of {entries} parts; the hub reads packages of at most {max_package_parts} parts ([parsing] objects)",
                             doc.name
+                        ),
+                        &format!(
+                            "{}是含 {entries} 个部件的文件包，超过本院可读取的 {max_package_parts} 个",
+                            document_zh(index, Some(&doc.name))
                         ),
                     )
                 })?
@@ -290,23 +309,34 @@ fn checked_media(
     index: usize,
 ) -> Result<MediaType, Status> {
     let Some(media) = media else {
-        return Err(invalid(
+        return Err(invalid_zh(
             field,
             format!(
                 "document {index} 「{}」 is not a {} file (judged by its content)",
                 doc.name,
                 MediaType::accepted_list()
             ),
+            &format!(
+                "{}按内容判断不是 {} 文件",
+                document_zh(index, Some(&doc.name)),
+                MediaType::accepted_list_zh()
+            ),
         ));
     };
     if let Some(claimed) = doc.media_type
         && claimed != media
     {
-        return Err(invalid(
+        return Err(invalid_zh(
             &format!("{field}.media_type"),
             format!(
                 "document {index} 「{}」 was announced as {} but its content is {}",
                 doc.name,
+                claimed.as_str(),
+                media.as_str()
+            ),
+            &format!(
+                "{}登记为 {}，但内容是 {}",
+                document_zh(index, Some(&doc.name)),
                 claimed.as_str(),
                 media.as_str()
             ),

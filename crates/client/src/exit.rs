@@ -80,13 +80,31 @@ impl std::fmt::Display for Refused {
         if let Some(problem) = crate::tls_problem::find(&self.0) {
             return write!(f, "{problem}");
         }
-        write!(
-            f,
-            "the hub refused: {}（{:?}）",
-            self.0.message(),
-            self.0.code()
-        )
+        match in_chinese(&self.0) {
+            Some(zh) => write!(
+                f,
+                "法院系统未受理：{zh}\n  the hub refused: {}（{:?}）",
+                self.0.message(),
+                self.0.code()
+            ),
+            None => write!(
+                f,
+                "the hub refused: {}（{:?}）",
+                self.0.message(),
+                self.0.code()
+            ),
+        }
     }
+}
+
+/// The Chinese words a refusal carries for people (a zh-CN google.rpc.LocalizedMessage in its
+/// details), if any: shown before the hub's English message.
+pub fn in_chinese(status: &tonic::Status) -> Option<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_localized_message()
+        .filter(|m| m.locale == "zh-CN")
+        .map(|m| m.message)
 }
 
 impl std::error::Error for Refused {}
@@ -128,10 +146,11 @@ pub fn refused(status: tonic::Status) -> Exit {
     if let Some(problem) = crate::tls_problem::find(&status) {
         return Exit(code, anyhow::anyhow!("{problem}"));
     }
-    Exit(
-        code,
-        anyhow::anyhow!("{}（{:?}）", status.message(), status.code()),
-    )
+    let english = format!("{}（{:?}）", status.message(), status.code());
+    match in_chinese(&status) {
+        Some(zh) => Exit(code, anyhow::anyhow!("{zh}\n  {english}")),
+        None => Exit(code, anyhow::anyhow!("{english}")),
+    }
 }
 
 #[cfg(test)]

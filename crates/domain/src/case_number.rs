@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Why a text is not a case number, in words a lawyer can act on.
+/// Why a text is not a case number, in words a lawyer can act on: in English for the API's
+/// callers, in Chinese ([`CaseNumberError::in_chinese`]) for the people the portal and the
+/// clients show it to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("「{input}」 is not a valid case number: {reason} (expected e.g. （2026）鄂06民初123号)")]
 pub struct CaseNumberError {
@@ -12,7 +14,22 @@ pub struct CaseNumberError {
     pub input: String,
     /// What is wrong with it.
     pub reason: String,
+    /// The same, in Chinese.
+    pub reason_zh: String,
 }
+
+impl CaseNumberError {
+    /// The whole refusal in Chinese: the text, what is wrong with it, an example.
+    pub fn in_chinese(&self) -> String {
+        format!(
+            "「{}」不是有效的案号：{}（应如（2026）鄂06民初123号）",
+            self.input, self.reason_zh
+        )
+    }
+}
+
+/// What is wrong with a case number, in English and in Chinese.
+struct Why(&'static str, &'static str);
 
 /// A parsed case number; its parts drive routing and search, so they are kept, not re-parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,7 +182,7 @@ fn wide(c: char) -> char {
 
 /// Reads the 收案年度 at `i` (just after the opening bracket): four digits within 1949–2100 and
 /// the closing bracket; returns the year and the position after the bracket, or why not.
-fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), &'static str> {
+fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), Why> {
     let mut year: u32 = 0;
     let start = i;
     while i < text.len() {
@@ -177,16 +194,22 @@ fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), &'static str>
         i += 1;
     }
     if i - start != 4 {
-        return Err("the year must have four digits");
+        return Err(Why("the year must have four digits", "年份应为四位数字"));
     }
     if !(1949..=2100).contains(&year) {
-        return Err("the year is out of range");
+        return Err(Why("the year is out of range", "年份超出范围（1949—2100）"));
     }
     if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
-        return Err("the year must be followed by a closing bracket");
+        return Err(Why(
+            "the year must be followed by a closing bracket",
+            "年份后应有右括号",
+        ));
     }
     if closing(text[start - 1]) != Some(wide(text[i])) {
-        return Err("the brackets around the year do not match (e.g. （2026） or 〔2026〕)");
+        return Err(Why(
+            "the brackets around the year do not match (e.g. （2026） or 〔2026〕)",
+            "年份两侧的括号不匹配（如（2026）或〔2026〕）",
+        ));
     }
     i += 1;
     Ok((year, i))
@@ -194,7 +217,7 @@ fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), &'static str>
 
 /// Reads the 法院代字 at `i`: 最高法, or a province abbreviation followed by 0, 2 or 4 digits
 /// (full-width digits become ASCII); returns it and the position after it, or why not.
-fn parse_court_code(text: &[char], mut i: usize) -> Result<(String, usize), &'static str> {
+fn parse_court_code(text: &[char], mut i: usize) -> Result<(String, usize), Why> {
     let rest: String = text[i..].iter().collect();
     let mut court_code = String::new();
     if rest.starts_with("最高法") {
@@ -209,34 +232,45 @@ fn parse_court_code(text: &[char], mut i: usize) -> Result<(String, usize), &'st
             i += 1;
         }
         if i - digits_start > 4 {
-            return Err("the case type (e.g. 民初, 刑终, 执) is missing after the court code");
+            return Err(Why(
+                "the case type (e.g. 民初, 刑终, 执) is missing after the court code",
+                "法院代字后缺少类型代字（如民初、刑终、执）",
+            ));
         }
         if !matches!(i - digits_start, 0 | 2 | 4) {
-            return Err(
+            return Err(Why(
                 "the court code must be a province abbreviation followed by 0, 2 or 4 digits",
-            );
+                "法院代字应为省级简称加 0、2 或 4 位数字",
+            ));
         }
     } else {
-        return Err(
+        return Err(Why(
             "the court code must start with a province abbreviation such as 鄂 or with 最高法",
-        );
+            "法院代字应以省级简称（如鄂）或“最高法”开头",
+        ));
     }
     Ok((court_code, i))
 }
 
 /// Reads the 类型代字 at `i` (民初, 刑终, 执, …): one to six CJK characters before the number;
 /// returns it and the position after it, or why not.
-fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), &'static str> {
+fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), Why> {
     let type_start = i;
     while i < text.len() && is_cjk(text[i]) && text[i] != '号' {
         i += 1;
     }
     let case_type: String = text[type_start..i].iter().collect();
     if case_type.is_empty() {
-        return Err("the case type (e.g. 民初, 刑终, 执) is missing");
+        return Err(Why(
+            "the case type (e.g. 民初, 刑终, 执) is missing",
+            "缺少类型代字（如民初、刑终、执）",
+        ));
     }
     if case_type.chars().count() > 6 {
-        return Err("the case type is longer than six characters");
+        return Err(Why(
+            "the case type is longer than six characters",
+            "类型代字超过六个字",
+        ));
     }
     // A code the table lacks (courts add codes: 民诉前调 came years after the standard) is kept
     // and classed as other, not refused: a lawyer must be able to file on any real case.
@@ -245,7 +279,7 @@ fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), &'sta
 
 /// Reads the 案件编号 at `i`: one to nine digits, not zero; returns it and the position after it,
 /// or why not.
-fn parse_sequence(text: &[char], mut i: usize) -> Result<(u64, usize), &'static str> {
+fn parse_sequence(text: &[char], mut i: usize) -> Result<(u64, usize), Why> {
     let seq_start = i;
     let mut sequence: u64 = 0;
     while i < text.len() {
@@ -254,15 +288,21 @@ fn parse_sequence(text: &[char], mut i: usize) -> Result<(u64, usize), &'static 
             None => break,
         }
         if i - seq_start >= 9 {
-            return Err("the case sequence number is too long");
+            return Err(Why(
+                "the case sequence number is too long",
+                "案件编号过长（至多九位）",
+            ));
         }
         i += 1;
     }
     if i == seq_start {
-        return Err("the case sequence number is missing");
+        return Err(Why("the case sequence number is missing", "缺少案件编号"));
     }
     if sequence == 0 {
-        return Err("the case sequence number must not be zero");
+        return Err(Why(
+            "the case sequence number must not be zero",
+            "案件编号不能为零",
+        ));
     }
     Ok((sequence, i))
 }
@@ -279,9 +319,10 @@ impl CaseNumber {
     /// assert!(CaseNumber::parse("鄂06民初123号").is_err());
     /// ```
     pub fn parse(input: &str) -> Result<CaseNumber, CaseNumberError> {
-        let fail = |reason: &str| CaseNumberError {
+        let fail = |Why(reason, reason_zh): Why| CaseNumberError {
             input: input.to_string(),
             reason: reason.to_string(),
+            reason_zh: reason_zh.to_string(),
         };
         let text: Vec<char> = input
             .trim()
@@ -289,11 +330,14 @@ impl CaseNumber {
             .filter(|c| !c.is_whitespace())
             .collect();
         if text.is_empty() {
-            return Err(fail("it is empty"));
+            return Err(fail(Why("it is empty", "案号为空")));
         }
         let mut i = 0;
         if !matches!(text[0], '(' | '（' | '〔' | '[') {
-            return Err(fail("it must start with the year in brackets"));
+            return Err(fail(Why(
+                "it must start with the year in brackets",
+                "应以括号中的年份开头",
+            )));
         }
         i += 1;
         let (year, i) = parse_year(&text, i).map_err(fail)?;
@@ -301,10 +345,10 @@ impl CaseNumber {
         let (case_type, i) = parse_case_type(&text, i).map_err(fail)?;
         let (sequence, i) = parse_sequence(&text, i).map_err(fail)?;
         if i >= text.len() || text[i] != '号' {
-            return Err(fail("it must end with 号"));
+            return Err(fail(Why("it must end with 号", "应以“号”结尾")));
         }
         if i + 1 != text.len() {
-            return Err(fail("there is text after 号"));
+            return Err(fail(Why("there is text after 号", "“号”字后还有其他文字")));
         }
         Ok(CaseNumber {
             year: year as u16,
@@ -402,6 +446,57 @@ impl fmt::Display for CaseNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Chinese for a person: CJK words and no Latin letters.
+    fn plain_chinese(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            && !text.chars().any(|c| c.is_ascii_alphabetic())
+    }
+
+    #[test]
+    fn every_reason_a_case_number_is_refused_has_its_own_chinese() {
+        let refused = [
+            "",
+            "2026鄂06民初1号",
+            "(26)鄂06民初1号",
+            "(1900)鄂06民初1号",
+            "(2026鄂06民初1号",
+            "(2026〕鄂06民初1号",
+            "(2026)鄂12345民初1号",
+            "(2026)鄂1民初1号",
+            "(2026)X06民初1号",
+            "(2026)鄂06号",
+            "(2026)鄂06民初民初民初民1号",
+            "(2026)鄂06民初1234567890号",
+            "(2026)鄂06民初号",
+            "(2026)鄂06民初0号",
+            "(2026)鄂06民初1",
+            "(2026)鄂06民初1号了",
+        ];
+        let mut reasons = std::collections::BTreeMap::new();
+        for text in refused {
+            let e = CaseNumber::parse(text).unwrap_err();
+            assert!(plain_chinese(&e.reason_zh), "{text}: {}", e.reason_zh);
+            assert_eq!(
+                e.in_chinese(),
+                format!(
+                    "「{text}」不是有效的案号：{}（应如（2026）鄂06民初123号）",
+                    e.reason_zh
+                )
+            );
+            assert!(
+                reasons.insert(e.reason.clone(), e.reason_zh).is_none(),
+                "{text}: {}",
+                e.reason
+            );
+        }
+        let distinct_zh: std::collections::BTreeSet<_> = reasons.values().collect();
+        assert_eq!(
+            distinct_zh.len(),
+            refused.len(),
+            "two reasons share Chinese words"
+        );
+    }
 
     #[test]
     fn a_year_of_many_digits_is_refused_not_overflowed() {

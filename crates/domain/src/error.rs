@@ -10,6 +10,11 @@ pub struct FieldViolation {
     pub field: String,
     /// What is wrong with it.
     pub description: String,
+    /// The same for a person, in Chinese, naming the field as a form shows it (案号, 标题, a
+    /// file's name): what the portal shows a lawyer, and what the API sends as a zh-CN
+    /// google.rpc.LocalizedMessage. `None` where a refusal has no Chinese yet (the caller then
+    /// shows the English).
+    pub zh: Option<String>,
 }
 
 impl FieldViolation {
@@ -18,7 +23,15 @@ impl FieldViolation {
         FieldViolation {
             field: field.into(),
             description: description.into(),
+            zh: None,
         }
+    }
+
+    /// The violation with its Chinese text for people.
+    #[must_use]
+    pub fn zh(mut self, text: impl Into<String>) -> Self {
+        self.zh = Some(text.into());
+        self
     }
 }
 
@@ -65,6 +78,31 @@ pub enum DomainError {
 
 impl From<CaseNumberError> for DomainError {
     fn from(e: CaseNumberError) -> Self {
-        DomainError::InvalidInput(vec![FieldViolation::new("case_number", e.to_string())])
+        DomainError::InvalidInput(vec![
+            FieldViolation::new("case_number", e.to_string()).zh(e.in_chinese()),
+        ])
+    }
+}
+
+impl DomainError {
+    /// The refusal in Chinese for a person (the lawyer at the portal, a client's user), where
+    /// every part of it has Chinese words: field violations joined by `；`. `None` otherwise:
+    /// the caller shows the English [`Display`](std::fmt::Display) text.
+    pub fn in_chinese(&self) -> Option<String> {
+        match self {
+            DomainError::InvalidInput(violations) if !violations.is_empty() => violations
+                .iter()
+                .map(|v| v.zh.clone())
+                .collect::<Option<Vec<_>>>()
+                .map(|parts| parts.join("；")),
+            DomainError::FilingNotFound(id) => Some(format!("没有收件号为「{id}」的材料")),
+            DomainError::RequestIdReused { filing_id, .. } => Some(format!(
+                "这一请求编号已用于内容不同的材料（收件号 {filing_id}）；新的提交请使用新的请求编号"
+            )),
+            DomainError::OrderRequestIdReused { order_id, .. } => Some(format!(
+                "这一请求编号已用于内容不同的送达指令（{order_id}）；新的指令请使用新的请求编号"
+            )),
+            _ => None,
+        }
     }
 }

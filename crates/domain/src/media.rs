@@ -53,6 +53,11 @@ impl MediaType {
     pub fn accepted_list() -> &'static str {
         "PDF, OFD, PNG, JPEG or DOCX"
     }
+
+    /// [`MediaType::accepted_list`] in Chinese punctuation.
+    pub fn accepted_list_zh() -> &'static str {
+        "PDF、OFD、PNG、JPEG 或 DOCX"
+    }
 }
 
 /// What the first bytes of a document say.

@@ -170,6 +170,15 @@ impl CourtPolicy {
             .join(", ")
     }
 
+    /// The kinds' Chinese names, as a form lists them: 起诉状、答辩状、….
+    pub fn kind_names_zh(&self) -> String {
+        self.filing_kinds
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
     /// Checks a submission's filing kind against the policy and returns the kind it names.
     /// `new_case` is a filing without a case number that corrects nothing: only a kind that
     /// [starts a case](FilingKind::starts_case) may open one.
@@ -180,7 +189,8 @@ impl CourtPolicy {
             return Err(FieldViolation::new(
                 field,
                 format!("say what is filed: one of {}", self.kinds_list()),
-            ));
+            )
+            .zh(format!("请选择材料类型：{}", self.kind_names_zh())));
         }
         let Some(kind) = self.kind(given) else {
             let shown: String = given.chars().take(32).collect();
@@ -190,7 +200,11 @@ impl CourtPolicy {
                     "「{shown}」 is not a kind of filing this court takes; use one of {}",
                     self.kinds_list()
                 ),
-            ));
+            )
+            .zh(format!(
+                "本院不受理「{shown}」类材料；请从以下类型中选择：{}",
+                self.kind_names_zh()
+            )));
         };
         if new_case && !kind.starts_case {
             let starters: Vec<&str> = self
@@ -207,7 +221,12 @@ impl CourtPolicy {
                     kind.name,
                     starters.join(", ")
                 ),
-            ));
+            )
+            .zh(format!(
+                "{}须提交到已立案的案件，请填写案号；网上立案请提交{}",
+                kind.name,
+                starters.join("、")
+            )));
         }
         Ok(kind)
     }
@@ -224,6 +243,34 @@ mod tests {
         assert_eq!(p.check_kind("起诉状", true).unwrap().code, "COMPLAINT");
         assert_eq!(p.check_kind(" complaint ", true).unwrap().name, "起诉状");
         assert_eq!(p.check_kind("答辩状", false).unwrap().code, "ANSWER");
+    }
+
+    #[test]
+    fn a_refused_kind_is_explained_in_chinese_with_the_kinds_to_choose() {
+        let p = CourtPolicy::default();
+        let zh = |given: &str, new_case: bool| p.check_kind(given, new_case).unwrap_err().zh;
+        assert_eq!(
+            zh("  ", false).unwrap(),
+            format!("请选择材料类型：{}", p.kind_names_zh())
+        );
+        assert!(
+            p.kind_names_zh().starts_with("起诉状、"),
+            "{}",
+            p.kind_names_zh()
+        );
+        assert_eq!(
+            zh("律师函", false).unwrap(),
+            format!(
+                "本院不受理「律师函」类材料；请从以下类型中选择：{}",
+                p.kind_names_zh()
+            )
+        );
+        let evidence = zh("证据材料", true).unwrap();
+        assert!(
+            evidence.starts_with("证据材料须提交到已立案的案件，请填写案号；网上立案请提交起诉状"),
+            "{evidence}"
+        );
+        assert!(!evidence.contains(", "), "Chinese enumeration: {evidence}");
     }
 
     #[test]

@@ -95,6 +95,20 @@ pub enum RequestIdError {
     Character(char),
 }
 
+impl RequestIdError {
+    /// The refusal in Chinese.
+    pub fn in_chinese(&self) -> String {
+        match self {
+            RequestIdError::Length(n) => {
+                format!("请求编号应为 8 至 128 个字符，现为 {n} 个；刷新页面可得到新的编号")
+            }
+            RequestIdError::Character(c) => {
+                format!("请求编号只能包含 A-Z、a-z、0-9 和 . _ : -（发现「{c}」）")
+            }
+        }
+    }
+}
+
 /// Checks a request id: 8 to 128 characters of `A-Z a-z 0-9 . _ : -`.
 pub fn check_request_id(id: &str) -> Result<(), RequestIdError> {
     if !(8..=128).contains(&id.len()) {
@@ -124,14 +138,16 @@ impl SubmissionHeader {
         let limits = &policy.limits;
         let mut v = Vec::new();
         if let Err(e) = check_request_id(&self.request_id) {
-            v.push(FieldViolation::new("header.request_id", e.to_string()));
+            v.push(FieldViolation::new("header.request_id", e.to_string()).zh(e.in_chinese()));
         }
         let case_number = match self.case_number.trim() {
             "" => None,
             text => match CaseNumber::parse(text) {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    v.push(FieldViolation::new("header.case_number", e.to_string()));
+                    v.push(
+                        FieldViolation::new("header.case_number", e.to_string()).zh(e.in_chinese()),
+                    );
                     None
                 }
             },
@@ -139,10 +155,15 @@ impl SubmissionHeader {
         let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
         let corrects = self.corrects_filing_id.trim();
         if !corrects.is_empty() && !crate::ids::is_filing_id(corrects) {
-            v.push(FieldViolation::new(
-                "header.corrects_filing_id",
-                "must be a filing id like F000000000012, or empty",
-            ));
+            v.push(
+                FieldViolation::new(
+                    "header.corrects_filing_id",
+                    "must be a filing id like F000000000012, or empty",
+                )
+                .zh(format!(
+                    "补正的收件号「{corrects}」格式不对：应如 F000000000012，或留空"
+                )),
+            );
         }
         let title = check_title(&self.title, &mut v);
         self.check_document_count(limits, &mut v);
@@ -166,20 +187,27 @@ impl SubmissionHeader {
     /// Checks that the filing has at least one document and no more than the court allows.
     fn check_document_count(&self, limits: &Limits, v: &mut Vec<FieldViolation>) {
         if self.documents.is_empty() {
-            v.push(FieldViolation::new(
-                "header.documents",
-                "a filing needs at least one document",
-            ));
+            v.push(
+                FieldViolation::new("header.documents", "a filing needs at least one document")
+                    .zh("至少需要一个文件"),
+            );
         }
         if self.documents.len() > limits.max_documents {
-            v.push(FieldViolation::new(
-                "header.documents",
-                format!(
-                    "{} documents is more than the {} allowed in one filing; split it",
+            v.push(
+                FieldViolation::new(
+                    "header.documents",
+                    format!(
+                        "{} documents is more than the {} allowed in one filing; split it",
+                        self.documents.len(),
+                        limits.max_documents
+                    ),
+                )
+                .zh(format!(
+                    "一次提交有 {} 个文件，超过法院允许的 {} 个；请分几次提交",
                     self.documents.len(),
                     limits.max_documents
-                ),
-            ));
+                )),
+            );
         }
     }
 }
@@ -188,15 +216,21 @@ impl SubmissionHeader {
 fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
     let filing_kind = kind.trim().to_string();
     if filing_kind.is_empty() {
-        v.push(FieldViolation::new(
-            "header.filing_kind",
-            "say what is filed, e.g. 起诉状, 答辩状 or 证据材料 (GetPolicy lists the court's kinds)",
-        ));
+        v.push(
+            FieldViolation::new(
+                "header.filing_kind",
+                "say what is filed, e.g. 起诉状, 答辩状 or 证据材料 (GetPolicy lists the court's kinds)",
+            )
+            .zh("请选择材料类型，如起诉状、答辩状或证据材料"),
+        );
     } else if filing_kind.chars().count() > 32 || crate::text::has_hidden(&filing_kind) {
-        v.push(FieldViolation::new(
-            "header.filing_kind",
-            "must be at most 32 printable characters (GetPolicy lists the court's kinds)",
-        ));
+        v.push(
+            FieldViolation::new(
+                "header.filing_kind",
+                "must be at most 32 printable characters (GetPolicy lists the court's kinds)",
+            )
+            .zh("材料类型至多 32 个可见字符"),
+        );
     }
     filing_kind
 }
@@ -221,12 +255,20 @@ impl ValidHeader {
 fn check_title(title: &str, v: &mut Vec<FieldViolation>) -> String {
     let title = title.trim().to_string();
     if title.chars().count() > 200 || crate::text::has_hidden(&title) {
-        v.push(FieldViolation::new(
-            "header.title",
-            "must be at most 200 printable characters",
-        ));
+        v.push(
+            FieldViolation::new("header.title", "must be at most 200 printable characters")
+                .zh("标题至多 200 个可见字符（不含不可见的控制字符）"),
+        );
     }
     title
+}
+
+/// Document `i` as a form's list shows it: 第 N 个文件「name」.
+pub fn document_zh(i: usize, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("第 {} 个文件「{n}」", i + 1),
+        None => format!("第 {} 个文件", i + 1),
+    }
 }
 
 /// Checks announced document `i`: a usable file name, a size within the court's limit, the
@@ -240,43 +282,69 @@ fn check_document(
     let field = |f: &str| format!("header.documents[{i}].{f}");
     let name = sanitize_file_name(&d.name);
     if name.is_none() {
-        v.push(FieldViolation::new(
-            field("name"),
-            "the file name is empty once paths and control characters are removed",
-        ));
+        v.push(
+            FieldViolation::new(
+                field("name"),
+                "the file name is empty once paths and control characters are removed",
+            )
+            .zh(format!(
+                "{}的文件名去掉路径和控制字符后为空",
+                document_zh(i, None)
+            )),
+        );
     }
     if d.size == 0 {
-        v.push(FieldViolation::new(field("size"), "the document is empty"));
+        v.push(
+            FieldViolation::new(field("size"), "the document is empty")
+                .zh(format!("{}是空文件", document_zh(i, name.as_deref()))),
+        );
     } else if d.size > limits.max_document_bytes {
-        v.push(FieldViolation::new(
-            field("size"),
-            format!(
-                "{} bytes is more than the limit of {} bytes ({} MiB)",
+        v.push(
+            FieldViolation::new(
+                field("size"),
+                format!(
+                    "{} bytes is more than the limit of {} bytes ({} MiB)",
+                    d.size,
+                    limits.max_document_bytes,
+                    limits.max_document_bytes / (1024 * 1024)
+                ),
+            )
+            .zh(format!(
+                "{}有 {} 字节，超过每个文件 {} MiB 的上限",
+                document_zh(i, name.as_deref()),
                 d.size,
-                limits.max_document_bytes,
                 limits.max_document_bytes / (1024 * 1024)
-            ),
-        ));
+            )),
+        );
     }
     let sha256 = d.sha256.trim().to_ascii_lowercase();
     if !sha256.is_empty() && !is_hex_sha256(&sha256) {
-        v.push(FieldViolation::new(
-            field("sha256"),
-            "must be 64 hex digits, or empty",
-        ));
+        v.push(
+            FieldViolation::new(field("sha256"), "must be 64 hex digits, or empty").zh(format!(
+                "{}的 SHA-256 摘要应为 64 位十六进制数字，或不填",
+                document_zh(i, name.as_deref())
+            )),
+        );
     }
     let media_type = match d.media_type.trim() {
         "" => None,
         m => {
             let parsed = MediaType::from_name(m);
             if parsed.is_none() {
-                v.push(FieldViolation::new(
-                    field("media_type"),
-                    format!(
-                        "「{m}」 is not accepted; send {}",
-                        MediaType::accepted_list()
-                    ),
-                ));
+                v.push(
+                    FieldViolation::new(
+                        field("media_type"),
+                        format!(
+                            "「{m}」 is not accepted; send {}",
+                            MediaType::accepted_list()
+                        ),
+                    )
+                    .zh(format!(
+                        "{}的类型「{m}」不受理；请提交 {} 文件",
+                        document_zh(i, name.as_deref()),
+                        MediaType::accepted_list_zh()
+                    )),
+                );
             }
             parsed
         }
@@ -369,6 +437,73 @@ mod tests {
                 "missing {expected} in {f:?}"
             );
         }
+    }
+
+    /// Words for a person: Chinese, with no English word (a run of three lowercase Latin
+    /// letters) outside what the caller gave (quoted 「…」); digests, file types and units
+    /// (SHA-256, PDF, MiB) may stand.
+    fn for_a_person(text: &str) -> bool {
+        let ours: String = text
+            .split('「')
+            .map(|part| part.split_once('」').map_or(part, |(_, after)| after))
+            .collect();
+        let english = ours
+            .split(|c: char| !c.is_ascii_lowercase())
+            .any(|run| run.len() >= 3);
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) && !english
+    }
+
+    fn in_chinese(err: &DomainError) -> Vec<String> {
+        let DomainError::InvalidInput(v) = err else {
+            panic!("unexpected {err}")
+        };
+        v.iter()
+            .map(|f| {
+                f.zh.clone()
+                    .unwrap_or_else(|| panic!("{}: no Chinese", f.field))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_refusal_of_a_header_has_chinese_words_for_the_lawyer() {
+        let small = CourtPolicy {
+            limits: Limits {
+                max_documents: 2,
+                max_document_bytes: 1024 * 1024,
+            },
+            ..CourtPolicy::default()
+        };
+        let document = |name: &str, size, sha256: &str, media_type: &str| DocumentAnnouncement {
+            name: name.into(),
+            size,
+            sha256: sha256.into(),
+            media_type: media_type.into(),
+        };
+        let mut everything = header();
+        everything.request_id = "bad id!".into();
+        everything.case_number = "(26)鄂06民初1号".into();
+        everything.filing_kind = String::new();
+        everything.title = "答辩\u{200B}状".into();
+        everything.corrects_filing_id = "上次那份".into();
+        everything.documents = vec![
+            document("/tmp/", 0, "xyz", "text/plain"),
+            document("证据.pdf", 2 * 1024 * 1024, "", ""),
+            document("证据二.pdf", 1, "", ""),
+        ];
+        let mut too_long = header();
+        too_long.request_id = "short".into();
+        too_long.filing_kind = "很长".repeat(20);
+        too_long.documents.clear();
+        for h in [everything, too_long] {
+            let err = h.validate(&small).unwrap_err();
+            let zh = in_chinese(&err);
+            for text in &zh {
+                assert!(for_a_person(text), "{text}");
+            }
+            assert_eq!(err.in_chinese(), Some(zh.join("；")));
+        }
+        assert!(header().validate(&small).is_ok());
     }
 
     #[test]

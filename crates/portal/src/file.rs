@@ -241,26 +241,38 @@ fn gone() -> Response {
     )
 }
 
-/// The hub's refusal, for a person: what was wrong (the field and the hub's words), nothing filed.
+/// The hub's refusal, for a person: what was wrong, nothing filed. In the hub's Chinese words
+/// (the zh-CN LocalizedMessage its refusals carry) where it has them; otherwise the field named
+/// in Chinese and the hub's English words.
 fn not_taken(status: &tonic::Status, then: &str) -> Response {
+    use tonic_types::StatusExt;
     let http = match status.code() {
         tonic::Code::InvalidArgument | tonic::Code::FailedPrecondition => StatusCode::BAD_REQUEST,
         tonic::Code::AlreadyExists => StatusCode::CONFLICT,
         tonic::Code::PermissionDenied => StatusCode::FORBIDDEN,
         _ => StatusCode::SERVICE_UNAVAILABLE,
     };
-    let what = status
+    let chinese = status
+        .get_details_localized_message()
+        .filter(|m| m.locale == ecenter_api::error::CHINESE)
+        .map(|m| m.message);
+    let what = chinese.unwrap_or_else(|| english(status));
+    refused(
+        http,
+        format!("材料未被受理，未保存任何内容：{what}。{then}。"),
+    )
+}
+
+/// A refusal without Chinese words: its fields named as the form names them.
+fn english(status: &tonic::Status) -> String {
+    status
         .message()
         .replace("header.case_number", "案号")
         .replace("header.title", "标题")
         .replace("header.filing_kind", "材料类型")
         .replace("header.corrects_filing_id", "补正的收件号")
         .replace("header.request_id", "请求编号")
-        .replace("header.documents", "文件");
-    refused(
-        http,
-        format!("材料未被受理，未保存任何内容：{what}。{then}。"),
-    )
+        .replace("header.documents", "文件")
 }
 
 impl<S: EventStore> Portal<S> {

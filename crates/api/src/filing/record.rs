@@ -200,8 +200,9 @@ fn check_correction(
     let Some(corrected) = &header.corrects_filing_id else {
         return Ok(());
     };
-    let refused = |field: &str, why: String| -> StoreError {
-        DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(field, why)]).into()
+    let refused = |field: &str, why: String, zh: String| -> StoreError {
+        DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(field, why).zh(zh)])
+            .into()
     };
     let original = view.filing(corrected)?.filter(|o| {
         o.submitter == submitter && o.state == ecenter_domain::FilingState::ReturnedForCorrection
@@ -210,6 +211,7 @@ fn check_correction(
         return Err(refused(
             "header.corrects_filing_id",
             format!("「{corrected}」 is not a filing of yours that was returned for correction"),
+            format!("补正的收件号「{corrected}」不是您被退回补正的材料"),
         ));
     };
     let number = |c: Option<&CaseNumber>| c.map(CaseNumber::normalized);
@@ -218,13 +220,19 @@ fn check_correction(
         number(header.case_number.as_ref()),
     );
     if theirs != ours {
-        let why = match &theirs {
-            Some(n) => format!("{corrected} is of case {n}: a correction carries that case number"),
-            None => format!(
-                "{corrected} opens a new case, which has no number yet: leave case_number empty"
+        let (why, zh) = match &theirs {
+            Some(n) => (
+                format!("{corrected} is of case {n}: a correction carries that case number"),
+                format!("{corrected} 属于案件{n}，补正材料须填写这一案号"),
+            ),
+            None => (
+                format!(
+                    "{corrected} opens a new case, which has no number yet: leave case_number empty"
+                ),
+                format!("{corrected} 是尚未立案的新案件材料，补正时案号请留空"),
             ),
         };
-        return Err(refused("header.case_number", why));
+        return Err(refused("header.case_number", why, zh));
     }
     Ok(())
 }
