@@ -71,34 +71,36 @@ async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
     let mut refused = None;
     for i in 0..3000 {
         let doc = pdf(&format!("填满磁盘 {i}"));
-        let title = "很长的标题".repeat(40);
-        let mut h = header(
-            &format!("fill-disk-{i:05}"),
-            CASE,
-            "证据材料",
-            &[("e.pdf", &doc)],
-        );
-        h.title = title;
+        let h = full_disk_header(i, &doc);
         match submit_messages(&mut lawyer, messages(h, &[&doc], 1 << 20)).await {
             Ok(r) => {
                 first.get_or_insert(r.receipt.unwrap().filing_id);
             }
             Err(s) => {
-                refused = Some(s);
+                refused = Some((s, i, doc));
                 break;
             }
         }
     }
-    let refused = refused.expect("a 1 MiB log disk filled up");
+    let (refused, i, refused_doc) = refused.expect("a 1 MiB log disk filled up");
     assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
     assert!(
-        refused
+        refused.message().contains(
+            "could not make this change durable (the disk holding the data directory is full)"
+        ) && refused
             .message()
-            .contains("could not make this change durable")
-            && refused.message().contains("disk"),
+            .contains("may or may not have been recorded"),
         "{}",
         refused.message()
     );
+    // Its entries may still reach the disk: its document stays (the start-up sweep removes it
+    // if nothing names it).
+    let kept = data
+        .path()
+        .join("blobs/sha256")
+        .join(&sha256_hex(&refused_doc)[..2])
+        .join(sha256_hex(&refused_doc));
+    assert!(kept.is_file(), "the refused filing's document was removed");
     // Further changes are refused at once, with the reason.
     let doc = pdf("after");
     let r = submit(
@@ -126,4 +128,36 @@ async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
     let stopped = hub.stop_result().await;
     let e = stopped.expect_err("a stop after a failed flush reports it");
     assert!(e.to_string().contains("disk"), "{e}");
+
+    // Room again: the refused filing, sent again with its request id, is filed once (or was
+    // recorded after all), and its document reads back whole — never a log entry naming bytes
+    // that were removed.
+    let grown = Command::new("mount")
+        .args(["-o", "remount,size=16m"])
+        .arg(data.path().join("log"))
+        .status()
+        .unwrap();
+    assert!(grown.success());
+    let hub = TestHub::start(data.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let h = full_disk_header(i, &refused_doc);
+    let again = submit_messages(&mut lawyer, messages(h, &[&refused_doc], 1 << 20))
+        .await
+        .expect("the refused filing is taken once the disk has room");
+    let filing_id = again.receipt.unwrap().filing_id;
+    let read = download(&mut lawyer, &filing_id, "D1").await.unwrap();
+    assert_eq!(read, refused_doc);
+    hub.stop().await;
+}
+
+/// The `i`th filing of the test: a long title, so that the log fills before the documents' disk.
+fn full_disk_header(i: usize, doc: &[u8]) -> ecenter_proto::v1::SubmissionHeader {
+    let mut h = header(
+        &format!("fill-disk-{i:05}"),
+        CASE,
+        "证据材料",
+        &[("e.pdf", doc)],
+    );
+    h.title = "很长的标题".repeat(40);
+    h
 }

@@ -63,9 +63,11 @@ pub enum StoreError {
         "the hub stopped accepting changes after its disk failed to store the event log; nothing more is recorded until an administrator fixes the disk and restarts the hub"
     )]
     Poisoned,
-    /// This batch's flush failed: nothing in it was acknowledged or is durable.
+    /// This batch's flush failed: nothing in it was acknowledged, but its entries may still
+    /// reach the disk (sled writes its buffers as they fill, and in the background), so whether
+    /// it was recorded is known only after the restart ([`StoreError::may_be_recorded`]).
     #[error(
-        "the hub could not make this change durable ({0}); nothing was recorded. It refuses changes until an administrator fixes the disk and restarts it; then retry with the same request id"
+        "the hub could not make this change durable ({0}); it may or may not have been recorded. It refuses changes until an administrator fixes the disk and restarts it; then retry with the same request id (a filing or a serve order already recorded is answered as recorded, not made twice)"
     )]
     FlushFailed(String),
     /// The writer is gone (shutting down).
@@ -74,6 +76,15 @@ pub enum StoreError {
     /// A blob writer was used after it failed.
     #[error("blob writer used after a failure")]
     BlobWriterSpent,
+}
+
+impl StoreError {
+    /// Whether the change refused may nonetheless be in the log after a restart (a batch whose
+    /// flush failed): what its request put in place, its documents, must then stay — the orphan
+    /// sweep at the next start removes those nothing names.
+    pub fn may_be_recorded(&self) -> bool {
+        matches!(self, StoreError::FlushFailed(_))
+    }
 }
 
 /// Read access given to a decision while the writer holds the log: what it reads cannot change

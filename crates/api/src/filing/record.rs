@@ -158,14 +158,17 @@ impl<S: EventStore> FilingApi<S> {
             ];
             Ok((events, (filing_id, false)))
         });
-        // A refused append drops `placed`: the documents this request put in place go with it.
-        // The append runs in a task of its own, so that a caller who gives up (a deadline, a
-        // reset stream) cannot take the documents away while the writer may still record them:
-        // they are kept or removed only once the writer has answered.
+        // A refused append drops `placed`: the documents this request put in place go with it
+        // — unless the refusal is a failed flush, after which the entries may still reach the
+        // disk (`StoreError::may_be_recorded`): the documents stay, and the sweep at the next
+        // start removes them if nothing names them. The append runs in a task of its own, so
+        // that a caller who gives up (a deadline, a reset stream) cannot take the documents away
+        // while the writer may still record them: they are kept or removed only once the writer
+        // has answered.
         let store = self.store.clone();
         let appended = tokio::spawn(async move {
             let appended = store.append(decide).await;
-            if appended.is_ok() {
+            if appended.as_ref().map_or_else(StoreError::may_be_recorded, |_| true) {
                 placed.into_iter().for_each(ecenter_store::PlacedBlob::keep);
             }
             appended

@@ -6,7 +6,10 @@ use std::path::Path;
 /// A failed flush as an administrator reads it.
 pub(super) fn flush_reason(e: &StoreError) -> String {
     match e {
-        StoreError::Io(io) if io.raw_os_error() == Some(28) => {
+        // sled hands back copies of its stored error, which keep the kind but not the OS code.
+        StoreError::Io(io)
+            if io.raw_os_error() == Some(28) || io.kind() == std::io::ErrorKind::StorageFull =>
+        {
             "the disk holding the data directory is full".into()
         }
         StoreError::Io(io) => format!("disk error: {io}"),

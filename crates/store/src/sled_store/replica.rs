@@ -161,7 +161,17 @@ impl Writer {
     /// the batch is refused with (nothing was written). A log that does not verify, or that ends
     /// before the replica, stops writes for good, as a failed flush does.
     pub(super) fn begin_batch(&mut self) -> Result<(), String> {
-        if self.poisoned || self.upstream.is_none() {
+        if self.poisoned {
+            return Ok(());
+        }
+        if self.upstream.is_none() {
+            // sled alone: the documents this batch's requests placed (each places them before
+            // it queues its decision) reach the disk before any entry naming them is written —
+            // sled may write its buffers at any moment, not only at the batch's flush. A sync
+            // that fails stops writes as a failed flush does; nothing of the batch is written.
+            if let Err(e) = self.blobs.sync() {
+                let _ = self.storage_failed(e);
+            }
             return Ok(());
         }
         // The documents this batch's requests placed are made durable here, before the head is
@@ -282,7 +292,11 @@ impl Writer {
             if self.copy_documents(&prepared)? > 0 {
                 self.blobs.sync()?;
             }
-            self.write_local(&prepared)?;
+            // A write the replica's disk failed stops this instance's writes for good (the
+            // replica is rebuilt at its next start), as in a batch of its own.
+            if let Err(e) = self.write_local(&prepared) {
+                return Err(self.storage_failed(e));
+            }
         }
         Ok(())
     }

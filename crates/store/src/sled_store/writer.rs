@@ -34,18 +34,20 @@ pub(super) struct Prepared {
     pub(super) at: DateTime<Utc>,
 }
 
-/// The trees of one append transaction: `events` first, then `read_models` (what the read models
-/// have applied, `super::rebuild`), then each tree a projection names, once; and, per projection,
-/// where its trees are in that list.
+/// The trees of one append transaction: `events` first, then each tree a projection names, once,
+/// then `read_models` (what the read models have applied, `super::rebuild`); and, per projection,
+/// where its trees are in that list. sled commits a transaction's trees in this order, one after
+/// another, so the record of what was applied is written last: a commit cut short never leaves it
+/// claiming an entry some read model lacks.
 pub(super) struct TreeLayout {
     trees: Vec<sled::Tree>,
     slots: Vec<Vec<usize>>,
 }
 
 impl TreeLayout {
-    /// Opens `events`, `read_models` and every tree of [`PROJECTIONS`].
+    /// Opens `events`, every tree of [`PROJECTIONS`] and `read_models`.
     pub(super) fn open(db: &sled::Db) -> sled::Result<TreeLayout> {
-        let mut names = vec!["events", super::rebuild::META];
+        let mut names = vec!["events"];
         let mut slots = Vec::with_capacity(PROJECTIONS.len());
         for projection in PROJECTIONS {
             let mut slot = Vec::new();
@@ -58,6 +60,7 @@ impl TreeLayout {
             }
             slots.push(slot);
         }
+        names.push(super::rebuild::META);
         let trees = names
             .iter()
             .map(|n| db.open_tree(n))
@@ -67,7 +70,7 @@ impl TreeLayout {
 
     /// The read models' trees: every tree a projection names.
     pub(super) fn read_model_trees(&self) -> &[sled::Tree] {
-        &self.trees[2..]
+        &self.trees[1..self.trees.len() - 1]
     }
 
     /// Runs `body` in one sled transaction over every tree; `body` gets `events` and the
@@ -86,7 +89,7 @@ impl TreeLayout {
             body(
                 &views[0],
                 &Projected {
-                    applied: &views[1],
+                    applied: &views[views.len() - 1],
                     by_projection,
                 },
             )
@@ -94,7 +97,14 @@ impl TreeLayout {
         match result {
             Ok(()) => Ok(()),
             Err(TransactionError::Abort(e)) => Err(e),
-            Err(TransactionError::Storage(e)) => Err(e.into()),
+            // sled commits the trees one after another and rolls nothing back in memory: any
+            // storage error (a page that fails its checksum as it is read back in, a bug sled
+            // reports) may leave part of the transaction applied, so it is the disk's failure
+            // (`Writer::storage_failed` poisons on it), never a refusal like a decision's abort.
+            Err(TransactionError::Storage(sled::Error::Io(io))) => Err(StoreError::Io(io)),
+            Err(TransactionError::Storage(e)) => Err(StoreError::Io(std::io::Error::other(
+                format!("sled could not write the log: {e}"),
+            ))),
         }
     }
 }
@@ -345,12 +355,11 @@ impl Writer {
         wrote: bool,
         outcomes: &mut [(Reply, Result<Vec<Appended>, StoreError>)],
     ) {
+        // The batch's documents were synced before its entries were written (`begin_batch`).
         let durable = if self.upstream.is_some() {
             self.commit_upstream(wrote)
         } else if wrote {
-            self.blobs
-                .sync()
-                .and_then(|()| self.db.flush().map(|_| ()).map_err(StoreError::from))
+            self.db.flush().map(|_| ()).map_err(StoreError::from)
         } else {
             return;
         };
@@ -376,12 +385,17 @@ impl Writer {
     /// full disk can surface here as well as at the flush) is the flush's failure: the log refuses
     /// writes from then on and says why. Any other error (a decision refused, a record that does
     /// not decode) is only this request's.
-    fn storage_failed(&mut self, e: StoreError) -> StoreError {
+    pub(super) fn storage_failed(&mut self, e: StoreError) -> StoreError {
         let StoreError::Io(io) = e else {
             return e;
         };
         let reason = flush_reason(&StoreError::Io(io));
         tracing::error!(%reason, "the event log could not be written; refusing further writes");
+        // A replica written only in part is rebuilt from PostgreSQL at the next start.
+        let reason = match self.upstream {
+            Some(_) => format!("{}{reason}", super::replica::REPLICA_AHEAD),
+            None => reason,
+        };
         self.poisoned = true;
         self.failure_tx.send_replace(Some(reason.clone()));
         StoreError::FlushFailed(reason)
@@ -478,7 +492,11 @@ mod tests {
         let layout = TreeLayout::open(&db).unwrap();
         let names: Vec<_> = layout.trees.iter().map(sled::Tree::name).collect();
         assert_eq!(&*names[0], b"events");
-        assert_eq!(&*names[1], b"read_models");
+        assert_eq!(
+            &**names.last().unwrap(),
+            b"read_models",
+            "applied-through is written last"
+        );
         let mut unique = names.clone();
         unique.sort();
         unique.dedup();
