@@ -55,6 +55,30 @@ fn flip_in_sled_file(data: &Path, needle: &[u8]) {
     std::fs::write(&file, bytes).unwrap();
 }
 
+/// `ecenter-admin rebuild-read-models` on `data`: refused (exit 1), with the directory left
+/// byte-identical (sled never opened the real log); returns what it said.
+fn rebuild_refused(data: &Path) -> String {
+    let before = tree_digest(data);
+    let out = Command::new(env!("CARGO_BIN_EXE_ecenter-admin"))
+        .args(["rebuild-read-models", "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("is refused, nothing was rebuilt or written"),
+        "{said}"
+    );
+    assert_eq!(
+        tree_digest(data),
+        before,
+        "the refused rebuild wrote to {}",
+        data.display()
+    );
+    said
+}
+
 fn verify_log(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_clerk"))
         .args(["verify-log", "--json", "--data-dir"])
@@ -121,6 +145,12 @@ async fn a_bit_flipped_in_sleds_file_is_named_at_entry_5_by_start_up_and_clerk_a
         refused.contains("entry 5") || refused.contains("entries 5–12"),
         "{refused}"
     );
+    // The operator's rebuild refuses it as the hub does, and rewrites nothing either.
+    let said = rebuild_refused(hub_copy.path());
+    assert!(
+        said.contains("entry 5") || said.contains("entries 5–12"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,6 +185,10 @@ async fn newest_entries_removed_or_the_log_replaced_are_refused_naming_what_is_m
         refused.contains("the log ends at entry 4") && refused.contains("entries 5–12"),
         "{refused}"
     );
+    // A valid log its checkpoints say is short (a restore that copied the log before the
+    // checkpoints): the operator's rebuild refuses it too, rather than call it matched.
+    let said = rebuild_refused(replaced.path());
+    assert!(said.contains("entries 5–12"), "{said}");
     let (code, walked, _) = verify_log(replaced.path(), &[]);
     assert_eq!(
         (code, walked["first_bad_entry"]["seq"].clone()),

@@ -5,7 +5,9 @@
 //! the same chain head — resuming where an interrupted run stopped. The hubs then start with
 //! `[store] backend = "postgres"` and rebuild their read models from that log.
 //!
-//! `rebuild-read-models --data-dir DIR` verifies a stopped hub's log, then rebuilds every read
+//! `rebuild-read-models --data-dir DIR` audits a private copy of a stopped hub's log against its
+//! signed checkpoints and witnesses (as the hub does at start; a log they say is short or altered
+//! is refused before the real one is opened), verifies the log, then rebuilds every read
 //! model (filings, services and their queues, seals, notices, lawyers, sign-ins, passkeys, pushes)
 //! from it, and says whether they had differed from the log — after a restore, or when a read
 //! model is suspected of having been altered on disk. The log's entries are never written. Read
@@ -43,6 +45,10 @@ struct RebuildArgs {
     /// The data directory of a stopped hub (sled; on PostgreSQL, a hub's replica directory).
     #[arg(long, value_name = "DIR")]
     data_dir: PathBuf,
+    /// The hub's configuration file, for its `[checkpoints]` (the key and the witness
+    /// directories the log is compared with); without it, those in the data directory.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Print JSON for scripts instead of words (and no progress bar).
     #[arg(long)]
     json: bool,
@@ -122,6 +128,7 @@ fn progress_bar(json: bool, what: &str) -> Option<indicatif::ProgressBar> {
 
 /// Rebuilds; returns whether the read models had differed from the log.
 fn rebuild(r: RebuildArgs) -> Result<bool> {
+    evidence_first(&r)?;
     let bar = progress_bar(r.json, "entries");
     let started = std::time::Instant::now();
     let done = ecenter_store::rebuild_read_models(&r.data_dir, |at, total| {
@@ -170,6 +177,35 @@ fn rebuild(r: RebuildArgs) -> Result<bool> {
         ),
     }
     Ok(changed == Some(true))
+}
+
+/// Before the real log is opened (sled may rewrite a damaged tail as it opens a log): a private
+/// copy of it is audited and judged against the hub's signed checkpoints and witnesses, as the hub
+/// does at start. A log shorter than what its checkpoints vouch for, damaged, or missing is
+/// refused here, and the data directory is left as it was, evidence included.
+fn evidence_first(r: &RebuildArgs) -> Result<()> {
+    if !r.data_dir.join("log").join("db").is_file() {
+        anyhow::bail!(
+            "{} holds no sled log (no log/db): nothing to rebuild from, and nothing was written; \
+             is a restore unfinished?",
+            r.data_dir.display()
+        );
+    }
+    let checkpoints = match &r.config {
+        Some(file) => {
+            ecenter_server::Config::from_file(file)
+                .with_context(|| format!("reading {}", file.display()))?
+                .checkpoints
+        }
+        None => ecenter_server::checkpoints::CheckpointConfig::default(),
+    };
+    ecenter_server::checkpoint_policy::precheck(&r.data_dir, &checkpoints, None).map_err(|e| {
+        anyhow::anyhow!(
+            "the log of {} is refused, nothing was rebuilt or written: {e}",
+            r.data_dir.display()
+        )
+    })?;
+    Ok(())
 }
 
 fn migrate(m: MigrateArgs) -> Result<()> {

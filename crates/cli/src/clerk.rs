@@ -443,7 +443,10 @@ fn report_walk(walk: &LogWalk, json: bool) -> bool {
         );
     } else if let Some((seq, reason)) = &walk.broken {
         println!("the event log is BROKEN at entry {seq}: {reason}");
-        println!("entries 1 to {} verify", walk.entries);
+        match walk.entries {
+            0 => println!("no entry verifies"),
+            n => println!("entries 1 to {n} verify"),
+        }
     } else {
         println!("the event log verifies: {} entries", walk.entries);
         println!("head: entry {} {}", walk.head_seq, walk.head_hash);

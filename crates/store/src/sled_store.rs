@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 
 mod keys;
+pub(crate) use keys::LogAuditParts;
 use keys::*;
 mod writer;
 use writer::*;
