@@ -129,19 +129,38 @@ async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
     let e = stopped.expect_err("a stop after a failed flush reports it");
     assert!(e.to_string().contains("disk"), "{e}");
 
-    // Room again: the refused filing, sent again with its request id, is filed once (or was
-    // recorded after all), and its document reads back whole — never a log entry naming bytes
-    // that were removed.
+    filed_whole_once_there_is_room(data.path(), i, &refused_doc).await;
+}
+
+/// Room again on the log's disk: the refused filing, sent again with its request id, is filed once
+/// (or was recorded after all), and its document reads back whole — never a log entry naming
+/// bytes that were removed.
+async fn filed_whole_once_there_is_room(data: &Path, i: usize, refused_doc: &[u8]) {
     let grown = Command::new("mount")
         .args(["-o", "remount,size=16m"])
-        .arg(data.path().join("log"))
+        .arg(data.join("log"))
         .status()
         .unwrap();
     assert!(grown.success());
-    let hub = TestHub::start(data.path()).await;
+    let hub = TestHub::start(data).await;
     let mut lawyer = hub.client(LAWYER_A).await;
-    let h = full_disk_header(i, &refused_doc);
-    let again = submit_messages(&mut lawyer, messages(h, &[&refused_doc], 1 << 20))
+    // If the refused batch reached the disk after all, its filing reads back whole now, before
+    // anything sends the bytes again.
+    let digest = sha256_hex(refused_doc);
+    let listed = list_all(
+        &mut lawyer,
+        ecenter_proto::v1::ListFilingsRequest::default(),
+    )
+    .await;
+    let recorded = listed
+        .into_iter()
+        .find(|f| f.documents.iter().any(|d| d.sha256 == digest));
+    if let Some(f) = recorded {
+        let read = download(&mut lawyer, &f.filing_id, "D1").await.unwrap();
+        assert_eq!(read, refused_doc, "a recorded filing lost its document");
+    }
+    let h = full_disk_header(i, refused_doc);
+    let again = submit_messages(&mut lawyer, messages(h, &[refused_doc], 1 << 20))
         .await
         .expect("the refused filing is taken once the disk has room");
     let filing_id = again.receipt.unwrap().filing_id;
@@ -160,4 +179,67 @@ fn full_disk_header(i: usize, doc: &[u8]) -> ecenter_proto::v1::SubmissionHeader
     );
     h.title = "很长的标题".repeat(40);
     h
+}
+
+/// A witness directory whose disk fills while the hub runs: the checkpoint it could not take is
+/// taken back from the files that took it (and its cut line from the witness), so no file holds a
+/// number twice or a line cut short in its middle, and the hub starts again once there is room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_whose_disk_fills_keeps_every_checkpoint_file_whole() {
+    let data = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let witness = root.path().join("witness");
+    let _disk = Tmpfs::mount(&witness, "16k");
+    let adjust = |c: &mut ecenter_server::Config| {
+        c.checkpoints.witness_dirs = vec![witness.clone()];
+        c.checkpoints.interval_ms = 10;
+        c.checkpoints.every_entries = 1;
+    };
+    let hub = TestHub::start_with(data.path(), adjust).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let lines = |dir: &Path| {
+        let text = std::fs::read(dir.join("checkpoints.jsonl")).unwrap();
+        assert!(
+            text.ends_with(b"\n"),
+            "{} holds a line cut short",
+            dir.display()
+        );
+        text.iter().filter(|b| **b == b'\n').count()
+    };
+    for i in 0..150 {
+        let doc = pdf(&format!("见证 {i}"));
+        let id = format!("witness-full-{i:04}");
+        submit(&mut lawyer, &id, CASE, "证据材料", &[("e.pdf", &doc)])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    // The witness filled long before: no checkpoint was taken since, by any file. (The last
+    // attempt has ended once the head has stood still a while.)
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let local = data.path().join("checkpoints");
+    assert!(lines(&witness) < 100, "the 16 KiB witness never filled");
+    assert_eq!(lines(&local), lines(&witness), "the files went out of step");
+    let grown = Command::new("mount")
+        .args(["-o", "remount,size=1m"])
+        .arg(&witness)
+        .status()
+        .unwrap();
+    assert!(grown.success());
+    hub.stop().await;
+    // Every file whole and in step: the hub starts, and the clerk finds the log vouched for.
+    let hub = TestHub::start_with(data.path(), adjust).await;
+    hub.stop().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--data-dir"])
+        .arg(data.path())
+        .arg("--witness")
+        .arg(&witness)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

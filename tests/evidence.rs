@@ -581,6 +581,16 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
         walked["head"]["seq"], 15,
         "the loss (13), the new filing (14, 15)"
     );
+    assert_eq!(
+        walked["entries_verified"], 13,
+        "entries 11–12 are numbers on the record, not entries held: {walked}"
+    );
+    assert!(
+        walked["notes"]
+            .to_string()
+            .contains("entries 11–12 were lost"),
+        "{walked}"
+    );
     let hub = TestHub::start(data.path()).await;
     hub.stop().await;
 }

@@ -115,7 +115,7 @@ async fn python_grpcio_reads_a_refusal_in_chinese_from_its_details() {
     assert_eq!(localized[0]["locale"], "zh-CN");
     assert_eq!(
         localized[0]["message"],
-        "「(26)鄂06民初123号」不是有效的案号：年份应为四位数字（应如（2026）鄂06民初123号）"
+        "案号「(26)鄂06民初123号」格式有误，收案年度应为四位数字；正确格式如「（2026）鄂06民初123号」"
     );
     hub.stop().await;
 }

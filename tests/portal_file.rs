@@ -450,8 +450,8 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     assert_eq!(status, 400, "{r}");
     assert_eq!(
         error_of(&r),
-        "材料未被受理，未保存任何内容：「鄂06民初」不是有效的案号：应以括号中的年份开头\
-         （应如（2026）鄂06民初123号）。请修改后再次提交，已上传的文件仍然保留。",
+        "材料未能提交，未保存任何内容：案号「鄂06民初」格式有误，应以括号中的收案年度开头；\
+         正确格式如「（2026）鄂06民初123号」。请修改后再次提交，已上传的文件仍然保留。",
         "in the hub's Chinese words, not its English ones"
     );
     // Evidence cannot open a new case: the court's policy, checked before the upload is taken.
@@ -489,7 +489,7 @@ async fn oversized_wrong_typed_foreign_and_forged_uploads_are_refused_and_nothin
     let (status, r) = zhang.submit(damaged);
     assert_eq!(status, 400, "{r}");
     assert!(
-        error_of(&r).contains("第 1 个文件「证据.pdf」在传输中损坏：收到内容的 SHA-256 摘要为")
+        error_of(&r).contains("第 1 份文件「证据.pdf」在传输中损坏：收到内容的 SHA-256 摘要为")
             && error_of(&r).contains("未保存任何内容"),
         "{r}"
     );

@@ -20,18 +20,27 @@ impl Drop for SmtpServer {
     }
 }
 
-/// Ports handed out below the kernel's ephemeral range (Linux: 32768–60999), so that no
-/// `bind(…:0)` and no outgoing connection of any process can take one between the moment a test
-/// picks it and the moment its server binds it (the race of asking the kernel for port 0 and
-/// closing it again). Each test process starts at its own offset (nextest runs every test in a
-/// process of its own) and walks the range; a port something already listens on is skipped.
-const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+/// Ports handed out below the kernel's ephemeral range (`ip_local_port_range`; Linux's default
+/// starts at 32768), so that no `bind(…:0)` and no outgoing connection of any process can take one
+/// between the moment a test picks it and the moment its server binds it (the race of asking the
+/// kernel for port 0 and closing it again). Each test process starts at its own offset (nextest
+/// runs every test in a process of its own) and walks the range; a port something already listens
+/// on is skipped. Two processes could still meet on one port between the check and the bind, at
+/// offsets that differ by the number of ports they took: far less likely than the kernel's reuse.
+fn test_ports() -> std::ops::Range<u16> {
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    ephemeral_from.saturating_sub(12_000).max(1_024)..ephemeral_from
+}
 
-/// A loopback port for a server a test is about to start (see [`TEST_PORTS`]).
+/// A loopback port for a server a test is about to start (see [`test_ports`]).
 pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
-    let span = u32::from(TEST_PORTS.end - TEST_PORTS.start);
+    let ports = test_ports();
+    let span = u32::from(ports.end - ports.start);
     let _ = NEXT.compare_exchange(
         u32::MAX,
         std::process::id().wrapping_mul(7_919) % span,
@@ -40,12 +49,12 @@ pub fn free_port() -> u16 {
     );
     for _ in 0..span {
         let offset = NEXT.fetch_add(1, Ordering::SeqCst) % span;
-        let port = TEST_PORTS.start + u16::try_from(offset).unwrap();
+        let port = ports.start + u16::try_from(offset).unwrap();
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
     }
-    panic!("no free port in {TEST_PORTS:?} on 127.0.0.1");
+    panic!("no free port in {ports:?} on 127.0.0.1");
 }
 
 /// aiosmtpd with the test handler of tests/python/smtp_faults.py (fails on request).

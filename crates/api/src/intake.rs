@@ -225,7 +225,7 @@ async fn finish(
                 doc.name, doc.size
             ),
             &format!(
-                "{}不完整：登记 {} 字节，只收到 {got} 字节；未记录任何内容，请重新提交",
+                "{}不完整：登记 {} 字节，只收到 {got} 字节",
                 document_zh(index, Some(&doc.name)),
                 doc.size
             ),
@@ -335,10 +335,10 @@ fn checked_media(
                 media.as_str()
             ),
             &format!(
-                "{}登记为 {}，但内容是 {}",
+                "{}登记为 {} 文件，但实际内容是 {} 文件",
                 document_zh(index, Some(&doc.name)),
-                claimed.as_str(),
-                media.as_str()
+                claimed.label(),
+                media.label()
             ),
         ));
     }

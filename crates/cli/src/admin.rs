@@ -84,9 +84,26 @@ enum To {
 pub fn main() {
     let args = Args::parse();
     if let Err(e) = run(args) {
-        eprintln!("ecenter-admin: {e:#}");
+        eprintln!("ecenter-admin: {}", said(&e));
         std::process::exit(1);
     }
+}
+
+/// The error and its causes, each said once: a cause whose words its error already repeats (a
+/// storage error quoting the I/O error it wraps) is not said again.
+fn said(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let words = cause.to_string();
+        if out.contains(&words) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&words);
+    }
+    out
 }
 
 /// Exit code 3: the read models had differed from the log.
@@ -191,17 +208,39 @@ fn evidence_first(r: &RebuildArgs) -> Result<()> {
             r.data_dir.display()
         );
     }
-    let checkpoints = match &r.config {
-        Some(file) => {
+    let config = match &r.config {
+        Some(file) => Some(
             ecenter_server::Config::from_file(file)
-                .with_context(|| format!("reading {}", file.display()))?
-                .checkpoints
-        }
-        None => ecenter_server::checkpoints::CheckpointConfig::default(),
+                .with_context(|| format!("reading {}", file.display()))?,
+        ),
+        None => None,
     };
+    // An instance's replica may end before its own synced checkpoints (its entries are durable
+    // in PostgreSQL): brought up to PostgreSQL's head first, as the instance's start does.
+    if let Some(ecenter_server::config::StoreConfig::Postgres(pg)) =
+        config.as_ref().map(|c| &c.store)
+    {
+        ecenter_store::SledStore::open_replicated(&r.data_dir, pg)
+            .and_then(|replica| replica.close_blocking())
+            .with_context(|| {
+                format!(
+                    "bringing the replica {} up to PostgreSQL",
+                    r.data_dir.display()
+                )
+            })?;
+    }
+    let checkpoints = config.map(|c| c.checkpoints).unwrap_or_default();
     ecenter_server::checkpoint_policy::precheck(&r.data_dir, &checkpoints, None).map_err(|e| {
+        let hint = match &r.config {
+            Some(_) => "",
+            None => {
+                " (judged by the checkpoint files and key inside the data directory: if the \
+                      hub's [checkpoints] key_file or witness_dirs are elsewhere, or it is an \
+                      instance on PostgreSQL, give its configuration with --config)"
+            }
+        };
         anyhow::anyhow!(
-            "the log of {} is refused, nothing was rebuilt or written: {e}",
+            "the log of {} is refused, nothing was rebuilt or written: {e}{hint}",
             r.data_dir.display()
         )
     })?;
@@ -252,6 +291,16 @@ fn migrate(m: MigrateArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[test]
+fn a_cause_its_error_already_quotes_is_said_once() {
+    let io = std::io::Error::other("d/log is in use by another hub");
+    let e = anyhow::Error::new(ecenter_store::StoreError::Io(io)).context("rebuilding d");
+    assert_eq!(
+        said(&e),
+        "rebuilding d: storage I/O error: d/log is in use by another hub"
+    );
 }
 
 /// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic

@@ -136,6 +136,14 @@ fn walk_copy(
                     .map(|s| format!("left out of the check: {s}")),
             );
             let mut walk = verified(head);
+            // Entries an operator accepted as lost are numbers, not entries the log holds.
+            let lost: u64 = audit.losses.iter().map(|(a, b)| b + 1 - a).sum();
+            walk.entries = head.seq.saturating_sub(lost);
+            for (first, last) in &audit.losses {
+                notes.push(format!(
+                    "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
+                ));
+            }
             if let Some(cp) = newest
                 && let Err(e) =
                     checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied(), &audit.losses)

@@ -83,7 +83,7 @@ impl std::fmt::Display for Refused {
         match in_chinese(&self.0) {
             Some(zh) => write!(
                 f,
-                "法院系统未受理：{zh}\n  the hub refused: {}（{:?}）",
+                "法院系统未接受本次请求：{zh}\n  the hub refused: {}（{:?}）",
                 self.0.message(),
                 self.0.code()
             ),

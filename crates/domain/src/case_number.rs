@@ -22,7 +22,7 @@ impl CaseNumberError {
     /// The whole refusal in Chinese: the text, what is wrong with it, an example.
     pub fn in_chinese(&self) -> String {
         format!(
-            "「{}」不是有效的案号：{}（应如（2026）鄂06民初123号）",
+            "案号「{}」格式有误，{}；正确格式如「（2026）鄂06民初123号」",
             self.input, self.reason_zh
         )
     }
@@ -194,21 +194,27 @@ fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), Why> {
         i += 1;
     }
     if i - start != 4 {
-        return Err(Why("the year must have four digits", "年份应为四位数字"));
+        return Err(Why(
+            "the year must have four digits",
+            "收案年度应为四位数字",
+        ));
     }
     if !(1949..=2100).contains(&year) {
-        return Err(Why("the year is out of range", "年份超出范围（1949—2100）"));
+        return Err(Why(
+            "the year is out of range",
+            "收案年度应在 1949 至 2100 之间",
+        ));
     }
     if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
         return Err(Why(
             "the year must be followed by a closing bracket",
-            "年份后应有右括号",
+            "收案年度后应有右括号",
         ));
     }
     if closing(text[start - 1]) != Some(wide(text[i])) {
         return Err(Why(
             "the brackets around the year do not match (e.g. （2026） or 〔2026〕)",
-            "年份两侧的括号不匹配（如（2026）或〔2026〕）",
+            "收案年度两侧的括号应成对，如（2026）或〔2026〕",
         ));
     }
     i += 1;
@@ -246,7 +252,7 @@ fn parse_court_code(text: &[char], mut i: usize) -> Result<(String, usize), Why>
     } else {
         return Err(Why(
             "the court code must start with a province abbreviation such as 鄂 or with 最高法",
-            "法院代字应以省级简称（如鄂）或“最高法”开头",
+            "法院代字应以省级简称（如鄂）或「最高法」开头",
         ));
     }
     Ok((court_code, i))
@@ -336,7 +342,7 @@ impl CaseNumber {
         if !matches!(text[0], '(' | '（' | '〔' | '[') {
             return Err(fail(Why(
                 "it must start with the year in brackets",
-                "应以括号中的年份开头",
+                "应以括号中的收案年度开头",
             )));
         }
         i += 1;
@@ -345,10 +351,13 @@ impl CaseNumber {
         let (case_type, i) = parse_case_type(&text, i).map_err(fail)?;
         let (sequence, i) = parse_sequence(&text, i).map_err(fail)?;
         if i >= text.len() || text[i] != '号' {
-            return Err(fail(Why("it must end with 号", "应以“号”结尾")));
+            return Err(fail(Why("it must end with 号", "应以「号」字结尾")));
         }
         if i + 1 != text.len() {
-            return Err(fail(Why("there is text after 号", "“号”字后还有其他文字")));
+            return Err(fail(Why(
+                "there is text after 号",
+                "「号」字后还有其他文字",
+            )));
         }
         Ok(CaseNumber {
             year: year as u16,
@@ -480,7 +489,7 @@ mod tests {
             assert_eq!(
                 e.in_chinese(),
                 format!(
-                    "「{text}」不是有效的案号：{}（应如（2026）鄂06民初123号）",
+                    "案号「{text}」格式有误，{}；正确格式如「（2026）鄂06民初123号」",
                     e.reason_zh
                 )
             );

@@ -97,10 +97,10 @@ impl DomainError {
                 .map(|parts| parts.join("；")),
             DomainError::FilingNotFound(id) => Some(format!("没有收件号为「{id}」的材料")),
             DomainError::RequestIdReused { filing_id, .. } => Some(format!(
-                "这一请求编号已用于内容不同的材料（收件号 {filing_id}）；新的提交请使用新的请求编号"
+                "这一请求编号已用于内容不同的材料（收件号「{filing_id}」）；新的提交请使用新的请求编号"
             )),
             DomainError::OrderRequestIdReused { order_id, .. } => Some(format!(
-                "这一请求编号已用于内容不同的送达指令（{order_id}）；新的指令请使用新的请求编号"
+                "这一请求编号已用于内容不同的送达任务（「{order_id}」）；新的送达任务请使用新的请求编号"
             )),
             _ => None,
         }

@@ -49,6 +49,17 @@ impl MediaType {
         MediaType::ALL.into_iter().find(|m| m.as_str() == base)
     }
 
+    /// The short name people know the format by (PDF, DOCX), for messages to them.
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaType::Pdf => "PDF",
+            MediaType::Ofd => "OFD",
+            MediaType::Png => "PNG",
+            MediaType::Jpeg => "JPEG",
+            MediaType::Docx => "DOCX",
+        }
+    }
+
     /// A human list of what is accepted, for error messages.
     pub fn accepted_list() -> &'static str {
         "PDF, OFD, PNG, JPEG or DOCX"

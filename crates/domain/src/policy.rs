@@ -202,7 +202,7 @@ impl CourtPolicy {
                 ),
             )
             .zh(format!(
-                "本院不受理「{shown}」类材料；请从以下类型中选择：{}",
+                "本院网上立案不接收「{shown}」类材料；请从以下类型中选择：{}",
                 self.kind_names_zh()
             )));
         };
@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(
             zh("律师函", false).unwrap(),
             format!(
-                "本院不受理「律师函」类材料；请从以下类型中选择：{}",
+                "本院网上立案不接收「律师函」类材料；请从以下类型中选择：{}",
                 p.kind_names_zh()
             )
         );

@@ -103,7 +103,7 @@ impl RequestIdError {
                 format!("请求编号应为 8 至 128 个字符，现为 {n} 个；刷新页面可得到新的编号")
             }
             RequestIdError::Character(c) => {
-                format!("请求编号只能包含 A-Z、a-z、0-9 和 . _ : -（发现「{c}」）")
+                format!("请求编号只能包含 A-Z、a-z、0-9 和 . _ : -（含有不允许的字符「{c}」）")
             }
         }
     }
@@ -161,7 +161,7 @@ impl SubmissionHeader {
                     "must be a filing id like F000000000012, or empty",
                 )
                 .zh(format!(
-                    "补正的收件号「{corrects}」格式不对：应如 F000000000012，或留空"
+                    "补正的收件号「{corrects}」格式有误：应如 F000000000012，或留空"
                 )),
             );
         }
@@ -189,7 +189,7 @@ impl SubmissionHeader {
         if self.documents.is_empty() {
             v.push(
                 FieldViolation::new("header.documents", "a filing needs at least one document")
-                    .zh("至少需要一个文件"),
+                    .zh("请至少提交一份文件"),
             );
         }
         if self.documents.len() > limits.max_documents {
@@ -203,7 +203,7 @@ impl SubmissionHeader {
                     ),
                 )
                 .zh(format!(
-                    "一次提交有 {} 个文件，超过法院允许的 {} 个；请分几次提交",
+                    "本次提交 {} 份文件，超过本院每次最多 {} 份的限制；请分次提交",
                     self.documents.len(),
                     limits.max_documents
                 )),
@@ -229,7 +229,7 @@ fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
                 "header.filing_kind",
                 "must be at most 32 printable characters (GetPolicy lists the court's kinds)",
             )
-            .zh("材料类型至多 32 个可见字符"),
+            .zh("材料类型不得超过 32 个字符，且不得含有不可见字符"),
         );
     }
     filing_kind
@@ -257,17 +257,17 @@ fn check_title(title: &str, v: &mut Vec<FieldViolation>) -> String {
     if title.chars().count() > 200 || crate::text::has_hidden(&title) {
         v.push(
             FieldViolation::new("header.title", "must be at most 200 printable characters")
-                .zh("标题至多 200 个可见字符（不含不可见的控制字符）"),
+                .zh("标题不得超过 200 个字符，且不得含有不可见的控制字符（如零宽空格）"),
         );
     }
     title
 }
 
-/// Document `i` as a form's list shows it: 第 N 个文件「name」.
+/// Document `i` as a form's list shows it: 第 N 份文件「name」.
 pub fn document_zh(i: usize, name: Option<&str>) -> String {
     match name {
-        Some(n) => format!("第 {} 个文件「{n}」", i + 1),
-        None => format!("第 {} 个文件", i + 1),
+        Some(n) => format!("第 {} 份文件「{n}」", i + 1),
+        None => format!("第 {} 份文件", i + 1),
     }
 }
 
@@ -310,7 +310,7 @@ fn check_document(
                 ),
             )
             .zh(format!(
-                "{}有 {} 字节，超过每个文件 {} MiB 的上限",
+                "{}有 {} 字节，超过每份文件 {} MB 的上限",
                 document_zh(i, name.as_deref()),
                 d.size,
                 limits.max_document_bytes / (1024 * 1024)
@@ -321,7 +321,7 @@ fn check_document(
     if !sha256.is_empty() && !is_hex_sha256(&sha256) {
         v.push(
             FieldViolation::new(field("sha256"), "must be 64 hex digits, or empty").zh(format!(
-                "{}的 SHA-256 摘要应为 64 位十六进制数字，或不填",
+                "{}的 SHA-256 摘要应为 64 位十六进制数字，或留空",
                 document_zh(i, name.as_deref())
             )),
         );
@@ -340,7 +340,7 @@ fn check_document(
                         ),
                     )
                     .zh(format!(
-                        "{}的类型「{m}」不受理；请提交 {} 文件",
+                        "{}的类型「{m}」不被接收；请提交 {} 格式的文件",
                         document_zh(i, name.as_deref()),
                         MediaType::accepted_list_zh()
                     )),

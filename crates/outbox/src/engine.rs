@@ -590,8 +590,10 @@ impl<S: EventStore> Outbox<S> {
     /// another instance, once this one has stopped) sends them again, in doubt. Returns whether
     /// to retry.
     fn keep_for_retry(&self, e: &StoreError, kept: Vec<Event>) -> bool {
-        let hopeless = matches!(e, StoreError::Poisoned | StoreError::ShuttingDown)
-            || self.draining.load(std::sync::atomic::Ordering::Acquire);
+        let hopeless = matches!(
+            e,
+            StoreError::Poisoned | StoreError::ShuttingDown | StoreError::WriterLost
+        ) || self.draining.load(std::sync::atomic::Ordering::Acquire);
         if hopeless {
             tracing::error!(error = %e, lost = kept.len(), "recording send outcomes failed");
             return false;

@@ -259,7 +259,7 @@ fn not_taken(status: &tonic::Status, then: &str) -> Response {
     let what = chinese.unwrap_or_else(|| english(status));
     refused(
         http,
-        format!("材料未被受理，未保存任何内容：{what}。{then}。"),
+        format!("材料未能提交，未保存任何内容：{what}。{then}。"),
     )
 }
 

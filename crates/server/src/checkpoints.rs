@@ -176,15 +176,33 @@ impl Checkpointer {
                 None => {}
             }
         }
-        for f in &mut self.files {
-            f.append(&cp)?;
-        }
+        self.append_everywhere(&cp)?;
         self.store.set_latest_checkpoint(cp.clone());
         self.next_number += 1;
         self.last_seq = head.seq;
         self.last = Some(cp.clone());
         self.publish_if_signing();
         Ok(cp)
+    }
+
+    /// Appends `cp` to every file, or to none: when one refuses it (a witness's full disk), the
+    /// files that took it are cut back, so the next checkpoint, with the same number, is the next
+    /// line of each (a number written twice would be refused as an edit at the next start).
+    fn append_everywhere(&mut self, cp: &Checkpoint) -> Result<(), CheckpointError> {
+        let marks = (self.files.iter())
+            .map(CheckpointFile::bytes)
+            .collect::<Result<Vec<_>, _>>()?;
+        for i in 0..self.files.len() {
+            if let Err(e) = self.files[i].append(cp) {
+                for (f, mark) in self.files[..i].iter_mut().zip(&marks) {
+                    if let Err(undo) = f.truncate_to(*mark) {
+                        tracing::error!(error = %undo, "a checkpoint written to one file could not be taken back");
+                    }
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Publishes the newest checkpoint written, if this instance signs for the chain (one of

@@ -35,13 +35,30 @@ pub fn audit_copy(data_dir: &Path, scratch: &Path, wanted: &[u64]) -> Result<Aud
             ),
         )));
     }
+    if !log.join("db").is_file() && std::fs::read_dir(&log)?.next().is_some() {
+        return Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "{}: sled's log file `db` is missing (its other files are there); nothing was \
+                 opened: restore the data directory from a backup",
+                log.display()
+            ),
+        )));
+    }
     remove_stale_copies(scratch);
-    let private = tempfile::Builder::new()
-        .prefix(AUDIT_PREFIX)
-        .tempdir_in(scratch)?;
     let mut skipped = Vec::new();
-    copy_dir(&log, &private.path().join("log"), &mut skipped)?;
-    let (head, hashes, losses) = audit_unwinding(private.path(), wanted, &log)?;
+    let private = private_copy(&log, scratch, Snapshots::Kept, &mut skipped)?;
+    let audited = match audit_isolated(private.path(), wanted) {
+        Ok(Err(StoreError::Database(m))) if m.to_lowercase().contains("corrupt") => {
+            Err(without_snapshot(&log, scratch, wanted, &m))
+        }
+        Ok(other) => other,
+        Err(said) => Err(unreadable(
+            &log,
+            &format!("corrupt: sled stopped reading it on \"{said}\""),
+        )),
+    };
+    let (head, hashes, losses) = audited?;
     Ok(Audit {
         head,
         hashes,
@@ -50,66 +67,156 @@ pub fn audit_copy(data_dir: &Path, scratch: &Path, wanted: &[u64]) -> Result<Aud
     })
 }
 
+/// Whether a private copy takes sled's snapshot files (`snap.*`) along.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Snapshots {
+    Kept,
+    Left,
+}
+
+/// A new private copy of `log` in `scratch` (removed when dropped).
+fn private_copy(
+    log: &Path,
+    scratch: &Path,
+    snapshots: Snapshots,
+    skipped: &mut Vec<String>,
+) -> Result<tempfile::TempDir, StoreError> {
+    let private = tempfile::Builder::new()
+        .prefix(&format!("{AUDIT_PREFIX}{}-", std::process::id()))
+        .tempdir_in(scratch)?;
+    copy_dir(log, &private.path().join("log"), snapshots, skipped)?;
+    Ok(private)
+}
+
+/// Why sled could not read `log` (`why`), said so that a person can act: a snapshot is only
+/// sled's shortcut to its page table, rebuilt from the log without it, so when a copy without the
+/// snapshot files verifies, the snapshot is the damaged part and moving it aside is the remedy
+/// (the next start audits the log against its checkpoints as always). Otherwise the log itself is.
+fn without_snapshot(log: &Path, scratch: &Path, wanted: &[u64], why: &str) -> StoreError {
+    let snapshots: Vec<String> = std::fs::read_dir(log)
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("snap.") && !n.ends_with(".generating"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if snapshots.is_empty() {
+        return unreadable(log, why);
+    }
+    let verified = private_copy(log, scratch, Snapshots::Left, &mut Vec::new())
+        .map(|copy| audit_isolated(copy.path(), wanted));
+    match verified {
+        Ok(Ok(Ok((head, _, _)))) => StoreError::Database(format!(
+            "sled's snapshot {} in {} cannot be read ({why}), but the log verifies \
+             without it, to entry {}: move the snapshot out of the data directory (sled rebuilds \
+             it from the log) and start again; the start checks the log against its checkpoints \
+             as always. Nothing was opened",
+            snapshots.join(", "),
+            log.display(),
+            head.seq
+        )),
+        _ => unreadable(log, why),
+    }
+}
+
+/// The log at `log` cannot be read at all (`why`).
+fn unreadable(log: &Path, why: &str) -> StoreError {
+    StoreError::Database(format!(
+        "sled cannot read the log in {} ({why}), so no entry of it can be verified; the \
+         original was not opened. Keep a copy of the data directory as evidence and restore it \
+         from a backup",
+        log.display()
+    ))
+}
+
 /// The name every private copy starts with.
 const AUDIT_PREFIX: &str = ".ecenter-audit-";
 
 /// How old a private copy left in `scratch` must be before it is taken for one a killed process
-/// left behind (no audit runs that long on a log sled can hold) and removed.
+/// left behind even if a process of its number runs (numbers are reused; no audit runs that long
+/// on a log sled can hold) and removed.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// Removes the private copies a killed audit left in `scratch` (each the size of the log: a
-/// start-up killed over and over would fill the disk with them).
+/// start-up killed over and over would fill the disk with them): those whose process
+/// (`.ecenter-audit-<pid>-…`) is gone, and any older than [`STALE_AFTER`].
 fn remove_stale_copies(scratch: &Path) {
     let Ok(entries) = std::fs::read_dir(scratch) else {
         return;
     };
     for entry in entries.flatten() {
-        let stale = entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(AUDIT_PREFIX)
-            && entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > STALE_AFTER));
-        if stale {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(AUDIT_PREFIX) else {
+            continue;
+        };
+        let gone = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            .is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists());
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > STALE_AFTER));
+        if gone || old {
             tracing::warn!(copy = %entry.path().display(), "removing an audit copy a killed process left behind");
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
 
-/// Audits the private copy at `private`; a log so damaged that sled panics reading it (sled
-/// 0.34.7 does, on some flipped bits: "tried to serialize Uninitialized") is refused with words
-/// naming `log`, the original, instead of taking the process down.
-fn audit_unwinding(
+/// The name of the thread an audit runs on.
+const AUDIT_THREAD: &str = "ecenter-audit";
+
+/// Audits the private copy at `private` on a thread of its own: a log so damaged that sled panics
+/// reading it (sled 0.34.7 does, on some flipped bits: "tried to serialize Uninitialized") ends
+/// that thread, not the process, and comes back as `Err` with what sled said — the panic is not
+/// printed as a crash (its words are in the refusal). sled is not used again on that copy.
+fn audit_isolated(
     private: &Path,
     wanted: &[u64],
-    log: &Path,
-) -> Result<crate::sled_store::LogAuditParts, StoreError> {
-    let audit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::sled_store::audit_log_with_losses(private, wanted)
-    }));
-    audit.unwrap_or_else(|panic| {
-        let said = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(StoreError::Database(format!(
-            "sled cannot read the log in {} (corrupt: it stopped on \"{said}\"), so no entry \
-             of it can be verified; the original was not opened. Keep a copy of the data \
-             directory as evidence and restore it from a backup",
-            log.display()
-        )))
-    })
+) -> Result<Result<crate::sled_store::LogAuditParts, StoreError>, String> {
+    quiet_on_audit_threads();
+    let (private, wanted) = (private.to_path_buf(), wanted.to_vec());
+    let thread = std::thread::Builder::new()
+        .name(AUDIT_THREAD.into())
+        .spawn(move || crate::sled_store::audit_log_with_losses(&private, &wanted));
+    match thread {
+        Err(e) => Ok(Err(StoreError::Io(e))),
+        Ok(handle) => handle.join().map_err(|panic| {
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default()
+        }),
+    }
+}
+
+/// Leaves panics on audit threads unprinted (they are reported as refusals); every other
+/// thread's go to the hook that was there.
+fn quiet_on_audit_threads() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(AUDIT_THREAD) {
+                before(info);
+            }
+        }));
+    });
 }
 
 /// Copies a directory tree (regular files and directories) without touching the source, leaving
 /// out sled's unfinished snapshots (`snap.*.generating`: incomplete by construction). The copies
 /// are the auditor's own: writable by it whatever the originals' modes (evidence is often kept
 /// read-only, and sled writes to what it opens).
-fn copy_dir(from: &Path, to: &Path, skipped: &mut Vec<String>) -> std::io::Result<()> {
+fn copy_dir(
+    from: &Path,
+    to: &Path,
+    snapshots: Snapshots,
+    skipped: &mut Vec<String>,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -117,9 +224,11 @@ fn copy_dir(from: &Path, to: &Path, skipped: &mut Vec<String>) -> std::io::Resul
         let name = entry.file_name().to_string_lossy().into_owned();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            copy_dir(&src, &dst, skipped)?;
+            copy_dir(&src, &dst, snapshots, skipped)?;
         } else if name.starts_with("snap.") && name.ends_with(".generating") {
             skipped.push(format!("{} (an unfinished sled snapshot)", src.display()));
+        } else if name.starts_with("snap.") && snapshots == Snapshots::Left {
+            continue;
         } else if kind.is_file() {
             std::fs::copy(&src, &dst)?;
             let mut mode = std::fs::metadata(&dst)?.permissions();
@@ -165,13 +274,51 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_snapshot_is_named_as_the_part_to_move_aside_when_the_log_reads_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        {
+            let db = crate::sled_store::open_db(&log).unwrap();
+            db.open_tree("events").unwrap();
+            db.flush().unwrap();
+        }
+        std::fs::write(log.join("snap.00000000000FFFFF"), vec![0x5a; 4096]).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let err = audit_copy(dir.path(), scratch.path(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sled's snapshot snap.00000000000FFFFF")
+                && err.contains("move the snapshot out of the data directory"),
+            "{err}"
+        );
+        assert!(
+            log.join("snap.00000000000FFFFF").is_file(),
+            "the original is left as it was"
+        );
+        assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+        // Without the log file itself, nothing is opened and the missing file is named.
+        std::fs::remove_file(log.join("db")).unwrap();
+        let err = audit_copy(dir.path(), scratch.path(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sled's log file `db` is missing"), "{err}");
+    }
+
+    #[test]
     fn a_read_only_original_gives_a_copy_its_auditor_can_write() {
         let from = tempfile::tempdir().unwrap();
         let file = from.path().join("db");
         std::fs::write(&file, b"sled's bytes").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
         let to = tempfile::tempdir().unwrap();
-        copy_dir(from.path(), &to.path().join("log"), &mut Vec::new()).unwrap();
+        copy_dir(
+            from.path(),
+            &to.path().join("log"),
+            Snapshots::Kept,
+            &mut Vec::new(),
+        )
+        .unwrap();
         let copied = std::fs::metadata(to.path().join("log/db")).unwrap();
         assert_eq!(copied.permissions().mode() & 0o777, 0o644);
         assert_eq!(
@@ -186,7 +333,12 @@ mod tests {
         let old = scratch.path().join(".ecenter-audit-killed");
         let running = scratch.path().join(".ecenter-audit-running");
         let other = scratch.path().join("old-but-not-ours");
-        for dir in [&old, &running, &other] {
+        // A process number no process has (above Linux's pid_max), and this process's own.
+        let gone = scratch.path().join(".ecenter-audit-4194305-abc");
+        let mine = scratch
+            .path()
+            .join(format!(".ecenter-audit-{}-abc", std::process::id()));
+        for dir in [&old, &running, &other, &gone, &mine] {
             std::fs::create_dir(dir).unwrap();
         }
         let long_ago = std::time::SystemTime::now() - STALE_AFTER * 2;
@@ -200,6 +352,7 @@ mod tests {
         crate::sled_store::open_db(&data.path().join("log")).unwrap();
         audit_copy(data.path(), scratch.path(), &[]).unwrap();
         assert!(!old.exists(), "a stale copy stays");
-        assert!(running.exists() && other.exists());
+        assert!(!gone.exists(), "the copy of a process that is gone stays");
+        assert!(running.exists() && other.exists() && mine.exists());
     }
 }

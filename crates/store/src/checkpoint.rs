@@ -535,12 +535,36 @@ impl CheckpointFile {
         Ok(CheckpointFile { path, file })
     }
 
-    /// Appends one checkpoint and syncs it to disk before returning.
+    /// Appends one checkpoint and syncs it to disk before returning. A line that could not be
+    /// written whole (a full disk) is cut off again, so that the next line starts a line.
     pub fn append(&mut self, cp: &Checkpoint) -> Result<(), CheckpointError> {
         let mut line = serde_json::to_vec(cp).expect("checkpoints serialise");
         line.push(b'\n');
-        self.file
+        let mark = self.bytes()?;
+        let written = self
+            .file
             .write_all(&line)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            let _ = self.truncate_to(mark);
+            return Err(file_error(&self.path, e));
+        }
+        Ok(())
+    }
+
+    /// The file's length in bytes.
+    pub fn bytes(&self) -> Result<u64, CheckpointError> {
+        self.file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| file_error(&self.path, e))
+    }
+
+    /// Cuts the file back to `len` bytes (the lines it held before an append that must not
+    /// stand), synced.
+    pub fn truncate_to(&mut self, len: u64) -> Result<(), CheckpointError> {
+        self.file
+            .set_len(len)
             .and_then(|()| self.file.sync_data())
             .map_err(|e| file_error(&self.path, e))
     }

@@ -70,9 +70,16 @@ pub enum StoreError {
         "the hub could not make this change durable ({0}); it may or may not have been recorded. It refuses changes until an administrator fixes the disk and restarts it; then retry with the same request id (a filing or a serve order already recorded is answered as recorded, not made twice)"
     )]
     FlushFailed(String),
-    /// The writer is gone (shutting down).
+    /// The writer is gone (shutting down): the change never reached it.
     #[error("the event log is shutting down")]
     ShuttingDown,
+    /// The writer stopped (it panicked) after taking the change and before answering: what it
+    /// wrote may still reach the disk, so whether the change was recorded is known only after the
+    /// restart ([`StoreError::may_be_recorded`]).
+    #[error(
+        "the hub's event log writer stopped while recording this change; it may or may not have been recorded. Retry with the same request id once the hub is restarted"
+    )]
+    WriterLost,
     /// A blob writer was used after it failed.
     #[error("blob writer used after a failure")]
     BlobWriterSpent,
@@ -80,10 +87,10 @@ pub enum StoreError {
 
 impl StoreError {
     /// Whether the change refused may nonetheless be in the log after a restart (a batch whose
-    /// flush failed): what its request put in place, its documents, must then stay — the orphan
+    /// flush failed, a writer that stopped mid-batch): what its request put in place, its documents, must then stay — the orphan
     /// sweep at the next start removes those nothing names.
     pub fn may_be_recorded(&self) -> bool {
-        matches!(self, StoreError::FlushFailed(_))
+        matches!(self, StoreError::FlushFailed(_) | StoreError::WriterLost)
     }
 }
 

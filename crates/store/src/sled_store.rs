@@ -494,7 +494,9 @@ impl EventLog for SledStore {
                 .send((job_decide, reply_tx))
                 .map_err(|_| StoreError::ShuttingDown)?;
         }
-        let appended = reply_rx.await.map_err(|_| StoreError::ShuttingDown)??;
+        // A job once queued is always answered, on shutdown too (the writer drains its queue):
+        // no answer means the writer stopped in the middle, perhaps after writing it.
+        let appended = reply_rx.await.map_err(|_| StoreError::WriterLost)??;
         let value = slot
             .lock()
             .expect("slot lock")

@@ -226,13 +226,13 @@ fn check_correction(
         let (why, zh) = match &theirs {
             Some(n) => (
                 format!("{corrected} is of case {n}: a correction carries that case number"),
-                format!("{corrected} 属于案件{n}，补正材料须填写这一案号"),
+                format!("收件号「{corrected}」属于案件「{n}」，补正材料须填写该案号"),
             ),
             None => (
                 format!(
                     "{corrected} opens a new case, which has no number yet: leave case_number empty"
                 ),
-                format!("{corrected} 是尚未立案的新案件材料，补正时案号请留空"),
+                format!("收件号「{corrected}」的材料尚未立案，补正时请将案号留空"),
             ),
         };
         return Err(refused("header.case_number", why, zh));

@@ -485,6 +485,17 @@ impl Writer {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_writer_that_stops_mid_batch_says_the_change_may_have_been_recorded() {
+        use crate::EventLog;
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::SledStore::open(dir.path()).unwrap();
+        let panics: crate::Decide<()> = Box::new(|_| panic!("a decision that panics"));
+        let err = store.append(panics).await.unwrap_err();
+        assert!(matches!(err, StoreError::WriterLost), "{err}");
+        assert!(err.may_be_recorded(), "its documents must stay");
+    }
+
     #[test]
     fn each_tree_is_in_the_transaction_once_and_shared_trees_are_the_same_slot() {
         let dir = tempfile::tempdir().unwrap();
