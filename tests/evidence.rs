@@ -154,39 +154,6 @@ async fn a_bit_flipped_in_sleds_file_is_named_at_entry_5_by_start_up_and_clerk_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_checkpoint_line_cut_short_by_a_power_loss_does_not_stop_the_hub_for_good() {
-    let data = tempfile::tempdir().unwrap();
-    six_filings(data.path()).await;
-    let file = data.path().join("checkpoints/checkpoints.jsonl");
-    let whole = std::fs::read(&file).unwrap();
-    std::fs::write(&file, &whole[..whole.len() - 20]).unwrap();
-    // The clerk passes over the unterminated fragment: the log agrees with the last whole line.
-    let (code, walked, stderr) = verify_log(data.path(), &[]);
-    assert_eq!(code, Some(0), "{walked} {stderr}");
-    // The hub starts, keeps the cut file beside the mended one, and signs on.
-    file_and_stop(data.path(), "after-the-cut", 1).await;
-    let (code, walked, _) = verify_log(data.path(), &[]);
-    assert_eq!(code, Some(0), "{walked}");
-    assert_eq!(
-        (
-            walked["head"]["seq"].clone(),
-            walked["checkpoint"]["seq"].clone()
-        ),
-        (14.into(), 14.into()),
-        "{walked}"
-    );
-    let kept = std::fs::read_dir(data.path().join("checkpoints"))
-        .unwrap()
-        .filter(|e| {
-            let name = e.as_ref().unwrap().file_name();
-            name.to_string_lossy()
-                .starts_with("checkpoints.jsonl.torn-")
-        })
-        .count();
-    assert_eq!(kept, 1, "the cut file is kept as evidence");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newest_entries_removed_or_the_log_replaced_are_refused_naming_what_is_missing() {
     let data = tempfile::tempdir().unwrap();
     six_filings(data.path()).await;

@@ -198,11 +198,17 @@ impl Hub {
             pending.as_ref(),
             vouching,
         )?;
-        // After a loss, documents only lost entries named are what is left of them: kept aside.
-        let orphans_to = pending
-            .as_ref()
-            .map(|_| loss::set_aside_dir(&config.data_dir, "documents-of-lost-entries"));
-        store.remove_orphan_blobs(orphans_to.as_deref())?;
+        // Documents no entry names are kept aside, never deleted: after a loss they are what is
+        // left of the lost entries; otherwise a refused upload's, or a restore's whose documents
+        // are newer than its log (evidence of what the log lacks).
+        let orphans_to = loss::set_aside_dir(
+            &config.data_dir,
+            match pending {
+                Some(_) => "documents-of-lost-entries",
+                None => "documents-no-entry-names",
+            },
+        );
+        store.remove_orphan_blobs(Some(&orphans_to))?;
         let similar = similar::SimilarIndex::open(&config.data_dir.join("similar"))
             .map_err(|e| ServeError::Similar(e.to_string()))?;
         Ok(Hub {

@@ -243,15 +243,19 @@ fn copy_dir(
 mod tests {
     use super::*;
 
+    /// An empty sled log (its `events` tree made and flushed) in `data_dir/log`.
+    fn empty_log(data_dir: &Path) -> std::path::PathBuf {
+        let log = data_dir.join("log");
+        let db = crate::sled_store::open_db(&log).unwrap();
+        db.open_tree("events").unwrap();
+        db.flush().unwrap();
+        log
+    }
+
     #[test]
     fn an_audit_reads_a_copy_and_leaves_the_original_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("log");
-        {
-            let db = crate::sled_store::open_db(&log).unwrap();
-            db.open_tree("events").unwrap();
-            db.flush().unwrap();
-        }
+        let log = empty_log(dir.path());
         std::fs::write(log.join("snap.0000000000000001.generating"), b"half").unwrap();
         let before: Vec<_> = std::fs::read_dir(&log)
             .unwrap()
@@ -276,12 +280,7 @@ mod tests {
     #[test]
     fn a_damaged_snapshot_is_named_as_the_part_to_move_aside_when_the_log_reads_without_it() {
         let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("log");
-        {
-            let db = crate::sled_store::open_db(&log).unwrap();
-            db.open_tree("events").unwrap();
-            db.flush().unwrap();
-        }
+        let log = empty_log(dir.path());
         std::fs::write(log.join("snap.00000000000FFFFF"), vec![0x5a; 4096]).unwrap();
         let scratch = tempfile::tempdir().unwrap();
         let err = audit_copy(dir.path(), scratch.path(), &[])

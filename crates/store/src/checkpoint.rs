@@ -374,8 +374,7 @@ pub fn read_file(
         reason,
     };
     let mut out: Vec<Checkpoint> = Vec::new();
-    let torn = torn_tail(&text);
-    for (i, raw) in text[..text.len() - torn].split(|b| *b == b'\n').enumerate() {
+    for (i, raw) in text.split(|b| *b == b'\n').enumerate() {
         let line = i + 1;
         if raw.is_empty() {
             continue;
@@ -448,62 +447,6 @@ pub fn check_log(
     Ok(())
 }
 
-/// How many bytes at the end of a checkpoint file are an append cut short (a power loss or a full
-/// disk in the middle of a line): an unterminated last line that is no checkpoint. It is passed
-/// over rather than taken for an edit: cutting a line short gives nobody more than removing it
-/// whole, which the file cannot show either (witnesses and mailed checkpoints do). A complete
-/// last line without its newline is read as a checkpoint.
-fn torn_tail(text: &[u8]) -> usize {
-    let start = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let last = &text[start..];
-    match serde_json::from_slice::<Checkpoint>(last) {
-        _ if last.is_empty() => 0,
-        Ok(_) => 0,
-        Err(_) => last.len(),
-    }
-}
-
-/// Ends a file whose last append was cut short at its last whole line, keeping the whole file as
-/// it was beside it (`checkpoints.jsonl.torn-<UTC time>`, evidence of the cut), so that the next
-/// line does not run into the fragment; a complete last line gets its newline.
-fn mend_torn_tail(path: &Path) -> Result<(), CheckpointError> {
-    let text = match std::fs::read(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(file_error(path, e)),
-    };
-    if text.last().is_none_or(|b| *b == b'\n') {
-        return Ok(());
-    }
-    let torn = torn_tail(&text);
-    let kept = path.with_extension(format!(
-        "jsonl.torn-{}",
-        Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
-    ));
-    std::fs::write(&kept, &text).map_err(|e| file_error(&kept, e))?;
-    let mut mended = text[..text.len() - torn].to_vec();
-    if torn == 0 {
-        mended.push(b'\n');
-    }
-    write_synced(path, &mended).map_err(|e| file_error(path, e))?;
-    tracing::warn!(file = %path.display(), kept = %kept.display(), torn_bytes = torn, "a checkpoint line cut short was set aside");
-    Ok(())
-}
-
-/// Replaces `path` by `data` at once: written beside it, synced, renamed over it, the directory
-/// synced.
-fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let next = path.with_extension("jsonl.mending");
-    let mut f = std::fs::File::create(&next)?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    std::fs::rename(&next, path)?;
-    match path.parent() {
-        Some(dir) => std::fs::File::open(dir)?.sync_all(),
-        None => Ok(()),
-    }
-}
-
 /// An append-only checkpoint file, synced after every line.
 #[derive(Debug)]
 pub struct CheckpointFile {
@@ -523,7 +466,6 @@ impl CheckpointFile {
             std::fs::write(&key_path, pem).map_err(|e| file_error(&key_path, e))?;
         }
         let path = dir.join(FILE_NAME);
-        mend_torn_tail(&path)?;
         let file = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
@@ -652,56 +594,6 @@ pub(crate) mod tests {
                 .unwrap()
                 .is_none()
         );
-    }
-
-    #[test]
-    fn a_line_cut_short_at_the_end_is_passed_over_and_set_aside_before_the_next() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = signer(dir.path());
-        let cp_dir = dir.path().join("cp");
-        let mut f = CheckpointFile::open(&cp_dir, &s).unwrap();
-        for n in 1..=2 {
-            f.append(&s.sign(n, &head(n * 10, n as u8), Utc::now()))
-                .unwrap();
-        }
-        drop(f);
-        let key = CheckpointKey::load(&cp_dir.join(KEY_NAME)).unwrap();
-        let whole = std::fs::read(cp_dir.join(FILE_NAME)).unwrap();
-        // The second line's append cut 20 bytes short: read as the first checkpoint alone.
-        std::fs::write(cp_dir.join(FILE_NAME), &whole[..whole.len() - 20]).unwrap();
-        let read = read_file(&cp_dir.join(FILE_NAME), &key).unwrap().unwrap();
-        assert_eq!(read.iter().map(|c| c.number).collect::<Vec<_>>(), [1]);
-        // Opened for appending: the fragment is kept beside the file and cut from it, so the next
-        // checkpoint is a line of its own.
-        let mut f = CheckpointFile::open(&cp_dir, &s).unwrap();
-        f.append(&s.sign(2, &head(30, 3), Utc::now())).unwrap();
-        let read = read_file(f.path(), &key).unwrap().unwrap();
-        assert_eq!(read.iter().map(|c| c.seq).collect::<Vec<_>>(), [10, 30]);
-        let kept: Vec<_> = std::fs::read_dir(&cp_dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with("checkpoints.jsonl.torn-"))
-            .collect();
-        assert_eq!(kept.len(), 1, "{kept:?}");
-        assert_eq!(
-            std::fs::read(cp_dir.join(&kept[0])).unwrap(),
-            &whole[..whole.len() - 20]
-        );
-        // A complete last line without its newline is a checkpoint, and gets its newline.
-        let text = std::fs::read(f.path()).unwrap();
-        std::fs::write(f.path(), &text[..text.len() - 1]).unwrap();
-        assert_eq!(read_file(f.path(), &key).unwrap().unwrap().len(), 2);
-        drop(f);
-        let mut f = CheckpointFile::open(&cp_dir, &s).unwrap();
-        f.append(&s.sign(3, &head(40, 4), Utc::now())).unwrap();
-        assert_eq!(read_file(f.path(), &key).unwrap().unwrap().len(), 3);
-        // A fragment in the middle is still an edit, named by its line.
-        let text = String::from_utf8(std::fs::read(f.path()).unwrap()).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        let cut = &lines[1][..lines[1].len() - 20];
-        std::fs::write(f.path(), format!("{}\n{cut}\n{}\n", lines[0], lines[2])).unwrap();
-        let err = read_file(f.path(), &key).unwrap_err().to_string();
-        assert!(err.contains("line 2"), "{err}");
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the change refused may nonetheless be in the log after a restart (a batch whose
     /// flush failed, a writer that stopped mid-batch): what its request put in place, its documents, must then stay — the orphan
-    /// sweep at the next start removes those nothing names.
+    /// sweep at the next start sets aside those nothing names.
     pub fn may_be_recorded(&self) -> bool {
         matches!(self, StoreError::FlushFailed(_) | StoreError::WriterLost)
     }

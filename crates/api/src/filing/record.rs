@@ -161,7 +161,7 @@ impl<S: EventStore> FilingApi<S> {
         // A refused append drops `placed`: the documents this request put in place go with it
         // — unless the refusal is a failed flush, after which the entries may still reach the
         // disk (`StoreError::may_be_recorded`): the documents stay, and the sweep at the next
-        // start removes them if nothing names them. The append runs in a task of its own, so
+        // start sets them aside if nothing names them. The append runs in a task of its own, so
         // that a caller who gives up (a deadline, a reset stream) cannot take the documents away
         // while the writer may still record them: they are kept or removed only once the writer
         // has answered.
