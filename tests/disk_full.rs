@@ -222,13 +222,24 @@ async fn a_witness_whose_disk_fills_keeps_every_checkpoint_file_whole() {
     }
     // 150 filings, a checkpoint due after each: the 16 KiB witness filled long before.
     assert!(lines(&witness).0 < 100, "the 16 KiB witness never filled");
+    // The stop is honoured with the witness still full (a checkpointer retrying without a pause
+    // never saw it), and says the last checkpoint could not be written, naming the witness.
+    let stopped = tokio::time::timeout(Duration::from_secs(60), hub.stop_result())
+        .await
+        .expect("the hub did not stop while its witness was full");
+    let why = stopped
+        .expect_err("the final checkpoint could not be written")
+        .to_string();
+    assert!(
+        why.contains(&witness.display().to_string()) && why.contains("space"),
+        "{why}"
+    );
     let grown = Command::new("mount")
         .args(["-o", "remount,size=1m"])
         .arg(&witness)
         .status()
         .unwrap();
     assert!(grown.success());
-    hub.stop().await;
     // Every file whole and in step (read with the hub stopped): the hub starts again, and the
     // clerk finds the log vouched for by the data directory's file and the witness alike.
     let local = data.path().join("checkpoints");

@@ -359,13 +359,57 @@ async fn an_unfinished_sled_snapshot_is_set_aside_and_every_filing_is_served() {
     hub.stop().await;
 }
 
+/// sled's snapshot is only a shortcut to its page table: one that cannot be read stops the hub
+/// (sled would fail on it), named as the file to move aside, while the clerk, who never opens the
+/// original, verifies the entries without it and says the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_sled_snapshot_is_named_and_the_clerk_verifies_the_entries_without_it() {
+    let data = tempfile::tempdir().unwrap();
+    six_filings(data.path()).await;
+    // Sorted last of the snapshots, so sled reads it first; its checksum does not match.
+    let name = "snap.7FFFFFFFFFFFFFFF";
+    std::fs::write(data.path().join("log").join(name), vec![0x5a; 4096]).unwrap();
+    let before = tree_digest(data.path());
+    let (code, walked, stderr) = verify_log(data.path(), &[]);
+    assert_eq!(code, Some(0), "{walked} {stderr}");
+    assert_eq!(
+        (
+            walked["head"]["seq"].clone(),
+            walked["checkpoint"]["seq"].clone()
+        ),
+        (12.into(), 12.into()),
+        "{walked}"
+    );
+    let notes = walked["notes"].to_string();
+    assert!(
+        notes.contains(name) && notes.contains("verified without it"),
+        "{walked}"
+    );
+    let refused = refusal(data.path());
+    assert!(
+        refused.contains(name) && refused.contains("move the snapshot out of the data directory"),
+        "{refused}"
+    );
+    assert_eq!(
+        tree_digest(data.path()),
+        before,
+        "the check wrote to the directory"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bit_flipped_in_a_stored_hash_is_named_at_its_entry_by_start_up_and_clerk() {
     let data = tempfile::tempdir().unwrap();
     six_filings(data.path()).await;
     // Entry 5's stored hash, as the log holds it (read from a copy: the original is not opened).
     let scratch = tempfile::tempdir().unwrap();
-    let audit = ecenter_store::audit::audit_copy(data.path(), scratch.path(), &[5]).unwrap();
+    let audit = ecenter_store::audit::audit_copy(
+        data.path(),
+        scratch.path(),
+        &[5],
+        ecenter_store::audit::DamagedSnapshot::Refuse,
+    )
+    .unwrap();
     let hash = audit.hashes[&5];
     let copy = copy_of(data.path());
     flip_in_sled_file(copy.path(), &hash);

@@ -63,20 +63,29 @@ async fn messages_that_are_not_replies_count_nothing(
     smsc.http_mo(json!({"source": "13800138201", "esm_class": 4,
         "text": "id:00000099 sub:001 dlvrd:000 submit date:2611300900 done date:2611300901 stat:MK:0012 err:012"}));
     smsc.http_mo(json!({"source": "13800138201", "esm_class": 0x20, "text": "in transit"}));
-    until(30, "the foreign number to reach the clerks", || {
-        let mut c = clerk.clone();
-        async move {
-            let l = c
-                .list_dead_letters(pb::ListDeadLettersRequest::default())
-                .await
-                .unwrap()
-                .into_inner();
-            l.replies
-                .iter()
-                .any(|r| r.from.starts_with("+1"))
-                .then_some(())
-        }
-    })
+    // A receipt an SMSC sent without the receipt type, from the number served: no reply by
+    // itself (it even says UNDELIV), so the clerks judge it.
+    smsc.mobile_originated(
+        "13800138201",
+        "id:00000001 sub:001 dlvrd:000 submit date:2611300900 done date:2611300901 stat:UNDELIV err:001",
+    );
+    until(
+        30,
+        "the foreign number and the receipt-like text to reach the clerks",
+        || {
+            let mut c = clerk.clone();
+            async move {
+                let l = c
+                    .list_dead_letters(pb::ListDeadLettersRequest::default())
+                    .await
+                    .unwrap()
+                    .into_inner();
+                let foreign = l.replies.iter().any(|r| r.from.starts_with("+1"));
+                let receipt_like = l.replies.iter().any(|r| r.text.contains("stat:UNDELIV"));
+                (foreign && receipt_like).then_some(())
+            }
+        },
+    )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let s = status(&mut court.clone(), order_id, "R1").await;
@@ -129,7 +138,8 @@ async fn ambiguous_and_unknown_replies_go_to_the_clerks(
                 .await
                 .unwrap()
                 .into_inner();
-            (l.replies.len() >= 3).then_some(l)
+            // With the foreign number's and the receipt-like text from before.
+            (l.replies.len() >= 4).then_some(l)
         }
     })
     .await;
@@ -177,6 +187,22 @@ async fn a_reply_from_the_number_served_completes_service_and_an_ambiguous_one_g
     // Not replies: a number of another country that reads like 王五's once its prefix is dropped,
     // and what the SMSC writes (a receipt with a CMPP state word, an intermediate notification).
     messages_that_are_not_replies_count_nothing(&smsc, &court, &clerk, &orders[0]).await;
+    // The SMSC's notification the hub cannot read is no reply, yet kept in the log for the clerks.
+    let log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    until(30, "the unreadable notification to be kept", || {
+        let mut log = log.clone();
+        async move {
+            (common::all_entries(&mut log).await.iter()).find(|e| {
+                e.kind == "sms_receipt_unmatched"
+                    && e.detail_json.contains("in transit")
+                    && e.detail_json.contains("UNREADABLE")
+            })?;
+            Some(())
+        }
+    })
+    .await;
 
     // 王五 answers from the number served (as +86…): service takes effect at the reply.
     a_reply_from_the_number_served_counts(&w, &smsc, &court, &orders[0]).await;

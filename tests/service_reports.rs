@@ -13,9 +13,10 @@ use common::smtp::start_aiosmtpd;
 use ecenter_proto::v1 as pb;
 use std::path::Path;
 
-/// An RFC 3464 report about `address` under envelope id `envid`, as an MTA would write it.
-fn dsn(envid: &str, address: &str, action: &str, status: &str, arrival: &str) -> String {
-    dsn_of(envid, address, (action, status), arrival, "")
+/// An RFC 3464 report about `address` under envelope id `envid`, written at `written` (its
+/// `Date:`, the time it states for the outcome, as Postfix's do), as an MTA would write it.
+fn dsn(envid: &str, address: &str, action: &str, status: &str, written: &str) -> String {
+    dsn_of(envid, address, (action, status), written, "")
 }
 
 /// The same, naming the relay's queue id of the message reported on (`X-Postfix-Queue-ID`).
@@ -23,7 +24,7 @@ fn dsn_of(
     envid: &str,
     address: &str,
     (action, status): (&str, &str),
-    arrival: &str,
+    written: &str,
     queue_id: &str,
 ) -> String {
     let queue = if queue_id.is_empty() {
@@ -32,11 +33,11 @@ fn dsn_of(
         format!("X-Postfix-Queue-ID: {queue_id}\r\n")
     };
     format!(
-        "From: MAILER-DAEMON@mta.elsewhere.test\r\nTo: dsn@hub.test\r\nSubject: Delivery Status Notification\r\n\
+        "From: MAILER-DAEMON@mta.elsewhere.test\r\nDate: {written}\r\nTo: dsn@hub.test\r\nSubject: Delivery Status Notification\r\n\
          MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
          --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
          --b\r\nContent-Type: message/delivery-status\r\n\r\n\
-         Reporting-MTA: dns; mta.hub.test\r\n{queue}Original-Envelope-Id: {envid}\r\nArrival-Date: {arrival}\r\n\r\n\
+         Reporting-MTA: dns; mta.hub.test\r\n{queue}Original-Envelope-Id: {envid}\r\nArrival-Date: {written}\r\n\r\n\
          Original-Recipient: rfc822;{address}\r\nFinal-Recipient: rfc822;{address}\r\n\
          Action: {action}\r\nStatus: {status}\r\n\r\n--b--\r\n"
     )

@@ -641,3 +641,52 @@ async fn an_smsc_whose_receipts_name_the_decimal_of_its_hex_ids_is_matched_by_it
         attempt.receipts
     );
 }
+
+/// An SMSC that reports on the first part while the hub is still submitting the next (each
+/// submit answered after 7 s, so a two-part notice is recorded some 14 s after the first part's
+/// receipt came, longer than a receipt waits for its SMS): the receipt is kept in the log as
+/// unmatched, and counts once the SMS naming its part is recorded — service takes effect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_that_came_before_its_sms_was_recorded_counts_once_it_is() {
+    let smsc = start_smsc();
+    smsc.configure(json!({"submit_delay_ms": 7000}));
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = sms_world(&smsc, smtp.addr.port(), 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_plan(
+        &court,
+        "sms-early-receipt",
+        &document,
+        vec![sms_recipient("赵六", "13900000006")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let s = status_when(&court, &ordered.order_id, "R1", "effective service", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    let sms = &s.attempts[0];
+    let parts: Vec<&str> = sms.gateway_id.split(' ').collect();
+    assert!(
+        parts.len() >= 2,
+        "a one-part notice tests nothing: {parts:?}"
+    );
+    assert_eq!(sms.receipts.len(), parts.len(), "{:?}", sms.receipts);
+    // The first part's receipt really came too early: it is in the log as unmatched.
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let early = entries
+        .iter()
+        .find(|e| e.kind == "sms_receipt_unmatched")
+        .expect("no receipt came before its SMS was recorded");
+    assert!(
+        early.detail_json.contains(parts[0]),
+        "{}",
+        early.detail_json
+    );
+    assert_eq!(s.effective.unwrap().rule, "reached_confirmed_address");
+}

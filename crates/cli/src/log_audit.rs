@@ -126,7 +126,8 @@ fn walk_copy(
     notes: &mut Vec<String>,
 ) -> Result<LogWalk> {
     let scratch = std::env::temp_dir();
-    let walk = match ecenter_store::audit::audit_copy(&o.data_dir, &scratch, wanted) {
+    let passing_over = ecenter_store::audit::DamagedSnapshot::PassOver;
+    let walk = match ecenter_store::audit::audit_copy(&o.data_dir, &scratch, wanted, passing_over) {
         Ok(audit) => {
             let (head, hashes) = (audit.head, audit.hashes);
             notes.extend(
@@ -135,6 +136,11 @@ fn walk_copy(
                     .iter()
                     .map(|s| format!("left out of the check: {s}")),
             );
+            notes.extend(audit.damaged_snapshot.map(|said| {
+                format!(
+                    "{said} before the hub starts: the entries were verified without it / sled 快照损坏，日志条目已不依赖快照完成核验，启动前请移出该快照"
+                )
+            }));
             let mut walk = verified(head);
             // Entries an operator accepted as lost are numbers, not entries the log holds.
             let lost: u64 = audit.losses.iter().map(|(a, b)| b + 1 - a).sum();

@@ -40,11 +40,48 @@ pub struct RecipientReport {
 }
 
 impl RecipientReport {
-    /// Whether the address itself is bad (RFC 3463 X.1.x, "bad destination mailbox/system
-    /// address"): no notice should go to it again.
+    /// Whether the address itself is bad ([`BAD_RECIPIENT_ADDRESS`]): no notice should go to it
+    /// again.
     pub fn bad_address(&self) -> bool {
-        self.action == Action::Failed && self.status.starts_with("5.1.")
+        self.action == Action::Failed && BAD_RECIPIENT_ADDRESS.contains(&self.status.as_str())
     }
+}
+
+/// Whether the address a report names (`named`) is the mailbox the hub sent to (`sent_to`, as
+/// the order gave it): mailbox names alike but for ASCII case, and domains alike once both are
+/// A-labels (UTS #46, as the hub sends an internationalised domain: `lisi@法院.中国` goes out,
+/// and is reported on, as `lisi@xn--nww899f.xn--fiqs8s`; a full-width `。` maps to `.`).
+pub fn same_mailbox(named: &str, sent_to: &str) -> bool {
+    if named.eq_ignore_ascii_case(sent_to) {
+        return true;
+    }
+    let split = |address: &str| {
+        let (user, domain) = address.trim().rsplit_once('@')?;
+        Some((user.to_string(), idna::domain_to_ascii(domain).ok()?))
+    };
+    match (split(named), split(sent_to)) {
+        (Some((user, domain)), Some((sent_user, sent_domain))) => {
+            user.eq_ignore_ascii_case(&sent_user) && domain == sent_domain
+        }
+        _ => false,
+    }
+}
+
+/// The permanent RFC 3463 statuses that say the recipient's address itself is bad, so that no
+/// notice should go to it again: X.1.1 bad destination mailbox, X.1.2 bad destination system,
+/// X.1.3 bad destination mailbox syntax, X.1.6 mailbox moved without forwarding address, and
+/// X.1.10 null MX (RFC 7505 §4.2). Not X.1.7 and X.1.8 (the *sender's* address: the court's own
+/// envelope), nor X.1.0 and X.1.4 (other or ambiguous: nothing proven about the address).
+pub const BAD_RECIPIENT_ADDRESS: [&str; 5] = ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"];
+
+/// Whether an SMTP reply or diagnostic (`550 5.1.1 <a@b>: user unknown`, `550-5.1.1 …`) carries
+/// one of the [`BAD_RECIPIENT_ADDRESS`] statuses as a word of its own — not inside a host or
+/// mailbox name (`mx5.1.10.example`).
+pub fn says_bad_recipient_address(reply: &str) -> bool {
+    reply
+        .split(|c: char| c.is_whitespace() || "-<>()[]:;,".contains(c))
+        .map(|word| word.trim_end_matches('.'))
+        .any(|word| BAD_RECIPIENT_ADDRESS.contains(&word))
 }
 
 /// A parsed delivery status notification.
@@ -56,8 +93,13 @@ pub struct DeliveryReport {
     pub message_id: Option<String>,
     /// `Reporting-MTA`.
     pub reporting_mta: String,
-    /// `Arrival-Date`, if given.
+    /// `Arrival-Date`, if given: when the *reporting MTA received* the message reported on
+    /// (RFC 3464 §2.2.5), not when it was delivered or bounced — never the time of an outcome.
     pub arrival: Option<DateTime<Utc>>,
+    /// The report's own `Date:` (RFC 5322 §3.6.1): when the reporting MTA wrote it, that is, once
+    /// the outcome it reports was known. Postfix states no `Last-Attempt-Date`, so for its reports
+    /// this is the outcome's time.
+    pub date: Option<DateTime<Utc>>,
     /// One per recipient reported on.
     pub recipients: Vec<RecipientReport>,
     /// The topmost `Received` header, unfolded: the one the last MTA on the path added, which a
@@ -287,6 +329,7 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
             .map_or("", typed)
             .to_string(),
         arrival: field(per_message, "arrival-date").and_then(date),
+        date: message.header_raw("Date").and_then(date),
         recipients,
         top_received: top_received(raw),
         queue_id: field(per_message, "x-postfix-queue-id")
@@ -412,6 +455,7 @@ mod tests {
     fn report(action: &str, status: &str, envid: bool) -> String {
         format!(
             "From: Mail Delivery System <MAILER-DAEMON@hub.test>\r\n\
+             Date: Mon, 30 Nov 2026 09:00:12 +0000 (UTC)\r\n\
              Subject: Delivery Status Notification\r\n\
              MIME-Version: 1.0\r\n\
              Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"B\"\r\n\r\n\
@@ -451,6 +495,7 @@ mod tests {
             "delivery via virtual: delivered to maildir"
         );
         assert_eq!(r.arrival.unwrap().to_rfc3339(), "2026-11-28T07:16:43+00:00");
+        assert_eq!(r.date.unwrap().to_rfc3339(), "2026-11-30T09:00:12+00:00");
         assert_eq!(r.reporting_mta, "mta.hub.test");
     }
 
@@ -461,9 +506,77 @@ mod tests {
         assert!(r.recipients[0].bad_address());
         let policy = parse(report("failed", "5.7.1", true).as_bytes()).unwrap();
         assert!(!policy.recipients[0].bad_address());
+        // The sender's address (the court's envelope), other or ambiguous: nothing proven about
+        // the recipient's address.
+        for status in ["5.1.7", "5.1.8", "5.1.0", "5.1.4"] {
+            let r = parse(report("failed", status, true).as_bytes()).unwrap();
+            assert!(!r.recipients[0].bad_address(), "{status}");
+        }
+        let null_mx = parse(report("failed", "5.1.10", true).as_bytes()).unwrap();
+        assert!(null_mx.recipients[0].bad_address());
         // "delayed" with a 4.x.x status is not a failure.
         let delayed = parse(report("delayed", "4.4.1", true).as_bytes()).unwrap();
         assert_eq!(delayed.recipients[0].action, Action::Delayed);
+    }
+
+    /// Reports real Postfix wrote (kept as fuzzing seeds): no Last-Attempt-Date, so the time of
+    /// the outcome is the report's `Date:`.
+    #[test]
+    fn postfix_states_no_last_attempt_date_and_dates_its_report() {
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/seeds/dsn/");
+        for (name, written) in [
+            ("postfix-delivered.eml", "2026-11-30T16:28:21+00:00"),
+            ("postfix-failed.eml", "2026-11-30T16:28:35+00:00"),
+        ] {
+            let raw = std::fs::read(format!("{seeds}{name}")).unwrap();
+            let r = parse(&raw).unwrap();
+            assert_eq!(r.recipients[0].last_attempt, None, "{name}");
+            assert_eq!(r.date.map(|d| d.to_rfc3339()).as_deref(), Some(written));
+        }
+    }
+
+    #[test]
+    fn a_report_names_an_internationalised_domain_as_the_a_labels_it_was_sent_as() {
+        // The A-labels from Python's IDNA codec ('法院.中国'.encode('idna')).
+        let sent = "lisi@xn--nww899f.xn--fiqs8s";
+        assert!(same_mailbox(sent, "lisi@法院.中国"));
+        assert!(same_mailbox(
+            "LiSi@XN--NWW899F.xn--fiqs8s",
+            "lisi@法院。中国"
+        ));
+        assert!(same_mailbox(
+            "张三@xn--nww899f.xn--fiqs8s",
+            "张三@法院.中国"
+        ));
+        assert!(!same_mailbox(
+            "wangwu@xn--nww899f.xn--fiqs8s",
+            "lisi@法院.中国"
+        ));
+        assert!(!same_mailbox("lisi@xn--nww899f.com", "lisi@法院.中国"));
+        assert!(!same_mailbox("not an address", "lisi@法院.中国"));
+    }
+
+    #[test]
+    fn an_smtp_reply_names_a_bad_recipient_address_only_by_the_recipients_codes() {
+        for bad in [
+            "550 5.1.1 <zhang@parties.test>: Recipient address rejected: User unknown",
+            "550-5.1.1 The email account that you tried to reach does not exist.",
+            "556 5.1.10 Recipient address has null MX",
+            "status 5.1.2.",
+        ] {
+            assert!(says_bad_recipient_address(bad), "{bad}");
+        }
+        for not in [
+            "550 5.1.8 <court@hub.test>: Sender address rejected: Domain not found",
+            "553 5.1.7 The sender address is invalid",
+            "550 5.7.1 Message rejected as spam",
+            "451 4.1.1 try again later",
+            "550 15.1.1 no such status",
+            "550 5.7.1 rejected by mx5.1.10.example",
+            "550 5.7.1 <user5.1.1@parties.test> refused",
+        ] {
+            assert!(!says_bad_recipient_address(not), "{not}");
+        }
     }
 
     #[test]

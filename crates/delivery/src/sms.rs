@@ -715,8 +715,8 @@ impl<'a> Message<'a> {
 }
 
 /// Handles a message from the SMSC: a delivery receipt goes to the receipt recorder (acknowledged
-/// once recorded), an SMSC notification the hub cannot read is acknowledged and logged, and a
-/// handset's own message is taken as a reply.
+/// once recorded), and so does an SMSC notification the hub cannot read (kept for the clerks);
+/// a handset's own message is taken as a reply.
 async fn handle_message(
     inner: &Inner,
     receipts: &mpsc::Sender<IncomingReceipt>,
@@ -729,6 +729,7 @@ async fn handle_message(
             inner.stats.receipts.fetch_add(1, Ordering::Relaxed);
             let incoming = IncomingReceipt {
                 receipt,
+                readable: true,
                 ack: Some(ack),
             };
             if receipts.send(incoming).await.is_err() {
@@ -736,9 +737,23 @@ async fn handle_message(
             }
         }
         None if fields.from_the_smsc() => {
-            // The SMSC's, but unreadable: never a reply; acknowledged so it stops.
-            tracing::warn!(esm_class = fields.esm_class, text = %fields.text.chars().take(160).collect::<String>(), "an SMSC notification the hub cannot read; acknowledged and logged");
-            ack.send("an SMSC notification").await;
+            // The SMSC's, but unreadable: never a reply; kept in the log for the clerks, and
+            // acknowledged once kept so it stops.
+            tracing::warn!(esm_class = fields.esm_class, text = %fields.text.chars().take(160).collect::<String>(), "an SMSC notification the hub cannot read; kept in the log");
+            let incoming = IncomingReceipt {
+                receipt: Receipt {
+                    smsc_id: fields.tlv_id.clone().unwrap_or_default(),
+                    status: ReceiptStatus::Unknown,
+                    done_at: None,
+                    err: String::new(),
+                    text: fields.text.clone(),
+                },
+                readable: false,
+                ack: Some(ack),
+            };
+            if receipts.send(incoming).await.is_err() {
+                tracing::warn!("nobody records receipts; leaving it unacknowledged");
+            }
         }
         None => take_reply(inner, &message, ack).await,
     }

@@ -216,6 +216,11 @@ pub enum Event {
         status: String,
         /// The receipt's text as received.
         text: String,
+        /// The part and state to count once a submit naming that part is recorded (the SMSC
+        /// was faster than the hub's record of the SMS); absent in entries written before such
+        /// receipts were kept for matching.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        awaiting: Option<crate::service::AwaitedReceipt>,
     },
     /// A handset's message that matches no open service, or more than one: for the clerks.
     ReplyUnmatched(crate::reply::UnmatchedReply),

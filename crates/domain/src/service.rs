@@ -171,6 +171,17 @@ pub struct PartReceipt {
     pub at: DateTime<Utc>,
 }
 
+/// A receipt that came before the hub had recorded the SMS it is about (an SMSC can report on
+/// a part while later parts are still being submitted): the part's id in the form the hub records
+/// part ids, and what the receipt said, so that it counts once the SMS's ids are recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitedReceipt {
+    /// The part's id, as the hub records it (`[service.sms] receipt_id_form` applied).
+    pub part: String,
+    /// What the receipt says.
+    pub state: ReceiptState,
+}
+
 /// What a recipient did on the link page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "activity", rename_all = "snake_case")]
@@ -233,9 +244,14 @@ pub struct ChannelTrace {
     pub in_flight: bool,
     /// Whether this channel failed for good or ran out of time.
     pub closed: bool,
-    /// The SMSC's ids of the SMS's parts (each gets its own receipt).
+    /// The SMSC's ids of the SMS's parts (each gets its own receipt), of the latest accepted
+    /// attempt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<String>,
+    /// The parts of earlier accepted attempts (a clerk's retry after an unknown outcome), oldest
+    /// first: their receipts still arrive, and are judged against their own attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_parts: Vec<Vec<String>>,
     /// SMS delivery receipts received.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub receipts: Vec<PartReceipt>,
@@ -243,6 +259,10 @@ pub struct ChannelTrace {
     /// the first attempt): a provider's report cannot be about an earlier time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handed_at: Option<DateTime<Utc>>,
+    /// When the hub began handing the latest attempt over (its lease): a provider's report
+    /// about that attempt cannot be about an earlier time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leased_at: Option<DateTime<Utc>>,
     /// Whether the last failed attempt may have reached the provider anyway.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub maybe_sent: bool,
@@ -430,6 +450,11 @@ pub enum RecipientEvent {
         at: DateTime<Utc>,
         /// The receipt's text, as evidence.
         text: String,
+        /// Judged against the attempt that sent the part (see `RecipientService::apply`): set on
+        /// every receipt recorded since the hub tells attempts apart; an entry written before
+        /// is replayed as the hub judged it then, so a rebuild reproduces what the hub did.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        per_attempt: bool,
     },
     /// No final delivery receipt came in the time allowed: status unknown.
     ReceiptMissing {

@@ -40,8 +40,9 @@ pub fn notice_of(id: &str) -> Option<(String, String, Channel)> {
 /// about that address and states an outcome.
 ///
 /// The block must name the address the hub sent to (RFC 3464 §2.3.1 Original-Recipient, the ORCPT
-/// the hub gave, else §2.3.2 Final-Recipient): a forwarding target's failure under the same
-/// envelope id says nothing about our recipient. The time is the one the report states, bounded by
+/// the hub gave, else §2.3.2 Final-Recipient; an internationalised domain as the A-labels it went
+/// out as): a forwarding target's failure under the same envelope id says nothing about our
+/// recipient. The time is the one the report states, bounded by
 /// what the hub witnessed — not before the relay accepted the notice, not after the hub read the
 /// report; outside those bounds the hub's own receive time is used, and the detail says why.
 fn outcome(
@@ -55,7 +56,7 @@ fn outcome(
         .original_recipient
         .as_deref()
         .unwrap_or(&r.final_recipient);
-    if !named.eq_ignore_ascii_case(&trace.address) {
+    if !dsn::same_mailbox(named, &trace.address) {
         tracing::warn!(named, sent_to = %trace.address, "a delivery report about another address under this notice's id; set aside");
         return None;
     }
@@ -68,7 +69,10 @@ fn outcome(
             return None;
         }
     };
-    let reported = r.last_attempt.or(report.arrival);
+    // The outcome's time: the recipient block's Last-Attempt-Date, else the time the report was
+    // written (its Date:). Never Arrival-Date, which is when the relay took the notice from the
+    // hub: a delivery deferred over a weekend would otherwise take effect on the Friday.
+    let reported = r.last_attempt.or(report.date);
     // Reports state whole seconds; the notice was handed over from the lease of its first attempt.
     let handed = trace
         .handed_at
@@ -340,9 +344,11 @@ mod tests {
         .unwrap()
     }
 
-    fn report(action: &str, orcpt: &str, final_rcpt: &str, arrival: &str) -> dsn::DeliveryReport {
+    /// A report written at `date` (its `Date:`), about a notice the relay took at 08:00:05.
+    fn report(action: &str, orcpt: &str, final_rcpt: &str, date: &str) -> dsn::DeliveryReport {
+        let arrival = "Mon, 30 Nov 2026 08:00:05 +0000";
         let raw = format!(
-            "From: MAILER-DAEMON@mta.test\r\nTo: dsn@hub.test\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
+            "From: MAILER-DAEMON@mta.test\r\nTo: dsn@hub.test\r\nDate: {date}\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
              Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
              --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
              --b\r\nContent-Type: message/delivery-status\r\n\r\n\
@@ -359,13 +365,15 @@ mod tests {
         let t = trace("2026-11-30T08:00:00Z");
         let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
         let addr = "zhang+court@parties.test";
-        for (arrival, expect_reported) in [
+        // Written at 08:30 about a notice the relay took at 08:00:05 (Arrival-Date): delivered
+        // at 08:30, as Postfix states no Last-Attempt-Date; never at the relay's arrival.
+        for (written, expect_reported) in [
             ("Mon, 30 Nov 2026 08:30:00 +0000", true),
             ("Wed, 01 Jan 2020 00:00:00 +0000", false),
             ("Tue, 01 Jan 2030 00:00:00 +0000", false),
             ("Mon, 30 Nov 2026 09:08:00 +0000", false),
         ] {
-            let r = report("delivered", addr, addr, arrival);
+            let r = report("delivered", addr, addr, written);
             let Some(RecipientEvent::DeliveryReported {
                 at,
                 detail,
@@ -373,7 +381,7 @@ mod tests {
                 ..
             }) = outcome(&r.recipients[0], &r, &t, received, Channel::Email)
             else {
-                panic!("no outcome for {arrival}");
+                panic!("no outcome for {written}");
             };
             assert!(reached);
             if expect_reported {
@@ -384,7 +392,7 @@ mod tests {
                         .unwrap()
                 );
             } else {
-                assert_eq!(at, received, "{arrival}");
+                assert_eq!(at, received, "{written}");
                 assert!(
                     detail.contains("outside what the hub witnessed"),
                     "{detail}"
@@ -394,16 +402,38 @@ mod tests {
     }
 
     #[test]
+    fn a_report_on_an_internationalised_domain_names_it_as_sent_and_counts() {
+        let mut t = trace("2026-11-30T08:00:00Z");
+        t.address = "lisi@法院.中国".into();
+        let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+        let sent_as = "lisi@xn--nww899f.xn--fiqs8s";
+        let r = report(
+            "delivered",
+            sent_as,
+            sent_as,
+            "Mon, 30 Nov 2026 08:30:00 +0000",
+        );
+        let outcome = outcome(&r.recipients[0], &r, &t, received, Channel::Email);
+        assert!(
+            matches!(
+                outcome,
+                Some(RecipientEvent::DeliveryReported { reached: true, .. })
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
     fn a_block_about_another_address_is_set_aside_and_comments_are_read() {
         let t = trace("2026-11-30T08:00:00Z");
         let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
-        let arrival = "Mon, 30 Nov 2026 08:30:00 +0000";
+        let written = "Mon, 30 Nov 2026 08:30:00 +0000";
         // A forwarding target failed under our envelope id: not our recipient's failure.
         let r = report(
             "failed (bad destination mailbox)",
             "forward@elsewhere.test",
             "forward@elsewhere.test",
-            arrival,
+            written,
         );
         assert!(outcome(&r.recipients[0], &r, &t, received, Channel::Email).is_none());
         // Our recipient (ORCPT as sent, xtext-encoded "+" included), with comments in Action and Status.
@@ -411,7 +441,7 @@ mod tests {
             "failed (bad destination mailbox)",
             "zhang+2Bcourt@parties.test",
             "zhang@final.test",
-            arrival,
+            written,
         );
         assert_eq!(r.recipients[0].status, "5.1.1");
         let Some(RecipientEvent::DeliveryReported {

@@ -124,13 +124,6 @@ fn random_draw(rng: &SystemRandom) -> f64 {
     (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Permanent failures that say the address itself is bad (RFC 3463 X.1.x): suppressed for good.
-pub fn bad_address(detail: &str) -> bool {
-    ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10"]
-        .iter()
-        .any(|c| detail.contains(c))
-}
-
 impl<S: EventStore> Outbox<S> {
     /// An engine over `store`.
     pub fn new(store: Arc<S>, context: Arc<ServiceContext>) -> Arc<Self> {
@@ -541,7 +534,7 @@ impl<S: EventStore> Outbox<S> {
                 }
             }
             Attempt::Permanent(detail) => AttemptResult::Permanent {
-                suppress: bad_address(&detail),
+                suppress: ecenter_delivery::dsn::says_bad_recipient_address(&detail),
                 detail,
             },
         }
@@ -565,7 +558,9 @@ impl<S: EventStore> Outbox<S> {
                 let kept = events.clone();
                 if let Err(e) = self
                     .store
-                    .append(Box::new(move |_: &dyn ReadView| Ok((events, ()))))
+                    .append(Box::new(move |view: &dyn ReadView| {
+                        Ok((receipts::with_awaited_receipts(view, events), ()))
+                    }))
                     .await
                 {
                     if !self.keep_for_retry(&e, kept) {

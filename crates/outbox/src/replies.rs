@@ -90,12 +90,20 @@ async fn record_one<S: EventStore>(store: &S, reply: &IncomingReply) -> Result<(
         Some(number) if !reply.text.trim().is_empty() => open_services(store, &number)?,
         _ => Vec::new(),
     };
+    // A text that reads as a delivery receipt (`id:… stat:…`, SMPP 3.4 appendix B) is what an
+    // SMSC that leaves the receipt type out of esm_class sends, from the recipient's number: it
+    // proves no reply by itself, whatever its state says, so the clerks judge it.
+    let reads_as_receipt = ecenter_delivery::sms::parse_receipt(&reply.text, None, None).is_some();
     let (from, text) = (reply.from.clone(), reply.text.clone());
-    tracing::info!(matches = candidates.len(), "a handset's message arrived");
+    tracing::info!(
+        matches = candidates.len(),
+        reads_as_receipt,
+        "a handset's message arrived"
+    );
     store
         .append(Box::new(move |view: &dyn ReadView| {
             let event = match candidates.as_slice() {
-                [one] => {
+                [one] if !reads_as_receipt => {
                     let (o, r) = one.split_once('/').expect("made above");
                     // Still there (the log is the authority; the scan ran outside the append).
                     if view.recipient_service(o, r)?.is_none() {

@@ -192,7 +192,12 @@ pub fn precheck(
         .all()
         .filter_map(|f| f.history().and_then(<[_]>::last).map(|c| c.seq))
         .collect();
-    let audit = ecenter_store::audit::audit_copy(data_dir, data_dir, &wanted)?;
+    let audit = ecenter_store::audit::audit_copy(
+        data_dir,
+        data_dir,
+        &wanted,
+        ecenter_store::audit::DamagedSnapshot::Refuse,
+    )?;
     let judged = examined.judge(
         &audit.head,
         |seq| audit.hashes.get(&seq).copied(),

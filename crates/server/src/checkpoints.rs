@@ -235,6 +235,11 @@ impl Checkpointer {
     /// Follows the durable head until `stop`, signing it after batches (see the module docs);
     /// wants the signing lease meanwhile and, while not holding it, looks every interval whether
     /// it has it now. Returns the checkpointer for the final checkpoint.
+    ///
+    /// A checkpoint a file refuses (a witness's disk full or gone) is tried again after a wait
+    /// that doubles with each failure in a row, from the interval up to [`MOST_RETRY_WAIT`], so a
+    /// witness that stays full costs one error line a minute, not a busy core; the log itself is
+    /// not held up, and `stop` is honoured during the wait.
     pub async fn run<S: EventStore>(
         mut self,
         store: Arc<S>,
@@ -242,21 +247,24 @@ impl Checkpointer {
     ) -> Self {
         let mut heads = store.subscribe();
         self.store.instances().want_to_sign(true);
+        let mut failures = 0u32;
         loop {
             let head = *heads.borrow_and_update();
             self.publish_if_signing();
             let signs = self.store.instances().signs();
             if head.seq > self.last_seq {
-                if head.seq - self.last_seq < self.every_entries {
+                let wait = match failures {
+                    0 if head.seq - self.last_seq >= self.every_entries => None,
+                    0 => Some(self.interval),
+                    n => Some(retry_wait(self.interval, n)),
+                };
+                if let Some(wait) = wait {
                     tokio::select! {
-                        () = tokio::time::sleep(self.interval) => {}
+                        () = tokio::time::sleep(wait) => {}
                         _ = stop.wait_for(|s| *s) => return self,
                     }
                 }
-                let head = store.head();
-                if let Err(e) = self.write(&head) {
-                    tracing::error!(error = %e, "cannot write a checkpoint");
-                }
+                failures = self.write_or_count(&store.head(), failures);
                 continue;
             }
             tokio::select! {
@@ -265,5 +273,54 @@ impl Checkpointer {
                 _ = stop.wait_for(|s| *s) => return self,
             }
         }
+    }
+
+    /// Writes a checkpoint of `head`; answers the failures in a row after it (0 once written).
+    fn write_or_count(&mut self, head: &ChainHead, failures: u32) -> u32 {
+        match self.write(head) {
+            Ok(_) => {
+                if failures > 0 {
+                    tracing::info!(failures, "checkpoints are written again");
+                }
+                0
+            }
+            Err(e) => {
+                let failures = failures.saturating_add(1);
+                let retry_in_ms = retry_wait(self.interval, failures).as_millis();
+                tracing::error!(
+                    error = %e,
+                    failures,
+                    retry_in_ms,
+                    "cannot write a checkpoint (the log itself is not held up)"
+                );
+                failures
+            }
+        }
+    }
+}
+
+/// The longest wait between two tries of a checkpoint that could not be written.
+pub const MOST_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// How long to wait before trying again after `failures` (≥ 1) failed checkpoints in a row:
+/// `interval` doubled for each failure after the first, at most [`MOST_RETRY_WAIT`].
+fn retry_wait(interval: Duration, failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    interval.saturating_mul(1 << doublings).min(MOST_RETRY_WAIT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_wait_doubles_from_the_interval_up_to_a_minute() {
+        let ms = |n| retry_wait(Duration::from_millis(10), n).as_millis();
+        assert_eq!([ms(1), ms(2), ms(3), ms(4)], [10, 20, 40, 80]);
+        assert_eq!(ms(13), 40_960);
+        assert_eq!(ms(14), 60_000);
+        assert_eq!(ms(u32::MAX), 60_000);
+        let hour = retry_wait(Duration::from_secs(3600), 1);
+        assert_eq!(hour, MOST_RETRY_WAIT, "a long interval is still capped");
     }
 }

@@ -65,6 +65,13 @@ pub enum ServeError {
     /// The log disagrees with its signed checkpoints, or they cannot be checked.
     #[error("the event log is refused: {0}")]
     Evidence(#[from] checkpoints::EvidenceRefused),
+    /// The log was flushed and the hub stopped, but the checkpoint of its final head could not be
+    /// written to every checkpoint file (a witness's disk full or gone). Nothing is lost: the
+    /// next start compares the log with the checkpoints there are and signs the head.
+    #[error(
+        "the event log was flushed, but its final checkpoint could not be written: {0}; the next start signs the head"
+    )]
+    FinalCheckpoint(ecenter_store::checkpoint::CheckpointError),
     /// Electronic service cannot start (its page cannot listen, or its certificates are unusable).
     #[error("electronic service refused: {0}")]
     Service(String),
@@ -280,7 +287,7 @@ impl Hub {
         if let Ok(mut checkpointer) = checkpointing.await {
             checkpointer
                 .finish(&self.store.head())
-                .map_err(|e| ServeError::Evidence(e.into()))?;
+                .map_err(ServeError::FinalCheckpoint)?;
         }
         tracing::info!("event log flushed; hub stopped");
         result

@@ -20,37 +20,50 @@ pub struct Audit {
     pub skipped: Vec<String>,
     /// Entry ranges an operator accepted as lost.
     pub losses: Vec<(u64, u64)>,
+    /// With [`DamagedSnapshot::PassOver`]: sled's snapshot could not be read and the entries
+    /// were verified without it — what to tell the operator (move it aside before a hub starts).
+    pub damaged_snapshot: Option<String>,
+}
+
+/// What an audit does when sled cannot read the log with its snapshot files (`snap.*`: only
+/// sled's shortcut to its page table, rebuilt from the log without them) but can without them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DamagedSnapshot {
+    /// Refuses, naming the snapshot to move aside: the hub's start, which opens the original
+    /// next, and sled would fail on it.
+    Refuse,
+    /// Judges the entries as verified without it and says so in [`Audit::damaged_snapshot`]:
+    /// an offline audit (the clerk's), which never opens the original.
+    PassOver,
 }
 
 /// Copies `data_dir/log` into a new temporary directory inside `scratch` and audits the copy
-/// (see [`crate::audit_log`]); the copy is removed afterwards. `data_dir` is only read.
-pub fn audit_copy(data_dir: &Path, scratch: &Path, wanted: &[u64]) -> Result<Audit, StoreError> {
+/// (see [`crate::audit_log`]); the copy is removed afterwards. `data_dir` is only read; a
+/// snapshot sled cannot read is treated as `on_damaged_snapshot` says.
+pub fn audit_copy(
+    data_dir: &Path,
+    scratch: &Path,
+    wanted: &[u64],
+    on_damaged_snapshot: DamagedSnapshot,
+) -> Result<Audit, StoreError> {
     let log = data_dir.join("log");
-    if !log.is_dir() {
-        return Err(StoreError::Io(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!(
-                "{} holds no event log (no log/ directory)",
-                data_dir.display()
-            ),
-        )));
-    }
-    if !log.join("db").is_file() && std::fs::read_dir(&log)?.next().is_some() {
-        return Err(StoreError::Io(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!(
-                "{}: sled's log file `db` is missing (its other files are there); nothing was \
-                 opened: restore the data directory from a backup",
-                log.display()
-            ),
-        )));
-    }
+    log_is_there(data_dir, &log)?;
     remove_stale_copies(scratch);
     let mut skipped = Vec::new();
     let private = private_copy(&log, scratch, Snapshots::Kept, &mut skipped)?;
+    let mut damaged_snapshot = None;
     let audited = match audit_isolated(private.path(), wanted) {
         Ok(Err(StoreError::Database(m))) if m.to_lowercase().contains("corrupt") => {
-            Err(without_snapshot(&log, scratch, wanted, &m))
+            match without_snapshot(&log, scratch, wanted, &m)? {
+                (parts, said) if on_damaged_snapshot == DamagedSnapshot::PassOver => {
+                    damaged_snapshot = Some(said);
+                    Ok(parts)
+                }
+                (_, said) => Err(StoreError::Database(format!(
+                    "{said} and start again; the start checks the log against its checkpoints \
+                     as always. Nothing was opened"
+                ))),
+            }
         }
         Ok(other) => other,
         Err(said) => Err(unreadable(
@@ -64,7 +77,32 @@ pub fn audit_copy(data_dir: &Path, scratch: &Path, wanted: &[u64]) -> Result<Aud
         hashes,
         skipped,
         losses,
+        damaged_snapshot,
     })
+}
+
+/// Refuses a data directory without a log, or whose log lacks sled's file `db`.
+fn log_is_there(data_dir: &Path, log: &Path) -> Result<(), StoreError> {
+    let missing = |what: String| {
+        Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            what,
+        )))
+    };
+    if !log.is_dir() {
+        return missing(format!(
+            "{} holds no event log (no log/ directory)",
+            data_dir.display()
+        ));
+    }
+    if !log.join("db").is_file() && std::fs::read_dir(log)?.next().is_some() {
+        return missing(format!(
+            "{}: sled's log file `db` is missing (its other files are there); nothing was \
+             opened: restore the data directory from a backup",
+            log.display()
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a private copy takes sled's snapshot files (`snap.*`) along.
@@ -90,9 +128,15 @@ fn private_copy(
 
 /// Why sled could not read `log` (`why`), said so that a person can act: a snapshot is only
 /// sled's shortcut to its page table, rebuilt from the log without it, so when a copy without the
-/// snapshot files verifies, the snapshot is the damaged part and moving it aside is the remedy
-/// (the next start audits the log against its checkpoints as always). Otherwise the log itself is.
-fn without_snapshot(log: &Path, scratch: &Path, wanted: &[u64], why: &str) -> StoreError {
+/// snapshot files verifies, the snapshot is the damaged part and moving it aside is the remedy —
+/// answered with what that copy verified and a sentence naming the snapshot. Otherwise the log
+/// itself is unreadable (`Err`).
+fn without_snapshot(
+    log: &Path,
+    scratch: &Path,
+    wanted: &[u64],
+    why: &str,
+) -> Result<(crate::sled_store::LogAuditParts, String), StoreError> {
     let snapshots: Vec<String> = std::fs::read_dir(log)
         .map(|dir| {
             dir.flatten()
@@ -102,21 +146,23 @@ fn without_snapshot(log: &Path, scratch: &Path, wanted: &[u64], why: &str) -> St
         })
         .unwrap_or_default();
     if snapshots.is_empty() {
-        return unreadable(log, why);
+        return Err(unreadable(log, why));
     }
     let verified = private_copy(log, scratch, Snapshots::Left, &mut Vec::new())
         .map(|copy| audit_isolated(copy.path(), wanted));
     match verified {
-        Ok(Ok(Ok((head, _, _)))) => StoreError::Database(format!(
-            "sled's snapshot {} in {} cannot be read ({why}), but the log verifies \
-             without it, to entry {}: move the snapshot out of the data directory (sled rebuilds \
-             it from the log) and start again; the start checks the log against its checkpoints \
-             as always. Nothing was opened",
-            snapshots.join(", "),
-            log.display(),
-            head.seq
-        )),
-        _ => unreadable(log, why),
+        Ok(Ok(Ok(parts))) => {
+            let said = format!(
+                "sled's snapshot {} in {} cannot be read ({why}), but the log verifies \
+                 without it, to entry {}: move the snapshot out of the data directory (sled \
+                 rebuilds it from the log)",
+                snapshots.join(", "),
+                log.display(),
+                parts.0.seq
+            );
+            Ok((parts, said))
+        }
+        _ => Err(unreadable(log, why)),
     }
 }
 
@@ -262,7 +308,7 @@ mod tests {
             .map(|e| e.unwrap().path())
             .collect();
         let scratch = tempfile::tempdir().unwrap();
-        let audit = audit_copy(dir.path(), scratch.path(), &[]).unwrap();
+        let audit = audit_copy(dir.path(), scratch.path(), &[], DamagedSnapshot::Refuse).unwrap();
         assert_eq!(audit.head.seq, 0);
         assert_eq!(audit.skipped.len(), 1, "{:?}", audit.skipped);
         let after: Vec<_> = std::fs::read_dir(&log)
@@ -283,7 +329,7 @@ mod tests {
         let log = empty_log(dir.path());
         std::fs::write(log.join("snap.00000000000FFFFF"), vec![0x5a; 4096]).unwrap();
         let scratch = tempfile::tempdir().unwrap();
-        let err = audit_copy(dir.path(), scratch.path(), &[])
+        let err = audit_copy(dir.path(), scratch.path(), &[], DamagedSnapshot::Refuse)
             .unwrap_err()
             .to_string();
         assert!(
@@ -295,10 +341,21 @@ mod tests {
             log.join("snap.00000000000FFFFF").is_file(),
             "the original is left as it was"
         );
+        // An offline audit judges the entries without it, and says what to move aside.
+        let audit = audit_copy(dir.path(), scratch.path(), &[], DamagedSnapshot::PassOver)
+            .expect("the log verifies without its snapshot");
+        let said = audit
+            .damaged_snapshot
+            .expect("the damaged snapshot is named");
+        assert!(
+            said.contains("snap.00000000000FFFFF") && said.contains("verifies without it"),
+            "{said}"
+        );
+        assert_eq!(audit.head.seq, 0);
         assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
         // Without the log file itself, nothing is opened and the missing file is named.
         std::fs::remove_file(log.join("db")).unwrap();
-        let err = audit_copy(dir.path(), scratch.path(), &[])
+        let err = audit_copy(dir.path(), scratch.path(), &[], DamagedSnapshot::Refuse)
             .unwrap_err()
             .to_string();
         assert!(err.contains("sled's log file `db` is missing"), "{err}");
@@ -349,7 +406,7 @@ mod tests {
         }
         let data = tempfile::tempdir().unwrap();
         crate::sled_store::open_db(&data.path().join("log")).unwrap();
-        audit_copy(data.path(), scratch.path(), &[]).unwrap();
+        audit_copy(data.path(), scratch.path(), &[], DamagedSnapshot::Refuse).unwrap();
         assert!(!old.exists(), "a stale copy stays");
         assert!(!gone.exists(), "the copy of a process that is gone stays");
         assert!(running.exists() && other.exists() && mine.exists());

@@ -134,6 +134,9 @@ pub trait ReadView {
     ) -> Result<Option<RecipientKey>, StoreError>;
     /// The handset's message kept for the clerks as log entry `seq`, while not yet settled.
     fn unmatched_reply(&self, seq: u64) -> Result<Option<UnmatchedReplyEntry>, StoreError>;
+    /// A receipt about SMS part `part` (the id as the hub records part ids) kept because it came
+    /// before any recorded submit named the part, while no `receipt_reported` has counted it.
+    fn awaited_receipt(&self, part: &str) -> Result<Option<AwaitedReceiptEntry>, StoreError>;
     /// A notice of filing.
     fn filing_notice(&self, notice_id: &str) -> Result<Option<FilingNotice>, StoreError>;
     /// The addresses `identity` opted in to notices of filing at (empty: none).
@@ -172,6 +175,17 @@ pub struct UnmatchedReplyEntry {
     pub at: chrono::DateTime<chrono::Utc>,
     /// The message.
     pub reply: ecenter_domain::reply::UnmatchedReply,
+}
+
+/// A receipt kept for a part no recorded submit named yet (see [`ReadView::awaited_receipt`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AwaitedReceiptEntry {
+    /// What it says.
+    pub state: ecenter_domain::service::ReceiptState,
+    /// Its text as received.
+    pub text: String,
+    /// When the hub recorded it (what the receipt counts as, once matched).
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One piece of the outbox's work: recipient `recipient_id` of `order_id` has `due` to do.

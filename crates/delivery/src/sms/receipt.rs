@@ -132,6 +132,10 @@ pub fn parse_receipt(text: &str, tlv_id: Option<&str>, tlv_state: Option<u8>) ->
 pub struct IncomingReceipt {
     /// The receipt.
     pub receipt: Receipt,
+    /// Whether the SMSC's notification could be read as a receipt at all. An unreadable one (no
+    /// `id:` or `stat:`, an intermediate notification) carries only its text (and the TLV id, if
+    /// any) with [`ReceiptStatus::Unknown`]: it is kept in the log for the clerks, never matched.
+    pub readable: bool,
     pub(super) ack: Option<super::Ack>,
 }
 

@@ -132,65 +132,126 @@ impl RecipientService {
         }
     }
 
-    /// One part's receipt: every part delivered means the SMS reached the handset (at the last
-    /// part's time); any part failing for good, or UNKNOWN, closes the channel and the plan moves
-    /// on. A receipt arriving after the channel closed still counts as what happened.
+    /// One part's receipt. Every part of an attempt delivered means the SMS reached the
+    /// handset (at the last part's time). With `per_attempt` (every receipt recorded since the
+    /// hub tells attempts apart), a receipt is judged against the attempt that sent its part: an
+    /// earlier attempt's late DELIVRD for every part counts too; a part of the latest attempt
+    /// failing for good, or UNKNOWN, closes the channel and the plan moves on — unless the
+    /// channel already reached the recipient; a failure about an earlier attempt, or after the
+    /// SMS reached the handset, is kept as what the SMSC said and undoes nothing; the receipt
+    /// timeout ends once every part of the latest attempt has a final receipt. Without it (an
+    /// entry written before), the receipt is judged as the hub judged it then
+    /// ([`Self::receipt_as_recorded_before`]). A receipt arriving after the channel closed still
+    /// counts as what happened.
     fn receipt(
         &mut self,
         channel: Channel,
-        part: &str,
-        state: ReceiptState,
-        reported: DateTime<Utc>,
+        receipt: PartReceipt,
         at: DateTime<Utc>,
+        per_attempt: bool,
     ) {
+        if !per_attempt {
+            self.receipt_as_recorded_before(channel, receipt, at);
+            return;
+        }
         let Some(t) = self.trace_mut(channel) else {
             return;
         };
-        t.receipts.push(PartReceipt {
-            part: part.to_string(),
-            state,
-            at: reported,
-        });
-        let delivered = |p: &String| {
-            t.receipts
-                .iter()
-                .find(|r| r.part == *p && r.state == ReceiptState::Delivered)
-                .map(|r| r.at)
-        };
-        let all_delivered: Option<Vec<DateTime<Utc>>> = t.parts.iter().map(delivered).collect();
-        let closed = t.closed;
-        let final_state = state != ReceiptState::Pending;
-        if final_state {
-            self.dues
-                .retain(|d| !(d.channel == channel && d.action == DueAction::ReceiptTimeout));
-        }
-        let reached_before = self
-            .facts
+        let (part, state, reported) = (receipt.part.clone(), receipt.state, receipt.at);
+        t.receipts.push(receipt);
+        let latest = t.parts.contains(&part);
+        let all_delivered = (std::iter::once(&t.parts).chain(&t.earlier_parts))
+            .find(|parts| parts.contains(&part))
+            .and_then(|parts| delivered_at(&t.receipts, parts));
+        let latest_settled = t
+            .parts
             .iter()
-            .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if *c == channel));
-        match state {
+            .all(|p| (t.receipts.iter()).any(|r| r.part == *p && r.state != ReceiptState::Pending));
+        if latest && latest_settled {
+            self.end_receipt_timeout(channel);
+        }
+        let judged = Judged {
+            state,
+            reported,
+            all_delivered,
+            latest,
+            per_attempt: true,
+        };
+        self.settle_receipt(channel, judged, at);
+    }
+
+    /// What a receipt does to the service once judged: every part of its attempt delivered is
+    /// a reach (the first counts); a failure bounces and closes the channel, UNKNOWN closes it.
+    /// Under the rules before attempts were told apart, every receipt was the latest attempt's
+    /// and a failure bounced even after a reach.
+    fn settle_receipt(&mut self, channel: Channel, j: Judged, at: DateTime<Utc>) {
+        let reached_before = self.reached(channel);
+        let closed = self.trace(channel).is_some_and(|t| t.closed);
+        let about_latest = j.latest || !j.per_attempt;
+        let may_undo = about_latest && !(j.per_attempt && reached_before);
+        match j.state {
             ReceiptState::Delivered => {
-                if let Some(times) = all_delivered.filter(|t| !t.is_empty())
+                if let Some(last) = j.all_delivered
                     && !reached_before
                 {
-                    let last = times.into_iter().max().unwrap_or(reported);
                     self.facts.push(DeliveryFact::Reached { channel, at: last });
                 }
             }
-            s if s.failed() => {
+            s if s.failed() && may_undo => {
                 self.facts.push(DeliveryFact::Bounced {
                     channel,
-                    at: reported,
+                    at: j.reported,
                 });
                 if !closed {
                     self.fail_channel(channel, format!("短信{}", s.describe()), at);
                 }
             }
-            ReceiptState::Unknown if !closed && !reached_before => {
-                self.fail_channel(channel, format!("短信网关报告{}", state.describe()), at);
+            ReceiptState::Unknown if about_latest && !closed && !reached_before => {
+                self.fail_channel(channel, format!("短信网关报告{}", j.state.describe()), at);
             }
             _ => {}
         }
+    }
+
+    /// `channel`'s receipt timeout is moot: the receipts it waited for came.
+    fn end_receipt_timeout(&mut self, channel: Channel) {
+        self.dues
+            .retain(|d| !(d.channel == channel && d.action == DueAction::ReceiptTimeout));
+    }
+
+    /// Whether a report already said `channel`'s notice reached the recipient.
+    fn reached(&self, channel: Channel) -> bool {
+        self.facts
+            .iter()
+            .any(|f| matches!(f, DeliveryFact::Reached { channel: c, .. } if *c == channel))
+    }
+
+    /// A receipt recorded before the hub told attempts apart, judged as it was then: against the
+    /// latest attempt's parts only; any final receipt ends the receipt timeout; any failure
+    /// bounces and closes the channel.
+    fn receipt_as_recorded_before(
+        &mut self,
+        channel: Channel,
+        receipt: PartReceipt,
+        at: DateTime<Utc>,
+    ) {
+        let Some(t) = self.trace_mut(channel) else {
+            return;
+        };
+        let (state, reported) = (receipt.state, receipt.at);
+        t.receipts.push(receipt);
+        let all_delivered = delivered_at(&t.receipts, &t.parts);
+        if state != ReceiptState::Pending {
+            self.end_receipt_timeout(channel);
+        }
+        let judged = Judged {
+            state,
+            reported,
+            all_delivered,
+            latest: true,
+            per_attempt: false,
+        };
+        self.settle_receipt(channel, judged, at);
     }
 
     fn deadline_of(&self, channel: Channel) -> Option<Duration> {
@@ -246,8 +307,16 @@ impl RecipientService {
                 part,
                 state,
                 at: reported,
+                per_attempt,
                 ..
-            } => self.receipt(*channel, part, *state, *reported, at),
+            } => {
+                let receipt = PartReceipt {
+                    part: part.clone(),
+                    state: *state,
+                    at: *reported,
+                };
+                self.receipt(*channel, receipt, at, *per_attempt);
+            }
             RecipientEvent::ReceiptMissing { channel } => self.receipt_missing(*channel, at),
             RecipientEvent::RecipientActed {
                 activity,
@@ -394,14 +463,17 @@ impl RecipientService {
                 in_flight: false,
                 closed: false,
                 parts: Vec::new(),
+                earlier_parts: Vec::new(),
                 receipts: Vec::new(),
                 handed_at: None,
+                leased_at: None,
                 maybe_sent: false,
                 holder: String::new(),
             });
         }
         let t = self.trace_mut(*channel).expect("just ensured");
         t.handed_at.get_or_insert(at);
+        t.leased_at = Some(at);
         t.attempts = *attempt;
         t.in_flight = true;
         t.closed = false;
@@ -432,11 +504,17 @@ impl RecipientService {
                 if let Some(t) = self.trace_mut(*channel) {
                     t.sent_at.get_or_insert(at);
                     t.gateway_id = gateway_id.clone();
-                    t.parts = match channel {
+                    let parts = match channel {
                         Channel::Sms if !receipt_ids.is_empty() => receipt_ids.clone(),
                         Channel::Sms => gateway_id.split_whitespace().map(str::to_string).collect(),
                         Channel::Email => Vec::new(),
                     };
+                    if !t.parts.is_empty() && t.parts != parts {
+                        let earlier = std::mem::replace(&mut t.parts, parts);
+                        t.earlier_parts.push(earlier);
+                    } else {
+                        t.parts = parts;
+                    }
                     t.last_error.clear();
                 }
                 if let Some(d) = self.deadline_of(*channel) {
@@ -573,4 +651,29 @@ impl RecipientService {
             action: DueAction::Send,
         });
     }
+}
+
+/// When the last of `parts` was delivered, if every one of them was (none: not an SMS).
+fn delivered_at(receipts: &[PartReceipt], parts: &[String]) -> Option<DateTime<Utc>> {
+    let delivered = |p: &String| {
+        receipts
+            .iter()
+            .find(|r| r.part == *p && r.state == ReceiptState::Delivered)
+            .map(|r| r.at)
+    };
+    let times: Option<Vec<DateTime<Utc>>> = parts.iter().map(delivered).collect();
+    times.and_then(|t| t.into_iter().max())
+}
+
+/// One receipt, judged against its attempt (see `RecipientService::settle_receipt`).
+struct Judged {
+    state: ReceiptState,
+    /// When it happened, as recorded.
+    reported: DateTime<Utc>,
+    /// When the last part of its attempt was delivered, if every part was.
+    all_delivered: Option<DateTime<Utc>>,
+    /// Whether its part is one of the latest attempt's.
+    latest: bool,
+    /// Whether it was recorded under the rules that tell attempts apart.
+    per_attempt: bool,
 }

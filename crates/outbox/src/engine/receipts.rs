@@ -1,6 +1,7 @@
 //! SMS delivery receipts as they come: recorded many per append, each acknowledged to the SMSC
-//! once its event is durable; a receipt for an id the hub never sent is kept as
-//! `sms_receipt_unmatched`.
+//! once its event is durable; a receipt for an id the hub has not recorded is kept as
+//! `sms_receipt_unmatched`, and counts for the notice if a submit naming that id is recorded
+//! later (the SMSC reported on one part while the hub was still submitting the others).
 
 use super::Outbox;
 use chrono::Utc;
@@ -35,27 +36,36 @@ impl<S: EventStore> Outbox<S> {
                 () = tokio::time::sleep(Duration::from_millis(200)), if !waiting.is_empty() => None,
                 _ = stop.wait_for(|s| *s) => return,
             };
-            let batch = take_batch(&mut waiting, first, &mut receipts);
-            let wanted = self.wanted_receipts(&batch);
-            let matched = match self.match_receipts(wanted).await {
-                Ok(m) => m,
-                Err(e) => {
-                    // Not recorded and not acknowledged: the SMSC sends them again.
-                    tracing::error!(error = %e, lost = batch.len(), "recording SMS receipts failed");
-                    continue;
+            let (batch, unreadable): (Vec<_>, Vec<_>) =
+                (take_batch(&mut waiting, first, &mut receipts).into_iter())
+                    .partition(|(_, r)| r.readable);
+            let mut to_keep: Vec<IncomingReceipt> =
+                unreadable.into_iter().map(|(_, r)| r).collect();
+            if !batch.is_empty() {
+                let wanted = self.wanted_receipts(&batch);
+                let matched = match self.match_receipts(wanted).await {
+                    Ok(m) => m,
+                    Err(e) => {
+                        // Not recorded and not acknowledged: the SMSC sends them again.
+                        tracing::error!(error = %e, lost = batch.len(), "recording SMS receipts failed");
+                        continue;
+                    }
+                };
+                for ((since, incoming), known) in batch.into_iter().zip(matched) {
+                    if known {
+                        self.stats
+                            .receipts_recorded
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        incoming.ack().await;
+                    } else if since.elapsed() < RECEIPT_MATCH_GRACE {
+                        waiting.push((since, incoming));
+                    } else {
+                        to_keep.push(incoming);
+                    }
                 }
-            };
-            for ((since, incoming), known) in batch.into_iter().zip(matched) {
-                if known {
-                    self.stats
-                        .receipts_recorded
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    incoming.ack().await;
-                } else if since.elapsed() < RECEIPT_MATCH_GRACE {
-                    waiting.push((since, incoming));
-                } else {
-                    self.keep_unmatched(incoming).await;
-                }
+            }
+            if !to_keep.is_empty() {
+                self.keep_unmatched(to_keep).await;
             }
         }
     }
@@ -103,6 +113,7 @@ impl<S: EventStore> Outbox<S> {
                                     state,
                                     at: now,
                                     text,
+                                    per_attempt: true,
                                 },
                             });
                         }
@@ -115,34 +126,181 @@ impl<S: EventStore> Outbox<S> {
             .map(|(_, m)| m)
     }
 
-    /// Keeps a deliver_sm receipt for a message this hub never sent as `sms_receipt_unmatched`
-    /// and acknowledges it once kept (the SMSC sends it again if the log refuses).
-    async fn keep_unmatched(&self, incoming: IncomingReceipt) {
-        tracing::warn!(
-            smsc_id = %incoming.receipt.smsc_id,
-            status = incoming.receipt.status.word(),
-            "a delivery receipt for a message this hub never sent; kept in the log and acknowledged"
-        );
-        self.stats
-            .receipts_unmatched
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let event = Event::SmsReceiptUnmatched {
-            smsc_id: incoming.receipt.smsc_id.clone(),
-            status: incoming.receipt.status.word().to_string(),
-            text: incoming.receipt.text.clone(),
-        };
-        // Acknowledged only once kept: if the log refuses, the SMSC sends it again.
-        match self
+    /// Keeps deliver_sm receipts for messages this hub has not recorded (and SMSC notifications
+    /// it cannot read, with the state `UNREADABLE`) as `sms_receipt_unmatched`, all in one append,
+    /// and acknowledges them once kept (the SMSC sends them again if the log refuses). A readable
+    /// one is kept for matching ([`with_awaited_receipts`]) — or, if its SMS was recorded since
+    /// the grace ran out, counted for it there and then.
+    async fn keep_unmatched(&self, incoming: Vec<IncomingReceipt>) {
+        let form = self.receipt_id_form();
+        let kept: Vec<(Event, Option<String>)> = incoming
+            .iter()
+            .map(|i| {
+                let r = &i.receipt;
+                let status = if i.readable { r.status.word() } else { "UNREADABLE" };
+                tracing::warn!(smsc_id = %r.smsc_id, status, "an SMSC notification about no message this hub recorded; kept in the log");
+                let part = i.readable.then(|| form.canonical(&r.smsc_id));
+                let event = Event::SmsReceiptUnmatched {
+                    smsc_id: r.smsc_id.clone(),
+                    status: status.to_string(),
+                    text: r.text.clone(),
+                    awaiting: part.clone().map(|part| ecenter_domain::service::AwaitedReceipt {
+                        part,
+                        state: receipt_state(r.status),
+                    }),
+                };
+                (event, part)
+            })
+            .collect();
+        let appended = self
             .store
-            .append(Box::new(move |_: &dyn ReadView| Ok((vec![event], ()))))
-            .await
-        {
-            Ok(_) => incoming.ack().await,
+            .append(Box::new(move |view: &dyn ReadView| {
+                let mut events = Vec::with_capacity(kept.len());
+                let mut unmatched = 0u64;
+                for (event, part) in kept {
+                    match (part.as_deref())
+                        .map(|p| matched_now(view, p, &event))
+                        .transpose()?
+                    {
+                        Some(Some(reported)) => events.push(reported),
+                        _ => {
+                            unmatched += 1;
+                            events.push(event);
+                        }
+                    }
+                }
+                Ok((events, unmatched))
+            }))
+            .await;
+        match appended {
+            Ok((_, unmatched)) => {
+                self.stats
+                    .receipts_unmatched
+                    .fetch_add(unmatched, std::sync::atomic::Ordering::Relaxed);
+                for i in incoming {
+                    i.ack().await;
+                }
+            }
             Err(e) => {
-                tracing::error!(error = %e, "keeping an unmatched receipt failed; left unacknowledged");
+                tracing::error!(error = %e, "keeping unmatched receipts failed; left unacknowledged");
             }
         }
     }
+}
+
+/// The `receipt_reported` for `unmatched` (an `sms_receipt_unmatched` about `part`), if an SMS
+/// naming `part` has been recorded by now: the race between a receipt's grace running out and
+/// its SMS being recorded.
+fn matched_now(
+    view: &dyn ReadView,
+    part: &str,
+    unmatched: &Event,
+) -> Result<Option<Event>, StoreError> {
+    let Event::SmsReceiptUnmatched {
+        text,
+        awaiting: Some(awaiting),
+        ..
+    } = unmatched
+    else {
+        return Ok(None);
+    };
+    Ok(view
+        .service_by_gateway_id(Channel::Sms, part)?
+        .map(|key| Event::Service {
+            order_id: key.order_id,
+            recipient_id: key.recipient_id,
+            event: RecipientEvent::ReceiptReported {
+                channel: Channel::Sms,
+                part: part.to_string(),
+                state: awaiting.state,
+                at: Utc::now(),
+                text: text.clone(),
+                per_attempt: true,
+            },
+        }))
+}
+
+/// `events` (send outcomes about to be appended) with, after each accepted SMS, the
+/// `receipt_reported` of every receipt about one of its parts that came before it and was kept
+/// ([`ReadView::awaited_receipt`]): an SMSC may report on the first part while the hub is still
+/// submitting the last. Such a receipt counts from when the SMS is recorded — the hub's record
+/// never has the SMS reach the handset before it was sent; its text keeps what the SMSC said.
+/// A look-up that fails is logged and passed over: the outcomes are recorded all the same.
+pub(super) fn with_awaited_receipts(view: &dyn ReadView, events: Vec<Event>) -> Vec<Event> {
+    use ecenter_domain::service::AttemptResult;
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let awaited = match &event {
+            Event::Service {
+                order_id,
+                recipient_id,
+                event:
+                    RecipientEvent::NoticeResult {
+                        channel: Channel::Sms,
+                        result:
+                            AttemptResult::Accepted {
+                                gateway_id,
+                                receipt_ids,
+                                ..
+                            },
+                        ..
+                    },
+            } => {
+                let parts: Vec<&str> = if receipt_ids.is_empty() {
+                    gateway_id.split_whitespace().collect()
+                } else {
+                    receipt_ids.iter().map(String::as_str).collect()
+                };
+                awaited_for(view, (order_id, recipient_id), &parts).unwrap_or_else(|e| {
+                    tracing::error!(error = %e, order_id, recipient_id, "looking for receipts that came before this SMS failed; passed over");
+                    Vec::new()
+                })
+            }
+            _ => Vec::new(),
+        };
+        out.push(event);
+        out.extend(awaited);
+    }
+    out
+}
+
+/// The `receipt_reported` events of the kept receipts about `parts` of the latest SMS attempt of
+/// `service` (order, recipient) — only receipts kept after that attempt's lease: an older one
+/// names an id the SMSC gave another message (ids wrap, or an earlier attempt's answer was lost).
+fn awaited_for(
+    view: &dyn ReadView,
+    (order_id, recipient_id): (&str, &str),
+    parts: &[&str],
+) -> Result<Vec<Event>, StoreError> {
+    let leased = view
+        .recipient_service(order_id, recipient_id)?
+        .and_then(|s| {
+            s.trace(Channel::Sms)
+                .and_then(|t| t.leased_at.or(t.handed_at))
+        });
+    let Some(leased) = leased else {
+        return Ok(Vec::new());
+    };
+    let now = Utc::now();
+    let mut found = Vec::new();
+    for part in parts {
+        let Some(kept) = view.awaited_receipt(part)?.filter(|k| k.at >= leased) else {
+            continue;
+        };
+        found.push(Event::Service {
+            order_id: order_id.to_string(),
+            recipient_id: recipient_id.to_string(),
+            event: RecipientEvent::ReceiptReported {
+                channel: Channel::Sms,
+                part: (*part).to_string(),
+                state: kept.state,
+                at: kept.at.max(now),
+                text: kept.text,
+                per_attempt: true,
+            },
+        });
+    }
+    Ok(found)
 }
 
 /// Takes the receipts waiting for their submit to be recorded, `first`, and whatever else has

@@ -31,6 +31,16 @@ pub(super) const REVIEW: u8 = b'V';
 pub(super) const UNMATCHED_REPLY: u8 = b'M';
 /// Provider message ids (SMS parts) → the service they belong to.
 pub(super) const GATEWAY_ID: u8 = b'G';
+/// SMS part ids a receipt named before any recorded submit did → that receipt
+/// ([`crate::AwaitedReceiptEntry`]), until a submit naming the part is recorded.
+pub(super) const AWAITED_RECEIPT: u8 = b'W';
+
+/// The `AWAITED_RECEIPT` key of SMS part `part`.
+pub(super) fn awaited_receipt_key(part: &str) -> Vec<u8> {
+    let mut k = vec![AWAITED_RECEIPT];
+    k.extend_from_slice(part.as_bytes());
+    k
+}
 
 /// Normalised phone number, order id, recipient id → nothing: services whose SMS notice the SMSC
 /// accepted for that number (what a handset's reply is matched by).

@@ -100,6 +100,8 @@ impl Projection for ServiceModel {
         project_service(event, pos, &t)
     }
     /// 2: services indexed by the number their SMS notice was accepted for (`SMS_SENT_TO`).
+    /// (`AWAITED_RECEIPT` needs no new version: only entries written since carry what it indexes,
+    /// and a rebuild would replay older services.)
     fn version(&self) -> u32 {
         2
     }
@@ -216,6 +218,9 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
             after.apply(event, pos.recorded_at, pos.seq);
             write_recipient(Some(&before), &after, t)?;
             use ecenter_domain::service::{AttemptResult, RecipientEvent};
+            if let RecipientEvent::ReceiptReported { part, .. } = event {
+                t.queues.remove(awaited_receipt_key(part))?;
+            }
             let suppress = match event {
                 RecipientEvent::NoticeResult {
                     channel,
@@ -249,8 +254,33 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
         Event::ReplySettled(settled) => {
             t.queues.remove(unmatched_reply_key(settled.seq))?;
         }
+        Event::SmsReceiptUnmatched {
+            awaiting: Some(awaiting),
+            text,
+            ..
+        } => await_receipt(awaiting, text, pos, t)?,
         _ => {}
     }
+    Ok(())
+}
+
+/// Keeps a receipt that came before its SMS was recorded under its part (`AWAITED_RECEIPT`),
+/// until a `receipt_reported` counts it.
+fn await_receipt(
+    awaiting: &ecenter_domain::service::AwaitedReceipt,
+    text: &str,
+    pos: &LogPosition,
+    t: &ServiceTrees<'_>,
+) -> TxResult {
+    let entry = crate::AwaitedReceiptEntry {
+        state: awaiting.state,
+        text: text.to_string(),
+        at: pos.recorded_at,
+    };
+    t.queues.insert(
+        awaited_receipt_key(&awaiting.part),
+        serde_json::to_vec(&entry).expect("receipts always serialise"),
+    )?;
     Ok(())
 }
 

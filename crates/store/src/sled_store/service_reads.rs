@@ -314,4 +314,49 @@ mod tests {
             "a prefix of a number"
         );
     }
+
+    /// What the writer's view says of `part`'s awaited receipt.
+    async fn awaited(store: &SledStore, part: &'static str) -> Option<crate::AwaitedReceiptEntry> {
+        use crate::{EventLog, ReadView};
+        let decide = move |view: &dyn ReadView| Ok((Vec::new(), view.awaited_receipt(part)?));
+        store.append(Box::new(decide)).await.unwrap().1
+    }
+
+    #[tokio::test]
+    async fn a_receipt_kept_before_its_sms_was_recorded_is_awaited_until_it_is_reported() {
+        use ecenter_domain::service::{AwaitedReceipt, ReceiptState};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let kept = |part: &str, awaiting: bool| Event::SmsReceiptUnmatched {
+            smsc_id: part.to_lowercase(),
+            status: "DELIVRD".into(),
+            text: format!("id:{part} stat:DELIVRD"),
+            awaiting: awaiting.then(|| AwaitedReceipt {
+                part: part.into(),
+                state: ReceiptState::Delivered,
+            }),
+        };
+        append(&store, kept("A1", true)).await;
+        append(&store, kept("B1", false)).await;
+        let entry = awaited(&store, "A1").await.expect("kept for matching");
+        assert_eq!(entry.state, ReceiptState::Delivered);
+        assert_eq!(entry.text, "id:A1 stat:DELIVRD");
+        assert_eq!(
+            awaited(&store, "B1").await,
+            None,
+            "an old entry awaits nothing"
+        );
+        assert_eq!(awaited(&store, "a1").await, None, "only the recorded form");
+        append(&store, ordered("O000000000001", "13800138201")).await;
+        let reported = RecipientEvent::ReceiptReported {
+            channel: Channel::Sms,
+            part: "A1".into(),
+            state: ReceiptState::Delivered,
+            at: entry.at,
+            text: entry.text,
+            per_attempt: true,
+        };
+        append(&store, on("O000000000001", reported)).await;
+        assert_eq!(awaited(&store, "A1").await, None, "counted once");
+    }
 }

@@ -304,6 +304,18 @@ impl ReadView for WriterView<'_> {
         entry.seq = seq;
         Ok(Some(entry))
     }
+
+    fn awaited_receipt(
+        &self,
+        part: &str,
+    ) -> Result<Option<crate::AwaitedReceiptEntry>, StoreError> {
+        let key = super::keys::awaited_receipt_key(part);
+        self.trees
+            .service_queues
+            .get(key)?
+            .map(|v| decode(&v, "awaited receipt"))
+            .transpose()
+    }
 }
 
 pub(super) type TxResult = Result<(), ConflictableTransactionError<StoreError>>;
