@@ -584,7 +584,7 @@ async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_
     );
     // The SMSC's own receipts for the same ids do.
     for id in &ids {
-        smsc.receipt(id, "DELIVRD");
+        smsc.receipt_from(id, "DELIVRD", "8613800138111");
     }
     let s = status_when(&court, &ordered.order_id, "R1", "the real receipts", |s| {
         s.effective.is_some()
@@ -689,4 +689,72 @@ async fn a_receipt_that_came_before_its_sms_was_recorded_counts_once_it_is() {
         early.detail_json
     );
     assert_eq!(s.effective.unwrap().rule, "reached_confirmed_address");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_counted() {
+    let smsc = start_smsc();
+    smsc.configure(json!({ "receipts": { "13800138112": "NONE" } }));
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let w = sms_world(&smsc, smtp.addr.port(), 600).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_plan(
+        &court,
+        "sms-another-handset",
+        &document,
+        vec![sms_recipient("钱七", "13800138112")],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let sent = smsc.wait_messages(1, 30);
+    let ids: Vec<String> = serde_json::from_value(sent[0]["ids"].clone()).unwrap();
+    // The SMSC reuses the ids for another handset's messages and reports on those.
+    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
+    for id in &ids {
+        smsc.receipt_from(id, "DELIVRD", "13911112223");
+    }
+    until(
+        30,
+        "the other handset's receipts to be acknowledged",
+        || async {
+            let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
+            (acked >= acked_before + ids.len() as u64).then_some(())
+        },
+    )
+    .await;
+    let s = status(&mut court.clone(), &ordered.order_id, "R1").await;
+    assert!(
+        s.effective.is_none(),
+        "another handset's receipt counted: {s:?}"
+    );
+    assert!(s.attempts[0].receipts.is_empty(), "{:?}", s.attempts[0]);
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let kept: Vec<Value> = (entries.iter())
+        .filter(|e| e.kind == "sms_receipt_unmatched")
+        .map(|e| serde_json::from_str::<Value>(&e.detail_json).unwrap()["event"].take())
+        .collect();
+    assert_eq!(kept.len(), ids.len(), "{kept:?}");
+    let about = format!("{}/R1", ordered.order_id);
+    for k in &kept {
+        assert_eq!(k["another_number_than"], about.as_str(), "{k}");
+        assert_eq!(k["addresses"][0], "13911112223", "{k}");
+        assert!(
+            k.get("awaiting").is_none(),
+            "never to be counted later: {k}"
+        );
+    }
+    // The SMSC's receipts from the handset the notice went to count.
+    for id in &ids {
+        smsc.receipt_from(id, "DELIVRD", "+86 138 0013 8112");
+    }
+    let s = status_when(&court, &ordered.order_id, "R1", "the real receipts", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert!(s.facts.iter().any(|f| f.kind == "reached"), "{:?}", s.facts);
 }

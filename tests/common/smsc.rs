@@ -128,12 +128,18 @@ impl Smsc {
         self.http("POST", "/up", &Value::Null);
     }
 
-    /// Sends a receipt for `id` (any id, known or not).
+    /// Sends a receipt for `id` (any id, known or not) from a handset that got no SMS of the hub's
+    /// (`10000`).
     pub fn receipt(&self, id: &str, stat: &str) {
+        self.receipt_from(id, stat, "10000");
+    }
+
+    /// Sends a receipt for `id` as from `handset` (its `source_addr`; SMPP 3.4 §4.6.1).
+    pub fn receipt_from(&self, id: &str, stat: &str, handset: &str) {
         self.http(
             "POST",
             "/receipt",
-            &serde_json::json!({"id": id, "stat": stat}),
+            &serde_json::json!({"id": id, "stat": stat, "dest": handset}),
         );
     }
 

@@ -673,6 +673,7 @@ async fn handle_incoming(
 /// What a deliver_sm or a data_sm from the SMSC carries, read the same way.
 struct Message<'a> {
     source_addr: String,
+    destination_addr: String,
     esm_class: u8,
     data_coding: u8,
     short_message: &'a [u8],
@@ -683,6 +684,7 @@ impl<'a> Message<'a> {
     fn deliver_sm(sm: &'a DeliverSm) -> Self {
         Message {
             source_addr: sm.source_addr.to_string(),
+            destination_addr: sm.destination_addr.to_string(),
             esm_class: u8::from(sm.esm_class),
             data_coding: u8::from(sm.data_coding),
             short_message: sm.short_message().as_ref(),
@@ -694,11 +696,17 @@ impl<'a> Message<'a> {
     fn data_sm(sm: &'a DataSm) -> Self {
         Message {
             source_addr: sm.source_addr.to_string(),
+            destination_addr: sm.destination_addr.to_string(),
             esm_class: u8::from(sm.esm_class),
             data_coding: u8::from(sm.data_coding),
             short_message: &[],
             tlvs: sm.tlvs(),
         }
+    }
+
+    /// `source_addr` and `destination_addr`, as an [`IncomingReceipt`] carries them.
+    fn addresses(&self) -> [String; 2] {
+        [self.source_addr.clone(), self.destination_addr.clone()]
     }
 
     /// The user data: short_message, or the message_payload TLV when short_message is empty.
@@ -730,6 +738,7 @@ async fn handle_message(
             let incoming = IncomingReceipt {
                 receipt,
                 readable: true,
+                addresses: message.addresses(),
                 ack: Some(ack),
             };
             if receipts.send(incoming).await.is_err() {
@@ -749,6 +758,7 @@ async fn handle_message(
                     text: fields.text.clone(),
                 },
                 readable: false,
+                addresses: message.addresses(),
                 ack: Some(ack),
             };
             if receipts.send(incoming).await.is_err() {

@@ -208,7 +208,8 @@ pub enum Event {
         renews_until: chrono::DateTime<chrono::Utc>,
     },
     /// An SMSC delivery receipt for a message id this hub never sent (or a form of the id it does
-    /// not recognise): acknowledged so the SMSC stops repeating it, and kept here for the clerks.
+    /// not recognise), or about another number than the SMS its id names: acknowledged so the
+    /// SMSC stops repeating it, and kept here for the clerks.
     SmsReceiptUnmatched {
         /// The message id the receipt names.
         smsc_id: String,
@@ -221,6 +222,15 @@ pub enum Event {
         /// receipts were kept for matching.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         awaiting: Option<crate::service::AwaitedReceipt>,
+        /// The deliver_sm's `source_addr` and `destination_addr` as received (absent in entries
+        /// written before they were kept).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        addresses: Vec<String>,
+        /// The service (`O…/R…`) whose SMS the receipt's id names, when neither address is the
+        /// number that SMS went to ([`crate::reply::receipt_names_number`]): an SMSC that reuses
+        /// ids reported on another handset's message, so it does not count for this one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        another_number_than: Option<String>,
     },
     /// A handset's message that matches no open service, or more than one: for the clerks.
     ReplyUnmatched(crate::reply::UnmatchedReply),

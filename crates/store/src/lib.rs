@@ -186,6 +186,10 @@ pub struct AwaitedReceiptEntry {
     pub text: String,
     /// When the hub recorded it (what the receipt counts as, once matched).
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The deliver_sm's `source_addr` and `destination_addr` (empty for a receipt kept before
+    /// they were): it counts only for an SMS to a number one of them names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
 }
 
 /// One piece of the outbox's work: recipient `recipient_id` of `order_id` has `due` to do.

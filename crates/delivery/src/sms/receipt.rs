@@ -136,6 +136,10 @@ pub struct IncomingReceipt {
     /// `id:` or `stat:`, an intermediate notification) carries only its text (and the TLV id, if
     /// any) with [`ReceiptStatus::Unknown`]: it is kept in the log for the clerks, never matched.
     pub readable: bool,
+    /// The deliver_sm's `source_addr` and `destination_addr` as received. SMPP 3.4 §4.6.1 has a
+    /// receipt come *from* the handset the message went to (and some SMSCs swap the two): the hub
+    /// counts a receipt only when one of them names the number its SMS went to, or both are empty.
+    pub addresses: [String; 2],
     pub(super) ack: Option<super::Ack>,
 }
 

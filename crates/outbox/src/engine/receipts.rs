@@ -4,12 +4,14 @@
 //! later (the SMSC reported on one part while the hub was still submitting the others).
 
 use super::Outbox;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use ecenter_delivery::sms::IncomingReceipt;
+use ecenter_delivery::sms_id::ReceiptIdForm;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::service::RecipientEvent;
-use ecenter_store::{EventStore, ReadView, StoreError};
+use ecenter_domain::reply::receipt_names_number;
+use ecenter_domain::service::{AwaitedReceipt, ReceiptState, RecipientEvent};
+use ecenter_store::{AwaitedReceiptEntry, EventStore, ReadView, StoreError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -39,8 +41,8 @@ impl<S: EventStore> Outbox<S> {
             let (batch, unreadable): (Vec<_>, Vec<_>) =
                 (take_batch(&mut waiting, first, &mut receipts).into_iter())
                     .partition(|(_, r)| r.readable);
-            let mut to_keep: Vec<IncomingReceipt> =
-                unreadable.into_iter().map(|(_, r)| r).collect();
+            let mut to_keep: Vec<(IncomingReceipt, Option<String>)> =
+                unreadable.into_iter().map(|(_, r)| (r, None)).collect();
             if !batch.is_empty() {
                 let wanted = self.wanted_receipts(&batch);
                 let matched = match self.match_receipts(wanted).await {
@@ -51,16 +53,19 @@ impl<S: EventStore> Outbox<S> {
                         continue;
                     }
                 };
-                for ((since, incoming), known) in batch.into_iter().zip(matched) {
-                    if known {
-                        self.stats
-                            .receipts_recorded
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        incoming.ack().await;
-                    } else if since.elapsed() < RECEIPT_MATCH_GRACE {
-                        waiting.push((since, incoming));
-                    } else {
-                        to_keep.push(incoming);
+                for ((since, incoming), reading) in batch.into_iter().zip(matched) {
+                    match reading {
+                        Reading::Counted(_) => {
+                            self.stats
+                                .receipts_recorded
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            incoming.ack().await;
+                        }
+                        Reading::Unknown if since.elapsed() < RECEIPT_MATCH_GRACE => {
+                            waiting.push((since, incoming));
+                        }
+                        Reading::Unknown => to_keep.push((incoming, None)),
+                        Reading::AnotherNumber(key) => to_keep.push((incoming, Some(key))),
                     }
                 }
             }
@@ -70,104 +75,54 @@ impl<S: EventStore> Outbox<S> {
         }
     }
 
-    /// The canonical SMSC message id, domain receipt state and text of each receipt of `batch`,
-    /// the id in the form the gateway's submit_sm_resp ids were recorded in.
-    fn wanted_receipts(
-        &self,
-        batch: &[(Instant, IncomingReceipt)],
-    ) -> Vec<(String, ecenter_domain::service::ReceiptState, String)> {
+    /// What the log is asked to look up for each receipt of `batch`: the id in the form the
+    /// gateway's submit_sm_resp ids were recorded in, the domain's state, the text and addresses.
+    fn wanted_receipts(&self, batch: &[(Instant, IncomingReceipt)]) -> Vec<Wanted> {
         let form = self.receipt_id_form();
-        batch
-            .iter()
-            .map(|(_, r)| {
-                (
-                    form.canonical(&r.receipt.smsc_id),
-                    receipt_state(r.receipt.status),
-                    r.receipt.text.clone(),
-                )
-            })
-            .collect()
+        batch.iter().map(|(_, r)| Wanted::of(r, form)).collect()
     }
 
-    /// Records a `receipt_reported` for each receipt whose id names a notice sent, all in one
-    /// append; returns, receipt by receipt, whether it matched.
-    async fn match_receipts(
-        &self,
-        wanted: Vec<(String, ecenter_domain::service::ReceiptState, String)>,
-    ) -> Result<Vec<bool>, StoreError> {
+    /// Records a `receipt_reported` for each receipt counted for a notice sent, all in one
+    /// append; returns, receipt by receipt, what the log made of it.
+    async fn match_receipts(&self, wanted: Vec<Wanted>) -> Result<Vec<Reading>, StoreError> {
         self.store
             .append(Box::new(move |view: &dyn ReadView| {
                 let now = Utc::now();
-                let mut events = Vec::new();
-                let mut matched = Vec::new();
-                for (id, state, text) in wanted {
-                    match view.service_by_gateway_id(Channel::Sms, &id)? {
-                        Some(key) => {
-                            matched.push(true);
-                            events.push(Event::Service {
-                                order_id: key.order_id,
-                                recipient_id: key.recipient_id,
-                                event: RecipientEvent::ReceiptReported {
-                                    channel: Channel::Sms,
-                                    part: id,
-                                    state,
-                                    at: now,
-                                    text,
-                                    per_attempt: true,
-                                },
-                            });
-                        }
-                        None => matched.push(false),
-                    }
+                let mut readings = Vec::with_capacity(wanted.len());
+                for w in &wanted {
+                    readings.push(read_receipt(view, w, now)?);
                 }
-                Ok((events, matched))
+                let events = readings.iter().filter_map(Reading::counted).cloned();
+                Ok((events.collect(), readings))
             }))
             .await
             .map(|(_, m)| m)
     }
 
-    /// Keeps deliver_sm receipts for messages this hub has not recorded (and SMSC notifications
-    /// it cannot read, with the state `UNREADABLE`) as `sms_receipt_unmatched`, all in one append,
-    /// and acknowledges them once kept (the SMSC sends them again if the log refuses). A readable
-    /// one is kept for matching ([`with_awaited_receipts`]) — or, if its SMS was recorded since
-    /// the grace ran out, counted for it there and then.
-    async fn keep_unmatched(&self, incoming: Vec<IncomingReceipt>) {
+    /// Keeps deliver_sm receipts for messages this hub has not recorded, or about another number
+    /// than the SMS their id names, and SMSC notifications it cannot read (state `UNREADABLE`), as
+    /// `sms_receipt_unmatched`, all in one append; acknowledges them once kept (the SMSC sends them
+    /// again if the log refuses). A readable one about no recorded SMS is kept for matching
+    /// ([`with_awaited_receipts`]) — or, if its SMS was recorded since the grace ran out, read
+    /// again there and then ([`read_receipt`]).
+    async fn keep_unmatched(&self, incoming: Vec<(IncomingReceipt, Option<String>)>) {
         let form = self.receipt_id_form();
-        let kept: Vec<(Event, Option<String>)> = incoming
+        let kept: Vec<Kept> = incoming
             .iter()
-            .map(|i| {
-                let r = &i.receipt;
-                let status = if i.readable { r.status.word() } else { "UNREADABLE" };
-                tracing::warn!(smsc_id = %r.smsc_id, status, "an SMSC notification about no message this hub recorded; kept in the log");
-                let part = i.readable.then(|| form.canonical(&r.smsc_id));
-                let event = Event::SmsReceiptUnmatched {
-                    smsc_id: r.smsc_id.clone(),
-                    status: status.to_string(),
-                    text: r.text.clone(),
-                    awaiting: part.clone().map(|part| ecenter_domain::service::AwaitedReceipt {
-                        part,
-                        state: receipt_state(r.status),
-                    }),
-                };
-                (event, part)
-            })
+            .map(|(i, another)| Kept::of(i, another.clone(), form))
             .collect();
         let appended = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
+                let now = Utc::now();
                 let mut events = Vec::with_capacity(kept.len());
                 let mut unmatched = 0u64;
-                for (event, part) in kept {
-                    match (part.as_deref())
-                        .map(|p| matched_now(view, p, &event))
-                        .transpose()?
-                    {
-                        Some(Some(reported)) => events.push(reported),
-                        _ => {
-                            unmatched += 1;
-                            events.push(event);
-                        }
+                for k in kept {
+                    let event = k.into_event(view, now)?;
+                    if matches!(event, Event::SmsReceiptUnmatched { .. }) {
+                        unmatched += 1;
                     }
+                    events.push(event);
                 }
                 Ok((events, unmatched))
             }))
@@ -177,7 +132,7 @@ impl<S: EventStore> Outbox<S> {
                 self.stats
                     .receipts_unmatched
                     .fetch_add(unmatched, std::sync::atomic::Ordering::Relaxed);
-                for i in incoming {
+                for (i, _) in incoming {
                     i.ack().await;
                 }
             }
@@ -188,36 +143,135 @@ impl<S: EventStore> Outbox<S> {
     }
 }
 
-/// The `receipt_reported` for `unmatched` (an `sms_receipt_unmatched` about `part`), if an SMS
-/// naming `part` has been recorded by now: the race between a receipt's grace running out and
-/// its SMS being recorded.
-fn matched_now(
-    view: &dyn ReadView,
-    part: &str,
-    unmatched: &Event,
-) -> Result<Option<Event>, StoreError> {
-    let Event::SmsReceiptUnmatched {
-        text,
-        awaiting: Some(awaiting),
-        ..
-    } = unmatched
-    else {
-        return Ok(None);
+/// A readable receipt as the log is asked about it.
+pub(super) struct Wanted {
+    /// The part's id as the hub records part ids.
+    part: String,
+    state: ReceiptState,
+    text: String,
+    /// The deliver_sm's `source_addr` and `destination_addr`.
+    addresses: [String; 2],
+}
+
+impl Wanted {
+    fn of(r: &IncomingReceipt, form: ReceiptIdForm) -> Wanted {
+        Wanted {
+            part: form.canonical(&r.receipt.smsc_id),
+            state: receipt_state(r.receipt.status),
+            text: r.receipt.text.clone(),
+            addresses: r.addresses.clone(),
+        }
+    }
+}
+
+/// What the log makes of a readable receipt.
+pub(super) enum Reading {
+    /// An SMS naming its part went to a number the receipt names: its `receipt_reported`.
+    Counted(Box<Event>),
+    /// No recorded SMS names its part (yet).
+    Unknown,
+    /// The SMS naming its part (`O…/R…`) went to a number neither of the receipt's addresses
+    /// names ([`receipt_names_number`]): not counted, whatever the SMSC's id says.
+    AnotherNumber(String),
+}
+
+impl Reading {
+    fn counted(&self) -> Option<&Event> {
+        match self {
+            Reading::Counted(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+/// Reads `w` against the log as `view` has it, counting it at `at` if it is about an SMS sent.
+/// One rule for receipts as they come and for those whose grace ran out as their SMS was
+/// recorded.
+fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Reading, StoreError> {
+    let Some(key) = view.service_by_gateway_id(Channel::Sms, &w.part)? else {
+        return Ok(Reading::Unknown);
     };
-    Ok(view
-        .service_by_gateway_id(Channel::Sms, part)?
-        .map(|key| Event::Service {
-            order_id: key.order_id,
-            recipient_id: key.recipient_id,
-            event: RecipientEvent::ReceiptReported {
-                channel: Channel::Sms,
-                part: part.to_string(),
-                state: awaiting.state,
-                at: Utc::now(),
-                text: text.clone(),
-                per_attempt: true,
-            },
-        }))
+    let service = view.recipient_service(&key.order_id, &key.recipient_id)?;
+    let sent_to = service.as_ref().and_then(|s| s.trace(Channel::Sms));
+    if sent_to.is_some_and(|t| !receipt_names_number(&t.address, &w.addresses)) {
+        tracing::warn!(part = %w.part, order_id = %key.order_id, recipient_id = %key.recipient_id,
+            "an SMS receipt about another number than the SMS its id names; kept, not counted");
+        return Ok(Reading::AnotherNumber(format!(
+            "{}/{}",
+            key.order_id, key.recipient_id
+        )));
+    }
+    Ok(Reading::Counted(Box::new(Event::Service {
+        order_id: key.order_id,
+        recipient_id: key.recipient_id,
+        event: RecipientEvent::ReceiptReported {
+            channel: Channel::Sms,
+            part: w.part.clone(),
+            state: w.state,
+            at,
+            text: w.text.clone(),
+            per_attempt: true,
+        },
+    })))
+}
+
+/// An SMSC notification to keep in the log, unless it counts by the time it is kept.
+struct Kept {
+    smsc_id: String,
+    status: &'static str,
+    text: String,
+    addresses: [String; 2],
+    /// What to look up, for a readable receipt.
+    wanted: Option<Wanted>,
+    /// The service whose SMS its id names, when it is already known to be about another number.
+    another_number_than: Option<String>,
+}
+
+impl Kept {
+    fn of(i: &IncomingReceipt, another_number_than: Option<String>, form: ReceiptIdForm) -> Kept {
+        let r = &i.receipt;
+        let status = if i.readable {
+            r.status.word()
+        } else {
+            "UNREADABLE"
+        };
+        tracing::warn!(smsc_id = %r.smsc_id, status, "an SMSC notification the hub cannot count; kept in the log");
+        Kept {
+            smsc_id: r.smsc_id.clone(),
+            status,
+            text: r.text.clone(),
+            addresses: i.addresses.clone(),
+            wanted: i.readable.then(|| Wanted::of(i, form)),
+            another_number_than,
+        }
+    }
+
+    /// Its `receipt_reported` if it counts now, else its `sms_receipt_unmatched`: awaiting its SMS
+    /// when it is readable and about no recorded one.
+    fn into_event(self, view: &dyn ReadView, now: DateTime<Utc>) -> Result<Event, StoreError> {
+        let mut another = self.another_number_than;
+        let mut awaiting = None;
+        if let (Some(w), None) = (&self.wanted, &another) {
+            match read_receipt(view, w, now)? {
+                Reading::Counted(reported) => return Ok(*reported),
+                Reading::AnotherNumber(key) => another = Some(key),
+                Reading::Unknown => {
+                    awaiting = Some(AwaitedReceipt {
+                        part: w.part.clone(),
+                        state: w.state,
+                    });
+                }
+            }
+        }
+        Ok(Event::SmsReceiptUnmatched {
+            smsc_id: self.smsc_id,
+            status: self.status.to_string(),
+            text: self.text,
+            awaiting,
+            addresses: self.addresses.to_vec(),
+            another_number_than: another,
+        })
+    }
 }
 
 /// `events` (send outcomes about to be appended) with, after each accepted SMS, the
@@ -265,42 +319,53 @@ pub(super) fn with_awaited_receipts(view: &dyn ReadView, events: Vec<Event>) -> 
 }
 
 /// The `receipt_reported` events of the kept receipts about `parts` of the latest SMS attempt of
-/// `service` (order, recipient) — only receipts kept after that attempt's lease: an older one
-/// names an id the SMSC gave another message (ids wrap, or an earlier attempt's answer was lost).
+/// `service` (order, recipient) — only receipts kept after that attempt's lease (an older one
+/// names an id the SMSC gave another message: ids wrap, or an earlier attempt's answer was lost)
+/// and naming the number the SMS went to. The service is read only when a receipt awaits.
 fn awaited_for(
     view: &dyn ReadView,
     (order_id, recipient_id): (&str, &str),
     parts: &[&str],
 ) -> Result<Vec<Event>, StoreError> {
-    let leased = view
-        .recipient_service(order_id, recipient_id)?
-        .and_then(|s| {
-            s.trace(Channel::Sms)
-                .and_then(|t| t.leased_at.or(t.handed_at))
-        });
-    let Some(leased) = leased else {
+    let mut kept = Vec::new();
+    for part in parts {
+        if let Some(k) = view.awaited_receipt(part)? {
+            kept.push((*part, k));
+        }
+    }
+    if kept.is_empty() {
+        return Ok(Vec::new());
+    }
+    let service = view.recipient_service(order_id, recipient_id)?;
+    let Some(trace) = service.as_ref().and_then(|s| s.trace(Channel::Sms)) else {
+        return Ok(Vec::new());
+    };
+    let Some(leased) = trace.leased_at.or(trace.handed_at) else {
         return Ok(Vec::new());
     };
     let now = Utc::now();
-    let mut found = Vec::new();
-    for part in parts {
-        let Some(kept) = view.awaited_receipt(part)?.filter(|k| k.at >= leased) else {
-            continue;
-        };
-        found.push(Event::Service {
+    let counted = (kept.into_iter()).filter(|(_, k)| awaited_counts(k, leased, &trace.address));
+    Ok(counted
+        .map(|(part, k)| Event::Service {
             order_id: order_id.to_string(),
             recipient_id: recipient_id.to_string(),
             event: RecipientEvent::ReceiptReported {
                 channel: Channel::Sms,
-                part: (*part).to_string(),
-                state: kept.state,
-                at: kept.at.max(now),
-                text: kept.text,
+                part: part.to_string(),
+                state: k.state,
+                at: k.at.max(now),
+                text: k.text,
                 per_attempt: true,
             },
-        });
-    }
-    Ok(found)
+        })
+        .collect())
+}
+
+/// Whether a receipt kept before its SMS was recorded counts for that SMS, leased at `leased` and
+/// sent to `sent_to`: kept after the lease (else it is about an earlier message the SMSC gave the
+/// same id) and naming the number the SMS went to.
+fn awaited_counts(kept: &AwaitedReceiptEntry, leased: DateTime<Utc>, sent_to: &str) -> bool {
+    kept.at >= leased && receipt_names_number(sent_to, &kept.addresses)
 }
 
 /// Takes the receipts waiting for their submit to be recorded, `first`, and whatever else has
@@ -337,5 +402,47 @@ fn receipt_state(
         S::Deleted => D::Deleted,
         S::Accepted | S::Enroute => D::Pending,
         S::Unknown => D::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn a_kept_receipt_counts_only_after_the_lease_and_from_the_number_the_sms_went_to() {
+        let leased = Utc::now();
+        let kept = |at, addresses: &[&str]| AwaitedReceiptEntry {
+            state: ReceiptState::Delivered,
+            text: "id:7 stat:DELIVRD".into(),
+            at,
+            addresses: addresses.iter().map(|a| (*a).to_string()).collect(),
+        };
+        let after = leased + TimeDelta::seconds(3);
+        let sent_to = "+8613800138000";
+        assert!(awaited_counts(
+            &kept(after, &["13800138000", "12368"]),
+            leased,
+            sent_to
+        ));
+        assert!(awaited_counts(
+            &kept(after, &["12368", "8613800138000"]),
+            leased,
+            sent_to
+        ));
+        // Kept before the addresses were: the id and the time decide.
+        assert!(awaited_counts(&kept(after, &[]), leased, sent_to));
+        assert!(!awaited_counts(
+            &kept(after, &["13900139000", "12368"]),
+            leased,
+            sent_to
+        ));
+        let before = leased - TimeDelta::seconds(3);
+        assert!(!awaited_counts(
+            &kept(before, &["13800138000", "12368"]),
+            leased,
+            sent_to
+        ));
     }
 }

@@ -257,8 +257,9 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
         Event::SmsReceiptUnmatched {
             awaiting: Some(awaiting),
             text,
+            addresses,
             ..
-        } => await_receipt(awaiting, text, pos, t)?,
+        } => await_receipt(awaiting, (text, addresses), pos, t)?,
         _ => {}
     }
     Ok(())
@@ -268,7 +269,7 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
 /// until a `receipt_reported` counts it.
 fn await_receipt(
     awaiting: &ecenter_domain::service::AwaitedReceipt,
-    text: &str,
+    (text, addresses): (&str, &[String]),
     pos: &LogPosition,
     t: &ServiceTrees<'_>,
 ) -> TxResult {
@@ -276,6 +277,7 @@ fn await_receipt(
         state: awaiting.state,
         text: text.to_string(),
         at: pos.recorded_at,
+        addresses: addresses.to_vec(),
     };
     t.queues.insert(
         awaited_receipt_key(&awaiting.part),

@@ -335,12 +335,15 @@ mod tests {
                 part: part.into(),
                 state: ReceiptState::Delivered,
             }),
+            addresses: vec!["13800138201".into(), "12368".into()],
+            another_number_than: None,
         };
         append(&store, kept("A1", true)).await;
         append(&store, kept("B1", false)).await;
         let entry = awaited(&store, "A1").await.expect("kept for matching");
         assert_eq!(entry.state, ReceiptState::Delivered);
         assert_eq!(entry.text, "id:A1 stat:DELIVRD");
+        assert_eq!(entry.addresses, ["13800138201", "12368"]);
         assert_eq!(
             awaited(&store, "B1").await,
             None,
