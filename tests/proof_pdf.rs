@@ -18,6 +18,11 @@ use tonic::Code;
 const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
 async fn hub(smsc: &Smsc, with_font: bool) -> World {
+    hub_awaiting_receipts(smsc, with_font, 600).await
+}
+
+/// A hub that waits `receipt_timeout_secs` for an SMS's receipts.
+async fn hub_awaiting_receipts(smsc: &Smsc, with_font: bool, receipt_timeout_secs: u64) -> World {
     assert!(
         Path::new(FONT).exists(),
         "{FONT} is installed by scripts/test (Debian's fonts-wqy-microhei)"
@@ -27,6 +32,7 @@ async fn hub(smsc: &Smsc, with_font: bool) -> World {
         c.sms = Some(SmsSettings {
             window: 8,
             enquire_link_secs: 30,
+            receipt_timeout_secs,
             ..sms_settings(port, keys)
         });
         if with_font {
@@ -238,4 +244,62 @@ async fn a_hub_without_a_chinese_font_says_what_to_configure() {
         "{}",
         refused.message()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
+    let smsc = start_smsc();
+    smsc.configure(serde_json::json!({"receipts": {"13800000003": "NONE"}}));
+    let w = hub_awaiting_receipts(&smsc, true, 2).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let order_id = serve_by_sms(&court, &document, "13800000003").await;
+    // No receipt within 2 s: a dead letter. A clerk sends it again, and this time it arrives.
+    wait_for(&court, &order_id, "the dead letter", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    smsc.configure(serde_json::json!({"receipts": {"13800000003": "DELIVRD"}}));
+    let retry = pb::DeadLetterAction {
+        order_id: order_id.clone(),
+        recipient_id: "R1".into(),
+        channel: pb::ServiceChannel::Sms as i32,
+        note: String::new(),
+    };
+    let mut clerk = w.service("clerk-c0001").await;
+    clerk.retry_dead_letter(retry).await.unwrap();
+    let proof = proof_when_issued(&court, &order_id, "R1").await;
+    let signed: serde_json::Value = serde_json::from_slice(&proof.document).unwrap();
+    let accepted = signed["channels"][0]["accepted"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(accepted.len(), 2, "{}", signed["channels"]);
+    assert_ne!(accepted[0]["gateway_id"], accepted[1]["gateway_id"]);
+    // The clerk's view of the service lists them, in Beijing time.
+    let shown = run_clerk(&["service", &order_id, "--json"], Some(&w));
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let listed = &shown["recipients"][0]["attempts"][0]["accepted"];
+    for (k, a) in accepted.iter().enumerate() {
+        assert_eq!(listed[k]["gateway_id"], a["gateway_id"], "{listed}");
+        let at = listed[k]["at"].as_str().unwrap();
+        assert!(!at.is_empty(), "{listed}");
+        assert!(
+            a["at"]["beijing"].as_str().unwrap().starts_with(at),
+            "{listed}"
+        );
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = clerk_saves_and_verifies_the_printable_proof(&w, &order_id, out_dir.path());
+    let flat: String = pdftotext(&file).split_whitespace().collect();
+    for (k, a) in accepted.iter().enumerate() {
+        let line = format!(
+            "第{}次接受：{}；网关编号：{}",
+            k + 1,
+            a["at"]["beijing"].as_str().unwrap(),
+            a["gateway_id"].as_str().unwrap()
+        );
+        let line: String = line.split_whitespace().collect();
+        assert!(flat.contains(&line), "{line} missing from:\n{flat}");
+    }
 }

@@ -219,16 +219,19 @@ pub enum Event {
         text: String,
         /// The part and state to count once a submit naming that part is recorded (the SMSC
         /// was faster than the hub's record of the SMS); absent in entries written before such
-        /// receipts were kept for matching.
+        /// receipts were kept for matching. With `another_number_than`: the receipt kept for
+        /// that part was found, once its SMS was recorded, to be about another handset, and
+        /// awaits no more.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         awaiting: Option<crate::service::AwaitedReceipt>,
         /// The deliver_sm's `source_addr` and `destination_addr` as received (absent in entries
         /// written before they were kept).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         addresses: Vec<String>,
-        /// The service (`O…/R…`) whose SMS the receipt's id names, when neither address is the
-        /// number that SMS went to ([`crate::reply::receipt_names_number`]): an SMSC that reuses
-        /// ids reported on another handset's message, so it does not count for this one.
+        /// The service (`O…/R…`) whose SMS the receipt's id names, when the receipt names another
+        /// handset than the one that SMS went to ([`crate::reply::receipt_about_another_handset`]):
+        /// an SMSC that reuses ids reported on another handset's message, so it does not count
+        /// for this one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         another_number_than: Option<String>,
     },

@@ -51,35 +51,29 @@ pub fn normalize_number(n: &str) -> Option<String> {
     }
 }
 
-/// Whether `a` and `b` are one number: equal in national form ([`normalize_number`]), or, for
-/// numbers that both have none (another country's), the same digits once `+` or `00` is
-/// dropped. Empty or digit-less strings are no number and equal nothing.
-pub fn same_number(a: &str, b: &str) -> bool {
-    match (normalize_number(a), normalize_number(b)) {
-        (Some(a), Some(b)) => return a == b,
-        (None, None) => {}
-        _ => return false,
-    }
-    let digits = |n: &str| -> String {
-        let d: String = n.chars().filter(char::is_ascii_digit).collect();
-        match d.strip_prefix("00") {
-            Some(rest) if n.trim_start().starts_with("00") => rest.to_string(),
-            _ => d,
-        }
-    };
-    let (a, b) = (digits(a), digits(b));
-    !a.is_empty() && a == b
+/// Whether a delivery receipt whose deliver_sm carried `addresses` (its `source_addr` and
+/// `destination_addr`) is about another handset than `sent_to`, the mobile number its id's SMS
+/// went to: one of them names a mobile number and none names `sent_to`. SMPP 3.4 §4.6.1 has the
+/// receipt come from the handset the message went to, and some SMSCs swap the two fields; an
+/// SMSC that reuses or wraps message ids then names the other handset, and such a receipt must not
+/// count. Fields that name no mobile — empty, the court's short code, an alphanumeric sender, a
+/// CMPP gateway's pseudo-code — are no evidence either way, and the id decides (Kannel matches
+/// SMPP receipts by id alone).
+pub fn receipt_about_another_handset(sent_to: &str, addresses: &[String]) -> bool {
+    let sent_to = mobile(sent_to).or_else(|| normalize_number(sent_to));
+    let named: Vec<String> = addresses.iter().filter_map(|a| mobile(a)).collect();
+    !named.is_empty() && !named.iter().any(|n| Some(n) == sent_to.as_ref())
 }
 
-/// Whether a delivery receipt whose deliver_sm carried `addresses` (its `source_addr` and
-/// `destination_addr`) can be about an SMS sent to `sent_to`. SMPP 3.4 §4.6.1 has the receipt
-/// come from the handset the message went to; some SMSCs swap the two fields, so either may name
-/// it. A receipt naming neither is about another handset — an SMSC that reuses or wraps message
-/// ids reporting on someone else's message — and must not count. With both fields empty there is
-/// nothing to check against, and the id alone decides.
-pub fn receipt_names_number(sent_to: &str, addresses: &[String]) -> bool {
-    addresses.iter().all(|a| a.trim().is_empty())
-        || addresses.iter().any(|a| same_number(sent_to, a))
+/// `n` as an 11-digit mainland mobile number (`1…`), if it is one: in national form, a national
+/// trunk `0` before it dropped (`013800138000`).
+fn mobile(n: &str) -> Option<String> {
+    let n = normalize_number(n)?;
+    let n = match n.strip_prefix('0') {
+        Some(rest) if rest.len() == 11 => rest.to_string(),
+        _ => n,
+    };
+    (n.len() == 11 && n.starts_with('1') && (b'3'..=b'9').contains(&n.as_bytes()[1])).then_some(n)
 }
 
 /// A reply recorded for a recipient, kept with its text for the proof.
@@ -160,38 +154,27 @@ pub struct UnmatchedReply {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize_number, receipt_names_number, same_number};
+    use super::{normalize_number, receipt_about_another_handset};
 
     #[test]
-    fn a_receipt_names_the_number_in_either_field_or_in_none() {
+    fn a_receipt_is_about_another_handset_only_when_it_names_another_mobile() {
         let from = |s: &str, d: &str| [s.to_string(), d.to_string()];
-        let sent_to = "13800138000";
-        assert!(receipt_names_number(
-            sent_to,
-            &from("8613800138000", "12368")
-        ));
-        // Swapped by the SMSC.
-        assert!(receipt_names_number(
-            sent_to,
-            &from("12368", "+86 138 0013 8000")
-        ));
-        assert!(receipt_names_number(sent_to, &from("", "")));
-        assert!(!receipt_names_number(
-            sent_to,
-            &from("13900139000", "12368")
-        ));
-        assert!(!receipt_names_number(sent_to, &from("", "12368")));
-        assert!(!receipt_names_number(sent_to, &from("1380013800", "")));
-    }
-
-    #[test]
-    fn numbers_without_a_national_form_compare_by_their_digits() {
-        assert!(same_number("+1 390-000-0004", "0013900000004"));
-        assert!(!same_number("+1 390-000-0004", "13900000004"));
-        assert!(same_number("+44 20 7946 0000", "00442079460000"));
-        assert!(!same_number("ICBC", "ICBC"));
-        assert!(!same_number("", ""));
-        assert!(same_number("+8613800138000", "13800138000"));
+        let other = |s: &str, d: &str| receipt_about_another_handset("13800138000", &from(s, d));
+        // Naming the number, in any form, in either field (some SMSCs swap them).
+        assert!(!other("13800138000", "12368"));
+        assert!(!other("8613800138000", "12368"));
+        assert!(!other("12368", "+8613800138000"));
+        assert!(!other("0086 138 0013 8000", ""));
+        assert!(!other("013800138000", "12368"));
+        // No evidence either way: the id decides.
+        assert!(!other("", ""));
+        assert!(!other("", "12368"));
+        assert!(!other("COURT", "1065712368"));
+        assert!(!other("10657123680", "12368"), "an SP code is no handset");
+        // Another handset.
+        assert!(other("13900139000", "12368"));
+        assert!(other("12368", "8613900139000"));
+        assert!(other("13900139000", ""));
     }
 
     #[test]

@@ -160,6 +160,17 @@ impl ReceiptState {
     }
 }
 
+/// One acceptance of a notice by the provider (a relay's 250, an SMSC's submit_sm_resp): when,
+/// and the id it gave. A notice sent again after an unknown outcome has more than one, and a proof
+/// names each with its own id, never one attempt's time with another's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acceptance {
+    /// When the hub recorded the provider's acceptance.
+    pub at: DateTime<Utc>,
+    /// The provider's id (an SMS's parts' ids, space-separated).
+    pub gateway_id: String,
+}
+
 /// A delivery receipt for one part of an SMS notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartReceipt {
@@ -230,10 +241,13 @@ pub struct ChannelTrace {
     /// Attempts started again after the hub stopped between a send and its record (possible
     /// duplicates the recipient may have received).
     pub resends_in_doubt: u32,
-    /// When the provider accepted it.
+    /// When the provider first accepted it.
     pub sent_at: Option<DateTime<Utc>>,
-    /// The provider's id.
+    /// The provider's id, of the latest acceptance.
     pub gateway_id: String,
+    /// Every acceptance, oldest first (empty in read models built before they were kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<Acceptance>,
     /// The subject (e-mail) actually sent.
     pub subject: String,
     /// The text actually sent.

@@ -189,6 +189,12 @@ fn channels_json(service: &RecipientService) -> Vec<Value> {
                 // Not confirmed sent, but a relay or SMSC may hold it: never reported as not sent.
                 "maybe_sent": c.maybe_sent || c.resends_in_doubt > 0,
                 "gateway_id": c.gateway_id,
+                // Each acceptance with its own id: `sent_at` is the first, `gateway_id` the
+                // latest's.
+                "accepted": c.accepted.iter().map(|a| json!({
+                    "at": time(a.at),
+                    "gateway_id": a.gateway_id,
+                })).collect::<Vec<_>>(),
                 "attempts": c.attempts,
                 "resends_in_doubt": c.resends_in_doubt,
                 "subject": c.subject,

@@ -246,15 +246,7 @@ fn channel_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
             BODY,
             4.0,
         );
-        push(
-            format!(
-                "    发送：{sent}；尝试 {} 次；网关编号：{}",
-                text(&c["attempts"]),
-                text(&c["gateway_id"])
-            ),
-            BODY,
-            0.0,
-        );
+        sending_lines(c, &sent, push);
         if c["resends_in_doubt"].as_u64().unwrap_or(0) > 0 {
             push(
                 format!(
@@ -276,6 +268,42 @@ fn channel_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
             push(format!("    结果：{outcome}"), BODY, 0.0);
         }
         push(format!("    发送内容：{}", text(&c["text"])), BODY, 0.0);
+    }
+}
+
+/// A channel's sending: its time and gateway id, or, for a notice the provider accepted more than
+/// once (sent again after an unknown outcome), each acceptance with its own time and id.
+fn sending_lines(c: &Value, sent: &str, push: &mut impl FnMut(String, f32, f32)) {
+    let attempts = text(&c["attempts"]);
+    match c["accepted"].as_array().filter(|a| a.len() > 1) {
+        Some(accepted) => {
+            let n = accepted.len();
+            push(
+                format!("    发送：尝试 {attempts} 次，平台接受 {n} 次"),
+                BODY,
+                0.0,
+            );
+            for (k, a) in accepted.iter().enumerate() {
+                push(
+                    format!(
+                        "    第 {} 次接受：{}；网关编号：{}",
+                        k + 1,
+                        beijing(&a["at"]),
+                        text(&a["gateway_id"])
+                    ),
+                    BODY,
+                    0.0,
+                );
+            }
+        }
+        None => push(
+            format!(
+                "    发送：{sent}；尝试 {attempts} 次；网关编号：{}",
+                text(&c["gateway_id"])
+            ),
+            BODY,
+            0.0,
+        ),
     }
 }
 
@@ -704,6 +732,33 @@ mod tests {
             "{text:?}"
         );
         assert!(!text.iter().any(|l| l.starts_with("生效时间")), "{text:?}");
+    }
+
+    #[test]
+    fn a_notice_accepted_twice_names_each_acceptance_with_its_own_id() {
+        let at = |t: &str| serde_json::json!({"beijing": format!("2026-11-30 {t}（北京时间）")});
+        let proof = serde_json::json!({
+            "title": "电子送达凭证", "recipient": {}, "effective": null, "events": [],
+            "channels": [{"channel": "短信", "address": "13800138000", "attempts": 2,
+                "sent_at": at("09:00:00"), "gateway_id": "B1",
+                "accepted": [{"at": at("09:00:00"), "gateway_id": "A1"},
+                             {"at": at("10:15:00"), "gateway_id": "B1"}]}],
+        });
+        let said = lines(&proof, "00")
+            .unwrap()
+            .into_iter()
+            .map(|l| l.text)
+            .collect::<Vec<_>>();
+        let first = "    第 1 次接受：2026-11-30 09:00:00（北京时间）；网关编号：A1";
+        let second = "    第 2 次接受：2026-11-30 10:15:00（北京时间）；网关编号：B1";
+        assert!(said.iter().any(|l| l == first), "{said:#?}");
+        assert!(said.iter().any(|l| l == second), "{said:#?}");
+        assert!(
+            !said
+                .iter()
+                .any(|l| l.contains("09:00:00（北京时间）；尝试")),
+            "the first time is never paired with the latest id: {said:#?}"
+        );
     }
 
     #[test]

@@ -171,6 +171,12 @@ fn attempt_message(c: &ChannelTrace) -> pb::Attempt {
                 at: ts(r.at),
             })
             .collect(),
+        accepted: (c.accepted.iter())
+            .map(|a| pb::Acceptance {
+                at: ts(a.at),
+                gateway_id: a.gateway_id.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -457,6 +457,7 @@ impl RecipientService {
                 resends_in_doubt: 0,
                 sent_at: None,
                 gateway_id: String::new(),
+                accepted: Vec::new(),
                 subject: String::new(),
                 body: String::new(),
                 last_error: String::new(),
@@ -504,6 +505,10 @@ impl RecipientService {
                 if let Some(t) = self.trace_mut(*channel) {
                     t.sent_at.get_or_insert(at);
                     t.gateway_id = gateway_id.clone();
+                    t.accepted.push(super::Acceptance {
+                        at,
+                        gateway_id: gateway_id.clone(),
+                    });
                     let parts = match channel {
                         Channel::Sms if !receipt_ids.is_empty() => receipt_ids.clone(),
                         Channel::Sms => gateway_id.split_whitespace().map(str::to_string).collect(),

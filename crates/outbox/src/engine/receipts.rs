@@ -9,7 +9,7 @@ use ecenter_delivery::sms::IncomingReceipt;
 use ecenter_delivery::sms_id::ReceiptIdForm;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::reply::receipt_names_number;
+use ecenter_domain::reply::receipt_about_another_handset;
 use ecenter_domain::service::{AwaitedReceipt, ReceiptState, RecipientEvent};
 use ecenter_store::{AwaitedReceiptEntry, EventStore, ReadView, StoreError};
 use std::sync::Arc;
@@ -124,14 +124,16 @@ impl<S: EventStore> Outbox<S> {
                     }
                     events.push(event);
                 }
-                Ok((events, unmatched))
+                let counted = events.len() as u64 - unmatched;
+                Ok((events, (unmatched, counted)))
             }))
             .await;
         match appended {
-            Ok((_, unmatched)) => {
-                self.stats
-                    .receipts_unmatched
+            Ok((_, (unmatched, counted))) => {
+                let stats = &self.stats;
+                (stats.receipts_unmatched)
                     .fetch_add(unmatched, std::sync::atomic::Ordering::Relaxed);
+                (stats.receipts_recorded).fetch_add(counted, std::sync::atomic::Ordering::Relaxed);
                 for (i, _) in incoming {
                     i.ack().await;
                 }
@@ -171,7 +173,7 @@ pub(super) enum Reading {
     /// No recorded SMS names its part (yet).
     Unknown,
     /// The SMS naming its part (`O…/R…`) went to a number neither of the receipt's addresses
-    /// names ([`receipt_names_number`]): not counted, whatever the SMSC's id says.
+    /// names ([`receipt_about_another_handset`]): not counted, whatever the SMSC's id says.
     AnotherNumber(String),
 }
 
@@ -193,7 +195,7 @@ fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Re
     };
     let service = view.recipient_service(&key.order_id, &key.recipient_id)?;
     let sent_to = service.as_ref().and_then(|s| s.trace(Channel::Sms));
-    if sent_to.is_some_and(|t| !receipt_names_number(&t.address, &w.addresses)) {
+    if sent_to.is_some_and(|t| receipt_about_another_handset(&t.address, &w.addresses)) {
         tracing::warn!(part = %w.part, order_id = %key.order_id, recipient_id = %key.recipient_id,
             "an SMS receipt about another number than the SMS its id names; kept, not counted");
         return Ok(Reading::AnotherNumber(format!(
@@ -344,12 +346,11 @@ fn awaited_for(
         return Ok(Vec::new());
     };
     let now = Utc::now();
-    let counted = (kept.into_iter()).filter(|(_, k)| awaited_counts(k, leased, &trace.address));
-    Ok(counted
-        .map(|(part, k)| Event::Service {
-            order_id: order_id.to_string(),
-            recipient_id: recipient_id.to_string(),
-            event: RecipientEvent::ReceiptReported {
+    let about = format!("{order_id}/{recipient_id}");
+    let mut events = Vec::new();
+    for (part, k) in kept {
+        let event = match awaited_judged(&k, leased, &trace.address) {
+            Awaited::Counts => RecipientEvent::ReceiptReported {
                 channel: Channel::Sms,
                 part: part.to_string(),
                 state: k.state,
@@ -357,15 +358,66 @@ fn awaited_for(
                 text: k.text,
                 per_attempt: true,
             },
-        })
-        .collect())
+            Awaited::AnotherHandset => {
+                events.push(awaited_about_another_handset(part, k, about.clone()));
+                continue;
+            }
+            Awaited::Earlier => continue,
+        };
+        events.push(Event::Service {
+            order_id: order_id.to_string(),
+            recipient_id: recipient_id.to_string(),
+            event,
+        });
+    }
+    Ok(events)
 }
 
-/// Whether a receipt kept before its SMS was recorded counts for that SMS, leased at `leased` and
-/// sent to `sent_to`: kept after the lease (else it is about an earlier message the SMSC gave the
-/// same id) and naming the number the SMS went to.
-fn awaited_counts(kept: &AwaitedReceiptEntry, leased: DateTime<Utc>, sent_to: &str) -> bool {
-    kept.at >= leased && receipt_names_number(sent_to, &kept.addresses)
+/// What a receipt kept before its SMS was recorded is to that SMS.
+#[derive(Debug, PartialEq, Eq)]
+enum Awaited {
+    /// Kept after the SMS's lease, about its handset (or naming none): it counts.
+    Counts,
+    /// Kept before the SMS's lease: about an earlier message the SMSC gave the same id; left.
+    Earlier,
+    /// About another handset ([`receipt_about_another_handset`]): it never counts.
+    AnotherHandset,
+}
+
+/// Judges `kept` against an SMS leased at `leased` and sent to `sent_to`.
+fn awaited_judged(kept: &AwaitedReceiptEntry, leased: DateTime<Utc>, sent_to: &str) -> Awaited {
+    if kept.at < leased {
+        Awaited::Earlier
+    } else if receipt_about_another_handset(sent_to, &kept.addresses) {
+        Awaited::AnotherHandset
+    } else {
+        Awaited::Counts
+    }
+}
+
+/// The entry that says the receipt kept for `part` is about another handset than the SMS of
+/// `about` (`O…/R…`), which names that part: it awaits no more (the read model drops it).
+fn awaited_about_another_handset(part: &str, k: AwaitedReceiptEntry, about: String) -> Event {
+    tracing::warn!(
+        part,
+        about,
+        "a receipt kept before its SMS was recorded is about another handset; not counted"
+    );
+    let status = serde_json::to_value(k.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_uppercase))
+        .unwrap_or_default();
+    Event::SmsReceiptUnmatched {
+        smsc_id: part.to_string(),
+        status,
+        text: k.text,
+        awaiting: Some(AwaitedReceipt {
+            part: part.to_string(),
+            state: k.state,
+        }),
+        addresses: k.addresses,
+        another_number_than: Some(about),
+    }
 }
 
 /// Takes the receipts waiting for their submit to be recorded, `first`, and whatever else has
@@ -411,7 +463,7 @@ mod tests {
     use chrono::TimeDelta;
 
     #[test]
-    fn a_kept_receipt_counts_only_after_the_lease_and_from_the_number_the_sms_went_to() {
+    fn a_kept_receipt_counts_only_after_the_lease_and_about_the_handset_the_sms_went_to() {
         let leased = Utc::now();
         let kept = |at, addresses: &[&str]| AwaitedReceiptEntry {
             state: ReceiptState::Delivered,
@@ -420,29 +472,26 @@ mod tests {
             addresses: addresses.iter().map(|a| (*a).to_string()).collect(),
         };
         let after = leased + TimeDelta::seconds(3);
-        let sent_to = "+8613800138000";
-        assert!(awaited_counts(
-            &kept(after, &["13800138000", "12368"]),
-            leased,
-            sent_to
-        ));
-        assert!(awaited_counts(
-            &kept(after, &["12368", "8613800138000"]),
-            leased,
-            sent_to
-        ));
-        // Kept before the addresses were: the id and the time decide.
-        assert!(awaited_counts(&kept(after, &[]), leased, sent_to));
-        assert!(!awaited_counts(
-            &kept(after, &["13900139000", "12368"]),
-            leased,
-            sent_to
-        ));
+        let judged = |k: &AwaitedReceiptEntry| awaited_judged(k, leased, "+8613800138000");
+        assert_eq!(
+            judged(&kept(after, &["13800138000", "12368"])),
+            Awaited::Counts
+        );
+        assert_eq!(
+            judged(&kept(after, &["12368", "8613800138000"])),
+            Awaited::Counts
+        );
+        // Kept before the addresses were, or naming no handset: the id and the time decide.
+        assert_eq!(judged(&kept(after, &[])), Awaited::Counts);
+        assert_eq!(judged(&kept(after, &["", "12368"])), Awaited::Counts);
+        assert_eq!(
+            judged(&kept(after, &["13900139000", "12368"])),
+            Awaited::AnotherHandset
+        );
         let before = leased - TimeDelta::seconds(3);
-        assert!(!awaited_counts(
-            &kept(before, &["13800138000", "12368"]),
-            leased,
-            sent_to
-        ));
+        assert_eq!(
+            judged(&kept(before, &["13800138000", "12368"])),
+            Awaited::Earlier
+        );
     }
 }

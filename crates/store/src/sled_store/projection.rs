@@ -101,9 +101,10 @@ impl Projection for ServiceModel {
     }
     /// 2: services indexed by the number their SMS notice was accepted for (`SMS_SENT_TO`).
     /// (`AWAITED_RECEIPT` needs no new version: only entries written since carry what it indexes,
-    /// and a rebuild would replay older services.)
+    /// and a rebuild would replay older services.) 3: every acceptance of a notice
+    /// (`ChannelTrace::accepted`), replayed for services recorded before.
     fn version(&self) -> u32 {
-        2
+        3
     }
 }
 
@@ -254,33 +255,38 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
         Event::ReplySettled(settled) => {
             t.queues.remove(unmatched_reply_key(settled.seq))?;
         }
-        Event::SmsReceiptUnmatched {
-            awaiting: Some(awaiting),
-            text,
-            addresses,
-            ..
-        } => await_receipt(awaiting, (text, addresses), pos, t)?,
+        Event::SmsReceiptUnmatched { .. } => await_receipt(event, pos, t)?,
         _ => {}
     }
     Ok(())
 }
 
 /// Keeps a receipt that came before its SMS was recorded under its part (`AWAITED_RECEIPT`),
-/// until a `receipt_reported` counts it.
-fn await_receipt(
-    awaiting: &ecenter_domain::service::AwaitedReceipt,
-    (text, addresses): (&str, &[String]),
-    pos: &LogPosition,
-    t: &ServiceTrees<'_>,
-) -> TxResult {
+/// until a `receipt_reported` counts it, or an entry finds it about another handset.
+fn await_receipt(unmatched: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> TxResult {
+    let Event::SmsReceiptUnmatched {
+        awaiting: Some(awaiting),
+        text,
+        addresses,
+        another_number_than,
+        ..
+    } = unmatched
+    else {
+        return Ok(());
+    };
+    let key = awaited_receipt_key(&awaiting.part);
+    if another_number_than.is_some() {
+        t.queues.remove(key)?;
+        return Ok(());
+    }
     let entry = crate::AwaitedReceiptEntry {
         state: awaiting.state,
-        text: text.to_string(),
+        text: text.clone(),
         at: pos.recorded_at,
-        addresses: addresses.to_vec(),
+        addresses: addresses.clone(),
     };
     t.queues.insert(
-        awaited_receipt_key(&awaiting.part),
+        key,
         serde_json::to_vec(&entry).expect("receipts always serialise"),
     )?;
     Ok(())

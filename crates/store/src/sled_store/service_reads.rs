@@ -361,5 +361,20 @@ mod tests {
         };
         append(&store, on("O000000000001", reported)).await;
         assert_eq!(awaited(&store, "A1").await, None, "counted once");
+        // Found about another handset once its SMS was recorded: awaits no more.
+        append(&store, kept("C1", true)).await;
+        let Event::SmsReceiptUnmatched { awaiting, .. } = kept("C1", true) else {
+            unreachable!()
+        };
+        let another = Event::SmsReceiptUnmatched {
+            smsc_id: "C1".into(),
+            status: "DELIVERED".into(),
+            text: String::new(),
+            awaiting,
+            addresses: vec!["13900139000".into()],
+            another_number_than: Some("O000000000001/R1".into()),
+        };
+        append(&store, another).await;
+        assert_eq!(awaited(&store, "C1").await, None, "no longer awaited");
     }
 }
