@@ -78,7 +78,13 @@ async fn opening_the_page_is_not_reading(
     assert!(page.contains(&summary.documents[0].sha256), "{page}");
     assert!(page.contains("确认已阅读"));
     let s = status(court, order_id, "R1").await;
-    assert!(s.facts.iter().any(|f| f.kind == "fetched"));
+    // Through the e-mail's link: the fact names the channel whose notice carried it.
+    let email = pb::ServiceChannel::Email as i32;
+    assert!(
+        (s.facts.iter()).any(|f| f.kind == "fetched" && f.channel == email),
+        "{:?}",
+        s.facts
+    );
     assert!(s.effective.is_none(), "a GET alone never counts as read");
 
     // The document downloads with the bytes the page promised.

@@ -66,6 +66,10 @@ pub enum DeliveryFact {
     Fetched {
         /// When.
         at: DateTime<Utc>,
+        /// The channel whose notice carried the link, when known (absent in read models built
+        /// before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<Channel>,
     },
     /// The recipient's system reported the message as read (a read receipt).
     ReadReported {
@@ -173,7 +177,7 @@ pub fn effective_service(
     ordered.sort_by_key(|f| match f {
         DeliveryFact::Reached { at, .. }
         | DeliveryFact::Bounced { at, .. }
-        | DeliveryFact::Fetched { at }
+        | DeliveryFact::Fetched { at, .. }
         | DeliveryFact::ReadReported { at, .. }
         | DeliveryFact::ConfirmedReading { at, .. }
         | DeliveryFact::Replied { at } => *at,
@@ -378,7 +382,16 @@ mod tests {
         assert_eq!(
             decided(
                 &[(Email, Discovered)],
-                &[Fetched { at: t(3) }, Fetched { at: t(4) }]
+                &[
+                    Fetched {
+                        at: t(3),
+                        channel: None
+                    },
+                    Fetched {
+                        at: t(4),
+                        channel: None
+                    }
+                ]
             ),
             Err(NotEffective::Pending)
         );

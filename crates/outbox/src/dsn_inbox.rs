@@ -111,25 +111,6 @@ fn outcome(
     })
 }
 
-/// What is already established about the notice on `channel` that a bounce would contradict.
-fn established(
-    service: &ecenter_domain::service::RecipientService,
-    channel: Channel,
-) -> Option<String> {
-    use ecenter_domain::effective_service::DeliveryFact;
-    service.facts.iter().find_map(|f| match f {
-        DeliveryFact::Reached { channel: c, .. } if *c == channel => {
-            Some("a report already said it reached the recipient".into())
-        }
-        DeliveryFact::Fetched { .. } => Some("the recipient already opened the link".into()),
-        DeliveryFact::ConfirmedReading { .. } => {
-            Some("the recipient already confirmed reading".into())
-        }
-        DeliveryFact::Replied { .. } => Some("the recipient already replied".into()),
-        _ => None,
-    })
-}
-
 /// A report the court's relay did not generate, or a bounce that contradicts what is established,
 /// is set aside for the clerks (RFC 3464 reports can be sent by anyone who knows the envelope id):
 /// it neither changes the service nor suppresses the address by itself.
@@ -269,7 +250,7 @@ async fn ingest<S: EventStore>(
             else {
                 return Ok((Vec::new(), ()));
             };
-            let established = service.as_ref().and_then(|s| established(s, channel));
+            let established = service.as_ref().and_then(|s| s.contradicts_bounce(channel));
             let authenticated = generated
                 .clone()
                 .and_then(|()| report.about_message(&trace.gateway_id));
@@ -280,7 +261,7 @@ async fn ingest<S: EventStore>(
                 .iter()
                 .filter_map(|r| outcome(r, &report, trace, received, channel))
                 .take(1)
-                .map(|event| judged(event, &authenticated, established.as_deref()))
+                .map(|event| judged(event, &authenticated, established))
                 .map(|event| Event::Service {
                     order_id: o.clone(),
                     recipient_id: rid.clone(),

@@ -123,7 +123,7 @@ fn facts_json(service: &RecipientService) -> Vec<Value> {
             DeliveryFact::Bounced { channel, at } => {
                 json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
             }
-            DeliveryFact::Fetched { at } => json!({"event": "打开送达链接（不视为阅读）", "at": time(at)}),
+            DeliveryFact::Fetched { at, .. } => json!({"event": "打开送达链接（不视为阅读）", "at": time(at)}),
             DeliveryFact::ReadReported { channel, at } => {
                 json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
             }

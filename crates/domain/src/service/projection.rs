@@ -64,6 +64,30 @@ impl RecipientService {
             .map(|(_, a, b)| (a.as_str(), *b))
     }
 
+    /// What is already established about the notice on `channel` that a report of its bounce
+    /// would contradict, in words for the clerks: that notice reached the recipient, or its link
+    /// was opened, reading confirmed or a reply sent through it. What came through another
+    /// channel's notice (the SMS's link opened, a reply by SMS) is no contradiction: the e-mail
+    /// can have bounced as well. A fact whose channel is not known (recorded before it was kept)
+    /// counts, and the bounce goes to a clerk.
+    pub fn contradicts_bounce(&self, channel: Channel) -> Option<&'static str> {
+        let through = |c: &Option<Channel>| c.is_none_or(|c| c == channel);
+        let replied = (self.replies.iter()).any(|r| r.disallowed.is_none() && through(&r.channel));
+        self.facts.iter().find_map(|f| match f {
+            DeliveryFact::Reached { channel: c, .. } if *c == channel => {
+                Some("a report already said it reached the recipient")
+            }
+            DeliveryFact::Fetched { channel: c, .. } if through(c) => {
+                Some("the recipient already opened the link")
+            }
+            DeliveryFact::ConfirmedReading { channel: c, .. } if through(c) => {
+                Some("the recipient already confirmed reading")
+            }
+            DeliveryFact::Replied { .. } if replied => Some("the recipient already replied"),
+            _ => None,
+        })
+    }
+
     /// The trace of `channel`, if a notice was attempted on it.
     pub fn trace(&self, channel: Channel) -> Option<&ChannelTrace> {
         self.channels.iter().find(|c| c.channel == channel)
@@ -583,17 +607,15 @@ impl RecipientService {
         link: &str,
         at: DateTime<Utc>,
     ) {
+        let channel = (self.link_channels.iter())
+            .find(|(n, _)| n == link)
+            .map(|(_, c)| *c);
         match activity {
             Activity::Fetched { form } => {
-                self.facts.push(DeliveryFact::Fetched { at });
+                self.facts.push(DeliveryFact::Fetched { at, channel });
                 self.open_forms.push(form.clone());
             }
             Activity::ConfirmedReading => {
-                let channel = self
-                    .link_channels
-                    .iter()
-                    .find(|(n, _)| n == link)
-                    .map(|(_, c)| *c);
                 self.facts
                     .push(DeliveryFact::ConfirmedReading { at, channel });
                 self.confirmations.push(Confirmation {

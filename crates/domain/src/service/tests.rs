@@ -687,3 +687,32 @@ fn disallowing_one_of_two_replies_keeps_service_at_the_other() {
     assert!(!s.trace(Channel::Sms).unwrap().closed);
     assert!(s.dead_letters.is_empty());
 }
+
+#[test]
+fn a_bounce_is_contradicted_only_by_what_came_through_its_own_channels_notice() {
+    let mut s = service(AddressBasis::Confirmed, true);
+    // The SMS (link n1) and the e-mail (link n2) both went out.
+    s.apply(&sending(Channel::Sms, 1), t(0), 2);
+    s.apply(&sending(Channel::Email, 2), t(0), 3);
+    let opened = |link: &str| RecipientEvent::RecipientActed {
+        activity: Activity::Fetched { form: "f1".into() },
+        client: "127.0.0.1".into(),
+        link: link.into(),
+    };
+    assert_eq!(s.contradicts_bounce(Channel::Email), None);
+    // The SMS's link opened: no contradiction of an e-mail bounce, but of an SMS failure.
+    s.apply(&opened("n1"), t(2), 4);
+    s.apply(&sms_reply("收到", 2), t(2), 5);
+    assert_eq!(s.contradicts_bounce(Channel::Email), None);
+    assert!(s.contradicts_bounce(Channel::Sms).is_some());
+    // The e-mail's own link opened: its bounce is contradicted.
+    s.apply(&opened("n2"), t(3), 6);
+    assert_eq!(
+        s.contradicts_bounce(Channel::Email),
+        Some("the recipient already opened the link")
+    );
+    // A fact recorded before its channel was kept counts for every channel.
+    let mut old = service(AddressBasis::Confirmed, true);
+    old.apply(&opened(""), t(2), 2);
+    assert!(old.contradicts_bounce(Channel::Email).is_some());
+}
