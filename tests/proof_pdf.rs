@@ -281,6 +281,7 @@ async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     let listed = &shown["recipients"][0]["attempts"][0]["accepted"];
     for (k, a) in accepted.iter().enumerate() {
+        assert_eq!(a["attempt"], k + 1, "{a}");
         assert_eq!(listed[k]["gateway_id"], a["gateway_id"], "{listed}");
         let at = listed[k]["at"].as_str().unwrap();
         assert!(!at.is_empty(), "{listed}");
@@ -294,7 +295,7 @@ async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
     let flat: String = pdftotext(&file).split_whitespace().collect();
     for (k, a) in accepted.iter().enumerate() {
         let line = format!(
-            "第{}次接受：{}；网关编号：{}",
+            "第{}次发送：短信平台于{}接收；网关编号：{}",
             k + 1,
             a["at"]["beijing"].as_str().unwrap(),
             a["gateway_id"].as_str().unwrap()

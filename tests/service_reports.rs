@@ -198,22 +198,43 @@ async fn an_email_reply_goes_to_the_clerks(w: &World, maildir: &Path, notice: &N
     assert_eq!(reply.candidates, vec![format!("{order_id}/R1")]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_date_service() {
+/// A hub reading delivery reports from a maildir of its own (`report_relays` generate them), and
+/// the relay it sends through: what a test needs to keep alive, and the maildir.
+struct ReportWorld {
+    w: World,
+    maildir: std::path::PathBuf,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    _relay: common::smtp::SmtpServer,
+}
+
+async fn report_world(report_relays: &[&str]) -> ReportWorld {
     let relay_mail = tempfile::tempdir().unwrap();
-    let smtp = start_aiosmtpd(relay_mail.path());
+    let relay = start_aiosmtpd(relay_mail.path());
     let dsn_dir = tempfile::tempdir().unwrap();
     let maildir = dsn_dir.path().join("dsn");
     for sub in ["tmp", "new", "cur"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
     let dsn_maildir = maildir.clone();
-    let w = world_with(smtp.addr.port(), 10, move |c, _| {
+    let relays: Vec<String> = report_relays.iter().map(|r| (*r).to_string()).collect();
+    let w = world_with(relay.addr.port(), 10, move |c, _| {
         let smtp = c.smtp.as_mut().unwrap();
         smtp.dsn_maildir = Some(dsn_maildir);
-        smtp.report_relays = vec!["mta.hub.test".into()];
+        smtp.report_relays = relays;
     })
     .await;
+    ReportWorld {
+        w,
+        maildir,
+        _dirs: (relay_mail, dsn_dir),
+        _relay: relay,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_date_service() {
+    let rw = report_world(&["mta.hub.test"]).await;
+    let (w, maildir) = (&rw.w, &rw.maildir);
     let document = w.sealed_document().await;
     let mut court = w.service("court-xiangyang-cms").await;
     let address = "zhangsan@parties.test";
@@ -243,15 +264,14 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     };
 
     // "Delivered", dated 2020: the service takes effect, but not in 2020.
-    let effective =
-        a_report_from_2020_does_not_date_service(&court, &maildir, &notice, &sent).await;
+    let effective = a_report_from_2020_does_not_date_service(&court, maildir, &notice, &sent).await;
 
     // A forged bounce (5.1.1) naming the same envelope id: set aside, nothing undone.
-    a_forged_bounce_is_set_aside(&mut court, &document, &maildir, &notice, &effective).await;
+    a_forged_bounce_is_set_aside(&mut court, &document, maildir, &notice, &effective).await;
 
     // The recipient answers the notice by e-mail: kept for the clerks with its text and the
     // service it names (a From: proves nothing by itself), the service unchanged.
-    an_email_reply_goes_to_the_clerks(&w, &maildir, &notice).await;
+    an_email_reply_goes_to_the_clerks(w, maildir, &notice).await;
 }
 
 const POSTFIX_SPOOL: &str = "/var/spool/ecenter-mail";
@@ -530,4 +550,113 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
         &court, &clerk, &document, tag,
     )
     .await;
+}
+
+/// A bounce as qmail writes it (free text, no message/delivery-status part) about `address`,
+/// quoting the original's headers with `message_id`.
+fn free_text_bounce(address: &str, message_id: &str) -> String {
+    format!(
+        "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.parties.test\r\nTo: dsn@hub.test\r\n\
+         Subject: failure notice\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\n\
+         Hi. This is the qmail-send program at mx.parties.test.\r\n\
+         I'm afraid I wasn't able to deliver your message to the following addresses.\r\n\
+         This is a permanent error; I've given up. Sorry it didn't work out.\r\n\r\n\
+         <{address}>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n\r\n\
+         --- Below this line is a copy of the message.\r\n\r\n\
+         Return-Path: <songda@court.example>\r\nMessage-ID: <{message_id}>\r\nSubject: notice\r\n"
+    )
+}
+
+/// Checks that one free-text bounce is in the log and every message was read and moved aside.
+async fn only_the_sent_notices_bounce_is_logged(w: &World, maildir: &Path) {
+    let mut log = pb::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let set_aside = entries
+        .iter()
+        .filter(|e| e.detail_json.contains("not an RFC 3464"));
+    assert_eq!(
+        set_aside.count(),
+        1,
+        "only the notice this hub sent is logged"
+    );
+    until(30, "every message to be read and moved aside", || async {
+        (std::fs::read_dir(maildir.join("cur")).unwrap().count() == 3).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_free_text_bounce_quoting_a_notice_waits_for_a_clerk_and_one_naming_none_is_not_logged() {
+    let rw = report_world(&[]).await;
+    let (w, maildir) = (&rw.w, &rw.maildir);
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let address = "wangwu@parties.test";
+    let ordered = serve_one(
+        &court,
+        "free-1",
+        &document,
+        "王五",
+        address,
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let sent = status_when(
+        &court,
+        &ordered.order_id,
+        "R1",
+        "the notice to go out",
+        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
+    )
+    .await;
+    // Spam to the bounce address, and a bounce of a notice this hub never sent: traced only.
+    deliver(
+        maildir,
+        "1.spam",
+        "From: ads@spam.test\r\nSubject: 优惠\r\n\r\n点击领取\r\n",
+    );
+    let unsent = "O000000000999.R1.email.zz@hub.test";
+    deliver(maildir, "2.other", &free_text_bounce(address, unsent));
+    deliver(
+        maildir,
+        "3.bounce",
+        &free_text_bounce(address, &sent.attempts[0].message_id),
+    );
+    let s = status_when(
+        &court,
+        &ordered.order_id,
+        "R1",
+        "the bounce set aside",
+        |s| !s.unverified.is_empty(),
+    )
+    .await;
+    let kept = &s.unverified[0];
+    assert!(
+        kept.reason.contains("not an RFC 3464 delivery report"),
+        "{kept:?}"
+    );
+    assert!(
+        kept.detail.contains("no mailbox here by that name"),
+        "{kept:?}"
+    );
+    assert!(
+        kept.detail
+            .starts_with("From: MAILER-DAEMON@mx.parties.test"),
+        "{kept:?}"
+    );
+    assert!(s.dead_letters.is_empty() && !s.facts.iter().any(|f| f.kind == "bounced"));
+    only_the_sent_notices_bounce_is_logged(w, maildir).await;
+    // A clerk who accepts it makes it the bounce it is: the e-mail channel fails.
+    let mut clerk = w.service("clerk-c0001").await;
+    let judged = pb::JudgeReportRequest {
+        order_id: ordered.order_id.clone(),
+        recipient_id: "R1".into(),
+        index: 0,
+        accept: true,
+        note: "收件服务器退信，经核实该邮箱不存在".into(),
+    };
+    let after = clerk.judge_report(judged).await.unwrap().into_inner();
+    assert!(after.facts.iter().any(|f| f.kind == "bounced"), "{after:?}");
 }

@@ -8,6 +8,7 @@
 pub mod dsn;
 pub mod email;
 pub mod email_reply;
+pub mod free_bounce;
 pub mod link;
 pub mod notice;
 pub mod policy;

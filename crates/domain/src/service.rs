@@ -165,6 +165,9 @@ impl ReceiptState {
 /// names each with its own id, never one attempt's time with another's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acceptance {
+    /// The attempt accepted (1, 2, …; 0 in entries recorded before it was kept).
+    #[serde(default)]
+    pub attempt: u32,
     /// When the hub recorded the provider's acceptance.
     pub at: DateTime<Utc>,
     /// The provider's id (an SMS's parts' ids, space-separated).
@@ -245,7 +248,8 @@ pub struct ChannelTrace {
     pub sent_at: Option<DateTime<Utc>>,
     /// The provider's id, of the latest acceptance.
     pub gateway_id: String,
-    /// Every acceptance, oldest first (empty in read models built before they were kept).
+    /// Every acceptance in the order recorded, an attempt another instance had already sent
+    /// again included (empty in read models built before they were kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepted: Vec<Acceptance>,
     /// The subject (e-mail) actually sent.

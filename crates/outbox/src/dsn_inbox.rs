@@ -219,7 +219,8 @@ async fn ingest<S: EventStore>(
             return Ok(());
         }
         Err(e) => {
-            tracing::warn!(file = %file.display(), reason = %e, "not a delivery report; set aside");
+            let kept = keep_free_text(store, &raw, &e).await?;
+            tracing::warn!(file = %file.display(), reason = %e, kept, "not a delivery report; set aside");
             done(maildir, file)?;
             return Ok(());
         }
@@ -273,6 +274,60 @@ async fn ingest<S: EventStore>(
         .await?;
     done(maildir, file)?;
     Ok(())
+}
+
+/// A message to the bounce address that is no RFC 3464 report (`why`): when the text it quotes
+/// names an e-mail notice this hub sent, it is kept as a bounce set aside for the clerks (a clerk's
+/// acceptance makes it one) with what it says; a message naming none (spam, a stray) is only
+/// traced, so strangers cannot fill the log. Returns whether it was kept.
+async fn keep_free_text<S: EventStore>(
+    store: &S,
+    raw: &[u8],
+    why: &dsn::DsnError,
+) -> Result<bool, StoreError> {
+    let report = ecenter_delivery::free_bounce::read(raw);
+    let named: Vec<(String, String, String)> = (report.quoted_ids.iter())
+        .filter_map(|id| notice_of(id).map(|n| (n, id)))
+        .filter(|((_, _, c), _)| *c == Channel::Email)
+        .map(|((o, r, _), id)| (o, r, id.clone()))
+        .collect();
+    if named.is_empty() {
+        return Ok(false);
+    }
+    let reason = format!(
+        "not an RFC 3464 delivery report ({why}), but it quotes this notice's Message-ID: set aside for a clerk to judge"
+    );
+    let received = Utc::now();
+    let (_, kept) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            for (o, r, notice) in named {
+                let sent = (view.recipient_service(&o, &r)?)
+                    .and_then(|s| s.trace(Channel::Email).map(|t| t.message_id == notice))
+                    .unwrap_or(false);
+                if !sent {
+                    continue;
+                }
+                let event =
+                    RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+                        channel: Channel::Email,
+                        at: received,
+                        detail: report.summary,
+                        reason,
+                        reached: false,
+                        suppress: false,
+                        judgment: None,
+                    });
+                let event = Event::Service {
+                    order_id: o,
+                    recipient_id: r,
+                    event,
+                };
+                return Ok((vec![event], true));
+            }
+            Ok((Vec::new(), false))
+        }))
+        .await?;
+    Ok(kept)
 }
 
 /// An e-mail answer to a notice: kept for the clerks with its text and the service it names

@@ -123,7 +123,9 @@ fn facts_json(service: &RecipientService) -> Vec<Value> {
             DeliveryFact::Bounced { channel, at } => {
                 json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
             }
-            DeliveryFact::Fetched { at, .. } => json!({"event": "打开送达链接（不视为阅读）", "at": time(at)}),
+            DeliveryFact::Fetched { at, channel } => {
+                json!({"event": "打开送达链接（不视为阅读）", "channel": channel.map(channel_name), "at": time(at)})
+            }
             DeliveryFact::ReadReported { channel, at } => {
                 json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
             }
@@ -192,6 +194,7 @@ fn channels_json(service: &RecipientService) -> Vec<Value> {
                 // Each acceptance with its own id: `sent_at` is the first, `gateway_id` the
                 // latest's.
                 "accepted": c.accepted.iter().map(|a| json!({
+                    "attempt": a.attempt,
                     "at": time(a.at),
                     "gateway_id": a.gateway_id,
                 })).collect::<Vec<_>>(),

@@ -259,7 +259,12 @@ fn channel_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
         }
         for r in c["receipts"].as_array().into_iter().flatten() {
             push(
-                format!("    状态报告：{}，{}", text(&r["state"]), beijing(&r["at"])),
+                format!(
+                    "    状态报告（网关编号 {}）：{}，{}",
+                    text(&r["part"]),
+                    text(&r["state"]),
+                    beijing(&r["at"])
+                ),
                 BODY,
                 0.0,
             );
@@ -271,39 +276,36 @@ fn channel_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     }
 }
 
-/// A channel's sending: its time and gateway id, or, for a notice the provider accepted more than
-/// once (sent again after an unknown outcome), each acceptance with its own time and id.
+/// A channel's sending: its time and gateway id, or, for a notice the provider took more than
+/// once (sent again after an unknown outcome), each attempt it took with its own time and id. A
+/// proof from before acceptances were kept, of a notice tried more than once, says which time is
+/// the first and which id the latest.
 fn sending_lines(c: &Value, sent: &str, push: &mut impl FnMut(String, f32, f32)) {
     let attempts = text(&c["attempts"]);
-    match c["accepted"].as_array().filter(|a| a.len() > 1) {
-        Some(accepted) => {
-            let n = accepted.len();
-            push(
-                format!("    发送：尝试 {attempts} 次，平台接受 {n} 次"),
-                BODY,
-                0.0,
-            );
-            for (k, a) in accepted.iter().enumerate() {
-                push(
-                    format!(
-                        "    第 {} 次接受：{}；网关编号：{}",
-                        k + 1,
-                        beijing(&a["at"]),
-                        text(&a["gateway_id"])
-                    ),
-                    BODY,
-                    0.0,
-                );
-            }
-        }
-        None => push(
-            format!(
-                "    发送：{sent}；尝试 {attempts} 次；网关编号：{}",
-                text(&c["gateway_id"])
-            ),
-            BODY,
-            0.0,
-        ),
+    let provider = match c["channel"].as_str() {
+        Some("短信") => "短信平台",
+        _ => "邮件服务器",
+    };
+    let id = text(&c["gateway_id"]);
+    let Some(accepted) = c["accepted"].as_array().filter(|a| a.len() > 1) else {
+        let line = if c["accepted"].is_null() && c["attempts"].as_u64().unwrap_or(0) > 1 {
+            format!("    首次被接收：{sent}；共尝试 {attempts} 次；最近一次的网关编号：{id}")
+        } else {
+            format!("    发送：{sent}；尝试 {attempts} 次；网关编号：{id}")
+        };
+        return push(line, BODY, 0.0);
+    };
+    let n = accepted.len();
+    let line = format!("    发送：共尝试 {attempts} 次，{provider}接收 {n} 次");
+    push(line, BODY, 0.0);
+    for a in accepted {
+        let line = format!(
+            "    第 {} 次发送：{provider}于 {} 接收；网关编号：{}",
+            text(&a["attempt"]),
+            beijing(&a["at"]),
+            text(&a["gateway_id"])
+        );
+        push(line, BODY, 0.0);
     }
 }
 
@@ -741,16 +743,18 @@ mod tests {
             "title": "电子送达凭证", "recipient": {}, "effective": null, "events": [],
             "channels": [{"channel": "短信", "address": "13800138000", "attempts": 2,
                 "sent_at": at("09:00:00"), "gateway_id": "B1",
-                "accepted": [{"at": at("09:00:00"), "gateway_id": "A1"},
-                             {"at": at("10:15:00"), "gateway_id": "B1"}]}],
+                "accepted": [{"attempt": 1, "at": at("09:00:00"), "gateway_id": "A1"},
+                             {"attempt": 2, "at": at("10:15:00"), "gateway_id": "B1"}]}],
         });
         let said = lines(&proof, "00")
             .unwrap()
             .into_iter()
             .map(|l| l.text)
             .collect::<Vec<_>>();
-        let first = "    第 1 次接受：2026-11-30 09:00:00（北京时间）；网关编号：A1";
-        let second = "    第 2 次接受：2026-11-30 10:15:00（北京时间）；网关编号：B1";
+        let first =
+            "    第 1 次发送：短信平台于 2026-11-30 09:00:00（北京时间） 接收；网关编号：A1";
+        let second =
+            "    第 2 次发送：短信平台于 2026-11-30 10:15:00（北京时间） 接收；网关编号：B1";
         assert!(said.iter().any(|l| l == first), "{said:#?}");
         assert!(said.iter().any(|l| l == second), "{said:#?}");
         assert!(
@@ -759,6 +763,20 @@ mod tests {
                 .any(|l| l.contains("09:00:00（北京时间）；尝试")),
             "the first time is never paired with the latest id: {said:#?}"
         );
+        // A proof from before acceptances were kept says which time and which id it names.
+        let mut old = proof.clone();
+        old["channels"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("accepted");
+        let said = lines(&old, "00")
+            .unwrap()
+            .into_iter()
+            .map(|l| l.text)
+            .collect::<Vec<_>>();
+        let line =
+            "    首次被接收：2026-11-30 09:00:00（北京时间）；共尝试 2 次；最近一次的网关编号：B1";
+        assert!(said.iter().any(|l| l == line), "{said:#?}");
     }
 
     #[test]

@@ -173,6 +173,7 @@ fn attempt_message(c: &ChannelTrace) -> pb::Attempt {
             .collect(),
         accepted: (c.accepted.iter())
             .map(|a| pb::Acceptance {
+                attempt: a.attempt,
                 at: ts(a.at),
                 gateway_id: a.gateway_id.clone(),
             })

@@ -61,7 +61,7 @@ pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_js
             "resends_in_doubt": a.resends_in_doubt, "sent_at": beijing(a.sent_at.as_ref()),
             "gateway_id": a.gateway_id, "last_error": a.last_error, "closed": a.closed,
             "accepted": a.accepted.iter().map(|x| serde_json::json!({
-                "at": beijing(x.at.as_ref()), "gateway_id": x.gateway_id,
+                "attempt": x.attempt, "at": beijing(x.at.as_ref()), "gateway_id": x.gateway_id,
             })).collect::<Vec<_>>(),
             "receipts": a.receipts.iter().map(|x| serde_json::json!({
                 "part": x.part, "state": x.state, "at": beijing(x.at.as_ref()),

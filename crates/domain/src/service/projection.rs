@@ -77,6 +77,9 @@ impl RecipientService {
             DeliveryFact::Reached { channel: c, .. } if *c == channel => {
                 Some("a report already said it reached the recipient")
             }
+            DeliveryFact::ReadReported { channel: c, .. } if *c == channel => {
+                Some("the recipient's system already reported it read")
+            }
             DeliveryFact::Fetched { channel: c, .. } if through(c) => {
                 Some("the recipient already opened the link")
             }
@@ -294,15 +297,7 @@ impl RecipientService {
                 channel,
                 attempt,
                 result,
-            } => {
-                // An instance that lost its liveness lock may still finish an attempt another
-                // instance has since sent again: its answer stays in the log as evidence, but the
-                // later attempt is the one in flight.
-                let superseded = self.trace(*channel).is_some_and(|t| *attempt < t.attempts);
-                if !superseded {
-                    self.notice_result(*channel, result, at);
-                }
-            }
+            } => self.attempt_answered(*channel, *attempt, result, at),
             RecipientEvent::DeliveryReported {
                 channel,
                 reached,
@@ -515,7 +510,37 @@ impl RecipientService {
         }
     }
 
-    fn notice_result(&mut self, channel: Channel, result: &AttemptResult, at: DateTime<Utc>) {
+    /// An instance that lost its liveness lock may still finish an attempt another instance has
+    /// since sent again: its answer stays in the log as evidence (an acceptance is kept: the
+    /// recipient may have had that copy), but the later attempt is the one in flight.
+    fn attempt_answered(
+        &mut self,
+        channel: Channel,
+        attempt: u32,
+        result: &AttemptResult,
+        at: DateTime<Utc>,
+    ) {
+        let superseded = self.trace(channel).is_some_and(|t| attempt < t.attempts);
+        if !superseded {
+            self.notice_result(channel, attempt, result, at);
+        } else if let (AttemptResult::Accepted { gateway_id, .. }, Some(t)) =
+            (result, self.trace_mut(channel))
+        {
+            t.accepted.push(super::Acceptance {
+                attempt,
+                at,
+                gateway_id: gateway_id.clone(),
+            });
+        }
+    }
+
+    fn notice_result(
+        &mut self,
+        channel: Channel,
+        attempt: u32,
+        result: &AttemptResult,
+        at: DateTime<Utc>,
+    ) {
         let channel = &channel;
         if let Some(t) = self.trace_mut(*channel) {
             t.in_flight = false;
@@ -530,6 +555,7 @@ impl RecipientService {
                     t.sent_at.get_or_insert(at);
                     t.gateway_id = gateway_id.clone();
                     t.accepted.push(super::Acceptance {
+                        attempt,
                         at,
                         gateway_id: gateway_id.clone(),
                     });

@@ -123,6 +123,11 @@ fn an_answer_to_an_attempt_sent_again_by_another_instance_leaves_the_later_one_i
         (trace.gateway_id.as_str(), trace.sent_at),
         ("q2", Some(t(3)))
     );
+    // Both acceptances are on record, each with its attempt: the recipient may have had either.
+    let accepted: Vec<_> = (trace.accepted.iter())
+        .map(|a| (a.attempt, a.gateway_id.as_str(), a.at))
+        .collect();
+    assert_eq!(accepted, [(1, "late", t(2)), (2, "q2", t(3))]);
 }
 
 #[test]
@@ -711,6 +716,14 @@ fn a_bounce_is_contradicted_only_by_what_came_through_its_own_channels_notice() 
         s.contradicts_bounce(Channel::Email),
         Some("the recipient already opened the link")
     );
+    // The e-mail's read receipt contradicts its bounce too.
+    let mut read = service(AddressBasis::Confirmed, true);
+    read.facts.push(DeliveryFact::ReadReported {
+        channel: Channel::Email,
+        at: t(2),
+    });
+    assert!(read.contradicts_bounce(Channel::Email).is_some());
+    assert_eq!(read.contradicts_bounce(Channel::Sms), None);
     // A fact recorded before its channel was kept counts for every channel.
     let mut old = service(AddressBasis::Confirmed, true);
     old.apply(&opened(""), t(2), 2);

@@ -30,9 +30,9 @@ fn sms_retried_after_no_receipt(s: &mut RecipientService) {
     assert_eq!(trace.earlier_parts, [["A1"]]);
     // Each acceptance with its own id; `sent_at` stays the first.
     let accepted: Vec<_> = (trace.accepted.iter())
-        .map(|a| (a.gateway_id.as_str(), a.at))
+        .map(|a| (a.attempt, a.gateway_id.as_str(), a.at))
         .collect();
-    assert_eq!(accepted, [("A1", t(0)), ("B1", t(15))]);
+    assert_eq!(accepted, [(1, "A1", t(0)), (2, "B1", t(15))]);
     assert_eq!(
         (trace.sent_at, trace.gateway_id.as_str()),
         (Some(t(0)), "B1")
