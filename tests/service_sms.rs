@@ -536,11 +536,20 @@ async fn notices_leased_but_not_sent_at_a_graceful_stop_go_at_the_next_start_and
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_ask_only_the_final_one()
- {
+/// An SMS notice to `(name, number)`, for which the SMSC sends no receipt of its own: the hub,
+/// the SMSC, the order and the part ids the SMSC gave, with what must outlive the test.
+struct Unreported {
+    smsc: Smsc,
+    w: World,
+    court: ServiceOfProcessClient<Channel>,
+    order_id: String,
+    sent: Value,
+    _mail: (tempfile::TempDir, common::smtp::SmtpServer),
+}
+
+async fn unreported_sms(request_id: &str, (name, number): (&str, &str)) -> Unreported {
     let smsc = start_smsc();
-    smsc.configure(json!({ "receipts": { "13800138111": "NONE" } }));
+    smsc.configure(json!({ "receipts": { number: "NONE" } }));
     let maildir = tempfile::tempdir().unwrap();
     let smtp = start_aiosmtpd(maildir.path());
     let w = sms_world(&smsc, smtp.addr.port(), 600).await;
@@ -548,16 +557,31 @@ async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_
     let court = w.service("court-xiangyang-cms").await;
     let ordered = serve_plan(
         &court,
-        "sms-mo-forged",
+        request_id,
         &document,
-        vec![sms_recipient("王五", "13800138111")],
+        vec![sms_recipient(name, number)],
         &[pb::ServiceChannel::Sms],
     )
     .await;
-    let sent = smsc.wait_messages(1, 30);
+    let sent = smsc.wait_messages(1, 30).remove(0);
+    Unreported {
+        smsc,
+        w,
+        court,
+        order_id: ordered.order_id,
+        sent,
+        _mail: (maildir, smtp),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_ask_only_the_final_one()
+ {
+    let u = unreported_sms("sms-mo-forged", ("王五", "13800138111")).await;
+    let (smsc, court, sent) = (&u.smsc, &u.court, &u.sent);
     // SMPP 3.4 §5.2.17: the final receipt only.
-    assert_eq!(sent[0]["registered_delivery"], 1, "{}", sent[0]);
-    let ids: Vec<String> = sent[0]["ids"]
+    assert_eq!(sent["registered_delivery"], 1, "{sent}");
+    let ids: Vec<String> = sent["ids"]
         .as_array()
         .unwrap()
         .iter()
@@ -572,7 +596,7 @@ async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let mut c = court.clone();
-    let s = status(&mut c, &ordered.order_id, "R1").await;
+    let s = status(&mut c, &u.order_id, "R1").await;
     assert!(
         s.effective.is_none(),
         "a handset's text made service effective: {s:?}"
@@ -586,7 +610,7 @@ async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_
     for id in &ids {
         smsc.receipt_from(id, "DELIVRD", "8613800138111");
     }
-    let s = status_when(&court, &ordered.order_id, "R1", "the real receipts", |s| {
+    let s = status_when(court, &u.order_id, "R1", "the real receipts", |s| {
         s.effective.is_some()
     })
     .await;
@@ -693,23 +717,9 @@ async fn a_receipt_that_came_before_its_sms_was_recorded_counts_once_it_is() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_counted() {
-    let smsc = start_smsc();
-    smsc.configure(json!({ "receipts": { "13800138112": "NONE" } }));
-    let maildir = tempfile::tempdir().unwrap();
-    let smtp = start_aiosmtpd(maildir.path());
-    let w = sms_world(&smsc, smtp.addr.port(), 600).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let ordered = serve_plan(
-        &court,
-        "sms-another-handset",
-        &document,
-        vec![sms_recipient("钱七", "13800138112")],
-        &[pb::ServiceChannel::Sms],
-    )
-    .await;
-    let sent = smsc.wait_messages(1, 30);
-    let ids: Vec<String> = serde_json::from_value(sent[0]["ids"].clone()).unwrap();
+    let u = unreported_sms("sms-another-handset", ("钱七", "13800138112")).await;
+    let (smsc, court, w) = (&u.smsc, &u.court, &u.w);
+    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
     // The SMSC reuses the ids for another handset's messages and reports on those.
     let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
     for id in &ids {
@@ -724,7 +734,7 @@ async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_c
         },
     )
     .await;
-    let s = status(&mut court.clone(), &ordered.order_id, "R1").await;
+    let s = status(&mut court.clone(), &u.order_id, "R1").await;
     assert!(
         s.effective.is_none(),
         "another handset's receipt counted: {s:?}"
@@ -739,7 +749,7 @@ async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_c
         .map(|e| serde_json::from_str::<Value>(&e.detail_json).unwrap()["event"].take())
         .collect();
     assert_eq!(kept.len(), ids.len(), "{kept:?}");
-    let about = format!("{}/R1", ordered.order_id);
+    let about = format!("{}/R1", u.order_id);
     for k in &kept {
         assert_eq!(k["another_number_than"], about.as_str(), "{k}");
         assert_eq!(k["addresses"], json!(["13911112223", "12368"]), "{k}");
@@ -752,7 +762,7 @@ async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_c
     for id in &ids {
         smsc.receipt_from(id, "DELIVRD", "8613800138112");
     }
-    let s = status_when(&court, &ordered.order_id, "R1", "the real receipts", |s| {
+    let s = status_when(court, &u.order_id, "R1", "the real receipts", |s| {
         s.effective.is_some()
     })
     .await;
