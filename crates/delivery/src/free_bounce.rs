@@ -4,7 +4,7 @@
 //! proves nothing by itself, but when the text it quotes names one of the hub's notices, a clerk
 //! must see it: it may be the only word that the notice never arrived.
 
-use mail_parser::MessageParser;
+use mail_parser::{Message, MessageParser, PartType};
 
 /// How many bytes of a message are searched for quoted notice ids.
 const MOST_SEARCHED: usize = 1 << 20;
@@ -16,18 +16,45 @@ const MOST_SAID: usize = 600;
 pub struct FreeTextReport {
     /// Message ids its text quotes, without angle brackets, in order, each once: from
     /// `Message-ID:`, `In-Reply-To:`, `References:` and `Original-Envelope-Id:` lines below its
-    /// own header (the quoted original's header, lines quoted with `>`).
+    /// own header (the quoted original's header, lines quoted with `>`, folded lines joined),
+    /// in its decoded text parts (base64, quoted-printable, HTML) and in an attached original.
     pub quoted_ids: Vec<String>,
     /// `From`, `Subject` and the start of its text, white space folded, for the clerks.
     pub summary: String,
+    /// Whether it says it was written by a machine, as a bounce is: a null `Return-Path` (the
+    /// MTA's record of the empty envelope sender, RFC 3464 §2 / RFC 5321 §4.5.5),
+    /// `Auto-Submitted: auto-…` (RFC 3834), `X-Failed-Recipients`, or a `From` of
+    /// MAILER-DAEMON or postmaster. A person's message (a forward of the notice) is none.
+    pub automatic: bool,
+    /// Its searched text, lower-cased: what [`FreeTextReport::mentions`] looks in.
+    text: String,
+}
+
+impl FreeTextReport {
+    /// Whether its text names `address` (compared without case; an internationalised domain
+    /// also as its A-labels, as the hub sent it).
+    pub fn mentions(&self, address: &str) -> bool {
+        let address = address.to_lowercase();
+        let ascii = address.rsplit_once('@').and_then(|(user, domain)| {
+            idna::domain_to_ascii(domain)
+                .ok()
+                .map(|d| format!("{user}@{d}"))
+        });
+        self.text.contains(&address) || ascii.is_some_and(|a| self.text.contains(&a))
+    }
 }
 
 /// Reads `raw` as a free-text report.
 pub fn read(raw: &[u8]) -> FreeTextReport {
     let searched = String::from_utf8_lossy(&raw[..raw.len().min(MOST_SEARCHED)]);
+    let message = MessageParser::default().parse(raw);
+    let mut texts = vec![body(&searched).to_string()];
+    if let Some(m) = &message {
+        texts.extend(decoded_texts(m));
+    }
     let mut quoted_ids = Vec::new();
-    for line in body(&searched).lines() {
-        for id in ids_on(line) {
+    for line in texts.iter().flat_map(|t| logical_lines(t)) {
+        for id in ids_on(&line) {
             if !quoted_ids.contains(&id) {
                 quoted_ids.push(id);
             }
@@ -35,8 +62,55 @@ pub fn read(raw: &[u8]) -> FreeTextReport {
     }
     FreeTextReport {
         quoted_ids,
-        summary: summary(raw, &searched),
+        summary: summary(message.as_ref(), &searched),
+        automatic: message.as_ref().is_some_and(automatic),
+        text: texts.concat().to_lowercase(),
     }
+}
+
+/// The text of each part as decoded (an HTML part's `&lt;`/`&gt;` read as `<`/`>`), and the
+/// `Message-ID` of an attached original.
+fn decoded_texts(m: &Message<'_>) -> Vec<String> {
+    (m.parts.iter())
+        .filter_map(|part| match &part.body {
+            PartType::Text(t) => Some(t.to_string()),
+            PartType::Html(h) => Some(h.replace("&lt;", "<").replace("&gt;", ">")),
+            PartType::Message(inner) => inner.message_id().map(|id| format!("Message-ID: <{id}>")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `text`'s lines, a `>` quote taken off, a folded header line joined with what continues it.
+fn logical_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let unquoted = line.trim_start_matches('>');
+        let continues = unquoted.starts_with([' ', '\t']) && !unquoted.trim().is_empty();
+        match lines.last_mut() {
+            Some(last) if continues => {
+                last.push(' ');
+                last.push_str(unquoted.trim());
+            }
+            _ => lines.push(unquoted.to_string()),
+        }
+    }
+    lines
+}
+
+/// Whether `m` says a machine wrote it (see [`FreeTextReport::automatic`]).
+fn automatic(m: &Message<'_>) -> bool {
+    let header = |name: &'static str| m.header_raw(name).map(str::trim);
+    let null_sender = header("Return-Path").is_some_and(|p| p.trim_matches(['<', '>']).is_empty());
+    let auto =
+        header("Auto-Submitted").is_some_and(|a| a.to_ascii_lowercase().starts_with("auto-"));
+    let daemon = (m.from().and_then(|a| a.first()))
+        .and_then(|a| a.address())
+        .and_then(|a| a.split('@').next())
+        .is_some_and(|user| {
+            user.eq_ignore_ascii_case("mailer-daemon") || user.eq_ignore_ascii_case("postmaster")
+        });
+    null_sender || auto || daemon || header("X-Failed-Recipients").is_some()
 }
 
 /// What follows the message's own header (the first empty line): a message that merely carries a
@@ -51,7 +125,7 @@ fn body(message: &str) -> &str {
     }
 }
 
-/// The message ids a header line (perhaps quoted with `>`) names.
+/// The message ids a header line names.
 fn ids_on(line: &str) -> Vec<String> {
     const NAMING: [&str; 4] = [
         "message-id:",
@@ -59,7 +133,7 @@ fn ids_on(line: &str) -> Vec<String> {
         "references:",
         "original-envelope-id:",
     ];
-    let line = line.trim_start_matches(|c: char| c == '>' || c.is_whitespace());
+    let line = line.trim_start();
     let Some(value) = NAMING.iter().find_map(|name| {
         line.get(..name.len())
             .filter(|head| head.eq_ignore_ascii_case(name))
@@ -76,8 +150,8 @@ fn ids_on(line: &str) -> Vec<String> {
 
 /// `From: …; Subject: …; text…` as the message says; its raw characters as the text when no
 /// text part can be read.
-fn summary(raw: &[u8], searched: &str) -> String {
-    let said = match MessageParser::default().parse(raw) {
+fn summary(message: Option<&Message<'_>>, searched: &str) -> String {
+    let said = match message {
         Some(m) => {
             let from = (m.from().and_then(|a| a.first()))
                 .and_then(|a| a.address())
@@ -129,6 +203,33 @@ mod tests {
     }
 
     #[test]
+    fn a_folded_or_base64_quoted_id_is_found_and_a_bounce_says_it_is_one() {
+        // As Amazon WorkMail folds it, and as an m-FILTER bounce encodes its text.
+        let quoted = "Message-Id:\r\n <O000000000007.R2.email.k9@hub.test>\r\n";
+        let b64 = base64_lines(&format!("<lisi@parties.test>: unknown user\r\n{quoted}"));
+        let raw = format!(
+            "Return-Path: <>\r\nFrom: postmaster@mx.parties.test\r\nSubject: Undeliverable\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}"
+        );
+        let r = read(raw.as_bytes());
+        assert_eq!(r.quoted_ids, ["O000000000007.R2.email.k9@hub.test"]);
+        assert!(r.automatic && r.mentions("LiSi@parties.test"));
+        assert!(!r.mentions("wangwu@parties.test"));
+        let folded = format!("From: a@b.test\r\n\r\n> {quoted}");
+        let r = read(folded.as_bytes());
+        assert_eq!(r.quoted_ids, ["O000000000007.R2.email.k9@hub.test"]);
+        assert!(!r.automatic, "a person's forward is no bounce");
+    }
+
+    fn base64_lines(text: &str) -> String {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        (encoded.as_bytes().chunks(76))
+            .map(|c| format!("{}\r\n", String::from_utf8_lossy(c)))
+            .collect()
+    }
+
+    #[test]
     fn a_message_carrying_a_notice_id_as_its_own_quotes_nothing() {
         let raw = "From: someone@else.test\r\nMessage-ID: <O000000000007.R2.email.k9@hub.test>\r\n\r\nx\r\n";
         assert!(read(raw.as_bytes()).quoted_ids.is_empty());
@@ -140,6 +241,11 @@ mod tests {
         let r = read(raw.as_bytes());
         assert!(r.quoted_ids.is_empty());
         assert_eq!(r.summary.chars().count(), MOST_SAID);
-        assert!(r.summary.contains("垃圾"), "{}", r.summary);
+        let said = r.summary.trim_start_matches("From: ; Subject: ; ");
+        assert!(
+            said.starts_with("\u{feff}垃圾\u{feff}垃圾"),
+            "{}",
+            r.summary
+        );
     }
 }

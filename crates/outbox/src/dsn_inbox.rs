@@ -2,7 +2,8 @@
 //! this task reads each new message, parses it as an RFC 3464 report, records what it says about
 //! the notice it names (reached, or bounced — a bad address suppressed), and only then moves the
 //! file to `cur/`. A crash in between reads the report again; recording it twice changes nothing
-//! that matters (the first reach counts; a second bounce on a closed channel is a no-op).
+//! that matters (the first reach counts; a second bounce on a closed channel is a no-op; a
+//! free-text bounce waiting for a clerk is not set aside again).
 
 use chrono::{Timelike, Utc};
 use ecenter_delivery::dsn::{self, Action, Unproven};
@@ -276,10 +277,17 @@ async fn ingest<S: EventStore>(
     Ok(())
 }
 
-/// A message to the bounce address that is no RFC 3464 report (`why`): when the text it quotes
-/// names an e-mail notice this hub sent, it is kept as a bounce set aside for the clerks (a clerk's
-/// acceptance makes it one) with what it says; a message naming none (spam, a stray) is only
-/// traced, so strangers cannot fill the log. Returns whether it was kept.
+/// What the reason of a free-text bounce set aside begins with: one such claim waits for a clerk
+/// per notice at a time.
+const FREE_TEXT: &str = "not an RFC 3464 delivery report";
+
+/// A message to the bounce address that is no RFC 3464 report (`why`). It is kept as a bounce set
+/// aside for the clerks (a clerk's acceptance makes it one), with what it says, when it says a
+/// machine wrote it, quotes the Message-ID of an e-mail notice this hub sent and names the address
+/// that notice went to; and only while that channel has not failed and no other such claim about
+/// it waits for a clerk (a file delivered or read twice is one claim). Anything else — spam, a
+/// stray, a person's forward of the notice, a message merely carrying a notice's id as its own
+/// Message-ID — is only traced, so strangers cannot fill the log. Returns whether it was kept.
 async fn keep_free_text<S: EventStore>(
     store: &S,
     raw: &[u8],
@@ -291,32 +299,43 @@ async fn keep_free_text<S: EventStore>(
         .filter(|((_, _, c), _)| *c == Channel::Email)
         .map(|((o, r, _), id)| (o, r, id.clone()))
         .collect();
-    if named.is_empty() {
+    if named.is_empty() || !report.automatic {
         return Ok(false);
     }
-    let reason = format!(
-        "not an RFC 3464 delivery report ({why}), but it quotes this notice's Message-ID: set aside for a clerk to judge"
-    );
+    let why = why.to_string();
     let received = Utc::now();
     let (_, kept) = store
         .append(Box::new(move |view: &dyn ReadView| {
             for (o, r, notice) in named {
-                let sent = (view.recipient_service(&o, &r)?)
-                    .and_then(|s| s.trace(Channel::Email).map(|t| t.message_id == notice))
-                    .unwrap_or(false);
-                if !sent {
+                let Some(service) = view.recipient_service(&o, &r)? else {
                     continue;
+                };
+                let Some(trace) = (service.trace(Channel::Email))
+                    .filter(|t| t.message_id == notice && report.mentions(&t.address))
+                else {
+                    continue;
+                };
+                let waiting = (service.unverified.iter()).any(|u| {
+                    u.channel == Channel::Email && u.judgment.is_none() && u.reason.starts_with(FREE_TEXT)
+                });
+                if trace.closed || waiting {
+                    return Ok((Vec::new(), false));
                 }
-                let event =
-                    RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
-                        channel: Channel::Email,
-                        at: received,
-                        detail: report.summary,
-                        reason,
-                        reached: false,
-                        suppress: false,
-                        judgment: None,
-                    });
+                let but = (service.contradicts_bounce(Channel::Email))
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default();
+                let reason = format!(
+                    "{FREE_TEXT} ({why}), but it quotes this notice's Message-ID and names its address{but}: set aside for a clerk to judge"
+                );
+                let event = RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+                    channel: Channel::Email,
+                    at: received,
+                    detail: report.summary,
+                    reason,
+                    reached: false,
+                    suppress: false,
+                    judgment: None,
+                });
                 let event = Event::Service {
                     order_id: o,
                     recipient_id: r,
