@@ -65,6 +65,13 @@ pub fn receipt_about_another_handset(sent_to: &str, addresses: &[String]) -> boo
     !named.is_empty() && !named.iter().any(|n| Some(n) == sent_to.as_ref())
 }
 
+/// Whether any of a receipt's addresses names a mainland mobile number: only then can it be about
+/// another handset ([`receipt_about_another_handset`]), so only then need the SMS it reports on
+/// be read to tell.
+pub fn names_a_mobile(addresses: &[String]) -> bool {
+    addresses.iter().any(|a| mobile(a).is_some())
+}
+
 /// `n` as an 11-digit mainland mobile number (`1…`), if it is one: in national form, a national
 /// trunk `0` before it dropped (`013800138000`).
 fn mobile(n: &str) -> Option<String> {
@@ -154,7 +161,7 @@ pub struct UnmatchedReply {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize_number, receipt_about_another_handset};
+    use super::{names_a_mobile, normalize_number, receipt_about_another_handset};
 
     #[test]
     fn a_receipt_is_about_another_handset_only_when_it_names_another_mobile() {
@@ -175,6 +182,30 @@ mod tests {
         assert!(other("13900139000", "12368"));
         assert!(other("12368", "8613900139000"));
         assert!(other("13900139000", ""));
+    }
+
+    #[test]
+    fn only_a_receipt_naming_a_mobile_needs_its_sms_read() {
+        let from = |s: &str, d: &str| [s.to_string(), d.to_string()];
+        for (s, d) in [
+            ("", ""),
+            ("12368", ""),
+            ("COURT", "1065712368"),
+            ("10657123680", ""),
+        ] {
+            assert!(!names_a_mobile(&from(s, d)), "{s}/{d}");
+            // With no mobile named, no SMS's number can make it another handset's.
+            for sent_to in ["13800138000", "13900139000", "+8613700137000"] {
+                assert!(!receipt_about_another_handset(sent_to, &from(s, d)));
+            }
+        }
+        for (s, d) in [
+            ("13800138000", ""),
+            ("12368", "+86 139 0013 9000"),
+            ("013800138000", ""),
+        ] {
+            assert!(names_a_mobile(&from(s, d)), "{s}/{d}");
+        }
     }
 
     #[test]

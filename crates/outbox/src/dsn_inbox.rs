@@ -10,7 +10,7 @@ use ecenter_delivery::dsn::{self, Action, Unproven};
 use ecenter_delivery::email_reply;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::service::RecipientEvent;
+use ecenter_domain::service::{ChannelTrace, RecipientEvent, RecipientService};
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,6 +35,40 @@ pub fn notice_of(id: &str) -> Option<(String, String, Channel)> {
         _ => return None,
     };
     Some((order.to_string(), recipient.to_string(), channel))
+}
+
+/// An e-mail notice this hub sent, found by the Message-ID a report, a reply or a bounce quotes.
+struct SentNotice {
+    order_id: String,
+    recipient_id: String,
+    service: RecipientService,
+    trace: ChannelTrace,
+}
+
+impl SentNotice {
+    /// The e-mail notice sent under `notice` (`O….R1.email.<tag>@host`), with its recipient's
+    /// service; `None` unless the hub sent that very id, tag included: the order and recipient
+    /// alone are guessable, and what a stranger writes about a guessed id is no evidence.
+    fn read(view: &dyn ReadView, notice: &str) -> Result<Option<SentNotice>, StoreError> {
+        let Some((order_id, recipient_id, Channel::Email)) = notice_of(notice) else {
+            return Ok(None);
+        };
+        let Some(service) = view.recipient_service(&order_id, &recipient_id)? else {
+            return Ok(None);
+        };
+        let Some(trace) = (service.trace(Channel::Email))
+            .filter(|t| t.message_id == notice)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SentNotice {
+            order_id,
+            recipient_id,
+            service,
+            trace,
+        }))
+    }
 }
 
 /// What one recipient block of a report says about the notice sent to `trace.address`, if it is
@@ -240,33 +274,26 @@ async fn ingest<S: EventStore>(
     let notice = report.notice_id().unwrap_or_default().to_string();
     let generated = report.generated_by(relays);
     let received = Utc::now();
-    let (o, rid) = (order_id.clone(), recipient_id.clone());
     store
         .append(Box::new(move |view: &dyn ReadView| {
-            // Only for a notice this hub really sent, under that id.
-            let service = view.recipient_service(&o, &rid)?;
-            let Some(trace) = service
-                .as_ref()
-                .and_then(|s| s.trace(channel))
-                .filter(|t| t.message_id == notice)
-            else {
+            let Some(sent) = SentNotice::read(view, &notice)? else {
                 return Ok((Vec::new(), ()));
             };
-            let established = service.as_ref().and_then(|s| s.contradicts_bounce(channel));
+            let established = sent.service.contradicts_bounce(channel);
             let authenticated = generated
                 .clone()
-                .and_then(|()| report.about_message(&trace.gateway_id));
+                .and_then(|()| report.about_message(&sent.trace.gateway_id));
             // One message per recipient is sent, so a report speaks for one notice once: the first
             // block about its address (a report of 3000 such blocks is one report).
             let events = report
                 .recipients
                 .iter()
-                .filter_map(|r| outcome(r, &report, trace, received, channel))
+                .filter_map(|r| outcome(r, &report, &sent.trace, received, channel))
                 .take(1)
                 .map(|event| judged(event, &authenticated, established))
                 .map(|event| Event::Service {
-                    order_id: o.clone(),
-                    recipient_id: rid.clone(),
+                    order_id: order_id.clone(),
+                    recipient_id: recipient_id.clone(),
                     event,
                 })
                 .collect();
@@ -294,10 +321,9 @@ async fn keep_free_text<S: EventStore>(
     why: &dsn::DsnError,
 ) -> Result<bool, StoreError> {
     let report = ecenter_delivery::free_bounce::read(raw);
-    let named: Vec<(String, String, String)> = (report.quoted_ids.iter())
-        .filter_map(|id| notice_of(id).map(|n| (n, id)))
-        .filter(|((_, _, c), _)| *c == Channel::Email)
-        .map(|((o, r, _), id)| (o, r, id.clone()))
+    let named: Vec<String> = (report.quoted_ids.iter())
+        .filter(|id| notice_of(id).is_some_and(|(_, _, c)| c == Channel::Email))
+        .cloned()
         .collect();
     if named.is_empty() || !report.automatic {
         return Ok(false);
@@ -306,15 +332,19 @@ async fn keep_free_text<S: EventStore>(
     let received = Utc::now();
     let (_, kept) = store
         .append(Box::new(move |view: &dyn ReadView| {
-            for (o, r, notice) in named {
-                let Some(service) = view.recipient_service(&o, &r)? else {
-                    continue;
-                };
-                let Some(trace) = (service.trace(Channel::Email))
-                    .filter(|t| t.message_id == notice && report.mentions(&t.address))
+            for notice in named {
+                let Some(SentNotice {
+                    order_id: o,
+                    recipient_id: r,
+                    service,
+                    trace,
+                }) = SentNotice::read(view, &notice)?
                 else {
                     continue;
                 };
+                if !report.mentions(&trace.address) {
+                    continue;
+                }
                 let waiting = (service.unverified.iter()).any(|u| {
                     u.channel == Channel::Email && u.judgment.is_none() && u.reason.starts_with(FREE_TEXT)
                 });
@@ -355,29 +385,23 @@ async fn keep_reply<S: EventStore>(
     store: &S,
     reply: email_reply::EmailReply,
 ) -> Result<(), StoreError> {
-    let named = reply.answers.iter().find_map(|id| {
-        notice_of(id)
-            .filter(|(_, _, c)| *c == Channel::Email)
-            .map(|(o, r, _)| (o, r, id.clone()))
-    });
-    let Some((o, r, notice)) = named else {
+    let named = (reply.answers.iter())
+        .find(|id| notice_of(id).is_some_and(|(_, _, c)| c == Channel::Email))
+        .cloned();
+    let Some(notice) = named else {
         tracing::info!("an e-mail that answers nothing this hub sent; set aside");
         return Ok(());
     };
     store
         .append(Box::new(move |view: &dyn ReadView| {
-            let sent = view
-                .recipient_service(&o, &r)?
-                .and_then(|s| s.trace(Channel::Email).map(|t| t.message_id == notice))
-                .unwrap_or(false);
-            if !sent {
+            let Some(sent) = SentNotice::read(view, &notice)? else {
                 return Ok((Vec::new(), ()));
-            }
+            };
             let event = Event::ReplyUnmatched(ecenter_domain::reply::UnmatchedReply {
                 channel: Channel::Email,
                 from: reply.from,
                 text: reply.text,
-                candidates: vec![format!("{o}/{r}")],
+                candidates: vec![format!("{}/{}", sent.order_id, sent.recipient_id)],
             });
             Ok((vec![event], ()))
         }))

@@ -115,13 +115,8 @@ pub(super) fn lease_one(
     let (subject, body, nonce) = notice_text(ctx, order, &service, channel)?;
     let message_id = trace.map_or_else(
         || {
-            message_id(
-                &o,
-                &r,
-                channel,
-                &order.ordered.notice_tag,
-                &ctx.message_host,
-            )
+            let tag = notice_tag(&order.ordered.notice_tag, &r, channel);
+            message_id(&o, &r, channel, &tag, &ctx.message_host)
         },
         |t| t.message_id.clone(),
     );
@@ -140,6 +135,23 @@ pub(super) fn lease_one(
     };
     push_lease(events, leases, lease, nonce, holder);
     Ok(())
+}
+
+/// The tag in one recipient's notice on one channel: ten hex digits of SHA-256 over the order's
+/// random tag, the recipient and the channel. A recipient sees their own notice's Message-ID; were
+/// the order's tag in every notice, one recipient could write another's — the id a forged bounce
+/// or reply about that notice needs — while a derived tag tells them nothing of the others'.
+fn notice_tag(order_tag: &str, recipient_id: &str, channel: Channel) -> String {
+    let channel = match channel {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    };
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in ["ecenter notice tag", order_tag, recipient_id, channel] {
+        ctx.update(part.as_bytes());
+        ctx.update(&[0]);
+    }
+    hex::encode(&ctx.finish().as_ref()[..5])
 }
 
 /// Adds the lease's `notice_sending` event (written before any provider sees the notice, with
@@ -299,5 +311,35 @@ impl Lease {
                 },
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_notice_has_its_own_tag_which_does_not_give_away_the_orders() {
+        let order = "3f9a0c2b71";
+        let r1 = notice_tag(order, "R1", Channel::Email);
+        let tags = [
+            r1.clone(),
+            notice_tag(order, "R2", Channel::Email),
+            notice_tag(order, "R1", Channel::Sms),
+            notice_tag("3f9a0c2b72", "R1", Channel::Email),
+        ];
+        for (i, t) in tags.iter().enumerate() {
+            assert_eq!(t.len(), 10, "{t}");
+            assert!(t.bytes().all(|b| b.is_ascii_hexdigit()), "{t}");
+            assert_ne!(t, order, "the order's tag is not in a notice");
+            assert!(!tags[i + 1..].contains(t), "two notices share {t}");
+        }
+        // The same notice keeps its tag, so its Message-ID is the same on every attempt.
+        assert_eq!(notice_tag(order, "R1", Channel::Email), r1);
+        // Fields are delimited: "R1" + "2…" is not "R12" + "…".
+        assert_ne!(
+            notice_tag("a", "R12", Channel::Sms),
+            notice_tag("aR1", "2", Channel::Sms)
+        );
     }
 }

@@ -9,7 +9,7 @@ use ecenter_delivery::sms::IncomingReceipt;
 use ecenter_delivery::sms_id::ReceiptIdForm;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::reply::receipt_about_another_handset;
+use ecenter_domain::reply::{names_a_mobile, receipt_about_another_handset};
 use ecenter_domain::service::{AwaitedReceipt, ReceiptState, RecipientEvent};
 use ecenter_store::{AwaitedReceiptEntry, EventStore, ReadView, StoreError};
 use std::sync::Arc;
@@ -193,15 +193,15 @@ fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Re
     let Some(key) = view.service_by_gateway_id(Channel::Sms, &w.part)? else {
         return Ok(Reading::Unknown);
     };
-    let service = view.recipient_service(&key.order_id, &key.recipient_id)?;
-    let sent_to = service.as_ref().and_then(|s| s.trace(Channel::Sms));
-    if sent_to.is_some_and(|t| receipt_about_another_handset(&t.address, &w.addresses)) {
-        tracing::warn!(part = %w.part, order_id = %key.order_id, recipient_id = %key.recipient_id,
-            "an SMS receipt about another number than the SMS its id names; kept, not counted");
-        return Ok(Reading::AnotherNumber(format!(
-            "{}/{}",
-            key.order_id, key.recipient_id
-        )));
+    if names_a_mobile(&w.addresses) {
+        let service = view.recipient_service(&key.order_id, &key.recipient_id)?;
+        let sent_to = service.as_ref().and_then(|s| s.trace(Channel::Sms));
+        if sent_to.is_some_and(|t| receipt_about_another_handset(&t.address, &w.addresses)) {
+            return Ok(Reading::AnotherNumber(format!(
+                "{}/{}",
+                key.order_id, key.recipient_id
+            )));
+        }
     }
     Ok(Reading::Counted(Box::new(Event::Service {
         order_id: key.order_id,
@@ -237,7 +237,12 @@ impl Kept {
         } else {
             "UNREADABLE"
         };
-        tracing::warn!(smsc_id = %r.smsc_id, status, "an SMSC notification the hub cannot count; kept in the log");
+        match &another_number_than {
+            Some(key) => tracing::warn!(smsc_id = %r.smsc_id, status, service = %key,
+                "an SMS receipt about another number than the SMS its id names; kept, not counted"),
+            None => tracing::warn!(smsc_id = %r.smsc_id, status,
+                "an SMSC notification the hub cannot count; kept in the log"),
+        }
         Kept {
             smsc_id: r.smsc_id.clone(),
             status,
@@ -256,7 +261,11 @@ impl Kept {
         if let (Some(w), None) = (&self.wanted, &another) {
             match read_receipt(view, w, now)? {
                 Reading::Counted(reported) => return Ok(*reported),
-                Reading::AnotherNumber(key) => another = Some(key),
+                Reading::AnotherNumber(key) => {
+                    tracing::warn!(smsc_id = %self.smsc_id, service = %key,
+                        "an SMS receipt about another number than the SMS its id names; kept, not counted");
+                    another = Some(key);
+                }
                 Reading::Unknown => {
                     awaiting = Some(AwaitedReceipt {
                         part: w.part.clone(),
