@@ -176,6 +176,58 @@ fn saved_proof_verifies_offline(w: &World, order_id: &str) {
     let out = verify(&altered_file);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("FAILED"));
+    other_signed_bytes_are_no_proof(w, saved.path());
+}
+
+/// Bytes other than a proof, signed by OpenSSL as CAdES with a key under the court's root (the
+/// seal's): the signature verifies, but `verify-proof` says the file is no proof of service.
+fn other_signed_bytes_are_no_proof(w: &World, dir: &Path) {
+    for (name, body) in [
+        ("text.json", &b"not json at all"[..]),
+        ("other.json", br#"{"title": "receipt", "case_number": "x"}"#),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, body).unwrap();
+        let p7s = file.with_extension("p7s");
+        let p = w.pki.path();
+        let out = std::process::Command::new("openssl")
+            .args([
+                "cms", "-sign", "-binary", "-cades", "-outform", "DER", "-in",
+            ])
+            .arg(&file)
+            .arg("-signer")
+            .arg(p.join("seal.pem"))
+            .arg("-inkey")
+            .arg(p.join("seal.key"))
+            .arg("-out")
+            .arg(&p7s)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let args = [
+            "verify-proof",
+            file.to_str().unwrap(),
+            "--signature",
+            p7s.to_str().unwrap(),
+        ];
+        let out = run_clerk_trusting(&args, p, None);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out));
+        assert!(
+            text(&out).contains("not a proof of service"),
+            "{name}: {}",
+            text(&out)
+        );
+        // The signature itself verifies: what fails is what was signed.
+        let said = text(&out);
+        let signature = said
+            .lines()
+            .find(|l| l.trim_start().starts_with("signature "));
+        assert!(signature.is_some_and(|l| l.contains("PASSED")), "{said}");
+    }
 }
 
 /// Checks `clerk export` writes every file as its manifest says, with the events and an openssl-verified signature.

@@ -651,5 +651,19 @@ fn clerk_verifies_a_sealed_pdf_offline_and_exits_non_zero_when_it_does_not_verif
     assert_eq!(json["indication"], "FAILED");
     assert_eq!(json["signatures"][0]["sub_indication"], "HASH_FAILURE");
 
+    // Cut in half (a download that stopped): no signature is left to find, and clerk says the
+    // file looks cut short rather than merely unsigned; a whole unsigned PDF is only unsigned.
+    let cut = dir.path().join("cut.pdf");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let unsigned = dir.path().join("unsigned.pdf");
+    std::fs::write(&unsigned, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    for (file, damaged) in [(&cut, true), (&unsigned, false)] {
+        let out = clerk(file, &[]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("no signature"), "{text}");
+        assert_eq!(text.contains("cut short"), damaged, "{text}");
+    }
+
     clerk_trusts_only_the_root_it_is_given(&good);
 }

@@ -241,3 +241,61 @@ fn an_adbe_pkcs7_detached_signature_by_pyhanko_passes() {
     let report = verify_pdf(&bytes, &trust(p), SystemTime::now()).unwrap();
     assert_eq!(report.indication, Indication::Passed, "{report:#?}");
 }
+
+/// adbe.pkcs7.detached as an S/MIME library writes it (Python's cryptography): signed attributes
+/// without a signing-certificate attribute, or none at all (RFC 5652 §5.4: the signature is then
+/// over the signed bytes). ISO 32000-1 §12.8.3.3 asks neither, so both pass, as pyHanko says; the
+/// same CMS under ETSI.CAdES.detached lacks what PAdES requires; and a changed byte fails either.
+#[test]
+fn an_adbe_pkcs7_detached_signature_without_what_cades_adds_passes() {
+    let pki = pki();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let adobe = signed_by_pyhanko(p, d, "adobe.pdf", 1, &["--adobe"]);
+    let cades = signed_by_pyhanko(p, d, "cades.pdf", 1, &[]);
+    let (key, cert) = (p.join("seal.key"), p.join("seal.pem"));
+    let resign = |from: &std::path::Path, mode: &str| {
+        let to = d.join(format!(
+            "{mode}-{}",
+            from.file_name().unwrap().to_str().unwrap()
+        ));
+        let args = [path(from), path(&to), path(&key), path(&cert), mode];
+        tools(&[&["pkcs7-resign"], &args[..]].concat());
+        to
+    };
+    for mode in ["no-ess", "no-attrs"] {
+        let file = resign(&adobe, mode);
+        let bytes = std::fs::read(&file).unwrap();
+        let report = verify_pdf(&bytes, &trust(p), SystemTime::now()).unwrap();
+        assert_eq!(report.indication, Indication::Passed, "{mode}: {report:#?}");
+        let named = report.signatures[0].report.check("signing_certificate");
+        assert!(
+            named.unwrap().detail.contains("adbe.pkcs7.detached"),
+            "{mode}"
+        );
+        let (valid, said) = pyhanko(p, &file);
+        assert!(valid, "{mode}: pyHanko: {said}");
+        // One byte of the signed page changed: the signature no longer verifies.
+        let mut changed = bytes.clone();
+        let at = changed
+            .windows(13)
+            .position(|w| w == b"Judgment page")
+            .unwrap();
+        changed[at] = b'j';
+        let report = verify_pdf(&changed, &trust(p), SystemTime::now()).unwrap();
+        assert_eq!(report.indication, Indication::Failed, "{mode} changed");
+        // Under ETSI.CAdES.detached the same signature lacks what PAdES requires.
+        let strict = resign(&cades, mode);
+        let report = verify_pdf(
+            &std::fs::read(&strict).unwrap(),
+            &trust(p),
+            SystemTime::now(),
+        );
+        assert_eq!(
+            report.unwrap().indication,
+            Indication::Failed,
+            "{mode} CAdES"
+        );
+    }
+}

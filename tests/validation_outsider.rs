@@ -1,7 +1,10 @@
 //! What an outside tester found (an attacker's-eye session against the verifier, 2026-11-30), each
 //! kind now a test judged by ecenter and by pyHanko: signed attributes without or with a wrong
 //! content-type, or not in DER order; the form's /SigFlags cleared after a seal; an unsigned
-//! signature field that draws over the page after a seal.
+//! signature field that draws over the page after a seal. A second session (2026-12-05): a
+//! signature field whose value is no verifiable signature (written into the field, without
+//! /ByteRange, or with a range of non-integers) drawing over a sealed page; a signature whose
+//! field inherits /FT /Sig from its parent.
 
 mod common;
 
@@ -170,4 +173,229 @@ fn an_unsigned_signature_field_that_draws_over_the_page_is_no_later_signature() 
     let file = dir.path().join("overlay.pdf");
     std::fs::write(&file, &overlay).unwrap();
     assert!(pyhanko(p, &file).0);
+}
+
+/// An overlay appearance: a white box with other words over the judgment's first line.
+fn overlay_appearance(update: &mut lopdf::IncrementalDocument) -> Object {
+    let mut bbox = Dictionary::new();
+    bbox.set("Type", Object::Name(b"XObject".to_vec()));
+    bbox.set("Subtype", Object::Name(b"Form".to_vec()));
+    bbox.set(
+        "BBox",
+        Object::Array(vec![0.into(), 0.into(), 400.into(), 30.into()]),
+    );
+    let ap = update.new_document.add_object(Stream::new(
+        bbox,
+        b"1 g 0 0 400 30 re f 0 g BT /Helv 12 Tf 2 10 Td (PAY 1 YUAN) Tj ET".to_vec(),
+    ));
+    let mut n = Dictionary::new();
+    n.set("N", Object::Reference(ap));
+    Object::Dictionary(n)
+}
+
+/// `sealed` with a later signature field whose value is `value` (made in the update) and whose
+/// widget draws over the page.
+fn with_fake_signature(
+    sealed: &[u8],
+    value: impl FnOnce(&mut lopdf::IncrementalDocument) -> Object,
+) -> Vec<u8> {
+    with_form(sealed, |update, page, mut acro| {
+        let mut field = Dictionary::new();
+        for (k, v) in [("Type", "Annot"), ("Subtype", "Widget"), ("FT", "Sig")] {
+            field.set(k, Object::Name(v.as_bytes().to_vec()));
+        }
+        field.set("T", Object::string_literal("Seal2"));
+        field.set(
+            "Rect",
+            Object::Array(vec![70.into(), 712.into(), 470.into(), 742.into()]),
+        );
+        field.set("P", Object::Reference(page));
+        field.set("AP", overlay_appearance(update));
+        field.set("V", value(update));
+        let field = update.new_document.add_object(field);
+        update.opt_clone_object_to_new_document(page).unwrap();
+        let page_dict = update.new_document.get_dictionary_mut(page).unwrap();
+        let mut annots = (page_dict.get(b"Annots").and_then(Object::as_array))
+            .cloned()
+            .unwrap_or_default();
+        annots.push(Object::Reference(field));
+        page_dict.set("Annots", Object::Array(annots));
+        let mut fields = (acro.get(b"Fields").and_then(Object::as_array))
+            .cloned()
+            .unwrap();
+        fields.push(Object::Reference(field));
+        acro.set("Fields", Object::Array(fields));
+        acro
+    })
+}
+
+/// A signature dictionary with `range` as its /ByteRange (or none) and some /Contents.
+fn signature_dictionary(range: Option<Vec<Object>>) -> Dictionary {
+    let mut sig = Dictionary::new();
+    sig.set("Type", Object::Name(b"Sig".to_vec()));
+    sig.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
+    sig.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+    if let Some(range) = range {
+        sig.set("ByteRange", Object::Array(range));
+    }
+    sig.set(
+        "Contents",
+        Object::String(vec![0; 64], lopdf::StringFormat::Hexadecimal),
+    );
+    sig
+}
+
+#[test]
+fn a_signature_field_whose_value_is_no_signature_fails_the_document_it_draws_over() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let p = pki.path();
+    let sealed = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
+    let real_range = || vec![0.into(), 10.into(), 20.into(), 30.into()];
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "written into the field",
+            with_fake_signature(&sealed, |_| {
+                Object::Dictionary(signature_dictionary(Some(real_range())))
+            }),
+            "Table 232",
+        ),
+        (
+            "without a byte range",
+            with_fake_signature(&sealed, |u| {
+                Object::Reference(u.new_document.add_object(signature_dictionary(None)))
+            }),
+            "no /ByteRange",
+        ),
+        (
+            "with a range of non-integers",
+            with_fake_signature(&sealed, |u| {
+                let range = vec![0.into(), Object::Real(543.0), 600.into(), 10.into()];
+                Object::Reference(u.new_document.add_object(signature_dictionary(Some(range))))
+            }),
+            "whole numbers",
+        ),
+        (
+            "naming an object that is not there",
+            with_fake_signature(&sealed, |_| Object::Reference((9_999, 0))),
+            "missing",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (case, pdf, says) in cases {
+        let report = verify_pdf(&pdf, &trust(p), SystemTime::now()).unwrap();
+        assert_eq!(report.indication, Indication::Failed, "{case}: {report:#?}");
+        assert_eq!(report.signatures.len(), 2, "{case}: {report:#?}");
+        let fake = &report.signatures[1];
+        assert_eq!(fake.field, "Seal2", "{case}");
+        let check = fake.report.check("signature_dictionary").unwrap();
+        assert!(matches!(check.status, CheckStatus::Failed(_)), "{case}");
+        assert!(check.detail.contains(says), "{case}: {}", check.detail);
+        // The seal itself says its page was drawn over: the fake field is no later signature.
+        failed(&report, "modifications");
+        // pyHanko cannot validate such a file either.
+        let file = dir.path().join(format!("{}.pdf", case.replace(' ', "-")));
+        std::fs::write(&file, &pdf).unwrap();
+        let (valid, said) = pyhanko(p, &file);
+        assert!(!valid, "{case}: pyHanko: {said}");
+    }
+}
+
+/// A one-page PDF whose signature field `Parent.Kid` has its type only on the parent.
+fn with_nested_signature_field() -> Vec<u8> {
+    let mut doc = lopdf::Document::load_mem(&ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    let page = *doc.get_pages().get(&1).unwrap();
+    let parent_id = doc.new_object_id();
+    let mut kid = Dictionary::new();
+    kid.set("Type", Object::Name(b"Annot".to_vec()));
+    kid.set("Subtype", Object::Name(b"Widget".to_vec()));
+    kid.set("T", Object::string_literal("Kid"));
+    kid.set("Parent", Object::Reference(parent_id));
+    kid.set("P", Object::Reference(page));
+    kid.set("F", Object::Integer(4));
+    kid.set(
+        "Rect",
+        Object::Array(vec![300.into(), 200.into(), 500.into(), 250.into()]),
+    );
+    let kid = doc.add_object(kid);
+    let mut parent = Dictionary::new();
+    parent.set("FT", Object::Name(b"Sig".to_vec()));
+    parent.set("T", Object::string_literal("Parent"));
+    parent.set("Kids", Object::Array(vec![Object::Reference(kid)]));
+    doc.objects.insert(parent_id, Object::Dictionary(parent));
+    let mut form = Dictionary::new();
+    form.set("Fields", Object::Array(vec![Object::Reference(parent_id)]));
+    let catalog = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    let catalog = doc.get_dictionary_mut(catalog).unwrap();
+    catalog.set("AcroForm", Object::Dictionary(form));
+    let page = doc.get_dictionary_mut(page).unwrap();
+    page.set("Annots", Object::Array(vec![Object::Reference(kid)]));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_signature_whose_field_inherits_its_type_from_a_parent_is_verified_like_any() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let p = pki.path();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plain = d.join("nested.pdf");
+    std::fs::write(&plain, with_nested_signature_field()).unwrap();
+    tools(&["foreign-pki", path(d)]);
+    let sign = |src: &str, dst: &str, who: &str, ca: &str, field: &str| {
+        let (key, cert, ca) = (
+            d.join(format!("{who}.key")),
+            d.join(format!("{who}.pem")),
+            ca,
+        );
+        tools(&[
+            "sign",
+            src,
+            path(&d.join(dst)),
+            path(&key),
+            path(&cert),
+            ca,
+            "--field",
+            field,
+        ]);
+    };
+    for file in ["seal.key", "seal.pem"] {
+        std::fs::copy(p.join(file), d.join(file)).unwrap();
+    }
+    let seal_ca = path(&p.join("seal-ca.pem")).to_string();
+    // Signed by the court's key: found and verified, under its qualified name.
+    sign(path(&plain), "trusted.pdf", "seal", &seal_ca, "Parent.Kid");
+    let trusted = std::fs::read(d.join("trusted.pdf")).unwrap();
+    let report = verify_pdf(&trusted, &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(report.signatures.len(), 1);
+    assert_eq!(report.signatures[0].field, "Parent.Kid");
+    assert!(pyhanko(p, &d.join("trusted.pdf")).0);
+    // Signed by a key no anchor vouches for, then sealed over by the court's: not hidden.
+    let rsa_root = path(&d.join("rsa-root.pem")).to_string();
+    sign(
+        path(&plain),
+        "rogue.pdf",
+        "rsa-signer",
+        &rsa_root,
+        "Parent.Kid",
+    );
+    sign(
+        path(&d.join("rogue.pdf")),
+        "rogue-sealed.pdf",
+        "seal",
+        &seal_ca,
+        "Seal",
+    );
+    let sealed = std::fs::read(d.join("rogue-sealed.pdf")).unwrap();
+    let report = verify_pdf(&sealed, &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.signatures.len(), 2, "{report:#?}");
+    assert_eq!(report.signatures[0].field, "Parent.Kid");
+    assert_ne!(report.signatures[0].report.indication, Indication::Passed);
+    assert_eq!(report.signatures[1].report.indication, Indication::Passed);
+    assert_ne!(report.indication, Indication::Passed, "{report:#?}");
+    assert!(!pyhanko(p, &d.join("rogue-sealed.pdf")).0);
 }

@@ -18,6 +18,12 @@
         the first signature's signed attributes changed and signed again with KEY, written into the
         same /Contents: MODE no-content-type, content-type-signed-data, or unsorted (the SET OF
         sent and signed in reverse order, not DER order)
+    pyhanko_tools.py pkcs7-resign IN OUT KEY CERT MODE
+        the first signature replaced, over the same bytes, by a PKCS #7 signature as Python's
+        cryptography writes one (an S/MIME signer, not pyHanko): MODE no-ess has signed attributes
+        (content-type, signing-time, message-digest) but no signing-certificate attribute, no-attrs
+        none at all (the signature over the signed bytes themselves); for adbe.pkcs7.detached
+        files (ISO 32000-1 §12.8.3.3 asks neither)
     pyhanko_tools.py tsa-p384 PKI_DIR
         a P-384 TSA certificate (tsa-p384.pem / .key) under the PKI's TSA CA: the timeStamping
         purpose alone and critical, valid 3000 days
@@ -297,6 +303,30 @@ def cms_attrs(args):
     open(dst, "wb").write(bytes(data))
 
 
+def pkcs7_resign(args):
+    from cryptography import x509 as cx
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    src, dst, key_path, cert_path, mode = args
+    data = bytearray(open(src, "rb").read())
+    with open(src, "rb") as inf:
+        a, b, c, d = PdfFileReader(inf, strict=False).embedded_signatures[0].byte_range
+    signed = bytes(data[a : a + b]) + bytes(data[c : c + d])
+    key = serialization.load_pem_private_key(open(key_path, "rb").read(), password=None)
+    leaf, *chain = cx.load_pem_x509_certificates(open(cert_path, "rb").read())
+    options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]
+    options.append({"no-ess": pkcs7.PKCS7Options.NoCapabilities, "no-attrs": pkcs7.PKCS7Options.NoAttributes}[mode])
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(signed).add_signer(leaf, key, hashes.SHA256())
+    for ca in chain:
+        builder = builder.add_certificate(ca)
+    der = builder.sign(serialization.Encoding.DER, options)
+    encoded = der.hex().upper().encode()
+    room = c - (a + b) - 2
+    assert len(encoded) <= room
+    data[a + b + 1 : c - 1] = encoded + b"0" * (room - len(encoded))
+    open(dst, "wb").write(bytes(data))
+
+
 def dup_cert(args):
     src, dst = args
     data = bytearray(open(src, "rb").read())
@@ -330,4 +360,4 @@ def ltv(args):
 
 
 if __name__ == "__main__":
-    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert, "tsa-p384": tsa_p384, "cms-attrs": cms_attrs}[sys.argv[1]](sys.argv[2:])
+    {"sign": sign, "doc-timestamp": doc_timestamp, "ltv": ltv, "foreign-pki": foreign_pki, "dup-cert": dup_cert, "tsa-p384": tsa_p384, "cms-attrs": cms_attrs, "pkcs7-resign": pkcs7_resign}[sys.argv[1]](sys.argv[2:])

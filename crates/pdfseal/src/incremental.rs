@@ -126,7 +126,7 @@ pub(crate) fn read_existing(
         .objects
         .values()
         .filter_map(|o| o.as_dict().ok())
-        .any(|d| revisions::is_signature_field(d) && d.has(b"V"));
+        .any(|d| revisions::is_signature_field(d, prev) && d.has(b"V"));
     // A form may already hold an ecenterSeal2 of its own, so every /T in the document is avoided.
     let field_name = unused_field_name(prev, "ecenterSeal", field_count + 1);
     Ok(Existing {

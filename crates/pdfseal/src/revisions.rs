@@ -144,28 +144,46 @@ pub fn is_doc_timestamp(d: &Dictionary) -> bool {
             .is_ok_and(|s| s == b"ETSI.RFC3161")
 }
 
-/// Whether `d` is a signature field (or a field merged with its widget): /FT /Sig.
-pub fn is_signature_field(d: &Dictionary) -> bool {
-    d.get(b"FT")
-        .and_then(Object::as_name)
-        .is_ok_and(|t| t == b"Sig")
-}
-
-/// A field other than a signature field, or a widget of one (the type may be inherited from
-/// /Parent, ISO 32000-1 §12.7.3.1): what form filling changes.
-fn is_fillable(d: &Dictionary, doc: &Document) -> bool {
+/// The field type (/FT) of a field or of a widget's field: its own, else inherited from /Parent
+/// (ISO 32000-1 §12.7.3.1, Table 220: FT is inheritable), at most 16 levels up.
+fn field_type<'a>(d: &'a Dictionary, doc: &'a Document) -> Option<&'a [u8]> {
     let mut at = Some(d);
-    for _ in 0..8 {
-        let Some(node) = at else { return false };
+    for _ in 0..16 {
+        let node = at?;
         if let Ok(t) = node.get(b"FT").and_then(Object::as_name) {
-            return matches!(t, b"Tx" | b"Ch" | b"Btn");
+            return Some(t);
         }
         at = node
             .get(b"Parent")
             .ok()
             .and_then(|p| deref(doc, p).as_dict().ok());
     }
-    false
+    None
+}
+
+/// Whether `d` is a signature field (or a field merged with its widget): /FT /Sig, its own or
+/// inherited from a parent field — a signature under a parent that carries the type is a
+/// signature all the same, and one no validator may pass over.
+pub fn is_signature_field(d: &Dictionary, doc: &Document) -> bool {
+    field_type(d, doc) == Some(b"Sig")
+}
+
+/// The signature dictionary a signature field's value names, when it is one that can be
+/// verified: an indirect reference (ISO 32000-1 §12.7.4.5, Table 232) to a dictionary with a
+/// /ByteRange array of integers and a /Contents string (§12.8.1, Table 252).
+pub fn signature_value<'a>(field: &Dictionary, doc: &'a Document) -> Option<&'a Dictionary> {
+    let v = field.get(b"V").ok()?.as_reference().ok()?;
+    let sig = doc.get_dictionary(v).ok()?;
+    let range = (sig.get(b"ByteRange").and_then(Object::as_array))
+        .is_ok_and(|r| r.iter().all(|n| n.as_i64().is_ok()));
+    let contents = sig.get(b"Contents").and_then(Object::as_str).is_ok();
+    (range && contents).then_some(sig)
+}
+
+/// A field other than a signature field, or a widget of one (the type may be inherited from
+/// /Parent, ISO 32000-1 §12.7.3.1): what form filling changes.
+fn is_fillable(d: &Dictionary, doc: &Document) -> bool {
+    field_type(d, doc).is_some_and(|t| matches!(t, b"Tx" | b"Ch" | b"Btn"))
 }
 
 /// The fully qualified name of a field or of a widget's field (ISO 32000-1 §12.7.3.2): the partial
@@ -419,13 +437,17 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
     let mut signature_parts = BTreeMap::new();
     for (id, obj) in &full.objects {
         let Ok(d) = obj.as_dict() else { continue };
-        if revision.objects.contains_key(id) || !is_signature_field(d) {
+        if revision.objects.contains_key(id) || !is_signature_field(d, full) {
             continue;
         }
         // An unsigned signature field is only a placeholder for a later signature when it
         // shows nothing and does nothing: one with an appearance or actions can draw over
-        // the document or run script, and is judged as any other change.
-        if !d.has(b"V") && (d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
+        // the document or run script, and is judged as any other change. A value that is no
+        // signature that can be verified (written in the field itself, without /ByteRange or
+        // /Contents) makes no signature either: such a field is judged as any other change too.
+        let signed = signature_value(d, full).is_some();
+        let valued = d.get(b"V").is_ok_and(|v| !matches!(v, Object::Null));
+        if !signed && (valued || d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
             continue;
         }
         let sig = d

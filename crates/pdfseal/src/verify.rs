@@ -4,6 +4,7 @@
 
 use crate::revisions::{self, Change};
 use crate::{PdfSealError, resolve};
+use ecenter_seal::cades::{Profile, verify_detached_as};
 use ecenter_seal::{
     Check, CheckStatus, Indication, Rejection, SubIndication, TrustStores, ValidationReport,
 };
@@ -121,7 +122,11 @@ pub fn verify_pdf(
     now: SystemTime,
 ) -> Result<PdfReport, PdfSealError> {
     let doc = crate::load(pdf)?;
-    let (names, found) = signature_fields(&doc);
+    let SignatureFields {
+        names,
+        found,
+        unusable,
+    } = signature_fields(&doc);
     // From the last signature back: a valid document timestamp proves that everything it covers
     // existed at its genTime, so earlier timestamps' TSA chains are judged then, not now
     // (ETSI EN 319 102-1 §5.6.2.4, validation from a chain of archive timestamps).
@@ -153,6 +158,18 @@ pub fn verify_pdf(
     }
     signatures.reverse();
     report_validation_data(&doc, &mut signatures);
+    signatures.extend(unusable.into_iter().map(|(field, why)| PdfSignatureReport {
+        report: ValidationReport::from_checks(
+            vec![format_failure(
+                "signature_dictionary",
+                format!("the signature field {field:?} holds a value, but {why}"),
+            )],
+            None,
+            None,
+        ),
+        field,
+        byte_range: Vec::new(),
+    }));
     let indication = overall(&signatures);
     Ok(PdfReport {
         signatures,
@@ -166,39 +183,89 @@ type FieldNames = HashMap<lopdf::ObjectId, String>;
 /// Each signature dictionary with its /ByteRange, in the order they cover the file.
 type ByteRanges = Vec<(lopdf::ObjectId, Vec<i64>)>;
 
-/// The signatures of the document, the values of signature fields (ISO 32000-1 §12.7.4.5): each
-/// field's name by signature dictionary, and the byte ranges in the order they cover the file.
-fn signature_fields(doc: &lopdf::Document) -> (FieldNames, ByteRanges) {
-    // The signatures are the values of signature fields (ISO 32000-1 §12.7.4.5): a dictionary
-    // with a /ByteRange that no field names is not a signature of this document.
-    let mut names = HashMap::new();
-    let mut found: Vec<(lopdf::ObjectId, Vec<i64>)> = Vec::new();
+/// The signatures of a document: the values of its signature fields (ISO 32000-1 §12.7.4.5).
+struct SignatureFields {
+    /// Each field's fully qualified name, by its signature dictionary.
+    names: FieldNames,
+    /// The signature dictionaries with their byte ranges, in the order they cover the file.
+    found: ByteRanges,
+    /// Fields that hold a value which is no signature that can be verified: the field's name and
+    /// why. Each fails the document — a field of type Sig with a value claims to be signed, and
+    /// a validator that passed over it would let it paint over what the signatures cover.
+    unusable: Vec<(String, String)>,
+}
+
+/// The signatures of the document. A dictionary with a /ByteRange that no field names is not a
+/// signature of this document (what it changes is judged as any change); a signature field whose
+/// type is inherited from its parent is one (§12.7.3.1).
+fn signature_fields(doc: &lopdf::Document) -> SignatureFields {
+    let mut fields = SignatureFields {
+        names: HashMap::new(),
+        found: Vec::new(),
+        unusable: Vec::new(),
+    };
     for object in doc.objects.values() {
         let Ok(field) = object.as_dict() else {
             continue;
         };
-        let Ok(Object::Reference(v)) = field.get(b"V") else {
-            continue;
+        let value = match field.get(b"V") {
+            Err(_) | Ok(Object::Null) => continue,
+            Ok(v) => v,
         };
-        if !revisions::is_signature_field(field) || names.contains_key(v) {
+        if !revisions::is_signature_field(field, doc) {
             continue;
         }
-        let name = field
-            .get(b"T")
-            .and_then(Object::as_str)
-            .map(|t| String::from_utf8_lossy(t).into_owned());
-        names.insert(*v, name.unwrap_or_default());
-        if let Ok(range) = doc
-            .get_dictionary(*v)
-            .and_then(|d| d.get(b"ByteRange"))
-            .and_then(Object::as_array)
-        {
-            let numbers: Vec<i64> = range.iter().map(|n| n.as_i64().unwrap_or(-1)).collect();
-            found.push((*v, numbers));
+        let name = revisions::field_name(field, doc);
+        match signature_range(doc, value) {
+            Ok((v, _)) if fields.names.contains_key(&v) => {}
+            Ok((v, range)) => {
+                fields.names.insert(v, name);
+                fields.found.push((v, range));
+            }
+            Err(why) => fields.unusable.push((name, why)),
         }
     }
-    found.sort_by_key(|(_, r)| r.get(2).copied().unwrap_or(0) + r.get(3).copied().unwrap_or(0));
-    (names, found)
+    let covered =
+        |r: &[i64]| (r.get(2).copied().unwrap_or(0)).saturating_add(r.get(3).copied().unwrap_or(0));
+    fields.found.sort_by_key(|(_, r)| covered(r));
+    fields.unusable.sort();
+    fields
+}
+
+/// The signature dictionary a signature field's value names and its /ByteRange, or why the
+/// value is no signature that can be verified (ISO 32000-1 §12.7.4.5, Table 232: the value shall
+/// be an indirect reference; §12.8.1, Table 252: /ByteRange is required, an array of integers).
+fn signature_range(
+    doc: &lopdf::Document,
+    value: &Object,
+) -> Result<(lopdf::ObjectId, Vec<i64>), String> {
+    let Object::Reference(v) = value else {
+        return Err(
+            "its value is written into the field itself, not as a signature dictionary \
+                    of its own (ISO 32000-1 Table 232 requires an indirect reference): it \
+                    cannot be verified"
+                .into(),
+        );
+    };
+    let Ok(sig) = doc.get_dictionary(*v) else {
+        return Err(format!(
+            "its value names object {} {}, which is missing or no dictionary",
+            v.0, v.1
+        ));
+    };
+    let Ok(range) = sig.get(b"ByteRange").and_then(Object::as_array) else {
+        return Err(
+            "its signature dictionary has no /ByteRange array (ISO 32000-1 Table 252): what \
+             it signs is unknown"
+                .into(),
+        );
+    };
+    let numbers: Option<Vec<i64>> = range.iter().map(|n| n.as_i64().ok()).collect();
+    let numbers = numbers.ok_or_else(|| {
+        "its /ByteRange holds something other than whole numbers (ISO 32000-1 Table 252)"
+            .to_string()
+    })?;
+    Ok((*v, numbers))
 }
 
 /// Reports the validation material embedded for later (the DSS of PAdES-B-LT) on the last
@@ -294,7 +361,12 @@ fn verify_one(
             ..ValidationReport::from_checks(checks, None, tsa.map(|t| t.tsa))
         };
     }
-    let cms = ecenter_seal::cades::verify_detached(&contents, &signed, trust, (now, poe));
+    // ISO 32000-1 §12.8.3.3's PKCS #7 asks less of the signed attributes than PAdES's CAdES.
+    let profile = match dict.get(b"SubFilter").and_then(Object::as_name) {
+        Ok(b"adbe.pkcs7.detached") => Profile::Pkcs7,
+        _ => Profile::Cades,
+    };
+    let cms = verify_detached_as(&contents, &signed, trust, (now, poe), profile);
     checks.extend(cms.checks);
     checks.push(modifications(pdf, doc, &revision, dict, end));
     // A seal's PDF signature names its GB/T 38540 seal: the report carries its id and the trusted
@@ -486,7 +558,7 @@ pub fn strictest_certification(
         let Ok(Object::Reference(v)) = field.get(b"V") else {
             continue;
         };
-        if !revisions::is_signature_field(field) {
+        if !revisions::is_signature_field(field, doc) {
             continue;
         }
         let Ok(range) = doc

@@ -126,7 +126,32 @@ pub fn verify_detached(
     cms_der: &[u8],
     parts: &[&[u8]],
     trust: &crate::TrustStores,
+    times: (SystemTime, SystemTime),
+) -> DetachedReport {
+    verify_detached_as(cms_der, parts, trust, times, Profile::Cades)
+}
+
+/// What a detached signature's format requires of its signed attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// CAdES (ETSI EN 319 122-1 §5.2; a PDF's `ETSI.CAdES.detached`, ETSI EN 319 142-1 §5.1; the
+    /// hub's proofs of service): signed attributes with a signing-certificate attribute.
+    Cades,
+    /// A PDF's `adbe.pkcs7.detached` (ISO 32000-1 §12.8.3.3): PKCS #7 as RFC 5652 has it —
+    /// signed attributes are optional (without them the signature is over the signed bytes
+    /// themselves, §5.4) and no signing-certificate attribute is required.
+    Pkcs7,
+}
+
+/// [`verify_detached`] under `profile`: with [`Profile::Pkcs7`], a signature without signed
+/// attributes is verified over the signed bytes (held once more in memory, concatenated), and
+/// one without a signing-certificate attribute passes that check, saying so.
+pub fn verify_detached_as(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    trust: &crate::TrustStores,
     (now, poe): (SystemTime, SystemTime),
+    profile: Profile,
 ) -> DetachedReport {
     let mut checks = Vec::new();
     let signed = match SignedBy::read(cms_der, parts, &mut checks) {
@@ -137,7 +162,14 @@ pub fn verify_detached(
         }
     };
     let subject = crate::subject(&signed.cert_der);
-    if let Err(failed) = signed.attribute_checks(cms_der, &mut checks) {
+    let attributes = match (&signed.signer.signed_attrs, profile) {
+        (None, Profile::Pkcs7) => {
+            signed.content_checks(parts, &mut checks);
+            Ok(())
+        }
+        _ => signed.attribute_checks(cms_der, profile, &mut checks),
+    };
+    if let Err(failed) = attributes {
         checks.push(failed);
         return DetachedReport::of(checks, subject);
     }
@@ -245,6 +277,7 @@ impl SignedBy {
     fn attribute_checks(
         &self,
         cms_der: &[u8],
+        profile: Profile,
         checks: &mut Vec<crate::Check>,
     ) -> Result<(), crate::Check> {
         use crate::{SubIndication, check};
@@ -286,12 +319,46 @@ impl SignedBy {
                 .map(|()| "the signer's signature over the signed attributes verifies".to_string())
                 .map_err(|e| (SubIndication::SigCryptoFailure, e.to_string())),
         ));
-        checks.push(signing_certificate_check(
+        let (v2, v1) = (
             self.attribute(SIGNING_CERTIFICATE_V2),
             self.attribute(crate::tsa::SIGNING_CERTIFICATE_V1),
-            &self.cert_der,
-        ));
+        );
+        checks.push(match (v2, v1, profile) {
+            (None, None, Profile::Pkcs7) => crate::check(
+                "signing_certificate",
+                Ok(NO_SIGNING_CERTIFICATE_NEEDED.into()),
+            ),
+            (v2, v1, Profile::Cades) => signing_certificate_check(v2, v1, &self.cert_der, CADES),
+            (v2, v1, Profile::Pkcs7) => signing_certificate_check(v2, v1, &self.cert_der, ""),
+        });
         Ok(())
+    }
+
+    /// A PKCS #7 signature without signed attributes (RFC 5652 §5.4): the signature is over the
+    /// signed bytes themselves, so there is no message digest to compare and no
+    /// signing-certificate attribute. Pushes the three checks in their usual places.
+    fn content_checks(&self, parts: &[&[u8]], checks: &mut Vec<crate::Check>) {
+        use crate::{SubIndication, check};
+        checks.push(check(
+            "message_digest",
+            Ok("no signed attributes: the signature is over the signed bytes themselves (adbe.pkcs7.detached, RFC 5652 §5.4)".into()),
+        ));
+        let content = parts.concat();
+        checks.push(check(
+            "signature",
+            crate::algs::verify_with(
+                self.algorithm,
+                &self.cert_der,
+                &content,
+                self.signer.signature.as_bytes(),
+            )
+            .map(|()| "the signer's signature over the signed bytes verifies".to_string())
+            .map_err(|e| (SubIndication::SigCryptoFailure, e.to_string())),
+        ));
+        checks.push(check(
+            "signing_certificate",
+            Ok(NO_SIGNING_CERTIFICATE_NEEDED.into()),
+        ));
     }
 
     /// RFC 5652 §5.3, §11.1: the content-type attribute is required and must name the
@@ -539,13 +606,21 @@ fn named_seal(
     }
 }
 
+/// What requires a signing-certificate attribute of a CAdES signature.
+const CADES: &str = "ETSI EN 319 122-1 §5.2.2 and, in a PDF, ETSI EN 319 142-1 §5.1";
+
+/// What a PKCS #7 signature without a signing-certificate attribute is told.
+const NO_SIGNING_CERTIFICATE_NEEDED: &str = "no signing-certificate attribute: adbe.pkcs7.detached does not require one (ISO 32000-1 §12.8.3.3); the signer is the certificate the signature names";
+
 /// The signing-certificate attribute (ETSI EN 319 122-1 §5.2.2): v2 (RFC 5035) with any allowed
 /// hash and, when present, issuerSerial; or v1 (RFC 2634, SHA-1) as older signers write it. Its
-/// first identifier must name the signer's certificate.
+/// first identifier must name the signer's certificate. `required_by` names what requires one,
+/// for the failure when there is none.
 pub(crate) fn signing_certificate_check(
     v2: Option<&der::Any>,
     v1: Option<&der::Any>,
     cert_der: &[u8],
+    required_by: &str,
 ) -> crate::Check {
     use crate::{SubIndication, check};
     let named = match (v2, v1) {
@@ -608,8 +683,7 @@ pub(crate) fn signing_certificate_check(
             }),
         (None, None) => Err((
             SubIndication::FormatFailure,
-            "no signing-certificate-v2 attribute (RFC 3161 §2.4.1 and PAdES require one)"
-                .to_string(),
+            format!("no signing-certificate-v2 attribute ({required_by} require one)"),
         )),
     };
     check("signing_certificate", named)

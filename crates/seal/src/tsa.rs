@@ -576,7 +576,12 @@ fn check_signed_attributes<'a>(
     // TSA writes none) are bound by their SignerIdentifier and the signature alone.
     let (v2, v1) = (find(SIGNING_CERTIFICATE_V2), find(SIGNING_CERTIFICATE_V1));
     if v2.is_some() || v1.is_some() {
-        let named = crate::cades::signing_certificate_check(v2, v1, tsa_der);
+        let named = crate::cades::signing_certificate_check(
+            v2,
+            v1,
+            tsa_der,
+            "RFC 3161 §2.4.1 and RFC 5816",
+        );
         if let crate::CheckStatus::Failed(_) = named.status {
             return Err(Rejection::Malformed(format!(
                 "the TSA's certificate: {}",

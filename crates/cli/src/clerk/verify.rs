@@ -58,6 +58,11 @@ pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<
     );
     if report.signatures.is_empty() {
         println!("  the PDF carries no signature");
+        if !ends_with_eof_marker(&pdf) {
+            println!(
+                "  and it does not end with %%EOF (ISO 32000-1 §7.5.5): the file looks cut short or damaged — ask for it again"
+            );
+        }
     }
     for (i, s) in report.signatures.iter().enumerate() {
         println!(
@@ -122,11 +127,13 @@ pub(super) fn verify_proof(
 ) -> Result<bool> {
     let document = std::fs::read(file).with_context(|| file.display().to_string())?;
     let cms = std::fs::read(signature).with_context(|| signature.display().to_string())?;
-    let ecenter_seal::cades::DetachedReport { checks, signer, .. } =
-        ecenter_seal::cades::verify_detached(&cms, &[&document], &trust, {
-            let now = std::time::SystemTime::now();
-            (now, now)
-        });
+    let ecenter_seal::cades::DetachedReport {
+        mut checks, signer, ..
+    } = ecenter_seal::cades::verify_detached(&cms, &[&document], &trust, {
+        let now = std::time::SystemTime::now();
+        (now, now)
+    });
+    checks.push(proof_content_check(&document));
     let passed = !checks.is_empty()
         && checks
             .iter()
@@ -178,6 +185,48 @@ pub(super) fn verify_proof(
         );
     }
     Ok(passed)
+}
+
+/// Whether a PDF ends as every complete PDF (and every incremental update) does: `%%EOF`, then at
+/// most an end of line and padding.
+fn ends_with_eof_marker(pdf: &[u8]) -> bool {
+    let end = pdf
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace() && *b != 0);
+    end.is_some_and(|e| pdf[..=e].ends_with(b"%%EOF"))
+}
+
+/// The title every proof of service carries (`ecenter_outbox::proof::TITLE`).
+const PROOF_TITLE: &str = "电子送达凭证";
+
+/// Whether the signed file is a proof of service at all: a signature under the court's root over
+/// other bytes (a seal's, a clerk's export) proves nothing about service, however well it verifies.
+/// A proof is UTF-8 JSON titled 电子送达凭证 that names its version, case, order and recipient.
+fn proof_content_check(document: &[u8]) -> ecenter_seal::Check {
+    let proof = serde_json::from_slice::<serde_json::Value>(document);
+    let missing = match &proof {
+        Err(e) => Some(format!("it is not JSON ({e})")),
+        Ok(p) if p["title"] != PROOF_TITLE => Some(format!("its title is not {PROOF_TITLE}")),
+        Ok(p) => ["version", "case_number", "order_id", "recipient"]
+            .into_iter()
+            .find(|k| p[*k].is_null())
+            .map(|k| format!("it names no {k}")),
+    };
+    let (status, detail) = match missing {
+        None => (
+            CheckStatus::Passed,
+            format!("a proof of service ({PROOF_TITLE}) as the hub issues one"),
+        ),
+        Some(why) => (
+            CheckStatus::Failed(ecenter_seal::SubIndication::FormatFailure),
+            format!("the signed file is not a proof of service: {why}"),
+        ),
+    };
+    ecenter_seal::Check {
+        name: "proof_content",
+        status,
+        detail,
+    }
 }
 
 /// What a saved proof says, for people (unverified: pass `--trust` to verify it).
