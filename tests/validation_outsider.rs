@@ -399,3 +399,122 @@ fn a_signature_whose_field_inherits_its_type_from_a_parent_is_verified_like_any(
     assert_ne!(report.indication, Indication::Passed, "{report:#?}");
     assert!(!pyhanko(p, &d.join("rogue-sealed.pdf")).0);
 }
+
+/// The signature dictionary of `pdf`'s first signature field, and the field's id.
+fn first_signature(pdf: &[u8]) -> (lopdf::ObjectId, lopdf::ObjectId) {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    doc.objects
+        .iter()
+        .filter_map(|(id, o)| Some((*id, o.as_dict().ok()?)))
+        .find(|(_, d)| {
+            d.get(b"FT")
+                .is_ok_and(|t| t.as_name().is_ok_and(|t| t == b"Sig"))
+        })
+        .map(|(id, d)| (id, d.get(b"V").unwrap().as_reference().unwrap()))
+        .unwrap()
+}
+
+#[test]
+fn a_second_field_showing_the_seals_own_signature_signs_nothing() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let p = pki.path();
+    let sealed = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
+    let (_, seal_value) = first_signature(&sealed);
+    let shared = with_fake_signature(&sealed, |_| Object::Reference(seal_value));
+    let report = verify_pdf(&shared, &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Failed, "{report:#?}");
+    let fake = report
+        .signatures
+        .iter()
+        .find(|s| s.field == "Seal2")
+        .unwrap();
+    let check = fake.report.check("signature_dictionary").unwrap();
+    assert!(
+        check.detail.contains("already the value"),
+        "{}",
+        check.detail
+    );
+    // The seal says its page was drawn over: a signature it already had is no later one.
+    failed(&report, "modifications");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shared.pdf");
+    std::fs::write(&file, &shared).unwrap();
+    assert!(!pyhanko(p, &file).0);
+}
+
+/// `sealed` with an empty signature field `Sig2` added whose one widget is a kid of its own (no
+/// appearance yet): room for a later signature, as ISO 32000-1 §12.7.3.1 lets a field keep its
+/// widget apart.
+fn with_empty_field_and_kid_widget(sealed: &[u8]) -> Vec<u8> {
+    with_form(sealed, |update, page, mut acro| {
+        let doc = &mut update.new_document;
+        let parent = doc.new_object_id();
+        let mut kid = Dictionary::new();
+        kid.set("Type", Object::Name(b"Annot".to_vec()));
+        kid.set("Subtype", Object::Name(b"Widget".to_vec()));
+        kid.set("F", Object::Integer(4));
+        kid.set("P", Object::Reference(page));
+        kid.set("Parent", Object::Reference(parent));
+        kid.set(
+            "Rect",
+            Object::Array(vec![50.into(), 50.into(), 250.into(), 100.into()]),
+        );
+        let kid = doc.add_object(kid);
+        let mut field = Dictionary::new();
+        field.set("FT", Object::Name(b"Sig".to_vec()));
+        field.set("T", Object::string_literal("Sig2"));
+        field.set("Kids", Object::Array(vec![Object::Reference(kid)]));
+        doc.objects.insert(parent, Object::Dictionary(field));
+        update.opt_clone_object_to_new_document(page).unwrap();
+        let page_dict = update.new_document.get_dictionary_mut(page).unwrap();
+        let mut annots = (page_dict.get(b"Annots").and_then(Object::as_array))
+            .cloned()
+            .unwrap_or_default();
+        annots.push(Object::Reference(kid));
+        page_dict.set("Annots", Object::Array(annots));
+        let mut fields = (acro.get(b"Fields").and_then(Object::as_array))
+            .cloned()
+            .unwrap();
+        fields.push(Object::Reference(parent));
+        acro.set("Fields", Object::Array(fields));
+        acro
+    })
+}
+
+#[test]
+fn a_later_signature_whose_widget_is_a_kid_of_its_field_is_allowed_after_a_seal() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let p = pki.path();
+    let sealed = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let room = d.join("room.pdf");
+    std::fs::write(&room, with_empty_field_and_kid_widget(&sealed)).unwrap();
+    let signed = d.join("signed.pdf");
+    let (key, cert, ca) = (
+        p.join("seal.key"),
+        p.join("seal.pem"),
+        p.join("seal-ca.pem"),
+    );
+    let args = [
+        path(&room),
+        path(&signed),
+        path(&key),
+        path(&cert),
+        path(&ca),
+    ];
+    tools(&[&["sign"], &args[..], &["--field", "Sig2"]].concat());
+    let report = verify_pdf(
+        &std::fs::read(&signed).unwrap(),
+        &trust(p),
+        SystemTime::now(),
+    );
+    let report = report.unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(report.signatures.len(), 2);
+    assert_eq!(report.signatures[1].field, "Sig2");
+    let (valid, said) = pyhanko(p, &signed);
+    assert!(valid, "pyHanko: {said}");
+}

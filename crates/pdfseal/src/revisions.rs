@@ -445,7 +445,13 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
         // the document or run script, and is judged as any other change. A value that is no
         // signature that can be verified (written in the field itself, without /ByteRange or
         // /Contents) makes no signature either: such a field is judged as any other change too.
-        let signed = signature_value(d, full).is_some();
+        // A later signature's dictionary is new too: one the judged revision already had (the
+        // seal's own, shared by a second field) signs nothing after it.
+        let fresh = d
+            .get(b"V")
+            .and_then(Object::as_reference)
+            .is_ok_and(|v| !revision.objects.contains_key(&v));
+        let signed = fresh && signature_value(d, full).is_some();
         let valued = d.get(b"V").is_ok_and(|v| !matches!(v, Object::Null));
         if !signed && (valued || d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
             continue;
@@ -456,8 +462,9 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
             .map(|v| deref(full, v))
             .and_then(|v| v.as_dict().ok());
         let stamp = sig.is_some_and(is_doc_timestamp);
+        // A signature field's widgets may be kids of their own (§12.7.3.1), showing it.
         let mut parts = BTreeSet::from([*id]);
-        for key in [&b"V"[..], b"AP"] {
+        for key in [&b"V"[..], b"AP", b"Kids"] {
             if let Ok(v) = d.get(key) {
                 reachable(full, v, Some(revision), &mut parts);
             }
@@ -632,15 +639,17 @@ fn changed(
     other(&kind)
 }
 
-/// The catalog may gain or change only /DSS, /AcroForm (by new signature fields), /Extensions and
-/// /Metadata.
+/// The catalog may gain or change only /DSS, /AcroForm (by new signature fields), /Extensions,
+/// /Metadata and /Version: the version a signer declares for what it wrote (ISO 32000-1 §7.7.2,
+/// Table 28; pyHanko declares 2.0 as it signs), a name that changes nothing shown.
 fn catalog(before: &Dictionary, after: &Dictionary, compared: &Compared<'_>) -> Option<Change> {
     let &Compared { revision, full, .. } = compared;
     if !same_except(
         before,
         after,
-        &[b"DSS", b"AcroForm", b"Extensions", b"Metadata"],
-    ) {
+        &[b"DSS", b"AcroForm", b"Extensions", b"Metadata", b"Version"],
+    ) || after.get(b"Version").is_ok_and(|v| v.as_name().is_err())
+    {
         return None;
     }
     let old_form = before.get(b"AcroForm").ok().map(|f| deref(revision, f));

@@ -217,7 +217,13 @@ fn signature_fields(doc: &lopdf::Document) -> SignatureFields {
         }
         let name = revisions::field_name(field, doc);
         match signature_range(doc, value) {
-            Ok((v, _)) if fields.names.contains_key(&v) => {}
+            Ok((v, _)) if fields.names.contains_key(&v) => {
+                let why = format!(
+                    "its signature dictionary (object {} {}) is already the value of the field {:?}: a signature is one field's value (ISO 32000-1 §12.7.4.5), and a second field showing it signs nothing",
+                    v.0, v.1, fields.names[&v]
+                );
+                fields.unusable.push((name, why));
+            }
             Ok((v, range)) => {
                 fields.names.insert(v, name);
                 fields.found.push((v, range));

@@ -58,11 +58,11 @@ pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<
     );
     if report.signatures.is_empty() {
         println!("  the PDF carries no signature");
-        if !ends_with_eof_marker(&pdf) {
-            println!(
-                "  and it does not end with %%EOF (ISO 32000-1 §7.5.5): the file looks cut short or damaged — ask for it again"
-            );
-        }
+    }
+    if !ends_with_eof_marker(&pdf) {
+        println!(
+            "  the file does not end with %%EOF (ISO 32000-1 §7.5.5): it looks cut short or damaged — ask for it again"
+        );
     }
     for (i, s) in report.signatures.iter().enumerate() {
         println!(
