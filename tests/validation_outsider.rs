@@ -119,51 +119,7 @@ fn an_unsigned_signature_field_that_draws_over_the_page_is_no_later_signature() 
     ecenter_pki::init(pki.path(), false).unwrap();
     let p = pki.path();
     let sealed = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
-    let overlay = with_form(&sealed, |update, page, mut acro| {
-        // A white box with other words, over the judgment's first line.
-        let mut bbox = Dictionary::new();
-        bbox.set("Type", Object::Name(b"XObject".to_vec()));
-        bbox.set("Subtype", Object::Name(b"Form".to_vec()));
-        bbox.set(
-            "BBox",
-            Object::Array(vec![0.into(), 0.into(), 400.into(), 30.into()]),
-        );
-        let ap = update.new_document.add_object(Stream::new(
-            bbox,
-            b"1 g 0 0 400 30 re f 0 g BT /Helv 12 Tf 2 10 Td (PAY 9 YUAN) Tj ET".to_vec(),
-        ));
-        let mut n = Dictionary::new();
-        n.set("N", Object::Reference(ap));
-        let mut field = Dictionary::new();
-        for (k, v) in [("Type", "Annot"), ("Subtype", "Widget"), ("FT", "Sig")] {
-            field.set(k, Object::Name(v.as_bytes().to_vec()));
-        }
-        field.set("T", Object::string_literal("later"));
-        field.set(
-            "Rect",
-            Object::Array(vec![70.into(), 712.into(), 470.into(), 742.into()]),
-        );
-        field.set("P", Object::Reference(page));
-        field.set("AP", Object::Dictionary(n));
-        let field = update.new_document.add_object(field);
-        update.opt_clone_object_to_new_document(page).unwrap();
-        let page_dict = update.new_document.get_dictionary_mut(page).unwrap();
-        let mut annots = page_dict
-            .get(b"Annots")
-            .and_then(Object::as_array)
-            .cloned()
-            .unwrap_or_default();
-        annots.push(Object::Reference(field));
-        page_dict.set("Annots", Object::Array(annots));
-        let mut fields = acro
-            .get(b"Fields")
-            .and_then(Object::as_array)
-            .cloned()
-            .unwrap();
-        fields.push(Object::Reference(field));
-        acro.set("Fields", Object::Array(fields));
-        acro
-    });
+    let overlay = with_new_signature_field(&sealed, |_| None);
     let report = verify_pdf(&overlay, &trust(p), SystemTime::now()).unwrap();
     assert_ne!(report.indication, Indication::Passed, "{report:#?}");
     failed(&report, "modifications");
@@ -193,13 +149,13 @@ fn overlay_appearance(update: &mut lopdf::IncrementalDocument) -> Object {
     Object::Dictionary(n)
 }
 
-/// `sealed` with a later signature field whose value is `value` (made in the update) and whose
-/// widget draws over the page.
-fn with_fake_signature(
+/// `sealed` with a new signature field `Seal2` whose widget draws over the page and whose value,
+/// if any, `value` makes in the update.
+fn with_new_signature_field(
     sealed: &[u8],
-    value: impl FnOnce(&mut lopdf::IncrementalDocument) -> Object,
+    value: impl FnOnce(&mut lopdf::IncrementalDocument) -> Option<Object>,
 ) -> Vec<u8> {
-    with_form(sealed, |update, page, mut acro| {
+    with_form(sealed, |update, page, acro| {
         let mut field = Dictionary::new();
         for (k, v) in [("Type", "Annot"), ("Subtype", "Widget"), ("FT", "Sig")] {
             field.set(k, Object::Name(v.as_bytes().to_vec()));
@@ -211,22 +167,43 @@ fn with_fake_signature(
         );
         field.set("P", Object::Reference(page));
         field.set("AP", overlay_appearance(update));
-        field.set("V", value(update));
+        if let Some(value) = value(update) {
+            field.set("V", value);
+        }
         let field = update.new_document.add_object(field);
-        update.opt_clone_object_to_new_document(page).unwrap();
-        let page_dict = update.new_document.get_dictionary_mut(page).unwrap();
-        let mut annots = (page_dict.get(b"Annots").and_then(Object::as_array))
+        on_page_and_form(update, page, acro, field, field)
+    })
+}
+
+/// `sealed` with a later signature field whose value is `value` (made in the update) and whose
+/// widget draws over the page.
+fn with_fake_signature(
+    sealed: &[u8],
+    value: impl FnOnce(&mut lopdf::IncrementalDocument) -> Object,
+) -> Vec<u8> {
+    with_new_signature_field(sealed, |update| Some(value(update)))
+}
+
+/// `acro` with `field` added to its /Fields, after `widget` is added to `page`'s /Annots.
+fn on_page_and_form(
+    update: &mut lopdf::IncrementalDocument,
+    page: lopdf::ObjectId,
+    mut acro: Dictionary,
+    field: lopdf::ObjectId,
+    widget: lopdf::ObjectId,
+) -> Dictionary {
+    let grown = |d: &Dictionary, key: &[u8], item: lopdf::ObjectId| {
+        let mut items = (d.get(key).and_then(Object::as_array))
             .cloned()
             .unwrap_or_default();
-        annots.push(Object::Reference(field));
-        page_dict.set("Annots", Object::Array(annots));
-        let mut fields = (acro.get(b"Fields").and_then(Object::as_array))
-            .cloned()
-            .unwrap();
-        fields.push(Object::Reference(field));
-        acro.set("Fields", Object::Array(fields));
-        acro
-    })
+        items.push(Object::Reference(item));
+        Object::Array(items)
+    };
+    update.opt_clone_object_to_new_document(page).unwrap();
+    let page_dict = update.new_document.get_dictionary_mut(page).unwrap();
+    page_dict.set("Annots", grown(page_dict, b"Annots", widget));
+    acro.set("Fields", grown(&acro, b"Fields", field));
+    acro
 }
 
 /// A signature dictionary with `range` as its /ByteRange (or none) and some /Contents.
@@ -447,7 +424,7 @@ fn a_second_field_showing_the_seals_own_signature_signs_nothing() {
 /// appearance yet): room for a later signature, as ISO 32000-1 §12.7.3.1 lets a field keep its
 /// widget apart.
 fn with_empty_field_and_kid_widget(sealed: &[u8]) -> Vec<u8> {
-    with_form(sealed, |update, page, mut acro| {
+    with_form(sealed, |update, page, acro| {
         let doc = &mut update.new_document;
         let parent = doc.new_object_id();
         let mut kid = Dictionary::new();
@@ -466,19 +443,7 @@ fn with_empty_field_and_kid_widget(sealed: &[u8]) -> Vec<u8> {
         field.set("T", Object::string_literal("Sig2"));
         field.set("Kids", Object::Array(vec![Object::Reference(kid)]));
         doc.objects.insert(parent, Object::Dictionary(field));
-        update.opt_clone_object_to_new_document(page).unwrap();
-        let page_dict = update.new_document.get_dictionary_mut(page).unwrap();
-        let mut annots = (page_dict.get(b"Annots").and_then(Object::as_array))
-            .cloned()
-            .unwrap_or_default();
-        annots.push(Object::Reference(kid));
-        page_dict.set("Annots", Object::Array(annots));
-        let mut fields = (acro.get(b"Fields").and_then(Object::as_array))
-            .cloned()
-            .unwrap();
-        fields.push(Object::Reference(parent));
-        acro.set("Fields", Object::Array(fields));
-        acro
+        on_page_and_form(update, page, acro, parent, kid)
     })
 }
 
