@@ -243,3 +243,26 @@ fn two_tsas_one_file_a_document_timestamp_by_rsa_over_a_seal_timestamped_by_the_
         foreign.detail
     );
 }
+
+/// SHA-1 is off the allow-list (ETSI TS 119 312): a signature made with it is refused, naming
+/// the digest and who signed, so a clerk knows whom to ask for a new copy.
+#[test]
+fn a_sha1_signature_is_refused_naming_its_signer() {
+    let pkis = pkis();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    let signed = dir.path().join("sha1.pdf");
+    pkis.sign(&plain, &signed, "rsa-signer", &["--md", "sha1"]);
+    let bytes = std::fs::read(&signed).unwrap();
+    let report = verify_pdf(&bytes, &pkis.trust(), SystemTime::now()).unwrap();
+    assert_ne!(report.indication, Indication::Passed, "{report:#?}");
+    let one = &report.signatures[0].report;
+    let algorithm = one.check("algorithm").unwrap();
+    assert!(
+        matches!(algorithm.status, CheckStatus::Failed(_)),
+        "{report:#?}"
+    );
+    let signer = one.signer.as_deref().unwrap_or_default();
+    assert!(signer.contains("张三"), "{report:#?}");
+}

@@ -420,14 +420,18 @@ fn a_second_field_showing_the_seals_own_signature_signs_nothing() {
     assert!(!pyhanko(p, &file).0);
 }
 
-/// `sealed` with an empty signature field `Sig2` added whose one widget is a kid of its own (no
-/// appearance yet): room for a later signature, as ISO 32000-1 §12.7.3.1 lets a field keep its
-/// widget apart.
-fn with_empty_field_and_kid_widget(sealed: &[u8]) -> Vec<u8> {
+/// `sealed` with an unsigned signature field `Sig2` added whose one widget is a kid of its own:
+/// with no appearance, room for a later signature, as ISO 32000-1 §12.7.3.1 lets a field keep its
+/// widget apart; with `overlay`, a kid that draws over the page.
+fn with_empty_field_and_kid_widget(sealed: &[u8], overlay: bool) -> Vec<u8> {
     with_form(sealed, |update, page, acro| {
+        let appearance = overlay.then(|| overlay_appearance(update));
         let doc = &mut update.new_document;
         let parent = doc.new_object_id();
         let mut kid = Dictionary::new();
+        if let Some(appearance) = appearance {
+            kid.set("AP", appearance);
+        }
         kid.set("Type", Object::Name(b"Annot".to_vec()));
         kid.set("Subtype", Object::Name(b"Widget".to_vec()));
         kid.set("F", Object::Integer(4));
@@ -456,7 +460,7 @@ fn a_later_signature_whose_widget_is_a_kid_of_its_field_is_allowed_after_a_seal(
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let room = d.join("room.pdf");
-    std::fs::write(&room, with_empty_field_and_kid_widget(&sealed)).unwrap();
+    std::fs::write(&room, with_empty_field_and_kid_widget(&sealed, false)).unwrap();
     let signed = d.join("signed.pdf");
     let (key, cert, ca) = (
         p.join("seal.key"),
@@ -482,4 +486,19 @@ fn a_later_signature_whose_widget_is_a_kid_of_its_field_is_allowed_after_a_seal(
     assert_eq!(report.signatures[1].field, "Sig2");
     let (valid, said) = pyhanko(p, &signed);
     assert!(valid, "pyHanko: {said}");
+}
+
+/// An unsigned field whose kid widget draws over the sealed page is no room for a later signature,
+/// whatever the field itself lacks (pyHanko lets it pass; docs/VALIDATION.md).
+#[test]
+fn an_unsigned_field_whose_kid_draws_over_the_page_is_no_later_signature() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let p = pki.path();
+    let sealed = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
+    let overlay = with_empty_field_and_kid_widget(&sealed, true);
+    let report = verify_pdf(&overlay, &trust(p), SystemTime::now()).unwrap();
+    assert_ne!(report.indication, Indication::Passed, "{report:#?}");
+    assert_eq!(report.signatures.len(), 1, "{report:#?}");
+    failed(&report, "modifications");
 }

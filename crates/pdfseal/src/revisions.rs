@@ -456,6 +456,9 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
         if !signed && (valued || d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
             continue;
         }
+        if !kids_are_its_widgets(d, full, signed) {
+            continue;
+        }
         let sig = d
             .get(b"V")
             .ok()
@@ -474,6 +477,29 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
         }
     }
     signature_parts
+}
+
+/// Whether every kid of a new signature field is a widget of it (ISO 32000-1 §12.7.3.1: a field's
+/// kids are its widgets or fields under it), and, for a field not signed, a widget that shows
+/// nothing and does nothing: a placeholder's kid with an appearance or an action draws over the
+/// document as the field itself would, and a kid of another kind (an annotation, a field under it)
+/// is no part of a signature. Such a field is judged as any other change.
+fn kids_are_its_widgets(field: &Dictionary, full: &Document, signed: bool) -> bool {
+    let Ok(kids) = field.get(b"Kids") else {
+        return true;
+    };
+    let Ok(kids) = deref(full, kids).as_array() else {
+        return false;
+    };
+    kids.iter().all(|kid| {
+        deref(full, kid).as_dict().is_ok_and(|k| {
+            let widget = k
+                .get(b"Subtype")
+                .and_then(Object::as_name)
+                .is_ok_and(|t| t == b"Widget");
+            widget && (signed || !(k.has(b"AP") || k.has(b"A") || k.has(b"AA")))
+        })
+    })
 }
 
 /// Cross-reference and object streams: how an update is written down, not what it changes.

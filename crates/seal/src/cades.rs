@@ -227,15 +227,16 @@ impl SignedBy {
             "format",
             Ok("a detached CMS SignedData with one signer".into()),
         ));
+        let cert_der = signer_certificate(&sd, &signer)
+            .map_err(|e| (check("signer_certificate", Err(e)), None))?;
+        // A digest the hub refuses (SHA-1) still names who signed with it.
         let digest = crate::algs::digest_of(&signer.digest_alg.oid, parts).map_err(|e| {
             let failed = check(
                 "algorithm",
                 Err((SubIndication::CryptoConstraintsFailure, e.to_string())),
             );
-            (failed, None)
+            (failed, crate::subject(&cert_der))
         })?;
-        let cert_der = signer_certificate(&sd, &signer)
-            .map_err(|e| (check("signer_certificate", Err(e)), None))?;
         let algorithm = match crate::algs::signer_algorithm(
             &signer.digest_alg.oid,
             &signer.signature_algorithm,
