@@ -420,17 +420,50 @@ fn a_second_field_showing_the_seals_own_signature_signs_nothing() {
     assert!(!pyhanko(p, &file).0);
 }
 
-/// `sealed` with an unsigned signature field `Sig2` added whose one widget is a kid of its own:
-/// with no appearance, room for a later signature, as ISO 32000-1 §12.7.3.1 lets a field keep its
-/// widget apart; with `overlay`, a kid that draws over the page.
-fn with_empty_field_and_kid_widget(sealed: &[u8], overlay: bool) -> Vec<u8> {
+/// What the one kid widget of an unsigned field shows.
+#[derive(Debug, Clone, Copy)]
+enum Kid {
+    /// Nothing: room for a later signature.
+    Quiet,
+    /// An appearance over the page.
+    Overlay,
+    /// No appearance, but a white background (/MK /BG) a viewer draws over the whole page.
+    Background,
+    /// No appearance, but a key of its own naming a new FreeText annotation over the page.
+    PointsAtOverlay,
+}
+
+/// `sealed` with an unsigned signature field `Sig2` added whose one widget is a kid of its own
+/// (ISO 32000-1 §12.7.3.1 lets a field keep its widgets apart), showing what `shows` says.
+fn with_empty_field_and_kid_widget(sealed: &[u8], shows: Kid) -> Vec<u8> {
     with_form(sealed, |update, page, acro| {
-        let appearance = overlay.then(|| overlay_appearance(update));
+        let draws = matches!(shows, Kid::Overlay | Kid::PointsAtOverlay);
+        let appearance = draws.then(|| overlay_appearance(update));
         let doc = &mut update.new_document;
         let parent = doc.new_object_id();
         let mut kid = Dictionary::new();
-        if let Some(appearance) = appearance {
-            kid.set("AP", appearance);
+        let mut other = None;
+        match shows {
+            Kid::Quiet => {}
+            Kid::Overlay => kid.set("AP", appearance.unwrap()),
+            Kid::Background => {
+                let mut mk = Dictionary::new();
+                mk.set("BG", Object::Array(vec![1.into()]));
+                kid.set("MK", Object::Dictionary(mk));
+            }
+            Kid::PointsAtOverlay => {
+                let mut note = Dictionary::new();
+                note.set("Type", Object::Name(b"Annot".to_vec()));
+                note.set("Subtype", Object::Name(b"FreeText".to_vec()));
+                note.set(
+                    "Rect",
+                    Object::Array(vec![70.into(), 712.into(), 470.into(), 742.into()]),
+                );
+                note.set("AP", appearance.unwrap());
+                let note = doc.add_object(note);
+                kid.set("Junk", Object::Reference(note));
+                other = Some(note);
+            }
         }
         kid.set("Type", Object::Name(b"Annot".to_vec()));
         kid.set("Subtype", Object::Name(b"Widget".to_vec()));
@@ -439,7 +472,7 @@ fn with_empty_field_and_kid_widget(sealed: &[u8], overlay: bool) -> Vec<u8> {
         kid.set("Parent", Object::Reference(parent));
         kid.set(
             "Rect",
-            Object::Array(vec![50.into(), 50.into(), 250.into(), 100.into()]),
+            Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]),
         );
         let kid = doc.add_object(kid);
         let mut field = Dictionary::new();
@@ -447,7 +480,14 @@ fn with_empty_field_and_kid_widget(sealed: &[u8], overlay: bool) -> Vec<u8> {
         field.set("T", Object::string_literal("Sig2"));
         field.set("Kids", Object::Array(vec![Object::Reference(kid)]));
         doc.objects.insert(parent, Object::Dictionary(field));
-        on_page_and_form(update, page, acro, parent, kid)
+        let mut acro = on_page_and_form(update, page, acro, parent, kid);
+        if let Some(note) = other {
+            // Shown on the page too; listed nowhere in the form.
+            let fields = acro.get(b"Fields").unwrap().clone();
+            acro = on_page_and_form(update, page, acro, note, note);
+            acro.set("Fields", fields);
+        }
+        acro
     })
 }
 
@@ -460,7 +500,7 @@ fn a_later_signature_whose_widget_is_a_kid_of_its_field_is_allowed_after_a_seal(
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let room = d.join("room.pdf");
-    std::fs::write(&room, with_empty_field_and_kid_widget(&sealed, false)).unwrap();
+    std::fs::write(&room, with_empty_field_and_kid_widget(&sealed, Kid::Quiet)).unwrap();
     let signed = d.join("signed.pdf");
     let (key, cert, ca) = (
         p.join("seal.key"),
@@ -488,17 +528,28 @@ fn a_later_signature_whose_widget_is_a_kid_of_its_field_is_allowed_after_a_seal(
     assert!(valid, "pyHanko: {said}");
 }
 
-/// An unsigned field whose kid widget draws over the sealed page is no room for a later signature,
-/// whatever the field itself lacks (pyHanko lets it pass; docs/VALIDATION.md).
+/// An unsigned field whose kid widget draws over the sealed page — its appearance, a background
+/// colour a viewer paints without one, or another annotation it points at — is no room for a later
+/// signature, whatever the field itself lacks (pyHanko lets the first pass; docs/VALIDATION.md).
 #[test]
 fn an_unsigned_field_whose_kid_draws_over_the_page_is_no_later_signature() {
     let pki = tempfile::tempdir().unwrap();
     ecenter_pki::init(pki.path(), false).unwrap();
     let p = pki.path();
     let sealed = seal_with(p, &ecenter_pdfseal::sample_pdf(1, 0), &Placement::default());
-    let overlay = with_empty_field_and_kid_widget(&sealed, true);
-    let report = verify_pdf(&overlay, &trust(p), SystemTime::now()).unwrap();
-    assert_ne!(report.indication, Indication::Passed, "{report:#?}");
-    assert_eq!(report.signatures.len(), 1, "{report:#?}");
-    failed(&report, "modifications");
+    for shows in [Kid::Overlay, Kid::Background, Kid::PointsAtOverlay] {
+        let overlay = with_empty_field_and_kid_widget(&sealed, shows);
+        let report = verify_pdf(&overlay, &trust(p), SystemTime::now()).unwrap();
+        assert_ne!(
+            report.indication,
+            Indication::Passed,
+            "{shows:?}: {report:#?}"
+        );
+        assert_eq!(report.signatures.len(), 1, "{shows:?}: {report:#?}");
+        failed(&report, "modifications");
+    }
+    // The same field with a kid that shows nothing is room for a later signature.
+    let room = with_empty_field_and_kid_widget(&sealed, Kid::Quiet);
+    let report = verify_pdf(&room, &trust(p), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
 }

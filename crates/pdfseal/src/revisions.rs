@@ -453,23 +453,33 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
             .is_ok_and(|v| !revision.objects.contains_key(&v));
         let signed = fresh && signature_value(d, full).is_some();
         let valued = d.get(b"V").is_ok_and(|v| !matches!(v, Object::Null));
-        if !signed && (valued || d.has(b"AP") || d.has(b"A") || d.has(b"AA")) {
+        if !signed && (valued || draws(d)) {
             continue;
         }
-        if !kids_are_its_widgets(d, full, signed) {
+        let Some(widgets) = own_widgets(d, *id, full, signed) else {
             continue;
-        }
+        };
         let sig = d
             .get(b"V")
             .ok()
             .map(|v| deref(full, v))
             .and_then(|v| v.as_dict().ok());
         let stamp = sig.is_some_and(is_doc_timestamp);
-        // A signature field's widgets may be kids of their own (§12.7.3.1), showing it.
+        // A signature field's widgets may be kids of their own (§12.7.3.1), showing it: the
+        // kids themselves and, when signed, their appearances; nothing else they point at.
         let mut parts = BTreeSet::from([*id]);
-        for key in [&b"V"[..], b"AP", b"Kids"] {
+        if let Ok(Object::Reference(kids)) = d.get(b"Kids") {
+            parts.insert(*kids);
+        }
+        for key in [&b"V"[..], b"AP"] {
             if let Ok(v) = d.get(key) {
                 reachable(full, v, Some(revision), &mut parts);
+            }
+        }
+        for (kid, widget) in widgets {
+            parts.insert(kid);
+            if let Ok(ap) = widget.get(b"AP") {
+                reachable(full, ap, Some(revision), &mut parts);
             }
         }
         for p in parts {
@@ -479,27 +489,51 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
     signature_parts
 }
 
-/// Whether every kid of a new signature field is a widget of it (ISO 32000-1 §12.7.3.1: a field's
-/// kids are its widgets or fields under it), and, for a field not signed, a widget that shows
-/// nothing and does nothing: a placeholder's kid with an appearance or an action draws over the
-/// document as the field itself would, and a kid of another kind (an annotation, a field under it)
-/// is no part of a signature. Such a field is judged as any other change.
-fn kids_are_its_widgets(field: &Dictionary, full: &Document, signed: bool) -> bool {
+/// Whether a field or widget shows or does something: an appearance, an action, or appearance
+/// characteristics with a border or background colour (/MK /BC, /BG: viewers draw them even
+/// without /AP, ISO 32000-1 §12.5.6.19, Table 189).
+fn draws(d: &Dictionary) -> bool {
+    let coloured = |mk: &Dictionary, key: &[u8]| {
+        mk.get(key)
+            .and_then(Object::as_array)
+            .is_ok_and(|c| !c.is_empty())
+    };
+    let mk = d.get(b"MK").and_then(Object::as_dict);
+    d.has(b"AP")
+        || d.has(b"A")
+        || d.has(b"AA")
+        || mk.is_ok_and(|mk| coloured(mk, b"BC") || coloured(mk, b"BG"))
+}
+
+/// The kids of a new signature field, when every one is a widget of it (ISO 32000-1 §12.7.3.1):
+/// written as a reference, its /Parent the field, no kids of its own, and — for a field not
+/// signed — showing and doing nothing ([`draws`]). `None` otherwise: a kid that draws over the
+/// document as a placeholder, or of another kind (an annotation, a field under it), makes the
+/// field no part of a signature, and it is judged as any other change.
+fn own_widgets<'a>(
+    field: &Dictionary,
+    id: ObjectId,
+    full: &'a Document,
+    signed: bool,
+) -> Option<Vec<(ObjectId, &'a Dictionary)>> {
     let Ok(kids) = field.get(b"Kids") else {
-        return true;
+        return Some(Vec::new());
     };
-    let Ok(kids) = deref(full, kids).as_array() else {
-        return false;
+    let kids = match kids {
+        Object::Reference(r) => full.get_object(*r).ok()?.as_array().ok()?,
+        other => other.as_array().ok()?,
     };
-    kids.iter().all(|kid| {
-        deref(full, kid).as_dict().is_ok_and(|k| {
-            let widget = k
-                .get(b"Subtype")
-                .and_then(Object::as_name)
-                .is_ok_and(|t| t == b"Widget");
-            widget && (signed || !(k.has(b"AP") || k.has(b"A") || k.has(b"AA")))
+    kids.iter()
+        .map(|kid| {
+            let kid_id = kid.as_reference().ok()?;
+            let k = full.get_dictionary(kid_id).ok()?;
+            let widget =
+                (k.get(b"Subtype").and_then(Object::as_name)).is_ok_and(|t| t == b"Widget");
+            let parent = (k.get(b"Parent").and_then(Object::as_reference)).is_ok_and(|p| p == id);
+            let quiet = signed || !draws(k);
+            (widget && parent && !k.has(b"Kids") && quiet).then_some((kid_id, k))
         })
-    })
+        .collect()
 }
 
 /// Cross-reference and object streams: how an update is written down, not what it changes.
