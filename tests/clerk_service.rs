@@ -149,6 +149,7 @@ fn saved_proof_verifies_offline(w: &World, order_id: &str) {
     assert!(out.status.success(), "{}", text(&out));
     let file = saved.path().join(format!("{order_id}-R1.json"));
     let signature = file.with_extension("p7s");
+    let hub_signer = w.pki.path().join("seal.pem");
     let verify = |file: &Path| {
         run_clerk_trusting(
             &[
@@ -156,6 +157,8 @@ fn saved_proof_verifies_offline(w: &World, order_id: &str) {
                 file.to_str().unwrap(),
                 "--signature",
                 signature.to_str().unwrap(),
+                "--signer",
+                hub_signer.to_str().unwrap(),
             ],
             w.pki.path(),
             None,
@@ -177,6 +180,125 @@ fn saved_proof_verifies_offline(w: &World, order_id: &str) {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("FAILED"));
     other_signed_bytes_are_no_proof(w, saved.path());
+    another_courts_key_signs_no_proof(w, &file);
+}
+
+/// Signs `content` as CAdES with OpenSSL (`cert`, `key` under `dir`), detached, into `out`.
+fn openssl_cades(content: &Path, dir: &Path, (cert, key): (&str, &str), out: &Path) {
+    let done = std::process::Command::new("openssl")
+        .args(["cms", "-sign", "-binary", "-cades", "-outform", "DER"])
+        .arg("-in")
+        .arg(content)
+        .arg("-signer")
+        .arg(dir.join(cert))
+        .arg("-inkey")
+        .arg(dir.join(key))
+        .arg("-out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
+/// Issues `other.pem` / `other.key` in `dir` with OpenSSL: another seal of the court (执行局's),
+/// certified by the seal CA of `pki` for signing documents, as the hub's seal is.
+fn issue_another_seal(dir: &Path, pki: &Path) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    let ca = |f: &str| pki.join(f).to_str().unwrap().to_string();
+    std::fs::write(
+        dir.join("other.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n",
+    )
+    .unwrap();
+    run(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "other.key",
+        "-utf8",
+        "-subj",
+        "/O=湖北省襄阳市中级人民法院/CN=执行局印章",
+        "-out",
+        "other.csr",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "other.csr",
+        "-CA",
+        &ca("seal-ca.pem"),
+        "-CAkey",
+        &ca("seal-ca.key"),
+        "-set_serial",
+        "4242",
+        "-days",
+        "30",
+        "-extfile",
+        "other.ext",
+        "-out",
+        "other.pem",
+    ]);
+}
+
+/// A proof rewritten (service effective a day earlier) and signed as CAdES by OpenSSL with
+/// another seal key the court's seal CA certified (执行局's, not the hub's): the chain, the
+/// signature and the content all pass, and still it is no proof — the key is not the hub's
+/// proof signer named by `--signer`. Without `--signer` clap refuses, naming it.
+fn another_courts_key_signs_no_proof(w: &World, proof: &Path) {
+    let pki = w.pki.path();
+    let dir = proof.parent().unwrap();
+    issue_another_seal(dir, pki);
+    let mut forged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(proof).unwrap()).unwrap();
+    forged["effective"]["rule_text"] = serde_json::json!("送达于发出前一日生效");
+    let forged_file = dir.join("forged.json");
+    std::fs::write(&forged_file, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let p7s = forged_file.with_extension("p7s");
+    openssl_cades(&forged_file, dir, ("other.pem", "other.key"), &p7s);
+    let mut args = vec![
+        "verify-proof",
+        forged_file.to_str().unwrap(),
+        "--signature",
+        p7s.to_str().unwrap(),
+    ];
+    let out = run_clerk_trusting(&args, pki, None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--signer"), "{}", text(&out));
+    let hub_signer = pki.join("seal.pem");
+    args.extend(["--signer", hub_signer.to_str().unwrap(), "--json"]);
+    let out = run_clerk_trusting(&args, pki, None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |name: &str| {
+        let checks = report["checks"].as_array().unwrap();
+        let c = checks.iter().find(|c| c["name"] == name);
+        c.map(|c| c["status"].as_str().unwrap().to_string())
+    };
+    for passed in ["signature", "signer_chain", "proof_content"] {
+        assert_eq!(status(passed).as_deref(), Some("PASSED"), "{report}");
+    }
+    assert!(
+        status("proof_signer").is_some_and(|s| s.starts_with("FAILED")),
+        "{report}"
+    );
+    assert!(report.to_string().contains("执行局印章"), "{report}");
 }
 
 /// Bytes other than a proof, signed by OpenSSL as CAdES with a key under the court's root (the
@@ -190,29 +312,15 @@ fn other_signed_bytes_are_no_proof(w: &World, dir: &Path) {
         std::fs::write(&file, body).unwrap();
         let p7s = file.with_extension("p7s");
         let p = w.pki.path();
-        let out = std::process::Command::new("openssl")
-            .args([
-                "cms", "-sign", "-binary", "-cades", "-outform", "DER", "-in",
-            ])
-            .arg(&file)
-            .arg("-signer")
-            .arg(p.join("seal.pem"))
-            .arg("-inkey")
-            .arg(p.join("seal.key"))
-            .arg("-out")
-            .arg(&p7s)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        openssl_cades(&file, p, ("seal.pem", "seal.key"), &p7s);
+        let hub_signer = p.join("seal.pem");
         let args = [
             "verify-proof",
             file.to_str().unwrap(),
             "--signature",
             p7s.to_str().unwrap(),
+            "--signer",
+            hub_signer.to_str().unwrap(),
         ];
         let out = run_clerk_trusting(&args, p, None);
         assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out));

@@ -91,6 +91,7 @@ fn clerk_saves_and_verifies_the_printable_proof(
     order_id: &str,
     out_dir: &Path,
 ) -> std::path::PathBuf {
+    let hub_signer = w.pki.path().join("seal.pem");
     let out = run_clerk_trusting(
         &[
             "proof",
@@ -99,6 +100,8 @@ fn clerk_saves_and_verifies_the_printable_proof(
             "--pdf",
             "--out",
             out_dir.to_str().unwrap(),
+            "--signer",
+            hub_signer.to_str().unwrap(),
         ],
         w.pki.path(),
         Some(w),

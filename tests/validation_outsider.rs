@@ -3,7 +3,7 @@
 //! content-type, or not in DER order; the form's /SigFlags cleared after a seal; an unsigned
 //! signature field that draws over the page after a seal. A second session (2026-12-05): a
 //! signature field whose value is no verifiable signature (written into the field, without
-//! /ByteRange, or with a range of non-integers) drawing over a sealed page; a signature whose
+//! /ByteRange or /Contents, or with a range of non-integers) drawing over a sealed page; a signature whose
 //! field inherits /FT /Sig from its parent.
 
 mod common;
@@ -251,6 +251,15 @@ fn a_signature_field_whose_value_is_no_signature_fails_the_document_it_draws_ove
                 Object::Reference(u.new_document.add_object(signature_dictionary(Some(range))))
             }),
             "whole numbers",
+        ),
+        (
+            "without contents",
+            with_fake_signature(&sealed, |u| {
+                let mut sig = signature_dictionary(Some(real_range()));
+                sig.remove(b"Contents");
+                Object::Reference(u.new_document.add_object(sig))
+            }),
+            "no /Contents",
         ),
         (
             "naming an object that is not there",

@@ -237,6 +237,10 @@ struct VerifyProofArgs {
     /// Trust anchor(s) for the hub's signer (PEM); nothing is trusted unless named here.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
+    /// The hub's proof signer: its `[seals] signer_cert` (PEM), as the court publishes it;
+    /// repeatable across a renewal. Any other key under the same root signs no proof.
+    #[arg(long, required = true)]
+    signer: Vec<PathBuf>,
     /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signer's anchors.
     #[arg(long)]
     tsa_trust: Vec<PathBuf>,
@@ -310,8 +314,12 @@ struct ProofArgs {
     #[arg(long)]
     pdf: bool,
     /// Verify the saved proof against these trust anchors (PEM), as `clerk verify-proof` does.
-    #[arg(long)]
+    #[arg(long, requires = "signer")]
     trust: Vec<PathBuf>,
+    /// With --trust: the hub's proof signer (`[seals] signer_cert`, PEM), as `clerk verify-proof`
+    /// takes it.
+    #[arg(long, requires = "trust")]
+    signer: Vec<PathBuf>,
     /// Intermediate CA certificates (PEM) that may complete chains when verifying.
     #[arg(long)]
     intermediate: Vec<PathBuf>,
@@ -546,13 +554,18 @@ fn run_verify_proof(a: VerifyProofArgs) -> Result<bool> {
         file,
         signature,
         trust,
+        signer,
         tsa_trust,
         intermediate,
         json,
     } = a;
+    let saved = SavedProof {
+        file: &file,
+        signature: &signature,
+        signers: certificates(&signer)?,
+    };
     verify_proof(
-        &file,
-        &signature,
+        &saved,
         trust_stores(&trust, &tsa_trust, &intermediate, &[])?,
         json,
     )
@@ -603,6 +616,7 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
         out,
         pdf,
         trust,
+        signer,
         intermediate,
         hub,
     } = a;
@@ -616,9 +630,13 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
     if trust.is_empty() {
         show_proof(&document)
     } else {
+        let saved = SavedProof {
+            file: &document,
+            signature: &signature,
+            signers: certificates(&signer)?,
+        };
         verify_proof(
-            &document,
-            &signature,
+            &saved,
             trust_stores(&trust, &[], &intermediate, &[])?,
             false,
         )

@@ -10,6 +10,10 @@ use crate::serve_order::{PlanStep, Recipient, ServeOrder};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The title every proof of service (电子送达凭证) carries: the hub writes it, `clerk
+/// verify-proof` requires it of a signed file before calling it a proof.
+pub const PROOF_TITLE: &str = "电子送达凭证";
+
 /// A document served: what the recipient's page lists and the proof names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServedDocument {

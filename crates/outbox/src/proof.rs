@@ -7,11 +7,8 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use ecenter_domain::effective_service::{Channel, DeliveryFact};
-use ecenter_domain::service::{OrderSummary, RecipientService};
+use ecenter_domain::service::{OrderSummary, PROOF_TITLE, RecipientService};
 use serde_json::{Value, json};
-
-/// The title every proof carries.
-pub const TITLE: &str = "电子送达凭证";
 
 fn beijing(t: DateTime<Utc>) -> String {
     let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
@@ -44,7 +41,7 @@ pub fn document(
         return None;
     }
     let doc = json!({
-        "title": TITLE,
+        "title": PROOF_TITLE,
         "version": version,
         "court": court,
         "case_number": order.ordered.order.case_number.normalized(),

@@ -100,7 +100,7 @@ pub fn newest_timestamp(pdf: &[u8]) -> Option<ecenter_seal::tsa::TokenFacts> {
     doc.objects
         .values()
         .filter_map(|o| o.as_dict().ok())
-        .filter(|d| crate::revisions::is_signature_field(d, &doc))
+        .filter(|d| crate::fields::is_signature_field(d, &doc))
         .filter_map(|field| field.get(b"V").ok().and_then(|v| resolve(&doc, v).ok()))
         .filter_map(|v| v.as_dict().ok())
         .filter_map(|sig| {

@@ -4,8 +4,8 @@
 
 use crate::{
     PageView, PdfSealError, Picture, SEAL_SIDE, SignatureInfo, image_stream, load, pdf_date,
-    pdf_error, refuse_if_certified_without_changes, resolve, revisions, seal_appearance,
-    signature_dictionary, text_string, xref,
+    pdf_error, refuse_if_certified_without_changes, resolve, seal_appearance, signature_dictionary,
+    text_string, xref,
 };
 use lopdf::{Dictionary, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
 use std::time::SystemTime;
@@ -126,7 +126,7 @@ pub(crate) fn read_existing(
         .objects
         .values()
         .filter_map(|o| o.as_dict().ok())
-        .any(|d| revisions::is_signature_field(d, prev) && d.has(b"V"));
+        .any(|d| crate::fields::is_signature_field(d, prev) && d.has(b"V"));
     // A form may already hold an ecenterSeal2 of its own, so every /T in the document is avoided.
     let field_name = unused_field_name(prev, "ecenterSeal", field_count + 1);
     Ok(Existing {

@@ -10,6 +10,7 @@
 
 mod archive;
 mod dss;
+mod fields;
 mod incremental;
 pub mod revisions;
 mod sample;

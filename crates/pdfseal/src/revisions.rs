@@ -24,6 +24,7 @@
 //! court's policy, ARCHITECTURE.md); DocMDP P=1 all but later signatures; P=2 also form filling
 //! and later signatures; P=3 also annotations.
 
+use crate::fields::{field_name, field_type, is_signature_field, signature_value};
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,65 +145,10 @@ pub fn is_doc_timestamp(d: &Dictionary) -> bool {
             .is_ok_and(|s| s == b"ETSI.RFC3161")
 }
 
-/// The field type (/FT) of a field or of a widget's field: its own, else inherited from /Parent
-/// (ISO 32000-1 §12.7.3.1, Table 220: FT is inheritable), at most 16 levels up.
-fn field_type<'a>(d: &'a Dictionary, doc: &'a Document) -> Option<&'a [u8]> {
-    let mut at = Some(d);
-    for _ in 0..16 {
-        let node = at?;
-        if let Ok(t) = node.get(b"FT").and_then(Object::as_name) {
-            return Some(t);
-        }
-        at = node
-            .get(b"Parent")
-            .ok()
-            .and_then(|p| deref(doc, p).as_dict().ok());
-    }
-    None
-}
-
-/// Whether `d` is a signature field (or a field merged with its widget): /FT /Sig, its own or
-/// inherited from a parent field — a signature under a parent that carries the type is a
-/// signature all the same, and one no validator may pass over.
-pub fn is_signature_field(d: &Dictionary, doc: &Document) -> bool {
-    field_type(d, doc) == Some(b"Sig")
-}
-
-/// The signature dictionary a signature field's value names, when it is one that can be
-/// verified: an indirect reference (ISO 32000-1 §12.7.4.5, Table 232) to a dictionary with a
-/// /ByteRange array of integers and a /Contents string (§12.8.1, Table 252).
-pub fn signature_value<'a>(field: &Dictionary, doc: &'a Document) -> Option<&'a Dictionary> {
-    let v = field.get(b"V").ok()?.as_reference().ok()?;
-    let sig = doc.get_dictionary(v).ok()?;
-    let range = (sig.get(b"ByteRange").and_then(Object::as_array))
-        .is_ok_and(|r| r.iter().all(|n| n.as_i64().is_ok()));
-    let contents = sig.get(b"Contents").and_then(Object::as_str).is_ok();
-    (range && contents).then_some(sig)
-}
-
 /// A field other than a signature field, or a widget of one (the type may be inherited from
 /// /Parent, ISO 32000-1 §12.7.3.1): what form filling changes.
 fn is_fillable(d: &Dictionary, doc: &Document) -> bool {
     field_type(d, doc).is_some_and(|t| matches!(t, b"Tx" | b"Ch" | b"Btn"))
-}
-
-/// The fully qualified name of a field or of a widget's field (ISO 32000-1 §12.7.3.2): the partial
-/// names /T from the root of the field tree, joined by periods.
-pub fn field_name(d: &Dictionary, doc: &Document) -> String {
-    let mut names = Vec::new();
-    let mut at = Some(d);
-    for _ in 0..16 {
-        let Some(node) = at else { break };
-        if let Ok(t) = node.get(b"T").and_then(Object::as_str) {
-            names.push(String::from_utf8_lossy(t).into_owned());
-        }
-        at = node
-            .get(b"Parent")
-            .ok()
-            .and_then(|p| deref(doc, p).as_dict().ok());
-    }
-    names.reverse();
-    names.join(".")
 }
 
 /// Which fields a signature locks (FieldMDP, ISO 32000-1 §12.8.2.4, Table 256): after it, a
@@ -451,7 +397,7 @@ fn new_signature_parts(revision: &Document, full: &Document) -> BTreeMap<ObjectI
             .get(b"V")
             .and_then(Object::as_reference)
             .is_ok_and(|v| !revision.objects.contains_key(&v));
-        let signed = fresh && signature_value(d, full).is_some();
+        let signed = fresh && d.get(b"V").is_ok_and(|v| signature_value(v, full).is_ok());
         let valued = d.get(b"V").is_ok_and(|v| !matches!(v, Object::Null));
         if !signed && (valued || draws(d)) {
             continue;

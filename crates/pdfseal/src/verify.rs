@@ -212,11 +212,11 @@ fn signature_fields(doc: &lopdf::Document) -> SignatureFields {
             Err(_) | Ok(Object::Null) => continue,
             Ok(v) => v,
         };
-        if !revisions::is_signature_field(field, doc) {
+        if !crate::fields::is_signature_field(field, doc) {
             continue;
         }
-        let name = revisions::field_name(field, doc);
-        match signature_range(doc, value) {
+        let name = crate::fields::field_name(field, doc);
+        match crate::fields::signature_value(value, doc) {
             Ok((v, _)) if fields.names.contains_key(&v) => {
                 let why = format!(
                     "its signature dictionary (object {} {}) is already the value of the field {:?}: a signature is one field's value (ISO 32000-1 §12.7.4.5), and a second field showing it signs nothing",
@@ -236,42 +236,6 @@ fn signature_fields(doc: &lopdf::Document) -> SignatureFields {
     fields.found.sort_by_key(|(_, r)| covered(r));
     fields.unusable.sort();
     fields
-}
-
-/// The signature dictionary a signature field's value names and its /ByteRange, or why the
-/// value is no signature that can be verified (ISO 32000-1 §12.7.4.5, Table 232: the value shall
-/// be an indirect reference; §12.8.1, Table 252: /ByteRange is required, an array of integers).
-fn signature_range(
-    doc: &lopdf::Document,
-    value: &Object,
-) -> Result<(lopdf::ObjectId, Vec<i64>), String> {
-    let Object::Reference(v) = value else {
-        return Err(
-            "its value is written into the field itself, not as a signature dictionary \
-                    of its own (ISO 32000-1 Table 232 requires an indirect reference): it \
-                    cannot be verified"
-                .into(),
-        );
-    };
-    let Ok(sig) = doc.get_dictionary(*v) else {
-        return Err(format!(
-            "its value names object {} {}, which is missing or no dictionary",
-            v.0, v.1
-        ));
-    };
-    let Ok(range) = sig.get(b"ByteRange").and_then(Object::as_array) else {
-        return Err(
-            "its signature dictionary has no /ByteRange array (ISO 32000-1 Table 252): what \
-             it signs is unknown"
-                .into(),
-        );
-    };
-    let numbers: Option<Vec<i64>> = range.iter().map(|n| n.as_i64().ok()).collect();
-    let numbers = numbers.ok_or_else(|| {
-        "its /ByteRange holds something other than whole numbers (ISO 32000-1 Table 252)"
-            .to_string()
-    })?;
-    Ok((*v, numbers))
 }
 
 /// Reports the validation material embedded for later (the DSS of PAdES-B-LT) on the last
@@ -564,7 +528,7 @@ pub fn strictest_certification(
         let Ok(Object::Reference(v)) = field.get(b"V") else {
             continue;
         };
-        if !revisions::is_signature_field(field, doc) {
+        if !crate::fields::is_signature_field(field, doc) {
             continue;
         }
         let Ok(range) = doc

@@ -171,7 +171,9 @@ pub fn verify_detached_as(
     };
     if let Err(failed) = attributes {
         checks.push(failed);
-        return DetachedReport::of(checks, subject);
+        let mut report = DetachedReport::of(checks, subject);
+        report.certificate = Some(signed.cert_der);
+        return report;
     }
     let at = signed.timestamp_check(trust, (now, poe), &mut checks);
     checks.push(crate::check(
@@ -197,6 +199,7 @@ pub fn verify_detached_as(
     if let Some(seal) = signed.attribute(ESEAL_ATTRIBUTE) {
         named_seal(&mut report, seal, &signed.cert_der, trust, (now, at));
     }
+    report.certificate = Some(signed.cert_der);
     report
 }
 
@@ -545,6 +548,9 @@ pub struct DetachedReport {
     pub checks: Vec<crate::Check>,
     /// The signer's subject, when the certificate was found.
     pub signer: Option<String>,
+    /// The signer's certificate (DER), once the signature was read far enough to find it: for
+    /// a relying party that expects one signer only ([`crate::roles::pinned_signer`]).
+    pub certificate: Option<Vec<u8>>,
     /// The GB/T 38540 seal the signature names ([`ESEAL_ATTRIBUTE`]), by id and name.
     pub seal_id: Option<String>,
     /// Its name.
@@ -558,6 +564,7 @@ impl DetachedReport {
         DetachedReport {
             checks,
             signer,
+            certificate: None,
             seal_id: None,
             seal_name: None,
             signing_time: None,

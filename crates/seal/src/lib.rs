@@ -441,7 +441,9 @@ pub fn add_timestamp(
     Ok(sealed.to_der()?)
 }
 
-fn check(name: &'static str, result: Result<String, (SubIndication, String)>) -> Check {
+/// A check named `name`: passed with what was found, or failed with the sub-indication
+/// (ETSI EN 319 102-1 §5.1.3) and why.
+pub fn check(name: &'static str, result: Result<String, (SubIndication, String)>) -> Check {
     match result {
         Ok(detail) => Check {
             name,

@@ -3,6 +3,10 @@
 //! is therefore held to two things: its chain ends at a configured *maker* anchor, and its
 //! certificate carries the maker role the configuration names — as an extended key usage, or as a
 //! certificate policy (RFC 5280 §4.2.1.12, §4.2.1.4), whichever the court's CA writes.
+//!
+//! Who may sign a proof of service: one signer only, the hub's, named by its certificate. A
+//! court's root certifies many keys that sign documents (each department's seal, a clerk's
+//! export); a chain to that root says a key is the court's, not that it is the hub's.
 
 use der::asn1::ObjectIdentifier;
 
@@ -47,4 +51,40 @@ pub fn maker_role_ok(
 /// The EKU webpki must find (if any EKU is present) on a maker's certificate.
 pub(crate) fn maker_usage(role: ObjectIdentifier) -> Vec<u8> {
     role.as_bytes().to_vec()
+}
+
+/// Whether the signer's certificate `cert_der` certifies the public key of one of `pinned` (the
+/// certificates a relying party names as the only signer it accepts, e.g. the hub's proof signer,
+/// several across a renewal). Keys, not certificates, are compared (SubjectPublicKeyInfo, RFC 5280
+/// §4.1.2.7): a certificate renewed over the same key names the same signer. The error names who
+/// signed instead.
+pub fn pinned_signer(
+    cert_der: &[u8],
+    pinned: &[Vec<u8>],
+) -> Result<String, (crate::SubIndication, String)> {
+    let key_of = |der: &[u8]| {
+        x509_parser::parse_x509_certificate(der)
+            .ok()
+            .map(|(_, c)| (c.public_key().raw.to_vec(), c.subject().to_string()))
+    };
+    let Some((key, subject)) = key_of(cert_der) else {
+        return Err((
+            crate::SubIndication::SigConstraintsFailure,
+            "the signer's certificate does not parse".into(),
+        ));
+    };
+    match pinned
+        .iter()
+        .filter_map(|p| key_of(p))
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, named)) => Ok(format!("signed with the key of the named signer {named}")),
+        None => Err((
+            crate::SubIndication::SigConstraintsFailure,
+            format!(
+                "signed by {subject}, whose key is not the named signer's: a certificate under the \
+                 same root is not enough"
+            ),
+        )),
+    }
 }

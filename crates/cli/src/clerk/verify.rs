@@ -2,6 +2,7 @@
 //! offline against the trust anchors the clerk names, as tables for people or JSON.
 
 use super::*;
+use ecenter_domain::service::PROOF_TITLE;
 
 pub(super) fn status_name(s: &CheckStatus) -> String {
     match s {
@@ -119,20 +120,37 @@ pub(super) fn checks_json(checks: &[ecenter_seal::Check]) -> Vec<serde_json::Val
         .collect()
 }
 
-pub(super) fn verify_proof(
-    file: &Path,
-    signature: &Path,
-    trust: TrustStores,
-    json: bool,
-) -> Result<bool> {
+/// A saved proof of service to verify offline: the JSON, its detached signature, and the hub's
+/// proof signer (`[seals] signer_cert`, DER certificates: several across a renewal).
+pub(super) struct SavedProof<'a> {
+    pub file: &'a Path,
+    pub signature: &'a Path,
+    pub signers: Vec<Vec<u8>>,
+}
+
+pub(super) fn verify_proof(saved: &SavedProof, trust: TrustStores, json: bool) -> Result<bool> {
+    let SavedProof {
+        file,
+        signature,
+        signers,
+    } = saved;
     let document = std::fs::read(file).with_context(|| file.display().to_string())?;
     let cms = std::fs::read(signature).with_context(|| signature.display().to_string())?;
     let ecenter_seal::cades::DetachedReport {
-        mut checks, signer, ..
+        mut checks,
+        signer,
+        certificate,
+        ..
     } = ecenter_seal::cades::verify_detached(&cms, &[&document], &trust, {
         let now = std::time::SystemTime::now();
         (now, now)
     });
+    if let Some(cert) = certificate {
+        checks.push(ecenter_seal::check(
+            "proof_signer",
+            ecenter_seal::roles::pinned_signer(&cert, signers),
+        ));
+    }
     checks.push(proof_content_check(&document));
     let passed = !checks.is_empty()
         && checks
@@ -195,9 +213,6 @@ fn ends_with_eof_marker(pdf: &[u8]) -> bool {
         .rposition(|b| !b.is_ascii_whitespace() && *b != 0);
     end.is_some_and(|e| pdf[..=e].ends_with(b"%%EOF"))
 }
-
-/// The title every proof of service carries (`ecenter_outbox::proof::TITLE`).
-const PROOF_TITLE: &str = "电子送达凭证";
 
 /// Whether the signed file is a proof of service at all: a signature under the court's root over
 /// other bytes (a seal's, a clerk's export) proves nothing about service, however well it verifies.
