@@ -1,7 +1,9 @@
 //! Sealed OFD (GB/T 33190 §18) judged by others: easyofd (PyPI) renders the stamp where the seal
 //! says, and a verifier written in Python (asn1crypto + gmssl, tests/python/ofd_tools.py) agrees
 //! with `verify_ofd` on the good package and on every kind of tampering. The OFDs sealed come
-//! from easyofd and from a hand-written generator, not from ecenter.
+//! from easyofd and from a hand-written generator, not from ecenter; ZIP layouts from the JDK's
+//! jar and a streaming zipfile (tests/python/zip_layouts.py) seal and verify, and a file holding a
+//! second archive is refused.
 
 mod common;
 
@@ -584,4 +586,91 @@ fn lists_and_packages_built_to_mislead_are_caught() {
     let sealed = court.seal(&shaped, Stamp::default());
     let v = verdicts(&court, &sealed);
     assert!(passes(&v) && v.len() == 1, "{v:?}");
+}
+
+/// `IN` laid out by `zip_layouts.py KIND` (the JDK's jar, a streaming zipfile, or a second
+/// archive in the file).
+fn laid_out(dir: &Path, kind: &str, ofd: &[u8]) -> std::path::PathBuf {
+    let (src, out) = (
+        dir.join(format!("{kind}-in.ofd")),
+        dir.join(format!("{kind}.ofd")),
+    );
+    std::fs::write(&src, ofd).unwrap();
+    python_tool("zip_layouts.py", &[kind, path(&src), path(&out)]);
+    out
+}
+
+#[test]
+fn ofds_zipped_by_java_and_by_a_streaming_writer_seal_and_verify_everywhere() {
+    // Both write a data descriptor after every entry (APPNOTE §4.3.9), as ofdrw's ZIP does.
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    for kind in ["jar", "stream"] {
+        let ofd =
+            std::fs::read(laid_out(dir.path(), kind, &foreign(dir.path(), "plain", 2))).unwrap();
+        let sealed = court.seal(&ofd, Stamp::default());
+        let seals = verify_ofd(&sealed, &court.verifier, SystemTime::now()).unwrap();
+        assert_eq!(seals.len(), 1, "{kind}");
+        assert_eq!(seals[0].report.indication, Indication::Passed, "{kind}");
+        let python = judged(dir.path(), &format!("{kind}-sealed.ofd"), &sealed, "verify");
+        assert_eq!(python[0]["valid"], true, "{kind}: {python}");
+        // A sealed package laid out by them again is still one archive, and its seal holds.
+        let again = std::fs::read(laid_out(dir.path(), kind, &sealed)).unwrap();
+        let seals = verify_ofd(&again, &court.verifier, SystemTime::now()).unwrap();
+        assert_eq!(
+            seals[0].report.indication,
+            Indication::Passed,
+            "{kind} again"
+        );
+    }
+}
+
+#[test]
+fn a_sealed_ofd_sharing_its_file_with_another_archive_is_refused_by_clerk() {
+    // Readers find an archive differently (from the end record, from the first byte, from the
+    // first record that parses): with two in one file, the verifier and a viewer can read two
+    // documents. The second archive's first page says it was altered.
+    let court = court();
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = court.seal(&foreign(dir.path(), "plain", 2), Stamp::default());
+    let sm2 = court._pki.path().join("sm2");
+    let clerk = |file: &Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+            .arg("verify-ofd")
+            .arg(file)
+            .args(["--trust", path(&sm2.join("root-ca.pem")), "--json"])
+            .args(["--intermediate", path(&sm2.join("seal-ca.pem"))])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), json)
+    };
+    let good = dir.path().join("sealed.ofd");
+    std::fs::write(&good, &sealed).unwrap();
+    assert_eq!(clerk(&good).0, Some(0));
+    for kind in ["appended", "hidden", "comment"] {
+        let file = laid_out(dir.path(), kind, &sealed);
+        let bytes = std::fs::read(&file).unwrap();
+        let refused = verify_ofd(&bytes, &court.verifier, SystemTime::now()).unwrap_err();
+        assert!(
+            refused.to_string().contains("not one ZIP archive alone"),
+            "{kind}: {refused}"
+        );
+        let (code, json) = clerk(&file);
+        assert_eq!(code, Some(1), "{kind}: {json}");
+        assert_eq!(json["passed"], false, "{kind}: {json}");
+        assert!(
+            json["refused"]
+                .as_str()
+                .is_some_and(|r| r.contains("archive")),
+            "{json}"
+        );
+    }
+    // What the verifier would otherwise have missed: Python's zipfile reads the altered page.
+    let appended = dir.path().join("appended.ofd");
+    let page = python_tool(
+        "zip_layouts.py",
+        &["read", path(&appended), "Doc_0/Pages/Page_0/Content.xml"],
+    );
+    assert!(page.contains("已篡改"), "{page}");
 }

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod container;
 mod doc;
 pub mod package;
 mod seal;

@@ -52,6 +52,22 @@ impl Package {
                 limits.entries
             )));
         }
+        let offsets = crate::container::single_archive(bytes)
+            .map_err(|why| OfdError::Package(format!("not one ZIP archive alone: {why}")))?;
+        // The zip crate finds its archive its own way (the first end record that parses): it must
+        // have found the one checked.
+        let read: Result<Vec<u64>, _> = (0..zip.len())
+            .map(|i| zip.by_index_raw(i).map(|e| e.header_start()))
+            .collect();
+        let mut read = read.map_err(|e| OfdError::Package(e.to_string()))?;
+        read.sort_unstable();
+        if zip.offset() != 0 || read != offsets {
+            return Err(OfdError::Package(
+                "not one ZIP archive alone: the ZIP reader found another archive in the file \
+                 than its end record names"
+                    .into(),
+            ));
+        }
         let mut files = BTreeMap::new();
         let mut left = limits.bytes;
         for i in 0..zip.len() {

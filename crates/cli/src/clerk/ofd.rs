@@ -9,8 +9,12 @@ use std::path::Path;
 pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<bool> {
     let ofd = std::fs::read(file).with_context(|| file.display().to_string())?;
     let verifier = Verifier::new(trust);
-    let seals = ecenter_ofdseal::verify_ofd(&ofd, &verifier, std::time::SystemTime::now())
-        .with_context(|| file.display().to_string())?;
+    let seals = match ecenter_ofdseal::verify_ofd(&ofd, &verifier, std::time::SystemTime::now()) {
+        Ok(seals) => seals,
+        // A package no verifier can judge (two archives in one file, entries sharing a name,
+        // XML that does not parse) is not valid: exit 1 with why, as for a failed seal.
+        Err(why) => return Ok(refused(file, &why, json)),
+    };
     let passed = !seals.is_empty()
         && seals
             .iter()
@@ -61,4 +65,21 @@ pub(super) fn verify_ofd(file: &Path, trust: TrustStores, json: bool) -> Result<
         print_checks(&s.report.checks);
     }
     Ok(passed)
+}
+
+/// Says the OFD was refused before any seal could be judged; always false (not valid).
+fn refused(file: &Path, why: &ecenter_ofdseal::OfdError, json: bool) -> bool {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"file": file.display().to_string(), "passed": false, "seals": [], "refused": why.to_string()})
+        );
+    } else {
+        println!(
+            "{}: NOT PASSED — refused before any seal was judged",
+            file.display()
+        );
+        println!("  {why}");
+    }
+    false
 }

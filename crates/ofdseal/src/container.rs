@@ -1,0 +1,381 @@
+//! One ZIP container and nothing else (GB/T 33190 §7.4; PKWARE APPNOTE 6.3.10 §4.3): a sealed
+//! OFD's bytes must read the same in every reader, so every byte of the file has to belong to
+//! exactly one structure of one archive.
+//!
+//! Readers find an archive differently: Python's `zipfile`, Info-ZIP and Java's `ZipFile` start
+//! from the end of central directory record (the last one, or the one a ZIP64 locator names),
+//! Java's `ZipInputStream` and other streaming readers walk the local headers from the first
+//! byte, and the `zip` crate takes the first end record that parses. A file holding a second
+//! archive (appended or prepended), a local entry no directory lists, an end record hidden in
+//! the archive comment, or a ZIP64 record that names another directory than the classic one
+//! shows one document to the verifier and another to a viewer. [`single_archive`] refuses them
+//! all, naming what it found; what it accepts, every reader reads alike.
+//!
+//! The layout required: local entries (header, name, extra field, data, optional data
+//! descriptor) back to back from offset 0; the central directory right after the last; then,
+//! for ZIP64, the ZIP64 end record and its locator; then the one end record, whose comment ends
+//! the file. One disk only.
+
+const LOCAL: &[u8] = b"PK\x03\x04";
+const CENTRAL: &[u8] = b"PK\x01\x02";
+const END: &[u8] = b"PK\x05\x06";
+const END64: &[u8] = b"PK\x06\x06";
+const LOCATOR64: &[u8] = b"PK\x06\x07";
+const DESCRIPTOR: &[u8] = b"PK\x07\x08";
+
+/// Little-endian integer of `N` bytes at `at`, if the file is long enough.
+fn le<const N: usize>(b: &[u8], at: usize) -> Option<u64> {
+    let bytes: [u8; N] = b.get(at..at.checked_add(N)?)?.try_into().ok()?;
+    Some(bytes.iter().rev().fold(0, |n, &x| n << 8 | u64::from(x)))
+}
+
+fn at_usize(n: u64) -> Result<usize, String> {
+    usize::try_from(n).map_err(|_| format!("an offset of {n} bytes is beyond this file"))
+}
+
+/// Where the central directory is and how many entries it lists, as the end records say.
+#[derive(Debug, PartialEq, Eq)]
+struct Directory {
+    start: usize,
+    end: usize,
+    entries: u64,
+}
+
+/// One entry as the central directory lists it: where its local header is, its name, the
+/// compressed size, and whether a data descriptor follows its data (flag bit 3, §4.3.9).
+struct Listed<'a> {
+    offset: usize,
+    name: &'a [u8],
+    compressed: u64,
+    descriptor: bool,
+}
+
+/// Checks that `bytes` hold one ZIP archive laid out as the module says, and nothing else;
+/// gives the offsets of its local headers in file order, for the caller to check its ZIP reader
+/// read this archive. The error says what else the file holds, for a person (the OFD is
+/// refused).
+pub fn single_archive(bytes: &[u8]) -> Result<Vec<u64>, String> {
+    let directory = end_records(bytes)?;
+    let mut listed = central_directory(bytes, &directory)?;
+    listed.sort_by_key(|l| l.offset);
+    local_entries(bytes, &listed, directory.start)?;
+    Ok(listed.iter().map(|l| l.offset as u64).collect())
+}
+
+/// The one end of central directory record that ends the file (its comment running exactly to
+/// the last byte), checked against the ZIP64 records when a locator precedes it.
+fn end_records(b: &[u8]) -> Result<Directory, String> {
+    let lowest = b.len().saturating_sub(22 + 0xFFFF);
+    let ends: Vec<usize> = (lowest..=b.len().saturating_sub(22))
+        .filter(|&p| b[p..].starts_with(END))
+        .filter(|&p| le::<2>(b, p + 20).is_some_and(|c| p + 22 + c as usize == b.len()))
+        .collect();
+    let p = match ends[..] {
+        [p] => p,
+        [] => {
+            return Err(
+                "no end of central directory record ends the file: bytes follow the archive, \
+                 or it is no ZIP archive"
+                    .into(),
+            );
+        }
+        _ => {
+            return Err(format!(
+                "{} end of central directory records could each end the file (one hidden in \
+                 the archive comment): readers disagree on which archive it is",
+                ends.len()
+            ));
+        }
+    };
+    let field = |at: usize, n: usize| {
+        if n == 2 {
+            le::<2>(b, p + at)
+        } else {
+            le::<4>(b, p + at)
+        }
+    };
+    let disk = (field(4, 2), field(6, 2), field(8, 2), field(10, 2));
+    let (Some(0), Some(0), Some(here), Some(total)) = disk else {
+        return Err("the archive spans several disks".into());
+    };
+    let (size, offset) = (field(12, 4).unwrap_or(0), field(16, 4).unwrap_or(0));
+    if here != total {
+        return Err("the end record counts the entries of this disk and all disks apart".into());
+    }
+    match p.checked_sub(20).filter(|&l| b[l..].starts_with(LOCATOR64)) {
+        Some(locator) => zip64_records(b, locator, (total, size, offset)),
+        None => Ok(Directory {
+            start: at_usize(offset)?,
+            end: at_usize(offset + size)?,
+            entries: total,
+        })
+        .and_then(|d| ends_at(d, p, "the end record")),
+    }
+}
+
+/// The ZIP64 end record the locator at `locator` names (§4.3.14–15): it must sit right before
+/// the locator, and every classic field must be its value or the "see ZIP64" sentinel.
+fn zip64_records(b: &[u8], locator: usize, classic: (u64, u64, u64)) -> Result<Directory, String> {
+    let at = at_usize(le::<8>(b, locator + 8).unwrap_or(u64::MAX))?;
+    if !b.get(at..).is_some_and(|r| r.starts_with(END64)) {
+        return Err("the ZIP64 locator names no ZIP64 end record".into());
+    }
+    let record_end = le::<8>(b, at + 4).and_then(|n| at_usize(n + 12).ok());
+    if record_end.and_then(|n| n.checked_add(at)) != Some(locator) {
+        return Err("bytes lie between the ZIP64 end record and its locator".into());
+    }
+    let (Some(total), Some(size), Some(offset)) = (
+        le::<8>(b, at + 32),
+        le::<8>(b, at + 40),
+        le::<8>(b, at + 48),
+    ) else {
+        return Err("the ZIP64 end record is cut short".into());
+    };
+    let agrees = |classic: u64, sentinel: u64, zip64: u64| classic == sentinel || classic == zip64;
+    let (c_total, c_size, c_offset) = classic;
+    if !(agrees(c_total, 0xFFFF, total)
+        && agrees(c_size, 0xFFFF_FFFF, size)
+        && agrees(c_offset, 0xFFFF_FFFF, offset))
+    {
+        return Err(
+            "the ZIP64 end record and the classic one name different central directories: \
+             readers disagree on which archive it is"
+                .into(),
+        );
+    }
+    let directory = Directory {
+        start: at_usize(offset)?,
+        end: at_usize(offset.saturating_add(size))?,
+        entries: total,
+    };
+    ends_at(directory, at, "the ZIP64 end record")
+}
+
+/// The central directory must end where the record after it starts.
+fn ends_at(d: Directory, next: usize, what: &str) -> Result<Directory, String> {
+    match d.end.cmp(&next) {
+        std::cmp::Ordering::Equal => Ok(d),
+        std::cmp::Ordering::Less => Err(format!(
+            "{} bytes lie between the central directory and {what}: another archive, or \
+             data no reader should see",
+            next - d.end
+        )),
+        std::cmp::Ordering::Greater => Err(format!("{what} names a central directory past it")),
+    }
+}
+
+/// Walks the central directory: exactly `d.entries` headers filling `d.start..d.end`.
+fn central_directory<'a>(b: &'a [u8], d: &Directory) -> Result<Vec<Listed<'a>>, String> {
+    let mut listed = Vec::new();
+    let mut at = d.start;
+    while at < d.end {
+        if !b[at..].starts_with(CENTRAL) {
+            return Err(format!(
+                "the central directory holds something else at byte {at}"
+            ));
+        }
+        let short = || format!("the central directory header at byte {at} is cut short");
+        let n = |off: usize| le::<2>(b, at + off).map(|v| v as usize).ok_or_else(short);
+        let (name_len, extra_len, comment_len) = (n(28)?, n(30)?, n(32)?);
+        let name = b.get(at + 46..at + 46 + name_len).ok_or_else(short)?;
+        let extra = b
+            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
+            .ok_or_else(short)?;
+        let sizes = (
+            le::<4>(b, at + 20),
+            le::<4>(b, at + 24),
+            le::<4>(b, at + 42),
+        );
+        let (Some(compressed), Some(size), Some(offset)) = sizes else {
+            return Err(short());
+        };
+        let (compressed, offset) = zip64_sizes(extra, size, compressed, offset);
+        listed.push(Listed {
+            offset: at_usize(offset)?,
+            name,
+            compressed,
+            descriptor: n(8)? & 0x08 != 0,
+        });
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    if at != d.end || listed.len() as u64 != d.entries {
+        return Err(format!(
+            "the end record announces {} entries in its central directory, which holds {}",
+            d.entries,
+            listed.len()
+        ));
+    }
+    Ok(listed)
+}
+
+/// The compressed size and local header offset, taken from the ZIP64 extra field (0x0001,
+/// §4.5.3) where the header holds the sentinel; the uncompressed size comes first there when
+/// it too is the sentinel.
+fn zip64_sizes(extra: &[u8], size: u64, compressed: u64, offset: u64) -> (u64, u64) {
+    let mut at = 0;
+    while let (Some(id), Some(len)) = (le::<2>(extra, at), le::<2>(extra, at + 2)) {
+        if id == 1 {
+            let mut field = at + 4;
+            let mut next = |classic: u64, sentinel: bool| {
+                if !sentinel {
+                    return classic;
+                }
+                let value = le::<8>(extra, field).unwrap_or(classic);
+                field += 8;
+                value
+            };
+            let _ = next(size, size == 0xFFFF_FFFF);
+            let compressed = next(compressed, compressed == 0xFFFF_FFFF);
+            let offset = next(offset, offset == 0xFFFF_FFFF);
+            return (compressed, offset);
+        }
+        at += 4 + len as usize;
+    }
+    (compressed, offset)
+}
+
+/// The local entries, in file order, must follow one another from byte 0 to the directory:
+/// each header where the directory says, under the same name, its data and descriptor after.
+fn local_entries(b: &[u8], listed: &[Listed], directory: usize) -> Result<(), String> {
+    let mut expected = 0;
+    for entry in listed {
+        let shown = String::from_utf8_lossy(entry.name);
+        if entry.offset != expected {
+            return Err(match entry.offset.cmp(&expected) {
+                std::cmp::Ordering::Greater => format!(
+                    "{} bytes no directory entry lists lie before the entry {shown} (a hidden \
+                     entry, or another archive in front): streaming readers read them",
+                    entry.offset - expected
+                ),
+                _ => format!("the entry {shown} overlaps the one before it"),
+            });
+        }
+        let at = entry.offset;
+        let header = b.get(at..at + 30).filter(|h| h.starts_with(LOCAL));
+        let (Some(name_len), Some(extra_len)) = (le::<2>(b, at + 26), le::<2>(b, at + 28)) else {
+            return Err(format!("the local header of {shown} is cut short"));
+        };
+        let name_at = at + 30;
+        if header.is_none() || b.get(name_at..name_at + name_len as usize) != Some(entry.name) {
+            return Err(format!(
+                "the local header at byte {at} does not name {shown} as the directory does"
+            ));
+        }
+        let data = name_at + name_len as usize + extra_len as usize;
+        let end = at_usize(entry.compressed)?
+            .checked_add(data)
+            .ok_or_else(|| format!("the data of {shown} runs past the file"))?;
+        expected = if entry.descriptor {
+            descriptor_end(b, end, listed, directory)
+        } else {
+            end
+        };
+    }
+    match expected.cmp(&directory) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less => Err(format!(
+            "{} bytes no directory entry lists lie before the central directory (a hidden \
+             entry): streaming readers read them",
+            directory - expected
+        )),
+        std::cmp::Ordering::Greater => Err("the last entry runs into the central directory".into()),
+    }
+}
+
+/// Where a data descriptor after data ending at `end` ends (§4.3.9: CRC and two sizes of 4 or
+/// 8 bytes, with or without its signature): whichever reading lands on the next entry's header
+/// or on the directory.
+fn descriptor_end(b: &[u8], end: usize, listed: &[Listed], directory: usize) -> usize {
+    let signed = usize::from(b.get(end..).is_some_and(|d| d.starts_with(DESCRIPTOR))) * 4;
+    let next_structure = |p: usize| p == directory || listed.iter().any(|l| l.offset == p);
+    [12, 20]
+        .map(|n| end + signed + n)
+        .into_iter()
+        .find(|&p| next_structure(p))
+        .unwrap_or(end + signed + 12)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn archive(files: &[(&str, &[u8])], comment: &[u8]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in files {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.set_raw_comment(comment.to_vec().into());
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn one_archive_passes_and_anything_around_it_is_named() {
+        let one = archive(
+            &[("OFD.xml", b"<a/>"), ("Doc_0/Document.xml", b"<b/>")],
+            b"",
+        );
+        let offsets = single_archive(&one).unwrap();
+        assert_eq!((offsets.len(), offsets[0]), (2, 0));
+        let with_comment = archive(&[("OFD.xml", b"<a/>")], b"made by a court");
+        assert_eq!(single_archive(&with_comment), Ok(vec![0]));
+
+        // A second archive after the first: its directory does not follow its entries.
+        let appended = [&one[..], &archive(&[("OFD.xml", b"<x/>")], b"")].concat();
+        let why = single_archive(&appended).unwrap_err();
+        assert!(why.contains("lie between the central directory"), "{why}");
+        let trailing = [&one[..], b"trailing"].concat();
+        let why = single_archive(&trailing).unwrap_err();
+        assert!(why.contains("bytes follow the archive"), "{why}");
+
+        // An end record hidden in the comment of the real one.
+        let mut hidden = one.clone();
+        let fake = one[one.len() - 22..].to_vec();
+        let n = hidden.len();
+        hidden[n - 2..].copy_from_slice(&(fake.len() as u16).to_le_bytes());
+        hidden.extend_from_slice(&fake);
+        let why = single_archive(&hidden).unwrap_err();
+        assert!(why.contains("could each end the file"), "{why}");
+    }
+
+    /// `one` with a ZIP64 end record and locator (§4.3.14–15) before its end record, naming a
+    /// central directory at `directory`.
+    fn with_zip64(one: &[u8], directory: u64) -> Vec<u8> {
+        let end = one.len() - 22;
+        let size = u64::from(u32::from_le_bytes(
+            one[end + 12..end + 16].try_into().unwrap(),
+        ));
+        let entries = u64::from(u16::from_le_bytes([one[end + 10], one[end + 11]]));
+        let mut record = END64.to_vec();
+        record.extend(44u64.to_le_bytes());
+        record.extend([45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for n in [entries, entries, size, directory] {
+            record.extend(n.to_le_bytes());
+        }
+        let mut locator = LOCATOR64.to_vec();
+        locator.extend(0u32.to_le_bytes());
+        locator.extend((end as u64).to_le_bytes());
+        locator.extend(1u32.to_le_bytes());
+        [&one[..end], &record, &locator, &one[end..]].concat()
+    }
+
+    #[test]
+    fn a_zip64_record_must_name_the_directory_the_classic_one_names() {
+        let one = archive(
+            &[("OFD.xml", b"<a/>"), ("Doc_0/Document.xml", b"<b/>")],
+            b"",
+        );
+        let end = one.len() - 22;
+        let directory = u64::from(u32::from_le_bytes(
+            one[end + 16..end + 20].try_into().unwrap(),
+        ));
+        assert_eq!(
+            single_archive(&with_zip64(&one, directory)).map(|o| o.len()),
+            Ok(2)
+        );
+        let why = single_archive(&with_zip64(&one, directory + 1)).unwrap_err();
+        assert!(why.contains("name different central directories"), "{why}");
+    }
+}
