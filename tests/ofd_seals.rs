@@ -292,6 +292,12 @@ fn what_is_not_a_sealable_ofd_is_refused_by_name() {
         size_mm: None,
     };
     assert!(refused(&ofd, off_page).contains("does not fit"));
+    let invisible = Stamp {
+        page: Some(1),
+        origin: None,
+        size_mm: Some((40.0, 2.0)),
+    };
+    assert!(refused(&ofd, invisible).contains("too small to be seen"));
     let no_ofd_xml = edit(&ofd, |p| {
         p.files.remove("/OFD.xml");
     });

@@ -1,7 +1,8 @@
 //! GB/T 38540 seal signatures made by another implementation (asn1crypto and cryptography, in
 //! tests/python/ses_tools.py): the 2020 layout as ofdrw writes it (with extension data, and with
 //! the signer named by a certificate digest) and the GM/T 0031-2014 layout. ecenter verifies
-//! both; what ecenter writes is read by the same independent 2020 definitions.
+//! both; what ecenter writes is read by the same independent 2020 definitions. A time claimed
+//! without a timestamp must be one the signature could have been made at.
 
 mod common;
 
@@ -122,7 +123,7 @@ fn other_writers_quirks_are_judged_by_the_standards() {
     let dir = tempfile::tempdir().unwrap();
     // (layout, options, None when it must pass or the failing check and what it must say)
     type Case<'a> = (&'a str, &'a [&'a str], Option<(&'a str, &'a str)>);
-    let cases: [Case; 8] = [
+    let cases: [Case; 11] = [
         ("v4", &["--fraction"], None),
         ("v4", &["--unknown-digest-first"], None),
         (
@@ -146,6 +147,23 @@ fn other_writers_quirks_are_judged_by_the_standards() {
             "v1",
             &["--v1-time-garbage"],
             Some(("strict_der", "timeInfo")),
+        ),
+        // Without a timestamp the claimed time proves nothing, but viewers show it: it must be
+        // a time the signature could have been made.
+        (
+            "v4",
+            &["--claimed-days", "100"],
+            Some(("claimed_time", "after the validation time")),
+        ),
+        (
+            "v1",
+            &["--claimed-days", "100"],
+            Some(("claimed_time", "after the validation time")),
+        ),
+        (
+            "v4",
+            &["--claimed-days", "-3"],
+            Some(("claimed_time", "claims it was made at")),
         ),
     ];
     for (layout, flags, refused) in cases {

@@ -13,13 +13,14 @@
         from the page's top-left, or null
     ofd_tools.py verify OFD
         verifies every signature (GB/T 33190 §18, SES_Signature v4) with asn1crypto, gmalg and
-        gmssl (SM2) or cryptography (ECDSA P-256);
+        gmssl (SM2) or cryptography (ECDSA P-256); References in SM3 or SHA-256;
         prints JSON, one object per signature:
         {"id", "references", "added", "data_hash", "signature", "seal", "stamp", "valid"}
 """
 
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -205,7 +206,9 @@ def verify(path):
         refs = {}
         for ref in find_all(sig, "Reference"):
             refs[resolve(base, ref.get("FileRef"))] = base64.b64decode(find(ref, "CheckValue").text.strip())
-        references = all(f in files and sm3_of(files[f]) == v for f, v in refs.items())
+        method = find(sig, "References").get("CheckMethod")
+        check = (lambda d: hashlib.sha256(d).digest()) if method == "2.16.840.1.101.3.4.2.1" else sm3_of
+        references = all(f in files and check(files[f]) == v for f, v in refs.items())
         value_path = resolve(base, find(sig, "SignedValue").text.strip())
         own = {sig_path, value_path, list_path}
         added = sorted(f for f in files if f not in refs and f not in own and not any(f.startswith(d) for d in later))

@@ -12,6 +12,7 @@ the 2020 layout (version 4, as ofdrw writes it) and the GM/T 0031-2014 layout (v
           --tbs-version N        v4: TBS_Sign version N instead of 4
           --header-id ID         the SES_Header id instead of "ES"
           --v1-time-garbage      v1: timeInfo bytes that are no time
+          --claimed-days N       timeInfo N days from now (negative: before), no timestamp proving it
     ses_tools.py read SIGNATURE
         prints what an independent reader finds in a version-4 SES_Signature, as JSON
 """
@@ -177,6 +178,7 @@ def make(args):
         start = start.replace(microsecond=500000)
         now = now.replace(microsecond=250000)
     header_id = opt("--header-id") or "ES"
+    claimed = now + datetime.timedelta(days=int(opt("--claimed-days") or 0))
     picture = Picture({"type": "PNG", "data": b"\x89PNG\r\n\x1a\n picture", "width": 40, "height": 40})
     digest = hashlib.sha256(open(document, "rb").read()).digest()
     if layout == "v4":
@@ -215,7 +217,7 @@ def make(args):
                 "signed_value": sign(maker_k, info.dump()),
             }
         )
-        tbs = {"version": int(opt("--tbs-version") or 4), "eseal": seal, "time_info": now,
+        tbs = {"version": int(opt("--tbs-version") or 4), "eseal": seal, "time_info": claimed,
                "data_hash": digest, "property_info": "doc-1"}
         if "--critical-tbs-ext" in flags:
             tbs["ext_datas"] = [{"extn_id": "1.2.3.4.6", "critical": True, "extn_value": b"must understand"}]
@@ -249,7 +251,7 @@ def make(args):
             {
                 "version": 1,
                 "eseal": seal,
-                "time_info": b"\xff\xfegarbage\x00" if "--v1-time-garbage" in flags else now.strftime("%y%m%d%H%M%SZ").encode(),
+                "time_info": b"\xff\xfegarbage\x00" if "--v1-time-garbage" in flags else claimed.strftime("%y%m%d%H%M%SZ").encode(),
                 "data_hash": digest,
                 "property_info": "doc-1",
                 "cert": signer_c,

@@ -124,6 +124,12 @@ fn place(package: &Package, stamp: Stamp) -> Result<(String, [f64; 4]), OfdError
             "a {w}×{h} mm stamp at ({x}, {y}) mm does not fit on page {n} ({aw}×{ah} mm)"
         )));
     }
+    let least = crate::verify::STAMP_MIN_MM;
+    if w < least || h < least {
+        return Err(OfdError::Structure(format!(
+            "a {w}×{h} mm stamp is too small to be seen: at least {least} mm each way"
+        )));
+    }
     Ok((page.id.clone(), [x, y, w, h]))
 }
 

@@ -30,7 +30,8 @@ pub struct OfdSeal {
 struct Described {
     check_method: String,
     references: Vec<(String, Option<Vec<u8>>)>,
-    stamps: Vec<(String, String)>,
+    /// Each StampAnnot's PageRef, Boundary and Clip (if any).
+    stamps: Vec<(String, String, Option<String>)>,
     seal_loc: Option<String>,
     signed_value: Option<String>,
 }
@@ -47,7 +48,15 @@ fn describe(xml: &[u8], path: &str) -> Result<Described, OfdError> {
     // CheckValues follow their Reference in document order.
     let values: Vec<Option<Vec<u8>>> =
         all(&e, "Signature/SignedInfo/References/Reference/CheckValue")
-            .map(|c| b64.decode(c.text.as_bytes()).ok())
+            // xs:base64Binary allows whitespace (XML Schema Part 2 §3.2.16): writers wrap lines.
+            .map(|c| {
+                let text: Vec<u8> = c
+                    .text
+                    .bytes()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                b64.decode(text).ok()
+            })
             .collect();
     if values.len() != references.len() {
         return Err(OfdError::Structure(format!(
@@ -70,6 +79,7 @@ fn describe(xml: &[u8], path: &str) -> Result<Described, OfdError> {
                 (
                     s.attr("PageRef").unwrap_or_default().to_string(),
                     s.attr("Boundary").unwrap_or_default().to_string(),
+                    s.attr("Clip").map(str::to_string),
                 )
             })
             .collect(),
@@ -245,31 +255,53 @@ fn one(
     }
 }
 
-/// Every referenced file present and unchanged, digests in SM3.
+/// A digest function: the bytes of a file to its digest.
+type Digest = fn(&[u8]) -> Vec<u8>;
+
+/// The digest a References CheckMethod names (GB/T 33190 §18.2.2: an algorithm identifier; SM3
+/// by default, SHA-256 as writers sealing with ECDSA use), with its name; `None` for any other.
+fn check_method(method: &str) -> Option<(&'static str, Digest)> {
+    let sm3: Digest = |d| ecenter_seal::sm::sm3_of(&[d]);
+    let sha256: Digest = |d| ecenter_seal::SignatureAlgorithm::EcdsaP256Sha256.hash(d);
+    match method {
+        m if m == crate::SM3_OID || m.eq_ignore_ascii_case("SM3") => Some(("SM3", sm3)),
+        "2.16.840.1.101.3.4.2.1" => Some(("SHA-256", sha256)),
+        m if m.eq_ignore_ascii_case("SHA256") || m.eq_ignore_ascii_case("SHA-256") => {
+            Some(("SHA-256", sha256))
+        }
+        _ => None,
+    }
+}
+
+/// Every referenced file present and unchanged, digests as the CheckMethod names.
 fn references(package: &Package, d: &Described) -> Check {
     let method = d.check_method.as_str();
-    if method != crate::SM3_OID && !method.eq_ignore_ascii_case("SM3") {
+    let Some((name, digest)) = check_method(method) else {
         return failed(
             "ofd_references",
             SubIndication::CryptoConstraintsFailure,
-            format!("References CheckMethod 「{method}」 is not SM3 (1.2.156.10197.1.401)"),
+            format!(
+                "References CheckMethod 「{method}」 is neither SM3 (1.2.156.10197.1.401) nor \
+                 SHA-256 (2.16.840.1.101.3.4.2.1)"
+            ),
         );
-    }
+    };
     let mut problems = Vec::new();
     for (file, expected) in &d.references {
-        match package.files.get(file) {
-            None => problems.push(format!("{file} was removed")),
-            Some(data) if Some(ecenter_seal::sm::sm3_of(&[data])) != *expected => {
+        match (package.files.get(file), expected) {
+            (None, _) => problems.push(format!("{file} was removed")),
+            (Some(_), None) => problems.push(format!("the CheckValue of {file} is no base64")),
+            (Some(data), Some(value)) if digest(data) != *value => {
                 problems.push(format!("{file} was changed"));
             }
-            Some(_) => {}
+            (Some(_), Some(_)) => {}
         }
     }
     if problems.is_empty() {
         passed(
             "ofd_references",
             format!(
-                "the {} files the seal protects are unchanged (SM3)",
+                "the {} files the seal protects are unchanged ({name})",
                 d.references.len()
             ),
         )
@@ -325,10 +357,10 @@ fn coverage(
 /// The stamp names a page and lies inside it.
 fn stamp(
     pages: &[Page],
-    stamp: Option<&(String, String)>,
+    stamp: Option<&(String, String, Option<String>)>,
     kind: &str,
 ) -> (Option<u32>, Option<[f64; 4]>, Check) {
-    let Some((page_ref, boundary)) = stamp else {
+    let Some((page_ref, boundary, clip)) = stamp else {
         return if kind.eq_ignore_ascii_case("Sign") {
             (
                 None,
@@ -397,11 +429,52 @@ fn stamp(
             ),
         );
     }
+    if let Err(why) = visible(b, clip.as_deref()) {
+        let check = failed("ofd_stamp", SubIndication::FormatFailure, why);
+        return (page_no, Some(b), check);
+    }
     (
         page_no,
         Some(b),
         passed("ofd_stamp", format!("on page {} at {boundary} mm", n + 1)),
     )
+}
+
+/// The least a stamp must show each way, in millimetres: a court's seal is some 40 mm across,
+/// and a stamp a reader cannot see shows no seal.
+pub(crate) const STAMP_MIN_MM: f64 = 5.0;
+
+/// Whether a stamp at `b` (x, y, width, height in mm), cut to its Clip (a box in the stamp's
+/// own space, GB/T 33190 §18, StampAnnot), leaves at least [`STAMP_MIN_MM`] each way to be seen.
+fn visible(b: [f64; 4], clip: Option<&str>) -> Result<(), String> {
+    let (w, h) = (b[2], b[3]);
+    if w < STAMP_MIN_MM || h < STAMP_MIN_MM {
+        return Err(format!(
+            "the stamp is {w}×{h} mm: too small to be seen (at least {STAMP_MIN_MM} mm each way)"
+        ));
+    }
+    let Some(clip) = clip else { return Ok(()) };
+    let c: Vec<f64> = clip
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let shown = <[f64; 4]>::try_from(c)
+        .ok()
+        .filter(|c| c.iter().all(|v| v.is_finite()));
+    let Some([cx, cy, cw, ch]) = shown else {
+        return Err(format!(
+            "the stamp's Clip 「{clip}」 is not four finite numbers"
+        ));
+    };
+    let across = (cx + cw).min(w) - cx.max(0.0);
+    let down = (cy + ch).min(h) - cy.max(0.0);
+    if across < STAMP_MIN_MM || down < STAMP_MIN_MM {
+        return Err(format!(
+            "the stamp's Clip 「{clip}」 leaves less than {STAMP_MIN_MM}×{STAMP_MIN_MM} mm of it \
+             to be seen"
+        ));
+    }
+    Ok(())
 }
 
 /// Seal.esl, when present, is the seal inside the signature.

@@ -51,6 +51,12 @@ pub(crate) fn verify_with(
         best_time,
         cache,
     );
+    if let (false, Some(claimed)) = (proven, sealed.claimed) {
+        checks.push(check(
+            "claimed_time",
+            claimed_time(claimed, &sealed.signer_cert, &sealed.seal, now),
+        ));
+    }
     let claimed_earlier = !proven && sealed.claimed.is_some_and(|c| c < best_time);
     checks.push(check(
         "signer_chain",
@@ -104,6 +110,50 @@ fn signatures(
             ))
         },
     ));
+}
+
+/// Without a timestamp the time a signature claims (TBS_Sign timeInfo) proves nothing, but
+/// viewers show it: it must at least be a time the signature could have been made — not after
+/// the validation time (five minutes of clock skew allowed), within the signer's certificate and
+/// the seal's validity (GB/T 38540-2020 has a seal signature verified at its signing time, which
+/// lies within both).
+fn claimed_time(
+    claimed: SystemTime,
+    signer_cert: &[u8],
+    seal: &SealView,
+    now: SystemTime,
+) -> Result<String, (SubIndication, String)> {
+    let shown = |t: SystemTime| {
+        chrono::DateTime::<chrono::Utc>::from(t)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string()
+    };
+    let bad = |why: String| {
+        Err((
+            SubIndication::SigConstraintsFailure,
+            format!(
+                "the signature claims it was made at {}, {why}",
+                shown(claimed)
+            ),
+        ))
+    };
+    let cert_from = x509_parser::parse_x509_certificate(signer_cert)
+        .ok()
+        .and_then(|(_, c)| u64::try_from(c.validity().not_before.timestamp()).ok())
+        .map(|s| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s));
+    if claimed > now + std::time::Duration::from_secs(300) {
+        bad("after the validation time".into())
+    } else if cert_from.is_some_and(|from| claimed < from) {
+        bad("before the signer's certificate was valid".into())
+    } else if claimed < seal.valid_start || claimed > seal.valid_end {
+        bad("outside the seal's validity window".into())
+    } else {
+        Ok(format!(
+            "the claimed signing time {} is one the signature could have been made at \
+             (not proven without a timestamp)",
+            shown(claimed)
+        ))
+    }
 }
 
 /// The trusted signing time: the timestamp's when a valid one is present, otherwise `now` (a
