@@ -48,6 +48,11 @@ struct Listed<'a> {
     name: &'a [u8],
     compressed: u64,
     descriptor: bool,
+    /// Compression method (8: deflate).
+    method: u64,
+    /// CRC-32, compressed and uncompressed size as the header writes them (ZIP64 sentinels
+    /// kept): what a local header without a data descriptor must repeat.
+    written: [u64; 3],
 }
 
 /// Checks that `bytes` hold one ZIP archive laid out as the module says, and nothing else;
@@ -189,12 +194,16 @@ fn central_directory<'a>(b: &'a [u8], d: &Directory) -> Result<Vec<Listed<'a>>, 
         let (Some(compressed), Some(size), Some(offset)) = sizes else {
             return Err(short());
         };
+        let crc = le::<4>(b, at + 16).ok_or_else(short)?;
+        let written = [crc, compressed, size];
         let (compressed, offset) = zip64_sizes(extra, size, compressed, offset);
         listed.push(Listed {
             offset: at_usize(offset)?,
             name,
             compressed,
             descriptor: n(8)? & 0x08 != 0,
+            method: n(10)? as u64,
+            written,
         });
         at += 46 + name_len + extra_len + comment_len;
     }
@@ -264,7 +273,18 @@ fn local_entries(b: &[u8], listed: &[Listed], directory: usize) -> Result<(), St
         let data = name_at + name_len as usize + extra_len as usize;
         let end = at_usize(entry.compressed)?
             .checked_add(data)
+            .filter(|&end| end <= b.len())
             .ok_or_else(|| format!("the data of {shown} runs past the file"))?;
+        let local = [14, 18, 22].map(|off| le::<4>(b, at + off).unwrap_or(u64::MAX));
+        if !entry.descriptor && local != entry.written {
+            return Err(format!(
+                "the local header of {shown} gives other sizes or CRC than the directory: \
+                 streaming readers would find its data ends elsewhere"
+            ));
+        }
+        if entry.method == 8 {
+            deflate_fills(&b[data..end]).map_err(|why| format!("the data of {shown}: {why}"))?;
+        }
         expected = if entry.descriptor {
             descriptor_end(b, end, listed, directory)
         } else {
@@ -279,6 +299,41 @@ fn local_entries(b: &[u8], listed: &[Listed], directory: usize) -> Result<(), St
             directory - expected
         )),
         std::cmp::Ordering::Greater => Err("the last entry runs into the central directory".into()),
+    }
+}
+
+/// Most bytes one entry may inflate to while its stream's end is looked for (the package's
+/// own limit, [`crate::package::Limits`], is checked again when it is read).
+const INFLATE_LIMIT: u64 = 64 << 20;
+
+/// Whether a deflate stream (RFC 1951) ends exactly at the end of `data`: a reader that inflates
+/// until the stream ends (every streaming reader) must land where the directory says the entry
+/// ends, or it would read what lies between as the next entry.
+fn deflate_fills(data: &[u8]) -> Result<(), String> {
+    let mut inflate = flate2::Decompress::new(false);
+    let mut out = vec![0u8; 64 << 10];
+    loop {
+        let before = (inflate.total_in(), inflate.total_out());
+        let input = &data[inflate.total_in() as usize..];
+        let status = inflate
+            .decompress(input, &mut out, flate2::FlushDecompress::Finish)
+            .map_err(|e| format!("no deflate stream ({e})"))?;
+        if status == flate2::Status::StreamEnd {
+            let left = data.len() as u64 - inflate.total_in();
+            return match left {
+                0 => Ok(()),
+                n => Err(format!(
+                    "its deflate stream ends {n} bytes before the entry does: streaming readers \
+                     read those bytes as what follows"
+                )),
+            };
+        }
+        if inflate.total_out() > INFLATE_LIMIT {
+            return Err(format!("it inflates to more than {INFLATE_LIMIT} bytes"));
+        }
+        if (inflate.total_in(), inflate.total_out()) == before {
+            return Err("its deflate stream is cut short".into());
+        }
     }
 }
 
@@ -338,6 +393,31 @@ mod tests {
         hidden.extend_from_slice(&fake);
         let why = single_archive(&hidden).unwrap_err();
         assert!(why.contains("could each end the file"), "{why}");
+    }
+
+    #[test]
+    fn an_entry_must_end_where_streaming_readers_find_its_end() {
+        // A local header saying less than the directory: a streaming reader would take what
+        // follows within the entry's data for the next entry.
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("OFD.xml", stored).unwrap();
+        zip.write_all(&[b'x'; 100]).unwrap();
+        let mut one = zip.finish().unwrap().into_inner();
+        assert!(single_archive(&one).is_ok());
+        one[18..22].copy_from_slice(&10u32.to_le_bytes());
+        let why = single_archive(&one).unwrap_err();
+        assert!(why.contains("other sizes or CRC"), "{why}");
+
+        // A deflate stream that ends before the entry's data does.
+        let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+        deflate.write_all("第1页".as_bytes()).unwrap();
+        let stream = deflate.finish().unwrap();
+        assert_eq!(deflate_fills(&stream), Ok(()));
+        let why = deflate_fills(&[&stream[..], b"PK\x03\x04"].concat()).unwrap_err();
+        assert!(why.contains("ends 4 bytes before"), "{why}");
+        assert!(deflate_fills(&stream[..stream.len() - 1]).is_err());
     }
 
     /// `one` with a ZIP64 end record and locator (§4.3.14–15) before its end record, naming a

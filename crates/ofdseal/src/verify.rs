@@ -347,7 +347,7 @@ fn coverage(
             "ofd_coverage",
             SubIndication::HashFailure,
             format!(
-                "added after sealing, protected by no seal: {}",
+                "protected by no seal (added after sealing, or left out of it): {}",
                 added.join(", ")
             ),
         )
