@@ -607,11 +607,12 @@ fn laid_out(dir: &Path, kind: &str, ofd: &[u8]) -> std::path::PathBuf {
 }
 
 #[test]
-fn ofds_zipped_by_java_and_by_a_streaming_writer_seal_and_verify_everywhere() {
-    // Both write a data descriptor after every entry (APPNOTE §4.3.9), as ofdrw's ZIP does.
+fn ofds_zipped_by_java_by_a_streaming_writer_and_with_zip64_headers_seal_and_verify() {
+    // Both write a data descriptor after every entry (APPNOTE §4.3.9), as ofdrw's ZIP does; the
+    // third writes ZIP64 local headers, the sizes in their extra field.
     let court = court();
     let dir = tempfile::tempdir().unwrap();
-    for kind in ["jar", "stream"] {
+    for kind in ["jar", "stream", "zip64"] {
         let ofd =
             std::fs::read(laid_out(dir.path(), kind, &foreign(dir.path(), "plain", 2))).unwrap();
         let sealed = court.seal(&ofd, Stamp::default());
@@ -654,7 +655,16 @@ fn a_sealed_ofd_sharing_its_file_with_another_archive_is_refused_by_clerk() {
     let good = dir.path().join("sealed.ofd");
     std::fs::write(&good, &sealed).unwrap();
     assert_eq!(clerk(&good).0, Some(0));
-    for kind in ["appended", "hidden", "comment"] {
+    let kinds = [
+        "appended",
+        "hidden",
+        "comment",
+        "comment-archive",
+        "unicode",
+        "nul",
+        "descriptor",
+    ];
+    for kind in kinds {
         let file = laid_out(dir.path(), kind, &sealed);
         let bytes = std::fs::read(&file).unwrap();
         let refused = verify_ofd(&bytes, &court.verifier, SystemTime::now()).unwrap_err();
@@ -673,10 +683,10 @@ fn a_sealed_ofd_sharing_its_file_with_another_archive_is_refused_by_clerk() {
         );
     }
     // What the verifier would otherwise have missed: Python's zipfile reads the altered page.
-    let appended = dir.path().join("appended.ofd");
-    let page = python_tool(
-        "zip_layouts.py",
-        &["read", path(&appended), "Doc_0/Pages/Page_0/Content.xml"],
-    );
-    assert!(page.contains("已篡改"), "{page}");
+    for kind in ["appended", "comment-archive", "nul"] {
+        let file = dir.path().join(format!("{kind}.ofd"));
+        let page = "Doc_0/Pages/Page_0/Content.xml";
+        let read = python_tool("zip_layouts.py", &["read", path(&file), page]);
+        assert!(read.contains("已篡改"), "{kind}: {read}");
+    }
 }

@@ -41,30 +41,47 @@ struct Directory {
     entries: u64,
 }
 
-/// One entry as the central directory lists it: where its local header is, its name, the
-/// compressed size, and whether a data descriptor follows its data (flag bit 3, §4.3.9).
+/// One entry as the central directory lists it: where its local header is, its name, its
+/// CRC-32 with compressed and uncompressed size (ZIP64 values where the header holds the
+/// sentinel), and whether a data descriptor follows its data (flag bit 3, §4.3.9).
 struct Listed<'a> {
     offset: usize,
     name: &'a [u8],
-    compressed: u64,
+    /// CRC-32, compressed size, uncompressed size.
+    sums: [u64; 3],
     descriptor: bool,
     /// Compression method (8: deflate).
     method: u64,
-    /// CRC-32, compressed and uncompressed size as the header writes them (ZIP64 sentinels
-    /// kept): what a local header without a data descriptor must repeat.
-    written: [u64; 3],
+}
+
+/// An entry of the one archive, as [`single_archive`] found it: for the caller to check that its
+/// ZIP reader reads the same entry there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Where its local header starts.
+    pub offset: u64,
+    /// Where its data starts.
+    pub data: u64,
+    /// Its compressed size.
+    pub compressed: u64,
+    /// Its name, as the central directory writes it.
+    pub name: Vec<u8>,
 }
 
 /// Checks that `bytes` hold one ZIP archive laid out as the module says, and nothing else;
 /// gives the offsets of its local headers in file order, for the caller to check its ZIP reader
-/// read this archive. The error says what else the file holds, for a person (the OFD is
-/// refused).
-pub fn single_archive(bytes: &[u8]) -> Result<Vec<u64>, String> {
+/// read this archive. Deflated entries are inflated (and the output dropped) to find where
+/// their streams end, at most `inflate_limit` bytes all together (the package's own limit). The
+/// error says what else the file holds, for a person (the OFD is refused).
+pub fn single_archive(bytes: &[u8], inflate_limit: u64) -> Result<Vec<Entry>, String> {
     let directory = end_records(bytes)?;
     let mut listed = central_directory(bytes, &directory)?;
     listed.sort_by_key(|l| l.offset);
-    local_entries(bytes, &listed, directory.start)?;
-    Ok(listed.iter().map(|l| l.offset as u64).collect())
+    let mut budget = Budget {
+        left: inflate_limit,
+        limit: inflate_limit,
+    };
+    local_entries(bytes, &listed, (directory.start, &mut budget))
 }
 
 /// The one end of central directory record that ends the file (its comment running exactly to
@@ -76,7 +93,14 @@ fn end_records(b: &[u8]) -> Result<Directory, String> {
         .filter(|&p| le::<2>(b, p + 20).is_some_and(|c| p + 22 + c as usize == b.len()))
         .collect();
     let p = match ends[..] {
-        [p] => p,
+        [p] if !comment_holds_records(&b[p + 22..]) => p,
+        [_] => {
+            return Err(
+                "the archive comment holds ZIP end records (another archive): readers that take \
+                 the last end record they find read that one"
+                    .into(),
+            );
+        }
         [] => {
             return Err(
                 "no end of central directory record ends the file: bytes follow the archive, \
@@ -118,6 +142,13 @@ fn end_records(b: &[u8]) -> Result<Directory, String> {
     }
 }
 
+/// Whether an archive comment holds an end record or ZIP64 record of its own.
+fn comment_holds_records(comment: &[u8]) -> bool {
+    [END, END64, LOCATOR64]
+        .iter()
+        .any(|sig| comment.windows(4).any(|w| w == *sig))
+}
+
 /// The ZIP64 end record the locator at `locator` names (§4.3.14–15): it must sit right before
 /// the locator, and every classic field must be its value or the "see ZIP64" sentinel.
 fn zip64_records(b: &[u8], locator: usize, classic: (u64, u64, u64)) -> Result<Directory, String> {
@@ -125,7 +156,9 @@ fn zip64_records(b: &[u8], locator: usize, classic: (u64, u64, u64)) -> Result<D
     if !b.get(at..).is_some_and(|r| r.starts_with(END64)) {
         return Err("the ZIP64 locator names no ZIP64 end record".into());
     }
-    let record_end = le::<8>(b, at + 4).and_then(|n| at_usize(n + 12).ok());
+    let record_end = le::<8>(b, at + 4)
+        .and_then(|n| n.checked_add(12))
+        .and_then(|n| at_usize(n).ok());
     if record_end.and_then(|n| n.checked_add(at)) != Some(locator) {
         return Err("bytes lie between the ZIP64 end record and its locator".into());
     }
@@ -195,15 +228,14 @@ fn central_directory<'a>(b: &'a [u8], d: &Directory) -> Result<Vec<Listed<'a>>, 
             return Err(short());
         };
         let crc = le::<4>(b, at + 16).ok_or_else(short)?;
-        let written = [crc, compressed, size];
-        let (compressed, offset) = zip64_sizes(extra, size, compressed, offset);
+        let [size, compressed, offset] = zip64_values(extra, [size, compressed, offset]);
+        plain_name(name, [compressed, size])?;
         listed.push(Listed {
             offset: at_usize(offset)?,
             name,
-            compressed,
+            sums: [crc, compressed, size],
             descriptor: n(8)? & 0x08 != 0,
             method: n(10)? as u64,
-            written,
         });
         at += 46 + name_len + extra_len + comment_len;
     }
@@ -217,36 +249,54 @@ fn central_directory<'a>(b: &'a [u8], d: &Directory) -> Result<Vec<Listed<'a>>, 
     Ok(listed)
 }
 
-/// The compressed size and local header offset, taken from the ZIP64 extra field (0x0001,
-/// §4.5.3) where the header holds the sentinel; the uncompressed size comes first there when
-/// it too is the sentinel.
-fn zip64_sizes(extra: &[u8], size: u64, compressed: u64, offset: u64) -> (u64, u64) {
+/// `values` (uncompressed size, compressed size, local header offset — in the order the
+/// ZIP64 extra field 0x0001 holds them, §4.5.3) with each one the header writes as the sentinel
+/// 0xFFFFFFFF taken from that field; the others as written.
+fn zip64_values(extra: &[u8], mut values: [u64; 3]) -> [u64; 3] {
     let mut at = 0;
     while let (Some(id), Some(len)) = (le::<2>(extra, at), le::<2>(extra, at + 2)) {
         if id == 1 {
             let mut field = at + 4;
-            let mut next = |classic: u64, sentinel: bool| {
-                if !sentinel {
-                    return classic;
-                }
-                let value = le::<8>(extra, field).unwrap_or(classic);
+            for v in values.iter_mut().filter(|v| **v == 0xFFFF_FFFF) {
+                *v = le::<8>(extra, field).unwrap_or(*v);
                 field += 8;
-                value
-            };
-            let _ = next(size, size == 0xFFFF_FFFF);
-            let compressed = next(compressed, compressed == 0xFFFF_FFFF);
-            let offset = next(offset, offset == 0xFFFF_FFFF);
-            return (compressed, offset);
+            }
+            return values;
         }
         at += 4 + len as usize;
     }
-    (compressed, offset)
+    values
+}
+
+/// A name every reader reads alike: no control character (a NUL ends the name for some readers
+/// and not for others), and a directory (a name ending in / or \\) holding no data, which
+/// readers skip or read as a file.
+fn plain_name(name: &[u8], [compressed, size]: [u64; 2]) -> Result<(), String> {
+    let shown = String::from_utf8_lossy(name);
+    if name.iter().any(|&c| c < 0x20 || c == 0x7F) {
+        return Err(format!(
+            "the entry name {:?} holds a control character: readers cut it there or keep it",
+            shown
+        ));
+    }
+    let directory = name.ends_with(b"/") || name.ends_with(b"\\");
+    if directory && (compressed > 0 || size > 0) {
+        return Err(format!(
+            "the directory entry {shown} holds data: readers skip it or read it as a file"
+        ));
+    }
+    Ok(())
 }
 
 /// The local entries, in file order, must follow one another from byte 0 to the directory:
 /// each header where the directory says, under the same name, its data and descriptor after.
-fn local_entries(b: &[u8], listed: &[Listed], directory: usize) -> Result<(), String> {
+fn local_entries(
+    b: &[u8],
+    listed: &[Listed],
+    (directory, budget): (usize, &mut Budget),
+) -> Result<Vec<Entry>, String> {
     let mut expected = 0;
+    let mut entries = Vec::with_capacity(listed.len());
     for entry in listed {
         let shown = String::from_utf8_lossy(entry.name);
         if entry.offset != expected {
@@ -259,40 +309,16 @@ fn local_entries(b: &[u8], listed: &[Listed], directory: usize) -> Result<(), St
                 _ => format!("the entry {shown} overlaps the one before it"),
             });
         }
-        let at = entry.offset;
-        let header = b.get(at..at + 30).filter(|h| h.starts_with(LOCAL));
-        let (Some(name_len), Some(extra_len)) = (le::<2>(b, at + 26), le::<2>(b, at + 28)) else {
-            return Err(format!("the local header of {shown} is cut short"));
-        };
-        let name_at = at + 30;
-        if header.is_none() || b.get(name_at..name_at + name_len as usize) != Some(entry.name) {
-            return Err(format!(
-                "the local header at byte {at} does not name {shown} as the directory does"
-            ));
-        }
-        let data = name_at + name_len as usize + extra_len as usize;
-        let end = at_usize(entry.compressed)?
-            .checked_add(data)
-            .filter(|&end| end <= b.len())
-            .ok_or_else(|| format!("the data of {shown} runs past the file"))?;
-        let local = [14, 18, 22].map(|off| le::<4>(b, at + off).unwrap_or(u64::MAX));
-        if !entry.descriptor && local != entry.written {
-            return Err(format!(
-                "the local header of {shown} gives other sizes or CRC than the directory: \
-                 streaming readers would find its data ends elsewhere"
-            ));
-        }
-        if entry.method == 8 {
-            deflate_fills(&b[data..end]).map_err(|why| format!("the data of {shown}: {why}"))?;
-        }
+        let (found, end) = local_entry(b, entry, budget)?;
         expected = if entry.descriptor {
-            descriptor_end(b, end, listed, directory)
+            descriptor_end(b, (end, entry), listed, directory)?
         } else {
             end
         };
+        entries.push(found);
     }
     match expected.cmp(&directory) {
-        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Equal => Ok(entries),
         std::cmp::Ordering::Less => Err(format!(
             "{} bytes no directory entry lists lie before the central directory (a hidden \
              entry): streaming readers read them",
@@ -302,14 +328,62 @@ fn local_entries(b: &[u8], listed: &[Listed], directory: usize) -> Result<(), St
     }
 }
 
-/// Most bytes one entry may inflate to while its stream's end is looked for (the package's
-/// own limit, [`crate::package::Limits`], is checked again when it is read).
-const INFLATE_LIMIT: u64 = 64 << 20;
+/// The local header of `entry` and its data: the same name, the same CRC and sizes as the
+/// directory (ZIP64 values where the header holds the sentinel) unless a data descriptor
+/// follows, and a deflate stream that fills the data. Gives the entry and where its data ends.
+fn local_entry(b: &[u8], entry: &Listed, budget: &mut Budget) -> Result<(Entry, usize), String> {
+    let shown = String::from_utf8_lossy(entry.name);
+    let at = entry.offset;
+    let header = b.get(at..at + 30).filter(|h| h.starts_with(LOCAL));
+    let (Some(name_len), Some(extra_len)) = (le::<2>(b, at + 26), le::<2>(b, at + 28)) else {
+        return Err(format!("the local header of {shown} is cut short"));
+    };
+    let name_at = at + 30;
+    let data = name_at + name_len as usize;
+    if header.is_none() || b.get(name_at..data) != Some(entry.name) {
+        return Err(format!(
+            "the local header at byte {at} does not name {shown} as the directory does"
+        ));
+    }
+    let extra = b.get(data..data + extra_len as usize).unwrap_or_default();
+    let data = data + extra_len as usize;
+    let [crc, compressed, size] = entry.sums;
+    let end = at_usize(compressed)?
+        .checked_add(data)
+        .filter(|&end| end <= b.len())
+        .ok_or_else(|| format!("the data of {shown} runs past the file"))?;
+    let local = [14, 22, 18].map(|off| le::<4>(b, at + off).unwrap_or(u64::MAX));
+    let [local_size, local_compressed, _] = zip64_values(extra, [local[1], local[2], 0]);
+    if !entry.descriptor && [local[0], local_compressed, local_size] != [crc, compressed, size] {
+        return Err(format!(
+            "the local header of {shown} gives other sizes or CRC than the directory: readers \
+             that go by the local header find other data"
+        ));
+    }
+    if entry.method == 8 {
+        deflate_fills(&b[data..end], budget)
+            .map_err(|why| format!("the data of {shown}: {why}"))?;
+    }
+    let found = Entry {
+        offset: at as u64,
+        data: data as u64,
+        compressed,
+        name: entry.name.to_vec(),
+    };
+    Ok((found, end))
+}
+
+/// What the entries may still inflate to, of the package's limit.
+struct Budget {
+    left: u64,
+    limit: u64,
+}
 
 /// Whether a deflate stream (RFC 1951) ends exactly at the end of `data`: a reader that inflates
 /// until the stream ends (every streaming reader) must land where the directory says the entry
-/// ends, or it would read what lies between as the next entry.
-fn deflate_fills(data: &[u8]) -> Result<(), String> {
+/// ends, or it would read what lies between as the next entry. Inflates at most `budget`
+/// bytes, and takes what it inflated from it.
+fn deflate_fills(data: &[u8], budget: &mut Budget) -> Result<(), String> {
     let mut inflate = flate2::Decompress::new(false);
     let mut out = vec![0u8; 64 << 10];
     loop {
@@ -318,6 +392,14 @@ fn deflate_fills(data: &[u8]) -> Result<(), String> {
         let status = inflate
             .decompress(input, &mut out, flate2::FlushDecompress::Finish)
             .map_err(|e| format!("no deflate stream ({e})"))?;
+        let produced = inflate.total_out() - before.1;
+        if produced > budget.left {
+            let limit = budget.limit;
+            return Err(format!(
+                "the package is more than {limit} bytes once inflated"
+            ));
+        }
+        budget.left -= produced;
         if status == flate2::Status::StreamEnd {
             let left = data.len() as u64 - inflate.total_in();
             return match left {
@@ -328,32 +410,46 @@ fn deflate_fills(data: &[u8]) -> Result<(), String> {
                 )),
             };
         }
-        if inflate.total_out() > INFLATE_LIMIT {
-            return Err(format!("it inflates to more than {INFLATE_LIMIT} bytes"));
-        }
         if (inflate.total_in(), inflate.total_out()) == before {
             return Err("its deflate stream is cut short".into());
         }
     }
 }
 
-/// Where a data descriptor after data ending at `end` ends (§4.3.9: CRC and two sizes of 4 or
-/// 8 bytes, with or without its signature): whichever reading lands on the next entry's header
-/// or on the directory.
-fn descriptor_end(b: &[u8], end: usize, listed: &[Listed], directory: usize) -> usize {
+/// Where the data descriptor after `entry`'s data (ending at `end`) ends (§4.3.9: CRC and two
+/// sizes of 4 or 8 bytes, with or without its signature): whichever reading lands on the next
+/// entry's header or on the directory. The descriptor must say what the directory says.
+fn descriptor_end(
+    b: &[u8],
+    (end, entry): (usize, &Listed),
+    listed: &[Listed],
+    directory: usize,
+) -> Result<usize, String> {
     let signed = usize::from(b.get(end..).is_some_and(|d| d.starts_with(DESCRIPTOR))) * 4;
     let next_structure = |p: usize| p == directory || listed.iter().any(|l| l.offset == p);
-    [12, 20]
-        .map(|n| end + signed + n)
-        .into_iter()
-        .find(|&p| next_structure(p))
-        .unwrap_or(end + signed + 12)
+    let at = end + signed;
+    let wide = [12, 20].into_iter().find(|&n| next_structure(at + n));
+    let said = match wide {
+        Some(12) => [le::<4>(b, at), le::<4>(b, at + 4), le::<4>(b, at + 8)],
+        Some(_) => [le::<4>(b, at), le::<8>(b, at + 4), le::<8>(b, at + 12)],
+        None => [None; 3],
+    };
+    if said != entry.sums.map(Some) {
+        return Err(format!(
+            "the data descriptor of {} gives other sizes or CRC than the directory, or is not \
+             where it should be",
+            String::from_utf8_lossy(entry.name)
+        ));
+    }
+    Ok(at + wide.unwrap_or(12))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
+
+    const LIMIT: u64 = 64 << 20;
 
     fn archive(files: &[(&str, &[u8])], comment: &[u8]) -> Vec<u8> {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -372,17 +468,18 @@ mod tests {
             &[("OFD.xml", b"<a/>"), ("Doc_0/Document.xml", b"<b/>")],
             b"",
         );
-        let offsets = single_archive(&one).unwrap();
-        assert_eq!((offsets.len(), offsets[0]), (2, 0));
+        let entries = single_archive(&one, LIMIT).unwrap();
+        assert_eq!((entries.len(), entries[0].offset), (2, 0));
         let with_comment = archive(&[("OFD.xml", b"<a/>")], b"made by a court");
-        assert_eq!(single_archive(&with_comment), Ok(vec![0]));
+        let entries = single_archive(&with_comment, LIMIT).unwrap();
+        assert_eq!(entries[0].name, b"OFD.xml");
 
         // A second archive after the first: its directory does not follow its entries.
         let appended = [&one[..], &archive(&[("OFD.xml", b"<x/>")], b"")].concat();
-        let why = single_archive(&appended).unwrap_err();
+        let why = single_archive(&appended, LIMIT).unwrap_err();
         assert!(why.contains("lie between the central directory"), "{why}");
         let trailing = [&one[..], b"trailing"].concat();
-        let why = single_archive(&trailing).unwrap_err();
+        let why = single_archive(&trailing, LIMIT).unwrap_err();
         assert!(why.contains("bytes follow the archive"), "{why}");
 
         // An end record hidden in the comment of the real one.
@@ -391,7 +488,7 @@ mod tests {
         let n = hidden.len();
         hidden[n - 2..].copy_from_slice(&(fake.len() as u16).to_le_bytes());
         hidden.extend_from_slice(&fake);
-        let why = single_archive(&hidden).unwrap_err();
+        let why = single_archive(&hidden, LIMIT).unwrap_err();
         assert!(why.contains("could each end the file"), "{why}");
     }
 
@@ -405,19 +502,36 @@ mod tests {
         zip.start_file("OFD.xml", stored).unwrap();
         zip.write_all(&[b'x'; 100]).unwrap();
         let mut one = zip.finish().unwrap().into_inner();
-        assert!(single_archive(&one).is_ok());
+        assert!(single_archive(&one, LIMIT).is_ok());
         one[18..22].copy_from_slice(&10u32.to_le_bytes());
-        let why = single_archive(&one).unwrap_err();
+        let why = single_archive(&one, LIMIT).unwrap_err();
         assert!(why.contains("other sizes or CRC"), "{why}");
 
         // A deflate stream that ends before the entry's data does.
         let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
         deflate.write_all("第1页".as_bytes()).unwrap();
         let stream = deflate.finish().unwrap();
-        assert_eq!(deflate_fills(&stream), Ok(()));
-        let why = deflate_fills(&[&stream[..], b"PK\x03\x04"].concat()).unwrap_err();
+        let budget = |left| Budget { left, limit: 500 };
+        assert_eq!(deflate_fills(&stream, &mut budget(LIMIT)), Ok(()));
+        let padded = [&stream[..], b"PK\x03\x04"].concat();
+        let why = deflate_fills(&padded, &mut budget(LIMIT)).unwrap_err();
         assert!(why.contains("ends 4 bytes before"), "{why}");
-        assert!(deflate_fills(&stream[..stream.len() - 1]).is_err());
+        assert!(deflate_fills(&stream[..stream.len() - 1], &mut budget(LIMIT)).is_err());
+        // A stream inflating past what is left of the package's limit stops there.
+        let why = deflate_fills(&stream, &mut budget(3)).unwrap_err();
+        assert!(why.contains("more than 500 bytes"), "{why}");
+    }
+
+    #[test]
+    fn names_every_reader_reads_alike() {
+        assert_eq!(plain_name(b"Doc_0/Content.xml", [10, 20]), Ok(()));
+        assert_eq!(plain_name(b"Doc_0/", [0, 0]), Ok(()));
+        for directory in [&b"Doc_0/"[..], b"Doc_0\\"] {
+            let why = plain_name(directory, [5, 5]).unwrap_err();
+            assert!(why.contains("holds data"), "{why}");
+        }
+        let why = plain_name(b"Content.xml\0/", [0, 0]).unwrap_err();
+        assert!(why.contains("control character"), "{why}");
     }
 
     /// `one` with a ZIP64 end record and locator (§4.3.14–15) before its end record, naming a
@@ -452,10 +566,10 @@ mod tests {
             one[end + 16..end + 20].try_into().unwrap(),
         ));
         assert_eq!(
-            single_archive(&with_zip64(&one, directory)).map(|o| o.len()),
+            single_archive(&with_zip64(&one, directory), LIMIT).map(|o| o.len()),
             Ok(2)
         );
-        let why = single_archive(&with_zip64(&one, directory + 1)).unwrap_err();
+        let why = single_archive(&with_zip64(&one, directory + 1), LIMIT).unwrap_err();
         assert!(why.contains("name different central directories"), "{why}");
     }
 }

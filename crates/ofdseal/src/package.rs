@@ -52,22 +52,9 @@ impl Package {
                 limits.entries
             )));
         }
-        let offsets = crate::container::single_archive(bytes)
+        let entries = crate::container::single_archive(bytes, limits.bytes)
             .map_err(|why| OfdError::Package(format!("not one ZIP archive alone: {why}")))?;
-        // The zip crate finds its archive its own way (the first end record that parses): it must
-        // have found the one checked.
-        let read: Result<Vec<u64>, _> = (0..zip.len())
-            .map(|i| zip.by_index_raw(i).map(|e| e.header_start()))
-            .collect();
-        let mut read = read.map_err(|e| OfdError::Package(e.to_string()))?;
-        read.sort_unstable();
-        if zip.offset() != 0 || read != offsets {
-            return Err(OfdError::Package(
-                "not one ZIP archive alone: the ZIP reader found another archive in the file \
-                 than its end record names"
-                    .into(),
-            ));
-        }
+        same_entries(&mut zip, &entries)?;
         let mut files = BTreeMap::new();
         let mut left = limits.bytes;
         for i in 0..zip.len() {
@@ -144,6 +131,40 @@ impl Package {
         let cursor = out.finish().map_err(err)?;
         Ok(cursor.into_inner())
     }
+}
+
+/// Whether the zip crate read the entries [`crate::container::single_archive`] found, each where
+/// it found it, under the name the directory writes (not one an extra field substitutes: Info-ZIP
+/// Unicode Path), with the same compressed size and data: readers that interpret a header
+/// differently read another document.
+fn same_entries(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    entries: &[crate::container::Entry],
+) -> Result<(), OfdError> {
+    let differ = |name: &str| {
+        OfdError::Package(format!(
+            "not one ZIP archive alone: the ZIP reader reads the entry {name} other than its \
+             headers write it (an extra field renames or moves it)"
+        ))
+    };
+    if zip.offset() != 0 || zip.len() != entries.len() {
+        return Err(differ("list"));
+    }
+    for i in 0..zip.len() {
+        let raw = zip
+            .by_index_raw(i)
+            .map_err(|e| OfdError::Package(e.to_string()))?;
+        let found = entries.iter().find(|e| e.offset == raw.header_start());
+        let same = found.is_some_and(|e| {
+            e.name == raw.name_raw()
+                && e.compressed == raw.compressed_size()
+                && e.data == raw.data_start()
+        });
+        if !same {
+            return Err(differ(raw.name()));
+        }
+    }
+    Ok(())
 }
 
 /// An entry name as an absolute path; `..`, empty segments and backslashes are refused.
