@@ -62,6 +62,7 @@ fn bench_verifier(dir: &Path) -> Verifier {
         crls: Vec::new(),
         tsas: vec![der(&dir.join("root-ca.pem"))],
         maker_role: None,
+        maker_role_waived: false,
     };
     Verifier::new(trust)
 }

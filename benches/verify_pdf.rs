@@ -102,6 +102,7 @@ fn court_trust(pki: &Path) -> TrustStores {
         crls: Vec::new(),
         tsas: vec![root],
         maker_role: None,
+        maker_role_waived: false,
     }
 }
 

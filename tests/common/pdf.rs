@@ -245,5 +245,6 @@ pub fn trust(pki: &Path) -> ecenter_seal::TrustStores {
         crls: Vec::new(),
         tsas: vec![der_of(&pki.join("root-ca.pem"))],
         maker_role: None,
+        maker_role_waived: false,
     }
 }

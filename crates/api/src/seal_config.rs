@@ -266,6 +266,7 @@ impl SealConfig {
             crls,
             tsas: certs("trust_tsas", &self.trust_tsas)?,
             maker_role: self.maker_role()?,
+            maker_role_waived: false,
         };
         let signer_subject = subject_of("seals", &self.signer_cert, signer.cert())?;
         let lta = match self.pades_level {

@@ -156,6 +156,8 @@ struct VerifyPdfArgs {
     trust: Vec<PathBuf>,
     #[command(flatten)]
     chain: ChainMaterial,
+    #[command(flatten)]
+    makers: verify::SealMakers,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     json: bool,
@@ -172,6 +174,8 @@ struct VerifyOfdArgs {
     trust: Vec<PathBuf>,
     #[command(flatten)]
     chain: ChainMaterial,
+    #[command(flatten)]
+    makers: verify::SealMakers,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     json: bool,
@@ -731,9 +735,10 @@ fn run_verify_pdf(a: VerifyPdfArgs) -> Result<bool> {
         file,
         trust,
         chain,
+        makers,
         json,
     } = a;
-    verify_pdf(&file, chain.stores(&trust)?, json)
+    verify_pdf(&file, makers.apply(chain.stores(&trust)?)?, json)
 }
 
 /// `clerk verify-ofd`: verifies every seal (SES_Signature) of an OFD offline, with revocation
@@ -743,9 +748,10 @@ fn run_verify_ofd(a: VerifyOfdArgs) -> Result<bool> {
         file,
         trust,
         chain,
+        makers,
         json,
     } = a;
-    ofd::verify_ofd(&file, chain.stores(&trust)?, json)
+    ofd::verify_ofd(&file, makers.apply(chain.stores(&trust)?)?, json)
 }
 
 /// clap's own checks (unique argument and group names, valid `requires`), which otherwise panic

@@ -3,14 +3,17 @@
 //! It never writes to what it checks. sled, opening a log whose record is damaged, treats it as a
 //! torn tail and rewrites the file from there; so the audit copies `log/` into a private temporary
 //! directory and opens the copy, and reads the checkpoint files without opening them for writing.
-//! It then compares the log with the newest valid signed checkpoint (the data directory's and each
-//! witness's) and with any head the clerk supplies (`--expect SEQ:HASH`, e.g. from a receipt or an
-//! e-mailed checkpoint): a shorter or different log fails, naming the first missing entry.
+//! It then compares the log with every valid signed checkpoint (the data directory's and each
+//! witness's, so a log rolled back and written on fails at the older checkpoint it contradicts)
+//! and with any head the clerk supplies (`--expect SEQ:HASH`, e.g. from a receipt or an e-mailed
+//! checkpoint): a shorter or different log fails, naming the first missing or different entry.
+//! Files signed by two different keys, or giving one checkpoint number two entries, fail: one
+//! of them was re-signed.
 
 use anyhow::{Context, Result};
 use ecenter_store::checkpoint::{self, Checkpoint, CheckpointKey};
 use ecenter_store::{ChainHead, StoreError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where the walk ended: the head, or the first bad entry.
 pub struct LogWalk {
@@ -58,10 +61,19 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     let expect = o.expect.as_deref().map(parse_expect).transpose()?;
     let (mut notes, key) = checkpoint_key(o)?;
     let mut stamps = Timestamps::load(&o.tsa_trust)?;
-    let (newest, problems) = newest_checkpoint(o, &key, &mut stamps);
-    let mut wanted: Vec<u64> = newest.iter().map(|c| c.seq).collect();
+    let found = histories(o, &key, &mut stamps);
+    let mut wanted: Vec<u64> = found
+        .histories
+        .iter()
+        .flat_map(|(_, h)| h.iter().map(|c| c.seq))
+        .collect();
     wanted.extend(expect.iter().map(|(seq, _)| *seq));
-    let mut walk = walk_copy(o, &wanted, newest.as_ref(), expect.as_ref(), &mut notes)?;
+    let held = Held {
+        histories: &found.histories,
+        expect: expect.as_ref(),
+    };
+    let (mut walk, newest) = walk_copy(o, &wanted, &held, &mut notes)?;
+    let problems = found.problems;
     walk.head_hash = if walk.broken.is_some() && walk.head_hash == "0".repeat(64) {
         String::new()
     } else {
@@ -69,7 +81,7 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     };
     // As the hub judges it: with no valid checkpoint at all, nothing vouches for a log that has
     // entries; a damaged file beside a valid history is what the hub restores from a witness.
-    if newest.is_none() && walk.head_seq > 0 {
+    if found.histories.is_empty() && walk.head_seq > 0 {
         walk.checkpoint_problem = Some(format!(
             "no valid signed checkpoint vouches for this log: {}",
             problems.join("; ")
@@ -80,40 +92,66 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     if let Some(bad) = stamps.failures.first() {
         walk.checkpoint_problem.get_or_insert_with(|| bad.clone());
     }
+    // Files signed by two keys: whichever is the hub's, the other was re-signed, and nothing here
+    // says which; the clerk's pinned key or a witness kept apart must decide.
+    if let Some(conflict) = found.other_keys.first() {
+        walk.checkpoint_problem = Some(format!(
+            "{conflict}. The checkpoint files disagree on the hub's key, so they vouch for nothing until it is known which key is the hub's: check again with --checkpoint-key naming it (from the hub's backup, or the key.pem of a witness kept apart)"
+        ));
+    }
+    notes.push(
+        "documents are not re-hashed by verify-log: `clerk scrub` on the running hub does that / 文书内容须另行以 clerk scrub 核验".into(),
+    );
     notes.push(stamps.summary());
     walk.checkpoint = newest;
     walk.notes = notes;
     Ok(walk)
 }
 
+/// The checkpoint files as read: the valid histories, what was wrong with the others, and lines
+/// signed by another key than the one checked with.
+struct Found {
+    histories: Vec<(PathBuf, Vec<Checkpoint>)>,
+    problems: Vec<String>,
+    other_keys: Vec<String>,
+}
+
+/// What the log is held against: every valid history, and the head the clerk expects.
+struct Held<'a> {
+    histories: &'a [(PathBuf, Vec<Checkpoint>)],
+    expect: Option<&'a (u64, String)>,
+}
+
 /// Reads the signed checkpoints of the data directory and of each witness, checking their
-/// timestamps; returns the newest valid one and what was wrong with the others.
-fn newest_checkpoint(
-    o: &Offline,
-    key: &CheckpointKey,
-    stamps: &mut Timestamps,
-) -> (Option<Checkpoint>, Vec<String>) {
+/// timestamps.
+fn histories(o: &Offline, key: &CheckpointKey, stamps: &mut Timestamps) -> Found {
     let files =
         std::iter::once(checkpoint::local_dir(&o.data_dir)).chain(o.witnesses.iter().cloned());
-    let mut newest: Option<Checkpoint> = None;
-    let mut problems = Vec::new();
+    let mut found = Found {
+        histories: Vec::new(),
+        problems: Vec::new(),
+        other_keys: Vec::new(),
+    };
     for dir in files {
         let path = dir.join(checkpoint::FILE_NAME);
         match checkpoint::read_file(&path, key) {
             Ok(Some(cps)) if !cps.is_empty() => {
                 stamps.check(&path, &cps);
-                if let Some(last) = cps.last()
-                    && newest.as_ref().is_none_or(|n| last.seq > n.seq)
-                {
-                    newest = Some(last.clone());
-                }
+                found.histories.push((path, cps));
             }
-            Ok(Some(_)) => problems.push(format!("{} holds no checkpoint", path.display())),
-            Ok(None) => problems.push(format!("{} is missing", path.display())),
-            Err(e) => problems.push(e.to_string()),
+            Ok(Some(_)) => found
+                .problems
+                .push(format!("{} holds no checkpoint", path.display())),
+            Ok(None) => found
+                .problems
+                .push(format!("{} is missing", path.display())),
+            Err(e @ checkpoint::CheckpointError::OtherKey { .. }) => {
+                found.other_keys.push(e.to_string());
+            }
+            Err(e) => found.problems.push(e.to_string()),
         }
     }
-    (newest, problems)
+    found
 }
 
 /// Walks a private copy of the hash-chained log and compares it with the newest checkpoint and
@@ -121,10 +159,10 @@ fn newest_checkpoint(
 fn walk_copy(
     o: &Offline,
     wanted: &[u64],
-    newest: Option<&Checkpoint>,
-    expect: Option<&(u64, String)>,
+    held: &Held<'_>,
     notes: &mut Vec<String>,
-) -> Result<LogWalk> {
+) -> Result<(LogWalk, Option<Checkpoint>)> {
+    let mut newest = None;
     let scratch = std::env::temp_dir();
     let passing_over = ecenter_store::audit::DamagedSnapshot::PassOver;
     let walk = match ecenter_store::audit::audit_copy(&o.data_dir, &scratch, wanted, passing_over) {
@@ -150,13 +188,17 @@ fn walk_copy(
                     "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
                 ));
             }
-            if let Some(cp) = newest
-                && let Err(e) =
-                    checkpoint::check_log(&head, cp, |s| hashes.get(&s).copied(), &audit.losses)
-            {
-                walk.broken = Some((first_bad(&e, cp.seq), e.to_string()));
+            let histories: Vec<(&Path, &[Checkpoint])> = held
+                .histories
+                .iter()
+                .map(|(p, h)| (p.as_path(), h.as_slice()))
+                .collect();
+            let hash_at = |s| hashes.get(&s).copied();
+            match checkpoint::check_histories(&head, &histories, hash_at, &audit.losses) {
+                Ok(cp) => newest = cp,
+                Err(e) => walk.broken = Some((first_bad(&e), e.to_string())),
             }
-            if let Some((seq, hash)) = expect
+            if let Some((seq, hash)) = held.expect
                 && walk.broken.is_none()
             {
                 walk.broken = check_expect(&head, *seq, hash, hashes.get(seq));
@@ -184,7 +226,7 @@ fn walk_copy(
         },
         Err(e) => anyhow::bail!("{}: {e}", o.data_dir.display()),
     };
-    Ok(walk)
+    Ok((walk, newest))
 }
 
 /// The checkpoints' RFC 3161 timestamps, checked against the TSA anchors the clerk names.
@@ -264,10 +306,13 @@ fn verified(head: ChainHead) -> LogWalk {
 }
 
 /// The entry a checkpoint disagreement is named by: the first one missing, or the one that differs.
-fn first_bad(e: &checkpoint::CheckpointError, cp_seq: u64) -> u64 {
+fn first_bad(e: &checkpoint::CheckpointError) -> u64 {
+    use checkpoint::CheckpointError as E;
     match e {
-        checkpoint::CheckpointError::Truncated { first_missing, .. } => *first_missing,
-        _ => cp_seq,
+        E::Truncated { first_missing, .. } => *first_missing,
+        E::Diverged { seq, .. } => *seq,
+        E::Forked { seq, other_seq, .. } => (*seq).min(*other_seq),
+        _ => 1,
     }
 }
 

@@ -331,6 +331,7 @@ fn seal_trust(
         crls: Vec::new(),
         tsas: anchors,
         maker_role: None,
+        maker_role_waived: false,
     })
 }
 

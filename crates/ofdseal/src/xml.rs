@@ -101,6 +101,13 @@ pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
                     out[i].text = out[i].text.trim().to_string();
                 }
             }
+            // GB/T 33190 defines its files by XML Schema; a DTD could only declare entities that
+            // change what one reader sees and not another, so it is refused as such.
+            Event::DocType(_) => {
+                return Err(OfdError::Structure(format!(
+                    "{file} declares a DTD (<!DOCTYPE …>), which OFD files do not use: refused, so that no entity it declares can change what is read"
+                )));
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -147,5 +154,17 @@ mod tests {
         assert_eq!(first(&e, "OFD/DocBody/Signatures").unwrap().text, "a&b");
         assert!(first(&e, "DocBody/DocRoot").is_none(), "paths are exact");
         assert!(elements(b"<a><b></a>", "x").is_err());
+    }
+
+    #[test]
+    fn a_dtd_is_refused_as_such() {
+        let xml = br#"<?xml version="1.0"?><!DOCTYPE ofd:Signature [<!ENTITY v "AAAA">]><ofd:Signature xmlns:ofd="http://www.ofdspec.org/2016"><ofd:SignedValue>&v;</ofd:SignedValue></ofd:Signature>"#;
+        let why = elements(xml, "/Doc_0/Signs/Sign_0/Signature.xml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            why.contains("Signature.xml declares a DTD") && !why.contains("well-formed"),
+            "{why}"
+        );
     }
 }

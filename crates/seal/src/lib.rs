@@ -427,6 +427,11 @@ pub struct TrustStores {
     /// The role a seal maker's certificate must carry (EKU or certificate policy); `None` means
     /// [`roles::SEAL_MAKER_ROLE`].
     pub maker_role: Option<ObjectIdentifier>,
+    /// No maker role is required (`maker_role` is then unused): the maker anchors alone say who
+    /// may make seals — another platform's seal-making CA, whose certificates carry no role, for
+    /// GB/T 38540 defines none. A maker certificate must then not chain to the signers' anchors
+    /// too (else a signer could mint its own seal), so set it only with maker anchors of their own.
+    pub maker_role_waived: bool,
 }
 
 /// Adds an RFC 3161 timestamp over the signature value to a sealed signature; returns the new DER.
@@ -706,6 +711,9 @@ impl Verifier {
     }
 }
 
+/// Whether a signer's certificate allows signing (RFC 5280 §4.2.1.3: digitalSignature or
+/// nonRepudiation). A certificate without keyUsage fails: RFC 5280 would read it as unrestricted,
+/// but a key that signs for a court is expected to say so (policy, docs/VALIDATION.md).
 fn key_usage_ok(cert_der: &[u8]) -> Result<String, (SubIndication, String)> {
     let bad = |m: &str| (SubIndication::ChainConstraintsFailure, m.to_string());
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
@@ -717,7 +725,9 @@ fn key_usage_ok(cert_der: &[u8]) -> Result<String, (SubIndication, String)> {
         Ok(Some(_)) => Err(bad(
             "keyUsage allows neither digitalSignature nor nonRepudiation",
         )),
-        Ok(None) => Err(bad("the certificate has no keyUsage extension")),
+        Ok(None) => Err(bad(
+            "the certificate has no keyUsage extension: a signer's certificate must allow digitalSignature or nonRepudiation explicitly (policy; RFC 5280 would read none as unrestricted)",
+        )),
         Err(_) => Err(bad("keyUsage is malformed")),
     }
 }

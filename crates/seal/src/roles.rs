@@ -48,6 +48,36 @@ pub fn maker_role_ok(
     }
 }
 
+/// With no maker role required ([`crate::TrustStores::maker_role_waived`]) only the anchors tell a
+/// maker from a signer, so a maker's certificate `cert_der` must not chain to the signers' anchors
+/// at `at` (revocation aside): otherwise a signer's certificate could make its own seal. The error
+/// says what to name instead.
+pub(crate) fn maker_apart(
+    cert_der: &[u8],
+    trust: &crate::TrustStores,
+    at: std::time::SystemTime,
+) -> Result<String, (crate::SubIndication, String)> {
+    let as_signer = crate::Anchors {
+        certs: &trust.signers,
+        eku: &[],
+    };
+    // Revocation aside: a chain that would fail only for want of a CRL still chains.
+    let unrevoked = crate::TrustStores {
+        crls: Vec::new(),
+        ..trust.clone()
+    };
+    match crate::chain(cert_der, as_signer, &unrevoked, at, false, None) {
+        Ok(_) => Err((
+            crate::SubIndication::ChainConstraintsFailure,
+            "no seal-maker role is required, but the certificate that made this seal also chains to the signers' anchors, so nothing tells it from a signer's: name maker anchors that certify no signer, or require the maker role".into(),
+        )),
+        Err(_) => Ok(
+            "no seal-maker role required: the maker chains to the maker anchors, not to the signers'"
+                .into(),
+        ),
+    }
+}
+
 /// The EKU webpki must find (if any EKU is present) on a maker's certificate.
 pub(crate) fn maker_usage(role: ObjectIdentifier) -> Vec<u8> {
     role.as_bytes().to_vec()

@@ -33,6 +33,7 @@ fn trust_of(dir: &Path) -> TrustStores {
         crls: Vec::new(),
         tsas: vec![pem_der(&dir.join("root-ca.pem"))],
         maker_role: None,
+        maker_role_waived: false,
     }
 }
 

@@ -21,6 +21,7 @@ fn trust_of(dir: &Path) -> TrustStores {
         crls: Vec::new(),
         tsas: Vec::new(),
         maker_role: None,
+        maker_role_waived: false,
     }
 }
 

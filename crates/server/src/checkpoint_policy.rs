@@ -12,8 +12,12 @@
 //! - the data directory's file missing, empty, or not verifying (an edited, removed or forged
 //!   line) while the log has entries — refused, unless a witness holds a valid history: then the
 //!   damaged file is set aside (never deleted) and the best history copied back, with a warning;
-//! - the log is compared with the newest checkpoint of all valid files: shorter or different is
-//!   refused, naming the first missing entry (or accepted as a loss, see [`crate::loss`]);
+//! - a witness signed by another key than the hub's, or whose `key.pem` names another key, is
+//!   refused, never rewritten: a witness is what a re-signed data directory cannot change;
+//! - the log is compared with every checkpoint of all valid files: two files giving one number
+//!   different entries (a fork) are refused; a log contradicting any checkpoint is refused naming
+//!   the earliest, one shorter than the newest names the first missing entry (or is accepted as
+//!   a loss, see [`crate::loss`]);
 //! - every file that differs from the best valid history (the most checkpoints) is set aside and
 //!   replaced by it, so that the files never drift apart.
 
@@ -60,6 +64,31 @@ pub(crate) struct Verdict {
     pub(crate) last_number: u64,
 }
 
+/// What a hub says when its key and a witness disagree.
+const WITNESS_DISAGREES: &str = "The hub does not start while its checkpoint key and a witness disagree, and never rewrites a witness with its own key: find which key is the hub's (its backup, the key.pem each witness keeps) and restore it, or move the witness aside if it was replaced";
+
+/// A witness's `key.pem` (written beside its file) naming another key than the hub's: refused
+/// before anything is written, for the hub would otherwise overwrite it.
+fn witness_key_agrees(dir: &Path, signer: &CheckpointSigner) -> Result<(), EvidenceRefused> {
+    let path = dir.join(checkpoint::KEY_NAME);
+    if !path.exists() {
+        return Ok(());
+    }
+    let hub = CheckpointKey::from(signer);
+    match CheckpointKey::load(&path) {
+        Ok(key) if key == hub => Ok(()),
+        Ok(key) => Err(EvidenceRefused(format!(
+            "{} is key {}, not the hub's key {}. {WITNESS_DISAGREES}",
+            path.display(),
+            key.key_id(),
+            hub.key_id()
+        ))),
+        Err(e) => Err(EvidenceRefused(format!(
+            "{e}: a witness's key cannot be read. {WITNESS_DISAGREES}"
+        ))),
+    }
+}
+
 /// Reads the key (never making one) and every checkpoint file.
 pub(crate) fn examine(
     data_dir: &Path,
@@ -78,6 +107,11 @@ pub(crate) fn examine(
     let key = signer
         .as_ref()
         .map_or_else(CheckpointKey::unknown, CheckpointKey::from);
+    if let Some(signer) = &signer {
+        for dir in &config.witness_dirs {
+            witness_key_agrees(dir, signer)?;
+        }
+    }
     let read = |dir: &Path| Found {
         dir: dir.to_path_buf(),
         result: checkpoint::read_file(&dir.join(checkpoint::FILE_NAME), &key),
@@ -99,7 +133,7 @@ impl Examined {
     pub(crate) fn judge(
         &self,
         head: &ChainHead,
-        hash_at: impl FnOnce(u64) -> Option<[u8; 32]>,
+        hash_at: impl Fn(u64) -> Option<[u8; 32]>,
         accepted: &[(u64, u64)],
     ) -> Result<Verdict, Refusal> {
         let anything = head.seq > 0 || self.all().any(|f| !matches!(f.result, Ok(None)));
@@ -108,6 +142,13 @@ impl Examined {
                 "the checkpoint key {} is missing, though the log or its checkpoints exist: restore it from its backup (a new key would let anyone sign a shortened log)",
                 self.key_file.display()
             )));
+        }
+        // A witness is kept apart so that the data directory cannot re-sign it: one that the
+        // hub's key does not verify is never "repaired" from the data directory.
+        for w in &self.witnesses {
+            if let Err(e @ CheckpointError::OtherKey { .. }) = &w.result {
+                return Err(Refusal::Files(format!("{e}. {WITNESS_DISAGREES}")));
+            }
         }
         let best = self
             .all()
@@ -129,14 +170,12 @@ impl Examined {
             }
             tracing::warn!(%problem, "the data directory's checkpoints will be restored from a witness");
         }
-        let newest = self
+        let histories: Vec<(&Path, &[Checkpoint])> = self
             .all()
-            .filter_map(|f| f.history().and_then(<[_]>::last))
-            .max_by_key(|c| c.seq)
-            .cloned();
-        if let Some(cp) = &newest {
-            checkpoint::check_log(head, cp, hash_at, accepted).map_err(Refusal::Log)?;
-        }
+            .filter_map(|f| f.history().map(|h| (f.dir.as_path(), h)))
+            .collect();
+        let newest = checkpoint::check_histories(head, &histories, hash_at, accepted)
+            .map_err(Refusal::Log)?;
         Ok(Verdict {
             newest,
             last_number: best
@@ -190,7 +229,8 @@ pub fn precheck(
     }
     let wanted: Vec<u64> = examined
         .all()
-        .filter_map(|f| f.history().and_then(<[_]>::last).map(|c| c.seq))
+        .filter_map(Found::history)
+        .flat_map(|h| h.iter().map(|c| c.seq))
         .collect();
     let audit = ecenter_store::audit::audit_copy(
         data_dir,

@@ -235,6 +235,8 @@ pub(crate) fn audit_log_with_losses(
     let mut verifier = ChainVerifier::default();
     let mut hashes = std::collections::BTreeMap::new();
     let mut losses = Vec::new();
+    // Every checkpoint's entry may be wanted: a set, not a scan per entry.
+    let wanted: std::collections::HashSet<u64> = wanted.iter().copied().collect();
     for item in &events {
         let (k, v) = item?;
         let entry = verifier.push(&k, &v)?;

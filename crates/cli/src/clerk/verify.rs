@@ -300,5 +300,44 @@ pub(super) fn trust_stores(
         crls: crls(crl)?,
         tsas,
         maker_role: None,
+        maker_role_waived: false,
     })
+}
+
+/// Who may make the seals a clerk verifies (GB/T 38540 制章者), when not makers the court's own
+/// PKI certified with ecenter's maker role: another platform's seal-making CA.
+#[derive(Debug, clap::Args)]
+pub(super) struct SealMakers {
+    /// Trust anchor(s) for seal makers only (PEM), e.g. another platform's seal-making CA;
+    /// defaults to --trust.
+    #[arg(long)]
+    maker_trust: Vec<PathBuf>,
+    /// The role a seal maker's certificate must carry, as extended key usage or certificate policy
+    /// (an OID, as the hub's `[seals] maker_role`; default ecenter's 1.3.6.1.4.1.59648.1.2), or
+    /// `none` for makers whose certificates carry no role: then only --maker-trust says who may
+    /// make seals, and a maker that also chains to --trust fails.
+    #[arg(long, value_name = "OID|none", requires_if("none", "maker_trust"))]
+    maker_role: Option<String>,
+}
+
+impl SealMakers {
+    /// `trust` with these makers' anchors and role; an OID that does not parse names the flag.
+    pub(super) fn apply(&self, mut trust: TrustStores) -> Result<TrustStores> {
+        if !self.maker_trust.is_empty() {
+            trust.seal_makers = certificates(&self.maker_trust)?;
+        }
+        match self.maker_role.as_deref() {
+            None => {}
+            Some("none") => trust.maker_role_waived = true,
+            Some(oid) => {
+                let role = der::asn1::ObjectIdentifier::new(oid).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--maker-role {oid:?}: not an object identifier like 1.3.6.1.4.1.59648.1.2, nor `none` ({e})"
+                    )
+                })?;
+                trust.maker_role = Some(role);
+            }
+        }
+        Ok(trust)
+    }
 }
