@@ -471,141 +471,6 @@ async fn a_bit_flipped_in_a_projection_record_is_never_served_as_the_truth() {
     }
 }
 
-/// `ecenterd --dev` on `data` with `extra` flags: its exit status and what it printed, or the
-/// address it serves on (then it is stopped with SIGTERM once `serving` has used it).
-fn ecenterd_on(data: &Path, extra: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_ecenterd"))
-        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Checks a start accepting another range than the one lost, or without who and why, is refused.
-fn other_ranges_and_bare_flags_are_refused(data: &Path) {
-    // A range other than the one lost is refused, and so is a start without the acceptance.
-    let out = ecenterd_on(
-        data,
-        &[
-            "--accept-loss",
-            "10-12",
-            "--operator",
-            "张三",
-            "--reason",
-            "磁盘故障",
-        ],
-    )
-    .wait_with_output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        said.contains("entries 11–12") && said.contains("does not match"),
-        "{said}"
-    );
-    let out = ecenterd_on(data, &["--accept-loss", "11-12"])
-        .wait_with_output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "clap: --operator and --reason are required"
-    );
-}
-
-/// Checks a new filing on the hub at `addr` skips the lost numbers and entry 13 records the loss.
-async fn the_loss_is_on_the_record(addr: std::net::SocketAddr) {
-    let mut lawyer = client(addr, LAWYER_A).await;
-    let doc = pdf("after the loss");
-    let receipt = file_evidence(&mut lawyer, "after-loss-0001", &doc).await;
-    assert_eq!(
-        receipt.filing_id, "F000000000014",
-        "entry 13 records the loss; 11 and 12 are never reissued"
-    );
-    let entry =
-        ecenter_proto::v1::event_log_service_client::EventLogServiceClient::with_interceptor(
-            channel(addr).await,
-            As::new(CLERK),
-        )
-        .list_entries(ecenter_proto::v1::ListEntriesRequest {
-            after_seq: 10,
-            page_size: 1,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .entries
-        .remove(0);
-    assert_eq!((entry.seq, entry.kind.as_str()), (13, "log_loss_accepted"));
-    assert!(
-        entry.detail_json.contains("张三（信息中心）")
-            && entry.detail_json.contains("\"first\":11")
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_issued_again() {
-    let data = tempfile::tempdir().unwrap();
-    six_filings(data.path()).await;
-    for seq in [12, 11] {
-        ecenter_store::tamper::remove_event(data.path(), seq).unwrap();
-    }
-    other_ranges_and_bare_flags_are_refused(data.path());
-
-    // The exact range, with who and why: the hub starts and records it.
-    let mut child = ecenterd_on(
-        data.path(),
-        &[
-            "--accept-loss",
-            "11-12",
-            "--operator",
-            "张三（信息中心）",
-            "--reason",
-            "磁盘故障，已从备份恢复到第10条",
-        ],
-    );
-    let addr: std::net::SocketAddr = listening_on(&mut child).parse().unwrap();
-    the_loss_is_on_the_record(addr).await;
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    assert!(child.wait().unwrap().success());
-
-    // The log as it was found is kept; the chain with its recorded gap verifies, and starts again
-    // without any flag.
-    let kept = std::fs::read_dir(data.path().join("set-aside"))
-        .unwrap()
-        .filter_map(std::result::Result::ok)
-        .any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("log-before-accepted-loss-")
-        });
-    assert!(kept);
-    let (code, walked, _) = verify_log(data.path(), &[]);
-    assert_eq!(code, Some(0), "{walked}");
-    assert_eq!(
-        walked["head"]["seq"], 15,
-        "the loss (13), the new filing (14, 15)"
-    );
-    assert_eq!(
-        walked["entries_verified"], 13,
-        "entries 11–12 are numbers on the record, not entries held: {walked}"
-    );
-    assert!(
-        walked["notes"]
-            .to_string()
-            .contains("entries 11–12 were lost"),
-        "{walked}"
-    );
-    let hub = TestHub::start(data.path()).await;
-    hub.stop().await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_stay_in_step() {
     let data = tempfile::tempdir().unwrap();
@@ -781,6 +646,33 @@ async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named()
     assert!(
         problem.contains(&format!("checkpoint {}", last + 1))
             && problem.contains("timestamp does not verify"),
+        "{problem}"
+    );
+
+    // The last checkpoint's timestamp taken away (the signature does not cover it): counted in a
+    // note, and a failure when the clerk requires timestamps.
+    lines[last]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestamp")
+        .unwrap();
+    let stripped: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, stripped).unwrap();
+    let (code, walked, _) = verify_log(copy.path(), &trust);
+    assert_eq!(code, Some(0), "{walked}");
+    assert!(
+        walked["notes"]
+            .to_string()
+            .contains("1 checkpoint(s) without one"),
+        "{walked}"
+    );
+    let required = [&trust[..], &["--require-timestamps"]].concat();
+    let (code, walked, _) = verify_log(copy.path(), &required);
+    assert_eq!(code, Some(1), "{walked}");
+    let problem = walked["checkpoint_problem"].as_str().unwrap();
+    assert!(
+        problem.contains(&format!("checkpoint {}", last + 1))
+            && problem.contains("carry no timestamp"),
         "{problem}"
     );
 }

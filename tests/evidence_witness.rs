@@ -192,3 +192,48 @@ async fn another_hubs_log_under_these_checkpoints_cannot_be_accepted_as_a_loss()
         "{said}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emptied_witness_is_refused_not_refilled_from_the_data_directory() {
+    let (data, witness) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    file(data.path(), Some(witness.path()), "genuine", 2).await;
+    let file_path = witness.path().join("checkpoints.jsonl");
+    for emptied in ["emptied", "removed"] {
+        if emptied == "emptied" {
+            std::fs::write(&file_path, b"").unwrap();
+        } else {
+            std::fs::remove_file(&file_path).unwrap();
+        }
+        let before = digest(witness.path());
+        let refused = refusal(data.path(), witness.path());
+        assert!(
+            refused.contains("holds no checkpoint, though the key.pem"),
+            "{emptied}: {refused}"
+        );
+        assert_eq!(digest(witness.path()), before, "{emptied}: rewritten");
+        let (code, walked) = verify_log(data.path(), &["--witness", s(witness.path())]);
+        assert_eq!(code, Some(1), "{emptied}: {walked}");
+        let problem = walked["checkpoint_problem"].to_string();
+        assert!(
+            problem.contains("holds no checkpoint"),
+            "{emptied}: {walked}"
+        );
+    }
+    // Emptied whole (key.pem too), it is a new witness: the hub copies its history there.
+    std::fs::remove_file(witness.path().join("key.pem")).unwrap();
+    let config = ecenter_server::Config {
+        dev_mode: true,
+        data_dir: data.path().to_path_buf(),
+        checkpoints: ecenter_server::checkpoints::CheckpointConfig {
+            witness_dirs: vec![witness.path().to_path_buf()],
+            ..Default::default()
+        },
+        ..ecenter_server::Config::default()
+    };
+    let hub = ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap())
+        .expect("a new witness is filled");
+    drop(hub);
+    let copied = std::fs::read(&file_path).unwrap();
+    let local = std::fs::read(data.path().join("checkpoints/checkpoints.jsonl")).unwrap();
+    assert_eq!(copied, local);
+}

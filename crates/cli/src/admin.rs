@@ -230,20 +230,22 @@ fn evidence_first(r: &RebuildArgs) -> Result<()> {
             })?;
     }
     let checkpoints = config.map(|c| c.checkpoints).unwrap_or_default();
-    ecenter_server::checkpoint_policy::precheck(&r.data_dir, &checkpoints, None).map_err(|e| {
-        let hint = match &r.config {
-            Some(_) => "",
-            None => {
-                " (judged by the checkpoint files and key inside the data directory: if the \
+    ecenter_server::checkpoint_policy::precheck(&r.data_dir, &checkpoints, None, true).map_err(
+        |e| {
+            let hint = match &r.config {
+                Some(_) => "",
+                None => {
+                    " (judged by the checkpoint files and key inside the data directory: if the \
                       hub's [checkpoints] key_file or witness_dirs are elsewhere, or it is an \
                       instance on PostgreSQL, give its configuration with --config)"
-            }
-        };
-        anyhow::anyhow!(
-            "the log of {} is refused, nothing was rebuilt or written: {e}{hint}",
-            r.data_dir.display()
-        )
-    })?;
+                }
+            };
+            anyhow::anyhow!(
+                "the log of {} is refused, nothing was rebuilt or written: {e}{hint}",
+                r.data_dir.display()
+            )
+        },
+    )?;
     Ok(())
 }
 

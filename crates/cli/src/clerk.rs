@@ -204,6 +204,10 @@ struct VerifyLogArgs {
     /// Intermediate CA certificates (PEM) for the timestamps' chains.
     #[arg(long, requires = "tsa_trust")]
     intermediate: Vec<PathBuf>,
+    /// Fail when a checkpoint carries no timestamp (a hub with a TSA; one re-signed with the
+    /// hub's key would show none), rather than count it in a note.
+    #[arg(long, requires = "tsa_trust")]
+    require_timestamps: bool,
     /// A running hub, e.g. 127.0.0.1:50051: its entries are read over mutual TLS.
     #[arg(long, requires_all = ["ca", "cert", "key"], conflicts_with = "postgres")]
     hub: Option<String>,
@@ -657,6 +661,7 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
         expect,
         tsa_trust,
         intermediate,
+        require_timestamps,
         hub,
         ca,
         cert,
@@ -702,6 +707,7 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
             witnesses: witness,
             expect,
             tsa_trust: (tsa_trust, intermediate),
+            require_timestamps,
         })?,
         (None, Some(hub)) => {
             let hub = HubConfig {

@@ -47,6 +47,8 @@ pub struct Offline {
     pub expect: Option<String>,
     /// Trust anchors (PEM) for the checkpoints' RFC 3161 timestamps, and intermediate CAs.
     pub tsa_trust: (Vec<PathBuf>, Vec<PathBuf>),
+    /// A checkpoint without a timestamp fails the check instead of being counted in a note.
+    pub require_timestamps: bool,
 }
 
 /// Audits `o.data_dir` on a private copy of its log.
@@ -92,8 +94,19 @@ pub fn walk_offline(o: &Offline) -> Result<LogWalk> {
     if let Some(bad) = stamps.failures.first() {
         walk.checkpoint_problem.get_or_insert_with(|| bad.clone());
     }
+    if let Some(first) = stamps.unstamped.first().filter(|_| o.require_timestamps) {
+        walk.checkpoint_problem.get_or_insert_with(|| {
+            format!(
+                "{} checkpoint(s) carry no timestamp, the first {first}: with --require-timestamps each must, for one re-signed with the hub's key would show no TSA time",
+                stamps.unstamped.len()
+            )
+        });
+    }
     // Files signed by two keys: whichever is the hub's, the other was re-signed, and nothing here
     // says which; the clerk's pinned key or a witness kept apart must decide.
+    if let Some(empty) = found.empty_witnesses.first() {
+        walk.checkpoint_problem = Some(empty.clone());
+    }
     if let Some(conflict) = found.other_keys.first() {
         walk.checkpoint_problem = Some(format!(
             "{conflict}. The checkpoint files disagree on the hub's key, so they vouch for nothing until it is known which key is the hub's: check again with --checkpoint-key naming it (from the hub's backup, or the key.pem of a witness kept apart)"
@@ -114,6 +127,7 @@ struct Found {
     histories: Vec<(PathBuf, Vec<Checkpoint>)>,
     problems: Vec<String>,
     other_keys: Vec<String>,
+    empty_witnesses: Vec<String>,
 }
 
 /// What the log is held against: every valid history, and the head the clerk expects.
@@ -131,14 +145,21 @@ fn histories(o: &Offline, key: &CheckpointKey, stamps: &mut Timestamps) -> Found
         histories: Vec::new(),
         problems: Vec::new(),
         other_keys: Vec::new(),
+        empty_witnesses: Vec::new(),
     };
-    for dir in files {
+    for (i, dir) in files.enumerate() {
         let path = dir.join(checkpoint::FILE_NAME);
         match checkpoint::read_file(&path, key) {
             Ok(Some(cps)) if !cps.is_empty() => {
                 stamps.check(&path, &cps);
                 found.histories.push((path, cps));
             }
+            // A witness the clerk named that holds nothing vouches for nothing: say so as a
+            // failure, not a note (it was emptied, or the wrong directory was named).
+            Ok(_) if i > 0 => found.empty_witnesses.push(format!(
+                "{} holds no checkpoint: the witness named was emptied, or is not a witness of this hub",
+                path.display()
+            )),
             Ok(Some(_)) => found
                 .problems
                 .push(format!("{} holds no checkpoint", path.display())),
@@ -235,6 +256,8 @@ struct Timestamps {
     intermediates: Vec<Vec<u8>>,
     verified: usize,
     without: usize,
+    /// Which checkpoints carry none: `FILE checkpoint N`.
+    unstamped: Vec<String>,
     failures: Vec<String>,
 }
 
@@ -246,6 +269,7 @@ impl Timestamps {
             intermediates: read(intermediates)?,
             verified: 0,
             without: 0,
+            unstamped: Vec::new(),
             failures: Vec::new(),
         })
     }
@@ -255,6 +279,8 @@ impl Timestamps {
         for cp in cps {
             let Some(token) = cp.timestamp_der() else {
                 self.without += 1;
+                let at = format!("{} checkpoint {}", path.display(), cp.number);
+                self.unstamped.push(at);
                 continue;
             };
             if self.anchors.is_empty() {

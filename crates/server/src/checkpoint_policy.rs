@@ -13,7 +13,8 @@
 //!   line) while the log has entries — refused, unless a witness holds a valid history: then the
 //!   damaged file is set aside (never deleted) and the best history copied back, with a warning;
 //! - a witness signed by another key than the hub's, or whose `key.pem` names another key, is
-//!   refused, never rewritten: a witness is what a re-signed data directory cannot change;
+//!   refused, never rewritten: a witness is what a re-signed data directory cannot change; so is
+//!   one emptied (its file missing or empty beside its `key.pem`) while the log has entries;
 //! - the log is compared with every checkpoint of all valid files: two files giving one number
 //!   different entries (a fork) are refused; a log contradicting any checkpoint is refused naming
 //!   the earliest, one shorter than the newest names the first missing entry (or is accepted as
@@ -34,6 +35,8 @@ use std::path::{Path, PathBuf};
 pub(crate) struct Found {
     pub(crate) dir: PathBuf,
     pub(crate) result: Result<Option<Vec<Checkpoint>>, CheckpointError>,
+    /// A `key.pem` lies beside the file: the hub has written there before.
+    pub(crate) keyed: bool,
 }
 
 impl Found {
@@ -115,6 +118,7 @@ pub(crate) fn examine(
     let read = |dir: &Path| Found {
         dir: dir.to_path_buf(),
         result: checkpoint::read_file(&dir.join(checkpoint::FILE_NAME), &key),
+        keyed: dir.join(checkpoint::KEY_NAME).exists(),
     };
     Ok(Examined {
         key_file,
@@ -148,6 +152,14 @@ impl Examined {
         for w in &self.witnesses {
             if let Err(e @ CheckpointError::OtherKey { .. }) = &w.result {
                 return Err(Refusal::Files(format!("{e}. {WITNESS_DISAGREES}")));
+            }
+            // Emptied, not new: a new witness has no key.pem yet.
+            let holds_none = matches!(&w.result, Ok(h) if h.as_ref().is_none_or(Vec::is_empty));
+            if w.keyed && head.seq > 0 && holds_none {
+                return Err(Refusal::Files(format!(
+                    "{} holds no checkpoint, though the key.pem beside it shows the hub has written there: the witness was emptied or its file removed. Restore it from a backup or another witness; to make it a new witness instead, empty its directory (key.pem too) and the hub copies its history there",
+                    w.dir.join(checkpoint::FILE_NAME).display()
+                )));
             }
         }
         let best = self
@@ -188,7 +200,7 @@ impl Examined {
 }
 
 /// Why the files or the log were refused.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Refusal {
     /// The checkpoint files or key.
     Files(String),
@@ -208,12 +220,19 @@ impl From<Refusal> for EvidenceRefused {
 /// Before the real log is opened: audits a private copy (made inside the data directory) and
 /// judges it. A log that would be refused is never opened, so sled never rewrites it.
 ///
-/// With `accept`, a log that ends exactly where the operator said, before the newest checkpoint,
-/// is let through as a [`PendingLoss`] (its log copied aside first); anything else is refused.
+/// With `accept`, a log that ends before the newest checkpoint is let through as a
+/// [`PendingLoss`] (its log copied aside first) when the operator names exactly the entries from
+/// the first one no checkpoint the log agrees with names to the newest checkpoint's: those of them
+/// still in the log are cut from it, for they cannot be told from entries written after a
+/// rollback. Anything else is refused, saying which range would be accepted.
+///
+/// `own_log` is false for an instance whose sled log is a replica of PostgreSQL's: it cannot cut
+/// its replica alone (it would be copied back), so there only the missing tail is accepted.
 pub fn precheck(
     data_dir: &Path,
     config: &CheckpointConfig,
     accept: Option<&LossAcceptance>,
+    own_log: bool,
 ) -> Result<Option<PendingLoss>, crate::ServeError> {
     let examined = examine(data_dir, config)?;
     if !data_dir.join("log").is_dir() {
@@ -243,6 +262,15 @@ pub fn precheck(
         |seq| audit.hashes.get(&seq).copied(),
         &audit.losses,
     );
+    let histories: Vec<(&Path, &[Checkpoint])> = examined
+        .all()
+        .filter_map(|f| f.history().map(|h| (f.dir.as_path(), h)))
+        .collect();
+    let vouched = if own_log {
+        checkpoint::vouched_through(&audit.head, &histories)
+    } else {
+        audit.head.seq
+    };
     match (judged, accept) {
         (Ok(_), None) => Ok(None),
         (Ok(_), Some(a)) => Err(EvidenceRefused(format!(
@@ -251,19 +279,69 @@ pub fn precheck(
         ))
         .into()),
         (Err(Refusal::Log(CheckpointError::Truncated { first_missing, seq, number, hash, .. })), Some(a))
-            if a.first == first_missing && a.last == seq =>
+            if a.first == vouched + 1 && a.last == seq =>
         {
-            Ok(Some(pending_loss(data_dir, a, number, hash)?))
+            let pending = pending_loss(data_dir, a, number, hash)?;
+            if a.first < first_missing {
+                cut_unvouched(data_dir, a.first, &pending)?;
+            }
+            Ok(Some(pending))
         }
-        (Err(r), None) => Err(EvidenceRefused::from(r).into()),
+        (Err(r), None) => Err(EvidenceRefused(format!(
+            "{}{}",
+            EvidenceRefused::from(r.clone()),
+            acceptable(&r, vouched)
+        ))
+        .into()),
         (Err(r), Some(a)) => Err(EvidenceRefused(format!(
-            "{}. --accept-loss {}-{} does not match it: only the exact range lost can be accepted, and a log that differs from its checkpoints must be restored, not accepted",
-            EvidenceRefused::from(r),
+            "{}. --accept-loss {}-{} does not match it: only the exact range lost can be accepted, and a log that differs from its checkpoints must be restored, not accepted{}",
+            EvidenceRefused::from(r.clone()),
             a.first,
-            a.last
+            a.last,
+            acceptable(&r, vouched)
         ))
         .into()),
     }
+}
+
+/// What an operator may accept, for a log that ends before its newest checkpoint; entries after
+/// `vouched` (the last one a checkpoint names) go with the loss.
+fn acceptable(r: &Refusal, vouched: u64) -> String {
+    let Refusal::Log(CheckpointError::Truncated {
+        first_missing, seq, ..
+    }) = r
+    else {
+        return String::new();
+    };
+    let first = vouched + 1;
+    let unvouched = if first < *first_missing {
+        format!(
+            " — entries {first}–{} are in the log, but no checkpoint it agrees with names them, so they cannot be told from entries written after a rollback to an old copy: they are cut from the log with the loss (the log as found is kept under set-aside/)",
+            first_missing - 1
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        ". Restore the log from a backup, or accept the loss on the record: ecenterd --accept-loss {first}-{seq} --operator NAME --reason TEXT{unvouched}"
+    )
+}
+
+/// Cuts the entries from `first` on, which no checkpoint vouches for, out of the log an accepted
+/// loss keeps (its copy as found is already under set-aside/).
+fn cut_unvouched(
+    data_dir: &Path,
+    first: u64,
+    pending: &PendingLoss,
+) -> Result<(), EvidenceRefused> {
+    let removed = ecenter_store::cut_log_from(data_dir, first).map_err(|e| {
+        EvidenceRefused(format!(
+            "cannot cut the log back to entry {}: {e}",
+            first - 1
+        ))
+    })?;
+    tracing::warn!(removed, from = first, kept = %pending.kept_log.display(), "log entries no checkpoint vouches for removed with the accepted loss (kept aside)");
+    Ok(())
 }
 
 fn pending_loss(

@@ -192,6 +192,7 @@ impl Hub {
             &config.data_dir,
             &config.checkpoints,
             config.accept_loss.as_ref(),
+            matches!(config.store, config::StoreConfig::Sled),
         )?;
         let store = Arc::new(match &config.store {
             config::StoreConfig::Sled => SledStore::open(&config.data_dir)?,

@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod histories;
+pub use histories::{check_histories, vouched_through};
+
 /// Name of the checkpoint file inside a checkpoint directory (the data directory's
 /// `checkpoints/`, or a witness directory).
 pub const FILE_NAME: &str = "checkpoints.jsonl";
@@ -493,52 +496,6 @@ pub fn check_log(
     Ok(())
 }
 
-/// Compares the log with every checkpoint of every history (the data directory's file, each
-/// witness's), not only the newest: a log rolled back and written on from there, or replaced by
-/// another hub's, agrees with its own newest checkpoint but not with an older one a witness kept.
-/// Refuses two histories that give one checkpoint number different entries (a fork), then names
-/// the earliest checkpoint the log contradicts, then a log shorter than the newest. Returns the
-/// newest checkpoint (by entry).
-pub fn check_histories(
-    head: &ChainHead,
-    histories: &[(&Path, &[Checkpoint])],
-    hash_at: impl Fn(u64) -> Option<[u8; 32]>,
-    accepted: &[(u64, u64)],
-) -> Result<Option<Checkpoint>, CheckpointError> {
-    let mut by_number: std::collections::BTreeMap<u64, (&Path, &Checkpoint)> = Default::default();
-    for (path, cps) in histories {
-        for cp in *cps {
-            match by_number.get(&cp.number) {
-                Some((other, seen)) if (seen.seq, &seen.hash) != (cp.seq, &cp.hash) => {
-                    return Err(CheckpointError::Forked {
-                        number: cp.number,
-                        path: path.to_path_buf(),
-                        seq: cp.seq,
-                        hash: cp.hash.clone(),
-                        other_path: other.to_path_buf(),
-                        other_seq: seen.seq,
-                        other_hash: seen.hash.clone(),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    by_number.insert(cp.number, (path, cp));
-                }
-            }
-        }
-    }
-    let mut all: Vec<&Checkpoint> = by_number.values().map(|(_, cp)| *cp).collect();
-    all.sort_by_key(|cp| cp.seq);
-    for cp in all.iter().filter(|cp| cp.seq <= head.seq) {
-        check_log(head, cp, &hash_at, accepted)?;
-    }
-    let newest = all.last().map(|cp| (*cp).clone());
-    if let Some(cp) = &newest {
-        check_log(head, cp, &hash_at, accepted)?;
-    }
-    Ok(newest)
-}
-
 /// An append-only checkpoint file, synced after every line.
 #[derive(Debug)]
 pub struct CheckpointFile {
@@ -622,7 +579,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn signer(dir: &Path) -> CheckpointSigner {
+    pub(crate) fn signer(dir: &Path) -> CheckpointSigner {
         CheckpointSigner::load(&dir.join("hub.key"), true).unwrap()
     }
 
@@ -710,37 +667,6 @@ pub(crate) mod tests {
         assert!(err.starts_with("entry 12 has hash 0808"), "{err}");
         check_log(&head(20, 1), &cp, |_| Some([7; 32]), &[]).unwrap();
         check_log(&head(13, 1), &cp, |_| None, &[(5, 12)]).unwrap();
-    }
-
-    #[test]
-    fn every_checkpoint_of_every_history_is_held_against_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = signer(dir.path());
-        let (a, b) = (Path::new("data/checkpoints.jsonl"), Path::new("witness"));
-        let old = [s.sign(1, &head(4, 4), Utc::now())];
-        let new = [
-            s.sign(1, &head(4, 4), Utc::now()),
-            s.sign(2, &head(9, 9), Utc::now()),
-        ];
-        // The log agrees with the newest (entry 9) but its entry 4 is not the one checkpoint 1
-        // named: rolled back to before 4 and written on.
-        let rolled = |seq: u64| Some(if seq == 4 { [5; 32] } else { [9; 32] });
-        let err = check_histories(&head(9, 9), &[(a, &new), (b, &old)], rolled, &[])
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("entry 4 has hash 0505"), "{err}");
-        let genuine = |seq: u64| Some([if seq == 4 { 4 } else { 9 }; 32]);
-        let newest = check_histories(&head(9, 9), &[(a, &new), (b, &old)], genuine, &[]);
-        assert_eq!(newest.unwrap().map(|c| c.seq), Some(9));
-        // One number, two entries: a fork, named with both files.
-        let forked = [s.sign(1, &head(5, 5), Utc::now())];
-        let err = check_histories(&head(9, 9), &[(a, &new), (b, &forked)], genuine, &[])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("checkpoint 1 names entry 5") && err.contains("data/checkpoints.jsonl"),
-            "{err}"
-        );
     }
 
     #[test]

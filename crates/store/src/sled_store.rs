@@ -34,12 +34,15 @@ mod reasons;
 mod rebuild;
 mod replica;
 mod service_reads;
+mod unvouched;
+pub use unvouched::cut_log_from;
 #[cfg(test)]
 mod test_support;
 use reasons::{explain_open_error, flush_reason};
-pub use rebuild::{Rebuilt, rebuild_read_models};
+pub(crate) use rebuild::forget_layout;
 #[cfg(feature = "tamper")]
-pub(crate) use rebuild::{forget_layout, pretend_layout};
+pub(crate) use rebuild::pretend_layout;
+pub use rebuild::{Rebuilt, rebuild_read_models};
 pub use replica::REPLICA_AHEAD;
 
 /// Most requests committed by one flush; bounds the latency a batch adds.

@@ -116,9 +116,9 @@ pub(super) fn ensure_current(
     Ok(Some(applied))
 }
 
-/// Forgets which projections wrote the read models, as in a data directory older than the record
-/// (tests: a hub from before a read model existed).
-#[cfg(feature = "tamper")]
+/// Forgets which projections wrote the read models, as in a data directory older than the record,
+/// so that the next open rebuilds them from the log (a log cut back by an accepted loss; tests: a
+/// hub from before a read model existed).
 pub(crate) fn forget_layout(db: &sled::Db) -> Result<(), StoreError> {
     db.open_tree(META)?.remove(LAYOUT)?;
     Ok(())
