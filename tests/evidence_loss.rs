@@ -14,7 +14,7 @@ use std::process::Command;
 /// `n` entries; `None`: only when it starts new and when it stops), `n` filings with request ids
 /// `{prefix}-0000`…, then a graceful stop.
 async fn file(data: &Path, witness: Option<&Path>, every: Option<u64>, prefix: &str, n: usize) {
-    let hub = TestHub::start_with(data, |c| {
+    file_and_stop_with(data, prefix, n, |c| {
         c.checkpoints.every_entries = every.unwrap_or(1_000_000);
         if every.is_none() {
             c.checkpoints.interval_ms = 3_600_000;
@@ -22,15 +22,6 @@ async fn file(data: &Path, witness: Option<&Path>, every: Option<u64>, prefix: &
         c.checkpoints.witness_dirs = witness.iter().map(|w| w.to_path_buf()).collect();
     })
     .await;
-    let mut lawyer = hub.client(LAWYER_A).await;
-    for i in 0..n {
-        let doc = pdf(&format!("{prefix} {i}"));
-        let id = format!("{prefix}-{i:04}");
-        submit(&mut lawyer, &id, CASE, "证据材料", &[("e.pdf", &doc)])
-            .await
-            .unwrap();
-    }
-    hub.stop().await;
 }
 
 /// The entries the checkpoints in `dir` name, in order.

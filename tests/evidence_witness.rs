@@ -15,20 +15,11 @@ use std::process::Command;
 /// A hub on `data` (with `witness`, if any) checkpointing every two entries, `n` filings with
 /// request ids `{prefix}-0000`…, then a graceful stop.
 async fn file(data: &Path, witness: Option<&Path>, prefix: &str, n: usize) {
-    let hub = TestHub::start_with(data, |c| {
+    file_and_stop_with(data, prefix, n, |c| {
         c.checkpoints.every_entries = 2;
         c.checkpoints.witness_dirs = witness.iter().map(|w| w.to_path_buf()).collect();
     })
     .await;
-    let mut lawyer = hub.client(LAWYER_A).await;
-    for i in 0..n {
-        let doc = pdf(&format!("{prefix} {i}"));
-        let id = format!("{prefix}-{i:04}");
-        submit(&mut lawyer, &id, CASE, "证据材料", &[("e.pdf", &doc)])
-            .await
-            .unwrap();
-    }
-    hub.stop().await;
 }
 
 /// The hub's refusal to open `data` with `witness`.

@@ -497,7 +497,17 @@ pub async fn list_all(client: &mut Client, mut filter: pb::ListFilingsRequest) -
 /// (entries 1 to 2n of a new log: received and routed each), on a development hub over `data`, and
 /// stops it gracefully.
 pub async fn file_and_stop(data: &Path, prefix: &str, n: usize) {
-    let hub = TestHub::start(data).await;
+    file_and_stop_with(data, prefix, n, |_| {}).await;
+}
+
+/// [`file_and_stop`] on a hub configured by `adjust` (its checkpoints, its witnesses).
+pub async fn file_and_stop_with(
+    data: &Path,
+    prefix: &str,
+    n: usize,
+    adjust: impl FnOnce(&mut Config),
+) {
+    let hub = TestHub::start_with(data, adjust).await;
     let mut lawyer = hub.client(LAWYER_A).await;
     for i in 0..n {
         let doc = pdf(&format!("{prefix} {i}"));
