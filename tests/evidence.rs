@@ -10,7 +10,7 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// Six filings with request ids `tamper-req-0000` … `0005` (entries 1–12), then a graceful stop.
 async fn six_filings(data: &Path) {
@@ -79,18 +79,6 @@ fn rebuild_refused(data: &Path) -> String {
     said
 }
 
-fn verify_log(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .args(["verify-log", "--json", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out.status.code(), json, stderr)
-}
-
 /// The hub's refusal to open `data`, as a sentence.
 fn refusal(data: &Path) -> String {
     let config = ecenter_server::Config {
@@ -109,7 +97,7 @@ async fn a_bit_flipped_in_sleds_file_is_named_at_entry_5_by_start_up_and_clerk_a
  {
     let data = tempfile::tempdir().unwrap();
     six_filings(data.path()).await;
-    let (code, walked, _) = verify_log(data.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(data.path(), &[]);
     assert_eq!(code, Some(0), "{walked}");
     assert_eq!(walked["head"]["seq"], 12);
     assert_eq!(
@@ -121,7 +109,7 @@ async fn a_bit_flipped_in_sleds_file_is_named_at_entry_5_by_start_up_and_clerk_a
     let copy = copy_of(data.path());
     flip_in_sled_file(copy.path(), b"tamper-req-0002");
     let before = tree_digest(copy.path());
-    let (code, walked, stderr) = verify_log(copy.path(), &[]);
+    let (code, walked, stderr) = clerk_verify_log(copy.path(), &[]);
     assert_eq!(code, Some(1), "{walked} {stderr}");
     assert_eq!(walked["ok"], false);
     assert_eq!(walked["first_bad_entry"]["seq"], 5, "{walked}");
@@ -172,7 +160,7 @@ async fn newest_entries_removed_or_the_log_replaced_are_refused_naming_what_is_m
         refused.contains("names entry 12") && refused.contains("entries 11–12"),
         "{refused}"
     );
-    let (code, walked, _) = verify_log(cut.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(cut.path(), &[]);
     assert_eq!(code, Some(1));
     assert_eq!(walked["first_bad_entry"]["seq"], 11, "{walked}");
 
@@ -189,7 +177,7 @@ async fn newest_entries_removed_or_the_log_replaced_are_refused_naming_what_is_m
     // checkpoints): the operator's rebuild refuses it too, rather than call it matched.
     let said = rebuild_refused(replaced.path());
     assert!(said.contains("entries 5–12"), "{said}");
-    let (code, walked, _) = verify_log(replaced.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(replaced.path(), &[]);
     assert_eq!(
         (code, walked["first_bad_entry"]["seq"].clone()),
         (Some(1), 5.into()),
@@ -220,7 +208,7 @@ async fn a_removed_or_edited_checkpoint_file_is_refused_unless_a_witness_holds_t
         refused.contains("the log has 12 entries but") && refused.contains("holds no checkpoint"),
         "{refused}"
     );
-    let (code, walked, _) = verify_log(removed.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(removed.path(), &[]);
     assert_eq!(code, Some(1), "{walked}");
 
     // One line edited (entry 12 claimed as 13): the line is named.
@@ -288,7 +276,7 @@ async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_els
     ));
 
     // --expect: the right head passes, a wrong hash or a head beyond the log fails naming it.
-    let (code, walked, _) = verify_log(data.path(), &["--expect", &format!("12:{hash}")]);
+    let (code, walked, _) = clerk_verify_log(data.path(), &["--expect", &format!("12:{hash}")]);
     assert_eq!(code, Some(0));
     let confirmed = walked["notes"].as_array().unwrap().iter().any(|n| {
         n.as_str()
@@ -299,17 +287,17 @@ async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_els
         "a match is confirmed, not passed over in silence: {walked}"
     );
     let wrong = format!("12:{}", "ab".repeat(32));
-    let (code, walked, _) = verify_log(data.path(), &["--expect", &wrong]);
+    let (code, walked, _) = clerk_verify_log(data.path(), &["--expect", &wrong]);
     assert_eq!(
         (code, walked["first_bad_entry"]["seq"].clone()),
         (Some(1), 12.into())
     );
-    let (code, walked, _) = verify_log(data.path(), &["--expect", &format!("20:{hash}")]);
+    let (code, walked, _) = clerk_verify_log(data.path(), &["--expect", &format!("20:{hash}")]);
     assert_eq!(
         (code, walked["first_bad_entry"]["seq"].clone()),
         (Some(1), 13.into())
     );
-    let (code, _, stderr) = verify_log(data.path(), &["--expect", "twelve"]);
+    let (code, _, stderr) = clerk_verify_log(data.path(), &["--expect", "twelve"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("SEQ:HASH"), "{stderr}");
     // A key pinned by the clerk that is not the hub's: the checkpoints do not vouch.
@@ -319,11 +307,11 @@ async fn checkpoints_verify_with_openssl_and_expect_compares_a_head_recorded_els
     std::fs::write(other.path().join("pub.pem"), signer.public_key_pem()).unwrap();
     let pinned = other.path().join("pub.pem");
     let (code, walked, _) =
-        verify_log(data.path(), &["--checkpoint-key", pinned.to_str().unwrap()]);
+        clerk_verify_log(data.path(), &["--checkpoint-key", pinned.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{walked}");
     // One hub, one key: several are for the log of several hubs (--postgres).
     let pinned = pinned.to_str().unwrap();
-    let (code, _, stderr) = verify_log(
+    let (code, _, stderr) = clerk_verify_log(
         data.path(),
         &["--checkpoint-key", pinned, "--checkpoint-key", pinned],
     );
@@ -370,7 +358,7 @@ async fn a_damaged_sled_snapshot_is_named_and_the_clerk_verifies_the_entries_wit
     let name = "snap.7FFFFFFFFFFFFFFF";
     std::fs::write(data.path().join("log").join(name), vec![0x5a; 4096]).unwrap();
     let before = tree_digest(data.path());
-    let (code, walked, stderr) = verify_log(data.path(), &[]);
+    let (code, walked, stderr) = clerk_verify_log(data.path(), &[]);
     assert_eq!(code, Some(0), "{walked} {stderr}");
     assert_eq!(
         (
@@ -414,7 +402,7 @@ async fn a_bit_flipped_in_a_stored_hash_is_named_at_its_entry_by_start_up_and_cl
     let copy = copy_of(data.path());
     flip_in_sled_file(copy.path(), &hash);
     let before = tree_digest(copy.path());
-    let (code, walked, _) = verify_log(copy.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(copy.path(), &[]);
     assert_eq!(
         (code, walked["first_bad_entry"]["seq"].clone()),
         (Some(1), 5.into()),
@@ -436,7 +424,7 @@ async fn a_bit_flipped_in_a_projection_record_is_never_served_as_the_truth() {
     // record says "last_event_seq":6.
     let copy = copy_of(data.path());
     flip_in_sled_file(copy.path(), b"\"last_event_seq\":6,");
-    let (code, walked, _) = verify_log(copy.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(copy.path(), &[]);
     let config = ecenter_server::Config {
         dev_mode: true,
         data_dir: copy.path().to_path_buf(),
@@ -484,7 +472,7 @@ async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_st
     let refused = refusal(emptied.path());
     assert!(refused.contains("holds no checkpoint"), "{refused}");
     assert_eq!(tree_digest(emptied.path()), before);
-    let (code, walked, _) = verify_log(emptied.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(emptied.path(), &[]);
     assert_eq!(code, Some(1), "{walked}");
     assert!(
         walked["first_bad_entry"].is_null(),
@@ -526,7 +514,7 @@ async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_st
         let theirs = std::fs::read(witness.path().join("checkpoints.jsonl")).unwrap();
         assert_eq!(ours, theirs, "round {round}");
     }
-    let (code, walked, _) = verify_log(
+    let (code, walked, _) = clerk_verify_log(
         data.path(),
         &["--witness", witness.path().to_str().unwrap()],
     );
@@ -546,7 +534,8 @@ async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_st
         std::fs::read(local.join("checkpoints.jsonl")).unwrap(),
         std::fs::read(witness.path().join("checkpoints.jsonl")).unwrap()
     );
-    let (code, _, _) = verify_log(data.path(), &["--expect", &format!("0:{}", "0".repeat(64))]);
+    let (code, _, _) =
+        clerk_verify_log(data.path(), &["--expect", &format!("0:{}", "0".repeat(64))]);
     assert_eq!(code, Some(2), "entry 0 is no entry");
 }
 
@@ -590,7 +579,7 @@ async fn a_receipt_names_the_signed_checkpoint_that_vouches_for_its_filing() {
     assert!(head.checkpoint.is_some_and(|c| c.seq <= head.seq));
     hub.stop().await;
     // What the lawyer holds checks the court's log offline.
-    let (code, walked, _) = verify_log(
+    let (code, walked, _) = clerk_verify_log(
         data.path(),
         &["--expect", &format!("{}:{}", cp.seq, cp.hash)],
     );
@@ -617,7 +606,7 @@ async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named()
         "--intermediate",
         path_str(&tsa_ca),
     ];
-    let (code, walked, _) = verify_log(data.path(), &trust);
+    let (code, walked, _) = clerk_verify_log(data.path(), &trust);
     assert_eq!(code, Some(0), "{walked}");
     let notes = walked["notes"].to_string();
     assert!(
@@ -640,7 +629,7 @@ async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named()
     lines[last]["timestamp"] = first;
     let swapped: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&file, swapped).unwrap();
-    let (code, walked, _) = verify_log(copy.path(), &trust);
+    let (code, walked, _) = clerk_verify_log(copy.path(), &trust);
     assert_eq!(code, Some(1), "{walked}");
     let problem = walked["checkpoint_problem"].as_str().unwrap();
     assert!(
@@ -658,7 +647,7 @@ async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named()
         .unwrap();
     let stripped: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(&file, stripped).unwrap();
-    let (code, walked, _) = verify_log(copy.path(), &trust);
+    let (code, walked, _) = clerk_verify_log(copy.path(), &trust);
     assert_eq!(code, Some(0), "{walked}");
     assert!(
         walked["notes"]
@@ -667,7 +656,7 @@ async fn checkpoint_timestamps_are_verified_offline_and_a_swapped_one_is_named()
         "{walked}"
     );
     let required = [&trust[..], &["--require-timestamps"]].concat();
-    let (code, walked, _) = verify_log(copy.path(), &required);
+    let (code, walked, _) = clerk_verify_log(copy.path(), &required);
     assert_eq!(code, Some(1), "{walked}");
     let problem = walked["checkpoint_problem"].as_str().unwrap();
     assert!(

@@ -93,17 +93,6 @@ async fn accepted<F: std::future::Future<Output = ()>>(
     assert!(child.wait().unwrap().success());
 }
 
-fn verify_log(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .args(["verify-log", "--json", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out.status.code(), json)
-}
-
 /// Checks a new filing on the hub at `addr` skips the lost numbers and entry 13 records the loss
 /// of `first`–12.
 async fn the_loss_is_on_the_record(addr: std::net::SocketAddr, first: u64) {
@@ -174,7 +163,7 @@ async fn a_loss_is_accepted_only_exactly_on_the_record_and_no_lost_number_is_iss
                 .starts_with("log-before-accepted-loss-")
         });
     assert!(kept);
-    let (code, walked) = verify_log(data.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(data.path(), &[]);
     assert_eq!(code, Some(0), "{walked}");
     assert_eq!(
         walked["head"]["seq"], 15,
@@ -240,7 +229,8 @@ async fn entries_written_after_a_rollback_are_cut_with_the_loss_not_kept() {
     })
     .await;
     // The forged entries are kept aside with the log as found, and the loss is on the record.
-    let (code, walked) = verify_log(early.path(), &["--witness", witness_dir_str(&witness)]);
+    let (code, walked, _) =
+        clerk_verify_log(early.path(), &["--witness", witness_dir_str(&witness)]);
     assert_eq!(code, Some(0), "{walked}");
     let notes = walked["notes"].to_string();
     assert!(notes.contains("entries 5–10 were lost"), "{walked}");

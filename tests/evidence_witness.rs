@@ -50,19 +50,6 @@ fn digest(dir: &Path) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
-/// `clerk verify-log --json --data-dir data` with `extra`: exit code and JSON.
-fn verify_log(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .args(["verify-log", "--json", "--data-dir"])
-        .arg(data)
-        .args(extra)
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| String::from_utf8_lossy(&out.stderr).into_owned().into());
-    (out.status.code(), json)
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -76,7 +63,7 @@ async fn a_log_rolled_back_and_written_on_is_refused_and_the_witness_kept() {
     // Back to the early copy, and on from there without the witness: the log and its own
     // checkpoints agree, and its newest checkpoint is newer than any the witness holds.
     file(early.path(), None, "rewritten", 3).await;
-    let (code, walked) = verify_log(early.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(early.path(), &[]);
     assert_eq!(code, Some(0), "alone it agrees with itself: {walked}");
 
     let before = digest(witness.path());
@@ -86,12 +73,12 @@ async fn a_log_rolled_back_and_written_on_is_refused_and_the_witness_kept() {
         "{refused}"
     );
     assert_eq!(digest(witness.path()), before, "the witness was rewritten");
-    let (code, walked) = verify_log(early.path(), &["--witness", s(witness.path())]);
+    let (code, walked, _) = clerk_verify_log(early.path(), &["--witness", s(witness.path())]);
     assert_eq!(code, Some(1), "{walked}");
     let reason = walked["first_bad_entry"]["reason"].to_string();
     assert!(reason.contains("rolled back"), "{walked}");
     // The genuine directory still agrees with the witness.
-    let (code, walked) = verify_log(data.path(), &["--witness", s(witness.path())]);
+    let (code, walked, _) = clerk_verify_log(data.path(), &["--witness", s(witness.path())]);
     assert_eq!(code, Some(0), "{walked}");
 }
 
@@ -128,14 +115,15 @@ async fn a_data_directory_with_another_key_never_rewrites_the_witness() {
         "only key.pem was taken away"
     );
     // The clerk is told the files disagree on the key, not that the witness was altered.
-    let (code, walked) = verify_log(other.path(), &["--witness", s(witness.path())]);
+    let (code, walked, _) = clerk_verify_log(other.path(), &["--witness", s(witness.path())]);
     assert_eq!(code, Some(1), "{walked}");
     let problem = walked["checkpoint_problem"].to_string();
     assert!(problem.contains("disagree on the hub's key"), "{walked}");
     // Pinned to the genuine hub's key, the other directory's own file is the one named.
     let genuine_key = data.path().join("checkpoints/key.pem");
     let pinned = ["--witness", s(witness.path()), "--checkpoint-key"];
-    let (code, walked) = verify_log(other.path(), &[&pinned[..], &[s(&genuine_key)]].concat());
+    let (code, walked, _) =
+        clerk_verify_log(other.path(), &[&pinned[..], &[s(&genuine_key)]].concat());
     assert_eq!(code, Some(1), "{walked}");
     let problem = walked["checkpoint_problem"].to_string();
     assert!(
@@ -161,7 +149,7 @@ async fn another_hubs_log_under_these_checkpoints_cannot_be_accepted_as_a_loss()
         .status()
         .unwrap();
     assert!(ok.success());
-    let (code, walked) = verify_log(swapped.path(), &[]);
+    let (code, walked, _) = clerk_verify_log(swapped.path(), &[]);
     assert_eq!(code, Some(1), "{walked}");
     let first_bad = walked["first_bad_entry"]["seq"].as_u64().unwrap();
     let reason = walked["first_bad_entry"]["reason"].to_string();
@@ -202,7 +190,7 @@ async fn an_emptied_witness_is_refused_not_refilled_from_the_data_directory() {
             "{emptied}: {refused}"
         );
         assert_eq!(digest(witness.path()), before, "{emptied}: rewritten");
-        let (code, walked) = verify_log(data.path(), &["--witness", s(witness.path())]);
+        let (code, walked, _) = clerk_verify_log(data.path(), &["--witness", s(witness.path())]);
         assert_eq!(code, Some(1), "{emptied}: {walked}");
         let problem = walked["checkpoint_problem"].to_string();
         assert!(

@@ -11,7 +11,7 @@ use common::service::*;
 use common::smtp::start_aiosmtpd;
 use common::tls_client;
 use ecenter_proto::v1 as pb;
-use ecenter_store::tamper::{delete_read_model_records, forget_read_model};
+use ecenter_store::tamper::{delete_read_model_records, forget_read_model, replace_in_read_model};
 use std::path::Path;
 use std::process::Command;
 
@@ -116,6 +116,53 @@ async fn the_operators_rebuild_finds_faithful_read_models_unchanged_and_repairs_
         .await;
     assert_eq!(digests.len(), 1);
     assert_eq!(seen(&w, &order_id, &rid).await, before);
+}
+
+/// The log's `read_models_repaired` entries, as a clerk lists them.
+async fn repairs_on_record(w: &World) -> Vec<pb::FilingEvent> {
+    let channel = common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await;
+    let mut log = pb::event_log_service_client::EventLogServiceClient::new(channel);
+    let entries = common::all_entries(&mut log).await;
+    entries
+        .into_iter()
+        .filter(|e| e.kind == "read_models_repaired")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_model_edited_on_disk_is_rebuilt_at_start_and_the_repair_is_on_the_record() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = start_aiosmtpd(maildir.path());
+    let (w, order_id, rid) = served_world(smtp.addr.port()).await;
+    let before = seen(&w, &order_id, &rid).await;
+    let w = w.restart_after(|_| {}).await;
+    assert!(
+        repairs_on_record(&w).await.is_empty(),
+        "a faithful start repaired something"
+    );
+    // Someone with the data directory puts another recipient's name into the service records;
+    // the log and its checkpoints are untouched and still verify.
+    let w = w
+        .restart_after(|data| {
+            let changed =
+                replace_in_read_model(data, "service", "张三".as_bytes(), "李四".as_bytes());
+            assert!(changed.unwrap() > 0, "the name is in the service records");
+        })
+        .await;
+    assert_eq!(
+        seen(&w, &order_id, &rid).await,
+        before,
+        "the edit was served"
+    );
+    let repairs = repairs_on_record(&w).await;
+    assert_eq!(repairs.len(), 1, "{repairs:?}");
+    let entry: serde_json::Value = serde_json::from_str(&repairs[0].detail_json).unwrap();
+    let detail = &entry["event"];
+    assert_eq!(detail["trees"], serde_json::json!(["service"]), "{entry}");
+    assert_ne!(detail["found"], detail["projected"], "{entry}");
+    // Repaired once: the next start finds the read models the log's and records nothing more.
+    let w = w.restart_after(|_| {}).await;
+    assert_eq!(repairs_on_record(&w).await.len(), 1);
 }
 
 #[test]

@@ -500,6 +500,20 @@ pub async fn file_and_stop(data: &Path, prefix: &str, n: usize) {
     file_and_stop_with(data, prefix, n, |_| {}).await;
 }
 
+/// `clerk verify-log --json --data-dir DATA EXTRA…`: its exit code, its JSON (stderr as a JSON
+/// string when stdout is not JSON, so that an assertion shows why) and its stderr.
+pub fn clerk_verify_log(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--json", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| stderr.clone().into());
+    (out.status.code(), json, stderr)
+}
+
 /// [`file_and_stop`] on a hub configured by `adjust` (its checkpoints, its witnesses).
 pub async fn file_and_stop_with(
     data: &Path,

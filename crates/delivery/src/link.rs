@@ -60,6 +60,41 @@ impl std::fmt::Debug for LinkSigner {
     }
 }
 
+/// `text` with the token of every recipient link (after `/s/` or `/f/`) replaced by the first 12
+/// hex digits of its SHA-256: what a notice said, without the credential it carried. Court
+/// systems, clerks' views and printed proofs (送达回证) show notices this way, for whoever holds a
+/// live link can act as the recipient on the page; the recipient's own copy is matched by hashing
+/// the token in it. A run shorter than 16 characters is no token and is kept.
+pub fn redact_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = [rest.find("/s/"), rest.find("/f/")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let run = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.|%~".contains(c)))
+            .unwrap_or(tail.len());
+        let token = tail[..run].trim_end_matches('.');
+        if token.len() >= 16 {
+            let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+            let hex: String = digest.as_ref()[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            out.push_str(&format!("[链接凭据已隐去，SHA-256 {hex}…]"));
+        } else {
+            out.push_str(token);
+        }
+        rest = &tail[token.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Shortest key accepted (bytes): HMAC-SHA-256 wants at least its output size.
 pub const MIN_KEY_BYTES: usize = 32;
 
@@ -308,5 +343,30 @@ mod tests {
         assert!(why.to_string().contains("at least 32"));
         let shown = format!("{:?}", LinkSigner::new(KEY).unwrap());
         assert!(!shown.contains("development"), "{shown}");
+    }
+
+    #[test]
+    fn a_notice_shown_to_others_names_its_link_by_a_hash_not_the_token() {
+        let signer = LinkSigner::new(&[7u8; 32]).unwrap();
+        let token = signer.issue("O000000000068", "R1", 1_900_000_000);
+        let body = format!("张三：\n请点击 https://songda.court.example/s/{token}\n链接有效期至…");
+        let shown = redact_tokens(&body);
+        assert!(!shown.contains(&token), "{shown}");
+        let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let hex: String = digest.as_ref()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            shown,
+            format!(
+                "张三：\n请点击 https://songda.court.example/s/[链接凭据已隐去，SHA-256 {hex}…]\n链接有效期至…"
+            )
+        );
+        // A sentence's full stop after the link stays; a short path is no token.
+        let sms = format!("请查看：https://x.example/f/{token}。见 /s/abc.");
+        let shown = redact_tokens(&sms);
+        assert!(shown.ends_with("…]。见 /s/abc."), "{shown}");
+        assert_eq!(redact_tokens("无链接的正文"), "无链接的正文");
     }
 }

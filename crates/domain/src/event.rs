@@ -177,6 +177,19 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// At a start, the read models beside the log (what the hub serves) differed from a fresh
+    /// projection of it — altered on disk, or restored from another copy — and were rebuilt from
+    /// the log. The log itself verified; this says the served state had not been the log's.
+    ReadModelsRepaired {
+        /// The read model trees that differed, e.g. `service`, `notices`.
+        trees: Vec<String>,
+        /// The last entry the projection applied.
+        through: u64,
+        /// Hex SHA-256 of the read models as found.
+        found: String,
+        /// Hex SHA-256 of the log's projection, what they hold since.
+        projected: String,
+    },
     /// Signed checkpoints up to `number` were mailed to the court's archive (the e-mail witness).
     CheckpointMailed {
         /// The last checkpoint in the mail.
@@ -342,6 +355,7 @@ impl Event {
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
+            | Event::ReadModelsRepaired { .. }
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
             | Event::ReplyUnmatched(_)
@@ -410,6 +424,7 @@ impl Event {
             Event::Service { event, .. } => event.kind(),
             Event::BlobCorrupt { .. } => "blob_corrupt",
             Event::LogLossAccepted { .. } => "log_loss_accepted",
+            Event::ReadModelsRepaired { .. } => "read_models_repaired",
             Event::CheckpointMailed { .. } => "checkpoint_mailed",
             Event::ArchiveTimestampAdded { .. } => "archive_timestamp_added",
             Event::SmsReceiptUnmatched { .. } => "sms_receipt_unmatched",
@@ -442,6 +457,7 @@ impl Event {
             Event::FilingRouted { .. }
             | Event::SimilarCasesPushed(_)
             | Event::BlobCorrupt { .. }
+            | Event::ReadModelsRepaired { .. }
             | Event::CheckpointMailed { .. }
             | Event::ArchiveTimestampAdded { .. }
             | Event::SmsReceiptUnmatched { .. }

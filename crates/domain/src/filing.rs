@@ -108,6 +108,7 @@ impl Filing {
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
+            | Event::ReadModelsRepaired { .. }
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
             | Event::ReplyUnmatched(_)

@@ -251,11 +251,32 @@ impl<S: EventStore> Page<S> {
             .service_order(&claims.service_id)
             .map_err(|e| Box::new(unavailable(e)))?;
         match (order, service) {
+            (Some(_), Some(s))
+                if s.link_nonces.contains(&claims.nonce) && !notice_left(&s, &claims.nonce) =>
+            {
+                tracing::warn!(order = %claims.service_id, recipient = %claims.recipient_id, "a link whose notice never left the hub was used: refused");
+                Err(Box::new(self.never_sent()))
+            }
             (Some(o), Some(s)) if s.link_nonces.contains(&claims.nonce) => Ok((o, s, claims.nonce)),
             _ => Err(Box::new(
                 self.refused(&LinkError::Forged, LinkKind::Service),
             )),
         }
+    }
+
+    /// The page for a link whose notice no relay or gateway took: nobody can have had it from
+    /// the notice, so it proves nothing of the recipient and records nothing.
+    fn never_sent(&self) -> Response {
+        let config = &self.context.config;
+        html(
+            StatusCode::FORBIDDEN,
+            "链接不能使用",
+            &format!(
+                "<p>载有此链接的送达通知未能发出，此链接不能用于查看或确认送达文书。请联系送达法院：{}；联系方式：{}。</p>",
+                escape(&config.court),
+                escape(&config.contact)
+            ),
+        )
     }
 
     fn refused(&self, e: &LinkError, kind: LinkKind) -> Response {
@@ -322,6 +343,72 @@ pub async fn record_act<S: EventStore>(
     Ok(recorded)
 }
 
+/// Whether the notice that carried link `nonce` left the hub: a relay or gateway accepted an
+/// attempt of its channel, or one may have gone (an answer lost, or a resend of a notice the relay
+/// may hold). A link of a notice the
+/// relay refused was never in the recipient's hands; whoever has it took it from elsewhere.
+/// Links recorded before their channel was (older logs) are taken as sent.
+fn notice_left(service: &RecipientService, nonce: &str) -> bool {
+    let Some((_, channel)) = service.link_channels.iter().find(|(n, _)| n == nonce) else {
+        return true;
+    };
+    service
+        .channels
+        .iter()
+        .filter(|t| t.channel == *channel)
+        .any(|t| {
+            let in_doubt = t.maybe_sent || t.resends_in_doubt > 0 || t.in_flight;
+            !t.accepted.is_empty() || t.sent_at.is_some() || in_doubt
+        })
+}
+
+/// Whether a request is not the recipient's own look at the page: `HEAD` (headers only), or a
+/// browser's or link scanner's declared prefetch (`Sec-Purpose`/`Purpose: prefetch`). Such
+/// requests get the page but record nothing: no opening, no download, no form.
+fn not_a_visit(method: &axum::http::Method, headers: &HeaderMap) -> bool {
+    let prefetch = ["sec-purpose", "purpose", "x-purpose", "x-moz"]
+        .iter()
+        .any(|name| {
+            headers
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    v.to_ascii_lowercase().contains("prefetch") || v.eq_ignore_ascii_case("preview")
+                })
+        });
+    method == axum::http::Method::HEAD || prefetch
+}
+
+/// Whether a form was posted from another site: `Sec-Fetch-Site: cross-site`, or an `Origin`
+/// that is neither the page's `public_url` nor the request's own `Host`. A confirmation or reply
+/// must be made on the page. `Origin: null` decides nothing: browsers send it for the page's own
+/// forms, whose `Referrer-Policy` is `no-referrer` (Fetch, "serializing a request origin").
+fn from_another_site(headers: &HeaderMap, public_url: &str) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if text(header::HeaderName::from_static("sec-fetch-site"))
+        .is_some_and(|s| s.eq_ignore_ascii_case("cross-site"))
+    {
+        return true;
+    }
+    let Some(origin) = text(header::ORIGIN).filter(|o| !o.eq_ignore_ascii_case("null")) else {
+        return false;
+    };
+    let own = public_url.trim_end_matches('/');
+    let same_as_public = own.eq_ignore_ascii_case(origin) || own.starts_with(&format!("{origin}/"));
+    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+    let same_as_host = text(header::HOST).is_some_and(|h| h.eq_ignore_ascii_case(authority));
+    !(same_as_public || same_as_host)
+}
+
+/// The refusal of a form posted from another site.
+fn cross_site_refused() -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        "提交未被接受",
+        "<p>此表单不是从送达页面提交的，本次提交未被记录。请从您收到的送达通知中打开链接，在页面上操作。</p>",
+    )
+}
+
 /// `t` in Beijing time, as people read it: 2026年12月03日 14:05.
 pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
     let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
@@ -355,12 +442,20 @@ async fn open<S: EventStore>(
     State(page): State<Arc<Page<S>>>,
     Path(token): Path<String>,
     axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Response {
     let (order, service, link) = match page.recipient(&token) {
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if not_a_visit(&method, &headers) {
+        return html(
+            StatusCode::OK,
+            "电子送达文书",
+            "<p>请在浏览器中打开此链接查看送达文书。</p>",
+        );
+    }
     let form = page.nonce();
     let fetched = acted(
         Activity::Fetched { form: form.clone() },
@@ -431,6 +526,9 @@ async fn confirm<S: EventStore>(
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if from_another_site(&headers, &page.context.public_url) {
+        return cross_site_refused();
+    }
     let confirmed = acted(Activity::ConfirmedReading, peer, &headers, link);
     form_outcome(
         page.record(&order, &service, confirmed, Some(page_form(fields.form)))
@@ -466,6 +564,9 @@ async fn reply<S: EventStore>(
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if from_another_site(&headers, &page.context.public_url) {
+        return cross_site_refused();
+    }
     let text = fields.text.trim();
     if text.is_empty() || text.chars().count() > 500 {
         return html(
@@ -503,6 +604,7 @@ async fn download<S: EventStore>(
     State(page): State<Arc<Page<S>>>,
     Path((token, index)): Path<(String, usize)>,
     axum::Extension(Peer(peer)): axum::Extension<Peer>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Response {
     let (order, service, link) = match page.recipient(&token) {
@@ -534,7 +636,9 @@ async fn download<S: EventStore>(
         &headers,
         link,
     );
-    if let Err(e) = page.record(&order, &service, downloaded, None).await {
+    if !not_a_visit(&method, &headers)
+        && let Err(e) = page.record(&order, &service, downloaded, None).await
+    {
         return unavailable(e);
     }
     attachment(bytes, document, index)

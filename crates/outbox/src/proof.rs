@@ -198,7 +198,7 @@ fn channels_json(service: &RecipientService) -> Vec<Value> {
                 "attempts": c.attempts,
                 "resends_in_doubt": c.resends_in_doubt,
                 "subject": c.subject,
-                "text": c.body,
+                "text": ecenter_delivery::link::redact_tokens(&c.body),
                 "outcome": if c.closed { c.last_error.as_str() } else { "" },
                 "receipts": c.receipts.iter().map(|r| json!({
                     "part": r.part,

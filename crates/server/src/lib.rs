@@ -262,6 +262,7 @@ impl Hub {
                 .await?;
             tracing::warn!(first = loss.accepted.first, last = loss.accepted.last, by = %loss.accepted.by, "the loss of log entries is on the record");
         }
+        record_read_model_repair(&self.store).await?;
         let (checkpoints_stop, stop_rx) = watch::channel(false);
         let checkpointing = tokio::spawn(self.checkpointer.run(self.store.clone(), stop_rx));
         let shutdown = stop_when_replica_is_ahead(self.store.write_failure(), shutdown);
@@ -293,6 +294,28 @@ impl Hub {
         tracing::info!("event log flushed; hub stopped");
         result
     }
+}
+
+/// Puts on the record a repair of the read models the store made as it opened (they differed from
+/// the log's projection), then forgets it.
+async fn record_read_model_repair(store: &SledStore) -> Result<(), ServeError> {
+    let Some(drift) = store.read_models_repaired()? else {
+        return Ok(());
+    };
+    let event = ecenter_domain::Event::ReadModelsRepaired {
+        trees: drift.trees.clone(),
+        through: drift.through,
+        found: drift.found,
+        projected: drift.projected,
+    };
+    store
+        .append(Box::new(move |_: &dyn ecenter_store::ReadView| {
+            Ok((vec![event], ()))
+        }))
+        .await?;
+    store.repair_recorded()?;
+    tracing::warn!(trees = ?drift.trees, "the repair of the read models is on the record");
+    Ok(())
 }
 
 /// `shutdown`, or, with PostgreSQL as the log of record, a write failure that left the replica

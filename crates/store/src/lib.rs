@@ -23,7 +23,8 @@ pub use chain::{ChainError, ChainHead, StoredEntry};
 pub use instances::Instances;
 pub use postgres::{HeadLockStats, PostgresConfig, head_lock_stats};
 pub use sled_store::{
-    REPLICA_AHEAD, Rebuilt, SledStore, audit_log, cut_log_from, rebuild_read_models, verify_log,
+    REPLICA_AHEAD, ReadModelDrift, Rebuilt, SledStore, audit_log, cut_log_from,
+    rebuild_read_models, verify_log,
 };
 
 use chrono::{DateTime, Utc};

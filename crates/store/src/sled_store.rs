@@ -25,12 +25,14 @@ mod writer;
 use writer::*;
 mod projection;
 use projection::*;
+mod drift;
 mod lawyers;
 mod notices;
 mod passkeys;
 mod portal;
 mod pushes;
 mod reasons;
+pub use drift::ReadModelDrift;
 mod rebuild;
 mod replica;
 mod service_reads;
@@ -120,6 +122,8 @@ struct Inner {
     head: watch::Receiver<ChainHead>,
     failure: watch::Receiver<Option<String>>,
     instances: crate::Instances,
+    /// `read_models`: the marker, and a repair not yet on the record ([`drift`]).
+    meta: sled::Tree,
 }
 
 impl From<sled::Error> for StoreError {
@@ -256,9 +260,18 @@ impl SledStore {
     /// chain and starts the writer. A log that does not verify is refused, naming the first bad entry.
     pub fn open(data_dir: &Path) -> Result<SledStore, StoreError> {
         let (opened, _) = Opened::read(data_dir)?;
-        opened.read_models_current()?;
+        opened.read_models_current(Drift::Check)?;
         Ok(opened.start(None, crate::Instances::alone()?)?.0)
     }
+}
+
+/// Whether an open holds the read models against the log ([`drift`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drift {
+    /// Every open a hub serves from.
+    Check,
+    /// Not held: an instance's replica on PostgreSQL (`open_replicated` says why).
+    Later,
 }
 
 /// A data directory read and verified, its writer not yet started.
@@ -312,10 +325,14 @@ impl Opened {
     }
 
     /// Rebuilds the read models from the log unless this build's projections wrote them and
-    /// applied all of it (`rebuild`).
-    fn read_models_current(&self) -> Result<(), StoreError> {
+    /// applied all of it (`rebuild`); if they did, holds them against a fresh projection of the
+    /// log and rebuilds them if they differ (`drift`).
+    fn read_models_current(&self, drift: Drift) -> Result<(), StoreError> {
         let (events, entries) = (&self.trees.events, self.entries);
-        rebuild::ensure_current(&self.db, events, entries, self.head.seq)?;
+        let rebuilt = rebuild::ensure_current(&self.db, events, entries, self.head.seq)?;
+        if rebuilt.is_none() && drift == Drift::Check {
+            drift::hold_against_log(&self.db, events, entries)?;
+        }
         Ok(())
     }
 
@@ -330,6 +347,7 @@ impl Opened {
         let (failure_tx, failure_rx) = watch::channel(None);
         let (tx, rx) = mpsc::unbounded_channel();
         let layout = writer::TreeLayout::open(&self.db)?;
+        let meta = self.db.open_tree(rebuild::META)?;
         let writer = Writer {
             db: self.db,
             trees: self.trees.clone(),
@@ -359,6 +377,7 @@ impl Opened {
                 head: head_rx,
                 failure: failure_rx,
                 instances,
+                meta,
             }),
         };
         Ok((store, weak))

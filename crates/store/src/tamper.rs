@@ -60,6 +60,31 @@ pub fn delete_read_model_records(
     Ok(keys.len())
 }
 
+/// Replaces `from` with `to` in every value of read model tree `tree`, as someone editing the
+/// files would (a name, an address, a state); the log is untouched. Returns how many values
+/// changed. The store must not be open.
+pub fn replace_in_read_model(
+    data_dir: &Path,
+    tree: &str,
+    from: &[u8],
+    to: &[u8],
+) -> Result<usize, StoreError> {
+    let db = crate::sled_store::open_db(&data_dir.join("log"))?;
+    let tree = db.open_tree(tree)?;
+    let mut changed = 0;
+    for item in &tree {
+        let (k, v) = item?;
+        let Some(at) = v.windows(from.len()).position(|w| w == from) else {
+            continue;
+        };
+        let edited = [&v[..at], to, &v[at + from.len()..]].concat();
+        tree.insert(k, edited)?;
+        changed += 1;
+    }
+    db.flush()?;
+    Ok(changed)
+}
+
 /// Records that the read models were written by an older layout of the projection writing `tree`
 /// (its `version`), the rest as they are: a data directory from before that projection changed.
 /// The store must not be open.

@@ -155,7 +155,7 @@ fn attempt_message(c: &ChannelTrace) -> pb::Attempt {
         sent_at: c.sent_at.and_then(ts),
         gateway_id: c.gateway_id.clone(),
         subject: c.subject.clone(),
-        body: c.body.clone(),
+        body: ecenter_delivery::link::redact_tokens(&c.body),
         last_error: c.last_error.clone(),
         closed: c.closed,
         maybe_sent: c.maybe_sent || c.resends_in_doubt > 0,

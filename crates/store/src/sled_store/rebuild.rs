@@ -226,24 +226,46 @@ fn apply(layout: &TreeLayout, entries: &[StoredEntry]) -> Result<u64, StoreError
     Ok(entries.len() as u64)
 }
 
-/// SHA-256 over every read model's trees (each tree's name, then its keys and values in order,
-/// each length-prefixed): equal digests, equal read models.
+/// SHA-256 over every read model's trees (each tree's name and [`tree_digests`] digest): equal
+/// digests, equal read models.
 fn digest(db: &sled::Db) -> Result<String, StoreError> {
-    let layout = TreeLayout::open(db)?;
+    Ok(overall(&tree_digests(db)?))
+}
+
+/// One hex SHA-256 over [`tree_digests`]' names and digests.
+pub(super) fn overall(digests: &[(String, [u8; 32])]) -> String {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut put = |bytes: &[u8]| {
-        ctx.update(&(bytes.len() as u64).to_be_bytes());
-        ctx.update(bytes);
-    };
+    for (name, digest) in digests {
+        ctx.update(&(name.len() as u64).to_be_bytes());
+        ctx.update(name.as_bytes());
+        ctx.update(digest);
+    }
+    hex::encode(ctx.finish())
+}
+
+/// Each read model tree's name, in the layout's order, with a SHA-256 over its keys and values in
+/// order, each length-prefixed: equal digests, equal trees.
+pub(super) fn tree_digests(db: &sled::Db) -> Result<Vec<(String, [u8; 32])>, StoreError> {
+    let layout = TreeLayout::open(db)?;
+    let mut digests = Vec::new();
     for tree in layout.read_model_trees() {
-        put(&tree.name());
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         for item in tree {
             let (k, v) = item?;
-            put(&k);
-            put(&v);
+            for bytes in [&k, &v] {
+                ctx.update(&(bytes.len() as u64).to_be_bytes());
+                ctx.update(bytes);
+            }
         }
+        let name = String::from_utf8_lossy(&tree.name()).into_owned();
+        let digest = ctx
+            .finish()
+            .as_ref()
+            .try_into()
+            .expect("SHA-256 is 32 bytes");
+        digests.push((name, digest));
     }
-    Ok(hex::encode(ctx.finish()))
+    Ok(digests)
 }
 
 /// What [`rebuild_read_models`] did.

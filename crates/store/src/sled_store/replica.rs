@@ -58,7 +58,10 @@ impl SledStore {
     ) -> Result<SledStore, StoreError> {
         // The PostgreSQL client runs on runtimes of its own, which must not start inside a caller's.
         std::thread::scope(|s| {
-            s.spawn(|| open_replicated_here(data_dir, config))
+            // Not held against the log at each start: a replica rebuilds from PostgreSQL when it
+            // disagrees, and a projection of the whole shared log at every restart of every
+            // instance grows with the province's log (ARCHITECTURE.md).
+            s.spawn(|| open_replicated_here(data_dir, config, Drift::Later))
                 .join()
                 .unwrap_or_else(|_| {
                     Err(StoreError::Postgres("opening the replica panicked".into()))
@@ -67,7 +70,11 @@ impl SledStore {
     }
 }
 
-fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<SledStore, StoreError> {
+fn open_replicated_here(
+    data_dir: &Path,
+    config: &PostgresConfig,
+    drift: Drift,
+) -> Result<SledStore, StoreError> {
     let mut link = Upstream::open(config)?;
     // Alive before anything can be leased under this instance's id.
     let instances = crate::Instances::shared(config)?;
@@ -78,7 +85,7 @@ fn open_replicated_here(data_dir: &Path, config: &PostgresConfig) -> Result<Sled
         tracing::warn!(%why, aside = %aside.display(), "the local replica disagrees with PostgreSQL; set aside and rebuilt");
         (opened, _) = Opened::read(data_dir)?;
     }
-    opened.read_models_current()?;
+    opened.read_models_current(drift)?;
     let upstream = Upstreamed {
         link,
         pending: Vec::new(),

@@ -1,0 +1,178 @@
+//! What the recipients' page counts as the recipient's act, tried the way the world tries it: a
+//! relay that refused the notice (its link was only ever in the hub's own records), a mail
+//! scanner's `HEAD` and a declared prefetch, a form posted from another site. Each is answered
+//! and records nothing; what court systems are shown of a notice names its link by a hash, not
+//! the live token. Against a hub with seals and e-mail service over mutual TLS; the relay is
+//! aiosmtpd (tests/python/smtp_faults.py: `perm-fail@` gets 550 5.1.1).
+
+mod common;
+
+use common::service::*;
+use common::smtp::{received, start_python_smtp};
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
+
+/// Every log entry, as a clerk lists them.
+async fn entries(w: &World) -> Vec<pb::FilingEvent> {
+    let channel = common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await;
+    common::all_entries(&mut EventLogServiceClient::new(channel)).await
+}
+
+/// The recipient's link as the log holds it (the notice's text in its attempt entry).
+fn link_in_log(entries: &[pb::FilingEvent]) -> String {
+    let detail = entries
+        .iter()
+        .map(|e| e.detail_json.as_str())
+        .find(|d| d.contains("https://localhost:"))
+        .expect("an attempt entry with the notice's text");
+    let start = detail.find("https://localhost:").unwrap();
+    let rest = &detail[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || ":/._-".contains(c)))
+        .unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+/// smtp_faults.py writing into a maildir it makes (`mail/` under `root`); the maildir's path.
+fn smtp_faults(root: &std::path::Path) -> (common::smtp::SmtpServer, std::path::PathBuf) {
+    let maildir = root.join("mail");
+    let smtp = start_python_smtp("smtp_faults.py", &[maildir.to_str().unwrap()]);
+    (smtp, maildir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_whose_notice_the_relay_refused_opens_nothing_and_records_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let (smtp, _) = smtp_faults(root.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_one(
+        &court,
+        "refused-1",
+        &document,
+        "张三",
+        "perm-fail@parties.test",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let (order_id, rid) = (&ordered.order_id, &ordered.recipients[0].recipient_id);
+    status_when(&court, order_id, rid, "the relay's refusal", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    // Whoever reads the log (or once read a proof) has the link the relay never took.
+    let before = entries(&w).await;
+    let link = link_in_log(&before);
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 403, "{page}");
+    assert!(page.contains("未能发出"), "{page}");
+    let (code, page) = w.curl(&["-d", "form=any", &format!("{link}/confirm")]);
+    assert_eq!(code, 403, "{page}");
+    let (code, _) = w.curl(&["-o", "/dev/null", &format!("{link}/d/1")]);
+    assert_eq!(code, 403);
+    assert_eq!(
+        entries(&w).await.len(),
+        before.len(),
+        "something was recorded"
+    );
+    let s = status(&mut w.service("court-xiangyang-cms").await, order_id, rid).await;
+    assert!(s.effective.is_none() && !s.facts.iter().any(|f| f.kind == "fetched"));
+}
+
+/// Checks that a link scanner's `HEAD`s and a declared prefetch get answers but record nothing, and
+/// that the prefetch gets no form.
+async fn scanners_record_nothing(w: &World, link: &str) {
+    let before = entries(w).await.len();
+    let (code, _) = w.curl(&["-I", link]);
+    assert_eq!(code, 200, "HEAD");
+    let (code, _) = w.curl(&["-I", &format!("{link}/d/1")]);
+    assert_eq!(code, 200, "HEAD of a document");
+    let (code, page) = w.curl(&["-H", "Sec-Purpose: prefetch", link]);
+    assert_eq!(code, 200);
+    assert!(
+        !page.contains("确认已阅读"),
+        "a prefetch got a form: {page}"
+    );
+    assert_eq!(
+        entries(w).await.len(),
+        before,
+        "a scanner's request was recorded"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scanners_prefetches_and_other_sites_do_not_act_for_the_recipient() {
+    let root = tempfile::tempdir().unwrap();
+    let (smtp, maildir) = smtp_faults(root.path());
+    let w = world(smtp.addr.port(), 10).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_one(
+        &court,
+        "scanned-1",
+        &document,
+        "张三",
+        "zhangsan@parties.test",
+        pb::AddressBasis::Confirmed,
+    )
+    .await;
+    let (order_id, rid) = (&ordered.order_id, &ordered.recipients[0].recipient_id);
+    let mail = until(30, "the notice e-mail", || async {
+        received(&maildir).into_iter().next()
+    })
+    .await;
+    let link = link_in(mail["body"].as_str().unwrap());
+    let sent = status_when(&court, order_id, rid, "the notice accepted", |s| {
+        s.attempts.first().is_some_and(|a| a.sent_at.is_some())
+    })
+    .await;
+    // What a court system is shown of the notice names the link by a hash, not the token.
+    let token = link.rsplit('/').next().unwrap();
+    let shown = &sent.attempts[0].body;
+    assert!(
+        !shown.contains(token) && shown.contains("链接凭据已隐去"),
+        "{shown}"
+    );
+
+    scanners_record_nothing(&w, &link).await;
+
+    let (code, page) = w.curl(&[&link]);
+    assert_eq!(code, 200);
+    let form = form_in(&page);
+    let confirm = format!("{link}/confirm");
+    for header in ["Origin: https://evil.example", "Sec-Fetch-Site: cross-site"] {
+        let (code, answer) = w.curl(&["-H", header, "-d", &format!("form={form}"), &confirm]);
+        assert_eq!(code, 403, "{header}: {answer}");
+        let (code, _) = w.curl(&[
+            "-H",
+            header,
+            "-d",
+            &format!("form={form}&text=已收到"),
+            &format!("{link}/reply"),
+        ]);
+        assert_eq!(code, 403, "{header}: a reply");
+    }
+    assert!(status(&mut court, order_id, rid).await.effective.is_none());
+    // What a browser sends for the page's own form under `Referrer-Policy: no-referrer`.
+    let (code, answer) = w.curl(&[
+        "-H",
+        "Origin: null",
+        "-H",
+        "Sec-Fetch-Site: same-origin",
+        "-d",
+        &format!("form={form}&text=已收到文书"),
+        &format!("{link}/reply"),
+    ]);
+    assert_eq!(code, 200, "{answer}");
+    let page = w.curl(&[&link]).1;
+    let form = form_in(&page);
+    // The page's own origin, as a browser sends it, is the recipient on the page.
+    let own = format!("Origin: {}", link.split("/s/").next().unwrap());
+    let (code, answer) = w.curl(&["-H", &own, "-d", &format!("form={form}"), &confirm]);
+    assert_eq!(code, 200, "{answer}");
+    let s = status(&mut court, order_id, rid).await;
+    assert!(s.effective.is_some(), "the reply made service effective");
+    let kinds: Vec<&str> = s.facts.iter().map(|f| f.kind.as_str()).collect();
+    assert!(kinds.contains(&"confirmed_reading"), "{kinds:?}");
+}
