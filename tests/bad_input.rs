@@ -540,6 +540,37 @@ async fn review_decisions_are_validated(court: &mut Client, id: &str) {
         Code::InvalidArgument,
         "must be ACCEPT, REJECT or RETURN_FOR_CORRECTION",
     );
+    // What the filer reads: nothing hidden but line breaks, and not without end.
+    let texts = |reason: &str, comment: String| pb::ReviewFilingRequest {
+        filing_id: id.to_string(),
+        decisions: vec![pb::DocumentDecision {
+            document_id: "D1".into(),
+            decision: pb::ReviewDecision::ReturnForCorrection as i32,
+            reason: reason.into(),
+        }],
+        comment,
+    };
+    let hidden = texts("缺少\u{200B}签名", String::new());
+    let s = assert_status(
+        court.review_filing(hidden).await,
+        Code::InvalidArgument,
+        "U+200B",
+    );
+    assert_eq!(violations(&s), vec!["decisions[0].reason"]);
+    let reversed = texts("缺少签名", "请补正\u{202E}".into());
+    let s = assert_status(
+        court.review_filing(reversed).await,
+        Code::InvalidArgument,
+        "U+202E",
+    );
+    assert_eq!(violations(&s), vec!["comment"]);
+    let endless = texts("缺少签名", "补".repeat(2001));
+    let s = assert_status(
+        court.review_filing(endless).await,
+        Code::InvalidArgument,
+        "2000",
+    );
+    assert_eq!(violations(&s), vec!["comment"]);
 }
 
 /// Accepts and dockets the filing, checking it can then be neither cancelled nor docketed again.
@@ -583,16 +614,27 @@ async fn an_undecided_filing_is_cancelled_once(lawyer: &mut Client, doc: &[u8]) 
         .receipt
         .unwrap()
         .filing_id;
+    let s = assert_status(
+        lawyer
+            .cancel_filing(pb::CancelFilingRequest {
+                filing_id: other.clone(),
+                reason: "提交\u{202E}错误".into(),
+            })
+            .await,
+        Code::InvalidArgument,
+        "U+202E",
+    );
+    assert_eq!(violations(&s), vec!["reason"]);
     let cancelled = lawyer
         .cancel_filing(pb::CancelFilingRequest {
             filing_id: other.clone(),
-            reason: "提交错误".into(),
+            reason: "提交错误\n（重复提交）".into(),
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(cancelled.state(), pb::FilingState::Cancelled);
-    assert_eq!(cancelled.cancel_reason, "提交错误");
+    assert_eq!(cancelled.cancel_reason, "提交错误\n（重复提交）");
     assert_status(
         lawyer
             .cancel_filing(pb::CancelFilingRequest {

@@ -306,4 +306,17 @@ async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
         let line: String = line.split_whitespace().collect();
         assert!(flat.contains(&line), "{line} missing from:\n{flat}");
     }
+    // The clerk's retry is on the proof, as signed and as printed: who sent it again, and when.
+    let acts = signed["clerk_actions"].as_array().unwrap();
+    assert_eq!(acts.len(), 1, "{}", signed["clerk_actions"]);
+    assert_eq!(acts[0]["action"], "重新发送");
+    assert_eq!(acts[0]["channel"], "短信");
+    let by = acts[0]["by"].as_str().unwrap();
+    assert!(by.contains("c0001"), "{by}");
+    let line = format!(
+        "{}　{by} 重新发送短信通知",
+        acts[0]["at"]["beijing"].as_str().unwrap()
+    );
+    let line: String = line.split_whitespace().collect();
+    assert!(flat.contains(&line), "{line} missing from:\n{flat}");
 }

@@ -210,6 +210,17 @@ async fn revoking_stops_use_but_earlier_signatures_verify(
     filing_id: &str,
     signature: &[u8],
 ) {
+    // The reason is on the record: nothing hidden in it, and nothing revoked when refused.
+    assert_status(
+        court
+            .revoke_seal(pb::RevokeSealRequest {
+                seal_id: "4206-SSFW-01".into(),
+                reason: "印章\u{202E}更换".into(),
+            })
+            .await,
+        Code::InvalidArgument,
+        "U+202E",
+    );
     court
         .revoke_seal(pb::RevokeSealRequest {
             seal_id: "4206-SSFW-01".into(),

@@ -317,117 +317,6 @@ async fn a_notice_is_sent_opened_confirmed_and_proven_with_a_proof_that_verifies
     w.hub.stop().await;
 }
 
-/// A good e-mail order on 张三 for `document`, for the refusal tests to spoil one field of.
-fn good_order(document: &str) -> pb::ServeOrderRequest {
-    order(
-        "bad-1",
-        document,
-        vec![recipient(
-            "张三",
-            "zhangsan@example.cn",
-            pb::AddressBasis::Confirmed,
-        )],
-    )
-}
-
-/// Checks that orders each spoiled in one field are refused naming that field.
-async fn each_bad_field_is_refused(court: &mut Service, document: &str) {
-    let good = || good_order(document);
-    let mut r = good();
-    r.request_id.clear();
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::InvalidArgument,
-        "request_id",
-    );
-    let mut r = good();
-    r.recipients[0].consent_basis.clear();
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::InvalidArgument,
-        "第九十条",
-    );
-    let mut r = good();
-    r.recipients[0].email = "not-an-address".into();
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::InvalidArgument,
-        "not-an-address",
-    );
-    let mut r = good();
-    r.plan[0].channel = pb::ServiceChannel::Sms as i32;
-    r.recipients[0].phone = "13800138000".into();
-    r.recipients[0].phone_basis = pb::AddressBasis::Confirmed as i32;
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::FailedPrecondition,
-        "SMS",
-    );
-    let mut r = good();
-    r.documents = vec![document.replace("/S1", "/D1")];
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::InvalidArgument,
-        "not sealed",
-    );
-    let mut r = good();
-    r.documents = vec![document.replace("/S1", "/S9")];
-    assert_status(court.serve_order(r).await, tonic::Code::NotFound, "S9");
-    let mut r = good();
-    r.case_number = "鄂06民初".into();
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::InvalidArgument,
-        "case_number",
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
-    let w = world(free_port(), 5).await;
-    let document = w.sealed_document().await;
-    let mut court = w.service("court-xiangyang-cms").await;
-    let mut lawyer = w.service("lawyer-14201202010000001").await;
-
-    let good = || good_order(&document);
-    let refused = lawyer.serve_order(good()).await.unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
-
-    each_bad_field_is_refused(&mut court, &document).await;
-
-    // A request id reused for a different order is refused, naming the order it belongs to.
-    let first = court.serve_order(good()).await.unwrap().into_inner();
-    let mut r = good();
-    r.recipients[0].name = "李四".into();
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::AlreadyExists,
-        &first.order_id,
-    );
-
-    assert_status(
-        court
-            .get_recipient(pb::RecipientRef {
-                order_id: first.order_id.clone(),
-                recipient_id: "R9".into(),
-            })
-            .await,
-        tonic::Code::NotFound,
-        "R9",
-    );
-    assert_status(
-        court
-            .get_proof(pb::RecipientRef {
-                order_id: first.order_id.clone(),
-                recipient_id: "R1".into(),
-            })
-            .await,
-        tonic::Code::FailedPrecondition,
-        "not taken effect",
-    );
-    w.hub.stop().await;
-}
-
 fn accepted(s: &pb::RecipientStatus) -> bool {
     s.attempts.first().is_some_and(|a| a.sent_at.is_some())
 }
@@ -599,6 +488,13 @@ async fn a_bad_address_is_resolved_by_hand(court: &Service, clerk: &mut Service,
             .await,
         tonic::Code::InvalidArgument,
         "note",
+    );
+    assert_status(
+        clerk
+            .resolve_dead_letter(email_dead_letter(&bad.order_id, "已改为\u{202E}邮寄送达"))
+            .await,
+        tonic::Code::InvalidArgument,
+        "U+202E",
     );
     let resolved = clerk
         .resolve_dead_letter(email_dead_letter(&bad.order_id, "已改为邮寄送达"))

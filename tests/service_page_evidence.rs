@@ -154,6 +154,18 @@ async fn scanners_prefetches_and_other_sites_do_not_act_for_the_recipient() {
         assert_eq!(code, 403, "{header}: a reply");
     }
     assert!(status(&mut court, order_id, rid).await.effective.is_none());
+    // A reply with a hidden character (U+202E shows it reversed in the proof) is refused: nothing
+    // recorded, the form still good.
+    let (code, answer) = w.curl(&[
+        "-d",
+        &format!("form={form}"),
+        "--data-urlencode",
+        "text=已收到\u{202E}文书",
+        &format!("{link}/reply"),
+    ]);
+    assert_eq!(code, 400, "{answer}");
+    assert!(answer.contains("不可见字符"), "{answer}");
+    assert!(status(&mut court, order_id, rid).await.replies.is_empty());
     // What a browser sends for the page's own form under `Referrer-Policy: no-referrer`.
     let (code, answer) = w.curl(&[
         "-H",

@@ -174,6 +174,33 @@ pub fn invalid(field: &str, description: impl Into<String>) -> Status {
     .into()
 }
 
+/// Checks a free text a person writes for the record (a reason, a comment), when given: at most
+/// `max` characters, line breaks allowed, nothing else hidden (a U+202E would show it reversed in
+/// a proof or a table). `label` names it in Chinese. Empty passes: refuse it where it is required.
+///
+/// Errors: INVALID_ARGUMENT naming `field`.
+pub fn text_field(field: &str, text: &str, max: usize, label: &str) -> Result<(), Status> {
+    match text {
+        "" => Ok(()),
+        text => {
+            ecenter_domain::text::check_lines(text, max, label).map_err(|why| invalid(field, why))
+        }
+    }
+}
+
+/// Checks a one-line text a person writes for the record (a seal's reason), when given: as
+/// [`text_field`], without line breaks.
+///
+/// Errors: INVALID_ARGUMENT naming `field`.
+pub fn line_field(field: &str, text: &str, max: usize, label: &str) -> Result<(), Status> {
+    match text {
+        "" => Ok(()),
+        text => {
+            ecenter_domain::text::check_field(text, max, label).map_err(|why| invalid(field, why))
+        }
+    }
+}
+
 /// Maps a domain refusal.
 pub fn domain_status(e: DomainError) -> Status {
     ApiError::Domain(e).into()

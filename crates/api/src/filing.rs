@@ -22,6 +22,10 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
+/// Longest a reviewer's comment on a filing (审查意见, what the filer is told to correct) may be, in
+/// characters.
+const MAX_COMMENT_CHARS: usize = 2000;
+
 mod record;
 
 /// The service, generic over the storage backend. Cloning shares everything (the portal files
@@ -328,9 +332,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let r = request.into_inner();
         self.authorized_filing(&identity, Operation::CancelFiling, &r.filing_id)
             .await?;
-        if r.reason.chars().count() > 500 {
-            return Err(invalid("reason", "must be at most 500 characters"));
-        }
+        crate::error::text_field("reason", r.reason.trim(), 500, "撤回理由")?;
         self.transition(r.filing_id, Action::Cancel, move |f| {
             Ok(Event::FilingCancelled {
                 filing_id: f.filing_id.clone(),
@@ -381,6 +383,8 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                     ));
                 }
             };
+            let reason = format!("decisions[{i}].reason");
+            crate::error::text_field(&reason, d.reason.trim(), 500, "审查理由")?;
             decisions.push(DocumentDecision {
                 document_id: d.document_id,
                 decision,
@@ -388,6 +392,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             });
         }
         let comment = r.comment.trim().to_string();
+        crate::error::text_field("comment", &comment, MAX_COMMENT_CHARS, "审查意见")?;
         self.transition(r.filing_id, Action::Review, move |f| {
             let outcome = review_outcome(&f.document_ids(), &decisions)?;
             Ok(Event::FilingReviewed {

@@ -73,7 +73,8 @@ pub async fn judge<S: EventStore>(
     }
 }
 
-/// A clerk's note on a judgment, trimmed: 1 to 500 characters, the record a court reads.
+/// A clerk's note on a judgment, trimmed: 1 to 500 characters with nothing hidden but line
+/// breaks (a U+202E would make the proof show it reversed), the record a court reads.
 ///
 /// Errors: INVALID_ARGUMENT naming `note`, with `example` of what to write.
 pub(crate) fn clerk_note(note: &str, example: &str) -> Result<String, Status> {
@@ -84,6 +85,7 @@ pub(crate) fn clerk_note(note: &str, example: &str) -> Result<String, Status> {
             format!("say in 1 to 500 characters why (e.g. {example})"),
         ));
     }
+    crate::error::text_field("note", note, 500, "说明")?;
     Ok(note.to_string())
 }
 

@@ -526,6 +526,7 @@ impl<S: EventStore> SealService for SealApi<S> {
                 "say why the seal is revoked; it is recorded",
             ));
         }
+        crate::error::text_field("reason", r.reason.trim(), 500, "吊销理由")?;
         let (id, by, reason) = (
             r.seal_id.clone(),
             identity.to_string(),
@@ -642,9 +643,7 @@ impl<S: EventStore> SealService for SealApi<S> {
         let (caller, r) = self.admitted(request, Operation::SealPdf).await?;
         let now = SystemTime::now();
         let seal = self.usable_seal(&r.seal_id, now)?;
-        if r.reason.chars().count() > 200 {
-            return Err(invalid("reason", "at most 200 characters"));
-        }
+        crate::error::line_field("reason", r.reason.trim(), 200, "签章理由")?;
         let (target, bytes) = self
             .sealing_target(
                 &caller.identity,

@@ -143,16 +143,23 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let context = self.context()?.clone();
         let r = request.into_inner();
         let request_id = r.request_id.trim().to_string();
-        if request_id.is_empty() || request_id.len() > 128 {
+        if request_id.is_empty()
+            || request_id.len() > 128
+            || ecenter_domain::text::has_hidden(&request_id)
+        {
             return Err(invalid(
                 "request_id",
-                "give an idempotency key of 1 to 128 characters",
+                "give an idempotency key of 1 to 128 characters, none of them invisible",
             ));
         }
         let fingerprint = fingerprint(&r);
         let order = serve::checked_order(&r)?;
         serve::check_channels(&context, &order)?;
-        let hours = serve::link_hours(&context, r.link_valid_hours)?;
+        let hours = serve::link_hours(
+            context.config.link_valid_hours,
+            r.link_valid_hours,
+            &order.plan,
+        )?;
         let documents = self.served_documents(&order)?;
         let ordered_by = identity.to_string();
         let notice_tag = serve::notice_tag()?;

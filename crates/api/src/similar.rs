@@ -556,6 +556,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
                 "say why the case is withdrawn (1 to 500 characters): the log keeps it",
             ));
         }
+        crate::error::text_field("reason", &reason, 500, "撤下理由")?;
         if self
             .index
             .index()

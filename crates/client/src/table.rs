@@ -1,14 +1,17 @@
 //! Tables for people: text from outside made safe for a terminal, columns padded by terminal
 //! width (a Chinese character takes two columns, UAX #11) so that they line up.
 
-/// `s` safe for a terminal: control characters (escape sequences, line breaks, bells) — which
-/// text from outside, a report's words or a handset's reply, may carry — become spaces.
+/// `s` safe for a terminal: control characters (escape sequences, line breaks, bells) and format
+/// characters (bidirectional overrides and isolates that reorder what the clerk reads, zero-width
+/// spaces and joiners, the byte-order mark) — which text from outside, a report's words or a
+/// handset's reply, may carry — become spaces. The same class as `ecenter_domain::text::hidden`
+/// (Unicode Cc and Cf).
 pub fn printable(s: &str) -> String {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     s.chars()
-        .map(|c| {
-            // Bidirectional overrides and isolates reorder what the clerk reads.
-            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi { ' ' } else { c }
+        .map(|c| match c.general_category() {
+            GeneralCategory::Control | GeneralCategory::Format => ' ',
+            _ => c,
         })
         .collect()
 }
@@ -43,5 +46,8 @@ mod tests {
             "{shown:?}"
         );
         assert!(!shown.contains('\u{202E}'), "{shown:?}");
+        // Zero-width and other format characters that make equal-looking names differ.
+        let shown = super::printable("张\u{200B}三\u{FEFF}\u{2060}\u{061C}");
+        assert_eq!(shown, "张 三   ");
     }
 }

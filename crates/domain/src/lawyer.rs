@@ -56,10 +56,10 @@ impl Lawyer {
         let mut field = |name: &str, why: String| {
             bad.push(FieldViolation::new(format!("lawyer.{name}"), why));
         };
-        if let Err(why) = check_text(&self.name, MAX_NAME_CHARS, "姓名") {
+        if let Err(why) = crate::text::check_field(&self.name, MAX_NAME_CHARS, "姓名") {
             field("name", why);
         }
-        if let Err(why) = check_text(&self.law_firm, MAX_FIRM_CHARS, "执业机构") {
+        if let Err(why) = crate::text::check_field(&self.law_firm, MAX_FIRM_CHARS, "执业机构") {
             field("law_firm", why);
         }
         if self.licence_number.len() != LICENCE_DIGITS
@@ -97,26 +97,6 @@ impl Lawyer {
             Err(DomainError::InvalidInput(bad))
         }
     }
-}
-
-/// A name-like field: present, not too long, no control characters.
-fn check_text(text: &str, max: usize, label: &str) -> Result<(), String> {
-    let chars = text.chars().count();
-    if chars == 0 {
-        return Err(format!("is empty / 请填写{label}"));
-    }
-    if chars > max {
-        return Err(format!(
-            "has {chars} characters; at most {max} / {label}最多{max}个字"
-        ));
-    }
-    if let Some(c) = text.chars().find(|c| crate::text::hidden(*c)) {
-        return Err(format!(
-            "holds the invisible character U+{:04X}; retype it / {label}含有不可见字符，请重新输入",
-            c as u32
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

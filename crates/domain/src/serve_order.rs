@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 /// Most recipients one order may name (a class action's parties are served in batches).
 pub const MAX_RECIPIENTS: usize = 10_000;
+/// Longest a recipient's name (姓名 / 名称) may be, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest a recipient's role (诉讼地位: 原告, 被告, 第三人, 诉讼代理人, ...) may be, in characters.
+pub const MAX_ROLE_CHARS: usize = 32;
+/// Longest the basis of a recipient's consent may be, in characters.
+pub const MAX_CONSENT_CHARS: usize = 500;
 /// Longest a channel may be waited on before falling back to the next one.
 pub const MAX_DEADLINE_HOURS: u32 = 30 * 24;
 
@@ -107,7 +113,9 @@ pub(crate) fn valid_email(e: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && e.len() <= 254
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || crate::text::hidden(c))
 }
 
 impl ServeOrderRequest {
@@ -175,8 +183,9 @@ fn check_plan(plan: &[PlanStep], bad: &mut Vec<FieldViolation>) {
     }
 }
 
-/// Checks recipient `i` (受送达人): name, hub identity, consent to electronic service and
-/// addresses, one of which must be on a channel of `plan`; gives them the id `R{i+1}`.
+/// Checks recipient `i` (受送达人): name, role, hub identity, consent to electronic service and
+/// addresses (the texts a court reads in the proof: one line each, nothing hidden such as a
+/// U+202E that would show 张三 reversed), one of which must be on a channel of `plan`; gives them the id `R{i+1}`.
 fn check_recipient(
     i: usize,
     r: RecipientRequest,
@@ -185,15 +194,27 @@ fn check_recipient(
 ) -> Recipient {
     let field = |name: &str| format!("recipients[{i}].{name}");
     let name = r.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        bad.push(FieldViolation::new(field("name"), "1 to 100 characters"));
+    if let Err(why) = crate::text::check_field(&name, MAX_NAME_CHARS, "受送达人姓名或名称")
+    {
+        bad.push(FieldViolation::new(field("name"), why));
+    }
+    let role = r.role.trim().to_string();
+    if !role.is_empty()
+        && let Err(why) = crate::text::check_field(&role, MAX_ROLE_CHARS, "诉讼地位")
+    {
+        bad.push(FieldViolation::new(field("role"), why));
     }
     check_identity(i, r.identity.trim(), bad);
-    if r.consent_basis.trim().is_empty() {
+    let consent_basis = r.consent_basis.trim().to_string();
+    if consent_basis.is_empty() {
         bad.push(FieldViolation::new(
             field("consent_basis"),
             "electronic service needs the recipient's consent (民事诉讼法第九十条): say what it rests on",
         ));
+    } else if let Err(why) =
+        crate::text::check_field(&consent_basis, MAX_CONSENT_CHARS, "同意电子送达的依据")
+    {
+        bad.push(FieldViolation::new(field("consent_basis"), why));
     }
     let addresses = recipient_addresses(i, &r, bad);
     if !plan
@@ -209,9 +230,9 @@ fn check_recipient(
     Recipient {
         recipient_id: format!("R{}", i + 1),
         name,
-        role: r.role.trim().to_string(),
+        role,
         addresses,
-        consent_basis: r.consent_basis.trim().to_string(),
+        consent_basis,
         identity: (!r.identity.trim().is_empty()).then(|| r.identity.trim().to_string()),
     }
 }
@@ -225,7 +246,8 @@ fn check_identity(i: usize, identity: &str, bad: &mut Vec<FieldViolation>) {
             || parts[0] != "urn"
             || parts[1] != "ecenter"
             || parts[2].is_empty()
-            || parts[3].is_empty())
+            || parts[3].is_empty()
+            || crate::text::has_hidden(identity))
     {
         bad.push(FieldViolation::new(
             format!("recipients[{i}].identity"),
@@ -364,6 +386,40 @@ mod tests {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
         assert!(v.iter().any(|v| v.description.contains("第九十条")));
+    }
+
+    #[test]
+    fn a_text_a_court_reads_with_a_hidden_character_is_refused_naming_its_field() {
+        // U+202E shows 张三 reversed; U+200B makes two equal-looking names differ; a line break
+        // forges a second line in a table or a proof.
+        for (field, text) in [
+            ("name", "张三\u{202E}"),
+            ("name", "张\u{200B}三"),
+            ("role", "被告\u{2066}"),
+            (
+                "role",
+                "被告、第三人、诉讼代理人、法定代表人、原审原告、原审被告、上诉人、被上诉人",
+            ),
+            ("consent_basis", "送达地址确认书\n（伪造的第二行）"),
+        ] {
+            let mut o = order();
+            let r = &mut o.recipients[0];
+            match field {
+                "name" => r.name = text.into(),
+                "role" => r.role = text.into(),
+                _ => r.consent_basis = text.into(),
+            }
+            let Err(DomainError::InvalidInput(v)) = o.validate() else {
+                panic!("{text:?} accepted");
+            };
+            assert_eq!(v.len(), 1, "{v:?}");
+            assert_eq!(v[0].field, format!("recipients[0].{field}"));
+        }
+        let mut o = order();
+        o.recipients[0].role.clear();
+        o.recipients[0].name = "阿依古丽·买买提".into();
+        let o = o.validate().expect("no role, a name with a middle dot");
+        assert_eq!(o.recipients[0].role, "");
     }
 
     #[test]

@@ -304,6 +304,21 @@ pub struct DeadLetter {
     pub at: DateTime<Utc>,
 }
 
+/// A clerk's act on a final failure (a dead letter): a notice sent again, or the matter closed by
+/// hand, e.g. 已改为邮寄送达. Proofs list every one (送达回证 record who intervened in service, when
+/// and how), not only the last resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkAct {
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// The clerk.
+    pub by: String,
+    /// The channel whose dead letter it acted on.
+    pub channel: Channel,
+    /// What was done instead, for a resolution by hand; none for a notice sent again.
+    pub resolution: Option<String>,
+}
+
 /// Work the outbox must do at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Due {
@@ -382,6 +397,9 @@ pub struct RecipientService {
     pub unserved: bool,
     /// How the last clerk resolution read, if a clerk closed the matter by hand.
     pub resolution: Option<String>,
+    /// Every clerk's act on a dead letter, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clerk_acts: Vec<ClerkAct>,
     /// Reports that contradict what is already established (a bounce after the notice reached the
     /// recipient): recorded for the clerks, changing nothing by themselves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

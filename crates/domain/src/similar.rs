@@ -15,6 +15,10 @@ pub const MAX_SECTION_CHARS: usize = 200_000;
 pub const MAX_FULL_TEXT_CHARS: usize = 1_000_000;
 /// Most charges (罪名 / 案由) one case may list.
 pub const MAX_CHARGES: usize = 20;
+/// Most statutes (法条, e.g. 刑法第二百六十四条) one indexed case may cite.
+pub const MAX_STATUTES: usize = 200;
+/// Longest one statute may be, in characters.
+pub const MAX_STATUTE_CHARS: usize = 100;
 /// Earliest judgment year accepted (the People's Republic's courts).
 pub const FIRST_YEAR: u32 = 1949;
 /// Latest judgment year accepted: far enough ahead for any clock, near enough to catch typos.
@@ -143,6 +147,7 @@ impl CaseSubmission {
         let judgment_date = check_date(&self.judgment_date, year, &mut bad);
         let procedure = check_procedure(&self.procedure, case_number.as_ref(), &mut bad);
         let charges = check_charges(&self.charges, &mut bad);
+        let statutes = check_statutes(&self.statutes, &mut bad);
         self.check_texts(&mut bad);
         if !bad.is_empty() {
             return Err(DomainError::InvalidInput(bad));
@@ -155,7 +160,7 @@ impl CaseSubmission {
             judgment_date,
             procedure,
             charges,
-            statutes: self.statutes,
+            statutes,
             facts: self.facts,
             holding: self.holding,
             full_text: self.full_text,
@@ -328,6 +333,30 @@ fn check_charges(charges: &[String], bad: &mut Vec<FieldViolation>) -> Vec<Strin
     charges
 }
 
+/// The statutes cited (法条), trimmed, blanks dropped; at most [`MAX_STATUTES`] of at most
+/// [`MAX_STATUTE_CHARS`] characters, nothing hidden: judges read them as what two cases share.
+fn check_statutes(statutes: &[String], bad: &mut Vec<FieldViolation>) -> Vec<String> {
+    let statutes: Vec<String> = statutes
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if statutes.len() > MAX_STATUTES
+        || statutes
+            .iter()
+            .any(|c| c.chars().count() > MAX_STATUTE_CHARS || has_control(c))
+    {
+        bad.push(FieldViolation::new(
+            "case.statutes",
+            format!(
+                "at most {MAX_STATUTES} statutes of at most {MAX_STATUTE_CHARS} characters each, \
+                 without invisible characters"
+            ),
+        ));
+    }
+    statutes
+}
+
 /// The valid procedure names, for error messages.
 pub fn procedure_names() -> String {
     Procedure::ALL
@@ -364,6 +393,7 @@ mod tests {
             case_number: "2025-12".into(),
             year: 1800,
             procedure: "appeal".into(),
+            statutes: vec!["刑法第二百六十四条\u{202E}".into()],
             ..Default::default()
         }
         .validate("x") else {
@@ -377,6 +407,7 @@ mod tests {
                 "case.case_id",
                 "case.year",
                 "case.procedure",
+                "case.statutes",
                 "case.facts"
             ]
         );

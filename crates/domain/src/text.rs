@@ -19,6 +19,42 @@ pub fn has_hidden(s: &str) -> bool {
     s.chars().any(hidden)
 }
 
+/// Checks a name-like field a person reads (a name, a role, a note): present, at most `max`
+/// characters, and no [`hidden`] character. `label` names the field in Chinese for the message.
+///
+/// Errors: why, in English and Chinese, naming the hidden character by its code point (a line
+/// break by name: such fields are one line).
+pub fn check_field(text: &str, max: usize, label: &str) -> Result<(), String> {
+    let chars = text.chars().count();
+    if chars == 0 {
+        return Err(format!("is empty / 请填写{label}"));
+    }
+    if chars > max {
+        return Err(format!(
+            "has {chars} characters; at most {max} / {label}最多{max}个字"
+        ));
+    }
+    match text.chars().find(|c| hidden(*c)) {
+        Some('\n' | '\r') => Err(format!(
+            "holds a line break; write it on one line / {label}须写在一行内"
+        )),
+        Some(c) => Err(format!(
+            "holds the invisible character U+{:04X}; retype it / {label}含有不可见字符，请重新输入",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks a free text a person writes for the record (a reason, a comment, a note): present, at
+/// most `max` characters, and no [`hidden`] character but line breaks (`\n`, `\r`).
+///
+/// Errors: as [`check_field`].
+pub fn check_lines(text: &str, max: usize, label: &str) -> Result<(), String> {
+    let one_line: String = text.replace(['\n', '\r'], " ");
+    check_field(&one_line, max, label)
+}
+
 /// At most `chars` characters of what a caller sent, with … when cut, for an error message.
 pub fn excerpt(s: &str, chars: usize) -> String {
     let mut out: String = s.chars().take(chars).collect();
@@ -53,6 +89,27 @@ mod tests {
             assert!(!hidden(c), "U+{:04X}", c as u32);
         }
         assert_eq!(excerpt("湖北省襄阳市", 2), "湖北…");
+        assert_eq!(check_field("张三", 2, "姓名"), Ok(()));
+        assert!(
+            check_field("张三丰", 2, "姓名")
+                .unwrap_err()
+                .contains("最多2个字")
+        );
+        assert!(
+            check_field("", 2, "姓名")
+                .unwrap_err()
+                .contains("请填写姓名")
+        );
+        let bidi = check_field("张三\u{202E}", 10, "姓名").unwrap_err();
+        assert!(bidi.contains("U+202E"), "{bidi}");
+        let line = check_field("已改为\n邮寄送达", 10, "说明").unwrap_err();
+        assert!(line.contains("line break"), "{line}");
+        assert_eq!(
+            check_lines("请补正：\r\n1. 起诉状\n2. 证据", 30, "审查意见"),
+            Ok(())
+        );
+        let tab = check_lines("请补正\t\u{200B}", 30, "审查意见").unwrap_err();
+        assert!(tab.contains("U+0009"), "{tab}");
         assert_eq!(excerpt("湖北", 2), "湖北");
     }
 }

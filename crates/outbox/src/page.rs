@@ -567,12 +567,13 @@ async fn reply<S: EventStore>(
     if from_another_site(&headers, &page.context.public_url) {
         return cross_site_refused();
     }
+    // What a court reads in the proof: 1 to 500 characters, nothing hidden but line breaks.
     let text = fields.text.trim();
-    if text.is_empty() || text.chars().count() > 500 {
+    if ecenter_domain::text::check_lines(text, 500, "回复").is_err() {
         return html(
             StatusCode::BAD_REQUEST,
             "回复未被接受",
-            "<p>回复内容应为 1 至 500 个字。请返回上一页修改后重新提交。</p>",
+            "<p>回复内容应为 1 至 500 个字，且不含不可见字符（如零宽空格、文字方向控制符）。请返回上一页修改后重新提交。</p>",
         );
     }
     let channel = service

@@ -80,6 +80,14 @@ pub fn document(
         "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
         // Reports the hub did not take on trust, and how the clerks judged them.
         "reviewed_reports": reviewed_reports_json(service),
+        // Each clerk's act on a final failure: a notice sent again, or the matter closed by hand.
+        "clerk_actions": service.clerk_acts.iter().map(|a| json!({
+            "at": time(a.at),
+            "by": a.by,
+            "channel": channel_name(a.channel),
+            "action": if a.resolution.is_some() { "人工处理" } else { "重新发送" },
+            "note": a.resolution,
+        })).collect::<Vec<_>>(),
         "effective": service.effective.map(|e| json!({
             "at": time(e.at),
             "rule": e.rule.name(),

@@ -237,12 +237,12 @@ pub(crate) async fn register<S: EventStore>(
 
 const STALE: &str = "添加请求已过期或已使用，请刷新页面后重试。";
 
-/// The lawyer's name for a passkey: control characters dropped, at most [`NAME_CHARS`]; a
-/// dated one when none was given.
+/// The lawyer's name for a passkey: hidden characters (controls, and format characters such as
+/// U+202E) dropped, at most [`NAME_CHARS`]; a dated one when none was given.
 fn name_of(given: &str, now: chrono::DateTime<chrono::Utc>) -> String {
     let name: String = given
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !ecenter_domain::text::hidden(*c))
         .take(NAME_CHARS)
         .collect();
     match name.trim() {

@@ -87,9 +87,9 @@ fn width(c: char) -> f32 {
 /// CRLF, which a font draws as a missing glyph), then at the width, preferring spaces in Latin text.
 fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
     text.split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .map(|l| visible(l.strip_suffix('\r').unwrap_or(l)))
         .flat_map(|l| {
-            let wrapped = wrap_line(l, size, max);
+            let wrapped = wrap_line(&l, size, max);
             if wrapped.is_empty() {
                 vec![String::new()]
             } else {
@@ -97,6 +97,24 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// `line` with each hidden character (Unicode Cc or Cf: a U+202E that would draw the rest
+/// reversed, a zero-width space, a tab) written out as `[U+XXXX]`. What came from outside (a
+/// handset's reply, a report's words) is printed as it was recorded, but never drawn other than
+/// it reads.
+fn visible(line: &str) -> String {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c.general_category() {
+            GeneralCategory::Control | GeneralCategory::Format => {
+                out.push_str(&format!("[U+{:04X}]", c as u32));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn wrap_line(text: &str, size: f32, max: f32) -> Vec<String> {
@@ -139,6 +157,7 @@ fn lines(proof: &Value, proof_sha256: &str) -> Result<Vec<Line>, ProofPdfError> 
     event_lines(proof, &mut push);
     reply_lines(proof, &mut push);
     reviewed_lines(proof, &mut push);
+    clerk_lines(proof, &mut push);
     if effective.is_null() {
         withdrawn_lines(proof, &mut push);
     } else {
@@ -385,6 +404,23 @@ fn footer_lines(proof: &Value, proof_sha256: &str, push: &mut impl FnMut(String,
         9.0,
         0.0,
     );
+}
+
+/// Each clerk's act on a final failure (a notice sent again, or the matter closed by hand), in
+/// order: who intervened in the service, when and how.
+fn clerk_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
+    let Some(acts) = proof["clerk_actions"].as_array().filter(|a| !a.is_empty()) else {
+        return;
+    };
+    push("书记员处理".into(), 13.0, 12.0);
+    for a in acts {
+        let (at, by, channel) = (beijing(&a["at"]), text(&a["by"]), text(&a["channel"]));
+        let what = match a["note"].as_str() {
+            Some(note) => format!("结束{channel}送达：{note}"),
+            None => format!("重新发送{channel}通知"),
+        };
+        push(format!("{at}　{by} {what}"), BODY, 0.0);
+    }
 }
 
 /// The effective time, its channel and its rule.
@@ -654,142 +690,4 @@ fn write_pages(pages: Vec<Vec<Placed>>, font: &Font) -> Result<Vec<u8>, ProofPdf
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_notice_a_provider_may_hold_is_never_said_to_be_unsent() {
-        let proof = |maybe_sent: bool| {
-            serde_json::json!({
-                "title": "电子送达凭证",
-                "effective": {"at": null},
-                "recipient": {},
-                "channels": [{"channel": "电子邮件", "sent_at": null, "maybe_sent": maybe_sent}],
-            })
-        };
-        let said = |p| {
-            lines(&p, "00")
-                .unwrap()
-                .into_iter()
-                .map(|l| l.text)
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let held = said(proof(true));
-        assert!(
-            held.contains("未获确认") && !held.contains("未发出"),
-            "{held}"
-        );
-        assert!(said(proof(false)).contains("未发出"));
-    }
-
-    #[test]
-    fn the_texts_own_line_breaks_are_kept_and_never_drawn() {
-        let lines = wrap(
-            "【襄阳中院】送达通知\r\n请点击链接查看\n\n末行",
-            10.0,
-            500.0,
-        );
-        assert_eq!(
-            lines,
-            ["【襄阳中院】送达通知", "请点击链接查看", "", "末行"]
-        );
-        assert!(lines.iter().all(|l| !l.contains(['\n', '\r'])));
-    }
-
-    #[test]
-    fn lines_break_at_the_width_and_cjk_counts_as_wide() {
-        let lines = wrap(&"院".repeat(100), 10.0, 100.0);
-        assert_eq!(lines.len(), 10);
-        assert!(lines.iter().all(|l| l.chars().count() == 10));
-        let latin = wrap("abc def", 10.0, 1000.0);
-        assert_eq!(latin, ["abc def"]);
-    }
-
-    #[test]
-    fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgments() {
-        let proof = serde_json::json!({
-            "title": "电子送达凭证", "version": 2, "recipient": {"name": "王五"},
-            "channels": [], "events": [],
-            "reviewed_reports": [{
-                "channel": "电子邮件", "claims": "退回（未送达）", "at": {"beijing": "2026-11-30 18:00:00（北京时间）"},
-                "detail": "5.1.1", "judgment": {"accepted": true, "by": "clerk-li", "note": "已核实"},
-            }],
-            "effective": null,
-            "withdraws": {"versions": [1], "statement": "此前版本所载的送达生效不再有效"},
-        });
-        let text: Vec<String> = lines(&proof, "ab")
-            .unwrap()
-            .into_iter()
-            .map(|l| l.text)
-            .collect();
-        assert!(text.iter().any(|l| l == "送达未生效"), "{text:?}");
-        assert!(
-            text.iter().any(|l| l.starts_with("本版撤回第 1 版")),
-            "{text:?}"
-        );
-        assert!(
-            text.iter()
-                .any(|l| l.contains("经书记员 clerk-li 审核采纳：已核实")),
-            "{text:?}"
-        );
-        assert!(!text.iter().any(|l| l.starts_with("生效时间")), "{text:?}");
-    }
-
-    #[test]
-    fn a_notice_accepted_twice_names_each_acceptance_with_its_own_id() {
-        let at = |t: &str| serde_json::json!({"beijing": format!("2026-11-30 {t}（北京时间）")});
-        let proof = serde_json::json!({
-            "title": "电子送达凭证", "recipient": {}, "effective": null, "events": [],
-            "channels": [{"channel": "短信", "address": "13800138000", "attempts": 2,
-                "sent_at": at("09:00:00"), "gateway_id": "B1",
-                "accepted": [{"attempt": 1, "at": at("09:00:00"), "gateway_id": "A1"},
-                             {"attempt": 2, "at": at("10:15:00"), "gateway_id": "B1"}]}],
-        });
-        let said = lines(&proof, "00")
-            .unwrap()
-            .into_iter()
-            .map(|l| l.text)
-            .collect::<Vec<_>>();
-        let first =
-            "    第 1 次发送：短信平台于 2026-11-30 09:00:00（北京时间） 接收；网关编号：A1";
-        let second =
-            "    第 2 次发送：短信平台于 2026-11-30 10:15:00（北京时间） 接收；网关编号：B1";
-        assert!(said.iter().any(|l| l == first), "{said:#?}");
-        assert!(said.iter().any(|l| l == second), "{said:#?}");
-        assert!(
-            !said
-                .iter()
-                .any(|l| l.contains("09:00:00（北京时间）；尝试")),
-            "the first time is never paired with the latest id: {said:#?}"
-        );
-        // A proof from before acceptances were kept says which time and which id it names.
-        let mut old = proof.clone();
-        old["channels"][0]
-            .as_object_mut()
-            .unwrap()
-            .remove("accepted");
-        let said = lines(&old, "00")
-            .unwrap()
-            .into_iter()
-            .map(|l| l.text)
-            .collect::<Vec<_>>();
-        let line =
-            "    首次被接收：2026-11-30 09:00:00（北京时间）；共尝试 2 次；最近一次的网关编号：B1";
-        assert!(said.iter().any(|l| l == line), "{said:#?}");
-    }
-
-    #[test]
-    fn anything_but_a_proof_is_refused() {
-        let err = lines(&serde_json::json!({"title": "起诉状"}), "00")
-            .err()
-            .unwrap();
-        assert!(matches!(err, ProofPdfError::NotAProof(_)));
-    }
-
-    #[test]
-    fn a_file_that_is_no_font_is_refused() {
-        let err = render(&serde_json::json!({}), "00", b"not a font".to_vec(), 0).err();
-        assert!(matches!(err, Some(ProofPdfError::Font)));
-    }
-}
+mod tests;

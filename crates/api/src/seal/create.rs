@@ -19,6 +19,7 @@ pub(super) fn checked_seal_name(r: &pb::CreateSealRequest) -> Result<String, Sta
             "give the seal's name (至多 64 字), e.g. 襄阳市中级人民法院诉讼服务专用章",
         ));
     }
+    crate::error::line_field("name", &name, 64, "印章名称")?;
     if !r.picture_png.starts_with(b"\x89PNG\r\n\x1a\n") || r.picture_png.len() > 256 * 1024 {
         return Err(invalid(
             "picture_png",

@@ -30,13 +30,11 @@ impl<S: EventStore> ServiceApi<S> {
         let r = request.into_inner();
         let channel = channel_of(r.channel, "channel")?;
         self.recipient(&r.order_id, &r.recipient_id)?;
-        let note = r.note.trim().to_string();
-        if !retry && (note.is_empty() || note.chars().count() > 500) {
-            return Err(invalid(
-                "note",
-                "say in 1 to 500 characters what was done instead (e.g. 已改为邮寄送达)",
-            ));
-        }
+        let note = if retry {
+            r.note.trim().to_string()
+        } else {
+            crate::review::clerk_note(&r.note, "已改为邮寄送达")?
+        };
         if retry && !context.has_channel(channel) {
             return Err(
                 ApiError::failed_precondition("this hub has no such channel configured").into(),

@@ -71,14 +71,40 @@ pub(super) fn check_channels(context: &ServiceContext, order: &ServeOrder) -> Re
     Ok(())
 }
 
-/// How long the recipients' links work: the hub's default for 0, else the requested hours up to
-/// the hub's maximum.
-pub(super) fn link_hours(context: &ServiceContext, requested: u32) -> Result<u32, Status> {
+/// How long the recipients' links work, in hours from the order: the hub's `default` for 0, else
+/// the requested hours; never shorter than the plan. One link expiry serves every step, and a step
+/// starts at the latest when the steps before it have run out, so a link that stopped before the
+/// plan's deadlines add up would go out in a notice the recipient cannot use while the plan still
+/// counts on it. The default is lengthened to the plan; a request shorter than it is refused.
+///
+/// Errors: INVALID_ARGUMENT naming `link_valid_hours` (over the hub's maximum, or shorter than
+/// the plan) or `plan` (deadlines adding up past the longest a link can work).
+pub(super) fn link_hours(default: u32, requested: u32, plan: &[PlanStep]) -> Result<u32, Status> {
+    let plan_hours: u32 = plan.iter().map(|s| s.deadline_hours).sum();
+    if plan_hours > MAX_LINK_HOURS {
+        return Err(invalid(
+            "plan",
+            format!(
+                "the deadlines add up to {plan_hours} hours, longer than a link can work \
+                 ({MAX_LINK_HOURS} hours): the last notice's link would stop before its deadline; \
+                 shorten them / 各步骤期限合计 {plan_hours} 小时，超过链接最长有效期 {MAX_LINK_HOURS} 小时"
+            ),
+        ));
+    }
     match requested {
-        0 => Ok(context.config.link_valid_hours),
+        0 => Ok(default.max(plan_hours)),
         h if h > MAX_LINK_HOURS => Err(invalid(
             "link_valid_hours",
             format!("at most {MAX_LINK_HOURS} hours"),
+        )),
+        h if h < plan_hours => Err(invalid(
+            "link_valid_hours",
+            format!(
+                "links working {h} hours would stop before the plan's deadlines run out at \
+                 {plan_hours} hours, while the plan still counts on them: give at least \
+                 {plan_hours}, or 0 for the hub's default / 链接有效期 {h} 小时短于送达计划的 \
+                 {plan_hours} 小时"
+            ),
         )),
         h => Ok(h),
     }
@@ -147,5 +173,42 @@ impl<S: EventStore> ServiceApi<S> {
             })
             .collect();
         Ok((summary.ordered.order_id, recipients, summary.seq))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(hours: &[u32]) -> Vec<PlanStep> {
+        [Channel::Email, Channel::Sms]
+            .iter()
+            .zip(hours)
+            .map(|(&channel, &deadline_hours)| PlanStep {
+                channel,
+                deadline_hours,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn links_work_until_the_plan_runs_out() {
+        // The default, lengthened to the plan; a request as long as the plan or longer, as asked.
+        assert_eq!(link_hours(168, 0, &plan(&[72, 72])).unwrap(), 168);
+        assert_eq!(link_hours(168, 0, &plan(&[72, 120])).unwrap(), 192);
+        assert_eq!(link_hours(168, 192, &plan(&[72, 120])).unwrap(), 192);
+        assert_eq!(link_hours(168, 24, &plan(&[24])).unwrap(), 24);
+        // Shorter than the plan, past the maximum, or a plan no link can outlive: refused.
+        let short = link_hours(168, 1, &plan(&[72])).unwrap_err();
+        assert_eq!(short.code(), tonic::Code::InvalidArgument);
+        assert!(short.message().contains("link_valid_hours"), "{short:?}");
+        assert!(short.message().contains("at least 72"), "{short:?}");
+        let long = link_hours(168, MAX_LINK_HOURS + 1, &plan(&[72])).unwrap_err();
+        assert!(long.message().contains("link_valid_hours"), "{long:?}");
+        let plan_too_long = link_hours(168, 0, &plan(&[MAX_LINK_HOURS, 1])).unwrap_err();
+        assert!(
+            plan_too_long.message().contains("plan"),
+            "{plan_too_long:?}"
+        );
     }
 }

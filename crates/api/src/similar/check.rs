@@ -143,11 +143,11 @@ fn proposal(text: &str) -> Result<Punishment, Status> {
             "is empty: write the proposed sentence as a judgment does, e.g. 有期徒刑三年，罚金人民币二万元",
         ));
     }
-    if text.chars().count() > MAX_PROPOSAL_CHARS || text.chars().any(char::is_control) {
+    if text.chars().count() > MAX_PROPOSAL_CHARS || ecenter_domain::text::has_hidden(text) {
         return Err(invalid(
             "proposed",
             format!(
-                "write one sentence of at most {MAX_PROPOSAL_CHARS} characters, without control characters"
+                "write one sentence of at most {MAX_PROPOSAL_CHARS} characters, without control or invisible characters (such as U+202E or U+200B)"
             ),
         ));
     }

@@ -150,6 +150,7 @@ pub(super) async fn set<S: EventStore>(
             "say why (1 to 500 characters): the log keeps it",
         ));
     }
+    crate::error::text_field("reason", &reason, 500, "推送设置理由")?;
     let set = CasePushSet {
         case_number: number.clone(),
         by: identity.to_string(),

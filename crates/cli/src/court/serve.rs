@@ -28,7 +28,8 @@ pub(crate) struct ServeArgs {
     /// The channels in order, each with its deadline in hours before the next is tried.
     #[arg(long, value_delimiter = ',', default_value = "email:72,sms:72", value_parser = parse_step)]
     plan: Vec<pb::PlanStep>,
-    /// How long the recipients' links work, in hours (default: the hub's, 168).
+    /// How long the recipients' links work, in hours from the order; at least the plan's
+    /// deadlines added up (default: the hub's, 168, lengthened to the plan).
     #[arg(long, default_value_t = 0)]
     link_hours: u32,
     /// The order's idempotency key (default: derived from the order itself, so the same

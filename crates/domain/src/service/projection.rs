@@ -30,6 +30,7 @@ impl RecipientService {
                     proofs: Vec::new(),
                     unserved: false,
                     resolution: None,
+                    clerk_acts: Vec::new(),
                     unverified: Vec::new(),
                     replies: Vec::new(),
                     last_event_seq: seq,
@@ -343,12 +344,14 @@ impl RecipientService {
                 link,
             } => self.recipient_acted(activity, client, link, at),
             RecipientEvent::DeadlinePassed { channel } => self.deadline_passed(*channel, at),
-            RecipientEvent::DeadLetterRetried { channel, .. } => {
+            RecipientEvent::DeadLetterRetried { channel, by } => {
                 self.dead_letter_retried(*channel, at);
+                self.clerk_acted(*channel, by, None, at);
             }
-            RecipientEvent::DeadLetterResolved { channel, note, .. } => {
+            RecipientEvent::DeadLetterResolved { channel, by, note } => {
                 self.dead_letters.retain(|d| d.channel != *channel);
                 self.resolution = Some(note.clone());
+                self.clerk_acted(*channel, by, Some(note), at);
             }
             RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
             RecipientEvent::ReplyReceived(reply) => {
@@ -686,6 +689,22 @@ impl RecipientService {
         if self.effective.is_none() {
             self.fail_channel(channel, "送达期限届满，未能完成送达".into(), at);
         }
+    }
+
+    /// Keeps a clerk's act on `channel`'s dead letter for the proofs.
+    fn clerk_acted(
+        &mut self,
+        channel: Channel,
+        by: &str,
+        note: Option<&String>,
+        at: DateTime<Utc>,
+    ) {
+        self.clerk_acts.push(ClerkAct {
+            at,
+            by: by.to_string(),
+            channel,
+            resolution: note.cloned(),
+        });
     }
 
     fn dead_letter_retried(&mut self, channel: Channel, at: DateTime<Utc>) {

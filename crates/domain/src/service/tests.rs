@@ -258,6 +258,29 @@ fn a_permanent_failure_dead_letters_and_falls_back_or_leaves_the_recipient_unser
     );
     assert!(alone.dead_letters.is_empty());
     assert_eq!(alone.status(), ServiceStatus::Sending);
+    // The e-mail dead letter of the first is closed by hand; both clerks' acts are kept, in order.
+    s.apply(
+        &RecipientEvent::DeadLetterResolved {
+            channel: Channel::Email,
+            by: "clerk-wang".into(),
+            note: "已改为邮寄送达".into(),
+        },
+        t(6),
+        4,
+    );
+    assert_eq!(s.resolution.as_deref(), Some("已改为邮寄送达"));
+    assert_eq!(
+        s.clerk_acts,
+        [ClerkAct {
+            at: t(6),
+            by: "clerk-wang".into(),
+            channel: Channel::Email,
+            resolution: Some("已改为邮寄送达".into()),
+        }]
+    );
+    assert_eq!(alone.clerk_acts.len(), 1);
+    assert_eq!(alone.clerk_acts[0].resolution, None);
+    assert_eq!(alone.clerk_acts[0].at, t(5));
 }
 
 #[test]

@@ -102,9 +102,10 @@ impl Projection for ServiceModel {
     /// 2: services indexed by the number their SMS notice was accepted for (`SMS_SENT_TO`).
     /// (`AWAITED_RECEIPT` needs no new version: only entries written since carry what it indexes,
     /// and a rebuild would replay older services.) 3: every acceptance of a notice
-    /// (`ChannelTrace::accepted`), replayed for services recorded before.
+    /// (`ChannelTrace::accepted`), replayed for services recorded before. 4: every clerk's act on
+    /// a dead letter (`RecipientService::clerk_acts`), which proofs list.
     fn version(&self) -> u32 {
-        3
+        4
     }
 }
 

@@ -1,0 +1,172 @@
+//! Serve orders a court system spoils, one field at a time, over mutual TLS (tonic): each refused
+//! naming its field and recording nothing; and how long an order's links work against its plan.
+
+mod common;
+
+use common::service::*;
+use common::smtp::free_port;
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient;
+
+/// The service-of-process client of the hub's tests.
+type Service = ServiceOfProcessClient<tonic::transport::Channel>;
+
+/// A good e-mail order on 张三 for `document`, for the refusal tests to spoil one field of.
+fn good_order(document: &str) -> pb::ServeOrderRequest {
+    order(
+        "bad-1",
+        document,
+        vec![recipient(
+            "张三",
+            "zhangsan@example.cn",
+            pb::AddressBasis::Confirmed,
+        )],
+    )
+}
+
+/// Checks that orders each spoiled in one field are refused naming that field.
+async fn each_bad_field_is_refused(court: &mut Service, document: &str) {
+    let good = || good_order(document);
+    let mut r = good();
+    r.request_id.clear();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "request_id",
+    );
+    let mut r = good();
+    r.recipients[0].consent_basis.clear();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "第九十条",
+    );
+    let mut r = good();
+    r.recipients[0].email = "not-an-address".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "not-an-address",
+    );
+    let mut r = good();
+    r.plan[0].channel = pb::ServiceChannel::Sms as i32;
+    r.recipients[0].phone = "13800138000".into();
+    r.recipients[0].phone_basis = pb::AddressBasis::Confirmed as i32;
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::FailedPrecondition,
+        "SMS",
+    );
+    let mut r = good();
+    r.documents = vec![document.replace("/S1", "/D1")];
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "not sealed",
+    );
+    let mut r = good();
+    r.documents = vec![document.replace("/S1", "/S9")];
+    assert_status(court.serve_order(r).await, tonic::Code::NotFound, "S9");
+    let mut r = good();
+    r.case_number = "鄂06民初".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "case_number",
+    );
+    // Texts a court reads in the proof: nothing hidden (U+202E shows 张三 reversed), one line.
+    let mut r = good();
+    r.recipients[0].name = "张三\u{202E}".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "U+202E",
+    );
+    let mut r = good();
+    r.recipients[0].role = "被告\n第三人".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "recipients[0].role",
+    );
+    // Links that would stop before the plan runs out.
+    let mut r = good();
+    r.link_valid_hours = 23;
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "link_valid_hours",
+    );
+}
+
+/// Checks that the hub's default link validity (168 hours) is lengthened to a longer plan.
+async fn links_outlive_the_plan(court: &mut Service, document: &str) {
+    let mut r = good_order(document);
+    r.request_id = "long-plan".into();
+    r.plan[0].deadline_hours = 200;
+    let before = chrono::Utc::now().timestamp();
+    let ordered = court.serve_order(r).await.unwrap().into_inner();
+    let order = court
+        .get_order(pb::GetOrderRequest {
+            order_id: ordered.order_id,
+            after_recipient_id: String::new(),
+            page_size: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let expires = order.links_expire_at.unwrap().seconds;
+    assert!(
+        expires >= before + 200 * 3600,
+        "links expire {} s after the order",
+        expires - before
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
+    let w = world(free_port(), 5).await;
+    let document = w.sealed_document().await;
+    let mut court = w.service("court-xiangyang-cms").await;
+    let mut lawyer = w.service("lawyer-14201202010000001").await;
+
+    let good = || good_order(&document);
+    let refused = lawyer.serve_order(good()).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+
+    each_bad_field_is_refused(&mut court, &document).await;
+    links_outlive_the_plan(&mut court, &document).await;
+
+    // A request id reused for a different order is refused, naming the order it belongs to.
+    let first = court.serve_order(good()).await.unwrap().into_inner();
+    let mut r = good();
+    r.recipients[0].name = "李四".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::AlreadyExists,
+        &first.order_id,
+    );
+
+    assert_status(
+        court
+            .get_recipient(pb::RecipientRef {
+                order_id: first.order_id.clone(),
+                recipient_id: "R9".into(),
+            })
+            .await,
+        tonic::Code::NotFound,
+        "R9",
+    );
+    assert_status(
+        court
+            .get_proof(pb::RecipientRef {
+                order_id: first.order_id.clone(),
+                recipient_id: "R1".into(),
+            })
+            .await,
+        tonic::Code::FailedPrecondition,
+        "not taken effect",
+    );
+    w.hub.stop().await;
+}
