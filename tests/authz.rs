@@ -464,7 +464,45 @@ async fn every_cell_of_the_authorization_table_is_enforced_and_every_refusal_is_
         .unwrap();
     assert!(one.recorded_at.is_some());
     assert!(one.detail_json.contains("may not call ReviewFiling"));
+    refusals_name_the_method_called(&w, &refusals).await;
     w.hub.stop().await;
+}
+
+/// Checks that a refusal names the gRPC method the caller called, not the table's group of
+/// methods (GetOrder, GetRecipient and ListDeliveries share one grant), in the answer and the log.
+async fn refusals_name_the_method_called(w: &World, refusals: &[pb::FilingEvent]) {
+    let by_lawyer = |method: &str| {
+        refusals.iter().any(|e| {
+            e.actor == format!("urn:ecenter:lawyer:{}", A.trim_start_matches("lawyer-"))
+                && e.detail_json
+                    .contains(&format!("\"operation\":\"{method}\""))
+        })
+    };
+    assert!(by_lawyer("GetRecipient"), "the table's GetRecipient call");
+    assert!(!refusals.iter().any(|e| e.detail_json.contains("GetOrder/")));
+    let mut svc = w.service(A).await;
+    let refused = svc
+        .list_deliveries(pb::ListDeliveriesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    assert!(
+        refused.message().contains("may not call ListDeliveries"),
+        "{}",
+        refused.message()
+    );
+    let mut log = w.log("clerk-c0001").await;
+    let last = all_entries(&mut log)
+        .await
+        .into_iter()
+        .rfind(|e| e.kind == "access_denied")
+        .unwrap();
+    assert!(
+        last.detail_json
+            .contains("\"operation\":\"ListDeliveries\""),
+        "{}",
+        last.detail_json
+    );
 }
 
 /// Checks that every call by `a` on another lawyer's filing `theirs` is answered as `unknown` was.

@@ -474,6 +474,7 @@ async fn an_unknown_court_code_is_filed_and_flagged_to_the_reviewing_court() {
     for (request_id, case) in [
         ("req-court-99", "（2026）鄂99民初1号"),
         ("req-court-06", CASE),
+        ("req-type-mi", "（2026）鄂06民乙1号"),
     ] {
         let r = submit(
             &mut lawyer,
@@ -511,5 +512,14 @@ async fn an_unknown_court_code_is_filed_and_flagged_to_the_reviewing_court() {
         .unwrap()
         .into_inner();
     assert_eq!(mine.review_flags, unknown.review_flags);
+    // An invented 类型代字 (民乙) is flagged the same way.
+    let invented = court.get_filing(get(&filed[2])).await.unwrap().into_inner();
+    assert_eq!(
+        invented.review_flags.len(),
+        1,
+        "{:?}",
+        invented.review_flags
+    );
+    assert!(invented.review_flags[0].contains("「民乙」"));
     hub.stop().await;
 }

@@ -119,3 +119,41 @@ async fn python_grpcio_reads_a_refusal_in_chinese_from_its_details() {
     );
     hub.stop().await;
 }
+
+/// A body no protobuf message of the method (bytes sent raw by Python grpcio) is the caller's
+/// fault, INVALID_ARGUMENT, not INTERNAL; a message over the limit is RESOURCE_EXHAUSTED naming it
+/// (outsider, session 46).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_grpcio_raw_bodies_the_hub_cannot_read_are_refused_as_the_callers() {
+    let (pki, _data, hub) = tls_world().await;
+    let root = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    let out = tokio::task::block_in_place(|| {
+        Command::new("python3")
+            .arg(format!("{root}/tests/python/wire_refusals.py"))
+            .args(["--addr", &hub.addr.to_string(), "--pki"])
+            .arg(pki.path())
+            .output()
+            .expect("python3 runs")
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 4, "{stdout}");
+    for a in &answers {
+        let expected = match a["case"].as_str().unwrap() {
+            "too_large" => "RESOURCE_EXHAUSTED",
+            _ => "INVALID_ARGUMENT",
+        };
+        assert_eq!(a["code"], expected, "{a}");
+    }
+    assert!(stdout.contains("4194304"), "{stdout}");
+    hub.stop().await;
+}

@@ -1,5 +1,6 @@
 //! Mutual TLS: only certificates of the court's client CA, valid now, for client authentication and
-//! not revoked, get in; the caller's identity comes from the certificate alone.
+//! not revoked, get in; the caller's identity comes from the certificate alone (and in development
+//! mode from exactly one header).
 
 mod common;
 
@@ -353,5 +354,117 @@ async fn a_revocation_bites_on_a_connection_already_open_and_a_certificate_witho
     .await;
 
     a_certificate_without_eku_is_refused(&hub, pki.path()).await;
+    hub.stop().await;
+}
+
+/// An upload takes minutes: a certificate revoked while it runs gets UNAUTHENTICATED at its end
+/// and nothing is filed (outsider, session 46: a 9 MiB upload spanning `ecenter-pki revoke` was
+/// given a receipt).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_under_a_certificate_revoked_while_it_runs_files_nothing() {
+    let (pki, _data, hub) = tls_world().await;
+    let layout = Layout {
+        dir: pki.path().to_path_buf(),
+    };
+    let stem = "lawyer-14201202010000002";
+    let b = (layout.client_cert(stem), layout.client_key(stem));
+    let channel = tls_channel(hub.addr, pki.path(), Some((&b.0, &b.1)))
+        .await
+        .unwrap();
+    let mut lawyer = FilingServiceClient::new(channel);
+    let doc = pdf(&"长".repeat(300_000));
+    let h = header("spans-revocation", CASE, "答辩状", &[("a.pdf", &doc)]);
+    let mut parts = messages(h, &[&doc], 256 << 10).into_iter();
+    assert!(parts.len() > 3, "the upload needs several chunks");
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let upload = tokio::spawn(async move {
+        lawyer
+            .submit_filing(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    // The header and the first chunk go before the revocation, the rest after.
+    for part in parts.by_ref().take(2) {
+        tx.send(part).await.unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // a later thisUpdate
+    ecenter_pki::revoke(pki.path(), &b.0).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // past the CRL's reload
+    for part in parts {
+        tx.send(part).await.unwrap();
+    }
+    drop(tx);
+    let refused = upload.await.unwrap().unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    assert!(
+        refused.message().contains("revoked"),
+        "{}",
+        refused.message()
+    );
+    // Nothing was filed under it: the court sees no filing of that lawyer.
+    let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    let all = court
+        .list_filings(pb::ListFilingsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        all.filings.iter().all(|f| !f.submitter.ends_with("0002")),
+        "{:?}",
+        all.filings
+    );
+    hub.stop().await;
+}
+
+/// Development mode: the caller names itself in one header, and a bad one is UNAUTHENTICATED
+/// with an excerpt, never the header echoed whole.
+#[tokio::test]
+async fn calls_without_identity_are_unauthenticated() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut anonymous =
+        ecenter_proto::v1::filing_service_client::FilingServiceClient::new(channel(hub.addr).await);
+    let s = anonymous
+        .get_filing(pb::GetFilingRequest {
+            filing_id: "F1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), tonic::Code::Unauthenticated);
+    assert!(s.message().contains("x-ecenter-identity"));
+    let mut wrong = hub.client("urn:ecenter:judge:1").await;
+    assert_status(
+        wrong
+            .get_filing(pb::GetFilingRequest {
+                filing_id: "F1".into(),
+            })
+            .await,
+        tonic::Code::Unauthenticated,
+        "unknown role",
+    );
+    // Two identity headers: which one calls would depend on their order.
+    let mut request = tonic::Request::new(pb::GetFilingRequest {
+        filing_id: "F1".into(),
+    });
+    for who in [LAWYER_A, COURT] {
+        request
+            .metadata_mut()
+            .append("x-ecenter-identity", who.parse().unwrap());
+    }
+    assert_status(
+        anonymous.get_filing(request).await,
+        tonic::Code::Unauthenticated,
+        "more than once",
+    );
+    // An 8,000-character identity is quoted as an excerpt, not echoed whole.
+    let long = hub
+        .client(&format!("urn:ecenter:lawyer:{}", "x".repeat(8000)))
+        .await
+        .get_filing(pb::GetFilingRequest {
+            filing_id: "F1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(long.code(), tonic::Code::Unauthenticated);
+    assert!(long.message().len() < 500, "{} bytes", long.message().len());
     hub.stop().await;
 }

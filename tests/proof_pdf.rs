@@ -267,7 +267,7 @@ async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
         order_id: order_id.clone(),
         recipient_id: "R1".into(),
         channel: pb::ServiceChannel::Sms as i32,
-        note: String::new(),
+        note: "受送达人来电称手机已恢复".into(),
     };
     let mut clerk = w.service("clerk-c0001").await;
     clerk.retry_dead_letter(retry).await.unwrap();
@@ -282,6 +282,13 @@ async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
     // The clerk's view of the service lists them, in Beijing time.
     let shown = run_clerk(&["service", &order_id, "--json"], Some(&w));
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let table = run_clerk(&["service", &order_id], Some(&w));
+    let table = String::from_utf8(table.stdout).unwrap();
+    let act_line = table
+        .lines()
+        .find(|l| l.contains("retried 重新发送"))
+        .unwrap_or_else(|| panic!("no clerk action in:\n{table}"));
+    assert!(act_line.contains("受送达人来电称手机已恢复"), "{act_line}");
     let listed = &shown["recipients"][0]["attempts"][0]["accepted"];
     for (k, a) in accepted.iter().enumerate() {
         assert_eq!(a["attempt"], k + 1, "{a}");
@@ -311,10 +318,11 @@ async fn a_notice_sent_again_prints_each_acceptance_with_its_own_gateway_id() {
     assert_eq!(acts.len(), 1, "{}", signed["clerk_actions"]);
     assert_eq!(acts[0]["action"], "重新发送");
     assert_eq!(acts[0]["channel"], "短信");
+    assert_eq!(acts[0]["note"], "受送达人来电称手机已恢复");
     let by = acts[0]["by"].as_str().unwrap();
     assert!(by.contains("c0001"), "{by}");
     let line = format!(
-        "{}　{by} 重新发送短信通知",
+        "{}　{by} 重新发送短信通知：受送达人来电称手机已恢复",
         acts[0]["at"]["beijing"].as_str().unwrap()
     );
     let line: String = line.split_whitespace().collect();

@@ -443,7 +443,20 @@ async fn a_policy_rejection_waits_for_a_clerks_retry(
             .iter()
             .any(|r| r.order_id == rejected.order_id)
     );
-    // A clerk sends it again; the relay accepts it now.
+    // A retry's reason goes on the proof: one that hides a character is refused and changes
+    // nothing; without a reason the clerk sends it again, and the relay accepts it now.
+    assert_status(
+        clerk
+            .retry_dead_letter(email_dead_letter(&rejected.order_id, "邮箱\u{200B}已恢复"))
+            .await,
+        tonic::Code::InvalidArgument,
+        "U+200B",
+    );
+    let still = wait_for(court, &rejected.order_id, "the dead letter", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    assert!(still.clerk_actions.is_empty(), "{:?}", still.clerk_actions);
     clerk
         .retry_dead_letter(email_dead_letter(&rejected.order_id, ""))
         .await
@@ -457,6 +470,19 @@ async fn a_policy_rejection_waits_for_a_clerks_retry(
     .await;
     assert_eq!(s.state, pb::RecipientState::Awaiting as i32);
     assert!(s.dead_letters.is_empty());
+    // Retried already: a second retry finds no letter, which is the state's fault, not the request's.
+    assert_status(
+        clerk
+            .retry_dead_letter(email_dead_letter(&rejected.order_id, ""))
+            .await,
+        tonic::Code::FailedPrecondition,
+        "no dead letter",
+    );
+    let s = wait_for(court, &rejected.order_id, "the status", |_| true).await;
+    let [act] = &s.clerk_actions[..] else {
+        panic!("one clerk action: {:?}", s.clerk_actions);
+    };
+    assert!(!act.resolved && act.note.is_empty(), "{act:?}");
 }
 
 /// Checks that a 550 5.1.1 dead letter cannot be retried and is resolved by hand only with a note.
@@ -503,6 +529,12 @@ async fn a_bad_address_is_resolved_by_hand(court: &Service, clerk: &mut Service,
         .into_inner();
     assert!(resolved.dead_letters.is_empty());
     assert_eq!(resolved.resolution, "已改为邮寄送达");
+    let [act] = &resolved.clerk_actions[..] else {
+        panic!("one clerk action: {:?}", resolved.clerk_actions);
+    };
+    assert!(act.resolved, "{act:?}");
+    assert_eq!(act.note, "已改为邮寄送达");
+    assert_eq!(act.channel, pb::ServiceChannel::Email as i32);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -100,6 +100,73 @@ async fn each_bad_field_is_refused(court: &mut Service, document: &str) {
     );
 }
 
+/// One field of a recipient spoilt.
+type Spoil = fn(&mut pb::ServeRecipient);
+
+/// Checks the mistakes a foreign court system made (outsider, session 46, Python grpcio): each
+/// refused as INVALID_ARGUMENT naming the field, where they had been accepted and sent.
+async fn foreign_mistakes_are_refused(court: &mut Service, document: &str) {
+    let good = || good_order(document);
+    let spoilt: [(&str, Spoil); 8] = [
+        ("not an e-mail address", |r| {
+            r.email = "<zhangsan@example.cn>".into();
+        }),
+        ("not an e-mail address", |r| {
+            r.email = "a@[127.0.0.1]".into();
+        }),
+        ("line break", |r| r.name = "张三\u{2028}李四".into()),
+        ("U+3164", |r| r.name = "\u{3164}".into()),
+        ("U+0301", |r| r.name = "\u{301}\u{301}".into()),
+        ("lawyer", |r| {
+            r.identity = "urn:ecenter:court:xiangyang-cms".into();
+        }),
+        ("recipients[0].identity", |r| {
+            r.identity = "urn:ecenter:lawyer:../x".into();
+        }),
+        ("phone_basis", |r| {
+            r.phone_basis = pb::AddressBasis::Discovered as i32;
+        }),
+    ];
+    for (said, spoil) in spoilt {
+        let mut r = good();
+        spoil(&mut r.recipients[0]);
+        assert_status(
+            court.serve_order(r).await,
+            tonic::Code::InvalidArgument,
+            said,
+        );
+    }
+    // The same person twice would get two notices and two proofs of one service.
+    let mut r = good();
+    r.recipients.push(r.recipients[0].clone());
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "recipients[1]",
+    );
+    // A time outside a timestamp's range would switch the filter off.
+    for t in [
+        prost_types::Timestamp {
+            seconds: 1_000_000_000_000_000,
+            nanos: 0,
+        },
+        prost_types::Timestamp {
+            seconds: 0,
+            nanos: -5,
+        },
+    ] {
+        let asked = pb::ListDeliveriesRequest {
+            ordered_from: Some(t),
+            ..Default::default()
+        };
+        assert_status(
+            court.list_deliveries(asked).await,
+            tonic::Code::InvalidArgument,
+            "ordered_from",
+        );
+    }
+}
+
 /// Checks that the hub's default link validity (168 hours) is lengthened to a longer plan.
 async fn links_outlive_the_plan(court: &mut Service, document: &str) {
     let mut r = good_order(document);
@@ -136,6 +203,13 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
     assert_eq!(refused.code(), tonic::Code::PermissionDenied);
 
     each_bad_field_is_refused(&mut court, &document).await;
+    foreign_mistakes_are_refused(&mut court, &document).await;
+    let listed = court
+        .list_deliveries(pb::ListDeliveriesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.deliveries.is_empty(), "{:?}", listed.deliveries);
     links_outlive_the_plan(&mut court, &document).await;
 
     // A request id reused for a different order is refused, naming the order it belongs to.

@@ -24,12 +24,13 @@ def stubs(proto_dir: str, name: str):
             importlib.import_module(f"ecenter.v1.{name}_pb2_grpc"))
 
 
-def channel(addr: str, pki_dir: str, client: str) -> grpc.Channel:
-    """A channel to the hub at addr, trusting the PKI's root, as the client certificate `client`."""
+def channel(addr: str, pki_dir: str, client: str, options=()) -> grpc.Channel:
+    """A channel to the hub at addr, trusting the PKI's root, as the client certificate `client`
+    (with grpc channel `options` besides)."""
     pki = pathlib.Path(pki_dir)
     creds = grpc.ssl_channel_credentials(
         root_certificates=(pki / "root-ca.pem").read_bytes(),
         private_key=(pki / "clients" / f"{client}.key").read_bytes(),
         certificate_chain=(pki / "clients" / f"{client}.pem").read_bytes(),
     )
-    return grpc.secure_channel(addr, creds, options=[("grpc.ssl_target_name_override", "localhost")])
+    return grpc.secure_channel(addr, creds, options=[("grpc.ssl_target_name_override", "localhost"), *options])

@@ -336,11 +336,15 @@ pub fn check(identity: &Identity, operation: Operation, owner: Option<&str>) -> 
     }
 }
 
+/// What a grant on one's own covers, in a refusal's words.
+const OWN_ONLY: &str =
+    "only on what is theirs (their own filings, their directory entry, orders served on them)";
+
 /// Why the table refuses a call: the role and the operation, as the log records them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     /// The role may call the operation only on its own filings, and this one is not.
-    #[error("a {role} may {operation} only for their own filings (or their own directory entry)")]
+    #[error("a {role} may call {operation} {OWN_ONLY}")]
     NotOwner {
         /// The caller's role.
         role: &'static str,
@@ -357,8 +361,36 @@ pub enum Denied {
     },
 }
 
-/// Checks `operation` and, when refused, records the refusal in the log (who, what, which filing;
-/// the entry's time is when) before answering PERMISSION_DENIED.
+impl Denied {
+    /// The refusal's words with `method` (the gRPC method called) in place of the table's
+    /// operation name.
+    pub fn calling(self, method: &str) -> String {
+        match self {
+            Denied::NotOwner { role, .. } => format!("a {role} may call {method} {OWN_ONLY}"),
+            Denied::NotGranted { role, .. } => format!("a {role} may not call {method}"),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The gRPC method being served (`ListDeliveries`), set by the guard around each call. The
+    /// table groups methods under one [`Operation`] (GetOrder, GetRecipient and ListDeliveries
+    /// are all `GetServiceStatus`); a refusal is logged and answered under the method the caller
+    /// called, so the log names what was asked.
+    pub static RPC: String;
+}
+
+/// The name a refusal of `operation` is recorded under: the gRPC method being served, or the
+/// operation's own name outside a gRPC call (the portal's pages).
+fn called(operation: Operation) -> String {
+    RPC.try_with(Clone::clone)
+        .ok()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| operation.name().to_string())
+}
+
+/// Checks `operation` and, when refused, records the refusal in the log (who, what — the method
+/// called —, which filing; the entry's time is when) before answering PERMISSION_DENIED.
 pub async fn authorize<S: ecenter_store::EventStore>(
     store: &S,
     identity: &Identity,
@@ -369,12 +401,14 @@ pub async fn authorize<S: ecenter_store::EventStore>(
     let Err(reason) = check(identity, operation, owner) else {
         return Ok(());
     };
-    tracing::warn!(identity = %identity, operation = operation.name(), filing_id, %reason, "access denied");
+    let what = called(operation);
+    let reason = reason.calling(&what);
+    tracing::warn!(identity = %identity, operation = %what, filing_id, %reason, "access denied");
     let event = ecenter_domain::Event::AccessDenied {
         identity: identity.to_string(),
-        operation: operation.name().to_string(),
+        operation: what,
         filing_id: filing_id.map(str::to_string),
-        reason: reason.to_string(),
+        reason: reason.clone(),
     };
     if let Err(e) = store
         .append(Box::new(move |_: &dyn ecenter_store::ReadView| {
@@ -404,7 +438,14 @@ mod tests {
                 operation: "GetFiling"
             }
         );
-        assert!(other.to_string().contains("only for their own"), "{other}");
+        assert!(
+            other.to_string().contains("only on what is theirs"),
+            "{other}"
+        );
+        assert_eq!(
+            other.calling("GetReceipt"),
+            format!("a lawyer may call GetReceipt {OWN_ONLY}")
+        );
         assert!(check(&a, GetFiling, None).is_err());
         let review = check(&clerk, ReviewFiling, None).unwrap_err();
         assert!(matches!(review, Denied::NotGranted { .. }), "{review}");

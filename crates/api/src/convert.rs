@@ -112,9 +112,8 @@ pub fn filing(f: &Filing) -> pb::Filing {
         review_flags: f
             .case_number
             .as_ref()
-            .and_then(CaseNumber::court_code_flag)
-            .into_iter()
-            .collect(),
+            .map(CaseNumber::review_flags)
+            .unwrap_or_default(),
     }
 }
 

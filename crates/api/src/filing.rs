@@ -207,11 +207,15 @@ pub(crate) fn page_size(requested: u32) -> Result<usize, Status> {
     }
 }
 
+/// The filing a page continues after: a token is the last filing id of the page before
+/// (`F` and at least 12 digits). Anything else is refused, never read as a position past the end,
+/// which would end the listing silently and let a caller think it had read everything.
 fn page_token(token: &str) -> Result<Option<&str>, Status> {
     if token.is_empty() {
         return Ok(None);
     }
-    if token.len() > 64 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+    let digits = token.strip_prefix('F').unwrap_or("");
+    if !(12..=20).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid(
             "page_token",
             "is not a token this hub issued; pass next_page_token unchanged",
@@ -232,6 +236,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let identity = crate::identity::caller(&request)?;
         self.may_submit(&identity).await?;
         let submitter = identity.to_string();
+        let caller = StillGood::of(&request);
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
         let given = self.validate(header)?;
@@ -245,6 +250,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             self.max_package_parts,
         )
         .await?;
+        // An upload takes minutes: a certificate revoked while it ran files nothing.
+        if let Some(refused) = caller.refusal() {
+            tracing::warn!(%submitter, "certificate revoked during the upload: nothing filed");
+            return Err(refused);
+        }
         Ok(Response::new(
             self.record(submitter, given, received).await?,
         ))

@@ -120,6 +120,12 @@ impl Shared {
                 None => Err(ApiError::unauthenticated("no client certificate")),
             },
             Authentication::DevHeader => {
+                // Two would leave who is calling to the order of headers.
+                if request.headers().get_all(IDENTITY_HEADER).iter().count() > 1 {
+                    return Err(ApiError::unauthenticated(format!(
+                        "{IDENTITY_HEADER} is sent more than once: send one identity"
+                    )));
+                }
                 let value = request.headers().get(IDENTITY_HEADER).ok_or_else(|| {
                     ApiError::unauthenticated(format!(
                         "no caller identity: in development mode send the metadata header {IDENTITY_HEADER}: urn:ecenter:<court|clerk|lawyer>:<id>"
@@ -210,11 +216,19 @@ where
             }
         };
         request.extensions_mut().insert(identity);
-        Box::pin(async move {
+        // The method's name (the path's last segment), for refusals logged under what was called.
+        let method = request
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        Box::pin(crate::authz::RPC.scope(method, async move {
             let response = inner.call(request).await;
             drop(permit);
-            response.map(sized_for_people)
-        })
+            response.map(|r| sized_for_people(undecodable_is_the_callers(r)))
+        }))
     }
 }
 
@@ -243,6 +257,41 @@ fn sized_for_people(mut response: http::Response<Body>) -> http::Response<Body> 
         headers.remove("grpc-message");
         let _ = tonic::Status::new(status.code(), message).add_header(headers);
     }
+    response
+}
+
+/// tonic's own answers to a request body it could not read, in the codes the gRPC status guide
+/// gives them: a body that is no protobuf message of the method (not UTF-8 where a string is due,
+/// cut short, not protobuf at all) is the caller's fault — INVALID_ARGUMENT, not the INTERNAL that
+/// tells monitoring the hub broke — and a message over the size limit is RESOURCE_EXHAUSTED (not
+/// OUT_OF_RANGE), saying what to do.
+fn undecodable_is_the_callers(mut response: http::Response<Body>) -> http::Response<Body> {
+    let Some(status) = tonic::Status::from_header_map(response.headers()) else {
+        return response;
+    };
+    let said = status.message();
+    let (code, message) = match status.code() {
+        tonic::Code::Internal if said.starts_with("failed to decode Protobuf message") => (
+            tonic::Code::InvalidArgument,
+            format!(
+                "the request is not a protobuf message of this method ({}): check the client's \
+                 generated code against proto/ecenter/v1",
+                ecenter_budget::excerpt(said, 300)
+            ),
+        ),
+        tonic::Code::OutOfRange if said.contains("message length too large") => (
+            tonic::Code::ResourceExhausted,
+            format!(
+                "{said}: send a document in chunks (SubmitFiling) or name a stored one instead \
+                 of its bytes"
+            ),
+        ),
+        _ => return response,
+    };
+    let headers = response.headers_mut();
+    headers.remove("grpc-status-details-bin");
+    headers.remove("grpc-message");
+    let _ = tonic::Status::new(code, message).add_header(headers);
     response
 }
 
@@ -280,5 +329,28 @@ mod tests {
         );
         let kept = sized_for_people(short.into_http());
         assert!(kept.headers().get("grpc-status-details-bin").is_some());
+    }
+
+    #[test]
+    fn a_body_tonic_cannot_decode_is_the_callers_fault_and_too_large_is_exhausted() {
+        let code = |status: tonic::Status| {
+            let r = undecodable_is_the_callers(status.into_http());
+            tonic::Status::from_header_map(r.headers()).unwrap()
+        };
+        let bad = code(tonic::Status::internal(
+            "failed to decode Protobuf message: GetFilingRequest.filing_id: invalid string value",
+        ));
+        assert_eq!(bad.code(), Code::InvalidArgument);
+        assert!(bad.message().contains("filing_id"), "{}", bad.message());
+        let big = code(tonic::Status::out_of_range(
+            "Error, decoded message length too large: found 5242894 bytes, the limit is: 4194304 bytes",
+        ));
+        assert_eq!(big.code(), Code::ResourceExhausted);
+        assert!(big.message().contains("4194304"), "{}", big.message());
+        // The hub's own INTERNAL (a store failure) stays what it is.
+        assert_eq!(
+            code(tonic::Status::internal("the event log refused the write")).code(),
+            Code::Internal
+        );
     }
 }

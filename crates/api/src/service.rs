@@ -431,11 +431,10 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                     .map_err(|_| invalid("state", "an unknown state"))?,
             ),
         };
-        let time = |t: &Option<prost_types::Timestamp>| {
-            t.as_ref()
-                .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        };
-        let (from, before) = (time(&r.ordered_from), time(&r.ordered_before));
+        let (from, before) = (
+            convert::instant("ordered_from", r.ordered_from.as_ref())?,
+            convert::instant("ordered_before", r.ordered_before.as_ref())?,
+        );
         if let (Some(f), Some(b)) = (from, before)
             && f >= b
         {

@@ -277,6 +277,9 @@ struct DeliveriesArgs {
 struct RetryArgs {
     #[command(flatten)]
     letter: DeadLetter,
+    /// Why it goes again, for the proof, e.g. 受送达人来电称邮箱已恢复 (optional).
+    #[arg(long)]
+    note: Option<String>,
     #[command(flatten)]
     hub: HubArgs,
 }
@@ -588,8 +591,12 @@ fn run_deliveries(a: DeliveriesArgs) -> Result<bool> {
 
 /// `clerk retry`: asks the hub to send a dead-lettered service notice again.
 fn run_retry(a: RetryArgs) -> Result<bool> {
-    let RetryArgs { letter, hub } = a;
-    block_on(dead_letter_action(&hub.resolve("clerk")?, letter, None))
+    let RetryArgs { letter, note, hub } = a;
+    block_on(dead_letter_action(
+        &hub.resolve("clerk")?,
+        letter,
+        Act::Retry(note.unwrap_or_default()),
+    ))
 }
 
 /// `clerk resolve`: closes a dead letter by hand with the clerk's note of what was done
@@ -599,7 +606,7 @@ fn run_resolve(a: ResolveArgs) -> Result<bool> {
     block_on(dead_letter_action(
         &hub.resolve("clerk")?,
         letter,
-        Some(note),
+        Act::Resolve(note),
     ))
 }
 

@@ -36,8 +36,8 @@ enum Command {
         /// Name shown to people, e.g. "律师 赵六".
         #[arg(long)]
         name: String,
-        /// Validity in days.
-        #[arg(long, default_value_t = 730)]
+        /// Validity in days, 1 to 3650 (0 would make a certificate no one can use).
+        #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(i64).range(1..=3650))]
         days: i64,
     },
     /// Revoke a client certificate and rewrite the client CA's CRL.

@@ -4,14 +4,16 @@
 /// `s` safe for a terminal: control characters (escape sequences, line breaks, bells) and format
 /// characters (bidirectional overrides and isolates that reorder what the clerk reads, zero-width
 /// spaces and joiners, the byte-order mark) — which text from outside, a report's words or a
-/// handset's reply, may carry — become spaces. The same class as `ecenter_domain::text::hidden`
-/// (Unicode Cc and Cf).
+/// handset's reply, may carry — become spaces. The class is the hub's one rule for characters a
+/// reader cannot see, [`ecenter_domain::text::hidden`] (Unicode Cc and Cf).
 pub fn printable(s: &str) -> String {
-    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     s.chars()
-        .map(|c| match c.general_category() {
-            GeneralCategory::Control | GeneralCategory::Format => ' ',
-            _ => c,
+        .map(|c| {
+            if ecenter_domain::text::hidden(c) {
+                ' '
+            } else {
+                c
+            }
         })
         .collect()
 }

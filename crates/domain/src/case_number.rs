@@ -10,7 +10,8 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("「{input}」 is not a valid case number: {reason} (expected e.g. （2026）鄂06民初123号)")]
 pub struct CaseNumberError {
-    /// The text as given.
+    /// The text as given: its first 40 characters, with … when cut (a refusal quotes an
+    /// excerpt; a whole paragraph pasted in would crowd out the field's details).
     pub input: String,
     /// What is wrong with it.
     pub reason: String,
@@ -326,7 +327,7 @@ impl CaseNumber {
     /// ```
     pub fn parse(input: &str) -> Result<CaseNumber, CaseNumberError> {
         let fail = |Why(reason, reason_zh): Why| CaseNumberError {
-            input: input.to_string(),
+            input: crate::text::excerpt(input, 40),
             reason: reason.to_string(),
             reason_zh: reason_zh.to_string(),
         };
@@ -650,5 +651,14 @@ mod tests {
         assert_eq!(p("（2023）鄂06执恢3号"), Procedure::Enforcement);
         assert_eq!(Procedure::from_name("retrial"), Some(Procedure::Retrial));
         assert_eq!(Procedure::from_name("appeal"), None);
+    }
+
+    #[test]
+    fn a_refusal_quotes_an_excerpt_of_a_long_case_number() {
+        let pasted = format!("（2026）鄂06民初{}号", "一".repeat(2000));
+        let e = CaseNumber::parse(&pasted).unwrap_err();
+        assert_eq!(e.input.chars().count(), 41, "{}", e.input);
+        assert!(e.input.ends_with('…'));
+        assert!(e.in_chinese().chars().count() < 200);
     }
 }

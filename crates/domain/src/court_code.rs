@@ -89,6 +89,30 @@ impl CaseNumber {
             )),
         }
     }
+
+    /// A note for the reviewing court when the 类型代字 is in neither the SPC's table nor its
+    /// 知 forms (a 民乙 that does not exist is classed "other" and would be docketed so).
+    pub fn case_type_flag(&self) -> Option<String> {
+        match crate::case_number::case_type_category(&self.case_type) {
+            Some(_) => None,
+            None => Some(format!(
+                "案号 {} 的类型代字「{}」不在案件类型代字表中，请核对案号 (case type {} is not in \
+                 the SPC's case-type table: check the case number)",
+                self.normalized(),
+                self.case_type,
+                self.case_type
+            )),
+        }
+    }
+
+    /// Every note for the reviewing court on this case number: an unknown court code, an unknown
+    /// case type. Derived on read, so a row added to a table clears it for filings on record.
+    pub fn review_flags(&self) -> Vec<String> {
+        [self.court_code_flag(), self.case_type_flag()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -152,5 +176,19 @@ mod tests {
         assert!(court_code("京0100").is_none());
         assert!(court_code("鄂90").is_none());
         assert!(court_code("京0101").is_some());
+    }
+
+    #[test]
+    fn an_unknown_case_type_is_flagged_like_an_unknown_court_code() {
+        let known = CaseNumber::parse("（2026）鄂06民初1号").unwrap();
+        assert!(known.review_flags().is_empty());
+        let ip = CaseNumber::parse("（2026）最高法知民终1号").unwrap();
+        assert!(ip.case_type_flag().is_none());
+        let invented = CaseNumber::parse("（2026）鄂06民乙1号").unwrap();
+        let flags = invented.review_flags();
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert!(flags[0].contains("民乙"), "{flags:?}");
+        let both = CaseNumber::parse("（2026）鄂99民乙1号").unwrap();
+        assert_eq!(both.review_flags().len(), 2);
     }
 }

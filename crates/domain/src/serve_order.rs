@@ -112,6 +112,10 @@ pub(crate) fn valid_email(e: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
+        // An address literal (`a@[127.0.0.1]`) names a host, not a recipient's provider.
+        && !domain.starts_with('[')
+        // `<a@b.cn>` or `王五 <a@b.cn>`: a display form, not the address.
+        && !e.contains(['<', '>'])
         && e.len() <= 254
         && !e
             .chars()
@@ -146,6 +150,7 @@ impl ServeOrderRequest {
         for (i, r) in self.recipients.into_iter().enumerate() {
             recipients.push(check_recipient(i, r, &self.plan, &mut bad));
         }
+        check_repeats(&recipients, &mut bad);
         match case_number {
             Some(case_number) if bad.is_empty() => Ok(ServeOrder {
                 case_number,
@@ -154,6 +159,28 @@ impl ServeOrderRequest {
                 plan: self.plan,
             }),
             _ => Err(DomainError::InvalidInput(bad)),
+        }
+    }
+}
+
+/// Refuses a recipient named twice — the same name at one of the same addresses — which would
+/// send the same person two notices and make two proofs of one service.
+fn check_repeats(recipients: &[Recipient], bad: &mut Vec<FieldViolation>) {
+    for (i, r) in recipients.iter().enumerate() {
+        let earlier = recipients[..i].iter().position(|e| {
+            e.name == r.name
+                && e.addresses
+                    .iter()
+                    .any(|(c, a, _)| r.addresses.iter().any(|(d, b, _)| c == d && a == b))
+        });
+        if let Some(j) = earlier {
+            bad.push(FieldViolation::new(
+                format!("recipients[{i}]"),
+                format!(
+                    "repeats recipients[{j}] (the same name at the same address): name each \
+                     recipient once / 同一受送达人不得重复列出"
+                ),
+            ));
         }
     }
 }
@@ -303,6 +330,18 @@ fn recipient_addresses(
             "give an e-mail address or a mobile number",
         ));
     }
+    // A basis for an address that is not there says the court has something it does not.
+    for (basis, address, name) in [
+        (r.phone_basis, phone, "phone_basis"),
+        (r.email_basis, email, "email_basis"),
+    ] {
+        if basis.is_some() && address.is_empty() {
+            bad.push(FieldViolation::new(
+                field(name),
+                "a basis for an address not given: give the address, or leave its basis unset",
+            ));
+        }
+    }
     addresses
 }
 
@@ -426,6 +465,7 @@ mod tests {
     fn a_recipient_without_an_address_on_the_plan_is_refused() {
         let mut o = order();
         o.recipients[0].email.clear();
+        o.recipients[0].email_basis = None;
         o.plan.retain(|s| s.channel == Channel::Email);
         let Err(DomainError::InvalidInput(v)) = o.validate() else {
             panic!("accepted");
@@ -434,6 +474,40 @@ mod tests {
             v[0].description
                 .contains("none of this recipient's addresses")
         );
+    }
+
+    /// Outsider, session 46: the same recipient listed twice got two notices and two proofs;
+    /// a basis for a number not given was accepted.
+    fn violations(r: Result<ServeOrder, DomainError>) -> Vec<FieldViolation> {
+        match r {
+            Err(DomainError::InvalidInput(v)) => v,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_recipient_named_twice_or_a_basis_without_its_address_is_refused() {
+        let mut twice = order();
+        let again = twice.recipients[0].clone();
+        twice.recipients.push(again);
+        let bad = violations(twice.validate());
+        assert!(
+            bad.iter()
+                .any(|v| v.field == "recipients[1]" && v.description.contains("recipients[0]")),
+            "{bad:?}"
+        );
+        // Namesakes at other addresses are two people.
+        let mut namesakes = order();
+        let mut other = namesakes.recipients[0].clone();
+        other.email = "zhangsan2@example.cn".into();
+        other.phone = "13900139000".into();
+        namesakes.recipients.push(other);
+        assert!(namesakes.validate().is_ok());
+        let mut no_phone = order();
+        no_phone.recipients[0].phone = String::new();
+        let bad = violations(no_phone.validate());
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].field, "recipients[0].phone_basis");
     }
 
     #[test]
@@ -452,5 +526,13 @@ mod tests {
         }
         assert!(valid_email("zhang@chutian-law.cn"));
         assert!(!valid_email("zhang@chutian@law.cn"));
+        // A host's literal address and a display form are no recipient's mailbox.
+        for bad in [
+            "a@[127.0.0.1]",
+            "<wangwu@example.cn>",
+            "王五<wangwu@example.cn>",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
     }
 }

@@ -315,8 +315,11 @@ pub struct ClerkAct {
     pub by: String,
     /// The channel whose dead letter it acted on.
     pub channel: Channel,
-    /// What was done instead, for a resolution by hand; none for a notice sent again.
-    pub resolution: Option<String>,
+    /// Closed by hand (ResolveDeadLetter) rather than sent again (RetryDeadLetter).
+    pub resolved: bool,
+    /// The clerk's words: what was done instead, for a resolution (always given); why the notice
+    /// went again, for a retry (when the clerk gave a reason, e.g. 受送达人来电称邮箱已恢复).
+    pub note: Option<String>,
 }
 
 /// Work the outbox must do at a time.
@@ -523,6 +526,9 @@ pub enum RecipientEvent {
         channel: Channel,
         /// The clerk.
         by: String,
+        /// Why, when the clerk said (absent from entries written before clerks could say).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     /// A clerk closed a dead letter by hand (e.g. served on paper instead).
     DeadLetterResolved {

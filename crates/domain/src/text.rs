@@ -1,17 +1,44 @@
 //! What every text field from outside is checked with: characters a reader cannot see, and the
 //! short excerpt of a bad value an error message quotes.
 
+use std::ops::RangeInclusive;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-/// A character a reader cannot see: a control (Unicode Cc) or a format character (Cf: zero-width
-/// spaces and joiners, the byte-order mark, bidirectional overrides that reorder what a table or
-/// a file name shows, as in `判决书\u{202E}fdp.exe`). Text holding one looks equal to text without
-/// it and is not.
+/// Unicode's Default_Ignorable_Code_Point beyond the format characters (UAX #44 §5.3,
+/// DerivedCoreProperties.txt): code points a renderer draws as nothing — the combining grapheme
+/// joiner U+034F, the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0 (a name of one U+3164
+/// looks blank), Khmer's inherent vowels, Mongolian and standard variation selectors
+/// (`张\u{FE0F}三` looks like 张三 and is not), and the reserved and tag ranges.
+const IGNORABLE: [RangeInclusive<u32>; 10] = [
+    0x034F..=0x034F,
+    0x115F..=0x1160,
+    0x17B4..=0x17B5,
+    0x180B..=0x180F,
+    0x2065..=0x2065,
+    0x3164..=0x3164,
+    0xFE00..=0xFE0F,
+    0xFFA0..=0xFFA0,
+    0xFFF0..=0xFFF8,
+    0xE0000..=0xE0FFF,
+];
+
+/// A character a reader cannot see, or cannot be sure to see as the writer did: a control (Unicode
+/// Cc), a format character (Cf: zero-width spaces and joiners, the byte-order mark, bidirectional
+/// overrides that reorder what a table or a file name shows, as in `判决书\u{202E}fdp.exe`), a line
+/// or paragraph separator (Zl, Zp: U+2028 breaks a one-line name), a private-use character (Co:
+/// each computer's font draws its own), or another default-ignorable code point ([`IGNORABLE`]).
+/// Text holding one looks equal to text without it and is not. This is the hub's one rule: what
+/// it refuses on input, tables blank and printed proofs write out as code points.
 pub fn hidden(c: char) -> bool {
     matches!(
         c.general_category(),
-        GeneralCategory::Control | GeneralCategory::Format
-    )
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+    ) || IGNORABLE.iter().any(|r| r.contains(&u32::from(c)))
 }
 
 /// Whether `s` holds a [`hidden`] character.
@@ -19,14 +46,34 @@ pub fn has_hidden(s: &str) -> bool {
     s.chars().any(hidden)
 }
 
-/// Checks a name-like field a person reads (a name, a role, a note): present, at most `max`
-/// characters, and no [`hidden`] character. `label` names the field in Chinese for the message.
+/// A combining mark (Unicode M*) with no letter before it to sit on: at the start, or after a
+/// space. Such a mark draws alone or on nothing (a name of two U+0301 looks empty).
+fn stray_mark(text: &str) -> Option<char> {
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        let mark = matches!(
+            c.general_category(),
+            GeneralCategory::NonspacingMark
+                | GeneralCategory::SpacingMark
+                | GeneralCategory::EnclosingMark
+        );
+        if mark && prev.is_none_or(char::is_whitespace) {
+            return Some(c);
+        }
+        prev = Some(c);
+    }
+    None
+}
+
+/// Checks a name-like field a person reads (a name, a role, a note): something visible in it, at
+/// most `max` characters, no [`hidden`] character, and no combining mark without a letter.
+/// `label` names the field in Chinese for the message.
 ///
-/// Errors: why, in English and Chinese, naming the hidden character by its code point (a line
+/// Errors: why, in English and Chinese, naming the offending character by its code point (a line
 /// break by name: such fields are one line).
 pub fn check_field(text: &str, max: usize, label: &str) -> Result<(), String> {
     let chars = text.chars().count();
-    if chars == 0 {
+    if text.trim().is_empty() {
         return Err(format!("is empty / 请填写{label}"));
     }
     if chars > max {
@@ -35,12 +82,31 @@ pub fn check_field(text: &str, max: usize, label: &str) -> Result<(), String> {
         ));
     }
     match text.chars().find(|c| hidden(*c)) {
-        Some('\n' | '\r') => Err(format!(
-            "holds a line break; write it on one line / {label}须写在一行内"
-        )),
+        Some('\n' | '\r' | '\u{2028}' | '\u{2029}') => {
+            return Err(format!(
+                "holds a line break; write it on one line / {label}须写在一行内"
+            ));
+        }
+        Some(c) if c.general_category() == GeneralCategory::PrivateUse => {
+            return Err(format!(
+                "holds the private-use character U+{:04X}, which each computer draws its own way; \
+                 use the standard character / {label}含有私用区字符，各电脑显示不一，请改用标准字符",
+                u32::from(c)
+            ));
+        }
+        Some(c) => {
+            return Err(format!(
+                "holds the invisible character U+{:04X}; retype it / {label}含有不可见字符，请重新输入",
+                u32::from(c)
+            ));
+        }
+        None => {}
+    }
+    match stray_mark(text) {
         Some(c) => Err(format!(
-            "holds the invisible character U+{:04X}; retype it / {label}含有不可见字符，请重新输入",
-            c as u32
+            "holds the combining mark U+{:04X} with no letter before it; retype it / \
+             {label}含有无所依附的组合符号，请重新输入",
+            u32::from(c)
         )),
         None => Ok(()),
     }
@@ -85,7 +151,7 @@ mod tests {
         ] {
             assert!(hidden(c), "U+{:04X}", c as u32);
         }
-        for c in ['张', '·', '（', '　', 'a', '\u{301}'] {
+        for c in ['张', '·', '（', '　', 'a', '\u{301}', '𠀀'] {
             assert!(!hidden(c), "U+{:04X}", c as u32);
         }
         assert_eq!(excerpt("湖北省襄阳市", 2), "湖北…");
@@ -111,5 +177,46 @@ mod tests {
         let tab = check_lines("请补正\t\u{200B}", 30, "审查意见").unwrap_err();
         assert!(tab.contains("U+0009"), "{tab}");
         assert_eq!(excerpt("湖北", 2), "湖北");
+    }
+
+    /// What looks blank or like something else and is not (outsider, session 46): separators,
+    /// fillers, selectors, private use, and marks with nothing to sit on.
+    #[test]
+    fn text_that_looks_blank_or_equal_to_other_text_is_refused_by_its_code_point() {
+        for c in [
+            '\u{2028}',
+            '\u{2029}',
+            '\u{3164}',
+            '\u{115F}',
+            '\u{FFA0}',
+            '\u{034F}',
+            '\u{FE0F}',
+            '\u{180B}',
+            '\u{E000}',
+            '\u{F8FF}',
+            '\u{E0041}',
+            '\u{E0100}',
+            '\u{F0000}',
+        ] {
+            assert!(hidden(c), "U+{:04X}", c as u32);
+        }
+        let cases = [
+            ("张三\u{2028}李四", "line break"),
+            ("\u{3164}", "U+3164"),
+            ("张\u{FE0F}三", "U+FE0F"),
+            ("张\u{E000}三", "私用区"),
+            ("\u{301}\u{301}", "U+0301"),
+            ("张 \u{301}三", "组合符号"),
+            ("   ", "请填写"),
+            ("\u{3000}", "请填写"),
+        ];
+        for (text, why) in cases {
+            let got = check_field(text, 20, "姓名").unwrap_err();
+            assert!(got.contains(why), "{text:?}: {got}");
+        }
+        // A mark on a letter is writing: pinyin with its tone, decomposed.
+        assert_eq!(check_field("Lu\u{308}\u{300} 吕", 20, "姓名"), Ok(()));
+        assert_eq!(check_field("张　三", 20, "姓名"), Ok(()));
+        assert!(check_lines("第一行\u{2029}第二行", 20, "说明").is_err());
     }
 }

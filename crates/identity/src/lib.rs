@@ -58,18 +58,29 @@ pub struct Identity {
     pub id: String,
 }
 
+/// At most 80 characters of what a caller sent, with … when cut: a refusal quotes an excerpt,
+/// never a whole header (an 8,000-character one came back whole before).
+fn cut(s: &str) -> String {
+    let mut out: String = s.chars().take(80).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
 impl Identity {
     /// Parses `urn:ecenter:<role>:<id>`.
     pub fn parse(urn: &str) -> Result<Identity, IdentityError> {
         let rest = urn.strip_prefix("urn:ecenter:").ok_or_else(|| {
-            IdentityError::Urn(format!("「{urn}」 does not start with urn:ecenter:"))
+            IdentityError::Urn(format!("「{}」 does not start with urn:ecenter:", cut(urn)))
         })?;
-        let (role, id) = rest
-            .split_once(':')
-            .ok_or_else(|| IdentityError::Urn(format!("「{urn}」 has no id after the role")))?;
+        let (role, id) = rest.split_once(':').ok_or_else(|| {
+            IdentityError::Urn(format!("「{}」 has no id after the role", cut(urn)))
+        })?;
         let role = Role::parse(role).ok_or_else(|| {
             IdentityError::Urn(format!(
-                "unknown role 「{role}」: use court, clerk or lawyer"
+                "unknown role 「{}」: use court, clerk or lawyer",
+                cut(role)
             ))
         })?;
         if id.is_empty()
@@ -79,7 +90,8 @@ impl Identity {
                 .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
         {
             return Err(IdentityError::Urn(format!(
-                "id 「{id}」 must be 1 to 64 characters of A-Z a-z 0-9 - . _"
+                "id 「{}」 must be 1 to 64 characters of A-Z a-z 0-9 - . _",
+                cut(id)
             )));
         }
         Ok(Identity {
@@ -173,5 +185,17 @@ mod tests {
                 .to_string()
                 .contains("must be")
         );
+    }
+
+    #[test]
+    fn a_refusal_quotes_an_excerpt_of_a_long_identity() {
+        let long = format!("urn:ecenter:lawyer:{}", "x".repeat(8000));
+        let why = Identity::parse(&long).unwrap_err().to_string();
+        assert!(why.len() < 400, "{} bytes", why.len());
+        assert!(why.contains('…'), "{why}");
+        let role = Identity::parse(&format!("urn:ecenter:{}:1", "r".repeat(8000)))
+            .unwrap_err()
+            .to_string();
+        assert!(role.len() < 400, "{} bytes", role.len());
     }
 }

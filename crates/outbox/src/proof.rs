@@ -85,8 +85,8 @@ pub fn document(
             "at": time(a.at),
             "by": a.by,
             "channel": channel_name(a.channel),
-            "action": if a.resolution.is_some() { "人工处理" } else { "重新发送" },
-            "note": a.resolution,
+            "action": if a.resolved { "人工处理" } else { "重新发送" },
+            "note": a.note,
         })).collect::<Vec<_>>(),
         "effective": service.effective.map(|e| json!({
             "at": time(e.at),

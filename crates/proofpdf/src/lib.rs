@@ -99,19 +99,17 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
         .collect()
 }
 
-/// `line` with each hidden character (Unicode Cc or Cf: a U+202E that would draw the rest
+/// `line` with each hidden character ([`ecenter_domain::text::hidden`], Unicode Cc or Cf: a U+202E that would draw the rest
 /// reversed, a zero-width space, a tab) written out as `[U+XXXX]`. What came from outside (a
 /// handset's reply, a report's words) is printed as it was recorded, but never drawn other than
 /// it reads.
 fn visible(line: &str) -> String {
-    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
-        match c.general_category() {
-            GeneralCategory::Control | GeneralCategory::Format => {
-                out.push_str(&format!("[U+{:04X}]", c as u32));
-            }
-            _ => out.push(c),
+        if ecenter_domain::text::hidden(c) {
+            out.push_str(&format!("[U+{:04X}]", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -415,9 +413,10 @@ fn clerk_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("书记员处理".into(), 13.0, 12.0);
     for a in acts {
         let (at, by, channel) = (beijing(&a["at"]), text(&a["by"]), text(&a["channel"]));
-        let what = match a["note"].as_str() {
-            Some(note) => format!("结束{channel}送达：{note}"),
-            None => format!("重新发送{channel}通知"),
+        let what = match (a["action"].as_str(), a["note"].as_str()) {
+            (Some("人工处理"), note) => format!("结束{channel}送达：{}", note.unwrap_or("")),
+            (_, Some(note)) => format!("重新发送{channel}通知：{note}"),
+            (_, None) => format!("重新发送{channel}通知"),
         };
         push(format!("{at}　{by} {what}"), BODY, 0.0);
     }

@@ -151,6 +151,7 @@ fn every_clerks_act_on_a_dead_letter_is_printed_with_who_when_and_what() {
         "clerk_actions": [
             {"at": at("09:00:00"), "by": "clerk-li", "channel": "短信", "action": "重新发送", "note": null},
             {"at": at("10:00:00"), "by": "clerk-wang", "channel": "电子邮件", "action": "人工处理", "note": "已改为邮寄送达"},
+            {"at": at("10:30:00"), "by": "clerk-li", "channel": "短信", "action": "重新发送", "note": "号码已恢复"},
         ],
         "effective": {"at": at("11:00:00"), "rule_text": "短信到达", "channel": "短信"},
     });
@@ -170,6 +171,10 @@ fn every_clerks_act_on_a_dead_letter_is_printed_with_who_when_and_what() {
     assert_eq!(
         text[heading + 2],
         "2026-12-01 10:00:00（北京时间）　clerk-wang 结束电子邮件送达：已改为邮寄送达"
+    );
+    assert_eq!(
+        text[heading + 3],
+        "2026-12-01 10:30:00（北京时间）　clerk-li 重新发送短信通知：号码已恢复"
     );
     let without = serde_json::json!({
         "title": "电子送达凭证", "version": 1, "recipient": {"name": "王五"},

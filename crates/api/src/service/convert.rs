@@ -2,7 +2,7 @@
 //! recipients, orders), and the fingerprint that makes a repeated request id safe.
 
 use super::*;
-use ecenter_domain::service::{ChannelTrace, UnverifiedReport};
+use ecenter_domain::service::{ChannelTrace, ClerkAct, UnverifiedReport};
 
 pub(super) fn channel_of(c: i32, field: &str) -> Result<Channel, Status> {
     match pb::ServiceChannel::try_from(c) {
@@ -19,6 +19,32 @@ pub(super) fn channel_message(c: Channel) -> i32 {
     match c {
         Channel::Email => pb::ServiceChannel::Email as i32,
         Channel::Sms => pb::ServiceChannel::Sms as i32,
+    }
+}
+
+/// A time a caller sent, if any, within google.protobuf.Timestamp's own range (years 0001 to
+/// 9999, nanos 0 to 999,999,999). Out of range is refused: read as "none", a filter would
+/// silently stop filtering.
+///
+/// Errors: INVALID_ARGUMENT naming `field`.
+pub(super) fn instant(
+    field: &str,
+    t: Option<&prost_types::Timestamp>,
+) -> Result<Option<DateTime<Utc>>, Status> {
+    const FIRST: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
+    const LAST: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    let Some(t) = t else {
+        return Ok(None);
+    };
+    let nanos = u32::try_from(t.nanos).ok().filter(|n| *n < 1_000_000_000);
+    match nanos {
+        Some(n) if (FIRST..=LAST).contains(&t.seconds) => {
+            Ok(DateTime::<Utc>::from_timestamp(t.seconds, n))
+        }
+        _ => Err(invalid(
+            field,
+            "is outside a timestamp's range (years 0001 to 9999, nanos 0 to 999999999) / 时间超出有效范围",
+        )),
     }
 }
 
@@ -64,6 +90,17 @@ pub(super) fn fact_message(f: &DeliveryFact) -> pb::Fact {
     }
 }
 
+/// A clerk's act on a dead letter, as `RecipientStatus.clerk_actions` lists it.
+fn clerk_action_message(a: &ClerkAct) -> pb::ClerkAction {
+    pb::ClerkAction {
+        channel: channel_message(a.channel),
+        at: ts(a.at),
+        by: a.by.clone(),
+        resolved: a.resolved,
+        note: a.note.clone().unwrap_or_default(),
+    }
+}
+
 /// A recipient's service as the API shows it.
 pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
     pb::RecipientStatus {
@@ -104,6 +141,7 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
             .enumerate()
             .map(|(index, u)| unverified_message(index, u))
             .collect(),
+        clerk_actions: r.clerk_acts.iter().map(clerk_action_message).collect(),
         replies: r
             .replies
             .iter()

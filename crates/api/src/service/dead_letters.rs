@@ -30,10 +30,14 @@ impl<S: EventStore> ServiceApi<S> {
         let r = request.into_inner();
         let channel = channel_of(r.channel, "channel")?;
         self.recipient(&r.order_id, &r.recipient_id)?;
-        let note = if retry {
-            r.note.trim().to_string()
-        } else {
-            crate::review::clerk_note(&r.note, "已改为邮寄送达")?
+        // A retry's reason is optional, but what is given goes on the proof as given.
+        let note = match (retry, r.note.trim()) {
+            (true, "") => None,
+            (true, _) => Some(crate::review::clerk_note(
+                &r.note,
+                "受送达人来电称邮箱已恢复",
+            )?),
+            (false, _) => Some(crate::review::clerk_note(&r.note, "已改为邮寄送达")?),
         };
         if retry && !context.has_channel(channel) {
             return Err(
@@ -42,20 +46,14 @@ impl<S: EventStore> ServiceApi<S> {
         }
         let by = identity.to_string();
         let (order_id, recipient_id) = (r.order_id.clone(), r.recipient_id.clone());
-        let (appended, ()) = self
+        let (_, no_letter) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
                 let service = view
                     .recipient_service(&order_id, &recipient_id)?
                     .ok_or_else(|| ecenter_store::StoreError::Database("recipient vanished".into()))?;
                 if !service.dead_letters.iter().any(|d| d.channel == channel) {
-                    return Err(DomainError::InvalidInput(vec![
-                        ecenter_domain::FieldViolation::new(
-                            "channel",
-                            "this recipient has no dead letter on that channel",
-                        ),
-                    ])
-                    .into());
+                    return Ok((Vec::new(), true));
                 }
                 if retry
                     && let Some((address, _)) = service.address(channel)
@@ -70,10 +68,12 @@ impl<S: EventStore> ServiceApi<S> {
                     .into());
                 }
                 let event = match action {
-                    DeadLetterAction::Retry => RecipientEvent::DeadLetterRetried { channel, by },
-                    DeadLetterAction::Resolve => {
-                        RecipientEvent::DeadLetterResolved { channel, by, note }
-                    }
+                    DeadLetterAction::Retry => RecipientEvent::DeadLetterRetried { channel, by, note },
+                    DeadLetterAction::Resolve => RecipientEvent::DeadLetterResolved {
+                        channel,
+                        by,
+                        note: note.unwrap_or_default(),
+                    },
                 };
                 Ok((
                     vec![Event::Service {
@@ -81,12 +81,19 @@ impl<S: EventStore> ServiceApi<S> {
                         recipient_id,
                         event,
                     }],
-                    (),
+                    false,
                 ))
             }))
             .await
             .map_err(store_status)?;
-        let _ = appended;
+        if no_letter {
+            // The state, not the request, is wrong: a letter already retried or resolved, or none.
+            return Err(ApiError::failed_precondition(
+                "this recipient has no dead letter on that channel: it was already retried or \
+                 resolved, or never failed (see clerk dead-letters) / 该受送达人在此渠道没有待处理的送达失败",
+            )
+            .into());
+        }
         let service = self.recipient(&r.order_id, &r.recipient_id)?;
         Ok(Response::new(recipient_message(&service)))
     }

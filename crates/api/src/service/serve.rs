@@ -9,6 +9,9 @@ use ecenter_domain::serve_order::ServeOrder;
 /// The serve order's plan and recipients as the domain takes them, checked by the domain's rules
 /// (case number, documents, recipients' addresses, channel plan).
 pub(super) fn checked_order(r: &pb::ServeOrderRequest) -> Result<ServeOrder, Status> {
+    for (i, p) in r.recipients.iter().enumerate() {
+        lawyer_identity(i, p.identity.trim())?;
+    }
     let mut plan = Vec::new();
     for (i, step) in r.plan.iter().enumerate() {
         let channel = channel_of(step.channel, &format!("plan[{i}].channel"))?;
@@ -40,6 +43,33 @@ pub(super) fn checked_order(r: &pb::ServeOrderRequest) -> Result<ServeOrder, Sta
     .map_err(domain_status)
 }
 
+/// Checks recipient `i`'s hub identity, when given, by the hub's own parser: only a lawyer has
+/// a client that lists services (ListMyServices), so another role or a malformed id
+/// (`urn:ecenter:lawyer:../x`) would name someone who never sees it.
+///
+/// Errors: INVALID_ARGUMENT naming `recipients[i].identity`.
+fn lawyer_identity(i: usize, identity: &str) -> Result<(), Status> {
+    if identity.is_empty() {
+        return Ok(());
+    }
+    let field = format!("recipients[{i}].identity");
+    match ecenter_identity::Identity::parse(identity) {
+        Ok(id) if id.role == ecenter_identity::Role::Lawyer => Ok(()),
+        Ok(id) => Err(invalid(
+            &field,
+            format!(
+                "「{id}」 is a {} at the hub; a recipient's identity is a lawyer's, like \
+                 urn:ecenter:lawyer:14201202010000001 / 受送达人的平台身份须为律师身份",
+                id.role.as_str()
+            ),
+        )),
+        Err(e) => Err(invalid(
+            &field,
+            format!("{e} / 受送达人的平台身份格式不正确"),
+        )),
+    }
+}
+
 /// Refuses a serve order this hub cannot send: a recipient's e-mail address the SMTP server
 /// would not take, or a plan step on a channel (e-mail, SMS) that is not configured.
 pub(super) fn check_channels(context: &ServiceContext, order: &ServeOrder) -> Result<(), Status> {
@@ -47,11 +77,29 @@ pub(super) fn check_channels(context: &ServiceContext, order: &ServeOrder) -> Re
         for (i, r) in order.recipients.iter().enumerate() {
             let emails = r.addresses.iter().filter(|(c, _, _)| *c == Channel::Email);
             for (_, email, _) in emails {
-                if let Err(why) = ecenter_delivery::email::check_address(email, smtp.smtputf8) {
-                    return Err(ApiError::failed_precondition(format!(
-                        "recipients[{i}].email: {why}"
-                    ))
-                    .into());
+                use ecenter_delivery::email::AddressError;
+                match ecenter_delivery::email::check_address(email, smtp.smtputf8) {
+                    Ok(()) => {}
+                    // The hub's relay could take it if configured so: the operator's to fix.
+                    Err(why @ AddressError::NeedsSmtputf8(_)) => {
+                        return Err(ApiError::failed_precondition(format!(
+                            "recipients[{i}].email: {why}"
+                        ))
+                        .into());
+                    }
+                    // The address itself is wrong: the caller's to fix, in words (the mail
+                    // library's reason stays in the hub's log).
+                    Err(why) => {
+                        tracing::info!(%why, "serve order: an e-mail address refused");
+                        return Err(invalid(
+                            &format!("recipients[{i}].email"),
+                            format!(
+                                "「{}」 is not an e-mail address a relay takes: give only the \
+                                 address, as name@example.cn / 不是可以发送的电子邮箱地址，请只填写地址本身",
+                                ecenter_domain::text::excerpt(email, 80)
+                            ),
+                        ));
+                    }
                 }
             }
         }

@@ -74,6 +74,11 @@ pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_js
             "channel": channel_text(d.channel), "reason": d.reason, "at": beijing(d.at.as_ref()),
         })).collect::<Vec<_>>(),
         "proofs": r.proofs,
+        "resolution": r.resolution,
+        "clerk_actions": r.clerk_actions.iter().map(|a| serde_json::json!({
+            "channel": channel_text(a.channel), "at": beijing(a.at.as_ref()), "by": a.by,
+            "action": if a.resolved { "resolved" } else { "retried" }, "note": a.note,
+        })).collect::<Vec<_>>(),
         "unverified": review::json(r),
         "replies": super::reply::replies_json(r),
     })
@@ -152,8 +157,35 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
             r.effective.as_ref().map_or("", |e| e.rule.as_str())
         );
     }
+    print_clerk_actions(&recipients);
     super::reply::print_replies(&recipients);
     Ok(true)
+}
+
+/// Under the table: each clerk's act on a dead letter, per recipient, in Beijing time.
+fn print_clerk_actions(recipients: &[ecenter_proto::v1::RecipientStatus]) {
+    for r in recipients.iter().filter(|r| !r.clerk_actions.is_empty()) {
+        println!(
+            "\n{} {}: clerk actions 书记员处理",
+            r.recipient_id,
+            crate::printable(&r.name)
+        );
+        for a in &r.clerk_actions {
+            let what = if a.resolved {
+                "resolved 人工处理"
+            } else {
+                "retried 重新发送"
+            };
+            println!(
+                "  {} (Asia/Shanghai)  {}  {}  {}  {}",
+                beijing(a.at.as_ref()),
+                channel_text(a.channel),
+                what,
+                crate::printable(&a.by),
+                crate::printable(&a.note)
+            );
+        }
+    }
 }
 
 // What `clerk deliveries` asks for (a plain comment: a doc comment here would become the help of
@@ -339,10 +371,18 @@ pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<boo
     Ok(true)
 }
 
+/// What a clerk does with a dead letter, with the note that goes on the proof.
+pub(super) enum Act {
+    /// Send it again; why (may be empty).
+    Retry(String),
+    /// Close it by hand; what was done instead.
+    Resolve(String),
+}
+
 pub(super) async fn dead_letter_action(
     hub: &HubConfig,
     letter: DeadLetter,
-    note: Option<String>,
+    act: Act,
 ) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let DeadLetter {
@@ -358,11 +398,13 @@ pub(super) async fn dead_letter_action(
             ChannelName::Email => pb::ServiceChannel::Email as i32,
             ChannelName::Sms => pb::ServiceChannel::Sms as i32,
         },
-        note: note.clone().unwrap_or_default(),
+        note: match &act {
+            Act::Retry(note) | Act::Resolve(note) => note.clone(),
+        },
     };
-    let status = match note {
-        Some(_) => client.resolve_dead_letter(action).await,
-        None => client.retry_dead_letter(action).await,
+    let status = match act {
+        Act::Resolve(_) => client.resolve_dead_letter(action).await,
+        Act::Retry(_) => client.retry_dead_letter(action).await,
     }
     .map_err(refused)?
     .into_inner();

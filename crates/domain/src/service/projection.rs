@@ -344,14 +344,14 @@ impl RecipientService {
                 link,
             } => self.recipient_acted(activity, client, link, at),
             RecipientEvent::DeadlinePassed { channel } => self.deadline_passed(*channel, at),
-            RecipientEvent::DeadLetterRetried { channel, by } => {
+            RecipientEvent::DeadLetterRetried { channel, by, note } => {
                 self.dead_letter_retried(*channel, at);
-                self.clerk_acted(*channel, by, None, at);
+                self.clerk_acted(*channel, by, false, note.as_ref(), at);
             }
             RecipientEvent::DeadLetterResolved { channel, by, note } => {
                 self.dead_letters.retain(|d| d.channel != *channel);
                 self.resolution = Some(note.clone());
-                self.clerk_acted(*channel, by, Some(note), at);
+                self.clerk_acted(*channel, by, true, Some(note), at);
             }
             RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
             RecipientEvent::ReplyReceived(reply) => {
@@ -691,11 +691,13 @@ impl RecipientService {
         }
     }
 
-    /// Keeps a clerk's act on `channel`'s dead letter for the proofs.
+    /// Keeps a clerk's act on `channel`'s dead letter for the proofs: sent again, or `resolved`
+    /// by hand, with the clerk's `note`.
     fn clerk_acted(
         &mut self,
         channel: Channel,
         by: &str,
+        resolved: bool,
         note: Option<&String>,
         at: DateTime<Utc>,
     ) {
@@ -703,7 +705,8 @@ impl RecipientService {
             at,
             by: by.to_string(),
             channel,
-            resolution: note.cloned(),
+            resolved,
+            note: note.cloned(),
         });
     }
 

@@ -23,7 +23,7 @@ fn service(email_basis: AddressBasis, with_phone: bool) -> RecipientService {
                 String::new()
             },
             email: "zhangsan@example.cn".into(),
-            phone_basis: Some(AddressBasis::Confirmed),
+            phone_basis: with_phone.then_some(AddressBasis::Confirmed),
             email_basis: Some(email_basis),
             consent_basis: "送达地址确认书".into(),
             identity: String::new(),
@@ -252,6 +252,7 @@ fn a_permanent_failure_dead_letters_and_falls_back_or_leaves_the_recipient_unser
         &RecipientEvent::DeadLetterRetried {
             channel: Channel::Email,
             by: "clerk".into(),
+            note: Some("受送达人来电称邮箱已恢复".into()),
         },
         t(5),
         4,
@@ -275,11 +276,16 @@ fn a_permanent_failure_dead_letters_and_falls_back_or_leaves_the_recipient_unser
             at: t(6),
             by: "clerk-wang".into(),
             channel: Channel::Email,
-            resolution: Some("已改为邮寄送达".into()),
+            resolved: true,
+            note: Some("已改为邮寄送达".into()),
         }]
     );
     assert_eq!(alone.clerk_acts.len(), 1);
-    assert_eq!(alone.clerk_acts[0].resolution, None);
+    assert!(!alone.clerk_acts[0].resolved);
+    assert_eq!(
+        alone.clerk_acts[0].note.as_deref(),
+        Some("受送达人来电称邮箱已恢复")
+    );
     assert_eq!(alone.clerk_acts[0].at, t(5));
 }
 
@@ -751,4 +757,21 @@ fn a_bounce_is_contradicted_only_by_what_came_through_its_own_channels_notice() 
     let mut old = service(AddressBasis::Confirmed, true);
     old.apply(&opened(""), t(2), 2);
     assert!(old.contradicts_bounce(Channel::Email).is_some());
+}
+
+/// Entries written before a clerk could say why a notice went again read as before, and a retry
+/// without a note is written as they were: the hash chain covers those bytes.
+#[test]
+fn a_retry_without_a_note_reads_and_writes_as_entries_did_before_notes() {
+    let old = r#"{"kind":"dead_letter_retried","channel":"email","by":"clerk"}"#;
+    let event: RecipientEvent = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        event,
+        RecipientEvent::DeadLetterRetried {
+            channel: Channel::Email,
+            by: "clerk".into(),
+            note: None,
+        }
+    );
+    assert_eq!(serde_json::to_string(&event).unwrap(), old);
 }

@@ -103,9 +103,10 @@ impl Projection for ServiceModel {
     /// (`AWAITED_RECEIPT` needs no new version: only entries written since carry what it indexes,
     /// and a rebuild would replay older services.) 3: every acceptance of a notice
     /// (`ChannelTrace::accepted`), replayed for services recorded before. 4: every clerk's act on
-    /// a dead letter (`RecipientService::clerk_acts`), which proofs list.
+    /// a dead letter (`RecipientService::clerk_acts`), which proofs list. 5: those acts say
+    /// whether the letter was resolved and carry a retry's note.
     fn version(&self) -> u32 {
-        4
+        5
     }
 }
 

@@ -17,6 +17,7 @@ fn sms_retried_after_no_receipt(s: &mut RecipientService) {
     let retry = RecipientEvent::DeadLetterRetried {
         channel: Channel::Sms,
         by: "clerk".into(),
+        note: None,
     };
     s.apply(&retry, t(14), 5);
     s.apply(&sending(Channel::Sms, 2), t(15), 6);
