@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::pdf::seal_with;
+use common::pdf::{seal_with, try_seal_with};
 use ecenter_pdfseal::Placement;
 use lopdf::Object;
 use std::process::Command;
@@ -201,4 +201,56 @@ fn a_form_with_need_appearances_still_shows_the_seal() {
     let (w, h, red, _, seen) = rendered(&seal(&pdf));
     assert!(seen > 50, "the seal is not drawn ({seen} red pixels)");
     assert!(red.0 > w / 2.0 && red.1 > h / 2.0, "{red:?}");
+}
+
+/// A position the caller gives is checked against what a reader shows: no number (NaN, infinity)
+/// would write a rectangle no reader can read, and a seal off the crop box is one nobody sees
+/// (outsider, session 46: both were sealed and verified). One inside is where it is drawn, and
+/// qpdf finds the file sound.
+#[test]
+fn a_position_off_the_visible_page_is_refused_and_one_on_it_is_kept() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let page = page_with(Some([100, 100, 500, 700]), 0, false);
+    let at = |x: f32, y: f32| Placement {
+        origin: Some((x, y)),
+        picture: Some(two_colour_png()),
+        ..Placement::default()
+    };
+    for (x, y) in [
+        (f32::NAN, 200.0),
+        (200.0, f32::INFINITY),
+        (-50.0, 200.0),
+        (1.0e9, 200.0),
+        (50.0, 200.0),
+        (400.0, 200.0),
+        (200.0, 650.0),
+    ] {
+        let refused = try_seal_with(pki.path(), &page, &at(x, y)).unwrap_err();
+        assert!(
+            matches!(refused, ecenter_pdfseal::PdfSealError::BadRequest(ref why) if why.contains("visible area")),
+            "({x}, {y}): {refused:?}"
+        );
+    }
+    let sealed = try_seal_with(pki.path(), &page, &at(150.0, 150.0)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sealed.pdf");
+    std::fs::write(&file, &sealed).unwrap();
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // Drawn where asked: in the lower left quarter of the visible page.
+    let (width, height, red, _, count) = rendered(&sealed);
+    assert!(count > 0, "the seal is drawn");
+    assert!(
+        red.0 < width / 2.0 && red.1 > height / 2.0,
+        "{red:?} of {width}×{height}"
+    );
 }

@@ -66,6 +66,13 @@ async fn each_bad_field_is_refused(court: &mut Service, document: &str) {
         "not sealed",
     );
     let mut r = good();
+    r.documents = vec!["../../S1".into()];
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::InvalidArgument,
+        "not a document reference",
+    );
+    let mut r = good();
     r.documents = vec![document.replace("/S1", "/S9")];
     assert_status(court.serve_order(r).await, tonic::Code::NotFound, "S9");
     let mut r = good();

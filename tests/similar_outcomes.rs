@@ -154,6 +154,14 @@ async fn refusals(
         Code::InvalidArgument,
         "未能读出主刑",
     );
+    // A term no court may impose is a typo, not a sentence to place (outsider, session 46).
+    for typo in ["有期徒刑三百年", "有期徒刑零个月", "拘役二年"] {
+        assert_status(
+            court.check_outcome(check(typo, "")).await,
+            Code::InvalidArgument,
+            "刑期超出法定范围",
+        );
+    }
     assert_status(
         court.check_outcome(check("有期徒刑一年", "抢劫罪")).await,
         Code::FailedPrecondition,

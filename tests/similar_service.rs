@@ -432,7 +432,50 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
         .unwrap()
         .into_inner();
     assert_eq!(after.hits, found.hits);
+    a_case_indexed_by_its_number_is_found_and_withdrawn_however_spelt(&mut court, &rows[3]).await;
     hub.stop().await;
+}
+
+/// Checks that a case indexed by its 案号 alone (its id is then the normalised number) is found and
+/// withdrawn under another spelling of the number (outsider, session 46: NOT_FOUND before).
+async fn a_case_indexed_by_its_number_is_found_and_withdrawn_however_spelt(
+    court: &mut Similar,
+    row: &Row,
+) {
+    let indexed = court
+        .index_case(pb::IndexCaseRequest {
+            case: Some(pb::IndexedCase {
+                case_number: "（2024）鄂06刑初7号".into(),
+                facts: row.1.clone(),
+                full_text: row.2.clone(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(indexed.case_id, "（2024）鄂06刑初7号");
+    let by_case = pb::FindSimilarRequest {
+        query: Some(Query::CaseId("(2024)鄂06刑初７号".into())),
+        filter: None,
+        top_k: 3,
+    };
+    court.find_similar(by_case).await.unwrap();
+    court
+        .remove_case(pb::RemoveCaseRequest {
+            case_id: "(2024)鄂06刑初7号".into(),
+            reason: "案号重复录入".into(),
+        })
+        .await
+        .unwrap();
+    let gone = court
+        .remove_case(pb::RemoveCaseRequest {
+            case_id: "（2024）鄂06刑初7号".into(),
+            reason: "再次撤下".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Code::NotFound);
 }
 
 type DevClient = SimilarCaseServiceClient<InterceptedService<Channel, As>>;

@@ -211,6 +211,15 @@ pub fn long_term_data(pki: &Path) -> ecenter_pdfseal::ValidationData {
 
 /// `pdf` sealed by the PKI's seal signer with a timestamp from its TSA and PAdES-B-LT material.
 pub fn seal_with(pki: &Path, pdf: &[u8], placement: &Placement) -> Vec<u8> {
+    try_seal_with(pki, pdf, placement).unwrap()
+}
+
+/// Seals `pdf` as [`seal_with`] does, or says why not.
+pub fn try_seal_with(
+    pki: &Path,
+    pdf: &[u8],
+    placement: &Placement,
+) -> Result<Vec<u8>, ecenter_pdfseal::PdfSealError> {
     let signer = holder(pki, "seal");
     let tsa = TimestampAuthority::new(holder(pki, "tsa"));
     seal_pdf(
@@ -230,7 +239,6 @@ pub fn seal_with(pki: &Path, pdf: &[u8], placement: &Placement) -> Vec<u8> {
             seal: None,
         },
     )
-    .unwrap()
 }
 
 /// Trust stores of the PKI: its root for signers, makers and TSAs, both intermediate CAs.

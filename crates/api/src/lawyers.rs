@@ -125,7 +125,8 @@ async fn set_lawyer<S: EventStore>(
     Ok((appended.last().map_or(0, |a| a.seq), outcome))
 }
 
-/// The identity a page token continues after (the token is its hex).
+/// The identity a page token continues after (the token is its hex): a lawyer's, or the token is
+/// refused — any other text would read as a place past the end, an empty last page.
 fn page_after(token: &str) -> Result<Option<String>, Status> {
     if token.is_empty() {
         return Ok(None);
@@ -133,6 +134,7 @@ fn page_after(token: &str) -> Result<Option<String>, Status> {
     hex::decode(token)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
+        .filter(|s| Identity::parse(s).is_ok_and(|i| i.role == Role::Lawyer))
         .map(Some)
         .ok_or_else(|| {
             invalid(

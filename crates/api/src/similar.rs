@@ -423,13 +423,29 @@ fn case_query(index: &SimilarIndex, case_id: String) -> Result<QuerySource, Stat
     if case_id.is_empty() {
         return Err(invalid("case_id", "is empty"));
     }
-    let case = index
-        .index()
-        .get(&case_id)
-        .map_err(similar_status)?
+    let (case_id, case) = indexed(index, &case_id)?
         .ok_or_else(|| ApiError::not_found(format!("no indexed case has id 「{case_id}」")))?;
     let text: String = case.text.chars().take(MAX_QUERY_CHARS).collect();
     Ok((text, Some((case.charges, case.statutes)), Some(case_id)))
+}
+
+/// The indexed case `typed` names, and its id: the id as typed, or else — for a 案号 spelt another
+/// way ((2023) for （2023）, full-width digits) — the normalised number, which is the id IndexCase
+/// gives a case indexed by its number. A system can withdraw what it indexed, however it spells it.
+fn indexed(
+    index: &SimilarIndex,
+    typed: &str,
+) -> Result<Option<(String, ecenter_similar::index::CaseDoc)>, Status> {
+    let mut ids = vec![typed.to_string()];
+    if let Ok(number) = ecenter_domain::CaseNumber::parse(typed) {
+        ids.push(number.normalized());
+    }
+    for id in ids {
+        if let Some(case) = index.index().get(&id).map_err(similar_status)? {
+            return Ok(Some((id, case)));
+        }
+    }
+    Ok(None)
 }
 
 fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
@@ -557,17 +573,11 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             ));
         }
         crate::error::text_field("reason", &reason, 500, "撤下理由")?;
-        if self
-            .index
-            .index()
-            .get(&case_id)
-            .map_err(similar_status)?
-            .is_none()
-        {
+        let Some((case_id, _)) = indexed(&self.index, &case_id)? else {
             return Err(
                 ApiError::not_found(format!("no indexed case has id 「{case_id}」")).into(),
             );
-        }
+        };
         let by = identity.to_string();
         let event = Event::CaseRemoved {
             case_id: case_id.clone(),

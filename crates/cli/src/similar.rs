@@ -180,7 +180,7 @@ fn case_doc(
             .iter()
             .filter_map(|c| c.as_str().map(str::to_string))
             .collect(),
-        None => ecenter_similar::charges::extract(full, dictionary),
+        None => ecenter_similar::charges::of_judgment(full, dictionary),
     };
     let statutes = ecenter_similar::statutes::extract(full)
         .iter()

@@ -374,6 +374,30 @@ impl PageView {
     }
 }
 
+/// The seal's rectangle with its lower left corner at (`x`, `y`), if the whole seal lies in what a
+/// reader shows of the page (its crop box): a position that is no number (NaN, infinity) would
+/// write a rectangle no PDF reader can read (ISO 32000-1 §7.3.3), and one off the page a seal
+/// nobody sees.
+fn within_view(view: &PageView, x: f32, y: f32) -> Result<[f32; 4], PdfSealError> {
+    let [x0, y0, x1, y1] = view.visible;
+    let rect = [x, y, x + SEAL_SIDE, y + SEAL_SIDE];
+    if rect.iter().all(|v| v.is_finite())
+        && rect[0] >= x0
+        && rect[1] >= y0
+        && rect[2] <= x1
+        && rect[3] <= y1
+    {
+        return Ok(rect);
+    }
+    Err(PdfSealError::BadRequest(format!(
+        "a seal at ({x}, {y}) would not lie within the page's visible area: its lower left corner \
+         must be within x {x0}..{} and y {y0}..{} (points, the seal is {SEAL_SIDE} wide); give \
+         such a position, or none for the lower right",
+        x1 - SEAL_SIDE,
+        y1 - SEAL_SIDE
+    )))
+}
+
 /// A document certified with DocMDP P=1 (ISO 32000-1 §12.8.2.2: "no changes to the document are
 /// permitted") cannot take a seal without breaking its certification: refused, saying so.
 fn refuse_if_certified_without_changes(
@@ -417,7 +441,7 @@ pub fn seal_pdf(
     let page_id = incremental::target_page(&prev, placement.page)?;
     let view = PageView::of(&prev, page_id)?;
     let [sx, sy, _, _] = match placement.origin {
-        Some((x, y)) => [x, y, x + SEAL_SIDE, y + SEAL_SIDE],
+        Some((x, y)) => within_view(&view, x, y)?,
         None => view.lower_right(SEAL_SIDE, 36.0),
     };
     let existing = incremental::read_existing(&prev, page_id)?;

@@ -38,13 +38,115 @@ fn plausible(name: &str) -> bool {
         && name.chars().all(|c| is_cjk(c) || c == '、')
 }
 
-/// Finds the charges a judgment convicts of, in order of first mention, without duplicates.
+/// Whether a label may be learned as a name to find in other texts: a charge (…罪) or a cause of
+/// action (…纠纷, 劳动争议), of CJK characters. Anything else a caller sent (`有期徒刑`,
+/// `foo`) stays the case's own label but is never looked for in queries, where it would count as a
+/// charge every text names.
+pub fn learnable(name: &str) -> bool {
+    let n = name.chars().count();
+    (3..=20).contains(&n)
+        && (name.ends_with('罪') || name.ends_with("纠纷") || name.ends_with("争议"))
+        && !NOT_CHARGES.contains(&name)
+        && !["判处", "刑罚", "徒刑", "拘役"]
+            .iter()
+            .any(|w| name.contains(w))
+        && name.chars().all(|c| is_cjk(c) || c == '、')
+}
+
+/// Where a clause ends: a mention's context is its clause (a sentence or a part after ；).
+const CLAUSE_END: [char; 6] = ['。', '；', ';', '！', '？', '\n'];
+
+/// Words that make a mention the prosecution's accusation, which an acquittal or a lesser
+/// conviction does not bear out (公诉机关指控被告人犯故意杀人罪 … 判决如下：被告人犯故意伤害罪).
+const ACCUSED: [&str; 5] = ["指控", "起诉", "控告", "诉称", "公诉机关"];
+
+/// Words that make a mention an earlier conviction the facts recount (曾因犯抢劫罪被判处…).
+const EARLIER: [&str; 5] = ["曾因", "曾犯", "前科", "刑满释放", "释放后"];
+
+/// What a mention of a charge says about the case it is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mention {
+    /// The court's finding or the case's own charge (犯盗窃罪，判处…; 构成盗窃罪).
+    Live,
+    /// The prosecution's accusation: a judgment may acquit of it or convict of another.
+    Accused,
+    /// An earlier conviction of the defendant (曾因犯抢劫罪被判处…, 前科, 刑满释放).
+    Earlier,
+    /// Denied (不构成抢劫罪, 罪名不成立).
+    Negated,
+}
+
+/// What the mention of a charge whose first character is at `chars[at]` (its 犯, or the name
+/// itself) says, from its clause (a sentence, or a part after ；). A defendant's record and a
+/// charge the court rejected must not label a case or pick the sentences a proposal is
+/// compared with.
+pub fn mention(chars: &[char], at: usize) -> Mention {
+    let start = chars[..at]
+        .iter()
+        .rposition(|c| CLAUSE_END.contains(c))
+        .map_or(0, |p| p + 1);
+    let end = chars[at..]
+        .iter()
+        .position(|c| CLAUSE_END.contains(c))
+        .map_or(chars.len(), |p| at + p);
+    let before: String = chars[start..at].iter().collect();
+    let after: String = chars[at..end].iter().collect();
+    let clause = format!("{before}{after}");
+    if ["不构成", "不成立", "不能认定"]
+        .iter()
+        .any(|w| before.ends_with(w))
+    {
+        Mention::Negated
+    } else if EARLIER.iter().any(|w| clause.contains(w))
+        || (before.contains('因') && after.contains("被判"))
+    {
+        Mention::Earlier
+    } else if ACCUSED.iter().any(|w| before.contains(w)) {
+        Mention::Accused
+    } else {
+        Mention::Live
+    }
+}
+
+/// Whether a judgment acquits: a clause that declares a defendant 无罪 (判决如下：被告人丙无罪,
+/// 宣告被告人丙无罪, 改判…无罪).
+pub fn acquits(text: &str) -> bool {
+    text.split(CLAUSE_END).any(|clause| {
+        clause.contains("无罪")
+            && ["判决如下", "宣告", "改判"]
+                .iter()
+                .any(|w| clause.contains(w))
+    })
+}
+
+/// The charges a judgment is about: those it convicts of; for a judgment cut before its verdict
+/// (as public sets hold them), those it was accused of — unless it acquits.
+pub fn of_judgment(text: &str, known: &HashSet<String>) -> Vec<String> {
+    let convicted = extract(text, known);
+    if convicted.is_empty() && !acquits(text) {
+        return extract_where(text, known, |m| m == Mention::Accused);
+    }
+    convicted
+}
+
+/// Finds the charges a judgment convicts of, in order of first mention, without duplicates:
+/// only [`Mention::Live`] mentions, so neither an accusation nor a defendant's record labels a
+/// case.
 pub fn extract(text: &str, known: &HashSet<String>) -> Vec<String> {
+    extract_where(text, known, |m| m == Mention::Live)
+}
+
+/// The charges a text names after 犯 in mentions `counts` accepts, in order of first mention.
+pub fn extract_where(
+    text: &str,
+    known: &HashSet<String>,
+    counts: impl Fn(Mention) -> bool,
+) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let longest_known = known.iter().map(|k| k.chars().count()).max().unwrap_or(0);
     let mut out: Vec<String> = Vec::new();
     for (i, &c) in chars.iter().enumerate() {
-        if c != '犯' || chars.get(i + 1) == Some(&'罪') {
+        if c != '犯' || chars.get(i + 1) == Some(&'罪') || !counts(mention(&chars, i)) {
             continue;
         }
         let start = i + 1;
@@ -94,6 +196,57 @@ mod tests {
         assert_eq!(extract(text, &HashSet::new()), vec!["盗窃罪", "诈骗罪"]);
     }
 
+    /// Outsider, session 46: an acquittal was labelled with the accused charge, a lesser
+    /// conviction with both, a drunk-driving case with the defendant's earlier robbery.
+    #[test]
+    fn accusations_records_and_negations_are_no_charges_of_the_case() {
+        let none = HashSet::new();
+        let changed = "公诉机关指控被告人甲犯故意杀人罪。本院认为，被告人甲的行为构成故意伤害罪。\
+                       判决如下：被告人甲犯故意伤害罪，判处有期徒刑十年。";
+        assert_eq!(of_judgment(changed, &none), vec!["故意伤害罪"]);
+        let acquitted = "公诉机关指控被告人丙犯受贿罪。本院认为，指控的受贿罪不能成立。判决如下：被告人丙无罪。";
+        assert!(of_judgment(acquitted, &none).is_empty());
+        let record = "被告人乙曾因犯抢劫罪于2015年被判处有期徒刑五年。被告人乙因犯盗窃罪被判处拘役三个月，\
+                      2020年刑满释放。判决如下：被告人乙犯危险驾驶罪，判处拘役三个月。";
+        assert_eq!(of_judgment(record, &none), vec!["危险驾驶罪"]);
+        // Cut before its verdict, a judgment is about what it was accused of.
+        let cut = "公诉机关指控被告人戊犯诈骗罪，于2024年5月向本院提起公诉。经审理查明……";
+        assert_eq!(of_judgment(cut, &none), vec!["诈骗罪"]);
+        let text: Vec<char> = "被告人的行为不构成抢劫罪，构成盗窃罪。".chars().collect();
+        let at = |name: &str| {
+            let s: String = text.iter().collect();
+            s[..s.find(name).unwrap()].chars().count()
+        };
+        assert_eq!(mention(&text, at("抢劫罪")), Mention::Negated);
+        assert_eq!(mention(&text, at("盗窃罪")), Mention::Live);
+        // An indictment's words are the charge of a case not yet judged: a query may fall back on them.
+        let indicted = "公诉机关指控被告人丁犯盗窃罪，建议判处有期徒刑一年。";
+        assert!(extract(indicted, &none).is_empty());
+        assert_eq!(
+            extract_where(indicted, &none, |m| m == Mention::Accused),
+            vec!["盗窃罪"]
+        );
+    }
+
+    #[test]
+    fn only_charges_and_causes_are_learned_as_names() {
+        for good in ["盗窃罪", "掩饰、隐瞒犯罪所得罪", "买卖合同纠纷", "劳动争议"]
+        {
+            assert!(learnable(good), "{good}");
+        }
+        for bad in [
+            "有期徒刑",
+            "自首",
+            "累犯",
+            "foo",
+            "数罪",
+            "罪",
+            "判处有期徒刑之罪",
+        ] {
+            assert!(!learnable(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn the_dictionary_wins_for_names_that_contain_fanzui() {
         let text = "被告人李某犯掩饰、隐瞒犯罪所得罪，判处有期徒刑一年。";
@@ -120,7 +273,7 @@ mod tests {
         let mut total = 0;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let found = extract(v["query"].as_str().unwrap(), &HashSet::new());
+            let found = of_judgment(v["query"].as_str().unwrap(), &HashSet::new());
             total += 1;
             with_charge += usize::from(!found.is_empty());
             for name in &found {

@@ -380,7 +380,12 @@ impl CaseIndex {
                 })?;
                 check_format(d)?;
                 dictionary.extend(read_lines(&d.join(DICTIONARY_FILE))?);
-                known.extend(read_lines(&d.join(CHARGES_FILE))?);
+                // Names learned before only charges and causes were learned are dropped.
+                known.extend(
+                    read_lines(&d.join(CHARGES_FILE))?
+                        .into_iter()
+                        .filter(|c| crate::charges::learnable(c)),
+                );
                 known.extend(dictionary.iter().cloned());
                 write_lines(&d.join(DICTIONARY_FILE), &dictionary)?;
                 let mmap = tantivy::directory::MmapDirectory::open(d)
@@ -399,7 +404,10 @@ impl CaseIndex {
             if let Some(short) = term.strip_suffix('罪') {
                 jieba.add_word(short, Some(100_000), Some("nz"));
             }
-            known.insert(term.to_string());
+            // Sentencing and procedure terms (自首, 有期徒刑) stay whole words but are no charges.
+            if crate::charges::learnable(term) {
+                known.insert(term.to_string());
+            }
         }
         // Causes of action stay one token and are recognised in queries, as charges are.
         for cause in crate::civil::causes_of_action() {
@@ -515,7 +523,7 @@ impl CaseIndex {
         {
             let mut known = self.known_charges.write().expect("charges lock");
             for c in added.iter().flat_map(|d| &d.charges) {
-                learned |= known.insert(c.clone());
+                learned |= crate::charges::learnable(c) && known.insert(c.clone());
             }
         }
         let mut w = self.writer.lock().expect("writer lock");
@@ -606,7 +614,7 @@ impl CaseIndex {
     pub fn judgment_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
         let known: HashSet<String> = self.known_charge_names();
         let statutes = statute_keys(text);
-        let mut labels = crate::charges::extract(text, &known);
+        let mut labels = crate::charges::of_judgment(text, &known);
         labels.extend(crate::civil::causes_in(text));
         (labels, statutes)
     }
@@ -614,13 +622,38 @@ impl CaseIndex {
     /// The charges and statutes a query names (charges as far as the index knows their names, also
     /// outside a conviction: 涉嫌盗窃罪, 构成盗窃罪): the legal structure a query is fused with.
     pub fn legal_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
+        use crate::charges::Mention;
         let known: HashSet<String> = self.known_charge_names();
-        let mut charges = crate::charges::extract(text, &known);
+        let live = Self::query_charges(text, &known, Mention::Live);
+        // Facts copied from an indictment name the case's charge only as accused.
+        let charges = if live.is_empty() {
+            Self::query_charges(text, &known, Mention::Accused)
+        } else {
+            live
+        };
+        (charges, statute_keys(text))
+    }
+
+    /// The charges `text` names in mentions of the kind `wanted`: after 犯, and any known name
+    /// written out in full (涉嫌盗窃罪, 构成盗窃罪), longest first.
+    fn query_charges(
+        text: &str,
+        known: &HashSet<String>,
+        wanted: crate::charges::Mention,
+    ) -> Vec<String> {
+        let mut charges = crate::charges::extract_where(text, known, |m| m == wanted);
         // A query (the facts of a new case) names its charge as 涉嫌盗窃罪 or 构成盗窃罪, not only
         // after 犯: any known name written out in full counts, longest first.
+        // Only mentions of the kind wanted: 不构成抢劫罪 or a defendant's record (曾因犯抢劫罪被判处…)
+        // names no charge of this case.
+        let chars: Vec<char> = text.chars().collect();
         let mut named: Vec<&String> = known
             .iter()
-            .filter(|k| text.contains(String::as_str(k)))
+            .filter(|k| {
+                text.match_indices(String::as_str(k)).any(|(at, _)| {
+                    crate::charges::mention(&chars, text[..at].chars().count()) == wanted
+                })
+            })
             .collect();
         // Longest first, then by name: the same text names its charges in the same order every time.
         named.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
@@ -629,7 +662,7 @@ impl CaseIndex {
                 charges.push(k.clone());
             }
         }
-        (charges, statute_keys(text))
+        charges
     }
 
     /// The charge names the index knows (learned from indexed cases and given at open).

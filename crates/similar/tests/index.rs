@@ -289,3 +289,30 @@ fn the_log_position_and_whole_cases_survive_a_restart() {
     assert!(index.is_empty());
     assert_eq!(index.applied_seq().unwrap(), 0);
 }
+
+/// A query's charges are the case's own: a defendant's record (曾因犯抢劫罪被判处…) and a denied
+/// charge (不构成抢劫罪) name none, and an indictment's words count only when nothing else does
+/// (outsider, session 46: a drunk-driving draft was compared with robbery sentences). A label a
+/// court system gave that is no charge (有期徒刑) is never looked for in queries.
+#[test]
+fn a_querys_charges_are_its_own_not_a_record_a_denial_or_a_punishment() {
+    let index = CaseIndex::open(
+        None,
+        &["抢劫罪".into(), "危险驾驶罪".into(), "盗窃罪".into()],
+    )
+    .unwrap();
+    let odd = CaseDoc {
+        id: "odd".into(),
+        charges: vec!["有期徒刑".into()],
+        text: "被告人犯盗窃罪，判处有期徒刑一年。".into(),
+        ..Default::default()
+    };
+    index.apply(&[odd], &[], None).unwrap();
+    let record = "被告人某某曾因犯抢劫罪于2015年被判处有期徒刑五年。2024年3月，被告人某某醉酒后驾驶\
+                  机动车，其行为构成危险驾驶罪，建议判处有期徒刑五个月。";
+    assert_eq!(index.legal_features(record).0, ["危险驾驶罪"]);
+    let denied = "被告人的行为不构成抢劫罪，构成盗窃罪。";
+    assert_eq!(index.legal_features(denied).0, ["盗窃罪"]);
+    let indicted = "公诉机关指控被告人犯盗窃罪。";
+    assert_eq!(index.legal_features(indicted).0, ["盗窃罪"]);
+}

@@ -92,15 +92,26 @@ impl<S: EventStore> ServiceApi<S> {
 }
 
 /// Splits a serve order's document reference `F…/Sn` into filing and sealed copy, refusing
-/// anything but a sealed copy (S1, S2, ...).
+/// anything but a sealed copy (S1, S2, ...): a document as filed (D1) is named as such, and text of
+/// another shape (`../../S1`) as no reference at all.
 fn sealed_copy_reference(reference: &str) -> Result<(&str, &str), Status> {
     let field = "documents";
-    let (filing_id, seal_id) = reference.split_once('/').ok_or_else(|| {
-        invalid(
+    let numbered = |s: &str, prefix: char| {
+        s.strip_prefix(prefix)
+            .is_some_and(|n| (1..=20).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let Some((filing_id, seal_id)) = reference
+        .split_once('/')
+        .filter(|(f, c)| numbered(f, 'F') && (numbered(c, 'S') || numbered(c, 'D')))
+    else {
+        return Err(invalid(
             field,
-            format!("「{reference}」 is not a sealed copy: write filing_id/S1"),
-        )
-    })?;
+            format!(
+                "「{}」 is not a document reference: write filing_id/S1, as F000000000001/S1",
+                ecenter_domain::text::excerpt(reference, 60)
+            ),
+        ));
+    };
     if !seal_id.starts_with('S') {
         return Err(invalid(
             field,

@@ -9,7 +9,7 @@ use ecenter_domain::similar::{ComparedOutcome, OutcomeCheck};
 use ecenter_proto::v1 as pb;
 use ecenter_similar::outcome::civil::{Amounts, CivilOutcome, Period, Rate};
 use ecenter_similar::outcome::deviation::{Placement, place, scale};
-use ecenter_similar::outcome::{Punishment, Role, Sentence, parse, term_text};
+use ecenter_similar::outcome::{Principal, Punishment, Role, Sentence, parse, term_text};
 use ecenter_store::{EventStore, ReadView};
 use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
@@ -160,7 +160,37 @@ fn proposal(text: &str) -> Result<Punishment, Status> {
             ),
         ));
     }
+    lawful_term(text, &p)?;
     Ok(p)
+}
+
+/// Refuses a term no court may impose (a typo such as 有期徒刑三百年 or 零个月, which would be
+/// placed among the similar cases and logged as checked): 有期徒刑 6 months to 25 years, 拘役 1
+/// month to 1 year, 管制 3 months to 3 years — the single terms of 刑法第三十八、四十二、四十五条 and
+/// the ceilings of their 数罪并罚 (第六十九条).
+fn lawful_term(text: &str, p: &Punishment) -> Result<(), Status> {
+    let (Some(principal), Some(months)) = (p.principal, p.months) else {
+        return Ok(());
+    };
+    let (name, range) = match principal {
+        Principal::FixedTerm => ("有期徒刑", 6..=300),
+        Principal::CriminalDetention => ("拘役", 1..=12),
+        Principal::PublicSurveillance => ("管制", 3..=36),
+        _ => return Ok(()),
+    };
+    if range.contains(&months) {
+        return Ok(());
+    }
+    Err(invalid(
+        "proposed",
+        format!(
+            "「{}」 is {months} months of {name}, outside what the law allows ({} to {} months, \
+             刑法第三十八、四十二、四十五、六十九条); check the term / 刑期超出法定范围，请核对",
+            ecenter_domain::text::excerpt(text, 60),
+            range.start(),
+            range.end()
+        ),
+    ))
 }
 
 /// A place on the scale as a judge reads it (the median is always a sentence some case received).
