@@ -97,6 +97,9 @@ pub fn mention(chars: &[char], at: usize) -> Mention {
         .any(|w| before.ends_with(w))
     {
         Mention::Negated
+    } else if before.ends_with('又') || before.ends_with('再') {
+        // 刑满释放后又犯盗窃罪: the new crime of a recidivist, whatever the clause recounts.
+        Mention::Live
     } else if EARLIER.iter().any(|w| clause.contains(w))
         || (before.contains('因') && after.contains("被判"))
     {
@@ -209,6 +212,9 @@ mod tests {
         let record = "被告人乙曾因犯抢劫罪于2015年被判处有期徒刑五年。被告人乙因犯盗窃罪被判处拘役三个月，\
                       2020年刑满释放。判决如下：被告人乙犯危险驾驶罪，判处拘役三个月。";
         assert_eq!(of_judgment(record, &none), vec!["危险驾驶罪"]);
+        // A recidivist's new crime is the case's, in the clause that recounts the old one.
+        let again = "被告人己曾因犯盗窃罪被判处有期徒刑一年，2021年刑满释放后又犯诈骗罪。";
+        assert_eq!(of_judgment(again, &none), vec!["诈骗罪"]);
         // Cut before its verdict, a judgment is about what it was accused of.
         let cut = "公诉机关指控被告人戊犯诈骗罪，于2024年5月向本院提起公诉。经审理查明……";
         assert_eq!(of_judgment(cut, &none), vec!["诈骗罪"]);
