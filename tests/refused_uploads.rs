@@ -38,6 +38,39 @@ async fn wrong_digest_or_media_type_leave_no_bytes(
     let r = submit(lawyer, "zip-as-pdf", CASE, "答辩状", &[("b.pdf", &zip)]).await;
     assert_status(r, Code::InvalidArgument, "judged by its content");
     assert_eq!(blob_files(data), before, "wrong media type");
+
+    // Encrypted by qpdf: with only an owner password (any reader opens it), and with a user
+    // password. The hub could never read or seal either, so neither is filed.
+    let owner_only: &[&str] = &["", "owner", "128", "--use-aes=y"];
+    for (n, args) in [owner_only, &["user", "owner", "256"]].iter().enumerate() {
+        let locked = qpdf_encrypted(&pdf("加密的答辩状"), args);
+        let r = submit(
+            lawyer,
+            &format!("encrypted-{n}"),
+            CASE,
+            "答辩状",
+            &[("e.pdf", &locked)],
+        )
+        .await;
+        assert_status(r, Code::InvalidArgument, "encrypted PDF");
+    }
+    assert_eq!(blob_files(data), before, "encrypted PDF");
+}
+
+/// `pdf` encrypted by qpdf with `[user password, owner password, key length, options…]`.
+fn qpdf_encrypted(pdf: &[u8], args: &[&str]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, locked) = (dir.path().join("plain.pdf"), dir.path().join("locked.pdf"));
+    std::fs::write(&plain, pdf).unwrap();
+    let status = std::process::Command::new("qpdf")
+        .arg("--encrypt")
+        .args(args)
+        .arg("--")
+        .args([&plain, &locked])
+        .status()
+        .expect("qpdf is installed by scripts/test");
+    assert!(status.success(), "qpdf --encrypt {args:?}");
+    std::fs::read(locked).unwrap()
 }
 
 /// Checks that documents cut short or too long leave the blob store as `before` (`kept` stays).

@@ -51,6 +51,11 @@ async fn registry_creates_once_and_refuses_bad_requests(court: &mut SealServiceC
         Code::AlreadyExists,
         "already exists",
     );
+    assert_status(
+        court.create_seal(create("4206-ssfw-01")).await,
+        Code::AlreadyExists,
+        "only in upper and lower case",
+    );
     let mut not_png = create("4206-SSFW-02");
     not_png.picture_png = b"GIF89a".to_vec();
     assert_status(
@@ -250,6 +255,18 @@ async fn revoking_stops_use_but_earlier_signatures_verify(
             .await,
         Code::FailedPrecondition,
         "already revoked",
+    );
+    // A seal id no seal has (here: another case of the letters of one) is NOT_FOUND, as when
+    // applied.
+    assert_status(
+        court
+            .revoke_seal(pb::RevokeSealRequest {
+                seal_id: "4206-ssfw-01".into(),
+                reason: "吊销".into(),
+            })
+            .await,
+        Code::NotFound,
+        "no seal",
     );
     let before = court
         .verify_seal(pb::VerifySealRequest {

@@ -232,6 +232,7 @@ async fn docketing_pushes_similar_cases_once_per_change_and_a_case_can_opt_out()
     a_push_that_would_repeat_is_not_recorded(&mut c, &push2).await;
     opting_out_stops_the_pushes(&mut c).await;
     refusals(&mut c.similar).await;
+    an_opt_out_needs_a_known_case(&mut c).await;
     tools_show_the_pushes(&hub, pki.path(), &push2).await;
 
     // A restarted hub made to answer every docketing again (its position put back to the start)
@@ -433,6 +434,37 @@ async fn opting_out_stops_the_pushes(c: &mut Clients) {
         a.opted_out_by
             .contains(COURT_STEM.trim_start_matches("court-"))
     );
+}
+
+/// A case the hub holds no filing of cannot opt out (a mistyped 案号 is not kept for good); a
+/// filed case can, and once it resumed with nothing pushed it has nothing to list.
+async fn an_opt_out_needs_a_known_case(c: &mut Clients) {
+    const CASE_C: &str = "（2026）鄂06刑初77号";
+    let set = |case: &str, enabled: bool| pb::SetCasePushRequest {
+        case_number: case.into(),
+        enabled,
+        reason: "合议庭决定".into(),
+    };
+    let list = || pb::ListPushedCasesRequest {
+        case_number: CASE_C.into(),
+        ..Default::default()
+    };
+    let never_filed = c.similar.set_case_push(set(CASE_C, false)).await;
+    assert_refused(never_filed, Code::NotFound, "no filing of");
+    let h = header("req-push-c", CASE_C, "答辩状", &[("a.pdf", &pdf("答辩"))]);
+    let msgs = messages(h, &[&pdf("答辩")], 64 * 1024);
+    c.lawyer
+        .submit_filing(tokio_stream::iter(msgs))
+        .await
+        .unwrap();
+    let off = c.similar.set_case_push(set(CASE_C, false)).await.unwrap();
+    assert!(off.into_inner().log_seq > 0);
+    let listed = c.similar.list_pushed_cases(list()).await.unwrap();
+    assert!(listed.into_inner().cases[0].opted_out);
+    let on = c.similar.set_case_push(set(CASE_C, true)).await.unwrap();
+    assert!(on.into_inner().log_seq > 0);
+    let nothing = c.similar.list_pushed_cases(list()).await;
+    assert_refused(nothing, Code::NotFound, "no similar cases were pushed");
 }
 
 async fn refusals(similar: &mut Similar) {

@@ -374,6 +374,21 @@ async fn bad_index_and_remove_requests_are_refused(court: &mut Similar, indexed_
             status.message()
         );
     }
+    let odd_statute = pb::IndexCaseRequest {
+        case: Some(pb::IndexedCase {
+            case_number: "（2025）鄂06刑初88号".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            statutes: vec!["刑法第264条".into(), "盗窃罪的规定".into()],
+            ..Default::default()
+        }),
+    };
+    let refused = court.index_case(odd_statute).await;
+    assert_refused(
+        refused,
+        Code::InvalidArgument,
+        "「盗窃罪的规定」 names no article",
+    );
+    labels_are_read_as_a_judgment_would_give_them(court).await;
     assert_refused(
         court
             .remove_case(pb::RemoveCaseRequest {
@@ -394,6 +409,32 @@ async fn bad_index_and_remove_requests_are_refused(court: &mut Similar, indexed_
         Code::NotFound,
         "J-none",
     );
+}
+
+/// Statutes in any spelling become one article key each; a zero-width space inside a charge
+/// does not hide it; a case judged the year after it was filed is indexed. (Withdrawn again.)
+async fn labels_are_read_as_a_judgment_would_give_them(court: &mut Similar) {
+    let case = pb::IndexedCase {
+        case_number: "（2025）鄂06刑初88号".into(),
+        judgment_date: "2026-01-05".into(),
+        facts: "被告人张某趁夜窃取财物。".into(),
+        holding: "被告人张某犯盗\u{200B}窃罪，判处有期徒刑一年。".into(),
+        statutes: vec![
+            "刑法第二百六十四条".into(),
+            "《中华人民共和国刑法》第264条第1款".into(),
+            " 刑法第 67 条".into(),
+        ],
+        ..Default::default()
+    };
+    let request = pb::IndexCaseRequest { case: Some(case) };
+    let indexed = court.index_case(request).await.unwrap().into_inner();
+    assert_eq!(indexed.statutes, ["刑法第264条", "刑法第67条"]);
+    assert_eq!(indexed.charges, ["盗窃罪"]);
+    let remove = pb::RemoveCaseRequest {
+        case_id: indexed.case_id,
+        reason: "测试后撤下".into(),
+    };
+    court.remove_case(remove).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -269,7 +269,8 @@ pub(super) async fn similar_call(
             .similar(stem)
             .await
             .set_case_push(pb::SetCasePushRequest {
-                case_number: format!("（2026）鄂06刑初{}号", stem.len()),
+                // A case the hub holds filings of: one it does not is NOT_FOUND.
+                case_number: CASE.into(),
                 enabled: false,
                 reason: "合议庭不需要推送".into(),
             })

@@ -466,6 +466,7 @@ impl<S: EventStore> SealService for SealApi<S> {
                 ApiError::already_exists(format!("seal 「{}」 already exists", r.seal_id)).into(),
             );
         }
+        create::no_lookalike(&self.store.list_seals().map_err(store_status)?, &r.seal_id)?;
         let now = SystemTime::now();
         let valid_to = now + Duration::from_secs(u64::from(days) * 86_400);
         let spec = SealSpec {
@@ -527,6 +528,10 @@ impl<S: EventStore> SealService for SealApi<S> {
             ));
         }
         crate::error::text_field("reason", r.reason.trim(), 500, "吊销理由")?;
+        // Seals are never removed: one found now is there when the entry is appended.
+        if self.store.seal(&r.seal_id).map_err(store_status)?.is_none() {
+            return Err(ApiError::not_found(format!("no seal 「{}」", r.seal_id)).into());
+        }
         let (id, by, reason) = (
             r.seal_id.clone(),
             identity.to_string(),

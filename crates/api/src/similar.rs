@@ -505,9 +505,19 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             holding: c.holding,
             full_text: c.full_text,
         };
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
         let mut case = submission
-            .validate(&identity.to_string())
+            .validate(&identity.to_string(), today)
             .map_err(domain_status)?;
+        case.statutes = ecenter_similar::statutes::keys_of(&case.statutes).map_err(|odd| {
+            invalid(
+                "case.statutes",
+                format!(
+                    "「{}」 names no article: write an article key such as 刑法第264条 (or the citation, 《中华人民共和国刑法》第二百六十四条)",
+                    ecenter_domain::text::excerpt(&odd, 40)
+                ),
+            )
+        })?;
         // Charges and statutes the caller left out are read from the judgment now, so the log
         // holds what was indexed and a rebuild gives the same index.
         if case.charges.is_empty() || case.statutes.is_empty() {

@@ -129,7 +129,17 @@ fn has_control(s: &str) -> bool {
 impl CaseSubmission {
     /// Checks every field and fills what the case number implies (court, year, procedure); every
     /// problem is reported at once.
-    pub fn validate(self, indexed_by: &str) -> Result<IndexedCase, DomainError> {
+    ///
+    /// `today` is the court's date (Beijing): a judgment indexed was given by then. The texts are
+    /// kept as [`crate::text::readable`] makes them, which is what is indexed and logged.
+    pub fn validate(
+        mut self,
+        indexed_by: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<IndexedCase, DomainError> {
+        for text in [&mut self.facts, &mut self.holding, &mut self.full_text] {
+            *text = crate::text::readable(text);
+        }
         let mut bad = Vec::new();
         let case_number = match self.case_number.trim() {
             "" => None,
@@ -143,8 +153,15 @@ impl CaseSubmission {
         };
         let case_id = check_case_id(&self.case_id, case_number.as_ref(), &mut bad);
         let court = check_court(&self.court, case_number.as_ref(), &mut bad);
-        let year = check_year(self.year, case_number.as_ref(), &mut bad);
-        let judgment_date = check_date(&self.judgment_date, year, &mut bad);
+        let date = parse_date(&self.judgment_date);
+        let given_date = date.as_ref().ok().copied().flatten();
+        let year = check_year(self.year, case_number.as_ref(), given_date, &mut bad);
+        let judged = Judged {
+            year: (self.year != 0).then_some(self.year),
+            filed: case_number.as_ref().map(|n| u32::from(n.year)),
+            today,
+        };
+        let judgment_date = check_date(date, &judged, &mut bad);
         let procedure = check_procedure(&self.procedure, case_number.as_ref(), &mut bad);
         let charges = check_charges(&self.charges, &mut bad);
         let statutes = check_statutes(&self.statutes, &mut bad);
@@ -193,28 +210,55 @@ impl CaseSubmission {
     }
 }
 
-/// The date of judgment, if given: a day of the calendar in the year of judgment.
-fn check_date(
-    typed: &str,
-    year: Option<u32>,
-    bad: &mut Vec<FieldViolation>,
-) -> Option<chrono::NaiveDate> {
+/// The date of judgment as typed: `Ok(None)` when none was given.
+fn parse_date(typed: &str) -> Result<Option<chrono::NaiveDate>, FieldViolation> {
     let typed = typed.trim();
     if typed.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let Ok(date) = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d") else {
-        bad.push(FieldViolation::new(
-            "case.judgment_date",
-            format!("{typed:?} is not a date; write it as YYYY-MM-DD (2025-03-18)"),
-        ));
-        return None;
-    };
-    if let Some(y) = year.filter(|&y| i64::from(y) != i64::from(chrono::Datelike::year(&date))) {
-        bad.push(FieldViolation::new(
-            "case.judgment_date",
-            format!("{typed} is not in the year of judgment {y}"),
-        ));
+    chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            FieldViolation::new(
+                "case.judgment_date",
+                format!("{typed:?} is not a date; write it as YYYY-MM-DD (2025-03-18)"),
+            )
+        })
+}
+
+/// What a date of judgment must agree with.
+struct Judged {
+    /// The year of judgment the caller gave.
+    year: Option<u32>,
+    /// The year the case was filed in (立案年度, the case number's year).
+    filed: Option<u32>,
+    /// The court's date.
+    today: chrono::NaiveDate,
+}
+
+/// The date of judgment, if given: a day of the calendar in the year of judgment the caller gave,
+/// no earlier than the year the case was filed in and no later than today.
+fn check_date(
+    date: Result<Option<chrono::NaiveDate>, FieldViolation>,
+    judged: &Judged,
+    bad: &mut Vec<FieldViolation>,
+) -> Option<chrono::NaiveDate> {
+    let date = date.map_err(|v| bad.push(v)).ok().flatten()?;
+    let year = u32::try_from(chrono::Datelike::year(&date)).unwrap_or(0);
+    let wrong = |why: String| FieldViolation::new("case.judgment_date", format!("{date} {why}"));
+    if date > judged.today {
+        bad.push(wrong(format!(
+            "is after today ({}): a case indexed was judged already",
+            judged.today
+        )));
+    }
+    if let Some(y) = judged.year.filter(|&y| y != year) {
+        bad.push(wrong(format!("is not in the year of judgment {y}")));
+    }
+    if let Some(filed) = judged.filed.filter(|&f| year < f) {
+        bad.push(wrong(format!(
+            "is before {filed}, the year the case number says the case was filed in"
+        )));
     }
     Some(date)
 }
@@ -266,23 +310,36 @@ fn check_court(
     court
 }
 
-/// The year of judgment as given (0: the case number's year), within [`FIRST_YEAR`]..=[`LAST_YEAR`].
+/// The year of judgment as given, within [`FIRST_YEAR`]..=[`LAST_YEAR`] and no earlier than the
+/// case number's year (a case is judged in the year it is filed or later: one filed in December
+/// is often judged the next year); 0 takes the date of judgment's year, else the case number's.
 fn check_year(
     year: u32,
     case_number: Option<&CaseNumber>,
+    date: Option<chrono::NaiveDate>,
     bad: &mut Vec<FieldViolation>,
 ) -> Option<u32> {
+    let dated = date.and_then(|d| u32::try_from(chrono::Datelike::year(&d)).ok());
     match (year, case_number) {
-        (0, Some(n)) => Some(u32::from(n.year)),
-        (0, None) => None,
-        (y, _) if (FIRST_YEAR..=LAST_YEAR).contains(&y) => Some(y),
-        (y, _) => {
+        (0, n) => dated.or(n.map(|n| u32::from(n.year))),
+        (y, _) if !(FIRST_YEAR..=LAST_YEAR).contains(&y) => {
             bad.push(FieldViolation::new(
                 "case.year",
                 format!("{y} is not a judgment year ({FIRST_YEAR}–{LAST_YEAR})"),
             ));
             None
         }
+        (y, Some(n)) if y < u32::from(n.year) => {
+            bad.push(FieldViolation::new(
+                "case.year",
+                format!(
+                    "{y} is before {}, the year case number {n} was filed in: a case is judged no earlier",
+                    n.year
+                ),
+            ));
+            None
+        }
+        (y, _) => Some(y),
     }
 }
 
@@ -296,8 +353,20 @@ fn check_procedure(
     match (typed.trim(), case_number) {
         ("", Some(n)) => Some(n.procedure()),
         ("", None) => None,
-        (name, _) => match Procedure::from_name(name) {
-            Some(p) => Some(p),
+        (name, n) => match Procedure::from_name(name) {
+            Some(p) => {
+                if let Some(n) = n.filter(|n| ![p, Procedure::Other].contains(&n.procedure())) {
+                    bad.push(FieldViolation::new(
+                        "case.procedure",
+                        format!(
+                            "{name} contradicts case number {n}, whose type code {} means {}: leave the procedure out or correct one of them",
+                            n.case_type,
+                            n.procedure().as_str()
+                        ),
+                    ));
+                }
+                Some(p)
+            }
             None => {
                 bad.push(FieldViolation::new(
                     "case.procedure",
@@ -312,14 +381,21 @@ fn check_procedure(
     }
 }
 
-/// The charges or causes of action (罪名 / 案由), trimmed, blanks dropped; at most
+/// Keeps the first of each repeated label: a charge named twice is one charge.
+fn dedup_in_order(labels: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    labels.retain(|l| seen.insert(l.clone()));
+}
+
+/// The charges or causes of action (罪名 / 案由), trimmed, blanks and repeats dropped; at most
 /// [`MAX_CHARGES`] of at most 40 characters.
 fn check_charges(charges: &[String], bad: &mut Vec<FieldViolation>) -> Vec<String> {
-    let charges: Vec<String> = charges
+    let mut charges: Vec<String> = charges
         .iter()
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
         .collect();
+    dedup_in_order(&mut charges);
     if charges.len() > MAX_CHARGES
         || charges
             .iter()
@@ -370,6 +446,64 @@ pub fn procedure_names() -> String {
 mod tests {
     use super::*;
 
+    /// The court's date in these tests.
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
+    }
+
+    fn refused_fields(case: CaseSubmission) -> Vec<String> {
+        match case.validate("x", today()) {
+            Err(DomainError::InvalidInput(v)) => v.into_iter().map(|v| v.field).collect(),
+            other => panic!("accepted: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_case_judged_the_year_after_it_was_filed_takes_its_year_from_the_date() {
+        let case = CaseSubmission {
+            case_number: "(2023)鄂06刑初907号".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            judgment_date: "2024-01-15".into(),
+            charges: vec!["盗窃罪".into(), " 盗窃罪".into(), "盗窃罪".into()],
+            ..Default::default()
+        }
+        .validate("x", today())
+        .unwrap();
+        assert_eq!(case.year, Some(2024));
+        assert_eq!(case.charges, ["盗窃罪"], "a charge named twice is one");
+    }
+
+    #[test]
+    fn metadata_that_contradicts_the_case_number_or_the_calendar_is_refused() {
+        let base = || CaseSubmission {
+            case_number: "(2023)鄂06刑初907号".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            ..Default::default()
+        };
+        let second = CaseSubmission {
+            procedure: "second_instance".into(),
+            ..base()
+        };
+        assert_eq!(refused_fields(second), ["case.procedure"]);
+        let earlier = CaseSubmission {
+            year: 2019,
+            ..base()
+        };
+        assert_eq!(refused_fields(earlier), ["case.year"]);
+        for date in ["2022-12-30", "2026-06-02"] {
+            let dated = CaseSubmission {
+                judgment_date: date.into(),
+                ..base()
+            };
+            assert_eq!(refused_fields(dated), ["case.judgment_date"], "{date}");
+        }
+        let blank = CaseSubmission {
+            facts: "\u{0}\u{1}\u{200B}\u{200E}\u{202E}\u{FEFF}".into(),
+            ..base()
+        };
+        assert_eq!(refused_fields(blank), ["case.facts"]);
+    }
+
     #[test]
     fn a_case_number_fills_id_court_year_and_procedure() {
         let case = CaseSubmission {
@@ -378,7 +512,7 @@ mod tests {
             charges: vec![" 盗窃罪 ".into()],
             ..Default::default()
         }
-        .validate("urn:ecenter:court:c1")
+        .validate("urn:ecenter:court:c1", today())
         .unwrap();
         assert_eq!(case.case_id, "（2025）鄂06刑初12号");
         assert_eq!(case.court, "鄂06");
@@ -396,7 +530,7 @@ mod tests {
             statutes: vec!["刑法第二百六十四条\u{202E}".into()],
             ..Default::default()
         }
-        .validate("x") else {
+        .validate("x", today()) else {
             panic!("accepted");
         };
         let fields: Vec<&str> = v.iter().map(|v| v.field.as_str()).collect();
@@ -423,7 +557,7 @@ mod tests {
                 judgment_date: date.into(),
                 ..Default::default()
             }
-            .validate("x")
+            .validate("x", today())
         };
         assert_eq!(
             with("2025-03-18").unwrap().judgment_date,

@@ -121,6 +121,26 @@ pub fn check_lines(text: &str, max: usize, label: &str) -> Result<(), String> {
     check_field(&one_line, max, label)
 }
 
+/// A long text taken from a document (a judgment's facts, holding or full text) as the hub reads
+/// and keeps it. Such text comes from word processors and web pages, so it is made readable
+/// rather than refused: a control character but tab and line breaks becomes a space (Word writes
+/// U+000B for a manual line break), a line or paragraph separator a line break, and a format or
+/// other default-ignorable character is dropped (a zero-width space inside 盗窃罪 would hide the
+/// charge from every search). Private-use characters stay: a court's font may draw a rare
+/// character of a name with one.
+pub fn readable(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c.general_category() {
+            _ if matches!(c, '\n' | '\r' | '\t') => Some(c),
+            GeneralCategory::Control => Some(' '),
+            GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator => Some('\n'),
+            GeneralCategory::PrivateUse => Some(c),
+            _ if hidden(c) => None,
+            _ => Some(c),
+        })
+        .collect()
+}
+
 /// At most `chars` characters of what a caller sent, with … when cut, for an error message.
 pub fn excerpt(s: &str, chars: usize) -> String {
     let mut out: String = s.chars().take(chars).collect();
@@ -143,6 +163,20 @@ pub fn ascii_digits(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_text_is_made_readable_not_refused() {
+        assert_eq!(
+            readable(
+                "被告人甲\u{0}盗\u{200B}窃罪\u{000B}判处\u{2028}有期\u{FE0F}徒刑\u{E000}\t。\r\n"
+            ),
+            "被告人甲 盗窃罪 判处\n有期徒刑\u{E000}\t。\r\n"
+        );
+        assert_eq!(
+            readable("\u{0}\u{1}\u{200B}\u{200E}\u{202E}\u{FEFF}").trim(),
+            ""
+        );
+    }
 
     #[test]
     fn controls_and_format_characters_are_hidden_letters_and_marks_are_not() {

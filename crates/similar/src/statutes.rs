@@ -192,8 +192,104 @@ pub fn extract(text: &str) -> Vec<Statute> {
     out
 }
 
+/// The most articles a law has: 民法典 (the Civil Code) has 1,260, the most of any Chinese law.
+const MAX_ARTICLE: u32 = 1260;
+
+/// The article key (刑法第264条) of a statute a caller names (IndexCase's `statutes`): the key
+/// itself, the citation as judgments write it (《中华人民共和国刑法》第二百六十四条第一款), or an
+/// inserted article (刑法第一百三十三条之一 → 刑法第133条之1). `None` for anything else — a law
+/// without an article, an article without a law, an article no law has, other words around it —
+/// which as a label would never meet the keys read from judgments (docs/SIMILAR.md).
+pub fn key_of(given: &str) -> Option<String> {
+    let compact: String = given.chars().filter(|c| !c.is_whitespace()).collect();
+    let (law, citation) = compact.split_once('第')?;
+    let law = law
+        .strip_prefix('《')
+        .and_then(|l| l.strip_suffix('》'))
+        .unwrap_or(law);
+    if law.is_empty() || law.contains(['《', '》']) || law.chars().any(|c| c.is_ascii()) {
+        return None;
+    }
+    let chars: Vec<char> = format!("第{citation}").chars().collect();
+    let (article, at) = numbered(&chars, 0, '条')?;
+    let (inserted, at) = inserted_number(&chars, at);
+    let at = numbered(&chars, at, '款').map_or(at, |(_, end)| end);
+    if at != chars.len() || !(1..=MAX_ARTICLE).contains(&article) {
+        return None;
+    }
+    let statute = Statute {
+        law: short_law(law),
+        article,
+        inserted,
+        paragraph: None,
+    };
+    Some(statute.article_key())
+}
+
+/// The article keys of the statutes a caller names, in order, each once (刑法第264条 and
+/// 刑法第二百六十四条 are one); `Err` holds the first that names no article ([`key_of`]).
+pub fn keys_of(given: &[String]) -> Result<Vec<String>, String> {
+    let mut keys: Vec<String> = Vec::with_capacity(given.len());
+    for statute in given {
+        let key = key_of(statute).ok_or_else(|| statute.clone())?;
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// `第N<unit>` at `at` (第二百六十四条, 第1款): N, and where reading goes on.
+fn numbered(chars: &[char], at: usize, unit: char) -> Option<(u32, usize)> {
+    if chars.get(at) != Some(&'第') {
+        return None;
+    }
+    let mut end = at + 1;
+    while end < chars.len() && is_numeral(chars[end]) {
+        end += 1;
+    }
+    if chars.get(end) != Some(&unit) {
+        return None;
+    }
+    let n = parse_number(&chars[at + 1..end].iter().collect::<String>())?;
+    Some((n, end + 1))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_statute_as_a_caller_names_it_becomes_its_article_key() {
+        for (given, key) in [
+            ("刑法第264条", "刑法第264条"),
+            ("刑法第二百六十四条", "刑法第264条"),
+            ("《中华人民共和国刑法》第二百六十四条第一款", "刑法第264条"),
+            (" 刑法 第 264 条 ", "刑法第264条"),
+            ("刑法第一百三十三条之一", "刑法第133条之1"),
+            ("刑法第133条之1第2款", "刑法第133条之1"),
+            ("民法典第1260条", "民法典第1260条"),
+        ] {
+            assert_eq!(key_of(given).as_deref(), Some(key), "{given}");
+        }
+        for bad in [
+            "",
+            "foo",
+            "刑法",
+            "第264条",
+            "foo第1条",
+            "刑法第999999条",
+            "刑法第0条",
+            "刑法第264条规定",
+            "刑法第264款",
+            "《刑法》》第1条",
+        ] {
+            assert_eq!(key_of(bad), None, "{bad}");
+        }
+        let given = ["刑法第264条", "刑法第二百六十四条", "刑法第67条第3款"].map(String::from);
+        assert_eq!(keys_of(&given).unwrap(), ["刑法第264条", "刑法第67条"]);
+        let odd = ["刑法第264条", "foo"].map(String::from);
+        assert_eq!(keys_of(&odd), Err("foo".to_string()));
+    }
+
     use super::*;
 
     #[test]

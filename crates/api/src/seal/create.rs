@@ -60,3 +60,19 @@ impl<S: EventStore> SealApi<S> {
         Ok(())
     }
 }
+
+/// Refuses a new seal id that differs from a registered one only in upper and lower case
+/// (`T-GOOD` beside `t-good`): a clerk reading one aloud or typing it would get the other.
+pub(super) fn no_lookalike(seals: &[SealRecord], seal_id: &str) -> Result<(), Status> {
+    match seals
+        .iter()
+        .find(|s| s.seal_id != seal_id && s.seal_id.eq_ignore_ascii_case(seal_id))
+    {
+        Some(like) => Err(crate::error::ApiError::already_exists(format!(
+            "seal 「{seal_id}」 differs from seal 「{}」 only in upper and lower case, and would be taken for it: choose another id",
+            like.seal_id
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}

@@ -6,7 +6,7 @@ use crate::error::{ApiError, invalid, store_status};
 use ecenter_domain::similar::push::{CasePushSet, CasePushes, PushedCase, RecordedPush};
 use ecenter_domain::{CaseNumber, Event};
 use ecenter_proto::v1 as pb;
-use ecenter_store::{EventStore, ReadView};
+use ecenter_store::{EventStore, FilingFilter, ReadView};
 use tonic::{Request, Response, Status};
 
 /// Cases per page when the caller does not say.
@@ -57,6 +57,8 @@ pub(super) async fn list<S: EventStore>(
         let known = store
             .case_pushes(&number.normalized())
             .map_err(store_status)?
+            // Opted out and resumed before any push: nothing pushed, nothing stopped.
+            .filter(|k| k.pushes > 0 || k.opted_out.is_some())
             .ok_or_else(|| {
                 ApiError::not_found(format!(
                     "no similar cases were pushed for {number}: pushes begin when a filing of the case is docketed and an indexed judgment is similar"
@@ -158,6 +160,7 @@ pub(super) async fn set<S: EventStore>(
         reason,
     };
     let key = number.normalized();
+    known_case(store, &number, &key)?;
     let (appended, ()) = store
         .append(Box::new(move |view: &dyn ReadView| {
             let stopped = view
@@ -173,4 +176,24 @@ pub(super) async fn set<S: EventStore>(
     let log_seq = appended.last().map_or(0, |a| a.seq);
     tracing::info!(case = %number, enabled = r.enabled, log_seq, by = %identity, "similar-case push set");
     Ok(Response::new(pb::SetCasePushResponse { log_seq }))
+}
+
+/// Refuses a case the hub has no filing of and never pushed for (NOT_FOUND): a mistyped 案号
+/// would otherwise be recorded as an opt-out for good, listed beside real cases. Filings are
+/// never removed, so a case found here stays known when the entry is appended.
+fn known_case<S: EventStore>(store: &S, number: &CaseNumber, key: &str) -> Result<(), Status> {
+    if store.case_pushes(key).map_err(store_status)?.is_some() {
+        return Ok(());
+    }
+    let filter = FilingFilter {
+        case_number: Some(key.to_string()),
+        ..FilingFilter::default()
+    };
+    let page = store.list_filings(&filter, None, 1).map_err(store_status)?;
+    if !page.filings.is_empty() {
+        return Ok(());
+    }
+    Err(Status::from(ApiError::not_found(format!(
+        "the hub holds no filing of {number} and pushed nothing for it: check the case number (案号); a case's pushes can be stopped once one of its filings has arrived"
+    ))))
 }
