@@ -219,6 +219,7 @@ async fn a_return_reaches_filer_and_co_counsel(
     let base = &link[..link.find("/f/").unwrap()];
     // The mailed token is this key's, for this notice and filing: only the nonce differs below.
     let mailed = signer.verify(&link[base.len() + 3..], 0).unwrap();
+    assert_token_kept_out(w.data_dir(), &link[base.len() + 3..]);
     assert_eq!(
         (mailed.service_id.as_str(), mailed.recipient_id.as_str()),
         (notice, filing)

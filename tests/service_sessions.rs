@@ -116,7 +116,9 @@ async fn a_relay_that_keeps_the_message_but_never_answers_gets_one_copy_per_atte
             .all(|m| m["message_id"] == copies[0]["message_id"])
     );
     // The link of those copies is the recipient's: confirming through it makes service effective.
+    // Sent again from the log, which keeps the notice without the link's token.
     let link = links.into_iter().next().unwrap();
+    common::assert_token_kept_out(w.data_dir(), link.rsplit("/s/").next().unwrap());
     let (code, page) = w.curl(&[&link]);
     assert_eq!(code, 200, "{page}");
     let (code, _) = w.curl(&[

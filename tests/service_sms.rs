@@ -540,44 +540,6 @@ async fn notices_leased_but_not_sent_at_a_graceful_stop_go_at_the_next_start_and
     );
 }
 
-/// An SMS notice to `(name, number)`, for which the SMSC sends no receipt of its own: the hub,
-/// the SMSC, the order and the part ids the SMSC gave, with what must outlive the test.
-struct Unreported {
-    smsc: Smsc,
-    w: World,
-    court: ServiceOfProcessClient<Channel>,
-    order_id: String,
-    sent: Value,
-    _mail: (tempfile::TempDir, common::smtp::SmtpServer),
-}
-
-async fn unreported_sms(request_id: &str, (name, number): (&str, &str)) -> Unreported {
-    let smsc = start_smsc();
-    smsc.configure(json!({ "receipts": { number: "NONE" } }));
-    let maildir = tempfile::tempdir().unwrap();
-    let smtp = start_aiosmtpd(maildir.path());
-    let w = sms_world(&smsc, smtp.addr.port(), 600).await;
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let ordered = serve_plan(
-        &court,
-        request_id,
-        &document,
-        vec![sms_recipient(name, number)],
-        &[pb::ServiceChannel::Sms],
-    )
-    .await;
-    let sent = smsc.wait_messages(1, 30).remove(0);
-    Unreported {
-        smsc,
-        w,
-        court,
-        order_id: ordered.order_id,
-        sent,
-        _mail: (maildir, smtp),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handsets_message_that_reads_like_a_receipt_is_no_receipt_and_submits_ask_only_the_final_one()
  {
@@ -717,58 +679,4 @@ async fn a_receipt_that_came_before_its_sms_was_recorded_counts_once_it_is() {
         early.detail_json
     );
     assert_eq!(s.effective.unwrap().rule, "reached_confirmed_address");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_counted() {
-    let u = unreported_sms("sms-another-handset", ("钱七", "13800138112")).await;
-    let (smsc, court, w) = (&u.smsc, &u.court, &u.w);
-    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
-    // The SMSC reuses the ids for another handset's messages and reports on those.
-    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
-    for id in &ids {
-        smsc.receipt_from(id, "DELIVRD", "13911112223");
-    }
-    until(
-        30,
-        "the other handset's receipts to be acknowledged",
-        || async {
-            let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
-            (acked >= acked_before + ids.len() as u64).then_some(())
-        },
-    )
-    .await;
-    let s = status(&mut court.clone(), &u.order_id, "R1").await;
-    assert!(
-        s.effective.is_none(),
-        "another handset's receipt counted: {s:?}"
-    );
-    assert!(s.attempts[0].receipts.is_empty(), "{:?}", s.attempts[0]);
-    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
-        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
-    );
-    let entries = common::all_entries(&mut log).await;
-    let kept: Vec<Value> = (entries.iter())
-        .filter(|e| e.kind == "sms_receipt_unmatched")
-        .map(|e| serde_json::from_str::<Value>(&e.detail_json).unwrap()["event"].take())
-        .collect();
-    assert_eq!(kept.len(), ids.len(), "{kept:?}");
-    let about = format!("{}/R1", u.order_id);
-    for k in &kept {
-        assert_eq!(k["another_number_than"], about.as_str(), "{k}");
-        assert_eq!(k["addresses"], json!(["13911112223", "12368"]), "{k}");
-        assert!(
-            k.get("awaiting").is_none(),
-            "never to be counted later: {k}"
-        );
-    }
-    // The SMSC's receipts from the handset the notice went to count.
-    for id in &ids {
-        smsc.receipt_from(id, "DELIVRD", "8613800138112");
-    }
-    let s = status_when(court, &u.order_id, "R1", "the real receipts", |s| {
-        s.effective.is_some()
-    })
-    .await;
-    assert!(s.facts.iter().any(|f| f.kind == "reached"), "{:?}", s.facts);
 }

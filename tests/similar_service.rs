@@ -430,6 +430,14 @@ async fn labels_are_read_as_a_judgment_would_give_them(court: &mut Similar) {
     let indexed = court.index_case(request).await.unwrap().into_inner();
     assert_eq!(indexed.statutes, ["刑法第264条", "刑法第67条"]);
     assert_eq!(indexed.charges, ["盗窃罪"]);
+    // A query is read the same way, and may name a statute by its key.
+    let query = by_text(
+        "被告人张某夜间入户，构成盗\u{200B}窃罪，依照刑法第264条处罚。",
+        None,
+    );
+    let found = court.find_similar(query).await.unwrap().into_inner();
+    assert_eq!(found.query_charges, ["盗窃罪"]);
+    assert_eq!(found.query_statutes, ["刑法第264条"]);
     let remove = pb::RemoveCaseRequest {
         case_id: indexed.case_id,
         reason: "测试后撤下".into(),

@@ -11,6 +11,7 @@ pub mod judgments;
 pub mod pdf;
 pub mod portal;
 pub mod postgres;
+pub mod reports;
 pub mod seal_setup;
 pub mod service;
 pub mod smsc;
@@ -568,6 +569,20 @@ open(sys.argv[2] + "/sig.der", "wb").write(base64.b64decode(cp["signature"]))
 }
 
 /// Every file under `dir`, recursively, sorted.
+/// Checks that no file under `dir` (a hub's data directory: its log, read models and blobs) holds
+/// the link token `token`: whoever reads them could act as the link's recipient.
+pub fn assert_token_kept_out(dir: &Path, token: &str) {
+    assert!(token.len() >= 16, "not a token: {token}");
+    for file in files_under(dir) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "{} holds the live link token",
+            file.display()
+        );
+    }
+}
+
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];

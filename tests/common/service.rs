@@ -602,3 +602,44 @@ impl SmsScene {
         .order_id
     }
 }
+
+/// An SMS notice to `(name, number)`, for which the SMSC sends no receipt of its own: the hub,
+/// the SMSC, the order and the part ids the SMSC gave, with what must outlive the test.
+pub struct Unreported {
+    pub smsc: super::smsc::Smsc,
+    pub w: World,
+    pub court: ServiceOfProcessClient<Channel>,
+    pub order_id: String,
+    pub sent: serde_json::Value,
+    _mail: (tempfile::TempDir, super::smtp::SmtpServer),
+}
+
+pub async fn unreported_sms(request_id: &str, (name, number): (&str, &str)) -> Unreported {
+    let smsc = super::smsc::start_smsc();
+    smsc.configure(serde_json::json!({ "receipts": { number: "NONE" } }));
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = super::smtp::start_aiosmtpd(maildir.path());
+    let w = sms_hub(smsc.port, smtp.addr.port(), |s| {
+        s.receipt_timeout_secs = 600;
+    })
+    .await;
+    let document = w.sealed_document().await;
+    let court = w.service("court-xiangyang-cms").await;
+    let ordered = serve_plan(
+        &court,
+        request_id,
+        &document,
+        vec![sms_recipient(name, number)],
+        &[pb::ServiceChannel::Sms],
+    )
+    .await;
+    let sent = smsc.wait_messages(1, 30).remove(0);
+    Unreported {
+        smsc,
+        w,
+        court,
+        order_id: ordered.order_id,
+        sent,
+        _mail: (maildir, smtp),
+    }
+}

@@ -679,7 +679,8 @@ impl<S: EventStore> SimilarApi<S> {
                     "text sha256:{}",
                     hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
                 ),
-                text,
+                // Read as an indexed judgment's text is: a zero-width space hides no charge.
+                text: ecenter_domain::text::readable(&text),
                 given: None,
                 exclude: None,
                 truncated: false,
@@ -690,7 +691,7 @@ impl<S: EventStore> SimilarApi<S> {
                 let (text, truncated) = filing_text(&*self.store, &filing, parse).await?;
                 ResolvedQuery {
                     described: format!("filing {}", filing.filing_id),
-                    text,
+                    text: ecenter_domain::text::readable(&text),
                     given: None,
                     exclude: None,
                     truncated,

@@ -87,6 +87,9 @@ pub fn says_bad_recipient_address(reply: &str) -> bool {
 /// A parsed delivery status notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
+    /// The report's own id: its `Message-ID` in angle brackets, else [`sha256_id`] of its bytes
+    /// (an MTA that delivers one report twice delivers the same id).
+    pub report_id: String,
     /// `Original-Envelope-Id`: the ENVID the hub sent (its Message-ID without brackets).
     pub envelope_id: Option<String>,
     /// The Message-ID of the message reported on, from the returned headers.
@@ -125,8 +128,10 @@ impl DeliveryReport {
     ///
     /// Errors: why the report is not authenticated, in words for the clerk.
     pub fn generated_by(&self, relays: &[String]) -> Result<(), Unproven> {
+        // A host name is the same without case and without its root dot (`MTA.Court.Example.`).
+        let host = |h: &str| h.trim().trim_end_matches('.').to_ascii_lowercase();
         let mta = self.reporting_mta.trim();
-        let Some(relay) = relays.iter().find(|r| r.eq_ignore_ascii_case(mta)) else {
+        let Some(relay) = relays.iter().find(|r| host(r) == host(mta)) else {
             return Err(Unproven::UnknownRelay(excerpt(mta)));
         };
         let Some(top) = self.top_received.as_deref() else {
@@ -134,7 +139,7 @@ impl DeliveryReport {
         };
         let words: Vec<&str> = top.split_whitespace().collect();
         let by_relay = words.first().is_some_and(|w| w.eq_ignore_ascii_case("by"))
-            && words.get(1).is_some_and(|h| h.eq_ignore_ascii_case(relay));
+            && words.get(1).is_some_and(|h| host(h) == host(relay));
         let local_user = top.to_ascii_lowercase().contains("from userid");
         if !by_relay || local_user {
             return Err(Unproven::ArrivedAsMail {
@@ -285,6 +290,41 @@ fn strip_brackets(s: &str) -> String {
         .to_string()
 }
 
+/// Whether `part` returns the message reported on, or its header: `text/rfc822-headers` (RFC
+/// 6522), `message/rfc822`, and the internationalised `message/global` and
+/// `message/global-headers` (RFC 6533) — with `message/rfc822-headers`, which Exchange writes.
+fn returned(part: &mail_parser::MessagePart<'_>) -> bool {
+    part.content_type().is_some_and(|c| {
+        let sub = c.subtype().unwrap_or_default().to_ascii_lowercase();
+        match c.ctype().to_ascii_lowercase().as_str() {
+            "text" => sub == "rfc822-headers",
+            "message" => {
+                ["rfc822", "global", "global-headers", "rfc822-headers"].contains(&sub.as_str())
+            }
+            _ => false,
+        }
+    })
+}
+
+/// A delivery-status part's text: UTF-8 (RFC 6533), else GB18030 — a Chinese server writes its
+/// `Diagnostic-Code` (收件人不存在) in GBK, and read as UTF-8 it would be lost to U+FFFD.
+fn eight_bit_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
+}
+
+/// `sha256:` and the hex SHA-256 of `raw`: a report's id when it names none.
+pub fn sha256_id(raw: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, raw);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 /// Parses a delivery status notification.
 pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
     let message = MessageParser::default()
@@ -297,12 +337,15 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
                     .is_some_and(|s| subtype.iter().any(|t| s.eq_ignore_ascii_case(t)))
         })
     };
+    let report_id = message
+        .message_id()
+        .map_or_else(|| sha256_id(raw), |id| format!("<{}>", strip_brackets(id)));
     let status = message
         .parts
         .iter()
         .find(|p| is(p, "message", &["delivery-status", "global-delivery-status"]))
         .ok_or(DsnError::NotReport)?;
-    let text = String::from_utf8_lossy(status.contents()).into_owned();
+    let text = eight_bit_text(status.contents());
     let blocks = field_blocks(&text);
     let (per_message, per_recipient) = blocks.split_first().ok_or(DsnError::NoRecipients)?;
     let recipients: Vec<RecipientReport> = per_recipient
@@ -313,16 +356,13 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
         return Err(DsnError::NoRecipients);
     }
     // The returned message or its headers, for the Message-ID.
-    let message_id = message
-        .parts
-        .iter()
-        .filter(|p| is(p, "text", &["rfc822-headers"]) || is(p, "message", &["rfc822", "global"]))
-        .find_map(|p| {
-            MessageParser::default()
-                .parse_headers(p.contents())
-                .and_then(|m| m.message_id().map(strip_brackets))
-        });
+    let message_id = message.parts.iter().filter(|p| returned(p)).find_map(|p| {
+        MessageParser::default()
+            .parse_headers(p.contents())
+            .and_then(|m| m.message_id().map(strip_brackets))
+    });
     Ok(DeliveryReport {
+        report_id,
         envelope_id: field(per_message, "original-envelope-id").map(|v| xtext_decode(v.trim())),
         message_id,
         reporting_mta: field(per_message, "reporting-mta")
@@ -355,9 +395,11 @@ fn recipient_report(b: &[(String, String)]) -> Option<RecipientReport> {
         _ => return None,
     };
     Some(RecipientReport {
-        final_recipient: field(b, "final-recipient").map_or("", typed).to_string(),
+        // Coremail and others write the address in angle brackets (`rfc822; <a@b>`).
+        final_recipient: strip_brackets(field(b, "final-recipient").map_or("", typed)),
         action,
-        original_recipient: field(b, "original-recipient").map(|v| xtext_decode(typed(v).trim())),
+        original_recipient: field(b, "original-recipient")
+            .map(|v| strip_brackets(&xtext_decode(typed(v).trim()))),
         // RFC 3464 §2.3.4: the status code, then possibly a comment.
         status: field(b, "status")
             .and_then(|s| s.split(|c: char| c.is_whitespace() || c == '(').next())
@@ -371,14 +413,7 @@ fn recipient_report(b: &[(String, String)]) -> Option<RecipientReport> {
 /// The `id` of the topmost `Received` in the returned message or headers: the queue id the
 /// reporting MTA gave the message when it received it.
 fn returned_queue_id(message: &mail_parser::Message<'_>) -> Option<String> {
-    let returned = message.parts.iter().find(|p| {
-        p.content_type().is_some_and(|c| {
-            let sub = c.subtype().unwrap_or_default().to_ascii_lowercase();
-            (c.ctype().eq_ignore_ascii_case("text") && sub == "rfc822-headers")
-                || (c.ctype().eq_ignore_ascii_case("message")
-                    && (sub == "rfc822" || sub == "global"))
-        })
-    })?;
+    let returned = message.parts.iter().find(|p| returned(p))?;
     let received = top_received(returned.contents())?;
     let words: Vec<&str> = received.split_whitespace().collect();
     words
@@ -576,6 +611,63 @@ mod tests {
             "550 5.7.1 <user5.1.1@parties.test> refused",
         ] {
             assert!(!says_bad_recipient_address(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn reports_as_other_servers_write_them_are_read_alike() {
+        let relays = vec!["mta.hub.test".to_string()];
+        // Coremail's bracketed addresses, a host name in capitals with its root dot, returned
+        // headers as RFC 6533's message/global-headers (or Exchange's message/rfc822-headers),
+        // no envelope id, and a Chinese server's diagnostic in GBK.
+        let gbk = encoding_rs::GBK
+            .encode("550 5.1.1 收件人不存在")
+            .0
+            .into_owned();
+        for returned in ["message/global-headers", "message/rfc822-headers"] {
+            let text = report("failed", "5.1.1", false)
+                .replace("rfc822; zhangsan@", "rfc822; <ZhangSan@")
+                .replace(
+                    "rfc822;zhangsan@parties.test",
+                    "rfc822;<zhangsan@parties.test>",
+                )
+                .replace("parties.test\r\nOriginal", "parties.test>\r\nOriginal")
+                .replace(
+                    "Reporting-MTA: dns; mta.hub.test",
+                    "Reporting-MTA: dns; MTA.Hub.Test.",
+                )
+                .replace("text/rfc822-headers", returned);
+            let (head, tail) = text
+                .split_once(
+                    "Diagnostic-Code: X-Postfix; delivery via virtual:\r\n  delivered to maildir",
+                )
+                .unwrap();
+            let raw = [
+                b"Received: by MTA.hub.test. (Postfix)\r\n\tid EF7B; Mon, 30 Nov 2026 13:54:08 +0000\r\n".as_slice(),
+                head.as_bytes(),
+                b"Diagnostic-Code: smtp; ",
+                &gbk,
+                tail.as_bytes(),
+            ]
+            .concat();
+            let r = parse(&raw).unwrap();
+            let block = &r.recipients[0];
+            assert_eq!(block.final_recipient, "ZhangSan@parties.test", "{returned}");
+            assert_eq!(
+                block.original_recipient.as_deref(),
+                Some("zhangsan@parties.test")
+            );
+            assert!(same_mailbox(
+                &block.final_recipient,
+                "zhangsan@parties.test"
+            ));
+            assert_eq!(block.diagnostic, "550 5.1.1 收件人不存在");
+            assert_eq!(
+                r.notice_id(),
+                Some("O000000000007.R1.email@localhost"),
+                "{returned}"
+            );
+            assert_eq!(r.generated_by(&relays), Ok(()));
         }
     }
 

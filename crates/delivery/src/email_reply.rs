@@ -17,6 +17,9 @@ pub struct EmailReply {
     pub text: String,
     /// The message ids it answers (`In-Reply-To`, then `References`), without angle brackets.
     pub answers: Vec<String>,
+    /// What says a machine answered, not the recipient (an out-of-office:
+    /// [`crate::free_bounce::auto_reply`]), when one did.
+    pub automatic: Option<String>,
 }
 
 /// Reads a reply; `None` for a message that answers nothing (no `In-Reply-To` or `References`).
@@ -57,6 +60,7 @@ pub fn parse(raw: &[u8]) -> Option<EmailReply> {
         from,
         text,
         answers,
+        automatic: crate::free_bounce::auto_reply(&message),
     })
 }
 
@@ -80,6 +84,19 @@ mod tests {
             ]
         );
         assert!(r.text.starts_with("已收到，谢谢。"));
+        assert_eq!(r.automatic, None, "a person's reply");
+        let away = raw.replace(
+            "Subject: =?UTF-8?B?5Zue5aSN?=",
+            "Subject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiDmiJHmraPlnKjkvJHlgYc=?=\r\nX-QQ-AutoReply: 1",
+        );
+        let auto = parse(away.as_bytes()).unwrap();
+        assert_eq!(auto.automatic.as_deref(), Some("X-QQ-AutoReply: 1"));
+        let by_subject = raw.replace(
+            "=?UTF-8?B?5Zue5aSN?=",
+            "=?UTF-8?B?6Ieq5Yqo5Zue5aSNOiDmiJHmraPlnKjkvJHlgYc=?=",
+        );
+        let subject = parse(by_subject.as_bytes()).unwrap().automatic.unwrap();
+        assert!(subject.starts_with("Subject: 自动回复"), "{subject}");
         let unrelated = "From: a@b\r\nSubject: hi\r\n\r\nhello\r\n";
         assert_eq!(parse(unrelated.as_bytes()), None);
     }

@@ -26,6 +26,9 @@ pub struct FreeTextReport {
     /// `Auto-Submitted: auto-…` (RFC 3834), `X-Failed-Recipients`, or a `From` of
     /// MAILER-DAEMON or postmaster. A person's message (a forward of the notice) is none.
     pub automatic: bool,
+    /// What says it is an automatic answer from the recipient's mailbox — an out-of-office, not
+    /// a bounce ([`auto_reply`]) — when it is one.
+    pub auto_reply: Option<String>,
     /// Its searched text, lower-cased: what [`FreeTextReport::mentions`] looks in.
     text: String,
 }
@@ -64,6 +67,7 @@ pub fn read(raw: &[u8]) -> FreeTextReport {
         quoted_ids,
         summary: summary(message.as_ref(), &searched),
         automatic: message.as_ref().is_some_and(automatic),
+        auto_reply: message.as_ref().and_then(auto_reply),
         text: texts.concat().to_lowercase(),
     }
 }
@@ -74,11 +78,40 @@ fn decoded_texts(m: &Message<'_>) -> Vec<String> {
     (m.parts.iter())
         .filter_map(|part| match &part.body {
             PartType::Text(t) => Some(t.to_string()),
-            PartType::Html(h) => Some(h.replace("&lt;", "<").replace("&gt;", ">")),
+            PartType::Html(h) => Some(detagged(h)),
             PartType::Message(inner) => inner.message_id().map(|id| format!("Message-ID: <{id}>")),
             _ => None,
         })
         .collect()
+}
+
+/// An HTML part as lines of text, as Exchange and webmail write their bounces
+/// (`<pre>Message-ID: &lt;O…@hub&gt;</pre>`): each tag (`<p>`, `</pre>`, `<br/>`) becomes a line
+/// break — an id in angle brackets holds an `@` and is no tag — and then entities are read
+/// (`&lt;`, `&#64;`, `&nbsp;`), so an id written either way is found on a line of its own.
+fn detagged(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match after.find('>') {
+            Some(close) if !after[..close].contains('@') => {
+                text.push('\n');
+                rest = &after[close + 1..];
+            }
+            _ => {
+                text.push('<');
+                rest = &after[1..];
+            }
+        }
+    }
+    text.push_str(rest);
+    htmlescape::decode_html(&text).unwrap_or_else(|_| {
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    })
 }
 
 /// `text`'s lines, a `>` quote taken off, a folded header line joined with what continues it.
@@ -98,19 +131,67 @@ fn logical_lines(text: &str) -> Vec<String> {
     lines
 }
 
+/// What says `m` is a machine's answer from the recipient's mailbox — an out-of-office or
+/// vacation notice (RFC 3834), a challenge to verify the sender — rather than a mail server's
+/// bounce: `Auto-Submitted: auto-replied`, a responder's own header (`X-Autoreply`,
+/// `X-Autorespond`, QQ Mail's `X-QQ-AutoReply`, `Precedence: auto_reply`) or the subject an
+/// auto-responder writes (自动回复, `Auto:`, `Automatic reply`, `Out of Office`); and none of a
+/// bounce's marks (MAILER-DAEMON or postmaster, `X-Failed-Recipients`). Returns the mark, for the
+/// clerks. Such a message is no act of the recipient, so never a reply; what it says of the
+/// notice (it reached the mailbox, or was held there) a clerk reads.
+pub fn auto_reply(m: &Message<'_>) -> Option<String> {
+    let header = |name: &'static str| m.header_raw(name).map(str::trim);
+    if bounce_sender(m) || header("X-Failed-Recipients").is_some() {
+        return None;
+    }
+    if let Some(a) = header("Auto-Submitted").filter(|a| a.eq_ignore_ascii_case("auto-replied")) {
+        return Some(format!("Auto-Submitted: {a}"));
+    }
+    for name in [
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-QQ-AutoReply",
+        "X-Auto-Reply",
+    ] {
+        if let Some(v) = header(name) {
+            return Some(format!("{name}: {v}"));
+        }
+    }
+    if let Some(p) = header("Precedence").filter(|p| p.eq_ignore_ascii_case("auto_reply")) {
+        return Some(format!("Precedence: {p}"));
+    }
+    let subject = m.subject().unwrap_or_default().trim();
+    let lower = subject.to_lowercase();
+    [
+        "自动回复",
+        "auto:",
+        "automatic reply",
+        "autoreply",
+        "auto-reply",
+        "out of office",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s))
+    .then(|| format!("Subject: {subject}"))
+}
+
+/// Whether `m` comes from a mail server's bounce sender (MAILER-DAEMON, postmaster).
+fn bounce_sender(m: &Message<'_>) -> bool {
+    (m.from().and_then(|a| a.first()))
+        .and_then(|a| a.address())
+        .and_then(|a| a.split('@').next())
+        .is_some_and(|user| {
+            user.eq_ignore_ascii_case("mailer-daemon") || user.eq_ignore_ascii_case("postmaster")
+        })
+}
+
 /// Whether `m` says a machine wrote it (see [`FreeTextReport::automatic`]).
 fn automatic(m: &Message<'_>) -> bool {
     let header = |name: &'static str| m.header_raw(name).map(str::trim);
     let null_sender = header("Return-Path").is_some_and(|p| p.trim_matches(['<', '>']).is_empty());
     let auto =
         header("Auto-Submitted").is_some_and(|a| a.to_ascii_lowercase().starts_with("auto-"));
-    let daemon = (m.from().and_then(|a| a.first()))
-        .and_then(|a| a.address())
-        .and_then(|a| a.split('@').next())
-        .is_some_and(|user| {
-            user.eq_ignore_ascii_case("mailer-daemon") || user.eq_ignore_ascii_case("postmaster")
-        });
-    null_sender || auto || daemon || header("X-Failed-Recipients").is_some()
+    null_sender || auto || bounce_sender(m) || header("X-Failed-Recipients").is_some()
 }
 
 /// What follows the message's own header (the first empty line): a message that merely carries a
@@ -224,6 +305,59 @@ mod tests {
     fn base64_lines(text: &str) -> String {
         use base64::Engine;
         let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        (encoded.as_bytes().chunks(76))
+            .map(|c| format!("{}\r\n", String::from_utf8_lossy(c)))
+            .collect()
+    }
+
+    #[test]
+    fn an_html_bounce_quotes_the_notice_in_tags_or_entities() {
+        for (html, encoding) in [
+            (
+                "<p>Your message to lisi@parties.test couldn't be delivered.</p><pre>Message-ID: <O000000000007.R2.email.k9@hub.test></pre>",
+                "7bit",
+            ),
+            (
+                "<p>Your message to lisi@parties.test couldn't be delivered.</p><pre>Message-ID: &lt;O000000000007.R2.email.k9&#64;hub.test&gt;</pre>",
+                "7bit",
+            ),
+            (
+                "<html><body><p>Delivery has failed to lisi@parties.test</p>=0D=0A<pre>Message-ID: &lt;O000000000007.R2.e=\r\nmail.k9@hub.test&gt;</pre></body></html>",
+                "quoted-printable",
+            ),
+        ] {
+            let raw = format!(
+                "Return-Path: <>\r\nFrom: postmaster@mx.parties.test\r\nAuto-Submitted: auto-replied\r\n\
+                 Subject: Undeliverable\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Transfer-Encoding: {encoding}\r\n\r\n{html}\r\n"
+            );
+            let r = read(raw.as_bytes());
+            assert_eq!(
+                r.quoted_ids,
+                ["O000000000007.R2.email.k9@hub.test"],
+                "{html}"
+            );
+            assert!(r.automatic && r.mentions("lisi@parties.test"), "{html}");
+        }
+    }
+
+    #[test]
+    fn a_bounce_in_gb2312_is_read_in_chinese() {
+        let said = "您好！很抱歉，您发送的邮件被退回。收件人不存在。";
+        let (gb, _, _) = encoding_rs::GBK.encode(said);
+        let b64 = base64_lines_of(&gb);
+        let raw = format!(
+            "Return-Path: <>\r\nFrom: postmaster@163.com\r\nSubject: =?GB2312?B?z7XNs83L0MU=?=\r\n\
+             Content-Type: text/plain; charset=\"GB2312\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}"
+        );
+        let r = read(raw.as_bytes());
+        assert!(r.summary.contains("Subject: 系统退信"), "{}", r.summary);
+        assert!(r.summary.contains(said), "{}", r.summary);
+    }
+
+    fn base64_lines_of(bytes: &[u8]) -> String {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
         (encoded.as_bytes().chunks(76))
             .map(|c| format!("{}\r\n", String::from_utf8_lossy(c)))
             .collect()

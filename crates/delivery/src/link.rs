@@ -80,12 +80,7 @@ pub fn redact_tokens(text: &str) -> String {
             .unwrap_or(tail.len());
         let token = tail[..run].trim_end_matches('.');
         if token.len() >= 16 {
-            let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-            let hex: String = digest.as_ref()[..6]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            out.push_str(&format!("[链接凭据已隐去，SHA-256 {hex}…]"));
+            out.push_str(&redaction_mark(token));
         } else {
             out.push_str(token);
         }
@@ -93,6 +88,42 @@ pub fn redact_tokens(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The order and recipient numbers and the expiry of a compact token, when the ids are the hub's
+/// own (`O` + twelve digits, `R` + a number) and the expiry fits 32 bits.
+fn compact_ids(service_id: &str, recipient_id: &str, expires_at: u64) -> Option<(u64, u32, u32)> {
+    let order = service_id
+        .strip_prefix('O')
+        .and_then(|n| n.parse::<u64>().ok())
+        .filter(|n| format!("O{n:012}") == service_id)?;
+    let recipient = recipient_id
+        .strip_prefix('R')
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| format!("R{n}") == recipient_id)?;
+    Some((order, recipient, u32::try_from(expires_at).ok()?))
+}
+
+/// How every mark [`redact_tokens`] writes begins.
+pub const REDACTED: &str = "[链接凭据已隐去，SHA-256 ";
+
+/// What [`redact_tokens`] writes in place of `token`.
+fn redaction_mark(token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    let hex: String = digest.as_ref()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{REDACTED}{hex}…]")
+}
+
+/// `logged` — a notice as the log keeps it, its link's token replaced by [`redact_tokens`]'s
+/// mark — with `token` put back wherever the mark names it: the text that is sent. `None` when no
+/// mark in `logged` is `token`'s: the text was logged before tokens were kept out of the log (it
+/// holds its token itself), or the token is not the one it was sent with.
+pub fn restore_token(logged: &str, token: &str) -> Option<String> {
+    let mark = redaction_mark(token);
+    logged.contains(&mark).then(|| logged.replace(&mark, token))
 }
 
 /// Shortest key accepted (bytes): HMAC-SHA-256 wants at least its output size.
@@ -124,47 +155,63 @@ impl LinkSigner {
         hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
     }
 
-    /// A token for `recipient_id` of `service_id`, valid until `expires_at` (Unix seconds).
+    /// A token for `recipient_id` of `service_id`, valid until `expires_at` (Unix seconds), with
+    /// a fresh random nonce.
     pub fn issue(&self, service_id: &str, recipient_id: &str, expires_at: u64) -> String {
-        let compact = (
-            service_id
-                .strip_prefix('O')
-                .and_then(|n| n.parse::<u64>().ok())
-                .filter(|n| format!("O{n:012}") == service_id),
-            recipient_id
-                .strip_prefix('R')
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|n| format!("R{n}") == recipient_id),
-            u32::try_from(expires_at).ok(),
-        );
-        if let (Some(order), Some(recipient), Some(expires)) = compact {
+        let compact = compact_ids(service_id, recipient_id, expires_at).is_some();
+        let mut nonce = [0u8; 12];
+        let nonce = &mut nonce[..if compact { 9 } else { 12 }];
+        self.rng
+            .fill(nonce)
+            .expect("the system random source works");
+        self.token(
+            service_id,
+            recipient_id,
+            expires_at,
+            &URL_SAFE_NO_PAD.encode(nonce),
+        )
+        .expect("a fresh nonce has its form's length")
+    }
+
+    /// The token [`LinkSigner::issue`] gave for these ids, expiry and nonce (as
+    /// [`LinkClaims::nonce`] spells it), made again: the log keeps the nonce and never the token,
+    /// a credential whoever reads it could use, and a notice sent again carries the very same
+    /// link. `None` when `nonce` is not a nonce of this form.
+    pub fn token(
+        &self,
+        service_id: &str,
+        recipient_id: &str,
+        expires_at: u64,
+        nonce: &str,
+    ) -> Option<String> {
+        if let Some((order, recipient, expires)) = compact_ids(service_id, recipient_id, expires_at)
+        {
+            let nonce = URL_SAFE_NO_PAD
+                .decode(nonce)
+                .ok()
+                .filter(|n| n.len() == 9)?;
             let mut b = Vec::with_capacity(COMPACT_LEN);
             b.push(COMPACT_VERSION);
             b.extend_from_slice(&order.to_be_bytes());
             b.extend_from_slice(&recipient.to_be_bytes());
             b.extend_from_slice(&expires.to_be_bytes());
-            let mut nonce = [0u8; 9];
-            self.rng
-                .fill(&mut nonce)
-                .expect("the system random source works");
             b.extend_from_slice(&nonce);
             let tag = hmac::sign(&self.key, &b);
             b.extend_from_slice(&tag.as_ref()[..16]);
-            return URL_SAFE_NO_PAD.encode(b);
+            return Some(URL_SAFE_NO_PAD.encode(b));
         }
-        let mut nonce = [0u8; 12];
-        self.rng
-            .fill(&mut nonce)
-            .expect("the system random source works");
-        let nonce = URL_SAFE_NO_PAD.encode(nonce);
+        URL_SAFE_NO_PAD
+            .decode(nonce)
+            .ok()
+            .filter(|n| n.len() == 12)?;
         // Ids never contain '|': service and recipient ids are hub-made (F…, R1).
         let payload = format!("v1|{service_id}|{recipient_id}|{expires_at}|{nonce}");
         let tag = hmac::sign(&self.key, payload.as_bytes());
-        format!(
+        Some(format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(payload.as_bytes()),
             URL_SAFE_NO_PAD.encode(tag.as_ref())
-        )
+        ))
     }
 
     /// The claims of `token` if this hub issued it unaltered and it has not expired at `now`.
@@ -250,6 +297,30 @@ mod tests {
             a.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.')
         );
+    }
+
+    #[test]
+    fn a_token_is_made_again_from_its_nonce_and_put_back_into_its_redacted_text() {
+        let s = LinkSigner::new(KEY).unwrap();
+        for (o, r) in [("O000000000123", "R2"), ("F000000000123", "D1")] {
+            let token = s.issue(o, r, 2_000);
+            let nonce = s.verify(&token, 0).unwrap().nonce;
+            assert_eq!(
+                s.token(o, r, 2_000, &nonce).as_deref(),
+                Some(token.as_str())
+            );
+            assert_ne!(
+                s.token(o, r, 2_001, &nonce).unwrap(),
+                token,
+                "the expiry is signed"
+            );
+            let sent = format!("请点击 https://court.example/s/{token} 查看。");
+            let logged = redact_tokens(&sent);
+            assert!(!logged.contains(&token), "{logged}");
+            assert_eq!(restore_token(&logged, &token).unwrap(), sent);
+            assert_eq!(restore_token(&logged, &s.issue(o, r, 2_000)), None);
+        }
+        assert_eq!(s.token("O000000000123", "R2", 2_000, "short"), None);
     }
 
     #[test]

@@ -47,6 +47,39 @@ impl ReceiptIdForm {
     }
 }
 
+impl ReceiptIdForm {
+    /// The ids a receipt naming `receipt_id` may mean, as the hub records part ids, most likely
+    /// first: the id in this form ([`ReceiptIdForm::canonical`]); the SMSC's own id as given in
+    /// `submit_sm_resp`, in the recorded form ([`ReceiptIdForm::expected`]) — the
+    /// `receipted_message_id` TLV carries that one (SMPP 3.4 §5.3.2.12), whatever the text says —;
+    /// the id as given, as parts recorded before the setting changed are; and this form's id
+    /// turned back into the SMSC's. Case and leading zeros are the store's to disregard
+    /// (`ecenter_domain::service::sms_part_key`).
+    pub fn candidates(self, receipt_id: &str) -> Vec<String> {
+        let given = receipt_id.trim();
+        let back = match self {
+            ReceiptIdForm::AsSubmitted => None,
+            ReceiptIdForm::DecimalOfHex => given.parse::<u128>().ok().map(|v| format!("{v:X}")),
+            ReceiptIdForm::HexOfDecimal => {
+                u128::from_str_radix(given, 16).ok().map(|v| v.to_string())
+            }
+        };
+        let mut out: Vec<String> = Vec::with_capacity(4);
+        let all = [
+            Some(self.canonical(given)),
+            self.expected(given),
+            Some(given.to_string()),
+            back,
+        ];
+        for id in all.into_iter().flatten() {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +101,16 @@ mod tests {
         // Ids that are not numbers of that base stay as given.
         assert_eq!(DecimalOfHex.expected("msg-7"), None);
         assert_eq!(DecimalOfHex.canonical("msg-7"), "msg-7");
+        // Whatever the setting, a receipt naming the SMSC's own id still finds its part, and
+        // so does one about a part recorded before the setting changed.
+        assert_eq!(
+            DecimalOfHex.candidates("1A2B3C01"),
+            ["1A2B3C01", "439041025"]
+        );
+        let decimal = DecimalOfHex.candidates("439041025");
+        assert_eq!(decimal[0], "439041025", "this form's reading first");
+        assert!(decimal.contains(&"1A2B3C01".to_string()), "{decimal:?}");
+        assert_eq!(AsSubmitted.candidates(" 1a2b3c04 "), ["1a2b3c04"]);
         assert_eq!(
             HexOfDecimal.expected(&"9".repeat(60)),
             None,

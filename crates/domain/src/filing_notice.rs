@@ -216,6 +216,9 @@ pub struct FilingNotice {
     /// The nonce of the status link it carries.
     #[serde(default)]
     pub link_nonce: String,
+    /// When that link expires (Unix seconds); 0 for a notice logged with its link's token.
+    #[serde(default)]
+    pub link_expires: u64,
     /// The last failure's words.
     #[serde(default)]
     pub last_error: String,
@@ -242,6 +245,11 @@ pub enum FilingNoticeEvent {
         body: String,
         /// The nonce of the status link in the text.
         link_nonce: String,
+        /// When that link expires (Unix seconds): with the nonce it makes the link's token again,
+        /// which the text holds only as a hash (a credential is never logged). 0 in notices
+        /// logged with their token.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        link_expires: u64,
         /// Sent again after a stop left its outcome unknown.
         in_doubt: bool,
         /// The hub instance that leased it (as `notice_sending`'s).
@@ -318,6 +326,7 @@ impl FilingNotice {
                 subject: String::new(),
                 body: String::new(),
                 link_nonce: String::new(),
+                link_expires: 0,
                 last_error: String::new(),
                 holder: String::new(),
                 outcome: None,
@@ -334,6 +343,7 @@ impl FilingNotice {
                 subject,
                 body,
                 link_nonce,
+                link_expires,
                 holder,
                 ..
             } => {
@@ -345,6 +355,7 @@ impl FilingNotice {
                 self.subject.clone_from(subject);
                 self.body.clone_from(body);
                 self.link_nonce.clone_from(link_nonce);
+                self.link_expires = *link_expires;
             }
             // An answer to an attempt another instance has since sent again (see
             // `RecipientEvent::NoticeResult`): evidence in the log, no change here.
@@ -409,3 +420,9 @@ impl FilingNotice {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `n` is 0 (serde: a field left out of entries that have none).
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}

@@ -52,24 +52,68 @@ pub fn normalize_number(n: &str) -> Option<String> {
 }
 
 /// Whether a delivery receipt whose deliver_sm carried `addresses` (its `source_addr` and
-/// `destination_addr`) is about another handset than `sent_to`, the mobile number its id's SMS
-/// went to: one of them names a mobile number and none names `sent_to`. SMPP 3.4 §4.6.1 has the
-/// receipt come from the handset the message went to, and some SMSCs swap the two fields; an
-/// SMSC that reuses or wraps message ids then names the other handset, and such a receipt must not
-/// count. Fields that name no mobile — empty, the court's short code, an alphanumeric sender, a
-/// CMPP gateway's pseudo-code — are no evidence either way, and the id decides (Kannel matches
-/// SMPP receipts by id alone).
-pub fn receipt_about_another_handset(sent_to: &str, addresses: &[String]) -> bool {
-    let sent_to = mobile(sent_to).or_else(|| normalize_number(sent_to));
-    let named: Vec<String> = addresses.iter().filter_map(|a| mobile(a)).collect();
-    !named.is_empty() && !named.iter().any(|n| Some(n) == sent_to.as_ref())
+/// `destination_addr`) is about another handset than `sent_to`, the number its id's SMS went to:
+/// one of them names a subscriber's number ([`subscriber`]) other than `sent_to` and `own` (the
+/// hub's `source_addr`, which an SMSC puts in the field the receipt goes to). SMPP 3.4 §4.6.1 has
+/// the receipt come from the handset the message went to, and some SMSCs swap the two fields; an
+/// SMSC that reuses or wraps message ids then names the other handset — a foreign one too, in
+/// international traffic — and such a receipt must not count, even when the other field names
+/// the number served. Fields that name no subscriber — empty, the court's short code, a service
+/// number, an alphanumeric sender, a CMPP gateway's pseudo-code — are no evidence either way, and
+/// the id decides (Kannel matches SMPP receipts by id alone).
+pub fn receipt_about_another_handset(sent_to: &str, addresses: &[String], own: &str) -> bool {
+    let sent_to = subscriber(sent_to).or_else(|| normalize_number(sent_to));
+    let own = subscriber(own);
+    addresses
+        .iter()
+        .filter_map(|a| subscriber(a))
+        .any(|n| Some(&n) != sent_to.as_ref() && Some(&n) != own.as_ref())
 }
 
-/// Whether any of a receipt's addresses names a mainland mobile number: only then can it be about
+/// Whether any of a receipt's addresses names a subscriber's number: only then can it be about
 /// another handset ([`receipt_about_another_handset`]), so only then need the SMS it reports on
 /// be read to tell.
-pub fn names_a_mobile(addresses: &[String]) -> bool {
-    addresses.iter().any(|a| mobile(a).is_some())
+pub fn names_a_subscriber(addresses: &[String]) -> bool {
+    addresses.iter().any(|a| subscriber(a).is_some())
+}
+
+/// `n` as a subscriber's number, if it is one: a mainland mobile in national form
+/// (`13800138000`), a mainland fixed line with its trunk 0 and area code (`02788886666`), or a
+/// number of another country in international form (`+85291234567`) — written with `+` or `00`,
+/// or as SMSCs write it without either: ten or more digits beginning with a country code 2–9.
+/// Short codes (`12368`), service numbers (`95…`, `106…`) and alphanumeric senders are none.
+fn subscriber(n: &str) -> Option<String> {
+    if let Some(m) = mobile(n) {
+        return Some(m);
+    }
+    let n = n.trim();
+    let rest = n.strip_prefix('+').unwrap_or(n);
+    if rest.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -.()".contains(c))
+    {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let international = if n.starts_with('+') {
+        Some(digits.as_str())
+    } else {
+        digits.strip_prefix("00")
+    };
+    let fixed_line = |d: &str| {
+        (d.starts_with('0') && (10..=12).contains(&d.len()) && !d.starts_with("00"))
+            .then(|| d.to_string())
+    };
+    match international {
+        Some(intl) => match intl.strip_prefix("86") {
+            Some(national) => fixed_line(&format!("0{national}")),
+            None => (intl.len() >= 7).then(|| format!("+{intl}")),
+        },
+        None if digits.starts_with('0') => fixed_line(&digits),
+        None if digits.len() >= 10 && !digits.starts_with(['0', '1']) => Some(format!("+{digits}")),
+        None => None,
+    }
 }
 
 /// `n` as an 11-digit mainland mobile number (`1…`), if it is one: in national form, a national
@@ -161,12 +205,13 @@ pub struct UnmatchedReply {
 
 #[cfg(test)]
 mod tests {
-    use super::{names_a_mobile, normalize_number, receipt_about_another_handset};
+    use super::{names_a_subscriber, normalize_number, receipt_about_another_handset};
 
     #[test]
-    fn a_receipt_is_about_another_handset_only_when_it_names_another_mobile() {
+    fn a_receipt_is_about_another_handset_when_it_names_another_subscriber() {
         let from = |s: &str, d: &str| [s.to_string(), d.to_string()];
-        let other = |s: &str, d: &str| receipt_about_another_handset("13800138000", &from(s, d));
+        let other =
+            |s: &str, d: &str| receipt_about_another_handset("13800138000", &from(s, d), "12368");
         // Naming the number, in any form, in either field (some SMSCs swap them).
         assert!(!other("13800138000", "12368"));
         assert!(!other("8613800138000", "12368"));
@@ -178,14 +223,33 @@ mod tests {
         assert!(!other("", "12368"));
         assert!(!other("COURT", "1065712368"));
         assert!(!other("10657123680", "12368"), "an SP code is no handset");
-        // Another handset.
+        assert!(
+            !other("95588", "106900001234567"),
+            "service numbers are none"
+        );
+        // Another handset: mainland, foreign (with or without +/00), a fixed line.
         assert!(other("13900139000", "12368"));
         assert!(other("12368", "8613900139000"));
         assert!(other("13900139000", ""));
+        assert!(
+            other("85291234567", "12368"),
+            "Hong Kong, as SMSCs write it"
+        );
+        assert!(other("+1 415 555 0100", "12368"));
+        assert!(other("0085291234567", ""));
+        assert!(other("02788886666", "12368"));
+        // The served number in one field does not excuse another handset in the other.
+        assert!(other("8613800138000", "13912345678"));
+        // The hub's own sender is no evidence, even when it is a mobile number.
+        let own = |s: &str, d: &str| {
+            receipt_about_another_handset("13800138000", &from(s, d), "+8613700137000")
+        };
+        assert!(!own("13800138000", "13700137000"));
+        assert!(own("13900139000", "13700137000"));
     }
 
     #[test]
-    fn only_a_receipt_naming_a_mobile_needs_its_sms_read() {
+    fn only_a_receipt_naming_a_subscriber_needs_its_sms_read() {
         let from = |s: &str, d: &str| [s.to_string(), d.to_string()];
         for (s, d) in [
             ("", ""),
@@ -193,18 +257,23 @@ mod tests {
             ("COURT", "1065712368"),
             ("10657123680", ""),
         ] {
-            assert!(!names_a_mobile(&from(s, d)), "{s}/{d}");
-            // With no mobile named, no SMS's number can make it another handset's.
+            assert!(!names_a_subscriber(&from(s, d)), "{s}/{d}");
+            // With no subscriber named, no SMS's number can make it another handset's.
             for sent_to in ["13800138000", "13900139000", "+8613700137000"] {
-                assert!(!receipt_about_another_handset(sent_to, &from(s, d)));
+                assert!(!receipt_about_another_handset(
+                    sent_to,
+                    &from(s, d),
+                    "12368"
+                ));
             }
         }
         for (s, d) in [
             ("13800138000", ""),
             ("12368", "+86 139 0013 9000"),
             ("013800138000", ""),
+            ("85291234567", ""),
         ] {
-            assert!(names_a_mobile(&from(s, d)), "{s}/{d}");
+            assert!(names_a_subscriber(&from(s, d)), "{s}/{d}");
         }
     }
 

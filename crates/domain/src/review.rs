@@ -29,6 +29,9 @@ pub struct UnverifiedReport {
     /// The clerk's judgment, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub judgment: Option<ReportJudgment>,
+    /// The report's own id, as [`crate::service::RecipientEvent::DeliveryReported`]'s.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub report: String,
 }
 
 /// A clerk's judgment of a report set aside.
@@ -59,6 +62,7 @@ impl UnverifiedReport {
             at: self.at,
             detail: format!("{}（书记员 {by} 审核后采纳）", self.detail),
             suppress: self.suppress,
+            report: self.report.clone(),
         }
     }
 }

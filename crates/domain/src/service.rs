@@ -200,6 +200,19 @@ pub struct AwaitedReceipt {
     pub state: ReceiptState,
 }
 
+/// How an SMS part's id is compared and looked up: SMSCs write one hexadecimal or decimal id in
+/// upper or lower case and with or without leading zeros (`1A2B3C04`, `1a2b3c04`,
+/// `000000001A2B3C04`), so the key is the id trimmed, in ASCII upper case, without leading zeros.
+/// (Two live messages of one SMSC whose ids differ only so would be taken for one; the receipt's
+/// numbers are still checked against the SMS's.)
+pub fn sms_part_key(id: &str) -> String {
+    let upper = id.trim().to_ascii_uppercase();
+    match upper.trim_start_matches('0') {
+        "" if !upper.is_empty() => "0".to_string(),
+        key => key.to_string(),
+    }
+}
+
 /// What a recipient did on the link page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "activity", rename_all = "snake_case")]
@@ -376,6 +389,9 @@ pub struct RecipientService {
     pub channels: Vec<ChannelTrace>,
     /// What happened, for the effective-time rules.
     pub facts: Vec<DeliveryFact>,
+    /// The ids of the reports recorded (counted or set aside), so none is recorded twice.
+    #[serde(default)]
+    pub reports: Vec<String>,
     /// Documents downloaded, with when.
     pub downloads: Vec<(String, DateTime<Utc>)>,
     /// When service took effect and why.
@@ -465,6 +481,10 @@ pub enum RecipientEvent {
         detail: String,
         /// A permanent failure of the address: no notice goes to it again.
         suppress: bool,
+        /// The report's own id (`Message-ID:` of a DSN, else `sha256:` of its bytes): the same
+        /// report read twice is recorded once. Empty in entries written before it was kept.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        report: String,
     },
     /// A report the hub could not authenticate, or one that contradicts what is already
     /// established, was set aside for the clerks.

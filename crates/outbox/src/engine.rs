@@ -556,10 +556,11 @@ impl<S: EventStore> Outbox<S> {
                     break;
                 }
                 let kept = events.clone();
+                let own = self.own_sms_source();
                 if let Err(e) = self
                     .store
                     .append(Box::new(move |view: &dyn ReadView| {
-                        Ok((receipts::with_awaited_receipts(view, events), ()))
+                        Ok((receipts::with_awaited_receipts(view, events, &own), ()))
                     }))
                     .await
                 {
@@ -597,6 +598,13 @@ impl<S: EventStore> Outbox<S> {
         let mut queued = self.outcomes.lock().expect("outcomes lock");
         queued.splice(0..0, kept);
         true
+    }
+
+    /// The hub's own SMS sender (`[service.sms] source_addr`): no evidence of a handset when a
+    /// receipt names it.
+    fn own_sms_source(&self) -> String {
+        let sms = self.context.config.sms.as_ref();
+        sms.map(|s| s.source_addr.clone()).unwrap_or_default()
     }
 
     /// How the SMSC's receipts name messages (`[service.sms] receipt_id_form`).

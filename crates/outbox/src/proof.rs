@@ -207,7 +207,7 @@ fn channels_json(service: &RecipientService) -> Vec<Value> {
                 "resends_in_doubt": c.resends_in_doubt,
                 "subject": c.subject,
                 "text": ecenter_delivery::link::redact_tokens(&c.body),
-                "outcome": if c.closed { c.last_error.as_str() } else { "" },
+                "outcome": outcome_of(service, c),
                 "receipts": c.receipts.iter().map(|r| json!({
                     "part": r.part,
                     "state": r.state.describe(),
@@ -216,6 +216,28 @@ fn channels_json(service: &RecipientService) -> Vec<Value> {
             })
         })
         .collect::<Vec<_>>()
+}
+
+/// A closed channel's outcome as the proof states it: its failure — unless a report proved the
+/// notice reached the recipient after all (a receipt after the receipt timeout, a DELIVRD after
+/// UNKNOWN), when the proof says so, with the failure as what was recorded before. A paper proof
+/// must not call "status unknown" the channel that made service effective.
+fn outcome_of(service: &RecipientService, c: &ecenter_domain::service::ChannelTrace) -> String {
+    if !c.closed {
+        return String::new();
+    }
+    let reached = service.facts.iter().find_map(|f| match f {
+        DeliveryFact::Reached { channel, at } if *channel == c.channel => Some(*at),
+        _ => None,
+    });
+    match reached {
+        Some(at) => format!(
+            "已到达受送达人（{} 的报告证实；此前记为：{}）",
+            beijing(at),
+            c.last_error
+        ),
+        None => c.last_error.clone(),
+    }
 }
 
 /// Reports the hub did not take on trust (unverified DSNs or receipts), why they were set aside,

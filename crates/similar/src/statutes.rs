@@ -127,6 +127,30 @@ fn inserted_number(chars: &[char], at: usize) -> (Option<u32>, usize) {
     }
 }
 
+/// Laws a judge or a query names without book-title marks (依照刑法第二百六十四条, 刑法第264条):
+/// the codes a court cites most. Longer names first, so 刑事诉讼法 is not read as 诉讼法.
+const BARE_LAWS: [&str; 10] = [
+    "治安管理处罚法",
+    "道路交通安全法",
+    "劳动合同法",
+    "刑事诉讼法",
+    "民事诉讼法",
+    "行政诉讼法",
+    "刑法",
+    "民法典",
+    "公司法",
+    "合同法",
+];
+
+/// The law named without 《》 right before a 第 (the text `before` it ends there), if any.
+fn bare_law_before(before: &[char]) -> Option<String> {
+    let tail: String = before[before.len().saturating_sub(8)..].iter().collect();
+    BARE_LAWS
+        .iter()
+        .find(|law| tail.ends_with(*law))
+        .map(ToString::to_string)
+}
+
 /// Finds every provision cited in `text`, in order, without duplicates.
 pub fn extract(text: &str) -> Vec<Statute> {
     let chars: Vec<char> = text.chars().collect();
@@ -146,6 +170,9 @@ pub fn extract(text: &str) -> Vec<Statute> {
             // A sentence end forgets the law: a bare 第X条 later in another sentence is not a citation.
             '。' | '；' | '\n' => law = None,
             '第' => {
+                if law.is_none() {
+                    law = bare_law_before(&chars[..i]);
+                }
                 let start = i + 1;
                 let mut j = start;
                 while j < chars.len() && is_numeral(chars[j]) {
@@ -257,6 +284,25 @@ fn numbered(chars: &[char], at: usize, unit: char) -> Option<(u32, usize)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_code_named_without_book_title_marks_is_cited_all_the_same() {
+        let keys = |t: &str| {
+            extract(t)
+                .iter()
+                .map(Statute::article_key)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys("依照刑法第二百六十四条、第五十二条之规定"),
+            ["刑法第264条", "刑法第52条"]
+        );
+        assert_eq!(keys("刑法第264条"), ["刑法第264条"]);
+        assert_eq!(keys("根据刑事诉讼法第十五条"), ["刑事诉讼法第15条"]);
+        // A bare 第X条 with no law before it is still no citation.
+        assert!(keys("合同第五条约定").is_empty());
+        assert!(keys("本院认为。第三条").is_empty());
+    }
+
     #[test]
     fn a_statute_as_a_caller_names_it_becomes_its_article_key() {
         for (given, key) in [

@@ -19,12 +19,19 @@ pub struct ReceiptFields {
 impl ReceiptFields {
     pub(super) fn read(
         esm_class: u8,
+        data_coding: u8,
         short_message: &[u8],
         tlvs: &[rusmpp::tlvs::Tlv],
     ) -> ReceiptFields {
+        let text = |bytes: &[u8]| match data_coding {
+            // UCS-2, as CMPP gateways send a receipt whose `text:` holds Chinese: read as
+            // UTF-8 it would be `\0i\0d\0:…`, no receipt at all.
+            8 => crate::sms_reply::decode(0, 8, bytes),
+            _ => String::from_utf8_lossy(bytes).to_string(),
+        };
         let mut fields = ReceiptFields {
             esm_class,
-            text: String::from_utf8_lossy(short_message).to_string(),
+            text: text(short_message),
             ..Default::default()
         };
         for tlv in tlvs {
@@ -32,7 +39,7 @@ impl ReceiptFields {
                 Some(TlvValue::ReceiptedMessageId(id)) => fields.tlv_id = Some(id.to_string()),
                 Some(TlvValue::MessageState(state)) => fields.tlv_state = Some(u8::from(*state)),
                 Some(TlvValue::MessagePayload(p)) if fields.text.is_empty() => {
-                    fields.text = String::from_utf8_lossy(p.value.as_ref()).to_string();
+                    fields.text = text(p.value.as_ref());
                 }
                 _ => {}
             }

@@ -64,7 +64,12 @@ pub(super) async fn handle_message(
     message: Message<'_>,
     ack: Ack,
 ) {
-    let fields = ReceiptFields::read(message.esm_class, message.short_message, message.tlvs);
+    let fields = ReceiptFields::read(
+        message.esm_class,
+        message.data_coding,
+        message.short_message,
+        message.tlvs,
+    );
     match fields.receipt() {
         Some(receipt) => {
             inner.stats.receipts.fetch_add(1, Ordering::Relaxed);

@@ -142,3 +142,16 @@ fn the_password_never_prints() {
     let s = SmppSettings::new("127.0.0.1", 2775, "ecenter", "s3cr3t");
     assert!(!format!("{s:?}").contains("s3cr3t"));
 }
+
+#[test]
+fn a_receipt_in_ucs2_is_read_as_a_receipt() {
+    let text = "id:1A2B3C04 sub:001 dlvrd:001 submit date:2612061344 done date:2612061344 stat:DELIVRD err:000 text:您好";
+    let ucs2: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let fields = ReceiptFields::read(0x04, 8, &ucs2, &[]);
+    let receipt = fields.receipt().expect("a receipt");
+    assert_eq!(receipt.smsc_id, "1A2B3C04");
+    assert_eq!(receipt.status, ReceiptStatus::Delivered);
+    assert!(receipt.text.ends_with("text:您好"), "{}", receipt.text);
+    // The same bytes said to be in the default alphabet are no receipt one can read.
+    assert!(ReceiptFields::read(0x04, 0, &ucs2, &[]).receipt().is_none());
+}

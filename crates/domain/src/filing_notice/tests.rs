@@ -156,6 +156,7 @@ fn sending(attempt: u32, in_doubt: bool, holder: &str) -> FilingNoticeEvent {
         subject: "s".into(),
         body: "b".into(),
         link_nonce: "nonce".into(),
+        link_expires: 0,
         in_doubt,
         holder: holder.into(),
     }

@@ -19,6 +19,7 @@ impl RecipientService {
                     step: 0,
                     channels: Vec::new(),
                     facts: Vec::new(),
+                    reports: Vec::new(),
                     downloads: Vec::new(),
                     effective: None,
                     dead_letters: Vec::new(),
@@ -304,9 +305,16 @@ impl RecipientService {
                 reached,
                 at: reported,
                 detail,
+                report,
                 ..
-            } => self.delivery_reported(*channel, *reached, *reported, detail, at),
-            RecipientEvent::ReportSetAside(report) => self.unverified.push(report.clone()),
+            } => {
+                self.report_seen(report);
+                self.delivery_reported(*channel, *reached, *reported, detail, at);
+            }
+            RecipientEvent::ReportSetAside(report) => {
+                self.report_seen(&report.report);
+                self.unverified.push(report.clone());
+            }
             RecipientEvent::ReportJudged {
                 index,
                 accepted,
@@ -680,6 +688,13 @@ impl RecipientService {
                 at: reported,
             });
             self.fail_channel(channel, format!("退信：{detail}"), at);
+        }
+    }
+
+    /// Keeps a report's id (once): what [`RecipientService::reports`] holds.
+    fn report_seen(&mut self, report: &str) {
+        if !report.is_empty() && !self.reports.iter().any(|r| r == report) {
+            self.reports.push(report.to_string());
         }
     }
 

@@ -348,6 +348,7 @@ fn reaching_a_confirmed_address_is_effective_and_a_later_bounce_undoes_it() {
         at: t(1),
         detail: "5.1.1".into(),
         suppress: !reached,
+        report: String::new(),
     };
     s.apply(&reported(true), t(1), 4);
     assert_eq!(s.status(), ServiceStatus::Effective);
@@ -372,6 +373,7 @@ fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected
         at: t(1),
         detail: "2.0.0".into(),
         suppress: false,
+        report: String::new(),
     };
     s.apply(&reached, t(1), 3);
     let e = s.effective.expect("reached a confirmed address");
@@ -384,6 +386,7 @@ fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected
         reached: false,
         suppress: true,
         judgment: None,
+        report: String::new(),
     };
     for (i, _) in [0, 1].iter().enumerate() {
         s.apply(

@@ -7,6 +7,7 @@ use super::lease::{Lease, LeaseBatch, Target};
 use super::{Job, Outbox, Sending};
 use crate::config::ServiceContext;
 use chrono::{DateTime, Utc};
+use ecenter_delivery::link::redact_tokens;
 use ecenter_domain::DocumentStatus;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
@@ -90,11 +91,12 @@ pub(super) fn lease(
         });
         return Ok(());
     }
-    let (subject, body, link_nonce) = if n.body.is_empty() {
+    let (subject, body, link_nonce, link_expires) = if n.body.is_empty() {
         fresh_text(ctx, &n)?
     } else {
         // Every attempt sends the very same text and link.
-        (n.subject.clone(), n.body.clone(), n.link_nonce.clone())
+        let (subject, body) = with_link(ctx, &n)?;
+        (subject, body, n.link_nonce.clone(), n.link_expires)
     };
     let message_id = if n.message_id.is_empty() {
         format!("{}.{}.nef@{}", n.notice_id, n.filing_id, ctx.message_host)
@@ -106,9 +108,11 @@ pub(super) fn lease(
         event: FilingNoticeEvent::Sending {
             attempt,
             message_id: message_id.clone(),
-            subject: subject.clone(),
-            body: body.clone(),
+            // Without the link's token (a credential): the nonce and expiry make it again.
+            subject: redact_tokens(&subject),
+            body: redact_tokens(&body),
             link_nonce,
+            link_expires,
             in_doubt: in_doubt || n.maybe_sent,
             holder: batch.holder.clone(),
         },
@@ -126,19 +130,38 @@ pub(super) fn lease(
     Ok(())
 }
 
-/// A notice's text with a fresh status link: subject (e-mail only), body and the link's nonce.
+/// The subject and body logged for `n`'s earlier attempt, its status link's token put back.
+fn with_link(ctx: &ServiceContext, n: &FilingNotice) -> Result<(String, String), StoreError> {
+    if n.link_expires == 0 {
+        // Logged with its token, before tokens were kept out of the log.
+        return Ok((n.subject.clone(), n.body.clone()));
+    }
+    let token = ctx
+        .links
+        .token(&n.notice_id, &n.filing_id, n.link_expires, &n.link_nonce)
+        .ok_or_else(|| {
+            StoreError::Database(format!(
+                "the logged link nonce of {} is damaged",
+                n.notice_id
+            ))
+        })?;
+    Ok((
+        super::lease::with_token(n.subject.clone(), &token)?,
+        super::lease::with_token(n.body.clone(), &token)?,
+    ))
+}
+
+/// A notice's text with a fresh status link: subject (e-mail only), body, the link's nonce and
+/// its expiry (Unix seconds).
 fn fresh_text(
     ctx: &ServiceContext,
     n: &FilingNotice,
-) -> Result<(String, String, String), StoreError> {
+) -> Result<(String, String, String, u64), StoreError> {
     // Valid from when it goes out, however long it waited.
     let hours = i64::from(ctx.config.link_valid_hours.max(1));
     let expires = Utc::now() + chrono::Duration::hours(hours);
-    let token = ctx.links.issue(
-        &n.notice_id,
-        &n.filing_id,
-        expires.timestamp().max(0) as u64,
-    );
+    let expires_secs = expires.timestamp().max(0) as u64;
+    let token = ctx.links.issue(&n.notice_id, &n.filing_id, expires_secs);
     let nonce = ctx
         .links
         .verify(&token, 0)
@@ -162,6 +185,7 @@ fn fresh_text(
                 n.stage.label()
             ),
             nonce,
+            expires_secs,
         ),
         Channel::Email => (
             format!(
@@ -172,6 +196,7 @@ fn fresh_text(
             ),
             email_body(ctx, n, case, &link, expires),
             nonce,
+            expires_secs,
         ),
     })
 }

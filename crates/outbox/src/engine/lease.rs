@@ -5,6 +5,7 @@
 use super::Sending;
 use crate::config::ServiceContext;
 use chrono::Utc;
+use ecenter_delivery::link::{REDACTED, redact_tokens, restore_token};
 use ecenter_delivery::notice::NoticeContext;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::service::{
@@ -155,7 +156,8 @@ fn notice_tag(order_tag: &str, recipient_id: &str, channel: Channel) -> String {
 }
 
 /// Adds the lease's `notice_sending` event (written before any provider sees the notice, with
-/// the exact text and link nonce) to `events`, and the lease itself to `leases`.
+/// the exact text but for its link's token, and the link nonce) to `events`, and the lease itself
+/// to `leases`.
 fn push_lease(
     events: &mut Vec<Event>,
     leases: &mut Vec<Lease>,
@@ -178,8 +180,10 @@ fn push_lease(
             attempt: lease.attempt,
             address: lease.address.clone(),
             message_id: lease.message_id.clone(),
-            subject: lease.subject.clone(),
-            body: lease.body.clone(),
+            // Without the link's token: whoever reads the log must not be able to act as the
+            // recipient (the nonce and the order's expiry make it again for a resend).
+            subject: redact_tokens(&lease.subject),
+            body: redact_tokens(&lease.body),
             link_nonce: nonce,
             in_doubt: lease.in_doubt,
             holder: holder.to_string(),
@@ -246,9 +250,33 @@ fn notice_text(
             .map(|(nonce, _)| (t.subject.clone(), t.body.clone(), nonce.clone()))
     });
     Ok(match earlier {
-        Some(again) => again,
+        Some((subject, body, nonce)) => {
+            let (o, r) = (&order.ordered.order_id, &service.recipient.recipient_id);
+            let expires = order.ordered.links_expire_at.timestamp().max(0) as u64;
+            let token = ctx.links.token(o, r, expires, &nonce).ok_or_else(|| {
+                StoreError::Database(format!("the logged link nonce of {o}/{r} is damaged"))
+            })?;
+            (
+                with_token(subject, &token)?,
+                with_token(body, &token)?,
+                nonce,
+            )
+        }
         None => fresh_notice(ctx, order, service, channel)?,
     })
+}
+
+/// A logged text with its link's `token` put back; a text logged with its token (before tokens
+/// were kept out of the log) or without a link stays as it is. A text whose mark names another
+/// token is refused: sent as it is, it would carry a link nobody can open.
+pub(super) fn with_token(logged: String, token: &str) -> Result<String, StoreError> {
+    match restore_token(&logged, token) {
+        Some(sent) => Ok(sent),
+        None if logged.contains(REDACTED) => Err(StoreError::Database(
+            "a logged notice names another link than its nonce makes".into(),
+        )),
+        None => Ok(logged),
+    }
 }
 
 /// A new notice for `channel`: a fresh link (with its nonce) in the court's template.

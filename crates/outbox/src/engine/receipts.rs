@@ -9,8 +9,8 @@ use ecenter_delivery::sms::IncomingReceipt;
 use ecenter_delivery::sms_id::ReceiptIdForm;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::reply::{names_a_mobile, receipt_about_another_handset};
-use ecenter_domain::service::{AwaitedReceipt, ReceiptState, RecipientEvent};
+use ecenter_domain::reply::{names_a_subscriber, receipt_about_another_handset};
+use ecenter_domain::service::{AwaitedReceipt, ReceiptState, RecipientEvent, sms_part_key};
 use ecenter_store::{AwaitedReceiptEntry, EventStore, ReadView, StoreError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,6 +61,10 @@ impl<S: EventStore> Outbox<S> {
                                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             incoming.ack().await;
                         }
+                        Reading::Duplicate => {
+                            tracing::info!(smsc_id = %incoming.receipt.smsc_id, "the same receipt again (an SMSC whose answer was lost sends it again); acknowledged, recorded once");
+                            incoming.ack().await;
+                        }
                         Reading::Unknown if since.elapsed() < RECEIPT_MATCH_GRACE => {
                             waiting.push((since, incoming));
                         }
@@ -78,8 +82,11 @@ impl<S: EventStore> Outbox<S> {
     /// What the log is asked to look up for each receipt of `batch`: the id in the form the
     /// gateway's submit_sm_resp ids were recorded in, the domain's state, the text and addresses.
     fn wanted_receipts(&self, batch: &[(Instant, IncomingReceipt)]) -> Vec<Wanted> {
-        let form = self.receipt_id_form();
-        batch.iter().map(|(_, r)| Wanted::of(r, form)).collect()
+        let (form, own) = (self.receipt_id_form(), self.own_sms_source());
+        batch
+            .iter()
+            .map(|(_, r)| Wanted::of(r, form, &own))
+            .collect()
     }
 
     /// Records a `receipt_reported` for each receipt counted for a notice sent, all in one
@@ -106,10 +113,10 @@ impl<S: EventStore> Outbox<S> {
     /// ([`with_awaited_receipts`]) — or, if its SMS was recorded since the grace ran out, read
     /// again there and then ([`read_receipt`]).
     async fn keep_unmatched(&self, incoming: Vec<(IncomingReceipt, Option<String>)>) {
-        let form = self.receipt_id_form();
+        let (form, own) = (self.receipt_id_form(), self.own_sms_source());
         let kept: Vec<Kept> = incoming
             .iter()
-            .map(|(i, another)| Kept::of(i, another.clone(), form))
+            .map(|(i, another)| Kept::of(i, another.clone(), form, &own))
             .collect();
         let appended = self
             .store
@@ -118,7 +125,9 @@ impl<S: EventStore> Outbox<S> {
                 let mut events = Vec::with_capacity(kept.len());
                 let mut unmatched = 0u64;
                 for k in kept {
-                    let event = k.into_event(view, now)?;
+                    let Some(event) = k.into_event(view, now)? else {
+                        continue;
+                    };
                     if matches!(event, Event::SmsReceiptUnmatched { .. }) {
                         unmatched += 1;
                     }
@@ -147,21 +156,25 @@ impl<S: EventStore> Outbox<S> {
 
 /// A readable receipt as the log is asked about it.
 pub(super) struct Wanted {
-    /// The part's id as the hub records part ids.
-    part: String,
+    /// The ids its part may have as the hub records part ids, most likely first
+    /// ([`ReceiptIdForm::candidates`]).
+    parts: Vec<String>,
     state: ReceiptState,
     text: String,
     /// The deliver_sm's `source_addr` and `destination_addr`.
     addresses: [String; 2],
+    /// The hub's own sender, which names no handset.
+    own: String,
 }
 
 impl Wanted {
-    fn of(r: &IncomingReceipt, form: ReceiptIdForm) -> Wanted {
+    fn of(r: &IncomingReceipt, form: ReceiptIdForm, own: &str) -> Wanted {
         Wanted {
-            part: form.canonical(&r.receipt.smsc_id),
+            parts: form.candidates(&r.receipt.smsc_id),
             state: receipt_state(r.receipt.status),
             text: r.receipt.text.clone(),
             addresses: r.addresses.clone(),
+            own: own.to_string(),
         }
     }
 }
@@ -175,6 +188,9 @@ pub(super) enum Reading {
     /// The SMS naming its part (`O…/R…`) went to a number neither of the receipt's addresses
     /// names ([`receipt_about_another_handset`]): not counted, whatever the SMSC's id says.
     AnotherNumber(String),
+    /// The part's record already holds a receipt with the same state: the SMSC sent it again
+    /// (its answer to the first was lost). Acknowledged; recorded once.
+    Duplicate,
 }
 
 impl Reading {
@@ -190,25 +206,48 @@ impl Reading {
 /// One rule for receipts as they come and for those whose grace ran out as their SMS was
 /// recorded.
 fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Reading, StoreError> {
-    let Some(key) = view.service_by_gateway_id(Channel::Sms, &w.part)? else {
+    let mut found = None;
+    for part in &w.parts {
+        if let Some(key) = view.service_by_gateway_id(Channel::Sms, part)? {
+            found = Some((key, part));
+            break;
+        }
+    }
+    let Some((key, part)) = found else {
         return Ok(Reading::Unknown);
     };
-    if names_a_mobile(&w.addresses) {
-        let service = view.recipient_service(&key.order_id, &key.recipient_id)?;
-        let sent_to = service.as_ref().and_then(|s| s.trace(Channel::Sms));
-        if sent_to.is_some_and(|t| receipt_about_another_handset(&t.address, &w.addresses)) {
-            return Ok(Reading::AnotherNumber(format!(
-                "{}/{}",
-                key.order_id, key.recipient_id
-            )));
-        }
+    let service = view.recipient_service(&key.order_id, &key.recipient_id)?;
+    let sms = service.as_ref().and_then(|s| s.trace(Channel::Sms));
+    if names_a_subscriber(&w.addresses)
+        && sms.is_some_and(|t| receipt_about_another_handset(&t.address, &w.addresses, &w.own))
+    {
+        return Ok(Reading::AnotherNumber(format!(
+            "{}/{}",
+            key.order_id, key.recipient_id
+        )));
+    }
+    // The part as the SMS's record names it: the receipt may write its id in another case or
+    // with leading zeros.
+    let recorded = sms
+        .and_then(|t| {
+            let key = sms_part_key(part);
+            t.parts
+                .iter()
+                .chain(t.earlier_parts.iter().flatten())
+                .find(|p| sms_part_key(p) == key)
+        })
+        .unwrap_or(part);
+    let again =
+        sms.is_some_and(|t| (t.receipts.iter()).any(|r| r.part == *recorded && r.state == w.state));
+    if again {
+        return Ok(Reading::Duplicate);
     }
     Ok(Reading::Counted(Box::new(Event::Service {
         order_id: key.order_id,
         recipient_id: key.recipient_id,
         event: RecipientEvent::ReceiptReported {
             channel: Channel::Sms,
-            part: w.part.clone(),
+            part: recorded.clone(),
             state: w.state,
             at,
             text: w.text.clone(),
@@ -230,7 +269,12 @@ struct Kept {
 }
 
 impl Kept {
-    fn of(i: &IncomingReceipt, another_number_than: Option<String>, form: ReceiptIdForm) -> Kept {
+    fn of(
+        i: &IncomingReceipt,
+        another_number_than: Option<String>,
+        form: ReceiptIdForm,
+        own: &str,
+    ) -> Kept {
         let r = &i.receipt;
         let status = if i.readable {
             r.status.word()
@@ -248,19 +292,24 @@ impl Kept {
             status,
             text: r.text.clone(),
             addresses: i.addresses.clone(),
-            wanted: i.readable.then(|| Wanted::of(i, form)),
+            wanted: i.readable.then(|| Wanted::of(i, form, own)),
             another_number_than,
         }
     }
 
     /// Its `receipt_reported` if it counts now, else its `sms_receipt_unmatched`: awaiting its SMS
-    /// when it is readable and about no recorded one.
-    fn into_event(self, view: &dyn ReadView, now: DateTime<Utc>) -> Result<Event, StoreError> {
+    /// when it is readable and about no recorded one; nothing when its part's record holds it.
+    fn into_event(
+        self,
+        view: &dyn ReadView,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Event>, StoreError> {
         let mut another = self.another_number_than;
         let mut awaiting = None;
         if let (Some(w), None) = (&self.wanted, &another) {
             match read_receipt(view, w, now)? {
-                Reading::Counted(reported) => return Ok(*reported),
+                Reading::Counted(reported) => return Ok(Some(*reported)),
+                Reading::Duplicate => return Ok(None),
                 Reading::AnotherNumber(key) => {
                     tracing::warn!(smsc_id = %self.smsc_id, service = %key,
                         "an SMS receipt about another number than the SMS its id names; kept, not counted");
@@ -268,20 +317,20 @@ impl Kept {
                 }
                 Reading::Unknown => {
                     awaiting = Some(AwaitedReceipt {
-                        part: w.part.clone(),
+                        part: w.parts[0].clone(),
                         state: w.state,
                     });
                 }
             }
         }
-        Ok(Event::SmsReceiptUnmatched {
+        Ok(Some(Event::SmsReceiptUnmatched {
             smsc_id: self.smsc_id,
             status: self.status.to_string(),
             text: self.text,
             awaiting,
             addresses: self.addresses.to_vec(),
             another_number_than: another,
-        })
+        }))
     }
 }
 
@@ -291,7 +340,11 @@ impl Kept {
 /// submitting the last. Such a receipt counts from when the SMS is recorded — the hub's record
 /// never has the SMS reach the handset before it was sent; its text keeps what the SMSC said.
 /// A look-up that fails is logged and passed over: the outcomes are recorded all the same.
-pub(super) fn with_awaited_receipts(view: &dyn ReadView, events: Vec<Event>) -> Vec<Event> {
+pub(super) fn with_awaited_receipts(
+    view: &dyn ReadView,
+    events: Vec<Event>,
+    own: &str,
+) -> Vec<Event> {
     use ecenter_domain::service::AttemptResult;
     let mut out = Vec::with_capacity(events.len());
     for event in events {
@@ -316,7 +369,7 @@ pub(super) fn with_awaited_receipts(view: &dyn ReadView, events: Vec<Event>) -> 
                 } else {
                     receipt_ids.iter().map(String::as_str).collect()
                 };
-                awaited_for(view, (order_id, recipient_id), &parts).unwrap_or_else(|e| {
+                awaited_for(view, (order_id, recipient_id), &parts, own).unwrap_or_else(|e| {
                     tracing::error!(error = %e, order_id, recipient_id, "looking for receipts that came before this SMS failed; passed over");
                     Vec::new()
                 })
@@ -337,6 +390,7 @@ fn awaited_for(
     view: &dyn ReadView,
     (order_id, recipient_id): (&str, &str),
     parts: &[&str],
+    own: &str,
 ) -> Result<Vec<Event>, StoreError> {
     let mut kept = Vec::new();
     for part in parts {
@@ -358,7 +412,7 @@ fn awaited_for(
     let about = format!("{order_id}/{recipient_id}");
     let mut events = Vec::new();
     for (part, k) in kept {
-        let event = match awaited_judged(&k, leased, &trace.address) {
+        let event = match awaited_judged(&k, leased, &trace.address, own) {
             Awaited::Counts => RecipientEvent::ReceiptReported {
                 channel: Channel::Sms,
                 part: part.to_string(),
@@ -394,10 +448,15 @@ enum Awaited {
 }
 
 /// Judges `kept` against an SMS leased at `leased` and sent to `sent_to`.
-fn awaited_judged(kept: &AwaitedReceiptEntry, leased: DateTime<Utc>, sent_to: &str) -> Awaited {
+fn awaited_judged(
+    kept: &AwaitedReceiptEntry,
+    leased: DateTime<Utc>,
+    sent_to: &str,
+    own: &str,
+) -> Awaited {
     if kept.at < leased {
         Awaited::Earlier
-    } else if receipt_about_another_handset(sent_to, &kept.addresses) {
+    } else if receipt_about_another_handset(sent_to, &kept.addresses, own) {
         Awaited::AnotherHandset
     } else {
         Awaited::Counts
@@ -481,7 +540,7 @@ mod tests {
             addresses: addresses.iter().map(|a| (*a).to_string()).collect(),
         };
         let after = leased + TimeDelta::seconds(3);
-        let judged = |k: &AwaitedReceiptEntry| awaited_judged(k, leased, "+8613800138000");
+        let judged = |k: &AwaitedReceiptEntry| awaited_judged(k, leased, "+8613800138000", "12368");
         assert_eq!(
             judged(&kept(after, &["13800138000", "12368"])),
             Awaited::Counts

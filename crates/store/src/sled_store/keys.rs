@@ -2,6 +2,7 @@
 //! channel) and how stored values decode, each decoding failure naming what it was.
 
 use super::*;
+use ecenter_domain::service::sms_part_key;
 
 pub(super) fn decode_seal(bytes: &[u8]) -> Result<SealRecord, StoreError> {
     serde_json::from_slice(bytes)
@@ -38,7 +39,7 @@ pub(super) const AWAITED_RECEIPT: u8 = b'W';
 /// The `AWAITED_RECEIPT` key of SMS part `part`.
 pub(super) fn awaited_receipt_key(part: &str) -> Vec<u8> {
     let mut k = vec![AWAITED_RECEIPT];
-    k.extend_from_slice(part.as_bytes());
+    k.extend_from_slice(sms_part_key(part).as_bytes());
     k
 }
 
@@ -58,9 +59,15 @@ pub(super) fn sms_sent_key(number: &str, service: Option<(&str, &str)>) -> Vec<u
     k
 }
 
+/// The `GATEWAY_ID` key of a provider's message id: an SMS part's as
+/// [`sms_part_key`] compares it, a relay's queue id as given.
 pub(super) fn gateway_key(channel: Channel, gateway_id: &str) -> Vec<u8> {
     let mut k = vec![GATEWAY_ID];
-    k.extend_from_slice(&key2(channel_name(channel), gateway_id));
+    let id = match channel {
+        Channel::Sms => sms_part_key(gateway_id),
+        Channel::Email => gateway_id.to_string(),
+    };
+    k.extend_from_slice(&key2(channel_name(channel), &id));
     k
 }
 

@@ -104,9 +104,10 @@ impl Projection for ServiceModel {
     /// and a rebuild would replay older services.) 3: every acceptance of a notice
     /// (`ChannelTrace::accepted`), replayed for services recorded before. 4: every clerk's act on
     /// a dead letter (`RecipientService::clerk_acts`), which proofs list. 5: those acts say
-    /// whether the letter was resolved and carry a retry's note.
+    /// whether the letter was resolved and carry a retry's note. 6: SMS part ids keyed as
+    /// [`ecenter_domain::service::sms_part_key`] compares them (case and leading zeros aside).
     fn version(&self) -> u32 {
-        5
+        6
     }
 }
 

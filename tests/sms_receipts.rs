@@ -1,0 +1,140 @@
+//! Delivery receipts as SMSCs other than the simulator's defaults write them: about another
+//! handset (ids reused or wrapped, a foreign number in international traffic), never counted;
+//! with the id in another case or with leading zeros, or in UCS-2, counted for the part the
+//! SMSC's own id names; the same receipt twice, recorded once. Against the npm SMPP simulator.
+
+mod common;
+
+use common::service::*;
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_counted() {
+    let u = unreported_sms("sms-another-handset", ("钱七", "13800138112")).await;
+    let (smsc, court, w) = (&u.smsc, &u.court, &u.w);
+    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
+    // The SMSC reuses the ids for another handset's messages and reports on those.
+    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
+    for id in &ids {
+        smsc.receipt_from(id, "DELIVRD", "13911112223");
+    }
+    until(
+        30,
+        "the other handset's receipts to be acknowledged",
+        || async {
+            let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
+            (acked >= acked_before + ids.len() as u64).then_some(())
+        },
+    )
+    .await;
+    let s = status(&mut court.clone(), &u.order_id, "R1").await;
+    assert!(
+        s.effective.is_none(),
+        "another handset's receipt counted: {s:?}"
+    );
+    assert!(s.attempts[0].receipts.is_empty(), "{:?}", s.attempts[0]);
+    let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
+        common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
+    );
+    let entries = common::all_entries(&mut log).await;
+    let kept: Vec<Value> = (entries.iter())
+        .filter(|e| e.kind == "sms_receipt_unmatched")
+        .map(|e| serde_json::from_str::<Value>(&e.detail_json).unwrap()["event"].take())
+        .collect();
+    assert_eq!(kept.len(), ids.len(), "{kept:?}");
+    let about = format!("{}/R1", u.order_id);
+    for k in &kept {
+        assert_eq!(k["another_number_than"], about.as_str(), "{k}");
+        assert_eq!(k["addresses"], json!(["13911112223", "12368"]), "{k}");
+        assert!(
+            k.get("awaiting").is_none(),
+            "never to be counted later: {k}"
+        );
+    }
+    // The SMSC's receipts from the handset the notice went to count.
+    for id in &ids {
+        smsc.receipt_from(id, "DELIVRD", "8613800138112");
+    }
+    let s = status_when(court, &u.order_id, "R1", "the real receipts", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert!(s.facts.iter().any(|f| f.kind == "reached"), "{:?}", s.facts);
+}
+
+/// Receipts as other SMSCs write them (public reports and CMPP gateways): the id in lower case
+/// with leading zeros, or the whole receipt in UCS-2 (data_coding 8, with a Chinese `text:`), find
+/// the part the SMSC's own id names; a receipt from a foreign handset (an SMSC reusing ids for
+/// international traffic) never counts, even naming the right id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_as_other_smscs_write_them_count_and_a_foreign_handsets_does_not() {
+    let u = unreported_sms("sms-other-smscs", ("孙九", "13800138123")).await;
+    let (smsc, court) = (&u.smsc, &u.court);
+    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
+    assert!(
+        ids.len() >= 2,
+        "a one-part notice tests half of this: {ids:?}"
+    );
+    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
+    for id in &ids {
+        smsc.receipt_from(id, "DELIVRD", "85291234567");
+    }
+    until(
+        30,
+        "the foreign handset's receipts to be acknowledged",
+        || async {
+            let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
+            (acked >= acked_before + ids.len() as u64).then_some(())
+        },
+    )
+    .await;
+    let s = status(&mut court.clone(), &u.order_id, "R1").await;
+    assert!(
+        s.effective.is_none(),
+        "a Hong Kong handset's receipt counted: {s:?}"
+    );
+    smsc.receipt_from(
+        &format!("0000{}", ids[0].to_lowercase()),
+        "DELIVRD",
+        "13800138123",
+    );
+    for id in &ids[1..] {
+        let text = format!(
+            "id:{id} sub:001 dlvrd:001 submit date:2612061344 done date:2612061345 stat:DELIVRD err:000 text:您的短信已送达"
+        );
+        let fields = json!({
+            "source_addr": "8613800138123", "destination_addr": "12368",
+            "esm_class": 4, "data_coding": 8, "short_message": text,
+        });
+        let answer = smsc.send_pdu("deliver_sm", fields, None);
+        assert_eq!(answer["response"], "deliver_sm_resp", "{answer}");
+    }
+    status_when(
+        court,
+        &u.order_id,
+        "R1",
+        "the receipts in other forms",
+        |s| s.effective.is_some(),
+    )
+    .await;
+    // The same receipt again (an SMSC whose answer was lost sends it again): recorded once.
+    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
+    smsc.receipt_from(&ids[0], "DELIVRD", "13800138123");
+    until(30, "the repeated receipt to be acknowledged", || async {
+        let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
+        (acked > acked_before).then_some(())
+    })
+    .await;
+    let s = status(&mut court.clone(), &u.order_id, "R1").await;
+    // Recorded under the SMSC's own ids, each once.
+    let parts: Vec<&str> = s.attempts[0]
+        .receipts
+        .iter()
+        .map(|r| r.part.as_str())
+        .collect();
+    assert_eq!(parts.len(), ids.len(), "{parts:?}");
+    assert!(
+        ids.iter().all(|id| parts.contains(&id.as_str())),
+        "{parts:?} {ids:?}"
+    );
+}
