@@ -6,7 +6,29 @@
 mod common;
 
 use common::service::*;
+use ecenter_proto::v1 as pb;
 use serde_json::{Value, json};
+
+/// Sends a DELIVRD receipt for each of `ids` from `handset`, waits until the hub acknowledged
+/// them, and checks they did not make service effective; returns the status then.
+async fn receipts_from(u: &Unreported, ids: &[String], handset: &str) -> pb::RecipientStatus {
+    let acked_before = u.smsc.stats()["receipts_acked"].as_u64().unwrap();
+    for id in ids {
+        u.smsc.receipt_from(id, "DELIVRD", handset);
+    }
+    until(
+        30,
+        "the other handset's receipts to be acknowledged",
+        || async {
+            let acked = u.smsc.stats()["receipts_acked"].as_u64().unwrap();
+            (acked >= acked_before + ids.len() as u64).then_some(())
+        },
+    )
+    .await;
+    let s = status(&mut u.court.clone(), &u.order_id, "R1").await;
+    assert!(s.effective.is_none(), "{handset}'s receipt counted: {s:?}");
+    s
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_counted() {
@@ -14,24 +36,7 @@ async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_c
     let (smsc, court, w) = (&u.smsc, &u.court, &u.w);
     let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
     // The SMSC reuses the ids for another handset's messages and reports on those.
-    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
-    for id in &ids {
-        smsc.receipt_from(id, "DELIVRD", "13911112223");
-    }
-    until(
-        30,
-        "the other handset's receipts to be acknowledged",
-        || async {
-            let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
-            (acked >= acked_before + ids.len() as u64).then_some(())
-        },
-    )
-    .await;
-    let s = status(&mut court.clone(), &u.order_id, "R1").await;
-    assert!(
-        s.effective.is_none(),
-        "another handset's receipt counted: {s:?}"
-    );
+    let s = receipts_from(&u, &ids, "13911112223").await;
     assert!(s.attempts[0].receipts.is_empty(), "{:?}", s.attempts[0]);
     let mut log = ecenter_proto::v1::event_log_service_client::EventLogServiceClient::new(
         common::channel_as(w.hub.addr, w.pki.path(), "clerk-c0001").await,
@@ -75,24 +80,7 @@ async fn receipts_as_other_smscs_write_them_count_and_a_foreign_handsets_does_no
         ids.len() >= 2,
         "a one-part notice tests half of this: {ids:?}"
     );
-    let acked_before = smsc.stats()["receipts_acked"].as_u64().unwrap();
-    for id in &ids {
-        smsc.receipt_from(id, "DELIVRD", "85291234567");
-    }
-    until(
-        30,
-        "the foreign handset's receipts to be acknowledged",
-        || async {
-            let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
-            (acked >= acked_before + ids.len() as u64).then_some(())
-        },
-    )
-    .await;
-    let s = status(&mut court.clone(), &u.order_id, "R1").await;
-    assert!(
-        s.effective.is_none(),
-        "a Hong Kong handset's receipt counted: {s:?}"
-    );
+    receipts_from(&u, &ids, "85291234567").await;
     smsc.receipt_from(
         &format!("0000{}", ids[0].to_lowercase()),
         "DELIVRD",
