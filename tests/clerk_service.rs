@@ -343,6 +343,31 @@ fn case_export_is_signed(w: &World, order_id: &str) {
     // The whole case, exported and signed by the clerk: every file as the manifest says, the log
     // entries about it, the signature verified by openssl with the court's root.
     let export = tempfile::tempdir().unwrap();
+    // Without the clerk's own key to sign with, nothing is written: an export nobody signed is
+    // no evidence. (A development-mode login has no key at all; the same check refuses it.)
+    let unsigned = export.path().join("unsigned");
+    let (pki, hub) = (w.pki.path(), w.hub.addr.to_string());
+    let (ca, cert) = (pki.join("root-ca.pem"), pki.join("clients/clerk-c0001.pem"));
+    let missing = export.path().join("no-such.key");
+    let args = [
+        "export",
+        "--case",
+        CASE,
+        "--out",
+        unsigned.to_str().unwrap(),
+        "--hub",
+        &hub,
+        "--ca",
+        ca.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        missing.to_str().unwrap(),
+    ];
+    let out = clerk(&args, None);
+    let said = text(&out);
+    assert!(!out.status.success() && said.contains("--key"), "{said}");
+    assert!(!unsigned.exists(), "a partial export was left");
     let dir = export.path().join("case");
     let out = clerk(
         &["export", "--case", CASE, "--out", dir.to_str().unwrap()],

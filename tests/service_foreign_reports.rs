@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::reports::{deliver, dsn_of, relay_made, report_world};
+use common::reports::{ReportWorld, deliver, dsn_of, relay_made, report_world};
 use common::service::*;
 use ecenter_proto::v1 as pb;
 use std::path::Path;
@@ -105,24 +105,31 @@ fn two_blocks(sent: &Sent, first: &str, second: &str) -> String {
     relay_made(&one.replace("\r\n\r\n--b--\r\n", &format!("\r\n\r\n{block}")))
 }
 
+/// A hub reading reports from its maildir, and `n` e-mail notices its relay took.
+async fn world_with_notices(n: usize) -> (ReportWorld, Service, Vec<Sent>) {
+    let rw = report_world(&["mta.hub.test"]).await;
+    let document = rw.w.sealed_document().await;
+    let court = rw.w.service("court-xiangyang-cms").await;
+    let mut notices = Vec::with_capacity(n);
+    for k in 1..=n {
+        notices.push(sent_notice(&court, &document, k).await);
+    }
+    (rw, court, notices)
+}
+
+/// The recipient's status once a report about `sent` was set aside for the clerks.
+async fn set_aside(court: &Service, sent: &Sent, what: &str) -> pb::RecipientStatus {
+    status_when(court, &sent.order_id, "R1", what, |s| {
+        !s.unverified.is_empty()
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_as_other_servers_write_them_are_kept_once_and_never_lost() {
-    let rw = report_world(&["mta.hub.test"]).await;
-    let (w, maildir) = (&rw.w, &rw.maildir);
-    let document = w.sealed_document().await;
-    let court = w.service("court-xiangyang-cms").await;
-    let notices = [
-        sent_notice(&court, &document, 1).await,
-        sent_notice(&court, &document, 2).await,
-        sent_notice(&court, &document, 3).await,
-        sent_notice(&court, &document, 4).await,
-        sent_notice(&court, &document, 5).await,
-        sent_notice(&court, &document, 6).await,
-    ];
-    let set_aside = |n: usize, what: &'static str| {
-        let (court, order) = (court.clone(), notices[n].order_id.clone());
-        async move { status_when(&court, &order, "R1", what, |s| !s.unverified.is_empty()).await }
-    };
+    let (rw, court, notices) = world_with_notices(5).await;
+    let maildir = &rw.maildir;
+    let set_aside = |n: usize, what: &'static str| set_aside(&court, &notices[n], what);
 
     // A remote bounce (not the court's relay): before the clerks, claiming a bounce.
     deliver(maildir, "1.remote", &remote_bounce(&notices[0]));
@@ -175,21 +182,55 @@ async fn reports_as_other_servers_write_them_are_kept_once_and_never_lost() {
     let s = set_aside(4, "the expanded report").await;
     assert!(s.unverified[0].reached && s.effective.is_none(), "{s:?}");
     assert!(s.unverified[0].reason.contains("expanded"), "{s:?}");
+}
 
+/// Auto-replies (QQ Mail's, one that only quotes the notice, Sieve's vacation with its comment):
+/// a machine's, so never a reply of the recipient; each a claim that the notice reached the mailbox,
+/// for a clerk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auto_reply_is_no_reply_but_a_reach_for_a_clerk_to_judge() {
+    let (rw, court, notices) = world_with_notices(3).await;
+    let (w, maildir) = (&rw.w, &rw.maildir);
+    let set_aside = |n: usize, what: &'static str| set_aside(&court, &notices[n], what);
     // QQ Mail's out-of-office answer to the notice: a machine's, so no reply of the recipient;
     // a claim that the notice reached the mailbox, for a clerk.
     let away = format!(
         "From: {}\r\nTo: dsn@hub.test\r\nSubject: =?UTF-8?B?6Ieq5Yqo5Zue5aSNOiDmiJHmraPlnKjkvJHlgYc=?=\r\n\
          X-QQ-AutoReply: 1\r\nIn-Reply-To: <{}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
          这是一封自动回复邮件。我正在休假中。\r\n",
-        notices[5].address, notices[5].envid
+        notices[0].address, notices[0].envid
     );
     deliver(maildir, "6.away", &away);
-    let s = set_aside(5, "the out-of-office answer").await;
+    let s = set_aside(0, "the out-of-office answer").await;
     let u = &s.unverified[0];
     assert!(u.reached && u.reason.contains("X-QQ-AutoReply"), "{u:?}");
     assert!(s.replies.is_empty() && s.effective.is_none(), "{s:?}");
     let mut clerk = w.service("clerk-c0001").await;
+    let waiting = clerk.list_dead_letters(pb::ListDeadLettersRequest::default());
+    let replies = waiting.await.unwrap().into_inner().replies;
+    assert!(replies.is_empty(), "offered as a reply: {replies:?}");
+
+    // An auto-reply with no In-Reply-To that quotes the notice (and not the address), and Sieve's
+    // vacation answer with its comment: each a reach claim, never a reply.
+    let quoting = format!(
+        "From: someone@qq.test\r\nSubject: =?UTF-8?B?6Ieq5Yqo5Zue5aSN?=\r\nX-QQ-AutoReply: 1\r\n\r\n\
+         我正在休假。\r\n> Message-ID: <{}>\r\n",
+        notices[1].envid
+    );
+    deliver(maildir, "7.quoting", &quoting);
+    let s = set_aside(1, "the quoting auto-reply").await;
+    assert!(s.unverified[0].reached, "{s:?}");
+    assert!(s.unverified[0].detail.contains(&notices[1].envid), "{s:?}");
+    let sieve = away
+        .replace(
+            "X-QQ-AutoReply: 1",
+            "Auto-Submitted: Auto-Replied (vacation)",
+        )
+        .replace(&notices[0].envid, &notices[2].envid)
+        .replace(&notices[0].address, &notices[2].address);
+    deliver(maildir, "8.sieve", &sieve);
+    let s = set_aside(2, "Sieve's vacation answer").await;
+    assert!(s.unverified[0].reason.contains("(vacation)"), "{s:?}");
     let waiting = clerk.list_dead_letters(pb::ListDeadLettersRequest::default());
     let replies = waiting.await.unwrap().into_inner().replies;
     assert!(replies.is_empty(), "offered as a reply: {replies:?}");

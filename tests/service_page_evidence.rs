@@ -1,5 +1,5 @@
 //! What the recipients' page counts as the recipient's act, tried the way the world tries it: a
-//! relay that refused the notice (its link was only ever in the hub's own records), a mail
+//! relay that refused the notice (its link could only be made again from the hub's own records), a mail
 //! scanner's `HEAD` and a declared prefetch, a form posted from another site. Each is answered
 //! and records nothing; what court systems are shown of a notice names its link by a hash, not
 //! the live token. Against a hub with seals and e-mail service over mutual TLS; the relay is
@@ -18,19 +18,45 @@ async fn entries(w: &World) -> Vec<pb::FilingEvent> {
     common::all_entries(&mut EventLogServiceClient::new(channel)).await
 }
 
-/// The recipient's link as the log holds it (the notice's text in its attempt entry).
-fn link_in_log(entries: &[pb::FilingEvent]) -> String {
-    let detail = entries
-        .iter()
-        .map(|e| e.detail_json.as_str())
-        .find(|d| d.contains("https://localhost:"))
+/// The first value under `key` anywhere in `v`.
+fn find<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.get(key).or_else(|| m.values().find_map(|x| find(x, key)))
+        }
+        serde_json::Value::Array(a) => a.iter().find_map(|x| find(x, key)),
+        _ => None,
+    }
+}
+
+/// The recipient's link of the notice the log records, made again as the hub makes it for a
+/// resend: the log keeps the page's address and the link's nonce, never its token (the order's
+/// expiry and the hub's link key make the rest).
+fn link_from_log(entries: &[pb::FilingEvent], order_id: &str, rid: &str) -> String {
+    let details: Vec<serde_json::Value> = (entries.iter())
+        .map(|e| serde_json::from_str(&e.detail_json).unwrap())
+        .collect();
+    let text = |v: &serde_json::Value| v.to_string();
+    let sending = (details.iter())
+        .find(|d| find(d, "link_nonce").is_some() && text(d).contains("https://localhost:"))
         .expect("an attempt entry with the notice's text");
-    let start = detail.find("https://localhost:").unwrap();
-    let rest = &detail[start..];
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || ":/._-".contains(c)))
-        .unwrap_or(rest.len());
-    rest[..end].to_string()
+    let nonce = find(sending, "link_nonce").unwrap().as_str().unwrap();
+    let said = text(sending);
+    assert!(
+        !said.contains("/s/") || said.contains("/s/[链接凭据已隐去"),
+        "{said}"
+    );
+    let start = said.find("https://localhost:").unwrap();
+    let base = &said[start..start + said[start..].find("/s/").unwrap() + 3];
+    let expires = (details.iter())
+        .find_map(|d| find(d, "links_expire_at"))
+        .and_then(|v| v.as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .expect("the order's link expiry")
+        .timestamp() as u64;
+    let signer = ecenter_delivery::link::LinkSigner::new(LINK_KEY).unwrap();
+    let token = signer.token(order_id, rid, expires, nonce).unwrap();
+    format!("{base}{token}")
 }
 
 /// smtp_faults.py writing into a maildir it makes (`mail/` under `root`); the maildir's path.
@@ -61,9 +87,9 @@ async fn a_link_whose_notice_the_relay_refused_opens_nothing_and_records_nothing
         !s.dead_letters.is_empty()
     })
     .await;
-    // Whoever reads the log (or once read a proof) has the link the relay never took.
+    // Whoever holds the hub's link key and its log can make the link the relay never took.
     let before = entries(&w).await;
-    let link = link_in_log(&before);
+    let link = link_from_log(&before, order_id, rid);
     let (code, page) = w.curl(&[&link]);
     assert_eq!(code, 403, "{page}");
     assert!(page.contains("未能发出"), "{page}");

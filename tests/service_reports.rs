@@ -573,9 +573,11 @@ async fn a_free_text_bounce_quoting_a_notice_waits_for_a_clerk_and_one_naming_no
         kept.detail.contains("no mailbox here by that name"),
         "{kept:?}"
     );
+    // The notice it quotes first, then what it says.
+    assert!(kept.detail.starts_with("quotes <O"), "{kept:?}");
     assert!(
         kept.detail
-            .starts_with("From: MAILER-DAEMON@mx.parties.test"),
+            .contains(">; From: MAILER-DAEMON@mx.parties.test"),
         "{kept:?}"
     );
     assert!(s.dead_letters.is_empty() && !s.facts.iter().any(|f| f.kind == "bounced"));

@@ -126,3 +126,24 @@ async fn receipts_as_other_smscs_write_them_count_and_a_foreign_handsets_does_no
         "{parts:?} {ids:?}"
     );
 }
+
+/// A receipt that comes after the receipt timeout still counts, at its time (docs/SERVICE.md);
+/// the proof then calls the SMS what it proved to be — reached — and only after that names the
+/// "no receipt in time" the hub had recorded, never "status unknown" alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_receipt_makes_the_proof_say_the_sms_reached_the_handset() {
+    let u = unreported_sms_awaiting("sms-late-receipt", ("郑十", "13800138124"), 2).await;
+    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
+    status_when(&u.court, &u.order_id, "R1", "the receipt timeout", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    for id in &ids {
+        u.smsc.receipt_from(id, "DELIVRD", "13800138124");
+    }
+    let proof = proof_when_issued(&u.court, &u.order_id, "R1").await;
+    let signed: Value = serde_json::from_slice(&proof.document).unwrap();
+    let outcome = signed["channels"][0]["outcome"].as_str().unwrap();
+    assert!(outcome.starts_with("已到达受送达人（"), "{outcome}");
+    assert!(outcome.contains("未在规定时间内收到"), "{outcome}");
+}

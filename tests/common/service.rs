@@ -614,13 +614,22 @@ pub struct Unreported {
     _mail: (tempfile::TempDir, super::smtp::SmtpServer),
 }
 
-pub async fn unreported_sms(request_id: &str, (name, number): (&str, &str)) -> Unreported {
+pub async fn unreported_sms(request_id: &str, who: (&str, &str)) -> Unreported {
+    unreported_sms_awaiting(request_id, who, 600).await
+}
+
+/// The same, with receipts awaited `receipt_timeout_secs`.
+pub async fn unreported_sms_awaiting(
+    request_id: &str,
+    (name, number): (&str, &str),
+    receipt_timeout_secs: u64,
+) -> Unreported {
     let smsc = super::smsc::start_smsc();
     smsc.configure(serde_json::json!({ "receipts": { number: "NONE" } }));
     let maildir = tempfile::tempdir().unwrap();
     let smtp = super::smtp::start_aiosmtpd(maildir.path());
-    let w = sms_hub(smsc.port, smtp.addr.port(), |s| {
-        s.receipt_timeout_secs = 600;
+    let w = sms_hub(smsc.port, smtp.addr.port(), move |s| {
+        s.receipt_timeout_secs = receipt_timeout_secs;
     })
     .await;
     let document = w.sealed_document().await;

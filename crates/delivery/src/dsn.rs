@@ -87,8 +87,7 @@ pub fn says_bad_recipient_address(reply: &str) -> bool {
 /// A parsed delivery status notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
-    /// The report's own id: its `Message-ID` in angle brackets, else [`sha256_id`] of its bytes
-    /// (an MTA that delivers one report twice delivers the same id).
+    /// The report's own id ([`report_id`]).
     pub report_id: String,
     /// `Original-Envelope-Id`: the ENVID the hub sent (its Message-ID without brackets).
     pub envelope_id: Option<String>,
@@ -318,10 +317,30 @@ fn eight_bit_text(bytes: &[u8]) -> String {
     }
 }
 
-/// `sha256:` and the hex SHA-256 of `raw`: a report's id when it names none.
-pub fn sha256_id(raw: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, raw);
-    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+/// A report's own id: `sha256:` and the hex SHA-256 of its `Message-ID` and its body (what follows
+/// its header). One report delivered twice is one id even when the MTA added a `Received` or
+/// `Delivered-To` line the second time; two reports under one reused `Message-ID` are two.
+pub fn report_id(raw: &[u8]) -> String {
+    let message_id = MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| m.message_id().map(str::to_string))
+        .unwrap_or_default();
+    let body = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| at + 4)
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|at| at + 2))
+        .map_or(raw, |at| &raw[at..]);
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(message_id.as_bytes());
+    ctx.update(b"\n");
+    ctx.update(body);
+    let hex: String = ctx
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("sha256:{hex}")
 }
 
@@ -337,9 +356,7 @@ pub fn parse(raw: &[u8]) -> Result<DeliveryReport, DsnError> {
                     .is_some_and(|s| subtype.iter().any(|t| s.eq_ignore_ascii_case(t)))
         })
     };
-    let report_id = message
-        .message_id()
-        .map_or_else(|| sha256_id(raw), |id| format!("<{}>", strip_brackets(id)));
+    let report_id = report_id(raw);
     let status = message
         .parts
         .iter()
@@ -669,6 +686,26 @@ mod tests {
             );
             assert_eq!(r.generated_by(&relays), Ok(()));
         }
+    }
+
+    #[test]
+    fn a_report_is_the_same_when_redelivered_and_another_under_a_reused_message_id() {
+        let first = report("delivered", "2.0.0", true);
+        let again = format!(
+            "Received: by mta.hub.test (Postfix) id 9\r\nDelivered-To: dsn@hub.test\r\n{first}"
+        );
+        assert_eq!(report_id(first.as_bytes()), report_id(again.as_bytes()));
+        let with_id = |text: &str| format!("Message-ID: <r1@mta.hub.test>\r\n{text}");
+        let bounce = report("failed", "5.2.2", true);
+        assert_ne!(
+            report_id(with_id(&first).as_bytes()),
+            report_id(with_id(&bounce).as_bytes()),
+            "two reports under one Message-ID"
+        );
+        assert_eq!(
+            parse(first.as_bytes()).unwrap().report_id,
+            report_id(first.as_bytes())
+        );
     }
 
     #[test]

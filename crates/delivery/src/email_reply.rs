@@ -97,6 +97,19 @@ mod tests {
         );
         let subject = parse(by_subject.as_bytes()).unwrap().automatic.unwrap();
         assert!(subject.starts_with("Subject: 自动回复"), "{subject}");
+        // Sieve's vacation, with its comment; and any other `auto-` value (RFC 3834 §5).
+        for value in ["Auto-Replied (vacation)", "auto-generated"] {
+            let sieve = raw.replace(
+                "To: songda",
+                &format!("AUTO-SUBMITTED: {value}\r\nTo: songda"),
+            );
+            assert!(
+                parse(sieve.as_bytes()).unwrap().automatic.is_some(),
+                "{value}"
+            );
+        }
+        let person = raw.replace("To: songda", "Auto-Submitted: no\r\nTo: songda");
+        assert_eq!(parse(person.as_bytes()).unwrap().automatic, None);
         let unrelated = "From: a@b\r\nSubject: hi\r\n\r\nhello\r\n";
         assert_eq!(parse(unrelated.as_bytes()), None);
     }

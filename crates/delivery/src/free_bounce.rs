@@ -66,7 +66,9 @@ pub fn read(raw: &[u8]) -> FreeTextReport {
     FreeTextReport {
         quoted_ids,
         summary: summary(message.as_ref(), &searched),
-        automatic: message.as_ref().is_some_and(automatic),
+        automatic: message
+            .as_ref()
+            .is_some_and(|m| automatic(m) || auto_reply(m).is_some()),
         auto_reply: message.as_ref().and_then(auto_reply),
         text: texts.concat().to_lowercase(),
     }
@@ -85,10 +87,12 @@ fn decoded_texts(m: &Message<'_>) -> Vec<String> {
         .collect()
 }
 
-/// An HTML part as lines of text, as Exchange and webmail write their bounces
-/// (`<pre>Message-ID: &lt;O…@hub&gt;</pre>`): each tag (`<p>`, `</pre>`, `<br/>`) becomes a line
-/// break — an id in angle brackets holds an `@` and is no tag — and then entities are read
-/// (`&lt;`, `&#64;`, `&nbsp;`), so an id written either way is found on a line of its own.
+/// An HTML part as lines of text, as Exchange, Coremail and webmail write their bounces
+/// (`<pre>Message-ID: &lt;O…@hub&gt;</pre>`, a header table, styled spans): a block tag (`<p>`,
+/// `<br>`, `<tr>`, `<pre>`) becomes a line break, a cell (`<td>`) a space — a label and its value
+/// in two cells of a row stay on one line — and an inline tag (`<span>`, `<wbr>`, `<a …>`) nothing,
+/// for it may sit inside an id. An id in angle brackets (an `@`, no space) is no tag. Then entities
+/// are read (`&lt;`, `&#64;`, `&nbsp;`), so an id written either way is found.
 fn detagged(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
@@ -96,8 +100,11 @@ fn detagged(html: &str) -> String {
         text.push_str(&rest[..open]);
         let after = &rest[open..];
         match after.find('>') {
-            Some(close) if !after[..close].contains('@') => {
-                text.push('\n');
+            Some(close)
+                if !after[..close].contains('@')
+                    || after[..close].contains(char::is_whitespace) =>
+            {
+                text.push_str(tag_text(&after[1..close]));
                 rest = &after[close + 1..];
             }
             _ => {
@@ -114,11 +121,55 @@ fn detagged(html: &str) -> String {
     })
 }
 
+/// What a tag (its text between `<` and `>`) stands for in the text: a line break for a block, a
+/// space for a table cell, nothing for an inline tag.
+fn tag_text(tag: &str) -> &'static str {
+    let name: String = (tag.trim_start_matches(['/', '!']).chars())
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    const BLOCKS: [&str; 20] = [
+        "p",
+        "br",
+        "div",
+        "tr",
+        "pre",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "tbody",
+        "thead",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "blockquote",
+        "body",
+    ];
+    if name == "td" || name == "th" {
+        " "
+    } else if BLOCKS.contains(&name.as_str()) {
+        "\n"
+    } else {
+        ""
+    }
+}
+
 /// `text`'s lines, a `>` quote taken off, a folded header line joined with what continues it.
 fn logical_lines(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for line in text.lines() {
-        let unquoted = line.trim_start_matches('>');
+        // `> Message-ID: …`: the quote mark and the one space after it are no folding.
+        let unquoted = if line.starts_with('>') {
+            let rest = line.trim_start_matches('>');
+            rest.strip_prefix(' ').unwrap_or(rest)
+        } else {
+            line
+        };
         let continues = unquoted.starts_with([' ', '\t']) && !unquoted.trim().is_empty();
         match lines.last_mut() {
             Some(last) if continues => {
@@ -144,7 +195,8 @@ pub fn auto_reply(m: &Message<'_>) -> Option<String> {
     if bounce_sender(m) || header("X-Failed-Recipients").is_some() {
         return None;
     }
-    if let Some(a) = header("Auto-Submitted").filter(|a| a.eq_ignore_ascii_case("auto-replied")) {
+    // RFC 3834 §5: every value but `no` (with or without a comment, in any case) is automatic.
+    if let Some(a) = header("Auto-Submitted").filter(|a| auto_submitted(a)) {
         return Some(format!("Auto-Submitted: {a}"));
     }
     for name in [
@@ -162,17 +214,27 @@ pub fn auto_reply(m: &Message<'_>) -> Option<String> {
     }
     let subject = m.subject().unwrap_or_default().trim();
     let lower = subject.to_lowercase();
-    [
+    const SUBJECTS: [&str; 10] = [
         "自动回复",
         "auto:",
         "automatic reply",
         "autoreply",
         "auto-reply",
         "out of office",
-    ]
-    .iter()
-    .any(|s| lower.starts_with(s))
-    .then(|| format!("Subject: {subject}"))
+        "réponse automatique",
+        "automatische antwort",
+        "respuesta automática",
+        "risposta automatica",
+    ];
+    (SUBJECTS.iter())
+        .any(|s| lower.starts_with(s))
+        .then(|| format!("Subject: {subject}"))
+}
+
+/// Whether an `Auto-Submitted` value says a machine sent the message (RFC 3834 §5: `auto-replied`,
+/// `auto-generated`, `auto-notified`, any `auto-` value, with or without a comment; not `no`).
+fn auto_submitted(value: &str) -> bool {
+    value.trim().to_ascii_lowercase().starts_with("auto-")
 }
 
 /// Whether `m` comes from a mail server's bounce sender (MAILER-DAEMON, postmaster).
@@ -189,8 +251,7 @@ fn bounce_sender(m: &Message<'_>) -> bool {
 fn automatic(m: &Message<'_>) -> bool {
     let header = |name: &'static str| m.header_raw(name).map(str::trim);
     let null_sender = header("Return-Path").is_some_and(|p| p.trim_matches(['<', '>']).is_empty());
-    let auto =
-        header("Auto-Submitted").is_some_and(|a| a.to_ascii_lowercase().starts_with("auto-"));
+    let auto = header("Auto-Submitted").is_some_and(auto_submitted);
     null_sender || auto || bounce_sender(m) || header("X-Failed-Recipients").is_some()
 }
 
@@ -325,6 +386,20 @@ mod tests {
                 "<html><body><p>Delivery has failed to lisi@parties.test</p>=0D=0A<pre>Message-ID: &lt;O000000000007.R2.e=\r\nmail.k9@hub.test&gt;</pre></body></html>",
                 "quoted-printable",
             ),
+            // Coremail's and Exchange's layouts: the id in a span, split by spans or <wbr>, and
+            // the label and the id in two cells of a header table with a mailto link beside.
+            (
+                "<p>To lisi@parties.test</p><div>Message-ID: &lt;<span>O000000000007.R2.email.k9@hub.test</span>&gt;</div>",
+                "7bit",
+            ),
+            (
+                "<p>To lisi@parties.test</p><div>Message-ID: &lt;<span style=\"x\">O000000000007.R2.</span><span>email.k9</span><wbr>@hub.test&gt;</div>",
+                "7bit",
+            ),
+            (
+                "<table><tr><td><a href=\"mailto:lisi@parties.test\">lisi@parties.test</a></td></tr><tr><td>Message-ID:</td><td>&lt;O000000000007.R2.email.k9@hub.test&gt;</td></tr></table>",
+                "7bit",
+            ),
         ] {
             let raw = format!(
                 "Return-Path: <>\r\nFrom: postmaster@mx.parties.test\r\nAuto-Submitted: auto-replied\r\n\
@@ -339,6 +414,19 @@ mod tests {
             );
             assert!(r.automatic && r.mentions("lisi@parties.test"), "{html}");
         }
+    }
+
+    #[test]
+    fn an_auto_reply_quoting_the_notice_is_one_whatever_marks_it() {
+        let raw = "From: lisi@qq.test\r\nSubject: =?UTF-8?B?6Ieq5Yqo5Zue5aSN?=\r\nX-QQ-AutoReply: 1\r\n\r\n\
+                   我正在休假。\r\n> Message-ID: <O000000000007.R2.email.k9@hub.test>\r\n";
+        let r = read(raw.as_bytes());
+        assert_eq!(r.auto_reply.as_deref(), Some("X-QQ-AutoReply: 1"));
+        assert!(r.automatic, "an auto-reply is a machine's");
+        assert_eq!(r.quoted_ids, ["O000000000007.R2.email.k9@hub.test"]);
+        // A bounce from the mail server is none, whatever else it says.
+        let bounce = raw.replace("From: lisi@qq.test", "From: MAILER-DAEMON@qq.test");
+        assert_eq!(read(bounce.as_bytes()).auto_reply, None);
     }
 
     #[test]

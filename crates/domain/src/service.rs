@@ -201,12 +201,15 @@ pub struct AwaitedReceipt {
 }
 
 /// How an SMS part's id is compared and looked up: SMSCs write one hexadecimal or decimal id in
-/// upper or lower case and with or without leading zeros (`1A2B3C04`, `1a2b3c04`,
-/// `000000001A2B3C04`), so the key is the id trimmed, in ASCII upper case, without leading zeros.
+/// upper or lower case, with or without leading zeros or a `0x` (`1A2B3C04`, `1a2b3c04`,
+/// `000000001A2B3C04`, `0x1a2b3c04`), so the key is the id trimmed, in ASCII upper case, without
+/// `0x` and leading zeros.
 /// (Two live messages of one SMSC whose ids differ only so would be taken for one; the receipt's
 /// numbers are still checked against the SMS's.)
 pub fn sms_part_key(id: &str) -> String {
     let upper = id.trim().to_ascii_uppercase();
+    // `0x1A2B3C28`: a hexadecimal id as some SMSCs print it.
+    let upper = upper.strip_prefix("0X").unwrap_or(&upper);
     match upper.trim_start_matches('0') {
         "" if !upper.is_empty() => "0".to_string(),
         key => key.to_string(),

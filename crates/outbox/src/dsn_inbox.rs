@@ -285,13 +285,17 @@ async fn ingest<S: EventStore>(
     let report = match dsn::parse(&raw) {
         Ok(r) => r,
         Err(dsn::DsnError::NotReport) if let Some(reply) = email_reply::parse(&raw) => {
-            keep_reply(store, reply, dsn::sha256_id(&raw)).await?;
+            keep_reply(store, reply, dsn::report_id(&raw)).await?;
             done(maildir, file)?;
             return Ok(());
         }
         Err(e) => {
             let kept = keep_free_text(store, &raw, &e).await?;
-            tracing::warn!(file = %file.display(), reason = %e, kept, "not a delivery report; kept for the clerks when kept=true, else ignored");
+            if kept {
+                tracing::warn!(file = %file.display(), reason = %e, "not a delivery report, but it quotes a notice: kept for the clerks");
+            } else {
+                tracing::warn!(file = %file.display(), reason = %e, "not a delivery report and quotes no notice of this hub with its address: ignored");
+            }
             done(maildir, file)?;
             return Ok(());
         }
@@ -374,7 +378,7 @@ async fn keep_free_text<S: EventStore>(
         return Ok(false);
     }
     let why = why.to_string();
-    let report_id = dsn::sha256_id(raw);
+    let report_id = dsn::report_id(raw);
     let received = Utc::now();
     let (_, kept) = store
         .append(Box::new(move |view: &dyn ReadView| {
@@ -388,7 +392,9 @@ async fn keep_free_text<S: EventStore>(
                 else {
                     continue;
                 };
-                if !report.mentions(&trace.address) {
+                // A bounce names the address it failed; an auto-reply comes from that mailbox and
+                // need not (the notice's id, tag and all, is what no stranger can quote).
+                if report.auto_reply.is_none() && !report.mentions(&trace.address) {
                     continue;
                 }
                 let waiting = (service.unverified.iter()).any(|u| {
@@ -400,8 +406,10 @@ async fn keep_free_text<S: EventStore>(
                 if service.reports.contains(&report_id) {
                     return Ok((Vec::new(), false));
                 }
+                // The notice quoted, for the clerk: an HTML part's id may not survive as text.
+                let said = format!("quotes <{notice}>; {}", report.summary);
                 let event = match &report.auto_reply {
-                    Some(mark) => auto_answer(mark, report.summary, received, report_id),
+                    Some(mark) => auto_answer(mark, said, received, report_id),
                     None => {
                         let but = (service.contradicts_bounce(Channel::Email))
                             .map(|e| format!(" ({e})"))
@@ -412,7 +420,7 @@ async fn keep_free_text<S: EventStore>(
                         RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
                             channel: Channel::Email,
                             at: received,
-                            detail: report.summary,
+                            detail: said,
                             reason,
                             reached: false,
                             suppress: false,

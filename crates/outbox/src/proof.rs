@@ -220,8 +220,8 @@ fn channels_json(service: &RecipientService) -> Vec<Value> {
 
 /// A closed channel's outcome as the proof states it: its failure — unless a report proved the
 /// notice reached the recipient after all (a receipt after the receipt timeout, a DELIVRD after
-/// UNKNOWN), when the proof says so, with the failure as what was recorded before. A paper proof
-/// must not call "status unknown" the channel that made service effective.
+/// UNKNOWN), when the proof says so first and the failure after it. A paper proof must not call
+/// "status unknown" the channel that made service effective.
 fn outcome_of(service: &RecipientService, c: &ecenter_domain::service::ChannelTrace) -> String {
     if !c.closed {
         return String::new();
@@ -232,7 +232,7 @@ fn outcome_of(service: &RecipientService, c: &ecenter_domain::service::ChannelTr
     });
     match reached {
         Some(at) => format!(
-            "已到达受送达人（{} 的报告证实；此前记为：{}）",
+            "已到达受送达人（{} 的报告证实）；本渠道另记有：{}",
             beijing(at),
             c.last_error
         ),

@@ -34,6 +34,15 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         anyhow::bail!("{} exists and is not empty", out.display());
     }
+    // Checked before anything is written: an export nobody signed is no evidence.
+    for (setting, path) in [("--cert", &hub.cert), ("--key", &hub.key)] {
+        if path.as_os_str().is_empty() {
+            anyhow::bail!(
+                "an export's manifest is signed with the clerk's own certificate and key: give {setting} (a development-mode login has none)"
+            );
+        }
+        std::fs::metadata(path).with_context(|| format!("{setting} {}", path.display()))?;
+    }
     let channel = connect(hub).await?;
     let mut filings_api =
         FilingClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024);

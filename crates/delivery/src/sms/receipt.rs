@@ -91,7 +91,8 @@ pub fn parse_receipt(text: &str, tlv_id: Option<&str>, tlv_state: Option<u8>) ->
     let lower = text.to_ascii_lowercase();
     let field = |name: &str| -> Option<String> {
         let start = lower.find(&format!("{name}:"))? + name.len() + 1;
-        let rest = &text[start..];
+        // `id: 1A2B3C5E`: some SMSCs put a space after the colon.
+        let rest = text[start..].trim_start_matches(' ');
         let end = if name == "submit date" || name == "done date" {
             rest.find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(rest.len())

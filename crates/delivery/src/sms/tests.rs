@@ -144,6 +144,17 @@ fn the_password_never_prints() {
 }
 
 #[test]
+fn a_receipt_id_after_a_space_or_with_0x_is_read() {
+    let r = parse_receipt("id: 1A2B3C5E sub:001 stat:DELIVRD err:000", None, None).unwrap();
+    assert_eq!(r.smsc_id, "1A2B3C5E");
+    let hex = parse_receipt("id:0x1a2b3c28 stat:DELIVRD", None, None).unwrap();
+    assert_eq!(
+        hex.smsc_id, "0x1a2b3c28",
+        "as given: the store compares it (sms_part_key)"
+    );
+}
+
+#[test]
 fn a_receipt_in_ucs2_is_read_as_a_receipt() {
     let text = "id:1A2B3C04 sub:001 dlvrd:001 submit date:2612061344 done date:2612061344 stat:DELIVRD err:000 text:您好";
     let ucs2: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();

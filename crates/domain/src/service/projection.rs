@@ -631,7 +631,7 @@ impl RecipientService {
         if open && !reached {
             self.fail_channel(
                 *channel,
-                "未在规定时间内收到短信状态报告，送达状态未知".into(),
+                "未在规定时间内收到可与本短信对应的状态报告，送达状态未知".into(),
                 at,
             );
         }

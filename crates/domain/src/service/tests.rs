@@ -778,3 +778,18 @@ fn a_retry_without_a_note_reads_and_writes_as_entries_did_before_notes() {
     );
     assert_eq!(serde_json::to_string(&event).unwrap(), old);
 }
+
+#[test]
+fn an_sms_part_is_one_whatever_the_case_zeros_or_0x_of_its_id() {
+    let key = super::sms_part_key("1A2B3C28");
+    for same in [
+        "1a2b3c28",
+        "000000001A2B3C28",
+        "0x1a2b3c28",
+        " 0X001A2B3C28 ",
+    ] {
+        assert_eq!(super::sms_part_key(same), key, "{same}");
+    }
+    assert_ne!(super::sms_part_key("1A2B3C29"), key);
+    assert_eq!(super::sms_part_key("000"), "0");
+}

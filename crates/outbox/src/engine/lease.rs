@@ -250,6 +250,10 @@ fn notice_text(
             .map(|(nonce, _)| (t.subject.clone(), t.body.clone(), nonce.clone()))
     });
     Ok(match earlier {
+        // Logged with its token (before tokens were kept out of the log): sent as it is.
+        Some((subject, body, nonce)) if !subject.contains(REDACTED) && !body.contains(REDACTED) => {
+            (subject, body, nonce)
+        }
         Some((subject, body, nonce)) => {
             let (o, r) = (&order.ordered.order_id, &service.recipient.recipient_id);
             let expires = order.ordered.links_expire_at.timestamp().max(0) as u64;
