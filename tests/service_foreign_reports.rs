@@ -34,14 +34,7 @@ async fn sent_notice(court: &Service, document: &str, n: usize) -> Sent {
         pb::AddressBasis::Confirmed,
     )
     .await;
-    let s = status_when(
-        court,
-        &ordered.order_id,
-        "R1",
-        "the relay to take it",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
+    let s = first_sent(court, &ordered.order_id, "the relay to take it").await;
     Sent {
         order_id: ordered.order_id,
         address,

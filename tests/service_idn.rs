@@ -39,14 +39,7 @@ async fn an_idn_domain_goes_as_a_labels_and_a_chinese_mailbox_needs_smtputf8() {
         pb::AddressBasis::Confirmed,
     )
     .await;
-    status_when(
-        &court,
-        &ordered.order_id,
-        "R1",
-        "the relay to accept it",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
+    first_sent(&court, &ordered.order_id, "the relay to accept it").await;
     let expected = format!("lisi@{}", python_a_labels("法院.中国"));
     let mail = received(maildir.path());
     assert_eq!(mail.len(), 1);

@@ -275,14 +275,7 @@ async fn a_hub_upgraded_from_before_the_index_by_number_still_counts_a_reply() {
     )
     .await;
     let order_id = ordered.order_id;
-    status_when(
-        &court,
-        &order_id,
-        "R1",
-        "the SMSC to accept the notice",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
+    first_sent(&court, &order_id, "the SMSC to accept the notice").await;
     // The outbox's queues as a hub from before the index by number wrote them: without its
     // entries, and the service read model's layout at version 1.
     let binds = smsc.stats()["binds"].as_u64().unwrap();

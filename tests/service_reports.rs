@@ -107,14 +107,7 @@ async fn a_forged_bounce_is_set_aside(
         pb::AddressBasis::Confirmed,
     )
     .await;
-    let s = status_when(
-        court,
-        &again.order_id,
-        "R1",
-        "the second notice to go out",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
+    let s = first_sent(court, &again.order_id, "the second notice to go out").await;
     assert!(s.dead_letters.is_empty());
     let _ = status(court, order_id, "R1").await;
 }
@@ -167,14 +160,7 @@ async fn a_bounce_after_delivery_is_set_aside_and_a_report_from_2020_does_not_da
     )
     .await;
     let order_id = ordered.order_id.clone();
-    let sent = status_when(
-        &court,
-        &order_id,
-        "R1",
-        "the relay to accept the notice",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
+    let sent = first_sent(&court, &order_id, "the relay to accept the notice").await;
     let envid = sent.attempts[0].message_id.clone();
     let notice = Notice {
         order_id: &order_id,
@@ -522,14 +508,7 @@ async fn a_free_text_bounce_quoting_a_notice_waits_for_a_clerk_and_one_naming_no
         pb::AddressBasis::Confirmed,
     )
     .await;
-    let sent = status_when(
-        &court,
-        &ordered.order_id,
-        "R1",
-        "the notice to go out",
-        |s| s.attempts.first().is_some_and(|a| a.sent_at.is_some()),
-    )
-    .await;
+    let sent = first_sent(&court, &ordered.order_id, "the notice to go out").await;
     // Spam to the bounce address, and a bounce of a notice this hub never sent: traced only.
     deliver(
         maildir,

@@ -433,6 +433,19 @@ pub async fn status_when(
     .await
 }
 
+/// Waits until recipient R1's first notice has gone out (the relay or SMSC took it) — `what`,
+/// named in the timeout's message.
+pub async fn first_sent(
+    court: &ServiceOfProcessClient<Channel>,
+    order_id: &str,
+    what: &str,
+) -> pb::RecipientStatus {
+    status_when(court, order_id, "R1", what, |s| {
+        s.attempts.first().is_some_and(|a| a.sent_at.is_some())
+    })
+    .await
+}
+
 /// A recipient reached by SMS only, on a number they confirmed.
 pub fn sms_recipient(name: &str, phone: &str) -> pb::ServeRecipient {
     pb::ServeRecipient {

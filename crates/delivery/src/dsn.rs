@@ -335,13 +335,7 @@ pub fn report_id(raw: &[u8]) -> String {
     ctx.update(message_id.as_bytes());
     ctx.update(b"\n");
     ctx.update(body);
-    let hex: String = ctx
-        .finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", hex::encode(ctx.finish()))
 }
 
 /// Parses a delivery status notification.

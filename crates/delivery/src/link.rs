@@ -110,11 +110,7 @@ pub const REDACTED: &str = "[链接凭据已隐去，SHA-256 ";
 /// What [`redact_tokens`] writes in place of `token`.
 fn redaction_mark(token: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-    let hex: String = digest.as_ref()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{REDACTED}{hex}…]")
+    format!("{REDACTED}{}…]", hex::encode(&digest.as_ref()[..6]))
 }
 
 /// `logged` — a notice as the log keeps it, its link's token replaced by [`redact_tokens`]'s
@@ -424,10 +420,7 @@ mod tests {
         let shown = redact_tokens(&body);
         assert!(!shown.contains(&token), "{shown}");
         let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-        let hex: String = digest.as_ref()[..6]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = hex::encode(&digest.as_ref()[..6]);
         assert_eq!(
             shown,
             format!(

@@ -20,24 +20,9 @@ use serde::{Deserialize, Serialize};
 /// matches no service: only digits, spaces, dashes, dots, brackets and one leading `+` are read.
 /// The service read model indexes SMS notices by it, so a reply finds its services by number.
 pub fn normalize_number(n: &str) -> Option<String> {
-    let n = n.trim();
-    let allowed = |c: char| c.is_ascii_digit() || " -.()".contains(c);
-    let (international, rest) = match n.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, n),
-    };
-    if rest.is_empty() || !rest.chars().all(allowed) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let (international, digits) = dialled(n)?;
     if international {
         return digits
-            .strip_prefix("86")
-            .filter(|d| d.len() >= 5)
-            .map(str::to_string);
-    }
-    if let Some(intl) = digits.strip_prefix("00") {
-        return intl
             .strip_prefix("86")
             .filter(|d| d.len() >= 5)
             .map(str::to_string);
@@ -48,6 +33,29 @@ pub fn normalize_number(n: &str) -> Option<String> {
             Some(national.to_string())
         }
         _ => Some(digits),
+    }
+}
+
+/// `n` as dialled: whether it is in international form (`+` or `00` before the country code,
+/// both taken off) and its digits. `None` unless `n` is digits and the separators people write
+/// between them (space, `-`, `.`, parentheses).
+fn dialled(n: &str) -> Option<(bool, String)> {
+    let n = n.trim();
+    let (plus, rest) = match n.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, n),
+    };
+    if rest.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -.()".contains(c))
+    {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("00") {
+        Some(intl) if !plus => Some((true, intl.to_string())),
+        _ => Some((plus, digits)),
     }
 }
 
@@ -86,33 +94,21 @@ fn subscriber(n: &str) -> Option<String> {
     if let Some(m) = mobile(n) {
         return Some(m);
     }
-    let n = n.trim();
-    let rest = n.strip_prefix('+').unwrap_or(n);
-    if rest.is_empty()
-        || !rest
-            .chars()
-            .all(|c| c.is_ascii_digit() || " -.()".contains(c))
-    {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let international = if n.starts_with('+') {
-        Some(digits.as_str())
-    } else {
-        digits.strip_prefix("00")
-    };
+    let (international, digits) = dialled(n)?;
     let fixed_line = |d: &str| {
         (d.starts_with('0') && (10..=12).contains(&d.len()) && !d.starts_with("00"))
             .then(|| d.to_string())
     };
-    match international {
-        Some(intl) => match intl.strip_prefix("86") {
+    if international {
+        return match digits.strip_prefix("86") {
             Some(national) => fixed_line(&format!("0{national}")),
-            None => (intl.len() >= 7).then(|| format!("+{intl}")),
-        },
-        None if digits.starts_with('0') => fixed_line(&digits),
-        None if digits.len() >= 10 && !digits.starts_with(['0', '1']) => Some(format!("+{digits}")),
-        None => None,
+            None => (digits.len() >= 7).then(|| format!("+{digits}")),
+        };
+    }
+    if digits.starts_with('0') {
+        fixed_line(&digits)
+    } else {
+        (digits.len() >= 10 && !digits.starts_with('1')).then(|| format!("+{digits}"))
     }
 }
 

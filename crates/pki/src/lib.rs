@@ -510,11 +510,7 @@ pub fn serial_of(cert_pem_path: &Path) -> Result<String, PkiError> {
     };
     let (_, block) = x509_parser::pem::parse_x509_pem(&pem).map_err(|e| bad(e.to_string()))?;
     let cert = block.parse_x509().map_err(|e| bad(e.to_string()))?;
-    Ok(cert
-        .raw_serial()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex::encode(cert.raw_serial()))
 }
 
 /// Adds a certificate to the client CA's revocation list and rewrites the CRL.

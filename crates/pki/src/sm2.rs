@@ -306,7 +306,9 @@ pub fn revoke(dir: &Path, cert_pem_path: &Path) -> Result<(), PkiError> {
         .map(str::to_string)
         .filter(|l| !l.is_empty())
         .collect();
-    serials.push(hex(cert.tbs_certificate().serial_number().as_bytes()));
+    serials.push(hex::encode(
+        cert.tbs_certificate().serial_number().as_bytes(),
+    ));
     crate::write(&list, &(serials.join("\n") + "\n"))?;
     let bytes = serials
         .iter()
@@ -319,10 +321,6 @@ pub fn revoke(dir: &Path, cert_pem_path: &Path) -> Result<(), PkiError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     write_crl(&dir, &ca, &bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn first_cert(pem: &str) -> Result<Certificate, PkiError> {

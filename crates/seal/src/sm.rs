@@ -187,7 +187,7 @@ mod tests {
     fn sm3_of_abc_is_the_standards_example() {
         // GB/T 32905-2016 Appendix A.1.
         assert_eq!(
-            hex(&sm3_of(&[b"a", b"bc"])),
+            hex::encode(sm3_of(&[b"a", b"bc"])),
             "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
         );
     }
@@ -229,9 +229,5 @@ mod tests {
         let raw = sm2::dsa::Signature::from_der(&der).unwrap().to_bytes();
         let refused = verify(&key.public_point(), b"m", &raw).unwrap_err();
         assert!(refused.reason().contains("DER"), "{refused}");
-    }
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 }

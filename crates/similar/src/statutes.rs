@@ -173,32 +173,11 @@ pub fn extract(text: &str) -> Vec<Statute> {
                 if law.is_none() {
                     law = bare_law_before(&chars[..i]);
                 }
-                let start = i + 1;
-                let mut j = start;
-                while j < chars.len() && is_numeral(chars[j]) {
-                    j += 1;
-                }
-                if j > start
-                    && j < chars.len()
-                    && chars[j] == '条'
-                    && let (Some(law_name), Some(article)) = (
-                        &law,
-                        parse_number(&chars[start..j].iter().collect::<String>()),
-                    )
+                if let (Some(law_name), Some((article, after))) = (&law, numbered(&chars, i, '条'))
                 {
-                    let mut paragraph = None;
-                    let (inserted, mut k) = inserted_number(&chars, j + 1);
-                    if k < chars.len() && chars[k] == '第' {
-                        let ps = k + 1;
-                        let mut pe = ps;
-                        while pe < chars.len() && is_numeral(chars[pe]) {
-                            pe += 1;
-                        }
-                        if pe > ps && pe < chars.len() && chars[pe] == '款' {
-                            paragraph = parse_number(&chars[ps..pe].iter().collect::<String>());
-                            k = pe + 1;
-                        }
-                    }
+                    let (inserted, at) = inserted_number(&chars, after);
+                    let (paragraph, k) =
+                        numbered(&chars, at, '款').map_or((None, at), |(n, end)| (Some(n), end));
                     let statute = Statute {
                         law: law_name.clone(),
                         article,
