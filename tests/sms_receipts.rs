@@ -1,7 +1,8 @@
 //! Delivery receipts as SMSCs other than the simulator's defaults write them: about another
 //! handset (ids reused or wrapped, a foreign number in international traffic), never counted;
 //! with the id in another case or with leading zeros, or in UCS-2, counted for the part the
-//! SMSC's own id names; the same receipt twice, recorded once. Against the npm SMPP simulator.
+//! SMSC's own id names; the same receipt twice, recorded once; those no SMS claims, listed for the
+//! clerks. Against the npm SMPP simulator.
 
 mod common;
 
@@ -65,6 +66,54 @@ async fn a_receipt_naming_the_id_of_an_sms_but_another_handset_is_kept_and_not_c
     })
     .await;
     assert!(s.facts.iter().any(|f| f.kind == "reached"), "{:?}", s.facts);
+}
+
+/// Receipts no SMS of the hub's claims — an id the hub never sent, and receipts about another
+/// handset — are listed for the clerks by `clerk dead-letters` (table and `--json`) with why they
+/// did not count; the handset's own receipts count and leave nothing behind in that list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_no_sms_claims_are_shown_to_the_clerks_with_why() {
+    let u = unreported_sms("sms-unclaimed", ("周八", "13800138134")).await;
+    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
+    receipts_from(&u, &ids[..1], "13911112224").await;
+    receipts_from(&u, &["FFEE0001".to_string()], "13800138134").await;
+    let listed = |args: &[&str]| {
+        let out = run_clerk(args, Some(&u.w));
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&listed(&["dead-letters", "--json"])).unwrap();
+    let receipts = json["receipts"].as_array().unwrap();
+    let by_id = |id: &str| {
+        let found = receipts.iter().find(|r| r["smsc_id"] == id);
+        found
+            .unwrap_or_else(|| panic!("{id} not listed: {json}"))
+            .clone()
+    };
+    let another = by_id(&ids[0]);
+    assert_eq!(another["another_number_than"], format!("{}/R1", u.order_id));
+    assert_eq!(another["addresses"], json!(["13911112224", "12368"]));
+    assert_eq!(another["awaiting"], false, "{another}");
+    let unknown = by_id("FFEE0001");
+    assert_eq!(
+        (&unknown["status"], &unknown["awaiting"]),
+        (&json!("DELIVRD"), &json!(true))
+    );
+    assert!(unknown["text"].as_str().unwrap().contains("id:FFEE0001"));
+    let table = listed(&["dead-letters"]);
+    assert!(table.contains("无法对应的短信状态报告"), "{table}");
+    assert!(table.contains("关于另一号码"), "{table}");
+    assert!(table.contains("FFEE0001"), "{table}");
+    // The handset's own receipts count, and none of them joins the list.
+    for id in &ids {
+        u.smsc.receipt_from(id, "DELIVRD", "13800138134");
+    }
+    status_when(&u.court, &u.order_id, "R1", "the real receipts", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    let json: Value = serde_json::from_str(&listed(&["dead-letters", "--json"])).unwrap();
+    assert_eq!(json["receipts"].as_array().unwrap().len(), 2, "{json}");
 }
 
 /// Receipts as other SMSCs write them (public reports and CMPP gateways): the id in lower case

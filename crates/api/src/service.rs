@@ -605,9 +605,26 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                 candidates: e.reply.candidates,
             })
             .collect();
+        let receipts = self
+            .store
+            .unmatched_receipts(limit)
+            .map_err(store_status)?
+            .into_iter()
+            .map(|e| pb::UnmatchedReceipt {
+                seq: e.seq,
+                at: ts(e.at),
+                smsc_id: e.smsc_id,
+                status: e.status,
+                text: e.text,
+                addresses: e.addresses,
+                another_number_than: e.another_number_than.unwrap_or_default(),
+                awaiting: e.awaiting,
+            })
+            .collect();
         Ok(Response::new(pb::ListDeadLettersResponse {
             recipients,
             replies,
+            receipts,
         }))
     }
 

@@ -191,6 +191,38 @@ pub struct AwaitedReceiptEntry {
     /// they were): it counts only for an SMS to a number one of them names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<String>,
+    /// Its `sms_receipt_unmatched` entry (0 in entries kept before it was noted): the clerks'
+    /// list of receipts no SMS claims drops it once a submit naming the part counts it.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// An SMSC delivery receipt no SMS of the hub's claims, as the clerks' list keeps it (the
+/// `sms_receipt_unmatched` entry at `seq`): its id names no SMS part the hub recorded, or it
+/// names one and is about another handset (`another_number_than`). Listed until a submit naming
+/// its part counts it; a receipt still `awaiting` its SMS may yet be counted that way.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnmatchedReceiptEntry {
+    /// Its position in the log.
+    #[serde(default)]
+    pub seq: u64,
+    /// When it was recorded.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The message id it names, as the SMSC wrote it.
+    pub smsc_id: String,
+    /// Its state word (DELIVRD, UNDELIV, …).
+    pub status: String,
+    /// Its text as received.
+    pub text: String,
+    /// The deliver_sm's `source_addr` and `destination_addr`, when kept.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// The service (`O…/R…`) whose SMS its id names when it is about another handset.
+    #[serde(default)]
+    pub another_number_than: Option<String>,
+    /// Whether it waits for a submit naming its part to be recorded, and counts then.
+    #[serde(default)]
+    pub awaiting: bool,
 }
 
 /// One piece of the outbox's work: recipient `recipient_id` of `order_id` has `due` to do.
@@ -354,6 +386,9 @@ pub trait OutboxReads {
     fn in_flight(&self) -> Result<Vec<DeliveryKey>, StoreError>;
     /// Handsets' messages no single open service could claim, newest first (at most `limit`).
     fn unmatched_replies(&self, limit: usize) -> Result<Vec<UnmatchedReplyEntry>, StoreError>;
+    /// SMSC receipts no SMS of the hub's claims ([`UnmatchedReceiptEntry`]), newest first (at
+    /// most `limit`).
+    fn unmatched_receipts(&self, limit: usize) -> Result<Vec<UnmatchedReceiptEntry>, StoreError>;
     /// Recipients waiting for a clerk: dead letters (final failures) not retried or resolved, and
     /// reports set aside that no clerk has judged.
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError>;

@@ -168,3 +168,65 @@ pub(super) fn replies_json(replies: &[pb::UnmatchedReply]) -> serde_json::Value 
         })
         .collect()
 }
+
+/// Why an SMSC receipt no SMS claims was not counted, in words for the clerks.
+fn unclaimed_why(r: &pb::UnmatchedReceipt) -> String {
+    if !r.another_number_than.is_empty() {
+        format!(
+            "关于另一号码，不计入 {} / about another handset",
+            r.another_number_than
+        )
+    } else if r.awaiting {
+        "编号不对应已记录的短信，该短信记录后即计入 / names no SMS recorded; counts if one is"
+            .to_string()
+    } else {
+        "编号不对应本平台的短信 / names no SMS of the hub's".to_string()
+    }
+}
+
+/// SMSC receipts no SMS of the hub's claims, for people: kept, never counted.
+pub(super) fn print_receipts(receipts: &[pb::UnmatchedReceipt]) {
+    if receipts.is_empty() {
+        return;
+    }
+    println!(
+        "无法对应的短信状态报告 / SMSC receipts no SMS claims (newest first; kept, not counted):"
+    );
+    println!(
+        "{}{}{}{}{}{}TEXT",
+        pad("SEQ", 8),
+        pad("AT (Asia/Shanghai)", 21),
+        pad("ID", 14),
+        pad("STATE", 9),
+        pad("ADDRESSES", 28),
+        pad("WHY", 40),
+    );
+    for r in receipts {
+        println!(
+            "{}{}{}{}{}{}{}",
+            pad(&r.seq.to_string(), 8),
+            pad(&beijing(r.at.as_ref()), 21),
+            pad(&printable(&r.smsc_id), 14),
+            pad(&printable(&r.status), 9),
+            pad(&printable(&r.addresses.join(" → ")), 28),
+            pad(&unclaimed_why(r), 40),
+            printable(&r.text)
+        );
+    }
+    println!();
+}
+
+/// The same, for `--json`.
+pub(super) fn receipts_json(receipts: &[pb::UnmatchedReceipt]) -> serde_json::Value {
+    receipts
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "seq": r.seq, "at": beijing(r.at.as_ref()), "smsc_id": r.smsc_id,
+                "status": r.status, "text": r.text, "addresses": r.addresses,
+                "another_number_than": r.another_number_than, "awaiting": r.awaiting,
+                "why": unclaimed_why(r),
+            })
+        })
+        .collect()
+}

@@ -337,11 +337,13 @@ pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<boo
             serde_json::json!({
                 "recipients": list.recipients.iter().map(recipient_json).collect::<Vec<_>>(),
                 "replies": review::replies_json(&list.replies),
+                "receipts": review::receipts_json(&list.receipts),
             })
         );
         return Ok(true);
     }
     review::print_replies(&list.replies);
+    review::print_receipts(&list.receipts);
     if list.recipients.is_empty() {
         println!("no dead letters and no reports to judge / 没有待处理的送达失败或回执");
         return Ok(true);

@@ -538,6 +538,7 @@ mod tests {
             text: "id:7 stat:DELIVRD".into(),
             at,
             addresses: addresses.iter().map(|a| (*a).to_string()).collect(),
+            seq: 9,
         };
         let after = leased + TimeDelta::seconds(3);
         let judged = |k: &AwaitedReceiptEntry| awaited_judged(k, leased, "+8613800138000", "12368");

@@ -36,6 +36,16 @@ pub(super) const GATEWAY_ID: u8 = b'G';
 /// ([`crate::AwaitedReceiptEntry`]), until a submit naming the part is recorded.
 pub(super) const AWAITED_RECEIPT: u8 = b'W';
 
+/// SMSC receipts no SMS claims, by log position ([`crate::UnmatchedReceiptEntry`]).
+pub(super) const UNMATCHED_RECEIPT: u8 = b'U';
+
+/// The `UNMATCHED_RECEIPT` key of the receipt recorded as entry `seq`.
+pub(super) fn unmatched_receipt_key(seq: u64) -> Vec<u8> {
+    let mut k = vec![UNMATCHED_RECEIPT];
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
 /// The `AWAITED_RECEIPT` key of SMS part `part`.
 pub(super) fn awaited_receipt_key(part: &str) -> Vec<u8> {
     let mut k = vec![AWAITED_RECEIPT];

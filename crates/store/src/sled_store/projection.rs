@@ -106,8 +106,9 @@ impl Projection for ServiceModel {
     /// a dead letter (`RecipientService::clerk_acts`), which proofs list. 5: those acts say
     /// whether the letter was resolved and carry a retry's note. 6: SMS part ids keyed as
     /// [`ecenter_domain::service::sms_part_key`] compares them (case and leading zeros aside).
+    /// 7: receipts no SMS claims listed for the clerks (`UNMATCHED_RECEIPT`).
     fn version(&self) -> u32 {
-        6
+        7
     }
 }
 
@@ -223,7 +224,7 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
             write_recipient(Some(&before), &after, t)?;
             use ecenter_domain::service::{AttemptResult, RecipientEvent};
             if let RecipientEvent::ReceiptReported { part, .. } = event {
-                t.queues.remove(awaited_receipt_key(part))?;
+                settle_awaited(part, t)?;
             }
             let suppress = match event {
                 RecipientEvent::NoticeResult {
@@ -264,34 +265,68 @@ fn project_service(event: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> Tx
     Ok(())
 }
 
-/// Keeps a receipt that came before its SMS was recorded under its part (`AWAITED_RECEIPT`),
-/// until a `receipt_reported` counts it, or an entry finds it about another handset.
+/// Lists an `sms_receipt_unmatched` for the clerks (`UNMATCHED_RECEIPT`), and keeps a receipt
+/// that came before its SMS was recorded under its part (`AWAITED_RECEIPT`), until a
+/// `receipt_reported` counts it, or an entry finds it about another handset (which takes the
+/// earlier entry's place in the list).
 fn await_receipt(unmatched: &Event, pos: &LogPosition, t: &ServiceTrees<'_>) -> TxResult {
     let Event::SmsReceiptUnmatched {
-        awaiting: Some(awaiting),
+        smsc_id,
+        status,
+        awaiting,
         text,
         addresses,
         another_number_than,
-        ..
     } = unmatched
     else {
         return Ok(());
     };
-    let key = awaited_receipt_key(&awaiting.part);
-    if another_number_than.is_some() {
-        t.queues.remove(key)?;
+    let listed = crate::UnmatchedReceiptEntry {
+        seq: 0,
+        at: pos.recorded_at,
+        smsc_id: smsc_id.clone(),
+        status: status.clone(),
+        text: text.clone(),
+        addresses: addresses.clone(),
+        another_number_than: another_number_than.clone(),
+        awaiting: awaiting.is_some() && another_number_than.is_none(),
+    };
+    t.queues.insert(
+        unmatched_receipt_key(pos.seq),
+        serde_json::to_vec(&listed).expect("receipts always serialise"),
+    )?;
+    let Some(awaiting) = awaiting else {
         return Ok(());
+    };
+    if another_number_than.is_some() {
+        return settle_awaited(&awaiting.part, t);
     }
     let entry = crate::AwaitedReceiptEntry {
         state: awaiting.state,
         text: text.clone(),
         at: pos.recorded_at,
         addresses: addresses.clone(),
+        seq: pos.seq,
     };
     t.queues.insert(
-        key,
+        awaited_receipt_key(&awaiting.part),
         serde_json::to_vec(&entry).expect("receipts always serialise"),
     )?;
+    Ok(())
+}
+
+/// Ends the wait of the receipt kept for SMS part `part`, if any: counted, or found about
+/// another handset. Its entry leaves the clerks' list of receipts no SMS claims.
+fn settle_awaited(part: &str, t: &ServiceTrees<'_>) -> TxResult {
+    let key = awaited_receipt_key(part);
+    if let Some(v) = t.queues.get(&key)? {
+        let kept: crate::AwaitedReceiptEntry =
+            decode(&v, "awaited receipt").map_err(ConflictableTransactionError::Abort)?;
+        if kept.seq > 0 {
+            t.queues.remove(unmatched_receipt_key(kept.seq))?;
+        }
+    }
+    t.queues.remove(key)?;
     Ok(())
 }
 

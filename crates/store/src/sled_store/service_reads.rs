@@ -146,6 +146,24 @@ impl OutboxReads for SledStore {
         Ok(out)
     }
 
+    fn unmatched_receipts(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::UnmatchedReceiptEntry>, StoreError> {
+        let queue = &self.inner.trees.service_queues;
+        let mut out = Vec::new();
+        for item in queue.scan_prefix([UNMATCHED_RECEIPT]).rev().take(limit) {
+            let (k, v) = item?;
+            let mut entry: crate::UnmatchedReceiptEntry = decode(&v, "unmatched receipt")?;
+            entry.seq = k
+                .get(1..9)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_be_bytes);
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError> {
         let mut out: Vec<RecipientService> = Vec::new();
         let queued = [DEAD_LETTER, REVIEW]
@@ -380,5 +398,61 @@ mod tests {
         };
         append(&store, another).await;
         assert_eq!(awaited(&store, "C1").await, None, "no longer awaited");
+    }
+
+    /// The clerks' list of receipts no SMS claims: (id, awaiting, about another handset's).
+    fn unclaimed(store: &SledStore) -> Vec<(String, bool, bool)> {
+        use crate::OutboxReads;
+        let listed = store.unmatched_receipts(10).unwrap();
+        let in_order = listed.windows(2).all(|w| w[0].seq > w[1].seq);
+        assert!(in_order, "newest first: {listed:?}");
+        listed
+            .into_iter()
+            .map(|e| (e.smsc_id, e.awaiting, e.another_number_than.is_some()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn receipts_no_sms_claims_are_listed_for_the_clerks_until_one_counts() {
+        use ecenter_domain::service::{AwaitedReceipt, ReceiptState};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let kept = |part: &str, awaiting: bool, another: Option<&str>| Event::SmsReceiptUnmatched {
+            smsc_id: part.into(),
+            status: "DELIVRD".into(),
+            text: format!("id:{part} stat:DELIVRD"),
+            awaiting: awaiting.then(|| AwaitedReceipt {
+                part: part.into(),
+                state: ReceiptState::Delivered,
+            }),
+            addresses: vec!["13800138201".into(), "12368".into()],
+            another_number_than: another.map(str::to_string),
+        };
+        append(&store, kept("0x1A", false, None)).await;
+        append(&store, kept("A1", true, None)).await;
+        append(&store, kept("C1", true, None)).await;
+        let own = |id: &str, awaiting| (id.to_string(), awaiting, false);
+        assert_eq!(
+            unclaimed(&store),
+            [own("C1", true), own("A1", true), own("0x1A", false)]
+        );
+        // A1's SMS is recorded and the receipt counts: it leaves the list.
+        append(&store, ordered("O000000000001", "13800138201")).await;
+        let reported = RecipientEvent::ReceiptReported {
+            channel: Channel::Sms,
+            part: "a1".into(),
+            state: ReceiptState::Delivered,
+            at: chrono::Utc::now(),
+            text: "id:A1 stat:DELIVRD".into(),
+            per_attempt: true,
+        };
+        append(&store, on("O000000000001", reported)).await;
+        assert_eq!(unclaimed(&store), [own("C1", true), own("0x1A", false)]);
+        // C1 is found about another handset: that entry takes the awaiting one's place.
+        append(&store, kept("C1", true, Some("O000000000001/R1"))).await;
+        assert_eq!(
+            unclaimed(&store),
+            [("C1".to_string(), false, true), own("0x1A", false)]
+        );
     }
 }
