@@ -2,7 +2,8 @@
 //! on a lawyer by their hub identity (over gRPC, notice by e-mail to aiosmtpd); the lawyer signs in,
 //! finds it, downloads it (its SHA-256 the one listed), and confirms reading with the one-time form:
 //! the court then sees service effective under art. 31 para. 2 (1). A replayed form, a forged CSRF
-//! token and another lawyer's session are refused; the refusal of the other lawyer is recorded.
+//! token and another lawyer's session are refused; the refusal of the other lawyer is recorded. A
+//! HEAD or a prefetch records no opening and no download.
 
 mod common;
 
@@ -98,6 +99,23 @@ async fn another_lawyer_is_refused(w: &World, zhang: Curl<'_>, detail_path: &str
     assert_eq!(denied.len(), 2, "{denied:?}");
 }
 
+/// A HEAD (headers, no document) or a declared prefetch of the service's page or a document is
+/// no opening and no download: nothing is recorded, as on the recipients' page.
+async fn looks_without_visiting_record_nothing(w: &World, li: &Curl<'_>, detail_path: &str) {
+    let download = format!("{detail_path}/d/1");
+    for path in [detail_path, download.as_str()] {
+        let (status, head) = li.get_with(path, &["-I"]);
+        assert_eq!(status, 200, "HEAD {path}: {head}");
+        let (status, _) = li.get_with(path, &["-H", "Sec-Purpose: prefetch", "-o", "/dev/null"]);
+        assert_eq!(status, 200, "prefetch {path}");
+    }
+    assert_eq!(
+        recipient_acts(w).await,
+        0,
+        "a HEAD or prefetch was recorded"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_downloads_and_confirms_what_was_served_on_them_and_no_one_else_can() {
     let maildir = tempfile::tempdir().unwrap();
@@ -123,6 +141,7 @@ async fn a_lawyer_downloads_and_confirms_what_was_served_on_them_and_no_one_else
         list.contains(&detail_path) && list.contains("送达中"),
         "{list}"
     );
+    looks_without_visiting_record_nothing(&w, &li, &detail_path).await;
     let (status, detail) = li.get(&detail_path);
     assert_eq!(status, 200, "{detail}");
     let (form, csrf) = (hidden(&detail, "form"), hidden(&detail, "csrf"));

@@ -364,8 +364,9 @@ fn notice_left(service: &RecipientService, nonce: &str) -> bool {
 
 /// Whether a request is not the recipient's own look at the page: `HEAD` (headers only), or a
 /// browser's or link scanner's declared prefetch (`Sec-Purpose`/`Purpose: prefetch`). Such
-/// requests get the page but record nothing: no opening, no download, no form.
-fn not_a_visit(method: &axum::http::Method, headers: &HeaderMap) -> bool {
+/// requests get the page but record nothing: no opening, no download, no form. The lawyers'
+/// portal judges its served documents' requests the same way.
+pub fn not_a_visit(method: &axum::http::Method, headers: &HeaderMap) -> bool {
     let prefetch = ["sec-purpose", "purpose", "x-purpose", "x-moz"]
         .iter()
         .any(|name| {

@@ -9,14 +9,15 @@
 use crate::Portal;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Extension, Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use ecenter_api::authz::{Operation, authorize};
 use ecenter_api::identity::Identity;
 use ecenter_domain::effective_service::DeliveryFact;
 use ecenter_domain::service::{Activity, OrderSummary, RecipientEvent, RecipientService};
 use ecenter_outbox::page::{
-    Peer, attachment, beijing, client, document_rows, escape, read_document, record_act,
+    Peer, attachment, beijing, client, document_rows, escape, not_a_visit, read_document,
+    record_act,
 };
 use ecenter_store::EventStore;
 use std::sync::Arc;
@@ -155,6 +156,7 @@ pub(crate) async fn show<S: EventStore>(
     State(p): State<Arc<Portal<S>>>,
     Path((order_id, recipient_id)): Path<(String, String)>,
     Extension(Peer(peer)): Extension<Peer>,
+    method: Method,
     headers: HeaderMap,
 ) -> Response {
     let (hash, order, service) = match p
@@ -166,6 +168,14 @@ pub(crate) async fn show<S: EventStore>(
     };
     if let Some(refused) = p.navigated_from_elsewhere(&headers) {
         return refused;
+    }
+    if not_a_visit(&method, &headers) {
+        // HEAD or a declared prefetch is no opening: the page, nothing recorded, no form.
+        return p.page(
+            StatusCode::OK,
+            "送达文书",
+            "<p>请在浏览器中打开本页查看送达文书。</p>",
+        );
     }
     let key = (order_id.as_str(), recipient_id.as_str());
     let form = match p
@@ -331,6 +341,7 @@ pub(crate) async fn download<S: EventStore>(
     State(p): State<Arc<Portal<S>>>,
     Path((order_id, recipient_id, index)): Path<(String, String, usize)>,
     Extension(Peer(peer)): Extension<Peer>,
+    method: Method,
     headers: HeaderMap,
 ) -> Response {
     let (_, order, _) = match p
@@ -367,13 +378,15 @@ pub(crate) async fn download<S: EventStore>(
         client: format!("portal {}", client(peer, &headers)),
         link: String::new(),
     };
-    if let Err(e) = record_act(
-        &*p.store,
-        (order_id.as_str(), recipient_id.as_str()),
-        downloaded,
-        None,
-    )
-    .await
+    // HEAD sends no document and a prefetch is no one's download: neither is recorded.
+    if !not_a_visit(&method, &headers)
+        && let Err(e) = record_act(
+            &*p.store,
+            (order_id.as_str(), recipient_id.as_str()),
+            downloaded,
+            None,
+        )
+        .await
     {
         return p.unavailable(e);
     }
