@@ -3,7 +3,7 @@
 //! finds it, downloads it (its SHA-256 the one listed), and confirms reading with the one-time form:
 //! the court then sees service effective under art. 31 para. 2 (1). A replayed form, a forged CSRF
 //! token and another lawyer's session are refused; the refusal of the other lawyer is recorded. A
-//! HEAD or a prefetch records no opening and no download.
+//! HEAD or a prefetch records no opening and no download. The printed proof says the portal.
 
 mod common;
 
@@ -116,11 +116,60 @@ async fn looks_without_visiting_record_nothing(w: &World, li: &Curl<'_>, detail_
     );
 }
 
+/// The printed proof (`clerk proof --pdf`, read by poppler's pdftotext) says the lawyer opened
+/// and confirmed in the portal — never "through the link" — and lists its 送达事件 in time order.
+async fn the_printed_proof_names_the_portal(w: &World, order_id: &str, dir: &std::path::Path) {
+    let hub_signer = w.pki.path().join("seal.pem");
+    let args = [
+        "proof",
+        order_id,
+        "R1",
+        "--pdf",
+        "--out",
+        dir.to_str().unwrap(),
+        "--signer",
+        hub_signer.to_str().unwrap(),
+    ];
+    until(30, "the proof to be issued", || async {
+        let out = run_clerk_trusting(&args, w.pki.path(), Some(w));
+        out.status.success().then_some(())
+    })
+    .await;
+    let text = common::pdf::pdftotext(&dir.join(format!("{order_id}-R1.pdf")));
+    let section = text.split("送达事件").nth(1).unwrap();
+    let events: Vec<&str> = (section.split("送达生效").next().unwrap().lines())
+        .map(str::trim)
+        .filter(|l| l.starts_with("20"))
+        .collect();
+    let joined = events.join("\n");
+    assert!(joined.contains("在诉讼服务平台打开送达文书"), "{joined}");
+    assert!(
+        joined.contains("受送达人在诉讼服务平台确认已阅读"),
+        "{joined}"
+    );
+    assert!(joined.contains("确认阅读：通过诉讼服务平台"), "{joined}");
+    // (The test opened the e-mailed link once too: that opening, and only it, names the link.)
+    assert_eq!(joined.matches("送达链接").count(), 1, "{joined}");
+    let times: Vec<&str> = events.iter().map(|l| &l[..19]).collect();
+    assert!(times.is_sorted(), "not in time order: {joined}");
+    let at = |what: &str| events.iter().position(|l| l.contains(what)).unwrap();
+    assert!(at("下载文书") < at("确认阅读"), "{joined}");
+    // The clerks' table of deliveries says the portal too, not the notice's channel.
+    let out = run_clerk(&["deliveries", "--recipient", "李华"], Some(w));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table.lines().find(|l| l.starts_with(order_id)).unwrap();
+    assert!(row.contains("portal 平台"), "{table}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_downloads_and_confirms_what_was_served_on_them_and_no_one_else_can() {
     let maildir = tempfile::tempdir().unwrap();
     let smtp = start_aiosmtpd(maildir.path());
-    let w = world(smtp.addr.port(), 10).await;
+    let w = world_with(smtp.addr.port(), 10, |c, _| {
+        c.proof_font = Some("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into());
+        c.proof_seal_id = Some("4206-SSFW-01".into());
+    })
+    .await;
     let document = w.sealed_document().await;
     let mut court = w.service(COURT_STEM).await;
     let mut served = recipient("李华律师", LI.2, pb::AddressBasis::Confirmed);
@@ -187,6 +236,7 @@ async fn a_lawyer_downloads_and_confirms_what_was_served_on_them_and_no_one_else
         li.get(&detail_path).1.contains("您已于"),
         "the page shows the confirmation"
     );
+    the_printed_proof_names_the_portal(&w, &order_id, jars.path()).await;
 
     another_lawyer_is_refused(
         &w,

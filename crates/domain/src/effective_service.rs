@@ -62,7 +62,8 @@ pub enum DeliveryFact {
         /// When.
         at: DateTime<Utc>,
     },
-    /// The recipient's link page was opened (GET): recorded, never counted as reading.
+    /// The recipient's link page, or the service's page in the lawyers' portal, was opened
+    /// (GET): recorded, never counted as reading.
     Fetched {
         /// When.
         at: DateTime<Utc>,
@@ -70,6 +71,9 @@ pub enum DeliveryFact {
         /// before it was kept).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         channel: Option<Channel>,
+        /// Opened in the lawyers' portal, signed in, not through a notice's link.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        portal: bool,
     },
     /// The recipient's system reported the message as read (a read receipt).
     ReadReported {
@@ -78,13 +82,16 @@ pub enum DeliveryFact {
         /// When.
         at: DateTime<Utc>,
     },
-    /// The recipient explicitly confirmed reading (the POST on the link page).
+    /// The recipient explicitly confirmed reading (the POST on the link page, or in the portal).
     ConfirmedReading {
         /// When.
         at: DateTime<Utc>,
         /// The channel whose notice carried the link, when known.
         #[serde(default)]
         channel: Option<Channel>,
+        /// Confirmed in the lawyers' portal, signed in, not through a notice's link.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        portal: bool,
     },
     /// The recipient replied, or acted in the proceedings on what was served.
     Replied {
@@ -215,7 +222,7 @@ pub fn effective_service(
     for f in &ordered {
         let found = match *f {
             DeliveryFact::Replied { at } => Some((at, ServiceRule::RecipientReplied, None)),
-            DeliveryFact::ConfirmedReading { at, channel } => {
+            DeliveryFact::ConfirmedReading { at, channel, .. } => {
                 Some((at, ServiceRule::RecipientConfirmedReading, channel))
             }
             DeliveryFact::ReadReported { channel, at } => {
@@ -342,6 +349,7 @@ mod tests {
             ConfirmedReading {
                 at: t(30),
                 channel: None,
+                portal: false,
             },
         ];
         assert_eq!(
@@ -385,11 +393,13 @@ mod tests {
                 &[
                     Fetched {
                         at: t(3),
-                        channel: None
+                        channel: None,
+                        portal: false,
                     },
                     Fetched {
                         at: t(4),
-                        channel: None
+                        channel: None,
+                        portal: true,
                     }
                 ]
             ),
@@ -412,6 +422,7 @@ mod tests {
             ConfirmedReading {
                 at: t(50),
                 channel: Some(Email),
+                portal: false,
             },
         ];
         assert_eq!(

@@ -200,6 +200,16 @@ pub struct AwaitedReceipt {
     pub state: ReceiptState,
 }
 
+/// What the lawyers' portal writes before the client it records a recipient's act from
+/// (`portal 127.0.0.1 Mozilla/5.0 …`). The recipients' page records the address alone, so an act
+/// whose client begins so was made signed in to the portal, not through a notice's link.
+pub const PORTAL_CLIENT: &str = "portal ";
+
+/// Whether an act recorded from `client` was made in the lawyers' portal ([`PORTAL_CLIENT`]).
+pub fn acted_in_portal(client: &str) -> bool {
+    client.starts_with(PORTAL_CLIENT)
+}
+
 /// How an SMS part's id is compared and looked up: SMSCs write one hexadecimal or decimal id in
 /// upper or lower case, with or without leading zeros or a `0x` (`1A2B3C04`, `1a2b3c04`,
 /// `000000001A2B3C04`, `0x1a2b3c04`), so the key is the id trimmed, in ASCII upper case, without

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use ecenter_domain::effective_service::{Channel, DeliveryFact};
-use ecenter_domain::service::{OrderSummary, PROOF_TITLE, RecipientService};
+use ecenter_domain::service::{OrderSummary, PROOF_TITLE, RecipientService, acted_in_portal};
 use serde_json::{Value, json};
 
 fn beijing(t: DateTime<Utc>) -> String {
@@ -59,7 +59,7 @@ pub fn document(
             "link_from": c.channel.map(channel_name),
             // The lawyers' portal records its acts as `portal <client>`: signed in with a code
             // sent to the directory's address (see the log's `signed_in`), not through a link.
-            "via": if c.client.starts_with("portal ") { "诉讼服务平台（律师登录后确认）" } else { "送达链接页面" },
+            "via": if acted_in_portal(&c.client) { "诉讼服务平台（律师登录后确认）" } else { "送达链接页面" },
             "client": c.client,
         })).collect::<Vec<_>>(),
         // Art. 31 para. 2 (1): each reply with its text and where it came from.
@@ -128,14 +128,16 @@ fn facts_json(service: &RecipientService) -> Vec<Value> {
             DeliveryFact::Bounced { channel, at } => {
                 json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
             }
-            DeliveryFact::Fetched { at, channel } => {
-                json!({"event": "打开送达链接（不视为阅读）", "channel": channel.map(channel_name), "at": time(at)})
+            DeliveryFact::Fetched { at, channel, portal } => {
+                let event = if portal { "在诉讼服务平台打开送达文书（不视为阅读）" } else { "打开送达链接（不视为阅读）" };
+                json!({"event": event, "channel": channel.map(channel_name), "at": time(at)})
             }
             DeliveryFact::ReadReported { channel, at } => {
                 json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})
             }
-            DeliveryFact::ConfirmedReading { at, channel } => {
-                json!({"event": "受送达人确认已阅读", "channel": channel.map(channel_name), "at": time(at)})
+            DeliveryFact::ConfirmedReading { at, channel, portal } => {
+                let event = if portal { "受送达人在诉讼服务平台确认已阅读" } else { "受送达人确认已阅读" };
+                json!({"event": event, "channel": channel.map(channel_name), "at": time(at)})
             }
             DeliveryFact::Replied { at } => json!({"event": "受送达人回复", "at": time(at)}),
         })

@@ -14,7 +14,9 @@ use axum::response::Response;
 use ecenter_api::authz::{Operation, authorize};
 use ecenter_api::identity::Identity;
 use ecenter_domain::effective_service::DeliveryFact;
-use ecenter_domain::service::{Activity, OrderSummary, RecipientEvent, RecipientService};
+use ecenter_domain::service::{
+    Activity, OrderSummary, PORTAL_CLIENT, RecipientEvent, RecipientService,
+};
 use ecenter_outbox::page::{
     Peer, attachment, beijing, client, document_rows, escape, not_a_visit, read_document,
     record_act,
@@ -260,7 +262,7 @@ impl<S: EventStore> Portal<S> {
         let form = format!("{PORTAL_FORM}{}", self.keys.random(16));
         let fetched = RecipientEvent::RecipientActed {
             activity: Activity::Fetched { form: form.clone() },
-            client: format!("portal {client}"),
+            client: format!("{PORTAL_CLIENT}{client}"),
             link: String::new(),
         };
         record_act(&*self.store, key, fetched, None).await?;
@@ -319,7 +321,7 @@ pub(crate) async fn confirm<S: EventStore>(
     }
     let confirmed = RecipientEvent::RecipientActed {
         activity: Activity::ConfirmedReading,
-        client: format!("portal {}", client(peer, &headers)),
+        client: format!("{PORTAL_CLIENT}{}", client(peer, &headers)),
         link: String::new(),
     };
     let key = (order_id.as_str(), recipient_id.as_str());
@@ -375,7 +377,7 @@ pub(crate) async fn download<S: EventStore>(
         activity: Activity::Downloaded {
             reference: document.reference.clone(),
         },
-        client: format!("portal {}", client(peer, &headers)),
+        client: format!("{PORTAL_CLIENT}{}", client(peer, &headers)),
         link: String::new(),
     };
     // HEAD sends no document and a prefetch is no one's download: neither is recorded.

@@ -327,42 +327,49 @@ fn sending_lines(c: &Value, sent: &str, push: &mut impl FnMut(String, f32, f32))
 }
 
 /// The 送达事件: the logged events, the downloads of the documents and the confirmations of
-/// reading, in Beijing time.
+/// reading, in Beijing time and in the order they happened (the proof keeps them in three lists;
+/// a reader of the printed proof must not see a confirmation before an earlier download). Each
+/// confirmation says where it was made: in the lawyers' portal, or through which notice's link.
 fn event_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("送达事件".into(), 13.0, 12.0);
-    for e in proof["events"].as_array().into_iter().flatten() {
+    let list = |name: &str| proof[name].as_array().cloned().unwrap_or_default();
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for e in list("events") {
         let channel = e["channel"]
             .as_str()
             .map(|c| format!("（{c}）"))
             .unwrap_or_default();
-        push(
-            format!("{}　{}{channel}", beijing(&e["at"]), text(&e["event"])),
-            BODY,
-            0.0,
-        );
+        let line = format!("{}　{}{channel}", beijing(&e["at"]), text(&e["event"]));
+        lines.push((utc(&e["at"]), line));
     }
-    for d in proof["downloads"].as_array().into_iter().flatten() {
-        push(
-            format!("{}　下载文书 {}", beijing(&d["at"]), text(&d["reference"])),
-            BODY,
-            0.0,
-        );
+    for d in list("downloads") {
+        let line = format!("{}　下载文书 {}", beijing(&d["at"]), text(&d["reference"]));
+        lines.push((utc(&d["at"]), line));
     }
-    for c in proof["confirmations"].as_array().into_iter().flatten() {
-        let via = c["link_from"].as_str().map_or_else(
-            || "送达链接".to_string(),
-            |ch| format!("{ch}送达通知中的链接"),
+    for c in list("confirmations") {
+        let via = match (c["via"].as_str(), c["link_from"].as_str()) {
+            (Some(v), _) if v.starts_with("诉讼服务平台") => v.to_string(),
+            (_, Some(ch)) => format!("{ch}送达通知中的链接"),
+            (_, None) => "送达链接".to_string(),
+        };
+        let line = format!(
+            "{}　确认阅读：通过{via}；来源 {}",
+            beijing(&c["at"]),
+            text(&c["client"])
         );
-        push(
-            format!(
-                "{}　确认阅读：通过{via}；来源 {}",
-                beijing(&c["at"]),
-                text(&c["client"])
-            ),
-            BODY,
-            0.0,
-        );
+        lines.push((utc(&c["at"]), line));
     }
+    // A stable sort: what happened in the same millisecond keeps the proof's order.
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, line) in lines {
+        push(line, BODY, 0.0);
+    }
+}
+
+/// The UTC time of a proof's `{"utc": …, "beijing": …}` (RFC 3339 with milliseconds and `Z`,
+/// which sorts as text), empty when absent.
+fn utc(at: &Value) -> String {
+    at["utc"].as_str().unwrap_or_default().to_string()
 }
 
 /// 送达未生效: a version with no effective time withdraws the effect the earlier versions recorded.

@@ -78,15 +78,21 @@ pub(super) fn fact_message(f: &DeliveryFact) -> pb::Fact {
     let (kind, channel, at) = match *f {
         DeliveryFact::Reached { channel, at } => ("reached", Some(channel), at),
         DeliveryFact::Bounced { channel, at } => ("bounced", Some(channel), at),
-        DeliveryFact::Fetched { at, channel } => ("fetched", channel, at),
+        DeliveryFact::Fetched { at, channel, .. } => ("fetched", channel, at),
         DeliveryFact::ReadReported { channel, at } => ("read_reported", Some(channel), at),
-        DeliveryFact::ConfirmedReading { at, channel } => ("confirmed_reading", channel, at),
+        DeliveryFact::ConfirmedReading { at, channel, .. } => ("confirmed_reading", channel, at),
         DeliveryFact::Replied { at } => ("replied", None, at),
     };
+    let portal = matches!(
+        f,
+        DeliveryFact::Fetched { portal: true, .. }
+            | DeliveryFact::ConfirmedReading { portal: true, .. }
+    );
     pb::Fact {
         kind: kind.into(),
         channel: channel.map_or(0, channel_message),
         at: ts(at),
+        portal,
     }
 }
 

@@ -309,10 +309,7 @@ pub(super) async fn list_deliveries(
             pad(&d.case_number, 24),
             pad(&r.recipient_id, 9),
             pad(&r.name, 14),
-            pad(
-                r.attempts.last().map_or("", |a| channel_text(a.channel)),
-                14
-            ),
+            pad(served_by(r), 14),
             pad(&state_label(r.state), 18),
             beijing(r.effective.as_ref().and_then(|e| e.at.as_ref()))
         );
@@ -321,6 +318,19 @@ pub(super) async fn list_deliveries(
         println!("(more match: narrow the filters or raise --limit)");
     }
     Ok(true)
+}
+
+/// How service was made, for the deliveries table: the lawyers' portal when the recipient
+/// confirmed reading there and that made service effective, else the channel of the last notice.
+fn served_by(r: &ecenter_proto::v1::RecipientStatus) -> &'static str {
+    let confirmed_in_portal = (r.effective.as_ref())
+        .is_some_and(|e| e.rule == "recipient_confirmed_reading")
+        && (r.facts.iter()).any(|f| f.kind == "confirmed_reading" && f.portal);
+    if confirmed_in_portal {
+        "portal 平台"
+    } else {
+        r.attempts.last().map_or("", |a| channel_text(a.channel))
+    }
 }
 
 pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<bool> {

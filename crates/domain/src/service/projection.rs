@@ -647,14 +647,22 @@ impl RecipientService {
         let channel = (self.link_channels.iter())
             .find(|(n, _)| n == link)
             .map(|(_, c)| *c);
+        let portal = acted_in_portal(client);
         match activity {
             Activity::Fetched { form } => {
-                self.facts.push(DeliveryFact::Fetched { at, channel });
+                self.facts.push(DeliveryFact::Fetched {
+                    at,
+                    channel,
+                    portal,
+                });
                 self.open_forms.push(form.clone());
             }
             Activity::ConfirmedReading => {
-                self.facts
-                    .push(DeliveryFact::ConfirmedReading { at, channel });
+                self.facts.push(DeliveryFact::ConfirmedReading {
+                    at,
+                    channel,
+                    portal,
+                });
                 self.confirmations.push(Confirmation {
                     at,
                     channel,

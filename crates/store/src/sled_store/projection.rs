@@ -106,7 +106,8 @@ impl Projection for ServiceModel {
     /// a dead letter (`RecipientService::clerk_acts`), which proofs list. 5: those acts say
     /// whether the letter was resolved and carry a retry's note. 6: SMS part ids keyed as
     /// [`ecenter_domain::service::sms_part_key`] compares them (case and leading zeros aside).
-    /// 7: receipts no SMS claims listed for the clerks (`UNMATCHED_RECEIPT`).
+    /// 7: receipts no SMS claims listed for the clerks (`UNMATCHED_RECEIPT`); openings and
+    /// confirmations made in the lawyers' portal marked so (`DeliveryFact`'s `portal`).
     fn version(&self) -> u32 {
         7
     }
