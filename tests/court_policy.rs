@@ -1,7 +1,8 @@
 //! The court's filing policy (GetPolicy) over mutual TLS: a lawyer reads the kinds of filing the
 //! court takes, its limits and fees; SubmitFiling refuses a kind the court does not list (free
 //! text such as "complaint letter") and a new case opened by a kind that cannot open one, storing
-//! nothing; a kind given by its code is recorded by its name.
+//! nothing; a kind given by its code is recorded by its name. A court that lists its court codes
+//! refuses another court's case numbers; no court takes a later year's.
 
 mod common;
 
@@ -134,7 +135,7 @@ async fn a_policy_without_kinds_or_with_a_fee_for_an_unknown_kind_stops_the_hub_
         data_dir: data.path().to_path_buf(),
         policy: ecenter_server::config::PolicyConfig {
             filing_kinds: Vec::new(),
-            fees: Vec::new(),
+            ..Default::default()
         },
         ..ecenter_server::Config::default()
     };
@@ -158,6 +159,54 @@ async fn a_policy_without_kinds_or_with_a_fee_for_an_unknown_kind_stops_the_hub_
         panic!("a hub with a fee for an unknown kind opened");
     };
     assert!(e.to_string().contains("policy.fees[0].filing_kind"), "{e}");
+}
+
+/// A court that lists its court codes (`[policy] court_codes`) takes only its own case numbers:
+/// another court's, or a later year's, is INVALID_ARGUMENT naming the case number, and nothing
+/// is stored; its own and its city's basic courts' are filed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_number_of_another_court_or_a_later_year_is_refused_with_nothing_stored() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls_with(data.path(), pki.path(), |c| {
+        c.policy.court_codes = vec!["鄂06".into()];
+    })
+    .await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let policy = lawyer.get_policy(pb::GetPolicyRequest {}).await.unwrap();
+    assert_eq!(policy.into_inner().court_codes, ["鄂06"]);
+    let this_year = chrono::Utc::now()
+        .with_timezone(&ecenter_domain::time::shanghai_offset())
+        .format("%Y")
+        .to_string();
+    let next_year = this_year.parse::<u32>().unwrap() + 1;
+    let later = format!("（{next_year}）鄂06民初1号");
+    for (id, case, words) in [
+        (
+            "case-beijing",
+            "（2026）京01民初1号",
+            "not one of this court's",
+        ),
+        ("case-later", later.as_str(), "later than this year"),
+    ] {
+        let refused = file(&mut lawyer, id, case, "答辩状").await.unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+        assert_eq!(fields(&refused), ["header.case_number"], "{refused:?}");
+        assert!(refused.message().contains(words), "{refused:?}");
+    }
+    assert_eq!(
+        filings_of(&mut lawyer).await,
+        0,
+        "a refused filing was stored"
+    );
+    for (id, case) in [
+        ("case-own", format!("（{this_year}）鄂06民初1号")),
+        ("case-basic", format!("（{this_year}）鄂0602民初1号")),
+    ] {
+        file(&mut lawyer, id, &case, "答辩状").await.unwrap();
+    }
+    hub.stop().await;
 }
 
 /// A hub on `data` whose kinds are the defaults changed by `change`.

@@ -182,6 +182,7 @@ pub fn filing_event(e: &StoredEntry, department: &str) -> pb::FilingEvent {
 pub fn policy(p: &ecenter_domain::policy::CourtPolicy) -> pb::CourtPolicy {
     pb::CourtPolicy {
         court: p.court.clone(),
+        court_codes: p.court_codes.clone(),
         filing_kinds: p
             .filing_kinds
             .iter()

@@ -44,6 +44,10 @@ pub struct CourtPolicy {
     pub filing_kinds: Vec<FilingKind>,
     /// Fees, where the court charges them.
     pub fees: Vec<Fee>,
+    /// The court codes (法院代字, 法〔2015〕137号) whose case numbers this hub takes, each also
+    /// covering the codes that begin with it: `鄂06` takes 鄂06 and the basic courts of its city
+    /// (鄂0602, …), `鄂` a whole province. Empty: any court's (the hub cannot tell its own).
+    pub court_codes: Vec<String>,
 }
 
 impl Default for CourtPolicy {
@@ -54,6 +58,7 @@ impl Default for CourtPolicy {
             limits: Limits::default(),
             filing_kinds: default_filing_kinds(),
             fees: Vec::new(),
+            court_codes: Vec::new(),
         }
     }
 }
@@ -112,6 +117,15 @@ pub enum PolicyError {
 }
 
 impl CourtPolicy {
+    /// Whether this hub takes case numbers of court code `code` ([`CourtPolicy::court_codes`]).
+    pub fn takes_court(&self, code: &str) -> bool {
+        self.court_codes.is_empty()
+            || self
+                .court_codes
+                .iter()
+                .any(|c| code.starts_with(c.as_str()))
+    }
+
     /// Checks the configured lists: at least one kind, codes of `A-Z 0-9 _`, names of 1 to 32
     /// printable characters, no code or name twice, fees only for listed kinds.
     pub fn check(&self) -> Result<(), PolicyError> {

@@ -129,6 +129,47 @@ fn is_hex_sha256(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// A case number this court can have: 收案年度 not after this year in Beijing (a case is numbered
+/// the year it is received), and a court code the court takes ([`CourtPolicy::takes_court`]) —
+/// a filing in another court's or a future year's case would be evidence filed in a case this
+/// court cannot hold.
+fn check_case_is_ours(c: &CaseNumber, policy: &CourtPolicy, v: &mut Vec<FieldViolation>) {
+    use chrono::Datelike;
+    let this_year = chrono::Utc::now()
+        .with_timezone(&crate::time::shanghai_offset())
+        .year();
+    if i64::from(c.year) > i64::from(this_year) {
+        v.push(
+            FieldViolation::new(
+                "header.case_number",
+                format!("the year {} is later than this year ({this_year})", c.year),
+            )
+            .zh(format!(
+                "案号「{}」的收案年度 {} 晚于今年（{this_year}），请核对案号",
+                c.normalized(),
+                c.year
+            )),
+        );
+    }
+    if !policy.takes_court(&c.court_code) {
+        let ours = policy.court_codes.join("、");
+        v.push(
+            FieldViolation::new(
+                "header.case_number",
+                format!(
+                    "court code {} is not one of this court's ({ours}): file with the court whose case it is",
+                    c.court_code
+                ),
+            )
+            .zh(format!(
+                "案号「{}」的法院代字「{}」不属于本院（本院受理 {ours} 的案件），请核对案号，或向该案所在法院提交",
+                c.normalized(),
+                c.court_code
+            )),
+        );
+    }
+}
+
 impl SubmissionHeader {
     /// Validates against the court's limits, collecting every violation. The filing kind is only
     /// checked for form here; [`ValidHeader::under_policy`] checks it against the court's kinds,
@@ -152,6 +193,9 @@ impl SubmissionHeader {
                 }
             },
         };
+        if let Some(c) = &case_number {
+            check_case_is_ours(c, policy, &mut v);
+        }
         let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
         let corrects = self.corrects_filing_id.trim();
         if !corrects.is_empty() && !crate::ids::is_filing_id(corrects) {
@@ -504,6 +548,41 @@ mod tests {
             assert_eq!(err.in_chinese(), Some(zh.join("；")));
         }
         assert!(header().validate(&small).is_ok());
+    }
+
+    #[test]
+    fn a_case_number_of_another_court_or_a_later_year_is_refused() {
+        use chrono::Datelike;
+        let xiangyang = CourtPolicy {
+            court_codes: vec!["鄂06".into()],
+            ..CourtPolicy::default()
+        };
+        let this_year = chrono::Utc::now()
+            .with_timezone(&crate::time::shanghai_offset())
+            .year();
+        let with = |number: &str| {
+            let mut h = header();
+            h.case_number = number.into();
+            h
+        };
+        let ours = format!("（{this_year}）鄂06民初1号");
+        for ok in [ours.as_str(), "（2019）鄂0602民初1号"] {
+            assert!(with(ok).validate(&xiangyang).is_ok(), "{ok}");
+        }
+        let later = format!("（{}）鄂06民初1号", this_year + 1);
+        for (number, words) in [
+            ("（2026）京01民初1号", "法院代字「京01」不属于本院"),
+            ("（2026）鄂07民初1号", "法院代字「鄂07」不属于本院"),
+            (later.as_str(), "晚于今年"),
+        ] {
+            let zh = in_chinese(&with(number).validate(&xiangyang).unwrap_err());
+            assert!(zh.iter().any(|t| t.contains(words)), "{number}: {zh:?}");
+        }
+        // Without court codes configured any court's number is taken; a later year never is.
+        let any = CourtPolicy::default();
+        assert!(with("（2026）京01民初1号").validate(&any).is_ok());
+        let later = format!("（{}）京01民初1号", this_year + 1);
+        assert!(with(&later).validate(&any).is_err());
     }
 
     #[test]

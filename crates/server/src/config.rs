@@ -135,6 +135,9 @@ pub struct PolicyConfig {
     pub filing_kinds: Vec<ecenter_domain::policy::FilingKind>,
     /// Fees, where the court charges them.
     pub fees: Vec<ecenter_domain::policy::Fee>,
+    /// The court codes (法院代字) whose case numbers the hub takes, each covering the codes that
+    /// begin with it (`["鄂06"]`: the court and its city's basic courts); empty: any court's.
+    pub court_codes: Vec<String>,
 }
 
 /// Sealed receipts (签收单 PDF): the registry's seal applied to them and a Chinese font to lay
@@ -157,6 +160,7 @@ impl Default for PolicyConfig {
         PolicyConfig {
             filing_kinds: ecenter_domain::policy::default_filing_kinds(),
             fees: Vec::new(),
+            court_codes: Vec::new(),
         }
     }
 }
@@ -183,6 +187,9 @@ impl Config {
                 })
                 .collect(),
             fees: self.policy.fees.clone(),
+            court_codes: (self.policy.court_codes.iter())
+                .map(|c| c.trim().to_string())
+                .collect(),
         };
         policy.check()?;
         Ok(policy)
