@@ -95,6 +95,13 @@ impl Projection for SignInModel {
                 };
                 put(tree, key(SESSION, &s.session), &session)
             }
+            // A directory entry recorded again (the court listed the lawyer anew, or changed the
+            // entry) starts the lawyer's limits afresh: how a court lifts a stop that someone
+            // else's wrong codes put on a lawyer (a stranger needs only the 执业证号 for that).
+            Event::LawyerRecorded { lawyer, .. } => {
+                tree.remove(key(CODES, &lawyer.identity))?;
+                Ok(())
+            }
             Event::SignedOut(s) => {
                 let k = key(SESSION, &s.session);
                 if let Some(mut session) = get::<Session>(tree, k.clone(), "session")? {
@@ -191,7 +198,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_refused_send_does_not_count_and_wrong_codes_are_kept_for_the_day() {
+    async fn a_refused_send_does_not_count_and_wrong_codes_are_kept_for_the_day_or_a_new_listing() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         append(&store, sent("a1")).await;
@@ -224,5 +231,20 @@ mod tests {
         let h = history(&store).await;
         assert_eq!((h.codes_sent.len(), h.wrong_codes.len()), (1, 1));
         assert_eq!(store.sign_in_attempt("a2").unwrap().unwrap().wrong, 1);
+        // The court lists the lawyer again: the limits start afresh.
+        let listed = Event::LawyerRecorded {
+            lawyer: ecenter_domain::lawyer::Lawyer {
+                identity: "urn:ecenter:lawyer:1".into(),
+                name: "张明".into(),
+                licence_number: "14201202010000001".into(),
+                law_firm: "湖北楚天律师事务所".into(),
+                phone: String::new(),
+                email: "zhang@example.cn".into(),
+            },
+            by: "urn:ecenter:court:xiangyang-cms".into(),
+        };
+        append(&store, listed).await;
+        let h = history(&store).await;
+        assert_eq!((h.codes_sent.len(), h.wrong_codes.len()), (0, 0));
     }
 }
