@@ -318,7 +318,15 @@ fn bytes_refused(s: &Script<'_>) {
     let (status, r) = s.append(&id, 0, &text);
     assert_eq!(status, 415, "{r}");
     assert!(error_of(&r).contains("不是本院接受的文件类型"), "{r}");
+    assert!(error_of(&r).contains("PDF、OFD、PNG、JPEG 或 DOCX"), "{r}");
     assert_eq!(s.status(&id).0, 404, "a refused upload stays");
+
+    // A name that is only a path is refused when announced, before any byte goes up.
+    for name in ["..", ".", "证据/", "  "] {
+        let (status, r) = s.announce(name, &text);
+        assert_eq!(status, 400, "{name:?}: {r}");
+        assert!(error_of(&r).contains("文件名为空"), "{r}");
+    }
 
     let doc = pdf("证据");
     let id = s.upload("证据.pdf", &doc[..doc.len() - 10]);

@@ -224,6 +224,9 @@ async fn refusals_say_what_to_do_and_five_wrong_codes_end_the_attempt() {
     );
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("该执业证号不在本院律师名录中"), "{page}");
+    // The form again keeps what was typed, and offers the mailbox: this court has no SMS.
+    assert!(page.contains("value=\"14201202019999999\""), "{page}");
+    assert!(page.contains("value=\"email\" checked"), "{page}");
     // No SMS channel at this court: said so, before any code counts against the limit.
     let (status, page) = browser.post("/portal/code", &[("who", LI_LICENCE), ("channel", "sms")]);
     assert_eq!(status, 403, "{page}");
@@ -231,6 +234,9 @@ async fn refusals_say_what_to_do_and_five_wrong_codes_end_the_attempt() {
         page.contains("本院暂未开通短信验证码，请改用电子邮箱接收"),
         "{page}"
     );
+    assert!(page.contains("名录登记的手机（本院暂未开通）"), "{page}");
+    let (_, first) = browser.get("/portal/");
+    assert!(first.contains("value=\"email\" checked"), "{first}");
     // Typing a code before asking for one.
     let (status, page) = browser.post("/portal/sign-in", &[("code", "123456")]);
     assert_eq!(status, 400, "{page}");

@@ -278,7 +278,12 @@ fn decide_registration(
         .portal_session(&r.session)?
         .is_some_and(|s| s.current(chrono::Utc::now()) && listed_at.is_some_and(|at| at < s.seq));
     if !standing {
-        return Ok((Vec::new(), Err("登录已过期，请重新登录后再添加通行密钥。")));
+        return Ok((
+            Vec::new(),
+            Err(
+                "登录已失效（登录已过期，或您在本院律师名录中的登记已变更或撤销），请重新登录后再添加通行密钥。",
+            ),
+        ));
     }
     if view.passkey(&credential_id)?.is_some() {
         return Ok((Vec::new(), Err("这个通行密钥已经添加过了。")));

@@ -74,7 +74,7 @@ pub(crate) async fn list<S: EventStore>(
         "<p>法院尚未通过本平台向您送达文书。</p>".to_string()
     } else {
         format!(
-            "<table><tr><th>案号</th><th>送达时间（北京时间）</th><th>文书</th><th>状态</th></tr>\n{rows}</table>"
+            "<table><tr><th>案号</th><th>发出送达时间（北京时间）</th><th>文书</th><th>状态（送达生效时间）</th></tr>\n{rows}</table>"
         )
     };
     let body = format!("{body}<p><a href=\"/portal/\">返回我的诉讼服务</a></p>");

@@ -20,9 +20,19 @@ use ecenter_outbox::page::{Peer, client, escape};
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::sync::Arc;
 
+/// What the sign-in form is drawn with: the licence number typed and the channel chosen before
+/// (kept after a refusal, so the lawyer need not type 17 digits again), and which channels the
+/// hub sends codes on (the default is one it has).
+pub(crate) struct Given<'a> {
+    pub who: &'a str,
+    pub channel: Option<Channel>,
+    pub sms: bool,
+    pub email: bool,
+}
+
 /// The sign-in form: licence number and where the code should go; with `passkeys`, the button
 /// that signs in with one (shown by the script where the browser has WebAuthn).
-pub(crate) fn form(contact: &str, passkeys: bool) -> String {
+pub(crate) fn form(contact: &str, passkeys: bool, given: &Given<'_>) -> String {
     let passkey = if passkeys {
         "<section id=\"passkey-sign-in\" hidden><h2>使用通行密钥登录</h2>\
          <p>已在本平台添加通行密钥的，可直接用本机的指纹、面容或锁屏密码登录，无需验证码。</p>\
@@ -31,16 +41,29 @@ pub(crate) fn form(contact: &str, passkeys: bool) -> String {
     } else {
         ""
     };
+    let chosen = given.channel.unwrap_or(if given.sms || !given.email {
+        Channel::Sms
+    } else {
+        Channel::Email
+    });
+    let option = |channel: Channel, value: &str, label: &str, open: bool| {
+        let checked = if channel == chosen { " checked" } else { "" };
+        let closed = if open { "" } else { "（本院暂未开通）" };
+        format!(
+            "<label><input type=\"radio\" name=\"channel\" value=\"{value}\"{checked}> {label}{closed}</label>"
+        )
+    };
     format!(
         "<form method=\"post\" action=\"/portal/code\">\
          <p><label for=\"who\">律师执业证号（17位）</label>\
-         <input id=\"who\" name=\"who\" inputmode=\"numeric\" autocomplete=\"username\" maxlength=\"80\" required></p>\
-         <fieldset><legend>验证码发送到</legend>\
-         <label><input type=\"radio\" name=\"channel\" value=\"sms\" checked> 名录登记的手机</label>\
-         <label><input type=\"radio\" name=\"channel\" value=\"email\"> 名录登记的电子邮箱</label></fieldset>\
+         <input id=\"who\" name=\"who\" value=\"{who}\" inputmode=\"numeric\" autocomplete=\"username\" maxlength=\"80\" required></p>\
+         <fieldset><legend>验证码发送到</legend>{sms}{email}</fieldset>\
          <button type=\"submit\">获取验证码</button></form>{passkey}\
-         <p class=\"note\">仅限本院律师名录中的律师登录。未登记或登记信息有误的，请联系法院：{}</p>",
-        escape(contact)
+         <p class=\"note\">仅限本院律师名录中的律师登录。未登记或登记信息有误的，请联系法院：{contact}</p>",
+        who = escape(given.who),
+        sms = option(Channel::Sms, "sms", "名录登记的手机", given.sms),
+        email = option(Channel::Email, "email", "名录登记的电子邮箱", given.email),
+        contact = escape(contact)
     )
 }
 
@@ -169,12 +192,16 @@ pub(crate) async fn request_code<S: EventStore>(
         "sms" => Channel::Sms,
         "email" => Channel::Email,
         _ => {
-            return p.refused(
+            return p.refused_keeping(
                 StatusCode::BAD_REQUEST,
                 "请选择接收验证码的方式（手机或电子邮箱）。",
+                &f.who,
+                None,
             );
         }
     };
+    let who = f.who.clone();
+    let keeping = |status, reason: &str| p.refused_keeping(status, reason, &who, Some(channel));
     // The browser keeps the attempt's secret; the log names it by its hash.
     let secret = p.keys.random(16);
     let request = CodeRequest {
@@ -192,7 +219,7 @@ pub(crate) async fn request_code<S: EventStore>(
     }));
     let sent = match decided.await {
         Ok((_, Ok(sent))) => sent,
-        Ok((_, Err(reason))) => return p.refused(StatusCode::FORBIDDEN, &reason),
+        Ok((_, Err(reason))) => return keeping(StatusCode::FORBIDDEN, &reason),
         Err(e) => return p.unavailable(e),
     };
     // Sent and recorded in a task of its own: a browser that goes away mid-send must not leave
@@ -203,11 +230,11 @@ pub(crate) async fn request_code<S: EventStore>(
     });
     match sending.await {
         Ok(Ok(true)) => {}
-        Ok(Ok(false)) => return p.refused(StatusCode::BAD_GATEWAY, NOT_SENT),
+        Ok(Ok(false)) => return keeping(StatusCode::BAD_GATEWAY, NOT_SENT),
         Ok(Err(e)) => return p.unavailable(e),
         Err(e) => {
             tracing::error!(error = %e, "sending a sign-in code failed");
-            return p.refused(StatusCode::BAD_GATEWAY, NOT_SENT);
+            return keeping(StatusCode::BAD_GATEWAY, NOT_SENT);
         }
     }
     let mut r = p.page(
@@ -231,7 +258,18 @@ const NOT_SENT: &str =
 impl<S: EventStore> Portal<S> {
     /// The sign-in form, with the passkey button where the portal can have passkeys.
     pub(crate) fn sign_in_form(&self) -> String {
-        form(&self.context.config.contact, self.rp.is_some())
+        self.sign_in_form_with("", None)
+    }
+
+    /// The same, with the licence number and channel the lawyer gave.
+    fn sign_in_form_with(&self, who: &str, channel: Option<Channel>) -> String {
+        let given = Given {
+            who,
+            channel,
+            sms: self.context.has_channel(Channel::Sms),
+            email: self.context.has_channel(Channel::Email),
+        };
+        form(&self.context.config.contact, self.rp.is_some(), &given)
     }
 
     /// Sends the code of `sent` and records what the provider answered; whether it was accepted.
@@ -282,10 +320,21 @@ impl<S: EventStore> Portal<S> {
 
     /// A refusal page: the reason and the sign-in form again.
     fn refused(&self, status: StatusCode, reason: &str) -> Response {
+        self.refused_keeping(status, reason, "", None)
+    }
+
+    /// The same, the form keeping the licence number and channel the lawyer gave.
+    fn refused_keeping(
+        &self,
+        status: StatusCode,
+        reason: &str,
+        who: &str,
+        channel: Option<Channel>,
+    ) -> Response {
         let body = format!(
             "<p class=\"error\" role=\"alert\">{}</p>{}",
             escape(reason),
-            self.sign_in_form()
+            self.sign_in_form_with(who, channel)
         );
         self.page(status, "登录诉讼服务平台", &body)
     }

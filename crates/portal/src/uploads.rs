@@ -216,10 +216,13 @@ fn check_announced(
     limits: &ecenter_domain::submission::Limits,
 ) -> Result<(), Box<Response>> {
     let name = a.name.trim();
-    if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
+    // The name as the filing will record it (paths and control characters taken off): one that
+    // is then empty (`..`, `.`, `a/`) is refused now, not after the bytes went up.
+    let usable = ecenter_domain::media::sanitize_file_name(name).is_some();
+    if !usable || name.chars().count() > 255 || name.chars().any(char::is_control) {
         return Err(Box::new(refused(
             StatusCode::BAD_REQUEST,
-            "文件名为空、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
+            "文件名为空（或只有路径，如「..」）、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
         )));
     }
     let key_ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
@@ -425,7 +428,7 @@ pub(crate) async fn append<S: EventStore>(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!(
                 "「{name}」不是本院接受的文件类型（按文件内容判断；接受 {}），未上传。",
-                MediaType::accepted_list()
+                MediaType::accepted_list_zh()
             ),
         );
     }
@@ -521,7 +524,7 @@ impl<S: EventStore> Portal<S> {
             Ok(None) => {
                 return Err(Box::new(refused(
                     StatusCode::UNAUTHORIZED,
-                    "登录已过期，请重新登录后再提交（已上传的文件需重新选择）。",
+                    "登录已失效（登录已过期，或您在本院律师名录中的登记已变更或撤销），请重新登录后再提交（已上传的文件需重新选择）。",
                 )));
             }
             Err(e) => {

@@ -42,7 +42,9 @@ if (form) {
   const status = document.getElementById('file-status');
   const button = form.querySelector('button[type=submit]');
   const files = []; // {file, row, bar, text, id, sent, error}
-  const mb = (n) => (n / 1048576).toFixed(1) + ' MB';
+  // Sizes as people read them: bytes, KB under a megabyte, MB above (never "0.0 MB").
+  const mb = (n) =>
+    n < 1024 ? `${n} 字节` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
   const say = (text, error) => {
     status.textContent = text;
     status.className = error ? 'error' : '';
