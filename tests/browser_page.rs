@@ -159,7 +159,13 @@ fn assert_portal_seen(seen: &serde_json::Value) {
             .contains("max-age="),
         "{seen}"
     );
-    for step in ["signInPage", "codePage", "homePage", "signedOut"] {
+    for step in [
+        "signInPage",
+        "codePage",
+        "homePage",
+        "filingsPage",
+        "signedOut",
+    ] {
         let view = &seen[step];
         assert_eq!(view["lang"], "zh-CN", "{step}: {seen}");
         assert!(

@@ -52,6 +52,31 @@ async fn review_returning_d2(w: &World, own: &str) {
     court.review_filing(review).await.unwrap();
 }
 
+/// A query or path the portal cannot read, or a method a page lacks, is answered in Chinese with
+/// the portal's security headers — not the web framework's English text without them.
+fn malformed_requests_get_the_portals_words_and_headers(browser: &Curl<'_>) {
+    for (path, extra, status) in [
+        ("/portal/filings?state=received&state=x", &[][..], 400),
+        (
+            "/portal/filings/F000000000001/events?since=-1",
+            &[][..],
+            400,
+        ),
+        ("/portal/", &["-X", "PUT"][..], 405),
+    ] {
+        let (got, answer) = browser.get_with(path, extra);
+        assert_eq!(got, status, "{path}: {answer}");
+        let lower = answer.to_ascii_lowercase();
+        assert!(answer.contains("请求的地址或参数有误"), "{path}: {answer}");
+        assert!(lower.contains("content-security-policy:"), "{answer}");
+        assert!(
+            lower.contains("x-content-type-options: nosniff"),
+            "{answer}"
+        );
+        assert!(!answer.contains("Failed to deserialize"), "{answer}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_follows_their_own_filings_and_no_one_elses() {
     let maildir = tempfile::tempdir().unwrap();
@@ -94,6 +119,7 @@ async fn a_lawyer_follows_their_own_filings_and_no_one_elses() {
     }
     let (_, returned) = browser.get("/portal/filings?state=returned_for_correction");
     assert!(returned.contains(&own), "{returned}");
+    malformed_requests_get_the_portals_words_and_headers(&browser);
 
     // Another lawyer's filing: refused, and the refusal is in the log with the filing's id.
     let (status, refused) = browser.get(&format!("/portal/filings/{others}"));

@@ -66,8 +66,8 @@ async function main() {
 
   const toLicence = await tabTo(page, '律师执业证号');
   await page.keyboard.type(licence);
-  const toEmail = await tabTo(page, '名录登记的手机');
-  await page.keyboard.press('ArrowRight'); // the radio group: on to e-mail
+  // This court sends codes by e-mail only: the form has the mailbox chosen, and Tab reaches it.
+  const toEmail = await tabTo(page, '名录登记的电子邮箱');
   const toSend = await tabTo(page, '获取验证码');
   await submitWith(page, 'Enter');
   const codePage = await look(page);
@@ -82,6 +82,10 @@ async function main() {
   await submitWith(page, 'Enter');
   const homePage = await look(page);
   await page.screenshot({ path: path.join(shots, 'portal-home-phone.png'), fullPage: true });
+  // The list of filings, the widest table, at the phone's width too.
+  await page.goto(`${base}/portal/filings`);
+  const filingsPage = await look(page);
+  await page.screenshot({ path: path.join(shots, 'portal-filings-phone.png'), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: path.join(shots, 'portal-home-desktop.png'), fullPage: true });
   const cookies = (await context.cookies()).map((c) => ({
@@ -118,7 +122,7 @@ async function main() {
     status: first.status(),
     csp: headers['content-security-policy'] ?? null,
     hsts: headers['strict-transport-security'] ?? null,
-    signInPage, codePage, homePage, live, forged, stillIn, signedOut,
+    signInPage, codePage, homePage, filingsPage, live, forged, stillIn, signedOut,
     presses: { toLicence, toEmail, toSend, toSignOut },
     cookies, problems, failed,
   }));

@@ -59,8 +59,10 @@ fn row(f: &Filing) -> String {
         ecenter_domain::CaseNumber::normalized,
     );
     format!(
-        "<tr><td><a href=\"/portal/filings/{id}\">{id}</a></td><td>{case}</td><td>{kind}</td>\
-         <td>{title}</td><td>{state}</td><td>{updated}</td></tr>\n",
+        "<tr><td data-label=\"收件号\"><a href=\"/portal/filings/{id}\">{id}</a></td>\
+         <td data-label=\"案号\">{case}</td><td data-label=\"类型\">{kind}</td>\
+         <td data-label=\"标题\">{title}</td><td data-label=\"状态\">{state}</td>\
+         <td data-label=\"最近变化\">{updated}</td></tr>\n",
         id = escape(&f.filing_id),
         case = escape(&case),
         kind = escape(&f.filing_kind),
@@ -106,7 +108,7 @@ pub(crate) async fn list<S: EventStore>(
         "<p>没有符合条件的材料。</p>".to_string()
     } else {
         format!(
-            "<table><tr><th>收件号</th><th>案号</th><th>类型</th><th>标题</th><th>状态</th>\
+            "<table class=\"cards\"><tr><th>收件号</th><th>案号</th><th>类型</th><th>标题</th><th>状态</th>\
              <th>最近变化（北京时间）</th></tr>\n{rows}</table>"
         )
     };

@@ -160,6 +160,10 @@ impl<S: EventStore> Portal<S> {
                 "/portal/served/{order}/{recipient}/d/{index}",
                 get(served::download::<S>),
             )
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                framed::<S>,
+            ))
             .with_state(self.clone())
     }
 
@@ -301,6 +305,53 @@ impl<S: EventStore> Portal<S> {
             "<p>系统暂时无法记录您的操作，本次操作未生效，请稍后再试。</p>",
         )
     }
+}
+
+/// Every answer of the portal in its own words and with its headers. What axum answers by itself
+/// — a query, path or body its extractors cannot read (plain English text), a method a route lacks —
+/// becomes a page in Chinese (or, to the portal's script, a JSON `error`); any answer without the
+/// security headers of [`Portal::page`] gets those it lacks.
+async fn framed<S: EventStore>(
+    axum::extract::State(p): axum::extract::State<Arc<Portal<S>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let script = request.uri().path().starts_with("/portal/uploads")
+        || request.headers().contains_key("x-csrf-token");
+    let r = next.run(request).await;
+    let status = r.status();
+    let plain = (r.headers().get(header::CONTENT_TYPE))
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    let mut r = if plain && status.is_client_error() {
+        const WHY: &str = "请求的地址或参数有误，未被处理。请从诉讼服务平台的页面重新操作。";
+        let mut page = if script {
+            uploads::refused(status, WHY)
+        } else {
+            let body = format!(
+                "<p class=\"error\" role=\"alert\">{WHY}</p><p><a href=\"/portal/\">返回诉讼服务平台</a></p>"
+            );
+            p.page(status, "请求有误", &body)
+        };
+        if let Some(allow) = r.headers().get(header::ALLOW) {
+            page.headers_mut().insert(header::ALLOW, allow.clone());
+        }
+        page
+    } else {
+        r
+    };
+    if !r.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        let mut wanted = HeaderMap::new();
+        p.secure_headers(&mut wanted);
+        let h = r.headers_mut();
+        for (name, value) in &wanted {
+            // An asset's own caching (max-age) stays; what is missing is added.
+            if !h.contains_key(name) {
+                h.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    r
 }
 
 /// A portal address that leads nowhere (the recipients' page's own 404 speaks of notices).
