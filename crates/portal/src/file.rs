@@ -351,7 +351,7 @@ pub(crate) async fn receipt<S: EventStore>(
     let case = r
         .case_number
         .as_ref()
-        .map_or("新案，立案后编号", |c| c.normalized.as_str());
+        .map_or("新案，立案时编定案号", |c| c.normalized.as_str());
     let body = format!(
         "<p role=\"status\">法院已收到您的材料。</p>\
          <table><tr><th>收件号</th><td>{id}</td></tr><tr><th>收到时间</th><td>{at}（北京时间）</td></tr>\

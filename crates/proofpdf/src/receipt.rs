@@ -29,13 +29,14 @@ pub fn render_receipt(
 fn lines(r: &Value) -> Vec<Line> {
     let mut out = Vec::new();
     let mut push = |text: String, size: f32, gap: f32| out.push(Line { text, size, gap });
-    push("网上立案（材料提交）签收单".into(), 20.0, 0.0);
+    // A filing that opens a case is 网上立案; one in a case already numbered is 网上提交材料.
+    let (title, case) = match r["case_number"].as_str() {
+        Some(c) if !c.is_empty() => ("网上提交材料签收单", c.to_string()),
+        _ => ("网上立案材料签收单", "新案，立案时编定案号".to_string()),
+    };
+    push(title.into(), 20.0, 0.0);
     push(format!("收件法院：{}", text(&r["court"])), BODY, 14.0);
     push(format!("签收编号：{}", text(&r["filing_id"])), BODY, 0.0);
-    let case = match r["case_number"].as_str() {
-        Some(c) if !c.is_empty() => c.to_string(),
-        _ => "新案，立案时编定案号".to_string(),
-    };
     push(format!("案　　号：{case}"), BODY, 0.0);
     push(format!("材料类型：{}", text(&r["filing_kind"])), BODY, 0.0);
     push(format!("提 交 人：{}", text(&r["submitter"])), BODY, 0.0);
@@ -89,7 +90,12 @@ mod tests {
         let all: Vec<String> = super::lines(&r).into_iter().map(|l| l.text).collect();
         let all = all.join("\n");
         assert!(all.contains("新案，立案时编定案号"), "{all}");
+        assert!(all.starts_with("网上立案材料签收单"), "{all}");
         assert!(all.contains("D2　证据.pdf　99 字节"), "{all}");
+        let mut in_a_case = r.clone();
+        in_a_case["case_number"] = "（2026）鄂06民初123号".into();
+        let title = &super::lines(&in_a_case)[0].text;
+        assert_eq!(title, "网上提交材料签收单");
         assert!(matches!(
             super::render_receipt(&serde_json::json!({}), b"not a font".to_vec(), 0),
             Err(super::ProofPdfError::Font)

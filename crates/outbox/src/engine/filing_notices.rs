@@ -169,7 +169,7 @@ fn fresh_text(
         .map_err(|e| StoreError::Database(format!("a fresh link does not verify: {e}")))?;
     let link = format!("{}/f/{token}", ctx.public_url);
     let court = &ctx.config.court;
-    let case = n.case_number.as_deref().unwrap_or("新案，立案后编号");
+    let case = n.case_number.as_deref().unwrap_or("新案，立案时编定案号");
     Ok(match n.channel {
         Channel::Sms => (
             String::new(),

@@ -87,7 +87,7 @@ pub fn filing_table(court: &str, filing: &ecenter_domain::Filing) -> String {
         })
         .collect();
     let case = filing.case_number.as_ref().map_or_else(
-        || "新案，立案后编号".to_string(),
+        || "新案，立案时编定案号".to_string(),
         ecenter_domain::CaseNumber::normalized,
     );
     let comment = if filing.review_comment.is_empty() {
