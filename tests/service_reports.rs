@@ -237,6 +237,35 @@ async fn review_world() -> World {
     .await
 }
 
+/// The rule of proof `p`'s effective service.
+fn v1_rule(p: &pb::ProofOfService) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(&p.document).unwrap();
+    doc["effective"]["rule"].clone()
+}
+
+/// Waits until R1's latest proof document satisfies `probe`, and returns it.
+async fn latest_proof_when(
+    court: &Service,
+    order_id: &str,
+    what: &str,
+    probe: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    until(30, what, || {
+        let mut c = court.clone();
+        let r = pb::RecipientRef {
+            order_id: order_id.to_string(),
+            recipient_id: "R1".into(),
+        };
+        let probe = &probe;
+        async move {
+            let p = c.get_proof(r).await.ok()?.into_inner();
+            let doc: serde_json::Value = serde_json::from_slice(&p.document).unwrap();
+            probe(&doc).then_some(doc)
+        }
+    })
+    .await
+}
+
 /// Mails two forged bounces about the served notice and checks they are set aside and listed.
 async fn forged_bounces_are_set_aside_and_listed(
     w: &World,
@@ -312,7 +341,8 @@ async fn bad_judgments_are_refused_and_a_rejection_is_final(clerk: &mut Service,
     assert_eq!(e.code(), tonic::Code::FailedPrecondition, "{e:?}");
 }
 
-/// Accepts the second bounce through the CLI; checks proof version 2 withdraws v1 and R1 bounced.
+/// Accepts the second bounce through the CLI; checks a new proof version withdraws the earlier
+/// ones and R1 bounced.
 async fn accepting_a_bounce_withdraws_the_proof(
     w: &World,
     court: &Service,
@@ -347,13 +377,17 @@ async fn accepting_a_bounce_withdraws_the_proof(
                 .await
                 .ok()
                 .map(tonic::Response::into_inner)
-                .filter(|p| p.version == 2)
+                .filter(|p| {
+                    let doc: serde_json::Value = serde_json::from_slice(&p.document).unwrap();
+                    doc["effective"].is_null()
+                })
         }
     })
     .await;
     let doc: serde_json::Value = serde_json::from_slice(&v2.document).unwrap();
-    assert!(doc["effective"].is_null(), "{doc}");
-    assert_eq!(doc["withdraws"]["versions"], serde_json::json!([1]));
+    // It withdraws every earlier version, each of which said service was effective.
+    let withdrawn: Vec<u32> = (1..v2.version).collect();
+    assert_eq!(doc["withdraws"]["versions"], serde_json::json!(withdrawn));
     let reviewed = doc["reviewed_reports"].as_array().unwrap();
     assert_eq!(reviewed.len(), 2);
     assert_eq!(reviewed[0]["judgment"]["accepted"], false);
@@ -442,11 +476,24 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
     // Two forged "5.1.1" bounces naming the notice and claiming Postfix wrote them; they reach the
     // maildir as mail Postfix received over SMTP.
     forged_bounces_are_set_aside_and_listed(&w, &clerk, &order_id, &address, &served).await;
+    // While they wait for a clerk, the proof handed out says so: a new version, still effective,
+    // lists both as not yet judged (no proof hides a report the hub holds).
+    let shown = latest_proof_when(&court, &order_id, "the proof listing the bounces", |doc| {
+        doc["reviewed_reports"]
+            .as_array()
+            .is_some_and(|r| r.len() == 2)
+    })
+    .await;
+    assert!(shown["version"].as_u64().unwrap() > 1, "{shown}");
+    assert_eq!(shown["effective"]["rule"], v1_rule(&v1), "{shown}");
+    for r in shown["reviewed_reports"].as_array().unwrap() {
+        assert!(r["judgment"].is_null(), "{shown}");
+    }
 
     // Bad judgments are refused with the field named.
     bad_judgments_are_refused_and_a_rejection_is_final(&mut clerk, &order_id).await;
 
-    // Accepted (through the CLI): the bounce undoes the reach, and proof version 2 withdraws v1.
+    // Accepted (through the CLI): the bounce undoes the reach, and a new version withdraws v1 on.
     accepting_a_bounce_withdraws_the_proof(&w, &court, &mut clerk, &order_id).await;
 
     // A notice that really bounced, and a "delivered" report the relay writes for a forger who

@@ -374,7 +374,8 @@ pub enum DueAction {
 /// A proof of service issued for the recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofRef {
-    /// 1, 2, ... (a new proof only if a later event changed the effective time).
+    /// 1, 2, ... (a new proof only if a later event changed the effective time, or the clerks'
+    /// review of the reports set aside: see `reviews`).
     pub version: u32,
     /// SHA-256 of the proof document (JSON) in the blob store.
     pub document_sha256: String,
@@ -385,6 +386,12 @@ pub struct ProofRef {
     pub effective: Option<EffectiveService>,
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
+    /// The clerks' review it shows ([`RecipientService::reviews`]): a report set aside, or
+    /// judged, after it was issued makes a new version due, so a proof handed out never hides a
+    /// report the hub holds (a bounce after service took effect waits for a clerk, and the proof
+    /// says so meanwhile). `None` in proofs issued before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<u32>,
 }
 
 /// The service of one recipient as it stands.

@@ -705,6 +705,7 @@ impl<S: EventStore> Outbox<S> {
             signature_sha256: signature_blob.sha256,
             effective,
             issued_at,
+            reviews: Some(service.reviews()),
         };
         let (o, r) = (order_id.to_string(), recipient_id.to_string());
         let seq_seen = service.last_event_seq;

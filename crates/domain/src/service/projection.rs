@@ -102,12 +102,27 @@ impl RecipientService {
         self.channels.iter_mut().find(|c| c.channel == channel)
     }
 
+    /// The state of the clerks' review of reports set aside, as a proof shows it: each report
+    /// set aside counts one, each judgment of one more.
+    pub fn reviews(&self) -> u32 {
+        let judged = self
+            .unverified
+            .iter()
+            .filter(|u| u.judgment.is_some())
+            .count();
+        u32::try_from(self.unverified.len() + judged).unwrap_or(u32::MAX)
+    }
+
     /// Whether a proof for the current state is still to be issued: service took effect (or its
     /// time changed) since the last proof, or it was undone after a proof said it was effective
     /// (then the new version withdraws the old: an earlier proof is never silently contradicted).
+    /// Also due: a new version of an effective proof when the clerks' review changed since it
+    /// was issued (a report set aside or judged), so it shows what the hub holds.
     pub fn proof_due(&self) -> bool {
         match (&self.effective, self.proofs.last()) {
-            (Some(e), Some(p)) => p.effective.as_ref() != Some(e),
+            (Some(e), Some(p)) => {
+                p.effective.as_ref() != Some(e) || p.reviews.is_some_and(|r| r != self.reviews())
+            }
             (Some(_), None) => true,
             (None, Some(p)) => p.effective.is_some(),
             (None, None) => false,

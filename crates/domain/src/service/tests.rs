@@ -62,6 +62,7 @@ fn first_proof(e: EffectiveService, minute: i64) -> RecipientEvent {
         signature_sha256: "b".into(),
         effective: Some(e),
         issued_at: t(minute),
+        reviews: Some(0),
     })
 }
 
@@ -395,8 +396,23 @@ fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected
             5 + i as u64,
         );
     }
-    assert_eq!(s.effective, Some(e), "a report set aside changes nothing");
-    assert!(!s.proof_due());
+    assert_eq!(s.effective, Some(e), "a report set aside changes no effect");
+    assert!(
+        s.proof_due(),
+        "a new version shows the reports the hub holds"
+    );
+    let shown = |reviews| {
+        RecipientEvent::ProofIssued(ProofRef {
+            version: 2,
+            reviews: Some(reviews),
+            ..match first_proof(e, 2) {
+                RecipientEvent::ProofIssued(p) => p,
+                _ => unreachable!(),
+            }
+        })
+    };
+    s.apply(&shown(2), t(3), 7);
+    assert!(!s.proof_due(), "the new version shows both");
     let judged = |index, accepted| RecipientEvent::ReportJudged {
         index,
         accepted,
@@ -406,6 +422,7 @@ fn an_accepted_bounce_after_a_proof_makes_a_withdrawing_proof_due_and_a_rejected
     s.apply(&judged(0, false), t(4), 7);
     assert_eq!(s.effective, Some(e));
     assert!(!s.unverified[0].pending() && s.unverified[1].pending());
+    assert!(s.proof_due(), "and another shows the judgment");
     s.apply(&judged(1, true), t(5), 8);
     s.apply(&s.unverified[1].clone().accepted_as("clerk-li"), t(5), 9);
     assert!(
