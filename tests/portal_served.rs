@@ -103,11 +103,16 @@ async fn another_lawyer_is_refused(w: &World, zhang: Curl<'_>, detail_path: &str
 /// no opening and no download: nothing is recorded, as on the recipients' page.
 async fn looks_without_visiting_record_nothing(w: &World, li: &Curl<'_>, detail_path: &str) {
     let download = format!("{detail_path}/d/1");
-    for path in [detail_path, download.as_str()] {
+    // A prefetch of the page gets a page without documents or form; of a document, nothing (no
+    // copy reaches a browser without its download on record).
+    for (path, prefetched) in [(detail_path, 200), (download.as_str(), 204)] {
         let (status, head) = li.get_with(path, &["-I"]);
         assert_eq!(status, 200, "HEAD {path}: {head}");
-        let (status, _) = li.get_with(path, &["-H", "Sec-Purpose: prefetch", "-o", "/dev/null"]);
-        assert_eq!(status, 200, "prefetch {path}");
+        for purpose in ["Sec-Purpose: prefetch", "Purpose: prefetch"] {
+            let (status, got) = li.get_with(path, &["-H", purpose]);
+            assert_eq!(status, prefetched, "{purpose} {path}: {got}");
+            assert!(!got.contains("%PDF"), "{purpose} {path} got the document");
+        }
     }
     assert_eq!(
         recipient_acts(w).await,

@@ -107,7 +107,7 @@ async fn a_link_whose_notice_the_relay_refused_opens_nothing_and_records_nothing
 }
 
 /// Checks that a link scanner's `HEAD`s and a declared prefetch get answers but record nothing, and
-/// that the prefetch gets no form.
+/// that the prefetch gets no form and no document.
 async fn scanners_record_nothing(w: &World, link: &str) {
     let before = entries(w).await.len();
     let (code, _) = w.curl(&["-I", link]);
@@ -120,6 +120,10 @@ async fn scanners_record_nothing(w: &World, link: &str) {
         !page.contains("确认已阅读"),
         "a prefetch got a form: {page}"
     );
+    // A prefetch of a document gets nothing: no copy without its download on record.
+    let (code, got) = w.curl(&["-H", "Purpose: prefetch", &format!("{link}/d/1")]);
+    assert_eq!(code, 204, "{got}");
+    assert!(!got.contains("%PDF"), "a prefetch got the document");
     assert_eq!(
         entries(w).await.len(),
         before,

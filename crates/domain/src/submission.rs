@@ -193,7 +193,11 @@ impl SubmissionHeader {
                 }
             },
         };
-        if let Some(c) = &case_number {
+        // A correction carries the case number of the filing it corrects (checked against the
+        // log when it is recorded): a filing the court returned is corrected under its number.
+        if let Some(c) = &case_number
+            && self.corrects_filing_id.trim().is_empty()
+        {
             check_case_is_ours(c, policy, &mut v);
         }
         let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
@@ -578,6 +582,10 @@ mod tests {
             let zh = in_chinese(&with(number).validate(&xiangyang).unwrap_err());
             assert!(zh.iter().any(|t| t.contains(words)), "{number}: {zh:?}");
         }
+        // A correction of a filing the court returned keeps that filing's number.
+        let mut correction = with("（2026）京01民初1号");
+        correction.corrects_filing_id = "F000000000012".into();
+        assert!(correction.validate(&xiangyang).is_ok());
         // Without court codes configured any court's number is taken; a later year never is.
         let any = CourtPolicy::default();
         assert!(with("（2026）京01民初1号").validate(&any).is_ok());

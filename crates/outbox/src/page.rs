@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+mod answers;
 pub mod filing_status;
 
 /// The page's shared state.
@@ -225,6 +226,7 @@ impl<S: EventStore> Page<S> {
                     "<p>请从您收到的送达通知中打开链接。</p>",
                 )
             })
+            .layer(axum::middleware::from_fn(answers::framed))
             .with_state(self.clone())
     }
 
@@ -378,6 +380,24 @@ pub fn not_a_visit(method: &axum::http::Method, headers: &HeaderMap) -> bool {
                 })
         });
     method == axum::http::Method::HEAD || prefetch
+}
+
+/// The answer to a look at a served document that is no download ([`not_a_visit`]): to `HEAD`
+/// the headers a download would carry (no body is sent); to a declared prefetch nothing (204,
+/// not stored), so no copy of the document reaches a browser without its download on record.
+pub fn not_a_download(
+    method: &axum::http::Method,
+    bytes: Vec<u8>,
+    document: &ServedDocument,
+    index: usize,
+) -> Response {
+    if method == axum::http::Method::HEAD {
+        return attachment(bytes, document, index);
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// Whether a form was posted from another site: `Sec-Fetch-Site: cross-site`, or an `Origin`
@@ -638,9 +658,10 @@ async fn download<S: EventStore>(
         &headers,
         link,
     );
-    if !not_a_visit(&method, &headers)
-        && let Err(e) = page.record(&order, &service, downloaded, None).await
-    {
+    if not_a_visit(&method, &headers) {
+        return not_a_download(&method, bytes, document, index);
+    }
+    if let Err(e) = page.record(&order, &service, downloaded, None).await {
         return unavailable(e);
     }
     attachment(bytes, document, index)

@@ -18,8 +18,8 @@ use ecenter_domain::service::{
     Activity, OrderSummary, PORTAL_CLIENT, RecipientEvent, RecipientService,
 };
 use ecenter_outbox::page::{
-    Peer, attachment, beijing, client, document_rows, escape, not_a_visit, read_document,
-    record_act,
+    Peer, attachment, beijing, client, document_rows, escape, not_a_download, not_a_visit,
+    read_document, record_act,
 };
 use ecenter_store::EventStore;
 use std::sync::Arc;
@@ -60,7 +60,9 @@ pub(crate) async fn list<S: EventStore>(
         .iter()
         .map(|(order, service)| {
             format!(
-                "<tr><td><a href=\"/portal/served/{o}/{r}\">{case}</a></td><td>{at}</td><td>{n} 份</td><td>{state}</td></tr>\n",
+                "<tr><td data-label=\"案号\"><a href=\"/portal/served/{o}/{r}\">{case}</a></td>\
+                 <td data-label=\"发出送达\">{at}</td><td data-label=\"文书\">{n} 份</td>\
+                 <td data-label=\"状态\">{state}</td></tr>\n",
                 o = escape(&order.ordered.order_id),
                 r = escape(&service.recipient.recipient_id),
                 case = escape(&order.ordered.order.case_number.normalized()),
@@ -74,7 +76,7 @@ pub(crate) async fn list<S: EventStore>(
         "<p>法院尚未通过本平台向您送达文书。</p>".to_string()
     } else {
         format!(
-            "<table><tr><th>案号</th><th>发出送达时间（北京时间）</th><th>文书</th><th>状态（送达生效时间）</th></tr>\n{rows}</table>"
+            "<table class=\"cards\"><tr><th>案号</th><th>发出送达时间（北京时间）</th><th>文书</th><th>状态（送达生效时间）</th></tr>\n{rows}</table>"
         )
     };
     let body = format!("{body}<p><a href=\"/portal/\">返回我的诉讼服务</a></p>");
@@ -380,15 +382,17 @@ pub(crate) async fn download<S: EventStore>(
         client: format!("{PORTAL_CLIENT}{}", client(peer, &headers)),
         link: String::new(),
     };
-    // HEAD sends no document and a prefetch is no one's download: neither is recorded.
-    if !not_a_visit(&method, &headers)
-        && let Err(e) = record_act(
-            &*p.store,
-            (order_id.as_str(), recipient_id.as_str()),
-            downloaded,
-            None,
-        )
-        .await
+    // HEAD sends no document and a prefetch gets none: neither is recorded.
+    if not_a_visit(&method, &headers) {
+        return not_a_download(&method, bytes, document, index);
+    }
+    if let Err(e) = record_act(
+        &*p.store,
+        (order_id.as_str(), recipient_id.as_str()),
+        downloaded,
+        None,
+    )
+    .await
     {
         return p.unavailable(e);
     }
