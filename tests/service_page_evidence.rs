@@ -120,6 +120,18 @@ async fn scanners_record_nothing(w: &World, link: &str) {
         !page.contains("确认已阅读"),
         "a prefetch got a form: {page}"
     );
+    // A form the page cannot read is answered in Chinese with the page's headers, not the web
+    // framework's English text, and records nothing either.
+    let confirm = format!("{link}/confirm");
+    let (code, got) = w.curl(&["-i", "-d", "form=a", "-d", "form=b", &confirm]);
+    assert_eq!(code, 422, "{got}");
+    assert!(got.contains("请求的地址或内容有误"), "{got}");
+    assert!(!got.contains("Failed to deserialize"), "{got}");
+    assert!(
+        got.to_ascii_lowercase()
+            .contains("content-security-policy:"),
+        "{got}"
+    );
     // A prefetch of a document gets nothing: no copy without its download on record.
     let (code, got) = w.curl(&["-H", "Purpose: prefetch", &format!("{link}/d/1")]);
     assert_eq!(code, 204, "{got}");
