@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-mod answers;
+pub mod answers;
 pub mod filing_status;
 
 /// The page's shared state.

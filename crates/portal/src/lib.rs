@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ecenter_api::filing::FilingApi;
 use ecenter_domain::portal::{Limits, Session};
-use ecenter_outbox::page::{escape, protect};
+use ecenter_outbox::page::{answers, escape, protect};
 use ecenter_outbox::{Outbox, ServiceContext};
 use ecenter_store::{EventStore, StoreError};
 use std::sync::Arc;
@@ -319,38 +319,24 @@ async fn framed<S: EventStore>(
     let script = request.uri().path().starts_with("/portal/uploads")
         || request.headers().contains_key("x-csrf-token");
     let r = next.run(request).await;
-    let status = r.status();
-    let plain = (r.headers().get(header::CONTENT_TYPE))
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|t| t.starts_with("text/plain"));
-    let mut r = if plain && status.is_client_error() {
+    let mut r = if answers::framework_refusal(&r) {
         const WHY: &str = "请求的地址或参数有误，未被处理。请从诉讼服务平台的页面重新操作。";
-        let mut page = if script {
-            uploads::refused(status, WHY)
+        let own = if script {
+            uploads::refused(r.status(), WHY)
         } else {
             let body = format!(
                 "<p class=\"error\" role=\"alert\">{WHY}</p><p><a href=\"/portal/\">返回诉讼服务平台</a></p>"
             );
-            p.page(status, "请求有误", &body)
+            p.page(r.status(), "请求有误", &body)
         };
-        if let Some(allow) = r.headers().get(header::ALLOW) {
-            page.headers_mut().insert(header::ALLOW, allow.clone());
-        }
-        page
+        answers::instead_of(&r, own)
     } else {
         r
     };
-    if !r.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
-        let mut wanted = HeaderMap::new();
-        p.secure_headers(&mut wanted);
-        let h = r.headers_mut();
-        for (name, value) in &wanted {
-            // An asset's own caching (max-age) stays; what is missing is added.
-            if !h.contains_key(name) {
-                h.insert(name.clone(), value.clone());
-            }
-        }
-    }
+    // An asset's own caching (max-age) stays; what is missing is added.
+    let mut wanted = HeaderMap::new();
+    p.secure_headers(&mut wanted);
+    answers::add_missing(&mut r, &wanted);
     r
 }
 

@@ -126,42 +126,22 @@ impl OutboxReads for SledStore {
         &self,
         limit: usize,
     ) -> Result<Vec<crate::UnmatchedReplyEntry>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .inner
-            .trees
-            .service_queues
-            .scan_prefix([UNMATCHED_REPLY])
-            .rev()
-            .take(limit)
-        {
-            let (k, v) = item?;
-            let mut entry: crate::UnmatchedReplyEntry = decode(&v, "unmatched reply")?;
-            entry.seq = k
-                .get(1..9)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u64::from_be_bytes);
-            out.push(entry);
-        }
-        Ok(out)
+        let entries = self.by_position(UNMATCHED_REPLY, limit, "unmatched reply")?;
+        Ok(entries
+            .into_iter()
+            .map(|(seq, entry)| crate::UnmatchedReplyEntry { seq, ..entry })
+            .collect())
     }
 
     fn unmatched_receipts(
         &self,
         limit: usize,
     ) -> Result<Vec<crate::UnmatchedReceiptEntry>, StoreError> {
-        let queue = &self.inner.trees.service_queues;
-        let mut out = Vec::new();
-        for item in queue.scan_prefix([UNMATCHED_RECEIPT]).rev().take(limit) {
-            let (k, v) = item?;
-            let mut entry: crate::UnmatchedReceiptEntry = decode(&v, "unmatched receipt")?;
-            entry.seq = k
-                .get(1..9)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u64::from_be_bytes);
-            out.push(entry);
-        }
-        Ok(out)
+        let entries = self.by_position(UNMATCHED_RECEIPT, limit, "unmatched receipt")?;
+        Ok(entries
+            .into_iter()
+            .map(|(seq, entry)| crate::UnmatchedReceiptEntry { seq, ..entry })
+            .collect())
     }
 
     fn dead_letters(&self, limit: usize) -> Result<Vec<RecipientService>, StoreError> {
@@ -212,6 +192,28 @@ impl OutboxReads for SledStore {
                     String::from_utf8_lossy(recipient),
                 ));
             }
+        }
+        Ok(out)
+    }
+}
+
+impl SledStore {
+    /// The newest `limit` entries of a queue kept by log position (`prefix`, then the entry's
+    /// sequence number big-endian), each with that number; `what` names them in a decoding error.
+    fn by_position<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: u8,
+        limit: usize,
+        what: &str,
+    ) -> Result<Vec<(u64, T)>, StoreError> {
+        let queue = &self.inner.trees.service_queues;
+        let mut out = Vec::new();
+        for item in queue.scan_prefix([prefix]).rev().take(limit) {
+            let (k, v) = item?;
+            let seq = (k.get(1..9))
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u64::from_be_bytes);
+            out.push((seq, decode(&v, what)?));
         }
         Ok(out)
     }
