@@ -423,6 +423,34 @@ async fn header_fields_are_checked_with_field_violations() {
     .unwrap();
     assert_eq!(r.receipt.unwrap().documents[0].name, "证据_.pdf");
 
+    // A name longer than 255 bytes is refused with its length, not cut to fit without a word.
+    let long = format!("{}.pdf", "证".repeat(84));
+    let s = assert_status(
+        submit(
+            &mut lawyer,
+            "req-name-0002",
+            CASE,
+            "证据材料",
+            &[(&long, &doc)],
+        )
+        .await,
+        Code::InvalidArgument,
+        "256 bytes",
+    );
+    assert_eq!(violations(&s), vec!["header.documents[0].name"]);
+
+    // A title of spaces is recorded as the kind's name, not as an empty 标题.
+    let mut h = header("req-title-001", CASE, "evidence", &[("证据.pdf", &doc)]);
+    h.title = "   ".into();
+    let r = submit_messages(&mut lawyer, messages(h, &[&doc], 1024)).await;
+    let filing_id = r.unwrap().receipt.unwrap().filing_id;
+    let filing = lawyer
+        .get_filing(pb::GetFilingRequest { filing_id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(filing.title, "证据材料");
+
     let mut h = header("req-corr-0001", CASE, "证据材料", &[("a.pdf", &doc)]);
     h.corrects_filing_id = "F000000000001".into();
     assert_status(

@@ -2,7 +2,8 @@
 //! court takes, its limits and fees; SubmitFiling refuses a kind the court does not list (free
 //! text such as "complaint letter") and a new case opened by a kind that cannot open one, storing
 //! nothing; a kind given by its code is recorded by its name. A court that lists its court codes
-//! refuses another court's case numbers; no court takes a later year's.
+//! refuses another court's case numbers (but answers a retry of one filed before it listed them);
+//! no court takes a later year's.
 
 mod common;
 
@@ -206,6 +207,42 @@ async fn a_case_number_of_another_court_or_a_later_year_is_refused_with_nothing_
     ] {
         file(&mut lawyer, id, &case, "答辩状").await.unwrap();
     }
+    hub.stop().await;
+}
+
+/// A filing made before the court listed its court codes is still answered with its receipt
+/// when retried after (the retry is recognised before the policy is asked); a new filing of that
+/// case number is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_the_court_listed_its_codes_is_the_same_filing() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let beijing = "（2026）京01民初1号";
+    let hub = start_tls_with(data.path(), pki.path(), |_| {}).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let first = file(&mut lawyer, "req-codes-0001", beijing, "答辩状")
+        .await
+        .unwrap();
+    hub.stop().await;
+    let hub = start_tls_with(data.path(), pki.path(), |c| {
+        c.policy.court_codes = vec!["鄂06".into()];
+    })
+    .await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let again = file(&mut lawyer, "req-codes-0001", beijing, "答辩状")
+        .await
+        .unwrap();
+    assert!(again.replayed, "{again:?}");
+    let (first, again) = (first.receipt.unwrap(), again.receipt.unwrap());
+    assert_eq!(
+        (again.filing_id, again.log_seq),
+        (first.filing_id, first.log_seq)
+    );
+    let refused = file(&mut lawyer, "req-codes-0002", beijing, "答辩状")
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&refused), ["header.case_number"], "{refused:?}");
     hub.stop().await;
 }
 

@@ -327,6 +327,11 @@ fn bytes_refused(s: &Script<'_>) {
         assert_eq!(status, 400, "{name:?}: {r}");
         assert!(error_of(&r).contains("文件名为空"), "{r}");
     }
+    // A name longer than the filing records (255 bytes) is refused, not cut without a word.
+    let long = format!("{}.pdf", "证".repeat(84));
+    let (status, r) = s.announce(&long, &text);
+    assert_eq!(status, 400, "{r}");
+    assert!(error_of(&r).contains("过长（256 字节"), "{r}");
 
     let doc = pdf("证据");
     let id = s.upload("证据.pdf", &doc[..doc.len() - 10]);

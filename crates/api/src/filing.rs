@@ -240,6 +240,9 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
         let given = self.validate(header)?;
+        // The kind, the case number and the corrected filing under the court's policy, before
+        // a byte is taken in: a mistake there costs no upload (asked again when recording).
+        self.precheck(&identity, &given).await?;
         let mut chunks = Box::pin(tokio_stream::StreamExt::map(stream, |m| {
             m.and_then(intake::chunk_of)
         }));

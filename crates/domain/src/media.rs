@@ -104,12 +104,52 @@ pub fn sniff(head: &[u8]) -> Sniffed {
 
 pub use crate::package::classify_zip;
 
-/// Longest file name kept, in bytes (common file system limit).
-const MAX_NAME_BYTES: usize = 200;
+/// Longest file name a filing records, in bytes of UTF-8: Linux's `NAME_MAX`, so that a recipient
+/// saves a document under the very name it was filed with (85 Chinese characters, 255 Latin).
+pub const MAX_NAME_BYTES: usize = 255;
 
-/// Reduces a client-given file name to a safe base name: no directories, no control or reserved
-/// characters, no leading dots, at most 200 bytes (keeping the extension). `None` when nothing is left.
+/// Why a client's file name cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileNameError {
+    /// Nothing is left once paths and control characters are taken off (`..`, `a/`, `\u{0}`).
+    Empty,
+    /// Longer than [`MAX_NAME_BYTES`] once cleaned; the length in bytes.
+    TooLong(usize),
+}
+
+/// The name a filing records for a client's file name: [`sanitize_file_name`]'s cleaning, but a
+/// name too long is refused rather than cut, so that the lawyer chooses what the court reads.
+pub fn recorded_file_name(name: &str) -> Result<String, FileNameError> {
+    let cleaned = clean_file_name(name).ok_or(FileNameError::Empty)?;
+    match cleaned.len() {
+        n if n > MAX_NAME_BYTES => Err(FileNameError::TooLong(n)),
+        _ => Ok(cleaned),
+    }
+}
+
+/// Reduces a file name from elsewhere (a served document's, to save it) to a safe base name: no
+/// directories, no control or reserved characters, no leading dots, at most [`MAX_NAME_BYTES`]
+/// (cut, keeping the extension). `None` when nothing is left.
 pub fn sanitize_file_name(name: &str) -> Option<String> {
+    let cleaned = clean_file_name(name)?;
+    if cleaned.len() <= MAX_NAME_BYTES {
+        return Some(cleaned);
+    }
+    let ext = cleaned
+        .rfind('.')
+        .map(|i| cleaned[i..].to_string())
+        .filter(|e| e.len() <= 16)
+        .unwrap_or_default();
+    let mut cut = MAX_NAME_BYTES - ext.len();
+    while !cleaned.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(format!("{}{}", &cleaned[..cut], ext))
+}
+
+/// The base name without directories, hidden, control or reserved characters, runs of spaces
+/// and leading or trailing dots; a Windows device name gets a `_` in front. Not shortened.
+fn clean_file_name(name: &str) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
@@ -135,24 +175,10 @@ pub fn sanitize_file_name(name: &str) -> Option<String> {
     let reserved = [
         "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3",
     ];
-    let mut cleaned = if reserved.contains(&stem.as_str()) {
-        format!("_{cleaned}")
-    } else {
-        cleaned
-    };
-    if cleaned.len() > MAX_NAME_BYTES {
-        let ext = cleaned
-            .rfind('.')
-            .map(|i| cleaned[i..].to_string())
-            .filter(|e| e.len() <= 16)
-            .unwrap_or_default();
-        let mut cut = MAX_NAME_BYTES - ext.len();
-        while !cleaned.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        cleaned = format!("{}{}", &cleaned[..cut], ext);
-    }
-    Some(cleaned)
+    Some(match reserved.contains(&stem.as_str()) {
+        true => format!("_{cleaned}"),
+        false => cleaned,
+    })
 }
 
 #[cfg(test)]
@@ -217,6 +243,20 @@ mod tests {
         assert_eq!(sanitize_file_name("..."), None);
         let long = format!("{}.pdf", "判".repeat(300));
         let cut = sanitize_file_name(&long).unwrap();
-        assert!(cut.len() <= 200 && cut.ends_with(".pdf"), "{cut}");
+        assert!(cut.len() <= 255 && cut.ends_with(".pdf"), "{cut}");
+    }
+
+    #[test]
+    fn a_filed_name_too_long_is_refused_not_cut() {
+        // 83 Chinese characters and ".pdf" are 253 bytes; one more character is 256.
+        let fits = format!("{}.pdf", "判".repeat(83));
+        assert_eq!(recorded_file_name(&fits).as_deref(), Ok(fits.as_str()));
+        let over = format!("{}.pdf", "判".repeat(84));
+        assert_eq!(recorded_file_name(&over), Err(FileNameError::TooLong(256)));
+        assert_eq!(
+            recorded_file_name("C:\\文件\\起诉状.pdf").as_deref(),
+            Ok("起诉状.pdf")
+        );
+        assert_eq!(recorded_file_name(".."), Err(FileNameError::Empty));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::case_number::CaseNumber;
 use crate::error::{DomainError, FieldViolation};
-use crate::media::{MediaType, sanitize_file_name};
+use crate::media::{FileNameError, MAX_NAME_BYTES, MediaType, recorded_file_name};
 use crate::policy::CourtPolicy;
 
 /// Limits a court sets on one filing.
@@ -193,13 +193,6 @@ impl SubmissionHeader {
                 }
             },
         };
-        // A correction carries the case number of the filing it corrects (checked against the
-        // log when it is recorded): a filing the court returned is corrected under its number.
-        if let Some(c) = &case_number
-            && self.corrects_filing_id.trim().is_empty()
-        {
-            check_case_is_ours(c, policy, &mut v);
-        }
         let filing_kind = check_filing_kind(&self.filing_kind, &mut v);
         let corrects = self.corrects_filing_id.trim();
         if !corrects.is_empty() && !crate::ids::is_filing_id(corrects) {
@@ -285,15 +278,39 @@ fn check_filing_kind(kind: &str, v: &mut Vec<FieldViolation>) -> String {
 
 impl ValidHeader {
     /// The header as the court's policy reads it: the kind by its name (a code such as
-    /// `COMPLAINT` becomes 起诉状), and a filing without a case number that corrects nothing —
-    /// a new case — only of a kind that [starts a case](crate::policy::FilingKind::starts_case).
+    /// `COMPLAINT` becomes 起诉状), a filing without a case number that corrects nothing —
+    /// a new case — only of a kind that [starts a case](crate::policy::FilingKind::starts_case),
+    /// and a case number of this court's codes and not of a later year than this one (a
+    /// correction keeps the number of the filing it corrects). A retry of an earlier filing is
+    /// recognised before this is asked, so that a policy changed since refuses no retry.
     pub fn under_policy(&self, policy: &CourtPolicy) -> Result<ValidHeader, DomainError> {
         let new_case = self.case_number.is_none() && self.corrects_filing_id.is_none();
-        let kind = policy
-            .check_kind(&self.filing_kind, new_case)
-            .map_err(|violation| DomainError::InvalidInput(vec![violation]))?;
+        let mut v = Vec::new();
+        // A correction carries the case number of the filing it corrects (checked against the
+        // log when it is recorded): a filing the court returned is corrected under its number.
+        if let Some(c) = &self.case_number
+            && self.corrects_filing_id.is_none()
+        {
+            check_case_is_ours(c, policy, &mut v);
+        }
+        let kind = policy.check_kind(&self.filing_kind, new_case);
+        let kind = match kind {
+            Ok(kind) if v.is_empty() => kind,
+            Ok(_) => return Err(DomainError::InvalidInput(v)),
+            Err(violation) => {
+                v.push(violation);
+                return Err(DomainError::InvalidInput(v));
+            }
+        };
+        // A filing needs a title the court can read in its lists; without one (or one of spaces)
+        // the kind's name stands in, as efile does, rather than an empty 标题 on the receipt.
+        let title = match self.title.is_empty() {
+            true => kind.name.clone(),
+            false => self.title.clone(),
+        };
         Ok(ValidHeader {
             filing_kind: kind.name.clone(),
+            title,
             ..self.clone()
         })
     }
@@ -319,6 +336,28 @@ pub fn document_zh(i: usize, name: Option<&str>) -> String {
     }
 }
 
+/// Why announced document `i`'s name cannot be recorded, for the lawyer.
+fn file_name_violation(i: usize, field: String, why: FileNameError) -> FieldViolation {
+    match why {
+        FileNameError::Empty => FieldViolation::new(
+            field,
+            "the file name is empty once paths and control characters are removed",
+        )
+        .zh(format!(
+            "{}的文件名去掉路径和控制字符后为空",
+            document_zh(i, None)
+        )),
+        FileNameError::TooLong(bytes) => FieldViolation::new(
+            field,
+            format!("the file name is {bytes} bytes in UTF-8, more than {MAX_NAME_BYTES}; shorten it"),
+        )
+        .zh(format!(
+            "{}的文件名过长（{bytes} 字节，上限 {MAX_NAME_BYTES} 字节，约 85 个汉字），请改短后重新提交",
+            document_zh(i, None)
+        )),
+    }
+}
+
 /// Checks announced document `i`: a usable file name, a size within the court's limit, the
 /// SHA-256 and media type if given; returns what the hub will then expect to receive.
 fn check_document(
@@ -328,19 +367,13 @@ fn check_document(
     v: &mut Vec<FieldViolation>,
 ) -> ExpectedDocument {
     let field = |f: &str| format!("header.documents[{i}].{f}");
-    let name = sanitize_file_name(&d.name);
-    if name.is_none() {
-        v.push(
-            FieldViolation::new(
-                field("name"),
-                "the file name is empty once paths and control characters are removed",
-            )
-            .zh(format!(
-                "{}的文件名去掉路径和控制字符后为空",
-                document_zh(i, None)
-            )),
-        );
-    }
+    let name = match recorded_file_name(&d.name) {
+        Ok(name) => Some(name),
+        Err(why) => {
+            v.push(file_name_violation(i, field("name"), why));
+            None
+        }
+    };
     if d.size == 0 {
         v.push(
             FieldViolation::new(field("size"), "the document is empty")
@@ -569,9 +602,13 @@ mod tests {
             h.case_number = number.into();
             h
         };
+        // Asked under the policy, after the form: a retry is recognised in between.
+        let checked = |h: SubmissionHeader, policy: &CourtPolicy| {
+            h.validate(policy).and_then(|v| v.under_policy(policy))
+        };
         let ours = format!("（{this_year}）鄂06民初1号");
         for ok in [ours.as_str(), "（2019）鄂0602民初1号"] {
-            assert!(with(ok).validate(&xiangyang).is_ok(), "{ok}");
+            assert!(checked(with(ok), &xiangyang).is_ok(), "{ok}");
         }
         let later = format!("（{}）鄂06民初1号", this_year + 1);
         for (number, words) in [
@@ -579,18 +616,22 @@ mod tests {
             ("（2026）鄂07民初1号", "法院代字「鄂07」不属于本院"),
             (later.as_str(), "晚于今年"),
         ] {
-            let zh = in_chinese(&with(number).validate(&xiangyang).unwrap_err());
+            assert!(
+                with(number).validate(&xiangyang).is_ok(),
+                "the form is right"
+            );
+            let zh = in_chinese(&checked(with(number), &xiangyang).unwrap_err());
             assert!(zh.iter().any(|t| t.contains(words)), "{number}: {zh:?}");
         }
         // A correction of a filing the court returned keeps that filing's number.
         let mut correction = with("（2026）京01民初1号");
         correction.corrects_filing_id = "F000000000012".into();
-        assert!(correction.validate(&xiangyang).is_ok());
+        assert!(checked(correction, &xiangyang).is_ok());
         // Without court codes configured any court's number is taken; a later year never is.
         let any = CourtPolicy::default();
-        assert!(with("（2026）京01民初1号").validate(&any).is_ok());
+        assert!(checked(with("（2026）京01民初1号"), &any).is_ok());
         let later = format!("（{}）京01民初1号", this_year + 1);
-        assert!(with(&later).validate(&any).is_err());
+        assert!(checked(with(&later), &any).is_err());
     }
 
     #[test]

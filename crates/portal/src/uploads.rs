@@ -217,12 +217,20 @@ fn check_announced(
 ) -> Result<(), Box<Response>> {
     let name = a.name.trim();
     // The name as the filing will record it (paths and control characters taken off): one that
-    // is then empty (`..`, `.`, `a/`) is refused now, not after the bytes went up.
-    let usable = ecenter_domain::media::sanitize_file_name(name).is_some();
-    if !usable || name.chars().count() > 255 || name.chars().any(char::is_control) {
+    // is then empty (`..`, `.`, `a/`) or too long is refused now, not after the bytes went up.
+    use ecenter_domain::media::{FileNameError, MAX_NAME_BYTES, recorded_file_name};
+    let why = match recorded_file_name(name) {
+        _ if name.chars().any(char::is_control) => Some("含有控制字符".to_string()),
+        Ok(_) => None,
+        Err(FileNameError::Empty) => Some("为空（或只有路径，如「..」）".to_string()),
+        Err(FileNameError::TooLong(n)) => Some(format!(
+            "过长（{n} 字节，上限 {MAX_NAME_BYTES} 字节，约 85 个汉字）"
+        )),
+    };
+    if let Some(why) = why {
         return Err(Box::new(refused(
             StatusCode::BAD_REQUEST,
-            "文件名为空（或只有路径，如「..」）、过长（超过 255 个字）或含有控制字符，请改名后重新选择。",
+            format!("文件名{why}，请改名后重新选择。"),
         )));
     }
     let key_ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';

@@ -251,16 +251,18 @@ fn retry_fingerprints(
 ) -> (String, String, Result<ValidHeader, DomainError>) {
     let as_given = intake::fingerprint(given, documents);
     let under_policy = given.under_policy(policy);
-    let fingerprint = match &under_policy {
-        Ok(h) => {
-            let code = policy.kind(&h.filing_kind).map(|k| k.code.clone());
+    // By the kind's code, whatever else the policy now says of the header (a case number of a
+    // court listed since): that is how a new filing is recorded. The title as given (an empty
+    // one is recorded as the kind's name), so a retry fingerprints the same before and after.
+    let fingerprint = match policy.kind(&given.filing_kind) {
+        Some(kind) => {
             let by_code = ValidHeader {
-                filing_kind: code.unwrap_or_default(),
-                ..h.clone()
+                filing_kind: kind.code.clone(),
+                ..given.clone()
             };
             intake::fingerprint(&by_code, documents)
         }
-        Err(_) => as_given.clone(),
+        None => as_given.clone(),
     };
     (as_given, fingerprint, under_policy)
 }
