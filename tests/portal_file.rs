@@ -169,7 +169,8 @@ async fn send_with_a_cut(s: &Script<'_>, id: &str, bytes: &[u8]) {
     assert_eq!(status, 200, "{r}");
 }
 
-/// The receipt page names the filing and what arrived; its PDF is sealed as pyHanko judges.
+/// The receipt page names the filing, the lawyer, and what arrived; its PDF is sealed as pyHanko
+/// judges.
 fn assert_receipt(w: &World, s: &Script<'_>, receipt: &str, filing_id: &str, evidence: &[u8]) {
     let (status, page) = s.browser.get(receipt);
     assert_eq!(status, 200, "{page}");
@@ -178,7 +179,10 @@ fn assert_receipt(w: &World, s: &Script<'_>, receipt: &str, filing_id: &str, evi
         "法院已收到",
         "民事起诉状.pdf",
         &sha256_hex(evidence),
-        "北京时间",
+        "（北京时间）",
+        // The lawyer as the directory listed them (common::portal::list), and the title.
+        "<th>提交人</th><td>张明（湖北楚天律师事务所，执业证号",
+        "<th>标题</th><td>张三诉李四买卖合同纠纷</td>",
     ] {
         assert!(page.contains(expected), "{expected} in {page}");
     }

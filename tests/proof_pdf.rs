@@ -168,7 +168,11 @@ fn printed_text_is_the_signed_proof(proof: &pb::ProofOfService, file: &Path) {
             .unwrap()
             .to_string(),
         proof.document_sha256.clone(),
-        format!("送达人：{}", signed["ordered_by"].as_str().unwrap()),
+        // The identity that ordered the service, named as such (not as a person, 送达人).
+        format!(
+            "送达指令：{}（下达送达的平台身份）",
+            signed["ordered_by"].as_str().unwrap()
+        ),
     ] {
         assert!(flat.contains(&expected), "{expected} missing from:\n{text}");
     }

@@ -1,7 +1,8 @@
 //! The sealed receipt (签收单 PDF) as a lawyer gets it with `efile receipt --pdf`, from a real hub
 //! over mutual TLS: laid out in Chinese, sealed by the court, and judged by independent
 //! validators — pyHanko and poppler's pdfsig trust the seal, pdftotext reads the filing id, the
-//! new case's note and each document's SHA-256. A hub without `[receipts]` says which settings
+//! new case's note, the lawyer as the directory listed them at filing, the title, the time in
+//! Beijing time and each document's SHA-256. A hub without `[receipts]` says which settings
 //! are missing, and a hub configured with half of them does not start.
 
 mod common;
@@ -35,6 +36,8 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
     })
     .await;
     create_receipt_seal(&hub, pki.path()).await;
+    // The court lists the lawyer; the receipt names them as listed when the filing arrived.
+    list_lawyer(&hub, pki.path(), "张明").await;
     let lawyer = Lawyer::new();
     assert!(lawyer.login(hub.addr, pki.path()).status.success());
     let files = tempfile::tempdir().unwrap();
@@ -42,6 +45,8 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
     let doc = write(files.path(), "民事起诉状.pdf", &complaint);
     let receipt = lawyer.submit_json(&["--new-case", "--kind", "起诉状", doc.to_str().unwrap()]);
     let filing = receipt["filing_id"].as_str().unwrap();
+    // Renamed in the directory after filing: the receipt keeps the name it was filed under.
+    list_lawyer(&hub, pki.path(), "张明明").await;
 
     let saved = files.path().join("签收单.pdf");
     let out = lawyer.run(&["receipt", filing, "--pdf", saved.to_str().unwrap()]);
@@ -65,10 +70,40 @@ async fn a_lawyer_gets_a_receipt_sealed_by_the_court_that_pyhanko_and_pdfsig_acc
         "新案，立案时编定案号",
         "民事起诉状.pdf",
         &sha256_hex(&complaint),
+        "收 件 号",
+        "题：起诉状",
+        "提 交 人：张明（湖北楚天律师事务所，执业证号 14201202010000001）",
+        "平台身份：urn:ecenter:lawyer:14201202010000001",
+        "（北京时间）",
     ] {
         assert!(words.contains(expected), "{expected} in {words}");
     }
+    assert!(
+        !words.contains("张明明") && !words.contains("+08:00"),
+        "{words}"
+    );
     hub.stop().await;
+}
+
+/// Lists the efile lawyer in the court's directory as `name`.
+async fn list_lawyer(hub: &TestHub, pki: &Path, name: &str) {
+    use ecenter_proto::v1::lawyer_directory_client::LawyerDirectoryClient;
+    let mut court =
+        LawyerDirectoryClient::new(channel_as(hub.addr, pki, "court-xiangyang-cms").await);
+    let lawyer = pb::Lawyer {
+        identity: "urn:ecenter:lawyer:14201202010000001".into(),
+        name: name.into(),
+        licence_number: "14201202010000001".into(),
+        law_firm: "湖北楚天律师事务所".into(),
+        phone: "13800138000".into(),
+        email: "zhang@example.com".into(),
+    };
+    court
+        .set_lawyer(pb::SetLawyerRequest {
+            lawyer: Some(lawyer),
+        })
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -114,10 +114,10 @@ pub fn filing(f: &Filing) -> pb::Filing {
             .as_ref()
             .map(CaseNumber::review_flags)
             .unwrap_or_default(),
+        submitter_listed: listed(f),
     }
 }
 
-/// The receipt of a filing, from what was recorded at receipt.
 /// A checkpoint as the API shows it.
 pub fn signed_checkpoint(cp: &ecenter_store::checkpoint::Checkpoint) -> pb::SignedCheckpoint {
     pb::SignedCheckpoint {
@@ -155,7 +155,17 @@ pub fn receipt(f: &Filing, cp: Option<&ecenter_store::checkpoint::Checkpoint>) -
         department: f.department.clone(),
         checkpoint: cp.map(signed_checkpoint),
         pdf: Vec::new(),
+        title: f.title.clone(),
+        submitter_listed: listed(f),
     }
+}
+
+/// The submitter as the directory listed them at filing, as people read it; empty if it did not.
+fn listed(f: &Filing) -> String {
+    f.submitter_listed
+        .as_ref()
+        .map(ecenter_domain::ListedSubmitter::zh)
+        .unwrap_or_default()
 }
 
 /// A log entry for watchers.

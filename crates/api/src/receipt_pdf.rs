@@ -34,9 +34,11 @@ fn receipt_json(r: &pb::Receipt, court: &str, now: SystemTime) -> serde_json::Va
         "filing_id": r.filing_id,
         "case_number": r.case_number.as_ref().map(|c| c.normalized.clone()),
         "submitter": r.submitter,
+        "submitter_listed": r.submitter_listed,
         "filing_kind": r.filing_kind,
+        "title": r.title,
         "department": r.department,
-        "received_at_local": r.received_at_local,
+        "received_at_beijing": received_at_beijing(r),
         "documents": r.documents.iter().map(|d| serde_json::json!({
             "document_id": d.document_id, "name": d.name, "size": d.size, "sha256": d.sha256,
         })).collect::<Vec<_>>(),
@@ -44,6 +46,17 @@ fn receipt_json(r: &pb::Receipt, court: &str, now: SystemTime) -> serde_json::Va
         "log_hash": r.log_hash,
         "issued_at_beijing": issued,
     })
+}
+
+/// When the filing arrived, as the hub's documents print times (`2026-11-28 09:23:42（北京时间）`).
+pub fn received_at_beijing(r: &pb::Receipt) -> String {
+    let at = r.received_at.as_ref().and_then(|t| {
+        chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+    });
+    at.map_or_else(
+        || r.received_at_local.clone(),
+        ecenter_domain::time::beijing_seconds,
+    )
 }
 
 /// The receipt `r` as a PDF sealed with the court's receipt seal; FAILED_PRECONDITION naming the

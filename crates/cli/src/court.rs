@@ -259,6 +259,12 @@ pub(crate) fn print_filing(f: &pb::Filing) {
         f.submitter,
         beijing(f.received_at.as_ref())
     );
+    if !f.submitter_listed.is_empty() {
+        println!("  by 提交人 {}", f.submitter_listed);
+    }
+    if !f.title.is_empty() {
+        println!("  title 标题 {}", f.title);
+    }
     if !f.corrects_filing_id.is_empty() {
         println!("  corrects 补正 {}", f.corrects_filing_id);
     }
@@ -285,6 +291,8 @@ pub(crate) fn filing_head_json(f: &pb::Filing) -> serde_json::Value {
         "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
         "filing_kind": f.filing_kind,
         "submitter": f.submitter,
+        "submitter_listed": f.submitter_listed,
+        "title": f.title,
         "department": f.department,
         "state": filing_state_code(f.state),
         "received_at": beijing_rfc3339(f.received_at.as_ref()),

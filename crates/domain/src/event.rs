@@ -19,6 +19,28 @@ pub struct ReceivedDocument {
     pub sha256: String,
 }
 
+/// The submitter as the court's directory (律师名录) listed them when the filing arrived, recorded
+/// with the filing so that its receipt names a person and never changes when the directory does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedSubmitter {
+    /// 姓名.
+    pub name: String,
+    /// 执业机构.
+    pub law_firm: String,
+    /// 执业证号, 17 digits.
+    pub licence_number: String,
+}
+
+impl ListedSubmitter {
+    /// As a receipt prints it: 张明（湖北某律师事务所，执业证号 14201202010123456）.
+    pub fn zh(&self) -> String {
+        format!(
+            "{}（{}，执业证号 {}）",
+            self.name, self.law_firm, self.licence_number
+        )
+    }
+}
+
 /// A filing as the hub received it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilingReceived {
@@ -40,6 +62,10 @@ pub struct FilingReceived {
     pub documents: Vec<ReceivedDocument>,
     /// The returned filing this one corrects.
     pub corrects_filing_id: Option<String>,
+    /// The submitter as the directory listed them then; `None` for one it does not list (a
+    /// court's system) and in entries written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitter_listed: Option<ListedSubmitter>,
 }
 
 /// Everything that can happen, as recorded in the log.

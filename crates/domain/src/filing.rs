@@ -69,6 +69,9 @@ pub struct Filing {
     /// Seals applied to its documents.
     #[serde(default)]
     pub seals: Vec<crate::seal::AppliedSeal>,
+    /// The submitter as the directory listed them when it arrived (see [`FilingReceived`]).
+    #[serde(default)]
+    pub submitter_listed: Option<crate::event::ListedSubmitter>,
 }
 
 impl Filing {
@@ -195,6 +198,7 @@ impl Filing {
             cancel_reason: String::new(),
             corrects_filing_id: r.corrects_filing_id.clone(),
             seals: Vec::new(),
+            submitter_listed: r.submitter_listed.clone(),
         }
     }
 

@@ -34,7 +34,7 @@ pub mod time;
 
 pub use case_number::{CaseCategory, CaseNumber, CaseNumberError, Procedure};
 pub use error::{DomainError, FieldViolation};
-pub use event::{Event, FilingReceived, ReceivedDocument};
+pub use event::{Event, FilingReceived, ListedSubmitter, ReceivedDocument};
 pub use filing::{Filing, FilingDocument, LogPosition};
 pub use ids::{DeliveryKey, RecipientKey};
 pub use lifecycle::{Action, Decision, DocumentDecision, DocumentStatus, FilingState};

@@ -175,9 +175,10 @@ fn clean_file_name(name: &str) -> Option<String> {
     let reserved = [
         "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3",
     ];
-    Some(match reserved.contains(&stem.as_str()) {
-        true => format!("_{cleaned}"),
-        false => cleaned,
+    Some(if reserved.contains(&stem.as_str()) {
+        format!("_{cleaned}")
+    } else {
+        cleaned
     })
 }
 

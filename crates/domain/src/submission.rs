@@ -304,9 +304,10 @@ impl ValidHeader {
         };
         // A filing needs a title the court can read in its lists; without one (or one of spaces)
         // the kind's name stands in, as efile does, rather than an empty 标题 on the receipt.
-        let title = match self.title.is_empty() {
-            true => kind.name.clone(),
-            false => self.title.clone(),
+        let title = if self.title.is_empty() {
+            kind.name.clone()
+        } else {
+            self.title.clone()
         };
         Ok(ValidHeader {
             filing_kind: kind.name.clone(),

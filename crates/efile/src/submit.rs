@@ -539,9 +539,11 @@ pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {
         "filing_id": r.filing_id,
         "request_id": r.request_id,
         "submitter": r.submitter,
+        "submitter_listed": r.submitter_listed,
         "case_number": r.case_number.as_ref().map(|c| c.normalized.clone()),
         "new_case": r.case_number.is_none(),
         "filing_kind": r.filing_kind,
+        "title": r.title,
         "received_at": r.received_at_local,
         "department": r.department,
         "log_seq": r.log_seq,
@@ -562,6 +564,10 @@ pub(crate) fn print_receipt(r: &pb::Receipt) {
         ),
     }
     println!("  kind 类型      {}", r.filing_kind);
+    println!("  title 标题     {}", r.title);
+    if !r.submitter_listed.is_empty() {
+        println!("  by 提交人      {}", r.submitter_listed);
+    }
     println!("  received 收到  {}", r.received_at_local);
     println!("  department     {}", r.department);
     println!("  log entry      {} {}", r.log_seq, r.log_hash);

@@ -431,12 +431,7 @@ fn cross_site_refused() -> Response {
 }
 
 /// `t` in Beijing time, as people read it: 2026年12月03日 14:05.
-pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    t.with_timezone(&cst)
-        .format("%Y年%m月%d日 %H:%M")
-        .to_string()
-}
+pub use ecenter_domain::time::beijing_minutes as beijing;
 
 /// The documents of an order as table rows, each a download link (`{base}/d/{n}`, from 1), with
 /// its size, seal status and SHA-256: the recipients' page and the portal's 送达 page alike.

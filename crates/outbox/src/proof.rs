@@ -5,17 +5,12 @@
 //! signature of the hub's signer carrying a trusted timestamp. Anyone can verify it offline
 //! (`clerk verify-proof`, or `openssl cms -verify`).
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::{Channel, DeliveryFact};
 use ecenter_domain::service::{OrderSummary, PROOF_TITLE, RecipientService, acted_in_portal};
 use serde_json::{Value, json};
 
-fn beijing(t: DateTime<Utc>) -> String {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    t.with_timezone(&cst)
-        .format("%Y-%m-%d %H:%M:%S（北京时间）")
-        .to_string()
-}
+use ecenter_domain::time::beijing_seconds as beijing;
 
 fn channel_name(c: Channel) -> &'static str {
     match c {

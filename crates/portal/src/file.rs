@@ -354,15 +354,22 @@ pub(crate) async fn receipt<S: EventStore>(
         .map_or("新案，立案时编定案号", |c| c.normalized.as_str());
     let body = format!(
         "<p role=\"status\">法院已收到您的材料。</p>\
-         <table><tr><th>收件号</th><td>{id}</td></tr><tr><th>收到时间</th><td>{at}（北京时间）</td></tr>\
+         <table><tr><th>收件号</th><td>{id}</td></tr><tr><th>收到时间</th><td>{at}</td></tr>\
          <tr><th>案号</th><td>{case}</td></tr><tr><th>类型</th><td>{kind}</td></tr>\
+         <tr><th>标题</th><td>{title}</td></tr><tr><th>提交人</th><td>{who}</td></tr>\
          <tr><th>承办部门</th><td>{dept}</td></tr>\
          <tr><th>日志记录</th><td class=\"hash\">第 {seq} 条，SHA-256 {hash}</td></tr></table>\
          <h2>收到的文件</h2><table><tr><th>编号</th><th>文件名</th><th>字节数</th><th>SHA-256</th></tr>{rows}</table>\
          <p><a href=\"/portal/filings/{id}/receipt.pdf\">下载法院盖章的签收单（PDF）</a></p>\
          <p><a href=\"/portal/filings/{id}\">查看审查进度</a> · <a href=\"/portal/file\">继续提交材料</a></p>",
         id = escape(&r.filing_id),
-        at = escape(&r.received_at_local),
+        at = escape(&ecenter_api::receipt_pdf::received_at_beijing(&r)),
+        title = escape(&r.title),
+        who = escape(if r.submitter_listed.is_empty() {
+            &r.submitter
+        } else {
+            &r.submitter_listed
+        }),
         case = escape(case),
         kind = escape(&r.filing_kind),
         dept = escape(&r.department),

@@ -171,8 +171,13 @@ fn header_lines(proof: &Value, recipient: &Value, push: &mut impl FnMut(String, 
     push("电子送达凭证".into(), 22.0, 0.0);
     push(format!("（第 {} 版）", text(&proof["version"])), BODY, 6.0);
     push(format!("送达法院：{}", text(&proof["court"])), BODY, 14.0);
+    // The court serves; the identity is the court's system (or clerk) that ordered it, which
+    // the log names — not a person the recipient would know as 送达人.
     push(
-        format!("送 达 人：{}", text(&proof["ordered_by"])),
+        format!(
+            "送达指令：{}（下达送达的平台身份）",
+            text(&proof["ordered_by"])
+        ),
         BODY,
         0.0,
     );

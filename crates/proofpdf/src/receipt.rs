@@ -6,8 +6,9 @@ use super::{BODY, Line, ProofPdfError, RenderedProof, issue_date, lay_out, text}
 use serde_json::Value;
 
 /// Lays out the receipt `receipt` (the JSON the hub gives for GetReceipt: `court`, `filing_id`,
-/// `case_number` (null for a new case), `submitter`, `filing_kind`, `department`,
-/// `received_at_local`, `documents[]` with `document_id`, `name`, `size`, `sha256`, `log_seq`,
+/// `case_number` (null for a new case), `submitter` (the identity), `submitter_listed` (the
+/// person as the directory listed them, or empty), `filing_kind`, `title`, `department`,
+/// `received_at_beijing`, `documents[]` with `document_id`, `name`, `size`, `sha256`, `log_seq`,
 /// `log_hash`, `issued_at_beijing`) with the font in `font` (face `index`), ending with the
 /// court's name and the date where the seal goes.
 pub fn render_receipt(
@@ -36,12 +37,22 @@ fn lines(r: &Value) -> Vec<Line> {
     };
     push(title.into(), 20.0, 0.0);
     push(format!("收件法院：{}", text(&r["court"])), BODY, 14.0);
-    push(format!("签收编号：{}", text(&r["filing_id"])), BODY, 0.0);
+    push(format!("收 件 号：{}", text(&r["filing_id"])), BODY, 0.0);
     push(format!("案　　号：{case}"), BODY, 0.0);
     push(format!("材料类型：{}", text(&r["filing_kind"])), BODY, 0.0);
-    push(format!("提 交 人：{}", text(&r["submitter"])), BODY, 0.0);
+    push(format!("标　　题：{}", text(&r["title"])), BODY, 0.0);
+    // The person as the court's directory listed them at filing; the identity the hub knew
+    // them by in any case (a court's system has no directory entry).
+    let submitter = text(&r["submitter"]);
+    match r["submitter_listed"].as_str().filter(|s| !s.is_empty()) {
+        Some(listed) => {
+            push(format!("提 交 人：{listed}"), BODY, 0.0);
+            push(format!("平台身份：{submitter}"), BODY, 0.0);
+        }
+        None => push(format!("提 交 人：{submitter}"), BODY, 0.0),
+    }
     push(
-        format!("收到时间：{}（北京时间）", text(&r["received_at_local"])),
+        format!("收到时间：{}", text(&r["received_at_beijing"])),
         BODY,
         0.0,
     );

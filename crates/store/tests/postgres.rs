@@ -42,6 +42,7 @@ fn filed_document(id: &str, submitter: &str, request_id: &str, sha256: &str, siz
             sha256: sha256.into(),
         }],
         corrects_filing_id: None,
+        submitter_listed: None,
     })
 }
 

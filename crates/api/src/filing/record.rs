@@ -11,7 +11,9 @@ use crate::identity::Identity;
 use crate::intake;
 use ecenter_domain::policy::CourtPolicy;
 use ecenter_domain::submission::ValidHeader;
-use ecenter_domain::{CaseNumber, DomainError, Event, FilingReceived, ReceivedDocument};
+use ecenter_domain::{
+    CaseNumber, DomainError, Event, FilingReceived, ListedSubmitter, ReceivedDocument,
+};
 use ecenter_proto::v1 as pb;
 use ecenter_store::{BlobWriter, EventStore, FinishedBlob, ReadView, StoreError};
 use tonic::Status;
@@ -138,6 +140,11 @@ impl<S: EventStore> FilingApi<S> {
             check_correction(view, &header, &submitter)?;
             let filing_id = format!("F{:012}", view.next_seq());
             let route = routing.route(header.case_number.as_ref(), &header.filing_kind);
+            let submitter_listed = view.lawyer(&submitter)?.map(|l| ListedSubmitter {
+                name: l.name,
+                law_firm: l.law_firm,
+                licence_number: l.licence_number,
+            });
             let events = vec![
                 Event::FilingReceived(FilingReceived {
                     filing_id: filing_id.clone(),
@@ -149,6 +156,7 @@ impl<S: EventStore> FilingApi<S> {
                     title: header.title.clone(),
                     documents,
                     corrects_filing_id: header.corrects_filing_id.clone(),
+                    submitter_listed,
                 }),
                 Event::FilingRouted {
                     filing_id: filing_id.clone(),

@@ -49,6 +49,7 @@ fn received() -> (Event, Filing) {
             })
             .collect(),
         corrects_filing_id: None,
+        submitter_listed: None,
     });
     let filing = Filing::apply(None, &event, &at(7)).unwrap();
     (event, filing)

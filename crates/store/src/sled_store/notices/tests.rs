@@ -42,6 +42,7 @@ fn filed(id: &str, by: &str) -> Event {
             sha256: "a".repeat(64),
         }],
         corrects_filing_id: None,
+        submitter_listed: None,
     })
 }
 
