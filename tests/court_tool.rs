@@ -218,6 +218,21 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
         serde_json::from_slice(&lawyer.run(&["whoami", "--json"]).stdout).unwrap();
     assert_eq!(who["directory"]["law_firm"], "湖北楚天律师事务所");
     assert!(text(&lawyer.run(&["whoami"])).contains("13800138000"));
+    // Where the lawyer's portal codes stand, and a lift with nothing counted records nothing.
+    let shown = court.run(&["lawyer", "show", zhang, "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["sign_in"]["stopped"], false, "{shown}");
+    assert_eq!(shown["sign_in"]["wrong_codes_today"], 0, "{shown}");
+    let out = court.run(&["lawyer", "lift-stop", zhang]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--reason is required: {}",
+        text(&out)
+    );
+    let out = court.run(&["lawyer", "lift-stop", zhang, "--reason", "律师来电"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("无需解除"), "{}", text(&out));
     let out = court.run(&["lawyer", "remove", zhang, "--reason", "注销执业证"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = court.run(&["lawyer", "show", zhang]);

@@ -3,7 +3,7 @@
 //! cookie attributes, and every refusal — an unlisted licence number, a wrong code, five wrong
 //! codes, a spent code, codes asked for too often, an expired code, a cross-site POST, a forged
 //! CSRF token, a lawyer taken off the directory — each with its message in Chinese and its event,
-//! and never the code or the cookie in the log.
+//! and never the code or the cookie in the log. The court sees a lawyer's count and lifts it.
 
 mod common;
 
@@ -286,8 +286,49 @@ async fn refusals_say_what_to_do_and_five_wrong_codes_end_the_attempt() {
     );
     assert!(refused[7].contains("\"ended_attempt\":true"), "{refused:?}");
     assert!(!events.iter().any(|(k, _)| k == "signed_in"), "{events:?}");
+    the_court_sees_and_lifts_the_count(&w, &again).await;
     drop(smtp);
     w.hub.stop().await;
+}
+
+/// The court sees Li's count (one code, five wrong codes) and lifts it with a reason, recorded;
+/// a code asked for within the same minute is then sent.
+async fn the_court_sees_and_lifts_the_count(w: &World, browser: &Curl<'_>) {
+    let mut court =
+        LawyerDirectoryClient::new(channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await);
+    let li = pb::GetLawyerRequest {
+        identity: LI.into(),
+    };
+    let state = court.get_sign_in_state(li).await.unwrap().into_inner();
+    assert_eq!(
+        (
+            state.codes_this_hour,
+            state.wrong_codes_today,
+            state.stopped
+        ),
+        (1, 5, false),
+        "{state:?}"
+    );
+    let lift = |reason: &str| pb::LiftSignInStopRequest {
+        identity: LI.into(),
+        reason: reason.into(),
+    };
+    let refused = court.lift_sign_in_stop(lift("  ")).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+    let lifted = court.lift_sign_in_stop(lift("律师来电，已核实身份")).await;
+    let lifted = lifted.unwrap().into_inner();
+    assert!(
+        lifted.seq > 0 && lifted.wrong_codes_today == 0,
+        "{lifted:?}"
+    );
+    let events = sign_in_events(w).await;
+    let (kind, json) = events.last().unwrap();
+    assert_eq!(kind, "sign_in_stop_lifted");
+    assert!(json.contains("律师来电，已核实身份"), "{json}");
+    assert!(json.contains("\"by\":\"urn:ecenter:court:"), "{json}");
+    // Within the minute of the last code: sent now, the count having started afresh.
+    let (status, page) = browser.post("/portal/code", &[("who", LI_LICENCE), ("channel", "email")]);
+    assert_eq!(status, 200, "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

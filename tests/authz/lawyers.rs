@@ -51,6 +51,19 @@ pub async fn call(
             })
             .await
             .map(drop),
+        Operation::GetSignInState => c
+            .get_sign_in_state(pb::GetLawyerRequest {
+                identity: owner.into(),
+            })
+            .await
+            .map(drop),
+        Operation::LiftSignInStop => c
+            .lift_sign_in_stop(pb::LiftSignInStopRequest {
+                identity: owner.into(),
+                reason: "律师来电，已核实身份".into(),
+            })
+            .await
+            .map(drop),
         other => unreachable!("{other:?} is not a LawyerDirectory call"),
     };
     match outcome {

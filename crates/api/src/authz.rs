@@ -101,11 +101,17 @@ pub enum Operation {
     ListLawyers,
     /// LawyerDirectory.RemoveLawyer.
     RemoveLawyer,
+    /// LawyerDirectory.GetSignInState.
+    GetSignInState,
+    /// LawyerDirectory.LiftSignInStop.
+    LiftSignInStop,
 }
 
 impl Operation {
     /// Every operation, for tests and audits that must cover the whole table.
-    pub const ALL: [Operation; 47] = [
+    pub const ALL: [Operation; 49] = [
+        Operation::GetSignInState,
+        Operation::LiftSignInStop,
         Operation::SetLawyer,
         Operation::GetLawyer,
         Operation::ListLawyers,
@@ -205,6 +211,8 @@ impl Operation {
             Operation::GetLawyer => "GetLawyer",
             Operation::ListLawyers => "ListLawyers",
             Operation::RemoveLawyer => "RemoveLawyer",
+            Operation::GetSignInState => "GetSignInState",
+            Operation::LiftSignInStop => "LiftSignInStop",
         }
     }
 }
@@ -308,6 +316,11 @@ pub const TABLE: &[(Operation, Role, Grant)] = &[
     (ListLawyers, Court, Any),
     (ListLawyers, Clerk, Any),
     (RemoveLawyer, Court, Any),
+    (GetSignInState, Court, Any),
+    (GetSignInState, Clerk, Any),
+    (GetSignInState, Lawyer, Own),
+    (LiftSignInStop, Court, Any),
+    (LiftSignInStop, Clerk, Any),
 ];
 
 /// The grant of `role` for `operation`, if any.

@@ -9,6 +9,7 @@ use crate::filing::page_size;
 use crate::identity::{Identity, Role, caller};
 use ecenter_domain::Event;
 use ecenter_domain::lawyer::Lawyer;
+use ecenter_domain::portal::{History, Limits};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::lawyer_directory_server::LawyerDirectory;
 use ecenter_store::{EventStore, ReadView};
@@ -144,8 +145,129 @@ fn page_after(token: &str) -> Result<Option<String>, Status> {
         })
 }
 
+/// A reason the court gives for a change (removal, lifting a stop): 1 to 200 visible characters.
+fn reason_given(text: &str, what_zh: &str) -> Result<String, Status> {
+    let reason = text.trim().to_string();
+    let hidden = ecenter_domain::text::has_hidden(&reason);
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || hidden {
+        return Err(invalid(
+            "reason",
+            format!(
+                "give why, in 1 to {MAX_REASON_CHARS} visible characters / 请填写{what_zh}的原因"
+            ),
+        ));
+    }
+    Ok(reason)
+}
+
+/// `identity`'s sign-in codes as they stand at `now` (the portal's limits are fixed figures).
+fn sign_in_state(
+    identity: String,
+    history: &History,
+    now: chrono::DateTime<chrono::Utc>,
+    seq: u64,
+) -> pb::SignInState {
+    let s = ecenter_domain::portal::standing(&Limits::default(), history, now);
+    let until = s
+        .stop
+        .map(|t| now + chrono::TimeDelta::seconds(t.wait_secs));
+    pb::SignInState {
+        identity,
+        stopped: s.stop.is_some(),
+        stopped_until: until.map(crate::convert::timestamp),
+        stop_words: s
+            .stop
+            .map(ecenter_domain::portal::TooSoon::words)
+            .unwrap_or_default(),
+        wrong_codes_today: u32::try_from(s.wrong_codes_today).unwrap_or(u32::MAX),
+        codes_this_hour: u32::try_from(s.codes_this_hour).unwrap_or(u32::MAX),
+        seq,
+    }
+}
+
+/// The sign-in history of listed lawyer `who` as the writer sees the log, and records the lift
+/// of its stop when `lift` holds a lifter and a reason and anything is counted. `None` when
+/// not listed.
+async fn history_under_writer<S: EventStore>(
+    store: &S,
+    who: String,
+    lift: Option<(String, String)>,
+) -> Result<Option<(History, u64)>, Status> {
+    let (appended, found) = store
+        .append(Box::new(move |view: &dyn ReadView| {
+            if view.lawyer(&who)?.is_none() {
+                return Ok((Vec::new(), None));
+            }
+            let history = view.sign_in_history(&who)?;
+            let counted = !history.codes_sent.is_empty() || !history.wrong_codes.is_empty();
+            let events = match lift {
+                Some((by, reason)) if counted => vec![Event::SignInStopLifted {
+                    identity: who,
+                    by,
+                    reason,
+                }],
+                _ => Vec::new(),
+            };
+            let lifted = !events.is_empty();
+            Ok((events, Some((history, lifted))))
+        }))
+        .await
+        .map_err(store_status)?;
+    let seq = appended.last().map_or(0, |a| a.seq);
+    Ok(found.map(|(history, lifted)| {
+        if lifted {
+            (History::default(), seq)
+        } else {
+            (history, 0)
+        }
+    }))
+}
+
 #[tonic::async_trait]
 impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
+    async fn get_sign_in_state(
+        &self,
+        request: Request<pb::GetLawyerRequest>,
+    ) -> Result<Response<pb::SignInState>, Status> {
+        let identity = caller(&request)?;
+        let asked = request.get_ref().identity.trim().to_string();
+        let op = Operation::GetSignInState;
+        authorize(&*self.store, &identity, op, Some(&asked), None).await?;
+        let wanted = lawyer_identity("identity", &asked)?;
+        let Some((history, _)) = history_under_writer(&*self.store, wanted.clone(), None).await?
+        else {
+            return Err(not_listed(&wanted));
+        };
+        let now = chrono::Utc::now();
+        Ok(Response::new(sign_in_state(wanted, &history, now, 0)))
+    }
+
+    async fn lift_sign_in_stop(
+        &self,
+        request: Request<pb::LiftSignInStopRequest>,
+    ) -> Result<Response<pb::SignInState>, Status> {
+        let identity = caller(&request)?;
+        authorize(
+            &*self.store,
+            &identity,
+            Operation::LiftSignInStop,
+            None,
+            None,
+        )
+        .await?;
+        let r = request.into_inner();
+        let wanted = lawyer_identity("identity", &r.identity)?;
+        let reason = reason_given(&r.reason, "解除验证码暂停")?;
+        let lift = Some((identity.to_string(), reason));
+        let Some((history, seq)) = history_under_writer(&*self.store, wanted.clone(), lift).await?
+        else {
+            return Err(not_listed(&wanted));
+        };
+        tracing::info!(lawyer = %wanted, by = %identity, seq, "sign-in stop lifted");
+        let now = chrono::Utc::now();
+        Ok(Response::new(sign_in_state(wanted, &history, now, seq)))
+    }
+
     async fn set_lawyer(
         &self,
         request: Request<pb::SetLawyerRequest>,
@@ -238,16 +360,7 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
         authorize(&*self.store, &identity, Operation::RemoveLawyer, None, None).await?;
         let r = request.into_inner();
         let wanted = lawyer_identity("identity", &r.identity)?;
-        let reason = r.reason.trim().to_string();
-        let hidden = ecenter_domain::text::has_hidden(&reason);
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || hidden {
-            return Err(invalid(
-                "reason",
-                format!(
-                    "give why, in 1 to {MAX_REASON_CHARS} visible characters / 请填写移出名录的原因"
-                ),
-            ));
-        }
+        let reason = reason_given(&r.reason, "移出名录")?;
         let (by, who) = (identity.to_string(), wanted.clone());
         let (appended, listed) = self
             .store

@@ -323,6 +323,17 @@ pub enum Event {
         /// Why, as the court gave it.
         reason: String,
     },
+    /// The court lifted the stop on a lawyer's sign-in codes (too many wrong codes, or codes
+    /// asked for too often — possibly by someone else who knows the 执业证号): the lawyer's
+    /// counts start afresh from this entry.
+    SignInStopLifted {
+        /// The lawyer.
+        identity: String,
+        /// The court system or clerk that lifted it.
+        by: String,
+        /// Why, as the court gave it (e.g. 律师来电核实身份).
+        reason: String,
+    },
     /// A one-time sign-in code for the portal was issued (recorded before it is sent; the code
     /// itself is never in the log).
     SignInCodeSent(crate::portal::CodeSent),
@@ -391,6 +402,7 @@ impl Event {
             | Event::CoCounselRemoved { .. }
             | Event::LawyerRecorded { .. }
             | Event::LawyerRemoved { .. }
+            | Event::SignInStopLifted { .. }
             | Event::SignInCodeSent(_)
             | Event::SignInCodeResult(_)
             | Event::SignedIn(_)
@@ -462,6 +474,7 @@ impl Event {
             Event::CoCounselRemoved { .. } => "co_counsel_removed",
             Event::LawyerRecorded { .. } => "lawyer_recorded",
             Event::LawyerRemoved { .. } => "lawyer_removed",
+            Event::SignInStopLifted { .. } => "sign_in_stop_lifted",
             Event::SignInCodeSent(_) => "sign_in_code_sent",
             Event::SignInCodeResult(_) => "sign_in_code_result",
             Event::SignedIn(_) => "signed_in",
@@ -498,7 +511,9 @@ impl Event {
             Event::PasskeyRemoved(r) => &r.identity,
             Event::NoticeAddressesSet { identity, .. } => identity,
             Event::CoCounselRegistered { by, .. } | Event::CoCounselRemoved { by, .. } => by,
-            Event::LawyerRecorded { by, .. } | Event::LawyerRemoved { by, .. } => by,
+            Event::LawyerRecorded { by, .. }
+            | Event::LawyerRemoved { by, .. }
+            | Event::SignInStopLifted { by, .. } => by,
             Event::ReviewStarted { reviewer, .. } | Event::FilingReviewed { reviewer, .. } => {
                 reviewer
             }

@@ -121,6 +121,7 @@ impl Filing {
             | Event::CoCounselRemoved { .. }
             | Event::LawyerRecorded { .. }
             | Event::LawyerRemoved { .. }
+            | Event::SignInStopLifted { .. }
             | Event::SignInCodeSent(_)
             | Event::SignInCodeResult(_)
             | Event::SignedIn(_)

@@ -254,7 +254,9 @@ impl TooSoon {
         let minutes = (self.wait_secs + 59) / 60;
         match self.limit {
             Limit::Minute => format!("获取验证码过于频繁，请 {} 秒后再试。", self.wait_secs),
-            Limit::Hour => format!("一小时内获取验证码的次数已达上限，请 {minutes} 分钟后再试。"),
+            Limit::Hour => {
+                format!("一小时内获取验证码的次数已达上限，请 {minutes} 分钟后再试或联系法院。")
+            }
             Limit::WrongCodes if self.wait_secs > 3600 => format!(
                 "验证码错误次数过多，为保护您的账户，已暂停发送验证码，请 {} 小时后再试或联系法院。",
                 (self.wait_secs + 3599) / 3600
@@ -308,6 +310,32 @@ pub fn may_send(limits: &Limits, history: &History, now: DateTime<Utc>) -> Resul
     {
         Some(too_soon) => Err(too_soon),
         None => Ok(()),
+    }
+}
+
+/// Where a lawyer's sign-in codes stand at a moment, for the court (GetSignInState).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The stop on sending codes, if the hour's codes or the day's wrong codes are used up (the
+    /// one-a-minute pace is not a stop).
+    pub stop: Option<TooSoon>,
+    /// Wrong codes typed in the last 24 hours.
+    pub wrong_codes_today: usize,
+    /// Codes sent in the last hour.
+    pub codes_this_hour: usize,
+}
+
+/// Where `history`'s lawyer stands at `now` under `limits`.
+pub fn standing(limits: &Limits, history: &History, now: DateTime<Utc>) -> Standing {
+    let within = |times: &[DateTime<Utc>], window: TimeDelta| {
+        times.iter().filter(|t| now - **t < window).count()
+    };
+    Standing {
+        stop: may_send(limits, history, now)
+            .err()
+            .filter(|t| t.limit != Limit::Minute),
+        wrong_codes_today: within(&history.wrong_codes, TimeDelta::days(1)),
+        codes_this_hour: within(&history.codes_sent, TimeDelta::hours(1)),
     }
 }
 
@@ -377,9 +405,32 @@ mod tests {
         );
         assert_eq!(may_send(&l, &five, at(3600)), Ok(()));
         let words = |limit, wait_secs| TooSoon { limit, wait_secs }.words();
-        assert!(words(Limit::Hour, 2400).contains("40 分钟"));
+        assert!(words(Limit::Hour, 2400).contains("40 分钟后再试或联系法院"));
         assert!(words(Limit::Minute, 40).contains("40 秒"));
         assert!(words(Limit::WrongCodes, 1200).contains("错误次数过多"));
+    }
+
+    #[test]
+    fn the_standing_names_a_stop_but_not_the_minute_pace() {
+        let l = Limits::default();
+        let one = History {
+            codes_sent: vec![at(0)],
+            wrong_codes: vec![at(0)],
+        };
+        let s = standing(&l, &one, at(20));
+        assert_eq!(
+            (s.stop, s.codes_this_hour, s.wrong_codes_today),
+            (None, 1, 1)
+        );
+        let ten_wrong = History {
+            codes_sent: vec![at(0)],
+            wrong_codes: (0..10).map(|i| at(i * 60)).collect(),
+        };
+        let s = standing(&l, &ten_wrong, at(3700));
+        assert_eq!(s.stop.map(|t| t.limit), Some(Limit::WrongCodes));
+        assert_eq!((s.codes_this_hour, s.wrong_codes_today), (0, 10));
+        // The first wrong code leaves the day at 86400 s.
+        assert_eq!(s.stop.map(|t| t.wait_secs), Some(86_400 - 3700));
     }
 
     #[test]

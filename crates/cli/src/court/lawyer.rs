@@ -1,5 +1,6 @@
 //! `court lawyer`: the court's directory of lawyers (律师名录, LawyerDirectory) for a court without a
-//! case-management system: list a lawyer or change their entry, show, list all, remove. Only
+//! case-management system: list a lawyer or change their entry, show (with where their sign-in
+//! codes stand), list all, lift a stop on their sign-in codes, remove. Only
 //! listed lawyers can sign in to the lawyers' portal, and their sign-in codes go to the phone and
 //! e-mail given here; every change is one entry of the hub's log.
 
@@ -28,6 +29,16 @@ pub(crate) enum LawyerCommand {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+    },
+    /// Lifts the stop on a lawyer's portal sign-in codes (too many wrong codes, or too many codes
+    /// in an hour — anyone who knows the 执业证号 can cause one), once you have checked who is
+    /// asking; the lawyer's counts start afresh. Recorded with the reason.
+    LiftStop {
+        /// The lawyer's identity, urn:ecenter:lawyer:….
+        identity: String,
+        /// Why (recorded in the log), e.g. 律师来电，已核实身份.
+        #[arg(long)]
+        reason: String,
     },
     /// Takes a lawyer off the directory: they can no longer sign in to the portal.
     Remove {
@@ -88,11 +99,32 @@ pub(crate) async fn lawyer(p: &HubConfig, command: LawyerCommand) -> Result<(), 
         }
         LawyerCommand::Show { identity, json } => {
             let request = pb::GetLawyerRequest { identity };
-            let l = c.get_lawyer(request).await.map_err(refused)?.into_inner();
+            let l = c.get_lawyer(request.clone()).await.map_err(refused)?;
+            let state = c.get_sign_in_state(request).await.map_err(refused)?;
+            let (l, state) = (l.into_inner(), state.into_inner());
             if json {
-                println!("{}", lawyer_json(&l));
+                let mut out = lawyer_json(&l);
+                out["sign_in"] = state_json(&state);
+                println!("{out}");
             } else {
                 print_entry(&l);
+                print_state(&state);
+            }
+        }
+        LawyerCommand::LiftStop { identity, reason } => {
+            let request = pb::LiftSignInStopRequest { identity, reason };
+            let state = c.lift_sign_in_stop(request).await.map_err(refused)?;
+            let state = state.into_inner();
+            if state.seq == 0 {
+                println!(
+                    "nothing to lift 无需解除: {} has no codes or wrong codes counted",
+                    state.identity
+                );
+            } else {
+                println!(
+                    "lifted 已解除验证码暂停: {} (log entry {})",
+                    state.identity, state.seq
+                );
             }
         }
         LawyerCommand::List { json } => list(&mut c, json).await?,
@@ -165,6 +197,35 @@ fn print_entry(l: &pb::Lawyer) {
         l.name, l.licence_number, l.law_firm
     );
     println!("  sign-in codes to 验证码发送至: {} · {}", l.phone, l.email);
+}
+
+/// The sign-in codes' standing for people: a stop with its end in Beijing time, and the counts.
+fn print_state(s: &pb::SignInState) {
+    if s.stopped {
+        println!(
+            "  sign-in codes STOPPED 验证码已暂停发送 until 至 {}（北京时间）: {}",
+            ecenter_client::beijing(s.stopped_until.as_ref()),
+            s.stop_words
+        );
+        println!(
+            "    lift 解除: court lawyer lift-stop {} --reason …",
+            s.identity
+        );
+    }
+    println!(
+        "  sign-in 登录验证码: {} sent this hour 近一小时已发送 (limit 5) · {} wrong today 近 24 小时错误 (limit 10)",
+        s.codes_this_hour, s.wrong_codes_today
+    );
+}
+
+fn state_json(s: &pb::SignInState) -> serde_json::Value {
+    serde_json::json!({
+        "stopped": s.stopped,
+        "stopped_until": s.stopped.then(|| ecenter_client::beijing_rfc3339(s.stopped_until.as_ref())),
+        "stop_words": s.stop_words,
+        "codes_this_hour": s.codes_this_hour,
+        "wrong_codes_today": s.wrong_codes_today,
+    })
 }
 
 fn lawyer_json(l: &pb::Lawyer) -> serde_json::Value {

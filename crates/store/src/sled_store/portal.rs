@@ -95,11 +95,15 @@ impl Projection for SignInModel {
                 };
                 put(tree, key(SESSION, &s.session), &session)
             }
-            // A directory entry recorded again (the court listed the lawyer anew, or changed the
-            // entry) starts the lawyer's limits afresh: how a court lifts a stop that someone
-            // else's wrong codes put on a lawyer (a stranger needs only the 执业证号 for that).
-            Event::LawyerRecorded { lawyer, .. } => {
-                tree.remove(key(CODES, &lawyer.identity))?;
+            // The court lifted the stop (LiftSignInStop), or recorded the lawyer's entry anew:
+            // the lawyer's limits start afresh — a stop someone else's wrong codes put on a
+            // lawyer (a stranger needs only the 执业证号 for that) ends.
+            Event::SignInStopLifted { identity, .. }
+            | Event::LawyerRecorded {
+                lawyer: ecenter_domain::lawyer::Lawyer { identity, .. },
+                ..
+            } => {
+                tree.remove(key(CODES, identity))?;
                 Ok(())
             }
             Event::SignedOut(s) => {
@@ -246,5 +250,28 @@ mod tests {
         append(&store, listed).await;
         let h = history(&store).await;
         assert_eq!((h.codes_sent.len(), h.wrong_codes.len()), (0, 0));
+        // A wrong code again, then the court lifts the stop: afresh again.
+        let wrong = SignInRefused {
+            attempt: "a2".into(),
+            identity: "urn:ecenter:lawyer:1".into(),
+            asked_as: String::new(),
+            reason: "验证码不正确".into(),
+            wrong_code: true,
+            ended_attempt: false,
+            client: String::new(),
+            passkey: String::new(),
+        };
+        append(&store, Event::SignInRefused(wrong)).await;
+        assert_eq!(history(&store).await.wrong_codes.len(), 1);
+        let lifted = Event::SignInStopLifted {
+            identity: "urn:ecenter:lawyer:1".into(),
+            by: "urn:ecenter:clerk:wang".into(),
+            reason: "律师来电核实身份".into(),
+        };
+        append(&store, lifted).await;
+        assert_eq!(
+            history(&store).await,
+            ecenter_domain::portal::History::default()
+        );
     }
 }
