@@ -101,7 +101,7 @@ async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
         .join(&sha256_hex(&refused_doc)[..2])
         .join(sha256_hex(&refused_doc));
     assert!(kept.is_file(), "the refused filing's document was removed");
-    // Further changes are refused at once, with the reason.
+    // Further changes are refused at once, with the reason the log stopped for.
     let doc = pdf("after");
     let r = submit(
         &mut lawyer,
@@ -111,7 +111,15 @@ async fn a_full_disk_at_the_log_flush_is_refused_loudly_and_nothing_hangs() {
         &[("e.pdf", &doc)],
     )
     .await;
-    assert_eq!(r.unwrap_err().code(), tonic::Code::Unavailable);
+    let after = r.unwrap_err();
+    assert_eq!(after.code(), tonic::Code::Unavailable);
+    assert!(
+        after
+            .message()
+            .contains("stopped accepting changes: the disk holding the data directory is full"),
+        "{}",
+        after.message()
+    );
 
     reads_still_answer(&mut lawyer, first).await;
 

@@ -163,6 +163,79 @@ fn a_tampered_entry_in_postgres_is_named_by_clerk() {
     assert_ne!(out.status.code(), Some(0));
 }
 
+/// The head row moved back (with the newer checkpoints gone, nothing vouches beyond it): a walk
+/// to the head alone verifies, but the rows after it are named and the log is not passed.
+#[test]
+fn rows_hidden_after_a_head_moved_back_are_named_by_clerk() {
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court("hidden"));
+    json(&migrate(data.path(), &config.url));
+    let last: u64 = psql(&db, "SELECT max(seq) FROM ecenter_log")
+        .parse()
+        .unwrap();
+    let kept = last - 2;
+    psql(
+        &db,
+        &format!(
+            "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log WHERE seq = {kept})"
+        ),
+    );
+    let out = run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", "--postgres", &config.url, "--json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(kept + 1),
+        "{report}"
+    );
+    let why = report["first_bad_entry"]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.contains("2 row(s) after its head row"), "{report}");
+}
+
+/// A password kept off the command line (where `ps` shows it): a URL without one takes
+/// PGPASSWORD's, as libpq does. The role must give one (tests/postgres/start.sh).
+#[test]
+fn clerk_takes_the_password_from_pgpassword() {
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court("password"));
+    json(&migrate(data.path(), &config.url));
+    psql(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ecenter_password') \
+         THEN CREATE ROLE ecenter_password LOGIN PASSWORD 'kept-off-argv'; END IF; END $$",
+    );
+    psql(
+        &db,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO ecenter_password",
+    );
+    let url = config.url.replace("user=postgres", "user=ecenter_password");
+    let clerk = |password: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_clerk"));
+        c.args(["verify-log", "--postgres", &url, "--json"]);
+        match password {
+            Some(p) => c.env("PGPASSWORD", p),
+            None => c.env_remove("PGPASSWORD"),
+        };
+        c.output().unwrap()
+    };
+    let refused = clerk(None);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("password"), "{said}");
+    assert!(!clerk(Some("wrong")).status.success());
+    let report = json(&clerk(Some("kept-off-argv")));
+    assert!(report["head"]["seq"].as_u64().unwrap_or(0) > 0, "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_court_missing_a_filed_document_is_not_migrated() {
     let (data, filed) = sled_court("lost-doc").await;

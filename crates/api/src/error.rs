@@ -306,7 +306,7 @@ fn store(e: StoreError) -> Status {
                 "the hub could not store the data; nothing was recorded, retry later with the same request id",
             )
         }
-        StoreError::Poisoned | StoreError::ShuttingDown | StoreError::WriterLost => {
+        StoreError::Poisoned(_) | StoreError::ShuttingDown | StoreError::WriterLost => {
             Status::unavailable(e.to_string())
         }
         StoreError::FlushFailed(ref reason) => {

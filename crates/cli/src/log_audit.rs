@@ -480,7 +480,14 @@ pub fn walk_postgres(
     if broken.is_none() {
         broken = published.disagrees.clone();
     }
-    let mut notes = published_notes(&published);
+    let mut notes = published_notes(&published, broken.is_some());
+    if let Some(b) = found.beyond_head {
+        let why = beyond_head_words(&b);
+        match broken {
+            None => broken = Some((b.first, why)),
+            Some(_) => notes.push(why),
+        }
+    }
     if let Some((seq, hash)) = &expect
         && broken.is_none()
     {
@@ -537,9 +544,25 @@ fn head_row_disagrees(row: &ChainHead, last: &ChainHead) -> Option<(u64, String)
     ))
 }
 
+/// Rows after the head row: no hub continues from them, and a walk to the head does not see them.
+fn beyond_head_words(b: &ecenter_store::postgres::BeyondHead) -> String {
+    format!(
+        "PostgreSQL's log holds {} row(s) after its head row (entry {}): entries {}–{}; the head \
+         was moved back, hiding them, or rows were written around the hubs (no hub appends them; \
+         hubs refuse to write until they are explained) / 日志表在链头之后还有记录",
+        b.count, b.head, b.first, b.last
+    )
+}
+
 /// What the clerk is told of the published checkpoints: how many were read and judged, which
-/// keys signed them (by how many instances, the newest of them), and which one vouches.
-fn published_notes(p: &ecenter_store::postgres::PublishedCheck) -> Vec<String> {
+/// keys signed them (by how many instances, the newest of them), and which one vouches. When the
+/// walk broke (`broken`) they were not read: said so, rather than that none are published.
+fn published_notes(p: &ecenter_store::postgres::PublishedCheck, broken: bool) -> Vec<String> {
+    if broken && p.read == 0 {
+        return vec![
+            "the published checkpoints were not judged: the log does not verify up to them".into(),
+        ];
+    }
     let mut notes = vec![format!(
         "the log in PostgreSQL: {} published checkpoints read, {} verify and agree with it, {} name \
          entries appended since the walk began",

@@ -588,7 +588,7 @@ impl<S: EventStore> Outbox<S> {
     fn keep_for_retry(&self, e: &StoreError, kept: Vec<Event>) -> bool {
         let hopeless = matches!(
             e,
-            StoreError::Poisoned | StoreError::ShuttingDown | StoreError::WriterLost
+            StoreError::Poisoned(_) | StoreError::ShuttingDown | StoreError::WriterLost
         ) || self.draining.load(std::sync::atomic::Ordering::Acquire);
         if hopeless {
             tracing::error!(error = %e, lost = kept.len(), "recording send outcomes failed");

@@ -59,11 +59,13 @@ pub enum StoreError {
     /// PostgreSQL, the log of record of several hubs, failed or refused (the message says doing what).
     #[error("PostgreSQL: {0}")]
     Postgres(String),
-    /// A flush failed earlier; nothing more is written until the hub restarts and re-verifies.
+    /// The log stopped taking writes earlier (a failed flush or commit, a disk that failed, a log
+    /// in PostgreSQL that does not verify): nothing more is written until the hub restarts and
+    /// re-verifies. Holds why, as the hub logged it when it stopped.
     #[error(
-        "the hub stopped accepting changes after its disk failed to store the event log; nothing more is recorded until an administrator fixes the disk and restarts the hub"
+        "the hub stopped accepting changes: {0}. Nothing more is recorded until an administrator has dealt with that and restarted the hub"
     )]
-    Poisoned,
+    Poisoned(String),
     /// This batch's flush failed: nothing in it was acknowledged, but its entries may still
     /// reach the disk (sled writes its buffers as they fill, and in the background), so whether
     /// it was recorded is known only after the restart ([`StoreError::may_be_recorded`]).

@@ -31,7 +31,9 @@ pub(crate) mod signing;
 pub(crate) mod tail;
 
 pub(crate) use ahead::Ahead;
-pub use offline::{Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log};
+pub use offline::{
+    BeyondHead, Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log,
+};
 pub use published::PublishedCheck;
 
 /// `[store]` settings of a hub whose log of record is PostgreSQL.
@@ -222,12 +224,23 @@ fn pg(doing: &str) -> impl Fn(tokio_postgres::Error) -> StoreError + '_ {
     move |e| StoreError::Postgres(format!("{doing}: {}", explain(&e)))
 }
 
-/// The server's own message where there is one (it names the table, role or setting).
+/// The server's own message where there is one (it names the table, role or setting); else the
+/// client's, with its causes ("invalid configuration: password missing", "error performing TLS
+/// handshake: invalid peer certificate: …"), which say what to fix.
 fn explain(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    let mut said = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !said.contains(&text) {
+            said = format!("{said}: {text}");
+        }
+        cause = c.source();
+    }
+    said
 }
 
 /// Connects on `rt` (TLS through rustls on ring unless the URL says `sslmode=disable`) and runs
@@ -264,6 +277,13 @@ fn open_connection(
     }
     parsed.keepalives_idle(std::time::Duration::from_secs(15));
     parsed.tcp_user_timeout(std::time::Duration::from_secs(30));
+    // libpq's convention: a URL without a password takes PGPASSWORD's, so that `clerk` and
+    // `ecenter-admin` need no password on their command line (where `ps` shows it).
+    if parsed.get_password().is_none()
+        && let Some(password) = std::env::var_os("PGPASSWORD")
+    {
+        parsed.password(password.as_encoded_bytes());
+    }
     let connecting = pg("connecting to PostgreSQL");
     // `connect_timeout` covers reaching each address only: a proxy in front of a failing primary
     // may accept and then say nothing, and nothing else would end the TLS or start-up exchange.

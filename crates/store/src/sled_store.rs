@@ -356,7 +356,7 @@ impl Opened {
             prev: self.head.hash,
             head_tx,
             failure_tx,
-            poisoned: false,
+            poisoned: None,
             blobs: self.blobs.clone(),
             last_at: self.head.recorded_at,
             upstream,
@@ -562,7 +562,12 @@ impl EventLog for SledStore {
         tokio::select! {
             biased;
             durable = rx.wait_for(|h| h.seq >= seq) => durable.map(|_| ()).map_err(|_| StoreError::ShuttingDown),
-            _ = failure.wait_for(Option::is_some) => if self.inner.head.borrow().seq >= seq { Ok(()) } else { Err(StoreError::Poisoned) },
+            why = failure.wait_for(Option::is_some) => if self.inner.head.borrow().seq >= seq {
+                Ok(())
+            } else {
+                let why = why.map(|w| w.clone().unwrap_or_default()).unwrap_or_default();
+                Err(StoreError::Poisoned(why))
+            },
         }
     }
 

@@ -25,6 +25,46 @@ pub struct PostgresWalk {
     pub published: super::published::PublishedCheck,
     /// The verified hash of the entry the caller asked about (`wanted`), when the walk reached it.
     pub wanted_hash: Option<[u8; 32]>,
+    /// Rows after the head row once the walk ended, which no hub continues from: the head was
+    /// moved back (hiding newer entries), or rows were written around the hubs.
+    pub beyond_head: Option<BeyondHead>,
+}
+
+/// Rows PostgreSQL holds after its head row, read in one snapshot with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeyondHead {
+    /// The head row's entry.
+    pub head: u64,
+    /// The first row after it, and the last.
+    pub first: u64,
+    /// The last row after it.
+    pub last: u64,
+    /// How many rows there are after it.
+    pub count: u64,
+}
+
+/// Rows after the head row, the head and the rows read in one statement (one snapshot), so an
+/// append committing meanwhile (row and head in one transaction) is never taken for one.
+fn beyond_head(link: &mut Upstream) -> Result<Option<BeyondHead>, StoreError> {
+    link.rt.block_on(async {
+        let row = link
+            .client()?
+            .query_one(
+                "SELECT h.seq, min(l.seq), max(l.seq), count(l.seq) FROM ecenter_head h \
+                 LEFT JOIN ecenter_log l ON l.seq > h.seq GROUP BY h.seq",
+                &[],
+            )
+            .await
+            .map_err(super::pg("reading the rows after the chain's head"))?;
+        let count: i64 = row.get(3);
+        let seq = |i: usize| row.get::<_, Option<i64>>(i).map_or(0, |s| s.max(0) as u64);
+        Ok((count > 0).then(|| BeyondHead {
+            head: seq(0),
+            first: seq(1),
+            last: seq(2),
+            count: count as u64,
+        }))
+    })
 }
 
 /// Walks PostgreSQL's whole log, checking every entry as the hub checks its own (hash, order,
@@ -89,6 +129,7 @@ pub fn verify_postgres_log(
         } else {
             super::published::PublishedCheck::default()
         };
+        let beyond_head = beyond_head(&mut link)?;
         Ok(PostgresWalk {
             entries,
             head: verifier.head(),
@@ -96,6 +137,7 @@ pub fn verify_postgres_log(
             broken,
             published,
             wanted_hash,
+            beyond_head,
         })
     })
 }

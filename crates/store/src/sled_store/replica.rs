@@ -168,7 +168,7 @@ impl Writer {
     /// the batch is refused with (nothing was written). A log that does not verify, or that ends
     /// before the replica, stops writes for good, as a failed flush does.
     pub(super) fn begin_batch(&mut self) -> Result<(), String> {
-        if self.poisoned {
+        if self.poisoned.is_some() {
             return Ok(());
         }
         if self.upstream.is_none() {
@@ -205,7 +205,7 @@ impl Writer {
         }
         if matches!(e, StoreError::Chain(_)) {
             tracing::error!(error = %e, "the log in PostgreSQL cannot be followed; refusing further writes");
-            self.poisoned = true;
+            self.poisoned = Some(e.to_string());
             self.failure_tx.send_replace(Some(e.to_string()));
         } else {
             tracing::warn!(error = %e, "a batch could not start against PostgreSQL");

@@ -14,7 +14,7 @@ pub(super) struct Writer {
     pub(super) prev: [u8; 32],
     pub(super) head_tx: watch::Sender<ChainHead>,
     pub(super) failure_tx: watch::Sender<Option<String>>,
-    pub(super) poisoned: bool,
+    pub(super) poisoned: Option<String>,
     pub(super) blobs: BlobStore,
     /// The recording time of the last entry (the head's).
     pub(super) last_at: Option<DateTime<Utc>>,
@@ -334,8 +334,8 @@ impl Writer {
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut wrote = false;
             for (decide, reply) in batch {
-                let result = if self.poisoned {
-                    Err(StoreError::Poisoned)
+                let result = if let Some(why) = &self.poisoned {
+                    Err(StoreError::Poisoned(why.clone()))
                 } else if let Err(why) = &began {
                     Err(StoreError::Postgres(why.clone()))
                 } else {
@@ -377,11 +377,11 @@ impl Writer {
         };
         if let Err(e) = durable {
             tracing::error!(error = %e, "the event log could not be made durable; refusing further writes");
-            self.poisoned = true;
             let reason = match self.upstream {
                 Some(_) => format!("{}{}", super::replica::REPLICA_AHEAD, flush_reason(&e)),
                 None => flush_reason(&e),
             };
+            self.poisoned = Some(reason.clone());
             self.failure_tx.send_replace(Some(reason.clone()));
             for (_, result) in outcomes {
                 if result.is_ok() {
@@ -408,7 +408,7 @@ impl Writer {
             Some(_) => format!("{}{reason}", super::replica::REPLICA_AHEAD),
             None => reason,
         };
-        self.poisoned = true;
+        self.poisoned = Some(reason.clone());
         self.failure_tx.send_replace(Some(reason.clone()));
         StoreError::FlushFailed(reason)
     }
