@@ -306,9 +306,10 @@ fn store(e: StoreError) -> Status {
                 "the hub could not store the data; nothing was recorded, retry later with the same request id",
             )
         }
-        StoreError::Poisoned(_) | StoreError::ShuttingDown | StoreError::WriterLost => {
-            Status::unavailable(e.to_string())
-        }
+        StoreError::Poisoned(_)
+        | StoreError::ShuttingDown
+        | StoreError::WriterLost
+        | StoreError::SchemaNewer(_) => Status::unavailable(e.to_string()),
         StoreError::FlushFailed(ref reason) => {
             tracing::error!(%reason, "flush of the event log failed");
             Status::unavailable(e.to_string())

@@ -59,6 +59,10 @@ pub enum StoreError {
     /// PostgreSQL, the log of record of several hubs, failed or refused (the message says doing what).
     #[error("PostgreSQL: {0}")]
     Postgres(String),
+    /// A newer instance upgraded PostgreSQL's schema while this one ran: it must not write again
+    /// (the message names both versions and what to do).
+    #[error("{0}")]
+    SchemaNewer(String),
     /// The log stopped taking writes earlier (a failed flush or commit, a disk that failed, a log
     /// in PostgreSQL that does not verify): nothing more is written until the hub restarts and
     /// re-verifies. Holds why, as the hub logged it when it stopped.

@@ -753,7 +753,7 @@ fn head_from_text(
         .and_then(|v| v.parse::<usize>().ok())
         .ok_or_else(|| bad("the schema's version is missing"))?;
     if schema > MIGRATIONS.len() {
-        return Err(StoreError::Postgres(format!(
+        return Err(StoreError::SchemaNewer(format!(
             "the database's schema is at version {schema}, newer than this hub's {}: another \
              instance was upgraded; upgrade this one and start it again (nothing was recorded)",
             MIGRATIONS.len()

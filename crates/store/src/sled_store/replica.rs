@@ -203,14 +203,27 @@ impl Writer {
             up.locked = false;
             up.link.abandon();
         }
-        if matches!(e, StoreError::Chain(_)) {
-            tracing::error!(error = %e, "the log in PostgreSQL cannot be followed; refusing further writes");
-            self.poisoned = Some(e.to_string());
-            self.failure_tx.send_replace(Some(e.to_string()));
-        } else {
-            tracing::warn!(error = %e, "a batch could not start against PostgreSQL");
+        // What no retry mends stops this instance's writes, its health NOT_SERVING so that the
+        // balancer takes it out: a log that does not verify, a schema a newer instance upgraded,
+        // its own disk failing (full while copying the others' entries and documents). The reason
+        // is what every later request is refused with. Anything else is this batch's only.
+        let stop = match &e {
+            StoreError::Chain(_) | StoreError::SchemaNewer(_) => Some(e.to_string()),
+            StoreError::Io(_) => Some(super::reasons::flush_reason(&e)),
+            _ => None,
+        };
+        match stop {
+            Some(why) => {
+                tracing::error!(reason = %why, "this instance cannot write to the log; refusing further writes");
+                self.poisoned = Some(why.clone());
+                self.failure_tx.send_replace(Some(why.clone()));
+                Err(why)
+            }
+            None => {
+                tracing::warn!(error = %e, "a batch could not start against PostgreSQL");
+                Err(e.to_string())
+            }
         }
-        Err(e.to_string())
     }
 
     /// Waits, before the head is asked for, until the documents placed before this batch have
