@@ -102,6 +102,7 @@ async fn a_filing_made_on_one_hub_is_read_downloaded_and_watched_on_another() {
     .unwrap();
     assert!(again.replayed);
     assert_eq!(again.receipt.unwrap().filing_id, receipt.filing_id);
+    read_at_once_on_the_other_hub(&mut lawyer_a, &mut court_b).await;
 
     let head_a = chain_head(&a, pki.path()).await;
     let mut head_b = chain_head(&b, pki.path()).await;
@@ -125,6 +126,28 @@ async fn a_filing_made_on_one_hub_is_read_downloaded_and_watched_on_another() {
     assert_eq!(verified, "t");
     a.stop().await;
     b.stop().await;
+}
+
+/// A balancer sends each request anywhere: a filing acknowledged by hub A is found by hub B
+/// asked at once — never NOT_FOUND for a filing that exists (B catches up before saying so).
+async fn read_at_once_on_the_other_hub(
+    lawyer_a: &mut ecenter_proto::v1::filing_service_client::FilingServiceClient<
+        tonic::transport::Channel,
+    >,
+    court_b: &mut ecenter_proto::v1::filing_service_client::FilingServiceClient<
+        tonic::transport::Channel,
+    >,
+) {
+    for i in 0..10 {
+        let doc = pdf(&format!("read at once {i}"));
+        let receipt = file_evidence(lawyer_a, &format!("pg-at-once-{i}"), &doc).await;
+        let got = court_b
+            .get_filing(pb::GetFilingRequest {
+                filing_id: receipt.filing_id.clone(),
+            })
+            .await;
+        assert!(got.is_ok(), "{}: {got:?}", receipt.filing_id);
+    }
 }
 
 /// The lines of `hub`'s own checkpoint file.

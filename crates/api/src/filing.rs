@@ -133,7 +133,8 @@ impl<S: EventStore> FilingApi<S> {
     }
 }
 
-/// A filing as of its last durable event (NOT_FOUND if unknown).
+/// A filing as of its last durable event (NOT_FOUND if unknown, once this hub has caught up with
+/// the log of record).
 pub async fn durable_filing<S: EventStore>(
     store: &S,
     filing_id: &str,
@@ -141,10 +142,14 @@ pub async fn durable_filing<S: EventStore>(
     if filing_id.trim().is_empty() {
         return Err(invalid("filing_id", "is required"));
     }
-    let filing = store
-        .filing(filing_id)
-        .map_err(store_status)?
-        .ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
+    let mut filing = store.filing(filing_id).map_err(store_status)?;
+    if filing.is_none() {
+        // Not here yet is not "does not exist": another instance may have just recorded it.
+        store.caught_up().await.map_err(store_status)?;
+        filing = store.filing(filing_id).map_err(store_status)?;
+    }
+    let filing =
+        filing.ok_or_else(|| domain_status(DomainError::FilingNotFound(filing_id.to_string())))?;
     store
         .wait_durable(filing.last_event_seq)
         .await

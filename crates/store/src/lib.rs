@@ -313,6 +313,11 @@ pub trait EventLog: Send + Sync + 'static {
     /// Returns once entry `seq` is durable; `Poisoned` at once when a failed flush means it never
     /// will be.
     fn wait_durable(&self, seq: u64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Brings this hub's read models up to the log of record's committed head, before a lookup
+    /// answers that something does not exist: with several hubs on PostgreSQL, another instance
+    /// may have recorded it a moment ago, and a balancer sends each request anywhere. A hub alone
+    /// has nothing to do.
+    fn caught_up(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Why the log refuses writes (a failed flush), or `None`; changes once, when it happens.
     fn write_failure(&self) -> watch::Receiver<Option<String>>;
     /// The document bytes.

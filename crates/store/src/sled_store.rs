@@ -124,6 +124,8 @@ struct Inner {
     instances: crate::Instances,
     /// `read_models`: the marker, and a repair not yet on the record ([`drift`]).
     meta: sled::Tree,
+    /// A replica of PostgreSQL's log (several hubs), not a log of its own.
+    replica: bool,
 }
 
 impl From<sled::Error> for StoreError {
@@ -347,6 +349,7 @@ impl Opened {
         let (failure_tx, failure_rx) = watch::channel(None);
         let (tx, rx) = mpsc::unbounded_channel();
         let layout = writer::TreeLayout::open(&self.db)?;
+        let replica = upstream.is_some();
         let meta = self.db.open_tree(rebuild::META)?;
         let writer = Writer {
             db: self.db,
@@ -378,6 +381,7 @@ impl Opened {
                 failure: failure_rx,
                 instances,
                 meta,
+                replica,
             }),
         };
         Ok((store, weak))
@@ -554,6 +558,17 @@ impl EventLog for SledStore {
 
     fn subscribe(&self) -> watch::Receiver<ChainHead> {
         self.inner.head.clone()
+    }
+
+    async fn caught_up(&self) -> Result<(), StoreError> {
+        if !self.inner.replica {
+            return Ok(());
+        }
+        // A batch of no events: the writer starts every batch by copying what PostgreSQL
+        // committed up to its head, and projecting it.
+        self.append(Box::new(|_: &dyn ReadView| Ok((Vec::new(), ()))))
+            .await
+            .map(drop)
     }
 
     async fn wait_durable(&self, seq: u64) -> Result<(), StoreError> {
