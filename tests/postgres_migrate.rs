@@ -199,6 +199,49 @@ fn rows_hidden_after_a_head_moved_back_are_named_by_clerk() {
     assert!(why.contains("2 row(s) after its head row"), "{report}");
 }
 
+/// An entry written straight into PostgreSQL at the head, well-formed and linked but back-dated
+/// (what someone holding the hubs' database role can do): the chain cannot tell it from an
+/// instance's, but the clerk warns that it was recorded months before the entry preceding it.
+#[test]
+fn a_back_dated_entry_written_around_the_hubs_is_warned_of() {
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court("backdated"));
+    json(&migrate(data.path(), &config.url));
+    let head = psql(
+        &db,
+        "SELECT seq || ' ' || encode(hash, 'hex') FROM ecenter_head",
+    );
+    let (seq, hash) = head.split_once(' ').unwrap();
+    let seq: u64 = seq.parse().unwrap();
+    let prev: [u8; 32] = hex::decode(hash).unwrap().try_into().unwrap();
+    let months_ago = chrono::Utc::now() - chrono::TimeDelta::days(270);
+    let forged = ecenter_domain::Event::FilingCancelled {
+        filing_id: "F000000000001".into(),
+        by: "urn:ecenter:lawyer:14201202010000001".into(),
+        reason: "伪造".into(),
+    };
+    let (hash, entry) = ecenter_store::chain::encode_entry(seq + 1, &prev, months_ago, &forged);
+    let (hash, entry) = (hex::encode(hash), hex::encode(entry));
+    psql(
+        &db,
+        &format!(
+            "INSERT INTO ecenter_log (seq, hash, entry) VALUES ({}, decode('{hash}', 'hex'), \
+             decode('{entry}', 'hex')); UPDATE ecenter_head SET seq = {}, hash = decode('{hash}', 'hex')",
+            seq + 1,
+            seq + 1
+        ),
+    );
+    let report = json(&run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", "--postgres", &config.url, "--json"],
+    ));
+    let warned = format!("WARNING: entry {} was recorded at", seq + 1);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains(&warned), "{report}");
+}
+
 /// A password kept off the command line (where `ps` shows it): a URL without one takes
 /// PGPASSWORD's, as libpq does. The role must give one (tests/postgres/start.sh).
 #[test]

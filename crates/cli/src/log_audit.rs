@@ -481,6 +481,7 @@ pub fn walk_postgres(
         broken = published.disagrees.clone();
     }
     let mut notes = published_notes(&published, broken.is_some());
+    notes.extend(time_back_words(&found.time_back));
     if let Some(b) = found.beyond_head {
         let why = beyond_head_words(&b);
         match broken {
@@ -542,6 +543,30 @@ fn head_row_disagrees(row: &ChainHead, last: &ChainHead) -> Option<(u64, String)
             hex::encode(last.hash)
         ),
     ))
+}
+
+/// Entries recorded well before an earlier one: a warning, not a verdict (the instances' clocks
+/// may disagree), but a back-dated entry written around the hubs looks so.
+fn time_back_words((found, count): &(Vec<ecenter_store::postgres::TimeBack>, u64)) -> Vec<String> {
+    let beijing = |t: chrono::DateTime<chrono::Utc>| ecenter_domain::time::beijing_seconds(t);
+    let mut said: Vec<String> = found
+        .iter()
+        .map(|t| {
+            format!(
+                "WARNING: entry {} was recorded at {}, before an earlier entry's {}: the \
+                 instances' clocks disagree by more than {} minutes, or the entry was written \
+                 around the hubs; compare it with what the court's systems hold / 记录时间早于此前条目",
+                t.seq,
+                beijing(t.at),
+                beijing(t.latest_before),
+                ecenter_store::postgres::TIME_BACK_LIMIT.num_minutes()
+            )
+        })
+        .collect();
+    if *count > found.len() as u64 {
+        said.push(format!("WARNING: {count} entries in all are recorded so"));
+    }
+    said
 }
 
 /// Rows after the head row: no hub continues from them, and a walk to the head does not see them.

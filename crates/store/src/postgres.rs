@@ -32,7 +32,8 @@ pub(crate) mod tail;
 
 pub(crate) use ahead::Ahead;
 pub use offline::{
-    BeyondHead, Migrated, PostgresWalk, migrate_sled_to_postgres, verify_postgres_log,
+    BeyondHead, Migrated, PostgresWalk, TIME_BACK_LIMIT, TimeBack, migrate_sled_to_postgres,
+    verify_postgres_log,
 };
 pub use published::PublishedCheck;
 

@@ -28,6 +28,52 @@ pub struct PostgresWalk {
     /// Rows after the head row once the walk ended, which no hub continues from: the head was
     /// moved back (hiding newer entries), or rows were written around the hubs.
     pub beyond_head: Option<BeyondHead>,
+    /// Entries recorded more than [`TIME_BACK_LIMIT`] before an earlier entry: the instances'
+    /// clocks disagree that much, or an entry was written around them, back-dated. The first ten,
+    /// and how many there are.
+    pub time_back: (Vec<TimeBack>, u64),
+}
+
+/// How far an entry's time may fall behind the latest before it: the instances' clocks differ
+/// by moments, and each entry is stamped by the instance that wrote it.
+pub const TIME_BACK_LIMIT: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// An entry recorded well before an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeBack {
+    /// The entry.
+    pub seq: u64,
+    /// Its time.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The latest time of the entries before it.
+    pub latest_before: chrono::DateTime<chrono::Utc>,
+}
+
+/// Notes entries whose time falls more than [`TIME_BACK_LIMIT`] behind the latest before them.
+#[derive(Default)]
+struct Clock {
+    latest: Option<chrono::DateTime<chrono::Utc>>,
+    found: Vec<TimeBack>,
+    count: u64,
+}
+
+impl Clock {
+    fn see(&mut self, seq: u64, at: chrono::DateTime<chrono::Utc>) {
+        match self.latest {
+            Some(latest) if latest - at > TIME_BACK_LIMIT => {
+                self.count += 1;
+                if self.found.len() < 10 {
+                    self.found.push(TimeBack {
+                        seq,
+                        at,
+                        latest_before: latest,
+                    });
+                }
+            }
+            Some(latest) if latest >= at => {}
+            _ => self.latest = Some(at),
+        }
+    }
 }
 
 /// Rows PostgreSQL holds after its head row, read in one snapshot with it.
@@ -86,6 +132,7 @@ pub fn verify_postgres_log(
         let mut broken = None;
         let mut losses = Vec::new();
         let mut wanted_hash = None;
+        let mut clock = Clock::default();
         'pages: while verifier.head().seq < recorded_head.seq {
             let rows = link.rows_after(verifier.head().seq, PAGE)?;
             if rows.is_empty() {
@@ -99,6 +146,7 @@ pub fn verify_postgres_log(
                 match checked {
                     Ok(entry) if entry.hash == row.hash => {
                         entries += 1;
+                        clock.see(entry.seq, entry.recorded_at);
                         if wanted == Some(row.seq) {
                             wanted_hash = Some(row.hash);
                         }
@@ -138,6 +186,7 @@ pub fn verify_postgres_log(
             published,
             wanted_hash,
             beyond_head,
+            time_back: (clock.found, clock.count),
         })
     })
 }
