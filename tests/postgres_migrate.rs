@@ -242,6 +242,47 @@ fn a_back_dated_entry_written_around_the_hubs_is_warned_of() {
     assert!(notes.contains(&warned), "{report}");
 }
 
+/// A database that does not answer is "unreachable, retry" (exit 3) as a hub is; a database
+/// whose head row was deleted is named so.
+#[test]
+fn clerk_says_what_is_wrong_with_the_database() {
+    let down = "host=127.0.0.1 port=1 user=postgres dbname=nothing sslmode=disable";
+    let out = run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", "--postgres", down],
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("connecting to PostgreSQL"), "{said}");
+    let out = run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &[
+            "verify-log",
+            "--postgres",
+            "host=127.0.0.1 sslmode=verify-full",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("sslmode takes disable, prefer or require"),
+        "{said}"
+    );
+
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court("headless"));
+    json(&migrate(data.path(), &config.url));
+    psql(&db, "DELETE FROM ecenter_head");
+    let out = run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", "--postgres", &config.url],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("ecenter_head has no row"), "{said}");
+}
+
 /// A password kept off the command line (where `ps` shows it): a URL without one takes
 /// PGPASSWORD's, as libpq does. The role must give one (tests/postgres/start.sh).
 #[test]

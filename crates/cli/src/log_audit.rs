@@ -469,8 +469,17 @@ pub fn walk_postgres(
         .collect::<Result<Vec<_>>>()?;
     let expect = expect.map(parse_expect).transpose()?;
     let wanted = expect.as_ref().map(|(seq, _)| *seq);
-    let found = ecenter_store::postgres::verify_postgres_log(config, &pinned, wanted)
-        .context("reading the log in PostgreSQL")?;
+    let found = match ecenter_store::postgres::verify_postgres_log(config, &pinned, wanted) {
+        Ok(found) => found,
+        // The database down or unreachable: retry later (exit 3), as for a hub.
+        Err(e) if e.to_string().contains("connecting to PostgreSQL") => {
+            let e = anyhow::anyhow!("reading the log in PostgreSQL: {e}");
+            return Err(
+                ecenter_client::exit::Exit(ecenter_client::exit::UNREACHABLE, e).into_error(),
+            );
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("reading the log in PostgreSQL")),
+    };
     let (row, last) = (found.recorded_head, found.head);
     let mut broken = found
         .broken
@@ -482,6 +491,11 @@ pub fn walk_postgres(
     }
     let mut notes = published_notes(&published, broken.is_some());
     notes.extend(time_back_words(&found.time_back));
+    for (first, last) in &found.losses {
+        notes.push(format!(
+            "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
+        ));
+    }
     if let Some(b) = found.beyond_head {
         let why = beyond_head_words(&b);
         match broken {

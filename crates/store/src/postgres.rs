@@ -267,10 +267,12 @@ fn open_connection(
     config: &PostgresConfig,
     messages: Option<mpsc::UnboundedSender<AsyncMessage>>,
 ) -> Result<Client, StoreError> {
-    let mut parsed: tokio_postgres::Config = config
-        .url
-        .parse()
-        .map_err(|e| StoreError::Postgres(format!("[store] url is not a PostgreSQL URL: {e}")))?;
+    let mut parsed: tokio_postgres::Config = config.url.parse().map_err(|e| {
+        StoreError::Postgres(format!(
+            "the PostgreSQL URL ([store] url, or --postgres) is not one: {e} (key=value pairs \
+                 such as host=… port=… user=… dbname=…; sslmode takes disable, prefer or require)"
+        ))
+    })?;
     // A server that vanished without closing the socket (power lost) is noticed in seconds, not
     // after TCP's quarter of an hour of retransmissions; the URL may say otherwise.
     if parsed.get_connect_timeout().is_none() {
@@ -552,9 +554,16 @@ impl Upstream {
         self.rt.block_on(async {
             let row = self
                 .client()?
-                .query_one("SELECT seq, hash FROM ecenter_head", &[])
+                .query_opt("SELECT seq, hash FROM ecenter_head", &[])
                 .await
                 .map_err(pg("reading the chain's head"))?;
+            let row = row.ok_or_else(|| {
+                StoreError::Postgres(
+                    "the table ecenter_head has no row: the chain's head was deleted; run clerk \
+                     verify-log --postgres and restore the database"
+                        .into(),
+                )
+            })?;
             head_of(row.get(0), row.get(1))
         })
     }

@@ -32,6 +32,8 @@ pub struct PostgresWalk {
     /// clocks disagree that much, or an entry was written around them, back-dated. The first ten,
     /// and how many there are.
     pub time_back: (Vec<TimeBack>, u64),
+    /// Entry ranges an operator accepted as lost (`log_loss_accepted`), as the walk met them.
+    pub losses: Vec<(u64, u64)>,
 }
 
 /// How far an entry's time may fall behind the latest before it: the instances' clocks differ
@@ -164,7 +166,7 @@ pub fn verify_postgres_log(
             let walked = super::published::Walked {
                 head: verifier.head(),
                 began_at: recorded_head.seq,
-                losses,
+                losses: losses.clone(),
             };
             // The walk's verdict stands whatever becomes of the published lines.
             super::published::check(&mut link, &walked, pinned).unwrap_or_else(|e| {
@@ -187,6 +189,7 @@ pub fn verify_postgres_log(
             wanted_hash,
             beyond_head,
             time_back: (clock.found, clock.count),
+            losses,
         })
     })
 }
