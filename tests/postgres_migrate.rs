@@ -25,6 +25,23 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A sled court of its own (tagged `tag`) migrated into a database of its own: the directories
+/// to keep, the database's name and its configuration.
+fn migrated_court(
+    tag: &str,
+) -> (
+    [tempfile::TempDir; 2],
+    String,
+    ecenter_store::PostgresConfig,
+) {
+    let target = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(target.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court(tag));
+    json(&migrate(data.path(), &config.url));
+    ([target, data], db, config)
+}
+
 fn migrate(dir: &Path, url: &str) -> Output {
     let dir = dir.to_str().unwrap();
     let args = [
@@ -140,11 +157,7 @@ async fn a_court_moves_to_postgres_with_its_chain_and_documents_and_a_hub_serves
 
 #[test]
 fn a_tampered_entry_in_postgres_is_named_by_clerk() {
-    let target = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(target.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (data, _) = rt.block_on(sled_court("tamper"));
-    json(&migrate(data.path(), &config.url));
+    let (_dirs, db, config) = migrated_court("tamper");
     // One byte of entry 2's body changed in place, as a database administrator could.
     psql(
         &db,
@@ -167,11 +180,7 @@ fn a_tampered_entry_in_postgres_is_named_by_clerk() {
 /// to the head alone verifies, but the rows after it are named and the log is not passed.
 #[test]
 fn rows_hidden_after_a_head_moved_back_are_named_by_clerk() {
-    let target = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(target.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (data, _) = rt.block_on(sled_court("hidden"));
-    json(&migrate(data.path(), &config.url));
+    let (_dirs, db, config) = migrated_court("hidden");
     let last: u64 = psql(&db, "SELECT max(seq) FROM ecenter_log")
         .parse()
         .unwrap();
@@ -204,11 +213,7 @@ fn rows_hidden_after_a_head_moved_back_are_named_by_clerk() {
 /// instance's, but the clerk warns that it was recorded months before the entry preceding it.
 #[test]
 fn a_back_dated_entry_written_around_the_hubs_is_warned_of() {
-    let target = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(target.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (data, _) = rt.block_on(sled_court("backdated"));
-    json(&migrate(data.path(), &config.url));
+    let (_dirs, db, config) = migrated_court("backdated");
     let head = psql(
         &db,
         "SELECT seq || ' ' || encode(hash, 'hex') FROM ecenter_head",
@@ -268,11 +273,7 @@ fn clerk_says_what_is_wrong_with_the_database() {
         "{said}"
     );
 
-    let target = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(target.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (data, _) = rt.block_on(sled_court("headless"));
-    json(&migrate(data.path(), &config.url));
+    let (_dirs, db, config) = migrated_court("headless");
     psql(&db, "DELETE FROM ecenter_head");
     let out = run(
         env!("CARGO_BIN_EXE_clerk"),
@@ -287,11 +288,7 @@ fn clerk_says_what_is_wrong_with_the_database() {
 /// PGPASSWORD's, as libpq does. The role must give one (tests/postgres/start.sh).
 #[test]
 fn clerk_takes_the_password_from_pgpassword() {
-    let target = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(target.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (data, _) = rt.block_on(sled_court("password"));
-    json(&migrate(data.path(), &config.url));
+    let (_dirs, db, config) = migrated_court("password");
     psql(
         "postgres",
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ecenter_password') \

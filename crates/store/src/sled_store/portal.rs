@@ -201,6 +201,20 @@ mod tests {
         store.append(Box::new(read)).await.unwrap().1
     }
 
+    /// A wrong code typed in attempt `attempt` of the lawyer `urn:ecenter:lawyer:1`.
+    fn wrong_code(attempt: &str) -> Event {
+        Event::SignInRefused(SignInRefused {
+            attempt: attempt.into(),
+            identity: "urn:ecenter:lawyer:1".into(),
+            asked_as: String::new(),
+            reason: "验证码不正确".into(),
+            wrong_code: true,
+            ended_attempt: false,
+            client: String::new(),
+            passkey: String::new(),
+        })
+    }
+
     #[tokio::test]
     async fn a_refused_send_does_not_count_and_wrong_codes_are_kept_for_the_day_or_a_new_listing() {
         let dir = tempfile::tempdir().unwrap();
@@ -221,17 +235,7 @@ mod tests {
         );
 
         append(&store, sent("a2")).await;
-        let wrong = SignInRefused {
-            attempt: "a2".into(),
-            identity: "urn:ecenter:lawyer:1".into(),
-            asked_as: String::new(),
-            reason: "验证码不正确".into(),
-            wrong_code: true,
-            ended_attempt: false,
-            client: String::new(),
-            passkey: String::new(),
-        };
-        append(&store, Event::SignInRefused(wrong)).await;
+        append(&store, wrong_code("a2")).await;
         let h = history(&store).await;
         assert_eq!((h.codes_sent.len(), h.wrong_codes.len()), (1, 1));
         assert_eq!(store.sign_in_attempt("a2").unwrap().unwrap().wrong, 1);
@@ -251,17 +255,7 @@ mod tests {
         let h = history(&store).await;
         assert_eq!((h.codes_sent.len(), h.wrong_codes.len()), (0, 0));
         // A wrong code again, then the court lifts the stop: afresh again.
-        let wrong = SignInRefused {
-            attempt: "a2".into(),
-            identity: "urn:ecenter:lawyer:1".into(),
-            asked_as: String::new(),
-            reason: "验证码不正确".into(),
-            wrong_code: true,
-            ended_attempt: false,
-            client: String::new(),
-            passkey: String::new(),
-        };
-        append(&store, Event::SignInRefused(wrong)).await;
+        append(&store, wrong_code("a2")).await;
         assert_eq!(history(&store).await.wrong_codes.len(), 1);
         let lifted = Event::SignInStopLifted {
             identity: "urn:ecenter:lawyer:1".into(),
