@@ -245,9 +245,13 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let mut stream = request.into_inner();
         let header = intake::read_header(&mut stream).await?;
         let given = self.validate(header)?;
-        // The kind, the case number and the corrected filing under the court's policy, before
-        // a byte is taken in: a mistake there costs no upload (asked again when recording).
-        self.precheck(&identity, &given).await?;
+        // A header the court's policy refuses (the kind, the case number's court and year) is
+        // refused before a byte is taken in — unless it is a retry of a filing made before the
+        // policy changed, which the writer recognises. A header it takes goes straight on: the
+        // writer is asked once, when recording.
+        if given.under_policy(&self.policy).is_err() {
+            self.precheck(&identity, &given).await?;
+        }
         let mut chunks = Box::pin(tokio_stream::StreamExt::map(stream, |m| {
             m.and_then(intake::chunk_of)
         }));
