@@ -713,10 +713,13 @@ async fn a_running_hub_stops_writing_once_another_has_upgraded_the_database() {
             Ok((vec![filed("F2", "甲", "R2")], ()))
         }))
         .await;
+    // Refused naming both versions, and for good: the log stops taking writes (its health then
+    // turns NOT_SERVING), as for any failure no retry mends.
     assert!(
-        matches!(&refused, Err(StoreError::Postgres(why)) if why.contains("at version 99, newer than this hub")),
+        matches!(&refused, Err(StoreError::Poisoned(why)) if why.contains("at version 99, newer than this hub")),
         "{refused:?}"
     );
+    assert!(hub.write_failure().borrow().is_some());
     assert_eq!(chain_verdict(&db), "1 true");
     let _ = hub.close().await;
 }
