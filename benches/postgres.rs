@@ -24,14 +24,10 @@ use pg::psql;
 fn fresh_database(name: &str) -> ecenter_store::PostgresConfig {
     psql("postgres", &format!("DROP DATABASE IF EXISTS {name}"));
     psql("postgres", &format!("CREATE DATABASE {name}"));
-    ecenter_store::PostgresConfig {
-        url: format!(
-            "host=127.0.0.1 port={} user=postgres dbname={name} sslmode=disable",
-            pg::port()
-        ),
-        ca_file: None,
-        takeover_after_secs: None,
-    }
+    ecenter_store::PostgresConfig::at(format!(
+        "host=127.0.0.1 port={} user=postgres dbname={name} sslmode=disable",
+        pg::port()
+    ))
 }
 
 /// pgbench: 32 clients inserting one 4 KiB bytea each per transaction for `seconds`; returns

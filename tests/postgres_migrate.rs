@@ -210,9 +210,9 @@ fn rows_hidden_after_a_head_moved_back_are_named_by_clerk() {
 
 /// An entry written straight into PostgreSQL at the head, well-formed and linked but back-dated
 /// (what someone holding the hubs' database role can do): the chain cannot tell it from an
-/// instance's, but the clerk warns that it was recorded months before the entry preceding it.
+/// instance's, but no instance sealed it, and the clerk names it.
 #[test]
-fn a_back_dated_entry_written_around_the_hubs_is_warned_of() {
+fn an_entry_written_around_the_hubs_is_named_by_clerk() {
     let (_dirs, db, config) = migrated_court("backdated");
     let head = psql(
         &db,
@@ -238,13 +238,25 @@ fn a_back_dated_entry_written_around_the_hubs_is_warned_of() {
             seq + 1
         ),
     );
-    let report = json(&run(
+    let out = run(
         env!("CARGO_BIN_EXE_clerk"),
         &["verify-log", "--postgres", &config.url, "--json"],
-    ));
-    let warned = format!("WARNING: entry {} was recorded at", seq + 1);
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(seq + 1),
+        "{report}"
+    );
+    let why = report["first_bad_entry"]["reason"].to_string();
+    assert!(why.contains("no instance of the hub sealed it"), "{report}");
+    // The migrated entries before it are the sled hub's, vouched for by its checkpoints.
     let notes = report["notes"].to_string();
-    assert!(notes.contains(&warned), "{report}");
+    assert!(
+        notes.contains(&format!("entries 1–{seq} were written before seals began")),
+        "{report}"
+    );
 }
 
 /// A database that does not answer is "unreachable, retry" (exit 3) as a hub is; a database

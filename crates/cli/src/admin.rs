@@ -254,9 +254,8 @@ fn migrate(m: MigrateArgs) -> Result<()> {
     let To::Postgres = kind::<To>("to", &m.to[0])?;
     let data_dir = PathBuf::from(&m.from[1]);
     let config = ecenter_store::PostgresConfig {
-        url: m.to[1].clone(),
         ca_file: m.ca_file,
-        takeover_after_secs: None,
+        ..ecenter_store::PostgresConfig::at(m.to[1].clone())
     };
     let bar = progress_bar(m.json, "entries");
     let done =

@@ -680,9 +680,8 @@ fn run_verify_log(a: VerifyLogArgs) -> Result<bool> {
     } = a;
     if let Some(url) = postgres {
         let config = ecenter_store::PostgresConfig {
-            url,
             ca_file: postgres_ca,
-            takeover_after_secs: None,
+            ..ecenter_store::PostgresConfig::at(url)
         };
         return Ok(report_walk(
             &crate::log_audit::walk_postgres(&config, &checkpoint_key, expect.as_deref())?,

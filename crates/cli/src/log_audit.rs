@@ -491,6 +491,7 @@ pub fn walk_postgres(
     }
     let mut notes = published_notes(&published, broken.is_some());
     notes.extend(time_back_words(&found.time_back));
+    notes.extend(sealed_words(found.sealed_from, last.seq, pinned.is_empty()));
     for (first, last) in &found.losses {
         notes.push(format!(
             "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
@@ -561,6 +562,33 @@ fn head_row_disagrees(row: &ChainHead, last: &ChainHead) -> Option<(u64, String)
 
 /// Entries recorded well before an earlier one: a warning, not a verdict (the instances' clocks
 /// may disagree), but a back-dated entry written around the hubs looks so.
+/// What the entries' seals vouch for: which instance wrote each entry from `from` on.
+fn sealed_words(from: Option<u64>, last: u64, unpinned: bool) -> Vec<String> {
+    let Some(from) = from else {
+        return vec![
+            "the database's schema is from before entry seals: nothing shows which entries an \
+             ecenter instance wrote; start a hub of this version once to add them"
+                .into(),
+        ];
+    };
+    let mut notes = Vec::new();
+    if from > 1 {
+        notes.push(format!(
+            "entries 1–{} were written before seals began (or copied from a sled hub by \
+             ecenter-admin migrate): only the chain and the checkpoints vouch for them / 封印启用前的条目",
+            from - 1
+        ));
+    }
+    if last >= from && unpinned {
+        notes.push(
+            "entries were sealed by keys PostgreSQL publishes, not by keys you hold: give every \
+             instance's key with --checkpoint-key to catch a forger who can also add keys"
+                .into(),
+        );
+    }
+    notes
+}
+
 fn time_back_words((found, count): &(Vec<ecenter_store::postgres::TimeBack>, u64)) -> Vec<String> {
     let beijing = |t: chrono::DateTime<chrono::Utc>| ecenter_domain::time::beijing_seconds(t);
     let mut said: Vec<String> = found

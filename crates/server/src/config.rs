@@ -331,6 +331,18 @@ mod tests {
         };
         assert_eq!(pg.url, "host=db1,db2 target_session_attrs=read-write");
         assert_eq!(pg.ca_file, None);
+        assert!(pg.instance_keys.is_empty());
+        let c = Config::from_toml(
+            "[store]\nbackend = \"postgres\"\nurl = \"x\"\ninstance_keys = [\"a.pub\", \"b.pub\"]\n",
+        )
+        .unwrap();
+        let StoreConfig::Postgres(pg) = c.store else {
+            panic!("postgres expected")
+        };
+        assert_eq!(
+            pg.instance_keys,
+            [PathBuf::from("a.pub"), PathBuf::from("b.pub")]
+        );
         for (text, says) in [
             ("[store]\nbackend = \"postgres\"\n", "missing field `url`"),
             ("[store]\nbackend = \"mysql\"\n", "unknown variant `mysql`"),

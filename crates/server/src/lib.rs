@@ -196,7 +196,11 @@ impl Hub {
         )?;
         let store = Arc::new(match &config.store {
             config::StoreConfig::Sled => SledStore::open(&config.data_dir)?,
-            config::StoreConfig::Postgres(pg) => SledStore::open_replicated(&config.data_dir, pg)?,
+            config::StoreConfig::Postgres(pg) => SledStore::open_replicated_sealing(
+                &config.data_dir,
+                pg,
+                config.checkpoints.key_file.as_deref(),
+            )?,
         });
         let checkpointer = checkpoints::open(
             &store,

@@ -300,6 +300,18 @@ impl CheckpointSigner {
     }
 }
 
+impl CheckpointSigner {
+    /// ECDSA P-256 with SHA-256 over `message` (an ASN.1 DER signature): the seal of a batch of
+    /// entries in PostgreSQL's log ([`crate::postgres`]'s `seals`).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
+        self.key
+            .sign(&SystemRandom::new(), message)
+            .expect("ECDSA signing with a system RNG")
+            .as_ref()
+            .to_vec()
+    }
+}
+
 fn key_id(spki: &[u8]) -> String {
     hex::encode(&crate::chain::sha256(spki)[..8])
 }
@@ -359,6 +371,14 @@ impl CheckpointKey {
             return "(none: no checkpoint key found)".into();
         }
         key_id(&self.spki)
+    }
+
+    /// Whether `signature` (ASN.1 DER) is this key's ECDSA P-256 SHA-256 signature of `message`.
+    pub(crate) fn verifies_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
+        let point = self.spki.get(P256_SPKI_PREFIX.len()..).unwrap_or_default();
+        UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, point)
+            .verify(message, signature)
+            .is_ok()
     }
 
     fn verifies(&self, cp: &Checkpoint) -> Result<(), Unsigned> {

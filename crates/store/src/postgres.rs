@@ -23,10 +23,12 @@ use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, NoTls};
 
 mod ahead;
+mod append;
 mod blobs;
 pub(crate) mod liveness;
 mod offline;
 mod published;
+pub(crate) mod seals;
 pub(crate) mod signing;
 pub(crate) mod tail;
 
@@ -55,6 +57,12 @@ pub struct PostgresConfig {
     /// lock to stop handing over work (after 3 s) before others take it over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub takeover_after_secs: Option<u64>,
+    /// PEM public keys of every instance's checkpoint key (this one's too), held apart from the
+    /// database: when given, an entry is copied from PostgreSQL only under a seal by one of them,
+    /// so a forger who can also add keys to the database is refused (postgres/seals.rs). Empty:
+    /// the keys the database publishes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_keys: Vec<PathBuf>,
 }
 
 impl PostgresConfig {
@@ -64,6 +72,7 @@ impl PostgresConfig {
             url: url.into(),
             ca_file: None,
             takeover_after_secs: None,
+            instance_keys: Vec::new(),
         }
     }
 
@@ -125,6 +134,8 @@ const MIGRATIONS: &[&str] = &[
          sent_at timestamptz NOT NULL DEFAULT now()
      );
      CREATE INDEX ecenter_blobs_ahead_sent_at ON ecenter_blobs_ahead (sent_at);",
+    // 5: which instance wrote each batch (postgres/seals.rs).
+    seals::MIGRATION,
 ];
 
 /// How long this process's hubs held PostgreSQL's head row, over how many batches and entries
@@ -433,6 +444,8 @@ pub(crate) struct Upstream {
     config: PostgresConfig,
     /// When this batch locked the head.
     locked_at: Option<Instant>,
+    /// Seals every batch committed (a hub's instance); `None` copies a sled log (migration).
+    sealer: Option<seals::Sealer>,
 }
 
 /// One entry as PostgreSQL keeps it.
@@ -455,6 +468,7 @@ impl Upstream {
             client: Some(client),
             config: config.clone(),
             locked_at: None,
+            sealer: None,
         };
         up.session_settings()?;
         Ok(up)
@@ -471,6 +485,7 @@ impl Upstream {
             client: Some(client),
             config: config.clone(),
             locked_at: None,
+            sealer: None,
         })
     }
 
@@ -568,11 +583,6 @@ impl Upstream {
         })
     }
 
-    /// Entries after `after`, at most `limit`, in order.
-    pub(crate) fn rows_after(&mut self, after: u64, limit: usize) -> Result<Vec<Row>, StoreError> {
-        self.rt.block_on(rows_after(self.client()?, after, limit))
-    }
-
     /// The stored hash of entry `seq`, if PostgreSQL has it.
     pub(crate) fn hash_at(&mut self, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
         let seq = to_i64(seq)?;
@@ -607,13 +617,18 @@ impl Upstream {
     /// Inserts `rows`, moves the head to the last one, announces it and commits. Returns once the
     /// commit is durable (synchronous commit).
     pub(crate) fn commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
+        let mut sealer = self.sealer.take();
         let result = self.rt.block_on(async {
             let started = Instant::now();
             let client = self.client()?;
             // One statement for the whole batch: a round trip per entry would be most of the time
             // the head is held.
             if let Some(last) = rows.last() {
-                append_rows(client, rows, last).await?;
+                let seal = match sealer.as_mut() {
+                    Some(sealer) => Some(sealer.seal(client, rows).await?),
+                    None => None,
+                };
+                append::append_rows(client, rows, last, seal.as_ref()).await?;
             }
             count(Phase::Statements, started);
             let committing = Instant::now();
@@ -621,6 +636,7 @@ impl Upstream {
             count(Phase::Commit, committing);
             committed
         });
+        self.sealer = sealer;
         if result.is_ok() {
             LOCK_ENTRIES.fetch_add(rows.len() as u64, Ordering::Relaxed);
         }
@@ -650,53 +666,6 @@ impl Upstream {
         self.unlocked();
         result
     }
-}
-
-/// Inserts `rows`, moves the head to `last`, strikes the documents they name off the list of
-/// those sent ahead and not yet named (`ahead.rs`), and announces the head, in one statement: one
-/// round trip for parsing it and one for running it.
-async fn append_rows(client: &Client, rows: &[Row], last: &Row) -> Result<(), StoreError> {
-    let named = crate::blobs::named_documents(rows.iter().map(|r| &r.value[32..]));
-    let seqs = rows
-        .iter()
-        .map(|r| to_i64(r.seq))
-        .collect::<Result<Vec<_>, _>>()?;
-    let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
-    let entries: Vec<&[u8]> = rows.iter().map(|r| r.value.as_slice()).collect();
-    let seq = to_i64(last.seq)?;
-    let inserted: i64 = client
-        .query_one(
-            "WITH appended AS (
-                 INSERT INTO ecenter_log (seq, hash, entry)
-                 SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) RETURNING 1
-             ), moved AS (
-                 UPDATE ecenter_head SET seq = $4, hash = $5 RETURNING seq
-             ), named AS (
-                 DELETE FROM ecenter_blobs_ahead WHERE sha256 = ANY($7)
-             )
-             SELECT (SELECT count(*) FROM appended), pg_notify($6, moved.seq::text) FROM moved",
-            &[
-                &seqs,
-                &hashes,
-                &entries,
-                &seq,
-                &&last.hash[..],
-                &HEAD_CHANNEL,
-                &named,
-            ],
-        )
-        .await
-        .map_err(pg(
-            "appending the batch's entries and moving the chain's head",
-        ))?
-        .get(0);
-    if inserted != rows.len() as i64 {
-        return Err(StoreError::Postgres(format!(
-            "appending the batch's entries: {inserted} of {} inserted",
-            rows.len()
-        )));
-    }
-    Ok(())
 }
 
 /// COMMIT without a statement timeout: a COMMIT cancelled while it waits for a synchronous

@@ -1,6 +1,7 @@
 //! Work on PostgreSQL's log with no hub running: checking it (`clerk verify-log --postgres`) and
 //! moving a court's sled log into it (`ecenter-admin migrate`).
 
+use super::seals::Trusted;
 use super::{Row, Upstream};
 use crate::chain::{ChainHead, ChainVerifier, entry_key};
 use crate::{BlobStore, PostgresConfig, StoreError};
@@ -34,6 +35,9 @@ pub struct PostgresWalk {
     pub time_back: (Vec<TimeBack>, u64),
     /// Entry ranges an operator accepted as lost (`log_loss_accepted`), as the walk met them.
     pub losses: Vec<(u64, u64)>,
+    /// The first entry an instance's seal must vouch for (those before were written before
+    /// seals began, or copied from a sled hub); `None` on a schema from before seals.
+    pub sealed_from: Option<u64>,
 }
 
 /// How far an entry's time may fall behind the latest before it: the instances' clocks differ
@@ -135,12 +139,22 @@ pub fn verify_postgres_log(
         let mut losses = Vec::new();
         let mut wanted_hash = None;
         let mut clock = Clock::default();
+        let sealed_from = link.sealed_from()?;
+        let trusted = match pinned {
+            [] => Trusted::Published,
+            keys => Trusted::Pinned(keys, "--checkpoint-key"),
+        };
         'pages: while verifier.head().seq < recorded_head.seq {
-            let rows = link.rows_after(verifier.head().seq, PAGE)?;
-            if rows.is_empty() {
+            let after = verifier.head().seq;
+            let from = sealed_from.unwrap_or(u64::MAX);
+            let vouched = link.vouched_rows_after(after, PAGE, from, &trusted)?;
+            // An entry no seal vouches for breaks the walk once those before it are checked
+            // (past the head too: the hubs commit each batch's seal with it).
+            let refused = vouched.refused;
+            if vouched.rows.is_empty() && refused.is_none() {
                 break;
             }
-            for row in rows {
+            for row in vouched.rows {
                 if verifier.head().seq >= recorded_head.seq {
                     break 'pages;
                 }
@@ -160,6 +174,10 @@ pub fn verify_postgres_log(
                 if broken.is_some() {
                     break 'pages;
                 }
+            }
+            if refused.is_some() {
+                broken = refused;
+                break;
             }
         }
         let published = if broken.is_none() {
@@ -190,6 +208,7 @@ pub fn verify_postgres_log(
             beyond_head,
             time_back: (clock.found, clock.count),
             losses,
+            sealed_from,
         })
     })
 }
@@ -241,8 +260,10 @@ pub fn migrate_sled_to_postgres(
                 )));
             }
             done.documents += copy_documents(&mut link, &source.blobs, &rows)?;
-            link.commit(&rows)?;
             let last = rows.last().expect("a page below the total is not empty");
+            // The sled hub's checkpoints vouch for these entries; the hubs' seals begin after them.
+            link.seals_begin_after(last.seq)?;
+            link.commit(&rows)?;
             done.copied += rows.len() as u64;
             done.head = ChainHead {
                 seq: last.seq,

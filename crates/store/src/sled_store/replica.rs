@@ -10,6 +10,7 @@ mod in_doubt;
 
 use super::*;
 use crate::chain::ChainVerifier;
+use crate::postgres::seals::Trusted;
 use crate::postgres::{Ahead, PostgresConfig, Row, Upstream, tail};
 
 /// How the reason a replica's writer refuses writes begins when the replica holds entries the log
@@ -45,6 +46,11 @@ pub(in crate::sled_store) struct Upstreamed {
     required: Vec<String>,
     /// The thread sending placed documents to PostgreSQL ahead of their batches.
     ahead: Option<Ahead>,
+    /// The first entry a seal must vouch for before this replica copies it
+    /// ([`crate::postgres::seals`]).
+    sealed_from: u64,
+    /// The keys a seal must be by (`[store] instance_keys`); empty: any the database publishes.
+    instance_keys: Vec<crate::checkpoint::CheckpointKey>,
 }
 
 impl SledStore {
@@ -56,12 +62,27 @@ impl SledStore {
         data_dir: &Path,
         config: &PostgresConfig,
     ) -> Result<SledStore, StoreError> {
+        SledStore::open_replicated_sealing(data_dir, config, None)
+    }
+
+    /// [`SledStore::open_replicated`], sealing the batches it commits with the checkpoint key
+    /// at `key_file` (`[checkpoints] key_file`; by default the data directory's
+    /// `checkpoints/hub.key`), read at the first batch that writes.
+    pub fn open_replicated_sealing(
+        data_dir: &Path,
+        config: &PostgresConfig,
+        key_file: Option<&Path>,
+    ) -> Result<SledStore, StoreError> {
+        let key_file = key_file.map_or_else(
+            || crate::checkpoint::local_dir(data_dir).join("hub.key"),
+            Path::to_path_buf,
+        );
         // The PostgreSQL client runs on runtimes of its own, which must not start inside a caller's.
         std::thread::scope(|s| {
             // Not held against the log at each start: a replica rebuilds from PostgreSQL when it
             // disagrees, and a projection of the whole shared log at every restart of every
             // instance grows with the province's log (ARCHITECTURE.md).
-            s.spawn(|| open_replicated_here(data_dir, config, Drift::Later))
+            s.spawn(|| open_replicated_here(data_dir, config, key_file, Drift::Later))
                 .join()
                 .unwrap_or_else(|_| {
                     Err(StoreError::Postgres("opening the replica panicked".into()))
@@ -73,9 +94,13 @@ impl SledStore {
 fn open_replicated_here(
     data_dir: &Path,
     config: &PostgresConfig,
+    key_file: std::path::PathBuf,
     drift: Drift,
 ) -> Result<SledStore, StoreError> {
     let mut link = Upstream::open(config)?;
+    let instance_keys = crate::postgres::seals::instance_keys(&config.instance_keys, &key_file)?;
+    link.seal_with(key_file);
+    let sealed_from = link.sealed_from()?.unwrap_or(1);
     // Alive before anything can be leased under this instance's id.
     let instances = crate::Instances::shared(config)?;
     let (mut opened, head) = Opened::read(data_dir)?;
@@ -93,6 +118,8 @@ fn open_replicated_here(
         base: (0, [0; 32]),
         required: Vec::new(),
         ahead: Some(Ahead::spawn(config, &opened.blobs)?),
+        sealed_from,
+        instance_keys,
     };
     let (store, weak) = opened.start(Some(upstream), instances)?;
     let wake: tail::Wake = Box::new(move || {
@@ -300,7 +327,23 @@ impl Writer {
         }
         while self.next_seq - 1 < head.seq {
             let up = self.upstream.as_mut().expect("replica");
-            let rows = up.link.rows_after(self.next_seq - 1, CATCH_UP_PAGE)?;
+            let trusted = match up.instance_keys.as_slice() {
+                [] => Trusted::Published,
+                keys => Trusted::Pinned(keys, "[store] instance_keys"),
+            };
+            let after = self.next_seq - 1;
+            let vouched =
+                (up.link).vouched_rows_after(after, CATCH_UP_PAGE, up.sealed_from, &trusted)?;
+            let mut rows = vouched.rows;
+            // Rows past the head row are no hub's: none continues from them.
+            rows.retain(|r| r.seq <= head.seq);
+            let refused = vouched.refused.filter(|e| e.seq <= head.seq);
+            if rows.is_empty()
+                && let Some(e) = refused
+            {
+                tracing::error!(seq = e.seq, reason = %e.reason, "an entry in PostgreSQL's log is not sealed");
+                return Err(StoreError::Chain(e));
+            }
             if rows.is_empty() {
                 return Err(StoreError::Postgres(format!(
                     "the head names entry {} but the log ends at {}",

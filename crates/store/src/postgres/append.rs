@@ -1,0 +1,76 @@
+//! The one statement that appends a batch to PostgreSQL's log.
+
+use super::seals::Seal;
+use super::{HEAD_CHANNEL, Row, pg, to_i64};
+use crate::StoreError;
+use tokio_postgres::Client;
+
+/// Inserts `rows`, moves the head to `last`, strikes the documents they name off the list of
+/// those sent ahead and not yet named (`ahead.rs`), and announces the head, in one statement: one
+/// round trip for parsing it and one for running it. With `seal`, the batch's seal goes in too,
+/// and its key's public half unless PostgreSQL already publishes a key of that id.
+pub(super) async fn append_rows(
+    client: &Client,
+    rows: &[Row],
+    last: &Row,
+    seal: Option<&Seal>,
+) -> Result<(), StoreError> {
+    let named = crate::blobs::named_documents(rows.iter().map(|r| &r.value[32..]));
+    let seqs = rows
+        .iter()
+        .map(|r| to_i64(r.seq))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
+    let entries: Vec<&[u8]> = rows.iter().map(|r| r.value.as_slice()).collect();
+    let seq = to_i64(last.seq)?;
+    // Arrays of one seal or none: one statement either way.
+    let firsts: Vec<i64> = seal.iter().map(|s| s.first).collect();
+    let lasts: Vec<i64> = seal.iter().map(|s| s.last).collect();
+    let key_ids: Vec<&str> = seal.iter().map(|s| s.key_id.as_str()).collect();
+    let keys: Vec<&str> = seal.iter().map(|s| s.public_key.as_str()).collect();
+    let signatures: Vec<&[u8]> = seal.iter().map(|s| s.signature.as_slice()).collect();
+    let inserted: i64 = client
+        .query_one(
+            "WITH appended AS (
+                 INSERT INTO ecenter_log (seq, hash, entry)
+                 SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) RETURNING 1
+             ), moved AS (
+                 UPDATE ecenter_head SET seq = $4, hash = $5 RETURNING seq
+             ), named AS (
+                 DELETE FROM ecenter_blobs_ahead WHERE sha256 = ANY($7)
+             ), keyed AS (
+                 INSERT INTO ecenter_checkpoint_keys (key_id, public_key)
+                 SELECT * FROM unnest($10::text[], $11::text[]) ON CONFLICT (key_id) DO NOTHING
+             ), sealed AS (
+                 INSERT INTO ecenter_seals (first_seq, last_seq, key_id, signature)
+                 SELECT * FROM unnest($8::bigint[], $9::bigint[], $10::text[], $12::bytea[])
+             )
+             SELECT (SELECT count(*) FROM appended), pg_notify($6, moved.seq::text) FROM moved",
+            &[
+                &seqs,
+                &hashes,
+                &entries,
+                &seq,
+                &&last.hash[..],
+                &HEAD_CHANNEL,
+                &named,
+                &firsts,
+                &lasts,
+                &key_ids,
+                &keys,
+                &signatures,
+            ],
+        )
+        .await
+        .map_err(pg(
+            "appending the batch's entries and moving the chain's head",
+        ))?
+        .get(0);
+    if inserted != rows.len() as i64 {
+        return Err(StoreError::Postgres(format!(
+            "appending the batch's entries: {inserted} of {} inserted",
+            rows.len()
+        )));
+    }
+    Ok(())
+}

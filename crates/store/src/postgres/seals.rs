@@ -1,0 +1,476 @@
+//! Entry seals: which instance of the hub wrote each entry of PostgreSQL's log.
+//!
+//! The hash chain proves that no entry was changed after a later one was written; it cannot tell
+//! an entry an ecenter instance decided from one a database role inserted at the head, linked and
+//! well formed (a forged, back-dated filing). The database's writers are trusted with availability,
+//! not with the record: every batch an instance commits carries a **seal**, an ECDSA P-256
+//! signature by that instance's checkpoint key over
+//!
+//! ```text
+//! ecenter entry seal 1
+//! sealed from entry <from>
+//! entries <first> to <last>
+//! entry <last> hash <hex SHA-256>
+//! ```
+//!
+//! in the batch's own transaction (`ecenter_seals`, one row per batch; the key's public half in
+//! `ecenter_checkpoint_keys`). Through the hash of its last entry a seal vouches for every entry of
+//! its range (each hash covers the one before it), and the ranges must tile the log from `<from>`
+//! on, the first entry appended after seals began (`ecenter_seals_from`: the head + 1 when the
+//! schema change ran, or after `ecenter-admin migrate` copied a sled log, whose entries the sled
+//! hub's checkpoints vouch for). Every seal signs `<from>`, so moving it once a seal exists breaks
+//! every seal.
+//!
+//! An instance copies another's entries only once a seal vouches for them, and stops writing
+//! (as for any entry that does not verify) at one no seal covers; `clerk verify-log --postgres`
+//! reports it. Against a forger who also plants a key of his own in `ecenter_checkpoint_keys`,
+//! only keys held apart help: the clerk's `--checkpoint-key`, every instance's key.
+
+use super::{Row, Upstream, pg, to_i64};
+use crate::StoreError;
+use crate::checkpoint::{CheckpointKey, CheckpointSigner};
+use std::path::PathBuf;
+use tokio_postgres::Client;
+
+/// Schema change 5: the seals and where they begin.
+pub(crate) const MIGRATION: &str = "
+    CREATE TABLE ecenter_seals_from (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        seq bigint NOT NULL CHECK (seq > 0)
+    );
+    INSERT INTO ecenter_seals_from (seq) SELECT seq + 1 FROM ecenter_head;
+    CREATE TABLE ecenter_seals (
+        last_seq bigint PRIMARY KEY,
+        first_seq bigint NOT NULL CHECK (first_seq > 0 AND first_seq <= last_seq),
+        key_id text NOT NULL,
+        signature bytea NOT NULL
+    );";
+
+/// The most entries one seal may cover when an instance reads it: a batch holds at most a few
+/// thousand; a claim beyond this is not read page by page but refused.
+const LONGEST_SEAL: u64 = 100_000;
+
+/// What a seal signs.
+fn sealed_text(from: u64, first: u64, last: u64, hash: &[u8; 32]) -> String {
+    format!(
+        "ecenter entry seal 1\nsealed from entry {from}\nentries {first} to {last}\nentry {last} hash {}\n",
+        hex::encode(hash)
+    )
+}
+
+/// The seal of one batch, as written beside it.
+pub(crate) struct Seal {
+    pub(crate) first: i64,
+    pub(crate) last: i64,
+    pub(crate) key_id: String,
+    pub(crate) public_key: String,
+    pub(crate) signature: Vec<u8>,
+}
+
+/// An instance's sealing key, read (or made) at its first batch: by then the hub's checkpoint
+/// machinery has read or made the same key file.
+pub(crate) struct Sealer {
+    path: PathBuf,
+    key: Option<CheckpointSigner>,
+    from: Option<u64>,
+}
+
+impl Sealer {
+    /// Seals with the checkpoint key at `path`.
+    pub(crate) fn at(path: PathBuf) -> Sealer {
+        Sealer {
+            path,
+            key: None,
+            from: None,
+        }
+    }
+
+    /// The seal of the batch `rows` (consecutive, not empty).
+    pub(crate) async fn seal(&mut self, client: &Client, rows: &[Row]) -> Result<Seal, StoreError> {
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Err(StoreError::Postgres("sealing an empty batch".into()));
+        };
+        let from = match self.from {
+            Some(from) => from,
+            None => *self.from.insert(sealed_from(client).await?.unwrap_or(1)),
+        };
+        if first.seq < from {
+            return Err(StoreError::Postgres(format!(
+                "entry {} comes before entry {from}, where the seals of PostgreSQL's log begin",
+                first.seq
+            )));
+        }
+        if self.key.is_none() {
+            let key = CheckpointSigner::load(&self.path, true)
+                .map_err(|e| StoreError::Postgres(format!("the key that seals entries: {e}")))?;
+            self.key = Some(key);
+        }
+        let key = self.key.as_ref().expect("just loaded");
+        let text = sealed_text(from, first.seq, last.seq, &last.hash);
+        Ok(Seal {
+            first: to_i64(first.seq)?,
+            last: to_i64(last.seq)?,
+            key_id: key.key_id(),
+            public_key: key.public_key_pem(),
+            signature: key.sign_bytes(text.as_bytes()),
+        })
+    }
+}
+
+impl Upstream {
+    /// Seals every batch this link commits, with the checkpoint key at `path`.
+    pub(crate) fn seal_with(&mut self, path: PathBuf) {
+        self.sealer = Some(Sealer::at(path));
+    }
+
+    /// Moves where the seals begin to just after entry `seq`, in the transaction holding the
+    /// head (`ecenter-admin migrate`: the entries it copies are the sled hub's). Refused once any
+    /// batch is sealed: those seals sign where they began.
+    pub(crate) fn seals_begin_after(&mut self, seq: u64) -> Result<(), StoreError> {
+        let from = to_i64(seq + 1)?;
+        self.rt.block_on(async {
+            let moved = self
+                .client()?
+                .execute(
+                    "UPDATE ecenter_seals_from SET seq = $1 \
+                     WHERE NOT EXISTS (SELECT 1 FROM ecenter_seals)",
+                    &[&from],
+                )
+                .await
+                .map_err(pg("moving where the entries' seals begin"))?;
+            match moved {
+                1 => Ok(()),
+                _ => Err(StoreError::Postgres(
+                    "PostgreSQL's log already holds batches the hubs sealed: migrate into an \
+                     empty database"
+                        .into(),
+                )),
+            }
+        })
+    }
+
+    /// The first entry the seals cover; `None` on a schema from before seals.
+    pub(crate) fn sealed_from(&mut self) -> Result<Option<u64>, StoreError> {
+        self.rt.block_on(sealed_from(self.client()?))
+    }
+
+    /// The entries after `after` (about `limit`) as far as seals vouch for them ([`vouched`]).
+    pub(crate) fn vouched_rows_after(
+        &mut self,
+        after: u64,
+        limit: usize,
+        from: u64,
+        trusted: &Trusted<'_>,
+    ) -> Result<Vouched, StoreError> {
+        self.rt.block_on(async {
+            let client = self.client()?;
+            let rows = super::rows_after(client, after, limit).await?;
+            vouched(client, from, trusted, rows).await
+        })
+    }
+}
+
+/// The keys `[store] instance_keys` names, with this instance's own (at `own`, when it exists
+/// yet); empty when none are named.
+pub(crate) fn instance_keys(
+    named: &[PathBuf],
+    own: &std::path::Path,
+) -> Result<Vec<CheckpointKey>, StoreError> {
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut keys = named
+        .iter()
+        .map(|path| CheckpointKey::load(path))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Postgres(format!("[store] instance_keys: {e}")))?;
+    if let Ok(signer) = CheckpointSigner::load(own, false) {
+        keys.push(CheckpointKey::from(&signer));
+    }
+    Ok(keys)
+}
+
+/// The first entry the seals cover; `None` on a schema from before seals.
+pub(crate) async fn sealed_from(client: &Client) -> Result<Option<u64>, StoreError> {
+    let row = client
+        .query_one(
+            "SELECT CASE WHEN to_regclass('ecenter_seals_from') IS NULL THEN NULL \
+             ELSE (SELECT seq FROM ecenter_seals_from) END",
+            &[],
+        )
+        .await
+        .map_err(pg("reading where the entries' seals begin"))?;
+    match row.get::<_, Option<i64>>(0) {
+        Some(seq) => Ok(Some(u64::try_from(seq).unwrap_or(0).max(1))),
+        None => Ok(None),
+    }
+}
+
+/// Which keys vouch for an entry.
+pub(crate) enum Trusted<'a> {
+    /// Any key PostgreSQL publishes for it (an instance copying another's entries).
+    Published,
+    /// Only these, held apart from the database, and the setting that gave them
+    /// (`clerk verify-log --checkpoint-key`, `[store] instance_keys`).
+    Pinned(&'a [CheckpointKey], &'static str),
+}
+
+/// A seal read back with the public key published for it.
+struct Read {
+    first: u64,
+    last: u64,
+    key_id: String,
+    public_key: Option<String>,
+    signature: Vec<u8>,
+}
+
+/// Entries read from PostgreSQL, as far as seals vouch for them.
+pub(crate) struct Vouched {
+    /// The leading entries a verified seal vouches for (or that need none).
+    pub(crate) rows: Vec<Row>,
+    /// The entry right after them, when it is one no seal vouches for, and why.
+    pub(crate) refused: Option<crate::ChainError>,
+}
+
+/// The leading entries of `rows` (consecutive, as read after some entry) that a verified seal
+/// vouches for — every one before `from` — read further when the first seal ends past them; an
+/// entry no seal covers, or whose seal does not verify, is named in [`Vouched::refused`].
+pub(crate) async fn vouched(
+    client: &Client,
+    from: u64,
+    trusted: &Trusted<'_>,
+    mut rows: Vec<Row>,
+) -> Result<Vouched, StoreError> {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(Vouched {
+            rows,
+            refused: None,
+        });
+    };
+    if last.seq < from {
+        return Ok(Vouched {
+            rows,
+            refused: None,
+        });
+    }
+    let (first, last) = (first.seq.max(from), last.seq);
+    let seals = seals_over(client, first, last).await?;
+    // The first sealed entry's seal ends past these rows: read up to its end.
+    if let Some(s) = seals.first().filter(|s| s.first <= first && s.last > last) {
+        let after = rows[0].seq - 1;
+        if s.last - first <= LONGEST_SEAL {
+            let longer = super::rows_after(client, after, (s.last - after) as usize).await?;
+            if longer.last().is_some_and(|r| r.seq >= s.last) {
+                rows = longer;
+            }
+        }
+    }
+    let (upto, mut refused) = check(from, trusted, &rows, &seals);
+    let read_to = rows.last().map_or(0, |r| r.seq);
+    rows.retain(|r| r.seq <= upto);
+    if refused.is_none() && rows.last().is_none_or(|r| r.seq < first) {
+        refused = Some(match seals.first() {
+            // The batch is sealed, but its last entries are gone.
+            Some(s) if s.first <= first => crate::ChainError {
+                seq: read_to + 1,
+                reason: format!(
+                    "entries {} to {} were sealed as one batch, and PostgreSQL's log ends at \
+                     entry {read_to}: entries were removed from it",
+                    s.first, s.last
+                ),
+            },
+            _ => unsealed(first, "no instance of the hub sealed it"),
+        });
+    }
+    Ok(Vouched { rows, refused })
+}
+
+/// The last entry of `rows` a verified seal vouches for (or that needs none), and the entry
+/// after it when no seal vouches for that one.
+fn check(
+    from: u64,
+    trusted: &Trusted<'_>,
+    rows: &[Row],
+    seals: &[Read],
+) -> (u64, Option<crate::ChainError>) {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return (0, None);
+    };
+    let mut upto = (from - 1).min(last.seq).max(first.seq - 1);
+    let mut seals = seals.iter().peekable();
+    for row in rows.iter().filter(|r| r.seq >= from) {
+        while seals.next_if(|s| s.last < row.seq).is_some() {}
+        let Some(seal) = seals.peek().filter(|s| s.first <= row.seq) else {
+            return (
+                upto,
+                Some(unsealed(row.seq, "no instance of the hub sealed it")),
+            );
+        };
+        if row.seq == seal.last {
+            if let Err(why) = verify(from, seal, &row.hash, trusted) {
+                return (upto, Some(unsealed(seal.first, &why)));
+            }
+            upto = row.seq;
+        }
+    }
+    (upto, None)
+}
+
+/// Whether `seal`, ending at an entry hashed `hash`, verifies with a key `trusted` allows.
+fn verify(from: u64, seal: &Read, hash: &[u8; 32], trusted: &Trusted<'_>) -> Result<(), String> {
+    let text = sealed_text(from, seal.first, seal.last, hash);
+    if key_for(seal, trusted)?.verifies_bytes(text.as_bytes(), &seal.signature) {
+        return Ok(());
+    }
+    Err(format!(
+        "the seal of entries {} to {} (key {}) does not verify",
+        seal.first, seal.last, seal.key_id
+    ))
+}
+
+/// The key that must check `seal`, or why there is none.
+fn key_for(seal: &Read, trusted: &Trusted<'_>) -> Result<CheckpointKey, String> {
+    match trusted {
+        Trusted::Pinned(keys, given_with) => keys
+            .iter()
+            .find(|k| k.key_id() == seal.key_id)
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "its seal is by key {}, which is not among the keys given with {given_with}",
+                    seal.key_id
+                )
+            }),
+        Trusted::Published => seal
+            .public_key
+            .as_deref()
+            .ok_or_else(|| {
+                format!(
+                    "its seal names key {}, which PostgreSQL does not publish",
+                    seal.key_id
+                )
+            })
+            .and_then(|pem| {
+                CheckpointKey::from_pem(pem)
+                    .map_err(|e| format!("the key {} published for its seal: {e}", seal.key_id))
+            }),
+    }
+}
+
+fn unsealed(seq: u64, why: &str) -> crate::ChainError {
+    crate::ChainError {
+        seq,
+        reason: format!(
+            "{why}: it was written into PostgreSQL's log around the hubs, not by an ecenter \
+             instance (docs/DEPLOYMENT.md, \"Who must be trusted\")"
+        ),
+    }
+}
+
+/// The seals whose ranges meet entries `first..=last`, in order.
+async fn seals_over(client: &Client, first: u64, last: u64) -> Result<Vec<Read>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT s.first_seq, s.last_seq, s.key_id, k.public_key, s.signature \
+             FROM ecenter_seals s LEFT JOIN ecenter_checkpoint_keys k USING (key_id) \
+             WHERE s.last_seq >= $1 AND s.first_seq <= $2 ORDER BY s.last_seq",
+            &[&to_i64(first)?, &to_i64(last)?],
+        )
+        .await
+        .map_err(pg("reading the entries' seals"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Read {
+            first: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
+            last: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+            key_id: r.get(2),
+            public_key: r.get(3),
+            signature: r.get(4),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(seqs: std::ops::RangeInclusive<u64>) -> Vec<Row> {
+        seqs.map(|seq| Row {
+            seq,
+            hash: [seq as u8; 32],
+            value: Vec::new(),
+        })
+        .collect()
+    }
+
+    fn seal(key: &CheckpointSigner, from: u64, first: u64, last: u64) -> Read {
+        let text = sealed_text(from, first, last, &[last as u8; 32]);
+        Read {
+            first,
+            last,
+            key_id: key.key_id(),
+            public_key: Some(key.public_key_pem()),
+            signature: key.sign_bytes(text.as_bytes()),
+        }
+    }
+
+    fn signer() -> (tempfile::TempDir, CheckpointSigner) {
+        let dir = tempfile::tempdir().unwrap();
+        let key = CheckpointSigner::load(&dir.path().join("k"), true).unwrap();
+        (dir, key)
+    }
+
+    #[test]
+    fn seals_tiling_the_log_from_where_they_begin_vouch_for_every_entry() {
+        let (_d, key) = signer();
+        let seals = [seal(&key, 3, 3, 4), seal(&key, 3, 5, 6)];
+        let (upto, refused) = check(3, &Trusted::Published, &rows(1..=6), &seals);
+        assert_eq!((upto, refused), (6, None));
+        // A page ending inside a batch: the entries before the batch are vouched, not the rest.
+        let seals = [seal(&key, 3, 3, 4), seal(&key, 3, 5, 7)];
+        let (upto, refused) = check(3, &Trusted::Published, &rows(1..=6), &seals);
+        assert_eq!((upto, refused), (4, None));
+    }
+
+    #[test]
+    fn an_entry_no_seal_covers_is_refused_and_those_before_it_are_vouched() {
+        let (_d, key) = signer();
+        let seals = [seal(&key, 1, 1, 2)];
+        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=3), &seals);
+        assert_eq!(upto, 2);
+        let refused = refused.unwrap();
+        assert_eq!(refused.seq, 3);
+        assert!(refused.reason.contains("no instance of the hub sealed it"));
+    }
+
+    #[test]
+    fn a_seal_over_other_content_or_another_beginning_does_not_verify() {
+        let (_d, key) = signer();
+        let mut other = seal(&key, 1, 1, 2);
+        other.signature = seal(&key, 1, 1, 1).signature;
+        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=2), &[other]);
+        assert_eq!(upto, 0);
+        assert!(refused.unwrap().reason.contains("does not verify"));
+        // Where seals begin moved (to hide entries 1–2 before it): every seal signed the old one.
+        let seals = [seal(&key, 1, 1, 2), seal(&key, 1, 3, 4)];
+        let (_, refused) = check(3, &Trusted::Published, &rows(1..=4), &seals);
+        assert_eq!(refused.unwrap().seq, 3);
+    }
+
+    #[test]
+    fn pinned_keys_refuse_a_seal_by_a_key_the_database_publishes_alone() {
+        let (_d, key) = signer();
+        let (_e, planted) = signer();
+        let seals = [seal(&planted, 1, 1, 2)];
+        let pinned = [CheckpointKey::from(&key)];
+        let trusted = Trusted::Pinned(&pinned, "--checkpoint-key");
+        let (_, refused) = check(1, &trusted, &rows(1..=2), &seals);
+        let why = refused.unwrap().reason;
+        assert!(
+            why.contains("not among the keys given with --checkpoint-key"),
+            "{why}"
+        );
+        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=2), &seals);
+        assert_eq!((upto, refused), (2, None));
+    }
+}

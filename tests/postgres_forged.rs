@@ -1,0 +1,316 @@
+//! An entry written into PostgreSQL's log around the hubs — linked, well formed, by someone
+//! holding the hubs' database role — is not the hubs' record: no instance sealed it
+//! (`crates/store/src/postgres/seals.rs`). Every instance refuses to take it into its replica and
+//! stops writing (its health turns NOT_SERVING), the filing it would change reads as before, and
+//! the clerk names the entry. Round 7 of the outside tests (F16) saw such an entry shown to the
+//! lawyer as his own and then signed into the hubs' checkpoints.
+
+mod common;
+
+use common::postgres::{database_for, psql};
+use common::*;
+use ecenter_proto::v1 as pb;
+use ecenter_server::config::StoreConfig;
+
+const LAWYER: &str = "lawyer-14201202010000001";
+const COURT_CMS: &str = "court-xiangyang-cms";
+
+/// Appends `event`, recorded `at`, at PostgreSQL's head as a database role could, with no seal:
+/// its entry number and hash (hex).
+fn forge_at_head(
+    db: &str,
+    event: &ecenter_domain::Event,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (u64, String) {
+    let head = psql(
+        db,
+        "SELECT seq || ' ' || encode(hash, 'hex') FROM ecenter_head",
+    );
+    let (seq, hash) = head.split_once(' ').unwrap();
+    let seq: u64 = seq.parse::<u64>().unwrap() + 1;
+    let prev: [u8; 32] = hex::decode(hash).unwrap().try_into().unwrap();
+    let (hash, entry) = ecenter_store::chain::encode_entry(seq, &prev, at, event);
+    let (hash, entry) = (hex::encode(hash), hex::encode(entry));
+    psql(
+        db,
+        &format!(
+            "INSERT INTO ecenter_log (seq, hash, entry) VALUES ({seq}, decode('{hash}', 'hex'), \
+             decode('{entry}', 'hex')); UPDATE ecenter_head SET seq = {seq}, \
+             hash = decode('{hash}', 'hex'); SELECT pg_notify('ecenter_head', '{seq}')"
+        ),
+    );
+    (seq, hash)
+}
+
+async fn serving(hub: &TestHub, pki: &std::path::Path) -> i32 {
+    use tonic_health::pb::health_client::HealthClient;
+    let mut health = HealthClient::new(channel_as(hub.addr, pki, COURT_CMS).await);
+    health
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+}
+
+/// `hub` refuses the next filing naming entry `forged`, stops serving, and reads `filing_id` as
+/// it was before the forged entry.
+async fn refuses_to_go_on(
+    hub: &TestHub,
+    pki: &std::path::Path,
+    i: usize,
+    forged: u64,
+    filing_id: &str,
+) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let mut client = tls_client(hub.addr, pki, LAWYER).await;
+    let id = format!("forged-after-{i}");
+    let refused = submit(&mut client, &id, CASE, "证据材料", &[("c.pdf", &pdf(&id))])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    let said = refused.message();
+    assert!(
+        said.contains(&format!("entry {forged}"))
+            && said.contains("no instance of the hub sealed it"),
+        "{said}"
+    );
+    assert_eq!(serving(hub, pki).await, ServingStatus::NotServing as i32);
+    let mut court = tls_client(hub.addr, pki, COURT_CMS).await;
+    let filing = court
+        .get_filing(pb::GetFilingRequest {
+            filing_id: filing_id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(filing.cancel_reason.is_empty(), "{filing:?}");
+    assert!(filing.last_event_seq < forged);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_entry_written_around_the_hubs_is_refused_by_every_instance() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut hubs = Vec::new();
+    for dir in &dirs {
+        let store = StoreConfig::Postgres(config.clone());
+        hubs.push(start_tls_with(dir.path(), pki.path(), move |c| c.store = store).await);
+    }
+    let mut lawyer = tls_client(hubs[0].addr, pki.path(), LAWYER).await;
+    let filed = submit(
+        &mut lawyer,
+        "forged-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &pdf("one"))],
+    )
+    .await
+    .unwrap();
+    let filing_id = filed.receipt.unwrap().filing_id;
+    // Both instances' batches are sealed: the other hub writes as well before the forgery.
+    let mut on_b = tls_client(hubs[1].addr, pki.path(), LAWYER).await;
+    submit(
+        &mut on_b,
+        "forged-0002",
+        CASE,
+        "证据材料",
+        &[("b.pdf", &pdf("two"))],
+    )
+    .await
+    .unwrap();
+
+    let (forged, _) = forge_at_head(
+        &db,
+        &ecenter_domain::Event::FilingCancelled {
+            filing_id: filing_id.clone(),
+            by: format!("urn:ecenter:lawyer:{}", &LAWYER[7..]),
+            reason: "伪造的撤回".into(),
+        },
+        chrono::Utc::now(),
+    );
+    for (i, hub) in hubs.iter().enumerate() {
+        refuses_to_go_on(hub, pki.path(), i, forged, &filing_id).await;
+    }
+    // Nothing was written after it.
+    let after = psql(
+        &db,
+        &format!("SELECT count(*) FROM ecenter_log WHERE seq > {forged}"),
+    );
+    assert_eq!(after, "0");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--postgres", &config.url, "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(forged),
+        "{report}"
+    );
+    for hub in hubs {
+        let _ = hub.stop_result().await;
+    }
+}
+
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    out.stdout
+}
+
+/// Seals entry `seq` (hash `hash`) as the format says (seals.rs: the text, ECDSA P-256 SHA-256,
+/// DER) with a key OpenSSL makes in `dir`, and publishes that key beside the hubs': what a forger
+/// with write access to the whole database can do. Returns the key id.
+fn openssl_seal(db: &str, dir: &std::path::Path, seq: u64, hash: &str) -> String {
+    let key = dir.join("forger.key");
+    let key = key.to_str().unwrap();
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        key,
+    ]);
+    let public = String::from_utf8(openssl(&["pkey", "-in", key, "-pubout"])).unwrap();
+    let der = openssl(&["pkey", "-in", key, "-pubout", "-outform", "DER"]);
+    let kid = hex::encode(&ring::digest::digest(&ring::digest::SHA256, &der).as_ref()[..8]);
+    let from = psql(db, "SELECT seq FROM ecenter_seals_from");
+    let text = format!(
+        "ecenter entry seal 1\nsealed from entry {from}\nentries {seq} to {seq}\nentry {seq} hash {hash}\n"
+    );
+    let text_file = dir.join("seal.txt");
+    std::fs::write(&text_file, text).unwrap();
+    let signature = openssl(&["dgst", "-sha256", "-sign", key, text_file.to_str().unwrap()]);
+    psql(
+        db,
+        &format!(
+            "INSERT INTO ecenter_checkpoint_keys VALUES ('{kid}', '{public}'); \
+             INSERT INTO ecenter_seals (first_seq, last_seq, key_id, signature) \
+             VALUES ({seq}, {seq}, '{kid}', decode('{}', 'hex'))",
+            hex::encode(signature)
+        ),
+    );
+    kid
+}
+
+/// Each hub's checkpoint public key as OpenSSL reads it out of its key file, written into `work`.
+fn public_keys(dirs: &[tempfile::TempDir], work: &std::path::Path) -> Vec<String> {
+    let mut pinned = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let private = dir.path().join("checkpoints/hub.key");
+        let public = openssl(&["pkey", "-in", private.to_str().unwrap(), "-pubout"]);
+        let path = work.join(format!("hub{i}.pub"));
+        std::fs::write(&path, public).unwrap();
+        pinned.push(path.to_str().unwrap().to_string());
+    }
+    pinned
+}
+
+fn clerk(url: &str, extra: &[&str]) -> (serde_json::Value, Option<i32>) {
+    let mut args = vec!["verify-log", "--postgres", url, "--json"];
+    args.extend_from_slice(extra);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(&args)
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        out.status.code(),
+    )
+}
+
+/// A forger who also plants a key of his own in the database seals his entry (with OpenSSL: the
+/// seal's format is all he needs). The database's keys then vouch for it — the clerk still warns
+/// that it is back-dated — but with every instance's key held apart (`--checkpoint-key`) the
+/// clerk names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_entry_sealed_with_a_planted_key_is_named_with_the_instances_keys_pinned() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (i, dir) in dirs.iter().enumerate() {
+        let store = StoreConfig::Postgres(config.clone());
+        let hub = start_tls_with(dir.path(), pki.path(), move |c| c.store = store).await;
+        let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+        let id = format!("planted-{i}");
+        submit(&mut lawyer, &id, CASE, "证据材料", &[("a.pdf", &pdf(&id))])
+            .await
+            .unwrap();
+        hub.stop().await;
+    }
+    let months_ago = chrono::Utc::now() - chrono::TimeDelta::days(270);
+    let event = ecenter_domain::Event::FilingCancelled {
+        filing_id: "F000000000001".into(),
+        by: "urn:ecenter:lawyer:14201202010000001".into(),
+        reason: "伪造".into(),
+    };
+    let (seq, hash) = forge_at_head(&db, &event, months_ago);
+    let work = tempfile::tempdir().unwrap();
+    let kid = openssl_seal(&db, work.path(), seq, &hash);
+
+    let (report, code) = clerk(&config.url, &[]);
+    assert!(report["first_bad_entry"].is_null(), "{report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains(&format!("WARNING: entry {seq} was recorded at")),
+        "{report}"
+    );
+    assert!(
+        notes.contains("sealed by keys PostgreSQL publishes"),
+        "{report}"
+    );
+    assert_eq!(code, Some(0), "{report}");
+
+    let pinned = public_keys(&dirs, work.path());
+    let (report, code) = clerk(
+        &config.url,
+        &[
+            "--checkpoint-key",
+            &pinned[0],
+            "--checkpoint-key",
+            &pinned[1],
+        ],
+    );
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(seq),
+        "{report}"
+    );
+    let why = report["first_bad_entry"]["reason"].to_string();
+    assert!(
+        why.contains(&format!("by key {kid}, which is not among the keys given")),
+        "{report}"
+    );
+
+    // An instance given the same keys (`[store] instance_keys`) does not take the entry either:
+    // a new one cannot build its replica past it.
+    let keys = pinned.iter().map(std::path::PathBuf::from).collect();
+    let config = ecenter_store::PostgresConfig {
+        instance_keys: keys,
+        ..config
+    };
+    let fresh = tempfile::tempdir().unwrap();
+    let refused = ecenter_store::SledStore::open_replicated(fresh.path(), &config)
+        .err()
+        .expect("the planted seal is refused");
+    let said = refused.to_string();
+    assert!(said.contains(&format!("entry {seq}")), "{said}");
+    assert!(
+        said.contains("not among the keys given with [store] instance_keys"),
+        "{said}"
+    );
+}
