@@ -185,7 +185,8 @@ impl Hub {
             // The checkpoints below are judged against this hub's replica: bring it up to
             // PostgreSQL's head first. A new instance (no replica yet) is judged as a new data
             // directory: it makes its checkpoint key and builds its replica when the store opens.
-            let replica = SledStore::open_replicated(&config.data_dir, pg)?;
+            let key_file = config.checkpoints.key_file.as_deref();
+            let replica = SledStore::open_replicated_sealing(&config.data_dir, pg, key_file)?;
             replica.close_blocking()?;
         }
         let pending = checkpoint_policy::precheck(
