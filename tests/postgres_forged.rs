@@ -158,31 +158,13 @@ async fn an_entry_written_around_the_hubs_is_refused_by_every_instance() {
     }
 }
 
-fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {out:?}");
-    out.stdout
-}
-
 /// Seals entry `seq` (hash `hash`) as the format says (seals.rs: the text, ECDSA P-256 SHA-256,
 /// DER) with a key OpenSSL makes in `dir`, and publishes that key beside the hubs': what a forger
 /// with write access to the whole database can do. Returns the key id.
 fn openssl_seal(db: &str, dir: &std::path::Path, seq: u64, hash: &str) -> String {
     let key = dir.join("forger.key");
     let key = key.to_str().unwrap();
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key,
-    ]);
-    let public = String::from_utf8(openssl(&["pkey", "-in", key, "-pubout"])).unwrap();
+    let public = openssl_p256_key(key);
     let der = openssl(&["pkey", "-in", key, "-pubout", "-outform", "DER"]);
     let kid = hex::encode(&ring::digest::digest(&ring::digest::SHA256, &der).as_ref()[..8]);
     let from = psql(db, "SELECT seq FROM ecenter_seals_from");

@@ -380,31 +380,13 @@ fn clerk_judges_the_published_checkpoints(db: &str, url: &str, seq: u64) {
 }
 
 /// Runs `openssl` with `args`; its standard output.
-fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {out:?}");
-    out.stdout
-}
-
 /// A checkpoint of entry `seq` with hash `hash`, made as the format says (the
 /// `ecenter-checkpoint/v1` text, ECDSA P-256 SHA-256, DER, base64) by OpenSSL and Python with a
 /// key OpenSSL made in `dir`: its key id, public key PEM and line.
 fn openssl_signed_line(dir: &Path, seq: &str, hash: &str) -> (String, String, String) {
     let key = dir.join("forger.key");
     let key = key.to_str().unwrap();
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key,
-    ]);
-    let public = String::from_utf8(openssl(&["pkey", "-in", key, "-pubout"])).unwrap();
+    let public = openssl_p256_key(key);
     let script = r#"
 import base64, datetime, hashlib, json, subprocess, sys
 key, seq, h = sys.argv[1], int(sys.argv[2]), sys.argv[3]

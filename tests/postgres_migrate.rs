@@ -259,6 +259,32 @@ fn an_entry_written_around_the_hubs_is_named_by_clerk() {
     );
 }
 
+/// Where the seals begin, deleted or dropped around the hubs, would leave nothing saying which
+/// entries need a seal: the clerk refuses to pass the log and names it.
+#[test]
+fn where_the_seals_begin_removed_is_named_by_clerk() {
+    let (_dirs, db, config) = migrated_court("sealsfrom");
+    for (tamper, says) in [
+        (
+            "DELETE FROM ecenter_seals_from",
+            "ecenter_seals_from has no row",
+        ),
+        (
+            "DROP TABLE ecenter_seals_from",
+            "the table ecenter_seals_from is gone",
+        ),
+    ] {
+        psql(&db, tamper);
+        let out = run(
+            env!("CARGO_BIN_EXE_clerk"),
+            &["verify-log", "--postgres", &config.url],
+        );
+        assert!(!out.status.success(), "{tamper}: {out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains(says), "{tamper}: {said}");
+    }
+}
+
 /// A database that does not answer is "unreachable, retry" (exit 3) as a hub is; a database
 /// whose head row was deleted is named so.
 #[test]

@@ -617,18 +617,17 @@ impl Upstream {
     /// Inserts `rows`, moves the head to the last one, announces it and commits. Returns once the
     /// commit is durable (synchronous commit).
     pub(crate) fn commit(&mut self, rows: &[Row]) -> Result<(), StoreError> {
-        let mut sealer = self.sealer.take();
+        let seal = match self.sealer.as_mut() {
+            Some(sealer) if !rows.is_empty() => sealer.seal(rows).map(Some),
+            _ => Ok(None),
+        };
         let result = self.rt.block_on(async {
             let started = Instant::now();
             let client = self.client()?;
             // One statement for the whole batch: a round trip per entry would be most of the time
             // the head is held.
             if let Some(last) = rows.last() {
-                let seal = match sealer.as_mut() {
-                    Some(sealer) => Some(sealer.seal(client, rows).await?),
-                    None => None,
-                };
-                append::append_rows(client, rows, last, seal.as_ref()).await?;
+                append::append_rows(client, rows, last, seal?.as_ref()).await?;
             }
             count(Phase::Statements, started);
             let committing = Instant::now();
@@ -636,7 +635,6 @@ impl Upstream {
             count(Phase::Commit, committing);
             committed
         });
-        self.sealer = sealer;
         if result.is_ok() {
             LOCK_ENTRIES.fetch_add(rows.len() as u64, Ordering::Relaxed);
         }

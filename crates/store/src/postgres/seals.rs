@@ -32,6 +32,9 @@ use crate::checkpoint::{CheckpointKey, CheckpointSigner};
 use std::path::PathBuf;
 use tokio_postgres::Client;
 
+/// The schema version that made the tables.
+const SCHEMA: i32 = 5;
+
 /// Schema change 5: the seals and where they begin.
 pub(crate) const MIGRATION: &str = "
     CREATE TABLE ecenter_seals_from (
@@ -72,28 +75,26 @@ pub(crate) struct Seal {
 pub(crate) struct Sealer {
     path: PathBuf,
     key: Option<CheckpointSigner>,
-    from: Option<u64>,
+    /// Where the seals begin (`ecenter_seals_from`), signed into every seal.
+    from: u64,
 }
 
 impl Sealer {
-    /// Seals with the checkpoint key at `path`.
-    pub(crate) fn at(path: PathBuf) -> Sealer {
+    /// Seals with the checkpoint key at `path` the batches of a log whose seals begin at `from`.
+    pub(crate) fn at(path: PathBuf, from: u64) -> Sealer {
         Sealer {
             path,
             key: None,
-            from: None,
+            from,
         }
     }
 
     /// The seal of the batch `rows` (consecutive, not empty).
-    pub(crate) async fn seal(&mut self, client: &Client, rows: &[Row]) -> Result<Seal, StoreError> {
+    pub(crate) fn seal(&mut self, rows: &[Row]) -> Result<Seal, StoreError> {
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
             return Err(StoreError::Postgres("sealing an empty batch".into()));
         };
-        let from = match self.from {
-            Some(from) => from,
-            None => *self.from.insert(sealed_from(client).await?.unwrap_or(1)),
-        };
+        let from = self.from;
         if first.seq < from {
             return Err(StoreError::Postgres(format!(
                 "entry {} comes before entry {from}, where the seals of PostgreSQL's log begin",
@@ -118,9 +119,10 @@ impl Sealer {
 }
 
 impl Upstream {
-    /// Seals every batch this link commits, with the checkpoint key at `path`.
-    pub(crate) fn seal_with(&mut self, path: PathBuf) {
-        self.sealer = Some(Sealer::at(path));
+    /// Seals every batch this link commits, with the checkpoint key at `path`, as seals that
+    /// begin at entry `from` ([`Upstream::sealed_from`]).
+    pub(crate) fn seal_with(&mut self, path: PathBuf, from: u64) {
+        self.sealer = Some(Sealer::at(path, from));
     }
 
     /// Moves where the seals begin to just after entry `seq`, in the transaction holding the
@@ -190,19 +192,43 @@ pub(crate) fn instance_keys(
     Ok(keys)
 }
 
-/// The first entry the seals cover; `None` on a schema from before seals.
+/// The first entry the seals cover; `None` on a schema from before seals. The row or the table
+/// gone from a schema that has them is an error naming it: without it nothing says which entries
+/// need a seal.
 pub(crate) async fn sealed_from(client: &Client) -> Result<Option<u64>, StoreError> {
-    let row = client
-        .query_one(
-            "SELECT CASE WHEN to_regclass('ecenter_seals_from') IS NULL THEN NULL \
-             ELSE (SELECT seq FROM ecenter_seals_from) END",
-            &[],
-        )
+    let reading = pg("reading where the entries' seals begin");
+    let table: bool = client
+        .query_one("SELECT to_regclass('ecenter_seals_from') IS NOT NULL", &[])
         .await
-        .map_err(pg("reading where the entries' seals begin"))?;
-    match row.get::<_, Option<i64>>(0) {
-        Some(seq) => Ok(Some(u64::try_from(seq).unwrap_or(0).max(1))),
-        None => Ok(None),
+        .map_err(&reading)?
+        .get(0);
+    if !table {
+        let version: i32 = client
+            .query_one("SELECT coalesce(max(version), 0) FROM ecenter_schema", &[])
+            .await
+            .map_err(&reading)?
+            .get(0);
+        return match version {
+            v if v >= SCHEMA => Err(StoreError::Postgres(format!(
+                "the table ecenter_seals_from is gone, but the schema (version {v}) has it: it \
+                 was dropped around the hubs; restore it from a backup"
+            ))),
+            _ => Ok(None),
+        };
+    }
+    match client
+        .query_opt("SELECT seq FROM ecenter_seals_from", &[])
+        .await
+        .map_err(&reading)?
+    {
+        Some(row) => Ok(Some(
+            u64::try_from(row.get::<_, i64>(0)).unwrap_or(0).max(1),
+        )),
+        None => Err(StoreError::Postgres(
+            "ecenter_seals_from has no row: it was deleted around the hubs, and without it \
+             nothing says which entries need a seal; restore it from a backup"
+                .into(),
+        )),
     }
 }
 

@@ -99,8 +99,9 @@ fn open_replicated_here(
 ) -> Result<SledStore, StoreError> {
     let mut link = Upstream::open(config)?;
     let instance_keys = crate::postgres::seals::instance_keys(&config.instance_keys, &key_file)?;
-    link.seal_with(key_file);
+    // The schema was just brought up to date: the table is there.
     let sealed_from = link.sealed_from()?.unwrap_or(1);
+    link.seal_with(key_file, sealed_from);
     // Alive before anything can be leased under this instance's id.
     let instances = crate::Instances::shared(config)?;
     let (mut opened, head) = Opened::read(data_dir)?;
