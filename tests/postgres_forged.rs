@@ -3,7 +3,8 @@
 //! (`crates/store/src/postgres/seals.rs`). Every instance refuses to take it into its replica and
 //! stops writing (its health turns NOT_SERVING), the filing it would change reads as before, and
 //! the clerk names the entry. Round 7 of the outside tests (F16) saw such an entry shown to the
-//! lawyer as his own and then signed into the hubs' checkpoints.
+//! lawyer as his own and then signed into the hubs' checkpoints. A table the hubs rely on emptied
+//! around them stops them the same way, named.
 
 mod common;
 
@@ -295,4 +296,50 @@ async fn an_entry_sealed_with_a_planted_key_is_named_with_the_instances_keys_pin
         said.contains("not among the keys given with [store] instance_keys"),
         "{said}"
     );
+}
+
+/// The head row deleted around a running hub: not "the database could not be reached" for every
+/// batch from then on, but a stop that says what is gone (health NOT_SERVING).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_row_deleted_around_the_hub_stops_it_naming_the_table() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    let dir = tempfile::tempdir().unwrap();
+    let store = StoreConfig::Postgres(config);
+    let hub = start_tls_with(dir.path(), pki.path(), move |c| c.store = store).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let doc = pdf("headless");
+    submit(
+        &mut lawyer,
+        "headless-1",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap();
+    psql(&db, "DELETE FROM ecenter_head");
+    let refused = submit(
+        &mut lawyer,
+        "headless-2",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    assert!(
+        refused.message().contains("ecenter_head has no row"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(
+        serving(&hub, pki.path()).await,
+        ServingStatus::NotServing as i32
+    );
+    let _ = hub.stop_result().await;
 }

@@ -309,7 +309,8 @@ fn store(e: StoreError) -> Status {
         StoreError::Poisoned(_)
         | StoreError::ShuttingDown
         | StoreError::WriterLost
-        | StoreError::SchemaNewer(_) => Status::unavailable(e.to_string()),
+        | StoreError::SchemaNewer(_)
+        | StoreError::Altered(_) => Status::unavailable(e.to_string()),
         StoreError::FlushFailed(ref reason) => {
             tracing::error!(%reason, "flush of the event log failed");
             Status::unavailable(e.to_string())

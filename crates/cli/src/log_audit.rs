@@ -478,6 +478,11 @@ pub fn walk_postgres(
                 ecenter_client::exit::Exit(ecenter_client::exit::UNREACHABLE, e).into_error(),
             );
         }
+        // A table the log relies on emptied or dropped: the log is not valid (exit 1).
+        Err(e @ ecenter_store::StoreError::Altered(_)) => {
+            let e = anyhow::anyhow!("reading the log in PostgreSQL: {e}");
+            return Err(ecenter_client::exit::Exit(ecenter_client::exit::REFUSED, e).into_error());
+        }
         Err(e) => return Err(anyhow::Error::new(e).context("reading the log in PostgreSQL")),
     };
     let (row, last) = (found.recorded_head, found.head);

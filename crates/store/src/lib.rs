@@ -63,6 +63,11 @@ pub enum StoreError {
     /// (the message names both versions and what to do).
     #[error("{0}")]
     SchemaNewer(String),
+    /// A table of PostgreSQL's log that every hub relies on lost its row or was dropped (the
+    /// head, where the seals begin): changed around the hubs. Nothing more is written; the
+    /// message names what is gone.
+    #[error("PostgreSQL's log was changed around the hubs: {0}")]
+    Altered(String),
     /// The log stopped taking writes earlier (a failed flush or commit, a disk that failed, a log
     /// in PostgreSQL that does not verify): nothing more is written until the hub restarts and
     /// re-verifies. Holds why, as the hub logged it when it stopped.

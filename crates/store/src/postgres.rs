@@ -573,7 +573,7 @@ impl Upstream {
                 .await
                 .map_err(pg("reading the chain's head"))?;
             let row = row.ok_or_else(|| {
-                StoreError::Postgres(
+                StoreError::Altered(
                     "the table ecenter_head has no row: the chain's head was deleted; run clerk \
                      verify-log --postgres and restore the database"
                         .into(),

@@ -209,7 +209,7 @@ pub(crate) async fn sealed_from(client: &Client) -> Result<Option<u64>, StoreErr
             .map_err(&reading)?
             .get(0);
         return match version {
-            v if v >= SCHEMA => Err(StoreError::Postgres(format!(
+            v if v >= SCHEMA => Err(StoreError::Altered(format!(
                 "the table ecenter_seals_from is gone, but the schema (version {v}) has it: it \
                  was dropped around the hubs; restore it from a backup"
             ))),
@@ -224,7 +224,7 @@ pub(crate) async fn sealed_from(client: &Client) -> Result<Option<u64>, StoreErr
         Some(row) => Ok(Some(
             u64::try_from(row.get::<_, i64>(0)).unwrap_or(0).max(1),
         )),
-        None => Err(StoreError::Postgres(
+        None => Err(StoreError::Altered(
             "ecenter_seals_from has no row: it was deleted around the hubs, and without it \
              nothing says which entries need a seal; restore it from a backup"
                 .into(),

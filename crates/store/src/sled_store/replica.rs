@@ -236,7 +236,9 @@ impl Writer {
         // its own disk failing (full while copying the others' entries and documents). The reason
         // is what every later request is refused with. Anything else is this batch's only.
         let stop = match &e {
-            StoreError::Chain(_) | StoreError::SchemaNewer(_) => Some(e.to_string()),
+            StoreError::Chain(_) | StoreError::SchemaNewer(_) | StoreError::Altered(_) => {
+                Some(e.to_string())
+            }
             StoreError::Io(_) => Some(super::reasons::flush_reason(&e)),
             _ => None,
         };
