@@ -343,3 +343,92 @@ async fn a_head_row_deleted_around_the_hub_stops_it_naming_the_table() {
     );
     let _ = hub.stop_result().await;
 }
+
+/// An entry below the head altered in PostgreSQL while an instance was down (its content, not
+/// its hash column): catching up reads only what follows the replica's head, so the restarted
+/// instance must find it by holding its replica against the log of record — and stop, naming
+/// the entry, rather than serve on it (round 7, F2). Reads still answer from the replica.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_altered_below_the_head_stops_the_restarted_instance_naming_it() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    let dir = tempfile::tempdir().unwrap();
+    let start = |config: ecenter_store::postgres::PostgresConfig| {
+        let store = StoreConfig::Postgres(config);
+        start_tls_with(dir.path(), pki.path(), move |c| c.store = store)
+    };
+    let hub = start(config.clone()).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let first = submit(
+        &mut lawyer,
+        "altered-below-1",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &pdf("甲"))],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    submit(
+        &mut lawyer,
+        "altered-below-2",
+        CASE,
+        "证据材料",
+        &[("b.pdf", &pdf("乙"))],
+    )
+    .await
+    .unwrap();
+    drop(lawyer);
+    hub.stop_result().await.unwrap();
+    // One byte of the first filing's entry flipped, its hash column left as it was.
+    let altered = first.log_seq;
+    psql(
+        &db,
+        &format!(
+            "UPDATE ecenter_log SET entry = set_byte(entry, 60, get_byte(entry, 60) # 1) \
+             WHERE seq = {altered}"
+        ),
+    );
+
+    let hub = start(config).await;
+    let mut status = serving(&hub, pki.path()).await;
+    for _ in 0..300 {
+        if status == ServingStatus::NotServing as i32 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = serving(&hub, pki.path()).await;
+    }
+    assert_eq!(status, ServingStatus::NotServing as i32);
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let refused = submit(
+        &mut lawyer,
+        "altered-below-3",
+        CASE,
+        "证据材料",
+        &[("c.pdf", &pdf("丙"))],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    let said = refused.message();
+    assert!(
+        said.contains(&format!("entry {altered} differs in PostgreSQL's log"))
+            && said.contains("changed around the hubs"),
+        "{said}"
+    );
+    let mut court = tls_client(hub.addr, pki.path(), COURT_CMS).await;
+    let filing = court
+        .get_filing(pb::GetFilingRequest {
+            filing_id: first.filing_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(filing.filing_id, first.filing_id);
+    let _ = hub.stop_result().await;
+}

@@ -7,6 +7,7 @@
 //! entries PostgreSQL lacks is set aside and rebuilt from PostgreSQL.
 
 mod in_doubt;
+mod recheck;
 
 use super::*;
 use crate::chain::ChainVerifier;
@@ -51,6 +52,8 @@ pub(in crate::sled_store) struct Upstreamed {
     sealed_from: u64,
     /// The keys a seal must be by (`[store] instance_keys`); empty: any the database publishes.
     instance_keys: Vec<crate::checkpoint::CheckpointKey>,
+    /// An entry below the head found changed in PostgreSQL by the log recheck ([`recheck`]).
+    altered: recheck::Finding,
 }
 
 impl SledStore {
@@ -121,15 +124,12 @@ fn open_replicated_here(
         ahead: Some(Ahead::spawn(config, &opened.blobs)?),
         sealed_from,
         instance_keys,
+        altered: recheck::Finding::default(),
     };
+    let altered = upstream.altered.clone();
+    let events = opened.trees.events.clone();
     let (store, weak) = opened.start(Some(upstream), instances)?;
-    let wake: tail::Wake = Box::new(move || {
-        let jobs = weak.upgrade()?;
-        let (reply, done) = oneshot::channel();
-        jobs.send((Box::new(|_: &dyn ReadView| Ok(Vec::new())), reply))
-            .ok()?;
-        Some(done)
-    });
+    let wake = wake_writer(weak.clone());
     // Reads are current from the start: one catch-up before anyone reads.
     if let Some(done) = wake() {
         done.blocking_recv()
@@ -141,7 +141,26 @@ fn open_replicated_here(
         "replica of the PostgreSQL log is current"
     );
     tail::spawn(config.clone(), store.subscribe(), wake)?;
+    recheck::spawn(
+        config.clone(),
+        events,
+        store.subscribe(),
+        altered,
+        wake_writer(weak),
+    )?;
     Ok(store)
+}
+
+/// Asks the writer for a batch of nothing: it catches up with PostgreSQL (and takes what the
+/// recheck found) as every batch does.
+fn wake_writer(weak: mpsc::WeakUnboundedSender<Job>) -> tail::Wake {
+    Box::new(move || {
+        let jobs = weak.upgrade()?;
+        let (reply, done) = oneshot::channel();
+        jobs.send((Box::new(|_: &dyn ReadView| Ok(Vec::new())), reply))
+            .ok()?;
+        Some(done)
+    })
 }
 
 /// Why the replica ending at `head` is not a prefix of PostgreSQL's log, if it is not.
@@ -164,6 +183,12 @@ fn diverged(link: &mut Upstream, head: ChainHead) -> Result<Option<String>, Stor
         ))),
         None => Ok(Some(format!("PostgreSQL has no entry {}", head.seq))),
     }
+}
+
+/// What the log recheck found changed in PostgreSQL below the head, as the error that stops writes.
+fn altered_below_head(up: Option<&Upstreamed>) -> Result<(), StoreError> {
+    let found = up.and_then(|up| up.altered.lock().expect("recheck finding").clone());
+    found.map_or(Ok(()), |why| Err(StoreError::Altered(why)))
 }
 
 /// Moves the replica's sled directory under `set-aside/` (never deleted: it is evidence of what
@@ -212,8 +237,9 @@ impl Writer {
         // The documents this batch's requests placed are made durable here, before the head is
         // taken: a disk flush under the lock would hold up every instance.
         use crate::postgres::{Phase, count};
-        let result = self
-            .documents_ahead()
+        let found = altered_below_head(self.upstream.as_ref());
+        let result = found
+            .and_then(|()| self.documents_ahead())
             .and_then(|()| {
                 let syncing = std::time::Instant::now();
                 self.blobs
