@@ -346,6 +346,7 @@ async fn a_second_hub_on_a_data_directory_in_use_is_refused_with_a_reason() {
     let config = ecenter_server::Config {
         dev_mode: true,
         data_dir: dir.path().to_path_buf(),
+        store: store_under_test(dir.path()),
         ..Default::default()
     };
     let err = tokio::task::spawn_blocking(move || {

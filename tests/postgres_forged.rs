@@ -154,8 +154,15 @@ async fn an_entry_written_around_the_hubs_is_refused_by_every_instance() {
         Some(forged),
         "{report}"
     );
+    // Stopped, each says what it refused, not that its log failed to reach the disk (round 8, G4).
     for hub in hubs {
-        let _ = hub.stop_result().await;
+        let stopped = hub.stop_result().await.unwrap_err().to_string();
+        assert!(
+            stopped.contains("stopped accepting changes")
+                && stopped.contains(&format!("entry {forged}"))
+                && !stopped.contains("disk"),
+            "{stopped}"
+        );
     }
 }
 
@@ -236,7 +243,8 @@ async fn an_entry_sealed_with_a_planted_key_is_named_with_the_instances_keys_pin
     }
     let months_ago = chrono::Utc::now() - chrono::TimeDelta::days(270);
     let event = ecenter_domain::Event::FilingCancelled {
-        filing_id: "F000000000001".into(),
+        // The first filing (entry 1 says where the seals begin).
+        filing_id: "F000000000002".into(),
         by: "urn:ecenter:lawyer:14201202010000001".into(),
         reason: "伪造".into(),
     };
@@ -286,10 +294,13 @@ async fn an_entry_sealed_with_a_planted_key_is_named_with_the_instances_keys_pin
         instance_keys: keys,
         ..config
     };
+    // Its own key must be on the list: it runs on hub A's key file.
     let fresh = tempfile::tempdir().unwrap();
-    let refused = ecenter_store::SledStore::open_replicated(fresh.path(), &config)
-        .err()
-        .expect("the planted seal is refused");
+    let own = dirs[0].path().join("checkpoints").join("hub.key");
+    let refused =
+        ecenter_store::SledStore::open_replicated_sealing(fresh.path(), &config, Some(&own))
+            .err()
+            .expect("the planted seal is refused");
     let said = refused.to_string();
     assert!(said.contains(&format!("entry {seq}")), "{said}");
     assert!(
@@ -431,4 +442,242 @@ async fn an_entry_altered_below_the_head_stops_the_restarted_instance_naming_it(
         .into_inner();
     assert_eq!(filing.filing_id, first.filing_id);
     let _ = hub.stop_result().await;
+}
+
+/// Why a hub on `data_dir` and the database `config` does not open.
+fn refused_at_start(
+    data_dir: &std::path::Path,
+    config: &ecenter_store::postgres::PostgresConfig,
+) -> String {
+    let config = ecenter_server::config::Config {
+        dev_mode: true,
+        data_dir: data_dir.to_path_buf(),
+        store: StoreConfig::Postgres(config.clone()),
+        ..Default::default()
+    };
+    match ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) {
+        Ok(_) => panic!("the hub opened"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A forged entry appended at the head with the row that says where the seals begin moved past
+/// it, in one transaction: the running instance refuses it, but a restarted one read the row
+/// afresh and took the entry as one from before seals began, as did a new instance and the
+/// clerk (round 8, G1). Where the seals begin is an entry of the chain (`log_seals_began`); each
+/// of them holds the row against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_the_seals_begin_moved_past_a_forged_entry_is_refused_after_a_restart() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    let dir = tempfile::tempdir().unwrap();
+    let store = StoreConfig::Postgres(config.clone());
+    let hub = start_tls_with(dir.path(), pki.path(), move |c| c.store = store).await;
+    let began = psql(
+        &db,
+        "SELECT seq FROM ecenter_log WHERE position('\"log_seals_began\"'::bytea in entry) > 0",
+    );
+    assert_eq!(
+        began, "1",
+        "the first instance records where the seals begin"
+    );
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let filed = submit(
+        &mut lawyer,
+        "moved-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &pdf("一"))],
+    )
+    .await
+    .unwrap();
+    let filing_id = filed.receipt.unwrap().filing_id;
+    drop(lawyer);
+    hub.stop_result().await.unwrap();
+
+    let (forged, _) = forge_at_head(
+        &db,
+        &ecenter_domain::Event::FilingCancelled {
+            filing_id,
+            by: format!("urn:ecenter:lawyer:{}", &LAWYER[7..]),
+            reason: "伪造的撤回".into(),
+        },
+        chrono::Utc::now(),
+    );
+    psql(
+        &db,
+        &format!("UPDATE ecenter_seals_from SET seq = {}", forged + 1),
+    );
+    let moved = format!(
+        "ecenter_seals_from says the seals begin at entry {}, but entry 1 of the log records \
+         that they begin at 1",
+        forged + 1
+    );
+    let said = refused_at_start(dir.path(), &config);
+    assert!(
+        said.contains(&moved) && said.contains("set it back to 1"),
+        "{said}"
+    );
+    let fresh = tempfile::tempdir().unwrap();
+    let said = refused_at_start(fresh.path(), &config);
+    assert!(
+        said.contains("entry 1 does not verify: it records that the seals begin at entry 1"),
+        "{said}"
+    );
+    let (report, code) = clerk(&config.url, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(1),
+        "{report}"
+    );
+
+    // Moved past the head alone (no forged entry yet), it is refused as well.
+    psql(&db, "UPDATE ecenter_seals_from SET seq = 1000000");
+    let said = refused_at_start(fresh.path(), &config);
+    assert!(said.contains("past the log's head"), "{said}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--postgres", &config.url])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("past the log's head"), "{said}");
+}
+
+/// A row written past the head, where the next batch's entry goes: the batch's append fails on
+/// it. Not a commit in doubt held for a minute and blamed on the disk, but a refusal at once
+/// naming the table, with nothing recorded; a restart is refused, naming the row, until it is
+/// gone (round 7, F4; round 8, G2). A seal row planted past the head is refused at start alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(shared.path());
+    let dir = tempfile::tempdir().unwrap();
+    let start = |config: ecenter_store::postgres::PostgresConfig| {
+        let store = StoreConfig::Postgres(config);
+        start_tls_with(dir.path(), pki.path(), move |c| c.store = store)
+    };
+    let hub = start(config.clone()).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    submit(
+        &mut lawyer,
+        "planted-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &pdf("一"))],
+    )
+    .await
+    .unwrap();
+    let next: u64 = psql(&db, "SELECT seq + 1 FROM ecenter_head")
+        .parse()
+        .unwrap();
+    psql(
+        &db,
+        &format!(
+            "INSERT INTO ecenter_log SELECT {next}, hash, entry FROM ecenter_log WHERE seq = 1"
+        ),
+    );
+    let refused = submit(
+        &mut lawyer,
+        "planted-0002",
+        CASE,
+        "证据材料",
+        &[("b.pdf", &pdf("二"))],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    let said = refused.message();
+    assert!(
+        said.contains(&format!(
+            "ecenter_log already holds a row for entries {next}"
+        )) && said.contains("Nothing of this batch was recorded")
+            && !said.contains("disk"),
+        "{said}"
+    );
+    drop(lawyer);
+    let _ = hub.stop_result().await;
+    let said = refused_at_start(dir.path(), &config);
+    assert!(
+        said.contains(&format!(
+            "ecenter_log holds a row for entry {next}, past the head"
+        )),
+        "{said}"
+    );
+
+    psql(&db, &format!("DELETE FROM ecenter_log WHERE seq = {next}"));
+    a_seal_planted_past_the_head_refuses_the_start(&db, dir.path(), &config, next + 4);
+
+    // Gone, the instance starts (its replica, ahead, set aside and rebuilt) and the refused
+    // filing, sent again, is recorded once.
+    let hub = start(config).await;
+    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    let again = submit(
+        &mut lawyer,
+        "planted-0002",
+        CASE,
+        "证据材料",
+        &[("b.pdf", &pdf("二"))],
+    )
+    .await
+    .unwrap();
+    assert!(!again.replayed);
+    let _ = hub.stop_result().await;
+}
+
+/// An instance whose own key is not on its `[store] instance_keys` list refuses to start, naming
+/// its key and how to export it: the others, holding the same list, would refuse its entries
+/// while it went on acknowledging filings (round 8, G6).
+#[test]
+fn an_instance_not_on_its_own_list_of_keys_refuses_to_start() {
+    let shared = tempfile::tempdir().unwrap();
+    let (_db, config) = database_for(shared.path());
+    let work = tempfile::tempdir().unwrap();
+    let key = work.path().join("other.key");
+    let listed = work.path().join("other.pub");
+    std::fs::write(&listed, openssl_p256_key(key.to_str().unwrap())).unwrap();
+    let config = ecenter_store::PostgresConfig {
+        instance_keys: vec![listed],
+        ..config
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let said = ecenter_store::SledStore::open_replicated(dir.path(), &config)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        said.contains("none of them this instance's own") && said.contains("openssl pkey -in"),
+        "{said}"
+    );
+}
+
+/// A seal row planted for entry `at`, past the head: the instance on `data_dir` refuses to start,
+/// naming it; the row is removed again.
+fn a_seal_planted_past_the_head_refuses_the_start(
+    db: &str,
+    data_dir: &std::path::Path,
+    config: &ecenter_store::postgres::PostgresConfig,
+    at: u64,
+) {
+    psql(
+        db,
+        &format!(
+            "INSERT INTO ecenter_seals (first_seq, last_seq, key_id, signature) \
+             SELECT {at}, {at}, key_id, signature FROM ecenter_seals ORDER BY last_seq LIMIT 1"
+        ),
+    );
+    let said = refused_at_start(data_dir, config);
+    assert!(
+        said.contains(&format!("ecenter_seals holds a row for entry {at}")),
+        "{said}"
+    );
+    psql(
+        db,
+        &format!("DELETE FROM ecenter_seals WHERE last_seq = {at}"),
+    );
 }

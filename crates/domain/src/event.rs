@@ -203,6 +203,18 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// Where PostgreSQL's log of several instances begins to be sealed
+    /// (`crates/store/src/postgres/seals.rs`): from entry `from` on, every entry must be covered
+    /// by an instance's seal. Written once, by the first instance that finds the log without it;
+    /// being in the hash chain (and so under the signed checkpoints), it anchors what the row
+    /// `ecenter_seals_from` only indexes, which a database role could move to make a forged entry
+    /// pass as one from before seals began (outside tests, round 8, G1).
+    LogSealsBegan {
+        /// The first entry a seal must cover.
+        from: u64,
+        /// The instance that wrote this entry (`Instances::id`).
+        instance: String,
+    },
     /// At a start, the read models beside the log (what the hub serves) differed from a fresh
     /// projection of it — altered on disk, or restored from another copy — and were rebuilt from
     /// the log. The log itself verified; this says the served state had not been the log's.
@@ -392,6 +404,7 @@ impl Event {
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
+            | Event::LogSealsBegan { .. }
             | Event::ReadModelsRepaired { .. }
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }
@@ -462,6 +475,7 @@ impl Event {
             Event::Service { event, .. } => event.kind(),
             Event::BlobCorrupt { .. } => "blob_corrupt",
             Event::LogLossAccepted { .. } => "log_loss_accepted",
+            Event::LogSealsBegan { .. } => "log_seals_began",
             Event::ReadModelsRepaired { .. } => "read_models_repaired",
             Event::CheckpointMailed { .. } => "checkpoint_mailed",
             Event::ArchiveTimestampAdded { .. } => "archive_timestamp_added",
@@ -493,6 +507,7 @@ impl Event {
     pub fn actor(&self) -> &str {
         match self {
             Event::FilingReceived(r) => &r.submitter,
+            Event::LogSealsBegan { instance, .. } => instance,
             Event::FilingRouted { .. }
             | Event::SimilarCasesPushed(_)
             | Event::BlobCorrupt { .. }

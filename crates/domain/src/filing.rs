@@ -111,6 +111,7 @@ impl Filing {
             | Event::Service { .. }
             | Event::BlobCorrupt { .. }
             | Event::LogLossAccepted { .. }
+            | Event::LogSealsBegan { .. }
             | Event::ReadModelsRepaired { .. }
             | Event::CheckpointMailed { .. }
             | Event::SmsReceiptUnmatched { .. }

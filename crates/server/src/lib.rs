@@ -35,6 +35,10 @@ pub enum ServeError {
     /// The log could not be flushed when the hub stopped (or a flush failed while it served).
     #[error("the hub stopped without its event log fully on disk: {0}")]
     Stopped(StoreError),
+    /// The hub had refused changes since its log was refused (an entry that does not verify, a
+    /// table changed around the hubs): nothing was in flight; the reason says what to do.
+    #[error("{0}")]
+    Refused(StoreError),
     /// The configuration is unsafe or inconsistent.
     #[error("configuration refused: {0}")]
     Config(String),
@@ -289,7 +293,10 @@ impl Hub {
         if let Some(why) = failed.filter(|why| why.starts_with(ecenter_store::REPLICA_AHEAD)) {
             return Err(ServeError::ReplicaAhead(why));
         }
-        self.store.close().await.map_err(ServeError::Stopped)?;
+        self.store.close().await.map_err(|e| match e {
+            e @ StoreError::Poisoned(_) => ServeError::Refused(e),
+            e => ServeError::Stopped(e),
+        })?;
         let _ = checkpoints_stop.send(true);
         if let Ok(mut checkpointer) = checkpointing.await {
             checkpointer

@@ -348,7 +348,21 @@ impl CheckpointKey {
     /// Parses a PEM `PUBLIC KEY` (P-256 SubjectPublicKeyInfo), e.g. one published with the
     /// chain's checkpoints in PostgreSQL.
     pub fn from_pem(pem: &str) -> Result<CheckpointKey, String> {
+        let blocks = pem.matches("-----BEGIN ").count();
+        if blocks > 1 {
+            return Err(format!(
+                "holds {blocks} PEM blocks (a certificate chain, or several keys in one file): \
+                 give one PUBLIC KEY per file"
+            ));
+        }
         let (label, spki) = pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| e.to_string())?;
+        if label == "CERTIFICATE" {
+            return Err(
+                "a CERTIFICATE, not a PUBLIC KEY: take its key out with `openssl x509 \
+                 -pubkey -noout -in FILE`"
+                    .into(),
+            );
+        }
         if label != "PUBLIC KEY" || !spki.starts_with(&P256_SPKI_PREFIX) || spki.len() != 91 {
             return Err("not an ECDSA P-256 PUBLIC KEY".into());
         }
@@ -597,6 +611,22 @@ pub(crate) mod tests {
             hash: [fill; 32],
             recorded_at: None,
         }
+    }
+
+    #[test]
+    fn a_chain_or_a_certificate_given_for_a_public_key_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = signer(dir.path()).public_key_pem();
+        let two = format!("{one}{one}");
+        let said = CheckpointKey::from_pem(&two).unwrap_err();
+        assert!(said.starts_with("holds 2 PEM blocks"), "{said}");
+        let cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let said = CheckpointKey::from_pem(cert).unwrap_err();
+        assert!(
+            said.starts_with("a CERTIFICATE, not a PUBLIC KEY"),
+            "{said}"
+        );
+        assert!(CheckpointKey::from_pem(&one).is_ok());
     }
 
     pub(crate) fn signer(dir: &Path) -> CheckpointSigner {

@@ -29,6 +29,7 @@ pub(crate) mod liveness;
 mod offline;
 mod published;
 pub(crate) mod seals;
+pub(crate) mod seals_began;
 pub(crate) mod signing;
 pub(crate) mod tail;
 

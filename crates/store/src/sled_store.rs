@@ -121,6 +121,8 @@ struct Inner {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     head: watch::Receiver<ChainHead>,
     failure: watch::Receiver<Option<String>>,
+    /// The writer stopped on a refusal of the log, not a failed flush ([`Writer::refused`]).
+    refused: Arc<std::sync::atomic::AtomicBool>,
     instances: crate::Instances,
     /// `read_models`: the marker, and a repair not yet on the record ([`drift`]).
     meta: sled::Tree,
@@ -347,6 +349,7 @@ impl Opened {
     ) -> Result<(SledStore, mpsc::WeakUnboundedSender<Job>), StoreError> {
         let (head_tx, head_rx) = watch::channel(self.head);
         let (failure_tx, failure_rx) = watch::channel(None);
+        let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (tx, rx) = mpsc::unbounded_channel();
         let layout = writer::TreeLayout::open(&self.db)?;
         let replica = upstream.is_some();
@@ -360,6 +363,7 @@ impl Opened {
             head_tx,
             failure_tx,
             poisoned: None,
+            refused: refused.clone(),
             blobs: self.blobs.clone(),
             last_at: self.head.recorded_at,
             upstream,
@@ -379,6 +383,7 @@ impl Opened {
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
                 failure: failure_rx,
+                refused,
                 instances,
                 meta,
                 replica,
@@ -423,6 +428,15 @@ impl SledStore {
                 .map_err(|_| StoreError::Database("the log writer panicked".into()))?;
         }
         match self.inner.failure.borrow().clone() {
+            // Nothing was in flight: the log was refused, and every write since with it.
+            Some(reason)
+                if self
+                    .inner
+                    .refused
+                    .load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                Err(StoreError::Poisoned(reason))
+            }
             Some(reason) => Err(StoreError::FlushFailed(reason)),
             None => Ok(()),
         }

@@ -136,9 +136,9 @@ async fn two_hubs_append_one_chain_and_each_reads_the_others_filings() {
         ids.push(id);
     }
     // Acknowledged means committed: PostgreSQL has all 40 the moment the last call returned.
-    assert_eq!(chain_verdict(&db), "40 true");
-    wait_for_head(&a, 40).await;
-    wait_for_head(&b, 40).await;
+    assert_eq!(chain_verdict(&db), "41 true");
+    wait_for_head(&a, 41).await;
+    wait_for_head(&b, 41).await;
     assert_eq!(a.head(), b.head());
     for id in &ids {
         assert!(a.filing(id).unwrap().is_some(), "{id} on A");
@@ -146,7 +146,7 @@ async fn two_hubs_append_one_chain_and_each_reads_the_others_filings() {
     }
     let stored = psql(
         &db,
-        "SELECT encode(hash, 'hex') FROM ecenter_log WHERE seq = 40",
+        "SELECT encode(hash, 'hex') FROM ecenter_log WHERE seq = 41",
     );
     assert_eq!(stored, hex::encode(a.head().hash));
     a.close().await.unwrap();
@@ -169,7 +169,7 @@ async fn a_decision_on_one_hub_sees_what_another_hub_just_recorded() {
         assert_eq!(x.0, y.0, "round {round}: both answers name one filing");
         assert!(x.1 ^ y.1, "round {round}: exactly one hub recorded it");
     }
-    assert_eq!(chain_verdict(&db), "20 true");
+    assert_eq!(chain_verdict(&db), "21 true");
     a.close().await.unwrap();
     b.close().await.unwrap();
 }
@@ -190,15 +190,16 @@ async fn a_new_hub_builds_its_replica_from_postgres_and_a_stray_replica_is_set_a
     let dir_c = tempfile::tempdir().unwrap();
     let c = SledStore::open_replicated(dir_c.path(), &config).unwrap();
     assert_eq!(c.head(), head);
-    assert!(c.filing("F1").unwrap().is_some());
+    assert!(c.filing("F2").unwrap().is_some());
     c.close().await.unwrap();
     drop(c);
 
     // A's replica against another database: it holds entries that database lacks.
     let (_, other) = database();
     let d = SledStore::open_replicated(dir_a.path(), &other).unwrap();
-    assert_eq!(d.head().seq, 0, "rebuilt from the other, empty, log");
-    assert!(d.filing("F1").unwrap().is_none());
+    // Rebuilt from the other, empty, log, where it recorded only where the seals begin.
+    assert_eq!(d.head().seq, 1, "rebuilt from the other log");
+    assert!(d.filing("F2").unwrap().is_none());
     let aside: Vec<_> = std::fs::read_dir(dir_a.path().join("set-aside"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -321,7 +322,7 @@ async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_ot
         .append(Box::new(|_: &dyn ReadView| Ok((Vec::new(), ()))))
         .await;
     assert!(again.is_err());
-    assert_eq!(chain_verdict(&db), "1 true");
+    assert_eq!(chain_verdict(&db), "2 true");
     // B is not held up by A's failed transaction: the head is free.
     let appended = tokio::time::timeout(
         std::time::Duration::from_secs(10),
@@ -330,7 +331,7 @@ async fn a_hub_whose_commit_fails_stops_writing_and_releases_the_head_for_the_ot
     .await
     .expect("the head was released");
     assert!(appended.1);
-    assert_eq!(chain_verdict(&db), "2 true");
+    assert_eq!(chain_verdict(&db), "3 true");
     let _ = a.close().await;
     drop(a);
     b.close().await.unwrap();
@@ -377,12 +378,12 @@ async fn a_batch_whose_commit_failed_is_settled_before_anyone_is_answered_and_co
         .await
         .unwrap()
         .expect("committed once PostgreSQL took it");
-    assert_eq!(chain_verdict(&db), "1 true");
+    assert_eq!(chain_verdict(&db), "2 true");
     // The same entry, not a second one, and the hub goes on writing.
     assert!(submit(&a, "甲", "after-settling").await.1);
-    assert_eq!(chain_verdict(&db), "2 true");
-    wait_for_head(&b, 2).await;
-    assert_eq!(b.filing("F1").unwrap().unwrap().request_id, "settle-me");
+    assert_eq!(chain_verdict(&db), "3 true");
+    wait_for_head(&b, 3).await;
+    assert_eq!(b.filing("F2").unwrap().unwrap().request_id, "settle-me");
     assert_eq!(a.head(), b.head());
     a.close().await.unwrap();
     b.close().await.unwrap();
@@ -404,14 +405,14 @@ async fn a_batch_in_doubt_overtaken_by_another_hub_stops_its_hub_whose_replica_i
     };
     assert!(why.contains("another instance"), "{why}");
     assert!(a.write_failure().borrow().is_some());
-    assert_eq!(chain_verdict(&db), "1 true");
+    assert_eq!(chain_verdict(&db), "2 true");
     let _ = a.close().await;
     drop(a);
     let a = SledStore::open_replicated(dir_a.path(), &config).unwrap();
     assert_eq!(a.head(), b.head());
-    // Entry 1 is B's filing, on A too; A's batch in doubt is gone with its set-aside replica.
+    // Entry 2 (after where the seals begin) is B's filing, on A too; A's batch in doubt is gone with its set-aside replica.
     assert_eq!(
-        a.filing("F1").unwrap().unwrap().request_id,
+        a.filing("F2").unwrap().unwrap().request_id,
         "takes-its-place"
     );
     assert!(dir_a.path().join("set-aside").is_dir());
@@ -438,7 +439,7 @@ async fn a_filing_whose_document_is_neither_on_disk_nor_in_postgres_is_not_commi
         why.contains("neither on this hub's disk nor in PostgreSQL"),
         "{why}"
     );
-    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "0");
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "1");
     let _ = hub.close().await;
 }
 
@@ -518,7 +519,7 @@ async fn placed_documents_are_sent_before_their_batch_and_deleted_if_never_named
         matches!(&failed, Err(StoreError::FlushFailed(why)) if why.contains("does not hash to its name")),
         "{failed:?}"
     );
-    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "2");
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "3");
     let _ = hub.close().await;
 
     // A day later the refused request's document is deleted (each hub sweeps at start and every
@@ -591,7 +592,7 @@ async fn a_document_another_hub_is_storing_at_the_same_moment_does_not_fail_the_
     other.join().unwrap();
     filed.expect("the batch waits for the other hub's document and finds it stored");
     assert_eq!(blobs_named(&db, &sha), "1");
-    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "1");
+    assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "2");
     hub.close().await.unwrap();
 }
 
@@ -688,15 +689,16 @@ async fn a_commit_that_took_effect_unheard_is_found_not_appended_twice() {
     assert!(made);
     assert_eq!(cutter.cuts(), 1);
     // Found in PostgreSQL and acknowledged, not committed a second time.
-    assert_eq!(chain_verdict(&db), "2 true");
+    assert_eq!(chain_verdict(&db), "3 true");
+    // Entry 1 says where the seals begin, entry 2 is R1's filing: R2's is entry 3.
     let second = psql(
         &db,
-        "SELECT convert_from(substring(entry from 33), 'UTF8') FROM ecenter_log WHERE seq = 2",
+        "SELECT convert_from(substring(entry from 33), 'UTF8') FROM ecenter_log WHERE seq = 3",
     );
     assert!(second.contains(&format!("\"{id}\"")), "{second}");
     // The hub goes on from there.
     submit(&hub, "甲", "R3").await;
-    assert_eq!(chain_verdict(&db), "3 true");
+    assert_eq!(chain_verdict(&db), "4 true");
     hub.close().await.unwrap();
 }
 
@@ -720,7 +722,7 @@ async fn a_running_hub_stops_writing_once_another_has_upgraded_the_database() {
         "{refused:?}"
     );
     assert!(hub.write_failure().borrow().is_some());
-    assert_eq!(chain_verdict(&db), "1 true");
+    assert_eq!(chain_verdict(&db), "2 true");
     let _ = hub.close().await;
 }
 

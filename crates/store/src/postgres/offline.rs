@@ -139,11 +139,8 @@ pub fn verify_postgres_log(
         let mut losses = Vec::new();
         let mut wanted_hash = None;
         let mut clock = Clock::default();
-        let sealed_from = link.sealed_from()?;
-        let trusted = match pinned {
-            [] => Trusted::Published,
-            keys => Trusted::Pinned(keys, "--checkpoint-key"),
-        };
+        let sealed_from = sealed_from_checked(&mut link, recorded_head.seq)?;
+        let trusted = Trusted::held_or_published(pinned, "--checkpoint-key");
         'pages: while verifier.head().seq < recorded_head.seq {
             let after = verifier.head().seq;
             let from = sealed_from.unwrap_or(u64::MAX);
@@ -167,6 +164,9 @@ pub fn verify_postgres_log(
                             wanted_hash = Some(row.hash);
                         }
                         losses.extend(crate::chain::accepted_loss(&entry.event));
+                        broken = sealed_from.and_then(|from| {
+                            super::seals_began::recorded_elsewhere(entry.seq, &entry.event, from)
+                        });
                     }
                     Ok(_) => broken = Some(hash_column_differs(row.seq)),
                     Err(e) => broken = Some(e),
@@ -211,6 +211,18 @@ pub fn verify_postgres_log(
             sealed_from,
         })
     })
+}
+
+/// Where the seals begin (the row `ecenter_seals_from`), refused when past the log's last row
+/// (`postgres::seals_began`); rows past the head row are named by the walk (the head moved
+/// back), not taken for this.
+fn sealed_from_checked(link: &mut Upstream, head: u64) -> Result<Option<u64>, StoreError> {
+    let sealed_from = link.sealed_from()?;
+    if let Some(from) = sealed_from {
+        let last = beyond_head(link)?.map_or(head, |b| b.last);
+        super::seals_began::past_head(from, last)?;
+    }
+    Ok(sealed_from)
 }
 
 /// What a migration did.

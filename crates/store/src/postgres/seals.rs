@@ -181,13 +181,31 @@ pub(crate) fn instance_keys(
     if named.is_empty() {
         return Ok(Vec::new());
     }
-    let mut keys = named
+    let keys = named
         .iter()
         .map(|path| CheckpointKey::load(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::Postgres(format!("[store] instance_keys: {e}")))?;
-    if let Ok(signer) = CheckpointSigner::load(own, false) {
-        keys.push(CheckpointKey::from(&signer));
+    // Its own key (made now if this is its first start) must be on the list every instance
+    // holds: the others would refuse its entries and stop, while it went on acknowledging
+    // filings no one else takes (outside tests, round 8, G6).
+    let signer = CheckpointSigner::load(own, true).map_err(|e| {
+        StoreError::Postgres(format!(
+            "[checkpoints] key_file (or checkpoints/hub.key): {e}"
+        ))
+    })?;
+    let mine = CheckpointKey::from(&signer);
+    if !keys.contains(&mine) {
+        return Err(StoreError::Postgres(format!(
+            "[store] instance_keys names {} key(s), none of them this instance's own (key {} in \
+             {}): the other instances, holding the same list, would refuse its entries. Add its \
+             public key (`openssl pkey -in {} -pubout > hub.pub`) to every instance's list, this \
+             one's too, then start it",
+            keys.len(),
+            mine.key_id(),
+            own.display(),
+            own.display()
+        )));
     }
     Ok(keys)
 }
@@ -239,6 +257,16 @@ pub(crate) enum Trusted<'a> {
     /// Only these, held apart from the database, and the setting that gave them
     /// (`clerk verify-log --checkpoint-key`, `[store] instance_keys`).
     Pinned(&'a [CheckpointKey], &'static str),
+}
+
+impl<'a> Trusted<'a> {
+    /// Only `keys` when any are held apart (given with `setting`), else the published ones.
+    pub(crate) fn held_or_published(keys: &'a [CheckpointKey], setting: &'static str) -> Self {
+        match keys {
+            [] => Trusted::Published,
+            keys => Trusted::Pinned(keys, setting),
+        }
+    }
 }
 
 /// A seal read back with the public key published for it.
@@ -387,8 +415,10 @@ fn unsealed(seq: u64, why: &str) -> crate::ChainError {
     crate::ChainError {
         seq,
         reason: format!(
-            "{why}: it was written into PostgreSQL's log around the hubs, not by an ecenter \
-             instance (docs/DEPLOYMENT.md, \"Who must be trusted\")"
+            "{why}: it was written into PostgreSQL's log around the hubs, or its seal \
+             (ecenter_seals) or key (ecenter_checkpoint_keys) was changed since; a signed \
+             checkpoint at or after it, or a receipt naming it, shows the entry is the hubs' own \
+             — check before removing anything (docs/DEPLOYMENT.md, \"Who must be trusted\")"
         ),
     }
 }

@@ -28,6 +28,19 @@ pub(super) const META: &str = "read_models";
 const LAYOUT: &[u8] = b"layout";
 /// The key of the last entry the read models applied (big-endian), written with every append.
 pub(super) const APPLIED_THROUGH: &[u8] = b"applied_through";
+/// The key of the first `log_seals_began` entry the log holds: its number and the entry it names
+/// (big-endian each), written in the transaction that applies it.
+pub(super) const SEALS_BEGAN: &[u8] = b"seals_began";
+
+/// The first `log_seals_began` entry of the log as `(its seq, the first sealed entry)`.
+pub(super) fn seals_began(meta: &sled::Tree) -> Result<Option<(u64, u64)>, StoreError> {
+    Ok(meta.get(SEALS_BEGAN)?.and_then(|v| {
+        let seq = u64::from_be_bytes(v.get(..8)?.try_into().ok()?);
+        let from = u64::from_be_bytes(v.get(8..16)?.try_into().ok()?);
+        Some((seq, from))
+    }))
+}
+
 /// Entries applied per sled transaction.
 const CHUNK: usize = 512;
 

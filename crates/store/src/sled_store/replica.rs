@@ -12,7 +12,7 @@ mod recheck;
 use super::*;
 use crate::chain::ChainVerifier;
 use crate::postgres::seals::Trusted;
-use crate::postgres::{Ahead, PostgresConfig, Row, Upstream, tail};
+use crate::postgres::{Ahead, PostgresConfig, Row, Upstream, seals_began, tail};
 
 /// How the reason a replica's writer refuses writes begins when the replica holds entries the log
 /// of record may not (a batch whose commit could not be settled): `ecenterd` then stops, so that
@@ -107,6 +107,7 @@ fn open_replicated_here(
     link.seal_with(key_file, sealed_from);
     // Alive before anything can be leased under this instance's id.
     let instances = crate::Instances::shared(config)?;
+    link.nothing_past_head()?;
     let (mut opened, head) = Opened::read(data_dir)?;
     if let Some(why) = diverged(&mut link, head)? {
         drop(opened);
@@ -115,6 +116,12 @@ fn open_replicated_here(
         (opened, _) = Opened::read(data_dir)?;
     }
     opened.read_models_current(drift)?;
+    seals_began::past_head(sealed_from, link.head()?.seq)?;
+    let meta = opened.db.open_tree(super::rebuild::META)?;
+    if let Some(recorded) = super::rebuild::seals_began(&meta)? {
+        seals_began::held_against(sealed_from, recorded)?;
+    }
+    let instance = instances.id().to_string();
     let upstream = Upstreamed {
         link,
         pending: Vec::new(),
@@ -136,6 +143,9 @@ fn open_replicated_here(
             .map_err(|_| StoreError::ShuttingDown)?
             .map_err(|e| StoreError::Postgres(format!("catching up with PostgreSQL: {e}")))?;
     }
+    if super::rebuild::seals_began(&meta)?.is_none() {
+        record_seals_began(&weak, meta, sealed_from, instance)?;
+    }
     tracing::info!(
         seq = store.head().seq,
         "replica of the PostgreSQL log is current"
@@ -149,6 +159,39 @@ fn open_replicated_here(
         wake_writer(weak),
     )?;
     Ok(store)
+}
+
+/// Appends the `log_seals_began` entry (`postgres::seals_began`) to a log that has none yet:
+/// sealed like any batch, it anchors where the seals begin in the chain.
+/// The decision runs at the locked head: when another instance starting at the same moment
+/// wrote one first, it has just been copied, and none is written.
+fn record_seals_began(
+    jobs: &mpsc::WeakUnboundedSender<Job>,
+    meta: sled::Tree,
+    from: u64,
+    instance: String,
+) -> Result<(), StoreError> {
+    let jobs = jobs.upgrade().ok_or(StoreError::ShuttingDown)?;
+    let decide: ErasedDecide = Box::new(move |_: &dyn ReadView| {
+        if super::rebuild::seals_began(&meta)?.is_some() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Event::LogSealsBegan { from, instance }])
+    });
+    let (reply, done) = oneshot::channel();
+    jobs.send((decide, reply))
+        .map_err(|_| StoreError::ShuttingDown)?;
+    let appended = done
+        .blocking_recv()
+        .map_err(|_| StoreError::ShuttingDown)??;
+    if let Some(entry) = appended.first() {
+        tracing::info!(
+            seq = entry.seq,
+            from,
+            "recorded in the log where its seals begin"
+        );
+    }
+    Ok(())
 }
 
 /// Asks the writer for a batch of nothing: it catches up with PostgreSQL (and takes what the
@@ -272,6 +315,9 @@ impl Writer {
             Some(why) => {
                 tracing::error!(reason = %why, "this instance cannot write to the log; refusing further writes");
                 self.poisoned = Some(why.clone());
+                // A disk that failed is not a refusal of the log: closing says so.
+                let refusal = !matches!(e, StoreError::Io(_));
+                (self.refused).store(refusal, std::sync::atomic::Ordering::Relaxed);
                 self.failure_tx.send_replace(Some(why.clone()));
                 Err(why)
             }
@@ -356,10 +402,7 @@ impl Writer {
         }
         while self.next_seq - 1 < head.seq {
             let up = self.upstream.as_mut().expect("replica");
-            let trusted = match up.instance_keys.as_slice() {
-                [] => Trusted::Published,
-                keys => Trusted::Pinned(keys, "[store] instance_keys"),
-            };
+            let trusted = Trusted::held_or_published(&up.instance_keys, "[store] instance_keys");
             let after = self.next_seq - 1;
             let vouched =
                 (up.link).vouched_rows_after(after, CATCH_UP_PAGE, up.sealed_from, &trusted)?;
@@ -408,6 +451,11 @@ impl Writer {
                         seq: row.seq,
                         reason: "its hash column differs from its content's hash".into(),
                     }));
+                }
+                let sealed_from = self.upstream.as_ref().expect("replica").sealed_from;
+                if let Some(e) = seals_began::recorded_elsewhere(row.seq, &entry.event, sealed_from)
+                {
+                    return Err(StoreError::Chain(e));
                 }
                 Ok(Prepared {
                     seq: row.seq,

@@ -15,6 +15,9 @@ pub(super) struct Writer {
     pub(super) head_tx: watch::Sender<ChainHead>,
     pub(super) failure_tx: watch::Sender<Option<String>>,
     pub(super) poisoned: Option<String>,
+    /// Writes stopped on a refusal of the log (one that does not verify, changed around the
+    /// hubs), with nothing in flight — not on a failed flush: closing then says so.
+    pub(super) refused: Arc<std::sync::atomic::AtomicBool>,
     pub(super) blobs: BlobStore,
     /// The recording time of the last entry (the head's).
     pub(super) last_at: Option<DateTime<Utc>>,
@@ -120,6 +123,15 @@ impl Projected<'_> {
     pub(super) fn apply(&self, event: &Event, pos: &LogPosition) -> TxResult {
         for (projection, trees) in PROJECTIONS.iter().zip(&self.by_projection) {
             projection.apply(event, pos, trees)?;
+        }
+        // The first entry that says where the seals begin (several instances starting at once
+        // may each write one), remembered beside the read models: `seals_began`.
+        if let Event::LogSealsBegan { from, .. } = event
+            && self.applied.get(super::rebuild::SEALS_BEGAN)?.is_none()
+        {
+            let mut value = pos.seq.to_be_bytes().to_vec();
+            value.extend_from_slice(&from.to_be_bytes());
+            self.applied.insert(super::rebuild::SEALS_BEGAN, value)?;
         }
         Ok(())
     }
@@ -385,7 +397,11 @@ impl Writer {
             self.failure_tx.send_replace(Some(reason.clone()));
             for (_, result) in outcomes {
                 if result.is_ok() {
-                    *result = Err(StoreError::FlushFailed(reason.clone()));
+                    // A row written around the hubs failed the append: nothing was recorded.
+                    *result = Err(match &e {
+                        StoreError::Altered(why) => StoreError::Altered(why.clone()),
+                        _ => StoreError::FlushFailed(reason.clone()),
+                    });
                 }
             }
         } else {
