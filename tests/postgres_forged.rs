@@ -355,6 +355,38 @@ async fn a_head_row_deleted_around_the_hub_stops_it_naming_the_table() {
     let _ = hub.stop_result().await;
 }
 
+/// One instance's data directory on a database of its own, with the PKI its hub serves.
+struct OneInstance {
+    pki: tempfile::TempDir,
+    _shared: tempfile::TempDir,
+    db: String,
+    config: ecenter_store::postgres::PostgresConfig,
+    dir: tempfile::TempDir,
+}
+
+impl OneInstance {
+    fn new() -> OneInstance {
+        let pki = tempfile::tempdir().unwrap();
+        ecenter_pki::init(pki.path(), false).unwrap();
+        let shared = tempfile::tempdir().unwrap();
+        let (db, config) = database_for(shared.path());
+        let dir = tempfile::tempdir().unwrap();
+        OneInstance {
+            pki,
+            _shared: shared,
+            db,
+            config,
+            dir,
+        }
+    }
+
+    /// Starts (or starts again) its hub over mutual TLS.
+    async fn start(&self) -> TestHub {
+        let store = StoreConfig::Postgres(self.config.clone());
+        start_tls_with(self.dir.path(), self.pki.path(), move |c| c.store = store).await
+    }
+}
+
 /// An entry below the head altered in PostgreSQL while an instance was down (its content, not
 /// its hash column): catching up reads only what follows the replica's head, so the restarted
 /// instance must find it by holding its replica against the log of record — and stop, naming
@@ -362,16 +394,9 @@ async fn a_head_row_deleted_around_the_hub_stops_it_naming_the_table() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entry_altered_below_the_head_stops_the_restarted_instance_naming_it() {
     use tonic_health::pb::health_check_response::ServingStatus;
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let shared = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(shared.path());
-    let dir = tempfile::tempdir().unwrap();
-    let start = |config: ecenter_store::postgres::PostgresConfig| {
-        let store = StoreConfig::Postgres(config);
-        start_tls_with(dir.path(), pki.path(), move |c| c.store = store)
-    };
-    let hub = start(config.clone()).await;
+    let one = OneInstance::new();
+    let (pki, db) = (&one.pki, &one.db);
+    let hub = one.start().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
     let first = submit(
         &mut lawyer,
@@ -398,14 +423,14 @@ async fn an_entry_altered_below_the_head_stops_the_restarted_instance_naming_it(
     // One byte of the first filing's entry flipped, its hash column left as it was.
     let altered = first.log_seq;
     psql(
-        &db,
+        db,
         &format!(
             "UPDATE ecenter_log SET entry = set_byte(entry, 60, get_byte(entry, 60) # 1) \
              WHERE seq = {altered}"
         ),
     );
 
-    let hub = start(config).await;
+    let hub = one.start().await;
     let mut status = serving(&hub, pki.path()).await;
     for _ in 0..300 {
         if status == ServingStatus::NotServing as i32 {
@@ -553,16 +578,9 @@ async fn where_the_seals_begin_moved_past_a_forged_entry_is_refused_after_a_rest
 /// gone (round 7, F4; round 8, G2). A seal row planted past the head is refused at start alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let shared = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(shared.path());
-    let dir = tempfile::tempdir().unwrap();
-    let start = |config: ecenter_store::postgres::PostgresConfig| {
-        let store = StoreConfig::Postgres(config);
-        start_tls_with(dir.path(), pki.path(), move |c| c.store = store)
-    };
-    let hub = start(config.clone()).await;
+    let one = OneInstance::new();
+    let (pki, db, config, dir) = (&one.pki, &one.db, &one.config, &one.dir);
+    let hub = one.start().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
     submit(
         &mut lawyer,
@@ -573,11 +591,11 @@ async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
     )
     .await
     .unwrap();
-    let next: u64 = psql(&db, "SELECT seq + 1 FROM ecenter_head")
+    let next: u64 = psql(db, "SELECT seq + 1 FROM ecenter_head")
         .parse()
         .unwrap();
     psql(
-        &db,
+        db,
         &format!(
             "INSERT INTO ecenter_log SELECT {next}, hash, entry FROM ecenter_log WHERE seq = 1"
         ),
@@ -602,7 +620,7 @@ async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
     );
     drop(lawyer);
     let _ = hub.stop_result().await;
-    let said = refused_at_start(dir.path(), &config);
+    let said = refused_at_start(dir.path(), config);
     assert!(
         said.contains(&format!(
             "ecenter_log holds a row for entry {next}, past the head"
@@ -610,12 +628,12 @@ async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
         "{said}"
     );
 
-    psql(&db, &format!("DELETE FROM ecenter_log WHERE seq = {next}"));
-    a_seal_planted_past_the_head_refuses_the_start(&db, dir.path(), &config, next + 4);
+    psql(db, &format!("DELETE FROM ecenter_log WHERE seq = {next}"));
+    a_seal_planted_past_the_head_refuses_the_start(db, dir.path(), config, next + 4);
 
     // Gone, the instance starts (its replica, ahead, set aside and rebuilt) and the refused
     // filing, sent again, is recorded once.
-    let hub = start(config).await;
+    let hub = one.start().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
     let again = submit(
         &mut lawyer,
