@@ -699,3 +699,79 @@ fn a_seal_planted_past_the_head_refuses_the_start(
         &format!("DELETE FROM ecenter_seals WHERE last_seq = {at}"),
     );
 }
+
+/// `clerk scrub --postgres URL --json`: its report and exit status.
+fn scrub(url: &str) -> (serde_json::Value, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["scrub", "--postgres", url, "--json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code())
+}
+
+/// A document of record damaged in PostgreSQL (the log of record, the thing backed up) was
+/// checked by nothing an auditor runs; it surfaced only when a new instance refused to rebuild
+/// from it (round 7, F14). `clerk scrub --postgres` re-hashes every document the log names,
+/// naming the entry and the document; PostgreSQL's own `sha256()` judges what it says was found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_damaged_in_postgresql_is_named_by_clerk_scrub() {
+    let one = OneInstance::new();
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    let doc = pdf("受损的证据");
+    let receipt = submit(
+        &mut lawyer,
+        "damaged-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    drop(lawyer);
+    hub.stop().await;
+    let (report, code) = scrub(&one.config.url);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["documents_checked"].as_u64(), Some(1), "{report}");
+    assert_eq!(report["bytes_checked"].as_u64(), Some(doc.len() as u64));
+
+    let sha = sha256_hex(&doc);
+    psql(
+        &one.db,
+        &format!(
+            "UPDATE ecenter_blob_chunks SET data = overlay(data placing '\\x41'::bytea from 100 \
+             for 1) WHERE sha256 = '{sha}'"
+        ),
+    );
+    let hashed = psql(
+        &one.db,
+        &format!(
+            "SELECT encode(sha256(string_agg(data, ''::bytea ORDER BY n)), 'hex') \
+             FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"
+        ),
+    );
+    let (report, code) = scrub(&one.config.url);
+    assert_eq!(code, Some(1), "{report}");
+    let damaged = &report["damaged"][0];
+    assert_eq!(damaged["sha256"], sha.as_str(), "{report}");
+    assert_eq!(damaged["entry"].as_u64(), Some(receipt.log_seq), "{report}");
+    assert_eq!(
+        damaged["document"],
+        format!("filing {} document D1", receipt.filing_id).as_str(),
+        "{report}"
+    );
+    let found = damaged["found"].as_str().unwrap();
+    assert!(found.contains(&format!("hashes to {hashed}")), "{found}");
+
+    psql(
+        &one.db,
+        &format!("DELETE FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"),
+    );
+    let (report, _) = scrub(&one.config.url);
+    let found = report["damaged"][0]["found"].as_str().unwrap();
+    assert!(found.starts_with("chunk 0 of its 1 is missing"), "{found}");
+}

@@ -5,8 +5,6 @@
 //! throttled to `bytes_per_second` so that it does not compete with intake.
 
 use crate::documents::{self, StoredDocument};
-use ecenter_domain::Event;
-use ecenter_domain::service::RecipientEvent;
 use ecenter_store::verified::Found;
 use ecenter_store::{EventStore, StoreError};
 use serde::{Deserialize, Serialize};
@@ -61,67 +59,11 @@ pub struct ScrubOutcome {
 pub fn referenced<S: EventStore>(store: &S) -> Result<(BTreeMap<String, String>, u64), StoreError> {
     let mut out = BTreeMap::new();
     let up_to = store.for_each_entry(|entry| {
-        for (sha, label) in names_in(&entry.event) {
+        for (sha, label) in entry.event.documents_named() {
             out.entry(sha).or_insert(label);
         }
     })?;
     Ok((out, up_to))
-}
-
-/// The documents one event names.
-fn names_in(event: &Event) -> Vec<(String, String)> {
-    match event {
-        Event::FilingReceived(r) => r
-            .documents
-            .iter()
-            .map(|d| {
-                (
-                    d.sha256.clone(),
-                    format!("filing {} document {}", r.filing_id, d.document_id),
-                )
-            })
-            .collect(),
-        Event::DocumentSealed { filing_id, applied } => vec![(
-            applied.signature.sha256.clone(),
-            format!(
-                "filing {filing_id} document {}",
-                applied.signature.document_id
-            ),
-        )],
-        Event::BytesSealed { applied } => vec![(
-            applied.signature.sha256.clone(),
-            format!("seal signature over {}", applied.of_document_id),
-        )],
-        Event::SealCreated(r) => vec![(r.der_sha256.clone(), format!("seal {}", r.seal_id))],
-        Event::ServiceOrdered(o) => o
-            .documents
-            .iter()
-            .map(|d| {
-                (
-                    d.sha256.clone(),
-                    format!("order {} document {}", o.order_id, d.reference),
-                )
-            })
-            .collect(),
-        Event::Service {
-            order_id,
-            recipient_id,
-            event: RecipientEvent::ProofIssued(p),
-        } => {
-            let what = format!(
-                "proof of service of {order_id} {recipient_id} (version {})",
-                p.version
-            );
-            vec![
-                (p.document_sha256.clone(), what.clone()),
-                (
-                    p.signature_sha256.clone(),
-                    format!("signature of the {what}"),
-                ),
-            ]
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// One pass over every referenced document; `rate` bounds the bytes read per second.

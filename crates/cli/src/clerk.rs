@@ -18,6 +18,7 @@ mod login;
 mod ofd;
 mod reply;
 mod review;
+mod scrub_postgres;
 mod service;
 mod verify;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
@@ -70,10 +71,17 @@ enum Command {
         json: bool,
     },
     /// Re-hashes every stored document the log names, on a running hub; each one missing or altered
-    /// is listed (and recorded by the hub as a blob_corrupt event). Exit 1 when any is damaged.
+    /// is listed (and recorded by the hub as a blob_corrupt event). With --postgres, the documents
+    /// of record in PostgreSQL instead, read directly. Exit 1 when any is damaged.
     Scrub {
         #[command(flatten)]
         hub: HubArgs,
+        /// The log of several hubs in PostgreSQL (a libpq URL; the password from PGPASSWORD).
+        #[arg(long, conflicts_with = "hub")]
+        postgres: Option<String>,
+        /// PEM file of the CA of the database's certificate, with --postgres.
+        #[arg(long, requires = "postgres")]
+        postgres_ca: Option<PathBuf>,
         /// Print JSON for scripts instead of words.
         #[arg(long)]
         json: bool,
@@ -527,7 +535,13 @@ fn run(args: Args) -> Result<bool> {
         Command::DeadLetters { hub, json } => {
             block_on(list_dead_letters(&hub.resolve("clerk")?, json))
         }
-        Command::Scrub { hub, json } => {
+        Command::Scrub {
+            postgres: Some(url),
+            postgres_ca,
+            json,
+            ..
+        } => scrub_postgres::run(url, postgres_ca, json),
+        Command::Scrub { hub, json, .. } => {
             let hub = hub.resolve("clerk")?;
             block_on(async { crate::log_audit::scrub(connect(&hub).await?, json).await })
         }

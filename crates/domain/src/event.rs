@@ -4,6 +4,8 @@ use crate::case_number::CaseNumber;
 use crate::lifecycle::{DocumentDecision, FilingState};
 use serde::{Deserialize, Serialize};
 
+mod documents;
+
 /// A document as received: its bytes live in the blob store under `sha256`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedDocument {

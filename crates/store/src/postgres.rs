@@ -28,6 +28,7 @@ mod blobs;
 pub(crate) mod liveness;
 mod offline;
 mod published;
+mod scrub;
 pub(crate) mod seals;
 pub(crate) mod seals_began;
 pub(crate) mod signing;
@@ -39,6 +40,7 @@ pub use offline::{
     verify_postgres_log,
 };
 pub use published::PublishedCheck;
+pub use scrub::{DamagedDocument, DocumentsScrubbed, scrub_postgres_documents};
 
 /// `[store]` settings of a hub whose log of record is PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

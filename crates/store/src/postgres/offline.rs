@@ -388,7 +388,7 @@ fn hash_column_differs(seq: u64) -> crate::ChainError {
 
 /// Runs `f` on a thread of its own: the PostgreSQL client's runtime must not start inside a
 /// caller's.
-fn run_outside_runtime<T: Send>(
+pub(super) fn run_outside_runtime<T: Send>(
     f: impl FnOnce() -> Result<T, StoreError> + Send,
 ) -> Result<T, StoreError> {
     std::thread::scope(|s| {

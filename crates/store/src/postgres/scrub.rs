@@ -1,0 +1,136 @@
+//! The documents of record in PostgreSQL re-hashed (`clerk scrub --postgres`).
+//!
+//! An instance checks every document it copies from PostgreSQL, and `clerk scrub --hub` re-hashes
+//! a running instance's own copies; but the database — the log of record, the thing backed up and
+//! restored — could hold a damaged or replaced document for ever unseen, found only when an
+//! instance with an empty `data_dir` refused to rebuild from it (outside tests, round 7, F14).
+//! This reads every document an entry of the log names, chunk by chunk in order (a 100 MiB
+//! document is never held whole), and hashes it: the SHA-256 it is named by, and the size
+//! `ecenter_blobs` records, must both come out. Each document is read once, however many entries
+//! name it; damage is reported with the first entry naming it. An entry that does not decode ends
+//! the scrub, named. Nothing is written.
+
+use super::{Upstream, pg, rows_after};
+use crate::{PostgresConfig, StoreError};
+use std::collections::HashSet;
+
+/// Entries read per query.
+const PAGE: usize = 1000;
+
+/// What a re-hash of PostgreSQL's documents found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentsScrubbed {
+    /// Documents read (each once).
+    pub documents_checked: u64,
+    /// Their bytes, as read.
+    pub bytes_checked: u64,
+    /// The log was read up to this entry (its head when the scrub began).
+    pub up_to_seq: u64,
+    /// Each document missing, cut short or altered.
+    pub damaged: Vec<DamagedDocument>,
+}
+
+/// A document of the log that PostgreSQL does not hold as it was filed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedDocument {
+    /// The SHA-256 (lowercase hex) the log names it by.
+    pub sha256: String,
+    /// The first entry naming it.
+    pub entry: u64,
+    /// How people name it (`filing F… document D1`, `seal …`).
+    pub document: String,
+    /// What was found instead: missing, a chunk missing, or the content's hash and size.
+    pub found: String,
+}
+
+/// Re-hashes every document the entries of PostgreSQL's log name, up to its head.
+pub fn scrub_postgres_documents(config: &PostgresConfig) -> Result<DocumentsScrubbed, StoreError> {
+    super::offline::run_outside_runtime(|| {
+        let mut link = Upstream::connect_only(config)?;
+        let head = link.head()?.seq;
+        let mut found = DocumentsScrubbed {
+            up_to_seq: head,
+            ..DocumentsScrubbed::default()
+        };
+        let mut seen = HashSet::new();
+        let mut after = 0;
+        while after < head {
+            let rows = link.rt.block_on(rows_after(link.client()?, after, PAGE))?;
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            for row in rows.iter().filter(|r| r.seq <= head) {
+                for (sha256, document) in documents_named(row)? {
+                    if !seen.insert(sha256.clone()) {
+                        continue;
+                    }
+                    found.documents_checked += 1;
+                    match link.rehash(&sha256)? {
+                        Ok(bytes) => found.bytes_checked += bytes,
+                        Err(what) => found.damaged.push(DamagedDocument {
+                            sha256,
+                            entry: row.seq,
+                            document,
+                            found: what,
+                        }),
+                    }
+                }
+            }
+        }
+        Ok(found)
+    })
+}
+
+/// The documents the entry in `row` names, with how people name each; an entry that does not
+/// decode is named (`clerk verify-log --postgres` says more).
+fn documents_named(row: &super::Row) -> Result<Vec<(String, String)>, StoreError> {
+    let entry = crate::chain::decode_entry(&crate::chain::entry_key(row.seq), &row.value)
+        .map_err(StoreError::Chain)?;
+    Ok(entry.event.documents_named())
+}
+
+impl Upstream {
+    /// Reads the document `sha256` as PostgreSQL holds it and hashes it: its size when it is
+    /// whole and hashes to its name, else what was found.
+    fn rehash(&mut self, sha256: &str) -> Result<Result<u64, String>, StoreError> {
+        let reading = pg("re-hashing a document");
+        self.rt.block_on(async {
+            let client = self.client()?;
+            let Some(row) = client
+                .query_opt(
+                    "SELECT size, chunks FROM ecenter_blobs WHERE sha256 = $1",
+                    &[&sha256],
+                )
+                .await
+                .map_err(&reading)?
+            else {
+                return Ok(Err("missing: ecenter_blobs has no row for it".into()));
+            };
+            let (size, chunks): (i64, i32) = (row.get(0), row.get(1));
+            let select = client
+                .prepare("SELECT data FROM ecenter_blob_chunks WHERE sha256 = $1 AND n = $2")
+                .await
+                .map_err(&reading)?;
+            let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+            let mut read = 0u64;
+            for n in 0..chunks {
+                let Some(chunk) = client
+                    .query_opt(&select, &[&sha256, &n])
+                    .await
+                    .map_err(&reading)?
+                else {
+                    return Ok(Err(format!("chunk {n} of its {chunks} is missing")));
+                };
+                let data: &[u8] = chunk.get(0);
+                digest.update(data);
+                read += data.len() as u64;
+            }
+            let hashed = hex::encode(digest.finish());
+            if hashed != sha256 || i64::try_from(read) != Ok(size) {
+                return Ok(Err(format!(
+                    "its content hashes to {hashed} ({read} bytes; ecenter_blobs records {size})"
+                )));
+            }
+            Ok(Ok(read))
+        })
+    }
+}
