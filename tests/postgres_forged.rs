@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::one_instance::{OneInstance, serving, tamper_then_expect_the_stop};
 use common::postgres::{database_for, psql};
 use common::*;
 use ecenter_proto::v1 as pb;
@@ -41,17 +42,6 @@ fn forge_at_head(
         ),
     );
     (seq, hash)
-}
-
-async fn serving(hub: &TestHub, pki: &std::path::Path) -> i32 {
-    use tonic_health::pb::health_client::HealthClient;
-    let mut health = HealthClient::new(channel_as(hub.addr, pki, COURT_CMS).await);
-    health
-        .check(tonic_health::pb::HealthCheckRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .status
 }
 
 /// `hub` refuses the next filing naming entry `forged`, stops serving, and reads `filing_id` as
@@ -313,78 +303,7 @@ async fn an_entry_sealed_with_a_planted_key_is_named_with_the_instances_keys_pin
 /// batch from then on, but a stop that says what is gone (health NOT_SERVING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_row_deleted_around_the_hub_stops_it_naming_the_table() {
-    use tonic_health::pb::health_check_response::ServingStatus;
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let shared = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(shared.path());
-    let dir = tempfile::tempdir().unwrap();
-    let store = StoreConfig::Postgres(config);
-    let hub = start_tls_with(dir.path(), pki.path(), move |c| c.store = store).await;
-    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
-    let doc = pdf("headless");
-    submit(
-        &mut lawyer,
-        "headless-1",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
-    )
-    .await
-    .unwrap();
-    psql(&db, "DELETE FROM ecenter_head");
-    let refused = submit(
-        &mut lawyer,
-        "headless-2",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
-    assert!(
-        refused.message().contains("ecenter_head has no row"),
-        "{}",
-        refused.message()
-    );
-    assert_eq!(
-        serving(&hub, pki.path()).await,
-        ServingStatus::NotServing as i32
-    );
-    let _ = hub.stop_result().await;
-}
-
-/// One instance's data directory on a database of its own, with the PKI its hub serves.
-struct OneInstance {
-    pki: tempfile::TempDir,
-    _shared: tempfile::TempDir,
-    db: String,
-    config: ecenter_store::postgres::PostgresConfig,
-    dir: tempfile::TempDir,
-}
-
-impl OneInstance {
-    fn new() -> OneInstance {
-        let pki = tempfile::tempdir().unwrap();
-        ecenter_pki::init(pki.path(), false).unwrap();
-        let shared = tempfile::tempdir().unwrap();
-        let (db, config) = database_for(shared.path());
-        let dir = tempfile::tempdir().unwrap();
-        OneInstance {
-            pki,
-            _shared: shared,
-            db,
-            config,
-            dir,
-        }
-    }
-
-    /// Starts (or starts again) its hub over mutual TLS.
-    async fn start(&self) -> TestHub {
-        let store = StoreConfig::Postgres(self.config.clone());
-        start_tls_with(self.dir.path(), self.pki.path(), move |c| c.store = store).await
-    }
+    tamper_then_expect_the_stop("DELETE FROM ecenter_head", "ecenter_head has no row").await;
 }
 
 /// An entry below the head altered in PostgreSQL while an instance was down (its content, not
@@ -650,7 +569,8 @@ async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
 
 /// An instance whose own key is not on its `[store] instance_keys` list refuses to start, naming
 /// its key and how to export it: the others, holding the same list, would refuse its entries
-/// while it went on acknowledging filings (round 8, G6).
+/// while it went on acknowledging filings (round 8, G6). One whose listed key was lost from its
+/// data directory is told to restore it, not given a new key and told to list that.
 #[test]
 fn an_instance_not_on_its_own_list_of_keys_refuses_to_start() {
     let shared = tempfile::tempdir().unwrap();
@@ -672,6 +592,26 @@ fn an_instance_not_on_its_own_list_of_keys_refuses_to_start() {
         said.contains("none of them this instance's own") && said.contains("openssl pkey -in"),
         "{said}"
     );
+
+    let own = dir.path().join("checkpoints/hub.key");
+    std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config.instance_keys[0],
+        openssl_p256_key(own.to_str().unwrap()),
+    )
+    .unwrap();
+    drop(ecenter_store::SledStore::open_replicated(dir.path(), &config).unwrap());
+    std::fs::remove_file(&own).unwrap();
+    let said = ecenter_store::SledStore::open_replicated(dir.path(), &config)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        said.contains(&format!("{}, is missing", own.display()))
+            && said.contains("restore the file from its backup"),
+        "{said}"
+    );
+    assert!(!own.exists(), "no new key was made in its place");
 }
 
 /// A seal row planted for entry `at`, past the head: the instance on `data_dir` refuses to start,

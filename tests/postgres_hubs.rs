@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::one_instance::tamper_then_expect_the_stop;
 use common::postgres::{database_for, psql};
 use common::*;
 use ecenter_proto::v1 as pb;
@@ -562,47 +563,9 @@ fn clerk_names_a_replaced_key_row(db: &str, url: &str, pinned: &[&str], kid: &st
 /// the instance's health turns NOT_SERVING, so that the balancer takes it out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_older_than_the_schema_stops_writing_and_is_not_serving() {
-    use tonic_health::pb::health_check_response::ServingStatus;
-    use tonic_health::pb::health_client::HealthClient;
-    let pki = tempfile::tempdir().unwrap();
-    ecenter_pki::init(pki.path(), false).unwrap();
-    let shared = tempfile::tempdir().unwrap();
-    let (db, config) = database_for(shared.path());
-    let dir = tempfile::tempdir().unwrap();
-    let store = StoreConfig::Postgres(config);
-    let hub = start_tls_with(dir.path(), pki.path(), move |c| c.store = store).await;
-    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
-    let doc = pdf("before the upgrade");
-    submit(
-        &mut lawyer,
-        "schema-0001",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
+    tamper_then_expect_the_stop(
+        "INSERT INTO ecenter_schema (version) VALUES (999)",
+        "version 999, newer than this hub's",
     )
-    .await
-    .unwrap();
-    psql(&db, "INSERT INTO ecenter_schema (version) VALUES (999)");
-    for id in ["schema-0002", "schema-0003"] {
-        let doc = pdf(id);
-        let refused = submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &doc)])
-            .await
-            .unwrap_err();
-        assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
-        assert!(
-            refused
-                .message()
-                .contains("version 999, newer than this hub's"),
-            "{}",
-            refused.message()
-        );
-    }
-    let mut health = HealthClient::new(channel_as(hub.addr, pki.path(), COURT_CMS).await);
-    let status = health
-        .check(tonic_health::pb::HealthCheckRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(status.status(), ServingStatus::NotServing);
-    let _ = hub.stop_result().await;
+    .await;
 }

@@ -8,6 +8,8 @@ pub mod court;
 pub mod efile;
 pub mod instances;
 pub mod judgments;
+pub mod one_instance;
+pub mod openssl_cli;
 pub mod pdf;
 pub mod portal;
 pub mod postgres;
@@ -673,6 +675,8 @@ pub fn tls_config(pki: &Path) -> ecenter_server::tls::TlsConfig {
     }
 }
 
+#[allow(unused_imports)]
+pub use openssl_cli::{openssl, openssl_p256_key};
 pub use seal_setup::{seal_config, seal_png};
 
 /// Connects over mTLS with the given client certificate chain and key (or none), trusting `pki`'s root.
@@ -775,29 +779,4 @@ pub fn store_under_test(data_dir: &Path) -> ecenter_server::config::StoreConfig 
         Ok("sled") | Err(_) => ecenter_server::config::StoreConfig::Sled,
         Ok(other) => panic!("ECENTER_TEST_STORE={other}: sled or postgres"),
     }
-}
-
-/// Runs `openssl` with `args` and returns its standard output; it must succeed.
-pub fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {out:?}");
-    out.stdout
-}
-
-/// Has OpenSSL make an ECDSA P-256 key at `path`; returns its public key as PEM.
-pub fn openssl_p256_key(path: &str) -> String {
-    let curve = "ec_paramgen_curve:P-256";
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        curve,
-        "-out",
-        path,
-    ]);
-    String::from_utf8(openssl(&["pkey", "-in", path, "-pubout"])).unwrap()
 }

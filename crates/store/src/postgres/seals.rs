@@ -172,11 +172,12 @@ impl Upstream {
     }
 }
 
-/// The keys `[store] instance_keys` names, with this instance's own (at `own`, when it exists
-/// yet); empty when none are named.
+/// The keys `[store] instance_keys` names, with this instance's own (at `own`, made there on its
+/// first start, when `ran_here` is false); empty when none are named.
 pub(crate) fn instance_keys(
     named: &[PathBuf],
     own: &std::path::Path,
+    ran_here: bool,
 ) -> Result<Vec<CheckpointKey>, StoreError> {
     if named.is_empty() {
         return Ok(Vec::new());
@@ -186,10 +187,21 @@ pub(crate) fn instance_keys(
         .map(|path| CheckpointKey::load(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::Postgres(format!("[store] instance_keys: {e}")))?;
+    // A key gone from a data directory that holds a replica was lost, not never made: a new one
+    // would only be refused as not on the list, with advice to list it.
+    if ran_here && !own.exists() {
+        return Err(StoreError::Postgres(format!(
+            "the key that seals this instance's entries, {}, is missing, though its data \
+             directory holds its replica from an earlier start: [store] instance_keys pins that \
+             key, so restore the file from its backup. (A new key is a new instance: move the \
+             data directory aside, start it, and add its public key to every instance's list.)",
+            own.display()
+        )));
+    }
     // Its own key (made now if this is its first start) must be on the list every instance
     // holds: the others would refuse its entries and stop, while it went on acknowledging
     // filings no one else takes (outside tests, round 8, G6).
-    let signer = CheckpointSigner::load(own, true).map_err(|e| {
+    let signer = CheckpointSigner::load(own, !ran_here).map_err(|e| {
         StoreError::Postgres(format!(
             "[checkpoints] key_file (or checkpoints/hub.key): {e}"
         ))

@@ -101,7 +101,12 @@ fn open_replicated_here(
     drift: Drift,
 ) -> Result<SledStore, StoreError> {
     let mut link = Upstream::open(config)?;
-    let instance_keys = crate::postgres::seals::instance_keys(&config.instance_keys, &key_file)?;
+    let ran_here = data_dir.join("log").exists()
+        || crate::checkpoint::local_dir(data_dir)
+            .join(crate::checkpoint::FILE_NAME)
+            .exists();
+    let instance_keys =
+        crate::postgres::seals::instance_keys(&config.instance_keys, &key_file, ran_here)?;
     // The schema was just brought up to date: the table is there.
     let sealed_from = link.sealed_from()?.unwrap_or(1);
     link.seal_with(key_file, sealed_from);

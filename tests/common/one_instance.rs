@@ -1,0 +1,86 @@
+//! One hub on a PostgreSQL database of its own, and the drill the tests of a database altered
+//! around the hubs share: file once, tamper with the database as its role could, and expect every
+//! later write refused naming what was done, with the instance's health NOT_SERVING so that a
+//! balancer takes it out.
+
+use super::postgres::{database_for, psql};
+use super::*;
+use ecenter_server::config::StoreConfig;
+
+const COURT_CMS: &str = "court-xiangyang-cms";
+const LAWYER: &str = "lawyer-14201202010000001";
+
+/// One instance's data directory on a database of its own, with the PKI its hub serves.
+pub struct OneInstance {
+    pub pki: tempfile::TempDir,
+    _shared: tempfile::TempDir,
+    pub db: String,
+    pub config: ecenter_store::postgres::PostgresConfig,
+    pub dir: tempfile::TempDir,
+}
+
+impl OneInstance {
+    pub fn new() -> OneInstance {
+        let pki = tempfile::tempdir().unwrap();
+        ecenter_pki::init(pki.path(), false).unwrap();
+        let shared = tempfile::tempdir().unwrap();
+        let (db, config) = database_for(shared.path());
+        let dir = tempfile::tempdir().unwrap();
+        OneInstance {
+            pki,
+            _shared: shared,
+            db,
+            config,
+            dir,
+        }
+    }
+
+    /// Starts (or starts again) its hub over mutual TLS.
+    pub async fn start(&self) -> TestHub {
+        let store = StoreConfig::Postgres(self.config.clone());
+        start_tls_with(self.dir.path(), self.pki.path(), move |c| c.store = store).await
+    }
+}
+
+/// The health `hub` reports to the court's system (`grpc.health.v1`), as its number.
+pub async fn serving(hub: &TestHub, pki: &Path) -> i32 {
+    use tonic_health::pb::health_client::HealthClient;
+    let mut health = HealthClient::new(channel_as(hub.addr, pki, COURT_CMS).await);
+    health
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .status
+}
+
+/// Files once, runs `sql` on the instance's database around it, then expects two filings
+/// refused (UNAVAILABLE) with a message holding `named`, and the health NOT_SERVING.
+pub async fn tamper_then_expect_the_stop(sql: &str, named: &str) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let one = OneInstance::new();
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    let doc = pdf("before the database was altered");
+    submit(
+        &mut lawyer,
+        "tamper-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap();
+    psql(&one.db, sql);
+    for id in ["tamper-0002", "tamper-0003"] {
+        let doc = pdf(id);
+        let refused = submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &doc)])
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+        assert!(refused.message().contains(named), "{}", refused.message());
+    }
+    let status = serving(&hub, one.pki.path()).await;
+    assert_eq!(status, ServingStatus::NotServing as i32);
+    let _ = hub.stop_result().await;
+}
