@@ -312,8 +312,35 @@ async fn a_head_row_deleted_around_the_hub_stops_it_naming_the_table() {
 /// the entry, rather than serve on it (round 7, F2). Reads still answer from the replica.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entry_altered_below_the_head_stops_the_restarted_instance_naming_it() {
+    altered_below_the_head(OneInstance::new(), true).await;
+}
+
+/// The same entry altered while the instance runs is found by its next walk of the log
+/// (`[store] recheck_every_secs`, a day by default, a second here), without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_altered_below_the_head_is_found_by_the_running_instances_next_recheck() {
+    let mut one = OneInstance::new();
+    one.config.recheck_every_secs = Some(1);
+    altered_below_the_head(one, false).await;
+}
+
+/// Waits (up to 30 s) until `hub`'s health is NOT_SERVING.
+async fn until_not_serving(hub: &TestHub, pki: &std::path::Path) {
     use tonic_health::pb::health_check_response::ServingStatus;
-    let one = OneInstance::new();
+    let mut status = serving(hub, pki).await;
+    for _ in 0..300 {
+        if status == ServingStatus::NotServing as i32 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = serving(hub, pki).await;
+    }
+    assert_eq!(status, ServingStatus::NotServing as i32);
+}
+
+/// Files twice, flips a byte of the first filing's entry in PostgreSQL (with the hub stopped
+/// and started again around it when `restart`), and expects the hub to stop writing, naming it.
+async fn altered_below_the_head(one: OneInstance, restart: bool) {
     let (pki, db) = (&one.pki, &one.db);
     let hub = one.start().await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
@@ -338,27 +365,26 @@ async fn an_entry_altered_below_the_head_stops_the_restarted_instance_naming_it(
     .await
     .unwrap();
     drop(lawyer);
-    hub.stop_result().await.unwrap();
     // One byte of the first filing's entry flipped, its hash column left as it was.
     let altered = first.log_seq;
-    psql(
-        db,
-        &format!(
-            "UPDATE ecenter_log SET entry = set_byte(entry, 60, get_byte(entry, 60) # 1) \
-             WHERE seq = {altered}"
-        ),
-    );
-
-    let hub = one.start().await;
-    let mut status = serving(&hub, pki.path()).await;
-    for _ in 0..300 {
-        if status == ServingStatus::NotServing as i32 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        status = serving(&hub, pki.path()).await;
-    }
-    assert_eq!(status, ServingStatus::NotServing as i32);
+    let alter = || {
+        psql(
+            db,
+            &format!(
+                "UPDATE ecenter_log SET entry = set_byte(entry, 60, get_byte(entry, 60) # 1) \
+                 WHERE seq = {altered}"
+            ),
+        )
+    };
+    let hub = if restart {
+        hub.stop_result().await.unwrap();
+        alter();
+        one.start().await
+    } else {
+        alter();
+        hub
+    };
+    until_not_serving(&hub, pki.path()).await;
     let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
     let refused = submit(
         &mut lawyer,

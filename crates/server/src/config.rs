@@ -332,8 +332,12 @@ mod tests {
         assert_eq!(pg.url, "host=db1,db2 target_session_attrs=read-write");
         assert_eq!(pg.ca_file, None);
         assert!(pg.instance_keys.is_empty());
+        assert_eq!(
+            pg.recheck_every(),
+            Some(std::time::Duration::from_secs(86_400))
+        );
         let c = Config::from_toml(
-            "[store]\nbackend = \"postgres\"\nurl = \"x\"\ninstance_keys = [\"a.pub\", \"b.pub\"]\n",
+            "[store]\nbackend = \"postgres\"\nurl = \"x\"\ninstance_keys = [\"a.pub\", \"b.pub\"]\nrecheck_every_secs = 0\n",
         )
         .unwrap();
         let StoreConfig::Postgres(pg) = c.store else {
@@ -343,6 +347,7 @@ mod tests {
             pg.instance_keys,
             [PathBuf::from("a.pub"), PathBuf::from("b.pub")]
         );
+        assert_eq!(pg.recheck_every(), None, "0: only the walk at the start");
         for (text, says) in [
             ("[store]\nbackend = \"postgres\"\n", "missing field `url`"),
             ("[store]\nbackend = \"mysql\"\n", "unknown variant `mysql`"),

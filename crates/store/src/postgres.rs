@@ -66,6 +66,11 @@ pub struct PostgresConfig {
     /// the keys the database publishes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_keys: Vec<PathBuf>,
+    /// Seconds between walks of PostgreSQL's log against this instance's replica, after the walk
+    /// at its start (`sled_store/replica/recheck.rs`); default 86 400 (once a day). Each walk
+    /// reads the whole log once on a connection of its own; 0 walks only at the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recheck_every_secs: Option<u64>,
 }
 
 impl PostgresConfig {
@@ -76,6 +81,16 @@ impl PostgresConfig {
             ca_file: None,
             takeover_after_secs: None,
             instance_keys: Vec::new(),
+            recheck_every_secs: None,
+        }
+    }
+
+    /// How long a running instance waits between walks of the log against its replica; `None`:
+    /// only the walk at its start.
+    pub fn recheck_every(&self) -> Option<std::time::Duration> {
+        match self.recheck_every_secs.unwrap_or(24 * 60 * 60) {
+            0 => None,
+            secs => Some(std::time::Duration::from_secs(secs)),
         }
     }
 

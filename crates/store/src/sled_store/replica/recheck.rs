@@ -1,4 +1,5 @@
-//! The replica held against the log of record, entry by entry, at every start and once a day.
+//! The replica held against the log of record, entry by entry, at every start and once a day
+//! (`[store] recheck_every_secs`).
 //!
 //! An instance verified every entry of its replica (the chain, the seals) when it copied it, so
 //! an entry of PostgreSQL's log that later differs from the replica's copy — its bytes, its hash
@@ -17,11 +18,7 @@ use crate::StoreError;
 use crate::chain::{ChainHead, entry_key};
 use crate::postgres::{PostgresConfig, Row, tail::Wake};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::watch;
-
-/// How often a running instance walks the log again after the walk at its start.
-const EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Entries compared per query.
 const PAGE: usize = 1000;
@@ -62,10 +59,16 @@ pub(in crate::sled_store) fn spawn(
                     }
                     Err(e) => tracing::warn!(error = %e, "the log recheck could not finish; it runs again later"),
                 }
-                // Until the next walk, or until the store closes (the writer drops the head's
-                // sender): the thread holds the replica's tree, which must not outlive it.
+                // Until the next walk (`[store] recheck_every_secs`), or until the store closes
+                // (the writer drops the head's sender): the thread holds the replica's tree, which
+                // must not outlive it.
                 let closed = async { while head.changed().await.is_ok() {} };
-                let _ = rt.block_on(async { tokio::time::timeout(EVERY, closed).await });
+                match config.recheck_every() {
+                    Some(every) => {
+                        let _ = rt.block_on(async { tokio::time::timeout(every, closed).await });
+                    }
+                    None => return,
+                }
             }
         })
         .map(|_| ())
