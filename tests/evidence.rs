@@ -459,6 +459,36 @@ async fn a_bit_flipped_in_a_projection_record_is_never_served_as_the_truth() {
     }
 }
 
+/// The hub's key deleted from a copy of `data`, then one of another kind put in its place.
+fn a_lost_or_foreign_key_is_refused(data: &Path) {
+    // The hub's key deleted: refused, and no new key is made that could sign a shortened log.
+    let keyless = copy_of(data);
+    std::fs::remove_file(keyless.path().join("checkpoints/hub.key")).unwrap();
+    let refused = refusal(keyless.path());
+    assert!(
+        refused.contains("checkpoint key") && refused.contains("missing"),
+        "{refused}"
+    );
+    assert!(!keyless.path().join("checkpoints/hub.key").exists());
+
+    // A key of another kind in its place (RSA, made by OpenSSL): the key is named as the
+    // setting it comes from, not as a refused log (round 8, G7).
+    let rsa = keyless.path().join("checkpoints/hub.key");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-out",
+        rsa.to_str().unwrap(),
+    ]);
+    let refused = refusal(keyless.path());
+    assert!(
+        refused.starts_with("the checkpoint key cannot be used ([checkpoints] key_file")
+            && refused.contains("not an ECDSA P-256"),
+        "{refused}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_stay_in_step() {
     let data = tempfile::tempdir().unwrap();
@@ -485,15 +515,7 @@ async fn an_emptied_checkpoint_file_or_a_deleted_key_is_refused_and_witnesses_st
             .contains("no valid signed checkpoint")
     );
 
-    // The hub's key deleted: refused, and no new key is made that could sign a shortened log.
-    let keyless = copy_of(data.path());
-    std::fs::remove_file(keyless.path().join("checkpoints/hub.key")).unwrap();
-    let refused = refusal(keyless.path());
-    assert!(
-        refused.contains("checkpoint key") && refused.contains("missing"),
-        "{refused}"
-    );
-    assert!(!keyless.path().join("checkpoints/hub.key").exists());
+    a_lost_or_foreign_key_is_refused(data.path());
 
     // A witness added to a running hub's configuration starts as a copy of the history, and
     // after another run both still verify and agree.

@@ -92,11 +92,12 @@ fn witness_key_agrees(dir: &Path, signer: &CheckpointSigner) -> Result<(), Evide
     }
 }
 
-/// Reads the key (never making one) and every checkpoint file.
+/// Reads the key (never making one) and every checkpoint file. A key that cannot be used is
+/// named as the setting it came from, not as a refused log (outside tests, round 8, G7).
 pub(crate) fn examine(
     data_dir: &Path,
     config: &CheckpointConfig,
-) -> Result<Examined, EvidenceRefused> {
+) -> Result<Examined, crate::ServeError> {
     let local_dir = checkpoint::local_dir(data_dir);
     let key_file = config
         .key_file
@@ -105,14 +106,14 @@ pub(crate) fn examine(
     let signer = match CheckpointSigner::load(&key_file, false) {
         Ok(s) => Some(s),
         Err(_) if !key_file.exists() => None,
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(crate::ServeError::CheckpointKey(e)),
     };
     let key = signer
         .as_ref()
         .map_or_else(CheckpointKey::unknown, CheckpointKey::from);
     if let Some(signer) = &signer {
         for dir in &config.witness_dirs {
-            witness_key_agrees(dir, signer)?;
+            witness_key_agrees(dir, signer).map_err(crate::ServeError::from)?;
         }
     }
     let read = |dir: &Path| Found {

@@ -106,7 +106,9 @@ pub fn open(
     pending: Option<&PendingLoss>,
     vouching: Vouching,
 ) -> Result<Checkpointer, EvidenceRefused> {
-    let examined = checkpoint_policy::examine(data_dir, config)?;
+    // The same files `precheck` examined just before the store opened.
+    let examined =
+        checkpoint_policy::examine(data_dir, config).map_err(|e| EvidenceRefused(e.to_string()))?;
     let head = store.head();
     let mut accepted = store.accepted_losses();
     accepted.extend(pending.map(|p| (p.accepted.first, p.accepted.last)));

@@ -350,6 +350,10 @@ mod tests {
         assert_eq!(pg.recheck_every(), None, "0: only the walk at the start");
         for (text, says) in [
             ("[store]\nbackend = \"postgres\"\n", "missing field `url`"),
+            (
+                "[store]\nbackend = \"postgres\"\nurl = \"x\"\ninstance_keys = []\n",
+                "instance_keys = [] pins no key",
+            ),
             ("[store]\nbackend = \"mysql\"\n", "unknown variant `mysql`"),
             (
                 "[store]\nbackend = \"postgres\"\nurl = \"x\"\nuser = \"y\"\n",

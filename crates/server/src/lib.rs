@@ -66,6 +66,13 @@ pub enum ServeError {
     /// The TLS material could not be loaded.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The checkpoint key (`[checkpoints] key_file`, or the one in the data directory) is not an
+    /// ECDSA P-256 private key in PKCS#8 PEM, or cannot be read.
+    #[error(
+        "the checkpoint key cannot be used ([checkpoints] key_file; an ECDSA P-256 private key in \
+         PKCS#8 PEM, as `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` makes): {0}"
+    )]
+    CheckpointKey(ecenter_store::checkpoint::CheckpointError),
     /// The log disagrees with its signed checkpoints, or they cannot be checked.
     #[error("the event log is refused: {0}")]
     Evidence(#[from] checkpoints::EvidenceRefused),

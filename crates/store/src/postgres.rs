@@ -64,7 +64,11 @@ pub struct PostgresConfig {
     /// database: when given, an entry is copied from PostgreSQL only under a seal by one of them,
     /// so a forger who can also add keys to the database is refused (postgres/seals.rs). Empty:
     /// the keys the database publishes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "some_keys"
+    )]
     pub instance_keys: Vec<PathBuf>,
     /// Seconds between walks of PostgreSQL's log against this instance's replica, after the walk
     /// at its start (`sled_store/replica/recheck.rs`); default 86 400 (once a day). Each walk
@@ -98,6 +102,19 @@ impl PostgresConfig {
     pub fn takeover_after(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.takeover_after_secs.unwrap_or(20))
     }
+}
+
+/// `instance_keys`, refused when written as an empty list: that pins nothing, and an operator
+/// who cleared the list would believe the keys pinned (outside tests, round 8, G7).
+fn some_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    let keys = Vec::<PathBuf>::deserialize(d)?;
+    if keys.is_empty() {
+        return Err(serde::de::Error::custom(
+            "instance_keys = [] pins no key: list every instance's public key, or leave the \
+             setting out to take the keys PostgreSQL publishes",
+        ));
+    }
+    Ok(keys)
 }
 
 /// Versioned schema changes, applied in order at start-up; the number of a change is its index + 1.
