@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::one_instance::{OneInstance, serving, tamper_then_expect_the_stop};
+use common::one_instance::{OneInstance, serving, tamper_then_expect_the_stop, until_not_serving};
 use common::postgres::{database_for, psql};
 use common::*;
 use ecenter_proto::v1 as pb;
@@ -324,20 +324,6 @@ async fn an_entry_altered_below_the_head_is_found_by_the_running_instances_next_
     altered_below_the_head(one, false).await;
 }
 
-/// Waits (up to 30 s) until `hub`'s health is NOT_SERVING.
-async fn until_not_serving(hub: &TestHub, pki: &std::path::Path) {
-    use tonic_health::pb::health_check_response::ServingStatus;
-    let mut status = serving(hub, pki).await;
-    for _ in 0..300 {
-        if status == ServingStatus::NotServing as i32 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        status = serving(hub, pki).await;
-    }
-    assert_eq!(status, ServingStatus::NotServing as i32);
-}
-
 /// Files twice, flips a byte of the first filing's entry in PostgreSQL (with the hub stopped
 /// and started again around it when `restart`), and expects the hub to stop writing, naming it.
 async fn altered_below_the_head(one: OneInstance, restart: bool) {
@@ -428,6 +414,52 @@ fn refused_at_start(
     match ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) {
         Ok(_) => panic!("the hub opened"),
         Err(e) => e.to_string(),
+    }
+}
+
+/// The row that says where the seals begin deleted, or moved, while an instance runs: it read the
+/// row at its start, so it went on writing while the clerk and every restarted instance refused
+/// the log (round 8, G5). Its next walk of the log holds the row against `log_seals_began`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_the_seals_begin_changed_under_a_running_instance_stops_it_at_its_next_recheck() {
+    for (sql, named) in [
+        (
+            "DELETE FROM ecenter_seals_from",
+            "ecenter_seals_from has no row",
+        ),
+        (
+            "UPDATE ecenter_seals_from SET seq = seq + 2",
+            "the row was changed",
+        ),
+    ] {
+        let mut one = OneInstance::new();
+        one.config.recheck_every_secs = Some(1);
+        let hub = one.start().await;
+        let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+        let doc = pdf("before the row changed");
+        submit(
+            &mut lawyer,
+            "row-0001",
+            CASE,
+            "证据材料",
+            &[("a.pdf", &doc)],
+        )
+        .await
+        .unwrap();
+        psql(&one.db, sql);
+        until_not_serving(&hub, one.pki.path()).await;
+        let refused = submit(
+            &mut lawyer,
+            "row-0002",
+            CASE,
+            "证据材料",
+            &[("b.pdf", &doc)],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+        assert!(refused.message().contains(named), "{}", refused.message());
+        let _ = hub.stop_result().await;
     }
 }
 

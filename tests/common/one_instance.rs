@@ -54,6 +54,20 @@ pub async fn serving(hub: &TestHub, pki: &Path) -> i32 {
         .status
 }
 
+/// Waits (up to 30 s) until `hub`'s health is NOT_SERVING.
+pub async fn until_not_serving(hub: &TestHub, pki: &std::path::Path) {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let mut status = serving(hub, pki).await;
+    for _ in 0..300 {
+        if status == ServingStatus::NotServing as i32 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = serving(hub, pki).await;
+    }
+    assert_eq!(status, ServingStatus::NotServing as i32);
+}
+
 /// Files once, runs `sql` on the instance's database around it, then expects two filings
 /// refused (UNAVAILABLE) with a message holding `named`, and the health NOT_SERVING.
 pub async fn tamper_then_expect_the_stop(sql: &str, named: &str) {

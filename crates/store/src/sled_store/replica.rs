@@ -149,7 +149,7 @@ fn open_replicated_here(
             .map_err(|e| StoreError::Postgres(format!("catching up with PostgreSQL: {e}")))?;
     }
     if super::rebuild::seals_began(&meta)?.is_none() {
-        record_seals_began(&weak, meta, sealed_from, instance)?;
+        record_seals_began(&weak, meta.clone(), sealed_from, instance)?;
     }
     tracing::info!(
         seq = store.head().seq,
@@ -158,7 +158,7 @@ fn open_replicated_here(
     tail::spawn(config.clone(), store.subscribe(), wake)?;
     recheck::spawn(
         config.clone(),
-        events,
+        (events, meta),
         store.subscribe(),
         altered,
         wake_writer(weak),

@@ -9,7 +9,9 @@
 //! round 7, F2). A thread on a connection of its own walks PostgreSQL's log from its first entry
 //! to the replica's committed head, [`PAGE`] entries a query; the first difference stops this
 //! instance's writes ([`StoreError::Altered`], health NOT_SERVING) naming the entry. The
-//! replica's copy is left as it is: it is the evidence of what the entry said.
+//! replica's copy is left as it is: it is the evidence of what the entry said. The walk ends
+//! with the row `ecenter_seals_from` held against the `log_seals_began` entry the replica met,
+//! as a restarted instance holds it (round 8, G5).
 //!
 //! Cost: one read of the whole log (about 0.5 KB an entry) per instance per walk, off the
 //! writer's path; nothing is held locked.
@@ -29,7 +31,7 @@ pub(in crate::sled_store) type Finding = Arc<Mutex<Option<String>>>;
 /// Starts the thread; it ends when the store closes or once it has found a difference.
 pub(in crate::sled_store) fn spawn(
     config: PostgresConfig,
-    events: sled::Tree,
+    (events, meta): (sled::Tree, sled::Tree),
     head: watch::Receiver<ChainHead>,
     found: Finding,
     wake: Wake,
@@ -47,7 +49,7 @@ pub(in crate::sled_store) fn spawn(
             let mut head = head;
             while head.has_changed().is_ok() {
                 let through = head.borrow().seq;
-                match walk(&rt, &config, &events, &head, through) {
+                match walk(&rt, &config, (&events, &meta), &head, through) {
                     Ok(None) => {
                         tracing::info!(through, "the replica agrees with PostgreSQL's log");
                     }
@@ -74,22 +76,51 @@ pub(in crate::sled_store) fn spawn(
         .map(|_| ())
 }
 
-/// Compares PostgreSQL's log with the replica's `events` through entry `through`: why they
-/// differ, if they do. Ends early once the store closes (`head`'s sender gone).
+/// Compares PostgreSQL's log with the replica's `events` through entry `through`, then the row
+/// `ecenter_seals_from` with the `log_seals_began` entry the replica's `meta` remembers: why
+/// they differ, if they do. Ends early once the store closes (`head`'s sender gone).
 fn walk(
     rt: &tokio::runtime::Runtime,
     config: &PostgresConfig,
-    events: &sled::Tree,
+    (events, meta): (&sled::Tree, &sled::Tree),
     head: &watch::Receiver<ChainHead>,
     through: u64,
 ) -> Result<Option<String>, StoreError> {
     let client = crate::postgres::connect(rt, config)?;
+    if let Some(why) = entries_differ(rt, &client, events, head, through)? {
+        return Ok(Some(why));
+    }
+    // A running instance read the row once, at its start; moved or deleted since, the clerk and
+    // every restarted instance refuse the log while it went on (outside tests, round 8, G5).
+    let row = match rt.block_on(crate::postgres::seals::sealed_from(&client)) {
+        Err(StoreError::Altered(why)) => return Ok(Some(why)),
+        other => other?,
+    };
+    match (row, super::super::rebuild::seals_began(meta)?) {
+        (Some(from), Some(recorded)) => {
+            match crate::postgres::seals_began::held_against(from, recorded) {
+                Err(StoreError::Altered(why)) => Ok(Some(why)),
+                other => other.map(|()| None),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The first entry through `through` where PostgreSQL's log and the replica's `events` differ.
+fn entries_differ(
+    rt: &tokio::runtime::Runtime,
+    client: &tokio_postgres::Client,
+    events: &sled::Tree,
+    head: &watch::Receiver<ChainHead>,
+    through: u64,
+) -> Result<Option<String>, StoreError> {
     let mut after = 0;
     while after < through {
         if head.has_changed().is_err() {
             return Err(StoreError::ShuttingDown);
         }
-        let mut rows = rt.block_on(crate::postgres::rows_after(&client, after, PAGE))?;
+        let mut rows = rt.block_on(crate::postgres::rows_after(client, after, PAGE))?;
         // A page that ends early ends the walk at `through`: the replica's entries past
         // PostgreSQL's last row are then compared with nothing, and named missing.
         let end = match rows.last() {
