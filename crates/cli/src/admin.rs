@@ -14,9 +14,16 @@
 //! models another build wrote (an upgrade not yet started, an interrupted rebuild) are rebuilt
 //! too, but cannot be compared: `changed` is then `null` and the exit status 0.
 //!
+//! `restore-documents --postgres URL SOURCE…` re-hashes the documents of record in PostgreSQL
+//! (as `clerk scrub --postgres`) and puts back each damaged one from a file under the sources
+//! that hashes to its name; whole documents are never touched. It may run while hubs run.
+//!
 //! Exit codes: 0 done, 1 refused or failed (the message says why, naming the directory or the
 //! database), 2 a usage error, 3 (`rebuild-read-models`) rebuilt, but the read models had differed
-//! from the log: they are repaired, and how they came to differ is worth finding out.
+//! from the log: they are repaired, and how they came to differ is worth finding out, 4
+//! (`restore-documents`) damaged documents that no given file holds remain (each is named).
+
+mod restore_documents;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +45,9 @@ enum Command {
     /// Verifies a stopped hub's log and rebuilds its read models from it, saying whether they had
     /// differed from the log.
     RebuildReadModels(RebuildArgs),
+    /// Puts back into PostgreSQL each document of record it holds damaged (missing, cut short
+    /// or altered: what `clerk scrub --postgres` names) from copies that hash to its name.
+    RestoreDocuments(restore_documents::RestoreArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,10 +118,18 @@ fn said(e: &anyhow::Error) -> String {
 
 /// Exit code 3: the read models had differed from the log.
 const DRIFTED: i32 = 3;
+/// Exit code 4 (`restore-documents`): damaged documents no given file holds remain damaged.
+const NOT_FOUND: i32 = 4;
 
 fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Migrate(m) => migrate(m),
+        Command::RestoreDocuments(r) => {
+            if !restore_documents::run(r)? {
+                std::process::exit(NOT_FOUND);
+            }
+            Ok(())
+        }
         Command::RebuildReadModels(r) => {
             if rebuild(r)? {
                 std::process::exit(DRIFTED);
@@ -132,7 +150,7 @@ fn kind<T: ValueEnum>(flag: &str, value: &str) -> Result<T> {
 }
 
 /// A progress bar of `what` for people; none for `--json`.
-fn progress_bar(json: bool, what: &str) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress_bar(json: bool, what: &str) -> Option<indicatif::ProgressBar> {
     (!json).then(|| {
         let bar = indicatif::ProgressBar::new(0);
         let template = format!("{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} {{eta}}");

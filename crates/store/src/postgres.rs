@@ -28,6 +28,7 @@ mod blobs;
 pub(crate) mod liveness;
 mod offline;
 mod published;
+mod restore;
 mod scrub;
 pub(crate) mod seals;
 pub(crate) mod seals_began;
@@ -40,6 +41,7 @@ pub use offline::{
     verify_postgres_log,
 };
 pub use published::PublishedCheck;
+pub use restore::{DocumentsRestored, restore_postgres_documents};
 pub use scrub::{DamagedDocument, DocumentsScrubbed, scrub_postgres_documents};
 
 /// `[store]` settings of a hub whose log of record is PostgreSQL.

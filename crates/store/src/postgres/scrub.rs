@@ -91,7 +91,7 @@ fn documents_named(row: &super::Row) -> Result<Vec<(String, String)>, StoreError
 impl Upstream {
     /// Reads the document `sha256` as PostgreSQL holds it and hashes it: its size when it is
     /// whole and hashes to its name, else what was found.
-    fn rehash(&mut self, sha256: &str) -> Result<Result<u64, String>, StoreError> {
+    pub(super) fn rehash(&mut self, sha256: &str) -> Result<Result<u64, String>, StoreError> {
         let reading = pg("re-hashing a document");
         self.rt.block_on(async {
             let client = self.client()?;

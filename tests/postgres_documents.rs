@@ -1,0 +1,190 @@
+//! The documents of record in PostgreSQL, damaged around the hubs, named by `clerk scrub
+//! --postgres` and put back by `ecenter-admin restore-documents` from an instance's copies.
+//! PostgreSQL's own `sha256()` judges what either says about the database.
+
+mod common;
+
+use common::one_instance::OneInstance;
+use common::postgres::psql;
+use common::*;
+use ecenter_server::config::StoreConfig;
+
+const LAWYER: &str = "lawyer-14201202010000001";
+
+/// `clerk scrub --postgres URL --json`: its report and exit status.
+fn scrub(url: &str) -> (serde_json::Value, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["scrub", "--postgres", url, "--json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code())
+}
+
+/// A document of record damaged in PostgreSQL (the log of record, the thing backed up) was
+/// checked by nothing an auditor runs; it surfaced only when a new instance refused to rebuild
+/// from it (round 7, F14). `clerk scrub --postgres` re-hashes every document the log names,
+/// naming the entry and the document; PostgreSQL's own `sha256()` judges what it says was found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_damaged_in_postgresql_is_named_by_clerk_scrub() {
+    let one = OneInstance::new();
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    let doc = pdf("受损的证据");
+    let receipt = submit(
+        &mut lawyer,
+        "damaged-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    drop(lawyer);
+    hub.stop().await;
+    let (report, code) = scrub(&one.config.url);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["documents_checked"].as_u64(), Some(1), "{report}");
+    assert_eq!(report["bytes_checked"].as_u64(), Some(doc.len() as u64));
+
+    let sha = sha256_hex(&doc);
+    psql(
+        &one.db,
+        &format!(
+            "UPDATE ecenter_blob_chunks SET data = overlay(data placing '\\x41'::bytea from 100 \
+             for 1) WHERE sha256 = '{sha}'"
+        ),
+    );
+    let hashed = psql(
+        &one.db,
+        &format!(
+            "SELECT encode(sha256(string_agg(data, ''::bytea ORDER BY n)), 'hex') \
+             FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"
+        ),
+    );
+    let (report, code) = scrub(&one.config.url);
+    assert_eq!(code, Some(1), "{report}");
+    let damaged = &report["damaged"][0];
+    assert_eq!(damaged["sha256"], sha.as_str(), "{report}");
+    assert_eq!(damaged["entry"].as_u64(), Some(receipt.log_seq), "{report}");
+    assert_eq!(
+        damaged["document"],
+        format!("filing {} document D1", receipt.filing_id).as_str(),
+        "{report}"
+    );
+    let found = damaged["found"].as_str().unwrap();
+    assert!(found.contains(&format!("hashes to {hashed}")), "{found}");
+
+    psql(
+        &one.db,
+        &format!("DELETE FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"),
+    );
+    let (report, _) = scrub(&one.config.url);
+    let found = report["damaged"][0]["found"].as_str().unwrap();
+    assert!(found.starts_with("chunk 0 of its 1 is missing"), "{found}");
+}
+
+/// `ecenter-admin restore-documents --postgres URL --json SOURCE…`: its report and exit status.
+fn restore(url: &str, sources: &[&std::path::Path]) -> (serde_json::Value, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecenter-admin"))
+        .args(["restore-documents", "--postgres", url, "--json"])
+        .args(sources)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code())
+}
+
+/// The SHA-256 of document `sha` as PostgreSQL holds it, by PostgreSQL's `sha256()`.
+fn as_postgres_hashes_it(db: &str, sha: &str) -> String {
+    psql(
+        db,
+        &format!(
+            "SELECT coalesce(encode(sha256(string_agg(data, ''::bytea ORDER BY n)), 'hex'), \
+             'none') FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"
+        ),
+    )
+}
+
+/// The scrub names a damaged document, but until now putting it back was SQL by hand into two
+/// tables (round 7, F14, left open). Copies that do not hold it leave it damaged (exit 4, named);
+/// an instance's `data_dir/blobs` puts it back (a file is taken by its hash, not its name), a
+/// second run touches nothing, and a new instance rebuilds from the database again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_document_is_put_back_from_an_instances_copy_and_nothing_else_is_written() {
+    let one = OneInstance::new();
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    let doc = pdf("要恢复的证据");
+    let receipt = submit(
+        &mut lawyer,
+        "restore-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap()
+    .receipt
+    .unwrap();
+    drop(lawyer);
+    hub.stop().await;
+    let (url, sha) = (&one.config.url, sha256_hex(&doc));
+    psql(
+        &one.db,
+        &format!("DELETE FROM ecenter_blob_chunks WHERE sha256 = '{sha}'"),
+    );
+
+    // Copies that do not hold it: a file of other bytes named as the document.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join(&sha), b"not the document").unwrap();
+    let (report, code) = restore(url, &[elsewhere.path()]);
+    assert_eq!(code, Some(4), "{report}");
+    assert_eq!(report["not_found"][0]["sha256"], sha.as_str(), "{report}");
+    assert_eq!(report["files_hashed"].as_u64(), Some(1), "{report}");
+    assert_eq!(as_postgres_hashes_it(&one.db, &sha), "none");
+
+    let blobs = one.dir.path().join("blobs");
+    let (report, code) = restore(url, &[elsewhere.path(), &blobs]);
+    assert_eq!(code, Some(0), "{report}");
+    let restored = &report["restored"][0];
+    assert_eq!(restored["sha256"], sha.as_str(), "{report}");
+    assert_eq!(restored["entry"].as_u64(), Some(receipt.log_seq));
+    assert!(restored["found"].as_str().unwrap().contains("missing"));
+    assert!(
+        restored["from"]
+            .as_str()
+            .unwrap()
+            .starts_with(blobs.to_str().unwrap())
+    );
+    assert_eq!(as_postgres_hashes_it(&one.db, &sha), sha);
+    assert_eq!(scrub(url).1, Some(0));
+
+    let (report, code) = restore(url, &[&blobs]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        report["restored"].as_array().map(Vec::len),
+        Some(0),
+        "{report}"
+    );
+    assert_eq!(
+        report["files_hashed"].as_u64(),
+        Some(0),
+        "nothing to look for: {report}"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    let store = StoreConfig::Postgres(one.config.clone());
+    let hub = start_tls_with(fresh.path(), one.pki.path(), move |c| c.store = store).await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    let got = download(&mut lawyer, &receipt.filing_id, "D1")
+        .await
+        .unwrap();
+    assert_eq!(got, doc);
+    drop(lawyer);
+    hub.stop().await;
+}
