@@ -697,3 +697,41 @@ fn a_seal_planted_past_the_head_refuses_the_start(
         &format!("DELETE FROM ecenter_seals WHERE last_seq = {at}"),
     );
 }
+
+/// A seal row planted over genuine, sealed entries (one that does not collide with the seal the
+/// writer commits, so nothing stops the batch): readers took the first seal row covering an entry
+/// and called the genuine entry forged — another instance stopped, the clerk said BROKEN (round
+/// 9, F3). Any verified seal vouches: the clerk passes and a new instance opens on the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seal_row_planted_over_sealed_entries_does_not_make_them_forged() {
+    let one = OneInstance::new();
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    for id in ["overlap-0001", "overlap-0002"] {
+        submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &pdf(id))])
+            .await
+            .unwrap();
+    }
+    drop(lawyer);
+    hub.stop().await;
+    let inside: u64 = psql(
+        &one.db,
+        "SELECT s FROM generate_series((SELECT min(first_seq) FROM ecenter_seals), \
+         (SELECT seq FROM ecenter_head)) s WHERE s NOT IN (SELECT last_seq FROM ecenter_seals) \
+         ORDER BY s DESC LIMIT 1",
+    )
+    .parse()
+    .expect("a batch of more than one entry (a filing and its routing)");
+    psql(
+        &one.db,
+        &format!(
+            "INSERT INTO ecenter_seals (first_seq, last_seq, key_id, signature) SELECT {inside}, \
+             {inside}, key_id, signature FROM ecenter_seals ORDER BY last_seq LIMIT 1"
+        ),
+    );
+    let (report, code) = clerk(&one.config.url, &[]);
+    assert_eq!(code, Some(0), "{report}");
+    let fresh = tempfile::tempdir().unwrap();
+    ecenter_store::SledStore::open_replicated(fresh.path(), &one.config)
+        .expect("a new instance opens on the genuine log");
+}

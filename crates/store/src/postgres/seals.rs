@@ -322,7 +322,7 @@ pub(crate) async fn vouched(
     let (first, last) = (first.seq.max(from), last.seq);
     let seals = seals_over(client, first, last).await?;
     // The first sealed entry's seal ends past these rows: read up to its end.
-    if let Some(s) = seals.first().filter(|s| s.first <= first && s.last > last) {
+    if let Some(s) = seals.iter().find(|s| s.first <= first && s.last > last) {
         let after = rows[0].seq - 1;
         if s.last - first <= LONGEST_SEAL {
             let longer = super::rows_after(client, after, (s.last - after) as usize).await?;
@@ -352,7 +352,9 @@ pub(crate) async fn vouched(
 }
 
 /// The last entry of `rows` a verified seal vouches for (or that needs none), and the entry
-/// after it when no seal vouches for that one.
+/// after it when no seal vouches for that one. Any verified seal covering an entry vouches for
+/// it: a row planted in `ecenter_seals` over genuine entries (round 9, F3) does not make them
+/// forged, as long as the seal their instance wrote is there.
 fn check(
     from: u64,
     trusted: &Trusted<'_>,
@@ -363,21 +365,30 @@ fn check(
         return (0, None);
     };
     let mut upto = (from - 1).min(last.seq).max(first.seq - 1);
-    let mut seals = seals.iter().peekable();
+    // Each seal whose last entry was read, verified against that entry's hash.
+    let judged: Vec<(&Read, Result<(), String>)> = seals
+        .iter()
+        .filter_map(|seal| {
+            let at = usize::try_from(seal.last.checked_sub(first.seq)?).ok()?;
+            let row = rows.get(at)?;
+            Some((seal, verify(from, seal, &row.hash, trusted)))
+        })
+        .collect();
     for row in rows.iter().filter(|r| r.seq >= from) {
-        while seals.next_if(|s| s.last < row.seq).is_some() {}
-        let Some(seal) = seals.peek().filter(|s| s.first <= row.seq) else {
-            return (
-                upto,
-                Some(unsealed(row.seq, "no instance of the hub sealed it")),
-            );
-        };
-        if row.seq == seal.last {
-            if let Err(why) = verify(from, seal, &row.hash, trusted) {
-                return (upto, Some(unsealed(seal.first, &why)));
-            }
+        let covers = |seal: &Read| seal.first <= row.seq && row.seq <= seal.last;
+        if judged.iter().any(|(s, ok)| ok.is_ok() && covers(s)) {
             upto = row.seq;
+            continue;
         }
+        // A seal that ends past the rows read: the caller reads on.
+        if seals.iter().any(|s| covers(s) && s.last > last.seq) {
+            return (upto, None);
+        }
+        let refused = match judged.iter().find(|(s, _)| covers(s)) {
+            Some((seal, Err(why))) => unsealed(seal.first, why),
+            _ => unsealed(row.seq, "no instance of the hub sealed it"),
+        };
+        return (upto, Some(refused));
     }
     (upto, None)
 }
@@ -523,6 +534,26 @@ mod tests {
         let seals = [seal(&key, 1, 1, 2), seal(&key, 1, 3, 4)];
         let (_, refused) = check(3, &Trusted::Published, &rows(1..=4), &seals);
         assert_eq!(refused.unwrap().seq, 3);
+    }
+
+    #[test]
+    fn a_seal_row_planted_over_sealed_entries_does_not_make_them_forged() {
+        let (_d, key) = signer();
+        let mut planted = seal(&key, 1, 3, 3);
+        planted.signature = seal(&key, 1, 1, 2).signature;
+        let seals = [seal(&key, 1, 1, 2), planted, seal(&key, 1, 3, 4)];
+        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=4), &seals);
+        assert_eq!((upto, refused), (4, None));
+        // Alone over its entry, it is named.
+        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=3), &seals[..2]);
+        assert_eq!(upto, 2);
+        let refused = refused.unwrap();
+        assert_eq!(refused.seq, 3);
+        assert!(
+            refused.reason.contains("does not verify"),
+            "{}",
+            refused.reason
+        );
     }
 
     #[test]
