@@ -547,6 +547,49 @@ async fn where_the_seals_begin_moved_past_a_forged_entry_is_refused_after_a_rest
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("past the log's head"), "{said}");
+    a_log_rewritten_to_begin_its_seals_after_a_forged_entry_is_refused(&db, &config, fresh.path());
+}
+
+/// The whole log rewritten by the database's owner, no key needed: entry 1 records that the seals
+/// begin at 3, past a forged entry 2, the row agreeing, the seals and checkpoints emptied. A new
+/// instance with an empty `data_dir` served it and signed it (round 9, F1); entry 1 records a
+/// start after itself, which no instance writes, and is refused by the new instance and the clerk.
+fn a_log_rewritten_to_begin_its_seals_after_a_forged_entry_is_refused(
+    db: &str,
+    config: &ecenter_store::postgres::PostgresConfig,
+    fresh: &std::path::Path,
+) {
+    psql(
+        db,
+        "DELETE FROM ecenter_seals; DELETE FROM ecenter_checkpoints; DELETE FROM ecenter_log; \
+         UPDATE ecenter_head SET seq = 0, hash = decode(repeat('00', 32), 'hex')",
+    );
+    let began = ecenter_domain::Event::LogSealsBegan {
+        from: 3,
+        instance: "hub-rewritten".into(),
+    };
+    forge_at_head(db, &began, chrono::Utc::now());
+    let forged = ecenter_domain::Event::FilingCancelled {
+        filing_id: "F000000000002".into(),
+        by: format!("urn:ecenter:lawyer:{}", &LAWYER[7..]),
+        reason: "伪造的撤回".into(),
+    };
+    forge_at_head(db, &forged, chrono::Utc::now());
+    psql(db, "UPDATE ecenter_seals_from SET seq = 3");
+    let said = refused_at_start(fresh, config);
+    assert!(
+        said.contains(
+            "entry 1 does not verify: it records that the seals begin at entry 3, after itself"
+        ),
+        "{said}"
+    );
+    let (report, code) = clerk(&config.url, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(1),
+        "{report}"
+    );
 }
 
 /// A row written past the head, where the next batch's entry goes: the batch's append fails on

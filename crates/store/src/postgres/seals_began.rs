@@ -14,9 +14,20 @@ use crate::{ChainError, StoreError};
 use ecenter_domain::Event;
 
 /// Why entry `seq`, holding `event`, shows the row `ecenter_seals_from` (`sealed_from`) moved:
-/// it records that seals begin elsewhere.
+/// it records that seals begin elsewhere — or shows the log rewritten: it records a start after
+/// itself, which no instance writes (it is appended sealed, at or after where the seals begin),
+/// but which would make every entry up to there pass unsealed (outside tests, round 9, F1).
 pub(crate) fn recorded_elsewhere(seq: u64, event: &Event, sealed_from: u64) -> Option<ChainError> {
     match event {
+        Event::LogSealsBegan { from, .. } if *from > seq => Some(ChainError {
+            seq,
+            reason: format!(
+                "it records that the seals begin at entry {from}, after itself: an instance \
+                 writes it sealed, so at or after where the seals begin; the log was rewritten \
+                 around the hubs to let the entries before {from} pass unsealed. Restore it from \
+                 a backup"
+            ),
+        }),
         Event::LogSealsBegan { from, .. } if *from != sealed_from => Some(ChainError {
             seq,
             reason: format!(
@@ -75,6 +86,8 @@ mod tests {
         let e = recorded_elsewhere(7, &began(7), 12).unwrap();
         assert_eq!(e.seq, 7);
         assert!(e.reason.contains("set it back to 7"), "{}", e.reason);
+        let e = recorded_elsewhere(1, &began(10), 10).unwrap();
+        assert!(e.reason.contains("after itself"), "{}", e.reason);
         assert!(held_against(7, (7, 7)).is_ok());
         let e = held_against(12, (7, 7)).unwrap_err().to_string();
         assert!(e.contains("entry 7 of the log records"), "{e}");
