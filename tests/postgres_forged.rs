@@ -8,7 +8,9 @@
 
 mod common;
 
-use common::one_instance::{OneInstance, serving, tamper_then_expect_the_stop, until_not_serving};
+use common::one_instance::{
+    OneInstance, refused_at_start, serving, tamper_then_expect_the_stop, until_not_serving,
+};
 use common::postgres::{database_for, psql};
 use common::*;
 use ecenter_proto::v1 as pb;
@@ -400,23 +402,6 @@ async fn altered_below_the_head(one: OneInstance, restart: bool) {
     let _ = hub.stop_result().await;
 }
 
-/// Why a hub on `data_dir` and the database `config` does not open.
-fn refused_at_start(
-    data_dir: &std::path::Path,
-    config: &ecenter_store::postgres::PostgresConfig,
-) -> String {
-    let config = ecenter_server::config::Config {
-        dev_mode: true,
-        data_dir: data_dir.to_path_buf(),
-        store: StoreConfig::Postgres(config.clone()),
-        ..Default::default()
-    };
-    match ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) {
-        Ok(_) => panic!("the hub opened"),
-        Err(e) => e.to_string(),
-    }
-}
-
 /// The row that says where the seals begin deleted, or moved, while an instance runs: it read the
 /// row at its start, so it went on writing while the clerk and every restarted instance refused
 /// the log (round 8, G5). Its next walk of the log holds the row against `log_seals_began`.
@@ -592,82 +577,6 @@ fn a_log_rewritten_to_begin_its_seals_after_a_forged_entry_is_refused(
     );
 }
 
-/// A row written past the head, where the next batch's entry goes: the batch's append fails on
-/// it. Not a commit in doubt held for a minute and blamed on the disk, but a refusal at once
-/// naming the table, with nothing recorded; a restart is refused, naming the row, until it is
-/// gone (round 7, F4; round 8, G2). A seal row planted past the head is refused at start alike.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
-    let one = OneInstance::new();
-    let (pki, db, config, dir) = (&one.pki, &one.db, &one.config, &one.dir);
-    let hub = one.start().await;
-    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
-    submit(
-        &mut lawyer,
-        "planted-0001",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &pdf("一"))],
-    )
-    .await
-    .unwrap();
-    let next: u64 = psql(db, "SELECT seq + 1 FROM ecenter_head")
-        .parse()
-        .unwrap();
-    psql(
-        db,
-        &format!(
-            "INSERT INTO ecenter_log SELECT {next}, hash, entry FROM ecenter_log WHERE seq = 1"
-        ),
-    );
-    let refused = submit(
-        &mut lawyer,
-        "planted-0002",
-        CASE,
-        "证据材料",
-        &[("b.pdf", &pdf("二"))],
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
-    let said = refused.message();
-    assert!(
-        said.contains(&format!(
-            "ecenter_log already holds a row for entries {next}"
-        )) && said.contains("Nothing of this batch was recorded")
-            && !said.contains("disk"),
-        "{said}"
-    );
-    drop(lawyer);
-    let _ = hub.stop_result().await;
-    let said = refused_at_start(dir.path(), config);
-    assert!(
-        said.contains(&format!(
-            "ecenter_log holds a row for entry {next}, past the head"
-        )),
-        "{said}"
-    );
-
-    psql(db, &format!("DELETE FROM ecenter_log WHERE seq = {next}"));
-    a_seal_planted_past_the_head_refuses_the_start(db, dir.path(), config, next + 4);
-
-    // Gone, the instance starts (its replica, ahead, set aside and rebuilt) and the refused
-    // filing, sent again, is recorded once.
-    let hub = one.start().await;
-    let mut lawyer = tls_client(hub.addr, pki.path(), LAWYER).await;
-    let again = submit(
-        &mut lawyer,
-        "planted-0002",
-        CASE,
-        "证据材料",
-        &[("b.pdf", &pdf("二"))],
-    )
-    .await
-    .unwrap();
-    assert!(!again.replayed);
-    let _ = hub.stop_result().await;
-}
-
 /// An instance whose own key is not on its `[store] instance_keys` list refuses to start, naming
 /// its key and how to export it: the others, holding the same list, would refuse its entries
 /// while it went on acknowledging filings (round 8, G6). One whose listed key was lost from its
@@ -713,32 +622,6 @@ fn an_instance_not_on_its_own_list_of_keys_refuses_to_start() {
         "{said}"
     );
     assert!(!own.exists(), "no new key was made in its place");
-}
-
-/// A seal row planted for entry `at`, past the head: the instance on `data_dir` refuses to start,
-/// naming it; the row is removed again.
-fn a_seal_planted_past_the_head_refuses_the_start(
-    db: &str,
-    data_dir: &std::path::Path,
-    config: &ecenter_store::postgres::PostgresConfig,
-    at: u64,
-) {
-    psql(
-        db,
-        &format!(
-            "INSERT INTO ecenter_seals (first_seq, last_seq, key_id, signature) \
-             SELECT {at}, {at}, key_id, signature FROM ecenter_seals ORDER BY last_seq LIMIT 1"
-        ),
-    );
-    let said = refused_at_start(data_dir, config);
-    assert!(
-        said.contains(&format!("ecenter_seals holds a row for entry {at}")),
-        "{said}"
-    );
-    psql(
-        db,
-        &format!("DELETE FROM ecenter_seals WHERE last_seq = {at}"),
-    );
 }
 
 /// A seal row planted over genuine, sealed entries (one that does not collide with the seal the

@@ -98,3 +98,20 @@ pub async fn tamper_then_expect_the_stop(sql: &str, named: &str) {
     assert_eq!(status, ServingStatus::NotServing as i32);
     let _ = hub.stop_result().await;
 }
+
+/// Why a hub on `data_dir` and the database `config` does not open.
+pub fn refused_at_start(
+    data_dir: &std::path::Path,
+    config: &ecenter_store::postgres::PostgresConfig,
+) -> String {
+    let config = ecenter_server::config::Config {
+        dev_mode: true,
+        data_dir: data_dir.to_path_buf(),
+        store: StoreConfig::Postgres(config.clone()),
+        ..Default::default()
+    };
+    match ecenter_server::Hub::open(config, "127.0.0.1:0".parse().unwrap()) {
+        Ok(_) => panic!("the hub opened"),
+        Err(e) => e.to_string(),
+    }
+}

@@ -101,14 +101,21 @@ fn planted(e: &tokio_postgres::Error, rows: &[Row]) -> Option<StoreError> {
 }
 
 impl Upstream {
-    /// Refuses a log with rows past its head in `ecenter_log` or `ecenter_seals`: written around
-    /// the hubs, they would fail every batch that reaches them (read in one snapshot with the
-    /// head, so a batch committing meanwhile is never taken for one).
-    pub(crate) fn nothing_past_head(&mut self) -> Result<(), StoreError> {
+    /// Refuses rows past the head row in `ecenter_log` or `ecenter_seals` (read in one snapshot
+    /// with the head, so a batch committing meanwhile is never taken for one). Rows that go on
+    /// from the head in the chain, each under a seal `trusted` verifies, are the hubs' own
+    /// entries with the head row moved back over them (to hide them): the advice is to set the
+    /// head row back, never to delete them (outside tests, round 9, F2). Anything else past the
+    /// head was written around the hubs.
+    pub(crate) fn nothing_past_head(
+        &mut self,
+        from: u64,
+        trusted: &super::seals::Trusted<'_>,
+    ) -> Result<(), StoreError> {
         let row = self.rt.block_on(async {
             self.client()?
                 .query_one(
-                    "SELECT h.seq, (SELECT min(seq) FROM ecenter_log WHERE seq > h.seq), \
+                    "SELECT h.seq, h.hash, (SELECT min(seq) FROM ecenter_log WHERE seq > h.seq), \
                      (SELECT min(last_seq) FROM ecenter_seals WHERE last_seq > h.seq) \
                      FROM ecenter_head h",
                     &[],
@@ -118,22 +125,69 @@ impl Upstream {
         })?;
         let head: i64 = row.get(0);
         let past = [
-            ("ecenter_log", row.get::<_, Option<i64>>(1)),
-            ("ecenter_seals", row.get(2)),
+            ("ecenter_log", row.get::<_, Option<i64>>(2)),
+            ("ecenter_seals", row.get(3)),
         ];
-        match past.into_iter().find_map(|(t, s)| s.map(|s| (t, s))) {
-            None => Ok(()),
-            Some((table, seq)) => Err(StoreError::Altered(format!(
-                "{table} holds a row for entry {seq}, past the head (entry {head}), which no \
-                 instance wrote: it was written around the hubs and would fail every batch that \
-                 reaches it; keep it as evidence, delete it (`DELETE FROM {table} WHERE {} > \
-                 {head}`), and start again",
-                if table == "ecenter_log" {
-                    "seq"
-                } else {
-                    "last_seq"
-                }
-            ))),
+        let Some((table, seq)) = past.into_iter().find_map(|(t, s)| s.map(|s| (t, s))) else {
+            return Ok(());
+        };
+        let hash: Vec<u8> = row.get(1);
+        let head = crate::ChainHead {
+            seq: u64::try_from(head).unwrap_or(0),
+            hash: hash.try_into().unwrap_or([0; 32]),
+            recorded_at: None,
+        };
+        if let Some(hidden) = self.hidden_past(&head, from, trusted)? {
+            return Err(StoreError::Altered(format!(
+                "the head row was moved back: ecenter_head says entry {}, but entries {} to {} \
+                 go on from it in the chain, each sealed by an instance: they are the hubs' own \
+                 entries, hidden. Do not delete them; find who moved the row, set it back \
+                 (`UPDATE ecenter_head SET seq = {}, hash = decode('{}', 'hex')`), and start again",
+                head.seq,
+                head.seq + 1,
+                hidden.seq,
+                hidden.seq,
+                hex::encode(hidden.hash)
+            )));
         }
+        let column = if table == "ecenter_log" {
+            "seq"
+        } else {
+            "last_seq"
+        };
+        Err(StoreError::Altered(format!(
+            "{table} holds a row for entry {seq}, past the head (entry {}), which no instance \
+             wrote: it was written around the hubs and would fail every batch that reaches it; \
+             keep it as evidence, delete it (`DELETE FROM {table} WHERE {column} > {}`), and \
+             start again",
+            head.seq, head.seq
+        )))
+    }
+
+    /// The last of the rows past `head` when they all go on from it in the chain under seals
+    /// `trusted` verifies (a head row moved back over them), read a page at most.
+    fn hidden_past(
+        &mut self,
+        head: &crate::ChainHead,
+        from: u64,
+        trusted: &super::seals::Trusted<'_>,
+    ) -> Result<Option<crate::ChainHead>, StoreError> {
+        const PAGE: usize = 1000;
+        let rows = self.rt.block_on(async {
+            let client = self.client()?;
+            let rows = super::rows_after(client, head.seq, PAGE).await?;
+            super::seals::vouched(client, from, trusted, rows).await
+        })?;
+        if rows.refused.is_some() || rows.rows.first().is_none_or(|r| r.seq != head.seq + 1) {
+            return Ok(None);
+        }
+        let mut chain = crate::chain::ChainVerifier::resume(*head);
+        for row in &rows.rows {
+            match chain.push(&crate::chain::entry_key(row.seq), &row.value) {
+                Ok(entry) if entry.hash == row.hash => {}
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(chain.head()))
     }
 }

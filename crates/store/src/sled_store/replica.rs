@@ -112,7 +112,13 @@ fn open_replicated_here(
     link.seal_with(key_file, sealed_from);
     // Alive before anything can be leased under this instance's id.
     let instances = crate::Instances::shared(config)?;
-    link.nothing_past_head()?;
+    link.nothing_past_head(
+        sealed_from,
+        &crate::postgres::seals::Trusted::held_or_published(
+            &instance_keys,
+            "[store] instance_keys",
+        ),
+    )?;
     let (mut opened, head) = Opened::read(data_dir)?;
     if let Some(why) = diverged(&mut link, head)? {
         drop(opened);
