@@ -373,3 +373,41 @@ async fn a_court_missing_a_filed_document_is_not_migrated() {
     );
     assert_eq!(psql(&db, "SELECT count(*) FROM ecenter_log"), "0");
 }
+
+/// Where the seals begin moved back, over genuine entries from before the seals: the clerk and a
+/// new instance called the first of them "written around the hubs" (round 9, F4). The
+/// `log_seals_began` entry ahead records the true start: the row is named, with the value to set
+/// it back to, and the entries are not blamed.
+#[test]
+fn where_the_seals_begin_moved_back_is_named_not_the_entries_before_it() {
+    let (_dirs, db, config) = migrated_court("movedback");
+    let first = tempfile::tempdir().unwrap();
+    let store = StoreConfig::Postgres(config.clone());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let hub = TestHub::start_with(first.path(), move |c| c.store = store).await;
+        hub.stop().await;
+    });
+    let began: u64 = psql(&db, "SELECT seq FROM ecenter_seals_from")
+        .parse()
+        .unwrap();
+    assert!(began > 3, "the migrated entries come before the seals");
+    psql(&db, "UPDATE ecenter_seals_from SET seq = seq - 2");
+    let set_back = format!("set it back to {began}");
+    let out = run(
+        env!("CARGO_BIN_EXE_clerk"),
+        &["verify-log", "--postgres", &config.url],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&set_back) && !said.contains("no instance of the hub sealed it"),
+        "{said}"
+    );
+    let fresh = tempfile::tempdir().unwrap();
+    let said = ecenter_store::SledStore::open_replicated(fresh.path(), &config)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(said.contains(&set_back), "{said}");
+}

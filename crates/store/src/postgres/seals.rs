@@ -29,6 +29,7 @@
 use super::{Row, Upstream, pg, to_i64};
 use crate::StoreError;
 use crate::checkpoint::{CheckpointKey, CheckpointSigner};
+use ecenter_domain::Event;
 use std::path::PathBuf;
 use tokio_postgres::Client;
 
@@ -348,7 +349,32 @@ pub(crate) async fn vouched(
             _ => unsealed(first, "no instance of the hub sealed it"),
         });
     }
+    if let Some(at) = refused.as_ref().map(|r| r.seq) {
+        refused = began_after(client, at, from).await?.or(refused);
+    }
     Ok(Vouched { rows, refused })
+}
+
+/// A `log_seals_began` entry soon after `seq`, the entry found unsealed, that records the seals
+/// beginning past it: the row `ecenter_seals_from` (`from`) was moved back over genuine entries
+/// from before the seals, and that is what is named — not the entry (outside tests, round 9, F4).
+async fn began_after(
+    client: &Client,
+    seq: u64,
+    from: u64,
+) -> Result<Option<crate::ChainError>, StoreError> {
+    const AHEAD: usize = 1000;
+    let rows = super::rows_after(client, seq.saturating_sub(1), AHEAD).await?;
+    Ok(rows.iter().find_map(|row| {
+        let entry =
+            crate::chain::decode_entry(&crate::chain::entry_key(row.seq), &row.value).ok()?;
+        match entry.event {
+            Event::LogSealsBegan { from: began, .. } if began > seq => {
+                super::seals_began::recorded_elsewhere(row.seq, &entry.event, from)
+            }
+            _ => None,
+        }
+    }))
 }
 
 /// The last entry of `rows` a verified seal vouches for (or that needs none), and the entry
