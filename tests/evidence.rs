@@ -466,7 +466,11 @@ fn a_lost_or_foreign_key_is_refused(data: &Path) {
     std::fs::remove_file(keyless.path().join("checkpoints/hub.key")).unwrap();
     let refused = refusal(keyless.path());
     assert!(
-        refused.contains("checkpoint key") && refused.contains("missing"),
+        refused.contains("checkpoint key")
+            && refused.contains("missing")
+            && refused.contains(
+                "an instance on PostgreSQL can instead start again with an empty data_dir"
+            ),
         "{refused}"
     );
     assert!(!keyless.path().join("checkpoints/hub.key").exists());

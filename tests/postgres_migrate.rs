@@ -290,13 +290,12 @@ fn where_the_seals_begin_removed_is_named_by_clerk() {
 #[test]
 fn clerk_says_what_is_wrong_with_the_database() {
     let down = "host=127.0.0.1 port=1 user=postgres dbname=nothing sslmode=disable";
-    let out = run(
-        env!("CARGO_BIN_EXE_clerk"),
-        &["verify-log", "--postgres", down],
-    );
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("connecting to PostgreSQL"), "{said}");
+    for command in ["verify-log", "scrub"] {
+        let out = run(env!("CARGO_BIN_EXE_clerk"), &[command, "--postgres", down]);
+        assert_eq!(out.status.code(), Some(3), "{command}: {out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("connecting to PostgreSQL"), "{said}");
+    }
     let out = run(
         env!("CARGO_BIN_EXE_clerk"),
         &[

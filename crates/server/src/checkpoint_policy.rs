@@ -144,7 +144,7 @@ impl Examined {
         let anything = head.seq > 0 || self.all().any(|f| !matches!(f.result, Ok(None)));
         if self.signer.is_none() && anything {
             return Err(Refusal::Files(format!(
-                "the checkpoint key {} is missing, though the log or its checkpoints exist: restore it from its backup (a new key would let anyone sign a shortened log)",
+                "the checkpoint key {} is missing, though the log or its checkpoints exist: restore it from its backup (a new key would let anyone sign a shortened log); an instance on PostgreSQL can instead start again with an empty data_dir, rebuilding its replica with a new key (docs/DEPLOYMENT.md, what fails)",
                 self.key_file.display()
             )));
         }

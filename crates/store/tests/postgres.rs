@@ -204,13 +204,13 @@ async fn a_new_hub_builds_its_replica_from_postgres_and_a_stray_replica_is_set_a
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(
-        aside
-            .iter()
-            .any(|n| n.starts_with("replica-log.") && !n.ends_with(".txt")),
-        "{aside:?}"
-    );
-    let why = aside.iter().find(|n| n.ends_with("why.txt")).unwrap();
+    let log = aside
+        .iter()
+        .find(|n| n.starts_with("replica-log.") && !n.ends_with(".txt"))
+        .unwrap_or_else(|| panic!("{aside:?}"));
+    // The reason is named after the set-aside log whole, milliseconds and all.
+    let why = aside.iter().find(|n| **n == format!("{log}.why.txt"));
+    let why = why.unwrap_or_else(|| panic!("{aside:?}"));
     let why = std::fs::read_to_string(dir_a.path().join("set-aside").join(why)).unwrap();
     assert!(why.contains("PostgreSQL's log at 0"), "{why}");
     d.close().await.unwrap();

@@ -12,8 +12,16 @@ pub(super) fn run(url: String, ca_file: Option<PathBuf>, json: bool) -> Result<b
         ca_file,
         ..ecenter_store::PostgresConfig::at(url)
     };
-    let found = scrub_postgres_documents(&config)
-        .map_err(|e| anyhow::anyhow!("re-hashing the documents in PostgreSQL: {e}"))?;
+    let found = scrub_postgres_documents(&config).map_err(|e| {
+        // The database down or unreachable: retry later (exit 3), as `verify-log --postgres`.
+        let code = if e.to_string().contains("connecting to PostgreSQL") {
+            ecenter_client::exit::UNREACHABLE
+        } else {
+            ecenter_client::exit::REFUSED
+        };
+        let e = anyhow::anyhow!("re-hashing the documents in PostgreSQL: {e}");
+        ecenter_client::exit::Exit(code, e).into_error()
+    })?;
     if json {
         println!("{}", as_json(&found));
     } else {

@@ -250,10 +250,8 @@ fn altered_below_head(up: Option<&Upstreamed>) -> Result<(), StoreError> {
 fn set_aside_replica(data_dir: &Path, why: &str) -> Result<std::path::PathBuf, StoreError> {
     let aside = data_dir.join("set-aside");
     std::fs::create_dir_all(&aside)?;
-    let to = aside.join(format!(
-        "replica-log.{}",
-        Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
-    ));
+    let name = format!("replica-log.{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let to = aside.join(&name);
     // sled may hold its lock briefly after the last handle is dropped.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while std::fs::rename(data_dir.join("log"), &to).is_err() {
@@ -265,7 +263,9 @@ fn set_aside_replica(data_dir: &Path, why: &str) -> Result<std::path::PathBuf, S
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    std::fs::write(to.with_extension("why.txt"), why)?;
+    // Beside it, named after it whole (`with_extension` would cut the milliseconds off, and two
+    // set-asides within a second would share one reason).
+    std::fs::write(aside.join(format!("{name}.why.txt")), why)?;
     Ok(to)
 }
 

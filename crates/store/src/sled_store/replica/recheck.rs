@@ -59,6 +59,8 @@ pub(in crate::sled_store) fn spawn(
                         let _ = wake();
                         return;
                     }
+                    // The store closed during the walk (a start that opens it twice, a stop).
+                    Err(StoreError::ShuttingDown) => return,
                     Err(e) => tracing::warn!(error = %e, "the log recheck could not finish; it runs again later"),
                 }
                 // Until the next walk (`[store] recheck_every_secs`), or until the store closes
