@@ -51,6 +51,14 @@ async fn a_document_damaged_in_postgresql_is_named_by_clerk_scrub() {
     assert_eq!(report["bytes_checked"].as_u64(), Some(doc.len() as u64));
 
     let sha = sha256_hex(&doc);
+    // Only the row's size changed: the document is whole, and said so (round 9, F6.5).
+    let size = format!("UPDATE ecenter_blobs SET size = size + 1 WHERE sha256 = '{sha}'");
+    psql(&one.db, &size);
+    let (report, code) = scrub(&one.config.url);
+    assert_eq!(code, Some(1), "{report}");
+    let found = report["damaged"][0]["found"].as_str().unwrap();
+    assert!(found.starts_with("its content is whole"), "{found}");
+    psql(&one.db, &size.replace("size + 1", "size - 1"));
     psql(
         &one.db,
         &format!(

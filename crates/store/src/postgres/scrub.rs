@@ -125,7 +125,13 @@ impl Upstream {
                 read += data.len() as u64;
             }
             let hashed = hex::encode(digest.finish());
-            if hashed != sha256 || i64::try_from(read) != Ok(size) {
+            if hashed == sha256 && i64::try_from(read) != Ok(size) {
+                return Ok(Err(format!(
+                    "its content is whole (it hashes to its name, {read} bytes), but its row in \
+                     ecenter_blobs records {size} bytes: the row was changed around the hubs"
+                )));
+            }
+            if hashed != sha256 {
                 return Ok(Err(format!(
                     "its content hashes to {hashed} ({read} bytes; ecenter_blobs records {size})"
                 )));
