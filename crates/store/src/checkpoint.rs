@@ -341,7 +341,13 @@ pub struct CheckpointKey {
 impl CheckpointKey {
     /// Reads a PEM `PUBLIC KEY` (P-256 SubjectPublicKeyInfo).
     pub fn load(path: &Path) -> Result<CheckpointKey, CheckpointError> {
-        let pem = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        let pem = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => file_error(
+                path,
+                "not text (DER?): give it as PEM, `openssl pkey -pubin -inform DER -in FILE -pubout`",
+            ),
+            _ => file_error(path, e),
+        })?;
         CheckpointKey::from_pem(&pem).map_err(|e| file_error(path, e))
     }
 
@@ -355,7 +361,27 @@ impl CheckpointKey {
                  give one PUBLIC KEY per file"
             ));
         }
+        if blocks == 0 {
+            return Err(
+                "holds no PEM block (empty?): give the instance's PUBLIC KEY, \
+                 `openssl pkey -in hub.key -pubout`"
+                    .into(),
+            );
+        }
         let (label, spki) = pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| e.to_string())?;
+        if label.ends_with("PRIVATE KEY") {
+            return Err(format!(
+                "a {label}, not a PUBLIC KEY: a private key stays on its instance; give its \
+                 public half, `openssl pkey -in FILE -pubout`"
+            ));
+        }
+        if label == "PUBLIC KEY" && spki.len() == 59 && spki[2..23] == P256_SPKI_PREFIX[2..23] {
+            return Err(
+                "a P-256 PUBLIC KEY with its point compressed: give it uncompressed, \
+                 `openssl ec -pubin -in FILE -pubout -conv_form uncompressed`"
+                    .into(),
+            );
+        }
         if label == "CERTIFICATE" {
             return Err(
                 "a CERTIFICATE, not a PUBLIC KEY: take its key out with `openssl x509 \
@@ -627,6 +653,23 @@ pub(crate) mod tests {
             "{said}"
         );
         assert!(CheckpointKey::from_pem(&one).is_ok());
+        let said = CheckpointKey::from_pem("").unwrap_err();
+        assert!(said.starts_with("holds no PEM block"), "{said}");
+        let private = std::fs::read_to_string(dir.path().join("hub.key")).unwrap();
+        let said = CheckpointKey::from_pem(&private).unwrap_err();
+        assert!(
+            said.starts_with("a PRIVATE KEY, not a PUBLIC KEY"),
+            "{said}"
+        );
+        // OpenSSL's compressed form of the same key.
+        let key = dir.path().join("hub.key");
+        let out = std::process::Command::new("openssl")
+            .args(["ec", "-in", key.to_str().unwrap(), "-pubout"])
+            .args(["-conv_form", "compressed"])
+            .output()
+            .unwrap();
+        let said = CheckpointKey::from_pem(&String::from_utf8_lossy(&out.stdout)).unwrap_err();
+        assert!(said.contains("point compressed"), "{said}");
     }
 
     pub(crate) fn signer(dir: &Path) -> CheckpointSigner {
