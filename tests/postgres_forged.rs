@@ -410,7 +410,8 @@ async fn where_the_seals_begin_changed_under_a_running_instance_stops_it_at_its_
     for (sql, named) in [
         (
             "DELETE FROM ecenter_seals_from",
-            "ecenter_seals_from has no row",
+            "entry 1 of the log records that they begin at entry 1: put the row back \
+             (`INSERT INTO ecenter_seals_from (seq) VALUES (1)`)",
         ),
         (
             "UPDATE ecenter_seals_from SET seq = seq + 2",

@@ -255,12 +255,41 @@ pub(crate) async fn sealed_from(client: &Client) -> Result<Option<u64>, StoreErr
         Some(row) => Ok(Some(
             u64::try_from(row.get::<_, i64>(0)).unwrap_or(0).max(1),
         )),
-        None => Err(StoreError::Altered(
+        None => Err(StoreError::Altered(format!(
             "ecenter_seals_from has no row: it was deleted around the hubs, and without it \
-             nothing says which entries need a seal; restore it from a backup"
-                .into(),
-        )),
+             nothing says which entries need a seal; {}",
+            match began_in_log(client).await? {
+                Some((seq, from)) => format!(
+                    "entry {seq} of the log records that they begin at entry {from}: put the row \
+                     back (`INSERT INTO ecenter_seals_from (seq) VALUES ({from})`)"
+                ),
+                None => "restore it from a backup".into(),
+            }
+        ))),
     }
+}
+
+/// The first `log_seals_began` entry of the log and the start it records, found by a scan of
+/// the log (only when the row that repeats it is gone).
+async fn began_in_log(client: &Client) -> Result<Option<(u64, u64)>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT seq, entry FROM ecenter_log \
+             WHERE position('\"log_seals_began\"'::bytea in entry) > 0 ORDER BY seq LIMIT 5",
+            &[],
+        )
+        .await
+        .map_err(pg(
+            "looking for the entry that records where the seals begin",
+        ))?;
+    Ok(rows.iter().find_map(|row| {
+        let seq = u64::try_from(row.get::<_, i64>(0)).ok()?;
+        let entry = crate::chain::decode_entry(&crate::chain::entry_key(seq), row.get(1)).ok()?;
+        match entry.event {
+            Event::LogSealsBegan { from, .. } => Some((seq, from)),
+            _ => None,
+        }
+    }))
 }
 
 /// Which keys vouch for an entry.
