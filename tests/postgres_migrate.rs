@@ -379,7 +379,7 @@ async fn a_court_missing_a_filed_document_is_not_migrated() {
 /// it back to, and the entries are not blamed.
 #[test]
 fn where_the_seals_begin_moved_back_is_named_not_the_entries_before_it() {
-    let (_dirs, db, config) = migrated_court("movedback");
+    let (dirs, db, config) = migrated_court("movedback");
     let first = tempfile::tempdir().unwrap();
     let store = StoreConfig::Postgres(config.clone());
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -387,6 +387,13 @@ fn where_the_seals_begin_moved_back_is_named_not_the_entries_before_it() {
         let hub = TestHub::start_with(first.path(), move |c| c.store = store).await;
         hub.stop().await;
     });
+    // Migrated again after the hubs appended: the same log, continued, not another court's.
+    let again = migrate(dirs[1].path(), &config.url);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains("already holds this data directory's whole log"),
+        "{said}"
+    );
     let began: u64 = psql(&db, "SELECT seq FROM ecenter_seals_from")
         .parse()
         .unwrap();

@@ -408,12 +408,20 @@ impl SledStore {
             .inner
             .blobs
             .remove_unreferenced(&|name| !orphans.contains(name), set_aside)?;
-        tracing::warn!(
-            files = removed.0,
-            bytes = removed.1,
-            set_aside = ?set_aside,
-            "blobs no log entry names (left by refused or interrupted uploads) removed or set aside"
-        );
+        match set_aside {
+            Some(dir) => tracing::warn!(
+                files = removed.0,
+                bytes = removed.1,
+                to = %dir.display(),
+                "documents no log entry names set aside (a refused or interrupted upload's, or \
+                 those of entries a restore or an accepted loss took from the log: evidence)"
+            ),
+            None => tracing::warn!(
+                files = removed.0,
+                bytes = removed.1,
+                "documents no log entry names removed (left by refused or interrupted uploads)"
+            ),
+        }
         Ok(removed)
     }
 

@@ -252,6 +252,17 @@ pub fn migrate_sled_to_postgres(
         let source = SledSource::open(data_dir)?;
         let mut link = Upstream::open(config)?;
         let already = link.head()?;
+        if already.seq > source.head.seq
+            && source.head.seq > 0
+            && link.hash_at(source.head.seq)? == Some(source.head.hash)
+        {
+            return Err(StoreError::Postgres(format!(
+                "PostgreSQL's log already holds this data directory's whole log (entries 1 to \
+                 {}) and goes on past it to entry {}: the hubs appended since it was migrated; \
+                 there is nothing to migrate",
+                source.head.seq, already.seq
+            )));
+        }
         source.agrees_at(already)?;
         let total = source.head.seq;
         let mut done = Migrated {
