@@ -358,7 +358,15 @@ fn check_expect(
             ),
         ));
     }
-    let found = found.map(hex::encode).unwrap_or_default();
+    let Some(found) = found.map(hex::encode) else {
+        return Some((
+            seq,
+            format!(
+                "the log holds no entry {seq}, which you expect with hash {hash}: it lies in a \
+                 range whose loss was accepted on the record (log_loss_accepted), or it was removed"
+            ),
+        ));
+    };
     (found != hash).then(|| {
         (
             seq,
@@ -672,4 +680,25 @@ fn published_notes(p: &ecenter_store::postgres::PublishedCheck, broken: bool) ->
         ));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expected_entry_the_log_lacks_is_named_as_missing_not_as_a_hash_of_nothing() {
+        let head = ChainHead {
+            seq: 32,
+            hash: [1; 32],
+            recorded_at: None,
+        };
+        let hash = hex::encode([7; 32]);
+        let (seq, said) = check_expect(&head, 28, &hash, None).unwrap();
+        assert_eq!(seq, 28);
+        assert!(said.starts_with("the log holds no entry 28"), "{said}");
+        assert!(check_expect(&head, 28, &hash, Some(&[7; 32])).is_none());
+        let (_, said) = check_expect(&head, 28, &hash, Some(&[8; 32])).unwrap();
+        assert!(said.contains("the log was altered or replaced"), "{said}");
+    }
 }
