@@ -410,6 +410,11 @@ fn where_the_seals_begin_moved_back_is_named_not_the_entries_before_it() {
         said.contains(&set_back) && !said.contains("no instance of the hub sealed it"),
         "{said}"
     );
+    // What the moved row says is not stated as fact beside the break.
+    assert!(
+        said.contains("ecenter_seals_from claims: entries 1–"),
+        "{said}"
+    );
     let fresh = tempfile::tempdir().unwrap();
     let said = ecenter_store::SledStore::open_replicated(fresh.path(), &config)
         .err()

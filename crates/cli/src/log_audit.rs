@@ -504,7 +504,14 @@ pub fn walk_postgres(
     }
     let mut notes = published_notes(&published, broken.is_some());
     notes.extend(time_back_words(&found.time_back));
-    notes.extend(sealed_words(found.sealed_from, last.seq, pinned.is_empty()));
+    let sealed = sealed_words(found.sealed_from, last.seq, pinned.is_empty());
+    notes.extend(sealed.into_iter().map(|note| match &broken {
+        // The row may be what was tampered with: its claim is not stated as fact (round 9).
+        Some(_) if note.starts_with("entries 1–") => {
+            format!("ecenter_seals_from claims: {note} — not established, the log does not verify")
+        }
+        _ => note,
+    }));
     for (first, last) in &found.losses {
         notes.push(format!(
             "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
