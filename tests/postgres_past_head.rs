@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::one_instance::{OneInstance, refused_at_start};
+use common::one_instance::{OneInstance, refused_at_start, until_not_serving};
 use common::postgres::psql;
 use common::*;
 
@@ -130,10 +130,15 @@ async fn a_head_row_moved_back_over_sealed_entries_is_named_with_the_update_that
     drop(lawyer);
     hub.stop().await;
     let head = psql(&one.db, "SELECT seq FROM ecenter_head");
+    // A row planted after the hidden entries too (round 10): they are still named as the hubs'
+    // own, and only the planted row is then given the DELETE.
     psql(
         &one.db,
-        "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log \
-         WHERE seq = (SELECT seq - 2 FROM ecenter_head))",
+        &format!(
+            "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log \
+             WHERE seq = {head} - 2); INSERT INTO ecenter_log SELECT {head} + 1, hash, entry \
+             FROM ecenter_log WHERE seq = 1"
+        ),
     );
     let said = refused_at_start(one.dir.path(), &one.config);
     assert!(
@@ -146,6 +151,10 @@ async fn a_head_row_moved_back_over_sealed_entries_is_named_with_the_update_that
         .unwrap_or_else(|| panic!("no UPDATE in: {said}"));
     assert!(update.contains(&format!("seq = {head}")), "{update}");
     psql(&one.db, update);
+    let said = refused_at_start(one.dir.path(), &one.config);
+    let delete = format!("DELETE FROM ecenter_log WHERE seq > {head}");
+    assert!(said.contains(&delete), "{said}");
+    psql(&one.db, &delete);
     let hub = one.start().await;
     let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
     let receipt = submit(
@@ -167,4 +176,47 @@ async fn a_head_row_moved_back_over_sealed_entries_is_named_with_the_update_that
     );
     drop(lawyer);
     hub.stop().await;
+}
+
+/// The head row moved back under a running instance: it went on SERVING and, at the next
+/// filing, called a sound entry broken and advised setting its replica aside (round 10). Its
+/// next recheck names the row behind its replica, and what a restart will do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_row_moved_back_under_a_running_instance_stops_it_at_its_next_recheck() {
+    let mut one = OneInstance::new();
+    one.config.recheck_every_secs = Some(1);
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    submit(
+        &mut lawyer,
+        "behind-0001",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &pdf("一"))],
+    )
+    .await
+    .unwrap();
+    psql(
+        &one.db,
+        "UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log \
+         WHERE seq = (SELECT seq - 2 FROM ecenter_head))",
+    );
+    until_not_serving(&hub, one.pki.path()).await;
+    let refused = submit(
+        &mut lawyer,
+        "behind-0002",
+        CASE,
+        "证据材料",
+        &[("b.pdf", &pdf("二"))],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    let said = refused.message();
+    assert!(
+        said.contains("behind this instance's replica") && said.contains("names the UPDATE"),
+        "{said}"
+    );
+    drop(lawyer);
+    let _ = hub.stop_result().await;
 }

@@ -269,7 +269,7 @@ pub fn head_lock_stats() -> HeadLockStats {
 /// The channel a committed append is announced on; the payload is the new head's `seq`.
 pub(crate) const HEAD_CHANNEL: &str = "ecenter_head";
 
-fn pg(doing: &str) -> impl Fn(tokio_postgres::Error) -> StoreError + '_ {
+pub(crate) fn pg(doing: &str) -> impl Fn(tokio_postgres::Error) -> StoreError + '_ {
     move |e| StoreError::Postgres(format!("{doing}: {}", explain(&e)))
 }
 

@@ -406,8 +406,9 @@ impl Writer {
             return Err(StoreError::Chain(crate::ChainError {
                 seq: head.seq,
                 reason: format!(
-                    "PostgreSQL's log ends at entry {} but this hub's replica at {local}: another database, or a restore; restart the hub to set its replica aside and rebuild it",
-                    head.seq
+                    "PostgreSQL's log ends at entry {} but this hub's replica at {local}: {}",
+                    head.seq,
+                    recheck::HEAD_BEHIND
                 ),
             }));
         }

@@ -22,6 +22,12 @@ use crate::postgres::{PostgresConfig, Row, tail::Wake};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
+/// What a head row behind the replica means, and what to do.
+pub(in crate::sled_store) const HEAD_BEHIND: &str = "its head row was moved back around the hubs (PostgreSQL may still hold the entries after \
+     it), or the database was restored or is another one. Restart the instance: with the entries \
+     still there it names the UPDATE that sets the row back; with them gone it sets its replica \
+     aside (evidence) and rebuilds it";
+
 /// Entries compared per query.
 const PAGE: usize = 1000;
 
@@ -89,6 +95,18 @@ fn walk(
     through: u64,
 ) -> Result<Option<String>, StoreError> {
     let client = crate::postgres::connect(rt, config)?;
+    // A head row behind what this instance committed was moved back (round 10).
+    let row = rt
+        .block_on(client.query_opt("SELECT seq FROM ecenter_head", &[]))
+        .map_err(crate::postgres::pg("reading the chain's head"))?;
+    if let Some(seq) = row.map(|r| r.get::<_, i64>(0))
+        && u64::try_from(seq).unwrap_or(0) < through
+    {
+        return Ok(Some(format!(
+            "ecenter_head says the log ends at entry {seq}, behind this instance's replica at \
+             {through}: {HEAD_BEHIND}"
+        )));
+    }
     if let Some(why) = entries_differ(rt, &client, events, head, through)? {
         return Ok(Some(why));
     }
