@@ -32,7 +32,7 @@ pub struct DocumentsRestored {
 }
 
 /// Re-hashes PostgreSQL's documents and puts back each damaged one a file under `sources` (files,
-/// or directories read recursively) holds. `hashed(done, total)` follows the files hashed.
+/// or directories read recursively, not through links to directories) holds. `hashed(done, total)` follows the files hashed.
 pub fn restore_postgres_documents(
     config: &PostgresConfig,
     sources: &[PathBuf],
@@ -119,20 +119,23 @@ impl Upstream {
     }
 }
 
-/// The regular files at or under `sources`, in order, each once.
+/// The regular files at or under `sources`, in order, each once. A symbolic link inside a
+/// directory is followed to a file, never to a directory (a link back up would loop for ever).
 fn files_under(sources: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
     let mut files = Vec::new();
-    let mut pending: Vec<PathBuf> = sources.iter().rev().cloned().collect();
-    while let Some(path) = pending.pop() {
+    let mut pending: Vec<(PathBuf, bool)> =
+        sources.iter().rev().map(|p| (p.clone(), true)).collect();
+    while let Some((path, given)) = pending.pop() {
         let meta = std::fs::metadata(&path).map_err(|e| named(&path, e))?;
-        if meta.is_dir() {
+        let linked = !given && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+        if meta.is_dir() && !linked {
             let mut inside = std::fs::read_dir(&path)
                 .map_err(|e| named(&path, e))?
                 .map(|d| d.map(|d| d.path()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| named(&path, e))?;
             inside.sort();
-            pending.extend(inside.into_iter().rev());
+            pending.extend(inside.into_iter().rev().map(|p| (p, false)));
         } else if meta.is_file() {
             files.push(path);
         }
@@ -160,4 +163,21 @@ fn named(path: &Path, e: std::io::Error) -> StoreError {
         e.kind(),
         format!("{}: {e}", path.display()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_back_up_a_directory_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("blobs")).unwrap();
+        std::fs::write(dir.path().join("blobs/a"), b"a").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("blobs/up")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("blobs/a"), dir.path().join("blobs/b")).unwrap();
+        let found = files_under(&[dir.path().join("blobs")]).unwrap();
+        let names: Vec<_> = found.iter().map(|p| p.file_name().unwrap()).collect();
+        assert_eq!(names, ["a", "b"]);
+    }
 }
