@@ -13,10 +13,19 @@ const LAWYER: &str = "lawyer-14201202010000001";
 
 /// `clerk scrub --postgres URL --json`: its report and exit status.
 fn scrub(url: &str) -> (serde_json::Value, Option<i32>) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
-        .args(["scrub", "--postgres", url, "--json"])
-        .output()
-        .unwrap();
+    report_of(
+        std::process::Command::new(env!("CARGO_BIN_EXE_clerk")).args([
+            "scrub",
+            "--postgres",
+            url,
+            "--json",
+        ]),
+    )
+}
+
+/// A tool's `--json` report and exit status.
+fn report_of(command: &mut std::process::Command) -> (serde_json::Value, Option<i32>) {
+    let out = command.output().unwrap();
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (report, out.status.code())
@@ -29,22 +38,7 @@ fn scrub(url: &str) -> (serde_json::Value, Option<i32>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_damaged_in_postgresql_is_named_by_clerk_scrub() {
     let one = OneInstance::new();
-    let hub = one.start().await;
-    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
-    let doc = pdf("受损的证据");
-    let receipt = submit(
-        &mut lawyer,
-        "damaged-0001",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap();
-    drop(lawyer);
-    hub.stop().await;
+    let (doc, receipt) = one.file_one_and_stop("damaged-0001").await;
     let (report, code) = scrub(&one.config.url);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["documents_checked"].as_u64(), Some(1), "{report}");
@@ -97,14 +91,11 @@ async fn a_document_damaged_in_postgresql_is_named_by_clerk_scrub() {
 
 /// `ecenter-admin restore-documents --postgres URL --json SOURCE…`: its report and exit status.
 fn restore(url: &str, sources: &[&std::path::Path]) -> (serde_json::Value, Option<i32>) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecenter-admin"))
-        .args(["restore-documents", "--postgres", url, "--json"])
-        .args(sources)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (report, out.status.code())
+    report_of(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ecenter-admin"))
+            .args(["restore-documents", "--postgres", url, "--json"])
+            .args(sources),
+    )
 }
 
 /// The SHA-256 of document `sha` as PostgreSQL holds it, by PostgreSQL's `sha256()`.
@@ -125,22 +116,7 @@ fn as_postgres_hashes_it(db: &str, sha: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_document_is_put_back_from_an_instances_copy_and_nothing_else_is_written() {
     let one = OneInstance::new();
-    let hub = one.start().await;
-    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
-    let doc = pdf("要恢复的证据");
-    let receipt = submit(
-        &mut lawyer,
-        "restore-0001",
-        CASE,
-        "证据材料",
-        &[("a.pdf", &doc)],
-    )
-    .await
-    .unwrap()
-    .receipt
-    .unwrap();
-    drop(lawyer);
-    hub.stop().await;
+    let (doc, receipt) = one.file_one_and_stop("restore-0001").await;
     let (url, sha) = (&one.config.url, sha256_hex(&doc));
     psql(
         &one.db,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::one_instance::{OneInstance, refused_at_start, until_not_serving};
+use common::one_instance::{OneInstance, refused_at_start, refused_filing, until_not_serving};
 use common::postgres::psql;
 use common::*;
 
@@ -39,17 +39,7 @@ async fn a_row_planted_past_the_head_is_named_and_loses_nothing() {
             "INSERT INTO ecenter_log SELECT {next}, hash, entry FROM ecenter_log WHERE seq = 1"
         ),
     );
-    let refused = submit(
-        &mut lawyer,
-        "planted-0002",
-        CASE,
-        "证据材料",
-        &[("b.pdf", &pdf("二"))],
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
-    let said = refused.message();
+    let said = refused_filing(&mut lawyer, "planted-0002").await;
     assert!(
         said.contains(&format!(
             "ecenter_log already holds a row for entries {next}"
@@ -202,17 +192,7 @@ async fn a_head_row_moved_back_under_a_running_instance_stops_it_at_its_next_rec
          WHERE seq = (SELECT seq - 2 FROM ecenter_head))",
     );
     until_not_serving(&hub, one.pki.path()).await;
-    let refused = submit(
-        &mut lawyer,
-        "behind-0002",
-        CASE,
-        "证据材料",
-        &[("b.pdf", &pdf("二"))],
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
-    let said = refused.message();
+    let said = refused_filing(&mut lawyer, "behind-0002").await;
     assert!(
         said.contains("behind this instance's replica") && said.contains("names the UPDATE"),
         "{said}"

@@ -35,6 +35,18 @@ impl OneInstance {
         }
     }
 
+    /// Starts its hub, files `id` (one PDF made of it) as a lawyer, and stops it: the document
+    /// and its receipt.
+    pub async fn file_one_and_stop(&self, id: &str) -> (Vec<u8>, ecenter_proto::v1::Receipt) {
+        let hub = self.start().await;
+        let mut lawyer = tls_client(hub.addr, self.pki.path(), LAWYER).await;
+        let doc = pdf(id);
+        let filed = submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &doc)]).await;
+        drop(lawyer);
+        hub.stop().await;
+        (doc, filed.unwrap().receipt.unwrap())
+    }
+
     /// Starts (or starts again) its hub over mutual TLS.
     pub async fn start(&self) -> TestHub {
         let store = StoreConfig::Postgres(self.config.clone());
@@ -68,6 +80,16 @@ pub async fn until_not_serving(hub: &TestHub, pki: &std::path::Path) {
     assert_eq!(status, ServingStatus::NotServing as i32);
 }
 
+/// Files `id` (one PDF made of it) and expects it refused as UNAVAILABLE, nothing recorded:
+/// what the hub says.
+pub async fn refused_filing(lawyer: &mut FilingServiceClient<Channel>, id: &str) -> String {
+    let refused = submit(lawyer, id, CASE, "证据材料", &[("a.pdf", &pdf(id))])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    refused.message().to_string()
+}
+
 /// Files once, runs `sql` on the instance's database around it, then expects two filings
 /// refused (UNAVAILABLE) with a message holding `named`, and the health NOT_SERVING.
 pub async fn tamper_then_expect_the_stop(sql: &str, named: &str) {
@@ -87,12 +109,8 @@ pub async fn tamper_then_expect_the_stop(sql: &str, named: &str) {
     .unwrap();
     psql(&one.db, sql);
     for id in ["tamper-0002", "tamper-0003"] {
-        let doc = pdf(id);
-        let refused = submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &doc)])
-            .await
-            .unwrap_err();
-        assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
-        assert!(refused.message().contains(named), "{}", refused.message());
+        let said = refused_filing(&mut lawyer, id).await;
+        assert!(said.contains(named), "{said}");
     }
     let status = serving(&hub, one.pki.path()).await;
     assert_eq!(status, ServingStatus::NotServing as i32);
