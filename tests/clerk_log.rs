@@ -109,7 +109,7 @@ async fn clerk_verifies_the_log_over_mtls_and_offline_and_names_the_first_bad_en
     let out = clerk(&["--data-dir"], &[data.path()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("the event log verifies") && text.contains("Asia/Shanghai"),
+        text.contains("the event log verifies") && text.contains("(Beijing time)"),
         "{text}"
     );
 

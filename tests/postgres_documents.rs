@@ -23,6 +23,15 @@ fn scrub(url: &str) -> (serde_json::Value, Option<i32>) {
     )
 }
 
+/// `clerk scrub --postgres URL` as people read it.
+fn scrub_words(url: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["scrub", "--postgres", url])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A tool's `--json` report and exit status.
 fn report_of(command: &mut std::process::Command) -> (serde_json::Value, Option<i32>) {
     let out = command.output().unwrap();
@@ -43,8 +52,34 @@ async fn a_document_damaged_in_postgresql_is_named_by_clerk_scrub() {
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["documents_checked"].as_u64(), Some(1), "{report}");
     assert_eq!(report["bytes_checked"].as_u64(), Some(doc.len() as u64));
+    assert_eq!(report["stray_chunks"], serde_json::json!([]), "{report}");
 
     let sha = sha256_hex(&doc);
+    // A chunk row planted past the last one changes nothing any reader reads, but is named, with
+    // the statement that removes it (round 10, F4); psql runs that statement.
+    let past = format!(
+        "INSERT INTO ecenter_blob_chunks (sha256, n, data) SELECT sha256, chunks, '\\x00'::bytea \
+         FROM ecenter_blobs WHERE sha256 = '{sha}'"
+    );
+    psql(&one.db, &past);
+    let (report, code) = scrub(&one.config.url);
+    assert_eq!(code, Some(0), "the document is unchanged: {report}");
+    assert_eq!(
+        report["stray_chunks"][0]["sha256"],
+        sha.as_str(),
+        "{report}"
+    );
+    assert_eq!(report["stray_chunks"][0]["rows"].as_u64(), Some(1));
+    let words = scrub_words(&one.config.url);
+    let delete = words
+        .split('`')
+        .find(|s| s.starts_with("DELETE FROM ecenter_blob_chunks"))
+        .unwrap_or_else(|| panic!("{words}"));
+    psql(&one.db, delete);
+    let (report, _) = scrub(&one.config.url);
+    assert_eq!(report["stray_chunks"], serde_json::json!([]), "{report}");
+    assert_eq!(report["bytes_checked"].as_u64(), Some(doc.len() as u64));
+
     // Only the row's size changed: the document is whole, and said so (round 9, F6.5).
     let size = format!("UPDATE ecenter_blobs SET size = size + 1 WHERE sha256 = '{sha}'");
     psql(&one.db, &size);

@@ -492,13 +492,7 @@ async fn where_the_seals_begin_moved_past_a_forged_entry_is_refused_after_a_rest
         said.contains("entry 1 does not verify: it records that the seals begin at entry 1"),
         "{said}"
     );
-    let (report, code) = clerk(&config.url, &[]);
-    assert_eq!(code, Some(1), "{report}");
-    assert_eq!(
-        report["first_bad_entry"]["seq"].as_u64(),
-        Some(1),
-        "{report}"
-    );
+    clerk_names_the_forged_entry_and_the_row(&config.url, forged, &moved);
 
     // Moved past the head alone (no forged entry yet), it is refused as well.
     psql(&db, "UPDATE ecenter_seals_from SET seq = 1000000");
@@ -512,6 +506,25 @@ async fn where_the_seals_begin_moved_past_a_forged_entry_is_refused_after_a_rest
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("past the log's head"), "{said}");
     a_log_rewritten_to_begin_its_seals_after_a_forged_entry_is_refused(&db, &config, fresh.path());
+}
+
+/// The clerk judges by the chain's own record of where the seals begin, not by the row: the
+/// forged entry is named, and so is the row, as `moved` (round 10, F3).
+fn clerk_names_the_forged_entry_and_the_row(url: &str, forged: u64, moved: &str) {
+    let (report, code) = clerk(url, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        report["first_bad_entry"]["seq"].as_u64(),
+        Some(forged),
+        "{report}"
+    );
+    let reason = report["first_bad_entry"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("no instance of the hub sealed it"),
+        "{reason}"
+    );
+    let problem = report["database_problem"].as_str().unwrap_or_default();
+    assert!(problem.contains(moved), "{report}");
 }
 
 /// The whole log rewritten by the database's owner, no key needed: entry 1 records that the seals
@@ -606,7 +619,8 @@ fn an_instance_not_on_its_own_list_of_keys_refuses_to_start() {
 /// A seal row planted over genuine, sealed entries (one that does not collide with the seal the
 /// writer commits, so nothing stops the batch): readers took the first seal row covering an entry
 /// and called the genuine entry forged — another instance stopped, the clerk said BROKEN (round
-/// 9, F3). Any verified seal vouches: the clerk passes and a new instance opens on the log.
+/// 9, F3). Any verified seal vouches: the clerk passes, naming the planted row, and a new
+/// instance opens on the log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seal_row_planted_over_sealed_entries_does_not_make_them_forged() {
     let one = OneInstance::new();
@@ -636,6 +650,15 @@ async fn a_seal_row_planted_over_sealed_entries_does_not_make_them_forged() {
     );
     let (report, code) = clerk(&one.config.url, &[]);
     assert_eq!(code, Some(0), "{report}");
+    // The planted row itself is named, though it changes nothing (round 10, F4).
+    let planted = format!("ecenter_seals holds a row for entries {inside} to {inside}");
+    assert!(
+        report["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("WARNING: {planted}"))),
+        "{report}"
+    );
     let fresh = tempfile::tempdir().unwrap();
     ecenter_store::SledStore::open_replicated(fresh.path(), &one.config)
         .expect("a new instance opens on the genuine log");

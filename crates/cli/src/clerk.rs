@@ -21,12 +21,14 @@ mod review;
 mod scrub_postgres;
 mod service;
 mod verify;
+mod walk_report;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
 use export::*;
 use service::*;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use verify::*;
+use walk_report::report_walk;
 
 /// Audit tools for court clerks (书记员审计工具).
 #[derive(Debug, Parser)]
@@ -390,16 +392,7 @@ async fn each_log_entry(
 async fn walk_hub(hub: &HubConfig) -> Result<LogWalk> {
     let channel = connect(hub).await?;
     let mut log = LogClient::new(channel).max_decoding_message_size(64 * 1024 * 1024);
-    let mut walk = LogWalk {
-        entries: 0,
-        head_seq: 0,
-        head_hash: "0".repeat(64),
-        head_time: None,
-        broken: None,
-        checkpoint: None,
-        checkpoint_problem: None,
-        notes: Vec::new(),
-    };
+    let mut walk = crate::log_audit::verified(ecenter_store::ChainHead::empty());
     each_log_entry(&mut log, |e| {
         let computed = hex::encode(ecenter_store::chain::sha256(e.detail_json.as_bytes()));
         let problem = if e.seq != walk.head_seq + 1 && !accepted_gap(e, walk.head_seq) {
@@ -446,63 +439,6 @@ fn accepted_gap(e: &ecenter_proto::v1::FilingEvent, previous: u64) -> bool {
     e.kind == "log_loss_accepted"
         && event["first"].as_u64() == Some(previous + 1)
         && event["last"].as_u64().map(|l| l + 1) == Some(e.seq)
-}
-
-fn report_walk(walk: &LogWalk, json: bool) -> bool {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let time = walk.head_time.map(|t| {
-        t.with_timezone(&shanghai)
-            .format("%Y-%m-%d %H:%M:%S (Asia/Shanghai)")
-            .to_string()
-    });
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "ok": walk.broken.is_none() && walk.checkpoint_problem.is_none(),
-                "entries_verified": walk.entries,
-                "head": {"seq": walk.head_seq, "hash": walk.head_hash, "recorded_at": walk.head_time.map(|t| t.to_rfc3339())},
-                "first_bad_entry": walk.broken.as_ref().map(|(seq, reason)| serde_json::json!({"seq": seq, "reason": reason})),
-                "checkpoint": walk.checkpoint.as_ref().map(|c| serde_json::json!({"number": c.number, "seq": c.seq, "hash": c.hash, "signed_at": c.at.to_rfc3339(), "timestamped": c.timestamp.is_some()})),
-                "checkpoint_problem": walk.checkpoint_problem,
-                "notes": walk.notes,
-            })
-        );
-    } else if let Some((seq, reason)) = &walk.broken {
-        println!("the event log is BROKEN at entry {seq}: {reason}");
-        match walk.entries {
-            0 => println!("no entry verifies"),
-            n => println!("entries 1 to {n} verify"),
-        }
-    } else {
-        println!("the event log verifies: {} entries", walk.entries);
-        println!("head: entry {} {}", walk.head_seq, walk.head_hash);
-        if let Some(t) = time {
-            println!("recorded {t}");
-        }
-        if let Some(c) = &walk.checkpoint {
-            println!(
-                "agrees with signed checkpoint {} (entry {}, signed {}{})",
-                c.number,
-                c.seq,
-                c.at_beijing(),
-                if c.timestamp.is_some() {
-                    ", timestamped"
-                } else {
-                    ""
-                }
-            );
-        }
-    }
-    if !json {
-        if let Some(problem) = &walk.checkpoint_problem {
-            println!("but it is NOT VOUCHED FOR: {problem}");
-        }
-        for note in &walk.notes {
-            println!("note: {note}");
-        }
-    }
-    walk.broken.is_none() && walk.checkpoint_problem.is_none()
 }
 
 /// Runs the command line; exits 1 on failure or when a PDF does not verify.

@@ -31,6 +31,9 @@ pub struct LogWalk {
     pub checkpoint: Option<Checkpoint>,
     /// Why no checkpoint can vouch for the log (the entries themselves verify).
     pub checkpoint_problem: Option<String>,
+    /// Why the database is not as the hubs left it though its entries verify: a row the hubs
+    /// index the log by was changed around them (they refuse it until it is set back).
+    pub database_problem: Option<String>,
     /// Said to the clerk besides the verdict (e.g. where the key came from).
     pub notes: Vec<String>,
 }
@@ -318,7 +321,8 @@ impl Timestamps {
     }
 }
 
-fn verified(head: ChainHead) -> LogWalk {
+/// A walk that verified up to `head`, with nothing else to say yet.
+pub(crate) fn verified(head: ChainHead) -> LogWalk {
     LogWalk {
         entries: head.seq,
         head_seq: head.seq,
@@ -327,6 +331,7 @@ fn verified(head: ChainHead) -> LogWalk {
         broken: None,
         checkpoint: None,
         checkpoint_problem: None,
+        database_problem: None,
         notes: Vec::new(),
     }
 }
@@ -494,6 +499,7 @@ pub fn walk_postgres(
         Err(e) => return Err(anyhow::Error::new(e).context("reading the log in PostgreSQL")),
     };
     let (row, last) = (found.recorded_head, found.head);
+    let stray_and_lost = stray_and_lost_words(&found);
     let mut broken = found
         .broken
         .map(|c| (c.seq, c.reason))
@@ -503,6 +509,7 @@ pub fn walk_postgres(
         broken = published.disagrees.clone();
     }
     let mut notes = published_notes(&published, broken.is_some());
+    notes.extend(stray_and_lost);
     notes.extend(time_back_words(&found.time_back));
     let sealed = sealed_words(found.sealed_from, last.seq, pinned.is_empty());
     notes.extend(sealed.into_iter().map(|note| match &broken {
@@ -512,11 +519,6 @@ pub fn walk_postgres(
         }
         _ => note,
     }));
-    for (first, last) in &found.losses {
-        notes.push(format!(
-            "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
-        ));
-    }
     if let Some(b) = found.beyond_head {
         let why = beyond_head_words(&b);
         match broken {
@@ -553,8 +555,22 @@ pub fn walk_postgres(
             .as_ref()
             .map(|why| format!("a published checkpoint is damaged, forged or missing: {why}"))
             .or(unpinned),
+        database_problem: found.row_moved,
         notes,
     })
+}
+
+/// Seal rows no instance wrote (warnings: they change no verdict), and the losses on the record.
+fn stray_and_lost_words(found: &ecenter_store::postgres::PostgresWalk) -> Vec<String> {
+    let (stray, count) = &found.stray_seals;
+    let mut notes: Vec<String> = stray.iter().map(|s| format!("WARNING: {s}")).collect();
+    if *count > stray.len() as u64 {
+        notes.push(format!("WARNING: {count} such rows in all"));
+    }
+    notes.extend(found.losses.iter().map(|(first, last)| format!(
+        "entries {first}–{last} were lost and the loss is on the record (log_loss_accepted): their numbers are not issued again / 已登记灭失"
+    )));
+    notes
 }
 
 /// The head row (`row`) and the last entry the walk verified (`last`) disagree: rows missing below

@@ -15,6 +15,14 @@ pub fn shanghai_display(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// A time as the English side of the tools prints it, to the second and named:
+/// `2026-11-28 09:23:42 (Beijing time)`.
+pub fn beijing_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai_offset())
+        .format("%Y-%m-%d %H:%M:%S (Beijing time)")
+        .to_string()
+}
+
 /// A time as the hub's documents print it (receipts, proofs), to the second and named:
 /// `2026-11-28 09:23:42（北京时间）`.
 pub fn beijing_seconds(t: DateTime<Utc>) -> String {
@@ -41,6 +49,7 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 11, 27, 17, 5, 0).unwrap();
         assert_eq!(shanghai_display(t), "2026-11-28 01:05:00 +08:00");
         assert_eq!(beijing_seconds(t), "2026-11-28 01:05:00（北京时间）");
+        assert_eq!(beijing_time(t), "2026-11-28 01:05:00 (Beijing time)");
         assert_eq!(beijing_minutes(t), "2026年11月28日 01:05");
     }
 }

@@ -42,7 +42,7 @@ pub use offline::{
 };
 pub use published::PublishedCheck;
 pub use restore::{DocumentsRestored, restore_postgres_documents};
-pub use scrub::{DamagedDocument, DocumentsScrubbed, scrub_postgres_documents};
+pub use scrub::{DamagedDocument, DocumentsScrubbed, StrayChunks, scrub_postgres_documents};
 
 /// `[store]` settings of a hub whose log of record is PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,12 +43,26 @@ fn as_json(found: &DocumentsScrubbed) -> serde_json::Value {
             })
         })
         .collect();
+    let stray: Vec<_> = found
+        .stray_chunks
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "sha256": s.sha256,
+                "chunks_recorded": s.recorded,
+                "rows": s.rows,
+                "first": s.first,
+                "last": s.last,
+            })
+        })
+        .collect();
     serde_json::json!({
         "ok": found.damaged.is_empty(),
         "documents_checked": found.documents_checked,
         "bytes_checked": found.bytes_checked,
         "up_to_seq": found.up_to_seq,
         "damaged": damaged,
+        "stray_chunks": stray,
     })
 }
 
@@ -63,6 +77,9 @@ fn print_words(found: &DocumentsScrubbed) {
             d.document, d.sha256, d.entry, d.found
         );
     }
+    for s in &found.stray_chunks {
+        println!("WARNING: {}", stray_words(s));
+    }
     if found.damaged.is_empty() {
         println!("every document is as it was filed / 文书均与收到时一致");
     } else {
@@ -71,4 +88,26 @@ fn print_words(found: &DocumentsScrubbed) {
              (data_dir/blobs, checked by `clerk scrub --hub`): docs/DEPLOYMENT.md"
         );
     }
+}
+
+/// Stray chunk rows in words: what they are, that no document is changed by them, and the
+/// statement that removes them once the clerk has kept what they hold.
+fn stray_words(s: &ecenter_store::postgres::StrayChunks) -> String {
+    let (what, delete) = match s.recorded {
+        Some(chunks) => (
+            format!("past its last chunk (ecenter_blobs records {chunks})"),
+            format!("AND (n >= {chunks} OR n < 0)"),
+        ),
+        None => (
+            "of a document ecenter_blobs has no row for, which no entry names".to_string(),
+            String::new(),
+        ),
+    };
+    format!(
+        "ecenter_blob_chunks holds {} row(s), chunks {} to {}, for {} {what}: no reader reads \
+         them and the document is unchanged, but they were written around the hubs; keep a copy \
+         as evidence, then `DELETE FROM ecenter_blob_chunks WHERE sha256 = '{}' {delete}` / \
+         文书分块表中有非实例写入的记录",
+        s.rows, s.first, s.last, s.sha256, s.sha256
+    )
 }

@@ -36,8 +36,16 @@ pub struct PostgresWalk {
     /// Entry ranges an operator accepted as lost (`log_loss_accepted`), as the walk met them.
     pub losses: Vec<(u64, u64)>,
     /// The first entry an instance's seal must vouch for (those before were written before
-    /// seals began, or copied from a sled hub); `None` on a schema from before seals.
+    /// seals began, or copied from a sled hub), as the log's `log_seals_began` entry records it;
+    /// `None` on a schema from before seals.
     pub sealed_from: Option<u64>,
+    /// Why the row `ecenter_seals_from` is wrong: it disagrees with the entry that records where
+    /// the seals begin. The walk judged by the entry; the hubs refuse the database until the row
+    /// is set back.
+    pub row_moved: Option<String>,
+    /// Rows of `ecenter_seals` no instance wrote, over entries their own seals vouch for: the
+    /// first ten, and how many there are.
+    pub stray_seals: (Vec<String>, u64),
 }
 
 /// How far an entry's time may fall behind the latest before it: the instances' clocks differ
@@ -139,7 +147,9 @@ pub fn verify_postgres_log(
         let mut losses = Vec::new();
         let mut wanted_hash = None;
         let mut clock = Clock::default();
-        let sealed_from = sealed_from_checked(&mut link, recorded_head.seq)?;
+        let row_from = sealed_from_checked(&mut link, recorded_head.seq)?;
+        let (sealed_from, row_moved) = anchored(&mut link, row_from)?;
+        let mut stray_seals = (Vec::new(), 0);
         let trusted = Trusted::held_or_published(pinned, "--checkpoint-key");
         'pages: while verifier.head().seq < recorded_head.seq {
             let after = verifier.head().seq;
@@ -148,6 +158,9 @@ pub fn verify_postgres_log(
             // An entry no seal vouches for breaks the walk once those before it are checked
             // (past the head too: the hubs commit each batch's seal with it).
             let refused = vouched.refused;
+            stray_seals.1 += vouched.stray.len() as u64;
+            stray_seals.0.extend(vouched.stray);
+            stray_seals.0.truncate(10);
             if vouched.rows.is_empty() && refused.is_none() {
                 break;
             }
@@ -180,22 +193,16 @@ pub fn verify_postgres_log(
                 break;
             }
         }
-        let published = if broken.is_none() {
-            let walked = super::published::Walked {
-                head: verifier.head(),
-                began_at: recorded_head.seq,
-                losses: losses.clone(),
-            };
-            // The walk's verdict stands whatever becomes of the published lines.
-            super::published::check(&mut link, &walked, pinned).unwrap_or_else(|e| {
-                super::published::PublishedCheck {
-                    unsigned: Some(format!("the published checkpoints cannot be read: {e}")),
-                    pinned: pinned.len(),
-                    ..Default::default()
-                }
-            })
-        } else {
-            super::published::PublishedCheck::default()
+        let published = match broken {
+            None => {
+                let walked = super::published::Walked {
+                    head: verifier.head(),
+                    began_at: recorded_head.seq,
+                    losses: losses.clone(),
+                };
+                judge_published(&mut link, &walked, pinned)
+            }
+            Some(_) => super::published::PublishedCheck::default(),
         };
         let beyond_head = beyond_head(&mut link)?;
         Ok(PostgresWalk {
@@ -209,7 +216,45 @@ pub fn verify_postgres_log(
             time_back: (clock.found, clock.count),
             losses,
             sealed_from,
+            row_moved,
+            stray_seals,
         })
+    })
+}
+
+/// The published checkpoints held against the walked log; the walk's verdict stands whatever
+/// becomes of them (a table that cannot be read is named as their problem).
+fn judge_published(
+    link: &mut Upstream,
+    walked: &super::published::Walked,
+    pinned: &[crate::checkpoint::CheckpointKey],
+) -> super::published::PublishedCheck {
+    super::published::check(link, walked, pinned).unwrap_or_else(|e| {
+        super::published::PublishedCheck {
+            unsigned: Some(format!("the published checkpoints cannot be read: {e}")),
+            pinned: pinned.len(),
+            ..Default::default()
+        }
+    })
+}
+
+/// Where the seals begin as the chain records it (its `log_seals_began` entry), with what is
+/// wrong with the row `ecenter_seals_from` (`row`) when it says otherwise. The row only indexes
+/// the entry, so the walk judges by the entry and names the row, not the entries it would blame
+/// (outside tests, round 10, F3). An entry recording a start after itself is no anchor (a log
+/// rewritten around the hubs, round 9, F1): the row is kept, and the walk names that entry.
+fn anchored(
+    link: &mut Upstream,
+    row: Option<u64>,
+) -> Result<(Option<u64>, Option<String>), StoreError> {
+    let Some(row) = row else {
+        return Ok((None, None));
+    };
+    Ok(match link.began_in_log()? {
+        Some((seq, from)) if from <= seq => {
+            (Some(from), super::seals_began::moved(row, (seq, from)))
+        }
+        _ => (Some(row), None),
     })
 }
 

@@ -8,7 +8,9 @@
 //! document is never held whole), and hashes it: the SHA-256 it is named by, and the size
 //! `ecenter_blobs` records, must both come out. Each document is read once, however many entries
 //! name it; damage is reported with the first entry naming it. An entry that does not decode ends
-//! the scrub, named. Nothing is written.
+//! the scrub, named. Chunk rows no reader reads (past a document's last chunk, or of no recorded
+//! document) are listed too: harmless to the documents, but written around the hubs (outside
+//! tests, round 10, F4). Nothing is written.
 
 use super::{Upstream, pg, rows_after};
 use crate::{PostgresConfig, StoreError};
@@ -28,6 +30,25 @@ pub struct DocumentsScrubbed {
     pub up_to_seq: u64,
     /// Each document missing, cut short or altered.
     pub damaged: Vec<DamagedDocument>,
+    /// Chunk rows no document reads: past a document's last chunk, or of a document with no
+    /// row in `ecenter_blobs` that no entry names (the hubs write a document's rows in one
+    /// transaction, so these were written around them). The first hundred documents' worth.
+    pub stray_chunks: Vec<StrayChunks>,
+}
+
+/// Rows of `ecenter_blob_chunks` for one document that no reader of it ever reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrayChunks {
+    /// The document's SHA-256 (lowercase hex).
+    pub sha256: String,
+    /// How many chunks `ecenter_blobs` records for it; `None` when it has no row there.
+    pub recorded: Option<u32>,
+    /// How many stray rows, and the first and last chunk number among them.
+    pub rows: u64,
+    /// The lowest stray chunk number.
+    pub first: i32,
+    /// The highest.
+    pub last: i32,
 }
 
 /// A document of the log that PostgreSQL does not hold as it was filed.
@@ -76,6 +97,12 @@ pub fn scrub_postgres_documents(config: &PostgresConfig) -> Result<DocumentsScru
                 }
             }
         }
+        let reported: HashSet<&str> = found.damaged.iter().map(|d| d.sha256.as_str()).collect();
+        let stray = link.stray_chunks()?;
+        found.stray_chunks = stray
+            .into_iter()
+            .filter(|s| !reported.contains(s.sha256.as_str()))
+            .collect();
         Ok(found)
     })
 }
@@ -89,6 +116,34 @@ fn documents_named(row: &super::Row) -> Result<Vec<(String, String)>, StoreError
 }
 
 impl Upstream {
+    /// Chunk rows past their document's recorded count, or of no recorded document (one
+    /// statement; the rows' data is not read).
+    fn stray_chunks(&mut self) -> Result<Vec<StrayChunks>, StoreError> {
+        self.rt.block_on(async {
+            let rows = self
+                .client()?
+                .query(
+                    "SELECT c.sha256, b.chunks, count(*), min(c.n), max(c.n) \
+                     FROM ecenter_blob_chunks c LEFT JOIN ecenter_blobs b USING (sha256) \
+                     WHERE b.sha256 IS NULL OR c.n >= b.chunks OR c.n < 0 \
+                     GROUP BY c.sha256, b.chunks ORDER BY c.sha256 LIMIT 100",
+                    &[],
+                )
+                .await
+                .map_err(pg("looking for chunk rows no document reads"))?;
+            Ok(rows
+                .iter()
+                .map(|r| StrayChunks {
+                    sha256: r.get(0),
+                    recorded: r.get::<_, Option<i32>>(1).map(|c| c.max(0) as u32),
+                    rows: r.get::<_, i64>(2).max(0) as u64,
+                    first: r.get(3),
+                    last: r.get(4),
+                })
+                .collect())
+        })
+    }
+
     /// Reads the document `sha256` as PostgreSQL holds it and hashes it: its size when it is
     /// whole and hashes to its name, else what was found.
     pub(super) fn rehash(&mut self, sha256: &str) -> Result<Result<u64, String>, StoreError> {

@@ -157,6 +157,12 @@ impl Upstream {
         self.rt.block_on(sealed_from(self.client()?))
     }
 
+    /// The first `log_seals_began` entry of the log and the start it records (a scan of the
+    /// whole log: for the clerk's walk, not for a hub's every batch).
+    pub(crate) fn began_in_log(&mut self) -> Result<Option<(u64, u64)>, StoreError> {
+        self.rt.block_on(began_in_log(self.client()?))
+    }
+
     /// The entries after `after` (about `limit`) as far as seals vouch for them ([`vouched`]).
     pub(crate) fn vouched_rows_after(
         &mut self,
@@ -270,7 +276,7 @@ pub(crate) async fn sealed_from(client: &Client) -> Result<Option<u64>, StoreErr
 }
 
 /// The first `log_seals_began` entry of the log and the start it records, found by a scan of
-/// the log (only when the row that repeats it is gone).
+/// the log (when the row that repeats it is gone, and by the clerk's walk).
 async fn began_in_log(client: &Client) -> Result<Option<(u64, u64)>, StoreError> {
     let rows = client
         .query(
@@ -326,6 +332,10 @@ pub(crate) struct Vouched {
     pub(crate) rows: Vec<Row>,
     /// The entry right after them, when it is one no seal vouches for, and why.
     pub(crate) refused: Option<crate::ChainError>,
+    /// Rows of `ecenter_seals` over these entries that do not verify, though the entries' own
+    /// seals do: written around the hubs (outside tests, round 10, F4). Harmless to the entries;
+    /// named to the clerk.
+    pub(crate) stray: Vec<String>,
 }
 
 /// The leading entries of `rows` (consecutive, as read after some entry) that a verified seal
@@ -341,12 +351,14 @@ pub(crate) async fn vouched(
         return Ok(Vouched {
             rows,
             refused: None,
+            stray: Vec::new(),
         });
     };
     if last.seq < from {
         return Ok(Vouched {
             rows,
             refused: None,
+            stray: Vec::new(),
         });
     }
     let (first, last) = (first.seq.max(from), last.seq);
@@ -361,7 +373,11 @@ pub(crate) async fn vouched(
             }
         }
     }
-    let (upto, mut refused) = check(from, trusted, &rows, &seals);
+    let Checked {
+        upto,
+        mut refused,
+        stray,
+    } = check(from, trusted, &rows, &seals);
     let read_to = rows.last().map_or(0, |r| r.seq);
     rows.retain(|r| r.seq <= upto);
     if refused.is_none() && rows.last().is_none_or(|r| r.seq < first) {
@@ -381,7 +397,11 @@ pub(crate) async fn vouched(
     if let Some(at) = refused.as_ref().map(|r| r.seq) {
         refused = began_after(client, at, from).await?.or(refused);
     }
-    Ok(Vouched { rows, refused })
+    Ok(Vouched {
+        rows,
+        refused,
+        stray,
+    })
 }
 
 /// A `log_seals_began` entry soon after `seq`, the entry found unsealed, that records the seals
@@ -406,18 +426,28 @@ async fn began_after(
     }))
 }
 
+/// What [`check`] found in a page of entries.
+#[derive(Debug, PartialEq)]
+struct Checked {
+    /// The last entry a verified seal vouches for (or that needs none).
+    upto: u64,
+    /// The entry after it, when no seal vouches for that one, and why.
+    refused: Option<crate::ChainError>,
+    /// Seals ending at or before `upto` that do not verify: planted over vouched entries.
+    stray: Vec<String>,
+}
+
 /// The last entry of `rows` a verified seal vouches for (or that needs none), and the entry
 /// after it when no seal vouches for that one. Any verified seal covering an entry vouches for
 /// it: a row planted in `ecenter_seals` over genuine entries (round 9, F3) does not make them
-/// forged, as long as the seal their instance wrote is there.
-fn check(
-    from: u64,
-    trusted: &Trusted<'_>,
-    rows: &[Row],
-    seals: &[Read],
-) -> (u64, Option<crate::ChainError>) {
+/// forged, as long as the seal their instance wrote is there; it is named in [`Checked::stray`].
+fn check(from: u64, trusted: &Trusted<'_>, rows: &[Row], seals: &[Read]) -> Checked {
     let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-        return (0, None);
+        return Checked {
+            upto: 0,
+            refused: None,
+            stray: Vec::new(),
+        };
     };
     let mut upto = (from - 1).min(last.seq).max(first.seq - 1);
     // Each seal whose last entry was read, verified against that entry's hash.
@@ -429,6 +459,11 @@ fn check(
             Some((seal, verify(from, seal, &row.hash, trusted)))
         })
         .collect();
+    let checked = |upto: u64, refused: Option<crate::ChainError>| Checked {
+        upto,
+        refused,
+        stray: stray(&judged, upto),
+    };
     for row in rows.iter().filter(|r| r.seq >= from) {
         let covers = |seal: &Read| seal.first <= row.seq && row.seq <= seal.last;
         if judged.iter().any(|(s, ok)| ok.is_ok() && covers(s)) {
@@ -437,15 +472,33 @@ fn check(
         }
         // A seal that ends past the rows read: the caller reads on.
         if seals.iter().any(|s| covers(s) && s.last > last.seq) {
-            return (upto, None);
+            return checked(upto, None);
         }
         let refused = match judged.iter().find(|(s, _)| covers(s)) {
             Some((seal, Err(why))) => unsealed(seal.first, why),
             _ => unsealed(row.seq, "no instance of the hub sealed it"),
         };
-        return (upto, Some(refused));
+        return checked(upto, Some(refused));
     }
-    (upto, None)
+    checked(upto, None)
+}
+
+/// The seals of `judged` that do not verify though every entry they cover, up to `upto`, is
+/// vouched for by another: rows no instance wrote, in words for the clerk.
+fn stray(judged: &[(&Read, Result<(), String>)], upto: u64) -> Vec<String> {
+    judged
+        .iter()
+        .filter(|(seal, _)| seal.last <= upto)
+        .filter_map(|(seal, verdict)| verdict.as_ref().err().map(|why| (seal, why)))
+        .map(|(seal, why)| {
+            format!(
+                "ecenter_seals holds a row for entries {} to {} (key {}) that no instance wrote \
+                 ({why}); the entries are vouched for by their own seals, so it changes nothing, \
+                 but someone wrote it into the database around the hubs / 封印表中有非实例写入的记录",
+                seal.first, seal.last, seal.key_id
+            )
+        })
+        .collect()
 }
 
 /// Whether `seal`, ending at an entry hashed `hash`, verifies with a key `trusted` allows.
@@ -558,11 +611,12 @@ mod tests {
     fn seals_tiling_the_log_from_where_they_begin_vouch_for_every_entry() {
         let (_d, key) = signer();
         let seals = [seal(&key, 3, 3, 4), seal(&key, 3, 5, 6)];
-        let (upto, refused) = check(3, &Trusted::Published, &rows(1..=6), &seals);
-        assert_eq!((upto, refused), (6, None));
+        let checked = check(3, &Trusted::Published, &rows(1..=6), &seals);
+        assert_eq!(checked.stray, Vec::<String>::new());
+        assert_eq!((checked.upto, checked.refused), (6, None));
         // A page ending inside a batch: the entries before the batch are vouched, not the rest.
         let seals = [seal(&key, 3, 3, 4), seal(&key, 3, 5, 7)];
-        let (upto, refused) = check(3, &Trusted::Published, &rows(1..=6), &seals);
+        let Checked { upto, refused, .. } = check(3, &Trusted::Published, &rows(1..=6), &seals);
         assert_eq!((upto, refused), (4, None));
     }
 
@@ -570,7 +624,7 @@ mod tests {
     fn an_entry_no_seal_covers_is_refused_and_those_before_it_are_vouched() {
         let (_d, key) = signer();
         let seals = [seal(&key, 1, 1, 2)];
-        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=3), &seals);
+        let Checked { upto, refused, .. } = check(1, &Trusted::Published, &rows(1..=3), &seals);
         assert_eq!(upto, 2);
         let refused = refused.unwrap();
         assert_eq!(refused.seq, 3);
@@ -582,12 +636,12 @@ mod tests {
         let (_d, key) = signer();
         let mut other = seal(&key, 1, 1, 2);
         other.signature = seal(&key, 1, 1, 1).signature;
-        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=2), &[other]);
+        let Checked { upto, refused, .. } = check(1, &Trusted::Published, &rows(1..=2), &[other]);
         assert_eq!(upto, 0);
         assert!(refused.unwrap().reason.contains("does not verify"));
         // Where seals begin moved (to hide entries 1–2 before it): every seal signed the old one.
         let seals = [seal(&key, 1, 1, 2), seal(&key, 1, 3, 4)];
-        let (_, refused) = check(3, &Trusted::Published, &rows(1..=4), &seals);
+        let Checked { refused, .. } = check(3, &Trusted::Published, &rows(1..=4), &seals);
         assert_eq!(refused.unwrap().seq, 3);
     }
 
@@ -597,10 +651,19 @@ mod tests {
         let mut planted = seal(&key, 1, 3, 3);
         planted.signature = seal(&key, 1, 1, 2).signature;
         let seals = [seal(&key, 1, 1, 2), planted, seal(&key, 1, 3, 4)];
-        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=4), &seals);
-        assert_eq!((upto, refused), (4, None));
+        let checked = check(1, &Trusted::Published, &rows(1..=4), &seals);
+        assert_eq!((checked.upto, checked.refused), (4, None));
+        // It is named to the clerk as a row no instance wrote (round 10, F4).
+        let [stray] = &checked.stray[..] else {
+            panic!("{:?}", checked.stray)
+        };
+        assert!(
+            stray.contains("entries 3 to 3") && stray.contains("does not verify"),
+            "{stray}"
+        );
         // Alone over its entry, it is named.
-        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=3), &seals[..2]);
+        let Checked { upto, refused, .. } =
+            check(1, &Trusted::Published, &rows(1..=3), &seals[..2]);
         assert_eq!(upto, 2);
         let refused = refused.unwrap();
         assert_eq!(refused.seq, 3);
@@ -618,13 +681,13 @@ mod tests {
         let seals = [seal(&planted, 1, 1, 2)];
         let pinned = [CheckpointKey::from(&key)];
         let trusted = Trusted::Pinned(&pinned, "--checkpoint-key");
-        let (_, refused) = check(1, &trusted, &rows(1..=2), &seals);
+        let Checked { refused, .. } = check(1, &trusted, &rows(1..=2), &seals);
         let why = refused.unwrap().reason;
         assert!(
             why.contains("not among the keys given with --checkpoint-key"),
             "{why}"
         );
-        let (upto, refused) = check(1, &Trusted::Published, &rows(1..=2), &seals);
+        let Checked { upto, refused, .. } = check(1, &Trusted::Published, &rows(1..=2), &seals);
         assert_eq!((upto, refused), (2, None));
     }
 }

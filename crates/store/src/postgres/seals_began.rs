@@ -44,15 +44,24 @@ pub(crate) fn recorded_elsewhere(seq: u64, event: &Event, sealed_from: u64) -> O
 /// The row `ecenter_seals_from` (`sealed_from`) against the entry `(seq, from)` an instance
 /// met first that records where the seals begin.
 pub(crate) fn held_against(sealed_from: u64, recorded: (u64, u64)) -> Result<(), StoreError> {
-    let (seq, from) = recorded;
-    if from == sealed_from {
-        return Ok(());
+    match moved(sealed_from, recorded) {
+        None => Ok(()),
+        Some(why) => Err(StoreError::Altered(why)),
     }
-    Err(StoreError::Altered(format!(
-        "ecenter_seals_from says the seals begin at entry {sealed_from}, but entry {seq} of the \
-         log records that they begin at {from}: the row was changed, which would let entries \
-         after {from} pass unsealed; set it back to {from}"
-    )))
+}
+
+/// What is wrong when the row `ecenter_seals_from` (`sealed_from`) disagrees with the entry
+/// `(seq, from)` that records where the seals begin; `None` when they agree.
+pub(crate) fn moved(sealed_from: u64, recorded: (u64, u64)) -> Option<String> {
+    let (seq, from) = recorded;
+    (from != sealed_from).then(|| {
+        format!(
+            "ecenter_seals_from says the seals begin at entry {sealed_from}, but entry {seq} of \
+             the log records that they begin at {from}: the row was changed, which would let \
+             entries after {from} pass unsealed; set it back to {from} \
+             (`UPDATE ecenter_seals_from SET seq = {from}`)"
+        )
+    })
 }
 
 /// A start of the seals past the entry after the head cannot be genuine: the row is set to the
