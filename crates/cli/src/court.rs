@@ -199,7 +199,7 @@ async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit
         return Ok(());
     }
     println!(
-        "{}{}{}{}{}RECEIVED (Asia/Shanghai)",
+        "{}{}{}{}{}RECEIVED (Beijing time)",
         pad("FILING", 15),
         pad("CASE 案号", 24),
         pad("KIND 类型", 14),
@@ -253,7 +253,7 @@ pub(crate) fn print_filing(f: &pb::Filing) {
         case_or_new(f)
     );
     println!(
-        "  {} · {} · {} · received {} (Beijing time 北京时间)",
+        "  {} · {} · {} · received {} (Beijing time)",
         f.filing_kind,
         f.department,
         f.submitter,

@@ -94,7 +94,7 @@ fn print_table(cases: &[pb::CasePushes]) {
         "{}{}{}{}{}MOST SIMILAR 最相似",
         pad("CASE 案号", 26),
         pad("PUSHES", 8),
-        pad("LATEST 最近推送 (北京时间)", 28),
+        pad("LATEST 最近推送 (Beijing time)", 31),
         pad("FILING", 20),
         pad("PUSH 推送", 10),
     );

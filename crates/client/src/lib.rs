@@ -21,7 +21,7 @@ pub mod words;
 /// `t` as Beijing time (UTC+8, no daylight saving: the time a Chinese court writes),
 /// `YYYY-MM-DD HH:MM:SS`; empty when absent or out of range.
 pub fn beijing(t: Option<&prost_types::Timestamp>) -> String {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let shanghai = ecenter_domain::time::shanghai_offset();
     t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
         .map(|t| {
             t.with_timezone(&shanghai)
@@ -34,7 +34,7 @@ pub fn beijing(t: Option<&prost_types::Timestamp>) -> String {
 /// A time for scripts: RFC 3339 in Beijing time with its offset (`2026-12-01T18:03:00+08:00`), so
 /// it reads as people see it and still parses as one instant; empty when the hub sent none.
 pub fn beijing_rfc3339(t: Option<&prost_types::Timestamp>) -> String {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let shanghai = ecenter_domain::time::shanghai_offset();
     t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
         .map(|t| {
             t.with_timezone(&shanghai)

@@ -234,11 +234,11 @@ async fn inbox(profile: &Profile, json: bool) -> Result<(), Exit> {
         return Ok(());
     }
     println!(
-        "{}{}{}{}EFFECTIVE (Asia/Shanghai)",
+        "{}{}{}{}EFFECTIVE (Beijing time)",
         pad("SERVICE", 15),
         pad("CASE", 24),
         pad("DOCUMENTS", 10),
-        pad("ORDERED (Asia/Shanghai)", 25),
+        pad("ORDERED (Beijing time)", 25),
     );
     for s in &services {
         println!(
@@ -552,7 +552,7 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
             .map_or(String::new(), |c| c.normalized.clone())
     );
     println!(
-        "  {} · {} · received {} · updated {} (Beijing time 北京时间)",
+        "  {} · {} · received {} · updated {} (Beijing time)",
         f.filing_kind,
         f.department,
         beijing(f.received_at.as_ref()),
@@ -604,7 +604,7 @@ async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(),
         return Ok(());
     }
     println!(
-        "{}{}{}{}RECEIVED (Asia/Shanghai)",
+        "{}{}{}{}RECEIVED (Beijing time)",
         pad("FILING", 15),
         pad("CASE", 24),
         pad("KIND", 12),

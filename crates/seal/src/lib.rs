@@ -588,16 +588,7 @@ fn chain(
 /// A certificate path error in words for people: the dates in Beijing time, no Rust debug text.
 pub(crate) fn explain(e: &webpki::Error) -> String {
     let beijing = |t: &rustls_pki_types::UnixTime| {
-        let secs = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
-        chrono::DateTime::from_timestamp(secs, 0)
-            .map(|t| {
-                let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-                format!(
-                    "{} (Beijing time)",
-                    t.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S")
-                )
-            })
-            .unwrap_or_default()
+        report::beijing(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.as_secs()))
     };
     match e {
         webpki::Error::CertNotValidYet { time, not_before } => format!(

@@ -14,7 +14,7 @@
 //! line without ecenter. An optional `timestamp` is an RFC 3161 token over the signature bytes.
 
 use crate::chain::ChainHead;
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
@@ -103,13 +103,9 @@ pub fn newer(a: Option<Checkpoint>, b: Option<Checkpoint>) -> Option<Checkpoint>
     }
 }
 
-/// A time in Beijing time (UTC+8), to the second.
+/// A time in Beijing time (UTC+8), to the second: `2026-11-28 09:23:42 (Beijing time)`.
 pub fn beijing(at: DateTime<Utc>) -> String {
-    let shanghai = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    format!(
-        "{} (Beijing time)",
-        at.with_timezone(&shanghai).format("%Y-%m-%d %H:%M:%S")
-    )
+    ecenter_domain::time::beijing_time(at)
 }
 
 /// What is wrong with checkpoints, or between them and the log.

@@ -69,7 +69,7 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
         .into_inner();
 
     // The manifest, signed by the clerk's own key (detached CMS, verifiable with openssl).
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let shanghai = ecenter_domain::time::shanghai_offset();
     let manifest = serde_json::json!({
         "case_number": case,
         "exported_at": chrono::Utc::now().with_timezone(&shanghai).to_rfc3339(),

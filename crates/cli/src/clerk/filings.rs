@@ -94,7 +94,7 @@ pub(super) async fn list_filings(a: FilingsArgs) -> Result<bool> {
         return Ok(true);
     }
     println!(
-        "{}{}{}{}{}RECEIVED 收到 (Asia/Shanghai)",
+        "{}{}{}{}{}RECEIVED 收到 (Beijing time)",
         pad("FILING 编号", 15),
         pad("CASE 案号", 26),
         pad("KIND 类型", 14),

@@ -156,7 +156,7 @@ pub(super) fn print_replies(recipients: &[pb::RecipientStatus]) {
         "{}{}{}{}{}TEXT",
         pad("ID", 6),
         pad("INDEX", 7),
-        pad("AT (Asia/Shanghai)", 21),
+        pad("AT (Beijing time)", 21),
         pad("VIA", 6),
         pad("FROM", 24),
     );

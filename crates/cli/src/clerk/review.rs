@@ -87,7 +87,7 @@ pub(super) fn print_pending(recipients: &[pb::RecipientStatus]) {
         pad("INDEX", 7),
         pad("CHANNEL", 8),
         pad("CLAIMS", 12),
-        pad("AT (Asia/Shanghai)", 21),
+        pad("AT (Beijing time)", 21),
         pad("DETAIL", 40),
     );
     for (r, u) in pending {
@@ -134,7 +134,7 @@ pub(super) fn print_replies(replies: &[pb::UnmatchedReply]) {
     println!(
         "{}{}{}{}TEXT",
         pad("SEQ", 8),
-        pad("AT (Asia/Shanghai)", 21),
+        pad("AT (Beijing time)", 21),
         pad("FROM", 16),
         pad("MIGHT ANSWER", 32),
     );
@@ -195,7 +195,7 @@ pub(super) fn print_receipts(receipts: &[pb::UnmatchedReceipt]) {
     println!(
         "{}{}{}{}{}{}TEXT",
         pad("SEQ", 8),
-        pad("AT (Asia/Shanghai)", 21),
+        pad("AT (Beijing time)", 21),
         pad("ID", 14),
         pad("STATE", 9),
         pad("ADDRESSES", 28),

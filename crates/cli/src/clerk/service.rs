@@ -119,7 +119,7 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         return Ok(true);
     }
     println!(
-        "{} · {} · {} recipient(s) · ordered {} (Asia/Shanghai)",
+        "{} · {} · {} recipient(s) · ordered {} (Beijing time)",
         first.order_id,
         first.case_number,
         first.recipient_count,
@@ -132,7 +132,7 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         pad("STATE 状态", 18),
         pad("CHANNEL 方式", 14),
         pad("ATTEMPTS 次数", 15),
-        pad("EFFECTIVE 生效时间 (Asia/Shanghai)", 36),
+        pad("EFFECTIVE 生效时间 (Beijing time)", 36),
     );
     for r in &recipients {
         let last = r.attempts.last();
@@ -177,7 +177,7 @@ fn print_clerk_actions(recipients: &[ecenter_proto::v1::RecipientStatus]) {
                 "retried 重新发送"
             };
             println!(
-                "  {} (Asia/Shanghai)  {}  {}  {}  {}",
+                "  {} (Beijing time)  {}  {}  {}  {}",
                 beijing(a.at.as_ref()),
                 channel_text(a.channel),
                 what,
@@ -204,10 +204,10 @@ pub(super) struct DeliveryFilter {
     /// sending, awaiting, effective or unserved.
     #[arg(long, value_parser = ["sending", "awaiting", "effective", "unserved"])]
     status: Option<String>,
-    /// Orders from this day on (YYYY-MM-DD, Asia/Shanghai).
+    /// Orders from this day on (YYYY-MM-DD, Beijing time).
     #[arg(long)]
     from: Option<chrono::NaiveDate>,
-    /// Orders up to and including this day (YYYY-MM-DD, Asia/Shanghai).
+    /// Orders up to and including this day (YYYY-MM-DD, Beijing time).
     #[arg(long)]
     to: Option<chrono::NaiveDate>,
     /// At most this many rows.
@@ -228,9 +228,9 @@ pub(super) struct DeadLetter {
     channel: ChannelName,
 }
 
-/// Midnight of `day` in Asia/Shanghai.
+/// Midnight of `day` in Beijing time.
 pub(super) fn shanghai_midnight(day: chrono::NaiveDate) -> prost_types::Timestamp {
-    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let shanghai = ecenter_domain::time::shanghai_offset();
     let t = day
         .and_hms_opt(0, 0, 0)
         .expect("midnight exists")
@@ -293,7 +293,7 @@ pub(super) async fn list_deliveries(
         return Ok(true);
     }
     println!(
-        "{}{}{}{}{}{}EFFECTIVE 生效时间 (Asia/Shanghai)",
+        "{}{}{}{}{}{}EFFECTIVE 生效时间 (Beijing time)",
         pad("ORDER 送达单", 15),
         pad("CASE 案号", 24),
         pad("ID 编号", 9),
@@ -364,7 +364,7 @@ pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<boo
         pad("ID", 6),
         pad("NAME", 14),
         pad("CHANNEL", 8),
-        pad("AT (Asia/Shanghai)", 21),
+        pad("AT (Beijing time)", 21),
     );
     for r in &list.recipients {
         for d in &r.dead_letters {

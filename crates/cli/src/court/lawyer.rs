@@ -203,7 +203,7 @@ fn print_entry(l: &pb::Lawyer) {
 fn print_state(s: &pb::SignInState) {
     if s.stopped {
         println!(
-            "  sign-in codes STOPPED 验证码已暂停发送 until 至 {}（北京时间）: {}",
+            "  sign-in codes STOPPED 验证码已暂停发送 until 至 {} (Beijing time): {}",
             ecenter_client::beijing(s.stopped_until.as_ref()),
             s.stop_words
         );
