@@ -315,7 +315,7 @@ fn store(e: StoreError) -> Status {
             tracing::error!(%reason, "flush of the event log failed");
             Status::unavailable(e.to_string())
         }
-        StoreError::Postgres(ref reason) => {
+        StoreError::Postgres(ref reason) | StoreError::Unreachable(ref reason) => {
             tracing::error!(%reason, "PostgreSQL, the log of record, failed");
             Status::unavailable(
                 "the hub could not reach its database; nothing was recorded, retry later with the same request id",

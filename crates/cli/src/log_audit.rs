@@ -485,7 +485,7 @@ pub fn walk_postgres(
     let found = match ecenter_store::postgres::verify_postgres_log(config, &pinned, wanted) {
         Ok(found) => found,
         // The database down or unreachable: retry later (exit 3), as for a hub.
-        Err(e) if e.to_string().contains("connecting to PostgreSQL") => {
+        Err(e @ ecenter_store::StoreError::Unreachable(_)) => {
             let e = anyhow::anyhow!("reading the log in PostgreSQL: {e}");
             return Err(
                 ecenter_client::exit::Exit(ecenter_client::exit::UNREACHABLE, e).into_error(),

@@ -59,6 +59,12 @@ pub enum StoreError {
     /// PostgreSQL, the log of record of several hubs, failed or refused (the message says doing what).
     #[error("PostgreSQL: {0}")]
     Postgres(String),
+    /// PostgreSQL could not be reached: no server answered at the URL's hosts, a connection was
+    /// refused or cut, or none finished the start-up in time. Worth retrying; nothing was
+    /// written. (A server that answered and refused — a wrong password, a missing database, a
+    /// certificate it did not accept — is [`StoreError::Postgres`].)
+    #[error("PostgreSQL: {0}")]
+    Unreachable(String),
     /// A newer instance upgraded PostgreSQL's schema while this one ran: it must not write again
     /// (the message names both versions and what to do).
     #[error("{0}")]

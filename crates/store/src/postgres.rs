@@ -273,6 +273,31 @@ pub(crate) fn pg(doing: &str) -> impl Fn(tokio_postgres::Error) -> StoreError + 
     move |e| StoreError::Postgres(format!("{doing}: {}", explain(&e)))
 }
 
+/// A connection that failed: [`StoreError::Unreachable`] when no server answered (reaching it
+/// failed on the network), else what the server or the TLS handshake said, as
+/// [`StoreError::Postgres`].
+fn connect_error(e: tokio_postgres::Error) -> StoreError {
+    let said = format!("connecting to PostgreSQL: {}", explain(&e));
+    if e.as_db_error().is_none() && failed_on_the_network(&e) {
+        StoreError::Unreachable(said)
+    } else {
+        StoreError::Postgres(said)
+    }
+}
+
+/// Whether `e` comes from an I/O failure reaching the server (refused, reset, timed out, a name
+/// not found), not from bytes it sent that were refused (a TLS certificate: `InvalidData`).
+fn failed_on_the_network(e: &tokio_postgres::Error) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return io.kind() != std::io::ErrorKind::InvalidData;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// The server's own message where there is one (it names the table, role or setting); else the
 /// client's, with its causes ("invalid configuration: password missing", "error performing TLS
 /// handshake: invalid peer certificate: …"), which say what to fix.
@@ -335,7 +360,6 @@ fn open_connection(
     {
         parsed.password(password.as_encoded_bytes());
     }
-    let connecting = pg("connecting to PostgreSQL");
     // `connect_timeout` covers reaching each address only: a proxy in front of a failing primary
     // may accept and then say nothing, and nothing else would end the TLS or start-up exchange.
     // The limit leaves every host of the URL its connect timeout (twice: a name may have two
@@ -344,7 +368,7 @@ fn open_connection(
     let hosts = u32::try_from(parsed.get_hosts().len().max(1)).unwrap_or(u32::MAX);
     let limit = STARTUP_LIMIT + per_host * 2 * hosts;
     let silent = || {
-        StoreError::Postgres(format!(
+        StoreError::Unreachable(format!(
             "connecting to PostgreSQL: no server answered the start-up within {} s",
             limit.as_secs()
         ))
@@ -353,7 +377,7 @@ fn open_connection(
         let (client, connection) = rt
             .block_on(async { tokio::time::timeout(limit, parsed.connect(NoTls)).await })
             .map_err(|_| silent())?
-            .map_err(connecting)?;
+            .map_err(connect_error)?;
         rt.spawn(drive(connection, messages));
         Ok(client)
     } else {
@@ -361,7 +385,7 @@ fn open_connection(
         let (client, connection) = rt
             .block_on(async { tokio::time::timeout(limit, parsed.connect(tls)).await })
             .map_err(|_| silent())?
-            .map_err(connecting)?;
+            .map_err(connect_error)?;
         rt.spawn(drive(connection, messages));
         Ok(client)
     }

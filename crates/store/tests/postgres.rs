@@ -240,6 +240,8 @@ async fn a_database_newer_than_the_hub_and_a_bad_url_are_refused_with_reasons() 
     let Err(err) = SledStore::open_replicated(dir.path(), &bad) else {
         panic!("an unreachable database was accepted")
     };
+    // No server answered: worth retrying (the clerk's exit 3), told apart by type, not by text.
+    assert!(matches!(err, StoreError::Unreachable(_)), "{err:?}");
     assert!(
         err.to_string().contains("connecting to PostgreSQL"),
         "{err}"
@@ -248,6 +250,14 @@ async fn a_database_newer_than_the_hub_and_a_bad_url_are_refused_with_reasons() 
         !err.to_string().contains("nobody"),
         "the URL stays out of messages: {err}"
     );
+    // A server that answered and refused (no such database) is not unreachable: retrying will
+    // not help.
+    let missing = PostgresConfig::at(config.url.replace(&db, "no_such_database"));
+    let Err(err) = SledStore::open_replicated(dir.path(), &missing) else {
+        panic!("a missing database was accepted")
+    };
+    assert!(matches!(err, StoreError::Postgres(_)), "{err:?}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,11 @@
 //! The verdict of a walk of the event log (`clerk verify-log`), for people or for scripts.
+//!
+//! What the walk says may quote the database or the log (a key id, a planted row's words):
+//! every line goes out through [`printable`], so none can move the terminal's cursor or
+//! reorder what the clerk reads (outside tests, round 11, F1).
 
 use crate::log_audit::LogWalk;
+use ecenter_client::table::printable;
 
 /// Prints `walk` (a table of lines, or one JSON object with `json`); true when the log verifies,
 /// a checkpoint vouches for it and the database is as the hubs left it.
@@ -26,19 +31,25 @@ pub(super) fn report_walk(walk: &LogWalk, json: bool) -> bool {
     }
     match &walk.broken {
         Some((seq, reason)) => {
-            println!("the event log is BROKEN at entry {seq}: {reason}");
+            println!(
+                "the event log is BROKEN at entry {seq}: {}",
+                printable(reason)
+            );
             println!("{}", verified_before_break(walk));
         }
         None => print_verified(walk),
     }
     if let Some(problem) = &walk.checkpoint_problem {
-        println!("but it is NOT VOUCHED FOR: {problem}");
+        println!("but it is NOT VOUCHED FOR: {}", printable(problem));
     }
     if let Some(problem) = &walk.database_problem {
-        println!("but the database is NOT AS THE HUBS LEFT IT: {problem}");
+        println!(
+            "but the database is NOT AS THE HUBS LEFT IT: {}",
+            printable(problem)
+        );
     }
     for note in &walk.notes {
-        println!("note: {note}");
+        println!("note: {}", printable(note));
     }
     ok
 }

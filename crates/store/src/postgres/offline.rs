@@ -147,8 +147,7 @@ pub fn verify_postgres_log(
         let mut losses = Vec::new();
         let mut wanted_hash = None;
         let mut clock = Clock::default();
-        let row_from = sealed_from_checked(&mut link, recorded_head.seq)?;
-        let (sealed_from, row_moved) = anchored(&mut link, row_from)?;
+        let (sealed_from, row_moved) = where_seals_begin(&mut link, recorded_head.seq)?;
         let mut stray_seals = (Vec::new(), 0);
         let trusted = Trusted::held_or_published(pinned, "--checkpoint-key");
         'pages: while verifier.head().seq < recorded_head.seq {
@@ -239,35 +238,27 @@ fn judge_published(
 }
 
 /// Where the seals begin as the chain records it (its `log_seals_began` entry), with what is
-/// wrong with the row `ecenter_seals_from` (`row`) when it says otherwise. The row only indexes
-/// the entry, so the walk judges by the entry and names the row, not the entries it would blame
-/// (outside tests, round 10, F3). An entry recording a start after itself is no anchor (a log
-/// rewritten around the hubs, round 9, F1): the row is kept, and the walk names that entry.
-fn anchored(
+/// wrong with the row `ecenter_seals_from` when it says otherwise — back, forward or past the
+/// head. The row only indexes the entry, so the walk judges by the entry and names the row, not
+/// the entries it would blame (outside tests, rounds 10 and 11, F3). With no such entry (a
+/// schema from before it), or one recording a start after itself (a log rewritten around the
+/// hubs, round 9, F1: the walk names it), the row is taken, and refused when past the log's last
+/// row (`postgres::seals_began`).
+fn where_seals_begin(
     link: &mut Upstream,
-    row: Option<u64>,
+    head: u64,
 ) -> Result<(Option<u64>, Option<String>), StoreError> {
-    let Some(row) = row else {
+    let Some(row) = link.sealed_from()? else {
         return Ok((None, None));
     };
-    Ok(match link.began_in_log()? {
-        Some((seq, from)) if from <= seq => {
-            (Some(from), super::seals_began::moved(row, (seq, from)))
-        }
-        _ => (Some(row), None),
-    })
-}
-
-/// Where the seals begin (the row `ecenter_seals_from`), refused when past the log's last row
-/// (`postgres::seals_began`); rows past the head row are named by the walk (the head moved
-/// back), not taken for this.
-fn sealed_from_checked(link: &mut Upstream, head: u64) -> Result<Option<u64>, StoreError> {
-    let sealed_from = link.sealed_from()?;
-    if let Some(from) = sealed_from {
-        let last = beyond_head(link)?.map_or(head, |b| b.last);
-        super::seals_began::past_head(from, last)?;
+    if let Some((seq, from)) = link.began_in_log()?
+        && from <= seq
+    {
+        return Ok((Some(from), super::seals_began::moved(row, (seq, from))));
     }
-    Ok(sealed_from)
+    let last = beyond_head(link)?.map_or(head, |b| b.last);
+    super::seals_began::past_head(row, last)?;
+    Ok((Some(row), None))
 }
 
 /// What a migration did.

@@ -474,8 +474,11 @@ fn check(from: u64, trusted: &Trusted<'_>, rows: &[Row], seals: &[Read]) -> Chec
         if seals.iter().any(|s| covers(s) && s.last > last.seq) {
             return checked(upto, None);
         }
+        // The entry named is this one, the first no verified seal vouches for — not the first
+        // of a failing seal's range, whose earlier entries another seal may vouch for (a row
+        // planted over a genuine entry and a forged one: outside tests, round 11, F2).
         let refused = match judged.iter().find(|(s, _)| covers(s)) {
-            Some((seal, Err(why))) => unsealed(seal.first, why),
+            Some((_, Err(why))) => unsealed(row.seq, why),
             _ => unsealed(row.seq, "no instance of the hub sealed it"),
         };
         return checked(upto, Some(refused));
@@ -669,6 +672,23 @@ mod tests {
         assert_eq!(refused.seq, 3);
         assert!(
             refused.reason.contains("does not verify"),
+            "{}",
+            refused.reason
+        );
+    }
+
+    #[test]
+    fn a_seal_planted_over_a_genuine_entry_and_a_forged_one_names_the_forged_one() {
+        let (_d, key) = signer();
+        let mut planted = seal(&key, 1, 2, 3);
+        planted.signature = seal(&key, 1, 2, 2).signature;
+        let seals = [seal(&key, 1, 1, 2), planted];
+        let Checked { upto, refused, .. } = check(1, &Trusted::Published, &rows(1..=3), &seals);
+        assert_eq!(upto, 2);
+        let refused = refused.unwrap();
+        assert_eq!(refused.seq, 3, "{}", refused.reason);
+        assert!(
+            refused.reason.contains("entries 2 to 3"),
             "{}",
             refused.reason
         );

@@ -54,14 +54,24 @@ pub(crate) fn held_against(sealed_from: u64, recorded: (u64, u64)) -> Result<(),
 /// `(seq, from)` that records where the seals begin; `None` when they agree.
 pub(crate) fn moved(sealed_from: u64, recorded: (u64, u64)) -> Option<String> {
     let (seq, from) = recorded;
-    (from != sealed_from).then(|| {
-        format!(
-            "ecenter_seals_from says the seals begin at entry {sealed_from}, but entry {seq} of \
-             the log records that they begin at {from}: the row was changed, which would let \
-             entries after {from} pass unsealed; set it back to {from} \
-             (`UPDATE ecenter_seals_from SET seq = {from}`)"
-        )
-    })
+    let effect = match sealed_from.cmp(&from) {
+        std::cmp::Ordering::Equal => return None,
+        std::cmp::Ordering::Greater => format!(
+            "which would let entries {from} to {} pass unsealed",
+            sealed_from - 1
+        ),
+        // Moved back: genuine entries from before the seals would be taken for forged ones.
+        std::cmp::Ordering::Less => format!(
+            "which makes entries {sealed_from} to {}, written before the seals began, look \
+             unsealed",
+            from - 1
+        ),
+    };
+    Some(format!(
+        "ecenter_seals_from says the seals begin at entry {sealed_from}, but entry {seq} of the \
+         log records that they begin at {from}: the row was changed, {effect}; set it back to \
+         {from} (`UPDATE ecenter_seals_from SET seq = {from}`)"
+    ))
 }
 
 /// A start of the seals past the entry after the head cannot be genuine: the row is set to the
@@ -100,6 +110,10 @@ mod tests {
         assert!(held_against(7, (7, 7)).is_ok());
         let e = held_against(12, (7, 7)).unwrap_err().to_string();
         assert!(e.contains("entry 7 of the log records"), "{e}");
+        assert!(e.contains("let entries 7 to 11 pass unsealed"), "{e}");
+        // Moved back, the words say what that does (outside tests, round 11, F4).
+        let e = moved(3, (7, 7)).unwrap();
+        assert!(e.contains("makes entries 3 to 6, written before"), "{e}");
     }
 
     #[test]

@@ -516,7 +516,9 @@ impl Writer {
             .collect();
         let result = self.store_and_commit(&rows);
         match result {
-            Err(e @ StoreError::Postgres(_)) if !rows.is_empty() => self.settle_in_doubt(&rows, e),
+            Err(e @ (StoreError::Postgres(_) | StoreError::Unreachable(_))) if !rows.is_empty() => {
+                self.settle_in_doubt(&rows, e)
+            }
             other => other,
         }
     }

@@ -52,7 +52,7 @@ impl Writer {
                     );
                     return Ok(());
                 }
-                Err(e @ StoreError::Postgres(_)) => last_error = e,
+                Err(e @ (StoreError::Postgres(_) | StoreError::Unreachable(_))) => last_error = e,
                 Err(e) => return Err(e),
             }
         }
