@@ -71,8 +71,8 @@ fn unusable_files_and_bad_cases_are_refused(lawyer: &Lawyer, files: &Path, compl
         "证据材料",
         complaint.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("case number"));
+    assert_eq!(out.status.code(), Some(2), "the command line is wrong");
+    assert!(text(&out).contains("--case 「鄂06民初」 is not a case number"));
     let out = lawyer.run(&["list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);

@@ -336,8 +336,8 @@ async fn refuse_encrypted(
     ))
 }
 
-/// Refuses a document whose content is no accepted type, or not the type its announcement
-/// claimed; returns the media type recorded.
+/// Refuses a document whose content is no accepted type, or not the type its announcement or
+/// its name's extension claimed (outside tests, round 11b, F2); returns the media type recorded.
 fn checked_media(
     media: Option<MediaType>,
     doc: &ExpectedDocument,
@@ -375,6 +375,29 @@ fn checked_media(
                 document_zh(index, Some(&doc.name)),
                 claimed.label(),
                 media.label()
+            ),
+        ));
+    }
+    if let Some(named) = media.named_otherwise(&doc.name) {
+        return Err(invalid_zh(
+            &format!("{field}.name"),
+            format!(
+                "document {index} 「{}」 is named as a {} file but its content is {}: a reader \
+                 would not open it as its name says; rename it to end in {}, or file the {} you \
+                 meant",
+                doc.name,
+                named.label(),
+                media.label(),
+                media.extension(),
+                named.label()
+            ),
+            &format!(
+                "{}的扩展名表明是 {} 文件，但实际内容是 {} 文件：请将扩展名改为 {}，或提交原本要提交的 {} 文件",
+                document_zh(index, Some(&doc.name)),
+                named.label(),
+                media.label(),
+                media.extension(),
+                named.label()
             ),
         ));
     }

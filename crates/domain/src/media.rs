@@ -49,6 +49,39 @@ impl MediaType {
         MediaType::ALL.into_iter().find(|m| m.as_str() == base)
     }
 
+    /// The format a file name's extension names (`.pdf`, `.ofd`, `.png`, `.jpg`/`.jpeg`,
+    /// `.docx`, any case); `None` for another extension or none. A name is the lawyer's word for
+    /// what the court will open: a `.pdf` holding a PNG would not open as a PDF, so a filing
+    /// whose name and content disagree is refused ([`MediaType::named_otherwise`]).
+    pub fn by_extension(name: &str) -> Option<MediaType> {
+        let (_, ext) = name.rsplit_once('.')?;
+        match ext.to_ascii_lowercase().as_str() {
+            "pdf" => Some(MediaType::Pdf),
+            "ofd" => Some(MediaType::Ofd),
+            "png" => Some(MediaType::Png),
+            "jpg" | "jpeg" | "jpe" => Some(MediaType::Jpeg),
+            "docx" => Some(MediaType::Docx),
+            _ => None,
+        }
+    }
+
+    /// The format `name`'s extension names when it is not `self` (the content's): what the
+    /// name claims, for the refusal.
+    pub fn named_otherwise(self, name: &str) -> Option<MediaType> {
+        MediaType::by_extension(name).filter(|named| *named != self)
+    }
+
+    /// The usual extension of the format, for telling a person how to rename a file.
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaType::Pdf => ".pdf",
+            MediaType::Ofd => ".ofd",
+            MediaType::Png => ".png",
+            MediaType::Jpeg => ".jpg",
+            MediaType::Docx => ".docx",
+        }
+    }
+
     /// The short name people know the format by (PDF, DOCX), for messages to them.
     pub fn label(self) -> &'static str {
         match self {
@@ -185,6 +218,22 @@ fn clean_file_name(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_claims_the_format_its_extension_names() {
+        assert_eq!(
+            MediaType::Png.named_otherwise("证据.PDF"),
+            Some(MediaType::Pdf)
+        );
+        assert_eq!(MediaType::Jpeg.named_otherwise("scan.JPEG"), None);
+        assert_eq!(MediaType::Jpeg.named_otherwise("scan.jpg"), None);
+        assert_eq!(MediaType::Pdf.named_otherwise("no-extension"), None);
+        assert_eq!(MediaType::Pdf.named_otherwise("scan.tif"), None);
+        assert_eq!(
+            MediaType::Docx.named_otherwise("答辩状.ofd"),
+            Some(MediaType::Ofd)
+        );
+    }
 
     #[test]
     fn sniffs_by_magic_number() {

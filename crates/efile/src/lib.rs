@@ -171,7 +171,10 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
     serde_json::json!({
         "filing_id": f.filing_id,
         "case_number": f.case_number.as_ref().map(|c| c.normalized.clone()),
-        "court": f.case_number.as_ref().map(|c| c.court.clone()),
+        // The court code and what the court-code table says it stands for (the division a court
+        // serves, 湖北省襄阳市), not the court's name (outside tests, round 11b, F7).
+        "court_code": f.case_number.as_ref().map(|c| c.court_code.clone()),
+        "court_code_stands_for": f.case_number.as_ref().map(|c| c.court.clone()),
         "review_flags": f.review_flags,
         "filing_kind": f.filing_kind,
         "title": f.title,

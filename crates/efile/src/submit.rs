@@ -6,7 +6,9 @@ use super::{Profile, connect, receipts_dir};
 use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::table::pad;
-use ecenter_domain::media::{MediaType, Sniffed, classify_zip, sniff};
+use ecenter_domain::media::{
+    FileNameError, MAX_NAME_BYTES, MediaType, Sniffed, classify_zip, recorded_file_name, sniff,
+};
 use ecenter_proto::v1 as pb;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,81 +27,139 @@ struct Checked {
 }
 
 /// Checks every file before anything is sent: readable, not empty, within the court's size limit
-/// (`max_bytes`), a type the court accepts; reports every problem at once.
+/// (`max_bytes`), a type the court accepts and the type its name says, a name the court can
+/// record; reports every problem at once, and warns of names the court records otherwise or twice.
 fn check_files(files: &[PathBuf], max_bytes: u64) -> Result<Vec<Checked>, Exit> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for path in files {
-        let shown = path.display();
-        let meta = match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => {
-                problems.push(format!("{shown}: not a file / 不是文件"));
-                continue;
-            }
-            Err(e) => {
-                problems.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        if meta.len() == 0 {
-            problems.push(format!("{shown}: empty / 文件为空"));
-            continue;
+        match check_file(path, max_bytes) {
+            Ok(checked) => out.push(checked),
+            Err(problem) => problems.push(format!("{}: {problem}", path.display())),
         }
-        if meta.len() > max_bytes {
-            problems.push(format!(
-                "{shown}: {} MiB, more than the {} MiB allowed / 超过大小限制",
-                meta.len() / (1024 * 1024),
-                max_bytes / (1024 * 1024)
-            ));
-            continue;
-        }
-        let mut file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                problems.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        let mut head = [0u8; 8];
-        let n = file.read(&mut head).unwrap_or(0);
-        let kind = match sniff(&head[..n]) {
-            Sniffed::Known(t) => Some(t),
-            Sniffed::Zip => zip_kind(path),
-            Sniffed::Unknown => None,
-        };
-        if kind.is_none() {
-            problems.push(format!(
-                "{shown}: not a document the court accepts ({}) / 文件类型不受支持",
-                MediaType::accepted_list()
-            ));
-            continue;
-        }
-        let sha256 = match hash_file(path) {
-            Ok(h) => h,
-            Err(e) => {
-                problems.push(format!("{shown}: {e}"));
-                continue;
-            }
-        };
-        out.push(Checked {
-            path: path.clone(),
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            size: meta.len(),
-            sha256,
-        });
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(Exit(
+    if !problems.is_empty() {
+        return Err(Exit(
             1,
             anyhow::anyhow!("nothing was sent / 未提交:\n  {}", problems.join("\n  ")),
-        ))
+        ));
     }
+    for warning in name_warnings(&out) {
+        eprintln!("warning 提示: {warning}");
+    }
+    Ok(out)
+}
+
+/// One file checked, or what is wrong with it.
+fn check_file(path: &Path, max_bytes: u64) -> Result<Checked, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a file / 不是文件".into());
+    }
+    if meta.len() == 0 {
+        return Err("empty / 文件为空".into());
+    }
+    if meta.len() > max_bytes {
+        return Err(format!(
+            "{} MiB, more than the {} MiB allowed / 超过大小限制",
+            meta.len() / (1024 * 1024),
+            max_bytes / (1024 * 1024)
+        ));
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut head = [0u8; 8];
+    let n = file.read(&mut head).unwrap_or(0);
+    let kind = match sniff(&head[..n]) {
+        Sniffed::Known(t) => Some(t),
+        Sniffed::Zip => zip_kind(path),
+        Sniffed::Unknown => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "not a document the court accepts ({}) / 文件类型不受支持",
+            MediaType::accepted_list()
+        )
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(named) = kind.named_otherwise(&name) {
+        return Err(format!(
+            "named as a {} file but its content is {}: rename it to end in {}, or file the {} you \
+             meant / 扩展名与文件内容不符",
+            named.label(),
+            kind.label(),
+            kind.extension(),
+            named.label()
+        ));
+    }
+    recorded_file_name(&name).map_err(|e| match e {
+        FileNameError::Empty => {
+            "the name is empty once path parts and control characters are taken off; rename the \
+             file / 文件名无效"
+                .to_string()
+        }
+        FileNameError::TooLong(bytes) => format!(
+            "the name is {bytes} bytes, more than the {MAX_NAME_BYTES} a filing records: shorten \
+             it / 文件名过长"
+        ),
+    })?;
+    let sha256 = hash_file(path).map_err(|e| e.to_string())?;
+    Ok(Checked {
+        path: path.to_path_buf(),
+        name,
+        size: meta.len(),
+        sha256,
+    })
+}
+
+/// What the lawyer is told before sending: a name the court will record otherwise (a path part,
+/// a control or direction character taken off: the receipt shows the recorded name), two
+/// documents under one name, one file's content twice (outside tests, round 11b, F1 and F3).
+fn name_warnings(checked: &[Checked]) -> Vec<String> {
+    let mut said = Vec::new();
+    let mut names = std::collections::HashMap::new();
+    let mut contents = std::collections::HashMap::new();
+    for (i, c) in checked.iter().enumerate() {
+        let recorded = recorded_file_name(&c.name).unwrap_or_else(|_| c.name.clone());
+        if recorded != c.name {
+            said.push(format!(
+                "D{} 「{}」 is recorded as 「{recorded}」: path parts, control and direction \
+                 characters are taken off names / 文件名将记录为「{recorded}」",
+                i + 1,
+                visible(&c.name)
+            ));
+        }
+        if let Some(first) = names.insert(recorded.clone(), i + 1) {
+            said.push(format!(
+                "D{first} and D{} are both named 「{recorded}」: the court tells them apart only \
+                 by number / 两份文件同名",
+                i + 1
+            ));
+        }
+        if let Some(first) = contents.insert(c.sha256.clone(), i + 1) {
+            said.push(format!(
+                "D{first} and D{} are the same file (SHA-256 {}): it is filed twice / 同一文件提交了两次",
+                i + 1,
+                c.sha256
+            ));
+        }
+    }
+    said
+}
+
+/// `name` with each character a reader cannot see written as its code point (`\u{202e}`).
+fn visible(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if ecenter_domain::text::hidden(c) {
+                format!("\\u{{{:04x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn zip_kind(path: &Path) -> Option<MediaType> {
@@ -252,13 +312,29 @@ async fn target(profile: &Profile, args: &SubmitArgs) -> Result<Target, Exit> {
     Ok(Target { case, corrects })
 }
 
-/// A case number as typed, refused here when it is not one; an unknown court code only warns.
+/// A case number as typed, refused here when it is not one (exit 2: the command line is wrong,
+/// named with its flag, and any character a reader cannot see pointed at); an unknown court code
+/// only warns.
 fn parsed_case(case: &str) -> Result<String, Exit> {
     let Ok(parsed) = ecenter_domain::CaseNumber::parse(case) else {
+        let hidden: Vec<String> = case
+            .chars()
+            .filter(|c| ecenter_domain::text::hidden(*c))
+            .map(|c| format!("U+{:04X}", u32::from(c)))
+            .collect();
+        let hidden = if hidden.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it holds the invisible character(s) {}: retype it / 含有不可见字符，请重新输入",
+                hidden.join(", ")
+            )
+        };
         return Err(Exit(
-            1,
+            2,
             anyhow::anyhow!(
-                "「{case}」 is not a case number like （2026）鄂06民初123号 / 案号格式不正确"
+                "--case 「{}」 is not a case number like （2026）鄂06民初123号 / 案号格式不正确{hidden}",
+                ecenter_client::table::printable(case)
             ),
         ));
     };
@@ -544,7 +620,7 @@ pub(crate) fn receipt_json(r: &pb::Receipt) -> serde_json::Value {
         "new_case": r.case_number.is_none(),
         "filing_kind": r.filing_kind,
         "title": r.title,
-        "received_at": r.received_at_local,
+        "received_at": ecenter_client::beijing_rfc3339(r.received_at.as_ref()),
         "department": r.department,
         "log_seq": r.log_seq,
         "log_hash": r.log_hash,
@@ -568,7 +644,10 @@ pub(crate) fn print_receipt(r: &pb::Receipt) {
     if !r.submitter_listed.is_empty() {
         println!("  by 提交人      {}", r.submitter_listed);
     }
-    println!("  received 收到  {}", r.received_at_local);
+    println!(
+        "  received 收到  {} (Beijing time)",
+        ecenter_client::beijing(r.received_at.as_ref())
+    );
     println!("  department     {}", r.department);
     println!("  log entry      {} {}", r.log_seq, r.log_hash);
     println!(
