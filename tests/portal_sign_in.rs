@@ -247,9 +247,20 @@ async fn refusals_say_what_to_do_and_five_wrong_codes_end_the_attempt() {
     let code = code_for(maildir.path(), "li@chutian-law.cn", 0).await;
     // A second code within the minute.
     let again = Curl::new(&w, jars.path(), "li-again");
+    // Only the pace is wrong: 429 with when to ask again (RFC 6585 §4), as curl reads it.
     let (status, page) = again.post("/portal/code", &[("who", LI_LICENCE), ("channel", "email")]);
-    assert_eq!(status, 403, "{page}");
+    assert_eq!(status, 429, "{page}");
     assert!(page.contains("获取验证码过于频繁"), "{page}");
+    let retry_after: u64 = page
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("retry-after:")
+                .map(|v| v.trim().to_string())
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Retry-After: {page}"));
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
 
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 7) % 1_000_000);
     for left in (1..=4).rev() {

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::portal::{
-    CodeResult, CodeSent, Limits, SignInRefused, SignedIn, masked, may_send, out_of_tries,
+    CodeResult, CodeSent, Limits, SignInRefused, SignedIn, TooSoon, masked, may_send, out_of_tries,
 };
 use ecenter_outbox::engine::{Outgoing, SentNow};
 use ecenter_outbox::page::{Peer, client, escape};
@@ -104,11 +104,19 @@ struct CodeRequest {
 
 const NOT_LISTED: &str = "该执业证号不在本院律师名录中，无法登录。请核对后重新输入；如您在本院代理案件，请联系法院将您登记到本院律师名录。";
 
+/// Why no code is sent: the words the lawyer reads, and in how many seconds asking again will do
+/// when only the pace was wrong — answered 429 with `Retry-After` (RFC 6585 §4), as the
+/// network-wide limit is, rather than 403 (outside tests, round 11b, F8).
+struct NotSent {
+    words: String,
+    retry_after: Option<i64>,
+}
+
 /// `CodeSent` if a code may be sent now, else the refusal (both as events to record).
 fn decide_code(
     view: &dyn ReadView,
     r: CodeRequest,
-) -> Result<(Vec<Event>, Result<CodeSent, String>), StoreError> {
+) -> Result<(Vec<Event>, Result<CodeSent, NotSent>), StoreError> {
     let who = ecenter_domain::text::ascii_digits(r.who.trim());
     let identity = if who.starts_with("urn:ecenter:lawyer:") {
         Some(who.clone())
@@ -119,7 +127,7 @@ fn decide_code(
         Some(i) => view.lawyer(i)?,
         None => None,
     };
-    let refuse = |identity: &str, reason: String| {
+    let refuse = |identity: &str, reason: String, too_soon: Option<TooSoon>| {
         let refused = Event::SignInRefused(SignInRefused {
             attempt: String::new(),
             identity: identity.to_string(),
@@ -130,10 +138,17 @@ fn decide_code(
             client: r.client.clone(),
             passkey: String::new(),
         });
-        (vec![refused], Err(reason))
+        let retry_after = too_soon.map(|t| t.wait_secs);
+        (
+            vec![refused],
+            Err(NotSent {
+                words: reason,
+                retry_after,
+            }),
+        )
     };
     let Some(lawyer) = lawyer else {
-        return Ok(refuse("", NOT_LISTED.into()));
+        return Ok(refuse("", NOT_LISTED.into(), None));
     };
     let (address, named) = match r.channel {
         Channel::Sms => (lawyer.phone.clone(), "手机号码"),
@@ -148,17 +163,17 @@ fn decide_code(
             (Channel::Email, _) => "本院暂未开通邮件验证码，请改用手机短信接收。",
         };
         let why = why.to_string();
-        return Ok(refuse(&lawyer.identity, why));
+        return Ok(refuse(&lawyer.identity, why, None));
     }
     if address.is_empty() {
         let why = format!(
             "本院律师名录中没有登记您的{named}。请选择另一种方式接收验证码，或联系法院补充登记。"
         );
-        return Ok(refuse(&lawyer.identity, why));
+        return Ok(refuse(&lawyer.identity, why, None));
     }
     let now = Utc::now();
     if let Err(too_soon) = may_send(&r.limits, &view.sign_in_history(&lawyer.identity)?, now) {
-        return Ok(refuse(&lawyer.identity, too_soon.words()));
+        return Ok(refuse(&lawyer.identity, too_soon.words(), Some(too_soon)));
     }
     let sent = CodeSent {
         message_id: format!("{}.sign-in@{}", r.attempt, r.message_host),
@@ -219,7 +234,17 @@ pub(crate) async fn request_code<S: EventStore>(
     }));
     let sent = match decided.await {
         Ok((_, Ok(sent))) => sent,
-        Ok((_, Err(reason))) => return keeping(StatusCode::FORBIDDEN, &reason),
+        Ok((_, Err(NotSent { words, retry_after }))) => {
+            let Some(seconds) = retry_after else {
+                return keeping(StatusCode::FORBIDDEN, &words);
+            };
+            let mut r = keeping(StatusCode::TOO_MANY_REQUESTS, &words);
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(seconds.max(1)),
+            );
+            return r;
+        }
         Err(e) => return p.unavailable(e),
     };
     // Sent and recorded in a task of its own: a browser that goes away mid-send must not leave
