@@ -208,7 +208,9 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
     assert_eq!(rows[0]["law_firm"], "湖北楚天律师事务所");
     let table = text(&court.run(&["lawyer", "list"]));
     assert!(
-        table.contains("张明") && table.contains("13800138000"),
+        table.contains("张明")
+            && table.contains("13800138000")
+            && table.contains("zhang@chutian-law.cn"),
         "{table}"
     );
     // The lawyer sees where the court sends their portal codes.

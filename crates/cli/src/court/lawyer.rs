@@ -171,21 +171,24 @@ async fn list(
         println!("no lawyers listed / 律师名录为空");
         return Ok(());
     }
+    // Both places a sign-in code can go: a court without SMS relies on the e-mail column.
     println!(
-        "{}{}{}{}PHONE",
+        "{}{}{}{}{}E-MAIL 电子邮箱",
         pad("IDENTITY", 40),
         pad("NAME 姓名", 12),
         pad("LICENCE 执业证号", 19),
         pad("FIRM 执业机构", 28),
+        pad("PHONE 手机", 14),
     );
     for l in &all {
         println!(
-            "{}{}{}{}{}",
+            "{}{}{}{}{}{}",
             pad(&l.identity, 40),
             pad(&l.name, 12),
             pad(&l.licence_number, 19),
             pad(&l.law_firm, 28),
-            l.phone
+            pad(&l.phone, 14),
+            ecenter_client::table::printable(&l.email)
         );
     }
     Ok(())
