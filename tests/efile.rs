@@ -164,10 +164,12 @@ async fn a_lawyer_logs_in_files_checks_and_refiling_the_same_files_files_nothing
         .find(|w| w.starts_with('F') && w.len() > 8)
         .unwrap()
         .to_string();
+    // Kept per hub: filing ids are each hub's own (outside tests, round 11, F7).
+    let hub_dir = hub.addr.to_string().replace(':', "_");
     let saved = lawyer
         .home
         .path()
-        .join(format!("data/ecenter/receipts/{filing_id}.json"));
+        .join(format!("data/ecenter/receipts/{hub_dir}/{filing_id}.json"));
     let receipt: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(receipt["documents"][1]["name"], "证据目录.docx");

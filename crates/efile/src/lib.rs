@@ -148,14 +148,27 @@ pub fn main() {
     });
 }
 
-fn receipts_dir() -> Result<PathBuf> {
+/// Where receipts from `hub` are kept: one directory per hub, since filing ids are each hub's
+/// own — a second court's F000000000006 must not replace the first's receipt (outside tests,
+/// round 11, F7).
+fn receipts_dir(hub: &str) -> Result<PathBuf> {
     let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
         None => {
             PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".local/share")
         }
     };
-    Ok(base.join("ecenter").join("receipts"))
+    let hub: String = hub
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(base.join("ecenter").join("receipts").join(hub))
 }
 
 /// The hub's filing service, as this lawyer.

@@ -266,7 +266,7 @@ pub(crate) struct SubmitArgs {
     /// running the same command again never files twice).
     #[arg(long)]
     pub(crate) request_id: Option<String>,
-    /// Where to save the receipt (default: $XDG_DATA_HOME/ecenter/receipts/<filing>.json).
+    /// Where to save the receipt (default: $XDG_DATA_HOME/ecenter/receipts/<hub>/<filing>.json, one directory per hub).
     #[arg(long)]
     pub(crate) save_receipt: Option<PathBuf>,
     /// Attempts after a dropped connection or an unreachable hub.
@@ -458,7 +458,7 @@ pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Ex
     let json_receipt = receipt_json(&receipt);
     let path = match save_receipt {
         Some(p) => p,
-        None => receipts_dir()?.join(format!("{}.json", receipt.filing_id)),
+        None => receipts_dir(&profile.hub)?.join(format!("{}.json", receipt.filing_id)),
     };
     // The filing is made: the receipt is shown whatever happens to its copy on disk.
     let saved = path
