@@ -75,6 +75,12 @@ fn malformed_requests_get_the_portals_words_and_headers(browser: &Curl<'_>) {
         );
         assert!(!answer.contains("Failed to deserialize"), "{answer}");
     }
+    // An address that leads nowhere is 404 whatever the method, not 405.
+    for method in ["GET", "POST"] {
+        let (got, answer) = browser.get_with("/portal/verify", &["-X", method]);
+        assert_eq!(got, 404, "{method}: {answer}");
+        assert!(answer.contains("诉讼服务平台没有这个页面"), "{answer}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

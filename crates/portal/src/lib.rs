@@ -24,7 +24,7 @@
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use ecenter_api::filing::FilingApi;
 use ecenter_domain::portal::{Limits, Session};
 use ecenter_outbox::page::{answers, escape, protect};
@@ -149,7 +149,9 @@ impl<S: EventStore> Portal<S> {
                 "/portal/filings/{id}/receipt.pdf",
                 get(file::receipt_pdf::<S>),
             )
-            .route("/portal/{*rest}", get(not_found::<S>))
+            // Any method: an address that leads nowhere is 404 whatever was asked of it, not
+            // 405 (outside tests, round 11b, F8).
+            .route("/portal/{*rest}", any(not_found::<S>))
             .route("/portal/served", get(served::list::<S>))
             .route("/portal/served/{order}/{recipient}", get(served::show::<S>))
             .route(
