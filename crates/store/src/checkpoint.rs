@@ -350,7 +350,8 @@ impl CheckpointKey {
         let pem = std::fs::read_to_string(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::InvalidData => file_error(
                 path,
-                "not text (DER?): give it as PEM, `openssl pkey -pubin -inform DER -in FILE -pubout`",
+                "not text (DER?): give it as PEM, uncompressed, `openssl ec -pubin -inform DER -in \
+                 FILE -pubout -conv_form uncompressed`",
             ),
             _ => file_error(path, e),
         })?;

@@ -44,6 +44,54 @@ fn a_chain_or_a_certificate_given_for_a_public_key_is_named_as_such() {
     assert!(said.contains("point compressed"), "{said}");
 }
 
+/// A key given as DER, compressed as some tools write it: the advice, run as given by OpenSSL,
+/// gives a key that loads, in one step (outside tests, round 10, F5).
+#[test]
+fn the_advice_for_a_der_key_gives_a_key_that_loads_in_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = signer(dir.path()).public_key_pem();
+    let key = dir.path().join("hub.key");
+    let der = dir.path().join("compressed.der");
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "ec",
+        "-in",
+        key.to_str().unwrap(),
+        "-pubout",
+        "-outform",
+        "DER",
+        "-conv_form",
+        "compressed",
+        "-out",
+        der.to_str().unwrap(),
+    ]);
+    let said = CheckpointKey::load(&der).unwrap_err().to_string();
+    let advice = said.split('`').nth(1).unwrap_or_else(|| panic!("{said}"));
+    let fixed = dir.path().join("fixed.pem");
+    let args: Vec<String> = advice
+        .split_whitespace()
+        .skip(1)
+        .map(|a| match a {
+            "FILE" => der.to_str().unwrap().to_string(),
+            other => other.to_string(),
+        })
+        .chain(["-out".to_string(), fixed.to_str().unwrap().to_string()])
+        .collect();
+    openssl(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let loaded = CheckpointKey::load(&fixed).expect("the advice's key loads");
+    assert_eq!(loaded, CheckpointKey::from_pem(&pem).unwrap());
+}
+
 pub(crate) fn signer(dir: &Path) -> CheckpointSigner {
     CheckpointSigner::load(&dir.join("hub.key"), true).unwrap()
 }
