@@ -174,6 +174,15 @@ fn a_tampered_entry_in_postgres_is_named_by_clerk() {
         "{report}"
     );
     assert_ne!(out.status.code(), Some(0));
+    // Where the seals begin is not vouched for by a walk that broke: not said as fact.
+    let notes = report["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("not established, the log does not verify: entries 1–")),
+        "{report}"
+    );
 }
 
 /// The head row moved back (with the newer checkpoints gone, nothing vouches beyond it): a walk

@@ -513,9 +513,10 @@ pub fn walk_postgres(
     notes.extend(time_back_words(&found.time_back));
     let sealed = sealed_words(found.sealed_from, last.seq, pinned.is_empty());
     notes.extend(sealed.into_iter().map(|note| match &broken {
-        // The row may be what was tampered with: its claim is not stated as fact (round 9).
+        // Where the seals begin comes from the log's own entry (or the row, on a log without
+        // one), which the broken walk did not vouch for: not stated as fact (round 9).
         Some(_) if note.starts_with("entries 1–") => {
-            format!("ecenter_seals_from claims: {note} — not established, the log does not verify")
+            format!("not established, the log does not verify: {note}")
         }
         _ => note,
     }));
