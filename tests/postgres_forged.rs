@@ -645,16 +645,32 @@ async fn a_seal_row_planted_over_sealed_entries_does_not_make_them_forged() {
              {inside}, key_id, signature FROM ecenter_seals ORDER BY last_seq LIMIT 1"
         ),
     );
+    // And one past the log's end (round 12, F4).
+    psql(
+        &one.db,
+        "INSERT INTO ecenter_seals (first_seq, last_seq, key_id, signature) SELECT seq + 5, \
+         seq + 90, 'planted', '\\x00'::bytea FROM ecenter_head",
+    );
     let (report, code) = clerk(&one.config.url, &[]);
     assert_eq!(code, Some(0), "{report}");
-    // The planted row itself is named, though it changes nothing (round 10, F4).
+    // The planted rows themselves are named, though they change nothing (round 10, F4).
     let planted = format!("ecenter_seals holds a row for entries {inside} to {inside}");
-    assert!(
-        report["notes"].as_array().unwrap().iter().any(|n| n
-            .as_str()
+    let warned = |said: &str| {
+        report["notes"]
+            .as_array()
             .unwrap()
-            .starts_with(&format!("WARNING: {planted}"))),
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with(&format!("WARNING: {said}")))
+    };
+    assert!(warned(&planted), "{report}");
+    assert!(
+        warned("ecenter_seals holds 1 row(s) for entries past the log's last"),
         "{report}"
+    );
+    // (An instance refuses that one outright, naming the DELETE; the overlapping one it takes.)
+    psql(
+        &one.db,
+        "DELETE FROM ecenter_seals WHERE last_seq > (SELECT seq FROM ecenter_head)",
     );
     let fresh = tempfile::tempdir().unwrap();
     ecenter_store::SledStore::open_replicated(fresh.path(), &one.config)

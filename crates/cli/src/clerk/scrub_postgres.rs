@@ -97,7 +97,11 @@ fn print_words(found: &DocumentsScrubbed) {
 /// nothing read from the database but a name that is a SHA-256 (64 hex digits): a planted name
 /// may be SQL (outside tests, round 11, F1).
 fn stray_words(s: &ecenter_store::postgres::StrayChunks) -> String {
-    let named = s.sha256.len() == 64 && s.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    // As the hubs name documents: 64 lower-case hex digits (outside tests, round 12, F3).
+    let named = s.sha256.len() == 64
+        && s.sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     let (what, delete) = match (s.recorded, named) {
         (Some(chunks), true) => (
             format!(
@@ -154,6 +158,9 @@ mod tests {
             )) && said.contains("outside its chunks 0 to 1"),
             "{said}"
         );
+        let upper = stray(&"AB".repeat(32), Some(1));
+        let said = stray_words(&upper);
+        assert!(said.contains("sha256 !~ '^[0-9a-f]{64}$'"), "{said}");
         let planted = stray("x' OR 'a'='a", None);
         let said = stray_words(&planted);
         let statement = said.split('`').nth(1).unwrap();

@@ -204,6 +204,7 @@ pub fn verify_postgres_log(
             Some(_) => super::published::PublishedCheck::default(),
         };
         let beyond_head = beyond_head(&mut link)?;
+        seals_past_the_log(&mut link, &mut stray_seals)?;
         Ok(PostgresWalk {
             entries,
             head: verifier.head(),
@@ -218,6 +219,50 @@ pub fn verify_postgres_log(
             row_moved,
             stray_seals,
         })
+    })
+}
+
+/// Adds to `stray` (the first ten, and the count) the seal rows past the log's last row, read in
+/// one snapshot with it: an instance commits each seal with its batch, so none is genuine
+/// (outside tests, round 12, F4).
+fn seals_past_the_log(
+    link: &mut Upstream,
+    stray: &mut (Vec<String>, u64),
+) -> Result<(), StoreError> {
+    if let Some(past) = past_the_log(link)? {
+        stray.1 += 1;
+        stray.0.insert(0, past);
+        stray.0.truncate(10);
+    }
+    Ok(())
+}
+
+/// The seal rows past the log's last row, in words for the clerk.
+fn past_the_log(link: &mut Upstream) -> Result<Option<String>, StoreError> {
+    link.rt.block_on(async {
+        let row = link
+            .client()?
+            .query_one(
+                "SELECT count(*), min(first_seq), max(last_seq), \
+                 (SELECT coalesce(max(seq), 0) FROM ecenter_log) \
+                 FROM ecenter_seals WHERE last_seq > (SELECT coalesce(max(seq), 0) FROM ecenter_log)",
+                &[],
+            )
+            .await
+            .map_err(super::pg("reading the seals past the log's end"))?;
+        let count: i64 = row.get(0);
+        Ok((count > 0).then(|| {
+            let (first, last, end): (Option<i64>, Option<i64>, i64) =
+                (row.get(1), row.get(2), row.get(3));
+            format!(
+                "ecenter_seals holds {count} row(s) for entries past the log's last (entry \
+                 {end}), from entry {} to {}: no instance wrote them (each seal is committed \
+                 with its entries); someone wrote them into the database around the hubs / \
+                 封印表中有非实例写入的记录",
+                first.unwrap_or(0),
+                last.unwrap_or(0)
+            )
+        }))
     })
 }
 
