@@ -467,6 +467,11 @@ async fn forged_cookies_foreign_posts_and_floods_are_refused() {
     assert_eq!(statuses, [403, 403, 403, 403, 403, 429]);
     let (_, page) = stranger.post("/portal/code", &unknown);
     assert!(page.contains("请求过于频繁"), "{page}");
+    // With when to come back, as curl reads it (round 12, F1).
+    assert!(
+        page.to_ascii_lowercase().contains("retry-after: "),
+        "{page}"
+    );
     assert_eq!(sign_in_events(&w).await.len(), 6);
     drop(smtp);
     w.hub.stop().await;

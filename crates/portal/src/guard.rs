@@ -4,6 +4,9 @@
 //! guessing codes across the directory, sending codes to every phone, filling the log with
 //! refusals. A request over them is answered 429 and not recorded: recording it would be the flood.
 
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -37,22 +40,39 @@ impl Default for Guard {
     }
 }
 
+/// Over a limit: the whole seconds until `client` may try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait(pub u64);
+
+impl Wait {
+    /// `r` (a 429) with `Retry-After` (RFC 6585 §4), so a client knows when, not only "later"
+    /// (outside tests, round 12, F1).
+    pub fn on(self, mut r: Response) -> Response {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(self.0.max(1)));
+        r
+    }
+}
+
 impl Guard {
-    /// Whether `client` may ask for another code now.
-    pub fn code(&self, client: IpAddr) -> bool {
+    /// Whether `client` may ask for another code now, else how long to wait.
+    pub fn code(&self, client: IpAddr) -> Result<(), Wait> {
         Self::check(&self.codes, client)
     }
 
-    /// Whether `client` may type another code now.
-    pub fn try_code(&self, client: IpAddr) -> bool {
+    /// Whether `client` may type another code now, else how long to wait.
+    pub fn try_code(&self, client: IpAddr) -> Result<(), Wait> {
         Self::check(&self.tries, client)
     }
 
-    fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr) -> bool {
+    fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr) -> Result<(), Wait> {
         if limiter.len() > REMEMBERED {
             limiter.retain_recent();
         }
-        limiter.check_key(&network_of(client)).is_ok()
+        limiter.check_key(&network_of(client)).map_err(|until| {
+            let wait = until.wait_time_from(DefaultClock::default().now());
+            Wait(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+        })
     }
 }
 
@@ -79,11 +99,15 @@ mod tests {
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..CODES_BURST {
-            assert!(g.code(a));
+            assert!(g.code(a).is_ok());
         }
-        assert!(!g.code(a), "the burst is spent");
-        assert!(g.code(b), "another address has its own");
-        assert!(g.try_code(a), "typing codes is limited apart");
+        // The burst is spent: the next code comes at 20 an hour, three minutes apart.
+        let Err(Wait(secs)) = g.code(a) else {
+            panic!("the burst is spent")
+        };
+        assert!((1..=180).contains(&secs), "{secs}");
+        assert!(g.code(b).is_ok(), "another address has its own");
+        assert!(g.try_code(a).is_ok(), "typing codes is limited apart");
     }
 
     #[test]
@@ -91,11 +115,11 @@ mod tests {
         let g = Guard::default();
         for i in 0..CODES_BURST {
             let ip: IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
-            assert!(g.code(ip));
+            assert!(g.code(ip).is_ok());
         }
-        assert!(!g.code("2001:db8:1:2:ffff::1".parse().unwrap()));
+        assert!(g.code("2001:db8:1:2:ffff::1".parse().unwrap()).is_err());
         assert!(
-            g.code("2001:db8:1:3::1".parse().unwrap()),
+            g.code("2001:db8:1:3::1".parse().unwrap()).is_ok(),
             "the next /64 is another client"
         );
     }

@@ -82,8 +82,8 @@ pub(crate) async fn sign_in<S: EventStore>(
             "此请求不是从本院诉讼服务平台的页面发出的。",
         );
     }
-    if !p.guard.try_code(peer.ip()) {
-        return refused(StatusCode::TOO_MANY_REQUESTS, TOO_MANY);
+    if let Err(wait) = p.guard.try_code(peer.ip()) {
+        return wait.on(refused(StatusCode::TOO_MANY_REQUESTS, TOO_MANY));
     }
     let Ok(a) = serde_json::from_slice::<Assertion>(&body) else {
         return refused(

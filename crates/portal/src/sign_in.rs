@@ -200,8 +200,8 @@ pub(crate) async fn request_code<S: EventStore>(
     let Ok(Form(f)) = form else {
         return p.incomplete_form();
     };
-    if !p.guard.code(peer.ip()) {
-        return p.refused(StatusCode::TOO_MANY_REQUESTS, TOO_MANY);
+    if let Err(wait) = p.guard.code(peer.ip()) {
+        return wait.on(p.refused(StatusCode::TOO_MANY_REQUESTS, TOO_MANY));
     }
     let channel = match f.channel.as_str() {
         "sms" => Channel::Sms,
@@ -483,8 +483,8 @@ pub(crate) async fn sign_in<S: EventStore>(
     let Ok(Form(f)) = form else {
         return p.incomplete_form();
     };
-    if !p.guard.try_code(peer.ip()) {
-        return p.refused(StatusCode::TOO_MANY_REQUESTS, TOO_MANY);
+    if let Err(wait) = p.guard.try_code(peer.ip()) {
+        return wait.on(p.refused(StatusCode::TOO_MANY_REQUESTS, TOO_MANY));
     }
     let Some(secret) = cookie(&headers, p.cookie_name(ATTEMPT_COOKIE)) else {
         return p.refused(
