@@ -235,6 +235,7 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
     let out = court.run(&["lawyer", "lift-stop", zhang, "--reason", "律师来电"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("无需解除"), "{}", text(&out));
+    an_email_only_entry_is_enough(&court, zhang);
     let out = court.run(&["lawyer", "remove", zhang, "--reason", "注销执业证"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = court.run(&["lawyer", "show", zhang]);
@@ -252,4 +253,35 @@ async fn a_court_keeps_its_directory_of_lawyers_with_the_court_tool() {
         text(&who)
     );
     hub.stop().await;
+}
+
+/// A court without SMS lists an e-mail only; a lawyer with neither cannot receive a code (exit 2,
+/// naming the flags).
+fn an_email_only_entry_is_enough(court: &Court, zhang: &str) {
+    let email_only = [
+        "lawyer",
+        "set",
+        zhang,
+        "--name",
+        "张明",
+        "--licence",
+        "14201202010000001",
+        "--firm",
+        "湖北楚天律师事务所",
+        "--email",
+        "zhang@chutian-law.cn",
+    ];
+    let out = court.run(&email_only);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("验证码发送至: zhang@chutian-law.cn\n"),
+        "{}",
+        text(&out)
+    );
+    let shown = court.run(&["lawyer", "show", zhang, "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["phone"], "", "{shown}");
+    let out = court.run(&email_only[..email_only.len() - 2]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--phone"), "{}", text(&out));
 }

@@ -70,6 +70,19 @@ async fn a_document_whose_name_says_another_format_is_refused_by_the_hub_and_by_
         said.contains("nothing was sent") && said.contains("rename it to end in .png"),
         "{said}"
     );
+    // The name the court would record is judged, as the hub judges it: a trailing dot or space
+    // is taken off, and what is left still says PDF (round 12, left alone then).
+    for name in ["扫描件.pdf.", "扫描件.pdf "] {
+        let lying = write(files.path(), name, &png());
+        let path = lying.to_str().unwrap();
+        let out = lawyer.run(&["submit", "--case", CASE, "--kind", "证据材料", path]);
+        assert_eq!(out.status.code(), Some(1), "{name:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("rename it to end in .png"),
+            "{}",
+            text(&out)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +111,7 @@ async fn names_recorded_otherwise_or_twice_are_said_before_sending_and_the_recei
     let warned = String::from_utf8_lossy(&out.stderr);
     for expected in [
         "D1 「back\\slash.pdf」 is recorded as 「slash.pdf」",
-        "D2 「\\u{202e}evil.pdf」 is recorded as 「_evil.pdf」",
+        "D2 「[U+202E]evil.pdf」 is recorded as 「_evil.pdf」",
         "D1 and D3 are both named 「slash.pdf」",
         "D1 and D4 are the same file",
     ] {

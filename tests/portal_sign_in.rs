@@ -523,6 +523,39 @@ async fn a_code_by_sms_reaches_the_listed_phone_through_the_smsc_and_signs_in() 
         !events.iter().any(|(_, j)| j.contains(&code)),
         "the code is in the log"
     );
+    email_only_lawyer(&w, jars.path(), maildir.path()).await;
     drop(smtp);
     w.hub.stop().await;
+}
+
+/// A lawyer the court listed with an e-mail only: a code by SMS is refused saying so, by e-mail
+/// it signs in, and the home page says no phone is listed.
+async fn email_only_lawyer(w: &World, jars: &Path, maildir: &Path) {
+    let mut court =
+        LawyerDirectoryClient::new(channel_as(w.hub.addr, w.pki.path(), COURT_STEM).await);
+    let lawyer = pb::Lawyer {
+        identity: LI.into(),
+        name: "李华".into(),
+        licence_number: LI_LICENCE.into(),
+        law_firm: "湖北汉江律师事务所".into(),
+        phone: String::new(),
+        email: "li@hanjiang-law.cn".into(),
+    };
+    let request = pb::SetLawyerRequest {
+        lawyer: Some(lawyer),
+    };
+    court.set_lawyer(request).await.unwrap();
+    let browser = Curl::new(w, jars, "li");
+    let (status, page) = browser.post("/portal/code", &[("who", LI_LICENCE), ("channel", "sms")]);
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("没有登记您的手机号码"), "{page}");
+    let fields = [("who", LI_LICENCE), ("channel", "email")];
+    assert_eq!(browser.post("/portal/code", &fields).0, 200);
+    let code = code_for(maildir, "li@hanjiang-law.cn", 0).await;
+    assert_eq!(browser.post("/portal/sign-in", &[("code", &code)]).0, 303);
+    let (_, home) = browser.get("/portal/");
+    assert!(
+        home.contains("<th scope=\"row\">手机</th><td>未登记</td>"),
+        "{home}"
+    );
 }

@@ -4,13 +4,13 @@
 //! serve orders, lists dead letters and retries or resolves them.
 
 use crate::log_audit::{LogWalk, Offline, walk_offline};
-use crate::pad;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ecenter_client::beijing;
 use ecenter_client::hub::{HubConfig, connect};
 use ecenter_client::pem::{certificates, crls};
 use ecenter_client::profile::HubArgs;
+use ecenter_client::table::Table;
 
 mod export;
 mod filings;

@@ -17,7 +17,7 @@ use ecenter_client::words::Wording::Terse;
 use ecenter_client::words::{
     case_or_new, document_status, document_status_code, filing_state, filing_state_code,
 };
-use ecenter_client::{beijing, beijing_rfc3339, profile, table::pad};
+use ecenter_client::{beijing, beijing_rfc3339, profile, table::Table};
 use ecenter_proto::v1 as pb;
 use std::path::PathBuf;
 
@@ -198,25 +198,25 @@ async fn queue(p: &HubConfig, department: String, json: bool) -> Result<(), Exit
         println!("{department}: nothing waiting / 暂无待审查材料");
         return Ok(());
     }
-    println!(
-        "{}{}{}{}{}RECEIVED (Beijing time)",
-        pad("FILING", 15),
-        pad("CASE 案号", 24),
-        pad("KIND 类型", 14),
-        pad("STATE 状态", 22),
-        pad("DOCS", 6)
-    );
+    let mut table = Table::new([
+        "FILING",
+        "CASE 案号",
+        "KIND 类型",
+        "STATE 状态",
+        "DOCS",
+        "RECEIVED (Beijing time)",
+    ]);
     for f in &all {
-        println!(
-            "{}{}{}{}{}{}",
-            pad(&f.filing_id, 15),
-            pad(&case_or_new(f), 24),
-            pad(&f.filing_kind, 14),
-            pad(filing_state(f.state, Terse), 22),
-            pad(&f.documents.len().to_string(), 6),
-            beijing(f.received_at.as_ref())
-        );
+        table.row([
+            f.filing_id.clone(),
+            case_or_new(f),
+            f.filing_kind.clone(),
+            filing_state(f.state, Terse).to_string(),
+            f.documents.len().to_string(),
+            beijing(f.received_at.as_ref()),
+        ]);
     }
+    table.print();
     Ok(())
 }
 
@@ -271,16 +271,17 @@ pub(crate) fn print_filing(f: &pb::Filing) {
     for flag in &f.review_flags {
         println!("  to be checked 待核对: {flag}");
     }
+    let mut table = Table::headless().indented("  ");
     for d in &f.documents {
-        println!(
-            "  {}{}{}{}{}",
-            pad(&d.document_id, 5),
-            pad(&d.name, 30),
-            pad(&d.media_type, 18),
-            pad(document_status(d.status, Terse), 20),
-            d.reason
-        );
+        table.row([
+            &d.document_id,
+            &d.name,
+            &d.media_type,
+            document_status(d.status, Terse),
+            &d.reason,
+        ]);
     }
+    table.print();
 }
 
 /// A filing for scripts as the court's and the clerks' lists begin it: who filed what in which

@@ -17,4 +17,4 @@ pub mod similar;
 
 pub use ecenter_client::paging::all_filings;
 pub use ecenter_client::stop_quietly_on_closed_pipe;
-pub use ecenter_client::table::{pad, printable};
+pub use ecenter_client::table::printable;

@@ -4,7 +4,7 @@
 
 use ecenter_client::beijing;
 use ecenter_client::hub::HubChannel;
-use ecenter_client::table::pad;
+use ecenter_client::table::Table;
 use ecenter_proto::v1 as pb;
 use pb::similar_case_service_client::SimilarCaseServiceClient;
 
@@ -90,14 +90,14 @@ fn json(c: &pb::CasePushes) -> serde_json::Value {
 }
 
 fn print_table(cases: &[pb::CasePushes]) {
-    println!(
-        "{}{}{}{}{}MOST SIMILAR 最相似",
-        pad("CASE 案号", 26),
-        pad("PUSHES", 8),
-        pad("LATEST 最近推送 (Beijing time)", 31),
-        pad("FILING", 20),
-        pad("PUSH 推送", 10),
-    );
+    let mut table = Table::new([
+        "CASE 案号",
+        "PUSHES",
+        "LATEST 最近推送 (Beijing time)",
+        "FILING",
+        "PUSH 推送",
+        "MOST SIMILAR 最相似",
+    ]);
     for c in cases {
         let (at, filing, top) = c.latest.as_ref().map_or_else(
             || ("—".to_string(), String::new(), String::new()),
@@ -115,15 +115,16 @@ fn print_table(cases: &[pb::CasePushes]) {
         } else {
             "推送中"
         };
-        println!(
-            "{}{}{}{}{}{top}",
-            pad(&c.case_number, 26),
-            pad(&c.pushes.to_string(), 8),
-            pad(&at, 28),
-            pad(&filing, 20),
-            pad(push, 10),
-        );
+        table.row([
+            c.case_number.as_str(),
+            &c.pushes.to_string(),
+            &at,
+            &filing,
+            push,
+            &top,
+        ]);
     }
+    table.print();
     if cases.is_empty() {
         println!("(no case has a push yet: pushes begin when a filing of a case is docketed)");
     }

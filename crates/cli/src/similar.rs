@@ -1,8 +1,8 @@
 //! `ecenter-similar`: the similar-case index's tools (its `main` is in `src/bin/ecenter-similar.rs`).
 
-use crate::pad;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use ecenter_client::table::Table;
 use ecenter_similar::index::Weights;
 use std::path::PathBuf;
 
@@ -311,13 +311,7 @@ fn print_hits_json(hits: &[ecenter_similar::index::Hit]) {
 /// Prints the similar cases (类案) found as a ranked table, each with why: shared charges
 /// (同罪名), statutes (同法条), a civil claim's elements (同要素) and words (共同词).
 fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
-    println!(
-        "{}{}{:>7} {:>8}  why",
-        pad("rank", 5),
-        pad("case", 26),
-        "score",
-        "bm25"
-    );
+    let mut table = Table::new(["rank", "case", "score", "bm25", "why"]);
     for (i, h) in hits.iter().enumerate() {
         let mut why = Vec::new();
         if !h.shared_charges.is_empty() {
@@ -352,15 +346,15 @@ fn print_hits_table(hits: &[ecenter_similar::index::Hit]) {
         } else {
             &h.case_number
         };
-        println!(
-            "{}{}{:>7.3} {:>8.2}  {}",
-            pad(&(i + 1).to_string(), 5),
-            pad(shown, 26),
-            h.score,
-            h.text_score,
-            why.join("；")
-        );
+        table.row([
+            (i + 1).to_string(),
+            shown.clone(),
+            format!("{:.3}", h.score),
+            format!("{:.2}", h.text_score),
+            why.join("；"),
+        ]);
     }
+    table.print();
 }
 
 fn run(args: Args) -> Result<()> {

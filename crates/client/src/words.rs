@@ -78,3 +78,12 @@ pub fn case_or_new(f: &pb::Filing) -> String {
         .as_ref()
         .map_or_else(|| "新案 new case".to_string(), |c| c.normalized.clone())
 }
+/// Where a listed lawyer's portal sign-in codes go, for people: the phone and the e-mail the court
+/// listed, whichever it listed (`13800138000 · zhang@chutian-law.cn`).
+pub fn code_addresses(l: &pb::Lawyer) -> String {
+    let listed: Vec<&str> = [l.phone.as_str(), l.email.as_str()]
+        .into_iter()
+        .filter(|a| !a.is_empty())
+        .collect();
+    crate::table::printable(&listed.join(" · "))
+}

@@ -28,9 +28,11 @@ pub struct Lawyer {
     pub licence_number: String,
     /// The law firm they practise at (执业机构).
     pub law_firm: String,
-    /// 11-digit mainland mobile number: sign-in codes by SMS.
+    /// 11-digit mainland mobile number: sign-in codes by SMS; empty when the court lists none
+    /// (then `email` is not empty).
     pub phone: String,
-    /// E-mail address: sign-in codes by e-mail.
+    /// E-mail address: sign-in codes by e-mail; empty when the court lists none (then `phone` is
+    /// not empty).
     pub email: String,
 }
 
@@ -73,7 +75,15 @@ impl Lawyer {
                 ),
             );
         }
-        if !crate::serve_order::valid_phone(&self.phone) {
+        if self.phone.is_empty() && self.email.is_empty() {
+            field(
+                "phone",
+                "neither a mobile number nor an e-mail address: sign-in codes need one / \
+                 手机号码和电子邮箱至少登记一项，否则无法接收验证码"
+                    .to_string(),
+            );
+        }
+        if !self.phone.is_empty() && !crate::serve_order::valid_phone(&self.phone) {
             field(
                 "phone",
                 format!(
@@ -82,7 +92,7 @@ impl Lawyer {
                 ),
             );
         }
-        if !crate::serve_order::valid_email(&self.email) {
+        if !self.email.is_empty() && !crate::serve_order::valid_email(&self.email) {
             field(
                 "email",
                 format!(
@@ -153,6 +163,22 @@ mod tests {
         let mut landline = lawyer();
         landline.phone = "12345678901".into();
         assert_eq!(fields(landline.check().unwrap_err()), ["lawyer.phone"]);
+    }
+
+    #[test]
+    fn one_address_for_codes_is_enough_and_none_is_refused() {
+        let mut phone_only = lawyer();
+        phone_only.email = String::new();
+        assert_eq!(phone_only.check(), Ok(()));
+        let mut email_only = lawyer();
+        email_only.phone = " ".into();
+        assert_eq!(email_only.trimmed().check(), Ok(()));
+        let mut neither = lawyer();
+        neither.phone = String::new();
+        neither.email = String::new();
+        let why = neither.check().unwrap_err();
+        assert!(why.to_string().contains("至少登记一项"), "{why}");
+        assert_eq!(fields(why), ["lawyer.phone"]);
     }
 
     #[test]

@@ -65,6 +65,21 @@ fn stray_mark(text: &str) -> Option<char> {
     None
 }
 
+/// `text` with each [`hidden`] character written out as its code point, `[U+202E]`: what came
+/// from outside (a file name, a handset's reply, a report's words) is shown as it was recorded,
+/// but never drawn other than it reads — `判决书\u{202E}fdp.exe` does not pass for an `.exe`.
+pub fn written_out(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("[U+{:04X}]", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Checks a name-like field a person reads (a name, a role, a note): something visible in it, at
 /// most `max` characters, no [`hidden`] character, and no combining mark without a letter.
 /// `label` names the field in Chinese for the message.
@@ -176,6 +191,16 @@ mod tests {
             readable("\u{0}\u{1}\u{200B}\u{200E}\u{202E}\u{FEFF}").trim(),
             ""
         );
+    }
+
+    #[test]
+    fn hidden_characters_are_written_out_by_code_point_and_nothing_else_changes() {
+        assert_eq!(
+            written_out("判决书\u{202E}fdp.exe\u{200B}"),
+            "判决书[U+202E]fdp.exe[U+200B]"
+        );
+        assert_eq!(written_out("张三 e\u{301}.pdf"), "张三 e\u{301}.pdf");
+        assert_eq!(written_out("a\tb"), "a[U+0009]b");
     }
 
     #[test]

@@ -12,11 +12,12 @@ use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
 use ecenter_client::login::{self, LoginArgs};
+use ecenter_client::table::{Table, pad};
 use ecenter_client::words::Wording::Full;
 use ecenter_client::words::{
     document_status, document_status_code, filing_state, filing_state_code,
 };
-use ecenter_client::{beijing, beijing_rfc3339, profile, table::pad, tool};
+use ecenter_client::{beijing, beijing_rfc3339, profile, tool};
 use submit::{print_receipt, receipt_json, submit};
 
 mod notices;
@@ -249,23 +250,23 @@ async fn inbox(profile: &Profile, json: bool) -> Result<(), Exit> {
         println!("nothing served on you / 暂无送达文书");
         return Ok(());
     }
-    println!(
-        "{}{}{}{}EFFECTIVE (Beijing time)",
-        pad("SERVICE", 15),
-        pad("CASE", 24),
-        pad("DOCUMENTS", 10),
-        pad("ORDERED (Beijing time)", 25),
-    );
+    let mut table = Table::new([
+        "SERVICE",
+        "CASE",
+        "DOCUMENTS",
+        "ORDERED (Beijing time)",
+        "EFFECTIVE (Beijing time)",
+    ]);
     for s in &services {
-        println!(
-            "{}{}{}{}{}",
-            pad(&s.order_id, 15),
-            pad(&s.case_number, 24),
-            pad(&s.documents.len().to_string(), 10),
-            pad(&beijing(s.ordered_at.as_ref()), 25),
-            beijing(s.effective.as_ref().and_then(|e| e.at.as_ref()))
-        );
+        table.row([
+            s.order_id.clone(),
+            s.case_number.clone(),
+            s.documents.len().to_string(),
+            beijing(s.ordered_at.as_ref()),
+            beijing(s.effective.as_ref().and_then(|e| e.at.as_ref())),
+        ]);
     }
+    table.print();
     Ok(())
 }
 
@@ -427,21 +428,12 @@ fn print_fetched_table(service: &pb::MyService, rows: &[Fetched]) {
         service.case_number,
         rows.len()
     );
-    println!(
-        "{}{}{}SEAL",
-        pad("NAME", 30),
-        pad("BYTES", 12),
-        pad("SHA-256", 10)
-    );
+    let mut table = Table::new(["NAME", "BYTES", "SHA-256", "SEAL"]);
     for (name, size, ok, seal, _) in rows {
-        println!(
-            "{}{}{}{}",
-            pad(name, 30),
-            pad(&size.to_string(), 12),
-            pad(if *ok { "ok" } else { "MISMATCH" }, 10),
-            seal
-        );
+        let sha256 = if *ok { "ok" } else { "MISMATCH" };
+        table.row([name, &size.to_string(), sha256, seal]);
     }
+    table.print();
 }
 
 /// Runs one command with the profile at `path`.
@@ -525,8 +517,8 @@ async fn whoami(profile: &Profile, json: bool) -> Result<(), Exit> {
                 l.name, l.licence_number, l.law_firm
             );
             println!(
-                "  portal sign-in codes go to 门户验证码发送至: {} · {}",
-                l.phone, l.email
+                "  portal sign-in codes go to 门户验证码发送至: {}",
+                ecenter_client::words::code_addresses(&l)
             );
         }
         None => println!(
@@ -583,15 +575,16 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
     for flag in &f.review_flags {
         println!("  to be checked 待核对: {flag}");
     }
+    let mut table = Table::headless().indented("  ");
     for d in &f.documents {
-        println!(
-            "  {}{}{}{}",
-            pad(&d.document_id, 5),
-            pad(&d.name, 28),
-            pad(document_status(d.status, Full), 22),
-            d.reason
-        );
+        table.row([
+            &d.document_id,
+            &d.name,
+            document_status(d.status, Full),
+            &d.reason,
+        ]);
     }
+    table.print();
     Ok(())
 }
 
@@ -619,28 +612,18 @@ async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(),
         println!("no filings / 暂无提交记录");
         return Ok(());
     }
-    println!(
-        "{}{}{}{}RECEIVED (Beijing time)",
-        pad("FILING", 15),
-        pad("CASE", 24),
-        pad("KIND", 12),
-        pad("STATE", 24)
-    );
+    let mut table = Table::new(["FILING", "CASE", "KIND", "STATE", "RECEIVED (Beijing time)"]);
     for f in &all {
-        println!(
-            "{}{}{}{}{}",
-            pad(&f.filing_id, 15),
-            pad(
-                &f.case_number
-                    .as_ref()
-                    .map_or(String::new(), |c| c.normalized.clone()),
-                24
-            ),
-            pad(&f.filing_kind, 12),
-            pad(filing_state(f.state, Full), 24),
-            f.received_at_local
-        );
+        let case = f.case_number.as_ref().map_or("", |c| c.normalized.as_str());
+        table.row([
+            &f.filing_id,
+            case,
+            &f.filing_kind,
+            filing_state(f.state, Full),
+            &f.received_at_local,
+        ]);
     }
+    table.print();
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 
 use super::{Profile, connect};
 use ecenter_client::exit::{Exit, refused};
-use ecenter_client::table::pad;
+use ecenter_client::table::Table;
 use ecenter_proto::v1 as pb;
 
 /// Prints the court's policy: a table for people, or JSON for scripts.
@@ -22,19 +22,15 @@ pub(crate) async fn policy(profile: &Profile, json: bool) -> Result<(), Exit> {
     if !p.court.is_empty() {
         println!("{}", p.court);
     }
-    println!(
-        "{}{}NEW CASE 可立案",
-        pad("KIND 文书类型", 20),
-        pad("CODE", 16)
-    );
+    let mut table = Table::new(["KIND 文书类型", "CODE", "NEW CASE 可立案"]);
     for k in &p.filing_kinds {
-        println!(
-            "{}{}{}",
-            pad(&k.name, 20),
-            pad(&k.code, 16),
-            if k.starts_case { "yes 是" } else { "—" }
-        );
+        table.row([
+            k.name.as_str(),
+            &k.code,
+            if k.starts_case { "yes 是" } else { "—" },
+        ]);
     }
+    table.print();
     println!(
         "documents 文件: {} · at most {} per filing, {} MiB each / 每次至多 {} 份，每份不超过 {} MiB",
         p.media_types.join(", "),

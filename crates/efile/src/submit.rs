@@ -5,7 +5,7 @@
 use super::{Profile, connect, receipts_dir};
 use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
-use ecenter_client::table::pad;
+use ecenter_client::table::Table;
 use ecenter_domain::media::{
     FileNameError, MAX_NAME_BYTES, MediaType, Sniffed, classify_zip, recorded_file_name, sniff,
 };
@@ -84,17 +84,8 @@ fn check_file(path: &Path, max_bytes: u64) -> Result<Checked, String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Some(named) = kind.named_otherwise(&name) {
-        return Err(format!(
-            "named as a {} file but its content is {}: rename it to end in {}, or file the {} you \
-             meant / 扩展名与文件内容不符",
-            named.label(),
-            kind.label(),
-            kind.extension(),
-            named.label()
-        ));
-    }
-    recorded_file_name(&name).map_err(|e| match e {
+    // The hub judges the name it records (a trailing dot or space taken off), so efile does too.
+    let recorded = recorded_file_name(&name).map_err(|e| match e {
         FileNameError::Empty => {
             "the name is empty once path parts and control characters are taken off; rename the \
              file / 文件名无效"
@@ -105,6 +96,16 @@ fn check_file(path: &Path, max_bytes: u64) -> Result<Checked, String> {
              it / 文件名过长"
         ),
     })?;
+    if let Some(named) = kind.named_otherwise(&recorded) {
+        return Err(format!(
+            "named as a {} file but its content is {}: rename it to end in {}, or file the {} you \
+             meant / 扩展名与文件内容不符",
+            named.label(),
+            kind.label(),
+            kind.extension(),
+            named.label()
+        ));
+    }
     let sha256 = hash_file(path).map_err(|e| e.to_string())?;
     Ok(Checked {
         path: path.to_path_buf(),
@@ -128,7 +129,7 @@ fn name_warnings(checked: &[Checked]) -> Vec<String> {
                 "D{} 「{}」 is recorded as 「{recorded}」: path parts, control and direction \
                  characters are taken off names / 文件名将记录为「{recorded}」",
                 i + 1,
-                visible(&c.name)
+                ecenter_domain::text::written_out(&c.name)
             ));
         }
         if let Some(first) = names.insert(recorded.clone(), i + 1) {
@@ -147,19 +148,6 @@ fn name_warnings(checked: &[Checked]) -> Vec<String> {
         }
     }
     said
-}
-
-/// `name` with each character a reader cannot see written as its code point (`\u{202e}`).
-fn visible(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if ecenter_domain::text::hidden(c) {
-                format!("\\u{{{:04x}}}", u32::from(c))
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 fn zip_kind(path: &Path) -> Option<MediaType> {
@@ -650,19 +638,9 @@ pub(crate) fn print_receipt(r: &pb::Receipt) {
     );
     println!("  department     {}", r.department);
     println!("  log entry      {} {}", r.log_seq, r.log_hash);
-    println!(
-        "  {}{}{}SHA-256",
-        pad("ID", 5),
-        pad("NAME", 28),
-        pad("BYTES", 12)
-    );
+    let mut table = Table::new(["ID", "NAME", "BYTES", "SHA-256"]).indented("  ");
     for d in &r.documents {
-        println!(
-            "  {}{}{}{}",
-            pad(&d.document_id, 5),
-            pad(&d.name, 28),
-            pad(&d.size.to_string(), 12),
-            d.sha256
-        );
+        table.row([&d.document_id, &d.name, &d.size.to_string(), &d.sha256]);
     }
+    table.print();
 }

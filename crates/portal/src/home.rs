@@ -50,12 +50,22 @@ pub(crate) async fn home<S: EventStore>(
         until = beijing(session.expires_at),
         licence = escape(&lawyer.licence_number),
         firm = escape(&lawyer.law_firm),
-        phone = escape(&lawyer.phone),
-        email = escape(&lawyer.email),
+        phone = listed(&lawyer.phone),
+        email = listed(&lawyer.email),
         contact = escape(&p.context.config.contact),
         csrf = p.keys.csrf(&hash),
     );
     p.page(StatusCode::OK, "我的诉讼服务", &body)
+}
+
+/// An address the court listed, escaped, or 未登记 where it listed none (a court without SMS
+/// lists no phone).
+fn listed(address: &str) -> String {
+    if address.is_empty() {
+        "未登记".to_string()
+    } else {
+        escape(address)
+    }
 }
 
 /// A signed-in form's CSRF field.

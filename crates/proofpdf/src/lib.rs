@@ -87,7 +87,7 @@ fn width(c: char) -> f32 {
 /// CRLF, which a font draws as a missing glyph), then at the width, preferring spaces in Latin text.
 fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
     text.split('\n')
-        .map(|l| visible(l.strip_suffix('\r').unwrap_or(l)))
+        .map(|l| ecenter_domain::text::written_out(l.strip_suffix('\r').unwrap_or(l)))
         .flat_map(|l| {
             let wrapped = wrap_line(&l, size, max);
             if wrapped.is_empty() {
@@ -97,22 +97,6 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// `line` with each hidden character ([`ecenter_domain::text::hidden`], Unicode Cc or Cf: a U+202E that would draw the rest
-/// reversed, a zero-width space, a tab) written out as `[U+XXXX]`. What came from outside (a
-/// handset's reply, a report's words) is printed as it was recorded, but never drawn other than
-/// it reads.
-fn visible(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        if ecenter_domain::text::hidden(c) {
-            out.push_str(&format!("[U+{:04X}]", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn wrap_line(text: &str, size: f32, max: f32) -> Vec<String> {

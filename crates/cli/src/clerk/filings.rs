@@ -2,10 +2,10 @@
 //! what a clerk checks before exporting a case or answering a lawyer's call. Oldest first; a
 //! table in Chinese and English for people, `--json` for scripts.
 
-use crate::pad;
 use anyhow::Result;
 use ecenter_client::beijing;
 use ecenter_client::profile::HubArgs;
+use ecenter_client::table::Table;
 use ecenter_client::words::Wording::Terse;
 use ecenter_client::words::{case_or_new, filing_state};
 use ecenter_proto::v1 as pb;
@@ -93,25 +93,25 @@ pub(super) async fn list_filings(a: FilingsArgs) -> Result<bool> {
         println!("no filings match / 无符合条件的提交记录");
         return Ok(true);
     }
-    println!(
-        "{}{}{}{}{}RECEIVED 收到 (Beijing time)",
-        pad("FILING 编号", 15),
-        pad("CASE 案号", 26),
-        pad("KIND 类型", 14),
-        pad("STATE 状态", 22),
-        pad("DEPARTMENT 部门", 18)
-    );
+    let mut table = Table::new([
+        "FILING 编号",
+        "CASE 案号",
+        "KIND 类型",
+        "STATE 状态",
+        "DEPARTMENT 部门",
+        "RECEIVED 收到 (Beijing time)",
+    ]);
     for f in &all {
-        println!(
-            "{}{}{}{}{}{}",
-            pad(&f.filing_id, 15),
-            pad(&case_or_new(f), 26),
-            pad(&f.filing_kind, 14),
-            pad(filing_state(f.state, Terse), 22),
-            pad(&f.department, 18),
-            beijing(f.received_at.as_ref())
-        );
+        table.row([
+            f.filing_id.clone(),
+            case_or_new(f),
+            f.filing_kind.clone(),
+            filing_state(f.state, Terse).to_string(),
+            f.department.clone(),
+            beijing(f.received_at.as_ref()),
+        ]);
     }
+    table.print();
     println!("{} filing(s) / 共 {} 件", all.len(), all.len());
     Ok(true)
 }

@@ -6,8 +6,9 @@
 
 use super::review::RecipientItem;
 use super::{beijing, channel_text, refused, service_client, state_text};
-use crate::{pad, printable};
+use crate::printable;
 use anyhow::Result;
+use ecenter_client::table::Table;
 use ecenter_proto::v1 as pb;
 
 // `clerk reply`: what to do with one reply.
@@ -152,14 +153,7 @@ pub(super) fn print_replies(recipients: &[pb::RecipientStatus]) {
     println!(
         "受送达人的回复（第三十一条第二款）/ Replies (art. 31 para. 2), to disallow with `clerk reply disallow ORDER ID INDEX --note …`:"
     );
-    println!(
-        "{}{}{}{}{}TEXT",
-        pad("ID", 6),
-        pad("INDEX", 7),
-        pad("AT (Beijing time)", 21),
-        pad("VIA", 6),
-        pad("FROM", 24),
-    );
+    let mut table = Table::new(["ID", "INDEX", "AT (Beijing time)", "VIA", "FROM", "TEXT"]);
     for (r, x) in rows {
         let mut mark = String::new();
         if x.attributed {
@@ -170,16 +164,16 @@ pub(super) fn print_replies(recipients: &[pb::RecipientStatus]) {
             let note = printable(&x.disallowed_note);
             mark += &format!("  [不予采纳: {} {note}]", x.disallowed_by);
         }
-        println!(
-            "{}{}{}{}{}{}{mark}",
-            pad(&r.recipient_id, 6),
-            pad(&x.index.to_string(), 7),
-            pad(&beijing(x.at.as_ref()), 21),
-            pad(channel_text(x.channel), 6),
-            pad(&x.from, 24),
-            printable(&x.text),
-        );
+        table.row([
+            r.recipient_id.clone(),
+            x.index.to_string(),
+            beijing(x.at.as_ref()),
+            channel_text(x.channel).to_string(),
+            x.from.clone(),
+            format!("{}{mark}", printable(&x.text)),
+        ]);
     }
+    table.print();
 }
 
 /// A recipient's replies, for `--json`.

@@ -2,8 +2,8 @@
 //! court's relay, or contradicting what was established). `clerk dead-letters` lists them.
 
 use super::{HubConfig, beijing, channel_text, refused, service_client, state_text};
-use crate::{pad, printable};
 use anyhow::Result;
+use ecenter_client::table::Table;
 use ecenter_proto::v1 as pb;
 
 /// Accept or reject.
@@ -80,29 +80,29 @@ pub(super) fn print_pending(recipients: &[pb::RecipientStatus]) {
     println!(
         "待审核的送达回执 / Reports set aside, to judge with `clerk report accept|reject ORDER ID INDEX --note …`:"
     );
-    println!(
-        "{}{}{}{}{}{}{}WHY SET ASIDE",
-        pad("ORDER", 15),
-        pad("ID", 6),
-        pad("INDEX", 7),
-        pad("CHANNEL", 8),
-        pad("CLAIMS", 12),
-        pad("AT (Beijing time)", 21),
-        pad("DETAIL", 40),
-    );
+    let mut table = Table::new([
+        "ORDER",
+        "ID",
+        "INDEX",
+        "CHANNEL",
+        "CLAIMS",
+        "AT (Beijing time)",
+        "DETAIL",
+        "WHY SET ASIDE",
+    ]);
     for (r, u) in pending {
-        println!(
-            "{}{}{}{}{}{}{}{}",
-            pad(&r.order_id, 15),
-            pad(&r.recipient_id, 6),
-            pad(&u.index.to_string(), 7),
-            pad(channel_text(u.channel), 8),
-            pad(if u.reached { "delivered" } else { "bounced" }, 12),
-            pad(&beijing(u.at.as_ref()), 21),
-            pad(&u.detail, 40),
-            printable(&u.reason)
-        );
+        table.row([
+            r.order_id.clone(),
+            r.recipient_id.clone(),
+            u.index.to_string(),
+            channel_text(u.channel).to_string(),
+            if u.reached { "delivered" } else { "bounced" }.to_string(),
+            beijing(u.at.as_ref()),
+            u.detail.clone(),
+            u.reason.clone(),
+        ]);
     }
+    table.print();
 }
 
 /// The reports set aside, for `--json`.
@@ -131,28 +131,22 @@ pub(super) fn print_replies(replies: &[pb::UnmatchedReply]) {
     println!(
         "无法归属的回复 / Replies no single open service could claim (newest first), to settle with `clerk reply attribute SEQ ORDER ID --note …` or `clerk reply dismiss SEQ --note …`:"
     );
-    println!(
-        "{}{}{}{}TEXT",
-        pad("SEQ", 8),
-        pad("AT (Beijing time)", 21),
-        pad("FROM", 16),
-        pad("MIGHT ANSWER", 32),
-    );
+    let mut table = Table::new(["SEQ", "AT (Beijing time)", "FROM", "MIGHT ANSWER", "TEXT"]);
     for r in replies {
         let candidates = if r.candidates.is_empty() {
             "(no open service)".to_string()
         } else {
             r.candidates.join(" ")
         };
-        println!(
-            "{}{}{}{}{}",
-            pad(&r.seq.to_string(), 8),
-            pad(&beijing(r.at.as_ref()), 21),
-            pad(&r.from, 16),
-            pad(&candidates, 32),
-            printable(&r.text)
-        );
+        table.row([
+            r.seq.to_string(),
+            beijing(r.at.as_ref()),
+            r.from.clone(),
+            candidates,
+            r.text.clone(),
+        ]);
     }
+    table.print();
     println!();
 }
 
@@ -192,27 +186,27 @@ pub(super) fn print_receipts(receipts: &[pb::UnmatchedReceipt]) {
     println!(
         "无法对应的短信状态报告 / SMSC receipts no SMS claims (newest first; kept, not counted):"
     );
-    println!(
-        "{}{}{}{}{}{}TEXT",
-        pad("SEQ", 8),
-        pad("AT (Beijing time)", 21),
-        pad("ID", 14),
-        pad("STATE", 9),
-        pad("ADDRESSES", 28),
-        pad("WHY", 40),
-    );
+    let mut table = Table::new([
+        "SEQ",
+        "AT (Beijing time)",
+        "ID",
+        "STATE",
+        "ADDRESSES",
+        "WHY",
+        "TEXT",
+    ]);
     for r in receipts {
-        println!(
-            "{}{}{}{}{}{}{}",
-            pad(&r.seq.to_string(), 8),
-            pad(&beijing(r.at.as_ref()), 21),
-            pad(&printable(&r.smsc_id), 14),
-            pad(&printable(&r.status), 9),
-            pad(&printable(&r.addresses.join(" → ")), 28),
-            pad(&unclaimed_why(r), 40),
-            printable(&r.text)
-        );
+        table.row([
+            r.seq.to_string(),
+            beijing(r.at.as_ref()),
+            r.smsc_id.clone(),
+            r.status.clone(),
+            r.addresses.join(" → "),
+            unclaimed_why(r),
+            r.text.clone(),
+        ]);
     }
+    table.print();
     println!();
 }
 

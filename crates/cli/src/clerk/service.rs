@@ -125,15 +125,15 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         first.recipient_count,
         beijing(first.ordered_at.as_ref())
     );
-    println!(
-        "{}{}{}{}{}{}RULE 依据",
-        pad("ID 编号", 9),
-        pad("NAME 姓名", 14),
-        pad("STATE 状态", 18),
-        pad("CHANNEL 方式", 14),
-        pad("ATTEMPTS 次数", 15),
-        pad("EFFECTIVE 生效时间 (Beijing time)", 36),
-    );
+    let mut table = Table::new([
+        "ID 编号",
+        "NAME 姓名",
+        "STATE 状态",
+        "CHANNEL 方式",
+        "ATTEMPTS 次数",
+        "EFFECTIVE 生效时间 (Beijing time)",
+        "RULE 依据",
+    ]);
     for r in &recipients {
         let last = r.attempts.last();
         // Attempts per channel tried, e.g. "2+1" for two e-mail attempts then one SMS.
@@ -143,20 +143,20 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
             .map(|a| a.attempts.to_string())
             .collect::<Vec<_>>()
             .join("+");
-        println!(
-            "{}{}{}{}{}{}{}",
-            pad(&r.recipient_id, 9),
-            pad(&r.name, 14),
-            pad(&state_label(r.state), 18),
-            pad(last.map_or("", |a| channel_text(a.channel)), 14),
-            pad(&attempts, 15),
-            pad(
-                &beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
-                36
-            ),
-            r.effective.as_ref().map_or("", |e| e.rule.as_str())
-        );
+        table.row([
+            r.recipient_id.clone(),
+            r.name.clone(),
+            state_label(r.state),
+            last.map_or("", |a| channel_text(a.channel)).to_string(),
+            attempts,
+            beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
+            r.effective
+                .as_ref()
+                .map_or("", |e| e.rule.as_str())
+                .to_string(),
+        ]);
     }
+    table.print();
     print_clerk_actions(&recipients);
     super::reply::print_replies(&recipients);
     Ok(true)
@@ -292,28 +292,28 @@ pub(super) async fn list_deliveries(
         println!("no deliveries match / 没有符合条件的送达记录");
         return Ok(true);
     }
-    println!(
-        "{}{}{}{}{}{}EFFECTIVE 生效时间 (Beijing time)",
-        pad("ORDER 送达单", 15),
-        pad("CASE 案号", 24),
-        pad("ID 编号", 9),
-        pad("NAME 姓名", 14),
-        pad("CHANNEL 方式", 14),
-        pad("STATE 状态", 18),
-    );
+    let mut table = Table::new([
+        "ORDER 送达单",
+        "CASE 案号",
+        "ID 编号",
+        "NAME 姓名",
+        "CHANNEL 方式",
+        "STATE 状态",
+        "EFFECTIVE 生效时间 (Beijing time)",
+    ]);
     for d in &answer.deliveries {
         let Some(r) = &d.recipient else { continue };
-        println!(
-            "{}{}{}{}{}{}{}",
-            pad(&d.order_id, 15),
-            pad(&d.case_number, 24),
-            pad(&r.recipient_id, 9),
-            pad(&r.name, 14),
-            pad(served_by(r), 14),
-            pad(&state_label(r.state), 18),
-            beijing(r.effective.as_ref().and_then(|e| e.at.as_ref()))
-        );
+        table.row([
+            d.order_id.clone(),
+            d.case_number.clone(),
+            r.recipient_id.clone(),
+            r.name.clone(),
+            served_by(r).to_string(),
+            state_label(r.state),
+            beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
+        ]);
     }
+    table.print();
     if answer.truncated {
         println!("(more match: narrow the filters or raise --limit)");
     }
@@ -358,27 +358,27 @@ pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<boo
         println!("no dead letters and no reports to judge / 没有待处理的送达失败或回执");
         return Ok(true);
     }
-    println!(
-        "{}{}{}{}{}REASON",
-        pad("ORDER", 15),
-        pad("ID", 6),
-        pad("NAME", 14),
-        pad("CHANNEL", 8),
-        pad("AT (Beijing time)", 21),
-    );
+    let mut table = Table::new([
+        "ORDER",
+        "ID",
+        "NAME",
+        "CHANNEL",
+        "AT (Beijing time)",
+        "REASON",
+    ]);
     for r in &list.recipients {
         for d in &r.dead_letters {
-            println!(
-                "{}{}{}{}{}{}",
-                pad(&r.order_id, 15),
-                pad(&r.recipient_id, 6),
-                pad(&r.name, 14),
-                pad(channel_text(d.channel), 8),
-                pad(&beijing(d.at.as_ref()), 21),
-                crate::printable(&d.reason)
-            );
+            table.row([
+                r.order_id.clone(),
+                r.recipient_id.clone(),
+                r.name.clone(),
+                channel_text(d.channel).to_string(),
+                beijing(d.at.as_ref()),
+                d.reason.clone(),
+            ]);
         }
     }
+    table.print();
     review::print_pending(&list.recipients);
     Ok(true)
 }

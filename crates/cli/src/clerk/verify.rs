@@ -84,15 +84,11 @@ pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<
 
 /// A report's checks as a table for people: name, status, detail.
 pub(super) fn print_checks(checks: &[ecenter_seal::Check]) {
-    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;
+    let mut table = Table::headless().indented("  ");
     for c in checks {
-        println!(
-            "  {}{}{}",
-            pad(c.name, width),
-            pad(&status_name(&c.status), 42),
-            c.detail
-        );
+        table.row([c.name, &status_name(&c.status), &c.detail]);
     }
+    table.print();
 }
 
 /// A signature's or seal's report for scripts: `named` (what names the signature or seal) with
@@ -193,15 +189,11 @@ pub(super) fn verify_proof(saved: &SavedProof, trust: TrustStores, json: bool) -
             proof["effective"]["rule_text"].as_str().unwrap_or("")
         );
     }
-    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;
+    let mut table = Table::headless().indented("  ");
     for c in &checks {
-        println!(
-            "  {}{}{}",
-            pad(c.name, width),
-            pad(&status_name(&c.status), 42),
-            c.detail
-        );
+        table.row([c.name, &status_name(&c.status), &c.detail]);
     }
+    table.print();
     Ok(passed)
 }
 
@@ -258,20 +250,23 @@ pub(super) fn show_proof(file: &Path) -> Result<bool> {
         s(&proof["recipient"]["name"]),
         s(&proof["recipient"]["role"])
     );
+    let mut table = Table::headless().indented("  ");
     for c in proof["channels"].as_array().into_iter().flatten() {
-        println!(
-            "  {}{}{}",
-            pad(&s(&c["channel"]), 10),
-            pad(&s(&c["address"]), 28),
-            c["sent_at"]["beijing"].as_str().unwrap_or(
-                if c["maybe_sent"].as_bool() == Some(true) {
-                    "未获确认（平台可能已收到）"
-                } else {
-                    "未发出"
-                }
-            )
-        );
+        let unsent = if c["maybe_sent"].as_bool() == Some(true) {
+            "未获确认（平台可能已收到）"
+        } else {
+            "未发出"
+        };
+        table.row([
+            s(&c["channel"]),
+            s(&c["address"]),
+            c["sent_at"]["beijing"]
+                .as_str()
+                .unwrap_or(unsent)
+                .to_string(),
+        ]);
     }
+    table.print();
     println!(
         "  送达生效：{} · {}",
         s(&proof["effective"]["at"]["beijing"]),

@@ -6,7 +6,7 @@
 
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
-use ecenter_client::table::pad;
+use ecenter_client::table::Table;
 use ecenter_client::tool;
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::lawyer_directory_client::LawyerDirectoryClient;
@@ -50,8 +50,9 @@ pub(crate) enum LawyerCommand {
     },
 }
 
-/// A lawyer's whole entry.
+/// A lawyer's whole entry; at least one of `--phone` and `--email`, where sign-in codes go.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("address").required(true).multiple(true).args(["phone", "email"])))]
 pub(crate) struct SetArgs {
     /// The lawyer's identity, as in their client certificate (urn:ecenter:lawyer:…).
     identity: String,
@@ -66,10 +67,10 @@ pub(crate) struct SetArgs {
     firm: String,
     /// Mobile number for sign-in codes by SMS (11 digits).
     #[arg(long)]
-    phone: String,
+    phone: Option<String>,
     /// E-mail address for sign-in codes by e-mail.
     #[arg(long)]
-    email: String,
+    email: Option<String>,
 }
 
 /// Runs one `court lawyer` command.
@@ -82,8 +83,8 @@ pub(crate) async fn lawyer(p: &HubConfig, command: LawyerCommand) -> Result<(), 
                 name: a.name,
                 licence_number: a.licence,
                 law_firm: a.firm,
-                phone: a.phone,
-                email: a.email,
+                phone: a.phone.unwrap_or_default(),
+                email: a.email.unwrap_or_default(),
             };
             let request = pb::SetLawyerRequest {
                 lawyer: Some(lawyer),
@@ -172,25 +173,25 @@ async fn list(
         return Ok(());
     }
     // Both places a sign-in code can go: a court without SMS relies on the e-mail column.
-    println!(
-        "{}{}{}{}{}E-MAIL 电子邮箱",
-        pad("IDENTITY", 40),
-        pad("NAME 姓名", 12),
-        pad("LICENCE 执业证号", 19),
-        pad("FIRM 执业机构", 28),
-        pad("PHONE 手机", 14),
-    );
+    let mut table = Table::new([
+        "IDENTITY",
+        "NAME 姓名",
+        "LICENCE 执业证号",
+        "FIRM 执业机构",
+        "PHONE 手机",
+        "E-MAIL 电子邮箱",
+    ]);
     for l in &all {
-        println!(
-            "{}{}{}{}{}{}",
-            pad(&l.identity, 40),
-            pad(&l.name, 12),
-            pad(&l.licence_number, 19),
-            pad(&l.law_firm, 28),
-            pad(&l.phone, 14),
-            ecenter_client::table::printable(&l.email)
-        );
+        table.row([
+            &l.identity,
+            &l.name,
+            &l.licence_number,
+            &l.law_firm,
+            &l.phone,
+            &l.email,
+        ]);
     }
+    table.print();
     Ok(())
 }
 
@@ -199,7 +200,10 @@ fn print_entry(l: &pb::Lawyer) {
         "  {} · 执业证号 {} · {}",
         l.name, l.licence_number, l.law_firm
     );
-    println!("  sign-in codes to 验证码发送至: {} · {}", l.phone, l.email);
+    println!(
+        "  sign-in codes to 验证码发送至: {}",
+        ecenter_client::words::code_addresses(l)
+    );
 }
 
 /// The sign-in codes' standing for people: a stop with its end in Beijing time, and the counts.

@@ -4,7 +4,7 @@
 
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
-use ecenter_client::table::pad;
+use ecenter_client::table::Table;
 use ecenter_client::tool;
 use ecenter_proto::v1 as pb;
 use pb::check_outcome_request::Query;
@@ -114,13 +114,7 @@ fn json(r: &pb::CheckOutcomeResponse) -> serde_json::Value {
 }
 
 fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
-    println!(
-        "{}{}{}{}SENTENCE 判决",
-        pad("#", 4),
-        pad("CASE 案号", 28),
-        pad("COURT", 10),
-        pad("TERM 刑期", 14)
-    );
+    let mut table = Table::new(["#", "CASE 案号", "COURT", "TERM 刑期", "SENTENCE 判决"]);
     for (i, c) in r.compared.iter().enumerate() {
         let s = c.sentence.clone().unwrap_or_default();
         let shown = if c.case_number.is_empty() {
@@ -128,15 +122,15 @@ fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
         } else {
             &c.case_number
         };
-        println!(
-            "{}{}{}{}{}",
-            pad(&(i + 1).to_string(), 4),
-            pad(shown, 28),
-            pad(&c.court, 10),
-            pad(&months_text(f64::from(c.months)), 14),
-            tail(&s.source, 60)
-        );
+        table.row([
+            (i + 1).to_string(),
+            shown.clone(),
+            c.court.clone(),
+            months_text(f64::from(c.months)),
+            tail(&s.source, 60).clone(),
+        ]);
     }
+    table.print();
     println!(
         "\n{} {proposed} ({}): percentile {} of {} cases / 第{}百分位; median 中位数 {}, range 范围 {}–{}; suspended 缓刑 {}/{}; band 区间 {}–{}",
         if r.charge.is_empty() {
