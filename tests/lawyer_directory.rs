@@ -400,3 +400,38 @@ async fn a_python_grpcio_court_system_keeps_the_directory() {
     assert_eq!(own.into_inner().law_firm, "湖北汉江律师事务所");
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_no_sign_in_code_of_this_hub_could_reach_is_refused() {
+    // A hub that sends e-mail (no SMTPUTF8) and no SMS (outside tests, round 13, F2).
+    let w = common::service::world(common::smtp::free_port(), 5).await;
+    let mut court = directory(&w.hub, w.pki.path(), COURT).await;
+    let before = head(&w.hub, w.pki.path()).await;
+    let mut phone_only = entry(ZHANG, "14201202010000001");
+    phone_only.email = String::new();
+    let mut idn_mailbox = entry(ZHANG, "14201202010000001");
+    idn_mailbox.email = "周@例子.中国".into();
+    for (lawyer, says) in [(phone_only, "[service.sms]"), (idn_mailbox, "SMTPUTF8")] {
+        let refused = set(&mut court, lawyer).await.unwrap_err();
+        assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+        let message = refused.message();
+        assert!(
+            message.contains("lawyer.phone, lawyer.email")
+                && message.contains(says)
+                && message.contains("登记的联系方式均无法接收本院的登录验证码"),
+            "{message}"
+        );
+    }
+    assert_eq!(head(&w.hub, w.pki.path()).await, before, "nothing recorded");
+    // The e-mail alone reaches the lawyer; so does a phone beside it, for a later SMS channel.
+    let mut email_only = entry(ZHANG, "14201202010000001");
+    email_only.phone = String::new();
+    assert!(set(&mut court, email_only).await.unwrap().changed);
+    assert!(
+        set(&mut court, entry(ZHANG, "14201202010000001"))
+            .await
+            .unwrap()
+            .changed
+    );
+    w.hub.stop().await;
+}

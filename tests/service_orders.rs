@@ -251,3 +251,75 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
     );
     w.hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_filing_is_neither_sealed_again_nor_served() {
+    let w = world(free_port(), 5).await;
+    // Sealed while received; then its filer withdraws it (outside tests, round 13, F1).
+    let document = w.sealed_document().await;
+    let filing_id = document.split('/').next().unwrap().to_string();
+    let mut lawyer = tls_client(w.hub.addr, w.pki.path(), "lawyer-14201202010000001").await;
+    lawyer
+        .cancel_filing(pb::CancelFilingRequest {
+            filing_id: filing_id.clone(),
+            reason: "撤回起诉".into(),
+        })
+        .await
+        .unwrap();
+
+    let mut court = w.service("court-xiangyang-cms").await;
+    let refused = court.serve_order(good_order(&document)).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(
+        refused.message().contains(&filing_id)
+            && refused.message().contains("已撤回的材料不得送达"),
+        "{}",
+        refused.message()
+    );
+    let mut seals = ecenter_proto::v1::seal_service_client::SealServiceClient::new(
+        channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
+    );
+    let refused = seals
+        .seal_pdf(pb::SealPdfRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+                filing_id: filing_id.clone(),
+                document_id: "D1".into(),
+            })),
+            page: 0,
+            position: None,
+            reason: "电子送达".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    assert!(
+        refused.message().contains("已撤回的材料不得签章"),
+        "{}",
+        refused.message()
+    );
+
+    // Nothing was recorded: one sealed copy, no order.
+    let mut filings = tls_client(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await;
+    let filing = filings
+        .get_filing(pb::GetFilingRequest { filing_id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(filing.seals.len(), 1, "{filing:?}");
+    let listed = court
+        .list_deliveries(pb::ListDeliveriesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.deliveries.is_empty(), "{:?}", listed.deliveries);
+    w.hub.stop().await;
+}

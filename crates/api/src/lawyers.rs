@@ -7,6 +7,7 @@ use crate::authz::{Operation, authorize};
 use crate::error::{ApiError, invalid, store_status};
 use crate::filing::page_size;
 use crate::identity::{Identity, Role, caller};
+use crate::notices::NoticeChannels;
 use ecenter_domain::Event;
 use ecenter_domain::lawyer::Lawyer;
 use ecenter_domain::portal::{History, Limits};
@@ -22,13 +23,64 @@ const MAX_REASON_CHARS: usize = 200;
 /// The LawyerDirectory service over a store.
 pub struct LawyerApi<S> {
     store: Arc<S>,
+    channels: NoticeChannels,
 }
 
 impl<S> LawyerApi<S> {
-    /// The service over `store`.
+    /// The service over `store`, on a hub that sends no codes (every entry is taken as given).
     pub fn new(store: Arc<S>) -> Self {
-        LawyerApi { store }
+        LawyerApi {
+            store,
+            channels: NoticeChannels::default(),
+        }
     }
+
+    /// The channels this hub sends the portal's sign-in codes by (`[service.smtp]`,
+    /// `[service.sms]`): an entry none of whose addresses they reach is refused.
+    pub fn with_channels(mut self, channels: NoticeChannels) -> Self {
+        self.channels = channels;
+        self
+    }
+}
+
+/// Refuses (FAILED_PRECONDITION) an entry no sign-in code of this hub could reach: a phone only
+/// where the hub sends no SMS, an e-mail only where it sends no e-mail or its relay would not take
+/// the address (a non-ASCII mailbox name without SMTPUTF8). Such a lawyer would be listed and
+/// locked out of the portal without anyone being told. A hub that sends no codes at all takes
+/// every entry: a court may keep its directory before it opens the portal.
+fn reachable(l: &Lawyer, channels: NoticeChannels) -> Result<(), Status> {
+    if !channels.email && !channels.sms {
+        return Ok(());
+    }
+    let mut why = Vec::new();
+    match (l.phone.is_empty(), channels.sms) {
+        (false, true) => return Ok(()),
+        (false, false) => why.push(format!(
+            "the phone {} cannot get one: this hub sends no SMS ([service.sms] is not configured)",
+            l.phone
+        )),
+        (true, _) => why.push("no phone is listed".to_string()),
+    }
+    match (l.email.is_empty(), channels.email) {
+        (false, true) => {
+            match ecenter_delivery::email::check_address(&l.email, channels.smtputf8) {
+                Ok(()) => return Ok(()),
+                Err(e) => why.push(e.to_string()),
+            }
+        }
+        (false, false) => why.push(format!(
+            "the e-mail {} cannot get one: this hub sends no e-mail ([service.smtp] is not \
+             configured)",
+            l.email
+        )),
+        (true, _) => why.push("no e-mail is listed".to_string()),
+    }
+    Err(ApiError::failed_precondition(format!(
+        "lawyer.phone, lawyer.email: no portal sign-in code of this hub could reach this lawyer: \
+         {}; list an address this hub sends codes to / 登记的联系方式均无法接收本院的登录验证码",
+        why.join("; ")
+    ))
+    .into())
 }
 
 fn to_pb(l: Lawyer) -> pb::Lawyer {
@@ -283,6 +335,7 @@ impl<S: EventStore> LawyerDirectory for LawyerApi<S> {
             .check()
             .map_err(|e| Status::from(ApiError::Domain(e)))?;
         licence_agrees(&lawyer)?;
+        reachable(&lawyer, self.channels)?;
         let (seq, outcome) = set_lawyer(&*self.store, identity.to_string(), lawyer.clone()).await?;
         match outcome {
             Outcome::LicenceTaken(holder) => Err(ApiError::already_exists(format!(

@@ -2,10 +2,10 @@
 
 use crate::authz::{Operation, authorize};
 use crate::convert::timestamp;
-use crate::error::{ApiError, invalid, store_status};
+use crate::error::{ApiError, domain_status, invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
-use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
+use ecenter_domain::{Action, AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_server::SealService;
 use ecenter_seal::{CheckStatus, Indication, SealSpec, Sealer, ValidationReport};
@@ -295,6 +295,10 @@ impl<S: EventStore> SealApi<S> {
                 let (filing, doc) = self
                     .stored_document(identity, operation, &d.filing_id, &d.document_id)
                     .await?;
+                filing
+                    .state
+                    .check(&filing.filing_id, Action::Seal)
+                    .map_err(domain_status)?;
                 if !filing
                     .documents
                     .iter()
@@ -408,6 +412,8 @@ impl<S: EventStore> SealApi<S> {
                     let current = view
                         .filing(&filing_id)?
                         .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
+                    // Withdrawn while it was being sealed: nothing is recorded.
+                    current.state.check(&filing_id, Action::Seal)?;
                     let mut applied = applied;
                     applied.signature.document_id = format!("S{}", current.seals.len() + 1);
                     let id = applied.signature.document_id.clone();

@@ -73,6 +73,8 @@ impl FilingState {
                     | FilingState::UnderReview
                     | FilingState::ReturnedForCorrection
             ),
+            // What its filer withdrew carries no court seal and reaches no party.
+            Action::Seal | Action::Serve => self != FilingState::Cancelled,
         };
         if allowed {
             Ok(())
@@ -103,6 +105,10 @@ pub enum Action {
     Docket,
     /// Withdraw.
     Cancel,
+    /// Seal one of its documents (电子签章).
+    Seal,
+    /// Serve a sealed copy of one of its documents (送达).
+    Serve,
 }
 
 impl fmt::Display for Action {
@@ -112,6 +118,8 @@ impl fmt::Display for Action {
             Action::Review => "review it (only a filing under review can be reviewed; start the review first)",
             Action::Docket => "docket it (only an accepted or partially accepted filing can be docketed)",
             Action::Cancel => "cancel it (only a filing not yet decided, or returned for correction, can be cancelled)",
+            Action::Seal => "seal its documents (its filer withdrew it: a withdrawn filing's documents are neither sealed nor served / 已撤回的材料不得签章)",
+            Action::Serve => "serve its documents (its filer withdrew it: a withdrawn filing's documents are neither sealed nor served / 已撤回的材料不得送达)",
         })
     }
 }
@@ -238,6 +246,11 @@ mod tests {
             (ReturnedForCorrection, Cancel),
         ];
         for state in FilingState::ALL {
+            // A withdrawn filing's documents are neither sealed nor served; any other's may be.
+            for action in [Seal, Serve] {
+                let ok = state.check("F1", action).is_ok();
+                assert_eq!(ok, state != Cancelled, "{state} {action:?}");
+            }
             for action in [StartReview, Review, Docket, Cancel] {
                 let ok = state.check("F1", action).is_ok();
                 assert_eq!(ok, allowed.contains(&(state, action)), "{state} {action:?}");

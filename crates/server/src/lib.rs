@@ -507,7 +507,7 @@ async fn serve_store<S: EventStore>(
             services.seals.clone(),
             stop_rx.clone(),
         ),
-        lawyers: lawyers::LawyerApi::new(store.clone()),
+        lawyers: lawyers::LawyerApi::new(store.clone()).with_channels(notice_channels(&config)),
     };
     let mut background = match services.service {
         Some(runtime) => start_service(&store, &config, runtime, filing, &stop_rx)?,

@@ -20,6 +20,10 @@ impl<S: EventStore> ServiceApi<S> {
             .ok_or_else(|| {
                 ApiError::not_found(format!("no filing 「{filing_id}」 ({reference})"))
             })?;
+        filing
+            .state
+            .check(filing_id, ecenter_domain::Action::Serve)
+            .map_err(domain_status)?;
         if let Some(n) = &filing.case_number
             && n.normalized() != case_number
         {
@@ -91,10 +95,22 @@ impl<S: EventStore> ServiceApi<S> {
     }
 }
 
+/// The filings whose sealed copies an order serves, each once.
+pub(super) fn filings_of(documents: &[ServedDocument]) -> Vec<String> {
+    let mut filings: Vec<String> = documents
+        .iter()
+        .filter_map(|d| sealed_copy_reference(&d.reference).ok())
+        .map(|(filing_id, _)| filing_id.to_string())
+        .collect();
+    filings.sort();
+    filings.dedup();
+    filings
+}
+
 /// Splits a serve order's document reference `F…/Sn` into filing and sealed copy, refusing
 /// anything but a sealed copy (S1, S2, ...): a document as filed (D1) is named as such, and text of
 /// another shape (`../../S1`) as no reference at all.
-fn sealed_copy_reference(reference: &str) -> Result<(&str, &str), Status> {
+pub(super) fn sealed_copy_reference(reference: &str) -> Result<(&str, &str), Status> {
     let field = "documents";
     let numbered = |s: &str, prefix: char| {
         s.strip_prefix(prefix)
