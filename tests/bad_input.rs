@@ -574,7 +574,8 @@ async fn review_decisions_are_validated(court: &mut Client, id: &str) {
     assert_eq!(violations(&s), vec!["comment"]);
 }
 
-/// Accepts and dockets the filing, checking it can then be neither cancelled nor docketed again.
+/// Accepts and dockets the filing, checking it can then be neither cancelled nor docketed again
+/// under another number.
 async fn decided_transitions_are_refused(lawyer: &mut Client, court: &mut Client, id: &str) {
     court.review_filing(accept_d1(id)).await.unwrap();
     assert_status(
@@ -598,7 +599,7 @@ async fn decided_transitions_are_refused(lawyer: &mut Client, court: &mut Client
         court
             .docket_filing(pb::DocketFilingRequest {
                 filing_id: id.to_string(),
-                case_number: String::new(),
+                case_number: "（2026）鄂06民初9号".into(),
             })
             .await,
         Code::FailedPrecondition,
@@ -636,11 +637,12 @@ async fn an_undecided_filing_is_cancelled_once(lawyer: &mut Client, doc: &[u8]) 
         .into_inner();
     assert_eq!(cancelled.state(), pb::FilingState::Cancelled);
     assert_eq!(cancelled.cancel_reason, "提交错误\n（重复提交）");
+    // Withdrawn again for another reason: the first withdrawal stands.
     assert_status(
         lawyer
             .cancel_filing(pb::CancelFilingRequest {
                 filing_id: other.clone(),
-                reason: String::new(),
+                reason: "另有理由".into(),
             })
             .await,
         Code::FailedPrecondition,

@@ -275,6 +275,29 @@ async fn submit_receipt_review_docket_and_watch_every_event() {
     hub.stop().await;
 }
 
+/// A retry after a lost answer — the same number, or none — is answered with the filing and
+/// records nothing; another number is refused (outside tests, round 13, F4).
+async fn docketing_again_is_a_retry_or_refused(court: &mut Client, docketed: &pb::Filing) {
+    for again in ["（2026）鄂06民初777号", "(2026)鄂06民初777号", ""] {
+        let retried = court
+            .docket_filing(pb::DocketFilingRequest {
+                filing_id: docketed.filing_id.clone(),
+                case_number: again.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(retried.last_event_seq, docketed.last_event_seq, "{again}");
+    }
+    let other = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: docketed.filing_id.clone(),
+            case_number: "（2026）鄂06民初778号".into(),
+        })
+        .await;
+    assert_status(other, tonic::Code::FailedPrecondition, "is docketed");
+}
+
 #[tokio::test]
 async fn new_cases_route_to_the_filing_division_and_get_their_number_at_docketing() {
     let dir = tempfile::tempdir().unwrap();
@@ -328,7 +351,11 @@ async fn new_cases_route_to_the_filing_division_and_get_their_number_at_docketin
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(f.case_number.unwrap().normalized, "（2026）鄂06民初777号");
+    assert_eq!(
+        f.case_number.as_ref().unwrap().normalized,
+        "（2026）鄂06民初777号"
+    );
+    docketing_again_is_a_retry_or_refused(&mut court, &f).await;
     // Listing by the new case number finds it, whichever bracket style the query uses.
     let by_case = list_all(
         &mut court,

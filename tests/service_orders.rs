@@ -174,6 +174,25 @@ async fn foreign_mistakes_are_refused(court: &mut Service, document: &str) {
     }
 }
 
+/// A page of an order's recipients continues after one of its own ids as the hub writes them;
+/// any other cursor is refused, never read as past the end (outside tests, round 13, F3).
+async fn pages_continue_only_after_the_orders_own_recipients(court: &mut Service, order_id: &str) {
+    let page = |after: &str| pb::GetOrderRequest {
+        order_id: order_id.into(),
+        after_recipient_id: after.into(),
+        page_size: 3,
+    };
+    let last = court.get_order(page("R1")).await.unwrap().into_inner();
+    assert!(last.recipients.is_empty() && last.next_after_recipient_id.is_empty());
+    for after in ["r1", "R01", "R１", " R1", "R+1", "R2", "R0", "\u{202e}R1"] {
+        assert_status(
+            court.get_order(page(after)).await,
+            tonic::Code::InvalidArgument,
+            "after_recipient_id",
+        );
+    }
+}
+
 /// Checks that the hub's default link validity (168 hours) is lengthened to a longer plan.
 async fn links_outlive_the_plan(court: &mut Service, document: &str) {
     let mut r = good_order(document);
@@ -239,6 +258,7 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
         tonic::Code::NotFound,
         "R9",
     );
+    pages_continue_only_after_the_orders_own_recipients(&mut court, &first.order_id).await;
     assert_status(
         court
             .get_proof(pb::RecipientRef {
@@ -259,13 +279,18 @@ async fn a_withdrawn_filing_is_neither_sealed_again_nor_served() {
     let document = w.sealed_document().await;
     let filing_id = document.split('/').next().unwrap().to_string();
     let mut lawyer = tls_client(w.hub.addr, w.pki.path(), "lawyer-14201202010000001").await;
-    lawyer
-        .cancel_filing(pb::CancelFilingRequest {
-            filing_id: filing_id.clone(),
-            reason: "撤回起诉".into(),
-        })
-        .await
-        .unwrap();
+    let cancel = |reason: &str| pb::CancelFilingRequest {
+        filing_id: filing_id.clone(),
+        reason: reason.into(),
+    };
+    let refused = lawyer.cancel_filing(cancel(" ")).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+    assert!(refused.message().contains("请填写撤回理由"), "{refused:?}");
+    let cancelled = lawyer.cancel_filing(cancel("撤回起诉")).await.unwrap();
+    // The same withdrawal again (a retry after a lost answer) records nothing (round 13, F4).
+    let again = lawyer.cancel_filing(cancel("撤回起诉")).await.unwrap();
+    let seq = |f: tonic::Response<pb::Filing>| f.into_inner().last_event_seq;
+    assert_eq!(seq(again), seq(cancelled));
 
     let mut court = w.service("court-xiangyang-cms").await;
     let refused = court.serve_order(good_order(&document)).await.unwrap_err();

@@ -525,6 +525,20 @@ async fn refusals(similar: &mut Similar) {
     assert_eq!(next.cases.len(), 1);
     assert_ne!(next.cases[0].case_number, page.cases[0].case_number);
     assert!(next.next_after.is_empty());
+    // A place this list never gave is refused, not read as the first page again (round 13, F3).
+    let spaced = format!(" {}", page.next_after);
+    for after in ["garbage", spaced.as_str(), "（2026）鄂06刑初999号"] {
+        let asked = pb::ListPushedCasesRequest {
+            after: after.into(),
+            limit: 1,
+            ..Default::default()
+        };
+        assert_refused(
+            similar.list_pushed_cases(asked).await,
+            Code::InvalidArgument,
+            "after",
+        );
+    }
 }
 
 /// `court pushed` and `clerk pushed`, run as processes.

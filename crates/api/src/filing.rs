@@ -9,7 +9,7 @@ use crate::revocation::StillGood;
 use ecenter_domain::lifecycle::review_outcome;
 use ecenter_domain::policy::CourtPolicy;
 use ecenter_domain::{
-    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, RoutingTable,
+    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, FilingState, RoutingTable,
 };
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_server::FilingService;
@@ -116,6 +116,20 @@ impl<S: EventStore> FilingApi<S> {
         action: Action,
         make: impl FnOnce(&ecenter_domain::Filing) -> Result<Event, DomainError> + Send + 'static,
     ) -> Result<Response<pb::Filing>, Status> {
+        self.transition_once(filing_id, action, |_| false, make)
+            .await
+    }
+
+    /// [`Self::transition`], where a filing already `done` as asked (a retry after a lost answer:
+    /// the same cancellation, the same docketing) records nothing and is answered with the filing
+    /// as it stands, rather than refused for the state the first call left.
+    async fn transition_once(
+        &self,
+        filing_id: String,
+        action: Action,
+        done: impl FnOnce(&ecenter_domain::Filing) -> bool + Send + 'static,
+        make: impl FnOnce(&ecenter_domain::Filing) -> Result<Event, DomainError> + Send + 'static,
+    ) -> Result<Response<pb::Filing>, Status> {
         if filing_id.trim().is_empty() {
             return Err(invalid("filing_id", "is required"));
         }
@@ -124,6 +138,9 @@ impl<S: EventStore> FilingApi<S> {
             let filing = view
                 .filing(&id)?
                 .ok_or_else(|| DomainError::FilingNotFound(id.clone()))?;
+            if done(&filing) {
+                return Ok((Vec::new(), ()));
+            }
             filing.state.check(&id, action)?;
             Ok((vec![make(&filing)?], ()))
         });
@@ -354,12 +371,24 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let r = request.into_inner();
         self.authorized_filing(&identity, Operation::CancelFiling, &r.filing_id)
             .await?;
-        crate::error::text_field("reason", r.reason.trim(), 500, "撤回理由")?;
-        self.transition(r.filing_id, Action::Cancel, move |f| {
+        // The log keeps why a filing was withdrawn, as it keeps every other decision's reason.
+        let reason = r.reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(invalid(
+                "reason",
+                "is empty: say why the filing is withdrawn / 请填写撤回理由",
+            ));
+        }
+        crate::error::text_field("reason", &reason, 500, "撤回理由")?;
+        let same = reason.clone();
+        let done = move |f: &ecenter_domain::Filing| {
+            f.state == FilingState::Cancelled && f.cancel_reason == same
+        };
+        self.transition_once(r.filing_id, Action::Cancel, done, move |f| {
             Ok(Event::FilingCancelled {
                 filing_id: f.filing_id.clone(),
                 by,
-                reason: r.reason.trim().to_string(),
+                reason,
             })
         })
         .await
@@ -443,7 +472,11 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                 Some(CaseNumber::parse(text).map_err(|e| invalid("case_number", e.to_string()))?)
             }
         };
-        self.transition(r.filing_id, Action::Docket, move |f| {
+        let same = given.clone();
+        let done = move |f: &ecenter_domain::Filing| {
+            f.state == FilingState::Docketed && (same.is_none() || f.case_number == same)
+        };
+        self.transition_once(r.filing_id, Action::Docket, done, move |f| {
             let case_number = match (&f.case_number, given) {
                 (Some(existing), None) => existing.clone(),
                 (Some(existing), Some(g)) if &g == existing => g,

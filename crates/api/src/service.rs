@@ -130,6 +130,30 @@ impl<S: EventStore> ServiceApi<S> {
     }
 }
 
+/// The recipient a page of an order continues after: empty, or one of the order's own ids as the
+/// hub writes them (`R1` to `R<count>`). Anything else — `r5`, `R５`, `R05`, a stray space —
+/// would read as a place past the last recipient, an empty last page, and hide the rest.
+fn recipient_after(after: &str, count: usize) -> Result<Option<&str>, Status> {
+    if after.is_empty() {
+        return Ok(None);
+    }
+    let n = after
+        .strip_prefix('R')
+        .and_then(|d| d.parse::<usize>().ok())
+        .filter(|n| (1..=count).contains(n) && after == format!("R{n}"));
+    match n {
+        Some(_) => Ok(Some(after)),
+        None => Err(invalid(
+            "after_recipient_id",
+            format!(
+                "「{}」 is not a recipient of this order (R1 to R{count}): pass \
+                 next_after_recipient_id unchanged, or leave it empty for the first page",
+                ecenter_domain::text::written_out(&ecenter_domain::text::excerpt(after, 60))
+            ),
+        )),
+    }
+}
+
 type ServiceEventStream =
     Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::ServiceEvent, Status>> + Send>>;
 
@@ -233,7 +257,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             0 => 100,
             n => n.min(1000) as usize,
         };
-        let after = (!r.after_recipient_id.is_empty()).then_some(r.after_recipient_id.as_str());
+        let after = recipient_after(&r.after_recipient_id, summary.recipients)?;
         let mut page = self
             .store
             .order_recipients(&r.order_id, after, limit + 1)

@@ -37,7 +37,7 @@ pub(super) async fn list<S: EventStore>(
         }
     };
     let (cases, next_after) = if r.case_number.trim().is_empty() {
-        let after = (!r.after.trim().is_empty()).then(|| r.after.trim().to_string());
+        let after = pushed_after(store, &r.after)?;
         let page = store
             .list_case_pushes(after.as_deref(), limit + 1)
             .map_err(store_status)?;
@@ -196,4 +196,31 @@ fn known_case<S: EventStore>(store: &S, number: &CaseNumber, key: &str) -> Resul
     Err(Status::from(ApiError::not_found(format!(
         "the hub holds no filing of {number} and pushed nothing for it: check the case number (案号); a case's pushes can be stopped once one of its filings has arrived"
     ))))
+}
+
+/// The case a page continues after: empty, or a case number this hub listed as `next_after`
+/// (written as the hub writes it, and with pushes). Anything else would read as a place in the
+/// list — before the first case (the list again) or past the last (an empty last page).
+fn pushed_after<S: EventStore>(store: &S, after: &str) -> Result<Option<String>, Status> {
+    if after.is_empty() {
+        return Ok(None);
+    }
+    let listed = CaseNumber::parse(after)
+        .ok()
+        .filter(|n| n.normalized() == after)
+        .map(|n| store.case_pushes(&n.normalized()))
+        .transpose()
+        .map_err(store_status)?
+        .flatten();
+    match listed {
+        Some(_) => Ok(Some(after.to_string())),
+        None => Err(invalid(
+            "after",
+            format!(
+                "「{}」 is not a case this list gave as next_after: pass it unchanged, or leave it \
+                 empty for the first page",
+                ecenter_domain::text::written_out(&ecenter_domain::text::excerpt(after, 60))
+            ),
+        )),
+    }
 }
