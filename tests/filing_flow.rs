@@ -296,6 +296,17 @@ async fn docketing_again_is_a_retry_or_refused(court: &mut Client, docketed: &pb
         })
         .await;
     assert_status(other, tonic::Code::FailedPrecondition, "is docketed");
+    // A number this court cannot give is said to be wrong before the state is (round 13, F8).
+    use chrono::Datelike;
+    let beijing = chrono::Utc::now() + chrono::Duration::hours(8);
+    let next_year = beijing.year() + 1;
+    let later = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: docketed.filing_id.clone(),
+            case_number: format!("（{next_year}）鄂06民初1号"),
+        })
+        .await;
+    assert_status(later, tonic::Code::InvalidArgument, "later than this year");
 }
 
 #[tokio::test]

@@ -247,6 +247,14 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
         tonic::Code::AlreadyExists,
         &first.order_id,
     );
+    // ... said first, even when the new content is wrong in itself (round 13, F8).
+    let mut r = good();
+    r.case_number = "（2026）鄂06民初124号".into();
+    assert_status(
+        court.serve_order(r).await,
+        tonic::Code::AlreadyExists,
+        &first.order_id,
+    );
 
     assert_status(
         court

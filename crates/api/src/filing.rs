@@ -472,6 +472,20 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                 Some(CaseNumber::parse(text).map_err(|e| invalid("case_number", e.to_string()))?)
             }
         };
+        // A number this court cannot give (another court's code, a later year) is wrong whatever
+        // the filing's state: said before the state is.
+        if let Some(n) = &given {
+            let mut bad = Vec::new();
+            ecenter_domain::submission::check_case_is_ours(
+                n,
+                &self.policy,
+                "case_number",
+                &mut bad,
+            );
+            if !bad.is_empty() {
+                return Err(domain_status(DomainError::InvalidInput(bad)));
+            }
+        }
         let same = given.clone();
         let done = move |f: &ecenter_domain::Filing| {
             f.state == FilingState::Docketed && (same.is_none() || f.case_number == same)

@@ -282,8 +282,9 @@ fn undecodable_is_the_callers(mut response: http::Response<Body>) -> http::Respo
         tonic::Code::OutOfRange if said.contains("message length too large") => (
             tonic::Code::ResourceExhausted,
             format!(
-                "{said}: send a document in chunks (SubmitFiling) or name a stored one instead \
-                 of its bytes"
+                "{said}: one request message holds at most that many bytes — send a document \
+                 in chunks (SubmitFiling) or name a stored one instead of its bytes, and send \
+                 no text longer than the limit (a judgment's text to index, a note)"
             ),
         ),
         _ => return response,

@@ -148,7 +148,7 @@ fn recipient_after(after: &str, count: usize) -> Result<Option<&str>, Status> {
             format!(
                 "「{}」 is not a recipient of this order (R1 to R{count}): pass \
                  next_after_recipient_id unchanged, or leave it empty for the first page",
-                ecenter_domain::text::written_out(&ecenter_domain::text::excerpt(after, 60))
+                ecenter_domain::text::quoted(after, 60)
             ),
         )),
     }
@@ -166,17 +166,19 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let identity = self.allowed(&request, Operation::ServeOrder).await?;
         let context = self.context()?.clone();
         let r = request.into_inner();
-        let request_id = r.request_id.trim().to_string();
-        if request_id.is_empty()
-            || request_id.len() > 128
-            || ecenter_domain::text::has_hidden(&request_id)
-        {
-            return Err(invalid(
-                "request_id",
-                "give an idempotency key of 1 to 128 characters, none of them invisible",
-            ));
-        }
+        let request_id = serve::checked_request_id(&r.request_id)?;
         let fingerprint = fingerprint(&r);
+        // A request id used before is answered first — the same order again, or the order it
+        // names — before the content is judged (the writer decides it again below).
+        let by = identity.to_string();
+        if let Some(summary) = self.earlier_order(&by, &request_id, &fingerprint).await? {
+            let (order_id, recipients, seq) = self.retried_order(summary).await?;
+            return Ok(Response::new(pb::ServeOrderResponse {
+                order_id,
+                recipients,
+                seq,
+            }));
+        }
         let order = serve::checked_order(&r)?;
         serve::check_channels(&context, &order)?;
         let hours = serve::link_hours(

@@ -514,7 +514,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
                 "case.statutes",
                 format!(
                     "「{}」 names no article: write an article key such as 刑法第264条 (or the citation, 《中华人民共和国刑法》第二百六十四条)",
-                    ecenter_domain::text::excerpt(&odd, 40)
+                    ecenter_domain::text::quoted(&odd, 40)
                 ),
             )
         })?;

@@ -327,10 +327,22 @@ impl CaseNumber {
     /// ```
     pub fn parse(input: &str) -> Result<CaseNumber, CaseNumberError> {
         let fail = |Why(reason, reason_zh): Why| CaseNumberError {
-            input: crate::text::excerpt(input, 40),
+            input: crate::text::quoted(input, 40),
             reason: reason.to_string(),
             reason_zh: reason_zh.to_string(),
         };
+        // Named first: a number that looks right and is not would otherwise be refused for a
+        // part the reader can see is there.
+        if let Some(c) = input.chars().find(|c| crate::text::hidden(*c)) {
+            return Err(CaseNumberError {
+                input: crate::text::quoted(input, 40),
+                reason: format!(
+                    "it holds the invisible character U+{:04X}; retype it",
+                    u32::from(c)
+                ),
+                reason_zh: "含有不可见字符，请重新输入".to_string(),
+            });
+        }
         let text: Vec<char> = input
             .trim()
             .chars()
@@ -506,6 +518,22 @@ mod tests {
             refused.len(),
             "two reasons share Chinese words"
         );
+    }
+
+    #[test]
+    fn an_invisible_character_is_named_and_written_out_not_echoed() {
+        // Outside tests, round 13, F7: "the case sequence number is missing", with the U+202E
+        // itself in the message, reversing what followed it.
+        for (text, named) in [
+            ("（2026）鄂06民初\u{202e}321号", "U+202E"),
+            ("（2026）鄂06民初321号\u{200b}", "U+200B"),
+        ] {
+            let e = CaseNumber::parse(text).unwrap_err();
+            assert!(e.reason.contains(named), "{}", e.reason);
+            assert!(e.to_string().contains(&format!("[{named}]")), "{e}");
+            assert!(!e.to_string().chars().any(crate::text::hidden), "{e}");
+            assert!(e.in_chinese().contains("不可见字符"), "{}", e.in_chinese());
+        }
     }
 
     #[test]

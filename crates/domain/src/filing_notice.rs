@@ -58,7 +58,7 @@ impl NoticeAddress {
                 };
                 bad.push(FieldViolation::new(
                     field,
-                    format!("「{}」 is {what}", crate::text::excerpt(&a.address, 60)),
+                    format!("「{}」 is {what}", crate::text::quoted(&a.address, 60)),
                 ));
             } else if list[..i].iter().any(|b| b.same_as(a)) {
                 bad.push(FieldViolation::new(field, "given twice / 重复"));

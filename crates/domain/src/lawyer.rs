@@ -71,7 +71,7 @@ impl Lawyer {
                 "licence_number",
                 format!(
                     "「{}」 is not a practising certificate number of {LICENCE_DIGITS} digits / 执业证号应为{LICENCE_DIGITS}位数字",
-                    crate::text::excerpt(&self.licence_number, 40)
+                    crate::text::quoted(&self.licence_number, 40)
                 ),
             );
         }
@@ -88,7 +88,7 @@ impl Lawyer {
                 "phone",
                 format!(
                     "「{}」 is not an 11-digit mainland mobile number / 不是有效的11位手机号码",
-                    crate::text::excerpt(&self.phone, 40)
+                    crate::text::quoted(&self.phone, 40)
                 ),
             );
         }
@@ -97,7 +97,7 @@ impl Lawyer {
                 "email",
                 format!(
                     "「{}」 is not an e-mail address / 不是有效的电子邮箱",
-                    crate::text::excerpt(&self.email, 40)
+                    crate::text::quoted(&self.email, 40)
                 ),
             );
         }

@@ -163,15 +163,27 @@ impl ServeOrderRequest {
     }
 }
 
+/// Whether two addresses of one channel reach the same place: an e-mail address whatever its
+/// letters' case (domains are case-insensitive, RFC 5321 §2.4, and so are the mailboxes of the
+/// providers people use), a phone number as written.
+fn same_address(channel: Channel, a: &str, b: &str) -> bool {
+    match channel {
+        Channel::Email => a.to_lowercase() == b.to_lowercase(),
+        Channel::Sms => a == b,
+    }
+}
+
 /// Refuses a recipient named twice — the same name at one of the same addresses — which would
 /// send the same person two notices and make two proofs of one service.
 fn check_repeats(recipients: &[Recipient], bad: &mut Vec<FieldViolation>) {
     for (i, r) in recipients.iter().enumerate() {
         let earlier = recipients[..i].iter().position(|e| {
             e.name == r.name
-                && e.addresses
-                    .iter()
-                    .any(|(c, a, _)| r.addresses.iter().any(|(d, b, _)| c == d && a == b))
+                && e.addresses.iter().any(|(c, a, _)| {
+                    r.addresses
+                        .iter()
+                        .any(|(d, b, _)| c == d && same_address(*c, a, b))
+                })
         });
         if let Some(j) = earlier {
             bad.push(FieldViolation::new(
@@ -496,6 +508,14 @@ mod tests {
                 .any(|v| v.field == "recipients[1]" && v.description.contains("recipients[0]")),
             "{bad:?}"
         );
+        // One mailbox whatever the letters' case (outside tests, round 13, F5).
+        let mut shouted = order();
+        let mut again = shouted.recipients[0].clone();
+        again.email = again.email.to_uppercase();
+        again.phone = "13900139000".into();
+        shouted.recipients.push(again);
+        let bad = violations(shouted.validate());
+        assert!(bad.iter().any(|v| v.field == "recipients[1]"), "{bad:?}");
         // Namesakes at other addresses are two people.
         let mut namesakes = order();
         let mut other = namesakes.recipients[0].clone();

@@ -122,10 +122,6 @@ pub struct CaseSubmission {
     pub full_text: String,
 }
 
-fn has_control(s: &str) -> bool {
-    crate::text::has_hidden(s)
-}
-
 impl CaseSubmission {
     /// Checks every field and fills what the case number implies (court, year, procedure); every
     /// problem is reported at once.
@@ -281,11 +277,8 @@ fn check_case_id(
         }
         (id, _) => id.to_string(),
     };
-    if case_id.chars().count() > MAX_CASE_ID_CHARS || has_control(&case_id) {
-        bad.push(FieldViolation::new(
-            "case.case_id",
-            format!("at most {MAX_CASE_ID_CHARS} characters, no control characters"),
-        ));
+    if let Some(why) = short_text_problem(&case_id, MAX_CASE_ID_CHARS) {
+        bad.push(FieldViolation::new("case.case_id", why));
     }
     case_id
 }
@@ -301,11 +294,8 @@ fn check_court(
         ("", Some(n)) => n.court_code.clone(),
         (c, _) => c.to_string(),
     };
-    if court.chars().count() > 64 || has_control(&court) {
-        bad.push(FieldViolation::new(
-            "case.court",
-            "at most 64 characters, no control characters",
-        ));
+    if let Some(why) = short_text_problem(&court, 64) {
+        bad.push(FieldViolation::new("case.court", why));
     }
     court
 }
@@ -396,15 +386,8 @@ fn check_charges(charges: &[String], bad: &mut Vec<FieldViolation>) -> Vec<Strin
         .filter(|c| !c.is_empty())
         .collect();
     dedup_in_order(&mut charges);
-    if charges.len() > MAX_CHARGES
-        || charges
-            .iter()
-            .any(|c| c.chars().count() > 40 || has_control(c))
-    {
-        bad.push(FieldViolation::new(
-            "case.charges",
-            format!("at most {MAX_CHARGES} charges of at most 40 characters each"),
-        ));
+    if let Some(why) = list_problem(&charges, MAX_CHARGES, 40, "charges") {
+        bad.push(FieldViolation::new("case.charges", why));
     }
     charges
 }
@@ -417,20 +400,48 @@ fn check_statutes(statutes: &[String], bad: &mut Vec<FieldViolation>) -> Vec<Str
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
         .collect();
-    if statutes.len() > MAX_STATUTES
-        || statutes
-            .iter()
-            .any(|c| c.chars().count() > MAX_STATUTE_CHARS || has_control(c))
-    {
-        bad.push(FieldViolation::new(
-            "case.statutes",
-            format!(
-                "at most {MAX_STATUTES} statutes of at most {MAX_STATUTE_CHARS} characters each, \
-                 without invisible characters"
-            ),
-        ));
+    if let Some(why) = list_problem(&statutes, MAX_STATUTES, MAX_STATUTE_CHARS, "statutes") {
+        bad.push(FieldViolation::new("case.statutes", why));
     }
     statutes
+}
+
+/// What is wrong with a short text (an id, a court's name), said exactly: its length past `max`
+/// characters, or the character in it a reader cannot see, by code point.
+fn short_text_problem(text: &str, max: usize) -> Option<String> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Some(format!(
+            "「{}」 has {chars} characters; at most {max}",
+            crate::text::quoted(text, 40)
+        ));
+    }
+    let hidden = text.chars().find(|c| crate::text::hidden(*c))?;
+    Some(format!(
+        "「{}」 holds the invisible character U+{:04X}; retype it / 含有不可见字符，请重新输入",
+        crate::text::quoted(text, 40),
+        u32::from(hidden)
+    ))
+}
+
+/// What is wrong with a list of short texts (charges, statutes), said exactly: how many were
+/// given past `max_items`, or which one is wrong and how ([`short_text_problem`]).
+fn list_problem(
+    items: &[String],
+    max_items: usize,
+    max_chars: usize,
+    what: &str,
+) -> Option<String> {
+    if items.len() > max_items {
+        return Some(format!(
+            "{} different {what} given; at most {max_items}",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .find_map(|(i, item)| short_text_problem(item, max_chars).map(|why| format!("[{i}] {why}")))
 }
 
 /// The valid procedure names, for error messages.
@@ -471,6 +482,49 @@ mod tests {
         .unwrap();
         assert_eq!(case.year, Some(2024));
         assert_eq!(case.charges, ["盗窃罪"], "a charge named twice is one");
+    }
+
+    #[test]
+    fn a_refused_short_text_says_which_one_and_what_is_wrong() {
+        // Outside tests, round 13, F7: one charge of four characters was refused as "at most 20
+        // charges of at most 40 characters", the U+202E in it unnamed.
+        let why = |case: CaseSubmission| match case.validate("x", today()) {
+            Err(DomainError::InvalidInput(v)) => format!("{}: {}", v[0].field, v[0].description),
+            other => panic!("accepted: {other:?}"),
+        };
+        let reversed = why(CaseSubmission {
+            case_id: "C1".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            charges: vec!["盗窃罪".into(), "\u{202e}罪窃盗".into()],
+            ..Default::default()
+        });
+        assert!(
+            reversed.contains("case.charges")
+                && reversed.contains("[1]")
+                && reversed.contains("U+202E"),
+            "{reversed}"
+        );
+        assert!(!reversed.chars().any(crate::text::hidden), "{reversed}");
+        let spaced = why(CaseSubmission {
+            case_id: "C\u{200b}1".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            ..Default::default()
+        });
+        assert!(
+            spaced.contains("case.case_id") && spaced.contains("U+200B"),
+            "{spaced}"
+        );
+        let many: Vec<String> = (0..21).map(|i| format!("罪名{i}")).collect();
+        let many = why(CaseSubmission {
+            case_id: "C1".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            charges: many,
+            ..Default::default()
+        });
+        assert!(
+            many.contains("21 different charges given; at most 20"),
+            "{many}"
+        );
     }
 
     #[test]

@@ -132,8 +132,14 @@ fn is_hex_sha256(s: &str) -> bool {
 /// A case number this court can have: 收案年度 not after this year in Beijing (a case is numbered
 /// the year it is received), and a court code the court takes ([`CourtPolicy::takes_court`]) —
 /// a filing in another court's or a future year's case would be evidence filed in a case this
-/// court cannot hold.
-fn check_case_is_ours(c: &CaseNumber, policy: &CourtPolicy, v: &mut Vec<FieldViolation>) {
+/// court cannot hold. `field` names the case number in the refusal (`header.case_number` at
+/// intake, `case_number` at docketing).
+pub fn check_case_is_ours(
+    c: &CaseNumber,
+    policy: &CourtPolicy,
+    field: &str,
+    v: &mut Vec<FieldViolation>,
+) {
     use chrono::Datelike;
     let this_year = chrono::Utc::now()
         .with_timezone(&crate::time::shanghai_offset())
@@ -141,7 +147,7 @@ fn check_case_is_ours(c: &CaseNumber, policy: &CourtPolicy, v: &mut Vec<FieldVio
     if i64::from(c.year) > i64::from(this_year) {
         v.push(
             FieldViolation::new(
-                "header.case_number",
+                field,
                 format!("the year {} is later than this year ({this_year})", c.year),
             )
             .zh(format!(
@@ -155,7 +161,7 @@ fn check_case_is_ours(c: &CaseNumber, policy: &CourtPolicy, v: &mut Vec<FieldVio
         let ours = policy.court_codes.join("、");
         v.push(
             FieldViolation::new(
-                "header.case_number",
+                field,
                 format!(
                     "court code {} is not one of this court's ({ours}): file with the court whose case it is",
                     c.court_code
@@ -291,7 +297,7 @@ impl ValidHeader {
         if let Some(c) = &self.case_number
             && self.corrects_filing_id.is_none()
         {
-            check_case_is_ours(c, policy, &mut v);
+            check_case_is_ours(c, policy, "header.case_number", &mut v);
         }
         let kind = policy.check_kind(&self.filing_kind, new_case);
         let kind = match kind {

@@ -165,6 +165,13 @@ pub fn excerpt(s: &str, chars: usize) -> String {
     out
 }
 
+/// What an error message quotes of a value a caller sent: its [`excerpt`] with every hidden
+/// character [`written_out`] (`[U+202E]`), so the quote reads as sent and cannot reorder, blank or
+/// break the message around it.
+pub fn quoted(s: &str, chars: usize) -> String {
+    written_out(&excerpt(s, chars))
+}
+
 /// `s` with full-width digits (０-９, as Chinese input methods type them) made ASCII.
 pub fn ascii_digits(s: &str) -> String {
     s.chars()

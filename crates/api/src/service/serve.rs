@@ -96,7 +96,7 @@ pub(super) fn check_channels(context: &ServiceContext, order: &ServeOrder) -> Re
                             format!(
                                 "「{}」 is not an e-mail address a relay takes: give only the \
                                  address, as name@example.cn / 不是可以发送的电子邮箱地址，请只填写地址本身",
-                                ecenter_domain::text::excerpt(email, 80)
+                                ecenter_domain::text::quoted(email, 80)
                             ),
                         ));
                     }
@@ -182,6 +182,21 @@ pub(super) fn recipient_ids(ordered: &ServiceOrdered) -> Vec<pb::RecipientId> {
         .collect()
 }
 
+/// A serve order's idempotency key, trimmed: 1 to 128 characters, none of them invisible.
+pub(super) fn checked_request_id(given: &str) -> Result<String, Status> {
+    let request_id = given.trim().to_string();
+    if request_id.is_empty()
+        || request_id.len() > 128
+        || ecenter_domain::text::has_hidden(&request_id)
+    {
+        return Err(invalid(
+            "request_id",
+            "give an idempotency key of 1 to 128 characters, none of them invisible",
+        ));
+    }
+    Ok(request_id)
+}
+
 impl<S: EventStore> ServiceApi<S> {
     /// Resolves every document the serve order names (`F…/Sn`) to the sealed copy served,
     /// refusing one named twice.
@@ -198,6 +213,42 @@ impl<S: EventStore> ServiceApi<S> {
             documents.push(self.served_document(&case, d)?);
         }
         Ok(documents)
+    }
+
+    /// The order `request_id` already named for `by`, when its content was the same
+    /// (`fingerprint`): the request is a retry. ALREADY_EXISTS when the content differs.
+    pub(super) async fn earlier_order(
+        &self,
+        by: &str,
+        request_id: &str,
+        fingerprint: &str,
+    ) -> Result<Option<OrderSummary>, Status> {
+        let (by, request_id, fingerprint) = (
+            by.to_string(),
+            request_id.to_string(),
+            fingerprint.to_string(),
+        );
+        let (_, earlier) = self
+            .store
+            .append(Box::new(move |view: &dyn ReadView| {
+                let Some(existing) = view.order_for_request(&by, &request_id)? else {
+                    return Ok((Vec::new(), None));
+                };
+                let summary = view.service_order(&existing)?.ok_or_else(|| {
+                    ecenter_store::StoreError::Database("order index is inconsistent".into())
+                })?;
+                if summary.ordered.fingerprint != fingerprint {
+                    return Err(DomainError::OrderRequestIdReused {
+                        request_id,
+                        order_id: existing,
+                    }
+                    .into());
+                }
+                Ok((Vec::new(), Some(summary)))
+            }))
+            .await
+            .map_err(store_status)?;
+        Ok(earlier)
     }
 
     /// The answer to a retried serve order (same request id, same content): the original

@@ -124,7 +124,7 @@ pub(super) fn sealed_copy_reference(reference: &str) -> Result<(&str, &str), Sta
             field,
             format!(
                 "「{}」 is not a document reference: write filing_id/S1, as F000000000001/S1",
-                ecenter_domain::text::excerpt(reference, 60)
+                ecenter_domain::text::quoted(reference, 60)
             ),
         ));
     };

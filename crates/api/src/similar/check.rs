@@ -186,7 +186,7 @@ fn lawful_term(text: &str, p: &Punishment) -> Result<(), Status> {
         format!(
             "「{}」 is {months} months of {name}, outside what the law allows ({} to {} months, \
              刑法第三十八、四十二、四十五、六十九条); check the term / 刑期超出法定范围，请核对",
-            ecenter_domain::text::excerpt(text, 60),
+            ecenter_domain::text::quoted(text, 60),
             range.start(),
             range.end()
         ),

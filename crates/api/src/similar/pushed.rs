@@ -219,7 +219,7 @@ fn pushed_after<S: EventStore>(store: &S, after: &str) -> Result<Option<String>,
             format!(
                 "「{}」 is not a case this list gave as next_after: pass it unchanged, or leave it \
                  empty for the first page",
-                ecenter_domain::text::written_out(&ecenter_domain::text::excerpt(after, 60))
+                ecenter_domain::text::quoted(after, 60)
             ),
         )),
     }
