@@ -354,6 +354,18 @@ async fn new_cases_route_to_the_filing_division_and_get_their_number_at_docketin
         })
         .await;
     assert_status(missing, tonic::Code::InvalidArgument, "new case");
+    // A new case is not numbered in a year before it arrived (round 13b, F5).
+    let past = court
+        .docket_filing(pb::DocketFilingRequest {
+            filing_id: r.filing_id.clone(),
+            case_number: "（1949）鄂06民初1号".into(),
+        })
+        .await;
+    assert_status(
+        past,
+        tonic::Code::InvalidArgument,
+        "before this filing arrived",
+    );
     let f = court
         .docket_filing(pb::DocketFilingRequest {
             filing_id: r.filing_id.clone(),

@@ -275,3 +275,36 @@ async fn the_package_size_filing_allows_is_the_configured_one() {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().contains("at most 1 parts"), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_never_quotes_a_character_a_reader_cannot_see() {
+    // Outside tests, round 13b, F1: ids, departments and addresses came back raw in refusals.
+    let (pki, _data, hub) = tls_world().await;
+    let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    for (id, shown) in [
+        ("F0000000000\u{202e}11", "F0000000000[U+202E]11"),
+        ("F00000000001\u{7}", "F00000000001[U+0007]"),
+    ] {
+        let refused = court
+            .get_filing(pb::GetFilingRequest {
+                filing_id: id.into(),
+            })
+            .await
+            .unwrap_err();
+        let message = refused.message();
+        assert!(message.contains(shown), "{message:?}");
+        assert!(
+            !message.chars().any(ecenter_domain::text::hidden),
+            "{message:?}"
+        );
+    }
+    let refused = court
+        .list_department_queue(pb::ListDepartmentQueueRequest {
+            department: "立案\u{202e}庭".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(refused.message().contains("立案[U+202E]庭"), "{refused:?}");
+    hub.stop().await;
+}

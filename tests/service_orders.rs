@@ -316,19 +316,7 @@ async fn a_withdrawn_filing_is_neither_sealed_again_nor_served() {
     let mut seals = ecenter_proto::v1::seal_service_client::SealServiceClient::new(
         channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
     );
-    let refused = seals
-        .seal_pdf(pb::SealPdfRequest {
-            seal_id: "4206-SSFW-01".into(),
-            target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
-                filing_id: filing_id.clone(),
-                document_id: "D1".into(),
-            })),
-            page: 0,
-            position: None,
-            reason: "电子送达".into(),
-        })
-        .await
-        .unwrap_err();
+    let refused = seals.seal_pdf(seal_d1(&filing_id)).await.unwrap_err();
     assert_eq!(
         refused.code(),
         tonic::Code::FailedPrecondition,

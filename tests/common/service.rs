@@ -192,20 +192,22 @@ pub async fn sealed_document(addr: std::net::SocketAddr, pki: &Path) -> String {
         &[("民事判决书.pdf", &judgment)],
     )
     .await;
-    seals
-        .seal_pdf(pb::SealPdfRequest {
-            seal_id: "4206-SSFW-01".into(),
-            target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
-                filing_id: filing_id.clone(),
-                document_id: "D1".into(),
-            })),
-            page: 0,
-            position: None,
-            reason: "电子送达".into(),
-        })
-        .await
-        .unwrap();
+    seals.seal_pdf(seal_d1(&filing_id)).await.unwrap();
     format!("{filing_id}/S1")
+}
+
+/// Sealing document D1 of `filing_id` with the court's service seal (4206-SSFW-01), for service.
+pub fn seal_d1(filing_id: &str) -> pb::SealPdfRequest {
+    pb::SealPdfRequest {
+        seal_id: "4206-SSFW-01".into(),
+        target: Some(pb::seal_pdf_request::Target::Stored(pb::DocumentRef {
+            filing_id: filing_id.into(),
+            document_id: "D1".into(),
+        })),
+        page: 0,
+        position: None,
+        reason: "电子送达".into(),
+    }
 }
 
 pub fn recipient(name: &str, email: &str, basis: pb::AddressBasis) -> pb::ServeRecipient {

@@ -150,6 +150,33 @@ impl<S: EventStore> FilingApi<S> {
     }
 }
 
+/// The number a new case is docketed under: not of a year before its filing arrived (a case is
+/// numbered the year it is received, 收案年度; a later year is refused before, under the policy).
+fn new_case_number(
+    f: &ecenter_domain::Filing,
+    given: CaseNumber,
+) -> Result<CaseNumber, DomainError> {
+    use chrono::Datelike;
+    let received = f
+        .received
+        .recorded_at
+        .with_timezone(&ecenter_domain::time::shanghai_offset())
+        .year();
+    if i64::from(given.year) < i64::from(received) {
+        return Err(DomainError::InvalidInput(vec![
+            ecenter_domain::FieldViolation::new(
+                "case_number",
+                format!(
+                    "the year {} is before this filing arrived ({received}): a new case is \
+                     numbered the year it is received / 收案年度早于材料收到的年度",
+                    given.year
+                ),
+            ),
+        ]));
+    }
+    Ok(given)
+}
+
 /// A filing as of its last durable event (NOT_FOUND if unknown, once this hub has caught up with
 /// the log of record).
 pub async fn durable_filing<S: EventStore>(
@@ -500,7 +527,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
                         format!("the filing belongs to {existing}; leave case_number empty or give that number"),
                     )]));
                 }
-                (None, Some(g)) => g,
+                (None, Some(g)) => new_case_number(f, g)?,
                 (None, None) => {
                     return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
                         "case_number",

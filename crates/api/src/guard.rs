@@ -227,9 +227,33 @@ where
         Box::pin(crate::authz::RPC.scope(method, async move {
             let response = inner.call(request).await;
             drop(permit);
-            response.map(|r| sized_for_people(undecodable_is_the_callers(r)))
+            response.map(|r| written_out(sized_for_people(undecodable_is_the_callers(r))))
         }))
     }
+}
+
+/// The last guard on what a refusal quotes: a status message holding a character a reader cannot
+/// see (a bidi override from a filing id, a bell from a department's name) has each written out
+/// as `[U+202E]` ([`ecenter_domain::text::written_out`]), whichever handler quoted it raw, so no
+/// refusal reorders or hides what the clerk or the log reads. The details are left as they are.
+fn written_out(mut response: http::Response<Body>) -> http::Response<Body> {
+    let Some(status) = tonic::Status::from_header_map(response.headers()) else {
+        return response;
+    };
+    // Line breaks stay: some refusals list their points one a line.
+    let lines: Vec<&str> = status.message().split('\n').collect();
+    if !lines.iter().any(|l| ecenter_domain::text::has_hidden(l)) {
+        return response;
+    }
+    let message = lines
+        .iter()
+        .map(|l| ecenter_domain::text::written_out(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let headers = response.headers_mut();
+    headers.remove("grpc-message");
+    let _ = tonic::Status::new(status.code(), message).add_header(headers);
+    response
 }
 
 /// Longest status message or details header the hub sends, in bytes (grpc clients refuse

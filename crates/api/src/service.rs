@@ -194,17 +194,8 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         let (appended, outcome) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
-                if let Some(existing) = view.order_for_request(&ordered_by, &request_id)? {
-                    let summary = view.service_order(&existing)?.ok_or_else(|| {
-                        ecenter_store::StoreError::Database("order index is inconsistent".into())
-                    })?;
-                    if summary.ordered.fingerprint != fingerprint {
-                        return Err(DomainError::OrderRequestIdReused {
-                            request_id,
-                            order_id: existing,
-                        }
-                        .into());
-                    }
+                if let Some(summary) = serve::earlier(view, &ordered_by, &request_id, &fingerprint)?
+                {
                     return Ok((Vec::new(), Err(summary)));
                 }
                 // A filing withdrawn since its sealed copy was looked up: nothing is served.

@@ -197,6 +197,31 @@ pub(super) fn checked_request_id(given: &str) -> Result<String, Status> {
     Ok(request_id)
 }
 
+/// The order `request_id` already named for `by`, as `view` holds it, when its content was the
+/// same (`fingerprint`): a retry. A reuse for other content is refused (ALREADY_EXISTS, naming
+/// the order).
+pub(super) fn earlier(
+    view: &dyn ReadView,
+    by: &str,
+    request_id: &str,
+    fingerprint: &str,
+) -> Result<Option<OrderSummary>, ecenter_store::StoreError> {
+    let Some(existing) = view.order_for_request(by, request_id)? else {
+        return Ok(None);
+    };
+    let summary = view
+        .service_order(&existing)?
+        .ok_or_else(|| ecenter_store::StoreError::Database("order index is inconsistent".into()))?;
+    if summary.ordered.fingerprint != fingerprint {
+        return Err(DomainError::OrderRequestIdReused {
+            request_id: request_id.to_string(),
+            order_id: existing,
+        }
+        .into());
+    }
+    Ok(Some(summary))
+}
+
 impl<S: EventStore> ServiceApi<S> {
     /// Resolves every document the serve order names (`F…/Sn`) to the sealed copy served,
     /// refusing one named twice.
@@ -228,27 +253,14 @@ impl<S: EventStore> ServiceApi<S> {
             request_id.to_string(),
             fingerprint.to_string(),
         );
-        let (_, earlier) = self
+        let (_, found) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| {
-                let Some(existing) = view.order_for_request(&by, &request_id)? else {
-                    return Ok((Vec::new(), None));
-                };
-                let summary = view.service_order(&existing)?.ok_or_else(|| {
-                    ecenter_store::StoreError::Database("order index is inconsistent".into())
-                })?;
-                if summary.ordered.fingerprint != fingerprint {
-                    return Err(DomainError::OrderRequestIdReused {
-                        request_id,
-                        order_id: existing,
-                    }
-                    .into());
-                }
-                Ok((Vec::new(), Some(summary)))
+                Ok((Vec::new(), earlier(view, &by, &request_id, &fingerprint)?))
             }))
             .await
             .map_err(store_status)?;
-        Ok(earlier)
+        Ok(found)
     }
 
     /// The answer to a retried serve order (same request id, same content): the original
