@@ -573,3 +573,108 @@ async fn an_unknown_court_code_is_filed_and_flagged_to_the_reviewing_court() {
     assert!(invented.review_flags[0].contains("「民乙」"));
     hub.stop().await;
 }
+
+/// Records `decision` on every document of `filing` (one document, D1, in these tests).
+async fn review(court: &mut Client, filing: &str, decision: pb::ReviewDecision) {
+    court
+        .start_review(pb::StartReviewRequest {
+            filing_id: filing.into(),
+        })
+        .await
+        .unwrap();
+    court
+        .review_filing(pb::ReviewFilingRequest {
+            filing_id: filing.into(),
+            decisions: vec![pb::DocumentDecision {
+                document_id: "D1".into(),
+                decision: decision as i32,
+                reason: "审查".into(),
+            }],
+            comment: String::new(),
+        })
+        .await
+        .unwrap();
+}
+
+/// Files one PDF as `kind` in `case` ("" for a new case) and returns the filing id.
+async fn file_one(lawyer: &mut Client, request_id: &str, case: &str, kind: &str) -> String {
+    let doc = pdf(request_id);
+    let name = format!("{kind}.pdf");
+    let receipt = submit(lawyer, request_id, case, kind, &[(name.as_str(), &doc)])
+        .await
+        .unwrap();
+    receipt.receipt.unwrap().filing_id
+}
+
+/// One number names one case (round 13b, F4): a new case is not docketed under a number another
+/// filing was docketed under, or filed in and still waiting; a number only a rejected filing named
+/// stays free; a refusal records nothing.
+#[tokio::test]
+async fn a_new_case_gets_a_number_no_other_filing_carries() {
+    use chrono::Datelike;
+    use tonic_types::StatusExt;
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).year();
+    let (n801, n802, n803) = (
+        format!("（{year}）鄂06民初801号"),
+        format!("（{year}）鄂06民初802号"),
+        format!("（{year}）鄂06民初803号"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(dir.path()).await;
+    let mut a = hub.client(LAWYER_A).await;
+    let mut b = hub.client(LAWYER_B).await;
+    let mut court = hub.client(COURT).await;
+    let first = file_one(&mut a, "req-case-801-a", "", "起诉状").await;
+    let second = file_one(&mut b, "req-case-801-b", "", "起诉状").await;
+    let waiting = file_one(&mut a, "req-case-802", &n802, "证据材料").await;
+    let turned_away = file_one(&mut a, "req-case-803", &n803, "证据材料").await;
+    for f in [&first, &second] {
+        review(&mut court, f, pb::ReviewDecision::Accept).await;
+    }
+    review(&mut court, &turned_away, pb::ReviewDecision::Reject).await;
+    let docket = |filing: &str, number: &str| pb::DocketFilingRequest {
+        filing_id: filing.into(),
+        case_number: number.into(),
+    };
+    court.docket_filing(docket(&first, &n801)).await.unwrap();
+    let head = hub.chain_head().await;
+    // The same number in half-width brackets is the same number.
+    let half = n801.replace('（', "(").replace('）', ")");
+    let taken = court.docket_filing(docket(&second, &half)).await;
+    let status = assert_status(taken, tonic::Code::AlreadyExists, &first);
+    assert!(
+        status.message().contains("was docketed under it"),
+        "{status:?}"
+    );
+    let details = status.get_error_details();
+    let zh = details.localized_message().expect("Chinese for people");
+    assert!(zh.message.contains("已在此案号下立案"), "{}", zh.message);
+    let info = details.resource_info().expect("the case named");
+    assert_eq!(
+        (info.resource_type.as_str(), info.owner.as_str()),
+        ("case", format!("filing {first}").as_str())
+    );
+    let filed_in = court.docket_filing(docket(&second, &n802)).await;
+    let status = assert_status(filed_in, tonic::Code::AlreadyExists, &waiting);
+    assert!(status.message().contains("was filed in it"), "{status:?}");
+    assert_eq!(
+        hub.chain_head().await.seq,
+        head.seq,
+        "a refusal records nothing"
+    );
+    let still = court
+        .get_filing(pb::GetFilingRequest {
+            filing_id: second.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(still.state, pb::FilingState::Accepted as i32);
+    let docketed = court
+        .docket_filing(docket(&second, &n803))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(docketed.case_number.unwrap().normalized, n803);
+    hub.stop().await;
+}

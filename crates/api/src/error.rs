@@ -281,6 +281,20 @@ fn domain_in_english(e: DomainError) -> Status {
         DomainError::RequestIdReused { .. } | DomainError::OrderRequestIdReused { .. } => {
             Status::already_exists(e.to_string())
         }
+        DomainError::CaseNumberTaken {
+            case_number,
+            filing_id,
+            ..
+        } => Status::with_error_details(
+            Code::AlreadyExists,
+            e.to_string(),
+            ErrorDetails::with_resource_info(
+                "case",
+                case_number.clone(),
+                format!("filing {filing_id}"),
+                e.to_string(),
+            ),
+        ),
     }
 }
 

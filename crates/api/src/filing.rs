@@ -13,7 +13,7 @@ use ecenter_domain::{
 };
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_server::FilingService;
-use ecenter_store::{EventStore, FilingFilter, ReadView, StoredEntry};
+use ecenter_store::{EventStore, FilingFilter, ReadView, StoreError, StoredEntry};
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use tonic::{Request, Response, Status, Streaming};
 /// characters.
 const MAX_COMMENT_CHARS: usize = 2000;
 
+mod docket;
 mod record;
 
 /// The service, generic over the storage backend. Cloning shares everything (the portal files
@@ -116,19 +117,22 @@ impl<S: EventStore> FilingApi<S> {
         action: Action,
         make: impl FnOnce(&ecenter_domain::Filing) -> Result<Event, DomainError> + Send + 'static,
     ) -> Result<Response<pb::Filing>, Status> {
-        self.transition_once(filing_id, action, |_| false, make)
+        self.transition_once(filing_id, action, |_| false, move |f, _| Ok(make(f)?))
             .await
     }
 
     /// [`Self::transition`], where a filing already `done` as asked (a retry after a lost answer:
     /// the same cancellation, the same docketing) records nothing and is answered with the filing
-    /// as it stands, rather than refused for the state the first call left.
+    /// as it stands, rather than refused for the state the first call left. `make` reads what else
+    /// it needs from the writer's view.
     async fn transition_once(
         &self,
         filing_id: String,
         action: Action,
         done: impl FnOnce(&ecenter_domain::Filing) -> bool + Send + 'static,
-        make: impl FnOnce(&ecenter_domain::Filing) -> Result<Event, DomainError> + Send + 'static,
+        make: impl FnOnce(&ecenter_domain::Filing, &dyn ReadView) -> Result<Event, StoreError>
+        + Send
+        + 'static,
     ) -> Result<Response<pb::Filing>, Status> {
         if filing_id.trim().is_empty() {
             return Err(invalid("filing_id", "is required"));
@@ -142,39 +146,12 @@ impl<S: EventStore> FilingApi<S> {
                 return Ok((Vec::new(), ()));
             }
             filing.state.check(&id, action)?;
-            Ok((vec![make(&filing)?], ()))
+            Ok((vec![make(&filing, view)?], ()))
         });
         self.store.append(decide).await.map_err(store_status)?;
         let filing = self.durable_filing(&filing_id).await?;
         Ok(Response::new(convert::filing(&filing)))
     }
-}
-
-/// The number a new case is docketed under: not of a year before its filing arrived (a case is
-/// numbered the year it is received, 收案年度; a later year is refused before, under the policy).
-fn new_case_number(
-    f: &ecenter_domain::Filing,
-    given: CaseNumber,
-) -> Result<CaseNumber, DomainError> {
-    use chrono::Datelike;
-    let received = f
-        .received
-        .recorded_at
-        .with_timezone(&ecenter_domain::time::shanghai_offset())
-        .year();
-    if i64::from(given.year) < i64::from(received) {
-        return Err(DomainError::InvalidInput(vec![
-            ecenter_domain::FieldViolation::new(
-                "case_number",
-                format!(
-                    "the year {} is before this filing arrived ({received}): a new case is \
-                     numbered the year it is received / 收案年度早于材料收到的年度",
-                    given.year
-                ),
-            ),
-        ]));
-    }
-    Ok(given)
 }
 
 /// A filing as of its last durable event (NOT_FOUND if unknown, once this hub has caught up with
@@ -411,7 +388,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let done = move |f: &ecenter_domain::Filing| {
             f.state == FilingState::Cancelled && f.cancel_reason == same
         };
-        self.transition_once(r.filing_id, Action::Cancel, done, move |f| {
+        self.transition_once(r.filing_id, Action::Cancel, done, move |f, _| {
             Ok(Event::FilingCancelled {
                 filing_id: f.filing_id.clone(),
                 by,
@@ -517,25 +494,13 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         let done = move |f: &ecenter_domain::Filing| {
             f.state == FilingState::Docketed && (same.is_none() || f.case_number == same)
         };
-        self.transition_once(r.filing_id, Action::Docket, done, move |f| {
-            let case_number = match (&f.case_number, given) {
-                (Some(existing), None) => existing.clone(),
-                (Some(existing), Some(g)) if &g == existing => g,
-                (Some(existing), Some(_)) => {
-                    return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
-                        "case_number",
-                        format!("the filing belongs to {existing}; leave case_number empty or give that number"),
-                    )]));
-                }
-                (None, Some(g)) => new_case_number(f, g)?,
-                (None, None) => {
-                    return Err(DomainError::InvalidInput(vec![ecenter_domain::FieldViolation::new(
-                        "case_number",
-                        "this filing starts a new case: give the case number assigned to it",
-                    )]));
-                }
-            };
-            Ok(Event::FilingDocketed { filing_id: f.filing_id.clone(), by, case_number })
+        self.transition_once(r.filing_id, Action::Docket, done, move |f, view| {
+            let case_number = docket::case_number_for(f, given, view)?;
+            Ok(Event::FilingDocketed {
+                filing_id: f.filing_id.clone(),
+                by,
+                case_number,
+            })
         })
         .await
     }

@@ -74,6 +74,20 @@ pub enum DomainError {
         /// The order it belongs to.
         order_id: String,
     },
+    /// A new case was to be docketed under a number another filing already carries: one number
+    /// would name two cases, and every record filed under it would belong to both.
+    #[error(
+        "case number {case_number} is already in use: filing {filing_id} {}; a new case needs a number no filing carries",
+        if *.docketed { "was docketed under it" } else { "was filed in it" }
+    )]
+    CaseNumberTaken {
+        /// The number asked for, as written.
+        case_number: String,
+        /// The filing that carries it.
+        filing_id: String,
+        /// Whether that filing is docketed under it (else it was filed in that case and waits).
+        docketed: bool,
+    },
 }
 
 impl From<CaseNumberError> for DomainError {
@@ -101,6 +115,18 @@ impl DomainError {
             )),
             DomainError::OrderRequestIdReused { order_id, .. } => Some(format!(
                 "这一请求编号已用于内容不同的送达任务（「{order_id}」）；新的送达任务请使用新的请求编号"
+            )),
+            DomainError::CaseNumberTaken {
+                case_number,
+                filing_id,
+                docketed,
+            } => Some(format!(
+                "案号{case_number}已被使用：收件号「{filing_id}」的材料{}；新案须使用尚无材料使用的案号",
+                if *docketed {
+                    "已在此案号下立案"
+                } else {
+                    "已提交至此案"
+                }
             )),
             _ => None,
         }

@@ -123,6 +123,14 @@ pub trait ReadView {
         submitter: &str,
         request_id: &str,
     ) -> Result<Option<String>, StoreError>;
+    /// The first filing, in id order, whose case number (normalised) is `case_number` and that
+    /// `keep` accepts: whether a number is some case's already, found through the case index
+    /// rather than by reading every filing.
+    fn case_filing(
+        &self,
+        case_number: &str,
+        keep: &dyn Fn(&Filing) -> bool,
+    ) -> Result<Option<Filing>, StoreError>;
     /// The sequence number the first appended event will get (unique ids can derive from it).
     fn next_seq(&self) -> u64;
     /// A seal of the registry.

@@ -225,6 +225,27 @@ impl ReadView for WriterView<'_> {
             .transpose()
     }
 
+    fn case_filing(
+        &self,
+        case_number: &str,
+        keep: &dyn Fn(&Filing) -> bool,
+    ) -> Result<Option<Filing>, StoreError> {
+        let start = key2(case_number, "");
+        let mut end = case_number.as_bytes().to_vec();
+        end.push(1);
+        for item in self.trees.by_case.range(start..end) {
+            let (k, _) = item?;
+            let id = std::str::from_utf8(&k[case_number.len() + 1..])
+                .map_err(|e| StoreError::Database(format!("case index key: {e}")))?;
+            if let Some(f) = self.filing(id)?
+                && keep(&f)
+            {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
+
     fn filing_for_request(
         &self,
         submitter: &str,
