@@ -8,6 +8,7 @@ mod common;
 use common::efile::{Lawyer, text, write};
 use common::*;
 use ecenter_proto::v1 as pb;
+use ecenter_proto::v1::event_log_service_client::EventLogServiceClient;
 use ecenter_proto::v1::filing_service_client::FilingServiceClient;
 use tonic::transport::Channel;
 
@@ -322,5 +323,72 @@ async fn a_correction_takes_the_case_of_the_filing_it_corrects_and_no_other() {
         2,
         "the refused attempt filed nothing: {listed}"
     );
+    hub.stop().await;
+}
+
+/// The log's last entry as a clerk's client reads it over mTLS.
+async fn log_head(hub: std::net::SocketAddr, pki: &std::path::Path) -> u64 {
+    let mut log = EventLogServiceClient::new(channel_as(hub, pki, "clerk-c0001").await);
+    let head = log.get_chain_head(pb::GetChainHeadRequest {}).await;
+    head.unwrap().into_inner().seq
+}
+
+/// `efile withdraw`: a lawyer withdraws (撤回) a filing the court has not decided on, with a
+/// reason the court's log keeps; its documents then read as never reviewed, not 待审查; the
+/// same withdrawal again records nothing; no reason, or a filing already decided, is refused
+/// with exit code 1 and the hub's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lawyer_withdraws_a_filing_the_court_has_not_decided() {
+    let (pki, _data, hub) = tls_world().await;
+    let lawyer = Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki.path()).status.success());
+    let files = tempfile::tempdir().unwrap();
+    let evidence = write(files.path(), "证据一.pdf", &pdf("evidence to withdraw"));
+    let evidence = evidence.to_str().unwrap();
+    let receipt = lawyer.submit_json(&["--case", CASE, "--kind", "证据材料", evidence]);
+    let first = receipt["filing_id"].as_str().unwrap().to_string();
+    let out = lawyer.run(&["withdraw", &first, "--reason", " "]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("reason"), "{}", text(&out));
+    let out = lawyer.run(&["withdraw", &first, "--reason", "证据提交有误，撤回"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = text(&out);
+    for said in ["已撤回", "撤回理由: 证据提交有误，撤回", "未审查（已撤回）"]
+    {
+        assert!(shown.contains(said), "{said} in {shown}");
+    }
+    assert!(!shown.contains("待审查"), "{shown}");
+    let before = log_head(hub.addr, pki.path()).await;
+    let out = lawyer.run(&[
+        "withdraw",
+        &first,
+        "--reason",
+        "证据提交有误，撤回",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(f["state"], "CANCELLED", "{f}");
+    assert_eq!(f["withdrawal_reason"], "证据提交有误，撤回", "{f}");
+    assert_eq!(f["documents"][0]["status"], "PENDING", "{f}");
+    assert_eq!(
+        f["documents"][0]["status_label"],
+        "not reviewed, withdrawn 未审查（已撤回）"
+    );
+    assert_eq!(
+        log_head(hub.addr, pki.path()).await,
+        before,
+        "a retry records nothing"
+    );
+    // A filing the court has decided on is the court's: withdrawing it is refused.
+    let other = write(files.path(), "证据二.pdf", &pdf("evidence the court took"));
+    let other = other.to_str().unwrap();
+    let receipt = lawyer.submit_json(&["--case", CASE, "--kind", "证据材料", other]);
+    let second = receipt["filing_id"].as_str().unwrap().to_string();
+    let mut court = tls_client(hub.addr, pki.path(), "court-xiangyang-cms").await;
+    decide(&mut court, &second, pb::ReviewDecision::Accept).await;
+    let out = lawyer.run(&["withdraw", &second, "--reason", "撤回"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("accepted"), "{}", text(&out));
     hub.stop().await;
 }

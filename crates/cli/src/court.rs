@@ -277,7 +277,7 @@ pub(crate) fn print_filing(f: &pb::Filing) {
             &d.document_id,
             &d.name,
             &d.media_type,
-            document_status(d.status, Terse),
+            document_status(d.status, f.state, Terse),
             &d.reason,
         ]);
     }

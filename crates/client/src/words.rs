@@ -32,10 +32,13 @@ pub fn filing_state(s: i32, wording: Wording) -> &'static str {
     }
 }
 
-/// A document's review status as people read it (`pending 待审查`); `unknown` for a value this
-/// client does not know.
-pub fn document_status(s: i32, wording: Wording) -> &'static str {
+/// A document's review status as people read it (`pending 待审查`), within a filing in state
+/// `filing`: one still pending in a withdrawn filing was never reviewed and never will be
+/// (`not reviewed, withdrawn 未审查（已撤回）`). `unknown` for a value this client does not know.
+pub fn document_status(s: i32, filing: i32, wording: Wording) -> &'static str {
+    let withdrawn = filing == pb::FilingState::Cancelled as i32;
     match pb::DocumentStatus::try_from(s) {
+        Ok(pb::DocumentStatus::Pending) if withdrawn => "not reviewed, withdrawn 未审查（已撤回）",
         Ok(pb::DocumentStatus::Pending) => "pending 待审查",
         Ok(pb::DocumentStatus::Accepted) => "accepted 已接收",
         Ok(pb::DocumentStatus::Rejected) => "rejected 不予接收",

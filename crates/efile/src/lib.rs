@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
 use ecenter_client::login::{self, LoginArgs};
-use ecenter_client::table::{Table, pad};
+use ecenter_client::table::{Table, pad, printable};
 use ecenter_client::words::Wording::Full;
 use ecenter_client::words::{
     document_status, document_status_code, filing_state, filing_state_code,
@@ -73,6 +73,19 @@ enum Command {
     Status {
         /// The filing id.
         filing: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraws (撤回) a filing the court has not decided on yet, with your reason, recorded in
+    /// the court's log; the same withdrawal again changes nothing. Its documents are then neither
+    /// reviewed, sealed nor served.
+    Withdraw {
+        /// The filing id.
+        filing: String,
+        /// Why you withdraw it (撤回理由), at most 500 characters.
+        #[arg(long)]
+        reason: String,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -198,11 +211,12 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
         "received_at": beijing_rfc3339(f.received_at.as_ref()),
         "updated_at": beijing_rfc3339(f.updated_at.as_ref()),
         "reviewer": f.reviewer,
+        "withdrawal_reason": f.cancel_reason,
         "review_comment": f.review_comment,
         "documents": f.documents.iter().map(|d| serde_json::json!({
             "document_id": d.document_id, "name": d.name, "size": d.size, "sha256": d.sha256,
             "status": document_status_code(d.status),
-            "status_label": document_status(d.status, Full),
+            "status_label": document_status(d.status, f.state, Full),
             "reason": d.reason,
         })).collect::<Vec<_>>(),
     })
@@ -446,6 +460,11 @@ async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
         Command::Policy { json } => policy::policy(&profile()?, json).await,
         Command::Notices(command) => notices::notices(&profile()?, command).await,
         Command::Status { filing, json } => status(&profile()?, filing, json).await,
+        Command::Withdraw {
+            filing,
+            reason,
+            json,
+        } => withdraw(&profile()?, filing, reason, json).await,
         Command::List { case, json } => list(&profile()?, case, json).await,
         Command::Receipt { filing, pdf, json } => {
             receipt(&profile()?, filing, pdf.as_deref(), json).await
@@ -547,9 +566,36 @@ async fn directory_entry(profile: &Profile, identity: &str) -> Result<Option<pb:
 
 async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exit> {
     let f = tool::get_filing(profile, filing).await?;
+    print_status(&f, json);
+    Ok(())
+}
+
+/// `efile withdraw`: the filing as the withdrawal left it (or as it stood, for a retry).
+async fn withdraw(
+    profile: &Profile,
+    filing: String,
+    reason: String,
+    json: bool,
+) -> Result<(), Exit> {
+    let f = connect(profile)
+        .await?
+        .cancel_filing(pb::CancelFilingRequest {
+            filing_id: filing,
+            reason,
+        })
+        .await
+        .map_err(refused)?
+        .into_inner();
+    print_status(&f, json);
+    Ok(())
+}
+
+/// One filing for people (state, department, times, the court's review, each document) or as
+/// JSON for scripts.
+fn print_status(f: &pb::Filing, json: bool) {
     if json {
-        println!("{}", filing_json(&f));
-        return Ok(());
+        println!("{}", filing_json(f));
+        return;
     }
     println!(
         "{}  {}  {}",
@@ -570,7 +616,16 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
         println!("  reviewed by 审查人: {}", f.reviewer);
     }
     if !f.review_comment.is_empty() {
-        println!("  court's comment 法院意见: {}", f.review_comment);
+        println!(
+            "  court's comment 法院意见: {}",
+            printable(&f.review_comment)
+        );
+    }
+    if !f.cancel_reason.is_empty() {
+        println!(
+            "  withdrawn because 撤回理由: {}",
+            printable(&f.cancel_reason)
+        );
     }
     for flag in &f.review_flags {
         println!("  to be checked 待核对: {flag}");
@@ -580,12 +635,11 @@ async fn status(profile: &Profile, filing: String, json: bool) -> Result<(), Exi
         table.row([
             &d.document_id,
             &d.name,
-            document_status(d.status, Full),
+            document_status(d.status, f.state, Full),
             &d.reason,
         ]);
     }
     table.print();
-    Ok(())
 }
 
 async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(), Exit> {

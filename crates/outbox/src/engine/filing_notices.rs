@@ -8,7 +8,6 @@ use super::{Job, Outbox, Sending};
 use crate::config::ServiceContext;
 use chrono::{DateTime, Utc};
 use ecenter_delivery::link::redact_tokens;
-use ecenter_domain::DocumentStatus;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::filing_notice::{FilingNotice, FilingNoticeEvent, NoticeStage};
@@ -225,12 +224,8 @@ fn email_body(
     );
     if n.stage != NoticeStage::Received {
         for d in &n.documents {
-            let status = match d.status {
-                DocumentStatus::Pending => "待审查",
-                DocumentStatus::Accepted => "已接收",
-                DocumentStatus::Rejected => "不予接收",
-                DocumentStatus::ReturnedForCorrection => "退回补正",
-            };
+            // Notices are of a review or a docketing, never of a withdrawal.
+            let status = crate::page::filing_status::document_label(d.status);
             body.push_str(&format!("  {} {}：{status}", d.document_id, d.name));
             if !d.reason.is_empty() {
                 body.push_str(&format!("（{}）", d.reason));

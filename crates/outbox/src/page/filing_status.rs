@@ -26,13 +26,23 @@ pub fn state_label(s: FilingState) -> &'static str {
     }
 }
 
-/// A document's review status as people read it.
+/// A document's review status as people read it (see [`document_label_in`] for a filing's own).
 pub fn document_label(s: DocumentStatus) -> &'static str {
     match s {
         DocumentStatus::Pending => "待审查",
         DocumentStatus::Accepted => "已接收",
         DocumentStatus::Rejected => "不予接收",
         DocumentStatus::ReturnedForCorrection => "退回补正",
+    }
+}
+
+/// A document's status within `filing`: one still pending in a withdrawn filing was never
+/// reviewed and never will be, so it does not read 待审查 as if the court still had it.
+pub fn document_label_in(filing: &ecenter_domain::Filing, s: DocumentStatus) -> &'static str {
+    if filing.state == FilingState::Cancelled && s == DocumentStatus::Pending {
+        "未审查（已撤回）"
+    } else {
+        document_label(s)
     }
 }
 
@@ -81,7 +91,7 @@ pub fn filing_table(court: &str, filing: &ecenter_domain::Filing) -> String {
                 "<tr><td>{id}</td><td>{name}</td><td>{status}</td><td>{reason}</td></tr>\n",
                 id = escape(&d.received.document_id),
                 name = escape(&d.received.name),
-                status = document_label(d.status),
+                status = document_label_in(filing, d.status),
                 reason = escape(&d.reason),
             )
         })
