@@ -295,7 +295,12 @@ async fn docketing_again_is_a_retry_or_refused(court: &mut Client, docketed: &pb
             case_number: "（2026）鄂06民初778号".into(),
         })
         .await;
-    assert_status(other, tonic::Code::FailedPrecondition, "is docketed");
+    // Refused naming the number it has (round 14, F6).
+    assert_status(
+        other,
+        tonic::Code::FailedPrecondition,
+        "is docketed under （2026）鄂06民初777号 already",
+    );
     // A number this court cannot give is said to be wrong before the state is (round 13, F8).
     use chrono::Datelike;
     let beijing = chrono::Utc::now() + chrono::Duration::hours(8);
@@ -638,8 +643,24 @@ async fn a_new_case_gets_a_number_no_other_filing_carries() {
     };
     court.docket_filing(docket(&first, &n801)).await.unwrap();
     let head = hub.chain_head().await;
-    // The same number in half-width brackets is the same number.
+    // The same number in half-width brackets, with 字第, in traditional characters is the same
+    // number (round 14, F1, F2); a case type no table knows is no number the court gives.
     let half = n801.replace('（', "(").replace('）', ")");
+    for written in [
+        n801.replace("民初", "民初字第"),
+        n801.replace('）', "】").replace('（', "【"),
+    ] {
+        let taken = court.docket_filing(docket(&second, &written)).await;
+        assert_status(taken, tonic::Code::AlreadyExists, &first);
+    }
+    let typo = court
+        .docket_filing(docket(&second, &n801.replace("民初", "民出")))
+        .await;
+    assert_status(
+        typo,
+        tonic::Code::InvalidArgument,
+        "case type 民出 is not in",
+    );
     let taken = court.docket_filing(docket(&second, &half)).await;
     let status = assert_status(taken, tonic::Code::AlreadyExists, &first);
     assert!(

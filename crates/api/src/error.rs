@@ -277,6 +277,11 @@ fn domain_in_english(e: DomainError) -> Status {
                 e.to_string(),
             ),
         ),
+        DomainError::DocketedUnder { .. } => Status::with_error_details(
+            Code::FailedPrecondition,
+            e.to_string(),
+            ErrorDetails::with_precondition_failure_violation("STATE", "docketed", e.to_string()),
+        ),
         DomainError::FilingNotFound(_) => Status::not_found(e.to_string()),
         DomainError::RequestIdReused { .. } | DomainError::OrderRequestIdReused { .. } => {
             Status::already_exists(e.to_string())

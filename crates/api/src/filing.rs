@@ -117,7 +117,7 @@ impl<S: EventStore> FilingApi<S> {
         action: Action,
         make: impl FnOnce(&ecenter_domain::Filing) -> Result<Event, DomainError> + Send + 'static,
     ) -> Result<Response<pb::Filing>, Status> {
-        self.transition_once(filing_id, action, |_| false, move |f, _| Ok(make(f)?))
+        self.transition_once(filing_id, action, |_| Ok(false), move |f, _| Ok(make(f)?))
             .await
     }
 
@@ -129,7 +129,7 @@ impl<S: EventStore> FilingApi<S> {
         &self,
         filing_id: String,
         action: Action,
-        done: impl FnOnce(&ecenter_domain::Filing) -> bool + Send + 'static,
+        done: impl FnOnce(&ecenter_domain::Filing) -> Result<bool, StoreError> + Send + 'static,
         make: impl FnOnce(&ecenter_domain::Filing, &dyn ReadView) -> Result<Event, StoreError>
         + Send
         + 'static,
@@ -142,7 +142,7 @@ impl<S: EventStore> FilingApi<S> {
             let filing = view
                 .filing(&id)?
                 .ok_or_else(|| DomainError::FilingNotFound(id.clone()))?;
-            if done(&filing) {
+            if done(&filing)? {
                 return Ok((Vec::new(), ()));
             }
             filing.state.check(&id, action)?;
@@ -386,7 +386,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         crate::error::text_field("reason", &reason, 500, "撤回理由")?;
         let same = reason.clone();
         let done = move |f: &ecenter_domain::Filing| {
-            f.state == FilingState::Cancelled && f.cancel_reason == same
+            Ok(f.state == FilingState::Cancelled && f.cancel_reason == same)
         };
         self.transition_once(r.filing_id, Action::Cancel, done, move |f, _| {
             Ok(Event::FilingCancelled {
@@ -491,9 +491,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             }
         }
         let same = given.clone();
-        let done = move |f: &ecenter_domain::Filing| {
-            f.state == FilingState::Docketed && (same.is_none() || f.case_number == same)
-        };
+        let done = move |f: &ecenter_domain::Filing| docket::docketed_as_asked(f, same.as_ref());
         self.transition_once(r.filing_id, Action::Docket, done, move |f, view| {
             let case_number = docket::case_number_for(f, given, view)?;
             Ok(Event::FilingDocketed {

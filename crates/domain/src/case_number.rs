@@ -166,12 +166,15 @@ fn ascii_digit(c: char) -> Option<u32> {
 }
 
 /// The closing bracket an opening one needs, in its full-width form: ( and （ close with ）,
-/// 〔 with 〕, [ with ].
+/// 〔 with 〕 (the standard's own, 六角括号), [ with ], and what input methods offer for 〔〕:
+/// 【 with 】, ﹝ with ﹞.
 fn closing(open: char) -> Option<char> {
     match open {
         '(' | '（' => Some('）'),
         '〔' => Some('〕'),
         '[' => Some(']'),
+        '【' => Some('】'),
+        '﹝' => Some('﹞'),
         _ => None,
     }
 }
@@ -206,7 +209,7 @@ fn parse_year(text: &[char], mut i: usize) -> Result<(u32, usize), Why> {
             "收案年度应在 1949 至 2100 之间",
         ));
     }
-    if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']') {
+    if i >= text.len() || !matches!(text[i], ')' | '）' | '〕' | ']' | '】' | '﹞') {
         return Err(Why(
             "the year must be followed by a closing bracket",
             "收案年度后应有右括号",
@@ -266,7 +269,7 @@ fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), Why> 
     while i < text.len() && is_cjk(text[i]) && text[i] != '号' {
         i += 1;
     }
-    let case_type: String = text[type_start..i].iter().collect();
+    let case_type = simplified_case_type(&text[type_start..i]);
     if case_type.is_empty() {
         return Err(Why(
             "the case type (e.g. 民初, 刑终, 执) is missing",
@@ -282,6 +285,56 @@ fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), Why> 
     // A code the table lacks (courts add codes: 民诉前调 came years after the standard) is kept
     // and classed as other, not refused: a lawyer must be able to file on any real case.
     Ok((case_type, i))
+}
+
+/// The 类型代字 as the standard writes it, from how people type it: the 第 (or the 字第 of numbers
+/// before 2016, 民初字第803号) that some write before the number is not part of the code, and a
+/// code typed in traditional characters (執, 民終) is the same code — so each spelling names the
+/// one case, not a second one.
+fn simplified_case_type(typed: &[char]) -> String {
+    let mut code: Vec<char> = typed.iter().map(|&c| simplified(c)).collect();
+    if code.last() == Some(&'第') {
+        code.pop();
+        if code.last() == Some(&'字') {
+            code.pop();
+        }
+    }
+    code.into_iter().collect()
+}
+
+/// The simplified form of a character of the case-type table (`data/case_types.tsv`) typed in
+/// its traditional form; any other character as it is.
+fn simplified(c: char) -> char {
+    const PAIRS: [(char, char); 24] = [
+        ('協', '协'),
+        ('復', '复'),
+        ('審', '审'),
+        ('異', '异'),
+        ('強', '强'),
+        ('懲', '惩'),
+        ('執', '执'),
+        ('沒', '没'),
+        ('監', '监'),
+        ('確', '确'),
+        ('終', '终'),
+        ('認', '认'),
+        ('訪', '访'),
+        ('證', '证'),
+        ('訴', '诉'),
+        ('請', '请'),
+        ('調', '调'),
+        ('財', '财'),
+        ('贓', '赃'),
+        ('賠', '赔'),
+        ('轄', '辖'),
+        ('醫', '医'),
+        ('備', '备'),
+        ('臺', '台'),
+    ];
+    PAIRS
+        .iter()
+        .find(|(traditional, _)| *traditional == c)
+        .map_or(c, |(_, simple)| *simple)
 }
 
 /// Reads the 案件编号 at `i`: one to nine digits, not zero; returns it and the position after it,
@@ -315,7 +368,9 @@ fn parse_sequence(text: &[char], mut i: usize) -> Result<(u64, usize), Why> {
 }
 
 impl CaseNumber {
-    /// Parses ASCII `()`, full-width `（）` or `〔〕` brackets and full-width digits; spaces around are ignored.
+    /// Parses ASCII `()`, full-width `（）`, `〔〕`, `[]`, `【】` or `﹝﹞` brackets, full-width
+    /// digits, a 第 or 字第 before the number and a case type in traditional characters; spaces
+    /// are ignored.
     ///
     /// ```
     /// use ecenter_domain::{CaseCategory, CaseNumber};
@@ -352,7 +407,7 @@ impl CaseNumber {
             return Err(fail(Why("it is empty", "案号为空")));
         }
         let mut i = 0;
-        if !matches!(text[0], '(' | '（' | '〔' | '[') {
+        if closing(text[0]).is_none() {
             return Err(fail(Why(
                 "it must start with the year in brackets",
                 "应以括号中的收案年度开头",
@@ -645,6 +700,42 @@ mod tests {
         ] {
             assert!(CaseNumber::parse(good).is_ok(), "{good}");
         }
+    }
+
+    /// Each way people write one number is that number (outside tests, round 14, F1, F2, F5):
+    /// the brackets input methods offer, 第 or 字第 before the sequence, traditional characters.
+    #[test]
+    fn one_number_however_it_is_written() {
+        let same = |a: &str, b: &str| {
+            let (a, b) = (CaseNumber::parse(a).unwrap(), CaseNumber::parse(b).unwrap());
+            assert_eq!(a.normalized(), b.normalized());
+        };
+        for written in [
+            "【2026】鄂06民初1号",
+            "﹝2026﹞鄂06民初1号",
+            "（2026）鄂06民初第1号",
+            "（2026）鄂06民初字第0001号",
+            "〔2026〕鄂06民初 第 1 号",
+        ] {
+            same(written, "（2026）鄂06民初1号");
+        }
+        same("（2026）鄂06執816号", "（2026）鄂06执816号");
+        same("（2026）鄂06民終1号", "（2026）鄂06民终1号");
+        same("（2026）鄂06刑監3号", "（2026）鄂06刑监3号");
+        let final_appeal = CaseNumber::parse("（2026）鄂06民終1号").unwrap();
+        assert_eq!(final_appeal.category(), CaseCategory::Civil);
+        // Different numbers stay different; 第 alone is no case type.
+        let civil = CaseNumber::parse("（2026）鄂06民初1号")
+            .unwrap()
+            .normalized();
+        assert_ne!(
+            CaseNumber::parse("（2026）鄂06民终第1号")
+                .unwrap()
+                .normalized(),
+            civil
+        );
+        assert!(CaseNumber::parse("（2026）鄂06第1号").is_err());
+        assert!(CaseNumber::parse("【2026〕鄂06民初1号").is_err());
     }
 
     proptest::proptest! {

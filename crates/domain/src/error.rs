@@ -74,6 +74,16 @@ pub enum DomainError {
         /// The order it belongs to.
         order_id: String,
     },
+    /// A docketed filing was to be docketed under another number than the one it has.
+    #[error(
+        "filing {filing_id} is docketed under {case_number} already: it cannot be docketed under another number"
+    )]
+    DocketedUnder {
+        /// The filing.
+        filing_id: String,
+        /// The number it is docketed under, normalised.
+        case_number: String,
+    },
     /// A new case was to be docketed under a number another filing already carries: one number
     /// would name two cases, and every record filed under it would belong to both.
     #[error(
@@ -115,6 +125,12 @@ impl DomainError {
             )),
             DomainError::OrderRequestIdReused { order_id, .. } => Some(format!(
                 "这一请求编号已用于内容不同的送达任务（「{order_id}」）；新的送达任务请使用新的请求编号"
+            )),
+            DomainError::DocketedUnder {
+                filing_id,
+                case_number,
+            } => Some(format!(
+                "收件号「{filing_id}」的材料已在案号{case_number}下立案，不能改立其他案号"
             )),
             DomainError::CaseNumberTaken {
                 case_number,

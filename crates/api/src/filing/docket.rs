@@ -37,6 +37,27 @@ pub(super) fn case_number_for(
     Ok(number)
 }
 
+/// Whether `f` is docketed already as asked (`given`, or any number when none is given): a retry
+/// after a lost answer, which records nothing. Docketed under another number is refused naming
+/// the number it has (FAILED_PRECONDITION, [`DomainError::DocketedUnder`]).
+pub(super) fn docketed_as_asked(
+    f: &Filing,
+    given: Option<&CaseNumber>,
+) -> Result<bool, StoreError> {
+    if f.state != FilingState::Docketed {
+        return Ok(false);
+    }
+    match (&f.case_number, given) {
+        (Some(has), Some(asked)) if has != asked => {
+            Err(StoreError::Domain(DomainError::DocketedUnder {
+                filing_id: f.filing_id.clone(),
+                case_number: has.normalized(),
+            }))
+        }
+        _ => Ok(true),
+    }
+}
+
 /// Refuses `number` for a new case when another filing carries it: docketed under it, or filed
 /// in it and not (yet) turned away. A filing rejected or withdrawn never entered the case, so the
 /// number it named stays free.
@@ -56,9 +77,16 @@ fn check_free(number: &CaseNumber, filing_id: &str, view: &dyn ReadView) -> Resu
 }
 
 /// The number a new case is docketed under: not of a year before its filing arrived (a case is
-/// numbered the year it is received, 收案年度; a later year is refused before, under the policy).
+/// numbered the year it is received, 收案年度; a later year is refused before, under the policy),
+/// and of a court code and a case type the tables know — a note to check the number, which a
+/// lawyer's number only earns, comes too late for the number the court itself gives (民出 for
+/// 民初 would open a case no list finds).
 fn new_case_number(f: &Filing, given: CaseNumber) -> Result<CaseNumber, StoreError> {
     use chrono::Datelike;
+    let flags = given.review_flags();
+    if !flags.is_empty() {
+        return Err(refused(flags.join("; ")));
+    }
     let received = f
         .received
         .recorded_at
