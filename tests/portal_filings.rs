@@ -83,6 +83,27 @@ fn malformed_requests_get_the_portals_words_and_headers(browser: &Curl<'_>) {
     }
 }
 
+/// A filing the lawyer withdrew: its documents were never reviewed and never will be, so they do
+/// not read 待审查 as if the court still had them (round 13b, F8).
+async fn a_withdrawn_filing_reads_never_reviewed(
+    browser: &Curl<'_>,
+    zhang: &mut FilingServiceClient<tonic::transport::Channel>,
+) {
+    let docs: &[(&str, &[u8])] = &[("证据.pdf", &pdf("withdrawn"))];
+    let withdrawn = file_documents(zhang, "portal-3", "证据材料", docs).await;
+    zhang
+        .cancel_filing(pb::CancelFilingRequest {
+            filing_id: withdrawn.clone(),
+            reason: "提交有误".into(),
+        })
+        .await
+        .unwrap();
+    let (status, detail) = browser.get(&format!("/portal/filings/{withdrawn}"));
+    assert_eq!(status, 200, "{detail}");
+    assert!(detail.contains("未审查（已撤回）"), "{detail}");
+    assert!(!detail.contains("待审查"), "{detail}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lawyer_follows_their_own_filings_and_no_one_elses() {
     let maildir = tempfile::tempdir().unwrap();
@@ -126,6 +147,7 @@ async fn a_lawyer_follows_their_own_filings_and_no_one_elses() {
     let (_, returned) = browser.get("/portal/filings?state=returned_for_correction");
     assert!(returned.contains(&own), "{returned}");
     malformed_requests_get_the_portals_words_and_headers(&browser);
+    a_withdrawn_filing_reads_never_reviewed(&browser, &mut zhang).await;
 
     // Another lawyer's filing: refused, and the refusal is in the log with the filing's id.
     let (status, refused) = browser.get(&format!("/portal/filings/{others}"));
