@@ -150,6 +150,39 @@ async fn file_and_seal_a_document(
     (doc, filing_id, signature)
 }
 
+/// `court show` lists the seal applied to the filing's document, for people and for scripts:
+/// the signature's id, the document, the seal, who, when (Beijing time) and the timestamp.
+fn court_show_lists_the_seal(hub: &TestHub, pki: &std::path::Path, filing_id: &str) {
+    let court = common::court::Court::new();
+    let login = court.login(hub.addr, pki, "court-xiangyang-cms");
+    assert!(login.status.success(), "{}", common::efile::text(&login));
+    let out = court.run(&["show", filing_id]);
+    let shown = common::efile::text(&out);
+    assert!(out.status.success(), "{shown}");
+    let line = shown
+        .lines()
+        .find(|l| l.contains("S1"))
+        .unwrap_or_else(|| panic!("no seal line: {shown}"));
+    for said in [
+        "seals D1",
+        "4206-SSFW-01",
+        "(Beijing time)",
+        "timestamped 有时间戳",
+    ] {
+        assert!(line.contains(said), "{said} in {line}");
+    }
+    let out = court.run(&["show", filing_id, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seal = &json["seals"][0];
+    assert_eq!(seal["signature_document_id"], "S1", "{json}");
+    assert_eq!(seal["of_document_id"], "D1", "{json}");
+    assert_eq!(seal["timestamped"], true, "{json}");
+    assert!(
+        seal["applied_at"].as_str().unwrap().ends_with("+08:00"),
+        "{json}"
+    );
+}
+
 /// Checks verifying the stored and altered document, as the filing's own and another lawyer.
 async fn verification_follows_content_and_entitlement(
     hub: &TestHub,
@@ -391,6 +424,7 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
 
     // A lawyer files a judgment-to-be-served stand-in; the court seals its document.
     let (doc, filing_id, signature) = file_and_seal_a_document(&hub, pki.path(), &mut court).await;
+    court_show_lists_the_seal(&hub, pki.path(), &filing_id);
 
     // Verification: of the stored document, of the same bytes, and of altered bytes.
     verification_follows_content_and_entitlement(

@@ -12,12 +12,13 @@ use clap::{Parser, Subcommand};
 use ecenter_client::exit::{Exit, refused};
 use ecenter_client::hub::HubConfig;
 use ecenter_client::login::{self, LoginArgs};
+use ecenter_client::table::{Table, printable};
 use ecenter_client::tool::{self, filing_client};
 use ecenter_client::words::Wording::Terse;
 use ecenter_client::words::{
     case_or_new, document_status, document_status_code, filing_state, filing_state_code,
 };
-use ecenter_client::{beijing, beijing_rfc3339, profile, table::Table};
+use ecenter_client::{beijing, beijing_rfc3339, profile};
 use ecenter_proto::v1 as pb;
 use std::path::PathBuf;
 
@@ -263,7 +264,13 @@ pub(crate) fn print_filing(f: &pb::Filing) {
         println!("  by 提交人 {}", f.submitter_listed);
     }
     if !f.title.is_empty() {
-        println!("  title 标题 {}", f.title);
+        println!("  title 标题 {}", printable(&f.title));
+    }
+    if !f.cancel_reason.is_empty() {
+        println!(
+            "  withdrawn because 撤回理由: {}",
+            printable(&f.cancel_reason)
+        );
     }
     if !f.corrects_filing_id.is_empty() {
         println!("  corrects 补正 {}", f.corrects_filing_id);
@@ -279,6 +286,35 @@ pub(crate) fn print_filing(f: &pb::Filing) {
             &d.media_type,
             document_status(d.status, f.state, Terse),
             &d.reason,
+        ]);
+    }
+    table.print();
+    print_seals(f);
+}
+
+/// The seals applied to the filing's documents (电子签章): the signature (S1, downloadable), the
+/// document it seals, the seal, who applied it and when (Beijing time), and whether a timestamp
+/// vouches for that time.
+fn print_seals(f: &pb::Filing) {
+    if f.seals.is_empty() {
+        return;
+    }
+    println!("  seals 电子签章:");
+    let mut table = Table::headless().indented("    ");
+    for s in &f.seals {
+        let signature = s.signature.as_ref().map_or("", |d| d.document_id.as_str());
+        table.row([
+            signature.to_string(),
+            format!("seals {}", s.of_document_id),
+            s.seal_id.clone(),
+            s.applied_by.clone(),
+            format!("{} (Beijing time)", beijing(s.applied_at.as_ref())),
+            if s.timestamped {
+                "timestamped 有时间戳"
+            } else {
+                "no timestamp 无时间戳"
+            }
+            .to_string(),
         ]);
     }
     table.print();
@@ -306,6 +342,19 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
     json["corrects_filing_id"] = serde_json::json!(f.corrects_filing_id);
     json["review_flags"] = serde_json::json!(f.review_flags);
     json["documents"] = f.documents.iter().map(document_json).collect();
+    json["withdrawal_reason"] = serde_json::json!(f.cancel_reason);
+    json["seals"] = f
+        .seals
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "signature_document_id": s.signature.as_ref().map(|d| d.document_id.clone()),
+                "of_document_id": s.of_document_id, "seal_id": s.seal_id,
+                "applied_by": s.applied_by, "applied_at": beijing_rfc3339(s.applied_at.as_ref()),
+                "timestamped": s.timestamped,
+            })
+        })
+        .collect();
     json
 }
 
