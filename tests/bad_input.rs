@@ -646,7 +646,7 @@ async fn an_undecided_filing_is_cancelled_once(lawyer: &mut Client, doc: &[u8]) 
             })
             .await,
         Code::FailedPrecondition,
-        "is cancelled",
+        "is withdrawn already, for the reason",
     );
 }
 

@@ -88,6 +88,27 @@ fn kinds_outside_the_policy_are_refused_here(lawyer: &Lawyer, doc: &std::path::P
     assert_eq!(out.stdout, b"[]\n", "nothing was filed: {}", text(&out));
 }
 
+/// A second correction of the same returned filing is refused while the first stands, and so is
+/// withdrawing the returned filing: the court has the correction in its place (outside tests,
+/// round 14b, F1: one complaint became two new cases).
+fn one_correction_stands_for_a_returned_filing(
+    lawyer: &Lawyer,
+    files: &std::path::Path,
+    returned: &str,
+    correction: &str,
+) {
+    let again = write(files, "起诉状（再次补正）.pdf", &pdf("corrected again"));
+    let again = again.to_str().unwrap();
+    let out = lawyer.run(&["submit", "--corrects", returned, "--kind", "起诉状", again]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = format!("corrected already by {correction}");
+    assert!(text(&out).contains(&said), "{}", text(&out));
+    let out = lawyer.run(&["withdraw", returned, "--reason", "撤回原起诉状"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = format!("withdraw {correction} instead");
+    assert!(text(&out).contains(&said), "{}", text(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_shown() {
     let (pki, _data, hub) = tls_world().await;
@@ -117,6 +138,10 @@ async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_sho
     decide(&mut court, &first, pb::ReviewDecision::ReturnForCorrection).await;
     let out = lawyer.run(&["status", &first]);
     assert!(text(&out).contains("请补正"), "{}", text(&out));
+    // A new case reads as one, as court show and clerk filings print it (round 14b, F10).
+    assert!(text(&out).contains("新案 new case"), "{}", text(&out));
+    let out = lawyer.run(&["list"]);
+    assert!(text(&out).contains("新案 new case"), "{}", text(&out));
 
     // The correction: no case number yet, the filing it corrects named.
     let corrected = write(files.path(), "起诉状（补正）.pdf", &pdf("corrected"));
@@ -137,6 +162,7 @@ async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_sho
         .unwrap()
         .into_inner();
     assert_eq!(filing.corrects_filing_id, first);
+    one_correction_stands_for_a_returned_filing(&lawyer, files.path(), &first, &second);
 
     // Accepted and docketed: status shows the number the court gave.
     decide(&mut court, &second, pb::ReviewDecision::Accept).await;
@@ -153,6 +179,12 @@ async fn a_new_case_is_filed_returned_corrected_and_docketed_with_its_number_sho
         "{}",
         text(&out)
     );
+    // The receipt asked for again is the receipt as issued: a new case, no number yet — the
+    // number docketing gave is the status's (outside tests, round 14b, F3).
+    let out = lawyer.run(&["receipt", &second, "--json"]);
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["case_number"], serde_json::Value::Null, "{receipt}");
+    assert_eq!(receipt["new_case"], true, "{receipt}");
 
     // Evidence in the docketed case, by the kind's code.
     let evidence = write(files.path(), "证据.pdf", &pdf("evidence"));
@@ -370,7 +402,8 @@ async fn a_lawyer_withdraws_a_filing_the_court_has_not_decided() {
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(f["state"], "CANCELLED", "{f}");
     assert_eq!(f["withdrawal_reason"], "证据提交有误，撤回", "{f}");
-    assert_eq!(f["documents"][0]["status"], "PENDING", "{f}");
+    // For scripts too a withdrawn filing's documents are not pending (round 14b, F4).
+    assert_eq!(f["documents"][0]["status"], "WITHDRAWN", "{f}");
     assert_eq!(
         f["documents"][0]["status_label"],
         "not reviewed, withdrawn 未审查（已撤回）"

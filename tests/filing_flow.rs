@@ -308,10 +308,12 @@ async fn docketing_again_is_a_retry_or_refused(court: &mut Client, docketed: &pb
     let later = court
         .docket_filing(pb::DocketFilingRequest {
             filing_id: docketed.filing_id.clone(),
-            case_number: format!("（{next_year}）鄂06民初1号"),
+            case_number: format!("({next_year})鄂06民初1号"),
         })
         .await;
-    assert_status(later, tonic::Code::InvalidArgument, "later than this year");
+    // The refusal names the number as the hub reads it (round 14, F6).
+    let named = format!("（{next_year}）鄂06民初1号: the year {next_year} is later than this year");
+    assert_status(later, tonic::Code::InvalidArgument, &named);
 }
 
 #[tokio::test]

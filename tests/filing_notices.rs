@@ -89,6 +89,15 @@ async fn lawyers_who_opted_in_get_notices_of_filing_and_the_court_tool_orders_se
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         assert!(text(&out).contains("addresses[0]"), "{}", text(&out));
     }
+    // A Chinese mailbox name is a valid address this hub's relay cannot take (no SMTPUTF8): the
+    // operator's to enable, FAILED_PRECONDITION as for a serve order's recipient (round 13b, F7).
+    let out = filer.run(&["notices", "set", "--email", "张律师@lawfirm.cn"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("FailedPrecondition") && said.contains("SMTPUTF8"),
+        "{said}"
+    );
     let out = filer.run(&["notices", "set"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let shown = filer.run(&["notices", "show", "--json"]);

@@ -183,6 +183,103 @@ fn court_show_lists_the_seal(hub: &TestHub, pki: &std::path::Path, filing_id: &s
     );
 }
 
+/// A sealed filing is the court's record: its filer can no longer withdraw it; a document the
+/// court refused (不予接收) gets no seal, and nothing is recorded (outside tests, round 14b, F2).
+async fn seals_go_only_on_what_the_court_stands_behind(
+    hub: &TestHub,
+    pki: &std::path::Path,
+    court: &mut SealServiceClient<Channel>,
+    sealed_filing: &str,
+) {
+    let mut lawyer = tls_client(hub.addr, pki, "lawyer-14201202010000001").await;
+    let withdraw = lawyer
+        .cancel_filing(pb::CancelFilingRequest {
+            filing_id: sealed_filing.into(),
+            reason: "撤回".into(),
+        })
+        .await;
+    assert_status(
+        withdraw,
+        Code::FailedPrecondition,
+        "can no longer be withdrawn",
+    );
+    let doc = pdf("不予接收的材料");
+    let refused = file_documents(
+        &mut lawyer,
+        "req-seal-0002",
+        "证据材料",
+        &[("材料.pdf", &doc)],
+    )
+    .await;
+    let mut reviewer = tls_client(hub.addr, pki, "court-xiangyang-cms").await;
+    reviewer
+        .start_review(pb::StartReviewRequest {
+            filing_id: refused.clone(),
+        })
+        .await
+        .unwrap();
+    let decisions = vec![pb::DocumentDecision {
+        document_id: "D1".into(),
+        decision: pb::ReviewDecision::Reject as i32,
+        reason: "不属于本院管辖".into(),
+    }];
+    let review = pb::ReviewFilingRequest {
+        filing_id: refused.clone(),
+        decisions,
+        comment: String::new(),
+    };
+    reviewer.review_filing(review).await.unwrap();
+    let sealing = court
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-SSFW-01".into(),
+            target: Some(pb::apply_seal_request::Target::Stored(pb::DocumentRef {
+                filing_id: refused.clone(),
+                document_id: "D1".into(),
+            })),
+        })
+        .await;
+    assert_status(sealing, Code::FailedPrecondition, "the court refused it");
+    let after = reviewer
+        .get_filing(pb::GetFilingRequest { filing_id: refused })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(after.seals.is_empty(), "{after:?}");
+}
+
+/// `efile watch --json` of the sealed filing: the seal leaves the state as it was, and the line
+/// says that state (received), not "unknown" (outside tests, round 14b, F8).
+fn efile_watch_keeps_the_state_over_a_seal(hub: &TestHub, pki: &std::path::Path, filing_id: &str) {
+    use std::io::BufRead;
+    let lawyer = common::efile::Lawyer::new();
+    assert!(lawyer.login(hub.addr, pki).status.success());
+    let mut watch = lawyer
+        .command(&["watch", filing_id, "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if event["kind"] == "document_sealed" {
+                let _ = tx.send(event);
+                return;
+            }
+        }
+    });
+    let sealed = rx.recv_timeout(std::time::Duration::from_secs(30));
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let sealed = sealed.expect("efile watch prints the seal");
+    assert_eq!(sealed["state_after"], "RECEIVED", "{sealed}");
+    assert_eq!(sealed["state_after_label"], "received 已收到", "{sealed}");
+}
+
 /// Checks verifying the stored and altered document, as the filing's own and another lawyer.
 async fn verification_follows_content_and_entitlement(
     hub: &TestHub,
@@ -425,6 +522,8 @@ async fn the_court_seals_a_filed_document_and_anyone_entitled_can_verify_it() {
     // A lawyer files a judgment-to-be-served stand-in; the court seals its document.
     let (doc, filing_id, signature) = file_and_seal_a_document(&hub, pki.path(), &mut court).await;
     court_show_lists_the_seal(&hub, pki.path(), &filing_id);
+    efile_watch_keeps_the_state_over_a_seal(&hub, pki.path(), &filing_id);
+    seals_go_only_on_what_the_court_stands_behind(&hub, pki.path(), &mut court, &filing_id).await;
 
     // Verification: of the stored document, of the same bytes, and of altered bytes.
     verification_follows_content_and_entitlement(

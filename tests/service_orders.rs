@@ -280,43 +280,60 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
     w.hub.stop().await;
 }
 
+/// A sealed filing is the court's record: its filer can no longer withdraw it (outside tests,
+/// round 14b, F2), so nothing the court serves comes from a withdrawn filing; a filing withdrawn
+/// before any seal gets none, and the same withdrawal again records nothing while another reason
+/// is refused quoting the one on record (round 13, F1, F4; round 14b, F6).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_withdrawn_filing_is_neither_sealed_again_nor_served() {
+async fn a_sealed_filing_stays_and_a_withdrawn_one_is_not_sealed() {
     let w = world(free_port(), 5).await;
-    // Sealed while received; then its filer withdraws it (outside tests, round 13, F1).
     let document = w.sealed_document().await;
-    let filing_id = document.split('/').next().unwrap().to_string();
+    let sealed = document.split('/').next().unwrap().to_string();
     let mut lawyer = tls_client(w.hub.addr, w.pki.path(), "lawyer-14201202010000001").await;
-    let cancel = |reason: &str| pb::CancelFilingRequest {
-        filing_id: filing_id.clone(),
+    let cancel = |filing: &str, reason: &str| pb::CancelFilingRequest {
+        filing_id: filing.into(),
         reason: reason.into(),
     };
-    let refused = lawyer.cancel_filing(cancel(" ")).await.unwrap_err();
+    let refused = lawyer
+        .cancel_filing(cancel(&sealed, " "))
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
     assert!(refused.message().contains("请填写撤回理由"), "{refused:?}");
-    let cancelled = lawyer.cancel_filing(cancel("撤回起诉")).await.unwrap();
-    // The same withdrawal again (a retry after a lost answer) records nothing (round 13, F4).
-    let again = lawyer.cancel_filing(cancel("撤回起诉")).await.unwrap();
-    let seq = |f: tonic::Response<pb::Filing>| f.into_inner().last_event_seq;
-    assert_eq!(seq(again), seq(cancelled));
-
-    let mut court = w.service("court-xiangyang-cms").await;
-    let refused = court.serve_order(good_order(&document)).await.unwrap_err();
-    assert_eq!(
-        refused.code(),
+    let refused = lawyer.cancel_filing(cancel(&sealed, "撤回起诉")).await;
+    let refused = assert_status(
+        refused,
         tonic::Code::FailedPrecondition,
-        "{refused:?}"
+        "can no longer be withdrawn",
     );
     assert!(
-        refused.message().contains(&filing_id)
-            && refused.message().contains("已撤回的材料不得送达"),
-        "{}",
-        refused.message()
+        ecenter_client::exit::in_chinese(&refused)
+            .unwrap()
+            .contains("已加盖本院电子签章")
+    );
+
+    let docs: &[(&str, &[u8])] = &[("证据.pdf", &pdf("withdrawn before any seal"))];
+    let withdrawn = file_documents(&mut lawyer, "req-withdrawn-1", "证据材料", docs).await;
+    let cancelled = lawyer
+        .cancel_filing(cancel(&withdrawn, "撤回起诉"))
+        .await
+        .unwrap();
+    let again = lawyer
+        .cancel_filing(cancel(&withdrawn, "撤回起诉"))
+        .await
+        .unwrap();
+    let seq = |f: tonic::Response<pb::Filing>| f.into_inner().last_event_seq;
+    assert_eq!(seq(again), seq(cancelled));
+    let other = lawyer.cancel_filing(cancel(&withdrawn, "另一个理由")).await;
+    assert_status(
+        other,
+        tonic::Code::FailedPrecondition,
+        "withdrawn already, for the reason 「撤回起诉」",
     );
     let mut seals = ecenter_proto::v1::seal_service_client::SealServiceClient::new(
         channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
     );
-    let refused = seals.seal_pdf(seal_d1(&filing_id)).await.unwrap_err();
+    let refused = seals.seal_pdf(seal_d1(&withdrawn)).await.unwrap_err();
     assert_eq!(
         refused.code(),
         tonic::Code::FailedPrecondition,
@@ -327,20 +344,14 @@ async fn a_withdrawn_filing_is_neither_sealed_again_nor_served() {
         "{}",
         refused.message()
     );
-
-    // Nothing was recorded: one sealed copy, no order.
     let mut filings = tls_client(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await;
     let filing = filings
-        .get_filing(pb::GetFilingRequest { filing_id })
+        .get_filing(pb::GetFilingRequest {
+            filing_id: withdrawn,
+        })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(filing.seals.len(), 1, "{filing:?}");
-    let listed = court
-        .list_deliveries(pb::ListDeliveriesRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(listed.deliveries.is_empty(), "{:?}", listed.deliveries);
+    assert!(filing.seals.is_empty(), "{filing:?}");
     w.hub.stop().await;
 }

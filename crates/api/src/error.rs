@@ -251,6 +251,32 @@ fn with_chinese(status: Status, zh: &str) -> Status {
     Status::with_error_details(status.code(), status.message(), details)
 }
 
+/// Refuses an e-mail address the court's relay would not take, the same way wherever one is
+/// given (a serve order's recipient, a lawyer's notice address): a non-ASCII mailbox name where
+/// `[service.smtp] smtputf8` is off is FAILED_PRECONDITION — a valid address, the operator's to
+/// enable; anything else is the address's own fault, INVALID_ARGUMENT in words (the mail
+/// library's reason stays in the hub's log).
+pub(crate) fn sendable_email(field: &str, email: &str, smtputf8: bool) -> Result<(), Status> {
+    use ecenter_delivery::email::AddressError;
+    match ecenter_delivery::email::check_address(email, smtputf8) {
+        Ok(()) => Ok(()),
+        Err(why @ AddressError::NeedsSmtputf8(_)) => {
+            Err(ApiError::failed_precondition(format!("{field}: {why}")).into())
+        }
+        Err(why) => {
+            tracing::info!(%why, field, "an e-mail address refused");
+            Err(invalid(
+                field,
+                format!(
+                    "「{}」 is not an e-mail address a relay takes: give only the address, as \
+                     name@example.cn / 不是可以发送的电子邮箱地址，请只填写地址本身",
+                    ecenter_domain::text::quoted(email, 80)
+                ),
+            ))
+        }
+    }
+}
+
 /// INVALID_ARGUMENT with one field violation, and the same in Chinese for people.
 pub fn invalid_zh(field: &str, description: impl Into<String>, zh: &str) -> Status {
     with_chinese(invalid(field, description), zh)
@@ -277,6 +303,7 @@ fn domain_in_english(e: DomainError) -> Status {
                 e.to_string(),
             ),
         ),
+        DomainError::Precondition { .. } => Status::failed_precondition(e.to_string()),
         DomainError::DocketedUnder { .. } => Status::with_error_details(
             Code::FailedPrecondition,
             e.to_string(),

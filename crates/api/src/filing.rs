@@ -9,7 +9,7 @@ use crate::revocation::StillGood;
 use ecenter_domain::lifecycle::review_outcome;
 use ecenter_domain::policy::CourtPolicy;
 use ecenter_domain::{
-    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, FilingState, RoutingTable,
+    Action, CaseNumber, Decision, DocumentDecision, DomainError, Event, RoutingTable,
 };
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::filing_service_server::FilingService;
@@ -28,6 +28,7 @@ const MAX_COMMENT_CHARS: usize = 2000;
 
 mod docket;
 mod record;
+mod withdraw;
 
 /// The service, generic over the storage backend. Cloning shares everything (the portal files
 /// through a clone).
@@ -385,10 +386,9 @@ impl<S: EventStore> FilingService for FilingApi<S> {
         }
         crate::error::text_field("reason", &reason, 500, "撤回理由")?;
         let same = reason.clone();
-        let done = move |f: &ecenter_domain::Filing| {
-            Ok(f.state == FilingState::Cancelled && f.cancel_reason == same)
-        };
-        self.transition_once(r.filing_id, Action::Cancel, done, move |f, _| {
+        let done = move |f: &ecenter_domain::Filing| withdraw::withdrawn_as_asked(f, &same);
+        self.transition_once(r.filing_id, Action::Cancel, done, move |f, view| {
+            withdraw::may_withdraw(f, view)?;
             Ok(Event::FilingCancelled {
                 filing_id: f.filing_id.clone(),
                 by,

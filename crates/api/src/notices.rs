@@ -79,8 +79,8 @@ fn check_sendable(addresses: &[NoticeAddress], channels: NoticeChannels) -> Resu
                 .into());
             }
             Channel::Email => {
-                ecenter_delivery::email::check_address(&a.address, channels.smtputf8)
-                    .map_err(|why| invalid(&format!("addresses[{i}]"), why.to_string()))?;
+                let field = format!("addresses[{i}]");
+                crate::error::sendable_email(&field, &a.address, channels.smtputf8)?;
             }
             Channel::Sms => {}
         }

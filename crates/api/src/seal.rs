@@ -5,7 +5,7 @@ use crate::convert::timestamp;
 use crate::error::{ApiError, domain_status, invalid, store_status};
 use crate::identity::Identity;
 use chrono::{DateTime, Utc};
-use ecenter_domain::{Action, AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
+use ecenter_domain::{AppliedSeal, DomainError, Event, ReceivedDocument, SealRecord};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::seal_service_server::SealService;
 use ecenter_seal::{CheckStatus, Indication, SealSpec, Sealer, ValidationReport};
@@ -296,8 +296,7 @@ impl<S: EventStore> SealApi<S> {
                     .stored_document(identity, operation, &d.filing_id, &d.document_id)
                     .await?;
                 filing
-                    .state
-                    .check(&filing.filing_id, Action::Seal)
+                    .check_sealable(&doc.document_id)
                     .map_err(domain_status)?;
                 if !filing
                     .documents
@@ -408,12 +407,12 @@ impl<S: EventStore> SealApi<S> {
         let (_, document_id) = self
             .store
             .append(Box::new(move |view: &dyn ReadView| match target {
-                Some((filing_id, _)) => {
+                Some((filing_id, document)) => {
                     let current = view
                         .filing(&filing_id)?
                         .ok_or_else(|| DomainError::FilingNotFound(filing_id.clone()))?;
-                    // Withdrawn while it was being sealed: nothing is recorded.
-                    current.state.check(&filing_id, Action::Seal)?;
+                    // Withdrawn or refused while it was being sealed: nothing is recorded.
+                    current.check_sealable(&document.document_id)?;
                     let mut applied = applied;
                     applied.signature.document_id = format!("S{}", current.seals.len() + 1);
                     let id = applied.signature.document_id.clone();

@@ -341,7 +341,11 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
     let mut json = filing_head_json(f);
     json["corrects_filing_id"] = serde_json::json!(f.corrects_filing_id);
     json["review_flags"] = serde_json::json!(f.review_flags);
-    json["documents"] = f.documents.iter().map(document_json).collect();
+    json["documents"] = f
+        .documents
+        .iter()
+        .map(|d| document_json(d, f.state))
+        .collect();
     json["withdrawal_reason"] = serde_json::json!(f.cancel_reason);
     json["seals"] = f
         .seals
@@ -358,12 +362,14 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
     json
 }
 
-/// A document of a filing for scripts: its review status as a stable code.
-fn document_json(d: &pb::Document) -> serde_json::Value {
+/// A document of a filing in state `filing` for scripts: its review status as a stable code
+/// beside its label.
+fn document_json(d: &pb::Document, filing: i32) -> serde_json::Value {
     serde_json::json!({
         "document_id": d.document_id, "name": d.name, "media_type": d.media_type,
         "size": d.size, "sha256": d.sha256,
-        "status": document_status_code(d.status),
+        "status": document_status_code(d.status, filing),
+        "status_label": document_status(d.status, filing, Terse),
         "reason": d.reason,
     })
 }

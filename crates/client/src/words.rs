@@ -68,10 +68,15 @@ pub fn filing_state_code(s: i32) -> String {
     code(state.as_str_name(), "FILING_STATE_")
 }
 
-/// A document's review status as a stable code for scripts (`PENDING`); `UNSPECIFIED` for a
-/// value this client does not know.
-pub fn document_status_code(s: i32) -> String {
+/// A document's review status as a stable code for scripts (`PENDING`), within a filing in state
+/// `filing`: one still pending in a withdrawn filing is `WITHDRAWN`, never to be reviewed — a
+/// script reading `PENDING` would tell its user the court still has it. `UNSPECIFIED` for a value
+/// this client does not know.
+pub fn document_status_code(s: i32, filing: i32) -> String {
     let status = pb::DocumentStatus::try_from(s).unwrap_or_default();
+    if status == pb::DocumentStatus::Pending && filing == pb::FilingState::Cancelled as i32 {
+        return "WITHDRAWN".to_string();
+    }
     code(status.as_str_name(), "DOCUMENT_STATUS_")
 }
 

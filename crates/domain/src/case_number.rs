@@ -288,11 +288,10 @@ fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), Why> 
 }
 
 /// The 类型代字 as the standard writes it, from how people type it: the 第 (or the 字第 of numbers
-/// before 2016, 民初字第803号) that some write before the number is not part of the code, and a
-/// code typed in traditional characters (執, 民終) is the same code — so each spelling names the
-/// one case, not a second one.
+/// before 2016, 民初字第803号) that some write before the number is not part of the code — so
+/// each spelling names the one case, not a second one.
 fn simplified_case_type(typed: &[char]) -> String {
-    let mut code: Vec<char> = typed.iter().map(|&c| simplified(c)).collect();
+    let mut code: Vec<char> = typed.to_vec();
     if code.last() == Some(&'第') {
         code.pop();
         if code.last() == Some(&'字') {
@@ -302,39 +301,19 @@ fn simplified_case_type(typed: &[char]) -> String {
     code.into_iter().collect()
 }
 
-/// The simplified form of a character of the case-type table (`data/case_types.tsv`) typed in
-/// its traditional form; any other character as it is.
+/// The simplified form of a character a case number may hold — of the case-type table
+/// (`data/case_types.tsv`), of the province abbreviations ([`PROVINCES`]) and 號 — typed in its
+/// traditional form (執, 民終, 粵, 號: the same number); any other character as it is.
 fn simplified(c: char) -> char {
-    const PAIRS: [(char, char); 24] = [
-        ('協', '协'),
-        ('復', '复'),
-        ('審', '审'),
-        ('異', '异'),
-        ('強', '强'),
-        ('懲', '惩'),
-        ('執', '执'),
-        ('沒', '没'),
-        ('監', '监'),
-        ('確', '确'),
-        ('終', '终'),
-        ('認', '认'),
-        ('訪', '访'),
-        ('證', '证'),
-        ('訴', '诉'),
-        ('請', '请'),
-        ('調', '调'),
-        ('財', '财'),
-        ('贓', '赃'),
-        ('賠', '赔'),
-        ('轄', '辖'),
-        ('醫', '医'),
-        ('備', '备'),
-        ('臺', '台'),
-    ];
-    PAIRS
-        .iter()
+    const TRADITIONAL: &str =
+        "協復審異強懲執沒監確終認訪證訴請調財贓賠轄醫備臺粵遼滬蘇閩贛魯瓊貴雲陝寧軍晉內號";
+    const SIMPLIFIED: &str =
+        "协复审异强惩执没监确终认访证诉请调财赃赔辖医备台粤辽沪苏闽赣鲁琼贵云陕宁军晋内号";
+    TRADITIONAL
+        .chars()
+        .zip(SIMPLIFIED.chars())
         .find(|(traditional, _)| *traditional == c)
-        .map_or(c, |(_, simple)| *simple)
+        .map_or(c, |(_, simple)| simple)
 }
 
 /// Reads the 案件编号 at `i`: one to nine digits, not zero; returns it and the position after it,
@@ -402,6 +381,7 @@ impl CaseNumber {
             .trim()
             .chars()
             .filter(|c| !c.is_whitespace())
+            .map(simplified)
             .collect();
         if text.is_empty() {
             return Err(fail(Why("it is empty", "案号为空")));
@@ -722,6 +702,8 @@ mod tests {
         same("（2026）鄂06執816号", "（2026）鄂06执816号");
         same("（2026）鄂06民終1号", "（2026）鄂06民终1号");
         same("（2026）鄂06刑監3号", "（2026）鄂06刑监3号");
+        // The whole number in traditional characters (round 14b, F11).
+        same("（2026）粵03民終7號", "（2026）粤03民终7号");
         let final_appeal = CaseNumber::parse("（2026）鄂06民終1号").unwrap();
         assert_eq!(final_appeal.category(), CaseCategory::Civil);
         // Different numbers stay different; 第 alone is no case type.

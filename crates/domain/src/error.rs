@@ -74,6 +74,15 @@ pub enum DomainError {
         /// The order it belongs to.
         order_id: String,
     },
+    /// What was asked cannot be done as things stand (a seal on a refused document, withdrawing a
+    /// sealed filing): FAILED_PRECONDITION, with the same in Chinese for people.
+    #[error("{reason}")]
+    Precondition {
+        /// What stands in the way and what to do.
+        reason: String,
+        /// The same for a person, in Chinese.
+        zh: String,
+    },
     /// A docketed filing was to be docketed under another number than the one it has.
     #[error(
         "filing {filing_id} is docketed under {case_number} already: it cannot be docketed under another number"
@@ -126,6 +135,7 @@ impl DomainError {
             DomainError::OrderRequestIdReused { order_id, .. } => Some(format!(
                 "这一请求编号已用于内容不同的送达任务（「{order_id}」）；新的送达任务请使用新的请求编号"
             )),
+            DomainError::Precondition { zh, .. } => Some(zh.clone()),
             DomainError::DocketedUnder {
                 filing_id,
                 case_number,

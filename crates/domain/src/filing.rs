@@ -75,6 +75,62 @@ pub struct Filing {
 }
 
 impl Filing {
+    /// Whether the court may seal document `document_id` of this filing: not once its filer
+    /// withdrew it, and not a document the court refused (不予接收) or returned for correction
+    /// (退回补正) — a seal says the court stands behind those bytes. FAILED_PRECONDITION.
+    pub fn check_sealable(&self, document_id: &str) -> Result<(), crate::DomainError> {
+        self.state
+            .check(&self.filing_id, crate::lifecycle::Action::Seal)?;
+        let status = self
+            .documents
+            .iter()
+            .find(|d| d.received.document_id == document_id)
+            .map(|d| d.status);
+        let (en, zh) = match status {
+            Some(DocumentStatus::Rejected) => ("refused it", "不予接收"),
+            Some(DocumentStatus::ReturnedForCorrection) => {
+                ("returned it for correction", "退回补正")
+            }
+            _ => return Ok(()),
+        };
+        Err(crate::DomainError::Precondition {
+            reason: format!(
+                "document {document_id} of filing {}: the court {en}, so its seal does not go on it",
+                self.filing_id
+            ),
+            zh: format!(
+                "收件号「{}」的文件 {document_id} 已被{zh}，不得加盖本院电子签章",
+                self.filing_id
+            ),
+        })
+    }
+
+    /// Whether this filing corrects `original` (补正) and still stands — not refused or withdrawn:
+    /// the correction the court has in the returned filing's place.
+    pub fn is_live_correction_of(&self, original: &str) -> bool {
+        self.corrects_filing_id.as_deref() == Some(original)
+            && !matches!(self.state, FilingState::Rejected | FilingState::Cancelled)
+    }
+
+    /// Whether its filer may still withdraw it as far as its seals go: once the court sealed one
+    /// of its documents the sealed copy is the court's record, and withdrawing the filing under
+    /// it would leave a seal on what the record calls withdrawn. FAILED_PRECONDITION.
+    pub fn check_withdrawable(&self) -> Result<(), crate::DomainError> {
+        let Some(seal) = self.seals.first() else {
+            return Ok(());
+        };
+        Err(crate::DomainError::Precondition {
+            reason: format!(
+                "filing {}: the court sealed its document {} ({}), so it can no longer be withdrawn; ask the court",
+                self.filing_id, seal.of_document_id, seal.signature.document_id
+            ),
+            zh: format!(
+                "收件号「{}」的文件 {} 已加盖本院电子签章，不能再撤回；如需撤回请联系法院",
+                self.filing_id, seal.of_document_id
+            ),
+        })
+    }
+
     /// A sealed document's bytes grew by an archive timestamp: its seal now names them.
     fn timestamp_added(&mut self, document_id: &str, sha256: &str, size: u64) {
         if let Some(s) = self

@@ -148,7 +148,11 @@ pub fn check_case_is_ours(
         v.push(
             FieldViolation::new(
                 field,
-                format!("the year {} is later than this year ({this_year})", c.year),
+                format!(
+                    "{}: the year {} is later than this year ({this_year})",
+                    c.normalized(),
+                    c.year
+                ),
             )
             .zh(format!(
                 "案号「{}」的收案年度 {} 晚于今年（{this_year}），请核对案号",
@@ -163,7 +167,8 @@ pub fn check_case_is_ours(
             FieldViolation::new(
                 field,
                 format!(
-                    "court code {} is not one of this court's ({ours}): file with the court whose case it is",
+                    "{}: court code {} is not one of this court's ({ours}): file with the court whose case it is",
+                    c.normalized(),
                     c.court_code
                 ),
             )

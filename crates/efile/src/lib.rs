@@ -15,7 +15,7 @@ use ecenter_client::login::{self, LoginArgs};
 use ecenter_client::table::{Table, pad, printable};
 use ecenter_client::words::Wording::Full;
 use ecenter_client::words::{
-    document_status, document_status_code, filing_state, filing_state_code,
+    case_or_new, document_status, document_status_code, filing_state, filing_state_code,
 };
 use ecenter_client::{beijing, beijing_rfc3339, profile, tool};
 use submit::{print_receipt, receipt_json, submit};
@@ -215,7 +215,7 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
         "review_comment": f.review_comment,
         "documents": f.documents.iter().map(|d| serde_json::json!({
             "document_id": d.document_id, "name": d.name, "size": d.size, "sha256": d.sha256,
-            "status": document_status_code(d.status),
+            "status": document_status_code(d.status, f.state),
             "status_label": document_status(d.status, f.state, Full),
             "reason": d.reason,
         })).collect::<Vec<_>>(),
@@ -601,9 +601,7 @@ fn print_status(f: &pb::Filing, json: bool) {
         "{}  {}  {}",
         f.filing_id,
         filing_state(f.state, Full),
-        f.case_number
-            .as_ref()
-            .map_or(String::new(), |c| c.normalized.clone())
+        case_or_new(f)
     );
     println!(
         "  {} · {} · received {} · updated {} (Beijing time)",
@@ -613,7 +611,7 @@ fn print_status(f: &pb::Filing, json: bool) {
         beijing(f.updated_at.as_ref())
     );
     if !f.reviewer.is_empty() {
-        println!("  reviewed by 审查人: {}", f.reviewer);
+        println!("  reviewer 审查人: {}", f.reviewer);
     }
     if !f.review_comment.is_empty() {
         println!(
@@ -668,13 +666,12 @@ async fn list(profile: &Profile, case: Option<String>, json: bool) -> Result<(),
     }
     let mut table = Table::new(["FILING", "CASE", "KIND", "STATE", "RECEIVED (Beijing time)"]);
     for f in &all {
-        let case = f.case_number.as_ref().map_or("", |c| c.normalized.as_str());
         table.row([
-            &f.filing_id,
-            case,
-            &f.filing_kind,
-            filing_state(f.state, Full),
-            &f.received_at_local,
+            f.filing_id.clone(),
+            case_or_new(f),
+            f.filing_kind.clone(),
+            filing_state(f.state, Full).to_string(),
+            beijing(f.received_at.as_ref()),
         ]);
     }
     table.print();
@@ -740,18 +737,24 @@ async fn watch(profile: &Profile, filing: String, json: bool) -> Result<(), Exit
         .await
         .map_err(refused)?
         .into_inner();
+    // An event that leaves the state as it was (a seal applied) carries none: the filing is in
+    // the state the events before it left.
+    let mut state = pb::FilingState::Unspecified as i32;
     while let Some(e) = stream.message().await.map_err(refused)? {
+        if e.state_after != pb::FilingState::Unspecified as i32 {
+            state = e.state_after;
+        }
         if json {
             println!(
                 "{}",
-                serde_json::json!({"seq": e.seq, "at": beijing_rfc3339(e.recorded_at.as_ref()), "kind": e.kind, "actor": e.actor, "state_after": filing_state_code(e.state_after), "state_after_label": filing_state(e.state_after, Full)})
+                serde_json::json!({"seq": e.seq, "at": beijing_rfc3339(e.recorded_at.as_ref()), "kind": e.kind, "actor": e.actor, "state_after": filing_state_code(state), "state_after_label": filing_state(state, Full)})
             );
         } else {
             println!(
                 "{}  {}  {}  {}",
                 beijing(e.recorded_at.as_ref()),
                 pad(&e.kind, 16),
-                pad(filing_state(e.state_after, Full), 22),
+                pad(filing_state(state, Full), 22),
                 e.actor
             );
         }

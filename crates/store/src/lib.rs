@@ -131,6 +131,13 @@ pub trait ReadView {
         case_number: &str,
         keep: &dyn Fn(&Filing) -> bool,
     ) -> Result<Option<Filing>, StoreError>;
+    /// The first filing, in id order, of `submitter` that `keep` accepts (a correction of a given
+    /// filing: corrections are their filer's own), found through the submitter index.
+    fn submitter_filing(
+        &self,
+        submitter: &str,
+        keep: &dyn Fn(&Filing) -> bool,
+    ) -> Result<Option<Filing>, StoreError>;
     /// The sequence number the first appended event will get (unique ids can derive from it).
     fn next_seq(&self) -> u64;
     /// A seal of the registry.

@@ -94,8 +94,9 @@ fn new_case_number(f: &Filing, given: CaseNumber) -> Result<CaseNumber, StoreErr
         .year();
     if i64::from(given.year) < i64::from(received) {
         return Err(refused(format!(
-            "the year {} is before this filing arrived ({received}): a new case is \
+            "{}: the year {} is before this filing arrived ({received}): a new case is \
              numbered the year it is received / 收案年度早于材料收到的年度",
+            given.normalized(),
             given.year
         )));
     }

@@ -12,7 +12,7 @@ use crate::intake;
 use ecenter_domain::policy::CourtPolicy;
 use ecenter_domain::submission::ValidHeader;
 use ecenter_domain::{
-    CaseNumber, DomainError, Event, FilingReceived, ListedSubmitter, ReceivedDocument,
+    CaseNumber, DomainError, Event, Filing, FilingReceived, ListedSubmitter, ReceivedDocument,
 };
 use ecenter_proto::v1 as pb;
 use ecenter_store::{BlobWriter, EventStore, FinishedBlob, ReadView, StoreError};
@@ -98,6 +98,7 @@ impl<S: EventStore> FilingApi<S> {
         let filing = self
             .authorized_filing(identity, Operation::GetReceipt, filing_id)
             .await?;
+        let filing = self.as_received(filing)?;
         let mut receipt = convert::receipt(&filing, self.store.latest_checkpoint().as_ref());
         if pdf {
             receipt.pdf = crate::receipt_pdf::sealed_receipt(
@@ -108,6 +109,33 @@ impl<S: EventStore> FilingApi<S> {
             .await?;
         }
         Ok(receipt)
+    }
+
+    /// `filing` as its receipt was issued: under the case number it was filed in — none for a new
+    /// case — read from the log entry that recorded its receipt, not the number docketing gave
+    /// it since (a receipt asked for again, or a retry's answer, says what was received).
+    fn as_received(&self, mut filing: Filing) -> Result<Filing, Status> {
+        let seq = filing.received.seq;
+        let entries = self
+            .store
+            .entries_after(seq.saturating_sub(1), 1)
+            .map_err(store_status)?;
+        match entries.first() {
+            Some(e) if e.seq == seq => match &e.event {
+                Event::FilingReceived(r) if r.filing_id == filing.filing_id => {
+                    filing.case_number = r.case_number.clone();
+                    Ok(filing)
+                }
+                _ => Err(store_status(StoreError::Database(format!(
+                    "log entry {seq} is not the receipt of filing {}",
+                    filing.filing_id
+                )))),
+            },
+            _ => Err(store_status(StoreError::Database(format!(
+                "log entry {seq}, the receipt of filing {}, is missing",
+                filing.filing_id
+            )))),
+        }
     }
 
     /// Records the filing of `submitter` whose documents were received and checked: a retry with
@@ -189,6 +217,7 @@ impl<S: EventStore> FilingApi<S> {
         })?;
         let (_, (filing_id, replayed)) = appended.map_err(store_status)?;
         let filing = self.durable_filing(&filing_id).await?;
+        let filing = self.as_received(filing)?;
         tracing::info!(filing_id, replayed, department = %filing.department, "filing received");
         Ok(pb::SubmitFilingResponse {
             receipt: Some(convert::receipt(
@@ -201,8 +230,8 @@ impl<S: EventStore> FilingApi<S> {
 }
 
 /// Refuses a corrected filing (补正) unless the filing it corrects is the submitter's own, was
-/// returned for correction, and is of the same case (both without a number for a new case);
-/// checked under the writer, as the log stands.
+/// returned for correction, has no correction standing already, and is of the same case (both
+/// without a number for a new case); checked under the writer, as the log stands.
 fn check_correction(
     view: &dyn ReadView,
     header: &ecenter_domain::submission::ValidHeader,
@@ -225,6 +254,24 @@ fn check_correction(
             format!("补正的收件号「{corrected}」不是您被退回补正的材料"),
         ));
     };
+    // One correction stands in a returned filing's place: a second would be a second copy of
+    // the same case (two new cases from one complaint).
+    let live = |f: &Filing| f.is_live_correction_of(corrected);
+    if let Some(earlier) = view.submitter_filing(submitter, &live)? {
+        return Err(DomainError::Precondition {
+            reason: format!(
+                "{corrected} is corrected already by {} ({}): one correction stands for a returned \
+                 filing; if the court returns {1} too, correct {1}",
+                earlier.filing_id,
+                earlier.state.as_str()
+            ),
+            zh: format!(
+                "收件号「{corrected}」已由「{}」补正；如「{}」也被退回补正，请对其补正",
+                earlier.filing_id, earlier.filing_id
+            ),
+        }
+        .into());
+    }
     let number = |c: Option<&CaseNumber>| c.map(CaseNumber::normalized);
     let (theirs, ours) = (
         number(original.case_number.as_ref()),

@@ -77,30 +77,8 @@ pub(super) fn check_channels(context: &ServiceContext, order: &ServeOrder) -> Re
         for (i, r) in order.recipients.iter().enumerate() {
             let emails = r.addresses.iter().filter(|(c, _, _)| *c == Channel::Email);
             for (_, email, _) in emails {
-                use ecenter_delivery::email::AddressError;
-                match ecenter_delivery::email::check_address(email, smtp.smtputf8) {
-                    Ok(()) => {}
-                    // The hub's relay could take it if configured so: the operator's to fix.
-                    Err(why @ AddressError::NeedsSmtputf8(_)) => {
-                        return Err(ApiError::failed_precondition(format!(
-                            "recipients[{i}].email: {why}"
-                        ))
-                        .into());
-                    }
-                    // The address itself is wrong: the caller's to fix, in words (the mail
-                    // library's reason stays in the hub's log).
-                    Err(why) => {
-                        tracing::info!(%why, "serve order: an e-mail address refused");
-                        return Err(invalid(
-                            &format!("recipients[{i}].email"),
-                            format!(
-                                "「{}」 is not an e-mail address a relay takes: give only the \
-                                 address, as name@example.cn / 不是可以发送的电子邮箱地址，请只填写地址本身",
-                                ecenter_domain::text::quoted(email, 80)
-                            ),
-                        ));
-                    }
-                }
+                let field = format!("recipients[{i}].email");
+                crate::error::sendable_email(&field, email, smtp.smtputf8)?;
             }
         }
     }

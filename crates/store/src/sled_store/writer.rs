@@ -149,6 +149,31 @@ pub(super) struct WriterView<'a> {
     pub(super) next_seq: u64,
 }
 
+impl WriterView<'_> {
+    /// The first filing, in id order, that `index` lists under `prefix` and `keep` accepts.
+    fn first_indexed(
+        &self,
+        index: &sled::Tree,
+        prefix: &str,
+        keep: &dyn Fn(&Filing) -> bool,
+    ) -> Result<Option<Filing>, StoreError> {
+        let start = key2(prefix, "");
+        let mut end = prefix.as_bytes().to_vec();
+        end.push(1);
+        for item in index.range(start..end) {
+            let (k, _) = item?;
+            let id = std::str::from_utf8(&k[prefix.len() + 1..])
+                .map_err(|e| StoreError::Database(format!("filing index key: {e}")))?;
+            if let Some(f) = self.filing(id)?
+                && keep(&f)
+            {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
+}
+
 impl ReadView for WriterView<'_> {
     fn filing_notice(
         &self,
@@ -230,20 +255,15 @@ impl ReadView for WriterView<'_> {
         case_number: &str,
         keep: &dyn Fn(&Filing) -> bool,
     ) -> Result<Option<Filing>, StoreError> {
-        let start = key2(case_number, "");
-        let mut end = case_number.as_bytes().to_vec();
-        end.push(1);
-        for item in self.trees.by_case.range(start..end) {
-            let (k, _) = item?;
-            let id = std::str::from_utf8(&k[case_number.len() + 1..])
-                .map_err(|e| StoreError::Database(format!("case index key: {e}")))?;
-            if let Some(f) = self.filing(id)?
-                && keep(&f)
-            {
-                return Ok(Some(f));
-            }
-        }
-        Ok(None)
+        self.first_indexed(&self.trees.by_case, case_number, keep)
+    }
+
+    fn submitter_filing(
+        &self,
+        submitter: &str,
+        keep: &dyn Fn(&Filing) -> bool,
+    ) -> Result<Option<Filing>, StoreError> {
+        self.first_indexed(&self.trees.by_submitter, submitter, keep)
     }
 
     fn filing_for_request(
