@@ -353,5 +353,40 @@ async fn a_sealed_filing_stays_and_a_withdrawn_one_is_not_sealed() {
         .unwrap()
         .into_inner();
     assert!(filing.seals.is_empty(), "{filing:?}");
+    a_copy_of_a_document_refused_since_is_not_served(&w, &document).await;
     w.hub.stop().await;
+}
+
+/// The court refuses (不予接收) the document it had sealed: its sealed copy is no longer served
+/// (outside tests, round 14b, F2), and no order is recorded.
+async fn a_copy_of_a_document_refused_since_is_not_served(w: &World, document: &str) {
+    let filing_id = document.split('/').next().unwrap().to_string();
+    let mut reviewer = tls_client(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await;
+    let take = pb::StartReviewRequest {
+        filing_id: filing_id.clone(),
+    };
+    reviewer.start_review(take).await.unwrap();
+    let decisions = vec![pb::DocumentDecision {
+        document_id: "D1".into(),
+        decision: pb::ReviewDecision::Reject as i32,
+        reason: "不属于本院管辖".into(),
+    }];
+    let review = pb::ReviewFilingRequest {
+        filing_id,
+        decisions,
+        comment: String::new(),
+    };
+    reviewer.review_filing(review).await.unwrap();
+    let mut court = w.service("court-xiangyang-cms").await;
+    let refused = court.serve_order(good_order(document)).await;
+    let refused = assert_status(refused, tonic::Code::FailedPrecondition, "it is not served");
+    assert!(
+        ecenter_client::exit::in_chinese(&refused)
+            .unwrap()
+            .contains("不予送达")
+    );
+    let listed = court
+        .list_deliveries(pb::ListDeliveriesRequest::default())
+        .await;
+    assert!(listed.unwrap().into_inner().deliveries.is_empty());
 }

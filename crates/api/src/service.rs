@@ -187,7 +187,7 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
             &order.plan,
         )?;
         let documents = self.served_documents(&order)?;
-        let filings = served::filings_of(&documents);
+        let copies = served::sealed_copies_of(&documents);
         let ordered_by = identity.to_string();
         let notice_tag = serve::notice_tag()?;
         let links_expire_at = Utc::now() + Duration::hours(i64::from(hours));
@@ -198,10 +198,11 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
                 {
                     return Ok((Vec::new(), Err(summary)));
                 }
-                // A filing withdrawn since its sealed copy was looked up: nothing is served.
-                for filing_id in &filings {
+                // A filing withdrawn, or a sealed document refused, since its sealed copy was
+                // looked up: nothing is served.
+                for (filing_id, copy) in &copies {
                     if let Some(f) = view.filing(filing_id)? {
-                        f.state.check(filing_id, ecenter_domain::Action::Serve)?;
+                        f.check_servable(copy)?;
                     }
                 }
                 let order_id = format!("O{:012}", view.next_seq());

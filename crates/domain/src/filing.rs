@@ -81,17 +81,8 @@ impl Filing {
     pub fn check_sealable(&self, document_id: &str) -> Result<(), crate::DomainError> {
         self.state
             .check(&self.filing_id, crate::lifecycle::Action::Seal)?;
-        let status = self
-            .documents
-            .iter()
-            .find(|d| d.received.document_id == document_id)
-            .map(|d| d.status);
-        let (en, zh) = match status {
-            Some(DocumentStatus::Rejected) => ("refused it", "不予接收"),
-            Some(DocumentStatus::ReturnedForCorrection) => {
-                ("returned it for correction", "退回补正")
-            }
-            _ => return Ok(()),
+        let Some((en, zh)) = self.refusal_of(document_id) else {
+            return Ok(());
         };
         Err(crate::DomainError::Precondition {
             reason: format!(
@@ -103,6 +94,51 @@ impl Filing {
                 self.filing_id
             ),
         })
+    }
+
+    /// Whether the court may serve its sealed copy `sealed` (S1, S2, …) of this filing: not once
+    /// its filer withdrew it, and not when the court refused or returned the document the copy
+    /// seals since it was sealed. FAILED_PRECONDITION. (A copy it lacks is the caller's to name.)
+    pub fn check_servable(&self, sealed: &str) -> Result<(), crate::DomainError> {
+        self.state
+            .check(&self.filing_id, crate::lifecycle::Action::Serve)?;
+        let Some(applied) = self
+            .seals
+            .iter()
+            .find(|a| a.signature.document_id == sealed)
+        else {
+            return Ok(());
+        };
+        let Some((en, zh)) = self.refusal_of(&applied.of_document_id) else {
+            return Ok(());
+        };
+        Err(crate::DomainError::Precondition {
+            reason: format!(
+                "{}/{sealed} seals document {} of filing {}, which the court {en} since: it is not served",
+                self.filing_id, applied.of_document_id, self.filing_id
+            ),
+            zh: format!(
+                "{}/{sealed} 所签章的文件 {} 已被{zh}，不予送达",
+                self.filing_id, applied.of_document_id
+            ),
+        })
+    }
+
+    /// How the court refused document `document_id`, if it did, in English and Chinese: not
+    /// accepted (不予接收) or returned for correction (退回补正).
+    fn refusal_of(&self, document_id: &str) -> Option<(&'static str, &'static str)> {
+        let status = self
+            .documents
+            .iter()
+            .find(|d| d.received.document_id == document_id)
+            .map(|d| d.status)?;
+        match status {
+            DocumentStatus::Rejected => Some(("refused it", "不予接收")),
+            DocumentStatus::ReturnedForCorrection => {
+                Some(("returned it for correction", "退回补正"))
+            }
+            _ => None,
+        }
     }
 
     /// Whether this filing corrects `original` (补正) and still stands — not refused or withdrawn:

@@ -20,10 +20,7 @@ impl<S: EventStore> ServiceApi<S> {
             .ok_or_else(|| {
                 ApiError::not_found(format!("no filing 「{filing_id}」 ({reference})"))
             })?;
-        filing
-            .state
-            .check(filing_id, ecenter_domain::Action::Serve)
-            .map_err(domain_status)?;
+        filing.check_servable(seal_id).map_err(domain_status)?;
         if let Some(n) = &filing.case_number
             && n.normalized() != case_number
         {
@@ -95,16 +92,13 @@ impl<S: EventStore> ServiceApi<S> {
     }
 }
 
-/// The filings whose sealed copies an order serves, each once.
-pub(super) fn filings_of(documents: &[ServedDocument]) -> Vec<String> {
-    let mut filings: Vec<String> = documents
+/// The sealed copies an order serves, as (filing, copy) pairs.
+pub(super) fn sealed_copies_of(documents: &[ServedDocument]) -> Vec<(String, String)> {
+    documents
         .iter()
         .filter_map(|d| sealed_copy_reference(&d.reference).ok())
-        .map(|(filing_id, _)| filing_id.to_string())
-        .collect();
-    filings.sort();
-    filings.dedup();
-    filings
+        .map(|(filing_id, copy)| (filing_id.to_string(), copy.to_string()))
+        .collect()
 }
 
 /// Splits a serve order's document reference `F…/Sn` into filing and sealed copy, refusing
