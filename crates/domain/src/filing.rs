@@ -251,7 +251,7 @@ impl Filing {
             }
             Event::FilingDocketed { case_number, .. } => {
                 filing.state = FilingState::Docketed;
-                filing.case_number = Some(case_number.clone());
+                filing.case_number = Some(case_number.canonical());
             }
             Event::FilingCancelled { reason, .. } => {
                 filing.state = FilingState::Cancelled;
@@ -270,7 +270,7 @@ impl Filing {
             request_id: r.request_id.clone(),
             fingerprint: r.fingerprint.clone(),
             submitter: r.submitter.clone(),
-            case_number: r.case_number.clone(),
+            case_number: r.case_number.as_ref().map(CaseNumber::canonical),
             filing_kind: r.filing_kind.clone(),
             title: r.title.clone(),
             state: FilingState::Received,

@@ -39,10 +39,12 @@ mod service_reads;
 mod unvouched;
 pub use unvouched::cut_log_from;
 #[cfg(test)]
+mod recorded_spellings;
+#[cfg(test)]
 mod test_support;
 use reasons::{explain_open_error, flush_reason};
 pub(crate) use rebuild::forget_layout;
-#[cfg(feature = "tamper")]
+#[cfg(any(test, feature = "tamper"))]
 pub(crate) use rebuild::pretend_layout;
 pub use rebuild::{Rebuilt, rebuild_read_models};
 pub use replica::REPLICA_AHEAD;

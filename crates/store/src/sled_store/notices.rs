@@ -57,6 +57,12 @@ impl Projection for NoticeModel {
         &["notices", "filings", "suppressed"]
     }
 
+    /// 2: co-counsel keyed by the one spelling of the case's number, however an earlier build
+    /// recorded it (`co_counsel_key`).
+    fn version(&self) -> u32 {
+        2
+    }
+
     fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
         let (notices, filings) = (trees[0], trees[1]);
         match event {
@@ -154,9 +160,11 @@ fn make_due(
 }
 
 /// Co-counsel are kept per case and per lawyer who registered them: they hear of that lawyer's
-/// filings, never of the other side's.
+/// filings, never of the other side's. The case is keyed in the one spelling of its number
+/// ([`ecenter_domain::CaseNumber::canonical_text`]), however an earlier build recorded it.
 fn co_counsel_key(case_number: &str, by: &str) -> Vec<u8> {
-    let mut k = key(CO_COUNSEL, case_number);
+    let case_number = ecenter_domain::CaseNumber::canonical_text(case_number);
+    let mut k = key(CO_COUNSEL, &case_number);
     k.push(0);
     k.extend_from_slice(by.as_bytes());
     k

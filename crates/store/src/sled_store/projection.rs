@@ -120,6 +120,11 @@ impl Projection for FilingModel {
     fn trees(&self) -> &'static [&'static str] {
         &["filings", "requests", "by_case", "by_submitter", "queues"]
     }
+    /// 2: a filing's case number in the parts this build reads (`CaseNumber::canonical`), held
+    /// and indexed so, however an earlier build recorded them (民初第1号, 執).
+    fn version(&self) -> u32 {
+        2
+    }
     fn apply(&self, event: &Event, pos: &LogPosition, trees: &[&TransactionalTree]) -> TxResult {
         let Some(filing_id) = event.filing_id() else {
             return Ok(());

@@ -27,6 +27,12 @@ impl Projection for PushModel {
         tree.insert(case_number.as_bytes(), json)?;
         Ok(())
     }
+
+    /// 2: cases keyed by the one spelling of their number (`CaseNumber::normalized`), however an
+    /// earlier build recorded its parts (民初第, 執).
+    fn version(&self) -> u32 {
+        2
+    }
 }
 
 pub(super) fn of_case(

@@ -139,7 +139,7 @@ pub(crate) fn forget_layout(db: &sled::Db) -> Result<(), StoreError> {
 
 /// Records the layout as if the projection writing `tree` were at `version` (tests: a data
 /// directory an older build wrote, before that projection's layout changed).
-#[cfg(feature = "tamper")]
+#[cfg(any(test, feature = "tamper"))]
 pub(crate) fn pretend_layout(db: &sled::Db, tree: &str, version: u32) -> Result<(), StoreError> {
     let layout: Vec<String> = PROJECTIONS
         .iter()
