@@ -91,6 +91,22 @@ fn deliveries_are_filtered(w: &World) {
     );
     let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(found["deliveries"].as_array().unwrap().len(), 2, "{found}");
+    // One row a page: the first page says more match; --all reads every page.
+    let out = clerk(&["deliveries", "--limit", "1", "--json"], Some(w));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["deliveries"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["truncated"], true, "{found}");
+    let out = clerk(&["deliveries", "--limit", "1", "--all", "--json"], Some(w));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = (found["deliveries"].as_array().unwrap().iter())
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{found}");
+    assert!(
+        names.contains(&"张三") && names.contains(&"李四"),
+        "{found}"
+    );
+    assert_eq!(found["truncated"], false, "{found}");
     let yesterday = today.pred_opt().unwrap().to_string();
     let out = clerk(&["deliveries", "--to", &yesterday, "--json"], Some(w));
     let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -193,6 +193,63 @@ async fn pages_continue_only_after_the_orders_own_recipients(court: &mut Service
     }
 }
 
+/// The clerks' list of deliveries is read whole page by page — across an order's recipients too —
+/// in the order one page gives it, each delivery once; a cursor that is not a delivery of the hub
+/// is refused naming its field, never read as the end (a case's export was cut at 2000 rows).
+async fn deliveries_are_read_to_the_end_page_by_page(court: &mut Service, document: &str) {
+    let three = ["王一", "王二", "王三"]
+        .map(|name| recipient(name, "wang@example.cn", pb::AddressBasis::Confirmed));
+    court
+        .serve_order(order("paged", document, three.to_vec()))
+        .await
+        .unwrap();
+    let list = |limit, after: (&str, &str)| pb::ListDeliveriesRequest {
+        limit,
+        after_order_id: after.0.into(),
+        after_recipient_id: after.1.into(),
+        ..Default::default()
+    };
+    let key = |d: &pb::Delivery| {
+        (
+            d.order_id.clone(),
+            d.recipient.clone().unwrap().recipient_id,
+        )
+    };
+    let whole = court.list_deliveries(list(0, ("", ""))).await.unwrap();
+    let whole: Vec<_> = whole.into_inner().deliveries.iter().map(key).collect();
+    assert!(whole.len() >= 5, "{whole:?}");
+    let (mut paged, mut after) = (Vec::new(), (String::new(), String::new()));
+    loop {
+        let page = court.list_deliveries(list(2, (&after.0, &after.1))).await;
+        let page = page.unwrap().into_inner();
+        assert!(page.deliveries.len() <= 2);
+        paged.extend(page.deliveries.iter().map(key));
+        assert_eq!(page.truncated, !page.next_after_order_id.is_empty());
+        if !page.truncated {
+            break;
+        }
+        assert_eq!(
+            (
+                page.next_after_order_id.clone(),
+                page.next_after_recipient_id.clone()
+            ),
+            *paged.last().unwrap()
+        );
+        after = (page.next_after_order_id, page.next_after_recipient_id);
+    }
+    assert_eq!(paged, whole);
+    let (order_id, _) = &whole[0];
+    for (bad, field) in [
+        (("O999999999999", "R1"), "after_order_id"),
+        ((order_id.as_str(), "R9"), "after_recipient_id"),
+        ((order_id.as_str(), ""), "after_order_id"),
+        (("", "R1"), "after_order_id"),
+    ] {
+        let refused = court.list_deliveries(list(2, bad)).await;
+        assert_status(refused, tonic::Code::InvalidArgument, field);
+    }
+}
+
 /// Checks that the hub's default link validity (168 hours) is lengthened to a longer plan.
 async fn links_outlive_the_plan(court: &mut Service, document: &str) {
     let mut r = good_order(document);
@@ -267,6 +324,7 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
         "R9",
     );
     pages_continue_only_after_the_orders_own_recipients(&mut court, &first.order_id).await;
+    deliveries_are_read_to_the_end_page_by_page(&mut court, &document).await;
     assert_status(
         court
             .get_proof(pb::RecipientRef {

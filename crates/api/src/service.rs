@@ -26,6 +26,7 @@ use tonic::{Request, Response, Status};
 
 mod convert;
 mod dead_letters;
+mod deliveries;
 mod serve;
 mod served;
 use dead_letters::DeadLetterAction;
@@ -436,73 +437,14 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
         request: Request<pb::ListDeliveriesRequest>,
     ) -> Result<Response<pb::ListDeliveriesResponse>, Status> {
         self.allowed(&request, Operation::GetServiceStatus).await?;
-        let r = request.into_inner();
-        let case = match r.case_number.trim() {
-            "" => None,
-            c => Some(
-                ecenter_domain::CaseNumber::parse(c)
-                    .map_err(|e| invalid("case_number", e.to_string()))?
-                    .normalized(),
-            ),
+        let query = deliveries::DeliveryQuery::of(request.into_inner())?;
+        let cursor = match query.cursor_order() {
+            Some(o) => self.store.service_order(o).map_err(store_status)?,
+            None => None,
         };
-        let channel = match r.channel {
-            0 => None,
-            c => Some(channel_of(c, "channel")?),
-        };
-        let state = match r.state {
-            0 => None,
-            s => Some(
-                pb::RecipientState::try_from(s)
-                    .map_err(|_| invalid("state", "an unknown state"))?,
-            ),
-        };
-        let (from, before) = (
-            convert::instant("ordered_from", r.ordered_from.as_ref())?,
-            convert::instant("ordered_before", r.ordered_before.as_ref())?,
-        );
-        if let (Some(f), Some(b)) = (from, before)
-            && f >= b
-        {
-            return Err(invalid("ordered_before", "must be after ordered_from"));
-        }
-        let limit = match r.limit {
-            0 => 200,
-            n => n.min(2000) as usize,
-        };
-        let name = r.recipient_name.trim().to_string();
-        let mut deliveries = Vec::new();
-        let mut truncated = false;
-        self.each_recipient(|order, service| {
-            let order_case = order.ordered.order.case_number.normalized();
-            if case.as_ref().is_some_and(|c| c != &order_case)
-                || from.is_some_and(|f| order.ordered_at < f)
-                || before.is_some_and(|b| order.ordered_at >= b)
-            {
-                return true;
-            }
-            let shown = recipient_message(service);
-            if (!name.is_empty() && !service.recipient.name.contains(&name))
-                || channel.is_some_and(|c| service.address(c).is_none())
-                || state.is_some_and(|s| shown.state != s as i32)
-            {
-                return true;
-            }
-            if deliveries.len() == limit {
-                truncated = true;
-                return false;
-            }
-            deliveries.push(pb::Delivery {
-                order_id: order.ordered.order_id.clone(),
-                case_number: order_case,
-                ordered_at: ts(order.ordered_at),
-                recipient: Some(shown),
-            });
-            true
-        })?;
-        Ok(Response::new(pb::ListDeliveriesResponse {
-            deliveries,
-            truncated,
-        }))
+        query.check_cursor(cursor.as_ref())?;
+        let page = query.page(|visit| self.each_recipient(visit))?;
+        Ok(Response::new(page))
     }
 
     async fn list_my_services(

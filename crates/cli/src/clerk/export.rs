@@ -148,15 +148,13 @@ async fn export_deliveries(
     files: &mut Vec<serde_json::Value>,
 ) -> Result<(std::collections::BTreeSet<String>, Vec<serde_json::Value>)> {
     // Deliveries and the proofs of those served.
-    let deliveries = service
-        .list_deliveries(pb::ListDeliveriesRequest {
-            case_number: case.to_string(),
-            limit: 2000,
-            ..Default::default()
-        })
-        .await
-        .map_err(refused)?
-        .into_inner();
+    // Every page: a case's evidence is never cut at one page's limit.
+    let asked = pb::ListDeliveriesRequest {
+        case_number: case.to_string(),
+        limit: 2000,
+        ..Default::default()
+    };
+    let deliveries = super::service::every_delivery(service, asked).await?;
     let mut orders = std::collections::BTreeSet::new();
     let mut rows = Vec::new();
     for d in &deliveries.deliveries {

@@ -210,9 +210,12 @@ pub(super) struct DeliveryFilter {
     /// Orders up to and including this day (YYYY-MM-DD, Beijing time).
     #[arg(long)]
     to: Option<chrono::NaiveDate>,
-    /// At most this many rows.
+    /// At most this many rows (a page; at most 2000).
     #[arg(long, default_value_t = 200)]
     limit: u32,
+    /// Every matching delivery, read page by page (`--limit` rows a page).
+    #[arg(long)]
+    all: bool,
 }
 
 // A dead letter (`clerk retry`, `clerk resolve`): a recipient's service notice on a channel that
@@ -250,29 +253,33 @@ pub(super) async fn list_deliveries(
 ) -> Result<bool> {
     use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
-    let answer = client
-        .list_deliveries(pb::ListDeliveriesRequest {
-            case_number: f.case.unwrap_or_default(),
-            recipient_name: f.recipient.unwrap_or_default(),
-            channel: match f.channel {
-                None => 0,
-                Some(ChannelName::Email) => pb::ServiceChannel::Email as i32,
-                Some(ChannelName::Sms) => pb::ServiceChannel::Sms as i32,
-            },
-            state: match f.status.as_deref() {
-                Some("sending") => pb::RecipientState::Sending as i32,
-                Some("awaiting") => pb::RecipientState::Awaiting as i32,
-                Some("effective") => pb::RecipientState::Effective as i32,
-                Some("unserved") => pb::RecipientState::Unserved as i32,
-                _ => 0,
-            },
-            ordered_from: f.from.map(shanghai_midnight),
-            ordered_before: f.to.and_then(|d| d.succ_opt()).map(shanghai_midnight),
-            limit: f.limit,
-        })
-        .await
-        .map_err(refused)?
-        .into_inner();
+    let asked = pb::ListDeliveriesRequest {
+        case_number: f.case.unwrap_or_default(),
+        recipient_name: f.recipient.unwrap_or_default(),
+        channel: match f.channel {
+            None => 0,
+            Some(ChannelName::Email) => pb::ServiceChannel::Email as i32,
+            Some(ChannelName::Sms) => pb::ServiceChannel::Sms as i32,
+        },
+        state: match f.status.as_deref() {
+            Some("sending") => pb::RecipientState::Sending as i32,
+            Some("awaiting") => pb::RecipientState::Awaiting as i32,
+            Some("effective") => pb::RecipientState::Effective as i32,
+            Some("unserved") => pb::RecipientState::Unserved as i32,
+            _ => 0,
+        },
+        ordered_from: f.from.map(shanghai_midnight),
+        ordered_before: f.to.and_then(|d| d.succ_opt()).map(shanghai_midnight),
+        limit: f.limit,
+        ..Default::default()
+    };
+    let answer = if f.all {
+        every_delivery(&mut client, asked).await?
+    } else {
+        (client.list_deliveries(asked).await)
+            .map_err(refused)?
+            .into_inner()
+    };
     if json {
         println!(
             "{}",
@@ -315,9 +322,29 @@ pub(super) async fn list_deliveries(
     }
     table.print();
     if answer.truncated {
-        println!("(more match: narrow the filters or raise --limit)");
+        println!("(more match: narrow the filters, raise --limit or give --all)");
     }
     Ok(true)
+}
+
+/// Every delivery `asked` matches, following the hub's pages (`asked.limit` rows each) to the end:
+/// one answer, never truncated.
+pub(super) async fn every_delivery(
+    client: &mut ServiceClient,
+    mut asked: ecenter_proto::v1::ListDeliveriesRequest,
+) -> Result<ecenter_proto::v1::ListDeliveriesResponse> {
+    let mut all = ecenter_proto::v1::ListDeliveriesResponse::default();
+    loop {
+        let page = (client.list_deliveries(asked.clone()).await)
+            .map_err(refused)?
+            .into_inner();
+        all.deliveries.extend(page.deliveries);
+        if page.next_after_order_id.is_empty() {
+            return Ok(all);
+        }
+        asked.after_order_id = page.next_after_order_id;
+        asked.after_recipient_id = page.next_after_recipient_id;
+    }
 }
 
 /// How service was made, for the deliveries table: the lawyers' portal when the recipient
