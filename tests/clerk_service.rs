@@ -197,6 +197,71 @@ fn saved_proof_verifies_offline(w: &World, order_id: &str) {
     assert!(text(&out).contains("FAILED"));
     other_signed_bytes_are_no_proof(w, saved.path());
     another_courts_key_signs_no_proof(w, &file);
+    the_signature_completes_its_own_chain(w, &file);
+    a_proof_without_a_timestamp_fails_unless_allowed(w, &file);
+}
+
+/// The certificates a proof's signature carries complete its chains (the seal CA, the TSA's CA):
+/// the court's root alone verifies it, as `openssl cms -verify -CAfile root` does (round 15, F3).
+fn the_signature_completes_its_own_chain(w: &World, proof: &Path) {
+    let (root, signer) = (
+        w.pki.path().join("root-ca.pem"),
+        w.pki.path().join("seal.pem"),
+    );
+    let signature = proof.with_extension("p7s");
+    let args = [
+        "verify-proof",
+        proof.to_str().unwrap(),
+        "--signature",
+        signature.to_str().unwrap(),
+        "--trust",
+        root.to_str().unwrap(),
+        "--signer",
+        signer.to_str().unwrap(),
+    ];
+    let out = run_clerk(&args, None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("PASSED"), "{}", text(&out));
+}
+
+/// A proof signed again by the hub's own key without a timestamp — back-dated, say, by whoever
+/// held the key later — fails: its time rests on the signer's word alone. A hub without a TSA
+/// issues such proofs; `--allow-no-timestamp` passes them, saying so (round 15, F4).
+fn a_proof_without_a_timestamp_fails_unless_allowed(w: &World, proof: &Path) {
+    let dir = proof.parent().unwrap();
+    let mut back_dated: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(proof).unwrap()).unwrap();
+    back_dated["effective"]["at"]["beijing"] = serde_json::json!("2026-01-01 08:00:00");
+    let file = dir.join("back-dated.json");
+    std::fs::write(&file, serde_json::to_vec(&back_dated).unwrap()).unwrap();
+    let p7s = file.with_extension("p7s");
+    openssl_cades(&file, w.pki.path(), ("seal.pem", "seal.key"), &p7s);
+    let signer = w.pki.path().join("seal.pem");
+    let mut args = vec![
+        "verify-proof",
+        file.to_str().unwrap(),
+        "--signature",
+        p7s.to_str().unwrap(),
+        "--signer",
+        signer.to_str().unwrap(),
+        "--json",
+    ];
+    let out = run_clerk_trusting(&args, w.pki.path(), None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    let timestamp = checks.iter().find(|c| c["name"] == "timestamp").unwrap();
+    assert!(
+        timestamp["status"].as_str().unwrap().starts_with("FAILED")
+            && timestamp["detail"]
+                .as_str()
+                .unwrap()
+                .contains("--allow-no-timestamp"),
+        "{report}"
+    );
+    args.push("--allow-no-timestamp");
+    let out = run_clerk_trusting(&args, w.pki.path(), None);
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 /// Signs `content` as CAdES with OpenSSL (`cert`, `key` under `dir`), detached, into `out`.

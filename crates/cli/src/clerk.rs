@@ -262,9 +262,14 @@ struct VerifyProofArgs {
     /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signer's anchors.
     #[arg(long)]
     tsa_trust: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains.
+    /// Intermediate CA certificates (PEM) that may complete chains, besides those the signature
+    /// carries.
     #[arg(long)]
     intermediate: Vec<PathBuf>,
+    /// Pass a proof without a signature timestamp (the proofs of a hub without a TSA, whose
+    /// time of issue is the hub's own word); without this flag such a proof fails.
+    #[arg(long)]
+    allow_no_timestamp: bool,
     /// Print JSON for scripts instead of a table.
     #[arg(long)]
     json: bool,
@@ -341,9 +346,13 @@ struct ProofArgs {
     /// takes it.
     #[arg(long, requires = "trust")]
     signer: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains when verifying.
+    /// Intermediate CA certificates (PEM) that may complete chains when verifying, besides those
+    /// the signature carries.
     #[arg(long)]
     intermediate: Vec<PathBuf>,
+    /// With --trust: pass a proof without a signature timestamp, as `clerk verify-proof` does.
+    #[arg(long, requires = "trust")]
+    allow_no_timestamp: bool,
     #[command(flatten)]
     hub: HubArgs,
 }
@@ -518,18 +527,29 @@ fn run_verify_proof(a: VerifyProofArgs) -> Result<bool> {
         signer,
         tsa_trust,
         intermediate,
+        allow_no_timestamp,
         json,
     } = a;
     let saved = SavedProof {
         file: &file,
         signature: &signature,
         signers: certificates(&signer)?,
+        untimestamped: untimestamped(allow_no_timestamp),
     };
     verify_proof(
         &saved,
         trust_stores(&trust, &tsa_trust, &intermediate, &[])?,
         json,
     )
+}
+
+/// What `--allow-no-timestamp` says of a proof without a signature timestamp.
+fn untimestamped(allowed: bool) -> Untimestamped {
+    if allowed {
+        Untimestamped::Allowed
+    } else {
+        Untimestamped::Refused
+    }
 }
 
 /// `clerk deliveries`: lists the recipients of the serve orders that pass the clerk's filter
@@ -583,6 +603,7 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
         trust,
         signer,
         intermediate,
+        allow_no_timestamp,
         hub,
     } = a;
     let (document, signature) = block_on(save_proof(
@@ -599,6 +620,7 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
             file: &document,
             signature: &signature,
             signers: certificates(&signer)?,
+            untimestamped: untimestamped(allow_no_timestamp),
         };
         verify_proof(
             &saved,

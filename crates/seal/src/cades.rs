@@ -162,6 +162,19 @@ pub fn verify_detached_as(
         }
     };
     let subject = crate::subject(&signed.cert_der);
+    // The certificates the signature carries may complete a chain, never start one: trust comes
+    // only from the anchors given (RFC 5652 §5.1 `certificates`: "intended to be sufficient to
+    // make certification paths"; pyHanko and OpenSSL build paths from them alike).
+    let carried = signed.carried_certificates();
+    let trust = &crate::TrustStores {
+        intermediates: trust
+            .intermediates
+            .iter()
+            .chain(&carried)
+            .cloned()
+            .collect(),
+        ..trust.clone()
+    };
     let attributes = match (&signed.signer.signed_attrs, profile) {
         (None, Profile::Pkcs7) => {
             signed.content_checks(parts, &mut checks);
@@ -203,6 +216,22 @@ pub fn verify_detached_as(
     report
 }
 
+/// The certificates in a SignedData's `certificates` set (DER) but `signer`: material from which
+/// a chain to a configured anchor may be built, never an anchor (RFC 5652 §5.1).
+pub(crate) fn carried_certificates(sd: &SignedData, signer: &[u8]) -> Vec<Vec<u8>> {
+    let Some(set) = sd.certificates.as_ref() else {
+        return Vec::new();
+    };
+    set.0
+        .iter()
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
+            cms::cert::CertificateChoices::Other(_) => None,
+        })
+        .filter(|der| der != signer)
+        .collect()
+}
+
 /// A check that failed and ends the verification, with the signer's subject when known.
 type Stop = (crate::Check, Option<String>);
 
@@ -217,6 +246,11 @@ struct SignedBy {
 }
 
 impl SignedBy {
+    /// The certificates the signature carries besides the signer's own.
+    fn carried_certificates(&self) -> Vec<Vec<u8>> {
+        carried_certificates(&self.sd, &self.cert_der)
+    }
+
     /// Reads the signature; pushes the format and algorithm checks it passed.
     fn read(cms_der: &[u8], parts: &[&[u8]], checks: &mut Vec<crate::Check>) -> Result<Self, Stop> {
         use crate::{SubIndication, check};

@@ -82,7 +82,7 @@ pub(crate) fn chain_error(e: webpki::Error, cert_der: &[u8]) -> (SubIndication, 
     match e {
         webpki::Error::UnknownIssuer => (
             SubIndication::NoCertificateChainFound,
-            "no chain to a configured trust anchor (certificates inside the signature are not trusted)".into(),
+            "no chain to a configured trust anchor (the certificates at hand lead to none of the anchors given; a certificate inside a signature is never an anchor)".into(),
         ),
         webpki::Error::CertRevoked => (SubIndication::Revoked, "the certificate is revoked".into()),
         e @ webpki::Error::CrlExpired { .. } => (SubIndication::TryLater, explain(&e)),

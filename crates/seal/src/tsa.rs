@@ -450,7 +450,11 @@ pub fn verify_timestamp_of_parts(
     check_tsa_signature(signer, attrs, &tsa_der)?;
     let gen_time = tst.gen_time;
     let since_epoch = check_gen_time(gen_time, valid_at)?;
-    verify_tsa_chain(&tsa_der, (anchors, intermediates), valid_at, since_epoch)?;
+    // The token's own certificates (the TSA's CAs) may complete the TSA's chain.
+    let intermediates: Vec<Vec<u8>> = (intermediates.iter().cloned())
+        .chain(crate::cades::carried_certificates(&sd, &tsa_der))
+        .collect();
+    verify_tsa_chain(&tsa_der, (anchors, &intermediates), valid_at, since_epoch)?;
     let tsa = time_stamping_subject(&tsa_der)?;
 
     Ok(VerifiedTimestamp { gen_time, tsa })

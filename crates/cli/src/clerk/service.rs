@@ -475,6 +475,8 @@ pub(super) async fn save_proof(
         .await
         .map_err(refused)?
         .into_inner();
+    // Made as `clerk export --out` makes its directory.
+    std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
     let stem = out.join(format!("{}-{}", proof.order_id, proof.recipient_id));
     let (document, signature) = (stem.with_extension("json"), stem.with_extension("p7s"));
     std::fs::write(&document, &proof.document).with_context(|| document.display().to_string())?;

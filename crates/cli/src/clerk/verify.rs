@@ -122,6 +122,33 @@ pub(super) struct SavedProof<'a> {
     pub file: &'a Path,
     pub signature: &'a Path,
     pub signers: Vec<Vec<u8>>,
+    /// A proof without a signature timestamp passes (`--allow-no-timestamp`: a hub without a
+    /// TSA issues such proofs); otherwise it fails.
+    pub untimestamped: Untimestamped,
+}
+
+/// What a proof without a signature timestamp is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Untimestamped {
+    /// Failed: its time of issue would rest on the signer's word alone, and a key that leaked
+    /// later could sign a back-dated proof.
+    Refused,
+    /// Passed, saying so (the proofs of a hub without a TSA).
+    Allowed,
+}
+
+/// Fails a `timestamp` check that found no timestamp, unless `untimestamped` allows it.
+fn timestamp_required(checks: &mut [ecenter_seal::Check], untimestamped: Untimestamped) {
+    let missing = checks
+        .iter_mut()
+        .find(|c| c.name == "timestamp" && matches!(c.status, CheckStatus::NotApplicable));
+    if let (Some(c), Untimestamped::Refused) = (missing, untimestamped) {
+        c.status = CheckStatus::Failed(ecenter_seal::SubIndication::SigConstraintsFailure);
+        c.detail = "no signature timestamp (RFC 3161): the time of issue rests on the signer's \
+                    word alone, and a hub with a TSA timestamps every proof; give \
+                    --allow-no-timestamp for the proofs of a hub without one"
+            .into();
+    }
 }
 
 pub(super) fn verify_proof(saved: &SavedProof, trust: TrustStores, json: bool) -> Result<bool> {
@@ -129,6 +156,7 @@ pub(super) fn verify_proof(saved: &SavedProof, trust: TrustStores, json: bool) -
         file,
         signature,
         signers,
+        untimestamped,
     } = saved;
     let document = std::fs::read(file).with_context(|| file.display().to_string())?;
     let cms = std::fs::read(signature).with_context(|| signature.display().to_string())?;
@@ -148,6 +176,7 @@ pub(super) fn verify_proof(saved: &SavedProof, trust: TrustStores, json: bool) -
         ));
     }
     checks.push(proof_content_check(&document));
+    timestamp_required(&mut checks, *untimestamped);
     let passed = !checks.is_empty()
         && checks
             .iter()
