@@ -114,9 +114,13 @@ type Spoil = fn(&mut pb::ServeRecipient);
 /// refused as INVALID_ARGUMENT naming the field, where they had been accepted and sent.
 async fn foreign_mistakes_are_refused(court: &mut Service, document: &str) {
     let good = || good_order(document);
-    let spoilt: [(&str, Spoil); 8] = [
+    let spoilt: [(&str, Spoil); 9] = [
         ("not an e-mail address", |r| {
             r.email = "<zhangsan@example.cn>".into();
+        }),
+        // A Cyrillic а: the proof would show example.cn (round 15, F1).
+        ("mixes scripts", |r| {
+            r.email = "zhangsan@ex\u{430}mple.cn".into();
         }),
         ("not an e-mail address", |r| {
             r.email = "a@[127.0.0.1]".into();
@@ -143,14 +147,20 @@ async fn foreign_mistakes_are_refused(court: &mut Service, document: &str) {
             said,
         );
     }
-    // The same person twice would get two notices and two proofs of one service.
-    let mut r = good();
-    r.recipients.push(r.recipients[0].clone());
-    assert_status(
-        court.serve_order(r).await,
-        tonic::Code::InvalidArgument,
-        "recipients[1]",
-    );
+    // The same person twice would get two notices and two proofs of one service — also when
+    // the name is encoded otherwise (金 as the compatibility ideograph U+F90A; round 15, F2).
+    for (first, again) in [("张三", "张三"), ("张三", "张三 "), ("金三", "\u{F90A}三")] {
+        let mut r = good();
+        r.recipients[0].name = first.into();
+        let mut second = r.recipients[0].clone();
+        second.name = again.into();
+        r.recipients.push(second);
+        assert_status(
+            court.serve_order(r).await,
+            tonic::Code::InvalidArgument,
+            "recipients[1]",
+        );
+    }
     // A time outside a timestamp's range would switch the filter off.
     for t in [
         prost_types::Timestamp {

@@ -263,6 +263,7 @@ pub(crate) fn sendable_email(field: &str, email: &str, smtputf8: bool) -> Result
         Err(why @ AddressError::NeedsSmtputf8(_)) => {
             Err(ApiError::failed_precondition(format!("{field}: {why}")).into())
         }
+        Err(why @ AddressError::MixedScript { .. }) => Err(invalid(field, why.to_string())),
         Err(why) => {
             tracing::info!(%why, field, "an e-mail address refused");
             Err(invalid(

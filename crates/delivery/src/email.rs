@@ -539,6 +539,12 @@ pub fn check_address(address: &str, smtputf8: bool) -> Result<(), AddressError> 
         address: address.into(),
         why: format!("{e}"),
     })?;
+    if let Some(label) = mixed_script_label(parsed.domain()) {
+        return Err(AddressError::MixedScript {
+            address: address.into(),
+            label,
+        });
+    }
     sendable(&parsed).map_err(|a| match a {
         Attempt::Permanent(m) | Attempt::Temporary(m) => AddressError::Unsendable(m),
         Attempt::Accepted => AddressError::Unsendable(String::new()),
@@ -564,11 +570,35 @@ pub enum AddressError {
     /// written with it.
     #[error("{0}")]
     Unsendable(String),
+    /// A domain label mixing scripts beyond what UTS #39 §5.2 calls highly restrictive (Latin
+    /// with Cyrillic: `exаmple` with a Cyrillic а reads as example): the proof would show an
+    /// address a reader takes for another.
+    #[error(
+        "「{address}」: the domain label 「{label}」 mixes scripts (say Latin and Cyrillic letters that look alike), so it reads as another domain; ask the recipient to confirm the address and type it again / 域名「{label}」混用了外观相近的不同文字，请与受送达人核实后重新输入"
+    )]
+    MixedScript {
+        /// The address as given.
+        address: String,
+        /// The label, in Unicode.
+        label: String,
+    },
     /// A non-ASCII mailbox name and a relay without SMTPUTF8.
     #[error(
         "「{0}」 has a non-ASCII mailbox name, which needs a relay with SMTPUTF8 (RFC 6531), and [service.smtp] smtputf8 is not set: ask the recipient for another address, or set it if the court's relay offers SMTPUTF8"
     )]
     NeedsSmtputf8(String),
+}
+
+/// The first label of `domain` (as typed, or as A-labels) that mixes scripts more than UTS #39
+/// §5.2's highly restrictive level allows — one script, or Latin with Han and the Japanese or
+/// Korean scripts: 法院.中国 and ab中文.cn pass, exаmple (Cyrillic а) does not.
+fn mixed_script_label(domain: &str) -> Option<String> {
+    use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
+    let (unicode, _) = idna::domain_to_unicode(domain);
+    unicode
+        .split('.')
+        .find(|label| label.detect_restriction_level() > RestrictionLevel::HighlyRestrictive)
+        .map(str::to_string)
 }
 
 /// `address` as it goes on the wire: an internationalised domain as A-labels (UTS #46 via the
@@ -620,6 +650,20 @@ mod tests {
         let a: Address = "lisi@法院.中国".parse().unwrap();
         assert!(sendable(&a).unwrap().to_string().starts_with("lisi@xn--"));
         assert!(check_address("a@-bad-.example", true).is_err());
+        // A label that reads as another domain, typed or as A-labels (round 15, F1).
+        for look_alike in ["wangwu@ex\u{430}mple.cn", "wangwu@xn--exmple-4nf.cn"] {
+            let why = check_address(look_alike, true).unwrap_err();
+            assert!(matches!(why, AddressError::MixedScript { .. }), "{why}");
+            assert!(why.to_string().contains("ex\u{430}mple"), "{why}");
+        }
+        for one_reading in [
+            "a@ab中文.cn",
+            "a@法院.中国",
+            "a@xn--fiqs8s.example",
+            "a@law-firm2.cn",
+        ] {
+            assert_eq!(check_address(one_reading, true), Ok(()), "{one_reading}");
+        }
         assert!(matches!(
             check_address("no at sign", true),
             Err(AddressError::NotAnAddress { .. })

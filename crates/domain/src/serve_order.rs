@@ -168,17 +168,26 @@ impl ServeOrderRequest {
 /// providers people use), a phone number as written.
 fn same_address(channel: Channel, a: &str, b: &str) -> bool {
     match channel {
-        Channel::Email => a.to_lowercase() == b.to_lowercase(),
+        Channel::Email => compared(a).to_lowercase() == compared(b).to_lowercase(),
         Channel::Sms => a == b,
     }
 }
 
-/// Refuses a recipient named twice — the same name at one of the same addresses — which would
-/// send the same person two notices and make two proofs of one service.
+/// Text as it is compared for sameness: in Unicode's compatibility composition (NFKC, UAX #15),
+/// so that José typed with a combining accent, 金 typed as the compatibility ideograph U+F90A
+/// and a full-width Ｊ are the one name they read as.
+fn compared(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().collect()
+}
+
+/// Refuses a recipient named twice — the same name at one of the same addresses, however either
+/// is encoded ([`compared`]) — which would send the same person two notices and make two proofs
+/// of one service.
 fn check_repeats(recipients: &[Recipient], bad: &mut Vec<FieldViolation>) {
     for (i, r) in recipients.iter().enumerate() {
         let earlier = recipients[..i].iter().position(|e| {
-            e.name == r.name
+            compared(&e.name) == compared(&r.name)
                 && e.addresses.iter().any(|(c, a, _)| {
                     r.addresses
                         .iter()
@@ -516,6 +525,24 @@ mod tests {
         shouted.recipients.push(again);
         let bad = violations(shouted.validate());
         assert!(bad.iter().any(|v| v.field == "recipients[1]"), "{bad:?}");
+        // The same name however it is encoded: a combining accent, a compatibility ideograph
+        // (U+F90A for 金), full-width letters (outside tests, round 15, F2).
+        for (first, second) in [
+            ("José", "Jose\u{301}"),
+            ("金三", "\u{F90A}三"),
+            ("Zhang San", "Ｚｈａｎｇ Ｓａｎ"),
+        ] {
+            let mut encoded = order();
+            encoded.recipients[0].name = first.into();
+            let mut again = encoded.recipients[0].clone();
+            again.name = second.into();
+            encoded.recipients.push(again);
+            let bad = violations(encoded.validate());
+            assert!(
+                bad.iter().any(|v| v.field == "recipients[1]"),
+                "{first} / {second}: {bad:?}"
+            );
+        }
         // Namesakes at other addresses are two people.
         let mut namesakes = order();
         let mut other = namesakes.recipients[0].clone();

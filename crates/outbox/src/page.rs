@@ -189,15 +189,14 @@ fn form_outcome(
     }
 }
 
-/// Who is at the other end, for the log: the address and the user agent (200 characters at most).
+/// Who is at the other end, for the log: the address and the user agent (200 characters at most,
+/// UTF-8 as sent — a Chinese browser's name stays — with any hidden character written out).
 pub fn client(peer: SocketAddr, headers: &HeaderMap) -> String {
     let agent = headers
         .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect::<String>();
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .unwrap_or_default();
+    let agent = ecenter_domain::text::written_out(&agent.chars().take(200).collect::<String>());
     format!("{} {agent}", peer.ip()).trim().to_string()
 }
 
@@ -769,3 +768,6 @@ pub async fn serve(
         });
     }
 }
+
+#[cfg(test)]
+mod tests;
