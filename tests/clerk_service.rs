@@ -108,6 +108,23 @@ fn deliveries_are_filtered(w: &World) {
     );
     assert_eq!(found["truncated"], false, "{found}");
     let yesterday = today.pred_opt().unwrap().to_string();
+    // Days out of order: refused before the hub is asked, naming the flags (round 15, F11).
+    let out = clerk(
+        &[
+            "deliveries",
+            "--from",
+            &today.to_string(),
+            "--to",
+            &yesterday,
+        ],
+        Some(w),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--to") && text(&out).contains("--from"),
+        "{}",
+        text(&out)
+    );
     let out = clerk(&["deliveries", "--to", &yesterday, "--json"], Some(w));
     let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(found["deliveries"].as_array().unwrap().len(), 0, "{found}");

@@ -260,6 +260,25 @@ async fn deliveries_are_read_to_the_end_page_by_page(court: &mut Service, docume
     }
 }
 
+/// `court serve` without --plan asks for e-mail then SMS; a hub without SMS refuses the step and
+/// the tool says to give --plan, which then serves (outside tests, round 15, F13).
+fn the_default_plan_is_refused_naming_plan_on_a_hub_without_sms(w: &World, document: &str) {
+    let court = common::court::Court::new();
+    let out = court.login(w.hub.addr, w.pki.path(), "court-xiangyang-cms");
+    assert!(out.status.success(), "{}", common::efile::text(&out));
+    let to = "孙七,role=被告,email=sunqi@example.cn,email-basis=confirmed,consent=送达地址确认书";
+    let serve = ["serve", "--case", common::CASE, document, "--to", to];
+    let out = court.run(&serve);
+    let said = common::efile::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("plan[1]") && said.contains("--plan email:72"),
+        "{said}"
+    );
+    let out = court.run(&[&serve[..], &["--plan", "email:72"]].concat());
+    assert!(out.status.success(), "{}", common::efile::text(&out));
+}
+
 /// Checks that the hub's default link validity (168 hours) is lengthened to a longer plan.
 async fn links_outlive_the_plan(court: &mut Service, document: &str) {
     let mut r = good_order(document);
@@ -335,6 +354,7 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
     );
     pages_continue_only_after_the_orders_own_recipients(&mut court, &first.order_id).await;
     deliveries_are_read_to_the_end_page_by_page(&mut court, &document).await;
+    the_default_plan_is_refused_naming_plan_on_a_hub_without_sms(&w, &document);
     assert_status(
         court
             .get_proof(pb::RecipientRef {

@@ -246,13 +246,16 @@ pub(super) fn shanghai_midnight(day: chrono::NaiveDate) -> prost_types::Timestam
     }
 }
 
-pub(super) async fn list_deliveries(
-    hub: &HubConfig,
-    f: DeliveryFilter,
-    json: bool,
-) -> Result<bool> {
+/// What `clerk deliveries` asks the hub for; days out of order are refused naming the flags.
+fn delivery_request(f: DeliveryFilter) -> Result<ecenter_proto::v1::ListDeliveriesRequest> {
     use ecenter_proto::v1 as pb;
-    let mut client = service_client(hub).await?;
+    if let (Some(from), Some(to)) = (f.from, f.to)
+        && to < from
+    {
+        anyhow::bail!(
+            "--to {to} is before --from {from}: give the days in order / 结束日期早于开始日期"
+        );
+    }
     let asked = pb::ListDeliveriesRequest {
         case_number: f.case.unwrap_or_default(),
         recipient_name: f.recipient.unwrap_or_default(),
@@ -273,7 +276,18 @@ pub(super) async fn list_deliveries(
         limit: f.limit,
         ..Default::default()
     };
-    let answer = if f.all {
+    Ok(asked)
+}
+
+pub(super) async fn list_deliveries(
+    hub: &HubConfig,
+    f: DeliveryFilter,
+    json: bool,
+) -> Result<bool> {
+    let all = f.all;
+    let asked = delivery_request(f)?;
+    let mut client = service_client(hub).await?;
+    let answer = if all {
         every_delivery(&mut client, asked).await?
     } else {
         (client.list_deliveries(asked).await)

@@ -120,6 +120,21 @@ fn request_id(request: &pb::ServeOrderRequest) -> String {
     format!("court-serve-{}", &hex::encode(digest.as_ref())[..24])
 }
 
+/// A refusal of a plan step names `--plan`: the default plan (e-mail, then SMS) asks for a
+/// channel a hub without `[service.sms]` does not have.
+fn with_plan_hint(Exit(code, why): Exit) -> Exit {
+    if !why.to_string().contains("plan[") {
+        return Exit(code, why);
+    }
+    Exit(
+        code,
+        anyhow::anyhow!(
+            "{why:#}\n  --plan: give only the channels this hub offers, e.g. --plan email:72 (the \
+             default is email:72,sms:72) / 请用 --plan 只列出本中心已配置的送达方式"
+        ),
+    )
+}
+
 /// Orders the service and prints the order id with each recipient's id.
 pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
     if args.plan.is_empty() {
@@ -146,7 +161,7 @@ pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
     let order = pb::service_of_process_client::ServiceOfProcessClient::new(tool::channel(p).await?)
         .serve_order(request)
         .await
-        .map_err(refused)?
+        .map_err(|status| with_plan_hint(refused(status)))?
         .into_inner();
     if args.json {
         let recipients: Vec<_> = order
