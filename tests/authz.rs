@@ -406,7 +406,7 @@ fn let_through(result: Result<(), tonic::Status>, op: Operation, stem: &str, own
     }
 }
 
-/// Calls refused beyond one per cell (GetProofPdf, checked beside GetProof).
+/// Calls refused beyond one per cell (GetProofPdf and GetDeliveryReport, checked beside GetProof).
 static EXTRA_REFUSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,7 +29,8 @@ fn order_is_shown(w: &World, order_id: &str) {
     assert!(
         table.contains("张三")
             && table.contains("effective")
-            && table.contains("recipient_confirmed_reading"),
+            && table.contains("第31条第2款第1项：受送达人确认已阅读送达材料")
+            && !table.contains("recipient_confirmed_reading"),
         "{table}"
     );
     assert!(table.contains("UNSERVED"), "{table}");
@@ -48,6 +49,11 @@ fn order_is_shown(w: &World, order_id: &str) {
     let out = clerk(&["service", order_id, "--json"], Some(w));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["recipients"][0]["state"], "effective");
+    // Scripts keep the rule's id.
+    assert_eq!(
+        json["recipients"][0]["effective"]["rule"],
+        "recipient_confirmed_reading"
+    );
     assert_eq!(json["case_number"], CASE);
 }
 

@@ -71,15 +71,16 @@ async fn no_printable_proof_before_service_takes_effect(
     let refused = w
         .service("clerk-c0001")
         .await
-        .get_proof_pdf(pb::RecipientRef {
+        .get_proof_pdf(pb::ProofRequest {
             order_id: pending.clone(),
             recipient_id: "R1".into(),
+            version: 0,
         })
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
     assert!(
-        refused.message().contains("no proof of service yet"),
+        refused.message().contains("there is no proof of service"),
         "{}",
         refused.message()
     );
@@ -220,9 +221,10 @@ async fn a_printable_proof_is_sealed_by_the_court_and_says_what_the_signed_proof
     let denied = w
         .service("lawyer-14201202010000001")
         .await
-        .get_proof_pdf(pb::RecipientRef {
+        .get_proof_pdf(pb::ProofRequest {
             order_id: order_id.clone(),
             recipient_id: "R1".into(),
+            version: 0,
         })
         .await
         .unwrap_err();
@@ -239,9 +241,10 @@ async fn a_hub_without_a_chinese_font_says_what_to_configure() {
     proof_when_issued(&court, &order_id, "R1").await;
     let refused = court
         .clone()
-        .get_proof_pdf(pb::RecipientRef {
+        .get_proof_pdf(pb::ProofRequest {
             order_id,
             recipient_id: "R1".into(),
+            version: 0,
         })
         .await
         .unwrap_err();

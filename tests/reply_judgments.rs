@@ -114,7 +114,11 @@ async fn withdrawing_proof_is_issued(w: &World, court: &Service, order: &str, no
             recipient_id: "R1".into(),
         };
         async move {
-            let p = c.get_proof(r).await.ok()?.into_inner();
+            let p = c
+                .get_proof(pb::ProofRequest::from(r))
+                .await
+                .ok()?
+                .into_inner();
             (p.version == 2).then_some(p)
         }
     })
@@ -132,7 +136,12 @@ async fn withdrawing_proof_is_issued(w: &World, court: &Service, order: &str, no
         order_id: order.into(),
         recipient_id: "R1".into(),
     };
-    let pdf = court.clone().get_proof_pdf(r).await.unwrap().into_inner();
+    let pdf = court
+        .clone()
+        .get_proof_pdf(pb::ProofRequest::from(r))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(pdf.version, 2);
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), &pdf.pdf).unwrap();

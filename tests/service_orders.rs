@@ -357,9 +357,10 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
     the_default_plan_is_refused_naming_plan_on_a_hub_without_sms(&w, &document);
     assert_status(
         court
-            .get_proof(pb::RecipientRef {
+            .get_proof(pb::ProofRequest {
                 order_id: first.order_id.clone(),
                 recipient_id: "R1".into(),
+                version: 0,
             })
             .await,
         tonic::Code::FailedPrecondition,

@@ -13,6 +13,10 @@ use common::service::*;
 use ecenter_proto::v1 as pb;
 use std::path::Path;
 
+#[path = "service_reports/evidence.rs"]
+mod evidence;
+use evidence::*;
+
 /// The service-of-process client of the hub's tests.
 type Service = pb::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
 
@@ -258,7 +262,11 @@ async fn latest_proof_when(
         };
         let probe = &probe;
         async move {
-            let p = c.get_proof(r).await.ok()?.into_inner();
+            let p = c
+                .get_proof(pb::ProofRequest::from(r))
+                .await
+                .ok()?
+                .into_inner();
             let doc: serde_json::Value = serde_json::from_slice(&p.document).unwrap();
             probe(&doc).then_some(doc)
         }
@@ -303,6 +311,15 @@ async fn forged_bounces_are_set_aside_and_listed(
     assert!(listed.status.success(), "{table}");
     assert!(
         table.contains("Reports set aside") && table.contains(order_id),
+        "{table}"
+    );
+    // The order's table says the effective service has reports waiting for a clerk.
+    let shown = run_clerk(&["service", order_id], Some(w));
+    let table = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.status.success()
+            && table
+                .contains("effective 已生效 · 2 report(s) awaiting a clerk 2 份报告待书记员审核"),
         "{table}"
     );
 }
@@ -373,7 +390,7 @@ async fn accepting_a_bounce_withdraws_the_proof(
             recipient_id: "R1".into(),
         };
         async move {
-            c.get_proof(r)
+            c.get_proof(pb::ProofRequest::from(r))
                 .await
                 .ok()
                 .map(tonic::Response::into_inner)
@@ -495,6 +512,7 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
 
     // Accepted (through the CLI): the bounce undoes the reach, and a new version withdraws v1 on.
     accepting_a_bounce_withdraws_the_proof(&w, &court, &mut clerk, &order_id).await;
+    every_version_and_every_report_is_kept_and_exported(&w, &court, &order_id, &v1).await;
 
     // A notice that really bounced, and a "delivered" report the relay writes for a forger who
     // asks for one (ENVID and ORCPT of the notice, NOTIFY=SUCCESS, to a mailbox it delivers to).
@@ -579,9 +597,13 @@ async fn a_free_text_bounce_quoting_a_notice_waits_for_a_clerk_and_one_naming_no
         .replace("Return-Path: <>", &format!("Return-Path: <{address}>"))
         .replace("MAILER-DAEMON@mx.parties.test", address);
     deliver(maildir, "4.forward", &forward);
-    // The bounce, delivered twice: one claim.
-    deliver(maildir, "5.bounce", &free_text_bounce(address, notice));
-    deliver(maildir, "6.again", &free_text_bounce(address, notice));
+    // The bounce, delivered twice: one claim. It quotes the notice's text with its live link.
+    let quoting = format!(
+        "{}\r\n请点击链接查看：{LIVE_LINK}\r\n",
+        free_text_bounce(address, notice)
+    );
+    deliver(maildir, "5.bounce", &quoting);
+    deliver(maildir, "6.again", &quoting);
     let s = status_when(
         &court,
         &ordered.order_id,
@@ -607,6 +629,7 @@ async fn a_free_text_bounce_quoting_a_notice_waits_for_a_clerk_and_one_naming_no
         "{kept:?}"
     );
     assert!(s.dead_letters.is_empty() && !s.facts.iter().any(|f| f.kind == "bounced"));
+    the_copy_kept_holds_the_bounces_words_without_the_live_link(&court, &s, &quoting).await;
     only_the_sent_notices_bounce_is_logged(w, maildir).await;
     // A clerk who accepts it makes it the bounce it is: the e-mail channel fails.
     let mut clerk = w.service("clerk-c0001").await;

@@ -129,21 +129,7 @@ pub(super) async fn service_call(
             })
             .await
             .map(drop),
-        Operation::GetProof => {
-            // The printable copy is the same proof: the same people may have it.
-            let json = svc.get_proof(r.clone()).await.map(drop);
-            let pdf = svc.get_proof_pdf(r).await.map(drop);
-            let denied = |o: &Result<(), tonic::Status>| matches!(o, Err(s) if s.code() == tonic::Code::PermissionDenied);
-            assert_eq!(
-                denied(&json),
-                denied(&pdf),
-                "GetProof and GetProofPdf as {stem}"
-            );
-            if denied(&pdf) {
-                EXTRA_REFUSALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            json
-        }
+        Operation::GetProof => proof_calls(&mut svc, r, stem).await,
         Operation::ListDeadLetters => svc
             .list_dead_letters(pb::ListDeadLettersRequest::default())
             .await
@@ -278,4 +264,42 @@ pub(super) async fn similar_call(
             .map(drop),
         _ => unreachable!("{op:?} is not a SimilarCaseService call"),
     }
+}
+
+/// GetProof, with GetProofPdf and GetDeliveryReport beside it: the printable copy is the same
+/// proof and the reports are its evidence, so the same people may have them (each refusal beyond
+/// GetProof's is counted in `EXTRA_REFUSALS`).
+async fn proof_calls(
+    svc: &mut ecenter_proto::v1::service_of_process_client::ServiceOfProcessClient<Channel>,
+    r: pb::RecipientRef,
+    stem: &str,
+) -> Result<(), tonic::Status> {
+    let json = svc
+        .get_proof(pb::ProofRequest::from(r.clone()))
+        .await
+        .map(drop);
+    let pdf = svc
+        .get_proof_pdf(pb::ProofRequest::from(r.clone()))
+        .await
+        .map(drop);
+    let report = svc
+        .get_delivery_report(pb::DeliveryReportRequest {
+            order_id: r.order_id,
+            recipient_id: r.recipient_id,
+            kept_sha256: "0".repeat(64),
+        })
+        .await
+        .map(drop);
+    let denied = |o: &Result<(), tonic::Status>| matches!(o, Err(s) if s.code() == tonic::Code::PermissionDenied);
+    for (other, name) in [(&pdf, "GetProofPdf"), (&report, "GetDeliveryReport")] {
+        assert_eq!(
+            denied(&json),
+            denied(other),
+            "GetProof and {name} as {stem}"
+        );
+        if denied(other) {
+            EXTRA_REFUSALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    json
 }

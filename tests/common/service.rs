@@ -323,7 +323,12 @@ pub async fn proof_when_issued(
             order_id: order_id.into(),
             recipient_id: recipient_id.into(),
         };
-        async move { c.get_proof(r).await.ok().map(tonic::Response::into_inner) }
+        async move {
+            c.get_proof(pb::ProofRequest::from(r))
+                .await
+                .ok()
+                .map(tonic::Response::into_inner)
+        }
     })
     .await
 }

@@ -75,7 +75,7 @@ pub enum Operation {
     GetServiceStatus,
     /// ServiceOfProcess.WatchService.
     WatchService,
-    /// ServiceOfProcess.GetProof.
+    /// ServiceOfProcess.GetProof, GetProofPdf and GetDeliveryReport: the evidence of service.
     GetProof,
     /// ServiceOfProcess.ListDeadLetters.
     ListDeadLetters,

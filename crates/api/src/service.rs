@@ -27,6 +27,7 @@ use tonic::{Request, Response, Status};
 mod convert;
 mod dead_letters;
 mod deliveries;
+mod proofs;
 mod serve;
 mod served;
 use dead_letters::DeadLetterAction;
@@ -314,122 +315,32 @@ impl<S: EventStore> ServiceOfProcess for ServiceApi<S> {
 
     async fn get_proof(
         &self,
-        request: Request<pb::RecipientRef>,
+        request: Request<pb::ProofRequest>,
     ) -> Result<Response<pb::ProofOfService>, Status> {
         self.allowed(&request, Operation::GetProof).await?;
-        let r = request.into_inner();
-        let service = self.recipient(&r.order_id, &r.recipient_id)?;
-        let Some(proof) = service.proofs.last() else {
-            return Err(ApiError::failed_precondition(match service.effective {
-                None => format!(
-                    "service on {} has not taken effect yet: there is no proof of service",
-                    r.recipient_id
-                ),
-                Some(_) => format!(
-                    "service on {} took effect; its proof is being issued, ask again in a moment",
-                    r.recipient_id
-                ),
-            })
-            .into());
-        };
-        let label = format!("proof of service of {} {}", r.order_id, r.recipient_id);
-        let document = crate::documents::read_verified(
-            &*self.store,
-            &crate::documents::StoredDocument::new(&proof.document_sha256, &label),
-            "GetProof",
-        )
-        .await?;
-        let signature = crate::documents::read_verified(
-            &*self.store,
-            &crate::documents::StoredDocument::new(
-                &proof.signature_sha256,
-                format!("signature of the {label}"),
-            ),
-            "GetProof",
-        )
-        .await?;
-        Ok(Response::new(pb::ProofOfService {
-            order_id: r.order_id,
-            recipient_id: r.recipient_id,
-            version: proof.version,
-            document,
-            signature,
-            document_sha256: proof.document_sha256.clone(),
-            issued_at: ts(proof.issued_at),
-        }))
+        self.proof_of_service(request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn get_proof_pdf(
         &self,
-        request: Request<pb::RecipientRef>,
+        request: Request<pb::ProofRequest>,
     ) -> Result<Response<pb::ProofPdf>, Status> {
         self.allowed(&request, Operation::GetProof).await?;
-        let context = self.context()?.clone();
-        let r = request.into_inner();
-        let service = self.recipient(&r.order_id, &r.recipient_id)?;
-        let font = context.proof_font.clone().ok_or_else(|| {
-            ApiError::failed_precondition(
-                "printable proofs need a Chinese font on the hub: set [service] proof_font \
-                 (e.g. /usr/share/fonts/truetype/wqy/wqy-microhei.ttc from Debian's fonts-wqy-microhei)",
-            )
-        })?;
-        let seal_id = context.config.proof_seal_id.clone().ok_or_else(|| {
-            ApiError::failed_precondition(
-                "printable proofs carry the court's seal: set [service] proof_seal_id to a seal of the registry",
-            )
-        })?;
-        let Some(proof) = service.proofs.last().cloned() else {
-            return Err(ApiError::failed_precondition(format!(
-                "service on {} has no proof of service yet (it has not taken effect, or the proof is being issued)",
-                r.recipient_id
-            )).into());
-        };
-        let seals = self.seals.clone().ok_or_else(|| {
-            ApiError::failed_precondition(
-                "printable proofs are sealed: configure [seals] on the hub",
-            )
-        })?;
-        let now = std::time::SystemTime::now();
-        let seal = crate::seal::usable_seal(&*self.store, &seal_id, now)?;
-        let document = crate::documents::read_verified(
-            &*self.store,
-            &crate::documents::StoredDocument::new(
-                &proof.document_sha256,
-                format!("proof of service of {} {}", r.order_id, r.recipient_id),
-            ),
-            "GetProofPdf",
-        )
-        .await?;
-        let json: serde_json::Value = serde_json::from_slice(&document)
-            .map_err(|e| ApiError::internal(format!("the stored proof is not JSON: {e}")))?;
-        let sha = proof.document_sha256.clone();
-        let index = context.config.proof_font_index;
-        let pdf = tokio::task::spawn_blocking(move || {
-            ecenter_proofpdf::render(&json, &sha, font.to_vec(), index)
-        })
-        .await
-        .map_err(|_| ApiError::internal("laying out the proof stopped"))?
-        .map_err(|e| ApiError::internal(format!("laying out the proof failed: {e}")))?;
-        let sealed = crate::seal::seal_pdf_bytes(
-            &*self.store,
-            (seals, &seal),
-            pdf.pdf,
-            crate::seal_pdf::Stamp {
-                reason: "电子送达凭证".into(),
-                page: Some(pdf.seal_page),
-                origin: Some(pdf.seal_origin),
-            },
-            now,
-            None,
-        )
-        .await?;
-        Ok(Response::new(pb::ProofPdf {
-            order_id: r.order_id,
-            recipient_id: r.recipient_id,
-            version: proof.version,
-            pdf: sealed,
-            document_sha256: proof.document_sha256,
-        }))
+        self.proof_pdf(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_delivery_report(
+        &self,
+        request: Request<pb::DeliveryReportRequest>,
+    ) -> Result<Response<pb::DeliveryReportCopy>, Status> {
+        self.allowed(&request, Operation::GetProof).await?;
+        self.delivery_report(request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn list_deliveries(

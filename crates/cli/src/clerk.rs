@@ -21,6 +21,7 @@ mod review;
 mod scrub_postgres;
 mod service;
 mod verify;
+mod verify_export;
 mod walk_report;
 use ecenter_seal::{CheckStatus, Indication, TrustStores};
 use export::*;
@@ -62,6 +63,10 @@ enum Command {
     /// Verifies a proof of service (电子送达凭证) offline: its detached CAdES signature, the
     /// signer's chain and the signature timestamp. Exit 0 only when it passes.
     VerifyProof(VerifyProofArgs),
+    /// Verifies a case's evidence as `clerk export` wrote it, offline: the manifest's signature,
+    /// every file against it, the log entries' hashes, each proof and each report copy. Exit 0
+    /// only when all pass.
+    VerifyExport(verify_export::VerifyExportArgs),
     /// Shows a serve order's recipients: state, channel, attempts, effective time and rule.
     Service {
         /// The order (O…).
@@ -336,6 +341,10 @@ struct ProofArgs {
     /// Directory to write to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
+    /// An earlier version of the proof (1, 2, ...), saved as `<order>-<recipient>.v<N>.json`;
+    /// without it the newest, as `<order>-<recipient>.json`. Every version stays evidence.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    version: Option<u32>,
     /// Also save the printable PDF carrying the court's seal.
     #[arg(long)]
     pdf: bool,
@@ -472,6 +481,7 @@ fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
 fn run(args: Args) -> Result<bool> {
     match args.command {
         Command::VerifyProof(a) => run_verify_proof(a),
+        Command::VerifyExport(a) => verify_export::run_verify_export(a),
         Command::Service {
             order_id,
             hub,
@@ -599,6 +609,7 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
         order_id,
         recipient_id,
         out,
+        version,
         pdf,
         trust,
         signer,
@@ -606,13 +617,12 @@ fn run_proof(a: ProofArgs) -> Result<bool> {
         allow_no_timestamp,
         hub,
     } = a;
-    let (document, signature) = block_on(save_proof(
-        &hub.resolve("clerk")?,
+    let which = ecenter_proto::v1::ProofRequest {
         order_id,
         recipient_id,
-        &out,
-        pdf,
-    ))?;
+        version: version.unwrap_or(0),
+    };
+    let (document, signature) = block_on(save_proof(&hub.resolve("clerk")?, which, &out, pdf))?;
     if trust.is_empty() {
         show_proof(&document)
     } else {

@@ -52,9 +52,15 @@ pub fn parse(raw: &[u8]) -> Option<EmailReply> {
         .and_then(|a| a.address())
         .unwrap_or_default()
         .to_string();
+    // A reply often quotes the notice: its live link is a credential clerks must not read.
     let text = message
         .body_text(0)
-        .map(|t| t.chars().take(MAX_TEXT_CHARS).collect())
+        .map(|t| {
+            crate::link::redact_tokens(&t)
+                .chars()
+                .take(MAX_TEXT_CHARS)
+                .collect()
+        })
         .unwrap_or_default();
     Some(EmailReply {
         from,
@@ -67,6 +73,23 @@ pub fn parse(raw: &[u8]) -> Option<EmailReply> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_quoting_the_notice_keeps_its_words_but_not_the_live_link() {
+        let token = "O000000000003.R1.1796601600.k3JfY9xQ2mZpA7bC4dE5";
+        let raw = format!(
+            "From: wangwu@lawfirm.test\r\nIn-Reply-To: <O000000000003.R1.email.ab12@hub.test>\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("已收到。\r\n> 请点击链接查看：https://songda.hub.test/s/{token}\r\n")
+            )
+        );
+        let r = parse(raw.as_bytes()).unwrap();
+        assert!(r.text.starts_with("已收到。"), "{}", r.text);
+        assert!(!r.text.contains(token), "{}", r.text);
+        assert!(r.text.contains(crate::link::REDACTED), "{}", r.text);
+    }
 
     #[test]
     fn a_reply_names_the_notice_it_answers_and_keeps_its_text() {

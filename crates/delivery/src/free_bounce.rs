@@ -304,13 +304,31 @@ fn summary(message: Option<&Message<'_>>, searched: &str) -> String {
         }
         None => searched.to_string(),
     };
+    // The quoted notice's live link is a credential clerks must not read.
     let folded = said.split_whitespace().collect::<Vec<_>>().join(" ");
-    folded.chars().take(MOST_SAID).collect()
+    crate::link::redact_tokens(&folded)
+        .chars()
+        .take(MOST_SAID)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_bounce_says_is_kept_without_the_live_link_it_quotes() {
+        let token = "O000000000007.R2.1796601600.k3JfY9xQ2mZpA7bC4dE5";
+        let raw = format!(
+            "From: MAILER-DAEMON@mx.parties.test\r\nSubject: failure notice\r\n\r\n\
+             <lisi@parties.test>: no such user\r\n> https://songda.hub.test/s/{token}\r\n\
+             > Message-ID: <O000000000007.R2.email.k9@hub.test>\r\n"
+        );
+        let r = read(raw.as_bytes());
+        assert!(r.summary.contains("no such user"), "{}", r.summary);
+        assert!(!r.summary.contains(token), "{}", r.summary);
+        assert!(r.summary.contains(crate::link::REDACTED), "{}", r.summary);
+    }
 
     #[test]
     fn a_qmail_style_bounce_quotes_the_notice_and_says_why() {

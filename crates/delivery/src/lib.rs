@@ -12,6 +12,7 @@ pub mod free_bounce;
 pub mod link;
 pub mod notice;
 pub mod policy;
+pub mod report_copy;
 pub mod sms;
 pub mod sms_id;
 pub mod sms_reply;

@@ -412,6 +412,9 @@ pub struct RecipientService {
     /// The ids of the reports recorded (counted or set aside), so none is recorded twice.
     #[serde(default)]
     pub reports: Vec<String>,
+    /// The reports counted, each with the fact it made, in the order recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counted_reports: Vec<crate::review::CountedReport>,
     /// Documents downloaded, with when.
     pub downloads: Vec<(String, DateTime<Utc>)>,
     /// When service took effect and why.
@@ -450,7 +453,7 @@ pub struct RecipientService {
     pub last_event_seq: u64,
 }
 
-pub use crate::review::{ReportJudgment, UnverifiedReport};
+pub use crate::review::{CountedReport, ReportJudgment, ReportSource, UnverifiedReport};
 
 /// Events that concern one recipient's service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -505,6 +508,9 @@ pub enum RecipientEvent {
         /// report read twice is recorded once. Empty in entries written before it was kept.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         report: String,
+        /// Where it came from and the copy kept (absent from entries written before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<ReportSource>,
     },
     /// A report the hub could not authenticate, or one that contradicts what is already
     /// established, was set aside for the clerks.

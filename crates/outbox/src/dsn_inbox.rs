@@ -5,12 +5,12 @@
 //! that matters (the first reach counts; a second bounce on a closed channel is a no-op; a
 //! free-text bounce waiting for a clerk is not set aside again).
 
-use chrono::{Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use ecenter_delivery::dsn::{self, Action, Unproven};
 use ecenter_delivery::email_reply;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::service::{ChannelTrace, RecipientEvent, RecipientService};
+use ecenter_domain::service::{ChannelTrace, RecipientEvent, RecipientService, ReportSource};
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,10 +50,19 @@ impl SentNotice {
     /// service; `None` unless the hub sent that very id, tag included: the order and recipient
     /// alone are guessable, and what a stranger writes about a guessed id is no evidence.
     fn read(view: &dyn ReadView, notice: &str) -> Result<Option<SentNotice>, StoreError> {
+        SentNotice::find(notice, |o, r| view.recipient_service(o, r))
+    }
+
+    /// [`SentNotice::read`] with services looked up by `service` (a view inside an append, or
+    /// the store's read models before one).
+    fn find(
+        notice: &str,
+        service: impl Fn(&str, &str) -> Result<Option<RecipientService>, StoreError>,
+    ) -> Result<Option<SentNotice>, StoreError> {
         let Some((order_id, recipient_id, Channel::Email)) = notice_of(notice) else {
             return Ok(None);
         };
-        let Some(service) = view.recipient_service(&order_id, &recipient_id)? else {
+        let Some(service) = service(&order_id, &recipient_id)? else {
             return Ok(None);
         };
         let Some(trace) = (service.trace(Channel::Email))
@@ -71,6 +80,47 @@ impl SentNotice {
     }
 }
 
+/// The copy of a report the hub keeps in its blob store, written before the event naming it
+/// (ARCHITECTURE.md: nothing is recorded that names a blob not yet durable).
+struct KeptCopy {
+    /// When the hub read the report.
+    received_at: DateTime<Utc>,
+    /// SHA-256 of the copy kept ([`ecenter_delivery::report_copy::kept`]).
+    kept_sha256: String,
+    /// SHA-256 of the report as it arrived, when the copy differs (a live link cut).
+    received_sha256: Option<String>,
+}
+
+impl KeptCopy {
+    /// Keeps `raw`, read at `received_at`, in `store`'s blob store.
+    async fn write<S: EventStore>(
+        store: &S,
+        raw: &[u8],
+        received_at: DateTime<Utc>,
+    ) -> Result<KeptCopy, StoreError> {
+        let copy = ecenter_delivery::report_copy::kept(raw);
+        let received_sha256 =
+            (copy != raw).then(|| hex::encode(ring::digest::digest(&ring::digest::SHA256, raw)));
+        let blob = crate::engine::write_blob(store.blobs(), copy).await?;
+        Ok(KeptCopy {
+            received_at,
+            kept_sha256: blob.sha256,
+            received_sha256,
+        })
+    }
+
+    /// What a report written by `relay`, stating `stated_at`, rests on.
+    fn source(&self, relay: &str, stated_at: Option<DateTime<Utc>>) -> ReportSource {
+        ReportSource {
+            relay: relay.to_string(),
+            stated_at,
+            received_at: self.received_at,
+            kept_sha256: self.kept_sha256.clone(),
+            received_sha256: self.received_sha256.clone(),
+        }
+    }
+}
+
 /// What one recipient block of a report says about the notice sent to `trace.address`, if it is
 /// about that address and states an outcome.
 ///
@@ -84,9 +134,10 @@ fn outcome(
     r: &dsn::RecipientReport,
     report: &dsn::DeliveryReport,
     trace: &ecenter_domain::service::ChannelTrace,
-    received: chrono::DateTime<Utc>,
+    copy: &KeptCopy,
     channel: Channel,
 ) -> Option<RecipientEvent> {
+    let received = copy.received_at;
     let named = r
         .original_recipient
         .as_deref()
@@ -146,6 +197,7 @@ fn outcome(
         detail,
         suppress: r.bad_address(),
         report: report.report_id.clone(),
+        source: Some(copy.source(&report.reporting_mta, reported)),
     };
     Some(if r.action == Action::Expanded {
         set_aside(event, EXPANDED.to_string())
@@ -190,6 +242,7 @@ fn set_aside(event: RecipientEvent, reason: String) -> RecipientEvent {
         detail,
         suppress,
         report,
+        source,
     } = event
     else {
         return event;
@@ -203,6 +256,7 @@ fn set_aside(event: RecipientEvent, reason: String) -> RecipientEvent {
         suppress,
         judgment: None,
         report,
+        source,
     })
 }
 
@@ -285,7 +339,7 @@ async fn ingest<S: EventStore>(
     let report = match dsn::parse(&raw) {
         Ok(r) => r,
         Err(dsn::DsnError::NotReport) if let Some(reply) = email_reply::parse(&raw) => {
-            keep_reply(store, reply, dsn::report_id(&raw)).await?;
+            keep_reply(store, reply, &raw).await?;
             done(maildir, file)?;
             return Ok(());
         }
@@ -313,7 +367,12 @@ async fn ingest<S: EventStore>(
     }
     let notice = report.notice_id().unwrap_or_default().to_string();
     let generated = report.generated_by(relays);
-    let received = Utc::now();
+    if SentNotice::find(&notice, |o, r| store.recipient_service(o, r))?.is_none() {
+        tracing::warn!(file = %file.display(), "a delivery report naming a notice this hub did not send; ignored");
+        done(maildir, file)?;
+        return Ok(());
+    }
+    let copy = KeptCopy::write(store, &raw, Utc::now()).await?;
     store
         .append(Box::new(move |view: &dyn ReadView| {
             let Some(sent) = SentNotice::read(view, &notice)? else {
@@ -327,7 +386,7 @@ async fn ingest<S: EventStore>(
             // block about its address (a report of 3000 such blocks is one report) — unless its
             // blocks about that address disagree, which no relay can mean: then a clerk judges.
             let outcomes: Vec<RecipientEvent> = (report.recipients.iter())
-                .filter_map(|r| outcome(r, &report, &sent.trace, received, channel))
+                .filter_map(|r| outcome(r, &report, &sent.trace, &copy, channel))
                 .collect();
             let Some(first) = outcomes.first().cloned() else {
                 return Ok((Vec::new(), ()));
@@ -379,7 +438,8 @@ async fn keep_free_text<S: EventStore>(
     }
     let why = why.to_string();
     let report_id = dsn::report_id(raw);
-    let received = Utc::now();
+    let copy = KeptCopy::write(store, raw, Utc::now()).await?;
+    let (received, source) = (copy.received_at, copy.source("", None));
     let (_, kept) = store
         .append(Box::new(move |view: &dyn ReadView| {
             for notice in named {
@@ -409,7 +469,7 @@ async fn keep_free_text<S: EventStore>(
                 // The notice quoted, for the clerk: an HTML part's id may not survive as text.
                 let said = format!("quotes <{notice}>; {}", report.summary);
                 let event = match &report.auto_reply {
-                    Some(mark) => auto_answer(mark, said, received, report_id),
+                    Some(mark) => auto_answer(mark, said, source, report_id),
                     None => {
                         let but = (service.contradicts_bounce(Channel::Email))
                             .map(|e| format!(" ({e})"))
@@ -426,6 +486,7 @@ async fn keep_free_text<S: EventStore>(
                             suppress: false,
                             judgment: None,
                             report: report_id,
+                            source: Some(source),
                         })
                     }
                 };
@@ -446,15 +507,10 @@ async fn keep_free_text<S: EventStore>(
 /// notice, a challenge to verify the sender), set aside as a claim that the notice reached that
 /// mailbox: no act of the recipient, so never a reply, and no bounce either. A clerk reads what
 /// it says (held for verification is no reach) and accepts or rejects it.
-fn auto_answer(
-    mark: &str,
-    said: String,
-    received: chrono::DateTime<Utc>,
-    report: String,
-) -> RecipientEvent {
+fn auto_answer(mark: &str, said: String, source: ReportSource, report: String) -> RecipientEvent {
     RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
         channel: Channel::Email,
-        at: received,
+        at: source.received_at,
         detail: said,
         reason: format!(
             "an automatic answer from the recipient's mailbox ({mark}), not the recipient's reply: it claims the notice reached that mailbox; set aside for a clerk to judge from what it says"
@@ -463,6 +519,7 @@ fn auto_answer(
         suppress: false,
         judgment: None,
         report,
+        source: Some(source),
     })
 }
 
@@ -472,7 +529,7 @@ fn auto_answer(
 async fn keep_reply<S: EventStore>(
     store: &S,
     reply: email_reply::EmailReply,
-    report_id: String,
+    raw: &[u8],
 ) -> Result<(), StoreError> {
     let named = (reply.answers.iter())
         .find(|id| notice_of(id).is_some_and(|(_, _, c)| c == Channel::Email))
@@ -481,26 +538,34 @@ async fn keep_reply<S: EventStore>(
         tracing::info!("an e-mail that answers nothing this hub sent; ignored");
         return Ok(());
     };
+    let report_id = dsn::report_id(raw);
+    // A machine's answer is a claim a clerk judges from what it says: its copy is kept.
+    let source = match reply.automatic {
+        Some(_) if SentNotice::find(&notice, |o, r| store.recipient_service(o, r))?.is_some() => {
+            Some(
+                KeptCopy::write(store, raw, Utc::now())
+                    .await?
+                    .source("", None),
+            )
+        }
+        _ => None,
+    };
     store
         .append(Box::new(move |view: &dyn ReadView| {
             let Some(sent) = SentNotice::read(view, &notice)? else {
                 return Ok((Vec::new(), ()));
             };
             if let Some(mark) = &reply.automatic {
-                if sent.service.reports.contains(&report_id) {
+                let Some(source) = source.filter(|_| !sent.service.reports.contains(&report_id))
+                else {
                     return Ok((Vec::new(), ()));
-                }
+                };
                 let said = format!("From: {}; {}", reply.from, reply.text);
                 let said: String = said.split_whitespace().collect::<Vec<_>>().join(" ");
                 let event = Event::Service {
                     order_id: sent.order_id,
                     recipient_id: sent.recipient_id,
-                    event: auto_answer(
-                        mark,
-                        said.chars().take(600).collect(),
-                        Utc::now(),
-                        report_id,
-                    ),
+                    event: auto_answer(mark, said.chars().take(600).collect(), source, report_id),
                 };
                 return Ok((vec![event], ()));
             }
@@ -517,164 +582,4 @@ async fn keep_reply<S: EventStore>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn trace(sent_at: &str) -> ecenter_domain::service::ChannelTrace {
-        serde_json::from_value(serde_json::json!({
-            "channel": "email", "address": "zhang+court@parties.test", "basis": "confirmed",
-            "message_id": "O000000000001.R1.email.t@hub.test", "attempts": 1, "resends_in_doubt": 0,
-            "sent_at": sent_at, "gateway_id": "", "subject": "", "body": "", "last_error": "",
-            "in_flight": false, "closed": false
-        }))
-        .unwrap()
-    }
-
-    /// A report written at `date` (its `Date:`), about a notice the relay took at 08:00:05.
-    fn report(action: &str, orcpt: &str, final_rcpt: &str, date: &str) -> dsn::DeliveryReport {
-        let arrival = "Mon, 30 Nov 2026 08:00:05 +0000";
-        let raw = format!(
-            "From: MAILER-DAEMON@mta.test\r\nTo: dsn@hub.test\r\nDate: {date}\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
-             Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
-             --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
-             --b\r\nContent-Type: message/delivery-status\r\n\r\n\
-             Reporting-MTA: dns; mta.test\r\nOriginal-Envelope-Id: O000000000001.R1.email.t@hub.test\r\n\
-             Arrival-Date: {arrival}\r\n\r\n\
-             Original-Recipient: rfc822;{orcpt}\r\nFinal-Recipient: rfc822;{final_rcpt}\r\n\
-             Action: {action}\r\nStatus: 5.1.1 (bad destination mailbox address)\r\n\r\n--b--\r\n"
-        );
-        dsn::parse(raw.as_bytes()).unwrap()
-    }
-
-    #[test]
-    fn a_reported_time_outside_what_the_hub_witnessed_gives_way_to_the_hubs_receive_time() {
-        let t = trace("2026-11-30T08:00:00Z");
-        let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
-        let addr = "zhang+court@parties.test";
-        // Written at 08:30 about a notice the relay took at 08:00:05 (Arrival-Date): delivered
-        // at 08:30, as Postfix states no Last-Attempt-Date; never at the relay's arrival.
-        for (written, expect_reported) in [
-            ("Mon, 30 Nov 2026 08:30:00 +0000", true),
-            ("Wed, 01 Jan 2020 00:00:00 +0000", false),
-            ("Tue, 01 Jan 2030 00:00:00 +0000", false),
-            ("Mon, 30 Nov 2026 09:08:00 +0000", false),
-        ] {
-            let r = report("delivered", addr, addr, written);
-            let Some(RecipientEvent::DeliveryReported {
-                at,
-                detail,
-                reached,
-                ..
-            }) = outcome(&r.recipients[0], &r, &t, received, Channel::Email)
-            else {
-                panic!("no outcome for {written}");
-            };
-            assert!(reached);
-            if expect_reported {
-                assert_eq!(
-                    at,
-                    "2026-11-30T08:30:00Z"
-                        .parse::<chrono::DateTime<Utc>>()
-                        .unwrap()
-                );
-            } else {
-                assert_eq!(at, received, "{written}");
-                assert!(
-                    detail.contains("outside what the hub witnessed"),
-                    "{detail}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_report_on_an_internationalised_domain_names_it_as_sent_and_counts() {
-        let mut t = trace("2026-11-30T08:00:00Z");
-        t.address = "lisi@法院.中国".into();
-        let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
-        let sent_as = "lisi@xn--nww899f.xn--fiqs8s";
-        let r = report(
-            "delivered",
-            sent_as,
-            sent_as,
-            "Mon, 30 Nov 2026 08:30:00 +0000",
-        );
-        let outcome = outcome(&r.recipients[0], &r, &t, received, Channel::Email);
-        assert!(
-            matches!(
-                outcome,
-                Some(RecipientEvent::DeliveryReported { reached: true, .. })
-            ),
-            "{outcome:?}"
-        );
-    }
-
-    #[test]
-    fn a_block_about_another_address_is_set_aside_and_comments_are_read() {
-        let t = trace("2026-11-30T08:00:00Z");
-        let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
-        let written = "Mon, 30 Nov 2026 08:30:00 +0000";
-        // A forwarding target failed under our envelope id: not our recipient's failure.
-        let r = report(
-            "failed (bad destination mailbox)",
-            "forward@elsewhere.test",
-            "forward@elsewhere.test",
-            written,
-        );
-        assert!(outcome(&r.recipients[0], &r, &t, received, Channel::Email).is_none());
-        // Our recipient (ORCPT as sent, xtext-encoded "+" included), with comments in Action and Status.
-        let r = report(
-            "failed (bad destination mailbox)",
-            "zhang+2Bcourt@parties.test",
-            "zhang@final.test",
-            written,
-        );
-        assert_eq!(r.recipients[0].status, "5.1.1");
-        let Some(RecipientEvent::DeliveryReported {
-            reached, suppress, ..
-        }) = outcome(&r.recipients[0], &r, &t, received, Channel::Email)
-        else {
-            panic!("our recipient's failure was set aside");
-        };
-        assert!(!reached && suppress);
-    }
-
-    #[test]
-    fn an_unauthenticated_report_of_either_kind_is_set_aside_and_an_authenticated_one_counts() {
-        let at: chrono::DateTime<Utc> = "2026-11-30T08:30:00Z".parse().unwrap();
-        let reported = |reached| RecipientEvent::DeliveryReported {
-            channel: Channel::Email,
-            reached,
-            at,
-            detail: "2.0.0".into(),
-            suppress: false,
-            report: String::new(),
-        };
-        let forged: Result<(), Unproven> = Err(Unproven::NoReceived);
-        for reached in [true, false] {
-            let RecipientEvent::ReportSetAside(r) = judged(reported(reached), &forged, None) else {
-                panic!("an unauthenticated report changed the service");
-            };
-            assert_eq!(r.reached, reached);
-            assert!(r.reason.starts_with("not authenticated"), "{}", r.reason);
-        }
-        assert_eq!(judged(reported(true), &Ok(()), None), reported(true));
-        // Authenticated, but a bounce after the recipient confirmed: still the clerks'.
-        let why = Some("the recipient already confirmed reading");
-        assert!(matches!(
-            judged(reported(false), &Ok(()), why),
-            RecipientEvent::ReportSetAside(_)
-        ));
-        assert_eq!(judged(reported(true), &Ok(()), why), reported(true));
-    }
-
-    #[test]
-    fn notice_ids_name_order_recipient_and_channel() {
-        assert_eq!(
-            notice_of("O000000000007.R12.email.a1b2c3d4e5@songda.court.example"),
-            Some(("O000000000007".into(), "R12".into(), Channel::Email))
-        );
-        assert_eq!(notice_of("20261128071643.BCEC9C40B2@mta.hub.test"), None);
-        assert_eq!(notice_of("O1.R1.fax@x"), None);
-    }
-}
+mod tests;

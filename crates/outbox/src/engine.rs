@@ -748,7 +748,7 @@ pub enum OutboxError {
     Stopped(&'static str),
 }
 
-async fn write_blob(
+pub(crate) async fn write_blob(
     blobs: &ecenter_store::BlobStore,
     data: Vec<u8>,
 ) -> Result<ecenter_store::BlobInfo, StoreError> {

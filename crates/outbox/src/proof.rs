@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use ecenter_domain::effective_service::{Channel, DeliveryFact};
-use ecenter_domain::service::{OrderSummary, PROOF_TITLE, RecipientService, acted_in_portal};
+use ecenter_domain::service::{
+    CountedReport, OrderSummary, PROOF_TITLE, RecipientService, ReportSource, acted_in_portal,
+};
 use serde_json::{Value, json};
 
 use ecenter_domain::time::beijing_seconds as beijing;
@@ -47,6 +49,9 @@ pub fn document(
         "recipient": recipient_json(service),
         "channels": channels_json(service),
         "events": facts_json(service),
+        // Every delivery report counted, with the relay that wrote it, the time it stated and
+        // the time recorded, and the copy of it the hub keeps (`clerk export` writes it).
+        "delivery_reports": service.counted_reports.iter().map(counted_json).collect::<Vec<_>>(),
         // Art. 31 para. 2: how each confirmation came — the link of which channel's notice, from
         // which client — so a court can weigh it.
         "confirmations": service.confirmations.iter().map(|c| json!({
@@ -113,15 +118,18 @@ pub fn document(
 /// The delivery facts of the 送达回证 in order (reached, bounced, link fetched, read reported,
 /// reading confirmed, replied), each with its channel and time.
 fn facts_json(service: &RecipientService) -> Vec<Value> {
+    let mut behind = ReportsBehind::new(&service.counted_reports);
     service
         .facts
         .iter()
         .map(|f| match *f {
             DeliveryFact::Reached { channel, at } => {
-                json!({"event": "到达受送达人系统", "channel": channel_name(channel), "at": time(at)})
+                let report = behind.fact(channel, true, at);
+                json!({"event": "到达受送达人系统", "channel": channel_name(channel), "at": time(at), "report": report})
             }
             DeliveryFact::Bounced { channel, at } => {
-                json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at)})
+                let report = behind.fact(channel, false, at);
+                json!({"event": "退回（未送达）", "channel": channel_name(channel), "at": time(at), "report": report})
             }
             DeliveryFact::Fetched { at, channel, portal } => {
                 let event = if portal { "在诉讼服务平台打开送达文书（不视为阅读）" } else { "打开送达链接（不视为阅读）" };
@@ -137,6 +145,90 @@ fn facts_json(service: &RecipientService) -> Vec<Value> {
             DeliveryFact::Replied { at } => json!({"event": "受送达人回复", "at": time(at)}),
         })
         .collect()
+}
+
+/// Which counted report made each reach or bounce: the first not yet named with the fact's
+/// channel, outcome and time (a report makes its fact when it is recorded, so they pair in order).
+struct ReportsBehind<'a> {
+    reports: &'a [CountedReport],
+    named: Vec<bool>,
+}
+
+impl<'a> ReportsBehind<'a> {
+    fn new(reports: &'a [CountedReport]) -> Self {
+        ReportsBehind {
+            reports,
+            named: vec![false; reports.len()],
+        }
+    }
+
+    /// The report behind a fact (`null` for one made by an SMS receipt, or recorded before
+    /// reports were kept): its id, relay and how its time was taken.
+    fn fact(&mut self, channel: Channel, reached: bool, at: DateTime<Utc>) -> Value {
+        let found = self.reports.iter().enumerate().position(|(i, r)| {
+            !self.named[i] && r.channel == channel && r.reached == reached && r.at == at
+        });
+        let Some(i) = found else {
+            return Value::Null;
+        };
+        self.named[i] = true;
+        let r = &self.reports[i];
+        json!({
+            "report_id": r.report,
+            "relay": r.source.as_ref().map(|s| s.relay.as_str()),
+            "time_basis": r.source.as_ref().map(|s| time_basis(s, r.at)),
+        })
+    }
+}
+
+/// How the time of a report's fact was taken, in words a court reads.
+fn time_basis(source: &ReportSource, at: DateTime<Utc>) -> String {
+    match source.replaced(at) {
+        None => "采用报告所载时间".into(),
+        Some(Some(stated)) => format!(
+            "报告所载时间 {} 不在本中心所见范围内（通知交付中继之后、读取报告之前），改用本中心读取报告的时间",
+            beijing(stated)
+        ),
+        Some(None) => "报告未载明时间，采用本中心读取报告的时间".into(),
+    }
+}
+
+/// What a report rests on, for the proof: who wrote it, when it said and when it came, and the
+/// copy the hub keeps (`null` fields for a report recorded before they were kept).
+fn source_json(source: Option<&ReportSource>, at: DateTime<Utc>) -> Value {
+    let Some(s) = source else {
+        return json!({"relay": null, "kept_sha256": null});
+    };
+    json!({
+        "relay": s.relay,
+        "stated_at": s.stated_at.map(time),
+        "received_at": time(s.received_at),
+        "time_basis": time_basis(s, at),
+        "kept_sha256": s.kept_sha256,
+        // The report as it arrived differed from the copy kept: a part quoting the notice with
+        // the recipient's live link was cut.
+        "received_sha256": s.received_sha256,
+    })
+}
+
+/// One counted report as the proof lists it.
+fn counted_json(r: &CountedReport) -> Value {
+    let mut v = json!({
+        "channel": channel_name(r.channel),
+        "claims": if r.reached { "到达受送达人系统" } else { "退回（未送达）" },
+        "at": time(r.at),
+        "report_id": r.report,
+        "detail": r.detail,
+    });
+    merge(&mut v, source_json(r.source.as_ref(), r.at));
+    v
+}
+
+/// `extra`'s fields added to the object `v`.
+fn merge(v: &mut Value, extra: Value) {
+    if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
+        v.extend(extra);
+    }
 }
 
 /// The documents served, each with its reference, SHA-256 digest, size and seal.
@@ -244,10 +336,11 @@ fn reviewed_reports_json(service: &RecipientService) -> Vec<Value> {
         .unverified
         .iter()
         .map(|u| {
-            json!({
+            let mut v = json!({
                 "channel": channel_name(u.channel),
                 "claims": if u.reached { "到达受送达人系统" } else { "退回（未送达）" },
                 "at": time(u.at),
+                "report_id": u.report,
                 "detail": u.detail,
                 "set_aside_because": u.reason,
                 "judgment": u.judgment.as_ref().map(|j| json!({
@@ -256,7 +349,12 @@ fn reviewed_reports_json(service: &RecipientService) -> Vec<Value> {
                     "note": j.note,
                     "at": time(j.at),
                 })),
-            })
+            });
+            merge(&mut v, source_json(u.source.as_ref(), u.at));
+            v
         })
         .collect::<Vec<_>>()
 }
+
+#[cfg(test)]
+mod tests;

@@ -328,7 +328,19 @@ fn event_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
             .as_str()
             .map(|c| format!("（{c}）"))
             .unwrap_or_default();
-        let line = format!("{}　{}{channel}", beijing(&e["at"]), text(&e["event"]));
+        // A reach or bounce names the report it rests on and how its time was taken.
+        let basis = match e["report"]["relay"].as_str() {
+            Some(relay) if !relay.is_empty() => format!(
+                "；依据 {relay} 的投递报告，{}",
+                text(&e["report"]["time_basis"])
+            ),
+            _ => String::new(),
+        };
+        let line = format!(
+            "{}　{}{channel}{basis}",
+            beijing(&e["at"]),
+            text(&e["event"])
+        );
         lines.push((utc(&e["at"]), line));
     }
     for d in list("downloads") {

@@ -12,3 +12,14 @@ pub mod v1 {
 /// Encoded `FileDescriptorSet` of every ecenter proto file, for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/ecenter_descriptor.bin"));
+
+impl From<v1::RecipientRef> for v1::ProofRequest {
+    /// The newest proof of the recipient `r` names (fields 1 and 2 are the same on the wire).
+    fn from(r: v1::RecipientRef) -> Self {
+        v1::ProofRequest {
+            order_id: r.order_id,
+            recipient_id: r.recipient_id,
+            version: 0,
+        }
+    }
+}

@@ -17,6 +17,12 @@ use der::{Any, Decode, Encode, Reader};
 use std::time::SystemTime;
 use x509_cert::Certificate;
 
+mod named_seal;
+mod signing_certificate;
+use named_seal::named_seal;
+pub(crate) use signing_certificate::signing_certificate_check;
+use signing_certificate::{CADES, NO_SIGNING_CERTIFICATE_NEEDED};
+
 /// id-data: the (absent) content is plain data.
 const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 /// id-aa-signatureTimeStampToken.
@@ -150,8 +156,42 @@ pub fn verify_detached_as(
     cms_der: &[u8],
     parts: &[&[u8]],
     trust: &crate::TrustStores,
-    (now, poe): (SystemTime, SystemTime),
+    times: (SystemTime, SystemTime),
     profile: Profile,
+) -> DetachedReport {
+    verify_detached_inner(
+        cms_der,
+        parts,
+        trust,
+        times,
+        (profile, crate::DOCUMENT_SIGNING_EKU),
+    )
+}
+
+/// id-kp-clientAuth (RFC 5280 §4.2.1.12), as webpki wants it (OID contents): the purpose of a
+/// clerk's login certificate.
+pub const CLIENT_AUTH_EKU: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+
+/// [`verify_detached`] of a signature whose signer's certificate was issued for `eku` rather than
+/// for signing documents — a clerk's export manifest, signed with the login certificate that names
+/// the clerk ([`CLIENT_AUTH_EKU`]); a certificate without extended key usage passes as for any
+/// purpose. Everything else is checked as for any CAdES signature.
+pub fn verify_detached_for(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    trust: &crate::TrustStores,
+    times: (SystemTime, SystemTime),
+    eku: &'static [u8],
+) -> DetachedReport {
+    verify_detached_inner(cms_der, parts, trust, times, (Profile::Cades, eku))
+}
+
+fn verify_detached_inner(
+    cms_der: &[u8],
+    parts: &[&[u8]],
+    trust: &crate::TrustStores,
+    (now, poe): (SystemTime, SystemTime),
+    (profile, eku): (Profile, &'static [u8]),
 ) -> DetachedReport {
     let mut checks = Vec::new();
     let signed = match SignedBy::read(cms_der, parts, &mut checks) {
@@ -195,7 +235,7 @@ pub fn verify_detached_as(
             &signed.cert_der,
             crate::Anchors {
                 certs: &trust.signers,
-                eku: crate::DOCUMENT_SIGNING_EKU,
+                eku,
             },
             trust,
             at,
@@ -604,131 +644,6 @@ impl DetachedReport {
             signing_time: None,
         }
     }
-}
-
-/// The seal a signature names in [`ESEAL_ATTRIBUTE`], checked as a seal signature's seal is.
-fn named_seal(
-    report: &mut DetachedReport,
-    value: &der::Any,
-    signer_cert: &[u8],
-    trust: &crate::TrustStores,
-    times: (SystemTime, SystemTime),
-) {
-    use crate::{SubIndication, check};
-    let seal = value
-        .to_der()
-        .map_err(Rejection::malformed)
-        .and_then(|der| crate::layout::parse_seal(&der));
-    match seal {
-        Err(e) => report.checks.push(check(
-            "seal",
-            Err((SubIndication::FormatFailure, format!("the named seal: {e}"))),
-        )),
-        Ok(seal) => {
-            report.checks.push(check(
-                "seal",
-                Ok(format!(
-                    "names the seal {} 「{}」 ({})",
-                    seal.es_id,
-                    seal.name,
-                    seal.layout.describe()
-                )),
-            ));
-            crate::verify_ses::seal_checks(
-                &mut report.checks,
-                &seal,
-                signer_cert,
-                trust,
-                times.1,
-                None,
-            );
-            report.seal_id = Some(seal.es_id);
-            report.seal_name = Some(seal.name);
-        }
-    }
-}
-
-/// What requires a signing-certificate attribute of a CAdES signature.
-const CADES: &str = "ETSI EN 319 122-1 §5.2.2 and, in a PDF, ETSI EN 319 142-1 §5.1";
-
-/// What a PKCS #7 signature without a signing-certificate attribute is told.
-const NO_SIGNING_CERTIFICATE_NEEDED: &str = "no signing-certificate attribute: adbe.pkcs7.detached does not require one (ISO 32000-1 §12.8.3.3); the signer is the certificate the signature names";
-
-/// The signing-certificate attribute (ETSI EN 319 122-1 §5.2.2): v2 (RFC 5035) with any allowed
-/// hash and, when present, issuerSerial; or v1 (RFC 2634, SHA-1) as older signers write it. Its
-/// first identifier must name the signer's certificate. `required_by` names what requires one,
-/// for the failure when there is none.
-pub(crate) fn signing_certificate_check(
-    v2: Option<&der::Any>,
-    v1: Option<&der::Any>,
-    cert_der: &[u8],
-    required_by: &str,
-) -> crate::Check {
-    use crate::{SubIndication, check};
-    let named = match (v2, v1) {
-        (Some(v), _) => v
-            .decode_as::<SigningCertificateV2>()
-            .map_err(|e| {
-                (
-                    SubIndication::FormatFailure,
-                    format!("signing-certificate-v2 does not decode: {e}"),
-                )
-            })
-            .and_then(|sc| {
-                let first = sc.certs.first().ok_or((
-                    SubIndication::FormatFailure,
-                    "signing-certificate-v2 names no certificate".to_string(),
-                ))?;
-                crate::tsa::names_certificate(
-                    first.hash_algorithm.as_ref().map(|a| &a.oid),
-                    first.cert_hash.as_bytes(),
-                    first.issuer_serial.as_ref(),
-                    cert_der,
-                )
-                .map(|()| "signing-certificate-v2 names the signer's certificate".to_string())
-                .map_err(|e| {
-                    (
-                        SubIndication::SigConstraintsFailure,
-                        format!("signing-certificate-v2: {e}"),
-                    )
-                })
-            }),
-        (None, Some(v)) => v
-            .decode_as::<crate::tsa::SigningCertificate>()
-            .map_err(|e| {
-                (
-                    SubIndication::FormatFailure,
-                    format!("signing-certificate does not decode: {e}"),
-                )
-            })
-            .and_then(|sc| {
-                let first = sc.certs.first().ok_or((
-                    SubIndication::FormatFailure,
-                    "signing-certificate names no certificate".to_string(),
-                ))?;
-                let sha1 = der::asn1::ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-                crate::tsa::names_certificate(
-                    Some(&sha1),
-                    first.cert_hash.as_bytes(),
-                    first.issuer_serial.as_ref(),
-                    cert_der,
-                )
-                .map(|()| {
-                    "signing-certificate (v1, SHA-1) names the signer's certificate".to_string()
-                })
-                .map_err(|e| {
-                    (
-                        SubIndication::SigConstraintsFailure,
-                        format!("signing-certificate: {e}"),
-                    )
-                })
-            }),
-        (None, None) => Err((
-            SubIndication::FormatFailure,
-            format!("no signing-certificate-v2 attribute ({required_by} require one)"),
-        )),
-    };
-    check("signing_certificate", named)
 }
 
 /// The signature timestamp token (DER) a detached CMS signature carries, if any (read, not

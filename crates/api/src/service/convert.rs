@@ -148,6 +148,7 @@ pub fn recipient_message(r: &RecipientService) -> pb::RecipientStatus {
             .map(|(index, u)| unverified_message(index, u))
             .collect(),
         clerk_actions: r.clerk_acts.iter().map(clerk_action_message).collect(),
+        reports: r.kept_reports().into_iter().map(kept_report).collect(),
         replies: r
             .replies
             .iter()
@@ -227,6 +228,18 @@ fn attempt_message(c: &ChannelTrace) -> pb::Attempt {
 
 /// The recipient's `index`-th unverified report (a receipt or bounce a clerk must judge) with
 /// the clerk's judgment, if any, as the API shows it.
+/// A report the hub keeps a copy of, as `RecipientStatus.reports` lists it.
+fn kept_report(k: ecenter_domain::review::KeptReport<'_>) -> pb::KeptReport {
+    pb::KeptReport {
+        report_id: k.report.to_string(),
+        kept_sha256: k.source.kept_sha256.clone(),
+        received_sha256: k.source.received_sha256.clone().unwrap_or_default(),
+        relay: k.source.relay.clone(),
+        received_at: ts(k.source.received_at),
+        counted: k.counted,
+    }
+}
+
 fn unverified_message(index: usize, u: &UnverifiedReport) -> pb::UnverifiedReport {
     pb::UnverifiedReport {
         channel: channel_message(u.channel),

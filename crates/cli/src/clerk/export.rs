@@ -161,19 +161,8 @@ async fn export_deliveries(
         orders.insert(d.order_id.clone());
         let Some(r) = &d.recipient else { continue };
         rows.push(recipient_json(r));
-        if r.proofs > 0 {
-            let proof = service
-                .get_proof(pb::RecipientRef {
-                    order_id: d.order_id.clone(),
-                    recipient_id: r.recipient_id.clone(),
-                })
-                .await
-                .map_err(refused)?
-                .into_inner();
-            let stem = format!("proofs/{}-{}", d.order_id, r.recipient_id);
-            put(out, &format!("{stem}.json"), &proof.document, files)?;
-            put(out, &format!("{stem}.p7s"), &proof.signature, files)?;
-        }
+        export_proofs(service, (&d.order_id, r), out, files).await?;
+        export_reports(service, (&d.order_id, r), out, files).await?;
     }
     put(
         out,
@@ -182,6 +171,73 @@ async fn export_deliveries(
         files,
     )?;
     Ok((orders, rows))
+}
+
+/// Writes every version of a recipient's proof of service: the newest as
+/// `proofs/<order>-<recipient>.json` (with `.p7s`), each earlier one as `….v<N>.json`. A version
+/// later withdrawn or superseded is still what the court was handed then (round 15, F5).
+async fn export_proofs(
+    service: &mut ServiceClient,
+    (order_id, r): (&str, &pb::RecipientStatus),
+    out: &Path,
+    files: &mut Vec<serde_json::Value>,
+) -> Result<()> {
+    for version in (1..=r.proofs).rev() {
+        let proof = service
+            .get_proof(pb::ProofRequest {
+                order_id: order_id.to_string(),
+                recipient_id: r.recipient_id.clone(),
+                version,
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        let newest = if version == r.proofs {
+            String::new()
+        } else {
+            format!(".v{version}")
+        };
+        let stem = format!("proofs/{order_id}-{}{newest}", r.recipient_id);
+        put(out, &format!("{stem}.json"), &proof.document, files)?;
+        put(out, &format!("{stem}.p7s"), &proof.signature, files)?;
+    }
+    Ok(())
+}
+
+/// Writes the copy the hub keeps of every delivery report about a recipient, as
+/// `reports/<order>-<recipient>/<kept_sha256>.eml`: the evidence behind each reach or bounce a
+/// proof states, and the reports set aside for the clerks (round 15, F7).
+async fn export_reports(
+    service: &mut ServiceClient,
+    (order_id, r): (&str, &pb::RecipientStatus),
+    out: &Path,
+    files: &mut Vec<serde_json::Value>,
+) -> Result<()> {
+    for k in &r.reports {
+        // The digest names a file: nothing but one is taken from the hub's answer.
+        if k.kept_sha256.len() != 64 || !k.kept_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!(
+                "the hub lists a report of {order_id} {} under 「{}」, which is no SHA-256",
+                r.recipient_id,
+                k.kept_sha256
+            );
+        }
+        let copy = service
+            .get_delivery_report(pb::DeliveryReportRequest {
+                order_id: order_id.to_string(),
+                recipient_id: r.recipient_id.clone(),
+                kept_sha256: k.kept_sha256.clone(),
+            })
+            .await
+            .map_err(refused)?
+            .into_inner();
+        let path = format!(
+            "reports/{order_id}-{}/{}.eml",
+            r.recipient_id, k.kept_sha256
+        );
+        put(out, &path, &copy.message, files)?;
+    }
+    Ok(())
 }
 
 /// Reads the whole event log and keeps, as JSON Lines, the entries that name one of `ids` (the

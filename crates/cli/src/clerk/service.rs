@@ -49,6 +49,24 @@ fn state_label(s: i32) -> String {
     format!("{} {chinese}", state_text(s))
 }
 
+/// The state, and how many reports wait for a clerk's judgment (which may still undo it).
+fn state_with_reviews(r: &ecenter_proto::v1::RecipientStatus) -> String {
+    match r.unverified.iter().filter(|u| !u.judged).count() {
+        0 => state_label(r.state),
+        n => format!(
+            "{} · {n} report(s) awaiting a clerk {n} 份报告待书记员审核",
+            state_label(r.state)
+        ),
+    }
+}
+
+/// The rule a service took effect by, as a clerk reads it: the clause and what it says
+/// (第31条第1款：送达信息到达…), the rules' title left to the column's heading. The rule's id is in
+/// `--json`.
+fn rule_words(rule_text: &str) -> String {
+    rule_text.trim_start_matches("《在线诉讼规则》").to_string()
+}
+
 pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_json::Value {
     serde_json::json!({
         "order_id": r.order_id,
@@ -81,6 +99,12 @@ pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_js
         })).collect::<Vec<_>>(),
         "unverified": review::json(r),
         "replies": super::reply::replies_json(r),
+        // Each report's copy is `reports/<order>-<recipient>/<kept_sha256>.eml` in an export.
+        "reports": r.reports.iter().map(|k| serde_json::json!({
+            "report_id": k.report_id, "kept_sha256": k.kept_sha256,
+            "received_sha256": (!k.received_sha256.is_empty()).then_some(&k.received_sha256),
+            "relay": k.relay, "received_at": beijing(k.received_at.as_ref()), "counted": k.counted,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -132,7 +156,7 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         "CHANNEL 方式",
         "ATTEMPTS 次数",
         "EFFECTIVE 生效时间 (Beijing time)",
-        "RULE 依据",
+        "RULE 依据（《在线诉讼规则》）",
     ]);
     for r in &recipients {
         let last = r.attempts.last();
@@ -146,14 +170,13 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         table.row([
             r.recipient_id.clone(),
             r.name.clone(),
-            state_label(r.state),
+            state_with_reviews(r),
             last.map_or("", |a| channel_text(a.channel)).to_string(),
             attempts,
             beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
             r.effective
                 .as_ref()
-                .map_or("", |e| e.rule.as_str())
-                .to_string(),
+                .map_or(String::new(), |e| rule_words(&e.rule_text)),
         ]);
     }
     table.print();
@@ -471,19 +494,15 @@ pub(super) async fn dead_letter_action(
     Ok(true)
 }
 
+/// Saves the proof `which` asks for (its version; 0 for the newest) into `out`, with the sealed
+/// PDF when `pdf`; returns the paths of the document and its signature.
 pub(super) async fn save_proof(
     hub: &HubConfig,
-    order_id: String,
-    recipient_id: String,
+    which: ecenter_proto::v1::ProofRequest,
     out: &Path,
     pdf: bool,
 ) -> Result<(PathBuf, PathBuf)> {
-    use ecenter_proto::v1 as pb;
     let mut client = service_client(hub).await?;
-    let which = pb::RecipientRef {
-        order_id,
-        recipient_id,
-    };
     let proof = client
         .get_proof(which.clone())
         .await
@@ -491,8 +510,14 @@ pub(super) async fn save_proof(
         .into_inner();
     // Made as `clerk export --out` makes its directory.
     std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
-    let stem = out.join(format!("{}-{}", proof.order_id, proof.recipient_id));
-    let (document, signature) = (stem.with_extension("json"), stem.with_extension("p7s"));
+    // An earlier version asked for by number is saved beside the newest, not over it.
+    let version = match which.version {
+        0 => String::new(),
+        n => format!(".v{n}"),
+    };
+    let stem = format!("{}-{}{version}", proof.order_id, proof.recipient_id);
+    let [document, signature, printed] =
+        ["json", "p7s", "pdf"].map(|e| out.join(format!("{stem}.{e}")));
     std::fs::write(&document, &proof.document).with_context(|| document.display().to_string())?;
     std::fs::write(&signature, &proof.signature)
         .with_context(|| signature.display().to_string())?;
@@ -504,9 +529,8 @@ pub(super) async fn save_proof(
             .await
             .map_err(refused)?
             .into_inner();
-        let path = stem.with_extension("pdf");
-        std::fs::write(&path, &printable.pdf).with_context(|| path.display().to_string())?;
-        println!("{}", path.display());
+        std::fs::write(&printed, &printable.pdf).with_context(|| printed.display().to_string())?;
+        println!("{}", printed.display());
     }
     Ok((document, signature))
 }

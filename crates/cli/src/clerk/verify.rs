@@ -138,7 +138,7 @@ pub(super) enum Untimestamped {
 }
 
 /// Fails a `timestamp` check that found no timestamp, unless `untimestamped` allows it.
-fn timestamp_required(checks: &mut [ecenter_seal::Check], untimestamped: Untimestamped) {
+pub(super) fn timestamp_required(checks: &mut [ecenter_seal::Check], untimestamped: Untimestamped) {
     let missing = checks
         .iter_mut()
         .find(|c| c.name == "timestamp" && matches!(c.status, CheckStatus::NotApplicable));

@@ -3,6 +3,8 @@
 
 use super::*;
 
+mod reports;
+
 impl RecipientService {
     /// Every recipient's service as the order starts it: the first channel of the plan the recipient
     /// has an address on is due now.
@@ -20,6 +22,7 @@ impl RecipientService {
                     channels: Vec::new(),
                     facts: Vec::new(),
                     reports: Vec::new(),
+                    counted_reports: Vec::new(),
                     downloads: Vec::new(),
                     effective: None,
                     dead_letters: Vec::new(),
@@ -315,17 +318,7 @@ impl RecipientService {
                 attempt,
                 result,
             } => self.attempt_answered(*channel, *attempt, result, at),
-            RecipientEvent::DeliveryReported {
-                channel,
-                reached,
-                at: reported,
-                detail,
-                report,
-                ..
-            } => {
-                self.report_seen(report);
-                self.delivery_reported(*channel, *reached, *reported, detail, at);
-            }
+            RecipientEvent::DeliveryReported { .. } => self.report_counted(event, at),
             RecipientEvent::ReportSetAside(report) => {
                 self.report_seen(&report.report);
                 self.unverified.push(report.clone());
@@ -688,36 +681,6 @@ impl RecipientService {
             Activity::Downloaded { reference } => {
                 self.downloads.push((reference.clone(), at));
             }
-        }
-    }
-
-    /// A delivery report that was checked: a fact, and a failed channel when it bounced.
-    fn delivery_reported(
-        &mut self,
-        channel: Channel,
-        reached: bool,
-        reported: DateTime<Utc>,
-        detail: &str,
-        at: DateTime<Utc>,
-    ) {
-        if reached {
-            self.facts.push(DeliveryFact::Reached {
-                channel,
-                at: reported,
-            });
-        } else {
-            self.facts.push(DeliveryFact::Bounced {
-                channel,
-                at: reported,
-            });
-            self.fail_channel(channel, format!("退信：{detail}"), at);
-        }
-    }
-
-    /// Keeps a report's id (once): what [`RecipientService::reports`] holds.
-    fn report_seen(&mut self, report: &str) {
-        if !report.is_empty() && !self.reports.iter().any(|r| r == report) {
-            self.reports.push(report.to_string());
         }
     }
 

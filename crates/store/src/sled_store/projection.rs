@@ -108,8 +108,10 @@ impl Projection for ServiceModel {
     /// [`ecenter_domain::service::sms_part_key`] compares them (case and leading zeros aside).
     /// 7: receipts no SMS claims listed for the clerks (`UNMATCHED_RECEIPT`); openings and
     /// confirmations made in the lawyers' portal marked so (`DeliveryFact`'s `portal`).
+    /// 8: the reports counted, with the fact each made (`RecipientService::counted_reports`),
+    /// which proofs name behind each reach or bounce.
     fn version(&self) -> u32 {
-        7
+        8
     }
 }
 

@@ -71,26 +71,26 @@ async fn assert_one_case(store: &SledStore) {
     assert_eq!(store.co_counsel(CASE, LAWYER).unwrap(), [CO_COUNSEL]);
 }
 
-#[tokio::test]
-async fn an_entry_recorded_as_typed_is_read_under_the_one_spelling() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+/// A store in `dir` holding [`events`].
+async fn recorded(dir: &std::path::Path) -> SledStore {
+    let store = SledStore::open(dir).unwrap();
     store
         .append(Box::new(|_: &dyn crate::ReadView| Ok((events(), ()))))
         .await
         .unwrap();
-    assert_one_case(&store).await;
+    store
+}
+
+#[tokio::test]
+async fn an_entry_recorded_as_typed_is_read_under_the_one_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_one_case(&recorded(dir.path()).await).await;
 }
 
 #[tokio::test]
 async fn read_models_an_earlier_build_wrote_are_rebuilt_under_the_one_spelling() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
-    store
-        .append(Box::new(|_: &dyn crate::ReadView| Ok((events(), ()))))
-        .await
-        .unwrap();
-    drop(store);
+    drop(recorded(dir.path()).await);
 
     // The read models as the earlier build wrote them: the filing holding the parts as typed,
     // indexed under their spelling, and the projections' earlier versions.

@@ -1,0 +1,175 @@
+use super::*;
+
+fn trace(sent_at: &str) -> ecenter_domain::service::ChannelTrace {
+    serde_json::from_value(serde_json::json!({
+        "channel": "email", "address": "zhang+court@parties.test", "basis": "confirmed",
+        "message_id": "O000000000001.R1.email.t@hub.test", "attempts": 1, "resends_in_doubt": 0,
+        "sent_at": sent_at, "gateway_id": "", "subject": "", "body": "", "last_error": "",
+        "in_flight": false, "closed": false
+    }))
+    .unwrap()
+}
+
+/// A report written at `date` (its `Date:`), about a notice the relay took at 08:00:05.
+fn report(action: &str, orcpt: &str, final_rcpt: &str, date: &str) -> dsn::DeliveryReport {
+    let arrival = "Mon, 30 Nov 2026 08:00:05 +0000";
+    let raw = format!(
+        "From: MAILER-DAEMON@mta.test\r\nTo: dsn@hub.test\r\nDate: {date}\r\nSubject: report\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nreport\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; mta.test\r\nOriginal-Envelope-Id: O000000000001.R1.email.t@hub.test\r\n\
+         Arrival-Date: {arrival}\r\n\r\n\
+         Original-Recipient: rfc822;{orcpt}\r\nFinal-Recipient: rfc822;{final_rcpt}\r\n\
+         Action: {action}\r\nStatus: 5.1.1 (bad destination mailbox address)\r\n\r\n--b--\r\n"
+    );
+    dsn::parse(raw.as_bytes()).unwrap()
+}
+
+#[test]
+fn a_reported_time_outside_what_the_hub_witnessed_gives_way_to_the_hubs_receive_time() {
+    let t = trace("2026-11-30T08:00:00Z");
+    let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+    let addr = "zhang+court@parties.test";
+    // Written at 08:30 about a notice the relay took at 08:00:05 (Arrival-Date): delivered
+    // at 08:30, as Postfix states no Last-Attempt-Date; never at the relay's arrival.
+    for (written, expect_reported) in [
+        ("Mon, 30 Nov 2026 08:30:00 +0000", true),
+        ("Wed, 01 Jan 2020 00:00:00 +0000", false),
+        ("Tue, 01 Jan 2030 00:00:00 +0000", false),
+        ("Mon, 30 Nov 2026 09:08:00 +0000", false),
+    ] {
+        let r = report("delivered", addr, addr, written);
+        let Some(RecipientEvent::DeliveryReported {
+            at,
+            detail,
+            reached,
+            source: Some(source),
+            ..
+        }) = outcome(&r.recipients[0], &r, &t, &copy_at(received), Channel::Email)
+        else {
+            panic!("no outcome, or one naming no source, for {written}");
+        };
+        assert!(reached);
+        // The proof names the relay and, when the hub's receive time replaced it, the time stated.
+        assert_eq!(source.relay, "mta.test");
+        assert_eq!(source.received_at, received);
+        assert_eq!(source.stated_at, r.date);
+        assert_eq!(source.replaced(at).is_some(), !expect_reported, "{written}");
+        if expect_reported {
+            assert_eq!(
+                at,
+                "2026-11-30T08:30:00Z"
+                    .parse::<chrono::DateTime<Utc>>()
+                    .unwrap()
+            );
+        } else {
+            assert_eq!(at, received, "{written}");
+            assert!(
+                detail.contains("outside what the hub witnessed"),
+                "{detail}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_report_on_an_internationalised_domain_names_it_as_sent_and_counts() {
+    let mut t = trace("2026-11-30T08:00:00Z");
+    t.address = "lisi@法院.中国".into();
+    let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+    let sent_as = "lisi@xn--nww899f.xn--fiqs8s";
+    let r = report(
+        "delivered",
+        sent_as,
+        sent_as,
+        "Mon, 30 Nov 2026 08:30:00 +0000",
+    );
+    let outcome = outcome(&r.recipients[0], &r, &t, &copy_at(received), Channel::Email);
+    assert!(
+        matches!(
+            outcome,
+            Some(RecipientEvent::DeliveryReported { reached: true, .. })
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn a_block_about_another_address_is_set_aside_and_comments_are_read() {
+    let t = trace("2026-11-30T08:00:00Z");
+    let received: chrono::DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+    let written = "Mon, 30 Nov 2026 08:30:00 +0000";
+    // A forwarding target failed under our envelope id: not our recipient's failure.
+    let r = report(
+        "failed (bad destination mailbox)",
+        "forward@elsewhere.test",
+        "forward@elsewhere.test",
+        written,
+    );
+    assert!(outcome(&r.recipients[0], &r, &t, &copy_at(received), Channel::Email).is_none());
+    // Our recipient (ORCPT as sent, xtext-encoded "+" included), with comments in Action and Status.
+    let r = report(
+        "failed (bad destination mailbox)",
+        "zhang+2Bcourt@parties.test",
+        "zhang@final.test",
+        written,
+    );
+    assert_eq!(r.recipients[0].status, "5.1.1");
+    let Some(RecipientEvent::DeliveryReported {
+        reached, suppress, ..
+    }) = outcome(&r.recipients[0], &r, &t, &copy_at(received), Channel::Email)
+    else {
+        panic!("our recipient's failure was set aside");
+    };
+    assert!(!reached && suppress);
+}
+
+#[test]
+fn an_unauthenticated_report_of_either_kind_is_set_aside_and_an_authenticated_one_counts() {
+    let at: chrono::DateTime<Utc> = "2026-11-30T08:30:00Z".parse().unwrap();
+    let reported = |reached| RecipientEvent::DeliveryReported {
+        channel: Channel::Email,
+        reached,
+        at,
+        detail: "2.0.0".into(),
+        suppress: false,
+        report: String::new(),
+        source: None,
+    };
+    let forged: Result<(), Unproven> = Err(Unproven::NoReceived);
+    for reached in [true, false] {
+        let RecipientEvent::ReportSetAside(r) = judged(reported(reached), &forged, None) else {
+            panic!("an unauthenticated report changed the service");
+        };
+        assert_eq!(r.reached, reached);
+        assert!(r.reason.starts_with("not authenticated"), "{}", r.reason);
+    }
+    assert_eq!(judged(reported(true), &Ok(()), None), reported(true));
+    // Authenticated, but a bounce after the recipient confirmed: still the clerks'.
+    let why = Some("the recipient already confirmed reading");
+    assert!(matches!(
+        judged(reported(false), &Ok(()), why),
+        RecipientEvent::ReportSetAside(_)
+    ));
+    assert_eq!(judged(reported(true), &Ok(()), why), reported(true));
+}
+
+#[test]
+fn notice_ids_name_order_recipient_and_channel() {
+    assert_eq!(
+        notice_of("O000000000007.R12.email.a1b2c3d4e5@songda.court.example"),
+        Some(("O000000000007".into(), "R12".into(), Channel::Email))
+    );
+    assert_eq!(notice_of("20261128071643.BCEC9C40B2@mta.hub.test"), None);
+    assert_eq!(notice_of("O1.R1.fax@x"), None);
+}
+
+/// A report read at `received` whose copy is kept as it came.
+fn copy_at(received: chrono::DateTime<Utc>) -> KeptCopy {
+    KeptCopy {
+        received_at: received,
+        kept_sha256: "0".repeat(64),
+        received_sha256: None,
+    }
+}
