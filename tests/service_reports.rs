@@ -599,8 +599,9 @@ async fn a_free_text_bounce_quoting_a_notice_waits_for_a_clerk_and_one_naming_no
     deliver(maildir, "4.forward", &forward);
     // The bounce, delivered twice: one claim. It quotes the notice's text with its live link.
     let quoting = format!(
-        "{}\r\n请点击链接查看：{LIVE_LINK}\r\n",
-        free_text_bounce(address, notice)
+        "{}\r\n请点击链接查看：{LIVE_LINK}\r\n\r\n{}",
+        free_text_bounce(address, notice),
+        notice_in_base64()
     );
     deliver(maildir, "5.bounce", &quoting);
     deliver(maildir, "6.again", &quoting);

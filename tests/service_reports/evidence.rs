@@ -72,7 +72,7 @@ fn the_reach_names_its_report(proof: &pb::ProofOfService) -> serde_json::Value {
     counted
 }
 
-/// `clerk proof --version 1` saves the first version beside the newest (0 is no version), and
+/// `clerk proof --version 1` saves the first version beside the newest (0, the newest), and
 /// `clerk export` writes every version — OpenSSL verifies each earlier one — and the copy of
 /// every report, which Python's e-mail package reads.
 fn the_clerk_saves_and_exports_every_version_and_report(
@@ -103,14 +103,28 @@ fn the_clerk_saves_and_exports_every_version_and_report(
     );
     let v1_file = saved.join(format!("{order_id}-R1.v1.json"));
     assert_eq!(std::fs::read(&v1_file).unwrap(), v1.document);
-    let out = run_clerk(&["proof", order_id, "R1", "--version", "0"], Some(w));
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
+    // 0, as over gRPC, or no --version: the newest, which withdraws the service and says so.
+    let out = run_clerk(
+        &[
+            "proof",
+            order_id,
+            "R1",
+            "--version",
+            "0",
+            "--out",
+            saved_arg,
+        ],
+        Some(w),
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{shown}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--version"));
+    let newest_file = saved.join(format!("{order_id}-R1.json"));
+    assert_eq!(std::fs::read(&newest_file).unwrap(), newest.document);
+    assert!(shown.contains("送达未生效：本版撤回第 1、"), "{shown}");
 
     let dir = export.path().join("case");
     let out = run_clerk(
@@ -148,7 +162,109 @@ fn the_clerk_saves_and_exports_every_version_and_report(
             assert!(parts.contains("message/delivery-status"), "{name}: {parts}");
         }
     }
+    a_re_signed_export_hiding_the_newest_version_is_refused(w, &dir, order_id);
     the_export_verifies_offline_and_any_change_to_it_is_named(w, &dir, order_id, status);
+}
+
+/// A clerk who drops the newest proof version, puts the one before in its place and re-signs the
+/// manifest with their own key (OpenSSL) gets an export whose signature and files pass, but
+/// `verify-export` still refuses it: the log entries name the version hidden.
+fn a_re_signed_export_hiding_the_newest_version_is_refused(w: &World, dir: &Path, order_id: &str) {
+    let copy = dir.with_file_name("re-signed");
+    std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(dir)
+        .arg(&copy)
+        .succeeds();
+    let stem = copy.join(format!("proofs/{order_id}-R1"));
+    let newest = (1..)
+        .take_while(|v| stem.with_extension(format!("v{v}.json")).exists())
+        .last()
+        .unwrap()
+        + 1;
+    for ext in ["json", "p7s"] {
+        let earlier = stem.with_extension(format!("v{}.{ext}", newest - 1));
+        std::fs::rename(earlier, stem.with_extension(ext)).unwrap();
+    }
+    re_sign_as_the_clerk(w, &copy);
+    let out = run_clerk_trusting(
+        &["verify-export", copy.to_str().unwrap(), "--json"],
+        w.pki.path(),
+        None,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let status = |name: &str| {
+        let check = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        (
+            check["status"].as_str().unwrap().to_string(),
+            check["detail"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(status("manifest_signature").0, "PASSED", "{report}");
+    assert_eq!(status("files").0, "PASSED", "{report}");
+    let (bound, why) = status("bound_to_log");
+    assert!(bound.starts_with("FAILED"), "{report}");
+    let moved = format!(
+        "proof version {} of {order_id}-R1, named in the log, is missing",
+        newest - 1
+    );
+    let replaced = format!("not proof version {newest} of {order_id}-R1 as the log names it");
+    assert!(why.contains(&moved) && why.contains(&replaced), "{why}");
+}
+
+/// Lists what `dir` holds in its manifest and signs it with the clerk's login key, as a clerk
+/// could by hand (OpenSSL, CAdES).
+fn re_sign_as_the_clerk(w: &World, dir: &Path) {
+    let manifest_path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !name.starts_with("manifest.") {
+                let data = std::fs::read(&path).unwrap();
+                files.push(serde_json::json!({"path": name, "size": data.len(), "sha256": common::sha256_hex(&data)}));
+            }
+        }
+    }
+    manifest["files"] = files.into();
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let clients = w.pki.path().join("clients");
+    std::process::Command::new("openssl")
+        .args([
+            "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER",
+        ])
+        .arg("-in")
+        .arg(&manifest_path)
+        .arg("-signer")
+        .arg(clients.join("clerk-c0001.pem"))
+        .arg("-inkey")
+        .arg(clients.join("clerk-c0001.key"))
+        .arg("-certfile")
+        .arg(w.pki.path().join("client-ca.pem"))
+        .arg("-out")
+        .arg(dir.join("manifest.p7s"))
+        .succeeds();
 }
 
 /// `clerk verify-export` passes the export as written, and fails it — naming the file — once a
@@ -240,13 +356,7 @@ fn python_mime_parts(file: &Path) -> String {
             "import email,sys; m=email.message_from_bytes(open(sys.argv[1],'rb').read()); print(' '.join(p.get_content_type() for p in m.walk()))",
         ])
         .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeeds();
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -257,6 +367,16 @@ pub(super) const LIVE_LINK: &str =
 /// The hub keeps one copy of the bounce (`quoting`, delivered twice), listed on the recipient's
 /// status and returned by `GetDeliveryReport`: the bounce's words as they came, the live link in
 /// the quoted notice replaced by its mark, and the digest of the bounce as it arrived beside it.
+/// The notice's text with its live link as a relay copies a notice raw: base64 lines of 76.
+pub(super) fn notice_in_base64() -> String {
+    use base64::Engine;
+    let text = format!("湖北省襄阳市中级人民法院向您送达文书，请点击链接查看：{LIVE_LINK}\r\n");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    (encoded.as_bytes().chunks(76))
+        .map(|c| format!("{}\r\n", std::str::from_utf8(c).unwrap()))
+        .collect()
+}
+
 pub(super) async fn the_copy_kept_holds_the_bounces_words_without_the_live_link(
     court: &Service,
     s: &pb::RecipientStatus,
@@ -289,6 +409,17 @@ pub(super) async fn the_copy_kept_holds_the_bounces_words_without_the_live_link(
     assert_eq!(common::sha256_hex(&copy), listed.kept_sha256);
     let text = String::from_utf8(copy).unwrap();
     assert!(!text.contains(token), "{text}");
+    // The notice copied raw in base64 is cut, in the copy and in what the clerks read.
+    let first_line = notice_in_base64().lines().next().unwrap().to_string();
+    assert!(
+        !text.contains(&first_line) && text.contains(ecenter_delivery::link::BASE64_CUT),
+        "{text}"
+    );
+    assert!(
+        !s.unverified[0].detail.contains(&first_line[..40]),
+        "{:?}",
+        s.unverified[0]
+    );
     assert!(
         text.contains("Sorry, no mailbox here by that name."),
         "{text}"

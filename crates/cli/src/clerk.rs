@@ -13,6 +13,7 @@ use ecenter_client::profile::HubArgs;
 use ecenter_client::table::Table;
 
 mod export;
+mod export_binding;
 mod filings;
 mod login;
 mod ofd;
@@ -342,8 +343,8 @@ struct ProofArgs {
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// An earlier version of the proof (1, 2, ...), saved as `<order>-<recipient>.v<N>.json`;
-    /// without it the newest, as `<order>-<recipient>.json`. Every version stays evidence.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// without it (or 0) the newest, as `<order>-<recipient>.json`. Every version stays evidence.
+    #[arg(long, value_name = "N")]
     version: Option<u32>,
     /// Also save the printable PDF carrying the court's seal.
     #[arg(long)]

@@ -56,7 +56,7 @@ pub fn parse(raw: &[u8]) -> Option<EmailReply> {
     let text = message
         .body_text(0)
         .map(|t| {
-            crate::link::redact_tokens(&t)
+            crate::link::redact_quoted_links(&t)
                 .chars()
                 .take(MAX_TEXT_CHARS)
                 .collect()

@@ -304,12 +304,11 @@ fn summary(message: Option<&Message<'_>>, searched: &str) -> String {
         }
         None => searched.to_string(),
     };
-    // The quoted notice's live link is a credential clerks must not read.
+    // The quoted notice's live link is a credential clerks must not read, in whatever form the
+    // bounce quotes it (lines still unfolded, so a link broken across them is found whole).
+    let said = crate::link::redact_quoted_links(&said);
     let folded = said.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::link::redact_tokens(&folded)
-        .chars()
-        .take(MOST_SAID)
-        .collect()
+    folded.chars().take(MOST_SAID).collect()
 }
 
 #[cfg(test)]
@@ -328,6 +327,28 @@ mod tests {
         assert!(r.summary.contains("no such user"), "{}", r.summary);
         assert!(!r.summary.contains(token), "{}", r.summary);
         assert!(r.summary.contains(crate::link::REDACTED), "{}", r.summary);
+    }
+
+    #[test]
+    fn what_a_bounce_says_holds_no_notice_copied_raw_in_base64() {
+        use base64::Engine;
+        let notice = "请点击链接查看：https://songda.hub.test/s/AgAAAAAAAAAMAAAAAmsf3PHBhDw1lgSxFfa60UJCZJamn2p0UkmWiofU\r\n";
+        let body = base64::engine::general_purpose::STANDARD.encode(notice);
+        let raw = format!(
+            "From: MAILER-DAEMON@mx.parties.test\r\nX-Failed-Recipients: lisi@parties.test\r\n\r\n\
+             lisi@parties.test: 550 5.1.1 user unknown\r\n{}\r\n{}\r\n\
+             Message-ID: <O000000000007.R2.email.k9@hub.test>\r\n",
+            &body[..76],
+            &body[76..]
+        );
+        let r = read(raw.as_bytes());
+        assert!(
+            r.summary.contains("550 5.1.1 user unknown"),
+            "{}",
+            r.summary
+        );
+        assert!(!r.summary.contains(&body[..40]), "{}", r.summary);
+        assert!(r.summary.contains(crate::link::BASE64_CUT), "{}", r.summary);
     }
 
     #[test]

@@ -273,6 +273,9 @@ impl LinkSigner {
     }
 }
 
+mod quoted;
+pub use quoted::{BASE64_CUT, quotes_link, redact_quoted_links};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,14 +7,14 @@
 //! recipient on the page, so the hub keeps no live link anywhere a clerk or a court system reads
 //! (ARCHITECTURE.md, "Links"): a part that carries one is cut from the copy. A part written as
 //! plain 7- or 8-bit text has each token replaced in place by the mark every view of the hub shows
-//! ([`crate::link::redact_tokens`]: the first 12 hex digits of the token's SHA-256), so its words
-//! stay; a quoted message is kept with the same rule applied inside it; a part in base64 or
+//! (the first 12 hex digits of the token's SHA-256) in whatever form it is quoted — percent-encoded,
+//! with HTML entities, broken across lines, or in the notice's base64 body copied inline
+//! ([`crate::link::redact_quoted_links`]) — so its words stay; a quoted message is kept with the same rule applied inside it; a part in base64 or
 //! quoted-printable, which cannot be edited without decoding, is replaced by [`CUT`]. The headers
 //! of the report and of every part are kept as they came. The digest of the message as it arrived
 //! is recorded beside the copy's, so the copy can be matched to the relay's own log.
 
-use crate::link::redact_tokens;
-use mail_parser::{Encoding, Message, MessageParser, PartType};
+use mail_parser::{Encoding, Message, MessageParser, MimeHeaders, PartType};
 use std::ops::Range;
 
 /// What replaces a part in base64 or quoted-printable that carried a live link (ASCII, so it reads
@@ -64,13 +64,13 @@ fn message_carries_link(message: &Message<'_>) -> bool {
 }
 
 fn has_token(text: &str) -> bool {
-    redact_tokens(text) != text
+    crate::link::quotes_link(text)
 }
 
 /// `raw` with every leaf part that carries a link edited in place or cut.
 fn edit(raw: &[u8]) -> Vec<u8> {
     let Some(message) = MessageParser::default().parse(raw) else {
-        return edit_body(raw, Encoding::None, false);
+        return edit_body(raw, (Encoding::None, None), false);
     };
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     for part in &message.parts {
@@ -88,14 +88,16 @@ fn edit(raw: &[u8]) -> Vec<u8> {
             continue;
         }
         let nested = matches!(part.body, PartType::Message(_));
-        edits.push((body, edit_body(bytes, part.encoding, nested)));
+        let charset = (part.content_type()).and_then(|c| c.attribute("charset"));
+        edits.push((body, edit_body(bytes, (part.encoding, charset), nested)));
     }
     splice(raw, edits)
 }
 
 /// One part's body with its links edited: a quoted message as a message of its own, plain text
-/// token by token, anything encoded replaced by [`CUT`].
-fn edit_body(bytes: &[u8], encoding: Encoding, nested: bool) -> Vec<u8> {
+/// token by token (in UTF-8, or in the charset it declares, e.g. GB18030), anything encoded — or
+/// text its charset cannot write back — replaced by [`CUT`].
+fn edit_body(bytes: &[u8], (encoding, charset): (Encoding, Option<&str>), nested: bool) -> Vec<u8> {
     if encoding != Encoding::None {
         return CUT.as_bytes().to_vec();
     }
@@ -103,9 +105,22 @@ fn edit_body(bytes: &[u8], encoding: Encoding, nested: bool) -> Vec<u8> {
         return kept(bytes);
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => redact_tokens(text).into_bytes(),
-        Err(_) => CUT.as_bytes().to_vec(),
+        Ok(text) => crate::link::redact_quoted_links(text).into_bytes(),
+        Err(_) => recoded(bytes, charset).unwrap_or_else(|| CUT.as_bytes().to_vec()),
     }
+}
+
+/// `bytes`, text in `charset`, with its links edited and written back in that charset; `None`
+/// when the charset is unknown or the text does not go there and back unchanged.
+fn recoded(bytes: &[u8], charset: Option<&str>) -> Option<Vec<u8>> {
+    let encoding = encoding_rs::Encoding::for_label(charset?.as_bytes())?;
+    let (text, _, malformed) = encoding.decode(bytes);
+    if malformed {
+        return None;
+    }
+    let edited = crate::link::redact_quoted_links(&text);
+    let (out, _, unmappable) = encoding.encode(&edited);
+    (!unmappable).then(|| out.into_owned())
 }
 
 /// `raw` with each range replaced (ranges that overlap one already taken are skipped: the outer

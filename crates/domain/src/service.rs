@@ -504,7 +504,7 @@ pub enum RecipientEvent {
         detail: String,
         /// A permanent failure of the address: no notice goes to it again.
         suppress: bool,
-        /// The report's own id (`Message-ID:` of a DSN, else `sha256:` of its bytes): the same
+        /// The report's own id (`sha256:` of its `Message-ID:` and its body): the same
         /// report read twice is recorded once. Empty in entries written before it was kept.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         report: String,

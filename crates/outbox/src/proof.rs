@@ -213,14 +213,25 @@ fn source_json(source: Option<&ReportSource>, at: DateTime<Utc>) -> Value {
 
 /// One counted report as the proof lists it.
 fn counted_json(r: &CountedReport) -> Value {
+    let claim = (r.channel, r.reached, r.at);
+    report_json(claim, (&r.report, &r.detail), r.source.as_ref())
+}
+
+/// A report as proofs list it: what it claims (channel, reached or not, the time recorded), its id
+/// and words, and where it came from.
+fn report_json(
+    (channel, reached, at): (Channel, bool, DateTime<Utc>),
+    (report, detail): (&str, &str),
+    source: Option<&ReportSource>,
+) -> Value {
     let mut v = json!({
-        "channel": channel_name(r.channel),
-        "claims": if r.reached { "到达受送达人系统" } else { "退回（未送达）" },
-        "at": time(r.at),
-        "report_id": r.report,
-        "detail": r.detail,
+        "channel": channel_name(channel),
+        "claims": if reached { "到达受送达人系统" } else { "退回（未送达）" },
+        "at": time(at),
+        "report_id": report,
+        "detail": detail,
     });
-    merge(&mut v, source_json(r.source.as_ref(), r.at));
+    merge(&mut v, source_json(source, at));
     v
 }
 
@@ -336,21 +347,20 @@ fn reviewed_reports_json(service: &RecipientService) -> Vec<Value> {
         .unverified
         .iter()
         .map(|u| {
-            let mut v = json!({
-                "channel": channel_name(u.channel),
-                "claims": if u.reached { "到达受送达人系统" } else { "退回（未送达）" },
-                "at": time(u.at),
-                "report_id": u.report,
-                "detail": u.detail,
-                "set_aside_because": u.reason,
-                "judgment": u.judgment.as_ref().map(|j| json!({
-                    "accepted": j.accepted,
-                    "by": j.by,
-                    "note": j.note,
-                    "at": time(j.at),
-                })),
-            });
-            merge(&mut v, source_json(u.source.as_ref(), u.at));
+            let claim = (u.channel, u.reached, u.at);
+            let mut v = report_json(claim, (&u.report, &u.detail), u.source.as_ref());
+            merge(
+                &mut v,
+                json!({
+                    "set_aside_because": u.reason,
+                    "judgment": u.judgment.as_ref().map(|j| json!({
+                        "accepted": j.accepted,
+                        "by": j.by,
+                        "note": j.note,
+                        "at": time(j.at),
+                    })),
+                }),
+            );
             v
         })
         .collect::<Vec<_>>()

@@ -212,11 +212,7 @@ pub(super) fn verify_proof(saved: &SavedProof, trust: TrustStores, json: bool) -
             proof["recipient"]["name"].as_str().unwrap_or(""),
             proof["recipient"]["role"].as_str().unwrap_or("")
         );
-        println!(
-            "  送达生效：{} · {}",
-            proof["effective"]["at"]["beijing"].as_str().unwrap_or(""),
-            proof["effective"]["rule_text"].as_str().unwrap_or("")
-        );
+        println!("  {}", effective_line(&proof));
     }
     let mut table = Table::headless().indented("  ");
     for c in &checks {
@@ -296,13 +292,33 @@ pub(super) fn show_proof(file: &Path) -> Result<bool> {
         ]);
     }
     table.print();
-    println!(
-        "  送达生效：{} · {}",
-        s(&proof["effective"]["at"]["beijing"]),
-        s(&proof["effective"]["rule_text"])
-    );
+    println!("  {}", effective_line(&proof));
     println!("  (not verified: add --trust ROOT.pem to verify the signature offline)");
     Ok(true)
+}
+
+/// What a proof says of the service: when and by which rule it took effect, or — a version issued
+/// because service no longer stands — that it did not, and which versions it withdraws.
+fn effective_line(proof: &serde_json::Value) -> String {
+    let effective = &proof["effective"];
+    if effective.is_null() {
+        let versions: Vec<String> = (proof["withdraws"]["versions"].as_array().into_iter())
+            .flatten()
+            .map(ToString::to_string)
+            .collect();
+        if versions.is_empty() {
+            return "送达未生效".into();
+        }
+        return format!(
+            "送达未生效：本版撤回第 {} 版所载的送达生效",
+            versions.join("、")
+        );
+    }
+    format!(
+        "送达生效：{} · {}",
+        effective["at"]["beijing"].as_str().unwrap_or(""),
+        effective["rule_text"].as_str().unwrap_or("")
+    )
 }
 
 pub(super) fn trust_stores(

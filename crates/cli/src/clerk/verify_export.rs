@@ -10,7 +10,11 @@
 //! - `log_entries`: each line of `events.jsonl` hashes to its `hash`, names its own `seq` and
 //!   `prev_hash`, and links to the entry before it where the two are consecutive;
 //! - `proof …`: each proof of service verifies (`clerk verify-proof`'s checks, against `--trust`);
-//! - `report …`: each report copy is named by its own SHA-256.
+//! - `report …`: each report copy is named by its own SHA-256;
+//! - `bound_to_log`: each proof file is the version the log's `proof_issued` entries name for its
+//!   order and recipient (newest as `ORDER-R1.json`, earlier as `.vN.json`), none is missing, each
+//!   report copy belongs to the recipient whose log entries name it, and every copy a log entry or
+//!   a proof names is there (`export_binding.rs`).
 
 use super::*;
 use ecenter_seal::{Check, SubIndication};
@@ -50,6 +54,7 @@ pub(super) fn run_verify_export(a: VerifyExportArgs) -> Result<bool> {
     checks.push(log_check(&a.dir));
     checks.extend(proof_checks(&a.dir, &listed, &trust, a.allow_no_timestamp));
     checks.extend(report_checks(&a.dir, &listed));
+    checks.push(super::export_binding::binding_check(&a.dir, &listed));
     let passed = checks
         .iter()
         .all(|c| !matches!(c.status, CheckStatus::Failed(_)));
@@ -106,29 +111,29 @@ fn listed_files(manifest: &Value) -> Vec<(String, u64, String)> {
 }
 
 fn failed(name: &'static str, detail: String) -> Check {
-    Check {
-        name,
-        status: CheckStatus::Failed(SubIndication::HashFailure),
-        detail,
-    }
+    ecenter_seal::check(name, Err((SubIndication::HashFailure, detail)))
 }
 
 fn passed(name: &'static str, detail: String) -> Check {
-    Check {
-        name,
-        status: CheckStatus::Passed,
-        detail,
-    }
+    ecenter_seal::check(name, Ok(detail))
 }
 
 /// Every listed file is there as listed, and nothing else is in the directory.
 fn files_check(dir: &Path, listed: &[(String, u64, String)]) -> Result<Check> {
     let mut problems = Vec::new();
-    for (path, size, sha256) in listed {
-        if path.is_empty() || path.split('/').any(|p| p == ".." || p.is_empty()) {
+    for (i, (path, size, sha256)) in listed.iter().enumerate() {
+        if listed[..i].iter().any(|(p, _, _)| p == path) {
+            problems.push(format!("the manifest lists {path} twice"));
+            continue;
+        }
+        if path.is_empty() || path.split('/').any(|p| matches!(p, "" | "." | "..")) {
             problems.push(format!(
                 "the manifest lists 「{path}」, which is no file of the export"
             ));
+            continue;
+        }
+        if std::fs::symlink_metadata(dir.join(path)).is_ok_and(|m| m.file_type().is_symlink()) {
+            problems.push(format!("{path}: a symbolic link, not a file of the export"));
             continue;
         }
         match std::fs::read(dir.join(path)) {
@@ -163,9 +168,11 @@ fn unlisted(dir: &Path, listed: &[(String, u64, String)]) -> Result<Vec<String>>
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
+        let mut empty = true;
         for entry in std::fs::read_dir(&d).with_context(|| d.display().to_string())? {
             let path = entry?.path();
-            if path.is_dir() {
+            empty = false;
+            if std::fs::symlink_metadata(&path)?.is_dir() {
                 pending.push(path);
                 continue;
             }
@@ -179,6 +186,9 @@ fn unlisted(dir: &Path, listed: &[(String, u64, String)]) -> Result<Vec<String>>
             if !known {
                 found.push(name);
             }
+        }
+        if empty && d != dir {
+            found.push(format!("{}/", d.strip_prefix(dir).unwrap_or(&d).display()));
         }
     }
     found.sort();

@@ -118,7 +118,7 @@ fn a_free_text_bounce_quoting_the_notice_keeps_its_words_with_the_link_marked() 
         copy.contains("请点击链接查看：https://songda.court.example/s/"),
         "{copy}"
     );
-    assert!(copy.contains(&redact_tokens(LINK)), "{copy}");
+    assert!(copy.contains(&crate::link::redact_tokens(LINK)), "{copy}");
 }
 
 #[test]
@@ -151,4 +151,47 @@ fn an_encoded_part_carrying_the_link_is_cut_and_nothing_else_is() {
     // The copy is still mail with its headers as they came.
     let parsed = MessageParser::default().parse(copy.as_bytes()).unwrap();
     assert_eq!(parsed.subject(), Some("Undeliverable"));
+}
+
+#[test]
+fn an_exim_bounce_copying_the_raw_notice_inline_keeps_its_words_without_the_base64_body() {
+    let raw = format!(
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.cn>\r\n\
+         X-Failed-Recipients: wangwu@example.cn\r\n\
+         Subject: Mail delivery failed: returning message to sender\r\n\r\n\
+         This message was created automatically by mail delivery software.\r\n\r\n\
+         \x20 wangwu@example.cn\r\n    550 5.1.1 user unknown\r\n\r\n\
+         ------ This is a copy of the message, including all the headers. ------\r\n\r\n\
+         {NOTICE_HEADERS}\r\n{}",
+        notice_base64()
+    )
+    .into_bytes();
+    assert!(carries_link(&raw), "the inline base64 body is not seen");
+    let copy = String::from_utf8(kept(&raw)).unwrap();
+    assert!(!carries_link(copy.as_bytes()), "{copy}");
+    assert!(copy.contains("550 5.1.1 user unknown"), "{copy}");
+    assert!(copy.contains(crate::link::BASE64_CUT), "{copy}");
+    assert!(
+        copy.contains("Message-ID: <O000000000007.R1.email.a1b2c3@hub.test>"),
+        "{copy}"
+    );
+}
+
+#[test]
+fn an_8bit_gb18030_html_bounce_keeps_its_words_with_the_link_marked() {
+    let page =
+        format!("<p>收件人 r5@example.cn 不存在</p><p>原邮件：<a href=\"{LINK}\">查看</a></p>");
+    let (html, _, _) = encoding_rs::GB18030.encode(&page);
+    let mut raw = b"From: postmaster@qq.example\r\nSubject: =?utf-8?b?6YCA5L+h?=\r\n\
+Content-Type: text/html; charset=GB18030\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        .to_vec();
+    raw.extend_from_slice(&html);
+    raw.extend_from_slice(b"\r\n");
+    assert!(carries_link(&raw));
+    let copy = kept(&raw);
+    assert!(!carries_link(&copy));
+    let (text, _, malformed) = encoding_rs::GB18030.decode(&copy);
+    assert!(!malformed);
+    assert!(text.contains("收件人 r5@example.cn 不存在"), "{text}");
+    assert!(text.contains(crate::link::REDACTED), "{text}");
 }
