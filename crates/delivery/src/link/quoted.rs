@@ -109,7 +109,9 @@ fn found_tokens(text: &str) -> Vec<String> {
             let tail = &text[at + mark.len()..];
             let run = tail.find(|c: char| !token_char(c)).unwrap_or(tail.len());
             let token = compact_prefix(tail[..run].trim_end_matches('.'));
-            if token.len() >= 16 && !tokens.iter().any(|t| t == token) {
+            // Longer is no link of this hub (a compact token is 56, a textual one about 100):
+            // such a run is left to `redact_tokens`' plain mark, and costs nothing here.
+            if (16..=MAX_TOKEN).contains(&token.len()) && !tokens.iter().any(|t| t == token) {
                 tokens.push(token.to_string());
             }
         }
@@ -117,6 +119,8 @@ fn found_tokens(text: &str) -> Vec<String> {
     tokens
 }
 
+/// The longest run taken for a token.
+const MAX_TOKEN: usize = 200;
 /// Characters of a compact token (42 bytes in base64url): all a link of this build carries.
 const COMPACT_CHARS: usize = 56;
 
@@ -153,21 +157,38 @@ fn without_pieces(text: &str, token: &str) -> String {
     out
 }
 
-/// `run` (token characters only, so ASCII) with its pieces of `token` masked, longest first.
+/// `run` (token characters only, so ASCII) with its pieces of `token` masked: every stretch
+/// covered by [`PIECE`]-long windows that are [`varied`] and lie in the token becomes one mark.
+/// Linear in the run (each window is looked up in the token once), so a long run costs little.
 fn masked_run(run: &str, token: &str) -> String {
-    if run.len() > 4 * token.len() {
-        // No quoting breaks a token inside so long a run: only the whole token is looked for.
-        return run.replace(token, &redaction_mark(token));
-    }
-    let Some((from, to)) = longest_piece(run, token) else {
+    if run.len() < PIECE {
         return run.to_string();
-    };
-    format!(
-        "{}{}{}",
-        masked_run(&run[..from], token),
-        redaction_mark(token),
-        masked_run(&run[to..], token)
-    )
+    }
+    if token.contains(run.trim_end_matches('.')) {
+        // The token itself, or one piece of it standing alone (after a line break).
+        return redaction_mark(token);
+    }
+    let mut covered = vec![false; run.len()];
+    for from in 0..=run.len() - PIECE {
+        let window = &run[from..from + PIECE];
+        if varied(window) && token.contains(window) {
+            covered[from..from + PIECE].fill(true);
+        }
+    }
+    let mut out = String::with_capacity(run.len());
+    let mut at = 0;
+    while at < run.len() {
+        let end = (at..run.len())
+            .find(|&i| covered[i] != covered[at])
+            .unwrap_or(run.len());
+        if covered[at] {
+            out.push_str(&redaction_mark(token));
+        } else {
+            out.push_str(&run[at..end]);
+        }
+        at = end;
+    }
+    out
 }
 
 /// Whether `piece` has four or more distinct characters: `AAAAAA`, in a token as in any base64
@@ -180,25 +201,6 @@ fn varied(piece: &str) -> bool {
         }
     }
     seen.len() >= 4
-}
-
-/// Where in `run` the longest piece of `token` lies, if one is at least [`PIECE`] long and
-/// [`varied`].
-fn longest_piece(run: &str, token: &str) -> Option<(usize, usize)> {
-    let mut best: Option<(usize, usize)> = None;
-    for from in 0..run.len() {
-        let mut to = from + best.map_or(PIECE, |(a, b)| (b - a + 1).max(PIECE));
-        if to > run.len() || !token.contains(&run[from..to]) {
-            continue;
-        }
-        while to < run.len() && token.contains(&run[from..=to]) {
-            to += 1;
-        }
-        if varied(&run[from..to]) {
-            best = Some((from, to));
-        }
-    }
-    best
 }
 
 /// `text` with each block of base64 lines whose decoded text holds a recipient link replaced by

@@ -89,3 +89,16 @@ fn the_words_after_a_link_at_a_lines_end_are_kept() {
         "{out}"
     );
 }
+
+#[test]
+fn a_bounce_of_long_runs_after_a_link_mark_costs_little() {
+    // A stranger's bounce: "/s/" and a run far longer than any token, then a large base64 body.
+    let run = "a.b".repeat(100_000);
+    let body = "QUJDRA".repeat(20_000);
+    let text = format!("/s/{run}\r\n/s/{TOKEN}\r\n{body}\r\n{body}\r\n");
+    let started = std::time::Instant::now();
+    let out = redact_quoted_links(&text);
+    no_piece_left(&out);
+    // Not a timing assertion: a quadratic search would not finish at all in a test run.
+    assert!(out.len() < text.len(), "{:?}", started.elapsed());
+}
