@@ -78,6 +78,10 @@ fn deliveries_are_filtered(w: &World) {
     // The day the orders were made, in Beijing time, as the hub recorded it (not the test's clock
     // now: a run that crosses Beijing midnight must not fail).
     let ordered = rows[0]["ordered_at"].as_str().unwrap_or_default();
+    assert!(
+        ordered.ends_with("+08:00"),
+        "a time for scripts names its offset: {found}"
+    );
     let today =
         chrono::NaiveDate::parse_from_str(ordered.get(..10).unwrap_or_default(), "%Y-%m-%d")
             .unwrap_or_else(|e| panic!("ordered_at {ordered:?}: {e}; {found}"));

@@ -478,6 +478,9 @@ async fn a_lawyer_served_by_the_court_finds_it_in_the_inbox_and_fetches_with_dig
     let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(inbox[0]["order_id"], order.order_id.as_str(), "{inbox}");
     assert_eq!(inbox[0]["case_number"], CASE);
+    let ordered = inbox[0]["ordered_at"].as_str().unwrap_or_default();
+    assert!(ordered.ends_with("+08:00"), "{inbox}");
+    chrono::DateTime::parse_from_rfc3339(ordered).unwrap();
 
     fetch_checks_digest_and_seal(&lawyer, pki, &order.order_id);
     the_download_is_in_the_trace(&mut court, &order.order_id).await;

@@ -133,7 +133,8 @@ async fn reports_as_other_servers_write_them_are_kept_once_and_never_lost() {
     deliver(maildir, "2.html", &html_ndr(&notices[1]));
     let s = set_aside(1, "the HTML bounce").await;
     assert!(
-        s.unverified[0].reason.starts_with("not an RFC 3464"),
+        s.unverified[0].reason.starts_with("非标准格式的退信")
+            && s.unverified[0].reason.contains("not an RFC 3464"),
         "{s:?}"
     );
 

@@ -21,7 +21,8 @@
 //   POST /config     merges JSON: {default_receipt, receipts: {dest: stat}, receipt_delay_ms,
 //                    throttle_next, max_per_second, drop_after, submit_delay_ms}
 //   POST /drop       destroys every connection now
-//   POST /down       stops listening and drops every connection; POST /up listens again
+//   POST /down       drops every connection and each new one as it arrives (the port kept);
+//                    POST /up answers again
 //   POST /receipt    {id, stat, dest}: sends a receipt for any id (e.g. one the client never sent)
 'use strict';
 
@@ -178,6 +179,7 @@ function throttled() {
 }
 
 function onSession(session) {
+  if (isDown) return session.destroy();
   session.bound = null;
   session.unacked = new Set();
   session.outstanding = 0;
@@ -253,6 +255,9 @@ function onSession(session) {
 }
 
 let server = null;
+// While down the port stays bound (so no other process on the machine can take it meanwhile) and
+// each connection is dropped as it arrives: the ESME sees its bind fail as with a dead SMSC.
+let isDown = false;
 
 function listen(port, done) {
   server = tlsCert
@@ -298,11 +303,12 @@ const control = http.createServer(async (req, res) => {
       for (const s of [...sessions]) s.destroy();
       return reply(200, { dropped: true });
     case 'POST /down':
-      server.close();
+      isDown = true;
       for (const s of [...sessions]) s.destroy();
       return reply(200, { down: true });
     case 'POST /up':
-      return listen(smppPort, (port) => reply(200, { up: true, port }));
+      isDown = false;
+      return reply(200, { up: true, port: smppPort });
     case 'POST /pdu': {
       // Any PDU the SMSC may send (query_sm, data_sm, alert_notification, an unknown id ...):
       // answers what the ESME responded, or null when it did not respond within wait_ms.

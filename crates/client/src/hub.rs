@@ -210,6 +210,14 @@ fn endpoint(hub: &str) -> Result<String, BadAddress> {
     }
 }
 
+/// The host the `hub` setting names, as a TLS server name: `hub.court.example` for
+/// `https://hub.court.example:7000/`, `::1` for `[::1]:50051`; `None` when the setting is no
+/// address (then connecting says why).
+pub fn host_of(hub: &str) -> Option<String> {
+    let uri: tonic::codegen::http::Uri = endpoint(hub).ok()?.parse().ok()?;
+    Some(uri.host()?.trim_matches(['[', ']']).to_string())
+}
+
 /// Why the `hub` setting is no address of a gRPC port.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 enum BadAddress {
@@ -223,7 +231,16 @@ enum BadAddress {
 
 #[cfg(test)]
 mod tests {
-    use super::{BadAddress, endpoint};
+    use super::{BadAddress, endpoint, host_of};
+
+    #[test]
+    fn the_host_is_read_past_a_scheme_a_slash_and_ipv6_brackets() {
+        let host = |h: &str| host_of(h).unwrap();
+        assert_eq!(host("https://hub.court.example:7000/"), "hub.court.example");
+        assert_eq!(host("127.0.0.1:50051"), "127.0.0.1");
+        assert_eq!(host("[::1]:50051"), "::1");
+        assert_eq!(host_of("hub.court.example"), None);
+    }
 
     #[test]
     fn the_hub_setting_must_name_its_port() {

@@ -52,12 +52,9 @@ pub fn from_login(
     key: PathBuf,
     server_name: Option<String>,
 ) -> HubConfig {
-    let server_name = server_name.unwrap_or_else(|| {
-        hub.rsplit_once(':')
-            .map_or(hub.as_str(), |(h, _)| h)
-            .trim_matches(['[', ']'])
-            .to_string()
-    });
+    let server_name = server_name
+        .or_else(|| crate::hub::host_of(&hub))
+        .unwrap_or_else(|| hub.clone());
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     HubConfig {
         hub,
@@ -200,6 +197,14 @@ mod tests {
             Some("localhost".into()),
         );
         assert_eq!(named.server_name, "localhost");
+        let with_scheme = super::from_login(
+            "https://hub.court.example:50051/".into(),
+            "/ca.pem".into(),
+            "/me.pem".into(),
+            "/me.key".into(),
+            None,
+        );
+        assert_eq!(with_scheme.server_name, "hub.court.example");
     }
 
     #[test]

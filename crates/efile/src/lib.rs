@@ -249,8 +249,8 @@ async fn inbox(profile: &Profile, json: bool) -> Result<(), Exit> {
             .map(|s| {
                 serde_json::json!({
                     "order_id": s.order_id, "recipient_id": s.recipient_id,
-                    "case_number": s.case_number, "ordered_at": beijing(s.ordered_at.as_ref()),
-                    "effective_at": beijing(s.effective.as_ref().and_then(|e| e.at.as_ref())),
+                    "case_number": s.case_number, "ordered_at": beijing_rfc3339(s.ordered_at.as_ref()),
+                    "effective_at": beijing_rfc3339(s.effective.as_ref().and_then(|e| e.at.as_ref())),
                     "documents": s.documents.iter().map(|d| serde_json::json!({
                         "name": d.name, "sha256": d.sha256, "size": d.size, "seal": d.seal,
                     })).collect::<Vec<_>>(),

@@ -10,7 +10,9 @@ use ecenter_delivery::dsn::{self, Action, Unproven};
 use ecenter_delivery::email_reply;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
-use ecenter_domain::service::{ChannelTrace, RecipientEvent, RecipientService, ReportSource};
+use ecenter_domain::service::{
+    ChannelTrace, RecipientEvent, RecipientService, ReportSource, UnverifiedReport,
+};
 use ecenter_store::{EventStore, ReadView, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -170,18 +172,10 @@ fn outcome(
         .unwrap_or(received);
     let (at, why) = match reported {
         Some(t) if t >= handed && t <= received => (t, String::new()),
-        Some(t) => (
-            received,
-            format!(
-                "; the reported time {} is outside what the hub witnessed (handed to the relay {}, report read {}): the hub's receive time is used",
-                t.to_rfc3339(),
-                handed.to_rfc3339(),
-                received.to_rfc3339()
-            ),
-        ),
+        Some(t) => (received, outside_witnessed(t, handed, received)),
         None => (
             received,
-            "; the report states no time: the hub's receive time is used".into(),
+            "；报告未载明时间，以平台收到报告的时间为准 / the report states no time: the hub's receive time is used".into(),
         ),
     };
     let detail = format!(
@@ -200,14 +194,41 @@ fn outcome(
         source: Some(copy.source(&report.reporting_mta, reported)),
     };
     Some(if r.action == Action::Expanded {
-        set_aside(event, EXPANDED.to_string())
+        set_aside(
+            event,
+            for_clerk("中继已将通知投递至该地址并转发给他人", EXPANDED),
+        )
     } else {
         event
     })
 }
 
+/// Why a report's stated time `t` is not the outcome's: it lies outside what the hub witnessed
+/// (the notice `handed` to the relay, the report `received`). In Chinese with Beijing times for
+/// the clerk and the proof, then in English with exact instants (RFC 3339) for the operator.
+fn outside_witnessed(t: DateTime<Utc>, handed: DateTime<Utc>, received: DateTime<Utc>) -> String {
+    use ecenter_domain::time::beijing_seconds as bj;
+    format!(
+        "；报告所称时间 {} 不在平台所见范围内（交付中继 {}，收到报告 {}），以平台收到报告的时间为准 / \
+         the reported time {} is outside what the hub witnessed (handed to the relay {}, report read {}): the hub's receive time is used",
+        bj(t),
+        bj(handed),
+        bj(received),
+        t.to_rfc3339(),
+        handed.to_rfc3339(),
+        received.to_rfc3339()
+    )
+}
+
 /// Why an `expanded` report is set aside.
-const EXPANDED: &str = "the relay delivered the notice to this address and forwarded it on to others (Action: expanded, RFC 3464 §2.3.3): set aside for a clerk to judge";
+const EXPANDED: &str = "the relay delivered the notice to this address and forwarded it on to others (Action: expanded, RFC 3464 §2.3.3)";
+
+/// Why a report is set aside, for the clerk and the proof that shows it: what happened in Chinese
+/// (the words of the record a court reads), then the English technical detail an operator
+/// needs (the relay's words, the RFC clause).
+fn for_clerk(zh: &str, en: impl std::fmt::Display) -> String {
+    format!("{zh}，交书记员审核 / {en}: set aside for a clerk to judge")
+}
 
 /// A report the court's relay did not generate, or a bounce that contradicts what is established,
 /// is set aside for the clerks (RFC 3464 reports can be sent by anyone who knows the envelope id):
@@ -221,17 +242,21 @@ fn judged(
         return event;
     };
     let reason = match (authenticated, established) {
-        (Err(why), _) => format!("not authenticated: {why}; set aside for a clerk to judge"),
-        (Ok(()), Some(why)) if !reached => {
-            format!("a bounce, but {why}: set aside for a clerk to judge")
-        }
+        (Err(why), _) => for_clerk(
+            "报告未经认证（并非法院中继所发）",
+            format_args!("not authenticated: {why}"),
+        ),
+        (Ok(()), Some(why)) if !reached => for_clerk(
+            "退信与已确认的送达事实不符",
+            format_args!("a bounce, but {why}"),
+        ),
         (Ok(()), _) => return event,
     };
     set_aside(event, reason)
 }
 
 /// Why a report whose blocks about the notice's address disagree is set aside.
-const SELF_CONTRADICTING: &str = "the report says both that the notice reached this address and that it did not (its blocks about the address disagree): set aside for a clerk to judge";
+const SELF_CONTRADICTING: &str = "the report says both that the notice reached this address and that it did not (its blocks about the address disagree)";
 
 /// `event` (a report's outcome) set aside for the clerks with `reason`.
 fn set_aside(event: RecipientEvent, reason: String) -> RecipientEvent {
@@ -247,7 +272,7 @@ fn set_aside(event: RecipientEvent, reason: String) -> RecipientEvent {
     else {
         return event;
     };
-    RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+    RecipientEvent::ReportSetAside(UnverifiedReport {
         channel,
         at,
         detail,
@@ -344,12 +369,7 @@ async fn ingest<S: EventStore>(
             return Ok(());
         }
         Err(e) => {
-            let kept = keep_free_text(store, &raw, &e).await?;
-            if kept {
-                tracing::warn!(file = %file.display(), reason = %e, "not a delivery report, but it quotes a notice: kept for the clerks");
-            } else {
-                tracing::warn!(file = %file.display(), reason = %e, "not a delivery report and quotes no notice of this hub with its address: ignored");
-            }
+            keep_free_text(store, &raw, &e).await?.trace(file, &e);
             done(maildir, file)?;
             return Ok(());
         }
@@ -392,7 +412,10 @@ async fn ingest<S: EventStore>(
                 return Ok((Vec::new(), ()));
             };
             let event = if outcomes.iter().any(|e| reached(e) != reached(&first)) {
-                set_aside(first, SELF_CONTRADICTING.to_string())
+                set_aside(
+                    first,
+                    for_clerk("报告对该地址既称已送达又称未送达", SELF_CONTRADICTING),
+                )
             } else {
                 judged(first, &authenticated, established)
             };
@@ -412,8 +435,8 @@ async fn ingest<S: EventStore>(
     Ok(())
 }
 
-/// What the reason of a free-text bounce set aside begins with: one such claim waits for a clerk
-/// per notice at a time.
+/// What the reason of a free-text bounce set aside says (after its Chinese words since December
+/// 2026, at its start before): one such claim waits for a clerk per notice at a time.
 const FREE_TEXT: &str = "not an RFC 3464 delivery report";
 
 /// A message to the bounce address that is no RFC 3464 report (`why`). It is kept as a bounce set
@@ -422,19 +445,19 @@ const FREE_TEXT: &str = "not an RFC 3464 delivery report";
 /// that notice went to; and only while that channel has not failed and no other such claim about
 /// it waits for a clerk (a file delivered or read twice is one claim). Anything else — spam, a
 /// stray, a person's forward of the notice, a message merely carrying a notice's id as its own
-/// Message-ID — is only traced, so strangers cannot fill the log. Returns whether it was kept.
+/// Message-ID — is only traced, so strangers cannot fill the log.
 async fn keep_free_text<S: EventStore>(
     store: &S,
     raw: &[u8],
     why: &dsn::DsnError,
-) -> Result<bool, StoreError> {
+) -> Result<FreeText, StoreError> {
     let report = ecenter_delivery::free_bounce::read(raw);
     let named: Vec<String> = (report.quoted_ids.iter())
         .filter(|id| notice_of(id).is_some_and(|(_, _, c)| c == Channel::Email))
         .cloned()
         .collect();
     if named.is_empty() || !report.automatic {
-        return Ok(false);
+        return Ok(FreeText::Stray);
     }
     let why = why.to_string();
     let report_id = dsn::report_id(raw);
@@ -457,14 +480,9 @@ async fn keep_free_text<S: EventStore>(
                 if report.auto_reply.is_none() && !report.mentions(&trace.address) {
                     continue;
                 }
-                let waiting = (service.unverified.iter()).any(|u| {
-                    u.channel == Channel::Email && u.judgment.is_none() && u.reason.starts_with(FREE_TEXT)
-                });
-                if trace.closed || waiting {
-                    return Ok((Vec::new(), false));
-                }
-                if service.reports.contains(&report_id) {
-                    return Ok((Vec::new(), false));
+                let recorded = (&service.unverified[..], &service.reports[..]);
+                if let Some(why) = nothing_new(recorded, trace.closed, &report_id) {
+                    return Ok((Vec::new(), FreeText::Already(why)));
                 }
                 // The notice quoted, for the clerk: an HTML part's id may not survive as text.
                 let said = format!("quotes <{notice}>; {}", report.summary);
@@ -474,10 +492,11 @@ async fn keep_free_text<S: EventStore>(
                         let but = (service.contradicts_bounce(Channel::Email))
                             .map(|e| format!(" ({e})"))
                             .unwrap_or_default();
-                        let reason = format!(
-                            "{FREE_TEXT} ({why}), but it quotes this notice's Message-ID and names its address{but}: set aside for a clerk to judge"
+                        let reason = for_clerk(
+                            "非标准格式的退信，但引用了本通知并列明该地址",
+                            format_args!("{FREE_TEXT} ({why}), but it quotes this notice's Message-ID and names its address{but}"),
                         );
-                        RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+                        RecipientEvent::ReportSetAside(UnverifiedReport {
                             channel: Channel::Email,
                             at: received,
                             detail: said,
@@ -495,12 +514,65 @@ async fn keep_free_text<S: EventStore>(
                     recipient_id: r,
                     event,
                 };
-                return Ok((vec![event], true));
+                return Ok((vec![event], FreeText::Kept));
             }
-            Ok((Vec::new(), false))
+            Ok((Vec::new(), FreeText::Stray))
         }))
         .await?;
     Ok(kept)
+}
+
+/// Why a free-text report about a notice the hub sent adds nothing, when it does not: the
+/// notice's e-mail channel already failed (`closed`), a free-text claim about it already waits
+/// for a clerk among the service's reports set aside, or this very report (`report_id`) is among
+/// those it recorded.
+fn nothing_new(
+    (set_aside, recorded): (&[UnverifiedReport], &[String]),
+    closed: bool,
+    report_id: &str,
+) -> Option<&'static str> {
+    let waiting = (set_aside.iter()).any(|u| {
+        u.channel == Channel::Email && u.judgment.is_none() && u.reason.contains(FREE_TEXT)
+    });
+    if closed {
+        Some("its e-mail channel has already failed")
+    } else if waiting {
+        Some("a claim about it already waits for a clerk")
+    } else if recorded.iter().any(|r| r == report_id) {
+        Some("this report is already recorded")
+    } else {
+        None
+    }
+}
+
+/// What became of a message to the bounce address that is no delivery report.
+#[derive(Debug, PartialEq, Eq)]
+enum FreeText {
+    /// Set aside for the clerks as a claim about the notice it quotes.
+    Kept,
+    /// It quotes no notice of this hub with its address, or no machine wrote it: only traced.
+    Stray,
+    /// It is about a notice, but nothing is new (why): that channel already failed, a claim about
+    /// it already waits for a clerk, or this very report is recorded.
+    Already(&'static str),
+}
+
+impl FreeText {
+    /// Says in the hub's trace what became of `file`, which is no report because `e`.
+    fn trace(&self, file: &Path, e: &dsn::DsnError) {
+        let file = file.display();
+        match self {
+            FreeText::Kept => {
+                tracing::warn!(%file, reason = %e, "not a delivery report, but it quotes a notice: kept for the clerks");
+            }
+            FreeText::Stray => {
+                tracing::warn!(%file, reason = %e, "not a delivery report and quotes no notice of this hub with its address: ignored");
+            }
+            FreeText::Already(why) => {
+                tracing::info!(%file, reason = %e, "not a delivery report; it quotes a notice, but {why}: nothing new to record");
+            }
+        }
+    }
 }
 
 /// An automatic answer from the recipient's mailbox (`mark` says so: an out-of-office, a vacation
@@ -508,12 +580,15 @@ async fn keep_free_text<S: EventStore>(
 /// mailbox: no act of the recipient, so never a reply, and no bounce either. A clerk reads what
 /// it says (held for verification is no reach) and accepts or rejects it.
 fn auto_answer(mark: &str, said: String, source: ReportSource, report: String) -> RecipientEvent {
-    RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+    RecipientEvent::ReportSetAside(UnverifiedReport {
         channel: Channel::Email,
         at: source.received_at,
         detail: said,
-        reason: format!(
-            "an automatic answer from the recipient's mailbox ({mark}), not the recipient's reply: it claims the notice reached that mailbox; set aside for a clerk to judge from what it says"
+        reason: for_clerk(
+            "受送达人邮箱的自动回复（并非本人回复），称通知已到达该邮箱，请依其内容",
+            format_args!(
+                "an automatic answer from the recipient's mailbox ({mark}), not the recipient's reply: it claims the notice reached that mailbox"
+            ),
         ),
         reached: true,
         suppress: false,

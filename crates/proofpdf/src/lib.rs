@@ -374,6 +374,8 @@ fn utc(at: &Value) -> String {
 }
 
 /// 送达未生效: a version with no effective time withdraws the effect the earlier versions recorded.
+/// The print says why in its own words, naming its own sections: the JSON's `statement` points a
+/// program at its fields, which a reader of paper has not got.
 fn withdrawn_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     push("送达未生效".into(), 13.0, 12.0);
     let versions: Vec<String> = proof["withdraws"]["versions"]
@@ -382,9 +384,8 @@ fn withdrawn_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
         .unwrap_or_default();
     push(
         format!(
-            "本版撤回第 {} 版凭证所载的送达生效：{}",
+            "本版撤回第 {} 版凭证所载的送达生效：其后记录的事实（见上文“送达事件”与“未经核实的报告及书记员审核”）使送达不再成立。",
             versions.join("、"),
-            text(&proof["withdraws"]["statement"])
         ),
         BODY,
         4.0,

@@ -67,7 +67,7 @@ fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgment
             "detail": "5.1.1", "judgment": {"accepted": true, "by": "clerk-li", "note": "已核实"},
         }],
         "effective": null,
-        "withdraws": {"versions": [1], "statement": "此前版本所载的送达生效不再有效"},
+        "withdraws": {"versions": [1], "statement": "其后记录的事实（见 events 与 reviewed_reports）使送达不再成立"},
     });
     let text: Vec<String> = lines(&proof, "ab")
         .unwrap()
@@ -85,6 +85,13 @@ fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgment
         "{text:?}"
     );
     assert!(!text.iter().any(|l| l.starts_with("生效时间")), "{text:?}");
+    // A reader of paper is pointed at the print's sections, not at the JSON's fields.
+    let all = text.concat();
+    assert!(all.contains("见上文“送达事件”"), "{text:?}");
+    assert!(
+        !all.contains("events") && !all.contains("reviewed_reports"),
+        "{text:?}"
+    );
 }
 
 #[test]

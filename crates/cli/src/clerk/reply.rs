@@ -5,7 +5,7 @@
 //! lists the unclaimed ones with their SEQ.
 
 use super::review::RecipientItem;
-use super::{beijing, channel_text, refused, service_client, state_text};
+use super::{beijing, beijing_rfc3339, channel_text, refused, service_client, state_text};
 use crate::printable;
 use anyhow::Result;
 use ecenter_client::table::Table;
@@ -182,10 +182,10 @@ pub(super) fn replies_json(r: &pb::RecipientStatus) -> serde_json::Value {
         .iter()
         .map(|x| {
             serde_json::json!({
-                "index": x.index, "at": beijing(x.at.as_ref()), "channel": channel_text(x.channel),
+                "index": x.index, "at": beijing_rfc3339(x.at.as_ref()), "channel": channel_text(x.channel),
                 "from": x.from, "text": x.text, "disallowed": x.disallowed,
                 "disallowed_by": x.disallowed_by, "disallowed_note": x.disallowed_note,
-                "disallowed_at": beijing(x.disallowed_at.as_ref()),
+                "disallowed_at": beijing_rfc3339(x.disallowed_at.as_ref()),
                 "attributed": x.attributed, "attributed_by": x.attributed_by,
                 "attributed_note": x.attributed_note,
             })

@@ -76,25 +76,25 @@ pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_js
         "state": state_text(r.state),
         "attempts": r.attempts.iter().map(|a| serde_json::json!({
             "channel": channel_text(a.channel), "address": a.address, "attempts": a.attempts,
-            "resends_in_doubt": a.resends_in_doubt, "sent_at": beijing(a.sent_at.as_ref()),
+            "resends_in_doubt": a.resends_in_doubt, "sent_at": beijing_rfc3339(a.sent_at.as_ref()),
             "gateway_id": a.gateway_id, "last_error": a.last_error, "closed": a.closed,
             "accepted": a.accepted.iter().map(|x| serde_json::json!({
-                "attempt": x.attempt, "at": beijing(x.at.as_ref()), "gateway_id": x.gateway_id,
+                "attempt": x.attempt, "at": beijing_rfc3339(x.at.as_ref()), "gateway_id": x.gateway_id,
             })).collect::<Vec<_>>(),
             "receipts": a.receipts.iter().map(|x| serde_json::json!({
-                "part": x.part, "state": x.state, "at": beijing(x.at.as_ref()),
+                "part": x.part, "state": x.state, "at": beijing_rfc3339(x.at.as_ref()),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "effective": r.effective.as_ref().map(|e| serde_json::json!({
-            "at": beijing(e.at.as_ref()), "rule": e.rule, "rule_text": e.rule_text, "presumed": e.presumed,
+            "at": beijing_rfc3339(e.at.as_ref()), "rule": e.rule, "rule_text": e.rule_text, "presumed": e.presumed,
         })),
         "dead_letters": r.dead_letters.iter().map(|d| serde_json::json!({
-            "channel": channel_text(d.channel), "reason": d.reason, "at": beijing(d.at.as_ref()),
+            "channel": channel_text(d.channel), "reason": d.reason, "at": beijing_rfc3339(d.at.as_ref()),
         })).collect::<Vec<_>>(),
         "proofs": r.proofs,
         "resolution": r.resolution,
         "clerk_actions": r.clerk_actions.iter().map(|a| serde_json::json!({
-            "channel": channel_text(a.channel), "at": beijing(a.at.as_ref()), "by": a.by,
+            "channel": channel_text(a.channel), "at": beijing_rfc3339(a.at.as_ref()), "by": a.by,
             "action": if a.resolved { "resolved" } else { "retried" }, "note": a.note,
         })).collect::<Vec<_>>(),
         "unverified": review::json(r),
@@ -103,7 +103,7 @@ pub(super) fn recipient_json(r: &ecenter_proto::v1::RecipientStatus) -> serde_js
         "reports": r.reports.iter().map(|k| serde_json::json!({
             "report_id": k.report_id, "kept_sha256": k.kept_sha256,
             "received_sha256": (!k.received_sha256.is_empty()).then_some(&k.received_sha256),
-            "relay": k.relay, "received_at": beijing(k.received_at.as_ref()), "counted": k.counted,
+            "relay": k.relay, "received_at": beijing_rfc3339(k.received_at.as_ref()), "counted": k.counted,
         })).collect::<Vec<_>>(),
     })
 }
@@ -135,7 +135,7 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
             serde_json::json!({
                 "order_id": first.order_id,
                 "case_number": first.case_number,
-                "ordered_at": beijing(first.ordered_at.as_ref()),
+                "ordered_at": beijing_rfc3339(first.ordered_at.as_ref()),
                 "documents": first.documents.iter().map(|d| serde_json::json!({"reference": d.reference, "name": d.name, "sha256": d.sha256})).collect::<Vec<_>>(),
                 "recipients": recipients.iter().map(recipient_json).collect::<Vec<_>>(),
             })
@@ -325,7 +325,7 @@ pub(super) async fn list_deliveries(
                 "deliveries": answer.deliveries.iter().map(|d| {
                     let mut r = d.recipient.as_ref().map(recipient_json).unwrap_or_default();
                     r["case_number"] = serde_json::json!(d.case_number);
-                    r["ordered_at"] = serde_json::json!(beijing(d.ordered_at.as_ref()));
+                    r["ordered_at"] = serde_json::json!(beijing_rfc3339(d.ordered_at.as_ref()));
                     r
                 }).collect::<Vec<_>>(),
             })

@@ -69,6 +69,11 @@ fn a_reported_time_outside_what_the_hub_witnessed_gives_way_to_the_hubs_receive_
                 detail.contains("outside what the hub witnessed"),
                 "{detail}"
             );
+            // The clerk and the proof read it in Chinese, in Beijing time, first.
+            let bj = ecenter_domain::time::beijing_seconds(received);
+            let zh = format!("收到报告 {bj}），以平台收到报告的时间为准 / the reported time");
+            assert!(detail.contains(&zh), "{detail}");
+            assert!(bj.starts_with("2026-11-30 17:00:00"), "{bj}");
         }
     }
 }
@@ -143,7 +148,9 @@ fn an_unauthenticated_report_of_either_kind_is_set_aside_and_an_authenticated_on
             panic!("an unauthenticated report changed the service");
         };
         assert_eq!(r.reached, reached);
-        assert!(r.reason.starts_with("not authenticated"), "{}", r.reason);
+        // Chinese first, for the clerk and the proof; the technical detail after it.
+        assert!(r.reason.starts_with("报告未经认证"), "{}", r.reason);
+        assert!(r.reason.contains(" / not authenticated: "), "{}", r.reason);
     }
     assert_eq!(judged(reported(true), &Ok(()), None), reported(true));
     // Authenticated, but a bounce after the recipient confirmed: still the clerks'.
@@ -172,4 +179,46 @@ fn copy_at(received: chrono::DateTime<Utc>) -> KeptCopy {
         kept_sha256: "0".repeat(64),
         received_sha256: None,
     }
+}
+
+#[test]
+fn a_free_text_report_adds_nothing_once_the_channel_failed_a_claim_waits_or_it_is_recorded() {
+    let claim = |reason: &str, judged: bool| UnverifiedReport {
+        channel: Channel::Email,
+        at: "2026-11-30T08:30:00Z".parse().unwrap(),
+        detail: "5.1.1".into(),
+        reason: reason.into(),
+        reached: false,
+        suppress: false,
+        judgment: judged.then(|| ecenter_domain::review::ReportJudgment {
+            accepted: false,
+            by: "clerk-li".into(),
+            note: "不属实".into(),
+            at: "2026-11-30T09:00:00Z".parse().unwrap(),
+        }),
+        report: "sha256:b".into(),
+        source: None,
+    };
+    let recorded = ["sha256:a".to_string()];
+    assert_eq!(nothing_new((&[], &recorded), false, "sha256:new"), None);
+    let closed = nothing_new((&[], &recorded), true, "sha256:new").unwrap();
+    assert!(closed.contains("already failed"), "{closed}");
+    let again = nothing_new((&[], &recorded), false, "sha256:a").unwrap();
+    assert!(again.contains("already recorded"), "{again}");
+    // A waiting free-text claim, its reason as written before and since the Chinese came first.
+    let chinese_first = for_clerk("非标准格式的退信", format_args!("{FREE_TEXT} (x)"));
+    for reason in [format!("{FREE_TEXT} (x)"), chinese_first] {
+        let waits = nothing_new((&[claim(&reason, false)], &recorded), false, "sha256:new");
+        assert!(waits.unwrap().contains("waits for a clerk"), "{reason}");
+        // Judged, it waits no longer; nor does another kind of claim.
+        assert_eq!(
+            nothing_new((&[claim(&reason, true)], &recorded), false, "sha256:new"),
+            None
+        );
+    }
+    let unauthenticated = claim(&for_clerk("报告未经认证", "not authenticated"), false);
+    assert_eq!(
+        nothing_new((&[unauthenticated], &recorded), false, "sha256:new"),
+        None
+    );
 }
