@@ -318,19 +318,23 @@ fn eight_bit_text(bytes: &[u8]) -> String {
 }
 
 /// A report's own id: `sha256:` and the hex SHA-256 of its `Message-ID` and its body (what follows
-/// its header). One report delivered twice is one id even when the MTA added a `Received` or
-/// `Delivered-To` line the second time; two reports under one reused `Message-ID` are two.
+/// its header), its lines ended by LF. One report delivered twice is one id even when the MTA
+/// added a `Received` or `Delivered-To` line the second time, or one mail store kept it with the
+/// CRLF of the wire (RFC 5322 §2.1) and another with the LF of a Unix maildir (Postfix's, whose
+/// ids it keeps); two reports under one reused `Message-ID` are two.
 pub fn report_id(raw: &[u8]) -> String {
     let message_id = MessageParser::default()
         .parse_headers(raw)
         .and_then(|m| m.message_id().map(str::to_string))
         .unwrap_or_default();
-    let body = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|at| at + 4)
-        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|at| at + 2))
-        .map_or(raw, |at| &raw[at..]);
+    let mut lf = Vec::with_capacity(raw.len());
+    let mut bytes = raw.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if !(b == b'\r' && bytes.peek() == Some(&&b'\n')) {
+            lf.push(b);
+        }
+    }
+    let body = (lf.windows(2).position(|w| w == b"\n\n")).map_or(&lf[..], |at| &lf[at + 2..]);
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(message_id.as_bytes());
     ctx.update(b"\n");
@@ -689,6 +693,20 @@ mod tests {
             "Received: by mta.hub.test (Postfix) id 9\r\nDelivered-To: dsn@hub.test\r\n{first}"
         );
         assert_eq!(report_id(first.as_bytes()), report_id(again.as_bytes()));
+        // Kept by a maildir with LF line ends, then delivered again with the wire's CRLF.
+        let maildir = first.replace("\r\n", "\n");
+        assert!(!maildir.contains('\r') && first.contains("\r\n"));
+        let wire = format!("Received: by mx2.hub.test id 10\r\n{first}");
+        assert_eq!(report_id(maildir.as_bytes()), report_id(wire.as_bytes()));
+        // Postfix's maildir copies (LF only) keep the ids they were given before.
+        let legacy = |raw: &str| {
+            let (_, body) = raw.split_once("\n\n").unwrap();
+            let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+            ctx.update(b"\n");
+            ctx.update(body.as_bytes());
+            format!("sha256:{}", hex::encode(ctx.finish()))
+        };
+        assert_eq!(report_id(maildir.as_bytes()), legacy(&maildir));
         let with_id = |text: &str| format!("Message-ID: <r1@mta.hub.test>\r\n{text}");
         let bounce = report("failed", "5.2.2", true);
         assert_ne!(
