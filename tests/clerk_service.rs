@@ -117,6 +117,12 @@ fn deliveries_are_filtered(w: &World) {
         "{found}"
     );
     assert_eq!(found["truncated"], false, "{found}");
+    bad_delivery_filters_are_refused(w, today);
+}
+
+/// Checks days out of order exit 2 naming the flags, a day with nothing lists nothing, and a case
+/// number the hub cannot read is its refusal (exit 1), as JSON when JSON was asked for.
+fn bad_delivery_filters_are_refused(w: &World, today: chrono::NaiveDate) {
     let yesterday = today.pred_opt().unwrap().to_string();
     // Days out of order: refused before the hub is asked, naming the flags (round 15, F11).
     let out = clerk(
@@ -141,6 +147,22 @@ fn deliveries_are_filtered(w: &World) {
     let out = clerk(&["deliveries", "--case", "鄂06民初"], Some(w));
     assert_eq!(out.status.code(), Some(1), "refused by the hub: exit 1");
     assert!(text(&out).contains("refused"), "{}", text(&out));
+    // Asked for JSON, the refusal is JSON too (on standard error), with the same exit code.
+    let out = clerk(&["deliveries", "--case", "鄂06民初", "--json"], Some(w));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let failure: serde_json::Value =
+        serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert_eq!(
+        (failure["tool"].as_str(), failure["exit_code"].as_i64()),
+        (Some("clerk"), Some(1))
+    );
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("refused"),
+        "{failure}"
+    );
 }
 
 /// Checks R2's dead letter is listed, a retry to the hard-bounced address refused, and a resolve clears it.

@@ -85,6 +85,19 @@ fn unusable_files_and_bad_cases_are_refused(lawyer: &Lawyer, files: &Path, compl
         said.contains("没有收件号为「F999999999999」的材料") && said.contains("no filing with id"),
         "{said}"
     );
+    // A script that asked for JSON reads the refusal as JSON, with the same exit code.
+    let out = lawyer.run(&["status", "F999999999999", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let failure: serde_json::Value =
+        serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert_eq!(failure["exit_code"], 1, "{failure}");
+    assert_eq!(failure["tool"], "efile", "{failure}");
+    let error = failure["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("没有收件号为「F999999999999」的材料"),
+        "{failure}"
+    );
 }
 
 /// Checks a case number whose court code the table lacks is filed, with a warning to the lawyer,

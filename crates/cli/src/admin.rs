@@ -94,8 +94,7 @@ enum To {
 pub fn main() {
     let args = Args::parse();
     if let Err(e) = run(args) {
-        eprintln!("ecenter-admin: {}", said(&e));
-        std::process::exit(1);
+        ecenter_client::exit::fail("ecenter-admin", &said(&e), 1);
     }
 }
 

@@ -466,8 +466,8 @@ pub fn main() {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
         Err(e) => {
-            eprintln!("clerk: {e:#}");
-            std::process::exit(ecenter_client::exit::exit_code_of(&e));
+            let code = ecenter_client::exit::exit_code_of(&e);
+            ecenter_client::exit::fail("clerk", &format!("{e:#}"), code);
         }
     }
 }

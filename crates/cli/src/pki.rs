@@ -64,8 +64,7 @@ enum Command {
 /// Runs the command line; on failure prints why and exits 1.
 pub fn main() {
     if let Err(e) = run(Args::parse()) {
-        eprintln!("ecenter-pki: {e:#}");
-        std::process::exit(1);
+        ecenter_client::exit::fail("ecenter-pki", &format!("{e:#}"), 1);
     }
 }
 

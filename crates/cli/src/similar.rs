@@ -83,8 +83,7 @@ struct EvalArgs {
 /// Runs the command line; on failure prints why and exits 1.
 pub fn main() {
     if let Err(e) = run(Args::parse()) {
-        eprintln!("ecenter-similar: {e:#}");
-        std::process::exit(1);
+        ecenter_client::exit::fail("ecenter-similar", &format!("{e:#}"), 1);
     }
 }
 

@@ -19,6 +19,31 @@ pub const UNREACHABLE: i32 = 3;
 /// certificate itself must change.
 pub const CERTIFICATE: i32 = 4;
 
+/// Says why `tool` failed and ends the process with `code`. People get a line on standard error
+/// (`clerk: …`); a command line that asked for `--json` gets one JSON object there instead,
+/// `{"tool": "clerk", "error": "…", "exit_code": 1}`, so a script reading JSON reads the failure
+/// too (standard output stays empty, the exit code is the same).
+pub fn fail(tool: &str, message: &str, code: i32) -> ! {
+    eprintln!("{}", failure_line(tool, message, code, asked_for_json()));
+    std::process::exit(code)
+}
+
+/// Whether this process's command line asked for `--json` (before any `--`).
+fn asked_for_json() -> bool {
+    (std::env::args_os().skip(1))
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
+/// The line [`fail`] writes.
+fn failure_line(tool: &str, message: &str, code: i32, json: bool) -> String {
+    if json {
+        serde_json::json!({"tool": tool, "error": message, "exit_code": code}).to_string()
+    } else {
+        format!("{tool}: {message}")
+    }
+}
+
 /// A failure with the exit code it deserves.
 #[derive(Debug)]
 pub struct Exit(pub i32, pub anyhow::Error);
@@ -173,6 +198,23 @@ mod tests {
             UNREACHABLE
         );
         assert_eq!(exit_code_of(&anyhow::anyhow!("a.pem: no such file")), USAGE);
+    }
+
+    #[test]
+    fn a_failure_is_a_line_for_people_and_an_object_for_scripts() {
+        let message = "没有收件号为「F1」的材料\n  no filing with id \"F1\"";
+        assert_eq!(
+            failure_line("efile", message, REFUSED, false),
+            format!("efile: {message}")
+        );
+        let line = failure_line("efile", message, REFUSED, true);
+        assert!(!line.contains('\n'), "one line: {line}");
+        let read: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(read["error"], message);
+        assert_eq!(
+            (read["tool"].as_str(), read["exit_code"].as_i64()),
+            (Some("efile"), Some(1))
+        );
     }
 
     #[test]

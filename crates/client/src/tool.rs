@@ -24,7 +24,7 @@ pub enum Explain {
 /// profile (`config`, else `<tool>.toml` where [`profile::config_path`] keeps it). A failure that
 /// looks like an unreachable hub is explained with the saved profile ([`explain`]) unless
 /// `explaining` says the command does so itself. The failure
-/// is printed as `<tool>: <error>` and ends the process with its exit code.
+/// is said as [`crate::exit::fail`] says it and ends the process with its exit code.
 pub fn main<C, F>(tool: &str, config: Option<PathBuf>, explaining: Explain, command: C)
 where
     C: FnOnce(PathBuf) -> F,
@@ -35,8 +35,7 @@ where
         .build()
         .expect("a runtime");
     if let Err(Exit(code, e)) = runtime.block_on(explained(tool, config, explaining, command)) {
-        eprintln!("{tool}: {e:#}");
-        std::process::exit(code);
+        crate::exit::fail(tool, &format!("{e:#}"), code);
     }
 }
 
