@@ -165,11 +165,25 @@ impl ServeOrderRequest {
 
 /// Whether two addresses of one channel reach the same place: an e-mail address whatever its
 /// letters' case (domains are case-insensitive, RFC 5321 §2.4, and so are the mailboxes of the
-/// providers people use), a phone number as written.
+/// providers people use) and whichever form its domain is written in (例子.中国 and its A-label
+/// xn--fsqu00a.xn--fiqs8s are one domain, RFC 5890 §2.3.2.1), a phone number as written.
 fn same_address(channel: Channel, a: &str, b: &str) -> bool {
     match channel {
-        Channel::Email => compared(a).to_lowercase() == compared(b).to_lowercase(),
+        Channel::Email => mailbox(a) == mailbox(b),
         Channel::Sms => a == b,
+    }
+}
+
+/// An e-mail address as compared ([`same_address`]): [`compared`], lower-cased, its domain as
+/// IDNA's ASCII form (UTS #46) when it has one.
+fn mailbox(address: &str) -> String {
+    let address = compared(address).to_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => address,
+        },
+        None => address,
     }
 }
 
@@ -181,25 +195,42 @@ fn compared(text: &str) -> String {
     text.nfkc().collect()
 }
 
+/// A name as compared: [`compared`], lower-cased, without spaces — 张 三 typed with a space (as
+/// forms pad two-character names) is 张三, ZHANG San is Zhang San.
+fn name_key(name: &str) -> String {
+    (compared(name).to_lowercase().chars())
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 /// Refuses a recipient named twice — the same name at one of the same addresses, however either
-/// is encoded ([`compared`]) — which would send the same person two notices and make two proofs
-/// of one service.
+/// is written ([`name_key`], [`same_address`]), or the same hub identity under any name — which
+/// would send the same person two notices and make two proofs of one service.
 fn check_repeats(recipients: &[Recipient], bad: &mut Vec<FieldViolation>) {
     for (i, r) in recipients.iter().enumerate() {
-        let earlier = recipients[..i].iter().position(|e| {
-            compared(&e.name) == compared(&r.name)
+        let same_person = |e: &Recipient| {
+            name_key(&e.name) == name_key(&r.name)
                 && e.addresses.iter().any(|(c, a, _)| {
                     r.addresses
                         .iter()
                         .any(|(d, b, _)| c == d && same_address(*c, a, b))
                 })
-        });
-        if let Some(j) = earlier {
+        };
+        let same_identity = |e: &Recipient| r.identity.is_some() && e.identity == r.identity;
+        if let Some(j) = recipients[..i].iter().position(same_person) {
             bad.push(FieldViolation::new(
                 format!("recipients[{i}]"),
                 format!(
                     "repeats recipients[{j}] (the same name at the same address): name each \
                      recipient once / 同一受送达人不得重复列出"
+                ),
+            ));
+        } else if let Some(j) = recipients[..i].iter().position(same_identity) {
+            bad.push(FieldViolation::new(
+                format!("recipients[{i}].identity"),
+                format!(
+                    "repeats recipients[{j}]'s hub identity: one lawyer is one recipient, under \
+                     one name / 同一平台身份不得列为两名受送达人"
                 ),
             ));
         }
@@ -543,6 +574,44 @@ mod tests {
                 "{first} / {second}: {bad:?}"
             );
         }
+        // The same person however the form was filled: a space inside the name, another case,
+        // the domain as Unicode and as its A-label (outside tests, round 13b, F2).
+        for (first, second) in [("张三", "张 三"), ("Zhang San", "ZHANG san")] {
+            let mut typed = order();
+            typed.recipients[0].name = first.into();
+            let mut again = typed.recipients[0].clone();
+            again.name = second.into();
+            typed.recipients.push(again);
+            let bad = violations(typed.validate());
+            assert!(
+                bad.iter().any(|v| v.field == "recipients[1]"),
+                "{second}: {bad:?}"
+            );
+        }
+        let mut idn = order();
+        idn.recipients[0].email = "zhangsan@例子.中国".into();
+        idn.recipients[0].phone = String::new();
+        idn.recipients[0].phone_basis = None;
+        let mut again = idn.recipients[0].clone();
+        again.email = "ZhangSan@xn--fsqu00a.xn--fiqs8s".into();
+        idn.recipients.push(again);
+        let bad = violations(idn.validate());
+        assert!(bad.iter().any(|v| v.field == "recipients[1]"), "{bad:?}");
+        // One lawyer's hub identity under two names: one recipient listed twice.
+        let mut lawyer = order();
+        lawyer.recipients[0].identity = "urn:ecenter:lawyer:14201202010000001".into();
+        let mut again = lawyer.recipients[0].clone();
+        (again.name, again.email, again.phone) = (
+            "张律师".into(),
+            "zhang@law.test".into(),
+            "13900139000".into(),
+        );
+        lawyer.recipients.push(again);
+        let bad = violations(lawyer.validate());
+        assert!(
+            bad.iter().any(|v| v.field == "recipients[1].identity"),
+            "{bad:?}"
+        );
         // Namesakes at other addresses are two people.
         let mut namesakes = order();
         let mut other = namesakes.recipients[0].clone();
