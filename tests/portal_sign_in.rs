@@ -559,3 +559,30 @@ async fn email_only_lawyer(w: &World, jars: &Path, maildir: &Path) {
         "{home}"
     );
 }
+
+/// A court that keeps its directory before opening either code channel (outside tests, round
+/// 13b, F3): a lawyer asking for a code on either is told no code can be sent here, and pointed
+/// at a passkey or the court — not at a channel the court also lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_with_no_code_channel_says_so_and_points_at_no_other_channel() {
+    let w = world_with(9, 10, |c, _| c.smtp = None).await;
+    list(&w, ZHANG, ZHANG_LICENCE, "zhang@chutian-law.cn").await;
+    let jars = tempfile::tempdir().unwrap();
+    let browser = Curl::new(&w, jars.path(), "zhang");
+    for channel in ["sms", "email"] {
+        let (status, page) = browser.post(
+            "/portal/code",
+            &[("who", ZHANG_LICENCE), ("channel", channel)],
+        );
+        assert_eq!(status, 403, "{channel}: {page}");
+        assert!(
+            page.contains("本院暂未开通短信和邮件验证码") && page.contains("通行密钥"),
+            "{channel}: {page}"
+        );
+        assert!(
+            !page.contains("请改用电子邮箱接收") && !page.contains("请改用手机短信接收"),
+            "{channel}: {page}"
+        );
+    }
+    w.hub.stop().await;
+}

@@ -100,6 +100,8 @@ struct CodeRequest {
     channel_open: bool,
     /// Whether the hub has the channel at all (another instance may hold the SMSC's bind).
     channel_configured: bool,
+    /// Whether the hub has the other channel: only then is the lawyer told to use it.
+    other_configured: bool,
 }
 
 const NOT_LISTED: &str = "该执业证号不在本院律师名录中，无法登录。请核对后重新输入；如您在本院代理案件，请联系法院将您登记到本院律师名录。";
@@ -110,6 +112,25 @@ const NOT_LISTED: &str = "该执业证号不在本院律师名录中，无法登
 struct NotSent {
     words: String,
     retry_after: Option<i64>,
+}
+
+/// Why no code goes on `channel`, which this instance cannot send on: not opened at this court
+/// (`configured` false) or not from this server now; the lawyer is pointed at the other channel
+/// only when the court has it (`other_configured`), else at a passkey or the court (outside
+/// tests, round 13b, F3: a court keeping its directory before opening either channel).
+fn closed_channel(channel: Channel, configured: bool, other_configured: bool) -> &'static str {
+    match (channel, configured, other_configured) {
+        (_, false, false) => {
+            "本院暂未开通短信和邮件验证码，暂不能用验证码登录；已添加通行密钥的，请使用通行密钥登录，否则请联系法院。"
+        }
+        (Channel::Sms, true, true) => {
+            "短信验证码暂时无法从本服务器发出，请改用电子邮箱接收，或稍后再试。"
+        }
+        (Channel::Sms, true, false) => "短信验证码暂时无法从本服务器发出，请稍后再试。",
+        (Channel::Sms, false, true) => "本院暂未开通短信验证码，请改用电子邮箱接收。",
+        (Channel::Email, true, _) => "邮件验证码暂时无法从本服务器发出，请稍后再试。",
+        (Channel::Email, false, true) => "本院暂未开通邮件验证码，请改用手机短信接收。",
+    }
 }
 
 /// `CodeSent` if a code may be sent now, else the refusal (both as events to record).
@@ -155,15 +176,8 @@ fn decide_code(
         Channel::Email => (lawyer.email.clone(), "电子邮箱"),
     };
     if !r.channel_open {
-        let why = match (r.channel, r.channel_configured) {
-            (Channel::Sms, true) => {
-                "短信验证码暂时无法从本服务器发出，请改用电子邮箱接收，或稍后再试。"
-            }
-            (Channel::Sms, false) => "本院暂未开通短信验证码，请改用电子邮箱接收。",
-            (Channel::Email, _) => "本院暂未开通邮件验证码，请改用手机短信接收。",
-        };
-        let why = why.to_string();
-        return Ok(refuse(&lawyer.identity, why, None));
+        let why = closed_channel(r.channel, r.channel_configured, r.other_configured);
+        return Ok(refuse(&lawyer.identity, why.to_string(), None));
     }
     if address.is_empty() {
         let why = format!(
@@ -228,6 +242,10 @@ pub(crate) async fn request_code<S: EventStore>(
         limits: p.limits,
         channel_open: p.context.has_channel(channel) && p.context.sends_on(channel),
         channel_configured: p.context.has_channel(channel),
+        other_configured: p.context.has_channel(match channel {
+            Channel::Sms => Channel::Email,
+            Channel::Email => Channel::Sms,
+        }),
     };
     let decided = p.store.append(Box::new(move |view: &dyn ReadView| {
         decide_code(view, request)
