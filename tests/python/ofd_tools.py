@@ -98,6 +98,17 @@ def easyofd(out, pages):
     open(out, "wb").write(data)
 
 
+def fonted(out, pages):
+    """plain, carrying an embedded font (300 KB that do not compress) and a blank picture (1 MB
+    of zeros): entries that inflate to far more than one 64 KiB buffer, as real documents do."""
+    import random
+
+    plain(out, pages)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Doc_0/Res/font_2.ttf", random.Random(7).randbytes(300_000))
+        z.writestr("Doc_0/Res/image_3.bmp", bytes(1 << 20))
+
+
 def plain(out, pages):
     ns = "http://www.ofdspec.org/2016"
     n = int(pages)
@@ -256,6 +267,8 @@ def main():
         easyofd(*args)
     elif command == "plain":
         plain(*args)
+    elif command == "fonted":
+        fonted(*args)
     elif command == "render":
         print(json.dumps(render(*args)))
     elif command == "verify":

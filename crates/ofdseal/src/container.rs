@@ -390,7 +390,7 @@ fn deflate_fills(data: &[u8], budget: &mut Budget) -> Result<(), String> {
         let before = (inflate.total_in(), inflate.total_out());
         let input = &data[inflate.total_in() as usize..];
         let status = inflate
-            .decompress(input, &mut out, flate2::FlushDecompress::Finish)
+            .decompress(input, &mut out, flate2::FlushDecompress::None)
             .map_err(|e| format!("no deflate stream ({e})"))?;
         let produced = inflate.total_out() - before.1;
         if produced > budget.left {
@@ -520,6 +520,41 @@ mod tests {
         // A stream inflating past what is left of the package's limit stops there.
         let why = deflate_fills(&stream, &mut budget(3)).unwrap_err();
         assert!(why.contains("more than 500 bytes"), "{why}");
+    }
+
+    #[test]
+    fn an_entry_inflating_past_one_buffer_is_read_to_its_end() {
+        // A font or a picture: well over the 64 KiB inflated at a time (outside tests, round 17,
+        // F2: a stream needing more than one buffer was called no deflate stream at all). Zeros
+        // compress a thousandfold; noise (xorshift) not at all.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        for (what, data) in [("zeros", vec![0u8; 1 << 20]), ("noise", noise)] {
+            let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+            deflate.write_all(&data).unwrap();
+            let stream = deflate.finish().unwrap();
+            let mut budget = Budget {
+                left: LIMIT,
+                limit: LIMIT,
+            };
+            assert_eq!(deflate_fills(&stream, &mut budget), Ok(()), "{what}");
+            assert_eq!(LIMIT - budget.left, data.len() as u64, "{what}");
+            let cut = deflate_fills(
+                &stream[..stream.len() / 2],
+                &mut Budget {
+                    left: LIMIT,
+                    limit: LIMIT,
+                },
+            );
+            assert!(cut.is_err(), "{what}");
+        }
     }
 
     #[test]
