@@ -383,6 +383,56 @@ fn clerk_verify_ofd_judges_offline_with_the_anchors_it_is_given() {
     // Another court's root: not trusted.
     let out = clerk(&good, &court._pki.path().join("root-ca.pem"), &["--json"]);
     assert_eq!(out.status.code(), Some(1));
+    revoked_signers_fail_and_unusable_trust_files_are_named(&court, &good, clerk);
+}
+
+/// The signer revoked: a CRL as CAs publish it, DER (made by OpenSSL from the PEM), fails the
+/// seal as the PEM does. A `--crl` or `--trust` file holding none is a usage error naming it,
+/// never a list left empty (outside tests, round 17, F1: a revoked signer PASSED with a DER CRL).
+fn revoked_signers_fail_and_unusable_trust_files_are_named(
+    court: &Court,
+    good: &Path,
+    clerk: impl Fn(&Path, &Path, &[&str]) -> std::process::Output,
+) {
+    let sm2 = court._pki.path().join("sm2");
+    ecenter_pki::sm2::revoke(court._pki.path(), &sm2.join("seal.pem")).unwrap();
+    let (crl_pem, crl_der) = (sm2.join("seal-ca.crl.pem"), sm2.join("seal-ca.crl.der"));
+    let converted = std::process::Command::new("openssl")
+        .args(["crl", "-outform", "DER", "-in"])
+        .arg(&crl_pem)
+        .arg("-out")
+        .arg(&crl_der)
+        .status()
+        .unwrap();
+    assert!(converted.success());
+    let root = sm2.join("root-ca.pem");
+    for crl in [&crl_pem, &crl_der] {
+        let out = clerk(good, &root, &["--json", "--crl", crl.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", crl.display());
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(json["seals"][0].to_string().contains("REVOKED"), "{json}");
+    }
+    let junk = sm2.join("junk.crl");
+    std::fs::write(&junk, b"not a CRL").unwrap();
+    for (flag, file) in [
+        ("--crl", &junk),
+        ("--crl", &root),
+        ("--trust", &sm2.join("seal.key")),
+    ] {
+        let out = if flag == "--trust" {
+            clerk(good, file, &[])
+        } else {
+            clerk(good, &root, &[flag, file.to_str().unwrap()])
+        };
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {}: {said}",
+            file.display()
+        );
+        assert!(said.contains(&file.display().to_string()), "{said}");
+    }
 }
 
 fn text_of(p: &Package, file: &str) -> String {

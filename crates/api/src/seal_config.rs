@@ -5,8 +5,6 @@
 use ecenter_outbox::ConfigError;
 use ecenter_seal::tsa::TimestampAuthority;
 use ecenter_seal::{KeyHolder, SealError, TrustStores, Verifier};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -152,40 +150,18 @@ fn key_holder(
     })
 }
 
-/// Every certificate in the PEM files of one list setting.
+/// Every certificate in the files of one list setting, PEM or DER
+/// ([`ecenter_seal::trust_files`]): a file holding none is refused, naming it.
 fn certs(field: &str, paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, ConfigError> {
-    let mut out = Vec::new();
-    for p in paths {
-        let bad = |e: &dyn std::fmt::Display| ConfigError::file("seals", field, p, e);
-        for c in CertificateDer::pem_file_iter(p).map_err(|e| bad(&e))? {
-            out.push(c.map_err(|e| bad(&e))?.as_ref().to_vec());
-        }
-    }
-    Ok(out)
+    ecenter_seal::trust_files::certificates(paths)
+        .map_err(|e| ConfigError::file("seals", field, &e.path, e.why))
 }
 
-/// The CRLs of a file, PEM (one or more) or DER (one), each checked to parse: a file that
-/// holds none is refused, so revocation is never silently unchecked.
-fn crls_in(path: &Path) -> Result<Vec<Vec<u8>>, ConfigError> {
-    let named = |e: &dyn std::fmt::Display| ConfigError::file("seals", "crls", path, e);
-    let bytes = read("seals", "crls", path)?;
-    let mut out = Vec::new();
-    for c in CertificateRevocationListDer::pem_slice_iter(&bytes) {
-        out.push(c.map_err(|e| named(&e))?.as_ref().to_vec());
-    }
-    if out.is_empty() && bytes.first() == Some(&0x30) {
-        out.push(bytes); // one DER CertificateList
-    }
-    if out.is_empty() {
-        return Err(named(
-            &"holds no CRL (PEM \"X509 CRL\" blocks or one DER CertificateList)",
-        ));
-    }
-    for crl in &out {
-        x509_parser::parse_x509_crl(crl)
-            .map_err(|e| named(&format!("a CRL that does not parse ({e})")))?;
-    }
-    Ok(out)
+/// The CRLs of the `crls` files, PEM or DER, each checked to parse: a file that holds none is
+/// refused, so revocation is never silently unchecked.
+fn crls(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, ConfigError> {
+    ecenter_seal::trust_files::crls(paths)
+        .map_err(|e| ConfigError::file("seals", "crls", &e.path, e.why))
 }
 
 impl SealConfig {
@@ -254,10 +230,7 @@ impl SealConfig {
             not_sm2("tsa_key", t.curve())?;
         }
         let sm2 = self.sm2.as_ref().map(|c| c.load(role)).transpose()?;
-        let mut crls = Vec::new();
-        for p in &self.crls {
-            crls.extend(crls_in(p)?);
-        }
+        let crls = crls(&self.crls)?;
         let chain = certs("intermediates", &self.intermediates)?;
         let trust = TrustStores {
             seal_makers: certs("trust_seal_makers", &self.trust_seal_makers)?,

@@ -7,10 +7,10 @@ use crate::log_audit::{LogWalk, Offline, walk_offline};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ecenter_client::hub::{HubConfig, connect};
-use ecenter_client::pem::{certificates, crls};
 use ecenter_client::profile::HubArgs;
 use ecenter_client::table::Table;
 use ecenter_client::{beijing, beijing_rfc3339};
+use ecenter_seal::trust_files::{certificates, crls};
 
 mod export;
 mod export_binding;

@@ -266,7 +266,7 @@ struct Timestamps {
 
 impl Timestamps {
     fn load((trust, intermediates): &(Vec<PathBuf>, Vec<PathBuf>)) -> Result<Timestamps> {
-        let read = ecenter_client::pem::certificates;
+        let read = ecenter_seal::trust_files::certificates;
         Ok(Timestamps {
             anchors: read(trust)?,
             intermediates: read(intermediates)?,

@@ -11,7 +11,6 @@ pub mod exit;
 pub mod hub;
 pub mod login;
 pub mod paging;
-pub mod pem;
 pub mod profile;
 pub mod table;
 pub mod tls_problem;

@@ -223,7 +223,7 @@ fn filing_json(f: &pb::Filing) -> serde_json::Value {
 }
 
 fn pem_certificates(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, Exit> {
-    Ok(ecenter_client::pem::certificates(paths)?)
+    Ok(ecenter_seal::trust_files::certificates(paths)?)
 }
 
 async fn service_client(

@@ -11,6 +11,7 @@
 
 use crate::PkiError;
 use der::asn1::{BitString, ObjectIdentifier};
+use der::referenced::OwnedToRef;
 use der::{Decode, EncodePem};
 use sm2::pkcs8::EncodePrivateKey;
 use std::path::Path;
@@ -18,7 +19,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 use x509_cert::Certificate;
 use x509_cert::builder::profile::BuilderProfile;
-use x509_cert::builder::{Builder, CertificateBuilder, CrlBuilder};
+use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
     SubjectKeyIdentifier,
@@ -252,6 +253,58 @@ pub fn init(dir: &Path) -> Result<(), PkiError> {
     write_crl(&dir, &seal_ca, &[])
 }
 
+/// A CRL's extensions: its number, and the key of the CA that signs it as the CA's subject key
+/// identifier names that key (RFC 5280 §5.2.1). Built here, not by x509-cert 0.3's CrlBuilder,
+/// which copies the CA's own *authority* key identifier — its root's key — so that readers that
+/// match a CRL to its CA by key identifier (OpenSSL) pass it by (outside tests, round 17, F8).
+fn crl_extensions(
+    ca: &Certificate,
+    number: x509_cert::ext::pkix::CrlNumber,
+) -> Result<Vec<Extension>, PkiError> {
+    let issuer = ca.tbs_certificate().subject();
+    let spki = ca
+        .tbs_certificate()
+        .subject_public_key_info()
+        .owned_to_ref();
+    let ski = SubjectKeyIdentifier::try_from(spki).map_err(pki("key identifier"))?;
+    let aki = AuthorityKeyIdentifier {
+        key_identifier: Some(ski.0),
+        ..Default::default()
+    };
+    let number = number
+        .to_extension(issuer, &[])
+        .map_err(pki("CRL number"))?;
+    let aki = (aki.to_extension(issuer, std::slice::from_ref(&number)))
+        .map_err(pki("CRL key identifier"))?;
+    Ok(vec![number, aki])
+}
+
+/// The algorithm `key` signs with: SM2 with SM3.
+fn key_algorithm(
+    key: &sm2::dsa::SigningKey,
+) -> Result<x509_cert::spki::AlgorithmIdentifierOwned, PkiError> {
+    use x509_cert::spki::DynSignatureAlgorithmIdentifier;
+    key.signature_algorithm_identifier()
+        .map_err(pki("algorithm"))
+}
+
+/// `tbs` signed by `key` (DER (r, s) under the default distinguishing ID).
+fn signed_list(
+    tbs: x509_cert::crl::TbsCertList,
+    key: &sm2::dsa::SigningKey,
+) -> Result<x509_cert::crl::CertificateList, PkiError> {
+    use der::Encode;
+    use sm2::dsa::signature::Signer;
+    let der = tbs.to_der().map_err(pki("to-be-signed"))?;
+    let signature: sm2::dsa::Signature = key.sign(&der);
+    Ok(x509_cert::crl::CertificateList {
+        signature_algorithm: tbs.signature.clone(),
+        tbs_cert_list: tbs,
+        signature: BitString::from_bytes(signature.to_der().as_bytes())
+            .map_err(pki("signature"))?,
+    })
+}
+
 /// Signs `<dir>/seal-ca.crl.pem` listing `serials` (hex), valid for a year.
 fn write_crl(dir: &Path, ca: &Holder, serials: &[Vec<u8>]) -> Result<(), PkiError> {
     let now = SystemTime::now() - Duration::from_secs(60);
@@ -273,17 +326,18 @@ fn write_crl(dir: &Path, ca: &Holder, serials: &[Vec<u8>]) -> Result<(), PkiErro
             })
         })
         .collect::<Result<Vec<_>, PkiError>>()?;
-    let builder = CrlBuilder::new_with_this_update(
-        &ca.cert,
-        crl_number,
-        Time::try_from(now).map_err(pki("time"))?,
-    )
-    .map_err(pki("CRL"))?
-    .with_next_update(Some(
-        Time::try_from(now + Duration::from_secs(365 * DAY)).map_err(pki("time"))?,
-    ))
-    .with_certificates(revoked.into_iter());
-    let crl = sign_with(builder, &ca.key)?;
+    let tbs_cert_list = x509_cert::crl::TbsCertList {
+        version: x509_cert::Version::V2,
+        signature: key_algorithm(&ca.key)?,
+        issuer: ca.cert.tbs_certificate().subject().clone(),
+        this_update: Time::try_from(now).map_err(pki("time"))?,
+        next_update: Some(
+            Time::try_from(now + Duration::from_secs(365 * DAY)).map_err(pki("time"))?,
+        ),
+        revoked_certificates: (!revoked.is_empty()).then_some(revoked),
+        crl_extensions: Some(crl_extensions(&ca.cert, crl_number)?),
+    };
+    let crl = signed_list(tbs_cert_list, &ca.key)?;
     let pem = crl
         .to_pem(der::pem::LineEnding::LF)
         .map_err(pki("CRL PEM"))?;
@@ -416,5 +470,34 @@ mod tests {
         let serial = serial.trim().trim_start_matches("serial=");
         assert!(text.contains(serial), "{serial} not in {text}");
         assert!(text.contains("SM2-WITH-SM3"), "{text}");
+        // The CRL names its CA's key as the CA's certificate does, as OpenSSL reads both.
+        let ca = Command::new("openssl")
+            .current_dir(&sm2)
+            .args([
+                "x509",
+                "-noout",
+                "-ext",
+                "subjectKeyIdentifier",
+                "-in",
+                "seal-ca.pem",
+            ])
+            .output()
+            .unwrap();
+        let ca = String::from_utf8_lossy(&ca.stdout).to_uppercase();
+        let ski = ca
+            .lines()
+            .nth(1)
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string();
+        assert!(ski.len() > 20, "{ca}");
+        let aki = text
+            .split("AUTHORITY KEY IDENTIFIER:")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            aki.trim_start().starts_with(&ski),
+            "CA key {ski}, CRL: {text}"
+        );
     }
 }

@@ -133,6 +133,14 @@ fn closed_channel(channel: Channel, configured: bool, other_configured: bool) ->
     }
 }
 
+/// The code channel that is not `channel`.
+fn other_than(channel: Channel) -> Channel {
+    match channel {
+        Channel::Sms => Channel::Email,
+        Channel::Email => Channel::Sms,
+    }
+}
+
 /// `CodeSent` if a code may be sent now, else the refusal (both as events to record).
 fn decide_code(
     view: &dyn ReadView,
@@ -242,10 +250,7 @@ pub(crate) async fn request_code<S: EventStore>(
         limits: p.limits,
         channel_open: p.context.has_channel(channel) && p.context.sends_on(channel),
         channel_configured: p.context.has_channel(channel),
-        other_configured: p.context.has_channel(match channel {
-            Channel::Sms => Channel::Email,
-            Channel::Email => Channel::Sms,
-        }),
+        other_configured: p.context.has_channel(other_than(channel)),
     };
     let decided = p.store.append(Box::new(move |view: &dyn ReadView| {
         decide_code(view, request)

@@ -18,6 +18,7 @@ mod rejection;
 pub mod report;
 pub mod roles;
 pub mod sm;
+pub mod trust_files;
 pub mod tsa;
 mod tst;
 mod verify_ses;
@@ -619,7 +620,7 @@ pub(crate) fn explain(e: &webpki::Error) -> String {
             beijing(time)
         ),
         webpki::Error::InvalidCrlSignatureForPublicKey => {
-            "a configured CRL's signature does not verify with its issuer's key: the CRL was not signed by that CA (or, in SM2, not under the ID 1234567812345678); replace the CRL in [seals] crls".into()
+            "a configured CRL's signature does not verify with its issuer's key: the CRL was not signed by that CA (or, in SM2, not under the ID 1234567812345678); replace the CRL given (clerk --crl, or the hub's [seals] crls)".into()
         }
         other => format!("the certificate path is not valid ({other})"),
     }
