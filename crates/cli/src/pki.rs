@@ -45,7 +45,8 @@ enum Command {
         /// The certificate (PEM) to revoke.
         cert: PathBuf,
     },
-    /// Re-issue the client CA's CRL with a fresh validity.
+    /// Re-issue the client CA's CRL, and the SM2 seal CA's when there is one, with a fresh
+    /// validity.
     Crl,
     /// Create only the SM2 (国密) half in <dir>/sm2/: root, seal CA, seal maker, seal signer,
     /// timestamp CA and TSA in SM2-with-SM3, and the seal CA's CRL (`init` makes it too).
@@ -129,6 +130,11 @@ fn run(args: Args) -> Result<()> {
                 "CRL re-issued: {}",
                 args.dir.join("client-ca.crl.pem").display()
             );
+            if args.dir.join("sm2/seal-ca.pem").exists() {
+                ecenter_pki::sm2::refresh_crl(&args.dir)?;
+                let sm2 = args.dir.join("sm2/seal-ca.crl.pem");
+                println!("CRL re-issued: {}", sm2.display());
+            }
         }
     }
     Ok(())

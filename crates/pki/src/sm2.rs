@@ -347,31 +347,34 @@ fn write_crl(dir: &Path, ca: &Holder, serials: &[Vec<u8>]) -> Result<(), PkiErro
 /// Adds the certificate at `cert_pem_path` to the SM2 seal CA's revocation list and re-signs
 /// `<dir>/sm2/seal-ca.crl.pem`.
 pub fn revoke(dir: &Path, cert_pem_path: &Path) -> Result<(), PkiError> {
-    let dir = dir.join("sm2");
     let cert = first_cert(&crate::read(cert_pem_path)?)?;
+    let list = dir.join("sm2").join("seal-ca.revoked");
+    let mut serials = crate::read(&list)?;
+    serials.push_str(&hex::encode(
+        cert.tbs_certificate().serial_number().as_bytes(),
+    ));
+    serials.push('\n');
+    crate::write(&list, &serials)?;
+    refresh_crl(dir)
+}
+
+/// Re-signs `<dir>/sm2/seal-ca.crl.pem`, fresh for a year, listing the serials of
+/// `seal-ca.revoked` (hex, one a line).
+pub fn refresh_crl(dir: &Path) -> Result<(), PkiError> {
+    let dir = dir.join("sm2");
     let ca_pem = crate::read(&dir.join("seal-ca.pem"))?;
     let ca = Holder {
         cert: first_cert(&ca_pem)?,
         key: load_key(&crate::read(&dir.join("seal-ca.key"))?)?,
     };
-    let list = dir.join("seal-ca.revoked");
-    let mut serials: Vec<String> = crate::read(&list)?
-        .lines()
-        .map(str::to_string)
-        .filter(|l| !l.is_empty())
-        .collect();
-    serials.push(hex::encode(
-        cert.tbs_certificate().serial_number().as_bytes(),
-    ));
-    crate::write(&list, &(serials.join("\n") + "\n"))?;
-    let bytes = serials
-        .iter()
+    let serials = crate::read(&dir.join("seal-ca.revoked"))?;
+    let bytes = (serials.lines().filter(|l| !l.is_empty()))
         .map(|h| {
             (0..h.len())
                 .step_by(2)
-                .map(|i| u8::from_str_radix(&h[i..i + 2], 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| PkiError::Invalid(format!("bad serial 「{h}」 in seal-ca.revoked")))
+                .map(|i| h.get(i..i + 2).and_then(|x| u8::from_str_radix(x, 16).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| PkiError::Invalid(format!("bad serial 「{h}」 in seal-ca.revoked")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     write_crl(&dir, &ca, &bytes)
