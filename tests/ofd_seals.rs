@@ -642,6 +642,37 @@ fn lists_and_packages_built_to_mislead_are_caught() {
     let sealed = court.seal(&shaped, Stamp::default());
     let v = verdicts(&court, &sealed);
     assert!(passes(&v) && v.len() == 1, "{v:?}");
+    reports_say_plainly_what_misleads(&court, &once);
+}
+
+/// A name that mimics a sealed one is shown as it is; a References without CheckMethod says so; a
+/// SignedValue that does not parse is not also called another seal (outside tests, round 17, F4).
+fn reports_say_plainly_what_misleads(court: &Court, once: &[u8]) {
+    let sign = "/Doc_0/Signs/Sign_0";
+    let mimic = edit(once, |p| {
+        let page = p.files["/Doc_0/Pages/Page_0/Content.xml"].clone();
+        p.files
+            .insert("/Doc_0/Pages/Page_0/Content.xml ".into(), page);
+    });
+    let v = verdicts(court, &mimic);
+    assert!(
+        v[0].1.contains("「/Doc_0/Pages/Page_0/Content.xml 」"),
+        "{v:?}"
+    );
+    let unnamed = edit(once, |p| {
+        let file = format!("{sign}/Signature.xml");
+        let text = text_of(p, &file).replace(" CheckMethod=\"1.2.156.10197.1.401\"", "");
+        p.files.insert(file, text.into_bytes());
+    });
+    let v = verdicts(court, &unnamed);
+    assert!(v[0].1.contains("References names no CheckMethod"), "{v:?}");
+    let garbled = edit(once, |p| {
+        p.files
+            .insert(format!("{sign}/SignedValue.dat"), vec![0x30, 0x03, 1, 2]);
+    });
+    let v = verdicts(court, &garbled);
+    assert_eq!(v[0].0, Indication::Failed, "{v:?}");
+    assert!(!v[0].1.contains("is not the seal inside"), "{v:?}");
 }
 
 /// `IN` laid out by `zip_layouts.py KIND` (the JDK's jar, a streaming zipfile, or a second

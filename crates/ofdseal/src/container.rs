@@ -194,8 +194,8 @@ fn ends_at(d: Directory, next: usize, what: &str) -> Result<Directory, String> {
     match d.end.cmp(&next) {
         std::cmp::Ordering::Equal => Ok(d),
         std::cmp::Ordering::Less => Err(format!(
-            "{} bytes lie between the central directory and {what}: another archive, or \
-             data no reader should see",
+            "{} bytes lie between the central directory and {what}, or before the archive (its \
+             offsets do not count them): another archive, a stub, or data no reader should see",
             next - d.end
         )),
         std::cmp::Ordering::Greater => Err(format!("{what} names a central directory past it")),
@@ -478,6 +478,13 @@ mod tests {
         let appended = [&one[..], &archive(&[("OFD.xml", b"<x/>")], b"")].concat();
         let why = single_archive(&appended, LIMIT).unwrap_err();
         assert!(why.contains("lie between the central directory"), "{why}");
+        // Bytes before the archive: its offsets fall short by as many (round 17, F4).
+        let prefixed = [&b"0123456789"[..], &one[..]].concat();
+        let why = single_archive(&prefixed, LIMIT).unwrap_err();
+        assert!(
+            why.starts_with("10 bytes") && why.contains("before the archive"),
+            "{why}"
+        );
         let trailing = [&one[..], b"trailing"].concat();
         let why = single_archive(&trailing, LIMIT).unwrap_err();
         assert!(why.contains("bytes follow the archive"), "{why}");

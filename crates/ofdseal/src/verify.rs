@@ -273,9 +273,33 @@ fn check_method(method: &str) -> Option<(&'static str, Digest)> {
     }
 }
 
+/// A file's name as a report shows it: in 「」, with what cannot be seen escaped, so that
+/// `Content.xml ` (a trailing space) or a control character is not read as the name it mimics.
+fn shown(file: &str) -> String {
+    let visible: String = (file.chars())
+        .map(|c| {
+            if c.is_control() || c.is_whitespace() && c != ' ' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    format!("「{visible}」")
+}
+
 /// Every referenced file present and unchanged, digests as the CheckMethod names.
 fn references(package: &Package, d: &Described) -> Check {
     let method = d.check_method.as_str();
+    if method.trim().is_empty() {
+        return failed(
+            "ofd_references",
+            SubIndication::FormatFailure,
+            "References names no CheckMethod: a seal must say its digest, SM3 \
+             (1.2.156.10197.1.401) or SHA-256 (2.16.840.1.101.3.4.2.1)"
+                .into(),
+        );
+    }
     let Some((name, digest)) = check_method(method) else {
         return failed(
             "ofd_references",
@@ -289,10 +313,12 @@ fn references(package: &Package, d: &Described) -> Check {
     let mut problems = Vec::new();
     for (file, expected) in &d.references {
         match (package.files.get(file), expected) {
-            (None, _) => problems.push(format!("{file} was removed")),
-            (Some(_), None) => problems.push(format!("the CheckValue of {file} is no base64")),
+            (None, _) => problems.push(format!("{} was removed", shown(file))),
+            (Some(_), None) => {
+                problems.push(format!("the CheckValue of {} is no base64", shown(file)));
+            }
             (Some(data), Some(value)) if digest(data) != *value => {
-                problems.push(format!("{file} was changed"));
+                problems.push(format!("{} was changed", shown(file)));
             }
             (Some(_), Some(_)) => {}
         }
@@ -348,7 +374,11 @@ fn coverage(
             SubIndication::HashFailure,
             format!(
                 "protected by no seal (added after sealing, or left out of it): {}",
-                added.join(", ")
+                added
+                    .iter()
+                    .map(|f| shown(f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     }
@@ -477,12 +507,13 @@ fn visible(b: [f64; 4], clip: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// Seal.esl, when present, is the seal inside the signature.
+/// Seal.esl, when present, is the seal inside the signature; a signature that does not parse
+/// has no seal to compare (its own check says why), so nothing is said here.
 fn seal_file(package: &Package, d: &Described, signed_value: &[u8]) -> Option<Check> {
     let loc = d.seal_loc.as_ref()?;
-    let inside = ecenter_seal::seal_of_signature(signed_value).ok();
+    let inside = ecenter_seal::seal_of_signature(signed_value).ok()?;
     Some(match package.files.get(loc) {
-        Some(esl) if inside.as_deref() == Some(esl.as_slice()) => passed(
+        Some(esl) if inside == *esl => passed(
             "ofd_seal_file",
             format!("{loc} is the seal inside the signature"),
         ),
