@@ -68,24 +68,31 @@ fn failed(report: &ecenter_seal::ValidationReport, check: &str) -> bool {
     )
 }
 
+/// `pages` pages made by `ofd_tools.py KIND`, sealed by the court: its one seal passes here and
+/// in Python. Gives the sealed bytes and the seal as verified here.
+fn sealed_and_judged_by_both(
+    court: &Court,
+    dir: &Path,
+    kind: &str,
+    pages: u32,
+) -> (Vec<u8>, ecenter_ofdseal::OfdSeal) {
+    let sealed = court.seal(&foreign(dir, kind, pages), Stamp::default());
+    let mut seals = verify_ofd(&sealed, &court.verifier, SystemTime::now()).unwrap();
+    assert_eq!(seals.len(), 1, "{kind}");
+    let seal = seals.remove(0);
+    let indication = seal.report.indication;
+    assert_eq!(indication, Indication::Passed, "{kind}: {:#?}", seal.report);
+    let python = judged(dir, &format!("{kind}-sealed.ofd"), &sealed, "verify");
+    assert_eq!(python[0]["valid"], true, "{kind}: {python}");
+    (sealed, seal)
+}
+
 #[test]
 fn a_sealed_ofd_from_easyofd_verifies_here_and_in_python_and_renders_its_stamp_lower_right() {
     let court = court();
     let dir = tempfile::tempdir().unwrap();
-    let ofd = foreign(dir.path(), "easyofd", 3);
-    let sealed = court.seal(&ofd, Stamp::default());
-    let seals = verify_ofd(&sealed, &court.verifier, SystemTime::now()).unwrap();
-    assert_eq!(seals.len(), 1);
-    let seal = &seals[0];
-    assert_eq!(
-        seal.report.indication,
-        Indication::Passed,
-        "{:#?}",
-        seal.report
-    );
+    let (sealed, seal) = sealed_and_judged_by_both(&court, dir.path(), "easyofd", 3);
     assert_eq!(seal.page, Some(3), "the last page by default");
-    let python = judged(dir.path(), "sealed.ofd", &sealed, "verify");
-    assert_eq!(python[0]["valid"], true, "{python}");
 
     // easyofd shows the seal's picture inside the Boundary, on the last page only.
     let [x, y, w, h] = seal.boundary.unwrap();
@@ -693,13 +700,7 @@ fn an_ofd_carrying_a_font_and_a_picture_of_hundreds_of_kilobytes_seals_and_verif
     // 17, F2: such packages were refused as "no deflate stream").
     let court = court();
     let dir = tempfile::tempdir().unwrap();
-    let ofd = foreign(dir.path(), "fonted", 1);
-    let sealed = court.seal(&ofd, Stamp::default());
-    let seals = verify_ofd(&sealed, &court.verifier, SystemTime::now()).unwrap();
-    assert_eq!(seals.len(), 1);
-    assert_eq!(seals[0].report.indication, Indication::Passed);
-    let python = judged(dir.path(), "fonted-sealed.ofd", &sealed, "verify");
-    assert_eq!(python[0]["valid"], true, "{python}");
+    let (sealed, _) = sealed_and_judged_by_both(&court, dir.path(), "fonted", 1);
     // The font is kept as Python wrote it, and a changed byte in it breaks the seal.
     let p = Package::read(&sealed, Limits::default()).unwrap();
     assert_eq!(p.get("/Doc_0/Res/font_2.ttf").unwrap().len(), 300_000);
