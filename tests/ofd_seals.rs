@@ -650,6 +650,15 @@ fn lists_and_packages_built_to_mislead_are_caught() {
     let v = verdicts(&court, &sealed);
     assert!(passes(&v) && v.len() == 1, "{v:?}");
     reports_say_plainly_what_misleads(&court, &once);
+    // Two seals under one ID: readers show one of them (outside tests, round 17, F5).
+    let one_id = edit(&twice, |p| {
+        let list = "/Doc_0/Signs/Signatures.xml";
+        let text = text_of(p, list).replace("ID=\"3\"", "ID=\"1\"");
+        assert_eq!(text.matches("ID=\"1\"").count(), 2, "{text}");
+        p.files.insert(list.into(), text.into_bytes());
+    });
+    let v = verdicts(&court, &one_id);
+    assert!(!passes(&v) && v[1].1.contains("under ID 1"), "{v:?}");
 }
 
 /// A name that mimics a sealed one is shown as it is; a References without CheckMethod says so; a

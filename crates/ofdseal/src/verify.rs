@@ -123,13 +123,24 @@ pub fn verify_ofd(
     let pages = pages(&package)?;
     let (listed, _) = listed(package.get(&list_path)?, &list_path)?;
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    let (mut seen, mut ids) = (BTreeSet::new(), BTreeSet::new());
     for (i, (id, kind, path)) in listed.iter().enumerate() {
         if !seen.insert(path.as_str()) {
             out.push(unlisted(
                 id,
                 path,
                 format!("{path} is listed twice in {list_path}: one seal cannot count twice"),
+            ));
+            continue;
+        }
+        if !id.is_empty() && !ids.insert(id.as_str()) {
+            out.push(unlisted(
+                id,
+                path,
+                format!(
+                    "{list_path} lists another seal under ID {id}: an ID names one object in a \
+                     document (GB/T 33190 ST_ID), so readers show only one of them"
+                ),
             ));
             continue;
         }
