@@ -537,6 +537,22 @@ async fn a_receipt_that_cannot_be_saved_is_still_shown_with_its_filing_id() {
         "{said}"
     );
     hub.stop().await;
+    // The hub is down: a file that is not there is still the lawyer's to fix (exit 1, naming
+    // it), not "cannot reach the hub" (exit 3) (outside tests, round 17b).
+    let missing = files.path().join("没有这个文件.pdf");
+    let out = lawyer.run(&[
+        "submit",
+        "--new-case",
+        "--kind",
+        "起诉状",
+        missing.to_str().unwrap(),
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("没有这个文件.pdf") && said.contains("nothing was sent"),
+        "{said}"
+    );
 }
 
 /// A hub that refuses a revoked certificate closes the connection after the handshake, while

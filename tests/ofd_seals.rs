@@ -402,6 +402,8 @@ fn revoked_signers_fail_and_unusable_trust_files_are_named(
     clerk: impl Fn(&Path, &Path, &[&str]) -> std::process::Output,
 ) {
     let sm2 = court._pki.path().join("sm2");
+    let before = sm2.join("seal-ca.before.crl.pem");
+    std::fs::copy(sm2.join("seal-ca.crl.pem"), &before).unwrap();
     ecenter_pki::sm2::revoke(court._pki.path(), &sm2.join("seal.pem")).unwrap();
     let (crl_pem, crl_der) = (sm2.join("seal-ca.crl.pem"), sm2.join("seal-ca.crl.der"));
     let converted = std::process::Command::new("openssl")
@@ -413,12 +415,35 @@ fn revoked_signers_fail_and_unusable_trust_files_are_named(
         .unwrap();
     assert!(converted.success());
     let root = sm2.join("root-ca.pem");
-    for crl in [&crl_pem, &crl_der] {
-        let out = clerk(good, &root, &["--json", "--crl", crl.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(1), "{}", crl.display());
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    // Alone, or with the CA's earlier CRL (which does not list it) before or after: the newest of
+    // the CA's CRLs counts (round 17b, F1: the first one given did).
+    for crls in [
+        vec![arg(&crl_pem)],
+        vec![arg(&crl_der)],
+        vec![arg(&before), arg(&crl_der)],
+        vec![arg(&crl_pem), arg(&before)],
+    ] {
+        let mut args = vec!["--json"];
+        for c in &crls {
+            args.extend(["--crl", c.as_str()]);
+        }
+        let out = clerk(good, &root, &args);
+        assert_eq!(out.status.code(), Some(1), "{crls:?}");
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(json["seals"][0].to_string().contains("REVOKED"), "{json}");
+        assert!(
+            json["seals"][0].to_string().contains("REVOKED"),
+            "{crls:?}: {json}"
+        );
     }
+    // Another CA's CRL says nothing of this signer, and the report says so.
+    let foreign = court._pki.path().join("client-ca.crl.pem");
+    let out = clerk(good, &root, &["--json", "--crl", foreign.to_str().unwrap()]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.contains("revocation not checked: none of the 1 CRL(s) given is its issuer's"),
+        "{json}"
+    );
     let junk = sm2.join("junk.crl");
     std::fs::write(&junk, b"not a CRL").unwrap();
     for (flag, file) in [

@@ -144,13 +144,13 @@ enum Command {
 // What an offline verification builds chains with besides the signers' trust anchors.
 #[derive(Debug, clap::Args)]
 struct ChainMaterial {
-    /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signers' anchors.
+    /// Trust anchor(s) for timestamp authorities (PEM or DER); defaults to the signers' anchors.
     #[arg(long)]
     tsa_trust: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains.
+    /// Intermediate CA certificates (PEM or DER) that may complete chains.
     #[arg(long)]
     intermediate: Vec<PathBuf>,
-    /// CRLs (PEM) to check revocation against.
+    /// CRLs (PEM or DER) to check revocation against.
     #[arg(long)]
     crl: Vec<PathBuf>,
 }
@@ -167,7 +167,7 @@ impl ChainMaterial {
 struct VerifyPdfArgs {
     /// The PDF file.
     file: PathBuf,
-    /// Trust anchor(s) for signers (PEM); nothing is trusted unless named here.
+    /// Trust anchor(s) for signers (PEM or DER); nothing is trusted unless named here.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
     #[command(flatten)]
@@ -214,10 +214,10 @@ struct VerifyLogArgs {
     /// A head recorded elsewhere, SEQ:HASH (a receipt's log entry, an e-mailed checkpoint).
     #[arg(long, conflicts_with = "hub")]
     expect: Option<String>,
-    /// Trust anchor(s) (PEM) for the checkpoints' timestamps; without it they are not checked.
+    /// Trust anchor(s) (PEM or DER) for the checkpoints' timestamps; without it they are not checked.
     #[arg(long, requires = "data_dir")]
     tsa_trust: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) for the timestamps' chains.
+    /// Intermediate CA certificates (PEM or DER) for the timestamps' chains.
     #[arg(long, requires = "tsa_trust")]
     intermediate: Vec<PathBuf>,
     /// Fail when a checkpoint carries no timestamp (a hub with a TSA; one re-signed with the
@@ -258,17 +258,17 @@ struct VerifyProofArgs {
     /// Its detached signature (DER).
     #[arg(long)]
     signature: PathBuf,
-    /// Trust anchor(s) for the hub's signer (PEM); nothing is trusted unless named here.
+    /// Trust anchor(s) for the hub's signer (PEM or DER); nothing is trusted unless named here.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
-    /// The hub's proof signer: its `[seals] signer_cert` (PEM), as the court publishes it;
+    /// The hub's proof signer: its `[seals] signer_cert` (PEM or DER), as the court publishes it;
     /// repeatable across a renewal. Any other key under the same root signs no proof.
     #[arg(long, required = true)]
     signer: Vec<PathBuf>,
-    /// Trust anchor(s) for timestamp authorities (PEM); defaults to the signer's anchors.
+    /// Trust anchor(s) for timestamp authorities (PEM or DER); defaults to the signer's anchors.
     #[arg(long)]
     tsa_trust: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains, besides those the signature
+    /// Intermediate CA certificates (PEM or DER) that may complete chains, besides those the signature
     /// carries.
     #[arg(long)]
     intermediate: Vec<PathBuf>,
@@ -349,14 +349,14 @@ struct ProofArgs {
     /// Also save the printable PDF carrying the court's seal.
     #[arg(long)]
     pdf: bool,
-    /// Verify the saved proof against these trust anchors (PEM), as `clerk verify-proof` does.
+    /// Verify the saved proof against these trust anchors (PEM or DER), as `clerk verify-proof` does.
     #[arg(long, requires = "signer")]
     trust: Vec<PathBuf>,
-    /// With --trust: the hub's proof signer (`[seals] signer_cert`, PEM), as `clerk verify-proof`
+    /// With --trust: the hub's proof signer (`[seals] signer_cert`, PEM or DER), as `clerk verify-proof`
     /// takes it.
     #[arg(long, requires = "trust")]
     signer: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains when verifying, besides those
+    /// Intermediate CA certificates (PEM or DER) that may complete chains when verifying, besides those
     /// the signature carries.
     #[arg(long)]
     intermediate: Vec<PathBuf>,

@@ -409,7 +409,15 @@ fn checked_for(policy: Option<&pb::CourtPolicy>, files: &[PathBuf]) -> Result<Ve
 }
 
 pub(crate) async fn submit(profile: &Profile, args: SubmitArgs) -> Result<(), Exit> {
-    let policy = court_policy(profile).await?;
+    let policy = match court_policy(profile).await {
+        Ok(policy) => policy,
+        // What is wrong with the files is the lawyer's to fix whether or not the hub answers
+        // (exit 1, naming them), not "the hub cannot be reached" (outside tests, round 17b).
+        Err(failure) => {
+            check_files(&args.files, MAX_DOCUMENT_BYTES)?;
+            return Err(failure);
+        }
+    };
     let checked = checked_for(policy.as_ref(), &args.files)?;
     let Target { case, corrects } = target(profile, &args).await?;
     let new_case = case.is_empty() && corrects.is_none();

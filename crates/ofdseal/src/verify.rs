@@ -284,12 +284,14 @@ fn check_method(method: &str) -> Option<(&'static str, Digest)> {
     }
 }
 
-/// A file's name as a report shows it: in 「」, with what cannot be seen escaped, so that
-/// `Content.xml ` (a trailing space) or a control character is not read as the name it mimics.
+/// A file's name as a report shows it: in 「」, with what cannot be seen escaped by the hub's one
+/// rule ([`ecenter_domain::text::hidden`]: controls, format characters such as U+200B or the
+/// bidirectional override U+202E, fillers) and any space but the plain one, so that
+/// `Content.xml ` (a trailing space) or `evil\u{202E}gnp.exe` is not read as the name it mimics.
 fn shown(file: &str) -> String {
     let visible: String = (file.chars())
         .map(|c| {
-            if c.is_control() || c.is_whitespace() && c != ' ' {
+            if ecenter_domain::text::hidden(c) || c.is_whitespace() && c != ' ' {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
@@ -539,4 +541,23 @@ fn seal_file(package: &Package, d: &Described, signed_value: &[u8]) -> Option<Ch
             format!("{loc} is not in the package"),
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_name_shows_what_cannot_be_seen_as_code_points() {
+        assert_eq!(super::shown("/Doc_0/a b.xml "), "「/Doc_0/a b.xml 」");
+        for (hidden, code) in [
+            ('\u{200B}', "\\u{200b}"),
+            ('\u{202E}', "\\u{202e}"),
+            ('\u{FEFF}', "\\u{feff}"),
+            ('\u{3164}', "\\u{3164}"),
+            ('\u{A0}', "\\u{a0}"),
+            ('\n', "\\u{a}"),
+        ] {
+            let shown = super::shown(&format!("/Doc_0/evil{hidden}gnp.exe"));
+            assert_eq!(shown, format!("「/Doc_0/evil{code}gnp.exe」"));
+        }
+    }
 }

@@ -348,6 +348,17 @@ fn write_crl(dir: &Path, ca: &Holder, serials: &[Vec<u8>]) -> Result<(), PkiErro
 /// `<dir>/sm2/seal-ca.crl.pem`.
 pub fn revoke(dir: &Path, cert_pem_path: &Path) -> Result<(), PkiError> {
     let cert = first_cert(&crate::read(cert_pem_path)?)?;
+    let ca = first_cert(&crate::read(&dir.join("sm2").join("seal-ca.pem"))?)?;
+    // Only the seal CA's own certificates: another CA's serial on this CA's list names nothing
+    // it issued, and may one day name a certificate it does issue.
+    if cert.tbs_certificate().issuer() != ca.tbs_certificate().subject() {
+        return Err(PkiError::Invalid(format!(
+            "{} was not issued by the SM2 seal CA (its issuer is {}): only that CA's \
+             certificates go on sm2/seal-ca.crl.pem",
+            cert_pem_path.display(),
+            cert.tbs_certificate().issuer()
+        )));
+    }
     let list = dir.join("sm2").join("seal-ca.revoked");
     let mut serials = crate::read(&list)?;
     serials.push_str(&hex::encode(
@@ -457,6 +468,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         init(dir.path()).unwrap();
         let sm2 = dir.path().join("sm2");
+        // Another CA's certificate is refused, naming it; the list stays as it was.
+        let foreign = revoke(dir.path(), &sm2.join("tsa.pem")).unwrap_err();
+        assert!(
+            foreign
+                .to_string()
+                .contains("not issued by the SM2 seal CA"),
+            "{foreign}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(sm2.join("seal-ca.revoked")).unwrap(),
+            ""
+        );
         revoke(dir.path(), &sm2.join("seal.pem")).unwrap();
         let out = Command::new("openssl")
             .current_dir(&sm2)

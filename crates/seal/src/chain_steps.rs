@@ -29,17 +29,73 @@ pub(crate) fn trust_anchors(ders: &[Vec<u8>]) -> Result<Vec<TrustAnchor<'static>
         .collect()
 }
 
-/// The configured CRLs, parsed; one that does not parse fails the chain (a general failure).
+/// A configured CRL chosen to check against: its issuer's newest.
+pub(crate) struct ChosenCrl {
+    /// The CRL as webpki checks it.
+    pub(crate) list: webpki::CertRevocationList<'static>,
+    /// Its issuer's name (DER), as certificates name their issuer.
+    pub(crate) issuer: Vec<u8>,
+    /// Its thisUpdate, seconds since 1970.
+    pub(crate) issued: i64,
+}
+
+/// The configured CRLs to check against, parsed: per issuer its newest (latest thisUpdate, then
+/// highest cRLNumber). A CA's CRL lists every revocation still in force (RFC 5280 §5, §6.3.3),
+/// so its newest says what holds — and webpki consults only the first CRL of an issuer it meets,
+/// so an older CRL given first hid a revocation the newer one lists (outside tests, round 17b,
+/// F1). The newest CRL's signature is still checked: a forged one fails the chain, never passes
+/// it. One that does not parse fails the chain (a general failure).
 pub(crate) fn configured_crls(
     trust: &TrustStores,
-) -> Result<Vec<webpki::CertRevocationList<'static>>, (SubIndication, String)> {
+) -> Result<Vec<ChosenCrl>, (SubIndication, String)> {
     let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
-    trust
-        .crls
-        .iter()
-        .map(|d| webpki::OwnedCertRevocationList::from_der(d).map(webpki::CertRevocationList::from))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| general(format!("a configured CRL does not parse: {e}")))
+    let mut newest: Vec<(ChosenCrl, Vec<u8>)> = Vec::new();
+    for der in &trust.crls {
+        let (_, parsed) = x509_parser::parse_x509_crl(der)
+            .map_err(|e| general(format!("a configured CRL does not parse: {e}")))?;
+        let issuer = parsed.issuer().as_raw().to_vec();
+        let issued = parsed.last_update().timestamp();
+        let number = parsed
+            .crl_number()
+            .map(x509_parser::num_bigint::BigUint::to_bytes_be)
+            .unwrap_or_default();
+        let list = webpki::OwnedCertRevocationList::from_der(der)
+            .map(webpki::CertRevocationList::from)
+            .map_err(|e| general(format!("a configured CRL does not parse: {e}")))?;
+        let chosen = ChosenCrl {
+            list,
+            issuer,
+            issued,
+        };
+        let rank = |c: &ChosenCrl, n: &[u8]| (c.issued, n.len(), n.to_vec());
+        match newest.iter_mut().find(|(c, _)| c.issuer == chosen.issuer) {
+            Some(kept) if rank(&kept.0, &kept.1) >= rank(&chosen, &number) => {}
+            Some(kept) => *kept = (chosen, number),
+            None => newest.push((chosen, number)),
+        }
+    }
+    Ok(newest.into_iter().map(|(c, _)| c).collect())
+}
+
+/// What a passed path says of revocation: which CRL of the certificate's issuer was checked, or
+/// that none was — a CRL of another CA proves nothing about this certificate (round 17b, F2).
+pub(crate) fn revocation_said(cert_der: &[u8], crls: &[ChosenCrl]) -> String {
+    let issuer = x509_parser::parse_x509_certificate(cert_der)
+        .map(|(_, c)| c.issuer().as_raw().to_vec())
+        .unwrap_or_default();
+    match crls.iter().find(|c| c.issuer == issuer) {
+        Some(c) => format!(
+            "not revoked by its issuer's newest CRL given (issued {})",
+            crate::report::beijing(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(c.issued.max(0) as u64)
+            )
+        ),
+        None if crls.is_empty() => "revocation not checked: no CRL given".into(),
+        None => format!(
+            "revocation not checked: none of the {} CRL(s) given is its issuer's",
+            crls.len()
+        ),
+    }
 }
 
 /// Revocation checking of the end-entity certificate against the CRLs (none given: no checking);

@@ -551,7 +551,7 @@ fn chain(
     let ee = webpki::EndEntityCert::try_from(&ee_der)
         .map_err(|e| general(format!("certificate unusable: {e}")))?;
     let crls = chain_steps::configured_crls(trust)?;
-    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().collect();
+    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().map(|c| &c.list).collect();
     let revocation = chain_steps::revocation_options(&crl_refs);
     let since = at
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -571,8 +571,8 @@ fn chain(
                 chain_steps::remember_window(cache, key, cert_der, &path);
             }
             Ok(format!(
-                "chains to a configured anchor; not revoked ({} CRL(s) checked)",
-                crl_refs.len()
+                "chains to a configured anchor; {}",
+                chain_steps::revocation_said(cert_der, &crls)
             ))
         }
         Err(e @ webpki::Error::CertExpired { .. }) if claimed_earlier => Err((

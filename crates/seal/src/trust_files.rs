@@ -88,7 +88,11 @@ fn read(path: &Path, kind: Kind) -> Result<Vec<Vec<u8>>, TrustFileError> {
         path: path.to_path_buf(),
         why,
     };
-    let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+    let mut bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+    // A PEM file saved by a Windows editor starts with a UTF-8 byte-order mark.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     let mut found = Vec::new();
     for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(&bytes) {
         let (section, der) = item.map_err(|e| error(format!("unreadable PEM ({e})")))?;

@@ -348,7 +348,7 @@ pub(super) fn trust_stores(
 /// PKI certified with ecenter's maker role: another platform's seal-making CA.
 #[derive(Debug, clap::Args)]
 pub(super) struct SealMakers {
-    /// Trust anchor(s) for seal makers only (PEM), e.g. another platform's seal-making CA;
+    /// Trust anchor(s) for seal makers only (PEM or DER), e.g. another platform's seal-making CA;
     /// defaults to --trust.
     #[arg(long)]
     maker_trust: Vec<PathBuf>,

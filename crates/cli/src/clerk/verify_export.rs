@@ -25,10 +25,10 @@ use serde_json::Value;
 pub(super) struct VerifyExportArgs {
     /// The directory `clerk export --out` wrote.
     dir: PathBuf,
-    /// Trust anchor(s) (PEM): the court's root, which certifies the clerks and the hub's signer.
+    /// Trust anchor(s) (PEM or DER): the court's root, which certifies the clerks and the hub's signer.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
-    /// Intermediate CA certificates (PEM) that may complete chains, besides those the signatures
+    /// Intermediate CA certificates (PEM or DER) that may complete chains, besides those the signatures
     /// carry.
     #[arg(long)]
     intermediate: Vec<PathBuf>,

@@ -39,6 +39,14 @@ fn a_certificate_or_a_crl_is_read_from_pem_or_from_der_alike() {
     .concat();
     let two = certificates(&[write(pki.path(), "both.pem", &both)]).unwrap();
     assert_eq!((two.len(), &two[0]), (2, &root));
+    // As a Windows editor saves it: a byte-order mark first.
+    let marked = [
+        b"\xEF\xBB\xBF".as_slice(),
+        &std::fs::read(&root_pem).unwrap(),
+    ]
+    .concat();
+    let marked = write(pki.path(), "marked.pem", &marked);
+    assert_eq!(certificates(one(&marked)).unwrap(), [&root[..]]);
 }
 
 #[test]
