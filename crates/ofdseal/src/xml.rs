@@ -1,5 +1,12 @@
 //! The small XML files of an OFD package read as a flat list of elements — path of local names
 //! (namespace prefixes dropped), attributes, text — which is all the signature chapter needs.
+//!
+//! Namespaces are not consulted, on purpose. GB/T 33190 §7.1 puts every element in
+//! `http://www.ofdspec.org/2016`, but producers write others (easyofd: its author's web site; older
+//! files: `http://www.ofdspec.org`), and ofdrw, the reader most courts' viewers build on, takes an
+//! element by its local name unless put in a strict mode. A verifier must check every seal some
+//! reader will show: a `<x:Signature>` in a foreign namespace is therefore read — and checked —
+//! as a signature, rather than skipped while a viewer draws its stamp.
 
 use crate::OfdError;
 use quick_xml::Reader;
@@ -154,6 +161,20 @@ mod tests {
         assert_eq!(first(&e, "OFD/DocBody/Signatures").unwrap().text, "a&b");
         assert!(first(&e, "DocBody/DocRoot").is_none(), "paths are exact");
         assert!(elements(b"<a><b></a>", "x").is_err());
+    }
+
+    #[test]
+    fn an_element_in_another_namespace_is_still_read_by_its_local_name() {
+        let xml = br#"<ofd:Signatures xmlns:ofd="http://blog.example.cn" xmlns:x="urn:x"><ofd:Signature ID="1"/><x:Signature ID="2"/><Signature xmlns="urn:y" ID="3"/></ofd:Signatures>"#;
+        let e = elements(xml, "Signatures.xml").unwrap();
+        let ids: Vec<_> = all(&e, "Signatures/Signature")
+            .filter_map(|s| s.attr("ID"))
+            .collect();
+        assert_eq!(
+            ids,
+            ["1", "2", "3"],
+            "every seal a lenient reader shows is checked"
+        );
     }
 
     #[test]
