@@ -110,7 +110,7 @@ async fn a_proposed_sentence_is_placed_among_similar_cases_and_checked_on_the_re
     assert_eq!(heavy.percentile, 100);
     assert!(heavy.warning);
     assert!(
-        heavy.warning_text.contains("重于7件类案"),
+        heavy.warning_text.contains("重于7件类案中的7件"),
         "{}",
         heavy.warning_text
     );
@@ -126,7 +126,7 @@ async fn a_proposed_sentence_is_placed_among_similar_cases_and_checked_on_the_re
         .into_inner();
     assert_eq!(light.percentile, 0);
     assert!(
-        light.warning_text.contains("轻于"),
+        light.warning_text.contains("轻于7件类案中的7件"),
         "{}",
         light.warning_text
     );

@@ -8,7 +8,7 @@ use ecenter_domain::Event;
 use ecenter_domain::similar::{ComparedOutcome, OutcomeCheck};
 use ecenter_proto::v1 as pb;
 use ecenter_similar::outcome::civil::{Amounts, CivilOutcome, Period, Rate};
-use ecenter_similar::outcome::deviation::{Placement, place, scale};
+use ecenter_similar::outcome::deviation::{Outside, Placement, place, scale};
 use ecenter_similar::outcome::{Principal, Punishment, Role, Sentence, parse, term_text};
 use ecenter_store::{EventStore, ReadView};
 use serde::{Deserialize, Serialize};
@@ -212,20 +212,14 @@ fn warning_text(
     band: (u8, u8),
 ) -> Option<String> {
     let n = p.compared.len();
-    let side = if p.percentile < band.0 {
-        "轻于"
-    } else if p.percentile > band.1 {
-        "重于"
-    } else {
-        return None;
+    // Said as counts: 轻于 is "lighter than", and a case sentenced the same is neither.
+    let (side, count) = match p.outside(band)? {
+        Outside::Lighter => ("轻于", p.heavier),
+        Outside::Heavier => ("重于", p.lighter),
     };
-    let share = if side == "重于" {
-        p.percentile
-    } else {
-        100 - p.percentile
-    };
+    let share = (count * 100 + n / 2) / n;
     Some(format!(
-        "拟判刑罚（{}）{side}{n}件类案中约{share}%的案件（{}中位数{}，范围{}至{}），超出本院设定的第{}至第{}百分位区间，请注意量刑偏离。",
+        "拟判刑罚（{}）{side}{n}件类案中的{count}件（约{share}%；{}中位数{}，范围{}至{}），超出本院设定的第{}至第{}百分位区间，请注意量刑偏离。",
         proposed,
         charge.unwrap_or("决定执行刑罚"),
         scale_text(p.median_months as u32),

@@ -47,6 +47,20 @@ fn months_text(months: f64) -> String {
     }
 }
 
+/// A compared sentence's term as the judgment gave it; 管制 also as counted on the custody scale
+/// (管制6个月（折3个月）, 刑法第四十一条), so the column never shows a term no court imposed.
+fn term_shown(s: &pb::SentenceOutcome, scale_months: u32) -> String {
+    if s.principal == "管制" {
+        format!(
+            "管制{}（折{}）",
+            term_text(s.months),
+            months_text(f64::from(scale_months))
+        )
+    } else {
+        months_text(f64::from(scale_months))
+    }
+}
+
 /// 30 → 2年6个月 (the client links none of the server's crates).
 fn term_text(months: u32) -> String {
     match (months / 12, months % 12) {
@@ -99,7 +113,7 @@ fn json(r: &pb::CheckOutcomeResponse) -> serde_json::Value {
             let s = c.sentence.clone().unwrap_or_default();
             serde_json::json!({
                 "case_id": c.case_id, "case_number": c.case_number, "court": c.court,
-                "year": c.year, "score": c.score, "months": c.months,
+                "year": c.year, "score": c.score, "months": c.months, "term_months": s.months,
                 "defendant": s.defendant, "principal": s.principal, "source": s.source,
             })
         })
@@ -126,7 +140,7 @@ fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
             (i + 1).to_string(),
             shown.clone(),
             c.court.clone(),
-            months_text(f64::from(c.months)),
+            term_shown(&s, c.months),
             tail(&s.source, 60).clone(),
         ]);
     }
@@ -211,4 +225,22 @@ pub(crate) async fn set_push(p: &HubConfig, args: PushArgs) -> Result<(), Exit> 
         println!("{}: pushes {now} (log entry {})", args.case, r.log_seq);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outsider, round 18: 判处管制六个月 was shown as a term of 3个月, its place on the scale.
+    #[test]
+    fn a_term_is_shown_as_imposed() {
+        let sentence = |principal: &str, months| pb::SentenceOutcome {
+            principal: principal.to_string(),
+            months,
+            ..Default::default()
+        };
+        assert_eq!(term_shown(&sentence("管制", 6), 3), "管制6个月（折3个月）");
+        assert_eq!(term_shown(&sentence("有期徒刑", 30), 30), "2年6个月");
+        assert_eq!(term_shown(&sentence("无期徒刑", 0), 999), "无期徒刑");
+    }
 }

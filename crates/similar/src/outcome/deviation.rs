@@ -40,12 +40,46 @@ pub struct Placement {
     pub median_months: f64,
     /// The lightest and heaviest compared sentences, in months.
     pub range_months: (u32, u32),
-    /// The share of compared cases sentenced lighter than the proposal, ties counted half, 0–100.
+    /// The share of compared cases sentenced lighter than the proposal, ties counted half, 0–100,
+    /// rounded to show; [`Placement::outside`] judges the band on the exact share.
     pub percentile: u8,
-    /// The median fine (罚金) of the compared cases that state one, in yuan.
+    /// How many compared cases were sentenced lighter than the proposal.
+    pub lighter: usize,
+    /// How many were sentenced heavier.
+    pub heavier: usize,
+    /// The median fine (罚金) of the compared cases that state one, in yuan: for an even count
+    /// the lower of the middle two, a fine some case received, as for the sentences.
     pub median_fine_yuan: Option<f64>,
     /// How many compared cases were suspended (缓刑).
     pub suspended: usize,
+}
+
+/// Which side of the court's band a proposal falls on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outside {
+    /// Below the band's low percentile: lighter than most similar cases.
+    Lighter,
+    /// Above its high percentile: heavier than most.
+    Heavier,
+}
+
+impl Placement {
+    /// Where the proposal falls against the band `(low, high)` of percentiles, judged on the
+    /// exact share — (lighter + ties / 2) / cases — not on the rounded [`Placement::percentile`],
+    /// so that 9.6 % is below a band starting at 10; `None` inside it.
+    pub fn outside(&self, (low, high): (u8, u8)) -> Option<Outside> {
+        let n = self.compared.len() as u64;
+        let ties = n - self.lighter as u64 - self.heavier as u64;
+        // The share times 200n, in integers: 200·lighter + 100·ties against 2n·bound.
+        let share = 200 * self.lighter as u64 + 100 * ties;
+        if share < 2 * n * u64::from(low) {
+            Some(Outside::Lighter)
+        } else if share > 2 * n * u64::from(high) {
+            Some(Outside::Heavier)
+        } else {
+            None
+        }
+    }
 }
 
 /// A punishment on one scale of months: 有期徒刑 and 拘役 as imposed, 管制 at half (刑法第四十一条),
@@ -110,19 +144,18 @@ pub fn place(proposed: &Punishment, charge: Option<&str>, hits: &[Hit]) -> Optio
     months.sort_unstable();
     let n = months.len();
     let median_months = f64::from(months[(n - 1) / 2]);
-    let below = months.iter().filter(|&&m| m < at).count();
-    let equal = months.iter().filter(|&&m| m == at).count();
-    let percentile = ((below as f64 + equal as f64 / 2.0) * 100.0 / n as f64).round() as u8;
+    let lighter = months.iter().filter(|&&m| m < at).count();
+    let heavier = months.iter().filter(|&&m| m > at).count();
+    let equal = n - lighter - heavier;
+    let percentile = ((lighter as f64 + equal as f64 / 2.0) * 100.0 / n as f64).round() as u8;
     let mut fines: Vec<u64> = compared
         .iter()
         .filter_map(|c| c.sentence.punishment.fine_yuan.filter(|&y| y > 0))
         .collect();
     fines.sort_unstable();
-    let median_fine_yuan = match fines.len() {
-        0 => None,
-        k if k % 2 == 1 => Some(fines[k / 2] as f64),
-        k => Some((fines[k / 2 - 1] as f64 + fines[k / 2] as f64) / 2.0),
-    };
+    let median_fine_yuan = fines
+        .get(fines.len().wrapping_sub(1) / 2)
+        .map(|&y| y as f64);
     let suspended = compared
         .iter()
         .filter(|c| c.sentence.punishment.suspension_months.is_some())
@@ -132,6 +165,8 @@ pub fn place(proposed: &Punishment, charge: Option<&str>, hits: &[Hit]) -> Optio
         median_months,
         range_months: (months[0], months[n - 1]),
         percentile,
+        lighter,
+        heavier,
         median_fine_yuan,
         suspended,
         compared,
@@ -230,6 +265,41 @@ mod tests {
             0
         );
         assert!(place(&parse("有期徒刑二年"), Some("抢劫罪"), &hits).is_none());
+    }
+
+    /// Outsider, round 18: 9.6 % was shown as 10 and given no warning under a band of [10, 90];
+    /// the median fine of 5000 and 6000 was 5500, which no case received.
+    #[test]
+    fn the_band_is_judged_on_the_exact_share_and_the_median_fine_is_a_real_one() {
+        let mut terms: Vec<String> = (1..=25).map(|m| format!("拘役{m}个月")).collect();
+        terms.push("有期徒刑十年".to_string());
+        let hits: Vec<Hit> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, w)| hit(&i.to_string(), &[("甲", Some("盗窃罪"), w.as_str())]))
+            .collect();
+        // Two lighter, one the same, of 26: (2 + 0.5) / 26 = 9.6 %.
+        let p = place(&parse("拘役三个月"), Some("盗窃罪"), &hits).unwrap();
+        assert_eq!((p.percentile, p.lighter, p.heavier), (10, 2, 23));
+        assert_eq!(p.outside((10, 90)), Some(Outside::Lighter));
+        assert_eq!(p.outside((9, 90)), None);
+        // 23.5 / 26 = 90.4 %.
+        let p = place(&parse("拘役二十四个月"), Some("盗窃罪"), &hits).unwrap();
+        assert_eq!(p.percentile, 90);
+        assert_eq!(p.outside((10, 90)), Some(Outside::Heavier));
+        let fined = vec![
+            hit(
+                "a",
+                &[("甲", Some("盗窃罪"), "拘役一个月，并处罚金人民币五千元")],
+            ),
+            hit(
+                "b",
+                &[("乙", Some("盗窃罪"), "拘役二个月，并处罚金人民币六千元")],
+            ),
+        ];
+        let p = place(&parse("拘役一个月"), Some("盗窃罪"), &fined).unwrap();
+        assert_eq!(p.median_fine_yuan, Some(5_000.0));
+        assert_eq!(p.outside((0, 100)), None);
     }
 
     #[test]
