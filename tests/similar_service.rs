@@ -388,6 +388,16 @@ async fn bad_index_and_remove_requests_are_refused(court: &mut Similar, indexed_
         Code::InvalidArgument,
         "「盗窃罪的规定」 names no article",
     );
+    let elsewhere = pb::IndexCaseRequest {
+        case: Some(pb::IndexedCase {
+            case_number: "（2025）鄂06刑初515号".into(),
+            court: "京01".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            ..Default::default()
+        }),
+    };
+    let refused = court.index_case(elsewhere).await;
+    assert_refused(refused, Code::InvalidArgument, "whose court code is 鄂06");
     labels_are_read_as_a_judgment_would_give_them(court).await;
     assert_refused(
         court
@@ -525,6 +535,40 @@ async fn a_case_indexed_by_its_number_is_found_and_withdrawn_however_spelt(
         .await
         .unwrap_err();
     assert_eq!(gone.code(), Code::NotFound);
+    a_judgment_numbered_before_2016_is_indexed_found_and_withdrawn(court, row).await;
+}
+
+/// Outsider, round 18: numbers of the pre-2016 form (court's short name, 字第) were refused.
+async fn a_judgment_numbered_before_2016_is_indexed_found_and_withdrawn(
+    court: &mut Similar,
+    row: &Row,
+) {
+    let indexed = court
+        .index_case(pb::IndexCaseRequest {
+            case: Some(pb::IndexedCase {
+                case_number: "(2014)沂南刑初字第0348号".into(),
+                facts: row.1.clone(),
+                full_text: row.2.clone(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(indexed.case_id, "（2014）沂南刑初字第348号");
+    let by_case = pb::FindSimilarRequest {
+        query: Some(Query::CaseId("（2014）沂南 刑初字第348号".into())),
+        filter: None,
+        top_k: 3,
+    };
+    court.find_similar(by_case).await.unwrap();
+    court
+        .remove_case(pb::RemoveCaseRequest {
+            case_id: "(2014)沂南刑初字第348号".into(),
+            reason: "测试后撤下".into(),
+        })
+        .await
+        .unwrap();
 }
 
 type DevClient = SimilarCaseServiceClient<InterceptedService<Channel, As>>;

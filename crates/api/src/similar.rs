@@ -439,6 +439,8 @@ fn indexed(
     let mut ids = vec![typed.to_string()];
     if let Ok(number) = ecenter_domain::CaseNumber::parse(typed) {
         ids.push(number.normalized());
+    } else if let Some(old) = ecenter_domain::case_number::Before2016::parse(typed) {
+        ids.push(old.normalized());
     }
     for id in ids {
         if let Some(case) = index.index().get(&id).map_err(similar_status)? {

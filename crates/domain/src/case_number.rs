@@ -262,6 +262,16 @@ fn parse_court_code(text: &[char], mut i: usize) -> Result<(String, usize), Why>
     Ok((court_code, i))
 }
 
+/// `text` read as a whole 法院代字 (鄂06, 京0105, 最高法; full-width digits as ASCII), or `None`
+/// for anything else — a court's name, for one.
+pub fn court_code_of(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.trim().chars().collect();
+    match parse_court_code(&chars, 0) {
+        Ok((code, end)) if end == chars.len() => Some(code),
+        _ => None,
+    }
+}
+
 /// Reads the 类型代字 at `i` (民初, 刑终, 执, …): one to six CJK characters before the number;
 /// returns it and the position after it, or why not.
 fn parse_case_type(text: &[char], mut i: usize) -> Result<(String, usize), Why> {
@@ -520,6 +530,9 @@ impl fmt::Display for CaseNumber {
         f.write_str(&self.normalized())
     }
 }
+
+pub mod before_2016;
+pub use before_2016::Before2016;
 
 #[cfg(test)]
 mod tests;

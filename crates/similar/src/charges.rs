@@ -56,9 +56,9 @@ pub fn learnable(name: &str) -> bool {
         && name.chars().all(|c| is_cjk(c) || c == '、')
 }
 
-/// Characters before 犯 that make it a noun (罪犯, 嫌犯, 主犯, 同案犯 …: an offender), not the
-/// verb that names a charge (被告人犯盗窃罪).
-const OFFENDER: &str = "罪嫌案主从疑惯逃要首共正偶初累";
+/// Characters before 犯 that make it a noun (罪犯, 主犯, 同案犯 …: an offender), not the verb that
+/// names a charge (被告人犯盗窃罪). Not 嫌: 涉嫌犯诈骗罪 is the verb.
+const OFFENDER: &str = "罪案主从疑惯逃要首共正偶初累";
 
 /// Characters after 犯 that belong to the verb, not to the charge: 犯有盗窃罪, 犯了, 犯下 — save
 /// in 犯有价证券诈骗罪 (刑法第一百九十七条), the one charge that starts with one of them.
@@ -289,6 +289,10 @@ mod tests {
             ("《关于罪犯田林交代余罪的情况说明》。", vec![]),
             ("同案犯刘某某已另案处理；主犯张某犯抢劫罪。", vec!["抢劫罪"]),
             ("被告人又犯新罪。", vec![]),
+            (
+                "被告人因涉嫌犯诈骗罪被逮捕。判决如下：被告人犯诈骗罪。",
+                vec!["诈骗罪"],
+            ),
         ] {
             assert_eq!(extract(text, &none), want, "{text}");
         }

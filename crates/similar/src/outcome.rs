@@ -172,15 +172,16 @@ pub fn outcome(text: &str) -> Vec<Sentence> {
         .collect()
 }
 
-/// A second-instance or retrial judgment: 刑终 / 刑再 in its number, or appellants in its text.
+/// A second-instance or retrial judgment: 刑终 / 刑再 in its number (刑一终字 before 2016: the
+/// tribunal's number between), 二审 in its title, or appellants in its text.
 fn is_appeal(text: &str) -> bool {
+    static NUMBER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"刑[一二三四五六七八九十]?[终再监]").expect("appeal number"));
     let head: String = text.chars().take(200).collect();
-    head.contains("刑终")
-        || head.contains("刑再")
-        || head.contains("刑监")
-        || head.contains("上诉人")
-        || head.contains("抗诉机关")
-        || head.contains("原公诉机关")
+    NUMBER.is_match(&head)
+        || ["二审", "上诉人", "抗诉机关", "原公诉机关"]
+            .iter()
+            .any(|w| head.contains(w))
 }
 
 /// The byte where the sentence holding `at` begins (after the previous 。).

@@ -186,3 +186,15 @@ fn charges_named_with_qinfan_and_a_companys_fine() {
     assert_eq!(out[0].charge.as_deref(), Some("侵犯公民个人信息罪"));
     assert_eq!(out[0].defendant.as_deref(), Some("李四"));
 }
+
+/// Outsider, round 18: a second-instance judgment numbered in the pre-2016 form (刑一终字) had the
+/// first instance's sentence it quotes taken for its own.
+#[test]
+fn an_appeal_numbered_before_2016_quotes_the_decision_under_appeal() {
+    let text = "宗某寻衅滋事二审刑事判决书山东省烟台市中级人民法院（2015）烟刑一终字第111号：\
+                山东省莱州市人民法院审理被告人宗某犯寻衅滋事罪一案，于二○一五年一月二十三日作出刑事判决。\
+                判决：被告人宗某犯寻衅滋事罪，判处有期徒刑二年。宣判后，宗某不服，提出上诉。";
+    let out = outcome(text);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(out[0].role, Role::Original);
+}
