@@ -372,9 +372,14 @@ async fn accepted_evidence_changes_the_push(c: &mut Clients, push1: &pb::CasePus
     push2
 }
 
-/// A photo adds no text: the push would repeat, and is not recorded. A new case's push, later in
-/// the log, shows the photo's docketing was answered.
+/// A photo adds no text: nothing new is read, and no push is recorded — though a judgment indexed
+/// meanwhile would change the cases found (outsider, round 18: a push was recorded then). A new
+/// case's push, later in the log, shows the photo's docketing was answered.
 async fn a_push_that_would_repeat_is_not_recorded(c: &mut Clients, push2: &pb::CasePush) {
+    let (id, facts, charge, statute) = &judgments()[3];
+    let mut newer = index_request(&format!("{id}-new"), facts, charge, statute, 9);
+    newer.case.as_mut().unwrap().full_text.push_str("驾驶");
+    c.similar.index_case(newer).await.unwrap();
     let photo = png();
     c.docket(
         ("req-push-3", CASE_A, "证据材料"),
@@ -393,6 +398,11 @@ async fn a_push_that_would_repeat_is_not_recorded(c: &mut Clients, push2: &pb::C
     assert!(ids(b.latest.as_ref().unwrap())[0].starts_with("J2"));
     let a = pushes_reach(&mut c.similar, CASE_A, 2).await;
     assert_eq!((a.pushes, a.latest.unwrap().log_seq), (2, push2.log_seq));
+    let withdrawn = pb::RemoveCaseRequest {
+        case_id: format!("{id}-new"),
+        reason: "测试后撤下".into(),
+    };
+    c.similar.remove_case(withdrawn).await.unwrap();
 }
 
 /// CASE_A opts out: its next docketing pushes nothing, while CASE_B's does.

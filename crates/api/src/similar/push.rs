@@ -11,7 +11,9 @@
 
 use super::{SimilarIndex, filing_text, search_index};
 use crate::identity::Identity;
-use ecenter_domain::similar::push::{PushedCase, SimilarCasesPushed};
+use ecenter_domain::similar::push::{
+    NOTHING_NEW_READ, PushedCase, SimilarCasesPushed, same_filings,
+};
 use ecenter_domain::{CaseNumber, DocumentStatus, Event, Filing, FilingState};
 use ecenter_similar::civil::CivilFacts;
 use ecenter_similar::index::{Filter, Hit, MAX_QUERY_CHARS};
@@ -217,6 +219,14 @@ impl<S: EventStore> CasePusher<S> {
             .map_err(crate::error::similar_status)?;
         let query_sha256 =
             hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()));
+        // Checked again under the writer (`record`); here it spares the search.
+        if known
+            .as_ref()
+            .and_then(|k| k.latest.as_ref())
+            .is_some_and(|l| same_filings(&l.push.filings, &filings))
+        {
+            return Ok(Pushed::Skipped(NOTHING_NEW_READ));
+        }
         let amount = u64::from(CivilFacts::of(&text).principal);
         let found = search_index(
             self.index.clone(),
@@ -250,7 +260,7 @@ impl<S: EventStore> CasePusher<S> {
     }
 
     /// Appends the push unless, under the writer, the case opted out, has a newer push, or the
-    /// push repeats its latest.
+    /// push adds nothing to its latest (the same text read, or the same cases).
     async fn record(&self, key: String, push: SimilarCasesPushed) -> Result<Pushed, Status> {
         let (appended, skipped) = self
             .store
@@ -260,8 +270,7 @@ impl<S: EventStore> CasePusher<S> {
                         known
                             .latest
                             .as_ref()
-                            .is_some_and(|l| push.repeats(&l.push))
-                            .then_some("the same cases as the case's latest push")
+                            .and_then(|l| push.adds_nothing_to(&l.push))
                     });
                     if let Some(why) = why {
                         return Ok((Vec::new(), Some(why)));

@@ -96,8 +96,33 @@ pub struct SimilarCasesPushed {
     pub hits: Vec<PushedCase>,
 }
 
+/// Why a docketing that brought no readable document is not pushed.
+pub const NOTHING_NEW_READ: &str = "nothing new read: the same filings as the case's latest push (a picture or a rejected document adds no text)";
+
+/// Whether two pushes read the same filings, in whatever order (the docketed one is read first).
+pub fn same_filings(a: &[String], b: &[String]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
+}
+
 impl SimilarCasesPushed {
-    /// The same cases in the same order as `previous`: such a push is not recorded again.
+    /// Why this push tells a judge nothing `previous` did not, or `None`: the same filings read (a
+    /// photo or a rejected document docketed since adds nothing, and a judgment indexed meanwhile
+    /// is no news of this case), or the same cases in the same order.
+    pub fn adds_nothing_to(&self, previous: &SimilarCasesPushed) -> Option<&'static str> {
+        if same_filings(&self.filings, &previous.filings) {
+            Some(NOTHING_NEW_READ)
+        } else if self.repeats(previous) {
+            Some("the same cases as the case's latest push")
+        } else {
+            None
+        }
+    }
+
+    /// The same cases in the same order as `previous`.
     pub fn repeats(&self, previous: &SimilarCasesPushed) -> bool {
         self.hits.len() == previous.hits.len()
             && self
