@@ -167,6 +167,18 @@ async fn refusals(
         Code::FailedPrecondition,
         "抢劫罪",
     );
+    // Outsider, round 18: each said for what it is, as FindSimilar says it.
+    for (proposed, charge, says) in [
+        ("有期徒刑一年", "偷菜罪", "unknown charge 「偷菜罪」"),
+        ("有期徒刑六个月至九个月", "", "量刑幅度不是拟判刑罚"),
+        ("判令被告偿还借款100000元", "", "民事判项不作量刑偏离比较"),
+    ] {
+        assert_status(
+            court.check_outcome(check(proposed, charge)).await,
+            Code::InvalidArgument,
+            says,
+        );
+    }
     let mut no_query = check("有期徒刑一年", "");
     no_query.query = None;
     assert_status(

@@ -579,11 +579,18 @@ async fn tools_show_the_pushes(hub: &TestHub, pki: &std::path::Path, push2: &pb:
     );
     let usage = court.run(&["push", "--case", CASE_B, "--reason", "试"]);
     assert_eq!(usage.status.code(), Some(2), "neither --on nor --off");
-    let on = court.run(&["push", "--case", CASE_A, "--on", "--reason", "恢复推送"]);
+    // Typed another way, the case is named as the hub spells it (outsider, round 18).
+    let typed = "( 2026 ) 鄂06刑初３１号";
+    let on = court.run(&["push", "--case", typed, "--on", "--reason", "恢复推送"]);
     assert!(
         on.status.success(),
         "{}",
         String::from_utf8_lossy(&on.stderr)
+    );
+    let said = String::from_utf8_lossy(&on.stdout);
+    assert!(
+        said.starts_with(CASE_A) && said.contains("已恢复"),
+        "{said}"
     );
 
     let clients = pki.join("clients");

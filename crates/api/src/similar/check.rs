@@ -151,17 +151,41 @@ fn proposal(text: &str) -> Result<Punishment, Status> {
             ),
         ));
     }
-    let p = parse(text);
+    // 有期徒刑 三 年: spaces typed between the words are no part of the sentence.
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let p = parse(&compact);
     if scale(&p).is_none() {
-        return Err(invalid(
-            "proposed",
-            format!(
-                "「{text}」 states no principal punishment with its term (未能读出主刑及刑期); write it as a judgment does, e.g. 有期徒刑三年，缓刑四年，罚金人民币二万元 or 拘役四个月 or 免予刑事处罚"
-            ),
-        ));
+        return Err(invalid("proposed", unreadable_proposal(text, &compact)));
     }
     lawful_term(text, &p)?;
     Ok(p)
+}
+
+/// Why a proposal states no sentence to place, for what it looks like: a range, a civil
+/// judgment's sums, or anything else.
+fn unreadable_proposal(text: &str, compact: &str) -> String {
+    let quoted = ecenter_domain::text::quoted(text, 60);
+    let example = "write it as a judgment does, e.g. 有期徒刑三年，缓刑四年，罚金人民币二万元 or 拘役四个月 or 免予刑事处罚";
+    if ['至', '到', '～', '~', '—', '-']
+        .iter()
+        .any(|c| compact.contains(*c))
+    {
+        format!(
+            "「{quoted}」 is a range, not a sentence (量刑幅度不是拟判刑罚): propose the one term you would impose; {example}"
+        )
+    } else if !compact.contains('刑')
+        && ["判令", "偿还", "支付", "赔偿", "返还"]
+            .iter()
+            .any(|w| compact.contains(w))
+    {
+        format!(
+            "「{quoted}」 is a civil judgment's order: CheckOutcome compares criminal sentences, not sums (民事判项不作量刑偏离比较); {example}"
+        )
+    } else {
+        format!(
+            "「{quoted}」 states no principal punishment with its term (未能读出主刑及刑期); {example}"
+        )
+    }
 }
 
 /// Refuses a term no court may impose (a typo such as 有期徒刑三百年 or 零个月, which would be
@@ -252,17 +276,38 @@ pub(super) async fn check_outcome<S: EventStore>(
         }
         pb::check_outcome_request::Query::CaseId(c) => pb::find_similar_request::Query::CaseId(c),
     });
+    let given = Some(r.charge.trim().to_string()).filter(|c| !c.is_empty());
+    if let Some(c) = &given {
+        // As FindSimilar's charge filter: a misspelt charge is named, not "no comparable case".
+        let one = ecenter_similar::index::Filter {
+            charges: vec![c.clone()],
+            ..Default::default()
+        };
+        api.index
+            .index()
+            .check_filter(&one)
+            .map_err(|e| invalid("charge", e.to_string()))?;
+    }
     let query = api.resolve(query, &identity, deadline).await?;
     let described = query.described.clone();
     let (hits, charges, _) = api.search(query, filter, k).await?;
-    let charge = Some(r.charge.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .or_else(|| charges.first().cloned());
+    if hits.is_empty() {
+        return Err(ApiError::failed_precondition(
+            "no indexed case is similar to this one (没有找到类案): index judgments of its kind first, or widen the filter",
+        )
+        .into());
+    }
+    let charge = given.or_else(|| charges.first().cloned());
     let placement = place(&proposed, charge.as_deref(), &hits).ok_or_else(|| {
         ApiError::failed_precondition(format!(
-            "none of the {} most similar cases states a sentence for {} (类案中没有可比的刑罚): index more judgments of the charge, or name the charge compared on",
+            "none of the {} most similar cases states a sentence for {} (类案中没有可比的刑罚): index more judgments of the charge, or name the charge compared on{}",
             hits.len(),
-            charge.as_deref().unwrap_or("the sentence to be served (决定执行)")
+            charge.as_deref().unwrap_or("the sentence to be served (决定执行)"),
+            if charge.as_deref().is_some_and(|c| !c.ends_with('罪')) {
+                "; a civil case's sums are not compared (民事案件不作量刑偏离比较)"
+            } else {
+                ""
+            }
         ))
     })?;
     let warning = warning_text(r.proposed.trim(), &placement, charge.as_deref(), api.band);
@@ -336,5 +381,17 @@ fn response(
         warning: warning.is_some(),
         warning_text: warning.unwrap_or_default(),
         log_seq,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outsider, round 18: 有期徒刑 三 年 was refused for its spaces.
+    #[test]
+    fn spaces_typed_inside_a_proposal_are_no_part_of_it() {
+        let p = proposal(" 有期徒刑 三 年， 罚金人民币 二万元 ").unwrap();
+        assert_eq!((p.months, p.fine_yuan), (Some(36), Some(20_000)));
     }
 }

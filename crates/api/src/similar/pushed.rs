@@ -175,7 +175,10 @@ pub(super) async fn set<S: EventStore>(
         .map_err(store_status)?;
     let log_seq = appended.last().map_or(0, |a| a.seq);
     tracing::info!(case = %number, enabled = r.enabled, log_seq, by = %identity, "similar-case push set");
-    Ok(Response::new(pb::SetCasePushResponse { log_seq }))
+    Ok(Response::new(pb::SetCasePushResponse {
+        log_seq,
+        case_number: number.normalized(),
+    }))
 }
 
 /// Refuses a case the hub has no filing of and never pushed for (NOT_FOUND): a mistyped 案号

@@ -220,9 +220,9 @@ pub(crate) async fn set_push(p: &HubConfig, args: PushArgs) -> Result<(), Exit> 
         "stopped 已停止"
     };
     if r.log_seq == 0 {
-        println!("{}: pushes already {now}; nothing recorded", args.case);
+        println!("{}: pushes already {now}; nothing recorded", r.case_number);
     } else {
-        println!("{}: pushes {now} (log entry {})", args.case, r.log_seq);
+        println!("{}: pushes {now} (log entry {})", r.case_number, r.log_seq);
     }
     Ok(())
 }
