@@ -254,6 +254,23 @@ fn warning_text(
     ))
 }
 
+/// The charge the caller names, if any, checked as FindSimilar's charge filter checks it: a
+/// misspelt charge is named (INVALID_ARGUMENT), not answered "no comparable case".
+fn given_charge<S>(api: &SimilarApi<S>, typed: &str) -> Result<Option<String>, Status> {
+    let Some(charge) = Some(typed.trim().to_string()).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let one = ecenter_similar::index::Filter {
+        charges: vec![charge.clone()],
+        ..Default::default()
+    };
+    api.index
+        .index()
+        .check_filter(&one)
+        .map_err(|e| invalid("charge", e.to_string()))?;
+    Ok(Some(charge))
+}
+
 pub(super) async fn check_outcome<S: EventStore>(
     api: &SimilarApi<S>,
     request: Request<pb::CheckOutcomeRequest>,
@@ -276,18 +293,7 @@ pub(super) async fn check_outcome<S: EventStore>(
         }
         pb::check_outcome_request::Query::CaseId(c) => pb::find_similar_request::Query::CaseId(c),
     });
-    let given = Some(r.charge.trim().to_string()).filter(|c| !c.is_empty());
-    if let Some(c) = &given {
-        // As FindSimilar's charge filter: a misspelt charge is named, not "no comparable case".
-        let one = ecenter_similar::index::Filter {
-            charges: vec![c.clone()],
-            ..Default::default()
-        };
-        api.index
-            .index()
-            .check_filter(&one)
-            .map_err(|e| invalid("charge", e.to_string()))?;
-    }
+    let given = given_charge(api, &r.charge)?;
     let query = api.resolve(query, &identity, deadline).await?;
     let described = query.described.clone();
     let (hits, charges, _) = api.search(query, filter, k).await?;
