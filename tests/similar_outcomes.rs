@@ -67,10 +67,14 @@ fn check(proposed: &str, charge: &str) -> pb::CheckOutcomeRequest {
 }
 
 /// The percentile as a judge would count it: lighter cases, ties half.
-fn percentile(months: u32) -> u32 {
+fn share(months: u32) -> f64 {
     let below = THEFT.iter().filter(|t| t.1 < months).count() as f64;
     let equal = THEFT.iter().filter(|t| t.1 == months).count() as f64;
-    ((below + equal / 2.0) * 100.0 / THEFT.len() as f64).round() as u32
+    (below + equal / 2.0) * 100.0 / THEFT.len() as f64
+}
+
+fn percentile(months: u32) -> u32 {
+    share(months).round() as u32
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,6 +183,19 @@ async fn refusals(
             says,
         );
     }
+    // A filter lists the court's cases whether or not they share anything with the query: cases
+    // with nothing in common are not compared (outsider, round 18b).
+    let mut unrelated = check("有期徒刑一年", "");
+    unrelated.query = Some(Query::Text("ZQXJ".into()));
+    unrelated.filter = Some(pb::SimilarFilter {
+        courts: vec!["鄂06".into()],
+        ..Default::default()
+    });
+    assert_status(
+        court.check_outcome(unrelated).await,
+        Code::FailedPrecondition,
+        "没有找到类案",
+    );
     let mut no_query = check("有期徒刑一年", "");
     no_query.query = None;
     assert_status(
@@ -270,7 +287,7 @@ fn the_court_tool_shows_the_check(hub: &TestHub, pki: &std::path::Path) {
         "{table}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(table.contains("percentile 100 of 7 cases"), "{table}");
+    assert!(table.contains("percentile 100.0 of 7 cases"), "{table}");
     assert!(table.contains("判处有期徒刑三年"), "{table}");
     assert!(table.contains("重于7件类案"), "{table}");
     let out = court.run(&[
@@ -283,6 +300,13 @@ fn the_court_tool_shows_the_check(hub: &TestHub, pki: &std::path::Path) {
     ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["percentile"], u64::from(percentile(12)));
+    // Unrounded beside it: the band is judged on this.
+    let given = json["share"].as_f64().unwrap();
+    assert!(
+        (given - share(12)).abs() < 1e-9,
+        "{given} against {}",
+        share(12)
+    );
     assert_eq!(json["compared"].as_array().unwrap().len(), THEFT.len());
     let out = court.run(&["check-outcome", "--proposed", "有期徒刑一年"]);
     assert_eq!(out.status.code(), Some(2));

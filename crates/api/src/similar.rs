@@ -437,10 +437,10 @@ fn indexed(
     typed: &str,
 ) -> Result<Option<(String, ecenter_similar::index::CaseDoc)>, Status> {
     let mut ids = vec![typed.to_string()];
-    if let Ok(number) = ecenter_domain::CaseNumber::parse(typed) {
-        ids.push(number.normalized());
-    } else if let Some(old) = ecenter_domain::case_number::Before2016::parse(typed) {
+    if let Some(old) = ecenter_domain::case_number::Before2016::parse(typed) {
         ids.push(old.normalized());
+    } else if let Ok(number) = ecenter_domain::CaseNumber::parse(typed) {
+        ids.push(number.normalized());
     }
     for id in ids {
         if let Some(case) = index.index().get(&id).map_err(similar_status)? {

@@ -139,18 +139,17 @@ impl CaseSubmission {
         let mut bad = Vec::new();
         let numbered = check_case_number(&self.case_number, &mut bad);
         let case_id = check_case_id(&self.case_id, numbered.as_ref(), &mut bad);
-        let case_number = numbered.as_ref().map(|(n, _)| n);
-        let court = check_court(&self.court, case_number, &mut bad);
+        let court = check_court(&self.court, numbered.as_ref(), &mut bad);
         let date = parse_date(&self.judgment_date);
         let given_date = date.as_ref().ok().copied().flatten();
-        let year = check_year(self.year, case_number, given_date, &mut bad);
+        let year = check_year(self.year, numbered.as_ref(), given_date, &mut bad);
         let judged = Judged {
             year: (self.year != 0).then_some(self.year),
-            filed: case_number.map(|n| u32::from(n.year)),
+            filed: numbered.as_ref().map(|n| u32::from(n.parts.year)),
             today,
         };
         let judgment_date = check_date(date, &judged, &mut bad);
-        let procedure = check_procedure(&self.procedure, case_number, &mut bad);
+        let procedure = check_procedure(&self.procedure, numbered.as_ref(), &mut bad);
         let charges = check_charges(&self.charges, &mut bad);
         let statutes = check_statutes(&self.statutes, &mut bad);
         self.check_texts(&mut bad);
@@ -159,7 +158,7 @@ impl CaseSubmission {
         }
         Ok(IndexedCase {
             case_id,
-            case_number: numbered.map(|(_, spelled)| spelled),
+            case_number: numbered.map(|n| n.spelled),
             court,
             year,
             judgment_date,
@@ -251,22 +250,35 @@ fn check_date(
     Some(date)
 }
 
-/// The 案号 as typed, read — today's form, or for a judgment from before 2016 that year's
-/// (（2014）沂南刑初字第348号, [`Before2016`]) — with the spelling the hub keeps; `None` when none
-/// was given or it is no case number (then said in `bad`).
-fn check_case_number(typed: &str, bad: &mut Vec<FieldViolation>) -> Option<(CaseNumber, String)> {
+/// A case number read for indexing: its parts, the spelling the hub keeps, and whether it is of the
+/// pre-2016 form (its court a short name that no court code can be checked against).
+struct Numbered {
+    parts: CaseNumber,
+    spelled: String,
+    before_2016: bool,
+}
+
+/// The 案号 as typed, read — for a judgment from before 2016 in that year's form
+/// (（2014）沂南刑初字第348号, （2015）浙杭刑初字第5号: [`Before2016`]), else today's — with the
+/// spelling the hub keeps; `None` when none was given or it is no case number (said in `bad`).
+fn check_case_number(typed: &str, bad: &mut Vec<FieldViolation>) -> Option<Numbered> {
     let typed = typed.trim();
     if typed.is_empty() {
         return None;
     }
+    if let Some(old) = Before2016::parse(typed) {
+        return Some(Numbered {
+            spelled: old.normalized(),
+            parts: old.parts,
+            before_2016: true,
+        });
+    }
     match CaseNumber::parse(typed) {
-        Ok(n) => {
-            let spelled = n.normalized();
-            Some((n, spelled))
-        }
-        Err(_) if Before2016::parse(typed).is_some() => {
-            Before2016::parse(typed).map(|old| (old.parts.clone(), old.normalized()))
-        }
+        Ok(n) => Some(Numbered {
+            spelled: n.normalized(),
+            parts: n,
+            before_2016: false,
+        }),
         Err(e) => {
             bad.push(FieldViolation::new(
                 "case.case_number",
@@ -283,11 +295,11 @@ fn check_case_number(typed: &str, bad: &mut Vec<FieldViolation>) -> Option<(Case
 /// and control characters. A case number given but unreadable is said once, under its own field.
 fn check_case_id(
     typed: &str,
-    case_number: Option<&(CaseNumber, String)>,
+    case_number: Option<&Numbered>,
     bad: &mut Vec<FieldViolation>,
 ) -> String {
     let case_id = match (typed.trim(), case_number) {
-        ("", Some((_, spelled))) => spelled.clone(),
+        ("", Some(n)) => n.spelled.clone(),
         ("", None) if bad.iter().any(|v| v.field == "case.case_number") => String::new(),
         ("", None) => {
             bad.push(FieldViolation::new(
@@ -304,27 +316,23 @@ fn check_case_id(
     case_id
 }
 
-/// The court as given, or else the court code of the case number; checked for length and
-/// control characters.
-fn check_court(
-    typed: &str,
-    case_number: Option<&CaseNumber>,
-    bad: &mut Vec<FieldViolation>,
-) -> String {
-    let court = match (typed.trim(), case_number) {
-        ("", Some(n)) => n.court_code.clone(),
-        (c, _) => c.to_string(),
+/// The court as given — a court code in its one spelling (鄂０６ is 鄂06) — or else the court code
+/// of the case number; checked for length and control characters, and a code against today's
+/// number (a pre-2016 number names its court by a short name no code can be checked against).
+fn check_court(typed: &str, number: Option<&Numbered>, bad: &mut Vec<FieldViolation>) -> String {
+    let court = match (typed.trim(), number) {
+        ("", Some(n)) => n.parts.court_code.clone(),
+        (c, _) => crate::case_number::court_code_of(c).unwrap_or_else(|| c.to_string()),
     };
     // A court code other than the number's: a filter by either court would miss the case.
-    if let Some(n) = case_number
-        && let Some(code) = crate::case_number::court_code_of(&court)
-        && code != n.court_code
+    if let Some(n) = number.filter(|n| !n.before_2016)
+        && crate::case_number::court_code_of(&court).is_some_and(|code| code != n.parts.court_code)
     {
         bad.push(FieldViolation::new(
             "case.court",
             format!(
-                "{court} contradicts case number {n}, whose court code is {}: leave the court out or correct one of them",
-                n.court_code
+                "{court} contradicts case number {}, whose court code is {}: leave the court out or correct one of them",
+                n.spelled, n.parts.court_code
             ),
         ));
     }
@@ -339,13 +347,13 @@ fn check_court(
 /// is often judged the next year); 0 takes the date of judgment's year, else the case number's.
 fn check_year(
     year: u32,
-    case_number: Option<&CaseNumber>,
+    case_number: Option<&Numbered>,
     date: Option<chrono::NaiveDate>,
     bad: &mut Vec<FieldViolation>,
 ) -> Option<u32> {
     let dated = date.and_then(|d| u32::try_from(chrono::Datelike::year(&d)).ok());
     match (year, case_number) {
-        (0, n) => dated.or(n.map(|n| u32::from(n.year))),
+        (0, n) => dated.or(n.map(|n| u32::from(n.parts.year))),
         (y, _) if !(FIRST_YEAR..=LAST_YEAR).contains(&y) => {
             bad.push(FieldViolation::new(
                 "case.year",
@@ -353,12 +361,12 @@ fn check_year(
             ));
             None
         }
-        (y, Some(n)) if y < u32::from(n.year) => {
+        (y, Some(n)) if y < u32::from(n.parts.year) => {
             bad.push(FieldViolation::new(
                 "case.year",
                 format!(
-                    "{y} is before {}, the year case number {n} was filed in: a case is judged no earlier",
-                    n.year
+                    "{y} is before {}, the year case number {} was filed in: a case is judged no earlier",
+                    n.parts.year, n.spelled
                 ),
             ));
             None
@@ -371,21 +379,23 @@ fn check_year(
 /// implies.
 fn check_procedure(
     typed: &str,
-    case_number: Option<&CaseNumber>,
+    case_number: Option<&Numbered>,
     bad: &mut Vec<FieldViolation>,
 ) -> Option<Procedure> {
     match (typed.trim(), case_number) {
-        ("", Some(n)) => Some(n.procedure()),
+        ("", Some(n)) => Some(n.parts.procedure()),
         ("", None) => None,
         (name, n) => match Procedure::from_name(name) {
             Some(p) => {
-                if let Some(n) = n.filter(|n| ![p, Procedure::Other].contains(&n.procedure())) {
+                if let Some(n) = n.filter(|n| ![p, Procedure::Other].contains(&n.parts.procedure()))
+                {
                     bad.push(FieldViolation::new(
                         "case.procedure",
                         format!(
-                            "{name} contradicts case number {n}, whose type code {} means {}: leave the procedure out or correct one of them",
-                            n.case_type,
-                            n.procedure().as_str()
+                            "{name} contradicts case number {}, whose type code {} means {}: leave the procedure out or correct one of them",
+                            n.spelled,
+                            n.parts.case_type,
+                            n.parts.procedure().as_str()
                         ),
                     ));
                 }
@@ -601,6 +611,11 @@ mod tests {
             ..base()
         };
         assert!(named.validate("x", today()).is_ok(), "a name is no code");
+        let wide = CaseSubmission {
+            court: "鄂０６".into(),
+            ..base()
+        };
+        assert_eq!(wide.validate("x", today()).unwrap().court, "鄂06");
         // A number that does not read is said once, not also as a missing id.
         let unreadable = CaseSubmission {
             case_number: "(2023)鄂06刑初0号".into(),
@@ -626,6 +641,20 @@ mod tests {
         );
         assert_eq!((case.court.as_str(), case.year), ("烟", Some(2015)));
         assert_eq!(case.procedure, Some(Procedure::SecondInstance));
+        // Outsider, round 18b: most old numbers open with the province; today's court code is
+        // kept as given (a short name cannot be checked against it).
+        let provincial = CaseSubmission {
+            case_number: "（2015）浙杭刑初字第5号".into(),
+            court: "浙01".into(),
+            facts: "被告人张某盗窃财物。".into(),
+            ..Default::default()
+        }
+        .validate("x", today())
+        .unwrap();
+        assert_eq!(
+            (provincial.case_id.as_str(), provincial.court.as_str()),
+            ("（2015）浙杭刑初字第5号", "浙01")
+        );
         let new_form_needed = CaseSubmission {
             case_number: "(2014)沂南刑初348号".into(),
             facts: "被告人张某盗窃财物。".into(),

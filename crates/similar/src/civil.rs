@@ -274,6 +274,22 @@ pub fn causes_of_action() -> impl Iterator<Item = &'static str> {
 /// civil defendant is 被告).
 const OTHER_PROCEEDINGS: [&str; 5] = ["被告人", "自诉人", "被执行人", "申请执行", "公诉机关"];
 
+/// `text` without what stands in brackets: a party's aside (被告甲（原申请执行人）) says what the
+/// party was elsewhere, not what this suit is.
+fn without_asides(text: &str) -> String {
+    let mut depth = 0usize;
+    text.chars()
+        .filter(|&c| {
+            match c {
+                '（' | '(' => depth += 1,
+                '）' | ')' => depth = depth.saturating_sub(1),
+                _ => return depth == 0,
+            }
+            false
+        })
+        .collect()
+}
+
 /// The causes of action a judgment states as its own: a listed cause written just before 一案
 /// (原告甲与被告乙民间借贷纠纷一案), longest first so 金融借款合同纠纷 is not also 借款合同纠纷.
 ///
@@ -288,7 +304,8 @@ pub fn causes_in(text: &str) -> Vec<String> {
                 .rsplit(['。', '；', '\n'])
                 .next()
                 .unwrap_or_default();
-            !OTHER_PROCEEDINGS.iter().any(|w| sentence.contains(w))
+            let parties = without_asides(sentence);
+            !OTHER_PROCEEDINGS.iter().any(|w| parties.contains(w))
         })
     };
     let mut found: Vec<&str> = causes_of_action().filter(|c| own(c)).collect();
@@ -373,6 +390,13 @@ mod tests {
         ] {
             assert!(causes_in(recounted).is_empty(), "{recounted}");
         }
+        // Outsider, round 18b: what a party was elsewhere, said in brackets, is no other suit.
+        assert_eq!(
+            causes_in(
+                "原告乙与被告甲（原申请执行人）、第三人丙（被执行人）民间借贷纠纷一案，本院受理。"
+            ),
+            vec!["民间借贷纠纷"]
+        );
     }
 
     /// The 160 criminal judgments of LeCaRDv2 (read from ../shared/data) state no cause of action

@@ -608,14 +608,17 @@ impl CaseIndex {
             .collect()
     }
 
-    /// The charges a judgment convicts of (after 犯) or the cause of action it states (…纠纷一案),
-    /// and the statutes it cites: what a case is
+    /// The charges a judgment convicts of (after 犯) or, for a judgment that convicts no 被告人, the
+    /// cause of action it states (…纠纷一案), and the statutes it cites: what a case is
     /// indexed with when its court system gave none.
     pub fn judgment_features(&self, text: &str) -> (Vec<String>, Vec<String>) {
         let known: HashSet<String> = self.known_charge_names();
         let statutes = statute_keys(text);
         let mut labels = crate::charges::of_judgment(text, &known);
-        labels.extend(crate::civil::causes_in(text));
+        // A criminal judgment (one convicting a 被告人) recounts civil suits; it is not one.
+        if labels.is_empty() || !text.contains("被告人") {
+            labels.extend(crate::civil::causes_in(text));
+        }
         (labels, statutes)
     }
 

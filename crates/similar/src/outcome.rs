@@ -15,7 +15,9 @@ pub mod deviation;
 mod punishment;
 
 pub(crate) use punishment::count;
-pub use punishment::{Confiscation, Deprivation, Principal, Punishment, parse, term_text};
+pub use punishment::{
+    Confiscation, Deprivation, Principal, Punishment, parse, states_a_range, term_text,
+};
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};

@@ -97,6 +97,10 @@ fn a_judgment_is_labelled_with_the_cause_of_action_it_states() {
         "原告王某与被告李某、张某民间借贷纠纷一案，本院于2021年3月2日立案后，依法适用简易程序。";
     let (labels, _) = index.judgment_features(text);
     assert_eq!(labels, vec!["民间借贷纠纷"]);
+    // A criminal judgment recounting a suit without naming its parties (outsider, round 18b).
+    let recounting = "甲在与乙的房屋买卖合同纠纷一案中拒不执行判决。判决如下：被告人甲犯拒不执行判决、裁定罪，判处有期徒刑一年。";
+    let (labels, _) = index.judgment_features(recounting);
+    assert_eq!(labels, vec!["拒不执行判决、裁定罪"]);
     // A query naming its cause of action is compared on it like on a charge.
     let (named, _) = index.legal_features("关于金融借款合同纠纷的类似案例");
     assert!(named.contains(&"金融借款合同纠纷".to_string()), "{named:?}");

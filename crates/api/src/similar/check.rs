@@ -9,7 +9,9 @@ use ecenter_domain::similar::{ComparedOutcome, OutcomeCheck};
 use ecenter_proto::v1 as pb;
 use ecenter_similar::outcome::civil::{Amounts, CivilOutcome, Period, Rate};
 use ecenter_similar::outcome::deviation::{Outside, Placement, place, scale};
-use ecenter_similar::outcome::{Principal, Punishment, Role, Sentence, parse, term_text};
+use ecenter_similar::outcome::{
+    Principal, Punishment, Role, Sentence, parse, states_a_range, term_text,
+};
 use ecenter_store::{EventStore, ReadView};
 use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
@@ -104,7 +106,7 @@ pub(super) fn sentence_message(s: &Sentence) -> pb::SentenceOutcome {
     .to_string();
     m.defendant = s.defendant.clone().unwrap_or_default();
     m.charge = s.charge.clone().unwrap_or_default();
-    m.source = s.source.clone();
+    m.source = s.source.trim().to_string();
     m
 }
 
@@ -134,16 +136,17 @@ fn punishment_message(p: &Punishment) -> pb::SentenceOutcome {
     }
 }
 
-/// The proposal read as a sentence, or INVALID_ARGUMENT saying how to write one.
-fn proposal(text: &str) -> Result<Punishment, Status> {
-    let text = text.trim();
-    if text.is_empty() {
+/// The proposal read as a sentence, and as read (blanks typed inside taken out: 有期徒刑 三 年), or
+/// INVALID_ARGUMENT saying how to write one.
+fn proposal(text: &str) -> Result<(Punishment, String), Status> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
         return Err(invalid(
             "proposed",
             "is empty: write the proposed sentence as a judgment does, e.g. 有期徒刑三年，罚金人民币二万元",
         ));
     }
-    if text.chars().count() > MAX_PROPOSAL_CHARS || ecenter_domain::text::has_hidden(text) {
+    if compact.chars().count() > MAX_PROPOSAL_CHARS || ecenter_domain::text::has_hidden(&compact) {
         return Err(invalid(
             "proposed",
             format!(
@@ -151,14 +154,15 @@ fn proposal(text: &str) -> Result<Punishment, Status> {
             ),
         ));
     }
-    // 有期徒刑 三 年: spaces typed between the words are no part of the sentence.
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let p = parse(&compact);
-    if scale(&p).is_none() {
-        return Err(invalid("proposed", unreadable_proposal(text, &compact)));
+    if states_a_range(&compact) || scale(&p).is_none() {
+        return Err(invalid(
+            "proposed",
+            unreadable_proposal(text.trim(), &compact),
+        ));
     }
-    lawful_term(text, &p)?;
-    Ok(p)
+    lawful_term(&compact, &p)?;
+    Ok((p, compact))
 }
 
 /// Why a proposal states no sentence to place, for what it looks like: a range, a civil
@@ -166,10 +170,7 @@ fn proposal(text: &str) -> Result<Punishment, Status> {
 fn unreadable_proposal(text: &str, compact: &str) -> String {
     let quoted = ecenter_domain::text::quoted(text, 60);
     let example = "write it as a judgment does, e.g. 有期徒刑三年，缓刑四年，罚金人民币二万元 or 拘役四个月 or 免予刑事处罚";
-    if ['至', '到', '～', '~', '—', '-']
-        .iter()
-        .any(|c| compact.contains(*c))
-    {
+    if states_a_range(compact) {
         format!(
             "「{quoted}」 is a range, not a sentence (量刑幅度不是拟判刑罚): propose the one term you would impose; {example}"
         )
@@ -279,7 +280,7 @@ pub(super) async fn check_outcome<S: EventStore>(
     authorize(&*api.store, &identity, Operation::CheckOutcome, None, None).await?;
     let deadline = crate::parsing::deadline_of(request.metadata());
     let r = request.into_inner();
-    let proposed = proposal(&r.proposed)?;
+    let (proposed, as_read) = proposal(&r.proposed)?;
     let filter = filter_from_proto(r.filter)?;
     let k = hits_wanted(if r.top_k == 0 {
         DEFAULT_COMPARED
@@ -296,7 +297,9 @@ pub(super) async fn check_outcome<S: EventStore>(
     let given = given_charge(api, &r.charge)?;
     let query = api.resolve(query, &identity, deadline).await?;
     let described = query.described.clone();
-    let (hits, charges, _) = api.search(query, filter, k).await?;
+    let (mut hits, charges, _) = api.search(query, filter, k).await?;
+    // A filter lists cases that share nothing with the query (score 0): they are not similar.
+    hits.retain(|h| h.score > 0.0);
     if hits.is_empty() {
         return Err(ApiError::failed_precondition(
             "no indexed case is similar to this one (没有找到类案): index judgments of its kind first, or widen the filter",
@@ -316,7 +319,7 @@ pub(super) async fn check_outcome<S: EventStore>(
             }
         ))
     })?;
-    let warning = warning_text(r.proposed.trim(), &placement, charge.as_deref(), api.band);
+    let warning = warning_text(&as_read, &placement, charge.as_deref(), api.band);
     let check = OutcomeCheck {
         by: identity.to_string(),
         query: described,
@@ -387,6 +390,7 @@ fn response(
         warning: warning.is_some(),
         warning_text: warning.unwrap_or_default(),
         log_seq,
+        share: p.share(),
     }
 }
 
@@ -397,7 +401,29 @@ mod tests {
     /// Outsider, round 18: 有期徒刑 三 年 was refused for its spaces.
     #[test]
     fn spaces_typed_inside_a_proposal_are_no_part_of_it() {
-        let p = proposal(" 有期徒刑 三 年， 罚金人民币 二万元 ").unwrap();
+        let (p, read) = proposal(" 有期徒刑 三 年，\t罚金人民币\n二万元 ").unwrap();
         assert_eq!((p.months, p.fine_yuan), (Some(36), Some(20_000)));
+        assert_eq!(read, "有期徒刑三年，罚金人民币二万元");
+    }
+
+    /// Outsider, round 18b: 有期徒刑一年到二年 was read as one year; 以上…以下 was "no sentence".
+    #[test]
+    fn a_band_of_terms_is_refused_as_one() {
+        for band in [
+            "有期徒刑一年到二年",
+            "有期徒刑一至二年",
+            "拘役三至六个月",
+            "有期徒刑一年以上三年以下",
+            "三年以下有期徒刑",
+        ] {
+            let why = proposal(band).unwrap_err();
+            assert!(
+                why.message().contains("量刑幅度"),
+                "{band}: {}",
+                why.message()
+            );
+        }
+        let dated = "有期徒刑一年（刑期自2024年1月1日起至2024年12月31日止）";
+        assert_eq!(proposal(dated).unwrap().0.months, Some(12));
     }
 }

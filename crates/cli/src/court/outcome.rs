@@ -121,6 +121,7 @@ fn json(r: &pb::CheckOutcomeResponse) -> serde_json::Value {
     serde_json::json!({
         "charge": r.charge, "proposed_months": r.proposed_months, "median_months": r.median_months,
         "min_months": r.min_months, "max_months": r.max_months, "percentile": r.percentile,
+        "share": r.share,
         "median_fine_yuan": r.median_fine_yuan, "suspended": r.suspended,
         "band": [r.band_low, r.band_high], "warning": r.warning, "warning_text": r.warning_text,
         "log_seq": r.log_seq, "compared": compared,
@@ -146,16 +147,16 @@ fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
     }
     table.print();
     println!(
-        "\n{} {proposed} ({}): percentile {} of {} cases / 第{}百分位; median 中位数 {}, range 范围 {}–{}; suspended 缓刑 {}/{}; band 区间 {}–{}",
+        "\n{} {proposed} ({}): percentile {:.1} of {} cases / 第{:.1}百分位; median 中位数 {}, range 范围 {}–{}; suspended 缓刑 {}/{}; band 区间 {}–{}",
         if r.charge.is_empty() {
             "决定执行"
         } else {
             &r.charge
         },
         months_text(f64::from(r.proposed_months)),
-        r.percentile,
+        r.share,
         r.compared.len(),
-        r.percentile,
+        r.share,
         months_text(r.median_months),
         months_text(f64::from(r.min_months)),
         months_text(f64::from(r.max_months)),

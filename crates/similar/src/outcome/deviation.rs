@@ -64,6 +64,13 @@ pub enum Outside {
 }
 
 impl Placement {
+    /// The share of compared cases sentenced lighter, ties counted half, 0–100, unrounded.
+    pub fn share(&self) -> f64 {
+        let n = self.compared.len() as f64;
+        let ties = n - self.lighter as f64 - self.heavier as f64;
+        (self.lighter as f64 + ties / 2.0) * 100.0 / n
+    }
+
     /// Where the proposal falls against the band `(low, high)` of percentiles, judged on the
     /// exact share — (lighter + ties / 2) / cases — not on the rounded [`Placement::percentile`],
     /// so that 9.6 % is below a band starting at 10; `None` inside it.
@@ -283,6 +290,7 @@ mod tests {
         assert_eq!((p.percentile, p.lighter, p.heavier), (10, 2, 23));
         assert_eq!(p.outside((10, 90)), Some(Outside::Lighter));
         assert_eq!(p.outside((9, 90)), None);
+        assert!((p.share() - 2.5 * 100.0 / 26.0).abs() < 1e-9);
         // 23.5 / 26 = 90.4 %.
         let p = place(&parse("拘役二十四个月"), Some("盗窃罪"), &hits).unwrap();
         assert_eq!(p.percentile, 90);

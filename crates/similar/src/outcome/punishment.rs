@@ -171,6 +171,21 @@ static KIND_TERM: LazyLock<Regex> = LazyLock::new(|| {
     .expect("kind and term pattern")
 });
 
+/// A band of terms, not one: 六个月至九个月, 一至二年, 一年到二年, 三年以下, 一年以上三年以下.
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    let t = TERM.as_str();
+    Regex::new(&format!(
+        r"{NUM}(?:年|个?月)?(?:至|到|～|~|－|-|—){NUM}(?:年|个?月)|{t}(?:以上|以下)"
+    ))
+    .expect("range pattern")
+});
+
+/// Whether `text` states a band of terms (量刑幅度: 有期徒刑六个月至九个月, 三年以下有期徒刑) rather
+/// than one term: a proposal must name the term it would impose.
+pub fn states_a_range(text: &str) -> bool {
+    RANGE.is_match(text)
+}
+
 /// 缓刑二年, 缓刑考验期限为二年六个月.
 static SUSPENSION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"缓刑(?:考验)?(?:期限?)?(?:为)?{}", TERM.as_str()))

@@ -485,10 +485,16 @@ impl Writer {
     }
 
     pub(super) fn process(&mut self, decide: ErasedDecide) -> Result<Vec<Appended>, StoreError> {
-        let events = decide(&WriterView {
+        let decided = decide(&WriterView {
             trees: &self.trees,
             next_seq: self.next_seq,
-        })?;
+        });
+        // sled reports a failed background write of its buffers (a full disk) on the next
+        // operation, a read here included: that is the log's failure, not this request's.
+        let events = match decided {
+            Ok(events) => events,
+            Err(e) => return Err(self.storage_failed(e)),
+        };
         if events.is_empty() {
             return Ok(Vec::new());
         }
