@@ -350,7 +350,7 @@ fn store(e: StoreError) -> Status {
         StoreError::Io(io) => {
             tracing::error!(error = %io, "storage I/O error");
             Status::unavailable(
-                "the hub could not store the data; nothing was recorded, retry later with the same request id",
+                "the hub could not read or write its data (a disk error); retry later with the same request id: a change already recorded is answered as recorded, not made twice",
             )
         }
         StoreError::Poisoned(_)

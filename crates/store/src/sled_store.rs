@@ -123,6 +123,9 @@ struct Inner {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     head: watch::Receiver<ChainHead>,
     failure: watch::Receiver<Option<String>>,
+    /// Where a read that finds the log's disk failed says so (sled reports a failed background
+    /// write of its buffers on later reads): the writer takes it up as its own failure.
+    failure_tx: Arc<watch::Sender<Option<String>>>,
     /// The writer stopped on a refusal of the log, not a failed flush ([`Writer::refused`]).
     refused: Arc<std::sync::atomic::AtomicBool>,
     instances: crate::Instances,
@@ -351,6 +354,7 @@ impl Opened {
     ) -> Result<(SledStore, mpsc::WeakUnboundedSender<Job>), StoreError> {
         let (head_tx, head_rx) = watch::channel(self.head);
         let (failure_tx, failure_rx) = watch::channel(None);
+        let failure_tx = Arc::new(failure_tx);
         let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (tx, rx) = mpsc::unbounded_channel();
         let layout = writer::TreeLayout::open(&self.db)?;
@@ -363,7 +367,7 @@ impl Opened {
             next_seq: self.head.seq + 1,
             prev: self.head.hash,
             head_tx,
-            failure_tx,
+            failure_tx: failure_tx.clone(),
             poisoned: None,
             refused: refused.clone(),
             blobs: self.blobs.clone(),
@@ -385,6 +389,7 @@ impl Opened {
                 writer: Mutex::new(Some(handle)),
                 head: head_rx,
                 failure: failure_rx,
+                failure_tx,
                 refused,
                 instances,
                 meta,
@@ -450,6 +455,25 @@ impl SledStore {
             Some(reason) => Err(StoreError::FlushFailed(reason)),
             None => Ok(()),
         }
+    }
+
+    /// A read of the log that failed on the disk: sled met a failed write of its buffers (a full
+    /// disk) — so the log stops taking changes, as after a failed flush, and the caller is told
+    /// so rather than that nothing was recorded (an entry just acknowledged is read back here).
+    fn read_failed(&self, e: sled::Error) -> StoreError {
+        let sled::Error::Io(io) = e else {
+            return e.into();
+        };
+        let reason = flush_reason(&StoreError::Io(io));
+        tracing::error!(%reason, "the event log could not be read; refusing further writes");
+        self.inner.failure_tx.send_if_modified(|f| {
+            let first = f.is_none();
+            if first {
+                *f = Some(reason.clone());
+            }
+            first
+        });
+        StoreError::FlushFailed(reason)
     }
 
     /// The entry ranges an operator accepted as lost, as recorded in the log.
@@ -570,7 +594,7 @@ impl EventLog for SledStore {
             .range(entry_key(after + 1)..=entry_key(durable))
             .take(limit)
         {
-            let (k, v) = item?;
+            let (k, v) = item.map_err(|e| self.read_failed(e))?;
             out.push(decode_entry(&k, &v)?);
         }
         Ok(out)

@@ -13,7 +13,7 @@ pub(super) struct Writer {
     pub(super) next_seq: u64,
     pub(super) prev: [u8; 32],
     pub(super) head_tx: watch::Sender<ChainHead>,
-    pub(super) failure_tx: watch::Sender<Option<String>>,
+    pub(super) failure_tx: Arc<watch::Sender<Option<String>>>,
     pub(super) poisoned: Option<String>,
     /// Writes stopped on a refusal of the log (one that does not verify, changed around the
     /// hubs), with nothing in flight — not on a failed flush: closing then says so.
@@ -382,6 +382,10 @@ impl Writer {
                     Ok(job) => batch.push(job),
                     Err(_) => break,
                 }
+            }
+            // A read that found the disk failed stopped the log too (`SledStore::read_failed`).
+            if self.poisoned.is_none() {
+                self.poisoned = self.failure_tx.borrow().clone();
             }
             let began = self.begin_batch();
             let mut outcomes = Vec::with_capacity(batch.len());
