@@ -496,15 +496,41 @@ async fn cases_are_indexed_and_found_over_mtls_by_text_filing_and_case_with_reas
 }
 
 /// Checks that a case indexed by its 案号 alone (its id is then the normalised number) is found and
-/// withdrawn under another spelling of the number (outsider, session 46: NOT_FOUND before).
+/// withdrawn under other spellings of the number (outsider, session 46: NOT_FOUND before) — of
+/// today's form and of the pre-2016 form (outsider, round 18: refused before).
 async fn a_case_indexed_by_its_number_is_found_and_withdrawn_however_spelt(
     court: &mut Similar,
     row: &Row,
 ) {
+    for spellings in [
+        [
+            "（2024）鄂06刑初7号",
+            "（2024）鄂06刑初7号",
+            "(2024)鄂06刑初７号",
+            "(2024)鄂06刑初7号",
+        ],
+        [
+            "(2014)沂南刑初字第0348号",
+            "（2014）沂南刑初字第348号",
+            "（2014）沂南 刑初字第348号",
+            "(2014)沂南刑初字第348号",
+        ],
+    ] {
+        index_find_and_withdraw(court, row, spellings).await;
+    }
+}
+
+/// Indexes `row` by the first spelling, which the hub keeps as the second; finds it by the third,
+/// withdraws it by the fourth; then it is gone under the spelling kept.
+async fn index_find_and_withdraw(
+    court: &mut Similar,
+    row: &Row,
+    [typed, kept, found, removed]: [&str; 4],
+) {
     let indexed = court
         .index_case(pb::IndexCaseRequest {
             case: Some(pb::IndexedCase {
-                case_number: "（2024）鄂06刑初7号".into(),
+                case_number: typed.into(),
                 facts: row.1.clone(),
                 full_text: row.2.clone(),
                 ..Default::default()
@@ -513,62 +539,28 @@ async fn a_case_indexed_by_its_number_is_found_and_withdrawn_however_spelt(
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(indexed.case_id, "（2024）鄂06刑初7号");
+    assert_eq!(indexed.case_id, kept);
     let by_case = pb::FindSimilarRequest {
-        query: Some(Query::CaseId("(2024)鄂06刑初７号".into())),
+        query: Some(Query::CaseId(found.into())),
         filter: None,
         top_k: 3,
     };
     court.find_similar(by_case).await.unwrap();
     court
         .remove_case(pb::RemoveCaseRequest {
-            case_id: "(2024)鄂06刑初7号".into(),
+            case_id: removed.into(),
             reason: "案号重复录入".into(),
         })
         .await
         .unwrap();
     let gone = court
         .remove_case(pb::RemoveCaseRequest {
-            case_id: "（2024）鄂06刑初7号".into(),
+            case_id: kept.into(),
             reason: "再次撤下".into(),
         })
         .await
         .unwrap_err();
-    assert_eq!(gone.code(), Code::NotFound);
-    a_judgment_numbered_before_2016_is_indexed_found_and_withdrawn(court, row).await;
-}
-
-/// Outsider, round 18: numbers of the pre-2016 form (court's short name, 字第) were refused.
-async fn a_judgment_numbered_before_2016_is_indexed_found_and_withdrawn(
-    court: &mut Similar,
-    row: &Row,
-) {
-    let indexed = court
-        .index_case(pb::IndexCaseRequest {
-            case: Some(pb::IndexedCase {
-                case_number: "(2014)沂南刑初字第0348号".into(),
-                facts: row.1.clone(),
-                full_text: row.2.clone(),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(indexed.case_id, "（2014）沂南刑初字第348号");
-    let by_case = pb::FindSimilarRequest {
-        query: Some(Query::CaseId("（2014）沂南 刑初字第348号".into())),
-        filter: None,
-        top_k: 3,
-    };
-    court.find_similar(by_case).await.unwrap();
-    court
-        .remove_case(pb::RemoveCaseRequest {
-            case_id: "(2014)沂南刑初字第348号".into(),
-            reason: "测试后撤下".into(),
-        })
-        .await
-        .unwrap();
+    assert_eq!(gone.code(), Code::NotFound, "{kept}");
 }
 
 type DevClient = SimilarCaseServiceClient<InterceptedService<Channel, As>>;
