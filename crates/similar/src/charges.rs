@@ -90,15 +90,16 @@ fn charge_start(chars: &[char], i: usize) -> Option<usize> {
 /// Characters that join charges named after one 犯 (犯贪污罪、受贿罪; 犯盗窃罪和诈骗罪).
 const JOINED: [char; 3] = ['、', '和', '及'];
 
-/// The charge named at `start` and where it ends: the longest known name there (掩饰、隐瞒犯罪所得罪
+/// The charges named at `start` and where they end: the longest known name there (掩饰、隐瞒犯罪所得罪
 /// contains 犯罪: only a dictionary knows), else a plausible name up to the first 罪 that is not the
-/// 罪 of 犯罪, within 20 characters of the clause.
-fn name_at(chars: &[char], start: usize, known: &HashSet<String>) -> Option<(String, usize)> {
+/// 罪 of 犯罪, within 20 characters of the clause — or the names it shortens, when each is known and
+/// it is not (犯诈骗、挪用资金罪: 诈骗罪 and 挪用资金罪, one 罪 for both).
+fn name_at(chars: &[char], start: usize, known: &HashSet<String>) -> Option<(Vec<String>, usize)> {
     let longest_known = known.iter().map(|k| k.chars().count()).max().unwrap_or(0);
     for len in (2..=longest_known.min(chars.len().saturating_sub(start))).rev() {
         let candidate: String = chars[start..start + len].iter().collect();
         if known.contains(&candidate) {
-            return Some((candidate, start + len));
+            return Some((vec![candidate], start + len));
         }
     }
     let end = (start..chars.len().min(start + 20))
@@ -106,7 +107,18 @@ fn name_at(chars: &[char], start: usize, known: &HashSet<String>) -> Option<(Str
         .find(|&p| chars[p] == '罪' && (p == start || chars[p - 1] != '犯'))?
         + 1;
     let candidate: String = chars[start..end].iter().collect();
-    plausible(&candidate).then_some((candidate, end))
+    if !plausible(&candidate) {
+        return None;
+    }
+    let shortened: Vec<String> = candidate
+        .trim_end_matches('罪')
+        .split('、')
+        .map(|part| format!("{part}罪"))
+        .collect();
+    if shortened.len() > 1 && shortened.iter().all(|n| known.contains(n)) {
+        return Some((shortened, end));
+    }
+    Some((vec![candidate], end))
 }
 
 /// Where a clause ends: a mention's context is its clause (a sentence or a part after ；).
@@ -228,9 +240,11 @@ pub fn extract_where(
             continue;
         }
         // 犯贪污罪、受贿罪: each name of the list.
-        while let Some((name, end)) = name_at(&chars, start, known) {
-            if !out.contains(&name) {
-                out.push(name);
+        while let Some((names, end)) = name_at(&chars, start, known) {
+            for name in names {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
             }
             match chars.get(end) {
                 Some(j) if JOINED.contains(j) => start = end + 1,
@@ -391,6 +405,17 @@ mod tests {
         );
         // Without it, the pattern reads past the 罪 of 犯罪 to the name's own (round 18b).
         assert_eq!(extract(text, &HashSet::new()), vec!["掩饰、隐瞒犯罪所得罪"]);
+        // One 罪 for two known charges (LeCaRDv2 95: 犯诈骗、挪用资金罪, round 18b); a name whose 、
+        // joins its own verbs stays whole.
+        let two = known(&["诈骗罪", "挪用资金罪"]);
+        assert_eq!(
+            extract("被告人犯诈骗、挪用资金罪，判处有期徒刑五年。", &two),
+            vec!["诈骗罪", "挪用资金罪"]
+        );
+        assert_eq!(
+            extract("被告人犯非法制造、买卖枪支罪。", &known(&["买卖枪支罪"])),
+            vec!["非法制造、买卖枪支罪"]
+        );
         // A fragment ending in 犯罪 is no name.
         assert!(extract("被告人犯掩饰、隐瞒犯罪。", &HashSet::new()).is_empty());
     }

@@ -161,6 +161,24 @@ fn proposal(text: &str) -> Result<(Punishment, String), Status> {
             unreadable_proposal(text.trim(), &compact),
         ));
     }
+    // 有期徒刑一年；拘役三个月: two sentences, of which only the first would be placed.
+    let principals = compact
+        .split(['；', ';', '。'])
+        .filter(|part| {
+            parse(part)
+                .principal
+                .is_some_and(|k| k != Principal::FineOnly)
+        })
+        .count();
+    if principals > 1 {
+        return Err(invalid(
+            "proposed",
+            format!(
+                "「{}」 states {principals} sentences; propose the one to be served (决定执行的刑罚只写一项)",
+                ecenter_domain::text::quoted(text.trim(), 60)
+            ),
+        ));
+    }
     lawful_term(&compact, &p)?;
     Ok((p, compact))
 }
@@ -423,6 +441,14 @@ mod tests {
                 why.message()
             );
         }
+        let two = proposal("有期徒刑一年；拘役三个月").unwrap_err();
+        assert!(
+            two.message().contains("states 2 sentences"),
+            "{}",
+            two.message()
+        );
+        let fined = proposal("有期徒刑一年；并处罚金人民币五千元").unwrap();
+        assert_eq!(fined.0.fine_yuan, Some(5_000));
         let dated = "有期徒刑一年（刑期自2024年1月1日起至2024年12月31日止）";
         assert_eq!(proposal(dated).unwrap().0.months, Some(12));
     }
