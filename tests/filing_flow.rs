@@ -613,6 +613,41 @@ async fn file_one(lawyer: &mut Client, request_id: &str, case: &str, kind: &str)
     receipt.receipt.unwrap().filing_id
 }
 
+/// Round 19 F1: a refusal for a filing waiting in the case says it awaits review and how the
+/// court frees the number (not accept a lawyer's guess at the court's next number).
+fn says_it_awaits_review(status: &tonic::Status) {
+    use tonic_types::StatusExt;
+    let message = status.message();
+    assert!(
+        message.contains("was filed in it and awaits review") && message.contains("reject it"),
+        "{status:?}"
+    );
+    let details = status.get_error_details();
+    let zh = &details.localized_message().unwrap().message;
+    assert!(
+        zh.contains("尚未审查") && zh.contains("不予接收后即可使用此案号"),
+        "{zh}"
+    );
+}
+
+/// The filing `waiting` in case `number` is turned away, as its refusal said: a new case can now
+/// be docketed under the number.
+async fn rejecting_it_frees_the_number(
+    court: &mut Client,
+    lawyer: &mut Client,
+    waiting: &str,
+    number: &str,
+) {
+    review(court, waiting, pb::ReviewDecision::Reject).await;
+    let new_case = file_one(lawyer, "req-case-freed", "", "起诉状").await;
+    review(court, &new_case, pb::ReviewDecision::Accept).await;
+    let request = pb::DocketFilingRequest {
+        filing_id: new_case,
+        case_number: number.into(),
+    };
+    court.docket_filing(request).await.unwrap();
+}
+
 /// One number names one case (round 13b, F4): a new case is not docketed under a number another
 /// filing was docketed under, or filed in and still waiting; a number only a rejected filing named
 /// stays free; a refusal records nothing.
@@ -621,11 +656,7 @@ async fn a_new_case_gets_a_number_no_other_filing_carries() {
     use chrono::Datelike;
     use tonic_types::StatusExt;
     let year = (chrono::Utc::now() + chrono::Duration::hours(8)).year();
-    let (n801, n802, n803) = (
-        format!("（{year}）鄂06民初801号"),
-        format!("（{year}）鄂06民初802号"),
-        format!("（{year}）鄂06民初803号"),
-    );
+    let [n801, n802, n803] = [801, 802, 803].map(|n| format!("（{year}）鄂06民初{n}号"));
     let dir = tempfile::tempdir().unwrap();
     let hub = TestHub::start(dir.path()).await;
     let mut a = hub.client(LAWYER_A).await;
@@ -679,7 +710,7 @@ async fn a_new_case_gets_a_number_no_other_filing_carries() {
     );
     let filed_in = court.docket_filing(docket(&second, &n802)).await;
     let status = assert_status(filed_in, tonic::Code::AlreadyExists, &waiting);
-    assert!(status.message().contains("was filed in it"), "{status:?}");
+    says_it_awaits_review(&status);
     assert_eq!(
         hub.chain_head().await.seq,
         head.seq,
@@ -699,5 +730,6 @@ async fn a_new_case_gets_a_number_no_other_filing_carries() {
         .unwrap()
         .into_inner();
     assert_eq!(docketed.case_number.unwrap().normalized, n803);
+    rejecting_it_frees_the_number(&mut court, &mut b, &waiting, &n802).await;
     hub.stop().await;
 }

@@ -256,6 +256,21 @@ async fn a_reply_typed_on_the_page_completes_service_with_its_text_and_channel()
     );
     // The form was used up by the reply: posting it again records nothing.
     assert_eq!(post(&form, "再次回复").0, 409);
+    // The same page's confirmation of reading stays open (round 19, F2): a recipient who
+    // answered first is not told the form was used, and the confirmation is recorded.
+    let (code, answer) = w.curl(&["-d", &format!("form={form}"), &format!("{link}/confirm")]);
+    assert_eq!(code, 200, "{answer}");
+    assert!(answer.contains("已确认阅读"), "{answer}");
+    status_when(
+        court,
+        &order_id,
+        "R1",
+        "the confirmation after the reply",
+        |s| s.facts.iter().any(|f| f.kind == "confirmed_reading"),
+    )
+    .await;
+    // Confirmed, the form is closed for both.
+    assert_eq!(post(&form, "第三次回复").0, 409);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -282,18 +282,13 @@ async fn forged_bounces_are_set_aside_and_listed(
     address: &str,
     served: &pb::RecipientStatus,
 ) {
-    let envid = served.attempts[0].message_id.clone();
+    // Two forged bounces: the first waits for a clerk, the second makes the same claim while it
+    // waits and is passed over (round 19b, F7: forgeries cannot pad the queue or the proof).
     for n in 0..2 {
-        mail_to_bounce_address(&dsn(
-            &envid,
-            address,
-            "failed",
-            "5.1.1",
-            &format!("Mon, 30 Nov 2026 10:0{n}:00 +0000"),
-        ));
+        forged_bounce(served, address, n);
     }
-    let held = status_when(clerk, order_id, "R1", "both bounces to be set aside", |s| {
-        s.unverified.len() == 2
+    let held = status_when(clerk, order_id, "R1", "a bounce to be set aside", |s| {
+        s.unverified.len() == 1
     })
     .await;
     assert_eq!(held.state, pb::RecipientState::Effective as i32);
@@ -319,9 +314,21 @@ async fn forged_bounces_are_set_aside_and_listed(
     assert!(
         shown.status.success()
             && table
-                .contains("effective 已生效 · 2 report(s) awaiting a clerk 2 份报告待书记员审核"),
+                .contains("effective 已生效 · 1 report(s) awaiting a clerk 1 份报告待书记员审核"),
         "{table}"
     );
+}
+
+/// Mails a forged "5.1.1" bounce of `served`'s notice to the bounce address, dated 10:0`n`.
+fn forged_bounce(served: &pb::RecipientStatus, address: &str, n: u32) {
+    let envid = served.attempts[0].message_id.clone();
+    mail_to_bounce_address(&dsn(
+        &envid,
+        address,
+        "failed",
+        "5.1.1",
+        &format!("Mon, 30 Nov 2026 10:0{n}:00 +0000"),
+    ));
 }
 
 /// Checks that bad judgments are refused and a rejection is recorded and final.
@@ -495,10 +502,10 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
     forged_bounces_are_set_aside_and_listed(&w, &clerk, &order_id, &address, &served).await;
     // While they wait for a clerk, the proof handed out says so: a new version, still effective,
     // lists both as not yet judged (no proof hides a report the hub holds).
-    let shown = latest_proof_when(&court, &order_id, "the proof listing the bounces", |doc| {
+    let shown = latest_proof_when(&court, &order_id, "the proof listing the bounce", |doc| {
         doc["reviewed_reports"]
             .as_array()
-            .is_some_and(|r| r.len() == 2)
+            .is_some_and(|r| r.len() == 1)
     })
     .await;
     assert!(shown["version"].as_u64().unwrap() > 1, "{shown}");
@@ -509,6 +516,16 @@ async fn through_postfix_a_forged_bounce_waits_for_a_clerk_whose_acceptance_with
 
     // Bad judgments are refused with the field named.
     bad_judgments_are_refused_and_a_rejection_is_final(&mut clerk, &order_id).await;
+    // Judged, the claim waits no more: the next forged bounce is set aside in its turn.
+    forged_bounce(&served, &address, 2);
+    status_when(
+        &clerk,
+        &order_id,
+        "R1",
+        "the next bounce to be set aside",
+        |s| s.unverified.len() == 2,
+    )
+    .await;
 
     // Accepted (through the CLI): the bounce undoes the reach, and a new version withdraws v1 on.
     accepting_a_bounce_withdraws_the_proof(&w, &court, &mut clerk, &order_id).await;

@@ -196,3 +196,69 @@ async fn a_late_receipt_makes_the_proof_say_the_sms_reached_the_handset() {
     assert!(outcome.starts_with("已到达受送达人（"), "{outcome}");
     assert!(outcome.contains("未在规定时间内收到"), "{outcome}");
 }
+
+/// Receipts that contradict each other (round 19b, F1): UNDELIV is final (SMPP 3.4 §5.2.28), so a
+/// DELIVRD for the same part afterwards — an id the SMSC reused or wrapped — is no reach the hub
+/// takes on its own: it is set aside for the clerks, and service takes effect only when a clerk
+/// accepts it. The same contradicting receipt again is one report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_receipt_after_an_undeliverable_one_for_the_same_part_goes_to_a_clerk() {
+    let u = unreported_sms("sms-contradicting", ("吴十一", "13800138151")).await;
+    let (smsc, court) = (&u.smsc, &u.court);
+    let ids: Vec<String> = serde_json::from_value(u.sent["ids"].clone()).unwrap();
+    for id in &ids {
+        smsc.receipt_from(id, "UNDELIV", "13800138151");
+    }
+    status_when(court, &u.order_id, "R1", "the SMS to fail", |s| {
+        !s.dead_letters.is_empty()
+    })
+    .await;
+    for id in ids.iter().chain(&ids) {
+        smsc.receipt_from(id, "DELIVRD", "13800138151");
+    }
+    status_when(
+        court,
+        &u.order_id,
+        "R1",
+        "the contradiction set aside",
+        |s| !s.unverified.is_empty(),
+    )
+    .await;
+    // Every receipt acknowledged (the SMSC sends nothing again), none counted.
+    until(30, "every receipt acknowledged", || async {
+        let acked = smsc.stats()["receipts_acked"].as_u64().unwrap();
+        (acked >= 3 * ids.len() as u64).then_some(())
+    })
+    .await;
+    let s = status(&mut court.clone(), &u.order_id, "R1").await;
+    assert!(
+        s.effective.is_none(),
+        "a contradicting receipt counted: {s:?}"
+    );
+    assert_eq!(s.unverified.len(), ids.len(), "{:?}", s.unverified);
+    let first = &s.unverified[0];
+    assert!(first.reached && !first.judged, "{first:?}");
+    assert_eq!(first.channel, pb::ServiceChannel::Sms as i32);
+    assert!(
+        first.reason.contains("无法送达（UNDELIV）") && first.reason.contains("矛盾"),
+        "{}",
+        first.reason
+    );
+    // A clerk who checked with the carrier accepts it: now the SMS reached the handset.
+    let mut clerk = u.w.service("clerk-c0001").await;
+    clerk
+        .judge_report(pb::JudgeReportRequest {
+            order_id: u.order_id.clone(),
+            recipient_id: "R1".into(),
+            index: 0,
+            accept: true,
+            note: "已向运营商核实，该短信已送达".into(),
+        })
+        .await
+        .unwrap();
+    let s = status_when(court, &u.order_id, "R1", "the accepted receipt", |s| {
+        s.effective.is_some()
+    })
+    .await;
+    assert!(s.facts.iter().any(|f| f.kind == "reached"), "{:?}", s.facts);
+}

@@ -68,8 +68,19 @@ pub fn path(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
 
-/// pyHanko's validation of `file`, trusting only the PKI's root: (accepted, its report).
+/// pyHanko's validation of `file`, trusting only the PKI's root (with its TSA CA as an untrusted
+/// intermediate, for files whose tokens do not carry it): (accepted, its report).
 pub fn pyhanko(pki: &Path, file: &Path) -> (bool, String) {
+    pyhanko_given(pki, file, &["--other-certs", path(&pki.join("tsa-ca.pem"))])
+}
+
+/// pyHanko's validation of `file` given the PKI's root and nothing else: every other certificate
+/// must come from the file itself, as a court's reader of a proof has it.
+pub fn pyhanko_root_only(pki: &Path, file: &Path) -> (bool, String) {
+    pyhanko_given(pki, file, &[])
+}
+
+fn pyhanko_given(pki: &Path, file: &Path, extra: &[&str]) -> (bool, String) {
     let out = Command::new("pyhanko")
         .args([
             "sign",
@@ -79,8 +90,7 @@ pub fn pyhanko(pki: &Path, file: &Path) -> (bool, String) {
             "--trust",
         ])
         .arg(pki.join("root-ca.pem"))
-        .arg("--other-certs")
-        .arg(pki.join("tsa-ca.pem"))
+        .args(extra)
         .arg(file)
         .output()
         .expect("pyhanko is installed by scripts/test (pip install pyhanko pyhanko-cli)");

@@ -232,6 +232,7 @@ impl SealConfig {
         let sm2 = self.sm2.as_ref().map(|c| c.load(role)).transpose()?;
         let crls = crls(&self.crls)?;
         let chain = certs("intermediates", &self.intermediates)?;
+        let tsa = tsa.map(|t| t.with_chain(&chain));
         let trust = TrustStores {
             seal_makers: certs("trust_seal_makers", &self.trust_seal_makers)?,
             signers: certs("trust_signers", &self.trust_signers)?,

@@ -97,15 +97,22 @@ pub enum DomainError {
     /// would name two cases, and every record filed under it would belong to both.
     #[error(
         "case number {case_number} is already in use: filing {filing_id} {}; a new case needs a number no filing carries",
-        if *.docketed { "was docketed under it" } else { "was filed in it" }
+        match (*.docketed, *.awaiting_review) {
+            (true, _) => "was docketed under it",
+            (false, false) => "was filed in it and accepted",
+            (false, true) => "was filed in it and awaits review: if it does not belong to that case, reject it (ReviewFiling) and the number is free",
+        }
     )]
     CaseNumberTaken {
         /// The number asked for, as written.
         case_number: String,
         /// The filing that carries it.
         filing_id: String,
-        /// Whether that filing is docketed under it (else it was filed in that case and waits).
+        /// Whether that filing is docketed under it (else it was filed in that case).
         docketed: bool,
+        /// Whether that filing was filed in the case and nobody at the court has decided on it
+        /// yet: a lawyer's guess or mistake, which the court frees the number from by rejecting it.
+        awaiting_review: bool,
     },
 }
 
@@ -146,12 +153,14 @@ impl DomainError {
                 case_number,
                 filing_id,
                 docketed,
+                awaiting_review,
             } => Some(format!(
                 "案号{case_number}已被使用：收件号「{filing_id}」的材料{}；新案须使用尚无材料使用的案号",
-                if *docketed {
-                    "已在此案号下立案"
-                } else {
-                    "已提交至此案"
+                match (*docketed, *awaiting_review) {
+                    (true, _) => "已在此案号下立案",
+                    (false, false) => "已提交至此案并经接收",
+                    (false, true) =>
+                        "已提交至此案，尚未审查（若该材料并非此案材料，不予接收后即可使用此案号）",
                 }
             )),
             _ => None,

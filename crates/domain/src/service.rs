@@ -431,8 +431,13 @@ pub struct RecipientService {
     /// Each confirmation of reading: when, through which channel's link, from which client.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confirmations: Vec<Confirmation>,
-    /// Confirmation forms handed out and not yet used.
+    /// Confirmation forms handed out and not yet used to confirm (a confirmation closes all).
     pub open_forms: Vec<String>,
+    /// Forms of `open_forms` a reply was typed on: each takes one reply, and the same page's
+    /// confirmation of reading stays open — a recipient who answers first and then confirms
+    /// must not be told the form was used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replied_forms: Vec<String>,
     /// Proofs issued.
     pub proofs: Vec<ProofRef>,
     /// Whether every channel of the plan is exhausted.

@@ -244,7 +244,7 @@ fn judged(
     let reason = match (authenticated, established) {
         (Err(why), _) => for_clerk(
             "报告未经认证（并非法院中继所发）",
-            format_args!("not authenticated: {why}"),
+            format_args!("{NOT_AUTHENTICATED}{why}"),
         ),
         (Ok(()), Some(why)) if !reached => for_clerk(
             "退信与已确认的送达事实不符",
@@ -253,6 +253,26 @@ fn judged(
         (Ok(()), _) => return event,
     };
     set_aside(event, reason)
+}
+
+/// What the reason of a report set aside for want of authentication says (after its Chinese).
+const NOT_AUTHENTICATED: &str = "not authenticated: ";
+
+/// Whether `report`, set aside for want of authentication, makes the same claim (reached, or
+/// bounced) about the same channel as one such report still waiting for a clerk: then it adds
+/// nothing for the clerk to judge. Anyone who saw a notice's Message-ID can mail reports naming
+/// it, and each recorded one would be a new item for the clerks and a new version of an
+/// effective proof; so one claim of each kind waits at a time, as for free-text bounces (the
+/// file stays in the maildir's `cur/` and the hub's trace says why it was passed over).
+fn unauthenticated_claim_waits(set_aside: &[UnverifiedReport], report: &UnverifiedReport) -> bool {
+    let unauthenticated = |u: &UnverifiedReport| u.reason.contains(NOT_AUTHENTICATED);
+    unauthenticated(report)
+        && (set_aside.iter()).any(|u| {
+            u.channel == report.channel
+                && u.reached == report.reached
+                && u.judgment.is_none()
+                && unauthenticated(u)
+        })
 }
 
 /// Why a report whose blocks about the notice's address disagree is set aside.
@@ -421,6 +441,12 @@ async fn ingest<S: EventStore>(
             };
             if recorded_already(&sent.service, &event) {
                 tracing::info!(notice = %sent.trace.message_id, "the same delivery report again; recorded once");
+                return Ok((Vec::new(), ()));
+            }
+            if let RecipientEvent::ReportSetAside(u) = &event
+                && unauthenticated_claim_waits(&sent.service.unverified, u)
+            {
+                tracing::warn!(notice = %sent.trace.message_id, reached = u.reached, "an unauthenticated delivery report making the claim of one that already waits for a clerk; traced, not recorded");
                 return Ok((Vec::new(), ()));
             }
             let event = Event::Service {

@@ -324,9 +324,11 @@ pub async fn record_act<S: EventStore>(
     let (_, recorded) = store
         .append(Box::new(move |view: &dyn ReadView| {
             if let Some(form) = only_if_open_form {
-                let open = view
-                    .recipient_service(&o, &r)?
-                    .is_some_and(|s| s.open_forms.contains(&form));
+                // A reply takes a form no reply used; a confirmation, any form still open.
+                let reply = matches!(event, RecipientEvent::ReplyReceived(_));
+                let open = view.recipient_service(&o, &r)?.is_some_and(|s| {
+                    s.open_forms.contains(&form) && !(reply && s.replied_forms.contains(&form))
+                });
                 if !open {
                     return Ok((Vec::new(), false));
                 }

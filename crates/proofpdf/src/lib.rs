@@ -512,16 +512,36 @@ fn reviewed_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
         };
         push(
             format!(
-                "{}　{}报告{}（{}）；{}",
+                "{}　{}报告{}（{}）；搁置原因：{}；{}",
                 beijing(&r["at"]),
                 text(&r["channel"]),
                 text(&r["claims"]),
                 text(&r["detail"]),
+                set_aside_because(&text(&r["set_aside_because"])),
                 judgment
             ),
             BODY,
             0.0,
         );
+    }
+}
+
+/// Why a report was set aside, as a reader of the print needs it: the Chinese words the hub
+/// records before the operator's English (`报告未经认证（并非法院中继所发），交书记员审核 / not
+/// authenticated: …`), without the 交书记员审核 the judgment beside it already answers; a reason
+/// recorded in English only is printed as it is. A report that did not come from the court's
+/// relay must never read like one that did.
+fn set_aside_because(reason: &str) -> String {
+    let chinese = reason
+        .split(" / ")
+        .next()
+        .filter(|zh| zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+        .unwrap_or(reason);
+    let chinese = chinese.trim_end_matches("，交书记员审核").trim();
+    if chinese.is_empty() {
+        "未载明".into()
+    } else {
+        chinese.to_string()
     }
 }
 

@@ -64,7 +64,12 @@ fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgment
         "channels": [], "events": [],
         "reviewed_reports": [{
             "channel": "电子邮件", "claims": "退回（未送达）", "at": {"beijing": "2026-11-30 18:00:00（北京时间）"},
-            "detail": "5.1.1", "judgment": {"accepted": true, "by": "clerk-li", "note": "已核实"},
+            "detail": "5.1.1 (mta.court.example)", "judgment": {"accepted": true, "by": "clerk-li", "note": "已核实"},
+            "set_aside_because": "报告未经认证（并非法院中继所发），交书记员审核 / not authenticated: it came in as mail from outside: set aside for a clerk to judge",
+        }, {
+            "channel": "电子邮件", "claims": "退回（未送达）", "at": {"beijing": "2026-11-30 18:01:00（北京时间）"},
+            "detail": "5.1.1", "judgment": null,
+            "set_aside_because": "not an RFC 3464 delivery report (no delivery-status part)",
         }],
         "effective": null,
         "withdraws": {"versions": [1], "statement": "其后记录的事实（见 events 与 reviewed_reports）使送达不再成立"},
@@ -84,6 +89,19 @@ fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgment
             .any(|l| l.contains("经书记员 clerk-li 审核采纳：已核实")),
         "{text:?}"
     );
+    // Why each was set aside is printed: a report from outside never reads like the relay's.
+    assert!(
+        text.iter().any(|l| l.contains(
+            "（5.1.1 (mta.court.example)）；搁置原因：报告未经认证（并非法院中继所发）；经书记员"
+        )),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|l| l.contains("搁置原因：not an RFC 3464 delivery report")),
+        "{text:?}"
+    );
+    assert!(!text.concat().contains("交书记员审核 /"), "{text:?}");
     assert!(!text.iter().any(|l| l.starts_with("生效时间")), "{text:?}");
     // A reader of paper is pointed at the print's sections, not at the JSON's fields.
     let all = text.concat();

@@ -219,9 +219,38 @@ fn algorithms(curve: crate::Curve) -> (ObjectIdentifier, ObjectIdentifier) {
     }
 }
 
+/// The certificates of `pool` on `cert`'s issuer path, nearest first, without a self-signed root;
+/// at most eight (a longer path is no path a validator follows). Unreadable ones are skipped.
+fn issuers_of(cert: &[u8], pool: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let parsed: Vec<(Certificate, &Vec<u8>)> = (pool.iter())
+        .filter_map(|der| Certificate::from_der(der).ok().map(|c| (c, der)))
+        .collect();
+    let mut out = Vec::new();
+    let Ok(mut at) = Certificate::from_der(cert) else {
+        return out;
+    };
+    while out.len() < 8 {
+        let issuer = &at.tbs_certificate.issuer;
+        let Some((next, der)) = (parsed.iter()).find(|(c, _)| &c.tbs_certificate.subject == issuer)
+        else {
+            break;
+        };
+        if next.tbs_certificate.subject == next.tbs_certificate.issuer || out.contains(*der) {
+            break;
+        }
+        out.push((*der).clone());
+        at = next.clone();
+    }
+    out
+}
+
 /// A timestamp authority: its certificate (with the critical timeStamping EKU) and key.
 pub struct TimestampAuthority {
     holder: KeyHolder,
+    /// The CA certificates (DER) between the TSA's certificate and its root, carried in every
+    /// token: a validator given only the root (pyHanko, `openssl ts -verify -CAfile`) builds
+    /// the chain from the token alone (RFC 3161 §2.4.1 allows certificates beyond the TSA's).
+    chain: Vec<Vec<u8>>,
     policy: ObjectIdentifier,
     serial: std::sync::atomic::AtomicU64,
 }
@@ -236,9 +265,17 @@ impl TimestampAuthority {
             .as_micros() as u64;
         TimestampAuthority {
             holder,
+            chain: Vec::new(),
             policy: DEFAULT_POLICY,
             serial: std::sync::atomic::AtomicU64::new(start),
         }
+    }
+
+    /// The TSA with the CAs of `pool` (DER) that issued its certificate, its own issuer first,
+    /// up to the root (left out: a root is the validator's to trust, not the token's to give).
+    pub fn with_chain(mut self, pool: &[Vec<u8>]) -> TimestampAuthority {
+        self.chain = issuers_of(self.holder.cert(), pool);
+        self
     }
 
     /// The TSA's certificate (DER), for validation material embedded beside signatures.
@@ -337,9 +374,12 @@ impl TimestampAuthority {
                 econtent_type: TST_INFO,
                 econtent: Some(Any::encode_from(&OctetString::new(tst_der)?)?),
             },
-            certificates: Some(CertificateSet(SetOfVec::try_from(vec![
-                cms::cert::CertificateChoices::Certificate(cert),
-            ])?)),
+            certificates: Some(CertificateSet(SetOfVec::try_from(
+                std::iter::once(Ok(cert))
+                    .chain(self.chain.iter().map(|c| Certificate::from_der(c)))
+                    .map(|c| c.map(cms::cert::CertificateChoices::Certificate))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?)),
             crls: None,
             signer_infos: SignerInfos(SetOfVec::try_from(vec![signer])?),
         };
@@ -380,19 +420,25 @@ pub fn token_facts(token: &[u8]) -> Result<TokenFacts, Rejection> {
     let sd: SignedData = info.content.decode_as().map_err(Rejection::malformed)?;
     let tst_der = tst_info_der(&sd, Rejection::malformed)?;
     let tst = crate::tst::decode(tst_der.as_bytes())?;
-    let not_after = sd
-        .certificates
-        .as_ref()
-        .and_then(|set| {
+    // The TSA's own certificate, named by the signer: a token may carry its CAs too, and a DER
+    // SET OF sorts them by encoding, so the first is not necessarily the TSA's.
+    // A signer named otherwise (by key identifier) leaves the first certificate, as before.
+    let named = tsa_signer(&sd)
+        .ok()
+        .and_then(|(_, der)| Certificate::from_der(&der).ok());
+    let first = || {
+        sd.certificates.as_ref().and_then(|set| {
             set.0.iter().find_map(|c| match c {
-                cms::cert::CertificateChoices::Certificate(c) => Some(
-                    SystemTime::UNIX_EPOCH
-                        + c.tbs_certificate.validity.not_after.to_unix_duration(),
-                ),
+                cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
                 cms::cert::CertificateChoices::Other(_) => None,
             })
         })
+    };
+    let tsa = named
+        .or_else(first)
         .ok_or_else(|| Rejection::Malformed("the token carries no TSA certificate".into()))?;
+    let not_after =
+        SystemTime::UNIX_EPOCH + tsa.tbs_certificate.validity.not_after.to_unix_duration();
     let algorithm = sd
         .signer_infos
         .0

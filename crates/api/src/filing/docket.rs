@@ -60,7 +60,9 @@ pub(super) fn docketed_as_asked(
 
 /// Refuses `number` for a new case when another filing carries it: docketed under it, or filed
 /// in it and not (yet) turned away. A filing rejected or withdrawn never entered the case, so the
-/// number it named stays free.
+/// number it named stays free. One still awaiting review blocks too (it may be the first filing
+/// of a case the court's own system holds), and the refusal says so and how to free the number:
+/// a lawyer's guess at the next number is rejected, not obeyed.
 fn check_free(number: &CaseNumber, filing_id: &str, view: &dyn ReadView) -> Result<(), StoreError> {
     let holds = |other: &Filing| {
         other.filing_id != filing_id
@@ -72,6 +74,10 @@ fn check_free(number: &CaseNumber, filing_id: &str, view: &dyn ReadView) -> Resu
             case_number: number.to_string(),
             filing_id: other.filing_id,
             docketed: other.state == FilingState::Docketed,
+            awaiting_review: matches!(
+                other.state,
+                FilingState::Received | FilingState::UnderReview
+            ),
         })),
     }
 }

@@ -159,20 +159,12 @@ pub(super) async fn show_service(hub: &HubConfig, order_id: &str, json: bool) ->
         "RULE 依据（《在线诉讼规则》）",
     ]);
     for r in &recipients {
-        let last = r.attempts.last();
-        // Attempts per channel tried, e.g. "2+1" for two e-mail attempts then one SMS.
-        let attempts = r
-            .attempts
-            .iter()
-            .map(|a| a.attempts.to_string())
-            .collect::<Vec<_>>()
-            .join("+");
         table.row([
             r.recipient_id.clone(),
             r.name.clone(),
             state_with_reviews(r),
-            last.map_or("", |a| channel_text(a.channel)).to_string(),
-            attempts,
+            served_by(r).to_string(),
+            attempts_text(&r.attempts),
             beijing(r.effective.as_ref().and_then(|e| e.at.as_ref())),
             r.effective
                 .as_ref()
@@ -392,9 +384,24 @@ fn served_by(r: &ecenter_proto::v1::RecipientStatus) -> &'static str {
         && (r.facts.iter()).any(|f| f.kind == "confirmed_reading" && f.portal);
     if confirmed_in_portal {
         "portal 平台"
+    } else if let Some(e) = r.effective.as_ref().filter(|e| e.channel != 0) {
+        channel_text(e.channel)
     } else {
         r.attempts.last().map_or("", |a| channel_text(a.channel))
     }
+}
+
+/// Attempts per channel tried, e.g. "2+1" for two e-mail attempts then one SMS, each with the
+/// sends that may have gone twice (the hub stopped between a send and its record), e.g.
+/// "2（1次可能重复）+1": what the proof states, so the clerk's table does not hide it.
+fn attempts_text(attempts: &[ecenter_proto::v1::Attempt]) -> String {
+    (attempts.iter())
+        .map(|a| match a.resends_in_doubt {
+            0 => a.attempts.to_string(),
+            n => format!("{}（{n}次可能重复）", a.attempts),
+        })
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 pub(super) async fn list_dead_letters(hub: &HubConfig, json: bool) -> Result<bool> {

@@ -31,6 +31,7 @@ impl RecipientService {
                     link_channels: Vec::new(),
                     confirmations: Vec::new(),
                     open_forms: Vec::new(),
+                    replied_forms: Vec::new(),
                     proofs: Vec::new(),
                     unserved: false,
                     resolution: None,
@@ -372,8 +373,10 @@ impl RecipientService {
             RecipientEvent::ProofIssued(proof) => self.proofs.push(proof.clone()),
             RecipientEvent::ReplyReceived(reply) => {
                 self.facts.push(DeliveryFact::Replied { at: reply.at });
-                // A reply typed on the page uses up its one-time form.
-                self.open_forms.retain(|f| f.is_empty() || *f != reply.form);
+                // A reply typed on the page uses up its one-time form for replies.
+                if !reply.form.is_empty() {
+                    self.replied_forms.push(reply.form.clone());
+                }
                 self.replies.push(reply.clone());
             }
             RecipientEvent::ReplyDisallowed { index, by, note } => {
@@ -677,6 +680,7 @@ impl RecipientService {
                     client: client.to_string(),
                 });
                 self.open_forms.clear();
+                self.replied_forms.clear();
             }
             Activity::Downloaded { reference } => {
                 self.downloads.push((reference.clone(), at));

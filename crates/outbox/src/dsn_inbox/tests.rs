@@ -222,3 +222,52 @@ fn a_free_text_report_adds_nothing_once_the_channel_failed_a_claim_waits_or_it_i
         None
     );
 }
+
+/// Round 19b, F7: forged reports cannot pad the clerks' queue and the proof's versions. One
+/// unauthenticated claim of each kind (reached, bounced) per channel waits at a time; once judged,
+/// the next is recorded; reports set aside for other reasons are not limited by it.
+#[test]
+fn one_unauthenticated_claim_of_each_kind_waits_for_a_clerk_at_a_time() {
+    let report = |reached: bool, reason: String, judged: bool| UnverifiedReport {
+        channel: Channel::Email,
+        at: "2026-11-30T08:30:00Z".parse().unwrap(),
+        detail: "5.1.1 forged (mta.court.example)".into(),
+        reason,
+        reached,
+        suppress: false,
+        judgment: judged.then(|| ecenter_domain::review::ReportJudgment {
+            accepted: false,
+            by: "clerk-li".into(),
+            note: "伪造".into(),
+            at: "2026-11-30T09:00:00Z".parse().unwrap(),
+        }),
+        report: "sha256:f".into(),
+        source: None,
+    };
+    let forged = || {
+        for_clerk(
+            "报告未经认证（并非法院中继所发）",
+            format_args!("{NOT_AUTHENTICATED}it came in as mail from outside"),
+        )
+    };
+    let bounce = report(false, forged(), false);
+    assert!(!unauthenticated_claim_waits(&[], &bounce));
+    let waiting = [report(false, forged(), false)];
+    assert!(unauthenticated_claim_waits(&waiting, &bounce));
+    // A claim of the other kind is new to the clerks; a judged claim waits no more.
+    assert!(!unauthenticated_claim_waits(
+        &waiting,
+        &report(true, forged(), false)
+    ));
+    assert!(!unauthenticated_claim_waits(
+        &[report(false, forged(), true)],
+        &bounce
+    ));
+    // An authenticated bounce set aside as contradicting what is established is not limited.
+    let contradicting = report(
+        false,
+        for_clerk("退信与已确认的送达事实不符", "a bounce, but x"),
+        false,
+    );
+    assert!(!unauthenticated_claim_waits(&waiting, &contradicting));
+}

@@ -239,13 +239,14 @@ fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Re
         .unwrap_or(part);
     let again =
         sms.is_some_and(|t| (t.receipts.iter()).any(|r| r.part == *recorded && r.state == w.state));
-    if again {
+    let id = receipt_id(recorded, w);
+    if again || service.as_ref().is_some_and(|s| s.reports.contains(&id)) {
         return Ok(Reading::Duplicate);
     }
-    Ok(Reading::Counted(Box::new(Event::Service {
-        order_id: key.order_id,
-        recipient_id: key.recipient_id,
-        event: RecipientEvent::ReceiptReported {
+    let earlier = sms.and_then(|t| contradicted(&t.receipts, recorded, w.state));
+    let event = match earlier {
+        Some(earlier) => contradicting(recorded, w, earlier, (id, at)),
+        None => RecipientEvent::ReceiptReported {
             channel: Channel::Sms,
             part: recorded.clone(),
             state: w.state,
@@ -253,7 +254,71 @@ fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Re
             text: w.text.clone(),
             per_attempt: true,
         },
+    };
+    Ok(Reading::Counted(Box::new(Event::Service {
+        order_id: key.order_id,
+        recipient_id: key.recipient_id,
+        event,
     })))
+}
+
+/// The final state an earlier receipt for `part` reported that `state` contradicts: delivered
+/// against undeliverable, expired, rejected or deleted (SMPP 3.4 §5.2.28: each is final). A
+/// pending or unknown state contradicts nothing.
+fn contradicted(
+    receipts: &[ecenter_domain::service::PartReceipt],
+    part: &str,
+    state: ReceiptState,
+) -> Option<ReceiptState> {
+    let opposite = |earlier: ReceiptState| match state {
+        ReceiptState::Delivered => earlier.failed(),
+        s if s.failed() => earlier == ReceiptState::Delivered,
+        _ => false,
+    };
+    (receipts.iter())
+        .find(|r| r.part == part && opposite(r.state))
+        .map(|r| r.state)
+}
+
+/// A receipt's own id, as a report's: `sha256:` of the part it names, its state and its text. The
+/// same receipt sent again (an SMSC whose answer was lost) is one receipt.
+fn receipt_id(part: &str, w: &Wanted) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for field in [part, w.state.describe(), &w.text] {
+        ctx.update(field.as_bytes());
+        ctx.update(b"\n");
+    }
+    format!("sha256:{}", hex::encode(ctx.finish()))
+}
+
+/// A receipt whose state contradicts the final state an earlier receipt reported for the same
+/// part (`earlier`): an id the SMSC reused or wrapped, or a gateway's error. Neither receipt is
+/// taken over the other by the hub: this one is set aside for the clerks, as a contradicting
+/// delivery report is (docs/SERVICE.md), and changes nothing until a clerk accepts it.
+fn contradicting(
+    part: &str,
+    w: &Wanted,
+    earlier: ReceiptState,
+    (report, at): (String, DateTime<Utc>),
+) -> RecipientEvent {
+    let reason = format!(
+        "短信网关此前已就同一短信分段（网关编号 {part}）报告{}，本回执称{}，二者矛盾（网关编号可能被重用），交书记员审核 / \
+         the SMSC already reported part {part} {earlier:?}; this receipt says {:?}: receipts for one message contradict each other (an id reused or wrapped?): set aside for a clerk to judge",
+        earlier.describe(),
+        w.state.describe(),
+        w.state,
+    );
+    RecipientEvent::ReportSetAside(ecenter_domain::service::UnverifiedReport {
+        channel: Channel::Sms,
+        at,
+        detail: w.text.clone(),
+        reason,
+        reached: w.state == ReceiptState::Delivered,
+        suppress: false,
+        judgment: None,
+        report,
+        source: None,
+    })
 }
 
 /// An SMSC notification to keep in the log, unless it counts by the time it is kept.

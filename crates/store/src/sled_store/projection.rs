@@ -109,9 +109,10 @@ impl Projection for ServiceModel {
     /// 7: receipts no SMS claims listed for the clerks (`UNMATCHED_RECEIPT`); openings and
     /// confirmations made in the lawyers' portal marked so (`DeliveryFact`'s `portal`).
     /// 8: the reports counted, with the fact each made (`RecipientService::counted_reports`),
-    /// which proofs name behind each reach or bounce.
+    /// which proofs name behind each reach or bounce. 9: a reply no longer closes its page's
+    /// confirmation (`RecipientService::replied_forms`).
     fn version(&self) -> u32 {
-        8
+        9
     }
 }
 
