@@ -113,7 +113,10 @@ async fn a_lawyer_files_50_mib_in_chromium_through_a_cut_network_and_sees_the_de
             .map(std::path::PathBuf::as_path)
             .collect::<Vec<_>>(),
     );
-    let refused = joined(&[&text, &oversized]);
+    // A photograph named .pdf (round 19, F4): a reader opening it by its name would fail.
+    let photo = dir.path().join("照片.pdf");
+    std::fs::write(&photo, common::seal_png()).unwrap();
+    let refused = joined(&[&text, &oversized, &photo]);
     let args = [
         "--base",
         &base,
@@ -254,6 +257,10 @@ fn assert_filed(seen: &serde_json::Value, files: &[std::path::PathBuf]) {
     assert!(refusals[0].contains("不是本院接受的文件类型"), "{seen}");
     assert!(
         refusals[1].contains("超过本院单个文件上限 60.0 MB"),
+        "{seen}"
+    );
+    assert!(
+        refusals[2].contains("内容是 PNG") && refusals[2].contains("文件名却是 .pdf"),
         "{seen}"
     );
     assert_choosing(seen);

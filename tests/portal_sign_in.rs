@@ -67,10 +67,19 @@ async fn sign_in_as_zhang(browser: &Curl<'_>, maildir: &Path) -> SignedIn {
         "{page}"
     );
 
-    // Full-width digits, as a Chinese input method types them, find the lawyer too.
-    let full_width: String = ZHANG_LICENCE
-        .chars()
-        .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+    // Full-width digits, as a Chinese input method types them, in groups as a long number is
+    // typed (round 19, F7), find the lawyer too.
+    let full_width: String = (ZHANG_LICENCE.chars().enumerate())
+        .flat_map(|(i, c)| {
+            let gap = match i {
+                4 => Some(' '),
+                8 => Some('\u{3000}'),
+                12 => Some('-'),
+                _ => None,
+            };
+            gap.into_iter()
+                .chain([char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap()])
+        })
         .collect();
     let (status, page) = browser.post(
         "/portal/code",

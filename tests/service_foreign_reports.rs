@@ -7,10 +7,9 @@
 
 mod common;
 
-use common::reports::{ReportWorld, deliver, dsn_of, relay_made, report_world};
+use common::reports::{ReportWorld, deliver, dsn_of, read_by_the_hub, relay_made, report_world};
 use common::service::*;
 use ecenter_proto::v1 as pb;
-use std::path::Path;
 
 /// The service-of-process client of the hub's tests.
 type Service = pb::service_of_process_client::ServiceOfProcessClient<tonic::transport::Channel>;
@@ -41,16 +40,6 @@ async fn sent_notice(court: &Service, document: &str, n: usize) -> Sent {
         envid: s.attempts[0].message_id.clone(),
         queue_id: s.attempts[0].gateway_id.rsplit(' ').next().unwrap().into(),
     }
-}
-
-/// Waits until the hub has read `name` from the maildir (it moves each report to `cur/`).
-async fn read_by_the_hub(maildir: &Path, name: &str) {
-    let done = maildir.join("cur").join(format!("{name}:2,S"));
-    until(30, &format!("the hub to read {name}"), || {
-        let done = done.clone();
-        async move { done.exists().then_some(()) }
-    })
-    .await;
 }
 
 /// A Coremail-style remote bounce: bracketed addresses, the returned header as

@@ -25,6 +25,40 @@ fn good_order(document: &str) -> pb::ServeOrderRequest {
     )
 }
 
+/// A document served must belong to the order's case (round 19, F8): a sealed copy of a filing in
+/// another case is refused, and so is one of a new case's first filing not yet docketed — it
+/// belongs to no case yet, and the notices, the page and the proof would all name the order's.
+async fn documents_of_no_or_another_case_are_refused(w: &World, court: &mut Service) {
+    let mut lawyer = tls_client(w.hub.addr, w.pki.path(), "lawyer-14201202010000001").await;
+    let mut seals = pb::seal_service_client::SealServiceClient::new(
+        channel_as(w.hub.addr, w.pki.path(), "court-xiangyang-cms").await,
+    );
+    for (n, (case, kind, said)) in [
+        (
+            "（2026）鄂06民初999号",
+            "证据材料",
+            "belongs to case （2026）鄂06民初999号",
+        ),
+        ("", "起诉状", "starts a new case"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let doc = pdf(&format!("other-case-{n}"));
+        let request = format!("req-other-case-{n}");
+        let filing_id =
+            file_in_case(&mut lawyer, (&request, case, kind), &[("材料.pdf", &doc)]).await;
+        seals.seal_pdf(seal_d1(&filing_id)).await.unwrap();
+        let mut r = good_order(&format!("{filing_id}/S1"));
+        r.request_id = format!("other-case-{n}");
+        assert_status(
+            court.serve_order(r).await,
+            tonic::Code::FailedPrecondition,
+            said,
+        );
+    }
+}
+
 /// Checks that orders each spoiled in one field are refused naming that field.
 async fn each_bad_field_is_refused(court: &mut Service, document: &str) {
     let good = || good_order(document);
@@ -316,6 +350,7 @@ async fn bad_orders_are_refused_with_the_field_and_nothing_is_recorded() {
 
     each_bad_field_is_refused(&mut court, &document).await;
     foreign_mistakes_are_refused(&mut court, &document).await;
+    documents_of_no_or_another_case_are_refused(&w, &mut court).await;
     let listed = court
         .list_deliveries(pb::ListDeliveriesRequest::default())
         .await

@@ -7,6 +7,12 @@
 
 mod common;
 
+/// What a form posted from another site says (`-H` for curl).
+const CROSS_SITE: [&str; 2] = ["Origin: https://evil.example", "Sec-Fetch-Site: cross-site"];
+
+/// What curl sends for `-H` this: no `Origin` at all — a POST by no browser (round 19, F3).
+const NO_BROWSER: &str = "Origin:";
+
 use common::service::*;
 use common::smtp::{received, start_python_smtp};
 use ecenter_proto::v1 as pb;
@@ -183,7 +189,7 @@ async fn scanners_prefetches_and_other_sites_do_not_act_for_the_recipient() {
     assert_eq!(code, 200);
     let form = form_in(&page);
     let confirm = format!("{link}/confirm");
-    for header in ["Origin: https://evil.example", "Sec-Fetch-Site: cross-site"] {
+    for header in [CROSS_SITE[0], CROSS_SITE[1], NO_BROWSER] {
         let (code, answer) = w.curl(&["-H", header, "-d", &format!("form={form}"), &confirm]);
         assert_eq!(code, 403, "{header}: {answer}");
         let (code, _) = w.curl(&[

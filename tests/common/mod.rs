@@ -411,7 +411,16 @@ pub async fn file_documents<T: Transport>(
     kind: &str,
     docs: &[(&str, &[u8])],
 ) -> String {
-    let h = header(request_id, CASE, kind, docs);
+    file_in_case(client, (request_id, CASE, kind), docs).await
+}
+
+/// Files `docs` as `kind` in `case` ("" for a new case) and returns the filing id.
+pub async fn file_in_case<T: Transport>(
+    client: &mut FilingServiceClient<T>,
+    (request_id, case, kind): (&str, &str, &str),
+    docs: &[(&str, &[u8])],
+) -> String {
+    let h = header(request_id, case, kind, docs);
     let bodies: Vec<&[u8]> = docs.iter().map(|(_, d)| *d).collect();
     client
         .submit_filing(tokio_stream::iter(messages(h, &bodies, 64 * 1024)))

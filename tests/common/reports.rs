@@ -85,3 +85,13 @@ pub async fn report_world(report_relays: &[&str]) -> ReportWorld {
         _relay: relay,
     }
 }
+
+/// Waits until the hub has read `name` from the maildir (it moves each message to `cur/`).
+pub async fn read_by_the_hub(maildir: &Path, name: &str) {
+    let done = maildir.join("cur").join(format!("{name}:2,S"));
+    super::service::until(30, &format!("the hub to read {name}"), || {
+        let done = done.clone();
+        async move { done.exists().then_some(()) }
+    })
+    .await;
+}

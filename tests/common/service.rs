@@ -166,11 +166,38 @@ impl World {
         sealed_document(self.hub.addr, self.pki.path()).await
     }
 
+    /// `curl ARGS` against the hub's page, trusting the test PKI: (status, body). A POST names
+    /// the page's origin, as a browser's form does (Fetch: `Origin` on every POST), unless the
+    /// test says where it comes from itself (`-H "Origin: …"`, `-H "Sec-Fetch-Site: …"`, or
+    /// `-H "Origin:"`, which sends none).
     pub fn curl(&self, args: &[&str]) -> (u16, String) {
+        let posts = args
+            .iter()
+            .any(|a| a.starts_with("-d") || a.starts_with("--data"));
+        let says_where = args.iter().any(|a| {
+            let a = a.to_ascii_lowercase();
+            a.starts_with("origin:") || a.starts_with("sec-fetch-site:")
+        });
+        // The origin of the page posted to: scheme and authority of the URL asked for.
+        let target = args
+            .iter()
+            .rev()
+            .find(|a| a.starts_with("http"))
+            .unwrap_or(&"");
+        let (scheme, rest) = target.split_once("://").unwrap_or(("https", target));
+        let origin = format!(
+            "Origin: {scheme}://{}",
+            rest.split('/').next().unwrap_or("")
+        );
         let out = Command::new("curl")
             .args(["-s", "-S", "--max-time", "20", "--cacert"])
             .arg(self.pki.path().join("root-ca.pem"))
             .args(["-w", "\n%{http_code}"])
+            .args(if posts && !says_where {
+                vec!["-H", origin.as_str()]
+            } else {
+                Vec::new()
+            })
             .args(args)
             .output()
             .expect("curl is installed");

@@ -34,7 +34,11 @@ class AutoConfirm:
                 with urllib.request.urlopen(link, context=self.context, timeout=30) as page:
                     form = FORM.search(page.read().decode("utf-8")).group(1)
                 data = urllib.parse.urlencode({"form": form}).encode()
-                with urllib.request.urlopen(link + "/confirm", data=data, context=self.context, timeout=30) as r:
+                # As a browser's form: its POST names the page's origin.
+                parts = urllib.parse.urlsplit(link)
+                origin = f"{parts.scheme}://{parts.netloc}"
+                posted = urllib.request.Request(link + "/confirm", data=data, headers={"Origin": origin})
+                with urllib.request.urlopen(posted, context=self.context, timeout=30) as r:
                     r.read()
                 with self.lock:
                     self.confirmed += 1

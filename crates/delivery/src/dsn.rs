@@ -234,7 +234,7 @@ pub fn xtext_encode(s: &str) -> String {
 }
 
 /// Header-style blocks separated by blank lines, folded lines joined, as (name, value) lists.
-fn field_blocks(text: &str) -> Vec<Vec<(String, String)>> {
+pub(crate) fn field_blocks(text: &str) -> Vec<Vec<(String, String)>> {
     let mut blocks = Vec::new();
     let mut current: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
@@ -262,7 +262,7 @@ fn field_blocks(text: &str) -> Vec<Vec<(String, String)>> {
     blocks
 }
 
-fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
     block
         .iter()
         .find(|(n, _)| n == name)
@@ -270,11 +270,11 @@ fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// `type; value` → `value` (e.g. `rfc822; a@b` → `a@b`).
-fn typed(v: &str) -> &str {
+pub(crate) fn typed(v: &str) -> &str {
     v.split_once(';').map_or(v, |(_, rest)| rest).trim()
 }
 
-fn date(v: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn date(v: &str) -> Option<DateTime<Utc>> {
     // Postfix appends a comment: "Sat, 28 Nov 2026 07:16:43 +0000 (UTC)".
     let v = v.split(" (").next().unwrap_or(v).trim();
     DateTime::parse_from_rfc2822(v)
@@ -282,7 +282,7 @@ fn date(v: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-fn strip_brackets(s: &str) -> String {
+pub(crate) fn strip_brackets(s: &str) -> String {
     s.trim()
         .trim_start_matches('<')
         .trim_end_matches('>')
@@ -307,7 +307,7 @@ fn returned(part: &mail_parser::MessagePart<'_>) -> bool {
 
 /// A delivery-status part's text: UTF-8 (RFC 6533), else GB18030 — a Chinese server writes its
 /// `Diagnostic-Code` (收件人不存在) in GBK, and read as UTF-8 it would be lost to U+FFFD.
-fn eight_bit_text(bytes: &[u8]) -> String {
+pub(crate) fn eight_bit_text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_string(),
         Err(_) => encoding_rs::GB18030

@@ -10,6 +10,7 @@ pub mod email;
 pub mod email_reply;
 pub mod free_bounce;
 pub mod link;
+pub mod mdn;
 pub mod notice;
 pub mod policy;
 pub mod report_copy;

@@ -99,7 +99,7 @@ pub enum DomainError {
         "case number {case_number} is already in use: filing {filing_id} {}; a new case needs a number no filing carries",
         match (*.docketed, *.awaiting_review) {
             (true, _) => "was docketed under it",
-            (false, false) => "was filed in it and accepted",
+            (false, false) => "was filed in it and reviewed",
             (false, true) => "was filed in it and awaits review: if it does not belong to that case, reject it (ReviewFiling) and the number is free",
         }
     )]
@@ -158,7 +158,7 @@ impl DomainError {
                 "案号{case_number}已被使用：收件号「{filing_id}」的材料{}；新案须使用尚无材料使用的案号",
                 match (*docketed, *awaiting_review) {
                     (true, _) => "已在此案号下立案",
-                    (false, false) => "已提交至此案并经接收",
+                    (false, false) => "已提交至此案并经审查",
                     (false, true) =>
                         "已提交至此案，尚未审查（若该材料并非此案材料，不予接收后即可使用此案号）",
                 }

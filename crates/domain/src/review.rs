@@ -26,6 +26,11 @@ pub struct UnverifiedReport {
     /// Whether, if accepted, it says the address fails for good (RFC 3463 X.1.x).
     #[serde(default)]
     pub suppress: bool,
+    /// Whether it claims more than a reach: that the recipient's system reported the notice
+    /// read — a read receipt (RFC 8098 MDN, `displayed`). Accepted, it is the fact of art. 31
+    /// para. 2 (2) ([`crate::effective_service::DeliveryFact::ReadReported`]), presumed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read: bool,
     /// The clerk's judgment, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub judgment: Option<ReportJudgment>,
@@ -112,6 +117,15 @@ impl UnverifiedReport {
     /// What the hub records when a clerk accepts it: the report as evidence, its detail naming the
     /// clerk who vouched for it.
     pub fn accepted_as(&self, by: &str) -> crate::service::RecipientEvent {
+        if self.read {
+            return crate::service::RecipientEvent::ReadReported {
+                channel: self.channel,
+                at: self.at,
+                detail: format!("{}（书记员 {by} 审核后采纳）", self.detail),
+                report: self.report.clone(),
+                source: self.source.clone(),
+            };
+        }
         crate::service::RecipientEvent::DeliveryReported {
             channel: self.channel,
             reached: self.reached,

@@ -520,6 +520,22 @@ pub enum RecipientEvent {
     /// A report the hub could not authenticate, or one that contradicts what is already
     /// established, was set aside for the clerks.
     ReportSetAside(UnverifiedReport),
+    /// The recipient's system reported the notice read (a read receipt, RFC 8098), accepted by a
+    /// clerk: the fact of art. 31 para. 2 (2), presumed — the recipient may rebut it.
+    ReadReported {
+        /// The channel whose notice it is about.
+        channel: Channel,
+        /// When, as the receipt says (bounded like any report).
+        at: DateTime<Utc>,
+        /// The receipt's words, naming the clerk who accepted it.
+        detail: String,
+        /// The receipt's own id, as a report's.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        report: String,
+        /// Where it came from and the copy kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<ReportSource>,
+    },
     /// A clerk judged the report set aside at `index` of [`RecipientService::unverified`]; an
     /// accepted one is followed by its [`RecipientEvent::DeliveryReported`] in the same append.
     ReportJudged {
@@ -617,6 +633,7 @@ impl RecipientEvent {
             RecipientEvent::NoticeResult { .. } => "notice_result",
             RecipientEvent::DeliveryReported { .. } => "delivery_reported",
             RecipientEvent::ReportSetAside(_) => "report_set_aside",
+            RecipientEvent::ReadReported { .. } => "read_reported",
             RecipientEvent::ReportJudged { .. } => "report_judged",
             RecipientEvent::ReceiptReported { .. } => "receipt_reported",
             RecipientEvent::ReceiptMissing { .. } => "receipt_missing",

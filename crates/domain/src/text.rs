@@ -182,6 +182,22 @@ pub fn ascii_digits(s: &str) -> String {
         .collect()
 }
 
+/// A number as a person types it into a form (a licence number, 执业证号): full-width digits made
+/// ASCII, and — when what remains is all digits — the spaces (also U+3000) and hyphens of the
+/// groups long numbers are typed in taken out (`1420 1202 0100 00001`). Anything else is left as
+/// typed, to be refused as what it is.
+pub fn typed_number(s: &str) -> String {
+    let digits = ascii_digits(s.trim());
+    let joined: String = (digits.chars())
+        .filter(|c| !matches!(c, ' ' | '\u{3000}' | '-'))
+        .collect();
+    if !joined.is_empty() && joined.chars().all(|c| c.is_ascii_digit()) {
+        joined
+    } else {
+        digits
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +300,23 @@ mod tests {
         assert_eq!(check_field("Lu\u{308}\u{300} 吕", 20, "姓名"), Ok(()));
         assert_eq!(check_field("张　三", 20, "姓名"), Ok(()));
         assert!(check_lines("第一行\u{2029}第二行", 20, "说明").is_err());
+    }
+
+    #[test]
+    fn a_number_typed_in_groups_or_full_width_is_its_digits() {
+        for typed in [
+            "14201202010000001",
+            " 1420 1202 0100 00001 ",
+            "１４２０　１２０２-０１００００００１",
+        ] {
+            assert_eq!(super::typed_number(typed), "14201202010000001", "{typed:?}");
+        }
+        // Not a number: left as typed (trimmed), to be refused as what it is.
+        assert_eq!(
+            super::typed_number(" urn:ecenter:lawyer:1 "),
+            "urn:ecenter:lawyer:1"
+        );
+        assert_eq!(super::typed_number("1420 abc"), "1420 abc");
+        assert_eq!(super::typed_number(" - "), "-");
     }
 }

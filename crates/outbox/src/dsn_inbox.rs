@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+mod read_receipts;
+
 /// How often the maildir is looked at.
 const POLL: Duration = Duration::from_millis(300);
 
@@ -299,6 +301,7 @@ fn set_aside(event: RecipientEvent, reason: String) -> RecipientEvent {
         reason,
         reached,
         suppress,
+        read: false,
         judgment: None,
         report,
         source,
@@ -383,13 +386,8 @@ async fn ingest<S: EventStore>(
     let raw = std::fs::read(file)?;
     let report = match dsn::parse(&raw) {
         Ok(r) => r,
-        Err(dsn::DsnError::NotReport) if let Some(reply) = email_reply::parse(&raw) => {
-            keep_reply(store, reply, &raw).await?;
-            done(maildir, file)?;
-            return Ok(());
-        }
         Err(e) => {
-            keep_free_text(store, &raw, &e).await?.trace(file, &e);
+            no_delivery_report(store, &raw, file, &e).await?;
             done(maildir, file)?;
             return Ok(());
         }
@@ -461,6 +459,26 @@ async fn ingest<S: EventStore>(
     Ok(())
 }
 
+/// A message to the bounce address that is no delivery report (`e`): a read receipt (RFC 8098),
+/// a reply to a notice, or else what a free-text bounce is kept as.
+async fn no_delivery_report<S: EventStore>(
+    store: &S,
+    raw: &[u8],
+    file: &Path,
+    e: &dsn::DsnError,
+) -> Result<(), StoreError> {
+    if matches!(e, dsn::DsnError::NotReport) {
+        if let Some(read) = ecenter_delivery::mdn::parse(raw) {
+            return read_receipts::keep(store, read, raw, file).await;
+        }
+        if let Some(reply) = email_reply::parse(raw) {
+            return keep_reply(store, reply, raw).await;
+        }
+    }
+    keep_free_text(store, raw, e).await?.trace(file, e);
+    Ok(())
+}
+
 /// What the reason of a free-text bounce set aside says (after its Chinese words since December
 /// 2026, at its start before): one such claim waits for a clerk per notice at a time.
 const FREE_TEXT: &str = "not an RFC 3464 delivery report";
@@ -529,6 +547,7 @@ async fn keep_free_text<S: EventStore>(
                             reason,
                             reached: false,
                             suppress: false,
+                            read: false,
                             judgment: None,
                             report: report_id,
                             source: Some(source),
@@ -618,6 +637,7 @@ fn auto_answer(mark: &str, said: String, source: ReportSource, report: String) -
         ),
         reached: true,
         suppress: false,
+        read: false,
         judgment: None,
         report,
         source: Some(source),

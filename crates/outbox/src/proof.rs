@@ -349,6 +349,12 @@ fn reviewed_reports_json(service: &RecipientService) -> Vec<Value> {
         .map(|u| {
             let claim = (u.channel, u.reached, u.at);
             let mut v = report_json(claim, (&u.report, &u.detail), u.source.as_ref());
+            if u.read {
+                merge(
+                    &mut v,
+                    json!({"claims": "受送达人系统反馈已阅读（已读回执）"}),
+                );
+            }
             merge(
                 &mut v,
                 json!({

@@ -146,7 +146,7 @@ fn decide_code(
     view: &dyn ReadView,
     r: CodeRequest,
 ) -> Result<(Vec<Event>, Result<CodeSent, NotSent>), StoreError> {
-    let who = ecenter_domain::text::ascii_digits(r.who.trim());
+    let who = ecenter_domain::text::typed_number(&r.who);
     let identity = if who.starts_with("urn:ecenter:lawyer:") {
         Some(who.clone())
     } else {
@@ -160,7 +160,8 @@ fn decide_code(
         let refused = Event::SignInRefused(SignInRefused {
             attempt: String::new(),
             identity: identity.to_string(),
-            asked_as: ecenter_domain::text::excerpt(&who, 40),
+            // As typed, a hidden character written out (`[U+202E]`): a clerk reads the log.
+            asked_as: ecenter_domain::text::quoted(&who, 40),
             reason: reason.clone(),
             wrong_code: false,
             ended_attempt: false,

@@ -62,6 +62,14 @@ if (form) {
     return null;
   };
 
+  // The extension a name gives that says another of the accepted types than its content (a PNG
+  // named .pdf), as the hub refuses it; null when it agrees or names none of them.
+  const misnamed = (name, type) => {
+    const ext = (name.includes('.') ? name.split('.').pop() : '').toLowerCase();
+    const says = { pdf: 'PDF', png: 'PNG', jpg: 'JPEG', jpeg: 'JPEG', ofd: 'OFD/DOCX', docx: 'OFD/DOCX' }[ext];
+    return says && says !== type ? ext : null;
+  };
+
   const add = async (file) => {
     const row = document.createElement('li');
     const text = document.createElement('span');
@@ -110,7 +118,9 @@ if (form) {
       if (type === 'unreadable') refuse(`「${file.name}」无法读取（可能已被移动或删除），未加入。`);
       else
       if (!type) refuse(`「${file.name}」不是本院接受的文件类型（接受 PDF、OFD、DOCX、PNG、JPEG），未加入。`);
-      else if (!entry.error) {
+      else if (misnamed(file.name, type)) {
+        refuse(`「${file.name}」的内容是 ${type}，文件名却是 .${misnamed(file.name, type)}：阅读者按文件名打开会失败。请改正文件名后重新选择，未加入。`);
+      } else if (!entry.error) {
         text.textContent = `${file.name}（${type}，${mb(file.size)}）等待上传`;
         begin(entry);
       }

@@ -247,6 +247,7 @@ fn unverified_message(index: usize, u: &UnverifiedReport) -> pb::UnverifiedRepor
         detail: u.detail.clone(),
         reason: u.reason.clone(),
         reached: u.reached,
+        read: u.read,
         index: index as u32,
         judged: u.judgment.is_some(),
         accepted: u.judgment.as_ref().is_some_and(|j| j.accepted),

@@ -21,14 +21,23 @@ impl<S: EventStore> ServiceApi<S> {
                 ApiError::not_found(format!("no filing 「{filing_id}」 ({reference})"))
             })?;
         filing.check_servable(seal_id).map_err(domain_status)?;
-        if let Some(n) = &filing.case_number
-            && n.normalized() != case_number
-        {
-            return Err(ApiError::failed_precondition(format!(
-                "{reference} belongs to case {}, not to {case_number}",
-                n.normalized()
-            ))
-            .into());
+        match &filing.case_number {
+            Some(n) if n.normalized() != case_number => {
+                return Err(ApiError::failed_precondition(format!(
+                    "{reference} belongs to case {}, not to {case_number}",
+                    n.normalized()
+                ))
+                .into());
+            }
+            Some(_) => {}
+            // A new case's first filing is in no case until it is docketed: served under the
+            // order's number, the notices, the page and the proof would say it is in that case.
+            None => {
+                return Err(ApiError::failed_precondition(format!(
+                    "{reference} starts a new case that is not docketed yet: docket {filing_id} under its case number (DocketFiling), then serve it in that case"
+                ))
+                .into());
+            }
         }
         let applied = filing
             .seals

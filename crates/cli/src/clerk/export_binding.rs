@@ -106,6 +106,11 @@ fn named_by_log(dir: &Path) -> Result<BTreeMap<String, Named>, String> {
             RecipientEvent::ReportSetAside(u) => {
                 n.reports.extend(u.source.map(|s| s.kept_sha256));
             }
+            RecipientEvent::ReadReported {
+                source: Some(s), ..
+            } => {
+                n.reports.insert(s.kept_sha256);
+            }
             _ => {}
         }
     }

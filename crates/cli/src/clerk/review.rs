@@ -98,7 +98,7 @@ pub(super) fn print_pending(recipients: &[pb::RecipientStatus]) {
             r.recipient_id.clone(),
             u.index.to_string(),
             channel_text(u.channel).to_string(),
-            if u.reached { "delivered" } else { "bounced" }.to_string(),
+            claim_of(u).to_string(),
             beijing(u.at.as_ref()),
             u.detail.clone(),
             u.reason.clone(),
@@ -115,7 +115,7 @@ pub(super) fn json(r: &pb::RecipientStatus) -> serde_json::Value {
             .map(|u| {
                 serde_json::json!({
                     "index": u.index, "channel": channel_text(u.channel),
-                    "claims": if u.reached { "delivered" } else { "bounced" },
+                    "claims": claim_of(u),
                     "at": beijing_rfc3339(u.at.as_ref()), "detail": u.detail, "reason": u.reason,
                     "judged": u.judged, "accepted": u.accepted, "judged_by": u.judged_by,
                     "note": u.judgment_note, "judged_at": beijing_rfc3339(u.judged_at.as_ref()),
@@ -225,4 +225,13 @@ pub(super) fn receipts_json(receipts: &[pb::UnmatchedReceipt]) -> serde_json::Va
             })
         })
         .collect()
+}
+
+/// What a report set aside claims, for the clerk: read (a read receipt), delivered or bounced.
+fn claim_of(u: &ecenter_proto::v1::UnverifiedReport) -> &'static str {
+    match (u.read, u.reached) {
+        (true, _) => "read (read receipt)",
+        (false, true) => "delivered",
+        (false, false) => "bounced",
+    }
 }

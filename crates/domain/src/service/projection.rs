@@ -320,6 +320,7 @@ impl RecipientService {
                 result,
             } => self.attempt_answered(*channel, *attempt, result, at),
             RecipientEvent::DeliveryReported { .. } => self.report_counted(event, at),
+            RecipientEvent::ReadReported { .. } => self.read_reported(event),
             RecipientEvent::ReportSetAside(report) => {
                 self.report_seen(&report.report);
                 self.unverified.push(report.clone());

@@ -190,6 +190,7 @@ fn a_free_text_report_adds_nothing_once_the_channel_failed_a_claim_waits_or_it_i
         reason: reason.into(),
         reached: false,
         suppress: false,
+        read: false,
         judgment: judged.then(|| ecenter_domain::review::ReportJudgment {
             accepted: false,
             by: "clerk-li".into(),
@@ -235,6 +236,7 @@ fn one_unauthenticated_claim_of_each_kind_waits_for_a_clerk_at_a_time() {
         reason,
         reached,
         suppress: false,
+        read: false,
         judgment: judged.then(|| ecenter_domain::review::ReportJudgment {
             accepted: false,
             by: "clerk-li".into(),

@@ -10,7 +10,9 @@ use ecenter_delivery::sms_id::ReceiptIdForm;
 use ecenter_domain::Event;
 use ecenter_domain::effective_service::Channel;
 use ecenter_domain::reply::{names_a_subscriber, receipt_about_another_handset};
-use ecenter_domain::service::{AwaitedReceipt, ReceiptState, RecipientEvent, sms_part_key};
+use ecenter_domain::service::{
+    AwaitedReceipt, PartReceipt, ReceiptState, RecipientEvent, sms_part_key,
+};
 use ecenter_store::{AwaitedReceiptEntry, EventStore, ReadView, StoreError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,8 +98,17 @@ impl<S: EventStore> Outbox<S> {
             .append(Box::new(move |view: &dyn ReadView| {
                 let now = Utc::now();
                 let mut readings = Vec::with_capacity(wanted.len());
+                // The view holds none of this append's own events: a receipt sent twice within
+                // one batch is found the same here.
+                let mut recorded = std::collections::HashSet::new();
+                let mut batch = Batch::new();
                 for w in &wanted {
-                    readings.push(read_receipt(view, w, now)?);
+                    let reading = read_receipt(view, w, now, &batch)?;
+                    let again = reading.batch_key().is_some_and(|k| !recorded.insert(k));
+                    if !again {
+                        reading.add_to(&mut batch);
+                    }
+                    readings.push(if again { Reading::Duplicate } else { reading });
                 }
                 let events = readings.iter().filter_map(Reading::counted).cloned();
                 Ok((events.collect(), readings))
@@ -200,12 +211,59 @@ impl Reading {
             _ => None,
         }
     }
+
+    /// Adds the receipt this reading counts, if it counts one, to those of its append so far.
+    fn add_to(&self, batch: &mut Batch) {
+        if let Some(Event::Service {
+            order_id,
+            recipient_id,
+            event:
+                RecipientEvent::ReceiptReported {
+                    part, state, at, ..
+                },
+        }) = self.counted()
+        {
+            let receipt = PartReceipt {
+                part: part.clone(),
+                state: *state,
+                at: *at,
+            };
+            let key = format!("{order_id}/{recipient_id}");
+            batch.entry(key).or_default().push(receipt);
+        }
+    }
+
+    /// What makes an event of this reading the same as another of the same append: the
+    /// service, part and state of a receipt counted, or the id of one set aside.
+    fn batch_key(&self) -> Option<String> {
+        let Event::Service {
+            order_id,
+            recipient_id,
+            event,
+        } = self.counted()?
+        else {
+            return None;
+        };
+        match event {
+            RecipientEvent::ReceiptReported { part, state, .. } => Some(format!(
+                "{order_id}/{recipient_id}/{}/{state:?}",
+                sms_part_key(part)
+            )),
+            RecipientEvent::ReportSetAside(u) => Some(u.report.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// Reads `w` against the log as `view` has it, counting it at `at` if it is about an SMS sent.
 /// One rule for receipts as they come and for those whose grace ran out as their SMS was
 /// recorded.
-fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Reading, StoreError> {
+fn read_receipt(
+    view: &dyn ReadView,
+    w: &Wanted,
+    at: DateTime<Utc>,
+    batch: &Batch,
+) -> Result<Reading, StoreError> {
     let mut found = None;
     for part in &w.parts {
         if let Some(key) = view.service_by_gateway_id(Channel::Sms, part)? {
@@ -243,7 +301,11 @@ fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Re
     if again || service.as_ref().is_some_and(|s| s.reports.contains(&id)) {
         return Ok(Reading::Duplicate);
     }
-    let earlier = sms.and_then(|t| contradicted(&t.receipts, recorded, w.state));
+    // Receipts recorded before, and those counted earlier in the same append.
+    let in_batch = batch.get(&format!("{}/{}", key.order_id, key.recipient_id));
+    let receipts = (sms.map(|t| &t.receipts[..]).unwrap_or_default().iter())
+        .chain(in_batch.into_iter().flatten());
+    let earlier = contradicted(receipts, recorded, w.state);
     let event = match earlier {
         Some(earlier) => contradicting(recorded, w, earlier, (id, at)),
         None => RecipientEvent::ReceiptReported {
@@ -265,8 +327,8 @@ fn read_receipt(view: &dyn ReadView, w: &Wanted, at: DateTime<Utc>) -> Result<Re
 /// The final state an earlier receipt for `part` reported that `state` contradicts: delivered
 /// against undeliverable, expired, rejected or deleted (SMPP 3.4 §5.2.28: each is final). A
 /// pending or unknown state contradicts nothing.
-fn contradicted(
-    receipts: &[ecenter_domain::service::PartReceipt],
+fn contradicted<'a>(
+    mut receipts: impl Iterator<Item = &'a PartReceipt>,
     part: &str,
     state: ReceiptState,
 ) -> Option<ReceiptState> {
@@ -275,10 +337,13 @@ fn contradicted(
         s if s.failed() => earlier == ReceiptState::Delivered,
         _ => false,
     };
-    (receipts.iter())
+    receipts
         .find(|r| r.part == part && opposite(r.state))
         .map(|r| r.state)
 }
+
+/// The receipts counted so far in one append, by service (`O…/R…`): the view holds none of them.
+type Batch = std::collections::HashMap<String, Vec<PartReceipt>>;
 
 /// A receipt's own id, as a report's: `sha256:` of the part it names, its state and its text. The
 /// same receipt sent again (an SMSC whose answer was lost) is one receipt.
@@ -315,6 +380,7 @@ fn contradicting(
         reason,
         reached: w.state == ReceiptState::Delivered,
         suppress: false,
+        read: false,
         judgment: None,
         report,
         source: None,
@@ -372,7 +438,7 @@ impl Kept {
         let mut another = self.another_number_than;
         let mut awaiting = None;
         if let (Some(w), None) = (&self.wanted, &another) {
-            match read_receipt(view, w, now)? {
+            match read_receipt(view, w, now, &Batch::new())? {
                 Reading::Counted(reported) => return Ok(Some(*reported)),
                 Reading::Duplicate => return Ok(None),
                 Reading::AnotherNumber(key) => {
@@ -627,5 +693,36 @@ mod tests {
             judged(&kept(before, &["13800138000", "12368"])),
             Awaited::Earlier
         );
+    }
+
+    /// A receipt contradicts a final state of the other kind reported for the same part, whether
+    /// recorded before or counted earlier in the same append; pending, unknown, another part or
+    /// the same state contradict nothing.
+    #[test]
+    fn only_a_final_state_of_the_other_kind_for_the_same_part_is_contradicted() {
+        let at = Utc::now();
+        let r = |part: &str, state| PartReceipt {
+            part: part.into(),
+            state,
+            at,
+        };
+        let recorded = [
+            r("A1", ReceiptState::Undeliverable),
+            r("A2", ReceiptState::Pending),
+        ];
+        let in_batch = [r("A3", ReceiptState::Delivered)];
+        let found = |part, state| contradicted(recorded.iter().chain(&in_batch), part, state);
+        assert_eq!(
+            found("A1", ReceiptState::Delivered),
+            Some(ReceiptState::Undeliverable)
+        );
+        assert_eq!(
+            found("A3", ReceiptState::Expired),
+            Some(ReceiptState::Delivered)
+        );
+        assert_eq!(found("A2", ReceiptState::Delivered), None);
+        assert_eq!(found("A1", ReceiptState::Undeliverable), None);
+        assert_eq!(found("A1", ReceiptState::Unknown), None);
+        assert_eq!(found("A9", ReceiptState::Delivered), None);
     }
 }

@@ -54,6 +54,24 @@ impl RecipientService {
     }
 
     /// Keeps a report's id (once): what [`RecipientService::reports`] holds.
+    /// A read receipt a clerk accepted: the fact of art. 31 para. 2 (2), at the time it states.
+    pub(super) fn read_reported(&mut self, event: &RecipientEvent) {
+        let RecipientEvent::ReadReported {
+            channel,
+            at,
+            report,
+            ..
+        } = event
+        else {
+            return;
+        };
+        self.report_seen(report);
+        self.facts.push(DeliveryFact::ReadReported {
+            channel: *channel,
+            at: *at,
+        });
+    }
+
     pub(super) fn report_seen(&mut self, report: &str) {
         if !report.is_empty() && !self.reports.iter().any(|r| r == report) {
             self.reports.push(report.to_string());
