@@ -151,6 +151,8 @@ async fn reports_as_other_servers_write_them_are_kept_once_and_never_lost() {
     );
     let s = set_aside(3, "the self-contradicting report").await;
     assert!(s.unverified[0].reason.contains("disagree"), "{s:?}");
+    // Its claim is the bounce, though its first block says delivered (round 19c, F4).
+    assert!(!s.unverified[0].reached, "{s:?}");
     assert!(s.effective.is_none() && s.facts.is_empty(), "{s:?}");
 
     // Expanded (delivered to the address, then forwarded on): a reach a clerk judges.

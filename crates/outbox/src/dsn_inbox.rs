@@ -257,6 +257,34 @@ fn judged(
     set_aside(event, reason)
 }
 
+/// `event` with, when the report is not authenticated but was set aside for another reason (an
+/// `expanded` action, blocks that disagree), that want of authentication first in its reason:
+/// the proof must not print a forger's report as what the court's relay did, and the limit of one
+/// unauthenticated claim waiting ([`unauthenticated_claim_waits`]) must hold for it too.
+fn unauthenticated_first(
+    event: RecipientEvent,
+    authenticated: &Result<(), Unproven>,
+) -> RecipientEvent {
+    match (event, authenticated) {
+        (RecipientEvent::ReportSetAside(mut u), Err(why))
+            if !u.reason.contains(NOT_AUTHENTICATED) =>
+        {
+            let besides = u
+                .reason
+                .split(" / ")
+                .nth(1)
+                .unwrap_or(&u.reason)
+                .to_string();
+            u.reason = for_clerk(
+                "报告未经认证（并非法院中继所发）",
+                format_args!("{NOT_AUTHENTICATED}{why}; besides, {besides}"),
+            );
+            RecipientEvent::ReportSetAside(u)
+        }
+        (event, _) => event,
+    }
+}
+
 /// What the reason of a report set aside for want of authentication says (after its Chinese).
 const NOT_AUTHENTICATED: &str = "not authenticated: ";
 
@@ -430,13 +458,17 @@ async fn ingest<S: EventStore>(
                 return Ok((Vec::new(), ()));
             };
             let event = if outcomes.iter().any(|e| reached(e) != reached(&first)) {
+                // Its claim is the bounce, whatever the order of its blocks: the clerk who
+                // accepts it records the outcome that makes nothing effective.
+                let bounce = outcomes.iter().find(|e| reached(e) == Some(false));
                 set_aside(
-                    first,
+                    bounce.cloned().unwrap_or(first),
                     for_clerk("报告对该地址既称已送达又称未送达", SELF_CONTRADICTING),
                 )
             } else {
                 judged(first, &authenticated, established)
             };
+            let event = unauthenticated_first(event, &authenticated);
             if recorded_already(&sent.service, &event) {
                 tracing::info!(notice = %sent.trace.message_id, "the same delivery report again; recorded once");
                 return Ok((Vec::new(), ()));

@@ -273,3 +273,38 @@ fn one_unauthenticated_claim_of_each_kind_waits_for_a_clerk_at_a_time() {
     );
     assert!(!unauthenticated_claim_waits(&waiting, &contradicting));
 }
+
+/// Round 19c, F3: a forged `expanded` report, or one whose blocks disagree, is set aside first of
+/// all as unauthenticated — so the proof never prints it as what the court's relay did, and the
+/// limit of one unauthenticated claim waiting holds for it too. Authenticated, its own reason
+/// stands.
+#[test]
+fn a_report_set_aside_for_another_reason_says_first_that_it_is_unauthenticated() {
+    let expanded = || {
+        RecipientEvent::ReportSetAside(UnverifiedReport {
+            channel: Channel::Email,
+            at: "2026-11-30T08:30:00Z".parse().unwrap(),
+            detail: "2.0.0 (mta.court.example)".into(),
+            reason: for_clerk("中继已将通知投递至该地址并转发给他人", EXPANDED),
+            reached: true,
+            suppress: false,
+            read: false,
+            judgment: None,
+            report: "sha256:e".into(),
+            source: None,
+        })
+    };
+    let forged: Result<(), Unproven> = Err(Unproven::NoReceived);
+    let RecipientEvent::ReportSetAside(u) = unauthenticated_first(expanded(), &forged) else {
+        panic!("no longer set aside");
+    };
+    assert!(u.reason.starts_with("报告未经认证"), "{}", u.reason);
+    assert!(
+        u.reason.contains("besides, the relay delivered"),
+        "{}",
+        u.reason
+    );
+    let waiting = [u.clone()];
+    assert!(unauthenticated_claim_waits(&waiting, &u));
+    assert_eq!(unauthenticated_first(expanded(), &Ok(())), expanded());
+}

@@ -345,11 +345,13 @@ fn contradicted<'a>(
 /// The receipts counted so far in one append, by service (`O…/R…`): the view holds none of them.
 type Batch = std::collections::HashMap<String, Vec<PartReceipt>>;
 
-/// A receipt's own id, as a report's: `sha256:` of the part it names, its state and its text. The
-/// same receipt sent again (an SMSC whose answer was lost) is one receipt.
+/// A contradicting receipt's own id, as a report's: `sha256:` of the part it names (as
+/// [`sms_part_key`] compares ids) and its state. The same claim sent again — the receipt repeated,
+/// its id written otherwise (`8`, `0x00000008`), or as data_sm with another done date — is one
+/// claim for the clerks.
 fn receipt_id(part: &str, w: &Wanted) -> String {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    for field in [part, w.state.describe(), &w.text] {
+    for field in [sms_part_key(part).as_str(), w.state.describe()] {
         ctx.update(field.as_bytes());
         ctx.update(b"\n");
     }
