@@ -18,6 +18,7 @@ pub mod maildir;
 pub mod page;
 pub mod proof;
 pub mod replies;
+pub mod same_origin;
 
 pub use config::{ServiceConfig, ServiceContext};
 pub use config_error::ConfigError;

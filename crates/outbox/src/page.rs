@@ -401,30 +401,12 @@ pub fn not_a_download(
     r
 }
 
-/// Whether a form was posted from another site: `Sec-Fetch-Site: cross-site`, an `Origin`
-/// that is neither the page's `public_url` nor the request's own `Host`, or neither header. A confirmation or reply
-/// must be made on the page. `Origin: null` decides nothing: browsers send it for the page's own
-/// forms, whose `Referrer-Policy` is `no-referrer` (Fetch, "serializing a request origin").
+/// Whether a form was not posted from the page itself ([`crate::same_origin`]): a confirmation
+/// or reply must be made on the page. The page is served with `no-referrer`, so `Origin: null`
+/// is its own; behind a proxy its own host is too.
 fn from_another_site(headers: &HeaderMap, public_url: &str) -> bool {
-    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let fetch_site = text(header::HeaderName::from_static("sec-fetch-site"));
-    if fetch_site.is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
-        return true;
-    }
-    // No `Origin` at all and no `Sec-Fetch-Site`: no browser's form (every browser sends
-    // `Origin` with a POST, if only `null`: Fetch, "append a request `Origin` header"), so nothing
-    // says where it came from — refused, as the portal refuses it (round 19, F3).
-    if text(header::ORIGIN).is_none() && fetch_site.is_none() {
-        return true;
-    }
-    let Some(origin) = text(header::ORIGIN).filter(|o| !o.eq_ignore_ascii_case("null")) else {
-        return false;
-    };
-    let own = public_url.trim_end_matches('/');
-    let same_as_public = own.eq_ignore_ascii_case(origin) || own.starts_with(&format!("{origin}/"));
-    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
-    let same_as_host = text(header::HOST).is_some_and(|h| h.eq_ignore_ascii_case(authority));
-    !(same_as_public || same_as_host)
+    let own = crate::same_origin::OwnOrigin::of(public_url).no_referrer_behind_proxies();
+    !own.posted_from(headers)
 }
 
 /// The refusal of a form posted from another site.

@@ -88,7 +88,7 @@ impl<S: EventStore> Portal<S> {
         filing: FilingApi<S>,
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> Arc<Self> {
-        let origin = origin_of(&context.public_url);
+        let origin = ecenter_outbox::same_origin::origin_of(&context.public_url);
         let uploads = Arc::new(uploads::Uploads::default());
         tokio::spawn(uploads::sweep_until(Arc::downgrade(&uploads), stop.clone()));
         Arc::new(Portal {
@@ -233,15 +233,7 @@ impl<S: EventStore> Portal<S> {
     /// browser says where a request comes from in `Sec-Fetch-Site` (Fetch Metadata) and `Origin`;
     /// each one given must say this origin, and at least one must be given.
     fn cross_site(&self, headers: &HeaderMap) -> Option<Response> {
-        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-        let same = match (origin, fetch_site) {
-            (None, None) => false,
-            (o, f) => {
-                o.is_none_or(|o| origin_of(o) == self.origin)
-                    && f.is_none_or(|f| f == "same-origin")
-            }
-        };
+        let same = ecenter_outbox::same_origin::OwnOrigin::of(&self.origin).posted_from(headers);
         (!same).then(|| {
             self.page(
                 StatusCode::FORBIDDEN,
@@ -411,42 +403,9 @@ fn relying_party(origin: &str) -> Option<webauthn::RelyingParty> {
     })
 }
 
-/// `scheme://host[:port]` of `url`, lower-case, without the scheme's default port: the form
-/// browsers send in `Origin` (RFC 6454 §6.1).
-fn origin_of(url: &str) -> String {
-    let url = url.trim().to_ascii_lowercase();
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-            let default = match scheme {
-                "https" => ":443",
-                "http" => ":80",
-                _ => "",
-            };
-            let host = host.strip_suffix(default).unwrap_or(host);
-            format!("{scheme}://{host}")
-        }
-        None => url,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_origin_is_scheme_host_and_port() {
-        assert_eq!(
-            origin_of("https://localhost:8443"),
-            "https://localhost:8443"
-        );
-        assert_eq!(origin_of("https://e.court.cn/hub"), "https://e.court.cn");
-        assert_eq!(origin_of("HTTPS://E.Court.cn:443/"), "https://e.court.cn");
-        assert_eq!(
-            origin_of("http://e.court.cn:8080"),
-            "http://e.court.cn:8080"
-        );
-    }
 
     #[test]
     fn passkeys_need_a_host_name_over_https_or_localhost() {

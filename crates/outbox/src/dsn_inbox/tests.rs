@@ -130,21 +130,40 @@ fn a_block_about_another_address_is_set_aside_and_comments_are_read() {
     assert!(!reached && suppress);
 }
 
-#[test]
-fn an_unauthenticated_report_of_either_kind_is_set_aside_and_an_authenticated_one_counts() {
-    let at: chrono::DateTime<Utc> = "2026-11-30T08:30:00Z".parse().unwrap();
-    let reported = |reached| RecipientEvent::DeliveryReported {
+/// A report's claim that it `reached` the recipient, judged with `authenticated` and what is
+/// `established`, nothing else doubtful.
+fn judged(
+    reached: bool,
+    authenticated: &Result<(), Unproven>,
+    established: Option<&str>,
+) -> RecipientEvent {
+    Claim {
+        event: reported(reached),
+        authenticated,
+        self_contradicting: false,
+        expanded: false,
+        established,
+    }
+    .judged()
+}
+
+fn reported(reached: bool) -> RecipientEvent {
+    RecipientEvent::DeliveryReported {
         channel: Channel::Email,
         reached,
-        at,
-        detail: "2.0.0".into(),
+        at: "2026-11-30T08:30:00Z".parse().unwrap(),
+        detail: "2.0.0 (mta.court.example)".into(),
         suppress: false,
-        report: String::new(),
+        report: "sha256:e".into(),
         source: None,
-    };
+    }
+}
+
+#[test]
+fn an_unauthenticated_report_of_either_kind_is_set_aside_and_an_authenticated_one_counts() {
     let forged: Result<(), Unproven> = Err(Unproven::NoReceived);
     for reached in [true, false] {
-        let RecipientEvent::ReportSetAside(r) = judged(reported(reached), &forged, None) else {
+        let RecipientEvent::ReportSetAside(r) = judged(reached, &forged, None) else {
             panic!("an unauthenticated report changed the service");
         };
         assert_eq!(r.reached, reached);
@@ -152,14 +171,18 @@ fn an_unauthenticated_report_of_either_kind_is_set_aside_and_an_authenticated_on
         assert!(r.reason.starts_with("报告未经认证"), "{}", r.reason);
         assert!(r.reason.contains(" / not authenticated: "), "{}", r.reason);
     }
-    assert_eq!(judged(reported(true), &Ok(()), None), reported(true));
+    assert_eq!(judged(true, &Ok(()), None), reported(true));
     // Authenticated, but a bounce after the recipient confirmed: still the clerks'.
     let why = Some("the recipient already confirmed reading");
-    assert!(matches!(
-        judged(reported(false), &Ok(()), why),
-        RecipientEvent::ReportSetAside(_)
-    ));
-    assert_eq!(judged(reported(true), &Ok(()), why), reported(true));
+    let RecipientEvent::ReportSetAside(r) = judged(false, &Ok(()), why) else {
+        panic!("a bounce contradicting what is established counted");
+    };
+    assert!(
+        r.reason.starts_with("退信与已确认的送达事实不符"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(judged(true, &Ok(()), why), reported(true));
 }
 
 #[test]
@@ -277,27 +300,24 @@ fn one_unauthenticated_claim_of_each_kind_waits_for_a_clerk_at_a_time() {
 /// Round 19c, F3: a forged `expanded` report, or one whose blocks disagree, is set aside first of
 /// all as unauthenticated — so the proof never prints it as what the court's relay did, and the
 /// limit of one unauthenticated claim waiting holds for it too. Authenticated, its own reason
-/// stands.
+/// stands; every doubt is named.
 #[test]
 fn a_report_set_aside_for_another_reason_says_first_that_it_is_unauthenticated() {
-    let expanded = || {
-        RecipientEvent::ReportSetAside(UnverifiedReport {
-            channel: Channel::Email,
-            at: "2026-11-30T08:30:00Z".parse().unwrap(),
-            detail: "2.0.0 (mta.court.example)".into(),
-            reason: for_clerk("中继已将通知投递至该地址并转发给他人", EXPANDED),
-            reached: true,
-            suppress: false,
-            read: false,
-            judgment: None,
-            report: "sha256:e".into(),
-            source: None,
+    let claim = |authenticated, self_contradicting| {
+        let RecipientEvent::ReportSetAside(u) = (Claim {
+            event: reported(true),
+            authenticated,
+            self_contradicting,
+            expanded: true,
+            established: None,
         })
+        .judged() else {
+            panic!("an expanded report counted");
+        };
+        u
     };
     let forged: Result<(), Unproven> = Err(Unproven::NoReceived);
-    let RecipientEvent::ReportSetAside(u) = unauthenticated_first(expanded(), &forged) else {
-        panic!("no longer set aside");
-    };
+    let u = claim(&forged, false);
     assert!(u.reason.starts_with("报告未经认证"), "{}", u.reason);
     assert!(
         u.reason.contains("besides, the relay delivered"),
@@ -306,5 +326,15 @@ fn a_report_set_aside_for_another_reason_says_first_that_it_is_unauthenticated()
     );
     let waiting = [u.clone()];
     assert!(unauthenticated_claim_waits(&waiting, &u));
-    assert_eq!(unauthenticated_first(expanded(), &Ok(())), expanded());
+    let u = claim(&Ok(()), false);
+    assert!(
+        u.reason.starts_with("中继已将通知投递至该地址并转发给他人"),
+        "{}",
+        u.reason
+    );
+    assert!(!u.reason.contains(NOT_AUTHENTICATED), "{}", u.reason);
+    let u = claim(&forged, true);
+    assert!(u.reason.starts_with("报告未经认证"), "{}", u.reason);
+    assert!(u.reason.contains(SELF_CONTRADICTING), "{}", u.reason);
+    assert!(u.reason.contains(EXPANDED), "{}", u.reason);
 }
