@@ -13,7 +13,7 @@
 mod common;
 
 use common::instances::*;
-use common::postgres::{database_for, refuse_entries_marked, until_refused};
+use common::postgres::{database_for, psql, refuse_entries_marked, until_refused};
 use common::{CASE, LAWYER_A, client, download, list_all, submit};
 use ecenter_proto::v1 as pb;
 use std::path::Path;
@@ -225,4 +225,92 @@ async fn a_filing_whose_caller_gave_up_while_its_commit_was_in_doubt_is_recorded
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the filing never reached the other instance");
+}
+
+/// A database restored from an older dump (`pg_dump`, `pg_restore`): the instance whose replica
+/// holds the newer entries refuses to start, naming `--accept-loss` and the range; accepted on
+/// the record, the log — with its numbered gap — verifies for the clerk, who is told what was
+/// lost, and new filings go on from it (outside tests, round 20, F1: the seal of the entry after
+/// the gap was looked up by position, so the clerk called the hub's own entry forged).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_dump_restored_and_its_loss_accepted_verifies_with_the_loss_named() {
+    let root = tempfile::tempdir().unwrap();
+    let (db, config) = database_for(&root.path().join("shared"));
+    let data = root.path().join("hub");
+    let dump = root.path().join("ecenter.dump");
+    let file = |ids: &'static [&'static str]| {
+        let (hub, addr) = Instance::start(&data, &config.url);
+        async move {
+            let mut lawyer = client(addr, LAWYER_A).await;
+            for id in ids {
+                let doc = content(id);
+                submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &doc)])
+                    .await
+                    .unwrap();
+            }
+            hub.stop();
+        }
+    };
+    file(&["before-dump-1", "before-dump-2"]).await;
+    pg(&["pg_dump", "-Fc", "-f", dump.to_str().unwrap(), "-d", &db]);
+    file(&["after-dump-1", "after-dump-2"]).await;
+    psql("postgres", &format!("DROP DATABASE {db} WITH (FORCE)"));
+    psql("postgres", &format!("CREATE DATABASE {db}"));
+    pg(&["pg_restore", "-d", &db, dump.to_str().unwrap()]);
+
+    let (code, said) = Instance::refused(&data, &config.url);
+    assert_eq!(code, Some(1), "{said}");
+    let range = said
+        .split("--accept-loss ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no --accept-loss named: {said}"))
+        .to_string();
+    let flags = [
+        "--accept-loss",
+        &range,
+        "--operator",
+        "张三",
+        "--reason",
+        "从备份恢复",
+    ];
+    let (hub, addr) = Instance::start_with(&data, &config.url, &flags);
+    let mut lawyer = client(addr, LAWYER_A).await;
+    let doc = content("after-the-loss");
+    submit(
+        &mut lawyer,
+        "after-the-loss",
+        CASE,
+        "证据材料",
+        &[("a.pdf", &doc)],
+    )
+    .await
+    .unwrap();
+    hub.stop();
+
+    verified_head(&config.url);
+    let out = Command::new(env!("CARGO_BIN_EXE_clerk"))
+        .args(["verify-log", "--postgres", &config.url, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (first, last) = range.split_once('-').unwrap();
+    let lost = format!("entries {first}–{last} were lost");
+    assert!(report["notes"].to_string().contains(&lost), "{report}");
+}
+
+/// Runs a PostgreSQL client program (`pg_dump`, `pg_restore`) against the tests' server.
+fn pg(args: &[&str]) {
+    let port = common::postgres::port();
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

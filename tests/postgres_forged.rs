@@ -676,3 +676,60 @@ async fn a_seal_row_planted_over_sealed_entries_does_not_make_them_forged() {
     ecenter_store::SledStore::open_replicated(fresh.path(), &one.config)
         .expect("a new instance opens on the genuine log");
 }
+
+/// An entry below the head rewritten whole — content, its hash prefix and the hash column
+/// consistent — breaks the link of the entry after it. When one seal covers both, it vouches for
+/// the entries as they linked: the clerk names the rewritten entry, not the one after it, and
+/// does not count it as verified (round 20, F4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_rewritten_consistently_is_named_not_the_one_after_it() {
+    let one = OneInstance::new();
+    one.file_one_and_stop("rewritten-0001").await;
+    let altered: u64 = psql(
+        &one.db,
+        "SELECT first_seq FROM ecenter_seals WHERE first_seq < last_seq ORDER BY first_seq LIMIT 1",
+    )
+    .parse()
+    .unwrap();
+    let body = "convert_to(replace(convert_from(substring(entry from 33), 'UTF8'), \
+                'rewritten-0001', 'rewritten-0009'), 'UTF8')";
+    psql(
+        &one.db,
+        &format!(
+            "UPDATE ecenter_log SET entry = sha256({body}) || {body}, hash = sha256({body}) \
+             WHERE seq = {altered}"
+        ),
+    );
+    let (report, code) = clerk(&one.config.url, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    let bad = &report["first_bad_entry"];
+    assert_eq!(bad["seq"].as_u64(), Some(altered), "{report}");
+    assert!(
+        bad["reason"].as_str().unwrap().contains("it was altered"),
+        "{report}"
+    );
+    assert_eq!(
+        report["entries_verified"].as_u64(),
+        Some(altered - 1),
+        "{report}"
+    );
+}
+
+/// A database that does not exist, or a URL the client cannot read, is said to be `[store] url`'s
+/// fault, not the data directory's (round 20, F5).
+#[test]
+fn a_missing_database_names_the_setting_not_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::postgres::port();
+    for url in [
+        format!("host=127.0.0.1 port={port} user=postgres dbname=ecenter_absent sslmode=disable"),
+        "sslmode=disable".to_string(),
+    ] {
+        let config = ecenter_store::PostgresConfig::at(url.clone());
+        let said = refused_at_start(dir.path(), &config);
+        assert!(
+            said.contains("check [store] url") && !said.contains("the data directory"),
+            "{url}: {said}"
+        );
+    }
+}

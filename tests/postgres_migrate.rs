@@ -451,3 +451,36 @@ fn where_the_seals_begin_moved_back_is_named_not_the_entries_before_it() {
         .to_string();
     assert!(said.contains(&set_back), "{said}");
 }
+
+/// A court's data directory on the embedded store pointed at PostgreSQL by its configuration
+/// alone — at an empty database, or at one holding another log — is refused, naming `ecenter-admin
+/// migrate`, and left as it was: never set aside as a replica and replaced, never advised to be
+/// accepted as a loss (outside tests, round 20, F2). Migrated, the same directory serves.
+#[test]
+fn a_court_pointed_at_postgres_without_migrating_is_refused_and_keeps_its_log() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (data, _) = rt.block_on(sled_court("pointed"));
+    let (_other_dirs, _, other_log) = migrated_court("another-log");
+    let target = tempfile::tempdir().unwrap();
+    let (_, empty) = database_for(target.path());
+    let source = data.path().to_str().unwrap();
+    let before = clerk_head("--data-dir", source);
+    for config in [&empty, &other_log] {
+        let said = ecenter_store::SledStore::open_replicated(data.path(), config)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            said.contains("holds another log than PostgreSQL's")
+                && said.contains("ecenter-admin migrate --from sled")
+                && !said.contains("accept-loss"),
+            "{said}"
+        );
+        assert!(!data.path().join("set-aside").exists(), "{said}");
+        assert_eq!(clerk_head("--data-dir", source), before);
+    }
+    json(&migrate(data.path(), &empty.url));
+    let store = ecenter_store::SledStore::open_replicated(data.path(), &empty).unwrap();
+    let head = ecenter_store::EventLog::head(&store).seq;
+    assert_eq!(head, before.0 + 1, "and where its seals begin");
+}

@@ -200,3 +200,58 @@ async fn a_head_row_moved_back_under_a_running_instance_stops_it_at_its_next_rec
     drop(lawyer);
     let _ = hub.stop_result().await;
 }
+
+/// The log's tail cut in PostgreSQL below a checkpoint its instances published, head row and
+/// seals with it: a new instance (an empty data directory, no checkpoint of its own) started on
+/// it and issued the acknowledged filing ids again (round 20, F3). It refuses, naming the
+/// published checkpoint and the entries lost, and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_instance_refuses_a_log_cut_below_a_published_checkpoint() {
+    let one = OneInstance::new();
+    let hub = one.start().await;
+    let mut lawyer = tls_client(hub.addr, one.pki.path(), LAWYER).await;
+    for id in ["cut-0001", "cut-0002", "cut-0003"] {
+        submit(&mut lawyer, id, CASE, "证据材料", &[("a.pdf", &pdf(id))])
+            .await
+            .unwrap();
+    }
+    // Published once the instance holds the signing lease (a tick away).
+    let published = || {
+        psql(
+            &one.db,
+            "SELECT coalesce(max(seq), 0) FROM ecenter_checkpoints",
+        )
+    };
+    for _ in 0..300 {
+        if published().parse::<u64>().unwrap() > 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(lawyer);
+    hub.stop().await;
+    let published: u64 = published().parse().unwrap();
+    let keep: u64 = psql(
+        &one.db,
+        &format!("SELECT max(last_seq) FROM ecenter_seals WHERE last_seq < {published} - 1"),
+    )
+    .parse()
+    .unwrap();
+    psql(
+        &one.db,
+        &format!(
+            "DELETE FROM ecenter_seals WHERE last_seq > {keep}; \
+             DELETE FROM ecenter_log WHERE seq > {keep}; \
+             UPDATE ecenter_head SET (seq, hash) = (SELECT seq, hash FROM ecenter_log WHERE seq = {keep})"
+        ),
+    );
+    let fresh = tempfile::tempdir().unwrap();
+    let said = refused_at_start(fresh.path(), &one.config);
+    assert!(
+        said.contains(&format!("entries {}–{published} were lost", keep + 1))
+            && said.contains("ecenter_checkpoints"),
+        "{said}"
+    );
+    let head = psql(&one.db, "SELECT seq FROM ecenter_head");
+    assert_eq!(head, keep.to_string(), "nothing was written");
+}

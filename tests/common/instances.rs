@@ -20,17 +20,14 @@ pub struct Instance {
 impl Instance {
     /// Starts `ecenterd` in development mode on `data`, its log of record at `url`.
     pub fn start(data: &Path, url: &str) -> (Instance, SocketAddr) {
-        let config = data.with_extension("toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[request_limits]\nrequests_per_second = 0\nmax_concurrent = 10000\n\n\
-                 [store]\nbackend = \"postgres\"\nurl = \"{url}\"\n"
-            ),
-        )
-        .unwrap();
+        Instance::start_with(data, url, &[])
+    }
+
+    /// [`Instance::start`] with `extra` flags (`--accept-loss …`).
+    pub fn start_with(data: &Path, url: &str, extra: &[&str]) -> (Instance, SocketAddr) {
+        let config = config_for(data, url);
         let mut instance = Instance {
-            child: spawn(data, &config),
+            child: spawn(data, &config, extra),
             data: data.to_path_buf(),
             config,
         };
@@ -38,11 +35,47 @@ impl Instance {
         (instance, addr)
     }
 
+    /// `ecenterd` on `data` and `url` refusing to start: its exit status and what it said. One
+    /// that starts instead is stopped after 30 s, and the test fails.
+    pub fn refused(data: &Path, url: &str) -> (Option<i32>, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecenterd"))
+            .arg("--config")
+            .arg(config_for(data, url))
+            .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .env("ECENTER_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        for _ in 0..300 {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.code().is_some(), "the instance started: {said}");
+        (out.status.code(), said)
+    }
+
+    /// Stops it as an operator does (SIGTERM): it signs a checkpoint and exits 0.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
+
     /// `kill -9`, then the same instance started again; returns its new address.
     pub fn kill_and_restart(&mut self) -> SocketAddr {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
-        self.child = spawn(&self.data, &self.config);
+        self.child = spawn(&self.data, &self.config, &[]);
         listening_on(&mut self.child).parse().unwrap()
     }
 
@@ -56,7 +89,7 @@ impl Instance {
             Some(75),
             "an instance exited other than to rebuild its replica: {status}"
         );
-        self.child = spawn(&self.data, &self.config);
+        self.child = spawn(&self.data, &self.config, &[]);
         Some(listening_on(&mut self.child).parse().unwrap())
     }
 }
@@ -68,12 +101,27 @@ impl Drop for Instance {
     }
 }
 
-fn spawn(data: &Path, config: &Path) -> Child {
+/// The configuration file of an instance on `data` whose log of record is at `url`.
+fn config_for(data: &Path, url: &str) -> PathBuf {
+    let config = data.with_extension("toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[request_limits]\nrequests_per_second = 0\nmax_concurrent = 10000\n\n\
+             [store]\nbackend = \"postgres\"\nurl = \"{url}\"\n"
+        ),
+    )
+    .unwrap();
+    config
+}
+
+fn spawn(data: &Path, config: &Path, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ecenterd"))
         .arg("--config")
         .arg(config)
         .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
+        .args(extra)
         .env("ECENTER_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

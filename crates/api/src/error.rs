@@ -357,6 +357,7 @@ fn store(e: StoreError) -> Status {
         | StoreError::ShuttingDown
         | StoreError::WriterLost
         | StoreError::SchemaNewer(_)
+        | StoreError::AnotherLog(_)
         | StoreError::Altered(_) => Status::unavailable(e.to_string()),
         StoreError::FlushFailed(ref reason) => {
             tracing::error!(%reason, "flush of the event log failed");

@@ -26,11 +26,34 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// Why the store did not open, naming where to look: the data directory, or — when PostgreSQL
+/// refused the connection itself — `[store] url` (round 20, F5: a wrong password or a missing
+/// database was said to be the data directory's fault).
+fn opening_refused(e: &StoreError) -> String {
+    let connecting = match e {
+        StoreError::Unreachable(_) => true,
+        StoreError::Postgres(why) => {
+            // Invalid authorization (class 28), a missing database (3D000), a URL the client
+            // could not read.
+            why.contains("(28") || why.contains("(3D000)") || why.contains("invalid configuration")
+        }
+        _ => false,
+    };
+    if connecting {
+        format!(
+            "cannot open the log of record in PostgreSQL: {e} — check [store] url (host, port, \
+             user, dbname; the password in PGPASSWORD or ~/.pgpass) and that the database exists"
+        )
+    } else {
+        format!("cannot open the data directory: {e}")
+    }
+}
+
 /// Why the hub could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// Opening or verifying the store failed (a broken chain names its first bad entry).
-    #[error("cannot open the data directory: {0}")]
+    #[error("{}", opening_refused(.0))]
     Store(#[from] StoreError),
     /// The log could not be flushed when the hub stopped (or a flush failed while it served).
     #[error("the hub stopped without its event log fully on disk: {0}")]

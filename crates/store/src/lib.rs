@@ -65,6 +65,10 @@ pub enum StoreError {
     /// certificate it did not accept — is [`StoreError::Postgres`].)
     #[error("PostgreSQL: {0}")]
     Unreachable(String),
+    /// The data directory holds another log than PostgreSQL's, not a replica of it: their first
+    /// entries differ (the message says what it is likely to be and what to do).
+    #[error("{0}")]
+    AnotherLog(String),
     /// A newer instance upgraded PostgreSQL's schema while this one ran: it must not write again
     /// (the message names both versions and what to do).
     #[error("{0}")]

@@ -141,17 +141,13 @@ pub fn verify_postgres_log(
         let mut link = Upstream::connect_only(config)?;
         // The head first: hubs may append while the walk runs; it checks the log up to here.
         let recorded_head = link.head()?;
-        let mut verifier = ChainVerifier::default();
-        let mut entries = 0;
+        let mut walking = Walking::default();
         let mut broken = None;
-        let mut losses = Vec::new();
-        let mut wanted_hash = None;
-        let mut clock = Clock::default();
         let (sealed_from, row_moved) = where_seals_begin(&mut link, recorded_head.seq)?;
         let mut stray_seals = (Vec::new(), 0);
         let trusted = Trusted::held_or_published(pinned, "--checkpoint-key");
-        'pages: while verifier.head().seq < recorded_head.seq {
-            let after = verifier.head().seq;
+        'pages: while walking.verifier.head().seq < recorded_head.seq {
+            let after = walking.verifier.head().seq;
             let from = sealed_from.unwrap_or(u64::MAX);
             let vouched = link.vouched_rows_after(after, PAGE, from, &trusted)?;
             // An entry no seal vouches for breaks the walk once those before it are checked
@@ -164,25 +160,10 @@ pub fn verify_postgres_log(
                 break;
             }
             for row in vouched.rows {
-                if verifier.head().seq >= recorded_head.seq {
+                if walking.verifier.head().seq >= recorded_head.seq {
                     break 'pages;
                 }
-                let checked = verifier.push(&entry_key(row.seq), &row.value);
-                match checked {
-                    Ok(entry) if entry.hash == row.hash => {
-                        entries += 1;
-                        clock.see(entry.seq, entry.recorded_at);
-                        if wanted == Some(row.seq) {
-                            wanted_hash = Some(row.hash);
-                        }
-                        losses.extend(crate::chain::accepted_loss(&entry.event));
-                        broken = sealed_from.and_then(|from| {
-                            super::seals_began::recorded_elsewhere(entry.seq, &entry.event, from)
-                        });
-                    }
-                    Ok(_) => broken = Some(hash_column_differs(row.seq)),
-                    Err(e) => broken = Some(e),
-                }
+                broken = walking.take(&mut link, row, sealed_from, wanted)?;
                 if broken.is_some() {
                     break 'pages;
                 }
@@ -195,9 +176,9 @@ pub fn verify_postgres_log(
         let published = match broken {
             None => {
                 let walked = super::published::Walked {
-                    head: verifier.head(),
+                    head: walking.verifier.head(),
                     began_at: recorded_head.seq,
-                    losses: losses.clone(),
+                    losses: walking.losses.clone(),
                 };
                 judge_published(&mut link, &walked, pinned)
             }
@@ -206,20 +187,86 @@ pub fn verify_postgres_log(
         let beyond_head = beyond_head(&mut link)?;
         seals_past_the_log(&mut link, &mut stray_seals)?;
         Ok(PostgresWalk {
-            entries,
-            head: verifier.head(),
+            entries: walking.entries,
+            head: (walking.verified_to).unwrap_or_else(|| walking.verifier.head()),
             recorded_head,
             broken,
             published,
-            wanted_hash,
+            wanted_hash: walking.wanted_hash,
             beyond_head,
-            time_back: (clock.found, clock.count),
-            losses,
+            time_back: (walking.clock.found, walking.clock.count),
+            losses: walking.losses,
             sealed_from,
             row_moved,
             stray_seals,
         })
     })
+}
+
+/// What a walk of the log has established so far.
+struct Walking {
+    verifier: ChainVerifier,
+    entries: u64,
+    losses: Vec<(u64, u64)>,
+    wanted_hash: Option<[u8; 32]>,
+    clock: Clock,
+    /// The head before the last entry taken.
+    previous: ChainHead,
+    /// Where the walk verified to, when an entry it had taken turns out altered.
+    verified_to: Option<ChainHead>,
+}
+
+impl Default for Walking {
+    fn default() -> Self {
+        Walking {
+            verifier: ChainVerifier::default(),
+            entries: 0,
+            losses: Vec::new(),
+            wanted_hash: None,
+            clock: Clock::default(),
+            previous: ChainHead::empty(),
+            verified_to: None,
+        }
+    }
+}
+
+impl Walking {
+    /// Checks `row` as the next entry (hash, order, link; where the seals begin); keeps the hash
+    /// of entry `wanted`. `Some` when the log breaks here, naming the entry and why.
+    fn take(
+        &mut self,
+        link: &mut Upstream,
+        row: Row,
+        sealed_from: Option<u64>,
+        wanted: Option<u64>,
+    ) -> Result<Option<crate::ChainError>, StoreError> {
+        let before = self.verifier.head();
+        let broken = match self.verifier.push(&entry_key(row.seq), &row.value) {
+            Ok(entry) if entry.hash == row.hash => {
+                self.entries += 1;
+                self.clock.see(entry.seq, entry.recorded_at);
+                if wanted == Some(row.seq) {
+                    self.wanted_hash = Some(row.hash);
+                }
+                self.losses
+                    .extend(crate::chain::accepted_loss(&entry.event));
+                sealed_from.and_then(|from| {
+                    super::seals_began::recorded_elsewhere(entry.seq, &entry.event, from)
+                })
+            }
+            Ok(_) => Some(hash_column_differs(row.seq)),
+            Err(e) => match link.altered_under_seal(&row, &before, self.previous)? {
+                Some((altered, head)) => {
+                    self.entries -= 1;
+                    self.verified_to = Some(head);
+                    Some(altered)
+                }
+                None => Some(e),
+            },
+        };
+        self.previous = before;
+        Ok(broken)
+    }
 }
 
 /// Adds to `stray` (the first ten, and the count) the seal rows past the log's last row, read in
@@ -469,6 +516,51 @@ fn copy_documents(link: &mut Upstream, blobs: &BlobStore, rows: &[Row]) -> Resul
         copied += 1;
     }
     Ok(copied)
+}
+
+impl Upstream {
+    /// When `row` does not link to the entry before it (`before`, at whose push the walk stood
+    /// at `previous`) and one seal covers both, the seal vouches for the entries as they linked
+    /// (it signs the last one's hash, and each links to the one before): the entry before was
+    /// altered, not `row` (outside tests, round 20, F4). Then that entry, why, and the head the
+    /// walk verified to before it.
+    fn altered_under_seal(
+        &mut self,
+        row: &Row,
+        before: &ChainHead,
+        previous: ChainHead,
+    ) -> Result<Option<(crate::ChainError, ChainHead)>, StoreError> {
+        let Ok(entry) = crate::chain::decode_entry(&entry_key(row.seq), &row.value) else {
+            return Ok(None);
+        };
+        if before.seq + 1 != row.seq || entry.prev == before.hash || before.seq == 0 {
+            return Ok(None);
+        }
+        let seal = self.rt.block_on(async {
+            self.client()?
+                .query_opt(
+                    "SELECT first_seq, last_seq FROM ecenter_seals \
+                     WHERE first_seq <= $1 AND last_seq >= $2 LIMIT 1",
+                    &[&(before.seq as i64), &(row.seq as i64)],
+                )
+                .await
+                .map_err(super::pg("reading the seals"))
+        })?;
+        Ok(seal.map(|s| {
+            let (first, last): (i64, i64) = (s.get(0), s.get(1));
+            let altered = crate::ChainError {
+                seq: before.seq,
+                reason: format!(
+                    "it was altered: its hash is {} but entry {} links to {}, and the seal over \
+                     entries {first} to {last} vouches for the entries as they linked",
+                    hex::encode(before.hash),
+                    row.seq,
+                    hex::encode(entry.prev)
+                ),
+            };
+            (altered, previous)
+        }))
+    }
 }
 
 fn hash_column_differs(seq: u64) -> crate::ChainError {

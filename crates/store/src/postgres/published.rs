@@ -296,6 +296,93 @@ impl Upstream {
     }
 }
 
+/// Published lines read, newest entry first, looking for one that verifies at start.
+const NEWEST: i64 = 20;
+
+impl Upstream {
+    /// Holds PostgreSQL's log against the newest published checkpoint that verifies (with
+    /// `pinned`, the `[store] instance_keys`, when any; else with the key published for it), as a
+    /// starting instance must before it serves or writes: a log cut or altered below a head its
+    /// own instances signed is not served, and no number already acknowledged is issued again
+    /// (RFC 6962 §3.5; outside tests, round 20, F3). An instance that signed the checkpoint holds
+    /// it in its own files too; a new one has only the published line. A line that does not
+    /// verify is passed over here (`clerk verify-log --postgres` names it). Lines naming entries a
+    /// `log_loss_accepted` entry records as lost do not count.
+    pub(crate) fn held_against_newest_published(
+        &mut self,
+        pinned: &[CheckpointKey],
+    ) -> Result<(), StoreError> {
+        if !self.has_table("ecenter_checkpoints")? {
+            return Ok(());
+        }
+        let Some((cp, instance)) = self.newest_verified(pinned)? else {
+            return Ok(());
+        };
+        let head = self.head()?;
+        let hash = self.hash_at(cp.seq)?;
+        let lost = match hash {
+            Some(_) => Vec::new(),
+            None => self.loss_recorded_after(cp.seq)?.into_iter().collect(),
+        };
+        checkpoint::check_log(&head, &cp, |_| hash, &lost).map_err(|e| {
+            StoreError::Altered(format!(
+                "{e} (checkpoint published by instance {instance} in ecenter_checkpoints). This \
+                 instance does not serve a log its own instances' checkpoint contradicts: restore \
+                 PostgreSQL's log from a backup (docs/DEPLOYMENT.md); an instance that signed the \
+                 checkpoint names the range to accept as lost on the record \
+                 (`ecenterd --accept-loss FIRST-LAST --operator NAME --reason TEXT`) / \
+                 PostgreSQL 中的日志与已发布的检查点不符，本实例不提供服务"
+            ))
+        })
+    }
+
+    /// The published line naming the highest entry that verifies, with its instance.
+    fn newest_verified(
+        &mut self,
+        pinned: &[CheckpointKey],
+    ) -> Result<Option<(Checkpoint, String)>, StoreError> {
+        let lines = self.rt.block_on(async {
+            self.client()?
+                .query(
+                    "SELECT c.instance, c.line, k.public_key FROM ecenter_checkpoints c \
+                     LEFT JOIN ecenter_checkpoint_keys k USING (key_id) \
+                     ORDER BY c.seq DESC, c.id DESC LIMIT $1",
+                    &[&NEWEST],
+                )
+                .await
+                .map_err(pg("reading the published checkpoints"))
+        })?;
+        Ok(lines.iter().find_map(|row| {
+            let cp: Checkpoint = serde_json::from_str(row.get::<_, &str>(1)).ok()?;
+            let published = (row.get::<_, Option<String>>(2))
+                .ok_or_else(|| "not published".to_string())
+                .and_then(|pem| CheckpointKey::from_pem(&pem));
+            let key = match pinned {
+                [] => published,
+                pinned => pinned_key(pinned, &cp.key_id, published),
+            };
+            match key.and_then(|k| k.check(&cp)) {
+                Ok(()) => Some((cp, row.get::<_, String>(0))),
+                Err(why) => {
+                    tracing::warn!(%why, seq = cp.seq, "a published checkpoint that does not verify; passed over at start");
+                    None
+                }
+            }
+        }))
+    }
+
+    /// The loss the entry after the gap at `seq` records, when it is a `log_loss_accepted`
+    /// entry covering `seq` (the loss entry is numbered right after the lost range).
+    fn loss_recorded_after(&mut self, seq: u64) -> Result<Option<(u64, u64)>, StoreError> {
+        let rows = (self.rt).block_on(async { super::rows_after(self.client()?, seq, 1).await })?;
+        Ok(rows.first().and_then(|row| {
+            let key = crate::chain::entry_key(row.seq);
+            let entry = crate::chain::decode_entry(&key, &row.value).ok()?;
+            crate::chain::accepted_loss(&entry.event).filter(|(f, l)| (*f..=*l).contains(&seq))
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,6 +120,7 @@ fn open_replicated_here(
         ),
     )?;
     let (mut opened, head) = Opened::read(data_dir)?;
+    another_log(&mut link, &opened, data_dir)?;
     if let Some(why) = diverged(&mut link, head)? {
         drop(opened);
         let aside = set_aside_replica(data_dir, &why)?;
@@ -133,6 +134,7 @@ fn open_replicated_here(
         seals_began::held_against(sealed_from, recorded)?;
     }
     let instance = instances.id().to_string();
+    let instance_keys_held = instance_keys.clone();
     let upstream = Upstreamed {
         link,
         pending: Vec::new(),
@@ -154,6 +156,8 @@ fn open_replicated_here(
             .map_err(|_| StoreError::ShuttingDown)?
             .map_err(|e| StoreError::Postgres(format!("catching up with PostgreSQL: {e}")))?;
     }
+    // Before anything is written: the log as caught up, held against its published checkpoints.
+    Upstream::open(config)?.held_against_newest_published(&instance_keys_held)?;
     if super::rebuild::seals_began(&meta)?.is_none() {
         record_seals_began(&weak, meta.clone(), sealed_from, instance)?;
     }
@@ -237,6 +241,44 @@ fn diverged(link: &mut Upstream, head: ChainHead) -> Result<Option<String>, Stor
         ))),
         None => Ok(Some(format!("PostgreSQL has no entry {}", head.seq))),
     }
+}
+
+/// Refuses a data directory whose log begins otherwise than PostgreSQL's. It is not a replica
+/// that fell behind or ran ahead — which is set aside and rebuilt — but another log: most likely
+/// a court's log of record on the embedded store, whose data directory was pointed at the
+/// database (it moves with `ecenter-admin migrate`), or an instance of another database's log.
+/// Setting it aside would leave the court's only log in `set-aside/`, and no entry of either log
+/// was lost, so nothing is to be accepted as lost (outside tests, round 20, F2).
+fn another_log(link: &mut Upstream, opened: &Opened, data_dir: &Path) -> Result<(), StoreError> {
+    if opened.head.seq == 0 {
+        return Ok(());
+    }
+    let local = (opened.trees.events.get(crate::chain::entry_key(1))?)
+        .and_then(|v| v.get(..32).and_then(|h| <[u8; 32]>::try_from(h).ok()));
+    let differs = match link.hash_at(1)? {
+        Some(upstream) => local != Some(upstream),
+        // An empty database: a replica of it never held entries of its own — unless the
+        // database was emptied, and a replica has copied where its seals begin. A log that never
+        // did is the embedded store's log of record.
+        None => {
+            let meta = opened.db.open_tree(super::rebuild::META)?;
+            super::rebuild::seals_began(&meta)?.is_none()
+        }
+    };
+    if !differs {
+        return Ok(());
+    }
+    Err(StoreError::AnotherLog(format!(
+        "the data directory {dir} holds another log than PostgreSQL's ({entries} entries, head \
+         {head}): their first entries differ (or PostgreSQL's log is empty and this one never was its replica), so it is no replica of PostgreSQL's log and nothing \
+         of either was lost. If it is this court's log on the embedded store, move it onto \
+         PostgreSQL with `ecenter-admin migrate --from sled {dir} --to postgres URL` (it refuses a \
+         database that holds another log); if this instance should serve PostgreSQL's log, give \
+         it an empty data directory. Nothing was changed / 数据目录中的日志与 PostgreSQL 中的日志不是同一日志，未作任何更改",
+        dir = data_dir.display(),
+        entries = opened.head.seq,
+        head = hex::encode(opened.head.hash),
+    )))
 }
 
 /// What the log recheck found changed in PostgreSQL below the head, as the error that stops writes.
