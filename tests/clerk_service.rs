@@ -468,6 +468,20 @@ fn other_signed_bytes_are_no_proof(w: &World, dir: &Path) {
     }
 }
 
+/// A case the hub holds nothing of (a mistyped number): refused (exit 1), nothing written at
+/// `empty` — not a signed, valid-looking empty bundle (round 20, m5).
+fn a_case_of_nothing_is_not_exported(w: &World, empty: &std::path::Path) {
+    let case = "（2026）鄂06民初99999号";
+    let out = clerk(
+        &["export", "--case", case, "--out", empty.to_str().unwrap()],
+        Some(w),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("no filing and no serve order"), "{said}");
+    assert!(!empty.exists(), "an empty export was left");
+}
+
 /// Checks `clerk export` writes every file as its manifest says, with the events and an openssl-verified signature.
 fn case_export_is_signed(w: &World, order_id: &str) {
     // The whole case, exported and signed by the clerk: every file as the manifest says, the log
@@ -498,6 +512,7 @@ fn case_export_is_signed(w: &World, order_id: &str) {
     let said = text(&out);
     assert!(!out.status.success() && said.contains("--key"), "{said}");
     assert!(!unsigned.exists(), "a partial export was left");
+    a_case_of_nothing_is_not_exported(w, &export.path().join("empty"));
     let dir = export.path().join("case");
     let out = clerk(
         &["export", "--case", CASE, "--out", dir.to_str().unwrap()],

@@ -142,6 +142,28 @@ fn a_data_directory_that_cannot_be_used_is_named_once() {
     assert!(!stderr.contains("checkpoint key"), "{stderr}");
 }
 
+/// A port another program holds: refused, naming it, before the data directory is touched — no
+/// checkpoint key made "on the first start" of a hub that never started (round 20, m12).
+#[test]
+fn a_busy_port_is_refused_before_the_data_directory_is_made() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = ecenterd()
+        .args(["--dev", "--listen", &port, "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {port}")),
+        "{stderr}"
+    );
+    assert!(!data.exists(), "{stderr}");
+}
+
 #[test]
 fn without_tls_the_hub_starts_only_in_explicit_development_mode_on_loopback() {
     let dir = tempfile::tempdir().unwrap();

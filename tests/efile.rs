@@ -271,6 +271,11 @@ async fn an_upload_cut_by_killing_the_hub_is_finished_by_the_same_command_as_one
 /// has a tmux server of its own (`-L`): a session started just as the previous one's server exits
 /// would otherwise meet "server exited unexpectedly".
 fn tmux_screen(session: &str, command: &str, until: &str) -> String {
+    tmux_screen_of(160, session, command, until)
+}
+
+/// [`tmux_screen`] in a pane `width` columns wide.
+fn tmux_screen_of(width: u16, session: &str, command: &str, until: &str) -> String {
     let socket = format!("ecenter-test-{session}-{}", std::process::id());
     let status = Command::new("tmux")
         .args([
@@ -281,7 +286,7 @@ fn tmux_screen(session: &str, command: &str, until: &str) -> String {
             "-s",
             session,
             "-x",
-            "160",
+            &width.to_string(),
             "-y",
             "50",
             command,
@@ -334,12 +339,28 @@ async fn in_a_real_terminal_the_progress_bars_and_the_tables_render() {
     // The bars, finished, above the receipt: the file's and the total, full, with sizes.
     assert!(screen.contains("total 合计"), "{screen}");
     assert!(screen.contains("证据材料.pdf"), "{screen}");
-    assert!(
-        screen.contains("[==============================]"),
-        "{screen}"
-    );
+    assert!(full_bar(&screen, "total 合计"), "{screen}");
     assert!(screen.contains("20.00 MiB/20.00 MiB"), "{screen}");
     assert!(screen.contains("签收单 receipt"), "{screen}");
+    // A narrow terminal: each bar on one row of it, as wide as it leaves room for (round 20, m2);
+    // with --json, no bars at all, though standard error is the terminal (m1).
+    let submit = |flags: &str| {
+        format!(
+            "env {env} {efile} submit --case '（2026）鄂06民初123号' --kind 证据材料 --title 窄屏{flags} '{}'; echo DONE; sleep 30",
+            file.display()
+        )
+    };
+    let narrow = tmux_screen_of(60, &format!("{session}-narrow"), &submit(""), "DONE");
+    assert!(full_bar(&narrow, "total 合计"), "{narrow}");
+    assert!(
+        narrow
+            .lines()
+            .any(|l| l.starts_with("total 合计") && l.contains("20.00 MiB/20.00 MiB")),
+        "{narrow}"
+    );
+    let json = tmux_screen(&format!("{session}-json"), &submit(" --json"), "DONE");
+    assert!(json.contains("\"filing_id\""), "{json}");
+    assert!(!json.contains("合计") && !json.contains("MiB"), "{json}");
     let screen = tmux_screen(
         &format!("{session}-list"),
         &format!("env {env} {efile} list; echo DONE; sleep 30"),
@@ -351,6 +372,14 @@ async fn in_a_real_terminal_the_progress_bars_and_the_tables_render() {
     );
     assert!(screen.contains("received 已收到"), "{screen}");
     hub.stop().await;
+}
+
+/// Whether the screen's row starting `label` holds a finished bar: `[`, at least five `=`, `]`.
+fn full_bar(screen: &str, label: &str) -> bool {
+    screen.lines().filter(|l| l.starts_with(label)).any(|l| {
+        let inside = l.split_once('[').and_then(|(_, rest)| rest.split_once(']'));
+        inside.is_some_and(|(bar, _)| bar.len() >= 5 && bar.chars().all(|c| c == '='))
+    })
 }
 
 /// Checks `efile fetch` saves the served PDF with its digest and seal checked.
@@ -373,6 +402,23 @@ fn fetch_checks_digest_and_seal(lawyer: &Lawyer, pki: &Path, order_id: &str) {
     assert_eq!(fetched["documents"][0]["seal"], "PASSED", "{fetched}");
     let path = fetched["documents"][0]["path"].as_str().unwrap();
     assert!(std::fs::read(path).unwrap().starts_with(b"%PDF-"));
+    // Checked against an anchor that is not the court's: FAILED, saying which check failed
+    // (round 20, m16).
+    let out = lawyer.run(&[
+        "fetch",
+        order_id,
+        "--out",
+        saved.path().join("again").to_str().unwrap(),
+        "--trust",
+        pki.join("client-ca.pem").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let fetched: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let why = fetched["documents"][0]["seal_failure"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!why.is_empty() && why.contains(':'), "{fetched}");
 }
 
 /// Checks the recipient's trace records the download over gRPC by the lawyer.
@@ -640,4 +686,71 @@ async fn an_untrusted_hub_certificate_names_the_ca_and_the_server_name() {
     assert!(text(&out).contains("not a lawyer's"), "{}", text(&out));
     assert_eq!(other.run(&["list"]).status.code(), Some(2));
     hub.stop().await;
+}
+
+/// A key that is not the certificate's — the likeliest mix-up with two files — is named with both
+/// files before any connection (exit 2, nothing saved), not "the hub's address or TLS settings:
+/// transport error" (round 20, M2).
+#[test]
+fn a_key_not_of_the_certificate_is_named_at_login() {
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let lawyer = Lawyer::new();
+    let file = |f: &str| pki.path().join(f).to_str().unwrap().to_string();
+    let (cert, key) = (
+        file("clients/lawyer-14201202010000001.pem"),
+        file("clients/clerk-c0001.key"),
+    );
+    let out = lawyer.run(&[
+        "login",
+        "--hub",
+        "127.0.0.1:9",
+        "--ca",
+        &file("root-ca.pem"),
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("is not the private key of the certificate")
+            && said.contains(&key)
+            && said.contains(&cert),
+        "{said}"
+    );
+    assert!(
+        !lawyer
+            .home
+            .path()
+            .join("config/ecenter/efile.toml")
+            .exists()
+    );
+}
+
+/// Logging in the wrong way for the hub — certificates to a hub in development mode, a
+/// development login to a hub serving TLS — is a setting to change (exit 2) that says which, not
+/// "received corrupt message" (exit 3, retry) or "h2 protocol error" (round 20, m3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_of_the_wrong_kind_for_the_hub_says_which_to_use() {
+    let (pki, _data, tls_hub) = tls_world().await;
+    let dev_data = tempfile::tempdir().unwrap();
+    let dev_hub = TestHub::start(dev_data.path()).await;
+    let lawyer = Lawyer::new();
+    let out = lawyer.login(dev_hub.addr, pki.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("development mode"), "{}", text(&out));
+    let out = lawyer.run(&[
+        "login",
+        "--hub",
+        &tls_hub.addr.to_string(),
+        "--dev",
+        "--as",
+        "urn:ecenter:lawyer:14201202010000001",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("serves TLS"), "{}", text(&out));
+    dev_hub.stop().await;
+    tls_hub.stop().await;
 }

@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::os::unix::ffi::OsStrExt;
+
 use common::efile::{Lawyer, text, write};
 use common::*;
 use tonic_types::StatusExt;
@@ -106,7 +108,11 @@ async fn names_recorded_otherwise_or_twice_are_said_before_sending_and_the_recei
         same_name.to_str().unwrap(),
         slashed.to_str().unwrap(),
     ];
-    let out = lawyer.run(&args);
+    // A name that is not UTF-8 (bytes 0xFF 0xFE): said before sending too (round 20, m6).
+    let bytes = std::ffi::OsStr::from_bytes(b"bad\xff\xfename.pdf");
+    let not_text = files.path().join(bytes);
+    std::fs::write(&not_text, pdf("not text")).unwrap();
+    let out = lawyer.command(&args).arg(&not_text).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let warned = String::from_utf8_lossy(&out.stderr);
     for expected in [
@@ -114,6 +120,7 @@ async fn names_recorded_otherwise_or_twice_are_said_before_sending_and_the_recei
         "D2 「[U+202E]evil.pdf」 is recorded as 「_evil.pdf」",
         "D1 and D3 are both named 「slash.pdf」",
         "D1 and D4 are the same file",
+        "D5 「bad\u{fffd}\u{fffd}name.pdf」: its name is not UTF-8 text",
     ] {
         assert!(warned.contains(expected), "{expected}: {warned}");
     }

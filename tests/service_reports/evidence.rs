@@ -327,6 +327,11 @@ fn the_export_verifies_offline_and_any_change_to_it_is_named(
     let said = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("FAILED"), "{said}");
+    // When it was exported, in Beijing time as every clerk table shows times (round 20, m7).
+    assert!(
+        said.contains(" · exported 20") && said.contains("(Beijing time)"),
+        "{said}"
+    );
     for named in [
         copy.as_str(),
         "proofs/extra.json: in the directory but not in the signed manifest",
@@ -346,6 +351,19 @@ fn the_export_verifies_offline_and_any_change_to_it_is_named(
         signature["status"].as_str().unwrap().starts_with("FAILED"),
         "{report}"
     );
+    a_manifest_that_is_no_json_fails_the_export(w, dir, manifest);
+}
+
+/// The manifest changed into something that is not JSON: an export that does not verify (exit
+/// 1, the manifest named), not a usage error (round 20, m4).
+fn a_manifest_that_is_no_json_fails_the_export(w: &World, dir: &Path, manifest: String) {
+    std::fs::write(dir.join("manifest.json"), manifest + "\n}").unwrap();
+    let args = ["verify-export", dir.to_str().unwrap(), "--json"];
+    let out = run_clerk_trusting(&args, w.pki.path(), None);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let checks = report["checks"].to_string();
+    assert!(checks.contains("manifest.json is not JSON"), "{report}");
 }
 
 /// The MIME types of the parts of the message in `file`, as Python's e-mail package reads them.

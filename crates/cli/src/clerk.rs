@@ -37,7 +37,7 @@ use walk_report::report_walk;
 #[command(
     name = "clerk",
     version,
-    after_help = "Exit codes: 0 done and valid, 1 not valid or refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem."
+    after_help = "Exit codes: 0 done and valid, 1 not valid or refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem, 5 output could not be written."
 )]
 struct Args {
     #[command(subcommand)]
@@ -462,7 +462,7 @@ fn accepted_gap(e: &ecenter_proto::v1::FilingEvent, previous: u64) -> bool {
 
 /// Runs the command line; exits 1 on failure or when a PDF does not verify.
 pub fn main() {
-    match run(Args::parse()) {
+    match run(ecenter_client::exit::parse_args::<Args>("clerk")) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
         Err(e) => {

@@ -26,6 +26,7 @@ mod decide;
 mod lawyer;
 mod outcome;
 mod seal;
+mod seals;
 mod serve;
 use decide::{DecideArgs, decide};
 
@@ -34,7 +35,7 @@ use decide::{DecideArgs, decide};
 #[command(
     name = "court",
     version,
-    after_help = "Exit codes: 0 done, 1 refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem.\n\
+    after_help = "Exit codes: 0 done, 1 refused by the hub, 2 usage, configuration or a local file, 3 hub unreachable (retry), 4 certificate problem, 5 output could not be written.\n\
                   Order: court queue DEPT → court show F… → court start F… → court decide F… → court docket F… → court seal F… D1 → court serve F…/S1"
 )]
 struct Args {
@@ -60,6 +61,7 @@ enum Command {
     /// One filing: who filed what, in which case, each document with its status.
     Show {
         /// The filing id (F…).
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
         /// Print JSON for scripts.
         #[arg(long)]
@@ -68,6 +70,7 @@ enum Command {
     /// Takes a received filing into review (审查中).
     Start {
         /// The filing id (F…).
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
     },
     /// Decides on every document of a filing under review: accept, reject or return for
@@ -76,6 +79,7 @@ enum Command {
     /// Dockets (立案) an accepted filing; a new case needs its case number.
     Docket {
         /// The filing id (F…).
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
         /// The case number the court gives, e.g. （2026）鄂06民初777号; leave out for a filing
         /// in a case that already has one.
@@ -84,6 +88,9 @@ enum Command {
     },
     /// Seals a filed PDF with one of the court's seals (SealPdf) and saves the sealed copy.
     Seal(seal::SealArgs),
+    /// The court's seals (印章管理): make one (CreateSeal), list them, revoke one.
+    #[command(subcommand)]
+    Seals(seals::SealsCommand),
     /// Orders sealed copies served electronically (电子送达) on recipients, along a plan of
     /// channels with deadlines (ServeOrder); `clerk service O…` follows it.
     Serve(serve::ServeArgs),
@@ -103,7 +110,7 @@ enum Command {
 
 /// Runs the command line and exits with its code.
 pub fn main() {
-    let args = Args::parse();
+    let args = ecenter_client::exit::parse_args::<Args>("court");
     let explaining = match args.command {
         Command::Login(_) => tool::Explain::ByItself,
         _ => tool::Explain::WithSavedProfile,
@@ -133,6 +140,7 @@ async fn dispatch(command: Command, path: PathBuf) -> Result<(), Exit> {
         Command::Decide(decide_args) => decide(&saved()?, decide_args).await,
         Command::Docket { filing, case } => docket(&saved()?, filing, case).await,
         Command::Seal(seal_args) => seal::seal(&saved()?, seal_args).await,
+        Command::Seals(command) => seals::seals(&saved()?, command).await,
         Command::Serve(serve_args) => serve::serve(&saved()?, serve_args).await,
         Command::Lawyer(command) => lawyer::lawyer(&saved()?, command).await,
         Command::CheckOutcome(args) => outcome::check_outcome(&saved()?, args).await,

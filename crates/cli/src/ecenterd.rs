@@ -150,10 +150,12 @@ async fn run(args: Args) -> Result<()> {
         print!("{}", toml::to_string_pretty(&config)?);
         return Ok(());
     }
-    let hub = ecenter_server::Hub::open(config.clone(), config.listen)?;
+    // The port first: a hub that cannot listen must not make a data directory's key and first
+    // checkpoint on the way to saying so (outside tests, round 20, m12).
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let hub = ecenter_server::Hub::open(config.clone(), config.listen)?;
     let signals = StopSignals::listen().context("cannot watch SIGINT and SIGTERM")?;
     println!("listening on {}", listener.local_addr()?);
     hub.serve(listener, shutdown_signal(signals)).await?;

@@ -15,6 +15,6 @@ pub mod pki;
 pub mod pushes;
 pub mod similar;
 
+pub use ecenter_client::guard_stdout;
 pub use ecenter_client::paging::all_filings;
-pub use ecenter_client::stop_quietly_on_closed_pipe;
 pub use ecenter_client::table::printable;

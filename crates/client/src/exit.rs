@@ -8,6 +8,7 @@
 //! | 2 | the command line, the configuration or a local file is wrong |
 //! | 3 | the hub could not be reached, or the connection was cut: worth retrying |
 //! | 4 | a certificate problem: the hub's is not trusted, or the hub refused yours |
+//! | 5 | the output could not be written (a full disk behind standard output): run it again |
 
 /// The hub refused, or a document, proof or log did not verify.
 pub const REFUSED: i32 = 1;
@@ -18,6 +19,9 @@ pub const UNREACHABLE: i32 = 3;
 /// A certificate problem ([`crate::tls_problem`]): retrying will not help; a setting or the
 /// certificate itself must change.
 pub const CERTIFICATE: i32 = 4;
+/// Standard output could not be written (a full disk behind it): what the command did may be
+/// done, but its output is lost or cut short.
+pub const OUTPUT: i32 = 5;
 
 /// Says why `tool` failed and ends the process with `code`. People get a line on standard error
 /// (`clerk: …`); a command line that asked for `--json` gets one JSON object there instead,
@@ -26,6 +30,28 @@ pub const CERTIFICATE: i32 = 4;
 pub fn fail(tool: &str, message: &str, code: i32) -> ! {
     eprintln!("{}", failure_line(tool, message, code, asked_for_json()));
     std::process::exit(code)
+}
+
+/// Parses the command line as clap does, except that a mistake on a command line that asked for
+/// `--json` is said as [`fail`] says failures — one JSON object on standard error, exit 2 — so a
+/// script reading JSON reads this failure too (outside tests, round 20, m14). `--help` and
+/// `--version` print as usual.
+pub fn parse_args<T: clap::Parser>(tool: &str) -> T {
+    T::try_parse().unwrap_or_else(|e| {
+        use clap::error::ErrorKind;
+        let shown = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+            || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+        if shown || !asked_for_json() {
+            e.exit()
+        }
+        let said = e.to_string();
+        let message = said
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ");
+        fail(tool, message, USAGE)
+    })
 }
 
 /// Whether this process's command line asked for `--json` (before any `--`).
@@ -155,6 +181,21 @@ pub fn exit_code_of(e: &anyhow::Error) -> i32 {
 /// problem ([`crate::tls_problem::diagnose`]): then [`CERTIFICATE`] with the sentence saying what
 /// to do. Anything else is returned as it was.
 pub async fn explain(failure: Exit, hub: Option<&crate::hub::HubConfig>) -> Exit {
+    // A development login's plaintext HTTP/2 met a hub serving TLS: its answer (a TLS record)
+    // is no HTTP/2 frame, said as a transport or protocol error (outside tests, round 20, m3).
+    if let Some(hub) = hub.filter(|h| h.dev_as.is_some())
+        && matches!(failure.0, UNREACHABLE | REFUSED)
+        && crate::tls_problem::serves_tls(&hub.hub).await
+    {
+        return Exit(
+            USAGE,
+            anyhow::anyhow!(
+                "the hub at {} does not answer a development login: it serves TLS (it is not in \
+                 development mode); log in with --ca, --cert and --key / 该服务器使用 TLS，请用证书登录",
+                hub.hub
+            ),
+        );
+    }
     if failure.0 != UNREACHABLE {
         return failure;
     }

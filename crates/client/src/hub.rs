@@ -175,6 +175,13 @@ async fn connect_tls(hub: &HubConfig) -> Result<Channel, ConnectError> {
         .connect()
         .await
         .map_err(|source| match crate::tls_problem::find(&source) {
+            // A login with certificates to a hub in development mode (round 20, m3): a setting
+            // to change, not a hub to retry.
+            None if crate::tls_problem::not_tls(&source) => settings(
+                "the hub answers without TLS: it runs in development mode (ecenterd --dev); log \
+                 in with --dev --as URN, or give the address of a hub serving TLS / 该服务器未启用 TLS"
+                    .into(),
+            ),
             Some(problem) => ConnectError::Certificate {
                 problem,
                 settings: format!(

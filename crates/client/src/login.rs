@@ -66,6 +66,9 @@ impl LoginArgs {
             }
         };
         let identity = profile::identity(&saved).map_err(|e| Exit(USAGE, e))?;
+        if saved.dev_as.is_none() {
+            profile::key_of_certificate(&saved.cert, &saved.key).map_err(|e| Exit(USAGE, e))?;
+        }
         if !identity.starts_with(&format!("urn:ecenter:{}:", role.kind)) {
             return Err(Exit(
                 USAGE,

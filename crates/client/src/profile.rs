@@ -21,16 +21,24 @@ pub fn config_path(given: Option<PathBuf>, file: &str) -> anyhow::Result<PathBuf
     Ok(base.join("ecenter").join(file))
 }
 
-/// Reads the saved profile; a missing file tells the user to run `<tool> login` (exit 2).
+/// Reads the saved profile; a missing file tells the user to run `<tool> login`, a directory or
+/// an unreadable file names the file (exit 2).
 pub fn load(path: &Path, tool: &str) -> Result<HubConfig, Exit> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Exit(
-            USAGE,
-            anyhow::anyhow!(
-                "{}: {e} — run `{tool} login` first / 请先运行 {tool} login",
-                path.display()
+        // Only a missing login is mended by logging in; a directory or an unreadable file given
+        // with --config is that setting's fault (outside tests, round 20, m10).
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("{e} — run `{tool} login` first / 请先运行 {tool} login")
+            }
+            _ if path.is_dir() => format!(
+                "a directory, not the login file `{tool} login` saves: give --config (or \
+                 {}_CONFIG) the file, or leave it out for the saved login",
+                tool.to_uppercase()
             ),
-        )
+            _ => format!("{e}: the login file cannot be read"),
+        };
+        Exit(USAGE, anyhow::anyhow!("{}: {what}", path.display()))
     })?;
     toml::from_str(&text).map_err(|e| Exit(USAGE, anyhow::anyhow!("{}: {e}", path.display())))
 }
@@ -176,8 +184,57 @@ pub fn identity_of(cert: &Path) -> anyhow::Result<String> {
     Ok(identity.to_string())
 }
 
+/// Checks that `key` is the private key of the certificate `cert`, before any connection: the
+/// hub's TLS handshake refuses a mismatched pair with a bare "transport error" that names the
+/// address (outside tests, round 20, M2), and a lawyer given two files is likeliest to mix them.
+pub fn key_of_certificate(cert: &Path, key: &Path) -> anyhow::Result<()> {
+    use rustls::InconsistentKeys;
+    use rustls::sign::CertifiedKey;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = (CertificateDer::pem_file_iter(cert))
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| anyhow::anyhow!("{}: not a PEM certificate ({e})", cert.display()))?;
+    let der = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| anyhow::anyhow!("{}: not a PEM private key ({e})", key.display()))?;
+    let provider = rustls::crypto::ring::default_provider();
+    let signing = (provider.key_provider.load_private_key(der)).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: a private key this tool cannot use ({e})",
+            key.display()
+        )
+    })?;
+    match CertifiedKey::new(chain, signing).keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => Ok(()),
+        Err(_) => anyhow::bail!(
+            "{} is not the private key of the certificate {} (their public keys differ): give the \
+             key file issued with this certificate / 私钥与证书不匹配",
+            key.display(),
+            cert.display()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_directory_given_as_the_login_file_is_named_not_a_missing_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let Err(super::Exit(code, e)) = super::load(dir.path(), "efile") else {
+            panic!("a directory read as a login");
+        };
+        let said = e.to_string();
+        assert_eq!(code, 2);
+        assert!(
+            said.contains("a directory") && !said.contains("login` first"),
+            "{said}"
+        );
+        let Err(super::Exit(_, e)) = super::load(&dir.path().join("efile.toml"), "efile") else {
+            panic!("a missing file read as a login");
+        };
+        assert!(e.to_string().contains("run `efile login` first"), "{e}");
+    }
+
     #[test]
     fn the_server_name_defaults_to_the_hubs_host_and_paths_become_absolute() {
         let p = super::from_login(

@@ -82,28 +82,42 @@ fn own_certificate(alert: AlertDescription) -> Option<String> {
 /// The certificate problem behind a connection error, if that is what it is: found in the
 /// error's chain, where tokio-rustls and hyper wrap it in I/O errors.
 pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
-    let mut cause = Some(error);
-    while let Some(e) = cause {
+    rustls_errors(error).find_map(|e| match e {
+        rustls::Error::InvalidCertificate(why) => {
+            Some(TlsProblem::HubCertificate(hub_certificate(why)))
+        }
+        rustls::Error::AlertReceived(alert) => {
+            own_certificate(*alert).map(TlsProblem::OwnCertificate)
+        }
+        _ => None,
+    })
+}
+
+/// Whether `error` says the hub answered the TLS handshake with something that is no TLS record
+/// (rustls `InvalidContentType`): a hub in development mode, serving plaintext HTTP/2.
+pub fn not_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    rustls_errors(error).any(|e| {
+        matches!(
+            e,
+            rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)
+        )
+    })
+}
+
+/// The rustls errors in `error`'s chain of causes, looking inside I/O errors too.
+fn rustls_errors<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a rustls::Error> {
+    std::iter::successors(Some(error), |e| e.source()).flat_map(|e| {
         let inner = e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
             .map(|i| i as &(dyn std::error::Error + 'static));
-        for candidate in [Some(e), inner].into_iter().flatten() {
-            match candidate.downcast_ref::<rustls::Error>() {
-                Some(rustls::Error::InvalidCertificate(why)) => {
-                    return Some(TlsProblem::HubCertificate(hub_certificate(why)));
-                }
-                Some(rustls::Error::AlertReceived(alert)) => {
-                    if let Some(why) = own_certificate(*alert) {
-                        return Some(TlsProblem::OwnCertificate(why));
-                    }
-                }
-                _ => {}
-            }
-        }
-        cause = e.source();
-    }
-    None
+        [Some(e), inner]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.downcast_ref::<rustls::Error>())
+    })
 }
 
 /// How long [`diagnose`] waits, at each step, for the hub's verdict on the caller's certificate:
@@ -141,6 +155,38 @@ pub async fn diagnose(hub: &crate::hub::HubConfig) -> Option<TlsProblem> {
     match tokio::time::timeout(VERDICT_WAIT, tls.read(&mut byte)).await {
         Ok(Err(e)) => find(&e),
         _ => None,
+    }
+}
+
+/// Whether the hub at `address` (`HOST:PORT`) answers a TLS handshake in TLS: offered no CA to
+/// trust, a TLS server fails the handshake on its certificate, where a plaintext (development
+/// mode) server's answer is no TLS record. How a development login that failed learns that the
+/// hub wants certificates instead (outside tests, round 20, m3).
+pub async fn serves_tls(address: &str) -> bool {
+    let address = address
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let Ok(builder) =
+        rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()
+    else {
+        return false;
+    };
+    let config = builder
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let Ok(Ok(tcp)) =
+        tokio::time::timeout(VERDICT_WAIT, tokio::net::TcpStream::connect(address)).await
+    else {
+        return false;
+    };
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("a DNS name");
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    match tokio::time::timeout(VERDICT_WAIT, connector.connect(name, tcp)).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => rustls_errors(&e).any(|e| matches!(e, rustls::Error::InvalidCertificate(_))),
+        Err(_) => false,
     }
 }
 

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 #[command(
     name = "efile",
     version,
-    after_help = "Exit codes: 0 done, 1 refused or unusable file, 2 usage or configuration, 3 hub unreachable (retry), 4 certificate problem."
+    after_help = "Exit codes: 0 done, 1 refused or unusable file, 2 usage or configuration, 3 hub unreachable (retry), 4 certificate problem, 5 output could not be written."
 )]
 struct Args {
     /// The configuration file (default: $XDG_CONFIG_HOME/ecenter/efile.toml).
@@ -72,6 +72,7 @@ enum Command {
     /// One filing: state, department, each document's review status.
     Status {
         /// The filing id.
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
         /// Print JSON for scripts.
         #[arg(long)]
@@ -82,6 +83,7 @@ enum Command {
     /// reviewed, sealed nor served.
     Withdraw {
         /// The filing id.
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
         /// Why you withdraw it (撤回理由), at most 500 characters.
         #[arg(long)]
@@ -102,6 +104,7 @@ enum Command {
     /// The receipt (签收单) of a filing, as issued; with --pdf also as a PDF sealed by the court.
     Receipt {
         /// The filing id.
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
         /// Save the receipt as a PDF laid out in Chinese and sealed by the court (PAdES) here.
         #[arg(long, value_name = "FILE")]
@@ -121,6 +124,7 @@ enum Command {
     /// Follows a filing's events live (Ctrl-C to stop).
     Watch {
         /// The filing id.
+        #[arg(value_parser = ecenter_client::filing_id_arg)]
         filing: String,
         /// Print JSON lines for scripts.
         #[arg(long)]
@@ -152,7 +156,7 @@ type Profile = HubConfig;
 
 /// Runs the command line and exits with its code.
 pub fn main() {
-    let args = Args::parse();
+    let args = ecenter_client::exit::parse_args::<Args>("efile");
     let explaining = match args.command {
         Command::Login(_) => tool::Explain::ByItself,
         _ => tool::Explain::WithSavedProfile,
@@ -286,7 +290,10 @@ async fn inbox(profile: &Profile, json: bool) -> Result<(), Exit> {
 
 /// One document `efile fetch` saved: its file name, size, whether its SHA-256 matched, the seal's
 /// verdict (PASSED, FAILED or — when not a PDF) and where it was written.
-type Fetched = (String, usize, bool, &'static str, PathBuf);
+/// One fetched document: its saved name, size, whether its SHA-256 is the one served, its seal
+/// (PASSED, FAILED or — for no PDF), why the seal failed (the first check that did: chain, hash,
+/// timestamp …; round 20, m16) and where it was saved.
+type Fetched = (String, usize, bool, &'static str, Option<String>, PathBuf);
 
 async fn fetch(profile: &Profile, args: &FetchArgs) -> Result<(), Exit> {
     let FetchArgs {
@@ -311,13 +318,16 @@ async fn fetch(profile: &Profile, args: &FetchArgs) -> Result<(), Exit> {
         ));
     };
     let stores = seal_trust(profile, trust, intermediate)?;
-    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    ecenter_client::out_dir(out)?;
     let mut rows: Vec<Fetched> = Vec::new();
     let mut all_good = true;
     for (i, d) in service.documents.iter().enumerate() {
         let bytes = download_served(&mut client, &service, i, d.size).await?;
         let row = check_and_save(&bytes, d, i, &stores, out)?;
         all_good &= row.2 && row.3 != "FAILED";
+        if let Some(why) = row.4.as_ref().filter(|_| !json) {
+            eprintln!("efile: D{} 「{}」: seal FAILED — {why}", i + 1, row.0);
+        }
         rows.push(row);
     }
     if json {
@@ -401,19 +411,20 @@ fn check_and_save(
 ) -> Result<Fetched, Exit> {
     let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes));
     let digest_ok = digest == d.sha256;
-    let seal = if d.media_type == "application/pdf" {
+    let (seal, why) = if d.media_type == "application/pdf" {
         match ecenter_pdfseal::verify_pdf(bytes, stores, std::time::SystemTime::now()) {
-            Ok(r) if r.indication == ecenter_seal::Indication::Passed => "PASSED",
-            _ => "FAILED",
+            Ok(r) if r.indication == ecenter_seal::Indication::Passed => ("PASSED", None),
+            Ok(r) => ("FAILED", Some(first_failed(&r))),
+            Err(e) => ("FAILED", Some(e.to_string())),
         }
     } else {
-        "—"
+        ("—", None)
     };
     let name = ecenter_domain::media::sanitize_file_name(&d.name)
         .unwrap_or_else(|| format!("document-{}", i + 1));
     let path = out.join(&name);
     std::fs::write(&path, bytes).with_context(|| path.display().to_string())?;
-    Ok((name, bytes.len(), digest_ok, seal, path))
+    Ok((name, bytes.len(), digest_ok, seal, why, path))
 }
 
 /// Prints the fetched documents of a service as JSON for scripts; `ok` only when every digest
@@ -421,17 +432,29 @@ fn check_and_save(
 fn print_fetched_json(service: &pb::MyService, rows: &[Fetched]) {
     let all_good = rows
         .iter()
-        .all(|(_, _, ok, seal, _)| *ok && *seal != "FAILED");
+        .all(|(_, _, ok, seal, _, _)| *ok && *seal != "FAILED");
     let list: Vec<serde_json::Value> = rows
         .iter()
-        .map(|(name, size, ok, seal, path)| {
-            serde_json::json!({"name": name, "size": size, "sha256_ok": ok, "seal": seal, "path": path.display().to_string()})
+        .map(|(name, size, ok, seal, why, path)| {
+            serde_json::json!({"name": name, "size": size, "sha256_ok": ok, "seal": seal, "seal_failure": why, "path": path.display().to_string()})
         })
         .collect();
     println!(
         "{}",
         serde_json::json!({"order_id": service.order_id, "documents": list, "ok": all_good})
     );
+}
+
+/// The first check of a PDF's seals that failed, as `name: detail`.
+fn first_failed(r: &ecenter_pdfseal::PdfReport) -> String {
+    let failed = (r.signatures.iter())
+        .flat_map(|s| &s.report.checks)
+        .find(|c| matches!(c.status, ecenter_seal::CheckStatus::Failed(_)));
+    match failed {
+        Some(c) => format!("{}: {}", c.name, c.detail),
+        None if r.signatures.is_empty() => "the PDF carries no seal".into(),
+        None => format!("{:?}", r.indication),
+    }
 }
 
 /// Prints the fetched documents of a service as a table: name, size, SHA-256 check and seal.
@@ -443,7 +466,7 @@ fn print_fetched_table(service: &pb::MyService, rows: &[Fetched]) {
         rows.len()
     );
     let mut table = Table::new(["NAME", "BYTES", "SHA-256", "SEAL"]);
-    for (name, size, ok, seal, _) in rows {
+    for (name, size, ok, seal, _, _) in rows {
         let sha256 = if *ok { "ok" } else { "MISMATCH" };
         table.row([name, &size.to_string(), sha256, seal]);
     }

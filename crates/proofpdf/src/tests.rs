@@ -212,3 +212,33 @@ fn every_clerks_act_on_a_dead_letter_is_printed_with_who_when_and_what() {
         .collect();
     assert!(!text.iter().any(|l| l == "书记员处理"), "{text:?}");
 }
+
+/// A wrapped line (one event of the proof) that does not fit in what is left of a page starts
+/// the next page whole, not with its last part orphaned there (round 20, m15).
+#[test]
+fn a_wrapped_line_is_never_cut_across_pages() {
+    let one = |t: &str| vec![(t.to_string(), BODY, 0.0)];
+    let mut wrapped: Vec<Vec<(String, f32, f32)>> = Vec::new();
+    // Fill the first page but for about two lines.
+    let lines_per_page = ((PAGE_HEIGHT - 2.0 * MARGIN) / LEADING) as usize;
+    for i in 0..lines_per_page - 2 {
+        wrapped.push(one(&format!("事件 {i}")));
+    }
+    wrapped.push(vec![
+        (
+            "确认阅读：通过电子邮件送达通知中的链接；来源 127.0.0.1".to_string(),
+            BODY,
+            0.0,
+        ),
+        ("curl/7.88.1".to_string(), BODY, 0.0),
+        ("（续）".to_string(), BODY, 0.0),
+    ]);
+    let (pages, _) = paginate(wrapped);
+    let page_of = |t: &str| pages.iter().position(|p| p.iter().any(|l| l.0 == t));
+    assert_eq!(page_of("curl/7.88.1"), Some(1));
+    assert_eq!(
+        page_of("确认阅读：通过电子邮件送达通知中的链接；来源 127.0.0.1"),
+        Some(1)
+    );
+    assert_eq!(page_of("事件 0"), Some(0));
+}

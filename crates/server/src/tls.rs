@@ -57,6 +57,32 @@ fn file_err(path: &Path, message: impl std::fmt::Display) -> TlsError {
     }
 }
 
+/// Why rustls refused the certificate `cert` with the key `key` (the `section`'s settings): a key
+/// that is not the certificate's is named with both files and where they are set, not as
+/// rustls's `KeyMismatch` (outside tests, round 20, m11).
+fn single_cert_refused(e: rustls::Error, section: &str, cert: &Path, key: &Path) -> TlsError {
+    match e {
+        rustls::Error::InconsistentKeys(_) => TlsError::Rustls(format!(
+            "{section} key {} is not the private key of {section} cert {} (their public keys \
+             differ): set key to the file issued with this certificate",
+            key.display(),
+            cert.display()
+        )),
+        e => TlsError::Rustls(format!("{section} cert and key: {e}")),
+    }
+}
+
+/// A file's error, naming the setting that gives the file (round 20, m11).
+fn set_as(setting: &'static str) -> impl Fn(TlsError) -> TlsError {
+    move |e| match e {
+        TlsError::File { path, message } => TlsError::File {
+            path,
+            message: format!("{message} (the file {setting} names)"),
+        },
+        e @ TlsError::Rustls(_) => e,
+    }
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
@@ -189,10 +215,12 @@ impl ClientCertVerifier for ReloadingVerifier {
 
 /// Builds the acceptor: server identity, client CA as the only anchor, CRLs.
 pub fn acceptor(config: &TlsConfig) -> Result<ClientTls, TlsError> {
-    let chain = load_certs(&config.cert)?;
-    let key = PrivateKeyDer::from_pem_file(&config.key).map_err(|e| file_err(&config.key, e))?;
+    let chain = load_certs(&config.cert).map_err(set_as("[tls] cert"))?;
+    let key = PrivateKeyDer::from_pem_file(&config.key)
+        .map_err(|e| file_err(&config.key, e))
+        .map_err(set_as("[tls] key"))?;
     let mut roots = RootCertStore::empty();
-    for ca in load_certs(&config.client_ca)? {
+    for ca in load_certs(&config.client_ca).map_err(set_as("[tls] client_ca"))? {
         roots.add(ca).map_err(|e| file_err(&config.client_ca, e))?;
     }
     let verifier = ReloadingVerifier::new(Arc::new(roots), config.client_crl.clone())?;
@@ -201,7 +229,7 @@ pub fn acceptor(config: &TlsConfig) -> Result<ClientTls, TlsError> {
         .map_err(|e| TlsError::Rustls(e.to_string()))?
         .with_client_cert_verifier(Arc::new(verifier))
         .with_single_cert(chain, key)
-        .map_err(|e| TlsError::Rustls(e.to_string()))?;
+        .map_err(|e| single_cert_refused(e, "[tls]", &config.cert, &config.key))?;
     let mut server = server;
     server.alpn_protocols = vec![b"h2".to_vec()];
     Ok(ClientTls {
@@ -213,13 +241,55 @@ pub fn acceptor(config: &TlsConfig) -> Result<ClientTls, TlsError> {
 /// An acceptor for the recipients' page: server certificate only (recipients have none), HTTP/1.1.
 pub fn page_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
     let chain = load_certs(cert)?;
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| file_err(key, e))?;
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| file_err(key, e))?;
     let mut server = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Rustls(e.to_string()))?
         .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| TlsError::Rustls(e.to_string()))?;
+        .with_single_cert(chain, key_der)
+        .map_err(|e| single_cert_refused(e, "[service.page_tls]", cert, key))?;
     server.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(server)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The development certificates in `certs/`.
+    fn dev(file: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../certs")
+            .join(file)
+    }
+
+    #[test]
+    fn a_key_that_is_not_the_certificates_is_named_with_both_settings() {
+        let config = TlsConfig {
+            cert: dev("server.pem"),
+            key: dev("tsa.key"),
+            client_ca: dev("client-ca.pem"),
+            client_crl: None,
+        };
+        let Err(e) = acceptor(&config) else {
+            panic!("a certificate with another's key was taken");
+        };
+        let said = e.to_string();
+        assert!(
+            said.contains("[tls] key") && said.contains("tsa.key") && said.contains("server.pem"),
+            "{said}"
+        );
+        let Err(e) = page_acceptor(&dev("server.pem"), &dev("tsa.key")) else {
+            panic!("a certificate with another's key was taken");
+        };
+        assert!(e.to_string().contains("[service.page_tls] key"), "{e}");
+        let missing = TlsConfig {
+            cert: dev("no-such.pem"),
+            ..config
+        };
+        let Err(e) = acceptor(&missing) else {
+            panic!("a missing certificate was taken");
+        };
+        assert!(e.to_string().contains("the file [tls] cert names"), "{e}");
+    }
 }

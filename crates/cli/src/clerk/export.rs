@@ -51,8 +51,22 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
     let mut log = LogClient::new(channel).max_decoding_message_size(64 * 1024 * 1024);
     let mut files = Vec::new();
 
+    let existed = out.exists();
     let filings = export_receipts(&mut filings_api, &case, out, &mut files).await?;
     let (orders, rows) = export_deliveries(&mut service, &case, out, &mut files).await?;
+    if filings.is_empty() && rows.is_empty() {
+        // A mistyped case number must not give a signed, valid-looking empty bundle (outside
+        // tests, round 20, m5): what this run wrote is taken back.
+        let _ = std::fs::remove_dir_all(out);
+        if existed {
+            let _ = std::fs::create_dir(out);
+        }
+        let e = anyhow::anyhow!(
+            "the hub holds no filing and no serve order of case {case}: nothing exported, nothing \
+             written — check the case number / 该案号下没有任何材料或送达"
+        );
+        return Err(ecenter_client::exit::Exit(ecenter_client::exit::REFUSED, e).into_error());
+    }
 
     // The log entries about its filings and orders, exactly as hashed, and the head they lead to.
     let ids: Vec<String> = filings

@@ -516,7 +516,7 @@ pub(super) async fn save_proof(
         .map_err(refused)?
         .into_inner();
     // Made as `clerk export --out` makes its directory.
-    std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
+    ecenter_client::out_dir(out)?;
     // An earlier version asked for by number is saved beside the newest, not over it.
     let version = match which.version {
         0 => String::new(),

@@ -46,9 +46,20 @@ pub(super) fn run_verify_export(a: VerifyExportArgs) -> Result<bool> {
     let manifest_path = a.dir.join("manifest.json");
     let manifest_bytes =
         std::fs::read(&manifest_path).with_context(|| manifest_path.display().to_string())?;
-    let manifest: Value = serde_json::from_slice(&manifest_bytes)
-        .with_context(|| format!("{}: not JSON", manifest_path.display()))?;
+    // A manifest altered into something that is not JSON is evidence that does not verify (exit
+    // 1, like any other alteration), not a usage error (outside tests, round 20, m4).
+    let (manifest, readable) = match serde_json::from_slice::<Value>(&manifest_bytes) {
+        Ok(m) => (m, None),
+        Err(e) => (
+            Value::Null,
+            Some(failed(
+                "manifest",
+                format!("manifest.json is not JSON: {e}"),
+            )),
+        ),
+    };
     let mut checks = vec![manifest_signature(&a.dir, &manifest_bytes, &trust)?];
+    checks.extend(readable);
     let listed = listed_files(&manifest);
     checks.push(files_check(&a.dir, &listed)?);
     checks.push(log_check(&a.dir));
@@ -329,10 +340,15 @@ fn print_report(dir: &Path, manifest: &Value, checks: &[Check], passed: bool, js
         return;
     }
     println!("{}: {indication}", dir.display());
+    // People read Beijing time as the other clerk tables show it; the manifest keeps the instant.
+    let exported = manifest["exported_at"].as_str().unwrap_or("");
+    let exported = chrono::DateTime::parse_from_rfc3339(exported)
+        .map_or(exported.to_string(), |t| {
+            ecenter_domain::time::beijing_time(t.with_timezone(&chrono::Utc))
+        });
     println!(
-        "  {} · exported {}",
+        "  {} · exported {exported}",
         manifest["case_number"].as_str().unwrap_or(""),
-        manifest["exported_at"].as_str().unwrap_or("")
     );
     let mut table = Table::headless().indented("  ");
     for c in checks {

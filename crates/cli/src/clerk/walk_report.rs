@@ -7,6 +7,12 @@
 use crate::log_audit::LogWalk;
 use ecenter_client::table::printable;
 
+/// An instant for scripts as the other clerk JSON gives it: RFC 3339 with Beijing's offset.
+fn beijing_rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&ecenter_domain::time::shanghai_offset())
+        .to_rfc3339()
+}
+
 /// Prints `walk` (a table of lines, or one JSON object with `json`); true when the log verifies,
 /// a checkpoint vouches for it and the database is as the hubs left it.
 pub(super) fn report_walk(walk: &LogWalk, json: bool) -> bool {
@@ -19,9 +25,9 @@ pub(super) fn report_walk(walk: &LogWalk, json: bool) -> bool {
             serde_json::json!({
                 "ok": ok,
                 "entries_verified": walk.entries,
-                "head": {"seq": walk.head_seq, "hash": walk.head_hash, "recorded_at": walk.head_time.map(|t| t.to_rfc3339())},
+                "head": {"seq": walk.head_seq, "hash": walk.head_hash, "recorded_at": walk.head_time.map(beijing_rfc3339)},
                 "first_bad_entry": walk.broken.as_ref().map(|(seq, reason)| serde_json::json!({"seq": seq, "reason": reason})),
-                "checkpoint": walk.checkpoint.as_ref().map(|c| serde_json::json!({"number": c.number, "seq": c.seq, "hash": c.hash, "signed_at": c.at.to_rfc3339(), "timestamped": c.timestamp.is_some()})),
+                "checkpoint": walk.checkpoint.as_ref().map(|c| serde_json::json!({"number": c.number, "seq": c.seq, "hash": c.hash, "signed_at": beijing_rfc3339(c.at), "timestamped": c.timestamp.is_some()})),
                 "checkpoint_problem": walk.checkpoint_problem,
                 "database_problem": walk.database_problem,
                 "notes": walk.notes,

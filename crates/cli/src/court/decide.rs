@@ -42,6 +42,7 @@ impl Verdict {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DecideArgs {
     /// The filing id (F…), under review (`court start` first).
+    #[arg(value_parser = ecenter_client::filing_id_arg)]
     filing: String,
     /// Decisions one by one: DOCUMENT=accept, DOCUMENT=reject:REASON or DOCUMENT=return:REASON
     /// (e.g. D2=return:缺少签名页).

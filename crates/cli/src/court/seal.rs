@@ -12,6 +12,7 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub(crate) struct SealArgs {
     /// The filing id (F…).
+    #[arg(value_parser = ecenter_client::filing_id_arg)]
     filing: String,
     /// The document (D1, D2, …), a PDF.
     document: String,
@@ -19,8 +20,8 @@ pub(crate) struct SealArgs {
     #[arg(long)]
     seal: String,
     /// The page to show it on (1-based; default: the last page).
-    #[arg(long, default_value_t = 0)]
-    page: u32,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    page: Option<u32>,
     /// Why, shown by PDF readers.
     #[arg(long, default_value = "法院电子签章")]
     reason: String,
@@ -38,7 +39,7 @@ pub(crate) async fn seal(p: &HubConfig, args: SealArgs) -> Result<(), Exit> {
                 filing_id: args.filing.clone(),
                 document_id: args.document.clone(),
             })),
-            page: args.page,
+            page: args.page.unwrap_or(0),
             position: None,
             reason: args.reason,
         })

@@ -30,8 +30,8 @@ pub(crate) struct ServeArgs {
     plan: Vec<pb::PlanStep>,
     /// How long the recipients' links work, in hours from the order; at least the plan's
     /// deadlines added up (default: the hub's, 168, lengthened to the plan).
-    #[arg(long, default_value_t = 0)]
-    link_hours: u32,
+    #[arg(long)]
+    link_hours: Option<u32>,
     /// The order's idempotency key (default: derived from the order itself, so the same
     /// command run again is the same order; give a new one to serve the same again on purpose).
     #[arg(long)]
@@ -152,7 +152,7 @@ pub(crate) async fn serve(p: &HubConfig, args: ServeArgs) -> Result<(), Exit> {
         documents: args.documents,
         recipients: args.recipients,
         plan: args.plan,
-        link_valid_hours: args.link_hours,
+        link_valid_hours: args.link_hours.unwrap_or(0),
     };
     request.request_id = match args.request_id {
         Some(id) => id,
