@@ -104,3 +104,51 @@ async fn a_sealed_ofd_is_served_and_the_recipient_downloads_it_sealed() {
     the_recipient_downloads_it_sealed(&w, &mut seals, maildir.path(), dir.path(), &sealed.sha256)
         .await;
 }
+
+/// OFDs that are not one document for every reader — a page changed in a ZIP entry no directory
+/// lists (streaming readers show it), a DTD, content nested beyond the parse budget — made by
+/// Python's zipfile: refused when filed (INVALID_ARGUMENT naming the document), as the sealing
+/// and the check would refuse them later; the same OFD made whole is taken (outside tests,
+/// round 21, F1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ofd_that_is_not_one_document_for_every_reader_is_refused_when_filed() {
+    let data = tempfile::tempdir().unwrap();
+    let hub = TestHub::start(data.path()).await;
+    let mut lawyer = hub.client(LAWYER_A).await;
+    let dir = tempfile::tempdir().unwrap();
+    let made = dir.path().join("plain.ofd");
+    python_tool("ofd_tools.py", &["plain", path(&made), "1"]);
+    for kind in ["hidden", "doctype", "deep"] {
+        let out = dir.path().join(format!("{kind}.ofd"));
+        python_tool(
+            "ofd_tools.py",
+            &["unreadable", path(&made), path(&out), kind],
+        );
+        let ofd = std::fs::read(&out).unwrap();
+        let id = format!("unreadable-{kind}");
+        let refused = submit(&mut lawyer, &id, CASE, "证据材料", &[("证据.ofd", &ofd)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.code(),
+            tonic::Code::InvalidArgument,
+            "{kind}: {refused:?}"
+        );
+        assert!(
+            refused.message().contains("cannot read as one document"),
+            "{kind}: {}",
+            refused.message()
+        );
+    }
+    let whole = std::fs::read(&made).unwrap();
+    submit(
+        &mut lawyer,
+        "readable",
+        CASE,
+        "证据材料",
+        &[("证据.ofd", &whole)],
+    )
+    .await
+    .unwrap();
+    hub.stop().await;
+}

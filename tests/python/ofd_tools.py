@@ -259,6 +259,28 @@ def duplicate(src, out, name, text):
             z.writestr(n, data)
 
 
+def unreadable(src, out, kind):
+    """`src` made into an OFD that is not one document for every reader: `hidden` (the first
+    page's content changed in a local entry no central directory lists, then the true entries:
+    streaming readers read the change), `doctype` (a DTD in the first page), `deep` (the first
+    page's content nested 300 levels deep)."""
+    with zipfile.ZipFile(src) as z:
+        files = {i.filename: z.read(i.filename) for i in z.infolist()}
+    page = "Doc_0/Pages/Page_0/Content.xml"
+    text = files[page].decode("utf-8")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        if kind == "hidden":
+            z.writestr(page, text.replace("第1页", "第9页").encode("utf-8"))
+            hidden = z.filelist.pop()
+            z.NameToInfo.pop(hidden.filename)
+        elif kind == "doctype":
+            files[page] = text.replace("?>", "?><!DOCTYPE ofd:Page [<!ENTITY p \"第1页\">]>", 1).encode("utf-8")
+        elif kind == "deep":
+            files[page] = text.replace("</ofd:Content>", "<ofd:Layer>" * 300 + "</ofd:Layer>" * 300 + "</ofd:Content>").encode("utf-8")
+        for name, data in files.items():
+            z.writestr(name, data)
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "duplicate":
@@ -267,6 +289,8 @@ def main():
         easyofd(*args)
     elif command == "plain":
         plain(*args)
+    elif command == "unreadable":
+        unreadable(*args)
     elif command == "fonted":
         fonted(*args)
     elif command == "render":

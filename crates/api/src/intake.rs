@@ -258,6 +258,9 @@ async fn finish(
     if media == MediaType::Pdf {
         refuse_encrypted(&blob, doc, &field, index).await?;
     }
+    if media == MediaType::Ofd {
+        refuse_unreadable_ofd(&blob, doc, &field, index).await?;
+    }
     let received = ReceivedDocument {
         document_id: format!("D{}", index + 1),
         name: doc.name.clone(),
@@ -331,6 +334,40 @@ async fn refuse_encrypted(
         ),
         &format!(
             "{}是加密的 PDF 文件，本院无法读取或签章，请另存为未加密（无密码、无安全限制）的文件后重新提交",
+            document_zh(index, Some(&doc.name))
+        ),
+    ))
+}
+
+/// Refuses an OFD the hub could not seal or check later ([`ecenter_ofdseal::readable`]): a
+/// package that is not one ZIP archive alone (a hidden entry: streaming readers show other
+/// content), too large once inflated, or a document or page that is not well-formed XML within
+/// the parse budget (a DTD, nesting beyond the limit). Accepted, it would be found out only when a
+/// judge seals it, and the lawyer could not send it again (outside tests, round 21, F1).
+async fn refuse_unreadable_ofd(
+    blob: &FinishedBlob,
+    doc: &ExpectedDocument,
+    field: &str,
+    index: usize,
+) -> Result<(), Status> {
+    let path = blob.path().to_path_buf();
+    let read = tokio::task::spawn_blocking(move || {
+        std::fs::read(path).map(|ofd| ecenter_ofdseal::readable(&ofd).map_err(|e| e.to_string()))
+    })
+    .await
+    .map_err(|e| Status::internal(format!("reading a received document: {e}")))?
+    .map_err(|e| Status::unavailable(format!("reading a received document: {e}")))?;
+    let Err(why) = read else {
+        return Ok(());
+    };
+    Err(invalid_zh(
+        field,
+        format!(
+            "document {index} 「{}」 is an OFD the hub cannot read as one document ({why}): it could be neither sealed nor checked; save it again from the program that made it and file that",
+            doc.name
+        ),
+        &format!(
+            "{}不是本院可完整读取的 OFD 文件，无法签章或核验，请用生成该文件的软件重新保存后提交",
             document_zh(index, Some(&doc.name))
         ),
     ))

@@ -183,8 +183,12 @@ pub fn exit_code_of(e: &anyhow::Error) -> i32 {
 pub async fn explain(failure: Exit, hub: Option<&crate::hub::HubConfig>) -> Exit {
     // A development login's plaintext HTTP/2 met a hub serving TLS: its answer (a TLS record)
     // is no HTTP/2 frame, said as a transport or protocol error (outside tests, round 20, m3).
+    let said = format!("{:#}", failure.1);
+    let transport = failure.0 == UNREACHABLE
+        || said.contains("h2 protocol error")
+        || said.contains("transport error");
     if let Some(hub) = hub.filter(|h| h.dev_as.is_some())
-        && matches!(failure.0, UNREACHABLE | REFUSED)
+        && transport
         && crate::tls_problem::serves_tls(&hub.hub).await
     {
         return Exit(

@@ -24,6 +24,16 @@ pub use doc::{Page, pages};
 pub use seal::{Stamp, seal_ofd};
 pub use verify::{OfdSeal, verify_ofd};
 
+/// Whether `ofd` is an OFD the hub can seal and check later: one ZIP archive alone, within the
+/// package limits, its document and every page's content well-formed within the ambient parse
+/// budget — what SealOfd and VerifyOfd read first. Checked when it is filed, so that no filed
+/// OFD is found unreadable only when a judge seals it, and none whose content depends on the
+/// program reading it sits in the record as an ordinary document (outside tests, round 21, F1).
+pub fn readable(ofd: &[u8]) -> Result<(), OfdError> {
+    let package = package::Package::read(ofd, package::Limits::default())?;
+    doc::pages(&package).map(drop)
+}
+
 /// SM3's OID, the `CheckMethod` of the references the hub writes.
 pub const SM3_OID: &str = "1.2.156.10197.1.401";
 

@@ -270,8 +270,9 @@ fn another_log(link: &mut Upstream, opened: &Opened, data_dir: &Path) -> Result<
     }
     Err(StoreError::AnotherLog(format!(
         "the data directory {dir} holds another log than PostgreSQL's ({entries} entries, head \
-         {head}): their first entries differ (or PostgreSQL's log is empty and this one never was its replica), so it is no replica of PostgreSQL's log and nothing \
-         of either was lost. If it is this court's log on the embedded store, move it onto \
+         {head}): their first entries differ (or PostgreSQL's log is empty and this one never \
+         was its replica), so it is no replica of PostgreSQL's log and nothing of either was \
+         lost. If it is this court's log on the embedded store, move it onto \
          PostgreSQL with `ecenter-admin migrate --from sled {dir} --to postgres URL` (it refuses a \
          database that holds another log); if this instance should serve PostgreSQL's log, give \
          it an empty data directory. Nothing was changed / 数据目录中的日志与 PostgreSQL 中的日志不是同一日志，未作任何更改",
