@@ -657,6 +657,62 @@ async fn a_court_system_can_seal_bytes_it_sends_and_the_sealing_is_logged() {
     hub.stop().await;
 }
 
+/// Another seal under a registered id — made by a maker this hub trusts (here a second hub of
+/// the same court's PKI, which registered the id for another seal) — is not the registry's seal:
+/// its `registry` check fails naming both digests, where it passed on the id alone (outside
+/// tests, round 21, F2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_seal_under_a_registered_id_fails_the_registry_check() {
+    let (pki, _data, hub) = tls_world().await;
+    let other_data = tempfile::tempdir().unwrap();
+    let other = start_tls(other_data.path(), pki.path()).await;
+    let mut ours = seals(&hub, pki.path(), "court-xiangyang-cms").await;
+    let mut theirs = seals(&other, pki.path(), "court-xiangyang-cms").await;
+    ours.create_seal(create("4206-LAT-01")).await.unwrap();
+    let mut finance = create("4206-LAT-01");
+    finance.name = "襄阳市中级人民法院财务专用章".into();
+    theirs.create_seal(finance).await.unwrap();
+    let content = "另一枚同编码印章".as_bytes().to_vec();
+    let applied = theirs
+        .apply_seal(pb::ApplySealRequest {
+            seal_id: "4206-LAT-01".into(),
+            target: Some(pb::apply_seal_request::Target::Content(content.clone())),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let verify = |signature: Vec<u8>| pb::VerifySealRequest {
+        signature,
+        document: Some(pb::verify_seal_request::Document::Content(content.clone())),
+    };
+    let at_other = theirs.verify_seal(verify(applied.signature.clone())).await;
+    assert_eq!(
+        at_other.unwrap().into_inner().indication(),
+        pb::Indication::Passed
+    );
+    let report = ours
+        .verify_seal(verify(applied.signature))
+        .await
+        .unwrap()
+        .into_inner();
+    // Not the registry's seal: a constraint of this hub's not met (ETSI EN 319 102-1
+    // SIG_CONSTRAINTS_FAILURE, INDETERMINATE) — never PASSED.
+    assert_eq!(
+        report.indication(),
+        pb::Indication::Indeterminate,
+        "{report:?}"
+    );
+    let registry = report.checks.iter().find(|c| c.name == "registry").unwrap();
+    assert!(
+        registry
+            .detail
+            .contains("not the seal 4206-LAT-01 this hub registered"),
+        "{registry:?}"
+    );
+    other.stop().await;
+    hub.stop().await;
+}
+
 #[test]
 fn a_hub_whose_seal_maker_lacks_the_maker_role_refuses_to_start_naming_the_setting() {
     let pki = tempfile::tempdir().unwrap();

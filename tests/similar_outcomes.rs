@@ -77,6 +77,36 @@ fn percentile(months: u32) -> u32 {
     share(months).round() as u32
 }
 
+/// A case sentenced the same is said as such, and the figure quoted is the band's (ties counted
+/// half: 93, outside a band to 90 — not 6 of 7, "86%"); among fewer than five cases a proposal
+/// outside the band is a caveat, not a warning (outside tests, round 21b, 3 and 6).
+async fn a_tie_and_too_few_cases_are_said_as_such(
+    court: &mut SimilarCaseServiceClient<tonic::transport::Channel>,
+) {
+    let tied = court
+        .check_outcome(check("有期徒刑三年", "盗窃罪"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(tied.warning, "{tied:?}");
+    let text = &tied.warning_text;
+    assert!(
+        text.contains("重于7件类案中的6件、与1件相同")
+            && text.contains(&format!("量刑百分位约{}", percentile(36))),
+        "{text}"
+    );
+    let mut few = check("有期徒刑五年", "盗窃罪");
+    few.top_k = 3;
+    let few = court.check_outcome(few).await.unwrap().into_inner();
+    assert_eq!(few.compared.len(), 3);
+    assert!(!few.warning, "{few:?}");
+    assert!(
+        few.warning_text.contains("可比类案仅3件"),
+        "{}",
+        few.warning_text
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposed_sentence_is_placed_among_similar_cases_and_checked_on_the_record() {
     let (pki, _data, hub) = tls_world().await;
@@ -135,6 +165,7 @@ async fn a_proposed_sentence_is_placed_among_similar_cases_and_checked_on_the_re
         light.warning_text
     );
 
+    a_tie_and_too_few_cases_are_said_as_such(&mut court).await;
     refusals(&mut court, &hub, pki.path()).await;
     the_court_tool_shows_the_check(&hub, pki.path());
 
@@ -246,8 +277,8 @@ async fn checks_are_on_the_record(hub: &TestHub, pki: &std::path::Path) {
         .filter(|e| e.kind == "outcome_checked")
         .map(|e| serde_json::from_str(&e.detail_json).unwrap())
         .collect();
-    // Three over gRPC, two by the court tool.
-    assert_eq!(checks.len(), 5);
+    // Five over gRPC, two by the court tool.
+    assert_eq!(checks.len(), 7);
     let c = &checks[1]["event"];
     assert_eq!(c["type"], "outcome_checked");
     assert_eq!(c["proposed"], "有期徒刑五年");

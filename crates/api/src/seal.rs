@@ -247,11 +247,24 @@ impl<S: EventStore> SealApi<S> {
             .signing_time
             .map(chrono::DateTime::<chrono::Utc>::from);
         let record = self.store.seal(&seal_id).map_err(store_status)?;
+        let carried = report.seal_sha256.clone();
         let check = match (record, signed_at) {
             (None, _) => Check {
                 name: "registry",
                 status: CheckStatus::NotApplicable,
                 detail: format!("seal {seal_id} is not in this hub's registry"),
+            },
+            // Another seal under a registered id (another maker's, or one re-made): the registry
+            // vouches for its own seal only (outside tests, round 21, F2).
+            (Some(r), _) if carried.as_ref().is_some_and(|c| *c != r.der_sha256) => Check {
+                name: "registry",
+                status: CheckStatus::Failed(SubIndication::SigConstraintsFailure),
+                detail: format!(
+                    "the seal in this signature is not the seal {seal_id} this hub registered \
+                     (SHA-256 {} here, {} registered): another seal under the same id / 印章与本院登记的同编码印章不是同一枚",
+                    carried.unwrap_or_default(),
+                    r.der_sha256
+                ),
             },
             (Some(r), Some(at)) if r.revoked_at.is_some_and(|rev| rev <= at) => Check {
                 name: "registry",

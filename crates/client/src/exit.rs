@@ -44,13 +44,18 @@ pub fn parse_args<T: clap::Parser>(tool: &str) -> T {
         if shown || !asked_for_json() {
             e.exit()
         }
+        // All clap says (the arguments named on the lines after the first), without its
+        // "error: " and its "--help" tip.
         let said = e.to_string();
-        let message = said
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim_start_matches("error: ");
-        fail(tool, message, USAGE)
+        let message: Vec<&str> = (said.lines())
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+            .collect();
+        fail(
+            tool,
+            message.join("\n").trim_start_matches("error: "),
+            USAGE,
+        )
     })
 }
 

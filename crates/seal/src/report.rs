@@ -122,6 +122,10 @@ pub struct ValidationReport {
     pub signer: Option<String>,
     /// The seal's id (esID), when it could be read: what the hub's registry knows it by.
     pub seal_id: Option<String>,
+    /// SHA-256 (hex) of the seal's DER (`SESeal`), when the signature carries the seal itself:
+    /// the registry holds it against the seal it registered under that id, since another maker's
+    /// seal may carry the same id.
+    pub seal_sha256: Option<String>,
     /// The trusted signing time: the timestamp's when a valid one is present, else the
     /// validation time (a claimed earlier time proves nothing).
     pub signing_time: Option<std::time::SystemTime>,
@@ -154,6 +158,7 @@ impl ValidationReport {
             seal_name,
             signer,
             seal_id: None,
+            seal_sha256: None,
             signing_time: None,
         }
     }
@@ -165,12 +170,14 @@ impl ValidationReport {
             seal_name,
             signer,
             seal_id,
+            seal_sha256,
             signing_time,
             ..
         } = self;
         checks.push(check);
         ValidationReport {
             seal_id,
+            seal_sha256,
             signing_time,
             ..ValidationReport::from_checks(checks, seal_name, signer)
         }

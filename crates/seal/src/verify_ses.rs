@@ -73,8 +73,10 @@ pub(crate) fn verify_with(
         ),
     ));
     checks.push(check("key_usage", key_usage_ok(&sealed.signer_cert)));
+    let seal_sha256 = ring::digest::digest(&ring::digest::SHA256, &sealed.seal.der);
     ValidationReport {
         seal_id: Some(sealed.seal.es_id.clone()),
+        seal_sha256: Some(hex::encode(seal_sha256)),
         signing_time: Some(best_time),
         ..ValidationReport::from_checks(checks, seal_name, signer_name)
     }

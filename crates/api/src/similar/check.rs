@@ -247,29 +247,54 @@ fn scale_text(months: u32) -> String {
     }
 }
 
-/// The warning for the judge, in Chinese, or `None` inside the band.
+/// Fewer similar cases than this make no band: a proposal outside it is said as a caveat, not a
+/// warning (outside tests, round 21b, 3: "100%" of one case is no 量刑偏离).
+const FEWEST_FOR_A_WARNING: usize = 5;
+
+/// The text for the judge, in Chinese, when the proposal lies outside the band, and whether it is
+/// a warning: with fewer than [`FEWEST_FOR_A_WARNING`] cases compared it is a caveat that they
+/// are too few. The share quoted is the one the band is judged on (ties counted half), so the
+/// figure never looks inside the band it is said to leave (round 21b, 6).
 fn warning_text(
     proposed: &str,
     p: &Placement,
     charge: Option<&str>,
     band: (u8, u8),
-) -> Option<String> {
+) -> Option<(bool, String)> {
     let n = p.compared.len();
     // Said as counts: 轻于 is "lighter than", and a case sentenced the same is neither.
     let (side, count) = match p.outside(band)? {
         Outside::Lighter => ("轻于", p.heavier),
         Outside::Heavier => ("重于", p.lighter),
     };
-    let share = (count * 100 + n / 2) / n;
-    Some(format!(
-        "拟判刑罚（{}）{side}{n}件类案中的{count}件（约{share}%；{}中位数{}，范围{}至{}），超出本院设定的第{}至第{}百分位区间，请注意量刑偏离。",
-        proposed,
+    let same = n - p.lighter - p.heavier;
+    let same = if same > 0 {
+        format!("、与{same}件相同")
+    } else {
+        String::new()
+    };
+    let share = p.share().round();
+    let spread = format!(
+        "{}中位数{}，范围{}至{}",
         charge.unwrap_or("决定执行刑罚"),
         scale_text(p.median_months as u32),
         scale_text(p.range_months.0),
         scale_text(p.range_months.1),
-        band.0,
-        band.1,
+    );
+    if n < FEWEST_FOR_A_WARNING {
+        return Some((
+            false,
+            format!(
+                "可比类案仅{n}件（少于{FEWEST_FOR_A_WARNING}件），不足以判断量刑偏离：拟判刑罚（{proposed}）{side}其中{count}件{same}（{spread}），仅供参考。"
+            ),
+        ));
+    }
+    Some((
+        true,
+        format!(
+            "拟判刑罚（{proposed}）{side}{n}件类案中的{count}件{same}（量刑百分位约{share}，同刑计半；{spread}），超出本院设定的第{}至第{}百分位区间，请注意量刑偏离。",
+            band.0, band.1,
+        ),
     ))
 }
 
@@ -337,7 +362,8 @@ pub(super) async fn check_outcome<S: EventStore>(
             }
         ))
     })?;
-    let warning = warning_text(&as_read, &placement, charge.as_deref(), api.band);
+    let said = warning_text(&as_read, &placement, charge.as_deref(), api.band);
+    let warning = said.as_ref().is_some_and(|(warning, _)| *warning);
     let check = OutcomeCheck {
         by: identity.to_string(),
         query: described,
@@ -356,7 +382,7 @@ pub(super) async fn check_outcome<S: EventStore>(
             .collect(),
         percentile: placement.percentile,
         band: api.band,
-        warning: warning.is_some(),
+        warning,
     };
     let (appended, ()) = api
         .store
@@ -366,9 +392,9 @@ pub(super) async fn check_outcome<S: EventStore>(
         .await
         .map_err(store_status)?;
     let log_seq = appended.last().map_or(0, |a| a.seq);
-    tracing::info!(log_seq, by = %identity, percentile = placement.percentile, warning = warning.is_some(), "outcome checked");
+    tracing::info!(log_seq, by = %identity, percentile = placement.percentile, warning, "outcome checked");
     Ok(Response::new(response(
-        &proposed, charge, &placement, api.band, warning, log_seq,
+        &proposed, charge, &placement, api.band, said, log_seq,
     )))
 }
 
@@ -377,7 +403,7 @@ fn response(
     charge: Option<String>,
     p: &Placement,
     band: (u8, u8),
-    warning: Option<String>,
+    said: Option<(bool, String)>,
     log_seq: u64,
 ) -> pb::CheckOutcomeResponse {
     pb::CheckOutcomeResponse {
@@ -405,8 +431,8 @@ fn response(
         suspended: p.suspended as u32,
         band_low: u32::from(band.0),
         band_high: u32::from(band.1),
-        warning: warning.is_some(),
-        warning_text: warning.unwrap_or_default(),
+        warning: said.as_ref().is_some_and(|(warning, _)| *warning),
+        warning_text: said.map(|(_, text)| text).unwrap_or_default(),
         log_seq,
         share: p.share(),
     }

@@ -167,6 +167,9 @@ fn print_table(proposed: &str, r: &pb::CheckOutcomeResponse) {
     );
     if r.warning {
         println!("⚠ {}", r.warning_text);
+    } else if !r.warning_text.is_empty() {
+        // Outside the band among too few cases: a caveat, not a warning.
+        println!("ⓘ {} (log entry {})", r.warning_text, r.log_seq);
     } else {
         println!(
             "within the court's band / 在本院设定区间内 (log entry {})",
