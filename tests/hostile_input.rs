@@ -143,20 +143,25 @@ async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
         ..Default::default()
     };
 
-    // 16 OFD pages of 60 MiB each, and 16 DOCX of 64 MiB each in one filing: the query needs
-    // 20,000 characters, which the first page has.
+    // 16 OFD pages of 60 MiB each: no longer filed at all — an OFD the hub could neither seal
+    // nor check is refused when it arrives (round 21, F1) — and 16 DOCX of 64 MiB each in one
+    // filing: the query needs 20,000 characters, which the first part has.
     let ofd = hostile("ofd-bomb", None);
-    let ofd_filing = file_documents(
+    let bomb = submit(
         &mut filer,
         "req-hostile-2",
+        CASE,
         "证据材料",
         &[("判决.ofd", &ofd)],
     )
-    .await;
-    let found = answered("ofd bomb", similar.find_similar(by(ofd_filing)))
-        .await
-        .unwrap();
-    assert!(found.into_inner().query_truncated);
+    .await
+    .unwrap_err();
+    assert_eq!(bomb.code(), Code::InvalidArgument, "{bomb:?}");
+    assert!(
+        bomb.message()
+            .contains("more than 67108864 bytes once inflated"),
+        "{bomb:?}"
+    );
     let docx = hostile("docx-bomb", None);
     let many: Vec<(String, &[u8])> = (0..16)
         .map(|i| (format!("材料{i}.docx"), &docx[..]))
@@ -168,17 +173,33 @@ async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
         .unwrap();
     assert!(found.into_inner().query_truncated);
 
-    // A 100,000-character element name is quoted as an excerpt, in a message grpc can carry.
+    // An OFD with a 100,000-character element name: refused when filed now (round 21, F1), in a
+    // message grpc can carry — not the name quoted whole.
     let long = hostile("ofd-long-tag", None);
-    let long_filing = file_documents(
+    let refused_long = submit(
         &mut filer,
         "req-hostile-4",
+        CASE,
         "证据材料",
         &[("长.ofd", &long)],
     )
-    .await;
-    let found = answered("long tag", similar.find_similar(by(long_filing))).await;
-    refused(found, Code::FailedPrecondition, "OFD document is damaged");
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused_long.code(),
+        Code::InvalidArgument,
+        "{refused_long:?}"
+    );
+    assert!(
+        refused_long.message().len() < 4096,
+        "{}",
+        refused_long.message().len()
+    );
+    assert!(
+        refused_long
+            .message()
+            .contains("cannot read as one document")
+    );
 }
 
 /// Found by an outside tester after the first budgets landed: values that each cost lopdf a

@@ -257,7 +257,14 @@ pub fn ofd() -> Vec<u8> {
             "OFD.xml",
             br#"<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#,
         ),
-        ("Doc_0/Document.xml", b"<x/>"),
+        (
+            "Doc_0/Document.xml",
+            br#"<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>"#,
+        ),
+        (
+            "Doc_0/Pages/Page_0/Content.xml",
+            br#"<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content/></ofd:Page>"#,
+        ),
     ])
 }
 
