@@ -159,7 +159,7 @@ async fn package_bombs_are_read_only_as_far_as_the_query_needs() {
     assert_eq!(bomb.code(), Code::InvalidArgument, "{bomb:?}");
     assert!(
         bomb.message()
-            .contains("more than 67108864 bytes once inflated"),
+            .contains("[parsing] document_bytes = 67108864"),
         "{bomb:?}"
     );
     let docx = hostile("docx-bomb", None);
@@ -327,5 +327,58 @@ async fn a_refusal_never_quotes_a_character_a_reader_cannot_see() {
         .await
         .unwrap_err();
     assert!(refused.message().contains("立案[U+202E]庭"), "{refused:?}");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ofd_is_read_at_filing_under_the_configured_parse_limits() {
+    // Filing read OFDs under fixed limits of its own while sealing and checking read them under
+    // `[parsing]`: a court that lowered a limit accepted OFDs it would later refuse to seal.
+    use tonic_types::StatusExt;
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let ofd = ofd();
+    for (setting, limit) in [("depth", 3), ("document_bytes", 300)] {
+        let data = tempfile::tempdir().unwrap();
+        let hub = start_tls_with(data.path(), pki.path(), |c| match setting {
+            "depth" => c.parsing.depth = limit,
+            _ => c.parsing.document_bytes = u64::from(limit),
+        })
+        .await;
+        let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
+        let refused = submit(
+            &mut filer,
+            "req-limits-1",
+            CASE,
+            "证据材料",
+            &[("判决.ofd", &ofd)],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        let named = format!("[parsing] {setting} = {limit}");
+        assert!(refused.message().contains(&named), "{refused:?}");
+        assert!(refused.message().contains("判决.ofd"), "{refused:?}");
+        let details = refused.get_error_details();
+        let zh = &details.localized_message().expect("Chinese").message;
+        assert!(
+            zh.contains("超出本院可读取的限度") && zh.contains(&named),
+            "{zh}"
+        );
+        hub.stop().await;
+    }
+    // The same OFD under the default limits is filed.
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_tls_with(data.path(), pki.path(), |_| {}).await;
+    let mut filer = tls_client(hub.addr, pki.path(), LAWYER).await;
+    submit(
+        &mut filer,
+        "req-limits-2",
+        CASE,
+        "证据材料",
+        &[("判决.ofd", &ofd)],
+    )
+    .await
+    .expect("filed under the default limits");
     hub.stop().await;
 }

@@ -39,7 +39,7 @@ pub struct FilingApi<S> {
     routing: Arc<RoutingTable>,
     stopping: watch::Receiver<bool>,
     /// Most parts a filed package (DOCX, OFD) may have (`[parsing] objects`).
-    max_package_parts: u64,
+    parsing_limits: ecenter_budget::Limits,
     /// Sealing receipts as PDFs (`[receipts]`), when configured.
     receipt_pdf: Option<Arc<crate::receipt_pdf::ReceiptPdf>>,
     /// The channels notices of filing go by (none without an outbox).
@@ -53,7 +53,7 @@ impl<S> Clone for FilingApi<S> {
             policy: self.policy.clone(),
             routing: self.routing.clone(),
             stopping: self.stopping.clone(),
-            max_package_parts: self.max_package_parts,
+            parsing_limits: self.parsing_limits.clone(),
             receipt_pdf: self.receipt_pdf.clone(),
             notice_channels: self.notice_channels,
         }
@@ -73,7 +73,7 @@ impl<S: EventStore> FilingApi<S> {
             policy: Arc::new(policy),
             routing: Arc::new(routing),
             stopping,
-            max_package_parts: ecenter_budget::Limits::default().objects,
+            parsing_limits: ecenter_budget::Limits::default(),
             receipt_pdf: None,
             notice_channels: crate::notices::NoticeChannels::default(),
         }
@@ -91,9 +91,11 @@ impl<S: EventStore> FilingApi<S> {
         self
     }
 
-    /// Packages of more than `parts` parts are refused at filing (`[parsing] objects`).
-    pub fn with_max_package_parts(mut self, parts: u64) -> Self {
-        self.max_package_parts = parts;
+    /// Documents are read at filing under `limits` (`[parsing]`), as sealing and checking read
+    /// them later: a package of more parts than `objects`, an OFD inflating to more than
+    /// `document_bytes` or nested deeper than `depth` is refused when filed.
+    pub fn with_parsing_limits(mut self, limits: ecenter_budget::Limits) -> Self {
+        self.parsing_limits = limits;
         self
     }
 
@@ -281,7 +283,7 @@ impl<S: EventStore> FilingService for FilingApi<S> {
             &mut chunks,
             &given,
             self.store.blobs(),
-            self.max_package_parts,
+            &self.parsing_limits,
         )
         .await?;
         // An upload takes minutes: a certificate revoked while it ran files nothing.

@@ -2,6 +2,7 @@
 //! header announced. Nothing is recorded until every document is complete and checked.
 
 use crate::error::{invalid, invalid_zh, store_status};
+use ecenter_budget::{Budget, Limits};
 use ecenter_domain::media::{Sniffed, classify_zip, sniff};
 use ecenter_domain::package::MAX_JUDGED_PART;
 use ecenter_domain::submission::{
@@ -11,6 +12,7 @@ use ecenter_domain::{MediaType, ReceivedDocument};
 use ecenter_proto::v1 as pb;
 use ecenter_proto::v1::submit_filing_request::Part;
 use ecenter_store::{BlobStore, BlobWriter, FinishedBlob, PlacedBlob};
+use std::rc::Rc;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Status, Streaming};
 
@@ -61,7 +63,7 @@ pub async fn receive_documents(
     stream: &mut (impl Stream<Item = Result<pb::DocumentChunk, Status>> + Unpin),
     header: &ValidHeader,
     blobs: &BlobStore,
-    max_package_parts: u64,
+    limits: &Limits,
 ) -> Result<Vec<(ReceivedDocument, FinishedBlob)>, Status> {
     let expected = &header.documents;
     let mut received = Vec::with_capacity(expected.len());
@@ -70,14 +72,7 @@ pub async fn receive_documents(
         let chunk = chunk?;
         let index = chunk.document_index as usize;
         check_chunk_order(index, expected.len(), received.len())?;
-        finish_until(
-            &mut received,
-            &mut current,
-            expected,
-            index,
-            max_package_parts,
-        )
-        .await?;
+        finish_until(&mut received, &mut current, expected, index, limits).await?;
         let writer = match &mut current {
             Some(w) => w,
             None => current.insert(blobs.writer().map_err(store_status)?),
@@ -106,7 +101,7 @@ pub async fn receive_documents(
         &mut current,
         expected,
         expected.len(),
-        max_package_parts,
+        limits,
     )
     .await?;
     Ok(received)
@@ -154,19 +149,11 @@ async fn finish_until(
     current: &mut Option<BlobWriter>,
     expected: &[ExpectedDocument],
     until: usize,
-    max_package_parts: u64,
+    limits: &Limits,
 ) -> Result<(), Status> {
     while received.len() < until {
         let writer = current.take();
-        received.push(
-            finish(
-                writer,
-                &expected[received.len()],
-                received.len(),
-                max_package_parts,
-            )
-            .await?,
-        );
+        received.push(finish(writer, &expected[received.len()], received.len(), limits).await?);
     }
     Ok(())
 }
@@ -176,7 +163,7 @@ async fn finish_until(
 pub async fn finish_written(
     writers: Vec<BlobWriter>,
     header: &ValidHeader,
-    max_package_parts: u64,
+    limits: &Limits,
 ) -> Result<Vec<(ReceivedDocument, FinishedBlob)>, Status> {
     if writers.len() != header.documents.len() {
         return Err(invalid(
@@ -190,7 +177,7 @@ pub async fn finish_written(
     }
     let mut received = Vec::with_capacity(writers.len());
     for (index, (writer, doc)) in writers.into_iter().zip(&header.documents).enumerate() {
-        received.push(finish(Some(writer), doc, index, max_package_parts).await?);
+        received.push(finish(Some(writer), doc, index, limits).await?);
     }
     Ok(received)
 }
@@ -213,7 +200,7 @@ async fn finish(
     writer: Option<BlobWriter>,
     doc: &ExpectedDocument,
     index: usize,
-    max_package_parts: u64,
+    limits: &Limits,
 ) -> Result<(ReceivedDocument, FinishedBlob), Status> {
     let got = writer.as_ref().map_or(0, BlobWriter::size);
     let field = format!("header.documents[{index}]");
@@ -253,13 +240,13 @@ async fn finish(
             ),
         ));
     }
-    let media = sniffed_media(&blob, doc, &field, index, max_package_parts).await?;
+    let media = sniffed_media(&blob, doc, &field, index, limits.objects).await?;
     let media = checked_media(media, doc, &field, index)?;
     if media == MediaType::Pdf {
-        refuse_encrypted(&blob, doc, &field, index).await?;
+        refuse_encrypted(&blob, doc, &field, (index, limits)).await?;
     }
     if media == MediaType::Ofd {
-        refuse_unreadable_ofd(&blob, doc, &field, index).await?;
+        refuse_unreadable_ofd(&blob, doc, &field, (index, limits)).await?;
     }
     let received = ReceivedDocument {
         document_id: format!("D{}", index + 1),
@@ -314,15 +301,12 @@ async fn refuse_encrypted(
     blob: &FinishedBlob,
     doc: &ExpectedDocument,
     field: &str,
-    index: usize,
+    (index, limits): (usize, &Limits),
 ) -> Result<(), Status> {
-    let path = blob.path().to_path_buf();
-    let encrypted = tokio::task::spawn_blocking(move || {
-        std::fs::read(path).map(|pdf| ecenter_budget::scan::outline(&pdf).encrypted)
+    let encrypted = read_received(blob, limits, |pdf| {
+        ecenter_budget::scan::outline(pdf).encrypted
     })
-    .await
-    .map_err(|e| Status::internal(format!("reading a received document: {e}")))?
-    .map_err(|e| Status::unavailable(format!("reading a received document: {e}")))?;
+    .await?;
     if !encrypted {
         return Ok(());
     }
@@ -348,17 +332,15 @@ async fn refuse_unreadable_ofd(
     blob: &FinishedBlob,
     doc: &ExpectedDocument,
     field: &str,
-    index: usize,
+    (index, limits): (usize, &Limits),
 ) -> Result<(), Status> {
-    let path = blob.path().to_path_buf();
-    let read = tokio::task::spawn_blocking(move || {
-        std::fs::read(path).map(|ofd| ecenter_ofdseal::readable(&ofd).map_err(|e| e.to_string()))
-    })
-    .await
-    .map_err(|e| Status::internal(format!("reading a received document: {e}")))?
-    .map_err(|e| Status::unavailable(format!("reading a received document: {e}")))?;
-    let Err(why) = read else {
-        return Ok(());
+    let read = read_received(blob, limits, ecenter_ofdseal::readable).await?;
+    let why = match read {
+        Ok(()) => return Ok(()),
+        Err(ecenter_ofdseal::OfdError::Budget(exceeded)) => {
+            return Err(beyond_limits(&exceeded, doc, field, index));
+        }
+        Err(why) => why,
     };
     Err(invalid_zh(
         field,
@@ -371,6 +353,47 @@ async fn refuse_unreadable_ofd(
             document_zh(index, Some(&doc.name))
         ),
     ))
+}
+
+/// The refusal of a document beyond a `[parsing]` limit, naming the document and the setting
+/// (a limit of the court's: the lawyer can split the document, the court raise the setting).
+fn beyond_limits(
+    exceeded: &ecenter_budget::Exceeded,
+    doc: &ExpectedDocument,
+    field: &str,
+    index: usize,
+) -> Status {
+    let ecenter_budget::Exceeded::Limit { budget, limit } = exceeded else {
+        return crate::parsing::budget_status(exceeded, field, false);
+    };
+    invalid_zh(
+        field,
+        format!("document {index} 「{}」: {exceeded}", doc.name),
+        &format!(
+            "{}超出本院可读取的限度（[parsing] {} = {limit}），无法签章或核验；请拆分或精简后重新提交",
+            document_zh(index, Some(&doc.name)),
+            budget.setting()
+        ),
+    )
+}
+
+/// Runs `check` on a received document's bytes on a blocking thread, under a parse budget of
+/// the configured `[parsing]` limits: what filing reads of a document it reads as sealing and
+/// checking will, so that a limit refuses a document when it is filed, not later.
+async fn read_received<T: Send + 'static>(
+    blob: &FinishedBlob,
+    limits: &Limits,
+    check: impl FnOnce(&[u8]) -> T + Send + 'static,
+) -> Result<T, Status> {
+    let path = blob.path().to_path_buf();
+    let budget = Budget::new(limits.clone());
+    tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(path)?;
+        Ok(ecenter_budget::scope(Rc::new(budget), || check(&bytes)))
+    })
+    .await
+    .map_err(|e| Status::internal(format!("reading a received document: {e}")))?
+    .map_err(|e: std::io::Error| Status::unavailable(format!("reading a received document: {e}")))
 }
 
 /// Refuses a document whose content is no accepted type, or not the type its announcement or

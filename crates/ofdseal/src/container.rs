@@ -73,15 +73,32 @@ pub struct Entry {
 /// read this archive. Deflated entries are inflated (and the output dropped) to find where
 /// their streams end, at most `inflate_limit` bytes all together (the package's own limit). The
 /// error says what else the file holds, for a person (the OFD is refused).
-pub fn single_archive(bytes: &[u8], inflate_limit: u64) -> Result<Vec<Entry>, String> {
-    let directory = end_records(bytes)?;
-    let mut listed = central_directory(bytes, &directory)?;
+pub fn single_archive(bytes: &[u8], inflate_limit: u64) -> Result<Vec<Entry>, Refused> {
+    let directory = end_records(bytes).map_err(Refused::Layout)?;
+    let mut listed = central_directory(bytes, &directory).map_err(Refused::Layout)?;
     listed.sort_by_key(|l| l.offset);
     let mut budget = Budget {
         left: inflate_limit,
         limit: inflate_limit,
+        exceeded: false,
     };
-    local_entries(bytes, &listed, (directory.start, &mut budget))
+    let found = local_entries(bytes, &listed, (directory.start, &mut budget));
+    match found {
+        Err(_) if budget.exceeded => Err(Refused::Inflated(inflate_limit)),
+        other => other.map_err(Refused::Layout),
+    }
+}
+
+/// Why [`single_archive`] refused a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The file is laid out otherwise than as one archive alone (the message says how).
+    #[error("{0}")]
+    Layout(String),
+    /// Its entries inflate to more than the limit given, in bytes (`[parsing] document_bytes`):
+    /// a limit of the hub's, not a fault of the file's.
+    #[error("the package is more than {0} bytes once inflated")]
+    Inflated(u64),
 }
 
 /// The one end of central directory record that ends the file (its comment running exactly to
@@ -377,6 +394,8 @@ fn local_entry(b: &[u8], entry: &Listed, budget: &mut Budget) -> Result<(Entry, 
 struct Budget {
     left: u64,
     limit: u64,
+    /// Set when an entry inflated past what was left.
+    exceeded: bool,
 }
 
 /// Whether a deflate stream (RFC 1951) ends exactly at the end of `data`: a reader that inflates
@@ -394,6 +413,7 @@ fn deflate_fills(data: &[u8], budget: &mut Budget) -> Result<(), String> {
             .map_err(|e| format!("no deflate stream ({e})"))?;
         let produced = inflate.total_out() - before.1;
         if produced > budget.left {
+            budget.exceeded = true;
             let limit = budget.limit;
             return Err(format!(
                 "the package is more than {limit} bytes once inflated"
@@ -476,17 +496,17 @@ mod tests {
 
         // A second archive after the first: its directory does not follow its entries.
         let appended = [&one[..], &archive(&[("OFD.xml", b"<x/>")], b"")].concat();
-        let why = single_archive(&appended, LIMIT).unwrap_err();
+        let why = single_archive(&appended, LIMIT).unwrap_err().to_string();
         assert!(why.contains("lie between the central directory"), "{why}");
         // Bytes before the archive: its offsets fall short by as many (round 17, F4).
         let prefixed = [&b"0123456789"[..], &one[..]].concat();
-        let why = single_archive(&prefixed, LIMIT).unwrap_err();
+        let why = single_archive(&prefixed, LIMIT).unwrap_err().to_string();
         assert!(
             why.starts_with("10 bytes") && why.contains("before the archive"),
             "{why}"
         );
         let trailing = [&one[..], b"trailing"].concat();
-        let why = single_archive(&trailing, LIMIT).unwrap_err();
+        let why = single_archive(&trailing, LIMIT).unwrap_err().to_string();
         assert!(why.contains("bytes follow the archive"), "{why}");
 
         // An end record hidden in the comment of the real one.
@@ -495,7 +515,7 @@ mod tests {
         let n = hidden.len();
         hidden[n - 2..].copy_from_slice(&(fake.len() as u16).to_le_bytes());
         hidden.extend_from_slice(&fake);
-        let why = single_archive(&hidden, LIMIT).unwrap_err();
+        let why = single_archive(&hidden, LIMIT).unwrap_err().to_string();
         assert!(why.contains("could each end the file"), "{why}");
     }
 
@@ -511,14 +531,18 @@ mod tests {
         let mut one = zip.finish().unwrap().into_inner();
         assert!(single_archive(&one, LIMIT).is_ok());
         one[18..22].copy_from_slice(&10u32.to_le_bytes());
-        let why = single_archive(&one, LIMIT).unwrap_err();
+        let why = single_archive(&one, LIMIT).unwrap_err().to_string();
         assert!(why.contains("other sizes or CRC"), "{why}");
 
         // A deflate stream that ends before the entry's data does.
         let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
         deflate.write_all("第1页".as_bytes()).unwrap();
         let stream = deflate.finish().unwrap();
-        let budget = |left| Budget { left, limit: 500 };
+        let budget = |left| Budget {
+            left,
+            limit: 500,
+            exceeded: false,
+        };
         assert_eq!(deflate_fills(&stream, &mut budget(LIMIT)), Ok(()));
         let padded = [&stream[..], b"PK\x03\x04"].concat();
         let why = deflate_fills(&padded, &mut budget(LIMIT)).unwrap_err();
@@ -550,6 +574,7 @@ mod tests {
             let mut budget = Budget {
                 left: LIMIT,
                 limit: LIMIT,
+                exceeded: false,
             };
             assert_eq!(deflate_fills(&stream, &mut budget), Ok(()), "{what}");
             assert_eq!(LIMIT - budget.left, data.len() as u64, "{what}");
@@ -558,6 +583,7 @@ mod tests {
                 &mut Budget {
                     left: LIMIT,
                     limit: LIMIT,
+                    exceeded: false,
                 },
             );
             assert!(cut.is_err(), "{what}");
@@ -611,7 +637,9 @@ mod tests {
             single_archive(&with_zip64(&one, directory), LIMIT).map(|o| o.len()),
             Ok(2)
         );
-        let why = single_archive(&with_zip64(&one, directory + 1), LIMIT).unwrap_err();
+        let why = single_archive(&with_zip64(&one, directory + 1), LIMIT)
+            .unwrap_err()
+            .to_string();
         assert!(why.contains("name different central directories"), "{why}");
     }
 }

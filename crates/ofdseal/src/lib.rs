@@ -30,7 +30,7 @@ pub use verify::{OfdSeal, verify_ofd};
 /// OFD is found unreadable only when a judge seals it, and none whose content depends on the
 /// program reading it sits in the record as an ordinary document (outside tests, round 21, F1).
 pub fn readable(ofd: &[u8]) -> Result<(), OfdError> {
-    let package = package::Package::read(ofd, package::Limits::default())?;
+    let package = package::Package::read(ofd, package::Limits::of_budget())?;
     doc::pages(&package).map(drop)
 }
 

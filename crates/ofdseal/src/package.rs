@@ -2,6 +2,8 @@
 //! `/Doc_0/Document.xml`) to bytes, read with limits and written back deterministically.
 
 use crate::OfdError;
+use crate::container::Refused;
+use ecenter_budget::Budgeted;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 
@@ -15,11 +17,40 @@ pub struct Limits {
 }
 
 impl Default for Limits {
+    /// The limits of the default `[parsing]` settings.
     fn default() -> Self {
+        Limits::of(&ecenter_budget::Limits::default())
+    }
+}
+
+impl Limits {
+    /// The limits of the ambient parse budget ([`ecenter_budget::current`]): as many entries as
+    /// `[parsing] objects` allows parts, as many bytes inflated as `[parsing] document_bytes`.
+    /// Filing, sealing and checking read a package under the same configured limits, so an OFD
+    /// accepted when filed is not refused later for its size (outside tests, round 21).
+    pub fn of_budget() -> Limits {
+        Limits::of(ecenter_budget::current().limits())
+    }
+
+    /// The package limits of the `[parsing]` settings `limits`.
+    pub fn of(limits: &ecenter_budget::Limits) -> Limits {
         Limits {
-            entries: 10_000,
-            bytes: 64 << 20,
+            entries: usize::try_from(limits.objects).unwrap_or(usize::MAX),
+            bytes: limits.document_bytes,
         }
+    }
+
+    /// The refusal of a package beyond `what`: a budget error naming the `[parsing]` setting,
+    /// as a PDF beyond it gets, so the caller's status and message are the same.
+    fn exceeded(&self, what: Budgeted) -> OfdError {
+        let limit = match what {
+            Budgeted::Objects => self.entries as u64,
+            _ => self.bytes,
+        };
+        OfdError::Budget(ecenter_budget::Exceeded::Limit {
+            budget: what,
+            limit,
+        })
     }
 }
 
@@ -46,14 +77,15 @@ impl Package {
             )));
         }
         if zip.len() > limits.entries {
-            return Err(OfdError::Package(format!(
-                "{} entries, more than the {} allowed",
-                zip.len(),
-                limits.entries
-            )));
+            return Err(limits.exceeded(Budgeted::Objects));
         }
-        let entries = crate::container::single_archive(bytes, limits.bytes)
-            .map_err(|why| OfdError::Package(format!("not one ZIP archive alone: {why}")))?;
+        let entries =
+            crate::container::single_archive(bytes, limits.bytes).map_err(|why| match why {
+                Refused::Inflated(_) => limits.exceeded(Budgeted::DocumentBytes),
+                Refused::Layout(why) => {
+                    OfdError::Package(format!("not one ZIP archive alone: {why}"))
+                }
+            })?;
         same_entries(&mut zip, &entries)?;
         let mut files = BTreeMap::new();
         let mut left = limits.bytes;
@@ -70,9 +102,9 @@ impl Package {
                 .take(left + 1)
                 .read_to_end(&mut data)
                 .map_err(|e| OfdError::Package(format!("{name}: {e}")))?;
-            left = left.checked_sub(data.len() as u64).ok_or_else(|| {
-                OfdError::Package(format!("more than {} bytes once inflated", limits.bytes))
-            })?;
+            left = left
+                .checked_sub(data.len() as u64)
+                .ok_or_else(|| limits.exceeded(Budgeted::DocumentBytes))?;
             if files.insert(name.clone(), data).is_some() {
                 return Err(OfdError::Package(format!("{name} appears twice")));
             }
@@ -248,9 +280,17 @@ mod tests {
             entries: 10,
             bytes: 500,
         };
+        let refused = Package::read(&bytes, small).unwrap_err().to_string();
         assert!(
-            matches!(Package::read(&bytes, small), Err(OfdError::Package(m)) if m.contains("500 bytes"))
+            refused.contains("[parsing] document_bytes = 500"),
+            "the setting is named: {refused}"
         );
+        let one = Limits {
+            entries: 1,
+            bytes: 1 << 20,
+        };
+        let refused = Package::read(&bytes, one).unwrap_err().to_string();
+        assert!(refused.contains("[parsing] objects = 1"), "{refused}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub fn seal_ofd(
     stamp: Stamp,
     now: SystemTime,
 ) -> Result<Vec<u8>, OfdError> {
-    let original = Package::read(ofd, Limits::default())?;
+    let original = Package::read(ofd, Limits::of_budget())?;
     let mut package = original.clone();
     let (page_id, boundary) = place(&package, stamp)?;
     let entry = entry(&package)?;

@@ -115,7 +115,7 @@ pub fn verify_ofd(
     verifier: &Verifier,
     now: SystemTime,
 ) -> Result<Vec<OfdSeal>, OfdError> {
-    let package = Package::read(ofd, Limits::default())?;
+    let package = Package::read(ofd, Limits::of_budget())?;
     let entry = entry(&package)?;
     let Some(list_path) = entry.signatures else {
         return Ok(Vec::new());

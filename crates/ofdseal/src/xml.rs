@@ -33,17 +33,19 @@ impl Element {
     }
 }
 
-const MAX_DEPTH: usize = 64;
-const MAX_ELEMENTS: usize = 200_000;
-
 fn local(name: &[u8]) -> String {
     let name = String::from_utf8_lossy(name);
     name.rsplit(':').next().unwrap_or_default().to_string()
 }
 
-/// Every element of `xml` in document order; `file` names it in errors.
+/// Every element of `xml` in document order; `file` names it in errors. Charged to the ambient
+/// parse budget ([`ecenter_budget::current`]): nesting against `[parsing] depth`, each element
+/// and attribute against `values`, and each element's path against `document_bytes` — the
+/// paths are what a few deep, long-named elements around many small ones make large (outside
+/// tests, round 21: the limits were fixed numbers no setting named).
 pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
     let bad = |e: String| OfdError::Xml(file.to_string(), e);
+    let budget = ecenter_budget::current();
     let mut reader = Reader::from_reader(xml);
     let mut stack: Vec<String> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
@@ -57,19 +59,15 @@ pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
                 stack.push(local(e.name().as_ref()));
-                if stack.len() > MAX_DEPTH || out.len() >= MAX_ELEMENTS {
-                    return Err(bad("nested or repeated beyond the reader's limits".into()));
-                }
-                let mut attrs = Vec::new();
-                for a in e.attributes() {
-                    let a = a.map_err(|e| bad(e.to_string()))?;
-                    let value = a
-                        .decode_and_unescape_value(reader.decoder())
-                        .map_err(|e| bad(e.to_string()))?;
-                    attrs.push((local(a.key.as_ref()), value.into_owned()));
-                }
+                budget.depth(stack.len()).map_err(OfdError::Budget)?;
+                let attrs = attributes(e, reader.decoder()).map_err(bad)?;
+                let path = stack.join("/");
+                budget
+                    .charge_values(1 + attrs.len() as u64)
+                    .and_then(|()| budget.charge_bytes(path.len() as u64))
+                    .map_err(OfdError::Budget)?;
                 out.push(Element {
-                    path: stack.join("/"),
+                    path,
                     attrs,
                     text: String::new(),
                 });
@@ -124,6 +122,22 @@ pub fn elements(xml: &[u8], file: &str) -> Result<Vec<Element>, OfdError> {
         return Err(bad("the document ends inside an element".into()));
     }
     Ok(out)
+}
+
+/// The attributes of `e` by local name, unescaped.
+fn attributes(
+    e: &quick_xml::events::BytesStart,
+    decoder: quick_xml::encoding::Decoder,
+) -> Result<Vec<(String, String)>, String> {
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|e| e.to_string())?;
+        let value = a
+            .decode_and_unescape_value(decoder)
+            .map_err(|e| e.to_string())?;
+        attrs.push((local(a.key.as_ref()), value.into_owned()));
+    }
+    Ok(attrs)
 }
 
 /// The first element at exactly `path` (local names from the root, joined by `/`): an element
@@ -187,5 +201,50 @@ mod tests {
             why.contains("Signature.xml declares a DTD") && !why.contains("well-formed"),
             "{why}"
         );
+    }
+
+    /// `xml` read under `limits`, as the hub reads it under its `[parsing]` settings.
+    fn read_under(limits: ecenter_budget::Limits, xml: &[u8]) -> Result<usize, OfdError> {
+        let budget = std::rc::Rc::new(ecenter_budget::Budget::new(limits));
+        ecenter_budget::scope(budget, || elements(xml, "Content.xml").map(|e| e.len()))
+    }
+
+    fn setting_of(refused: Result<usize, OfdError>) -> &'static str {
+        match refused {
+            Err(OfdError::Budget(ecenter_budget::Exceeded::Limit { budget, .. })) => {
+                budget.setting()
+            }
+            other => panic!("not a budget refusal: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nesting_is_limited_by_the_configured_depth() {
+        let deep = format!("{}{}", "<a>".repeat(20), "</a>".repeat(20));
+        let default = ecenter_budget::Limits::default();
+        assert_eq!(read_under(default.clone(), deep.as_bytes()).unwrap(), 20);
+        let shallow = ecenter_budget::Limits {
+            depth: 19,
+            ..default
+        };
+        assert_eq!(setting_of(read_under(shallow, deep.as_bytes())), "depth");
+    }
+
+    #[test]
+    fn many_small_elements_under_long_names_are_charged_their_paths() {
+        // 32 levels of 1,000-character names, then 10,000 empty elements: a 100 KB file whose
+        // paths alone would be 320 MB. Unbounded, a few such pages exhaust the hub's memory.
+        let name = "n".repeat(1_000);
+        let mut xml = format!("<{name}>").repeat(32);
+        xml.push_str(&"<e/>".repeat(10_000));
+        xml.push_str(&format!("</{name}>").repeat(32));
+        let refused = read_under(ecenter_budget::Limits::default(), xml.as_bytes());
+        assert_eq!(setting_of(refused), "document_bytes");
+        let few = ecenter_budget::Limits {
+            values: 5_000,
+            ..Default::default()
+        };
+        let small = format!("<p>{}</p>", "<e/>".repeat(6_000));
+        assert_eq!(setting_of(read_under(few, small.as_bytes())), "values");
     }
 }

@@ -515,7 +515,7 @@ async fn serve_store<S: EventStore>(
     let routing = config.routing_table(&policy).map_err(ServeError::Config)?;
     config.similar.check().map_err(ServeError::Config)?;
     let filing = filing::FilingApi::new(store.clone(), policy, routing, stop_rx.clone())
-        .with_max_package_parts(config.parsing.objects)
+        .with_parsing_limits(config.parsing.clone())
         .with_receipt_pdf(services.receipt_pdf)
         .with_notices(notice_channels(&config));
     let apis = grpc::Services {

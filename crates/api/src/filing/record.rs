@@ -84,7 +84,7 @@ impl<S: EventStore> FilingApi<S> {
         writers: Vec<BlobWriter>,
     ) -> Result<pb::SubmitFilingResponse, Status> {
         self.may_submit(identity).await?;
-        let received = intake::finish_written(writers, &given, self.max_package_parts).await?;
+        let received = intake::finish_written(writers, &given, &self.parsing_limits).await?;
         self.record(identity.to_string(), given, received).await
     }
 
