@@ -313,12 +313,25 @@ fn parts_2020<'a>(
 
 /// The maker's (certificate, algorithm, signature) as `SES_SignInfo` gives them (GM/T 0031-2014,
 /// and the legacy layout).
-fn maker_of(sign: &SignInfo) -> (&[u8], ObjectIdentifier, &[u8]) {
-    (
+fn maker_of(sign: &SignInfo) -> Result<(&[u8], ObjectIdentifier, &[u8]), Rejection> {
+    Ok((
         sign.cert.as_bytes(),
         sign.signature_algorithm,
-        sign.sign_data.raw_bytes(),
-    )
+        octets(&sign.sign_data, "SES_SignInfo signData")?,
+    ))
+}
+
+/// The octets a BIT STRING of the seal formats carries: a signature, a hash, a time or a
+/// timestamp token, always whole octets (GB/T 38540-2020 §7, GM/T 0031-2014 §6). One with
+/// unused bits is refused rather than read by its bytes: two encodings would then verify as
+/// one, and the value checked would not be the value encoded (outside tests, round 21, F4).
+fn octets<'a>(bits: &'a der::asn1::BitString, what: &str) -> Result<&'a [u8], Rejection> {
+    bits.as_bytes().ok_or_else(|| {
+        Rejection::Malformed(format!(
+            "{what} is a BIT STRING with {} unused bits; the standard carries whole octets there",
+            bits.unused_bits()
+        ))
+    })
 }
 
 fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, Rejection> {
@@ -326,7 +339,7 @@ fn seal_v4(seal: &SeSeal, raw: &[u8]) -> Result<SealView, Rejection> {
     let maker = (
         seal.cert.as_bytes(),
         seal.sign_alg_id,
-        seal.signed_value.raw_bytes(),
+        octets(&seal.signed_value, "SES_Seal signedValue")?,
     );
     let parts = parts_2020(
         Layout::V4,
@@ -348,7 +361,7 @@ fn seal_v1(seal: &crate::asn1_2014::SeSealV1, raw: &[u8]) -> Result<SealView, Re
         signers: Signers::Certificates(p.cert_list.iter().map(|c| c.as_bytes().to_vec()).collect()),
         window: (any_time(&p.valid_start)?, any_time(&p.valid_end)?),
         picture: &info.picture,
-        maker: maker_of(&seal.sign_info),
+        maker: maker_of(&seal.sign_info)?,
         critical_extensions: critical(info.ext_datas.as_ref()),
     };
     view(parts, raw)
@@ -359,7 +372,7 @@ fn seal_legacy(seal: &crate::asn1_2014::LegacySeal, raw: &[u8]) -> Result<SealVi
     let parts = parts_2020(
         Layout::EcenterLegacy,
         (&info.header, &info.es_id, &info.property, &info.picture),
-        maker_of(&seal.sign_info),
+        maker_of(&seal.sign_info)?,
         Vec::new(),
     )?;
     view(parts, raw)
@@ -444,11 +457,14 @@ macro_rules! view_2020 {
             seal: $seal,
             tbs: $tbs,
             claimed: Some(gtime(&$s.to_sign.time_info)),
-            data_hash: $s.to_sign.data_hash.raw_bytes().to_vec(),
+            data_hash: octets(&$s.to_sign.data_hash, "TBS_Sign dataHash")?.to_vec(),
             signer_cert: $s.cert.as_bytes().to_vec(),
             alg: $s.signature_alg_id,
-            signature: $s.signature.raw_bytes().to_vec(),
-            time_stamp: $s.time_stamp.as_ref().map(|t| t.raw_bytes().to_vec()),
+            signature: octets(&$s.signature, "SES_Signature signature")?.to_vec(),
+            time_stamp: match &$s.time_stamp {
+                Some(t) => Some(octets(t, "SES_Signature timeStamp")?.to_vec()),
+                None => None,
+            },
             critical_extensions: $critical,
         }
     };
@@ -482,20 +498,21 @@ pub fn parse_signature(der: &[u8]) -> Result<SignatureView, Rejection> {
     if let Ok(s) = &v1 {
         let t = &s.to_sign;
         // GM/T 0031-2014: timeInfo is the signing time; bytes that are no time are a format error.
-        let claimed = time_info_v1(t.time_info.raw_bytes()).ok_or_else(|| {
-            Rejection::Malformed(
-                "TBS_Sign timeInfo (GM/T 0031-2014) holds no UTCTime or GeneralizedTime".into(),
-            )
-        })?;
+        let claimed =
+            time_info_v1(octets(&t.time_info, "TBS_Sign timeInfo")?).ok_or_else(|| {
+                Rejection::Malformed(
+                    "TBS_Sign timeInfo (GM/T 0031-2014) holds no UTCTime or GeneralizedTime".into(),
+                )
+            })?;
         return Ok(SignatureView {
             layout: Layout::V1,
             seal: seal_v1(&t.eseal, &seal_raw)?,
             tbs: tbs_raw,
             claimed: Some(claimed),
-            data_hash: t.data_hash.raw_bytes().to_vec(),
+            data_hash: octets(&t.data_hash, "TBS_Sign dataHash")?.to_vec(),
             signer_cert: t.cert.as_bytes().to_vec(),
             alg: t.signature_algorithm,
-            signature: s.signature.raw_bytes().to_vec(),
+            signature: octets(&s.signature, "SES_Signature signature")?.to_vec(),
             time_stamp: None,
             critical_extensions: Vec::new(),
         });

@@ -338,6 +338,36 @@ fn truncated_and_non_der_input_is_a_format_failure() {
     );
 }
 
+#[test]
+fn a_bit_string_with_unused_bits_is_a_format_failure_not_read_by_its_bytes() {
+    // Outside tests, round 21, F4: a signature BIT STRING saying one bit of its last octet is
+    // unused was verified by its bytes, so two encodings of one seal both passed. A signature
+    // whose last octet is even keeps its DER padding rule (unused bits zero) when one bit is
+    // declared unused: only the count changes.
+    let f = fixture();
+    let der = std::iter::repeat_with(|| sealed(&f))
+        .find(|der| {
+            let s = SesSignature::from_der(der).unwrap();
+            s.signature.raw_bytes().last().is_some_and(|b| b & 1 == 0)
+        })
+        .unwrap();
+    assert_eq!(
+        verify(&der, DOC, &f.trust, SystemTime::now()).indication,
+        Indication::Passed
+    );
+    let padded = edit(&der, |s| {
+        s.signature = BitString::new(1, s.signature.raw_bytes()).unwrap();
+    });
+    assert_ne!(padded, der, "only the unused-bit count differs");
+    let report = verify(&padded, DOC, &f.trust, SystemTime::now());
+    assert_refused(&report, Indication::Failed, SubIndication::FormatFailure);
+    let why = &report.check("strict_der").unwrap().detail;
+    assert!(
+        why.contains("signature is a BIT STRING with 1 unused bits"),
+        "{why}"
+    );
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
     #[test]
