@@ -259,6 +259,19 @@ async fn sealing_refusals_give_their_reasons(
         Code::InvalidArgument,
         "only PDF documents can be sealed in place",
     );
+    // A filed PDF no reader can open: the request is right, the stored document stands in the
+    // way (outside tests, round 21, F3: it was called the caller's invalid argument).
+    let broken = court.seal_pdf(request(stored("D3"), 0)).await;
+    assert_status(broken, Code::FailedPrecondition, "target: ");
+    let verified = court
+        .verify_pdf(pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Stored(pb::DocumentRef {
+                filing_id: filing_id.to_string(),
+                document_id: "D3".into(),
+            })),
+        })
+        .await;
+    assert_status(verified, Code::FailedPrecondition, "document: ");
     assert_status(
         court.seal_pdf(request(stored("D1"), 9)).await,
         Code::InvalidArgument,
@@ -301,7 +314,11 @@ async fn the_court_seals_a_filed_pdf_over_grpc_and_validators_accept_the_stored_
         &mut lawyer,
         "req-pdfseal-1",
         "证据材料",
-        &[("判决书.pdf", &judgment), ("说明.docx", &docx)],
+        &[
+            ("判决书.pdf", &judgment),
+            ("说明.docx", &docx),
+            ("扫描件.pdf", b"%PDF-1.7\n% the scanner stopped here\n"),
+        ],
     )
     .await;
     let sealed = court

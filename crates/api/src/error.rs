@@ -174,6 +174,26 @@ pub fn invalid(field: &str, description: impl Into<String>) -> Status {
     .into()
 }
 
+/// A document the hub cannot read for the work asked: INVALID_ARGUMENT for bytes the caller sent
+/// (send others), FAILED_PRECONDITION for a document stored in the hub and named by id (the
+/// request is right; the document, already in the record, is what stands in the way — gRPC's
+/// status guide), as a stored document over a parse limit is (`PARSE_BUDGET`).
+pub fn unreadable(field: &str, description: impl Into<String>, stored: bool) -> Status {
+    let description = description.into();
+    if !stored {
+        return invalid(field, description);
+    }
+    Status::with_error_details(
+        Code::FailedPrecondition,
+        format!("{field}: {description}"),
+        ErrorDetails::with_precondition_failure_violation(
+            "DOCUMENT_UNREADABLE",
+            field,
+            description,
+        ),
+    )
+}
+
 /// Checks a free text a person writes for the record (a reason, a comment), when given: at most
 /// `max` characters, line breaks allowed, nothing else hidden (a U+202E would show it reversed in
 /// a proof or a table). `label` names it in Chinese. Empty passes: refuse it where it is required.

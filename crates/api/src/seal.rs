@@ -728,7 +728,7 @@ impl<S: EventStore> SealService for SealApi<S> {
                     ecenter_pdfseal::PdfSealError::Budget(b) => {
                         crate::parsing::budget_status(&b, "document", stored)
                     }
-                    e => invalid("document", e.to_string()),
+                    e => crate::error::unreadable("document", e.to_string(), stored),
                 },
             )
             .await?;

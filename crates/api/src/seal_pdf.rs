@@ -133,8 +133,10 @@ pub(crate) async fn seal_pdf_bytes<S: EventStore>(
             invalid("page", m)
         }
         ecenter_pdfseal::PdfSealError::BadRequest(m) => invalid("target", m),
-        ecenter_pdfseal::PdfSealError::Pdf(m) => invalid("target", m),
-        e @ ecenter_pdfseal::PdfSealError::Unreadable(_) => invalid("target", e.to_string()),
+        ecenter_pdfseal::PdfSealError::Pdf(m) => crate::error::unreadable("target", m, stored),
+        e @ ecenter_pdfseal::PdfSealError::Unreadable(_) => {
+            crate::error::unreadable("target", e.to_string(), stored)
+        }
         ecenter_pdfseal::PdfSealError::Seal(e) => {
             ApiError::internal(format!("signing the PDF failed: {e}")).into()
         }

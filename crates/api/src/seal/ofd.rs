@@ -4,7 +4,7 @@
 use super::sealing::{CopyFormat, SealedCopy, registry_seal_der};
 use super::{Format, SealApi, Target, indication_message, report_message};
 use crate::authz::Operation;
-use crate::error::{ApiError, invalid};
+use crate::error::ApiError;
 use ecenter_proto::v1 as pb;
 use ecenter_seal::Sealer;
 use ecenter_store::EventStore;
@@ -23,7 +23,7 @@ fn ofd_error(e: ecenter_ofdseal::OfdError, field: &str, stored: bool) -> Status 
         ecenter_ofdseal::OfdError::Seal(e) => {
             ApiError::internal(format!("sealing failed: {e}")).into()
         }
-        e => invalid(field, e.to_string()),
+        e => crate::error::unreadable(field, e.to_string(), stored),
     }
 }
 
