@@ -8,7 +8,7 @@ mod common;
 
 use common::court::Court;
 use common::efile::{Lawyer, text, write};
-use common::pdf::{nss_trusting, pdfsig};
+use common::pdf::{nss_trusting, path, pdfsig, python_tool};
 use common::*;
 use std::path::Path;
 
@@ -95,6 +95,7 @@ async fn a_court_reviews_returns_accepts_dockets_and_seals_with_the_court_tool()
 
     let second = the_correction_is_accepted_and_docketed(&court, &lawyer, files.path(), &first);
     the_filed_pdf_is_sealed_and_pdfsig_trusts_it(&court, pki.path(), &second).await;
+    the_filed_ofd_is_sealed_and_an_ofd_reader_checks_it(&court, &lawyer, files.path());
     hub.stop().await;
 }
 
@@ -304,4 +305,27 @@ fn an_email_only_entry_is_enough(court: &Court, zhang: &str) {
     let out = court.run(&email_only[..email_only.len() - 2]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--phone"), "{}", text(&out));
+}
+
+/// Outside tests, round 21, F6: `court seal` sent every document to SealPdf, whose refusal of an
+/// OFD pointed at ApplySeal. An OFD made by Python's zipfile, filed by the lawyer, is sealed with
+/// SealOfd and saved as .ofd; the OFD reader of tests/python (zipfile, ElementTree, asn1crypto,
+/// cryptography) finds every reference, the seal and the signature valid.
+fn the_filed_ofd_is_sealed_and_an_ofd_reader_checks_it(court: &Court, lawyer: &Lawyer, dir: &Path) {
+    let made = dir.join("判决书.ofd");
+    python_tool("ofd_tools.py", &["plain", path(&made), "2"]);
+    let receipt = lawyer.submit_json(&[
+        "--case",
+        "（2026）鄂06民初901号",
+        "--kind",
+        "证据材料",
+        path(&made),
+    ]);
+    let filing = receipt["filing_id"].as_str().unwrap();
+    let out = court.run(&["seal", filing, "D1", "--seal", "4206-LAT-01"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sealed = court.home.path().join(format!("{filing}-S1.ofd"));
+    let judged: serde_json::Value =
+        serde_json::from_str(&python_tool("ofd_tools.py", &["verify", path(&sealed)])).unwrap();
+    assert_eq!(judged[0]["valid"], true, "{judged}");
 }

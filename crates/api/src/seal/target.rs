@@ -64,5 +64,5 @@ pub(super) const PDF_TO_VERIFY: Format = Format {
 /// A PDF to seal in place.
 pub(super) const PDF_TO_SEAL: Format = Format {
     magic: b"%PDF-",
-    not_it: "only PDF documents can be sealed in place; use ApplySeal for other documents",
+    not_it: "only PDF documents can be sealed in place by SealPdf: seal an OFD with SealOfd (court seal chooses it), any other document with ApplySeal (a detached GB/T 38540 signature)",
 };
