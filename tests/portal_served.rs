@@ -155,6 +155,14 @@ async fn the_printed_proof_names_the_portal(w: &World, order_id: &str, dir: &std
     assert!(joined.contains("确认阅读：通过诉讼服务平台"), "{joined}");
     // (The test opened the e-mailed link once too: that opening, and only it, names the link.)
     assert_eq!(joined.matches("送达链接").count(), 1, "{joined}");
+    // Each opening and download names who came (round 22, F2): the portal, or the client that
+    // opened the e-mailed link.
+    let flat: String = section.split_whitespace().collect();
+    assert!(flat.contains("；来源portal"), "{section}");
+    assert!(
+        flat.contains("（不视为阅读）（电子邮件）；来源127.0.0.1curl/"),
+        "{section}"
+    );
     let times: Vec<&str> = events.iter().map(|l| &l[..19]).collect();
     assert!(times.is_sorted(), "not in time order: {joined}");
     let at = |what: &str| events.iter().position(|l| l.contains(what)).unwrap();

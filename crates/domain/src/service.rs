@@ -392,6 +392,12 @@ pub struct ProofRef {
     /// says so meanwhile). `None` in proofs issued before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviews: Option<u32>,
+    /// The replies it lists ([`RecipientService::replies_shown`]): a reply received, or
+    /// disallowed by a clerk, after it was issued makes a new version due, so a proof handed out
+    /// never leaves out what the recipient said — a reply confirming a presumed service, or
+    /// rebutting it (outside tests, round 22, F1). `None` in proofs issued before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<u32>,
 }
 
 /// The service of one recipient as it stands.
@@ -417,6 +423,12 @@ pub struct RecipientService {
     pub counted_reports: Vec<crate::review::CountedReport>,
     /// Documents downloaded, with when.
     pub downloads: Vec<(String, DateTime<Utc>)>,
+    /// The client (address and user agent, or `portal <client>`) of each opening of the link
+    /// page, in the order of the `Fetched` facts, and of each download, in the order of
+    /// `downloads`: a mail scanner's GET and the recipient's own read alike on paper unless the
+    /// proof says who came (outside tests, round 22, F2).
+    #[serde(default, skip_serializing_if = "Clients::is_empty")]
+    pub clients: Clients,
     /// When service took effect and why.
     pub effective: Option<EffectiveService>,
     /// Final failures not yet retried or resolved.
@@ -645,6 +657,24 @@ impl RecipientEvent {
             RecipientEvent::ReplyReceived(_) => "reply_received",
             RecipientEvent::ReplyDisallowed { .. } => "reply_disallowed",
         }
+    }
+}
+
+/// Who opened the link page and who downloaded, in order ([`RecipientService::clients`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clients {
+    /// The client of each `Fetched` fact, in order.
+    #[serde(default)]
+    pub opened: Vec<String>,
+    /// The client of each download, in order.
+    #[serde(default)]
+    pub downloaded: Vec<String>,
+}
+
+impl Clients {
+    /// Nothing recorded (a service never opened, or one recorded before clients were kept).
+    pub fn is_empty(&self) -> bool {
+        self.opened.is_empty() && self.downloaded.is_empty()
     }
 }
 

@@ -706,6 +706,7 @@ impl<S: EventStore> Outbox<S> {
             effective,
             issued_at,
             reviews: Some(service.reviews()),
+            replies: Some(service.replies_shown()),
         };
         let (o, r) = (order_id.to_string(), recipient_id.to_string());
         let seq_seen = service.last_event_seq;

@@ -77,7 +77,12 @@ pub fn document(
                 "by": a.by, "note": a.note, "at": time(a.at), "seq": a.seq,
             })),
         })).collect::<Vec<_>>(),
-        "downloads": service.downloads.iter().map(|(d, at)| json!({"reference": d, "at": time(*at)})).collect::<Vec<_>>(),
+        // Each download with the client that made it (`null` if recorded before clients were).
+        "downloads": service.downloads.iter().enumerate().map(|(i, (d, at))| json!({
+            "reference": d,
+            "at": time(*at),
+            "client": service.clients.downloaded.get(i),
+        })).collect::<Vec<_>>(),
         // Reports the hub did not take on trust, and how the clerks judged them.
         "reviewed_reports": reviewed_reports_json(service),
         // Each clerk's act on a final failure: a notice sent again, or the matter closed by hand.
@@ -119,6 +124,7 @@ pub fn document(
 /// reading confirmed, replied), each with its channel and time.
 fn facts_json(service: &RecipientService) -> Vec<Value> {
     let mut behind = ReportsBehind::new(&service.counted_reports);
+    let mut opened_by = service.clients.opened.iter();
     service
         .facts
         .iter()
@@ -133,7 +139,9 @@ fn facts_json(service: &RecipientService) -> Vec<Value> {
             }
             DeliveryFact::Fetched { at, channel, portal } => {
                 let event = if portal { "在诉讼服务平台打开送达文书（不视为阅读）" } else { "打开送达链接（不视为阅读）" };
-                json!({"event": event, "channel": channel.map(channel_name), "at": time(at)})
+                // Who opened it: a mail scanner's GET is told from the recipient's by its client.
+                let client = opened_by.next();
+                json!({"event": event, "channel": channel.map(channel_name), "at": time(at), "client": client})
             }
             DeliveryFact::ReadReported { channel, at } => {
                 json!({"event": "系统反馈已阅知", "channel": channel_name(channel), "at": time(at)})

@@ -99,26 +99,74 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
         .collect()
 }
 
+/// Breaks one line of text: between CJK characters anywhere, in Latin text only at spaces — a
+/// run of ASCII without spaces (a queue id, an address, `RFC 8098`'s number, a URN) stays whole
+/// on one line unless it is wider than a line by itself, for a reader comparing the paper with
+/// a relay's log must read it back as one token (outside tests, round 22, F3).
 fn wrap_line(text: &str, size: f32, max: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0.0;
-    for c in text.chars() {
-        let w = width(c) * size;
+    let mut flush = |line: &mut String, used: &mut f32| {
+        let full = std::mem::take(line);
+        lines.push(full.trim_end().to_string());
+        *used = 0.0;
+    };
+    for token in tokens(text) {
+        let w: f32 = token.chars().map(width).sum::<f32>() * size;
+        if token == " " && line.is_empty() {
+            continue;
+        }
         if used + w > max && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-            used = 0.0;
-            if c == ' ' {
+            flush(&mut line, &mut used);
+            if token == " " {
                 continue;
             }
         }
-        line.push(c);
-        used += w;
+        if w <= max {
+            line.push_str(token);
+            used += w;
+            continue;
+        }
+        // A token wider than a line: broken where the width runs out, as nothing else can be.
+        for c in token.chars() {
+            let cw = width(c) * size;
+            if used + cw > max && !line.is_empty() {
+                flush(&mut line, &mut used);
+            }
+            line.push(c);
+            used += cw;
+        }
     }
     if !line.is_empty() {
-        lines.push(line);
+        flush(&mut line, &mut used);
     }
     lines
+}
+
+/// `text` as the units a line may break between: each run of ASCII other than spaces, each
+/// space, and each other character on its own.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let latin = c.is_ascii() && c != ' ';
+        match (latin, start) {
+            (true, None) => start = Some(i),
+            (true, Some(_)) => {}
+            (false, open) => {
+                if let Some(s) = open {
+                    out.push(&text[s..i]);
+                    start = None;
+                }
+                out.push(&text[i..i + c.len_utf8()]);
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
 }
 
 /// The lines of the proof, in order.
@@ -337,14 +385,20 @@ fn event_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
             _ => String::new(),
         };
         let line = format!(
-            "{}　{}{channel}{basis}",
+            "{}　{}{channel}{basis}{}",
             beijing(&e["at"]),
-            text(&e["event"])
+            text(&e["event"]),
+            source(&e["client"])
         );
         lines.push((utc(&e["at"]), line));
     }
     for d in list("downloads") {
-        let line = format!("{}　下载文书 {}", beijing(&d["at"]), text(&d["reference"]));
+        let line = format!(
+            "{}　下载文书 {}{}",
+            beijing(&d["at"]),
+            text(&d["reference"]),
+            source(&d["client"])
+        );
         lines.push((utc(&d["at"]), line));
     }
     for c in list("confirmations") {
@@ -364,6 +418,15 @@ fn event_lines(proof: &Value, push: &mut impl FnMut(String, f32, f32)) {
     lines.sort_by(|a, b| a.0.cmp(&b.0));
     for (_, line) in lines {
         push(line, BODY, 0.0);
+    }
+}
+
+/// "；来源 <client>" for an act whose client the proof names (address and user agent: who came,
+/// a person's browser or a mail system's scanner); nothing for one recorded before clients were.
+fn source(client: &Value) -> String {
+    match client.as_str() {
+        Some(c) if !c.is_empty() => format!("；来源 {c}"),
+        _ => String::new(),
     }
 }
 

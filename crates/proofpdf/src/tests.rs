@@ -58,6 +58,26 @@ fn lines_break_at_the_width_and_cjk_counts_as_wide() {
 }
 
 #[test]
+fn an_identifier_is_never_broken_inside_unless_wider_than_a_line() {
+    // Outside tests, round 22, F3: "queued as Q0⏎0000002", "qian@ex⏎ample.cn", "RFC 809⏎8".
+    let width = 20.0 * 0.56 * 10.0; // twenty Latin characters at 10 pt
+    let lines = wrap("网关编号：2.0.0 Ok: queued as Q00000002", 10.0, width);
+    assert_eq!(lines, ["网关编号：2.0.0 Ok:", "queued as Q00000002"]);
+    let lines = wrap("Final-Recipient: qian@example.cn（RFC 8098）", 10.0, width);
+    assert_eq!(
+        lines,
+        ["Final-Recipient:", "qian@example.cn（RFC", "8098）"]
+    );
+    // Chinese still breaks anywhere, and a token longer than a line is broken as it must be.
+    let long = "urn:ecenter:clerk:c0001".repeat(2);
+    let lines = wrap(&long, 10.0, width);
+    assert_eq!(lines.concat(), long);
+    assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+    // CRLF line breaks are one break each, not a blank line.
+    assert_eq!(wrap("第一行\r\n第二行", 10.0, 500.0), ["第一行", "第二行"]);
+}
+
+#[test]
 fn a_withdrawing_proof_says_service_does_not_stand_and_shows_the_clerks_judgments() {
     let proof = serde_json::json!({
         "title": "电子送达凭证", "version": 2, "recipient": {"name": "王五"},

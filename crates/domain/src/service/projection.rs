@@ -24,6 +24,7 @@ impl RecipientService {
                     reports: Vec::new(),
                     counted_reports: Vec::new(),
                     downloads: Vec::new(),
+                    clients: Default::default(),
                     effective: None,
                     dead_letters: Vec::new(),
                     dues: Vec::new(),
@@ -117,15 +118,29 @@ impl RecipientService {
         u32::try_from(self.unverified.len() + judged).unwrap_or(u32::MAX)
     }
 
+    /// The replies as a proof shows them: each reply counts one, each disallowed by a clerk one
+    /// more.
+    pub fn replies_shown(&self) -> u32 {
+        let disallowed = self
+            .replies
+            .iter()
+            .filter(|r| r.disallowed.is_some())
+            .count();
+        u32::try_from(self.replies.len() + disallowed).unwrap_or(u32::MAX)
+    }
+
     /// Whether a proof for the current state is still to be issued: service took effect (or its
     /// time changed) since the last proof, or it was undone after a proof said it was effective
     /// (then the new version withdraws the old: an earlier proof is never silently contradicted).
     /// Also due: a new version of an effective proof when the clerks' review changed since it
-    /// was issued (a report set aside or judged), so it shows what the hub holds.
+    /// was issued (a report set aside or judged), or the replies did (one received or
+    /// disallowed), so it shows what the hub holds.
     pub fn proof_due(&self) -> bool {
         match (&self.effective, self.proofs.last()) {
             (Some(e), Some(p)) => {
-                p.effective.as_ref() != Some(e) || p.reviews.is_some_and(|r| r != self.reviews())
+                p.effective.as_ref() != Some(e)
+                    || p.reviews.is_some_and(|r| r != self.reviews())
+                    || p.replies.is_some_and(|r| r != self.replies_shown())
             }
             (Some(_), None) => true,
             (None, Some(p)) => p.effective.is_some(),
@@ -667,6 +682,7 @@ impl RecipientService {
                     channel,
                     portal,
                 });
+                self.clients.opened.push(client.to_string());
                 self.open_forms.push(form.clone());
             }
             Activity::ConfirmedReading => {
@@ -685,6 +701,7 @@ impl RecipientService {
             }
             Activity::Downloaded { reference } => {
                 self.downloads.push((reference.clone(), at));
+                self.clients.downloaded.push(client.to_string());
             }
         }
     }

@@ -64,6 +64,7 @@ fn first_proof(e: EffectiveService, minute: i64) -> RecipientEvent {
         effective: Some(e),
         issued_at: t(minute),
         reviews: Some(0),
+        replies: None,
     })
 }
 

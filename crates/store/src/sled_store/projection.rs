@@ -110,9 +110,10 @@ impl Projection for ServiceModel {
     /// confirmations made in the lawyers' portal marked so (`DeliveryFact`'s `portal`).
     /// 8: the reports counted, with the fact each made (`RecipientService::counted_reports`),
     /// which proofs name behind each reach or bounce. 9: a reply no longer closes its page's
-    /// confirmation (`RecipientService::replied_forms`).
+    /// confirmation (`RecipientService::replied_forms`). 10: the client of each opening and
+    /// download (`RecipientService::clients`), which proofs print.
     fn version(&self) -> u32 {
-        9
+        10
     }
 }
 

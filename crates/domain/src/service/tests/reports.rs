@@ -190,3 +190,55 @@ fn each_report_kept_is_listed_once_and_an_accepted_one_counts() {
     s.apply(&aside.accepted_as("c"), t(4), 7);
     assert_eq!(listed(&s), [("<b@x>".into(), true), ("<a@x>".into(), true)]);
 }
+
+#[test]
+fn a_reply_after_a_proof_makes_a_new_version_due_that_lists_it() {
+    // Outside tests, round 22, F1: a reply typed after the proof was issued never reached a
+    // proof, though a reply is what confirms — or rebuts — the service a proof attests.
+    let mut s = sms_first(AddressBasis::Discovered);
+    sms_accepted(&mut s, "D1");
+    s.apply(&receipt("D1", ReceiptState::Delivered, 1), t(1), 4);
+    s.apply(&sms_reply("收到", 2), t(2), 5);
+    let e = s.effective.expect("a reply completes service");
+    let listing = |version, replies| {
+        RecipientEvent::ProofIssued(ProofRef {
+            version,
+            replies: Some(replies),
+            ..match first_proof(e, 3) {
+                RecipientEvent::ProofIssued(p) => p,
+                _ => unreachable!(),
+            }
+        })
+    };
+    s.apply(&listing(1, 1), t(3), 6);
+    assert!(!s.proof_due(), "the proof lists the one reply");
+    s.apply(&sms_reply("另：我的新地址是襄阳市樊城区", 4), t(4), 7);
+    assert_eq!(s.effective, Some(e), "the earliest fact still counts");
+    assert!(s.proof_due(), "a new version lists the later reply");
+    s.apply(&listing(2, 2), t(5), 8);
+    assert!(!s.proof_due());
+    s.apply(
+        &RecipientEvent::ReplyDisallowed {
+            index: 1,
+            by: "clerk-li".into(),
+            note: "经核实非受送达人所发".into(),
+        },
+        t(6),
+        9,
+    );
+    assert_eq!(s.effective, Some(e), "the first reply still stands");
+    assert!(s.proof_due(), "and another shows the clerk's finding");
+    // A proof issued before replies were counted asks for no new version by itself.
+    s.apply(
+        &RecipientEvent::ProofIssued(ProofRef {
+            replies: None,
+            ..match listing(3, 0) {
+                RecipientEvent::ProofIssued(p) => p,
+                _ => unreachable!(),
+            }
+        }),
+        t(7),
+        10,
+    );
+    assert!(!s.proof_due());
+}
