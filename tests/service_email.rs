@@ -99,6 +99,12 @@ async fn opening_the_page_is_not_reading(
     // The ASCII file name keeps the extension (a browser without RFC 5987 still saves a .pdf).
     assert!(headers.contains("filename=\"document-1.pdf\""), "{headers}");
     assert_eq!(code, 200);
+    // One path per document (round 22, F5): variants a number parser also reads as 1 are no
+    // document (404, answered before anything is recorded).
+    for variant in ["01", "+1", "1.0"] {
+        let (code, _) = w.curl(&["-o", "/dev/null", &format!("{link}/d/{variant}")]);
+        assert_eq!(code, 404, "/d/{variant}");
+    }
     (page, summary.documents[0].sha256.clone())
 }
 

@@ -605,9 +605,21 @@ async fn reply<S: EventStore>(
     )
 }
 
+/// The document a download path names: `1`, `2`, … as the page writes it, and nothing else —
+/// not `01`, `+1` or `1.0`, which a number parser also reads as 1. One path per document, so a
+/// scanner or a crawler trying variants cannot add downloads to the evidence under other URLs
+/// (outside tests, round 22, F5). Shared by the lawyers' portal.
+pub fn document_number(path: &str) -> Option<usize> {
+    let canonical = !path.is_empty()
+        && path.len() <= 6
+        && !path.starts_with('0')
+        && path.bytes().all(|b| b.is_ascii_digit());
+    canonical.then(|| path.parse().ok()).flatten()
+}
+
 async fn download<S: EventStore>(
     State(page): State<Arc<Page<S>>>,
-    Path((token, index)): Path<(String, usize)>,
+    Path((token, index)): Path<(String, String)>,
     axum::Extension(Peer(peer)): axum::Extension<Peer>,
     method: axum::http::Method,
     headers: HeaderMap,
@@ -616,6 +628,7 @@ async fn download<S: EventStore>(
         Ok(x) => x,
         Err(r) => return *r,
     };
+    let index = document_number(&index).unwrap_or(0);
     let Some(document) = index
         .checked_sub(1)
         .and_then(|i| order.ordered.documents.get(i))

@@ -343,7 +343,7 @@ pub(crate) async fn confirm<S: EventStore>(
 /// the order, the download recorded.
 pub(crate) async fn download<S: EventStore>(
     State(p): State<Arc<Portal<S>>>,
-    Path((order_id, recipient_id, index)): Path<(String, String, usize)>,
+    Path((order_id, recipient_id, index)): Path<(String, String, String)>,
     Extension(Peer(peer)): Extension<Peer>,
     method: Method,
     headers: HeaderMap,
@@ -358,6 +358,7 @@ pub(crate) async fn download<S: EventStore>(
     if let Some(refused) = p.navigated_from_elsewhere(&headers) {
         return refused;
     }
+    let index = ecenter_outbox::page::document_number(&index).unwrap_or(0);
     let Some(document) = index
         .checked_sub(1)
         .and_then(|i| order.ordered.documents.get(i))

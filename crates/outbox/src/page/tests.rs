@@ -26,3 +26,12 @@ fn the_client_is_recorded_with_its_user_agent_as_sent() {
     assert_eq!(with(&[b'a'; 300]).len(), "203.0.113.7 ".len() + 200);
     assert_eq!(client(peer, &HeaderMap::new()), "203.0.113.7");
 }
+
+#[test]
+fn a_document_has_one_path() {
+    assert_eq!(document_number("1"), Some(1));
+    assert_eq!(document_number("12"), Some(12));
+    for variant in ["", "0", "01", "+1", "1.0", " 1", "１", "9999999"] {
+        assert_eq!(document_number(variant), None, "{variant:?}");
+    }
+}
