@@ -80,7 +80,9 @@ pub fn parse(raw: &[u8]) -> Option<ReadReceipt> {
         original_recipient: field(&fields, "original-recipient")
             .map(|v| strip_brackets(typed(v)))
             .filter(|v| !v.is_empty()),
-        reporting_ua: field(&fields, "reporting-ua").map_or("", typed).to_string(),
+        // The whole field: ua-name, then `;` and the product (RFC 8098 §3.2.1) — no address
+        // type to strip, and the product is what tells Outlook from a script.
+        reporting_ua: field(&fields, "reporting-ua").map_or("", str::trim).to_string(),
         date: message.header_raw("Date").and_then(date),
         original_message_id,
         final_recipient,

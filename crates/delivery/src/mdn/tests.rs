@@ -46,7 +46,8 @@ fn a_read_receipt_names_the_notice_the_mailbox_and_that_it_was_displayed() {
     assert_eq!(r.original_message_id, NOTICE);
     assert_eq!(r.mailbox(), "zhangsan@parties.test");
     assert!(r.displayed);
-    assert_eq!(r.reporting_ua, "Mozilla Thunderbird");
+    // Quoted whole (outside tests, round 22, F6: only what followed the `;` was kept).
+    assert_eq!(r.reporting_ua, "mail.parties.test; Mozilla Thunderbird");
     assert_eq!(
         r.date,
         Some("2026-12-07T02:15:00Z".parse::<DateTime<Utc>>().unwrap())
