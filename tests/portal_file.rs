@@ -331,6 +331,20 @@ fn bytes_refused(s: &Script<'_>) {
         assert_eq!(status, 400, "{name:?}: {r}");
         assert!(error_of(&r).contains("文件名为空"), "{r}");
     }
+    // A name the filing would record otherwise — a direction mark, an invisible filler, a
+    // leading dot — is refused naming the character, not changed without a word (round 22, F4).
+    for (name, says) in [
+        ("a\u{202E}gnp.pdf", "U+202E"),
+        ("\u{3164}.pdf", "U+3164"),
+        ("证据\u{200B}.pdf", "U+200B"),
+        (" .pdf", "以点开头（本院将记为「pdf」）"),
+        ("证据:附件.pdf", "不能使用的字符"),
+    ] {
+        let (status, r) = s.announce(name, &text);
+        assert_eq!(status, 400, "{name:?}: {r}");
+        assert!(error_of(&r).contains(says), "{name:?}: {r}");
+        assert!(error_of(&r).contains("请改名后重新选择"), "{r}");
+    }
     // A name longer than the filing records (255 bytes) is refused, not cut without a word.
     let long = format!("{}.pdf", "证".repeat(84));
     let (status, r) = s.announce(&long, &text);

@@ -82,7 +82,9 @@ pub fn parse(raw: &[u8]) -> Option<ReadReceipt> {
             .filter(|v| !v.is_empty()),
         // The whole field: ua-name, then `;` and the product (RFC 8098 §3.2.1) — no address
         // type to strip, and the product is what tells Outlook from a script.
-        reporting_ua: field(&fields, "reporting-ua").map_or("", str::trim).to_string(),
+        reporting_ua: field(&fields, "reporting-ua")
+            .map_or("", str::trim)
+            .to_string(),
         date: message.header_raw("Date").and_then(date),
         original_message_id,
         final_recipient,

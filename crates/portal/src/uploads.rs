@@ -221,7 +221,18 @@ fn check_announced(
     use ecenter_domain::media::{FileNameError, MAX_NAME_BYTES, recorded_file_name};
     let why = match recorded_file_name(name) {
         _ if name.chars().any(char::is_control) => Some("含有控制字符".to_string()),
-        Ok(_) => None,
+        Ok(recorded) if recorded == name => None,
+        // The filing would record another name than the lawyer's file has: said now, so that the
+        // receipt never names a file the lawyer cannot find (outside tests, round 22, F4).
+        Ok(recorded) => Some(
+            match name.chars().find(|&c| ecenter_domain::text::hidden(c)) {
+                Some(c) => format!(
+                    "含有不可见字符或改变显示方向的字符 U+{:04X}（本院将记为「{recorded}」）",
+                    u32::from(c)
+                ),
+                None => format!("含有文件名不能使用的字符或以点开头（本院将记为「{recorded}」）"),
+            },
+        ),
         Err(FileNameError::Empty) => Some("为空（或只有路径，如「..」）".to_string()),
         Err(FileNameError::TooLong(n)) => Some(format!(
             "过长（{n} 字节，上限 {MAX_NAME_BYTES} 字节，约 85 个汉字）"
