@@ -249,7 +249,81 @@ async fn against_a_development_hub_efile_and_court_log_in_as_an_identity_and_wor
         "{}",
         text(&out)
     );
+    a_clerk_exports_from_a_development_hub_signing_with_a_key_given(&lawyer, &addr, files.path());
     hub.stop().await;
+}
+
+/// Outside tests, round 22, F7: `clerk export` against a development hub had no way to name a
+/// signing key — each of three refusals pointed elsewhere. A development login names the one way
+/// (--sign-cert/--sign-key); with it the manifest is signed and openssl verifies it.
+fn a_clerk_exports_from_a_development_hub_signing_with_a_key_given(
+    lawyer: &Lawyer,
+    addr: &str,
+    files: &std::path::Path,
+) {
+    let case = "（2026）鄂06民初778号";
+    let evidence = write(files, "证据.pdf", &pdf("dev evidence"));
+    let args = [
+        "--case",
+        case,
+        "--kind",
+        "证据材料",
+        evidence.to_str().unwrap(),
+    ];
+    lawyer.submit_json(&args);
+    let home = tempfile::tempdir().unwrap();
+    let clerk = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clerk"))
+            .args(args)
+            .env_remove("CLERK_CONFIG")
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .output()
+            .unwrap()
+    };
+    let login = [
+        "login",
+        "--hub",
+        addr,
+        "--dev",
+        "--as",
+        "urn:ecenter:clerk:c0001",
+    ];
+    assert!(clerk(&login).status.success());
+    let out_dir = home.path().join("export");
+    let out = clerk(&["export", "--case", case, "--out", out_dir.to_str().unwrap()]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("give --sign-cert and --sign-key"),
+        "{}",
+        text(&out)
+    );
+    assert!(!out_dir.exists(), "nothing written");
+    let pki = tempfile::tempdir().unwrap();
+    ecenter_pki::init(pki.path(), false).unwrap();
+    let (cert, key) = (
+        pki.path().join("clients/clerk-c0001.pem"),
+        pki.path().join("clients/clerk-c0001.key"),
+    );
+    let out = clerk(&[
+        "export",
+        "--case",
+        case,
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--sign-cert",
+        cert.to_str().unwrap(),
+        "--sign-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let manifest = std::fs::read(out_dir.join("manifest.json")).unwrap();
+    let signature = std::fs::read(out_dir.join("manifest.p7s")).unwrap();
+    assert!(common::service::openssl_verifies(
+        pki.path(),
+        &manifest,
+        &signature
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,6 +105,13 @@ enum Command {
         /// The directory to create.
         #[arg(long)]
         out: PathBuf,
+        /// The certificate the manifest is signed with (default: the login's, --cert); needed
+        /// with a development-mode login, which has none.
+        #[arg(long, requires = "sign_key", value_name = "PEM")]
+        sign_cert: Option<PathBuf>,
+        /// Its private key (default: the login's, --key).
+        #[arg(long, requires = "sign_cert", value_name = "PEM")]
+        sign_key: Option<PathBuf>,
         #[command(flatten)]
         hub: HubArgs,
     },
@@ -501,8 +508,16 @@ fn run(args: Args) -> Result<bool> {
             let hub = hub.resolve("clerk")?;
             block_on(async { crate::log_audit::scrub(connect(&hub).await?, json).await })
         }
-        Command::Export { case, out, hub } => {
-            block_on(export_case(&hub.resolve("clerk")?, &case, &out))
+        Command::Export {
+            case,
+            out,
+            sign_cert,
+            sign_key,
+            hub,
+        } => {
+            let hub = hub.resolve("clerk")?;
+            let signer = export::Signer::of(&hub, sign_cert.zip(sign_key));
+            block_on(export_case(&hub, &case, &out, &signer))
         }
         Command::Pushed { args, hub } => {
             let hub = hub.resolve("clerk")?;

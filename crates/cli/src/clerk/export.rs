@@ -27,7 +27,57 @@ pub(super) fn put(
 /// The filing client `clerk export` lists the case's filings and their receipts with.
 type FilingClient = pb::filing_service_client::FilingServiceClient<ecenter_client::hub::HubChannel>;
 
-pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Result<bool> {
+/// The certificate and key an export's manifest is signed with: `--sign-cert`/`--sign-key`,
+/// else the login's own.
+pub(crate) struct Signer {
+    cert: PathBuf,
+    key: PathBuf,
+    /// Whether they are the login's (`--cert`/`--key`), for the message when they are missing.
+    login: bool,
+}
+
+impl Signer {
+    /// The pair given, or the login's.
+    pub(crate) fn of(hub: &HubConfig, given: Option<(PathBuf, PathBuf)>) -> Signer {
+        match given {
+            Some((cert, key)) => Signer {
+                cert,
+                key,
+                login: false,
+            },
+            None => Signer {
+                cert: hub.cert.clone(),
+                key: hub.key.clone(),
+                login: true,
+            },
+        }
+    }
+
+    /// Refuses, before anything is written, a signer that is missing or unreadable.
+    fn check(&self) -> Result<()> {
+        let names = if self.login {
+            ["--cert", "--key"]
+        } else {
+            ["--sign-cert", "--sign-key"]
+        };
+        if self.login && self.cert.as_os_str().is_empty() {
+            anyhow::bail!(
+                "an export's manifest is signed with the clerk's own certificate and key, and a                  development-mode login has none: give --sign-cert and --sign-key (the clerk's                  certificate and key PEM files) / 请用 --sign-cert 与 --sign-key 指定书记员的证书和私钥"
+            );
+        }
+        for (setting, path) in names.iter().zip([&self.cert, &self.key]) {
+            std::fs::metadata(path).with_context(|| format!("{setting} {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+pub(super) async fn export_case(
+    hub: &HubConfig,
+    case: &str,
+    out: &Path,
+    signer: &Signer,
+) -> Result<bool> {
     let case = ecenter_domain::CaseNumber::parse(case)
         .map_err(|e| anyhow::anyhow!("--case: {e}"))?
         .normalized();
@@ -35,14 +85,7 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
         anyhow::bail!("{} exists and is not empty", out.display());
     }
     // Checked before anything is written: an export nobody signed is no evidence.
-    for (setting, path) in [("--cert", &hub.cert), ("--key", &hub.key)] {
-        if path.as_os_str().is_empty() {
-            anyhow::bail!(
-                "an export's manifest is signed with the clerk's own certificate and key: give {setting} (a development-mode login has none)"
-            );
-        }
-        std::fs::metadata(path).with_context(|| format!("{setting} {}", path.display()))?;
-    }
+    signer.check()?;
     let channel = connect(hub).await?;
     let mut filings_api =
         FilingClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024);
@@ -94,7 +137,7 @@ pub(super) async fn export_case(hub: &HubConfig, case: &str, out: &Path) -> Resu
         "files": files,
     });
     let manifest = serde_json::to_vec_pretty(&manifest)?;
-    let signature = sign_manifest(hub, &manifest)?;
+    let signature = sign_manifest(signer, &manifest)?;
     std::fs::write(out.join("manifest.json"), &manifest)?;
     std::fs::write(out.join("manifest.p7s"), &signature)?;
     println!(
@@ -281,12 +324,12 @@ async fn case_events(log: &mut LogClient, ids: &[String]) -> Result<String> {
 
 /// Signs the export's manifest with the clerk's own certificate and key (a detached CAdES/CMS
 /// signature over its SHA-256, verifiable with openssl).
-fn sign_manifest(hub: &HubConfig, manifest: &[u8]) -> Result<Vec<u8>> {
-    let cert_pem = std::fs::read(&hub.cert).with_context(|| hub.cert.display().to_string())?;
-    let key_pem = std::fs::read(&hub.key).with_context(|| hub.key.display().to_string())?;
+fn sign_manifest(by: &Signer, manifest: &[u8]) -> Result<Vec<u8>> {
+    let cert_pem = std::fs::read(&by.cert).with_context(|| by.cert.display().to_string())?;
+    let key_pem = std::fs::read(&by.key).with_context(|| by.key.display().to_string())?;
     let signer = ecenter_seal::KeyHolder::from_pem(&cert_pem, &key_pem)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", hub.cert.display()))?;
-    let chain: Vec<Vec<u8>> = certificates(std::slice::from_ref(&hub.cert))?
+        .map_err(|e| anyhow::anyhow!("{}: {e}", by.cert.display()))?;
+    let chain: Vec<Vec<u8>> = certificates(std::slice::from_ref(&by.cert))?
         .into_iter()
         .skip(1)
         .collect();
