@@ -404,12 +404,7 @@ impl CaseIndex {
         let known = self.known_charges.read().expect("charges lock");
         for charge in &filter.charges {
             if !known.contains(charge) {
-                let close: Vec<&str> = known
-                    .iter()
-                    .filter(|k| k.chars().any(|c| charge.contains(c) && c != '罪'))
-                    .take(3)
-                    .map(String::as_str)
-                    .collect();
+                let close = closest_charges(&known, charge);
                 return Err(IndexError::BadQuery(if close.is_empty() {
                     format!(
                         "unknown charge 「{charge}」: the index knows {} charges",
@@ -631,5 +626,58 @@ impl CaseIndex {
         Ok(searcher
             .search(&query, &TopDocs::with_limit(k).order_by_score())?
             .len())
+    }
+}
+
+/// The three known charges closest to a charge the index does not know, closest first: the same
+/// charge written with or without 罪 (「盗窃」 for 盗窃罪) before any other, then one holding it or
+/// held by it (「诈骗」 in 合同诈骗罪), then by characters shared; ties shortest first. Ordered by
+/// closeness, not by the index's order, so the charge meant is never crowded out by charges that
+/// merely share a character with it (outside tests, round 21b, 13).
+fn closest_charges<'a>(known: &'a BTreeSet<String>, charge: &str) -> Vec<&'a str> {
+    let core = charge.trim_end_matches('罪');
+    let rank = |k: &str| {
+        let k_core = k.trim_end_matches('罪');
+        let shared = core.chars().filter(|&c| k_core.contains(c)).count();
+        let tier = if k_core == core {
+            0
+        } else if !core.is_empty() && (k_core.contains(core) || core.contains(k_core)) {
+            1
+        } else {
+            2
+        };
+        (tier, std::cmp::Reverse(shared), k.chars().count())
+    };
+    let mut close: Vec<&str> = known
+        .iter()
+        .map(String::as_str)
+        .filter(|k| k.trim_end_matches('罪').chars().any(|c| core.contains(c)))
+        .collect();
+    close.sort_by_key(|k| rank(k));
+    close.truncate(3);
+    close
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_charge_meant_comes_first_among_those_suggested() {
+        let known: BTreeSet<String> = [
+            "盗伐林木罪",
+            "抢劫罪",
+            "盗窃罪",
+            "窃取信用卡信息罪",
+            "盗掘古文化遗址罪",
+            "合同诈骗罪",
+            "诈骗罪",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(closest_charges(&known, "盗窃")[0], "盗窃罪");
+        assert_eq!(closest_charges(&known, "诈骗"), ["诈骗罪", "合同诈骗罪"]);
+        assert_eq!(closest_charges(&known, "合同诈骗")[0], "合同诈骗罪");
+        assert!(closest_charges(&known, "贪污罪").is_empty());
     }
 }
