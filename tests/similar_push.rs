@@ -377,7 +377,7 @@ async fn accepted_evidence_changes_the_push(c: &mut Clients, push1: &pb::CasePus
 /// case's push, later in the log, shows the photo's docketing was answered.
 async fn a_push_that_would_repeat_is_not_recorded(c: &mut Clients, push2: &pb::CasePush) {
     let (id, facts, charge, statute) = &judgments()[3];
-    let mut newer = index_request(&format!("{id}-new"), facts, charge, statute, 9);
+    let mut newer = index_request(&format!("{id}-new"), facts, charge, statute, 10);
     newer.case.as_mut().unwrap().full_text.push_str("驾驶");
     c.similar.index_case(newer).await.unwrap();
     let photo = png();

@@ -540,6 +540,24 @@ async fn index_find_and_withdraw(
         .unwrap()
         .into_inner();
     assert_eq!(indexed.case_id, kept);
+    // The same judgment under another id, however its number is spelt, would be counted twice
+    // (outside tests, round 21b, 1): refused, naming the id it has.
+    let again = court
+        .index_case(pb::IndexCaseRequest {
+            case: Some(pb::IndexedCase {
+                case_id: "CMS-2024-000007".into(),
+                case_number: found.into(),
+                facts: row.1.clone(),
+                full_text: row.2.clone(),
+                ..Default::default()
+            }),
+        })
+        .await;
+    assert_refused(
+        again,
+        Code::AlreadyExists,
+        &format!("indexed already as case 「{kept}」"),
+    );
     let by_case = pb::FindSimilarRequest {
         query: Some(Query::CaseId(found.into())),
         filter: None,

@@ -450,6 +450,20 @@ fn indexed(
     Ok(None)
 }
 
+/// Refuses a judgment whose case number is indexed already under another case id: counted
+/// twice, it would weigh double in every outcome comparison and be pushed twice (outside tests,
+/// round 21b, 1). The caller indexes it under the id it has, which replaces it.
+fn refuse_second_id(index: &SimilarIndex, case_id: &str, number: &str) -> Result<(), Status> {
+    let ids = index.index().ids_numbered(number).map_err(similar_status)?;
+    let Some(other) = ids.iter().find(|id| *id != case_id) else {
+        return Ok(());
+    };
+    Err(ApiError::AlreadyExists(format!(
+        "the judgment {number} is indexed already as case 「{other}」: index it under that id to replace it, or remove 「{other}」 first (RemoveCase) — one judgment under two ids would be counted twice / 该案号的裁判文书已以「{other}」收录"
+    ))
+    .into())
+}
+
 fn hit_message(h: ecenter_similar::index::Hit) -> pb::SimilarHit {
     pb::SimilarHit {
         procedure: procedure_to_proto(&h.procedure) as i32,
@@ -535,6 +549,9 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
             if case.statutes.is_empty() {
                 case.statutes = statutes;
             }
+        }
+        if let Some(number) = &case.case_number {
+            refuse_second_id(&self.index, &case.case_id, number)?;
         }
         let replaced = self
             .index

@@ -673,6 +673,25 @@ impl CaseIndex {
         self.known_charge_names()
     }
 
+    /// The ids of the cases indexed under the case number `number` (the hub's spelling), at
+    /// most ten: one judgment indexed under two ids would be counted twice.
+    pub fn ids_numbered(&self, number: &str) -> Result<Vec<String>, IndexError> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.case_number, number),
+            IndexRecordOption::Basic,
+        );
+        let hits = searcher.search(&q, &TopDocs::with_limit(10).order_by_score())?;
+        let mut ids = Vec::with_capacity(hits.len());
+        for (_, addr) in hits {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = d.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(ids)
+    }
+
     /// A stored case, whole.
     pub fn get(&self, id: &str) -> Result<Option<CaseDoc>, IndexError> {
         let searcher = self.reader.searcher();
