@@ -621,4 +621,38 @@ async fn tools_show_the_pushes(hub: &TestHub, pki: &std::path::Path, push2: &pb:
         a["latest"]["hits"][0]["case_id"],
         push2.hits[0].case_id.as_str()
     );
+    a_withdrawn_judgment_is_marked_in_the_push(hub, pki, &court, push2).await;
+}
+
+/// Outside tests, round 21b, 2: a judgment removed from the index stayed in the pushed list as if
+/// it could be relied on. The push is shown as recorded, the judgment marked 已撤回.
+async fn a_withdrawn_judgment_is_marked_in_the_push(
+    hub: &TestHub,
+    pki: &std::path::Path,
+    court: &common::court::Court,
+    push2: &pb::CasePush,
+) {
+    let mut similar = SimilarCaseServiceClient::new(channel_as(hub.addr, pki, COURT_STEM).await);
+    let removed = push2.hits[0].case_id.clone();
+    let withdraw = pb::RemoveCaseRequest {
+        case_id: removed.clone(),
+        reason: "该判决已被再审改判".into(),
+    };
+    similar.remove_case(withdraw).await.unwrap();
+    let asked = pb::ListPushedCasesRequest {
+        case_number: CASE_A.into(),
+        ..Default::default()
+    };
+    let listed = similar.list_pushed_cases(asked).await.unwrap().into_inner();
+    let hits = &listed.cases[0].latest.as_ref().unwrap().hits;
+    assert_eq!(hits[0].case_id, removed, "shown as pushed");
+    assert!(hits[0].withdrawn);
+    assert!(hits[1..].iter().all(|h| !h.withdrawn), "{hits:?}");
+    let one = court.run(&["pushed", "--case", CASE_A]);
+    let text = String::from_utf8_lossy(&one.stdout);
+    let first = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("1. "))
+        .unwrap();
+    assert!(first.contains("已撤回"), "{text}");
 }

@@ -656,7 +656,7 @@ impl<S: EventStore> SimilarCaseService for SimilarApi<S> {
         &self,
         request: Request<pb::ListPushedCasesRequest>,
     ) -> Result<Response<pb::ListPushedCasesResponse>, Status> {
-        pushed::list(&*self.store, request).await
+        pushed::list(&*self.store, &self.index, request).await
     }
 
     async fn set_case_push(

@@ -71,6 +71,7 @@ fn json(c: &pb::CasePushes) -> serde_json::Value {
                     "shared_elements": h.shared_elements, "shared_terms": h.shared_terms,
                     "case_amount_yuan": h.case_amount_yuan,
                     "judgment_amount_yuan": h.judgment_amount_yuan,
+                    "withdrawn": h.withdrawn,
                 })
             })
             .collect();
@@ -170,8 +171,13 @@ fn print_case(c: &pb::CasePushes) {
         } else {
             format!(" {}年", h.year)
         };
+        let withdrawn = if h.withdrawn {
+            "  已撤回（已从类案库撤下，勿作参考）"
+        } else {
+            ""
+        };
         println!(
-            "{:>2}. {} {}{year}  score {:.3}",
+            "{:>2}. {} {}{year}  score {:.3}{withdrawn}",
             i + 1,
             shown(h),
             h.court,

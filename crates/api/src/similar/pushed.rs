@@ -21,6 +21,7 @@ fn case_number(text: &str) -> Result<CaseNumber, Status> {
 /// The latest push per case: one case, or a page of every case with a push or an opt-out.
 pub(super) async fn list<S: EventStore>(
     store: &S,
+    index: &super::SimilarIndex,
     request: Request<pb::ListPushedCasesRequest>,
 ) -> Result<Response<pb::ListPushedCasesResponse>, Status> {
     let identity = crate::identity::caller(&request)?;
@@ -70,8 +71,25 @@ pub(super) async fn list<S: EventStore>(
     if let Some(seq) = cases.iter().map(last_seq).max() {
         store.wait_durable(seq).await.map_err(store_status)?;
     }
+    // A judgment removed from the index since it was pushed is marked, not hidden: the push is
+    // what the judge was shown (outside tests, round 21b, 2).
+    let withdrawn = |id: &str| {
+        index
+            .index()
+            .get(id)
+            .map(|found| found.is_none())
+            .map_err(crate::error::similar_status)
+    };
+    let mut messages = Vec::with_capacity(cases.len());
+    for c in &cases {
+        let mut m = case_message(c);
+        for hit in m.latest.iter_mut().flat_map(|l| l.hits.iter_mut()) {
+            hit.withdrawn = withdrawn(&hit.case_id)?;
+        }
+        messages.push(m);
+    }
     Ok(Response::new(pb::ListPushedCasesResponse {
-        cases: cases.iter().map(case_message).collect(),
+        cases: messages,
         next_after,
     }))
 }
@@ -133,6 +151,7 @@ fn pushed_message(h: &PushedCase) -> pb::PushedCase {
             .judgment_date
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
+        withdrawn: false,
     }
 }
 
