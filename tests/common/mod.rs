@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod reports;
 pub mod seal_setup;
 pub mod service;
+pub mod similar;
 pub mod smsc;
 pub mod smtp;
 
