@@ -70,9 +70,11 @@ impl std::fmt::Display for Sentence {
     }
 }
 
-/// Where a sentence is pronounced: 判处…, 决定执行…, 合并执行…, 免予刑事处罚.
+/// Where a sentence is pronounced: 判处…, 单处罚金…, …罪，处拘役… (处 without 判, as many
+/// judgments write it), 决定执行…, 合并执行…, 免予刑事处罚. A `，处` opening no punishment
+/// (，处理…, ，处于…) reads as none and is passed over.
 static TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"判处|决定执行|合并执行|免[予于]刑事处罚").expect("trigger pattern")
+    Regex::new(r"判处|单处|[，,]处|决定执行|合并执行|免[予于]刑事处罚").expect("trigger pattern")
 });
 
 /// Where a punishment clause ends: a full stop, a semicolon, the next charge or defendant.

@@ -198,3 +198,24 @@ fn an_appeal_numbered_before_2016_quotes_the_decision_under_appeal() {
     assert_eq!(out.len(), 1, "{out:#?}");
     assert_eq!(out[0].role, Role::Original);
 }
+
+#[test]
+fn a_sentence_pronounced_with_chu_alone_or_a_fine_alone_is_read() {
+    // Outside tests, round 21b, 12: 单处罚金 and 处 without 判 were not read as sentences.
+    let text = "经审理查明……判决如下：一、被告人孙某犯危险驾驶罪，处拘役二个月，并处罚金人民币四千元。\
+二、被告人周某犯盗窃罪，单处罚金人民币二千元。三、被告人吴某犯诈骗罪，经查处理完毕，判处有期徒刑一年。";
+    let out = outcome(text);
+    let sun = one(&out, "孙某", Some("危险驾驶罪"));
+    assert_eq!(
+        (sun.punishment.principal, sun.punishment.months, sun.punishment.fine_yuan),
+        (Some(Principal::CriminalDetention), Some(2), Some(4_000))
+    );
+    let zhou = one(&out, "周某", Some("盗窃罪"));
+    assert_eq!(
+        (zhou.punishment.principal, zhou.punishment.fine_yuan),
+        (Some(Principal::FineOnly), Some(2_000))
+    );
+    let wu = one(&out, "吴某", Some("诈骗罪"));
+    assert_eq!(wu.punishment.months, Some(12), "，处理 opens no punishment");
+    assert_eq!(out.len(), 3, "{out:#?}");
+}
