@@ -164,6 +164,20 @@ async fn a_proposed_sentence_is_placed_among_similar_cases_and_checked_on_the_re
         "{}",
         light.warning_text
     );
+    // Other kinds on the one scale are said as such (outside tests, round 21b, 7): 管制 at half,
+    // an exemption as none; a comparison of prison terms alone needs no such word.
+    assert!(!heavy.warning_text.contains("按刑期的一半计"), "{heavy:?}");
+    for (proposed, says) in [
+        ("管制六个月", "管制按刑期的一半计（刑法第四十一条）"),
+        ("免予刑事处罚", "单处罚金、免予刑事处罚按零计"),
+    ] {
+        let other = court
+            .check_outcome(check(proposed, "盗窃罪"))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(other.warning_text.contains(says), "{proposed}: {other:?}");
+    }
 
     a_tie_and_too_few_cases_are_said_as_such(&mut court).await;
     refusals(&mut court, &hub, pki.path()).await;
@@ -277,8 +291,8 @@ async fn checks_are_on_the_record(hub: &TestHub, pki: &std::path::Path) {
         .filter(|e| e.kind == "outcome_checked")
         .map(|e| serde_json::from_str(&e.detail_json).unwrap())
         .collect();
-    // Five over gRPC, two by the court tool.
-    assert_eq!(checks.len(), 7);
+    // Seven over gRPC, two by the court tool.
+    assert_eq!(checks.len(), 9);
     let c = &checks[1]["event"];
     assert_eq!(c["type"], "outcome_checked");
     assert_eq!(c["proposed"], "有期徒刑五年");

@@ -256,7 +256,7 @@ const FEWEST_FOR_A_WARNING: usize = 5;
 /// are too few. The share quoted is the one the band is judged on (ties counted half), so the
 /// figure never looks inside the band it is said to leave (round 21b, 6).
 fn warning_text(
-    proposed: &str,
+    (proposed, principal): (&str, Option<Principal>),
     p: &Placement,
     charge: Option<&str>,
     band: (u8, u8),
@@ -275,11 +275,12 @@ fn warning_text(
     };
     let share = p.share().round();
     let spread = format!(
-        "{}中位数{}，范围{}至{}",
+        "{}中位数{}，范围{}至{}{}",
         charge.unwrap_or("决定执行刑罚"),
         scale_text(p.median_months as u32),
         scale_text(p.range_months.0),
         scale_text(p.range_months.1),
+        scale_note(principal, p),
     );
     if n < FEWEST_FOR_A_WARNING {
         return Some((
@@ -296,6 +297,30 @@ fn warning_text(
             band.0, band.1,
         ),
     ))
+}
+
+/// How punishments of other kinds were put on the one scale of months, when the comparison
+/// holds one: the judge must see that 管制 counts at half (刑法第四十一条: a day held before
+/// judgment counts as two of 管制) and a fine alone or an exemption as none — else 管制六个月 reads
+/// as lighter than 有期徒刑四个月 for no stated reason (outside tests, round 21b, 7).
+fn scale_note(proposed: Option<Principal>, p: &Placement) -> String {
+    let principals: Vec<Principal> = (p.compared.iter())
+        .filter_map(|c| c.sentence.punishment.principal)
+        .chain(proposed)
+        .collect();
+    let mut notes = Vec::new();
+    if principals.contains(&Principal::PublicSurveillance) {
+        notes.push("管制按刑期的一半计（刑法第四十一条）");
+    }
+    let zero = [Principal::FineOnly, Principal::Exempt];
+    if principals.iter().any(|x| zero.contains(x)) {
+        notes.push("单处罚金、免予刑事处罚按零计");
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("；{}", notes.join("，"))
+    }
 }
 
 /// The charge the caller names, if any, checked as FindSimilar's charge filter checks it: a
@@ -362,7 +387,12 @@ pub(super) async fn check_outcome<S: EventStore>(
             }
         ))
     })?;
-    let said = warning_text(&as_read, &placement, charge.as_deref(), api.band);
+    let said = warning_text(
+        (&as_read, proposed.principal),
+        &placement,
+        charge.as_deref(),
+        api.band,
+    );
     let warning = said.as_ref().is_some_and(|(warning, _)| *warning);
     let check = OutcomeCheck {
         by: identity.to_string(),

@@ -207,7 +207,11 @@ fn a_sentence_pronounced_with_chu_alone_or_a_fine_alone_is_read() {
     let out = outcome(text);
     let sun = one(&out, "孙某", Some("危险驾驶罪"));
     assert_eq!(
-        (sun.punishment.principal, sun.punishment.months, sun.punishment.fine_yuan),
+        (
+            sun.punishment.principal,
+            sun.punishment.months,
+            sun.punishment.fine_yuan
+        ),
         (Some(Principal::CriminalDetention), Some(2), Some(4_000))
     );
     let zhou = one(&out, "周某", Some("盗窃罪"));
