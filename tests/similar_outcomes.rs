@@ -241,6 +241,15 @@ async fn refusals(
         Code::FailedPrecondition,
         "没有找到类案",
     );
+    // Facts that name no charge: the similar cases' sentences could be for any crime, and are
+    // not compared without one named (outside tests, round 21b, 4).
+    let mut chargeless = check("有期徒刑一年", "");
+    chargeless.query = Some(Query::Text("被告人在小区地下车库内撬开电动车锁。".into()));
+    assert_status(
+        court.check_outcome(chargeless).await,
+        Code::FailedPrecondition,
+        "未能从案情中读出罪名",
+    );
     let mut no_query = check("有期徒刑一年", "");
     no_query.query = None;
     assert_status(

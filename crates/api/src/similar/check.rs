@@ -374,7 +374,14 @@ pub(super) async fn check_outcome<S: EventStore>(
         )
         .into());
     }
-    let charge = given.or_else(|| charges.first().cloned());
+    let Some(charge) = given.or_else(|| charges.first().cloned()).map(Some) else {
+        // Sentences for different crimes are not comparable: a theft's beside a homicide's says
+        // nothing about either (outside tests, round 21b, 4).
+        return Err(ApiError::failed_precondition(
+            "the facts name no charge, so the similar cases' sentences could be for any crime: name the charge compared on (charge) / 未能从案情中读出罪名，请在 charge 中写明比较的罪名（不同罪名的刑罚不作比较）",
+        )
+        .into());
+    };
     let placement = place(&proposed, charge.as_deref(), &hits).ok_or_else(|| {
         ApiError::failed_precondition(format!(
             "none of the {} most similar cases states a sentence for {} (类案中没有可比的刑罚): index more judgments of the charge, or name the charge compared on{}",
