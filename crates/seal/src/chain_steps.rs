@@ -37,6 +37,25 @@ pub(crate) struct ChosenCrl {
     pub(crate) issuer: Vec<u8>,
     /// Its thisUpdate, seconds since 1970.
     pub(crate) issued: i64,
+    /// The CRL's DER, to read a revocation's date and reason from.
+    pub(crate) der: Vec<u8>,
+}
+
+/// Some minutes of clock difference between a CA and the hub are no fault.
+const CLOCK_SKEW_SECS: i64 = 300;
+
+/// When and why the issuer's CRL among `crls` revoked `cert_der` (RFC 5280 §5.3.1 reasonCode),
+/// the date as seconds since 1970; `None` when no CRL given lists it.
+pub(crate) fn revocation_of(cert_der: &[u8], crls: &[ChosenCrl]) -> Option<(i64, Option<String>)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der).ok()?;
+    let issuer = cert.issuer().as_raw();
+    let chosen = crls.iter().find(|c| c.issuer == issuer)?;
+    let (_, crl) = x509_parser::parse_x509_crl(&chosen.der).ok()?;
+    let revoked = crl
+        .iter_revoked_certificates()
+        .find(|r| r.raw_serial() == cert.raw_serial())?;
+    let reason = revoked.reason_code().map(|(_, r)| format!("{r:?}"));
+    Some((revoked.revocation_date.timestamp(), reason))
 }
 
 /// The configured CRLs to check against, parsed: per issuer its newest (latest thisUpdate, then
@@ -62,10 +81,25 @@ pub(crate) fn configured_crls(
         let list = webpki::OwnedCertRevocationList::from_der(der)
             .map(webpki::CertRevocationList::from)
             .map_err(|e| general(format!("a configured CRL does not parse: {e}")))?;
+        // A CRL issued after now points to a wrong clock or a faulty CA: trusted, it would
+        // outrank the CA's real newest CRL and could clear a revoked certificate.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if issued > now + CLOCK_SKEW_SECS {
+            return Err(general(format!(
+                "a configured CRL (issuer {}) is dated {}, after now: a CRL from the future points to a wrong clock or a faulty CA; replace it",
+                parsed.issuer(),
+                crate::report::beijing(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(issued.max(0) as u64)
+                )
+            )));
+        }
         let chosen = ChosenCrl {
             list,
             issuer,
             issued,
+            der: der.clone(),
         };
         let rank = |c: &ChosenCrl, n: &[u8]| (c.issued, n.len(), n.to_vec());
         match newest.iter_mut().find(|(c, _)| c.issuer == chosen.issuer) {

@@ -536,21 +536,27 @@ fn chain(
         eku,
     } = anchors;
     let key = cache.map(|_| chain_steps::cache_key(cert_der, anchors, eku));
+    let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
+    let crls = chain_steps::configured_crls(trust)?;
+    // A path validated before is not built again; what the CRLs say of the certificate is said
+    // afresh (outside tests, round 22b, F1: "not revoked (cached)" was said with no CRL given).
     if let (Some(cache), Some(key)) = (cache, &key)
         && let Some((from, to)) = cache.get(key)
         && from <= at
         && at <= to
+        && chain_steps::revocation_of(cert_der, &crls).is_none()
     {
-        return Ok("chains to a configured anchor; not revoked (cached)".into());
+        return Ok(format!(
+            "chains to a configured anchor (path validated before); {}",
+            chain_steps::revocation_said(cert_der, &crls)
+        ));
     }
-    let general = |e: String| (SubIndication::CertificateChainGeneralFailure, e);
     let anchors = chain_steps::trust_anchors(anchors)
         .map_err(|e| general(format!("a configured trust anchor is unusable: {e}")))?;
     let intermediates = chain_steps::certificate_ders(&trust.intermediates);
     let ee_der = CertificateDer::from(cert_der);
     let ee = webpki::EndEntityCert::try_from(&ee_der)
         .map_err(|e| general(format!("certificate unusable: {e}")))?;
-    let crls = chain_steps::configured_crls(trust)?;
     let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().map(|c| &c.list).collect();
     let revocation = chain_steps::revocation_options(&crl_refs);
     let since = at
@@ -582,8 +588,45 @@ fn chain(
                 explain(&e)
             ),
         )),
+        Err(webpki::Error::CertRevoked) => revoked(cert_der, &crls, at),
         Err(e) => Err(chain_steps::chain_error(e, cert_der)),
     }
+}
+
+/// A certificate its issuer's CRL revokes, judged at `at`, the time that counts (ETSI EN 319
+/// 102-1 §5.6.2.4): revoked after it — the signature proven older than the revocation by a
+/// timestamp — the signature stands; revoked before, it fails, the date and reason named
+/// (outside tests, round 22b, F2: a key revoked after a timely signature made it a forgery).
+fn revoked(
+    cert_der: &[u8],
+    crls: &[chain_steps::ChosenCrl],
+    at: SystemTime,
+) -> Result<String, (SubIndication, String)> {
+    let Some((when, reason)) = chain_steps::revocation_of(cert_der, crls) else {
+        return Err(chain_steps::chain_error(
+            webpki::Error::CertRevoked,
+            cert_der,
+        ));
+    };
+    let date = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(when.max(0) as u64);
+    let reason = reason
+        .map(|r| format!(" (reason: {r})"))
+        .unwrap_or_default();
+    if date > at {
+        return Ok(format!(
+            "chains to a configured anchor; revoked at {}{reason}, after the time that counts ({}): the certificate was valid when the signature was made",
+            report::beijing(date),
+            report::beijing(at)
+        ));
+    }
+    Err((
+        SubIndication::Revoked,
+        format!(
+            "the certificate was revoked at {}{reason}, before the time that counts ({}): a signature made after its key was withdrawn",
+            report::beijing(date),
+            report::beijing(at)
+        ),
+    ))
 }
 
 /// A certificate path error in words for people: the dates in Beijing time, no Rust debug text.
@@ -710,6 +753,16 @@ fn key_usage_ok(cert_der: &[u8]) -> Result<String, (SubIndication, String)> {
     let bad = |m: &str| (SubIndication::ChainConstraintsFailure, m.to_string());
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
         .map_err(|_| bad("certificate does not parse"))?;
+    if cert
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .is_some_and(|b| b.value.ca)
+    {
+        return Err(bad(
+            "the certificate is a CA's (basicConstraints cA=TRUE): a CA certifies keys and signs no documents; a signer's certificate is an end entity's (RFC 5280 §4.2.1.9)",
+        ));
+    }
     match cert.key_usage() {
         Ok(Some(ku)) if ku.value.digital_signature() || ku.value.non_repudiation() => {
             Ok("keyUsage allows digitalSignature or nonRepudiation".into())

@@ -539,16 +539,119 @@ fn a_signer_revoked_by_the_seal_ca_is_refused() {
     let crl = std::fs::read(dir.join("seal-ca.crl.pem")).unwrap();
     let crl = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(&crl).unwrap();
     trust.crls.push(crl.as_ref().to_vec());
-    assert_refused(
-        &verify(&der, DOC, &trust, SystemTime::now()),
-        Indication::Failed,
-        SubIndication::Revoked,
+    let report = verify(&der, DOC, &trust, SystemTime::now());
+    assert_refused(&report, Indication::Failed, SubIndication::Revoked);
+    // When, named: the CRL's revocation date, before the time that counts.
+    let why = &report.check("signer_chain").unwrap().detail;
+    assert!(
+        why.contains("was revoked at") && why.contains("before the time that counts"),
+        "{why}"
     );
+    // A signature a timestamp proves older than the revocation (made half an hour ago; the CRL
+    // revokes as of a minute ago) stands (round 22b, F2; ETSI EN 319 102-1 §5.6.2.4).
+    let earlier = SystemTime::now() - Duration::from_secs(30 * 60);
+    let timely = seal_document(&seal, DOC, &signer, earlier, "x").unwrap();
+    let timely = add_timestamp(&timely, &tsa_of(dir), earlier).unwrap();
+    let report = verify(&timely, DOC, &trust, SystemTime::now());
+    assert_eq!(report.indication, Indication::Passed, "{report:#?}");
+    let said = &report.check("signer_chain").unwrap().detail;
+    assert!(said.contains("after the time that counts"), "{said}");
     // The CRL does not touch other signers.
     assert_eq!(
         verify(&sealed(&f), DOC, &trust, SystemTime::now()).indication,
         Indication::Passed
     );
+}
+
+/// A CRL of the seal CA dated `days` ahead and listing nothing, made by Python's `cryptography`
+/// (another implementation than the hub's own CA), as DER.
+fn crl_dated_ahead(dir: &Path, days: u32) -> Vec<u8> {
+    let script = r#"
+import datetime, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+d = sys.argv[1]
+ca = x509.load_pem_x509_certificate(open(d + "/seal-ca.pem", "rb").read())
+key = serialization.load_pem_private_key(open(d + "/seal-ca.key", "rb").read(), None)
+at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=int(sys.argv[2]))
+aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key())
+crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
+       .last_update(at).next_update(at + datetime.timedelta(days=30))
+       .add_extension(x509.CRLNumber(1), critical=False)
+       .add_extension(aki, critical=False)
+       .sign(key, hashes.SHA256()))
+sys.stdout.buffer.write(crl.public_bytes(serialization.Encoding.DER))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, dir.to_str().unwrap(), &days.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn a_crl_dated_after_now_is_flagged_not_trusted_to_clear_a_revoked_signer() {
+    // Outside tests, round 22b, F10: a CRL from the future won as the issuer's newest and
+    // cleared a certificate the real newest CRL revokes.
+    let f = fixture();
+    let dir = f._dir.path();
+    let signer = leaf(dir, "revoked-2", vec![ecenter_pki::Ku::DigitalSignature]);
+    let seal = make_seal(&spec(vec![signer.cert().to_vec()]), &f.maker).unwrap();
+    let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "x").unwrap();
+    ecenter_pki::revoke_under(dir, "seal-ca", &dir.join("revoked-2.pem")).unwrap();
+    let crl = std::fs::read(dir.join("seal-ca.crl.pem")).unwrap();
+    let crl = rustls_pki_types::CertificateRevocationListDer::from_pem_slice(&crl).unwrap();
+    let mut trust = f.trust.clone();
+    trust.crls = vec![crl.as_ref().to_vec(), crl_dated_ahead(dir, 5)];
+    let report = verify(&der, DOC, &trust, SystemTime::now());
+    assert_eq!(report.indication, Indication::Indeterminate, "{report:#?}");
+    let why = &report.check("signer_chain").unwrap().detail;
+    assert!(
+        why.contains("after now") && why.contains("replace it"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_ca_certificate_is_no_signer() {
+    // Outside tests, round 22b, F12: a certificate with basicConstraints cA=TRUE (and
+    // digitalSignature) passed as a document signer.
+    let f = fixture();
+    let dir = f._dir.path();
+    let now = time::OffsetDateTime::now_utc();
+    let mut ca_flag = ecenter_pki::CustomExtension::from_oid_content(
+        &[2, 5, 29, 19],
+        vec![0x30, 0x03, 0x01, 0x01, 0xFF],
+    );
+    ca_flag.set_criticality(true);
+    let spec = ecenter_pki::LeafSpec {
+        name: "测试签章人 CA".into(),
+        not_before: now - time::Duration::hours(1),
+        not_after: now + time::Duration::days(365),
+        key_usages: vec![
+            ecenter_pki::Ku::DigitalSignature,
+            ecenter_pki::Ku::KeyCertSign,
+        ],
+        extended_key_usages: Vec::new(),
+        extensions: vec![ca_flag],
+    };
+    ecenter_pki::issue_leaf(dir, "seal-ca", &spec, "ca-signer").unwrap();
+    let signer = holder(dir, "ca-signer");
+    let seal = make_seal(&spec_of(&signer), &f.maker).unwrap();
+    let der = seal_document(&seal, DOC, &signer, SystemTime::now(), "x").unwrap();
+    let report = verify(&der, DOC, &f.trust, SystemTime::now());
+    assert_ne!(report.indication, Indication::Passed, "{report:#?}");
+    let why = &report.check("key_usage").unwrap().detail;
+    assert!(why.contains("basicConstraints cA=TRUE"), "{report:#?}");
+}
+
+fn spec_of(signer: &KeyHolder) -> SealSpec {
+    spec(vec![signer.cert().to_vec()])
 }
 
 #[test]
@@ -585,13 +688,14 @@ fn a_cached_chain_gives_the_same_answers_and_expires_with_its_certificates() {
         let report = verifier.verify(&der, DOC, SystemTime::now());
         assert_eq!(report.indication, Indication::Passed, "{report:#?}");
     }
+    // The path is not built again, and what the CRLs say is said afresh: with none given, that
+    // revocation was not checked — never "not revoked" (outside tests, round 22b, F1).
+    let warm = verifier.verify(&der, DOC, SystemTime::now());
+    let said = &warm.check("signer_chain").unwrap().detail;
+    assert!(said.contains("path validated before"), "{said}");
     assert!(
-        verifier
-            .verify(&der, DOC, SystemTime::now())
-            .check("signer_chain")
-            .unwrap()
-            .detail
-            .contains("cached")
+        said.contains("revocation not checked: no CRL given"),
+        "{said}"
     );
     // Outside the cached window the chain is validated again, and fails.
     let later = verifier.verify(&der, DOC, SystemTime::now() + 3 * 365 * DAY);
