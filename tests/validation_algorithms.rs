@@ -152,6 +152,30 @@ fn pss_with_a_salt_ring_cannot_verify_is_indeterminate_and_says_why() {
     );
 }
 
+/// ECDSA with SHA-512, which ring does not verify: INDETERMINATE, and the refusal no longer
+/// claims the pair is on the allow-list (outside tests, round 22b, F4).
+#[test]
+fn ecdsa_with_sha512_is_indeterminate_and_the_refusal_says_what_is_verified() {
+    let pkis = pkis();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, ecenter_pdfseal::sample_pdf(1, 0)).unwrap();
+    let signed = dir.path().join("signed.pdf");
+    pkis.sign(&plain, &signed, "ec384-signer", &["--md", "sha512"]);
+    let (valid, said) = pkis.pyhanko(&signed);
+    assert!(valid, "pyHanko itself: {said}");
+    let bytes = std::fs::read(&signed).unwrap();
+    let report = verify_pdf(&bytes, &pkis.trust(), SystemTime::now()).unwrap();
+    assert_eq!(report.indication, Indication::Indeterminate, "{report:#?}");
+    let c = report.signatures[0].report.check("algorithm").unwrap();
+    assert!(
+        c.detail
+            .contains("ECDSA P-256 or P-384 with SHA-256/384 — not SHA-512"),
+        "{}",
+        c.detail
+    );
+}
+
 #[test]
 fn a_foreign_signature_over_changed_bytes_fails_here_and_in_pyhanko() {
     let pkis = pkis();

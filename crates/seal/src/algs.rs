@@ -1,7 +1,8 @@
 //! The CMS algorithms other people's signers and TSAs use, as an explicit allow-list verified
 //! through ring: digests SHA-256/384/512 (FIPS 180-4), RSA PKCS#1 v1.5 and RSASSA-PSS (RFC 8017;
 //! PSS only with MGF1 over the same hash and a salt as long as the hash, RFC 4055 §3.1, the only
-//! form ring verifies) with 2048- to 8192-bit keys, and ECDSA on P-256 and P-384 (RFC 5758 §3.2).
+//! form ring verifies) with 2048- to 8192-bit keys, and ECDSA on P-256 and P-384 with SHA-256 or
+//! SHA-384 (RFC 5758 §3.2; ring verifies no ECDSA with SHA-512).
 //!
 //! SM2 with SM3 (GB/T 32918.2; in CMS as SM2-with-SM3 1.2.156.10197.1.501, the GM/T 0006 key
 //! algorithm 1.2.156.10197.1.301.1, or id-ecPublicKey on sm2p256v1 with an SM3 digest) is
@@ -162,7 +163,7 @@ pub(crate) fn signer_algorithm(
     let digest_oid = digest_oid.to_string();
     let refuse = || {
         Rejection::Unsupported(format!(
-            "{} with digest {digest_oid} is not on the allow-list (RSA PKCS#1 v1.5 or PSS, ECDSA P-256 or P-384 with SHA-256/384/512; SM2 with SM3)",
+            "{} with digest {digest_oid} is not on the allow-list (RSA PKCS#1 v1.5 or PSS with SHA-256/384/512; ECDSA P-256 or P-384 with SHA-256/384 — not SHA-512, which the hub's crypto provider does not verify; SM2 with SM3): ask for a copy signed with SHA-256",
             signature.oid
         ))
     };
