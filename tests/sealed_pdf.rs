@@ -228,8 +228,22 @@ async fn hub_verifier_fails_changed_bytes(lawyer_seals: &mut Seals, bytes: &[u8]
         .unwrap()
         .into_inner();
     assert_eq!(verified.indication, pb::Indication::Failed as i32);
+    assert!(verified.note.is_empty(), "{verified:?}");
     let report = verified.signatures[0].report.as_ref().unwrap();
     assert_eq!(report.sub_indication, "HASH_FAILURE");
+    // An unsigned PDF: INDETERMINATE, and said why (outside tests, round 22b, F11).
+    let unsigned = lawyer_seals
+        .verify_pdf(pb::VerifyPdfRequest {
+            document: Some(pb::verify_pdf_request::Document::Content(pdf_of(1))),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unsigned.indication, pb::Indication::Indeterminate as i32);
+    assert!(
+        unsigned.note.contains("carries no signature"),
+        "{unsigned:?}"
+    );
     assert_status(
         lawyer_seals
             .verify_pdf(pb::VerifyPdfRequest {

@@ -738,7 +738,15 @@ impl<S: EventStore> SealService for SealApi<S> {
             s.report = self.consult_registry(s.report.clone())?;
         }
         report.indication = ecenter_pdfseal::overall(&report.signatures);
+        // An unsigned PDF is INDETERMINATE with nothing to report: said, not left blank (outside
+        // tests, round 22b, F11).
+        let note = if report.signatures.is_empty() {
+            "the PDF carries no signature (无签名): nothing to validate".to_string()
+        } else {
+            String::new()
+        };
         Ok(Response::new(pb::VerifyPdfResponse {
+            note,
             indication: indication_message(report.indication) as i32,
             signatures: report
                 .signatures
