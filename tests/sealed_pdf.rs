@@ -669,10 +669,24 @@ fn clerk_verifies_a_sealed_pdf_offline_and_exits_non_zero_when_it_does_not_verif
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["indication"], "PASSED");
     assert_eq!(json["signatures"][0]["field"], "ecenterSeal1");
+    // When it was signed, as its timestamp proves: Beijing time (round 22b, F9).
+    let first = &json["signatures"][0];
+    assert!(
+        first["signing_time"].as_str().unwrap().ends_with("+08:00"),
+        "{first}"
+    );
+    assert_eq!(
+        first["signing_time_proven_by"],
+        "RFC 3161 signature timestamp"
+    );
     let table = clerk(&good, &[]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
         table.status.success() && text.contains("PASSED") && text.contains("诉讼服务专用章"),
+        "{text}"
+    );
+    assert!(
+        text.contains("signed at 20") && text.contains("(Beijing time)"),
         "{text}"
     );
 

@@ -77,9 +77,33 @@ pub(super) fn verify_pdf(file: &Path, trust: TrustStores, json: bool) -> Result<
             indication_name(s.report.indication),
             s.report.signer.as_deref().unwrap_or("unknown")
         );
+        println!("  {}", signing_time_said(&s.report));
         print_checks(&s.report.checks);
     }
     Ok(passed)
+}
+
+/// When the signature was made, as a valid RFC 3161 timestamp proves it; `None` without one
+/// (the report's own time is then the time of checking, which proves nothing of the signing).
+fn proven_signing_time(report: &ecenter_seal::ValidationReport) -> Option<prost_types::Timestamp> {
+    let stamped = report
+        .check("timestamp")
+        .is_some_and(|c| c.status == CheckStatus::Passed);
+    stamped
+        .then_some(report.signing_time?)
+        .map(prost_types::Timestamp::from)
+}
+
+/// The signing time for people: the central fact of a signature for a court (outside tests,
+/// round 22b, F9: the reports never said it).
+fn signing_time_said(report: &ecenter_seal::ValidationReport) -> String {
+    match proven_signing_time(report) {
+        Some(t) => format!(
+            "signed at {} (Beijing time), as its RFC 3161 timestamp proves / 签署时间",
+            ecenter_client::beijing(Some(&t))
+        ),
+        None => "when it was signed is not proven: it carries no valid signature timestamp / 签署时间未经时间戳证明".into(),
+    }
 }
 
 /// A report's checks as a table for people: name, status, detail.
@@ -104,6 +128,10 @@ pub(super) fn report_json(
             .sub_indication
             .map(ecenter_seal::SubIndication::as_str)
     );
+    let signed_at = proven_signing_time(report);
+    named["signing_time"] = serde_json::json!(ecenter_client::beijing_rfc3339(signed_at.as_ref()));
+    named["signing_time_proven_by"] =
+        serde_json::json!(signed_at.map(|_| "RFC 3161 signature timestamp"));
     named["checks"] = serde_json::json!(checks_json(&report.checks));
     named
 }
