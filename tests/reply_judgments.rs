@@ -107,22 +107,7 @@ async fn a_wrong_numbers_reply_is_disallowed_and_a_new_proof_withdraws_the_first
 
 /// Waits for proof version 2: it says service does not stand, marks the reply, and verifies.
 async fn withdrawing_proof_is_issued(w: &World, court: &Service, order: &str, note: &str) {
-    let proof = until(30, "the second proof version", || {
-        let mut c = court.clone();
-        let r = pb::RecipientRef {
-            order_id: order.into(),
-            recipient_id: "R1".into(),
-        };
-        async move {
-            let p = c
-                .get_proof(pb::ProofRequest::from(r))
-                .await
-                .ok()?
-                .into_inner();
-            (p.version == 2).then_some(p)
-        }
-    })
-    .await;
+    let proof = proof_version_when(court, (order, "R1"), 2).await;
     let doc: Value = serde_json::from_slice(&proof.document).unwrap();
     assert!(doc["effective"].is_null(), "{doc}");
     assert_eq!(doc["replies"][0]["disallowed"]["note"], note, "{doc}");

@@ -120,22 +120,7 @@ async fn a_reply_from_the_number_served_counts(
     // A later reply is listed by a new version (outside tests, round 22, F1): what the
     // recipient said after a proof was issued is never left out of the proof handed out.
     smsc.mobile_originated("+8613800138201", "另：我的新地址是襄阳市樊城区");
-    let newer = until(30, "a proof listing the later reply", || {
-        let mut c = court.clone();
-        let r = pb::RecipientRef {
-            order_id: order_id.into(),
-            recipient_id: "R1".into(),
-        };
-        async move {
-            let p = c
-                .get_proof(pb::ProofRequest::from(r))
-                .await
-                .ok()?
-                .into_inner();
-            (p.version == 2).then_some(p)
-        }
-    })
-    .await;
+    let newer = proof_version_when(court, (order_id, "R1"), 2).await;
     let doc: serde_json::Value = serde_json::from_slice(&newer.document).unwrap();
     assert_eq!(
         doc["replies"][1]["text"], "另：我的新地址是襄阳市樊城区",

@@ -360,6 +360,28 @@ pub async fn proof_when_issued(
     .await
 }
 
+/// Waits for version `version` of the recipient's proof (a later fact makes a new one) and
+/// returns it.
+pub async fn proof_version_when(
+    client: &ServiceOfProcessClient<Channel>,
+    (order_id, recipient_id): (&str, &str),
+    version: u32,
+) -> pb::ProofOfService {
+    until(30, &format!("proof version {version}"), || {
+        let mut c = client.clone();
+        let r = pb::RecipientRef {
+            order_id: order_id.into(),
+            recipient_id: recipient_id.into(),
+        };
+        async move {
+            let p = c.get_proof(pb::ProofRequest::from(r)).await.ok()?;
+            let p = p.into_inner();
+            (p.version == version).then_some(p)
+        }
+    })
+    .await
+}
+
 /// Orders `document` served on one recipient by e-mail and returns the hub's answer.
 pub async fn serve_one(
     court: &ServiceOfProcessClient<Channel>,

@@ -340,6 +340,29 @@ fn given_charge<S>(api: &SimilarApi<S>, typed: &str) -> Result<Option<String>, S
     Ok(Some(charge))
 }
 
+/// A CheckOutcome query as FindSimilar takes it.
+fn similar_query(q: pb::check_outcome_request::Query) -> pb::find_similar_request::Query {
+    use pb::check_outcome_request::Query as Check;
+    use pb::find_similar_request::Query as Find;
+    match q {
+        Check::Text(t) => Find::Text(t),
+        Check::FilingId(f) => Find::FilingId(f),
+        Check::CaseId(c) => Find::CaseId(c),
+    }
+}
+
+/// The charge the sentences are compared on: the one given, else the first the facts name.
+/// Sentences for different crimes are not comparable — a theft's beside a homicide's says nothing
+/// about either — so facts naming none, with none given, are refused (outside tests, round 21b, 4).
+fn charge_compared(given: Option<String>, read: &[String]) -> Result<String, Status> {
+    given.or_else(|| read.first().cloned()).ok_or_else(|| {
+        ApiError::failed_precondition(
+            "the facts name no charge, so the similar cases' sentences could be for any crime: name the charge compared on (charge) / 未能从案情中读出罪名，请在 charge 中写明比较的罪名（不同罪名的刑罚不作比较）",
+        )
+        .into()
+    })
+}
+
 pub(super) async fn check_outcome<S: EventStore>(
     api: &SimilarApi<S>,
     request: Request<pb::CheckOutcomeRequest>,
@@ -355,13 +378,7 @@ pub(super) async fn check_outcome<S: EventStore>(
     } else {
         r.top_k
     })?;
-    let query = r.query.map(|q| match q {
-        pb::check_outcome_request::Query::Text(t) => pb::find_similar_request::Query::Text(t),
-        pb::check_outcome_request::Query::FilingId(f) => {
-            pb::find_similar_request::Query::FilingId(f)
-        }
-        pb::check_outcome_request::Query::CaseId(c) => pb::find_similar_request::Query::CaseId(c),
-    });
+    let query = r.query.map(similar_query);
     let given = given_charge(api, &r.charge)?;
     let query = api.resolve(query, &identity, deadline).await?;
     let described = query.described.clone();
@@ -374,14 +391,7 @@ pub(super) async fn check_outcome<S: EventStore>(
         )
         .into());
     }
-    let Some(charge) = given.or_else(|| charges.first().cloned()).map(Some) else {
-        // Sentences for different crimes are not comparable: a theft's beside a homicide's says
-        // nothing about either (outside tests, round 21b, 4).
-        return Err(ApiError::failed_precondition(
-            "the facts name no charge, so the similar cases' sentences could be for any crime: name the charge compared on (charge) / 未能从案情中读出罪名，请在 charge 中写明比较的罪名（不同罪名的刑罚不作比较）",
-        )
-        .into());
-    };
+    let charge = Some(charge_compared(given, &charges)?);
     let placement = place(&proposed, charge.as_deref(), &hits).ok_or_else(|| {
         ApiError::failed_precondition(format!(
             "none of the {} most similar cases states a sentence for {} (类案中没有可比的刑罚): index more judgments of the charge, or name the charge compared on{}",
